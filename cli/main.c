@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "verbs.h"
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *help;
+} verbs[] = {
+        { "scan",      verb_scan,      "ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] [--fail-on SEV] [--format table|json]" },
+        { "inventory", verb_inventory, "ROOTFS [--format table|json]" },
+        { "db",        verb_db,        "import PATH... [--db FILE] [--merge] | status [--db FILE] [--format table|json]" },
+        { "vercmp",    verb_vercmp,    "ECOSYSTEM A B   (prints <, = or >)" },
+        { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
+};
+
+void log_error(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("portcullis: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void usage(FILE *f) {
+        fprintf(f, "Usage: portcullis COMMAND [ARGS...]\n\n");
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                fprintf(f, "  portcullis %-9s %s\n", verbs[i].name, verbs[i].help);
+        fprintf(f, "\nExit status: 0 pass, 1 the policy says no, 2 usage or error.\n");
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                usage(stderr);
+                return EXIT_ERROR;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+                usage(stdout);
+                return EXIT_PASS;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("portcullis %s\n", PORTCULLIS_VERSION);
+                return EXIT_PASS;
+        }
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                if (strcmp(argv[1], verbs[i].name) == 0)
+                        return verbs[i].fn(argc - 1, argv + 1);
+
+        log_error("unknown command '%s'; see 'portcullis --help'", argv[1]);
+        return EXIT_ERROR;
+}

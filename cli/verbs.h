@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Each verb of the CLI lives in its own small file (crun's src/<verb>.c).
+ * A verb gets argv with argv[0] = the verb name and returns the exit code:
+ * EXIT_PASS, EXIT_POLICY (the policy says no) or EXIT_ERROR (usage or error). */
+enum {
+        EXIT_PASS = 0,
+        EXIT_POLICY = 1,
+        EXIT_ERROR = 2,
+};
+
+int verb_scan(int argc, char **argv);
+int verb_inventory(int argc, char **argv);
+int verb_db(int argc, char **argv);
+int verb_vercmp(int argc, char **argv);
+int verb_cvss(int argc, char **argv);
+
+/* Prints "portcullis: <message>" on stderr, once, at the top. */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Runs a fuzz target over the files of its corpus, so that the corpus replays
+ * in the normal test suite (and under ASan+UBSan in the sanitizer build).
+ * Arguments are files or directories (one level deep). */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/fileio.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int run_file(const char *path) {
+        struct error err = {};
+        char *buf = NULL;
+        size_t len = 0;
+
+        if (read_full_file(path, 64 * 1024 * 1024, &buf, &len, &err) < 0) {
+                fprintf(stderr, "%s\n", err.msg);
+                return -1;
+        }
+        (void) LLVMFuzzerTestOneInput((const uint8_t *) buf, len);
+        free(buf);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        unsigned runs = 0;
+
+        for (int i = 1; i < argc; i++) {
+                struct dirent **names;
+                struct stat st;
+                int n;
+
+                if (stat(argv[i], &st) < 0) {
+                        perror(argv[i]);
+                        return 1;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        if (run_file(argv[i]) < 0)
+                                return 1;
+                        runs++;
+                        continue;
+                }
+                n = scandir(argv[i], &names, NULL, alphasort);
+                if (n < 0) {
+                        perror(argv[i]);
+                        return 1;
+                }
+                for (int j = 0; j < n; j++) {
+                        char p[4096];
+
+                        if (names[j]->d_name[0] != '.') {
+                                snprintf(p, sizeof(p), "%s/%s", argv[i], names[j]->d_name);
+                                if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+                                        if (run_file(p) < 0)
+                                                return 1;
+                                        runs++;
+                                }
+                        }
+                        free(names[j]);
+                }
+                free(names);
+        }
+        fprintf(stderr, "replayed %u inputs\n", runs);
+        return runs > 0 ? 0 : 1;
+}

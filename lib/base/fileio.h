@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* Reads all of fd (a regular file) into a NUL-terminated buffer.  The cap is
+ * enforced in the read loop, not only after fstat(): a file that grows past
+ * max, or a FIFO/device handed in its place, is an error, never a silent
+ * truncation (-EFBIG, -EBADFD).  what names the file in messages. */
+int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err);
+
+/* Same, opening path (host file, not inside a rootfs) with O_NOFOLLOW off. */
+int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);

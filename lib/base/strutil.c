@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strutil.h"
+
+static int strbuf_reserve(struct strbuf *b, size_t extra) {
+        size_t max = b->max ? b->max : STRBUF_DEFAULT_MAX;
+        size_t need, cap;
+        char *p;
+
+        if (extra > max || b->len > max - extra - 1)
+                return -E2BIG;
+        need = b->len + extra + 1;
+        if (need <= b->cap)
+                return 0;
+        cap = b->cap ? b->cap : 64;
+        while (cap < need)
+                cap = cap > max / 2 ? max + 1 : cap * 2;
+        p = realloc(b->s, cap);
+        if (!p)
+                return -ENOMEM;
+        b->s = p;
+        b->cap = cap;
+        return 0;
+}
+
+int strbuf_append(struct strbuf *b, const char *s, size_t n) {
+        int r = strbuf_reserve(b, n);
+
+        if (r < 0)
+                return r;
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+        return 0;
+}
+
+int strbuf_puts(struct strbuf *b, const char *s) {
+        return strbuf_append(b, s, strlen(s));
+}
+
+int strbuf_printf(struct strbuf *b, const char *fmt, ...) {
+        va_list ap;
+        int n, r;
+
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -EINVAL;
+        r = strbuf_reserve(b, (size_t) n);
+        if (r < 0)
+                return r;
+        va_start(ap, fmt);
+        (void) vsnprintf(b->s + b->len, (size_t) n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t) n;
+        return 0;
+}
+
+char *strbuf_steal(struct strbuf *b) {
+        char *s = b->s ? b->s : strdup("");
+
+        b->s = NULL;
+        b->len = b->cap = 0;
+        return s;
+}
+
+void strbuf_done(struct strbuf *b) {
+        free(b->s);
+        b->s = NULL;
+        b->len = b->cap = 0;
+}
+
+bool startswith(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+bool strcaseeq(const char *a, const char *b) {
+        for (; *a && *b; a++, b++)
+                if (tolower((unsigned char) *a) != tolower((unsigned char) *b))
+                        return false;
+        return *a == *b;
+}
+
+char *strndup_or_null(const char *s, size_t n) {
+        char *p = malloc(n + 1);
+
+        if (!p)
+                return NULL;
+        memcpy(p, s, n);
+        p[n] = '\0';
+        return p;
+}
+
+char *strdup_strip(const char *s, size_t n) {
+        while (n > 0 && isspace((unsigned char) *s))
+                s++, n--;
+        while (n > 0 && isspace((unsigned char) s[n - 1]))
+                n--;
+        return strndup_or_null(s, n);
+}
+
+void strv_free(char **v) {
+        if (!v)
+                return;
+        for (char **p = v; *p; p++)
+                free(*p);
+        free(v);
+}
+
+size_t strv_length(char *const *v) {
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+int strv_push(char ***v, char *s) {
+        size_t n = strv_length(*v);
+        char **nv;
+
+        if (!s)
+                return -ENOMEM;
+        nv = realloc(*v, (n + 2) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[n] = s;
+        nv[n + 1] = NULL;
+        *v = nv;
+        return 0;
+}
+
+int strbuf_append_purl_escaped(struct strbuf *b, const char *s) {
+        static const char hex[] = "0123456789ABCDEF";
+        int r;
+
+        for (; *s; s++) {
+                unsigned char c = (unsigned char) *s;
+                char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+                if (isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~')
+                        r = strbuf_append(b, s, 1);
+                else
+                        r = strbuf_append(b, enc, 3);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/macro.h"
+
+/* A growable string (curl's dynbuf idea): every append checks a hard cap so
+ * that hostile input can't make it grow without bound. */
+struct strbuf {
+        char *s;        /* always NUL-terminated once anything was appended */
+        size_t len;
+        size_t cap;
+        size_t max;     /* 0 = STRBUF_DEFAULT_MAX */
+};
+#define STRBUF_DEFAULT_MAX ((size_t) 256 * 1024 * 1024)
+
+int strbuf_append(struct strbuf *b, const char *s, size_t n);
+int strbuf_puts(struct strbuf *b, const char *s);
+int strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
+char *strbuf_steal(struct strbuf *b);   /* returns "" (allocated) when empty */
+void strbuf_done(struct strbuf *b);
+
+bool startswith(const char *s, const char *prefix);
+bool streq_ptr(const char *a, const char *b);
+/* Case-insensitive ASCII comparison. */
+bool strcaseeq(const char *a, const char *b);
+/* strndup() that returns NULL only on allocation failure. */
+char *strndup_or_null(const char *s, size_t n);
+/* Returns a copy of s with leading/trailing ASCII whitespace removed. */
+char *strdup_strip(const char *s, size_t n);
+
+/* NULL-terminated string vectors. */
+void strv_free(char **v);
+size_t strv_length(char *const *v);
+int strv_push(char ***v, char *s);   /* takes ownership of s, also on failure */
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* Appends s to b percent-encoded as a purl component (purl-spec: everything
+ * but ALPHA DIGIT . - _ ~ is encoded). */
+int strbuf_append_purl_escaped(struct strbuf *b, const char *s);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+#include "osrelease.h"
+
+struct rootfs;
+
+#define DPKG_STATUS_MAX ((size_t) 64 * 1024 * 1024)
+#define DPKG_STATUS_D_FILE_MAX ((size_t) 4 * 1024 * 1024)
+#define DPKG_STATUS_D_ENTRIES_MAX 100000
+#define INVENTORY_PACKAGES_MAX 200000
+
+/* One installed package.  OSV distro records name *source* packages, so the
+ * source name/version are kept beside the binary ones (equal when the
+ * package database gives no separate source). */
+struct package {
+        char *name;
+        char *version;
+        char *source_name;
+        char *source_version;
+        char *arch;
+        char *ecosystem;        /* OSV ecosystem, NULL if the OS is unknown */
+        char *purl;
+        char *origin_file;      /* path inside the rootfs it was read from */
+};
+
+struct inventory {
+        struct os_info os;
+        struct package *pkgs;
+        size_t n_pkgs;
+        size_t cap_pkgs;
+};
+
+struct inventory *inventory_new(void);
+void inventory_free(struct inventory *inv);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory *, inventory_free)
+
+/* Appends *p (ownership of its strings moves into inv, also on failure). */
+int inventory_add(struct inventory *inv, struct package *p);
+void package_done(struct package *p);
+
+/* Reads os-release and every package database we know from the rootfs. */
+int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
+
+/* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
+ * there is one or more stanzas).  Only installed packages are kept. */
+int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
+
+/* Parses a dpkg status buffer (also used by the fuzzer and the tests).
+ * origin is the file name for messages and origin_file; the ecosystem and
+ * purl distro come from inv->os. */
+int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);

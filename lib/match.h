@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+#include "inventory.h"
+#include "severity.h"
+
+struct vulndb;
+
+enum finding_status {
+        FINDING_FIXED,          /* a fixed version exists */
+        FINDING_AFFECTED,       /* no fix available */
+        _FINDING_STATUS_MAX,
+        _FINDING_STATUS_INVALID = -EINVAL,
+};
+const char *finding_status_to_string(enum finding_status s);
+
+struct finding {
+        char *id;
+        char **aliases;
+        char *summary;
+        char *package;          /* binary package name */
+        char *installed_version;
+        char *source_name;
+        char *fixed_version;    /* NULL when none */
+        enum finding_status status;
+        enum severity severity;
+        char *severity_source;  /* "cvss_v3", "debian", "ghsa", ... or NULL */
+        char *cvss_vector;      /* the vector the score came from, or NULL */
+        double cvss_score;      /* -1 when none */
+        int cvss_version;
+};
+
+struct scan_result {
+        struct finding *findings;
+        size_t n_findings;
+        size_t cap_findings;
+        char *db_revision;
+        size_t counts[_SEVERITY_MAX];
+        size_t fixable;
+};
+
+/* inventory × vulndb → findings, one per (record, binary package), sorted by
+ * severity (worst first), then id, then package. */
+int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err);
+
+/* OSV range evaluation (introduced / fixed / last_affected / limit, and the
+ * exact versions list) for one affected entry; exposed for tests.
+ * *ret_affected is 1 when version is affected; *ret_fixed gets the fixed
+ * version that applies (or NULL). */
+int match_affected(const char *ecosystem, const char *version, const char *ranges_json, const char *versions_json,
+                   int *ret_affected, char **ret_fixed, struct error *err);
+
+void scan_result_free(struct scan_result *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct scan_result *, scan_result_free)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+
+struct rootfs;
+
+#define OS_RELEASE_MAX ((size_t) 64 * 1024)
+
+/* What /etc/os-release (os-release(5)) says, and the OSV ecosystem it maps
+ * to.  Fields are NULL when absent; ecosystem is NULL when the distro or
+ * release is not one we know how to name (reported as unknown, not guessed). */
+struct os_info {
+        char *id;               /* "debian", "ubuntu", "alpine", ... */
+        char *id_like;
+        char *version_id;       /* "12", "22.04", "3.18.4" */
+        char *version_codename;
+        char *pretty_name;
+        char *ecosystem;        /* "Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.18" */
+};
+
+/* Parses the os-release KEY=value format (shell-like quoting) from a buffer. */
+int osrelease_parse(const char *buf, size_t len, struct os_info *ret, struct error *err);
+
+/* Reads etc/os-release, else usr/lib/os-release, inside the rootfs.  A rootfs
+ * with neither returns 0 with all fields NULL. */
+int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err);
+
+/* Fills info->ecosystem from id/version_id (NULL when unknown). */
+int osrelease_ecosystem(struct os_info *info);
+
+void os_info_done(struct os_info *info);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* A container root filesystem, which we treat as hostile: every path is
+ * resolved as if the rootfs were "/" (openat2 RESOLVE_IN_ROOT, or a component
+ * walk with O_NOFOLLOW and a symlink budget where the kernel lacks openat2),
+ * so that "..", absolute symlinks and magic links can't reach the host. */
+struct rootfs;
+
+enum {
+        ROOTFS_FORCE_WALK = 1 << 0,   /* tests: don't use openat2 */
+};
+
+int rootfs_open(const char *path, unsigned flags, struct rootfs **ret, struct error *err);
+void rootfs_free(struct rootfs *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rootfs *, rootfs_free)
+
+const char *rootfs_path(const struct rootfs *r);
+
+/* Opens path (absolute or relative; both mean "inside the rootfs") with
+ * open flags (O_RDONLY, O_DIRECTORY, ...; O_CLOEXEC|O_NOCTTY are added).
+ * Returns the fd or a negative errno; -ENOENT is returned without being
+ * treated as special, so callers can tell "absent" from "broken". */
+int rootfs_openat(struct rootfs *r, const char *path, int flags, struct error *err);
+
+/* Reads a regular file inside the rootfs, capped at max bytes (see
+ * read_full_fd()). */
+int rootfs_read_file(struct rootfs *r, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                     struct error *err);
+
+/* Lists the names in a directory inside the rootfs (no "." or ".."), sorted,
+ * at most max_entries (more is -E2BIG). */
+int rootfs_list_dir(struct rootfs *r, const char *path, size_t max_entries, char ***ret_names, struct error *err);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "base/error.h"
+
+/* Ordered: a larger value is worse. */
+enum severity {
+        SEVERITY_UNKNOWN,
+        SEVERITY_LOW,
+        SEVERITY_MEDIUM,
+        SEVERITY_HIGH,
+        SEVERITY_CRITICAL,
+        _SEVERITY_MAX,
+        _SEVERITY_INVALID = -EINVAL,
+};
+
+const char *severity_to_string(enum severity s);     /* "CRITICAL", ... */
+/* Case-insensitive "critical".."unknown"; _SEVERITY_INVALID otherwise. */
+enum severity severity_from_string(const char *s);
+/* CVSS qualitative rating (v3/v4 table; 0.0 "None" maps to LOW). */
+enum severity severity_from_score(double score);
+
+/* A vendor rating: source is "debian" (urgency: unimportant, low, medium,
+ * high, "not yet assigned"), "ubuntu" (priority: negligible, low, medium,
+ * high, critical, untriaged) or "ghsa" (LOW, MODERATE, HIGH, CRITICAL).
+ * Unknown words give SEVERITY_UNKNOWN. */
+enum severity severity_from_vendor(const char *source, const char *rating);
+
+struct cvss_score {
+        int version;            /* 2, 30, 31 or 40 */
+        double base_score;      /* one decimal, as the spec rounds it */
+        enum severity severity;
+};
+
+/* Parses a CVSS vector string and computes its base score:
+ * "CVSS:3.0/..." and "CVSS:3.1/..." (FIRST CVSS v3.x specification, section
+ * 7); v2 ("AV:N/AC:L/Au:N/...") and v4.0 are -EOPNOTSUPP until implemented.
+ * A malformed vector is -EINVAL with a message naming the bad metric. */
+int cvss_score(const char *vector, struct cvss_score *ret, struct error *err);

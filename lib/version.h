@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/* One comparator per ecosystem family.  Each must agree with the reference
+ * implementation (dpkg --compare-versions, rpmvercmp, apk-tools, ...). */
+enum version_kind {
+        VERSION_DPKG,
+        VERSION_APK,
+        VERSION_RPM,
+        VERSION_SEMVER,
+        VERSION_PEP440,
+        VERSION_MAVEN,
+        VERSION_GEM,
+        _VERSION_KIND_MAX,
+        _VERSION_KIND_INVALID = -EINVAL,
+};
+
+/* Maps an OSV ecosystem ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.18",
+ * "PyPI", "npm", ...) or a short name ("deb", "apk", "rpm", "pypi", "npm",
+ * "semver", "maven", "gem") to its comparator; -EOPNOTSUPP when unknown. */
+int version_kind_from_ecosystem(const char *ecosystem);
+const char *version_kind_to_string(enum version_kind k);
+
+/* Compares a and b: *ret_cmp is <0, 0 or >0.  An invalid version is -EINVAL
+ * with a message naming it; a kind not implemented yet is -EOPNOTSUPP. */
+int version_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err);
+
+/* dpkg: deb-version(7) ordering, identical to dpkg --compare-versions. */
+int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+/* Validates a dpkg version the way dpkg's parseversion() does. */
+int version_dpkg_check(const char *v, struct error *err);

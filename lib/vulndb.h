@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+/* The vulnerability database: one sqlite file imported from OSV records.
+ * Served read-only; an import builds a new file and renames it over the old
+ * one, so a reader never sees a half-written database. */
+struct vulndb;
+
+#define VULNDB_SCHEMA_VERSION 1
+#define OSV_RECORD_MAX ((size_t) 16 * 1024 * 1024)
+#define OSV_ZIP_ENTRIES_MAX 2000000
+
+int vulndb_open(const char *path, struct vulndb **ret, struct error *err);
+void vulndb_close(struct vulndb *db);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
+
+/* Called for every record that fails validation and is skipped. */
+typedef void (*vulndb_skip_fn)(const char *file, const char *reason, void *userdata);
+
+struct vulndb_import_stats {
+        uint64_t files;         /* JSON documents read */
+        uint64_t records;       /* records stored */
+        uint64_t skipped;       /* records rejected (reported through skip_fn) */
+        uint64_t superseded;    /* same id seen again with an older modified */
+        uint64_t affected;      /* affected (ecosystem, package) rows */
+};
+
+/* Imports OSV records from paths (a .json file, a folder of them searched
+ * recursively, or a .zip of them) into db_path.  When merge is true the
+ * records already in db_path are kept (newer "modified" wins); otherwise the
+ * new DB holds only these records.  The new DB is built beside db_path and
+ * renamed over it in one step. */
+int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
+                  struct vulndb_import_stats *ret_stats, struct error *err);
+
+/* Parses and validates one OSV JSON document (also the fuzz entry point).
+ * Returns 0 and calls nothing else; exposed so tests can check rejection
+ * reasons. */
+int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
+
+struct vulndb_status {
+        int schema_version;
+        char *revision;         /* sha256 over (id, content digest) in id order */
+        char *import_time;      /* RFC 3339 UTC */
+        uint64_t records;
+        uint64_t affected;
+        char **ecosystems;      /* "Debian:12=1272", ... */
+};
+int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
+void vulndb_status_done(struct vulndb_status *s);
+const char *vulndb_revision(struct vulndb *db);
+
+/* One affected entry for (ecosystem, package), with what the matcher needs. */
+struct vulndb_affected {
+        const char *id;
+        const char *aliases;            /* JSON array text */
+        const char *summary;
+        const char *withdrawn;          /* NULL unless withdrawn */
+        const char *severity;           /* JSON array of {type, score} of the record */
+        const char *ranges;             /* JSON array of OSV ranges */
+        const char *versions;           /* JSON array of exact versions, or NULL */
+        const char *vendor_rating;      /* urgency/priority/severity word, or NULL */
+        const char *vendor_source;      /* "debian", "ubuntu", "ghsa", or NULL */
+};
+typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdata, struct error *err);
+
+/* Calls fn for every affected entry of (ecosystem, package). */
+int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
+                  void *userdata, struct error *err);

@@ -1,0 +1,3 @@
+#!/bin/sh
+# TODO placeholder
+exit 77
