@@ -1,1 +1,374 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* os-release(5): "a newline-separated list of environment-like shell-
+ * compatible variable assignments".  We parse the subset the man page
+ * allows (KEY=value, value quoted with "" or '' or not at all, backslash
+ * escapes, # comments, blank lines) from a buffer, with named caps, and map
+ * ID + VERSION_ID to an OSV ecosystem string (osv-schema ecosystems.json). */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "osrelease.h"
+#include "rootfs.h"
+
+/* A real os-release is ~10-20 lines of < 200 bytes. */
+#define OS_RELEASE_LINES_MAX 1024
+#define OS_RELEASE_LINE_MAX 4096
+
+void os_info_done(struct os_info *info) {
+        if (!info)
+                return;
+        free(info->id);
+        free(info->id_like);
+        free(info->version_id);
+        free(info->version_codename);
+        free(info->pretty_name);
+        free(info->ecosystem);
+        *info = (struct os_info) {};
+}
+
+static bool is_key(const char *s, size_t n) {
+        if (n == 0 || !(isalpha((unsigned char) s[0]) || s[0] == '_'))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!(isalnum((unsigned char) s[i]) || s[i] == '_'))
+                        return false;
+        return true;
+}
+
+/* Double quotes: a backslash escapes only $ " \ ` (sh(1), "Double-Quotes");
+ * before anything else it stays literal. */
+static bool dq_escapable(char c) {
+        return c == '$' || c == '"' || c == '\\' || c == '`';
+}
+
+/* Unquotes one shell word value (value, n) into ret.  Returns -EINVAL for an
+ * unterminated quote or an embedded NUL, which make the line invalid. */
+static int unquote(const char *v, size_t n, char **ret) {
+        _cleanup_free_ char *out = malloc(n + 1);
+        size_t o = 0, i = 0;
+        char quote = 0;
+
+        if (!out)
+                return -ENOMEM;
+        for (; i < n; i++) {
+                char c = v[i];
+
+                if (c == '\0')
+                        return -EINVAL;
+                if (quote == '\'') {
+                        if (c == '\'')
+                                quote = 0;
+                        else
+                                out[o++] = c;
+                } else if (quote == '"') {
+                        if (c == '"')
+                                quote = 0;
+                        else if (c == '\\' && i + 1 < n && dq_escapable(v[i + 1]))
+                                out[o++] = v[++i];
+                        else
+                                out[o++] = c;
+                } else if (c == '"' || c == '\'') {
+                        quote = c;
+                } else if (c == '\\' && i + 1 < n) {
+                        out[o++] = v[++i];
+                } else if (isspace((unsigned char) c)) {
+                        break;    /* unquoted blank ends the word; the rest is ignored */
+                } else {
+                        out[o++] = c;
+                }
+        }
+        if (quote)
+                return -EINVAL;
+        out[o] = '\0';
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static char **field_for(struct os_info *info, const char *key, size_t n) {
+        static const struct {
+                const char *key;
+                size_t off;
+        } fields[] = {
+                { "ID",               offsetof(struct os_info, id) },
+                { "ID_LIKE",          offsetof(struct os_info, id_like) },
+                { "VERSION_ID",       offsetof(struct os_info, version_id) },
+                { "VERSION_CODENAME", offsetof(struct os_info, version_codename) },
+                { "PRETTY_NAME",      offsetof(struct os_info, pretty_name) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (strlen(fields[i].key) == n && memcmp(fields[i].key, key, n) == 0)
+                        return (char **) ((char *) info + fields[i].off);
+        return NULL;
+}
+
+static void skip_blanks(const char **p, const char *end) {
+        while (*p < end && (**p == ' ' || **p == '\t'))
+                (*p)++;
+}
+
+/* One line (without its newline).  Lines that aren't KEY=value are ignored,
+ * as systemd's parser does; only allocation failure is an error. */
+static int parse_line(const char *p, const char *end, struct os_info *info) {
+        const char *key, *eq;
+        char **field, *value = NULL;
+        int r;
+
+        skip_blanks(&p, end);
+        if (p == end || *p == '#')
+                return 0;
+        eq = memchr(p, '=', (size_t) (end - p));
+        if (!eq)
+                return 0;
+        key = p;
+        while (eq > key && (eq[-1] == ' ' || eq[-1] == '\t'))
+                eq--;
+        if (!is_key(key, (size_t) (eq - key)))
+                return 0;
+        field = field_for(info, key, (size_t) (eq - key));
+        if (!field)
+                return 0;
+        p = memchr(eq, '=', (size_t) (end - eq)) + 1;
+        skip_blanks(&p, end);
+        r = unquote(p, (size_t) (end - p), &value);
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        free(*field);           /* a later assignment wins, as in the shell */
+        *field = value;
+        return 0;
+}
+
+int osrelease_parse(const char *buf, size_t len, struct os_info *ret, struct error *err) {
+        struct os_info info = {};
+        const char *p = buf, *end = buf + len;
+        unsigned lines = 0;
+        int r;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *eol = nl ? nl : end;
+
+                if (++lines > OS_RELEASE_LINES_MAX) {
+                        os_info_done(&info);
+                        return error_set(err, E2BIG, "os-release has more than %d lines", OS_RELEASE_LINES_MAX);
+                }
+                if ((size_t) (eol - p) > OS_RELEASE_LINE_MAX) {
+                        os_info_done(&info);
+                        return error_set(err, E2BIG, "os-release line %u is longer than %d bytes", lines,
+                                         OS_RELEASE_LINE_MAX);
+                }
+                /* Tolerate CRLF files. */
+                r = parse_line(p, eol > p && eol[-1] == '\r' ? eol - 1 : eol, &info);
+                if (r < 0) {
+                        os_info_done(&info);
+                        return error_set(err, r, "parse os-release: out of memory");
+                }
+                p = nl ? nl + 1 : end;
+        }
+        r = osrelease_ecosystem(&info);
+        if (r < 0) {
+                os_info_done(&info);
+                return error_set(err, r, "os-release: out of memory");
+        }
+        *ret = info;
+        return 0;
+}
+
+/* --- ecosystems ------------------------------------------------------------ */
+
+/* Length of a run of digits at s, at most 9 (no overflow games). */
+static size_t digits(const char *s) {
+        size_t n = 0;
+
+        while (isdigit((unsigned char) s[n]))
+                n++;
+        return n > 0 && n <= 9 ? n : 0;
+}
+
+/* "9", "9.3", "9.3.1": the major number; NULL if it doesn't start like one. */
+static char *major_of(const char *v) {
+        size_t n = v ? digits(v) : 0;
+
+        if (n == 0 || (v[n] != '\0' && v[n] != '.'))
+                return NULL;
+        return strndup_or_null(v, n);
+}
+
+/* "3.18.4" -> "3.18"; requires at least major.minor, digits only. */
+static int major_minor(const char *v, char **ret) {
+        size_t a = v ? digits(v) : 0, b;
+
+        if (a == 0 || v[a] != '.')
+                return -EINVAL;
+        b = digits(v + a + 1);
+        if (b == 0 || (v[a + 1 + b] != '\0' && v[a + 1 + b] != '.'))
+                return -EINVAL;
+        *ret = strndup_or_null(v, a + 1 + b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* "<name>:<release>" (or just "<name>" when release is NULL). */
+static int eco_join(char **ret, const char *name, const char *release) {
+        int n = release ? asprintf(ret, "%s:%s", name, release) : asprintf(ret, "%s", name);
+
+        return n < 0 ? -ENOMEM : 0;
+}
+
+/* Debian release numbers by codename (distro-info-data debian.csv), for
+ * images whose os-release lacks VERSION_ID (testing, some slim builds). */
+static const char *debian_codename(const char *codename) {
+        static const char *const table[][2] = {
+                { "jessie", "8" },   { "stretch", "9" }, { "buster", "10" },
+                { "bullseye", "11" }, { "bookworm", "12" }, { "trixie", "13" },
+        };
+
+        for (size_t i = 0; codename && i < ELEMENTSOF(table); i++)
+                if (strcmp(codename, table[i][0]) == 0)
+                        return table[i][1];
+        return NULL;
+}
+
+static int eco_debian(const struct os_info *info, char **ret) {
+        _cleanup_free_ char *major = major_of(info->version_id);
+        const char *num = major ? major : debian_codename(info->version_codename);
+
+        if (!num)
+                return 0;
+        return eco_join(ret, "Debian", num);
+}
+
+/* Ubuntu LTS releases are the .04 of even years (wiki.ubuntu.com/Releases),
+ * and OSV requires the ":LTS" suffix on exactly those. */
+static int eco_ubuntu(const struct os_info *info, char **ret) {
+        const char *v = info->version_id;
+        int year;
+
+        if (!v || digits(v) != 2 || v[2] != '.' || digits(v + 3) != 2 || v[5] != '\0')
+                return 0;
+        year = (v[0] - '0') * 10 + (v[1] - '0');
+        if (year % 2 == 0 && strcmp(v + 3, "04") == 0)
+                return asprintf(ret, "Ubuntu:%s:LTS", v) < 0 ? -ENOMEM : 0;
+        return eco_join(ret, "Ubuntu", v);
+}
+
+/* Alpine branches are "v<major>.<minor>"; edge ("3.19_alpha2023...") has no
+ * OSV branch and stays unknown. */
+static int eco_alpine(const struct os_info *info, char **ret) {
+        _cleanup_free_ char *mm = NULL;
+        int r = major_minor(info->version_id, &mm);
+
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        return asprintf(ret, "Alpine:v%s", mm) < 0 ? -ENOMEM : 0;
+}
+
+static int eco_major(const struct os_info *info, const char *name, char **ret) {
+        _cleanup_free_ char *major = major_of(info->version_id);
+
+        if (!major)
+                return 0;
+        return eco_join(ret, name, major);
+}
+
+static int eco_rocky(const struct os_info *info, char **ret) {
+        return eco_major(info, "Rocky Linux", ret);
+}
+
+static int eco_alma(const struct os_info *info, char **ret) {
+        return eco_major(info, "AlmaLinux", ret);
+}
+
+static int eco_mageia(const struct os_info *info, char **ret) {
+        return eco_major(info, "Mageia", ret);
+}
+
+/* "Photon OS:3.0": the release keeps its minor. */
+static int eco_photon(const struct os_info *info, char **ret) {
+        _cleanup_free_ char *mm = NULL;
+        int r = major_minor(info->version_id, &mm);
+
+        if (r == -EINVAL)
+                return 0;
+        if (r < 0)
+                return r;
+        return eco_join(ret, "Photon OS", mm);
+}
+
+/* Rolling distros: OSV ecosystems without a release. */
+static int eco_wolfi(const struct os_info *info, char **ret) {
+        return eco_join(ret, "Wolfi", NULL);
+}
+
+static int eco_chainguard(const struct os_info *info, char **ret) {
+        return eco_join(ret, "Chainguard", NULL);
+}
+
+/* Deliberately not mapped: "rhel" (the OSV "Red Hat" ecosystem is per CPE
+ * product stream, e.g. "Red Hat:enterprise_linux:8::baseos", which depends
+ * on the repository each RPM came from, not on os-release), SUSE/openSUSE
+ * (named after PRETTY_NAME in a form we haven't verified against real OSV
+ * records), and anything else: unknown is reported, not guessed. */
+int osrelease_ecosystem(struct os_info *info) {
+        static const struct {
+                const char *id;
+                int (*fn)(const struct os_info *info, char **ret);
+        } table[] = {
+                { "debian",     eco_debian },
+                { "ubuntu",     eco_ubuntu },
+                { "alpine",     eco_alpine },
+                { "rocky",      eco_rocky },
+                { "almalinux",  eco_alma },
+                { "mageia",     eco_mageia },
+                { "photon",     eco_photon },
+                { "wolfi",      eco_wolfi },
+                { "chainguard", eco_chainguard },
+        };
+        char *eco = NULL;
+        int r;
+
+        free(info->ecosystem);
+        info->ecosystem = NULL;
+        if (!info->id)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strcmp(info->id, table[i].id) == 0) {
+                        r = table[i].fn(info, &eco);
+                        if (r < 0)
+                                return r;
+                        info->ecosystem = eco;
+                        return 0;
+                }
+        return 0;
+}
+
+/* os-release(5): "/etc/os-release takes precedence over
+ * /usr/lib/os-release; applications should check for the former, and
+ * exclusively use its data if it exists, and only fall back to the latter". */
+int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err) {
+        static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int k;
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                k = rootfs_read_file(r, paths[i], OS_RELEASE_MAX, &buf, &len, err);
+                if (k == -ENOENT)
+                        continue;
+                if (k < 0)
+                        return k;
+                k = osrelease_parse(buf, len, ret, err);
+                if (k < 0)
+                        return error_wrap(err, "%s/%s", rootfs_path(r), paths[i]);
+                return 0;
+        }
+        error_clear(err);
+        *ret = (struct os_info) {};
+        return 0;
+}
