@@ -1,3 +1,141 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "inventory.h"
+#include "match.h"
+#include "report.h"
+#include "rootfs.h"
 #include "verbs.h"
-int verb_scan(int argc, char **argv) { (void) argc; (void) argv; log_error("not built yet"); return EXIT_ERROR; } /* placeholder */
+#include "vulndb.h"
+
+struct scan_args {
+        const char *rootfs;
+        const char *db;
+        unsigned severity_mask;
+        bool ignore_unfixed;
+        int fail_on;            /* a severity, or -1 for "never" */
+        bool json;
+};
+
+/* "CRITICAL,HIGH" → bit mask; 0 with a message on a bad word. */
+static unsigned parse_severity_list(const char *list) {
+        _cleanup_free_ char *copy = strdup(list);
+        unsigned mask = 0;
+        char *save = NULL;
+
+        if (!copy)
+                return 0;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                int s = severity_from_string(w);
+
+                if (s < 0) {
+                        log_error("--severity: unknown severity '%s' (use CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)", w);
+                        return 0;
+                }
+                mask |= 1u << s;
+        }
+        return mask;
+}
+
+static int parse_args(int argc, char **argv, struct scan_args *a) {
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "severity", required_argument, NULL, 's' },
+                { "ignore-unfixed", no_argument, NULL, 'u' },
+                { "fail-on", required_argument, NULL, 'f' },
+                { "format", required_argument, NULL, 'F' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        int c;
+
+        *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1 };
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        a->db = optarg;
+                        break;
+                case 's':
+                        if (!(a->severity_mask = parse_severity_list(optarg)))
+                                return -1;
+                        break;
+                case 'u':
+                        a->ignore_unfixed = true;
+                        break;
+                case 'f':
+                        a->fail_on = severity_from_string(optarg);
+                        if (a->fail_on < 0) {
+                                log_error("--fail-on: unknown severity '%s' (use CRITICAL, HIGH, MEDIUM, LOW, "
+                                          "UNKNOWN)", optarg);
+                                return -1;
+                        }
+                        break;
+                case 'F':
+                        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
+                                log_error("--format: '%s' is not one of table, json", optarg);
+                                return -1;
+                        }
+                        a->json = strcmp(optarg, "json") == 0;
+                        break;
+                case 'h':
+                        printf("portcullis scan ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] "
+                               "[--fail-on SEVERITY] [--format table|json]\n");
+                        exit(EXIT_PASS);
+                default:
+                        return -1;
+                }
+        if (optind != argc - 1) {
+                log_error("scan: expected one ROOTFS argument; see 'portcullis scan --help'");
+                return -1;
+        }
+        a->rootfs = argv[optind];
+        return 0;
+}
+
+static bool violates(const struct scan_result *res, int fail_on) {
+        if (fail_on < 0)
+                return false;
+        for (int s = fail_on; s < _SEVERITY_MAX; s++)
+                if (res->counts[s] > 0)
+                        return true;
+        return false;
+}
+
+int verb_scan(int argc, char **argv) {
+        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *out = NULL;
+        struct error err = {};
+        struct scan_args a;
+        struct report_target t;
+        int r;
+
+        if (parse_args(argc, argv, &a) < 0)
+                return EXIT_ERROR;
+        if ((r = rootfs_open(a.rootfs, 0, &root, &err)) < 0 ||
+            (r = inventory_collect(root, &inv, &err)) < 0 ||
+            (r = vulndb_open(cli_db_path(a.db), &db, &err)) < 0 ||
+            (r = match_inventory(db, inv, &res, &err)) < 0) {
+                log_error("scan %s: %s", a.rootfs, err.msg);
+                return EXIT_ERROR;
+        }
+        for (char **w = inv->warnings; w && *w; w++)
+                log_error("warning: %s", *w);
+        for (char **w = res->warnings; w && *w; w++)
+                log_error("warning: %s", *w);
+        scan_result_filter(res, a.severity_mask, a.ignore_unfixed);
+
+        t = (struct report_target) { .name = a.rootfs, .inv = inv, .res = res };
+        r = a.json ? report_scan_json(&t, &out, &err) : report_scan_table(&t, cli_use_color(STDOUT_FILENO), &out, &err);
+        if (r < 0) {
+                log_error("%s", err.msg);
+                return EXIT_ERROR;
+        }
+        cli_print(out);
+        return violates(res, a.fail_on) ? EXIT_POLICY : EXIT_PASS;
+}

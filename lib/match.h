@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -40,6 +41,8 @@ struct scan_result {
         char *db_revision;
         size_t counts[_SEVERITY_MAX];
         size_t fixable;
+        char **warnings;        /* records that could not be evaluated, named */
+        size_t n_warnings;
 };
 
 /* inventory × vulndb → findings, one per (record, binary package), sorted by
@@ -52,6 +55,10 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
  * version that applies (or NULL). */
 int match_affected(const char *ecosystem, const char *version, const char *ranges_json, const char *versions_json,
                    int *ret_affected, char **ret_fixed, struct error *err);
+
+/* Keeps only findings whose severity bit (1 << SEVERITY_x) is in mask and,
+ * with ignore_unfixed, only those with a fixed version; recounts. */
+void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed);
 
 void scan_result_free(struct scan_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct scan_result *, scan_result_free)

@@ -1,1 +1,176 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "report.h"
+
+#define COL_MAX 40
+
+/* Harbor's severity colours: critical red, high orange, medium yellow, low
+ * blue, unknown grey (ANSI 256-colour where 16 colours have no orange). */
+static const char *const sev_color[_SEVERITY_MAX] = {
+        [SEVERITY_UNKNOWN] = "\033[90m",
+        [SEVERITY_LOW] = "\033[34m",
+        [SEVERITY_MEDIUM] = "\033[33m",
+        [SEVERITY_HIGH] = "\033[38;5;208m",
+        [SEVERITY_CRITICAL] = "\033[1;31m",
+};
+#define COLOR_OFF "\033[0m"
+
+static size_t total(const struct scan_result *res) {
+        size_t n = 0;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                n += res->counts[s];
+        return n;
+}
+
+static int append_cell(struct strbuf *b, const char *s, size_t width, const char *color) {
+        size_t n = strlen(s);
+        int r = 0;
+
+        if (color)
+                r = strbuf_puts(b, color);
+        if (r >= 0 && n > width && width > 1) {
+                r = strbuf_append(b, s, width - 1);
+                if (r >= 0)
+                        r = strbuf_puts(b, "…");
+                n = width;
+        } else if (r >= 0)
+                r = strbuf_append(b, s, n);
+        if (r >= 0 && color)
+                r = strbuf_puts(b, COLOR_OFF);
+        for (; r >= 0 && n < width + 2; n++)
+                r = strbuf_append(b, " ", 1);
+        return r;
+}
+
+static size_t width_of(const struct scan_result *res, size_t off, const char *header) {
+        size_t w = strlen(header);
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const char *s = *(const char **) ((const char *) &res->findings[i] + off);
+                size_t n = s ? strlen(s) : 1;
+
+                if (n > w)
+                        w = n;
+        }
+        return w > COL_MAX ? COL_MAX : w;
+}
+
+static int summary_line(struct strbuf *b, const struct report_target *t, bool color) {
+        const struct scan_result *res = t->res;
+        const struct os_info *os = &t->inv->os;
+        int r;
+
+        r = strbuf_printf(b, "%s (%s %s, %s, %zu packages)\nDatabase revision %.19s\n\n", t->name,
+                          os->id ? os->id : "unknown OS", strempty(os->version_id),
+                          os->ecosystem ? os->ecosystem : "no known ecosystem", t->inv->n_pkgs,
+                          strna(res->db_revision));
+        if (r >= 0)
+                r = strbuf_printf(b, "Total: %zu (", total(res));
+        for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--)
+                r = strbuf_printf(b, "%s%s%s: %zu%s%s", color ? sev_color[s] : "", severity_to_string(s),
+                                  "", res->counts[s], color ? COLOR_OFF : "", s > 0 ? ", " : "");
+        if (r >= 0)
+                r = strbuf_printf(b, "), %zu fixable\n", res->fixable);
+        return r;
+}
+
+int report_scan_table(const struct report_target *t, bool color, char **ret, struct error *err) {
+        const struct scan_result *res = t->res;
+        struct strbuf b = {};
+        size_t wid = width_of(res, offsetof(struct finding, id), "ID");
+        size_t wpkg = width_of(res, offsetof(struct finding, package), "PACKAGE");
+        size_t winst = width_of(res, offsetof(struct finding, installed_version), "INSTALLED");
+        size_t wfix = width_of(res, offsetof(struct finding, fixed_version), "FIXED");
+        int r;
+
+        r = summary_line(&b, t, color);
+        if (r >= 0 && res->n_findings > 0) {
+                r = strbuf_puts(&b, "\n");
+                if (r >= 0 && (r = append_cell(&b, "ID", wid, NULL)) >= 0 &&
+                    (r = append_cell(&b, "PACKAGE", wpkg, NULL)) >= 0 &&
+                    (r = append_cell(&b, "INSTALLED", winst, NULL)) >= 0 &&
+                    (r = append_cell(&b, "FIXED", wfix, NULL)) >= 0)
+                        r = strbuf_puts(&b, "SEVERITY\n");
+        }
+        for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                if ((r = append_cell(&b, f->id, wid, NULL)) < 0 ||
+                    (r = append_cell(&b, f->package, wpkg, NULL)) < 0 ||
+                    (r = append_cell(&b, f->installed_version, winst, NULL)) < 0 ||
+                    (r = append_cell(&b, f->fixed_version ? f->fixed_version : "-", wfix, NULL)) < 0)
+                        break;
+                r = strbuf_printf(&b, "%s%s%s", color ? sev_color[f->severity] : "",
+                                  severity_to_string(f->severity), color ? COLOR_OFF : "");
+                if (r >= 0 && f->severity_source)
+                        r = strbuf_printf(&b, " (%s)", f->severity_source);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "render table");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
+static json_t *str_or_null(const char *s) {
+        return s ? json_string(s) : json_null();
+}
+
+static json_t *finding_json(const struct finding *f) {
+        json_t *aliases = json_array(), *cvss = json_null();
+
+        for (char **a = f->aliases; a && *a; a++)
+                json_array_append_new(aliases, json_string(*a));
+        if (f->cvss_vector)
+                cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
+                                 f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
+                                 : f->cvss_version == 31 ? "3.1" : "4.0");
+        return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
+                         "id", f->id,
+                         "aliases", aliases,
+                         "summary", str_or_null(f->summary),
+                         "package", f->package,
+                         "installed_version", f->installed_version,
+                         "source_name", str_or_null(f->source_name),
+                         "fixed_version", str_or_null(f->fixed_version),
+                         "status", finding_status_to_string(f->status),
+                         "severity", severity_to_string(f->severity),
+                         "severity_source", str_or_null(f->severity_source),
+                         "cvss", cvss ? cvss : json_null());
+}
+
+int report_scan_json(const struct report_target *t, char **ret, struct error *err) {
+        const struct scan_result *res = t->res;
+        const struct os_info *os = &t->inv->os;
+        json_t *summary = json_object(), *findings = json_array(), *root;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                json_object_set_new(summary, severity_to_string(s), json_integer((json_int_t) res->counts[s]));
+        json_object_set_new(summary, "total", json_integer((json_int_t) total(res)));
+        json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
+        for (size_t i = 0; i < res->n_findings; i++)
+                json_array_append_new(findings, finding_json(&res->findings[i]));
+        root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o}",
+                         "target", t->name,
+                         "os", "id", str_or_null(os->id), "version", str_or_null(os->version_id),
+                         "ecosystem", str_or_null(os->ecosystem),
+                         "packages", (json_int_t) t->inv->n_pkgs,
+                         "revision", str_or_null(res->db_revision),
+                         "summary", summary,
+                         "findings", findings,
+                         "warnings", json_array());
+        if (!root)
+                return error_set(err, ENOMEM, "render JSON");
+        for (char **w = res->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
+        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}

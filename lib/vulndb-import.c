@@ -1,1 +1,763 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* OSV import (https://ossf.github.io/osv-schema/): records from .json files,
+ * folders of them and .zip archives go into a new sqlite file in one
+ * transaction, which is renamed over the old database when complete. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "vulndb-internal.h"
+
+#define OSV_ID_MAX 256
+#define IMPORT_DIR_DEPTH_MAX 16
+
+struct importer {
+        sqlite3 *db;
+        sqlite3_stmt *find, *del_affected, *del_vuln, *ins_vuln, *ins_affected;
+        vulndb_skip_fn skip_fn;
+        void *userdata;
+        struct vulndb_import_stats stats;
+};
+
+/* ---- validation ---------------------------------------------------------- */
+
+static bool is_rfc3339(const char *s) {
+        /* YYYY-MM-DDTHH:MM:SS then fraction/zone; enough to sort as text. */
+        static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+
+        for (size_t i = 0; i < STRLEN(shape); i++) {
+                if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+                        return false;
+        }
+        return true;
+}
+
+static int check_string_array(json_t *a, const char *field, const char *name, struct error *err) {
+        size_t i;
+        json_t *v;
+
+        if (!a)
+                return 0;
+        if (!json_is_array(a))
+                return error_set(err, EINVAL, "%s: field '%s' must be an array of strings", name, field);
+        json_array_foreach(a, i, v)
+                if (!json_is_string(v))
+                        return error_set(err, EINVAL, "%s: %s[%zu] must be a string", name, field, i);
+        return 0;
+}
+
+static int check_events(json_t *events, const char *name, size_t ai, size_t ri, struct error *err) {
+        static const char *const kinds[] = { "introduced", "fixed", "last_affected", "limit" };
+        size_t i;
+        json_t *ev;
+
+        if (!json_is_array(events) || json_array_size(events) == 0)
+                return error_set(err, EINVAL, "%s: affected[%zu].ranges[%zu].events must be a non-empty array",
+                                 name, ai, ri);
+        json_array_foreach(events, i, ev) {
+                unsigned found = 0;
+
+                if (!json_is_object(ev))
+                        return error_set(err, EINVAL, "%s: affected[%zu].ranges[%zu].events[%zu] must be an object",
+                                         name, ai, ri, i);
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                        json_t *v = json_object_get(ev, kinds[k]);
+
+                        if (!v)
+                                continue;
+                        if (!json_is_string(v) || json_string_length(v) == 0)
+                                return error_set(err, EINVAL,
+                                                 "%s: affected[%zu].ranges[%zu].events[%zu].%s must be a non-empty string",
+                                                 name, ai, ri, i, kinds[k]);
+                        found++;
+                }
+                if (found != 1)
+                        return error_set(err, EINVAL,
+                                         "%s: affected[%zu].ranges[%zu].events[%zu] must have exactly one of "
+                                         "introduced, fixed, last_affected, limit", name, ai, ri, i);
+        }
+        return 0;
+}
+
+static int check_affected(json_t *aff, const char *name, size_t ai, struct error *err) {
+        json_t *pkg = json_object_get(aff, "package"), *ranges = json_object_get(aff, "ranges"), *r;
+        size_t ri;
+
+        if (!json_is_object(aff))
+                return error_set(err, EINVAL, "%s: affected[%zu] must be an object", name, ai);
+        if (pkg && (!json_is_object(pkg) || !json_is_string(json_object_get(pkg, "ecosystem")) ||
+                    !json_is_string(json_object_get(pkg, "name"))))
+                return error_set(err, EINVAL, "%s: affected[%zu].package needs string 'ecosystem' and 'name'",
+                                 name, ai);
+        if (ranges && !json_is_array(ranges))
+                return error_set(err, EINVAL, "%s: affected[%zu].ranges must be an array", name, ai);
+        json_array_foreach(ranges, ri, r) {
+                json_t *type = json_object_get(r, "type");
+                int q;
+
+                if (!json_is_object(r) || !json_is_string(type))
+                        return error_set(err, EINVAL, "%s: affected[%zu].ranges[%zu] needs a string 'type'",
+                                         name, ai, ri);
+                q = check_events(json_object_get(r, "events"), name, ai, ri, err);
+                if (q < 0)
+                        return q;
+        }
+        return check_string_array(json_object_get(aff, "versions"), "versions", name, err);
+}
+
+static int check_severity(json_t *sev, const char *name, struct error *err) {
+        size_t i;
+        json_t *s;
+
+        if (!sev)
+                return 0;
+        if (!json_is_array(sev))
+                return error_set(err, EINVAL, "%s: 'severity' must be an array", name);
+        json_array_foreach(sev, i, s)
+                if (!json_is_object(s) || !json_is_string(json_object_get(s, "type")) ||
+                    !json_is_string(json_object_get(s, "score")))
+                        return error_set(err, EINVAL, "%s: severity[%zu] needs string 'type' and 'score'", name, i);
+        return 0;
+}
+
+static int osv_check(json_t *rec, const char *name, struct error *err) {
+        json_t *id = json_object_get(rec, "id"), *mod = json_object_get(rec, "modified");
+        json_t *affected = json_object_get(rec, "affected"), *a;
+        size_t i;
+        int r;
+
+        if (!json_is_object(rec))
+                return error_set(err, EINVAL, "%s: an OSV record must be a JSON object", name);
+        if (!json_is_string(id) || json_string_length(id) == 0 || json_string_length(id) > OSV_ID_MAX)
+                return error_set(err, EINVAL, "%s: field 'id' is missing or not a string of 1..%d characters",
+                                 name, OSV_ID_MAX);
+        if (!json_is_string(mod) || !is_rfc3339(json_string_value(mod)))
+                return error_set(err, EINVAL, "%s: field 'modified' is missing or not an RFC 3339 time", name);
+        for (const char *const *f = (const char *const[]) { "published", "withdrawn", "summary", NULL }; *f; f++) {
+                json_t *v = json_object_get(rec, *f);
+
+                if (v && !json_is_string(v))
+                        return error_set(err, EINVAL, "%s: field '%s' must be a string", name, *f);
+        }
+        if ((r = check_string_array(json_object_get(rec, "aliases"), "aliases", name, err)) < 0 ||
+            (r = check_string_array(json_object_get(rec, "upstream"), "upstream", name, err)) < 0 ||
+            (r = check_severity(json_object_get(rec, "severity"), name, err)) < 0)
+                return r;
+        if (affected && !json_is_array(affected))
+                return error_set(err, EINVAL, "%s: field 'affected' must be an array", name);
+        json_array_foreach(affected, i, a) {
+                r = check_affected(a, name, i, err);
+                if (r < 0)
+                        return r;
+                r = check_severity(json_object_get(a, "severity"), name, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int osv_validate(const char *buf, size_t len, const char *name, struct error *err) {
+        json_error_t jerr;
+        json_t *rec;
+        int r;
+
+        rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!rec)
+                return error_set(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+        r = osv_check(rec, name, err);
+        json_decref(rec);
+        return r;
+}
+
+/* ---- storing ------------------------------------------------------------- */
+
+static int bind_json(sqlite3_stmt *st, int idx, json_t *v) {
+        char *s;
+
+        if (!v || json_is_null(v))
+                return sqlite3_bind_null(st, idx);
+        s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!s)
+                return SQLITE_NOMEM;
+        return sqlite3_bind_text(st, idx, s, -1, free);
+}
+
+static int bind_str(sqlite3_stmt *st, int idx, json_t *v) {
+        if (!json_is_string(v))
+                return sqlite3_bind_null(st, idx);
+        return sqlite3_bind_text(st, idx, json_string_value(v), (int) json_string_length(v), SQLITE_TRANSIENT);
+}
+
+static int step_done(struct importer *imp, sqlite3_stmt *st, const char *what, struct error *err) {
+        int rc = sqlite3_step(st);
+
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return vulndb_sqlite_error(imp->db, rc, what, err);
+        return 0;
+}
+
+static int digest_hex(json_t *rec, char ret[65]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        char *canon;
+        int ok;
+
+        /* Canonical form, so the revision doesn't depend on formatting. */
+        canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!canon)
+                return -ENOMEM;
+        ok = EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL);
+        free(canon);
+        if (!ok)
+                return -EIO;
+        for (unsigned i = 0; i < mdlen; i++)
+                sprintf(ret + 2 * i, "%02x", md[i]);
+        return 0;
+}
+
+/* The vendor's own rating for an affected entry: Debian urgency in
+ * ecosystem_specific (osv.dev's Debian converter), Ubuntu priority as a
+ * severity of type "Ubuntu", GHSA's database_specific.severity. */
+static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, const char **ret_source) {
+        json_t *v, *s;
+        size_t i;
+
+        *ret_rating = *ret_source = NULL;
+        v = json_object_get(json_object_get(aff, "ecosystem_specific"), "urgency");
+        if (!json_is_string(v))
+                v = json_object_get(json_object_get(aff, "database_specific"), "urgency");
+        if (json_is_string(v)) {
+                *ret_rating = json_string_value(v);
+                *ret_source = "debian";
+                return;
+        }
+        json_array_foreach(json_object_get(rec, "severity"), i, s)
+                if (strcaseeq(strempty(json_string_value(json_object_get(s, "type"))), "Ubuntu")) {
+                        *ret_rating = json_string_value(json_object_get(s, "score"));
+                        *ret_source = "ubuntu";
+                        return;
+                }
+        v = json_object_get(json_object_get(rec, "database_specific"), "severity");
+        if (json_is_string(v)) {
+                *ret_rating = json_string_value(v);
+                *ret_source = "ghsa";
+        }
+}
+
+static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec, struct error *err) {
+        json_t *aff;
+        size_t i;
+
+        json_array_foreach(json_object_get(rec, "affected"), i, aff) {
+                json_t *pkg = json_object_get(aff, "package");
+                const char *rating, *source;
+                sqlite3_stmt *st = imp->ins_affected;
+                int r;
+
+                if (!pkg) /* OSV allows entries without a package (e.g. GIT only) */
+                        continue;
+                vendor_rating(rec, aff, &rating, &source);
+                sqlite3_bind_int64(st, 1, rowid);
+                bind_str(st, 2, json_object_get(pkg, "ecosystem"));
+                bind_str(st, 3, json_object_get(pkg, "name"));
+                bind_str(st, 4, json_object_get(pkg, "purl"));
+                bind_json(st, 5, json_object_get(aff, "ranges"));
+                bind_json(st, 6, json_object_get(aff, "versions"));
+                bind_json(st, 7, json_object_get(aff, "severity"));
+                sqlite3_bind_text(st, 8, rating, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(st, 9, source, -1, SQLITE_STATIC);
+                r = step_done(imp, st, "insert affected package", err);
+                if (r < 0)
+                        return r;
+                imp->stats.affected++;
+        }
+        return 0;
+}
+
+/* Returns 1 when an existing record with the same id is at least as new. */
+static int supersede(struct importer *imp, json_t *rec, struct error *err) {
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        const char *mod = json_string_value(json_object_get(rec, "modified"));
+        sqlite3_int64 old = -1;
+        int rc, newer = 0, r;
+
+        sqlite3_bind_text(imp->find, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(imp->find);
+        if (rc == SQLITE_ROW) {
+                old = sqlite3_column_int64(imp->find, 0);
+                newer = strcmp((const char *) sqlite3_column_text(imp->find, 1), mod) >= 0;
+        }
+        sqlite3_reset(imp->find);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return vulndb_sqlite_error(imp->db, rc, "look up record", err);
+        if (old < 0)
+                return 0;
+        if (newer)
+                return 1;
+        sqlite3_bind_int64(imp->del_affected, 1, old);
+        r = step_done(imp, imp->del_affected, "replace record", err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(imp->del_vuln, 1, old);
+        return step_done(imp, imp->del_vuln, "replace record", err);
+}
+
+static int store_record(struct importer *imp, json_t *rec, const char *name, struct error *err) {
+        sqlite3_stmt *st = imp->ins_vuln;
+        char digest[65];
+        int r;
+
+        r = supersede(imp, rec, err);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                imp->stats.superseded++;
+                return 0;
+        }
+        r = digest_hex(rec, digest);
+        if (r < 0)
+                return error_set(err, r, "%s: compute digest", name);
+        bind_str(st, 1, json_object_get(rec, "id"));
+        bind_str(st, 2, json_object_get(rec, "modified"));
+        bind_str(st, 3, json_object_get(rec, "published"));
+        bind_str(st, 4, json_object_get(rec, "withdrawn"));
+        bind_str(st, 5, json_object_get(rec, "summary"));
+        bind_json(st, 6, json_object_get(rec, "aliases"));
+        bind_json(st, 7, json_object_get(rec, "upstream"));
+        bind_json(st, 8, json_object_get(rec, "severity"));
+        sqlite3_bind_text(st, 9, digest, 64, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 10, name, -1, SQLITE_TRANSIENT);
+        r = step_done(imp, st, "insert record", err);
+        if (r < 0)
+                return r;
+        imp->stats.records++;
+        return store_affected(imp, sqlite3_last_insert_rowid(imp->db), rec, err);
+}
+
+static void skip(struct importer *imp, const char *name, const char *reason) {
+        imp->stats.skipped++;
+        if (imp->skip_fn)
+                imp->skip_fn(name, reason, imp->userdata);
+}
+
+/* One JSON document: a record, or an array of records.  A record that fails
+ * validation is reported and skipped; only database errors abort. */
+static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
+                           struct error *err) {
+        json_error_t jerr;
+        json_t *doc, *rec;
+        size_t i;
+        int r = 0;
+
+        imp->stats.files++;
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc) {
+                char reason[512];
+
+                snprintf(reason, sizeof(reason), "not valid JSON at line %d, column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+                skip(imp, name, reason);
+                return 0;
+        }
+        if (!json_is_array(doc)) {
+                struct error verr = {};
+
+                if (osv_check(doc, name, &verr) < 0)
+                        skip(imp, name, verr.msg + strlen(name) + 2);
+                else
+                        r = store_record(imp, doc, name, err);
+                json_decref(doc);
+                return r;
+        }
+        json_array_foreach(doc, i, rec) {
+                char elem[4200];
+                struct error verr = {};
+
+                snprintf(elem, sizeof(elem), "%s[%zu]", name, i);
+                if (osv_check(rec, elem, &verr) < 0) {
+                        skip(imp, elem, verr.msg + strlen(elem) + 2);
+                        continue;
+                }
+                r = store_record(imp, rec, elem, err);
+                if (r < 0)
+                        break;
+        }
+        json_decref(doc);
+        return r;
+}
+
+/* ---- sources: files, folders, zip archives ------------------------------- */
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && strcaseeq(s + n - m, suffix);
+}
+
+static int import_file(struct importer *imp, const char *path, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        struct error ferr = {};
+        size_t len;
+
+        if (read_full_file(path, OSV_RECORD_MAX, &buf, &len, &ferr) < 0) {
+                skip(imp, path, ferr.msg);
+                return 0;
+        }
+        return import_document(imp, buf, len, path, err);
+}
+
+static int import_zip(struct importer *imp, const char *path, struct error *err) {
+        struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        uint64_t entries = 0;
+        int rc, r = 0;
+
+        if (!a)
+                return -ENOMEM;
+        archive_read_support_format_zip(a);
+        if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
+                r = error_set(err, EINVAL, "%s: not a readable zip archive: %s", path, archive_error_string(a));
+                goto out;
+        }
+        /* Entries are read into memory, never extracted, so names with "../"
+         * or absolute paths can't write anywhere; sizes and counts are capped. */
+        while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+                const char *ename = archive_entry_pathname(e);
+                char name[4200];
+                _cleanup_free_ char *buf = NULL;
+                size_t len = 0;
+                la_ssize_t n;
+
+                if (++entries > OSV_ZIP_ENTRIES_MAX) {
+                        r = error_set(err, E2BIG, "%s: more than %d entries; is this an OSV archive?", path,
+                                      OSV_ZIP_ENTRIES_MAX);
+                        goto out;
+                }
+                if (archive_entry_filetype(e) != AE_IFREG || !ename || !has_suffix(ename, ".json"))
+                        continue;
+                snprintf(name, sizeof(name), "%s:%s", path, ename);
+                buf = malloc(OSV_RECORD_MAX + 1);
+                if (!buf) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                while ((n = archive_read_data(a, buf + len, OSV_RECORD_MAX + 1 - len)) > 0) {
+                        len += (size_t) n;
+                        if (len > OSV_RECORD_MAX)
+                                break;
+                }
+                if (n < 0) {
+                        r = error_set(err, EIO, "%s: archive is damaged at %s: %s; download it again", path,
+                                      ename, archive_error_string(a));
+                        goto out;
+                }
+                if (len > OSV_RECORD_MAX) {
+                        skip(imp, name, "record larger than the 16 MiB limit");
+                        continue;
+                }
+                r = import_document(imp, buf, len, name, err);
+                if (r < 0)
+                        goto out;
+        }
+        if (rc != ARCHIVE_EOF)
+                r = error_set(err, EIO, "%s: archive is damaged: %s; download it again", path,
+                              archive_error_string(a));
+out:
+        archive_read_free(a);
+        return r;
+}
+
+static int import_path(struct importer *imp, const char *path, int depth, struct error *err);
+
+static int import_dir(struct importer *imp, const char *path, int depth, struct error *err) {
+        struct dirent **names = NULL;
+        int n, r = 0;
+
+        if (depth > IMPORT_DIR_DEPTH_MAX)
+                return error_set(err, ELOOP, "%s: folders nested more than %d deep", path, IMPORT_DIR_DEPTH_MAX);
+        n = scandir(path, &names, NULL, alphasort);
+        if (n < 0)
+                return error_set_errno(err, errno, "read folder %s", path);
+        for (int i = 0; i < n; i++) {
+                const char *d = names[i]->d_name;
+                char sub[4096];
+
+                if (r == 0 && d[0] != '.') {
+                        snprintf(sub, sizeof(sub), "%s/%s", path, d);
+                        r = import_path(imp, sub, depth + 1, err);
+                }
+                free(names[i]);
+        }
+        free(names);
+        return r;
+}
+
+static int import_path(struct importer *imp, const char *path, int depth, struct error *err) {
+        struct stat st;
+
+        if ((depth == 0 ? stat(path, &st) : lstat(path, &st)) < 0)
+                return error_set_errno(err, errno, "%s", path);
+        if (S_ISDIR(st.st_mode))
+                return import_dir(imp, path, depth, err);
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        if (has_suffix(path, ".zip"))
+                return import_zip(imp, path, err);
+        if (has_suffix(path, ".json") || depth == 0)
+                return import_file(imp, path, err);
+        return 0;
+}
+
+/* ---- the new database file ----------------------------------------------- */
+
+static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+        return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "build database", err);
+}
+
+static int prepare(struct importer *imp, struct error *err) {
+        static const struct {
+                size_t offset;
+                const char *sql;
+        } stmts[] = {
+                { offsetof(struct importer, find), "SELECT rowid, modified FROM vuln WHERE id = ?1" },
+                { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1" },
+                { offsetof(struct importer, del_vuln), "DELETE FROM vuln WHERE rowid = ?1" },
+                { offsetof(struct importer, ins_vuln),
+                  "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
+                  " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                { offsetof(struct importer, ins_affected),
+                  "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
+                  " vendor_rating, vendor_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
+                sqlite3_stmt **st = (sqlite3_stmt **) ((char *) imp + stmts[i].offset);
+                int rc = sqlite3_prepare_v3(imp->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+
+                if (rc != SQLITE_OK)
+                        return vulndb_sqlite_error(imp->db, rc, "prepare import", err);
+        }
+        return 0;
+}
+
+static void importer_done(struct importer *imp) {
+        sqlite3_finalize(imp->find);
+        sqlite3_finalize(imp->del_affected);
+        sqlite3_finalize(imp->del_vuln);
+        sqlite3_finalize(imp->ins_vuln);
+        sqlite3_finalize(imp->ins_affected);
+        if (imp->db)
+                sqlite3_close(imp->db);
+        imp->db = NULL;
+}
+
+static int set_meta(sqlite3 *db, const char *key, const char *value, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(db, rc, "write meta table", err);
+}
+
+/* The revision is a digest of the content: sha256 over every (id, record
+ * digest) in id order, so the same records give the same revision however
+ * and in whatever order they were imported. */
+static int compute_revision(sqlite3 *db, char ret[72], struct error *err) {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        unsigned char md[EVP_MAX_MD_SIZE];
+        sqlite3_stmt *st = NULL;
+        unsigned mdlen = 0;
+        int rc;
+
+        if (!ctx)
+                return -ENOMEM;
+        EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+        rc = sqlite3_prepare_v2(db, "SELECT id, digest FROM vuln ORDER BY id", -1, &st, NULL);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                EVP_DigestUpdate(ctx, sqlite3_column_text(st, 0), (size_t) sqlite3_column_bytes(st, 0));
+                EVP_DigestUpdate(ctx, "\t", 1);
+                EVP_DigestUpdate(ctx, sqlite3_column_text(st, 1), (size_t) sqlite3_column_bytes(st, 1));
+                EVP_DigestUpdate(ctx, "\n", 1);
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        EVP_DigestFinal_ex(ctx, md, &mdlen);
+        EVP_MD_CTX_free(ctx);
+        if (rc != SQLITE_DONE)
+                return vulndb_sqlite_error(db, rc, "compute revision", err);
+        strcpy(ret, "sha256:");
+        for (unsigned i = 0; i < mdlen && i < 32; i++)
+                sprintf(ret + 7 + 2 * i, "%02x", md[i]);
+        return 0;
+}
+
+static int count_sql(sqlite3 *db, const char *sql, char ret[32]) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                snprintf(ret, 32, "%lld", sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int ecosystem_counts(sqlite3 *db, char **ret, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        json_t *o = json_object();
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "SELECT ecosystem, COUNT(DISTINCT vuln) FROM affected GROUP BY ecosystem", -1,
+                                &st, NULL);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                json_object_set_new(o, (const char *) sqlite3_column_text(st, 0),
+                                    json_integer(sqlite3_column_int64(st, 1)));
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        *ret = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(o);
+        if (rc != SQLITE_DONE)
+                return vulndb_sqlite_error(db, rc, "count ecosystems", err);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int write_meta(sqlite3 *db, struct error *err) {
+        _cleanup_free_ char *ecos = NULL;
+        char revision[72], now[32], records[32], affected[32], schema[16];
+        time_t t = time(NULL);
+        struct tm tm;
+        int r;
+
+        r = compute_revision(db, revision, err);
+        if (r < 0)
+                return r;
+        r = ecosystem_counts(db, &ecos, err);
+        if (r < 0)
+                return r;
+        if (count_sql(db, "SELECT COUNT(*) FROM vuln", records) < 0 ||
+            count_sql(db, "SELECT COUNT(*) FROM affected", affected) < 0)
+                return vulndb_sqlite_error(db, SQLITE_ERROR, "count records", err);
+        strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        snprintf(schema, sizeof(schema), "%d", VULNDB_SCHEMA_VERSION);
+        if ((r = set_meta(db, "schema_version", schema, err)) < 0 ||
+            (r = set_meta(db, "revision", revision, err)) < 0 ||
+            (r = set_meta(db, "import_time", now, err)) < 0 ||
+            (r = set_meta(db, "records", records, err)) < 0 ||
+            (r = set_meta(db, "affected", affected, err)) < 0 ||
+            (r = set_meta(db, "ecosystems", ecos, err)) < 0)
+                return r;
+        return 0;
+}
+
+static int copy_existing(sqlite3 *dst, const char *path, struct error *err) {
+        sqlite3 *src = NULL;
+        sqlite3_backup *b;
+        int rc;
+
+        if (access(path, F_OK) < 0)
+                return 0;
+        rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL);
+        if (rc == SQLITE_OK) {
+                b = sqlite3_backup_init(dst, "main", src, "main");
+                if (!b)
+                        rc = sqlite3_errcode(dst);
+                else {
+                        rc = sqlite3_backup_step(b, -1);
+                        sqlite3_backup_finish(b);
+                }
+        }
+        sqlite3_close(src);
+        if (rc != SQLITE_DONE && rc != SQLITE_OK)
+                return error_set(err, EIO, "copy existing database %s: %s", path, sqlite3_errstr(rc));
+        return 0;
+}
+
+static int fsync_path(const char *path, int flags) {
+        _cleanup_close_ int fd = open(path, flags | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, bool merge,
+                 struct error *err) {
+        int rc, r;
+
+        rc = sqlite3_open_v2(tmp, &imp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(imp->db, rc, tmp, err);
+        if (merge && (r = copy_existing(imp->db, db_path, err)) < 0)
+                return r;
+        /* The file is private until the rename; a crash leaves only a stray
+         * temporary file, so the journal buys nothing here. */
+        if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;",
+                          err)) < 0 ||
+            (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
+            (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
+            (r = prepare(imp, err)) < 0)
+                return r;
+        for (char *const *p = paths; *p; p++) {
+                r = import_path(imp, *p, 0, err);
+                if (r < 0)
+                        return r;
+        }
+        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
+            (r = write_meta(imp->db, err)) < 0 ||
+            (r = exec_sql(imp->db, "COMMIT", err)) < 0)
+                return r;
+        return 0;
+}
+
+int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
+                  struct vulndb_import_stats *ret_stats, struct error *err) {
+        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata };
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        int fd, r;
+
+        if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)))
+                return -ENOMEM;
+        fd = mkstemp(tmp);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
+        (void) fchmod(fd, 0644);
+        close(fd);
+
+        r = build(&imp, tmp, db_path, paths, merge, err);
+        importer_done(&imp);
+        if (r < 0) {
+                (void) unlink(tmp);
+                return error_wrap(err, "import into %s (the previous database is unchanged)", db_path);
+        }
+        r = fsync_path(tmp, O_RDONLY);
+        if (r == 0 && rename(tmp, db_path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return error_set_errno(err, r, "replace %s with the new database", db_path);
+        }
+        (void) fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+        if (ret_stats)
+                *ret_stats = imp.stats;
+        return 0;
+}

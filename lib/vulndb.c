@@ -1,1 +1,187 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/strutil.h"
+#include "vulndb-internal.h"
+
+struct vulndb {
+        sqlite3 *db;
+        sqlite3_stmt *lookup;
+        char *path;
+        char *revision;
+};
+
+int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err) {
+        int code = rc == SQLITE_FULL ? ENOSPC : rc == SQLITE_NOMEM ? ENOMEM : rc == SQLITE_CANTOPEN ? ENOENT : EIO;
+
+        return error_set(err, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static int meta_get(struct vulndb *v, const char *key, char **ret, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(v->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(v->db, rc, "read meta table", err);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = strdup((const char *) sqlite3_column_text(st, 0));
+                sqlite3_finalize(st);
+                return *ret ? 0 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        *ret = NULL;
+        return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(v->db, rc, "read meta table", err);
+}
+
+void vulndb_close(struct vulndb *v) {
+        if (!v)
+                return;
+        sqlite3_finalize(v->lookup);
+        sqlite3_close(v->db);
+        free(v->path);
+        free(v->revision);
+        free(v);
+}
+
+int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_free_ char *schema = NULL;
+        struct stat st;
+        int rc, r;
+
+        /* sqlite would create a missing file even read-only in some modes;
+         * say plainly what to do instead. */
+        if (stat(path, &st) < 0)
+                return error_set_errno(err, errno,
+                                       "vulnerability database %s (create it with 'portcullis db import')", path);
+        v = calloc(1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        v->path = strdup(path);
+        rc = sqlite3_open_v2(path, &v->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(v->db, rc, path, err);
+        r = meta_get(v, "schema_version", &schema, err);
+        if (r < 0)
+                return error_wrap(err, "%s is not a portcullis vulnerability database", path);
+        if (!schema || atoi(schema) != VULNDB_SCHEMA_VERSION)
+                return error_set(err, EPROTO, "%s: schema version %s, this build reads %d; re-import it with "
+                                 "'portcullis db import'", path, schema ? schema : "(none)", VULNDB_SCHEMA_VERSION);
+        r = meta_get(v, "revision", &v->revision, err);
+        if (r < 0)
+                return error_wrap(err, "%s", path);
+        rc = sqlite3_prepare_v3(v->db,
+                                "SELECT v.id, v.aliases, v.upstream, v.summary, v.withdrawn,"
+                                "       COALESCE(a.severity, v.severity), a.ranges, a.versions,"
+                                "       a.vendor_rating, a.vendor_source"
+                                "  FROM affected a JOIN vuln v ON v.rowid = a.vuln"
+                                " WHERE a.ecosystem = ?1 AND a.package = ?2",
+                                -1, SQLITE_PREPARE_PERSISTENT, &v->lookup, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(v->db, rc, path, err);
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+const char *vulndb_revision(struct vulndb *v) {
+        return v->revision;
+}
+
+static const char *col(sqlite3_stmt *st, int i) {
+        return (const char *) sqlite3_column_text(st, i);
+}
+
+int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, vulndb_affected_fn fn,
+                  void *userdata, struct error *err) {
+        int rc, r = 0;
+
+        sqlite3_bind_text(v->lookup, 1, ecosystem, -1, SQLITE_STATIC);
+        sqlite3_bind_text(v->lookup, 2, package, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(v->lookup)) == SQLITE_ROW) {
+                struct vulndb_affected a = {
+                        .id = col(v->lookup, 0),
+                        .aliases = col(v->lookup, 1),
+                        .upstream = col(v->lookup, 2),
+                        .summary = col(v->lookup, 3),
+                        .withdrawn = col(v->lookup, 4),
+                        .severity = col(v->lookup, 5),
+                        .ranges = col(v->lookup, 6),
+                        .versions = col(v->lookup, 7),
+                        .vendor_rating = col(v->lookup, 8),
+                        .vendor_source = col(v->lookup, 9),
+                };
+
+                /* The strings are valid until the next step: fn copies. */
+                r = fn(&a, userdata, err);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = vulndb_sqlite_error(v->db, rc, "look up affected packages", err);
+        sqlite3_reset(v->lookup);
+        sqlite3_clear_bindings(v->lookup);
+        return r;
+}
+
+static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_free_ char **list = NULL;
+        json_t *j, *val;
+        const char *key;
+        int r;
+
+        r = meta_get(v, "ecosystems", &text, err);
+        if (r < 0 || !text) {
+                *ret = NULL;
+                return r;
+        }
+        j = json_loads(text, 0, NULL);
+        if (!j)
+                return error_set(err, EBADMSG, "%s: meta 'ecosystems' is not JSON", v->path);
+        json_object_foreach(j, key, val) {
+                char *s = NULL;
+
+                if (asprintf(&s, "%s=%" JSON_INTEGER_FORMAT, key, json_integer_value(val)) < 0 ||
+                    strv_push(&list, s) < 0) {
+                        json_decref(j);
+                        return -ENOMEM;
+                }
+        }
+        json_decref(j);
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error *err) {
+        _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL;
+        struct vulndb_status s = {};
+        int r;
+
+        if ((r = meta_get(v, "schema_version", &schema, err)) < 0 ||
+            (r = meta_get(v, "import_time", &s.import_time, err)) < 0 ||
+            (r = meta_get(v, "records", &records, err)) < 0 ||
+            (r = meta_get(v, "affected", &affected, err)) < 0 ||
+            (r = status_ecosystems(v, &s.ecosystems, err)) < 0) {
+                vulndb_status_done(&s);
+                return r;
+        }
+        s.schema_version = schema ? atoi(schema) : 0;
+        s.revision = v->revision ? strdup(v->revision) : NULL;
+        s.records = records ? strtoull(records, NULL, 10) : 0;
+        s.affected = affected ? strtoull(affected, NULL, 10) : 0;
+        *ret = s;
+        return 0;
+}
+
+void vulndb_status_done(struct vulndb_status *s) {
+        free(s->revision);
+        free(s->import_time);
+        strv_free(s->ecosystems);
+        *s = (struct vulndb_status) {};
+}

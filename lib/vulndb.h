@@ -39,9 +39,8 @@ struct vulndb_import_stats {
 int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
-/* Parses and validates one OSV JSON document (also the fuzz entry point).
- * Returns 0 and calls nothing else; exposed so tests can check rejection
- * reasons. */
+/* Parses and validates one OSV record (also the fuzz entry point); the
+ * message of a rejection names the file and the field. */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
 
 struct vulndb_status {
@@ -59,10 +58,12 @@ const char *vulndb_revision(struct vulndb *db);
 /* One affected entry for (ecosystem, package), with what the matcher needs. */
 struct vulndb_affected {
         const char *id;
-        const char *aliases;            /* JSON array text */
+        const char *aliases;            /* JSON array text, or NULL */
+        const char *upstream;           /* JSON array text (OSV "upstream"), or NULL */
         const char *summary;
         const char *withdrawn;          /* NULL unless withdrawn */
-        const char *severity;           /* JSON array of {type, score} of the record */
+        const char *severity;           /* JSON array of {type, score}: the affected
+                                         * entry's own, else the record's; or NULL */
         const char *ranges;             /* JSON array of OSV ranges */
         const char *versions;           /* JSON array of exact versions, or NULL */
         const char *vendor_rating;      /* urgency/priority/severity word, or NULL */

@@ -33,9 +33,9 @@ const char *test_tmpdir(void) {
 }
 
 const char *test_path(const char *a, const char *b) {
-        static char ring[8][4096];
+        static char ring[256][4096];
         static unsigned i;
-        char *p = ring[i++ % 8];
+        char *p = ring[i++ % 256];
 
         snprintf(p, 4096, "%s/%s", a, b);
         return p;

@@ -47,7 +47,7 @@ extern int test_checks;
 const char *test_shared_data(void);
 /* A fresh temporary directory, removed by test_end(). */
 const char *test_tmpdir(void);
-/* Joins two path parts into a static ring buffer (valid for a few calls). */
+/* Joins two path parts into a static ring buffer (valid for the next 255 calls). */
 const char *test_path(const char *a, const char *b);
 /* Writes a file (creating parent directories). */
 void test_write_file(const char *path, const char *content);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+
+const char *cli_db_path(const char *arg) {
+        const char *env = getenv("PORTCULLIS_DB");
+
+        if (arg)
+                return arg;
+        return env && *env ? env : PORTCULLIS_DB_DEFAULT;
+}
+
+bool cli_use_color(int fd) {
+        const char *nc = getenv("NO_COLOR");
+
+        return isatty(fd) && !(nc && *nc);
+}
+
+void cli_print(const char *s) {
+        size_t n = strlen(s);
+
+        fputs(s, stdout);
+        if (n == 0 || s[n - 1] != '\n')
+                fputc('\n', stdout);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+/* The database path: --db, else $PORTCULLIS_DB, else the default. */
+const char *cli_db_path(const char *arg);
+
+/* Colour on a TTY, never with NO_COLOR (https://no-color.org). */
+bool cli_use_color(int fd);
+
+/* Prints s to stdout followed by a newline unless it ends with one. */
+void cli_print(const char *s);

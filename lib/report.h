@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "inventory.h"
+#include "match.h"
+
+/* Renderers return text for the front end to print (lib/ never prints). */
+struct report_target {
+        const char *name;       /* what was scanned: a path or an image name */
+        const struct inventory *inv;
+        const struct scan_result *res;
+};
+
+/* The table people read: a colour-coded summary line per severity (Harbor's
+ * colours; colour only when color is true), totals, fixable, then a row per
+ * finding. */
+int report_scan_table(const struct report_target *t, bool color, char **ret, struct error *err);
+
+/* The stable JSON shape documented in README.md ("scan --format json"). */
+int report_scan_json(const struct report_target *t, char **ret, struct error *err);

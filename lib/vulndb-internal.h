@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "vulndb.h"
+
+/* The schema.  affected rows are what the matcher reads, indexed by
+ * (ecosystem, package); ranges/versions/severity stay as compact JSON text
+ * because they are only parsed for the few rows a package hits. */
+#define VULNDB_SCHEMA_SQL                                                       \
+        "CREATE TABLE IF NOT EXISTS meta ("                                     \
+        "  key TEXT PRIMARY KEY, value TEXT NOT NULL);"                         \
+        "CREATE TABLE IF NOT EXISTS vuln ("                                     \
+        "  rowid INTEGER PRIMARY KEY,"                                          \
+        "  id TEXT NOT NULL UNIQUE,"                                            \
+        "  modified TEXT NOT NULL,"                                             \
+        "  published TEXT,"                                                     \
+        "  withdrawn TEXT,"                                                     \
+        "  summary TEXT,"                                                       \
+        "  aliases TEXT,"                                                       \
+        "  upstream TEXT,"                                                      \
+        "  severity TEXT,"                                                      \
+        "  digest TEXT NOT NULL,"                                               \
+        "  source TEXT);"                                                       \
+        "CREATE TABLE IF NOT EXISTS affected ("                                 \
+        "  vuln INTEGER NOT NULL,"                                              \
+        "  ecosystem TEXT NOT NULL,"                                            \
+        "  package TEXT NOT NULL,"                                              \
+        "  purl TEXT,"                                                          \
+        "  ranges TEXT,"                                                        \
+        "  versions TEXT,"                                                      \
+        "  severity TEXT,"                                                      \
+        "  vendor_rating TEXT,"                                                 \
+        "  vendor_source TEXT);"                                                \
+        "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"
+
+/* Built after the bulk insert: cheaper than maintaining it row by row. */
+#define VULNDB_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_pkg ON affected(ecosystem, package);"
+
+int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err);
