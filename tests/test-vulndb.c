@@ -82,8 +82,7 @@ static void test_debian_feed(void) {
         CHECK(n == 0);
         vulndb_close(v);
 
-        snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cd '%s' && python3 -c \"import zipfile,sys; "
-                 "zipfile.ZipFile(sys.argv[1]).extractall('.')\" '%s'", dir, dir, zip);
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && unzip -q -d '%s' '%s'", dir, dir, zip);
         CHECK(system(cmd) == 0);
         CHECK_MSG(import1(db2, dir, false, &s, &st, &err) == 0, "%s", err.msg);
         rev1 = revision_of(db);

@@ -1,3 +1,0 @@
-#!/bin/sh
-# TODO placeholder
-exit 77
