@@ -1,3 +1,124 @@
-#!/bin/sh
-# TODO placeholder
-exit 77
+#!/bin/bash
+# The CLI as a user drives it: exit codes (0 pass, 1 policy, 2 usage/error),
+# messages that name the file and what to do, the JSON contract, colour only
+# on a TTY and never with NO_COLOR.
+set -u
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect CODE PATTERN -- ARGS...: exit code and a pattern in stdout+stderr
+expect() {
+        local code=$1 pat=$2 out rc
+        shift 3
+        out=$("$P" "$@" 2>&1); rc=$?
+        [ "$rc" -eq "$code" ] || fail "portcullis $*: exit $rc, wanted $code: $out"
+        [ -z "$pat" ] || grep -qE -- "$pat" <<<"$out" || fail "portcullis $*: no /$pat/ in: $out"
+}
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+
+# A small Debian 12 rootfs: curl one update behind DSA-5523-1, apt, and a
+# removed package that must not count.
+R=$T/rootfs
+mkdir -p "$R/etc" "$R/usr/lib" "$R/var/lib/dpkg"
+printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' >"$R/usr/lib/os-release"
+ln -s ../usr/lib/os-release "$R/etc/os-release"
+cat >"$R/var/lib/dpkg/status" <<'STATUS'
+Package: libcurl4
+Status: install ok installed
+Architecture: amd64
+Source: curl
+Version: 7.88.1-10+deb12u3
+
+Package: apt
+Status: install ok installed
+Architecture: amd64
+Version: 2.6.1
+
+Package: openssh-client
+Status: deinstall ok config-files
+Architecture: amd64
+Source: openssh
+Version: 1:9.2p1-2+deb12u2
+STATUS
+
+DB=$T/vulndb.sqlite
+expect 2 "Usage" -- 
+expect 2 "unknown command 'frobnicate'" -- frobnicate
+expect 0 "portcullis scan" -- --help
+expect 2 "expected one ROOTFS" -- scan
+expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
+expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
+expect 2 "at least one PATH" -- db import --db "$DB"
+expect 2 "$T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
+[ ! -e "$DB" ] || fail "a failed import left a database behind"
+expect 0 "imported 16 records" -- db import "$SRC/feed" --db "$DB"
+expect 0 "records: +16" -- db status --db "$DB"
+expect 0 "Debian:12=16" -- db status --db "$DB"
+PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
+        fail "db status json"
+
+# The scan: JSON contract and content.
+"$P" scan "$R" --db "$DB" --format json >"$T/scan.json" || fail "scan exit"
+json '
+f = {(x["id"], x["package"]): x for x in d["findings"]}
+assert set(d) >= {"os", "revision", "summary", "findings"}, d.keys()
+assert d["os"] == {"id": "debian", "version": "12", "ecosystem": "Debian:12"}, d["os"]
+c = f[("PCEX-CVE-2023-38545", "libcurl4")]
+assert c["installed_version"] == "7.88.1-10+deb12u3" and c["source_name"] == "curl", c
+assert c["fixed_version"] == "7.88.1-10+deb12u4" and c["status"] == "fixed", c
+assert c["severity"] == "CRITICAL" and c["severity_source"] == "cvss_v3", c
+assert c["cvss"]["score"] == 9.8 and c["cvss"]["version"] == "3.1", c
+assert c["aliases"] == ["CVE-2023-38545"], c
+a = f[("PCEX-CVE-2011-3374", "apt")]
+assert a["severity"] == "LOW" and a["severity_source"] == "debian", a
+assert a["fixed_version"] is None and a["status"] == "affected", a
+assert not any(k[1].startswith("openssh") for k in f), "removed package matched"
+assert d["summary"]["total"] == 2 and d["summary"]["fixable"] == 1 and d["summary"]["CRITICAL"] == 1, d["summary"]
+' <"$T/scan.json" || fail "scan JSON content"
+
+# Policy exit codes and filters.
+expect 1 "" -- scan "$R" --db "$DB" --fail-on HIGH
+expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
+expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
+expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
+expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
+expect 2 "not one of table, json" -- scan "$R" --db "$DB" --format yaml
+
+# Colour only on a TTY, and never with NO_COLOR.
+if command -v script >/dev/null; then
+        script -qec "$P scan $R --db $DB" /dev/null | grep -q $'\033\[1;31mCRITICAL' || fail "no colour on a TTY"
+        NO_COLOR=1 script -qec "$P scan $R --db $DB" /dev/null | grep -q $'\033\[' && fail "colour despite NO_COLOR"
+fi
+"$P" scan "$R" --db "$DB" | grep -q $'\033\[' && fail "colour into a pipe"
+
+# A rootfs with no package database: nothing to match, said plainly.
+E=$T/empty
+mkdir -p "$E"
+expect 0 "Total: 0" -- scan "$E" --db "$DB"
+"$P" inventory "$E" --format json | json 'assert d["packages"] == [] and d["os"]["ecosystem"] is None, d' ||
+        fail "empty inventory"
+
+# A status file that is a symlink out of the rootfs reads the rootfs's own
+# /etc/passwd (absent), never the host's.
+H=$T/hostile
+mkdir -p "$H/var/lib/dpkg" "$H/etc"
+cp "$R/usr/lib/os-release" "$H/etc/os-release"
+ln -s /etc/passwd "$H/var/lib/dpkg/status"
+out=$("$P" inventory "$H" --format json 2>&1)
+grep -q '"root"' <<<"$out" && fail "read the host's /etc/passwd: $out"
+
+# Small verbs.
+expect 0 "^<$" -- vercmp deb 1.0 1.0-1
+expect 0 "^>$" -- vercmp Debian:12 1:0.1 2.0
+expect 2 "" -- vercmp deb "1.0 x" 1.0
+expect 0 "9.8 CRITICAL" -- cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
+expect 2 "AV" -- cvss CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
+
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
