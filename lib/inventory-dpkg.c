@@ -1,1 +1,535 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* dpkg's database: var/lib/dpkg/status (deb-status(5)) and, in distroless
+ * images, one file per package in var/lib/dpkg/status.d/.  Both are
+ * deb822-style stanzas: "Field: value" lines, continuation lines starting
+ * with a space or tab, stanzas separated by blank lines.  We parse from a
+ * buffer with a cursor and named caps, and keep five fields. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+#include "version.h"
+
+/* The largest real stanzas (texlive's Conffiles, long Descriptions) are
+ * tens of KiB; 4 MiB is "not a status file". */
+#define DPKG_STANZA_MAX ((size_t) 4 * 1024 * 1024)
+/* Package, Version, Architecture, Source, Status are short (dpkg names and
+ * versions are < 100 bytes in practice). */
+#define DPKG_FIELD_MAX 1024
+/* Stanzas in one file, kept or not: a 64 MiB file of two-line stanzas is
+ * ~5 million; a real status file has a few thousand. */
+#define DPKG_STANZAS_MAX ((unsigned) (4 * INVENTORY_PACKAGES_MAX))
+
+enum field {
+        F_PACKAGE,
+        F_VERSION,
+        F_ARCH,
+        F_SOURCE,
+        F_STATUS,
+        _F_MAX,
+        _F_INVALID = -EINVAL,
+};
+
+static const char *const field_names[_F_MAX] = {
+        [F_PACKAGE] = "Package",
+        [F_VERSION] = "Version",
+        [F_ARCH] = "Architecture",
+        [F_SOURCE] = "Source",
+        [F_STATUS] = "Status",
+};
+
+struct slice {
+        const char *s;
+        size_t n;
+};
+
+struct stanza {
+        unsigned line;                 /* first line, for messages */
+        struct slice f[_F_MAX];        /* .s NULL when absent */
+        unsigned n_fields;             /* all fields, tracked or not */
+        const char *bad;               /* why it is malformed, or NULL */
+        enum field bad_field;
+};
+
+struct cursor {
+        const char *p, *end;
+        unsigned line;
+};
+
+/* Returns the next line (without "\n" or "\r\n") and advances. */
+static struct slice next_line(struct cursor *c) {
+        const char *nl = memchr(c->p, '\n', (size_t) (c->end - c->p));
+        struct slice l = { c->p, (size_t) ((nl ? nl : c->end) - c->p) };
+
+        c->p = nl ? nl + 1 : c->end;
+        c->line++;
+        if (l.n > 0 && l.s[l.n - 1] == '\r')
+                l.n--;
+        return l;
+}
+
+static bool slice_eq(struct slice a, const char *b) {
+        return strlen(b) == a.n && memcmp(a.s, b, a.n) == 0;
+}
+
+static bool line_is_blank(struct slice l) {
+        for (size_t i = 0; i < l.n; i++)
+                if (l.s[i] != ' ' && l.s[i] != '\t')
+                        return false;
+        return true;
+}
+
+static struct slice strip(struct slice v) {
+        while (v.n > 0 && (v.s[0] == ' ' || v.s[0] == '\t'))
+                v.s++, v.n--;
+        while (v.n > 0 && (v.s[v.n - 1] == ' ' || v.s[v.n - 1] == '\t'))
+                v.n--;
+        return v;
+}
+
+static enum field field_lookup(struct slice name) {
+        for (int i = 0; i < _F_MAX; i++)
+                if (strlen(field_names[i]) == name.n && strncasecmp(field_names[i], name.s, name.n) == 0)
+                        return (enum field) i;
+        return _F_INVALID;
+}
+
+static void stanza_mark_bad(struct stanza *st, const char *why, enum field f) {
+        if (!st->bad) {
+                st->bad = why;
+                st->bad_field = f;
+        }
+}
+
+/* One "Name: value" line of a stanza. */
+static void stanza_add_line(struct stanza *st, struct slice l, enum field *last) {
+        const char *colon = memchr(l.s, ':', l.n);
+        struct slice name, value;
+        enum field f;
+
+        if (!colon) {
+                stanza_mark_bad(st, "a line without a colon", _F_INVALID);
+                *last = _F_INVALID;
+                return;
+        }
+        st->n_fields++;
+        name = (struct slice) { l.s, (size_t) (colon - l.s) };
+        value = strip((struct slice) { colon + 1, l.n - name.n - 1 });
+        *last = f = field_lookup(name);
+        if (f < 0)
+                return;
+        if (st->f[f].s)
+                stanza_mark_bad(st, "a repeated field", f);
+        else if (value.n > DPKG_FIELD_MAX)
+                stanza_mark_bad(st, "a field longer than the limit", f);
+        else if (memchr(value.s, '\0', value.n))
+                stanza_mark_bad(st, "a NUL byte", f);
+        st->f[f] = value;
+}
+
+/* Reads the next stanza.  Returns 1 with *st filled, 0 at the end of the
+ * buffer, -E2BIG when a stanza is larger than DPKG_STANZA_MAX. */
+static int read_stanza(struct cursor *c, struct stanza *st) {
+        enum field last = _F_INVALID;
+        const char *start;
+
+        *st = (struct stanza) {};
+        for (;;) {                     /* skip the blank lines before it */
+                const char *before = c->p;
+                unsigned line = c->line;
+
+                if (c->p >= c->end)
+                        return 0;
+                if (!line_is_blank(next_line(c))) {
+                        c->p = before;
+                        c->line = line;
+                        break;
+                }
+        }
+        start = c->p;
+        st->line = c->line + 1;
+        while (c->p < c->end) {
+                struct slice l = next_line(c);
+
+                if ((size_t) (c->p - start) > DPKG_STANZA_MAX)
+                        return -E2BIG;
+                if (line_is_blank(l))
+                        break;
+                if (l.s[0] == '#')     /* deb822 comment */
+                        continue;
+                if (l.s[0] == ' ' || l.s[0] == '\t') {
+                        /* The five fields we keep are one-line fields. */
+                        if (last >= 0)
+                                stanza_mark_bad(st, "a continuation line", last);
+                        continue;
+                }
+                stanza_add_line(st, l, &last);
+        }
+        return 1;
+}
+
+/* dpkg's pkg_name_is_illegal(): starts alphanumeric, then [a-z0-9+.-]. */
+static bool name_is_valid(struct slice n) {
+        if (n.n == 0 || !isalnum((unsigned char) n.s[0]))
+                return false;
+        for (size_t i = 1; i < n.n; i++)
+                if (!isalnum((unsigned char) n.s[i]) && !strchr("-+._", n.s[i]))
+                        return false;
+        return true;
+}
+
+static bool arch_is_valid(struct slice a) {
+        if (a.n == 0)
+                return false;
+        for (size_t i = 0; i < a.n; i++)
+                if (!isalnum((unsigned char) a.s[i]) && a.s[i] != '-')
+                        return false;
+        return true;
+}
+
+/* deb-status(5): "Status: want flag state".  The package's files are on
+ * disk and configured when the state is "installed", whatever the want
+ * ("deinstall ok installed" is still installed, just marked for removal);
+ * triggers-awaiting/-pending come after configuration (dpkg-query(1)) and
+ * so count as installed too.  Returns 1 installed, 0 not, -EINVAL bad. */
+static int status_installed(struct slice s) {
+        struct slice words[3];
+        size_t n = 0, i = 0;
+
+        while (i < s.n) {
+                size_t start;
+
+                while (i < s.n && (s.s[i] == ' ' || s.s[i] == '\t'))
+                        i++;
+                if (i == s.n)
+                        break;
+                if (n == ELEMENTSOF(words))
+                        return -EINVAL;
+                start = i;
+                while (i < s.n && s.s[i] != ' ' && s.s[i] != '\t')
+                        i++;
+                words[n++] = (struct slice) { s.s + start, i - start };
+        }
+        if (n != 3)
+                return -EINVAL;
+        return slice_eq(words[2], "installed") || slice_eq(words[2], "triggers-awaiting") ||
+               slice_eq(words[2], "triggers-pending");
+}
+
+/* "Source: name" or "Source: name (version)" (deb-control(5)). */
+static int split_source(struct slice src, struct slice *ret_name, struct slice *ret_version) {
+        const char *sp = memchr(src.s, ' ', src.n);
+        struct slice rest;
+
+        *ret_version = (struct slice) {};
+        if (!sp) {
+                *ret_name = src;
+                return 0;
+        }
+        *ret_name = (struct slice) { src.s, (size_t) (sp - src.s) };
+        rest = strip((struct slice) { sp, src.n - ret_name->n });
+        if (rest.n < 3 || rest.s[0] != '(' || rest.s[rest.n - 1] != ')')
+                return -EINVAL;
+        *ret_version = strip((struct slice) { rest.s + 1, rest.n - 2 });
+        return ret_version->n > 0 ? 0 : -EINVAL;
+}
+
+static int warn_stanza(struct inventory *inv, const char *origin, const struct stanza *st, const char *what,
+                       enum field f) {
+        const struct slice *pkg = &st->f[F_PACKAGE];
+
+        return inventory_warn(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
+                              pkg->s ? " (Package: " : "", pkg->s ? (int) pkg->n : 0, pkg->s ? pkg->s : "",
+                              pkg->s ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
+}
+
+static char *slice_dup(struct slice s) {
+        return strndup_or_null(s.s, s.n);
+}
+
+/* pkg:deb/<id>/<name>@<version>?arch=<arch>&distro=<id>-<version_id>
+ * (purl-spec PURL-TYPES "deb"); no namespace or distro when the OS is
+ * unknown, rather than a guess. */
+static int build_purl(const struct os_info *os, const struct package *p, char **ret) {
+        struct strbuf b = {};
+        char sep = '?';
+        int r;
+
+        r = strbuf_puts(&b, "pkg:deb/");
+        if (r >= 0 && os->id) {
+                r = strbuf_append_purl_escaped(&b, os->id);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "/");
+        }
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, p->name);
+        if (r >= 0)
+                r = strbuf_puts(&b, "@");
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, p->version);
+        if (r >= 0 && p->arch) {
+                r = strbuf_puts(&b, "?arch=");
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, p->arch);
+                sep = '&';
+        }
+        if (r >= 0 && os->id && os->version_id) {
+                r = strbuf_printf(&b, "%cdistro=", sep);
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, os->id);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "-");
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, os->version_id);
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int package_from_stanza(struct inventory *inv, const char *origin, const struct stanza *st,
+                               struct slice src_name, struct slice src_version) {
+        struct package p = {
+                .name = slice_dup(st->f[F_PACKAGE]),
+                .version = slice_dup(st->f[F_VERSION]),
+                .source_name = slice_dup(src_name.s ? src_name : st->f[F_PACKAGE]),
+                .source_version = slice_dup(src_version.s ? src_version : st->f[F_VERSION]),
+                .arch = st->f[F_ARCH].s ? slice_dup(st->f[F_ARCH]) : NULL,
+                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
+                .origin_file = strdup(origin),
+        };
+        int r;
+
+        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.origin_file ||
+            (st->f[F_ARCH].s && !p.arch) || (inv->os.ecosystem && !p.ecosystem)) {
+                package_done(&p);
+                return -ENOMEM;
+        }
+        r = build_purl(&inv->os, &p, &p.purl);
+        if (r < 0) {
+                package_done(&p);
+                return r;
+        }
+        return inventory_add(inv, &p);
+}
+
+/* Checks a version slice with dpkg's own rules (lib/version-dpkg.c). */
+static bool version_is_valid(struct slice v) {
+        char buf[DPKG_FIELD_MAX + 1];
+
+        memcpy(buf, v.s, v.n);
+        buf[v.n] = '\0';
+        return version_dpkg_check(buf, NULL) >= 0;
+}
+
+/* Decides about one stanza: keep it, drop it quietly (not installed), or
+ * drop it with a warning (malformed).  Returns <0 only for ENOMEM/E2BIG. */
+static int handle_stanza(struct inventory *inv, const char *origin, bool status_optional, const struct stanza *st) {
+        struct slice src_name = {}, src_version = {};
+        int k;
+
+        if (st->bad)
+                return warn_stanza(inv, origin, st, st->bad, st->bad_field);
+        if (!st->f[F_PACKAGE].s)
+                return warn_stanza(inv, origin, st, "no Package field", _F_INVALID);
+        if (!name_is_valid(st->f[F_PACKAGE]))
+                return warn_stanza(inv, origin, st, "an invalid package name", F_PACKAGE);
+        if (st->f[F_STATUS].s) {
+                k = status_installed(st->f[F_STATUS]);
+                if (k < 0)
+                        return warn_stanza(inv, origin, st, "an invalid value", F_STATUS);
+                if (k == 0)
+                        return 0;
+        } else if (!status_optional)
+                /* dpkg writes Status for every entry of its status file. */
+                return warn_stanza(inv, origin, st, "no Status field", _F_INVALID);
+        if (!st->f[F_VERSION].s)
+                return warn_stanza(inv, origin, st, "no Version field", _F_INVALID);
+        if (!version_is_valid(st->f[F_VERSION]))
+                return warn_stanza(inv, origin, st, "an invalid version", F_VERSION);
+        if (st->f[F_ARCH].s && !arch_is_valid(st->f[F_ARCH]))
+                return warn_stanza(inv, origin, st, "an invalid value", F_ARCH);
+        if (st->f[F_SOURCE].s) {
+                if (split_source(st->f[F_SOURCE], &src_name, &src_version) < 0 || !name_is_valid(src_name))
+                        return warn_stanza(inv, origin, st, "an invalid value", F_SOURCE);
+                if (src_version.s && !version_is_valid(src_version))
+                        return warn_stanza(inv, origin, st, "an invalid version", F_SOURCE);
+        }
+        return package_from_stanza(inv, origin, st, src_name, src_version);
+}
+
+/* Distroless status.d files carry no Status line: being there means being
+ * installed.  In the status file itself dpkg always writes one. */
+static bool origin_is_status_d(const char *origin) {
+        return strstr(origin, "status.d/") != NULL;
+}
+
+int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err) {
+        struct cursor c = { buf, buf + len, 0 };
+        bool status_optional = origin_is_status_d(origin);
+        unsigned n = 0;
+        struct stanza st;
+        int r;
+
+        while ((r = read_stanza(&c, &st)) > 0) {
+                if (++n > DPKG_STANZAS_MAX)
+                        return error_set(err, E2BIG, "%s has more than %u stanzas", origin, DPKG_STANZAS_MAX);
+                r = handle_stanza(inv, origin, status_optional, &st);
+                if (r == -E2BIG)
+                        return error_set(err, r, "%s: more than %d packages", origin, INVENTORY_PACKAGES_MAX);
+                if (r < 0)
+                        return error_set(err, r, "parse %s: out of memory", origin);
+        }
+        if (r < 0)
+                return error_set(err, r, "%s: stanza at line %u is larger than %zu bytes", origin, st.line,
+                                 DPKG_STANZA_MAX);
+        return 0;
+}
+
+/* --- reading the database from a rootfs ------------------------------------ */
+
+#define DPKG_STATUS_PATH "var/lib/dpkg/status"
+#define DPKG_STATUS_D_PATH "var/lib/dpkg/status.d"
+
+static int read_and_parse(struct rootfs *r, const char *path, size_t max, struct inventory *inv, struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        size_t len = 0;
+        int k;
+
+        k = rootfs_read_file(r, path, max, &buf, &len, err);
+        if (k < 0)
+                return k;
+        if (asprintf(&origin, "/%s", path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return dpkg_status_parse(buf, len, origin, inv, err);
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static bool name_is_printable(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || (unsigned char) *s >= 0x7f)
+                        return false;
+        return true;
+}
+
+static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *err) {
+        _cleanup_strv_free_ char **names = NULL;
+        int k;
+
+        k = rootfs_list_dir(r, DPKG_STATUS_D_PATH, DPKG_STATUS_D_ENTRIES_MAX, &names, err);
+        if (k == -ENOENT || k == -ENOTDIR) {
+                error_clear(err);
+                return 0;
+        }
+        if (k < 0)
+                return k;
+        for (char **n = names; *n; n++) {
+                _cleanup_free_ char *path = NULL;
+
+                /* distroless ships <pkg>.md5sums beside <pkg>; hidden files
+                 * are editor or tool leftovers. */
+                if (ends_with(*n, ".md5sums") || (*n)[0] == '.')
+                        continue;
+                /* The name ends up in origin_file, JSON and terminals. */
+                if (!name_is_printable(*n)) {
+                        if (inventory_warn(inv, "/%s: a file name with unprintable bytes; skipped",
+                                           DPKG_STATUS_D_PATH) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        continue;
+                }
+                if (asprintf(&path, "%s/%s", DPKG_STATUS_D_PATH, *n) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                k = read_and_parse(r, path, DPKG_STATUS_D_FILE_MAX, inv, err);
+                /* A directory, FIFO or dangling link in status.d is odd but
+                 * not a reason to give up on the other packages. */
+                if (k == -EBADFD || k == -ENOENT) {
+                        k = inventory_warn(inv, "%s; skipped", err->msg);
+                        error_clear(err);
+                        if (k < 0)
+                                return error_set(err, k, "out of memory");
+                        continue;
+                }
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+static int origin_rank(const char *origin) {
+        return strcmp(origin, "/" DPKG_STATUS_PATH) == 0 ? 0 : 1;
+}
+
+static int cmp_packages(const void *a, const void *b) {
+        const struct package *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        if (c == 0)
+                c = strcmp(strempty(x->arch), strempty(y->arch));
+        if (c == 0)
+                c = origin_rank(x->origin_file) - origin_rank(y->origin_file);
+        if (c == 0)
+                c = strcmp(x->origin_file, y->origin_file);
+        if (c == 0)
+                c = strcmp(x->version, y->version);
+        return c;
+}
+
+/* Sorts the dpkg packages [from, n) and drops repeated name+arch, keeping
+ * the one from the status file (then the first status.d file by name). */
+static int dedup(struct inventory *inv, size_t from) {
+        size_t out = from;
+
+        if (inv->n_pkgs - from < 2)
+                return 0;
+        qsort(inv->pkgs + from, inv->n_pkgs - from, sizeof(struct package), cmp_packages);
+        for (size_t i = from; i < inv->n_pkgs; i++) {
+                struct package *p = &inv->pkgs[i];
+
+                if (out > from && strcmp(inv->pkgs[out - 1].name, p->name) == 0 &&
+                    streq_ptr(inv->pkgs[out - 1].arch, p->arch)) {
+                        int k = inventory_warn(inv, "%s: package %s %s is also listed in %s; ignored",
+                                               p->origin_file, p->name, p->version, inv->pkgs[out - 1].origin_file);
+
+                        package_done(p);
+                        if (k < 0)
+                                return k;
+                        continue;
+                }
+                if (out != i) {
+                        inv->pkgs[out] = *p;
+                        *p = (struct package) {};
+                }
+                out++;
+        }
+        inv->n_pkgs = out;
+        return 0;
+}
+
+int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
+        size_t from = inv->n_pkgs;
+        int k;
+
+        k = read_and_parse(r, DPKG_STATUS_PATH, DPKG_STATUS_MAX, inv, err);
+        if (k == -ENOENT)
+                error_clear(err);
+        else if (k < 0)
+                return k;
+        k = read_status_d(r, inv, err);
+        if (k < 0)
+                return k;
+        k = dedup(inv, from);
+        if (k < 0)
+                return error_set(err, k, "out of memory");
+        return 0;
+}

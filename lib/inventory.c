@@ -1,1 +1,97 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+
+struct inventory *inventory_new(void) {
+        return calloc(1, sizeof(struct inventory));
+}
+
+void package_done(struct package *p) {
+        if (!p)
+                return;
+        free(p->name);
+        free(p->version);
+        free(p->source_name);
+        free(p->source_version);
+        free(p->arch);
+        free(p->ecosystem);
+        free(p->purl);
+        free(p->origin_file);
+        *p = (struct package) {};
+}
+
+void inventory_free(struct inventory *inv) {
+        if (!inv)
+                return;
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                package_done(&inv->pkgs[i]);
+        free(inv->pkgs);
+        os_info_done(&inv->os);
+        strv_free(inv->warnings);
+        free(inv);
+}
+
+int inventory_add(struct inventory *inv, struct package *p) {
+        if (inv->n_pkgs >= INVENTORY_PACKAGES_MAX) {
+                package_done(p);
+                return -E2BIG;
+        }
+        if (inv->n_pkgs == inv->cap_pkgs) {
+                size_t cap = inv->cap_pkgs ? inv->cap_pkgs * 2 : 64;
+                struct package *np = realloc(inv->pkgs, cap * sizeof(*np));
+
+                if (!np) {
+                        package_done(p);
+                        return -ENOMEM;
+                }
+                inv->pkgs = np;
+                inv->cap_pkgs = cap;
+        }
+        inv->pkgs[inv->n_pkgs++] = *p;
+        *p = (struct package) {};
+        return 0;
+}
+
+int inventory_warn(struct inventory *inv, const char *fmt, ...) {
+        char *msg = NULL;
+        va_list ap;
+        int n;
+
+        /* A hostile database could produce a warning per stanza; past the
+         * cap we only count, and say so once. */
+        if (inv->n_warnings++ > INVENTORY_WARNINGS_MAX)
+                return 0;
+        if (inv->n_warnings > INVENTORY_WARNINGS_MAX)
+                return strv_push(&inv->warnings, strdup("more warnings were suppressed"));
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        /* Messages quote image content; keep terminal escapes out. */
+        for (char *c = msg; *c; c++)
+                if ((unsigned char) *c < 0x20 || (unsigned char) *c == 0x7f)
+                        *c = '?';
+        return strv_push(&inv->warnings, msg);
+}
+
+int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        int k;
+
+        if (!inv)
+                return error_set(err, ENOMEM, "inventory: out of memory");
+        k = osrelease_read(r, &inv->os, err);
+        if (k < 0)
+                return error_wrap(err, "read os-release");
+        k = inventory_dpkg(r, inv, err);
+        if (k < 0)
+                return error_wrap(err, "read dpkg database");
+        *ret = TAKE_PTR(inv);
+        return 0;
+}

@@ -12,6 +12,7 @@ struct rootfs;
 #define DPKG_STATUS_D_FILE_MAX ((size_t) 4 * 1024 * 1024)
 #define DPKG_STATUS_D_ENTRIES_MAX 100000
 #define INVENTORY_PACKAGES_MAX 200000
+#define INVENTORY_WARNINGS_MAX 100
 
 /* One installed package.  OSV distro records name *source* packages, so the
  * source name/version are kept beside the binary ones (equal when the
@@ -32,6 +33,11 @@ struct inventory {
         struct package *pkgs;
         size_t n_pkgs;
         size_t cap_pkgs;
+        /* What was skipped and why ("<file>: stanza at line 12: no Version
+         * field"), for the front end to print: the library never prints.
+         * At most INVENTORY_WARNINGS_MAX, then one line saying how many more. */
+        char **warnings;
+        size_t n_warnings;
 };
 
 struct inventory *inventory_new(void);
@@ -41,6 +47,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory *, inventory_free)
 /* Appends *p (ownership of its strings moves into inv, also on failure). */
 int inventory_add(struct inventory *inv, struct package *p);
 void package_done(struct package *p);
+
+/* Records a warning (see above); returns 0 or -ENOMEM. */
+int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
 
 /* Reads os-release and every package database we know from the rootfs. */
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
