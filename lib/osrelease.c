@@ -87,22 +87,50 @@ static int unquote(const char *v, size_t n, char **ret) {
         return 0;
 }
 
-static char **field_for(struct os_info *info, const char *key, size_t n) {
-        static const struct {
-                const char *key;
-                size_t off;
-        } fields[] = {
-                { "ID",               offsetof(struct os_info, id) },
-                { "ID_LIKE",          offsetof(struct os_info, id_like) },
-                { "VERSION_ID",       offsetof(struct os_info, version_id) },
-                { "VERSION_CODENAME", offsetof(struct os_info, version_codename) },
-                { "PRETTY_NAME",      offsetof(struct os_info, pretty_name) },
-        };
+/* os-release(5) limits ID, VERSION_ID and VERSION_CODENAME to a-z, 0-9,
+ * ".", "_", "-" (ID_LIKE: such words separated by spaces).  Values outside
+ * that are dropped: they end up in ecosystem strings, purls and JSON. */
+static bool valid_id(const char *v, bool spaces) {
+        if (!*v)
+                return false;
+        for (; *v; v++)
+                if (!(islower((unsigned char) *v) || isdigit((unsigned char) *v) || strchr("._-", *v) ||
+                      (spaces && *v == ' ')))
+                        return false;
+        return true;
+}
 
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
-                if (strlen(fields[i].key) == n && memcmp(fields[i].key, key, n) == 0)
-                        return (char **) ((char *) info + fields[i].off);
-        return NULL;
+/* PRETTY_NAME is free text for people; keep it printable ASCII so that a
+ * hostile one can't carry terminal escapes or invalid UTF-8 into output. */
+static bool sanitize_text(char *v) {
+        for (; *v; v++)
+                if ((unsigned char) *v < 0x20 || (unsigned char) *v >= 0x7f)
+                        *v = '?';
+        return true;
+}
+
+static bool check_value(const char *key, char *v) {
+        if (strcmp(key, "PRETTY_NAME") == 0)
+                return sanitize_text(v);
+        return valid_id(v, strcmp(key, "ID_LIKE") == 0);
+}
+
+static const struct {
+        const char *key;
+        size_t off;
+} os_fields[] = {
+        { "ID",               offsetof(struct os_info, id) },
+        { "ID_LIKE",          offsetof(struct os_info, id_like) },
+        { "VERSION_ID",       offsetof(struct os_info, version_id) },
+        { "VERSION_CODENAME", offsetof(struct os_info, version_codename) },
+        { "PRETTY_NAME",      offsetof(struct os_info, pretty_name) },
+};
+
+static int field_index(const char *key, size_t n) {
+        for (size_t i = 0; i < ELEMENTSOF(os_fields); i++)
+                if (strlen(os_fields[i].key) == n && memcmp(os_fields[i].key, key, n) == 0)
+                        return (int) i;
+        return -1;
 }
 
 static void skip_blanks(const char **p, const char *end) {
@@ -115,7 +143,7 @@ static void skip_blanks(const char **p, const char *end) {
 static int parse_line(const char *p, const char *end, struct os_info *info) {
         const char *key, *eq;
         char **field, *value = NULL;
-        int r;
+        int r, i;
 
         skip_blanks(&p, end);
         if (p == end || *p == '#')
@@ -128,9 +156,10 @@ static int parse_line(const char *p, const char *end, struct os_info *info) {
                 eq--;
         if (!is_key(key, (size_t) (eq - key)))
                 return 0;
-        field = field_for(info, key, (size_t) (eq - key));
-        if (!field)
+        i = field_index(key, (size_t) (eq - key));
+        if (i < 0)
                 return 0;
+        field = (char **) ((char *) info + os_fields[i].off);
         p = memchr(eq, '=', (size_t) (end - eq)) + 1;
         skip_blanks(&p, end);
         r = unquote(p, (size_t) (end - p), &value);
@@ -138,6 +167,10 @@ static int parse_line(const char *p, const char *end, struct os_info *info) {
                 return 0;
         if (r < 0)
                 return r;
+        if (!check_value(os_fields[i].key, value)) {
+                free(value);
+                return 0;
+        }
         free(*field);           /* a later assignment wins, as in the shell */
         *field = value;
         return 0;

@@ -20,7 +20,9 @@ struct parse_row {
 
 static const struct parse_row parse_rows[] = {
         { "ID=debian\nVERSION_ID=\"12\"\n", "debian", "12", NULL, NULL },
-        { "ID='debian'\nVERSION_ID='1 2'\n", "debian", "1 2", NULL, NULL },
+        { "ID='debian'\nVERSION_ID='1 2'\n", "debian", NULL, NULL, NULL },       /* bad charset: dropped */
+        { "ID=Debian\nVERSION_ID=12\n", NULL, "12", NULL, NULL },
+        { "ID=deb\033]0;x\nPRETTY_NAME=\"a\033[31mb\xff\"\n", NULL, NULL, NULL, "a?[31mb?" },
         { "# comment\n\n   \nID=alpine", "alpine", NULL, NULL, NULL },            /* no trailing newline */
         { "ID=ubuntu\r\nVERSION_ID=\"22.04\"\r\n", "ubuntu", "22.04", NULL, NULL }, /* CRLF */
         { "PRETTY_NAME=\"a \\\"quoted\\\" \\$x \\\\ \\n\"\n", NULL, NULL, NULL, "a \"quoted\" $x \\ \\n" },
@@ -34,7 +36,7 @@ static const struct parse_row parse_rows[] = {
         { "1D=x\nID\nJUNK\n=x\nID=ok\n", "ok", NULL, NULL, NULL },
         { "id=lower\n", NULL, NULL, NULL, NULL },                                   /* keys are case-sensitive */
         { "VERSION_CODENAME=bookworm\nID=debian\n", "debian", NULL, "bookworm", NULL },
-        { "ID=\"\"\n", "", NULL, NULL, NULL },
+        { "ID=\"\"\n", NULL, NULL, NULL, NULL },
         { "", NULL, NULL, NULL, NULL },
 };
 
