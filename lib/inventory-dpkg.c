@@ -240,10 +240,11 @@ static int split_source(struct slice src, struct slice *ret_name, struct slice *
 static int warn_stanza(struct inventory *inv, const char *origin, const struct stanza *st, const char *what,
                        enum field f) {
         const struct slice *pkg = &st->f[F_PACKAGE];
+        bool named = pkg->s && pkg->n > 0;
 
         return inventory_warn(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
-                              pkg->s ? " (Package: " : "", pkg->s ? (int) pkg->n : 0, pkg->s ? pkg->s : "",
-                              pkg->s ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
+                              named ? " (Package: " : "", named ? (int) pkg->n : 0, named ? pkg->s : "",
+                              named ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
 static char *slice_dup(struct slice s) {
@@ -338,6 +339,8 @@ static int handle_stanza(struct inventory *inv, const char *origin, bool status_
                 return warn_stanza(inv, origin, st, st->bad, st->bad_field);
         if (!st->f[F_PACKAGE].s)
                 return warn_stanza(inv, origin, st, "no Package field", _F_INVALID);
+        if (st->f[F_PACKAGE].n == 0)
+                return warn_stanza(inv, origin, st, "an empty value", F_PACKAGE);
         if (!name_is_valid(st->f[F_PACKAGE]))
                 return warn_stanza(inv, origin, st, "an invalid package name", F_PACKAGE);
         if (st->f[F_STATUS].s) {
