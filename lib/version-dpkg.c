@@ -1,1 +1,313 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Debian version ordering, from the rules of deb-version(7), written to give
+ * exactly the answers of `dpkg --compare-versions` (dpkg 1.21, amd64).
+ *
+ * A version is [epoch:]upstream[-revision].  Parsing works on spans of the
+ * caller's string and never allocates, so comparing can't fail for lack of
+ * memory and a hostile version costs time linear in its length. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "version-dpkg-internal.h"
+#include "version.h"
+
+/* dpkg's own ASCII-only ctype (no locale): only space and tab count as
+ * blank, and only they are trimmed or rejected as "embedded spaces". */
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* strtol(), which dpkg uses for the epoch, skips these before the number;
+ * space and tab are gone already (trimmed, or "embedded spaces"). */
+static bool is_strtol_space(char c) {
+        return c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* Result of parsing: 0 valid, 1 valid for dpkg but with a warning, or a
+ * negative errno with err set. */
+enum {
+        PARSE_OK = 0,
+        PARSE_WARNING = 1,
+};
+
+/* Versions come from container images: a message shows at most this many
+ * bytes of one, with anything but printable ASCII as \xNN, so that a
+ * hostile version can't flood a log or drive the terminal that shows it. */
+#define VERSION_SHOWN_MAX 128
+
+static void escape_version(const char *v, char *buf, size_t size) {
+        size_t n = 0, i;
+
+        for (i = 0; v[i] && i < VERSION_SHOWN_MAX && n + 5 < size; i++) {
+                unsigned char c = (unsigned char) v[i];
+
+                if (c >= 0x20 && c < 0x7f && c != '\\')
+                        buf[n++] = (char) c;
+                else
+                        n += (size_t) snprintf(buf + n, size - n, "\\x%02x", c);
+        }
+        if (v[i] && n + 4 <= size)
+                n += (size_t) snprintf(buf + n, size - n, "...");
+        buf[n] = '\0';
+}
+
+static int parse_fail(struct error *err, const char *v, const char *why) {
+        char shown[VERSION_SHOWN_MAX * 4 + 4];
+
+        if (!err)
+                return -EINVAL;
+        escape_version(v, shown, sizeof(shown));
+        return error_set(err, EINVAL, "invalid Debian version '%s': %s", shown, why);
+}
+
+/* Parses an epoch the way strtol(…, 10) followed by dpkg's range checks
+ * reads it: optional leading \n\v\f\r, an optional sign, at least one digit,
+ * then exactly the colon.  "+1:" and "-0:" are accepted, as dpkg accepts
+ * them; digit strings of any length are read without overflow. */
+static int parse_epoch(const char *v, struct dpkg_span s, int *ret_epoch, struct error *err) {
+        size_t i = 0, first, digits;
+        bool negative = false;
+        long long value = 0;
+
+        while (i < s.n && is_strtol_space(s.p[i]))
+                i++;
+        if (i < s.n && (s.p[i] == '+' || s.p[i] == '-'))
+                negative = s.p[i++] == '-';
+        first = i;
+        while (i < s.n && is_digit(s.p[i]))
+                i++;
+        digits = i - first;
+        if (digits == 0)
+                return parse_fail(err, v, "epoch is empty (write 'EPOCH:VERSION' with a number, or drop the colon)");
+        if (i != s.n)
+                return parse_fail(err, v, "epoch is not a number");
+
+        while (first < s.n && s.p[first] == '0')
+                first++;
+        if (s.n - first > 10)
+                value = (long long) INT_MAX + 1;
+        else
+                for (size_t k = first; k < s.n; k++)
+                        value = value * 10 + (s.p[k] - '0');
+        if (negative && value != 0)
+                return parse_fail(err, v, "epoch is negative");
+        if (value > INT_MAX)
+                return parse_fail(err, v, "epoch is too big (at most 2147483647)");
+
+        *ret_epoch = (int) value;
+        return 0;
+}
+
+static bool upstream_char_ok(char c) {
+        return is_digit(c) || is_alpha(c) || (c && strchr(".-+~:", c));
+}
+
+static bool revision_char_ok(char c) {
+        return is_digit(c) || is_alpha(c) || (c && strchr(".+~", c));
+}
+
+/* The checks dpkg only warns about (it still compares such versions);
+ * deb-version(7) calls them invalid.  Order as in dpkg: first character,
+ * then upstream characters, then revision characters. */
+static int check_warnings(const char *v, const struct dpkg_version *dv, struct error *warn) {
+        if (!is_digit(dv->upstream.p[0])) {
+                (void) parse_fail(warn, v, "upstream version does not start with a digit");
+                return PARSE_WARNING;
+        }
+        for (size_t i = 1; i < dv->upstream.n; i++)
+                if (!upstream_char_ok(dv->upstream.p[i])) {
+                        (void) parse_fail(warn, v, "invalid character in upstream version");
+                        return PARSE_WARNING;
+                }
+        for (size_t i = 0; i < dv->revision.n; i++)
+                if (!revision_char_ok(dv->revision.p[i])) {
+                        (void) parse_fail(warn, v, "invalid character in revision");
+                        return PARSE_WARNING;
+                }
+        return PARSE_OK;
+}
+
+/* Splits v into epoch, upstream and revision.  Hard errors are those that
+ * make `dpkg --compare-versions` fail (exit 2); what dpkg merely warns about
+ * gives PARSE_WARNING, with *ret filled and the warning text in warn (which
+ * may be NULL). */
+static int parse(const char *v, struct dpkg_version *ret, struct error *err, struct error *warn) {
+        struct dpkg_version dv = {};
+        struct dpkg_span s = { v, 0 };
+        const char *colon, *hyphen;
+        size_t end;
+        int r;
+
+        while (is_blank(*s.p))
+                s.p++;
+        if (*s.p == '\0')
+                return parse_fail(err, v, "version is empty");
+        while (s.p[s.n] && !is_blank(s.p[s.n]))
+                s.n++;
+        for (end = s.n; s.p[end]; end++)
+                if (!is_blank(s.p[end]))
+                        return parse_fail(err, v, "version contains spaces");
+
+        /* The epoch ends at the first colon; later colons belong to upstream. */
+        colon = memchr(s.p, ':', s.n);
+        if (colon) {
+                r = parse_epoch(v, (struct dpkg_span) { s.p, (size_t) (colon - s.p) }, &dv.epoch, err);
+                if (r < 0)
+                        return r;
+                s.n -= (size_t) (colon + 1 - s.p);
+                s.p = colon + 1;
+                if (s.n == 0)
+                        return parse_fail(err, v, "nothing after the epoch's colon");
+        }
+
+        /* The revision starts after the last hyphen; earlier ones belong to upstream. */
+        dv.upstream = s;
+        dv.revision = (struct dpkg_span) { s.p + s.n, 0 };     /* none: empty, never NULL */
+        hyphen = memrchr(s.p, '-', s.n);
+        if (hyphen) {
+                dv.upstream.n = (size_t) (hyphen - s.p);
+                dv.revision = (struct dpkg_span) { hyphen + 1, s.n - dv.upstream.n - 1 };
+                if (dv.revision.n == 0)
+                        return parse_fail(err, v, "revision after '-' is empty");
+        }
+        if (dv.upstream.n == 0)
+                return parse_fail(err, v, "upstream version is empty");
+
+        r = check_warnings(v, &dv, warn);
+        *ret = dv;
+        return r;
+}
+
+/* The weight of a position in the non-digit phase (deb-version(7)): '~'
+ * sorts before anything, even the end of the part; then the end (and a
+ * digit, which ends the non-digit run); then letters; then everything else.
+ * Non-letters weigh their byte plus 256.  dpkg takes the byte as a char,
+ * which is signed on amd64, so a byte >= 0x80 ends up weighing its unsigned
+ * value (128..255): after the letters, before ASCII punctuation.  Only
+ * versions dpkg warns about contain such bytes. */
+static int weight(const struct dpkg_span *s, size_t i) {
+        unsigned char c;
+
+        if (i >= s->n)
+                return 0;
+        c = (unsigned char) s->p[i];
+        if (is_digit((char) c))
+                return 0;
+        if (is_alpha((char) c))
+                return c;
+        if (c == '~')
+                return -1;
+        if (c >= 0x80)
+                return c;
+        return c + 256;
+}
+
+static int sign(long long x) {
+        return (x > 0) - (x < 0);
+}
+
+static bool at_digit(const struct dpkg_span *s, size_t i) {
+        return i < s->n && is_digit(s->p[i]);
+}
+
+/* Numeric runs compare by value, of any length: skip leading zeros, then
+ * the longer run is bigger, else the first differing digit decides. */
+static int compare_number(const struct dpkg_span *a, size_t *ia, const struct dpkg_span *b, size_t *ib) {
+        size_t la = 0, lb = 0;
+        int r;
+
+        while (*ia < a->n && a->p[*ia] == '0')
+                (*ia)++;
+        while (*ib < b->n && b->p[*ib] == '0')
+                (*ib)++;
+        while (at_digit(a, *ia + la))
+                la++;
+        while (at_digit(b, *ib + lb))
+                lb++;
+        if (la != lb)
+                return la > lb ? 1 : -1;
+        r = la > 0 ? memcmp(a->p + *ia, b->p + *ib, la) : 0;
+        *ia += la;
+        *ib += lb;
+        return sign(r);
+}
+
+/* Compares upstream with upstream, or revision with revision: alternate
+ * non-digit prefixes (by weight, position by position) and numeric runs. */
+static int compare_part(const struct dpkg_span *a, const struct dpkg_span *b) {
+        size_t ia = 0, ib = 0;
+        int r;
+
+        while (ia < a->n || ib < b->n) {
+                while ((ia < a->n && !at_digit(a, ia)) || (ib < b->n && !at_digit(b, ib))) {
+                        int wa = weight(a, ia), wb = weight(b, ib);
+
+                        /* Equal weights here mean the same non-digit byte on
+                         * both sides, so both cursors are inside their spans. */
+                        if (wa != wb)
+                                return sign(wa - wb);
+                        ia++;
+                        ib++;
+                }
+                r = compare_number(a, &ia, b, &ib);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int compare_parsed(const struct dpkg_version *a, const struct dpkg_version *b) {
+        int r;
+
+        if (a->epoch != b->epoch)
+                return a->epoch > b->epoch ? 1 : -1;
+        r = compare_part(&a->upstream, &b->upstream);
+        if (r != 0)
+                return r;
+        return compare_part(&a->revision, &b->revision);
+}
+
+/* Returns 0 for a valid version, 1 for one that dpkg accepts with a warning
+ * (upstream not starting with a digit, characters outside deb-version(7)'s
+ * sets; err then holds the warning text), or -EINVAL with err set for one
+ * that dpkg rejects.  Callers that test `r < 0` get dpkg's acceptance. */
+int version_dpkg_parse(const char *v, struct dpkg_version *ret, struct error *err) {
+        if (!v)
+                return error_set(err, EINVAL, "invalid Debian version: missing");
+        return parse(v, ret, err, err);
+}
+
+int version_dpkg_check(const char *v, struct error *err) {
+        struct dpkg_version dv;
+
+        return version_dpkg_parse(v, &dv, err);
+}
+
+int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err) {
+        struct dpkg_version va, vb;
+        int r;
+
+        if (!a || !b)
+                return error_set(err, EINVAL, "invalid Debian version: missing");
+        /* dpkg compares what it only warns about; so do we, silently. */
+        r = parse(a, &va, err, NULL);
+        if (r < 0)
+                return r;
+        r = parse(b, &vb, err, NULL);
+        if (r < 0)
+                return r;
+
+        *ret_cmp = compare_parsed(&va, &vb);
+        return 0;
+}
