@@ -7,20 +7,11 @@
 
 #include "base/strutil.h"
 #include "match.h"
+#include "osv-range.h"
 #include "version.h"
 #include "vulndb.h"
 
-#define RANGE_EVENTS_MAX 4096
 #define MATCH_WARNINGS_MAX 50
-
-enum event_kind { EV_INTRODUCED, EV_FIXED, EV_LAST_AFFECTED, EV_LIMIT };
-
-struct event {
-        enum event_kind kind;
-        const char *version;
-};
-
-static const char *const event_names[] = { "introduced", "fixed", "last_affected", "limit" };
 
 const char *finding_status_to_string(enum finding_status s) {
         static const char *const names[_FINDING_STATUS_MAX] = { "fixed", "affected" };
@@ -28,210 +19,74 @@ const char *finding_status_to_string(enum finding_status s) {
         return s >= 0 && s < _FINDING_STATUS_MAX ? names[s] : NULL;
 }
 
-/* "0" as introduced means "every version" and sorts first whatever the
- * ecosystem's rules would make of it. */
-static int event_cmp(int kind, const struct event *a, const struct event *b, int *ret, struct error *err) {
-        bool za = a->kind == EV_INTRODUCED && strcmp(a->version, "0") == 0;
-        bool zb = b->kind == EV_INTRODUCED && strcmp(b->version, "0") == 0;
-
-        if (za || zb) {
-                *ret = za && zb ? 0 : za ? -1 : 1;
-                return 0;
-        }
-        return version_compare(kind, a->version, b->version, ret, err);
-}
-
-/* Insertion sort: event lists are short and a comparison can fail. */
-static int sort_events(int kind, struct event *ev, size_t n, struct error *err) {
-        for (size_t i = 1; i < n; i++) {
-                struct event cur = ev[i];
-                size_t j = i;
-
-                while (j > 0) {
-                        int c, r = event_cmp(kind, &ev[j - 1], &cur, &c, err);
-
-                        if (r < 0)
-                                return r;
-                        if (c <= 0)
-                                break;
-                        ev[j] = ev[j - 1];
-                        j--;
-                }
-                ev[j] = cur;
-        }
-        return 0;
-}
-
-static int collect_events(json_t *events, struct event *ev, size_t *ret_n, struct error *err) {
-        json_t *e;
-        size_t i, n = 0;
-
-        if (json_array_size(events) > RANGE_EVENTS_MAX)
-                return error_set(err, E2BIG, "more than %d events in one range", RANGE_EVENTS_MAX);
-        json_array_foreach(events, i, e)
-                for (int k = EV_INTRODUCED; k <= EV_LIMIT; k++) {
-                        const char *v = json_string_value(json_object_get(e, event_names[k]));
-
-                        if (v) {
-                                ev[n++] = (struct event) { .kind = k, .version = v };
-                                break;
-                        }
-                }
-        *ret_n = n;
-        return 0;
-}
-
-/* Evaluates one sorted range; *ret_fixed points into the events. */
-static int eval_range(int kind, const char *version, const struct event *ev, size_t n, bool *ret_affected,
-                      const char **ret_fixed, struct error *err) {
-        bool affected = false, below_limit = true, has_limit = false;
-        const char *fixed = NULL;
-        int c, r;
-
-        for (size_t i = 0; i < n; i++) {
-                if (ev[i].kind == EV_INTRODUCED && strcmp(ev[i].version, "0") == 0) {
-                        affected = true, fixed = NULL;
-                        continue;
-                }
-                if (ev[i].kind == EV_LIMIT && strcmp(ev[i].version, "*") == 0) {
-                        has_limit = true;
-                        continue;
-                }
-                r = version_compare(kind, version, ev[i].version, &c, err);
-                if (r < 0)
-                        return r;
-                switch (ev[i].kind) {
-                case EV_INTRODUCED:
-                        if (c >= 0)
-                                affected = true, fixed = NULL;
-                        break;
-                case EV_FIXED:
-                        if (c >= 0)
-                                affected = false;
-                        else if (affected && !fixed)
-                                fixed = ev[i].version;
-                        break;
-                case EV_LAST_AFFECTED:
-                        if (c > 0)
-                                affected = false;
-                        break;
-                case EV_LIMIT:
-                        /* A version at or past every limit is outside the range. */
-                        if (!has_limit)
-                                below_limit = false;
-                        has_limit = true;
-                        if (c < 0)
-                                below_limit = true;
-                        break;
-                }
-        }
-        *ret_affected = affected && below_limit;
-        *ret_fixed = *ret_affected ? fixed : NULL;
-        return 0;
-}
-
-static int range_kind(const char *type, int eco_kind) {
-        if (strcmp(type, "ECOSYSTEM") == 0)
-                return eco_kind;
-        if (strcmp(type, "SEMVER") == 0)
-                return VERSION_SEMVER;
-        return -EOPNOTSUPP; /* GIT: commit ranges don't apply to installed packages */
-}
-
-static int in_versions_list(int kind, const char *version, json_t *versions, bool *ret) {
-        json_t *v;
-        size_t i;
-
-        *ret = false;
-        json_array_foreach(versions, i, v) {
-                const char *s = json_string_value(v);
-                int c;
-
-                if (!s)
-                        continue;
-                if (strcmp(s, version) == 0 || (version_compare(kind, s, version, &c, NULL) == 0 && c == 0)) {
-                        *ret = true;
-                        return 0;
-                }
-        }
-        return 0;
-}
-
-static int match_ranges(int kind, const char *version, json_t *ranges, bool *ret_affected, char **ret_fixed,
-                        struct error *err) {
-        struct event *ev = NULL;
-        json_t *range;
-        size_t i;
-        int r = 0;
-
-        *ret_affected = false;
-        *ret_fixed = NULL;
-        ev = calloc(RANGE_EVENTS_MAX, sizeof(*ev));
-        if (!ev)
-                return -ENOMEM;
-        json_array_foreach(ranges, i, range) {
-                const char *type = json_string_value(json_object_get(range, "type"));
-                const char *fixed = NULL;
-                bool affected = false;
-                size_t n = 0;
-                int rk = range_kind(strempty(type), kind);
-
-                if (rk < 0)
-                        continue;
-                if ((r = collect_events(json_object_get(range, "events"), ev, &n, err)) < 0 ||
-                    (r = sort_events(rk, ev, n, err)) < 0 ||
-                    (r = eval_range(rk, version, ev, n, &affected, &fixed, err)) < 0)
-                        break;
-                if (!affected)
-                        continue;
-                *ret_affected = true;
-                if (fixed && !*ret_fixed) {
-                        *ret_fixed = strdup(fixed);
-                        if (!*ret_fixed)
-                                r = -ENOMEM;
-                }
-        }
-        free(ev);
-        return r;
-}
-
 int match_affected(const char *ecosystem, const char *version, const char *ranges_json, const char *versions_json,
                    int *ret_affected, char **ret_fixed, struct error *err) {
-        json_t *ranges = NULL, *versions = NULL;
-        bool in_list = false, in_range = false;
-        char *fixed = NULL;
+        _cleanup_free_ char *ranges = NULL, *versions = NULL;
+        json_t *jr = NULL, *jv = NULL;
+        bool affected = false;
         int kind, r;
 
         kind = version_kind_from_ecosystem(ecosystem);
         if (kind < 0)
                 return error_set(err, EOPNOTSUPP, "no version comparison for ecosystem '%s'", ecosystem);
-        if (ranges_json && !(ranges = json_loads(ranges_json, 0, NULL)))
-                return error_set(err, EBADMSG, "stored ranges are not JSON");
-        if (versions_json && !(versions = json_loads(versions_json, 0, NULL))) {
-                json_decref(ranges);
-                return error_set(err, EBADMSG, "stored versions are not JSON");
+        if (ranges_json && !(jr = json_loads(ranges_json, 0, NULL)))
+                return error_set(err, EBADMSG, "ranges are not JSON");
+        if (versions_json && !(jv = json_loads(versions_json, 0, NULL))) {
+                json_decref(jr);
+                return error_set(err, EBADMSG, "versions are not JSON");
         }
-        r = in_versions_list(kind, version, versions, &in_list);
+        r = osv_ranges_encode(jr, &ranges);
         if (r >= 0)
-                r = match_ranges(kind, version, ranges, &in_range, &fixed, err);
-        json_decref(ranges);
-        json_decref(versions);
-        if (r < 0) {
-                free(fixed);
+                r = osv_versions_encode(jv, &versions);
+        json_decref(jr);
+        json_decref(jv);
+        if (r < 0)
+                return error_set(err, r, "encode ranges");
+        r = osv_affected_eval(kind, version, ranges, versions, &affected, ret_fixed, err);
+        if (r < 0)
                 return r;
-        }
-        *ret_affected = in_list || in_range;
-        *ret_fixed = fixed;
+        *ret_affected = affected;
         return 0;
 }
 
 /* ---- findings ------------------------------------------------------------ */
 
-struct matcher {
-        const struct package *pkg;
-        struct scan_result *res;
-        size_t first;           /* findings of this package start here */
+/* An affected entry that matched, with what its findings need.  Packages
+ * built from one source (libc6, libc-bin, ... from glibc) share a lookup and
+ * its hits. */
+struct hit {
+        int64_t record;
+        char *fixed;
+        char *severity;         /* the entry's own severity, else the record's */
+        char *vendor_rating;
+        char *vendor_source;
+        char *id;
+        char *aliases;
+        char *upstream;
+        char *summary;
 };
+
+struct matcher {
+        struct vulndb *db;
+        const struct package *pkg;      /* the first of the group */
+        const char *version;
+        int kind;
+        struct hit *hits;
+        size_t n_hits;
+        size_t cap_hits;
+        struct scan_result *res;
+};
+
+static void hit_done(struct hit *h) {
+        free(h->fixed);
+        free(h->severity);
+        free(h->vendor_rating);
+        free(h->vendor_source);
+        free(h->id);
+        free(h->aliases);
+        free(h->upstream);
+        free(h->summary);
+}
 
 static void finding_done(struct finding *f) {
         free(f->id);
@@ -256,12 +111,13 @@ void scan_result_free(struct scan_result *r) {
         free(r);
 }
 
-static int add_warning(struct scan_result *res, const char *id, const struct package *p, const char *msg) {
+static int add_warning(struct scan_result *res, int64_t record, const struct package *p, const char *msg) {
         char *s = NULL;
 
         if (res->n_warnings++ >= MATCH_WARNINGS_MAX)
                 return 0;
-        if (asprintf(&s, "%s: package %s %s: %s", id, p->name, strempty(p->version), msg) < 0)
+        if (asprintf(&s, "record #%lld: package %s %s: %s", (long long) record, p->name, strempty(p->version),
+                     msg) < 0)
                 return -ENOMEM;
         return strv_push(&res->warnings, s);
 }
@@ -309,16 +165,16 @@ static void pick_cvss(struct finding *f, const char *severity_json) {
 /* Severity precedence: the distribution's (or GHSA's) own rating when it
  * has one, because it judges the package as built and shipped; else the
  * newest CVSS version's base score; else UNKNOWN. */
-static int set_severity(struct finding *f, const struct vulndb_affected *a) {
+static int set_severity(struct finding *f, const struct hit *h) {
         enum severity vendor = SEVERITY_UNKNOWN;
         char src[32];
 
-        pick_cvss(f, a->severity);
-        if (a->vendor_rating && a->vendor_source)
-                vendor = severity_from_vendor(a->vendor_source, a->vendor_rating);
+        pick_cvss(f, h->severity);
+        if (h->vendor_rating && h->vendor_source)
+                vendor = severity_from_vendor(h->vendor_source, h->vendor_rating);
         if (vendor != SEVERITY_UNKNOWN) {
                 f->severity = vendor;
-                f->severity_source = strdup(a->vendor_source);
+                f->severity_source = strdup(h->vendor_source);
                 return f->severity_source ? 0 : -ENOMEM;
         }
         if (!f->cvss_vector) {
@@ -329,6 +185,70 @@ static int set_severity(struct finding *f, const struct vulndb_affected *a) {
         snprintf(src, sizeof(src), "cvss_v%d", f->cvss_version == 2 ? 2 : f->cvss_version / 10);
         f->severity_source = strdup(src);
         return f->severity_source ? 0 : -ENOMEM;
+}
+
+static char *strdup_or_null(const char *s) {
+        return s ? strdup(s) : NULL;
+}
+
+/* Phase 1, for every entry of the lookup: evaluate the ranges. */
+static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
+        struct matcher *m = userdata;
+        _cleanup_free_ char *fixed = NULL;
+        struct error merr = {};
+        bool affected = false;
+        struct hit *h;
+        int r;
+
+        for (size_t i = 0; i < m->n_hits; i++)
+                if (m->hits[i].record == a->record)
+                        return 0;
+        r = osv_affected_eval(m->kind, m->version, a->ranges, a->versions, &affected, &fixed, &merr);
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (r < 0)
+                return add_warning(m->res, a->record, m->pkg, merr.msg);
+        if (!affected)
+                return 0;
+        if (m->n_hits == m->cap_hits) {
+                size_t cap = m->cap_hits ? m->cap_hits * 2 : 16;
+                struct hit *n = realloc(m->hits, cap * sizeof(*n));
+
+                if (!n)
+                        return error_set(err, ENOMEM, "out of memory");
+                m->hits = n;
+                m->cap_hits = cap;
+        }
+        h = &m->hits[m->n_hits++];
+        *h = (struct hit) {
+                .record = a->record,
+                .fixed = TAKE_PTR(fixed),
+                .severity = strdup_or_null(a->severity),
+                .vendor_rating = strdup_or_null(a->vendor_rating),
+                .vendor_source = strdup_or_null(a->vendor_source),
+        };
+        return 0;
+}
+
+/* Phase 2, for the entries that matched: fetch their records. */
+static int fill_hits(struct matcher *m, struct error *err) {
+        for (size_t i = 0; i < m->n_hits; i++) {
+                struct hit *h = &m->hits[i];
+                struct vulndb_record rec;
+                int r = vulndb_get_record(m->db, h->record, &rec, err);
+
+                if (r < 0)
+                        return r;
+                h->id = strdup(rec.id);
+                h->aliases = strdup_or_null(rec.aliases);
+                h->upstream = strdup_or_null(rec.upstream);
+                h->summary = strdup_or_null(rec.summary);
+                if (!h->severity)
+                        h->severity = strdup_or_null(rec.severity);
+                if (!h->id)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
 }
 
 static int grow(struct scan_result *res) {
@@ -346,49 +266,82 @@ static int grow(struct scan_result *res) {
         return 0;
 }
 
-static bool already_found(const struct matcher *m, const char *id) {
-        for (size_t i = m->first; i < m->res->n_findings; i++)
-                if (strcmp(m->res->findings[i].id, id) == 0)
-                        return true;
-        return false;
-}
-
-static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
-        struct matcher *m = userdata;
-        const struct package *p = m->pkg;
-        const char *version = p->source_version ? p->source_version : p->version;
-        _cleanup_free_ char *fixed = NULL;
-        struct error merr = {};
+static int add_finding(struct scan_result *res, const struct package *p, const struct hit *h) {
         struct finding *f;
-        int affected = 0, r;
 
-        if (a->withdrawn || already_found(m, a->id))
-                return 0;
-        r = match_affected(p->ecosystem, version, a->ranges, a->versions, &affected, &fixed, &merr);
-        if (r == -ENOMEM)
-                return error_set(err, ENOMEM, "out of memory");
-        if (r < 0)
-                return add_warning(m->res, a->id, p, merr.msg);
-        if (!affected)
-                return 0;
-        if ((r = grow(m->res)) < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        f = &m->res->findings[m->res->n_findings];
+        if (grow(res) < 0)
+                return -ENOMEM;
+        f = &res->findings[res->n_findings++];
         *f = (struct finding) {
-                .id = strdup(a->id),
-                .summary = a->summary ? strdup(a->summary) : NULL,
+                .id = strdup(h->id),
+                .summary = strdup_or_null(h->summary),
                 .package = strdup(p->name),
                 .installed_version = strdup(strempty(p->version)),
-                .source_name = p->source_name ? strdup(p->source_name) : NULL,
-                .fixed_version = TAKE_PTR(fixed),
+                .source_name = strdup_or_null(p->source_name),
+                .fixed_version = strdup_or_null(h->fixed),
+                .status = h->fixed ? FINDING_FIXED : FINDING_AFFECTED,
                 .cvss_score = -1,
         };
-        m->res->n_findings++;
-        f->status = f->fixed_version ? FINDING_FIXED : FINDING_AFFECTED;
-        if (!f->id || !f->package || !f->installed_version || push_aliases(&f->aliases, a->aliases) < 0 ||
-            push_aliases(&f->aliases, a->upstream) < 0 || set_severity(f, a) < 0)
-                return error_set(err, ENOMEM, "out of memory");
+        if (!f->id || !f->package || !f->installed_version || push_aliases(&f->aliases, h->aliases) < 0 ||
+            push_aliases(&f->aliases, h->upstream) < 0 || set_severity(f, h) < 0)
+                return -ENOMEM;
         return 0;
+}
+
+/* Distro records name the source package and its version; language
+ * ecosystems name the package itself. */
+static bool by_source(const struct package *p) {
+        int kind = version_kind_from_ecosystem(p->ecosystem);
+
+        return (kind == VERSION_DPKG || kind == VERSION_APK || kind == VERSION_RPM) && p->source_name;
+}
+
+static const char *lookup_name(const struct package *p) {
+        return by_source(p) ? p->source_name : p->name;
+}
+
+static const char *lookup_version(const struct package *p) {
+        return by_source(p) && p->source_version ? p->source_version : strempty(p->version);
+}
+
+static int key_cmp(const struct package *a, const struct package *b) {
+        int c = strcmp(a->ecosystem, b->ecosystem);
+
+        if (c == 0)
+                c = strcmp(lookup_name(a), lookup_name(b));
+        if (c == 0)
+                c = strcmp(lookup_version(a), lookup_version(b));
+        return c;
+}
+
+static int order_cmp(const void *x, const void *y) {
+        const struct package *a = *(const struct package *const *) x, *b = *(const struct package *const *) y;
+
+        return key_cmp(a, b);
+}
+
+/* Looks up and evaluates group[0]'s key once, then gives every package of
+ * the group its findings. */
+static int match_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
+                       struct error *err) {
+        struct matcher m = { .db = db, .pkg = group[0], .version = lookup_version(group[0]), .res = res };
+        int r;
+
+        m.kind = version_kind_from_ecosystem(group[0]->ecosystem);
+        if (m.kind < 0) /* nothing to compare with: say so once per package */
+                return add_warning(res, 0, group[0], "no version comparison for this ecosystem yet");
+
+        r = vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, &m, err);
+        if (r >= 0)
+                r = fill_hits(&m, err);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                for (size_t j = 0; r >= 0 && j < m.n_hits; j++)
+                        if (add_finding(res, group[i], &m.hits[j]) < 0)
+                                r = error_set(err, ENOMEM, "out of memory");
+        for (size_t j = 0; j < m.n_hits; j++)
+                hit_done(&m.hits[j]);
+        free(m.hits);
+        return r;
 }
 
 static void recount(struct scan_result *res) {
@@ -430,29 +383,26 @@ static int finding_cmp(const void *x, const void *y) {
 
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ const struct package **order = NULL;
+        size_t n = 0;
         int r;
 
         res = calloc(1, sizeof(*res));
-        if (!res)
+        order = calloc(inv->n_pkgs + 1, sizeof(*order));
+        if (!res || !order)
                 return -ENOMEM;
         if (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db))))
                 return -ENOMEM;
-        for (size_t i = 0; i < inv->n_pkgs; i++) {
-                const struct package *p = &inv->pkgs[i];
-                struct matcher m = { .pkg = p, .res = res, .first = res->n_findings };
-                int kind;
-
-                if (!p->ecosystem)
-                        continue;
-                /* Distro records name the source package; language
-                 * ecosystems name the package itself. */
-                kind = version_kind_from_ecosystem(p->ecosystem);
-                r = vulndb_lookup(db, p->ecosystem,
-                                  (kind == VERSION_DPKG || kind == VERSION_APK || kind == VERSION_RPM) && p->source_name
-                                          ? p->source_name : p->name,
-                                  on_affected, &m, err);
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
+                        order[n++] = &inv->pkgs[i];
+        qsort(order, n, sizeof(*order), order_cmp);
+        for (size_t i = 0, j; i < n; i = j) {
+                for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
+                        ;
+                r = match_group(db, order + i, j - i, res, err);
                 if (r < 0)
-                        return error_wrap(err, "match package %s", p->name);
+                        return error_wrap(err, "match package %s", order[i]->name);
         }
         if (res->n_warnings > MATCH_WARNINGS_MAX) {
                 char *s = NULL;

@@ -16,6 +16,7 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "osv-range.h"
 #include "vulndb-internal.h"
 
 #define OSV_ID_MAX 256
@@ -51,8 +52,9 @@ static int check_string_array(json_t *a, const char *field, const char *name, st
         if (!json_is_array(a))
                 return error_set(err, EINVAL, "%s: field '%s' must be an array of strings", name, field);
         json_array_foreach(a, i, v)
-                if (!json_is_string(v))
-                        return error_set(err, EINVAL, "%s: %s[%zu] must be a string", name, field, i);
+                if (!json_is_string(v) || !osv_text_ok(json_string_value(v)))
+                        return error_set(err, EINVAL, "%s: %s[%zu] must be a string without control characters",
+                                         name, field, i);
         return 0;
 }
 
@@ -75,10 +77,10 @@ static int check_events(json_t *events, const char *name, size_t ai, size_t ri, 
 
                         if (!v)
                                 continue;
-                        if (!json_is_string(v) || json_string_length(v) == 0)
+                        if (!json_is_string(v) || json_string_length(v) == 0 || !osv_text_ok(json_string_value(v)))
                                 return error_set(err, EINVAL,
-                                                 "%s: affected[%zu].ranges[%zu].events[%zu].%s must be a non-empty string",
-                                                 name, ai, ri, i, kinds[k]);
+                                                 "%s: affected[%zu].ranges[%zu].events[%zu].%s must be a non-empty "
+                                                 "string without control characters", name, ai, ri, i, kinds[k]);
                         found++;
                 }
                 if (found != 1)
@@ -105,7 +107,7 @@ static int check_affected(json_t *aff, const char *name, size_t ai, struct error
                 json_t *type = json_object_get(r, "type");
                 int q;
 
-                if (!json_is_object(r) || !json_is_string(type))
+                if (!json_is_object(r) || !json_is_string(type) || !osv_text_ok(json_string_value(type)))
                         return error_set(err, EINVAL, "%s: affected[%zu].ranges[%zu] needs a string 'type'",
                                          name, ai, ri);
                 q = check_events(json_object_get(r, "events"), name, ai, ri, err);
@@ -264,6 +266,7 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec
                 json_t *pkg = json_object_get(aff, "package");
                 const char *rating, *source;
                 sqlite3_stmt *st = imp->ins_affected;
+                _cleanup_free_ char *ranges = NULL, *versions = NULL;
                 int r;
 
                 if (!pkg) /* OSV allows entries without a package (e.g. GIT only) */
@@ -273,11 +276,15 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec
                 bind_str(st, 2, json_object_get(pkg, "ecosystem"));
                 bind_str(st, 3, json_object_get(pkg, "name"));
                 bind_str(st, 4, json_object_get(pkg, "purl"));
-                bind_json(st, 5, json_object_get(aff, "ranges"));
-                bind_json(st, 6, json_object_get(aff, "versions"));
+                if (osv_ranges_encode(json_object_get(aff, "ranges"), &ranges) < 0 ||
+                    osv_versions_encode(json_object_get(aff, "versions"), &versions) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                sqlite3_bind_text(st, 5, ranges, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 6, versions, -1, SQLITE_STATIC);
                 bind_json(st, 7, json_object_get(aff, "severity"));
                 sqlite3_bind_text(st, 8, rating, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(st, 9, source, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 10, (sqlite3_int64) i);
                 r = step_done(imp, st, "insert affected package", err);
                 if (r < 0)
                         return r;
@@ -343,6 +350,9 @@ static int store_record(struct importer *imp, json_t *rec, const char *name, str
         if (r < 0)
                 return r;
         imp->stats.records++;
+        /* A withdrawn record is kept (status, history) but matches nothing. */
+        if (json_object_get(rec, "withdrawn"))
+                return 0;
         return store_affected(imp, sqlite3_last_insert_rowid(imp->db), rec, err);
 }
 
@@ -541,7 +551,7 @@ static int prepare(struct importer *imp, struct error *err) {
                   " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
                 { offsetof(struct importer, ins_affected),
                   "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
-                  " vendor_rating, vendor_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+                  " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
@@ -722,8 +732,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 if (r < 0)
                         return r;
         }
-        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
-            (r = write_meta(imp->db, err)) < 0 ||
+        if ((r = write_meta(imp->db, err)) < 0 ||
             (r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
         return 0;

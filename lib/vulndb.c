@@ -10,6 +10,7 @@
 struct vulndb {
         sqlite3 *db;
         sqlite3_stmt *lookup;
+        sqlite3_stmt *record;
         char *path;
         char *revision;
 };
@@ -43,6 +44,7 @@ void vulndb_close(struct vulndb *v) {
         if (!v)
                 return;
         sqlite3_finalize(v->lookup);
+        sqlite3_finalize(v->record);
         sqlite3_close(v->db);
         free(v->path);
         free(v->revision);
@@ -76,13 +78,18 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         r = meta_get(v, "revision", &v->revision, err);
         if (r < 0)
                 return error_wrap(err, "%s", path);
+        /* A bounded page cache, no mmap: mapped pages would count against
+         * the hook's memory budget (and fault-around maps far more than a
+         * lookup reads). */
+        (void) sqlite3_exec(v->db, "PRAGMA mmap_size=0; PRAGMA cache_size=-4096", NULL, NULL, NULL);
         rc = sqlite3_prepare_v3(v->db,
-                                "SELECT v.id, v.aliases, v.upstream, v.summary, v.withdrawn,"
-                                "       COALESCE(a.severity, v.severity), a.ranges, a.versions,"
-                                "       a.vendor_rating, a.vendor_source"
-                                "  FROM affected a JOIN vuln v ON v.rowid = a.vuln"
-                                " WHERE a.ecosystem = ?1 AND a.package = ?2",
+                                "SELECT vuln, ranges, versions, severity, vendor_rating, vendor_source"
+                                "  FROM affected WHERE ecosystem = ?1 AND package = ?2",
                                 -1, SQLITE_PREPARE_PERSISTENT, &v->lookup, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(v->db,
+                                        "SELECT id, aliases, upstream, summary, severity FROM vuln WHERE rowid = ?1",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &v->record, NULL);
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(v->db, rc, path, err);
         *ret = TAKE_PTR(v);
@@ -105,16 +112,12 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
         sqlite3_bind_text(v->lookup, 2, package, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(v->lookup)) == SQLITE_ROW) {
                 struct vulndb_affected a = {
-                        .id = col(v->lookup, 0),
-                        .aliases = col(v->lookup, 1),
-                        .upstream = col(v->lookup, 2),
-                        .summary = col(v->lookup, 3),
-                        .withdrawn = col(v->lookup, 4),
-                        .severity = col(v->lookup, 5),
-                        .ranges = col(v->lookup, 6),
-                        .versions = col(v->lookup, 7),
-                        .vendor_rating = col(v->lookup, 8),
-                        .vendor_source = col(v->lookup, 9),
+                        .record = sqlite3_column_int64(v->lookup, 0),
+                        .ranges = col(v->lookup, 1),
+                        .versions = col(v->lookup, 2),
+                        .severity = col(v->lookup, 3),
+                        .vendor_rating = col(v->lookup, 4),
+                        .vendor_source = col(v->lookup, 5),
                 };
 
                 /* The strings are valid until the next step: fn copies. */
@@ -127,6 +130,26 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
         sqlite3_reset(v->lookup);
         sqlite3_clear_bindings(v->lookup);
         return r;
+}
+
+int vulndb_get_record(struct vulndb *v, int64_t record, struct vulndb_record *ret, struct error *err) {
+        int rc;
+
+        sqlite3_reset(v->record);
+        sqlite3_bind_int64(v->record, 1, record);
+        rc = sqlite3_step(v->record);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? error_set(err, ENOENT, "%s: record %lld is missing; re-import the database",
+                                                     v->path, (long long) record)
+                                         : vulndb_sqlite_error(v->db, rc, "read record", err);
+        *ret = (struct vulndb_record) {
+                .id = col(v->record, 0),
+                .aliases = col(v->record, 1),
+                .upstream = col(v->record, 2),
+                .summary = col(v->record, 3),
+                .severity = col(v->record, 4),
+        };
+        return 0;
 }
 
 static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {

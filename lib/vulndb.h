@@ -55,22 +55,30 @@ int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error
 void vulndb_status_done(struct vulndb_status *s);
 const char *vulndb_revision(struct vulndb *db);
 
-/* One affected entry for (ecosystem, package), with what the matcher needs. */
+/* One affected entry for (ecosystem, package): what the matcher evaluates.
+ * Entries of withdrawn records are not stored. */
 struct vulndb_affected {
-        const char *id;
-        const char *aliases;            /* JSON array text, or NULL */
-        const char *upstream;           /* JSON array text (OSV "upstream"), or NULL */
-        const char *summary;
-        const char *withdrawn;          /* NULL unless withdrawn */
-        const char *severity;           /* JSON array of {type, score}: the affected
-                                         * entry's own, else the record's; or NULL */
-        const char *ranges;             /* JSON array of OSV ranges */
-        const char *versions;           /* JSON array of exact versions, or NULL */
+        int64_t record;                 /* for vulndb_get_record() */
+        const char *ranges;             /* encoded ranges (osv-range.h), or NULL */
+        const char *versions;           /* encoded versions list, or NULL */
+        const char *severity;           /* the entry's own severity JSON array, or NULL */
         const char *vendor_rating;      /* urgency/priority/severity word, or NULL */
         const char *vendor_source;      /* "debian", "ubuntu", "ghsa", or NULL */
 };
 typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdata, struct error *err);
 
-/* Calls fn for every affected entry of (ecosystem, package). */
+/* Calls fn for every affected entry of (ecosystem, package); the strings are
+ * valid during the call only. */
 int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
                   void *userdata, struct error *err);
+
+/* The record an entry belongs to; only fetched for entries that match, as
+ * most don't.  Strings are valid until the next call. */
+struct vulndb_record {
+        const char *id;
+        const char *aliases;            /* JSON array text, or NULL */
+        const char *upstream;           /* JSON array text (OSV "upstream"), or NULL */
+        const char *summary;
+        const char *severity;           /* JSON array of {type, score}, or NULL */
+};
+int vulndb_get_record(struct vulndb *db, int64_t record, struct vulndb_record *ret, struct error *err);

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "base/strutil.h"
+#include "osv-range.h"
+#include "version.h"
+
+enum event_kind { EV_INTRODUCED, EV_FIXED, EV_LAST_AFFECTED, EV_LIMIT, _EV_MAX };
+
+static const char event_letters[_EV_MAX] = { 'i', 'f', 'l', 'x' };
+static const char *const event_names[_EV_MAX] = { "introduced", "fixed", "last_affected", "limit" };
+
+struct event {
+        enum event_kind kind;
+        const char *version;
+};
+
+bool osv_text_ok(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20)
+                        return false;
+        return true;
+}
+
+int osv_ranges_encode(json_t *ranges, char **ret) {
+        struct strbuf b = {};
+        json_t *range, *e;
+        size_t i, j;
+        int r = 0;
+
+        json_array_foreach(ranges, i, range) {
+                if (i > 0)
+                        r = strbuf_append(&b, (const char[]) { OSV_RS }, 1);
+                if (r >= 0)
+                        r = strbuf_puts(&b, strempty(json_string_value(json_object_get(range, "type"))));
+                json_array_foreach(json_object_get(range, "events"), j, e)
+                        for (int k = 0; r >= 0 && k < _EV_MAX; k++) {
+                                const char *v = json_string_value(json_object_get(e, event_names[k]));
+
+                                if (v)
+                                        r = strbuf_printf(&b, "%c%c%s", OSV_US, event_letters[k], v);
+                        }
+                if (r < 0)
+                        break;
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret = b.s;
+        return 0;
+}
+
+int osv_versions_encode(json_t *versions, char **ret) {
+        struct strbuf b = {};
+        json_t *v;
+        size_t i;
+        int r = 0;
+
+        json_array_foreach(versions, i, v) {
+                if (i > 0)
+                        r = strbuf_append(&b, (const char[]) { OSV_US }, 1);
+                if (r >= 0)
+                        r = strbuf_puts(&b, strempty(json_string_value(v)));
+                if (r < 0) {
+                        strbuf_done(&b);
+                        return r;
+                }
+        }
+        *ret = b.s;
+        return 0;
+}
+
+/* "0" as introduced means "every version" and sorts first whatever the
+ * ecosystem's rules would make of it. */
+static bool is_zero(const struct event *e) {
+        return e->kind == EV_INTRODUCED && strcmp(e->version, "0") == 0;
+}
+
+static int event_cmp(int kind, const struct event *a, const struct event *b, int *ret, struct error *err) {
+        if (is_zero(a) || is_zero(b)) {
+                *ret = is_zero(a) && is_zero(b) ? 0 : is_zero(a) ? -1 : 1;
+                return 0;
+        }
+        return version_compare(kind, a->version, b->version, ret, err);
+}
+
+/* Insertion sort: event lists are short, usually sorted, and a comparison
+ * can fail. */
+static int sort_events(int kind, struct event *ev, size_t n, struct error *err) {
+        for (size_t i = 1; i < n; i++) {
+                struct event cur = ev[i];
+                size_t j = i;
+
+                while (j > 0) {
+                        int c, r = event_cmp(kind, &ev[j - 1], &cur, &c, err);
+
+                        if (r < 0)
+                                return r;
+                        if (c <= 0)
+                                break;
+                        ev[j] = ev[j - 1];
+                        j--;
+                }
+                ev[j] = cur;
+        }
+        return 0;
+}
+
+/* Evaluates one sorted range; *ret_fixed points into the events. */
+static int eval_range(int kind, const char *version, const struct event *ev, size_t n, bool *ret_affected,
+                      const char **ret_fixed, struct error *err) {
+        bool affected = false, below_limit = true, has_limit = false;
+        const char *fixed = NULL;
+        int c, r;
+
+        for (size_t i = 0; i < n; i++) {
+                if (is_zero(&ev[i])) {
+                        affected = true, fixed = NULL;
+                        continue;
+                }
+                if (ev[i].kind == EV_LIMIT && strcmp(ev[i].version, "*") == 0) {
+                        has_limit = below_limit = true;
+                        continue;
+                }
+                r = version_compare(kind, version, ev[i].version, &c, err);
+                if (r < 0)
+                        return r;
+                switch (ev[i].kind) {
+                case EV_INTRODUCED:
+                        if (c >= 0)
+                                affected = true, fixed = NULL;
+                        break;
+                case EV_FIXED:
+                        if (c >= 0)
+                                affected = false;
+                        else if (affected && !fixed)
+                                fixed = ev[i].version;
+                        break;
+                case EV_LAST_AFFECTED:
+                        if (c > 0)
+                                affected = false;
+                        break;
+                default: /* EV_LIMIT: a version at or past every limit is outside */
+                        if (!has_limit)
+                                below_limit = false;
+                        has_limit = true;
+                        if (c < 0)
+                                below_limit = true;
+                        break;
+                }
+        }
+        *ret_affected = affected && below_limit;
+        *ret_fixed = *ret_affected ? fixed : NULL;
+        return 0;
+}
+
+/* Splits one range (NUL-terminated, modified in place) into its events. */
+static int split_range(char *s, const char **ret_type, struct event *ev, size_t *ret_n, struct error *err) {
+        size_t n = 0;
+        char *p = strchr(s, OSV_US);
+
+        *ret_type = s;
+        while (p) {
+                char *next = strchr(p + 1, OSV_US);
+                const char *k = memchr(event_letters, p[1], _EV_MAX);
+
+                *p = '\0';
+                if (!k || p[1] == '\0' || n == RANGE_EVENTS_MAX)
+                        return error_set(err, EBADMSG, "stored range is damaged; re-import the database");
+                ev[n++] = (struct event) { .kind = (enum event_kind) (k - event_letters), .version = p + 2 };
+                p = next;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+static int eval_ranges(int kind, const char *version, char *ranges, bool *ret_affected, const char **ret_fixed,
+                       struct error *err) {
+        _cleanup_free_ struct event *ev = NULL;
+        size_t cap = 1;
+
+        for (const char *p = ranges; *p; p++)
+                cap += *p == OSV_US;
+        if (cap > RANGE_EVENTS_MAX)
+                return error_set(err, E2BIG, "more than %d events", RANGE_EVENTS_MAX);
+        ev = calloc(cap, sizeof(*ev));
+        if (!ev)
+                return -ENOMEM;
+        for (char *save = NULL, *range = strtok_r(ranges, (const char[]) { OSV_RS, 0 }, &save); range;
+             range = strtok_r(NULL, (const char[]) { OSV_RS, 0 }, &save)) {
+                const char *type, *fixed = NULL;
+                bool affected = false;
+                size_t n = 0;
+                int r, rk;
+
+                if ((r = split_range(range, &type, ev, &n, err)) < 0)
+                        return r;
+                /* GIT ranges name commits: they can't place an installed version. */
+                rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? VERSION_SEMVER : -1;
+                if (rk < 0)
+                        continue;
+                if ((r = sort_events(rk, ev, n, err)) < 0 ||
+                    (r = eval_range(rk, version, ev, n, &affected, &fixed, err)) < 0)
+                        return r;
+                if (affected) {
+                        *ret_affected = true;
+                        if (!*ret_fixed)
+                                *ret_fixed = fixed;
+                }
+        }
+        return 0;
+}
+
+static bool in_versions(int kind, const char *version, const char *versions) {
+        const char *p = versions;
+
+        while (p && *p) {
+                const char *end = strchrnul(p, OSV_US);
+                _cleanup_free_ char *v = strndup_or_null(p, (size_t) (end - p));
+                int c;
+
+                if (v && (strcmp(v, version) == 0 || (version_compare(kind, v, version, &c, NULL) == 0 && c == 0)))
+                        return true;
+                p = *end ? end + 1 : NULL;
+        }
+        return false;
+}
+
+int osv_affected_eval(int kind, const char *version, const char *ranges, const char *versions, bool *ret_affected,
+                      char **ret_fixed, struct error *err) {
+        _cleanup_free_ char *copy = NULL;
+        const char *fixed = NULL;
+        bool affected = false;
+        int r;
+
+        if (ranges) {
+                copy = strdup(ranges);
+                if (!copy)
+                        return -ENOMEM;
+                r = eval_ranges(kind, version, copy, &affected, &fixed, err);
+                if (r < 0)
+                        return r;
+        }
+        if (!affected && versions)
+                affected = in_versions(kind, version, versions);
+        *ret_fixed = NULL;
+        if (fixed && !(*ret_fixed = strdup(fixed)))
+                return -ENOMEM;
+        *ret_affected = affected;
+        return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+
+/* OSV affected ranges in the compact form the database stores and the
+ * matcher reads without a JSON parser (parsing JSON for every entry of every
+ * installed package was most of a scan's time):
+ *
+ *   ranges   := range (RS range)*        RS = 0x1e
+ *   range    := TYPE (US kind version)*  US = 0x1f, kind = i|f|l|x
+ *                                        (introduced, fixed, last_affected, limit)
+ *   versions := version (US version)*
+ *
+ * Versions never contain bytes below 0x20: the importer rejects such records. */
+#define OSV_RS '\x1e'
+#define OSV_US '\x1f'
+#define RANGE_EVENTS_MAX 4096
+
+/* true when s has no control characters (so it can be stored compactly). */
+bool osv_text_ok(const char *s);
+
+/* Encode a validated OSV "ranges" / "versions" JSON array; *ret is NULL for
+ * a NULL or empty array. */
+int osv_ranges_encode(json_t *ranges, char **ret);
+int osv_versions_encode(json_t *versions, char **ret);
+
+/* OSV evaluation (https://ossf.github.io/osv-schema/#evaluation) of one
+ * affected entry for an installed version, with the comparator kind (enum
+ * version_kind) of its ecosystem.  *ret_affected is true when affected;
+ * *ret_fixed is the fixed version that applies, or NULL.  An event version
+ * the comparator rejects is -EINVAL, naming it. */
+int osv_affected_eval(int kind, const char *version, const char *ranges, const char *versions, bool *ret_affected,
+                      char **ret_fixed, struct error *err);
