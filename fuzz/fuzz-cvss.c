@@ -12,7 +12,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* lib/cvss.c, not in severity.h. */
-int cvss_score_extended(const char *vector, int *ret_version, double ret_scores[3], struct error *err);
 
 static void check_score(double s) {
         if (!(s >= 0.0 && s <= 10.0))

@@ -32,12 +32,6 @@
 #define CVSS_VALUES_MAX 6
 #define CVSS_V4_EPSILON 1e-6
 
-/* Not in severity.h (the header has one owner): base, temporal/threat and
- * environmental scores, for the tests that carry vendor expectations of the
- * non-base scores.  ret_scores: [0] base, [1] v2/v3 temporal or v4 CVSS-BT,
- * [2] v2/v3 environmental or v4 CVSS-BTE.  Declared again in test-cvss.c. */
-int cvss_score_extended(const char *vector, int *ret_version, double ret_scores[3], struct error *err);
-
 struct metric_def {
         const char *name;
         const char *values[CVSS_VALUES_MAX + 1];        /* NULL-terminated */

@@ -158,6 +158,7 @@ static void pick_cvss(struct finding *f, const char *severity_json) {
                 f->cvss_vector = strdup(score);
                 f->cvss_score = cs.base_score;
                 f->cvss_version = cs.version;
+                f->severity = cs.severity;
         }
         json_decref(a);
 }
@@ -181,7 +182,7 @@ static int set_severity(struct finding *f, const struct hit *h) {
                 f->severity = SEVERITY_UNKNOWN;
                 return 0;
         }
-        f->severity = severity_from_score(f->cvss_score);
+        /* f->severity is the rating of that CVSS version's own scale */
         snprintf(src, sizeof(src), "cvss_v%d", f->cvss_version == 2 ? 2 : f->cvss_version / 10);
         f->severity_source = strdup(src);
         return f->severity_source ? 0 : -ENOMEM;

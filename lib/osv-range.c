@@ -37,8 +37,13 @@ int osv_ranges_encode(json_t *ranges, char **ret) {
                         for (int k = 0; r >= 0 && k < _EV_MAX; k++) {
                                 const char *v = json_string_value(json_object_get(e, event_names[k]));
 
-                                if (v)
-                                        r = strbuf_printf(&b, "%c%c%s", OSV_US, event_letters[k], v);
+                                if (v) {
+                                        char sep[2] = { OSV_US, event_letters[k] };
+
+                                        r = strbuf_append(&b, sep, 2);
+                                        if (r >= 0)
+                                                r = strbuf_puts(&b, v);
+                                }
                         }
                 if (r < 0)
                         break;

@@ -32,8 +32,16 @@ struct cvss_score {
         enum severity severity;
 };
 
-/* Parses a CVSS vector string and computes its base score:
- * "CVSS:3.0/..." and "CVSS:3.1/..." (FIRST CVSS v3.x specification, section
- * 7); v2 ("AV:N/AC:L/Au:N/...") and v4.0 are -EOPNOTSUPP until implemented.
- * A malformed vector is -EINVAL with a message naming the bad metric. */
+/* Parses a CVSS vector string and computes its base score: v2
+ * ("AV:N/AC:L/Au:N/C:P/I:P/A:P", optionally in parentheses), "CVSS:3.0/...",
+ * "CVSS:3.1/..." and "CVSS:4.0/..." (the FIRST specifications; temporal,
+ * threat and environmental metrics are accepted and do not change the base
+ * score).  severity is the rating of that version's scale (NVD's for v2:
+ * 7.0-10.0 is HIGH).  A malformed vector is -EINVAL with a message naming the
+ * bad metric. */
 int cvss_score(const char *vector, struct cvss_score *ret, struct error *err);
+
+/* ret_scores: [0] base, [1] v2/v3 temporal or v4 CVSS-BT, [2] v2/v3
+ * environmental or v4 CVSS-BTE (-1 where the vector has no such metrics);
+ * for the reference lists that give all three. */
+int cvss_score_extended(const char *vector, int *ret_version, double ret_scores[3], struct error *err);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,12 +23,36 @@
 #define OSV_ID_MAX 256
 #define IMPORT_DIR_DEPTH_MAX 16
 
+/* A record on its way from the reader (parse, validate, digest) to the
+ * writer (sqlite): the two run in parallel threads, so an import uses both
+ * of a small node's cores. */
+struct item {
+        json_t *rec;
+        char *name;
+        char digest[65];
+};
+
+#define QUEUE_CAP 1024
+
+struct queue {
+        pthread_mutex_t mu;
+        pthread_cond_t changed;
+        struct item items[QUEUE_CAP];
+        size_t head, n;
+        bool done;              /* the reader finished (see reader_r) */
+        bool cancel;            /* the writer failed: the reader stops */
+        int reader_r;
+        struct error reader_err;
+};
+
 struct importer {
         sqlite3 *db;
         sqlite3_stmt *find, *del_affected, *del_vuln, *ins_vuln, *ins_affected;
         vulndb_skip_fn skip_fn;
         void *userdata;
-        struct vulndb_import_stats stats;
+        char *const *paths;
+        struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
+        struct queue q;
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -210,22 +235,34 @@ static int step_done(struct importer *imp, sqlite3_stmt *st, const char *what, s
         return 0;
 }
 
-static int digest_hex(json_t *rec, char ret[65]) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-        char *canon;
-        int ok;
+static void hex(const unsigned char *md, unsigned n, char *ret) {
+        static const char digits[] = "0123456789abcdef";
 
-        /* Canonical form, so the revision doesn't depend on formatting. */
-        canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!canon)
-                return -ENOMEM;
-        ok = EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL);
-        free(canon);
-        if (!ok)
+        for (unsigned i = 0; i < n; i++) {
+                ret[2 * i] = digits[md[i] >> 4];
+                ret[2 * i + 1] = digits[md[i] & 15];
+        }
+        ret[2 * n] = '\0';
+}
+
+/* The digest of a record is over its bytes as imported (a record inside a
+ * JSON array: over its compact re-encoding), so the revision changes
+ * exactly when what was imported changes. */
+static int digest_hex(const char *buf, size_t len, json_t *rec, char ret[65]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        _cleanup_free_ char *canon = NULL;
+        unsigned mdlen = 0;
+
+        if (!buf) {
+                canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+                if (!canon)
+                        return -ENOMEM;
+                buf = canon;
+                len = strlen(canon);
+        }
+        if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
                 return -EIO;
-        for (unsigned i = 0; i < mdlen; i++)
-                sprintf(ret + 2 * i, "%02x", md[i]);
+        hex(md, mdlen, ret);
         return 0;
 }
 
@@ -321,9 +358,9 @@ static int supersede(struct importer *imp, json_t *rec, struct error *err) {
         return step_done(imp, imp->del_vuln, "replace record", err);
 }
 
-static int store_record(struct importer *imp, json_t *rec, const char *name, struct error *err) {
+static int store_record(struct importer *imp, json_t *rec, const char *digest, const char *name,
+                        struct error *err) {
         sqlite3_stmt *st = imp->ins_vuln;
-        char digest[65];
         int r;
 
         r = supersede(imp, rec, err);
@@ -333,9 +370,6 @@ static int store_record(struct importer *imp, json_t *rec, const char *name, str
                 imp->stats.superseded++;
                 return 0;
         }
-        r = digest_hex(rec, digest);
-        if (r < 0)
-                return error_set(err, r, "%s: compute digest", name);
         bind_str(st, 1, json_object_get(rec, "id"));
         bind_str(st, 2, json_object_get(rec, "modified"));
         bind_str(st, 3, json_object_get(rec, "published"));
@@ -354,6 +388,35 @@ static int store_record(struct importer *imp, json_t *rec, const char *name, str
         if (json_object_get(rec, "withdrawn"))
                 return 0;
         return store_affected(imp, sqlite3_last_insert_rowid(imp->db), rec, err);
+}
+
+/* Reader side: hands a validated record to the writer, waiting while the
+ * queue is full. */
+static int emit(struct importer *imp, json_t *rec, const char *buf, size_t len, const char *name, struct error *err) {
+        struct queue *q = &imp->q;
+        struct item it = {};
+        int r;
+
+        r = digest_hex(buf, len, rec, it.digest);
+        if (r < 0)
+                return error_set(err, r, "%s: compute digest", name);
+        it.name = strdup(name);
+        if (!it.name)
+                return error_set(err, ENOMEM, "out of memory");
+        it.rec = json_incref(rec);
+        pthread_mutex_lock(&q->mu);
+        while (q->n == QUEUE_CAP && !q->cancel)
+                pthread_cond_wait(&q->changed, &q->mu);
+        if (q->cancel) {
+                pthread_mutex_unlock(&q->mu);
+                json_decref(it.rec);
+                free(it.name);
+                return error_set(err, ECANCELED, "import cancelled");
+        }
+        q->items[(q->head + q->n++) % QUEUE_CAP] = it;
+        pthread_cond_broadcast(&q->changed);
+        pthread_mutex_unlock(&q->mu);
+        return 0;
 }
 
 static void skip(struct importer *imp, const char *name, const char *reason) {
@@ -387,7 +450,7 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                 if (osv_check(doc, name, &verr) < 0)
                         skip(imp, name, verr.msg + strlen(name) + 2);
                 else
-                        r = store_record(imp, doc, name, err);
+                        r = emit(imp, doc, buf, len, name, err);
                 json_decref(doc);
                 return r;
         }
@@ -400,7 +463,7 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                         skip(imp, elem, verr.msg + strlen(elem) + 2);
                         continue;
                 }
-                r = store_record(imp, rec, elem, err);
+                r = emit(imp, rec, NULL, 0, elem, err);
                 if (r < 0)
                         break;
         }
@@ -616,8 +679,7 @@ static int compute_revision(sqlite3 *db, char ret[72], struct error *err) {
         if (rc != SQLITE_DONE)
                 return vulndb_sqlite_error(db, rc, "compute revision", err);
         strcpy(ret, "sha256:");
-        for (unsigned i = 0; i < mdlen && i < 32; i++)
-                sprintf(ret + 7 + 2 * i, "%02x", md[i]);
+        hex(md, mdlen < 32 ? mdlen : 32, ret + 7);
         return 0;
 }
 
@@ -710,6 +772,79 @@ static int fsync_path(const char *path, int flags) {
         return 0;
 }
 
+static void *reader_main(void *userdata) {
+        struct importer *imp = userdata;
+        struct queue *q = &imp->q;
+        struct error err = {};
+        int r = 0;
+
+        for (char *const *p = imp->paths; r >= 0 && *p; p++)
+                r = import_path(imp, *p, 0, &err);
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        q->reader_r = r;
+        q->reader_err = err;
+        pthread_cond_broadcast(&q->changed);
+        pthread_mutex_unlock(&q->mu);
+        return NULL;
+}
+
+/* Writer side, in the calling thread: takes what the reader queued, a
+ * batch at a time, and stores it.  After a failure it tells the reader to
+ * stop and only drains the queue until the reader is done. */
+static int write_all(struct importer *imp, struct error *err) {
+        struct queue *q = &imp->q;
+        struct item batch[QUEUE_CAP];
+        int r = 0;
+
+        for (;;) {
+                size_t n;
+
+                pthread_mutex_lock(&q->mu);
+                while (q->n == 0 && !q->done)
+                        pthread_cond_wait(&q->changed, &q->mu);
+                n = q->n;
+                for (size_t i = 0; i < n; i++)
+                        batch[i] = q->items[(q->head + i) % QUEUE_CAP];
+                q->head = (q->head + n) % QUEUE_CAP;
+                q->n = 0;
+                if (r < 0)
+                        q->cancel = true;
+                pthread_cond_broadcast(&q->changed);
+                pthread_mutex_unlock(&q->mu);
+                if (n == 0)
+                        return r; /* done, and nothing left */
+                for (size_t i = 0; i < n; i++) {
+                        if (r >= 0)
+                                r = store_record(imp, batch[i].rec, batch[i].digest, batch[i].name, err);
+                        json_decref(batch[i].rec);
+                        free(batch[i].name);
+                }
+        }
+}
+
+static int run_pipeline(struct importer *imp, struct error *err) {
+        pthread_t reader;
+        int r;
+
+        pthread_mutex_init(&imp->q.mu, NULL);
+        pthread_cond_init(&imp->q.changed, NULL);
+        r = -pthread_create(&reader, NULL, reader_main, imp);
+        if (r < 0)
+                return error_set_errno(err, r, "start the reader thread");
+        r = write_all(imp, err);
+        pthread_join(reader, NULL);
+        pthread_mutex_destroy(&imp->q.mu);
+        pthread_cond_destroy(&imp->q.changed);
+        if (r < 0)
+                return r;
+        if (imp->q.reader_r < 0) {
+                *err = imp->q.reader_err;
+                return imp->q.reader_r;
+        }
+        return 0;
+}
+
 static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, bool merge,
                  struct error *err) {
         int rc, r;
@@ -727,11 +862,8 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
             (r = prepare(imp, err)) < 0)
                 return r;
-        for (char *const *p = paths; *p; p++) {
-                r = import_path(imp, *p, 0, err);
-                if (r < 0)
-                        return r;
-        }
+        if ((r = run_pipeline(imp, err)) < 0)
+                return r;
         if ((r = write_meta(imp->db, err)) < 0 ||
             (r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
@@ -740,7 +872,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
 
 int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
-        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata };
+        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths };
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         int fd, r;
 

@@ -14,7 +14,6 @@
 
 /* Defined in lib/cvss.c, not (yet) in severity.h: [0] base, [1] v2/v3
  * temporal or v4 CVSS-BT, [2] v2/v3 environmental or v4 CVSS-BTE. */
-int cvss_score_extended(const char *vector, int *ret_version, double ret_scores[3], struct error *err);
 
 #define DATA_FILE_MAX ((size_t) 4 * 1024 * 1024)
 
