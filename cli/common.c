@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "verbs.h"
 
 const char *cli_db_path(const char *arg) {
         const char *env = getenv("PORTCULLIS_DB");
@@ -27,4 +28,13 @@ void cli_print(const char *s) {
         fputs(s, stdout);
         if (n == 0 || s[n - 1] != '\n')
                 fputc('\n', stdout);
+}
+
+int cli_parse_format(const char *arg, bool *json) {
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
+                log_error("--format: '%s' is not one of table, json", arg);
+                return -1;
+        }
+        *json = strcmp(arg, "json") == 0;
+        return 0;
 }

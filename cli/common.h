@@ -11,3 +11,6 @@ bool cli_use_color(int fd);
 
 /* Prints s to stdout followed by a newline unless it ends with one. */
 void cli_print(const char *s);
+
+/* --format table|json: sets *json; -1 with a message for anything else. */
+int cli_parse_format(const char *arg, bool *json);

@@ -84,7 +84,8 @@ static int db_status(int argc, char **argv) {
                         db = optarg;
                         break;
                 case 'F':
-                        json = strcmp(optarg, "json") == 0;
+                        if (cli_parse_format(optarg, &json) < 0)
+                                return EXIT_ERROR;
                         break;
                 default:
                         return EXIT_ERROR;

@@ -74,11 +74,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         }
                         break;
                 case 'F':
-                        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
-                                log_error("--format: '%s' is not one of table, json", optarg);
+                        if (cli_parse_format(optarg, &a->json) < 0)
                                 return -1;
-                        }
-                        a->json = strcmp(optarg, "json") == 0;
                         break;
                 case 'h':
                         printf("portcullis scan ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] "

@@ -174,3 +174,69 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }
+
+static json_t *package_json(const struct package *p) {
+        return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                         "name", p->name,
+                         "version", p->version,
+                         "source_name", str_or_null(p->source_name),
+                         "source_version", str_or_null(p->source_version),
+                         "arch", str_or_null(p->arch),
+                         "ecosystem", str_or_null(p->ecosystem),
+                         "purl", str_or_null(p->purl),
+                         "origin_file", str_or_null(p->origin_file));
+}
+
+int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
+        json_t *pkgs = json_array(), *root;
+
+        for (size_t i = 0; pkgs && i < inv->n_pkgs; i++)
+                if (json_array_append_new(pkgs, package_json(&inv->pkgs[i])) < 0) {
+                        json_decref(pkgs);
+                        pkgs = NULL;
+                }
+        root = json_pack("{s:{s:o, s:o, s:o}, s:o}",
+                         "os", "id", str_or_null(inv->os.id), "version", str_or_null(inv->os.version_id),
+                         "ecosystem", str_or_null(inv->os.ecosystem),
+                         "packages", pkgs);
+        if (!root)
+                return error_set(err, ENOMEM, "render JSON");
+        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}
+
+static int width(int cur, const char *s) {
+        size_t n = strlen(strempty(s));
+
+        return n > (size_t) cur ? (int) (n > COL_MAX ? COL_MAX : n) : cur;
+}
+
+int report_inventory_table(const struct inventory *inv, char **ret, struct error *err) {
+        int wn = 4, wv = 7, ws = 6;
+        struct strbuf b = {};
+        int r;
+
+        for (size_t i = 0; i < inv->n_pkgs; i++) {
+                wn = width(wn, inv->pkgs[i].name);
+                wv = width(wv, inv->pkgs[i].version);
+                ws = width(ws, inv->pkgs[i].source_name);
+        }
+        r = strbuf_printf(&b, "OS: %s (ecosystem %s)\nPackages: %zu\n\n", inv->os.pretty_name ? inv->os.pretty_name
+                          : inv->os.id ? inv->os.id : "unknown", inv->os.ecosystem ? inv->os.ecosystem : "unknown",
+                          inv->n_pkgs);
+        if (r >= 0 && inv->n_pkgs > 0)
+                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s\n", wn, "NAME", wv, "VERSION", ws, "SOURCE", "ARCH");
+        for (size_t i = 0; r >= 0 && i < inv->n_pkgs; i++) {
+                const struct package *p = &inv->pkgs[i];
+
+                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s\n", wn, p->name, wv, p->version, ws,
+                                  strempty(p->source_name), p->arch ? p->arch : "-");
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "render table");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}

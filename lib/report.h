@@ -21,3 +21,8 @@ int report_scan_table(const struct report_target *t, bool color, char **ret, str
 
 /* The stable JSON shape documented in README.md ("scan --format json"). */
 int report_scan_json(const struct report_target *t, char **ret, struct error *err);
+
+/* The inventory: the JSON shape documented in README.md ("inventory"), or
+ * a table. */
+int report_inventory_json(const struct inventory *inv, char **ret, struct error *err);
+int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);

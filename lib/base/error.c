@@ -11,15 +11,20 @@ static int normalize(int code) {
         return code < 0 ? code : -code;
 }
 
-int error_set(struct error *err, int code, const char *fmt, ...) {
-        va_list ap;
-
+static int error_setv(struct error *err, int code, const char *fmt, va_list ap) {
         code = normalize(code);
         if (!err)
                 return code;
         err->code = code;
-        va_start(ap, fmt);
         (void) vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        return code;
+}
+
+int error_set(struct error *err, int code, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        code = error_setv(err, code, fmt, ap);
         va_end(ap);
         return code;
 }
@@ -28,13 +33,11 @@ int error_set_errno(struct error *err, int code, const char *fmt, ...) {
         va_list ap;
         size_t n;
 
-        code = normalize(code);
+        va_start(ap, fmt);
+        code = error_setv(err, code, fmt, ap);
+        va_end(ap);
         if (!err)
                 return code;
-        err->code = code;
-        va_start(ap, fmt);
-        (void) vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
         n = strlen(err->msg);
         (void) snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(-code));
         return code;
