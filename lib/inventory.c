@@ -92,6 +92,13 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         k = inventory_dpkg(r, inv, err);
         if (k < 0)
                 return error_wrap(err, "read dpkg database");
+        /* Never pass an image quietly because we could not name its
+         * distribution: say that its packages were not checked. */
+        if (inv->n_pkgs > 0 && !inv->os.ecosystem &&
+            inventory_warn(inv, "%zu packages not checked: etc/os-release (ID=%s, VERSION_ID=%s) names no "
+                           "distribution release Portcullis knows", inv->n_pkgs, strna(inv->os.id),
+                           strna(inv->os.version_id)) < 0)
+                return error_set(err, ENOMEM, "inventory: out of memory");
         *ret = TAKE_PTR(inv);
         return 0;
 }

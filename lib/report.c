@@ -64,8 +64,8 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
         const struct os_info *os = &t->inv->os;
         int r;
 
-        r = strbuf_printf(b, "%s (%s %s, %s, %zu packages)\nDatabase revision %.19s\n\n", t->name,
-                          os->id ? os->id : "unknown OS", strempty(os->version_id),
+        r = strbuf_printf(b, "%s (%s%s%s, %s, %zu packages)\nDatabase revision %.19s\n\n", t->name,
+                          os->id ? os->id : "unknown OS", os->version_id ? " " : "", strempty(os->version_id),
                           os->ecosystem ? os->ecosystem : "no known ecosystem", t->inv->n_pkgs,
                           strna(res->db_revision));
         if (r >= 0)
@@ -168,6 +168,8 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                          "warnings", json_array());
         if (!root)
                 return error_set(err, ENOMEM, "render JSON");
+        for (char **w = t->inv->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
         for (char **w = res->warnings; w && *w; w++)
                 json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
         *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

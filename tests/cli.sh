@@ -104,6 +104,14 @@ expect 0 "Total: 0" -- scan "$E" --db "$DB"
 "$P" inventory "$E" --format json | json 'assert d["packages"] == [] and d["os"]["ecosystem"] is None, d' ||
         fail "empty inventory"
 
+# Packages of a distribution we can't name are never passed quietly.
+N=$T/noos
+mkdir -p "$N/var/lib/dpkg"
+cp "$R/var/lib/dpkg/status" "$N/var/lib/dpkg/status"
+expect 0 "2 packages not checked: etc/os-release" -- scan "$N" --db "$DB"
+"$P" scan "$N" --db "$DB" --format json 2>/dev/null | json 'assert "not checked" in d["warnings"][0], d' ||
+        fail "unknown distribution warning in JSON"
+
 # A status file that is a symlink out of the rootfs reads the rootfs's own
 # /etc/passwd (absent), never the host's.
 H=$T/hostile
