@@ -96,7 +96,7 @@ static int db_status(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         if (json) {
-                json_t *ecos = json_object();
+                json_t *ecos = json_object(), *root;
                 char *out;
 
                 for (char **e = s.ecosystems; e && *e; e++) {
@@ -105,11 +105,12 @@ static int db_status(int argc, char **argv) {
                         *eq = '\0';
                         json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
                 }
-                out = json_dumps(json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:o}", "path", db, "schema_version",
-                                           s.schema_version, "revision", s.revision, "import_time", s.import_time,
-                                           "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
-                                           "ecosystems", ecos),
-                                 JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:o}", "path", db, "schema_version",
+                                 s.schema_version, "revision", s.revision, "import_time", s.import_time,
+                                 "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
+                                 "ecosystems", ecos);
+                out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+                json_decref(root);
                 cli_print(out ? out : "null");
                 free(out);
         } else {

@@ -397,7 +397,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
                         order[n++] = &inv->pkgs[i];
-        qsort(order, n, sizeof(*order), order_cmp);
+        if (n > 0)
+                qsort(order, n, sizeof(*order), order_cmp);
         for (size_t i = 0, j; i < n; i = j) {
                 for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
                         ;
@@ -412,7 +413,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                              res->n_warnings - MATCH_WARNINGS_MAX) < 0 || strv_push(&res->warnings, s) < 0)
                         return -ENOMEM;
         }
-        qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
+        if (res->n_findings > 0)
+                qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
         recount(res);
         *ret = TAKE_PTR(res);
         return 0;
