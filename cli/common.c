@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "config.h"
+#include "portcullis-build.h"
 #include "verbs.h"
 
 const char *cli_db_path(const char *arg) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "portcullis-build.h"
 #include "verbs.h"
 
 static const struct {

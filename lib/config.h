@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "portcullis-build.h"
+#include "policy.h"
+
+/* The main configuration (/etc/portcullis/config.json): where things are.
+ * Every setting can be overridden by a command-line flag. */
+
+#define CONFIG_FILE_MAX ((size_t) 256 * 1024)
+
+struct config {
+        char *path;                     /* the file read, or NULL for built-in defaults */
+        char *db;                       /* vulnerability DB, default /var/lib/portcullis/vulndb.sqlite */
+        char *cache;                    /* verdict cache, default /var/lib/portcullis/cache.db */
+        char *policy;                   /* default /etc/portcullis/policy.json */
+        bool log_syslog;                /* audit lines to syslog/the journal, default true */
+        char *log_file;                 /* audit lines appended here too, or NULL */
+        enum policy_action on_error;    /* when the policy itself can't be loaded; default deny */
+};
+
+/* Strict like the policy: unknown keys are errors with file, line and column.
+ * A missing file at the default path gives the defaults; a missing file
+ * that was asked for explicitly is an error. */
+int config_parse(const char *buf, size_t len, const char *name, struct config **ret, struct error *err);
+int config_load(const char *path, bool explicit_path, struct config **ret, struct error *err);
+void config_free(struct config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct config *, config_free)

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* What a runtime hands a hook: the OCI state on stdin (runtime-spec
+ * runtime.md "State") and the bundle's config.json (config.md).  Both come
+ * from outside our trust: parse capped, validated, never guessing. */
+
+#define OCI_STATE_MAX ((size_t) 1024 * 1024)
+#define OCI_CONFIG_MAX ((size_t) 16 * 1024 * 1024)
+#define OCI_ANNOTATIONS_MAX 4096
+
+struct oci_state {
+        char *oci_version;
+        char *id;                       /* required */
+        char *status;
+        char *bundle;                   /* required, absolute */
+        int pid;                        /* 0 when absent */
+        char **annotations;             /* key, value, ..., NULL */
+};
+
+struct oci_config {
+        char *root_path;                /* root.path as written (relative to the bundle or absolute) */
+        char *rootfs;                   /* root.path resolved against the bundle: absolute */
+        char **annotations;             /* key, value, ..., NULL */
+};
+
+int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct error *err);
+void oci_state_done(struct oci_state *s);
+
+/* Parses a config.json (name for messages); bundle resolves root.path. */
+int oci_config_parse(const char *buf, size_t len, const char *name, const char *bundle, struct oci_config *ret,
+                     struct error *err);
+/* Reads <bundle>/config.json (capped) and parses it. */
+int oci_config_load(const char *bundle, struct oci_config *ret, struct error *err);
+void oci_config_done(struct oci_config *c);
+
+/* The value of key in a key/value list, or NULL. */
+const char *oci_annotation(char *const *kv, const char *key);
+
+/* The image name from the annotations runtimes set, best first:
+ * io.kubernetes.cri.image-name (containerd), io.kubernetes.cri-o.ImageName,
+ * io.kubernetes.cri-o.ImageRef (CRI-O), org.opencontainers.image.ref.name;
+ * the state's annotations before the config's.  NULL when none. */
+const char *oci_image_name(char *const *state_annotations, char *const *config_annotations);
+
+/* The Kubernetes namespace: io.kubernetes.pod.namespace, else
+ * io.kubernetes.cri.sandbox-namespace.  NULL when none. */
+const char *oci_namespace(char *const *state_annotations, char *const *config_annotations);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "match.h"
+#include "severity.h"
+
+/* The admission policy (/etc/portcullis/policy.json), and its evaluation:
+ * pure functions from findings + policy + context to a verdict. */
+
+#define POLICY_FILE_MAX ((size_t) 1024 * 1024)
+#define POLICY_WORST_MAX 5              /* ids named in a block message */
+
+enum policy_mode {
+        POLICY_ENFORCE,                 /* block a violating container */
+        POLICY_WARN,                    /* let it start, loudly */
+        POLICY_AUDIT,                   /* only record */
+        _POLICY_MODE_MAX,
+        _POLICY_MODE_INVALID = -EINVAL,
+};
+const char *policy_mode_to_string(enum policy_mode m);
+enum policy_mode policy_mode_from_string(const char *s);
+
+enum policy_action {
+        POLICY_ACTION_ALLOW,
+        POLICY_ACTION_DENY,
+        _POLICY_ACTION_MAX,
+        _POLICY_ACTION_INVALID = -EINVAL,
+};
+const char *policy_action_to_string(enum policy_action a);
+
+/* What a scope (or the top level, as the default) decides. */
+struct policy_rule {
+        enum policy_mode mode;
+        enum severity threshold;        /* findings at or above count */
+        bool ignore_unfixed;            /* findings without a fix don't count */
+};
+
+struct policy_allow {
+        char *id;                       /* matches a finding's id or any alias */
+        time_t expires;                 /* 0 = never */
+        char *reason;                   /* required: why this is accepted */
+        char *image;                    /* fnmatch(3) glob on the image name, or NULL = any */
+};
+
+/* A scope applies when every matcher it names matches (a list matches when
+ * any of its globs does); the first scope that applies wins, else the
+ * top-level rule. */
+struct policy_scope {
+        char *name;
+        char **namespaces;              /* globs on the Kubernetes namespace */
+        char **annotations;             /* "key=glob" on the container's annotations */
+        char **images;                  /* globs on the image name */
+        struct policy_rule rule;        /* fields the scope leaves out are the top level's */
+};
+
+struct policy {
+        char *path;
+        struct policy_rule rule;        /* the default */
+        struct policy_allow *allow;
+        size_t n_allow;
+        struct policy_scope *scopes;
+        size_t n_scopes;
+        enum policy_action on_error;    /* analysis failed (unreadable rootfs, no DB, ...) */
+        enum policy_action on_timeout;  /* deadline_ms passed */
+        unsigned deadline_ms;           /* the whole decision, default 10000 */
+        char digest[65];                /* sha256 hex of the file's bytes */
+};
+
+/* Parses a policy strictly: an unknown key, a wrong type or a bad value is
+ * an error naming the file, line and column and what is accepted. */
+int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err);
+int policy_load(const char *path, struct policy **ret, struct error *err);
+/* The built-in policy used when none is configured: enforce, CRITICAL,
+ * on_error/on_timeout allow, deadline 10 s. */
+int policy_default(struct policy **ret);
+void policy_free(struct policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
+
+/* Human-readable explanation of what the policy means (policy check). */
+int policy_describe(const struct policy *p, char **ret, struct error *err);
+
+struct policy_context {
+        const char *image;              /* may be NULL */
+        const char *namespace;          /* may be NULL */
+        char *const *annotations;       /* key, value, key, value, ..., NULL */
+        time_t now;
+};
+
+/* The scope that applies (NULL = the top level) and the effective rule. */
+const struct policy_scope *policy_select(const struct policy *p, const struct policy_context *ctx,
+                                         struct policy_rule *ret_rule);
+
+enum verdict_decision {
+        VERDICT_ALLOW,                  /* nothing counts */
+        VERDICT_WARN,                   /* something counts, mode warn */
+        VERDICT_AUDIT,                  /* something counts, mode audit */
+        VERDICT_DENY,                   /* something counts, mode enforce */
+        _VERDICT_DECISION_MAX,
+        _VERDICT_DECISION_INVALID = -EINVAL,
+};
+const char *verdict_decision_to_string(enum verdict_decision d);
+
+struct verdict {
+        enum verdict_decision decision;
+        struct policy_rule rule;        /* the effective rule */
+        char *scope;                    /* the scope's name, or NULL for the top level */
+        size_t counts[_SEVERITY_MAX];   /* findings that count, per severity */
+        size_t allowed;                 /* findings the allowlist excused */
+        char **worst;                   /* "CVE-2024-1234 openssl", worst first, at most POLICY_WORST_MAX */
+        char **notes;                   /* e.g. "allowlist entry CVE-x expired 2026-01-01 (reason)" */
+};
+
+/* Applies the policy to a scan: which findings count (threshold,
+ * ignore_unfixed, unexpired allowlist entries for this image), and the
+ * decision for the effective mode.  An expired allowlist entry that would
+ * have excused a finding adds a note. */
+int policy_evaluate(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
+                    struct verdict *ret, struct error *err);
+void verdict_done(struct verdict *v);
