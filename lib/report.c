@@ -242,3 +242,78 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
         *ret = strbuf_steal(&b);
         return 0;
 }
+
+/* ---- the audit log ------------------------------------------------------- */
+
+static const char *decision_color(const char *d) {
+        if (streq_ptr(d, "deny"))
+                return sev_color[SEVERITY_CRITICAL];
+        if (streq_ptr(d, "warn"))
+                return sev_color[SEVERITY_HIGH];
+        return "\033[32m";
+}
+
+static int audit_row(struct strbuf *b, json_t *o, bool color) {
+        const char *decision = json_string_value(json_object_get(o, "decision"));
+        const char *image = json_string_value(json_object_get(o, "image"));
+        json_t *counts = json_object_get(o, "counts"), *w;
+        char what[300];
+        size_t i;
+        int r;
+
+        snprintf(what, sizeof(what), "%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))));
+        r = strbuf_printf(b, "%-24.24s %s%-6s%s %-40.40s %-14.14s %-8s", strempty(json_string_value(json_object_get(o, "time"))),
+                          color ? decision_color(decision) : "", strempty(decision), color ? COLOR_OFF : "", what,
+                          json_string_value(json_object_get(o, "namespace")) ?: "-",
+                          json_string_value(json_object_get(o, "mode")) ?: "-");
+        for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--) {
+                json_t *n = json_object_get(counts, severity_to_string(s));
+
+                r = strbuf_printf(b, " %s%3lld%s", color ? sev_color[s] : "", (long long) json_integer_value(n),
+                                  color ? COLOR_OFF : "");
+        }
+        json_array_foreach(json_object_get(o, "worst"), i, w)
+                if (r >= 0)
+                        r = strbuf_printf(b, "%s%s", i == 0 ? "  " : ", ", strempty(json_string_value(w)));
+        if (r >= 0 && json_is_string(json_object_get(o, "reason")))
+                r = strbuf_printf(b, "  %s", json_string_value(json_object_get(o, "reason")));
+        return r < 0 ? r : strbuf_puts(b, "\n");
+}
+
+int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err) {
+        struct strbuf b = {};
+        const char *p = buf, *end = buf + len;
+        size_t lines = 0, skipped = 0, shown = 0;
+        int r;
+
+        for (const char *q = buf; q < end; q++)
+                lines += *q == '\n';
+        r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
+                          "  C   H   M   L   U", "WORST / REASON");
+        for (size_t n = 0; r >= 0 && p < end; n++) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                json_t *o;
+
+                if (lines < last || n >= lines - last) {
+                        o = json_loadb(p, l, 0, NULL);
+                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision"))) {
+                                r = audit_row(&b, o, color);
+                                shown++;
+                        } else if (l > 0)
+                                skipped++;
+                        json_decref(o);
+                }
+                p += l + 1;
+        }
+        if (r >= 0)
+                r = strbuf_printf(&b, "\n%zu decisions shown%s", shown, skipped ? "" : "\n");
+        if (r >= 0 && skipped)
+                r = strbuf_printf(&b, "; %zu lines that are not audit records skipped\n", skipped);
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "render the audit log");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}

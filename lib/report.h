@@ -26,3 +26,7 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
  * a table. */
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err);
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);
+
+/* The audit log (one JSON line per decision, see audit.h): the last `last`
+ * lines as a table, decisions and severity counts in colour when color. */
+int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* portcullis report [--log FILE] [--last N]: recent decisions of the hook,
+ * from the audit log file, as a table. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/fileio.h"
+#include "common.h"
+#include "config.h"
+#include "report.h"
+#include "verbs.h"
+
+#define AUDIT_FILE_MAX ((size_t) 256 * 1024 * 1024)
+
+int verb_report(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "log", required_argument, NULL, 'l' },
+                { "last", required_argument, NULL, 'n' },
+                { "config", required_argument, NULL, 'c' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_free_ char *buf = NULL, *out = NULL;
+        const char *log = NULL, *config = NULL;
+        struct error err = {};
+        size_t len = 0, last = 50;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'l':
+                        log = optarg;
+                        break;
+                case 'n':
+                        last = strtoul(optarg, NULL, 10);
+                        break;
+                case 'c':
+                        config = optarg;
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (!log) {
+                if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
+                        log_error("%s", err.msg);
+                        return EXIT_ERROR;
+                }
+                log = cfg->log_file;
+        }
+        if (!log) {
+                log_error("report: no audit log file: set \"log\": {\"file\": ...} in config.json or pass --log FILE");
+                return EXIT_ERROR;
+        }
+        if (read_full_file(log, AUDIT_FILE_MAX, &buf, &len, &err) < 0 ||
+            report_audit_table(buf, len, last, cli_use_color(STDOUT_FILENO), &out, &err) < 0) {
+                log_error("report: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        fputs(out, stdout);
+        return EXIT_PASS;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "audit.h"
+#include "base/strutil.h"
+
+static json_t *str_or_null(const char *s) {
+        return s ? json_string(s) : json_null();
+}
+
+static json_t *strv_json(char *const *v) {
+        json_t *a = json_array();
+
+        for (; a && v && *v; v++)
+                json_array_append_new(a, json_string(*v));
+        return a;
+}
+
+static void now_rfc3339(char buf[40]) {
+        struct timeval tv;
+        struct tm tm;
+        size_t n;
+
+        gettimeofday(&tv, NULL);
+        n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", gmtime_r(&tv.tv_sec, &tm));
+        snprintf(buf + n, 40 - n, ".%03ldZ", (long) (tv.tv_usec / 1000));
+}
+
+int audit_format(const struct audit_record *r, char **ret, struct error *err) {
+        json_t *counts = json_null(), *root;
+        char ts[40];
+
+        if (r->counts) {
+                counts = json_object();
+                for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
+                        json_object_set_new(counts, severity_to_string(s), json_integer((json_int_t) r->counts[s]));
+        }
+        now_rfc3339(ts);
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+                         "time", ts,
+                         "container", strempty(r->container),
+                         "image", str_or_null(r->image),
+                         "namespace", str_or_null(r->namespace),
+                         "mode", str_or_null(r->mode),
+                         "scope", str_or_null(r->scope),
+                         "decision", r->decision,
+                         "reason", str_or_null(r->reason),
+                         "counts", counts,
+                         "worst", strv_json(r->worst),
+                         "notes", strv_json(r->notes),
+                         "db_revision", str_or_null(r->db_revision),
+                         "policy", str_or_null(r->policy),
+                         "duration_ms", (json_int_t) r->duration_ms);
+        if (!root)
+                return error_set(err, ENOMEM, "format the audit line");
+        *ret = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
+}
+
+static int append_line(const char *file, const char *line, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = strlen(line);
+        ssize_t w;
+
+        if (n >= AUDIT_LINE_MAX)
+                return error_set(err, EMSGSIZE, "audit line longer than %zu bytes", AUDIT_LINE_MAX);
+        buf = malloc(n + 1);
+        if (!buf)
+                return error_set(err, ENOMEM, "out of memory");
+        memcpy(buf, line, n);
+        buf[n] = '\n';
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open audit log %s (is its folder there and writable?)", file);
+        /* One write with O_APPEND: concurrent hooks never interleave inside
+         * a line. */
+        w = write(fd, buf, n + 1);
+        if (w < 0)
+                return error_set_errno(err, errno, "write audit log %s", file);
+        if ((size_t) w != n + 1)
+                return error_set(err, EIO, "write audit log %s: short write (disk full?)", file);
+        return 0;
+}
+
+int audit_emit(const char *line, const char *decision, bool use_syslog, const char *file, struct error *err) {
+        if (use_syslog) {
+                bool loud = streq_ptr(decision, "deny") || streq_ptr(decision, "warn");
+
+                openlog("portcullis", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+                syslog(loud ? LOG_WARNING : LOG_INFO, "%s", line);
+                closelog();
+        }
+        return file ? append_line(file, line, err) : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "severity.h"
+
+/* One JSON line per decision, to syslog (and so the journal) and, when
+ * configured, appended to a file that 'portcullis report' reads.  The keys
+ * are a documented contract (README "Audit log"). */
+
+#define AUDIT_LINE_MAX ((size_t) 64 * 1024)
+
+struct audit_record {
+        const char *container;          /* the container id */
+        const char *image;              /* NULL when unknown */
+        const char *namespace;          /* NULL when none */
+        const char *mode;               /* enforce | warn | audit, or NULL before a policy */
+        const char *scope;              /* NULL = the policy's top level */
+        const char *decision;           /* allow | warn | audit | deny */
+        const char *reason;             /* why, for errors and timeouts; NULL otherwise */
+        const size_t *counts;           /* _SEVERITY_MAX counting findings, or NULL */
+        char *const *worst;
+        char *const *notes;
+        const char *db_revision;
+        const char *policy;             /* the policy file */
+        long long duration_ms;
+};
+
+int audit_format(const struct audit_record *r, char **ret, struct error *err);
+
+/* Writes one line: syslog at LOG_WARNING for deny/warn, LOG_INFO otherwise,
+ * and to file (O_APPEND, one write) when file is not NULL. */
+int audit_emit(const char *line, const char *decision, bool use_syslog, const char *file, struct error *err);
