@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -25,6 +26,7 @@ struct oci_state {
 struct oci_config {
         char *root_path;                /* root.path as written (relative to the bundle or absolute) */
         char *rootfs;                   /* root.path resolved against the bundle: absolute */
+        bool root_readonly;             /* root.readonly, false when absent */
         char **annotations;             /* key, value, ..., NULL */
 };
 
@@ -44,9 +46,12 @@ const char *oci_annotation(char *const *kv, const char *key);
 /* The image name from the annotations runtimes set, best first:
  * io.kubernetes.cri.image-name (containerd), io.kubernetes.cri-o.ImageName,
  * io.kubernetes.cri-o.ImageRef (CRI-O), org.opencontainers.image.ref.name;
- * the state's annotations before the config's.  NULL when none. */
+ * for each key the state's annotations before the config's (a better key in
+ * the config beats a worse one in the state).  Empty values count as absent.
+ * NULL when none. */
 const char *oci_image_name(char *const *state_annotations, char *const *config_annotations);
 
 /* The Kubernetes namespace: io.kubernetes.pod.namespace, else
- * io.kubernetes.cri.sandbox-namespace.  NULL when none. */
+ * io.kubernetes.cri.sandbox-namespace; state before config as above.  NULL
+ * when none. */
 const char *oci_namespace(char *const *state_annotations, char *const *config_annotations);
