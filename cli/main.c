@@ -17,6 +17,7 @@ static const struct {
         { "db",        verb_db,        "import PATH... [--db FILE] [--merge] | status [--db FILE] [--format table|json]" },
         { "vercmp",    verb_vercmp,    "ECOSYSTEM A B   (prints <, = or >)" },
         { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
+        { "policy",    verb_policy,    "check FILE   (validate a policy and explain it)" },
         { "report",    verb_report,    "[--log FILE] [--last N]   (the hook's recent decisions)" },
 };
 

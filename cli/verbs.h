@@ -15,6 +15,7 @@ int verb_inventory(int argc, char **argv);
 int verb_db(int argc, char **argv);
 int verb_vercmp(int argc, char **argv);
 int verb_cvss(int argc, char **argv);
+int verb_policy(int argc, char **argv);
 int verb_report(int argc, char **argv);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */

@@ -25,7 +25,8 @@ struct config {
 
 /* Strict like the policy: unknown keys are errors with file, line and column.
  * A missing file at the default path gives the defaults; a missing file
- * that was asked for explicitly is an error. */
+ * that was asked for explicitly is an error.  path NULL is
+ * PORTCULLIS_CONFIG_DEFAULT.  Paths in the file must be absolute. */
 int config_parse(const char *buf, size_t len, const char *name, struct config **ret, struct error *err);
 int config_load(const char *path, bool explicit_path, struct config **ret, struct error *err);
 void config_free(struct config *c);

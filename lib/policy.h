@@ -14,6 +14,8 @@
 
 #define POLICY_FILE_MAX ((size_t) 1024 * 1024)
 #define POLICY_WORST_MAX 5              /* ids named in a block message */
+#define POLICY_NOTES_MAX 16             /* notes on a verdict (expired allowlist entries) */
+#define POLICY_DEADLINE_MAX_MS 600000u
 
 enum policy_mode {
         POLICY_ENFORCE,                 /* block a violating container */
@@ -42,20 +44,33 @@ struct policy_rule {
 
 struct policy_allow {
         char *id;                       /* matches a finding's id or any alias */
-        time_t expires;                 /* 0 = never */
+        time_t expires;                 /* 0 = never; from this moment on the entry no longer applies
+                                         * ("2026-12-31" alone is 2026-12-31T00:00:00Z) */
         char *reason;                   /* required: why this is accepted */
         char *image;                    /* fnmatch(3) glob on the image name, or NULL = any */
 };
 
-/* A scope applies when every matcher it names matches (a list matches when
- * any of its globs does); the first scope that applies wins, else the
- * top-level rule. */
+/* Which fields of a scope's rule the scope names itself (the others were
+ * copied from the top level when the policy was parsed). */
+enum {
+        POLICY_SET_MODE = 1 << 0,
+        POLICY_SET_THRESHOLD = 1 << 1,
+        POLICY_SET_IGNORE_UNFIXED = 1 << 2,
+};
+
+/* A scope applies when every matcher it names matches: the namespace and
+ * image lists when any of their globs does, the annotations when every one
+ * of them does (like a Kubernetes matchLabels).  A scope that names no
+ * matcher applies to everything.  The first scope that applies wins, else
+ * the top-level rule.  Globs are fnmatch(3) without flags: '*' also matches
+ * '/'. */
 struct policy_scope {
         char *name;
         char **namespaces;              /* globs on the Kubernetes namespace */
         char **annotations;             /* "key=glob" on the container's annotations */
         char **images;                  /* globs on the image name */
         struct policy_rule rule;        /* fields the scope leaves out are the top level's */
+        unsigned set;                   /* POLICY_SET_* */
 };
 
 struct policy {
@@ -81,14 +96,16 @@ int policy_default(struct policy **ret);
 void policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
-/* Human-readable explanation of what the policy means (policy check). */
+/* Human-readable explanation of what the policy means (policy check);
+ * allowlist expiry is told relative to now (policy_describe: time(NULL)). */
 int policy_describe(const struct policy *p, char **ret, struct error *err);
+int policy_describe_at(const struct policy *p, time_t now, char **ret, struct error *err);
 
 struct policy_context {
         const char *image;              /* may be NULL */
         const char *namespace;          /* may be NULL */
         char *const *annotations;       /* key, value, key, value, ..., NULL */
-        time_t now;
+        time_t now;                     /* for allowlist expiry; 0 = time(NULL) */
 };
 
 /* The scope that applies (NULL = the top level) and the effective rule. */
@@ -112,7 +129,8 @@ struct verdict {
         size_t counts[_SEVERITY_MAX];   /* findings that count, per severity */
         size_t allowed;                 /* findings the allowlist excused */
         char **worst;                   /* "CVE-2024-1234 openssl", worst first, at most POLICY_WORST_MAX */
-        char **notes;                   /* e.g. "allowlist entry CVE-x expired 2026-01-01 (reason)" */
+        char **notes;                   /* e.g. "allowlist entry CVE-x expired 2026-01-01 (reason); CVE-x
+                                         * counts again", at most POLICY_NOTES_MAX */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/jsonutil.h"
+#include "base/strutil.h"
+
+/* ---- the raw-buffer scanner ---------------------------------------------
+ * It runs after jansson accepted the buffer, so the input is valid JSON;
+ * still every step is bounded by len, so a mismatch can only give "not
+ * found", never a read out of bounds. */
+
+static size_t skip_ws(const char *b, size_t len, size_t i) {
+        while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+                i++;
+        return i;
+}
+
+/* i at the opening quote; returns the offset just past the closing one. */
+static size_t skip_string(const char *b, size_t len, size_t i) {
+        for (i++; i < len; i++) {
+                if (b[i] == '\\')
+                        i++;
+                else if (b[i] == '"')
+                        return i + 1;
+        }
+        return len;
+}
+
+/* i at a value's first byte; returns the offset just past it.  Containers
+ * are skipped by counting brackets outside strings, without recursion. */
+static size_t skip_value(const char *b, size_t len, size_t i) {
+        size_t depth = 0;
+
+        while (i < len) {
+                char c = b[i];
+
+                if (c == '"') {
+                        i = skip_string(b, len, i);
+                        if (depth == 0)
+                                return i;
+                        continue;
+                }
+                if (c == '{' || c == '[')
+                        depth++;
+                else if (c == '}' || c == ']') {
+                        if (depth == 0)
+                                return i;       /* end of a scalar at a closing bracket */
+                        if (--depth == 0)
+                                return i + 1;
+                } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+                        return i;
+                i++;
+        }
+        return len;
+}
+
+static int hexval(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Decodes one character of a string token at b[*i] (an escape or a byte);
+ * -1 for escapes beyond ASCII, which our keys never need. */
+static int token_char(const char *b, size_t end, size_t *i) {
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *p;
+        int v = 0;
+
+        if (b[*i] != '\\')
+                return (unsigned char) b[(*i)++];
+        if (*i + 1 >= end)
+                return -1;
+        if (b[*i + 1] != 'u') {
+                p = strchr(from, b[*i + 1]);
+                *i += 2;
+                return p && *p ? to[p - from] : -1;
+        }
+        if (*i + 6 > end)
+                return -1;
+        for (size_t k = 2; k < 6; k++) {
+                int h = hexval(b[*i + k]);
+
+                if (h < 0)
+                        return -1;
+                v = v * 16 + h;
+        }
+        *i += 6;
+        return v > 0 && v < 0x80 ? v : -1;
+}
+
+/* Whether the string token [start, end) (quotes included) spells key. */
+static bool token_equals(const char *b, size_t start, size_t end, const char *key) {
+        size_t i = start + 1;
+
+        if (end < start + 2 || b[end - 1] != '"')
+                return false;
+        end--;
+        for (; *key; key++)
+                if (i >= end || token_char(b, end, &i) != (unsigned char) *key)
+                        return false;
+        return i == end;
+}
+
+size_t json_find_member(const char *buf, size_t len, size_t obj_pos, const char *key, size_t *ret_val_pos) {
+        size_t i = obj_pos, kstart, v;
+
+        *ret_val_pos = JSON_POS_UNKNOWN;
+        if (i >= len || buf[i] != '{')
+                return JSON_POS_UNKNOWN;
+        for (i = skip_ws(buf, len, i + 1); i < len && buf[i] == '"'; i = skip_ws(buf, len, i + 1)) {
+                kstart = i;
+                i = skip_string(buf, len, i);
+                v = skip_ws(buf, len, i);
+                if (v >= len || buf[v] != ':')
+                        return JSON_POS_UNKNOWN;
+                v = skip_ws(buf, len, v + 1);
+                if (token_equals(buf, kstart, i, key)) {
+                        *ret_val_pos = v < len ? v : JSON_POS_UNKNOWN;
+                        return kstart;
+                }
+                i = skip_ws(buf, len, skip_value(buf, len, v));
+                if (i >= len || buf[i] != ',')
+                        return JSON_POS_UNKNOWN;
+        }
+        return JSON_POS_UNKNOWN;
+}
+
+size_t json_find_element(const char *buf, size_t len, size_t arr_pos, size_t idx) {
+        size_t i = arr_pos;
+
+        if (i >= len || buf[i] != '[')
+                return JSON_POS_UNKNOWN;
+        for (i = skip_ws(buf, len, i + 1); i < len && buf[i] != ']'; idx--) {
+                if (idx == 0)
+                        return i;
+                i = skip_ws(buf, len, skip_value(buf, len, i));
+                if (i >= len || buf[i] != ',')
+                        return JSON_POS_UNKNOWN;
+                i = skip_ws(buf, len, i + 1);
+        }
+        return JSON_POS_UNKNOWN;
+}
+
+void json_line_col(const char *buf, size_t len, size_t pos, int *ret_line, int *ret_col) {
+        int line = 1, col = 1;
+
+        for (size_t i = 0; i < pos && i < len; i++) {
+                unsigned char c = (unsigned char) buf[i];
+
+                if (c == '\n')
+                        line++, col = 1;
+                else if ((c & 0xc0) != 0x80)    /* not a UTF-8 continuation byte */
+                        col++;
+        }
+        *ret_line = line;
+        *ret_col = col;
+}
+
+/* ---- messages and typed access ------------------------------------------ */
+
+int json_error_at(const struct json_doc *doc, size_t pos, struct error *err, const char *fmt, ...) {
+        char msg[ERROR_MSG_MAX];
+        int line, col;
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (pos == JSON_POS_UNKNOWN)
+                return error_set(err, EINVAL, "%s: %s", doc->name, msg);
+        json_line_col(doc->buf, doc->len, pos, &line, &col);
+        return error_set(err, EINVAL, "%s:%d:%d: %s", doc->name, line, col, msg);
+}
+
+int json_doc_load(struct json_doc *doc, const char *buf, size_t len, const char *name, const char *where,
+                  struct json_node *ret_root, struct error *err) {
+        json_error_t jerr;
+
+        *doc = (struct json_doc) { .name = name, .buf = buf, .len = len };
+        doc->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc->root)
+                return error_set(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+        *ret_root = (struct json_node) { .doc = doc, .v = doc->root };
+        ret_root->pos = ret_root->key_pos = skip_ws(buf, len, 0);
+        (void) snprintf(ret_root->where, sizeof(ret_root->where), "%s", where);
+        if (!json_is_object(doc->root))
+                return json_error_at(doc, ret_root->pos, err, "%s must be a JSON object", where);
+        return 0;
+}
+
+void json_doc_done(struct json_doc *doc) {
+        json_decref(doc->root);
+        doc->root = NULL;
+}
+
+void json_printable(const char *key, char *ret, size_t size) {
+        size_t n = 0;
+
+        for (; *key && n + 4 < size; key++)
+                ret[n++] = *key >= 0x20 && *key < 0x7f ? *key : '?';
+        if (*key)
+                ret[n++] = '.', ret[n++] = '.', ret[n++] = '.';
+        ret[n] = '\0';
+}
+
+size_t json_key_pos(const struct json_node *obj, const char *key) {
+        size_t v, pos = json_find_member(obj->doc->buf, obj->doc->len, obj->pos, key, &v);
+
+        return pos != JSON_POS_UNKNOWN ? pos : obj->pos;
+}
+
+static bool strv_has(const char *const *v, const char *s) {
+        for (; *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+int json_check_keys(const struct json_node *obj, const char *const *allowed, struct error *err) {
+        const char *key;
+        json_t *value;
+
+        json_object_foreach(obj->v, key, value) {
+                struct strbuf list = { .max = 1024 };
+                char shown[80];
+                int r;
+
+                if (strv_has(allowed, key))
+                        continue;
+                for (const char *const *a = allowed; *a; a++)
+                        (void) strbuf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
+                json_printable(key, shown, sizeof(shown));
+                r = json_error_at(obj->doc, json_key_pos(obj, key), err,
+                                  "unknown key '%s' in %s; expected one of %s", shown, obj->where,
+                                  strempty(list.s));
+                strbuf_done(&list);
+                return r;
+        }
+        return 0;
+}
+
+static const char *type_name(json_type type) {
+        switch (type) {
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+                return "an integer";
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return "true or false";
+        default:
+                return "a value";
+        }
+}
+
+static bool has_type(json_t *v, json_type type) {
+        if (type == JSON_TRUE || type == JSON_FALSE)
+                return json_is_boolean(v);
+        return json_typeof(v) == type;
+}
+
+int json_member(const struct json_node *obj, const char *key, json_type type, struct json_node *ret,
+                struct error *err) {
+        json_t *v = json_object_get(obj->v, key);
+        size_t kpos, vpos = JSON_POS_UNKNOWN;
+
+        if (!v)
+                return 0;
+        kpos = json_find_member(obj->doc->buf, obj->doc->len, obj->pos, key, &vpos);
+        if (!has_type(v, type))
+                return json_error_at(obj->doc, kpos, err, "'%s' in %s must be %s", key, obj->where,
+                                     type_name(type));
+        *ret = (struct json_node) { .doc = obj->doc, .v = v, .pos = vpos, .key_pos = kpos };
+        (void) snprintf(ret->where, sizeof(ret->where), "'%.100s'", key);
+        return 1;
+}
+
+void json_element(const struct json_node *arr, size_t idx, struct json_node *ret) {
+        *ret = (struct json_node) { .doc = arr->doc, .v = json_array_get(arr->v, idx) };
+        ret->pos = ret->key_pos = json_find_element(arr->doc->buf, arr->doc->len, arr->pos, idx);
+        (void) snprintf(ret->where, sizeof(ret->where), "%.120s[%zu]", arr->where, idx);
+}
+
+int json_get_string(const struct json_node *obj, const char *key, const char **ret, struct error *err) {
+        struct json_node n;
+        int r = json_member(obj, key, JSON_STRING, &n, err);
+
+        if (r <= 0)
+                return r;
+        if (json_string_length(n.v) == 0)
+                return json_error_at(obj->doc, n.key_pos, err, "'%s' in %s must not be empty", key, obj->where);
+        *ret = json_string_value(n.v);
+        return 1;
+}
+
+int json_get_bool(const struct json_node *obj, const char *key, bool *ret, struct error *err) {
+        struct json_node n;
+        int r = json_member(obj, key, JSON_TRUE, &n, err);
+
+        if (r <= 0)
+                return r;
+        *ret = json_is_true(n.v);
+        return 1;
+}
+
+int json_get_uint(const struct json_node *obj, const char *key, unsigned min, unsigned max, unsigned *ret,
+                  struct error *err) {
+        struct json_node n;
+        json_int_t v;
+        int r = json_member(obj, key, JSON_INTEGER, &n, err);
+
+        if (r <= 0)
+                return r;
+        v = json_integer_value(n.v);
+        if (v < (json_int_t) min || v > (json_int_t) max)
+                return json_error_at(obj->doc, n.key_pos, err, "'%s' in %s must be between %u and %u, not %lld",
+                                     key, obj->where, min, max, (long long) v);
+        *ret = (unsigned) v;
+        return 1;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* Strict reading of our own JSON files (config.json, policy.json), with
+ * messages that name file, line and column.  jansson keeps no positions for
+ * parsed nodes, so positions are found again in the raw buffer: a small
+ * scanner walks from a value's first byte to one member of an object (or
+ * one element of an array), skipping string contents correctly, so a key
+ * spelled inside a string value or inside another object never matches.
+ * Lines and columns count from 1; columns count characters, as jansson's
+ * own error positions do. */
+
+#define JSON_POS_UNKNOWN ((size_t) -1)
+
+struct json_doc {
+        const char *name;               /* file name for messages */
+        const char *buf;
+        size_t len;
+        json_t *root;
+};
+
+/* One value of a document: where its first byte is, where its key is (the
+ * element's own position for array elements), and how messages call it. */
+struct json_node {
+        const struct json_doc *doc;
+        json_t *v;
+        size_t pos;
+        size_t key_pos;
+        char where[160];                /* "the policy", "scope 'prod'", "allowlist[2]" */
+};
+
+/* json_loadb(JSON_REJECT_DUPLICATES); a syntax error is "NAME:LINE:COLUMN:
+ * text".  The root must be an object; *ret_root describes it. */
+int json_doc_load(struct json_doc *doc, const char *buf, size_t len, const char *name, const char *where,
+                  struct json_node *ret_root, struct error *err);
+void json_doc_done(struct json_doc *doc);
+
+/* Line and column (from 1) of byte offset pos. */
+void json_line_col(const char *buf, size_t len, size_t pos, int *ret_line, int *ret_col);
+
+/* Sets err to "NAME:LINE:COLUMN: message" (or "NAME: message" when pos is
+ * JSON_POS_UNKNOWN) and returns -EINVAL. */
+int json_error_at(const struct json_doc *doc, size_t pos, struct error *err, const char *fmt, ...) _printf_(4, 5);
+
+/* Positions inside the raw buffer: the member key of the object starting at
+ * obj_pos (JSON_POS_UNKNOWN if not found, also *ret_val_pos), and element
+ * idx of the array starting at arr_pos. */
+size_t json_find_member(const char *buf, size_t len, size_t obj_pos, const char *key, size_t *ret_val_pos);
+size_t json_find_element(const char *buf, size_t len, size_t arr_pos, size_t idx);
+
+/* Where key is in obj (its opening quote), else obj's own position. */
+size_t json_key_pos(const struct json_node *obj, const char *key);
+
+/* s as it can be shown in a message: printable ASCII ('?' for other bytes),
+ * cut to size with "..." */
+void json_printable(const char *s, char *ret, size_t size);
+
+/* Every key of obj must be one of allowed (NULL-terminated); otherwise
+ * "NAME:L:C: unknown key 'moed' in <where>; expected one of mode, ...". */
+int json_check_keys(const struct json_node *obj, const char *const *allowed, struct error *err);
+
+/* Member key of obj, which must have the given type (JSON_TRUE stands for
+ * either boolean).  Returns 0 when absent, 1 when present (*ret filled, its
+ * where is "<obj where> '<key>'"), or -EINVAL naming the key's position. */
+int json_member(const struct json_node *obj, const char *key, json_type type, struct json_node *ret,
+                struct error *err);
+/* Element idx of the array arr; its where is "<arr where>[idx]". */
+void json_element(const struct json_node *arr, size_t idx, struct json_node *ret);
+
+/* Convenience wrappers over json_member(): 0 absent (*ret untouched), 1
+ * set, negative on a wrong type.  A string must be non-empty. */
+int json_get_string(const struct json_node *obj, const char *key, const char **ret, struct error *err);
+int json_get_bool(const struct json_node *obj, const char *key, bool *ret, struct error *err);
+/* An integer in [min, max]. */
+int json_get_uint(const struct json_node *obj, const char *key, unsigned min, unsigned max, unsigned *ret,
+                  struct error *err);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "base/fileio.h"
+#include "base/jsonutil.h"
+#include "base/strutil.h"
+#include "config.h"
+
+static const char *const top_keys[] = { "db", "cache", "policy", "log", "on_error", NULL };
+static const char *const log_keys[] = { "syslog", "file", NULL };
+
+void config_free(struct config *c) {
+        if (!c)
+                return;
+        free(c->path);
+        free(c->db);
+        free(c->cache);
+        free(c->policy);
+        free(c->log_file);
+        free(c);
+}
+
+static int config_defaults(struct config **ret) {
+        _cleanup_(config_freep) struct config *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        c->db = strdup(PORTCULLIS_DB_DEFAULT);
+        c->cache = strdup(PORTCULLIS_CACHE_DEFAULT);
+        c->policy = strdup(PORTCULLIS_POLICY_DEFAULT);
+        if (!c->db || !c->cache || !c->policy)
+                return -ENOMEM;
+        c->log_syslog = true;
+        c->on_error = POLICY_ACTION_DENY;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* A path setting: absolute, since the hook runs with whatever working
+ * directory the runtime gives it.  Replaces *dst when present. */
+static int get_path(const struct json_node *obj, const char *key, char **dst, struct error *err) {
+        const char *v = NULL;
+        char *copy;
+        int r = json_get_string(obj, key, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (v[0] != '/')
+                return json_error_at(obj->doc, json_key_pos(obj, key), err,
+                                     "'%s' in %s must be an absolute path", key, obj->where);
+        if (!(copy = strdup(v)))
+                return -ENOMEM;
+        free(*dst);
+        *dst = copy;
+        return 1;
+}
+
+static int get_on_error(const struct json_node *obj, enum policy_action *ret, struct error *err) {
+        struct json_node v;
+        int a, r = json_member(obj, "on_error", JSON_STRING, &v, err);
+
+        if (r <= 0)
+                return r;
+        if (strcmp(json_string_value(v.v), "allow") == 0)
+                a = POLICY_ACTION_ALLOW;
+        else if (strcmp(json_string_value(v.v), "deny") == 0)
+                a = POLICY_ACTION_DENY;
+        else {
+                char shown[80];
+
+                json_printable(json_string_value(v.v), shown, sizeof(shown));
+                return json_error_at(obj->doc, v.key_pos, err,
+                                     "'on_error' in %s must be one of allow, deny, not '%s'", obj->where, shown);
+        }
+        *ret = a;
+        return 1;
+}
+
+static int parse_log(const struct json_node *root, struct config *c, struct error *err) {
+        struct json_node log;
+        int r = json_member(root, "log", JSON_OBJECT, &log, err);
+
+        if (r <= 0)
+                return r;
+        (void) snprintf(log.where, sizeof(log.where), "'log'");
+        if ((r = json_check_keys(&log, log_keys, err)) < 0 ||
+            (r = json_get_bool(&log, "syslog", &c->log_syslog, err)) < 0 ||
+            (r = get_path(&log, "file", &c->log_file, err)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_top(const struct json_node *root, struct config *c, struct error *err) {
+        int r;
+
+        if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = get_path(root, "db", &c->db, err)) < 0 ||
+            (r = get_path(root, "cache", &c->cache, err)) < 0 ||
+            (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
+            (r = get_on_error(root, &c->on_error, err)) < 0)
+                return r;
+        return 0;
+}
+
+int config_parse(const char *buf, size_t len, const char *name, struct config **ret, struct error *err) {
+        _cleanup_(config_freep) struct config *c = NULL;
+        struct json_doc doc;
+        struct json_node root;
+        int r;
+
+        if (config_defaults(&c) < 0 || !(c->path = strdup(name)))
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        r = json_doc_load(&doc, buf, len, name, "the configuration", &root, err);
+        if (r >= 0)
+                r = parse_top(&root, c, err);
+        json_doc_done(&doc);
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int config_load(const char *path, bool explicit_path, struct config **ret, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!path)
+                path = PORTCULLIS_CONFIG_DEFAULT;
+        r = read_full_file(path, CONFIG_FILE_MAX, &buf, &len, err);
+        if (r == -ENOENT && !explicit_path) {
+                error_clear(err);
+                if (config_defaults(ret) < 0)
+                        return error_set(err, ENOMEM, "configuration: out of memory");
+                return 0;
+        }
+        if (r < 0)
+                return error_wrap(err, "configuration");
+        return config_parse(buf, len, path, ret, err);
+}

@@ -1,0 +1,907 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fnmatch.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/fileio.h"
+#include "base/jsonutil.h"
+#include "base/strutil.h"
+#include "policy.h"
+
+/* The policy file format is documented in docs/policy.md. */
+
+static const char *const mode_names[_POLICY_MODE_MAX] = {
+        [POLICY_ENFORCE] = "enforce",
+        [POLICY_WARN] = "warn",
+        [POLICY_AUDIT] = "audit",
+};
+
+static const char *const action_names[_POLICY_ACTION_MAX] = {
+        [POLICY_ACTION_ALLOW] = "allow",
+        [POLICY_ACTION_DENY] = "deny",
+};
+
+static const char *const decision_names[_VERDICT_DECISION_MAX] = {
+        [VERDICT_ALLOW] = "allow",
+        [VERDICT_WARN] = "warn",
+        [VERDICT_AUDIT] = "audit",
+        [VERDICT_DENY] = "deny",
+};
+
+static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_error", "on_timeout",
+                                        "deadline_ms", "allowlist", "scopes", NULL };
+static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed", NULL };
+static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
+static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
+
+/* What policy_default() parses: the built-in policy is spelled like a file,
+ * so that it has a digest like any other. */
+static const char default_policy[] = "{\"mode\": \"enforce\", \"severity\": \"CRITICAL\"}\n";
+
+const char *policy_mode_to_string(enum policy_mode m) {
+        return m >= 0 && m < _POLICY_MODE_MAX ? mode_names[m] : NULL;
+}
+
+static int lookup(const char *const *names, int n, const char *s) {
+        for (int i = 0; s && i < n; i++)
+                if (strcmp(names[i], s) == 0)
+                        return i;
+        return -EINVAL;
+}
+
+enum policy_mode policy_mode_from_string(const char *s) {
+        return lookup(mode_names, _POLICY_MODE_MAX, s);
+}
+
+const char *policy_action_to_string(enum policy_action a) {
+        return a >= 0 && a < _POLICY_ACTION_MAX ? action_names[a] : NULL;
+}
+
+const char *verdict_decision_to_string(enum verdict_decision d) {
+        return d >= 0 && d < _VERDICT_DECISION_MAX ? decision_names[d] : NULL;
+}
+
+/* ---- freeing -------------------------------------------------------------- */
+
+static void scope_done(struct policy_scope *s) {
+        free(s->name);
+        strv_free(s->namespaces);
+        strv_free(s->annotations);
+        strv_free(s->images);
+}
+
+static void allow_done(struct policy_allow *a) {
+        free(a->id);
+        free(a->reason);
+        free(a->image);
+}
+
+void policy_free(struct policy *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_scopes; i++)
+                scope_done(&p->scopes[i]);
+        for (size_t i = 0; i < p->n_allow; i++)
+                allow_done(&p->allow[i]);
+        free(p->scopes);
+        free(p->allow);
+        free(p->path);
+        free(p);
+}
+
+void verdict_done(struct verdict *v) {
+        if (!v)
+                return;
+        free(v->scope);
+        strv_free(v->worst);
+        strv_free(v->notes);
+        v->scope = NULL;
+        v->worst = v->notes = NULL;
+}
+
+/* ---- time ----------------------------------------------------------------- */
+
+static bool is_leap(int y) {
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m) {
+        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+        return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d (y >= 1970), without timegm()'s reliance
+ * on the process time zone. */
+static int64_t days_since_epoch(int y, int m, int d) {
+        int64_t n = 365 * (int64_t) (y - 1970);
+
+        n += ((y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
+        for (int i = 1; i < m; i++)
+                n += days_in_month(y, i);
+        return n + d - 1;
+}
+
+/* n decimal digits at *p into *ret; advances *p. */
+static bool digits(const char **p, int n, int *ret) {
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if ((*p)[i] < '0' || (*p)[i] > '9')
+                        return false;
+                v = v * 10 + ((*p)[i] - '0');
+        }
+        *p += n;
+        *ret = v;
+        return true;
+}
+
+static bool expect(const char **p, char c) {
+        if (**p != c)
+                return false;
+        (*p)++;
+        return true;
+}
+
+/* The zone of an RFC 3339 date-time: "Z" or "+HH:MM"/"-HH:MM", in seconds
+ * east of UTC. */
+static bool parse_zone(const char **p, int *ret) {
+        int sign, h, m;
+
+        if (**p == 'Z' || **p == 'z') {
+                (*p)++;
+                *ret = 0;
+                return true;
+        }
+        if (**p != '+' && **p != '-')
+                return false;
+        sign = *(*p)++ == '-' ? -1 : 1;
+        if (!digits(p, 2, &h) || !expect(p, ':') || !digits(p, 2, &m) || h > 23 || m > 59)
+                return false;
+        *ret = sign * (h * 3600 + m * 60);
+        return true;
+}
+
+/* "YYYY-MM-DD" (00:00:00 UTC of that day) or an RFC 3339 date-time
+ * ("2026-12-31T12:00:00Z", "…T12:00:00.5+02:00"). */
+static int parse_expires(const char *s, time_t *ret) {
+        int y, mo, d, h = 0, mi = 0, sec = 0, zone = 0;
+        const char *p = s;
+        int64_t t;
+
+        if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) || !expect(&p, '-') ||
+            !digits(&p, 2, &d))
+                return -EINVAL;
+        if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+                return -EINVAL;
+        if (*p == 'T' || *p == 't') {
+                p++;
+                if (!digits(&p, 2, &h) || !expect(&p, ':') || !digits(&p, 2, &mi) || !expect(&p, ':') ||
+                    !digits(&p, 2, &sec) || h > 23 || mi > 59 || sec > 60)
+                        return -EINVAL;
+                if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+                        for (p++; *p >= '0' && *p <= '9'; p++)
+                                ;
+                if (!parse_zone(&p, &zone))
+                        return -EINVAL;
+        }
+        if (*p)
+                return -EINVAL;
+        t = days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - zone;
+        if (t <= 0)
+                return -EINVAL;         /* 0 means "never" */
+        *ret = (time_t) t;
+        return 0;
+}
+
+/* "2026-12-31", or "2026-12-31T12:00:00Z" when not at midnight UTC. */
+static void format_time(time_t t, char ret[32]) {
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm)) {
+                (void) snprintf(ret, 32, "@%lld", (long long) t);
+                return;
+        }
+        (void) strftime(ret, 32, t % 86400 == 0 ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+/* A string member that must be one of a few words: "'mode' in scope 'x'
+ * must be one of enforce, warn, audit, not 'enforec'". */
+static int get_word(const struct json_node *obj, const char *key, const char *const *names, int n,
+                    int (*parse)(const char *), int *ret, struct error *err) {
+        struct json_node v;
+        char shown[80];
+        int r = json_member(obj, key, JSON_STRING, &v, err), x;
+
+        if (r <= 0)
+                return r;
+        x = parse ? parse(json_string_value(v.v)) : lookup(names, n, json_string_value(v.v));
+        if (x < 0) {
+                struct strbuf list = { .max = 256 };
+
+                for (int i = 0; i < n; i++)
+                        (void) strbuf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+                json_printable(json_string_value(v.v), shown, sizeof(shown));
+                r = json_error_at(obj->doc, v.key_pos, err, "'%s' in %s must be one of %s, not '%s'", key,
+                                  obj->where, strempty(list.s), shown);
+                strbuf_done(&list);
+                return r;
+        }
+        *ret = x;
+        return 1;
+}
+
+static int parse_severity_word(const char *s) {
+        return severity_from_string(s);
+}
+
+static int get_severity(const struct json_node *obj, enum severity *ret, struct error *err) {
+        static const char *const names[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN" };
+        int v = 0, r = get_word(obj, "severity", names, ELEMENTSOF(names), parse_severity_word, &v, err);
+
+        if (r > 0)
+                *ret = v;
+        return r;
+}
+
+static int get_mode(const struct json_node *obj, enum policy_mode *ret, struct error *err) {
+        int v = 0, r = get_word(obj, "mode", mode_names, _POLICY_MODE_MAX, NULL, &v, err);
+
+        if (r > 0)
+                *ret = v;
+        return r;
+}
+
+static int get_action(const struct json_node *obj, const char *key, enum policy_action *ret, struct error *err) {
+        int v = 0, r = get_word(obj, key, action_names, _POLICY_ACTION_MAX, NULL, &v, err);
+
+        if (r > 0)
+                *ret = v;
+        return r;
+}
+
+/* mode, severity and ignore_unfixed of the top level or a scope; *ret_set
+ * says which the object names. */
+static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set, struct error *err) {
+        unsigned set = 0;
+        int r;
+
+        if ((r = get_mode(obj, &rule->mode, err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_MODE : 0;
+        if ((r = get_severity(obj, &rule->threshold, err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_THRESHOLD : 0;
+        if ((r = json_get_bool(obj, "ignore_unfixed", &rule->ignore_unfixed, err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_IGNORE_UNFIXED : 0;
+        *ret_set = set;
+        return 0;
+}
+
+/* An array of non-empty strings, at least one: an empty list would match
+ * nothing, which is never what was meant (leave the key out to match any). */
+static int parse_globs(const struct json_node *obj, const char *key, char ***ret, struct error *err) {
+        _cleanup_strv_free_ char **v = NULL;
+        struct json_node arr, e;
+        int r = json_member(obj, key, JSON_ARRAY, &arr, err);
+
+        if (r <= 0)
+                return r;
+        if (json_array_size(arr.v) == 0)
+                return json_error_at(obj->doc, arr.key_pos, err,
+                                     "'%s' in %s is empty; name at least one glob or leave the key out", key,
+                                     obj->where);
+        (void) snprintf(arr.where, sizeof(arr.where), "%s", key);
+        for (size_t i = 0; i < json_array_size(arr.v); i++) {
+                json_element(&arr, i, &e);
+                if (!json_is_string(e.v) || json_string_length(e.v) == 0)
+                        return json_error_at(obj->doc, e.pos, err, "%s in %s must be a non-empty string", e.where,
+                                             obj->where);
+                if (strv_push(&v, strdup(json_string_value(e.v))) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(v);
+        return 1;
+}
+
+/* {"key": "glob", ...} → "key=glob" strings. */
+static int parse_annotations(const struct json_node *obj, char ***ret, struct error *err) {
+        _cleanup_strv_free_ char **v = NULL;
+        struct json_node o;
+        const char *key;
+        json_t *val;
+        int r = json_member(obj, "annotations", JSON_OBJECT, &o, err);
+
+        if (r <= 0)
+                return r;
+        if (json_object_size(o.v) == 0)
+                return json_error_at(obj->doc, o.key_pos, err,
+                                     "'annotations' in %s is empty; name at least one or leave the key out",
+                                     obj->where);
+        json_object_foreach(o.v, key, val) {
+                size_t kpos = json_key_pos(&o, key);
+                char shown[80], *s = NULL;
+
+                json_printable(key, shown, sizeof(shown));
+                if (!*key || strchr(key, '='))
+                        return json_error_at(obj->doc, kpos, err,
+                                             "annotation key '%s' in %s must be non-empty and without '='", shown,
+                                             obj->where);
+                if (!json_is_string(val) || json_string_length(val) == 0)
+                        return json_error_at(obj->doc, kpos, err,
+                                             "annotation '%s' in %s must be a non-empty string (a glob)", shown,
+                                             obj->where);
+                if (asprintf(&s, "%s=%s", key, json_string_value(val)) < 0 || strv_push(&v, s) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(v);
+        return 1;
+}
+
+static int parse_match(const struct json_node *scope, struct policy_scope *s, struct error *err) {
+        struct json_node m;
+        int r = json_member(scope, "match", JSON_OBJECT, &m, err);
+
+        if (r <= 0)
+                return r;
+        (void) snprintf(m.where, sizeof(m.where), "the match of %.120s", scope->where);
+        if ((r = json_check_keys(&m, match_keys, err)) < 0 ||
+            (r = parse_globs(&m, "namespaces", &s->namespaces, err)) < 0 ||
+            (r = parse_annotations(&m, &s->annotations, err)) < 0 ||
+            (r = parse_globs(&m, "images", &s->images, err)) < 0)
+                return r;
+        return 0;
+}
+
+static bool scope_name_taken(const struct policy *p, const char *name) {
+        for (size_t i = 0; i < p->n_scopes; i++)
+                if (strcmp(p->scopes[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+/* Parses scope e into p->scopes[p->n_scopes]; the rule starts as the top
+ * level's, so that what the scope leaves out is inherited. */
+/* Parses scope e into p->scopes[p->n_scopes]; the rule starts as the top
+ * level's, so that what the scope leaves out is inherited.  The name is
+ * read first so that every later message can use it. */
+static int parse_scope(struct json_node *e, struct policy *p, struct error *err) {
+        struct policy_scope *s = &p->scopes[p->n_scopes];
+        const char *name = NULL;
+        char shown[80];
+        int r;
+
+        if (!json_is_object(e->v))
+                return json_error_at(e->doc, e->pos, err, "%s must be an object", e->where);
+        if ((r = json_get_string(e, "name", &name, err)) < 0)
+                return r;
+        json_printable(name ? name : "", shown, sizeof(shown));
+        if (name)
+                (void) snprintf(e->where, sizeof(e->where), "scope '%s'", shown);
+        if ((r = json_check_keys(e, scope_keys, err)) < 0)
+                return r;
+        if (!name)
+                return json_error_at(e->doc, e->pos, err, "%s has no 'name'", e->where);
+        if (scope_name_taken(p, name))
+                return json_error_at(e->doc, json_key_pos(e, "name"), err, "a scope named '%s' comes earlier",
+                                     shown);
+        *s = (struct policy_scope) { .rule = p->rule };
+        if (!(s->name = strdup(name)))
+                return -ENOMEM;
+        p->n_scopes++;
+        if ((r = parse_match(e, s, err)) < 0 || (r = parse_rule(e, &s->rule, &s->set, err)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_allow(struct json_node *e, struct policy_allow *a, struct error *err) {
+        const char *id = NULL, *reason = NULL, *expires = NULL, *image = NULL;
+        char shown[80];
+        int r;
+
+        if (!json_is_object(e->v))
+                return json_error_at(e->doc, e->pos, err, "%s must be an object", e->where);
+        if ((r = json_get_string(e, "id", &id, err)) < 0)
+                return r;
+        json_printable(id ? id : "", shown, sizeof(shown));
+        if (id)
+                (void) snprintf(e->where, sizeof(e->where), "allowlist entry '%s'", shown);
+        if ((r = json_check_keys(e, allow_keys, err)) < 0 ||
+            (r = json_get_string(e, "reason", &reason, err)) < 0 ||
+            (r = json_get_string(e, "expires", &expires, err)) < 0 ||
+            (r = json_get_string(e, "image", &image, err)) < 0)
+                return r;
+        if (!id)
+                return json_error_at(e->doc, e->pos, err, "%s has no 'id'", e->where);
+        if (!reason || !reason[strspn(reason, " \t\r\n")])
+                return json_error_at(e->doc, json_key_pos(e, "reason"), err,
+                                     "%s needs a 'reason': why is it accepted?", e->where);
+        json_printable(expires ? expires : "", shown, sizeof(shown));
+        if (expires && parse_expires(expires, &a->expires) < 0)
+                return json_error_at(e->doc, json_key_pos(e, "expires"), err,
+                                     "'expires' in %s must be a date (2026-12-31) or an RFC 3339 time "
+                                     "(2026-12-31T12:00:00Z), not '%s'",
+                                     e->where, shown);
+        if (!(a->id = strdup(id)) || !(a->reason = strdup(reason)) || (image && !(a->image = strdup(image))))
+                return -ENOMEM;
+        return 0;
+}
+
+static int parse_list(const struct json_node *root, const char *key, size_t elem_size, void **ret_items,
+                      struct json_node *ret_arr, struct error *err) {
+        int r = json_member(root, key, JSON_ARRAY, ret_arr, err);
+
+        if (r <= 0)
+                return r;
+        (void) snprintf(ret_arr->where, sizeof(ret_arr->where), "%s", key);
+        *ret_items = calloc(json_array_size(ret_arr->v) + 1, elem_size);
+        return *ret_items ? 1 : -ENOMEM;
+}
+
+static int parse_allowlist(const struct json_node *root, struct policy *p, struct error *err) {
+        struct json_node arr, e;
+        int r = parse_list(root, "allowlist", sizeof(*p->allow), (void **) &p->allow, &arr, err);
+
+        for (size_t i = 0; r > 0 && i < json_array_size(arr.v); i++) {
+                json_element(&arr, i, &e);
+                /* counted first, so that a half-filled entry is freed too */
+                p->n_allow++;
+                if ((r = parse_allow(&e, &p->allow[i], err)) < 0)
+                        return r;
+                r = 1;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int parse_scopes(const struct json_node *root, struct policy *p, struct error *err) {
+        struct json_node arr, e;
+        int r = parse_list(root, "scopes", sizeof(*p->scopes), (void **) &p->scopes, &arr, err);
+
+        for (size_t i = 0; r > 0 && i < json_array_size(arr.v); i++) {
+                json_element(&arr, i, &e);
+                if ((r = parse_scope(&e, p, err)) < 0)
+                        return r;
+                r = 1;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int digest_hex(const char *buf, size_t len, char ret[65]) {
+        static const char hex[] = "0123456789abcdef";
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+
+        if (!EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) || n != 32)
+                return -EIO;
+        for (unsigned i = 0; i < n; i++) {
+                ret[2 * i] = hex[md[i] >> 4];
+                ret[2 * i + 1] = hex[md[i] & 15];
+        }
+        ret[64] = '\0';
+        return 0;
+}
+
+static int parse_top(const struct json_node *root, struct policy *p, struct error *err) {
+        unsigned set;
+        int r;
+
+        if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = parse_rule(root, &p->rule, &set, err)) < 0 ||
+            (r = get_action(root, "on_error", &p->on_error, err)) < 0 ||
+            (r = get_action(root, "on_timeout", &p->on_timeout, err)) < 0 ||
+            (r = json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err)) < 0)
+                return r;
+        /* scopes after the top level's rule: they inherit from it */
+        if ((r = parse_allowlist(root, p, err)) < 0 || (r = parse_scopes(root, p, err)) < 0)
+                return r;
+        return 0;
+}
+
+int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err) {
+        _cleanup_(policy_freep) struct policy *p = NULL;
+        struct json_doc doc;
+        struct json_node root;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p || !(p->path = strdup(name)))
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        p->rule = (struct policy_rule) { .mode = POLICY_ENFORCE, .threshold = SEVERITY_CRITICAL };
+        p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
+        p->deadline_ms = 10000;
+        r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
+        if (r >= 0)
+                r = parse_top(&root, p, err);
+        json_doc_done(&doc);
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        if (r < 0)
+                return r;
+        if (digest_hex(buf, len, p->digest) < 0)
+                return error_set(err, EIO, "%s: sha256 failed", name);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int policy_load(const char *path, struct policy **ret, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_full_file(path, POLICY_FILE_MAX, &buf, &len, err);
+        if (r < 0)
+                return error_wrap(err, "policy");
+        return policy_parse(buf, len, path, ret, err);
+}
+
+int policy_default(struct policy **ret) {
+        struct policy *p = NULL;
+        int r = policy_parse(default_policy, STRLEN(default_policy), "(built-in policy)", &p, NULL);
+
+        if (r < 0)
+                return r;
+        free(p->path);
+        p->path = NULL;
+        *ret = p;
+        return 0;
+}
+
+/* ---- selection ------------------------------------------------------------ */
+
+static bool glob_any(char *const *globs, const char *s) {
+        if (!globs)
+                return true;
+        if (!s)
+                return false;
+        for (; *globs; globs++)
+                if (fnmatch(*globs, s, 0) == 0)
+                        return true;
+        return false;
+}
+
+static const char *annotation_value(char *const *kv, const char *key, size_t keylen) {
+        for (; kv && kv[0] && kv[1]; kv += 2)
+                if (strlen(kv[0]) == keylen && strncmp(kv[0], key, keylen) == 0)
+                        return kv[1];
+        return NULL;
+}
+
+static bool annotations_all(char *const *want, char *const *have) {
+        for (; want && *want; want++) {
+                const char *eq = strchr(*want, '='), *v;
+
+                if (!eq)
+                        return false;
+                v = annotation_value(have, *want, (size_t) (eq - *want));
+                if (!v || fnmatch(eq + 1, v, 0) != 0)
+                        return false;
+        }
+        return true;
+}
+
+static bool scope_applies(const struct policy_scope *s, const struct policy_context *ctx) {
+        return glob_any(s->namespaces, ctx ? ctx->namespace : NULL) &&
+               annotations_all(s->annotations, ctx ? ctx->annotations : NULL) &&
+               glob_any(s->images, ctx ? ctx->image : NULL);
+}
+
+const struct policy_scope *policy_select(const struct policy *p, const struct policy_context *ctx,
+                                         struct policy_rule *ret_rule) {
+        for (size_t i = 0; i < p->n_scopes; i++)
+                if (scope_applies(&p->scopes[i], ctx)) {
+                        if (ret_rule)
+                                *ret_rule = p->scopes[i].rule;
+                        return &p->scopes[i];
+                }
+        if (ret_rule)
+                *ret_rule = p->rule;
+        return NULL;
+}
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+static bool names_finding(const char *id, const struct finding *f) {
+        if (streq_ptr(id, f->id))
+                return true;
+        for (char **a = f->aliases; a && *a; a++)
+                if (strcmp(id, *a) == 0)
+                        return true;
+        return false;
+}
+
+static bool allow_matches(const struct policy_allow *a, const struct finding *f, const char *image) {
+        if (!names_finding(a->id, f))
+                return false;
+        return !a->image || (image && fnmatch(a->image, image, 0) == 0);
+}
+
+/* The unexpired entry that excuses f, or NULL; *ret_expired gets the first
+ * expired one that would have. */
+static const struct policy_allow *find_allow(const struct policy *p, const struct finding *f, const char *image,
+                                             time_t now, const struct policy_allow **ret_expired) {
+        *ret_expired = NULL;
+        for (size_t i = 0; i < p->n_allow; i++) {
+                const struct policy_allow *a = &p->allow[i];
+
+                if (!allow_matches(a, f, image))
+                        continue;
+                if (a->expires == 0 || now < a->expires)
+                        return a;
+                if (!*ret_expired)
+                        *ret_expired = a;
+        }
+        return NULL;
+}
+
+static enum severity finding_severity(const struct finding *f) {
+        return f->severity >= 0 && f->severity < _SEVERITY_MAX ? f->severity : SEVERITY_UNKNOWN;
+}
+
+static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
+        if (finding_severity(f) < rule->threshold)
+                return false;
+        return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
+}
+
+static bool strv_contains(char *const *v, const char *s) {
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+static int add_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
+        char when[32], *s = NULL;
+
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX)
+                return 0;
+        format_time(a->expires, when);
+        if (asprintf(&s, "allowlist entry %s expired %s (%s); %s counts again", a->id, when, a->reason,
+                     strna(f->id)) < 0)
+                return -ENOMEM;
+        if (strv_contains(v->notes, s)) {
+                free(s);
+                return 0;
+        }
+        return strv_push(&v->notes, s);
+}
+
+/* The worst findings, one per id: the first package named, and how many
+ * other findings of the same id count too. */
+struct worst {
+        const char *id;
+        const char *package;
+        size_t more;
+};
+
+static void add_worst(struct worst *w, size_t *n, const struct finding *f) {
+        const char *id = strna(f->id);
+
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp(w[i].id, id) == 0) {
+                        if (!streq_ptr(w[i].package, f->package))
+                                w[i].more++;
+                        return;
+                }
+        if (*n < POLICY_WORST_MAX)
+                w[(*n)++] = (struct worst) { .id = id, .package = f->package };
+}
+
+static int worst_strings(const struct worst *w, size_t n, char ***ret) {
+        for (size_t i = 0; i < n; i++) {
+                char *s = NULL;
+                int k = w[i].more ? asprintf(&s, "%s %s (+%zu)", w[i].id, strna(w[i].package), w[i].more)
+                                  : asprintf(&s, "%s %s", w[i].id, strna(w[i].package));
+
+                if (k < 0 || strv_push(ret, s) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static enum verdict_decision decide(const struct verdict *v) {
+        size_t total = 0;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                total += v->counts[s];
+        if (total == 0)
+                return VERDICT_ALLOW;
+        switch (v->rule.mode) {
+        case POLICY_WARN:
+                return VERDICT_WARN;
+        case POLICY_AUDIT:
+                return VERDICT_AUDIT;
+        default:
+                return VERDICT_DENY;
+        }
+}
+
+static int count_findings(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
+                          struct verdict *v, struct worst *w, size_t *n_worst) {
+        const char *image = ctx ? ctx->image : NULL;
+        time_t now = ctx && ctx->now ? ctx->now : time(NULL);
+        int r;
+
+        for (size_t i = 0; res && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+                const struct policy_allow *expired;
+
+                if (!rule_counts(&v->rule, f))
+                        continue;
+                if (find_allow(p, f, image, now, &expired)) {
+                        v->allowed++;
+                        continue;
+                }
+                if (expired && (r = add_note(v, expired, f)) < 0)
+                        return r;
+                v->counts[finding_severity(f)]++;
+                add_worst(w, n_worst, f);
+        }
+        return 0;
+}
+
+int policy_evaluate(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
+                    struct verdict *ret, struct error *err) {
+        struct verdict v = {};
+        struct worst w[POLICY_WORST_MAX];
+        const struct policy_scope *s;
+        size_t n_worst = 0;
+        int r;
+
+        s = policy_select(p, ctx, &v.rule);
+        if (s && !(v.scope = strdup(s->name)))
+                return error_set(err, ENOMEM, "policy: out of memory");
+        r = count_findings(p, ctx, res, &v, w, &n_worst);
+        if (r >= 0)
+                r = worst_strings(w, n_worst, &v.worst);
+        if (r < 0) {
+                verdict_done(&v);
+                return error_set(err, ENOMEM, "policy: out of memory");
+        }
+        v.decision = decide(&v);
+        *ret = v;
+        return 0;
+}
+
+/* ---- description ---------------------------------------------------------- */
+
+/* Text being written; the first failure (out of memory) sticks. */
+struct text {
+        struct strbuf b;
+        int r;
+};
+
+_printf_(2, 3) static void say(struct text *t, const char *fmt, ...) {
+                               _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        if (t->r < 0)
+                return;
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        t->r = n < 0 ? -ENOMEM : strbuf_puts(&t->b, s);
+}
+
+static void describe_rule(struct text *b, const struct policy_rule *r) {
+        static const char *const verbs[_POLICY_MODE_MAX] = {
+                [POLICY_ENFORCE] = "block the container",
+                [POLICY_WARN] = "let it start with a warning",
+                [POLICY_AUDIT] = "only record it",
+        };
+        const char *verb = r->mode >= 0 && r->mode < _POLICY_MODE_MAX ? verbs[r->mode] : "?";
+
+        say(b, "%s: %s when a finding ", strna(policy_mode_to_string(r->mode)), verb);
+        if (r->threshold == SEVERITY_UNKNOWN)
+                say(b, "%s", "of any severity");
+        else
+                say(b, "of severity %s%s", severity_to_string(r->threshold),
+                    r->threshold == SEVERITY_CRITICAL ? "" : " or above");
+        say(b, "%s", r->ignore_unfixed ? " has a fixed version" : " counts (fixed or not)");
+}
+
+static void describe_list(struct text *b, const char *what, char *const *v) {
+        say(b, "%s ", what);
+        for (char *const *g = v; *g; g++)
+                say(b, "%s%s", g == v ? "" : " or ", *g);
+}
+
+static void describe_match(struct text *b, const struct policy_scope *s) {
+        bool first = true;
+
+        if (!s->namespaces && !s->annotations && !s->images) {
+                say(b, "%s", "every container (the match is empty); scopes after it never apply");
+                return;
+        }
+        if (s->namespaces) {
+                describe_list(b, "namespace", s->namespaces);
+                first = false;
+        }
+        for (char **a = s->annotations; a && *a; a++, first = false)
+                say(b, "%sannotation %s", first ? "" : ", and ", *a);
+        if (s->images) {
+                say(b, "%s", first ? "" : ", and ");
+                describe_list(b, "image", s->images);
+        }
+}
+
+static void describe_scope(struct text *b, size_t i, const struct policy_scope *s) {
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } fields[] = {
+                { POLICY_SET_MODE, "mode" },
+                { POLICY_SET_THRESHOLD, "severity" },
+                { POLICY_SET_IGNORE_UNFIXED, "ignore_unfixed" },
+        };
+        bool any = false;
+
+        say(b, "  %zu. %s: applies to ", i + 1, s->name);
+        describe_match(b, s);
+        say(b, "%s", "\n     ");
+        describe_rule(b, &s->rule);
+        for (size_t k = 0; k < ELEMENTSOF(fields); k++)
+                if (!(s->set & fields[k].bit)) {
+                        say(b, "%s%s", any ? ", " : "; from the top level: ", fields[k].name);
+                        any = true;
+                }
+        say(b, "%s", "\n");
+}
+
+static void describe_allow(struct text *b, const struct policy_allow *a, time_t now) {
+        char when[32];
+
+        say(b, "  %s for %s%s: ", a->id, a->image ? "images " : "any image", strempty(a->image));
+        if (a->expires == 0)
+                say(b, "%s", "never expires");
+        else {
+                format_time(a->expires, when);
+                if (now >= a->expires)
+                        say(b, "EXPIRED %s, no longer applies", when);
+                else
+                        say(b, "until %s (%lld days left)", when,
+                            (long long) ((a->expires - now + 86399) / 86400));
+        }
+        say(b, "\n     reason: %s\n", a->reason);
+}
+
+int policy_describe_at(const struct policy *p, time_t now, char **ret, struct error *err) {
+        struct text t = {};
+
+        say(&t, "Policy %s (sha256 %s)\n\nDefault rule (no scope applies):\n  ",
+            p->path ? p->path : "(built-in default)", p->digest);
+        describe_rule(&t, &p->rule);
+        if (p->n_scopes == 0)
+                say(&t, "%s", "\n\nNo scopes: the default rule applies to every container.\n");
+        else
+                say(&t, "%s", "\n\nScopes, in order; the first that applies wins:\n");
+        for (size_t i = 0; i < p->n_scopes; i++)
+                describe_scope(&t, i, &p->scopes[i]);
+        if (p->n_allow == 0)
+                say(&t, "%s", "\nAllowlist: empty.\n");
+        else
+                say(&t, "\nAllowlist (%zu entr%s; an entry matches a finding's id or alias):\n",
+                    p->n_allow, p->n_allow == 1 ? "y" : "ies");
+        for (size_t i = 0; i < p->n_allow; i++)
+                describe_allow(&t, &p->allow[i], now);
+        say(&t, "\nWhen the analysis fails: %s the container.\n"
+            "Deadline: %u ms for the whole decision; when it passes: %s the container.\n",
+            policy_action_to_string(p->on_error), p->deadline_ms,
+            policy_action_to_string(p->on_timeout));
+        if (t.r < 0) {
+                strbuf_done(&t.b);
+                return error_set(err, t.r, "describe the policy: out of memory");
+        }
+        *ret = strbuf_steal(&t.b);
+        return 0;
+}
+
+int policy_describe(const struct policy *p, char **ret, struct error *err) {
+        return policy_describe_at(p, time(NULL), ret, err);
+}

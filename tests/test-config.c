@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "base/jsonutil.h"
+#include "config.h"
+#include "test.h"
+
+/* ---- jsonutil: finding keys and elements in the raw buffer ---------------- */
+
+static void test_find_member(void) {
+        static const struct {
+                const char *json, *key;
+                long key_pos, val_pos;  /* -1: not found */
+        } rows[] = {
+                { "{\"a\": 1}", "a", 1, 6 },
+                { "{ \"a\" : 1 , \"b\":2}", "b", 12, 16 },
+                /* a key spelled inside a string value, or inside a nested object, is not a member */
+                { "{\"x\": \"\\\"b\\\": 1\", \"b\": 2}", "b", 18, 23 },
+                { "{\"x\": {\"b\": 1}, \"b\": [\"b\"]}", "b", 16, 21 },
+                { "{\"x\": {\"b\": 1}}", "b", -1, -1 },
+                { "{\"x\": [{\"b\": 1}, \"}\"], \"b\": null}", "b", 23, 28 },
+                /* escapes in the key token */
+                { "{\"\\u0062\": 1}", "b", 1, 11 },
+                { "{\"a\\\"b\": 1}", "a\"b", 1, 9 },
+                { "{\"\\u00e9\": 1, \"b\": 2}", "b", 14, 19 },
+                /* not an object / broken input: not found, never out of bounds */
+                { "[\"b\", 1]", "b", -1, -1 },
+                { "{\"b\"", "b", -1, -1 },
+                { "{\"a\": \"unterminated", "b", -1, -1 },
+                { "", "b", -1, -1 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                size_t v, k = json_find_member(rows[i].json, strlen(rows[i].json), 0, rows[i].key, &v);
+
+                CHECK_MSG((long) k == rows[i].key_pos || (rows[i].key_pos < 0 && k == JSON_POS_UNKNOWN),
+                          "row %zu: key at %zu", i, k);
+                CHECK_MSG((long) v == rows[i].val_pos || (rows[i].val_pos < 0 && v == JSON_POS_UNKNOWN),
+                          "row %zu: value at %zu", i, v);
+        }
+}
+
+static void test_find_element(void) {
+        static const char json[] = "[ 1, \"a,]\", {\"x\": [1, 2]}, [3], true ]";
+        static const long want[] = { 2, 5, 12, 27, 32, -1 };
+
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                size_t p = json_find_element(json, strlen(json), 0, i);
+
+                CHECK_MSG((long) p == want[i] || (want[i] < 0 && p == JSON_POS_UNKNOWN), "element %zu at %zu", i, p);
+        }
+        CHECK(json_find_element("[]", 2, 0, 0) == JSON_POS_UNKNOWN);
+        CHECK(json_find_element("{}", 2, 0, 0) == JSON_POS_UNKNOWN);
+}
+
+static void test_line_col(void) {
+        static const char buf[] = "ab\n\xc3\xa9x\r\n\tz";
+        int line, col;
+
+        json_line_col(buf, strlen(buf), 0, &line, &col);
+        CHECK(line == 1 && col == 1);
+        json_line_col(buf, strlen(buf), 5, &line, &col);        /* 'x' after a two-byte character */
+        CHECK(line == 2 && col == 2);
+        json_line_col(buf, strlen(buf), 9, &line, &col);        /* 'z' after a tab */
+        CHECK(line == 3 && col == 2);
+}
+
+static void test_check_keys(void) {
+        static const char *const allowed[] = { "mode", "severity", NULL };
+        static const char json[] = "{\"mode\": \"x\",\n  \"moed\\u0000\": 1}";
+        static const char json2[] = "{\"mode\": \"moed\",\n  \"moed\": 1}";
+        struct json_doc doc;
+        struct json_node root;
+        struct error err = {};
+        char shown[8];
+
+        /* a NUL inside a key is refused by jansson itself */
+        CHECK(json_doc_load(&doc, json, strlen(json), "f.json", "the file", &root, &err) < 0);
+        json_doc_done(&doc);
+
+        CHECK(json_doc_load(&doc, json2, strlen(json2), "f.json", "the file", &root, &err) == 0);
+        CHECK(json_check_keys(&root, allowed, &err) == -EINVAL);
+        CHECK_STREQ(err.msg, "f.json:2:3: unknown key 'moed' in the file; expected one of mode, severity");
+        json_doc_done(&doc);
+
+        json_printable("a\nb\xc3\xa9long-tail", shown, sizeof(shown));
+        CHECK_STREQ(shown, "a?b?...");
+}
+
+/* ---- config --------------------------------------------------------------- */
+
+static void test_parse(void) {
+        static const char json[] =
+                "{\"db\": \"/srv/db.sqlite\", \"cache\": \"/srv/cache.db\", \"policy\": \"/srv/p.json\",\n"
+                " \"log\": {\"syslog\": false, \"file\": \"/var/log/portcullis/audit.log\"}, \"on_error\": \"allow\"}";
+        struct config *c = NULL;
+        struct error err = {};
+
+        CHECK(config_parse(json, strlen(json), "c.json", &c, &err) == 0);
+        if (c) {
+                CHECK_STREQ(c->db, "/srv/db.sqlite");
+                CHECK_STREQ(c->cache, "/srv/cache.db");
+                CHECK_STREQ(c->policy, "/srv/p.json");
+                CHECK_STREQ(c->log_file, "/var/log/portcullis/audit.log");
+                CHECK_STREQ(c->path, "c.json");
+                CHECK(!c->log_syslog && c->on_error == POLICY_ACTION_ALLOW);
+        }
+        config_free(c);
+        c = NULL;
+
+        CHECK(config_parse("{}", 2, "c.json", &c, &err) == 0);
+        if (c) {
+                CHECK_STREQ(c->db, PORTCULLIS_DB_DEFAULT);
+                CHECK_STREQ(c->cache, PORTCULLIS_CACHE_DEFAULT);
+                CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
+                CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY);
+        }
+        config_free(c);
+}
+
+static void test_errors(void) {
+        static const struct {
+                const char *json, *msg;
+        } rows[] = {
+                { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, policy, log, on_error" },
+                { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
+                  "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, file" },
+                { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
+                { "{\"cache\": \"\"}", "c.json:1:2: 'cache' in the configuration must not be empty" },
+                { "{\"policy\": 1}", "c.json:1:2: 'policy' in the configuration must be a string" },
+                { "{\"log\": {\"file\": \"audit.log\"}}", "c.json:1:10: 'file' in 'log' must be an absolute path" },
+                { "{\"log\": {\"syslog\": \"yes\"}}", "c.json:1:10: 'syslog' in 'log' must be true or false" },
+                { "{\"log\": true}", "c.json:1:2: 'log' in the configuration must be an object" },
+                { "{\"on_error\": \"Deny\"}",
+                  "c.json:1:2: 'on_error' in the configuration must be one of allow, deny, not 'Deny'" },
+                { "{\"db\": \"/a\", \"db\": \"/b\"}", "c.json:1:17: duplicate object key near '\"db\"'" },
+                { "\"/var/lib\"", "c.json:1:10: '[' or '{' expected near '\"/var/lib\"'" },
+                { "[]", "c.json:1:1: the configuration must be a JSON object" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct config *c = NULL;
+                struct error err = {};
+                int r = config_parse(rows[i].json, strlen(rows[i].json), "c.json", &c, &err);
+
+                CHECK_MSG(r == -EINVAL && !c, "row %zu: r=%d", i, r);
+                CHECK_STREQ(err.msg, rows[i].msg);
+                config_free(c);
+        }
+}
+
+static void test_load(void) {
+        const char *dir = test_tmpdir(), *missing = test_path(dir, "missing.json");
+        _cleanup_(config_freep) struct config *c = NULL;
+        _cleanup_(config_freep) struct config *d = NULL;
+        struct error err = {};
+
+        /* the default path missing: the defaults; asked for explicitly: an error */
+        CHECK(config_load(missing, false, &c, &err) == 0);
+        CHECK(c && c->path == NULL && strcmp(c->db, PORTCULLIS_DB_DEFAULT) == 0);
+        CHECK(config_load(missing, true, &d, &err) == -ENOENT && !d);
+        CHECK(strstr(err.msg, "missing.json") != NULL);
+
+        /* a directory is not a missing file */
+        CHECK(config_load(dir, false, &d, &err) < 0 && !d);
+
+        test_write_file(test_path(dir, "c.json"), "{\"db\": \"/x/db\"}");
+        CHECK(config_load(test_path(dir, "c.json"), true, &d, &err) == 0);
+        CHECK(d && strcmp(d->db, "/x/db") == 0 && d->path && strstr(d->path, "c.json"));
+}
+
+int main(void) {
+        test_find_member();
+        test_find_element();
+        test_line_col();
+        test_check_keys();
+        test_parse();
+        test_errors();
+        test_load();
+        return test_end();
+}

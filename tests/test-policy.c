@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <glob.h>
+#include <sys/wait.h>
+
+#include "base/strutil.h"
+#include "config.h"
+#include "policy.h"
+#include "test.h"
+
+/* 2026-06-01T00:00:00Z: "now" for every evaluation below. */
+#define NOW ((time_t) 1780272000)
+
+static struct policy *parse(const char *json) {
+        struct policy *p = NULL;
+        struct error err = {};
+
+        if (policy_parse(json, strlen(json), "p.json", &p, &err) < 0)
+                fprintf(stderr, "unexpected error: %s\n", err.msg);
+        return p;
+}
+
+static void test_defaults(void) {
+        _cleanup_(policy_freep) struct policy *p = parse("{}");
+        _cleanup_(policy_freep) struct policy *d = NULL;
+
+        CHECK(p);
+        if (!p)
+                return;
+        CHECK(p->rule.mode == POLICY_ENFORCE && p->rule.threshold == SEVERITY_CRITICAL && !p->rule.ignore_unfixed);
+        CHECK(p->on_error == POLICY_ACTION_ALLOW && p->on_timeout == POLICY_ACTION_ALLOW);
+        CHECK(p->deadline_ms == 10000 && p->n_scopes == 0 && p->n_allow == 0);
+        /* sha256 of the two bytes "{}" */
+        CHECK_STREQ(p->digest, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        CHECK_STREQ(p->path, "p.json");
+
+        CHECK(policy_default(&d) == 0);
+        CHECK(d && d->path == NULL && d->rule.mode == POLICY_ENFORCE && d->rule.threshold == SEVERITY_CRITICAL);
+        CHECK(d && strlen(d->digest) == 64 && d->deadline_ms == 10000);
+}
+
+static void test_full(void) {
+        static const char json[] =
+                "{\"mode\": \"warn\", \"severity\": \"high\", \"ignore_unfixed\": true,\n"
+                " \"on_error\": \"deny\", \"on_timeout\": \"deny\", \"deadline_ms\": 600000,\n"
+                " \"allowlist\": [\n"
+                "  {\"id\": \"CVE-1\", \"reason\": \"r1\"},\n"
+                "  {\"id\": \"CVE-2\", \"reason\": \"r2\", \"expires\": \"2026-12-31\", \"image\": \"reg/*\"},\n"
+                "  {\"id\": \"CVE-3\", \"reason\": \"r3\", \"expires\": \"2026-12-31T12:30:00+02:00\"},\n"
+                "  {\"id\": \"CVE-4\", \"reason\": \"r4\", \"expires\": \"2024-02-29t00:00:00.123z\"}],\n"
+                " \"scopes\": [\n"
+                "  {\"name\": \"prod\", \"match\": {\"namespaces\": [\"prod-*\", \"production\"],\n"
+                "     \"annotations\": {\"team\": \"pay*\"}, \"images\": [\"reg/*\"]}, \"mode\": \"enforce\"},\n"
+                "  {\"name\": \"all\", \"match\": {}, \"severity\": \"UNKNOWN\", \"ignore_unfixed\": false}]}\n";
+        _cleanup_(policy_freep) struct policy *p = parse(json);
+
+        CHECK(p);
+        if (!p)
+                return;
+        CHECK(p->rule.mode == POLICY_WARN && p->rule.threshold == SEVERITY_HIGH && p->rule.ignore_unfixed);
+        CHECK(p->on_error == POLICY_ACTION_DENY && p->on_timeout == POLICY_ACTION_DENY && p->deadline_ms == 600000);
+        CHECK(p->n_allow == 4);
+        CHECK_STREQ(p->allow[0].id, "CVE-1");
+        CHECK(p->allow[0].expires == 0 && p->allow[0].image == NULL);
+        CHECK_STREQ(p->allow[1].image, "reg/*");
+        CHECK(p->allow[1].expires == 1798675200);       /* 2026-12-31T00:00:00Z */
+        CHECK(p->allow[2].expires == 1798675200 + 10 * 3600 + 30 * 60);
+        CHECK(p->allow[3].expires == 1709164800);       /* leap day */
+        CHECK(p->n_scopes == 2);
+        CHECK_STREQ(p->scopes[0].name, "prod");
+        CHECK(strv_length(p->scopes[0].namespaces) == 2 && strv_length(p->scopes[0].images) == 1);
+        CHECK_STREQ(p->scopes[0].annotations[0], "team=pay*");
+        /* inheritance: the scope names mode; severity and ignore_unfixed are the top level's */
+        CHECK(p->scopes[0].rule.mode == POLICY_ENFORCE && p->scopes[0].rule.threshold == SEVERITY_HIGH &&
+              p->scopes[0].rule.ignore_unfixed);
+        CHECK(p->scopes[0].set == POLICY_SET_MODE);
+        CHECK(p->scopes[1].rule.mode == POLICY_WARN && p->scopes[1].rule.threshold == SEVERITY_UNKNOWN &&
+              !p->scopes[1].rule.ignore_unfixed);
+        CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
+}
+
+#define TOP_KEYS "mode, severity, ignore_unfixed, on_error, on_timeout, deadline_ms, allowlist, scopes"
+
+static void test_errors(void) {
+        static const struct {
+                const char *json, *msg;
+        } rows[] = {
+                /* syntax and duplicates: jansson's own positions */
+                { "{\"mode\": }", "p.json:1:10: unexpected token near '}'" },
+                { "{\"mode\": \"warn\",\n \"mode\": \"audit\"}", "p.json:2:7: duplicate object key near '\"mode\"'" },
+                { "[]", "p.json:1:1: the policy must be a JSON object" },
+                { "  \n  [1]", "p.json:2:3: the policy must be a JSON object" },
+                /* unknown keys, at every level */
+                { "{\"moed\": \"warn\"}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
+                { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"moed\\\": 1 \\\"moed\\\":\"}],\n  \"moed\": 1}",
+                  "p.json:2:3: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
+                { "{\"scopes\": [{\"match\": {\"moed\": 1}}], \"moed\": 1}",
+                  "p.json:1:38: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
+                { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
+                { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
+                  "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
+                  "ignore_unfixed" },
+                { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
+                  "p.json:1:29: unknown key 'nmae' in scopes[1]; expected one of name, match, mode, severity, "
+                  "ignore_unfixed" },
+                { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
+                  "p.json:2:2: unknown key 'namespace' in the match of scope 'prod'; expected one of namespaces, "
+                  "annotations, images" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"r\", \"expiry\": \"2026-01-01\"}]}",
+                  "p.json:1:47: unknown key 'expiry' in allowlist entry 'CVE-1'; expected one of id, expires, "
+                  "reason, image" },
+                /* wrong types */
+                { "{\"mode\": 1}", "p.json:1:2: 'mode' in the policy must be a string" },
+                { "{\"severity\": null}", "p.json:1:2: 'severity' in the policy must be a string" },
+                { "{\"ignore_unfixed\": \"yes\"}", "p.json:1:2: 'ignore_unfixed' in the policy must be true or false" },
+                { "{\"deadline_ms\": \"10\"}", "p.json:1:2: 'deadline_ms' in the policy must be an integer" },
+                { "{\"deadline_ms\": 1.5}", "p.json:1:2: 'deadline_ms' in the policy must be an integer" },
+                { "{\"deadline_ms\": 0}", "p.json:1:2: 'deadline_ms' in the policy must be between 1 and 600000, not 0" },
+                { "{\"deadline_ms\": 600001}",
+                  "p.json:1:2: 'deadline_ms' in the policy must be between 1 and 600000, not 600001" },
+                { "{\"scopes\": {}}", "p.json:1:2: 'scopes' in the policy must be an array" },
+                { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"r\"},\n   \"CVE-1\"]}",
+                  "p.json:2:4: allowlist[1] must be an object" },
+                { "{\"scopes\": [ 1 ]}", "p.json:1:14: scopes[0] must be an object" },
+                { "{\"scopes\": [{\"name\": 7}]}", "p.json:1:14: 'name' in scopes[0] must be a string" },
+                { "{\"scopes\": [{\"name\": \"\"}]}", "p.json:1:14: 'name' in scopes[0] must not be empty" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": []}]}", "p.json:1:27: 'match' in scope 's' must be an object" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"namespaces\": \"prod\"}}]}",
+                  "p.json:1:37: 'namespaces' in the match of scope 's' must be an array" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"a\", \"\"]}}]}",
+                  "p.json:1:53: images[1] in the match of scope 's' must be a non-empty string" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": []}}]}",
+                  "p.json:1:37: 'images' in the match of scope 's' is empty; name at least one glob or leave the key out" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"annotations\": {\"team\": 1}}}]}",
+                  "p.json:1:53: annotation 'team' in the match of scope 's' must be a non-empty string (a glob)" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"annotations\": {\"a=b\": \"x\"}}}]}",
+                  "p.json:1:53: annotation key 'a=b' in the match of scope 's' must be non-empty and without '='" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"annotations\": {}}}]}",
+                  "p.json:1:37: 'annotations' in the match of scope 's' is empty; name at least one or leave the key out" },
+                { "{\"scopes\": [{\"name\": \"s\", \"ignore_unfixed\": 1}]}",
+                  "p.json:1:27: 'ignore_unfixed' in scope 's' must be true or false" },
+                /* bad words */
+                { "{\"severity\": \"HIHG\"}",
+                  "p.json:1:2: 'severity' in the policy must be one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, not 'HIHG'" },
+                { "{\"mode\": \"block\"}", "p.json:1:2: 'mode' in the policy must be one of enforce, warn, audit, not 'block'" },
+                { "{\"mode\": \"Enforce\"}",
+                  "p.json:1:2: 'mode' in the policy must be one of enforce, warn, audit, not 'Enforce'" },
+                { "{\"on_error\": \"maybe\"}", "p.json:1:2: 'on_error' in the policy must be one of allow, deny, not 'maybe'" },
+                { "{\"on_timeout\": \"\\n\"}", "p.json:1:2: 'on_timeout' in the policy must be one of allow, deny, not '?'" },
+                { "{\"scopes\": [{\"name\": \"s\",\n \"severity\": \"severe\"}]}",
+                  "p.json:2:2: 'severity' in scope 's' must be one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, not 'severe'" },
+                /* scopes and allowlist entries */
+                { "{\"scopes\": [{\"mode\": \"warn\"}]}", "p.json:1:13: scopes[0] has no 'name'" },
+                { "{\"scopes\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "p.json:1:29: a scope named 'a' comes earlier" },
+                { "{\"allowlist\": [{\"reason\": \"r\"}]}", "p.json:1:16: allowlist[0] has no 'id'" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\"}]}",
+                  "p.json:1:16: allowlist entry 'CVE-1' needs a 'reason': why is it accepted?" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \" \\t\"}]}",
+                  "p.json:1:32: allowlist entry 'CVE-1' needs a 'reason': why is it accepted?" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"\"}]}",
+                  "p.json:1:32: 'reason' in allowlist entry 'CVE-1' must not be empty" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"r\", \"expires\": \"2026-02-30\"}]}",
+                  "p.json:1:47: 'expires' in allowlist entry 'CVE-1' must be a date (2026-12-31) or an RFC 3339 time "
+                  "(2026-12-31T12:00:00Z), not '2026-02-30'" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"r\", \"expires\": 20261231}]}",
+                  "p.json:1:47: 'expires' in allowlist entry 'CVE-1' must be a string" },
+                { "{\"allowlist\": [{\"id\": \"X\", \"image\": \"\", \"reason\": \"r\"}]}",
+                  "p.json:1:28: 'image' in allowlist entry 'X' must not be empty" },
+                /* columns count characters, as jansson's do */
+                { "{\"allowlist\": [{\"id\": \"\xc3\xa9\xc3\xa9\", \"reason\": \"r\", \"x\": 1}]}",
+                  "p.json:1:44: unknown key 'x' in allowlist entry '?\?\?\?'; expected one of id, expires, reason, image" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct policy *p = NULL;
+                struct error err = {};
+                int r = policy_parse(rows[i].json, strlen(rows[i].json), "p.json", &p, &err);
+
+                CHECK_MSG(r == -EINVAL && !p, "row %zu: r=%d", i, r);
+                CHECK_STREQ(err.msg, rows[i].msg);
+                policy_free(p);
+        }
+}
+
+static void test_expires(void) {
+        static const struct {
+                const char *s;
+                time_t t;               /* 0: invalid */
+        } rows[] = {
+                { "1970-01-02", 86400 },
+                { "2000-03-01", 951868800 },
+                { "2026-12-31T23:59:60Z", 1798761600 },
+                { "2026-12-31T00:00:00-00:30", 1798677000 },
+                { "1970-01-01", 0 },            /* 0 would mean "never" */
+                { "1969-12-31", 0 },
+                { "2026-13-01", 0 },
+                { "2025-02-29", 0 },
+                { "2026-1-1", 0 },
+                { "2026-12-31T24:00:00Z", 0 },
+                { "2026-12-31T12:00:00", 0 },   /* RFC 3339 needs a zone */
+                { "2026-12-31T12:00Z", 0 },
+                { "2026-12-31 ", 0 },
+                { "2026-12-31T12:00:00.Z", 0 },
+                { "2026-12-31T12:00:00+2:00", 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                char json[256];
+                struct policy *p = NULL;
+                struct error err = {};
+                int r;
+
+                snprintf(json, sizeof(json), "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"r\", \"expires\": \"%s\"}]}",
+                         rows[i].s);
+                r = policy_parse(json, strlen(json), "p.json", &p, &err);
+                CHECK_MSG(rows[i].t ? r == 0 && p->allow[0].expires == rows[i].t : r == -EINVAL, "row %zu (%s): %s",
+                          i, rows[i].s, err.msg);
+                policy_free(p);
+        }
+}
+
+static const char select_json[] =
+        "{\"mode\": \"audit\", \"severity\": \"LOW\",\n"
+        " \"scopes\": [\n"
+        "  {\"name\": \"prod\", \"match\": {\"namespaces\": [\"prod-*\", \"production\"]}, \"mode\": \"enforce\","
+        "   \"severity\": \"HIGH\"},\n"
+        "  {\"name\": \"payments\", \"match\": {\"annotations\": {\"team\": \"pay*\", \"tier\": \"gold\"}}, "
+        "\"ignore_unfixed\": true},\n"
+        "  {\"name\": \"registry\", \"match\": {\"images\": [\"registry.example.com/*\"]}, \"mode\": \"warn\"},\n"
+        "  {\"name\": \"both\", \"match\": {\"namespaces\": [\"dev\"], \"images\": [\"docker.io/*\"]}, "
+        "\"severity\": \"CRITICAL\"},\n"
+        "  {\"name\": \"rest\", \"match\": {\"namespaces\": [\"*\"]}, \"mode\": \"warn\", \"severity\": \"MEDIUM\"}]}\n";
+
+static void test_select(void) {
+        static char *const pay[] = { "team", "payments", "tier", "gold", NULL };
+        static char *const pay_silver[] = { "team", "payments", "tier", "silver", NULL };
+        static char *const tier_only[] = { "tier", "gold", NULL };
+        static const struct {
+                const char *image, *ns;
+                char *const *ann;
+                const char *scope;      /* NULL: the top level */
+                enum policy_mode mode;
+                enum severity threshold;
+                bool ignore_unfixed;
+        } rows[] = {
+                { "docker.io/nginx", "prod-eu", NULL, "prod", POLICY_ENFORCE, SEVERITY_HIGH, false },
+                { "docker.io/nginx", "production", NULL, "prod", POLICY_ENFORCE, SEVERITY_HIGH, false },
+                { "docker.io/nginx", "prod", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                { "docker.io/nginx", "production-2", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                /* first match wins: prod before payments */
+                { "x", "prod-1", pay, "prod", POLICY_ENFORCE, SEVERITY_HIGH, false },
+                /* annotations: every one must match; inheritance of mode and severity */
+                { "x", NULL, pay, "payments", POLICY_AUDIT, SEVERITY_LOW, true },
+                { "x", NULL, pay_silver, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
+                { "x", NULL, tier_only, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
+                /* '*' crosses '/' */
+                { "registry.example.com/team/app:1.0", NULL, NULL, "registry", POLICY_WARN, SEVERITY_LOW, false },
+                { "registry.example.com", NULL, NULL, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
+                /* every matcher named must match */
+                { "docker.io/redis", "dev", NULL, "both", POLICY_AUDIT, SEVERITY_CRITICAL, false },
+                { "quay.io/redis", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                /* no namespace, no image: only scopes without those matchers apply */
+                { NULL, NULL, NULL, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
+        };
+        _cleanup_(policy_freep) struct policy *p = parse(select_json);
+
+        CHECK(p);
+        for (size_t i = 0; p && i < ELEMENTSOF(rows); i++) {
+                struct policy_context ctx = { .image = rows[i].image, .namespace = rows[i].ns,
+                                              .annotations = rows[i].ann, .now = NOW };
+                struct policy_rule rule;
+                const struct policy_scope *s = policy_select(p, &ctx, &rule);
+
+                CHECK_MSG(streq_ptr(s ? s->name : NULL, rows[i].scope), "row %zu: %s", i, s ? s->name : "(top)");
+                CHECK_MSG(rule.mode == rows[i].mode && rule.threshold == rows[i].threshold &&
+                          rule.ignore_unfixed == rows[i].ignore_unfixed, "row %zu", i);
+        }
+        if (p)
+                CHECK(policy_select(p, NULL, NULL) == NULL);
+}
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+/* "ID[,ALIAS...]" package fixed-or-NULL severity */
+static void add(struct scan_result *res, const char *ids, const char *pkg, const char *fixed, enum severity sev) {
+        _cleanup_free_ char *copy = strdup(ids);
+        struct finding *f;
+        char *save = NULL, *w;
+
+        if (res->n_findings == res->cap_findings) {
+                res->cap_findings = res->cap_findings ? 2 * res->cap_findings : 8;
+                res->findings = realloc(res->findings, res->cap_findings * sizeof(*f));
+        }
+        f = &res->findings[res->n_findings++];
+        *f = (struct finding) { .package = strdup(pkg), .fixed_version = fixed ? strdup(fixed) : NULL,
+                                .status = fixed ? FINDING_FIXED : FINDING_AFFECTED, .severity = sev,
+                                .installed_version = strdup("1.0"), .cvss_score = -1 };
+        w = strtok_r(copy, ",", &save);
+        f->id = strdup(w);
+        while ((w = strtok_r(NULL, ",", &save)))
+                strv_push(&f->aliases, strdup(w));
+        res->counts[sev]++;
+}
+
+static struct scan_result *sample(void) {
+        struct scan_result *res = calloc(1, sizeof(*res));
+
+        add(res, "DSA-1,CVE-2024-1", "openssl", "3.0.1", SEVERITY_CRITICAL);
+        add(res, "DSA-1,CVE-2024-1", "libssl3", "3.0.1", SEVERITY_CRITICAL);
+        add(res, "CVE-2024-2", "zlib1g", NULL, SEVERITY_HIGH);
+        add(res, "GHSA-3,CVE-2024-3", "curl", "8.0", SEVERITY_MEDIUM);
+        add(res, "CVE-2024-4", "bash", NULL, SEVERITY_LOW);
+        add(res, "CVE-2024-5", "tar", "1.35", SEVERITY_UNKNOWN);
+        return res;
+}
+
+static char *join(char **v) {
+        struct strbuf b = {};
+
+        for (char **s = v; s && *s; s++)
+                strbuf_printf(&b, "%s%s", s == v ? "" : "|", *s);
+        return strbuf_steal(&b);
+}
+
+static void test_evaluate(void) {
+        static const struct {
+                const char *policy, *image;
+                enum verdict_decision decision;
+                size_t counts[_SEVERITY_MAX];   /* UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL */
+                size_t allowed;
+                const char *worst, *notes;
+        } rows[] = {
+                { "{}", "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                { "{\"severity\": \"HIGH\", \"mode\": \"warn\"}", "img", VERDICT_WARN, { 0, 0, 0, 1, 2 }, 0,
+                  "DSA-1 openssl (+1)|CVE-2024-2 zlib1g", "" },
+                { "{\"severity\": \"unknown\", \"mode\": \"audit\"}", "img", VERDICT_AUDIT, { 1, 1, 1, 1, 2 }, 0,
+                  "DSA-1 openssl (+1)|CVE-2024-2 zlib1g|GHSA-3 curl|CVE-2024-4 bash|CVE-2024-5 tar", "" },
+                { "{\"severity\": \"LOW\", \"ignore_unfixed\": true}", "img", VERDICT_DENY, { 0, 0, 1, 0, 2 }, 0,
+                  "DSA-1 openssl (+1)|GHSA-3 curl", "" },
+                /* allowlist by id, by alias; the image glob */
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\"}]}", "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "reg/app",
+                  VERDICT_ALLOW, { 0 }, 2, "", "" },
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "other/app",
+                  VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", NULL,
+                  VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                /* an allowlisted finding below the threshold is not "allowed": it never counted */
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-2\", \"reason\": \"r\"}]}", "img", VERDICT_DENY,
+                  { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                /* expiry: an expired entry adds one note per finding id, and the finding counts */
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"fix pending\", \"expires\": \"2026-05-31\"}]}",
+                  "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
+                  "allowlist entry CVE-2024-1 expired 2026-05-31 (fix pending); DSA-1 counts again" },
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\", \"expires\": \"2026-06-01T00:00:00Z\"}]}",
+                  "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
+                  "allowlist entry DSA-1 expired 2026-06-01 (r); DSA-1 counts again" },
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\", \"expires\": \"2026-06-01T00:00:01Z\"}]}",
+                  "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                /* an unexpired entry beside an expired one: excused, no note */
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"old\", \"expires\": \"2020-01-01\"},"
+                  " {\"id\": \"CVE-2024-1\", \"reason\": \"new\"}]}",
+                  "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                /* modes, per scope */
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, \"mode\": \"audit\"}]}", "img",
+                  VERDICT_AUDIT, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                { "{\"mode\": \"warn\", \"severity\": \"MEDIUM\", \"allowlist\": [{\"id\": \"GHSA-3\", \"reason\": \"r\"}]}",
+                  "img", VERDICT_WARN, { 0, 0, 0, 1, 2 }, 1, "DSA-1 openssl (+1)|CVE-2024-2 zlib1g", "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                _cleanup_(scan_result_freep) struct scan_result *res = sample();
+                struct policy_context ctx = { .image = rows[i].image, .now = NOW };
+                _cleanup_free_ char *worst = NULL, *notes = NULL;
+                struct verdict v;
+                struct error err = {};
+
+                CHECK_MSG(p, "row %zu", i);
+                if (!p)
+                        continue;
+                CHECK(policy_evaluate(p, &ctx, res, &v, &err) == 0);
+                worst = join(v.worst);
+                notes = join(v.notes);
+                CHECK_MSG(v.decision == rows[i].decision, "row %zu: %s", i, verdict_decision_to_string(v.decision));
+                CHECK_MSG(memcmp(v.counts, rows[i].counts, sizeof(v.counts)) == 0, "row %zu", i);
+                CHECK_MSG(v.allowed == rows[i].allowed, "row %zu: allowed %zu", i, v.allowed);
+                CHECK_STREQ(worst, rows[i].worst);
+                CHECK_STREQ(notes, rows[i].notes);
+                verdict_done(&v);
+        }
+}
+
+static void test_evaluate_worst_cap(void) {
+        _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
+                                                         "\"match\": {\"namespaces\": [\"x\"]}}]}");
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct policy_context ctx = { .namespace = "x", .now = NOW };
+        _cleanup_free_ char *worst = NULL;
+        struct verdict v;
+        char id[32], pkg[32];
+
+        for (int i = 0; i < 8; i++) {
+                snprintf(id, sizeof(id), "CVE-%d", i);
+                snprintf(pkg, sizeof(pkg), "p%d", i);
+                add(res, id, pkg, "1", i < 4 ? SEVERITY_HIGH : SEVERITY_LOW);
+        }
+        add(res, "CVE-1", "q", "1", SEVERITY_LOW);        /* same id later, lower: named as (+1) */
+        add(res, "CVE-7", "q", "1", SEVERITY_LOW);        /* beyond the cap: not named */
+        CHECK(p && policy_evaluate(p, &ctx, res, &v, NULL) == 0);
+        worst = join(v.worst);
+        CHECK(strv_length(v.worst) == POLICY_WORST_MAX);
+        CHECK_STREQ(worst, "CVE-0 p0|CVE-1 p1 (+1)|CVE-2 p2|CVE-3 p3|CVE-4 p4");
+        CHECK(v.counts[SEVERITY_HIGH] == 4 && v.counts[SEVERITY_LOW] == 6 && v.decision == VERDICT_DENY);
+        CHECK_STREQ(v.scope, "n");
+        verdict_done(&v);
+        verdict_done(&v);       /* idempotent */
+
+        /* no findings at all, and a NULL result */
+        CHECK(policy_evaluate(p, &ctx, NULL, &v, NULL) == 0 && v.decision == VERDICT_ALLOW && !v.worst);
+        verdict_done(&v);
+}
+
+static void test_describe(void) {
+        static const char json[] =
+                "{\"mode\": \"warn\", \"severity\": \"MEDIUM\", \"on_error\": \"deny\", \"deadline_ms\": 5000,\n"
+                " \"scopes\": [{\"name\": \"prod\", \"match\": {\"namespaces\": [\"prod-*\", \"production\"], "
+                "\"annotations\": {\"team\": \"pay*\"}}, \"mode\": \"enforce\", \"severity\": \"HIGH\"},\n"
+                "  {\"name\": \"all\", \"match\": {}, \"mode\": \"audit\", \"severity\": \"UNKNOWN\", "
+                "\"ignore_unfixed\": true}],\n"
+                " \"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"not reachable\", \"expires\": \"2026-06-11\", "
+                "\"image\": \"reg/*\"},\n"
+                "  {\"id\": \"CVE-2\", \"reason\": \"old\", \"expires\": \"2026-01-01T10:00:00Z\"},\n"
+                "  {\"id\": \"CVE-3\", \"reason\": \"forever\"}]}\n";
+        static const char *const want[] = {
+                "Policy p.json (sha256 ",
+                "Default rule (no scope applies):\n  warn: let it start with a warning when a finding of severity "
+                "MEDIUM or above counts (fixed or not)\n",
+                "  1. prod: applies to namespace prod-* or production, and annotation team=pay*\n"
+                "     enforce: block the container when a finding of severity HIGH or above counts (fixed or not); "
+                "from the top level: ignore_unfixed\n",
+                "  2. all: applies to every container (the match is empty); scopes after it never apply\n"
+                "     audit: only record it when a finding of any severity has a fixed version\n",
+                "  CVE-1 for images reg/*: until 2026-06-11 (10 days left)\n     reason: not reachable\n",
+                "  CVE-2 for any image: EXPIRED 2026-01-01T10:00:00Z, no longer applies\n     reason: old\n",
+                "  CVE-3 for any image: never expires\n",
+                "When the analysis fails: deny the container.\n"
+                "Deadline: 5000 ms for the whole decision; when it passes: allow the container.\n",
+        };
+        _cleanup_(policy_freep) struct policy *p = parse(json);
+        _cleanup_free_ char *text = NULL;
+
+        CHECK(p && policy_describe_at(p, NOW, &text, NULL) == 0);
+        for (size_t i = 0; text && i < ELEMENTSOF(want); i++)
+                CHECK_MSG(strstr(text, want[i]), "missing:\n%s\nin:\n%s", want[i], text);
+}
+
+/* The shipped examples load, and `portcullis policy check` agrees. */
+static int run(const char *cmd, char *out, size_t size) {
+        FILE *f = popen(cmd, "r");
+        size_t n;
+        int status;
+
+        if (!f)
+                return -1;
+        n = fread(out, 1, size - 1, f);
+        out[n] = '\0';
+        status = pclose(f);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_examples(void) {
+        const char *root = getenv("PC_SOURCE_ROOT"), *bin = getenv("PORTCULLIS");
+        const char *bad = test_path(test_tmpdir(), "bad.json");
+        _cleanup_(config_freep) struct config *c = NULL;
+        struct error err = {};
+        char cmd[8192], out[8192];
+        glob_t g = {};
+
+        if (!root) {
+                fprintf(stderr, "skip examples: PC_SOURCE_ROOT not set\n");
+                return;
+        }
+        CHECK(glob(test_path(root, "config/policy*.json"), 0, NULL, &g) == 0 && g.gl_pathc >= 2);
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                _cleanup_(policy_freep) struct policy *p = NULL;
+
+                CHECK_MSG(policy_load(g.gl_pathv[i], &p, &err) == 0, "%s", err.msg);
+                if (!bin || access(bin, X_OK) < 0)
+                        continue;
+                snprintf(cmd, sizeof(cmd), "'%s' policy check '%s' 2>&1", bin, g.gl_pathv[i]);
+                CHECK_MSG(run(cmd, out, sizeof(out)) == 0, "%s: %s", cmd, out);
+                CHECK(strstr(out, "Default rule"));
+        }
+        globfree(&g);
+        CHECK_MSG(config_load(test_path(root, "config/config.json"), true, &c, &err) == 0, "%s", err.msg);
+
+        if (!bin || access(bin, X_OK) < 0)
+                return;
+        test_write_file(bad, "{\n  \"mode\": \"enforce\",\n  \"severty\": \"HIGH\"\n}\n");
+        snprintf(cmd, sizeof(cmd), "'%s' policy check '%s' 2>&1", bin, bad);
+        CHECK(run(cmd, out, sizeof(out)) == 2);
+        CHECK(strstr(out, "bad.json:3:3: unknown key 'severty' in the policy"));
+        snprintf(cmd, sizeof(cmd), "'%s' policy check 2>&1", bin);
+        CHECK(run(cmd, out, sizeof(out)) == 2);
+        snprintf(cmd, sizeof(cmd), "'%s' policy check /nonexistent/p.json 2>&1", bin);
+        CHECK(run(cmd, out, sizeof(out)) == 2 && strstr(out, "/nonexistent/p.json"));
+}
+
+int main(void) {
+        test_defaults();
+        test_full();
+        test_errors();
+        test_expires();
+        test_select();
+        test_evaluate();
+        test_evaluate_worst_cap();
+        test_describe();
+        test_examples();
+        return test_end();
+}
