@@ -296,7 +296,8 @@ static int open_config(const char *path, struct error *err) {
                 return error_set(err, ELOOP, "%s is a symbolic link, not a file; refusing to follow it: check the bundle",
                                  path);
         if (errno == ENOENT || errno == ENOTDIR)
-                return error_set_errno(err, errno, "open %s: is the bundle path in the OCI state right?", path);
+                return error_set(err, errno, "open %s: %s; is the bundle path right? It must hold the container's config.json",
+                                 path, strerror(errno));
         return error_set_errno(err, errno, "open %s", path);
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "oci.h"
 #include "test.h"
@@ -498,7 +499,39 @@ static void test_runc_hook(void) {
         CHECK(json_object_size(json_object_get(j, "hooks")) == 1);
 }
 
-int main(void) {
+/* tests/podman-hook.sh: `test-oci --state FILE` parses a state a real
+ * runtime wrote, loads its bundle's config.json (still there while the hook
+ * runs) and prints what the hook would use, one "key=value" a line. */
+static int dump_state(const char *path) {
+        _cleanup_free_ char *buf = NULL;
+        struct oci_state s = {};
+        struct oci_config c = {};
+        struct error err = {};
+        size_t len;
+
+        if (read_full_file(path, OCI_STATE_MAX, &buf, &len, &err) < 0 || oci_state_parse(buf, len, &s, &err) < 0 ||
+            oci_config_load(s.bundle, &c, &err) < 0) {
+                printf("error=%s\n", err.msg);
+                oci_state_done(&s);
+                return 1;
+        }
+        printf("id=%s\nstatus=%s\nbundle=%s\npid=%d\nrootfs=%s\nreadonly=%d\n", s.id, s.status, s.bundle, s.pid,
+               c.rootfs, c.root_readonly);
+        printf("image=%s\nnamespace=%s\n", strempty(oci_image_name(s.annotations, c.annotations)),
+               strempty(oci_namespace(s.annotations, c.annotations)));
+        printf("busybox=%s\n", access(test_path(c.rootfs, "bin/busybox"), X_OK) == 0 ? "yes" : "no");
+        for (char **kv = s.annotations; kv && *kv; kv += 2)
+                printf("state.annotation.%s=%s\n", kv[0], kv[1]);
+        for (char **kv = c.annotations; kv && *kv; kv += 2)
+                printf("config.annotation.%s=%s\n", kv[0], kv[1]);
+        oci_state_done(&s);
+        oci_config_done(&c);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        if (argc == 3 && strcmp(argv[1], "--state") == 0)
+                return dump_state(argv[2]);
         test_state_rows();
         test_state_bad();
         test_state_limits();
