@@ -45,7 +45,7 @@ config() {
 bundle() {
         local b=$T/bundles/$1
         mkdir -p "$b"
-        python3 - "$b" "$T/$2" "$HOOK" "$T/$3" "${4:-{\}}" <<'PY'
+        python3 - "$b" "$T/$2" "$HOOK" "$T/$3.config.json" "${4:-{\}}" <<'PY'
 import json, subprocess, sys
 b, root, hook, cfg, ann = sys.argv[1:]
 subprocess.run(["runc", "spec", "-b", b], check=True)
@@ -152,18 +152,24 @@ state /nonexistent/bundle
 hook denyall.config.json "$T/state.json"
 [ "$HRC" -eq 1 ] && grep -q "/nonexistent/bundle" <<<"$HOUT" || fail "missing bundle: $HRC $HOUT"
 
-# A rootfs whose dpkg database is a symlink to the host's: resolved inside
-# the rootfs it is absent, so nothing is found; the host's (with apt's LOW
-# finding) must never be read.
-mkdir -p "$T/escape/var/lib" "$T/escape/etc"
+# A rootfs whose dpkg status is an absolute symlink to a file the host has
+# (dpkg's status-old, with apt in it) and the rootfs hasn't: resolved inside
+# the rootfs it is absent, so nothing is found; read on the host, apt's LOW
+# finding would block.  A symlink loop is an error, decided by on_error.
+mkdir -p "$T/escape/var/lib/dpkg" "$T/escape/etc"
 cp "$T/vuln/etc/os-release" "$T/escape/etc/"
-ln -s /var/lib/dpkg "$T/escape/var/lib/dpkg"
+ln -s /var/lib/dpkg/status-old "$T/escape/var/lib/dpkg/status"
 policy low '{"mode": "enforce", "severity": "LOW", "on_error": "deny"}'
 config low low.policy.json
 bundle esc escape low
 state "$T/bundles/esc"
 hook low.config.json "$T/state.json"
 [ "$HRC" -eq 0 ] || fail "escaping symlink: read outside the rootfs? $HRC $HOUT"
+rm "$T/escape/var/lib/dpkg/status"
+ln -s /var/lib/dpkg/status "$T/escape/var/lib/dpkg/status"
+hook low.config.json "$T/state.json"
+[ "$HRC" -eq 1 ] && grep -q "Too many levels of symbolic links; on_error is deny" <<<"$HOUT" ||
+        fail "symlink loop: $HRC $HOUT"
 
 # A policy with a typo: config.json's on_error (deny by default), and the
 # message names the file, line and column.
@@ -176,9 +182,13 @@ hook typo.config.json "$T/state.json"
 # stdin that never ends: decided by on_timeout at the deadline, no hang.
 policy slow '{"mode": "enforce", "on_timeout": "deny", "deadline_ms": 500}'
 config slow slow.policy.json
+mkfifo "$T/stdin"
+sleep 10 >"$T/stdin" &
+writer=$!
 start_s=$(date +%s%N)
-HOUT=$( (sleep 5) | timeout 10 "$HOOK" --config "$T/slow.config.json" 2>&1); HRC=$?
+HOUT=$(timeout 10 "$HOOK" --config "$T/slow.config.json" <"$T/stdin" 2>&1); HRC=$?
 ms=$(( ($(date +%s%N) - start_s) / 1000000 ))
+kill "$writer" 2>/dev/null
 [ "$HRC" -eq 1 ] && grep -q "on_timeout is deny" <<<"$HOUT" || fail "endless stdin: $HRC $HOUT"
 [ "$ms" -lt 3000 ] || fail "endless stdin: took $ms ms"
 

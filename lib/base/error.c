@@ -11,7 +11,7 @@ static int normalize(int code) {
         return code < 0 ? code : -code;
 }
 
-static int error_setv(struct error *err, int code, const char *fmt, va_list ap) {
+_printf_(3, 0) static int error_setv(struct error *err, int code, const char *fmt, va_list ap) {
         code = normalize(code);
         if (!err)
                 return code;
