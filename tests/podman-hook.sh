@@ -108,3 +108,40 @@ esac
 case "$err" in *started*) fail "the container's process ran" ;; esac
 grep -q '^id=' "$tmp/parsed-1.txt" || fail "the denied container's state did not parse"
 echo "ok: podman ran the hook, the state parsed, a refusal blocked the start with our message" >&2
+
+# Now the real portcullis-hook through hooks.d: an image with curl one
+# update behind DSA-5523-1 is blocked under enforce, the fixed one runs.
+hook_bin="${PORTCULLIS_HOOK:?}"
+rm -f "$tmp/hooks.d/portcullis-test.json"
+"${PORTCULLIS:?}" db import "${PC_SOURCE_ROOT:?}/feed" --db "$tmp/vulndb.sqlite" >/dev/null || fail "db import"
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$tmp/policy.json"
+printf '{"db": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$tmp/vulndb.sqlite" "$tmp/policy.json" "$tmp/audit.log" >"$tmp/config.json"
+cat >"$tmp/hooks.d/portcullis.json" <<EOF
+{
+  "version": "1.0.0",
+  "hook": {"path": "$hook_bin", "args": ["portcullis-hook", "--config", "$tmp/config.json"], "timeout": 30},
+  "when": {"always": true},
+  "stages": ["createRuntime"]
+}
+EOF
+mkdir -p "$tmp/rootfs/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$tmp/rootfs/etc/os-release"
+for v in 7.88.1-10+deb12u3 7.88.1-10+deb12u4; do
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' "$v" \
+                >"$tmp/rootfs/var/lib/dpkg/status"
+        tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
+        $P import "$tmp/rootfs.tar" "localhost/pc-curl:${v##*+}" >/dev/null || fail "podman import $v"
+done
+if err=$($P run --name pc-vuln --network none $LIMITS localhost/pc-curl:deb12u3 /bin/sh -c 'echo started' 2>&1); then
+        fail "the vulnerable image started: $err"
+fi
+case "$err" in
+*"portcullis: blocked container "*": 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "no block line from portcullis-hook in podman's error: $err" ;;
+esac
+out=$($P run --name pc-fixed --network none $LIMITS localhost/pc-curl:deb12u4 /bin/sh -c 'echo started' 2>&1) ||
+        fail "the fixed image did not start: $out"
+[ "$out" = "started" ] || fail "fixed image output: $out"
+[ "$(grep -c '"decision"' "$tmp/audit.log")" -eq 2 ] || fail "audit log: $(cat "$tmp/audit.log")"
+echo "ok: portcullis-hook blocked the vulnerable image under podman and let the fixed one start" >&2
