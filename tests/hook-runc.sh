@@ -46,14 +46,15 @@ bundle() {
         local b=$T/bundles/$1
         mkdir -p "$b"
         python3 - "$b" "$T/$2" "$HOOK" "$T/$3.config.json" "${4:-{\}}" <<'PY'
-import json, subprocess, sys
+import json, os, subprocess, sys
 b, root, hook, cfg, ann = sys.argv[1:]
 subprocess.run(["runc", "spec", "-b", b], check=True)
 c = json.load(open(b + "/config.json"))
 c["root"] = {"path": root, "readonly": True}
 c["process"]["args"] = ["/bin/sh", "-c", "echo started"]
 c["process"]["terminal"] = False
-c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
+stage = os.environ.get("STAGE", "createRuntime")
+c["hooks"] = {stage: [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
 c["annotations"] = json.loads(ann)
 json.dump(c, open(b + "/config.json", "w"), indent=1)
 PY
@@ -126,7 +127,15 @@ bundle b8 vuln scoped '{"io.kubernetes.cri.image-name": "docker.io/library/vuln:
 start b8
 [ "$RC" -eq 0 ] || fail "scope default (warn): did not start: $OUT"
 
-# 7. the image name falls back to the container id.
+# 7. older runtimes: the same as a prestart hook.
+STAGE=prestart bundle b10 vuln enforce "$IMG"
+start b10
+[ "$RC" -ne 0 ] && grep -q "portcullis: blocked docker.io/library/vuln:1" <<<"$OUT" || fail "prestart: $OUT"
+STAGE=prestart bundle b11 fixed enforce "$IMG"
+start b11
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "prestart, fixed: $OUT"
+
+# 8. the image name falls back to the container id.
 bundle b9 vuln enforce
 start b9
 grep -q "portcullis: blocked container pc-$$-" <<<"$OUT" || fail "no image: not named by id: $OUT"
