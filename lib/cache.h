@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/error.h"
+
+/* The node-local verdict cache: sqlite in WAL mode (default
+ * /var/lib/portcullis/cache.db).  An entry is what an analysis found for one
+ * image identity against one DB revision: the scan (findings, as
+ * report_scan_json() writes it) and the inventory (as
+ * report_inventory_json() writes it), so that the policy is applied fresh at
+ * every start and a DB update can re-match stored inventories without
+ * touching a rootfs.  The cache is an accelerator: a corrupt or unreadable
+ * cache file is moved aside and rebuilt, and never decides a start by
+ * itself. */
+
+#define CACHE_TTL_DEFAULT (7 * 24 * 3600)
+#define CACHE_ENTRIES_DEFAULT 10000
+#define CACHE_JSON_MAX ((size_t) 64 * 1024 * 1024)
+
+struct cache;
+
+struct cache_entry {
+        char *key;              /* cache_key(identity, db_revision) */
+        char *identity;         /* "sha256:..." manifest digest, or "inventory:sha256:..." */
+        char *image;            /* the image name when known, else NULL */
+        char *db_revision;
+        time_t created;
+        time_t last_used;
+        size_t packages;
+        size_t findings;
+        char *scan_json;
+        char *inventory_json;
+};
+
+/* Opens (creating the file and its folder) in WAL mode with a busy timeout.
+ * A file that is not a cache (or fails quick_check) is renamed to
+ * "<path>.corrupt-<unix time>" and a new one created; *ret_recovered (may
+ * be NULL) says so. */
+int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err);
+void cache_close(struct cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
+
+/* sha256 hex of identity "\n" db_revision; *ret is malloc'ed. */
+int cache_key(const char *identity, const char *db_revision, char **ret);
+
+/* -ENOENT on a miss; a hit updates last_used. */
+int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
+/* Inserts or replaces the entry with e->key. */
+int cache_put(struct cache *c, const struct cache_entry *e, struct error *err);
+/* Calls fn for every entry, newest last_used first; stops on fn < 0. */
+int cache_list(struct cache *c, int (*fn)(const struct cache_entry *e, void *userdata), void *userdata,
+               struct error *err);
+/* Removes the entry with key (or, when key is NULL, every entry); returns
+ * the number removed. */
+int cache_purge(struct cache *c, const char *key, struct error *err);
+/* Removes entries unused for longer than ttl seconds, then the least
+ * recently used beyond max_entries; returns the number removed. */
+int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct error *err);
+void cache_entry_done(struct cache_entry *e);
+
+/* Single-flight: an exclusive flock(2) on "<lock_dir>/<key>.lock", waited
+ * for until deadline_ms (CLOCK_MONOTONIC milliseconds); -ETIMEDOUT after.
+ * A missing or read-only lock_dir is not fatal for the caller: it returns
+ * the error and the caller goes on without the lock. */
+int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err);
+void cache_unlock(int fd);
