@@ -17,9 +17,12 @@
 #include "analyze.h"
 #include "audit.h"
 #include "base/strutil.h"
+#include "cache.h"
 #include "config.h"
 #include "oci.h"
 #include "policy.h"
+#include "report.h"
+#include "vulndb.h"
 
 enum { EXIT_START = 0, EXIT_BLOCK = 1 };
 
@@ -27,8 +30,12 @@ struct hook_args {
         const char *config;
         const char *policy;
         const char *db;
+        const char *cache;
+        const char *lock_dir;
         const char *log_file;
         bool no_syslog;
+        const char *containerd_namespace;       /* from the containerd shim */
+        const char *containerd_id;
 };
 
 struct hook {
@@ -42,6 +49,10 @@ struct hook {
         struct policy_context ctx;
         const char *name;               /* image, else "container <id>" */
         char name_buf[512];
+        char *db_revision;
+        char *identity;                 /* the image digest, else the inventory's */
+        const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
+        char *cache_note;               /* why the cache was off */
 };
 
 static long long now_ms(void) {
@@ -56,8 +67,12 @@ static int parse_args(int argc, char **argv, struct hook_args *a) {
                 { "config", required_argument, NULL, 'c' },
                 { "policy", required_argument, NULL, 'p' },
                 { "db", required_argument, NULL, 'd' },
+                { "cache", required_argument, NULL, 'C' },
+                { "lock-dir", required_argument, NULL, 'L' },
                 { "log-file", required_argument, NULL, 'l' },
                 { "no-syslog", no_argument, NULL, 'n' },
+                { "containerd-namespace", required_argument, NULL, 'N' },
+                { "containerd-id", required_argument, NULL, 'I' },
                 {}
         };
         int c;
@@ -78,6 +93,18 @@ static int parse_args(int argc, char **argv, struct hook_args *a) {
                         break;
                 case 'n':
                         a->no_syslog = true;
+                        break;
+                case 'C':
+                        a->cache = optarg;
+                        break;
+                case 'L':
+                        a->lock_dir = optarg;
+                        break;
+                case 'N':
+                        a->containerd_namespace = optarg;
+                        break;
+                case 'I':
+                        a->containerd_id = optarg;
                         break;
                 default:
                         return -1;
@@ -193,21 +220,24 @@ static void summarize(const struct verdict *v, struct strbuf *b) {
                 (void) strbuf_puts(b, ")");
 }
 
-static void audit(struct hook *h, const char *decision, const char *reason, const struct analysis_result *r) {
+static void audit(struct hook *h, const char *decision, const char *reason, const struct verdict *v) {
         _cleanup_free_ char *line = NULL;
         struct error err = {};
         struct audit_record rec = {
-                .container = h->state.id,
+                .container = h->state.id ? h->state.id : h->args.containerd_id,
+                .containerd_namespace = h->args.containerd_namespace,
                 .image = h->ctx.image,
                 .namespace = h->ctx.namespace,
-                .mode = r ? policy_mode_to_string(r->verdict.rule.mode) : NULL,
-                .scope = r ? r->verdict.scope : NULL,
+                .mode = v ? policy_mode_to_string(v->rule.mode) : NULL,
+                .scope = v ? v->scope : NULL,
                 .decision = decision,
                 .reason = reason,
-                .counts = r ? r->verdict.counts : NULL,
-                .worst = r ? r->verdict.worst : NULL,
-                .notes = r ? r->verdict.notes : NULL,
-                .db_revision = r ? r->db_revision : NULL,
+                .counts = v ? v->counts : NULL,
+                .worst = v ? v->worst : NULL,
+                .notes = v ? v->notes : NULL,
+                .db_revision = h->db_revision,
+                .identity = h->identity,
+                .cache = h->cache_status,
                 .policy = h->policy ? policy_path(h) : NULL,
                 .duration_ms = now_ms() - h->t0,
         };
@@ -234,12 +264,11 @@ static int decide_failure(struct hook *h, int code, const struct error *err) {
         return deny ? EXIT_BLOCK : EXIT_START;
 }
 
-static int decide(struct hook *h, const struct analysis_result *r) {
-        const struct verdict *v = &r->verdict;
+static int decide(struct hook *h, const struct verdict *v) {
         struct strbuf b = {};
         int code = EXIT_START;
 
-        audit(h, verdict_decision_to_string(v->decision), NULL, r);
+        audit(h, verdict_decision_to_string(v->decision), NULL, v);
         for (char **n = v->notes; n && *n; n++)
                 fprintf(stderr, "portcullis: note: %s: %s\n", h->name, *n);
         if (v->decision == VERDICT_ALLOW || v->decision == VERDICT_AUDIT)
@@ -255,18 +284,180 @@ static int decide(struct hook *h, const struct analysis_result *r) {
         return code;
 }
 
+static unsigned left_ms(const struct hook *h) {
+        long long left = h->t0 + h->policy->deadline_ms - now_ms();
+
+        return left > 0 ? (unsigned) left : 0;
+}
+
+/* The image's digest when the runtime tells it: "sha256:<hex>" from an
+ * "@sha256:" reference or a CRI-O image id.  Else NULL (the inventory's
+ * digest serves). */
+static char *image_digest(const struct hook *h) {
+        static const char *const keys[] = { "io.kubernetes.cri-o.ImageRef", "io.kubernetes.cri.image-name",
+                                            "io.kubernetes.cri-o.ImageName", "org.opencontainers.image.ref.name" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *v = oci_annotation(h->annotations, keys[i]), *d;
+                size_t n;
+
+                if (!v)
+                        continue;
+                d = strstr(v, "sha256:");
+                if (!d)
+                        d = strlen(v) == 64 ? v : NULL;
+                else
+                        d += STRLEN("sha256:");
+                if (!d)
+                        continue;
+                n = strspn(d, "0123456789abcdef");
+                if (n == 64 && d[64] == '\0') {
+                        char *s = NULL;
+
+                        return asprintf(&s, "sha256:%.64s", d) < 0 ? NULL : s;
+                }
+        }
+        return NULL;
+}
+
+static int evaluate(struct hook *h, const char *scan_json, const struct scan_result *given) {
+        _cleanup_(scan_result_freep) struct scan_result *parsed = NULL;
+        struct verdict v = {};
+        struct error err = {};
+        int k;
+
+        if (!given && (k = report_parse_scan(scan_json, strlen(scan_json), &parsed, &err)) < 0)
+                return decide_failure(h, k, &err);
+        k = policy_evaluate(h->policy, &h->ctx, given ? given : parsed, &v, &err);
+        if (k < 0)
+                return decide_failure(h, k, &err);
+        k = decide(h, &v);
+        verdict_done(&v);
+        return k;
+}
+
+static void cache_off(struct hook *h, const struct error *err) {
+        h->cache_status = "off";
+        if (!h->cache_note)
+                h->cache_note = strdup(err->msg);
+        fprintf(stderr, "portcullis: note: verdict cache not used: %s\n", err->msg);
+}
+
+/* A cache hit for key: evaluates it and returns the exit code; -ENOENT on
+ * a miss (or when the cache is unusable). */
+static int try_cache(struct hook *h, struct cache *c, const char *key) {
+        struct cache_entry e = {};
+        struct error err = {};
+        int k;
+
+        if (!c)
+                return -ENOENT;
+        k = cache_get(c, key, &e, &err);
+        if (k < 0) {
+                if (k != -ENOENT)
+                        cache_off(h, &err);
+                return -ENOENT;
+        }
+        h->cache_status = "hit";
+        k = evaluate(h, e.scan_json, NULL);
+        cache_entry_done(&e);
+        return k;
+}
+
+static int analyze_and_store(struct hook *h, struct cache *c, const char *key, const struct inventory *inv,
+                             const char *inventory_json) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *scan_json = NULL;
+        struct error err = {};
+        int k;
+
+        k = analyze_match(inv, h->args.db ? h->args.db : h->cfg->db, left_ms(h), &res, &scan_json, &err);
+        if (k < 0)
+                return decide_failure(h, k, &err);
+        h->cache_status = c ? "miss" : "off";
+        if (c) {
+                struct cache_entry e = {
+                        .key = (char *) key,
+                        .identity = h->identity,
+                        .image = (char *) h->ctx.image,
+                        .db_revision = h->db_revision,
+                        .created = time(NULL),
+                        .last_used = time(NULL),
+                        .packages = inv->n_pkgs,
+                        .findings = res->n_findings,
+                        .scan_json = scan_json,
+                        .inventory_json = (char *) inventory_json,
+                };
+
+                if (cache_put(c, &e, &err) < 0)
+                        cache_off(h, &err);
+        }
+        return evaluate(h, NULL, res);
+}
+
+static int db_revision(struct hook *h, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        int k;
+
+        k = vulndb_open(h->args.db ? h->args.db : h->cfg->db, &db, err);
+        if (k < 0)
+                return k;
+        h->db_revision = strdup(strempty(vulndb_revision(db)));
+        return h->db_revision ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+/* The cached path first, when the runtime names the image's digest; else
+ * (or on a miss) the inventory, whose digest is the identity when there is
+ * no image digest; then, under a per-key lock so that a burst of starts of
+ * one image analyses it once, the cache again, else the match. */
+static int decide_with_cache(struct hook *h) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_free_ char *inventory_json = NULL, *key = NULL;
+        struct error err = {};
+        int k, lock = -EBADF;
+
+        if ((k = db_revision(h, &err)) < 0)
+                return decide_failure(h, k, &err);
+        if (cache_open(h->args.cache ? h->args.cache : h->cfg->cache, &c, NULL, &err) < 0)
+                cache_off(h, &err);
+        h->identity = image_digest(h);
+        if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
+                return k;
+
+        k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
+        if (k < 0)
+                return decide_failure(h, k, &err);
+        if (!h->identity && analyze_inventory_identity(inventory_json, &h->identity) < 0)
+                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+        free(key);
+        key = NULL;
+        if (cache_key(h->identity, h->db_revision, &key) < 0)
+                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+
+        k = cache_lock(h->args.lock_dir ? h->args.lock_dir : h->cfg->lock_dir, key,
+                       h->t0 + h->policy->deadline_ms, &lock, &err);
+        if (k == -ETIMEDOUT)
+                return decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same image "
+                                                                      "until the deadline" });
+        if (k < 0)
+                fprintf(stderr, "portcullis: note: analysing without the single-flight lock: %s\n", err.msg);
+        k = try_cache(h, c, key);
+        if (k == -ENOENT)
+                k = analyze_and_store(h, c, key, inv, inventory_json);
+        cache_unlock(lock);
+        return k;
+}
+
 static int run(struct hook *h) {
         _cleanup_free_ char *buf = NULL;
-        struct analysis_result r = {};
         struct error err = {};
-        long long deadline;
         size_t len = 0;
         int k;
 
         if ((k = load_settings(h, &err)) < 0)
                 return decide_failure(h, k, &err);
-        deadline = h->t0 + h->policy->deadline_ms;
-        if ((k = read_state(deadline, &buf, &len, &err)) < 0 ||
+        if ((k = read_state(h->t0 + h->policy->deadline_ms, &buf, &len, &err)) < 0 ||
             (k = oci_state_parse(buf, len, &h->state, &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0) {
@@ -276,18 +467,7 @@ static int run(struct hook *h) {
                 return decide_failure(h, k, &err);
         }
         set_name(h);
-        k = analyze_with_deadline(&(struct analysis_request) {
-                                          .rootfs = h->oci.rootfs,
-                                          .db = h->args.db ? h->args.db : h->cfg->db,
-                                          .policy = h->policy,
-                                          .ctx = &h->ctx,
-                                  },
-                                  (unsigned) (deadline > now_ms() ? deadline - now_ms() : 0), &r, &err);
-        if (k < 0)
-                return decide_failure(h, k, &err);
-        k = decide(h, &r);
-        analysis_result_done(&r);
-        return k;
+        return decide_with_cache(h);
 }
 
 int main(int argc, char **argv) {
@@ -298,7 +478,8 @@ int main(int argc, char **argv) {
                 (void) setenv("TZ", ":/etc/localtime", 0);
         if (parse_args(argc, argv, &h.args) < 0) {
                 fprintf(stderr, "portcullis: blocked: usage: portcullis-hook [--config FILE] [--policy FILE] "
-                        "[--db FILE] [--log-file FILE] [--no-syslog] < OCI state\n");
+                        "[--db FILE] [--cache FILE] [--lock-dir DIR] [--log-file FILE] [--no-syslog] "
+                        "[--containerd-namespace NS] [--containerd-id ID] < OCI state\n");
                 return EXIT_BLOCK;
         }
         code = run(&h);
@@ -307,5 +488,8 @@ int main(int argc, char **argv) {
         oci_state_done(&h.state);
         oci_config_done(&h.oci);
         strv_free(h.annotations);
+        free(h.db_revision);
+        free(h.identity);
+        free(h.cache_note);
         return code;
 }

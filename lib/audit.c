@@ -41,9 +41,10 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                         json_object_set_new(counts, severity_to_string(s), json_integer((json_int_t) r->counts[s]));
         }
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
+                         "containerd_namespace", str_or_null(r->containerd_namespace),
                          "image", str_or_null(r->image),
                          "namespace", str_or_null(r->namespace),
                          "mode", str_or_null(r->mode),
@@ -54,6 +55,8 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "worst", strv_json(r->worst),
                          "notes", strv_json(r->notes),
                          "db_revision", str_or_null(r->db_revision),
+                         "identity", str_or_null(r->identity),
+                         "cache", str_or_null(r->cache),
                          "policy", str_or_null(r->policy),
                          "duration_ms", (json_int_t) r->duration_ms);
         if (!root)

@@ -15,6 +15,7 @@
 
 struct audit_record {
         const char *container;          /* the container id */
+        const char *containerd_namespace; /* from the containerd shim, or NULL */
         const char *image;              /* NULL when unknown */
         const char *namespace;          /* NULL when none */
         const char *mode;               /* enforce | warn | audit, or NULL before a policy */
@@ -25,6 +26,8 @@ struct audit_record {
         char *const *worst;
         char *const *notes;
         const char *db_revision;
+        const char *identity;           /* "sha256:..." image digest or "inventory:sha256:..." */
+        const char *cache;              /* "hit", "miss", "off", or NULL before the cache */
         const char *policy;             /* the policy file */
         long long duration_ms;
 };

@@ -20,6 +20,15 @@
 #define CACHE_TTL_DEFAULT (7 * 24 * 3600)
 #define CACHE_ENTRIES_DEFAULT 10000
 #define CACHE_JSON_MAX ((size_t) 64 * 1024 * 1024)
+/* How long a writer waits for another (sqlite's busy_timeout).  Writes are
+ * single short statements, so contention clears in milliseconds; the bound
+ * exists for a stuck writer, and callers with tighter deadlines (the hook)
+ * can build with a smaller one. */
+#ifndef CACHE_BUSY_TIMEOUT_MS
+#define CACHE_BUSY_TIMEOUT_MS 5000
+#endif
+/* Keys are lowercase hex (cache_key() gives 64 characters). */
+#define CACHE_KEY_MAX 128
 
 struct cache;
 
@@ -39,7 +48,8 @@ struct cache_entry {
 /* Opens (creating the file and its folder) in WAL mode with a busy timeout.
  * A file that is not a cache (or fails quick_check) is renamed to
  * "<path>.corrupt-<unix time>" and a new one created; *ret_recovered (may
- * be NULL) says so. */
+ * be NULL) says so.  Other failures (permissions, a full disk, a folder
+ * that can't be created) are errors and leave the file alone. */
 int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err);
 void cache_close(struct cache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
@@ -47,13 +57,26 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
 /* sha256 hex of identity "\n" db_revision; *ret is malloc'ed. */
 int cache_key(const char *identity, const char *db_revision, char **ret);
 
-/* -ENOENT on a miss; a hit updates last_used. */
+/* -ENOENT on a miss; a hit updates last_used (when the file is read-only
+ * or another writer holds it, the hit is returned without the update). */
 int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
-/* Inserts or replaces the entry with e->key. */
+/* Like cache_get() but leaves last_used alone: for looking, not using. */
+int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
+/* Inserts or replaces the entry with e->key (lowercase hex; identity and
+ * db_revision required).  created/last_used of 0 mean now. */
 int cache_put(struct cache *c, const struct cache_entry *e, struct error *err);
-/* Calls fn for every entry, newest last_used first; stops on fn < 0. */
+/* Calls fn for every entry, newest last_used first (then by key); stops on
+ * fn < 0 and returns that.  The keys are collected first, so fn may put
+ * and purge through c; an entry removed meanwhile is skipped. */
 int cache_list(struct cache *c, int (*fn)(const struct cache_entry *e, void *userdata), void *userdata,
                struct error *err);
+/* The same without reading the JSON (scan_json and inventory_json are
+ * NULL): what listing many entries needs. */
+int cache_list_summary(struct cache *c, int (*fn)(const struct cache_entry *e, void *userdata), void *userdata,
+                       struct error *err);
+/* The one key that starts with prefix (hex, any case): -ENOENT for none,
+ * -ENOTUNIQ for several.  *ret is malloc'ed. */
+int cache_resolve_key(struct cache *c, const char *prefix, char **ret, struct error *err);
 /* Removes the entry with key (or, when key is NULL, every entry); returns
  * the number removed. */
 int cache_purge(struct cache *c, const char *key, struct error *err);
@@ -64,7 +87,18 @@ void cache_entry_done(struct cache_entry *e);
 
 /* Single-flight: an exclusive flock(2) on "<lock_dir>/<key>.lock", waited
  * for until deadline_ms (CLOCK_MONOTONIC milliseconds); -ETIMEDOUT after.
- * A missing or read-only lock_dir is not fatal for the caller: it returns
- * the error and the caller goes on without the lock. */
+ * key must be hex (-EINVAL otherwise: it becomes a file name).  Lock files
+ * are never removed: unlinking a lock file someone waits on would let a
+ * third process lock a new file with the same name.  lock_dir is created
+ * (0700) when missing.  A lock_dir that can't be created or written is not
+ * fatal for the caller: it returns the error and the caller goes on
+ * without the lock. */
 int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err);
 void cache_unlock(int fd);
+
+struct vulndb;
+
+/* After a DB update: re-matches every stored inventory against db and
+ * stores the result under the new revision's key, dropping entries of other
+ * revisions; no rootfs is read.  *ret_rescanned counts the entries. */
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, struct error *err);

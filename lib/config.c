@@ -6,7 +6,7 @@
 #include "base/strutil.h"
 #include "config.h"
 
-static const char *const top_keys[] = { "db", "cache", "policy", "log", "on_error", NULL };
+static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", NULL };
 static const char *const log_keys[] = { "syslog", "file", NULL };
 
 void config_free(struct config *c) {
@@ -15,6 +15,7 @@ void config_free(struct config *c) {
         free(c->path);
         free(c->db);
         free(c->cache);
+        free(c->lock_dir);
         free(c->policy);
         free(c->log_file);
         free(c);
@@ -27,8 +28,9 @@ static int config_defaults(struct config **ret) {
                 return -ENOMEM;
         c->db = strdup(PORTCULLIS_DB_DEFAULT);
         c->cache = strdup(PORTCULLIS_CACHE_DEFAULT);
+        c->lock_dir = strdup(PORTCULLIS_LOCK_DIR);
         c->policy = strdup(PORTCULLIS_POLICY_DEFAULT);
-        if (!c->db || !c->cache || !c->policy)
+        if (!c->db || !c->cache || !c->lock_dir || !c->policy)
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
@@ -95,6 +97,7 @@ static int parse_top(const struct json_node *root, struct config *c, struct erro
 
         if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = get_path(root, "db", &c->db, err)) < 0 ||
             (r = get_path(root, "cache", &c->cache, err)) < 0 ||
+            (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 ||
             (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
             (r = get_on_error(root, &c->on_error, err)) < 0)
                 return r;

@@ -17,6 +17,7 @@ struct config {
         char *path;                     /* the file read, or NULL for built-in defaults */
         char *db;                       /* vulnerability DB, default /var/lib/portcullis/vulndb.sqlite */
         char *cache;                    /* verdict cache, default /var/lib/portcullis/cache.db */
+        char *lock_dir;                 /* single-flight locks, default /run/portcullis/locks */
         char *policy;                   /* default /etc/portcullis/policy.json */
         bool log_syslog;                /* audit lines to syslog/the journal, default true */
         char *log_file;                 /* audit lines appended here too, or NULL */

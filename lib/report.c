@@ -317,3 +317,182 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
         *ret = strbuf_steal(&b);
         return 0;
 }
+
+/* ---- reading back what the renderers wrote ------------------------------- */
+/* The analysis child and the cache hand these documents to the hook, which
+ * trusts neither: every field is type-checked and every list capped. */
+
+#define PARSE_FINDINGS_MAX 1000000
+
+static int opt_string(json_t *o, const char *key, char **ret, const char *what, struct error *err) {
+        json_t *v = json_object_get(o, key);
+
+        *ret = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return error_set(err, EBADMSG, "%s: '%s' must be a string or null", what, key);
+        *ret = strdup(json_string_value(v));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int req_string(json_t *o, const char *key, char **ret, const char *what, struct error *err) {
+        int r = opt_string(o, key, ret, what, err);
+
+        if (r >= 0 && !*ret)
+                return error_set(err, EBADMSG, "%s: '%s' is missing", what, key);
+        return r;
+}
+
+static int parse_os(json_t *os, struct os_info *ret, struct error *err) {
+        int r;
+
+        if (!json_is_object(os))
+                return error_set(err, EBADMSG, "inventory: 'os' must be an object");
+        if ((r = opt_string(os, "id", &ret->id, "inventory os", err)) < 0 ||
+            (r = opt_string(os, "version", &ret->version_id, "inventory os", err)) < 0 ||
+            (r = opt_string(os, "ecosystem", &ret->ecosystem, "inventory os", err)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_package(json_t *o, struct package *p, struct error *err) {
+        int r;
+
+        if (!json_is_object(o))
+                return error_set(err, EBADMSG, "inventory: a package must be an object");
+        if ((r = req_string(o, "name", &p->name, "inventory package", err)) < 0 ||
+            (r = req_string(o, "version", &p->version, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "source_name", &p->source_name, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "source_version", &p->source_version, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "arch", &p->arch, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "ecosystem", &p->ecosystem, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "purl", &p->purl, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "origin_file", &p->origin_file, "inventory package", err)) < 0)
+                return r;
+        return 0;
+}
+
+int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        json_t *root, *pkgs, *p;
+        size_t i;
+        int r = 0;
+
+        if (!inv)
+                return -ENOMEM;
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        pkgs = json_object_get(root, "packages");
+        if (!json_is_object(root) || !json_is_array(pkgs) || json_array_size(pkgs) > INVENTORY_PACKAGES_MAX) {
+                json_decref(root);
+                return error_set(err, EBADMSG, "inventory: not an inventory document");
+        }
+        r = parse_os(json_object_get(root, "os"), &inv->os, err);
+        json_array_foreach(pkgs, i, p) {
+                struct package pkg = {};
+
+                if (r < 0)
+                        break;
+                r = parse_package(p, &pkg, err);
+                if (r < 0)
+                        package_done(&pkg);
+                else
+                        r = inventory_add(inv, &pkg);
+        }
+        json_decref(root);
+        if (r < 0)
+                return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
+        *ret = TAKE_PTR(inv);
+        return 0;
+}
+
+static int parse_aliases(json_t *a, char ***ret, struct error *err) {
+        json_t *s;
+        size_t i;
+
+        if (!json_is_array(a))
+                return error_set(err, EBADMSG, "scan: 'aliases' must be an array");
+        json_array_foreach(a, i, s) {
+                if (!json_is_string(s))
+                        return error_set(err, EBADMSG, "scan: aliases[%zu] must be a string", i);
+                if (strv_push(ret, strdup(json_string_value(s))) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_cvss(json_t *c, struct finding *f, struct error *err) {
+        const char *v;
+
+        f->cvss_score = -1;
+        if (!c || json_is_null(c))
+                return 0;
+        v = json_string_value(json_object_get(c, "version"));
+        if (!json_is_object(c) || !json_is_number(json_object_get(c, "score")) || !v)
+                return error_set(err, EBADMSG, "scan: 'cvss' must be {vector, score, version}");
+        f->cvss_score = json_number_value(json_object_get(c, "score"));
+        f->cvss_version = strcmp(v, "2.0") == 0 ? 2 : strcmp(v, "3.0") == 0 ? 30 : strcmp(v, "3.1") == 0 ? 31 : 40;
+        return opt_string(c, "vector", &f->cvss_vector, "scan cvss", err);
+}
+
+static int parse_finding(json_t *o, struct finding *f, struct error *err) {
+        const char *status = json_string_value(json_object_get(o, "status"));
+        const char *sev = json_string_value(json_object_get(o, "severity"));
+        int r;
+
+        if (!json_is_object(o))
+                return error_set(err, EBADMSG, "scan: a finding must be an object");
+        if ((r = req_string(o, "id", &f->id, "scan finding", err)) < 0 ||
+            (r = req_string(o, "package", &f->package, "scan finding", err)) < 0 ||
+            (r = req_string(o, "installed_version", &f->installed_version, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "summary", &f->summary, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "source_name", &f->source_name, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "fixed_version", &f->fixed_version, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "severity_source", &f->severity_source, "scan finding", err)) < 0 ||
+            (r = parse_aliases(json_object_get(o, "aliases"), &f->aliases, err)) < 0 ||
+            (r = parse_cvss(json_object_get(o, "cvss"), f, err)) < 0)
+                return r;
+        if (!sev || severity_from_string(sev) < 0)
+                return error_set(err, EBADMSG, "scan: finding %s has no valid 'severity'", f->id);
+        f->severity = severity_from_string(sev);
+        if (!streq_ptr(status, "fixed") && !streq_ptr(status, "affected"))
+                return error_set(err, EBADMSG, "scan: finding %s has no valid 'status'", f->id);
+        f->status = f->fixed_version ? FINDING_FIXED : FINDING_AFFECTED;
+        return 0;
+}
+
+int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        json_t *root, *findings, *f;
+        size_t i, n;
+        int r = 0;
+
+        if (!res)
+                return -ENOMEM;
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        findings = json_object_get(root, "findings");
+        n = json_array_size(findings);
+        if (!json_is_object(root) || !json_is_array(findings) || n > PARSE_FINDINGS_MAX) {
+                json_decref(root);
+                return error_set(err, EBADMSG, "scan: not a scan document");
+        }
+        res->findings = calloc(n + 1, sizeof(*res->findings));
+        res->cap_findings = n + 1;
+        if (!res->findings)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = opt_string(root, "revision", &res->db_revision, "scan", err);
+        json_array_foreach(findings, i, f) {
+                if (r < 0)
+                        break;
+                /* counted first so that a half-filled finding is freed too */
+                res->n_findings++;
+                r = parse_finding(f, &res->findings[i], err);
+        }
+        json_decref(root);
+        if (r < 0)
+                return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
+        scan_result_filter(res, ~0u, false); /* recounts */
+        *ret = TAKE_PTR(res);
+        return 0;
+}

@@ -30,3 +30,9 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
 /* The audit log (one JSON line per decision, see audit.h): the last `last`
  * lines as a table, decisions and severity counts in colour when color. */
 int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err);
+
+/* The inverse of report_inventory_json() and report_scan_json(), for
+ * documents that come back from the analysis child or the cache: every
+ * field type-checked, lists capped.  Warnings are not kept. */
+int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err);
+int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err);

@@ -37,8 +37,8 @@ LOG=$T/audit.log
 # policy NAME JSON; config NAME POLICYFILE
 policy() { printf '%s\n' "$2" >"$T/$1.policy.json"; }
 config() {
-        printf '{"db": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' "$DB" "$T/$2" "$LOG" \
-                >"$T/$1.config.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+                "$DB" "$T/cache.db" "$T/locks" "$T/$2" "$LOG" >"$T/$1.config.json"
 }
 
 # bundle NAME ROOTFS CONFIG [ANNOTATIONS-JSON]: a runc bundle with the hook

@@ -115,8 +115,8 @@ hook_bin="${PORTCULLIS_HOOK:?}"
 rm -f "$tmp/hooks.d/portcullis-test.json"
 "${PORTCULLIS:?}" db import "${PC_SOURCE_ROOT:?}/feed" --db "$tmp/vulndb.sqlite" >/dev/null || fail "db import"
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$tmp/policy.json"
-printf '{"db": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
-        "$tmp/vulndb.sqlite" "$tmp/policy.json" "$tmp/audit.log" >"$tmp/config.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$tmp/vulndb.sqlite" "$tmp/cache.db" "$tmp/locks" "$tmp/policy.json" "$tmp/audit.log" >"$tmp/config.json"
 cat >"$tmp/hooks.d/portcullis.json" <<EOF
 {
   "version": "1.0.0",

@@ -121,7 +121,7 @@ static void test_errors(void) {
                 const char *json, *msg;
         } rows[] = {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
-                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, policy, log, on_error" },
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
                   "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The hook reads back inventories and scans from the analysis child and
+ * from the cache; the child parsed an image's files, so the hook treats
+ * both as hostile.  Whatever parses must render again. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        struct inventory *inv = NULL;
+        struct scan_result *res = NULL;
+        struct error err = {};
+        char *out = NULL;
+
+        if (report_parse_inventory((const char *) data, size, &inv, &err) == 0) {
+                if (report_inventory_json(inv, &out, &err) < 0)
+                        abort();
+                free(out);
+                out = NULL;
+        }
+        if (report_parse_scan((const char *) data, size, &res, &err) == 0) {
+                struct inventory empty = {};
+                struct report_target t = { .name = "fuzz", .inv = inv ? inv : &empty, .res = res };
+
+                if (report_scan_json(&t, &out, &err) < 0)
+                        abort();
+                free(out);
+                scan_result_free(res);
+        }
+        inventory_free(inv);
+        return 0;
+}

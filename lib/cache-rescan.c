@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "base/strutil.h"
+#include "cache.h"
+#include "match.h"
+#include "report.h"
+#include "vulndb.h"
+
+struct stale {
+        struct cache_entry *v;
+        size_t n, cap;
+};
+
+static int collect(const struct cache_entry *e, void *userdata) {
+        struct stale *s = userdata;
+        struct cache_entry *c;
+
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 64;
+                struct cache_entry *n = realloc(s->v, cap * sizeof(*n));
+
+                if (!n)
+                        return -ENOMEM;
+                s->v = n;
+                s->cap = cap;
+        }
+        c = &s->v[s->n];
+        *c = (struct cache_entry) {
+                .key = strdup(e->key),
+                .identity = strdup(strempty(e->identity)),
+                .image = e->image ? strdup(e->image) : NULL,
+                .db_revision = strdup(strempty(e->db_revision)),
+                .created = e->created,
+                .last_used = e->last_used,
+                .inventory_json = strdup(strempty(e->inventory_json)),
+        };
+        s->n++;
+        return c->key && c->identity && c->db_revision && c->inventory_json ? 0 : -ENOMEM;
+}
+
+static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_entry *old, struct error *err) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *scan_json = NULL, *key = NULL;
+        struct cache_entry e = *old;
+        int k;
+
+        if ((k = report_parse_inventory(old->inventory_json, strlen(old->inventory_json), &inv, err)) < 0 ||
+            (k = match_inventory(db, inv, &res, err)) < 0 ||
+            (k = report_scan_json(&(struct report_target) { .name = strempty(old->image), .inv = inv, .res = res },
+                                  &scan_json, err)) < 0)
+                return error_wrap(err, "cache entry %.12s", old->key);
+        if (cache_key(old->identity, vulndb_revision(db), &key) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        e.key = key;
+        e.db_revision = (char *) vulndb_revision(db);
+        e.packages = inv->n_pkgs;
+        e.findings = res->n_findings;
+        e.scan_json = scan_json;
+        k = cache_put(c, &e, err);
+        if (k >= 0 && strcmp(key, old->key) != 0)
+                k = cache_purge(c, old->key, err);
+        return k < 0 ? k : 0;
+}
+
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, struct error *err) {
+        struct stale s = {};
+        size_t done = 0;
+        int k;
+
+        k = cache_list(c, collect, &s, err);
+        for (size_t i = 0; k >= 0 && i < s.n; i++) {
+                k = rescan_one(c, db, &s.v[i], err);
+                if (k >= 0)
+                        done++;
+        }
+        for (size_t i = 0; i < s.n; i++)
+                cache_entry_done(&s.v[i]);
+        free(s.v);
+        if (k == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (k < 0)
+                return k;
+        *ret_rescanned = done;
+        return 0;
+}

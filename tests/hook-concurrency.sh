@@ -1,0 +1,65 @@
+#!/bin/bash
+# A burst of starts of one uncached image: 64 hooks at once.  Exactly one
+# analyses (one "miss" in the audit log), the others wait on the per-key lock
+# and are served from the cache; all 64 get the same verdict; no SQLITE_BUSY
+# and no hook goes without the cache.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+N=${PC_BURST:-64}
+T=$(mktemp -d /tmp/pc-burst-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+R=$T/rootfs
+mkdir -p "$R/etc" "$R/var/lib/dpkg" "$T/bundle"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
+printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n\n' \
+        >"$R/var/lib/dpkg/status"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
+printf '{"ociVersion": "1.0.2", "id": "burst", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$T/bundle" >"$T/state.json"
+"$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
+printf '{"mode": "enforce", "severity": "HIGH", "deadline_ms": 30000}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/db.sqlite" "$T/cache/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/config.json"
+
+for i in $(seq 1 "$N"); do
+        ( s=$(date +%s%N)
+          "$HOOK" --config "$T/config.json" <"$T/state.json" >"$T/out.$i" 2>&1
+          echo "$? $(( ($(date +%s%N) - s) / 1000 ))" >"$T/rc.$i" ) &
+done
+wait
+
+codes=$(cat "$T"/rc.* | cut -d' ' -f1 | sort | uniq -c)
+[ "$(cat "$T"/rc.* | cut -d' ' -f1 | sort -u)" = "1" ] || fail "not every hook blocked: $codes"
+lines=$(wc -l <"$T/audit.log")
+[ "$lines" -eq "$N" ] || fail "$lines audit lines for $N hooks"
+misses=$(grep -c '"cache":"miss"' "$T/audit.log")
+hits=$(grep -c '"cache":"hit"' "$T/audit.log")
+[ "$misses" -eq 1 ] || fail "$misses analyses for one image (want exactly 1)"
+[ "$hits" -eq $((N - 1)) ] || fail "$hits cache hits (want $((N - 1)))"
+grep -l "cache not used\|SQLITE_BUSY\|database is locked\|without the single-flight lock" "$T"/out.* >/dev/null &&
+        fail "a hook went without the cache or the lock: $(cat "$T"/out.* | grep -v blocked | sort | uniq -c | head)"
+[ "$(cat "$T"/out.* | sort -u | wc -l)" -eq 1 ] || fail "different messages: $(cat "$T"/out.* | sort | uniq -c)"
+cut -d' ' -f2 "$T"/rc.* | sort -n | awk '{a[NR]=$1} END {printf "burst of %d: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", NR, a[int(NR*0.5)+1]/1000, a[int(NR*0.99)+(NR*0.99>int(NR*0.99))]/1000, a[NR]/1000}'
+echo "misses=$misses hits=$hits"
+
+# The second start of the image: a hit, decided without another analysis.
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+tail -1 "$T/audit.log" | grep -q '"cache":"hit"' || fail "second start was not a hit"
+
+# A corrupt cache never blocks by itself: moved aside and rebuilt.
+echo "garbage garbage garbage garbage garbage garbage garbage garbage garbage" >"$T/cache/cache.db"
+rm -f "$T/cache/cache.db-wal" "$T/cache/cache.db-shm"
+out=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "portcullis: blocked" <<<"$out" || fail "corrupt cache: $rc $out"
+ls "$T/cache/" | grep -q "corrupt" || fail "corrupt cache not moved aside: $(ls "$T/cache")"
+
+# A lock folder that can't be made: the hook decides anyway (without the lock).
+out=$("$HOOK" --config "$T/config.json" --lock-dir "$T/state.json/locks" <"$T/state.json" 2>&1); rc=$?
+[ "$rc" -eq 1 ] || fail "unusable lock folder: $rc $out"
+
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
