@@ -1,0 +1,276 @@
+#!/bin/bash
+# containerd-shim-portcullis-v2, first alone with a recording delegate (what
+# it does to config.json and to the command line, and how it fails), then
+# under a real containerd (its own config, root, state and socket in a
+# temporary directory): `ctr run --runtime io.containerd.portcullis.v2` of
+# two OCI images built here, busybox + Debian 12 + libcurl4 from curl
+# 7.88.1-10+deb12u3 (vulnerable: blocked, the reason in ctr's error) and
+# +deb12u4 (fixed: starts).  The containerd part needs root, containerd,
+# ctr, runc, containerd-shim-runc-v2, umoci and busybox-static, and skips
+# (77) without them.
+set -u
+SHIM=${PORTCULLIS_SHIM:?}
+HOOK=${PORTCULLIS_HOOK:?}
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+
+T=$(mktemp -d /tmp/pc-ctd-XXXXXX)
+SOCK=$T/ctd.sock
+CTD_PID=
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+cleanup() {
+        if [ -n "$CTD_PID" ]; then
+                for c in $(ctr -a "$SOCK" -n test tasks ls -q 2>/dev/null); do
+                        ctr -a "$SOCK" -n test tasks kill -s KILL "$c" >/dev/null 2>&1
+                        ctr -a "$SOCK" -n test tasks delete -f "$c" >/dev/null 2>&1
+                done
+                for c in $(ctr -a "$SOCK" -n test containers ls -q 2>/dev/null); do
+                        ctr -a "$SOCK" -n test containers delete "$c" >/dev/null 2>&1
+                done
+                kill "$CTD_PID" 2>/dev/null
+                wait "$CTD_PID" 2>/dev/null
+        fi
+        # Shims that outlived containerd are ours when they name our socket.
+        for d in /proc/[0-9]*; do
+                tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF -- "-address $SOCK " && kill -9 "${d#/proc/}" 2>/dev/null
+        done
+        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- the shim alone ----------------------------------------------------------
+# The delegate records its arguments and, for start, prints an address as a
+# real shim does; the bundle is a directory with a config.json.
+cat >"$T/delegate" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/delegate.out"
+[ "\${*##* }" = start ] && echo "unix:///run/containerd/s/fake"
+exit 0
+EOF
+chmod 755 "$T/delegate"
+B=$T/bundle
+mkdir -p "$B"
+cat >"$B/config.json.orig" <<'EOF'
+{"ociVersion": "1.0.2-dev", "process": {"args": ["/bin/sh"], "cwd": "/"}, "root": {"path": "rootfs"},
+ "hooks": {"prestart": [{"path": "/usr/bin/other-prestart", "args": ["other-prestart"]}],
+           "createRuntime": [{"path": "/usr/libexec/first", "timeout": 5}]},
+ "annotations": {"io.kubernetes.cri.image-name": "docker.io/library/nginx:1.25"}}
+EOF
+install -m 640 "$B/config.json.orig" "$B/config.json"
+ARGS="-namespace ns1 -address /run/containerd/containerd.sock -publish-binary /usr/bin/containerd -id c9"
+
+# shim ARGS...: runs the shim in the bundle with the recording delegate;
+# sets OUT (stdout), ERR (stderr) and RC.
+shim() {
+        rm -f "$T/delegate.out"
+        OUT=$(cd "$B" && PORTCULLIS_SHIM_DELEGATE=${DELEGATE-$T/delegate} PORTCULLIS_HOOK_PATH=${HOOK_PATH-$HOOK} \
+                PORTCULLIS_CONFIG=/etc/portcullis/test.json "$SHIM" "$@" 2>"$T/err"); RC=$?
+        ERR=$(cat "$T/err")
+}
+
+# 1. start: the hook is added once, after the other createRuntime hook, the
+#    rest kept, the file's mode kept, no temporary file left; the delegate
+#    gets the same arguments and its output is the shim's.
+# shellcheck disable=SC2086
+shim $ARGS start
+[ "$RC" -eq 0 ] && [ "$OUT" = "unix:///run/containerd/s/fake" ] || fail "start: rc $RC out '$OUT' err '$ERR'"
+[ "$(cat "$T/delegate.out" 2>/dev/null)" = "$ARGS start" ] || fail "start: delegate got '$(cat "$T/delegate.out")'"
+python3 - "$B/config.json.orig" "$B/config.json" "$HOOK" <<'PY' || fail "start: config.json not as expected"
+import json, sys
+orig, new, hook = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+ours = {"path": hook, "args": ["portcullis-hook", "--containerd-namespace", "ns1", "--containerd-id", "c9",
+                               "--config", "/etc/portcullis/test.json"], "timeout": 30}
+orig["hooks"]["createRuntime"].append(ours)
+assert new == orig, json.dumps(new)
+assert list(new) == list(orig), list(new)
+PY
+[ "$(stat -c %a "$B/config.json")" = 640 ] || fail "start: mode $(stat -c %a "$B/config.json")"
+[ "$(find "$B" -name '.config.json.*' | wc -l)" -eq 0 ] || fail "start: temporary file left"
+cp "$B/config.json" "$T/after-first"
+
+# 2. a second start leaves the file as it is.
+# shellcheck disable=SC2086
+shim $ARGS start
+[ "$RC" -eq 0 ] && cmp -s "$B/config.json" "$T/after-first" || fail "second start changed config.json"
+
+# 3. everything else goes to the delegate untouched, config.json too.
+# shellcheck disable=SC2086
+shim $ARGS -bundle "$B" delete
+[ "$RC" -eq 0 ] && [ "$(cat "$T/delegate.out")" = "$ARGS -bundle $B delete" ] || fail "delete: $RC $(cat "$T/delegate.out")"
+shim -v
+[ "$RC" -eq 0 ] && [ "$(cat "$T/delegate.out")" = "-v" ] || fail "-v: $RC"
+# shellcheck disable=SC2086
+install -m 640 "$B/config.json.orig" "$B/config.json"
+# shellcheck disable=SC2086
+shim $ARGS -debug
+cmp -s "$B/config.json" "$B/config.json.orig" && [ "$RC" -eq 0 ] || fail "the shim daemon's invocation edited config.json"
+# Go's flag syntax: -flag=value, --flag.
+shim --namespace=ns1 -address=/a --publish-binary /p -id=c9 -debug start
+[ "$RC" -eq 0 ] && grep -q '"c9"' "$B/config.json" || fail "start with -flag=value: $RC $ERR"
+
+# 4. failures: one line on stderr naming the file and what to do, exit 1,
+#    the delegate not run, config.json as it was.
+expect_fail() {
+        local what=$1 pattern=$2
+        [ "$RC" -eq 1 ] && grep -q -- "$pattern" <<<"$ERR" && [ ! -e "$T/delegate.out" ] ||
+                fail "$what: rc $RC err '$ERR'"
+}
+printf 'this is not JSON' >"$B/config.json"
+# shellcheck disable=SC2086
+shim $ARGS start
+expect_fail "not JSON" "containerd-shim-portcullis-v2: not starting the container: $B/config.json: not valid JSON"
+printf '{"hooks": {"createRuntime": {"path": "/x"}}}' >"$B/config.json"
+# shellcheck disable=SC2086
+shim $ARGS start
+expect_fail "createRuntime not an array" "$B/config.json: field 'hooks.createRuntime' must be an array"
+rm "$B/config.json"
+ln -s config.json.orig "$B/config.json"
+# shellcheck disable=SC2086
+shim $ARGS start
+expect_fail "symlink" "$B/config.json (a symbolic link; refusing to follow it)"
+rm "$B/config.json"
+# shellcheck disable=SC2086
+shim $ARGS start
+expect_fail "no config.json" "open $B/config.json: No such file"
+install -m 640 "$B/config.json.orig" "$B/config.json"
+# shellcheck disable=SC2086
+HOOK_PATH=$T/no-such-hook shim $ARGS start
+expect_fail "no hook" "the hook $T/no-such-hook can't be run; install portcullis there or set PORTCULLIS_HOOK_PATH"
+# shellcheck disable=SC2086
+DELEGATE=containerd-shim-nonexistent-v2 shim $ARGS start
+expect_fail "no delegate" "the delegate shim containerd-shim-nonexistent-v2 is not in PATH"
+# shellcheck disable=SC2086
+shim $ARGS -new-flag x start
+expect_fail "unknown flag" "unknown command line for start"
+cmp -s "$B/config.json" "$B/config.json.orig" || fail "a failure changed config.json"
+
+# 5. the delegate is looked up in PATH, past a copy of ourselves there.
+mkdir -p "$T/path1" "$T/path2"
+ln -s "$SHIM" "$T/path1/containerd-shim-runc-v2"
+ln -s "$T/delegate" "$T/path2/containerd-shim-runc-v2"
+# shellcheck disable=SC2086
+PATH=$T/path1:$T/path2:$PATH DELEGATE= shim $ARGS start
+[ "$RC" -eq 0 ] && [ "$(cat "$T/delegate.out")" = "$ARGS start" ] || fail "PATH lookup: $RC $ERR"
+
+# ---- under containerd --------------------------------------------------------
+if [ "$fails" -ne 0 ]; then
+        echo "$fails failures"
+        exit 1
+fi
+skip() { echo "ok (shim alone); skip containerd: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+for t in containerd ctr runc containerd-shim-runc-v2 umoci; do command -v "$t" >/dev/null || skip "$t not installed"; done
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || skip "no static busybox (busybox-static)"
+
+# The images: one OCI layout, two tags, one layer each (umoci insert).
+rootfs() {
+        local r=$T/rootfs-$1
+        mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
+        cp "$BUSYBOX" "$r/bin/busybox"
+        ln -s busybox "$r/bin/sh"
+        ln -s busybox "$r/bin/sleep"
+        printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
+                "$2" >"$r/var/lib/dpkg/status"
+}
+image() {
+        rootfs "$1" "$2"
+        umoci new --image "$T/oci:$1" &&
+                umoci insert --image "$T/oci:$1" "$T/rootfs-$1" / >/dev/null &&
+                umoci config --image "$T/oci:$1" --config.cmd /bin/sh
+}
+umoci init --layout "$T/oci" && image vuln 7.88.1-10+deb12u3 && image fixed 7.88.1-10+deb12u4 &&
+        tar -C "$T/oci" -cf "$T/images.tar" . || { echo "FAIL: building the images"; exit 1; }
+
+# The hook's settings: the example feed, enforce at HIGH, a log file.
+DB=$T/vulndb.sqlite
+"$P" db import "$SRC/feed" --db "$DB" >/dev/null || { echo "FAIL: import"; exit 1; }
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$DB" "$T/cache.db" "$T/policy.json" "$T/audit.log" >"$T/pc-config.json"
+
+# containerd with only what ctr run needs: no CRI, no remote snapshotters.
+cat >"$T/containerd.toml" <<EOF
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+                    "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+                    "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
+                    "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "$SOCK"
+[ttrpc]
+  address = "$SOCK.ttrpc"
+[debug]
+  address = "$T/debug.sock"
+[plugins."io.containerd.monitor.v1.cgroups"]
+  no_prometheus = true
+EOF
+mkdir -p "$T/bin"
+ln -s "$SHIM" "$T/bin/containerd-shim-portcullis-v2"
+PATH=$T/bin:$PATH PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json \
+        containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
+CTD_PID=$!
+CTR="ctr -a $SOCK -n test"
+for _ in $(seq 50); do $CTR version >/dev/null 2>&1 && break; sleep 0.1; done
+$CTR version >/dev/null 2>&1 || { echo "FAIL: containerd did not start:"; tail -20 "$T/containerd.log"; exit 1; }
+
+# overlayfs where the kernel and the file system under $T allow it.
+SNAP=native
+$CTR plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.snapshotter\.v1 +overlayfs .* ok *$' && SNAP=overlayfs
+echo "containerd $(containerd --version | awk '{print $3}'), snapshotter $SNAP"
+$CTR images import --snapshotter "$SNAP" --base-name localhost/pc "$T/images.tar" >/dev/null ||
+        { echo "FAIL: ctr images import"; exit 1; }
+
+# run NAME IMAGE [ctr run options...]: sets OUT and RC
+run() {
+        local id=$1 img=$2
+        shift 2
+        OUT=$(timeout 30 $CTR run --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 "$@" \
+                "localhost/pc:$img" "$id" /bin/sh -c 'echo started' 2>&1 </dev/null); RC=$?
+}
+
+# 6. vulnerable: the task never starts; ctr's error carries the block line.
+run pc-vuln vuln --rm
+[ "$RC" -ne 0 ] || fail "vulnerable image started"
+grep -q started <<<"$OUT" && fail "vulnerable image: the process ran"
+grep -qF "portcullis: blocked container pc-vuln: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4); policy $T/policy.json" \
+        <<<"$OUT" || fail "vulnerable image: no block line in: $OUT"
+tail -1 "$T/audit.log" 2>/dev/null | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == "deny" and d["container"] == "pc-vuln" and d["containerd_namespace"] == "test", d' ||
+        fail "vulnerable image: audit line: $(tail -1 "$T/audit.log" 2>/dev/null)"
+
+# 7. fixed: starts.
+run pc-fixed fixed --rm
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "fixed image did not start: $RC $OUT"
+
+# 8. the bundle containerd made holds the hook once, after a detached start.
+OUT=$(timeout 30 $CTR run -d --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 localhost/pc:fixed pc-long \
+        /bin/sleep 30 2>&1) || fail "detached start: $OUT"
+CFG=$T/state/io.containerd.runtime.v2.task/test/pc-long/config.json
+python3 - "$CFG" "$HOOK" "$T/pc-config.json" <<'PY' || fail "bundle config.json: $(head -c 2000 "$CFG")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+ours = [h for h in c["hooks"]["createRuntime"] if h["path"] == sys.argv[2]]
+assert len(ours) == 1, ours
+assert ours[0]["args"] == ["portcullis-hook", "--containerd-namespace", "test", "--containerd-id", "pc-long",
+                           "--config", sys.argv[3]], ours
+PY
+$CTR tasks kill -s KILL pc-long >/dev/null 2>&1
+for _ in $(seq 50); do $CTR tasks ls 2>/dev/null | grep -q '^pc-long .*RUNNING' || break; sleep 0.1; done
+$CTR tasks delete pc-long >/dev/null 2>&1 || fail "task delete through the shim"
+$CTR containers delete pc-long >/dev/null 2>&1 || fail "container delete"
+
+if [ "$fails" -ne 0 ]; then
+        echo "--- containerd log (tail)"
+        tail -20 "$T/containerd.log"
+fi
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
