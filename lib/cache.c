@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/strutil.h"
+#include "cache.h"
+
+#define CACHE_SCHEMA_VERSION "1"
+
+/* The schema; created in one transaction by whoever opens an empty file
+ * first.  last_used is indexed for LRU eviction and for listing. */
+#define CACHE_SCHEMA_SQL                                                        \
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"       \
+        "CREATE TABLE entries ("                                                \
+        "  key TEXT PRIMARY KEY,"                                               \
+        "  identity TEXT NOT NULL,"                                             \
+        "  image TEXT,"                                                         \
+        "  db_revision TEXT NOT NULL,"                                          \
+        "  created INTEGER NOT NULL,"                                           \
+        "  last_used INTEGER NOT NULL,"                                         \
+        "  packages INTEGER NOT NULL,"                                          \
+        "  findings INTEGER NOT NULL,"                                          \
+        "  scan_json TEXT,"                                                     \
+        "  inventory_json TEXT);"                                               \
+        "CREATE INDEX entries_last_used ON entries(last_used);"                 \
+        "INSERT INTO meta (key, value) VALUES ('schema_version', '" CACHE_SCHEMA_VERSION "');"
+
+#define ENTRY_COLUMNS "key, identity, image, db_revision, created, last_used, packages, findings"
+
+enum cache_stmt {
+        STMT_GET,
+        STMT_TOUCH,
+        STMT_PUT,
+        STMT_SUMMARIES,
+        STMT_RESOLVE,
+        STMT_PURGE_ONE,
+        STMT_PURGE_ALL,
+        STMT_GC_TTL,
+        STMT_GC_LRU,
+        _STMT_MAX,
+};
+
+static const char *const stmt_sql[_STMT_MAX] = {
+        [STMT_GET] = "SELECT " ENTRY_COLUMNS ", scan_json, inventory_json FROM entries WHERE key = ?1",
+        [STMT_TOUCH] = "UPDATE entries SET last_used = ?2 WHERE key = ?1",
+        [STMT_PUT] = "INSERT OR REPLACE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        [STMT_SUMMARIES] = "SELECT " ENTRY_COLUMNS ", NULL, NULL FROM entries ORDER BY last_used DESC, key",
+        /* Keys are lowercase hex, so every key starting with the prefix
+         * sorts between it and the prefix followed by 'g': a range on the
+         * primary key instead of a scan. */
+        [STMT_RESOLVE] = "SELECT key FROM entries WHERE key >= ?1 AND key < ?1 || 'g' ORDER BY key LIMIT 2",
+        [STMT_PURGE_ONE] = "DELETE FROM entries WHERE key = ?1",
+        [STMT_PURGE_ALL] = "DELETE FROM entries",
+        [STMT_GC_TTL] = "DELETE FROM entries WHERE last_used < ?1",
+        [STMT_GC_LRU] = "DELETE FROM entries WHERE key IN"
+                        " (SELECT key FROM entries ORDER BY last_used DESC, key LIMIT -1 OFFSET ?1)",
+};
+
+struct cache {
+        sqlite3 *db;
+        char *path;
+        sqlite3_stmt *stmt[_STMT_MAX];
+};
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long long ms) {
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+        (void) nanosleep(&ts, NULL);
+}
+
+/* flock(op | LOCK_NB) in a loop rather than a blocking flock() under an
+ * alarm: no signal handlers in a library, and the deadline (CLOCK_MONOTONIC
+ * ms) is kept to a few milliseconds.  The waits grow from 2 ms to 20 ms: a
+ * short holder is noticed quickly, a long one costs few wake-ups. */
+static int flock_until(int fd, int op, long long deadline_ms) {
+        long long delay = 2, left;
+
+        for (;;) {
+                if (flock(fd, op | LOCK_NB) == 0)
+                        return 0;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                left = deadline_ms - now_ms();
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                sleep_ms(delay < left ? delay : left);
+                delay = delay * 2 > 20 ? 20 : delay * 2;
+        }
+}
+
+/* sqlite's result codes as errnos.  EBADMSG is reserved for "this file is
+ * not a (sound) cache": cache_open() moves such a file aside, and nothing
+ * else may make it do so. */
+static int sqlite_errno(sqlite3 *db, int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return EBADMSG;
+        case SQLITE_FULL:
+                return ENOSPC;
+        case SQLITE_NOMEM:
+                return ENOMEM;
+        case SQLITE_READONLY:
+                return EROFS;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return EBUSY;
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return EACCES;
+        case SQLITE_CANTOPEN: {
+                int e = db ? sqlite3_system_errno(db) : 0;
+
+                return e > 0 && e != EBADMSG ? e : ENOENT;
+        }
+        default:
+                return EIO;
+        }
+}
+
+static const char *sqlite_hint(int code) {
+        switch (code) {
+        case ENOSPC:
+                return "; free disk space (the cache is only an accelerator, 'portcullis cache gc' shrinks it)";
+        case EROFS:
+        case EACCES:
+                return "; check the permissions of the file and its folder";
+        case EBUSY:
+                return "; another process held the cache for too long";
+        default:
+                return "";
+        }
+}
+
+static int cache_error(struct cache *c, int rc, const char *what, struct error *err) {
+        int code = sqlite_errno(c->db, rc);
+
+        return error_set(err, code, "cache %s: %s: %s%s", c->path, what,
+                         c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), sqlite_hint(code));
+}
+
+static int cache_stmt(struct cache *c, enum cache_stmt which, sqlite3_stmt **ret, struct error *err) {
+        int rc;
+
+        if (!c->stmt[which]) {
+                rc = sqlite3_prepare_v3(c->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[which],
+                                        NULL);
+                if (rc != SQLITE_OK)
+                        return cache_error(c, rc, "prepare a statement", err);
+        }
+        *ret = c->stmt[which];
+        return 0;
+}
+
+static void stmt_done(sqlite3_stmt *st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+}
+
+static int cache_exec(struct cache *c, const char *sql, const char *what, struct error *err) {
+        int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+        return rc == SQLITE_OK ? 0 : cache_error(c, rc, what, err);
+}
+
+void cache_close(struct cache *c) {
+        if (!c)
+                return;
+        for (size_t i = 0; i < _STMT_MAX; i++)
+                sqlite3_finalize(c->stmt[i]);
+        sqlite3_close(c->db);
+        free(c->path);
+        free(c);
+}
+
+static bool key_valid(const char *key, size_t min) {
+        size_t n = key ? strlen(key) : 0;
+
+        if (n < min || n > CACHE_KEY_MAX)
+                return false;
+        return strspn(key, "0123456789abcdef") == n;
+}
+
+/* Creates the folder the file goes in (one level, like sqlite creates the
+ * file itself): 0700, because cached scans say which images are
+ * vulnerable to what.  Returns the folder open, for locking; -1 when it
+ * can't be read (then opening goes on without the lock). */
+static int open_parent(const char *path, struct error *err) {
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash;
+        int fd;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return error_set_errno(err, errno, "cache %s: create its folder %s", path, dir);
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOTDIR)
+                return error_set_errno(err, errno, "cache %s: %s", path, dir);
+        return fd < 0 ? -1 : fd;
+}
+
+/* Opening holds a shared flock(2) on the folder, recovery an exclusive
+ * one: while a damaged file and its -wal/-shm are moved aside, nobody is
+ * between opening the old file and creating the new one, whose -wal the
+ * move could otherwise carry off. */
+static int folder_lock(int dfd, int op, const char *path, struct error *err) {
+        int r;
+
+        if (dfd < 0)
+                return 0;
+        r = flock_until(dfd, op, now_ms() + CACHE_BUSY_TIMEOUT_MS);
+        if (r == -ETIMEDOUT)
+                return error_set(err, EBUSY, "cache %s: another process kept its folder locked for %d ms", path,
+                                 CACHE_BUSY_TIMEOUT_MS);
+        return r < 0 ? error_set_errno(err, r, "cache %s: lock its folder", path) : 0;
+}
+
+/* quick_check (not integrity_check: it skips index-content verification,
+ * which is the slow part) catches truncated and garbled files. */
+static int check_sound(struct cache *c, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(c->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                const char *res = (const char *) sqlite3_column_text(st, 0);
+
+                if (!res || strcmp(res, "ok") != 0)
+                        r = error_set(err, EBADMSG, "cache %s: quick_check: %s", c->path, strna(res));
+        } else
+                r = cache_error(c, rc, "quick_check", err);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* One integer or text cell of a one-row query; -EBADMSG when the query
+ * can't be prepared (a table or column is missing: another schema). */
+static int query_text(struct cache *c, const char *sql, char **ret, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        char *s = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK) {
+                int r = (rc & 0xff) == SQLITE_ERROR ? error_set(err, EBADMSG, "cache %s: not a portcullis cache: %s",
+                                                                c->path, sqlite3_errmsg(c->db))
+                                                    : cache_error(c, rc, "read schema", err);
+                sqlite3_finalize(st);
+                return r;
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+            !(s = strdup((const char *) sqlite3_column_text(st, 0)))) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return cache_error(c, rc, "read schema", err);
+        *ret = s;
+        return 0;
+}
+
+static int schema_check(struct cache *c, struct error *err) {
+        _cleanup_free_ char *version = NULL;
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'", &version, err);
+        if (r < 0)
+                return r;
+        if (!version || strcmp(version, CACHE_SCHEMA_VERSION) != 0)
+                return error_set(err, EBADMSG, "cache %s: schema version %s, this build uses %s", c->path,
+                                 strna(version), CACHE_SCHEMA_VERSION);
+        /* Every column the statements name must be there. */
+        r = cache_stmt(c, STMT_PUT, &st, err);
+        if (r == 0)
+                r = cache_stmt(c, STMT_GET, &st, err);
+        if (r < 0 && r != -ENOMEM)
+                return error_set(err, EBADMSG, "cache %s: not a portcullis cache: %s", c->path,
+                                 sqlite3_errmsg(c->db));
+        return r;
+}
+
+/* Creates the schema in an empty file, else checks it.  BEGIN IMMEDIATE
+ * serialises the processes that find the same new file empty. */
+static int schema_ensure(struct cache *c, struct error *err) {
+        _cleanup_free_ char *tables = NULL;
+        bool txn;
+        int rc, r;
+
+        /* A read-only file can still be read: check it, create nothing. */
+        rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_READONLY)
+                return cache_error(c, rc, "start a transaction", err);
+        txn = rc == SQLITE_OK;
+        r = query_text(c, "SELECT count(*) FROM sqlite_master", &tables, err);
+        if (r == 0 && tables && strcmp(tables, "0") == 0)
+                r = txn ? cache_exec(c, CACHE_SCHEMA_SQL, "create the schema", err)
+                        : error_set(err, EROFS, "cache %s is empty and can't be written; check its permissions",
+                                    c->path);
+        if (r == 0)
+                r = schema_check(c, err);
+        if (txn && r == 0)
+                r = cache_exec(c, "COMMIT", "create the schema", err);
+        if (txn && r < 0)
+                (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+/* Switching a new file to WAL needs it alone for a moment, and sqlite
+ * answers SQLITE_BUSY at once rather than calling the busy handler when
+ * another process has it open (seen in test-cache: "database is locked"
+ * within milliseconds under a 5 s busy timeout): retry until the busy
+ * timeout.  For a file already in WAL mode this is a no-op. */
+static int set_wal(struct cache *c, struct error *err) {
+        long long deadline = now_ms() + CACHE_BUSY_TIMEOUT_MS;
+        int rc;
+
+        while ((rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
+               now_ms() < deadline)
+                sleep_ms(2);
+        return rc == SQLITE_OK ? 0 : cache_error(c, rc, "switch to WAL", err);
+}
+
+/* The file a handle opened, to tell later whether someone else has moved
+ * it aside already. */
+struct file_id {
+        dev_t dev;
+        ino_t ino;
+};
+
+static int cache_open_once(const char *path, struct cache **ret, struct file_id *seen, struct error *err) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        struct stat st;
+        int rc, r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c || !(c->path = strdup(path)))
+                return -ENOMEM;
+        rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK)
+                return cache_error(c, rc, "open", err);
+        if (stat(path, &st) < 0)
+                return error_set_errno(err, errno, "cache %s", path);
+        *seen = (struct file_id) { st.st_dev, st.st_ino };
+        sqlite3_busy_timeout(c->db, CACHE_BUSY_TIMEOUT_MS);
+        /* WAL: readers never wait for the writer, and a start that only
+         * reads its verdict never waits for another start's analysis.
+         * NORMAL is durable enough for an accelerator (a power cut may lose
+         * the last entries, never corrupt the file). */
+        if ((r = set_wal(c, err)) < 0 ||
+            (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0 ||
+            (r = check_sound(c, err)) < 0 ||
+            (r = schema_ensure(c, err)) < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* rename() that keeps an earlier copy with the same name: two recoveries
+ * in one second get "-1", "-2"... */
+static int rename_keep(const char *from, const char *to) {
+        char alt[PATH_MAX];
+
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno == EINVAL || errno == ENOSYS)
+                return rename(from, to) < 0 ? -errno : 0;
+        for (unsigned i = 1; errno == EEXIST && i < 100; i++) {
+                if ((size_t) snprintf(alt, sizeof(alt), "%s-%u", to, i) >= sizeof(alt))
+                        return -ENAMETOOLONG;
+                if (renameat2(AT_FDCWD, from, AT_FDCWD, alt, RENAME_NOREPLACE) == 0)
+                        return 0;
+        }
+        return -errno;
+}
+
+/* Moves path and its -wal/-shm to "<path>.corrupt-<time>"; 1 when moved.
+ * When path is no longer the file that was found unsound, another process
+ * has recovered it already: 0, nothing to move. */
+static int move_aside(const char *path, const struct file_id *seen, struct error *err) {
+        static const char *const suffixes[] = { "-wal", "-shm" };
+        char to[PATH_MAX], from[PATH_MAX + 8], to2[PATH_MAX + 8];
+        struct stat st;
+        int r;
+
+        if (stat(path, &st) < 0 || st.st_dev != seen->dev || st.st_ino != seen->ino)
+                return 0;
+        if ((size_t) snprintf(to, sizeof(to), "%s.corrupt-%lld", path, (long long) time(NULL)) >= sizeof(to))
+                return error_set(err, ENAMETOOLONG, "cache %s: path too long", path);
+        r = rename_keep(path, to);
+        if (r < 0)
+                return error_set_errno(err, r, "cache %s is damaged and can't be moved aside to %s; remove it", path,
+                                       to);
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                (void) snprintf(from, sizeof(from), "%s%s", path, suffixes[i]);
+                (void) snprintf(to2, sizeof(to2), "%s%s", to, suffixes[i]);
+                /* A stale WAL must not meet the new file. */
+                if (rename(from, to2) < 0 && errno != ENOENT)
+                        (void) unlink(from);
+        }
+        return 1;
+}
+
+int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err) {
+        _cleanup_close_ int dfd = -EBADF;
+        struct cache *c = NULL;
+        struct file_id seen = {};
+        bool moved = false;
+        int r;
+
+        dfd = open_parent(path, err);
+        if (dfd < -1)
+                return dfd;
+        r = folder_lock(dfd, LOCK_SH, path, err);
+        if (r == 0)
+                r = cache_open_once(path, &c, &seen, err);
+        if (r == -EBADMSG) {
+                /* Not an upgrade in place: two processes holding LOCK_SH
+                 * and waiting for LOCK_EX would wait for each other. */
+                if (dfd >= 0)
+                        (void) flock(dfd, LOCK_UN);
+                if ((r = folder_lock(dfd, LOCK_EX, path, err)) < 0 ||
+                    (r = move_aside(path, &seen, err)) < 0)
+                        return r;
+                moved = r > 0;
+                error_clear(err);
+                r = cache_open_once(path, &c, &seen, err);
+                if (r < 0)
+                        return error_wrap(err, "a new cache in place of the damaged one");
+        } else if (r < 0)
+                return r;
+        if (ret_recovered)
+                *ret_recovered = moved;
+        *ret = c;
+        return 0;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free)
+
+static void hex_encode(const unsigned char *md, size_t n, char *ret) {
+        static const char digits[] = "0123456789abcdef";
+
+        for (size_t i = 0; i < n; i++) {
+                ret[2 * i] = digits[md[i] >> 4];
+                ret[2 * i + 1] = digits[md[i] & 15];
+        }
+        ret[2 * n] = '\0';
+}
+
+int cache_key(const char *identity, const char *db_revision, char **ret) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        char *hex;
+
+        if (!ctx)
+                return -ENOMEM;
+        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+            !EVP_DigestUpdate(ctx, identity, strlen(identity)) ||
+            !EVP_DigestUpdate(ctx, "\n", 1) ||
+            !EVP_DigestUpdate(ctx, db_revision, strlen(db_revision)) ||
+            !EVP_DigestFinal_ex(ctx, md, &n) || n != 32)
+                return -EIO;
+        hex = malloc(2 * n + 1);
+        if (!hex)
+                return -ENOMEM;
+        hex_encode(md, n, hex);
+        *ret = hex;
+        return 0;
+}
+
+void cache_entry_done(struct cache_entry *e) {
+        if (!e)
+                return;
+        free(e->key);
+        free(e->identity);
+        free(e->image);
+        free(e->db_revision);
+        free(e->scan_json);
+        free(e->inventory_json);
+        *e = (struct cache_entry) {};
+}
+
+/* Copies column i (NULL stays NULL); text is only valid until the next
+ * step.  JSON larger than the cap is refused like any oversized read. */
+static int column_dup(sqlite3_stmt *st, int i, char **ret) {
+        size_t n;
+
+        if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+                *ret = NULL;
+                return 0;
+        }
+        n = (size_t) sqlite3_column_bytes(st, i);
+        if (n > CACHE_JSON_MAX)
+                return -EFBIG;
+        *ret = strndup_or_null((const char *) sqlite3_column_text(st, i), n);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static size_t column_size(sqlite3_stmt *st, int i) {
+        sqlite3_int64 v = sqlite3_column_int64(st, i);
+
+        return v < 0 ? 0 : (size_t) v;
+}
+
+static int entry_from_row(struct cache *c, sqlite3_stmt *st, struct cache_entry *ret, struct error *err) {
+        struct cache_entry e = {
+                .created = (time_t) sqlite3_column_int64(st, 4),
+                .last_used = (time_t) sqlite3_column_int64(st, 5),
+                .packages = column_size(st, 6),
+                .findings = column_size(st, 7),
+        };
+        int r;
+
+        if ((r = column_dup(st, 0, &e.key)) < 0 || (r = column_dup(st, 1, &e.identity)) < 0 ||
+            (r = column_dup(st, 2, &e.image)) < 0 || (r = column_dup(st, 3, &e.db_revision)) < 0 ||
+            (r = column_dup(st, 8, &e.scan_json)) < 0 || (r = column_dup(st, 9, &e.inventory_json)) < 0) {
+                cache_entry_done(&e);
+                return r == -EFBIG ? error_set(err, r, "cache %s: an entry is larger than %zu bytes; purge it",
+                                               c->path, CACHE_JSON_MAX)
+                                   : r;
+        }
+        *ret = e;
+        return 0;
+}
+
+int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = cache_stmt(c, STMT_GET, &st, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                r = entry_from_row(c, st, ret, err);
+        else if (rc == SQLITE_DONE)
+                r = error_set(err, ENOENT, "cache %s: no entry with key %.*s", c->path, CACHE_KEY_MAX, key);
+        else
+                r = cache_error(c, rc, "look up an entry", err);
+        stmt_done(st);
+        return r;
+}
+
+/* last_used only orders eviction: when the file is read-only or a writer
+ * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
+static int touch(struct cache *c, const char *key, time_t now, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = cache_stmt(c, STMT_TOUCH, &st, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) now);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        switch (rc & 0xff) {
+        case SQLITE_DONE:
+                return 1;
+        case SQLITE_READONLY:
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return 0;
+        default:
+                return cache_error(c, rc, "update an entry's last use", err);
+        }
+}
+
+int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+        struct cache_entry e = {};
+        time_t now = time(NULL);
+        int r;
+
+        r = cache_peek(c, key, &e, err);
+        if (r < 0)
+                return r;
+        r = touch(c, key, now, err);
+        if (r < 0) {
+                cache_entry_done(&e);
+                return r;
+        }
+        if (r > 0)
+                e.last_used = now;
+        *ret = e;
+        return 0;
+}
+
+static int entry_check(struct cache *c, const struct cache_entry *e, struct error *err) {
+        if (!key_valid(e->key, 1))
+                return error_set(err, EINVAL, "cache %s: an entry's key must be lowercase hex", c->path);
+        if (!e->identity || !e->db_revision)
+                return error_set(err, EINVAL, "cache %s: an entry needs an identity and a DB revision", c->path);
+        if ((e->scan_json && strlen(e->scan_json) > CACHE_JSON_MAX) ||
+            (e->inventory_json && strlen(e->inventory_json) > CACHE_JSON_MAX))
+                return error_set(err, EFBIG, "cache %s: the entry for %s is larger than %zu bytes; not cached",
+                                 c->path, e->identity, CACHE_JSON_MAX);
+        return 0;
+}
+
+static sqlite3_int64 clamp_int64(size_t v) {
+        return v > INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
+}
+
+int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
+        time_t now = time(NULL);
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        if ((r = entry_check(c, e, err)) < 0 || (r = cache_stmt(c, STMT_PUT, &st, err)) < 0)
+                return r;
+        sqlite3_bind_text(st, 1, e->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, e->identity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, e->image, -1, SQLITE_STATIC);     /* NULL binds NULL */
+        sqlite3_bind_text(st, 4, e->db_revision, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64) (e->created ? e->created : now));
+        sqlite3_bind_int64(st, 6, (sqlite3_int64) (e->last_used ? e->last_used : now));
+        sqlite3_bind_int64(st, 7, clamp_int64(e->packages));
+        sqlite3_bind_int64(st, 8, clamp_int64(e->findings));
+        sqlite3_bind_text(st, 9, e->scan_json, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, e->inventory_json, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        return rc == SQLITE_DONE ? 0 : cache_error(c, rc, "store an entry", err);
+}
+
+struct summaries {
+        struct cache_entry *v;
+        size_t n, cap;
+};
+
+static void summaries_done(struct summaries *s) {
+        for (size_t i = 0; i < s->n; i++)
+                cache_entry_done(&s->v[i]);
+        free(s->v);
+        *s = (struct summaries) {};
+}
+
+static int summaries_push(struct summaries *s, const struct cache_entry *e) {
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 64;
+                struct cache_entry *v = reallocarray(s->v, cap, sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                s->v = v;
+                s->cap = cap;
+        }
+        s->v[s->n++] = *e;
+        return 0;
+}
+
+/* Every entry without its JSON, in listing order, read in one statement
+ * so that callbacks run with no statement open. */
+static int summaries_read(struct cache *c, struct summaries *ret, struct error *err) {
+        struct summaries s = {};
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = cache_stmt(c, STMT_SUMMARIES, &st, err);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct cache_entry e;
+
+                r = entry_from_row(c, st, &e, err);
+                if (r < 0)
+                        break;
+                r = summaries_push(&s, &e);
+                if (r < 0) {
+                        cache_entry_done(&e);
+                        break;
+                }
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = cache_error(c, rc, "list entries", err);
+        stmt_done(st);
+        if (r < 0) {
+                summaries_done(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+int cache_list_summary(struct cache *c, int (*fn)(const struct cache_entry *e, void *userdata), void *userdata,
+                       struct error *err) {
+        _cleanup_(summaries_done) struct summaries s = {};
+        int r;
+
+        r = summaries_read(c, &s, err);
+        for (size_t i = 0; r >= 0 && i < s.n; i++)
+                r = fn(&s.v[i], userdata);
+        return r < 0 ? r : 0;
+}
+
+int cache_list(struct cache *c, int (*fn)(const struct cache_entry *e, void *userdata), void *userdata,
+               struct error *err) {
+        _cleanup_(summaries_done) struct summaries s = {};
+        int r;
+
+        r = summaries_read(c, &s, err);
+        for (size_t i = 0; r >= 0 && i < s.n; i++) {
+                struct cache_entry e;
+
+                r = cache_peek(c, s.v[i].key, &e, err);
+                if (r == -ENOENT) {
+                        r = 0;
+                        continue;
+                }
+                if (r < 0)
+                        break;
+                r = fn(&e, userdata);
+                cache_entry_done(&e);
+        }
+        return r < 0 ? r : 0;
+}
+
+int cache_resolve_key(struct cache *c, const char *prefix, char **ret, struct error *err) {
+        _cleanup_free_ char *found = NULL;
+        char lower[CACHE_KEY_MAX + 1];
+        size_t n = strlen(prefix);
+        sqlite3_stmt *st = NULL;
+        int rc, r, rows = 0;
+
+        for (size_t i = 0; i < n && i < CACHE_KEY_MAX; i++)
+                lower[i] = (char) (prefix[i] >= 'A' && prefix[i] <= 'F' ? prefix[i] - 'A' + 'a' : prefix[i]);
+        lower[n < CACHE_KEY_MAX ? n : CACHE_KEY_MAX] = '\0';
+        if (n > CACHE_KEY_MAX || !key_valid(lower, 1))
+                return error_set(err, EINVAL, "'%.80s' is not a cache key: keys are hex digits", prefix);
+        r = cache_stmt(c, STMT_RESOLVE, &st, err);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && r == 0)
+                if (rows++ == 0)
+                        r = column_dup(st, 0, &found);
+        if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = cache_error(c, rc, "look up a key", err);
+        stmt_done(st);
+        if (r < 0)
+                return r;
+        if (rows == 0)
+                return error_set(err, ENOENT, "cache %s: no entry with key %s", c->path, lower);
+        if (rows > 1)
+                return error_set(err, ENOTUNIQ, "cache %s: several entries have keys starting with %s; give more "
+                                 "characters", c->path, lower);
+        *ret = TAKE_PTR(found);
+        return 0;
+}
+
+static int run_delete(struct cache *c, enum cache_stmt which, const char *key, sqlite3_int64 arg,
+                      struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = cache_stmt(c, which, &st, err);
+        if (r < 0)
+                return r;
+        if (key)
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        else if (sqlite3_bind_parameter_count(st) > 0)
+                sqlite3_bind_int64(st, 1, arg);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        if (rc != SQLITE_DONE)
+                return cache_error(c, rc, "remove entries", err);
+        return sqlite3_changes(c->db);
+}
+
+int cache_purge(struct cache *c, const char *key, struct error *err) {
+        return key ? run_delete(c, STMT_PURGE_ONE, key, 0, err) : run_delete(c, STMT_PURGE_ALL, NULL, 0, err);
+}
+
+int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct error *err) {
+        int r, expired = 0, evicted = 0;
+
+        r = cache_exec(c, "BEGIN IMMEDIATE", "start collecting garbage", err);
+        if (r < 0)
+                return r;
+        if (ttl >= 0)
+                r = expired = run_delete(c, STMT_GC_TTL, NULL, (sqlite3_int64) now - (sqlite3_int64) ttl, err);
+        if (r >= 0)
+                r = evicted = run_delete(c, STMT_GC_LRU, NULL, clamp_int64(max_entries), err);
+        if (r >= 0)
+                r = cache_exec(c, "COMMIT", "collect garbage", err);
+        if (r < 0) {
+                (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        return expired + evicted;
+}
+
+static int lock_open(const char *lock_dir, const char *key, struct error *err) {
+        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        char name[CACHE_KEY_MAX + sizeof(".lock")];
+        struct stat st;
+
+        if (mkdir(lock_dir, 0700) < 0 && errno != EEXIST)
+                return error_set_errno(err, errno, "cache lock folder %s can't be created; create it (0700)",
+                                       lock_dir);
+        dfd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return error_set_errno(err, errno, "cache lock folder %s", lock_dir);
+        (void) snprintf(name, sizeof(name), "%s.lock", key);
+        fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "cache lock %s/%s; check the folder's permissions", lock_dir, name);
+        /* Something other than a file planted under our name (a FIFO, a
+         * device) is refused rather than trusted. */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return error_set(err, EBADFD, "cache lock %s/%s is not a regular file; remove it", lock_dir, name);
+        return TAKE_FD(fd);
+}
+
+int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!key_valid(key, 1))
+                return error_set(err, EINVAL, "cache lock: a key must be lowercase hex, not a path");
+        fd = lock_open(lock_dir, key, err);
+        if (fd < 0)
+                return fd;
+        r = flock_until(fd, LOCK_EX, deadline_ms);
+        if (r == -ETIMEDOUT)
+                return error_set(err, ETIMEDOUT, "cache lock %s/%s.lock: another analysis of the image held it "
+                                 "past the deadline", lock_dir, key);
+        if (r < 0)
+                return error_set_errno(err, r, "cache lock %s/%s.lock", lock_dir, key);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void cache_unlock(int fd) {
+        if (fd >= 0)
+                (void) close(fd);
+}

@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The verdict cache: entries, listing, purge and GC, keys, recovery from
+ * damaged files, many processes writing at once, and the single-flight
+ * lock.  With --fill FILE N (N entries) or --twins FILE (two entries whose
+ * keys share their first 6 hex digits) it fills a cache for cli tests. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "base/strutil.h"
+#include "cache.h"
+#include "test.h"
+
+#define REV "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Entry i of a test image: scan and inventory JSON of about size bytes. */
+static void entry_make(struct cache_entry *e, const char *identity, const char *rev, time_t last_used,
+                       size_t findings, size_t size) {
+        struct strbuf scan = {};
+
+        *e = (struct cache_entry) {
+                .identity = strdup(identity),
+                .image = strdup("example.com/app:1"),
+                .db_revision = strdup(rev),
+                .created = last_used,
+                .last_used = last_used,
+                .packages = 92,
+                .findings = findings,
+                .inventory_json = strdup("{\"os\": null, \"packages\": []}"),
+        };
+        if (cache_key(identity, rev, &e->key) < 0)
+                abort();
+        strbuf_printf(&scan, "{\"target\": \"%s\", \"findings\": [", identity);
+        for (size_t i = 0; scan.len < size; i++)
+                strbuf_printf(&scan, "%s{\"id\": \"CVE-2024-%05zu\", \"severity\": \"HIGH\"}", i ? ", " : "", i);
+        strbuf_puts(&scan, "]}");
+        e->scan_json = strbuf_steal(&scan);
+}
+
+static int put(struct cache *c, const char *identity, time_t last_used, size_t findings) {
+        struct cache_entry e;
+        struct error err = {};
+        int r;
+
+        entry_make(&e, identity, REV, last_used, findings, 200);
+        r = cache_put(c, &e, &err);
+        if (r < 0)
+                fprintf(stderr, "put %s: %s\n", identity, err.msg);
+        cache_entry_done(&e);
+        return r;
+}
+
+static char *key_of(const char *identity) {
+        char *k = NULL;
+
+        if (cache_key(identity, REV, &k) < 0)
+                abort();
+        return k;
+}
+
+static struct cache *open_ok(const char *path, bool *recovered) {
+        struct cache *c = NULL;
+        struct error err = {};
+
+        if (cache_open(path, &c, recovered, &err) < 0)
+                fprintf(stderr, "cache_open %s: %s\n", path, err.msg);
+        return c;
+}
+
+static size_t count_entries(struct cache *c);
+
+static void test_put_get(void) {
+        const char *dir = test_path(test_tmpdir(), "state"), *path = test_path(dir, "cache.db");
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *k = key_of("sha256:aaaa");
+        struct cache_entry e = {}, got = {};
+        struct error err = {};
+        bool recovered = true;
+        struct stat st;
+
+        c = open_ok(path, &recovered);
+        CHECK(c && !recovered);
+        if (!c)
+                return;
+        CHECK(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700);
+
+        CHECK(cache_get(c, k, &got, &err) == -ENOENT);
+        entry_make(&e, "sha256:aaaa", REV, 1000, 3, 500);
+        CHECK(cache_put(c, &e, &err) == 0);
+        CHECK(cache_peek(c, k, &got, &err) == 0);
+        CHECK_STREQ(got.key, k);
+        CHECK_STREQ(got.identity, "sha256:aaaa");
+        CHECK_STREQ(got.image, "example.com/app:1");
+        CHECK_STREQ(got.db_revision, REV);
+        CHECK_STREQ(got.scan_json, e.scan_json);
+        CHECK_STREQ(got.inventory_json, e.inventory_json);
+        CHECK(got.created == 1000 && got.last_used == 1000 && got.packages == 92 && got.findings == 3);
+        cache_entry_done(&got);
+
+        /* A hit is a use; a peek is not. */
+        CHECK(cache_get(c, k, &got, &err) == 0);
+        CHECK(got.last_used >= time(NULL) - 5 && got.created == 1000);
+        cache_entry_done(&got);
+        CHECK(cache_peek(c, k, &got, &err) == 0 && got.last_used >= time(NULL) - 5);
+        cache_entry_done(&got);
+
+        /* Replace: same key, new content, still one entry. */
+        e.findings = 7;
+        free(e.image);
+        e.image = NULL;
+        CHECK(cache_put(c, &e, &err) == 0);
+        CHECK(cache_get(c, k, &got, &err) == 0 && got.findings == 7 && got.image == NULL);
+        cache_entry_done(&got);
+        CHECK(count_entries(c) == 1);
+
+        /* Refused entries. */
+        free(e.key);
+        e.key = strdup("../x");
+        CHECK(cache_put(c, &e, &err) == -EINVAL);
+        free(e.key);
+        e.key = strdup("ABCDEF");
+        CHECK(cache_put(c, &e, &err) == -EINVAL);
+        cache_entry_done(&e);
+        entry_make(&e, "sha256:bbbb", REV, 0, 0, 10);
+        free(e.db_revision);
+        e.db_revision = NULL;
+        CHECK(cache_put(c, &e, &err) == -EINVAL);
+        cache_entry_done(&e);
+}
+
+struct seen {
+        char keys[16][CACHE_KEY_MAX + 1];
+        size_t n;
+        bool json;
+        int stop_after;
+        struct cache *purge_from;
+};
+
+static int on_entry(const struct cache_entry *e, void *userdata) {
+        struct seen *s = userdata;
+        struct error err = {};
+
+        if (s->n < ELEMENTSOF(s->keys))
+                snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", e->key);
+        s->n++;
+        s->json = e->scan_json && e->inventory_json;
+        /* Changing the cache from the callback is allowed. */
+        if (s->purge_from && cache_purge(s->purge_from, e->key, &err) != 1)
+                return -EIO;
+        return s->stop_after && (int) s->n >= s->stop_after ? -42 : 0;
+}
+
+static size_t count_entries(struct cache *c) {
+        struct seen s = {};
+        struct error err = {};
+
+        return cache_list_summary(c, on_entry, &s, &err) == 0 ? s.n : (size_t) -1;
+}
+
+static void test_list_purge(void) {
+        _cleanup_(cache_closep) struct cache *c = open_ok(test_path(test_tmpdir(), "list.db"), NULL);
+        _cleanup_free_ char *k1 = key_of("img-1"), *k2 = key_of("img-2"), *k3 = key_of("img-3");
+        struct error err = {};
+        struct seen s = {};
+
+        CHECK(c);
+        if (!c)
+                return;
+        CHECK(count_entries(c) == 0);
+        CHECK(put(c, "img-1", 100, 0) == 0 && put(c, "img-2", 300, 1) == 0 && put(c, "img-3", 200, 2) == 0);
+
+        CHECK(cache_list(c, on_entry, &s, &err) == 0 && s.n == 3 && s.json);
+        CHECK_STREQ(s.keys[0], k2);
+        CHECK_STREQ(s.keys[1], k3);
+        CHECK_STREQ(s.keys[2], k1);
+        s = (struct seen) {};
+        CHECK(cache_list_summary(c, on_entry, &s, &err) == 0 && s.n == 3 && !s.json);
+        CHECK_STREQ(s.keys[0], k2);
+        s = (struct seen) { .stop_after = 2 };
+        CHECK(cache_list(c, on_entry, &s, &err) == -42 && s.n == 2);
+
+        CHECK(cache_purge(c, k3, &err) == 1);
+        CHECK(cache_purge(c, k3, &err) == 0);
+        CHECK(count_entries(c) == 2);
+        CHECK(cache_purge(c, NULL, &err) == 2);
+        CHECK(count_entries(c) == 0);
+
+        /* A callback that purges what it is shown empties the cache. */
+        CHECK(put(c, "img-1", 100, 0) == 0 && put(c, "img-2", 300, 1) == 0);
+        s = (struct seen) { .purge_from = c };
+        CHECK(cache_list(c, on_entry, &s, &err) == 0 && s.n == 2);
+        CHECK(count_entries(c) == 0);
+}
+
+static void test_gc(void) {
+        _cleanup_(cache_closep) struct cache *c = open_ok(test_path(test_tmpdir(), "gc.db"), NULL);
+        _cleanup_free_ char *newest = key_of("new");
+        time_t now = 1780272000;
+        struct error err = {};
+        struct seen s = {};
+
+        CHECK(c);
+        if (!c)
+                return;
+        CHECK(put(c, "new", now - 10, 0) == 0 && put(c, "mid", now - 100, 0) == 0 &&
+              put(c, "old", now - 1000, 0) == 0 && put(c, "ancient", now - 100000, 0) == 0);
+        /* TTL: unused for longer than 500 s goes. */
+        CHECK(cache_gc(c, 500, 100, now, &err) == 2);
+        CHECK(count_entries(c) == 2);
+        /* Nothing more to do. */
+        CHECK(cache_gc(c, 500, 100, now, &err) == 0);
+        /* Count: the least recently used beyond 1 goes. */
+        CHECK(cache_gc(c, 500, 1, now, &err) == 1);
+        CHECK(cache_list_summary(c, on_entry, &s, &err) == 0 && s.n == 1);
+        CHECK_STREQ(s.keys[0], newest);
+        CHECK(cache_gc(c, CACHE_TTL_DEFAULT, 0, now, &err) == 1);
+        CHECK(count_entries(c) == 0);
+}
+
+static void test_keys(void) {
+        _cleanup_(cache_closep) struct cache *c = open_ok(test_path(test_tmpdir(), "keys.db"), NULL);
+        _cleanup_free_ char *a = NULL, *b = NULL, *other = NULL;
+        struct cache_entry e;
+        struct error err = {};
+        char *found = NULL;
+
+        CHECK(cache_key("sha256:abc", "sha256:rev", &a) == 0 && cache_key("sha256:abc", "sha256:rev", &b) == 0);
+        CHECK_STREQ(a, b);
+        /* printf 'sha256:abc\nsha256:rev' | sha256sum */
+        CHECK_STREQ(a, "fae92d3ec799a06408bef42607e09bea5f4936c6d6dfb9492ba6355d952ebdf6");
+        CHECK(cache_key("sha256:abc", "sha256:rev2", &other) == 0 && strcmp(a, other) != 0);
+
+        CHECK(c);
+        if (!c)
+                return;
+        entry_make(&e, "sha256:abc", "sha256:rev", 0, 0, 10);
+        CHECK(cache_put(c, &e, &err) == 0);
+        cache_entry_done(&e);
+
+        CHECK(cache_resolve_key(c, "fae92d", &found, &err) == 0);
+        CHECK_STREQ(found, a);
+        free(TAKE_PTR(found));
+        CHECK(cache_resolve_key(c, "FAE92D3E", &found, &err) == 0);
+        CHECK_STREQ(found, a);
+        free(TAKE_PTR(found));
+        CHECK(cache_resolve_key(c, "fae93", &found, &err) == -ENOENT && !found);
+        CHECK(cache_resolve_key(c, "../", &found, &err) == -EINVAL && !found);
+        CHECK(cache_resolve_key(c, "", &found, &err) == -EINVAL && !found);
+
+        /* Two keys with one prefix: ambiguous until the prefix is longer. */
+        entry_make(&e, "twin", REV, 0, 0, 10);
+        memcpy(e.key, "fae92d", 6);
+        CHECK(cache_put(c, &e, &err) == 0);
+        cache_entry_done(&e);
+        CHECK(cache_resolve_key(c, "fae92d", &found, &err) == -ENOTUNIQ && !found);
+        CHECK(strstr(err.msg, "give more characters") != NULL);
+        CHECK(cache_resolve_key(c, "fae92d3e", &found, &err) == 0);
+        CHECK_STREQ(found, a);
+        free(found);
+}
+
+/* The file moved aside as "<path>.corrupt-*", if there is one. */
+static bool corrupt_copy_exists(const char *dir, const char *name) {
+        char prefix[256];
+        struct dirent *de;
+        bool found = false;
+        DIR *d = opendir(dir);
+
+        snprintf(prefix, sizeof(prefix), "%s.corrupt-", name);
+        while (d && (de = readdir(d)))
+                if (startswith(de->d_name, prefix) && !strstr(de->d_name, "-wal") && !strstr(de->d_name, "-shm"))
+                        found = true;
+        if (d)
+                closedir(d);
+        return found;
+}
+
+static void check_recovers(const char *dir, const char *name, const char *what) {
+        const char *path = test_path(dir, name);
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        struct cache_entry e = {}, got = {};
+        struct error err = {};
+        bool recovered = false;
+
+        c = open_ok(path, &recovered);
+        CHECK_MSG(c && recovered, "%s", what);
+        CHECK_MSG(corrupt_copy_exists(dir, name), "%s", what);
+        if (!c)
+                return;
+        CHECK_MSG(count_entries(c) == 0, "%s", what);
+        CHECK_MSG(put(c, "after", 0, 1) == 0, "%s", what);
+        entry_make(&e, "after", REV, 0, 0, 0);
+        CHECK_MSG(cache_get(c, e.key, &got, &err) == 0 && got.findings == 1, "%s: %s", what, err.msg);
+        cache_entry_done(&got);
+        cache_entry_done(&e);
+}
+
+/* A real cache of about 1 MiB, cut in half. */
+static void make_truncated(const char *path) {
+        struct cache *c = open_ok(path, NULL);
+        struct stat st;
+        char id[32];
+
+        for (int i = 0; c && i < 200; i++) {
+                struct cache_entry e;
+                struct error err = {};
+
+                snprintf(id, sizeof(id), "img-%d", i);
+                entry_make(&e, id, REV, 0, 0, 5000);
+                if (cache_put(c, &e, &err) < 0)
+                        fprintf(stderr, "%s\n", err.msg);
+                cache_entry_done(&e);
+        }
+        cache_close(c);        /* the last close checkpoints the WAL into the file */
+        CHECK(stat(path, &st) == 0 && st.st_size > 500000);
+        CHECK(truncate(path, st.st_size / 2) == 0);
+}
+
+static void make_foreign(const char *path, const char *sql) {
+        sqlite3 *db = NULL;
+
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+}
+
+static void test_corrupt(void) {
+        const char *dir = test_path(test_tmpdir(), "corrupt");
+        struct strbuf garbage = {};
+        bool recovered = true;
+        struct cache *c;
+
+        for (int i = 0; i < 200; i++)
+                strbuf_puts(&garbage, "this is not an sqlite database\n");
+        test_write_file(test_path(dir, "garbage.db"), garbage.s);
+        strbuf_done(&garbage);
+        check_recovers(dir, "garbage.db", "garbage");
+
+        make_truncated(test_path(dir, "truncated.db"));
+        check_recovers(dir, "truncated.db", "truncated");
+
+        make_foreign(test_path(dir, "foreign.db"), "CREATE TABLE rpms (name TEXT); INSERT INTO rpms VALUES ('x');");
+        check_recovers(dir, "foreign.db", "another schema");
+
+        make_foreign(test_path(dir, "future.db"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                                                  "INSERT INTO meta VALUES ('schema_version', '99');");
+        check_recovers(dir, "future.db", "another schema version");
+
+        make_foreign(test_path(dir, "reshaped.db"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                                                    "INSERT INTO meta VALUES ('schema_version', '1');"
+                                                    "CREATE TABLE entries (key TEXT PRIMARY KEY, verdict TEXT);");
+        check_recovers(dir, "reshaped.db", "entries of another shape");
+
+        /* An empty file (touch) is a new cache, not a damaged one. */
+        test_write_file(test_path(dir, "empty.db"), "");
+        c = open_ok(test_path(dir, "empty.db"), &recovered);
+        CHECK(c && !recovered && !corrupt_copy_exists(dir, "empty.db"));
+        cache_close(c);
+
+        /* What can't be opened is an error, and nothing is moved. */
+        {
+                struct error err = {};
+
+                CHECK(mkdir(test_path(dir, "a-folder.db"), 0700) == 0);
+                c = NULL;
+                CHECK(cache_open(test_path(dir, "a-folder.db"), &c, &recovered, &err) < 0 && !c);
+                CHECK(!corrupt_copy_exists(dir, "a-folder.db"));
+                CHECK(strstr(err.msg, "a-folder.db") != NULL);
+                CHECK(cache_open(test_path(dir, "garbage.db/under-a-file/cache.db"), &c, NULL, &err) == -ENOTDIR);
+        }
+}
+
+#define WRITERS 16
+#define PER_WRITER 50
+
+static int writer(const char *path, int w) {
+        struct cache *c = NULL;
+        struct error err = {};
+        int fails = 0;
+        char id[64];
+
+        if (cache_open(path, &c, NULL, &err) < 0) {
+                fprintf(stderr, "writer %d: %s\n", w, err.msg);
+                return 1;
+        }
+        for (int i = 0; i < PER_WRITER; i++) {
+                struct cache_entry e, got = {};
+
+                snprintf(id, sizeof(id), "writer-%d-%d", w, i);
+                entry_make(&e, id, REV, 0, (size_t) i, 2000);
+                if (cache_put(c, &e, &err) < 0 || cache_get(c, e.key, &got, &err) < 0 ||
+                    got.findings != (size_t) i) {
+                        fprintf(stderr, "writer %d entry %d: %s\n", w, i, err.msg);
+                        fails++;
+                }
+                cache_entry_done(&got);
+                cache_entry_done(&e);
+        }
+        cache_close(c);
+        return fails ? 1 : 0;
+}
+
+/* Several processes find the same damaged file at once: each gets a
+ * working cache, and the file is moved aside once. */
+static void test_concurrent_recovery(void) {
+        const char *dir = test_path(test_tmpdir(), "corrupt-many");
+        pid_t pids[8];
+        size_t copies = 0;
+        struct dirent *de;
+        int ok = 0;
+        DIR *d;
+
+        test_write_file(test_path(dir, "cache.db"), "not a database, not at all, not even close to one\n");
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+                pids[i] = fork();
+                if (pids[i] == 0) {
+                        struct cache *c = open_ok(test_path(dir, "cache.db"), NULL);
+                        int r = c && put(c, "x", 0, 0) == 0 ? 0 : 1;
+
+                        cache_close(c);
+                        _exit(r);
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
+                int status = 0;
+
+                if (pids[i] > 0 && waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
+                    WEXITSTATUS(status) == 0)
+                        ok++;
+        }
+        CHECK(ok == (int) ELEMENTSOF(pids));
+        d = opendir(dir);
+        while (d && (de = readdir(d)))
+                copies += startswith(de->d_name, "cache.db.corrupt-") && !strstr(de->d_name, "-wal") &&
+                          !strstr(de->d_name, "-shm");
+        if (d)
+                closedir(d);
+        CHECK_MSG(copies == 1, "%zu copies moved aside", copies);
+}
+
+static void test_concurrent_writers(void) {
+        const char *path = test_path(test_tmpdir(), "concurrent/cache.db");
+        pid_t pids[WRITERS];
+        struct cache *c;
+        int ok = 0;
+
+        for (int w = 0; w < WRITERS; w++) {
+                pids[w] = fork();
+                if (pids[w] == 0)
+                        _exit(writer(path, w));
+        }
+        for (int w = 0; w < WRITERS; w++) {
+                int status = 0;
+
+                if (pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w] && WIFEXITED(status) &&
+                    WEXITSTATUS(status) == 0)
+                        ok++;
+        }
+        CHECK_MSG(ok == WRITERS, "%d of %d writers succeeded", ok, WRITERS);
+        c = open_ok(path, NULL);
+        CHECK(c && count_entries(c) == WRITERS * PER_WRITER);
+        cache_close(c);
+}
+
+/* A child that holds key's lock for hold_ms, then exits; returns once the
+ * lock is held. */
+static pid_t lock_holder(const char *dir, const char *key, int hold_ms) {
+        int p[2];
+        char b = 0;
+        pid_t pid;
+
+        if (pipe(p) < 0)
+                abort();
+        pid = fork();
+        if (pid == 0) {
+                struct error err = {};
+                int fd = -1;
+
+                close(p[0]);
+                if (cache_lock(dir, key, now_ms() + 1000, &fd, &err) < 0) {
+                        fprintf(stderr, "holder: %s\n", err.msg);
+                        _exit(1);
+                }
+                (void) write(p[1], "x", 1);
+                usleep((useconds_t) hold_ms * 1000);
+                cache_unlock(fd);
+                _exit(0);
+        }
+        close(p[1]);
+        CHECK(read(p[0], &b, 1) == 1);
+        close(p[0]);
+        return pid;
+}
+
+static void test_lock(void) {
+        const char *dir = test_path(test_tmpdir(), "locks");
+        _cleanup_free_ char *key = key_of("img"), *other = key_of("other");
+        struct error err = {};
+        long long t0, waited;
+        struct stat st;
+        int fd = -1, fd2 = -1, status;
+        pid_t pid;
+
+        /* The second waits until the first unlocks. */
+        pid = lock_holder(dir, key, 300);
+        CHECK(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700);
+        t0 = now_ms();
+        CHECK(cache_lock(dir, key, now_ms() + 5000, &fd, &err) == 0);
+        waited = now_ms() - t0;
+        CHECK_MSG(waited >= 200 && waited < 2000, "waited %lld ms for a 300 ms holder", waited);
+        cache_unlock(fd);
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        /* The deadline: -ETIMEDOUT close to it; another key is free. */
+        pid = lock_holder(dir, key, 3000);
+        t0 = now_ms();
+        fd = -1;
+        CHECK(cache_lock(dir, key, now_ms() + 200, &fd, &err) == -ETIMEDOUT && fd == -1);
+        waited = now_ms() - t0;
+        CHECK_MSG(waited >= 195 && waited < 400, "timed out after %lld ms, deadline 200 ms", waited);
+        CHECK(strstr(err.msg, "deadline") != NULL);
+        t0 = now_ms();
+        CHECK(cache_lock(dir, other, now_ms() + 200, &fd2, &err) == 0);
+        CHECK(now_ms() - t0 < 50);
+        cache_unlock(fd2);
+        CHECK(cache_lock(dir, key, now_ms(), &fd, &err) == -ETIMEDOUT);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        /* The holder died: the kernel released its lock. */
+        CHECK(cache_lock(dir, key, now_ms() + 200, &fd, &err) == 0);
+        CHECK(fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0600);
+        cache_unlock(fd);
+
+        /* A lock folder that can't exist: an error, never a hang. */
+        test_write_file(test_path(test_tmpdir(), "a-file"), "x");
+        CHECK(cache_lock(test_path(test_path(test_tmpdir(), "a-file"), "locks"), key, now_ms() + 200, &fd, &err) ==
+              -ENOTDIR);
+        CHECK(strstr(err.msg, "a-file/locks") != NULL);
+
+        /* Keys become file names: nothing but hex. */
+        CHECK(cache_lock(dir, "../x", now_ms() + 200, &fd, &err) == -EINVAL);
+        CHECK(cache_lock(dir, "", now_ms() + 200, &fd, &err) == -EINVAL);
+        CHECK(cache_lock(dir, "ab/cd", now_ms() + 200, &fd, &err) == -EINVAL);
+        CHECK(access(test_path(test_tmpdir(), "x.lock"), F_OK) < 0);
+
+        /* A symlink planted as the lock file is not followed. */
+        CHECK(symlink("/etc/passwd", test_path(dir, "abcdef.lock")) == 0);
+        CHECK(cache_lock(dir, "abcdef", now_ms() + 200, &fd, &err) == -ELOOP);
+}
+
+static int fill(const char *path, int n) {
+        _cleanup_(cache_closep) struct cache *c = open_ok(path, NULL);
+        char id[96];
+
+        for (int i = 0; c && i < n; i++) {
+                struct cache_entry e;
+                struct error err = {};
+
+                snprintf(id, sizeof(id), "sha256:%064d", i);
+                entry_make(&e, id, REV, time(NULL) - 60 * i, (size_t) i, 100);
+                /* Every other entry has no image name: ls shows the identity. */
+                if (i % 2) {
+                        free(e.image);
+                        e.image = NULL;
+                }
+                if (cache_put(c, &e, &err) < 0) {
+                        fprintf(stderr, "%s\n", err.msg);
+                        n = -1;
+                }
+                cache_entry_done(&e);
+        }
+        return c && n >= 0 ? 0 : 1;
+}
+
+/* Two entries whose keys begin "c0ffee": an ambiguous prefix. */
+static int twins(const char *path) {
+        _cleanup_(cache_closep) struct cache *c = open_ok(path, NULL);
+        int r = 0;
+
+        for (int i = 0; c && i < 2; i++) {
+                struct cache_entry e;
+                struct error err = {};
+
+                entry_make(&e, i ? "twin-b" : "twin-a", REV, 0, 0, 100);
+                memcpy(e.key, "c0ffee", 6);
+                if (cache_put(c, &e, &err) < 0) {
+                        fprintf(stderr, "%s\n", err.msg);
+                        r = 1;
+                }
+                cache_entry_done(&e);
+        }
+        return c ? r : 1;
+}
+
+int main(int argc, char **argv) {
+        if (argc == 4 && strcmp(argv[1], "--fill") == 0)
+                return fill(argv[2], atoi(argv[3]));
+        if (argc == 3 && strcmp(argv[1], "--twins") == 0)
+                return twins(argv[2]);
+
+        test_put_get();
+        test_list_purge();
+        test_gc();
+        test_keys();
+        test_corrupt();
+        test_concurrent_recovery();
+        test_concurrent_writers();
+        test_lock();
+        return test_end();
+}
