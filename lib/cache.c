@@ -200,14 +200,35 @@ static bool key_valid(const char *key, size_t min) {
         return strspn(key, "0123456789abcdef") == n;
 }
 
-/* Creates the folder the file goes in (one level, like sqlite creates the
- * file itself): 0700, because cached scans say which images are
- * vulnerable to what.  Returns the folder open, for locking; -1 when it
- * can't be read (then opening goes on without the lock). */
+/* mkdir -p, 0700 for what it creates: cached scans say which images are
+ * vulnerable to what, and the default lock folder /run/portcullis/locks
+ * sits on a tmpfs that is empty after every boot. */
+static int mkdir_p(const char *dir) {
+        _cleanup_free_ char *p = strdup(dir);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                char c = *s;
+
+                if (c != '/' && c != '\0')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                if (c == '\0')
+                        return 0;
+                *s = c;
+        }
+}
+
+/* Creates the folder the file goes in.  Returns the folder open, for
+ * locking; -1 when it can't be read (then opening goes on without the
+ * lock). */
 static int open_parent(const char *path, struct error *err) {
         _cleanup_free_ char *dir = strdup(path);
         char *slash;
-        int fd;
+        int fd, r;
 
         if (!dir)
                 return -ENOMEM;
@@ -218,8 +239,9 @@ static int open_parent(const char *path, struct error *err) {
                 slash[1] = '\0';
         else
                 *slash = '\0';
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return error_set_errno(err, errno, "cache %s: create its folder %s", path, dir);
+        r = mkdir_p(dir);
+        if (r < 0)
+                return error_set_errno(err, r, "cache %s: create its folder %s", path, dir);
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 && errno == ENOTDIR)
                 return error_set_errno(err, errno, "cache %s: %s", path, dir);
@@ -359,7 +381,8 @@ struct file_id {
         ino_t ino;
 };
 
-static int cache_open_once(const char *path, struct cache **ret, struct file_id *seen, struct error *err) {
+static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
+                           struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         struct stat st;
         int rc, r;
@@ -380,7 +403,7 @@ static int cache_open_once(const char *path, struct cache **ret, struct file_id 
          * the last entries, never corrupt the file). */
         if ((r = set_wal(c, err)) < 0 ||
             (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0 ||
-            (r = check_sound(c, err)) < 0 ||
+            (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
             (r = schema_ensure(c, err)) < 0)
                 return r;
         *ret = TAKE_PTR(c);
@@ -433,6 +456,11 @@ static int move_aside(const char *path, const struct file_id *seen, struct error
 }
 
 int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err) {
+        return cache_open_flags(path, 0, ret, ret_recovered, err);
+}
+
+int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
+                     struct error *err) {
         _cleanup_close_ int dfd = -EBADF;
         struct cache *c = NULL;
         struct file_id seen = {};
@@ -444,7 +472,7 @@ int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct
                 return dfd;
         r = folder_lock(dfd, LOCK_SH, path, err);
         if (r == 0)
-                r = cache_open_once(path, &c, &seen, err);
+                r = cache_open_once(path, flags, &c, &seen, err);
         if (r == -EBADMSG) {
                 /* Not an upgrade in place: two processes holding LOCK_SH
                  * and waiting for LOCK_EX would wait for each other. */
@@ -455,7 +483,7 @@ int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct
                         return r;
                 moved = r > 0;
                 error_clear(err);
-                r = cache_open_once(path, &c, &seen, err);
+                r = cache_open_once(path, flags, &c, &seen, err);
                 if (r < 0)
                         return error_wrap(err, "a new cache in place of the damaged one");
         } else if (r < 0)
@@ -827,10 +855,11 @@ static int lock_open(const char *lock_dir, const char *key, struct error *err) {
         _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
         char name[CACHE_KEY_MAX + sizeof(".lock")];
         struct stat st;
+        int r;
 
-        if (mkdir(lock_dir, 0700) < 0 && errno != EEXIST)
-                return error_set_errno(err, errno, "cache lock folder %s can't be created; create it (0700)",
-                                       lock_dir);
+        r = mkdir_p(lock_dir);
+        if (r < 0)
+                return error_set_errno(err, r, "cache lock folder %s can't be created; create it (0700)", lock_dir);
         dfd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return error_set_errno(err, errno, "cache lock folder %s", lock_dir);

@@ -81,7 +81,7 @@ static struct cache *open_ok(const char *path, bool *recovered) {
 static size_t count_entries(struct cache *c);
 
 static void test_put_get(void) {
-        const char *dir = test_path(test_tmpdir(), "state"), *path = test_path(dir, "cache.db");
+        const char *dir = test_path(test_tmpdir(), "var/lib/portcullis"), *path = test_path(dir, "cache.db");
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_free_ char *k = key_of("sha256:aaaa");
         struct cache_entry e = {}, got = {};
@@ -306,8 +306,9 @@ static void check_recovers(const char *dir, const char *name, const char *what) 
         cache_entry_done(&e);
 }
 
-/* A real cache of about 1 MiB, cut in half. */
-static void make_truncated(const char *path) {
+/* A real cache of about 1 MiB, cut in half, or with its second half
+ * overwritten by zeros (the schema pages at the start stay readable). */
+static void make_damaged(const char *path, bool truncate_it) {
         struct cache *c = open_ok(path, NULL);
         struct stat st;
         char id[32];
@@ -324,7 +325,16 @@ static void make_truncated(const char *path) {
         }
         cache_close(c);        /* the last close checkpoints the WAL into the file */
         CHECK(stat(path, &st) == 0 && st.st_size > 500000);
-        CHECK(truncate(path, st.st_size / 2) == 0);
+        if (truncate_it)
+                CHECK(truncate(path, st.st_size / 2) == 0);
+        else {
+                _cleanup_free_ char *zeros = calloc(1, (size_t) st.st_size / 2);
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+                CHECK(fd >= 0 && zeros &&
+                      pwrite(fd, zeros, (size_t) st.st_size / 2, st.st_size / 2) == st.st_size / 2);
+                close(fd);
+        }
 }
 
 static void make_foreign(const char *path, const char *sql) {
@@ -346,9 +356,42 @@ static void test_corrupt(void) {
         test_write_file(test_path(dir, "garbage.db"), garbage.s);
         strbuf_done(&garbage);
         check_recovers(dir, "garbage.db", "garbage");
+        test_write_file(test_path(dir, "garbage-fast.db"), "SQLite format 2\nnot really\n");
+        c = NULL;
+        CHECK(cache_open_flags(test_path(dir, "garbage-fast.db"), CACHE_OPEN_NO_QUICK_CHECK, &c, &recovered,
+                               &(struct error) {}) == 0 && recovered);
+        cache_close(c);
 
-        make_truncated(test_path(dir, "truncated.db"));
+        make_damaged(test_path(dir, "truncated.db"), true);
         check_recovers(dir, "truncated.db", "truncated");
+
+        /* Without quick_check the damage shows when a page is read, as
+         * EBADMSG, until a full open moves the file aside. */
+        make_damaged(test_path(dir, "zeroed.db"), false);
+        check_recovers(dir, "zeroed.db", "half zeroed");
+        make_damaged(test_path(dir, "zeroed-fast.db"), false);
+        {
+                struct error err = {};
+                struct cache_entry e = {};
+                int bad = 0;
+                char id[32];
+
+                c = NULL;
+                CHECK(cache_open_flags(test_path(dir, "zeroed-fast.db"), CACHE_OPEN_NO_QUICK_CHECK, &c,
+                                       &recovered, &err) == 0 && !recovered);
+                for (int i = 0; c && i < 200; i++) {
+                        _cleanup_free_ char *k = NULL;
+
+                        snprintf(id, sizeof(id), "img-%d", i);
+                        CHECK(cache_key(id, REV, &k) == 0);
+                        if (cache_peek(c, k, &e, &err) == -EBADMSG)
+                                bad++;
+                        cache_entry_done(&e);
+                }
+                CHECK_MSG(bad > 0, "%d of 200 entries read as damaged", bad);
+                cache_close(c);
+        }
+        check_recovers(dir, "zeroed-fast.db", "half zeroed, found by a full open later");
 
         make_foreign(test_path(dir, "foreign.db"), "CREATE TABLE rpms (name TEXT); INSERT INTO rpms VALUES ('x');");
         check_recovers(dir, "foreign.db", "another schema");
@@ -504,7 +547,7 @@ static pid_t lock_holder(const char *dir, const char *key, int hold_ms) {
 }
 
 static void test_lock(void) {
-        const char *dir = test_path(test_tmpdir(), "locks");
+        const char *dir = test_path(test_tmpdir(), "run/portcullis/locks");
         _cleanup_free_ char *key = key_of("img"), *other = key_of("other");
         struct error err = {};
         long long t0, waited;
