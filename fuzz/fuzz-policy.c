@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 return 0;
         }
-        if (strlen(p->digest) != 64 || p->deadline_ms < 1 || p->deadline_ms > POLICY_DEADLINE_MAX_MS)
+        if (strlen(policy_digest(p)) != 64 || p->deadline_ms < 1 || p->deadline_ms > POLICY_DEADLINE_MAX_MS)
                 abort();
         for (size_t i = 0; i < p->n_allow; i++)
                 if (!p->allow[i].id[0] || !p->allow[i].reason[0] || p->allow[i].expires < 0)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "base/digest.h"
 #include "base/strutil.h"
 #include "report.h"
 #include "rootfs.h"
@@ -182,24 +182,13 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
 }
 
 int analyze_inventory_identity(const char *inventory_json, char **ret) {
-        static const char hexd[] = "0123456789abcdef";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        char *s;
+        char hex[65];
+        int k;
 
-        if (!EVP_Digest(inventory_json, strlen(inventory_json), md, &n, EVP_sha256(), NULL) || n != 32)
-                return -EIO;
-        s = malloc(STRLEN("inventory:sha256:") + 64 + 1);
-        if (!s)
-                return -ENOMEM;
-        strcpy(s, "inventory:sha256:");
-        for (unsigned i = 0; i < n; i++) {
-                s[17 + 2 * i] = hexd[md[i] >> 4];
-                s[17 + 2 * i + 1] = hexd[md[i] & 15];
-        }
-        s[17 + 64] = '\0';
-        *ret = s;
-        return 0;
+        k = sha256_hex(inventory_json, strlen(inventory_json), hex);
+        if (k < 0)
+                return k;
+        return asprintf(ret, "inventory:sha256:%s", hex) < 0 ? -ENOMEM : 0;
 }
 
 /* ---- the match half -------------------------------------------------------- */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fnmatch.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/jsonutil.h"
 #include "base/strutil.h"
@@ -89,7 +89,16 @@ void policy_free(struct policy *p) {
         free(p->scopes);
         free(p->allow);
         free(p->path);
+        free(p->text);
         free(p);
+}
+
+const char *policy_digest(const struct policy *p) {
+        struct policy *mut = (struct policy *) p; /* a cache, not a change */
+
+        if (!mut->digest[0] && sha256_hex(p->text, p->text_len, mut->digest) < 0)
+                return NULL;
+        return p->digest;
 }
 
 void verdict_done(struct verdict *v) {
@@ -472,21 +481,6 @@ static int parse_scopes(const struct json_node *root, struct policy *p, struct e
         return r < 0 ? r : 0;
 }
 
-static int digest_hex(const char *buf, size_t len, char ret[65]) {
-        static const char hex[] = "0123456789abcdef";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-
-        if (!EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) || n != 32)
-                return -EIO;
-        for (unsigned i = 0; i < n; i++) {
-                ret[2 * i] = hex[md[i] >> 4];
-                ret[2 * i + 1] = hex[md[i] & 15];
-        }
-        ret[64] = '\0';
-        return 0;
-}
-
 static int parse_top(const struct json_node *root, struct policy *p, struct error *err) {
         unsigned set;
         int r;
@@ -522,8 +516,12 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
                 return error_set(err, ENOMEM, "%s: out of memory", name);
         if (r < 0)
                 return r;
-        if (digest_hex(buf, len, p->digest) < 0)
-                return error_set(err, EIO, "%s: sha256 failed", name);
+        /* The digest is computed when asked for (policy_digest()): the hook
+         * loads a policy at every start and rarely needs it. */
+        p->text = strndup_or_null(buf, len);
+        if (!p->text)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        p->text_len = len;
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -875,7 +873,7 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
         struct text t = {};
 
         say(&t, "Policy %s (sha256 %s)\n\nDefault rule (no scope applies):\n  ",
-            p->path ? p->path : "(built-in default)", p->digest);
+            p->path ? p->path : "(built-in default)", strna(policy_digest(p)));
         describe_rule(&t, &p->rule);
         if (p->n_scopes == 0)
                 say(&t, "%s", "\n\nNo scopes: the default rule applies to every container.\n");

@@ -83,7 +83,9 @@ struct policy {
         enum policy_action on_error;    /* analysis failed (unreadable rootfs, no DB, ...) */
         enum policy_action on_timeout;  /* deadline_ms passed */
         unsigned deadline_ms;           /* the whole decision, default 10000 */
-        char digest[65];                /* sha256 hex of the file's bytes */
+        char *text;                     /* the file's bytes */
+        size_t text_len;
+        char digest[65];                /* computed on demand: use policy_digest() */
 };
 
 /* Parses a policy strictly: an unknown key, a wrong type or a bad value is
@@ -99,6 +101,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 /* Human-readable explanation of what the policy means (policy check);
  * allowlist expiry is told relative to now (policy_describe: time(NULL)). */
 int policy_describe(const struct policy *p, char **ret, struct error *err);
+/* sha256 hex of the policy file's bytes (NULL if libcrypto can't be loaded). */
+const char *policy_digest(const struct policy *p);
 int policy_describe_at(const struct policy *p, time_t now, char **ret, struct error *err);
 
 struct policy_context {

@@ -30,12 +30,12 @@ static void test_defaults(void) {
         CHECK(p->on_error == POLICY_ACTION_ALLOW && p->on_timeout == POLICY_ACTION_ALLOW);
         CHECK(p->deadline_ms == 10000 && p->n_scopes == 0 && p->n_allow == 0);
         /* sha256 of the two bytes "{}" */
-        CHECK_STREQ(p->digest, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        CHECK_STREQ(policy_digest(p), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
         CHECK_STREQ(p->path, "p.json");
 
         CHECK(policy_default(&d) == 0);
         CHECK(d && d->path == NULL && d->rule.mode == POLICY_ENFORCE && d->rule.threshold == SEVERITY_CRITICAL);
-        CHECK(d && strlen(d->digest) == 64 && d->deadline_ms == 10000);
+        CHECK(d && strlen(policy_digest(d)) == 64 && d->deadline_ms == 10000);
 }
 
 static void test_full(void) {
