@@ -176,7 +176,8 @@ static void set_name(struct hook *h) {
         if (image)
                 h->name = image;
         else {
-                snprintf(h->name_buf, sizeof(h->name_buf), "container %s", strna(h->state.id));
+                snprintf(h->name_buf, sizeof(h->name_buf), "container %s",
+                         h->state.id ? h->state.id : strna(h->args.containerd_id));
                 h->name = h->name_buf;
         }
 }
