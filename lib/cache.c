@@ -392,7 +392,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
                 return -ENOMEM;
         rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
-                return cache_error(c, rc, "open", err);
+                return cache_error(c, rc, "open (it must be a file; check its folder's permissions)", err);
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "cache %s", path);
         *seen = (struct file_id) { st.st_dev, st.st_ino };

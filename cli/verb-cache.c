@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* portcullis cache ls|show|purge|gc: the hook's verdict cache, for people
+ * and for the GC timer. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cache.h"
+#include "common.h"
+#include "config.h"
+#include "verbs.h"
+
+/* Short prefixes of a 64-digit key collide by chance only past ~4,000
+ * entries for 6 digits; fewer would invite purging the wrong entry. */
+#define KEY_PREFIX_MIN 6
+
+enum {
+        OPT_CACHE = 'C',
+        OPT_FORMAT = 'F',
+        OPT_TTL = 'T',
+        OPT_MAX = 'M',
+};
+
+/* --cache, else config.json's "cache" (its default when the file or the
+ * key is absent).  *ret is malloc'ed. */
+static int resolve_path(const char *arg, char **ret) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct error err = {};
+
+        if (!arg) {
+                if (config_load(PORTCULLIS_CONFIG_DEFAULT, false, &cfg, &err) < 0) {
+                        log_error("%s", err.msg);
+                        return -1;
+                }
+                arg = cfg->cache;
+        }
+        *ret = strdup(arg);
+        return *ret ? 0 : -1;
+}
+
+/* 0 and *ret set; 1 when there is no cache file yet (nothing to show, a
+ * note on stderr); -1 after an error message. */
+static int open_cache(const char *path, struct cache **ret) {
+        struct error err = {};
+        bool recovered = false;
+        struct stat st;
+
+        if (stat(path, &st) < 0 && errno == ENOENT) {
+                log_error("no cache at %s yet (the hook creates it at the first container start; "
+                          "another file: --cache FILE)", path);
+                return 1;
+        }
+        if (cache_open(path, ret, &recovered, &err) < 0) {
+                log_error("%s", err.msg);
+                return -1;
+        }
+        if (recovered)
+                log_error("warning: %s was not a sound cache; it was moved aside as %s.corrupt-<time> and an "
+                          "empty cache put in its place", path, path);
+        return 0;
+}
+
+static void format_age(time_t now, time_t then, char *buf, size_t size) {
+        long long d = (long long) (now - then);
+
+        if (d < 60)
+                snprintf(buf, size, "%s", d < 0 ? "just now" : "<1m ago");
+        else if (d < 3600)
+                snprintf(buf, size, "%lldm ago", d / 60);
+        else if (d < 86400)
+                snprintf(buf, size, "%lldh ago", d / 3600);
+        else
+                snprintf(buf, size, "%lldd ago", d / 86400);
+}
+
+#define NAME_WIDTH 40
+
+/* The image name, else the identity, cut to the column with "..." (the
+ * JSON has them whole). */
+static void format_name(const struct cache_entry *e, char *buf, size_t size) {
+        const char *name = e->image ? e->image : e->identity;
+
+        if (strlen(name) <= NAME_WIDTH)
+                snprintf(buf, size, "%s", name);
+        else
+                snprintf(buf, size, "%.*s...", NAME_WIDTH - 3, name);
+}
+
+static int print_row(const struct cache_entry *e, void *userdata) {
+        time_t now = *(const time_t *) userdata;
+        char age[32], name[NAME_WIDTH + 1];
+
+        format_age(now, e->last_used, age, sizeof(age));
+        format_name(e, name, sizeof(name));
+        printf("%-12.12s  %-*s  %-15.15s  %8zu  %8zu  %s\n", e->key, NAME_WIDTH, name, e->db_revision, e->packages,
+               e->findings, age);
+        return 0;
+}
+
+static int add_json(const struct cache_entry *e, void *userdata) {
+        json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:I, s:I}", "key", e->key, "identity", e->identity,
+                              "image", e->image, "db_revision", e->db_revision, "created", (json_int_t) e->created,
+                              "last_used", (json_int_t) e->last_used, "packages", (json_int_t) e->packages,
+                              "findings", (json_int_t) e->findings);
+
+        return o && json_array_append_new(userdata, o) == 0 ? 0 : -ENOMEM;
+}
+
+static int print_json(const char *path, json_t *entries) {
+        json_t *root = json_pack("{s:s, s:o}", "cache", path, "entries", entries);
+        char *out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+        json_decref(root);
+        if (!out) {
+                log_error("cache ls: out of memory");
+                return EXIT_ERROR;
+        }
+        cli_print(out);
+        free(out);
+        return EXIT_PASS;
+}
+
+/* c is NULL when there is no cache file yet. */
+static int list_json(const char *path, struct cache *c) {
+        json_t *entries = json_array();
+        struct error err = {};
+        int r = entries ? 0 : -ENOMEM;
+
+        if (r == 0 && c)
+                r = cache_list_summary(c, add_json, entries, &err);
+        if (r < 0) {
+                json_decref(entries);
+                log_error("cache ls: %s", r == -ENOMEM ? "out of memory" : err.msg);
+                return EXIT_ERROR;
+        }
+        return print_json(path, entries);
+}
+
+static int list_table(const char *path, struct cache *c) {
+        time_t now = time(NULL);
+        struct error err = {};
+
+        if (!c) {
+                printf("no entries in %s\n", path);
+                return EXIT_PASS;
+        }
+        printf("%-12s  %-*s  %-15s  %8s  %8s  %s\n", "KEY", NAME_WIDTH, "IMAGE", "DB REVISION", "PACKAGES",
+               "FINDINGS", "LAST USED");
+        if (cache_list_summary(c, print_row, &now, &err) < 0) {
+                log_error("cache ls: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        return EXIT_PASS;
+}
+
+static int cache_ls(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "cache", required_argument, NULL, OPT_CACHE },
+                { "format", required_argument, NULL, OPT_FORMAT },
+                {}
+        };
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *arg = NULL;
+        bool json = false;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (opt) {
+                case OPT_CACHE:
+                        arg = optarg;
+                        break;
+                case OPT_FORMAT:
+                        if (cli_parse_format(optarg, &json) < 0)
+                                return EXIT_ERROR;
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (optind < argc) {
+                log_error("cache ls: unexpected argument '%s'", argv[optind]);
+                return EXIT_ERROR;
+        }
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) < 0)
+                return EXIT_ERROR;
+        return json ? list_json(path, c) : list_table(path, c);
+}
+
+/* KEY (a unique prefix of at least KEY_PREFIX_MIN hex digits) to the full
+ * key; logs and returns -1 when it names no entry or several. */
+static int find_key(struct cache *c, const char *verb, const char *prefix, char **ret) {
+        struct error err = {};
+
+        if (strlen(prefix) < KEY_PREFIX_MIN) {
+                log_error("cache %s: '%s' is too short; give at least %d hex digits of the key (see 'portcullis "
+                          "cache ls')", verb, prefix, KEY_PREFIX_MIN);
+                return -1;
+        }
+        if (cache_resolve_key(c, prefix, ret, &err) < 0) {
+                log_error("cache %s: %s", verb, err.msg);
+                return -1;
+        }
+        return 0;
+}
+
+/* One --cache option and at most max_args arguments. */
+static int parse_cache_args(int argc, char **argv, const char *verb, int max_args, const char **ret_path) {
+        static const struct option opts[] = {
+                { "cache", required_argument, NULL, OPT_CACHE },
+                {}
+        };
+        int opt;
+
+        *ret_path = NULL;
+        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                if (opt == OPT_CACHE)
+                        *ret_path = optarg;
+                else
+                        return -1;
+        if (argc - optind > max_args) {
+                log_error("cache %s: unexpected argument '%s'", verb, argv[optind + max_args]);
+                return -1;
+        }
+        return 0;
+}
+
+static int print_scan(const struct cache_entry *e) {
+        json_error_t jerr;
+        json_t *j;
+        char *out;
+
+        if (!e->scan_json) {
+                log_error("cache show: entry %s holds no scan", e->key);
+                return EXIT_ERROR;
+        }
+        j = json_loads(e->scan_json, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j) {
+                log_error("cache show: the scan stored in entry %s is not JSON (%s); purge the entry", e->key,
+                          jerr.text);
+                return EXIT_ERROR;
+        }
+        out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        if (!out) {
+                log_error("cache show: out of memory");
+                return EXIT_ERROR;
+        }
+        cli_print(out);
+        free(out);
+        return EXIT_PASS;
+}
+
+static int cache_show(int argc, char **argv) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *path = NULL, *key = NULL;
+        struct cache_entry e = {};
+        struct error err = {};
+        const char *arg;
+        int r;
+
+        if (parse_cache_args(argc, argv, "show", 1, &arg) < 0)
+                return EXIT_ERROR;
+        if (optind >= argc) {
+                log_error("cache show: give a KEY (see 'portcullis cache ls')");
+                return EXIT_ERROR;
+        }
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) != 0 ||
+            find_key(c, "show", argv[optind], &key) < 0)
+                return EXIT_ERROR;
+        /* Looking is not using: peek leaves last_used (and so LRU) alone. */
+        if (cache_peek(c, key, &e, &err) < 0) {
+                log_error("cache show: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        r = print_scan(&e);
+        cache_entry_done(&e);
+        return r;
+}
+
+static int cache_purge_verb(int argc, char **argv) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *path = NULL, *key = NULL;
+        struct error err = {};
+        const char *arg;
+        int r;
+
+        if (parse_cache_args(argc, argv, "purge", 1, &arg) < 0 || resolve_path(arg, &path) < 0)
+                return EXIT_ERROR;
+        r = open_cache(path, &c);
+        if (r < 0 || (r > 0 && optind < argc))
+                return EXIT_ERROR;
+        if (r > 0) {
+                printf("purged 0 entries from %s\n", path);
+                return EXIT_PASS;
+        }
+        if (optind < argc && find_key(c, "purge", argv[optind], &key) < 0)
+                return EXIT_ERROR;
+        r = cache_purge(c, key, &err);
+        if (r < 0) {
+                log_error("cache purge: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("purged %d %s from %s\n", r, r == 1 ? "entry" : "entries", path);
+        return EXIT_PASS;
+}
+
+/* A count of seconds or entries: digits only, no sign, no overflow. */
+static int parse_count(const char *opt, const char *s, unsigned long long *ret) {
+        char *end;
+
+        errno = 0;
+        *ret = strtoull(s, &end, 10);
+        if (!*s || *s == '-' || *s == '+' || *end || errno || *ret > INT64_MAX) {
+                log_error("cache gc: %s: '%s' is not a whole number", opt, s);
+                return -1;
+        }
+        return 0;
+}
+
+static int count_one(const struct cache_entry *e, void *userdata) {
+        (*(size_t *) userdata)++;
+        return 0;
+}
+
+static int cache_gc_verb(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "cache", required_argument, NULL, OPT_CACHE },
+                { "ttl", required_argument, NULL, OPT_TTL },
+                { "max-entries", required_argument, NULL, OPT_MAX },
+                {}
+        };
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *path = NULL;
+        unsigned long long ttl = CACHE_TTL_DEFAULT, max = CACHE_ENTRIES_DEFAULT;
+        const char *arg = NULL;
+        struct error err = {};
+        size_t left = 0;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (opt) {
+                case OPT_CACHE:
+                        arg = optarg;
+                        break;
+                case OPT_TTL:
+                        if (parse_count("--ttl", optarg, &ttl) < 0)
+                                return EXIT_ERROR;
+                        break;
+                case OPT_MAX:
+                        if (parse_count("--max-entries", optarg, &max) < 0)
+                                return EXIT_ERROR;
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (optind < argc) {
+                log_error("cache gc: unexpected argument '%s'", argv[optind]);
+                return EXIT_ERROR;
+        }
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) < 0)
+                return EXIT_ERROR;
+        if (r > 0)
+                return EXIT_PASS;       /* no cache yet: nothing to collect (the timer may run first) */
+        r = cache_gc(c, (time_t) ttl, (size_t) max, time(NULL), &err);
+        if (r < 0 || cache_list_summary(c, count_one, &left, &err) < 0) {
+                log_error("cache gc: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("removed %d %s from %s (unused for over %llu s, or beyond the %llu most recently used); %zu left\n",
+               r, r == 1 ? "entry" : "entries", path, ttl, max, left);
+        return EXIT_PASS;
+}
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} subcommands[] = {
+        { "ls", cache_ls },
+        { "show", cache_show },
+        { "purge", cache_purge_verb },
+        { "gc", cache_gc_verb },
+        /* "rescan" (re-match the stored inventories after a DB update)
+         * belongs here. */
+};
+
+int verb_cache(int argc, char **argv) {
+        if (argc < 2) {
+                log_error("cache: expected ls, show, purge or gc; see 'portcullis --help'");
+                return EXIT_ERROR;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
+                if (strcmp(argv[1], subcommands[i].name) == 0)
+                        return subcommands[i].fn(argc - 1, argv + 1);
+        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc)", argv[1]);
+        return EXIT_ERROR;
+}
