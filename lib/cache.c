@@ -285,7 +285,8 @@ static int check_sound(struct cache *c, struct error *err) {
 }
 
 /* One integer or text cell of a one-row query; -EBADMSG when the query
- * can't be prepared (a table or column is missing: another schema). */
+ * can't be prepared for SQLITE_ERROR (a table or column is missing: another
+ * schema). */
 static int query_text(struct cache *c, const char *sql, char **ret, struct error *err) {
         sqlite3_stmt *st = NULL;
         char *s = NULL;
@@ -323,11 +324,13 @@ static int schema_check(struct cache *c, struct error *err) {
         if (!version || strcmp(version, CACHE_SCHEMA_VERSION) != 0)
                 return error_set(err, EBADMSG, "cache %s: schema version %s, this build uses %s", c->path,
                                  strna(version), CACHE_SCHEMA_VERSION);
-        /* Every column the statements name must be there. */
+        /* Every column the statements name must be there: a missing one is
+         * SQLITE_ERROR; anything else (busy, I/O) says nothing about the
+         * file and must not get it moved aside. */
         r = cache_stmt(c, STMT_PUT, &st, err);
         if (r == 0)
                 r = cache_stmt(c, STMT_GET, &st, err);
-        if (r < 0 && r != -ENOMEM)
+        if (r < 0 && (sqlite3_errcode(c->db) & 0xff) == SQLITE_ERROR)
                 return error_set(err, EBADMSG, "cache %s: not a portcullis cache: %s", c->path,
                                  sqlite3_errmsg(c->db));
         return r;
