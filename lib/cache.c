@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/digest.h"
 #include "base/strutil.h"
 #include "cache.h"
 
@@ -497,38 +497,21 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
         return 0;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free)
-
-static void hex_encode(const unsigned char *md, size_t n, char *ret) {
-        static const char digits[] = "0123456789abcdef";
-
-        for (size_t i = 0; i < n; i++) {
-                ret[2 * i] = digits[md[i] >> 4];
-                ret[2 * i + 1] = digits[md[i] & 15];
-        }
-        ret[2 * n] = '\0';
-}
-
+/* Through sha256_hex(), which loads libcrypto only when a key is needed:
+ * linking it would cost every hook run its start-up time. */
 int cache_key(const char *identity, const char *db_revision, char **ret) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        char *hex;
+        _cleanup_free_ char *buf = NULL;
+        char hex[65];
+        int n, r;
 
-        if (!ctx)
+        n = asprintf(&buf, "%s\n%s", identity, db_revision);
+        if (n < 0)
                 return -ENOMEM;
-        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-            !EVP_DigestUpdate(ctx, identity, strlen(identity)) ||
-            !EVP_DigestUpdate(ctx, "\n", 1) ||
-            !EVP_DigestUpdate(ctx, db_revision, strlen(db_revision)) ||
-            !EVP_DigestFinal_ex(ctx, md, &n) || n != 32)
-                return -EIO;
-        hex = malloc(2 * n + 1);
-        if (!hex)
-                return -ENOMEM;
-        hex_encode(md, n, hex);
-        *ret = hex;
-        return 0;
+        r = sha256_hex(buf, (size_t) n, hex);
+        if (r < 0)
+                return r;
+        *ret = strdup(hex);
+        return *ret ? 0 : -ENOMEM;
 }
 
 void cache_entry_done(struct cache_entry *e) {

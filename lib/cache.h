@@ -64,7 +64,8 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
 void cache_close(struct cache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
 
-/* sha256 hex of identity "\n" db_revision; *ret is malloc'ed. */
+/* sha256 hex of identity "\n" db_revision; *ret is malloc'ed.  -ENOMEM,
+ * or -ELIBACC when libcrypto can't be loaded (see base/digest.h). */
 int cache_key(const char *identity, const char *db_revision, char **ret);
 
 /* -ENOENT on a miss; a hit updates last_used (when the file is read-only
