@@ -19,7 +19,7 @@ static const struct {
         { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
         { "policy",    verb_policy,    "check FILE   (validate a policy and explain it)" },
         { "report",    verb_report,    "[--log FILE] [--last N]   (the hook's recent decisions)" },
-        { "cache",     verb_cache,     "ls [--format table|json] | show KEY | purge [KEY] | gc [--ttl S] [--max-entries N]   [--cache FILE]" },
+        { "cache",     verb_cache,     "ls [--format table|json] | show KEY | purge [KEY] | gc [--ttl S] [--max-entries N] | rescan [--db FILE]   [--cache FILE]" },
 };
 
 void log_error(const char *fmt, ...) {

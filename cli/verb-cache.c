@@ -13,6 +13,7 @@
 #include "common.h"
 #include "config.h"
 #include "verbs.h"
+#include "vulndb.h"
 
 /* Short prefixes of a 64-digit key collide by chance only past ~4,000
  * entries for 6 digits; fewer would invite purging the wrong entry. */
@@ -375,6 +376,51 @@ static int cache_gc_verb(int argc, char **argv) {
         return EXIT_PASS;
 }
 
+/* After a DB update: every stored inventory re-matched against the DB the
+ * config names (or --db), without touching a rootfs. */
+static int cache_rescan_verb(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "cache", required_argument, NULL, OPT_CACHE },
+                { "db", required_argument, NULL, 'd' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *arg = NULL, *db_path = NULL;
+        struct error err = {};
+        size_t n = 0;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                if (opt == OPT_CACHE)
+                        arg = optarg;
+                else if (opt == 'd')
+                        db_path = optarg;
+                else
+                        return EXIT_ERROR;
+        if (!db_path) {
+                if (config_load(PORTCULLIS_CONFIG_DEFAULT, false, &cfg, &err) < 0) {
+                        log_error("%s", err.msg);
+                        return EXIT_ERROR;
+                }
+                db_path = cfg->db;
+        }
+        if (resolve_path(arg, &path) < 0)
+                return EXIT_ERROR;
+        r = open_cache(path, &c);
+        if (r != 0)
+                return r < 0 ? EXIT_ERROR : EXIT_PASS;
+        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &err) < 0) {
+                log_error("cache rescan: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("re-matched %zu %s in %s against %s (revision %s)\n", n, n == 1 ? "entry" : "entries", path, db_path,
+               strna(vulndb_revision(db)));
+        return EXIT_PASS;
+}
+
 static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
@@ -383,18 +429,17 @@ static const struct {
         { "show", cache_show },
         { "purge", cache_purge_verb },
         { "gc", cache_gc_verb },
-        /* "rescan" (re-match the stored inventories after a DB update)
-         * belongs here. */
+        { "rescan", cache_rescan_verb },
 };
 
 int verb_cache(int argc, char **argv) {
         if (argc < 2) {
-                log_error("cache: expected ls, show, purge or gc; see 'portcullis --help'");
+                log_error("cache: expected ls, show, purge, gc or rescan; see 'portcullis --help'");
                 return EXIT_ERROR;
         }
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc)", argv[1]);
+        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc, rescan)", argv[1]);
         return EXIT_ERROR;
 }

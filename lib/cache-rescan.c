@@ -46,6 +46,8 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
         struct cache_entry e = *old;
         int k;
 
+        if (!*old->inventory_json) /* nothing to re-match: let it age out */
+                return 0;
         if ((k = report_parse_inventory(old->inventory_json, strlen(old->inventory_json), &inv, err)) < 0 ||
             (k = match_inventory(db, inv, &res, err)) < 0 ||
             (k = report_scan_json(&(struct report_target) { .name = strempty(old->image), .inv = inv, .res = res },

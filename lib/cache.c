@@ -499,10 +499,31 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
 
 /* Through sha256_hex(), which loads libcrypto only when a key is needed:
  * linking it would cost every hook run its start-up time. */
+/* The 64 lowercase hex digits after prefix, when s is exactly that. */
+static const char *sha256_tail(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        if (strncmp(s, prefix, n) != 0 || strlen(s + n) != 64 || strspn(s + n, "0123456789abcdef") != 64)
+                return NULL;
+        return s + n;
+}
+
 int cache_key(const char *identity, const char *db_revision, char **ret) {
         _cleanup_free_ char *buf = NULL;
-        char hex[65];
+        const char *ih, *rh = sha256_tail(db_revision, "sha256:");
+        char hex[65], kind = 0;
         int n, r;
+
+        /* Both already sha256 digests (the usual case): the key is made of
+         * them (1 + 64 + 32 hex digits), which keeps the hook's cache-hit
+         * path free of hashing and of loading libcrypto; the first digit
+         * tells an image digest from an inventory digest. */
+        if ((ih = sha256_tail(identity, "sha256:")))
+                kind = '0';
+        else if ((ih = sha256_tail(identity, "inventory:sha256:")))
+                kind = '1';
+        if (kind && rh)
+                return asprintf(ret, "%c%s%.32s", kind, ih, rh) < 0 ? -ENOMEM : 0;
 
         n = asprintf(&buf, "%s\n%s", identity, db_revision);
         if (n < 0)

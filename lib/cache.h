@@ -27,7 +27,8 @@
 #ifndef CACHE_BUSY_TIMEOUT_MS
 #define CACHE_BUSY_TIMEOUT_MS 5000
 #endif
-/* Keys are lowercase hex (cache_key() gives 64 characters). */
+/* Keys are lowercase hex (cache_key() gives 97, or 64 for identities that
+ * are not sha256 digests). */
 #define CACHE_KEY_MAX 128
 
 struct cache;

@@ -50,6 +50,21 @@ echo "misses=$misses hits=$hits"
 "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
 tail -1 "$T/audit.log" | grep -q '"cache":"hit"' || fail "second start was not a hit"
 
+# After a DB update (here: a DB without the curl record), 'cache rescan'
+# re-matches the stored inventory without a rootfs: the next start is a hit
+# on the new revision, and allowed.
+mkdir -p "$T/feed2"
+cp "$SRC"/feed/debian12/*.json "$T/feed2/"
+rm "$T/feed2/PCEX-CVE-2023-38545.json"
+"$P" db import "$T/feed2" --db "$T/db2.sqlite" >/dev/null || fail "import of the second DB"
+out=$("$P" cache rescan --cache "$T/cache/cache.db" --db "$T/db2.sqlite") || fail "cache rescan: $out"
+grep -q "re-matched 1 entry" <<<"$out" || fail "cache rescan: $out"
+sed "s#$T/db.sqlite#$T/db2.sqlite#" "$T/config.json" >"$T/config2.json"
+out=$("$HOOK" --config "$T/config2.json" <"$T/state.json" 2>&1); rc=$?
+[ "$rc" -eq 0 ] || fail "after rescan: $rc $out"
+tail -1 "$T/audit.log" | grep -q '"cache":"hit".*' || fail "after rescan: not a hit: $(tail -1 "$T/audit.log")"
+tail -1 "$T/audit.log" | grep -q '"decision":"allow"' || fail "after rescan: not allowed"
+
 # A corrupt cache never blocks by itself: moved aside and rebuilt.
 echo "garbage garbage garbage garbage garbage garbage garbage garbage garbage" >"$T/cache/cache.db"
 rm -f "$T/cache/cache.db-wal" "$T/cache/cache.db-shm"

@@ -240,6 +240,18 @@ static void test_keys(void) {
         /* printf 'sha256:abc\nsha256:rev' | sha256sum */
         CHECK_STREQ(a, "fae92d3ec799a06408bef42607e09bea5f4936c6d6dfb9492ba6355d952ebdf6");
         CHECK(cache_key("sha256:abc", "sha256:rev2", &other) == 0 && strcmp(a, other) != 0);
+        {
+                /* digests on both sides: taken from them, no hashing */
+                _cleanup_free_ char *img = NULL, *inv = NULL;
+
+                CHECK(cache_key("sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", REV,
+                                &img) == 0);
+                CHECK_STREQ(img, "00123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                                 "11111111111111111111111111111111");
+                CHECK(cache_key("inventory:sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                                REV, &inv) == 0);
+                CHECK(inv && inv[0] == '1' && strcmp(img + 1, inv + 1) == 0 && strlen(inv) == 97);
+        }
 
         CHECK(c);
         if (!c)
@@ -610,7 +622,8 @@ static int fill(const char *path, int n) {
                 struct cache_entry e;
                 struct error err = {};
 
-                snprintf(id, sizeof(id), "sha256:%064d", i);
+                /* digests that differ early, as real ones do (keys are made of them) */
+                snprintf(id, sizeof(id), "sha256:%02x%062d", (unsigned) (i * 37) & 0xff, i);
                 entry_make(&e, id, REV, time(NULL) - 60 * i, (size_t) i, 100);
                 /* Every other entry has no image name: ls shows the identity. */
                 if (i % 2) {
