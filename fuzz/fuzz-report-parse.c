@@ -30,6 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 free(out);
                 scan_result_free(res);
         }
+        res = NULL;
+        if (report_parse_findings_compact((const char *) data, size, &res, &err) == 0) {
+                char *again = NULL;
+
+                if (report_findings_compact(res, &again, &err) < 0)
+                        abort();
+                free(again);
+                scan_result_free(res);
+        }
         inventory_free(inv);
         return 0;
 }

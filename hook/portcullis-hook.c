@@ -321,13 +321,19 @@ static char *image_digest(const struct hook *h) {
         return NULL;
 }
 
-static int evaluate(struct hook *h, const char *scan_json, const struct scan_result *given) {
+/* Applies the policy to findings: given, or read from a cache entry (the
+ * compact form when it has one). */
+static int evaluate(struct hook *h, const struct cache_entry *e, const struct scan_result *given) {
         _cleanup_(scan_result_freep) struct scan_result *parsed = NULL;
         struct verdict v = {};
         struct error err = {};
-        int k;
+        int k = 0;
 
-        if (!given && (k = report_parse_scan(scan_json, strlen(scan_json), &parsed, &err)) < 0)
+        if (!given && e->findings_compact)
+                k = report_parse_findings_compact(e->findings_compact, strlen(e->findings_compact), &parsed, &err);
+        else if (!given)
+                k = report_parse_scan(strempty(e->scan_json), strlen(strempty(e->scan_json)), &parsed, &err);
+        if (k < 0)
                 return decide_failure(h, k, &err);
         k = policy_evaluate(h->policy, &h->ctx, given ? given : parsed, &v, &err);
         if (k < 0)
@@ -360,7 +366,7 @@ static int try_cache(struct hook *h, struct cache *c, const char *key) {
                 return -ENOENT;
         }
         h->cache_status = "hit";
-        k = evaluate(h, e.scan_json, NULL);
+        k = evaluate(h, &e, NULL);
         cache_entry_done(&e);
         return k;
 }
@@ -368,13 +374,15 @@ static int try_cache(struct hook *h, struct cache *c, const char *key) {
 static int analyze_and_store(struct hook *h, struct cache *c, const char *key, const struct inventory *inv,
                              const char *inventory_json) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *scan_json = NULL;
+        _cleanup_free_ char *scan_json = NULL, *compact = NULL;
         struct error err = {};
         int k;
 
         k = analyze_match(inv, h->args.db ? h->args.db : h->cfg->db, left_ms(h), &res, &scan_json, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
+        if (report_findings_compact(res, &compact, &err) < 0)
+                return decide_failure(h, -ENOMEM, &err);
         h->cache_status = c ? "miss" : "off";
         if (c) {
                 struct cache_entry e = {
@@ -388,6 +396,7 @@ static int analyze_and_store(struct hook *h, struct cache *c, const char *key, c
                         .findings = res->n_findings,
                         .scan_json = scan_json,
                         .inventory_json = (char *) inventory_json,
+                        .findings_compact = compact,
                 };
 
                 if (cache_put(c, &e, &err) < 0)

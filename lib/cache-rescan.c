@@ -42,7 +42,7 @@ static int collect(const struct cache_entry *e, void *userdata) {
 static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_entry *old, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *scan_json = NULL, *key = NULL;
+        _cleanup_free_ char *scan_json = NULL, *key = NULL, *compact = NULL;
         struct cache_entry e = *old;
         int k;
 
@@ -51,7 +51,8 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
         if ((k = report_parse_inventory(old->inventory_json, strlen(old->inventory_json), &inv, err)) < 0 ||
             (k = match_inventory(db, inv, &res, err)) < 0 ||
             (k = report_scan_json(&(struct report_target) { .name = strempty(old->image), .inv = inv, .res = res },
-                                  &scan_json, err)) < 0)
+                                  &scan_json, err)) < 0 ||
+            (k = report_findings_compact(res, &compact, err)) < 0)
                 return error_wrap(err, "cache entry %.12s", old->key);
         if (cache_key(old->identity, vulndb_revision(db), &key) < 0)
                 return error_set(err, ENOMEM, "out of memory");
@@ -60,6 +61,7 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
         e.packages = inv->n_pkgs;
         e.findings = res->n_findings;
         e.scan_json = scan_json;
+        e.findings_compact = compact;
         k = cache_put(c, &e, err);
         if (k >= 0 && strcmp(key, old->key) != 0)
                 k = cache_purge(c, old->key, err);

@@ -14,7 +14,8 @@
 #include "base/strutil.h"
 #include "cache.h"
 
-#define CACHE_SCHEMA_VERSION "1"
+#define CACHE_SCHEMA_VERSION "2"
+#define CACHE_TOUCH_INTERVAL 60
 
 /* The schema; created in one transaction by whoever opens an empty file
  * first.  last_used is indexed for LRU eviction and for listing. */
@@ -30,7 +31,8 @@
         "  packages INTEGER NOT NULL,"                                          \
         "  findings INTEGER NOT NULL,"                                          \
         "  scan_json TEXT,"                                                     \
-        "  inventory_json TEXT);"                                               \
+        "  inventory_json TEXT,"                                                \
+        "  findings_compact TEXT);"                                             \
         "CREATE INDEX entries_last_used ON entries(last_used);"                 \
         "INSERT INTO meta (key, value) VALUES ('schema_version', '" CACHE_SCHEMA_VERSION "');"
 
@@ -50,11 +52,12 @@ enum cache_stmt {
 };
 
 static const char *const stmt_sql[_STMT_MAX] = {
-        [STMT_GET] = "SELECT " ENTRY_COLUMNS ", scan_json, inventory_json FROM entries WHERE key = ?1",
+        [STMT_GET] = "SELECT " ENTRY_COLUMNS ", scan_json, inventory_json, findings_compact FROM entries"
+                     " WHERE key = ?1",
         [STMT_TOUCH] = "UPDATE entries SET last_used = ?2 WHERE key = ?1",
-        [STMT_PUT] = "INSERT OR REPLACE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        [STMT_SUMMARIES] = "SELECT " ENTRY_COLUMNS ", NULL, NULL FROM entries ORDER BY last_used DESC, key",
+        [STMT_PUT] = "INSERT OR REPLACE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json,"
+                     " findings_compact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        [STMT_SUMMARIES] = "SELECT " ENTRY_COLUMNS ", NULL, NULL, NULL FROM entries ORDER BY last_used DESC, key",
         /* Keys are lowercase hex, so every key starting with the prefix
          * sorts between it and the prefix followed by 'g': a range on the
          * primary key instead of a scan. */
@@ -384,6 +387,14 @@ struct file_id {
         ino_t ino;
 };
 
+/* Keep the -wal and -shm files when the last connection closes: creating
+ * and deleting them cost every hook run two inode operations and a sync. */
+static int persist_wal(struct cache *c, struct error *err) {
+        int one = 1, rc = sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+
+        return rc == SQLITE_OK ? 0 : cache_error(c, rc, "keep the WAL file", err);
+}
+
 static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
                            struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
@@ -406,6 +417,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
          * the last entries, never corrupt the file). */
         if ((r = set_wal(c, err)) < 0 ||
             (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0 ||
+            (r = persist_wal(c, err)) < 0 ||
             (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
             (r = schema_ensure(c, err)) < 0)
                 return r;
@@ -544,6 +556,7 @@ void cache_entry_done(struct cache_entry *e) {
         free(e->db_revision);
         free(e->scan_json);
         free(e->inventory_json);
+        free(e->findings_compact);
         *e = (struct cache_entry) {};
 }
 
@@ -580,7 +593,8 @@ static int entry_from_row(struct cache *c, sqlite3_stmt *st, struct cache_entry 
 
         if ((r = column_dup(st, 0, &e.key)) < 0 || (r = column_dup(st, 1, &e.identity)) < 0 ||
             (r = column_dup(st, 2, &e.image)) < 0 || (r = column_dup(st, 3, &e.db_revision)) < 0 ||
-            (r = column_dup(st, 8, &e.scan_json)) < 0 || (r = column_dup(st, 9, &e.inventory_json)) < 0) {
+            (r = column_dup(st, 8, &e.scan_json)) < 0 || (r = column_dup(st, 9, &e.inventory_json)) < 0 ||
+            (r = column_dup(st, 10, &e.findings_compact)) < 0) {
                 cache_entry_done(&e);
                 return r == -EFBIG ? error_set(err, r, "cache %s: an entry is larger than %zu bytes; purge it",
                                                c->path, CACHE_JSON_MAX)
@@ -642,6 +656,12 @@ int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct 
         r = cache_peek(c, key, &e, err);
         if (r < 0)
                 return r;
+        /* last_used only orders eviction: a write per hit would cost every
+         * start a commit, so it is refreshed at most once a minute. */
+        if (now - e.last_used < CACHE_TOUCH_INTERVAL) {
+                *ret = e;
+                return 0;
+        }
         r = touch(c, key, now, err);
         if (r < 0) {
                 cache_entry_done(&e);
@@ -659,7 +679,8 @@ static int entry_check(struct cache *c, const struct cache_entry *e, struct erro
         if (!e->identity || !e->db_revision)
                 return error_set(err, EINVAL, "cache %s: an entry needs an identity and a DB revision", c->path);
         if ((e->scan_json && strlen(e->scan_json) > CACHE_JSON_MAX) ||
-            (e->inventory_json && strlen(e->inventory_json) > CACHE_JSON_MAX))
+            (e->inventory_json && strlen(e->inventory_json) > CACHE_JSON_MAX) ||
+            (e->findings_compact && strlen(e->findings_compact) > CACHE_JSON_MAX))
                 return error_set(err, EFBIG, "cache %s: the entry for %s is larger than %zu bytes; not cached",
                                  c->path, e->identity, CACHE_JSON_MAX);
         return 0;
@@ -686,6 +707,7 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
         sqlite3_bind_int64(st, 8, clamp_int64(e->findings));
         sqlite3_bind_text(st, 9, e->scan_json, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 10, e->inventory_json, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, e->findings_compact, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         stmt_done(st);
         return rc == SQLITE_DONE ? 0 : cache_error(c, rc, "store an entry", err);

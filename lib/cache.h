@@ -44,6 +44,7 @@ struct cache_entry {
         size_t findings;
         char *scan_json;
         char *inventory_json;
+        char *findings_compact;         /* report_findings_compact(): what the hook reads on a hit */
 };
 
 /* Opens (creating the file and its folder) in WAL mode with a busy timeout.

@@ -496,3 +496,166 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
         *ret = TAKE_PTR(res);
         return 0;
 }
+
+/* ---- the compact form of findings the hook's cache-hit path reads --------- */
+/* One line per finding: severity, id, package, fixed version (empty: none)
+ * and aliases (space-separated), tab-separated; bytes that would break the
+ * format are %XX-escaped.  Parsing it takes microseconds where the scan
+ * JSON of an image with hundreds of findings takes milliseconds. */
+
+static int put_field(struct strbuf *b, const char *s) {
+        static const char hex[] = "0123456789ABCDEF";
+        int r = 0;
+
+        for (; s && *s && r >= 0; s++) {
+                unsigned char c = (unsigned char) *s;
+
+                if (c <= ' ' || c == '%') {
+                        char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+                        r = strbuf_append(b, enc, 3);
+                } else
+                        r = strbuf_append(b, s, 1);
+        }
+        return r;
+}
+
+int report_findings_compact(const struct scan_result *res, char **ret, struct error *err) {
+        struct strbuf b = {};
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                if ((r = strbuf_printf(&b, "%s\t", severity_to_string(f->severity))) < 0 ||
+                    (r = put_field(&b, f->id)) < 0 || (r = strbuf_puts(&b, "\t")) < 0 ||
+                    (r = put_field(&b, f->package)) < 0 || (r = strbuf_puts(&b, "\t")) < 0 ||
+                    (r = put_field(&b, f->fixed_version)) < 0 || (r = strbuf_puts(&b, "\t")) < 0)
+                        break;
+                for (char **a = f->aliases; r >= 0 && a && *a; a++) {
+                        if (a != f->aliases)
+                                r = strbuf_puts(&b, " ");
+                        if (r >= 0)
+                                r = put_field(&b, *a);
+                }
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "encode findings");
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+static int hexval(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes [s, end) into a new string; NULL for an empty field when
+ * empty_is_null. */
+static int get_field(const char *s, const char *end, bool empty_is_null, char **ret) {
+        char *out, *o;
+
+        *ret = NULL;
+        if (s == end && empty_is_null)
+                return 0;
+        out = o = malloc((size_t) (end - s) + 1);
+        if (!out)
+                return -ENOMEM;
+        while (s < end) {
+                if (*s == '%') {
+                        int hi = end - s > 2 ? hexval(s[1]) : -1, lo = end - s > 2 ? hexval(s[2]) : -1;
+
+                        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                                free(out);
+                                return -EBADMSG;
+                        }
+                        *o++ = (char) (hi << 4 | lo);
+                        s += 3;
+                } else
+                        *o++ = *s++;
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
+}
+
+static int parse_compact_line(const char *s, const char *end, struct finding *f) {
+        const char *tab[4];
+        const char *p = s;
+        int r, sev;
+
+        for (int i = 0; i < 4; i++) {
+                tab[i] = memchr(p, '\t', (size_t) (end - p));
+                if (!tab[i])
+                        return -EBADMSG;
+                p = tab[i] + 1;
+        }
+        {
+                char word[16];
+                size_t n = (size_t) (tab[0] - s);
+
+                if (n == 0 || n >= sizeof(word))
+                        return -EBADMSG;
+                memcpy(word, s, n);
+                word[n] = '\0';
+                sev = severity_from_string(word);
+                if (sev < 0)
+                        return -EBADMSG;
+                f->severity = sev;
+        }
+        f->cvss_score = -1;
+        if ((r = get_field(tab[0] + 1, tab[1], false, &f->id)) < 0 ||
+            (r = get_field(tab[1] + 1, tab[2], false, &f->package)) < 0 ||
+            (r = get_field(tab[2] + 1, tab[3], true, &f->fixed_version)) < 0)
+                return r;
+        if (!*f->id || !*f->package)
+                return -EBADMSG;
+        f->status = f->fixed_version ? FINDING_FIXED : FINDING_AFFECTED;
+        f->installed_version = strdup("");
+        if (!f->installed_version)
+                return -ENOMEM;
+        for (p = tab[3] + 1; p < end;) {
+                const char *sp = memchr(p, ' ', (size_t) (end - p));
+                const char *stop = sp ? sp : end;
+                char *a = NULL;
+
+                if ((r = get_field(p, stop, false, &a)) < 0 || (r = strv_push(&f->aliases, a)) < 0)
+                        return r;
+                p = stop + (sp ? 1 : 0);
+        }
+        return 0;
+}
+
+int report_parse_findings_compact(const char *buf, size_t len, struct scan_result **ret, struct error *err) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        const char *p = buf, *end = buf + len;
+        size_t n = 0;
+        int r = 0;
+
+        if (!res)
+                return -ENOMEM;
+        for (const char *q = buf; q < end; q++)
+                n += *q == '\n';
+        if (n > PARSE_FINDINGS_MAX || (len > 0 && end[-1] != '\n'))
+                return error_set(err, EBADMSG, "cached findings are damaged");
+        res->findings = calloc(n + 1, sizeof(*res->findings));
+        if (!res->findings)
+                return -ENOMEM;
+        res->cap_findings = n + 1;
+        while (p < end && r >= 0) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+                res->n_findings++;
+                r = parse_compact_line(p, nl, &res->findings[res->n_findings - 1]);
+                p = nl + 1;
+        }
+        if (r < 0)
+                return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory")
+                                    : error_set(err, EBADMSG, "cached findings are damaged");
+        scan_result_filter(res, ~0u, false); /* recounts */
+        *ret = TAKE_PTR(res);
+        return 0;
+}

@@ -36,3 +36,9 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
  * field type-checked, lists capped.  Warnings are not kept. */
 int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err);
 int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err);
+
+/* The findings in the compact form the verdict cache keeps for the hook's
+ * hit path (what a policy needs: severity, id, package, fixed version,
+ * aliases), and its parser. */
+int report_findings_compact(const struct scan_result *res, char **ret, struct error *err);
+int report_parse_findings_compact(const char *buf, size_t len, struct scan_result **ret, struct error *err);

@@ -2,6 +2,7 @@
 #include "base/strutil.h"
 #include "inventory.h"
 #include "match.h"
+#include "report.h"
 #include "test.h"
 #include "vulndb.h"
 
@@ -136,6 +137,28 @@ static void test_inventory_match(void) {
         CHECK_STREQ(res->findings[2].severity_source, "debian");
         CHECK(res->findings[2].status == FINDING_AFFECTED);
 
+        {
+                /* the compact form the cache keeps: what a policy needs survives */
+                _cleanup_free_ char *compact = NULL, *again = NULL;
+                struct scan_result *back = NULL;
+
+                CHECK(report_findings_compact(res, &compact, &err) == 0);
+                CHECK(compact && report_parse_findings_compact(compact, strlen(compact), &back, &err) == 0);
+                CHECK(back && back->n_findings == res->n_findings && back->fixable == res->fixable);
+                for (size_t i = 0; back && i < back->n_findings; i++) {
+                        CHECK_STREQ(back->findings[i].id, res->findings[i].id);
+                        CHECK_STREQ(back->findings[i].package, res->findings[i].package);
+                        CHECK(back->findings[i].severity == res->findings[i].severity);
+                        CHECK(streq_ptr(back->findings[i].fixed_version, res->findings[i].fixed_version));
+                        CHECK(strv_length(back->findings[i].aliases) == strv_length(res->findings[i].aliases));
+                }
+                CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
+                scan_result_free(back);
+                back = NULL;
+                CHECK(report_parse_findings_compact("HIGH\tx\n", 7, &back, &err) == -EBADMSG);
+                CHECK(report_parse_findings_compact("HIGH\ta%00\tp\t\t\n", 16, &back, &err) == -EBADMSG);
+                CHECK(report_parse_findings_compact("SEVERE\ta\tp\t\t\n", 15, &back, &err) == -EBADMSG);
+        }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
         CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0);
         scan_result_free(res);
