@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analyze.h"
@@ -405,15 +406,31 @@ static int analyze_and_store(struct hook *h, struct cache *c, const char *key, c
         return evaluate(h, NULL, res);
 }
 
-static int db_revision(struct hook *h, struct error *err) {
+/* The DB's revision: from the cache's memo when this very file (device,
+ * inode, size, mtime) was seen before, else from the DB. */
+static int db_revision(struct hook *h, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        const char *path = h->args.db ? h->args.db : h->cfg->db;
+        char memo[160] = "";
+        struct stat st;
         int k;
 
-        k = vulndb_open(h->args.db ? h->args.db : h->cfg->db, &db, err);
+        if (c && stat(path, &st) == 0) {
+                snprintf(memo, sizeof(memo), "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st.st_dev,
+                         (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
+                         st.st_mtim.tv_nsec);
+                if (cache_memo_get(c, memo, &h->db_revision, NULL) == 0)
+                        return 0;
+        }
+        k = vulndb_open(path, &db, err);
         if (k < 0)
                 return k;
         h->db_revision = strdup(strempty(vulndb_revision(db)));
-        return h->db_revision ? 0 : error_set(err, ENOMEM, "out of memory");
+        if (!h->db_revision)
+                return error_set(err, ENOMEM, "out of memory");
+        if (c && memo[0])
+                (void) cache_memo_put(c, memo, h->db_revision, NULL);
+        return 0;
 }
 
 /* The cached path first, when the runtime names the image's digest; else
@@ -427,14 +444,14 @@ static int decide_with_cache(struct hook *h) {
         struct error err = {};
         int k, lock = -EBADF;
 
-        if ((k = db_revision(h, &err)) < 0)
-                return decide_failure(h, k, &err);
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
          * errors (cache "off") until 'portcullis cache gc' reopens it fully. */
         if (cache_open_flags(h->args.cache ? h->args.cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK, &c, NULL,
                              &err) < 0)
                 cache_off(h, &err);
+        if ((k = db_revision(h, c, &err)) < 0)
+                return decide_failure(h, k, &err);
         h->identity = image_digest(h);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;

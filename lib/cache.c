@@ -387,12 +387,23 @@ struct file_id {
         ino_t ino;
 };
 
-/* Keep the -wal and -shm files when the last connection closes: creating
- * and deleting them cost every hook run two inode operations and a sync. */
+/* Keep the -wal and -shm files when the last connection closes, and leave
+ * checkpoints to the writers (sqlite does them as the WAL grows): creating,
+ * checkpointing and deleting them at every close cost each hook run two
+ * inode operations and a sync. */
 static int persist_wal(struct cache *c, struct error *err) {
         int one = 1, rc = sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 
+        if (rc == SQLITE_OK)
+                rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "keep the WAL file", err);
+}
+
+static bool fast_schema_ok(struct cache *c) {
+        _cleanup_free_ char *version = NULL;
+
+        return query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'", &version, NULL) == 0 &&
+               streq_ptr(version, CACHE_SCHEMA_VERSION);
 }
 
 static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
@@ -415,9 +426,17 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
          * reads its verdict never waits for another start's analysis.
          * NORMAL is durable enough for an accelerator (a power cut may lose
          * the last entries, never corrupt the file). */
+        if ((r = persist_wal(c, err)) < 0 ||
+            (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0)
+                return r;
+        /* The hook's path: a cache of this schema was made in WAL mode by
+         * a full open, and WAL mode sticks to the file; one read says so,
+         * where the full open takes a write lock. */
+        if ((flags & CACHE_OPEN_NO_QUICK_CHECK) && fast_schema_ok(c)) {
+                *ret = TAKE_PTR(c);
+                return 0;
+        }
         if ((r = set_wal(c, err)) < 0 ||
-            (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0 ||
-            (r = persist_wal(c, err)) < 0 ||
             (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
             (r = schema_ensure(c, err)) < 0)
                 return r;
@@ -925,4 +944,39 @@ int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int
 void cache_unlock(int fd) {
         if (fd >= 0)
                 (void) close(fd);
+}
+
+/* ---- a small memo beside the entries --------------------------------------- */
+
+int cache_memo_get(struct cache *c, const char *key, char **ret, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(c->db, "SELECT value FROM meta WHERE key = 'memo:' || ?1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return cache_error(c, rc, "read a memo", err);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = strdup((const char *) sqlite3_column_text(st, 0));
+                sqlite3_finalize(st);
+                return *ret ? 0 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? -ENOENT : cache_error(c, rc, "read a memo", err);
+}
+
+int cache_memo_put(struct cache *c, const char *key, const char *value, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('memo:' || ?1, ?2)", -1, &st,
+                                NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : cache_error(c, rc, "write a memo", err);
 }

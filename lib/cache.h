@@ -109,6 +109,13 @@ void cache_entry_done(struct cache_entry *e);
 int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err);
 void cache_unlock(int fd);
 
+/* A small key/value memo beside the entries: the hook keeps there the
+ * revision of a DB file it has seen (by device, inode, size and mtime; the
+ * DB is replaced by rename, never edited), so a cache hit needs no DB open.
+ * -ENOENT when absent. */
+int cache_memo_get(struct cache *c, const char *key, char **ret, struct error *err);
+int cache_memo_put(struct cache *c, const char *key, const char *value, struct error *err);
+
 struct vulndb;
 
 /* After a DB update: re-matches every stored inventory against db and
