@@ -155,9 +155,10 @@ static void test_inventory_match(void) {
                 CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
                 scan_result_free(back);
                 back = NULL;
-                CHECK(report_parse_findings_compact("HIGH\tx\n", 7, &back, &err) == -EBADMSG);
-                CHECK(report_parse_findings_compact("HIGH\ta%00\tp\t\t\n", 16, &back, &err) == -EBADMSG);
-                CHECK(report_parse_findings_compact("SEVERE\ta\tp\t\t\n", 15, &back, &err) == -EBADMSG);
+                for (const char *const *bad = (const char *const[]) { "HIGH\tx\n", "HIGH\ta%00\tp\t\t\n",
+                                                                      "SEVERE\ta\tp\t\t\n", "HIGH\ta\tp\t\t", NULL };
+                     *bad; bad++)
+                        CHECK(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG);
         }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
         CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0);
