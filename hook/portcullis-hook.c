@@ -322,8 +322,7 @@ static char *image_digest(const struct hook *h) {
         return NULL;
 }
 
-/* Applies the policy to findings: given, or read from a cache entry (the
- * compact form when it has one). */
+/* Applies the policy to findings: given, or read from a cache entry. */
 static int evaluate(struct hook *h, const struct cache_entry *e, const struct scan_result *given) {
         _cleanup_(scan_result_freep) struct scan_result *parsed = NULL;
         struct verdict v = {};
@@ -333,7 +332,7 @@ static int evaluate(struct hook *h, const struct cache_entry *e, const struct sc
         if (!given && e->findings_compact)
                 k = report_parse_findings_compact(e->findings_compact, strlen(e->findings_compact), &parsed, &err);
         else if (!given)
-                k = report_parse_scan(strempty(e->scan_json), strlen(strempty(e->scan_json)), &parsed, &err);
+                k = error_set(&err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
         if (k < 0)
                 return decide_failure(h, k, &err);
         k = policy_evaluate(h->policy, &h->ctx, given ? given : parsed, &v, &err);
@@ -360,7 +359,7 @@ static int try_cache(struct hook *h, struct cache *c, const char *key) {
 
         if (!c)
                 return -ENOENT;
-        k = cache_get(c, key, &e, &err);
+        k = cache_get_lean(c, key, &e, &err);
         if (k < 0) {
                 if (k != -ENOENT)
                         cache_off(h, &err);

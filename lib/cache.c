@@ -40,6 +40,7 @@
 
 enum cache_stmt {
         STMT_GET,
+        STMT_GET_LEAN,
         STMT_TOUCH,
         STMT_PUT,
         STMT_SUMMARIES,
@@ -54,6 +55,9 @@ enum cache_stmt {
 static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_GET] = "SELECT " ENTRY_COLUMNS ", scan_json, inventory_json, findings_compact FROM entries"
                      " WHERE key = ?1",
+        /* The hook's hit path: the findings in compact form, not the
+         * hundreds of kilobytes of scan and inventory JSON beside them. */
+        [STMT_GET_LEAN] = "SELECT " ENTRY_COLUMNS ", NULL, NULL, findings_compact FROM entries WHERE key = ?1",
         [STMT_TOUCH] = "UPDATE entries SET last_used = ?2 WHERE key = ?1",
         [STMT_PUT] = "INSERT OR REPLACE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json,"
                      " findings_compact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -623,11 +627,12 @@ static int entry_from_row(struct cache *c, sqlite3_stmt *st, struct cache_entry 
         return 0;
 }
 
-int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+static int peek_with(struct cache *c, enum cache_stmt which, const char *key, struct cache_entry *ret,
+                     struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
 
-        r = cache_stmt(c, STMT_GET, &st, err);
+        r = cache_stmt(c, which, &st, err);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -640,6 +645,10 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
                 r = cache_error(c, rc, "look up an entry", err);
         stmt_done(st);
         return r;
+}
+
+int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+        return peek_with(c, STMT_GET, key, ret, err);
 }
 
 /* last_used only orders eviction: when the file is read-only or a writer
@@ -667,12 +676,13 @@ static int touch(struct cache *c, const char *key, time_t now, struct error *err
         }
 }
 
-int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+static int get_with(struct cache *c, enum cache_stmt which, const char *key, struct cache_entry *ret,
+                    struct error *err) {
         struct cache_entry e = {};
         time_t now = time(NULL);
         int r;
 
-        r = cache_peek(c, key, &e, err);
+        r = peek_with(c, which, key, &e, err);
         if (r < 0)
                 return r;
         /* last_used only orders eviction: a write per hit would cost every
@@ -690,6 +700,14 @@ int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct 
                 e.last_used = now;
         *ret = e;
         return 0;
+}
+
+int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+        return get_with(c, STMT_GET, key, ret, err);
+}
+
+int cache_get_lean(struct cache *c, const char *key, struct cache_entry *ret, struct error *err) {
+        return get_with(c, STMT_GET_LEAN, key, ret, err);
 }
 
 static int entry_check(struct cache *c, const struct cache_entry *e, struct error *err) {

@@ -73,6 +73,9 @@ int cache_key(const char *identity, const char *db_revision, char **ret);
 /* -ENOENT on a miss; a hit updates last_used (when the file is read-only
  * or another writer holds it, the hit is returned without the update). */
 int cache_get(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
+/* The same without scan_json and inventory_json: what the hook's hit path
+ * needs (findings_compact), without reading the rest. */
+int cache_get_lean(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
 /* Like cache_get() but leaves last_used alone: for looking, not using. */
 int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct error *err);
 /* Inserts or replaces the entry with e->key (lowercase hex; identity and
