@@ -7,19 +7,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "base/jsonutil.h"
 #include "base/strutil.h"
-
-static json_t *str_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
-}
-
-static json_t *strv_json(char *const *v) {
-        json_t *a = json_array();
-
-        for (; a && v && *v; v++)
-                json_array_append_new(a, json_string(*v));
-        return a;
-}
 
 static void now_rfc3339(char buf[40]) {
         struct timeval tv;
@@ -44,20 +33,20 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
-                         "containerd_namespace", str_or_null(r->containerd_namespace),
-                         "image", str_or_null(r->image),
-                         "namespace", str_or_null(r->namespace),
-                         "mode", str_or_null(r->mode),
-                         "scope", str_or_null(r->scope),
+                         "containerd_namespace", json_str_or_null(r->containerd_namespace),
+                         "image", json_str_or_null(r->image),
+                         "namespace", json_str_or_null(r->namespace),
+                         "mode", json_str_or_null(r->mode),
+                         "scope", json_str_or_null(r->scope),
                          "decision", r->decision,
-                         "reason", str_or_null(r->reason),
+                         "reason", json_str_or_null(r->reason),
                          "counts", counts,
-                         "worst", strv_json(r->worst),
-                         "notes", strv_json(r->notes),
-                         "db_revision", str_or_null(r->db_revision),
-                         "identity", str_or_null(r->identity),
-                         "cache", str_or_null(r->cache),
-                         "policy", str_or_null(r->policy),
+                         "worst", json_strv(r->worst),
+                         "notes", json_strv(r->notes),
+                         "db_revision", json_str_or_null(r->db_revision),
+                         "identity", json_str_or_null(r->identity),
+                         "cache", json_str_or_null(r->cache),
+                         "policy", json_str_or_null(r->policy),
                          "duration_ms", (json_int_t) r->duration_ms);
         if (!root)
                 return error_set(err, ENOMEM, "format the audit line");

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "report.h"
 
@@ -119,15 +120,9 @@ int report_scan_table(const struct report_target *t, bool color, char **ret, str
         return 0;
 }
 
-static json_t *str_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
-}
-
 static json_t *finding_json(const struct finding *f) {
-        json_t *aliases = json_array(), *cvss = json_null();
+        json_t *aliases = json_strv(f->aliases), *cvss = json_null();
 
-        for (char **a = f->aliases; a && *a; a++)
-                json_array_append_new(aliases, json_string(*a));
         if (f->cvss_vector)
                 cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
                                  f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
@@ -135,14 +130,14 @@ static json_t *finding_json(const struct finding *f) {
         return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "id", f->id,
                          "aliases", aliases,
-                         "summary", str_or_null(f->summary),
+                         "summary", json_str_or_null(f->summary),
                          "package", f->package,
                          "installed_version", f->installed_version,
-                         "source_name", str_or_null(f->source_name),
-                         "fixed_version", str_or_null(f->fixed_version),
+                         "source_name", json_str_or_null(f->source_name),
+                         "fixed_version", json_str_or_null(f->fixed_version),
                          "status", finding_status_to_string(f->status),
                          "severity", severity_to_string(f->severity),
-                         "severity_source", str_or_null(f->severity_source),
+                         "severity_source", json_str_or_null(f->severity_source),
                          "cvss", cvss ? cvss : json_null());
 }
 
@@ -159,10 +154,10 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                 json_array_append_new(findings, finding_json(&res->findings[i]));
         root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o}",
                          "target", t->name,
-                         "os", "id", str_or_null(os->id), "version", str_or_null(os->version_id),
-                         "ecosystem", str_or_null(os->ecosystem),
+                         "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
+                         "ecosystem", json_str_or_null(os->ecosystem),
                          "packages", (json_int_t) t->inv->n_pkgs,
-                         "revision", str_or_null(res->db_revision),
+                         "revision", json_str_or_null(res->db_revision),
                          "summary", summary,
                          "findings", findings,
                          "warnings", json_array());
@@ -181,12 +176,12 @@ static json_t *package_json(const struct package *p) {
         return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
                          "name", p->name,
                          "version", p->version,
-                         "source_name", str_or_null(p->source_name),
-                         "source_version", str_or_null(p->source_version),
-                         "arch", str_or_null(p->arch),
-                         "ecosystem", str_or_null(p->ecosystem),
-                         "purl", str_or_null(p->purl),
-                         "origin_file", str_or_null(p->origin_file));
+                         "source_name", json_str_or_null(p->source_name),
+                         "source_version", json_str_or_null(p->source_version),
+                         "arch", json_str_or_null(p->arch),
+                         "ecosystem", json_str_or_null(p->ecosystem),
+                         "purl", json_str_or_null(p->purl),
+                         "origin_file", json_str_or_null(p->origin_file));
 }
 
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
@@ -198,8 +193,8 @@ int report_inventory_json(const struct inventory *inv, char **ret, struct error 
                         pkgs = NULL;
                 }
         root = json_pack("{s:{s:o, s:o, s:o}, s:o}",
-                         "os", "id", str_or_null(inv->os.id), "version", str_or_null(inv->os.version_id),
-                         "ecosystem", str_or_null(inv->os.ecosystem),
+                         "os", "id", json_str_or_null(inv->os.id), "version", json_str_or_null(inv->os.version_id),
+                         "ecosystem", json_str_or_null(inv->os.ecosystem),
                          "packages", pkgs);
         if (!root)
                 return error_set(err, ENOMEM, "render JSON");

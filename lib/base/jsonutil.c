@@ -329,3 +329,15 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
         *ret = (unsigned) v;
         return 1;
 }
+
+json_t *json_str_or_null(const char *s) {
+        return s ? json_string(s) : json_null();
+}
+
+json_t *json_strv(char *const *v) {
+        json_t *a = json_array();
+
+        for (; a && v && *v; v++)
+                json_array_append_new(a, json_string(*v));
+        return a;
+}

@@ -80,3 +80,8 @@ int json_get_bool(const struct json_node *obj, const char *key, bool *ret, struc
 /* An integer in [min, max]. */
 int json_get_uint(const struct json_node *obj, const char *key, unsigned min, unsigned max, unsigned *ret,
                   struct error *err);
+
+/* A string or JSON null for NULL; an array of the strings of v (NULL-
+ * terminated, may be NULL).  New references. */
+json_t *json_str_or_null(const char *s);
+json_t *json_strv(char *const *v);
