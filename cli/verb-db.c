@@ -62,6 +62,8 @@ static int db_import(int argc, char **argv) {
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
                (unsigned long long) st.superseded);
+        if (st.cves > 0)
+                printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
         return EXIT_PASS;
 }
 
@@ -105,19 +107,20 @@ static int db_status(int argc, char **argv) {
                         *eq = '\0';
                         json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
                 }
-                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:o}", "path", db, "schema_version",
+                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:I, s:o}", "path", db, "schema_version",
                                  s.schema_version, "revision", s.revision, "import_time", s.import_time,
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
-                                 "ecosystems", ecos);
+                                 "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
                 out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 json_decref(root);
                 cli_print(out ? out : "null");
                 free(out);
         } else {
                 printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s\nrecords:     %llu\n"
-                       "affected:    %llu\n",
+                       "affected:    %llu\nCVE scores:  %llu\n",
                        db, s.schema_version, strna(s.revision), strna(s.import_time),
-                       (unsigned long long) s.records, (unsigned long long) s.affected);
+                       (unsigned long long) s.records, (unsigned long long) s.affected,
+                       (unsigned long long) s.cve_severities);
                 for (char **e = s.ecosystems; e && *e; e++)
                         printf("ecosystem:   %s\n", *e);
         }

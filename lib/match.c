@@ -57,7 +57,8 @@ int match_affected(const char *ecosystem, const char *version, const char *range
 struct hit {
         int64_t record;
         char *fixed;
-        char *severity;         /* the entry's own severity, else the record's */
+        char *severity;         /* the entry's own severity, else the record's, else NVD's */
+        char *severity_from;    /* "nvd" or "cve5" when the CVSS came from a CVE alias */
         char *vendor_rating;
         char *vendor_source;
         char *id;
@@ -80,6 +81,7 @@ struct matcher {
 static void hit_done(struct hit *h) {
         free(h->fixed);
         free(h->severity);
+        free(h->severity_from);
         free(h->vendor_rating);
         free(h->vendor_source);
         free(h->id);
@@ -183,7 +185,10 @@ static int set_severity(struct finding *f, const struct hit *h) {
                 return 0;
         }
         /* f->severity is the rating of that CVSS version's own scale */
-        snprintf(src, sizeof(src), "cvss_v%d", f->cvss_version == 2 ? 2 : f->cvss_version / 10);
+        if (h->severity_from)
+                snprintf(src, sizeof(src), "%s", h->severity_from);
+        else
+                snprintf(src, sizeof(src), "cvss_v%d", f->cvss_version == 2 ? 2 : f->cvss_version / 10);
         f->severity_source = strdup(src);
         return f->severity_source ? 0 : -ENOMEM;
 }
@@ -231,6 +236,33 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         return 0;
 }
 
+/* A record without CVSS (most distro records): the vectors NVD or the CVE
+ * record gives the first CVE among its id and aliases. */
+static int cve_severity(struct vulndb *db, struct hit *h, struct error *err) {
+        json_t *aliases = h->aliases ? json_loads(h->aliases, 0, NULL) : NULL, *a;
+        char *sev = NULL, *src = NULL;
+        size_t i;
+        int r = -ENOENT;
+
+        if (startswith(h->id, "CVE-"))
+                r = vulndb_cve_severity(db, h->id, &sev, &src, err);
+        json_array_foreach(aliases, i, a) {
+                const char *cve = json_string_value(a);
+
+                if (r != -ENOENT)
+                        break;
+                if (cve && startswith(cve, "CVE-"))
+                        r = vulndb_cve_severity(db, cve, &sev, &src, err);
+        }
+        json_decref(aliases);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        free(h->severity);
+        h->severity = sev;
+        h->severity_from = src;
+        return 0;
+}
+
 /* Phase 2, for the entries that matched: fetch their records. */
 static int fill_hits(struct matcher *m, struct error *err) {
         for (size_t i = 0; i < m->n_hits; i++) {
@@ -248,6 +280,8 @@ static int fill_hits(struct matcher *m, struct error *err) {
                         h->severity = strdup_or_null(rec.severity);
                 if (!h->id)
                         return error_set(err, ENOMEM, "out of memory");
+                if ((!h->severity || !strstr(h->severity, "\"CVSS_")) && (r = cve_severity(m->db, h, err)) < 0)
+                        return r;
         }
         return 0;
 }

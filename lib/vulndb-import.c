@@ -53,7 +53,7 @@ struct queue {
 
 struct importer {
         sqlite3 *db;
-        sqlite3_stmt *find, *del_affected, *del_vuln, *ins_vuln, *ins_affected;
+        sqlite3_stmt *find, *del_affected, *del_vuln, *ins_vuln, *ins_affected, *ins_cve;
         vulndb_skip_fn skip_fn;
         void *userdata;
         char *const *paths;
@@ -434,10 +434,50 @@ static int emit(struct importer *imp, json_t *rec, const char *buf, size_t len, 
         return 0;
 }
 
+/* The newest score of a CVE wins, from whichever source. */
+static int store_cve(struct importer *imp, json_t *n, struct error *err) {
+        sqlite3_stmt *st = imp->ins_cve;
+        int r;
+
+        bind_str(st, 1, json_object_get(n, "cve"));
+        bind_str(st, 2, json_object_get(n, "source"));
+        bind_str(st, 3, json_object_get(n, "modified"));
+        bind_json(st, 4, json_object_get(n, "severity"));
+        r = step_done(imp, st, "store a CVE severity", err);
+        if (r >= 0)
+                imp->stats.cves++;
+        return r;
+}
+
+static int store_item(struct importer *imp, const struct item *it, struct error *err) {
+        if (json_object_get(it->rec, "cve"))
+                return store_cve(imp, it->rec, err);
+        return store_record(imp, it->rec, it->digest, it->name, err);
+}
+
 static void skip(struct importer *imp, const char *name, const char *reason) {
         imp->stats.skipped++;
         if (imp->skip_fn)
                 imp->skip_fn(name, reason, imp->userdata);
+}
+
+struct cve_emit {
+        struct importer *imp;
+        const char *name;
+        struct error *err;
+};
+
+static int emit_cve(json_t *norm, void *userdata) {
+        struct cve_emit *c = userdata;
+        int r = emit(c->imp, norm, NULL, 0, c->name, c->err);
+
+        json_decref(norm);
+        return r;
+}
+
+/* 1 when doc was an NVD or CVE JSON 5 document (its severities queued). */
+static int import_cve_document(struct importer *imp, json_t *doc, const char *name, struct error *err) {
+        return cve_severity_extract(doc, emit_cve, &(struct cve_emit) { .imp = imp, .name = name, .err = err });
 }
 
 /* One JSON document: a record, or an array of records.  A record that fails
@@ -458,6 +498,11 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                          jerr.column, jerr.text);
                 skip(imp, name, reason);
                 return 0;
+        }
+        r = import_cve_document(imp, doc, name, err);
+        if (r != 0) {
+                json_decref(doc);
+                return r < 0 ? r : 0;
         }
         if (!json_is_array(doc)) {
                 struct error verr = {};
@@ -652,6 +697,11 @@ static int prepare(struct importer *imp, struct error *err) {
                 { offsetof(struct importer, ins_vuln),
                   "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
                   " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                { offsetof(struct importer, ins_cve),
+                  "INSERT INTO cve_severity (cve, source, modified, severity) VALUES (?1, ?2, ?3, ?4)"
+                  " ON CONFLICT(cve) DO UPDATE SET source = excluded.source, modified = excluded.modified,"
+                  " severity = excluded.severity WHERE excluded.modified IS NULL OR cve_severity.modified IS NULL"
+                  " OR excluded.modified >= cve_severity.modified" },
                 { offsetof(struct importer, ins_affected),
                   "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
                   " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
@@ -673,6 +723,7 @@ static void importer_done(struct importer *imp) {
         sqlite3_finalize(imp->del_vuln);
         sqlite3_finalize(imp->ins_vuln);
         sqlite3_finalize(imp->ins_affected);
+        sqlite3_finalize(imp->ins_cve);
         if (imp->db)
                 sqlite3_close(imp->db);
         imp->db = NULL;
@@ -711,6 +762,20 @@ static int compute_revision(sqlite3 *db, char ret[72], struct error *err) {
                 EVP_DigestUpdate(ctx, "\t", 1);
                 EVP_DigestUpdate(ctx, sqlite3_column_text(st, 1), (size_t) sqlite3_column_bytes(st, 1));
                 EVP_DigestUpdate(ctx, "\n", 1);
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        /* CVE severities change findings too, so they are part of the
+         * revision (and of every cache key made from it). */
+        if (rc == SQLITE_DONE)
+                rc = sqlite3_prepare_v2(db, "SELECT cve, source, severity FROM cve_severity ORDER BY cve", -1, &st,
+                                        NULL);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                for (int i = 0; i < 3; i++) {
+                        EVP_DigestUpdate(ctx, sqlite3_column_text(st, i), (size_t) sqlite3_column_bytes(st, i));
+                        EVP_DigestUpdate(ctx, i < 2 ? "\t" : "\n", 1);
+                }
                 rc = SQLITE_OK;
         }
         sqlite3_finalize(st);
@@ -755,7 +820,7 @@ static int ecosystem_counts(sqlite3 *db, char **ret, struct error *err) {
 
 static int write_meta(sqlite3 *db, struct error *err) {
         _cleanup_free_ char *ecos = NULL;
-        char revision[72], now[32], records[32], affected[32], schema[16];
+        char revision[72], now[32], records[32], affected[32], cves[32], schema[16];
         time_t t = time(NULL);
         struct tm tm;
         int r;
@@ -767,7 +832,8 @@ static int write_meta(sqlite3 *db, struct error *err) {
         if (r < 0)
                 return r;
         if (count_sql(db, "SELECT COUNT(*) FROM vuln", records) < 0 ||
-            count_sql(db, "SELECT COUNT(*) FROM affected", affected) < 0)
+            count_sql(db, "SELECT COUNT(*) FROM affected", affected) < 0 ||
+            count_sql(db, "SELECT COUNT(*) FROM cve_severity", cves) < 0)
                 return vulndb_sqlite_error(db, SQLITE_ERROR, "count records", err);
         strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
         snprintf(schema, sizeof(schema), "%d", VULNDB_SCHEMA_VERSION);
@@ -776,6 +842,7 @@ static int write_meta(sqlite3 *db, struct error *err) {
             (r = set_meta(db, "import_time", now, err)) < 0 ||
             (r = set_meta(db, "records", records, err)) < 0 ||
             (r = set_meta(db, "affected", affected, err)) < 0 ||
+            (r = set_meta(db, "cve_severities", cves, err)) < 0 ||
             (r = set_meta(db, "ecosystems", ecos, err)) < 0)
                 return r;
         return 0;
@@ -871,7 +938,7 @@ static int write_all(struct importer *imp, struct error *err) {
                 if (n == 0)
                         return r; /* done, and nothing left */
                 for (size_t i = 0; i < n && r >= 0; i++)
-                        r = store_record(imp, batch[i].rec, batch[i].digest, batch[i].name, err);
+                        r = store_item(imp, &batch[i], err);
                 give_back(q, batch, n);
         }
 }
@@ -918,12 +985,14 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;",
                           err)) < 0 ||
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
+            (merge && (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
             (r = prepare(imp, err)) < 0)
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if ((r = write_meta(imp->db, err)) < 0 ||
+        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
+            (r = write_meta(imp->db, err)) < 0 ||
             (r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
         return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "vulndb.h"
@@ -34,11 +35,24 @@
         "  severity TEXT,"                                                      \
         "  vendor_rating TEXT,"                                                 \
         "  vendor_source TEXT,"                                                 \
-        "  PRIMARY KEY (ecosystem, package, vuln, seq)) WITHOUT ROWID;"
+        "  PRIMARY KEY (ecosystem, package, vuln, seq)) WITHOUT ROWID;"         \
+        "CREATE TABLE IF NOT EXISTS cve_severity ("                             \
+        "  cve TEXT PRIMARY KEY,"                                               \
+        "  source TEXT NOT NULL,"                                               \
+        "  modified TEXT,"                                                      \
+        "  severity TEXT NOT NULL) WITHOUT ROWID;"
 
 /* A package's entries sit together in the clustered affected table, so a
- * lookup reads a few pages; this index serves replacing a record. */
-/* Built after the bulk insert: cheaper than maintaining it row by row. */
+ * lookup reads a few pages; this index serves replacing a record (a newer
+ * copy of an id).  A fresh import builds it after the bulk insert, which is
+ * cheaper than maintaining it row by row; a merge needs it from the start. */
 #define VULNDB_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"
 
 int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err);
+
+/* Recognises NVD and CVE JSON 5 documents (see vulndb-cve.c): calls fn with
+ * a new reference to {"cve", "source", "modified", "severity": [{type,
+ * score}]} for each CVE that has CVSS vectors.  1 when doc was such a
+ * document, 0 when it is not (an OSV record), negative on fn's error. */
+typedef int (*cve_severity_fn)(json_t *norm, void *userdata);
+int cve_severity_extract(json_t *doc, cve_severity_fn fn, void *userdata);

@@ -11,6 +11,7 @@ struct vulndb {
         sqlite3 *db;
         sqlite3_stmt *lookup;
         sqlite3_stmt *record;
+        sqlite3_stmt *cve;
         char *path;
         char *revision;
 };
@@ -45,6 +46,7 @@ void vulndb_close(struct vulndb *v) {
                 return;
         sqlite3_finalize(v->lookup);
         sqlite3_finalize(v->record);
+        sqlite3_finalize(v->cve);
         sqlite3_close(v->db);
         free(v->path);
         free(v->revision);
@@ -90,6 +92,9 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
                 rc = sqlite3_prepare_v3(v->db,
                                         "SELECT id, aliases, upstream, summary, severity FROM vuln WHERE rowid = ?1",
                                         -1, SQLITE_PREPARE_PERSISTENT, &v->record, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(v->db, "SELECT severity, source FROM cve_severity WHERE cve = ?1", -1,
+                                        SQLITE_PREPARE_PERSISTENT, &v->cve, NULL);
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(v->db, rc, path, err);
         *ret = TAKE_PTR(v);
@@ -152,6 +157,23 @@ int vulndb_get_record(struct vulndb *v, int64_t record, struct vulndb_record *re
         return 0;
 }
 
+int vulndb_cve_severity(struct vulndb *v, const char *cve, char **ret_severity, char **ret_source,
+                        struct error *err) {
+        int rc, r = -ENOENT;
+
+        sqlite3_reset(v->cve);
+        sqlite3_bind_text(v->cve, 1, cve, -1, SQLITE_STATIC);
+        rc = sqlite3_step(v->cve);
+        if (rc == SQLITE_ROW) {
+                *ret_severity = strdup(col(v->cve, 0));
+                *ret_source = strdup(col(v->cve, 1));
+                r = *ret_severity && *ret_source ? 0 : -ENOMEM;
+        } else if (rc != SQLITE_DONE)
+                r = vulndb_sqlite_error(v->db, rc, "read a CVE severity", err);
+        sqlite3_reset(v->cve);
+        return r;
+}
+
 static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {
         _cleanup_free_ char *text = NULL;
         _cleanup_strv_free_ char **list = NULL;
@@ -182,7 +204,7 @@ static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {
 }
 
 int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error *err) {
-        _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL;
+        _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL, *cves = NULL;
         struct vulndb_status s = {};
         int r;
 
@@ -190,6 +212,7 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
             (r = meta_get(v, "import_time", &s.import_time, err)) < 0 ||
             (r = meta_get(v, "records", &records, err)) < 0 ||
             (r = meta_get(v, "affected", &affected, err)) < 0 ||
+            (r = meta_get(v, "cve_severities", &cves, err)) < 0 ||
             (r = status_ecosystems(v, &s.ecosystems, err)) < 0) {
                 vulndb_status_done(&s);
                 return r;
@@ -198,6 +221,7 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
         s.revision = v->revision ? strdup(v->revision) : NULL;
         s.records = records ? strtoull(records, NULL, 10) : 0;
         s.affected = affected ? strtoull(affected, NULL, 10) : 0;
+        s.cve_severities = cves ? strtoull(cves, NULL, 10) : 0;
         *ret = s;
         return 0;
 }

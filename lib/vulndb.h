@@ -12,7 +12,7 @@
  * one, so a reader never sees a half-written database. */
 struct vulndb;
 
-#define VULNDB_SCHEMA_VERSION 1
+#define VULNDB_SCHEMA_VERSION 2
 #define OSV_RECORD_MAX ((size_t) 16 * 1024 * 1024)
 #define OSV_ZIP_ENTRIES_MAX 2000000
 
@@ -29,6 +29,7 @@ struct vulndb_import_stats {
         uint64_t skipped;       /* records rejected (reported through skip_fn) */
         uint64_t superseded;    /* same id seen again with an older modified */
         uint64_t affected;      /* affected (ecosystem, package) rows */
+        uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
 };
 
 /* Imports OSV records from paths (a .json file, a folder of them searched
@@ -49,6 +50,7 @@ struct vulndb_status {
         char *import_time;      /* RFC 3339 UTC */
         uint64_t records;
         uint64_t affected;
+        uint64_t cve_severities;
         char **ecosystems;      /* "Debian:12=1272", ... */
 };
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
@@ -82,3 +84,9 @@ struct vulndb_record {
         const char *severity;           /* JSON array of {type, score}, or NULL */
 };
 int vulndb_get_record(struct vulndb *db, int64_t record, struct vulndb_record *ret, struct error *err);
+
+/* The CVSS vectors NVD or a CVE record gives a CVE (imported from NVD API
+ * 2.0 or CVE JSON 5 documents): a JSON array of {type, score} and the source
+ * ("nvd", "cve5"); -ENOENT when there are none. */
+int vulndb_cve_severity(struct vulndb *db, const char *cve, char **ret_severity, char **ret_source,
+                        struct error *err);

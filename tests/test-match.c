@@ -111,6 +111,14 @@ static void test_inventory_match(void) {
                         "{\"id\":\"DEBIAN-CVE-2000-0004\",\"modified\":\"2024-01-01T00:00:00Z\","
                         "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"zlib\"},"
                         "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1:1.2.13.dfsg-1\"}]}]}]}");
+        test_write_file(test_path(dir, "e.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0005\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":[\"CVE-2000-0005\"],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"zlib\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "nvd.json"),
+                        "{\"vulnerabilities\":[{\"cve\":{\"id\":\"CVE-2000-0005\",\"metrics\":{\"cvssMetricV31\":"
+                        "[{\"type\":\"Secondary\",\"cvssData\":{\"vectorString\":\"CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N\"}},"
+                        "{\"type\":\"Primary\",\"cvssData\":{\"vectorString\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N\"}}]}}}]}");
         CHECK_MSG(vulndb_import(db, paths, false, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
         CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
 
@@ -122,9 +130,14 @@ static void test_inventory_match(void) {
                 vulndb_close(v);
                 return;
         }
-        /* 2 records × 2 binaries; withdrawn and fixed-already give nothing */
-        CHECK(res->n_findings == 4);
-        CHECK(res->counts[SEVERITY_CRITICAL] == 2 && res->counts[SEVERITY_LOW] == 2);
+        /* 2 records × 2 binaries, and zlib's record scored through its CVE
+         * alias by NVD (the Primary score, 7.5 HIGH); withdrawn and
+         * fixed-already give nothing */
+        CHECK(res->n_findings == 5);
+        CHECK(res->counts[SEVERITY_CRITICAL] == 2 && res->counts[SEVERITY_LOW] == 2 && res->counts[SEVERITY_HIGH] == 1);
+        CHECK_STREQ(res->findings[2].id, "DEBIAN-CVE-2000-0005");
+        CHECK_STREQ(res->findings[2].severity_source, "nvd");
+        CHECK(res->findings[2].cvss_score == 7.5);
         CHECK(res->fixable == 2);
         CHECK_STREQ(res->findings[0].id, "DEBIAN-CVE-2000-0001");
         CHECK_STREQ(res->findings[0].package, "libc-bin");
@@ -133,9 +146,9 @@ static void test_inventory_match(void) {
         CHECK(res->findings[0].cvss_score == 9.8);
         CHECK(res->findings[0].status == FINDING_FIXED);
         CHECK_STREQ(res->findings[0].aliases ? res->findings[0].aliases[0] : NULL, "CVE-2000-0001");
-        CHECK_STREQ(res->findings[2].id, "DEBIAN-CVE-2000-0002");
-        CHECK_STREQ(res->findings[2].severity_source, "debian");
-        CHECK(res->findings[2].status == FINDING_AFFECTED);
+        CHECK_STREQ(res->findings[3].id, "DEBIAN-CVE-2000-0002");
+        CHECK_STREQ(res->findings[3].severity_source, "debian");
+        CHECK(res->findings[3].status == FINDING_AFFECTED);
 
         {
                 /* the compact form the cache keeps: what a policy needs survives */
@@ -161,7 +174,7 @@ static void test_inventory_match(void) {
                         CHECK(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG);
         }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
-        CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0);
+        CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0 && res->counts[SEVERITY_HIGH] == 0);
         scan_result_free(res);
 
         res = NULL;

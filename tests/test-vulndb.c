@@ -6,7 +6,7 @@
 
 #include "base/strutil.h"
 #include "test.h"
-#include "vulndb.h"
+#include "vulndb-internal.h"
 
 struct skips {
         int n;
@@ -219,10 +219,94 @@ static void test_open_errors(void) {
         CHECK(strstr(err.msg, notdb) != NULL);
 }
 
+static int cve_count;
+static int count_cves(json_t *n, void *userdata) {
+        (void) userdata;
+        cve_count++;
+        json_decref(n);
+        return 0;
+}
+
+/* NVD API 2.0 pages, NVD CVE objects and CVE JSON 5 records import as CVE
+ * severities (not as records); the newest score of a CVE wins; they count
+ * in the revision. */
+static void test_cve_severities(void) {
+        const char *data = test_shared_data();
+        const char *dir = test_path(test_tmpdir(), "cve");
+        const char *db = test_path(test_tmpdir(), "cve.sqlite");
+        char *paths[] = { (char *) test_path(data, "vulndb/vunnel/nvd/full-page.json"),
+                          (char *) test_path(data, "vulndb/trivy-db/nvd/testdata/happy/vuln-list-nvd"),
+                          (char *) test_path(data, "cvss/claircore/nvd-enricher-feed.json"),
+                          (char *) dir, NULL };
+        struct vulndb_import_stats st = {};
+        struct vulndb *v = NULL;
+        struct error err = {};
+        _cleanup_free_ char *rev1 = NULL, *rev2 = NULL;
+        char *sev = NULL, *src = NULL;
+
+        test_write_file(test_path(dir, "cve5.json"),
+                        "{\"dataType\":\"CVE_RECORD\",\"dataVersion\":\"5.1\",\"cveMetadata\":{\"cveId\":\"CVE-2099-0001\","
+                        "\"dateUpdated\":\"2099-01-01T00:00:00Z\"},\"containers\":{\"cna\":{\"metrics\":[{\"cvssV3_1\":"
+                        "{\"vectorString\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}}]},\"adp\":[{\"metrics\":"
+                        "[{\"cvssV4_0\":{\"vectorString\":\"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}}]}]}}");
+        test_write_file(test_path(dir, "osv.json"), REC("DEBIAN-CVE-2099-0001", "2024-01-01T00:00:00Z", "1.0"));
+        CHECK_MSG(vulndb_import(db, paths, false, NULL, NULL, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.records == 1);
+        CHECK_MSG(st.cves >= 40, "%llu CVEs", (unsigned long long) st.cves);
+        CHECK(vulndb_open(db, &v, &err) == 0);
+        if (!v)
+                return;
+        CHECK(vulndb_cve_severity(v, "CVE-2099-0001", &sev, &src, &err) == 0);
+        CHECK_STREQ(src, "cve5");
+        CHECK(sev && strstr(sev, "CVSS_V4") && strstr(sev, "CVSS_V3"));
+        free(sev);
+        free(src);
+        CHECK(vulndb_cve_severity(v, "CVE-2016-2781", &sev, &src, &err) == 0);
+        CHECK_STREQ(src, "nvd");
+        free(sev);
+        free(src);
+        CHECK(vulndb_cve_severity(v, "CVE-1999-9999", &sev, &src, &err) == -ENOENT);
+        rev1 = strdup(vulndb_revision(v));
+        vulndb_close(v);
+
+        /* An older copy of a CVE's score does not replace a newer one; a
+         * newer one does, and the revision follows. */
+        test_write_file(test_path(dir, "cve5.json"),
+                        "{\"dataType\":\"CVE_RECORD\",\"cveMetadata\":{\"cveId\":\"CVE-2099-0001\","
+                        "\"dateUpdated\":\"2100-01-01T00:00:00Z\"},\"containers\":{\"cna\":{\"metrics\":[{\"cvssV3_1\":"
+                        "{\"vectorString\":\"CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N\"}}]}}}");
+        CHECK(vulndb_import(db, paths, false, NULL, NULL, &st, &err) == 0);
+        CHECK(vulndb_open(db, &v, &err) == 0);
+        if (!v)
+                return;
+        rev2 = strdup(vulndb_revision(v));
+        CHECK(!streq_ptr(rev1, rev2));
+        CHECK(vulndb_cve_severity(v, "CVE-2099-0001", &sev, &src, &err) == 0 && sev && strstr(sev, "AV:L"));
+        free(sev);
+        free(src);
+        vulndb_close(v);
+
+        /* What is and isn't a CVE document. */
+        {
+                json_t *osv = json_loads(REC("X-1", "2024-01-01T00:00:00Z", "1"), 0, NULL);
+                json_t *page = json_loads("{\"vulnerabilities\":[{\"cve\":{\"id\":\"CVE-1-2\",\"metrics\":"
+                                          "{\"cvssMetricV2\":[{\"type\":\"Primary\",\"cvssData\":{\"vectorString\":"
+                                          "\"AV:N/AC:L/Au:N/C:P/I:P/A:P\"}}]}}},{\"cve\":{\"id\":\"not-a-cve\"}},"
+                                          "{\"cve\":{\"id\":\"CVE-1-3\",\"metrics\":{}}}]}", 0, NULL);
+
+                cve_count = 0;
+                CHECK(cve_severity_extract(osv, count_cves, NULL) == 0 && cve_count == 0);
+                CHECK(cve_severity_extract(page, count_cves, NULL) == 1 && cve_count == 1);
+                json_decref(osv);
+                json_decref(page);
+        }
+}
+
 int main(void) {
         test_debian_feed();
         test_bad_records();
         test_merge_and_failure();
         test_open_errors();
+        test_cve_severities();
         return test_end();
 }
