@@ -51,6 +51,8 @@ struct hook {
         const char *name;               /* image, else "container <id>" */
         char name_buf[512];
         char *db_revision;
+        char *db_import_time;
+        char *stale_note;               /* the DB is older than max_db_age_hours */
         char *identity;                 /* the image digest, else the inventory's */
         const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
         char *cache_note;               /* why the cache was off */
@@ -266,11 +268,18 @@ static int decide_failure(struct hook *h, int code, const struct error *err) {
         return deny ? EXIT_BLOCK : EXIT_START;
 }
 
+/* on_stale_db deny: the DB is too old to say an image is clean. */
+static int decide_stale(struct hook *h, const struct error *err) {
+        audit(h, "deny", err->msg, NULL);
+        fprintf(stderr, "portcullis: blocked %s: %s; on_stale_db is deny in %s\n", h->name, err->msg, policy_path(h));
+        return EXIT_BLOCK;
+}
+
 static int decide(struct hook *h, const struct verdict *v) {
         struct strbuf b = {};
         int code = EXIT_START;
 
-        audit(h, verdict_decision_to_string(v->decision), NULL, v);
+        audit(h, verdict_decision_to_string(v->decision), h->stale_note, v);
         for (char **n = v->notes; n && *n; n++)
                 fprintf(stderr, "portcullis: note: %s: %s\n", h->name, *n);
         if (v->decision == VERDICT_ALLOW || v->decision == VERDICT_AUDIT)
@@ -405,10 +414,20 @@ static int analyze_and_store(struct hook *h, struct cache *c, const char *key, c
         return evaluate(h, NULL, res);
 }
 
-/* The DB's revision: from the cache's memo when this very file (device,
- * inode, size, mtime) was seen before, else from the DB. */
+/* The memo holds "<revision> <import time>". */
+static int split_memo(struct hook *h, const char *memo) {
+        const char *sp = strchr(memo, ' ');
+
+        h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
+        h->db_import_time = sp ? strdup(sp + 1) : NULL;
+        return h->db_revision ? 0 : -ENOMEM;
+}
+
+/* The DB's revision and import time: from the cache's memo when this very
+ * file (device, inode, size, mtime) was seen before, else from the DB. */
 static int db_revision(struct hook *h, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        _cleanup_free_ char *value = NULL;
         const char *path = h->args.db ? h->args.db : h->cfg->db;
         char memo[160] = "";
         struct stat st;
@@ -418,17 +437,46 @@ static int db_revision(struct hook *h, struct cache *c, struct error *err) {
                 snprintf(memo, sizeof(memo), "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st.st_dev,
                          (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
                          st.st_mtim.tv_nsec);
-                if (cache_memo_get(c, memo, &h->db_revision, NULL) == 0)
-                        return 0;
+                if (cache_memo_get(c, memo, &value, NULL) == 0)
+                        return split_memo(h, value) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
         k = vulndb_open(path, &db, err);
         if (k < 0)
                 return k;
-        h->db_revision = strdup(strempty(vulndb_revision(db)));
-        if (!h->db_revision)
+        if (asprintf(&value, "%s %s", strempty(vulndb_revision(db)), strempty(vulndb_import_time(db))) < 0 ||
+            split_memo(h, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (c && memo[0])
-                (void) cache_memo_put(c, memo, h->db_revision, NULL);
+                (void) cache_memo_put(c, memo, value, NULL);
+        return 0;
+}
+
+/* max_db_age_hours: a DB imported longer ago is "stale"; the policy says
+ * whether that blocks (1), or is only said (0). */
+static int check_db_age(struct hook *h, struct error *err) {
+        const struct policy *p = h->policy;
+        struct tm tm = {};
+        const char *end;
+        long long age_h;
+
+        if (!p->max_db_age_hours)
+                return 0;
+        end = h->db_import_time ? strptime(h->db_import_time, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+        age_h = end ? (long long) (time(NULL) - timegm(&tm)) / 3600 : -1;
+        if (age_h >= 0 && age_h < p->max_db_age_hours)
+                return 0;
+        if ((age_h >= 0 ? asprintf(&h->stale_note, "the vulnerability database was imported %lld hours ago, more "
+                                   "than max_db_age_hours (%u); run 'portcullis db update'", age_h,
+                                   p->max_db_age_hours)
+                        : asprintf(&h->stale_note, "the vulnerability database has no import time, so its age can't "
+                                   "be held to max_db_age_hours (%u); re-import it", p->max_db_age_hours)) < 0)
+                return -ENOMEM;
+        if (p->on_stale_db == POLICY_STALE_DENY) {
+                error_set(err, ESTALE, "%s", h->stale_note);
+                return 1;
+        }
+        if (p->on_stale_db == POLICY_STALE_WARN)
+                fprintf(stderr, "portcullis: warning: %s: %s\n", h->name, h->stale_note);
         return 0;
 }
 
@@ -451,6 +499,8 @@ static int decide_with_cache(struct hook *h) {
                 cache_off(h, &err);
         if ((k = db_revision(h, c, &err)) < 0)
                 return decide_failure(h, k, &err);
+        if ((k = check_db_age(h, &err)) != 0)
+                return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
         h->identity = image_digest(h);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
@@ -519,6 +569,8 @@ int main(int argc, char **argv) {
         oci_config_done(&h.oci);
         strv_free(h.annotations);
         free(h.db_revision);
+        free(h.db_import_time);
+        free(h.stale_note);
         free(h.identity);
         free(h.cache_note);
         return code;

@@ -32,7 +32,13 @@ static const char *const decision_names[_VERDICT_DECISION_MAX] = {
 };
 
 static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_error", "on_timeout",
-                                        "deadline_ms", "allowlist", "scopes", NULL };
+                                        "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
+                                        NULL };
+static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
+
+const char *policy_stale_to_string(enum policy_stale s) {
+        return s >= 0 && s < _POLICY_STALE_MAX ? stale_names[s] : NULL;
+}
 static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed", NULL };
 static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
 static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
@@ -488,8 +494,18 @@ static int parse_top(const struct json_node *root, struct policy *p, struct erro
         if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = parse_rule(root, &p->rule, &set, err)) < 0 ||
             (r = get_action(root, "on_error", &p->on_error, err)) < 0 ||
             (r = get_action(root, "on_timeout", &p->on_timeout, err)) < 0 ||
-            (r = json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err)) < 0)
+            (r = json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err)) < 0 ||
+            (r = json_get_uint(root, "max_db_age_hours", 1, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours, err)) < 0)
                 return r;
+        {
+                int v = 0;
+
+                r = get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        p->on_stale_db = v;
+        }
         /* scopes after the top level's rule: they inherit from it */
         if ((r = parse_allowlist(root, p, err)) < 0 || (r = parse_scopes(root, p, err)) < 0)
                 return r;
@@ -508,6 +524,7 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
         p->rule = (struct policy_rule) { .mode = POLICY_ENFORCE, .threshold = SEVERITY_CRITICAL };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->deadline_ms = 10000;
+        p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)
                 r = parse_top(&root, p, err);
@@ -892,6 +909,11 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
             "Deadline: %u ms for the whole decision; when it passes: %s the container.\n",
             policy_action_to_string(p->on_error), p->deadline_ms,
             policy_action_to_string(p->on_timeout));
+        if (p->max_db_age_hours)
+                say(&t, "A vulnerability database imported more than %u hours ago: %s.\n", p->max_db_age_hours,
+                    policy_stale_to_string(p->on_stale_db));
+        else
+                say(&t, "%s", "The vulnerability database may be of any age (no max_db_age_hours).\n");
         if (t.r < 0) {
                 strbuf_done(&t.b);
                 return error_set(err, t.r, "describe the policy: out of memory");

@@ -16,6 +16,7 @@
 #define POLICY_WORST_MAX 5              /* ids named in a block message */
 #define POLICY_NOTES_MAX 16             /* notes on a verdict (expired allowlist entries) */
 #define POLICY_DEADLINE_MAX_MS 600000u
+#define POLICY_DB_AGE_MAX_HOURS 87600u
 
 enum policy_mode {
         POLICY_ENFORCE,                 /* block a violating container */
@@ -34,6 +35,16 @@ enum policy_action {
         _POLICY_ACTION_INVALID = -EINVAL,
 };
 const char *policy_action_to_string(enum policy_action a);
+
+/* What to do when the vulnerability DB is older than max_db_age_hours. */
+enum policy_stale {
+        POLICY_STALE_ALLOW,             /* decide as usual, note it in the audit line */
+        POLICY_STALE_WARN,              /* decide as usual, and warn on stderr */
+        POLICY_STALE_DENY,              /* block: the data can't be trusted to be current */
+        _POLICY_STALE_MAX,
+        _POLICY_STALE_INVALID = -EINVAL,
+};
+const char *policy_stale_to_string(enum policy_stale s);
 
 /* What a scope (or the top level, as the default) decides. */
 struct policy_rule {
@@ -83,6 +94,8 @@ struct policy {
         enum policy_action on_error;    /* analysis failed (unreadable rootfs, no DB, ...) */
         enum policy_action on_timeout;  /* deadline_ms passed */
         unsigned deadline_ms;           /* the whole decision, default 10000 */
+        unsigned max_db_age_hours;      /* 0 = any age */
+        enum policy_stale on_stale_db;  /* when the DB is older, default warn */
         char *text;                     /* the file's bytes */
         size_t text_len;
         char digest[65];                /* computed on demand: use policy_digest() */

@@ -14,6 +14,7 @@ struct vulndb {
         sqlite3_stmt *cve;
         char *path;
         char *revision;
+        char *import_time;
 };
 
 int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err) {
@@ -50,6 +51,7 @@ void vulndb_close(struct vulndb *v) {
         sqlite3_close(v->db);
         free(v->path);
         free(v->revision);
+        free(v->import_time);
         free(v);
 }
 
@@ -78,6 +80,8 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
                 return error_set(err, EPROTO, "%s: schema version %s, this build reads %d; re-import it with "
                                  "'portcullis db import'", path, schema ? schema : "(none)", VULNDB_SCHEMA_VERSION);
         r = meta_get(v, "revision", &v->revision, err);
+        if (r >= 0)
+                r = meta_get(v, "import_time", &v->import_time, err);
         if (r < 0)
                 return error_wrap(err, "%s", path);
         /* A bounded page cache, no mmap: mapped pages would count against
@@ -103,6 +107,10 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
 
 const char *vulndb_revision(struct vulndb *v) {
         return v->revision;
+}
+
+const char *vulndb_import_time(struct vulndb *v) {
+        return v->import_time;
 }
 
 static const char *col(sqlite3_stmt *st, int i) {

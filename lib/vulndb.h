@@ -56,6 +56,7 @@ struct vulndb_status {
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
 void vulndb_status_done(struct vulndb_status *s);
 const char *vulndb_revision(struct vulndb *db);
+const char *vulndb_import_time(struct vulndb *db);     /* RFC 3339 UTC, or NULL */
 
 /* One affected entry for (ecosystem, package): what the matcher evaluates.
  * Entries of withdrawn records are not stored. */

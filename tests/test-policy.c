@@ -29,6 +29,7 @@ static void test_defaults(void) {
         CHECK(p->rule.mode == POLICY_ENFORCE && p->rule.threshold == SEVERITY_CRITICAL && !p->rule.ignore_unfixed);
         CHECK(p->on_error == POLICY_ACTION_ALLOW && p->on_timeout == POLICY_ACTION_ALLOW);
         CHECK(p->deadline_ms == 10000 && p->n_scopes == 0 && p->n_allow == 0);
+        CHECK(p->max_db_age_hours == 0 && p->on_stale_db == POLICY_STALE_WARN);
         /* sha256 of the two bytes "{}" */
         CHECK_STREQ(policy_digest(p), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
         CHECK_STREQ(p->path, "p.json");
@@ -42,6 +43,7 @@ static void test_full(void) {
         static const char json[] =
                 "{\"mode\": \"warn\", \"severity\": \"high\", \"ignore_unfixed\": true,\n"
                 " \"on_error\": \"deny\", \"on_timeout\": \"deny\", \"deadline_ms\": 600000,\n"
+                " \"max_db_age_hours\": 72, \"on_stale_db\": \"deny\",\n"
                 " \"allowlist\": [\n"
                 "  {\"id\": \"CVE-1\", \"reason\": \"r1\"},\n"
                 "  {\"id\": \"CVE-2\", \"reason\": \"r2\", \"expires\": \"2026-12-31\", \"image\": \"reg/*\"},\n"
@@ -57,6 +59,7 @@ static void test_full(void) {
         if (!p)
                 return;
         CHECK(p->rule.mode == POLICY_WARN && p->rule.threshold == SEVERITY_HIGH && p->rule.ignore_unfixed);
+        CHECK(p->max_db_age_hours == 72 && p->on_stale_db == POLICY_STALE_DENY);
         CHECK(p->on_error == POLICY_ACTION_DENY && p->on_timeout == POLICY_ACTION_DENY && p->deadline_ms == 600000);
         CHECK(p->n_allow == 4);
         CHECK_STREQ(p->allow[0].id, "CVE-1");
@@ -78,7 +81,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, on_error, on_timeout, deadline_ms, allowlist, scopes"
+#define TOP_KEYS "mode, severity, ignore_unfixed, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes"
 
 static void test_errors(void) {
         static const struct {
@@ -89,6 +92,10 @@ static void test_errors(void) {
                 { "{\"mode\": \"warn\",\n \"mode\": \"audit\"}", "p.json:2:7: duplicate object key near '\"mode\"'" },
                 { "[]", "p.json:1:1: the policy must be a JSON object" },
                 { "  \n  [1]", "p.json:2:3: the policy must be a JSON object" },
+                { "{\"on_stale_db\": \"panic\"}",
+                  "p.json:1:2: 'on_stale_db' in the policy must be one of allow, warn, deny, not 'panic'" },
+                { "{\"max_db_age_hours\": 0}",
+                  "p.json:1:2: 'max_db_age_hours' in the policy must be between 1 and 87600, not 0" },
                 /* unknown keys, at every level */
                 { "{\"moed\": \"warn\"}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"moed\\\": 1 \\\"moed\\\":\"}],\n  \"moed\": 1}",

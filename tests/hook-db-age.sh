@@ -1,0 +1,55 @@
+#!/bin/bash
+# max_db_age_hours: a DB imported longer ago than the policy allows blocks
+# (on_stale_db deny), warns (warn) or is only recorded (allow); a fresh one
+# changes nothing.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+T=$(mktemp -d /tmp/pc-dbage-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+R=$T/rootfs
+mkdir -p "$R/etc" "$R/var/lib/dpkg" "$T/bundle"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
+printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u4\n\n' \
+        >"$R/var/lib/dpkg/status"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
+printf '{"ociVersion": "1.0.2", "id": "age", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$T/bundle" >"$T/state.json"
+"$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
+
+# run NAME ON_STALE: sets OUT and RC
+run() {
+        printf '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 24, "on_stale_db": "%s"}\n' "$2" \
+                >"$T/$1.policy.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/$1.policy.json" "$T/audit.log" >"$T/$1.json"
+        OUT=$("$HOOK" --config "$T/$1.json" <"$T/state.json" 2>&1); RC=$?
+}
+
+run fresh deny
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] || fail "fresh DB: $RC $OUT"
+
+# Make the DB three days old (its recorded import time).
+python3 - "$T/db.sqlite" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE meta SET value = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE key = 'import_time'")
+c.commit()
+PY
+
+run deny deny
+[ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*imported 72 hours ago, more than max_db_age_hours (24).*on_stale_db is deny" <<<"$OUT" ||
+        fail "stale, deny: $RC $OUT"
+run warn warn
+[ "$RC" -eq 0 ] && grep -q "portcullis: warning: .*imported 72 hours ago" <<<"$OUT" || fail "stale, warn: $RC $OUT"
+run allow allow
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] || fail "stale, allow: $RC $OUT"
+tail -1 "$T/audit.log" | grep -q '"reason":"the vulnerability database was imported 72 hours ago' ||
+        fail "stale, allow: not in the audit line: $(tail -1 "$T/audit.log")"
+"$P" policy check "$T/deny.policy.json" | grep -q "imported more than 24 hours ago: deny" || fail "policy check"
+
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
