@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "image.h"
 #include "portcullis-build.h"
 #include "verbs.h"
 
@@ -36,5 +37,21 @@ int cli_parse_format(const char *arg, bool *json) {
                 return -1;
         }
         *json = strcmp(arg, "json") == 0;
+        return 0;
+}
+
+int cli_open_target(const char *arg, struct image **ret_img, const char **ret_rootfs, struct error *err) {
+        struct image *img = NULL;
+        int r;
+
+        *ret_img = NULL;
+        *ret_rootfs = arg;
+        if (!image_path_is_image(arg))
+                return 0;
+        r = image_open(arg, &img, err);
+        if (r < 0)
+                return r;
+        *ret_img = img;
+        *ret_rootfs = image_rootfs(img);
         return 0;
 }

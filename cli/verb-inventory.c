@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "image.h"
 #include "inventory.h"
 #include "report.h"
 #include "rootfs.h"
@@ -47,7 +48,9 @@ static int parse_args(int argc, char **argv, struct inventory_args *a) {
 }
 
 int verb_inventory(int argc, char **argv) {
+        _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+        const char *dir = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_free_ char *out = NULL;
         struct inventory_args a;
@@ -55,7 +58,11 @@ int verb_inventory(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
-        if (rootfs_open(a.rootfs, 0, &root, &err) < 0) {
+        if (cli_open_target(a.rootfs, &img, &dir, &err) < 0) {
+                log_error("inventory %s: %s", a.rootfs, err.msg);
+                return EXIT_ERROR;
+        }
+        if (rootfs_open(dir, 0, &root, &err) < 0) {
                 log_error("inventory: %s; ROOTFS must be the directory of an unpacked root filesystem", err.msg);
                 return EXIT_ERROR;
         }

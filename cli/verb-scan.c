@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "image.h"
 #include "inventory.h"
 #include "match.h"
 #include "report.h"
@@ -102,6 +103,7 @@ static bool violates(const struct scan_result *res, int fail_on) {
 }
 
 int verb_scan(int argc, char **argv) {
+        _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
@@ -114,7 +116,9 @@ int verb_scan(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
-        if ((r = rootfs_open(a.rootfs, 0, &root, &err)) < 0 ||
+        const char *dir = NULL;
+        if ((r = cli_open_target(a.rootfs, &img, &dir, &err)) < 0 ||
+            (r = rootfs_open(dir, 0, &root, &err)) < 0 ||
             (r = inventory_collect(root, &inv, &err)) < 0 ||
             (r = vulndb_open(cli_db_path(a.db), &db, &err)) < 0 ||
             (r = match_inventory(db, inv, &res, &err)) < 0) {
@@ -127,7 +131,12 @@ int verb_scan(int argc, char **argv) {
                 log_error("warning: %s", *w);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);
 
-        t = (struct report_target) { .name = a.rootfs, .inv = inv, .res = res };
+        t = (struct report_target) {
+                .name = img && image_name(img) ? image_name(img) : a.rootfs,
+                .digest = img ? image_digest(img) : NULL,
+                .inv = inv,
+                .res = res,
+        };
         r = a.json ? report_scan_json(&t, &out, &err) : report_scan_table(&t, cli_use_color(STDOUT_FILENO), &out, &err);
         if (r < 0) {
                 log_error("%s", err.msg);

@@ -65,7 +65,8 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
         const struct os_info *os = &t->inv->os;
         int r;
 
-        r = strbuf_printf(b, "%s (%s%s%s, %s, %zu packages)\nDatabase revision %.19s\n\n", t->name,
+        r = strbuf_printf(b, "%s%s%s (%s%s%s, %s, %zu packages)\nDatabase revision %.19s\n\n", t->name,
+                          t->digest ? " " : "", strempty(t->digest),
                           os->id ? os->id : "unknown OS", os->version_id ? " " : "", strempty(os->version_id),
                           os->ecosystem ? os->ecosystem : "no known ecosystem", t->inv->n_pkgs,
                           strna(res->db_revision));
@@ -163,6 +164,8 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                          "warnings", json_array());
         if (!root)
                 return error_set(err, ENOMEM, "render JSON");
+        if (t->digest)
+                json_object_set_new(root, "image_digest", json_string(t->digest));
         for (char **w = t->inv->warnings; w && *w; w++)
                 json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
         for (char **w = res->warnings; w && *w; w++)

@@ -10,6 +10,7 @@
 /* Renderers return text for the front end to print (lib/ never prints). */
 struct report_target {
         const char *name;       /* what was scanned: a path or an image name */
+        const char *digest;     /* the image's digest when scanned from an image file, or NULL */
         const struct inventory *inv;
         const struct scan_result *res;
 };

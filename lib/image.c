@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/digest.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "image.h"
+
+/* What the inventory reads; nothing else of an image is written out. */
+static const char *const wanted_files[] = {
+        "etc/os-release", "usr/lib/os-release",
+        "var/lib/dpkg/status", "lib/apk/db/installed",
+        "var/lib/rpm/Packages", "var/lib/rpm/Packages.db", "var/lib/rpm/rpmdb.sqlite",
+        "usr/lib/sysimage/rpm/Packages", "usr/lib/sysimage/rpm/Packages.db", "usr/lib/sysimage/rpm/rpmdb.sqlite",
+        "var/lib/chisel/manifest.wall",
+};
+static const char *const wanted_dirs[] = { "var/lib/dpkg/status.d/" };  /* their direct children */
+
+struct blob {
+        char *name;
+        char *data;
+        size_t len;
+};
+
+struct image {
+        char *path;
+        bool is_dir;
+        char *tmp;
+        int tmpfd;
+        char *name;
+        char *digest;
+        char **layers;
+        struct blob *blobs;
+        size_t n_blobs;
+        size_t total;
+        char **fresh;           /* paths written by the layer being applied */
+};
+
+bool image_path_is_image(const char *path) {
+        char p[4096];
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return false;
+        if (S_ISREG(st.st_mode))
+                return true;
+        if (!S_ISDIR(st.st_mode))
+                return false;
+        snprintf(p, sizeof(p), "%s/oci-layout", path);
+        if (access(p, F_OK) == 0)
+                return true;
+        snprintf(p, sizeof(p), "%s/manifest.json", path);
+        return access(p, F_OK) == 0;
+}
+
+const char *image_rootfs(const struct image *img) {
+        return img->tmp;
+}
+
+const char *image_name(const struct image *img) {
+        return img->name;
+}
+
+const char *image_digest(const struct image *img) {
+        return img->digest;
+}
+
+/* ---- paths inside layers ---------------------------------------------------- */
+
+/* "./a//b/" → "a/b"; NULL for anything with a ".." component or empty. */
+static char *clean_path(const char *in) {
+        struct strbuf b = {};
+        const char *p = in;
+
+        while (*p) {
+                const char *end;
+                size_t n;
+
+                while (*p == '/')
+                        p++;
+                end = strchrnul(p, '/');
+                n = (size_t) (end - p);
+                if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        strbuf_done(&b);
+                        return NULL;
+                }
+                if (n > 0 && !(n == 1 && p[0] == '.')) {
+                        if ((b.len > 0 && strbuf_append(&b, "/", 1) < 0) || strbuf_append(&b, p, n) < 0) {
+                                strbuf_done(&b);
+                                return NULL;
+                        }
+                }
+                p = end;
+        }
+        return b.s; /* NULL when nothing was left */
+}
+
+static bool wanted(const char *p) {
+        for (size_t i = 0; i < ELEMENTSOF(wanted_files); i++)
+                if (strcmp(p, wanted_files[i]) == 0)
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(wanted_dirs); i++)
+                if (startswith(p, wanted_dirs[i]) && p[strlen(wanted_dirs[i])] &&
+                    !strchr(p + strlen(wanted_dirs[i]), '/'))
+                        return true;
+        return false;
+}
+
+static bool is_fresh(const struct image *img, const char *p) {
+        for (char **f = img->fresh; f && *f; f++)
+                if (strcmp(*f, p) == 0)
+                        return true;
+        return false;
+}
+
+/* Removes p (relative to the temporary folder) and what is below it, but
+ * not what the current layer wrote: a layer's whiteouts hide only the
+ * layers beneath it.  Our folder holds no symlinked directories, so the
+ * walk can't leave it. */
+static void remove_tree(struct image *img, const char *p, bool keep_top) {
+        struct stat st;
+
+        if (fstatat(img->tmpfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0 || is_fresh(img, p))
+                return;
+        if (S_ISDIR(st.st_mode)) {
+                int fd = openat(img->tmpfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+                struct dirent *de;
+
+                if (!d && fd >= 0)
+                        close(fd);
+                while (d && (de = readdir(d))) {
+                        char child[4096];
+
+                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                continue;
+                        snprintf(child, sizeof(child), "%s/%s", p, de->d_name);
+                        remove_tree(img, child, false);
+                }
+                if (d)
+                        closedir(d);
+                if (!keep_top)
+                        (void) unlinkat(img->tmpfd, p, AT_REMOVEDIR);
+        } else if (!keep_top)
+                (void) unlinkat(img->tmpfd, p, 0);
+}
+
+/* mkdir -p for the parents of p, never through a symlink. */
+static int make_parents(struct image *img, const char *p) {
+        char buf[4096];
+
+        snprintf(buf, sizeof(buf), "%s", p);
+        for (char *s = strchr(buf, '/'); s; s = strchr(s + 1, '/')) {
+                struct stat st;
+
+                *s = '\0';
+                if (fstatat(img->tmpfd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        if (!S_ISDIR(st.st_mode))
+                                remove_tree(img, buf, false);
+                        else {
+                                *s = '/';
+                                continue;
+                        }
+                }
+                if (mkdirat(img->tmpfd, buf, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+static int write_entry(struct image *img, struct archive *a, const char *p, const char *what, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[65536];
+        size_t total = 0;
+        la_ssize_t n;
+
+        fd = openat(img->tmpfd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "%s: materialise %s", what, p);
+        while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+                total += (size_t) n;
+                img->total += (size_t) n;
+                if (total > IMAGE_FILE_MAX || img->total > IMAGE_TOTAL_MAX)
+                        return error_set(err, EFBIG, "%s: %s is larger than the limit of %zu bytes", what, p,
+                                         total > IMAGE_FILE_MAX ? IMAGE_FILE_MAX : IMAGE_TOTAL_MAX);
+                if (write(fd, buf, (size_t) n) != n)
+                        return error_set_errno(err, errno ? errno : ENOSPC, "%s: write %s", what, p);
+        }
+        if (n < 0)
+                return error_set(err, EIO, "%s: %s is damaged: %s", what, p, archive_error_string(a));
+        return 0;
+}
+
+/* One entry of a layer: a whiteout, or a path the inventory reads. */
+static int apply_entry(struct image *img, struct archive *a, struct archive_entry *e, const char *what,
+                       struct error *err) {
+        _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
+        const char *base, *link;
+        mode_t type = archive_entry_filetype(e);
+        int r;
+
+        if (!p)
+                return 0; /* "..": never inside our folder; the rest of the image is not ours to judge */
+        base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+        if (startswith(base, ".wh.")) {
+                char dir[4096], target[8192 + 8];
+
+                snprintf(dir, sizeof(dir), "%.*s", (int) (base - p > 0 ? base - p - 1 : 0), p);
+                if (strcmp(base, ".wh..wh..opq") == 0)
+                        remove_tree(img, dir[0] ? dir : ".", true);
+                else {
+                        snprintf(target, sizeof(target), "%s%s%s", dir, dir[0] ? "/" : "", base + 4);
+                        remove_tree(img, target, false);
+                }
+                return 0;
+        }
+        if (!wanted(p) || (type != AE_IFREG && type != AE_IFLNK && !archive_entry_hardlink(e)))
+                return 0;
+        remove_tree(img, p, false);
+        if ((r = make_parents(img, p)) < 0)
+                return error_set_errno(err, r, "%s: materialise %s", what, p);
+        if ((link = archive_entry_hardlink(e))) {
+                _cleanup_free_ char *t = clean_path(link);
+
+                if (!t || linkat(img->tmpfd, t, img->tmpfd, p, 0) < 0)
+                        return 0; /* a link to something we didn't keep */
+        } else if (type == AE_IFLNK) {
+                /* Kept as it is: the inventory resolves it inside the folder. */
+                if (symlinkat(strempty(archive_entry_symlink(e)), img->tmpfd, p) < 0)
+                        return error_set_errno(err, errno, "%s: materialise %s", what, p);
+        } else if ((r = write_entry(img, a, p, what, err)) < 0)
+                return r;
+        return strv_push(&img->fresh, strdup(p)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
+static int apply_layer(struct image *img, struct archive *layer, const char *what, struct error *err) {
+        struct archive_entry *e;
+        uint64_t n = 0;
+        int rc, r = 0;
+
+        strv_free(img->fresh);
+        img->fresh = NULL;
+        while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK) {
+                if (++n > IMAGE_ENTRIES_MAX)
+                        return error_set(err, E2BIG, "%s: more than %d entries", what, IMAGE_ENTRIES_MAX);
+                if ((r = apply_entry(img, layer, e, what, err)) < 0)
+                        return r;
+        }
+        if (rc != ARCHIVE_EOF)
+                return error_set(err, EIO, "%s: the layer is damaged: %s", what, archive_error_string(layer));
+        return 0;
+}
+
+/* ---- archives --------------------------------------------------------------- */
+
+static struct archive *new_reader(void) {
+        struct archive *a = archive_read_new();
+
+        if (a) {
+                archive_read_support_format_tar(a);
+                archive_read_support_filter_all(a);
+        }
+        return a;
+}
+
+static int open_archive(const char *path, struct archive **ret, struct error *err) {
+        struct archive *a = new_reader();
+
+        if (!a)
+                return -ENOMEM;
+        if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+                int r = error_set(err, EINVAL, "%s: not a readable image archive (docker save or OCI layout tar): %s",
+                                  path, archive_error_string(a));
+
+                archive_read_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+/* The small documents of an archive (manifests, index, configs), kept in
+ * memory: the tar can have them in any order, after the layers. */
+static int collect_blobs(struct image *img, struct error *err) {
+        struct archive *a = NULL;
+        struct archive_entry *e;
+        int rc, r;
+
+        if ((r = open_archive(img->path, &a, err)) < 0)
+                return r;
+        while (r >= 0 && (rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+                _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
+                struct blob *nb;
+                la_int64_t size = archive_entry_size(e);
+                size_t len = 0;
+                char *data;
+                la_ssize_t n;
+
+                if (!p || archive_entry_filetype(e) != AE_IFREG || size < 0 || (size_t) size > IMAGE_JSON_MAX)
+                        continue;
+                if (!(strcmp(p, "manifest.json") == 0 || strcmp(p, "index.json") == 0 ||
+                      startswith(p, "blobs/sha256/") || (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
+                        continue;
+                data = malloc((size_t) size + 1);
+                nb = realloc(img->blobs, (img->n_blobs + 1) * sizeof(*nb));
+                if (!data || !nb) {
+                        free(data);
+                        r = -ENOMEM;
+                        break;
+                }
+                img->blobs = nb;
+                while ((n = archive_read_data(a, data + len, (size_t) size - len)) > 0)
+                        len += (size_t) n;
+                data[len] = '\0';
+                img->blobs[img->n_blobs++] = (struct blob) { .name = TAKE_PTR(p), .data = data, .len = len };
+        }
+        if (r >= 0 && rc != ARCHIVE_EOF)
+                r = error_set(err, EIO, "%s: the archive is damaged: %s", img->path, archive_error_string(a));
+        archive_read_free(a);
+        return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
+}
+
+/* A document of the image by its name in the layout, parsed. */
+static json_t *get_json(struct image *img, const char *name, struct error *err) {
+        json_error_t jerr;
+        json_t *j = NULL;
+
+        if (img->is_dir) {
+                _cleanup_free_ char *buf = NULL;
+                char p[4096];
+                size_t len;
+
+                snprintf(p, sizeof(p), "%s/%s", img->path, name);
+                if (read_full_file(p, IMAGE_JSON_MAX, &buf, &len, err) < 0)
+                        return NULL;
+                j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        } else
+                for (size_t i = 0; i < img->n_blobs; i++)
+                        if (strcmp(img->blobs[i].name, name) == 0) {
+                                j = json_loadb(img->blobs[i].data, img->blobs[i].len, JSON_REJECT_DUPLICATES, &jerr);
+                                break;
+                        }
+        if (!j)
+                error_set(err, EINVAL, "%s: %s is missing or not JSON", img->path, name);
+        return j;
+}
+
+/* ---- which layers, which digest --------------------------------------------- */
+
+static bool valid_digest(const char *d) {
+        return d && startswith(d, "sha256:") && strlen(d) == 71 && strspn(d + 7, "0123456789abcdef") == 64;
+}
+
+static int add_layer(struct image *img, const char *name, struct error *err) {
+        if (strv_length(img->layers) >= IMAGE_LAYERS_MAX)
+                return error_set(err, E2BIG, "%s: more than %d layers", img->path, IMAGE_LAYERS_MAX);
+        return strv_push(&img->layers, strdup(name)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
+static char *blob_path(const char *digest) {
+        char *s = NULL;
+
+        return asprintf(&s, "blobs/sha256/%s", digest + 7) < 0 ? NULL : s;
+}
+
+/* In an index, the linux/amd64 manifest when there are several (else the
+ * first); descends into nested indexes once. */
+static json_t *pick_manifest(struct image *img, json_t *index, int depth, char **ret_digest, struct error *err) {
+        json_t *m, *pick = NULL, *doc;
+        _cleanup_free_ char *bp = NULL;
+        const char *digest, *type;
+        size_t i;
+
+        json_array_foreach(json_object_get(index, "manifests"), i, m) {
+                json_t *plat = json_object_get(m, "platform");
+
+                if (!pick)
+                        pick = m;
+                if (streq_ptr(json_string_value(json_object_get(plat, "os")), "linux") &&
+                    streq_ptr(json_string_value(json_object_get(plat, "architecture")), "amd64")) {
+                        pick = m;
+                        break;
+                }
+        }
+        digest = json_string_value(json_object_get(pick, "digest"));
+        if (!valid_digest(digest)) {
+                error_set(err, EINVAL, "%s: the index names no manifest with a sha256 digest", img->path);
+                return NULL;
+        }
+        if (!img->name) {
+                json_t *ann = json_object_get(pick, "annotations");
+                const char *n = json_string_value(json_object_get(ann, "io.containerd.image.name"));
+
+                if (!n)
+                        n = json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
+                img->name = n ? strdup(n) : NULL;
+        }
+        if (!(bp = blob_path(digest)) || !(doc = get_json(img, bp, err)))
+                return NULL;
+        type = json_string_value(json_object_get(doc, "mediaType"));
+        if (json_is_array(json_object_get(doc, "manifests")) || (type && strstr(type, "index")) ||
+            (type && strstr(type, "manifest.list"))) {
+                json_t *inner = depth < 2 ? pick_manifest(img, doc, depth + 1, ret_digest, err) : NULL;
+
+                if (depth >= 2)
+                        error_set(err, ELOOP, "%s: indexes nested too deep", img->path);
+                json_decref(doc);
+                return inner;
+        }
+        *ret_digest = strdup(digest);
+        return doc;
+}
+
+static int resolve_oci(struct image *img, json_t *index, struct error *err) {
+        _cleanup_free_ char *digest = NULL;
+        json_t *manifest = pick_manifest(img, index, 0, &digest, err), *l;
+        size_t i;
+        int r = 0;
+
+        if (!manifest)
+                return -EINVAL;
+        json_array_foreach(json_object_get(manifest, "layers"), i, l) {
+                const char *d = json_string_value(json_object_get(l, "digest"));
+                _cleanup_free_ char *bp = NULL;
+
+                if (!valid_digest(d)) {
+                        r = error_set(err, EINVAL, "%s: layer %zu has no sha256 digest", img->path, i);
+                        break;
+                }
+                if (!(bp = blob_path(d)) || (r = add_layer(img, bp, err)) < 0) {
+                        r = r < 0 ? r : -ENOMEM;
+                        break;
+                }
+        }
+        json_decref(manifest);
+        if (r >= 0)
+                img->digest = TAKE_PTR(digest);
+        return r;
+}
+
+/* docker save: manifest.json names the config (its file name is the image
+ * id) and the layer tarballs in order. */
+static int resolve_docker(struct image *img, json_t *manifest, struct error *err) {
+        json_t *m = json_array_get(manifest, 0), *l;
+        const char *config = json_string_value(json_object_get(m, "Config"));
+        const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
+        char hex[65] = "";
+        size_t i;
+        int r;
+
+        if (!config)
+                return error_set(err, EINVAL, "%s: manifest.json names no Config", img->path);
+        {
+                const char *base = strrchr(config, '/') ? strrchr(config, '/') + 1 : config;
+
+                if (strspn(base, "0123456789abcdef") == 64)
+                        memcpy(hex, base, 64);
+        }
+        if (!hex[0]) {
+                json_t *c = get_json(img, config, err);
+                char *s = c ? json_dumps(c, JSON_COMPACT) : NULL;
+
+                json_decref(c);
+                if (!s || sha256_hex(s, strlen(s), hex) < 0) {
+                        free(s);
+                        return error_set(err, EINVAL, "%s: can't tell the image id", img->path);
+                }
+                free(s);
+        }
+        if (asprintf(&img->digest, "sha256:%s", hex) < 0)
+                return -ENOMEM;
+        img->name = tag ? strdup(tag) : NULL;
+        json_array_foreach(json_object_get(m, "Layers"), i, l) {
+                if (!json_is_string(l))
+                        return error_set(err, EINVAL, "%s: manifest.json Layers[%zu] is not a path", img->path, i);
+                if ((r = add_layer(img, json_string_value(l), err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int resolve(struct image *img, struct error *err) {
+        json_t *j;
+        int r;
+
+        if ((j = get_json(img, "index.json", NULL))) {
+                r = resolve_oci(img, j, err);
+                json_decref(j);
+                return r;
+        }
+        j = get_json(img, "manifest.json", err);
+        if (!j)
+                return error_set(err, EINVAL, "%s: neither an OCI layout (index.json) nor a docker save archive "
+                                 "(manifest.json)", img->path);
+        r = resolve_docker(img, j, err);
+        json_decref(j);
+        return r;
+}
+
+/* ---- applying the layers ------------------------------------------------------ */
+
+struct nested {
+        struct archive *outer;
+        char buf[65536];
+};
+
+static la_ssize_t nested_read(struct archive *a, void *userdata, const void **ret) {
+        struct nested *n = userdata;
+
+        (void) a;
+        *ret = n->buf;
+        return archive_read_data(n->outer, n->buf, sizeof(n->buf));
+}
+
+/* A layer inside the image archive: found by a pass over the archive, then
+ * read through as an archive of its own (tar, compressed or not). */
+static int apply_archived_layer(struct image *img, const char *name, const char *what, struct error *err) {
+        struct archive *outer = NULL, *inner = NULL;
+        struct archive_entry *e;
+        struct nested *n = NULL;
+        int rc, r;
+
+        if ((r = open_archive(img->path, &outer, err)) < 0)
+                return r;
+        while ((rc = archive_read_next_header(outer, &e)) == ARCHIVE_OK) {
+                _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
+
+                if (p && strcmp(p, name) == 0)
+                        break;
+        }
+        if (rc != ARCHIVE_OK) {
+                r = error_set(err, ENOENT, "%s: the archive has no %s", img->path, what);
+                goto out;
+        }
+        n = malloc(sizeof(*n));
+        inner = new_reader();
+        if (!n || !inner) {
+                r = -ENOMEM;
+                goto out;
+        }
+        n->outer = outer;
+        if (archive_read_open(inner, n, NULL, nested_read, NULL) != ARCHIVE_OK)
+                r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                              archive_error_string(inner));
+        else
+                r = apply_layer(img, inner, what, err);
+out:
+        if (inner)
+                archive_read_free(inner);
+        archive_read_free(outer);
+        free(n);
+        return r;
+}
+
+static int apply_file_layer(struct image *img, const char *name, const char *what, struct error *err) {
+        struct archive *a = new_reader();
+        char p[4096];
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        snprintf(p, sizeof(p), "%s/%s", img->path, name);
+        if (archive_read_open_filename(a, p, 65536) != ARCHIVE_OK)
+                r = error_set(err, EINVAL, "%s: %s can't be read: %s", img->path, what, archive_error_string(a));
+        else
+                r = apply_layer(img, a, what, err);
+        archive_read_free(a);
+        return r;
+}
+
+static int make_tmp(struct image *img, struct error *err) {
+        const char *base = getenv("TMPDIR");
+
+        if (asprintf(&img->tmp, "%s/portcullis-image-XXXXXX", base && *base ? base : "/tmp") < 0)
+                return -ENOMEM;
+        if (!mkdtemp(img->tmp)) {
+                int r = error_set_errno(err, errno, "create a temporary folder in %s", base ? base : "/tmp");
+
+                free(img->tmp);
+                img->tmp = NULL;
+                return r;
+        }
+        img->tmpfd = open(img->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return img->tmpfd < 0 ? error_set_errno(err, errno, "open %s", img->tmp) : 0;
+}
+
+int image_open(const char *path, struct image **ret, struct error *err) {
+        _cleanup_(image_freep) struct image *img = calloc(1, sizeof(*img));
+        struct stat st;
+        int r;
+
+        if (!img || !(img->path = strdup(path)))
+                return -ENOMEM;
+        img->tmpfd = -EBADF;
+        if (stat(path, &st) < 0)
+                return error_set_errno(err, errno, "%s", path);
+        img->is_dir = S_ISDIR(st.st_mode);
+        if ((!img->is_dir && (r = collect_blobs(img, err)) < 0) || (r = resolve(img, err)) < 0 ||
+            (r = make_tmp(img, err)) < 0)
+                return r;
+        for (size_t i = 0; img->layers && img->layers[i]; i++) {
+                char what[64];
+
+                snprintf(what, sizeof(what), "layer %zu", i + 1);
+                r = img->is_dir ? apply_file_layer(img, img->layers[i], what, err)
+                                : apply_archived_layer(img, img->layers[i], what, err);
+                if (r < 0)
+                        return error_wrap(err, "%s", path);
+        }
+        *ret = TAKE_PTR(img);
+        return 0;
+}
+
+void image_free(struct image *img) {
+        if (!img)
+                return;
+        if (img->tmpfd >= 0) {
+                strv_free(img->fresh);
+                img->fresh = NULL;
+                remove_tree(img, ".", true);
+                close(img->tmpfd);
+        }
+        if (img->tmp)
+                (void) rmdir(img->tmp);
+        for (size_t i = 0; i < img->n_blobs; i++) {
+                free(img->blobs[i].name);
+                free(img->blobs[i].data);
+        }
+        free(img->blobs);
+        strv_free(img->layers);
+        strv_free(img->fresh);
+        free(img->tmp);
+        free(img->path);
+        free(img->name);
+        free(img->digest);
+        free(img);
+}

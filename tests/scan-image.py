@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""portcullis scan/inventory on image files: a real `docker save` tarball
+(alpine 3.11, with its expected package list), and images built here as
+docker-save tars, OCI layout folders and OCI layout tars, whose layers
+exercise whiteouts, opaque folders, compressed layers and hostile paths."""
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+P = os.environ["PORTCULLIS"]
+SRC = os.environ["PC_SOURCE_ROOT"]
+DATA = os.environ.get("PC_SHARED_DATA", "")
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what)
+
+
+def run(*args, expect=0):
+    r = subprocess.run([P, *args], capture_output=True, text=True)
+    check(r.returncode == expect, f"portcullis {' '.join(args)}: exit {r.returncode}, wanted {expect}: {r.stderr}")
+    return r
+
+
+def status(*pkgs):
+    return "".join(f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\n"
+                   + (f"Source: {s}\n" if s else "") + f"Version: {v}\n\n" for n, s, v in pkgs).encode()
+
+
+def layer(entries, gz=False):
+    """entries: (path, bytes) files, (path, None, target) symlinks."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for e in entries:
+            info = tarfile.TarInfo(e[0])
+            if len(e) == 3:
+                info.type, info.linkname = tarfile.SYMTYPE, e[2]
+                t.addfile(info)
+            else:
+                info.size = len(e[1])
+                t.addfile(info, io.BytesIO(e[1]))
+    data = buf.getvalue()
+    return gzip.compress(data) if gz else data
+
+
+OS = b'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+L1 = layer([("usr/lib/os-release", OS), ("etc/os-release", None, "../usr/lib/os-release"),
+            ("var/lib/dpkg/status", status(("libcurl4", "curl", "7.88.1-10+deb12u3"), ("apt", None, "2.6.1"))),
+            ("var/lib/dpkg/status.d/old", status(("oldpkg", None, "1.0"))),
+            ("usr/bin/big-binary", b"x" * 100000)])
+# Layer 2: the status file replaced (whiteout, then the new file), status.d
+# made opaque with one new entry, and hostile paths that must land nowhere.
+L2 = layer([("var/lib/dpkg/.wh.status", b""),
+            ("var/lib/dpkg/status", status(("libcurl4", "curl", "7.88.1-10+deb12u4"), ("apt", None, "2.6.1"))),
+            ("var/lib/dpkg/status.d/.wh..wh..opq", b""),
+            ("var/lib/dpkg/status.d/new", status(("newpkg", None, "2.0"))),
+            ("../../../../tmp/portcullis-escape", b"escaped"),
+            ("/etc/portcullis-escape-abs", b"escaped")], gz=True)
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def docker_save(path, layers):
+    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    with tarfile.open(path, "w") as t:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        names = []
+        for i, l in enumerate(layers):
+            names.append(f"layer{i}/layer.tar")
+            add(names[-1], l)
+        add(sha(config) + ".json", config)
+        add("manifest.json", json.dumps([{"Config": sha(config) + ".json", "RepoTags": ["test/dpkg:1"],
+                                          "Layers": names}]).encode())
+    return "sha256:" + sha(config)
+
+
+def oci_layout(folder, layers, name):
+    os.makedirs(f"{folder}/blobs/sha256", exist_ok=True)
+
+    def blob(data):
+        open(f"{folder}/blobs/sha256/{sha(data)}", "wb").write(data)
+        return {"digest": "sha256:" + sha(data), "size": len(data)}
+    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": dict(blob(config), mediaType="application/vnd.oci.image.config.v1+json"),
+                           "layers": [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
+                                      for l in layers]}).encode()
+    m = blob(manifest)
+    json.dump({"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json",
+                                                      annotations={"org.opencontainers.image.ref.name": name})]},
+              open(f"{folder}/index.json", "w"))
+    open(f"{folder}/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+    return m["digest"]
+
+
+def check_dpkg_image(target, digest, name):
+    inv = json.loads(run("inventory", target, "--format", "json").stdout)
+    got = sorted((p["name"], p["version"]) for p in inv["packages"])
+    check(got == [("apt", "2.6.1"), ("libcurl4", "7.88.1-10+deb12u4"), ("newpkg", "2.0")],
+          f"{target}: layers not applied as they should be: {got}")
+    check(inv["os"]["ecosystem"] == "Debian:12", f"{target}: os-release through its symlink: {inv['os']}")
+    scan = json.loads(run("scan", target, "--db", DB, "--format", "json").stdout)
+    check(scan.get("image_digest") == digest, f"{target}: digest {scan.get('image_digest')} != {digest}")
+    check(scan["target"] == name, f"{target}: name {scan['target']}")
+    ids = {f["id"] for f in scan["findings"]}
+    check("PCEX-CVE-2023-38545" not in ids and "PCEX-CVE-2011-3374" in ids, f"{target}: findings {ids}")
+
+
+t = tempfile.mkdtemp(prefix="pc-image-")
+try:
+    DB = f"{t}/db.sqlite"
+    run("db", "import", f"{SRC}/feed", "--db", DB)
+    for p in ("/tmp/portcullis-escape", "/etc/portcullis-escape-abs"):
+        if os.path.exists(p):
+            os.unlink(p)
+
+    d = docker_save(f"{t}/save.tar", [L1, L2])
+    check_dpkg_image(f"{t}/save.tar", d, "test/dpkg:1")
+    with open(f"{t}/save.tar", "rb") as f:
+        open(f"{t}/save.tar.gz", "wb").write(gzip.compress(f.read()))
+    check_dpkg_image(f"{t}/save.tar.gz", d, "test/dpkg:1")
+
+    d = oci_layout(f"{t}/oci", [gzip.compress(L1), L2], "test/oci:2")
+    check_dpkg_image(f"{t}/oci", d, "test/oci:2")
+    with tarfile.open(f"{t}/oci.tar", "w") as tf:
+        tf.add(f"{t}/oci", arcname=".")
+    check_dpkg_image(f"{t}/oci.tar", d, "test/oci:2")
+
+    check(not os.path.exists("/tmp/portcullis-escape") and not os.path.exists("/etc/portcullis-escape-abs"),
+          "a layer wrote outside the temporary folder")
+    check(not [n for n in os.listdir(tempfile.gettempdir()) if n.startswith("portcullis-image-")],
+          "temporary folders left behind")
+
+    # Damaged archives: a clear error naming the file, exit 2.
+    data = open(f"{t}/save.tar", "rb").read()
+    open(f"{t}/cut.tar", "wb").write(data[:len(data) // 2])
+    r = run("scan", f"{t}/cut.tar", "--db", DB, expect=2)
+    check("cut.tar" in r.stderr, f"truncated archive message: {r.stderr}")
+    open(f"{t}/notimage.tar", "wb").write(b"hello, this is not a tar archive at all" * 20)
+    r = run("scan", f"{t}/notimage.tar", "--db", DB, expect=2)
+    check("notimage.tar" in r.stderr, f"not an archive message: {r.stderr}")
+
+    # The real docker save of alpine 3.11.
+    real = f"{DATA}/rootfs/trivy/alpine-311.tar.gz"
+    if DATA and os.path.exists(real):
+        exp = json.load(open(f"{DATA}/rootfs/trivy/alpine-311.expected.json"))
+        scan = json.loads(run("scan", real, "--db", DB, "--format", "json").stdout)
+        check(scan.get("image_digest") == "sha256:a187dde48cd289ac374ad8539930628314bc581a481cdb41409c9289419ddb72",
+              f"alpine digest: {scan.get('image_digest')}")
+        check(scan["target"] == "alpine:3.11" and scan["os"]["id"] == "alpine", f"alpine: {scan['os']}")
+        inv = json.loads(run("inventory", real, "--format", "json").stdout)
+        want = sorted((p["Name"], p["Version"]) for p in exp["expected_packages"])
+        got = sorted((p["name"], p["version"]) for p in inv["packages"])
+        check(got == want, f"alpine packages differ: missing {sorted(set(want) - set(got))[:5]}, "
+                           f"extra {sorted(set(got) - set(want))[:5]}")
+        print(f"alpine-311: {len(got)} packages (expected {len(want)})")
+finally:
+    shutil.rmtree(t)
+
+print("ok" if failures == 0 else f"{failures} failures")
+sys.exit(1 if failures else 0)
