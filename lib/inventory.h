@@ -11,6 +11,7 @@ struct rootfs;
 #define DPKG_STATUS_MAX ((size_t) 64 * 1024 * 1024)
 #define DPKG_STATUS_D_FILE_MAX ((size_t) 4 * 1024 * 1024)
 #define DPKG_STATUS_D_ENTRIES_MAX 100000
+#define APK_INSTALLED_MAX ((size_t) 64 * 1024 * 1024)
 #define INVENTORY_PACKAGES_MAX 200000
 #define INVENTORY_WARNINGS_MAX 100
 
@@ -62,3 +63,11 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
  * origin is the file name for messages and origin_file; the ecosystem and
  * purl distro come from inv->os. */
 int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
+
+/* apk: lib/apk/db/installed (absent: nothing to add).  The source package
+ * is the origin (o:), which is what OSV's Alpine records name. */
+int inventory_apk(struct rootfs *r, struct inventory *inv, struct error *err);
+
+/* Parses an apk installed database buffer (also used by the fuzzer and the
+ * tests); origin as for dpkg_status_parse(). */
+int apk_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);

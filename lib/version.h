@@ -33,3 +33,8 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
 int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* Validates a dpkg version the way dpkg's parseversion() does. */
 int version_dpkg_check(const char *v, struct error *err);
+
+/* apk: apk-tools' ordering ("1.2.3_rc1-r0" < "1.2.3-r0" < "1.2.3_p1-r0"). */
+int version_apk_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+/* Validates an apk version the way apk-tools does. */
+int version_apk_check(const char *v, struct error *err);

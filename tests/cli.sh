@@ -125,6 +125,9 @@ grep -q '"root"' <<<"$out" && fail "read the host's /etc/passwd: $out"
 expect 0 "^<$" -- vercmp deb 1.0 1.0-1
 expect 0 "^>$" -- vercmp Debian:12 1:0.1 2.0
 expect 2 "" -- vercmp deb "1.0 x" 1.0
+expect 0 "^<$" -- vercmp apk 1.2.3_rc1-r0 1.2.3-r0
+expect 0 "^>$" -- vercmp Alpine:v3.18 1.0_p1 1.0-r1
+expect 2 "Alpine version" -- vercmp apk 1.0bc 1.0
 expect 0 "9.8 CRITICAL" -- cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 expect 2 "AV" -- cvss CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 

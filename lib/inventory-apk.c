@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* apk's database of installed packages: lib/apk/db/installed (apk-tools'
+ * "installed database", the same format as an APKINDEX): stanzas separated
+ * by blank lines, one "K:value" line per field, the key a single character.
+ * We keep P (name), V (version), A (architecture) and o (origin, the
+ * aports package the binary was built from, which is what OSV's Alpine
+ * records name); the many other keys (F/R/Z file lists, D, p, ...) are
+ * skipped.  Parsed from a buffer with a cursor and named caps. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+#include "version.h"
+
+#define APK_INSTALLED_PATH "lib/apk/db/installed"
+/* Names, versions, arches and origins are short (apk's names are < 100
+ * bytes in practice). */
+#define APK_FIELD_MAX 1024
+/* Stanzas in one file, kept or not (see DPKG_STANZAS_MAX). */
+#define APK_STANZAS_MAX ((unsigned) (4 * INVENTORY_PACKAGES_MAX))
+
+enum field {
+        F_NAME,
+        F_VERSION,
+        F_ARCH,
+        F_ORIGIN,
+        _F_MAX,
+        _F_INVALID = -EINVAL,
+};
+
+static const char field_keys[_F_MAX] = {
+        [F_NAME] = 'P',
+        [F_VERSION] = 'V',
+        [F_ARCH] = 'A',
+        [F_ORIGIN] = 'o',
+};
+
+/* How messages name a field: "P (name)". */
+static const char *const field_names[_F_MAX] = {
+        [F_NAME] = "P (name)",
+        [F_VERSION] = "V (version)",
+        [F_ARCH] = "A (arch)",
+        [F_ORIGIN] = "o (origin)",
+};
+
+struct slice {
+        const char *s;
+        size_t n;
+};
+
+struct stanza {
+        unsigned line;                 /* first line, for messages */
+        struct slice f[_F_MAX];        /* .s NULL when absent */
+        const char *bad;               /* why it is malformed, or NULL */
+        enum field bad_field;
+};
+
+struct cursor {
+        const char *p, *end;
+        unsigned line;
+};
+
+/* Returns the next line (without "\n") and advances. */
+static struct slice next_line(struct cursor *c) {
+        const char *nl = memchr(c->p, '\n', (size_t) (c->end - c->p));
+        struct slice l = { c->p, (size_t) ((nl ? nl : c->end) - c->p) };
+
+        c->p = nl ? nl + 1 : c->end;
+        c->line++;
+        return l;
+}
+
+static bool line_is_blank(struct slice l) {
+        for (size_t i = 0; i < l.n; i++)
+                if (l.s[i] != ' ' && l.s[i] != '\t' && l.s[i] != '\r')
+                        return false;
+        return true;
+}
+
+static enum field field_lookup(char key) {
+        for (int i = 0; i < _F_MAX; i++)
+                if (field_keys[i] == key)
+                        return (enum field) i;
+        return _F_INVALID;
+}
+
+static void stanza_mark_bad(struct stanza *st, const char *why, enum field f) {
+        if (!st->bad) {
+                st->bad = why;
+                st->bad_field = f;
+        }
+}
+
+/* One "K:value" line. */
+static void stanza_add_line(struct stanza *st, struct slice l) {
+        struct slice value;
+        enum field f;
+
+        if (l.n < 2 || l.s[1] != ':') {
+                stanza_mark_bad(st, "a line that is not 'K:value'", _F_INVALID);
+                return;
+        }
+        f = field_lookup(l.s[0]);
+        if (f < 0)
+                return;
+        value = (struct slice) { l.s + 2, l.n - 2 };
+        if (st->f[f].s) {              /* keep the first, for messages */
+                stanza_mark_bad(st, "a repeated field", f);
+                return;
+        }
+        if (value.n > APK_FIELD_MAX)
+                stanza_mark_bad(st, "a field longer than the limit", f);
+        else if (memchr(value.s, '\0', value.n))
+                stanza_mark_bad(st, "a NUL byte", f);
+        st->f[f] = value;
+}
+
+/* Reads the next stanza: 1 with *st filled, 0 at the end of the buffer. */
+static int read_stanza(struct cursor *c, struct stanza *st) {
+        *st = (struct stanza) {};
+        for (;;) {                     /* skip the blank lines before it */
+                const char *before = c->p;
+                unsigned line = c->line;
+
+                if (c->p >= c->end)
+                        return 0;
+                if (!line_is_blank(next_line(c))) {
+                        c->p = before;
+                        c->line = line;
+                        break;
+                }
+        }
+        st->line = c->line + 1;
+        while (c->p < c->end) {
+                struct slice l = next_line(c);
+
+                if (line_is_blank(l))
+                        break;
+                stanza_add_line(st, l);
+        }
+        return 1;
+}
+
+/* apk-tools' names: we take the conservative set that aports uses
+ * (alphanumeric first, then [A-Za-z0-9+._-]), which also keeps names safe
+ * in purls, JSON and terminals. */
+static bool name_is_valid(struct slice n) {
+        if (n.n == 0 || !isalnum((unsigned char) n.s[0]))
+                return false;
+        for (size_t i = 1; i < n.n; i++)
+                if (!isalnum((unsigned char) n.s[i]) && !strchr("-+._", n.s[i]))
+                        return false;
+        return true;
+}
+
+static bool arch_is_valid(struct slice a) {
+        if (a.n == 0)
+                return false;
+        for (size_t i = 0; i < a.n; i++)
+                if (!isalnum((unsigned char) a.s[i]) && a.s[i] != '_' && a.s[i] != '-')
+                        return false;
+        return true;
+}
+
+/* Checks a version slice with apk's own rules (lib/version-apk.c). */
+static bool version_is_valid(struct slice v) {
+        char buf[APK_FIELD_MAX + 1];
+
+        memcpy(buf, v.s, v.n);
+        buf[v.n] = '\0';
+        return version_apk_check(buf, NULL) >= 0;
+}
+
+static int warn_stanza(struct inventory *inv, const char *origin, const struct stanza *st, const char *what,
+                       enum field f) {
+        const struct slice *pkg = &st->f[F_NAME];
+        bool named = pkg->s && pkg->n > 0 && pkg->n <= APK_FIELD_MAX;
+
+        return inventory_warn(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
+                              named ? " (P:" : "", named ? (int) pkg->n : 0, named ? pkg->s : "", named ? ")" : "",
+                              what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
+}
+
+static char *slice_dup(struct slice s) {
+        return strndup_or_null(s.s, s.n);
+}
+
+/* pkg:apk/<id>/<name>@<version>?arch=<arch>&distro=<version_id>
+ * (purl-spec PURL-TYPES "apk": the namespace is the vendor, alpine, wolfi,
+ * chainguard, ...); no namespace or distro when the OS is unknown. */
+static int build_purl(const struct os_info *os, const struct package *p, char **ret) {
+        struct strbuf b = {};
+        char sep = '?';
+        int r;
+
+        r = strbuf_puts(&b, "pkg:apk/");
+        if (r >= 0 && os->id) {
+                r = strbuf_append_purl_escaped(&b, os->id);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "/");
+        }
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, p->name);
+        if (r >= 0)
+                r = strbuf_puts(&b, "@");
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, p->version);
+        if (r >= 0 && p->arch) {
+                r = strbuf_puts(&b, "?arch=");
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, p->arch);
+                sep = '&';
+        }
+        if (r >= 0 && os->id && os->version_id) {
+                r = strbuf_printf(&b, "%cdistro=", sep);
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, os->version_id);
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int package_from_stanza(struct inventory *inv, const char *origin, const struct stanza *st) {
+        const struct slice *src = st->f[F_ORIGIN].s ? &st->f[F_ORIGIN] : &st->f[F_NAME];
+        struct package p = {
+                .name = slice_dup(st->f[F_NAME]),
+                .version = slice_dup(st->f[F_VERSION]),
+                .source_name = slice_dup(*src),
+                .source_version = slice_dup(st->f[F_VERSION]),
+                .arch = st->f[F_ARCH].s ? slice_dup(st->f[F_ARCH]) : NULL,
+                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
+                .origin_file = strdup(origin),
+        };
+        int r;
+
+        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.origin_file ||
+            (st->f[F_ARCH].s && !p.arch) || (inv->os.ecosystem && !p.ecosystem)) {
+                package_done(&p);
+                return -ENOMEM;
+        }
+        r = build_purl(&inv->os, &p, &p.purl);
+        if (r < 0) {
+                package_done(&p);
+                return r;
+        }
+        return inventory_add(inv, &p);
+}
+
+/* Keeps one stanza or drops it with a warning.  Returns <0 only for
+ * ENOMEM/E2BIG. */
+static int handle_stanza(struct inventory *inv, const char *origin, const struct stanza *st) {
+        if (st->bad)
+                return warn_stanza(inv, origin, st, st->bad, st->bad_field);
+        if (!st->f[F_NAME].s)
+                return warn_stanza(inv, origin, st, "no P (name) field", _F_INVALID);
+        if (!name_is_valid(st->f[F_NAME]))
+                return warn_stanza(inv, origin, st, "an invalid package name", F_NAME);
+        if (!st->f[F_VERSION].s)
+                return warn_stanza(inv, origin, st, "no V (version) field", _F_INVALID);
+        if (!version_is_valid(st->f[F_VERSION]))
+                return warn_stanza(inv, origin, st, "an invalid version", F_VERSION);
+        if (st->f[F_ARCH].s && !arch_is_valid(st->f[F_ARCH]))
+                return warn_stanza(inv, origin, st, "an invalid value", F_ARCH);
+        if (st->f[F_ORIGIN].s && !name_is_valid(st->f[F_ORIGIN]))
+                return warn_stanza(inv, origin, st, "an invalid package name", F_ORIGIN);
+        return package_from_stanza(inv, origin, st);
+}
+
+int apk_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err) {
+        struct cursor c = { buf, buf + len, 0 };
+        unsigned n = 0;
+        struct stanza st;
+        int r;
+
+        while (read_stanza(&c, &st) > 0) {
+                if (++n > APK_STANZAS_MAX)
+                        return error_set(err, E2BIG, "%s has more than %u stanzas", origin, APK_STANZAS_MAX);
+                r = handle_stanza(inv, origin, &st);
+                if (r == -E2BIG)
+                        return error_set(err, r, "%s: more than %d packages", origin, INVENTORY_PACKAGES_MAX);
+                if (r < 0)
+                        return error_set(err, r, "parse %s: out of memory", origin);
+        }
+        return 0;
+}
+
+int inventory_apk(struct rootfs *r, struct inventory *inv, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int k;
+
+        k = rootfs_read_file(r, APK_INSTALLED_PATH, APK_INSTALLED_MAX, &buf, &len, err);
+        if (k == -ENOENT) {            /* not an apk-based image */
+                error_clear(err);
+                return 0;
+        }
+        if (k < 0)
+                return k;
+        return apk_installed_parse(buf, len, "/" APK_INSTALLED_PATH, inv, err);
+}
