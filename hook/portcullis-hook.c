@@ -506,6 +506,8 @@ static int decide_with_cache(struct hook *h) {
                 return k;
 
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
+        if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
+                fprintf(stderr, "portcullis: note: %s\n", analyze_sandbox_note());
         if (k < 0)
                 return decide_failure(h, k, &err);
         if (!h->identity && analyze_inventory_identity(inventory_json, &h->identity) < 0)

@@ -13,6 +13,7 @@
 #include "base/strutil.h"
 #include "report.h"
 #include "rootfs.h"
+#include "sandbox.h"
 #include "vulndb.h"
 
 /* What a child computes: a JSON document on success, an error otherwise. */
@@ -32,16 +33,41 @@ static int write_all(int fd, const char *s, size_t n) {
         return 0;
 }
 
-/* The child's message: "J" + the document, or "E" + an error message; the
- * exit status tells the errno of an error. */
-static _Noreturn void child_main(child_fn fn, const void *arg, int fd) {
+/* Set when a child ran without its seccomp filter (a kernel without
+ * seccomp filters); the hook says so once. */
+static char sandbox_note[256];
+
+const char *analyze_sandbox_note(void) {
+        return sandbox_note[0] ? sandbox_note : NULL;
+}
+
+/* Enters the sandbox; a "W" line tells the parent when seccomp was
+ * missing.  jansson's hash seed is drawn now (a no-op when the parent has
+ * parsed JSON already): after the chroot, /dev/urandom is the image's. */
+static int child_cage(int fd, int root_fd, unsigned deadline_ms, struct error *err) {
+        static const char note[] = "Wthe analysis ran without its seccomp filter (the kernel has none)\n";
+        int k;
+
+        json_object_seed(0);
+        k = sandbox_enter(&(struct sandbox_opts) { .result_fd = fd, .root_fd = root_fd,
+                                                   .cpu_seconds = deadline_ms / 1000 + 1 }, err);
+        if (k == SANDBOX_NO_SECCOMP)
+                k = write_all(fd, note, STRLEN(note));
+        return k;
+}
+
+/* The child's message: an optional "W" line, then "J" + the document, or
+ * "E" + an error message; the exit status tells the errno of an error. */
+static _Noreturn void child_main(child_fn fn, const void *arg, int root_fd, unsigned deadline_ms, int fd) {
         _cleanup_free_ char *json = NULL;
         struct error err = {};
         int k;
 
         /* Die with the hook, whatever kills it. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        k = fn(arg, &json, &err);
+        k = child_cage(fd, root_fd, deadline_ms, &err);
+        if (k >= 0)
+                k = fn(arg, &json, &err);
         if (k < 0) {
                 (void) write_all(fd, "E", 1);
                 (void) write_all(fd, err.msg, strlen(err.msg));
@@ -101,10 +127,23 @@ static int reap(pid_t pid, struct error *err) {
         return WEXITSTATUS(status);
 }
 
-/* Runs fn in a child; *ret_json is its document. */
-static int run_child(child_fn fn, const void *arg, unsigned deadline_ms, char **ret_json, struct error *err) {
+/* Takes the "W" line off the front of the message. */
+static const char *take_note(const char *s) {
+        const char *nl;
+
+        if (!s || s[0] != 'W' || !(nl = strchr(s, '\n')))
+                return s;
+        snprintf(sandbox_note, sizeof(sandbox_note), "%.*s", (int) (nl - s - 1), s + 1);
+        return nl + 1;
+}
+
+/* Runs fn in a sandboxed child (chrooted to root_fd when >= 0); *ret_json
+ * is its document. */
+static int run_child(child_fn fn, const void *arg, int root_fd, unsigned deadline_ms, char **ret_json,
+                     struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
         long long deadline = now_ms() + deadline_ms;
+        const char *msg;
         int fds[2], k, status;
         pid_t pid;
 
@@ -119,7 +158,7 @@ static int run_child(child_fn fn, const void *arg, unsigned deadline_ms, char **
         }
         if (pid == 0) {
                 close(fds[0]);
-                child_main(fn, arg, fds[1]);
+                child_main(fn, arg, root_fd, deadline_ms, fds[1]);
         }
         close(fds[1]);
         k = read_until(fds[0], deadline, &b, err);
@@ -131,40 +170,45 @@ static int run_child(child_fn fn, const void *arg, unsigned deadline_ms, char **
                 return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within %u ms", deadline_ms) : k;
         }
         status = reap(pid, err);
-        if (status < 0 || !b.s || (b.s[0] != 'J' && b.s[0] != 'E')) {
+        msg = take_note(b.s);
+        if (status < 0 || !msg || (msg[0] != 'J' && msg[0] != 'E')) {
                 strbuf_done(&b);
                 return status < 0 ? status : error_set(err, ECHILD, "the analysis process ended without a result");
         }
-        if (b.s[0] == 'E' || status != 0) {
-                k = error_set(err, status ? status : EIO, "%s", b.s + 1);
+        if (msg[0] == 'E' || status != 0) {
+                k = error_set(err, status ? status : EIO, "%s", msg + 1);
                 strbuf_done(&b);
                 return k;
         }
-        *ret_json = strdup(b.s + 1);
+        *ret_json = strdup(msg + 1);
         strbuf_done(&b);
         return *ret_json ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
 /* ---- the inventory half --------------------------------------------------- */
 
+/* The rootfs was opened by the parent: the child is chrooted to it and
+ * resolves everything from its fd. */
 static int inventory_child(const void *arg, char **ret_json, struct error *err) {
-        const char *rootfs = arg;
-        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+        struct rootfs *root = (struct rootfs *) arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        int k;
 
-        if ((k = rootfs_open(rootfs, 0, &root, err)) < 0 || (k = inventory_collect(root, &inv, err)) < 0)
-                return error_wrap(err, "rootfs %s", rootfs);
+        if (inventory_collect(root, &inv, err) < 0)
+                return error_wrap(err, "rootfs %s", rootfs_path(root));
         return report_inventory_json(inv, ret_json, err);
 }
 
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
                       struct error *err) {
+        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         struct inventory *inv = NULL;
         int k;
 
-        k = run_child(inventory_child, rootfs, deadline_ms, &raw, err);
+        k = rootfs_open(rootfs, 0, &root, err);
+        if (k < 0)
+                return error_wrap(err, "rootfs %s", rootfs);
+        k = run_child(inventory_child, root, rootfs_fd(root), deadline_ms, &raw, err);
         if (k < 0)
                 return k;
         k = report_parse_inventory(raw, strlen(raw), &inv, err);
@@ -216,7 +260,8 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         struct scan_result *res = NULL;
         int k;
 
-        k = run_child(match_child, &(struct match_arg) { .inv = inv, .db_path = db_path }, deadline_ms, &raw, err);
+        k = run_child(match_child, &(struct match_arg) { .inv = inv, .db_path = db_path }, -EBADF, deadline_ms, &raw,
+                      err);
         if (k < 0)
                 return k;
         k = report_parse_scan(raw, strlen(raw), &res, err);

@@ -11,8 +11,8 @@
  * keeps its deadline whatever the image holds: the parent waits on a pipe
  * at most deadline_ms, then kills the child.  The child sends back the JSON
  * that report_inventory_json()/report_scan_json() write, which the parent
- * parses like any untrusted input.  (The child is also where the sandbox of
- * the hardening work goes.)
+ * parses like any untrusted input.  The child runs in the sandbox of
+ * lib/sandbox.h (the inventory child chrooted to the rootfs).
  *
  * The split lets the hook look the verdict cache up by the inventory's
  * digest before the (costlier) match. */
@@ -29,6 +29,10 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
  * JSON (for the cache).  -ETIMEDOUT at the deadline. */
 int analyze_match(const struct inventory *inv, const char *db_path, unsigned deadline_ms, struct scan_result **ret,
                   char **ret_json, struct error *err);
+
+/* Non-NULL once a child ran without its seccomp filter (a kernel without
+ * seccomp filters): what the front end should say, once. */
+const char *analyze_sandbox_note(void);
 
 /* "inventory:sha256:<hex>" over the canonical inventory JSON: images with
  * the same packages share an identity whatever the runtime says. */

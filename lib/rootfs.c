@@ -74,6 +74,10 @@ const char *rootfs_path(const struct rootfs *r) {
         return r->path;
 }
 
+int rootfs_fd(const struct rootfs *r) {
+        return r->fd;
+}
+
 /* Opens that only look up or list can't have side effects; anything else
  * (O_RDONLY of a path) is first checked with O_PATH, because opening a FIFO
  * blocks and opening a device node (a symlink to /dev/watchdog in an image

@@ -21,6 +21,9 @@ void rootfs_free(struct rootfs *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rootfs *, rootfs_free)
 
 const char *rootfs_path(const struct rootfs *r);
+/* The O_PATH directory fd everything is resolved from (the sandbox chroots
+ * the analysis child to it). */
+int rootfs_fd(const struct rootfs *r);
 
 /* Opens path (absolute or relative; both mean "inside the rootfs") with
  * open flags (O_RDONLY, O_DIRECTORY, ...; O_CLOEXEC|O_NOCTTY are added).
