@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "common.h"
+#include "config.h"
+#include "update.h"
 #include "verbs.h"
 #include "vulndb.h"
 
@@ -67,15 +71,71 @@ static int db_import(int argc, char **argv) {
         return EXIT_PASS;
 }
 
+/* The state of `db update`, if one ran: NULL when there is none or it can't
+ * be read (said on stderr: the DB's own status still stands). */
+static struct update_state_info *update_state(const char *config, struct update_state_info *ret) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct error err = {};
+        int r;
+
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("warning: no update state shown: %s", err.msg);
+                return NULL;
+        }
+        r = update_state_read(cfg->update.state_dir, ret, &err);
+        if (r < 0 && r != -ENOENT)
+                log_error("warning: no update state shown: %s", err.msg);
+        return r < 0 ? NULL : ret;
+}
+
+static json_t *update_state_json(const struct update_state_info *u) {
+        json_t *ecos = json_object();
+
+        for (size_t i = 0; i < u->n_ecosystems; i++) {
+                const struct update_state_ecosystem *e = &u->ecosystems[i];
+
+                json_object_set_new(ecos, e->name,
+                                    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "mode", json_str_or_null(e->mode),
+                                              "changed", json_str_or_null(e->changed), "source",
+                                              json_str_or_null(e->source), "zip_sha256",
+                                              json_str_or_null(e->zip_sha256), "zip_etag",
+                                              json_str_or_null(e->zip_etag), "zip_last_modified",
+                                              json_str_or_null(e->zip_last_modified), "newest",
+                                              json_str_or_null(e->newest)));
+        }
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run), "last_success",
+                         json_str_or_null(u->last_success), "last_error", json_str_or_null(u->last_error),
+                         "db_revision", json_str_or_null(u->db_revision), "sources", json_strv(u->sources),
+                         "ecosystems", ecos);
+}
+
+static void update_state_print(const struct update_state_info *u) {
+        printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
+               strempty(u->last_error), strna(u->last_success));
+        for (char **s = u->sources; s && *s; s++)
+                printf("source:      %s\n", *s);
+        for (size_t i = 0; i < u->n_ecosystems; i++) {
+                const struct update_state_ecosystem *e = &u->ecosystems[i];
+
+                printf("update:      %s %s at %s from %s\n", e->name, strna(e->mode), strna(e->changed),
+                       strna(e->source));
+                printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
+                       strna(e->zip_etag), strna(e->zip_last_modified));
+                printf("  newest:    %s\n", strna(e->newest));
+        }
+}
+
 static int db_status(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
                 { "format", required_argument, NULL, 'F' },
+                { "config", required_argument, NULL, 'c' },
                 {}
         };
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct update_state_info ui = {}, *u;
         struct vulndb_status s = {};
-        const char *db = NULL;
+        const char *db = NULL, *config = NULL;
         struct error err = {};
         bool json = false;
         int c;
@@ -89,6 +149,9 @@ static int db_status(int argc, char **argv) {
                         if (cli_parse_format(optarg, &json) < 0)
                                 return EXIT_ERROR;
                         break;
+                case 'c':
+                        config = optarg;
+                        break;
                 default:
                         return EXIT_ERROR;
                 }
@@ -97,6 +160,7 @@ static int db_status(int argc, char **argv) {
                 log_error("%s", err.msg);
                 return EXIT_ERROR;
         }
+        u = update_state(config, &ui);
         if (json) {
                 json_t *ecos = json_object(), *root;
                 char *out;
@@ -111,6 +175,8 @@ static int db_status(int argc, char **argv) {
                                  s.schema_version, "revision", s.revision, "import_time", s.import_time,
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
+                if (root && u)
+                        json_object_set_new(root, "update", update_state_json(u));
                 out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 json_decref(root);
                 cli_print(out ? out : "null");
@@ -123,20 +189,158 @@ static int db_status(int argc, char **argv) {
                        (unsigned long long) s.cve_severities);
                 for (char **e = s.ecosystems; e && *e; e++)
                         printf("ecosystem:   %s\n", *e);
+                if (u)
+                        update_state_print(u);
         }
+        update_state_info_done(u);
         vulndb_status_done(&s);
+        return EXIT_PASS;
+}
+
+/* Progress: a bar on stderr when it is a terminal, else only the lines of
+ * the steps (a timer's journal wants no carriage returns). */
+struct progress {
+        bool tty;
+        bool bar;               /* a bar is drawn and the line not ended */
+        double last;
+};
+
+static void bar_end(struct progress *p) {
+        if (p->bar)
+                fputc('\n', stderr);
+        p->bar = false;
+}
+
+static void bar_draw(struct progress *p, const struct update_event *ev) {
+        bool bytes = streq_ptr(ev->unit, "B"), end = ev->total > 0 && ev->done >= ev->total;
+        double t = now_s(), scale = bytes ? 1024.0 * 1024.0 : 1.0;
+        char bar[31];
+        int fill = ev->total > 0 ? (int) (30.0 * (double) ev->done / (double) ev->total) : 0;
+
+        if (!end && t - p->last < 0.1)
+                return;
+        p->last = t;
+        for (int i = 0; i < 30; i++)
+                bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        if (ev->total > 0)
+                fprintf(stderr, "\r%s %s [%s] %3d%% %.1f/%.1f %s", strempty(ev->ecosystem),
+                        bytes ? "all.zip" : "records", bar, (int) (100.0 * (double) ev->done / (double) ev->total),
+                        (double) ev->done / scale, (double) ev->total / scale, bytes ? "MiB" : "");
+        else
+                fprintf(stderr, "\r%s %s %.1f %s", strempty(ev->ecosystem), bytes ? "all.zip" : "records",
+                        (double) ev->done / scale, bytes ? "MiB" : "");
+        p->bar = true;
+}
+
+static void on_update_event(const struct update_event *ev, void *userdata) {
+        struct progress *p = userdata;
+
+        switch (ev->type) {
+        case UPDATE_EVENT_PROGRESS:
+                if (p->tty)
+                        bar_draw(p, ev);
+                return;
+        case UPDATE_EVENT_STEP:
+                bar_end(p);
+                printf("%s%s%s\n", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
+                fflush(stdout);
+                return;
+        case UPDATE_EVENT_RETRY:
+                bar_end(p);
+                log_error("warning: %s%s%s", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
+                return;
+        case UPDATE_EVENT_SKIP:
+                bar_end(p);
+                log_error("skipped %s: %s", strna(ev->name), ev->message);
+                return;
+        default:
+                return;
+        }
+}
+
+static int db_update(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, 'c' },
+                { "source", required_argument, NULL, 's' },
+                { "ecosystem", required_argument, NULL, 'e' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_strv_free_ char **sources = NULL, **ecosystems = NULL;
+        struct progress prog = { .tty = isatty(STDERR_FILENO) };
+        struct update_result res = {};
+        const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
+        struct error err = {};
+        double t0;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        db = optarg;
+                        break;
+                case 'c':
+                        config = optarg;
+                        break;
+                case 's':
+                case 'e':
+                        if (strv_push(c == 's' ? &sources : &ecosystems, strdup(optarg)) < 0) {
+                                log_error("out of memory");
+                                return EXIT_ERROR;
+                        }
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (optind < argc) {
+                log_error("db update: unexpected argument '%s'", argv[optind]);
+                return EXIT_ERROR;
+        }
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db update: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        /* The database: --db, $PORTCULLIS_DB, then config.json's "db". */
+        db = db ? db : env && *env ? env : cfg->db;
+        t0 = now_s();
+        if (update_run(&(struct update_settings) { .db_path = db,
+                                                   .sources = sources ? sources : cfg->update.sources,
+                                                   .ecosystems = ecosystems ? ecosystems : cfg->update.ecosystems,
+                                                   .state_dir = cfg->update.state_dir,
+                                                   .proxy = cfg->update.proxy,
+                                                   .ca_file = cfg->update.ca_file,
+                                                   .timeout_s = cfg->update.timeout_s },
+                       on_update_event, &prog, &res, &err) < 0) {
+                bar_end(&prog);
+                log_error("db update: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        bar_end(&prog);
+        if (!res.changed)
+                printf("unchanged: %s is current (revision %s), checked in %.2f s\n", db, res.revision,
+                       now_s() - t0);
+        else
+                printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged; %llu records fetched one by "
+                       "one; %llu records stored, %llu skipped; revision %s\n",
+                       db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
+                       res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
+                       (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
         return EXIT_PASS;
 }
 
 int verb_db(int argc, char **argv) {
         if (argc < 2) {
-                log_error("db: expected 'import' or 'status'; see 'portcullis --help'");
+                log_error("db: expected 'import', 'update' or 'status'; see 'portcullis --help'");
                 return EXIT_ERROR;
         }
         if (strcmp(argv[1], "import") == 0)
                 return db_import(argc - 1, argv + 1);
         if (strcmp(argv[1], "status") == 0)
                 return db_status(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, status)", argv[1]);
+        if (strcmp(argv[1], "update") == 0)
+                return db_update(argc - 1, argv + 1);
+        log_error("db: unknown subcommand '%s' (import, update, status)", argv[1]);
         return EXIT_ERROR;
 }

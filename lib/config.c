@@ -6,8 +6,10 @@
 #include "base/strutil.h"
 #include "config.h"
 
-static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", NULL };
+static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "update", NULL };
 static const char *const log_keys[] = { "syslog", "file", NULL };
+static const char *const update_keys[] = { "sources", "ecosystems", "proxy", "ca_file", "timeout_s", "state_dir",
+                                           NULL };
 
 void config_free(struct config *c) {
         if (!c)
@@ -18,6 +20,11 @@ void config_free(struct config *c) {
         free(c->lock_dir);
         free(c->policy);
         free(c->log_file);
+        strv_free(c->update.sources);
+        strv_free(c->update.ecosystems);
+        free(c->update.proxy);
+        free(c->update.ca_file);
+        free(c->update.state_dir);
         free(c);
 }
 
@@ -30,7 +37,11 @@ static int config_defaults(struct config **ret) {
         c->cache = strdup(PORTCULLIS_CACHE_DEFAULT);
         c->lock_dir = strdup(PORTCULLIS_LOCK_DIR);
         c->policy = strdup(PORTCULLIS_POLICY_DEFAULT);
-        if (!c->db || !c->cache || !c->lock_dir || !c->policy)
+        c->update.state_dir = strdup(PORTCULLIS_UPDATE_STATE_DIR);
+        c->update.timeout_s = 30;
+        if (!c->db || !c->cache || !c->lock_dir || !c->policy || !c->update.state_dir ||
+            strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0 ||
+            strv_push(&c->update.ecosystems, strdup("Debian:12")) < 0)
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
@@ -92,6 +103,57 @@ static int parse_log(const struct json_node *root, struct config *c, struct erro
         return 0;
 }
 
+/* A non-empty array of non-empty strings; replaces *dst when present. */
+static int get_strv(const struct json_node *obj, const char *key, char ***dst, struct error *err) {
+        _cleanup_strv_free_ char **v = NULL;
+        struct json_node arr, e;
+        int r = json_member(obj, key, JSON_ARRAY, &arr, err);
+
+        if (r <= 0)
+                return r;
+        if (json_array_size(arr.v) == 0)
+                return json_error_at(obj->doc, arr.key_pos, err, "'%s' in %s must not be empty", key, obj->where);
+        for (size_t i = 0; i < json_array_size(arr.v); i++) {
+                json_element(&arr, i, &e);
+                if (!json_is_string(e.v) || json_string_length(e.v) == 0)
+                        return json_error_at(obj->doc, e.pos, err, "%s in %s must be a non-empty string", e.where,
+                                             obj->where);
+                if (strv_push(&v, strdup(json_string_value(e.v))) < 0)
+                        return -ENOMEM;
+        }
+        strv_free(*dst);
+        *dst = TAKE_PTR(v);
+        return 1;
+}
+
+static int get_string(const struct json_node *obj, const char *key, char **dst, struct error *err) {
+        const char *v = NULL;
+        int r = json_get_string(obj, key, &v, err);
+
+        if (r <= 0)
+                return r;
+        free(*dst);
+        *dst = strdup(v);
+        return *dst ? 1 : -ENOMEM;
+}
+
+static int parse_update(const struct json_node *root, struct config_update *u, struct error *err) {
+        struct json_node n;
+        int r = json_member(root, "update", JSON_OBJECT, &n, err);
+
+        if (r <= 0)
+                return r;
+        (void) snprintf(n.where, sizeof(n.where), "'update'");
+        if ((r = json_check_keys(&n, update_keys, err)) < 0 || (r = get_strv(&n, "sources", &u->sources, err)) < 0 ||
+            (r = get_strv(&n, "ecosystems", &u->ecosystems, err)) < 0 ||
+            (r = get_string(&n, "proxy", &u->proxy, err)) < 0 ||
+            (r = get_path(&n, "ca_file", &u->ca_file, err)) < 0 ||
+            (r = json_get_uint(&n, "timeout_s", 1, 3600, &u->timeout_s, err)) < 0 ||
+            (r = get_path(&n, "state_dir", &u->state_dir, err)) < 0)
+                return r;
+        return 0;
+}
+
 static int parse_top(const struct json_node *root, struct config *c, struct error *err) {
         int r;
 
@@ -99,7 +161,7 @@ static int parse_top(const struct json_node *root, struct config *c, struct erro
             (r = get_path(root, "cache", &c->cache, err)) < 0 ||
             (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 ||
             (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
-            (r = get_on_error(root, &c->on_error, err)) < 0)
+            (r = get_on_error(root, &c->on_error, err)) < 0 || (r = parse_update(root, &c->update, err)) < 0)
                 return r;
         return 0;
 }

@@ -22,6 +22,14 @@ struct config {
         bool log_syslog;                /* audit lines to syslog/the journal, default true */
         char *log_file;                 /* audit lines appended here too, or NULL */
         enum policy_action on_error;    /* when the policy itself can't be loaded; default deny */
+        struct config_update {          /* "update": what `portcullis db update` fetches (update.h) */
+                char **sources;         /* base URLs laid out like OSV's bucket, in order of preference */
+                char **ecosystems;      /* OSV ecosystem names, default Debian:12 */
+                char *proxy;            /* or NULL: libcurl's environment variables apply */
+                char *ca_file;          /* or NULL: the system's CA bundle */
+                unsigned timeout_s;     /* connect timeout and longest stall, default 30 */
+                char *state_dir;        /* downloads and state, default /var/lib/portcullis/update */
+        } update;
 };
 
 /* Strict like the policy: unknown keys are errors with file, line and column.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "base/jsonutil.h"
+#include "base/strutil.h"
 #include "config.h"
 #include "test.h"
 
@@ -112,6 +113,27 @@ static void test_parse(void) {
                 CHECK_STREQ(c->cache, PORTCULLIS_CACHE_DEFAULT);
                 CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
                 CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY);
+                CHECK_STREQ(c->update.state_dir, PORTCULLIS_UPDATE_STATE_DIR);
+                CHECK(c->update.ecosystems && c->update.ecosystems[0] && !c->update.ecosystems[1]);
+                CHECK_STREQ(c->update.ecosystems ? c->update.ecosystems[0] : NULL, "Debian:12");
+                CHECK_STREQ(c->update.sources ? c->update.sources[0] : NULL, PORTCULLIS_UPDATE_SOURCE);
+                CHECK(c->update.timeout_s == 30 && !c->update.proxy && !c->update.ca_file);
+        }
+        config_free(c);
+        c = NULL;
+
+        static const char upd[] = "{\"update\": {\"sources\": [\"http://a/\", \"https://b\"], \"ecosystems\": "
+                                  "[\"Alpine:v3.18\"], \"proxy\": \"http://proxy:3128\", \"ca_file\": \"/etc/ca.pem\", "
+                                  "\"timeout_s\": 7, \"state_dir\": \"/srv/update\"}}";
+        CHECK(config_parse(upd, strlen(upd), "c.json", &c, &err) == 0);
+        if (c) {
+                CHECK(strv_length(c->update.sources) == 2 && strv_length(c->update.ecosystems) == 1);
+                CHECK_STREQ(c->update.sources[1], "https://b");
+                CHECK_STREQ(c->update.ecosystems[0], "Alpine:v3.18");
+                CHECK_STREQ(c->update.proxy, "http://proxy:3128");
+                CHECK_STREQ(c->update.ca_file, "/etc/ca.pem");
+                CHECK_STREQ(c->update.state_dir, "/srv/update");
+                CHECK(c->update.timeout_s == 7);
         }
         config_free(c);
 }
@@ -121,7 +143,7 @@ static void test_errors(void) {
                 const char *json, *msg;
         } rows[] = {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
-                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error" },
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, update" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
                   "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
@@ -135,6 +157,16 @@ static void test_errors(void) {
                 { "{\"db\": \"/a\", \"db\": \"/b\"}", "c.json:1:17: duplicate object key near '\"db\"'" },
                 { "\"/var/lib\"", "c.json:1:10: '[' or '{' expected near '\"/var/lib\"'" },
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
+                { "{\"update\": {\"sorces\": []}}",
+                  "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, proxy, "
+                  "ca_file, timeout_s, state_dir" },
+                { "{\"update\": {\"sources\": []}}", "c.json:1:13: 'sources' in 'update' must not be empty" },
+                { "{\"update\": {\"ecosystems\": [\"Debian:12\", 3]}}",
+                  "c.json:1:41: 'ecosystems'[1] in 'update' must be a non-empty string" },
+                { "{\"update\": {\"state_dir\": \"var/lib\"}}",
+                  "c.json:1:13: 'state_dir' in 'update' must be an absolute path" },
+                { "{\"update\": {\"timeout_s\": 0}}",
+                  "c.json:1:13: 'timeout_s' in 'update' must be between 1 and 3600, not 0" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

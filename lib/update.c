@@ -1,0 +1,1535 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `portcullis db update` over libcurl's easy interface; see update.h for
+ * the layout of the sources and what a run does. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "portcullis-build.h"
+#include "update.h"
+
+#define STATE_FILE "state.json"
+#define STATE_VERSION 1
+#define LOCK_FILE "lock"
+#define OSV_ID_CHARS_MAX 256
+#define DB_TEMP_STALE_S (10 * 60)
+#define MAX_REDIRS 5
+
+static const char *const mode_names[_UPDATE_MODE_MAX] = {
+        [UPDATE_UNCHANGED] = "unchanged",
+        [UPDATE_INCREMENTAL] = "incremental",
+        [UPDATE_FULL] = "full",
+};
+
+const char *update_mode_to_string(enum update_mode m) {
+        return m >= 0 && m < _UPDATE_MODE_MAX ? mode_names[m] : NULL;
+}
+
+/* ---- a run's context ------------------------------------------------------ */
+
+struct run {
+        const struct update_settings *s;
+        update_report_fn report;
+        void *userdata;
+        CURL *curl;
+        size_t n_sources;
+        char curl_err[CURL_ERROR_SIZE];
+        json_t *state;          /* state.json as read (an empty object when none) */
+        char *db_revision;      /* the database's revision before the run, or NULL */
+};
+
+/* One ecosystem's part of a run. */
+struct eco {
+        const char *name;
+        char *dir;              /* <state_dir>/<escaped name> */
+        json_t *old;            /* its entry in the old state, or NULL */
+        json_t *entry;          /* its entry in the new state */
+        bool valid;             /* old entry, archive and database agree */
+        enum update_mode mode;
+        size_t source;          /* index of the source that answered last */
+        char *zip_new;          /* a downloaded all.zip waiting for the commit */
+        char *inc_dir;          /* fetched records waiting for the commit */
+        char **skipped;         /* files of inc_dir that the import rejected */
+        uint64_t fetched;
+};
+
+static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const struct eco *e, const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+
+        if (!r->report)
+                return;
+        va_start(ap, fmt);
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        r->report(&(struct update_event) { .type = type, .ecosystem = e ? e->name : NULL, .message = msg },
+                  r->userdata);
+}
+
+static void now_rfc3339(char ret[32]) {
+        time_t t = time(NULL);
+        struct tm tm;
+
+        strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static int fsync_dir(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static int rm_rf_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st;
+        (void) flag;
+        (void) ftw;
+        return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int rm_rf(const char *path) {
+        if (nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* Writes buf to a temporary file beside path and renames it over path. */
+static int write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char *slash;
+        int r = 0;
+
+        if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((slash = strrchr(dir, '/')))
+                *slash = '\0';
+        fd = mkstemp(tmp);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp);
+        for (size_t off = 0; off < len && r == 0;) {
+                ssize_t n = write(fd, buf + off, len - off);
+
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        off += (size_t) n;
+        }
+        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return error_set_errno(err, r, "write %s", path);
+        }
+        (void) fsync_dir(slash ? dir : ".");
+        return 0;
+}
+
+/* A file name for an ecosystem: bytes other than [A-Za-z0-9_-] (and '.'
+ * after the first byte) as %XX, so "Debian:12" is "Debian%3A12" and no name
+ * can climb out of the state folder. */
+static char *escape_name(const char *s) {
+        struct strbuf b = {};
+
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char) *p;
+                bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                             c == '_' || c == '-' || (c == '.' && p != s);
+
+                if ((plain ? strbuf_append(&b, p, 1) : strbuf_printf(&b, "%%%02X", c)) < 0) {
+                        strbuf_done(&b);
+                        return NULL;
+                }
+        }
+        return strbuf_steal(&b);
+}
+
+/* OSV ids are short and plain ("DSA-5523-1", "CVE-2023-38545",
+ * "GHSA-xxxx-xxxx-xxxx", "PYSEC-2021-1"); anything else in the list is not
+ * used as a file name. */
+static bool id_ok(const char *s, size_t n) {
+        if (n == 0 || n > OSV_ID_CHARS_MAX || s[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_' || c == '.' || c == ':' || c == '+'))
+                        return false;
+        }
+        return true;
+}
+
+/* ---- RFC 3339 times (modified_id.csv) ------------------------------------- */
+
+struct osv_time {
+        int64_t s;
+        int32_t ns;
+};
+
+static int digits(const char *p, int n) {
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (p[i] < '0' || p[i] > '9')
+                        return -1;
+                v = v * 10 + (p[i] - '0');
+        }
+        return v;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6;
+ * compared as instants, since "…:56Z" and "…:56.5Z" don't sort as text. */
+static int parse_time(const char *p, size_t n, struct osv_time *ret) {
+        struct tm tm = {};
+        int64_t off = 0;
+        int32_t ns = 0, scale = 100000000;
+        size_t i = 19;
+
+        if (n < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+            p[13] != ':' || p[16] != ':')
+                return -EINVAL;
+        tm.tm_year = digits(p, 4) - 1900;
+        tm.tm_mon = digits(p + 5, 2) - 1;
+        tm.tm_mday = digits(p + 8, 2);
+        tm.tm_hour = digits(p + 11, 2);
+        tm.tm_min = digits(p + 14, 2);
+        tm.tm_sec = digits(p + 17, 2);
+        if (tm.tm_year < -1900 + 1970 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+            tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+                return -EINVAL;
+        if (p[i] == '.') {
+                if (++i >= n || p[i] < '0' || p[i] > '9')
+                        return -EINVAL;
+                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, scale /= 10)
+                        ns += (int32_t) (p[i] - '0') * scale;
+        }
+        if (i < n && (p[i] == 'Z' || p[i] == 'z'))
+                i++;
+        else if (i + 6 == n && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':') {
+                int h = digits(p + i + 1, 2), m = digits(p + i + 4, 2);
+
+                if (h < 0 || h > 23 || m < 0 || m > 59)
+                        return -EINVAL;
+                off = (p[i] == '-' ? -1 : 1) * (int64_t) (h * 3600 + m * 60);
+                i += 6;
+        }
+        if (i != n)
+                return -EINVAL;
+        ret->s = (int64_t) timegm(&tm) - off;
+        ret->ns = ns;
+        return 0;
+}
+
+static int time_cmp(const struct osv_time *a, const struct osv_time *b) {
+        if (a->s != b->s)
+                return a->s < b->s ? -1 : 1;
+        return a->ns < b->ns ? -1 : a->ns > b->ns;
+}
+
+/* ---- modified_id.csv ------------------------------------------------------ */
+
+struct changes {
+        char **ids;             /* modified after the baseline */
+        size_t n;
+        char *newest;           /* the newest time in the list, as written */
+        json_t *newest_ids;     /* every id at that time */
+};
+
+static void changes_done(struct changes *c) {
+        strv_free(c->ids);
+        free(c->newest);
+        json_decref(c->newest_ids);
+        *c = (struct changes) {};
+}
+
+static bool json_strv_has(json_t *a, const char *s, size_t n) {
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(a, i, v)
+                if (json_string_length(v) == n && memcmp(json_string_value(v), s, n) == 0)
+                        return true;
+        return false;
+}
+
+/* Reads lines newest first until one is older than the baseline (all of
+ * them without a baseline, which only finds the newest time).  Returns 0
+ * when the list can be trusted, 1 with *reason when it can't, or -ENOMEM. */
+static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *baseline_ids, unsigned max,
+                    struct changes *ret, char *reason, size_t reason_size) {
+        struct osv_time base = {}, prev = {}, newest = {}, t;
+        bool reached = false, have_prev = false;
+        size_t line = 0;
+
+        if (baseline && parse_time(baseline, strlen(baseline), &base) < 0) {
+                snprintf(reason, reason_size, "the state's last time '%s' is not an RFC 3339 time", baseline);
+                return 1;
+        }
+        ret->newest_ids = json_array();
+        if (!ret->newest_ids)
+                return -ENOMEM;
+        for (size_t pos = 0; pos < len;) {
+                const char *l = buf + pos, *nl = memchr(l, '\n', len - pos), *comma;
+                size_t n = nl ? (size_t) (nl - l) : len - pos;
+
+                pos += n + 1;
+                line++;
+                if (n > 0 && l[n - 1] == '\r')
+                        n--;
+                if (n == 0)
+                        continue;
+                comma = memchr(l, ',', n);
+                if (!comma || parse_time(l, (size_t) (comma - l), &t) < 0 ||
+                    !id_ok(comma + 1, n - (size_t) (comma - l) - 1)) {
+                        snprintf(reason, reason_size, "line %zu is not '<RFC 3339 time>,<ID>'", line);
+                        return 1;
+                }
+                if (have_prev && time_cmp(&t, &prev) > 0) {
+                        snprintf(reason, reason_size, "line %zu is newer than the line before (not newest first)",
+                                 line);
+                        return 1;
+                }
+                if (!have_prev) {
+                        newest = t;
+                        if (!(ret->newest = strndup(l, (size_t) (comma - l))))
+                                return -ENOMEM;
+                }
+                /* Every id at the newest time: the next run skips exactly
+                 * these among the lines at that time. */
+                if (time_cmp(&t, &newest) == 0 &&
+                    json_array_append_new(ret->newest_ids, json_stringn(comma + 1, n - (size_t) (comma - l) - 1)) < 0)
+                        return -ENOMEM;
+                prev = t;
+                have_prev = true;
+                if (!baseline)
+                        continue;
+                if (time_cmp(&t, &base) < 0) {
+                        reached = true;
+                        break;
+                }
+                if (time_cmp(&t, &base) == 0) {
+                        reached = true;
+                        if (json_strv_has(baseline_ids, comma + 1, n - (size_t) (comma - l) - 1))
+                                continue;
+                }
+                if (ret->n >= max) {
+                        snprintf(reason, reason_size, "more than %u records changed since %s", max, baseline);
+                        return 1;
+                }
+                if (strv_push(&ret->ids, strndup(comma + 1, n - (size_t) (comma - l) - 1)) < 0)
+                        return -ENOMEM;
+                ret->n++;
+        }
+        if (baseline && !reached) {
+                snprintf(reason, reason_size, "the list does not reach back to the last run's newest time %s",
+                         baseline);
+                return 1;
+        }
+        return 0;
+}
+
+/* ---- HTTP ----------------------------------------------------------------- */
+
+/* Where a response body goes: a file (fd) or memory, with a cap, and an
+ * optional running sha256. */
+struct sink {
+        int fd;
+        struct strbuf mem;
+        uint64_t len, max;
+        EVP_MD_CTX *md;
+        int write_errno;        /* writing here failed: our fault, not the source's */
+        bool too_big;
+        bool progress;          /* report PROGRESS events (the archive) */
+        struct run *run;
+        const struct eco *eco;
+        const char *url;
+        uint64_t reported;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct sink *k = userdata;
+        size_t n = size * nmemb;
+
+        if (k->len + n > k->max) {
+                k->too_big = true;
+                return 0;
+        }
+        if (k->fd >= 0) {
+                for (size_t off = 0; off < n;) {
+                        ssize_t w = write(k->fd, ptr + off, n - off);
+
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0) {
+                                k->write_errno = errno;
+                                return 0;
+                        }
+                        off += (size_t) w;
+                }
+        } else if (strbuf_append(&k->mem, ptr, n) < 0) {
+                k->write_errno = ENOMEM;
+                return 0;
+        }
+        if (k->md)
+                EVP_DigestUpdate(k->md, ptr, n);
+        k->len += n;
+        return n;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        struct sink *k = userdata;
+
+        (void) ultotal;
+        (void) ulnow;
+        if (!k->progress || !k->run->report || (uint64_t) dlnow == k->reported || dlnow <= 0)
+                return 0;
+        k->reported = (uint64_t) dlnow;
+        k->run->report(&(struct update_event) { .type = UPDATE_EVENT_PROGRESS, .ecosystem = k->eco->name,
+                                                .name = k->url, .done = (uint64_t) dlnow,
+                                                .total = dltotal > 0 ? (uint64_t) dltotal : 0, .unit = "B" },
+                       k->run->userdata);
+        return 0;
+}
+
+static int sink_reset(struct sink *k) {
+        k->len = 0;
+        k->too_big = false;
+        k->reported = 0;
+        k->mem.len = 0;
+        if (k->mem.s)
+                k->mem.s[0] = '\0';
+        if (k->md && !EVP_DigestInit_ex(k->md, EVP_sha256(), NULL))
+                return -ENOMEM;
+        if (k->fd >= 0 && (ftruncate(k->fd, 0) < 0 || lseek(k->fd, 0, SEEK_SET) < 0))
+                return -errno;
+        return 0;
+}
+
+/* Validators of a previous answer, for a conditional GET (RFC 9110 13.1). */
+struct validators {
+        const char *etag;
+        const char *last_modified;
+};
+
+struct response {
+        long status;
+        char *etag;
+        char *last_modified;
+        char *url;              /* where it came from */
+};
+
+static void response_done(struct response *p) {
+        free(p->etag);
+        free(p->last_modified);
+        free(p->url);
+        *p = (struct response) {};
+}
+
+enum outcome {
+        OUTCOME_OK,             /* 200, or 304 to a conditional request */
+        OUTCOME_RETRY,          /* worth trying again: network, timeout, 5xx */
+        OUTCOME_NEXT,           /* this source can't serve it: 404, TLS, too large */
+        OUTCOME_FATAL,          /* a local problem (disk full): no source can help */
+};
+
+static enum outcome classify_curl(CURLcode cc) {
+        switch (cc) {
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_TOO_MANY_REDIRECTS:
+                return OUTCOME_NEXT;
+        default:
+                return OUTCOME_RETRY;
+        }
+}
+
+static char *header_value(CURL *curl, const char *name) {
+        struct curl_header *h = NULL;
+
+        if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value || !*h->value)
+                return NULL;
+        return strdup(h->value);
+}
+
+static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
+                             struct response *ret, char *msg, size_t msg_size) {
+        struct curl_slist *hdrs = NULL;
+        _cleanup_free_ char *inm = NULL, *ims = NULL;
+        CURLcode cc;
+        long status = 0;
+
+        if (sink_reset(k) < 0) {
+                snprintf(msg, msg_size, "reset %s: %s", url, strerror(errno));
+                return OUTCOME_FATAL;
+        }
+        if (v && v->etag && asprintf(&inm, "If-None-Match: %s", v->etag) >= 0)
+                hdrs = curl_slist_append(hdrs, inm);
+        if (v && v->last_modified && asprintf(&ims, "If-Modified-Since: %s", v->last_modified) >= 0)
+                hdrs = curl_slist_append(hdrs, ims);
+        curl_easy_setopt(r->curl, CURLOPT_URL, url);
+        curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, k);
+        curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, k);
+        r->curl_err[0] = '\0';
+        cc = curl_easy_perform(r->curl);
+        curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+        curl_slist_free_all(hdrs);
+        if (k->write_errno) {
+                snprintf(msg, msg_size, "write the download of %s: %s", url, strerror(k->write_errno));
+                return OUTCOME_FATAL;
+        }
+        if (k->too_big) {
+                snprintf(msg, msg_size, "%s is larger than the limit of %llu bytes", url,
+                         (unsigned long long) k->max);
+                return OUTCOME_NEXT;
+        }
+        if (cc != CURLE_OK) {
+                snprintf(msg, msg_size, "%s: %s", url, r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
+                return classify_curl(cc);
+        }
+        curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status == 200 || (status == 304 && v)) {
+                ret->status = status;
+                ret->etag = header_value(r->curl, "ETag");
+                ret->last_modified = header_value(r->curl, "Last-Modified");
+                ret->url = strdup(url);
+                return OUTCOME_OK;
+        }
+        snprintf(msg, msg_size, "%s: HTTP status %ld", url, status);
+        return status >= 500 || status == 408 || status == 429 ? OUTCOME_RETRY : OUTCOME_NEXT;
+}
+
+static int make_url(struct run *r, size_t source, const char *eco, const char *file, char **ret) {
+        const char *base = r->s->sources[source];
+        size_t n = strlen(base);
+        char *e = curl_easy_escape(r->curl, eco, 0), *f = curl_easy_escape(r->curl, file, 0);
+        int q;
+
+        while (n > 0 && base[n - 1] == '/')
+                n--;
+        q = e && f && asprintf(ret, "%.*s/%s/%s", (int) n, base, e, f) >= 0 ? 0 : -ENOMEM;
+        curl_free(e);
+        curl_free(f);
+        return q;
+}
+
+static void backoff(unsigned ms) {
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
+ * backoff, then the next source, starting from the one that answered this
+ * ecosystem last. */
+static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
+                 struct response *ret, struct error *err) {
+        char msg[1024] = "";
+
+        k->run = r;
+        k->eco = e;
+        for (size_t i = 0; i < r->n_sources; i++) {
+                size_t src = (e->source + i) % r->n_sources;
+                _cleanup_free_ char *url = NULL;
+                enum outcome o = OUTCOME_RETRY;
+
+                if (make_url(r, src, e->name, file, &url) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                k->url = url;
+                for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
+                        if (t > 1) {
+                                unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
+
+                                say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
+                                    ms / 1000.0);
+                                backoff(ms);
+                        }
+                        o = get_once(r, url, v, k, ret, msg, sizeof(msg));
+                }
+                k->url = NULL;
+                if (o == OUTCOME_OK) {
+                        e->source = src;
+                        return 0;
+                }
+                if (o == OUTCOME_FATAL)
+                        return error_set(err, EIO, "%s", msg);
+                if (i + 1 < r->n_sources)
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", msg,
+                            r->s->sources[(src + 1) % r->n_sources]);
+        }
+        return error_set(err, EHOSTUNREACH, "%s: no source could serve it (last: %s)", file, msg);
+}
+
+static int curl_setup(struct run *r, struct error *err) {
+        const struct update_settings *s = r->s;
+        long timeout = s->timeout_s ? (long) s->timeout_s : UPDATE_TIMEOUT_S_DEFAULT;
+        CURL *c;
+
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c = r->curl = curl_easy_init()))
+                return error_set(err, ENOMEM, "initialise libcurl");
+        /* Only http and https, also after redirects: a source must not be
+         * able to point us at file:// or anything else. */
+        if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
+                return error_set(err, ENOTSUP, "libcurl lacks http/https protocol restriction");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long) MAX_REDIRS);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+        /* A stall, not a slow download, is the failure: all.zip of a big
+         * ecosystem takes minutes on a slow link. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
+        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        if (s->proxy)
+                curl_easy_setopt(c, CURLOPT_PROXY, s->proxy);
+        if (s->ca_file)
+                curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+        return 0;
+}
+
+/* ---- the archive ---------------------------------------------------------- */
+
+/* Reads every entry of the zip (so that CRCs are checked) without
+ * extracting anything; *ret_records counts the .json entries. */
+static int verify_zip(const char *path, const char *url, uint64_t *ret_records, struct error *err) {
+        struct archive *a = archive_read_new();
+        struct archive_entry *ae;
+        uint64_t records = 0, entries = 0;
+        char buf[64 * 1024];
+        int rc, r = 0;
+
+        if (!a)
+                return error_set(err, ENOMEM, "out of memory");
+        archive_read_support_format_zip(a);
+        if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
+                r = error_set(err, EBADMSG, "%s is not a readable zip archive (%s); is the download truncated?",
+                              url, archive_error_string(a));
+                goto out;
+        }
+        while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+                const char *name = archive_entry_pathname(ae);
+                la_ssize_t n;
+
+                if (++entries > OSV_ZIP_ENTRIES_MAX) {
+                        r = error_set(err, E2BIG, "%s has more than %d entries", url, OSV_ZIP_ENTRIES_MAX);
+                        goto out;
+                }
+                while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+                        ;
+                if (n < 0) {
+                        r = error_set(err, EBADMSG, "%s is damaged at %s (%s); is the download truncated?", url,
+                                      strna(name), archive_error_string(a));
+                        goto out;
+                }
+                if (name && strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0)
+                        records++;
+        }
+        if (rc != ARCHIVE_EOF) {
+                r = error_set(err, EBADMSG, "%s is damaged (%s); is the download truncated?", url,
+                              archive_error_string(a));
+                goto out;
+        }
+        if (records == 0) {
+                r = error_set(err, EBADMSG, "%s holds no .json records; is this an OSV all.zip?", url);
+                goto out;
+        }
+        *ret_records = records;
+out:
+        archive_read_free(a);
+        return r;
+}
+
+static void md_freep(EVP_MD_CTX **p) {
+        EVP_MD_CTX_free(*p);
+}
+
+static void hex(const unsigned char *md, unsigned n, char *ret) {
+        static const char xd[] = "0123456789abcdef";
+
+        for (unsigned i = 0; i < n; i++) {
+                ret[2 * i] = xd[md[i] >> 4];
+                ret[2 * i + 1] = xd[md[i] & 15];
+        }
+        ret[2 * n] = '\0';
+}
+
+static int set_str(json_t *o, const char *key, const char *v) {
+        return json_object_set_new(o, key, v ? json_string(v) : json_null());
+}
+
+/* Downloads all.zip to a temporary file in the ecosystem's folder, checks
+ * it, and records its digest and validators in e->entry. */
+static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
+        _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true };
+        _cleanup_(response_done) struct response resp = {};
+        _cleanup_free_ char *tmp = NULL;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        char sha[65], now[32];
+        unsigned mdlen = 0;
+        uint64_t records = 0;
+        struct stat st;
+        int q;
+
+        /* The name ends in .zip: that is how vulndb_import() knows an archive. */
+        if (!md || asprintf(&tmp, "%s/tmp-XXXXXX-all.zip", e->dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        k.fd = mkstemps(tmp, STRLEN("-all.zip"));
+        if (k.fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp);
+        say(r, UPDATE_EVENT_STEP, e, "downloading all.zip");
+        q = fetch(r, e, "all.zip", NULL, &k, &resp, err);
+        if (q >= 0 && (fsync(k.fd) < 0 || fstat(k.fd, &st) < 0))
+                q = error_set_errno(err, errno, "write %s", tmp);
+        close(k.fd);
+        if (q >= 0)
+                q = verify_zip(tmp, resp.url, &records, err);
+        if (q < 0) {
+                (void) unlink(tmp);
+                return q;
+        }
+        EVP_DigestFinal_ex(md, digest, &mdlen);
+        hex(digest, mdlen < 32 ? mdlen : 32, sha);
+        now_rfc3339(now);
+        say(r, UPDATE_EVENT_STEP, e, "%s: %llu bytes, %llu records, sha256 %s", resp.url,
+            (unsigned long long) k.len, (unsigned long long) records, sha);
+        if (set_str(e->entry, "zip_sha256", sha) < 0 || set_str(e->entry, "zip_etag", resp.etag) < 0 ||
+            set_str(e->entry, "zip_last_modified", resp.last_modified) < 0 ||
+            set_str(e->entry, "zip_downloaded", now) < 0 ||
+            json_object_set_new(e->entry, "zip_size", json_integer((json_int_t) st.st_size)) < 0 ||
+            json_object_set_new(e->entry, "zip_records", json_integer((json_int_t) records)) < 0 ||
+            set_str(e->entry, "source", r->s->sources[e->source]) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        e->zip_new = TAKE_PTR(tmp);
+        return 0;
+}
+
+/* ---- one ecosystem -------------------------------------------------------- */
+
+static const char *entry_str(json_t *o, const char *key) {
+        return json_string_value(json_object_get(o, key));
+}
+
+static int zip_path(const struct eco *e, char **ret) {
+        return asprintf(ret, "%s/all.zip", e->dir) < 0 ? -ENOMEM : 0;
+}
+
+/* The incremental path is open only when the state describes this very
+ * archive and this very database. */
+static bool eco_state_valid(struct run *r, struct eco *e) {
+        _cleanup_free_ char *zip = NULL;
+        json_t *size;
+        struct stat st;
+
+        if (!e->old || !r->db_revision || !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision))
+                return false;
+        size = json_object_get(e->old, "zip_size");
+        if (zip_path(e, &zip) < 0 || stat(zip, &st) < 0 || !json_is_integer(size) ||
+            json_integer_value(size) != (json_int_t) st.st_size)
+                return false;
+        return true;
+}
+
+/* Downloads modified_id.csv into k (conditionally when v is given). */
+static int fetch_csv(struct run *r, struct eco *e, const struct validators *v, struct sink *k, struct response *ret,
+                     struct error *err) {
+        *k = (struct sink) { .fd = -EBADF, .max = UPDATE_CSV_MAX, .mem = { .max = UPDATE_CSV_MAX + 1 } };
+        return fetch(r, e, "modified_id.csv", v, k, ret, err);
+}
+
+static int record_csv(struct eco *e, const struct response *resp, const struct changes *c) {
+        if (set_str(e->entry, "csv_etag", resp ? resp->etag : NULL) < 0 ||
+            set_str(e->entry, "csv_last_modified", resp ? resp->last_modified : NULL) < 0 ||
+            set_str(e->entry, "newest", c ? c->newest : NULL) < 0 ||
+            json_object_set(e->entry, "newest_ids", c && c->newest_ids ? c->newest_ids : json_null()) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The full path: the list first (its newest time is where the next run
+ * starts; a record modified between the two downloads is fetched again
+ * then, which is harmless), then the archive. */
+static int eco_full(struct run *r, struct eco *e, struct error *err) {
+        _cleanup_(response_done) struct response resp = {};
+        struct sink k;
+        struct changes c = {};
+        struct error cerr = {};
+        char reason[512];
+        int q;
+
+        e->mode = UPDATE_FULL;
+        q = fetch_csv(r, e, NULL, &k, &resp, &cerr);
+        if (q >= 0) {
+                q = csv_scan(k.mem.s ? k.mem.s : "", k.len, NULL, NULL, 0, &c, reason, sizeof(reason));
+                if (q == -ENOMEM) {
+                        strbuf_done(&k.mem);
+                        changes_done(&c);
+                        return error_set(err, ENOMEM, "out of memory");
+                }
+                if (q > 0)
+                        say(r, UPDATE_EVENT_STEP, e, "modified_id.csv: %s; the next run downloads all.zip again",
+                            reason);
+        } else
+                say(r, UPDATE_EVENT_STEP, e, "%s; the next run downloads all.zip again", cerr.msg);
+        strbuf_done(&k.mem);
+        q = record_csv(e, q == 0 ? &resp : NULL, q == 0 ? &c : NULL);
+        changes_done(&c);
+        if (q < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return fetch_zip(r, e, err);
+}
+
+/* Fetches the changed records into a temporary folder.  1 when one of them
+ * could not be fetched from any source (the list then can't be trusted). */
+static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, struct error *err) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (asprintf(&dir, "%s/tmp-records-XXXXXX", e->dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!mkdtemp(dir))
+                return error_set_errno(err, errno, "create a folder in %s", e->dir);
+        e->inc_dir = TAKE_PTR(dir);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(response_done) struct response resp = {};
+                _cleanup_free_ char *file = NULL, *path = NULL;
+                struct sink k = { .max = OSV_RECORD_MAX };
+                struct error ferr = {};
+                int q;
+
+                if (asprintf(&file, "%s.json", ids[i]) < 0 || asprintf(&path, "%s/%s", e->inc_dir, file) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                k.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (k.fd < 0)
+                        return error_set_errno(err, errno, "create %s", path);
+                q = fetch(r, e, file, NULL, &k, &resp, &ferr);
+                close(k.fd);
+                if (q == -EHOSTUNREACH) {
+                        say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", ferr.msg);
+                        return 1;
+                }
+                if (q < 0) {
+                        *err = ferr;
+                        return q;
+                }
+                e->fetched++;
+                if (r->report)
+                        r->report(&(struct update_event) { .type = UPDATE_EVENT_PROGRESS, .ecosystem = e->name,
+                                                           .name = "records", .done = i + 1, .total = n,
+                                                           .unit = "records" },
+                                  r->userdata);
+        }
+        return 0;
+}
+
+static int eco_plan(struct run *r, struct eco *e, struct error *err) {
+        _cleanup_(response_done) struct response resp = {};
+        struct validators v = {};
+        struct sink k;
+        struct changes c = {};
+        struct error cerr = {};
+        char reason[512] = "";
+        char now[32];
+        int q;
+
+        if (!e->valid)
+                return eco_full(r, e, err);
+        v.etag = entry_str(e->old, "csv_etag");
+        v.last_modified = entry_str(e->old, "csv_last_modified");
+        q = fetch_csv(r, e, &v, &k, &resp, &cerr);
+        if (q < 0) {
+                strbuf_done(&k.mem);
+                say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", cerr.msg);
+                return eco_full(r, e, err);
+        }
+        if (resp.status == 304) {
+                strbuf_done(&k.mem);
+                e->mode = UPDATE_UNCHANGED;
+                say(r, UPDATE_EVENT_STEP, e, "%s: not modified", resp.url);
+                return 0;
+        }
+        if (!entry_str(e->old, "newest"))
+                snprintf(reason, sizeof(reason), "the last run has no modified_id.csv to start from");
+        else
+                q = csv_scan(k.mem.s ? k.mem.s : "", k.len, entry_str(e->old, "newest"),
+                             json_object_get(e->old, "newest_ids"),
+                             r->s->max_changes ? r->s->max_changes : UPDATE_CHANGES_MAX, &c, reason, sizeof(reason));
+        strbuf_done(&k.mem);
+        if (q == -ENOMEM) {
+                changes_done(&c);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        if (reason[0]) {
+                changes_done(&c);
+                say(r, UPDATE_EVENT_STEP, e, "modified_id.csv can't be used: %s; downloading all.zip", reason);
+                return eco_full(r, e, err);
+        }
+        if (record_csv(e, &resp, &c) < 0) {
+                changes_done(&c);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        if (c.n == 0) {
+                changes_done(&c);
+                e->mode = UPDATE_UNCHANGED;
+                say(r, UPDATE_EVENT_STEP, e, "%s: no record changed since the last run", resp.url);
+                return 0;
+        }
+        say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c.n,
+            entry_str(e->old, "newest"));
+        q = fetch_records(r, e, c.ids, c.n, err);
+        changes_done(&c);
+        if (q < 0)
+                return q;
+        if (q > 0)
+                return eco_full(r, e, err);
+        now_rfc3339(now);
+        e->mode = UPDATE_INCREMENTAL;
+        if (set_str(e->entry, "source", r->s->sources[e->source]) < 0 ||
+            json_object_set_new(e->entry, "records_fetched", json_integer((json_int_t) e->fetched)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+static void eco_done(struct eco *e) {
+        free(e->dir);
+        json_decref(e->entry);
+        if (e->zip_new)
+                (void) unlink(e->zip_new);
+        free(e->zip_new);
+        if (e->inc_dir)
+                (void) rm_rf(e->inc_dir);
+        free(e->inc_dir);
+        strv_free(e->skipped);
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static int state_path(const char *state_dir, char **ret) {
+        return asprintf(ret, "%s/" STATE_FILE, state_dir) < 0 ? -ENOMEM : 0;
+}
+
+static int state_load(const char *state_dir, json_t **ret, struct error *err) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        json_error_t jerr;
+        size_t len;
+        json_t *s;
+        int q;
+
+        if (state_path(state_dir, &path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = read_full_file(path, UPDATE_STATE_MAX, &buf, &len, err);
+        if (q < 0)
+                return q;
+        s = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!s)
+                return error_set(err, EBADMSG, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        if (!json_is_object(s) || json_integer_value(json_object_get(s, "version")) != STATE_VERSION ||
+            !json_is_object(json_object_get(s, "ecosystems"))) {
+                json_decref(s);
+                return error_set(err, EBADMSG, "%s: not a state file of version %d", path, STATE_VERSION);
+        }
+        *ret = s;
+        return 0;
+}
+
+static int state_write(struct run *r, json_t *s, struct error *err) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+
+        if (state_path(r->s->state_dir, &path) < 0 || !(text = json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS)))
+                return error_set(err, ENOMEM, "out of memory");
+        return write_atomic(path, text, strlen(text), err);
+}
+
+/* Records a failed run in the state, keeping everything else: best effort,
+ * as the failure may be a full disk. */
+static void state_note_failure(struct run *r, const char *msg) {
+        json_t *s = json_deep_copy(r->state);
+        struct error ignored = {};
+        char now[32];
+
+        if (!s)
+                return;
+        now_rfc3339(now);
+        if (json_object_set_new(s, "version", json_integer(STATE_VERSION)) == 0 &&
+            json_object_set_new(s, "last_run", json_string(now)) == 0 &&
+            json_object_set_new(s, "last_error", json_string(msg)) == 0 &&
+            (json_object_get(s, "ecosystems") || json_object_set_new(s, "ecosystems", json_object()) == 0))
+                (void) state_write(r, s, &ignored);
+        json_decref(s);
+}
+
+/* ---- start of a run: lock and leftovers ----------------------------------- */
+
+static int take_lock(const char *state_dir, int *ret_fd, struct error *err) {
+        _cleanup_free_ char *path = NULL;
+        int fd;
+
+        if (asprintf(&path, "%s/" LOCK_FILE, state_dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open %s", path);
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int q = errno;
+
+                close(fd);
+                if (q == EWOULDBLOCK)
+                        return error_set(err, EBUSY, "another update is running (it holds %s); try again later",
+                                         path);
+                return error_set_errno(err, q, "lock %s", path);
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static bool is_temp_name(const char *n) {
+        return startswith(n, "tmp-") || strstr(n, ".tmp-") != NULL;
+}
+
+/* Removes what a killed run left in dir: temporary files and folders.
+ * Only runs under the lock, so nothing in use is removed. */
+static void remove_stale(struct run *r, const char *dir, int depth) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (de->d_name[0] == '.' || asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        continue;
+                if (is_temp_name(de->d_name)) {
+                        if (rm_rf(p) == 0)
+                                say(r, UPDATE_EVENT_STEP, NULL, "removed %s, left by an interrupted run", p);
+                } else if (depth == 0 && de->d_type == DT_DIR)
+                        remove_stale(r, p, 1);
+        }
+        closedir(d);
+}
+
+/* vulndb_import()'s temporary files beside the database ("<db>.new-XXXXXX")
+ * that nobody wrote for a while: a killed import.  A recent one may belong
+ * to an import running now, so it stays. */
+static void remove_stale_db_temps(struct run *r) {
+        _cleanup_free_ char *dir = strdup(r->s->db_path), *prefix = NULL;
+        char *slash;
+        const char *base;
+        struct dirent *de;
+        DIR *d;
+
+        if (!dir)
+                return;
+        slash = strrchr(dir, '/');
+        base = slash ? slash + 1 : dir;
+        if (asprintf(&prefix, "%s.new-", base) < 0)
+                return;
+        if (slash)
+                *slash = '\0';
+        d = opendir(slash ? (dir[0] ? dir : "/") : ".");
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (!startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6 ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+                    time(NULL) - st.st_mtime < DB_TEMP_STALE_S)
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        say(r, UPDATE_EVENT_STEP, NULL, "removed %s/%s, left by an interrupted import",
+                            slash ? dir : ".", de->d_name);
+        }
+        closedir(d);
+}
+
+/* ---- the database ---------------------------------------------------------- */
+
+static char *db_revision_of(const char *path) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct error ignored = {};
+        const char *rev;
+
+        if (vulndb_open(path, &db, &ignored) < 0)
+                return NULL;
+        rev = vulndb_revision(db);
+        return rev ? strdup(rev) : NULL;
+}
+
+struct skip_ctx {
+        struct run *run;
+        struct eco *ecos;
+        size_t n;
+};
+
+/* Names a rejected record by the URL it came from (records fetched one by
+ * one) or by the archive entry; remembers fetched files so that they are
+ * not kept. */
+static void on_skip(const char *file, const char *reason, void *userdata) {
+        struct skip_ctx *c = userdata;
+        const char *name = file;
+        const struct eco *eco = NULL;
+        _cleanup_free_ char *url = NULL, *entry = NULL;
+
+        for (size_t i = 0; i < c->n; i++) {
+                struct eco *e = &c->ecos[i];
+                size_t n = e->inc_dir ? strlen(e->inc_dir) : 0;
+
+                if (n == 0 || strncmp(file, e->inc_dir, n) != 0 || file[n] != '/')
+                        continue;
+                eco = e;
+                (void) strv_push(&e->skipped, strdup(file));
+                if (make_url(c->run, e->source, e->name, file + n + 1, &url) == 0)
+                        name = url;
+                break;
+        }
+        for (size_t i = 0; !eco && i < c->n; i++) {
+                struct eco *e = &c->ecos[i];
+                size_t n = e->zip_new ? strlen(e->zip_new) : 0;
+
+                if (n == 0 || strncmp(file, e->zip_new, n) != 0 || file[n] != ':')
+                        continue;
+                eco = e;
+                if (make_url(c->run, e->source, e->name, "all.zip", &url) == 0 &&
+                    asprintf(&entry, "%s%s", url, file + n) >= 0)
+                        name = entry;
+                break;
+        }
+        if (c->run->report)
+                c->run->report(&(struct update_event) { .type = UPDATE_EVENT_SKIP, .ecosystem = eco ? eco->name : NULL,
+                                                        .name = name, .message = reason },
+                               c->run->userdata);
+}
+
+static int push_path(char ***paths, const char *dir, const char *file) {
+        char *p;
+
+        if (asprintf(&p, "%s%s%s", dir, file ? "/" : "", strempty(file)) < 0)
+                return -ENOMEM;
+        return strv_push(paths, p);
+}
+
+/* What goes into the database: everything (rebuild), or only what was
+ * fetched one by one (merged into the existing file). */
+static int import_paths(struct eco *ecos, size_t n, bool rebuild, char ***ret) {
+        _cleanup_strv_free_ char **paths = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                struct eco *e = &ecos[i];
+                _cleanup_free_ char *records = NULL;
+
+                if (rebuild) {
+                        if (e->zip_new ? push_path(&paths, e->zip_new, NULL) < 0
+                                       : push_path(&paths, e->dir, "all.zip") < 0)
+                                return -ENOMEM;
+                        if (asprintf(&records, "%s/records", e->dir) < 0)
+                                return -ENOMEM;
+                        if (!e->zip_new && access(records, F_OK) == 0 && strv_push(&paths, TAKE_PTR(records)) < 0)
+                                return -ENOMEM;
+                }
+                if (e->inc_dir && push_path(&paths, e->inc_dir, NULL) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+/* ---- commit: the database is in place; now the state folder --------------- */
+
+static bool strv_has(char *const *v, const char *s) {
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+/* Moves the fetched records into <dir>/records, where a later rebuild
+ * finds them, leaving out those the import rejected. */
+static int keep_records(struct eco *e, struct error *err) {
+        _cleanup_free_ char *records = NULL;
+        struct dirent *de;
+        DIR *d;
+        int q = 0;
+
+        if (asprintf(&records, "%s/records", e->dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (mkdir(records, 0755) < 0 && errno != EEXIST)
+                return error_set_errno(err, errno, "create %s", records);
+        d = opendir(e->inc_dir);
+        if (!d)
+                return error_set_errno(err, errno, "read %s", e->inc_dir);
+        while (q == 0 && (de = readdir(d))) {
+                _cleanup_free_ char *from = NULL, *to = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&from, "%s/%s", e->inc_dir, de->d_name) < 0 ||
+                    asprintf(&to, "%s/%s", records, de->d_name) < 0)
+                        q = error_set(err, ENOMEM, "out of memory");
+                else if (strv_has(e->skipped, from))
+                        (void) unlink(from);
+                else if (rename(from, to) < 0)
+                        q = error_set_errno(err, errno, "move %s to %s", from, to);
+        }
+        closedir(d);
+        return q;
+}
+
+/* A new archive replaces the old one and every record fetched since. */
+static int keep_zip(struct eco *e, struct error *err) {
+        _cleanup_free_ char *zip = NULL, *records = NULL, *old = NULL;
+
+        if (zip_path(e, &zip) < 0 || asprintf(&records, "%s/records", e->dir) < 0 ||
+            asprintf(&old, "%s/tmp-old-records-XXXXXX", e->dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (rename(e->zip_new, zip) < 0)
+                return error_set_errno(err, errno, "rename %s to %s", e->zip_new, zip);
+        free(e->zip_new);
+        e->zip_new = NULL;
+        /* Renamed first so that a run killed while deleting leaves a tmp-
+         * folder, which the next run removes, not half a records folder. */
+        if (access(records, F_OK) == 0 && mkdtemp(old) && rename(records, old) == 0)
+                (void) rm_rf(old);
+        else if (access(old, F_OK) == 0)
+                (void) rmdir(old);
+        return 0;
+}
+
+static int commit(struct run *r, struct eco *ecos, size_t n, const char *revision, struct error *err) {
+        json_t *s = json_object(), *es = json_object(), *srcs = json_array();
+        char now[32];
+        int q = 0;
+
+        if (!s || !es || !srcs) {
+                json_decref(s);
+                json_decref(es);
+                json_decref(srcs);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        now_rfc3339(now);
+        for (size_t i = 0; q >= 0 && i < n; i++) {
+                struct eco *e = &ecos[i];
+
+                if (e->zip_new)
+                        q = keep_zip(e, err);
+                if (q >= 0 && e->inc_dir)
+                        q = keep_records(e, err);
+                if (q >= 0 && e->mode != UPDATE_UNCHANGED)
+                        q = set_str(e->entry, "changed", now);
+                if (q >= 0)
+                        q = set_str(e->entry, "mode", update_mode_to_string(e->mode));
+                if (q >= 0)
+                        q = json_object_set(es, e->name, e->entry);
+        }
+        for (size_t i = 0; q >= 0 && i < r->n_sources; i++)
+                q = json_array_append_new(srcs, json_string(r->s->sources[i]));
+        if (q >= 0 && (json_object_set_new(s, "version", json_integer(STATE_VERSION)) < 0 ||
+                       set_str(s, "last_run", now) < 0 || set_str(s, "last_success", now) < 0 ||
+                       set_str(s, "db", r->s->db_path) < 0 || set_str(s, "db_revision", revision) < 0 ||
+                       json_object_set(s, "sources", srcs) < 0 || json_object_set(s, "ecosystems", es) < 0))
+                q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                q = state_write(r, s, err);
+        json_decref(s);
+        json_decref(es);
+        json_decref(srcs);
+        return q;
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static int check_settings(const struct update_settings *s, struct error *err) {
+        if (!s->db_path || !s->state_dir)
+                return error_set(err, EINVAL, "no database path or state folder given");
+        if (!s->sources || !s->sources[0])
+                return error_set(err, EINVAL, "no source given; name one with --source or 'update.sources' in "
+                                              "config.json");
+        for (char *const *u = s->sources; *u; u++)
+                if (!startswith(*u, "http://") && !startswith(*u, "https://"))
+                        return error_set(err, EINVAL, "source '%s' is not an http:// or https:// URL", *u);
+        if (!s->ecosystems || !s->ecosystems[0])
+                return error_set(err, EINVAL, "no ecosystem given; name one with --ecosystem or "
+                                              "'update.ecosystems' in config.json");
+        for (char *const *e = s->ecosystems; *e; e++)
+                for (const char *p = *e; *p; p++)
+                        if ((unsigned char) *p < 0x20 || *p == 0x7f || *p == '/')
+                                return error_set(err, EINVAL, "ecosystem '%s' has a control character or '/'",
+                                                 *e);
+        return 0;
+}
+
+static int eco_init(struct run *r, struct eco *e, const char *name, struct error *err) {
+        _cleanup_free_ char *esc = escape_name(name);
+        json_t *olds = json_object_get(r->state, "ecosystems");
+        int q;
+
+        e->name = name;
+        e->old = json_object_get(olds, name);
+        e->entry = e->old ? json_deep_copy(e->old) : json_object();
+        if (!esc || !e->entry || asprintf(&e->dir, "%s/%s", r->s->state_dir, esc) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = mkdir_p(e->dir, 0755);
+        if (q < 0)
+                return error_set_errno(err, q, "create %s", e->dir);
+        e->valid = eco_state_valid(r, e);
+        for (size_t i = 0; e->old && i < r->n_sources; i++)
+                if (streq_ptr(entry_str(e->old, "source"), r->s->sources[i]))
+                        e->source = i;
+        return 0;
+}
+
+/* The previous state's ecosystems that are no longer asked for: their
+ * records must leave the database, which takes a rebuild. */
+static bool ecosystems_dropped(struct run *r) {
+        const char *name;
+        json_t *v;
+
+        json_object_foreach(json_object_get(r->state, "ecosystems"), name, v)
+                if (!strv_has(r->s->ecosystems, name))
+                        return true;
+        return false;
+}
+
+static int load_state(struct run *r, struct error *err) {
+        struct error serr = {};
+        int q = state_load(r->s->state_dir, &r->state, &serr);
+
+        if (q == -ENOENT)
+                say(r, UPDATE_EVENT_STEP, NULL, "no state in %s: downloading every all.zip", r->s->state_dir);
+        else if (q < 0)
+                say(r, UPDATE_EVENT_STEP, NULL, "%s; starting over with every all.zip", serr.msg);
+        if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
+                return error_set(err, ENOMEM, "out of memory");
+        r->db_revision = db_revision_of(r->s->db_path);
+        if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
+                say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
+        else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
+                 json_object_size(json_object_get(r->state, "ecosystems")) > 0)
+                say(r, UPDATE_EVENT_STEP, NULL, "%s was changed by something else since the last update "
+                    "(revision %s); rebuilding it", r->s->db_path, r->db_revision);
+        return 0;
+}
+
+static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, struct update_result *res,
+                      struct error *err) {
+        struct skip_ctx sc = { .run = r, .ecos = ecos, .n = n };
+        _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_free_ char *rev = NULL;
+        int q;
+
+        if (import_paths(ecos, n, rebuild, &paths) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
+        q = vulndb_import(r->s->db_path, paths, !rebuild, on_skip, &sc, &res->stats, err);
+        if (q < 0)
+                return q;
+        res->changed = true;
+        rev = db_revision_of(r->s->db_path);
+        if (!rev)
+                return error_set(err, EIO, "%s: can't read the new database's revision", r->s->db_path);
+        snprintf(res->revision, sizeof(res->revision), "%s", rev);
+        return commit(r, ecos, n, rev, err);
+}
+
+static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
+        bool rebuild = ecosystems_dropped(r) || !r->db_revision, changed = false;
+        int q;
+
+        for (size_t i = 0; i < n; i++) {
+                q = eco_init(r, &ecos[i], r->s->ecosystems[i], err);
+                if (q < 0)
+                        return q;
+                q = eco_plan(r, &ecos[i], err);
+                if (q < 0)
+                        return error_wrap(err, "%s", ecos[i].name);
+                res->modes[ecos[i].mode]++;
+                res->fetched += ecos[i].fetched;
+                rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
+                changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
+        }
+        if (!changed && !rebuild) {
+                snprintf(res->revision, sizeof(res->revision), "%s", r->db_revision);
+                return commit(r, ecos, n, r->db_revision, err);
+        }
+        return run_import(r, ecos, n, rebuild, res, err);
+}
+
+int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
+               struct update_result *ret, struct error *err) {
+        struct run r = { .s = s, .report = report, .userdata = userdata };
+        struct update_result res = {};
+        struct eco *ecos = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        size_t n;
+        int q;
+
+        q = check_settings(s, err);
+        if (q < 0)
+                return q;
+        r.n_sources = strv_length(s->sources);
+        n = strv_length(s->ecosystems);
+        if ((q = mkdir_p(s->state_dir, 0755)) < 0)
+                return error_set_errno(err, q, "create the state folder %s", s->state_dir);
+        if ((q = take_lock(s->state_dir, &lock, err)) < 0)
+                return q;
+        remove_stale(&r, s->state_dir, 0);
+        remove_stale_db_temps(&r);
+        ecos = calloc(n, sizeof(*ecos));
+        if (!ecos)
+                return error_set(err, ENOMEM, "out of memory");
+        q = load_state(&r, err);
+        if (q >= 0)
+                q = curl_setup(&r, err);
+        if (q >= 0)
+                q = run_all(&r, ecos, n, &res, err);
+        for (size_t i = 0; i < n; i++)
+                eco_done(&ecos[i]);
+        free(ecos);
+        if (q < 0 && res.changed)
+                q = error_wrap(err, "update %s: the database was replaced, but the state in %s was not saved; "
+                               "the next run rebuilds the database from what it downloads", s->db_path,
+                               s->state_dir);
+        else if (q < 0) {
+                if (r.state)
+                        state_note_failure(&r, err->msg);
+                q = error_wrap(err, "update %s (the previous database is unchanged)", s->db_path);
+        }
+        if (r.curl)
+                curl_easy_cleanup(r.curl);
+        json_decref(r.state);
+        free(r.db_revision);
+        if (q < 0)
+                return q;
+        if (ret)
+                *ret = res;
+        return 0;
+}
+
+/* ---- state for `db status` ------------------------------------------------ */
+
+static int dup_str(json_t *o, const char *key, char **ret) {
+        const char *v = entry_str(o, key);
+
+        *ret = NULL;
+        return v && !(*ret = strdup(v)) ? -ENOMEM : 0;
+}
+
+void update_state_info_done(struct update_state_info *s) {
+        if (!s)
+                return;
+        free(s->last_run);
+        free(s->last_success);
+        free(s->last_error);
+        free(s->db_revision);
+        strv_free(s->sources);
+        for (size_t i = 0; i < s->n_ecosystems; i++) {
+                struct update_state_ecosystem *e = &s->ecosystems[i];
+
+                free(e->name);
+                free(e->source);
+                free(e->mode);
+                free(e->changed);
+                free(e->zip_sha256);
+                free(e->zip_etag);
+                free(e->zip_last_modified);
+                free(e->newest);
+        }
+        free(s->ecosystems);
+        *s = (struct update_state_info) {};
+}
+
+static int info_fill(json_t *st, struct update_state_info *s) {
+        json_t *ecos = json_object_get(st, "ecosystems"), *v;
+        const char *name;
+        size_t i;
+
+        if (dup_str(st, "last_run", &s->last_run) < 0 || dup_str(st, "last_success", &s->last_success) < 0 ||
+            dup_str(st, "last_error", &s->last_error) < 0 || dup_str(st, "db_revision", &s->db_revision) < 0)
+                return -ENOMEM;
+        json_array_foreach(json_object_get(st, "sources"), i, v)
+                if (json_is_string(v) && strv_push(&s->sources, strdup(json_string_value(v))) < 0)
+                        return -ENOMEM;
+        s->ecosystems = calloc(json_object_size(ecos) + 1, sizeof(*s->ecosystems));
+        if (!s->ecosystems)
+                return -ENOMEM;
+        json_object_foreach(ecos, name, v) {
+                struct update_state_ecosystem *e = &s->ecosystems[s->n_ecosystems++];
+
+                if (!(e->name = strdup(name)) || dup_str(v, "source", &e->source) < 0 ||
+                    dup_str(v, "mode", &e->mode) < 0 || dup_str(v, "changed", &e->changed) < 0 ||
+                    dup_str(v, "zip_sha256", &e->zip_sha256) < 0 || dup_str(v, "zip_etag", &e->zip_etag) < 0 ||
+                    dup_str(v, "zip_last_modified", &e->zip_last_modified) < 0 ||
+                    dup_str(v, "newest", &e->newest) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err) {
+        struct update_state_info s = {};
+        struct error lerr = {};
+        json_t *st = NULL;
+        int q;
+
+        q = state_load(state_dir, &st, &lerr);
+        if (q == -ENOENT)
+                return q;
+        if (q < 0) {
+                *err = lerr;
+                return q;
+        }
+        q = info_fill(st, &s);
+        json_decref(st);
+        if (q < 0) {
+                update_state_info_done(&s);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        *ret = s;
+        return 0;
+}

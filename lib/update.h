@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "vulndb.h"
+
+/* `portcullis db update`: keeps the vulnerability DB current from sources
+ * laid out like OSV's bucket (https://google.github.io/osv.dev/data/):
+ *
+ *   <base>/<ECOSYSTEM>/all.zip            every record of the ecosystem
+ *   <base>/<ECOSYSTEM>/modified_id.csv    "<RFC 3339 time>,<ID>" lines, newest first
+ *   <base>/<ECOSYSTEM>/<ID>.json          one record
+ *
+ * The first run downloads all.zip of each ecosystem into the state folder
+ * and imports them.  Later runs ask for modified_id.csv with the validators
+ * of the last answer (If-None-Match / If-Modified-Since): 304 means
+ * unchanged; otherwise the records modified since the last run are fetched
+ * one by one and merged.  When that list can't be trusted (no state, the
+ * list unreadable, out of order, not reaching back to the last run, or
+ * longer than max_changes), all.zip is downloaded again.
+ *
+ * The database is always what the ecosystems' all.zip files and the records
+ * fetched since say: a run that must replace one archive rebuilds the whole
+ * file from the archives and records kept in the state folder.  Everything
+ * is written to a temporary name and renamed, and the state file is written
+ * last, so a run killed at any point leaves the previous database serving
+ * and the next run starts over from what the state file says. */
+
+#define UPDATE_TRIES 3                                  /* per request and source */
+#define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
+#define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
+#define UPDATE_CSV_MAX ((size_t) 256 << 20)             /* modified_id.csv */
+#define UPDATE_STATE_MAX ((size_t) 64 << 20)            /* state.json */
+#define UPDATE_TIMEOUT_S_DEFAULT 30
+
+struct update_settings {
+        const char *db_path;
+        char *const *sources;           /* base URLs (http, https), tried in order */
+        char *const *ecosystems;        /* "Debian:12", ... */
+        const char *state_dir;          /* created if missing */
+        const char *proxy;              /* NULL: libcurl's http_proxy etc. apply */
+        const char *ca_file;            /* NULL: the system's CA bundle */
+        unsigned timeout_s;             /* connect timeout and longest stall; 0: the default */
+        unsigned max_changes;           /* 0: UPDATE_CHANGES_MAX */
+        unsigned retry_delay_ms;        /* first backoff, doubled per try; 0: 500 */
+};
+
+enum update_event_type {
+        UPDATE_EVENT_STEP,              /* message: what is done or was decided */
+        UPDATE_EVENT_RETRY,             /* message: a request failed and is tried again or elsewhere */
+        UPDATE_EVENT_PROGRESS,          /* done of total (0: unknown) unit for name */
+        UPDATE_EVENT_SKIP,              /* a fetched record was rejected: name, message */
+        _UPDATE_EVENT_MAX,
+        _UPDATE_EVENT_INVALID = -EINVAL,
+};
+
+struct update_event {
+        enum update_event_type type;
+        const char *ecosystem;          /* or NULL */
+        const char *name;               /* the URL or record concerned, or NULL */
+        const char *message;
+        uint64_t done, total;
+        const char *unit;               /* "B" or "records" */
+};
+/* Called in the caller's thread, except SKIP, which comes from the import's
+ * reader thread while the calling thread waits in the import. */
+typedef void (*update_report_fn)(const struct update_event *ev, void *userdata);
+
+enum update_mode {
+        UPDATE_UNCHANGED,
+        UPDATE_INCREMENTAL,
+        UPDATE_FULL,
+        _UPDATE_MODE_MAX,
+        _UPDATE_MODE_INVALID = -EINVAL,
+};
+const char *update_mode_to_string(enum update_mode m);
+
+struct update_result {
+        bool changed;                           /* the database file was replaced */
+        unsigned modes[_UPDATE_MODE_MAX];       /* how many ecosystems went which way */
+        uint64_t fetched;                       /* records fetched one by one */
+        struct vulndb_import_stats stats;       /* of the import, when changed */
+        char revision[80];                      /* the database's revision now */
+};
+
+/* On failure the message says what failed (the URL, the file) and that the
+ * previous database is unchanged. */
+int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
+               struct update_result *ret, struct error *err);
+
+/* What the state file says, for `db status`. */
+struct update_state_ecosystem {
+        char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
+};
+struct update_state_info {
+        char *last_run, *last_success, *last_error, *db_revision;
+        char **sources;
+        struct update_state_ecosystem *ecosystems;
+        size_t n_ecosystems;
+};
+/* -ENOENT (err untouched) when no update ran yet. */
+int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err);
+void update_state_info_done(struct update_state_info *s);

@@ -1,0 +1,309 @@
+#!/bin/bash
+# `portcullis db update` against a real HTTP server: nginx on 127.0.0.1 (a
+# random free port, its own prefix, config, pid and logs in a temp folder)
+# serving a mirror laid out like OSV's bucket, built from the 1,272 real
+# Debian 12 records in ../shared/data and from generated ones.
+#
+# Covers: the first full update; 304 on the second run; an incremental run
+# that fetches only the changed records (checked in nginx's access log);
+# fallback from a closed port to the next source; a truncated all.zip; a
+# corrupt record in the incremental set; kill -9 in the middle of an import;
+# a full disk under the state folder (a small tmpfs).
+set -u
+P=${PORTCULLIS:?}
+DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
+FEED=$DATA/feed.zip
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (nginx as its own user, tmpfs)"; exit 77; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
+[ -f "$FEED" ] || { echo "SKIP: $FEED is missing"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
+
+T=$(mktemp -d)
+NGINX_PID=
+TMPFS=
+cleanup() {
+        [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+        [ -n "$TMPFS" ] && umount "$TMPFS" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+SECONDS=0
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# ---- the mirror -------------------------------------------------------------
+M=$T/mirror/m1/Debian:12
+mkdir -p "$M" "$T/gen"
+python3 - "$FEED" "$M" <<'PY'
+import json, sys, zipfile, shutil
+feed, out = sys.argv[1], sys.argv[2]
+rows = []
+with zipfile.ZipFile(feed) as z:
+    for n in z.namelist():
+        if not n.endswith(".json"):
+            continue
+        b = z.read(n)
+        r = json.loads(b)
+        open(f"{out}/{r['id']}.json", "wb").write(b)
+        rows.append((r["modified"], r["id"]))
+shutil.copy(feed, f"{out}/all.zip")
+rows.sort(reverse=True)
+open(f"{out}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+PY
+[ "$(wc -l <"$M/modified_id.csv")" -eq 1272 ] || fail "mirror: modified_id.csv has $(wc -l <"$M/modified_id.csv") lines"
+
+# gen ID MODIFIED [PACKAGE]: a generated OSV record on stdout.
+gen() {
+        printf '{"id": "%s", "modified": "%s", "published": "2030-01-01T00:00:00Z", "summary": "generated %s",
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "%s"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1"}]}]}]}\n' \
+                "$1" "$2" "$1" "${3:-pc-generated}"
+}
+# rezip: all.zip again from every record of the mirror, as OSV rebuilds it.
+rezip() {
+        python3 - "$M" <<'PY'
+import glob, os, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(f"{d}/all.zip.new", "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(glob.glob(f"{d}/*.json")):
+        z.write(f, os.path.basename(f))
+os.rename(f"{d}/all.zip.new", f"{d}/all.zip")
+PY
+}
+# prepend_csv LINE...: newer lines go first, as OSV writes them.
+prepend_csv() {
+        { printf '%s\n' "$@"; cat "$M/modified_id.csv"; } >"$M/modified_id.csv.new"
+        mv "$M/modified_id.csv.new" "$M/modified_id.csv"
+}
+
+# ---- nginx --------------------------------------------------------------------
+PORT=$(free_port)
+CLOSED=$(free_port)   # nothing listens there
+N=$T/nginx
+mkdir -p "$N"
+cat >"$N/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+daemon off;
+pid $N/nginx.pid;
+error_log $N/error.log;
+events { worker_connections 64; }
+http {
+        log_format plain '\$request \$status';
+        access_log $N/access.log plain;
+        client_body_temp_path $N/body;
+        proxy_temp_path $N/proxy;
+        fastcgi_temp_path $N/fastcgi;
+        uwsgi_temp_path $N/uwsgi;
+        scgi_temp_path $N/scgi;
+        default_type application/octet-stream;
+        server {
+                listen 127.0.0.1:$PORT;
+                root $T/mirror;
+        }
+}
+EOF
+"$NGINX" -p "$N" -c "$N/nginx.conf" -e "$N/error.log" &
+NGINX_PID=$!
+for _ in $(seq 50); do
+        curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+        sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/m1/Debian%3A12/modified_id.csv" ||
+        { cat "$N/error.log"; echo "FAIL: nginx does not serve the mirror"; exit 1; }
+URL=http://127.0.0.1:$PORT/m1
+LOG=$N/access.log
+
+# log_since MARK: the access log lines after line MARK.
+mark() { wc -l <"$LOG"; }
+log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
+
+DB=$T/vulndb.sqlite
+CFG=$T/config.json
+cat >"$CFG" <<EOF
+{"db": "$DB", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"], "state_dir": "$T/state", "timeout_s": 5}}
+EOF
+upd() { "$P" db update --config "$CFG" "$@" >"$T/out" 2>&1; }
+rev() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])'; }
+records() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])'; }
+modified_of() {
+        python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("select modified from vuln where id=?", (sys.argv[2],)).fetchone(); print(r[0] if r else "none")' "$DB" "$1"
+}
+
+# ---- 1. first run: full -------------------------------------------------------
+m=$(mark)
+upd || fail "first update: exit $?: $(cat "$T/out")"
+[ "$(records)" = 1272 ] || fail "first update: $(records) records, wanted 1272: $(cat "$T/out")"
+"$P" db status --db "$DB" --config "$CFG" >"$T/status" || fail "db status after update"
+grep -q "records: *1272" "$T/status" || fail "db status: no 1272 records: $(cat "$T/status")"
+grep -q "Debian:12 full" "$T/status" || fail "db status: no update state: $(cat "$T/status")"
+grep -q "sha256 $(sha256sum <"$M/all.zip" | cut -d' ' -f1)" "$T/status" || fail "db status: wrong all.zip sha256"
+grep -q "ETag \"" "$T/status" || fail "db status: no ETag recorded"
+grep -q "source: *$URL" "$T/status" || fail "db status: no source"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip HTTP/1.1 200" || fail "first update did not download all.zip"
+REV1=$(rev)
+
+# ---- 2. second run: 304 -----------------------------------------------------------
+m=$(mark)
+upd || fail "second update: exit $?: $(cat "$T/out")"
+grep -q "^unchanged" "$T/out" || fail "second update not unchanged: $(cat "$T/out")"
+log_since "$m" | grep -q "modified_id.csv HTTP/1.1 304" || fail "second update: no 304: $(log_since "$m")"
+log_since "$m" | grep -q "all.zip" && fail "second update downloaded all.zip"
+[ "$(rev)" = "$REV1" ] || fail "second update changed the revision"
+
+# ---- 3. incremental: two new records, one modified ------------------------------------
+OLD=$(sed -n 1000p "$M/modified_id.csv" | cut -d, -f2)
+gen PCT-NEW-1 2030-01-02T00:00:00Z >"$M/PCT-NEW-1.json"
+gen PCT-NEW-2 2030-01-02T00:00:00.5Z >"$M/PCT-NEW-2.json"
+python3 - "$M/$OLD.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["modified"] = "2030-01-03T00:00:00Z"; r["summary"] = "modified by the test"
+json.dump(r, open(sys.argv[1], "w"))
+PY
+prepend_csv "2030-01-03T00:00:00Z,$OLD" "2030-01-02T00:00:00.5Z,PCT-NEW-2" "2030-01-02T00:00:00Z,PCT-NEW-1"
+rezip
+m=$(mark)
+upd || fail "incremental update: exit $?: $(cat "$T/out")"
+got=$(log_since "$m" | grep -v modified_id.csv | sort)
+want=$(printf 'GET /m1/Debian%%3A12/%s.json HTTP/1.1 200\n' "$OLD" PCT-NEW-1 PCT-NEW-2 | sort)
+[ "$got" = "$want" ] || fail "incremental update fetched: [$got], wanted [$want]"
+[ "$(records)" = 1274 ] || fail "incremental update: $(records) records, wanted 1274"
+[ "$(modified_of "$OLD")" = 2030-01-03T00:00:00Z ] || fail "incremental update: $OLD not replaced"
+[ "$(modified_of PCT-NEW-2)" = 2030-01-02T00:00:00.5Z ] || fail "incremental update: PCT-NEW-2 missing"
+grep -q "1 full\|0 incremental" "$T/out" && fail "incremental update went another way: $(cat "$T/out")"
+m=$(mark)
+upd && grep -q "^unchanged" "$T/out" || fail "after incremental: not unchanged: $(cat "$T/out")"
+
+# ---- 4. a corrupt record among the changes ----------------------------------------------
+gen PCT-NEW-3 2030-01-04T00:00:00Z >"$M/PCT-NEW-3.json"
+printf '{"id": "PCT-BAD-1", "modified": ' >"$M/PCT-BAD-1.json"
+prepend_csv "2030-01-04T00:00:01Z,PCT-BAD-1" "2030-01-04T00:00:00Z,PCT-NEW-3"
+rezip
+upd || fail "update with a corrupt record: exit $?: $(cat "$T/out")"
+grep -q "skipped .*PCT-BAD-1.json" "$T/out" || fail "corrupt record not named: $(cat "$T/out")"
+[ "$(modified_of PCT-NEW-3)" = 2030-01-04T00:00:00Z ] || fail "the good record next to a corrupt one is missing"
+[ "$(records)" = 1275 ] || fail "after the corrupt record: $(records) records, wanted 1275"
+REV2=$(rev)
+
+# ---- 5. fallback: the first source is a closed port -------------------------------------
+# (its own DB and state folder).  A full download gives the same database
+# as the incremental runs did: the same revision.
+cat >"$T/config-fb.json" <<EOF
+{"db": "$T/fallback.sqlite", "update": {"sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
+EOF
+"$P" db update --config "$T/config-fb.json" >"$T/out" 2>&1 || fail "fallback: exit $?: $(cat "$T/out")"
+grep -q "trying the next source" "$T/out" || fail "fallback: not said: $(cat "$T/out")"
+[ "$(records "$T/fallback.sqlite")" = 1275 ] || fail "fallback: $(records "$T/fallback.sqlite") records"
+[ "$(rev "$T/fallback.sqlite")" = "$REV2" ] || fail "fallback: other content than the incremental DB"
+"$P" db update --config "$T/config-fb.json" --source "http://127.0.0.1:$CLOSED/m1" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "only a closed source: exit $rc"
+grep -q "previous database is unchanged" "$T/out" || fail "only a closed source: $(cat "$T/out")"
+[ "$(rev "$T/fallback.sqlite")" = "$REV2" ] || fail "only a closed source: the DB changed"
+
+# ---- 6. a truncated all.zip ------------------------------------------------------------
+cp "$M/all.zip" "$T/all.zip.good"
+cp "$M/modified_id.csv" "$T/csv.good"
+head -c 300000 "$T/all.zip.good" >"$M/all.zip"
+echo "2031-01-01T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"   # doesn't reach back: a gap
+# state_of FILE: what a state says of the archive and the database.
+state_of() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); e=s["ecosystems"]["Debian:12"]; print(s["db_revision"], e["zip_sha256"], e["newest"], e.get("csv_etag"))' "$1"; }
+sha_state=$(state_of "$T/state/state.json")
+upd
+rc=$?
+[ $rc -eq 2 ] || fail "truncated all.zip: exit $rc: $(cat "$T/out")"
+grep -q "does not reach back" "$T/out" || fail "gap not recognised: $(cat "$T/out")"
+grep -q "all.zip is not a readable zip\|all.zip is damaged" "$T/out" || fail "truncated all.zip: unclear: $(cat "$T/out")"
+grep -q "previous database is unchanged" "$T/out" || fail "truncated all.zip: no reassurance: $(cat "$T/out")"
+[ "$(rev)" = "$REV2" ] || fail "truncated all.zip changed the DB"
+[ "$(state_of "$T/state/state.json")" = "$sha_state" ] ||
+        fail "truncated all.zip changed the state"
+"$P" db status --db "$DB" --config "$CFG" | grep -q "failed: " || fail "db status does not show the failed run"
+ls "$T/state/Debian%3A12" | grep -q tmp- && fail "a failed run left temporary files"
+cp "$T/csv.good" "$M/modified_id.csv"
+cp "$T/all.zip.good" "$M/all.zip"
+upd || fail "after restoring all.zip: $(cat "$T/out")"
+[ "$(rev)" = "$REV2" ] || fail "after restoring all.zip: revision changed"
+
+# ---- 7. kill -9 in the middle of an import --------------------------------------------
+python3 - "$T/big.zip" "$M/modified_id.csv.big" <<'PY'
+import sys, zipfile
+n = 60000
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    for i in range(n):
+        rid = f"PCT-BIG-{i:06d}"
+        z.writestr(f"{rid}.json", '{"id": "%s", "modified": "2032-01-01T00:00:00Z", "summary": "bulk %d", '
+                   '"affected": [{"package": {"ecosystem": "Debian:12", "name": "pkg%d"}, "ranges": [{"type": '
+                   '"ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.%d-1"}]}]}]}' % (rid, i, i % 5000, i))
+open(sys.argv[2], "w").write("".join(f"2032-01-01T00:00:00Z,PCT-BIG-{i:06d}\n" for i in range(n)))
+PY
+cp "$T/big.zip" "$M/all.zip"
+mv "$M/modified_id.csv.big" "$M/modified_id.csv"   # 60,000 changes: more than 5,000
+"$P" db update --config "$CFG" >"$T/out" 2>&1 &   # not through upd(): $! must be the updater itself
+UPID=$!
+killed=
+for _ in $(seq 300); do
+        if ls "$T" | grep -q '^vulndb.sqlite.new-'; then
+                sleep 0.3
+                kill -9 "$UPID" 2>/dev/null && killed=1
+                break
+        fi
+        sleep 0.05
+done
+wait "$UPID" 2>/dev/null
+[ -n "$killed" ] || fail "kill -9: the import never started: $(cat "$T/out")"
+"$P" db status --db "$DB" >/dev/null || fail "kill -9: db status fails"
+[ "$(rev)" = "$REV2" ] || fail "kill -9: the DB changed"
+grep -q "more than 5000 records changed" "$T/out" || fail "kill -9 run: >5000 changes not recognised: $(cat "$T/out")"
+# What the killed run left is removed by the next one (the DB's temporary
+# file only once nobody wrote it for 10 minutes: it may be a running import).
+for f in "$T"/vulndb.sqlite.new-*; do touch -d '-1 hour' "$f"; done
+upd || fail "after kill -9: the next run fails: $(cat "$T/out")"
+grep -q "removed .*interrupted" "$T/out" || fail "after kill -9: leftovers not removed: $(cat "$T/out")"
+ls "$T" | grep -q '^vulndb.sqlite.new-' && fail "after kill -9: the DB's temporary file is still there"
+find "$T/state" -name '*tmp-*' | grep -q . && fail "after kill -9: temporary files in the state folder"
+[ "$(records)" = 60000 ] || fail "after kill -9: $(records) records, wanted 60000"
+
+# ---- 8. a full disk under the state folder ---------------------------------------------
+cp "$T/all.zip.good" "$M/all.zip"
+cp "$T/csv.good" "$M/modified_id.csv"
+TMPFS=$T/tmpfs
+mkdir -p "$TMPFS"
+if mount -t tmpfs -o size=2m tmpfs "$TMPFS" 2>/dev/null; then
+        cat >"$T/config-tmpfs.json" <<EOF
+{"update": {"sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
+EOF
+        "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1 ||
+                fail "tmpfs: first update: $(cat "$T/out")"
+        REV3=$(rev "$T/disk.sqlite")
+        before=$(state_of "$TMPFS/state/state.json")
+        dd if=/dev/zero of="$TMPFS/filler" bs=64k 2>/dev/null   # fills it up
+        echo "2031-01-01T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"
+        "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1
+        rc=$?
+        [ $rc -eq 2 ] || fail "full disk: exit $rc: $(cat "$T/out")"
+        grep -q "No space left on device" "$T/out" || fail "full disk: unclear: $(cat "$T/out")"
+        grep -q "previous database is unchanged" "$T/out" || fail "full disk: $(cat "$T/out")"
+        [ "$(rev "$T/disk.sqlite")" = "$REV3" ] || fail "full disk: the DB changed"
+        [ "$(state_of "$TMPFS/state/state.json")" = "$before" ] || fail "full disk: the state changed"
+        rm -f "$TMPFS/filler"
+        cp "$T/csv.good" "$M/modified_id.csv"
+        "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1 ||
+                fail "full disk: the run after freeing space: $(cat "$T/out")"
+        [ "$(rev "$T/disk.sqlite")" = "$REV3" ] || fail "full disk: the run after freeing space changed the DB"
+else
+        echo "note: mount -t tmpfs failed; the full-disk part is skipped"
+fi
+
+# ---- config: strict keys ------------------------------------------------------------
+echo '{"update": {"sorces": []}}' >"$T/bad.json"
+"$P" db update --config "$T/bad.json" --db "$T/x.sqlite" >"$T/out" 2>&1
+grep -q "bad.json:1:13: unknown key 'sorces'" "$T/out" || fail "strict config: $(cat "$T/out")"
+
+echo "db-update: $SECONDS s"
+[ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
+echo "all db update checks passed"
