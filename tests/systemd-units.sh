@@ -1,0 +1,59 @@
+#!/bin/bash
+# The systemd units in systemd/: `systemd-analyze verify` accepts them (with
+# ExecStart pointing at the built binary, since verify checks that it
+# exists), their hardening scores as "OK" or better in `systemd-analyze
+# security --offline`, and systemd-tmpfiles creates the folders with the
+# modes the hook expects.
+set -u
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze is missing"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+U=$T/units
+mkdir -p "$U"
+for f in "$SRC"/systemd/*.service.in; do
+        sed -e "s|@bindir@|$(dirname "$P")|g" "$f" >"$U/$(basename "$f" .in)"
+        grep -q '@[a-z]*@' "$U/$(basename "$f" .in)" && fail "$f: a placeholder left"
+done
+cp "$SRC"/systemd/*.timer "$U/"
+# The binary the units run is called portcullis; the test's may be elsewhere.
+grep -q "ExecStart=$(dirname "$P")/portcullis db update" "$U/portcullis-update.service" ||
+        fail "update service: ExecStart is not 'portcullis db update'"
+grep -q "ExecStart=$(dirname "$P")/portcullis cache gc" "$U/portcullis-gc.service" ||
+        fail "gc service: ExecStart is not 'portcullis cache gc'"
+
+(cd "$U" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no ./*.service ./*.timer) >"$T/verify" 2>&1 ||
+        fail "systemd-analyze verify: $(cat "$T/verify")"
+# verify also prints warnings without failing; ours must have none.
+grep -v '^$' "$T/verify" | grep -q . && fail "systemd-analyze verify says: $(cat "$T/verify")"
+
+for s in portcullis-update portcullis-gc; do
+        out=$(cd "$U" && systemd-analyze security --offline=true --no-pager "$s.service" 2>&1)
+        score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
+        echo "$s.service: exposure $score"
+        [ -n "$score" ] || { fail "$s: no security score: $out"; continue; }
+        python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 2.5 else 1)" "$score" ||
+                fail "$s: exposure $score is above 2.5: $out"
+done
+for t in portcullis-update portcullis-gc; do
+        grep -q '^RandomizedDelaySec=' "$U/$t.timer" || fail "$t.timer: no RandomizedDelaySec"
+        grep -q '^Persistent=true' "$U/$t.timer" || fail "$t.timer: not Persistent"
+done
+grep -q '^OnCalendar=.*00/6:00' "$U/portcullis-update.timer" || fail "update timer: not every 6 hours"
+
+if command -v systemd-tmpfiles >/dev/null; then
+        R=$T/root
+        mkdir -p "$R"
+        systemd-tmpfiles --create --root="$R" "$SRC/systemd/tmpfiles.d/portcullis.conf" >"$T/tmpfiles" 2>&1 ||
+                fail "systemd-tmpfiles: $(cat "$T/tmpfiles")"
+        for d in var/lib/portcullis:755 var/lib/portcullis/update:755 run/portcullis:755 run/portcullis/locks:700; do
+                [ "$(stat -c %a "$R/${d%%:*}" 2>/dev/null)" = "${d##*:}" ] || fail "tmpfiles: /${d%%:*} is not ${d##*:}"
+        done
+fi
+
+[ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
+echo "systemd units verified"
