@@ -3,8 +3,10 @@
 # its layers unpacked in order into a rootfs with tar, then
 # `portcullis inventory ROOTFS --format json` must list exactly the
 # packages trivy's own test expects (name, version, source, arch), with
-# the Alpine:v3.11 ecosystem.  Reading image archives in the library is
-# another task; here tar stands in for it.
+# the Alpine:v3.11 ecosystem.  Then trivy's "happy path" scan of the same
+# image: its one advisory (musl fixed in 1.2.4, HIGH) as an OSV record must
+# give trivy's two findings, musl and musl-utils, found by origin.  Reading
+# image archives in the library is another task; here tar stands in for it.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:-}
@@ -31,7 +33,7 @@ done <<<"$layers"
 "$P" inventory "$T/rootfs" --format json >"$T/inventory.json" 2>"$T/stderr" ||
         { echo "FAIL: portcullis inventory: $(cat "$T/stderr")"; exit 1; }
 
-python3 - "$EXPECTED" "$T/inventory.json" <<'EOF'
+python3 - "$EXPECTED" "$T/inventory.json" <<'EOF' || exit 1
 import json, sys
 
 expected = json.load(open(sys.argv[1]))["expected_packages"]
@@ -58,4 +60,33 @@ for f in fails:
     print("FAIL:", f)
 print("checked %d expected packages against %d listed" % (len(expected), len(pkgs)))
 sys.exit(1 if fails else 0)
+EOF
+
+# scan-fixture-happy.yaml's Alpine advisory, as OSV publishes Alpine's:
+# the record names the origin; a CVSS vector stands for trivy's HIGH.
+mkdir "$T/feed"
+cat >"$T/feed/ALPINE-CVE-2020-9999.json" <<'EOF'
+{"id": "ALPINE-CVE-2020-9999", "modified": "2020-02-01T01:01:00Z", "aliases": ["CVE-2020-9999"],
+ "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+ "affected": [{"package": {"ecosystem": "Alpine:v3.11", "name": "musl"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4"}]}]}]}
+EOF
+"$P" db import "$T/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: db import"; exit 1; }
+rc=0
+"$P" scan "$T/rootfs" --db "$T/db.sqlite" --format json >"$T/scan.json" 2>"$T/stderr" || rc=$?
+[ "$rc" -le 1 ] || { echo "FAIL: portcullis scan exit $rc: $(cat "$T/stderr")"; exit 1; }
+
+python3 - "$EXPECTED" "$T/scan.json" <<'EOF'
+import json, sys
+
+expected = json.load(open(sys.argv[1]))["expected_scan_with_scan-fixture-happy.yaml (os pkgs only)"]
+got = json.load(open(sys.argv[2]))["findings"]
+want = sorted((e["VulnerabilityID"], e["PkgName"], e["InstalledVersion"], e["FixedVersion"], e["Status"], e["Severity"])
+              for e in expected)
+have = sorted(((f["aliases"] or [f["id"]])[0], f["package"], f["installed_version"], f["fixed_version"], f["status"],
+               f["severity"]) for f in got)
+if want != have:
+    print("FAIL: scan findings\n  got  %s\n  want %s" % (have, want))
+    sys.exit(1)
+print("scan: %d findings as trivy expects" % len(have))
 EOF
