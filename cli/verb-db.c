@@ -56,7 +56,7 @@ static int db_import(int argc, char **argv) {
         }
         db = cli_db_path(db);
         t0 = now_s();
-        if (vulndb_import(db, argv + optind, merge, on_skip, NULL, &st, &err) < 0) {
+        if (vulndb_import(db, argv + optind, merge ? VULNDB_IMPORT_MERGE : 0, on_skip, NULL, &st, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_ERROR;
         }

@@ -971,8 +971,32 @@ static int run_pipeline(struct importer *imp, struct error *err) {
         return 0;
 }
 
-static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, bool merge,
+/* CVE scores come from other sources (NVD, CVE records) than the OSV
+ * archives a rebuild starts from: carried over from the old database.  An
+ * old file without them (or none at all) is not an error. */
+static int keep_cves(sqlite3 *db, const char *db_path, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        if (access(db_path, F_OK) < 0)
+                return 0;
+        rc = sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, db_path, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return vulndb_sqlite_error(db, rc, "open the previous database", err);
+        (void) sqlite3_exec(db, "INSERT OR IGNORE INTO cve_severity SELECT cve, source, modified, severity"
+                                " FROM old.cve_severity", NULL, NULL, NULL);
+        rc = sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+        return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "close the previous database", err);
+}
+
+static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, unsigned flags,
                  struct error *err) {
+        bool merge = flags & VULNDB_IMPORT_MERGE;
         int rc, r;
 
         rc = sqlite3_open_v2(tmp, &imp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -985,6 +1009,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;",
                           err)) < 0 ||
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
+            (!merge && (flags & VULNDB_IMPORT_KEEP_CVES) && (r = keep_cves(imp->db, db_path, err)) < 0) ||
             (merge && (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
             (r = prepare(imp, err)) < 0)
@@ -998,7 +1023,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         return 0;
 }
 
-int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
+int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
         struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths };
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
@@ -1012,7 +1037,7 @@ int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_sk
         (void) fchmod(fd, 0644);
         close(fd);
 
-        r = build(&imp, tmp, db_path, paths, merge, err);
+        r = build(&imp, tmp, db_path, paths, flags, err);
         importer_done(&imp);
         if (r < 0) {
                 (void) unlink(tmp);

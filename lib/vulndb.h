@@ -33,11 +33,16 @@ struct vulndb_import_stats {
 };
 
 /* Imports OSV records from paths (a .json file, a folder of them searched
- * recursively, or a .zip of them) into db_path.  When merge is true the
- * records already in db_path are kept (newer "modified" wins); otherwise the
- * new DB holds only these records.  The new DB is built beside db_path and
- * renamed over it in one step. */
-int vulndb_import(const char *db_path, char *const *paths, bool merge, vulndb_skip_fn skip_fn, void *userdata,
+ * recursively, or a .zip of them) into db_path, and CVE scores from NVD /
+ * CVE JSON 5 documents among them.  With VULNDB_IMPORT_MERGE the records
+ * already in db_path are kept (newer "modified" wins); otherwise the new DB
+ * holds only these records, and with VULNDB_IMPORT_KEEP_CVES the CVE scores
+ * of the old DB are carried over (the updater's rebuilds from OSV archives,
+ * which hold none).  The new DB is built beside db_path and renamed over it
+ * in one step. */
+#define VULNDB_IMPORT_MERGE 1u
+#define VULNDB_IMPORT_KEEP_CVES 2u
+int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
 /* Parses and validates one OSV record (also the fuzz entry point); the

@@ -286,6 +286,24 @@ static void test_cve_severities(void) {
         free(src);
         vulndb_close(v);
 
+        /* A rebuild from OSV archives alone (the updater's) keeps the CVE
+         * scores with VULNDB_IMPORT_KEEP_CVES, and drops them without. */
+        {
+                char *osv_only[] = { (char *) test_path(dir, "osv.json"), NULL };
+
+                CHECK(vulndb_import(db, osv_only, VULNDB_IMPORT_KEEP_CVES, NULL, NULL, &st, &err) == 0);
+                CHECK(vulndb_open(db, &v, &err) == 0);
+                CHECK(v && vulndb_cve_severity(v, "CVE-2099-0001", &sev, &src, &err) == 0);
+                free(sev);
+                free(src);
+                vulndb_close(v);
+                v = NULL;
+                CHECK(vulndb_import(db, osv_only, 0, NULL, NULL, &st, &err) == 0);
+                CHECK(vulndb_open(db, &v, &err) == 0);
+                CHECK(v && vulndb_cve_severity(v, "CVE-2099-0001", &sev, &src, &err) == -ENOENT);
+                vulndb_close(v);
+        }
+
         /* What is and isn't a CVE document. */
         {
                 json_t *osv = json_loads(REC("X-1", "2024-01-01T00:00:00Z", "1"), 0, NULL);
