@@ -69,8 +69,8 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_PURGE_ONE] = "DELETE FROM entries WHERE key = ?1",
         [STMT_PURGE_ALL] = "DELETE FROM entries",
         [STMT_GC_TTL] = "DELETE FROM entries WHERE last_used < ?1",
-        [STMT_GC_LRU] = "DELETE FROM entries WHERE key IN"
-                        " (SELECT key FROM entries ORDER BY last_used DESC, key LIMIT -1 OFFSET ?1)",
+        [STMT_GC_LRU] = ("DELETE FROM entries WHERE key IN"
+                         " (SELECT key FROM entries ORDER BY last_used DESC, key LIMIT -1 OFFSET ?1)"),
 };
 
 struct cache {
