@@ -95,6 +95,9 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         k = inventory_apk(r, inv, err);
         if (k < 0)
                 return error_wrap(err, "read apk database");
+        k = inventory_chisel(r, inv, err);
+        if (k < 0)
+                return error_wrap(err, "read chisel manifest");
         /* Never pass an image quietly because we could not name its
          * distribution: say that its packages were not checked. */
         if (inv->n_pkgs > 0 && !inv->os.ecosystem &&

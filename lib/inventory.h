@@ -68,6 +68,13 @@ int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct in
  * is the origin (o:), which is what OSV's Alpine records name. */
 int inventory_apk(struct rootfs *r, struct inventory *inv, struct error *err);
 
+/* Chiseled Ubuntu: var/lib/chisel/manifest.wall (zstd-compressed JSON
+ * lines); absent: nothing to add.  The packages are binary packages only. */
+int inventory_chisel(struct rootfs *r, struct inventory *inv, struct error *err);
+int chisel_decompress(const char *buf, size_t len, char **ret, size_t *ret_len, struct error *err);
+int chisel_manifest_parse(const char *buf, size_t len, const char *origin, struct inventory *inv,
+                          struct error *err);
+
 /* Parses an apk installed database buffer (also used by the fuzzer and the
  * tests); origin as for dpkg_status_parse(). */
 int apk_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);

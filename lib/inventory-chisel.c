@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Chiseled Ubuntu images (canonical/chisel) have no dpkg database: chisel
+ * writes var/lib/chisel/manifest.wall, a zstd-compressed "jsonwall" (one
+ * JSON object per line: a header, then entries of kind "package", "slice",
+ * "path", "content").  Only the packages are read.
+ *
+ * A chisel manifest names binary packages without their source package;
+ * OSV's Ubuntu records name source packages, so a package whose source has
+ * another name can't be matched: the inventory says so in a warning. */
+#include <archive.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+
+#define CHISEL_MANIFEST "var/lib/chisel/manifest.wall"
+#define CHISEL_COMPRESSED_MAX ((size_t) 64 * 1024 * 1024)
+#define CHISEL_MANIFEST_MAX ((size_t) 512 * 1024 * 1024)
+#define CHISEL_LINE_MAX ((size_t) 1024 * 1024)
+
+int chisel_decompress(const char *buf, size_t len, char **ret, size_t *ret_len, struct error *err) {
+        struct archive *a = archive_read_new();
+        struct archive_entry *e;
+        struct strbuf b = { .max = CHISEL_MANIFEST_MAX };
+        char chunk[65536];
+        la_ssize_t n;
+        int r = 0;
+
+        if (!a)
+                return -ENOMEM;
+        archive_read_support_filter_zstd(a);
+        archive_read_support_format_raw(a);
+        if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK ||
+            archive_filter_code(a, 0) != ARCHIVE_FILTER_ZSTD)
+                r = error_set(err, EBADMSG, "%s: not zstd-compressed (%s)", CHISEL_MANIFEST,
+                              strempty(archive_error_string(a)));
+        while (r >= 0 && (n = archive_read_data(a, chunk, sizeof(chunk))) != 0) {
+                if (n < 0)
+                        r = error_set(err, EBADMSG, "%s: damaged: %s", CHISEL_MANIFEST, archive_error_string(a));
+                else if (strbuf_append(&b, chunk, (size_t) n) < 0)
+                        r = error_set(err, EFBIG, "%s: more than %zu bytes when decompressed", CHISEL_MANIFEST,
+                                      CHISEL_MANIFEST_MAX);
+        }
+        archive_read_free(a);
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret_len = b.len;
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int add_package(struct inventory *inv, json_t *o, const char *origin) {
+        const char *name = json_string_value(json_object_get(o, "name"));
+        const char *version = json_string_value(json_object_get(o, "version"));
+        const char *arch = json_string_value(json_object_get(o, "arch"));
+        struct strbuf purl = {};
+        struct package p = {};
+        int r;
+
+        if (!name || !*name || !version || !*version)
+                return inventory_warn(inv, "%s: a package entry without name or version was skipped", origin);
+        if (strbuf_printf(&purl, "pkg:deb/%s/", inv->os.id ? inv->os.id : "ubuntu") < 0 ||
+            strbuf_append_purl_escaped(&purl, name) < 0 || strbuf_puts(&purl, "@") < 0 ||
+            strbuf_append_purl_escaped(&purl, version) < 0 ||
+            (arch && strbuf_printf(&purl, "?arch=%s", arch) < 0) ||
+            (inv->os.id && inv->os.version_id &&
+             strbuf_printf(&purl, "%sdistro=%s-%s", arch ? "&" : "?", inv->os.id, inv->os.version_id) < 0)) {
+                strbuf_done(&purl);
+                return -ENOMEM;
+        }
+        p = (struct package) {
+                .name = strdup(name),
+                .version = strdup(version),
+                .source_name = strdup(name),
+                .source_version = strdup(version),
+                .arch = arch ? strdup(arch) : NULL,
+                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
+                .purl = strbuf_steal(&purl),
+                .origin_file = strdup(origin),
+        };
+        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.purl || !p.origin_file) {
+                package_done(&p);
+                return -ENOMEM;
+        }
+        r = inventory_add(inv, &p);
+        return r;
+}
+
+int chisel_manifest_parse(const char *buf, size_t len, const char *origin, struct inventory *inv,
+                          struct error *err) {
+        const char *p = buf, *end = buf + len;
+        size_t line = 0, found = 0;
+        int r = 0;
+
+        while (p < end && r >= 0) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+                json_t *o;
+
+                line++;
+                if (n > CHISEL_LINE_MAX)
+                        return error_set(err, E2BIG, "%s:%zu: a line longer than %zu bytes", origin, line,
+                                         CHISEL_LINE_MAX);
+                o = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+                if (n && !json_is_object(o))
+                        r = inventory_warn(inv, "%s:%zu: not a JSON object; skipped", origin, line);
+                else if (streq_ptr(json_string_value(json_object_get(o, "kind")), "package")) {
+                        if (inv->n_pkgs >= INVENTORY_PACKAGES_MAX)
+                                r = error_set(err, E2BIG, "%s: more than %d packages", origin, INVENTORY_PACKAGES_MAX);
+                        else
+                                r = add_package(inv, o, origin);
+                        found++;
+                }
+                json_decref(o);
+                p += n + 1;
+        }
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "%s: out of memory", origin);
+        if (r >= 0 && found > 0)
+                r = inventory_warn(inv, "%s: chisel names binary packages only; vulnerability records of a source "
+                                   "package with another name can't be matched", origin);
+        return r < 0 ? r : 0;
+}
+
+int inventory_chisel(struct rootfs *r, struct inventory *inv, struct error *err) {
+        _cleanup_free_ char *z = NULL, *text = NULL;
+        size_t zlen = 0, len = 0;
+        int k;
+
+        k = rootfs_read_file(r, CHISEL_MANIFEST, CHISEL_COMPRESSED_MAX, &z, &zlen, err);
+        if (k == -ENOENT) {
+                error_clear(err);
+                return 0;
+        }
+        if (k < 0 || (k = chisel_decompress(z, zlen, &text, &len, err)) < 0)
+                return k;
+        return chisel_manifest_parse(text, len, CHISEL_MANIFEST, inv, err);
+}
