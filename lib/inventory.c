@@ -92,6 +92,9 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         k = inventory_dpkg(r, inv, err);
         if (k < 0)
                 return error_wrap(err, "read dpkg database");
+        k = inventory_rpm(r, inv, err);
+        if (k < 0)
+                return error_wrap(err, "read rpm database");
         k = inventory_apk(r, inv, err);
         if (k < 0)
                 return error_wrap(err, "read apk database");

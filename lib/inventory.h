@@ -64,6 +64,11 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
  * purl distro come from inv->os. */
 int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
 
+/* rpm: var/lib/rpm (or usr/lib/sysimage/rpm) rpmdb.sqlite, else
+ * Packages.db (ndb), else Packages (Berkeley DB); see lib/rpmdb.h.
+ * gpg-pubkey entries are not packages and are left out. */
+int inventory_rpm(struct rootfs *r, struct inventory *inv, struct error *err);
+
 /* apk: lib/apk/db/installed (absent: nothing to add).  The source package
  * is the origin (o:), which is what OSV's Alpine records name. */
 int inventory_apk(struct rootfs *r, struct inventory *inv, struct error *err);

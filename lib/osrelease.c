@@ -322,6 +322,35 @@ static int eco_mageia(const struct os_info *info, char **ret) {
         return eco_major(info, "Mageia", ret);
 }
 
+/* Azure Linux, CBL-Mariner before 3.0 (ID "mariner"): OSV's releases are
+ * the major number, "Azure Linux:2" and "Azure Linux:3" ("3.0" matches no
+ * record). */
+static int eco_azure(const struct os_info *info, char **ret) {
+        return eco_major(info, "Azure Linux", ret);
+}
+
+/* openSUSE and SUSE: the release is the product's marketing name, "the
+ * value in the /etc/os-release PRETTY_NAME field" (osv-schema
+ * ecosystems.json) after the vendor word: "openSUSE Leap 15.5" ->
+ * "openSUSE:Leap 15.5", "SUSE Linux Enterprise Server 15 SP5" ->
+ * "SUSE:Linux Enterprise Server 15 SP5". */
+static int eco_pretty_after(const struct os_info *info, const char *vendor, char **ret) {
+        const char *p = info->pretty_name;
+        size_t n = strlen(vendor);
+
+        if (!p || strncmp(p, vendor, n) != 0 || p[n] != ' ' || p[n + 1] == '\0' || p[n + 1] == ' ')
+                return 0;
+        return eco_join(ret, vendor, p + n + 1);
+}
+
+static int eco_opensuse(const struct os_info *info, char **ret) {
+        return eco_pretty_after(info, "openSUSE", ret);
+}
+
+static int eco_sles(const struct os_info *info, char **ret) {
+        return eco_pretty_after(info, "SUSE", ret);
+}
+
 /* "Photon OS:3.0": the release keeps its minor. */
 static int eco_photon(const struct os_info *info, char **ret) {
         _cleanup_free_ char *mm = NULL;
@@ -345,9 +374,9 @@ static int eco_chainguard(const struct os_info *info, char **ret) {
 
 /* Deliberately not mapped: "rhel" (the OSV "Red Hat" ecosystem is per CPE
  * product stream, e.g. "Red Hat:enterprise_linux:8::baseos", which depends
- * on the repository each RPM came from, not on os-release), SUSE/openSUSE
- * (named after PRETTY_NAME in a form we haven't verified against real OSV
- * records), and anything else: unknown is reported, not guessed. */
+ * on the repository each RPM came from, not on os-release), fedora, centos,
+ * amzn and ol (OSV has no such ecosystems), and anything else: unknown is
+ * reported, not guessed. */
 int osrelease_ecosystem(struct os_info *info) {
         static const struct {
                 const char *id;
@@ -359,6 +388,11 @@ int osrelease_ecosystem(struct os_info *info) {
                 { "rocky",      eco_rocky },
                 { "almalinux",  eco_alma },
                 { "mageia",     eco_mageia },
+                { "mariner",    eco_azure },
+                { "azurelinux", eco_azure },
+                { "opensuse-leap", eco_opensuse },
+                { "opensuse-tumbleweed", eco_opensuse },
+                { "sles",       eco_sles },
                 { "photon",     eco_photon },
                 { "wolfi",      eco_wolfi },
                 { "chainguard", eco_chainguard },

@@ -105,6 +105,7 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
         case VERSION_APK:
                 return version_apk_compare(a, b, ret_cmp, err);
         case VERSION_RPM:
+                return version_rpm_compare(a, b, ret_cmp, err);
         case VERSION_SEMVER:
         case VERSION_PEP440:
         case VERSION_MAVEN:

@@ -38,3 +38,11 @@ int version_dpkg_check(const char *v, struct error *err);
 int version_apk_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* Validates an apk version the way apk-tools does. */
 int version_apk_check(const char *v, struct error *err);
+
+/* rpm: EVR ordering ([epoch:]version[-release]) identical to rpm's
+ * rpmverCmp(), i.e. what `rpm.ver(a) < rpm.ver(b)` says: epochs (missing =
+ * 0), versions, then releases, each by rpmvercmp().  Any non-empty string
+ * is a valid EVR. */
+int version_rpm_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+/* rpm's rpmvercmp() itself on two version strings: <0, 0 or >0. */
+int version_rpm_vercmp(const char *a, const char *b);

@@ -83,6 +83,7 @@ static void test_caps(void) {
 struct eco_row {
         const char *id, *version_id, *codename;
         const char *want;     /* NULL: unknown */
+        const char *pretty;   /* PRETTY_NAME, for the SUSE family */
 };
 
 static const struct eco_row eco_rows[] = {
@@ -119,8 +120,18 @@ static const struct eco_row eco_rows[] = {
         { "wolfi", "20230201", NULL, "Wolfi" },
         { "chainguard", NULL, NULL, "Chainguard" },
         { "rhel", "8.0", NULL, NULL },                        /* per-repo CPE streams: see osrelease.c */
-        { "opensuse-leap", "15.1", NULL, NULL },
+        { "opensuse-leap", "15.1", NULL, NULL },              /* no PRETTY_NAME */
+        { "opensuse-leap", "15.5", NULL, "openSUSE:Leap 15.5", "openSUSE Leap 15.5" },
+        { "opensuse-tumbleweed", "20240101", NULL, "openSUSE:Tumbleweed", "openSUSE Tumbleweed" },
+        { "opensuse-leap", "15.5", NULL, NULL, "Leap 15.5" },
+        { "sles", "15.5", NULL, "SUSE:Linux Enterprise Server 15 SP5", "SUSE Linux Enterprise Server 15 SP5" },
+        { "sles", "15.5", NULL, NULL, "SUSE " },
+        { "mariner", "2.0", NULL, "Azure Linux:2" },
+        { "azurelinux", "3.0", NULL, "Azure Linux:3" },
+        { "azurelinux", NULL, NULL, NULL },
         { "fedora", "39", NULL, NULL },
+        { "amzn", "2023", NULL, NULL },
+        { "ol", "9.3", NULL, NULL },
         { "Debian", "12", NULL, NULL },                       /* IDs are lower case, os-release(5) */
         { NULL, "12", NULL, NULL },
 };
@@ -132,6 +143,7 @@ static void test_eco_rows(void) {
                         .id = row->id ? strdup(row->id) : NULL,
                         .version_id = row->version_id ? strdup(row->version_id) : NULL,
                         .version_codename = row->codename ? strdup(row->codename) : NULL,
+                        .pretty_name = row->pretty ? strdup(row->pretty) : NULL,
                 };
 
                 CHECK(osrelease_ecosystem(&info) == 0);
@@ -170,7 +182,7 @@ static const struct {
         { "Buster.txtar",            "Debian:10" },
         { "DistrolessCorrupt.txtar", "Debian:12" },
         { "DistrolessValid.txtar",   "Debian:12" },
-        { "OpenSUSe.txtar",          NULL },
+        { "OpenSUSe.txtar",          "openSUSE:Leap 15.1" },
         { "Ubi8.txtar",              NULL },
 };
 

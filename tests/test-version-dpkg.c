@@ -159,9 +159,9 @@ static void test_invalid_compare(void) {
         CHECK(strstr(err.msg, "'1.0-'") != NULL);
         r = version_compare(VERSION_DPKG, "1:a", "b", &cmp, &err);
         CHECK(r == 0 && cmp > 0);
-        r = version_compare(VERSION_RPM, "1", "2", &cmp, &err);
+        r = version_compare(VERSION_SEMVER, "1", "2", &cmp, &err);
         CHECK(r == -EOPNOTSUPP);
-        CHECK_STREQ(err.msg, "version comparison for rpm is not implemented yet");
+        CHECK_STREQ(err.msg, "version comparison for semver is not implemented yet");
 }
 
 /* Messages show hostile versions escaped and cut. */

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rpm's package database, in whichever of its three formats the image has
+ * (rpmdb.h): the files are read through the rootfs API into memory, each
+ * format's reader hands us the header blobs, and rpm-header.c takes them
+ * apart.  A damaged database is an error naming the file; a damaged header
+ * inside a sound database is a warning, and the other packages count. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+#include "rpm-header.h"
+#include "rpmdb.h"
+
+/* In rpm's order of preference (newest backend first); /var/lib/rpm is a
+ * link to /usr/lib/sysimage/rpm on Fedora and openSUSE. */
+static const struct {
+        const char *path;
+        enum rpmdb_format format;
+} rpmdb_paths[] = {
+        { "var/lib/rpm/rpmdb.sqlite", RPMDB_SQLITE },
+        { "usr/lib/sysimage/rpm/rpmdb.sqlite", RPMDB_SQLITE },
+        { "var/lib/rpm/Packages.db", RPMDB_NDB },
+        { "usr/lib/sysimage/rpm/Packages.db", RPMDB_NDB },
+        { "var/lib/rpm/Packages", RPMDB_BDB },
+        { "usr/lib/sysimage/rpm/Packages", RPMDB_BDB },
+};
+
+struct rpm_ctx {
+        struct inventory *inv;
+        const char *origin;
+        unsigned long records;
+};
+
+static int format_version(const struct rpm_header *h, const char *vr, char **ret) {
+        int n = h->has_epoch ? asprintf(ret, "%u:%s", h->epoch, vr) : asprintf(ret, "%s", vr);
+
+        return n < 0 ? -ENOMEM : 0;
+}
+
+/* Source name and version from SOURCERPM ("util-linux-2.32.1-42.el8_8.
+ * src.rpm"); the file name carries no epoch, so the binary's applies, as
+ * Trivy and Clair do.  Without a usable SOURCERPM, the binary's own. */
+static int source_of(const struct rpm_header *h, const char *vr, struct package *p) {
+        _cleanup_free_ char *src_vr = NULL;
+        int r = -EINVAL;
+
+        if (h->sourcerpm)
+                r = rpm_sourcerpm_split(h->sourcerpm, &p->source_name, &src_vr);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                p->source_name = strdup(h->name);
+                if (!p->source_name)
+                        return -ENOMEM;
+        }
+        return format_version(h, src_vr ? src_vr : vr, &p->source_version);
+}
+
+/* pkg:rpm/<id>/<name>@<version>-<release>?arch=..&distro=<id>-<version_id>
+ * &epoch=<n> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier, and
+ * qualifiers are sorted by key). */
+static int build_purl(const struct os_info *os, const struct rpm_header *h, char **ret) {
+        struct strbuf b = {};
+        char sep = '?';
+        int r;
+
+        r = strbuf_puts(&b, "pkg:rpm/");
+        if (r >= 0 && os->id) {
+                r = strbuf_append_purl_escaped(&b, os->id);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "/");
+        }
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, h->name);
+        if (r >= 0)
+                r = strbuf_puts(&b, "@");
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, h->version);
+        if (r >= 0)
+                r = strbuf_puts(&b, "-");
+        if (r >= 0)
+                r = strbuf_append_purl_escaped(&b, h->release);
+        if (r >= 0 && h->arch) {
+                r = strbuf_puts(&b, "?arch=");
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, h->arch);
+                sep = '&';
+        }
+        if (r >= 0 && os->id && os->version_id) {
+                r = strbuf_printf(&b, "%cdistro=", sep);
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, os->id);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "-");
+                if (r >= 0)
+                        r = strbuf_append_purl_escaped(&b, os->version_id);
+                sep = '&';
+        }
+        if (r >= 0 && h->has_epoch)
+                r = strbuf_printf(&b, "%cepoch=%u", sep, h->epoch);
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int package_from_header(struct inventory *inv, const char *origin, const struct rpm_header *h) {
+        _cleanup_free_ char *vr = NULL;
+        struct package p = {};
+        int r;
+
+        if (asprintf(&vr, "%s-%s", h->version, h->release) < 0)
+                return -ENOMEM;
+        p.name = strdup(h->name);
+        p.arch = h->arch ? strdup(h->arch) : NULL;
+        p.ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL;
+        p.origin_file = strdup(origin);
+        r = format_version(h, vr, &p.version);
+        if (r >= 0 && (!p.name || (h->arch && !p.arch) || (inv->os.ecosystem && !p.ecosystem) || !p.origin_file))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = source_of(h, vr, &p);
+        if (r >= 0)
+                r = build_purl(&inv->os, h, &p.purl);
+        if (r < 0) {
+                package_done(&p);
+                return r;
+        }
+        return inventory_add(inv, &p);
+}
+
+/* gpg-pubkey "packages" are the keys rpm trusts, stored as headers without
+ * an ARCH: nothing is installed, nothing to match. */
+static bool is_pubkey(const struct rpm_header *h) {
+        return strcmp(h->name, "gpg-pubkey") == 0 && !h->arch;
+}
+
+static int on_blob(const void *blob, size_t len, unsigned long record, void *userdata, struct error *err) {
+        struct rpm_ctx *c = userdata;
+        struct rpm_header h = {};
+        char what[PATH_MAX + 64];
+        int r;
+
+        c->records++;
+        snprintf(what, sizeof(what), "%s: record %lu", c->origin, record);
+        r = rpm_header_parse(blob, len, what, &h, err);
+        if (r == -EBADMSG) {
+                r = inventory_warn(c->inv, "%s; skipped", err->msg);
+                error_clear(err);
+                return r < 0 ? error_set(err, r, "out of memory") : 0;
+        }
+        if (r < 0)
+                return r;
+        r = is_pubkey(&h) ? 0 : package_from_header(c->inv, c->origin, &h);
+        rpm_header_done(&h);
+        if (r == -E2BIG)
+                return error_set(err, r, "%s: more than %d packages", c->origin, INVENTORY_PACKAGES_MAX);
+        if (r < 0)
+                return error_set(err, r, "%s: out of memory", c->origin);
+        return 0;
+}
+
+int rpmdb_parse(void *buf, size_t len, enum rpmdb_format format, const char *origin, struct inventory *inv,
+                unsigned long *ret_records, struct error *err) {
+        struct rpm_ctx c = { .inv = inv, .origin = origin };
+        int r;
+
+        switch (format) {
+        case RPMDB_SQLITE:
+                r = rpmdb_sqlite_foreach(buf, len, origin, on_blob, &c, err);
+                break;
+        case RPMDB_NDB:
+                r = rpmdb_ndb_foreach(buf, len, origin, on_blob, &c, err);
+                break;
+        case RPMDB_BDB:
+                r = rpmdb_bdb_foreach(buf, len, origin, on_blob, &c, err);
+                break;
+        default:
+                return error_set(err, EINVAL, "%s: unknown rpm database format %d", origin, (int) format);
+        }
+        if (r >= 0 && ret_records)
+                *ret_records = c.records;
+        return r;
+}
+
+/* rpm keeps rpmdb.sqlite in WAL mode and checkpoints when it closes the
+ * database, so images carry an empty -wal.  One that isn't empty holds
+ * transactions we don't read: say so. */
+static int warn_wal(struct rootfs *r, const char *path, struct inventory *inv) {
+        _cleanup_free_ char *wal = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct error ignored = {};
+        struct stat st;
+
+        if (asprintf(&wal, "%s-wal", path) < 0)
+                return -ENOMEM;
+        fd = rootfs_openat(r, wal, O_RDONLY, &ignored);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+                return 0;
+        return inventory_warn(inv, "/%s has %lld bytes not checkpointed into the database; packages installed "
+                              "since the last checkpoint are not seen", wal, (long long) st.st_size);
+}
+
+static int read_one(struct rootfs *r, size_t i, struct inventory *inv, unsigned long *ret_records,
+                    struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        size_t len = 0;
+        int k;
+
+        k = rootfs_read_file(r, rpmdb_paths[i].path, RPMDB_FILE_MAX, &buf, &len, err);
+        if (k < 0)
+                return k;
+        if (asprintf(&origin, "/%s", rpmdb_paths[i].path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (rpmdb_paths[i].format == RPMDB_SQLITE && warn_wal(r, rpmdb_paths[i].path, inv) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return rpmdb_parse(buf, len, rpmdb_paths[i].format, origin, inv, ret_records, err);
+}
+
+static int cmp_packages(const void *a, const void *b) {
+        const struct package *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        if (c == 0)
+                c = strcmp(strempty(x->arch), strempty(y->arch));
+        if (c == 0)
+                c = strcmp(x->version, y->version);
+        return c;
+}
+
+/* The first database that has records wins.  An empty one is passed over
+ * (an image can carry a fresh rpmdb.sqlite beside the Packages.db in use);
+ * a damaged one is an error, never a reason to read another quietly. */
+int inventory_rpm(struct rootfs *r, struct inventory *inv, struct error *err) {
+        size_t from = inv->n_pkgs;
+        const char *empty = NULL;
+        unsigned long records = 0;
+        int k;
+
+        for (size_t i = 0; i < ELEMENTSOF(rpmdb_paths); i++) {
+                k = read_one(r, i, inv, &records, err);
+                if (k == -ENOENT) {
+                        error_clear(err);
+                        continue;
+                }
+                if (k < 0)
+                        return k;
+                if (records > 0)
+                        break;
+                if (!empty)
+                        empty = rpmdb_paths[i].path;
+        }
+        if (empty && records > 0 && inventory_warn(inv, "/%s has no packages; read the next rpm database", empty) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (inv->n_pkgs - from > 1)
+                qsort(inv->pkgs + from, inv->n_pkgs - from, sizeof(struct package), cmp_packages);
+        return 0;
+}
