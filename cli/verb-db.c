@@ -308,6 +308,8 @@ static int db_update(int argc, char **argv) {
         if (update_run(&(struct update_settings) { .db_path = db,
                                                    .sources = sources ? sources : cfg->update.sources,
                                                    .ecosystems = ecosystems ? ecosystems : cfg->update.ecosystems,
+                                                   .cache_path = cfg->cache,
+                                                   .public_key = cfg->update.public_key,
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,

@@ -9,7 +9,7 @@
 static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "update", NULL };
 static const char *const log_keys[] = { "syslog", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "proxy", "ca_file", "timeout_s", "state_dir",
-                                           NULL };
+                                           "public_key", NULL };
 
 void config_free(struct config *c) {
         if (!c)
@@ -25,6 +25,7 @@ void config_free(struct config *c) {
         free(c->update.proxy);
         free(c->update.ca_file);
         free(c->update.state_dir);
+        free(c->update.public_key);
         free(c);
 }
 
@@ -40,8 +41,7 @@ static int config_defaults(struct config **ret) {
         c->update.state_dir = strdup(PORTCULLIS_UPDATE_STATE_DIR);
         c->update.timeout_s = 30;
         if (!c->db || !c->cache || !c->lock_dir || !c->policy || !c->update.state_dir ||
-            strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0 ||
-            strv_push(&c->update.ecosystems, strdup("Debian:12")) < 0)
+            strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0)
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
@@ -149,7 +149,8 @@ static int parse_update(const struct json_node *root, struct config_update *u, s
             (r = get_string(&n, "proxy", &u->proxy, err)) < 0 ||
             (r = get_path(&n, "ca_file", &u->ca_file, err)) < 0 ||
             (r = json_get_uint(&n, "timeout_s", 1, 3600, &u->timeout_s, err)) < 0 ||
-            (r = get_path(&n, "state_dir", &u->state_dir, err)) < 0)
+            (r = get_path(&n, "state_dir", &u->state_dir, err)) < 0 ||
+            (r = get_path(&n, "public_key", &u->public_key, err)) < 0)
                 return r;
         return 0;
 }

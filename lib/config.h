@@ -24,11 +24,12 @@ struct config {
         enum policy_action on_error;    /* when the policy itself can't be loaded; default deny */
         struct config_update {          /* "update": what `portcullis db update` fetches (update.h) */
                 char **sources;         /* base URLs laid out like OSV's bucket, in order of preference */
-                char **ecosystems;      /* OSV ecosystem names, default Debian:12 */
+                char **ecosystems;      /* OSV ecosystem names, or NULL: those of the verdict cache's images */
                 char *proxy;            /* or NULL: libcurl's environment variables apply */
                 char *ca_file;          /* or NULL: the system's CA bundle */
                 unsigned timeout_s;     /* connect timeout and longest stall, default 30 */
                 char *state_dir;        /* downloads and state, default /var/lib/portcullis/update */
+                char *public_key;       /* PEM; when set, sources must sign their manifests, or NULL */
         } update;
 };
 

@@ -9,7 +9,9 @@
 #include <ftw.h>
 #include <stdarg.h>
 #include <jansson.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -18,6 +20,7 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "cache.h"
 #include "portcullis-build.h"
 #include "update.h"
 
@@ -49,6 +52,8 @@ struct run {
         char curl_err[CURL_ERROR_SIZE];
         json_t *state;          /* state.json as read (an empty object when none) */
         char *db_revision;      /* the database's revision before the run, or NULL */
+        char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
+        EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
 };
 
 /* One ecosystem's part of a run. */
@@ -64,6 +69,8 @@ struct eco {
         char *inc_dir;          /* fetched records waiting for the commit */
         char **skipped;         /* files of inc_dir that the import rejected */
         uint64_t fetched;
+        json_t *manifest;       /* "files" of the verified manifest (with a key), or NULL */
+        char *manifest_url;
 };
 
 static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const struct eco *e, const char *fmt, ...) {
@@ -704,6 +711,149 @@ static int set_str(json_t *o, const char *key, const char *v) {
         return json_object_set_new(o, key, v ? json_string(v) : json_null());
 }
 
+/* ---- signed manifests (update.h) ------------------------------------------ */
+
+static void sha256_of(const void *buf, size_t len, char ret[65]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+
+        if (!EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL) || n != 32) {
+                ret[0] = '\0';
+                return;
+        }
+        hex(md, n, ret);
+}
+
+static bool key_type_ok(int id) {
+        return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 || id == EVP_PKEY_RSA || id == EVP_PKEY_EC;
+}
+
+static int load_key(struct run *r, struct error *err) {
+        const char *path = r->s->public_key;
+        _cleanup_free_ char *pem = NULL;
+        size_t len = 0;
+        BIO *bio;
+        int q;
+
+        if (!path)
+                return 0;
+        q = read_full_file(path, UPDATE_KEY_MAX, &pem, &len, err);
+        if (q < 0)
+                return error_wrap(err, "the public key of 'update.public_key' in config.json");
+        bio = BIO_new_mem_buf(pem, (int) len);
+        r->key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+        BIO_free(bio);
+        ERR_clear_error();
+        if (!r->key)
+                return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----'); "
+                                 "'openssl pkey -in KEY -pubout' writes one", path);
+        if (!key_type_ok(EVP_PKEY_get_base_id(r->key)))
+                return error_set(err, ENOTSUP, "%s is a %s key; use an Ed25519, Ed448, RSA or ECDSA key", path,
+                                 strna(EVP_PKEY_get0_type_name(r->key)));
+        return 0;
+}
+
+/* Ed25519 and Ed448 sign the message itself; RSA (PKCS#1 v1.5) and ECDSA
+ * sign its SHA-256, as 'openssl dgst -sha256 -sign' does. */
+static bool sig_ok(EVP_PKEY *key, const struct strbuf *msg, const struct strbuf *sig) {
+        int id = EVP_PKEY_get_base_id(key);
+        const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
+                  EVP_DigestVerify(ctx, (const unsigned char *) sig->s, sig->len, (const unsigned char *) msg->s,
+                                   msg->len) == 1;
+
+        EVP_MD_CTX_free(ctx);
+        ERR_clear_error();
+        return ok;
+}
+
+static bool sha256_hex_ok(const char *s) {
+        if (!s || strlen(s) != 64)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+                        return false;
+        return true;
+}
+
+/* {"files": {"<name>": "<sha256 hex>", ...}}; other keys are left for later
+ * versions of the layout. */
+static int manifest_parse(struct eco *e, const struct strbuf *m, const char *url, struct error *err) {
+        json_error_t jerr;
+        json_t *doc = json_loadb(m->s ? m->s : "", m->len, JSON_REJECT_DUPLICATES, &jerr), *files, *v;
+        const char *name;
+
+        if (!doc)
+                return error_set(err, EBADMSG, "%s:%d:%d: %s", url, jerr.line, jerr.column, jerr.text);
+        files = json_object_get(doc, "files");
+        if (!json_is_object(files)) {
+                json_decref(doc);
+                return error_set(err, EBADMSG, "%s has no \"files\" object ({\"files\": {\"all.zip\": "
+                                 "\"<sha256 hex>\", ...}})", url);
+        }
+        json_object_foreach(files, name, v)
+                if (!sha256_hex_ok(json_string_value(v))) {
+                        json_decref(doc);
+                        return error_set(err, EBADMSG, "%s: \"%s\" is not a sha256 in hex", url, name);
+                }
+        e->manifest = json_incref(files);
+        json_decref(doc);
+        e->manifest_url = strdup(url);
+        return e->manifest_url ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+/* With a key: manifest.json and its signature, before anything else. */
+static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
+        _cleanup_(response_done) struct response mresp = {}, sresp = {};
+        struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
+        struct sink g = { .fd = -EBADF, .max = UPDATE_SIG_MAX, .mem = { .max = UPDATE_SIG_MAX + 1 } };
+        int q;
+
+        if (!r->key)
+                return 0;
+        q = fetch(r, e, "manifest.json", NULL, &m, &mresp, err);
+        if (q >= 0)
+                q = fetch(r, e, "manifest.json.sig", NULL, &g, &sresp, err);
+        if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
+                q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
+                              "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
+        if (q >= 0)
+                q = manifest_parse(e, &m.mem, mresp.url, err);
+        if (q >= 0)
+                say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, %zu files listed", mresp.url,
+                    json_object_size(e->manifest));
+        strbuf_done(&m.mem);
+        strbuf_done(&g.mem);
+        return q;
+}
+
+/* With a key, a downloaded file must be in the manifest with its sha256. */
+static int manifest_check(struct run *r, const struct eco *e, const char *file, const char *url, const char *sha,
+                          struct error *err) {
+        const char *want;
+
+        if (!r->key)
+                return 0;
+        want = json_string_value(json_object_get(e->manifest, file));
+        if (!want)
+                return error_set(err, EBADMSG, "%s is not listed in the signed manifest %s", url, e->manifest_url);
+        if (!strcaseeq(want, sha))
+                return error_set(err, EBADMSG, "%s has sha256 %s, but the signed manifest %s says %s", url, sha,
+                                 e->manifest_url, want);
+        return 0;
+}
+
+static int manifest_check_buf(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                              const struct strbuf *b, struct error *err) {
+        char sha[65];
+
+        if (!r->key)
+                return 0;
+        sha256_of(b->s ? b->s : "", b->len, sha);
+        return manifest_check(r, e, file, resp->url, sha, err);
+}
+
 /* Downloads all.zip to a temporary file in the ecosystem's folder, checks
  * it, and records its digest and validators in e->entry. */
 static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
@@ -729,14 +879,19 @@ static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
         if (q >= 0 && (fsync(k.fd) < 0 || fstat(k.fd, &st) < 0))
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
+        if (q >= 0 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
+                hex(digest, mdlen, sha);
+        else if (q >= 0)
+                q = error_set(err, ENOMEM, "sha256 of %s failed", tmp);
+        /* The digest first: a file that isn't the one signed is not opened. */
+        if (q >= 0)
+                q = manifest_check(r, e, "all.zip", resp.url, sha, err);
         if (q >= 0)
                 q = verify_zip(tmp, resp.url, &records, err);
         if (q < 0) {
                 (void) unlink(tmp);
                 return q;
         }
-        EVP_DigestFinal_ex(md, digest, &mdlen);
-        hex(digest, mdlen < 32 ? mdlen : 32, sha);
         now_rfc3339(now);
         say(r, UPDATE_EVENT_STEP, e, "%s: %llu bytes, %llu records, sha256 %s", resp.url,
             (unsigned long long) k.len, (unsigned long long) records, sha);
@@ -806,6 +961,10 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
 
         e->mode = UPDATE_FULL;
         q = fetch_csv(r, e, NULL, &k, &resp, &cerr);
+        if (q >= 0 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
+                strbuf_done(&k.mem);
+                return -EBADMSG;
+        }
         if (q >= 0) {
                 q = csv_scan(k.mem.s ? k.mem.s : "", k.len, NULL, NULL, 0, &c, reason, sizeof(reason));
                 if (q == -ENOMEM) {
@@ -826,12 +985,27 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
         return fetch_zip(r, e, err);
 }
 
+static int record_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                        EVP_MD_CTX *md, struct error *err) {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        char sha[65];
+
+        if (!r->key)
+                return 0;
+        if (EVP_DigestFinal_ex(md, digest, &mdlen) != 1 || mdlen != 32)
+                return error_set(err, ENOMEM, "sha256 of %s failed", resp->url);
+        hex(digest, mdlen, sha);
+        return manifest_check(r, e, file, resp->url, sha, err);
+}
+
 /* Fetches the changed records into a temporary folder.  1 when one of them
  * could not be fetched from any source (the list then can't be trusted). */
 static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, struct error *err) {
+        _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         _cleanup_free_ char *dir = NULL;
 
-        if (asprintf(&dir, "%s/tmp-records-XXXXXX", e->dir) < 0)
+        if (!md || asprintf(&dir, "%s/tmp-records-XXXXXX", e->dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (!mkdtemp(dir))
                 return error_set_errno(err, errno, "create a folder in %s", e->dir);
@@ -839,7 +1013,7 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(response_done) struct response resp = {};
                 _cleanup_free_ char *file = NULL, *path = NULL;
-                struct sink k = { .max = OSV_RECORD_MAX };
+                struct sink k = { .max = OSV_RECORD_MAX, .md = md };
                 struct error ferr = {};
                 int q;
 
@@ -858,6 +1032,9 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                         *err = ferr;
                         return q;
                 }
+                q = record_check(r, e, file, &resp, md, err);
+                if (q < 0)
+                        return q;
                 e->fetched++;
                 if (r->report)
                         r->report(&(struct update_event) { .type = UPDATE_EVENT_PROGRESS, .ecosystem = e->name,
@@ -878,6 +1055,9 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         char now[32];
         int q;
 
+        q = fetch_manifest(r, e, err);
+        if (q < 0)
+                return q;
         if (!e->valid)
                 return eco_full(r, e, err);
         v.etag = entry_str(e->old, "csv_etag");
@@ -887,6 +1067,10 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 strbuf_done(&k.mem);
                 say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", cerr.msg);
                 return eco_full(r, e, err);
+        }
+        if (resp.status == 200 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
+                strbuf_done(&k.mem);
+                return -EBADMSG;
         }
         if (resp.status == 304) {
                 strbuf_done(&k.mem);
@@ -938,6 +1122,8 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
 
 static void eco_done(struct eco *e) {
         free(e->dir);
+        json_decref(e->manifest);
+        free(e->manifest_url);
         json_decref(e->entry);
         if (e->zip_new)
                 (void) unlink(e->zip_new);
@@ -1293,15 +1479,113 @@ static int check_settings(const struct update_settings *s, struct error *err) {
         for (char *const *u = s->sources; *u; u++)
                 if (!startswith(*u, "http://") && !startswith(*u, "https://"))
                         return error_set(err, EINVAL, "source '%s' is not an http:// or https:// URL", *u);
-        if (!s->ecosystems || !s->ecosystems[0])
+        if (s->ecosystems && !s->ecosystems[0])
                 return error_set(err, EINVAL, "no ecosystem given; name one with --ecosystem or "
                                               "'update.ecosystems' in config.json");
-        for (char *const *e = s->ecosystems; *e; e++)
+        return 0;
+}
+
+/* Ecosystems become file and URL names; those from the cache came from
+ * images. */
+static int check_ecosystems(char *const *ecosystems, struct error *err) {
+        for (char *const *e = ecosystems; *e; e++)
                 for (const char *p = *e; *p; p++)
                         if ((unsigned char) *p < 0x20 || *p == 0x7f || *p == '/')
                                 return error_set(err, EINVAL, "ecosystem '%s' has a control character or '/'",
                                                  *e);
         return 0;
+}
+
+static int strv_push_new(char ***v, const char *s) {
+        return strv_has(*v, s) ? 0 : strv_push(v, strdup(s));
+}
+
+static int collect_ecosystem(const struct cache_entry *ce, void *userdata) {
+        json_t *inv = ce->inventory_json ? json_loads(ce->inventory_json, 0, NULL) : NULL;
+        const char *eco = json_string_value(json_object_get(json_object_get(inv, "os"), "ecosystem"));
+        int q = eco && *eco ? strv_push_new(userdata, eco) : 0;
+
+        json_decref(inv);
+        return q;
+}
+
+/* The OSV ecosystems of the images the hook has seen.  A missing cache is
+ * not created (nothing was seen). */
+static int cache_ecosystems(const char *path, char ***names, struct error *err) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        int q;
+
+        if (!path || access(path, F_OK) < 0)
+                return 0;
+        q = cache_open_flags(path, CACHE_OPEN_NO_QUICK_CHECK, &c, NULL, err);
+        if (q >= 0)
+                q = cache_list(c, collect_ecosystem, names, err);
+        if (q == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (q < 0)
+                return error_wrap(err, "read the verdict cache %s for the ecosystems of its images (or name them "
+                                  "in 'update.ecosystems' in config.json)", path);
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static char *strv_join(char *const *v, const char *sep) {
+        struct strbuf b = {};
+
+        for (char *const *p = v; p && *p; p++)
+                if (strbuf_printf(&b, "%s%s", p == v ? "" : sep, *p) < 0) {
+                        strbuf_done(&b);
+                        return NULL;
+                }
+        return strbuf_steal(&b);
+}
+
+/* Without configured ecosystems: those of the images in the verdict cache,
+ * and those the previous runs kept (the cache forgets images unused for a
+ * while, and their ecosystem must not leave the database with them), else
+ * UPDATE_ECOSYSTEM_FALLBACK. */
+static int default_ecosystems(struct run *r, struct error *err) {
+        _cleanup_strv_free_ char **v = NULL;
+        _cleanup_free_ char *list = NULL;
+        const char *name;
+        json_t *e;
+        int q = cache_ecosystems(r->s->cache_path, &v, err);
+
+        if (q < 0)
+                return q;
+        json_object_foreach(json_object_get(r->state, "ecosystems"), name, e)
+                if (strv_push_new(&v, name) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        if (!v) {
+                say(r, UPDATE_EVENT_STEP, NULL, "no ecosystems configured and no image in the verdict cache %s: "
+                    "updating %s", strna(r->s->cache_path), UPDATE_ECOSYSTEM_FALLBACK);
+                if (strv_push(&v, strdup(UPDATE_ECOSYSTEM_FALLBACK)) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        } else {
+                qsort(v, strv_length(v), sizeof(*v), cmp_str);
+                if (!(list = strv_join(v, ", ")))
+                        return error_set(err, ENOMEM, "out of memory");
+                say(r, UPDATE_EVENT_STEP, NULL, "no ecosystems configured: updating those of the images in the "
+                    "verdict cache %s and of earlier updates: %s", strna(r->s->cache_path), list);
+        }
+        r->ecosystems = TAKE_PTR(v);
+        return 0;
+}
+
+static int resolve_ecosystems(struct run *r, struct error *err) {
+        int q = 0;
+
+        if (r->s->ecosystems) {
+                for (char *const *e = r->s->ecosystems; q >= 0 && *e; e++)
+                        q = strv_push_new(&r->ecosystems, *e);
+                if (q < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        } else if ((q = default_ecosystems(r, err)) < 0)
+                return q;
+        return check_ecosystems(r->ecosystems, err);
 }
 
 static int eco_init(struct run *r, struct eco *e, const char *name, struct error *err) {
@@ -1331,7 +1615,7 @@ static bool ecosystems_dropped(struct run *r) {
         json_t *v;
 
         json_object_foreach(json_object_get(r->state, "ecosystems"), name, v)
-                if (!strv_has(r->s->ecosystems, name))
+                if (!strv_has(r->ecosystems, name))
                         return true;
         return false;
 }
@@ -1383,7 +1667,7 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
         int q;
 
         for (size_t i = 0; i < n; i++) {
-                q = eco_init(r, &ecos[i], r->s->ecosystems[i], err);
+                q = eco_init(r, &ecos[i], r->ecosystems[i], err);
                 if (q < 0)
                         return q;
                 q = eco_plan(r, &ecos[i], err);
@@ -1407,29 +1691,31 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         struct update_result res = {};
         struct eco *ecos = NULL;
         _cleanup_close_ int lock = -EBADF;
-        size_t n;
+        size_t n = 0;
         int q;
 
         q = check_settings(s, err);
         if (q < 0)
                 return q;
         r.n_sources = strv_length(s->sources);
-        n = strv_length(s->ecosystems);
         if ((q = mkdir_p(s->state_dir, 0755)) < 0)
                 return error_set_errno(err, q, "create the state folder %s", s->state_dir);
         if ((q = take_lock(s->state_dir, &lock, err)) < 0)
                 return q;
         remove_stale(&r, s->state_dir, 0);
         remove_stale_db_temps(&r);
-        ecos = calloc(n, sizeof(*ecos));
-        if (!ecos)
-                return error_set(err, ENOMEM, "out of memory");
         q = load_state(&r, err);
+        if (q >= 0)
+                q = resolve_ecosystems(&r, err);
+        if (q >= 0)
+                q = load_key(&r, err);
+        if (q >= 0 && !(ecos = calloc((n = strv_length(r.ecosystems)), sizeof(*ecos))))
+                q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
                 q = curl_setup(&r, err);
         if (q >= 0)
                 q = run_all(&r, ecos, n, &res, err);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; ecos && i < n; i++)
                 eco_done(&ecos[i]);
         free(ecos);
         if (q < 0 && res.changed)
@@ -1445,6 +1731,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 curl_easy_cleanup(r.curl);
         json_decref(r.state);
         free(r.db_revision);
+        strv_free(r.ecosystems);
+        EVP_PKEY_free(r.key);
         if (q < 0)
                 return q;
         if (ret)

@@ -28,19 +28,37 @@
  * file from the archives and records kept in the state folder.  Everything
  * is written to a temporary name and renamed, and the state file is written
  * last, so a run killed at any point leaves the previous database serving
- * and the next run starts over from what the state file says. */
+ * and the next run starts over from what the state file says.
+ *
+ * Signed sources (when a public key is given): each ecosystem's folder also
+ * holds
+ *
+ *   <base>/<ECOSYSTEM>/manifest.json      {"files": {"<name>": "<sha256 hex>", ...}}
+ *   <base>/<ECOSYSTEM>/manifest.json.sig  a raw signature over manifest.json's bytes
+ *
+ * where the names are those fetched from that folder: "all.zip",
+ * "modified_id.csv" and "<ID>.json" for every record.  Both are fetched
+ * first in every run, the signature is checked (Ed25519 or Ed448 as is;
+ * RSA PKCS#1 v1.5 and ECDSA over SHA-256), and then every file downloaded
+ * must be listed with its sha256, or the run fails. */
 
 #define UPDATE_TRIES 3                                  /* per request and source */
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
 #define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
 #define UPDATE_CSV_MAX ((size_t) 256 << 20)             /* modified_id.csv */
 #define UPDATE_STATE_MAX ((size_t) 64 << 20)            /* state.json */
+#define UPDATE_MANIFEST_MAX ((size_t) 64 << 20)       /* manifest.json */
+#define UPDATE_SIG_MAX ((size_t) 16 << 10)              /* manifest.json.sig */
+#define UPDATE_KEY_MAX ((size_t) 64 << 10)              /* the public key's PEM file */
 #define UPDATE_TIMEOUT_S_DEFAULT 30
+#define UPDATE_ECOSYSTEM_FALLBACK "Debian:12"
 
 struct update_settings {
         const char *db_path;
         char *const *sources;           /* base URLs (http, https), tried in order */
-        char *const *ecosystems;        /* "Debian:12", ... */
+        char *const *ecosystems;        /* "Debian:12", ...; NULL: those of cache_path's images */
+        const char *cache_path;         /* the verdict cache (cache.h), only read; for ecosystems NULL */
+        const char *public_key;         /* a PEM public key: sources must be signed; NULL: not */
         const char *state_dir;          /* created if missing */
         const char *proxy;              /* NULL: libcurl's http_proxy etc. apply */
         const char *ca_file;            /* NULL: the system's CA bundle */

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="meson ninja-build pkg-config gcc clang python3 unzip
           libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          dpkg rpm debootstrap time runc busybox-static podman containerd umoci nginx"
+          dpkg rpm debootstrap time runc busybox-static podman containerd umoci nginx openssl"
 
 missing=""
 for p in $PACKAGES; do

@@ -8,7 +8,9 @@
 # that fetches only the changed records (checked in nginx's access log);
 # fallback from a closed port to the next source; a truncated all.zip; a
 # corrupt record in the incremental set; kill -9 in the middle of an import;
-# a full disk under the state folder (a small tmpfs).
+# a full disk under the state folder (a small tmpfs); signed manifests
+# (Ed25519, ECDSA, RSA keys made by openssl); the default ecosystems, from a
+# verdict cache filled by the real hook.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -19,6 +21,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "SKIP: nginx is not installed"; exit 77; }
 [ -f "$FEED" ] || { echo "SKIP: $FEED is missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: openssl is missing"; exit 77; }
 
 T=$(mktemp -d)
 NGINX_PID=
@@ -130,9 +133,10 @@ EOF
 upd() { "$P" db update --config "$CFG" "$@" >"$T/out" 2>&1; }
 rev() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])'; }
 records() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])'; }
-modified_of() {
-        python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("select modified from vuln where id=?", (sys.argv[2],)).fetchone(); print(r[0] if r else "none")' "$DB" "$1"
+modified_of_db() {
+        python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute("select modified from vuln where id=?", (sys.argv[2],)).fetchone(); print(r[0] if r else "none")' "$1" "$2"
 }
+modified_of() { modified_of_db "$DB" "$1"; }
 
 # ---- 1. first run: full -------------------------------------------------------
 m=$(mark)
@@ -193,7 +197,7 @@ REV2=$(rev)
 # (its own DB and state folder).  A full download gives the same database
 # as the incremental runs did: the same revision.
 cat >"$T/config-fb.json" <<EOF
-{"db": "$T/fallback.sqlite", "update": {"sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
+{"db": "$T/fallback.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
 EOF
 "$P" db update --config "$T/config-fb.json" >"$T/out" 2>&1 || fail "fallback: exit $?: $(cat "$T/out")"
 grep -q "trying the next source" "$T/out" || fail "fallback: not said: $(cat "$T/out")"
@@ -275,7 +279,7 @@ TMPFS=$T/tmpfs
 mkdir -p "$TMPFS"
 if mount -t tmpfs -o size=2m tmpfs "$TMPFS" 2>/dev/null; then
         cat >"$T/config-tmpfs.json" <<EOF
-{"update": {"sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
+{"cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
 EOF
         "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1 ||
                 fail "tmpfs: first update: $(cat "$T/out")"
@@ -298,6 +302,185 @@ EOF
 else
         echo "note: mount -t tmpfs failed; the full-disk part is skipped"
 fi
+
+# ---- 9. signed manifests ------------------------------------------------------------
+# manifest.json lists every file of the ecosystem's folder with its sha256;
+# manifest.json.sig is a raw signature over its bytes.
+cp "$T/all.zip.good" "$M/all.zip"
+cp "$T/csv.good" "$M/modified_id.csv"
+manifest() {
+        python3 - "$M" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+files = {f: hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest()
+         for f in sorted(os.listdir(d)) if not f.startswith("manifest.json")}
+open(os.path.join(d, "manifest.json"), "w").write(json.dumps({"files": files}, indent=1))
+PY
+}
+# sign KEY: Ed25519 signs the bytes themselves; RSA and ECDSA their SHA-256.
+sign() {
+        if openssl pkey -in "$1" -noout -text 2>/dev/null | grep -q "^ED25519"; then
+                openssl pkeyutl -sign -rawin -inkey "$1" -in "$M/manifest.json" -out "$M/manifest.json.sig"
+        else
+                openssl dgst -sha256 -sign "$1" -out "$M/manifest.json.sig" "$M/manifest.json"
+        fi
+}
+keypair() { # NAME OPENSSL-GENPKEY-ARGS...
+        local name=$1; shift
+        openssl genpkey "$@" -out "$T/$name.key" 2>/dev/null &&
+                openssl pkey -in "$T/$name.key" -pubout -out "$T/$name.pub" || fail "openssl: no $name key"
+}
+keypair ed25519 -algorithm ed25519
+keypair ecdsa -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+keypair rsa -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+# sconfig NAME KEY: a DB and state folder of its own, checked with KEY's public half.
+sconfig() {
+        cat >"$T/config-$1.json" <<EOF
+{"db": "$T/$1.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"],
+ "state_dir": "$T/state-$1", "timeout_s": 5, "public_key": "$T/$2.pub"}}
+EOF
+}
+supd() { local c=$1; shift; "$P" db update --config "$T/config-$c.json" "$@" >"$T/out" 2>&1; }
+manifest
+for k in ed25519 ecdsa rsa; do
+        sign "$T/$k.key"
+        sconfig "s-$k" "$k"
+        supd "s-$k" || fail "signed ($k): exit $?: $(cat "$T/out")"
+        grep -q "manifest.json: signature verified" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
+        [ "$(records "$T/s-$k.sqlite")" = 1275 ] || fail "signed ($k): $(records "$T/s-$k.sqlite") records"
+done
+sign "$T/ed25519.key"
+SREV=$(rev "$T/s-ed25519.sqlite")
+# The wrong key: another Ed25519 key's public half.
+keypair other -algorithm ed25519
+sconfig s-other other
+supd s-other
+rc=$?
+[ $rc -eq 2 ] || fail "signed by another key: exit $rc: $(cat "$T/out")"
+grep -q "does not verify with the public key" "$T/out" || fail "signed by another key: $(cat "$T/out")"
+[ -e "$T/s-other.sqlite" ] && fail "signed by another key: a database was written"
+
+# Incremental, signed: the new record is listed in the manifest.
+gen PCT-SIG-1 2030-02-01T00:00:00Z >"$M/PCT-SIG-1.json"
+prepend_csv "2030-02-01T00:00:00Z,PCT-SIG-1"
+rezip
+manifest
+sign "$T/ed25519.key"
+m=$(mark)
+supd s-ed25519 || fail "signed incremental: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "PCT-SIG-1.json HTTP/1.1 200" || fail "signed incremental: record not fetched"
+log_since "$m" | grep -q "all.zip" && fail "signed incremental: all.zip downloaded"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-1)" = 2030-02-01T00:00:00Z ] ||
+        fail "signed incremental: PCT-SIG-1 missing: $(cat "$T/out")"
+SREV=$(rev "$T/s-ed25519.sqlite")
+
+# A flipped byte in the signature: nothing else is fetched, nothing changes.
+gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
+prepend_csv "2030-02-02T00:00:00Z,PCT-SIG-2"
+manifest
+sign "$T/ed25519.key"
+cp "$M/manifest.json.sig" "$T/sig.good"
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[7]^=1; open(p,"wb").write(b)' "$M/manifest.json.sig"
+m=$(mark)
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] || fail "bad signature: exit $rc: $(cat "$T/out")"
+grep -q "manifest.json: the signature .*manifest.json.sig does not verify" "$T/out" || fail "bad signature: $(cat "$T/out")"
+grep -q "the previous database is unchanged" "$T/out" || fail "bad signature: no reassurance: $(cat "$T/out")"
+log_since "$m" | grep -q "modified_id.csv\|PCT-SIG-2" && fail "bad signature: files fetched after it"
+[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "bad signature: the revision changed"
+cp "$T/sig.good" "$M/manifest.json.sig"
+
+# A record that isn't what the manifest says (changed after signing).
+gen PCT-SIG-2 2030-02-02T00:00:00Z evil >"$M/PCT-SIG-2.json"
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] || fail "record off the manifest: exit $rc: $(cat "$T/out")"
+grep -q "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" "$T/out" ||
+        fail "record off the manifest: $(cat "$T/out")"
+grep -q "the previous database is unchanged" "$T/out" || fail "record off the manifest: $(cat "$T/out")"
+[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "record off the manifest: the revision changed"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = none ] || fail "record off the manifest: it was imported"
+gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
+supd s-ed25519 || fail "record restored: exit $?: $(cat "$T/out")"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = 2030-02-02T00:00:00Z ] || fail "record restored: not imported"
+
+# An all.zip that isn't the one signed (a fresh state: a full download).
+rezip
+sign "$T/ecdsa.key"
+supd s-ecdsa --db "$T/s-zip.sqlite"   # the ECDSA state is for another DB: full
+rc=$?
+[ $rc -eq 2 ] || fail "all.zip off the manifest: exit $rc: $(cat "$T/out")"
+grep -q "all.zip has sha256 .*, but the signed manifest" "$T/out" || fail "all.zip off the manifest: $(cat "$T/out")"
+[ -e "$T/s-zip.sqlite" ] && fail "all.zip off the manifest: a database was written"
+# A file the manifest doesn't list.
+manifest
+python3 - "$M/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); del m["files"]["all.zip"]; open(sys.argv[1], "w").write(json.dumps(m))
+PY
+openssl dgst -sha256 -sign "$T/ecdsa.key" -out "$M/manifest.json.sig" "$M/manifest.json"
+supd s-ecdsa --db "$T/s-zip.sqlite"
+rc=$?
+[ $rc -eq 2 ] && grep -q "all.zip is not listed in the signed manifest" "$T/out" ||
+        fail "all.zip not listed: exit $rc: $(cat "$T/out")"
+# A key that isn't a key.
+echo "not a key" >"$T/junk.pub"
+sconfig s-junk junk
+supd s-junk
+rc=$?
+[ $rc -eq 2 ] && grep -q "junk.pub is not a PEM public key" "$T/out" || fail "junk key: exit $rc: $(cat "$T/out")"
+rm -f "$M/manifest.json" "$M/manifest.json.sig"
+
+# ---- 10. default ecosystems: those of the images the hook has seen -----------------
+# A verdict cache filled by the real hook from a Debian 12 and an Alpine 3.18
+# rootfs; a config without "ecosystems" then asks for both.
+HOOK=${PORTCULLIS_HOOK:?}
+A=$T/mirror/m1/Alpine:v3.18
+mkdir -p "$A"
+printf '{"id": "PCT-ALP-1", "modified": "2030-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Alpine:v3.18", "name": "musl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}]}]}\n' >"$A/PCT-ALP-1.json"
+echo "2030-01-01T00:00:00Z,PCT-ALP-1" >"$A/modified_id.csv"
+(cd "$A" && python3 -c 'import zipfile; zipfile.ZipFile("all.zip", "w").write("PCT-ALP-1.json")')
+H=$T/hook
+mkdir -p "$H/debian/etc" "$H/debian/var/lib/dpkg" "$H/alpine/etc" "$H/alpine/lib/apk/db"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$H/debian/etc/os-release"
+printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n\n' \
+        >"$H/debian/var/lib/dpkg/status"
+printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n' >"$H/alpine/etc/os-release"
+printf 'C:Q1abcdefghijklmnopqrstuvwxyz0=\nP:musl\nV:1.2.4-r2\nA:x86_64\nS:383152\nI:622592\nT:the musl c library\no:musl\n\n' \
+        >"$H/alpine/lib/apk/db/installed"
+printf '{"mode": "audit", "severity": "HIGH", "deadline_ms": 30000}\n' >"$H/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$DB" "$H/cache/cache.db" "$H/locks" "$H/policy.json" "$H/audit.log" >"$H/config.json"
+for img in debian alpine; do
+        mkdir -p "$H/bundle-$img"
+        printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$H/$img" >"$H/bundle-$img/config.json"
+        printf '{"ociVersion": "1.0.2", "id": "%s", "status": "creating", "pid": 1, "bundle": "%s"}\n' \
+                "$img" "$H/bundle-$img" >"$H/state-$img.json"
+        "$HOOK" --config "$H/config.json" <"$H/state-$img.json" >"$T/out" 2>&1 || fail "hook ($img): exit $?: $(cat "$T/out")"
+done
+[ "$(grep -c '"cache":"miss"' "$H/audit.log" 2>/dev/null)" = 2 ] || fail "hook: not two analyses: $(cat "$H/audit.log")"
+cat >"$T/config-eco.json" <<EOF
+{"db": "$T/eco.sqlite", "cache": "$H/cache/cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco"}}
+EOF
+m=$(mark)
+"$P" db update --config "$T/config-eco.json" >"$T/out" 2>&1 || fail "default ecosystems: exit $?: $(cat "$T/out")"
+grep -q "no ecosystems configured: .*: Alpine:v3.18, Debian:12$" "$T/out" || fail "default ecosystems: not said: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/Alpine%3Av3.18/all.zip HTTP/1.1 200" || fail "default ecosystems: no Alpine:v3.18: $(log_since "$m")"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip HTTP/1.1 200" || fail "default ecosystems: no Debian:12: $(log_since "$m")"
+log_since "$m" | grep -v "Alpine%3Av3.18\|Debian%3A12" | grep -q . && fail "default ecosystems: other requests: $(log_since "$m")"
+[ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2030-01-01T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
+# No cache (and no earlier update): Debian:12, and it says so.
+cat >"$T/config-eco2.json" <<EOF
+{"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco2"}}
+EOF
+m=$(mark)
+"$P" db update --config "$T/config-eco2.json" >"$T/out" 2>&1 || fail "no cache: exit $?: $(cat "$T/out")"
+grep -q "no ecosystems configured and no image in the verdict cache $T/no-cache.db: updating Debian:12" "$T/out" ||
+        fail "no cache: not said: $(cat "$T/out")"
+log_since "$m" | grep -q "Alpine" && fail "no cache: Alpine asked for"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip" || fail "no cache: no Debian:12"
+[ -e "$T/no-cache.db" ] && fail "no cache: a cache was created"
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"

@@ -114,8 +114,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
                 CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY);
                 CHECK_STREQ(c->update.state_dir, PORTCULLIS_UPDATE_STATE_DIR);
-                CHECK(c->update.ecosystems && c->update.ecosystems[0] && !c->update.ecosystems[1]);
-                CHECK_STREQ(c->update.ecosystems ? c->update.ecosystems[0] : NULL, "Debian:12");
+                CHECK(!c->update.ecosystems && !c->update.public_key);
                 CHECK_STREQ(c->update.sources ? c->update.sources[0] : NULL, PORTCULLIS_UPDATE_SOURCE);
                 CHECK(c->update.timeout_s == 30 && !c->update.proxy && !c->update.ca_file);
         }
@@ -124,7 +123,7 @@ static void test_parse(void) {
 
         static const char upd[] = "{\"update\": {\"sources\": [\"http://a/\", \"https://b\"], \"ecosystems\": "
                                   "[\"Alpine:v3.18\"], \"proxy\": \"http://proxy:3128\", \"ca_file\": \"/etc/ca.pem\", "
-                                  "\"timeout_s\": 7, \"state_dir\": \"/srv/update\"}}";
+                                  "\"timeout_s\": 7, \"state_dir\": \"/srv/update\", \"public_key\": \"/etc/u.pub\"}}";
         CHECK(config_parse(upd, strlen(upd), "c.json", &c, &err) == 0);
         if (c) {
                 CHECK(strv_length(c->update.sources) == 2 && strv_length(c->update.ecosystems) == 1);
@@ -134,6 +133,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->update.ca_file, "/etc/ca.pem");
                 CHECK_STREQ(c->update.state_dir, "/srv/update");
                 CHECK(c->update.timeout_s == 7);
+                CHECK_STREQ(c->update.public_key, "/etc/u.pub");
         }
         config_free(c);
 }
@@ -159,7 +159,9 @@ static void test_errors(void) {
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
                 { "{\"update\": {\"sorces\": []}}",
                   "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, proxy, "
-                  "ca_file, timeout_s, state_dir" },
+                  "ca_file, timeout_s, state_dir, public_key" },
+                { "{\"update\": {\"public_key\": \"u.pub\"}}",
+                  "c.json:1:13: 'public_key' in 'update' must be an absolute path" },
                 { "{\"update\": {\"sources\": []}}", "c.json:1:13: 'sources' in 'update' must not be empty" },
                 { "{\"update\": {\"ecosystems\": [\"Debian:12\", 3]}}",
                   "c.json:1:41: 'ecosystems'[1] in 'update' must be a non-empty string" },

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""DB update benchmarks: prints its figures (see BENCHMARKS.md, "DB update").
+
+1. import: a generated all.zip of 250,000 OSV records with 4 affected
+   entries each (1,000,000 affected entries) into a fresh database with
+   `portcullis db import`; wall time and peak RSS (GNU time's %M).
+   Targets: under 60 s and under 256 MiB.
+2. update: nginx on 127.0.0.1 serves that all.zip and its modified_id.csv
+   as Debian:12; a first `portcullis db update` downloads and imports it
+   (full); then 1,000 records are added to the mirror and the timed
+   `portcullis db update` fetches them one by one and merges them into the
+   1,000,000-entry database (incremental).  Target: under 2 s.
+
+Usage: bench/update.py [--records N] [--changes N] [--portcullis PATH] [--wrap 'perf record -g -o F']"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "out")
+ECO = "Debian:12"
+AFFECTED = 4
+
+
+def timed(argv):
+    """Wall time measured here; peak RSS from GNU time, which forks from a
+    small process (a child forked from Python would count Python's pages)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"{argv} exited {p.returncode}: {p.stdout[-1000:]} {p.stderr[-1000:]}")
+    return wall, int(p.stderr.strip().splitlines()[-1]), p.stdout
+
+
+def record(rid, i, modified):
+    return json.dumps({
+        "id": rid, "modified": modified, "published": "2026-01-01T00:00:00Z",
+        "aliases": [f"CVE-2098-{i:07d}"], "summary": "generated for the update benchmark",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "affected": [{"package": {"ecosystem": ECO, "name": f"pkg{(i * AFFECTED + k) % 40000}"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": f"1.{i}-{k}"}]}]}
+                     for k in range(AFFECTED)],
+    })
+
+
+def generate(zip_path, csv_path, n):
+    """n records, all modified at one of 1,000 times (newest first in the csv)."""
+    rows = []
+    with zipfile.ZipFile(zip_path + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for i in range(n):
+            rid = f"UPD-{i:07d}"
+            modified = f"2026-01-01T{(i % 1000) // 60:02d}:{(i % 1000) % 60:02d}:00Z"
+            z.writestr(f"{rid}.json", record(rid, i, modified))
+            rows.append((modified, rid))
+    rows.sort(reverse=True)
+    with open(csv_path + ".tmp", "w") as f:
+        f.write("".join(f"{m},{r}\n" for m, r in rows))
+    os.rename(csv_path + ".tmp", csv_path)
+    os.rename(zip_path + ".tmp", zip_path)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_nginx(tmp, root):
+    """nginx on a free loopback port with its own prefix, as tests/db-update.sh does."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = free_port()
+    n = os.path.join(tmp, "nginx")
+    os.makedirs(n)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    with open(os.path.join(n, "nginx.conf"), "w") as f:
+        f.write(f"""{user}worker_processes 1;
+daemon off;
+pid {n}/nginx.pid;
+error_log {n}/error.log;
+events {{ worker_connections 64; }}
+http {{
+        log_format plain '$request $status';
+        access_log {n}/access.log plain;
+        client_body_temp_path {n}/body;
+        proxy_temp_path {n}/proxy;
+        fastcgi_temp_path {n}/fastcgi;
+        uwsgi_temp_path {n}/uwsgi;
+        scgi_temp_path {n}/scgi;
+        default_type application/octet-stream;
+        server {{
+                listen 127.0.0.1:{port};
+                root {root};
+        }}
+}}
+""")
+    proc = subprocess.Popen([nginx, "-p", n, "-c", os.path.join(n, "nginx.conf"), "-e", os.path.join(n, "error.log")])
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, port, os.path.join(n, "access.log")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=250000)
+    ap.add_argument("--changes", type=int, default=1000)
+    ap.add_argument("--portcullis", default=os.path.join(SRC, "build/cli/portcullis"))
+    ap.add_argument("--wrap", default="", help="a command line put before the incremental update (perf record ...)")
+    a = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    gen = os.path.join(OUT, f"update-{a.records}x{AFFECTED}.zip")
+    csv = gen[:-4] + ".csv"
+    if not (os.path.exists(gen) and os.path.exists(csv)):
+        print(f"generating {a.records} records x {AFFECTED} affected ...", flush=True)
+        generate(gen, csv, a.records)
+    print(f"machine: {os.cpu_count()} cores, {os.uname().release}")
+
+    with tempfile.TemporaryDirectory(prefix="pc-bench-update-") as tmp:
+        db = os.path.join(tmp, "import.sqlite")
+        wall, rss, _ = timed([a.portcullis, "db", "import", gen, "--db", db])
+        st = json.loads(subprocess.run([a.portcullis, "db", "status", "--db", db, "--format", "json"],
+                                       capture_output=True, check=True).stdout)
+        print(f"import: {st['records']} records, {st['affected']} affected entries in {wall:.2f} s, "
+              f"peak RSS {rss / 1024:.1f} MiB (targets: < 60 s, < 256 MiB)")
+
+        mirror = os.path.join(tmp, "mirror")
+        m = os.path.join(mirror, ECO)
+        os.makedirs(m)
+        os.link(gen, os.path.join(m, "all.zip")) if os.stat(gen).st_dev == os.stat(tmp).st_dev \
+            else shutil.copy(gen, os.path.join(m, "all.zip"))
+        shutil.copy(csv, os.path.join(m, "modified_id.csv"))
+        proc, port, log = start_nginx(tmp, mirror)
+        try:
+            db = os.path.join(tmp, "update.sqlite")
+            cfg = os.path.join(tmp, "config.json")
+            with open(cfg, "w") as f:
+                json.dump({"db": db, "cache": os.path.join(tmp, "no-cache.db"),
+                           "update": {"sources": [f"http://127.0.0.1:{port}/"], "ecosystems": [ECO],
+                                      "state_dir": os.path.join(tmp, "state")}}, f)
+            wall, rss, _ = timed([a.portcullis, "db", "update", "--config", cfg])
+            print(f"update, full: all.zip of {a.records} records over HTTP and imported in {wall:.2f} s, "
+                  f"peak RSS {rss / 1024:.1f} MiB")
+
+            lines = []
+            for i in range(a.changes):
+                rid = f"UPD-NEW-{i:05d}"
+                modified = f"2026-02-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"
+                with open(os.path.join(m, f"{rid}.json"), "w") as f:
+                    f.write(record(rid, a.records + i, modified))
+                lines.append(f"{modified},{rid}\n")
+            with open(os.path.join(m, "modified_id.csv"), "r+") as f:
+                old = f.read()
+                f.seek(0)
+                f.write("".join(reversed(lines)) + old)
+            mark = sum(1 for _ in open(log))
+            wall, rss, out = timed([*a.wrap.split(), a.portcullis, "db", "update", "--config", cfg])
+            fetched = sum(1 for l in list(open(log))[mark:] if "UPD-NEW-" in l and l.rstrip().endswith(" 200"))
+            if "1 incremental" not in out or fetched != a.changes:
+                sys.exit(f"not an incremental update of {a.changes} records ({fetched} fetched): {out}")
+            print(f"update, incremental: {a.changes} records fetched one by one and merged into the "
+                  f"{st['affected']}-entry database in {wall:.2f} s, peak RSS {rss / 1024:.1f} MiB (target: < 2 s)")
+        finally:
+            proc.terminate()
+            proc.wait()
+
+
+main()
