@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh --build
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 build/cli/portcullis db import feed/ --db build/vulndb.sqlite

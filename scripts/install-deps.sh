@@ -1,11 +1,16 @@
 #!/bin/sh
-# Installs what Portcullis needs to build and test on Debian 12 (as root).
-# Runs apt-get only when something is missing, so a second run is instant.
+# Installs what Portcullis needs on Debian 12 (as root, else through sudo):
+# with --build only what building it takes, else also what the tests drive
+# (real runtimes, servers, reference tools).  Runs apt-get only when
+# something is missing, so a second run is instant.
 set -eu
 
-PACKAGES="meson ninja-build pkg-config gcc clang python3 unzip
-          libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          dpkg rpm debootstrap time runc busybox-static podman containerd umoci nginx openssl"
+PACKAGES="meson ninja-build pkg-config gcc python3
+          libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev"
+if [ "${1:-}" != "--build" ]; then
+        PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
+                  nginx openssl systemd"
+fi
 
 missing=""
 for p in $PACKAGES; do
