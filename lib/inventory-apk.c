@@ -190,41 +190,9 @@ static char *slice_dup(struct slice s) {
 
 /* pkg:apk/<id>/<name>@<version>?arch=<arch>&distro=<version_id>
  * (purl-spec PURL-TYPES "apk": the namespace is the vendor, alpine, wolfi,
- * chainguard, ...); no namespace or distro when the OS is unknown. */
+ * chainguard, ...). */
 static int build_purl(const struct os_info *os, const struct package *p, char **ret) {
-        struct strbuf b = {};
-        char sep = '?';
-        int r;
-
-        r = strbuf_puts(&b, "pkg:apk/");
-        if (r >= 0 && os->id) {
-                r = strbuf_append_purl_escaped(&b, os->id);
-                if (r >= 0)
-                        r = strbuf_puts(&b, "/");
-        }
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(&b, p->name);
-        if (r >= 0)
-                r = strbuf_puts(&b, "@");
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(&b, p->version);
-        if (r >= 0 && p->arch) {
-                r = strbuf_puts(&b, "?arch=");
-                if (r >= 0)
-                        r = strbuf_append_purl_escaped(&b, p->arch);
-                sep = '&';
-        }
-        if (r >= 0 && os->id && os->version_id) {
-                r = strbuf_printf(&b, "%cdistro=", sep);
-                if (r >= 0)
-                        r = strbuf_append_purl_escaped(&b, os->version_id);
-        }
-        if (r < 0) {
-                strbuf_done(&b);
-                return r;
-        }
-        *ret = strbuf_steal(&b);
-        return *ret ? 0 : -ENOMEM;
+        return purl_build("apk", os->id, p->name, p->version, p->arch, os->id ? os->version_id : NULL, NULL, ret);
 }
 
 static int package_from_stanza(struct inventory *inv, const char *origin, const struct stanza *st) {

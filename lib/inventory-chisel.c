@@ -57,21 +57,14 @@ static int add_package(struct inventory *inv, json_t *o, const char *origin) {
         const char *name = json_string_value(json_object_get(o, "name"));
         const char *version = json_string_value(json_object_get(o, "version"));
         const char *arch = json_string_value(json_object_get(o, "arch"));
-        struct strbuf purl = {};
+        _cleanup_free_ char *distro = purl_distro(&inv->os), *purl = NULL;
         struct package p = {};
         int r;
 
         if (!name || !*name || !version || !*version)
                 return inventory_warn(inv, "%s: a package entry without name or version was skipped", origin);
-        if (strbuf_printf(&purl, "pkg:deb/%s/", inv->os.id ? inv->os.id : "ubuntu") < 0 ||
-            strbuf_append_purl_escaped(&purl, name) < 0 || strbuf_puts(&purl, "@") < 0 ||
-            strbuf_append_purl_escaped(&purl, version) < 0 ||
-            (arch && strbuf_printf(&purl, "?arch=%s", arch) < 0) ||
-            (inv->os.id && inv->os.version_id &&
-             strbuf_printf(&purl, "%sdistro=%s-%s", arch ? "&" : "?", inv->os.id, inv->os.version_id) < 0)) {
-                strbuf_done(&purl);
+        if (purl_build("deb", inv->os.id ? inv->os.id : "ubuntu", name, version, arch, distro, NULL, &purl) < 0)
                 return -ENOMEM;
-        }
         p = (struct package) {
                 .name = strdup(name),
                 .version = strdup(version),
@@ -79,7 +72,7 @@ static int add_package(struct inventory *inv, json_t *o, const char *origin) {
                 .source_version = strdup(version),
                 .arch = arch ? strdup(arch) : NULL,
                 .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
-                .purl = strbuf_steal(&purl),
+                .purl = TAKE_PTR(purl),
                 .origin_file = strdup(origin),
         };
         if (!p.name || !p.version || !p.source_name || !p.source_version || !p.purl || !p.origin_file) {

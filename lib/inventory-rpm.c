@@ -62,53 +62,15 @@ static int source_of(const struct rpm_header *h, const char *vr, struct package 
 }
 
 /* pkg:rpm/<id>/<name>@<version>-<release>?arch=..&distro=<id>-<version_id>
- * &epoch=<n> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier, and
- * qualifiers are sorted by key). */
+ * &epoch=<epoch> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier). */
 static int build_purl(const struct os_info *os, const struct rpm_header *h, char **ret) {
-        struct strbuf b = {};
-        char sep = '?';
-        int r;
+        _cleanup_free_ char *distro = purl_distro(os), *version = NULL;
+        char epoch[16];
 
-        r = strbuf_puts(&b, "pkg:rpm/");
-        if (r >= 0 && os->id) {
-                r = strbuf_append_purl_escaped(&b, os->id);
-                if (r >= 0)
-                        r = strbuf_puts(&b, "/");
-        }
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(&b, h->name);
-        if (r >= 0)
-                r = strbuf_puts(&b, "@");
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(&b, h->version);
-        if (r >= 0)
-                r = strbuf_puts(&b, "-");
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(&b, h->release);
-        if (r >= 0 && h->arch) {
-                r = strbuf_puts(&b, "?arch=");
-                if (r >= 0)
-                        r = strbuf_append_purl_escaped(&b, h->arch);
-                sep = '&';
-        }
-        if (r >= 0 && os->id && os->version_id) {
-                r = strbuf_printf(&b, "%cdistro=", sep);
-                if (r >= 0)
-                        r = strbuf_append_purl_escaped(&b, os->id);
-                if (r >= 0)
-                        r = strbuf_puts(&b, "-");
-                if (r >= 0)
-                        r = strbuf_append_purl_escaped(&b, os->version_id);
-                sep = '&';
-        }
-        if (r >= 0 && h->has_epoch)
-                r = strbuf_printf(&b, "%cepoch=%u", sep, h->epoch);
-        if (r < 0) {
-                strbuf_done(&b);
-                return r;
-        }
-        *ret = strbuf_steal(&b);
-        return *ret ? 0 : -ENOMEM;
+        if (asprintf(&version, "%s-%s", h->version, h->release) < 0)
+                return -ENOMEM;
+        snprintf(epoch, sizeof(epoch), "%u", h->epoch);
+        return purl_build("rpm", os->id, h->name, version, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
 }
 
 static int package_from_header(struct inventory *inv, const char *origin, const struct rpm_header *h) {

@@ -111,3 +111,50 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         *ret = TAKE_PTR(inv);
         return 0;
 }
+
+static int purl_part(struct strbuf *b, const char *prefix, const char *value) {
+        int r = strbuf_puts(b, prefix);
+
+        return r < 0 ? r : strbuf_append_purl_escaped(b, value);
+}
+
+int purl_build(const char *type, const char *namespace, const char *name, const char *version, const char *arch,
+               const char *distro, const char *epoch, char **ret) {
+        const char *quals[][2] = { { "arch", arch }, { "distro", distro }, { "epoch", epoch } };
+        struct strbuf b = {};
+        char sep = '?';
+        int r;
+
+        r = strbuf_printf(&b, "pkg:%s/", type);
+        if (r >= 0 && namespace)
+                r = purl_part(&b, "", namespace);
+        if (r >= 0 && namespace)
+                r = strbuf_puts(&b, "/");
+        if (r >= 0)
+                r = purl_part(&b, "", name);
+        if (r >= 0)
+                r = purl_part(&b, "@", version);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(quals); i++) {
+                char key[16];
+
+                if (!quals[i][1])
+                        continue;
+                snprintf(key, sizeof(key), "%c%s=", sep, quals[i][0]);
+                r = purl_part(&b, key, quals[i][1]);
+                sep = '&';
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return r;
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+char *purl_distro(const struct os_info *os) {
+        char *s = NULL;
+
+        if (!os->id || !os->version_id)
+                return NULL;
+        return asprintf(&s, "%s-%s", os->id, os->version_id) < 0 ? NULL : s;
+}

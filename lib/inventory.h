@@ -52,6 +52,16 @@ void package_done(struct package *p);
 /* Records a warning (see above); returns 0 or -ENOMEM. */
 int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
 
+/* A package URL (purl-spec): pkg:<type>/<namespace>/<name>@<version> with
+ * the arch, distro and epoch qualifiers, in that (the spec's key) order,
+ * every part percent-encoded; the namespace and each qualifier are left out
+ * when NULL, rather than guessed. */
+int purl_build(const char *type, const char *namespace, const char *name, const char *version, const char *arch,
+               const char *distro, const char *epoch, char **ret);
+/* "<id>-<version_id>" (the distro qualifier of deb and rpm purls), or NULL
+ * when the OS is unknown. */
+char *purl_distro(const struct os_info *os);
+
 /* Reads os-release and every package database we know from the rootfs. */
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
 
