@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+/* The gate: one container start decided from the OCI state, the config,
+ * the policy, the verdict cache and (on a miss) an analysis of the rootfs.
+ * portcullis-hook is a thin front end over it.  Every path ends in a
+ * decision within the policy's deadline; errors and timeouts are decided by
+ * the policy's on_error / on_timeout (config.json's on_error when the
+ * policy itself can't be loaded). */
+
+enum { GATE_START = 0, GATE_BLOCK = 1 };
+
+/* What the front end was told; NULL/false = the config's or the default. */
+struct gate_options {
+        const char *config;                     /* config.json; NULL = the default path (optional) */
+        const char *policy;
+        const char *db;
+        const char *cache;
+        const char *lock_dir;
+        const char *log_file;
+        bool no_syslog;
+        const char *containerd_namespace;       /* from the containerd shim */
+        const char *containerd_id;
+};
+
+struct gate_result {
+        int exit_code;                          /* GATE_START or GATE_BLOCK */
+        char **messages;                        /* lines for stderr, in order (runc shows them) */
+};
+
+/* Reads the OCI state from state_fd and decides; never fails. */
+void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret);
+void gate_result_done(struct gate_result *r);
