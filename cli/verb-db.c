@@ -125,6 +125,15 @@ static void update_state_print(const struct update_state_info *u) {
         }
 }
 
+/* Seconds since an RFC 3339 UTC time; -1 when there is none. */
+static long long age_seconds(const char *t) {
+        struct tm tm = {};
+
+        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                return -1;
+        return (long long) (time(NULL) - timegm(&tm));
+}
+
 static int db_status(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -171,8 +180,9 @@ static int db_status(int argc, char **argv) {
                         *eq = '\0';
                         json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
                 }
-                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:I, s:o}", "path", db, "schema_version",
+                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db, "schema_version",
                                  s.schema_version, "revision", s.revision, "import_time", s.import_time,
+                                 "age_seconds", (json_int_t) age_seconds(s.import_time),
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
                 if (root && u)
@@ -182,9 +192,11 @@ static int db_status(int argc, char **argv) {
                 cli_print(out ? out : "null");
                 free(out);
         } else {
-                printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s\nrecords:     %llu\n"
-                       "affected:    %llu\nCVE scores:  %llu\n",
-                       db, s.schema_version, strna(s.revision), strna(s.import_time),
+                long long age = age_seconds(s.import_time);
+
+                printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s (%lld h %lld min ago)\n"
+                       "records:     %llu\naffected:    %llu\nCVE scores:  %llu\n",
+                       db, s.schema_version, strna(s.revision), strna(s.import_time), age / 3600, age % 3600 / 60,
                        (unsigned long long) s.records, (unsigned long long) s.affected,
                        (unsigned long long) s.cve_severities);
                 for (char **e = s.ecosystems; e && *e; e++)
