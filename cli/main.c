@@ -18,6 +18,7 @@ static const struct {
         { "vercmp",    verb_vercmp,    "ECOSYSTEM A B   (prints <, = or >)" },
         { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
         { "policy",    verb_policy,    "check FILE   (validate a policy and explain it)" },
+        { "check",     verb_check,     "--state FILE [--config FILE] [--policy FILE] [--format json]   (what the hook would decide)" },
         { "report",    verb_report,    "[--log FILE] [--last N]   (the hook's recent decisions)" },
         { "cache",     verb_cache,     "ls [--format table|json] | show KEY | purge [KEY] | gc [--ttl S] [--max-entries N] | rescan [--db FILE]   [--cache FILE]" },
 };

@@ -17,6 +17,7 @@ int verb_vercmp(int argc, char **argv);
 int verb_cvss(int argc, char **argv);
 int verb_policy(int argc, char **argv);
 int verb_report(int argc, char **argv);
+int verb_check(int argc, char **argv);
 int verb_cache(int argc, char **argv);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */

@@ -27,6 +27,7 @@ struct hook {
         const struct gate_options *o;     /* the front end's settings */
         int state_fd;
         char **messages;                /* for stderr, in order */
+        char *audit_line;
         struct config *cfg;
         struct policy *policy;
         struct oci_state state;
@@ -199,8 +200,11 @@ static void audit(struct hook *h, const char *decision, const char *reason, cons
         bool use_syslog = !h->o->no_syslog && (!h->cfg || h->cfg->log_syslog);
         const char *file = h->o->log_file ? h->o->log_file : h->cfg ? h->cfg->log_file : NULL;
 
-        if (audit_format(&rec, &line, &err) < 0 || audit_emit(line, decision, use_syslog, file, &err) < 0)
+        if (audit_format(&rec, &line, &err) < 0 ||
+            (!h->o->dry_run && audit_emit(line, decision, use_syslog, file, &err) < 0))
                 say(h, "portcullis: warning: audit log: %s\n", err.msg);
+        free(h->audit_line);
+        h->audit_line = TAKE_PTR(line);
 }
 
 /* An error or a timeout before a verdict: the policy's on_error/on_timeout
@@ -508,6 +512,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
 
         ret->exit_code = run(&h);
         ret->messages = TAKE_PTR(h.messages);
+        ret->audit_line = TAKE_PTR(h.audit_line);
         policy_free(h.policy);
         config_free(h.cfg);
         oci_state_done(&h.state);
@@ -522,5 +527,6 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
 
 void gate_result_done(struct gate_result *r) {
         strv_free(r->messages);
-        r->messages = NULL;
+        free(r->audit_line);
+        *r = (struct gate_result) {};
 }

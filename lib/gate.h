@@ -23,11 +23,13 @@ struct gate_options {
         bool no_syslog;
         const char *containerd_namespace;       /* from the containerd shim */
         const char *containerd_id;
+        bool dry_run;                           /* decide, but write no audit line (portcullis check) */
 };
 
 struct gate_result {
         int exit_code;                          /* GATE_START or GATE_BLOCK */
         char **messages;                        /* lines for stderr, in order (runc shows them) */
+        char *audit_line;                       /* the decision as its audit JSON line */
 };
 
 /* Reads the OCI state from state_fd and decides; never fails. */

@@ -51,5 +51,17 @@ tail -1 "$T/audit.log" | grep -q '"reason":"the vulnerability database was impor
         fail "stale, allow: not in the audit line: $(tail -1 "$T/audit.log")"
 "$P" policy check "$T/deny.policy.json" | grep -q "imported more than 24 hours ago: deny" || fail "policy check"
 
+# portcullis check: the same gate as a dry run: the decision and its audit
+# line on stdout, nothing written to the audit log.
+before=$(wc -l <"$T/audit.log")
+out=$("$P" check --state "$T/state.json" --config "$T/deny.json"); rc=$?
+[ "$rc" -eq 1 ] && grep -q "^decision: block" <<<"$out" && grep -q "max_db_age_hours" <<<"$out" ||
+        fail "check (stale, deny): $rc $out"
+out=$("$P" check --state "$T/state.json" --config "$T/allow.json" --format json); rc=$?
+[ "$rc" -eq 0 ] && python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["decision"] == "allow", d' <<<"$out" ||
+        fail "check --format json: $rc $out"
+[ "$(wc -l <"$T/audit.log")" -eq "$before" ] || fail "check wrote to the audit log"
+"$P" check --config "$T/deny.json" >/dev/null 2>&1 && fail "check without --state passed"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
