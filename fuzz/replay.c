@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a fuzz target over the files of its corpus, so that the corpus replays
  * in the normal test suite (and under ASan+UBSan in the sanitizer build).
- * Arguments are files or directories (one level deep). */
+ * Arguments are files or directories (one level deep); one that starts
+ * with '?' is optional (skipped when absent: seeds from ../shared/data). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,26 +36,30 @@ int main(int argc, char **argv) {
                 struct stat st;
                 int n;
 
-                if (stat(argv[i], &st) < 0) {
-                        perror(argv[i]);
+                const char *arg = argv[i][0] == '?' ? argv[i] + 1 : argv[i];
+
+                if (stat(arg, &st) < 0) {
+                        if (argv[i][0] == '?')
+                                continue;
+                        perror(arg);
                         return 1;
                 }
                 if (!S_ISDIR(st.st_mode)) {
-                        if (run_file(argv[i]) < 0)
+                        if (run_file(arg) < 0)
                                 return 1;
                         runs++;
                         continue;
                 }
-                n = scandir(argv[i], &names, NULL, alphasort);
+                n = scandir(arg, &names, NULL, alphasort);
                 if (n < 0) {
-                        perror(argv[i]);
+                        perror(arg);
                         return 1;
                 }
                 for (int j = 0; j < n; j++) {
                         char p[4096];
 
                         if (names[j]->d_name[0] != '.') {
-                                snprintf(p, sizeof(p), "%s/%s", argv[i], names[j]->d_name);
+                                snprintf(p, sizeof(p), "%s/%s", arg, names[j]->d_name);
                                 if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
                                         if (run_file(p) < 0)
                                                 return 1;
