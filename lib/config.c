@@ -6,7 +6,8 @@
 #include "base/strutil.h"
 #include "config.h"
 
-static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "update", NULL };
+static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "trust_image_digest",
+                                        "update", NULL };
 static const char *const log_keys[] = { "syslog", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "proxy", "ca_file", "timeout_s", "state_dir",
                                            "public_key", NULL };
@@ -45,6 +46,7 @@ static int config_defaults(struct config **ret) {
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
+        c->trust_image_digest = true;
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -162,7 +164,9 @@ static int parse_top(const struct json_node *root, struct config *c, struct erro
             (r = get_path(root, "cache", &c->cache, err)) < 0 ||
             (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 ||
             (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
-            (r = get_on_error(root, &c->on_error, err)) < 0 || (r = parse_update(root, &c->update, err)) < 0)
+            (r = get_on_error(root, &c->on_error, err)) < 0 ||
+            (r = json_get_bool(root, "trust_image_digest", &c->trust_image_digest, err)) < 0 ||
+            (r = parse_update(root, &c->update, err)) < 0)
                 return r;
         return 0;
 }

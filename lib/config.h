@@ -20,6 +20,13 @@ struct config {
         char *lock_dir;                 /* single-flight locks, default /run/portcullis/locks */
         char *policy;                   /* default /etc/portcullis/policy.json */
         bool log_syslog;                /* audit lines to syslog/the journal, default true */
+        /* Whether an image digest in the container's annotations identifies
+         * the image for the verdict cache (default true).  Under Kubernetes
+         * the runtime sets those annotations; where users set annotations
+         * themselves (podman --annotation, ctr), one could name an allowed
+         * image's digest and be served its verdict: set false there, and the
+         * identity is always the digest of the rootfs's own inventory. */
+        bool trust_image_digest;
         char *log_file;                 /* audit lines appended here too, or NULL */
         enum policy_action on_error;    /* when the policy itself can't be loaded; default deny */
         struct config_update {          /* "update": what `portcullis db update` fetches (update.h) */

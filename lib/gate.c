@@ -263,6 +263,8 @@ static char *image_digest(const struct hook *h) {
         static const char *const keys[] = { "io.kubernetes.cri-o.ImageRef", "io.kubernetes.cri.image-name",
                                             "io.kubernetes.cri-o.ImageName", "org.opencontainers.image.ref.name" };
 
+        if (!h->cfg->trust_image_digest)
+                return NULL;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 const char *v = oci_annotation(h->annotations, keys[i]), *d;
                 size_t n;

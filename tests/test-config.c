@@ -91,7 +91,8 @@ static void test_check_keys(void) {
 static void test_parse(void) {
         static const char json[] =
                 "{\"db\": \"/srv/db.sqlite\", \"cache\": \"/srv/cache.db\", \"policy\": \"/srv/p.json\",\n"
-                " \"log\": {\"syslog\": false, \"file\": \"/var/log/portcullis/audit.log\"}, \"on_error\": \"allow\"}";
+                " \"log\": {\"syslog\": false, \"file\": \"/var/log/portcullis/audit.log\"}, \"on_error\": \"allow\",\n"
+                " \"trust_image_digest\": false}";
         struct config *c = NULL;
         struct error err = {};
 
@@ -102,7 +103,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->policy, "/srv/p.json");
                 CHECK_STREQ(c->log_file, "/var/log/portcullis/audit.log");
                 CHECK_STREQ(c->path, "c.json");
-                CHECK(!c->log_syslog && c->on_error == POLICY_ACTION_ALLOW);
+                CHECK(!c->log_syslog && c->on_error == POLICY_ACTION_ALLOW && !c->trust_image_digest);
         }
         config_free(c);
         c = NULL;
@@ -112,7 +113,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->db, PORTCULLIS_DB_DEFAULT);
                 CHECK_STREQ(c->cache, PORTCULLIS_CACHE_DEFAULT);
                 CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
-                CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY);
+                CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY && c->trust_image_digest);
                 CHECK_STREQ(c->update.state_dir, PORTCULLIS_UPDATE_STATE_DIR);
                 CHECK(!c->update.ecosystems && !c->update.public_key);
                 CHECK_STREQ(c->update.sources ? c->update.sources[0] : NULL, PORTCULLIS_UPDATE_SOURCE);
@@ -143,7 +144,7 @@ static void test_errors(void) {
                 const char *json, *msg;
         } rows[] = {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
-                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, update" },
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
                   "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
