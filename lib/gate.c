@@ -21,10 +21,10 @@
 #include "report.h"
 #include "vulndb.h"
 
-
-struct hook {
+/* One start being decided. */
+struct start {
         long long t0;
-        const struct gate_options *o;     /* the front end's settings */
+        const struct gate_options *o;   /* the front end's settings */
         int state_fd;
         char **messages;                /* for stderr, in order */
         char *audit_line;
@@ -52,7 +52,7 @@ static long long now_ms(void) {
 }
 
 /* A line for the front end to print on stderr (what runc shows). */
-_printf_(2, 3) static void say(struct hook *h, const char *fmt, ...) {
+_printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
         char *s = NULL;
         va_list ap;
         int n;
@@ -69,7 +69,7 @@ _printf_(2, 3) static void say(struct hook *h, const char *fmt, ...) {
 
 /* The state (the hook's stdin), capped, within the deadline: a runtime that never closes it must
  * not hang the start. */
-static int read_state(struct hook *h, long long deadline, char **ret, size_t *ret_len, struct error *err) {
+static int read_state(struct start *h, long long deadline, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = OCI_STATE_MAX };
         char chunk[8192];
 
@@ -110,7 +110,7 @@ static int read_state(struct hook *h, long long deadline, char **ret, size_t *re
         return 0;
 }
 
-static int merge_annotations(struct hook *h) {
+static int merge_annotations(struct start *h) {
         char *const *lists[] = { h->state.annotations, h->oci.annotations };
 
         for (size_t l = 0; l < ELEMENTSOF(lists); l++)
@@ -121,7 +121,7 @@ static int merge_annotations(struct hook *h) {
         return 0;
 }
 
-static void set_name(struct hook *h) {
+static void set_name(struct start *h) {
         const char *image = oci_image_name(h->state.annotations, h->oci.annotations);
 
         h->ctx.image = image;
@@ -140,7 +140,7 @@ static void set_name(struct hook *h) {
 /* Loads the config and the policy.  A policy missing at the configured
  * default path means the built-in default; one that was named but can't be
  * read is an error (decided by config.json's on_error). */
-static int load_settings(struct hook *h, struct error *err) {
+static int load_settings(struct start *h, struct error *err) {
         int k;
 
         k = config_load(h->o->config ? h->o->config : PORTCULLIS_CONFIG_DEFAULT, h->o->config != NULL,
@@ -157,7 +157,7 @@ static int load_settings(struct hook *h, struct error *err) {
         return k;
 }
 
-static const char *policy_path(const struct hook *h) {
+static const char *policy_path(const struct start *h) {
         return h->policy && h->policy->path ? h->policy->path : "(built-in default)";
 }
 
@@ -176,7 +176,7 @@ static void summarize(const struct verdict *v, struct strbuf *b) {
                 (void) strbuf_puts(b, ")");
 }
 
-static void audit(struct hook *h, const char *decision, const char *reason, const struct verdict *v) {
+static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v) {
         _cleanup_free_ char *line = NULL;
         struct error err = {};
         struct audit_record rec = {
@@ -209,7 +209,7 @@ static void audit(struct hook *h, const char *decision, const char *reason, cons
 
 /* An error or a timeout before a verdict: the policy's on_error/on_timeout
  * decides (config.json's on_error when there is no policy). */
-static int decide_failure(struct hook *h, int code, const struct error *err) {
+static int decide_failure(struct start *h, int code, const struct error *err) {
         bool timeout = code == -ETIMEDOUT;
         enum policy_action action = !h->policy ? (h->cfg ? h->cfg->on_error : POLICY_ACTION_DENY)
                                     : timeout ? h->policy->on_timeout : h->policy->on_error;
@@ -224,13 +224,13 @@ static int decide_failure(struct hook *h, int code, const struct error *err) {
 }
 
 /* on_stale_db deny: the DB is too old to say an image is clean. */
-static int decide_stale(struct hook *h, const struct error *err) {
+static int decide_stale(struct start *h, const struct error *err) {
         audit(h, "deny", err->msg, NULL);
         say(h, "portcullis: blocked %s: %s; on_stale_db is deny in %s\n", h->name, err->msg, policy_path(h));
         return GATE_BLOCK;
 }
 
-static int decide(struct hook *h, const struct verdict *v) {
+static int decide(struct start *h, const struct verdict *v) {
         struct strbuf b = {};
         int code = GATE_START;
 
@@ -250,7 +250,7 @@ static int decide(struct hook *h, const struct verdict *v) {
         return code;
 }
 
-static unsigned left_ms(const struct hook *h) {
+static unsigned left_ms(const struct start *h) {
         long long left = h->t0 + h->policy->deadline_ms - now_ms();
 
         return left > 0 ? (unsigned) left : 0;
@@ -259,7 +259,7 @@ static unsigned left_ms(const struct hook *h) {
 /* The image's digest when the runtime tells it: "sha256:<hex>" from an
  * "@sha256:" reference or a CRI-O image id.  Else NULL (the inventory's
  * digest serves). */
-static char *image_digest(const struct hook *h) {
+static char *image_digest(const struct start *h) {
         static const char *const keys[] = { "io.kubernetes.cri-o.ImageRef", "io.kubernetes.cri.image-name",
                                             "io.kubernetes.cri-o.ImageName", "org.opencontainers.image.ref.name" };
 
@@ -289,7 +289,7 @@ static char *image_digest(const struct hook *h) {
 }
 
 /* Applies the policy to findings: given, or read from a cache entry. */
-static int evaluate(struct hook *h, const struct cache_entry *e, const struct scan_result *given) {
+static int evaluate(struct start *h, const struct cache_entry *e, const struct scan_result *given) {
         _cleanup_(scan_result_freep) struct scan_result *parsed = NULL;
         struct verdict v = {};
         struct error err = {};
@@ -309,7 +309,7 @@ static int evaluate(struct hook *h, const struct cache_entry *e, const struct sc
         return k;
 }
 
-static void cache_off(struct hook *h, const struct error *err) {
+static void cache_off(struct start *h, const struct error *err) {
         h->cache_status = "off";
         if (!h->cache_note)
                 h->cache_note = strdup(err->msg);
@@ -318,7 +318,7 @@ static void cache_off(struct hook *h, const struct error *err) {
 
 /* A cache hit for key: evaluates it and returns the exit code; -ENOENT on
  * a miss (or when the cache is unusable). */
-static int try_cache(struct hook *h, struct cache *c, const char *key) {
+static int try_cache(struct start *h, struct cache *c, const char *key) {
         struct cache_entry e = {};
         struct error err = {};
         int k;
@@ -337,7 +337,7 @@ static int try_cache(struct hook *h, struct cache *c, const char *key) {
         return k;
 }
 
-static int analyze_and_store(struct hook *h, struct cache *c, const char *key, const struct inventory *inv,
+static int analyze_and_store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
                              const char *inventory_json) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *scan_json = NULL, *compact = NULL;
@@ -372,7 +372,7 @@ static int analyze_and_store(struct hook *h, struct cache *c, const char *key, c
 }
 
 /* The memo holds "<revision> <import time>". */
-static int split_memo(struct hook *h, const char *memo) {
+static int split_memo(struct start *h, const char *memo) {
         const char *sp = strchr(memo, ' ');
 
         h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
@@ -382,7 +382,7 @@ static int split_memo(struct hook *h, const char *memo) {
 
 /* The DB's revision and import time: from the cache's memo when this very
  * file (device, inode, size, mtime) was seen before, else from the DB. */
-static int db_revision(struct hook *h, struct cache *c, struct error *err) {
+static int db_revision(struct start *h, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *value = NULL;
         const char *path = h->o->db ? h->o->db : h->cfg->db;
@@ -410,7 +410,7 @@ static int db_revision(struct hook *h, struct cache *c, struct error *err) {
 
 /* max_db_age_hours: a DB imported longer ago is "stale"; the policy says
  * whether that blocks (1), or is only said (0). */
-static int check_db_age(struct hook *h, struct error *err) {
+static int check_db_age(struct start *h, struct error *err) {
         const struct policy *p = h->policy;
         struct tm tm = {};
         const char *end;
@@ -441,7 +441,7 @@ static int check_db_age(struct hook *h, struct error *err) {
  * (or on a miss) the inventory, whose digest is the identity when there is
  * no image digest; then, under a per-key lock so that a burst of starts of
  * one image analyses it once, the cache again, else the match. */
-static int decide_with_cache(struct hook *h) {
+static int decide_with_cache(struct start *h) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
@@ -488,7 +488,7 @@ static int decide_with_cache(struct hook *h) {
         return k;
 }
 
-static int run(struct hook *h) {
+static int run(struct start *h) {
         _cleanup_free_ char *buf = NULL;
         struct error err = {};
         size_t len = 0;
@@ -510,7 +510,7 @@ static int run(struct hook *h) {
 }
 
 void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret) {
-        struct hook h = { .t0 = now_ms(), .o = o, .state_fd = state_fd };
+        struct start h = { .t0 = now_ms(), .o = o, .state_fd = state_fd };
 
         ret->exit_code = run(&h);
         ret->messages = TAKE_PTR(h.messages);
