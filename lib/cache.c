@@ -77,6 +77,7 @@ struct cache {
         sqlite3 *db;
         char *path;
         sqlite3_stmt *stmt[_STMT_MAX];
+        bool sync_set;          /* synchronous=NORMAL, set before the first write */
 };
 
 static long long now_ms(void) {
@@ -430,8 +431,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
          * reads its verdict never waits for another start's analysis.
          * NORMAL is durable enough for an accelerator (a power cut may lose
          * the last entries, never corrupt the file). */
-        if ((r = persist_wal(c, err)) < 0 ||
-            (r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0)
+        if ((r = persist_wal(c, err)) < 0)
                 return r;
         /* The hook's path: a cache of this schema was made in WAL mode by
          * a full open, and WAL mode sticks to the file; one read says so,
@@ -653,11 +653,27 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
 
 /* last_used only orders eviction: when the file is read-only or a writer
  * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
+/* NORMAL is durable enough for an accelerator (a power cut may lose the
+ * last entries, never corrupt the file); set before the first write only,
+ * so that a cache hit, which writes nothing, does not pay for it. */
+static int before_write(struct cache *c, struct error *err) {
+        int r;
+
+        if (c->sync_set)
+                return 0;
+        r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err);
+        if (r >= 0)
+                c->sync_set = true;
+        return r;
+}
+
 static int touch(struct cache *c, const char *key, time_t now, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
 
-        r = cache_stmt(c, STMT_TOUCH, &st, err);
+        r = before_write(c, err);
+        if (r >= 0)
+                r = cache_stmt(c, STMT_TOUCH, &st, err);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -732,7 +748,8 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
 
-        if ((r = entry_check(c, e, err)) < 0 || (r = cache_stmt(c, STMT_PUT, &st, err)) < 0)
+        if ((r = entry_check(c, e, err)) < 0 || (r = before_write(c, err)) < 0 ||
+            (r = cache_stmt(c, STMT_PUT, &st, err)) < 0)
                 return r;
         sqlite3_bind_text(st, 1, e->key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, e->identity, -1, SQLITE_STATIC);
@@ -895,13 +912,19 @@ static int run_delete(struct cache *c, enum cache_stmt which, const char *key, s
 }
 
 int cache_purge(struct cache *c, const char *key, struct error *err) {
+        int r = before_write(c, err);
+
+        if (r < 0)
+                return r;
         return key ? run_delete(c, STMT_PURGE_ONE, key, 0, err) : run_delete(c, STMT_PURGE_ALL, NULL, 0, err);
 }
 
 int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct error *err) {
         int r, expired = 0, evicted = 0;
 
-        r = cache_exec(c, "BEGIN IMMEDIATE", "start collecting garbage", err);
+        r = before_write(c, err);
+        if (r >= 0)
+                r = cache_exec(c, "BEGIN IMMEDIATE", "start collecting garbage", err);
         if (r < 0)
                 return r;
         if (ttl >= 0)
@@ -988,6 +1011,8 @@ int cache_memo_put(struct cache *c, const char *key, const char *value, struct e
         sqlite3_stmt *st = NULL;
         int rc;
 
+        if (before_write(c, err) < 0)
+                return -EIO;
         rc = sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('memo:' || ?1, ?2)", -1, &st,
                                 NULL);
         if (rc == SQLITE_OK) {
