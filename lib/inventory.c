@@ -74,9 +74,7 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) {
         if (n < 0)
                 return -ENOMEM;
         /* Messages quote image content; keep terminal escapes out. */
-        for (char *c = msg; *c; c++)
-                if ((unsigned char) *c < 0x20 || (unsigned char) *c == 0x7f)
-                        *c = '?';
+        str_make_printable(msg);
         return strv_push(&inv->warnings, msg);
 }
 

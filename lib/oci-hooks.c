@@ -12,13 +12,6 @@
 
 #define STAGE "createRuntime"
 
-/* jansson's messages quote the offending token, which may hold any byte. */
-static void make_printable(char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        *s = '?';
-}
-
 static int load(const char *buf, size_t len, const char *name, json_t **ret, struct error *err) {
         json_error_t jerr;
         json_t *j;
@@ -28,7 +21,7 @@ static int load(const char *buf, size_t len, const char *name, json_t **ret, str
                                  OCI_CONFIG_MAX);
         j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j) {
-                make_printable(jerr.text);
+                str_make_printable(jerr.text); /* jansson quotes the offending token */
                 return error_set(err, EINVAL, "%s: not valid JSON at line %d, column %d: %s (an OCI runtime config, "
                                  "runtime-spec config.md)", name, jerr.line, jerr.column, jerr.text);
         }

@@ -27,13 +27,6 @@ static const char *printable(const char *s, char buf[static PRINTABLE_MAX + 4]) 
         return buf;
 }
 
-/* jansson's messages quote the offending token, which may hold any byte. */
-static void make_printable(char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        *s = '?';
-}
-
 /* jansson rejects "\u0000" unless JSON_ALLOW_NUL, but a C string that is
  * shorter than its JSON string would silently mean something else. */
 static bool json_is_c_string(json_t *v) {
@@ -52,7 +45,7 @@ static int load_json(const char *buf, size_t len, size_t max, const char *what, 
          * document is a parse error, not a stack overflow. */
         j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j) {
-                make_printable(jerr.text);
+                str_make_printable(jerr.text); /* jansson quotes the offending token */
                 return error_set(err, EINVAL, "%s: not valid JSON at line %d, column %d: %s (%s)", what, jerr.line,
                                  jerr.column, jerr.text, hint);
         }

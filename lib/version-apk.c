@@ -223,32 +223,12 @@ static int compare_tail(const struct token *a, const struct token *b) {
         return a->type > b->type ? -1 : 1;
 }
 
-/* Versions come from images: a message shows at most this many bytes of
- * one, anything but printable ASCII as \xNN. */
-#define VERSION_SHOWN_MAX 128
-
-static void escape_version(const char *v, char *buf, size_t size) {
-        size_t n = 0, i;
-
-        for (i = 0; v[i] && i < VERSION_SHOWN_MAX && n + 5 < size; i++) {
-                unsigned char c = (unsigned char) v[i];
-
-                if (c >= 0x20 && c < 0x7f && c != '\\')
-                        buf[n++] = (char) c;
-                else
-                        n += (size_t) snprintf(buf + n, size - n, "\\x%02x", c);
-        }
-        if (v[i] && n + 4 <= size)
-                n += (size_t) snprintf(buf + n, size - n, "...");
-        buf[n] = '\0';
-}
-
 static int invalid_version(struct error *err, const char *v, const char *why) {
-        char shown[VERSION_SHOWN_MAX * 4 + 4];
+        char shown[VERSION_SHOWN_SIZE];
 
         if (!err)
                 return -EINVAL;
-        escape_version(v, shown, sizeof(shown));
+        version_shown(v, shown);
         return error_set(err, EINVAL, "invalid Alpine version '%s': %s", shown, why);
 }
 

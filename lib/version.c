@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -115,4 +116,20 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
         default:
                 return error_set(err, EINVAL, "unknown version kind %d", (int) k);
         }
+}
+
+void version_shown(const char *v, char buf[VERSION_SHOWN_SIZE]) {
+        size_t n = 0, i;
+
+        for (i = 0; v[i] && i < VERSION_SHOWN_MAX; i++) {
+                unsigned char c = (unsigned char) v[i];
+
+                if (c >= 0x20 && c < 0x7f && c != '\\')
+                        buf[n++] = (char) c;
+                else
+                        n += (size_t) snprintf(buf + n, VERSION_SHOWN_SIZE - n, "\\x%02x", c);
+        }
+        if (v[i])
+                n += (size_t) snprintf(buf + n, VERSION_SHOWN_SIZE - n, "...");
+        buf[n] = '\0';
 }

@@ -29,6 +29,13 @@ const char *version_kind_to_string(enum version_kind k);
  * with a message naming it; a kind not implemented yet is -EOPNOTSUPP. */
 int version_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err);
 
+/* Versions come from container images: a message shows at most
+ * VERSION_SHOWN_MAX bytes of one, anything but printable ASCII as \xNN, so
+ * that a hostile version can't flood a log or drive a terminal. */
+#define VERSION_SHOWN_MAX 128
+#define VERSION_SHOWN_SIZE (VERSION_SHOWN_MAX * 4 + 4)
+void version_shown(const char *v, char buf[VERSION_SHOWN_SIZE]);
+
 /* dpkg: deb-version(7) ordering, identical to dpkg --compare-versions. */
 int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* Validates a dpkg version the way dpkg's parseversion() does. */

@@ -110,6 +110,12 @@ char *strdup_strip(const char *s, size_t n) {
         return strndup_or_null(s, n);
 }
 
+void str_make_printable(char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || (unsigned char) *s == 0x7f)
+                        *s = '?';
+}
+
 void strv_free(char **v) {
         if (!v)
                 return;

@@ -31,6 +31,10 @@ char *strndup_or_null(const char *s, size_t n);
 /* Returns a copy of s with leading/trailing ASCII whitespace removed. */
 char *strdup_strip(const char *s, size_t n);
 
+/* Control bytes (below 0x20, and DEL) become '?': for messages that quote
+ * input, which must stay one line and keep terminal escapes out. */
+void str_make_printable(char *s);
+
 /* NULL-terminated string vectors. */
 void strv_free(char **v);
 size_t strv_length(char *const *v);
