@@ -71,24 +71,12 @@ static int get_path(const struct json_node *obj, const char *key, char **dst, st
 }
 
 static int get_on_error(const struct json_node *obj, enum policy_action *ret, struct error *err) {
-        struct json_node v;
-        int a, r = json_member(obj, "on_error", JSON_STRING, &v, err);
+        static const char *const names[] = { [POLICY_ACTION_ALLOW] = "allow", [POLICY_ACTION_DENY] = "deny" };
+        int v = 0, r = json_get_word(obj, "on_error", names, ELEMENTSOF(names), NULL, &v, err);
 
-        if (r <= 0)
-                return r;
-        if (strcmp(json_string_value(v.v), "allow") == 0)
-                a = POLICY_ACTION_ALLOW;
-        else if (strcmp(json_string_value(v.v), "deny") == 0)
-                a = POLICY_ACTION_DENY;
-        else {
-                char shown[80];
-
-                json_printable(json_string_value(v.v), shown, sizeof(shown));
-                return json_error_at(obj->doc, v.key_pos, err,
-                                     "'on_error' in %s must be one of allow, deny, not '%s'", obj->where, shown);
-        }
-        *ret = a;
-        return 1;
+        if (r > 0)
+                *ret = v;
+        return r;
 }
 
 static int parse_log(const struct json_node *root, struct config *c, struct error *err) {

@@ -227,37 +227,13 @@ static void format_time(time_t t, char ret[32]) {
 
 /* A string member that must be one of a few words: "'mode' in scope 'x'
  * must be one of enforce, warn, audit, not 'enforec'". */
-static int get_word(const struct json_node *obj, const char *key, const char *const *names, int n,
-                    int (*parse)(const char *), int *ret, struct error *err) {
-        struct json_node v;
-        char shown[80];
-        int r = json_member(obj, key, JSON_STRING, &v, err), x;
-
-        if (r <= 0)
-                return r;
-        x = parse ? parse(json_string_value(v.v)) : lookup(names, n, json_string_value(v.v));
-        if (x < 0) {
-                struct strbuf list = { .max = 256 };
-
-                for (int i = 0; i < n; i++)
-                        (void) strbuf_printf(&list, "%s%s", i ? ", " : "", names[i]);
-                json_printable(json_string_value(v.v), shown, sizeof(shown));
-                r = json_error_at(obj->doc, v.key_pos, err, "'%s' in %s must be one of %s, not '%s'", key,
-                                  obj->where, strempty(list.s), shown);
-                strbuf_done(&list);
-                return r;
-        }
-        *ret = x;
-        return 1;
-}
-
 static int parse_severity_word(const char *s) {
         return severity_from_string(s);
 }
 
 static int get_severity(const struct json_node *obj, enum severity *ret, struct error *err) {
         static const char *const names[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN" };
-        int v = 0, r = get_word(obj, "severity", names, ELEMENTSOF(names), parse_severity_word, &v, err);
+        int v = 0, r = json_get_word(obj, "severity", names, ELEMENTSOF(names), parse_severity_word, &v, err);
 
         if (r > 0)
                 *ret = v;
@@ -265,7 +241,7 @@ static int get_severity(const struct json_node *obj, enum severity *ret, struct 
 }
 
 static int get_mode(const struct json_node *obj, enum policy_mode *ret, struct error *err) {
-        int v = 0, r = get_word(obj, "mode", mode_names, _POLICY_MODE_MAX, NULL, &v, err);
+        int v = 0, r = json_get_word(obj, "mode", mode_names, _POLICY_MODE_MAX, NULL, &v, err);
 
         if (r > 0)
                 *ret = v;
@@ -273,7 +249,7 @@ static int get_mode(const struct json_node *obj, enum policy_mode *ret, struct e
 }
 
 static int get_action(const struct json_node *obj, const char *key, enum policy_action *ret, struct error *err) {
-        int v = 0, r = get_word(obj, key, action_names, _POLICY_ACTION_MAX, NULL, &v, err);
+        int v = 0, r = json_get_word(obj, key, action_names, _POLICY_ACTION_MAX, NULL, &v, err);
 
         if (r > 0)
                 *ret = v;
@@ -500,7 +476,7 @@ static int parse_top(const struct json_node *root, struct policy *p, struct erro
         {
                 int v = 0;
 
-                r = get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err);
+                r = json_get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err);
                 if (r < 0)
                         return r;
                 if (r > 0)

@@ -341,3 +341,33 @@ json_t *json_strv(char *const *v) {
                 json_array_append_new(a, json_string(*v));
         return a;
 }
+
+int json_get_word(const struct json_node *obj, const char *key, const char *const *names, int n,
+                    int (*parse)(const char *), int *ret, struct error *err) {
+        struct json_node v;
+        char shown[80];
+        int r = json_member(obj, key, JSON_STRING, &v, err), x;
+
+        if (r <= 0)
+                return r;
+        x = -EINVAL;
+        if (parse)
+                x = parse(json_string_value(v.v));
+        else
+                for (int i = 0; i < n && x < 0; i++)
+                        if (strcmp(names[i], json_string_value(v.v)) == 0)
+                                x = i;
+        if (x < 0) {
+                struct strbuf list = { .max = 256 };
+
+                for (int i = 0; i < n; i++)
+                        (void) strbuf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+                json_printable(json_string_value(v.v), shown, sizeof(shown));
+                r = json_error_at(obj->doc, v.key_pos, err, "'%s' in %s must be one of %s, not '%s'", key,
+                                  obj->where, strempty(list.s), shown);
+                strbuf_done(&list);
+                return r;
+        }
+        *ret = x;
+        return 1;
+}

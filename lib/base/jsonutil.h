@@ -77,6 +77,11 @@ void json_element(const struct json_node *arr, size_t idx, struct json_node *ret
  * set, negative on a wrong type.  A string must be non-empty. */
 int json_get_string(const struct json_node *obj, const char *key, const char **ret, struct error *err);
 int json_get_bool(const struct json_node *obj, const char *key, bool *ret, struct error *err);
+/* One of the words names[0..n): *ret is its index (or parse's answer when
+ * parse is given); otherwise an error listing the words.  1 when present,
+ * 0 when absent. */
+int json_get_word(const struct json_node *obj, const char *key, const char *const *names, int n,
+                  int (*parse)(const char *), int *ret, struct error *err);
 /* An integer in [min, max]. */
 int json_get_uint(const struct json_node *obj, const char *key, unsigned min, unsigned max, unsigned *ret,
                   struct error *err);
