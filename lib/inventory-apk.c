@@ -46,11 +46,6 @@ static const char *const field_names[_F_MAX] = {
         [F_ORIGIN] = "o (origin)",
 };
 
-struct slice {
-        const char *s;
-        size_t n;
-};
-
 struct stanza {
         unsigned line;                 /* first line, for messages */
         struct slice f[_F_MAX];        /* .s NULL when absent */
@@ -184,43 +179,6 @@ static int warn_stanza(struct inventory *inv, const char *origin, const struct s
                               what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
-static char *slice_dup(struct slice s) {
-        return strndup_or_null(s.s, s.n);
-}
-
-/* pkg:apk/<id>/<name>@<version>?arch=<arch>&distro=<version_id>
- * (purl-spec PURL-TYPES "apk": the namespace is the vendor, alpine, wolfi,
- * chainguard, ...). */
-static int build_purl(const struct os_info *os, const struct package *p, char **ret) {
-        return purl_build("apk", os->id, p->name, p->version, p->arch, os->id ? os->version_id : NULL, NULL, ret);
-}
-
-static int package_from_stanza(struct inventory *inv, const char *origin, const struct stanza *st) {
-        const struct slice *src = st->f[F_ORIGIN].s ? &st->f[F_ORIGIN] : &st->f[F_NAME];
-        struct package p = {
-                .name = slice_dup(st->f[F_NAME]),
-                .version = slice_dup(st->f[F_VERSION]),
-                .source_name = slice_dup(*src),
-                .source_version = slice_dup(st->f[F_VERSION]),
-                .arch = st->f[F_ARCH].s ? slice_dup(st->f[F_ARCH]) : NULL,
-                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
-                .origin_file = strdup(origin),
-        };
-        int r;
-
-        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.origin_file ||
-            (st->f[F_ARCH].s && !p.arch) || (inv->os.ecosystem && !p.ecosystem)) {
-                package_done(&p);
-                return -ENOMEM;
-        }
-        r = build_purl(&inv->os, &p, &p.purl);
-        if (r < 0) {
-                package_done(&p);
-                return r;
-        }
-        return inventory_add(inv, &p);
-}
-
 /* Keeps one stanza or drops it with a warning.  Returns <0 only for
  * ENOMEM/E2BIG. */
 static int handle_stanza(struct inventory *inv, const char *origin, const struct stanza *st) {
@@ -238,7 +196,11 @@ static int handle_stanza(struct inventory *inv, const char *origin, const struct
                 return warn_stanza(inv, origin, st, "an invalid value", F_ARCH);
         if (st->f[F_ORIGIN].s && !name_is_valid(st->f[F_ORIGIN]))
                 return warn_stanza(inv, origin, st, "an invalid package name", F_ORIGIN);
-        return package_from_stanza(inv, origin, st);
+        /* purl-spec PURL-TYPES "apk": pkg:apk/<id>/<name>@<version>?arch=..
+         * &distro=<version_id>, the namespace the vendor (alpine, wolfi, ...). */
+        return inventory_add_slices(inv, origin, st->f[F_NAME], st->f[F_VERSION],
+                                    st->f[F_ORIGIN].s ? st->f[F_ORIGIN] : st->f[F_NAME], (struct slice) {},
+                                    st->f[F_ARCH], "apk", inv->os.id, inv->os.id ? inv->os.version_id : NULL);
 }
 
 int apk_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err) {

@@ -69,34 +69,22 @@ int chisel_decompress(const char *buf, size_t len, char **ret, size_t *ret_len, 
         return *ret ? 0 : -ENOMEM;
 }
 
+static struct slice slice_of(const char *s) {
+        return (struct slice) { s, s ? strlen(s) : 0 };
+}
+
 static int add_package(struct inventory *inv, json_t *o, const char *origin) {
         const char *name = json_string_value(json_object_get(o, "name"));
         const char *version = json_string_value(json_object_get(o, "version"));
         const char *arch = json_string_value(json_object_get(o, "arch"));
-        _cleanup_free_ char *distro = purl_distro(&inv->os), *purl = NULL;
-        struct package p = {};
-        int r;
+        _cleanup_free_ char *distro = purl_distro(&inv->os);
 
         if (!name || !*name || !version || !*version)
                 return inventory_warn(inv, "%s: a package entry without name or version was skipped", origin);
-        if (purl_build("deb", inv->os.id ? inv->os.id : "ubuntu", name, version, arch, distro, NULL, &purl) < 0)
-                return -ENOMEM;
-        p = (struct package) {
-                .name = strdup(name),
-                .version = strdup(version),
-                .source_name = strdup(name),
-                .source_version = strdup(version),
-                .arch = arch ? strdup(arch) : NULL,
-                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
-                .purl = TAKE_PTR(purl),
-                .origin_file = strdup(origin),
-        };
-        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.purl || !p.origin_file) {
-                package_done(&p);
-                return -ENOMEM;
-        }
-        r = inventory_add(inv, &p);
-        return r;
+        /* Binary packages only: the source is the binary's. */
+        return inventory_add_slices(inv, origin, slice_of(name), slice_of(version), (struct slice) {},
+                                    (struct slice) {}, slice_of(arch), "deb", inv->os.id ? inv->os.id : "ubuntu",
+                                    distro);
 }
 
 int chisel_manifest_parse(const char *buf, size_t len, const char *origin, struct inventory *inv,

@@ -41,11 +41,6 @@ static const char *const field_names[_F_MAX] = {
         [F_STATUS] = "Status",
 };
 
-struct slice {
-        const char *s;
-        size_t n;
-};
-
 struct stanza {
         unsigned line;                 /* first line, for messages */
         struct slice f[_F_MAX];        /* .s NULL when absent */
@@ -171,7 +166,7 @@ static int read_stanza(struct cursor *c, struct stanza *st) {
         return 1;
 }
 
-/* dpkg's pkg_name_is_illegal(): starts alphanumeric, then [a-z0-9+.-]. */
+/* dpkg's pkg_name_is_illegal(): starts alphanumeric, then [A-Za-z0-9+._-]. */
 static bool name_is_valid(struct slice n) {
         if (n.n == 0 || !isalnum((unsigned char) n.s[0]))
                 return false;
@@ -247,44 +242,6 @@ static int warn_stanza(struct inventory *inv, const char *origin, const struct s
                               named ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
-static char *slice_dup(struct slice s) {
-        return strndup_or_null(s.s, s.n);
-}
-
-/* pkg:deb/<id>/<name>@<version>?arch=<arch>&distro=<id>-<version_id>
- * (purl-spec PURL-TYPES "deb"). */
-static int build_purl(const struct os_info *os, const struct package *p, char **ret) {
-        _cleanup_free_ char *distro = purl_distro(os);
-
-        return purl_build("deb", os->id, p->name, p->version, p->arch, distro, NULL, ret);
-}
-
-static int package_from_stanza(struct inventory *inv, const char *origin, const struct stanza *st,
-                               struct slice src_name, struct slice src_version) {
-        struct package p = {
-                .name = slice_dup(st->f[F_PACKAGE]),
-                .version = slice_dup(st->f[F_VERSION]),
-                .source_name = slice_dup(src_name.s ? src_name : st->f[F_PACKAGE]),
-                .source_version = slice_dup(src_version.s ? src_version : st->f[F_VERSION]),
-                .arch = st->f[F_ARCH].s ? slice_dup(st->f[F_ARCH]) : NULL,
-                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
-                .origin_file = strdup(origin),
-        };
-        int r;
-
-        if (!p.name || !p.version || !p.source_name || !p.source_version || !p.origin_file ||
-            (st->f[F_ARCH].s && !p.arch) || (inv->os.ecosystem && !p.ecosystem)) {
-                package_done(&p);
-                return -ENOMEM;
-        }
-        r = build_purl(&inv->os, &p, &p.purl);
-        if (r < 0) {
-                package_done(&p);
-                return r;
-        }
-        return inventory_add(inv, &p);
-}
-
 /* Checks a version slice with dpkg's own rules (lib/version-dpkg.c). */
 static bool version_is_valid(struct slice v) {
         char buf[DPKG_FIELD_MAX + 1];
@@ -298,6 +255,7 @@ static bool version_is_valid(struct slice v) {
  * drop it with a warning (malformed).  Returns <0 only for ENOMEM/E2BIG. */
 static int handle_stanza(struct inventory *inv, const char *origin, bool status_optional, const struct stanza *st) {
         struct slice src_name = {}, src_version = {};
+        _cleanup_free_ char *distro = NULL;
         int k;
 
         if (st->bad)
@@ -329,7 +287,11 @@ static int handle_stanza(struct inventory *inv, const char *origin, bool status_
                 if (src_version.s && !version_is_valid(src_version))
                         return warn_stanza(inv, origin, st, "an invalid version", F_SOURCE);
         }
-        return package_from_stanza(inv, origin, st, src_name, src_version);
+        /* purl-spec PURL-TYPES "deb": pkg:deb/<id>/<name>@<version>?arch=..
+         * &distro=<id>-<version_id>. */
+        distro = purl_distro(&inv->os);
+        return inventory_add_slices(inv, origin, st->f[F_PACKAGE], st->f[F_VERSION], src_name, src_version,
+                                    st->f[F_ARCH], "deb", inv->os.id, distro);
 }
 
 /* Distroless status.d files carry no Status line: being there means being

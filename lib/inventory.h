@@ -29,6 +29,13 @@ struct package {
         char *origin_file;      /* path inside the rootfs it was read from */
 };
 
+/* A byte range of a database's text, not NUL-terminated; .s NULL when the
+ * field is absent. */
+struct slice {
+        const char *s;
+        size_t n;
+};
+
 struct inventory {
         struct os_info os;
         struct package *pkgs;
@@ -48,6 +55,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory *, inventory_free)
 /* Appends *p (ownership of its strings moves into inv, also on failure). */
 int inventory_add(struct inventory *inv, struct package *p);
 void package_done(struct package *p);
+
+/* Copies a package as its database spells it into inv, with the OS's
+ * ecosystem, origin as origin_file and the purl pkg:<purl_type>/... built
+ * from purl_namespace and purl_distro (either may be NULL).  An absent
+ * source name or version is the binary's.  Returns 0, -ENOMEM or -E2BIG. */
+int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,
+                         struct slice source_name, struct slice source_version, struct slice arch,
+                         const char *purl_type, const char *purl_namespace, const char *purl_distro);
 
 /* Records a warning (see above); returns 0 or -ENOMEM. */
 int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
