@@ -40,7 +40,8 @@ static void check_verdict(const struct policy *p, const struct policy_context *c
                 abort();
         for (int i = 0; i < _SEVERITY_MAX; i++)
                 total += v.counts[i];
-        if (total + v.allowed > ELEMENTSOF(findings) || (total == 0) != (v.decision == VERDICT_ALLOW))
+        if (total + v.allowed > ELEMENTSOF(findings) || (total > 0 && v.decision == VERDICT_ALLOW) ||
+            (total == 0 && !v.unchecked && v.decision != VERDICT_ALLOW) || (v.unknown > 0) != (v.unchecked != NULL))
                 abort();
         if (strv_length(v.worst) > POLICY_WORST_MAX || strv_length(v.notes) > POLICY_NOTES_MAX)
                 abort();

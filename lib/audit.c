@@ -20,17 +20,40 @@ static void now_rfc3339(char buf[40]) {
         snprintf(buf + n, 40 - n, ".%03ldZ", (long) (tv.tv_usec / 1000));
 }
 
+static json_t *counts_json(const size_t *counts) {
+        json_t *o;
+
+        if (!counts)
+                return json_null();
+        o = json_object();
+        for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
+                json_object_set_new(o, severity_to_string(s), json_integer((json_int_t) counts[s]));
+        return o;
+}
+
+/* Every finding of the scan, as the scan's summary (Harbor's: per severity,
+ * total, fixable), and how many packages were not checked. */
+static json_t *summary_json(const struct audit_record *r) {
+        json_t *o = counts_json(r->all_counts);
+        size_t total = 0;
+
+        if (!r->all_counts)
+                return o;
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                total += r->all_counts[s];
+        json_object_set_new(o, "total", json_integer((json_int_t) total));
+        json_object_set_new(o, "fixable", json_integer((json_int_t) r->fixable));
+        json_object_set_new(o, "not_checked", json_integer((json_int_t) r->not_checked));
+        return o;
+}
+
 int audit_format(const struct audit_record *r, char **ret, struct error *err) {
-        json_t *counts = json_null(), *root;
+        json_t *counts = counts_json(r->counts), *root;
         char ts[40];
 
-        if (r->counts) {
-                counts = json_object();
-                for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
-                        json_object_set_new(counts, severity_to_string(s), json_integer((json_int_t) r->counts[s]));
-        }
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                         "s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
                          "containerd_namespace", json_str_or_null(r->containerd_namespace),
@@ -40,7 +63,10 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "scope", json_str_or_null(r->scope),
                          "decision", r->decision,
                          "reason", json_str_or_null(r->reason),
+                         "threshold", json_str_or_null(r->threshold),
                          "counts", counts,
+                         "summary", summary_json(r),
+                         "unchecked", json_str_or_null(r->unchecked),
                          "worst", json_strv(r->worst),
                          "notes", json_strv(r->notes),
                          "db_revision", json_str_or_null(r->db_revision),

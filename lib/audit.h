@@ -23,6 +23,11 @@ struct audit_record {
         const char *decision;           /* allow | warn | audit | deny */
         const char *reason;             /* why, for errors and timeouts; NULL otherwise */
         const size_t *counts;           /* _SEVERITY_MAX counting findings, or NULL */
+        const size_t *all_counts;       /* _SEVERITY_MAX: every finding of the scan, or NULL */
+        size_t fixable;                 /* of all the findings */
+        size_t not_checked;             /* packages not checked */
+        const char *threshold;          /* the effective rule's severity, or NULL */
+        const char *unchecked;          /* what was not checked, in one line, or NULL */
         char *const *worst;
         char *const *notes;
         const char *db_revision;

@@ -170,13 +170,16 @@ static void summarize(const struct verdict *v, struct strbuf *b) {
                         first = false;
                 }
         (void) strbuf_printf(b, " at or above %s", severity_to_string(v->rule.threshold));
+        if (v->counts[SEVERITY_UNKNOWN] > 0 && v->rule.unknown_as > SEVERITY_UNKNOWN)
+                (void) strbuf_printf(b, " (UNKNOWN counted as %s)", severity_to_string(v->rule.unknown_as));
         for (size_t i = 0; v->worst && v->worst[i]; i++)
                 (void) strbuf_printf(b, "%s%s", i == 0 ? " (" : ", ", v->worst[i]);
         if (v->worst && v->worst[0])
                 (void) strbuf_puts(b, ")");
 }
 
-static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v) {
+static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v,
+                  const struct scan_result *res) {
         _cleanup_free_ char *line = NULL;
         struct error err = {};
         struct audit_record rec = {
@@ -189,6 +192,11 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .decision = decision,
                 .reason = reason,
                 .counts = v ? v->counts : NULL,
+                .all_counts = res ? res->counts : NULL,
+                .fixable = res ? res->fixable : 0,
+                .not_checked = res ? res->packages_unchecked : 0,
+                .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
+                .unchecked = v ? v->unchecked : NULL,
                 .worst = v ? v->worst : NULL,
                 .notes = v ? v->notes : NULL,
                 .db_revision = h->db_revision,
@@ -217,7 +225,7 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         const char *where = h->policy ? policy_path(h) : h->cfg && h->cfg->path ? h->cfg->path : "the built-in config";
         bool deny = action == POLICY_ACTION_DENY;
 
-        audit(h, deny ? "deny" : "allow", err->msg, NULL);
+        audit(h, deny ? "deny" : "allow", err->msg, NULL, NULL);
         say(h, "portcullis: %s %s: %s; %s is %s in %s\n", deny ? "blocked" : "warning: not checked",
                 h->name ? h->name : "container", err->msg, what, policy_action_to_string(action), where);
         return deny ? GATE_BLOCK : GATE_START;
@@ -225,20 +233,36 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
 
 /* on_stale_db deny: the DB is too old to say an image is clean. */
 static int decide_stale(struct start *h, const struct error *err) {
-        audit(h, "deny", err->msg, NULL);
+        audit(h, "deny", err->msg, NULL, NULL);
         say(h, "portcullis: blocked %s: %s; on_stale_db is deny in %s\n", h->name, err->msg, policy_path(h));
         return GATE_BLOCK;
 }
 
-static int decide(struct start *h, const struct verdict *v) {
+/* The decision is on_unchecked's: nothing counted, something was not checked. */
+static int decide_unchecked(struct start *h, const struct verdict *v) {
+        if (v->decision == VERDICT_DENY) {
+                say(h, "portcullis: blocked %s: not checked: %s; on_unchecked is deny in policy %s\n", h->name,
+                    v->unchecked, policy_path(h));
+                return GATE_BLOCK;
+        }
+        say(h, "portcullis: warning: %s: not checked: %s; starting anyway (on_unchecked %s, policy %s)\n", h->name,
+            v->unchecked, policy_unchecked_to_string(v->rule.on_unchecked), policy_path(h));
+        return GATE_START;
+}
+
+static int decide(struct start *h, const struct verdict *v, const struct scan_result *res) {
         struct strbuf b = {};
         int code = GATE_START;
 
-        audit(h, verdict_decision_to_string(v->decision), h->stale_note, v);
+        audit(h, verdict_decision_to_string(v->decision), h->stale_note, v, res);
         for (char **n = v->notes; n && *n; n++)
                 say(h, "portcullis: note: %s: %s\n", h->name, *n);
+        if (v->unchecked && (v->decision == VERDICT_ALLOW || v->decision == VERDICT_AUDIT || !v->unchecked_decides))
+                say(h, "portcullis: note: %s: not checked: %s\n", h->name, v->unchecked);
         if (v->decision == VERDICT_ALLOW || v->decision == VERDICT_AUDIT)
                 return GATE_START;
+        if (v->unchecked_decides)
+                return decide_unchecked(h, v);
         summarize(v, &b);
         if (v->decision == VERDICT_DENY) {
                 say(h, "portcullis: blocked %s: %s; policy %s\n", h->name, strempty(b.s), policy_path(h));
@@ -288,23 +312,16 @@ static char *image_digest(const struct start *h) {
         return NULL;
 }
 
-/* Applies the policy to findings: given, or read from a cache entry. */
-static int evaluate(struct start *h, const struct cache_entry *e, const struct scan_result *given) {
-        _cleanup_(scan_result_freep) struct scan_result *parsed = NULL;
+/* Applies the policy to findings. */
+static int evaluate(struct start *h, const struct scan_result *res) {
         struct verdict v = {};
         struct error err = {};
-        int k = 0;
+        int k;
 
-        if (!given && e->findings_compact)
-                k = report_parse_findings_compact(e->findings_compact, strlen(e->findings_compact), &parsed, &err);
-        else if (!given)
-                k = error_set(&err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
+        k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
-        k = policy_evaluate(h->policy, &h->ctx, given ? given : parsed, &v, &err);
-        if (k < 0)
-                return decide_failure(h, k, &err);
-        k = decide(h, &v);
+        k = decide(h, &v, res);
         verdict_done(&v);
         return k;
 }
@@ -319,6 +336,7 @@ static void cache_off(struct start *h, const struct error *err) {
 /* A cache hit for key: evaluates it and returns the exit code; -ENOENT on
  * a miss (or when the cache is unusable). */
 static int try_cache(struct start *h, struct cache *c, const char *key) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         struct cache_entry e = {};
         struct error err = {};
         int k;
@@ -331,10 +349,17 @@ static int try_cache(struct start *h, struct cache *c, const char *key) {
                         cache_off(h, &err);
                 return -ENOENT;
         }
-        h->cache_status = "hit";
-        k = evaluate(h, &e, NULL);
+        if (e.findings_compact)
+                k = report_parse_findings_compact(e.findings_compact, strlen(e.findings_compact), &res, &err);
+        else
+                k = error_set(&err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
         cache_entry_done(&e);
-        return k;
+        if (k == -ESTALE)       /* written before this version kept what was not checked: analyse anew */
+                return -ENOENT;
+        if (k < 0)
+                return decide_failure(h, k, &err);
+        h->cache_status = "hit";
+        return evaluate(h, res);
 }
 
 static int analyze_and_store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
@@ -368,7 +393,7 @@ static int analyze_and_store(struct start *h, struct cache *c, const char *key, 
                 if (cache_put(c, &e, &err) < 0)
                         cache_off(h, &err);
         }
-        return evaluate(h, NULL, res);
+        return evaluate(h, res);
 }
 
 /* The memo holds "<revision> <import time>". */

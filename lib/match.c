@@ -13,6 +13,72 @@
 
 #define MATCH_WARNINGS_MAX 50
 
+static const char *const unchecked_names[_UNCHECKED_KIND_MAX] = {
+        [UNCHECKED_NO_PACKAGES] = "no_packages",
+        [UNCHECKED_UNKNOWN_OS] = "unknown_os",
+        [UNCHECKED_NO_DATA] = "no_data",
+        [UNCHECKED_NO_COMPARATOR] = "no_comparator",
+        [UNCHECKED_INVALID_VERSION] = "invalid_version",
+        [UNCHECKED_RECORD_ERROR] = "record_error",
+};
+
+const char *unchecked_kind_to_string(enum unchecked_kind k) {
+        return k >= 0 && k < _UNCHECKED_KIND_MAX ? unchecked_names[k] : NULL;
+}
+
+enum unchecked_kind unchecked_kind_from_string(const char *s) {
+        for (int k = 0; s && k < _UNCHECKED_KIND_MAX; k++)
+                if (strcmp(unchecked_names[k], s) == 0)
+                        return k;
+        return _UNCHECKED_KIND_INVALID;
+}
+
+int scan_result_add_unchecked(struct scan_result *res, enum unchecked_kind kind, const char *subject,
+                              size_t packages, const char *reason) {
+        struct unchecked *u;
+
+        res->packages_unchecked += packages;
+        if (res->n_unchecked >= MATCH_UNCHECKED_MAX) {
+                res->unchecked_more++;
+                return 0;
+        }
+        u = realloc(res->unchecked, (res->n_unchecked + 1) * sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        res->unchecked = u;
+        u = &res->unchecked[res->n_unchecked];
+        *u = (struct unchecked) { .kind = kind, .subject = strdup(subject), .reason = strdup(reason),
+                                  .packages = packages };
+        if (!u->subject || !u->reason) {
+                free(u->subject);
+                free(u->reason);
+                return -ENOMEM;
+        }
+        /* Subjects and reasons quote image content (versions, names). */
+        str_make_printable(u->subject);
+        str_make_printable(u->reason);
+        res->n_unchecked++;
+        return 0;
+}
+
+#define UNCHECKED_LINE_ITEMS 3
+
+int scan_result_unchecked_line(const struct scan_result *res, char **ret) {
+        struct strbuf b = {};
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < res->n_unchecked && i < UNCHECKED_LINE_ITEMS; i++)
+                r = strbuf_printf(&b, "%s%s: %s", i ? "; " : "", res->unchecked[i].subject, res->unchecked[i].reason);
+        if (r >= 0 && res->n_unchecked + res->unchecked_more > UNCHECKED_LINE_ITEMS)
+                r = strbuf_printf(&b, "; and %zu more", res->n_unchecked + res->unchecked_more - UNCHECKED_LINE_ITEMS);
+        if (r < 0 || !b.s) {
+                strbuf_done(&b);
+                return -ENOMEM;
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
 const char *finding_status_to_string(enum finding_status s) {
         static const char *const names[_FINDING_STATUS_MAX] = { "fixed", "affected" };
 
@@ -70,8 +136,10 @@ struct hit {
 struct matcher {
         struct vulndb *db;
         const struct package *pkg;      /* the first of the group */
+        size_t n_pkgs;                  /* in the group */
         const char *version;
         int kind;
+        bool record_error;              /* a record could not be evaluated (counted once) */
         struct hit *hits;
         size_t n_hits;
         size_t cap_hits;
@@ -110,6 +178,11 @@ void scan_result_free(struct scan_result *r) {
         free(r->findings);
         free(r->db_revision);
         strv_free(r->warnings);
+        for (size_t i = 0; i < r->n_unchecked; i++) {
+                free(r->unchecked[i].subject);
+                free(r->unchecked[i].reason);
+        }
+        free(r->unchecked);
         free(r);
 }
 
@@ -197,6 +270,25 @@ static char *strdup_or_null(const char *s) {
         return s ? strdup(s) : NULL;
 }
 
+/* A record whose ranges can't be evaluated for this package: the package is
+ * not fully checked (a warning, as before, and an unchecked item). */
+static int record_error(struct matcher *m, int64_t record, const char *msg, struct error *err) {
+        _cleanup_free_ char *subject = NULL, *reason = NULL;
+        struct vulndb_record rec;
+        struct error ignored = {};
+        const char *id = vulndb_get_record(m->db, record, &rec, &ignored) >= 0 ? rec.id : "?";
+
+        if (add_warning(m->res, record, m->pkg, msg) < 0 ||
+            asprintf(&subject, "%s %s", m->pkg->name, strempty(m->pkg->version)) < 0 ||
+            asprintf(&reason, "record %s could not be evaluated (%s); re-import it or report it to its source",
+                     id, msg) < 0 ||
+            scan_result_add_unchecked(m->res, UNCHECKED_RECORD_ERROR, subject, m->record_error ? 0 : m->n_pkgs,
+                                      reason) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        m->record_error = true;
+        return 0;
+}
+
 /* Phase 1, for every entry of the lookup: evaluate the ranges. */
 static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
         struct matcher *m = userdata;
@@ -213,7 +305,7 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         if (r == -ENOMEM)
                 return error_set(err, ENOMEM, "out of memory");
         if (r < 0)
-                return add_warning(m->res, a->record, m->pkg, merr.msg);
+                return record_error(m, a->record, merr.msg, err);
         if (!affected)
                 return 0;
         if (m->n_hits == m->cap_hits) {
@@ -357,14 +449,42 @@ static int order_cmp(const void *x, const void *y) {
 
 /* Looks up and evaluates group[0]'s key once, then gives every package of
  * the group its findings. */
+/* A version the ecosystem's rules reject can't be compared with any record:
+ * each package of the group is listed as not checked, with the reason. */
+static int check_version(const struct matcher *m, const struct package *const *group, size_t n, bool *ret_ok) {
+        struct error verr = {};
+        int c, r;
+
+        r = version_compare(m->kind, m->version, m->version, &c, &verr);
+        *ret_ok = r >= 0;
+        if (r == -ENOMEM)
+                return r;
+        for (size_t i = 0; r < 0 && i < n; i++) {
+                _cleanup_free_ char *subject = NULL, *reason = NULL;
+
+                if (asprintf(&subject, "%s %s", group[i]->name, strempty(group[i]->version)) < 0 ||
+                    asprintf(&reason, "%s%s; compared with no record", verr.msg,
+                             m->version != group[i]->version ? " (the source package's version)" : "") < 0 ||
+                    scan_result_add_unchecked(m->res, UNCHECKED_INVALID_VERSION, subject, 1, reason) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int match_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
                        struct error *err) {
-        struct matcher m = { .db = db, .pkg = group[0], .version = lookup_version(group[0]), .res = res };
+        struct matcher m = { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
+                             .res = res };
+        bool ok;
         int r;
 
         m.kind = version_kind_from_ecosystem(group[0]->ecosystem);
-        if (m.kind < 0) /* nothing to compare with: say so once per package */
-                return add_warning(res, 0, group[0], "no version comparison for this ecosystem yet");
+        if (m.kind < 0)         /* said once per ecosystem by match_inventory() */
+                return 0;
+        if (check_version(&m, group, n, &ok) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!ok)
+                return 0;
 
         r = vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, &m, err);
         if (r >= 0)
@@ -416,6 +536,57 @@ static int finding_cmp(const void *x, const void *y) {
         return strcmp(a->package, b->package);
 }
 
+/* Nothing to check at all, or packages of a distribution we can't name:
+ * said, never passed over.  n is how many packages have an ecosystem. */
+static int unchecked_image(const struct inventory *inv, size_t n, struct scan_result *res) {
+        _cleanup_free_ char *reason = NULL;
+
+        if (inv->n_pkgs == 0)
+                return scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, "the image", 0,
+                                                 "no package database found (dpkg, rpm, apk, chisel), so no "
+                                                 "package was checked; for a static or distroless image, allow "
+                                                 "this in a policy scope (on_unchecked)");
+        if (n == inv->n_pkgs)
+                return 0;
+        if (asprintf(&reason, "etc/os-release (ID=%s, VERSION_ID=%s) names no distribution release Portcullis "
+                     "knows, so these packages were compared with no record", strna(inv->os.id),
+                     strna(inv->os.version_id)) < 0)
+                return -ENOMEM;
+        return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, inv->os.pretty_name ? inv->os.pretty_name
+                                         : inv->os.id ? inv->os.id : "unknown distribution", inv->n_pkgs - n, reason);
+}
+
+/* Whether the n packages of an ecosystem can be checked: the ecosystem has
+ * a version order and the DB holds records of it.  A DB without a single
+ * record of the ecosystem can't say that its packages are clean. */
+static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n, struct scan_result *res,
+                             bool *ret, struct error *err) {
+        _cleanup_free_ char *reason = NULL;
+        enum unchecked_kind kind;
+        int r;
+
+        *ret = false;
+        if (version_kind_from_ecosystem(ecosystem) < 0) {
+                kind = UNCHECKED_NO_COMPARATOR;
+                r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
+                             "were compared with no record", ecosystem);
+        } else {
+                r = vulndb_has_ecosystem(db, ecosystem, err);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        *ret = true;
+                        return 0;
+                }
+                kind = UNCHECKED_NO_DATA;
+                r = asprintf(&reason, "the vulnerability database has no record for ecosystem %s; add it to "
+                             "update.ecosystems in config.json and run 'portcullis db update'", ecosystem);
+        }
+        if (r < 0 || scan_result_add_unchecked(res, kind, ecosystem, n, reason) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ const struct package **order = NULL;
@@ -433,12 +604,22 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                         order[n++] = &inv->pkgs[i];
         if (n > 0)
                 qsort(order, n, sizeof(*order), order_cmp);
-        for (size_t i = 0, j; i < n; i = j) {
-                for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
+        if ((r = unchecked_image(inv, n, res)) < 0)
+                return error_set(err, -r, "out of memory");
+        for (size_t i = 0, j, e; i < n; i = e) {
+                bool covered;
+
+                for (e = i + 1; e < n && strcmp(order[i]->ecosystem, order[e]->ecosystem) == 0; e++)
                         ;
-                r = match_group(db, order + i, j - i, res, err);
-                if (r < 0)
-                        return error_wrap(err, "match package %s", order[i]->name);
+                if ((r = ecosystem_covered(db, order[i]->ecosystem, e - i, res, &covered, err)) < 0)
+                        return r;
+                for (; covered && i < e; i = j) {
+                        for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
+                                ;
+                        r = match_group(db, order + i, j - i, res, err);
+                        if (r < 0)
+                                return error_wrap(err, "match package %s", order[i]->name);
+                }
         }
         if (res->n_warnings > MATCH_WARNINGS_MAX) {
                 char *s = NULL;

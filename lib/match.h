@@ -34,6 +34,30 @@ struct finding {
         int cvss_version;
 };
 
+/* What the gate could not check, by kind (the JSON names are a contract:
+ * README "scan"). */
+enum unchecked_kind {
+        UNCHECKED_NO_PACKAGES,          /* no package database lists anything */
+        UNCHECKED_UNKNOWN_OS,           /* os-release names no release we know */
+        UNCHECKED_NO_DATA,              /* the DB holds no record of the ecosystem */
+        UNCHECKED_NO_COMPARATOR,        /* no version order for the ecosystem yet */
+        UNCHECKED_INVALID_VERSION,      /* the ecosystem's rules reject the version */
+        UNCHECKED_RECORD_ERROR,         /* a record's ranges could not be evaluated */
+        _UNCHECKED_KIND_MAX,
+        _UNCHECKED_KIND_INVALID = -EINVAL,
+};
+const char *unchecked_kind_to_string(enum unchecked_kind k);
+enum unchecked_kind unchecked_kind_from_string(const char *s);
+
+#define MATCH_UNCHECKED_MAX 50          /* listed; the rest are counted in unchecked_more */
+
+struct unchecked {
+        enum unchecked_kind kind;
+        char *subject;                  /* "Alpine:v3.11", "sudo 1.9.5p2-r0", "the image", ... */
+        char *reason;                   /* what was not checked, why, and what to do */
+        size_t packages;                /* installed packages it leaves unchecked */
+};
+
 struct scan_result {
         struct finding *findings;
         size_t n_findings;
@@ -43,7 +67,19 @@ struct scan_result {
         size_t fixable;
         char **warnings;        /* records that could not be evaluated, named */
         size_t n_warnings;
+        struct unchecked *unchecked;    /* never empty when something was not checked */
+        size_t n_unchecked;
+        size_t unchecked_more;          /* items past MATCH_UNCHECKED_MAX, not listed */
+        size_t packages_unchecked;      /* packages not (fully) checked, in all */
 };
+
+/* Appends an item (copies subject and reason); past MATCH_UNCHECKED_MAX it
+ * is only counted.  Returns 0 or -ENOMEM. */
+int scan_result_add_unchecked(struct scan_result *res, enum unchecked_kind kind, const char *subject,
+                              size_t packages, const char *reason);
+/* "2 packages in Alpine:v3.11 (no vulnerability data ...); sudo 1.9.5p2-r0 (...)":
+ * the unchecked items in one line, for block/warn messages and notes. */
+int scan_result_unchecked_line(const struct scan_result *res, char **ret);
 
 /* inventory × vulndb → findings, one per (record, binary package), sorted by
  * severity (worst first), then id, then package. */

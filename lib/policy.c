@@ -31,7 +31,18 @@ static const char *const decision_names[_VERDICT_DECISION_MAX] = {
         [VERDICT_DENY] = "deny",
 };
 
-static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_error", "on_timeout",
+static const char *const unchecked_names[_POLICY_UNCHECKED_MAX] = {
+        [POLICY_UNCHECKED_ALLOW] = "allow",
+        [POLICY_UNCHECKED_WARN] = "warn",
+        [POLICY_UNCHECKED_DENY] = "deny",
+};
+
+const char *policy_unchecked_to_string(enum policy_unchecked u) {
+        return u >= 0 && u < _POLICY_UNCHECKED_MAX ? unchecked_names[u] : NULL;
+}
+
+static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_unchecked", "unknown_as",
+                                        "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
                                         NULL };
 static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
@@ -39,7 +50,8 @@ static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "de
 const char *policy_stale_to_string(enum policy_stale s) {
         return s >= 0 && s < _POLICY_STALE_MAX ? stale_names[s] : NULL;
 }
-static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed", NULL };
+static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed", "on_unchecked",
+                                          "unknown_as", NULL };
 static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
 static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
 
@@ -113,7 +125,8 @@ void verdict_done(struct verdict *v) {
         free(v->scope);
         strv_free(v->worst);
         strv_free(v->notes);
-        v->scope = NULL;
+        free(v->unchecked);
+        v->scope = v->unchecked = NULL;
         v->worst = v->notes = NULL;
 }
 
@@ -240,6 +253,28 @@ static int get_severity(const struct json_node *obj, enum severity *ret, struct 
         return r;
 }
 
+/* unknown_as: a severity, or "unchecked". */
+static int parse_unknown_as_word(const char *s) {
+        return strcmp(s, "unchecked") == 0 ? 0 : severity_from_string(s) + 1;
+}
+
+static int get_unknown_as(const struct json_node *obj, int *ret, struct error *err) {
+        static const char *const names[] = { "unchecked", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN" };
+        int v = 0, r = json_get_word(obj, "unknown_as", names, ELEMENTSOF(names), parse_unknown_as_word, &v, err);
+
+        if (r > 0)
+                *ret = v - 1;   /* "unchecked" is POLICY_UNKNOWN_AS_UNCHECKED */
+        return r;
+}
+
+static int get_on_unchecked(const struct json_node *obj, enum policy_unchecked *ret, struct error *err) {
+        int v = 0, r = json_get_word(obj, "on_unchecked", unchecked_names, _POLICY_UNCHECKED_MAX, NULL, &v, err);
+
+        if (r > 0)
+                *ret = v;
+        return r;
+}
+
 static int get_mode(const struct json_node *obj, enum policy_mode *ret, struct error *err) {
         int v = 0, r = json_get_word(obj, "mode", mode_names, _POLICY_MODE_MAX, NULL, &v, err);
 
@@ -271,6 +306,12 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
         if ((r = json_get_bool(obj, "ignore_unfixed", &rule->ignore_unfixed, err)) < 0)
                 return r;
         set |= r ? POLICY_SET_IGNORE_UNFIXED : 0;
+        if ((r = get_on_unchecked(obj, &rule->on_unchecked, err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_ON_UNCHECKED : 0;
+        if ((r = get_unknown_as(obj, &rule->unknown_as, err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_UNKNOWN_AS : 0;
         *ret_set = set;
         return 0;
 }
@@ -497,7 +538,13 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
         p = calloc(1, sizeof(*p));
         if (!p || !(p->path = strdup(name)))
                 return error_set(err, ENOMEM, "%s: out of memory", name);
-        p->rule = (struct policy_rule) { .mode = POLICY_ENFORCE, .threshold = SEVERITY_CRITICAL };
+        /* on_unchecked warn: what could not be checked starts, but loudly; deny
+         * would block every static and distroless image of a new node, allow
+         * would be silent.  unknown_as unchecked: a finding without a
+         * severity can't be said to be below the threshold. */
+        p->rule = (struct policy_rule) { .mode = POLICY_ENFORCE, .threshold = SEVERITY_CRITICAL,
+                                         .on_unchecked = POLICY_UNCHECKED_WARN,
+                                         .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->deadline_ms = 10000;
         p->on_stale_db = POLICY_STALE_WARN;
@@ -633,8 +680,22 @@ static enum severity finding_severity(const struct finding *f) {
         return f->severity >= 0 && f->severity < _SEVERITY_MAX ? f->severity : SEVERITY_UNKNOWN;
 }
 
+/* The severity a finding counts as: UNKNOWN per unknown_as. */
+static enum severity counted_severity(const struct policy_rule *rule, const struct finding *f) {
+        enum severity s = finding_severity(f);
+
+        return s == SEVERITY_UNKNOWN && rule->unknown_as >= 0 ? (enum severity) rule->unknown_as : s;
+}
+
+/* Whether an UNKNOWN finding is left unchecked against the threshold: with
+ * unknown_as "unchecked", unless every severity counts anyway. */
+static bool unknown_unchecked(const struct policy_rule *rule, const struct finding *f) {
+        return finding_severity(f) == SEVERITY_UNKNOWN && rule->unknown_as == POLICY_UNKNOWN_AS_UNCHECKED &&
+               rule->threshold > SEVERITY_UNKNOWN;
+}
+
 static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
-        if (finding_severity(f) < rule->threshold)
+        if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f))
                 return false;
         return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
 }
@@ -695,13 +756,20 @@ static int worst_strings(const struct worst *w, size_t n, char ***ret) {
         return 0;
 }
 
-static enum verdict_decision decide(const struct verdict *v) {
+static enum verdict_decision decide(struct verdict *v) {
         size_t total = 0;
 
         for (int s = 0; s < _SEVERITY_MAX; s++)
                 total += v->counts[s];
-        if (total == 0)
+        if (total == 0 && !v->unchecked)
                 return VERDICT_ALLOW;
+        if (total == 0) {
+                v->unchecked_decides = true;
+                if (v->rule.on_unchecked == POLICY_UNCHECKED_ALLOW)
+                        return VERDICT_ALLOW;
+                if (v->rule.on_unchecked == POLICY_UNCHECKED_WARN)
+                        return v->rule.mode == POLICY_AUDIT ? VERDICT_AUDIT : VERDICT_WARN;
+        }
         switch (v->rule.mode) {
         case POLICY_WARN:
                 return VERDICT_WARN;
@@ -713,7 +781,8 @@ static enum verdict_decision decide(const struct verdict *v) {
 }
 
 static int count_findings(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
-                          struct verdict *v, struct worst *w, size_t *n_worst) {
+                          struct verdict *v, struct worst *w, size_t *n_worst, struct worst *unknown,
+                          size_t *n_unknown) {
         const char *image = ctx ? ctx->image : NULL;
         time_t now = ctx && ctx->now ? ctx->now : time(NULL);
         int r;
@@ -730,26 +799,62 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                 }
                 if (expired && (r = add_note(v, expired, f)) < 0)
                         return r;
+                if (unknown_unchecked(&v->rule, f)) {
+                        add_worst(unknown, n_unknown, f);
+                        v->unknown++;
+                        continue;
+                }
                 v->counts[finding_severity(f)]++;
                 add_worst(w, n_worst, f);
         }
         return 0;
 }
 
+/* What was not checked, in one line: the scan's unchecked items, then the
+ * UNKNOWN findings that unknown_as leaves unchecked. */
+static int unchecked_line(const struct scan_result *res, struct verdict *v, const struct worst *unknown,
+                          size_t n_unknown) {
+        _cleanup_free_ char *items = NULL;
+        struct strbuf b = {};
+        int r = 0;
+
+        if (res && res->n_unchecked + res->unchecked_more > 0) {
+                if (scan_result_unchecked_line(res, &items) < 0)
+                        return -ENOMEM;
+                r = strbuf_puts(&b, items);
+        }
+        if (r >= 0 && v->unknown > 0)
+                r = strbuf_printf(&b, "%s%zu finding%s of UNKNOWN severity, so not known to be below %s (", b.s ? "; " : "",
+                                  v->unknown, v->unknown == 1 ? "" : "s", severity_to_string(v->rule.threshold));
+        for (size_t i = 0; r >= 0 && v->unknown > 0 && i < n_unknown; i++)
+                r = strbuf_printf(&b, "%s%s %s", i ? ", " : "", unknown[i].id, strna(unknown[i].package));
+        if (r >= 0 && v->unknown > 0)
+                r = strbuf_printf(&b, "%s); import CVE scores (portcullis db update) or set unknown_as",
+                                  v->unknown > n_unknown ? ", ..." : "");
+        if (r < 0) {
+                strbuf_done(&b);
+                return -ENOMEM;
+        }
+        v->unchecked = b.s ? strbuf_steal(&b) : NULL;
+        return 0;
+}
+
 int policy_evaluate(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
                     struct verdict *ret, struct error *err) {
         struct verdict v = {};
-        struct worst w[POLICY_WORST_MAX];
+        struct worst w[POLICY_WORST_MAX], unknown[POLICY_WORST_MAX];
         const struct policy_scope *s;
-        size_t n_worst = 0;
+        size_t n_worst = 0, n_unknown = 0;
         int r;
 
         s = policy_select(p, ctx, &v.rule);
         if (s && !(v.scope = strdup(s->name)))
                 return error_set(err, ENOMEM, "policy: out of memory");
-        r = count_findings(p, ctx, res, &v, w, &n_worst);
+        r = count_findings(p, ctx, res, &v, w, &n_worst, unknown, &n_unknown);
         if (r >= 0)
                 r = worst_strings(w, n_worst, &v.worst);
+        if (r >= 0)
+                r = unchecked_line(res, &v, unknown, n_unknown);
         if (r < 0) {
                 verdict_done(&v);
                 return error_set(err, ENOMEM, "policy: out of memory");
@@ -795,6 +900,13 @@ static void describe_rule(struct text *b, const struct policy_rule *r) {
                 say(b, "of severity %s%s", severity_to_string(r->threshold),
                     r->threshold == SEVERITY_CRITICAL ? "" : " or above");
         say(b, "%s", r->ignore_unfixed ? " has a fixed version" : " counts (fixed or not)");
+        if (r->unknown_as >= 0)
+                say(b, "; a finding of UNKNOWN severity counts as %s", severity_to_string(r->unknown_as));
+        else if (r->threshold > SEVERITY_UNKNOWN)
+                say(b, "%s", "; a finding of UNKNOWN severity is not checked (unknown_as unchecked)");
+        say(b, "; what can't be checked: %s", r->on_unchecked == POLICY_UNCHECKED_ALLOW ? "allow it (a note only)"
+            : r->on_unchecked == POLICY_UNCHECKED_WARN ? "start with a warning (on_unchecked warn)"
+            : "counts like a finding (on_unchecked deny)");
 }
 
 static void describe_list(struct text *b, const char *what, char *const *v) {
@@ -830,6 +942,8 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                 { POLICY_SET_MODE, "mode" },
                 { POLICY_SET_THRESHOLD, "severity" },
                 { POLICY_SET_IGNORE_UNFIXED, "ignore_unfixed" },
+                { POLICY_SET_ON_UNCHECKED, "on_unchecked" },
+                { POLICY_SET_UNKNOWN_AS, "unknown_as" },
         };
         bool any = false;
 

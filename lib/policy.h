@@ -46,11 +46,28 @@ enum policy_stale {
 };
 const char *policy_stale_to_string(enum policy_stale s);
 
+/* What to do with what the gate could not check (match.h's unchecked
+ * items; findings of UNKNOWN severity under unknown_as "unchecked"). */
+enum policy_unchecked {
+        POLICY_UNCHECKED_ALLOW,         /* start; a note in the audit line and on stderr */
+        POLICY_UNCHECKED_WARN,          /* start with a warning (journal, report), even under enforce */
+        POLICY_UNCHECKED_DENY,          /* a violation like a finding: the mode decides */
+        _POLICY_UNCHECKED_MAX,
+        _POLICY_UNCHECKED_INVALID = -EINVAL,
+};
+const char *policy_unchecked_to_string(enum policy_unchecked u);
+
+/* unknown_as: how a finding of UNKNOWN severity counts: as one of the
+ * severities, or (the default) as not checked against the threshold. */
+#define POLICY_UNKNOWN_AS_UNCHECKED (-1)
+
 /* What a scope (or the top level, as the default) decides. */
 struct policy_rule {
         enum policy_mode mode;
         enum severity threshold;        /* findings at or above count */
         bool ignore_unfixed;            /* findings without a fix don't count */
+        enum policy_unchecked on_unchecked;
+        int unknown_as;                 /* an enum severity, or POLICY_UNKNOWN_AS_UNCHECKED */
 };
 
 struct policy_allow {
@@ -67,6 +84,8 @@ enum {
         POLICY_SET_MODE = 1 << 0,
         POLICY_SET_THRESHOLD = 1 << 1,
         POLICY_SET_IGNORE_UNFIXED = 1 << 2,
+        POLICY_SET_ON_UNCHECKED = 1 << 3,
+        POLICY_SET_UNKNOWN_AS = 1 << 4,
 };
 
 /* A scope applies when every matcher it names matches: the namespace and
@@ -130,8 +149,8 @@ const struct policy_scope *policy_select(const struct policy *p, const struct po
                                          struct policy_rule *ret_rule);
 
 enum verdict_decision {
-        VERDICT_ALLOW,                  /* nothing counts */
-        VERDICT_WARN,                   /* something counts, mode warn */
+        VERDICT_ALLOW,                  /* nothing counts (what was not checked is allowed) */
+        VERDICT_WARN,                   /* something counts, mode warn; or on_unchecked warn */
         VERDICT_AUDIT,                  /* something counts, mode audit */
         VERDICT_DENY,                   /* something counts, mode enforce */
         _VERDICT_DECISION_MAX,
@@ -148,6 +167,9 @@ struct verdict {
         char **worst;                   /* "CVE-2024-1234 openssl", worst first, at most POLICY_WORST_MAX */
         char **notes;                   /* e.g. "allowlist entry CVE-x expired 2026-01-01 (reason); CVE-x
                                          * counts again", at most POLICY_NOTES_MAX */
+        size_t unknown;                 /* UNKNOWN findings not checked against the threshold */
+        char *unchecked;                /* what was not checked, in one line, or NULL when all was */
+        bool unchecked_decides;         /* the decision is on_unchecked's (nothing else counts) */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,

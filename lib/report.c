@@ -77,6 +77,11 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
                                   "", res->counts[s], color ? COLOR_OFF : "", s > 0 ? ", " : "");
         if (r >= 0)
                 r = strbuf_printf(b, "), %zu fixable\n", res->fixable);
+        for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++)
+                r = strbuf_printf(b, "%sNOT CHECKED%s %s: %s\n", color ? sev_color[SEVERITY_HIGH] : "",
+                                  color ? COLOR_OFF : "", res->unchecked[i].subject, res->unchecked[i].reason);
+        if (r >= 0 && res->unchecked_more)
+                r = strbuf_printf(b, "NOT CHECKED: %zu more items (see --format json)\n", res->unchecked_more);
         return r;
 }
 
@@ -142,6 +147,19 @@ static json_t *finding_json(const struct finding *f) {
                          "cvss", cvss ? cvss : json_null());
 }
 
+static json_t *unchecked_json(const struct scan_result *res) {
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < res->n_unchecked; i++) {
+                const struct unchecked *u = &res->unchecked[i];
+
+                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "kind", unchecked_kind_to_string(u->kind),
+                                                   "subject", u->subject, "packages", (json_int_t) u->packages,
+                                                   "reason", u->reason));
+        }
+        return a;
+}
+
 int report_scan_json(const struct report_target *t, char **ret, struct error *err) {
         const struct scan_result *res = t->res;
         const struct os_info *os = &t->inv->os;
@@ -151,9 +169,10 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                 json_object_set_new(summary, severity_to_string(s), json_integer((json_int_t) res->counts[s]));
         json_object_set_new(summary, "total", json_integer((json_int_t) total(res)));
         json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
+        json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
         for (size_t i = 0; i < res->n_findings; i++)
                 json_array_append_new(findings, finding_json(&res->findings[i]));
-        root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o}",
+        root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:I}",
                          "target", t->name,
                          "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
                          "ecosystem", json_str_or_null(os->ecosystem),
@@ -161,7 +180,9 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                          "revision", json_str_or_null(res->db_revision),
                          "summary", summary,
                          "findings", findings,
-                         "warnings", json_array());
+                         "warnings", json_array(),
+                         "unchecked", unchecked_json(res),
+                         "unchecked_more", (json_int_t) res->unchecked_more);
         if (!root)
                 return error_set(err, ENOMEM, "render JSON");
         if (t->digest)
@@ -459,6 +480,38 @@ static int parse_finding(json_t *o, struct finding *f, struct error *err) {
         return 0;
 }
 
+static int parse_unchecked(json_t *root, struct scan_result *res, struct error *err) {
+        json_t *a = json_object_get(root, "unchecked"), *o, *more = json_object_get(root, "unchecked_more");
+        size_t i;
+
+        if (!a)
+                return 0;
+        if (!json_is_array(a) || json_array_size(a) > MATCH_UNCHECKED_MAX || (more && !json_is_integer(more)))
+                return error_set(err, EBADMSG, "scan: 'unchecked' must be an array of at most %d items",
+                                 MATCH_UNCHECKED_MAX);
+        json_array_foreach(a, i, o) {
+                const char *subject = json_string_value(json_object_get(o, "subject"));
+                const char *reason = json_string_value(json_object_get(o, "reason"));
+                json_t *n = json_object_get(o, "packages");
+                int kind = unchecked_kind_from_string(json_string_value(json_object_get(o, "kind")));
+
+                if (kind < 0 || !subject || !reason || !json_is_integer(n) || json_integer_value(n) < 0)
+                        return error_set(err, EBADMSG, "scan: unchecked[%zu] must be {kind, subject, packages, "
+                                         "reason}", i);
+                if (scan_result_add_unchecked(res, kind, subject, (size_t) json_integer_value(n), reason) < 0)
+                        return -ENOMEM;
+        }
+        if (more && json_integer_value(more) > 0) {
+                /* what the items past the cap left unchecked is in the summary */
+                json_t *nc = json_object_get(json_object_get(root, "summary"), "not_checked");
+
+                res->unchecked_more = (size_t) json_integer_value(more);
+                if (json_is_integer(nc) && (size_t) json_integer_value(nc) > res->packages_unchecked)
+                        res->packages_unchecked = (size_t) json_integer_value(nc);
+        }
+        return 0;
+}
+
 int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
         json_t *root, *findings, *f;
@@ -487,6 +540,8 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
                 res->n_findings++;
                 r = parse_finding(f, &res->findings[i], err);
         }
+        if (r >= 0)
+                r = parse_unchecked(root, res, err);
         json_decref(root);
         if (r < 0)
                 return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
@@ -496,10 +551,16 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
 }
 
 /* ---- the compact form of findings the hook's cache-hit path reads --------- */
-/* One line per finding: severity, id, package, fixed version (empty: none)
- * and aliases (space-separated), tab-separated; bytes that would break the
+/* A header line "#2 <unchecked past the cap> <packages not checked>", one
+ * line per unchecked item ("!" kind, packages, subject, reason), then one
+ * line per finding: severity, id, package, fixed version (empty: none) and
+ * aliases (space-separated), tab-separated; bytes that would break the
  * format are %XX-escaped.  Parsing it takes microseconds where the scan
- * JSON of an image with hundreds of findings takes milliseconds. */
+ * JSON of an image with hundreds of findings takes milliseconds.  An entry
+ * without the header was written before unchecked items were kept; its
+ * reader treats it as stale (-ESTALE), so that the image is analysed anew. */
+
+#define COMPACT_HEADER "#2 "
 
 static int put_field(struct strbuf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
@@ -518,27 +579,42 @@ static int put_field(struct strbuf *b, const char *s) {
         return r;
 }
 
+static int put_unchecked(struct strbuf *b, const struct unchecked *u) {
+        int r;
+
+        if ((r = strbuf_printf(b, "!%s\t%zu\t", unchecked_kind_to_string(u->kind), u->packages)) < 0 ||
+            (r = put_field(b, u->subject)) < 0 || (r = strbuf_puts(b, "\t")) < 0 ||
+            (r = put_field(b, u->reason)) < 0)
+                return r;
+        return strbuf_puts(b, "\n");
+}
+
+static int put_finding(struct strbuf *b, const struct finding *f) {
+        int r;
+
+        if ((r = strbuf_printf(b, "%s\t", severity_to_string(f->severity))) < 0 || (r = put_field(b, f->id)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->package)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->fixed_version)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0)
+                return r;
+        for (char **a = f->aliases; r >= 0 && a && *a; a++) {
+                if (a != f->aliases)
+                        r = strbuf_puts(b, " ");
+                if (r >= 0)
+                        r = put_field(b, *a);
+        }
+        return r < 0 ? r : strbuf_puts(b, "\n");
+}
+
 int report_findings_compact(const struct scan_result *res, char **ret, struct error *err) {
         struct strbuf b = {};
-        int r = 0;
+        int r;
 
-        for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
-                const struct finding *f = &res->findings[i];
-
-                if ((r = strbuf_printf(&b, "%s\t", severity_to_string(f->severity))) < 0 ||
-                    (r = put_field(&b, f->id)) < 0 || (r = strbuf_puts(&b, "\t")) < 0 ||
-                    (r = put_field(&b, f->package)) < 0 || (r = strbuf_puts(&b, "\t")) < 0 ||
-                    (r = put_field(&b, f->fixed_version)) < 0 || (r = strbuf_puts(&b, "\t")) < 0)
-                        break;
-                for (char **a = f->aliases; r >= 0 && a && *a; a++) {
-                        if (a != f->aliases)
-                                r = strbuf_puts(&b, " ");
-                        if (r >= 0)
-                                r = put_field(&b, *a);
-                }
-                if (r >= 0)
-                        r = strbuf_puts(&b, "\n");
-        }
+        r = strbuf_printf(&b, COMPACT_HEADER "%zu %zu\n", res->unchecked_more, res->packages_unchecked);
+        for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++)
+                r = put_unchecked(&b, &res->unchecked[i]);
+        for (size_t i = 0; r >= 0 && i < res->n_findings; i++)
+                r = put_finding(&b, &res->findings[i]);
         if (r < 0) {
                 strbuf_done(&b);
                 return error_set(err, r, "encode findings");
@@ -627,32 +703,86 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
         return 0;
 }
 
+/* "!kind\tpackages\tsubject\treason" */
+static int parse_unchecked_line(const char *s, const char *end, struct scan_result *res) {
+        _cleanup_free_ char *kind = NULL, *subject = NULL, *reason = NULL;
+        const char *tab[3], *p = s + 1;
+        char *num_end = NULL;
+        unsigned long long n;
+        int r, k;
+
+        for (int i = 0; i < 3; i++) {
+                tab[i] = memchr(p, '\t', (size_t) (end - p));
+                if (!tab[i])
+                        return -EBADMSG;
+                p = tab[i] + 1;
+        }
+        if ((r = get_field(s + 1, tab[0], false, &kind)) < 0 || (r = get_field(tab[1] + 1, tab[2], false, &subject)) < 0 ||
+            (r = get_field(tab[2] + 1, end, false, &reason)) < 0)
+                return r;
+        k = unchecked_kind_from_string(kind);
+        if (tab[1] == tab[0] + 1 || tab[0][1] < '0' || tab[0][1] > '9')
+                return -EBADMSG;
+        n = strtoull(tab[0] + 1, &num_end, 10);
+        if (k < 0 || num_end != tab[1] || n > INVENTORY_PACKAGES_MAX || !*subject || !*reason)
+                return -EBADMSG;
+        return scan_result_add_unchecked(res, k, subject, (size_t) n, reason);
+}
+
+/* "#2 <more> <packages not checked>" */
+static int parse_header(const char *s, const char *end, struct scan_result *res) {
+        unsigned long long more, packages;
+        char line[64];
+        int used = 0;
+
+        if ((size_t) (end - s) >= sizeof(line))
+                return -EBADMSG;
+        memcpy(line, s, (size_t) (end - s));
+        line[end - s] = '\0';
+        if (sscanf(line, COMPACT_HEADER "%20llu %20llu%n", &more, &packages, &used) != 2 || line[used] != '\0' ||
+            more > PARSE_FINDINGS_MAX || packages > INVENTORY_PACKAGES_MAX || strchr(line, '-'))
+                return -EBADMSG;
+        res->unchecked_more = (size_t) more;
+        res->packages_unchecked = (size_t) packages;
+        return 0;
+}
+
 int report_parse_findings_compact(const char *buf, size_t len, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
-        const char *p = buf, *end = buf + len;
-        size_t n = 0;
+        const char *p = buf, *end = buf + len, *nl;
+        size_t n = 0, packages;
         int r = 0;
 
         if (!res)
                 return -ENOMEM;
+        if (len < STRLEN(COMPACT_HEADER) || memcmp(buf, COMPACT_HEADER, STRLEN(COMPACT_HEADER)) != 0)
+                return error_set(err, ESTALE, "cached findings were written by an earlier version");
         for (const char *q = buf; q < end; q++)
                 n += *q == '\n';
-        if (n > PARSE_FINDINGS_MAX || (len > 0 && end[-1] != '\n'))
+        if (n > PARSE_FINDINGS_MAX || end[-1] != '\n')
                 return error_set(err, EBADMSG, "cached findings are damaged");
         res->findings = calloc(n + 1, sizeof(*res->findings));
         if (!res->findings)
                 return -ENOMEM;
         res->cap_findings = n + 1;
-        while (p < end && r >= 0) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-
-                res->n_findings++;
-                r = parse_compact_line(p, nl, &res->findings[res->n_findings - 1]);
-                p = nl + 1;
+        nl = memchr(p, '\n', len);
+        r = parse_header(p, nl, res);
+        /* the items add their packages again as they are parsed */
+        packages = res->packages_unchecked;
+        res->packages_unchecked = 0;
+        for (p = nl + 1; p < end && r >= 0; p = nl + 1) {
+                nl = memchr(p, '\n', (size_t) (end - p));
+                if (*p == '!')
+                        r = parse_unchecked_line(p, nl, res);
+                else {
+                        res->n_findings++;
+                        r = parse_compact_line(p, nl, &res->findings[res->n_findings - 1]);
+                }
         }
         if (r < 0)
                 return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory")
                                     : error_set(err, EBADMSG, "cached findings are damaged");
+        res->packages_unchecked = packages;     /* the items past the cap count too */
         scan_result_filter(res, ~0u, false); /* recounts */
         *ret = TAKE_PTR(res);
         return 0;

@@ -145,6 +145,22 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
         return r;
 }
 
+int vulndb_has_ecosystem(struct vulndb *v, const char *ecosystem, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        /* The primary key starts with the ecosystem: one index probe. */
+        rc = sqlite3_prepare_v2(v->db, "SELECT 1 FROM affected WHERE ecosystem = ? LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(v->db, rc, v->path, err);
+        sqlite3_bind_text(st, 1, ecosystem, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc == SQLITE_ROW)
+                return 1;
+        return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(v->db, rc, "look up an ecosystem", err);
+}
+
 int vulndb_get_record(struct vulndb *v, int64_t record, struct vulndb_record *ret, struct error *err) {
         int rc;
 

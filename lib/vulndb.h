@@ -80,6 +80,10 @@ typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdat
 int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
                   void *userdata, struct error *err);
 
+/* 1 when the DB holds at least one affected entry of the ecosystem, else 0:
+ * a DB without any can't say that a package of it is clean. */
+int vulndb_has_ecosystem(struct vulndb *db, const char *ecosystem, struct error *err);
+
 /* The record an entry belongs to; only fetched for entries that match, as
  * most don't.  Strings are valid until the next call. */
 struct vulndb_record {

@@ -168,10 +168,16 @@ static void test_inventory_match(void) {
                 CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
                 scan_result_free(back);
                 back = NULL;
-                for (const char *const *bad = (const char *const[]) { "HIGH\tx\n", "HIGH\ta%00\tp\t\t\n",
-                                                                      "SEVERE\ta\tp\t\t\n", "HIGH\ta\tp\t\t", NULL };
+                for (const char *const *bad = (const char *const[]) { "#2 0 0\nHIGH\tx\n", "#2 0 0\nHIGH\ta%00\tp\t\t\n",
+                                                                      "#2 0 0\nSEVERE\ta\tp\t\t\n", "#2 0 0\nHIGH\ta\tp\t\t",
+                                                                      "#2 0\n", "#2 -1 0\n", "#2 0 0\n!nope\t1\ts\tr\n",
+                                                                      "#2 0 0\n!no_data\t\ts\tr\n", "#2 0 0\n!no_data\t1\t\tr\n",
+                                                                      "#2 0 0\n!no_data\t1x\ts\tr\n", NULL };
                      *bad; bad++)
-                        CHECK(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG);
+                        CHECK_MSG(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG, "%s", *bad);
+                /* an entry from before unchecked items were kept is stale: the image is analysed anew */
+                for (const char *const *old = (const char *const[]) { "", "HIGH\ta\tp\t\t\n", NULL }; *old; old++)
+                        CHECK(report_parse_findings_compact(*old, strlen(*old), &back, &err) == -ESTALE);
         }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
         CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0 && res->counts[SEVERITY_HIGH] == 0);
@@ -187,8 +193,91 @@ static void test_inventory_match(void) {
         vulndb_close(v);
 }
 
+static void add_eco_pkg(struct inventory *inv, const char *eco, const char *name, const char *version) {
+        struct package p = {
+                .name = strdup(name), .version = strdup(version), .source_name = strdup(name),
+                .source_version = strdup(version), .ecosystem = eco ? strdup(eco) : NULL,
+        };
+
+        CHECK(inventory_add(inv, &p) == 0);
+}
+
+static const struct unchecked *find_unchecked(const struct scan_result *res, enum unchecked_kind kind,
+                                              const char *subject) {
+        for (size_t i = 0; i < res->n_unchecked; i++)
+                if (res->unchecked[i].kind == kind && streq_ptr(res->unchecked[i].subject, subject))
+                        return &res->unchecked[i];
+        return NULL;
+}
+
+/* Never allow in silence: whatever can't be checked is listed, with the
+ * packages it leaves unchecked, and survives the cache's compact form. */
+static void test_unchecked(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-u");
+        const char *db = test_path(test_tmpdir(), "u.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *empty = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *none = NULL, *back = NULL;
+        _cleanup_free_ char *compact = NULL, *line = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        const struct unchecked *u;
+        struct error err = {};
+
+        test_write_file(test_path(dir, "a.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0001\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"5.2.15-2+b3\"}]}]},"
+                        "{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"tar\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.34 x\"}]}]}]}");
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        CHECK(vulndb_has_ecosystem(v, "Debian:12", &err) == 1);
+        CHECK(vulndb_has_ecosystem(v, "Alpine:v3.11", &err) == 0);
+
+        add_eco_pkg(inv, "Debian:12", "bash", "5.2.15-2");          /* checked: a finding */
+        add_eco_pkg(inv, "Debian:12", "coreutils", "9.1 1");        /* dpkg rejects the version */
+        add_eco_pkg(inv, "Debian:12", "tar", "1.34+dfsg-1.2");      /* the record's range is broken */
+        add_eco_pkg(inv, "Alpine:v3.11", "musl", "1.1.24-r3");      /* no record of Alpine:v3.11 */
+        add_eco_pkg(inv, "Alpine:v3.11", "sudo", "1.9.5p2-r0");
+        add_eco_pkg(inv, "Cobol:1", "x", "1");                      /* no version order */
+        add_eco_pkg(inv, NULL, "y", "1");                           /* unknown distribution */
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
+        if (!res)
+                return;
+        CHECK(res->n_findings == 1);
+        CHECK(res->n_unchecked == 5 && res->unchecked_more == 0);
+        CHECK(res->packages_unchecked == 6);
+        u = find_unchecked(res, UNCHECKED_NO_DATA, "Alpine:v3.11");
+        CHECK(u && u->packages == 2 && strstr(u->reason, "update.ecosystems"));
+        u = find_unchecked(res, UNCHECKED_INVALID_VERSION, "coreutils 9.1 1");
+        CHECK(u && u->packages == 1 && strstr(u->reason, "9.1 1"));
+        u = find_unchecked(res, UNCHECKED_RECORD_ERROR, "tar 1.34+dfsg-1.2");
+        CHECK(u && u->packages == 1 && strstr(u->reason, "DEBIAN-CVE-2000-0001"));
+        u = find_unchecked(res, UNCHECKED_NO_COMPARATOR, "Cobol:1");
+        CHECK(u && u->packages == 1);
+        CHECK(res->n_unchecked > 4 && res->unchecked[0].kind == UNCHECKED_UNKNOWN_OS && res->unchecked[0].packages == 1);
+        CHECK(scan_result_unchecked_line(res, &line) == 0 && line && strstr(line, "; and 2 more"));
+
+        /* the cache's compact form keeps them */
+        CHECK(report_findings_compact(res, &compact, &err) == 0);
+        CHECK_MSG(compact && report_parse_findings_compact(compact, strlen(compact), &back, &err) == 0, "%s", err.msg);
+        CHECK(back && back->n_unchecked == res->n_unchecked && back->packages_unchecked == 6 && back->n_findings == 1);
+        for (size_t i = 0; back && i < back->n_unchecked; i++) {
+                CHECK(back->unchecked[i].kind == res->unchecked[i].kind);
+                CHECK_STREQ(back->unchecked[i].subject, res->unchecked[i].subject);
+                CHECK_STREQ(back->unchecked[i].reason, res->unchecked[i].reason);
+        }
+
+        /* no package at all: nothing was checked */
+        CHECK(match_inventory(v, empty, &none, &err) == 0);
+        CHECK(none && none->n_unchecked == 1 && none->unchecked[0].kind == UNCHECKED_NO_PACKAGES);
+}
+
 int main(void) {
         test_ranges();
         test_inventory_match();
+        test_unchecked();
         return test_end();
 }

@@ -81,7 +81,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes"
+#define TOP_KEYS "mode, severity, ignore_unfixed, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes"
 
 static void test_errors(void) {
         static const struct {
@@ -105,10 +105,10 @@ static void test_errors(void) {
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
-                  "ignore_unfixed" },
+                  "ignore_unfixed, on_unchecked, unknown_as" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
                   "p.json:1:29: unknown key 'nmae' in scopes[1]; expected one of name, match, mode, severity, "
-                  "ignore_unfixed" },
+                  "ignore_unfixed, on_unchecked, unknown_as" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
                   "p.json:2:2: unknown key 'namespace' in the match of scope 'prod'; expected one of namespaces, "
                   "annotations, images" },
@@ -343,11 +343,12 @@ static void test_evaluate(void) {
                   "DSA-1 openssl (+1)|CVE-2024-2 zlib1g|GHSA-3 curl|CVE-2024-4 bash|CVE-2024-5 tar", "" },
                 { "{\"severity\": \"LOW\", \"ignore_unfixed\": true}", "img", VERDICT_DENY, { 0, 0, 1, 0, 2 }, 0,
                   "DSA-1 openssl (+1)|GHSA-3 curl", "" },
-                /* allowlist by id, by alias; the image glob */
-                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
-                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\"}]}", "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                /* allowlist by id, by alias; the image glob (the UNKNOWN finding is not checked:
+                 * on_unchecked warn) */
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img", VERDICT_WARN, { 0 }, 2, "", "" },
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\"}]}", "img", VERDICT_WARN, { 0 }, 2, "", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "reg/app",
-                  VERDICT_ALLOW, { 0 }, 2, "", "" },
+                  VERDICT_WARN, { 0 }, 2, "", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "other/app",
                   VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", NULL,
@@ -363,10 +364,26 @@ static void test_evaluate(void) {
                   "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
                   "allowlist entry DSA-1 expired 2026-06-01 (r); DSA-1 counts again" },
                 { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\", \"expires\": \"2026-06-01T00:00:01Z\"}]}",
-                  "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
+                  "img", VERDICT_WARN, { 0 }, 2, "", "" },
+                /* unknown_as and on_unchecked: the UNKNOWN tar finding */
+                { "{\"unknown_as\": \"CRITICAL\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img",
+                  VERDICT_DENY, { 1, 0, 0, 0, 0 }, 2, "CVE-2024-5 tar", "" },
+                { "{\"unknown_as\": \"LOW\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img",
+                  VERDICT_ALLOW, { 0 }, 2, "", "" },
+                { "{\"on_unchecked\": \"deny\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img",
+                  VERDICT_DENY, { 0 }, 2, "", "" },
+                { "{\"on_unchecked\": \"allow\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img",
+                  VERDICT_ALLOW, { 0 }, 2, "", "" },
+                { "{\"mode\": \"audit\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}", "img",
+                  VERDICT_AUDIT, { 0 }, 2, "", "" },
+                { "{\"mode\": \"warn\", \"on_unchecked\": \"deny\", \"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}]}",
+                  "img", VERDICT_WARN, { 0 }, 2, "", "" },
+                /* a scope that allows what can't be checked (a static image) */
+                { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\"}], \"scopes\": [{\"name\": \"static\", "
+                  "\"match\": {\"images\": [\"img\"]}, \"on_unchecked\": \"allow\"}]}", "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
                 /* an unexpired entry beside an expired one: excused, no note */
                 { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"old\", \"expires\": \"2020-01-01\"},"
-                  " {\"id\": \"CVE-2024-1\", \"reason\": \"new\"}]}",
+                  " {\"id\": \"CVE-2024-1\", \"reason\": \"new\"}], \"on_unchecked\": \"allow\"}",
                   "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
                 /* modes, per scope */
                 { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, \"mode\": \"audit\"}]}", "img",
@@ -442,12 +459,15 @@ static void test_describe(void) {
         static const char *const want[] = {
                 "Policy p.json (sha256 ",
                 "Default rule (no scope applies):\n  warn: let it start with a warning when a finding of severity "
-                "MEDIUM or above counts (fixed or not)\n",
+                "MEDIUM or above counts (fixed or not); a finding of UNKNOWN severity is not checked (unknown_as "
+                "unchecked); what can't be checked: start with a warning (on_unchecked warn)\n",
                 "  1. prod: applies to namespace prod-* or production, and annotation team=pay*\n"
                 "     enforce: block the container when a finding of severity HIGH or above counts (fixed or not); "
-                "from the top level: ignore_unfixed\n",
+                "a finding of UNKNOWN severity is not checked (unknown_as unchecked); what can't be checked: start "
+                "with a warning (on_unchecked warn); from the top level: ignore_unfixed, on_unchecked, unknown_as\n",
                 "  2. all: applies to every container (the match is empty); scopes after it never apply\n"
-                "     audit: only record it when a finding of any severity has a fixed version\n",
+                "     audit: only record it when a finding of any severity has a fixed version; what can't be "
+                "checked: start with a warning (on_unchecked warn); from the top level: on_unchecked, unknown_as\n",
                 "  CVE-1 for images reg/*: until 2026-06-11 (10 days left)\n     reason: not reachable\n",
                 "  CVE-2 for any image: EXPIRED 2026-01-01T10:00:00Z, no longer applies\n     reason: old\n",
                 "  CVE-3 for any image: never expires\n",
