@@ -18,6 +18,7 @@ struct scan_args {
         unsigned severity_mask;
         bool ignore_unfixed;
         int fail_on;            /* a severity, or -1 for "never" */
+        bool allow_unchecked;   /* --fail-on passes what could not be checked */
         bool json;
 };
 
@@ -47,6 +48,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "severity", required_argument, NULL, 's' },
                 { "ignore-unfixed", no_argument, NULL, 'u' },
                 { "fail-on", required_argument, NULL, 'f' },
+                { "allow-unchecked", no_argument, NULL, 'A' },
                 { "format", required_argument, NULL, 'F' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -74,13 +76,16 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                                 return -1;
                         }
                         break;
+                case 'A':
+                        a->allow_unchecked = true;
+                        break;
                 case 'F':
                         if (cli_parse_format(optarg, &a->json) < 0)
                                 return -1;
                         break;
                 case 'h':
                         printf("portcullis scan ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] "
-                               "[--fail-on SEVERITY] [--format table|json]\n");
+                               "[--fail-on SEVERITY [--allow-unchecked]] [--format table|json]\n");
                         exit(EXIT_PASS);
                 default:
                         return -1;
@@ -93,13 +98,16 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
         return 0;
 }
 
-static bool violates(const struct scan_result *res, int fail_on) {
-        if (fail_on < 0)
+/* --fail-on: a finding at or above it, or (unless --allow-unchecked)
+ * anything that could not be checked: a scan that could not look must not
+ * pass a pipeline. */
+static bool violates(const struct scan_result *res, const struct scan_args *a) {
+        if (a->fail_on < 0)
                 return false;
-        for (int s = fail_on; s < _SEVERITY_MAX; s++)
+        for (int s = a->fail_on; s < _SEVERITY_MAX; s++)
                 if (res->counts[s] > 0)
                         return true;
-        return false;
+        return !a->allow_unchecked && res->n_unchecked + res->unchecked_more > 0;
 }
 
 int verb_scan(int argc, char **argv) {
@@ -127,8 +135,8 @@ int verb_scan(int argc, char **argv) {
         }
         for (char **w = inv->warnings; w && *w; w++)
                 log_error("warning: %s", *w);
-        for (char **w = res->warnings; w && *w; w++)
-                log_error("warning: %s", *w);
+        for (size_t i = 0; i < res->n_unchecked; i++)
+                log_error("warning: not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);
 
         t = (struct report_target) {
@@ -143,5 +151,5 @@ int verb_scan(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         cli_print(out);
-        return violates(res, a.fail_on) ? EXIT_POLICY : EXIT_PASS;
+        return violates(res, &a) ? EXIT_POLICY : EXIT_PASS;
 }

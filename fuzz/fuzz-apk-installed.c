@@ -2,7 +2,9 @@
 /* An apk installed database comes from the image: any bytes must parse
  * into packages or warnings (or a capped error), never crash, read out of
  * bounds or loop.  Every kept package must be complete and valid by the
- * rules the parser claims (apk version, non-empty origin, apk purl).  A
+ * rules the parser claims (non-empty version and origin, apk purl; a
+ * version apk-tools rejects is kept as written, for the match to list as
+ * not checked).  A
  * broken invariant aborts so that the fuzzer reports it. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@ static void check_package(const struct package *p) {
                 abort();
         if (!p->name[0] || !p->source_name[0] || strcmp(p->version, p->source_version) != 0)
                 abort();
-        if (version_apk_check(p->version, NULL) < 0)
+        if (!p->version[0])
                 abort();
         if (strncmp(p->purl, "pkg:apk/alpine/", 15) != 0 || !p->ecosystem || strcmp(p->ecosystem, "Alpine:v3.18") != 0)
                 abort();

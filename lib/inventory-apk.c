@@ -160,15 +160,6 @@ static bool arch_is_valid(struct slice a) {
         return true;
 }
 
-/* Checks a version slice with apk's own rules (lib/version-apk.c). */
-static bool version_is_valid(struct slice v) {
-        char buf[APK_FIELD_MAX + 1];
-
-        memcpy(buf, v.s, v.n);
-        buf[v.n] = '\0';
-        return version_apk_check(buf, NULL) >= 0;
-}
-
 static int warn_stanza(struct inventory *inv, const char *origin, const struct stanza *st, const char *what,
                        enum field f) {
         const struct slice *pkg = &st->f[F_NAME];
@@ -190,8 +181,10 @@ static int handle_stanza(struct inventory *inv, const char *origin, const struct
                 return warn_stanza(inv, origin, st, "an invalid package name", F_NAME);
         if (!st->f[F_VERSION].s)
                 return warn_stanza(inv, origin, st, "no V (version) field", _F_INVALID);
-        if (!version_is_valid(st->f[F_VERSION]))
-                return warn_stanza(inv, origin, st, "an invalid version", F_VERSION);
+        if (st->f[F_VERSION].n == 0)
+                return warn_stanza(inv, origin, st, "an empty value", F_VERSION);
+        /* A version apk-tools would reject is kept as written: the match
+         * lists the package as not checked, with the reason. */
         if (st->f[F_ARCH].s && !arch_is_valid(st->f[F_ARCH]))
                 return warn_stanza(inv, origin, st, "an invalid value", F_ARCH);
         if (st->f[F_ORIGIN].s && !name_is_valid(st->f[F_ORIGIN]))

@@ -242,15 +242,6 @@ static int warn_stanza(struct inventory *inv, const char *origin, const struct s
                               named ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
-/* Checks a version slice with dpkg's own rules (lib/version-dpkg.c). */
-static bool version_is_valid(struct slice v) {
-        char buf[DPKG_FIELD_MAX + 1];
-
-        memcpy(buf, v.s, v.n);
-        buf[v.n] = '\0';
-        return version_dpkg_check(buf, NULL) >= 0;
-}
-
 /* Decides about one stanza: keep it, drop it quietly (not installed), or
  * drop it with a warning (malformed).  Returns <0 only for ENOMEM/E2BIG. */
 static int handle_stanza(struct inventory *inv, const char *origin, bool status_optional, const struct stanza *st) {
@@ -277,15 +268,15 @@ static int handle_stanza(struct inventory *inv, const char *origin, bool status_
                 return warn_stanza(inv, origin, st, "no Status field", _F_INVALID);
         if (!st->f[F_VERSION].s)
                 return warn_stanza(inv, origin, st, "no Version field", _F_INVALID);
-        if (!version_is_valid(st->f[F_VERSION]))
-                return warn_stanza(inv, origin, st, "an invalid version", F_VERSION);
+        if (st->f[F_VERSION].n == 0)
+                return warn_stanza(inv, origin, st, "an empty value", F_VERSION);
+        /* A version dpkg would reject is kept as written: the match lists the
+         * package as not checked, with the reason (never dropped in silence). */
         if (st->f[F_ARCH].s && !arch_is_valid(st->f[F_ARCH]))
                 return warn_stanza(inv, origin, st, "an invalid value", F_ARCH);
         if (st->f[F_SOURCE].s) {
                 if (split_source(st->f[F_SOURCE], &src_name, &src_version) < 0 || !name_is_valid(src_name))
                         return warn_stanza(inv, origin, st, "an invalid value", F_SOURCE);
-                if (src_version.s && !version_is_valid(src_version))
-                        return warn_stanza(inv, origin, st, "an invalid version", F_SOURCE);
         }
         /* purl-spec PURL-TYPES "deb": pkg:deb/<id>/<name>@<version>?arch=..
          * &distro=<id>-<version_id>. */

@@ -342,7 +342,10 @@ static const struct row rows[] = {
         { "no Package", "Status: install ok installed\nVersion: 1\n", 0, 1, NULL, NULL, NULL, NULL },
         { "no Version", "Package: a\nStatus: install ok installed\n", 0, 1, NULL, NULL, NULL, NULL },
         { "no Status in status", "Package: a\nVersion: 1\n", 0, 1, NULL, NULL, NULL, NULL },
-        { "bad version", "Package: a\nStatus: install ok installed\nVersion: 1:\n", 0, 1, NULL, NULL, NULL, NULL },
+        /* kept as written: the match lists it as not checked (an invalid version) */
+        { "bad version", "Package: a\nStatus: install ok installed\nVersion: 1:\n", 1, 0, "a", "1:", "a", "1:" },
+        { "bad source version", "Package: a\nStatus: install ok installed\nVersion: 1\nSource: s (x:y)\n", 1, 0, "a",
+          "1", "s", "x:y" },
         { "bad source", "Package: a\nStatus: install ok installed\nVersion: 1\nSource: s (1\n", 0, 1,
           NULL, NULL, NULL, NULL },
         { "bad status", "Package: a\nStatus: installed\nVersion: 1\n", 0, 1, NULL, NULL, NULL, NULL },
