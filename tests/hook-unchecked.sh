@@ -1,0 +1,161 @@
+#!/bin/bash
+# Never allow in silence, with the real runtime and real data: runc runs
+# portcullis-hook against a database of the 1,272 real Debian 12 advisories.
+#  - a real Alpine 3.11 image (no Alpine record in the DB),
+#  - a static image (busybox alone: no package database),
+#  - a Debian image whose findings all have UNKNOWN severity (the advisories
+#    carry no CVSS and no CVE scores were imported)
+# each start under the built-in policy with a warning in the audit line
+# (decision warn, what was not checked named), is blocked under
+# on_unchecked deny / unknown_as HIGH with one line that says what was not
+# checked, and a scope can allow the static image.  The cache hit decides
+# the same as the miss.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+DATA=${PC_SHARED_DATA:-}
+ADVISORIES=$DATA/vulndb/debian12-changelogs
+IMAGE=$DATA/rootfs/trivy/alpine-311.tar.gz
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+command -v runc >/dev/null || { echo "skip: runc not installed"; exit 77; }
+[ -d "$ADVISORIES" ] && [ -f "$IMAGE" ] || { echo "skip: shared data not found"; exit 77; }
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "skip: no static busybox (busybox-static)"; exit 77; }
+
+T=$(mktemp -d /tmp/pc-unchecked-XXXXXX)
+trap 'for c in $(runc list -q 2>/dev/null | grep "^pcu-$$-"); do runc delete -f "$c" >/dev/null 2>&1; done; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+DB=$T/vulndb.sqlite
+"$P" db import "$ADVISORIES" --db "$DB" >/dev/null || { echo "FAIL: import"; exit 1; }
+
+# The Alpine image, its one layer unpacked.
+mkdir -p "$T/image" "$T/alpine"
+tar -xzf "$IMAGE" -C "$T/image" || { echo "FAIL: unpack $IMAGE"; exit 1; }
+layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$T/image/manifest.json")
+tar -xf "$T/image/$layer" -C "$T/alpine" --no-same-owner --exclude 'dev/*' || { echo "FAIL: unpack layer"; exit 1; }
+mkdir -p "$T/alpine/proc" "$T/alpine/dev" "$T/alpine/sys"
+
+# A static image: busybox and nothing else.
+mkdir -p "$T/static/bin" "$T/static/proc" "$T/static/dev" "$T/static/sys"
+cp "$BUSYBOX" "$T/static/bin/busybox"
+ln -s busybox "$T/static/bin/sh"
+
+# Debian with curl 7.88.1-10+deb12u3: 18 real advisories, none rated.
+mkdir -p "$T/debian/bin" "$T/debian/etc" "$T/debian/var/lib/dpkg" "$T/debian/proc" "$T/debian/dev" "$T/debian/sys"
+cp "$BUSYBOX" "$T/debian/bin/busybox"
+ln -s busybox "$T/debian/bin/sh"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/debian/etc/os-release"
+printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n' \
+        >"$T/debian/var/lib/dpkg/status"
+
+LOG=$T/audit.log
+# config NAME POLICY-JSON
+config() {
+        printf '%s\n' "$2" >"$T/$1.policy.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+                "$DB" "$T/cache.db" "$T/locks" "$T/$1.policy.json" "$LOG" >"$T/$1.config.json"
+}
+
+# bundle NAME ROOTFS CONFIG IMAGE: a runc bundle with the hook
+bundle() {
+        local b=$T/bundles/$1
+        mkdir -p "$b"
+        python3 - "$b" "$T/$2" "$HOOK" "$T/$3.config.json" "$4" <<'PY'
+import json, subprocess, sys
+b, root, hook, cfg, image = sys.argv[1:]
+subprocess.run(["runc", "spec", "-b", b], check=True)
+c = json.load(open(b + "/config.json"))
+c["root"] = {"path": root, "readonly": True}
+c["process"]["args"] = ["/bin/sh", "-c", "echo started"]
+c["process"]["terminal"] = False
+c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
+c["annotations"] = {"io.kubernetes.cri.image-name": image}
+json.dump(c, open(b + "/config.json", "w"), indent=1)
+PY
+}
+
+n=0
+start() {
+        n=$((n + 1))
+        OUT=$(timeout 60 runc run -b "$T/bundles/$1" "pcu-$$-$n" 2>&1 </dev/null); RC=$?
+        runc delete -f "pcu-$$-$n" >/dev/null 2>&1
+}
+
+# audit_is DECISION SUBSTRING-OF-UNCHECKED [CACHE]: the last audit line
+audit_is() {
+        tail -1 "$LOG" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+want, text = sys.argv[1], sys.argv[2]
+cache = sys.argv[3] if len(sys.argv) > 3 else None
+assert d["decision"] == want, "decision %r, want %r" % (d["decision"], want)
+assert text in (d.get("unchecked") or ""), "unchecked %r lacks %r" % (d.get("unchecked"), text)
+assert d["summary"] is not None and "not_checked" in d["summary"], d["summary"]
+assert cache is None or d["cache"] == cache, "cache %r, want %r" % (d["cache"], cache)
+' "$@"
+}
+
+config default '{}'     # a policy that names nothing: the defaults
+config deny '{"on_unchecked": "deny"}'
+config unknownhigh '{"severity": "HIGH", "unknown_as": "HIGH"}'
+config scoped '{"on_unchecked": "deny", "scopes": [{"name": "static", "match": {"images": ["example.com/static/*"]}, "on_unchecked": "allow"}]}'
+
+# 1. Alpine against a Debian-only DB: not checked.
+bundle a1 alpine default example.com/alpine:3.11
+start a1
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "alpine, defaults: did not start: $OUT"
+audit_is warn "Alpine:v3.11" || fail "alpine, defaults: audit line"
+bundle a2 alpine deny example.com/alpine:3.11
+start a2
+[ "$RC" -ne 0 ] || fail "alpine, on_unchecked deny: started"
+grep -q started <<<"$OUT" && fail "alpine, on_unchecked deny: the process ran"
+grep -qF "portcullis: blocked example.com/alpine:3.11: not checked: Alpine:v3.11: the vulnerability database has no record for ecosystem Alpine:v3.11" <<<"$OUT" ||
+        fail "alpine, on_unchecked deny: no block line in: $OUT"
+audit_is deny "Alpine:v3.11" hit || fail "alpine, on_unchecked deny: audit line (a cache hit)"
+
+# 2. A static image: no package database.
+bundle s1 static default example.com/static/app:1
+start s1
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "static, defaults: did not start: $OUT"
+audit_is warn "no package database found" || fail "static, defaults: audit line"
+bundle s2 static deny example.com/app:1
+start s2
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/app:1: not checked: the image: no package database found" <<<"$OUT" ||
+        fail "static, on_unchecked deny: not blocked: $RC $OUT"
+bundle s3 static scoped example.com/static/app:1
+start s3
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "static, scope allows: did not start: $OUT"
+audit_is allow "no package database found" || fail "static, scope allows: audit line"
+bundle s4 static scoped example.com/other:1
+start s4
+[ "$RC" -ne 0 ] || fail "static, outside the scope: started"
+
+# 3. UNKNOWN severities: not known to be below the threshold.
+bundle d1 debian default example.com/debian:12
+start d1
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "debian, defaults: did not start: $OUT"
+audit_is warn "18 findings of UNKNOWN severity" || fail "debian, defaults: audit line"
+bundle d2 debian unknownhigh example.com/debian:12
+start d2
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/debian:12: 18 UNKNOWN at or above HIGH (UNKNOWN counted as HIGH)" <<<"$OUT" ||
+        fail "debian, unknown_as HIGH: not blocked: $RC $OUT"
+
+# 4. The same from the command line: scan says it, --fail-on fails on it.
+"$P" scan "$T/alpine" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
+python3 - "$T/scan.json" <<'PY' || fail "scan: unchecked in the JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+u = [x for x in d["unchecked"] if x["kind"] == "no_data"]
+assert len(u) == 1 and u[0]["subject"] == "Alpine:v3.11" and u[0]["packages"] == 14, d["unchecked"]
+assert d["summary"]["not_checked"] == 14, d["summary"]
+PY
+grep -q "warning: not checked: Alpine:v3.11" "$T/scan.err" || fail "scan: no warning on stderr"
+"$P" scan "$T/alpine" --db "$DB" --fail-on CRITICAL >/dev/null 2>&1
+[ $? -eq 1 ] || fail "scan --fail-on: passed what it could not check"
+"$P" scan "$T/alpine" --db "$DB" --fail-on CRITICAL --allow-unchecked >/dev/null 2>&1 ||
+        fail "scan --fail-on --allow-unchecked: failed"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "ok: Alpine without data, a static image and UNKNOWN severities are never passed in silence"
