@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* portcullis report [--log FILE] [--last N]: recent decisions of the hook,
- * from the audit log file, as a table. */
+/* portcullis report [--log FILE] [--last N] [--format table|json]: recent
+ * decisions of the hook, from the audit log file, as a table or JSON. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@ int verb_report(int argc, char **argv) {
                 { "log", required_argument, NULL, 'l' },
                 { "last", required_argument, NULL, 'n' },
                 { "config", required_argument, NULL, 'c' },
+                { "format", required_argument, NULL, 'F' },
                 {}
         };
         _cleanup_(config_freep) struct config *cfg = NULL;
@@ -25,7 +26,8 @@ int verb_report(int argc, char **argv) {
         const char *log = NULL, *config = NULL;
         struct error err = {};
         size_t len = 0, last = 50;
-        int c;
+        bool json = false;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
@@ -37,6 +39,10 @@ int verb_report(int argc, char **argv) {
                         break;
                 case 'c':
                         config = optarg;
+                        break;
+                case 'F':
+                        if (cli_parse_format(optarg, &json) < 0)
+                                return EXIT_ERROR;
                         break;
                 default:
                         return EXIT_ERROR;
@@ -52,8 +58,11 @@ int verb_report(int argc, char **argv) {
                 log_error("report: no audit log file: set \"log\": {\"file\": ...} in config.json or pass --log FILE");
                 return EXIT_ERROR;
         }
-        if (read_full_file(log, AUDIT_FILE_MAX, &buf, &len, &err) < 0 ||
-            report_audit_table(buf, len, last, cli_use_color(STDOUT_FILENO), &out, &err) < 0) {
+        r = read_full_file(log, AUDIT_FILE_MAX, &buf, &len, &err);
+        if (r >= 0)
+                r = json ? report_audit_json(buf, len, last, log, &out, &err)
+                         : report_audit_table(buf, len, last, cli_use_color(STDOUT_FILENO), &out, &err);
+        if (r < 0) {
                 log_error("report: %s", err.msg);
                 return EXIT_ERROR;
         }

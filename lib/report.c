@@ -272,61 +272,104 @@ static const char *decision_color(const char *d) {
         return "\033[32m";
 }
 
+/* One count cell: the severity's colour, and '*' after a count at or
+ * above the decision's threshold (the ones the policy weighed). */
+static int count_cell(struct strbuf *b, json_t *n, int s, int threshold, bool color) {
+        return strbuf_printf(b, " %s%4lld%s%s", color ? sev_color[s] : "", (long long) json_integer_value(n),
+                             color ? COLOR_OFF : "", threshold >= 0 && s >= threshold ? "*" : " ");
+}
+
 static int audit_row(struct strbuf *b, json_t *o, bool color) {
         const char *decision = json_string_value(json_object_get(o, "decision"));
         const char *image = json_string_value(json_object_get(o, "image"));
-        json_t *counts = json_object_get(o, "counts"), *w;
+        const char *unchecked = json_string_value(json_object_get(o, "unchecked"));
+        json_t *summary = json_object_get(o, "summary"), *w;
+        int threshold = severity_from_string(json_string_value(json_object_get(o, "threshold")));
         char what[300];
         size_t i;
         int r;
 
+        /* lines written before the summary was kept count only what counted */
+        if (!json_is_object(summary))
+                summary = json_object_get(o, "counts");
         snprintf(what, sizeof(what), "%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))));
         r = strbuf_printf(b, "%-24.24s %s%-6s%s %-40.40s %-14.14s %-8s", strempty(json_string_value(json_object_get(o, "time"))),
                           color ? decision_color(decision) : "", strempty(decision), color ? COLOR_OFF : "", what,
                           json_string_value(json_object_get(o, "namespace")) ?: "-",
                           json_string_value(json_object_get(o, "mode")) ?: "-");
-        for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--) {
-                json_t *n = json_object_get(counts, severity_to_string(s));
-
-                r = strbuf_printf(b, " %s%3lld%s", color ? sev_color[s] : "", (long long) json_integer_value(n),
-                                  color ? COLOR_OFF : "");
-        }
+        for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--)
+                r = count_cell(b, json_object_get(summary, severity_to_string(s)), s, threshold, color);
+        if (r >= 0)
+                r = strbuf_printf(b, " %5lld %5lld %5lld", (long long) json_integer_value(json_object_get(summary, "total")),
+                                  (long long) json_integer_value(json_object_get(summary, "fixable")),
+                                  (long long) json_integer_value(json_object_get(summary, "not_checked")));
         json_array_foreach(json_object_get(o, "worst"), i, w)
                 if (r >= 0)
                         r = strbuf_printf(b, "%s%s", i == 0 ? "  " : ", ", strempty(json_string_value(w)));
         if (r >= 0 && json_is_string(json_object_get(o, "reason")))
                 r = strbuf_printf(b, "  %s", json_string_value(json_object_get(o, "reason")));
+        if (r >= 0 && unchecked)
+                r = strbuf_printf(b, "  not checked: %s", unchecked);
         return r < 0 ? r : strbuf_puts(b, "\n");
 }
 
-int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err) {
-        struct strbuf b = {};
+/* Calls fn for each of the last `last` lines of an audit log that are audit
+ * records; *ret_skipped counts those among them that are not. */
+static int audit_lines(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
+                       void *userdata, size_t *ret_skipped) {
         const char *p = buf, *end = buf + len;
-        size_t lines = 0, skipped = 0, shown = 0;
-        int r;
+        size_t lines = 0;
+        int r = 0;
 
+        *ret_skipped = 0;
         for (const char *q = buf; q < end; q++)
                 lines += *q == '\n';
-        r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
-                          "  C   H   M   L   U", "WORST / REASON");
+        if (len > 0 && end[-1] != '\n')
+                lines++;
         for (size_t n = 0; r >= 0 && p < end; n++) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
-                json_t *o;
 
-                if (lines < last || n >= lines - last) {
-                        o = json_loadb(p, l, 0, NULL);
-                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision"))) {
-                                r = audit_row(&b, o, color);
-                                shown++;
-                        } else if (l > 0)
-                                skipped++;
+                if (lines <= last || n >= lines - last) {
+                        json_t *o = json_loadb(p, l, 0, NULL);
+
+                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision")))
+                                r = fn(o, userdata);
+                        else if (l > 0)
+                                (*ret_skipped)++;
                         json_decref(o);
                 }
                 p += l + 1;
         }
+        return r;
+}
+
+struct table_rows {
+        struct strbuf *b;
+        bool color;
+        size_t shown;
+};
+
+static int table_row(json_t *o, void *userdata) {
+        struct table_rows *t = userdata;
+
+        t->shown++;
+        return audit_row(t->b, o, t->color);
+}
+
+int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err) {
+        struct strbuf b = {};
+        struct table_rows t = { .b = &b, .color = color };
+        size_t skipped = 0;
+        int r;
+
+        r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
+                          "    C     H     M     L     U TOTAL   FIX UNCHK", "WORST / REASON");
         if (r >= 0)
-                r = strbuf_printf(&b, "\n%zu decisions shown%s", shown, skipped ? "" : "\n");
+                r = audit_lines(buf, len, last, table_row, &t, &skipped);
+        if (r >= 0)
+                r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted)%s",
+                                  t.shown, skipped ? "" : "\n");
         if (r >= 0 && skipped)
                 r = strbuf_printf(&b, "; %zu lines that are not audit records skipped\n", skipped);
         if (r < 0) {
@@ -335,6 +378,25 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
         }
         *ret = strbuf_steal(&b);
         return 0;
+}
+
+static int json_row(json_t *o, void *userdata) {
+        return json_array_append(userdata, o);
+}
+
+int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err) {
+        json_t *decisions = json_array(), *root;
+        size_t skipped = 0;
+        int r = audit_lines(buf, len, last, json_row, decisions, &skipped);
+
+        root = json_pack("{s:s, s:o, s:I}", "log", log, "decisions", decisions, "skipped", (json_int_t) skipped);
+        if (r < 0 || !root) {
+                json_decref(root);
+                return error_set(err, ENOMEM, "render the audit log");
+        }
+        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render the audit log");
 }
 
 /* ---- reading back what the renderers wrote ------------------------------- */

@@ -31,6 +31,9 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
 /* The audit log (one JSON line per decision, see audit.h): the last `last`
  * lines as a table, decisions and severity counts in colour when color. */
 int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err);
+/* The same decisions as JSON: {"log": LOG, "decisions": [audit lines as
+ * written], "skipped": lines that are not audit records}. */
+int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err);
 
 /* The inverse of report_inventory_json() and report_scan_json(), for
  * documents that come back from the analysis child or the cache: every

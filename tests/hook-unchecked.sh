@@ -142,7 +142,31 @@ start d2
 [ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/debian:12: 18 UNKNOWN at or above HIGH (UNKNOWN counted as HIGH)" <<<"$OUT" ||
         fail "debian, unknown_as HIGH: not blocked: $RC $OUT"
 
-# 4. The same from the command line: scan says it, --fail-on fails on it.
+# 4. report: every finding counted like Harbor's summary (total, fixable),
+# the threshold marked, what was not checked; also as JSON.
+config low '{"unknown_as": "LOW"}'
+bundle d3 debian low example.com/debian:12-allowed
+start d3
+[ "$RC" -eq 0 ] || fail "debian, unknown_as LOW: did not start: $OUT"
+audit_is allow "" || fail "debian, unknown_as LOW: audit line"
+"$P" report --log "$LOG" >"$T/report.txt" || fail "report"
+row=$(grep "example.com/debian:12-allowed" "$T/report.txt")
+read -r -a cells <<<"$(sed 's/.*allowed *//' <<<"$row")"
+# NAMESPACE MODE C H M L U TOTAL FIX UNCHK
+[ "${cells[2]}" = "0*" ] && [ "${cells[6]}" = "18" ] && [ "${cells[7]}" = "18" ] && [ "${cells[8]}" = "18" ] &&
+        [ "${cells[9]}" = "0" ] || fail "report row: $row"
+grep -q "example.com/alpine:3.11 .*not checked: Alpine:v3.11" "$T/report.txt" || fail "report: unchecked not shown"
+"$P" report --log "$LOG" --last 2 --format json >"$T/report.json" || fail "report --format json"
+python3 - "$T/report.json" <<'PY' || fail "report JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["decisions"]) == 2 and d["skipped"] == 0, d
+last = d["decisions"][-1]
+assert last["image"] == "example.com/debian:12-allowed" and last["summary"]["total"] == 18, last
+assert last["summary"]["UNKNOWN"] == 18 and last["threshold"] == "CRITICAL", last
+PY
+
+# 5. The same from the command line: scan says it, --fail-on fails on it.
 "$P" scan "$T/alpine" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 python3 - "$T/scan.json" <<'PY' || fail "scan: unchecked in the JSON"
 import json, sys
