@@ -185,6 +185,8 @@ static int db_status(int argc, char **argv) {
                                  "age_seconds", (json_int_t) age_seconds(s.import_time),
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
+                if (root)
+                        json_object_set_new(root, "unrated", json_integer((json_int_t) s.unrated));
                 if (root && u)
                         json_object_set_new(root, "update", update_state_json(u));
                 out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -199,10 +201,24 @@ static int db_status(int argc, char **argv) {
                        db, s.schema_version, strna(s.revision), strna(s.import_time), age / 3600, age % 3600 / 60,
                        (unsigned long long) s.records, (unsigned long long) s.affected,
                        (unsigned long long) s.cve_severities);
+                printf("unrated:     %llu (records no vendor rating, CVSS or CVE score rates)\n",
+                       (unsigned long long) s.unrated);
                 for (char **e = s.ecosystems; e && *e; e++)
                         printf("ecosystem:   %s\n", *e);
                 if (u)
                         update_state_print(u);
+        }
+        if (!s.ecosystems)
+                log_error("warning: %s holds no record: every image will be reported as not checked; import "
+                          "or update it (portcullis db update)", db);
+        /* Findings of unrated records are UNKNOWN, and the default policy
+         * (unknown_as unchecked) warns on each such image. */
+        if (s.records > 0 && s.unrated * 10 > s.records) {
+                log_error("warning: %llu of %llu records (%llu%%) have no severity from any source, so their findings "
+                          "are UNKNOWN; import CVE scores (NVD API 2.0 or CVE JSON 5 files with 'portcullis db import', "
+                          "or a CVE source in update.sources) or decide in the policy how UNKNOWN counts (unknown_as)",
+                          (unsigned long long) s.unrated, (unsigned long long) s.records,
+                          (unsigned long long) (s.unrated * 100 / s.records));
         }
         update_state_info_done(u);
         vulndb_status_done(&s);

@@ -328,25 +328,37 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         return 0;
 }
 
-/* A record without CVSS (most distro records): the vectors NVD or the CVE
- * record gives the first CVE among its id and aliases. */
-static int cve_severity(struct vulndb *db, struct hit *h, struct error *err) {
-        json_t *aliases = h->aliases ? json_loads(h->aliases, 0, NULL) : NULL, *a;
-        char *sev = NULL, *src = NULL;
+/* The first CVE of a JSON array of ids that has a score; -ENOENT when none. */
+static int cve_severity_of(struct vulndb *db, const char *ids, char **ret_sev, char **ret_src, struct error *err) {
+        json_t *a = ids ? json_loads(ids, 0, NULL) : NULL, *id;
         size_t i;
         int r = -ENOENT;
 
-        if (startswith(h->id, "CVE-"))
-                r = vulndb_cve_severity(db, h->id, &sev, &src, err);
-        json_array_foreach(aliases, i, a) {
-                const char *cve = json_string_value(a);
+        json_array_foreach(a, i, id) {
+                const char *cve = json_string_value(id);
 
                 if (r != -ENOENT)
                         break;
                 if (cve && startswith(cve, "CVE-"))
-                        r = vulndb_cve_severity(db, cve, &sev, &src, err);
+                        r = vulndb_cve_severity(db, cve, ret_sev, ret_src, err);
         }
-        json_decref(aliases);
+        json_decref(a);
+        return r;
+}
+
+/* A record without CVSS (most distro records): the vectors NVD or the CVE
+ * record gives the first CVE among its id, aliases and upstream ids (OSV's
+ * DEBIAN-CVE-* and UBUNTU-CVE-* records name the CVE as upstream). */
+static int cve_severity(struct vulndb *db, struct hit *h, struct error *err) {
+        char *sev = NULL, *src = NULL;
+        int r = -ENOENT;
+
+        if (startswith(h->id, "CVE-"))
+                r = vulndb_cve_severity(db, h->id, &sev, &src, err);
+        if (r == -ENOENT)
+                r = cve_severity_of(db, h->aliases, &sev, &src, err);
+        if (r == -ENOENT)
+                r = cve_severity_of(db, h->upstream, &sev, &src, err);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         free(h->severity);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "base/strutil.h"
+#include "severity.h"
 #include "vulndb-internal.h"
 
 struct vulndb {
@@ -227,6 +228,44 @@ static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {
         return 0;
 }
 
+/* pc_vendor_rated(source, rating): 1 when the vendor's word gives a severity. */
+static void sql_vendor_rated(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+        const char *source = (const char *) sqlite3_value_text(argv[0]);
+        const char *rating = argc > 1 ? (const char *) sqlite3_value_text(argv[1]) : NULL;
+
+        sqlite3_result_int(ctx, severity_from_vendor(source, rating) != SEVERITY_UNKNOWN);
+}
+
+/* Records (not withdrawn) that no step of the severity chain rates: no CVSS
+ * of their own or of an affected entry, no vendor rating that means a
+ * severity, no CVE score for their id, aliases or upstream ids.  Their
+ * findings will be UNKNOWN. */
+static int count_unrated(struct vulndb *v, uint64_t *ret, struct error *err) {
+        static const char sql[] =
+                "SELECT COUNT(*) FROM vuln v WHERE v.withdrawn IS NULL"
+                " AND (v.severity IS NULL OR instr(v.severity, '\"CVSS_') = 0)"
+                " AND v.rowid NOT IN (SELECT vuln FROM affected WHERE instr(severity, '\"CVSS_') > 0"
+                "                     OR pc_vendor_rated(vendor_source, vendor_rating))"
+                " AND NOT EXISTS (SELECT 1 FROM cve_severity c WHERE c.cve = v.id)"
+                " AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(v.aliases) THEN v.aliases ELSE '[]' END) j"
+                "                 JOIN cve_severity c ON c.cve = j.value)"
+                " AND NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(v.upstream) THEN v.upstream ELSE '[]' END) j"
+                "                 JOIN cve_severity c ON c.cve = j.value)";
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_create_function(v->db, "pc_vendor_rated", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                     sql_vendor_rated, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(v->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                *ret = (uint64_t) sqlite3_column_int64(st, 0);
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(v->db, rc, "count records without a severity", err);
+}
+
 int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error *err) {
         _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL, *cves = NULL;
         struct vulndb_status s = {};
@@ -237,7 +276,8 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
             (r = meta_get(v, "records", &records, err)) < 0 ||
             (r = meta_get(v, "affected", &affected, err)) < 0 ||
             (r = meta_get(v, "cve_severities", &cves, err)) < 0 ||
-            (r = status_ecosystems(v, &s.ecosystems, err)) < 0) {
+            (r = status_ecosystems(v, &s.ecosystems, err)) < 0 ||
+            (r = count_unrated(v, &s.unrated, err)) < 0) {
                 vulndb_status_done(&s);
                 return r;
         }

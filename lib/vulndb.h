@@ -56,7 +56,8 @@ struct vulndb_status {
         uint64_t records;
         uint64_t affected;
         uint64_t cve_severities;
-        char **ecosystems;      /* "Debian:12=1272", ... */
+        uint64_t unrated;       /* records no step of the severity chain rates (UNKNOWN) */
+        char **ecosystems;      /* "Debian:12=1272", ...: what the DB covers */
 };
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
 void vulndb_status_done(struct vulndb_status *s);

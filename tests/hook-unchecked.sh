@@ -30,6 +30,12 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 DB=$T/vulndb.sqlite
 "$P" db import "$ADVISORIES" --db "$DB" >/dev/null || { echo "FAIL: import"; exit 1; }
 
+# db status says what the DB covers and that nothing rates its records.
+"$P" db status --db "$DB" >"$T/status.out" 2>"$T/status.err" || fail "db status"
+grep -q "^ecosystem:   Debian:12=1272" "$T/status.out" && grep -q "^unrated:     1272" "$T/status.out" ||
+        fail "db status: $(cat "$T/status.out")"
+grep -q "warning: 1272 of 1272 records (100%) have no severity" "$T/status.err" || fail "db status: no warning"
+
 # The Alpine image, its one layer unpacked.
 mkdir -p "$T/image" "$T/alpine"
 tar -xzf "$IMAGE" -C "$T/image" || { echo "FAIL: unpack $IMAGE"; exit 1; }

@@ -275,8 +275,57 @@ static void test_unchecked(void) {
         CHECK(none && none->n_unchecked == 1 && none->unchecked[0].kind == UNCHECKED_NO_PACKAGES);
 }
 
+/* The severity chain reaches a CVE named only as "upstream" (OSV's
+ * DEBIAN-CVE-* records), and db status counts what nothing rates. */
+static void test_upstream_and_unrated(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-up");
+        const char *db = test_path(test_tmpdir(), "up.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct vulndb_status st = {};
+        struct error err = {};
+
+        test_write_file(test_path(dir, "a.json"),
+                        "{\"id\":\"DEBIAN-CVE-2001-0001\",\"modified\":\"2024-01-01T00:00:00Z\",\"upstream\":[\"CVE-2001-0001\"],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "b.json"),
+                        "{\"id\":\"DEBIAN-CVE-2001-0002\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":[\"CVE-2001-0002\"],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "c.json"),
+                        "{\"id\":\"DEBIAN-CVE-2001-0003\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ecosystem_specific\":{\"urgency\":\"low\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "nvd.json"),
+                        "{\"vulnerabilities\":[{\"cve\":{\"id\":\"CVE-2001-0001\",\"metrics\":{\"cvssMetricV31\":"
+                        "[{\"type\":\"Primary\",\"cvssData\":{\"vectorString\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}}]}}}]}");
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        CHECK(vulndb_get_status(v, &st, &err) == 0 && st.records == 3 && st.unrated == 1);
+        vulndb_status_done(&st);
+        add_eco_pkg(inv, "Debian:12", "bash", "5.2.15-2");
+        CHECK(match_inventory(v, inv, &res, &err) == 0 && res && res->n_findings == 3);
+        for (size_t i = 0; res && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                if (streq_ptr(f->id, "DEBIAN-CVE-2001-0001"))
+                        CHECK(f->severity == SEVERITY_CRITICAL && streq_ptr(f->severity_source, "nvd"));
+                else if (streq_ptr(f->id, "DEBIAN-CVE-2001-0002"))
+                        CHECK(f->severity == SEVERITY_UNKNOWN);
+                else
+                        CHECK(f->severity == SEVERITY_LOW && streq_ptr(f->severity_source, "debian"));
+        }
+}
+
 int main(void) {
         test_ranges();
+        test_upstream_and_unrated();
         test_inventory_match();
         test_unchecked();
         return test_end();
