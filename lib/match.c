@@ -578,7 +578,8 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
         int r;
 
         *ret = false;
-        if (version_kind_from_ecosystem(ecosystem) < 0) {
+        if (version_kind_from_ecosystem(ecosystem) < 0 ||
+            version_compare(version_kind_from_ecosystem(ecosystem), "0", "0", &(int) { 0 }, NULL) == -EOPNOTSUPP) {
                 kind = UNCHECKED_NO_COMPARATOR;
                 r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
                              "were compared with no record", ecosystem);
