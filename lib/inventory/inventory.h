@@ -90,7 +90,7 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
 int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
 
 /* rpm: var/lib/rpm (or usr/lib/sysimage/rpm) rpmdb.sqlite, else
- * Packages.db (ndb), else Packages (Berkeley DB); see lib/rpmdb.h.
+ * Packages.db (ndb), else Packages (Berkeley DB); see lib/inventory/rpmdb.h.
  * gpg-pubkey entries are not packages and are left out. */
 int inventory_rpm(struct rootfs *r, struct inventory *inv, struct error *err);
 
