@@ -228,3 +228,9 @@ int inventory_apk(struct rootfs *r, struct inventory *inv, struct error *err) {
                 return k;
         return apk_installed_parse(buf, len, "/" APK_INSTALLED_PATH, inv, err);
 }
+
+const struct inventory_reader inventory_reader_apk = {
+        .name = "apk",
+        .what = "apk database",
+        .read = inventory_apk,
+};

@@ -137,3 +137,9 @@ int inventory_chisel(struct rootfs *r, struct inventory *inv, struct error *err)
                 return k;
         return chisel_manifest_parse(text, len, CHISEL_MANIFEST, inv, err);
 }
+
+const struct inventory_reader inventory_reader_chisel = {
+        .name = "chisel",
+        .what = "chisel manifest",
+        .read = inventory_chisel,
+};

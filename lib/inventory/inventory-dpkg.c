@@ -454,3 +454,9 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
                 return error_set(err, k, "out of memory");
         return 0;
 }
+
+const struct inventory_reader inventory_reader_dpkg = {
+        .name = "dpkg",
+        .what = "dpkg database",
+        .read = inventory_dpkg,
+};

@@ -225,3 +225,9 @@ int inventory_rpm(struct rootfs *r, struct inventory *inv, struct error *err) {
                 qsort(inv->pkgs + from, inv->n_pkgs - from, sizeof(struct package), cmp_packages);
         return 0;
 }
+
+const struct inventory_reader inventory_reader_rpm = {
+        .name = "rpm",
+        .what = "rpm database",
+        .read = inventory_rpm,
+};

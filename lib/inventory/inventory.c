@@ -1,110 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
+/* The dispatcher: os-release, then every reader of the readers[] table. */
 #include "base/strutil.h"
 #include "inventory.h"
 #include "rootfs.h"
 
-struct inventory *inventory_new(void) {
-        return calloc(1, sizeof(struct inventory));
-}
-
-void package_done(struct package *p) {
-        if (!p)
-                return;
-        free(p->name);
-        free(p->version);
-        free(p->source_name);
-        free(p->source_version);
-        free(p->arch);
-        free(p->ecosystem);
-        free(p->purl);
-        free(p->origin_file);
-        *p = (struct package) {};
-}
-
-void inventory_free(struct inventory *inv) {
-        if (!inv)
-                return;
-        for (size_t i = 0; i < inv->n_pkgs; i++)
-                package_done(&inv->pkgs[i]);
-        free(inv->pkgs);
-        os_info_done(&inv->os);
-        strv_free(inv->warnings);
-        free(inv);
-}
-
-int inventory_add(struct inventory *inv, struct package *p) {
-        if (inv->n_pkgs >= INVENTORY_PACKAGES_MAX) {
-                package_done(p);
-                return -E2BIG;
-        }
-        if (inv->n_pkgs == inv->cap_pkgs) {
-                size_t cap = inv->cap_pkgs ? inv->cap_pkgs * 2 : 64;
-                struct package *np = realloc(inv->pkgs, cap * sizeof(*np));
-
-                if (!np) {
-                        package_done(p);
-                        return -ENOMEM;
-                }
-                inv->pkgs = np;
-                inv->cap_pkgs = cap;
-        }
-        inv->pkgs[inv->n_pkgs++] = *p;
-        *p = (struct package) {};
-        return 0;
-}
-
-static char *slice_dup(struct slice s) {
-        return strndup_or_null(s.s, s.n);
-}
-
-int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,
-                         struct slice source_name, struct slice source_version, struct slice arch,
-                         const char *purl_type, const char *purl_namespace, const char *purl_distro) {
-        struct package p = {
-                .name = slice_dup(name),
-                .version = slice_dup(version),
-                .source_name = slice_dup(source_name.s ? source_name : name),
-                .source_version = slice_dup(source_version.s ? source_version : version),
-                .arch = arch.s ? slice_dup(arch) : NULL,
-                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
-                .origin_file = strdup(origin),
-        };
-        int r = -ENOMEM;
-
-        if (p.name && p.version && p.source_name && p.source_version && p.origin_file && (!arch.s || p.arch) &&
-            (!inv->os.ecosystem || p.ecosystem))
-                r = purl_build(purl_type, purl_namespace, p.name, p.version, p.arch, purl_distro, NULL, &p.purl);
-        if (r < 0) {
-                package_done(&p);
-                return r;
-        }
-        return inventory_add(inv, &p);
-}
-
-int inventory_warn(struct inventory *inv, const char *fmt, ...) {
-        char *msg = NULL;
-        va_list ap;
-        int n;
-
-        /* A hostile database could produce a warning per stanza; past the
-         * cap we only count, and say so once. */
-        if (inv->n_warnings++ > INVENTORY_WARNINGS_MAX)
-                return 0;
-        if (inv->n_warnings > INVENTORY_WARNINGS_MAX)
-                return strv_push(&inv->warnings, strdup("more warnings were suppressed"));
-        va_start(ap, fmt);
-        n = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return -ENOMEM;
-        /* Messages quote image content; keep terminal escapes out. */
-        str_make_printable(msg);
-        return strv_push(&inv->warnings, msg);
-}
+/* Every package database Portcullis reads, in the order they are read; a
+ * new one is a file inventory-<name>.c and a row here. */
+static const struct inventory_reader *const readers[] = {
+        &inventory_reader_dpkg,
+        &inventory_reader_rpm,
+        &inventory_reader_apk,
+        &inventory_reader_chisel,
+        NULL,
+};
 
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
@@ -115,18 +23,11 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         k = osrelease_read(r, &inv->os, err);
         if (k < 0)
                 return error_wrap(err, "read os-release");
-        k = inventory_dpkg(r, inv, err);
-        if (k < 0)
-                return error_wrap(err, "read dpkg database");
-        k = inventory_rpm(r, inv, err);
-        if (k < 0)
-                return error_wrap(err, "read rpm database");
-        k = inventory_apk(r, inv, err);
-        if (k < 0)
-                return error_wrap(err, "read apk database");
-        k = inventory_chisel(r, inv, err);
-        if (k < 0)
-                return error_wrap(err, "read chisel manifest");
+        for (const struct inventory_reader *const *rd = readers; *rd; rd++) {
+                k = (*rd)->read(r, inv, err);
+                if (k < 0)
+                        return error_wrap(err, "read %s", (*rd)->what);
+        }
         /* Never pass an image quietly because we could not name its
          * distribution: say that its packages were not checked. */
         if (inv->n_pkgs > 0 && !inv->os.ecosystem &&
@@ -136,51 +37,4 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
                 return error_set(err, ENOMEM, "inventory: out of memory");
         *ret = TAKE_PTR(inv);
         return 0;
-}
-
-static int purl_part(struct strbuf *b, const char *prefix, const char *value) {
-        int r = strbuf_puts(b, prefix);
-
-        return r < 0 ? r : strbuf_append_purl_escaped(b, value);
-}
-
-int purl_build(const char *type, const char *namespace, const char *name, const char *version, const char *arch,
-               const char *distro, const char *epoch, char **ret) {
-        const char *quals[][2] = { { "arch", arch }, { "distro", distro }, { "epoch", epoch } };
-        struct strbuf b = {};
-        char sep = '?';
-        int r;
-
-        r = strbuf_printf(&b, "pkg:%s/", type);
-        if (r >= 0 && namespace)
-                r = purl_part(&b, "", namespace);
-        if (r >= 0 && namespace)
-                r = strbuf_puts(&b, "/");
-        if (r >= 0)
-                r = purl_part(&b, "", name);
-        if (r >= 0)
-                r = purl_part(&b, "@", version);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(quals); i++) {
-                char key[16];
-
-                if (!quals[i][1])
-                        continue;
-                snprintf(key, sizeof(key), "%c%s=", sep, quals[i][0]);
-                r = purl_part(&b, key, quals[i][1]);
-                sep = '&';
-        }
-        if (r < 0) {
-                strbuf_done(&b);
-                return r;
-        }
-        *ret = strbuf_steal(&b);
-        return *ret ? 0 : -ENOMEM;
-}
-
-char *purl_distro(const struct os_info *os) {
-        char *s = NULL;
-
-        if (!os->id || !os->version_id)
-                return NULL;
-        return asprintf(&s, "%s-%s", os->id, os->version_id) < 0 ? NULL : s;
 }

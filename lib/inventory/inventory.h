@@ -80,6 +80,16 @@ char *purl_distro(const struct os_info *os);
 /* Reads os-release and every package database we know from the rootfs. */
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
 
+/* One package database: read() adds what it finds under the rootfs to inv
+ * (absent: nothing to add, not an error). */
+struct inventory_reader {
+        const char *name;       /* "dpkg" */
+        const char *what;       /* "dpkg database", for messages */
+        int (*read)(struct rootfs *r, struct inventory *inv, struct error *err);
+};
+extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
+        inventory_reader_chisel;
+
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */
 int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
