@@ -1500,11 +1500,21 @@ static int strv_push_new(char ***v, const char *s) {
         return strv_has(*v, s) ? 0 : strv_push(v, strdup(s));
 }
 
+/* The ecosystems of a stored inventory: the OS's and every package's own
+ * (a node that runs Python images gets PyPI's records). */
 static int collect_ecosystem(const struct cache_entry *ce, void *userdata) {
-        json_t *inv = ce->inventory_json ? json_loads(ce->inventory_json, 0, NULL) : NULL;
+        json_t *inv = ce->inventory_json ? json_loads(ce->inventory_json, 0, NULL) : NULL, *p;
         const char *eco = json_string_value(json_object_get(json_object_get(inv, "os"), "ecosystem"));
+        size_t i;
         int q = eco && *eco ? strv_push_new(userdata, eco) : 0;
 
+        json_array_foreach(json_object_get(inv, "packages"), i, p) {
+                if (q < 0)
+                        break;
+                eco = json_string_value(json_object_get(p, "ecosystem"));
+                if (eco && *eco)
+                        q = strv_push_new(userdata, eco);
+        }
         json_decref(inv);
         return q;
 }
