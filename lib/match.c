@@ -20,6 +20,7 @@ static const char *const unchecked_names[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_NO_COMPARATOR] = "no_comparator",
         [UNCHECKED_INVALID_VERSION] = "invalid_version",
         [UNCHECKED_RECORD_ERROR] = "record_error",
+        [UNCHECKED_INCOMPLETE] = "incomplete",
 };
 
 const char *unchecked_kind_to_string(enum unchecked_kind k) {
@@ -428,19 +429,15 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
 }
 
 /* Distro records name the source package and its version; language
- * ecosystems name the package itself. */
-static bool by_source(const struct package *p) {
-        int kind = version_kind_from_ecosystem(p->ecosystem);
-
-        return (kind == VERSION_DPKG || kind == VERSION_APK || kind == VERSION_RPM) && p->source_name;
-}
-
+ * ecosystems name the package itself, spelled as the ecosystem normalizes
+ * it.  Inventories keep both in source_name/source_version (for a language
+ * package: its normalized name and its version). */
 static const char *lookup_name(const struct package *p) {
-        return by_source(p) ? p->source_name : p->name;
+        return p->source_name ? p->source_name : p->name;
 }
 
 static const char *lookup_version(const struct package *p) {
-        return by_source(p) && p->source_version ? p->source_version : strempty(p->version);
+        return p->source_version ? p->source_version : strempty(p->version);
 }
 
 static int key_cmp(const struct package *a, const struct package *b) {
@@ -552,7 +549,11 @@ static int finding_cmp(const void *x, const void *y) {
  * said, never passed over.  n is how many packages have an ecosystem. */
 static int unchecked_image(const struct inventory *inv, size_t n, struct scan_result *res) {
         _cleanup_free_ char *reason = NULL;
+        int r;
 
+        for (char **s = inv->skipped; s && *s; s++)
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, "the image", 0, *s)) < 0)
+                        return r;
         if (inv->n_pkgs == 0)
                 return scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, "the image", 0,
                                                  "no package database found (dpkg, rpm, apk, chisel), so no "

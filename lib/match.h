@@ -43,6 +43,7 @@ enum unchecked_kind {
         UNCHECKED_NO_COMPARATOR,        /* no version order for the ecosystem yet */
         UNCHECKED_INVALID_VERSION,      /* the ecosystem's rules reject the version */
         UNCHECKED_RECORD_ERROR,         /* a record's ranges could not be evaluated */
+        UNCHECKED_INCOMPLETE,           /* a cap kept the inventory from looking at part of the rootfs */
         _UNCHECKED_KIND_MAX,
         _UNCHECKED_KIND_INVALID = -EINVAL,
 };

@@ -222,6 +222,10 @@ int report_inventory_json(const struct inventory *inv, char **ret, struct error 
                          "packages", pkgs);
         if (!root)
                 return error_set(err, ENOMEM, "render JSON");
+        /* only when there is any: the inventory's digest of every image
+         * whose walk was complete stays what it was */
+        if (inv->skipped)
+                json_object_set_new(root, "skipped", json_strv(inv->skipped));
         *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
@@ -454,6 +458,26 @@ static int parse_package(json_t *o, struct package *p, struct error *err) {
         return 0;
 }
 
+#define PARSE_SKIPPED_MAX 16
+
+static int parse_skipped(json_t *a, char ***ret, struct error *err) {
+        json_t *s;
+        size_t i;
+
+        if (!a)
+                return 0;
+        if (!json_is_array(a) || json_array_size(a) > PARSE_SKIPPED_MAX)
+                return error_set(err, EBADMSG, "inventory: 'skipped' must be an array of at most %d strings",
+                                 PARSE_SKIPPED_MAX);
+        json_array_foreach(a, i, s) {
+                if (!json_is_string(s))
+                        return error_set(err, EBADMSG, "inventory: skipped[%zu] must be a string", i);
+                if (strv_push(ret, strdup(json_string_value(s))) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
         json_t *root, *pkgs, *p;
@@ -469,6 +493,8 @@ int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, 
                 return error_set(err, EBADMSG, "inventory: not an inventory document");
         }
         r = parse_os(json_object_get(root, "os"), &inv->os, err);
+        if (r >= 0)
+                r = parse_skipped(json_object_get(root, "skipped"), &inv->skipped, err);
         json_array_foreach(pkgs, i, p) {
                 struct package pkg = {};
 

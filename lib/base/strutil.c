@@ -75,6 +75,12 @@ void strbuf_done(struct strbuf *b) {
         b->len = b->cap = 0;
 }
 
+bool endswith(const char *s, const char *suffix) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
 bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }

@@ -23,6 +23,14 @@ char *strbuf_steal(struct strbuf *b);   /* returns "" (allocated) when empty */
 void strbuf_done(struct strbuf *b);
 
 bool startswith(const char *s, const char *prefix);
+bool endswith(const char *s, const char *suffix);
+/* ASCII classes, whatever the locale: the bytes come from image files. */
+static inline bool isalnum_ascii(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline char tolower_ascii(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
 bool streq_ptr(const char *a, const char *b);
 /* Case-insensitive ASCII comparison. */
 bool strcaseeq(const char *a, const char *b);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "inventory.h"
 
 struct inventory *inventory_new(void) {
@@ -36,6 +37,7 @@ void inventory_free(struct inventory *inv) {
         free(inv->pkgs);
         os_info_done(&inv->os);
         strv_free(inv->warnings);
+        strv_free(inv->skipped);
         free(inv);
 }
 
@@ -81,6 +83,29 @@ int inventory_add_slices(struct inventory *inv, const char *origin, struct slice
         if (p.name && p.version && p.source_name && p.source_version && p.origin_file && (!arch.s || p.arch) &&
             (!inv->os.ecosystem || p.ecosystem))
                 r = purl_build(purl_type, purl_namespace, p.name, p.version, p.arch, purl_distro, NULL, &p.purl);
+        if (r < 0) {
+                package_done(&p);
+                return r;
+        }
+        return inventory_add(inv, &p);
+}
+
+int inventory_add_lang(struct inventory *inv, const char *origin, const char *ecosystem, const char *name,
+                       const char *version, const char *purl_type, const char *purl_namespace,
+                       const char *purl_name) {
+        struct package p = {
+                .name = strdup(name),
+                .version = strdup(version),
+                .source_name = ecosystem_package_name(ecosystem, name),
+                .source_version = strdup(version),
+                .ecosystem = strdup(ecosystem),
+                .origin_file = strdup(origin),
+        };
+        int r = -ENOMEM;
+
+        if (p.name && p.version && p.source_name && p.source_version && p.ecosystem && p.origin_file)
+                r = purl_build(purl_type, purl_namespace, purl_name ? purl_name : name, version, NULL, NULL, NULL,
+                               &p.purl);
         if (r < 0) {
                 package_done(&p);
                 return r;

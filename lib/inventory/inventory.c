@@ -11,6 +11,8 @@ static const struct inventory_reader *const readers[] = {
         &inventory_reader_rpm,
         &inventory_reader_apk,
         &inventory_reader_chisel,
+        &inventory_reader_python,
+        &inventory_reader_npm,
         NULL,
 };
 
@@ -24,10 +26,13 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         if (k < 0)
                 return error_wrap(err, "read os-release");
         for (const struct inventory_reader *const *rd = readers; *rd; rd++) {
-                k = (*rd)->read(r, inv, err);
+                k = (*rd)->read ? (*rd)->read(r, inv, err) : 0;
                 if (k < 0)
                         return error_wrap(err, "read %s", (*rd)->what);
         }
+        k = inventory_walk(r, inv, readers, err);
+        if (k < 0)
+                return error_wrap(err, "look for language packages");
         /* Never pass an image quietly because we could not name its
          * distribution: say that its packages were not checked. */
         if (inv->n_pkgs > 0 && !inv->os.ecosystem &&

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -14,6 +15,12 @@ struct rootfs;
 #define APK_INSTALLED_MAX ((size_t) 64 * 1024 * 1024)
 #define INVENTORY_PACKAGES_MAX 200000
 #define INVENTORY_WARNINGS_MAX 100
+/* The walk for language packages (inventory-walk.c). */
+#define INVENTORY_WALK_DEPTH_MAX 48
+#define INVENTORY_WALK_PATH_MAX 4096
+#define INVENTORY_WALK_ENTRIES_MAX 100000               /* in one folder */
+#define INVENTORY_WALK_ENTRIES_TOTAL_MAX 2000000        /* visited in all */
+#define INVENTORY_WALK_BYTES_MAX ((size_t) 512 * 1024 * 1024)   /* read in all */
 
 /* One installed package.  OSV distro records name *source* packages, so the
  * source name/version are kept beside the binary ones (equal when the
@@ -46,6 +53,9 @@ struct inventory {
          * At most INVENTORY_WARNINGS_MAX, then one line saying how many more. */
         char **warnings;
         size_t n_warnings;
+        /* Parts of the rootfs a cap kept the readers from looking at: what
+         * they hold was not checked (the match reports each). */
+        char **skipped;
 };
 
 struct inventory *inventory_new(void);
@@ -80,15 +90,55 @@ char *purl_distro(const struct os_info *os);
 /* Reads os-release and every package database we know from the rootfs. */
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
 
-/* One package database: read() adds what it finds under the rootfs to inv
- * (absent: nothing to add, not an error). */
+struct inventory_walk;
+
+/* One entry the walk offers the readers: name in the folder dir (relative
+ * to the root, "" for the root itself), open as dirfd. */
+struct inventory_walk_entry {
+        struct inventory_walk *walk;
+        int dirfd;
+        const char *name;
+        const char *dir;
+        unsigned char type;     /* DT_DIR or DT_REG; nothing else is offered */
+        size_t size;
+};
+
+/* One reader: read() adds what a package database at a known path holds
+ * (absent: nothing to add, not an error); visit() is offered every folder
+ * and regular file of the one walk of the rootfs and adds what it
+ * recognises.  Either may be NULL. */
 struct inventory_reader {
         const char *name;       /* "dpkg" */
         const char *what;       /* "dpkg database", for messages */
         int (*read)(struct rootfs *r, struct inventory *inv, struct error *err);
+        int (*visit)(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err);
 };
+
+/* The walk: every folder and regular file under the root (never through a
+ * symlink, never into /proc, /sys, /dev), in sorted order, within the
+ * INVENTORY_WALK_* caps (a cap reached is noted in inv->skipped). */
+int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
+                   struct error *err);
+/* Reads name, in the entry's folder or in its subfolder subdir, without
+ * following a symlink: a regular file at most max bytes (larger is -EFBIG),
+ * or with prefix its first max bytes.  -ENOENT when absent. */
+int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
+                        bool prefix, char **ret, size_t *ret_len, struct error *err);
+/* Whether the entry's folder is name or ends in "/name". */
+bool inventory_walk_under(const struct inventory_walk_entry *e, const char *name);
+
+/* Parsers of one file (also the fuzzers' and the tests' entry points);
+ * origin names the file.  A bad file is a warning, not an error. */
+int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+
+/* A language package: name and version as its metadata spells them, in its
+ * own ecosystem, found at origin. */
+int inventory_add_lang(struct inventory *inv, const char *origin, const char *ecosystem, const char *name,
+                       const char *version, const char *purl_type, const char *purl_namespace,
+                       const char *purl_name);
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
-        inventory_reader_chisel;
+        inventory_reader_chisel, inventory_reader_python, inventory_reader_npm;
 
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "version.h"
 
 static const char *const kind_names[_VERSION_KIND_MAX] = {
@@ -15,45 +16,6 @@ static const char *const kind_names[_VERSION_KIND_MAX] = {
         [VERSION_PEP440] = "pypi",
         [VERSION_MAVEN] = "maven",
         [VERSION_GEM] = "gem",
-};
-
-/* OSV ecosystem names (ossf/osv-schema, "Affected package" ecosystems).
- * Distribution ecosystems carry a release after a colon ("Debian:12",
- * "Ubuntu:Pro:18.04:LTS", "Alpine:v3.18", "Red Hat:enterprise_linux:9::appstream"),
- * so they match on the name before the first colon.
- *
- * Left out on purpose, because their ordering is not one we have:
- * NuGet (four-part versions, case-insensitive labels), Pub (pub_semver
- * orders build metadata, SemVer 2.0 ignores it), Packagist, Hackage, CRAN,
- * Bitnami, and anything we don't know. */
-static const struct {
-        const char *name;
-        enum version_kind kind;
-} ecosystems[] = {
-        { "Debian",      VERSION_DPKG },
-        { "Ubuntu",      VERSION_DPKG },
-        { "Alpine",      VERSION_APK },
-        { "Wolfi",       VERSION_APK },
-        { "Chainguard",  VERSION_APK },
-        { "MinimOS",     VERSION_APK },
-        { "Alpaquita",   VERSION_APK },
-        { "Red Hat",     VERSION_RPM },
-        { "Rocky Linux", VERSION_RPM },
-        { "AlmaLinux",   VERSION_RPM },
-        { "openSUSE",    VERSION_RPM },
-        { "SUSE",        VERSION_RPM },
-        { "Mageia",      VERSION_RPM },
-        { "Azure Linux", VERSION_RPM },
-        { "Photon OS",   VERSION_RPM },
-        { "openEuler",   VERSION_RPM },
-        { "PyPI",        VERSION_PEP440 },
-        /* Registries whose versions are SemVer 2.0.0 (OSV range type SEMVER). */
-        { "npm",         VERSION_SEMVER },
-        { "crates.io",   VERSION_SEMVER },
-        { "Go",          VERSION_SEMVER },
-        { "Hex",         VERSION_SEMVER },
-        { "Maven",       VERSION_MAVEN },
-        { "RubyGems",    VERSION_GEM },
 };
 
 /* Short names for people typing `portcullis vercmp`, any case. */
@@ -73,20 +35,13 @@ static const struct {
         { "gem",    VERSION_GEM },
 };
 
-/* Matches "Name" and "Name:anything".  OSV spells names in one way, but
- * people type "debian:12" too, and no two names differ only in case. */
-static bool ecosystem_matches(const char *ecosystem, const char *name) {
-        size_t n = strlen(name);
-
-        return strncasecmp(ecosystem, name, n) == 0 && (ecosystem[n] == '\0' || ecosystem[n] == ':');
-}
-
 int version_kind_from_ecosystem(const char *ecosystem) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        if (e)
+                return e->kind;
         if (!ecosystem)
                 return -EOPNOTSUPP;
-        for (size_t i = 0; i < ELEMENTSOF(ecosystems); i++)
-                if (ecosystem_matches(ecosystem, ecosystems[i].name))
-                        return ecosystems[i].kind;
         for (size_t i = 0; i < ELEMENTSOF(short_names); i++)
                 if (strcaseeq(ecosystem, short_names[i].name))
                         return short_names[i].kind;

@@ -18,6 +18,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "osv-range.h"
+#include "ecosystem.h"
 #include "vulndb-internal.h"
 
 #define OSV_ID_MAX 256
@@ -309,15 +310,21 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec
                 json_t *pkg = json_object_get(aff, "package");
                 const char *rating, *source;
                 sqlite3_stmt *st = imp->ins_affected;
-                _cleanup_free_ char *ranges = NULL, *versions = NULL;
+                _cleanup_free_ char *ranges = NULL, *versions = NULL, *name = NULL;
                 int r;
 
                 if (!pkg) /* OSV allows entries without a package (e.g. GIT only) */
                         continue;
                 vendor_rating(rec, aff, &rating, &source);
+                /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
+                 * inventories look it up */
+                name = ecosystem_package_name(json_string_value(json_object_get(pkg, "ecosystem")),
+                                              json_string_value(json_object_get(pkg, "name")));
+                if (!name)
+                        return error_set(err, ENOMEM, "out of memory");
                 sqlite3_bind_int64(st, 1, rowid);
                 bind_str(st, 2, json_object_get(pkg, "ecosystem"));
-                bind_str(st, 3, json_object_get(pkg, "name"));
+                sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
                 bind_str(st, 4, json_object_get(pkg, "purl"));
                 if (osv_ranges_encode(json_object_get(aff, "ranges"), &ranges) < 0 ||
                     osv_versions_encode(json_object_get(aff, "versions"), &versions) < 0)

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+#include <strings.h>
+
+#include "base/strutil.h"
+#include "ecosystem.h"
+
+/* PEP 503: lower case, every run of '-', '_' and '.' one '-'. */
+static void pep503(char *s) {
+        char *o = s;
+
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == '_' || *p == '.') {
+                        if (o == s || o[-1] != '-')
+                                *o++ = '-';
+                        continue;
+                }
+                *o++ = tolower_ascii(*p);
+        }
+        *o = '\0';
+}
+
+/* OSV ecosystem names (ossf/osv-schema, "Affected package" ecosystems).
+ * Distribution ecosystems carry a release after a colon ("Debian:12",
+ * "Ubuntu:Pro:18.04:LTS", "Alpine:v3.18", "Red Hat:enterprise_linux:9::appstream"),
+ * so they match on the name before the first colon.
+ *
+ * Left out on purpose, because their ordering is not one we have:
+ * Pub (pub_semver orders build metadata, SemVer 2.0 ignores it), Hackage,
+ * CRAN, Bitnami, and anything we don't know. */
+static const struct ecosystem ecosystems[] = {
+        { "Debian",      VERSION_DPKG,   true,  "deb",    NULL },
+        { "Ubuntu",      VERSION_DPKG,   true,  "deb",    NULL },
+        { "Alpine",      VERSION_APK,    true,  "apk",    NULL },
+        { "Wolfi",       VERSION_APK,    true,  "apk",    NULL },
+        { "Chainguard",  VERSION_APK,    true,  "apk",    NULL },
+        { "MinimOS",     VERSION_APK,    true,  "apk",    NULL },
+        { "Alpaquita",   VERSION_APK,    true,  "apk",    NULL },
+        { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL },
+        { "Rocky Linux", VERSION_RPM,    true,  "rpm",    NULL },
+        { "AlmaLinux",   VERSION_RPM,    true,  "rpm",    NULL },
+        { "openSUSE",    VERSION_RPM,    true,  "rpm",    NULL },
+        { "SUSE",        VERSION_RPM,    true,  "rpm",    NULL },
+        { "Mageia",      VERSION_RPM,    true,  "rpm",    NULL },
+        { "Azure Linux", VERSION_RPM,    true,  "rpm",    NULL },
+        { "Photon OS",   VERSION_RPM,    true,  "rpm",    NULL },
+        { "openEuler",   VERSION_RPM,    true,  "rpm",    NULL },
+        { "PyPI",        VERSION_PEP440, false, "pypi",   pep503 },
+        /* Registries whose versions are SemVer 2.0.0 (OSV range type SEMVER). */
+        { "npm",         VERSION_SEMVER, false, "npm",    NULL },
+        { "crates.io",   VERSION_SEMVER, false, "cargo",  NULL },
+        { "Go",          VERSION_SEMVER, false, "golang", NULL },
+        { "Hex",         VERSION_SEMVER, false, "hex",    NULL },
+        { "Maven",       VERSION_MAVEN,  false, "maven",  NULL },
+        { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },
+};
+
+/* Matches "Name" and "Name:anything".  OSV spells names in one way, but
+ * people type "debian:12" too, and no two names differ only in case. */
+static bool name_matches(const char *ecosystem, const char *name) {
+        size_t n = strlen(name);
+
+        return strncasecmp(ecosystem, name, n) == 0 && (ecosystem[n] == '\0' || ecosystem[n] == ':');
+}
+
+const struct ecosystem *ecosystem_find(const char *osv_name) {
+        for (size_t i = 0; osv_name && i < ELEMENTSOF(ecosystems); i++)
+                if (name_matches(osv_name, ecosystems[i].name))
+                        return &ecosystems[i];
+        return NULL;
+}
+
+char *ecosystem_package_name(const char *ecosystem, const char *name) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+        char *s = strdup(name);
+
+        if (s && e && e->normalize)
+                e->normalize(s);
+        return s;
+}

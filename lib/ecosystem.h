@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+
+#include "version.h"
+
+/* The one ecosystem table: everything Portcullis knows about an OSV
+ * ecosystem, in one row.  Match, report, update and the CLI read it; a new
+ * ecosystem is a row here (and its reader and comparator). */
+struct ecosystem {
+        const char *name;               /* OSV's name; distributions carry ":<release>" after it */
+        enum version_kind kind;         /* the version order */
+        bool distro;                    /* records name source packages and their versions */
+        const char *purl_type;          /* purl-spec type of its packages */
+        /* How one package is spelled alike by records and inventories (PEP
+         * 503 for PyPI), in place; NULL: as written. */
+        void (*normalize)(char *name);
+};
+
+/* The row of an OSV ecosystem ("Debian:12", "PyPI"; "Name" and
+ * "Name:anything" match, any case), or NULL when unknown. */
+const struct ecosystem *ecosystem_find(const char *osv_name);
+
+/* The name records and inventories of the ecosystem share: a copy of name,
+ * normalized; NULL when out of memory. */
+char *ecosystem_package_name(const char *ecosystem, const char *name);

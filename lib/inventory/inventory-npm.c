@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* npm packages as installed: every node_modules/<name>/package.json and
+ * node_modules/@scope/<name>/package.json, nested to any depth, including
+ * the global modules (/usr/lib/node_modules, /usr/local/lib/node_modules).
+ * A package.json outside node_modules is a project's own (the workspace
+ * root), not an installed package, and is left out. */
+#include <dirent.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+
+#define NPM_PACKAGE_JSON_MAX ((size_t) 4 * 1024 * 1024)
+#define NPM_NAME_MAX 214        /* npm's own limit (validate-npm-package-name) */
+#define NPM_VERSION_MAX 256
+
+/* The folder is node_modules/<name> or node_modules/@scope/<name>. */
+static bool installed_folder(const char *dir) {
+        const char *last = strrchr(dir, '/'), *prev;
+
+        if (!last)
+                return false;
+        if (last - dir >= 13 && memcmp(last - 13, "/node_modules", 13) == 0)
+                return true;
+        if (last - dir == 12 && memcmp(dir, "node_modules", 12) == 0)
+                return true;
+        for (prev = last - 1; prev > dir && *prev != '/'; prev--)
+                ;
+        if (*prev == '/')
+                prev++;
+        return *prev == '@' && (prev - dir >= 14 ? memcmp(prev - 14, "/node_modules/", 14) == 0
+                                                 : prev - dir == 13 && memcmp(dir, "node_modules/", 13) == 0);
+}
+
+/* npm names: at most 214 bytes, lower case URL-safe characters, an
+ * optional "@scope/" (validate-npm-package-name's rules for new packages,
+ * loosened to the upper case old packages still carry). */
+static bool name_valid(const char *s, const char **ret_slash) {
+        size_t n = strlen(s);
+        const char *slash = NULL;
+
+        if (n == 0 || n > NPM_NAME_MAX || s[0] == '.' || s[0] == '_')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '/' && s[0] == '@' && !slash && i > 1 && i + 1 < n) {
+                        slash = s + i;
+                        continue;
+                }
+                if (!isalnum_ascii(s[i]) && !strchr("-._~!*'()", s[i]) && !(i == 0 && s[i] == '@'))
+                        return false;
+        }
+        if (s[0] == '@' && !slash)
+                return false;
+        *ret_slash = slash;
+        return true;
+}
+
+static bool version_printable(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > NPM_VERSION_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return false;
+        return true;
+}
+
+int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
+        json_t *root = json_loadb(buf, len, 0, NULL);
+        const char *name = json_string_value(json_object_get(root, "name"));
+        const char *version = json_string_value(json_object_get(root, "version"));
+        const char *slash = NULL;
+        char scope[NPM_NAME_MAX + 1];
+        int r;
+
+        if (!json_is_object(root))
+                r = inventory_warn(inv, "%s: not a JSON object; skipped", origin);
+        else if (!name || !version)     /* not a package: a bundled tool's manifest, a test fixture */
+                r = 0;
+        else if (!name_valid(name, &slash))
+                r = inventory_warn(inv, "%s: an invalid npm package name in field name; skipped", origin);
+        else if (!version_printable(version))
+                r = inventory_warn(inv, "%s: an invalid value in field version; skipped", origin);
+        else if (slash) {
+                /* purl-spec PURL-TYPES "npm": the scope is the namespace */
+                memcpy(scope, name, (size_t) (slash - name));
+                scope[slash - name] = '\0';
+                r = inventory_add_lang(inv, origin, "npm", name, version, "npm", scope, slash + 1);
+        } else
+                r = inventory_add_lang(inv, origin, "npm", name, version, "npm", NULL, NULL);
+        json_decref(root);
+        return r;
+}
+
+static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        size_t len = 0;
+        int r;
+
+        if (e->type != DT_REG || strcmp(e->name, "package.json") != 0 || !installed_folder(e->dir))
+                return 0;
+        if (asprintf(&origin, "/%s/package.json", e->dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        r = inventory_walk_read(e, NULL, "package.json", NPM_PACKAGE_JSON_MAX, false, &buf, &len, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = inventory_warn(inv, "%s; skipped", err->msg);
+                error_clear(err);
+                return r;
+        }
+        r = npm_package_json_parse(buf, len, origin, inv);
+        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
+}
+
+const struct inventory_reader inventory_reader_npm = {
+        .name = "npm",
+        .what = "npm packages",
+        .visit = visit,
+};

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Python distributions as installed by pip and by distributions' python3-*
+ * packages: a "*.dist-info" folder with METADATA (wheels, PEP 376/566), a
+ * "*.egg-info" folder with PKG-INFO, or a "*.egg-info" file that is itself
+ * PKG-INFO (setuptools).  Both are RFC 822 headers; Name and Version are all
+ * we need, so only the head of the file is read (the description after the
+ * headers can be megabytes). */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/strutil.h"
+#include "inventory.h"
+
+#define PYTHON_METADATA_HEAD_MAX ((size_t) 64 * 1024)
+#define PYTHON_FIELD_MAX 256
+
+/* A header value: "Key: value" at the start of a line of the head, up to
+ * the blank line that ends the headers.  Keys are case-insensitive. */
+static bool header(const char *buf, size_t len, const char *key, struct slice *ret) {
+        size_t k = strlen(key);
+
+        for (const char *p = buf, *end = buf + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *eol = nl ? nl : end;
+                size_t n = (size_t) (eol - p);
+
+                if (n > 0 && p[n - 1] == '\r')
+                        n--;
+                if (n == 0)
+                        return false;   /* the end of the headers */
+                if (n > k && strncasecmp(p, key, k) == 0 && p[k] == ':') {
+                        const char *v = p + k + 1, *e = p + n;
+
+                        while (v < e && (*v == ' ' || *v == '\t'))
+                                v++;
+                        while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+                                e--;
+                        *ret = (struct slice) { v, (size_t) (e - v) };
+                        return true;
+                }
+                p = eol + 1;
+        }
+        return false;
+}
+
+/* PEP 508 names: letters, digits, '.', '_', '-', starting and ending with a
+ * letter or digit. */
+static bool name_valid(struct slice s) {
+        if (s.n == 0 || s.n > PYTHON_FIELD_MAX || !isalnum_ascii(s.s[0]) || !isalnum_ascii(s.s[s.n - 1]))
+                return false;
+        for (size_t i = 0; i < s.n; i++)
+                if (!isalnum_ascii(s.s[i]) && !strchr("._-", s.s[i]))
+                        return false;
+        return true;
+}
+
+/* A version as written: printable, no spaces (PEP 440 validity is the
+ * match's to judge: an invalid one is reported as not checked). */
+static bool version_printable(struct slice s) {
+        if (s.n == 0 || s.n > PYTHON_FIELD_MAX)
+                return false;
+        for (size_t i = 0; i < s.n; i++)
+                if ((unsigned char) s.s[i] <= ' ' || (unsigned char) s.s[i] >= 0x7f)
+                        return false;
+        return true;
+}
+
+/* The purl name: lower case, '_' as '-' (purl-spec PURL-TYPES "pypi"). */
+static void purl_name(struct slice s, char buf[PYTHON_FIELD_MAX + 1]) {
+        for (size_t i = 0; i < s.n; i++)
+                buf[i] = s.s[i] == '_' ? '-' : (char) tolower_ascii(s.s[i]);
+        buf[s.n] = '\0';
+}
+
+int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
+        char name[PYTHON_FIELD_MAX + 1], version[PYTHON_FIELD_MAX + 1], purl[PYTHON_FIELD_MAX + 1];
+        struct slice n, v;
+
+        if (!header(buf, len, "Name", &n) || !header(buf, len, "Version", &v))
+                return inventory_warn(inv, "%s: no Name or Version header; skipped", origin);
+        if (!name_valid(n))
+                return inventory_warn(inv, "%s: an invalid Name (PEP 508); skipped", origin);
+        if (!version_printable(v))
+                return inventory_warn(inv, "%s: an invalid Version; skipped", origin);
+        memcpy(name, n.s, n.n);
+        name[n.n] = '\0';
+        memcpy(version, v.s, v.n);
+        version[v.n] = '\0';
+        purl_name(n, purl);
+        return inventory_add_lang(inv, origin, "PyPI", name, version, "pypi", NULL, purl);
+}
+
+static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        const char *subdir = NULL, *file;
+        size_t len = 0;
+        int r;
+
+        if (e->type == DT_DIR && endswith(e->name, ".dist-info")) {
+                subdir = e->name;
+                file = "METADATA";
+        } else if (e->type == DT_DIR && endswith(e->name, ".egg-info")) {
+                subdir = e->name;
+                file = "PKG-INFO";
+        } else if (e->type == DT_REG && endswith(e->name, ".egg-info"))
+                file = e->name;
+        else
+                return 0;
+        if (asprintf(&origin, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
+                     file) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        r = inventory_walk_read(e, subdir, file, PYTHON_METADATA_HEAD_MAX, true, &buf, &len, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = inventory_warn(inv, "%s; skipped", err->msg);
+                error_clear(err);
+                return r;
+        }
+        r = python_metadata_parse(buf, len, origin, inv);
+        return r == -ENOMEM || r == -E2BIG ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages"
+                                                                                              : "out of memory")
+                                           : r;
+}
+
+const struct inventory_reader inventory_reader_python = {
+        .name = "python",
+        .what = "Python distributions",
+        .visit = visit,
+};

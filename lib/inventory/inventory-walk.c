@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One bounded walk of the rootfs serves every reader that finds packages
+ * by name anywhere in the tree (language packages: a *.dist-info folder, a
+ * node_modules/x/package.json).  The walk descends through directory fds
+ * opened with O_NOFOLLOW from the rootfs fd, so a symlink is never followed
+ * (a node_modules symlink loop is just a symlink), and never leaves the
+ * root.  Each directory's names are sorted, so that the inventory (and the
+ * image identity made from it) doesn't depend on readdir order.  Caps on
+ * depth, entries visited and bytes read end the walk with a note of what
+ * was skipped, which the match reports as not checked. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+
+/* Top-level folders that hold no installed packages, only kernel views. */
+static const char *const skip_top[] = { "proc", "sys", "dev", NULL };
+
+struct frame {
+        DIR *dir;
+        char **names;           /* sorted */
+        size_t next;
+        size_t path_len;        /* of walk->path when this frame was pushed */
+};
+
+struct inventory_walk {
+        struct inventory *inv;
+        const struct inventory_reader *const *readers;
+        struct frame stack[INVENTORY_WALK_DEPTH_MAX];
+        size_t depth;
+        size_t entries;
+        size_t bytes;
+        char path[INVENTORY_WALK_PATH_MAX];
+        size_t path_len;
+        bool stopped;           /* a cap ended the walk */
+};
+
+static int names_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Reads and sorts the names of an open directory (no "." or "..").  More
+ * than max is -E2BIG. */
+static int read_names(DIR *d, size_t max, char ***ret) {
+        _cleanup_strv_free_ char **v = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *de;
+
+        while ((errno = 0, de = readdir(d))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (n >= max)
+                        return -E2BIG;
+                if (n + 2 > cap) {
+                        size_t c = cap ? cap * 2 : 32;
+                        char **nv = realloc(v, c * sizeof(*nv));
+
+                        if (!nv)
+                                return -ENOMEM;
+                        v = nv;
+                        cap = c;
+                }
+                if (!(v[n] = strdup(de->d_name)))
+                        return -ENOMEM;
+                v[++n] = NULL;
+        }
+        if (errno)
+                return -errno;
+        if (n > 1)
+                qsort(v, n, sizeof(*v), names_cmp);
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+static void frame_done(struct frame *f) {
+        if (f->dir)
+                closedir(f->dir);
+        strv_free(f->names);
+        *f = (struct frame) {};
+}
+
+/* A cap ended the walk: say once what was not looked at. */
+_printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
+        va_list ap;
+        char *s = NULL;
+        int n;
+
+        if (w->stopped)
+                return 0;
+        w->stopped = true;
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0 || strv_push(&w->inv->skipped, s) < 0)
+                return -ENOMEM;
+        str_make_printable(w->inv->skipped[strv_length(w->inv->skipped) - 1]);
+        return 0;
+}
+
+static int push(struct inventory_walk *w, int fd, const char *name) {
+        struct frame *f = &w->stack[w->depth];
+        size_t n = strlen(name);
+        DIR *d;
+        int r;
+
+        if (w->path_len + 1 + n >= sizeof(w->path)) {
+                close(fd);
+                return stop(w, "%s: a path longer than the walk follows; language packages below it were not "
+                            "looked for", w->path);
+        }
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return 0;       /* vanished or unreadable: nothing to find there */
+        }
+        *f = (struct frame) { .dir = d, .path_len = w->path_len };
+        r = read_names(d, INVENTORY_WALK_ENTRIES_MAX, &f->names);
+        if (r == -ENOMEM) {
+                frame_done(f);
+                return r;
+        }
+        if (r < 0) {
+                frame_done(f);
+                return r == -E2BIG ? stop(w, "%s: a folder with more entries than the walk lists; language packages "
+                                          "in it were not looked for", w->path)
+                                   : 0;
+        }
+        if (w->depth > 0) {
+                if (w->path_len > 0)
+                        w->path[w->path_len++] = '/';
+                memcpy(w->path + w->path_len, name, n + 1);
+                w->path_len += n;
+        }
+        w->depth++;
+        return 0;
+}
+
+static void pop(struct inventory_walk *w) {
+        struct frame *f = &w->stack[--w->depth];
+
+        w->path_len = f->path_len;
+        w->path[w->path_len] = '\0';
+        frame_done(f);
+}
+
+static bool skipped_at_top(const struct inventory_walk *w, const char *name) {
+        if (w->depth != 1)
+                return false;
+        for (const char *const *s = skip_top; *s; s++)
+                if (strcmp(*s, name) == 0)
+                        return true;
+        return false;
+}
+
+/* One entry of the directory on top of the stack: offered to every reader,
+ * then descended into when it is a directory. */
+static int visit(struct inventory_walk *w, const char *name, struct error *err) {
+        struct frame *f = &w->stack[w->depth - 1];
+        struct inventory_walk_entry e = { .walk = w, .dirfd = dirfd(f->dir), .name = name, .dir = w->path };
+        struct stat st;
+        int r, fd;
+
+        if (++w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
+                return stop(w, "%s: the walk reached its cap on entries visited; language packages after this "
+                            "point were not looked for", w->path);
+        if (fstatat(e.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        e.size = (size_t) st.st_size;
+        if (e.type == DT_UNKNOWN)       /* symlinks, devices, FIFOs, sockets: never followed or read */
+                return 0;
+        for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
+                if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
+                        return r;
+        if (e.type != DT_DIR || skipped_at_top(w, name))
+                return 0;
+        if (w->depth >= INVENTORY_WALK_DEPTH_MAX)
+                return stop(w, "%s: deeper than the walk descends; language packages below it were not looked "
+                            "for", w->path);
+        fd = openat(e.dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return 0;
+        return push(w, fd, name);
+}
+
+int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
+                   struct error *err) {
+        struct inventory_walk *w = calloc(1, sizeof(*w));
+        int fd, r = 0;
+
+        if (!w)
+                return error_set(err, ENOMEM, "out of memory");
+        *w = (struct inventory_walk) { .inv = inv, .readers = readers };
+        fd = rootfs_openat(root, "/", O_RDONLY | O_DIRECTORY, err);
+        if (fd < 0) {
+                free(w);
+                return fd;
+        }
+        w->path[0] = '\0';
+        r = push(w, fd, "");
+        while (r >= 0 && w->depth > 0 && !w->stopped) {
+                struct frame *f = &w->stack[w->depth - 1];
+
+                if (!f->names || !f->names[f->next]) {
+                        pop(w);
+                        continue;
+                }
+                r = visit(w, f->names[f->next++], err);
+        }
+        while (w->depth > 0)
+                pop(w);
+        free(w);
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "walk the rootfs: out of memory");
+        return r < 0 ? r : 0;
+}
+
+/* Opens name in dir (a child of the walked folder) without following a
+ * symlink: a regular file, else -ENOENT/-EBADFD. */
+static int open_file(int dirfd, const char *dir, const char *name) {
+        int dfd = dirfd, fd;
+
+        if (dir) {
+                dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (dfd < 0)
+                        return -errno;
+        }
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                fd = -errno;
+        if (dfd != dirfd)
+                close(dfd);
+        return fd;
+}
+
+int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
+                        bool prefix, char **ret, size_t *ret_len, struct error *err) {
+        struct inventory_walk *w = e->walk;
+        _cleanup_free_ char *buf = NULL, *what = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t len = 0;
+        ssize_t n;
+
+        if (asprintf(&what, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
+                     name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = open_file(e->dirfd, subdir, name);
+        if (fd < 0)
+                return fd == -ENOENT ? -ENOENT : error_set_errno(err, -fd, "open %s", what);
+        if (fstat(fd, &st) < 0)
+                return error_set_errno(err, errno, "stat %s", what);
+        if (!S_ISREG(st.st_mode))
+                return error_set(err, EBADFD, "%s is not a regular file", what);
+        if (w->bytes >= INVENTORY_WALK_BYTES_MAX) {
+                (void) stop(w, "%s: the walk reached its cap on bytes read; language packages after this point "
+                            "were not looked for", what);
+                return -ENOENT;
+        }
+        if (!prefix) {
+                int r = read_full_fd(fd, max, what, ret, ret_len, err);
+
+                if (r < 0)
+                        return r;
+                w->bytes += *ret_len;
+                return 0;
+        }
+        /* Only the head is wanted (METADATA's headers): read up to max. */
+        buf = malloc(max + 1);
+        if (!buf)
+                return error_set(err, ENOMEM, "out of memory");
+        while (len < max && (n = read(fd, buf + len, max - len)) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return error_set_errno(err, errno, "read %s", what);
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        w->bytes += len;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+bool inventory_walk_under(const struct inventory_walk_entry *e, const char *name) {
+        size_t n = strlen(name), d = strlen(e->dir);
+
+        /* the walked folder is name, or ends in "/name" */
+        return d >= n && memcmp(e->dir + d - n, name, n) == 0 && (d == n || e->dir[d - n - 1] == '/');
+}
