@@ -128,6 +128,10 @@ expect 2 "" -- vercmp deb "1.0 x" 1.0
 expect 0 "^<$" -- vercmp apk 1.2.3_rc1-r0 1.2.3-r0
 expect 0 "^>$" -- vercmp Alpine:v3.18 1.0_p1 1.0-r1
 expect 2 "Alpine version" -- vercmp apk 1.0bc 1.0
+# a letter followed by a number (sudo in Alpine 3.13), ordered as apk-tools 2.x does
+expect 0 "^<$" -- vercmp apk 1.9.5p2-r0 1.9.5p3-r0
+expect 0 "^<$" -- vercmp apk 1.9.5p3-r0 1.9.6-r0
+expect 2 "invalid Alpine version '1.0ab'" -- vercmp apk 1.0ab 1.0
 expect 0 "9.8 CRITICAL" -- cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 expect 2 "AV" -- cvss CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 
