@@ -34,7 +34,7 @@ static unsigned parse_severity_list(const char *list) {
                 int s = severity_from_string(w);
 
                 if (s < 0) {
-                        log_error("--severity: unknown severity '%s' (use CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)", w);
+                        log_error("--severity: unknown severity '%s' (use CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN)", w);
                         return 0;
                 }
                 mask |= 1u << s;
@@ -72,7 +72,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         a->fail_on = severity_from_string(optarg);
                         if (a->fail_on < 0) {
                                 log_error("--fail-on: unknown severity '%s' (use CRITICAL, HIGH, MEDIUM, LOW, "
-                                          "UNKNOWN)", optarg);
+                                          "NONE, UNKNOWN)", optarg);
                                 return -1;
                         }
                         break;

@@ -730,9 +730,11 @@ int cvss_score_extended(const char *vector, int *ret_version, double ret_scores[
 }
 
 /* v2 has no rating scale of its own; NVD's (Low 0.0-3.9, Medium 4.0-6.9,
- * High 7.0-10.0) is the one everybody shows. */
+ * High 7.0-10.0) is the one everybody shows.  It has no None: 0.0 is LOW. */
 static enum severity v2_severity(double score) {
-        return score >= 7.0 ? SEVERITY_HIGH : severity_from_score(score);
+        enum severity s = score >= 7.0 ? SEVERITY_HIGH : severity_from_score(score);
+
+        return s == SEVERITY_NONE ? SEVERITY_LOW : s;
 }
 
 int cvss_score(const char *vector, struct cvss_score *ret, struct error *err) {

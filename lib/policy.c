@@ -245,7 +245,7 @@ static int parse_severity_word(const char *s) {
 }
 
 static int get_severity(const struct json_node *obj, enum severity *ret, struct error *err) {
-        static const char *const names[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN" };
+        static const char *const names[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN" };
         int v = 0, r = json_get_word(obj, "severity", names, ELEMENTSOF(names), parse_severity_word, &v, err);
 
         if (r > 0)
@@ -259,7 +259,7 @@ static int parse_unknown_as_word(const char *s) {
 }
 
 static int get_unknown_as(const struct json_node *obj, int *ret, struct error *err) {
-        static const char *const names[] = { "unchecked", "CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN" };
+        static const char *const names[] = { "unchecked", "CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE", "UNKNOWN" };
         int v = 0, r = json_get_word(obj, "unknown_as", names, ELEMENTSOF(names), parse_unknown_as_word, &v, err);
 
         if (r > 0)

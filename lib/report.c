@@ -9,9 +9,11 @@
 #define COL_MAX 40
 
 /* Harbor's severity colours: critical red, high orange, medium yellow, low
- * blue, unknown grey (ANSI 256-colour where 16 colours have no orange). */
+ * blue, none green, unknown grey (ANSI 256-colour where 16 colours have no
+ * orange). */
 static const char *const sev_color[_SEVERITY_MAX] = {
         [SEVERITY_UNKNOWN] = "\033[90m",
+        [SEVERITY_NONE] = "\033[32m",
         [SEVERITY_LOW] = "\033[34m",
         [SEVERITY_MEDIUM] = "\033[33m",
         [SEVERITY_HIGH] = "\033[38;5;208m",
@@ -368,7 +370,7 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
         int r;
 
         r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
-                          "    C     H     M     L     U TOTAL   FIX UNCHK", "WORST / REASON");
+                          "    C     H     M     L     N     U TOTAL   FIX UNCHK", "WORST / REASON");
         if (r >= 0)
                 r = audit_lines(buf, len, last, table_row, &t, &skipped);
         if (r >= 0)

@@ -7,6 +7,7 @@
 
 static const char *const severity_names[_SEVERITY_MAX] = {
         [SEVERITY_UNKNOWN] = "UNKNOWN",
+        [SEVERITY_NONE] = "NONE",
         [SEVERITY_LOW] = "LOW",
         [SEVERITY_MEDIUM] = "MEDIUM",
         [SEVERITY_HIGH] = "HIGH",
@@ -31,8 +32,8 @@ enum severity severity_from_string(const char *s) {
 /* CVSS v3.1 spec section 5 and v4.0 spec section 6, Qualitative Severity
  * Rating Scale: None 0.0, Low 0.1-3.9, Medium 4.0-6.9, High 7.0-8.9,
  * Critical 9.0-10.0.  Scores have one decimal; compare in tenths so that
- * 6.95 from some float sum can't fall between the bands.  "None" is LOW:
- * the finding exists, it just scores nothing. */
+ * 6.95 from some float sum can't fall between the bands.  "None" is its own
+ * rating, below LOW: a policy at LOW does not count it. */
 enum severity severity_from_score(double score) {
         long tenths;
 
@@ -45,7 +46,9 @@ enum severity severity_from_score(double score) {
                 return SEVERITY_HIGH;
         if (tenths >= 40)
                 return SEVERITY_MEDIUM;
-        return SEVERITY_LOW;
+        if (tenths >= 1)
+                return SEVERITY_LOW;
+        return SEVERITY_NONE;
 }
 
 struct vendor_word {

@@ -3,9 +3,12 @@
 
 #include "base/error.h"
 
-/* Ordered: a larger value is worse. */
+/* Ordered: a larger value is worse.  NONE is a CVSS v3/v4 score of 0.0 (the
+ * qualitative scale's "None"): known, and below LOW; UNKNOWN is no rating
+ * at all. */
 enum severity {
         SEVERITY_UNKNOWN,
+        SEVERITY_NONE,
         SEVERITY_LOW,
         SEVERITY_MEDIUM,
         SEVERITY_HIGH,
@@ -17,7 +20,7 @@ enum severity {
 const char *severity_to_string(enum severity s);     /* "CRITICAL", ... */
 /* Case-insensitive "critical".."unknown"; _SEVERITY_INVALID otherwise. */
 enum severity severity_from_string(const char *s);
-/* CVSS qualitative rating (v3/v4 table; 0.0 "None" maps to LOW). */
+/* CVSS v3/v4 qualitative rating: 0.0 is NONE; NaN is UNKNOWN. */
 enum severity severity_from_score(double score);
 
 /* A vendor rating: source is "debian" (urgency: unimportant, low, medium,
@@ -36,8 +39,8 @@ struct cvss_score {
  * ("AV:N/AC:L/Au:N/C:P/I:P/A:P", optionally in parentheses), "CVSS:3.0/...",
  * "CVSS:3.1/..." and "CVSS:4.0/..." (the FIRST specifications; temporal,
  * threat and environmental metrics are accepted and do not change the base
- * score).  severity is the rating of that version's scale (NVD's for v2:
- * 7.0-10.0 is HIGH).  A malformed vector is -EINVAL with a message naming the
+ * score).  severity is the rating of that version's scale (v3/v4: 0.0 is
+ * NONE; NVD's for v2, which has no None: 0.0-3.9 is LOW, 7.0-10.0 HIGH).  A malformed vector is -EINVAL with a message naming the
  * bad metric. */
 int cvss_score(const char *vector, struct cvss_score *ret, struct error *err);
 

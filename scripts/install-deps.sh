@@ -11,13 +11,30 @@ PACKAGES="meson ninja-build pkg-config gcc python3
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime"
+        # npm for the CVSS reference implementation below; a node that
+        # brings its own npm (NodeSource's nodejs) is kept as it is.
+        command -v npm >/dev/null || PACKAGES="$PACKAGES nodejs npm"
 fi
+
+# The independent CVSS implementation tests/cvss-differential.sh scores
+# against, from the npm registry into that test's own folder (pinned by its
+# package-lock.json).
+npm_test_deps() {
+        dir=$(cd "$(dirname "$0")/.." && pwd)/tests/cvss-differential
+        [ "${1:-}" != "--build" ] || return 0
+        [ ! -f "$dir/node_modules/ae-cvss-calculator/package.json" ] || return 0
+        echo "installing: npm packages of $dir" >&2
+        npm ci --prefix "$dir" --no-audit --no-fund >&2
+}
 
 missing=""
 for p in $PACKAGES; do
         dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+        npm_test_deps "${1:-}"
+        exit 0
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -26,3 +43,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q >&2
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing >&2
+npm_test_deps "${1:-}"

@@ -128,8 +128,28 @@ expect 2 "" -- vercmp deb "1.0 x" 1.0
 expect 0 "^<$" -- vercmp apk 1.2.3_rc1-r0 1.2.3-r0
 expect 0 "^>$" -- vercmp Alpine:v3.18 1.0_p1 1.0-r1
 expect 2 "Alpine version" -- vercmp apk 1.0bc 1.0
+# a letter followed by a number (sudo in Alpine 3.13), ordered as apk-tools 2.x does
+expect 0 "^<$" -- vercmp apk 1.9.5p2-r0 1.9.5p3-r0
+expect 0 "^<$" -- vercmp apk 1.9.5p3-r0 1.9.6-r0
+expect 2 "invalid Alpine version '1.0ab'" -- vercmp apk 1.0ab 1.0
 expect 0 "9.8 CRITICAL" -- cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
 expect 2 "AV" -- cvss CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
+# 0.0 is None on the v3/v4 scales (v3.1 spec 5, v4.0 spec 6), LOW on NVD's v2 scale
+expect 0 "^0.0 NONE \(CVSS v3.1\)$" -- cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N
+expect 0 "^0.0 NONE \(CVSS v4.0\)$" -- cvss CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N
+expect 0 "^0.0 LOW \(CVSS v2.0\)$" -- cvss AV:N/AC:L/Au:N/C:N/I:N/A:N
+"$P" cvss --format json CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N | json '
+assert d["severity"] == "NONE" and d["base_score"] == 0.0 and d["version"] == "3.1", d' ||
+        fail "cvss --format json of a 0.0 vector"
+"$P" cvss --format json CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U | json '
+assert d["base_score"] == 9.3 and d["cvss_bt"] == 8.1 and d["cvss_bte"] == 8.1 and d["severity"] == "CRITICAL", d' ||
+        fail "cvss --format json with threat metrics"
+out=$(printf '%s\n' CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H CVSS:3.1/AV:Q CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N |
+        "$P" cvss --batch) || fail "cvss --batch: exit $?"
+[ "$out" = "9.8 CRITICAL (CVSS v3.1)
+error: CVSS vector 'CVSS:3.1/AV:Q': unknown value 'Q' for metric AV
+0.0 NONE (CVSS v3.1)" ] || fail "cvss --batch: $out"
+expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -158,9 +158,9 @@ audit_is allow "" || fail "debian, unknown_as LOW: audit line"
 "$P" report --log "$LOG" >"$T/report.txt" || fail "report"
 row=$(grep "example.com/debian:12-allowed" "$T/report.txt")
 read -r -a cells <<<"$(sed 's/.*allowed *//' <<<"$row")"
-# NAMESPACE MODE C H M L U TOTAL FIX UNCHK
-[ "${cells[2]}" = "0*" ] && [ "${cells[6]}" = "18" ] && [ "${cells[7]}" = "18" ] && [ "${cells[8]}" = "18" ] &&
-        [ "${cells[9]}" = "0" ] || fail "report row: $row"
+# NAMESPACE MODE C H M L N U TOTAL FIX UNCHK
+[ "${cells[2]}" = "0*" ] && [ "${cells[6]}" = "0" ] && [ "${cells[7]}" = "18" ] && [ "${cells[8]}" = "18" ] &&
+        [ "${cells[9]}" = "18" ] && [ "${cells[10]}" = "0" ] || fail "report row: $row"
 grep -q "example.com/alpine:3.11 .*not checked: Alpine:v3.11" "$T/report.txt" || fail "report: unchecked not shown"
 "$P" report --log "$LOG" --last 2 --format json >"$T/report.json" || fail "report --format json"
 python3 - "$T/report.json" <<'PY' || fail "report JSON"

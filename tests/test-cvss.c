@@ -336,7 +336,9 @@ static void test_scores_table(void) {
                 /* any order in v3 (v3.1 spec 6) */
                 { "CVSS:3.1/S:U/AV:N/AC:L/PR:N/UI:N/C:H/I:H/A:H", 31, 9.8, SEVERITY_CRITICAL },
                 { "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 30, 10.0, SEVERITY_CRITICAL },
-                { "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N", 31, 0.0, SEVERITY_LOW },
+                { "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N", 31, 0.0, SEVERITY_NONE },
+                { "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 31, 0.0, SEVERITY_NONE },
+                { "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:N/I:N/A:N", 30, 0.0, SEVERITY_NONE },
                 /* temporal and environmental metrics don't change the base */
                 { "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:L/I:L/A:N/E:U/RL:O/RC:U/CR:L/MAV:P", 31, 3.8, SEVERITY_LOW },
                 { "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", 31, 7.5, SEVERITY_HIGH },
@@ -345,12 +347,14 @@ static void test_scores_table(void) {
                 { "(AV:N/AC:L/Au:N/C:P/I:P/A:P)", 2, 7.5, SEVERITY_HIGH },
                 { "AV:N/AC:L/Au:N/C:C/I:C/A:C", 2, 10.0, SEVERITY_HIGH },          /* NVD's v2 scale */
                 { "AV:N/AC:M/Au:N/C:N/I:P/A:N", 2, 4.3, SEVERITY_MEDIUM },
-                { "AV:L/AC:H/Au:M/C:N/I:N/A:N", 2, 0.0, SEVERITY_LOW },
+                { "AV:L/AC:H/Au:M/C:N/I:N/A:N", 2, 0.0, SEVERITY_LOW },    /* NVD's v2 scale has no None */
                 { "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 40, 10.0, SEVERITY_CRITICAL },
                 { "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 40, 9.3, SEVERITY_CRITICAL },
                 /* E:U lowers CVSS-BT, not the base score (CVSS-B) */
                 { "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U", 40, 7.7, SEVERITY_HIGH },
-                { "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 40, 0.0, SEVERITY_LOW },
+                { "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 40, 0.0, SEVERITY_NONE },
+                /* any impact at all is LOW, not NONE */
+                { "CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:N/VI:N/VA:L/SC:N/SI:N/SA:N", 40, 1.0, SEVERITY_LOW },
                 { "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N", 40, 6.9, SEVERITY_MEDIUM },
         };
 
@@ -434,7 +438,8 @@ static void test_severity(void) {
                 double score;
                 enum severity severity;
         } scores[] = {
-                { 0.0, SEVERITY_LOW },     { 0.1, SEVERITY_LOW },       { 3.9, SEVERITY_LOW },
+                { 0.0, SEVERITY_NONE },    { 0.04, SEVERITY_NONE },     { 0.1, SEVERITY_LOW },
+                { 0.05, SEVERITY_LOW },    { 3.9, SEVERITY_LOW },
                 { 4.0, SEVERITY_MEDIUM },  { 6.9, SEVERITY_MEDIUM },    { 7.0, SEVERITY_HIGH },
                 { 8.9, SEVERITY_HIGH },    { 9.0, SEVERITY_CRITICAL },  { 10.0, SEVERITY_CRITICAL },
                 { NAN, SEVERITY_UNKNOWN },
@@ -488,8 +493,10 @@ static void test_severity(void) {
         CHECK(severity_from_string("Medium") == SEVERITY_MEDIUM);
         CHECK(severity_from_string("moderate") == _SEVERITY_INVALID);
         CHECK(severity_from_string(NULL) == _SEVERITY_INVALID);
+        CHECK_STREQ(severity_to_string(SEVERITY_NONE), "NONE");
+        CHECK(severity_from_string("none") == SEVERITY_NONE);
         CHECK(SEVERITY_CRITICAL > SEVERITY_HIGH && SEVERITY_HIGH > SEVERITY_MEDIUM &&
-              SEVERITY_MEDIUM > SEVERITY_LOW && SEVERITY_LOW > SEVERITY_UNKNOWN);
+              SEVERITY_MEDIUM > SEVERITY_LOW && SEVERITY_LOW > SEVERITY_NONE && SEVERITY_NONE > SEVERITY_UNKNOWN);
 }
 
 int main(void) {

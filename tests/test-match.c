@@ -323,10 +323,58 @@ static void test_upstream_and_unrated(void) {
         }
 }
 
+/* A CVSS v3/v4 score of 0.0 is NONE through the whole chain: the record's
+ * own vector and a CVE alias's NVD score; counted, and in the summary and
+ * the compact form the cache keeps. */
+static void test_none_severity(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-none");
+        const char *db = test_path(test_tmpdir(), "none.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_free_ char *json = NULL, *compact = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *back = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct error err = {};
+
+        test_write_file(test_path(dir, "a.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0010\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N\"}],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "b.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0011\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":[\"CVE-2000-0011\"],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "nvd.json"),
+                        "{\"vulnerabilities\":[{\"cve\":{\"id\":\"CVE-2000-0011\",\"metrics\":{\"cvssMetricV40\":"
+                        "[{\"type\":\"Primary\",\"cvssData\":{\"vectorString\":"
+                        "\"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N\"}}]}}}]}");
+        CHECK_MSG(vulndb_import(db, paths, false, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        add_pkg(inv, "bash", "5.2.15-2+b2", "bash", "5.2.15-2");
+        CHECK_MSG(v && match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
+        if (res) {
+                struct report_target t = { .name = "/", .inv = inv, .res = res };
+
+                CHECK(res->n_findings == 2 && res->counts[SEVERITY_NONE] == 2 && res->counts[SEVERITY_LOW] == 0);
+                for (size_t i = 0; i < res->n_findings; i++)
+                        CHECK_MSG(res->findings[i].severity == SEVERITY_NONE && res->findings[i].cvss_score == 0.0,
+                                  "%s", res->findings[i].id);
+                CHECK(res->n_findings == 2 && streq_ptr(res->findings[0].severity_source, "cvss_v3") &&
+                      streq_ptr(res->findings[1].severity_source, "nvd"));
+                CHECK(report_scan_json(&t, &json, &err) == 0);
+                CHECK(json && strstr(json, "\"NONE\": 2") && strstr(json, "\"severity\": \"NONE\""));
+                CHECK(report_findings_compact(res, &compact, &err) == 0);
+                CHECK(compact && report_parse_findings_compact(compact, strlen(compact), &back, &err) == 0);
+                CHECK(back && back->n_findings == 2 && back->findings[0].severity == SEVERITY_NONE);
+        }
+}
+
 int main(void) {
         test_ranges();
         test_upstream_and_unrated();
         test_inventory_match();
         test_unchecked();
+        test_none_severity();
         return test_end();
 }

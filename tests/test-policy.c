@@ -147,14 +147,14 @@ static void test_errors(void) {
                   "p.json:1:27: 'ignore_unfixed' in scope 's' must be true or false" },
                 /* bad words */
                 { "{\"severity\": \"HIHG\"}",
-                  "p.json:1:2: 'severity' in the policy must be one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, not 'HIHG'" },
+                  "p.json:1:2: 'severity' in the policy must be one of CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, not 'HIHG'" },
                 { "{\"mode\": \"block\"}", "p.json:1:2: 'mode' in the policy must be one of enforce, warn, audit, not 'block'" },
                 { "{\"mode\": \"Enforce\"}",
                   "p.json:1:2: 'mode' in the policy must be one of enforce, warn, audit, not 'Enforce'" },
                 { "{\"on_error\": \"maybe\"}", "p.json:1:2: 'on_error' in the policy must be one of allow, deny, not 'maybe'" },
                 { "{\"on_timeout\": \"\\n\"}", "p.json:1:2: 'on_timeout' in the policy must be one of allow, deny, not '?'" },
                 { "{\"scopes\": [{\"name\": \"s\",\n \"severity\": \"severe\"}]}",
-                  "p.json:2:2: 'severity' in scope 's' must be one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, not 'severe'" },
+                  "p.json:2:2: 'severity' in scope 's' must be one of CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, not 'severe'" },
                 /* scopes and allowlist entries */
                 { "{\"scopes\": [{\"mode\": \"warn\"}]}", "p.json:1:13: scopes[0] has no 'name'" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "p.json:1:29: a scope named 'a' comes earlier" },
@@ -332,16 +332,16 @@ static void test_evaluate(void) {
         static const struct {
                 const char *policy, *image;
                 enum verdict_decision decision;
-                size_t counts[_SEVERITY_MAX];   /* UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL */
+                size_t counts[_SEVERITY_MAX];   /* UNKNOWN, NONE, LOW, MEDIUM, HIGH, CRITICAL */
                 size_t allowed;
                 const char *worst, *notes;
         } rows[] = {
-                { "{}", "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
-                { "{\"severity\": \"HIGH\", \"mode\": \"warn\"}", "img", VERDICT_WARN, { 0, 0, 0, 1, 2 }, 0,
+                { "{}", "img", VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                { "{\"severity\": \"HIGH\", \"mode\": \"warn\"}", "img", VERDICT_WARN, { 0, 0, 0, 0, 1, 2 }, 0,
                   "DSA-1 openssl (+1)|CVE-2024-2 zlib1g", "" },
-                { "{\"severity\": \"unknown\", \"mode\": \"audit\"}", "img", VERDICT_AUDIT, { 1, 1, 1, 1, 2 }, 0,
+                { "{\"severity\": \"unknown\", \"mode\": \"audit\"}", "img", VERDICT_AUDIT, { 1, 0, 1, 1, 1, 2 }, 0,
                   "DSA-1 openssl (+1)|CVE-2024-2 zlib1g|GHSA-3 curl|CVE-2024-4 bash|CVE-2024-5 tar", "" },
-                { "{\"severity\": \"LOW\", \"ignore_unfixed\": true}", "img", VERDICT_DENY, { 0, 0, 1, 0, 2 }, 0,
+                { "{\"severity\": \"LOW\", \"ignore_unfixed\": true}", "img", VERDICT_DENY, { 0, 0, 0, 1, 0, 2 }, 0,
                   "DSA-1 openssl (+1)|GHSA-3 curl", "" },
                 /* allowlist by id, by alias; the image glob (the UNKNOWN finding is not checked:
                  * on_unchecked warn) */
@@ -350,18 +350,18 @@ static void test_evaluate(void) {
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "reg/app",
                   VERDICT_WARN, { 0 }, 2, "", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", "other/app",
-                  VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                  VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", NULL,
-                  VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                  VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 /* an allowlisted finding below the threshold is not "allowed": it never counted */
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-2\", \"reason\": \"r\"}]}", "img", VERDICT_DENY,
-                  { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                  { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 /* expiry: an expired entry adds one note per finding id, and the finding counts */
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"fix pending\", \"expires\": \"2026-05-31\"}]}",
-                  "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
+                  "img", VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
                   "allowlist entry CVE-2024-1 expired 2026-05-31 (fix pending); DSA-1 counts again" },
                 { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\", \"expires\": \"2026-06-01T00:00:00Z\"}]}",
-                  "img", VERDICT_DENY, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
+                  "img", VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)",
                   "allowlist entry DSA-1 expired 2026-06-01 (r); DSA-1 counts again" },
                 { "{\"allowlist\": [{\"id\": \"DSA-1\", \"reason\": \"r\", \"expires\": \"2026-06-01T00:00:01Z\"}]}",
                   "img", VERDICT_WARN, { 0 }, 2, "", "" },
@@ -387,9 +387,9 @@ static void test_evaluate(void) {
                   "img", VERDICT_ALLOW, { 0 }, 2, "", "" },
                 /* modes, per scope */
                 { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, \"mode\": \"audit\"}]}", "img",
-                  VERDICT_AUDIT, { 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                  VERDICT_AUDIT, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 { "{\"mode\": \"warn\", \"severity\": \"MEDIUM\", \"allowlist\": [{\"id\": \"GHSA-3\", \"reason\": \"r\"}]}",
-                  "img", VERDICT_WARN, { 0, 0, 0, 1, 2 }, 1, "DSA-1 openssl (+1)|CVE-2024-2 zlib1g", "" },
+                  "img", VERDICT_WARN, { 0, 0, 0, 0, 1, 2 }, 1, "DSA-1 openssl (+1)|CVE-2024-2 zlib1g", "" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
@@ -411,6 +411,34 @@ static void test_evaluate(void) {
                 CHECK_MSG(v.allowed == rows[i].allowed, "row %zu: allowed %zu", i, v.allowed);
                 CHECK_STREQ(worst, rows[i].worst);
                 CHECK_STREQ(notes, rows[i].notes);
+                verdict_done(&v);
+        }
+}
+
+/* A CVSS 0.0 finding is NONE: below LOW, above UNKNOWN. */
+static void test_evaluate_none(void) {
+        static const struct {
+                const char *policy;
+                size_t counted;
+        } rows[] = {
+                { "{\"severity\": \"LOW\"}", 1 },
+                { "{\"severity\": \"NONE\"}", 2 },
+                { "{\"severity\": \"none\"}", 2 },
+                { "{\"severity\": \"UNKNOWN\"}", 3 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct verdict v;
+
+                add(res, "CVE-1", "a", "1", SEVERITY_NONE);
+                add(res, "CVE-2", "b", "1", SEVERITY_LOW);
+                add(res, "CVE-3", "c", "1", SEVERITY_UNKNOWN);
+                CHECK_MSG(p && policy_evaluate(p, NULL, res, &v, NULL) == 0, "%s", rows[i].policy);
+                CHECK_MSG(v.counts[SEVERITY_NONE] + v.counts[SEVERITY_LOW] + v.counts[SEVERITY_UNKNOWN] ==
+                          rows[i].counted, "%s", rows[i].policy);
+                CHECK(v.decision == VERDICT_DENY);
                 verdict_done(&v);
         }
 }
@@ -542,6 +570,7 @@ int main(void) {
         test_select();
         test_evaluate();
         test_evaluate_worst_cap();
+        test_evaluate_none();
         test_describe();
         test_examples();
         return test_end();

@@ -3,7 +3,17 @@
  * apk-tools documents and tests (its test/version.data, all of which
  * tests/test-version-apk.c runs), not from its code:
  *
- *   digit{.digit}...{letter}{_suffix{number}}...{~hash}{-rN}
+ *   digit{.digit}...{letter{number}{.digit}...}...{_suffix{number}}...{~hash}{-rN}
+ *
+ * The numbers after a letter ("1.9.5p2", sudo's version in Alpine 3.13)
+ * are apk-tools 2.x's grammar, which built and installs every Alpine
+ * release whose packages carry them: a letter followed by digits starts a
+ * new numeric part (compared as a number, "p02" = "p2"), after which dots
+ * and another letter may follow again ("1.0a1.2", "1.0a1b2").  apk-tools 3
+ * rejects these (its version.data: "!0.1a1"); we keep apk-tools 2's
+ * reading so that such packages are checked, not dropped.  Two letters in
+ * a row ("1.0ab") and a dot right after a letter ("1.0a.1") are invalid in
+ * both.
  *
  * A version is read as a sequence of tokens, each allowed only after the
  * ones before it in that grammar.  Two versions compare token by token
@@ -28,6 +38,7 @@ enum token_type {
         T_START,                /* before the first token */
         T_INITIAL_DIGIT,
         T_DIGIT,
+        T_LETTER_DIGIT,         /* the number right after a letter: never meets T_DIGIT or T_LETTER */
         T_LETTER,
         T_SUFFIX,
         T_SUFFIX_NO,
@@ -115,6 +126,10 @@ static enum token_type take(struct cursor *c, struct token *t, size_t skip, bool
         return type;
 }
 
+static bool is_number(enum token_type t) {
+        return t == T_INITIAL_DIGIT || t == T_DIGIT || t == T_LETTER_DIGIT;
+}
+
 static enum token_type classify(struct cursor *c, struct token *t) {
         char ch = c->p[0];
         enum token_type last = c->last;
@@ -123,15 +138,19 @@ static enum token_type classify(struct cursor *c, struct token *t) {
                 return take(c, t, 0, is_digit, T_INITIAL_DIGIT, "it does not start with a digit");
         if (ch == '\0')
                 return T_END;
-        if (ch == '.' && (last == T_INITIAL_DIGIT || last == T_DIGIT))
+        if (ch == '.' && is_number(last))
                 return take(c, t, 1, is_digit, T_DIGIT, "'.' is not followed by a number");
-        if (is_lower(ch) && (last == T_INITIAL_DIGIT || last == T_DIGIT)) {
+        if (is_lower(ch) && is_number(last)) {
                 t->p = c->p++;
                 t->n = 1;
                 return T_LETTER;
         }
+        if (is_digit(ch) && last == T_LETTER)
+                return take(c, t, 0, is_digit, T_LETTER_DIGIT, "");
         if (is_lower(ch) && last == T_LETTER)
-                return invalid(c, "more than one letter after the numbers");
+                return invalid(c, "two letters in a row (only one letter may follow a number)");
+        if (ch == '.' && last == T_LETTER)
+                return invalid(c, "'.' right after a letter (a letter may be followed by a number, not by '.')");
         if (is_digit(ch) && last == T_SUFFIX)
                 return take(c, t, 0, is_digit, T_SUFFIX_NO, "");
         if (ch == '_' && last < T_HASH) {
@@ -195,6 +214,7 @@ static int compare_token(const struct token *a, const struct token *b) {
                         return compare_strings(a, b);
                 return compare_numbers(a, b);
         case T_INITIAL_DIGIT:
+        case T_LETTER_DIGIT:
         case T_SUFFIX_NO:
         case T_REVISION:
                 return compare_numbers(a, b);
