@@ -1527,7 +1527,9 @@ static int cache_ecosystems(const char *path, char ***names, struct error *err) 
 
         if (!path || access(path, F_OK) < 0)
                 return 0;
-        q = cache_open_flags(path, CACHE_OPEN_NO_QUICK_CHECK, &c, NULL, err);
+        q = cache_open_flags(path, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_READONLY, &c, NULL, err);
+        if (q == -ENOENT)
+                return 0;       /* an empty file: no image seen yet */
         if (q >= 0)
                 q = cache_list(c, collect_ecosystem, names, err);
         if (q == -ENOMEM)
