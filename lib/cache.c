@@ -384,6 +384,9 @@ static int identify(const char *path, enum cache_file *ret, struct file_id *ret_
         uint32_t app;
         ssize_t n;
 
+        /* A device or FIFO is not opened at all (opening some devices acts). */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+                return foreign(path, S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", err);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 && errno == ENOENT) {
                 *ret = CACHE_FILE_NONE;
@@ -652,7 +655,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
                            struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         bool ro = flags & CACHE_OPEN_READONLY;
-        enum cache_file kind;
+        enum cache_file kind = CACHE_FILE_FOREIGN;
         struct file_id id = {};
         struct stat st;
         int rc, r;
