@@ -44,18 +44,22 @@ static int resolve_path(const char *arg, char **ret) {
 }
 
 /* 0 and *ret set; 1 when there is no cache file yet (nothing to show, a
- * note on stderr); -1 after an error message. */
-static int open_cache(const char *path, struct cache **ret) {
+ * note on stderr); -1 after an error message.  flags: CACHE_OPEN_READONLY
+ * for the verbs that look (ls, show), CACHE_OPEN_RECOVER only for gc, the
+ * timer's full check; a file that isn't a cache is never touched. */
+static int open_cache(const char *path, unsigned flags, struct cache **ret) {
         struct error err = {};
         bool recovered = false;
         struct stat st;
+        int r;
 
-        if (stat(path, &st) < 0 && errno == ENOENT) {
+        r = stat(path, &st) < 0 && errno == ENOENT ? -ENOENT : cache_open_flags(path, flags, ret, &recovered, &err);
+        if (r == -ENOENT) {
                 log_error("no cache at %s yet (the hook creates it at the first container start; "
                           "another file: --cache FILE)", path);
                 return 1;
         }
-        if (cache_open(path, ret, &recovered, &err) < 0) {
+        if (r < 0) {
                 log_error("%s", err.msg);
                 return -1;
         }
@@ -186,7 +190,7 @@ static int cache_ls(int argc, char **argv) {
                 log_error("cache ls: unexpected argument '%s'", argv[optind]);
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) < 0)
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_READONLY, &c)) < 0)
                 return EXIT_ERROR;
         return json ? list_json(path, c) : list_table(path, c);
 }
@@ -269,7 +273,7 @@ static int cache_show(int argc, char **argv) {
                 log_error("cache show: give a KEY (see 'portcullis cache ls')");
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) != 0 ||
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_READONLY, &c)) != 0 ||
             find_key(c, "show", argv[optind], &key) < 0)
                 return EXIT_ERROR;
         /* Looking is not using: peek leaves last_used (and so LRU) alone. */
@@ -291,7 +295,7 @@ static int cache_purge_verb(int argc, char **argv) {
 
         if (parse_cache_args(argc, argv, "purge", 1, &arg) < 0 || resolve_path(arg, &path) < 0)
                 return EXIT_ERROR;
-        r = open_cache(path, &c);
+        r = open_cache(path, 0, &c);
         if (r < 0 || (r > 0 && optind < argc))
                 return EXIT_ERROR;
         if (r > 0) {
@@ -362,7 +366,7 @@ static int cache_gc_verb(int argc, char **argv) {
                 log_error("cache gc: unexpected argument '%s'", argv[optind]);
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, &c)) < 0)
+        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_RECOVER, &c)) < 0)
                 return EXIT_ERROR;
         if (r > 0)
                 return EXIT_PASS;       /* no cache yet: nothing to collect (the timer may run first) */
@@ -409,7 +413,7 @@ static int cache_rescan_verb(int argc, char **argv) {
         }
         if (resolve_path(arg, &path) < 0)
                 return EXIT_ERROR;
-        r = open_cache(path, &c);
+        r = open_cache(path, 0, &c);
         if (r != 0)
                 return r < 0 ? EXIT_ERROR : EXIT_PASS;
         if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &err) < 0) {

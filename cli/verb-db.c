@@ -14,9 +14,27 @@
 #include "verbs.h"
 #include "vulndb.h"
 
+/* Skipped files go to stderr with their reason, the first SKIPS_SHOWN of
+ * them: an archive of 200,000 bad records must not bury the summary. */
+#define SKIPS_SHOWN 20
+
+struct skips {
+        unsigned long long n;
+};
+
+static void skip_note(struct skips *s, const char *file, const char *reason) {
+        if (s->n++ < SKIPS_SHOWN)
+                log_error("skipped %s: %s", file, reason);
+}
+
+static void skips_end(const struct skips *s) {
+        if (s->n > SKIPS_SHOWN)
+                log_error("... and %llu more skipped (%llu in all; the first %d are shown)", s->n - SKIPS_SHOWN, s->n,
+                          SKIPS_SHOWN);
+}
+
 static void on_skip(const char *file, const char *reason, void *userdata) {
-        (void) userdata;
-        log_error("skipped %s: %s", file, reason);
+        skip_note(userdata, file, reason);
 }
 
 static double now_s(void) {
@@ -30,14 +48,16 @@ static int db_import(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
                 { "merge", no_argument, NULL, 'm' },
+                { "allow-shrink", no_argument, NULL, 'S' },
                 {}
         };
         struct vulndb_import_stats st = {};
+        struct skips skipped = {};
         const char *db = NULL;
         struct error err = {};
-        bool merge = false;
+        unsigned flags = 0;
         double t0;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
@@ -45,7 +65,10 @@ static int db_import(int argc, char **argv) {
                         db = optarg;
                         break;
                 case 'm':
-                        merge = true;
+                        flags |= VULNDB_IMPORT_MERGE;
+                        break;
+                case 'S':
+                        flags |= VULNDB_IMPORT_ALLOW_SHRINK;
                         break;
                 default:
                         return EXIT_ERROR;
@@ -56,8 +79,10 @@ static int db_import(int argc, char **argv) {
         }
         db = cli_db_path(db);
         t0 = now_s();
-        if (vulndb_import(db, argv + optind, merge ? VULNDB_IMPORT_MERGE : 0, on_skip, NULL, &st, &err) < 0) {
-                log_error("%s", err.msg);
+        r = vulndb_import(db, argv + optind, flags, on_skip, &skipped, &st, &err);
+        skips_end(&skipped);
+        if (r < 0) {
+                log_error("db import: %s", err.msg);
                 return EXIT_ERROR;
         }
         t0 = now_s() - t0;
@@ -231,6 +256,7 @@ struct progress {
         bool tty;
         bool bar;               /* a bar is drawn and the line not ended */
         double last;
+        struct skips skips;
 };
 
 static void bar_end(struct progress *p) {
@@ -280,7 +306,7 @@ static void on_update_event(const struct update_event *ev, void *userdata) {
                 return;
         case UPDATE_EVENT_SKIP:
                 bar_end(p);
-                log_error("skipped %s: %s", strna(ev->name), ev->message);
+                skip_note(&p->skips, strna(ev->name), ev->message);
                 return;
         default:
                 return;
@@ -293,6 +319,7 @@ static int db_update(int argc, char **argv) {
                 { "config", required_argument, NULL, 'c' },
                 { "source", required_argument, NULL, 's' },
                 { "ecosystem", required_argument, NULL, 'e' },
+                { "allow-shrink", no_argument, NULL, 'S' },
                 {}
         };
         _cleanup_(config_freep) struct config *cfg = NULL;
@@ -301,8 +328,9 @@ static int db_update(int argc, char **argv) {
         struct update_result res = {};
         const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
         struct error err = {};
+        bool allow_shrink = false;
         double t0;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
                 switch (c) {
@@ -311,6 +339,9 @@ static int db_update(int argc, char **argv) {
                         break;
                 case 'c':
                         config = optarg;
+                        break;
+                case 'S':
+                        allow_shrink = true;
                         break;
                 case 's':
                 case 'e':
@@ -333,7 +364,7 @@ static int db_update(int argc, char **argv) {
         /* The database: --db, $PORTCULLIS_DB, then config.json's "db". */
         db = db ? db : env && *env ? env : cfg->db;
         t0 = now_s();
-        if (update_run(&(struct update_settings) { .db_path = db,
+        r = update_run(&(struct update_settings) { .db_path = db,
                                                    .sources = sources ? sources : cfg->update.sources,
                                                    .ecosystems = ecosystems ? ecosystems : cfg->update.ecosystems,
                                                    .cache_path = cfg->cache,
@@ -341,13 +372,15 @@ static int db_update(int argc, char **argv) {
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,
-                                                   .timeout_s = cfg->update.timeout_s },
-                       on_update_event, &prog, &res, &err) < 0) {
-                bar_end(&prog);
+                                                   .timeout_s = cfg->update.timeout_s,
+                                                   .allow_shrink = allow_shrink },
+                       on_update_event, &prog, &res, &err);
+        bar_end(&prog);
+        skips_end(&prog.skips);
+        if (r < 0) {
                 log_error("db update: %s", err.msg);
                 return EXIT_ERROR;
         }
-        bar_end(&prog);
         if (!res.changed)
                 printf("unchanged: %s is current (revision %s), checked in %.2f s\n", db, res.revision,
                        now_s() - t0);

@@ -94,7 +94,7 @@ static int append_line(const char *file, const char *line, struct error *err) {
                 return error_set(err, ENOMEM, "out of memory");
         memcpy(buf, line, n);
         buf[n] = '\n';
-        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
                 return error_set_errno(err, errno, "open audit log %s (is its folder there and writable?)", file);
         /* One write with O_APPEND: concurrent hooks never interleave inside

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -16,6 +17,21 @@
 
 #define CACHE_SCHEMA_VERSION "2"
 #define CACHE_TOUCH_INTERVAL 60
+
+/* sqlite's file header (https://www.sqlite.org/fileformat2.html#the_database_header):
+ * the magic string, the write/read versions (2 for WAL), user_version at
+ * 60 and application_id at 68, big-endian.  A cache is marked at creation
+ * with CACHE_APPLICATION_ID ("PCvc": Portcullis verdict cache) and
+ * user_version CACHE_SCHEMA_VERSION, so that the file itself says whether
+ * it is ours before anything writes to it or moves it. */
+#define SQLITE_HEADER_SIZE 100
+#define SQLITE_MAGIC "SQLite format 3"
+#define HEADER_WRITE_VERSION 18
+#define HEADER_USER_VERSION 60
+#define HEADER_APPLICATION_ID 68
+#define CACHE_APPLICATION_ID 1346598499 /* 0x50437663 */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* The schema; created in one transaction by whoever opens an empty file
  * first.  last_used is indexed for LRU eviction and for listing. */
@@ -34,7 +50,15 @@
         "  inventory_json TEXT,"                                                \
         "  findings_compact TEXT);"                                             \
         "CREATE INDEX entries_last_used ON entries(last_used);"                 \
-        "INSERT INTO meta (key, value) VALUES ('schema_version', '" CACHE_SCHEMA_VERSION "');"
+        "INSERT INTO meta (key, value) VALUES ('schema_version', '" CACHE_SCHEMA_VERSION "');"       \
+        CACHE_MARK_SQL
+
+/* Marks the file as ours; in a new file before anything else (see
+ * mark_new()), in a cache made before the mark existed when it is first
+ * opened for writing (adopted). */
+#define CACHE_MARK_SQL                                                          \
+        "PRAGMA application_id=" STR(CACHE_APPLICATION_ID) ";"                  \
+        "PRAGMA user_version=" CACHE_SCHEMA_VERSION ";"
 
 #define ENTRY_COLUMNS "key, identity, image, db_revision, created, last_used, packages, findings"
 
@@ -78,6 +102,7 @@ struct cache {
         char *path;
         sqlite3_stmt *stmt[_STMT_MAX];
         bool sync_set;          /* synchronous=NORMAL, set before the first write */
+        bool readonly;          /* CACHE_OPEN_READONLY */
 };
 
 static long long now_ms(void) {
@@ -321,8 +346,84 @@ static int query_text(struct cache *c, const char *sql, char **ret, struct error
         return 0;
 }
 
+/* The file a handle opened, to tell later whether someone else has moved
+ * it aside already. */
+struct file_id {
+        dev_t dev;
+        ino_t ino;
+};
+
+/* What the file at the cache path is, from its first bytes alone (read
+ * before sqlite opens it, so that nothing is written to a file that isn't
+ * ours: sqlite rolls back a hot journal, and makes -wal and -shm files
+ * beside a WAL database). */
+enum cache_file {
+        CACHE_FILE_NONE,        /* no file: a new cache */
+        CACHE_FILE_EMPTY,       /* zero bytes (touch, or a creation cut short): a new cache */
+        CACHE_FILE_OURS,        /* sqlite with our application_id */
+        CACHE_FILE_UNMARKED,    /* sqlite in WAL mode without an application_id: a cache made before the
+                                 * mark, if its schema says so (schema_check) */
+        CACHE_FILE_FOREIGN,     /* anything else: never written, never moved */
+};
+
+static uint32_t be32(const unsigned char *p) {
+        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+static int foreign(const char *path, const char *what, struct error *err) {
+        return error_set(err, EMEDIUMTYPE, "cache %s is not a Portcullis cache (%s); it was left as it is.  Point "
+                         "\"cache\" in config.json (or --cache) at the verdict cache, by default "
+                         "/var/lib/portcullis/cache.db, or move this file away if the cache belongs there", path,
+                         what);
+}
+
+static int identify(const char *path, enum cache_file *ret, struct file_id *ret_id, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        unsigned char h[SQLITE_HEADER_SIZE];
+        struct stat st;
+        uint32_t app;
+        ssize_t n;
+
+        /* A device or FIFO is not opened at all (opening some devices acts). */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+                return foreign(path, S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", err);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 && errno == ENOENT) {
+                *ret = CACHE_FILE_NONE;
+                return 0;
+        }
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return error_set_errno(err, errno, "cache %s: open%s", path,
+                                       errno == EACCES ? " (check the permissions of the file and its folder)" : "");
+        *ret_id = (struct file_id) { st.st_dev, st.st_ino };
+        if (!S_ISREG(st.st_mode))
+                return foreign(path, S_ISDIR(st.st_mode) ? "a folder" : "not a regular file", err);
+        if (st.st_size == 0) {
+                *ret = CACHE_FILE_EMPTY;
+                return 0;
+        }
+        n = pread(fd, h, sizeof(h), 0);
+        if (n < 0)
+                return error_set_errno(err, errno, "cache %s: read its header", path);
+        if ((size_t) n < sizeof(h) || memcmp(h, SQLITE_MAGIC, sizeof(SQLITE_MAGIC)) != 0)
+                return foreign(path, "not an sqlite database", err);
+        app = be32(h + HEADER_APPLICATION_ID);
+        if (app == CACHE_APPLICATION_ID)
+                *ret = CACHE_FILE_OURS;
+        else if (app == 0 && h[HEADER_WRITE_VERSION] == 2)
+                *ret = CACHE_FILE_UNMARKED;
+        else {
+                char what[96];
+
+                snprintf(what, sizeof(what), "an sqlite database of %s (application_id %" PRIu32 ", user_version %"
+                         PRIu32 ")", app ? "another program" : "something else", app, be32(h + HEADER_USER_VERSION));
+                return foreign(path, what, err);
+        }
+        return 0;
+}
+
 static int schema_check(struct cache *c, struct error *err) {
-        _cleanup_free_ char *version = NULL;
+        _cleanup_free_ char *version = NULL, *app = NULL, *user = NULL;
         sqlite3_stmt *st = NULL;
         int r;
 
@@ -332,6 +433,13 @@ static int schema_check(struct cache *c, struct error *err) {
         if (!version || strcmp(version, CACHE_SCHEMA_VERSION) != 0)
                 return error_set(err, EBADMSG, "cache %s: schema version %s, this build uses %s", c->path,
                                  strna(version), CACHE_SCHEMA_VERSION);
+        /* Unmarked (made before the mark) or marked with this version. */
+        if ((r = query_text(c, "PRAGMA application_id", &app, err)) < 0 ||
+            (r = query_text(c, "PRAGMA user_version", &user, err)) < 0)
+                return r;
+        if (!streq_ptr(app, "0") && !streq_ptr(user, CACHE_SCHEMA_VERSION))
+                return error_set(err, EBADMSG, "cache %s: user_version %s, this build uses %s", c->path, strna(user),
+                                 CACHE_SCHEMA_VERSION);
         /* Every column the statements name must be there: a missing one is
          * SQLITE_ERROR; anything else (busy, I/O) says nothing about the
          * file and must not get it moved aside. */
@@ -344,25 +452,42 @@ static int schema_check(struct cache *c, struct error *err) {
         return r;
 }
 
+/* A cache made before the mark: adopted (marked) by the first open that
+ * may write, and checkpointed so that the file's header says so for the
+ * next open. */
+static int adopt(struct cache *c, struct error *err) {
+        _cleanup_free_ char *app = NULL;
+        int r;
+
+        r = query_text(c, "PRAGMA application_id", &app, err);
+        if (r < 0 || !streq_ptr(app, "0"))
+                return r;
+        return cache_exec(c, CACHE_MARK_SQL, "mark the cache as Portcullis'", err);
+}
+
 /* Creates the schema in an empty file, else checks it.  BEGIN IMMEDIATE
  * serialises the processes that find the same new file empty. */
 static int schema_ensure(struct cache *c, struct error *err) {
         _cleanup_free_ char *tables = NULL;
-        bool txn;
+        bool txn = false;
         int rc, r;
 
         /* A read-only file can still be read: check it, create nothing. */
-        rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_READONLY)
-                return cache_error(c, rc, "start a transaction", err);
-        txn = rc == SQLITE_OK;
+        if (!c->readonly) {
+                rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+                if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_READONLY)
+                        return cache_error(c, rc, "start a transaction", err);
+                txn = rc == SQLITE_OK;
+        }
         r = query_text(c, "SELECT count(*) FROM sqlite_master", &tables, err);
         if (r == 0 && tables && strcmp(tables, "0") == 0)
                 r = txn ? cache_exec(c, CACHE_SCHEMA_SQL, "create the schema", err)
-                        : error_set(err, EROFS, "cache %s is empty and can't be written; check its permissions",
-                                    c->path);
+                        : error_set(err, c->readonly ? ENOENT : EROFS, "cache %s is empty%s", c->path,
+                                    c->readonly ? " (no entries yet)" : " and can't be written; check its permissions");
         if (r == 0)
                 r = schema_check(c, err);
+        if (txn && r == 0)
+                r = adopt(c, err);
         if (txn && r == 0)
                 r = cache_exec(c, "COMMIT", "create the schema", err);
         if (txn && r < 0)
@@ -385,12 +510,18 @@ static int set_wal(struct cache *c, struct error *err) {
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "switch to WAL", err);
 }
 
-/* The file a handle opened, to tell later whether someone else has moved
- * it aside already. */
-struct file_id {
-        dev_t dev;
-        ino_t ino;
-};
+/* A new cache is marked before it turns to WAL, in sqlite's rollback mode,
+ * so that the mark is in the file's header at once (in WAL mode it would
+ * sit in the -wal file until a checkpoint).  Several processes may do this
+ * at once: the same two values, under sqlite's lock. */
+static int mark_new(struct cache *c, struct error *err) {
+        long long deadline = now_ms() + CACHE_BUSY_TIMEOUT_MS;
+        int rc;
+
+        while ((rc = sqlite3_exec(c->db, CACHE_MARK_SQL, NULL, NULL, NULL)) == SQLITE_BUSY && now_ms() < deadline)
+                sleep_ms(2);
+        return rc == SQLITE_OK ? 0 : cache_error(c, rc, "mark the new cache", err);
+}
 
 /* Keep the -wal and -shm files when the last connection closes, and leave
  * checkpoints to the writers (sqlite does them as the WAL grows): creating,
@@ -411,39 +542,156 @@ static bool fast_schema_ok(struct cache *c) {
                streq_ptr(version, CACHE_SCHEMA_VERSION);
 }
 
+/* The cache says which images are vulnerable to what: 0600, and its -wal
+ * and -shm, which sqlite creates with the mode of the file, too.  A cache
+ * an older build left 0644 is tightened by the next open that may write. */
+static void tighten_modes(const char *path) {
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        char p[PATH_MAX];
+        struct stat st;
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if ((size_t) snprintf(p, sizeof(p), "%s%s", path, suffixes[i]) < sizeof(p) &&
+                    lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+                        (void) chmod(p, st.st_mode & 0600);
+}
+
+/* A new cache file, 0600 whatever the umask; one that appeared meanwhile
+ * (another process's) is fine. */
+static int create_file(const char *path, struct error *err) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+
+        if (fd < 0 && errno != EEXIST)
+                return error_set_errno(err, errno, "cache %s: create it%s", path,
+                                       errno == EACCES ? " (check its folder's permissions)" : "");
+        if (fd >= 0)
+                close(fd);
+        return 0;
+}
+
+/* The open proper, once the file is known: in sqlite, checked as its kind
+ * requires.  -EBADMSG only for a file known to be ours (marked, or of our
+ * schema): that, and nothing else, may be moved aside. */
+static int cache_open_known(struct cache *c, enum cache_file kind, unsigned flags, struct error *err) {
+        bool ro = flags & CACHE_OPEN_READONLY;
+        int r;
+
+        /* The hook's path: a marked cache of this schema was made in WAL
+         * mode, and WAL mode sticks to the file; one read says so, where
+         * the full open takes a write lock. */
+        if (kind == CACHE_FILE_OURS && (flags & CACHE_OPEN_NO_QUICK_CHECK) && fast_schema_ok(c))
+                return 0;
+        if (kind == CACHE_FILE_UNMARKED) {
+                _cleanup_free_ char *tables = NULL;
+
+                /* Ours only if its schema says so; an unmarked database with
+                 * nothing in it is as good as an empty file. */
+                r = query_text(c, "SELECT count(*) FROM sqlite_master", &tables, err);
+                if (r == 0 && !streq_ptr(tables, "0"))
+                        r = schema_check(c, err);
+                if (r == -EBADMSG || r == -EIO)
+                        return foreign(c->path, "an sqlite database without the cache's tables", err);
+                if (r < 0)
+                        return r;
+        }
+        if (!ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY) && (r = mark_new(c, err)) < 0)
+                return r;
+        if ((!ro && (r = set_wal(c, err)) < 0) ||
+            (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
+            (r = schema_ensure(c, err)) < 0)
+                return r;
+        if (!ro && kind == CACHE_FILE_UNMARKED)
+                (void) sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return 0;
+}
+
+/* "file:" URI of path for sqlite3_open_v2(SQLITE_OPEN_URI): '%', '?' and
+ * '#' escaped (https://www.sqlite.org/uri.html). */
+static char *file_uri(const char *path, const char *query) {
+        struct strbuf b = {};
+        int r = strbuf_puts(&b, "file:");
+
+        for (const char *p = path; r >= 0 && *p; p++)
+                r = strchr("%?#", *p) ? strbuf_printf(&b, "%%%02X", (unsigned char) *p) : strbuf_append(&b, p, 1);
+        if (r >= 0)
+                r = strbuf_printf(&b, "?%s", query);
+        if (r < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
+/* An unmarked WAL database with no -wal/-shm beside it: opening it the
+ * usual way would create them, beside a file that may not be ours.  Its
+ * content is all in the file then, so it is checked opened immutable
+ * (no locks, no -shm) first. */
+static int probe_unmarked(const char *path, struct error *err) {
+        _cleanup_free_ char *wal = NULL, *shm = NULL, *uri = NULL;
+        struct cache probe = { .path = (char *) path, .readonly = true };
+        _cleanup_free_ char *tables = NULL;
+        int rc, r;
+
+        if (asprintf(&wal, "%s-wal", path) < 0 || asprintf(&shm, "%s-shm", path) < 0)
+                return -ENOMEM;
+        if (access(wal, F_OK) == 0 && access(shm, F_OK) == 0)
+                return 0;
+        if (!(uri = file_uri(path, "immutable=1")))
+                return -ENOMEM;
+        rc = sqlite3_open_v2(uri, &probe.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+        r = rc == SQLITE_OK ? query_text(&probe, "SELECT count(*) FROM sqlite_master", &tables, err)
+                            : cache_error(&probe, rc, "open", err);
+        if (r == 0 && !streq_ptr(tables, "0"))
+                r = schema_check(&probe, err);
+        for (size_t i = 0; i < _STMT_MAX; i++)
+                sqlite3_finalize(probe.stmt[i]);
+        sqlite3_close(probe.db);
+        if (r == -EBADMSG || r == -EIO)
+                return foreign(path, "an sqlite database without the cache's tables", err);
+        return r;
+}
+
 static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
                            struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
+        bool ro = flags & CACHE_OPEN_READONLY;
+        enum cache_file kind = CACHE_FILE_FOREIGN;
+        struct file_id id = {};
         struct stat st;
         int rc, r;
 
+        r = identify(path, &kind, &id, err);
+        if (r < 0)
+                return r;
+        if (ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
+                return error_set(err, ENOENT, "cache %s: no entries yet", path);
+        if ((kind == CACHE_FILE_NONE && (r = create_file(path, err)) < 0) ||
+            (kind == CACHE_FILE_UNMARKED && (r = probe_unmarked(path, err)) < 0))
+                return r;
         c = calloc(1, sizeof(*c));
         if (!c || !(c->path = strdup(path)))
                 return -ENOMEM;
-        rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        c->readonly = ro;
+        rc = sqlite3_open_v2(path, &c->db, (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX,
+                             NULL);
         if (rc != SQLITE_OK)
                 return cache_error(c, rc, "open (it must be a file; check its folder's permissions)", err);
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "cache %s", path);
+        /* Replaced between the look at its header and the open: look again. */
+        if (kind != CACHE_FILE_NONE && (st.st_dev != id.dev || st.st_ino != id.ino))
+                return error_set(err, EAGAIN, "cache %s was replaced while it was opened", path);
         *seen = (struct file_id) { st.st_dev, st.st_ino };
         sqlite3_busy_timeout(c->db, CACHE_BUSY_TIMEOUT_MS);
         /* WAL: readers never wait for the writer, and a start that only
-         * reads its verdict never waits for another start's analysis.
-         * NORMAL is durable enough for an accelerator (a power cut may lose
-         * the last entries, never corrupt the file). */
-        if ((r = persist_wal(c, err)) < 0)
+         * reads its verdict never waits for another start's analysis. */
+        if (!ro && (r = persist_wal(c, err)) < 0)
                 return r;
-        /* The hook's path: a cache of this schema was made in WAL mode by
-         * a full open, and WAL mode sticks to the file; one read says so,
-         * where the full open takes a write lock. */
-        if ((flags & CACHE_OPEN_NO_QUICK_CHECK) && fast_schema_ok(c)) {
-                *ret = TAKE_PTR(c);
-                return 0;
-        }
-        if ((r = set_wal(c, err)) < 0 ||
-            (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
-            (r = schema_ensure(c, err)) < 0)
+        r = cache_open_known(c, kind, flags, err);
+        if (r < 0)
                 return r;
+        if (!ro)
+                tighten_modes(path);
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -494,7 +742,16 @@ static int move_aside(const char *path, const struct file_id *seen, struct error
 }
 
 int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err) {
-        return cache_open_flags(path, 0, ret, ret_recovered, err);
+        return cache_open_flags(path, CACHE_OPEN_RECOVER, ret, ret_recovered, err);
+}
+
+/* A damaged cache without CACHE_OPEN_RECOVER: an error that says who
+ * recovers it. */
+static int damaged(const char *path, struct error *err) {
+        _cleanup_free_ char *why = strdup(err->msg);
+
+        return error_set(err, EBADMSG, "%s; the cache is damaged: the hook's next start or 'portcullis cache gc' moves "
+                         "it aside as %s.corrupt-<time> and starts a new one", why ? why : "cache damaged", path);
 }
 
 int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
@@ -505,12 +762,18 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
         bool moved = false;
         int r;
 
-        dfd = open_parent(path, err);
+        if (flags & CACHE_OPEN_READONLY)
+                flags &= ~CACHE_OPEN_RECOVER;
+        dfd = (flags & CACHE_OPEN_READONLY) ? -1 : open_parent(path, err);
         if (dfd < -1)
                 return dfd;
         r = folder_lock(dfd, LOCK_SH, path, err);
         if (r == 0)
                 r = cache_open_once(path, flags, &c, &seen, err);
+        if (r == -EAGAIN)
+                r = cache_open_once(path, flags, &c, &seen, err);
+        if (r == -EBADMSG && !(flags & CACHE_OPEN_RECOVER))
+                return damaged(path, err);
         if (r == -EBADMSG) {
                 /* Not an upgrade in place: two processes holding LOCK_SH
                  * and waiting for LOCK_EX would wait for each other. */

@@ -13,9 +13,10 @@
  * report_scan_json() writes it) and the inventory (as
  * report_inventory_json() writes it), so that the policy is applied fresh at
  * every start and a DB update can re-match stored inventories without
- * touching a rootfs.  The cache is an accelerator: a corrupt or unreadable
- * cache file is moved aside and rebuilt, and never decides a start by
- * itself. */
+ * touching a rootfs.  The cache is an accelerator: a damaged cache file is
+ * moved aside by the hook and rebuilt, a file that isn't a cache is left
+ * alone (the hook then decides without the cache), and neither decides a
+ * start by itself.  The file, its -wal and -shm are 0600. */
 
 #define CACHE_TTL_DEFAULT (7 * 24 * 3600)
 #define CACHE_ENTRIES_DEFAULT 10000
@@ -47,20 +48,39 @@ struct cache_entry {
         char *findings_compact;         /* report_findings_compact(): what the hook reads on a hit */
 };
 
-/* Opens (creating the file and its folder) in WAL mode with a busy timeout.
- * A file that is not a cache (or fails quick_check) is renamed to
- * "<path>.corrupt-<unix time>" and a new one created; *ret_recovered (may
- * be NULL) says so.  Other failures (permissions, a full disk, a folder
- * that can't be created) are errors and leave the file alone. */
+/* Opens (creating the file, 0600, and its folder, 0700) in WAL mode with a
+ * busy timeout.  Which files may be opened, written and moved aside (issue
+ * 11, 4: a wrong --cache must not touch a file that isn't ours):
+ * - absent or empty: a new cache, marked at creation with sqlite's
+ *   application_id ("PCvc") and user_version (the schema version);
+ * - marked: ours; with CACHE_OPEN_RECOVER, when it is damaged (garbled,
+ *   truncated, fails quick_check, another schema version) it is renamed to
+ *   "<path>.corrupt-<unix time>" with its -wal/-shm and a new one created;
+ *   *ret_recovered (may be NULL) says so.  Without the flag: -EBADMSG, and
+ *   the message says what recovers it;
+ * - sqlite in WAL mode without the mark, holding this schema: a cache made
+ *   before the mark, used as it is and marked by the first open that may
+ *   write;
+ * - anything else (another program's sqlite database such as the
+ *   vulnerability DB, a file of other bytes, a folder): -EMEDIUMTYPE with a
+ *   message naming the file and what to do; never written, never moved.
+ * Other failures (permissions, a full disk, a folder that can't be
+ * created) are errors and leave the file alone.  cache_open() is
+ * cache_open_flags() with CACHE_OPEN_RECOVER: for the hook and 'cache gc'. */
 int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct error *err);
 /* quick_check reads every page: about 15 ms for 1,000 entries of 40 KB,
  * 120 ms for 10,000 (page cache warm), where an open without it takes
  * 0.3 ms and a hit 0.4 ms.  With CACHE_OPEN_NO_QUICK_CHECK (for the hook's
- * hot path) garbage, another schema and most truncations are still found
- * and moved aside at open; other damage shows later as -EBADMSG from
+ * hot path) a wrong header, another schema and most truncations are still
+ * found at open; other damage shows later as -EBADMSG from
  * cache_get()/cache_put(), until the next full open ('portcullis cache gc'
  * from its timer) moves the file aside. */
 #define CACHE_OPEN_NO_QUICK_CHECK (1U << 0)
+/* Only the hook's own opens and 'cache gc' (its maintenance) recover. */
+#define CACHE_OPEN_RECOVER (1U << 1)
+/* For looking (cache ls, cache show): sqlite opens the file read-only,
+ * nothing is created, marked or moved; an absent or empty file is -ENOENT. */
+#define CACHE_OPEN_READONLY (1U << 2)
 int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
                      struct error *err);
 void cache_close(struct cache *c);

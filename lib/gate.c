@@ -476,8 +476,8 @@ static int decide_with_cache(struct start *h) {
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
          * errors (cache "off") until 'portcullis cache gc' reopens it fully. */
-        if (cache_open_flags(h->o->cache ? h->o->cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK, &c, NULL,
-                             &err) < 0)
+        if (cache_open_flags(h->o->cache ? h->o->cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
+                             &c, NULL, &err) < 0)
                 cache_off(h, &err);
         if ((k = db_revision(h, c, &err)) < 0)
                 return decide_failure(h, k, &err);

@@ -1527,7 +1527,9 @@ static int cache_ecosystems(const char *path, char ***names, struct error *err) 
 
         if (!path || access(path, F_OK) < 0)
                 return 0;
-        q = cache_open_flags(path, CACHE_OPEN_NO_QUICK_CHECK, &c, NULL, err);
+        q = cache_open_flags(path, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_READONLY, &c, NULL, err);
+        if (q == -ENOENT)
+                return 0;       /* an empty file: no image seen yet */
         if (q >= 0)
                 q = cache_list(c, collect_ecosystem, names, err);
         if (q == -ENOMEM)
@@ -1660,8 +1662,10 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         if (import_paths(ecos, n, rebuild, &paths) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
-        q = vulndb_import(r->s->db_path, paths, rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE, on_skip,
-                          &sc, &res->stats, err);
+        q = vulndb_import(r->s->db_path, paths,
+                          (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
+                                  (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
+                          on_skip, &sc, &res->stats, err);
         if (q < 0)
                 return q;
         res->changed = true;

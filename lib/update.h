@@ -65,6 +65,7 @@ struct update_settings {
         unsigned timeout_s;             /* connect timeout and longest stall; 0: the default */
         unsigned max_changes;           /* 0: UPDATE_CHANGES_MAX */
         unsigned retry_delay_ms;        /* first backoff, doubled per try; 0: 500 */
+        bool allow_shrink;              /* VULNDB_IMPORT_ALLOW_SHRINK (vulndb.h) */
 };
 
 enum update_event_type {

@@ -4,6 +4,7 @@
 # unreadable or damaged cache file.  test-cache --fill/--twins fills it.
 set -u
 P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
 FILL=${PC_BUILD_ROOT:?}/tests/test-cache
 [ -x "$FILL" ] || { echo "skip: $FILL not built"; exit 77; }
 T=$(mktemp -d)
@@ -100,16 +101,51 @@ expect 2 "no cache at" -- cache show abcdef --cache "$T/none.db"
 [ ! -e "$T/none.db" ] || fail "cache ls created $T/none.db"
 
 # Paths that can't be a cache: exit 2 naming them.
-expect 2 "cache $T/state: open" -- cache ls --cache "$T/state"
+expect 2 "cache $T/state is not a Portcullis cache \(a folder\)" -- cache ls --cache "$T/state"
 echo x >"$T/afile"
 expect 2 "$T/afile" -- cache ls --cache "$T/afile/cache.db"
 expect 2 "$T/afile" -- cache gc --cache "$T/afile/cache.db"
 
-# A damaged file is moved aside and replaced, with a warning.
+# Issue 11, 4: a file that isn't a cache (a wrong --cache) is never
+# written or moved by any verb: exit 2 naming it and what to do.  The
+# vulnerability DB first (the reported case), then random bytes.
+"$P" db import "$SRC/feed" --db "$T/vulndb.sqlite" >/dev/null || fail "db import"
+cp "$T/vulndb.sqlite" "$T/vulndb.copy"
 head -c 5000 /dev/urandom >"$T/bad.db"
-expect 0 "warning: $T/bad.db was not a sound cache; it was moved aside" -- cache ls --cache "$T/bad.db"
-ls "$T"/bad.db.corrupt-* >/dev/null 2>&1 || fail "no $T/bad.db.corrupt-*"
-expect 0 "" -- cache ls --cache "$T/bad.db"
+cp "$T/bad.db" "$T/bad.copy"
+for f in vulndb.sqlite bad.db; do
+        for verb in ls "show abcdef" purge gc "rescan --db $T/vulndb.copy"; do
+                # shellcheck disable=SC2086 # the verb's words
+                expect 2 "cache $T/$f is not a Portcullis cache \\(.*\\); it was left as it is.  Point \"cache\"" -- \
+                        cache $verb --cache "$T/$f"
+        done
+        cmp -s "$T/$f" "$T/${f%.*}.copy" || fail "$T/$f was changed"
+        ls "$T/$f".corrupt-* "$T/$f"-wal "$T/$f"-shm >/dev/null 2>&1 && fail "$T/$f: moved aside or -wal/-shm made"
+done
+expect 0 "^records: +16$" -- db status --db "$T/vulndb.sqlite"
+
+# Ours, damaged (marked header, junk after it): the verbs that look or
+# purge say so and leave it; gc (the timer's full check) moves it aside.
+D=$T/damaged/cache.db
+mkdir -p "$T/damaged"
+"$FILL" --fill "$D" 3 || fail "test-cache --fill damaged"
+rm -f "$D-wal" "$D-shm"
+python3 -c "import sys; f=open(sys.argv[1], 'r+b'); f.seek(100); f.write(b'j' * 3996)" "$D"
+cp "$D" "$T/damaged.copy"
+expect 2 "damaged: .*'portcullis cache gc' moves it aside" -- cache ls --cache "$D"
+expect 2 "damaged" -- cache purge --cache "$D"
+cmp -s "$D" "$T/damaged.copy" || fail "$D was changed by ls/purge"
+expect 0 "warning: $D was not a sound cache; it was moved aside" -- cache gc --cache "$D"
+ls "$D".corrupt-* >/dev/null 2>&1 || fail "no $D.corrupt-*"
+expect 0 "" -- cache ls --cache "$D"
+
+# ls and show only read: the cache file and its WAL are the same after.
+"$FILL" --fill "$T/ro/cache.db" 3 || fail "test-cache --fill ro"
+sum() { cat "$T/ro/cache.db" "$T/ro/cache.db-wal" 2>/dev/null | sha256sum; }
+before=$(sum)
+K=$("$P" cache ls --cache "$T/ro/cache.db" --format json | json "print(d['entries'][0]['key'])")
+expect 0 '"target"' -- cache show "$K" --cache "$T/ro/cache.db"
+[ "$(sum)" = "$before" ] || fail "cache ls/show wrote to the cache"
 
 expect 2 "expected ls, show, purge, gc or rescan" -- cache
 expect 2 "unknown subcommand 'frob'" -- cache frob

@@ -121,6 +121,44 @@ ln -s /etc/passwd "$H/var/lib/dpkg/status"
 out=$("$P" inventory "$H" --format json 2>&1)
 grep -q '"root"' <<<"$out" && fail "read the host's /etc/passwd: $out"
 
+# Issue 10, 1: a bad import does not wipe the DB.  Over the 1,272 real
+# Debian 12 advisories, importing config.json (no record) or fewer than half
+# of them is refused (exit 2, the DB the same: status and a scan say so)
+# unless --allow-shrink; skipped files are named with their reason, the
+# first 20 of them.
+FEED=${PC_SHARED_DATA:-$SRC/../shared/data}/vulndb/debian12-changelogs/feed.zip
+if [ -f "$FEED" ]; then
+        B=$T/big.sqlite
+        expect 0 "imported 1272 records" -- db import "$FEED" --db "$B"
+        findings() { "$P" scan "$R" --db "$B" --format json 2>/dev/null | json 'print(len(d["findings"]))'; }
+        before=$(findings)
+        [ "${before:-0}" -gt 0 ] || fail "no findings for the rootfs with the real feed"
+        out=$("$P" db import "$SRC/config/config.json" --db "$B" 2>&1); rc=$?
+        [ "$rc" -eq 2 ] || fail "import of config.json over the feed: exit $rc: $out"
+        grep -q "^portcullis: skipped $SRC/config/config.json: field 'id'" <<<"$out" || fail "skip not named: $out"
+        grep -qE "refused: the import yields no valid record.*$B \\(1272 records\\) is left as it was.*--allow-shrink" \
+                <<<"$out" || fail "refusal not explained: $out"
+        expect 0 "^records: +1272$" -- db status --db "$B"
+        [ "$(findings)" = "$before" ] || fail "scan after a refused import: $(findings) findings, wanted $before"
+        ls "$B".new-* >/dev/null 2>&1 && fail "a temporary DB left beside $B"
+        mkdir -p "$T/half"
+        (cd "$T/half" && unzip -q "$FEED" && ls | sort | tail -n +636 | xargs rm -f)
+        expect 2 "yields 635 records where $B holds 1272 \(Debian:12: 635 of 1272\), fewer than half" -- \
+                db import "$T/half" --db "$B"
+        expect 0 "^records: +1272$" -- db status --db "$B"
+        # 25 bad files: 20 named, then a count.
+        mkdir -p "$T/bad"
+        for i in $(seq -w 1 25); do echo '{"not": "osv"}' >"$T/bad/b$i.json"; done
+        out=$("$P" db import "$T/bad" --db "$B" 2>&1)
+        [ "$(grep -c '^portcullis: skipped .*/bad/b[0-9]*.json: ' <<<"$out")" -eq 20 ] || fail "skips not bounded: $out"
+        grep -q "and 5 more skipped (25 in all" <<<"$out" || fail "no count of the skips not shown: $out"
+        expect 0 "imported 0 records" -- db import "$SRC/config/config.json" --db "$B" --allow-shrink
+        expect 0 "^records: +0$" -- db status --db "$B"
+        expect 0 "imported 635 records" -- db import "$T/half" --db "$B" --allow-shrink
+else
+        echo "note: $FEED missing; the shrink guard with real data is not tested here"
+fi
+
 # Small verbs.
 expect 0 "^<$" -- vercmp deb 1.0 1.0-1
 expect 0 "^>$" -- vercmp Debian:12 1:0.1 2.0

@@ -10,7 +10,7 @@
 # corrupt record in the incremental set; kill -9 in the middle of an import;
 # a full disk under the state folder (a small tmpfs); signed manifests
 # (Ed25519, ECDSA, RSA keys made by openssl); the default ecosystems, from a
-# verdict cache filled by the real hook.
+# verdict cache filled by the real hook; the shrink guard.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -481,6 +481,50 @@ grep -q "no ecosystems configured and no image in the verdict cache $T/no-cache.
 log_since "$m" | grep -q "Alpine" && fail "no cache: Alpine asked for"
 log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip" || fail "no cache: no Debian:12"
 [ -e "$T/no-cache.db" ] && fail "no cache: a cache was created"
+
+# ---- 11. the shrink guard (issue 10): an update that would leave far fewer records -----
+# A second mirror whose Debian:12 all.zip holds 100 of the 1,272 records,
+# then one whose only entry is not a record: refused, the DB as it was,
+# until --allow-shrink.
+S2=$T/mirror/m2/Debian:12
+mkdir -p "$S2"
+python3 - "$FEED" "$S2" <<'PY'
+import json, sys, zipfile
+feed, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(feed) as z, zipfile.ZipFile(f"{out}/all.zip", "w") as o:
+    rows = []
+    for n in sorted(n for n in z.namelist() if n.endswith(".json"))[:100]:
+        b = z.read(n)
+        o.writestr(n, b)
+        r = json.loads(b)
+        rows.append((r["modified"], r["id"]))
+rows.sort(reverse=True)
+open(f"{out}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+PY
+"$P" db import "$FEED" --db "$T/shrink.sqlite" >/dev/null || fail "shrink: import"
+SREV=$(rev "$T/shrink.sqlite")
+printf '{"db": "%s", "update": {"sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s"}}\n' \
+        "$T/shrink.sqlite" "http://127.0.0.1:$PORT/m2" "$T/state-shrink" >"$T/config-shrink.json"
+"$P" db update --config "$T/config-shrink.json" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "shrink: exit $rc: $(cat "$T/out")"
+grep -q "refused: the import yields 100 records where $T/shrink.sqlite holds 1272 (Debian:12: 100 of 1272)" \
+        "$T/out" || fail "shrink: not explained: $(cat "$T/out")"
+grep -q -- "--allow-shrink" "$T/out" || fail "shrink: no way out named: $(cat "$T/out")"
+[ "$(rev "$T/shrink.sqlite")" = "$SREV" ] && [ "$(records "$T/shrink.sqlite")" = 1272 ] ||
+        fail "shrink: the DB changed: $(records "$T/shrink.sqlite") records"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("config.json", "{\"db\": \"x\"}")' \
+        "$S2/all.zip.new" && mv "$S2/all.zip.new" "$S2/all.zip"
+echo "2030-01-01T00:00:00Z,NOT-A-RECORD" >"$S2/modified_id.csv"
+"$P" db update --config "$T/config-shrink.json" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "refused: the import yields no valid record" "$T/out" ||
+        fail "empty all.zip: exit $rc: $(cat "$T/out")"
+grep -q "skipped .*config.json: field 'id'" "$T/out" || fail "empty all.zip: the skip is not named: $(cat "$T/out")"
+[ "$(records "$T/shrink.sqlite")" = 1272 ] || fail "empty all.zip: the DB changed"
+"$P" db update --config "$T/config-shrink.json" --allow-shrink >"$T/out" 2>&1 ||
+        fail "--allow-shrink: exit $?: $(cat "$T/out")"
+[ "$(records "$T/shrink.sqlite")" = 0 ] || fail "--allow-shrink: $(records "$T/shrink.sqlite") records, wanted 0"
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"

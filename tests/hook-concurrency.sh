@@ -65,12 +65,23 @@ out=$("$HOOK" --config "$T/config2.json" <"$T/state.json" 2>&1); rc=$?
 tail -1 "$T/audit.log" | grep -q '"cache":"hit".*' || fail "after rescan: not a hit: $(tail -1 "$T/audit.log")"
 tail -1 "$T/audit.log" | grep -q '"decision":"allow"' || fail "after rescan: not allowed"
 
-# A corrupt cache never blocks by itself: moved aside and rebuilt.
-echo "garbage garbage garbage garbage garbage garbage garbage garbage garbage" >"$T/cache/cache.db"
+# A damaged cache never blocks by itself: ours (its header carries the
+# mark, junk after it) is moved aside and rebuilt; a file that isn't ours
+# is left alone, and the start is decided without the cache.
 rm -f "$T/cache/cache.db-wal" "$T/cache/cache.db-shm"
+python3 -c "import sys; f=open(sys.argv[1], 'r+b'); f.seek(100); f.write(b'j' * 3996)" "$T/cache/cache.db"
 out=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); rc=$?
-[ "$rc" -eq 1 ] && grep -q "portcullis: blocked" <<<"$out" || fail "corrupt cache: $rc $out"
-ls "$T/cache/" | grep -q "corrupt" || fail "corrupt cache not moved aside: $(ls "$T/cache")"
+[ "$rc" -eq 1 ] && grep -q "portcullis: blocked" <<<"$out" || fail "damaged cache: $rc $out"
+ls "$T/cache/" | grep -q "corrupt" || fail "damaged cache not moved aside: $(ls "$T/cache")"
+rm -rf "$T/cache"
+mkdir "$T/cache"
+echo "garbage garbage garbage garbage garbage garbage garbage garbage garbage" >"$T/cache/cache.db"
+out=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "portcullis: blocked" <<<"$out" || fail "not a cache: $rc $out"
+grep -q "verdict cache not used: .*is not a Portcullis cache" <<<"$out" || fail "not a cache: no note: $out"
+[ "$(ls "$T/cache")" = cache.db ] && grep -q "^garbage garbage" "$T/cache/cache.db" ||
+        fail "not a cache: touched: $(ls "$T/cache")"
+tail -1 "$T/audit.log" | grep -q '"cache":"off"' || fail "not a cache: audit: $(tail -1 "$T/audit.log")"
 
 # A lock folder that can't be made: the hook decides anyway (without the lock).
 out=$("$HOOK" --config "$T/config.json" --lock-dir "$T/state.json/locks" <"$T/state.json" 2>&1); rc=$?

@@ -3,7 +3,7 @@
 # ExecStart pointing at the built binary, since verify checks that it
 # exists), their hardening scores as "OK" or better in `systemd-analyze
 # security --offline`, and systemd-tmpfiles creates the folders with the
-# modes the hook expects.
+# modes the hook expects (0700: issue 11, 5).
 set -u
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
@@ -39,6 +39,13 @@ for s in portcullis-update portcullis-gc; do
         python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 2.5 else 1)" "$score" ||
                 fail "$s: exposure $score is above 2.5: $out"
 done
+# Issue 11, 5: what the services create stays private (the state folder
+# too: StateDirectory= makes it 0755 unless told).
+for s in portcullis-update portcullis-gc; do
+        grep -q '^UMask=0077$' "$U/$s.service" || fail "$s.service: UMask is not 0077"
+done
+grep -q '^StateDirectoryMode=0700$' "$U/portcullis-update.service" ||
+        fail "update service: StateDirectoryMode is not 0700"
 for t in portcullis-update portcullis-gc; do
         grep -q '^RandomizedDelaySec=' "$U/$t.timer" || fail "$t.timer: no RandomizedDelaySec"
         grep -q '^Persistent=true' "$U/$t.timer" || fail "$t.timer: not Persistent"
@@ -50,7 +57,7 @@ if command -v systemd-tmpfiles >/dev/null; then
         mkdir -p "$R"
         systemd-tmpfiles --create --root="$R" "$SRC/systemd/tmpfiles.d/portcullis.conf" >"$T/tmpfiles" 2>&1 ||
                 fail "systemd-tmpfiles: $(cat "$T/tmpfiles")"
-        for d in var/lib/portcullis:755 var/lib/portcullis/update:755 run/portcullis:755 run/portcullis/locks:700; do
+        for d in var/lib/portcullis:700 var/lib/portcullis/update:700 run/portcullis:700 run/portcullis/locks:700; do
                 [ "$(stat -c %a "$R/${d%%:*}" 2>/dev/null)" = "${d##*:}" ] || fail "tmpfiles: /${d%%:*} is not ${d##*:}"
         done
 fi

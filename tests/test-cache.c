@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "test.h"
@@ -357,21 +358,133 @@ static void make_foreign(const char *path, const char *sql) {
         sqlite3_close(db);
 }
 
+static char *cat2(const char *a, const char *b) {
+        char *s = NULL;
+
+        if (asprintf(&s, "%s%s", a, b) < 0)
+                abort();
+        return s;
+}
+
+/* One integer a PRAGMA (or query) gives, read with plain sqlite. */
+static long long sql_int(const char *path, const char *sql) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        long long v = -1;
+
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* A cache as builds before the mark made them: the application_id and
+ * user_version cleared, checkpointed into the file. */
+static void unmark(const char *path) {
+        make_foreign(path, "PRAGMA application_id=0; PRAGMA user_version=0; PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+/* A file with a marked cache's first 100 bytes (magic, application_id)
+ * and junk after: ours, and damaged beyond reading. */
+static void make_marked_junk(const char *path) {
+        _cleanup_free_ char *tmp = cat2(path, ".src");
+        struct cache *c = open_ok(tmp, NULL);
+        char head[100] = {}, junk[4000];
+        int fd;
+
+        cache_close(c);
+        fd = open(tmp, O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0 && read(fd, head, sizeof(head)) == (ssize_t) sizeof(head));
+        close(fd);
+        memset(junk, 'j', sizeof(junk));
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0 && write(fd, head, sizeof(head)) == (ssize_t) sizeof(head) &&
+              write(fd, junk, sizeof(junk)) == (ssize_t) sizeof(junk));
+        close(fd);
+}
+
+/* The bytes of a file, to tell that nothing wrote to it. */
+static char *slurp(const char *path) {
+        char *buf = NULL;
+        size_t len = 0;
+
+        if (read_full_file(path, 64 << 20, &buf, &len, NULL) < 0)
+                return NULL;
+        return buf;
+}
+
+static bool exists(const char *path) {
+        return access(path, F_OK) == 0;
+}
+
+/* A file that isn't ours is refused with a message naming it, and left
+ * byte for byte, with no -wal/-shm beside it and nothing moved, whatever
+ * the flags. */
+static void check_refused(const char *dir, const char *name, const char *what) {
+        static const unsigned flag_sets[] = { CACHE_OPEN_RECOVER, CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, 0,
+                                              CACHE_OPEN_READONLY };
+        const char *path = test_path(dir, name);
+        _cleanup_free_ char *before = slurp(path), *wal = cat2(path, "-wal"), *shm = cat2(path, "-shm");
+        bool had_wal = exists(wal), had_shm = exists(shm);
+
+        for (size_t i = 0; i < ELEMENTSOF(flag_sets); i++) {
+                _cleanup_free_ char *after = NULL;
+                struct cache *c = NULL;
+                struct error err = {};
+                int r = cache_open_flags(path, flag_sets[i], &c, NULL, &err);
+
+                CHECK_MSG(r == -EMEDIUMTYPE && !c, "%s, flags %u: %d %s", what, flag_sets[i], r, err.msg);
+                CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "not a Portcullis cache") &&
+                          strstr(err.msg, "left as it is"), "%s: %s", what, err.msg);
+                cache_close(c);
+                after = slurp(path);
+                CHECK_MSG(before && after && strcmp(before, after) == 0, "%s: changed", what);
+        }
+        CHECK_MSG(!corrupt_copy_exists(dir, name), "%s: moved", what);
+        CHECK_MSG(exists(wal) == had_wal && exists(shm) == had_shm, "%s: -wal/-shm made", what);
+}
+
 static void test_corrupt(void) {
         const char *dir = test_path(test_tmpdir(), "corrupt");
         struct strbuf garbage = {};
         bool recovered = true;
         struct cache *c;
 
+        /* Issue 11, 4: what isn't a Portcullis cache is never written or
+         * moved, even by a recovering open. */
         for (int i = 0; i < 200; i++)
                 strbuf_puts(&garbage, "this is not an sqlite database\n");
         test_write_file(test_path(dir, "garbage.db"), garbage.s);
         strbuf_done(&garbage);
-        check_recovers(dir, "garbage.db", "garbage");
-        test_write_file(test_path(dir, "garbage-fast.db"), "SQLite format 2\nnot really\n");
+        check_refused(dir, "garbage.db", "garbage");
+        test_write_file(test_path(dir, "short.db"), "SQLite format 2\nnot really\n");
+        check_refused(dir, "short.db", "short");
+        make_foreign(test_path(dir, "foreign.db"), "CREATE TABLE rpms (name TEXT); INSERT INTO rpms VALUES ('x');");
+        check_refused(dir, "foreign.db", "another program's database");
+        make_foreign(test_path(dir, "foreign-wal.db"), "PRAGMA journal_mode=WAL; CREATE TABLE meta (key TEXT, value "
+                                                       "TEXT); INSERT INTO meta VALUES ('schema_version', '2');");
+        check_refused(dir, "foreign-wal.db", "another program's database in WAL mode, a meta table alike");
+        make_foreign(test_path(dir, "app.db"), "PRAGMA application_id=1234; CREATE TABLE t (x);");
+        check_refused(dir, "app.db", "another application_id");
+        /* The vulnerability DB's layout: meta with a schema_version, in
+         * rollback mode (as `portcullis cache ls --cache vulndb.sqlite`). */
+        make_foreign(test_path(dir, "vulndb.sqlite"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                                                      "INSERT INTO meta VALUES ('schema_version', '2');"
+                                                      "CREATE TABLE vuln (id TEXT PRIMARY KEY);");
+        check_refused(dir, "vulndb.sqlite", "the vulnerability DB");
+        make_foreign(test_path(dir, "future.db"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                                                  "INSERT INTO meta VALUES ('schema_version', '99');");
+        check_refused(dir, "future.db", "unmarked, another schema version");
+
+        /* Ours (marked), damaged: moved aside by a recovering open. */
+        make_marked_junk(test_path(dir, "junk.db"));
+        check_recovers(dir, "junk.db", "marked, junk after the header");
+        make_marked_junk(test_path(dir, "junk-fast.db"));
         c = NULL;
-        CHECK(cache_open_flags(test_path(dir, "garbage-fast.db"), CACHE_OPEN_NO_QUICK_CHECK, &c, &recovered,
-                               &(struct error) {}) == 0 && recovered);
+        CHECK(cache_open_flags(test_path(dir, "junk-fast.db"), CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, &c,
+                               &recovered, &(struct error) {}) == 0 && recovered);
         cache_close(c);
 
         make_damaged(test_path(dir, "truncated.db"), true);
@@ -389,8 +502,8 @@ static void test_corrupt(void) {
                 char id[32];
 
                 c = NULL;
-                CHECK(cache_open_flags(test_path(dir, "zeroed-fast.db"), CACHE_OPEN_NO_QUICK_CHECK, &c,
-                                       &recovered, &err) == 0 && !recovered);
+                CHECK(cache_open_flags(test_path(dir, "zeroed-fast.db"), CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK,
+                                       &c, &recovered, &err) == 0 && !recovered);
                 for (int i = 0; c && i < 200; i++) {
                         _cleanup_free_ char *k = NULL;
 
@@ -403,25 +516,76 @@ static void test_corrupt(void) {
                 CHECK_MSG(bad > 0, "%d of 200 entries read as damaged", bad);
                 cache_close(c);
         }
+        /* Only a recovering open moves it: others say who does. */
+        {
+                struct error err = {};
+
+                c = NULL;
+                CHECK(cache_open_flags(test_path(dir, "zeroed-fast.db"), 0, &c, NULL, &err) == -EBADMSG && !c);
+                CHECK_MSG(strstr(err.msg, "cache gc") && strstr(err.msg, "zeroed-fast.db"), "%s", err.msg);
+                CHECK(cache_open_flags(test_path(dir, "zeroed-fast.db"), CACHE_OPEN_READONLY, &c, NULL, &err) ==
+                      -EBADMSG && !c);
+                CHECK(!corrupt_copy_exists(dir, "zeroed-fast.db"));
+        }
         check_recovers(dir, "zeroed-fast.db", "half zeroed, found by a full open later");
 
-        make_foreign(test_path(dir, "foreign.db"), "CREATE TABLE rpms (name TEXT); INSERT INTO rpms VALUES ('x');");
-        check_recovers(dir, "foreign.db", "another schema");
+        /* Marked, of another schema version (a later build's): ours, so
+         * a recovering open starts over. */
+        {
+                const char *path = test_path(dir, "marked-future.db");
 
-        make_foreign(test_path(dir, "future.db"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                                                  "INSERT INTO meta VALUES ('schema_version', '99');");
-        check_recovers(dir, "future.db", "another schema version");
+                cache_close(open_ok(path, NULL));
+                make_foreign(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version';"
+                                   "PRAGMA user_version=99;");
+                check_recovers(dir, "marked-future.db", "marked, another schema version");
+        }
 
-        make_foreign(test_path(dir, "reshaped.db"), "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                                                    "INSERT INTO meta VALUES ('schema_version', '1');"
-                                                    "CREATE TABLE entries (key TEXT PRIMARY KEY, verdict TEXT);");
-        check_recovers(dir, "reshaped.db", "entries of another shape");
+        /* A cache made before the mark (unmarked, our schema) is used as it
+         * is; the first open that may write marks it, a read-only one not. */
+        {
+                const char *path = test_path(dir, "legacy.db");
+                struct cache_entry got = {};
+                struct error err = {};
+                _cleanup_free_ char *k = key_of("legacy");
+
+                c = open_ok(path, NULL);
+                CHECK(c && put(c, "legacy", 0, 4) == 0);
+                cache_close(c);
+                unmark(path);
+                CHECK(sql_int(path, "PRAGMA application_id") == 0);
+                c = NULL;
+                CHECK_MSG(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &err) == 0, "%s", err.msg);
+                CHECK(c && cache_peek(c, k, &got, &err) == 0 && got.findings == 4);
+                cache_entry_done(&got);
+                cache_close(c);
+                CHECK(sql_int(path, "PRAGMA application_id") == 0);
+                c = NULL;
+                CHECK_MSG(cache_open_flags(path, CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, &c, &recovered,
+                                           &err) == 0 && !recovered, "%s", err.msg);
+                CHECK(c && cache_get(c, k, &got, &err) == 0 && got.findings == 4);
+                cache_entry_done(&got);
+                cache_close(c);
+                CHECK(!corrupt_copy_exists(dir, "legacy.db"));
+                CHECK(sql_int(path, "PRAGMA application_id") == 0x50437663);
+                CHECK(sql_int(path, "PRAGMA user_version") == 2);
+
+                /* Unmarked and damaged, its schema still readable: ours by
+                 * its schema, moved aside. */
+                make_damaged(test_path(dir, "legacy-zeroed.db"), false);
+                unmark(test_path(dir, "legacy-zeroed.db"));
+                check_recovers(dir, "legacy-zeroed.db", "unmarked, half zeroed");
+        }
 
         /* An empty file (touch) is a new cache, not a damaged one. */
         test_write_file(test_path(dir, "empty.db"), "");
+        c = NULL;
+        CHECK(cache_open_flags(test_path(dir, "empty.db"), CACHE_OPEN_READONLY, &c, NULL, &(struct error) {}) ==
+              -ENOENT);
+        CHECK(sql_int(test_path(dir, "empty.db"), "PRAGMA page_count") == 0);
         c = open_ok(test_path(dir, "empty.db"), &recovered);
         CHECK(c && !recovered && !corrupt_copy_exists(dir, "empty.db"));
         cache_close(c);
+        CHECK(sql_int(test_path(dir, "empty.db"), "PRAGMA application_id") == 0x50437663);
 
         /* What can't be opened is an error, and nothing is moved. */
         {
@@ -433,7 +597,46 @@ static void test_corrupt(void) {
                 CHECK(!corrupt_copy_exists(dir, "a-folder.db"));
                 CHECK(strstr(err.msg, "a-folder.db") != NULL);
                 CHECK(cache_open(test_path(dir, "garbage.db/under-a-file/cache.db"), &c, NULL, &err) == -ENOTDIR);
+                /* Read-only: nothing created, not even the folder. */
+                CHECK(cache_open_flags(test_path(dir, "none/cache.db"), CACHE_OPEN_READONLY, &c, NULL, &err) ==
+                      -ENOENT);
+                CHECK(!exists(test_path(dir, "none")));
         }
+}
+
+/* Issue 11, 5: the cache, its -wal and -shm are 0600 whatever the umask,
+ * the folder made for it 0700, and a cache an older build left 0644 is
+ * tightened by the next open that may write (not by a read-only one). */
+static void test_modes(void) {
+        const char *dir = test_path(test_tmpdir(), "modes/state"), *path = test_path(dir, "cache.db");
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        mode_t old = umask(022);
+        struct cache *c;
+        struct stat st;
+        char p[4096];
+
+        c = open_ok(path, NULL);
+        CHECK(c && put(c, "m", 0, 1) == 0);
+        CHECK(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700);
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+                CHECK_MSG(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600, "%s: %o", p, st.st_mode & 07777);
+        }
+        cache_close(c);
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+                CHECK(chmod(p, 0644) == 0);
+        }
+        c = NULL;
+        CHECK(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &(struct error) {}) == 0);
+        cache_close(c);
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644);
+        cache_close(open_ok(path, NULL));
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+                CHECK_MSG(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600, "%s: %o", p, st.st_mode & 07777);
+        }
+        umask(old);
 }
 
 #define WRITERS 16
@@ -476,7 +679,7 @@ static void test_concurrent_recovery(void) {
         int ok = 0;
         DIR *d;
 
-        test_write_file(test_path(dir, "cache.db"), "not a database, not at all, not even close to one\n");
+        make_marked_junk(test_path(dir, "cache.db"));
         for (size_t i = 0; i < ELEMENTSOF(pids); i++) {
                 pids[i] = fork();
                 if (pids[i] == 0) {
@@ -670,6 +873,7 @@ int main(int argc, char **argv) {
         test_gc();
         test_keys();
         test_corrupt();
+        test_modes();
         test_concurrent_recovery();
         test_concurrent_writers();
         test_lock();

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <sqlite3.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "base/strutil.h"
@@ -90,6 +92,114 @@ static void test_debian_feed(void) {
         CHECK_STREQ(rev1, rev2);
 }
 
+static uint64_t records_of(const char *db) {
+        struct vulndb_status status = {};
+        struct vulndb *v = NULL;
+        struct error err = {};
+        uint64_t n = UINT64_MAX;
+
+        if (vulndb_open(db, &v, &err) == 0 && vulndb_get_status(v, &status, &err) == 0)
+                n = status.records;
+        vulndb_status_done(&status);
+        vulndb_close(v);
+        return n;
+}
+
+/* The first n records of the real feed (unzipped by test_debian_feed())
+ * in a folder of their own, as hard links. */
+static const char *feed_part(const char *name, size_t n) {
+        char from[4096], to[4096], a[4500], b[4500];
+        struct dirent **list = NULL;
+        size_t linked = 0;
+        int k;
+
+        /* test_path()'s ring would wrap over 1,272 names: own buffers. */
+        snprintf(from, sizeof(from), "%s/feed-dir", test_tmpdir());
+        snprintf(to, sizeof(to), "%s/%s", test_tmpdir(), name);
+        k = scandir(from, &list, NULL, alphasort);
+        CHECK(mkdir(to, 0700) == 0);
+        for (int i = 0; i < k; i++) {
+                snprintf(a, sizeof(a), "%s/%s", from, list[i]->d_name);
+                snprintf(b, sizeof(b), "%s/%s", to, list[i]->d_name);
+                if (list[i]->d_name[0] != '.' && linked < n && link(a, b) == 0)
+                        linked++;
+                free(list[i]);
+        }
+        free(list);
+        CHECK(linked == n);
+        return test_path(to, ".");
+}
+
+/* No temporary "<db>.new-*" left beside db. */
+static bool no_leftovers(const char *db) {
+        char cmd[4200];
+
+        snprintf(cmd, sizeof(cmd), "ls '%s'.new-* >/dev/null 2>&1", db);
+        return system(cmd) != 0;
+}
+
+/* Issue 10, 1: an import that yields no record, or fewer than half of the
+ * records of the database it replaces (in total or in one of its
+ * ecosystems), leaves that database as it was unless ALLOW_SHRINK; the
+ * skipped files are still reported. */
+static void test_shrink_guard(void) {
+        const char *zip = test_path(test_shared_data(), "vulndb/debian12-changelogs/feed.zip");
+        const char *db = test_path(test_tmpdir(), "shrink.sqlite"), *dir = test_path(test_tmpdir(), "shrink");
+        const char *notosv = test_path(dir, "config.json");
+        struct vulndb_import_stats st = {};
+        struct skips s = {};
+        struct error err = {};
+        _cleanup_free_ char *rev = NULL, *rev2 = NULL;
+
+        test_write_file(notosv, "{\"db\": \"/var/lib/portcullis/vulndb.sqlite\", \"cache\": \"/tmp/x\"}\n");
+        CHECK_MSG(import1(db, zip, false, &s, &st, &err) == 0, "%s", err.msg);
+        rev = revision_of(db);
+
+        /* Nothing valid: refused, the skip reported, the DB the same. */
+        CHECK(import1(db, notosv, false, &s, &st, &err) == -ENODATA);
+        CHECK(s.n == 1 && strstr(s.last, "config.json") && st.skipped == 1 && st.records == 0);
+        CHECK_MSG(strstr(err.msg, "no valid record") && strstr(err.msg, db) && strstr(err.msg, "1272 records") &&
+                  strstr(err.msg, "--allow-shrink"), "%s", err.msg);
+        rev2 = revision_of(db);
+        CHECK_STREQ(rev, rev2);
+        CHECK(records_of(db) == 1272 && no_leftovers(db));
+
+        /* Half of 1,272 is the floor: 635 records are refused, 636 not. */
+        CHECK(import1(db, feed_part("shrink-635", 635), false, &s, &st, &err) == -ENODATA);
+        CHECK_MSG(strstr(err.msg, "yields 635 records where") && strstr(err.msg, "Debian:12: 635 of 1272") &&
+                  strstr(err.msg, "fewer than half"), "%s", err.msg);
+        CHECK(records_of(db) == 1272 && no_leftovers(db));
+        CHECK_MSG(import1(db, feed_part("shrink-636", 636), false, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(records_of(db) == 636);
+
+        /* Per ecosystem: another ecosystem's records vanishing is refused
+         * even when the total holds. */
+        test_write_file(test_path(dir, "alpine/a.json"),
+                        "{\"id\":\"ALPINE-1\",\"modified\":\"2024-01-01T00:00:00Z\",\"affected\":[{\"package\":"
+                        "{\"ecosystem\":\"Alpine:v3.19\",\"name\":\"musl\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+                        "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.2.4-r3\"}]}]}]}");
+        CHECK_MSG(import1(db, test_path(dir, "alpine"), true, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(records_of(db) == 637);
+        CHECK(import1(db, zip, false, &s, &st, &err) == -ENODATA);
+        CHECK_MSG(strstr(err.msg, "Alpine:v3.19: 0 of 1") && !strstr(err.msg, "Debian:12:"), "%s", err.msg);
+        CHECK(records_of(db) == 637);
+
+        /* A merge keeps what is there, so it never shrinks; with
+         * ALLOW_SHRINK the user's word replaces anything, even with nothing. */
+        CHECK(import1(db, notosv, true, &s, &st, &err) == 0 && records_of(db) == 637);
+        CHECK_MSG(vulndb_import(db, (char *[]) { (char *) zip, NULL }, VULNDB_IMPORT_ALLOW_SHRINK, on_skip, &s, &st,
+                                &err) == 0, "%s", err.msg);
+        CHECK(records_of(db) == 1272);
+        CHECK(vulndb_import(db, (char *[]) { (char *) notosv, NULL }, VULNDB_IMPORT_ALLOW_SHRINK, on_skip, &s, &st,
+                            &err) == 0);
+        CHECK(records_of(db) == 0);
+
+        /* No database yet: an import of nothing is refused as well (an empty
+         * DB would pass every image), and none is created. */
+        CHECK(import1(test_path(dir, "new.sqlite"), notosv, false, &s, &st, &err) == -ENODATA);
+        CHECK(access(test_path(dir, "new.sqlite"), F_OK) < 0);
+}
+
 static void write_zip(const char *path, const char *const *names, const char *const *bodies, size_t n) {
         struct archive *a = archive_write_new();
 
@@ -162,8 +272,10 @@ static void test_bad_records(void) {
 
                 if (!rows[i].reason)
                         continue;
+                /* A file of nothing but a bad record yields no record: the
+                 * shrink guard refuses it, after the skip is reported. */
                 CHECK(import1(test_path(test_tmpdir(), "one.sqlite"), test_path(dir, rows[i].file), false, &one,
-                              &st, &err) == 0);
+                              &st, &err) == -ENODATA);
                 CHECK_MSG(one.n == 1 && strstr(one.last, rows[i].file) && strstr(one.last, rows[i].reason),
                           "%s: got '%s'", rows[i].file, one.last);
         }
@@ -322,6 +434,7 @@ static void test_cve_severities(void) {
 
 int main(void) {
         test_debian_feed();
+        test_shrink_guard();
         test_bad_records();
         test_merge_and_failure();
         test_open_errors();

@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <openssl/evp.h>
@@ -1030,6 +1031,99 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         return 0;
 }
 
+/* What a database holds, from its meta table: the record count and the
+ * records per ecosystem ({"Debian:12": 1272, ...}, as write_meta() counts
+ * them).  *ret_ecosystems is NULL when the table says nothing. */
+static int meta_counts(sqlite3 *db, uint64_t *ret_records, json_t **ret_ecosystems) {
+        sqlite3_stmt *st = NULL;
+        json_t *ecos = NULL;
+        uint64_t records = 0;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "SELECT key, value FROM meta WHERE key IN ('records', 'ecosystems')", -1, &st,
+                                NULL);
+        while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *key = (const char *) sqlite3_column_text(st, 0);
+                const char *value = (const char *) sqlite3_column_text(st, 1);
+
+                if (streq_ptr(key, "records") && value)
+                        records = strtoull(value, NULL, 10);
+                else if (streq_ptr(key, "ecosystems") && value && !ecos)
+                        ecos = json_loads(value, 0, NULL);
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+                json_decref(ecos);
+                return -EIO;
+        }
+        *ret_records = records;
+        *ret_ecosystems = json_is_object(ecos) ? ecos : (json_decref(ecos), NULL);
+        return 0;
+}
+
+/* The counts of the database an import would replace; 0 and NULL when there
+ * is none, or nothing there reads as one (then nothing is lost by
+ * replacing it). */
+static void old_counts(const char *db_path, uint64_t *ret_records, json_t **ret_ecosystems) {
+        sqlite3 *db = NULL;
+
+        *ret_records = 0;
+        *ret_ecosystems = NULL;
+        if (access(db_path, F_OK) == 0 && sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+                (void) meta_counts(db, ret_records, ret_ecosystems);
+        sqlite3_close(db);
+}
+
+static bool shrinks(uint64_t now, uint64_t before) {
+        /* "Fewer than half": 2 * now < before, without overflow. */
+        return now < before / 2 + before % 2;
+}
+
+/* The shrink guard (issue 10): an import that yields no record, or fewer
+ * than half of the records of the database it replaces, in total or in any
+ * ecosystem that database covers, is refused unless the caller allows it.
+ * A bad path (a config file, a folder of something else, an archive whose
+ * records all fail validation) must not leave an empty database behind,
+ * under which every start passes. */
+static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err) {
+        _cleanup_(strbuf_done) struct strbuf lost = {};
+        json_t *old_ecos = NULL, *new_ecos = NULL, *n;
+        uint64_t old_records, new_records = 0;
+        bool more = false;
+        const char *eco;
+        int r = 0;
+
+        if (meta_counts(new_db, &new_records, &new_ecos) < 0)
+                return vulndb_sqlite_error(new_db, SQLITE_ERROR, "count the new records", err);
+        old_counts(db_path, &old_records, &old_ecos);
+        json_object_foreach(old_ecos, eco, n) {
+                uint64_t before = (uint64_t) json_integer_value(n);
+                uint64_t now = (uint64_t) json_integer_value(json_object_get(new_ecos, eco));
+
+                if (before == 0 || !shrinks(now, before))
+                        continue;
+                /* Bounded: a mirror that lost everything may name hundreds. */
+                if (lost.len < 400)
+                        (void) strbuf_printf(&lost, "%s%s: %" PRIu64 " of %" PRIu64, lost.len ? ", " : "", eco, now,
+                                             before);
+                else if (!more)
+                        more = strbuf_puts(&lost, ", ...") >= 0;
+        }
+        if (new_records == 0)
+                r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files); "
+                              "%s (%" PRIu64 " records) is left as it was.  Check the paths, or give --allow-shrink "
+                              "to replace it anyway", db_path, old_records);
+        else if (shrinks(new_records, old_records) || lost.len)
+                r = error_set(err, ENODATA, "refused: the import yields %" PRIu64 " records where %s holds %" PRIu64
+                              "%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped files, "
+                              "or give --allow-shrink to replace it anyway", new_records, db_path, old_records,
+                              lost.len ? " (" : "", lost.len ? lost.s : "", lost.len ? ")" : "");
+        json_decref(old_ecos);
+        json_decref(new_ecos);
+        return r;
+}
+
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
         struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths };
@@ -1045,7 +1139,15 @@ int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulnd
         close(fd);
 
         r = build(&imp, tmp, db_path, paths, flags, err);
+        if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
+                r = shrink_check(imp.db, db_path, err);
         importer_done(&imp);
+        if (r == -ENODATA) {
+                (void) unlink(tmp);
+                if (ret_stats)
+                        *ret_stats = imp.stats;
+                return r;
+        }
         if (r < 0) {
                 (void) unlink(tmp);
                 return error_wrap(err, "import into %s (the previous database is unchanged)", db_path);

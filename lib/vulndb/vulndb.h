@@ -39,9 +39,16 @@ struct vulndb_import_stats {
  * holds only these records, and with VULNDB_IMPORT_KEEP_CVES the CVE scores
  * of the old DB are carried over (the updater's rebuilds from OSV archives,
  * which hold none).  The new DB is built beside db_path and renamed over it
- * in one step. */
+ * in one step.
+ *
+ * An import that yields no record, or fewer than half of the records of
+ * the database it replaces (in total, or in any ecosystem that database
+ * covers), does not replace it: -ENODATA, db_path untouched, *ret_stats
+ * filled (the skipped records were reported through skip_fn), unless
+ * VULNDB_IMPORT_ALLOW_SHRINK. */
 #define VULNDB_IMPORT_MERGE 1u
 #define VULNDB_IMPORT_KEEP_CVES 2u
+#define VULNDB_IMPORT_ALLOW_SHRINK 4u
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
