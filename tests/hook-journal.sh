@@ -9,6 +9,7 @@
 #    has the warning at priority warning with container and image;
 #  - a block at LOG_ERR;
 #  - no socket at all: said once, on stderr and in the audit line's notes;
+#  - report marks warned starts;
 #  - on_audit_failure: the audit log on a full tmpfs (or /dev/full) and no
 #    socket: deny blocks with a message, allow starts and says so on stderr;
 #    with a socket, the journal gets the line even with "syslog": false.
@@ -178,6 +179,11 @@ hook f3 deny-journal ctr-full-3
 grep -q "audit log: .*No space left on device" <<<"$OUT" || fail "full disk, journal there: the file's failure not said: $OUT"
 line=$(received '"container":"ctr-full-3"')
 case "$line" in "<86>"*'"decision":"warn"'*) ;; *) fail "full disk: the audit line did not go to the journal: ${line:-nothing}" ;; esac
+# 6. report marks the warned starts ("warn!"), with colour or without.
+"$P" report --log "$T/audit.log" >"$T/report.txt" || fail "report"
+grep -q "warn!  $IMG" "$T/report.txt" || fail "report: warned start not marked: $(cat "$T/report.txt")"
+grep -q "deny   $IMG" "$T/report.txt" || fail "report: the deny row: $(cat "$T/report.txt")"
+
 # The built-in default is allow.
 "$P" policy check "$T/warn.policy.json" | grep -q "nor to syslog: allow the container (on_audit_failure)" ||
         fail "policy check does not show on_audit_failure"
