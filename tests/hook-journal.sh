@@ -31,16 +31,9 @@ trap cleanup EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# The listener: one received datagram per line (they carry no newline).
+# The listener: one received datagram per line.
 SOCK=$T/log.sock
-python3 - "$SOCK" "$T/received" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "ab", buffering=0) as out:
-    while True:
-        out.write(s.recv(1 << 17).replace(b"\n", b"\\n") + b"\n")
-PY
+python3 "$SRC/tests/syslog-listener.py" "$SOCK" "$T/received" &
 LISTENER=$!
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { echo "FAIL: the listener did not start"; exit 1; }
