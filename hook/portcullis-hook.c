@@ -20,6 +20,7 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
                 { "lock-dir", required_argument, NULL, 'L' },
                 { "log-file", required_argument, NULL, 'l' },
                 { "no-syslog", no_argument, NULL, 'n' },
+                { "syslog-socket", required_argument, NULL, 'S' },
                 { "containerd-namespace", required_argument, NULL, 'N' },
                 { "containerd-id", required_argument, NULL, 'I' },
                 {}
@@ -42,6 +43,9 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
                         break;
                 case 'n':
                         a->no_syslog = true;
+                        break;
+                case 'S':
+                        a->syslog_socket = optarg;
                         break;
                 case 'C':
                         a->cache = optarg;
@@ -70,7 +74,7 @@ int main(int argc, char **argv) {
                 (void) setenv("TZ", ":/etc/localtime", 0);
         if (parse_args(argc, argv, &o) < 0) {
                 fprintf(stderr, "portcullis: blocked: usage: portcullis-hook [--config FILE] [--policy FILE] "
-                        "[--db FILE] [--cache FILE] [--lock-dir DIR] [--log-file FILE] [--no-syslog] "
+                        "[--db FILE] [--cache FILE] [--lock-dir DIR] [--log-file FILE] [--no-syslog] [--syslog-socket PATH] "
                         "[--containerd-namespace NS] [--containerd-id ID] < OCI state\n");
                 return GATE_BLOCK;
         }

@@ -8,7 +8,8 @@
 #include "severity.h"
 
 /* One JSON line per decision, to syslog (and so the journal) and, when
- * configured, appended to a file that 'portcullis report' reads.  The keys
+ * configured, appended to a file that 'portcullis report' reads; the
+ * gate also sends its warnings and blocks to syslog.  The keys
  * are a documented contract (README "Audit log"). */
 
 #define AUDIT_LINE_MAX ((size_t) 64 * 1024)
@@ -39,6 +40,14 @@ struct audit_record {
 
 int audit_format(const struct audit_record *r, char **ret, struct error *err);
 
-/* Writes one line: syslog at LOG_WARNING for deny/warn, LOG_INFO otherwise,
- * and to file (O_APPEND, one write) when file is not NULL. */
-int audit_emit(const char *line, const char *decision, bool use_syslog, const char *file, struct error *err);
+#define AUDIT_SYSLOG_SOCKET_DEFAULT "/dev/log"
+
+/* Appends line and a newline to file (created 0640) in one O_APPEND write. */
+int audit_append(const char *file, const char *line, struct error *err);
+
+/* The syslog socket (/dev/log: journald's, or a syslog daemon's), connected;
+ * the error says when there is none. */
+int audit_syslog_open(const char *path, int *ret_fd, struct error *err);
+/* One message as syslog(3) frames it ("<PRI>Mmm dd hh:mm:ss
+ * portcullis[PID]: MSG", facility authpriv), without waiting. */
+int audit_syslog_send(int fd, int priority, const char *msg, struct error *err);

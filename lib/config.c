@@ -8,7 +8,7 @@
 
 static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "trust_image_digest",
                                         "update", NULL };
-static const char *const log_keys[] = { "syslog", "file", NULL };
+static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "proxy", "ca_file", "timeout_s", "state_dir",
                                            "public_key", NULL };
 
@@ -21,6 +21,7 @@ void config_free(struct config *c) {
         free(c->lock_dir);
         free(c->policy);
         free(c->log_file);
+        free(c->log_syslog_socket);
         strv_free(c->update.sources);
         strv_free(c->update.ecosystems);
         free(c->update.proxy);
@@ -88,6 +89,7 @@ static int parse_log(const struct json_node *root, struct config *c, struct erro
         (void) snprintf(log.where, sizeof(log.where), "'log'");
         if ((r = json_check_keys(&log, log_keys, err)) < 0 ||
             (r = json_get_bool(&log, "syslog", &c->log_syslog, err)) < 0 ||
+            (r = get_path(&log, "syslog_socket", &c->log_syslog_socket, err)) < 0 ||
             (r = get_path(&log, "file", &c->log_file, err)) < 0)
                 return r;
         return 0;

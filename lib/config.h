@@ -20,6 +20,7 @@ struct config {
         char *lock_dir;                 /* single-flight locks, default /run/portcullis/locks */
         char *policy;                   /* default /etc/portcullis/policy.json */
         bool log_syslog;                /* audit lines to syslog/the journal, default true */
+        char *log_syslog_socket;        /* or NULL: /dev/log (AUDIT_SYSLOG_SOCKET_DEFAULT) */
         /* Whether an image digest in the container's annotations identifies
          * the image for the verdict cache (default true).  Under Kubernetes
          * the runtime sets those annotations; where users set annotations

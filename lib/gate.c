@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -42,6 +43,9 @@ struct start {
         char *identity;                 /* the image digest, else the inventory's */
         const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
         char *cache_note;               /* why the cache was off */
+        int syslog_fd;                  /* connected to syslog, or -EBADF */
+        char *syslog_note;              /* why there is no syslog, said once */
+        char *audit_lost;               /* why the decision was recorded nowhere, or NULL */
 };
 
 static long long now_ms(void) {
@@ -178,10 +182,35 @@ static void summarize(const struct verdict *v, struct strbuf *b) {
                 (void) strbuf_puts(b, ")");
 }
 
+static const char *syslog_socket(const struct start *h) {
+        if (h->o->syslog_socket)
+                return h->o->syslog_socket;
+        return h->cfg && h->cfg->log_syslog_socket ? h->cfg->log_syslog_socket : AUDIT_SYSLOG_SOCKET_DEFAULT;
+}
+
+/* Connects to syslog once per start; when there is no socket, says so once
+ * (on stderr, and in the audit line's notes through h->syslog_note). */
+static int open_syslog(struct start *h, struct error *err) {
+        if (h->syslog_fd >= 0 || h->syslog_note)
+                return h->syslog_fd >= 0 ? 0 : -ENOTCONN;
+        if (audit_syslog_open(syslog_socket(h), &h->syslog_fd, err) >= 0)
+                return 0;
+        h->syslog_note = strdup(err->msg);
+        say(h, "portcullis: note: %s: warnings and decisions do not reach the journal (start journald or a syslog "
+            "daemon, or set \"log\": {\"syslog_socket\": ...} in %s)\n", err->msg,
+            h->cfg && h->cfg->path ? h->cfg->path : "config.json");
+        return -ENOTCONN;
+}
+
+/* Formats the decision's audit line and writes it: to the log file, and to
+ * syslog when configured or when the file can't be written (so the journal
+ * always gets a try).  When the line reached neither, h->audit_lost says
+ * why, and on_audit_failure decides (check_recorded()). */
 static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v,
                   const struct scan_result *res) {
-        _cleanup_free_ char *line = NULL;
-        struct error err = {};
+        _cleanup_strv_free_ char **notes = NULL;
+        char *line = NULL;
+        struct error err = {}, serr = {};
         struct audit_record rec = {
                 .container = h->state.id ? h->state.id : h->o->containerd_id,
                 .containerd_namespace = h->o->containerd_namespace,
@@ -198,7 +227,6 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
                 .unchecked = v ? v->unchecked : NULL,
                 .worst = v ? v->worst : NULL,
-                .notes = v ? v->notes : NULL,
                 .db_revision = h->db_revision,
                 .identity = h->identity,
                 .cache = h->cache_status,
@@ -207,12 +235,93 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         };
         bool use_syslog = !h->o->no_syslog && (!h->cfg || h->cfg->log_syslog);
         const char *file = h->o->log_file ? h->o->log_file : h->cfg ? h->cfg->log_file : NULL;
+        bool file_ok = false, syslog_ok = false;
 
-        if (audit_format(&rec, &line, &err) < 0 ||
-            (!h->o->dry_run && audit_emit(line, decision, use_syslog, file, &err) < 0))
+        if (use_syslog && !h->o->dry_run)
+                (void) open_syslog(h, &serr);
+        for (char *const *n = v ? v->notes : NULL; n && *n; n++)
+                (void) strv_push(&notes, strdup(*n));
+        if (h->syslog_note)
+                (void) strv_push(&notes, strdup(h->syslog_note));
+        rec.notes = notes;
+
+        if (audit_format(&rec, &line, &err) < 0) {
                 say(h, "portcullis: warning: audit log: %s\n", err.msg);
+                return;
+        }
         free(h->audit_line);
         h->audit_line = TAKE_PTR(line);
+        if (h->o->dry_run)
+                return;
+        if (file) {
+                file_ok = audit_append(file, h->audit_line, &err) >= 0;
+                if (!file_ok)
+                        say(h, "portcullis: warning: audit log: %s\n", err.msg);
+        }
+        if ((use_syslog || (file && !file_ok)) && open_syslog(h, &serr) >= 0)
+                syslog_ok = audit_syslog_send(h->syslog_fd, LOG_INFO, h->audit_line, &serr) >= 0;
+        if (file_ok || syslog_ok || (!file && !use_syslog))
+                return;
+        free(h->audit_lost);
+        if (asprintf(&h->audit_lost, "%s%s%s", file ? err.msg : "", file ? "; " : "",
+                     serr.msg[0] ? serr.msg : "syslog: not reachable") < 0)
+                h->audit_lost = NULL;
+        if (!h->audit_lost)
+                h->audit_lost = strdup("the audit line could not be written");
+}
+
+static bool unrecorded_blocks(const struct start *h) {
+        return h->audit_lost && h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
+}
+
+/* on_audit_failure: a decision that was not recorded anywhere.  A block
+ * stays a block; a start is blocked when the policy says deny. */
+static int check_recorded(struct start *h, int code) {
+        const char *name = h->name ? h->name : "container";
+
+        if (!h->audit_lost)
+                return code;
+        if (code != GATE_START) {
+                say(h, "portcullis: warning: %s: this block was not recorded: %s\n", name, h->audit_lost);
+                return code;
+        }
+        if (unrecorded_blocks(h)) {
+                say(h, "portcullis: blocked %s: the decision could not be recorded (%s); on_audit_failure is deny "
+                    "in %s\n", name, h->audit_lost, policy_path(h));
+                return GATE_BLOCK;
+        }
+        say(h, "portcullis: warning: %s: the decision was not recorded (%s); starting anyway (on_audit_failure is "
+            "allow in %s)\n", name, h->audit_lost, policy_path(h));
+        return code;
+}
+
+/* Sends the lines meant for stderr to syslog too, at the priority of what
+ * they say, with the container and the image: runtimes drop a successful
+ * hook's stderr, so for a warned start the journal is where it shows. */
+static void journal_messages(struct start *h) {
+        static const struct {
+                const char *prefix;
+                int priority;
+        } levels[] = {
+                { "portcullis: blocked", LOG_ERR },
+                { "portcullis: warning", LOG_WARNING },
+                { "portcullis: note", LOG_NOTICE },
+        };
+        const char *container = h->state.id ? h->state.id : h->o->containerd_id;
+
+        if (h->syslog_fd < 0)
+                return;
+        for (char **m = h->messages; m && *m; m++)
+                for (size_t i = 0; i < ELEMENTSOF(levels); i++) {
+                        _cleanup_free_ char *s = NULL;
+
+                        if (!startswith(*m, levels[i].prefix))
+                                continue;
+                        if (asprintf(&s, "%s [container=%s image=%s]", *m, strna(container),
+                                     h->ctx.image ? h->ctx.image : "-") >= 0)
+                                (void) audit_syslog_send(h->syslog_fd, levels[i].priority, s, NULL);
+                        break;
+                }
 }
 
 /* An error or a timeout before a verdict: the policy's on_error/on_timeout
@@ -245,8 +354,9 @@ static int decide_unchecked(struct start *h, const struct verdict *v) {
                     v->unchecked, policy_path(h));
                 return GATE_BLOCK;
         }
-        say(h, "portcullis: warning: %s: not checked: %s; starting anyway (on_unchecked %s, policy %s)\n", h->name,
-            v->unchecked, policy_unchecked_to_string(v->rule.on_unchecked), policy_path(h));
+        say(h, "portcullis: warning: %s: not checked: %s; %s(on_unchecked %s, policy %s)\n", h->name,
+            v->unchecked, unrecorded_blocks(h) ? "" : "starting anyway ",
+            policy_unchecked_to_string(v->rule.on_unchecked), policy_path(h));
         return GATE_START;
 }
 
@@ -268,8 +378,8 @@ static int decide(struct start *h, const struct verdict *v, const struct scan_re
                 say(h, "portcullis: blocked %s: %s; policy %s\n", h->name, strempty(b.s), policy_path(h));
                 code = GATE_BLOCK;
         } else
-                say(h, "portcullis: warning: %s: %s; starting anyway (mode warn, policy %s)\n", h->name,
-                        strempty(b.s), policy_path(h));
+                say(h, "portcullis: warning: %s: %s; %s(mode warn, policy %s)\n", h->name, strempty(b.s),
+                    unrecorded_blocks(h) ? "" : "starting anyway ", policy_path(h));
         strbuf_done(&b);
         return code;
 }
@@ -535,9 +645,13 @@ static int run(struct start *h) {
 }
 
 void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret) {
-        struct start h = { .t0 = now_ms(), .o = o, .state_fd = state_fd };
+        struct start h = { .t0 = now_ms(), .o = o, .state_fd = state_fd, .syslog_fd = -EBADF };
 
-        ret->exit_code = run(&h);
+        ret->exit_code = check_recorded(&h, run(&h));
+        journal_messages(&h);
+        closep(&h.syslog_fd);
+        free(h.syslog_note);
+        free(h.audit_lost);
         ret->messages = TAKE_PTR(h.messages);
         ret->audit_line = TAKE_PTR(h.audit_line);
         policy_free(h.policy);

@@ -21,6 +21,7 @@ struct gate_options {
         const char *lock_dir;
         const char *log_file;
         bool no_syslog;
+        const char *syslog_socket;              /* NULL = config.json's log.syslog_socket, else /dev/log */
         const char *containerd_namespace;       /* from the containerd shim */
         const char *containerd_id;
         bool dry_run;                           /* decide, but write no audit line (portcullis check) */

@@ -44,7 +44,7 @@ const char *policy_unchecked_to_string(enum policy_unchecked u) {
 static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_unchecked", "unknown_as",
                                         "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
-                                        NULL };
+                                        "on_audit_failure", NULL };
 static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
 
 const char *policy_stale_to_string(enum policy_stale s) {
@@ -511,6 +511,7 @@ static int parse_top(const struct json_node *root, struct policy *p, struct erro
         if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = parse_rule(root, &p->rule, &set, err)) < 0 ||
             (r = get_action(root, "on_error", &p->on_error, err)) < 0 ||
             (r = get_action(root, "on_timeout", &p->on_timeout, err)) < 0 ||
+            (r = get_action(root, "on_audit_failure", &p->on_audit_failure, err)) < 0 ||
             (r = json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err)) < 0 ||
             (r = json_get_uint(root, "max_db_age_hours", 1, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours, err)) < 0)
                 return r;
@@ -546,6 +547,7 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
                                          .on_unchecked = POLICY_UNCHECKED_WARN,
                                          .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
+        p->on_audit_failure = POLICY_ACTION_ALLOW;
         p->deadline_ms = 10000;
         p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
@@ -1004,6 +1006,8 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
                     policy_stale_to_string(p->on_stale_db));
         else
                 say(&t, "%s", "The vulnerability database may be of any age (no max_db_age_hours).\n");
+        say(&t, "When a decision can be written neither to the audit log file nor to syslog: %s the container "
+            "(on_audit_failure).\n", policy_action_to_string(p->on_audit_failure));
         if (t.r < 0) {
                 strbuf_done(&t.b);
                 return error_set(err, t.r, "describe the policy: out of memory");

@@ -112,6 +112,8 @@ struct policy {
         size_t n_scopes;
         enum policy_action on_error;    /* analysis failed (unreadable rootfs, no DB, ...) */
         enum policy_action on_timeout;  /* deadline_ms passed */
+        enum policy_action on_audit_failure; /* the decision reached neither the log file nor syslog;
+                                              * default allow (docs/policy.md says why) */
         unsigned deadline_ms;           /* the whole decision, default 10000 */
         unsigned max_db_age_hours;      /* 0 = any age */
         enum policy_stale on_stale_db;  /* when the DB is older, default warn */

@@ -287,6 +287,8 @@ static int count_cell(struct strbuf *b, json_t *n, int s, int threshold, bool co
 
 static int audit_row(struct strbuf *b, json_t *o, bool color) {
         const char *decision = json_string_value(json_object_get(o, "decision"));
+        /* A warned container started with findings: marked, colour or not. */
+        const char *shown = streq_ptr(decision, "warn") ? "warn!" : strempty(decision);
         const char *image = json_string_value(json_object_get(o, "image"));
         const char *unchecked = json_string_value(json_object_get(o, "unchecked"));
         json_t *summary = json_object_get(o, "summary"), *w;
@@ -300,7 +302,7 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
                 summary = json_object_get(o, "counts");
         snprintf(what, sizeof(what), "%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))));
         r = strbuf_printf(b, "%-24.24s %s%-6s%s %-40.40s %-14.14s %-8s", strempty(json_string_value(json_object_get(o, "time"))),
-                          color ? decision_color(decision) : "", strempty(decision), color ? COLOR_OFF : "", what,
+                          color ? decision_color(decision) : "", shown, color ? COLOR_OFF : "", what,
                           json_string_value(json_object_get(o, "namespace")) ?: "-",
                           json_string_value(json_object_get(o, "mode")) ?: "-");
         for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--)

@@ -17,10 +17,12 @@ SRC=${PC_SOURCE_ROOT:?}
 T=$(mktemp -d /tmp/pc-ctd-XXXXXX)
 SOCK=$T/ctd.sock
 CTD_PID=
+LISTENER=
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 cleanup() {
+        [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
         if [ -n "$CTD_PID" ]; then
                 for c in $(ctr -a "$SOCK" -n test tasks ls -q 2>/dev/null); do
                         ctr -a "$SOCK" -n test tasks kill -s KILL "$c" >/dev/null 2>&1
@@ -267,6 +269,21 @@ $CTR tasks kill -s KILL pc-long >/dev/null 2>&1
 for _ in $(seq 50); do $CTR tasks ls 2>/dev/null | grep -q '^pc-long .*RUNNING' || break; sleep 0.1; done
 $CTR tasks delete pc-long >/dev/null 2>&1 || fail "task delete through the shim"
 $CTR containers delete pc-long >/dev/null 2>&1 || fail "container delete"
+
+# 9. warn: the task starts, ctr shows nothing of the hook (runc drops a
+#    successful hook's stderr), the warning is in syslog at LOG_WARNING
+#    (84, authpriv) with the container; ctr names no image, so "image=-".
+python3 "$SRC/tests/syslog-listener.py" "$T/log.sock" "$T/received" &
+LISTENER=$!
+for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
+printf '{"mode": "warn", "severity": "HIGH"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "policy": "%s", "log": {"syslog": true, "syslog_socket": "%s", "file": "%s"}}\n' \
+        "$DB" "$T/cache.db" "$T/policy.json" "$T/log.sock" "$T/audit.log" >"$T/pc-config.json"
+run pc-warn vuln --rm
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "warned image did not start (or ctr showed more): $RC $OUT"
+sleep 0.2
+grep -q "^<84>.*portcullis: warning: container pc-warn: 1 CRITICAL at or above HIGH.*\[container=pc-warn image=-\]$" \
+        "$T/received" || fail "warn: not in syslog: $(cat "$T/received" 2>/dev/null)"
 
 if [ "$fails" -ne 0 ]; then
         echo "--- containerd log (tail)"

@@ -1,13 +1,16 @@
 #!/bin/sh
 # Runs real containers with Podman (runc, vfs storage, cgroupfs, a private
-# --root/--runroot) and a hooks.d file like config/hooks.d/portcullis.json
-# whose hook is a small recording script, not portcullis-hook.  Proves that
+# --root/--runroot), first with a hooks.d file whose hook is a small
+# recording script, not portcullis-hook.  Proves that
 #  - Podman runs a createRuntime hook from an oci-hooks(5) 1.0.0 file;
 #  - the state on the hook's stdin, and the bundle's config.json it points
 #    to, parse with oci_state_parse()/oci_config_load() (test-oci --state),
 #    with the container's annotations, and the rootfs is the image's;
 #  - a hook that exits non-zero stops the start, and its stderr is in the
 #    error Podman prints (which is what a user sees when we block).
+# Then portcullis-hook through the hooks.d file the build made: Podman loads
+# it (debug log), blocks a vulnerable image, and a warned start shows
+# nothing in Podman's output but is in syslog (a listener socket).
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
@@ -117,14 +120,16 @@ rm -f "$tmp/hooks.d/portcullis-test.json"
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$tmp/policy.json"
 printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
         "$tmp/vulndb.sqlite" "$tmp/cache.db" "$tmp/locks" "$tmp/policy.json" "$tmp/audit.log" >"$tmp/config.json"
-cat >"$tmp/hooks.d/portcullis.json" <<EOF
-{
-  "version": "1.0.0",
-  "hook": {"path": "$hook_bin", "args": ["portcullis-hook", "--config", "$tmp/config.json"], "timeout": 30},
-  "when": {"always": true},
-  "stages": ["createRuntime"]
-}
-EOF
+# The hooks.d file the build made (config/meson.build), pointed at the
+# hook under test and this test's config; the rest exactly as installed.
+python3 - "${PC_BUILD_ROOT:?}/config/portcullis.json" "$hook_bin" "$tmp/config.json" >"$tmp/hooks.d/portcullis.json" <<'PY' ||
+import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["path"] = sys.argv[2]
+h["hook"]["args"] += ["--config", sys.argv[3]]
+print(json.dumps(h))
+PY
+        fail "the generated hooks.d file"
 mkdir -p "$tmp/rootfs/var/lib/dpkg"
 printf 'ID=debian\nVERSION_ID="12"\n' >"$tmp/rootfs/etc/os-release"
 for v in 7.88.1-10+deb12u3 7.88.1-10+deb12u4; do
@@ -145,3 +150,34 @@ out=$($P run --name pc-fixed --network none $LIMITS localhost/pc-curl:deb12u4 /b
 [ "$out" = "started" ] || fail "fixed image output: $out"
 [ "$(grep -c '"decision"' "$tmp/audit.log")" -eq 2 ] || fail "audit log: $(cat "$tmp/audit.log")"
 echo "ok: portcullis-hook blocked the vulnerable image under podman and let the fixed one start" >&2
+
+# The generated file was loaded: Podman's debug log names it (this is the
+# check the README gives; a file whose hook path does not exist is skipped
+# with no other word).
+# shellcheck disable=SC2086
+dbg=$($P --log-level=debug run --rm --network none $LIMITS localhost/pc-curl:deb12u4 /bin/sh -c true 2>&1) ||
+        fail "debug run: $dbg"
+case "$dbg" in
+*"hook portcullis.json matched; adding to stages [createRuntime]"*) ;;
+*) fail "podman did not load the generated hooks.d file: $(printf "%s\n" "$dbg" | grep -i hook)" ;;
+esac
+
+# warn: Podman starts the container and shows none of the hook's stderr;
+# the warning is in syslog at LOG_WARNING (84: authpriv) with the container
+# (Podman names no image, so "image=-").
+python3 "$PC_SOURCE_ROOT/tests/syslog-listener.py" "$tmp/log.sock" "$tmp/received" &
+listener=$!
+trap 'kill $listener 2>/dev/null; cleanup' EXIT
+for _ in $(seq 50); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
+printf '{"mode": "warn", "severity": "HIGH"}\n' >"$tmp/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": true, "syslog_socket": "%s", "file": "%s"}}\n' \
+        "$tmp/vulndb.sqlite" "$tmp/cache.db" "$tmp/locks" "$tmp/policy.json" "$tmp/log.sock" "$tmp/audit.log" >"$tmp/config.json"
+# shellcheck disable=SC2086
+out=$($P run --name pc-warn --network none $LIMITS localhost/pc-curl:deb12u3 /bin/sh -c 'echo started' 2>&1) ||
+        fail "the warned image did not start: $out"
+[ "$out" = "started" ] || fail "podman showed more than the container's output: $out"
+id=$($P inspect --format '{{.Id}}' pc-warn)
+sleep 0.2
+grep -q "^<84>.*portcullis: warning: container $id: 1 CRITICAL at or above HIGH.*\\[container=$id image=-\\]\$" \
+        "$tmp/received" || fail "the warning is not in syslog: $(cat "$tmp/received")"
+echo "ok: podman loaded the generated hooks.d file; a warned start is in syslog, not in podman's output" >&2

@@ -91,7 +91,8 @@ static void test_check_keys(void) {
 static void test_parse(void) {
         static const char json[] =
                 "{\"db\": \"/srv/db.sqlite\", \"cache\": \"/srv/cache.db\", \"policy\": \"/srv/p.json\",\n"
-                " \"log\": {\"syslog\": false, \"file\": \"/var/log/portcullis/audit.log\"}, \"on_error\": \"allow\",\n"
+                " \"log\": {\"syslog\": false, \"syslog_socket\": \"/run/log.sock\", \"file\": \"/var/log/portcullis/audit.log\"},\n"
+                " \"on_error\": \"allow\",\n"
                 " \"trust_image_digest\": false}";
         struct config *c = NULL;
         struct error err = {};
@@ -102,6 +103,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->cache, "/srv/cache.db");
                 CHECK_STREQ(c->policy, "/srv/p.json");
                 CHECK_STREQ(c->log_file, "/var/log/portcullis/audit.log");
+                CHECK_STREQ(c->log_syslog_socket, "/run/log.sock");
                 CHECK_STREQ(c->path, "c.json");
                 CHECK(!c->log_syslog && c->on_error == POLICY_ACTION_ALLOW && !c->trust_image_digest);
         }
@@ -114,6 +116,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->cache, PORTCULLIS_CACHE_DEFAULT);
                 CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
                 CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY && c->trust_image_digest);
+                CHECK(!c->log_syslog_socket);
                 CHECK_STREQ(c->update.state_dir, PORTCULLIS_UPDATE_STATE_DIR);
                 CHECK(!c->update.ecosystems && !c->update.public_key);
                 CHECK_STREQ(c->update.sources ? c->update.sources[0] : NULL, PORTCULLIS_UPDATE_SOURCE);
@@ -146,12 +149,14 @@ static void test_errors(void) {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
                   "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
-                  "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, file" },
+                  "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, syslog_socket, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
                 { "{\"cache\": \"\"}", "c.json:1:2: 'cache' in the configuration must not be empty" },
                 { "{\"policy\": 1}", "c.json:1:2: 'policy' in the configuration must be a string" },
                 { "{\"log\": {\"file\": \"audit.log\"}}", "c.json:1:10: 'file' in 'log' must be an absolute path" },
                 { "{\"log\": {\"syslog\": \"yes\"}}", "c.json:1:10: 'syslog' in 'log' must be true or false" },
+                { "{\"log\": {\"syslog_socket\": \"dev/log\"}}",
+                  "c.json:1:10: 'syslog_socket' in 'log' must be an absolute path" },
                 { "{\"log\": true}", "c.json:1:2: 'log' in the configuration must be an object" },
                 { "{\"on_error\": \"Deny\"}",
                   "c.json:1:2: 'on_error' in the configuration must be one of allow, deny, not 'Deny'" },

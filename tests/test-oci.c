@@ -435,13 +435,15 @@ static void test_lookups(void) {
 
 /* --- deployment files --------------------------------------------------------------- */
 
-static json_t *load_source_json(const char *rel) {
-        const char *root = getenv("PC_SOURCE_ROOT");
+/* The deployment files are made from the configured prefix at build time
+ * (config/meson.build). */
+static json_t *load_build_json(const char *rel) {
+        const char *root = getenv("PC_BUILD_ROOT");
         json_error_t jerr;
         json_t *j;
 
         if (!root) {
-                fprintf(stderr, "PC_SOURCE_ROOT is not set\n");
+                fprintf(stderr, "PC_BUILD_ROOT is not set\n");
                 test_failures++;
                 return NULL;
         }
@@ -462,7 +464,7 @@ static bool array_has(json_t *a, const char *s) {
 
 /* oci-hooks(5), schema 1.0.0 (containers/common pkg/hooks). */
 static void test_hooks_d(void) {
-        json_auto_t *j = load_source_json("config/hooks.d/portcullis.json");
+        json_auto_t *j = load_build_json("config/portcullis.json");
         json_t *hook, *when;
         const char *path;
 
@@ -485,7 +487,7 @@ static void test_hooks_d(void) {
 /* The fragment for a runc/crun config.json: runtime-spec config.md
  * "POSIX-platform Hooks". */
 static void test_runc_hook(void) {
-        json_auto_t *j = load_source_json("config/runc-hook.json");
+        json_auto_t *j = load_build_json("config/runc-hook.json");
         json_t *hooks, *h;
 
         if (!j)

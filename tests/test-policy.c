@@ -43,7 +43,7 @@ static void test_full(void) {
         static const char json[] =
                 "{\"mode\": \"warn\", \"severity\": \"high\", \"ignore_unfixed\": true,\n"
                 " \"on_error\": \"deny\", \"on_timeout\": \"deny\", \"deadline_ms\": 600000,\n"
-                " \"max_db_age_hours\": 72, \"on_stale_db\": \"deny\",\n"
+                " \"max_db_age_hours\": 72, \"on_stale_db\": \"deny\", \"on_audit_failure\": \"deny\",\n"
                 " \"allowlist\": [\n"
                 "  {\"id\": \"CVE-1\", \"reason\": \"r1\"},\n"
                 "  {\"id\": \"CVE-2\", \"reason\": \"r2\", \"expires\": \"2026-12-31\", \"image\": \"reg/*\"},\n"
@@ -60,6 +60,7 @@ static void test_full(void) {
                 return;
         CHECK(p->rule.mode == POLICY_WARN && p->rule.threshold == SEVERITY_HIGH && p->rule.ignore_unfixed);
         CHECK(p->max_db_age_hours == 72 && p->on_stale_db == POLICY_STALE_DENY);
+        CHECK(p->on_audit_failure == POLICY_ACTION_DENY);
         CHECK(p->on_error == POLICY_ACTION_DENY && p->on_timeout == POLICY_ACTION_DENY && p->deadline_ms == 600000);
         CHECK(p->n_allow == 4);
         CHECK_STREQ(p->allow[0].id, "CVE-1");
@@ -81,7 +82,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes"
+#define TOP_KEYS "mode, severity, ignore_unfixed, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure"
 
 static void test_errors(void) {
         static const struct {
@@ -153,6 +154,8 @@ static void test_errors(void) {
                   "p.json:1:2: 'mode' in the policy must be one of enforce, warn, audit, not 'Enforce'" },
                 { "{\"on_error\": \"maybe\"}", "p.json:1:2: 'on_error' in the policy must be one of allow, deny, not 'maybe'" },
                 { "{\"on_timeout\": \"\\n\"}", "p.json:1:2: 'on_timeout' in the policy must be one of allow, deny, not '?'" },
+                { "{\"on_audit_failure\": \"warn\"}",
+                  "p.json:1:2: 'on_audit_failure' in the policy must be one of allow, deny, not 'warn'" },
                 { "{\"scopes\": [{\"name\": \"s\",\n \"severity\": \"severe\"}]}",
                   "p.json:2:2: 'severity' in scope 's' must be one of CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, not 'severe'" },
                 /* scopes and allowlist entries */
