@@ -5,7 +5,10 @@
    exec'ing /bin/true in the same run: median, p99, ratio; peak RSS.
    Two shapes: the runtime names the image digest (no rootfs read at all),
    and it doesn't (the inventory is read in the child to find the key).
-2. a burst of 64 hooks for one uncached image: p50/p99 and how many
+2. cache miss, exec to exit, the cache file removed before each run (not
+   timed): the inventory and match children, sandbox included, and the
+   cache write.
+3. a burst of 64 hooks for one uncached image: p50/p99 and how many
    analysed (exactly one should).
 
 Usage: bench/hook.py [--runs N] [--rootfs DIR] [--db FILE]"""
@@ -90,6 +93,18 @@ def main():
             print(f"cache hit ({name:9}): median {statistics.median(hit) * 1000:.2f} ms, p99 {pct(hit, 0.99) * 1000:.2f} ms, "
                   f"peak RSS {rss / 1024:.1f} MiB; /bin/true median {statistics.median(true) * 1000:.2f} ms; "
                   f"ratio {statistics.median(hit) / statistics.median(true):.2f}x")
+
+        argv, state = setup("miss", {})
+        miss = []
+        for _ in range(max(a.runs // 4, 10)):
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(os.path.join(t, "miss", "cache.db" + suffix)):
+                    os.unlink(os.path.join(t, "miss", "cache.db" + suffix))
+            miss.append(timed(argv, state)[0])
+        log = open(os.path.join(t, "miss", "audit.log")).read()
+        assert log.count('"cache":"miss"') == len(miss), "not every run was a cache miss"
+        print(f"cache miss: median {statistics.median(miss) * 1000:.2f} ms, p90 {pct(miss, 0.9) * 1000:.2f} ms "
+              f"over {len(miss)} runs")
 
         argv, state = setup("burst", {})
         with concurrent.futures.ThreadPoolExecutor(max_workers=64) as ex:
