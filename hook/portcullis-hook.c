@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "gate.h"
 
 static int parse_args(int argc, char **argv, struct gate_options *a) {
@@ -62,7 +63,8 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
 }
 
 int main(int argc, char **argv) {
-        struct gate_options o = {};
+        /* The deadline counts from the runtime's exec, not from here. */
+        struct gate_options o = { .start_ms = clock_process_start_ms() };
         struct gate_result r = {};
         int code;
 

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -55,6 +57,7 @@ static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline
         json_object_seed(0);
         o.result_fd = fd;
         o.cpu_seconds = deadline_ms / 1000 + 1;
+        o.nice = ANALYSIS_NICE;
         k = sandbox_enter(&o, err);
         if (k > 0 && (k & SANDBOX_NO_SECCOMP))
                 return write_all(fd, note, STRLEN(note));
@@ -133,6 +136,25 @@ static int reap(pid_t pid, struct error *err) {
         return WEXITSTATUS(status);
 }
 
+/* Kills a child at the deadline without waiting out its death: a dying
+ * process still needs the CPU for its exit (at its own nice level, on a
+ * busy node seconds away), so it gets its priority back and at most
+ * ANALYSIS_REAP_WAIT_MS; one not gone by then is reaped by whoever
+ * inherits it when the hook exits. */
+static void reap_killed(pid_t pid) {
+        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+
+        (void) setpriority(PRIO_PROCESS, (id_t) pid, 0);        /* without CAP_SYS_NICE: stays nice */
+        (void) kill(pid, SIGKILL);
+        if (pidfd < 0) {                /* before Linux 5.3 */
+                (void) reap(pid, NULL);
+                return;
+        }
+        (void) poll(&(struct pollfd) { .fd = pidfd, .events = POLLIN }, 1, ANALYSIS_REAP_WAIT_MS);
+        (void) close(pidfd);
+        (void) waitpid(pid, NULL, WNOHANG);
+}
+
 /* Takes the "W" line off the front of the message. */
 static const char *take_note(const char *s) {
         const char *nl;
@@ -153,6 +175,8 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         int fds[2], k, status;
         pid_t pid;
 
+        if (deadline_ms == 0)   /* the budget is spent: no child to start and kill */
+                return error_set(err, ETIMEDOUT, "no decision within the deadline");
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return error_set_errno(err, errno, "create a pipe for the analysis");
         pid = fork();
@@ -170,8 +194,7 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         k = read_until(fds[0], deadline, &b, err);
         close(fds[0]);
         if (k < 0) {
-                (void) kill(pid, SIGKILL);
-                (void) reap(pid, NULL);
+                reap_killed(pid);
                 strbuf_done(&b);
                 return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within %u ms", deadline_ms) : k;
         }

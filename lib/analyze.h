@@ -18,6 +18,15 @@
  * digest before the (costlier) match. */
 
 #define ANALYSIS_RESULT_MAX ((size_t) 64 * 1024 * 1024)
+/* The children run this much nicer than the hook: when a burst of starts
+ * fills the CPUs, each hook's own short path (its waits, its decision at
+ * the deadline) comes before the analyses' bulk. */
+#ifndef ANALYSIS_NICE
+#define ANALYSIS_NICE 10
+#endif
+/* How long a child killed at the deadline may take to die before the
+ * parent goes on without reaping it. */
+#define ANALYSIS_REAP_WAIT_MS 10
 
 /* Reads the rootfs's os-release and package databases.  *ret_json is the
  * canonical JSON of the parsed inventory (what the cache stores and the

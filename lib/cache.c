@@ -260,15 +260,15 @@ static int open_parent(const char *path, struct error *err) {
  * one: while a damaged file and its -wal/-shm are moved aside, nobody is
  * between opening the old file and creating the new one, whose -wal the
  * move could otherwise carry off. */
-static int folder_lock(int dfd, int op, const char *path, struct error *err) {
+static int folder_lock(int dfd, int op, const char *path, long long until, struct error *err) {
         int r;
 
         if (dfd < 0)
                 return 0;
-        r = flock_until(dfd, op, now_ms() + CACHE_BUSY_TIMEOUT_MS);
+        r = flock_until(dfd, op, until);
         if (r == -ETIMEDOUT)
-                return error_set(err, EBUSY, "cache %s: another process kept its folder locked for %d ms", path,
-                                 CACHE_BUSY_TIMEOUT_MS);
+                return error_set(err, EBUSY, "cache %s: another process kept its folder locked past the deadline",
+                                 path);
         return r < 0 ? error_set_errno(err, r, "cache %s: lock its folder", path) : 0;
 }
 
@@ -375,12 +375,11 @@ static int schema_ensure(struct cache *c, struct error *err) {
  * another process has it open (seen in test-cache: "database is locked"
  * within milliseconds under a 5 s busy timeout): retry until the busy
  * timeout.  For a file already in WAL mode this is a no-op. */
-static int set_wal(struct cache *c, struct error *err) {
-        long long deadline = now_ms() + CACHE_BUSY_TIMEOUT_MS;
+static int set_wal(struct cache *c, long long until, struct error *err) {
         int rc;
 
         while ((rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
-               now_ms() < deadline)
+               now_ms() < until)
                 sleep_ms(2);
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "switch to WAL", err);
 }
@@ -404,6 +403,10 @@ static int persist_wal(struct cache *c, struct error *err) {
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "keep the WAL file", err);
 }
 
+void cache_set_busy_timeout(struct cache *c, unsigned ms) {
+        sqlite3_busy_timeout(c->db, ms > INT_MAX ? INT_MAX : (int) ms);
+}
+
 static bool fast_schema_ok(struct cache *c) {
         _cleanup_free_ char *version = NULL;
 
@@ -411,8 +414,8 @@ static bool fast_schema_ok(struct cache *c) {
                streq_ptr(version, CACHE_SCHEMA_VERSION);
 }
 
-static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
-                           struct error *err) {
+static int cache_open_once(const char *path, unsigned flags, long long until, struct cache **ret,
+                           struct file_id *seen, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         struct stat st;
         int rc, r;
@@ -426,7 +429,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "cache %s", path);
         *seen = (struct file_id) { st.st_dev, st.st_ino };
-        sqlite3_busy_timeout(c->db, CACHE_BUSY_TIMEOUT_MS);
+        cache_set_busy_timeout(c, until > now_ms() ? (unsigned) (until - now_ms()) : 0);
         /* WAL: readers never wait for the writer, and a start that only
          * reads its verdict never waits for another start's analysis.
          * NORMAL is durable enough for an accelerator (a power cut may lose
@@ -440,7 +443,7 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
                 *ret = TAKE_PTR(c);
                 return 0;
         }
-        if ((r = set_wal(c, err)) < 0 ||
+        if ((r = set_wal(c, until, err)) < 0 ||
             (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
             (r = schema_ensure(c, err)) < 0)
                 return r;
@@ -499,6 +502,11 @@ int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct
 
 int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
                      struct error *err) {
+        return cache_open_until(path, flags, now_ms() + CACHE_BUSY_TIMEOUT_MS, ret, ret_recovered, err);
+}
+
+int cache_open_until(const char *path, unsigned flags, long long until, struct cache **ret, bool *ret_recovered,
+                     struct error *err) {
         _cleanup_close_ int dfd = -EBADF;
         struct cache *c = NULL;
         struct file_id seen = {};
@@ -508,20 +516,20 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
         dfd = open_parent(path, err);
         if (dfd < -1)
                 return dfd;
-        r = folder_lock(dfd, LOCK_SH, path, err);
+        r = folder_lock(dfd, LOCK_SH, path, until, err);
         if (r == 0)
-                r = cache_open_once(path, flags, &c, &seen, err);
+                r = cache_open_once(path, flags, until, &c, &seen, err);
         if (r == -EBADMSG) {
                 /* Not an upgrade in place: two processes holding LOCK_SH
                  * and waiting for LOCK_EX would wait for each other. */
                 if (dfd >= 0)
                         (void) flock(dfd, LOCK_UN);
-                if ((r = folder_lock(dfd, LOCK_EX, path, err)) < 0 ||
+                if ((r = folder_lock(dfd, LOCK_EX, path, until, err)) < 0 ||
                     (r = move_aside(path, &seen, err)) < 0)
                         return r;
                 moved = r > 0;
                 error_clear(err);
-                r = cache_open_once(path, flags, &c, &seen, err);
+                r = cache_open_once(path, flags, until, &c, &seen, err);
                 if (r < 0)
                         return error_wrap(err, "a new cache in place of the damaged one");
         } else if (r < 0)

@@ -12,6 +12,12 @@
 
 enum { GATE_START = 0, GATE_BLOCK = 1 };
 
+/* The deadline counts from the hook's exec (gate_options.start_ms); every
+ * wait ends this much before it, so that the decision, its audit line and
+ * the exit fit inside deadline_ms too (a fifth of deadline_ms when that is
+ * smaller). */
+#define GATE_EXIT_MARGIN_MS 50
+
 /* What the front end was told; NULL/false = the config's or the default. */
 struct gate_options {
         const char *config;                     /* config.json; NULL = the default path (optional) */
@@ -24,6 +30,8 @@ struct gate_options {
         const char *containerd_namespace;       /* from the containerd shim */
         const char *containerd_id;
         bool dry_run;                           /* decide, but write no audit line (portcullis check) */
+        long long start_ms;                     /* CLOCK_MONOTONIC ms of the front end's start, which the
+                                                 * deadline counts from (clock_process_start_ms()); 0: now */
 };
 
 struct gate_result {

@@ -150,6 +150,8 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
                 return k;
         if (!PORTCULLIS_SANITIZED && (k = set_limit(RLIMIT_AS, mem, "RLIMIT_AS", err)) < 0)
                 return k;
+        if (o->nice > 0 && setpriority(PRIO_PROCESS, 0, o->nice) < 0)
+                return error_set_errno(err, errno, "sandbox: set nice %d", o->nice);
         if (o->cpu_seconds > 0) {
                 struct rlimit rl = { .rlim_cur = o->cpu_seconds, .rlim_max = (rlim_t) o->cpu_seconds + 1 };
 
