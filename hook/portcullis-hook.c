@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "gate.h"
 
 static int parse_args(int argc, char **argv, struct gate_options *a) {
@@ -64,7 +63,7 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
 
 int main(int argc, char **argv) {
         /* The deadline counts from the runtime's exec, not from here. */
-        struct gate_options o = { .start_ms = clock_process_start_ms() };
+        struct gate_options o = { .deadline_from_exec = true };
         struct gate_result r = {};
         int code;
 

@@ -12,6 +12,7 @@
 
 #include "analyze.h"
 #include "audit.h"
+#include "base/clock.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "config.h"
@@ -505,6 +506,11 @@ static int decide_with_cache(struct start *h) {
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
 
+        if (h->o->deadline_from_exec) { /* the miss path: the /proc read does not show here */
+                long long exec_ms = clock_process_start_ms();
+
+                h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
+        }
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
@@ -552,7 +558,7 @@ static int run(struct start *h) {
 }
 
 void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret) {
-        struct start h = { .t0 = o->start_ms > 0 ? o->start_ms : now_ms(), .o = o, .state_fd = state_fd };
+        struct start h = { .t0 = now_ms(), .o = o, .state_fd = state_fd };
 
         ret->exit_code = run(&h);
         ret->messages = TAKE_PTR(h.messages);
