@@ -32,7 +32,7 @@ struct sandbox_opts {
                                   * its files and listings; a file: that file); else nothing at all */
         size_t memory_max;       /* RLIMIT_AS; 0: SANDBOX_MEMORY_DEFAULT (not set in sanitizer builds) */
         unsigned cpu_seconds;    /* RLIMIT_CPU; 0: none */
-        int nice;                /* > 0: this much nicer than the parent, whose own work then comes first */
+        int nice;                /* > 0: the nice value to take (setpriority(2)); 0: the parent's */
         uint64_t keep_caps;      /* capabilities kept in the effective and permitted sets (1 << CAP_...);
                                   * every other one, and the bounding, inheritable and ambient sets, go */
         uid_t uid;               /* started as root: the uid/gid to become; 0: SANDBOX_UID/GID_DEFAULT */
