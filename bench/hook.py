@@ -5,7 +5,10 @@
    exec'ing /bin/true in the same run: median, p99, ratio; peak RSS.
    Two shapes: the runtime names the image digest (no rootfs read at all),
    and it doesn't (the inventory is read in the child to find the key).
-2. a burst of 64 hooks for one uncached image: p50/p99 and how many
+2. cache miss, exec to exit, the cache file removed before each run (not
+   timed): the inventory and match children, sandbox included, and the
+   cache write.
+3. a burst of 64 hooks for one uncached image: p50/p99 and how many
    analysed (exactly one should).
 
 Usage: bench/hook.py [--runs N] [--rootfs DIR] [--db FILE]"""
@@ -13,6 +16,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -25,11 +29,23 @@ SRC = os.path.dirname(HERE)
 DIGEST = "sha256:" + "ab" * 32
 
 
+CPU = []  # CPU seconds (user + system) of each timed run, its reaped children included
+
+
 def timed(argv, stdin_path):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with open(stdin_path, "rb") as f:
         p = subprocess.run(argv, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0, p.returncode
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return wall, p.returncode
+
+
+def cpu_ms(n):
+    """Median CPU time of the last n timed runs, in ms: steadier than wall time on a shared machine."""
+    return statistics.median(CPU[-n:]) * 1000
 
 
 def rss_kib(argv, stdin_path):
@@ -84,12 +100,25 @@ def main():
             argv, state = setup(name, ann)
             timed(argv, state)  # fills the cache
             hit = series(argv, state, a.runs)
+            hit_cpu = cpu_ms(a.runs)
             log = open(os.path.join(t, name, "audit.log")).read()
             assert log.count('"cache":"hit"') == a.runs, "not every run was a cache hit"
             rss = max(rss_kib(argv, state) for _ in range(5))
             print(f"cache hit ({name:9}): median {statistics.median(hit) * 1000:.2f} ms, p99 {pct(hit, 0.99) * 1000:.2f} ms, "
                   f"peak RSS {rss / 1024:.1f} MiB; /bin/true median {statistics.median(true) * 1000:.2f} ms; "
-                  f"ratio {statistics.median(hit) / statistics.median(true):.2f}x")
+                  f"ratio {statistics.median(hit) / statistics.median(true):.2f}x; CPU median {hit_cpu:.2f} ms")
+
+        argv, state = setup("miss", {})
+        miss = []
+        for _ in range(max(a.runs // 4, 10)):
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(os.path.join(t, "miss", "cache.db" + suffix)):
+                    os.unlink(os.path.join(t, "miss", "cache.db" + suffix))
+            miss.append(timed(argv, state)[0])
+        log = open(os.path.join(t, "miss", "audit.log")).read()
+        assert log.count('"cache":"miss"') == len(miss), "not every run was a cache miss"
+        print(f"cache miss: median {statistics.median(miss) * 1000:.2f} ms, p90 {pct(miss, 0.9) * 1000:.2f} ms "
+              f"over {len(miss)} runs; CPU median {cpu_ms(len(miss)):.2f} ms (hook and children)")
 
         argv, state = setup("burst", {})
         with concurrent.futures.ThreadPoolExecutor(max_workers=64) as ex:

@@ -2,9 +2,12 @@
 """Load: 1,000 hook invocations in bursts of 64, against a mix of cached and
 uncached images (16 images of different package sets, half of them named by
 digest), with a fresh cache: prints p50/p99/max latency, failures and audit
-lines (every invocation must have exactly one).
+lines (every invocation must have exactly one).  With --deadline-ms, the
+policy's deadline_ms (else 60000), and how far past it the starts ended,
+measured from each hook's spawn: how many ran over, the p99 and the worst
+overshoot (negative: inside the deadline).
 
-Usage: bench/load.py [--total N] [--burst N] [--images N]"""
+Usage: bench/load.py [--total N] [--burst N] [--images N] [--packages N] [--deadline-ms N]"""
 import argparse
 import concurrent.futures
 import json
@@ -24,6 +27,8 @@ def main():
     ap.add_argument("--total", type=int, default=1000)
     ap.add_argument("--burst", type=int, default=64)
     ap.add_argument("--images", type=int, default=16)
+    ap.add_argument("--packages", type=int, default=50, help="packages per image (the analysis' weight)")
+    ap.add_argument("--deadline-ms", type=int, default=None)
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
     a = ap.parse_args()
     hook = os.path.join(a.build, "hook", "portcullis-hook")
@@ -33,7 +38,9 @@ def main():
         db = os.path.join(t, "db.sqlite")
         subprocess.run([cli, "db", "import", os.path.join(SRC, "feed"), "--db", db], check=True,
                        stdout=subprocess.DEVNULL)
-        open(f"{t}/policy.json", "w").write('{"mode": "enforce", "severity": "HIGH", "deadline_ms": 60000}')
+        deadline = a.deadline_ms or 60000
+        open(f"{t}/policy.json", "w").write('{"mode": "enforce", "severity": "HIGH", "on_timeout": "deny", '
+                                            f'"deadline_ms": {deadline}}}')
         json.dump({"db": db, "cache": f"{t}/cache.db", "lock_dir": f"{t}/locks", "policy": f"{t}/policy.json",
                    "log": {"syslog": False, "file": f"{t}/audit.log"}}, open(f"{t}/config.json", "w"))
         states, expect = [], []
@@ -45,7 +52,7 @@ def main():
             open(f"{root}/etc/os-release", "w").write('ID=debian\nVERSION_ID="12"\n')
             vuln = i % 2 == 0
             curl = "7.88.1-10+deb12u3" if vuln else "7.88.1-10+deb12u4"
-            pkgs = [("libcurl4", "curl", curl)] + [(f"pkg{i}-{j}", None, f"1.{j}") for j in range(50)]
+            pkgs = [("libcurl4", "curl", curl)] + [(f"pkg{i}-{j}", None, f"1.{j}") for j in range(a.packages)]
             open(f"{root}/var/lib/dpkg/status", "w").write("".join(
                 f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\n"
                 + (f"Source: {s}\n" if s else "") + f"Version: {v}\n\n" for n, s, v in pkgs))
@@ -62,7 +69,7 @@ def main():
             with open(states[i], "rb") as f:
                 p = subprocess.run([hook, "--config", f"{t}/config.json"], stdin=f, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-            return time.perf_counter() - t0, p.returncode == expect[i]
+            return time.perf_counter() - t0, p.returncode == expect[i], p.returncode
 
         results = []
         t0 = time.perf_counter()
@@ -72,13 +79,23 @@ def main():
         wall = time.perf_counter() - t0
         lat = sorted(r[0] for r in results)
         bad = sum(1 for r in results if not r[1])
+        over = [r[0] * 1000 - deadline for r in results]
         lines = open(f"{t}/audit.log").read().splitlines()
         misses = sum('"cache":"miss"' in l for l in lines)
-        print(f"machine: {os.cpu_count()} cores; {a.total} hook runs in bursts of {a.burst}, {a.images} images")
+        print(f"machine: {os.cpu_count()} cores; {a.total} hook runs in bursts of {a.burst}, {a.images} images of "
+              f"{a.packages + 1} packages, deadline_ms {deadline}")
         print(f"latency: p50 {statistics.median(lat) * 1000:.1f} ms, p99 {lat[int(len(lat) * 0.99)] * 1000:.1f} ms, "
               f"max {lat[-1] * 1000:.1f} ms; {a.total / wall:.0f} starts/s overall")
         print(f"wrong or failed decisions: {bad}; audit lines: {len(lines)} of {a.total}; analyses: {misses} "
               f"(one per image: {a.images})")
+        if a.deadline_ms:
+            timeouts = sum('no decision' in l or 'deadline' in l for l in lines)
+            own = sorted(json.loads(l)["duration_ms"] - deadline for l in lines)
+            print(f"the hooks' own view (audit duration_ms, from each process' start to its decision): overshoot "
+                  f"p99 {own[int(len(own) * 0.99)]:+d} ms, max {own[-1]:+d} ms")
+            print(f"deadline {deadline} ms: {sum(o > 0 for o in over)} of {a.total} ended past it; overshoot "
+                  f"p99 {sorted(over)[int(len(over) * 0.99)]:+.0f} ms, max {max(over):+.0f} ms; "
+                  f"decided by on_timeout: {timeouts}")
     finally:
         shutil.rmtree(t)
 

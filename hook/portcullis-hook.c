@@ -66,7 +66,8 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
 }
 
 int main(int argc, char **argv) {
-        struct gate_options o = {};
+        /* The deadline counts from the runtime's exec, not from here. */
+        struct gate_options o = { .deadline_from_exec = true };
         struct gate_result r = {};
         int code;
 

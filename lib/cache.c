@@ -285,15 +285,15 @@ static int open_parent(const char *path, struct error *err) {
  * one: while a damaged file and its -wal/-shm are moved aside, nobody is
  * between opening the old file and creating the new one, whose -wal the
  * move could otherwise carry off. */
-static int folder_lock(int dfd, int op, const char *path, struct error *err) {
+static int folder_lock(int dfd, int op, const char *path, long long until, struct error *err) {
         int r;
 
         if (dfd < 0)
                 return 0;
-        r = flock_until(dfd, op, now_ms() + CACHE_BUSY_TIMEOUT_MS);
+        r = flock_until(dfd, op, until);
         if (r == -ETIMEDOUT)
-                return error_set(err, EBUSY, "cache %s: another process kept its folder locked for %d ms", path,
-                                 CACHE_BUSY_TIMEOUT_MS);
+                return error_set(err, EBUSY, "cache %s: another process kept its folder locked past the deadline",
+                                 path);
         return r < 0 ? error_set_errno(err, r, "cache %s: lock its folder", path) : 0;
 }
 
@@ -500,12 +500,11 @@ static int schema_ensure(struct cache *c, struct error *err) {
  * another process has it open (seen in test-cache: "database is locked"
  * within milliseconds under a 5 s busy timeout): retry until the busy
  * timeout.  For a file already in WAL mode this is a no-op. */
-static int set_wal(struct cache *c, struct error *err) {
-        long long deadline = now_ms() + CACHE_BUSY_TIMEOUT_MS;
+static int set_wal(struct cache *c, long long until, struct error *err) {
         int rc;
 
         while ((rc = sqlite3_exec(c->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
-               now_ms() < deadline)
+               now_ms() < until)
                 sleep_ms(2);
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "switch to WAL", err);
 }
@@ -533,6 +532,10 @@ static int persist_wal(struct cache *c, struct error *err) {
         if (rc == SQLITE_OK)
                 rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         return rc == SQLITE_OK ? 0 : cache_error(c, rc, "keep the WAL file", err);
+}
+
+void cache_set_busy_timeout(struct cache *c, unsigned ms) {
+        sqlite3_busy_timeout(c->db, ms > INT_MAX ? INT_MAX : (int) ms);
 }
 
 static bool fast_schema_ok(struct cache *c) {
@@ -572,7 +575,8 @@ static int create_file(const char *path, struct error *err) {
 /* The open proper, once the file is known: in sqlite, checked as its kind
  * requires.  -EBADMSG only for a file known to be ours (marked, or of our
  * schema): that, and nothing else, may be moved aside. */
-static int cache_open_known(struct cache *c, enum cache_file kind, unsigned flags, struct error *err) {
+static int cache_open_known(struct cache *c, enum cache_file kind, unsigned flags, long long until,
+                            struct error *err) {
         bool ro = flags & CACHE_OPEN_READONLY;
         int r;
 
@@ -596,7 +600,7 @@ static int cache_open_known(struct cache *c, enum cache_file kind, unsigned flag
         }
         if (!ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY) && (r = mark_new(c, err)) < 0)
                 return r;
-        if ((!ro && (r = set_wal(c, err)) < 0) ||
+        if ((!ro && (r = set_wal(c, until, err)) < 0) ||
             (!(flags & CACHE_OPEN_NO_QUICK_CHECK) && (r = check_sound(c, err)) < 0) ||
             (r = schema_ensure(c, err)) < 0)
                 return r;
@@ -651,8 +655,8 @@ static int probe_unmarked(const char *path, struct error *err) {
         return r;
 }
 
-static int cache_open_once(const char *path, unsigned flags, struct cache **ret, struct file_id *seen,
-                           struct error *err) {
+static int cache_open_once(const char *path, unsigned flags, long long until, struct cache **ret,
+                           struct file_id *seen, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         bool ro = flags & CACHE_OPEN_READONLY;
         enum cache_file kind = CACHE_FILE_FOREIGN;
@@ -682,12 +686,12 @@ static int cache_open_once(const char *path, unsigned flags, struct cache **ret,
         if (kind != CACHE_FILE_NONE && (st.st_dev != id.dev || st.st_ino != id.ino))
                 return error_set(err, EAGAIN, "cache %s was replaced while it was opened", path);
         *seen = (struct file_id) { st.st_dev, st.st_ino };
-        sqlite3_busy_timeout(c->db, CACHE_BUSY_TIMEOUT_MS);
+        cache_set_busy_timeout(c, until > now_ms() ? (unsigned) (until - now_ms()) : 0);
         /* WAL: readers never wait for the writer, and a start that only
          * reads its verdict never waits for another start's analysis. */
         if (!ro && (r = persist_wal(c, err)) < 0)
                 return r;
-        r = cache_open_known(c, kind, flags, err);
+        r = cache_open_known(c, kind, flags, until, err);
         if (r < 0)
                 return r;
         if (!ro)
@@ -756,6 +760,11 @@ static int damaged(const char *path, struct error *err) {
 
 int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
                      struct error *err) {
+        return cache_open_until(path, flags, now_ms() + CACHE_BUSY_TIMEOUT_MS, ret, ret_recovered, err);
+}
+
+int cache_open_until(const char *path, unsigned flags, long long until, struct cache **ret, bool *ret_recovered,
+                     struct error *err) {
         _cleanup_close_ int dfd = -EBADF;
         struct cache *c = NULL;
         struct file_id seen = {};
@@ -767,11 +776,11 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
         dfd = (flags & CACHE_OPEN_READONLY) ? -1 : open_parent(path, err);
         if (dfd < -1)
                 return dfd;
-        r = folder_lock(dfd, LOCK_SH, path, err);
+        r = folder_lock(dfd, LOCK_SH, path, until, err);
         if (r == 0)
-                r = cache_open_once(path, flags, &c, &seen, err);
+                r = cache_open_once(path, flags, until, &c, &seen, err);
         if (r == -EAGAIN)
-                r = cache_open_once(path, flags, &c, &seen, err);
+                r = cache_open_once(path, flags, until, &c, &seen, err);
         if (r == -EBADMSG && !(flags & CACHE_OPEN_RECOVER))
                 return damaged(path, err);
         if (r == -EBADMSG) {
@@ -779,12 +788,12 @@ int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool 
                  * and waiting for LOCK_EX would wait for each other. */
                 if (dfd >= 0)
                         (void) flock(dfd, LOCK_UN);
-                if ((r = folder_lock(dfd, LOCK_EX, path, err)) < 0 ||
+                if ((r = folder_lock(dfd, LOCK_EX, path, until, err)) < 0 ||
                     (r = move_aside(path, &seen, err)) < 0)
                         return r;
                 moved = r > 0;
                 error_clear(err);
-                r = cache_open_once(path, flags, &c, &seen, err);
+                r = cache_open_once(path, flags, until, &c, &seen, err);
                 if (r < 0)
                         return error_wrap(err, "a new cache in place of the damaged one");
         } else if (r < 0)

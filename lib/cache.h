@@ -83,7 +83,16 @@ int cache_open(const char *path, struct cache **ret, bool *ret_recovered, struct
 #define CACHE_OPEN_READONLY (1U << 2)
 int cache_open_flags(const char *path, unsigned flags, struct cache **ret, bool *ret_recovered,
                      struct error *err);
+/* The same, with every wait (the folder's lock, sqlite's busy timeout)
+ * ending at until (CLOCK_MONOTONIC ms) instead of CACHE_BUSY_TIMEOUT_MS
+ * from now: the hook's deadline. */
+int cache_open_until(const char *path, unsigned flags, long long until, struct cache **ret, bool *ret_recovered,
+                     struct error *err);
 void cache_close(struct cache *c);
+/* How long the next statements wait for another writer (sqlite's
+ * busy_timeout; CACHE_BUSY_TIMEOUT_MS at open): the hook gives what is left
+ * of its deadline. */
+void cache_set_busy_timeout(struct cache *c, unsigned ms);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
 
 /* sha256 hex of identity "\n" db_revision; *ret is malloc'ed.  -ENOMEM,

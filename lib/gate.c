@@ -13,6 +13,7 @@
 
 #include "analyze.h"
 #include "audit.h"
+#include "base/clock.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "config.h"
@@ -384,8 +385,16 @@ static int decide(struct start *h, const struct verdict *v, const struct scan_re
         return code;
 }
 
+/* Where every wait ends: the deadline from exec, less the exit margin. */
+static long long wait_until(const struct start *h) {
+        unsigned margin = h->policy->deadline_ms / 5 < GATE_EXIT_MARGIN_MS ? h->policy->deadline_ms / 5
+                                                                           : GATE_EXIT_MARGIN_MS;
+
+        return h->t0 + h->policy->deadline_ms - margin;
+}
+
 static unsigned left_ms(const struct start *h) {
-        long long left = h->t0 + h->policy->deadline_ms - now_ms();
+        long long left = wait_until(h) - now_ms();
 
         return left > 0 ? (unsigned) left : 0;
 }
@@ -500,11 +509,15 @@ static int analyze_and_store(struct start *h, struct cache *c, const char *key, 
                         .findings_compact = compact,
                 };
 
+                cache_set_busy_timeout(c, left_ms(h));
                 if (cache_put(c, &e, &err) < 0)
                         cache_off(h, &err);
         }
         return evaluate(h, res);
 }
+
+/* How long the DB revision's memo may wait for another writer. */
+#define GATE_MEMO_WAIT_MS 20
 
 /* The memo holds "<revision> <import time>". */
 static int split_memo(struct start *h, const char *memo) {
@@ -538,8 +551,13 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
         if (asprintf(&value, "%s %s", strempty(vulndb_revision(db)), strempty(vulndb_import_time(db))) < 0 ||
             split_memo(h, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if (c && memo[0])
+        if (c && memo[0]) {
+                /* An accelerator: worth a moment of the budget, no more
+                 * (a burst of starts after a DB update all write it). */
+                cache_set_busy_timeout(c, left_ms(h) < GATE_MEMO_WAIT_MS ? left_ms(h) : GATE_MEMO_WAIT_MS);
                 (void) cache_memo_put(c, memo, value, NULL);
+                cache_set_busy_timeout(c, left_ms(h));
+        }
         return 0;
 }
 
@@ -585,9 +603,10 @@ static int decide_with_cache(struct start *h) {
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
-         * errors (cache "off") until 'portcullis cache gc' reopens it fully. */
-        if (cache_open_flags(h->o->cache ? h->o->cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
-                             &c, NULL, &err) < 0)
+         * errors (cache "off") until 'portcullis cache gc' reopens it fully.
+         * A busy cache is waited for within the budget. */
+        if (cache_open_until(h->o->cache ? h->o->cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
+                             wait_until(h), &c, NULL, &err) < 0)
                 cache_off(h, &err);
         if ((k = db_revision(h, c, &err)) < 0)
                 return decide_failure(h, k, &err);
@@ -597,6 +616,11 @@ static int decide_with_cache(struct start *h) {
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
 
+        if (h->o->deadline_from_exec) { /* the miss path: the /proc read does not show here */
+                long long exec_ms = clock_process_start_ms();
+
+                h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
+        }
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
@@ -609,8 +633,7 @@ static int decide_with_cache(struct start *h) {
         if (cache_key(h->identity, h->db_revision, &key) < 0)
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
 
-        k = cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, key,
-                       h->t0 + h->policy->deadline_ms, &lock, &err);
+        k = cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, key, wait_until(h), &lock, &err);
         if (k == -ETIMEDOUT)
                 return decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same image "
                                                                       "until the deadline" });
@@ -631,7 +654,7 @@ static int run(struct start *h) {
 
         if ((k = load_settings(h, &err)) < 0)
                 return decide_failure(h, k, &err);
-        if ((k = read_state(h, h->t0 + h->policy->deadline_ms, &buf, &len, &err)) < 0 ||
+        if ((k = read_state(h, wait_until(h), &buf, &len, &err)) < 0 ||
             (k = oci_state_parse(buf, len, &h->state, &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0) {

@@ -12,6 +12,12 @@
 
 enum { GATE_START = 0, GATE_BLOCK = 1 };
 
+/* The deadline counts from the hook's exec (gate_options.deadline_from_exec); every
+ * wait ends this much before it, so that the decision, its audit line and
+ * the exit fit inside deadline_ms too (a fifth of deadline_ms when that is
+ * smaller). */
+#define GATE_EXIT_MARGIN_MS 50
+
 /* What the front end was told; NULL/false = the config's or the default. */
 struct gate_options {
         const char *config;                     /* config.json; NULL = the default path (optional) */
@@ -25,6 +31,9 @@ struct gate_options {
         const char *containerd_namespace;       /* from the containerd shim */
         const char *containerd_id;
         bool dry_run;                           /* decide, but write no audit line (portcullis check) */
+        bool deadline_from_exec;                /* the hook: the deadline counts from the process's start
+                                                 * (read from /proc once a miss begins, where its 30 µs don't
+                                                 * show; until then from gate_run()); else from gate_run() */
 };
 
 struct gate_result {

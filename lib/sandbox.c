@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The analysis child's cage: fds, chroot, rlimits, no_new_privs, and a
- * libseccomp allow-list whose default is to kill the process.  The list is
+/* The analysis child's cage: fds, chroot, rlimits, no_new_privs, Landlock,
+ * no capabilities (but the one an inventory needs) as an unprivileged
+ * user, and a libseccomp allow-list whose default is to kill the process.  The list is
  * what the dpkg/os-release readers (lib/rootfs.c, glibc's malloc, qsort and
  * readdir, jansson) and a read-only sqlite need, and nothing that writes a
  * file, runs a program, signals another process or reaches a network. */
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -13,6 +17,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "sandbox.h"
 
@@ -85,11 +91,13 @@ static int setup_fds(const struct sandbox_opts *o, struct error *err) {
         size_t n = 0;
         int fd, k;
 
-        if (o->n_keep_fds + 2 > SANDBOX_KEEP_MAX)
-                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 2);
+        if (o->n_keep_fds + 3 > SANDBOX_KEEP_MAX)
+                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 3);
         keep[n++] = o->result_fd;
         if (o->root_fd >= 0)
                 keep[n++] = o->root_fd;
+        if (o->read_fd > 0)
+                keep[n++] = o->read_fd;
         for (size_t i = 0; i < o->n_keep_fds; i++)
                 keep[n++] = o->keep_fds[i];
         qsort(keep, n, sizeof(int), cmp_int);
@@ -142,12 +150,190 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
                 return k;
         if (!PORTCULLIS_SANITIZED && (k = set_limit(RLIMIT_AS, mem, "RLIMIT_AS", err)) < 0)
                 return k;
+        if (o->nice > 0 && setpriority(PRIO_PROCESS, 0, o->nice) < 0)
+                return error_set_errno(err, errno, "sandbox: set nice %d", o->nice);
         if (o->cpu_seconds > 0) {
                 struct rlimit rl = { .rlim_cur = o->cpu_seconds, .rlim_max = (rlim_t) o->cpu_seconds + 1 };
 
                 if (setrlimit(RLIMIT_CPU, &rl) < 0)
                         return error_set_errno(err, errno, "sandbox: set RLIMIT_CPU");
         }
+        return 0;
+}
+
+/* ---- Landlock ----------------------------------------------------------------- */
+
+/* Rights newer than the system's <linux/landlock.h> (Debian 12's stops at
+ * ABI 2); values from the kernel's include/uapi/linux/landlock.h. */
+#define LL_FS_TRUNCATE (1ULL << 14)
+#define LL_FS_IOCTL_DEV (1ULL << 15)
+#define LL_NET_BIND_TCP (1ULL << 0)
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+
+/* struct landlock_ruleset_attr as of ABI 6; an older kernel accepts the
+ * larger struct as long as the fields it does not know are zero. */
+struct ll_ruleset_attr {
+        uint64_t handled_access_fs;
+        uint64_t handled_access_net;
+        uint64_t scoped;
+};
+
+#define LL_FS_V1                                                                                                  \
+        (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |              \
+         LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |           \
+         LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |               \
+         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |            \
+         LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* What each ABI version adds (landlock(7)); all of it is handled, i.e.
+ * denied unless a rule allows it. */
+static const struct ll_ruleset_attr landlock_abi[] = {
+        [1] = { .handled_access_fs = LL_FS_V1 },
+        [2] = { .handled_access_fs = LANDLOCK_ACCESS_FS_REFER },
+        [3] = { .handled_access_fs = LL_FS_TRUNCATE },
+        [4] = { .handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP },
+        [5] = { .handled_access_fs = LL_FS_IOCTL_DEV },
+        [6] = { .scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL },
+};
+
+static struct ll_ruleset_attr landlock_handled(int abi) {
+        struct ll_ruleset_attr a = {};
+
+        for (int v = 1; v <= abi && v < (int) ELEMENTSOF(landlock_abi); v++) {
+                a.handled_access_fs |= landlock_abi[v].handled_access_fs;
+                a.handled_access_net |= landlock_abi[v].handled_access_net;
+                a.scoped |= landlock_abi[v].scoped;
+        }
+        return a;
+}
+
+/* Opens beneath read_fd only (reading: files, and listings when it is a
+ * directory); nothing else on any file system, no TCP, no signal or
+ * abstract socket out of the domain.  Landlock checks at open(2), so what
+ * is open already (the result pipe, the DB sqlite opened) stays usable.
+ * SANDBOX_NO_LANDLOCK where the kernel has none. */
+static int setup_landlock(int read_fd, struct error *err) {
+        struct ll_ruleset_attr attr;
+        _cleanup_close_ int ruleset = -EBADF;
+        struct stat st;
+        int abi;
+
+        abi = (int) syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 0)
+                return errno == ENOSYS || errno == EOPNOTSUPP ? SANDBOX_NO_LANDLOCK
+                                                              : error_set_errno(err, errno, "sandbox: Landlock");
+        attr = landlock_handled(abi);
+        ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (ruleset < 0)
+                return error_set_errno(err, errno, "sandbox: create the Landlock ruleset");
+        if (read_fd > 0) {
+                struct landlock_path_beneath_attr rule = { .parent_fd = read_fd };
+
+                if (fstat(read_fd, &st) < 0)
+                        return error_set_errno(err, errno, "sandbox: the fd Landlock allows reading");
+                rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+                                      (S_ISDIR(st.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0);
+                if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
+                        return error_set_errno(err, errno, "sandbox: add the Landlock rule");
+        }
+        if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+                return error_set_errno(err, errno, "sandbox: enforce the Landlock ruleset");
+        return 0;
+}
+
+/* ---- privileges ----------------------------------------------------------------- */
+
+static int caps_get(uint64_t *ret_permitted) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -errno;
+        *ret_permitted = (uint64_t) d[1].permitted << 32 | d[0].permitted;
+        return 0;
+}
+
+/* Effective and permitted become keep, inheritable empty. */
+static int caps_set(uint64_t keep) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {
+                { .effective = (uint32_t) keep, .permitted = (uint32_t) keep },
+                { .effective = (uint32_t) (keep >> 32), .permitted = (uint32_t) (keep >> 32) },
+        };
+
+        return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+/* The bounding set, emptied while CAP_SETPCAP is still effective (up to
+ * the first number the kernel does not know: EINVAL). */
+static int drop_bounding(uint64_t permitted) {
+        if (!(permitted & (1ULL << CAP_SETPCAP)))
+                return 0;       /* nothing to drop it with; exec is killed anyway */
+        for (unsigned long cap = 0; cap < 64; cap++)
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+                        return errno == EINVAL ? 0 : -errno;
+        return 0;
+}
+
+/* Started as root with CAP_SETUID: no supplementary groups, gid then uid
+ * (all three of each); keep_caps survives the uid change through
+ * PR_SET_KEEPCAPS.  Without CAP_SETUID (a user, or root confined by its
+ * service manager) the uid stays: there is nothing to drop it with. */
+static int switch_user(const struct sandbox_opts *o, uint64_t permitted, uint64_t keep) {
+        uid_t uid = o->uid ? o->uid : SANDBOX_UID_DEFAULT;
+        gid_t gid = o->gid ? o->gid : SANDBOX_GID_DEFAULT;
+
+        if (geteuid() != 0 || !(permitted & (1ULL << CAP_SETUID)) || !(permitted & (1ULL << CAP_SETGID)))
+                return 0;
+        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0)
+                return -errno;
+        if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return -errno;
+        if (setresuid(uid, uid, uid) < 0)
+                return -errno;
+        return keep ? (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ? -errno : 0) : 0;
+}
+
+/* Every capability goes but keep_caps (and those only when the process
+ * has them): ambient, bounding, the uid, then effective/permitted/
+ * inheritable.  No exec is possible afterwards (seccomp), so securebits
+ * would add nothing. */
+static int setup_privileges(const struct sandbox_opts *o, struct error *err) {
+        uint64_t permitted = 0, keep;
+        int k;
+
+        if ((k = caps_get(&permitted)) < 0)
+                return error_set_errno(err, k, "sandbox: read the capabilities");
+        keep = o->keep_caps & permitted;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return error_set_errno(err, errno, "sandbox: clear the ambient capabilities");
+        if ((k = drop_bounding(permitted)) < 0)
+                return error_set_errno(err, k, "sandbox: empty the capability bounding set");
+        if ((k = switch_user(o, permitted, keep)) < 0)
+                return error_set_errno(err, k, "sandbox: become uid %u", (unsigned) (o->uid ? o->uid
+                                                                                   : SANDBOX_UID_DEFAULT));
+        if ((k = caps_set(keep)) < 0)
+                return error_set_errno(err, k, "sandbox: drop the capabilities");
+        return 0;
+}
+
+/* The kernel clears the parent-death signal when the credentials change
+ * (commit_creds()): set it again, and if the parent died in between, its
+ * signal will never come, so stop here. */
+static int setup_privileges_keep_pdeathsig(const struct sandbox_opts *o, struct error *err) {
+        pid_t parent = getppid();
+        int sig = 0, k;
+
+        if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0)
+                return error_set_errno(err, errno, "sandbox: read the parent-death signal");
+        if ((k = setup_privileges(o, err)) < 0)
+                return k;
+        if (sig != 0 && prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
+                return error_set_errno(err, errno, "sandbox: set the parent-death signal again");
+        if (sig != 0 && getppid() != parent)
+                return error_set(err, ESRCH, "sandbox: the parent ended while the sandbox was set up");
         return 0;
 }
 
@@ -261,15 +447,25 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
 }
 
 int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
-        int k;
+        int k, landlock, seccomp;
 
-        if ((k = setup_fds(o, err)) < 0 || (k = setup_root(o->root_fd, err)) < 0 || (k = setup_limits(o, err)) < 0)
+        if ((k = setup_fds(o, err)) < 0 || (o->open_fn && (k = o->open_fn(o->userdata, err)) < 0) ||
+            (k = setup_root(o->root_fd, err)) < 0 || (k = setup_limits(o, err)) < 0)
                 return k;
-        /* no_new_privs: no setuid gain (and seccomp as non-root needs it);
-         * not dumpable: no ptrace attach, no core, /proc/<pid> root-owned. */
+        /* no_new_privs: no setuid gain (and seccomp and Landlock as
+         * non-root need it); not dumpable: no ptrace attach, no core,
+         * /proc/<pid> root-owned. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: set no_new_privs");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: set non-dumpable");
-        return setup_seccomp(o, err);
+        if ((landlock = setup_landlock(o->read_fd, err)) < 0)
+                return landlock;
+        /* After Landlock (whose setup needs no capability) and before
+         * seccomp, whose list has no capset, setuid or prctl. */
+        if ((k = setup_privileges_keep_pdeathsig(o, err)) < 0)
+                return k;
+        if ((seccomp = setup_seccomp(o, err)) < 0)
+                return seccomp;
+        return landlock | seccomp;
 }

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 
@@ -14,23 +16,45 @@
 
 #define SANDBOX_MEMORY_DEFAULT ((size_t) 1024 * 1024 * 1024)
 #define SANDBOX_NOFILE 64
+/* The unprivileged user and group a child started as root becomes
+ * (nobody/nogroup on Debian and Fedora): it owns nothing, so a parser bug
+ * owns nothing either.  Another process of that uid can't ptrace it (the
+ * child is not dumpable). */
+#define SANDBOX_UID_DEFAULT 65534
+#define SANDBOX_GID_DEFAULT 65534
 
 struct sandbox_opts {
         int result_fd;           /* the one fd write() may target */
         const int *keep_fds;     /* more fds to keep open (beside 0, 1, 2) */
         size_t n_keep_fds;
         int root_fd;             /* >= 0: chroot to this directory (needs CAP_SYS_CHROOT; skipped without) */
+        int read_fd;             /* > 0: Landlock lets the child open only what is beneath this fd (a directory:
+                                  * its files and listings; a file: that file); else nothing at all */
         size_t memory_max;       /* RLIMIT_AS; 0: SANDBOX_MEMORY_DEFAULT (not set in sanitizer builds) */
         unsigned cpu_seconds;    /* RLIMIT_CPU; 0: none */
+        int nice;                /* > 0: the nice value to take (setpriority(2)); 0: the parent's */
+        uint64_t keep_caps;      /* capabilities kept in the effective and permitted sets (1 << CAP_...);
+                                  * every other one, and the bounding, inheritable and ambient sets, go */
+        uid_t uid;               /* started as root: the uid/gid to become; 0: SANDBOX_UID/GID_DEFAULT */
+        gid_t gid;
+        /* Called once the other fds are closed and before anything is
+         * confined: opens what the child needs by path (the match child's
+         * DB); fds it opens stay open. */
+        int (*open_fn)(void *userdata, struct error *err);
+        void *userdata;
 };
 
+/* What the kernel lacked (bits; 0 when everything is in place). */
 enum {
-        SANDBOX_FULL = 0,        /* everything, seccomp filter included */
-        SANDBOX_NO_SECCOMP = 1,  /* the kernel has no seccomp filters: the rest is in place */
+        SANDBOX_FULL = 0,             /* everything, seccomp filter and Landlock included */
+        SANDBOX_NO_SECCOMP = 1 << 0,  /* the kernel has no seccomp filters: the rest is in place */
+        SANDBOX_NO_LANDLOCK = 1 << 1, /* the kernel has no Landlock (before 5.13, or not enabled) */
 };
 
-/* Closes every other fd (stdin becomes /dev/null), chroots to root_fd,
- * sets the rlimits, no_new_privs and non-dumpable, then loads the seccomp
- * allow-list.  Returns SANDBOX_FULL, SANDBOX_NO_SECCOMP, or a negative
- * errno: then the caller must not run the analysis. */
+/* Closes every other fd (stdin becomes /dev/null), calls open_fn, chroots
+ * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts
+ * opens to read_fd with Landlock, drops every capability but keep_caps and
+ * becomes uid/gid (when started as root with CAP_SETUID), then loads the
+ * seccomp allow-list.  Returns SANDBOX_FULL, SANDBOX_NO_* bits, or a
+ * negative errno: then the caller must not run the analysis. */
 int sandbox_enter(const struct sandbox_opts *o, struct error *err);

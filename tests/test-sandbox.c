@@ -7,6 +7,8 @@
  * lib/analyze.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +42,8 @@
 static char fixture[1024];        /* a rootfs: etc/os-release, a dpkg status */
 static char created[1024];        /* a file no child may create */
 static int stray_fd = -1;         /* open in the parent, must be closed in the child */
+static int status_fd = -1;        /* the child's /proc/self/status, opened before its cage closes */
+static bool landlock;             /* the kernel has Landlock */
 
 /* What a body reports: one line on the result pipe. */
 static void say(int fd, const char *s) {
@@ -116,6 +120,17 @@ static void body_ioctl(int fd) {
         say_errno(fd, ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws));
 }
 
+/* CAP_DAC_READ_SEARCH's escape from a chroot (CVE-2014-3519): killed. */
+static void body_open_by_handle(int fd) {
+        say_errno(fd, (int) syscall(SYS_open_by_handle_at, AT_FDCWD, NULL, O_RDONLY));
+}
+
+/* Landlock: with no read_fd, nothing can be opened, not even a host file
+ * outside any chroot. */
+static void body_open_passwd(int fd) {
+        say_errno(fd, open("/etc/passwd", O_RDONLY | O_CLOEXEC));
+}
+
 static void body_stray_fd(int fd) {
         say_errno(fd, fcntl(stray_fd, F_GETFD));
 }
@@ -160,8 +175,9 @@ struct row {
         void (*body)(int fd);
         int want_signal;                /* 0: a clean exit */
         const char *want;               /* the result, when the child exits */
-        bool chroot;
+        bool chroot;                    /* chrooted to the fixture, and Landlock lets it read there */
         bool skip_sanitized;
+        bool needs_landlock;
 };
 
 static const struct row rows[] = {
@@ -177,6 +193,8 @@ static const struct row rows[] = {
         { "fork", body_fork, SIGSYS, NULL, false, false },
         { "fcntl F_SETOWN", body_setown, SIGSYS, NULL, false, false },
         { "openat2", body_openat2, 0, "-1 ENOSYS", false, false },
+        { "open_by_handle_at", body_open_by_handle, SIGSYS, NULL, false, false },
+        { "open a host file (Landlock)", body_open_passwd, 0, "-1 EACCES", false, false, true },
         { "ioctl", body_ioctl, 0, "-1 ENOTTY", false, false },
         { "inherited fd", body_stray_fd, 0, "-1 EBADF", false, false },
         { "stdin", body_stdin, 0, "0 ok", false, false },
@@ -184,8 +202,16 @@ static const struct row rows[] = {
         { "read in the chroot", body_read, 0, "ID=debian\n", true, false },
 };
 
-/* Runs body in a sandboxed child; returns its wait status, *out what it said. */
-static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
+/* open_fn: the child's own status, for a body to read once caged. */
+static int open_status(void *userdata, struct error *err) {
+        (void) userdata;
+        status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        return status_fd < 0 ? error_set_errno(err, errno, "open /proc/self/status") : 0;
+}
+
+/* Runs body in a child caged as o says (result_fd is set here); returns
+ * its wait status, *out what it said. */
+static int run_opts(void (*body)(int fd), const struct sandbox_opts *o, char *out, size_t size) {
         int fds[2], status;
         size_t n = 0;
         pid_t pid;
@@ -196,15 +222,16 @@ static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
                 struct error err = {};
                 int k;
 
+                struct sandbox_opts opts = *o;
+
                 close(fds[0]);
-                k = sandbox_enter(&(struct sandbox_opts) { .result_fd = fds[1], .root_fd = root_fd,
-                                                           .memory_max = (size_t) 256 << 20, .cpu_seconds = 10 },
-                                  &err);
-                if (k != SANDBOX_FULL) {
+                opts.result_fd = fds[1];
+                k = sandbox_enter(&opts, &err);
+                if (k < 0 || (k & SANDBOX_NO_SECCOMP)) {
                         say(fds[1], err.msg);
                         _exit(100);
                 }
-                r->body(fds[1]);
+                body(fds[1]);
                 _exit(0);
         }
         close(fds[1]);
@@ -214,6 +241,12 @@ static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
         close(fds[0]);
         CHECK(waitpid(pid, &status, 0) == pid);
         return status;
+}
+
+static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
+        return run_opts(r->body, &(struct sandbox_opts) { .root_fd = root_fd, .read_fd = root_fd > 0 ? root_fd : 0,
+                                                          .memory_max = (size_t) 256 << 20, .cpu_seconds = 10 },
+                        out, size);
 }
 
 static void test_rows(void) {
@@ -226,7 +259,9 @@ static void test_rows(void) {
                 char out[512];
                 int status;
 
-                if (r->skip_sanitized && SANITIZED)
+                /* A user's sandbox skips the chroot (no CAP_SYS_CHROOT). */
+                if ((r->skip_sanitized && SANITIZED) || (r->needs_landlock && !landlock) ||
+                    (r->chroot && geteuid() != 0))
                         continue;
                 status = run_caged(r, r->chroot ? root_fd : -EBADF, out, sizeof(out));
                 if (r->want_signal)
@@ -242,6 +277,107 @@ static void test_rows(void) {
         CHECK(access(created, F_OK) < 0);
         close(root_fd);
         close(stray_fd);
+}
+
+/* The caged child's credentials, from its own /proc/self/status: "uid
+ * <real> gid <real> inh <CapInh> prm <CapPrm> eff <CapEff> bnd <CapBnd>
+ * amb <CapAmb>". */
+static void body_creds(int fd) {
+        static const char *const keys[] = { "Uid:", "Gid:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:" };
+        static const char *const names[] = { "uid", "gid", "inh", "prm", "eff", "bnd", "amb" };
+        char buf[4096], line[512] = "";
+        ssize_t n = pread(status_fd, buf, sizeof(buf) - 1, 0);
+
+        if (n <= 0) {
+                say_errno(fd, -1);
+                return;
+        }
+        buf[n] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *p = strstr(buf, keys[i]);
+                size_t len = strlen(line);
+
+                if (p)
+                        snprintf(line + len, sizeof(line) - len, "%s%s %.*s", i ? " " : "", names[i],
+                                 (int) strcspn(p + strlen(keys[i]) + 1, " \t\n"), p + strlen(keys[i]) + 1);
+        }
+        say(fd, line);
+}
+
+/* What the two analysis children run as: as root, uid/gid 65534 with no
+ * capability but the inventory's CAP_DAC_READ_SEARCH (bit 2) in the
+ * effective and permitted sets, an empty bounding set; as a user, the same
+ * uid and nothing. */
+static void test_privileges(int root_fd) {
+        char want[256], out[512];
+        bool root = geteuid() == 0;
+        const struct {
+                uint64_t keep;
+                const char *caps;
+        } cases[] = {
+                { 0, "inh 0000000000000000 prm 0000000000000000 eff 0000000000000000 bnd 0000000000000000 "
+                     "amb 0000000000000000" },
+                { 1ULL << CAP_DAC_READ_SEARCH,
+                  "inh 0000000000000000 prm 0000000000000004 eff 0000000000000004 bnd 0000000000000000 "
+                  "amb 0000000000000000" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                int status = run_opts(body_creds,
+                                      &(struct sandbox_opts) { .root_fd = root_fd, .read_fd = root_fd,
+                                                               .keep_caps = cases[i].keep, .open_fn = open_status },
+                                      out, sizeof(out));
+
+                CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "creds: status %#x, said \"%s\"",
+                          (unsigned) status, out);
+                if (root)
+                        snprintf(want, sizeof(want), "uid %d gid %d %s", SANDBOX_UID_DEFAULT, SANDBOX_GID_DEFAULT,
+                                 cases[i].caps);
+                else    /* a user keeps its uid, and has no capability to keep */
+                        snprintf(want, sizeof(want), "uid %u gid %u %s", getuid(), getgid(), cases[0].caps);
+                /* A user's bounding set stays full (emptying it takes
+                 * CAP_SETPCAP): then compare up to " bnd". */
+                CHECK_MSG(root ? streq_ptr(out, want) : strncmp(out, want, (size_t) (strstr(want, " bnd") - want)) == 0,
+                          "keep %#llx: said \"%s\", want \"%s\"", (unsigned long long) cases[i].keep, out, want);
+        }
+}
+
+/* The match child's walls, as analyze_match() builds them: chrooted to the
+ * DB's folder, Landlock allowing only the DB file.  A sibling of the DB
+ * and the host's /etc/passwd can't be opened; the DB itself can. */
+static void body_match_walls(int fd) {
+        char line[256];
+        int a = open("/etc/passwd", O_RDONLY | O_CLOEXEC), ea = errno;
+        /* Relative: the cwd is the folder, chrooted or not. */
+        int b = open("sibling", O_RDONLY | O_CLOEXEC), eb = errno;
+        int c = open("db.sqlite", O_RDONLY | O_CLOEXEC);
+
+        snprintf(line, sizeof(line), "passwd %s sibling %s db %s", a < 0 ? strerrorname_np(ea) : "open",
+                 b < 0 ? strerrorname_np(eb) : "open", c < 0 ? strerrorname_np(errno) : "open");
+        say(fd, line);
+}
+
+static void test_match_walls(void) {
+        const char *dir = test_path(test_tmpdir(), "walls");
+        int dir_fd, file_fd, status;
+        char out[512];
+
+        test_write_file(test_path(dir, "db.sqlite"), "not really a database");
+        test_write_file(test_path(dir, "sibling"), "the cache, say");
+        dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        file_fd = open(test_path(dir, "db.sqlite"), O_PATH | O_CLOEXEC);
+        CHECK(dir_fd >= 0 && file_fd >= 0);
+        status = run_opts(body_match_walls, &(struct sandbox_opts) { .root_fd = dir_fd, .read_fd = file_fd }, out,
+                          sizeof(out));
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "walls: status %#x, said \"%s\"",
+                  (unsigned) status, out);
+        /* Without CAP_SYS_CHROOT (a user) /etc/passwd is the host's: then
+         * Landlock alone refuses it. */
+        CHECK_MSG(!landlock || streq_ptr(out, geteuid() == 0 ? "passwd ENOENT sibling EACCES db open"
+                                                          : "passwd EACCES sibling EACCES db open"),
+                  "walls: said \"%s\"", out);
+        close(dir_fd);
+        close(file_fd);
 }
 
 /* The real analyses in the sandbox: the fixture, this machine's own "/"
@@ -303,8 +439,23 @@ int main(void) {
         test_write_file(test_path(fixture, "var/lib/dpkg/status"),
                         "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\n"
                         "Version: 7.88.1-10+deb12u3\n\n");
+        landlock = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) > 0;
+        if (!landlock)
+                fprintf(stderr, "no Landlock in this kernel: its rows are skipped\n");
         test_rows();
         test_cpu_limit();
+        {
+                int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+                CHECK(root_fd >= 0);
+                test_privileges(root_fd);
+                close(root_fd);
+        }
+        test_match_walls();
+        /* Root's own files, unreadable to anyone else: the inventory child
+         * (uid 65534, CAP_DAC_READ_SEARCH) still reads them. */
+        CHECK(chmod(test_path(fixture, "var/lib/dpkg/status"), 0600) == 0);
+        CHECK(chmod(test_path(fixture, "var/lib/dpkg"), 0700) == 0);
         test_analyze();
         return test_end();
 }

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Deadlines run on CLOCK_MONOTONIC, in milliseconds: a wall clock that
+ * jumps must not stretch or cut them. */
+long long clock_now_ms(void);
+
+/* When this process started, on the same clock: /proc/self/stat's
+ * starttime (proc(5) field 22, set at fork, which for a hook is the
+ * runtime's fork+exec) moved from CLOCK_BOOTTIME onto CLOCK_MONOTONIC.  It
+ * counts in clock ticks (10 ms at the usual USER_HZ of 100) and is rounded
+ * down, so it is early by up to a tick, never late.  Now, where /proc is
+ * missing or the two clocks disagree by more than CLOCK_START_AGE_MAX_MS
+ * (a faked clock, e.g. libfaketime's). */
+long long clock_process_start_ms(void);
+
+#define CLOCK_START_AGE_MAX_MS 10000
