@@ -10,10 +10,13 @@ PACKAGES="meson ninja-build pkg-config gcc python3
           libzstd-dev"
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
-                  nginx openssl systemd faketime"
-        # npm for the CVSS reference implementation below; a node that
-        # brings its own npm (NodeSource's nodejs) is kept as it is.
+                  nginx openssl systemd faketime
+                  python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev"
+        # npm for the CVSS reference implementation below and node-semver;
+        # a node that brings its own npm (NodeSource's nodejs) is kept as it
+        # is, and so is a cargo installed another way.
         command -v npm >/dev/null || PACKAGES="$PACKAGES nodejs npm"
+        command -v cargo >/dev/null || PACKAGES="$PACKAGES cargo"
 fi
 
 # The independent CVSS implementation tests/cvss-differential.sh scores
