@@ -23,6 +23,7 @@
 #include "cache.h"
 #include "portcullis-build.h"
 #include "update.h"
+#include "zip-limit.h"
 
 #define STATE_FILE "state.json"
 #define STATE_VERSION 1
@@ -498,6 +499,14 @@ static char *header_value(CURL *curl, const char *name) {
         return strdup(h->value);
 }
 
+/* After a refused redirect libcurl keeps the hop it would have taken. */
+static bool redirected_to_http(CURL *curl) {
+        char *next = NULL;
+
+        return curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next) == CURLE_OK && next &&
+               startswith(next, "http://");
+}
+
 static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
                              struct response *ret, char *msg, size_t msg_size) {
         struct curl_slist *hdrs = NULL;
@@ -514,6 +523,15 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         if (v && v->last_modified && asprintf(&ims, "If-Modified-Since: %s", v->last_modified) >= 0)
                 hdrs = curl_slist_append(hdrs, ims);
         curl_easy_setopt(r->curl, CURLOPT_URL, url);
+        /* An https source may only redirect to https: a redirect to http
+         * would hand the download (and, unsigned, its content) to anyone
+         * on the path. */
+        if (curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                             startswith(url, "https://") ? "https" : "http,https") != CURLE_OK) {
+                curl_slist_free_all(hdrs);
+                snprintf(msg, msg_size, "libcurl lacks CURLOPT_REDIR_PROTOCOLS_STR (7.85 or later is needed)");
+                return OUTCOME_FATAL;
+        }
         curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, k);
         curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, k);
@@ -528,6 +546,11 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         if (k->too_big) {
                 snprintf(msg, msg_size, "%s is larger than the limit of %llu bytes", url,
                          (unsigned long long) k->max);
+                return OUTCOME_NEXT;
+        }
+        if (cc == CURLE_UNSUPPORTED_PROTOCOL && startswith(url, "https://") && redirected_to_http(r->curl)) {
+                snprintf(msg, msg_size, "%s redirects to an http:// URL; refusing to leave https (fix the "
+                         "mirror's redirect, or name an http:// source if a plain one is meant)", url);
                 return OUTCOME_NEXT;
         }
         if (cc != CURLE_OK) {
@@ -648,12 +671,16 @@ static int curl_setup(struct run *r, struct error *err) {
 static int verify_zip(const char *path, const char *url, uint64_t *ret_records, struct error *err) {
         struct archive *a = archive_read_new();
         struct archive_entry *ae;
+        struct zip_limit zl;
         uint64_t records = 0, entries = 0;
         char buf[64 * 1024];
         int rc, r = 0;
 
         if (!a)
                 return error_set(err, ENOMEM, "out of memory");
+        r = zip_limit_init(&zl, path, url, err);
+        if (r < 0)
+                goto out;
         archive_read_support_format_zip(a);
         if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
                 r = error_set(err, EBADMSG, "%s is not a readable zip archive (%s); is the download truncated?",
@@ -662,14 +689,17 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
         }
         while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
                 const char *name = archive_entry_pathname(ae);
-                la_ssize_t n;
+                la_ssize_t n = 0;
 
                 if (++entries > OSV_ZIP_ENTRIES_MAX) {
                         r = error_set(err, E2BIG, "%s has more than %d entries", url, OSV_ZIP_ENTRIES_MAX);
                         goto out;
                 }
-                while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-                        ;
+                r = zip_limit_entry(&zl, ae, err);
+                while (r >= 0 && (n = archive_read_data(a, buf, sizeof(buf))) > 0)
+                        r = zip_limit_data(&zl, (size_t) n, err);
+                if (r < 0)
+                        goto out;
                 if (n < 0) {
                         r = error_set(err, EBADMSG, "%s is damaged at %s (%s); is the download truncated?", url,
                                       strna(name), archive_error_string(a));

@@ -21,6 +21,7 @@
 #include "osv-range.h"
 #include "ecosystem.h"
 #include "vulndb-internal.h"
+#include "zip-limit.h"
 
 #define OSV_ID_MAX 256
 #define IMPORT_DIR_DEPTH_MAX 16
@@ -560,8 +561,9 @@ static int import_file(struct importer *imp, const char *path, struct error *err
 }
 
 /* Reads the current entry into *buf (grown as needed, reused across
- * entries); *ret_len is OSV_RECORD_MAX + 1 when the entry is larger. */
-static int read_entry(struct archive *a, char **buf, size_t *cap, size_t *ret_len) {
+ * entries), held to zip-limit.h's limits while it inflates (-EFBIG). */
+static int read_entry(struct archive *a, struct zip_limit *zl, char **buf, size_t *cap, size_t *ret_len,
+                      struct error *err) {
         size_t len = 0;
         la_ssize_t n;
 
@@ -585,6 +587,8 @@ static int read_entry(struct archive *a, char **buf, size_t *cap, size_t *ret_le
                         return -EIO;
                 if (n == 0)
                         break;
+                if (zip_limit_data(zl, (size_t) n, err) < 0)
+                        return -EFBIG;
                 len += (size_t) n;
         }
         *ret_len = len;
@@ -595,12 +599,16 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
         struct archive *a = archive_read_new();
         _cleanup_free_ char *buf = NULL;
         struct archive_entry *e;
+        struct zip_limit zl;
         uint64_t entries = 0;
         size_t cap = 0;
         int rc, r = 0;
 
         if (!a)
                 return -ENOMEM;
+        r = zip_limit_init(&zl, path, path, err);
+        if (r < 0)
+                goto out;
         archive_read_support_format_zip(a);
         if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
                 r = error_set(err, EINVAL, "%s: not a readable zip archive: %s", path, archive_error_string(a));
@@ -618,20 +626,19 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
                                       OSV_ZIP_ENTRIES_MAX);
                         goto out;
                 }
+                r = zip_limit_entry(&zl, e, err);
+                if (r < 0)
+                        goto out;
                 if (archive_entry_filetype(e) != AE_IFREG || !ename || !has_suffix(ename, ".json"))
                         continue;
                 snprintf(name, sizeof(name), "%s:%s", path, ename);
-                r = read_entry(a, &buf, &cap, &len);
-                if (r == -ENOMEM)
+                r = read_entry(a, &zl, &buf, &cap, &len, err);
+                if (r == -ENOMEM || r == -EFBIG)
                         goto out;
                 if (r < 0) {
                         r = error_set(err, EIO, "%s: archive is damaged at %s: %s; download it again", path,
                                       ename, archive_error_string(a));
                         goto out;
-                }
-                if (len > OSV_RECORD_MAX) {
-                        skip(imp, name, "record larger than the 16 MiB limit");
-                        continue;
                 }
                 r = import_document(imp, buf, len, name, err);
                 if (r < 0)
