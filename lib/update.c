@@ -23,6 +23,7 @@
 #include "cache.h"
 #include "portcullis-build.h"
 #include "update.h"
+#include "update-internal.h"
 #include "zip-limit.h"
 
 #define STATE_FILE "state.json"
@@ -53,6 +54,8 @@ struct run {
         char curl_err[CURL_ERROR_SIZE];
         json_t *state;          /* state.json as read (an empty object when none) */
         char *db_revision;      /* the database's revision before the run, or NULL */
+        char *db_data_time;     /* its "data_time" (vulndb_import_dated()), or NULL */
+        char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
 };
@@ -70,7 +73,7 @@ struct eco {
         char *inc_dir;          /* fetched records waiting for the commit */
         char **skipped;         /* files of inc_dir that the import rejected */
         uint64_t fetched;
-        json_t *manifest;       /* "files" of the verified manifest (with a key), or NULL */
+        struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
 };
 
@@ -87,11 +90,16 @@ static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const
                   r->userdata);
 }
 
-static void now_rfc3339(char ret[32]) {
-        time_t t = time(NULL);
+void update_format_time(int64_t s, char ret[32]) {
+        time_t t = (time_t) s;
         struct tm tm;
 
-        strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        if (!gmtime_r(&t, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                ret[0] = '\0';
+}
+
+static void now_rfc3339(char ret[32]) {
+        update_format_time((int64_t) time(NULL), ret);
 }
 
 /* ---- files ---------------------------------------------------------------- */
@@ -136,7 +144,7 @@ static int mkdir_p(const char *path, mode_t mode) {
 }
 
 /* Writes buf to a temporary file beside path and renames it over path. */
-static int write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
+int update_write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF;
         char *slash;
@@ -206,11 +214,6 @@ static bool id_ok(const char *s, size_t n) {
 
 /* ---- RFC 3339 times (modified_id.csv) ------------------------------------- */
 
-struct osv_time {
-        int64_t s;
-        int32_t ns;
-};
-
 static int digits(const char *p, int n) {
         int v = 0;
 
@@ -224,7 +227,7 @@ static int digits(const char *p, int n) {
 
 /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6;
  * compared as instants, since "…:56Z" and "…:56.5Z" don't sort as text. */
-static int parse_time(const char *p, size_t n, struct osv_time *ret) {
+int update_parse_time(const char *p, size_t n, struct osv_time *ret) {
         struct tm tm = {};
         int64_t off = 0;
         int32_t ns = 0, scale = 100000000;
@@ -306,7 +309,7 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
         bool reached = false, have_prev = false;
         size_t line = 0;
 
-        if (baseline && parse_time(baseline, strlen(baseline), &base) < 0) {
+        if (baseline && update_parse_time(baseline, strlen(baseline), &base) < 0) {
                 snprintf(reason, reason_size, "the state's last time '%s' is not an RFC 3339 time", baseline);
                 return 1;
         }
@@ -324,7 +327,7 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                 if (n == 0)
                         continue;
                 comma = memchr(l, ',', n);
-                if (!comma || parse_time(l, (size_t) (comma - l), &t) < 0 ||
+                if (!comma || update_parse_time(l, (size_t) (comma - l), &t) < 0 ||
                     !id_ok(comma + 1, n - (size_t) (comma - l) - 1)) {
                         snprintf(reason, reason_size, "line %zu is not '<RFC 3339 time>,<ID>'", line);
                         return 1;
@@ -727,7 +730,7 @@ static void md_freep(EVP_MD_CTX **p) {
         EVP_MD_CTX_free(*p);
 }
 
-static void hex(const unsigned char *md, unsigned n, char *ret) {
+void update_hex(const unsigned char *md, unsigned n, char *ret) {
         static const char xd[] = "0123456789abcdef";
 
         for (unsigned i = 0; i < n; i++) {
@@ -751,10 +754,10 @@ static void sha256_of(const void *buf, size_t len, char ret[65]) {
                 ret[0] = '\0';
                 return;
         }
-        hex(md, n, ret);
+        update_hex(md, n, ret);
 }
 
-static bool key_type_ok(int id) {
+bool update_key_type_ok(int id) {
         return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 || id == EVP_PKEY_RSA || id == EVP_PKEY_EC;
 }
 
@@ -777,7 +780,7 @@ static int load_key(struct run *r, struct error *err) {
         if (!r->key)
                 return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----'); "
                                  "'openssl pkey -in KEY -pubout' writes one", path);
-        if (!key_type_ok(EVP_PKEY_get_base_id(r->key)))
+        if (!update_key_type_ok(EVP_PKEY_get_base_id(r->key)))
                 return error_set(err, ENOTSUP, "%s is a %s key; use an Ed25519, Ed448, RSA or ECDSA key", path,
                                  strna(EVP_PKEY_get0_type_name(r->key)));
         return 0;
@@ -807,33 +810,111 @@ static bool sha256_hex_ok(const char *s) {
         return true;
 }
 
-/* {"files": {"<name>": "<sha256 hex>", ...}}; other keys are left for later
- * versions of the layout. */
-static int manifest_parse(struct eco *e, const struct strbuf *m, const char *url, struct error *err) {
+void update_manifest_done(struct update_manifest *m) {
+        json_decref(m->files);
+        *m = (struct update_manifest) {};
+}
+
+/* "created" and "expires": RFC 3339 times, kept as UTC seconds. */
+static int manifest_time(json_t *doc, const char *key, const char *url, int64_t *ret, struct error *err) {
+        const char *v = json_string_value(json_object_get(doc, key));
+        struct osv_time t;
+
+        if (!v || update_parse_time(v, strlen(v), &t) < 0)
+                return error_set(err, EBADMSG, "%s: \"%s\" is missing or not an RFC 3339 time; sign the manifest "
+                                 "with 'portcullis db sign --serial N --expires TIME DIR', which writes it", url, key);
+        *ret = t.s;
+        return 0;
+}
+
+/* {"serial": N, "created": TIME, "expires": TIME, "files": {"<name>":
+ * "<sha256 hex>", ...}}; other keys are left for later versions of the
+ * layout. */
+int update_manifest_parse(const char *buf, size_t len, const char *url, struct update_manifest *ret,
+                          struct error *err) {
         json_error_t jerr;
-        json_t *doc = json_loadb(m->s ? m->s : "", m->len, JSON_REJECT_DUPLICATES, &jerr), *files, *v;
+        json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr), *files, *serial, *v;
+        struct update_manifest m = {};
         const char *name;
+        int q = 0;
 
         if (!doc)
                 return error_set(err, EBADMSG, "%s:%d:%d: %s", url, jerr.line, jerr.column, jerr.text);
         files = json_object_get(doc, "files");
-        if (!json_is_object(files)) {
-                json_decref(doc);
-                return error_set(err, EBADMSG, "%s has no \"files\" object ({\"files\": {\"all.zip\": "
-                                 "\"<sha256 hex>\", ...}})", url);
+        serial = json_object_get(doc, "serial");
+        if (!json_is_object(files))
+                q = error_set(err, EBADMSG, "%s has no \"files\" object ({\"files\": {\"all.zip\": "
+                              "\"<sha256 hex>\", ...}})", url);
+        else if (!json_is_integer(serial) || json_integer_value(serial) < 0)
+                q = error_set(err, EBADMSG, "%s: \"serial\" is missing or not a whole number of 0 or more; the "
+                              "mirror must number its snapshots, higher for every new one ('portcullis db sign "
+                              "--serial N')", url);
+        if (q >= 0)
+                json_object_foreach(files, name, v)
+                        if (!sha256_hex_ok(json_string_value(v))) {
+                                q = error_set(err, EBADMSG, "%s: \"%s\" is not a sha256 in hex", url, name);
+                                break;
+                        }
+        if (q >= 0)
+                q = manifest_time(doc, "created", url, &m.created, err);
+        if (q >= 0)
+                q = manifest_time(doc, "expires", url, &m.expires, err);
+        if (q >= 0 && m.expires <= m.created)
+                q = error_set(err, EBADMSG, "%s: \"expires\" is not after \"created\"; sign it again with a later "
+                              "--expires", url);
+        if (q >= 0) {
+                m.serial = json_integer_value(serial);
+                m.files = json_incref(files);
+                *ret = m;
         }
-        json_object_foreach(files, name, v)
-                if (!sha256_hex_ok(json_string_value(v))) {
-                        json_decref(doc);
-                        return error_set(err, EBADMSG, "%s: \"%s\" is not a sha256 in hex", url, name);
-                }
-        e->manifest = json_incref(files);
         json_decref(doc);
-        e->manifest_url = strdup(url);
-        return e->manifest_url ? 0 : error_set(err, ENOMEM, "out of memory");
+        return q;
 }
 
-/* With a key: manifest.json and its signature, before anything else. */
+/* An expired manifest is refused: a mirror that stopped signing (or one
+ * that replays a snapshot) is noticed within the signer's validity period. */
+static int manifest_fresh(struct run *r, const struct eco *e, const char *url, struct error *err) {
+        char exp[32];
+
+        (void) r;
+        if (e->m.expires > (int64_t) time(NULL))
+                return 0;
+        update_format_time(e->m.expires, exp);
+        return error_set(err, EKEYEXPIRED, "%s: the signed manifest expired at %s (\"expires\"); the mirror serves "
+                         "a stale or frozen snapshot: make sure its signing job still runs ('portcullis db sign "
+                         "... --expires TIME'), or use another source", url, exp);
+}
+
+/* The serial against the last one installed: lower is a rollback, equal is
+ * the snapshot installed already.  Returns 1 for equal. */
+static int manifest_serial(struct run *r, const struct eco *e, const char *url, struct error *err) {
+        json_t *old = json_object_get(e->old, "manifest_serial");
+        json_int_t last = json_integer_value(old);
+
+        if (!json_is_integer(old) || e->m.serial > last)
+                return 0;
+        if (e->m.serial == last)
+                return 1;
+        return error_set(err, ESTALE, "%s: \"serial\" is %lld, lower than %lld, the serial of the snapshot "
+                         "installed last (%s/" STATE_FILE "); refusing to roll the database back. If the mirror "
+                         "was rebuilt on purpose, sign its manifest with a serial above %lld",
+                         url, (long long) e->m.serial, (long long) last, r->s->state_dir, (long long) last);
+}
+
+static int manifest_record(struct eco *e) {
+        char created[32], expires[32];
+
+        update_format_time(e->m.created, created);
+        update_format_time(e->m.expires, expires);
+        if (json_object_set_new(e->entry, "manifest_serial", json_integer((json_int_t) e->m.serial)) < 0 ||
+            set_str(e->entry, "manifest_created", created) < 0 || set_str(e->entry, "manifest_expires", expires) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* With a key: manifest.json and its signature, before anything else.
+ * Returns 1 when the manifest is the one installed last (same serial) and
+ * the state still describes the database: nothing more to fetch. */
 static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(response_done) struct response mresp = {}, sresp = {};
         struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
@@ -842,20 +923,29 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
 
         if (!r->key)
                 return 0;
-        q = fetch(r, e, "manifest.json", NULL, &m, &mresp, err);
+        q = fetch(r, e, MANIFEST_FILE, NULL, &m, &mresp, err);
         if (q >= 0)
-                q = fetch(r, e, "manifest.json.sig", NULL, &g, &sresp, err);
+                q = fetch(r, e, MANIFEST_SIG_FILE, NULL, &g, &sresp, err);
         if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
         if (q >= 0)
-                q = manifest_parse(e, &m.mem, mresp.url, err);
+                q = update_manifest_parse(m.mem.s ? m.mem.s : "", m.mem.len, mresp.url, &e->m, err);
+        if (q >= 0 && !(e->manifest_url = strdup(mresp.url)))
+                q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
-                say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, %zu files listed", mresp.url,
-                    json_object_size(e->manifest));
+                q = manifest_fresh(r, e, mresp.url, err);
+        if (q >= 0)
+                q = manifest_serial(r, e, mresp.url, err);
+        if (q >= 0 && manifest_record(e) < 0)
+                q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, serial %lld, %zu files listed%s", mresp.url,
+                    (long long) e->m.serial, json_object_size(e->m.files),
+                    q == 1 && e->valid ? "; up to date (the serial installed last)" : "");
         strbuf_done(&m.mem);
         strbuf_done(&g.mem);
-        return q;
+        return q == 1 && !e->valid ? 0 : q;
 }
 
 /* With a key, a downloaded file must be in the manifest with its sha256. */
@@ -865,7 +955,7 @@ static int manifest_check(struct run *r, const struct eco *e, const char *file, 
 
         if (!r->key)
                 return 0;
-        want = json_string_value(json_object_get(e->manifest, file));
+        want = json_string_value(json_object_get(e->m.files, file));
         if (!want)
                 return error_set(err, EBADMSG, "%s is not listed in the signed manifest %s", url, e->manifest_url);
         if (!strcaseeq(want, sha))
@@ -910,7 +1000,7 @@ static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
         if (q >= 0 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
-                hex(digest, mdlen, sha);
+                update_hex(digest, mdlen, sha);
         else if (q >= 0)
                 q = error_set(err, ENOMEM, "sha256 of %s failed", tmp);
         /* The digest first: a file that isn't the one signed is not opened. */
@@ -1025,7 +1115,7 @@ static int record_check(struct run *r, const struct eco *e, const char *file, co
                 return 0;
         if (EVP_DigestFinal_ex(md, digest, &mdlen) != 1 || mdlen != 32)
                 return error_set(err, ENOMEM, "sha256 of %s failed", resp->url);
-        hex(digest, mdlen, sha);
+        update_hex(digest, mdlen, sha);
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
@@ -1088,6 +1178,10 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         q = fetch_manifest(r, e, err);
         if (q < 0)
                 return q;
+        if (q > 0) {
+                e->mode = UPDATE_UNCHANGED;
+                return 0;
+        }
         if (!e->valid)
                 return eco_full(r, e, err);
         v.etag = entry_str(e->old, "csv_etag");
@@ -1152,7 +1246,7 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
 
 static void eco_done(struct eco *e) {
         free(e->dir);
-        json_decref(e->manifest);
+        update_manifest_done(&e->m);
         free(e->manifest_url);
         json_decref(e->entry);
         if (e->zip_new)
@@ -1199,7 +1293,7 @@ static int state_write(struct run *r, json_t *s, struct error *err) {
 
         if (state_path(r->s->state_dir, &path) < 0 || !(text = json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS)))
                 return error_set(err, ENOMEM, "out of memory");
-        return write_atomic(path, text, strlen(text), err);
+        return update_write_atomic(path, text, strlen(text), err);
 }
 
 /* Records a failed run in the state, keeping everything else: best effort,
@@ -1307,7 +1401,9 @@ static void remove_stale_db_temps(struct run *r) {
 
 /* ---- the database ---------------------------------------------------------- */
 
-static char *db_revision_of(const char *path) {
+/* The database's revision, and the time of its data when it came from
+ * signed manifests (ret_data_time may be NULL). */
+static char *db_revision_of(const char *path, char **ret_data_time) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         struct error ignored = {};
         const char *rev;
@@ -1315,6 +1411,8 @@ static char *db_revision_of(const char *path) {
         if (vulndb_open(path, &db, &ignored) < 0)
                 return NULL;
         rev = vulndb_revision(db);
+        if (ret_data_time)
+                *ret_data_time = vulndb_data_time(db) ? strdup(vulndb_data_time(db)) : NULL;
         return rev ? strdup(rev) : NULL;
 }
 
@@ -1672,7 +1770,7 @@ static int load_state(struct run *r, struct error *err) {
                 say(r, UPDATE_EVENT_STEP, NULL, "%s; starting over with every all.zip", serr.msg);
         if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
                 return error_set(err, ENOMEM, "out of memory");
-        r->db_revision = db_revision_of(r->s->db_path);
+        r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time);
         if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
         else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
@@ -1692,18 +1790,32 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         if (import_paths(ecos, n, rebuild, &paths) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
-        q = vulndb_import(r->s->db_path, paths,
-                          (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
-                                  (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
-                          on_skip, &sc, &res->stats, err);
+        if (!paths && !(paths = calloc(1, sizeof(*paths))))
+                return error_set(err, ENOMEM, "out of memory");
+        q = vulndb_import_dated(r->s->db_path, paths,
+                                (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
+                                        (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
+                                r->data_time, on_skip, &sc, &res->stats, err);
         if (q < 0)
                 return q;
         res->changed = true;
-        rev = db_revision_of(r->s->db_path);
+        rev = db_revision_of(r->s->db_path, NULL);
         if (!rev)
                 return error_set(err, EIO, "%s: can't read the new database's revision", r->s->db_path);
         snprintf(res->revision, sizeof(res->revision), "%s", rev);
         return commit(r, ecos, n, rev, err);
+}
+
+/* With a key, the database is as old as the oldest of its ecosystems'
+ * signed manifests ("created"); without one it has no such time. */
+static void data_time_of(struct run *r, struct eco *ecos, size_t n) {
+        r->data_time[0] = '\0';
+        for (size_t i = 0; r->key && i < n; i++) {
+                const char *t = entry_str(ecos[i].entry, "manifest_created");
+
+                if (t && strlen(t) < sizeof(r->data_time) && (!r->data_time[0] || strcmp(t, r->data_time) < 0))
+                        snprintf(r->data_time, sizeof(r->data_time), "%s", t);
+        }
 }
 
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
@@ -1722,7 +1834,12 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                 rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
                 changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
         }
-        if (!changed && !rebuild) {
+        data_time_of(r, ecos, n);
+        if (!changed && !rebuild && strcmp(r->data_time, strempty(r->db_data_time)) != 0)
+                say(r, UPDATE_EVENT_STEP, NULL, "the signed manifests are of %s now (the database says %s): "
+                    "recording it in %s", r->data_time[0] ? r->data_time : "(none)", strna(r->db_data_time),
+                    r->s->db_path);
+        else if (!changed && !rebuild) {
                 snprintf(res->revision, sizeof(res->revision), "%s", r->db_revision);
                 return commit(r, ecos, n, r->db_revision, err);
         }
@@ -1775,6 +1892,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 curl_easy_cleanup(r.curl);
         json_decref(r.state);
         free(r.db_revision);
+        free(r.db_data_time);
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
         if (q < 0)
@@ -1812,6 +1930,8 @@ void update_state_info_done(struct update_state_info *s) {
                 free(e->zip_etag);
                 free(e->zip_last_modified);
                 free(e->newest);
+                free(e->manifest_created);
+                free(e->manifest_expires);
         }
         free(s->ecosystems);
         *s = (struct update_state_info) {};
@@ -1838,8 +1958,13 @@ static int info_fill(json_t *st, struct update_state_info *s) {
                     dup_str(v, "mode", &e->mode) < 0 || dup_str(v, "changed", &e->changed) < 0 ||
                     dup_str(v, "zip_sha256", &e->zip_sha256) < 0 || dup_str(v, "zip_etag", &e->zip_etag) < 0 ||
                     dup_str(v, "zip_last_modified", &e->zip_last_modified) < 0 ||
-                    dup_str(v, "newest", &e->newest) < 0)
+                    dup_str(v, "newest", &e->newest) < 0 ||
+                    dup_str(v, "manifest_created", &e->manifest_created) < 0 ||
+                    dup_str(v, "manifest_expires", &e->manifest_expires) < 0)
                         return -ENOMEM;
+                e->manifest_serial = json_is_integer(json_object_get(v, "manifest_serial"))
+                                             ? json_integer_value(json_object_get(v, "manifest_serial"))
+                                             : -1;
         }
         return 0;
 }

@@ -114,6 +114,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
 /* What the state file says, for `db status`. */
 struct update_state_ecosystem {
         char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
+        long long manifest_serial;      /* of the signed manifest installed last; -1: none */
+        char *manifest_created, *manifest_expires;
 };
 struct update_state_info {
         char *last_run, *last_success, *last_error, *db_revision;
@@ -124,3 +126,16 @@ struct update_state_info {
 /* -ENOENT (err untouched) when no update ran yet. */
 int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err);
 void update_state_info_done(struct update_state_info *s);
+
+/* `portcullis db sign`: writes <dir>/manifest.json (every regular file of
+ * dir with its sha256, the serial, created and expires) and
+ * <dir>/manifest.json.sig with the PEM private key at key_path.  The serial
+ * must be above that of a manifest already in dir. */
+struct update_sign_settings {
+        const char *dir;                /* one ecosystem's folder of the mirror */
+        const char *key_path;
+        int64_t serial;
+        const char *created;            /* RFC 3339; NULL: now */
+        const char *expires;            /* RFC 3339, after created */
+};
+int update_sign(const struct update_sign_settings *s, size_t *ret_files, struct error *err);

@@ -60,6 +60,7 @@ struct importer {
         vulndb_skip_fn skip_fn;
         void *userdata;
         char *const *paths;
+        const char *data_time;                  /* vulndb_import_dated() */
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
         struct queue q;
 };
@@ -833,7 +834,16 @@ static int ecosystem_counts(sqlite3 *db, char **ret, struct error *err) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int write_meta(sqlite3 *db, struct error *err) {
+/* "data_time": set, removed (""), or left as the merged file had it (NULL). */
+static int write_data_time(sqlite3 *db, const char *data_time, struct error *err) {
+        if (!data_time)
+                return 0;
+        if (*data_time)
+                return set_meta(db, "data_time", data_time, err);
+        return exec_sql(db, "DELETE FROM meta WHERE key = 'data_time'", err);
+}
+
+static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
         _cleanup_free_ char *ecos = NULL;
         char revision[72], now[32], records[32], affected[32], cves[32], schema[16];
         time_t t = time(NULL);
@@ -858,7 +868,8 @@ static int write_meta(sqlite3 *db, struct error *err) {
             (r = set_meta(db, "records", records, err)) < 0 ||
             (r = set_meta(db, "affected", affected, err)) < 0 ||
             (r = set_meta(db, "cve_severities", cves, err)) < 0 ||
-            (r = set_meta(db, "ecosystems", ecos, err)) < 0)
+            (r = set_meta(db, "ecosystems", ecos, err)) < 0 ||
+            (r = write_data_time(db, data_time, err)) < 0)
                 return r;
         return 0;
 }
@@ -1032,7 +1043,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
-            (r = write_meta(imp->db, err)) < 0 ||
+            (r = write_meta(imp->db, imp->data_time, err)) < 0 ||
             (r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
         return 0;
@@ -1133,7 +1144,13 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
 
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
-        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths };
+        return vulndb_import_dated(db_path, paths, flags, NULL, skip_fn, userdata, ret_stats, err);
+}
+
+int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
+                        vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
+                        struct error *err) {
+        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths, .data_time = data_time };
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         int fd, r;
 
