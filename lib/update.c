@@ -502,12 +502,15 @@ static char *header_value(CURL *curl, const char *name) {
         return strdup(h->value);
 }
 
-/* After a refused redirect libcurl keeps the hop it would have taken. */
-static bool redirected_to_http(CURL *curl) {
-        char *next = NULL;
+/* An https URL failing with "unsupported protocol" had a redirect
+ * refused: the URL itself is allowed, so only a hop can be (libcurl keeps
+ * the 3xx status, not the refused location). */
+static bool redirect_refused(CURL *curl, const char *url, CURLcode cc) {
+        long status = 0;
 
-        return curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &next) == CURLE_OK && next &&
-               startswith(next, "http://");
+        return cc == CURLE_UNSUPPORTED_PROTOCOL && startswith(url, "https://") &&
+               curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status >= 300 &&
+               status < 400;
 }
 
 static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
@@ -551,9 +554,10 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                          (unsigned long long) k->max);
                 return OUTCOME_NEXT;
         }
-        if (cc == CURLE_UNSUPPORTED_PROTOCOL && startswith(url, "https://") && redirected_to_http(r->curl)) {
-                snprintf(msg, msg_size, "%s redirects to an http:// URL; refusing to leave https (fix the "
-                         "mirror's redirect, or name an http:// source if a plain one is meant)", url);
+        if (redirect_refused(r->curl, url, cc)) {
+                snprintf(msg, msg_size, "%s redirects to a URL that is not https (%s); refusing to leave https "
+                         "(fix the mirror's redirect, or name an http:// source if a plain one is meant)", url,
+                         r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
                 return OUTCOME_NEXT;
         }
         if (cc != CURLE_OK) {

@@ -9,8 +9,11 @@
 # fallback from a closed port to the next source; a truncated all.zip; a
 # corrupt record in the incremental set; kill -9 in the middle of an import;
 # a full disk under the state folder (a small tmpfs); signed manifests
-# (Ed25519, ECDSA, RSA keys made by openssl); the default ecosystems, from a
-# verdict cache filled by the real hook; the shrink guard.
+# (Ed25519, ECDSA, RSA keys made by openssl, manifests written by `portcullis
+# db sign`): rollback to a lower serial, an expired manifest, the same serial,
+# a tampered manifest, the DB's age from the manifest's time; the default
+# ecosystems, from a verdict cache filled by the real hook; an https source
+# redirected to http (TLS from a test CA); zip bombs; the shrink guard.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -86,6 +89,16 @@ prepend_csv() {
 # ---- nginx --------------------------------------------------------------------
 PORT=$(free_port)
 CLOSED=$(free_port)   # nothing listens there
+# A test CA and a certificate for 127.0.0.1, for the https server block.
+CA=$T/ca
+mkdir -p "$CA"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=portcullis test CA" -keyout "$CA/ca.key" \
+        -out "$CA/ca.pem" 2>/dev/null &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$CA/srv.key" -out "$CA/srv.csr" 2>/dev/null &&
+        printf 'subjectAltName=IP:127.0.0.1\n' >"$CA/ext" &&
+        openssl x509 -req -in "$CA/srv.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial -days 2 \
+                -extfile "$CA/ext" -out "$CA/srv.pem" 2>/dev/null || { echo "FAIL: openssl: no test CA"; exit 1; }
+TLS_PORT=$(free_port)
 N=$T/nginx
 mkdir -p "$N"
 cat >"$N/nginx.conf" <<EOF
@@ -107,6 +120,15 @@ http {
         server {
                 listen 127.0.0.1:$PORT;
                 root $T/mirror;
+        }
+        # https: /up/X redirects to https, /down/X to http (a downgrade).
+        server {
+                listen 127.0.0.1:$TLS_PORT ssl;
+                ssl_certificate $CA/srv.pem;
+                ssl_certificate_key $CA/srv.key;
+                root $T/mirror;
+                rewrite ^/up/(.*)\$ https://127.0.0.1:$TLS_PORT/\$1 redirect;
+                rewrite ^/down/(.*)\$ http://127.0.0.1:$PORT/\$1 redirect;
         }
 }
 EOF
@@ -304,26 +326,18 @@ else
 fi
 
 # ---- 9. signed manifests ------------------------------------------------------------
-# manifest.json lists every file of the ecosystem's folder with its sha256;
-# manifest.json.sig is a raw signature over its bytes.
+# `portcullis db sign` writes manifest.json (every file of the ecosystem's
+# folder with its sha256, a serial, created and expires) and
+# manifest.json.sig; each signing takes the next serial.
 cp "$T/all.zip.good" "$M/all.zip"
 cp "$T/csv.good" "$M/modified_id.csv"
+SERIAL=0
+# manifest KEY [DB-SIGN-ARGS...]: signs the mirror's folder with the next serial.
 manifest() {
-        python3 - "$M" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-files = {f: hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest()
-         for f in sorted(os.listdir(d)) if not f.startswith("manifest.json")}
-open(os.path.join(d, "manifest.json"), "w").write(json.dumps({"files": files}, indent=1))
-PY
-}
-# sign KEY: Ed25519 signs the bytes themselves; RSA and ECDSA their SHA-256.
-sign() {
-        if openssl pkey -in "$1" -noout -text 2>/dev/null | grep -q "^ED25519"; then
-                openssl pkeyutl -sign -rawin -inkey "$1" -in "$M/manifest.json" -out "$M/manifest.json.sig"
-        else
-                openssl dgst -sha256 -sign "$1" -out "$M/manifest.json.sig" "$M/manifest.json"
-        fi
+        local key=$1; shift
+        SERIAL=$((SERIAL + 1))
+        "$P" db sign --key "$key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$@" "$M" >"$T/sign.out" 2>&1 ||
+                fail "db sign $key serial $SERIAL: $(cat "$T/sign.out")"
 }
 keypair() { # NAME OPENSSL-GENPKEY-ARGS...
         local name=$1; shift
@@ -341,16 +355,20 @@ sconfig() {
 EOF
 }
 supd() { local c=$1; shift; "$P" db update --config "$T/config-$c.json" "$@" >"$T/out" 2>&1; }
-manifest
 for k in ed25519 ecdsa rsa; do
-        sign "$T/$k.key"
+        manifest "$T/$k.key"
+        grep -q "signed $M/manifest.json: serial $SERIAL, $(ls "$M" | grep -vc '^manifest.json') files" "$T/sign.out" ||
+                fail "db sign ($k): $(cat "$T/sign.out")"
         sconfig "s-$k" "$k"
         supd "s-$k" || fail "signed ($k): exit $?: $(cat "$T/out")"
-        grep -q "manifest.json: signature verified" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
+        grep -q "manifest.json: signature verified, serial $SERIAL" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
         [ "$(records "$T/s-$k.sqlite")" = 1275 ] || fail "signed ($k): $(records "$T/s-$k.sqlite") records"
 done
-sign "$T/ed25519.key"
-SREV=$(rev "$T/s-ed25519.sqlite")
+# db sign refuses a serial that isn't above the folder's manifest.
+"$P" db sign --key "$T/rsa.key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$M" >"$T/sign.out" 2>&1 &&
+        fail "db sign: an equal serial was accepted"
+grep -q "has serial $SERIAL already; give a --serial above it" "$T/sign.out" || fail "db sign, same serial: $(cat "$T/sign.out")"
+manifest "$T/ed25519.key"
 # The wrong key: another Ed25519 key's public half.
 keypair other -algorithm ed25519
 sconfig s-other other
@@ -364,8 +382,7 @@ grep -q "does not verify with the public key" "$T/out" || fail "signed by anothe
 gen PCT-SIG-1 2030-02-01T00:00:00Z >"$M/PCT-SIG-1.json"
 prepend_csv "2030-02-01T00:00:00Z,PCT-SIG-1"
 rezip
-manifest
-sign "$T/ed25519.key"
+manifest "$T/ed25519.key"
 m=$(mark)
 supd s-ed25519 || fail "signed incremental: exit $?: $(cat "$T/out")"
 log_since "$m" | grep -q "PCT-SIG-1.json HTTP/1.1 200" || fail "signed incremental: record not fetched"
@@ -377,8 +394,7 @@ SREV=$(rev "$T/s-ed25519.sqlite")
 # A flipped byte in the signature: nothing else is fetched, nothing changes.
 gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
 prepend_csv "2030-02-02T00:00:00Z,PCT-SIG-2"
-manifest
-sign "$T/ed25519.key"
+manifest "$T/ed25519.key"
 cp "$M/manifest.json.sig" "$T/sig.good"
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[7]^=1; open(p,"wb").write(b)' "$M/manifest.json.sig"
 m=$(mark)
@@ -390,6 +406,16 @@ grep -q "the previous database is unchanged" "$T/out" || fail "bad signature: no
 log_since "$m" | grep -q "modified_id.csv\|PCT-SIG-2" && fail "bad signature: files fetched after it"
 [ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "bad signature: the revision changed"
 cp "$T/sig.good" "$M/manifest.json.sig"
+# A tampered manifest (its serial raised after signing): the signature fails.
+cp "$M/manifest.json" "$T/manifest.good"
+sed -i "s/\"serial\": $SERIAL,/\"serial\": 9$SERIAL,/" "$M/manifest.json"
+cmp -s "$M/manifest.json" "$T/manifest.good" && fail "tampered manifest: the test's sed changed nothing"
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] && grep -q "manifest.json: the signature .* does not verify" "$T/out" ||
+        fail "tampered manifest: exit $rc: $(cat "$T/out")"
+[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "tampered manifest: the revision changed"
+cp "$T/manifest.good" "$M/manifest.json"
 
 # A record that isn't what the manifest says (changed after signing).
 gen PCT-SIG-2 2030-02-02T00:00:00Z evil >"$M/PCT-SIG-2.json"
@@ -404,17 +430,108 @@ grep -q "the previous database is unchanged" "$T/out" || fail "record off the ma
 gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
 supd s-ed25519 || fail "record restored: exit $?: $(cat "$T/out")"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = 2030-02-02T00:00:00Z ] || fail "record restored: not imported"
+SREV=$(rev "$T/s-ed25519.sqlite")
+SSERIAL=$SERIAL
+
+# The same serial again: up to date, only the manifest and its signature fetched.
+m=$(mark)
+supd s-ed25519 || fail "same serial: exit $?: $(cat "$T/out")"
+grep -q "serial $SERIAL, .*up to date" "$T/out" && grep -q "^unchanged" "$T/out" || fail "same serial: $(cat "$T/out")"
+[ "$(log_since "$m" | grep -vc 'manifest.json')" = 0 ] || fail "same serial: other files fetched: $(log_since "$m")"
+"$P" db status --db "$T/s-ed25519.sqlite" --config "$T/config-s-ed25519.json" >"$T/status"
+grep -q "manifest:  serial $SERIAL, created .*, expires 2099-01-01T00:00:00Z" "$T/status" ||
+        fail "db status: no manifest serial: $(cat "$T/status")"
+
+# Rollback: a newer snapshot is installed, then the mirror serves the older
+# one (validly signed, all its files intact): refused, the DB keeps serving.
+mkdir -p "$T/old-snapshot" "$T/new-snapshot"
+cp "$M"/* "$T/old-snapshot/"
+gen PCT-SIG-4 2030-02-04T00:00:00Z >"$M/PCT-SIG-4.json"
+prepend_csv "2030-02-04T00:00:00Z,PCT-SIG-4"
+rezip
+manifest "$T/ed25519.key"
+supd s-ed25519 || fail "newer snapshot: exit $?: $(cat "$T/out")"
+NREV=$(rev "$T/s-ed25519.sqlite")
+[ "$NREV" != "$SREV" ] || fail "newer snapshot: the revision did not change"
+cp "$M"/* "$T/new-snapshot/"
+rm -f "$M"/*
+cp "$T/old-snapshot"/* "$M/"
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] || fail "rollback: exit $rc: $(cat "$T/out")"
+grep -q "manifest.json: \"serial\" is $SSERIAL, lower than $SERIAL, the serial of the snapshot installed last" "$T/out" ||
+        fail "rollback: unclear: $(cat "$T/out")"
+grep -q "the previous database is unchanged" "$T/out" || fail "rollback: no reassurance: $(cat "$T/out")"
+[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "rollback: the DB went back"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-4)" = 2030-02-04T00:00:00Z ] || fail "rollback: PCT-SIG-4 is gone"
+rm -f "$M"/*
+cp "$T/new-snapshot"/* "$M/"
+
+# Expired: a manifest whose "expires" has passed (a frozen mirror).
+manifest "$T/ed25519.key" --created 2020-01-01T00:00:00Z --expires 2020-06-01T00:00:00Z
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] || fail "expired: exit $rc: $(cat "$T/out")"
+grep -q "manifest.json: the signed manifest expired at 2020-06-01T00:00:00Z (\"expires\")" "$T/out" ||
+        fail "expired: unclear: $(cat "$T/out")"
+grep -q "the previous database is unchanged" "$T/out" || fail "expired: no reassurance: $(cat "$T/out")"
+[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "expired: the DB changed"
+
+# A manifest without a serial (the old layout), signed: refused.
+python3 - "$M/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); del m["serial"]; open(sys.argv[1], "w").write(json.dumps(m))
+PY
+openssl pkeyutl -sign -rawin -inkey "$T/ed25519.key" -in "$M/manifest.json" -out "$M/manifest.json.sig"
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] && grep -q "manifest.json: \"serial\" is missing" "$T/out" || fail "no serial: exit $rc: $(cat "$T/out")"
+
+# The DB's age counts from the manifest's time: a snapshot signed 3 days
+# ago (no file changed) is recorded in the DB, db status shows it and the
+# hook holds it to max_db_age_hours.
+manifest "$T/ed25519.key" --created "$(date -u -d '-3 days -1 minute' +%Y-%m-%dT%H:%M:%SZ)"
+supd s-ed25519 || fail "signed 3 days ago: exit $?: $(cat "$T/out")"
+grep -q "the signed manifests are of .*: recording it in" "$T/out" || fail "signed 3 days ago: not recorded: $(cat "$T/out")"
+"$P" db status --db "$T/s-ed25519.sqlite" --format json >"$T/status.json"
+python3 - "$T/status.json" <<'PY' || fail "db status after a snapshot signed 3 days ago: $(cat "$T/status.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["data_time"], s
+assert 72 * 3600 <= s["age_seconds"] < 73 * 3600, s
+PY
+[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "signed 3 days ago: the records changed"
+A=$T/age
+mkdir -p "$A/rootfs/etc" "$A/rootfs/var/lib/dpkg" "$A/bundle"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$A/rootfs/etc/os-release"
+printf 'Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n\n' >"$A/rootfs/var/lib/dpkg/status"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$A/rootfs" >"$A/bundle/config.json"
+printf '{"ociVersion": "1.0.2", "id": "age", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$A/bundle" >"$A/state.json"
+printf '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 24, "on_stale_db": "deny"}\n' >"$A/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/s-ed25519.sqlite" "$A/cache.db" "$A/locks" "$A/policy.json" "$A/audit.log" >"$A/config.json"
+out=$("${PORTCULLIS_HOOK:?}" --config "$A/config.json" <"$A/state.json" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "signed data is 72 hours old (its mirror's manifest), more than max_db_age_hours (24)" <<<"$out" ||
+        fail "hook, DB signed 3 days ago: exit $rc: $out"
+# A fresh signature (no file changed) makes it current again.
+manifest "$T/ed25519.key"
+supd s-ed25519 || fail "signed now: exit $?: $(cat "$T/out")"
+out=$("$PORTCULLIS_HOOK" --config "$A/config.json" <"$A/state.json" 2>&1)
+rc=$?
+[ $rc -eq 0 ] || fail "hook, DB signed now: exit $rc: $out"
 
 # An all.zip that isn't the one signed (a fresh state: a full download).
+manifest "$T/ecdsa.key"
+gen PCT-SIG-5 2030-02-05T00:00:00Z >"$M/PCT-SIG-5.json"
 rezip
-sign "$T/ecdsa.key"
 supd s-ecdsa --db "$T/s-zip.sqlite"   # the ECDSA state is for another DB: full
 rc=$?
 [ $rc -eq 2 ] || fail "all.zip off the manifest: exit $rc: $(cat "$T/out")"
 grep -q "all.zip has sha256 .*, but the signed manifest" "$T/out" || fail "all.zip off the manifest: $(cat "$T/out")"
 [ -e "$T/s-zip.sqlite" ] && fail "all.zip off the manifest: a database was written"
 # A file the manifest doesn't list.
-manifest
+manifest "$T/ecdsa.key"
 python3 - "$M/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1])); del m["files"]["all.zip"]; open(sys.argv[1], "w").write(json.dumps(m))
@@ -430,7 +547,8 @@ sconfig s-junk junk
 supd s-junk
 rc=$?
 [ $rc -eq 2 ] && grep -q "junk.pub is not a PEM public key" "$T/out" || fail "junk key: exit $rc: $(cat "$T/out")"
-rm -f "$M/manifest.json" "$M/manifest.json.sig"
+rm -f "$M/manifest.json" "$M/manifest.json.sig" "$M/PCT-SIG-5.json"
+rezip
 
 # ---- 10. default ecosystems: those of the images the hook has seen -----------------
 # A verdict cache filled by the real hook from a Debian 12 and an Alpine 3.18
@@ -525,6 +643,88 @@ grep -q "skipped .*config.json: field 'id'" "$T/out" || fail "empty all.zip: the
 "$P" db update --config "$T/config-shrink.json" --allow-shrink >"$T/out" 2>&1 ||
         fail "--allow-shrink: exit $?: $(cat "$T/out")"
 [ "$(records "$T/shrink.sqlite")" = 0 ] || fail "--allow-shrink: $(records "$T/shrink.sqlite") records, wanted 0"
+
+# ---- 12. redirects: https may not be downgraded to http ------------------------------
+# The https server (a test CA's certificate) redirects /up/... to https and
+# /down/... to the plain http server.
+cat >"$T/config-tls.json" <<EOF
+{"db": "$T/tls.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["https://127.0.0.1:$TLS_PORT/up/m1"],
+ "ecosystems": ["Debian:12"], "state_dir": "$T/state-tls", "timeout_s": 5, "ca_file": "$CA/ca.pem"}}
+EOF
+"$P" db update --config "$T/config-tls.json" >"$T/out" 2>&1 || fail "https redirected to https: exit $?: $(cat "$T/out")"
+[ "$(records "$T/tls.sqlite")" -ge 1275 ] || fail "https redirected to https: $(records "$T/tls.sqlite") records"
+TREV=$(rev "$T/tls.sqlite")
+m=$(mark)
+"$P" db update --config "$T/config-tls.json" --source "https://127.0.0.1:$TLS_PORT/down/m1" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "https redirected to http: exit $rc: $(cat "$T/out")"
+grep -q "https://127.0.0.1:$TLS_PORT/down/m1/Debian%3A12/modified_id.csv redirects to a URL that is not https (.*); refusing to leave https" "$T/out" ||
+        fail "https redirected to http: unclear: $(cat "$T/out")"
+grep -q "previous database is unchanged" "$T/out" || fail "https redirected to http: no reassurance: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/" && fail "https redirected to http: the http server was asked: $(log_since "$m")"
+[ "$(rev "$T/tls.sqlite")" = "$TREV" ] || fail "https redirected to http: the DB changed"
+
+# ---- 13. zip bombs ---------------------------------------------------------------------
+# A real bomb (an all.zip of 1 MiB holding 1 GiB of spaces next to a good
+# record), and one whose headers lie (they declare 1,000 bytes for 512 MiB):
+# refused before (or while) inflating, in well under the 10 s and more that
+# inflating takes, through db update and db import alike.
+Z=$T/mirror/m3/Debian:12
+mkdir -p "$Z"
+python3 - "$T/bomb.zip" "$T/liar.zip" "$Z" <<'PY'
+import struct, sys, zipfile
+bomb, liar, d = sys.argv[1:4]
+good = '{"id": "PCT-Z-1", "modified": "2030-01-01T00:00:00Z", "affected": []}'
+def write(path, mib, zip64):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("PCT-Z-1.json", good)
+        with z.open("big.json", "w", force_zip64=zip64) as f:
+            chunk = b" " * (1 << 20)
+            for _ in range(mib):
+                f.write(chunk)
+write(bomb, 1024, True)
+write(liar, 512, False)
+b = bytearray(open(liar, "rb").read())
+lh = b.find(b"PK\x03\x04", 1)          # big.json's local header (the second)
+cd = b.find(b"PK\x01\x02")
+cd = b.find(b"PK\x01\x02", cd + 4)     # and its central directory entry
+struct.pack_into("<I", b, lh + 22, 1000)
+struct.pack_into("<I", b, cd + 24, 1000)
+open(liar, "wb").write(b)
+open(f"{d}/modified_id.csv", "w").write("2030-01-01T00:00:00Z,PCT-Z-1\n")
+PY
+cat >"$T/config-zip.json" <<EOF
+{"db": "$T/zip.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["http://127.0.0.1:$PORT/m3"],
+ "ecosystems": ["Debian:12"], "state_dir": "$T/state-zip", "timeout_s": 5}}
+EOF
+cp "$DB" "$T/zip-import.sqlite"
+ZREV=$(rev "$T/zip-import.sqlite")
+# timed OUT CMD...: runs CMD, sets rc and ms (its wall time).
+timed() {
+        local out=$1 t0=$EPOCHREALTIME; shift
+        "$@" >"$out" 2>&1
+        rc=$?
+        ms=$(python3 -c "print(int((float('$EPOCHREALTIME') - float('$t0')) * 1000))")
+}
+for z in bomb liar; do
+        cp "$T/$z.zip" "$Z/all.zip"
+        case $z in
+        bomb) want="entry big.json declares 1073741824 bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
+        liar) want="entry big.json inflates to [0-9]* bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
+        esac
+        timed "$T/out" "$P" db update --config "$T/config-zip.json"
+        [ $rc -eq 2 ] || fail "$z via db update: exit $rc: $(cat "$T/out")"
+        grep -q "http://127.0.0.1:$PORT/m3/Debian%3A12/all.zip: $want" "$T/out" || fail "$z via db update: unclear: $(cat "$T/out")"
+        [ "$ms" -lt 5000 ] || fail "$z via db update: took $ms ms"
+        [ -e "$T/zip.sqlite" ] && fail "$z via db update: a database was written"
+        echo "$z: db update refused it in $ms ms"
+        timed "$T/out" "$P" db import "$T/$z.zip" --db "$T/zip-import.sqlite"
+        [ $rc -eq 2 ] || fail "$z via db import: exit $rc: $(cat "$T/out")"
+        grep -q "$T/$z.zip: $want" "$T/out" || fail "$z via db import: unclear: $(cat "$T/out")"
+        [ "$ms" -lt 5000 ] || fail "$z via db import: took $ms ms"
+        [ "$(rev "$T/zip-import.sqlite")" = "$ZREV" ] || fail "$z via db import: the DB changed"
+        echo "$z: db import refused it in $ms ms"
+done
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"
