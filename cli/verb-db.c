@@ -385,6 +385,7 @@ static int db_update(int argc, char **argv) {
                                                    .ecosystems = ecosystems ? ecosystems : cfg->update.ecosystems,
                                                    .cache_path = cfg->cache,
                                                    .public_key = cfg->update.public_key,
+                                                   .cve_sources = cfg->update.cve_sources,
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,

@@ -58,6 +58,8 @@ struct run {
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
+        struct cve_src *cves;   /* s->cve_sources */
+        size_t n_cves;
 };
 
 /* One ecosystem's part of a run. */
@@ -75,6 +77,15 @@ struct eco {
         uint64_t fetched;
         struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
+};
+
+/* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
+struct cve_src {
+        struct eco eco;         /* for messages and progress: name "CVE scores" */
+        const char *url;
+        char *path;             /* where it is kept */
+        char *tmp;              /* a new download waiting for the commit, or NULL */
+        json_t *entry;          /* its state: validators and digest */
 };
 
 static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const struct eco *e, const char *fmt, ...) {
@@ -597,6 +608,26 @@ static void backoff(unsigned ms) {
                 ;
 }
 
+/* GET url up to UPDATE_TRIES times with exponential backoff. */
+static enum outcome get_retrying(struct run *r, const struct eco *e, const char *url, const struct validators *v,
+                                 struct sink *k, struct response *ret, char *msg, size_t msg_size) {
+        enum outcome o = OUTCOME_RETRY;
+
+        k->url = url;
+        for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
+                if (t > 1) {
+                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
+
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
+                            ms / 1000.0);
+                        backoff(ms);
+                }
+                o = get_once(r, url, v, k, ret, msg, msg_size);
+        }
+        k->url = NULL;
+        return o;
+}
+
 /* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
  * backoff, then the next source, starting from the one that answered this
  * ecosystem last. */
@@ -609,22 +640,11 @@ static int fetch(struct run *r, struct eco *e, const char *file, const struct va
         for (size_t i = 0; i < r->n_sources; i++) {
                 size_t src = (e->source + i) % r->n_sources;
                 _cleanup_free_ char *url = NULL;
-                enum outcome o = OUTCOME_RETRY;
+                enum outcome o;
 
                 if (make_url(r, src, e->name, file, &url) < 0)
                         return error_set(err, ENOMEM, "out of memory");
-                k->url = url;
-                for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
-                        if (t > 1) {
-                                unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
-
-                                say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
-                                    ms / 1000.0);
-                                backoff(ms);
-                        }
-                        o = get_once(r, url, v, k, ret, msg, sizeof(msg));
-                }
-                k->url = NULL;
+                o = get_retrying(r, e, url, v, k, ret, msg, sizeof(msg));
                 if (o == OUTCOME_OK) {
                         e->source = src;
                         return 0;
@@ -1498,6 +1518,165 @@ static int import_paths(struct eco *ecos, size_t n, bool rebuild, char ***ret) {
         return 0;
 }
 
+/* ---- CVE scores (update.h) ------------------------------------------------- */
+
+#define CVE_DIR "cve"
+#define CVE_NAME "CVE scores"
+
+static const char *cve_suffix(const char *url) {
+        size_t n = strlen(url);
+
+        return n > 4 && strcaseeq(url + n - 4, ".zip") ? "zip" : "json";
+}
+
+static int cve_init(struct run *r, struct error *err) {
+        char *const *urls = r->s->cve_sources;
+        json_t *olds = json_object_get(r->state, "cve_sources");
+        _cleanup_free_ char *dir = NULL;
+        int q;
+
+        r->n_cves = strv_length(urls);
+        if (r->n_cves == 0)
+                return 0;
+        if (asprintf(&dir, "%s/" CVE_DIR, r->s->state_dir) < 0 || !(r->cves = calloc(r->n_cves, sizeof(*r->cves))))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((q = mkdir_p(dir, 0755)) < 0)
+                return error_set_errno(err, q, "create %s", dir);
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+                json_t *old = json_object_get(olds, urls[i]);
+                char sha[65];
+
+                sha256_of(urls[i], strlen(urls[i]), sha);
+                c->url = urls[i];
+                c->eco.name = CVE_NAME;
+                c->entry = old ? json_deep_copy(old) : json_object();
+                if (!c->entry || !(c->eco.dir = strdup(dir)) ||
+                    asprintf(&c->path, "%s/%.16s.%s", dir, sha, cve_suffix(urls[i])) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+static void cve_done(struct run *r) {
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+
+                if (c->tmp)
+                        (void) unlink(c->tmp);
+                free(c->tmp);
+                free(c->path);
+                free(c->eco.dir);
+                json_decref(c->entry);
+        }
+        free(r->cves);
+}
+
+/* Records a new download of c in its state entry. */
+static int cve_record(struct cve_src *c, const struct response *resp, const char *sha, uint64_t size) {
+        char now[32];
+
+        now_rfc3339(now);
+        if (set_str(c->entry, "etag", resp->etag) < 0 || set_str(c->entry, "last_modified", resp->last_modified) < 0 ||
+            set_str(c->entry, "sha256", sha) < 0 || set_str(c->entry, "changed", now) < 0 ||
+            json_object_set_new(c->entry, "size", json_integer((json_int_t) size)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Downloads one file of CVE scores (conditionally when one is kept) into a
+ * temporary file, checked like an all.zip when it is a zip.  A source
+ * that fails is said and left out: the scores kept from earlier runs stay,
+ * and the records' own severities still count. */
+static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
+        _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true, .run = r, .eco = &c->eco };
+        _cleanup_(response_done) struct response resp = {};
+        _cleanup_free_ char *tmp = NULL;
+        struct validators v = { entry_str(c->entry, "etag"), entry_str(c->entry, "last_modified") };
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        struct error zerr = {};
+        char msg[1024] = "", sha[65] = "";
+        unsigned mdlen = 0;
+        uint64_t records = 0;
+        enum outcome o;
+
+        if (!md || asprintf(&tmp, "%s/tmp-XXXXXX.%s", c->eco.dir, cve_suffix(c->url)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        k.fd = mkstemps(tmp, (int) strlen(cve_suffix(c->url)) + 1);
+        if (k.fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp);
+        o = get_retrying(r, &c->eco, c->url, access(c->path, F_OK) == 0 ? &v : NULL, &k, &resp, msg, sizeof(msg));
+        if (o == OUTCOME_OK && resp.status == 200 && fsync(k.fd) < 0)
+                o = OUTCOME_FATAL, snprintf(msg, sizeof(msg), "write %s: %s", tmp, strerror(errno));
+        close(k.fd);
+        if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
+                update_hex(digest, mdlen, sha);
+        if (o == OUTCOME_OK && resp.status == 200 && strcmp(cve_suffix(c->url), "zip") == 0 &&
+            verify_zip(tmp, c->url, &records, &zerr) < 0)
+                o = OUTCOME_NEXT, snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
+        if (o != OUTCOME_OK || resp.status != 200 || !sha[0])
+                (void) unlink(tmp);
+        if (o == OUTCOME_FATAL)
+                return error_set(err, EIO, "%s", msg);
+        if (o != OUTCOME_OK) {
+                say(r, UPDATE_EVENT_RETRY, &c->eco, "%s; the CVE scores kept from earlier runs stay", msg);
+                return 0;
+        }
+        if (resp.status == 304) {
+                say(r, UPDATE_EVENT_STEP, &c->eco, "%s: not modified", c->url);
+                return 0;
+        }
+        if (!sha[0] || cve_record(c, &resp, sha, k.len) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        say(r, UPDATE_EVENT_STEP, &c->eco, "%s: %llu bytes, sha256 %s", c->url, (unsigned long long) k.len, sha);
+        c->tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+static bool cve_fetch_all(struct run *r, int *q, struct error *err) {
+        bool changed = false;
+
+        for (size_t i = 0; *q >= 0 && i < r->n_cves; i++) {
+                *q = cve_fetch(r, &r->cves[i], err);
+                changed = changed || r->cves[i].tmp;
+        }
+        return changed;
+}
+
+/* What of the CVE files goes into the database: every one kept (rebuild),
+ * or only those downloaded now (merged). */
+static int cve_paths(struct run *r, bool rebuild, char ***paths) {
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+                const char *p = c->tmp ? c->tmp : rebuild && access(c->path, F_OK) == 0 ? c->path : NULL;
+
+                if (p && push_path(paths, p, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The new downloads replace the kept files; the state lists the sources
+ * configured now. */
+static int cve_commit(struct run *r, json_t *state, struct error *err) {
+        json_t *o = json_object();
+
+        if (!o || json_object_set_new(state, "cve_sources", o) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+
+                if (c->tmp && rename(c->tmp, c->path) < 0)
+                        return error_set_errno(err, errno, "rename %s to %s", c->tmp, c->path);
+                free(c->tmp);
+                c->tmp = NULL;
+                if (json_object_set(o, c->url, c->entry) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 /* ---- commit: the database is in place; now the state folder --------------- */
 
 static bool strv_has(char *const *v, const char *s) {
@@ -1592,6 +1771,8 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
                        set_str(s, "db", r->s->db_path) < 0 || set_str(s, "db_revision", revision) < 0 ||
                        json_object_set(s, "sources", srcs) < 0 || json_object_set(s, "ecosystems", es) < 0))
                 q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                q = cve_commit(r, s, err);
         if (q >= 0)
                 q = state_write(r, s, err);
         json_decref(s);
@@ -1791,7 +1972,7 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         _cleanup_free_ char *rev = NULL;
         int q;
 
-        if (import_paths(ecos, n, rebuild, &paths) < 0)
+        if (import_paths(ecos, n, rebuild, &paths) < 0 || cve_paths(r, rebuild, &paths) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
         if (!paths && !(paths = calloc(1, sizeof(*paths))))
@@ -1824,7 +2005,7 @@ static void data_time_of(struct run *r, struct eco *ecos, size_t n) {
 
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
         bool rebuild = ecosystems_dropped(r) || !r->db_revision, changed = false;
-        int q;
+        int q = 0;
 
         for (size_t i = 0; i < n; i++) {
                 q = eco_init(r, &ecos[i], r->ecosystems[i], err);
@@ -1838,6 +2019,10 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                 rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
                 changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
         }
+        if (cve_fetch_all(r, &q, err))
+                changed = true;
+        if (q < 0)
+                return q;
         data_time_of(r, ecos, n);
         if (!changed && !rebuild && strcmp(r->data_time, strempty(r->db_data_time)) != 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "the signed manifests are of %s now (the database says %s): "
@@ -1874,6 +2059,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 q = resolve_ecosystems(&r, err);
         if (q >= 0)
                 q = load_key(&r, err);
+        if (q >= 0)
+                q = cve_init(&r, err);
         if (q >= 0 && !(ecos = calloc((n = strv_length(r.ecosystems)), sizeof(*ecos))))
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
@@ -1899,6 +2086,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         free(r.db_data_time);
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
+        cve_done(&r);
         if (q < 0)
                 return q;
         if (ret)

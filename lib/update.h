@@ -42,6 +42,15 @@
  * RSA PKCS#1 v1.5 and ECDSA over SHA-256), and then every file downloaded
  * must be listed with its sha256, or the run fails. */
 
+/* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /
+ * CVE JSON 5 documents (what `db import` reads: a .json document, or a .zip
+ * of them such as the CVE Project's cvelistV5 tree), fetched like all.zip
+ * (conditional GET, kept in <state_dir>/cve/, a zip checked before use) and
+ * imported with the records, so that distro records that carry no CVSS get
+ * the score of the CVE they name.  They are not covered by the signed
+ * manifests; a source that fails is said and its earlier file stays. */
+#define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
+
 #define UPDATE_TRIES 3                                  /* per request and source */
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
 #define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
@@ -59,6 +68,7 @@ struct update_settings {
         char *const *ecosystems;        /* "Debian:12", ...; NULL: those of cache_path's images */
         const char *cache_path;         /* the verdict cache (cache.h), only read; for ecosystems NULL */
         const char *public_key;         /* a PEM public key: sources must be signed; NULL: not */
+        char *const *cve_sources;       /* URLs of CVE scores (below); NULL: none */
         const char *state_dir;          /* created if missing */
         const char *proxy;              /* NULL: libcurl's http_proxy etc. apply */
         const char *ca_file;            /* NULL: the system's CA bundle */

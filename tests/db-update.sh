@@ -13,7 +13,8 @@
 # db sign`): rollback to a lower serial, an expired manifest, the same serial,
 # a tampered manifest, the DB's age from the manifest's time; the default
 # ecosystems, from a verdict cache filled by the real hook; an https source
-# redirected to http (TLS from a test CA); zip bombs; the shrink guard.
+# redirected to http (TLS from a test CA); zip bombs; the shrink guard; CVE
+# scores from a source of CVE JSON 5 / NVD records.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -150,7 +151,7 @@ log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
 DB=$T/vulndb.sqlite
 CFG=$T/config.json
 cat >"$CFG" <<EOF
-{"db": "$DB", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"], "state_dir": "$T/state", "timeout_s": 5}}
+{"db": "$DB", "update": {"cve_sources": [], "sources": ["$URL"], "ecosystems": ["Debian:12"], "state_dir": "$T/state", "timeout_s": 5}}
 EOF
 upd() { "$P" db update --config "$CFG" "$@" >"$T/out" 2>&1; }
 rev() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])'; }
@@ -219,7 +220,7 @@ REV2=$(rev)
 # (its own DB and state folder).  A full download gives the same database
 # as the incremental runs did: the same revision.
 cat >"$T/config-fb.json" <<EOF
-{"db": "$T/fallback.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
+{"db": "$T/fallback.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
 EOF
 "$P" db update --config "$T/config-fb.json" >"$T/out" 2>&1 || fail "fallback: exit $?: $(cat "$T/out")"
 grep -q "trying the next source" "$T/out" || fail "fallback: not said: $(cat "$T/out")"
@@ -301,7 +302,7 @@ TMPFS=$T/tmpfs
 mkdir -p "$TMPFS"
 if mount -t tmpfs -o size=2m tmpfs "$TMPFS" 2>/dev/null; then
         cat >"$T/config-tmpfs.json" <<EOF
-{"cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
+{"cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
 EOF
         "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1 ||
                 fail "tmpfs: first update: $(cat "$T/out")"
@@ -350,7 +351,7 @@ keypair rsa -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 # sconfig NAME KEY: a DB and state folder of its own, checked with KEY's public half.
 sconfig() {
         cat >"$T/config-$1.json" <<EOF
-{"db": "$T/$1.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"],
+{"db": "$T/$1.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "ecosystems": ["Debian:12"],
  "state_dir": "$T/state-$1", "timeout_s": 5, "public_key": "$T/$2.pub"}}
 EOF
 }
@@ -579,7 +580,7 @@ for img in debian alpine; do
 done
 [ "$(grep -c '"cache":"miss"' "$H/audit.log" 2>/dev/null)" = 2 ] || fail "hook: not two analyses: $(cat "$H/audit.log")"
 cat >"$T/config-eco.json" <<EOF
-{"db": "$T/eco.sqlite", "cache": "$H/cache/cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco"}}
+{"db": "$T/eco.sqlite", "cache": "$H/cache/cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco"}}
 EOF
 m=$(mark)
 "$P" db update --config "$T/config-eco.json" >"$T/out" 2>&1 || fail "default ecosystems: exit $?: $(cat "$T/out")"
@@ -590,7 +591,7 @@ log_since "$m" | grep -v "Alpine%3Av3.18\|Debian%3A12" | grep -q . && fail "defa
 [ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2030-01-01T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
 # No cache (and no earlier update): Debian:12, and it says so.
 cat >"$T/config-eco2.json" <<EOF
-{"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco2"}}
+{"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco2"}}
 EOF
 m=$(mark)
 "$P" db update --config "$T/config-eco2.json" >"$T/out" 2>&1 || fail "no cache: exit $?: $(cat "$T/out")"
@@ -621,7 +622,7 @@ open(f"{out}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows)
 PY
 "$P" db import "$FEED" --db "$T/shrink.sqlite" >/dev/null || fail "shrink: import"
 SREV=$(rev "$T/shrink.sqlite")
-printf '{"db": "%s", "update": {"sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s"}}\n' \
+printf '{"db": "%s", "update": {"cve_sources": [], "sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s"}}\n' \
         "$T/shrink.sqlite" "http://127.0.0.1:$PORT/m2" "$T/state-shrink" >"$T/config-shrink.json"
 "$P" db update --config "$T/config-shrink.json" >"$T/out" 2>&1
 rc=$?
@@ -648,7 +649,7 @@ grep -q "skipped .*config.json: field 'id'" "$T/out" || fail "empty all.zip: the
 # The https server (a test CA's certificate) redirects /up/... to https and
 # /down/... to the plain http server.
 cat >"$T/config-tls.json" <<EOF
-{"db": "$T/tls.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["https://127.0.0.1:$TLS_PORT/up/m1"],
+{"db": "$T/tls.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["https://127.0.0.1:$TLS_PORT/up/m1"],
  "ecosystems": ["Debian:12"], "state_dir": "$T/state-tls", "timeout_s": 5, "ca_file": "$CA/ca.pem"}}
 EOF
 "$P" db update --config "$T/config-tls.json" >"$T/out" 2>&1 || fail "https redirected to https: exit $?: $(cat "$T/out")"
@@ -694,7 +695,7 @@ open(liar, "wb").write(b)
 open(f"{d}/modified_id.csv", "w").write("2030-01-01T00:00:00Z,PCT-Z-1\n")
 PY
 cat >"$T/config-zip.json" <<EOF
-{"db": "$T/zip.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["http://127.0.0.1:$PORT/m3"],
+{"db": "$T/zip.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:$PORT/m3"],
  "ecosystems": ["Debian:12"], "state_dir": "$T/state-zip", "timeout_s": 5}}
 EOF
 cp "$DB" "$T/zip-import.sqlite"
@@ -725,6 +726,73 @@ for z in bomb liar; do
         [ "$(rev "$T/zip-import.sqlite")" = "$ZREV" ] || fail "$z via db import: the DB changed"
         echo "$z: db import refused it in $ms ms"
 done
+
+# ---- 14. CVE scores: a source of CVE JSON 5 / NVD records -----------------------------
+# The Debian records carry no CVSS; a zip of CVE records (CVE JSON 5 written
+# here, NVD API 2.0 records from ../shared/data) served by nginx gives the
+# CVEs they name a score, fetched like all.zip (304 when unchanged) and kept
+# through rebuilds.
+C=$T/mirror/cve
+mkdir -p "$C"
+# cvezip EXTRA-CVE...: cves.zip from CVE JSON 5 records for CVE-2023-38545
+# (CVSS 3.1 9.8) and the given ids (CVSS 3.1 5.3), and the NVD samples.
+cvezip() {
+        python3 - "$C/cves.zip" "${PC_SHARED_DATA}/vulndb/trivy-db/nvd/testdata/happy/vuln-list-nvd/api" "$@" <<'PY'
+import glob, json, os, sys, zipfile
+out, nvd, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+def cve5(cid, vector):
+    return {"dataType": "CVE_RECORD", "dataVersion": "5.1",
+            "cveMetadata": {"cveId": cid, "state": "PUBLISHED", "dateUpdated": "2030-01-01T00:00:00.000Z"},
+            "containers": {"cna": {"metrics": [{"cvssV3_1": {"version": "3.1", "vectorString": vector}}]}}}
+with zipfile.ZipFile(out + ".new", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("cvelistV5-main/cves/2023/38xxx/CVE-2023-38545.json",
+               json.dumps(cve5("CVE-2023-38545", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")))
+    for cid in extra:
+        z.writestr(f"cvelistV5-main/cves/{cid}.json", json.dumps(cve5(cid, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N")))
+    for f in sorted(glob.glob(f"{nvd}/*/*.json")):
+        z.write(f, "nvd/" + os.path.basename(f))
+os.rename(out + ".new", out)
+PY
+}
+cvezip
+cat >"$T/config-cve.json" <<EOF
+{"db": "$T/cve.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"],
+ "cve_sources": ["http://127.0.0.1:$PORT/cve/cves.zip"], "state_dir": "$T/state-cve", "timeout_s": 5}}
+EOF
+cves() { "$P" db status --db "$T/cve.sqlite" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cve_severities"])'; }
+# sev_of ID: the severity `portcullis scan` gives a finding on the libcurl4 rootfs of section 10.
+sev_of() { "$P" scan "$H/debian" --db "$T/cve.sqlite" --format json |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print([f.get("severity") for f in d["findings"] if f["id"]==sys.argv[1]])' "$1"; }
+m=$(mark)
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /cve/cves.zip HTTP/1.1 200" || fail "CVE scores: cves.zip not fetched: $(log_since "$m")"
+n=$(cves)
+# CVE-2023-38545, and the NVD samples that hold a score (three of four).
+[ "$n" = 4 ] || fail "CVE scores: $n CVE severities, wanted 4: $(cat "$T/out")"
+[ "$(sev_of DEBIAN-CVE-2023-38545)" = "['CRITICAL']" ] || fail "CVE scores: DEBIAN-CVE-2023-38545 is $(sev_of DEBIAN-CVE-2023-38545)"
+[ "$(sev_of DEBIAN-CVE-2023-46218)" = "['UNKNOWN']" ] || fail "CVE scores: DEBIAN-CVE-2023-46218 is $(sev_of DEBIAN-CVE-2023-46218)"
+# Unchanged: a 304, nothing imported.
+CREV=$(rev "$T/cve.sqlite")
+m=$(mark)
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, again: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /cve/cves.zip HTTP/1.1 304" || fail "CVE scores, again: no 304: $(log_since "$m")"
+grep -q "^unchanged" "$T/out" || fail "CVE scores, again: not unchanged: $(cat "$T/out")"
+# Changed: one more CVE is merged in.
+cvezip CVE-2023-46218
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, changed: exit $?: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE scores, changed: $(cves), wanted $((n + 1))"
+[ "$(sev_of DEBIAN-CVE-2023-46218)" = "['MEDIUM']" ] || fail "CVE scores, changed: DEBIAN-CVE-2023-46218 is $(sev_of DEBIAN-CVE-2023-46218)"
+# A rebuild (the database removed) brings them back from the kept file.
+rm -f "$T/cve.sqlite"
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, rebuild: exit $?: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE scores, rebuild: $(cves), wanted $((n + 1))"
+# A source that fails is said; the scores stay and the run succeeds.
+mv "$C/cves.zip" "$C/cves.zip.away"
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE source gone: exit $?: $(cat "$T/out")"
+grep -q "CVE scores: http://127.0.0.1:$PORT/cve/cves.zip: HTTP status 404; the CVE scores kept from earlier runs stay" "$T/out" ||
+        fail "CVE source gone: not said: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE source gone: $(cves) CVE severities"
+mv "$C/cves.zip.away" "$C/cves.zip"
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"
