@@ -897,10 +897,9 @@ int update_manifest_parse(const char *buf, size_t len, const char *url, struct u
 
 /* An expired manifest is refused: a mirror that stopped signing (or one
  * that replays a snapshot) is noticed within the signer's validity period. */
-static int manifest_fresh(struct run *r, const struct eco *e, const char *url, struct error *err) {
+static int manifest_fresh(const struct eco *e, const char *url, struct error *err) {
         char exp[32];
 
-        (void) r;
         if (e->m.expires > (int64_t) time(NULL))
                 return 0;
         update_format_time(e->m.expires, exp);
@@ -958,7 +957,7 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
         if (q >= 0 && !(e->manifest_url = strdup(mresp.url)))
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
-                q = manifest_fresh(r, e, mresp.url, err);
+                q = manifest_fresh(e, mresp.url, err);
         if (q >= 0)
                 q = manifest_serial(r, e, mresp.url, err);
         if (q >= 0 && manifest_record(e) < 0)
@@ -1607,14 +1606,18 @@ static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         if (k.fd < 0)
                 return error_set_errno(err, errno, "create %s", tmp);
         o = get_retrying(r, &c->eco, c->url, access(c->path, F_OK) == 0 ? &v : NULL, &k, &resp, msg, sizeof(msg));
-        if (o == OUTCOME_OK && resp.status == 200 && fsync(k.fd) < 0)
-                o = OUTCOME_FATAL, snprintf(msg, sizeof(msg), "write %s: %s", tmp, strerror(errno));
+        if (o == OUTCOME_OK && resp.status == 200 && fsync(k.fd) < 0) {
+                snprintf(msg, sizeof(msg), "write %s: %s", tmp, strerror(errno));
+                o = OUTCOME_FATAL;
+        }
         close(k.fd);
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
         if (o == OUTCOME_OK && resp.status == 200 && strcmp(cve_suffix(c->url), "zip") == 0 &&
-            verify_zip(tmp, c->url, &records, &zerr) < 0)
-                o = OUTCOME_NEXT, snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
+            verify_zip(tmp, c->url, &records, &zerr) < 0) {
+                snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
+                o = OUTCOME_NEXT;
+        }
         if (o != OUTCOME_OK || resp.status != 200 || !sha[0])
                 (void) unlink(tmp);
         if (o == OUTCOME_FATAL)

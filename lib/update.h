@@ -33,14 +33,18 @@
  * Signed sources (when a public key is given): each ecosystem's folder also
  * holds
  *
- *   <base>/<ECOSYSTEM>/manifest.json      {"files": {"<name>": "<sha256 hex>", ...}}
+ *   <base>/<ECOSYSTEM>/manifest.json      {"serial": N, "created": TIME, "expires": TIME,
+ *                                          "files": {"<name>": "<sha256 hex>", ...}}
  *   <base>/<ECOSYSTEM>/manifest.json.sig  a raw signature over manifest.json's bytes
  *
  * where the names are those fetched from that folder: "all.zip",
  * "modified_id.csv" and "<ID>.json" for every record.  Both are fetched
  * first in every run, the signature is checked (Ed25519 or Ed448 as is;
- * RSA PKCS#1 v1.5 and ECDSA over SHA-256), and then every file downloaded
- * must be listed with its sha256, or the run fails. */
+ * RSA PKCS#1 v1.5 and ECDSA over SHA-256), a manifest past "expires" or
+ * with a serial below the one installed last (state.json) is refused, one
+ * with the same serial means "up to date", and then every file downloaded
+ * must be listed with its sha256, or the run fails.  The database records
+ * the oldest "created" of its manifests (vulndb_import_dated()). */
 
 /* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /
  * CVE JSON 5 documents (what `db import` reads: a .json document, or a .zip
