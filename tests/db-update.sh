@@ -356,6 +356,14 @@ sconfig() {
 EOF
 }
 supd() { local c=$1; shift; "$P" db update --config "$T/config-$c.json" "$@" >"$T/out" 2>&1; }
+# refused WHAT PATTERN DB REV: the last run failed (exit $rc 2) saying PATTERN
+# and that the previous database is unchanged, and DB is still at REV.
+refused() {
+        [ "$rc" -eq 2 ] || fail "$1: exit $rc: $(cat "$T/out")"
+        grep -q -- "$2" "$T/out" || fail "$1: unclear: $(cat "$T/out")"
+        grep -q "the previous database is unchanged" "$T/out" || fail "$1: no reassurance: $(cat "$T/out")"
+        [ "$(rev "$3")" = "$4" ] || fail "$1: the DB changed"
+}
 for k in ed25519 ecdsa rsa; do
         manifest "$T/$k.key"
         grep -q "signed $M/manifest.json: serial $SERIAL, $(ls "$M" | grep -vc '^manifest.json') files" "$T/sign.out" ||
@@ -401,11 +409,8 @@ python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[7]^=1
 m=$(mark)
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "bad signature: exit $rc: $(cat "$T/out")"
-grep -q "manifest.json: the signature .*manifest.json.sig does not verify" "$T/out" || fail "bad signature: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "bad signature: no reassurance: $(cat "$T/out")"
+refused "bad signature" "manifest.json: the signature .*manifest.json.sig does not verify" "$T/s-ed25519.sqlite" "$SREV"
 log_since "$m" | grep -q "modified_id.csv\|PCT-SIG-2" && fail "bad signature: files fetched after it"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "bad signature: the revision changed"
 cp "$T/sig.good" "$M/manifest.json.sig"
 # A tampered manifest (its serial raised after signing): the signature fails.
 cp "$M/manifest.json" "$T/manifest.good"
@@ -413,20 +418,15 @@ sed -i "s/\"serial\": $SERIAL,/\"serial\": 9$SERIAL,/" "$M/manifest.json"
 cmp -s "$M/manifest.json" "$T/manifest.good" && fail "tampered manifest: the test's sed changed nothing"
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] && grep -q "manifest.json: the signature .* does not verify" "$T/out" ||
-        fail "tampered manifest: exit $rc: $(cat "$T/out")"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "tampered manifest: the revision changed"
+refused "tampered manifest" "manifest.json: the signature .* does not verify" "$T/s-ed25519.sqlite" "$SREV"
 cp "$T/manifest.good" "$M/manifest.json"
 
 # A record that isn't what the manifest says (changed after signing).
 gen PCT-SIG-2 2030-02-02T00:00:00Z evil >"$M/PCT-SIG-2.json"
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "record off the manifest: exit $rc: $(cat "$T/out")"
-grep -q "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" "$T/out" ||
-        fail "record off the manifest: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "record off the manifest: $(cat "$T/out")"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "record off the manifest: the revision changed"
+refused "record off the manifest" "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" \
+        "$T/s-ed25519.sqlite" "$SREV"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = none ] || fail "record off the manifest: it was imported"
 gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
 supd s-ed25519 || fail "record restored: exit $?: $(cat "$T/out")"
@@ -459,11 +459,8 @@ rm -f "$M"/*
 cp "$T/old-snapshot"/* "$M/"
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "rollback: exit $rc: $(cat "$T/out")"
-grep -q "manifest.json: \"serial\" is $SSERIAL, lower than $SERIAL, the serial of the snapshot installed last" "$T/out" ||
-        fail "rollback: unclear: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "rollback: no reassurance: $(cat "$T/out")"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "rollback: the DB went back"
+refused rollback "manifest.json: \"serial\" is $SSERIAL, lower than $SERIAL, the serial of the snapshot installed last" \
+        "$T/s-ed25519.sqlite" "$NREV"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-4)" = 2030-02-04T00:00:00Z ] || fail "rollback: PCT-SIG-4 is gone"
 rm -f "$M"/*
 cp "$T/new-snapshot"/* "$M/"
@@ -472,11 +469,8 @@ cp "$T/new-snapshot"/* "$M/"
 manifest "$T/ed25519.key" --created 2020-01-01T00:00:00Z --expires 2020-06-01T00:00:00Z
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "expired: exit $rc: $(cat "$T/out")"
-grep -q "manifest.json: the signed manifest expired at 2020-06-01T00:00:00Z (\"expires\")" "$T/out" ||
-        fail "expired: unclear: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "expired: no reassurance: $(cat "$T/out")"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "expired: the DB changed"
+refused expired "manifest.json: the signed manifest expired at 2020-06-01T00:00:00Z (\"expires\")" \
+        "$T/s-ed25519.sqlite" "$NREV"
 
 # A manifest without a serial (the old layout), signed: refused.
 python3 - "$M/manifest.json" <<'PY'
