@@ -120,5 +120,18 @@ grep -q started <<<"$OUT" && fail "runc: the process ran"
 grep -qF "portcullis: blocked example.com/node-and-python:1: 1 CRITICAL, 1 HIGH at or above HIGH (GHSA-xvch-5gv4-984h minimist, GHSA-35jh-r3h4-6jhm lodash)" <<<"$OUT" ||
         fail "runc: no block line in: $OUT"
 
+# The same image, with a policy that does not weigh what is under /app (the
+# application team's own scope): it starts, and the audit line still counts
+# every finding.
+printf '{"mode": "enforce", "severity": "HIGH", "ignore_paths": ["/app/*"]}\n' >"$T/policy.json"
+OUT=$(timeout 60 runc run -b "$B" "pcl-$$-2" 2>&1 </dev/null); RC=$?
+runc delete -f "pcl-$$-2" >/dev/null 2>&1
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "runc, ignore_paths /app/*: did not start: $OUT"
+tail -1 "$T/audit.log" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == "allow" and d["cache"] == "hit" and d["summary"]["total"] == 3, d' ||
+        fail "runc, ignore_paths: audit line $(tail -1 "$T/audit.log")"
+
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: PyPI and npm findings from real artifacts; runc refused the start"
+echo "ok: PyPI and npm findings from real artifacts; runc refused the start; ignore_paths let it start"
