@@ -24,8 +24,7 @@ BUSYBOX=$(command -v busybox || true)
 
 T=$(mktemp -d /tmp/pc-unchecked-XXXXXX)
 trap 'for c in $(runc list -q 2>/dev/null | grep "^pcu-$$-"); do runc delete -f "$c" >/dev/null 2>&1; done; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 DB=$T/vulndb.sqlite
 "$P" db import "$ADVISORIES" --db "$DB" >/dev/null || { echo "FAIL: import"; exit 1; }
@@ -44,14 +43,11 @@ tar -xf "$T/image/$layer" -C "$T/alpine" --no-same-owner --exclude 'dev/*' || { 
 mkdir -p "$T/alpine/proc" "$T/alpine/dev" "$T/alpine/sys"
 
 # A static image: busybox and nothing else.
-mkdir -p "$T/static/bin" "$T/static/proc" "$T/static/dev" "$T/static/sys"
-cp "$BUSYBOX" "$T/static/bin/busybox"
-ln -s busybox "$T/static/bin/sh"
+busybox_rootfs "$T/static"
 
 # Debian with curl 7.88.1-10+deb12u3: 18 real advisories, none rated.
-mkdir -p "$T/debian/bin" "$T/debian/etc" "$T/debian/var/lib/dpkg" "$T/debian/proc" "$T/debian/dev" "$T/debian/sys"
-cp "$BUSYBOX" "$T/debian/bin/busybox"
-ln -s busybox "$T/debian/bin/sh"
+busybox_rootfs "$T/debian"
+mkdir -p "$T/debian/etc" "$T/debian/var/lib/dpkg"
 printf 'ID=debian\nVERSION_ID="12"\n' >"$T/debian/etc/os-release"
 printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n' \
         >"$T/debian/var/lib/dpkg/status"
@@ -64,29 +60,12 @@ config() {
                 "$DB" "$T/cache.db" "$T/locks" "$T/$1.policy.json" "$LOG" >"$T/$1.config.json"
 }
 
-# bundle NAME ROOTFS CONFIG IMAGE: a runc bundle with the hook
-bundle() {
-        local b=$T/bundles/$1
-        mkdir -p "$b"
-        python3 - "$b" "$T/$2" "$HOOK" "$T/$3.config.json" "$4" <<'PY'
-import json, subprocess, sys
-b, root, hook, cfg, image = sys.argv[1:]
-subprocess.run(["runc", "spec", "-b", b], check=True)
-c = json.load(open(b + "/config.json"))
-c["root"] = {"path": root, "readonly": True}
-c["process"]["args"] = ["/bin/sh", "-c", "echo started"]
-c["process"]["terminal"] = False
-c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
-c["annotations"] = {"io.kubernetes.cri.image-name": image}
-json.dump(c, open(b + "/config.json", "w"), indent=1)
-PY
-}
-
+# bundle NAME ROOTFS CONFIG IMAGE; start NAME (sets OUT and RC)
+bundle() { runc_bundle "$T/bundles/$1" "$T/$2" "$T/$3.config.json" "$4"; }
 n=0
 start() {
         n=$((n + 1))
-        OUT=$(timeout 60 runc run -b "$T/bundles/$1" "pcu-$$-$n" 2>&1 </dev/null); RC=$?
-        runc delete -f "pcu-$$-$n" >/dev/null 2>&1
+        runc_start "$T/bundles/$1" "pcu-$$-$n"
 }
 
 # audit_is DECISION SUBSTRING-OF-UNCHECKED [CACHE]: the last audit line

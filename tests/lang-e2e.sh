@@ -21,13 +21,11 @@ BUSYBOX=$(command -v busybox || true)
 
 T=$(mktemp -d /tmp/pc-lang-XXXXXX)
 trap 'for c in $(runc list -q 2>/dev/null | grep "^pcl-$$-"); do runc delete -f "$c" >/dev/null 2>&1; done; rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 R=$T/rootfs
-mkdir -p "$R/bin" "$R/etc" "$R/proc" "$R/dev" "$R/sys" "$R/app"
-cp "$BUSYBOX" "$R/bin/busybox"
-ln -s busybox "$R/bin/sh"
+busybox_rootfs "$R"
+mkdir -p "$R/etc" "$R/app"
 
 # Debian's python3-requests, as its .deb installs it.
 (cd "$T" && timeout 120 apt-get download -q python3-requests=2.28.1+dfsg-1 >"$T/apt.log" 2>&1) ||
@@ -100,21 +98,8 @@ printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
 printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
         "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/config.json"
 B=$T/bundle
-mkdir -p "$B"
-python3 - "$B" "$R" "$HOOK" "$T/config.json" <<'PY'
-import json, subprocess, sys
-b, root, hook, cfg = sys.argv[1:]
-subprocess.run(["runc", "spec", "-b", b], check=True)
-c = json.load(open(b + "/config.json"))
-c["root"] = {"path": root, "readonly": True}
-c["process"]["args"] = ["/bin/sh", "-c", "echo started"]
-c["process"]["terminal"] = False
-c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
-c["annotations"] = {"io.kubernetes.cri.image-name": "example.com/node-and-python:1"}
-json.dump(c, open(b + "/config.json", "w"), indent=1)
-PY
-OUT=$(timeout 60 runc run -b "$B" "pcl-$$" 2>&1 </dev/null); RC=$?
-runc delete -f "pcl-$$" >/dev/null 2>&1
+runc_bundle "$B" "$R" "$T/config.json" example.com/node-and-python:1
+runc_start "$B" "pcl-$$"
 [ "$RC" -ne 0 ] || fail "runc: the container started"
 grep -q started <<<"$OUT" && fail "runc: the process ran"
 grep -qF "portcullis: blocked example.com/node-and-python:1: 1 CRITICAL, 1 HIGH at or above HIGH (GHSA-xvch-5gv4-984h minimist, GHSA-35jh-r3h4-6jhm lodash)" <<<"$OUT" ||
@@ -124,8 +109,7 @@ grep -qF "portcullis: blocked example.com/node-and-python:1: 1 CRITICAL, 1 HIGH 
 # application team's own scope): it starts, and the audit line still counts
 # every finding.
 printf '{"mode": "enforce", "severity": "HIGH", "ignore_paths": ["/app/*"]}\n' >"$T/policy.json"
-OUT=$(timeout 60 runc run -b "$B" "pcl-$$-2" 2>&1 </dev/null); RC=$?
-runc delete -f "pcl-$$-2" >/dev/null 2>&1
+runc_start "$B" "pcl-$$-2"
 [ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "runc, ignore_paths /app/*: did not start: $OUT"
 tail -1 "$T/audit.log" | python3 -c '
 import json, sys

@@ -106,16 +106,9 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 return 0;
         if (asprintf(&origin, "/%s/package.json", e->dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        r = inventory_walk_read(e, NULL, "package.json", NPM_PACKAGE_JSON_MAX, false, &buf, &len, err);
-        if (r == -ENOENT)
-                return 0;
-        if (r == -ENOMEM)
+        r = inventory_walk_read_or_warn(inv, e, NULL, "package.json", NPM_PACKAGE_JSON_MAX, false, &buf, &len, err);
+        if (r <= 0)
                 return r;
-        if (r < 0) {
-                r = inventory_warn(inv, "%s; skipped", err->msg);
-                error_clear(err);
-                return r;
-        }
         r = npm_package_json_parse(buf, len, origin, inv);
         return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
 }

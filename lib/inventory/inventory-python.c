@@ -111,16 +111,9 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (asprintf(&origin, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
                      file) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        r = inventory_walk_read(e, subdir, file, PYTHON_METADATA_HEAD_MAX, true, &buf, &len, err);
-        if (r == -ENOENT)
-                return 0;
-        if (r == -ENOMEM)
+        r = inventory_walk_read_or_warn(inv, e, subdir, file, PYTHON_METADATA_HEAD_MAX, true, &buf, &len, err);
+        if (r <= 0)
                 return r;
-        if (r < 0) {
-                r = inventory_warn(inv, "%s; skipped", err->msg);
-                error_clear(err);
-                return r;
-        }
         r = python_metadata_parse(buf, len, origin, inv);
         return r == -ENOMEM || r == -E2BIG ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages"
                                                                                               : "out of memory")

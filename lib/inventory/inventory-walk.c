@@ -258,9 +258,19 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
         return 0;
 }
 
-bool inventory_walk_under(const struct inventory_walk_entry *e, const char *name) {
-        size_t n = strlen(name), d = strlen(e->dir);
+int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
+                                const char *name, size_t max, bool prefix, char **ret, size_t *ret_len,
+                                struct error *err) {
+        int r = inventory_walk_read(e, subdir, name, max, prefix, ret, ret_len, err);
 
-        /* the walked folder is name, or ends in "/name" */
-        return d >= n && memcmp(e->dir + d - n, name, n) == 0 && (d == n || e->dir[d - n - 1] == '/');
+        if (r == -ENOENT)
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = inventory_warn(inv, "%s; skipped", err->msg);
+                error_clear(err);
+                return r;
+        }
+        return 1;
 }

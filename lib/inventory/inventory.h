@@ -122,8 +122,11 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
  * or with prefix its first max bytes.  -ENOENT when absent. */
 int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
                         bool prefix, char **ret, size_t *ret_len, struct error *err);
-/* Whether the entry's folder is name or ends in "/name". */
-bool inventory_walk_under(const struct inventory_walk_entry *e, const char *name);
+/* The same for a reader: 1 when read, 0 when absent or unreadable (a
+ * warning naming the file then), <0 only for -ENOMEM/-E2BIG. */
+int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
+                                const char *name, size_t max, bool prefix, char **ret, size_t *ret_len,
+                                struct error *err);
 
 /* Parsers of one file (also the fuzzers' and the tests' entry points);
  * origin names the file.  A bad file is a warning, not an error. */

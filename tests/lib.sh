@@ -1,0 +1,37 @@
+# Shared by the shell tests (sourced): failures, the busybox rootfs and the
+# runc bundle with the hook.  A test sets T (its temp folder) and HOOK.
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# busybox_rootfs DIR: a static busybox as /bin/sh, and the mountpoints runc
+# wants; the caller adds os-release and package databases.
+busybox_rootfs() {
+        mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys"
+        cp "$BUSYBOX" "$1/bin/busybox"
+        ln -sf busybox "$1/bin/sh"
+}
+
+# runc_bundle DIR ROOTFS CONFIG IMAGE: a bundle whose process says "started",
+# with the hook as createRuntime hook and the image named as CRI names it.
+runc_bundle() {
+        mkdir -p "$1"
+        python3 - "$1" "$2" "$HOOK" "$3" "$4" <<'PY'
+import json, subprocess, sys
+b, root, hook, cfg, image = sys.argv[1:]
+subprocess.run(["runc", "spec", "-b", b], check=True)
+c = json.load(open(b + "/config.json"))
+c["root"] = {"path": root, "readonly": True}
+c["process"]["args"] = ["/bin/sh", "-c", "echo started"]
+c["process"]["terminal"] = False
+c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
+c["annotations"] = {"io.kubernetes.cri.image-name": image}
+json.dump(c, open(b + "/config.json", "w"), indent=1)
+PY
+}
+
+# runc_start BUNDLE ID: runs it; sets OUT (stdout and stderr) and RC.
+runc_start() {
+        OUT=$(timeout 60 runc run -b "$1" "$2" 2>&1 </dev/null); RC=$?
+        runc delete -f "$2" >/dev/null 2>&1
+}
