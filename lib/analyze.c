@@ -11,6 +11,7 @@
 #include "analyze.h"
 #include "base/digest.h"
 #include "base/strutil.h"
+#include "image.h"
 #include "report.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -44,13 +45,15 @@ const char *analyze_sandbox_note(void) {
 /* Enters the sandbox; a "W" line tells the parent when seccomp was
  * missing.  jansson's hash seed is drawn now (a no-op when the parent has
  * parsed JSON already): after the chroot, /dev/urandom is the image's. */
-static int child_cage(int fd, int root_fd, unsigned deadline_ms, struct error *err) {
+static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline_ms, struct error *err) {
         static const char note[] = "Wthe analysis ran without its seccomp filter (the kernel has none)\n";
+        struct sandbox_opts o = *cage;
         int k;
 
         json_object_seed(0);
-        k = sandbox_enter(&(struct sandbox_opts) { .result_fd = fd, .root_fd = root_fd,
-                                                   .cpu_seconds = deadline_ms / 1000 + 1 }, err);
+        o.result_fd = fd;
+        o.cpu_seconds = deadline_ms / 1000 + 1;
+        k = sandbox_enter(&o, err);
         if (k == SANDBOX_NO_SECCOMP)
                 k = write_all(fd, note, STRLEN(note));
         return k;
@@ -58,14 +61,15 @@ static int child_cage(int fd, int root_fd, unsigned deadline_ms, struct error *e
 
 /* The child's message: an optional "W" line, then "J" + the document, or
  * "E" + an error message; the exit status tells the errno of an error. */
-static _Noreturn void child_main(child_fn fn, const void *arg, int root_fd, unsigned deadline_ms, int fd) {
+static _Noreturn void child_main(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
+                                 int fd) {
         _cleanup_free_ char *json = NULL;
         struct error err = {};
         int k;
 
         /* Die with the hook, whatever kills it. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        k = child_cage(fd, root_fd, deadline_ms, &err);
+        k = child_cage(fd, cage, deadline_ms, &err);
         if (k >= 0)
                 k = fn(arg, &json, &err);
         if (k < 0) {
@@ -137,10 +141,10 @@ static const char *take_note(const char *s) {
         return nl + 1;
 }
 
-/* Runs fn in a sandboxed child (chrooted to root_fd when >= 0); *ret_json
- * is its document. */
-static int run_child(child_fn fn, const void *arg, int root_fd, unsigned deadline_ms, char **ret_json,
-                     struct error *err) {
+/* Runs fn in a sandboxed child (cage: root_fd, keep_fds, writes; the
+ * result fd and CPU limit are set here); *ret_json is its document. */
+static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
+                     char **ret_json, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
         long long deadline = now_ms() + deadline_ms;
         const char *msg;
@@ -158,7 +162,7 @@ static int run_child(child_fn fn, const void *arg, int root_fd, unsigned deadlin
         }
         if (pid == 0) {
                 close(fds[0]);
-                child_main(fn, arg, root_fd, deadline_ms, fds[1]);
+                child_main(fn, arg, cage, deadline_ms, fds[1]);
         }
         close(fds[1]);
         k = read_until(fds[0], deadline, &b, err);
@@ -195,7 +199,7 @@ static int inventory_child(const void *arg, char **ret_json, struct error *err) 
 
         if (inventory_collect(root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(root));
-        return report_inventory_json(inv, ret_json, err);
+        return report_inventory_json_full(inv, ret_json, err);
 }
 
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
@@ -208,7 +212,8 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         k = rootfs_open(rootfs, 0, &root, err);
         if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs);
-        k = run_child(inventory_child, root, rootfs_fd(root), deadline_ms, &raw, err);
+        k = run_child(inventory_child, root, &(struct sandbox_opts) { .root_fd = rootfs_fd(root) }, deadline_ms, &raw,
+                      err);
         if (k < 0)
                 return k;
         k = report_parse_inventory(raw, strlen(raw), &inv, err);
@@ -246,11 +251,15 @@ static int match_child(const void *arg, char **ret_json, struct error *err) {
         const struct match_arg *a = arg;
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        struct inventory inv = *a->inv;
         int k;
 
         if ((k = vulndb_open(a->db_path, &db, err)) < 0 || (k = match_inventory(db, a->inv, &res, err)) < 0)
                 return k;
-        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = a->inv, .res = res }, ret_json,
+        /* The scan's warnings are the match's own: the inventory's travel
+         * with the inventory, and the cache keeps the scan as it was. */
+        inv.warnings = NULL;
+        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res }, ret_json,
                                 err);
 }
 
@@ -260,8 +269,8 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         struct scan_result *res = NULL;
         int k;
 
-        k = run_child(match_child, &(struct match_arg) { .inv = inv, .db_path = db_path }, -EBADF, deadline_ms, &raw,
-                      err);
+        k = run_child(match_child, &(struct match_arg) { .inv = inv, .db_path = db_path },
+                      &(struct sandbox_opts) { .root_fd = -EBADF }, deadline_ms, &raw, err);
         if (k < 0)
                 return k;
         k = report_parse_scan(raw, strlen(raw), &res, err);
@@ -270,4 +279,31 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         *ret = res;
         *ret_json = TAKE_PTR(raw);
         return 0;
+}
+
+/* ---- the image reader ------------------------------------------------------- */
+
+/* Chrooted to the empty temporary folder it fills, with the image's fd
+ * kept, allowed to write there and nowhere else (see sandbox.h). */
+static int image_child(const void *arg, char **ret_json, struct error *err) {
+        struct image *img = (struct image *) arg;
+        int k;
+
+        k = image_materialise(img, err);
+        if (k < 0)
+                return k;
+        return image_result_json(img, ret_json, err);
+}
+
+int analyze_image(struct image *img, unsigned deadline_ms, struct error *err) {
+        _cleanup_free_ char *raw = NULL;
+        int src = image_source_fd(img), k;
+
+        k = run_child(image_child, img,
+                      &(struct sandbox_opts) { .root_fd = image_root_fd(img), .keep_fds = &src, .n_keep_fds = 1,
+                                               .writes_below_root = true, .file_size_max = IMAGE_FILE_MAX },
+                      deadline_ms, &raw, err);
+        if (k < 0)
+                return k;
+        return image_result_parse(img, raw, strlen(raw), err);
 }

@@ -5,6 +5,7 @@
  * readdir, jansson) and a read-only sqlite need, and nothing that writes a
  * file, runs a program, signals another process or reaches a network. */
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "sandbox.h"
 
@@ -41,6 +44,12 @@ static const char *const allowed[] = {
         "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
         "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
         "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
+};
+
+/* The image reader's writes, all relative to a folder fd and a plain name
+ * (lib/image.c); write(2) to the files it creates. */
+static const char *const allowed_writer[] = {
+        "write", "mkdirat", "unlinkat", "symlinkat", "linkat",
 };
 
 /* What the ASan/UBSan runtimes use to report (a sanitizer build only:
@@ -134,7 +143,7 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
         size_t mem = o->memory_max ? o->memory_max : SANDBOX_MEMORY_DEFAULT;
         int k;
 
-        if ((k = set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err)) < 0 ||
+        if ((k = set_limit(RLIMIT_FSIZE, o->writes_below_root ? o->file_size_max : 0, "RLIMIT_FSIZE", err)) < 0 ||
             (k = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "RLIMIT_NOFILE", err)) < 0 ||
             (k = set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err)) < 0 ||
             (k = set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err)) < 0 ||
@@ -191,6 +200,23 @@ static int open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg)
                     &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 });
 }
 
+/* The image reader's opens: reads, and creating a new file to write
+ * (O_WRONLY|O_CREAT|O_EXCL, which never follows or truncates); any other
+ * write flag kills (rules of one filter must not overlap). */
+static int writer_open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg) {
+        const int create = O_WRONLY | O_CREAT | O_EXCL;
+        int mask = 0, k;
+
+        for (size_t i = 0; i < ELEMENTSOF(open_write_flags); i++)
+                mask |= open_write_flags[i];
+        mask |= O_EXCL;
+        if ((k = rule(ctx, SCMP_ACT_ALLOW, name, 1,
+                      &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 })) < 0)
+                return k;
+        return rule(ctx, SCMP_ACT_ALLOW, name, 1,
+                    &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, (unsigned) create });
+}
+
 /* mmap/mprotect without PROT_EXEC: no new code, ever. */
 static int memory_rules(scmp_filter_ctx ctx) {
         struct scmp_arg_cmp no_exec = { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
@@ -201,17 +227,17 @@ static int memory_rules(scmp_filter_ctx ctx) {
         return rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &no_exec);
 }
 
-static int fd_rules(scmp_filter_ctx ctx, int result_fd) {
+static int fd_rules(scmp_filter_ctx ctx, int result_fd, bool writer) {
         int k;
 
         for (size_t i = 0; i < ELEMENTSOF(fcntl_cmds); i++)
                 if ((k = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1,
                               &(struct scmp_arg_cmp) { 1, SCMP_CMP_EQ, (unsigned) fcntl_cmds[i], 0 })) < 0)
                         return k;
-        if ((k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
-                      &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) result_fd, 0 })) < 0)
+        if (!writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
+                                 &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) result_fd, 0 })) < 0)
                 return k;
-        if (PORTCULLIS_SANITIZED && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
+        if (PORTCULLIS_SANITIZED && !writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
                                               &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, STDERR_FILENO, 0 })) < 0)
                 return k;
         /* A signal only to ourselves: abort(). */
@@ -251,13 +277,77 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         if ((k = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (k = allow_list(ctx, allowed, ELEMENTSOF(allowed))) < 0 ||
             (PORTCULLIS_SANITIZED && (k = allow_list(ctx, allowed_sanitizer, ELEMENTSOF(allowed_sanitizer))) < 0) ||
-            (k = open_rules(ctx, "openat", 2)) < 0 || (k = open_rules(ctx, "open", 1)) < 0 ||
-            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, o->result_fd)) < 0 || (k = refusals(ctx)) < 0)
+            (o->writes_below_root && (k = allow_list(ctx, allowed_writer, ELEMENTSOF(allowed_writer))) < 0) ||
+            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "openat", 2)) < 0 ||
+            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "open", 1)) < 0 ||
+            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, o->result_fd, o->writes_below_root)) < 0 ||
+            (k = refusals(ctx)) < 0)
                 return error_set_errno(err, k, "sandbox: build the seccomp filter");
         k = seccomp_load(ctx);
         if (k < 0)
                 return error_set_errno(err, k, "sandbox: load the seccomp filter");
         return SANDBOX_FULL;
+}
+
+/* ---- Landlock, for the image reader ---------------------------------------- */
+
+/* ABI 2 and 3 rights, for headers older than the kernel (values from
+ * <linux/landlock.h>, which never change). */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+/* The file-system rights this kernel's Landlock ABI knows (landlock(7)). */
+static uint64_t landlock_rights(long abi) {
+        uint64_t r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;      /* ABI 1 */
+
+        if (abi >= 2)
+                r |= LANDLOCK_ACCESS_FS_REFER;
+        if (abi >= 3)
+                r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+        return r;
+}
+
+static int landlock_allow(int ruleset, int fd, uint64_t rights) {
+        struct landlock_path_beneath_attr pb = { .allowed_access = rights, .parent_fd = fd };
+
+        return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 ? -errno : 0;
+}
+
+/* The image reader may open, create and remove only below root_fd, and
+ * read only the image (keep_fds): a cage by path that holds where the
+ * chroot can't be had (no CAP_SYS_CHROOT) and for a layout folder's fd,
+ * which sits outside the chroot.  Without Landlock (ENOSYS, EOPNOTSUPP:
+ * kernel < 5.13 or not enabled) the chroot and the seccomp list remain. */
+static int setup_landlock(const struct sandbox_opts *o, struct error *err) {
+        long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        struct landlock_ruleset_attr attr = {};
+        uint64_t file_rights = LANDLOCK_ACCESS_FS_READ_FILE;
+        int rs, k = 0;
+
+        if (!o->writes_below_root || o->root_fd < 0 || abi < 1)
+                return 0;
+        attr.handled_access_fs = landlock_rights(abi);
+        rs = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (rs < 0)
+                return error_set_errno(err, errno, "sandbox: create a Landlock ruleset");
+        k = landlock_allow(rs, o->root_fd, attr.handled_access_fs & ~LANDLOCK_ACCESS_FS_EXECUTE);
+        for (size_t i = 0; k >= 0 && i < o->n_keep_fds; i++) {
+                struct stat st;
+
+                if (fstat(o->keep_fds[i], &st) < 0)
+                        k = -errno;
+                else
+                        k = landlock_allow(rs, o->keep_fds[i], S_ISDIR(st.st_mode) ?
+                                           file_rights | LANDLOCK_ACCESS_FS_READ_DIR : file_rights);
+        }
+        if (k >= 0 && syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+                k = -errno;
+        (void) close(rs);
+        return k < 0 ? error_set_errno(err, k, "sandbox: confine the image reader with Landlock") : 0;
 }
 
 int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
@@ -271,5 +361,7 @@ int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
                 return error_set_errno(err, errno, "sandbox: set no_new_privs");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: set non-dumpable");
+        if ((k = setup_landlock(o, err)) < 0)
+                return k;
         return setup_seccomp(o, err);
 }

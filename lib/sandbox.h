@@ -22,6 +22,14 @@ struct sandbox_opts {
         int root_fd;             /* >= 0: chroot to this directory (needs CAP_SYS_CHROOT; skipped without) */
         size_t memory_max;       /* RLIMIT_AS; 0: SANDBOX_MEMORY_DEFAULT (not set in sanitizer builds) */
         unsigned cpu_seconds;    /* RLIMIT_CPU; 0: none */
+        /* The image reader (lib/image.c) fills root_fd with the files it
+         * materialises: it may create (O_WRONLY|O_CREAT|O_EXCL only), write,
+         * link and remove files and folders, and files may grow to
+         * file_size_max; with Landlock (Linux 5.13+) every open, create and
+         * remove is confined to root_fd and, read-only, to keep_fds.  false:
+         * the analysis (no file written at all). */
+        bool writes_below_root;
+        size_t file_size_max;    /* RLIMIT_FSIZE with writes_below_root; else 0 */
 };
 
 enum {
