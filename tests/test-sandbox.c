@@ -184,8 +184,9 @@ static const struct row rows[] = {
         { "read in the chroot", body_read, 0, "ID=debian\n", true, false },
 };
 
-/* Runs body in a sandboxed child; returns its wait status, *out what it said. */
-static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
+/* Runs body in a child sandboxed with *o (result_fd set here); returns its
+ * wait status, *out what it said. */
+static int run_caged_opts(const struct row *r, const struct sandbox_opts *o, char *out, size_t size) {
         int fds[2], status;
         size_t n = 0;
         pid_t pid;
@@ -197,9 +198,10 @@ static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
                 int k;
 
                 close(fds[0]);
-                k = sandbox_enter(&(struct sandbox_opts) { .result_fd = fds[1], .root_fd = root_fd,
-                                                           .memory_max = (size_t) 256 << 20, .cpu_seconds = 10 },
-                                  &err);
+                struct sandbox_opts opts = *o;
+
+                opts.result_fd = fds[1];
+                k = sandbox_enter(&opts, &err);
                 if (k != SANDBOX_FULL) {
                         say(fds[1], err.msg);
                         _exit(100);
@@ -216,6 +218,23 @@ static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
         return status;
 }
 
+static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
+        return run_caged_opts(r, &(struct sandbox_opts) { .root_fd = root_fd, .memory_max = (size_t) 256 << 20,
+                                                          .cpu_seconds = 10 }, out, size);
+}
+
+static void check_row(const struct row *r, int status, const char *out) {
+        if (r->want_signal)
+                CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == r->want_signal, "%s: status %#x, said \"%s\"",
+                          r->name, (unsigned) status, out);
+        else {
+                CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %#x, said \"%s\"", r->name,
+                          (unsigned) status, out);
+                CHECK_MSG(strncmp(out, r->want, strlen(r->want)) == 0, "%s: said \"%s\", want \"%s\"", r->name,
+                          out, r->want);
+        }
+}
+
 static void test_rows(void) {
         int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -229,19 +248,103 @@ static void test_rows(void) {
                 if (r->skip_sanitized && SANITIZED)
                         continue;
                 status = run_caged(r, r->chroot ? root_fd : -EBADF, out, sizeof(out));
-                if (r->want_signal)
-                        CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == r->want_signal,
-                                  "%s: status %#x, said \"%s\"", r->name, (unsigned) status, out);
-                else {
-                        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %#x, said \"%s\"",
-                                  r->name, (unsigned) status, out);
-                        CHECK_MSG(strncmp(out, r->want, strlen(r->want)) == 0, "%s: said \"%s\", want \"%s\"",
-                                  r->name, out, r->want);
-                }
+                check_row(r, status, out);
         }
         CHECK(access(created, F_OK) < 0);
         close(root_fd);
         close(stray_fd);
+}
+
+/* ---- the image reader's cage (writes_below_root) --------------------------- */
+
+static int fill_fd = -1;          /* the folder the reader fills */
+static int outside_fd = -1;       /* a kept fd of a folder outside it (an OCI layout's) */
+
+static void body_fill(int fd) {
+        int f = openat(fill_fd, "status", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int ok = f >= 0 && write(f, "x", 1) == 1 && mkdirat(fill_fd, "d", 0700) == 0 &&
+                 symlinkat("../status", fill_fd, "d/link") == 0 && linkat(fill_fd, "status", fill_fd, "d/hard", 0) == 0 &&
+                 unlinkat(fill_fd, "d/link", 0) == 0;
+
+        say(fd, ok ? "filled" : strerrorname_np(errno));
+}
+
+static void body_create_outside(int fd) {
+        say_errno(fd, openat(outside_fd, "planted", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+}
+
+static void body_mkdir_outside(int fd) {
+        say_errno(fd, mkdirat(outside_fd, "planted", 0700));
+}
+
+static void body_unlink_outside(int fd) {
+        say_errno(fd, unlinkat(outside_fd, "canary", 0));
+}
+
+static void body_link_out(int fd) {
+        say_errno(fd, linkat(outside_fd, "canary", fill_fd, "stolen", 0));
+}
+
+static void body_read_outside(int fd) {
+        int f = openat(outside_fd, "canary", O_RDONLY | O_CLOEXEC);
+        char buf[64] = "";
+
+        say(fd, f >= 0 && read(f, buf, sizeof(buf) - 1) > 0 ? buf : strerrorname_np(errno));
+}
+
+static void body_truncate(int fd) {
+        say_errno(fd, openat(fill_fd, "status", O_WRONLY | O_TRUNC | O_CLOEXEC));
+}
+
+static const struct row writer_rows[] = {
+        { "writer: fill its folder", body_fill, 0, "filled", true, false },
+        { "writer: read the kept image fd", body_read_outside, 0, "canary", true, false },
+        { "writer: create beside the image", body_create_outside, 0, "-1 EACCES", true, false },
+        { "writer: mkdir beside the image", body_mkdir_outside, 0, "-1 EACCES", true, false },
+        { "writer: unlink beside the image", body_unlink_outside, 0, "-1 EACCES", true, false },
+        { "writer: hard link from beside the image", body_link_out, 0, "-1 EXDEV", true, false },
+        { "writer: open O_TRUNC", body_truncate, SIGSYS, NULL, true, false },
+        { "writer: execve", body_execve, SIGSYS, NULL, true, false },
+        { "writer: socket", body_socket, SIGSYS, NULL, true, false },
+};
+
+static bool have_landlock(void) {
+        return syscall(SYS_landlock_create_ruleset, NULL, 0, 1U /* LANDLOCK_CREATE_RULESET_VERSION */) >= 1;
+}
+
+/* Each row in a fresh folder to fill, with a kept fd of another folder
+ * (holding a canary) that only Landlock keeps it from writing. */
+static void test_writer_rows(void) {
+        char fill[1024], outside[1024];
+
+        if (!have_landlock()) {
+                fprintf(stderr, "no Landlock in this kernel: writer rows skipped\n");
+                return;
+        }
+        snprintf(outside, sizeof(outside), "%s", test_path(test_tmpdir(), "layout"));
+        test_write_file(test_path(outside, "canary"), "canary\n");
+        outside_fd = open(outside, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(outside_fd >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(writer_rows); i++) {
+                char out[512];
+                int status;
+
+                snprintf(fill, sizeof(fill), "%s/fill-%zu", test_tmpdir(), i);
+                CHECK(mkdir(fill, 0700) == 0);
+                fill_fd = open(fill, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                CHECK(fill_fd >= 0);
+                status = run_caged_opts(&writer_rows[i],
+                                        &(struct sandbox_opts) { .root_fd = fill_fd, .keep_fds = &outside_fd,
+                                                                 .n_keep_fds = 1, .writes_below_root = true,
+                                                                 .file_size_max = 4096, .cpu_seconds = 10,
+                                                                 .memory_max = (size_t) 256 << 20 },
+                                        out, sizeof(out));
+                check_row(&writer_rows[i], status, out);
+                close(fill_fd);
+        }
+        CHECK(access(test_path(outside, "planted"), F_OK) < 0);
+        CHECK(access(test_path(outside, "canary"), F_OK) == 0);
+        close(outside_fd);
 }
 
 /* The real analyses in the sandbox: the fixture, this machine's own "/"
@@ -304,6 +407,7 @@ int main(void) {
                         "Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\n"
                         "Version: 7.88.1-10+deb12u3\n\n");
         test_rows();
+        test_writer_rows();
         test_cpu_limit();
         test_analyze();
         return test_end();
