@@ -751,12 +751,15 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "%s", path);
         img->is_dir = S_ISDIR(st.st_mode);
+        /* O_NONBLOCK and the check after: a FIFO swapped in after the stat
+         * must not hang us. */
         if (img->is_dir)
                 r = rootfs_open(path, 0, &img->layout, err);
-        else if ((img->srcfd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0)
+        else if ((img->srcfd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+                 fstat(img->srcfd, &st) < 0)
                 r = error_set_errno(err, errno, "open %s", path);
         else
-                r = 0;
+                r = S_ISREG(st.st_mode) ? 0 : error_set(err, EINVAL, "%s is not a regular file", path);
         if (r < 0 || (r = make_tmp(img, err)) < 0)
                 return r;
         *ret = TAKE_PTR(img);
