@@ -387,15 +387,34 @@ int rootfs_openat(struct rootfs *r, const char *path, int flags, struct error *e
         return fd;
 }
 
+/* Whether path has a ".." component (RESOLVE_BENEATH allows one that stays
+ * below; we allow none, so that both resolvers agree). */
+static bool has_dotdot(const char *path) {
+        for (const char *p = path, *c = p; *p; c = p) {
+                size_t n = next_component(&p);
+
+                while (*c == '/')
+                        c++;
+                if (n == 2 && c[0] == '.' && c[1] == '.')
+                        return true;
+        }
+        return false;
+}
+
 int rootfs_open_beneath(int dirfd, const char *path, int flags, unsigned rflags) {
         int fd = -ENOSYS;
 
         if (!open_is_inert(flags))
                 return -EINVAL;
+        if (path[0] == '/' || has_dotdot(path))
+                return -EXDEV;  /* as RESOLVE_BENEATH says of an absolute path; the walk would not */
         if (!*path)
                 path = ".";
+        /* No O_NOFOLLOW: with it, a trailing symlink would be opened
+         * (O_PATH) and fail O_DIRECTORY as ENOTDIR; without, it is ELOOP,
+         * as in the walk. */
         if (!(rflags & ROOTFS_FORCE_WALK))
-                fd = openat2_resolve(dirfd, path, flags | O_NOFOLLOW,
+                fd = openat2_resolve(dirfd, path, flags,
                                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if ((rflags & ROOTFS_FORCE_WALK) || openat2_unusable(fd))
                 fd = open_walk(dirfd, path, flags | O_NOFOLLOW, true);
