@@ -110,6 +110,8 @@ static int image_warn(struct image *img, const char *fmt, ...) {
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
+        if ((size_t) n > IMAGE_WARNING_LEN_MAX)        /* a PAX path can be long; the parent takes this much */
+                msg[IMAGE_WARNING_LEN_MAX] = '\0';
         str_make_printable(msg);
         return strv_push(&img->warnings, msg);
 }

@@ -82,6 +82,7 @@ def hostile_images(host, sib):
             ("var/lib/dpkg/status.d/a/opq/.wh..wh..opq", b""),
             ("var/lib/dpkg/status.d/b/.wh.os-release", b""),
             ("var/lib/dpkg/status.d/b/.wh..wh..opq", b""),
+            ("etc/os-release/" + "/".join(["d" * 200] * 50) + "/.wh.canary", b""),   # a 10 kB path: nothing of ours is there
         ])],
         # 1b: the same symlink and whiteouts in one layer, and whiteouts of
         # "." and ".." (the temporary folder's parent: TMPDIR).
