@@ -90,6 +90,7 @@ def hostile_images(host, sib):
             ("etc/os-release/.wh.canary", b""),
             ("var/lib/dpkg/status.d/a/.wh..wh..opq", b""),
             (".wh...", b""), (".wh..", b""), ("etc/.wh...", b""),
+            ("/".join(["d" * 200] * 50) + "/.wh..", b""),     # its 10 kB warning is cut, the scan goes on
         ])],
         # 2: hard links through the symlink to host files.
         "hardlink": [layer(plant), layer([
