@@ -14,7 +14,7 @@ static const struct {
 } verbs[] = {
         { "scan",      verb_scan,      "ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] [--fail-on SEV] [--format table|json]" },
         { "inventory", verb_inventory, "ROOTFS [--format table|json]" },
-        { "db",        verb_db,        "import PATH... [--db FILE] [--merge] [--allow-shrink] | update [--db FILE] [--config FILE] [--source URL]... [--ecosystem E]... [--allow-shrink] | status [--db FILE] [--config FILE] [--format table|json]" },
+        { "db",        verb_db,        "import PATH... [--db FILE] [--merge] [--allow-shrink] | update [--db FILE] [--config FILE] [--source URL]... [--ecosystem E]... [--allow-shrink] | status [--db FILE] [--config FILE] [--format table|json] | sign --key KEY.pem --serial N --expires TIME [--created TIME] DIR" },
         { "vercmp",    verb_vercmp,    "ECOSYSTEM A B   (prints <, = or >)" },
         { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
         { "policy",    verb_policy,    "check FILE   (validate a policy and explain it)" },

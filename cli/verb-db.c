@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +129,11 @@ static json_t *update_state_json(const struct update_state_info *u) {
                                               json_str_or_null(e->zip_etag), "zip_last_modified",
                                               json_str_or_null(e->zip_last_modified), "newest",
                                               json_str_or_null(e->newest)));
+                if (e->manifest_serial >= 0)
+                        json_object_set_new(json_object_get(ecos, e->name), "manifest",
+                                            json_pack("{s:I, s:o, s:o}", "serial", (json_int_t) e->manifest_serial,
+                                                      "created", json_str_or_null(e->manifest_created),
+                                                      "expires", json_str_or_null(e->manifest_expires)));
         }
         return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run), "last_success",
                          json_str_or_null(u->last_success), "last_error", json_str_or_null(u->last_error),
@@ -147,6 +154,9 @@ static void update_state_print(const struct update_state_info *u) {
                 printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
                        strna(e->zip_etag), strna(e->zip_last_modified));
                 printf("  newest:    %s\n", strna(e->newest));
+                if (e->manifest_serial >= 0)
+                        printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
+                               strna(e->manifest_created), strna(e->manifest_expires));
         }
 }
 
@@ -205,9 +215,10 @@ static int db_status(int argc, char **argv) {
                         *eq = '\0';
                         json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
                 }
-                root = json_pack("{s:s, s:i, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db, "schema_version",
-                                 s.schema_version, "revision", s.revision, "import_time", s.import_time,
-                                 "age_seconds", (json_int_t) age_seconds(s.import_time),
+                root = json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db,
+                                 "schema_version", s.schema_version, "revision", s.revision, "import_time",
+                                 s.import_time, "data_time", s.data_time, "age_seconds",
+                                 (json_int_t) age_seconds(s.data_time ? s.data_time : s.import_time),
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
                 if (root)
@@ -228,6 +239,11 @@ static int db_status(int argc, char **argv) {
                        (unsigned long long) s.cve_severities);
                 printf("unrated:     %llu (records no vendor rating, CVSS or CVE score rates)\n",
                        (unsigned long long) s.unrated);
+                if (s.data_time) {
+                        age = age_seconds(s.data_time);
+                        printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
+                               s.data_time, age / 3600, age % 3600 / 60);
+                }
                 for (char **e = s.ecosystems; e && *e; e++)
                         printf("ecosystem:   %s\n", *e);
                 if (u)
@@ -369,6 +385,7 @@ static int db_update(int argc, char **argv) {
                                                    .ecosystems = ecosystems ? ecosystems : cfg->update.ecosystems,
                                                    .cache_path = cfg->cache,
                                                    .public_key = cfg->update.public_key,
+                                                   .cve_sources = cfg->update.cve_sources,
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,
@@ -393,9 +410,60 @@ static int db_update(int argc, char **argv) {
         return EXIT_PASS;
 }
 
+static int db_sign(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "key", required_argument, NULL, 'k' },
+                { "serial", required_argument, NULL, 's' },
+                { "expires", required_argument, NULL, 'e' },
+                { "created", required_argument, NULL, 'C' },
+                {}
+        };
+        struct update_sign_settings set = { .serial = -1 };
+        struct error err = {};
+        size_t files = 0;
+        char *end;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+                switch (c) {
+                case 'k':
+                        set.key_path = optarg;
+                        break;
+                case 's':
+                        errno = 0;
+                        set.serial = strtoll(optarg, &end, 10);
+                        if (errno || end == optarg || *end || set.serial < 0) {
+                                log_error("db sign: --serial '%s' is not a whole number of 0 or more", optarg);
+                                return EXIT_ERROR;
+                        }
+                        break;
+                case 'e':
+                        set.expires = optarg;
+                        break;
+                case 'C':
+                        set.created = optarg;
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (!set.key_path || set.serial < 0 || !set.expires || optind + 1 != argc) {
+                log_error("db sign: usage: portcullis db sign --key KEY.pem --serial N --expires TIME [--created "
+                          "TIME] DIR (one ecosystem's folder of the mirror)");
+                return EXIT_ERROR;
+        }
+        set.dir = argv[optind];
+        if (update_sign(&set, &files, &err) < 0) {
+                log_error("db sign: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("signed %s/manifest.json: serial %lld, %zu files, expires %s\n", set.dir, (long long) set.serial,
+               files, set.expires);
+        return EXIT_PASS;
+}
+
 int verb_db(int argc, char **argv) {
         if (argc < 2) {
-                log_error("db: expected 'import', 'update' or 'status'; see 'portcullis --help'");
+                log_error("db: expected 'import', 'update', 'status' or 'sign'; see 'portcullis --help'");
                 return EXIT_ERROR;
         }
         if (strcmp(argv[1], "import") == 0)
@@ -404,6 +472,8 @@ int verb_db(int argc, char **argv) {
                 return db_status(argc - 1, argv + 1);
         if (strcmp(argv[1], "update") == 0)
                 return db_update(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, update, status)", argv[1]);
+        if (strcmp(argv[1], "sign") == 0)
+                return db_sign(argc - 1, argv + 1);
+        log_error("db: unknown subcommand '%s' (import, update, status, sign)", argv[1]);
         return EXIT_ERROR;
 }

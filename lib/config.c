@@ -5,12 +5,13 @@
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "config.h"
+#include "update.h"
 
 static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "trust_image_digest",
                                         "update", NULL };
 static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
-static const char *const update_keys[] = { "sources", "ecosystems", "proxy", "ca_file", "timeout_s", "state_dir",
-                                           "public_key", NULL };
+static const char *const update_keys[] = { "sources", "ecosystems", "cve_sources", "proxy", "ca_file", "timeout_s",
+                                           "state_dir", "public_key", NULL };
 
 void config_free(struct config *c) {
         if (!c)
@@ -24,6 +25,7 @@ void config_free(struct config *c) {
         free(c->log_syslog_socket);
         strv_free(c->update.sources);
         strv_free(c->update.ecosystems);
+        strv_free(c->update.cve_sources);
         free(c->update.proxy);
         free(c->update.ca_file);
         free(c->update.state_dir);
@@ -43,7 +45,8 @@ static int config_defaults(struct config **ret) {
         c->update.state_dir = strdup(PORTCULLIS_UPDATE_STATE_DIR);
         c->update.timeout_s = 30;
         if (!c->db || !c->cache || !c->lock_dir || !c->policy || !c->update.state_dir ||
-            strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0)
+            strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0 ||
+            strv_push(&c->update.cve_sources, strdup(UPDATE_CVE_SOURCE_DEFAULT)) < 0)
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
@@ -118,6 +121,17 @@ static int get_strv(const struct json_node *obj, const char *key, char ***dst, s
         return 1;
 }
 
+/* A list that may be empty ([] turns a default list off). */
+static int get_strv_or_none(const struct json_node *obj, const char *key, char ***dst, struct error *err) {
+        json_t *a = json_object_get(obj->v, key);
+
+        if (!json_is_array(a) || json_array_size(a) > 0)
+                return get_strv(obj, key, dst, err);
+        strv_free(*dst);
+        *dst = calloc(1, sizeof(**dst));
+        return *dst ? 1 : -ENOMEM;
+}
+
 static int get_string(const struct json_node *obj, const char *key, char **dst, struct error *err) {
         const char *v = NULL;
         int r = json_get_string(obj, key, &v, err);
@@ -138,6 +152,7 @@ static int parse_update(const struct json_node *root, struct config_update *u, s
         (void) snprintf(n.where, sizeof(n.where), "'update'");
         if ((r = json_check_keys(&n, update_keys, err)) < 0 || (r = get_strv(&n, "sources", &u->sources, err)) < 0 ||
             (r = get_strv(&n, "ecosystems", &u->ecosystems, err)) < 0 ||
+            (r = get_strv_or_none(&n, "cve_sources", &u->cve_sources, err)) < 0 ||
             (r = get_string(&n, "proxy", &u->proxy, err)) < 0 ||
             (r = get_path(&n, "ca_file", &u->ca_file, err)) < 0 ||
             (r = json_get_uint(&n, "timeout_s", 1, 3600, &u->timeout_s, err)) < 0 ||

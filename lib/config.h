@@ -33,6 +33,7 @@ struct config {
         struct config_update {          /* "update": what `portcullis db update` fetches (update.h) */
                 char **sources;         /* base URLs laid out like OSV's bucket, in order of preference */
                 char **ecosystems;      /* OSV ecosystem names, or NULL: those of the verdict cache's images */
+                char **cve_sources;     /* URLs of CVE scores (update.h); empty: none */
                 char *proxy;            /* or NULL: libcurl's environment variables apply */
                 char *ca_file;          /* or NULL: the system's CA bundle */
                 unsigned timeout_s;     /* connect timeout and longest stall, default 30 */

@@ -46,10 +46,11 @@ static const struct ecosystem ecosystems[] = {
         { "Photon OS",   VERSION_RPM,    true,  "rpm",    NULL },
         { "openEuler",   VERSION_RPM,    true,  "rpm",    NULL },
         { "PyPI",        VERSION_PEP440, false, "pypi",   pep503 },
-        /* Registries whose versions are SemVer 2.0.0 (OSV range type SEMVER). */
-        { "npm",         VERSION_SEMVER, false, "npm",    NULL },
+        /* Registries whose versions are SemVer 2.0.0 (OSV range type
+         * SEMVER), each read the way its own tool reads them. */
+        { "npm",         VERSION_NPM,    false, "npm",    NULL },
         { "crates.io",   VERSION_SEMVER, false, "cargo",  NULL },
-        { "Go",          VERSION_SEMVER, false, "golang", NULL },
+        { "Go",          VERSION_GO,     false, "golang", NULL },
         { "Hex",         VERSION_SEMVER, false, "hex",    NULL },
         { "Maven",       VERSION_MAVEN,  false, "maven",  NULL },
         { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },

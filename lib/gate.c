@@ -39,7 +39,8 @@ struct start {
         const char *name;               /* image, else "container <id>" */
         char name_buf[512];
         char *db_revision;
-        char *db_import_time;
+        char *db_import_time;           /* or the signed data's time (db_time_signed) */
+        bool db_time_signed;
         char *stale_note;               /* the DB is older than max_db_age_hours */
         char *identity;                 /* the image digest, else the inventory's */
         const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
@@ -519,12 +520,14 @@ static int analyze_and_store(struct start *h, struct cache *c, const char *key, 
 /* How long the DB revision's memo may wait for another writer. */
 #define GATE_MEMO_WAIT_MS 20
 
-/* The memo holds "<revision> <import time>". */
+/* The memo holds "<revision> <import time>", or "<revision> <data time>
+ * signed" when the DB came from signed manifests (vulndb_data_time()). */
 static int split_memo(struct start *h, const char *memo) {
         const char *sp = strchr(memo, ' ');
 
         h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
         h->db_import_time = sp ? strdup(sp + 1) : NULL;
+        h->db_time_signed = sp && strstr(sp + 1, " signed");
         return h->db_revision ? 0 : -ENOMEM;
 }
 
@@ -548,7 +551,10 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
         k = vulndb_open(path, &db, err);
         if (k < 0)
                 return k;
-        if (asprintf(&value, "%s %s", strempty(vulndb_revision(db)), strempty(vulndb_import_time(db))) < 0 ||
+        if ((vulndb_data_time(db) ? asprintf(&value, "%s %s signed", strempty(vulndb_revision(db)),
+                                             vulndb_data_time(db))
+                                  : asprintf(&value, "%s %s", strempty(vulndb_revision(db)),
+                                             strempty(vulndb_import_time(db)))) < 0 ||
             split_memo(h, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (c && memo[0]) {
@@ -575,7 +581,11 @@ static int check_db_age(struct start *h, struct error *err) {
         age_h = end ? (long long) (time(NULL) - timegm(&tm)) / 3600 : -1;
         if (age_h >= 0 && age_h < p->max_db_age_hours)
                 return 0;
-        if ((age_h >= 0 ? asprintf(&h->stale_note, "the vulnerability database was imported %lld hours ago, more "
+        if ((age_h >= 0 && h->db_time_signed
+                     ? asprintf(&h->stale_note, "the vulnerability database's signed data is %lld hours old (its "
+                                "mirror's manifest), more than max_db_age_hours (%u); run 'portcullis db update', "
+                                "and check that the mirror still publishes", age_h, p->max_db_age_hours)
+             : age_h >= 0 ? asprintf(&h->stale_note, "the vulnerability database was imported %lld hours ago, more "
                                    "than max_db_age_hours (%u); run 'portcullis db update'", age_h,
                                    p->max_db_age_hours)
                         : asprintf(&h->stale_note, "the vulnerability database has no import time, so its age can't "

@@ -64,19 +64,30 @@ int scan_result_add_unchecked(struct scan_result *res, enum unchecked_kind kind,
 
 #define UNCHECKED_LINE_ITEMS 3
 
-int scan_result_unchecked_line(const struct scan_result *res, char **ret) {
+int scan_result_unchecked_line(const struct scan_result *res, bool (*skip)(const struct unchecked *u, const void *userdata),
+                               const void *userdata, char **ret) {
         struct strbuf b = {};
+        size_t shown = 0, more = res->unchecked_more;
         int r = 0;
 
-        for (size_t i = 0; r >= 0 && i < res->n_unchecked && i < UNCHECKED_LINE_ITEMS; i++)
-                r = strbuf_printf(&b, "%s%s: %s", i ? "; " : "", res->unchecked[i].subject, res->unchecked[i].reason);
-        if (r >= 0 && res->n_unchecked + res->unchecked_more > UNCHECKED_LINE_ITEMS)
-                r = strbuf_printf(&b, "; and %zu more", res->n_unchecked + res->unchecked_more - UNCHECKED_LINE_ITEMS);
-        if (r < 0 || !b.s) {
+        for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++) {
+                const struct unchecked *u = &res->unchecked[i];
+
+                if (skip && skip(u, userdata))
+                        continue;
+                if (shown++ >= UNCHECKED_LINE_ITEMS) {
+                        more++;
+                        continue;
+                }
+                r = strbuf_printf(&b, "%s%s: %s", shown > 1 ? "; " : "", u->subject, u->reason);
+        }
+        if (r >= 0 && more > 0)
+                r = strbuf_printf(&b, "%sand %zu more", shown ? "; " : "", more);
+        if (r < 0) {
                 strbuf_done(&b);
                 return -ENOMEM;
         }
-        *ret = strbuf_steal(&b);
+        *ret = b.s ? strbuf_steal(&b) : NULL;
         return 0;
 }
 
@@ -164,6 +175,8 @@ static void finding_done(struct finding *f) {
         strv_free(f->aliases);
         free(f->summary);
         free(f->package);
+        free(f->ecosystem);
+        free(f->path);
         free(f->installed_version);
         free(f->source_name);
         free(f->fixed_version);
@@ -416,6 +429,8 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .id = strdup(h->id),
                 .summary = strdup_or_null(h->summary),
                 .package = strdup(p->name),
+                .ecosystem = strdup_or_null(p->ecosystem),
+                .path = strdup_or_null(p->origin_file),
                 .installed_version = strdup(strempty(p->version)),
                 .source_name = strdup_or_null(p->source_name),
                 .fixed_version = strdup_or_null(h->fixed),

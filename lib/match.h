@@ -23,6 +23,8 @@ struct finding {
         char **aliases;
         char *summary;
         char *package;          /* binary package name */
+        char *ecosystem;        /* the package's */
+        char *path;             /* the file in the image the package was found in */
         char *installed_version;
         char *source_name;
         char *fixed_version;    /* NULL when none */
@@ -78,9 +80,12 @@ struct scan_result {
  * is only counted.  Returns 0 or -ENOMEM. */
 int scan_result_add_unchecked(struct scan_result *res, enum unchecked_kind kind, const char *subject,
                               size_t packages, const char *reason);
-/* "2 packages in Alpine:v3.11 (no vulnerability data ...); sudo 1.9.5p2-r0 (...)":
- * the unchecked items in one line, for block/warn messages and notes. */
-int scan_result_unchecked_line(const struct scan_result *res, char **ret);
+/* "Alpine:v3.11: the vulnerability database has no record ...; sudo
+ * 1.9.5p2-r0: ...; and 2 more": the unchecked items in one line, for
+ * block/warn messages and notes, leaving out those skip() says (skip may be
+ * NULL); *ret is NULL when none is left. */
+int scan_result_unchecked_line(const struct scan_result *res, bool (*skip)(const struct unchecked *u, const void *userdata),
+                               const void *userdata, char **ret);
 
 /* inventory × vulndb → findings, one per (record, binary package), sorted by
  * severity (worst first), then id, then package. */

@@ -41,7 +41,8 @@ const char *policy_unchecked_to_string(enum policy_unchecked u) {
         return u >= 0 && u < _POLICY_UNCHECKED_MAX ? unchecked_names[u] : NULL;
 }
 
-static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "on_unchecked", "unknown_as",
+static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "ignore_ecosystems", "ignore_paths",
+                                        "on_unchecked", "unknown_as",
                                         "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
                                         "on_audit_failure", NULL };
@@ -50,8 +51,8 @@ static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "de
 const char *policy_stale_to_string(enum policy_stale s) {
         return s >= 0 && s < _POLICY_STALE_MAX ? stale_names[s] : NULL;
 }
-static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed", "on_unchecked",
-                                          "unknown_as", NULL };
+static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed",
+                                          "ignore_ecosystems", "ignore_paths", "on_unchecked", "unknown_as", NULL };
 static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
 static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
 
@@ -86,6 +87,8 @@ const char *verdict_decision_to_string(enum verdict_decision d) {
 
 static void scope_done(struct policy_scope *s) {
         free(s->name);
+        strv_free(s->ignore_ecosystems);
+        strv_free(s->ignore_paths);
         strv_free(s->namespaces);
         strv_free(s->annotations);
         strv_free(s->images);
@@ -106,6 +109,8 @@ void policy_free(struct policy *p) {
                 allow_done(&p->allow[i]);
         free(p->scopes);
         free(p->allow);
+        strv_free(p->ignore_ecosystems);
+        strv_free(p->ignore_paths);
         free(p->path);
         free(p->text);
         free(p);
@@ -291,11 +296,28 @@ static int get_action(const struct json_node *obj, const char *key, enum policy_
         return r;
 }
 
-/* mode, severity and ignore_unfixed of the top level or a scope; *ret_set
- * says which the object names. */
-static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set, struct error *err) {
+static int parse_globs(const struct json_node *obj, const char *key, char ***ret, struct error *err);
+
+/* The rule of the top level or a scope; *ret_set says which keys the
+ * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
+ * which the rule borrows. */
+static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set,
+                      char ***ret_ecosystems, char ***ret_paths, struct error *err) {
         unsigned set = 0;
         int r;
+
+        if ((r = parse_globs(obj, "ignore_ecosystems", ret_ecosystems, err)) < 0)
+                return r;
+        if (r > 0) {
+                rule->ignore_ecosystems = *ret_ecosystems;
+                set |= POLICY_SET_IGNORE_ECOSYSTEMS;
+        }
+        if ((r = parse_globs(obj, "ignore_paths", ret_paths, err)) < 0)
+                return r;
+        if (r > 0) {
+                rule->ignore_paths = *ret_paths;
+                set |= POLICY_SET_IGNORE_PATHS;
+        }
 
         if ((r = get_mode(obj, &rule->mode, err)) < 0)
                 return r;
@@ -427,7 +449,8 @@ static int parse_scope(struct json_node *e, struct policy *p, struct error *err)
         if (!(s->name = strdup(name)))
                 return -ENOMEM;
         p->n_scopes++;
-        if ((r = parse_match(e, s, err)) < 0 || (r = parse_rule(e, &s->rule, &s->set, err)) < 0)
+        if ((r = parse_match(e, s, err)) < 0 ||
+            (r = parse_rule(e, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, err)) < 0)
                 return r;
         return 0;
 }
@@ -508,7 +531,8 @@ static int parse_top(const struct json_node *root, struct policy *p, struct erro
         unsigned set;
         int r;
 
-        if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = parse_rule(root, &p->rule, &set, err)) < 0 ||
+        if ((r = json_check_keys(root, top_keys, err)) < 0 ||
+            (r = parse_rule(root, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, err)) < 0 ||
             (r = get_action(root, "on_error", &p->on_error, err)) < 0 ||
             (r = get_action(root, "on_timeout", &p->on_timeout, err)) < 0 ||
             (r = get_action(root, "on_audit_failure", &p->on_audit_failure, err)) < 0 ||
@@ -696,7 +720,26 @@ static bool unknown_unchecked(const struct policy_rule *rule, const struct findi
                rule->threshold > SEVERITY_UNKNOWN;
 }
 
+/* An OSV ecosystem name: "Debian" matches "Debian:12" too. */
+static bool ecosystem_in(char *const *list, const char *ecosystem) {
+        for (; ecosystem && list && *list; list++) {
+                size_t n = strlen(*list);
+
+                if (strncmp(ecosystem, *list, n) == 0 && (ecosystem[n] == '\0' || ecosystem[n] == ':'))
+                        return true;
+        }
+        return false;
+}
+
+/* ignore_ecosystems / ignore_paths: a finding the scope does not weigh. */
+static bool rule_ignores(const struct policy_rule *rule, const struct finding *f) {
+        return ecosystem_in(rule->ignore_ecosystems, f->ecosystem) ||
+               (rule->ignore_paths && f->path && glob_any(rule->ignore_paths, f->path));
+}
+
 static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
+        if (rule_ignores(rule, f))
+                return false;
         if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f))
                 return false;
         return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
@@ -812,6 +855,14 @@ static int count_findings(const struct policy *p, const struct policy_context *c
         return 0;
 }
 
+/* An ecosystem the rule ignores can't leave anything unchecked. */
+static bool unchecked_ignored(const struct unchecked *u, const void *userdata) {
+        const struct policy_rule *rule = userdata;
+
+        return (u->kind == UNCHECKED_NO_DATA || u->kind == UNCHECKED_NO_COMPARATOR) &&
+               ecosystem_in(rule->ignore_ecosystems, u->subject);
+}
+
 /* What was not checked, in one line: the scan's unchecked items, then the
  * UNKNOWN findings that unknown_as leaves unchecked. */
 static int unchecked_line(const struct scan_result *res, struct verdict *v, const struct worst *unknown,
@@ -820,11 +871,10 @@ static int unchecked_line(const struct scan_result *res, struct verdict *v, cons
         struct strbuf b = {};
         int r = 0;
 
-        if (res && res->n_unchecked + res->unchecked_more > 0) {
-                if (scan_result_unchecked_line(res, &items) < 0)
-                        return -ENOMEM;
+        if (res && scan_result_unchecked_line(res, unchecked_ignored, &v->rule, &items) < 0)
+                return -ENOMEM;
+        if (items)
                 r = strbuf_puts(&b, items);
-        }
         if (r >= 0 && v->unknown > 0)
                 r = strbuf_printf(&b, "%s%zu finding%s of UNKNOWN severity, so not known to be below %s (", b.s ? "; " : "",
                                   v->unknown, v->unknown == 1 ? "" : "s", severity_to_string(v->rule.threshold));
@@ -887,6 +937,12 @@ _printf_(2, 3) static void say(struct text *t, const char *fmt, ...) {
         t->r = n < 0 ? -ENOMEM : strbuf_puts(&t->b, s);
 }
 
+static void describe_list(struct text *b, const char *what, char *const *v) {
+        say(b, "%s ", what);
+        for (char *const *g = v; *g; g++)
+                say(b, "%s%s", g == v ? "" : " or ", *g);
+}
+
 static void describe_rule(struct text *b, const struct policy_rule *r) {
         static const char *const verbs[_POLICY_MODE_MAX] = {
                 [POLICY_ENFORCE] = "block the container",
@@ -906,16 +962,15 @@ static void describe_rule(struct text *b, const struct policy_rule *r) {
                 say(b, "; a finding of UNKNOWN severity counts as %s", severity_to_string(r->unknown_as));
         else if (r->threshold > SEVERITY_UNKNOWN)
                 say(b, "%s", "; a finding of UNKNOWN severity is not checked (unknown_as unchecked)");
+        if (r->ignore_ecosystems)
+                describe_list(b, "; not weighed: findings of ecosystem", r->ignore_ecosystems);
+        if (r->ignore_paths)
+                describe_list(b, "; not weighed: findings in files", r->ignore_paths);
         say(b, "; what can't be checked: %s", r->on_unchecked == POLICY_UNCHECKED_ALLOW ? "allow it (a note only)"
             : r->on_unchecked == POLICY_UNCHECKED_WARN ? "start with a warning (on_unchecked warn)"
             : "counts like a finding (on_unchecked deny)");
 }
 
-static void describe_list(struct text *b, const char *what, char *const *v) {
-        say(b, "%s ", what);
-        for (char *const *g = v; *g; g++)
-                say(b, "%s%s", g == v ? "" : " or ", *g);
-}
 
 static void describe_match(struct text *b, const struct policy_scope *s) {
         bool first = true;
@@ -944,6 +999,8 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                 { POLICY_SET_MODE, "mode" },
                 { POLICY_SET_THRESHOLD, "severity" },
                 { POLICY_SET_IGNORE_UNFIXED, "ignore_unfixed" },
+                { POLICY_SET_IGNORE_ECOSYSTEMS, "ignore_ecosystems" },
+                { POLICY_SET_IGNORE_PATHS, "ignore_paths" },
                 { POLICY_SET_ON_UNCHECKED, "on_unchecked" },
                 { POLICY_SET_UNKNOWN_AS, "unknown_as" },
         };

@@ -68,6 +68,13 @@ struct policy_rule {
         bool ignore_unfixed;            /* findings without a fix don't count */
         enum policy_unchecked on_unchecked;
         int unknown_as;                 /* an enum severity, or POLICY_UNKNOWN_AS_UNCHECKED */
+        /* Findings of packages of these ecosystems ("npm", "Debian:12";
+         * OSV names, a name alone matching every release), or found in files
+         * matching these fnmatch(3) globs on the path in the image, don't
+         * count; NULL: none.  Borrowed from the policy or the scope that
+         * names them. */
+        char *const *ignore_ecosystems;
+        char *const *ignore_paths;
 };
 
 struct policy_allow {
@@ -86,6 +93,8 @@ enum {
         POLICY_SET_IGNORE_UNFIXED = 1 << 2,
         POLICY_SET_ON_UNCHECKED = 1 << 3,
         POLICY_SET_UNKNOWN_AS = 1 << 4,
+        POLICY_SET_IGNORE_ECOSYSTEMS = 1 << 5,
+        POLICY_SET_IGNORE_PATHS = 1 << 6,
 };
 
 /* A scope applies when every matcher it names matches: the namespace and
@@ -101,11 +110,15 @@ struct policy_scope {
         char **images;                  /* globs on the image name */
         struct policy_rule rule;        /* fields the scope leaves out are the top level's */
         unsigned set;                   /* POLICY_SET_* */
+        char **ignore_ecosystems;       /* owned; rule.ignore_* point here or at the top level's */
+        char **ignore_paths;
 };
 
 struct policy {
         char *path;
         struct policy_rule rule;        /* the default */
+        char **ignore_ecosystems;       /* owned; rule.ignore_* point here */
+        char **ignore_paths;
         struct policy_allow *allow;
         size_t n_allow;
         struct policy_scope *scopes;

@@ -135,11 +135,13 @@ static json_t *finding_json(const struct finding *f) {
                 cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
                                  f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
                                  : f->cvss_version == 31 ? "3.1" : "4.0");
-        return json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
+        return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "id", f->id,
                          "aliases", aliases,
                          "summary", json_str_or_null(f->summary),
                          "package", f->package,
+                         "ecosystem", json_str_or_null(f->ecosystem),
+                         "path", json_str_or_null(f->path),
                          "installed_version", f->installed_version,
                          "source_name", json_str_or_null(f->source_name),
                          "fixed_version", json_str_or_null(f->fixed_version),
@@ -610,6 +612,8 @@ static int parse_finding(json_t *o, struct finding *f, struct error *err) {
             (r = req_string(o, "package", &f->package, "scan finding", err)) < 0 ||
             (r = req_string(o, "installed_version", &f->installed_version, "scan finding", err)) < 0 ||
             (r = opt_string(o, "summary", &f->summary, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "ecosystem", &f->ecosystem, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "path", &f->path, "scan finding", err)) < 0 ||
             (r = opt_string(o, "source_name", &f->source_name, "scan finding", err)) < 0 ||
             (r = opt_string(o, "fixed_version", &f->fixed_version, "scan finding", err)) < 0 ||
             (r = opt_string(o, "severity_source", &f->severity_source, "scan finding", err)) < 0 ||
@@ -699,16 +703,17 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
 }
 
 /* ---- the compact form of findings the hook's cache-hit path reads --------- */
-/* A header line "#2 <unchecked past the cap> <packages not checked>", one
+/* A header line "#3 <unchecked past the cap> <packages not checked>", one
  * line per unchecked item ("!" kind, packages, subject, reason), then one
- * line per finding: severity, id, package, fixed version (empty: none) and
- * aliases (space-separated), tab-separated; bytes that would break the
- * format are %XX-escaped.  Parsing it takes microseconds where the scan
+ * line per finding: severity, id, package, fixed version, ecosystem, path
+ * (empty: none) and aliases (space-separated), tab-separated; bytes that
+ * would break the format are %XX-escaped.  Parsing it takes microseconds where the scan
  * JSON of an image with hundreds of findings takes milliseconds.  An entry
  * without the header was written before unchecked items were kept; its
  * reader treats it as stale (-ESTALE), so that the image is analysed anew. */
 
-#define COMPACT_HEADER "#2 "
+#define COMPACT_HEADER "#3 "
+#define COMPACT_FIELDS 6            /* before the aliases */
 
 static int put_field(struct strbuf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
@@ -743,6 +748,8 @@ static int put_finding(struct strbuf *b, const struct finding *f) {
         if ((r = strbuf_printf(b, "%s\t", severity_to_string(f->severity))) < 0 || (r = put_field(b, f->id)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->package)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->fixed_version)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->ecosystem)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->path)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0)
                 return r;
         for (char **a = f->aliases; r >= 0 && a && *a; a++) {
@@ -805,11 +812,11 @@ static int get_field(const char *s, const char *end, bool empty_is_null, char **
 }
 
 static int parse_compact_line(const char *s, const char *end, struct finding *f) {
-        const char *tab[4];
+        const char *tab[COMPACT_FIELDS];
         const char *p = s;
         int r, sev;
 
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < COMPACT_FIELDS; i++) {
                 tab[i] = memchr(p, '\t', (size_t) (end - p));
                 if (!tab[i])
                         return -EBADMSG;
@@ -831,7 +838,9 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
         f->cvss_score = -1;
         if ((r = get_field(tab[0] + 1, tab[1], false, &f->id)) < 0 ||
             (r = get_field(tab[1] + 1, tab[2], false, &f->package)) < 0 ||
-            (r = get_field(tab[2] + 1, tab[3], true, &f->fixed_version)) < 0)
+            (r = get_field(tab[2] + 1, tab[3], true, &f->fixed_version)) < 0 ||
+            (r = get_field(tab[3] + 1, tab[4], true, &f->ecosystem)) < 0 ||
+            (r = get_field(tab[4] + 1, tab[5], true, &f->path)) < 0)
                 return r;
         if (!*f->id || !*f->package)
                 return -EBADMSG;
@@ -839,7 +848,7 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
         f->installed_version = strdup("");
         if (!f->installed_version)
                 return -ENOMEM;
-        for (p = tab[3] + 1; p < end;) {
+        for (p = tab[COMPACT_FIELDS - 1] + 1; p < end;) {
                 const char *sp = memchr(p, ' ', (size_t) (end - p));
                 const char *stop = sp ? sp : end;
                 char *a = NULL;

@@ -23,6 +23,8 @@
 #include "cache.h"
 #include "portcullis-build.h"
 #include "update.h"
+#include "update-internal.h"
+#include "zip-limit.h"
 
 #define STATE_FILE "state.json"
 #define STATE_VERSION 1
@@ -52,8 +54,12 @@ struct run {
         char curl_err[CURL_ERROR_SIZE];
         json_t *state;          /* state.json as read (an empty object when none) */
         char *db_revision;      /* the database's revision before the run, or NULL */
+        char *db_data_time;     /* its "data_time" (vulndb_import_dated()), or NULL */
+        char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
+        struct cve_src *cves;   /* s->cve_sources */
+        size_t n_cves;
 };
 
 /* One ecosystem's part of a run. */
@@ -69,8 +75,17 @@ struct eco {
         char *inc_dir;          /* fetched records waiting for the commit */
         char **skipped;         /* files of inc_dir that the import rejected */
         uint64_t fetched;
-        json_t *manifest;       /* "files" of the verified manifest (with a key), or NULL */
+        struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
+};
+
+/* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
+struct cve_src {
+        struct eco eco;         /* for messages and progress: name "CVE scores" */
+        const char *url;
+        char *path;             /* where it is kept */
+        char *tmp;              /* a new download waiting for the commit, or NULL */
+        json_t *entry;          /* its state: validators and digest */
 };
 
 static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const struct eco *e, const char *fmt, ...) {
@@ -86,11 +101,16 @@ static _printf_(4, 5) void say(struct run *r, enum update_event_type type, const
                   r->userdata);
 }
 
-static void now_rfc3339(char ret[32]) {
-        time_t t = time(NULL);
+void update_format_time(int64_t s, char ret[32]) {
+        time_t t = (time_t) s;
         struct tm tm;
 
-        strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        if (!gmtime_r(&t, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                ret[0] = '\0';
+}
+
+static void now_rfc3339(char ret[32]) {
+        update_format_time((int64_t) time(NULL), ret);
 }
 
 /* ---- files ---------------------------------------------------------------- */
@@ -135,7 +155,7 @@ static int mkdir_p(const char *path, mode_t mode) {
 }
 
 /* Writes buf to a temporary file beside path and renames it over path. */
-static int write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
+int update_write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF;
         char *slash;
@@ -205,11 +225,6 @@ static bool id_ok(const char *s, size_t n) {
 
 /* ---- RFC 3339 times (modified_id.csv) ------------------------------------- */
 
-struct osv_time {
-        int64_t s;
-        int32_t ns;
-};
-
 static int digits(const char *p, int n) {
         int v = 0;
 
@@ -223,7 +238,7 @@ static int digits(const char *p, int n) {
 
 /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6;
  * compared as instants, since "…:56Z" and "…:56.5Z" don't sort as text. */
-static int parse_time(const char *p, size_t n, struct osv_time *ret) {
+int update_parse_time(const char *p, size_t n, struct osv_time *ret) {
         struct tm tm = {};
         int64_t off = 0;
         int32_t ns = 0, scale = 100000000;
@@ -305,7 +320,7 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
         bool reached = false, have_prev = false;
         size_t line = 0;
 
-        if (baseline && parse_time(baseline, strlen(baseline), &base) < 0) {
+        if (baseline && update_parse_time(baseline, strlen(baseline), &base) < 0) {
                 snprintf(reason, reason_size, "the state's last time '%s' is not an RFC 3339 time", baseline);
                 return 1;
         }
@@ -323,7 +338,7 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                 if (n == 0)
                         continue;
                 comma = memchr(l, ',', n);
-                if (!comma || parse_time(l, (size_t) (comma - l), &t) < 0 ||
+                if (!comma || update_parse_time(l, (size_t) (comma - l), &t) < 0 ||
                     !id_ok(comma + 1, n - (size_t) (comma - l) - 1)) {
                         snprintf(reason, reason_size, "line %zu is not '<RFC 3339 time>,<ID>'", line);
                         return 1;
@@ -498,6 +513,17 @@ static char *header_value(CURL *curl, const char *name) {
         return strdup(h->value);
 }
 
+/* An https URL failing with "unsupported protocol" had a redirect
+ * refused: the URL itself is allowed, so only a hop can be (libcurl keeps
+ * the 3xx status, not the refused location). */
+static bool redirect_refused(CURL *curl, const char *url, CURLcode cc) {
+        long status = 0;
+
+        return cc == CURLE_UNSUPPORTED_PROTOCOL && startswith(url, "https://") &&
+               curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status >= 300 &&
+               status < 400;
+}
+
 static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
                              struct response *ret, char *msg, size_t msg_size) {
         struct curl_slist *hdrs = NULL;
@@ -514,6 +540,15 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         if (v && v->last_modified && asprintf(&ims, "If-Modified-Since: %s", v->last_modified) >= 0)
                 hdrs = curl_slist_append(hdrs, ims);
         curl_easy_setopt(r->curl, CURLOPT_URL, url);
+        /* An https source may only redirect to https: a redirect to http
+         * would hand the download (and, unsigned, its content) to anyone
+         * on the path. */
+        if (curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                             startswith(url, "https://") ? "https" : "http,https") != CURLE_OK) {
+                curl_slist_free_all(hdrs);
+                snprintf(msg, msg_size, "libcurl lacks CURLOPT_REDIR_PROTOCOLS_STR (7.85 or later is needed)");
+                return OUTCOME_FATAL;
+        }
         curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, k);
         curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, k);
@@ -528,6 +563,12 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         if (k->too_big) {
                 snprintf(msg, msg_size, "%s is larger than the limit of %llu bytes", url,
                          (unsigned long long) k->max);
+                return OUTCOME_NEXT;
+        }
+        if (redirect_refused(r->curl, url, cc)) {
+                snprintf(msg, msg_size, "%s redirects to a URL that is not https (%s); refusing to leave https "
+                         "(fix the mirror's redirect, or name an http:// source if a plain one is meant)", url,
+                         r->curl_err[0] ? r->curl_err : curl_easy_strerror(cc));
                 return OUTCOME_NEXT;
         }
         if (cc != CURLE_OK) {
@@ -567,6 +608,26 @@ static void backoff(unsigned ms) {
                 ;
 }
 
+/* GET url up to UPDATE_TRIES times with exponential backoff. */
+static enum outcome get_retrying(struct run *r, const struct eco *e, const char *url, const struct validators *v,
+                                 struct sink *k, struct response *ret, char *msg, size_t msg_size) {
+        enum outcome o = OUTCOME_RETRY;
+
+        k->url = url;
+        for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
+                if (t > 1) {
+                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
+
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
+                            ms / 1000.0);
+                        backoff(ms);
+                }
+                o = get_once(r, url, v, k, ret, msg, msg_size);
+        }
+        k->url = NULL;
+        return o;
+}
+
 /* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
  * backoff, then the next source, starting from the one that answered this
  * ecosystem last. */
@@ -579,22 +640,11 @@ static int fetch(struct run *r, struct eco *e, const char *file, const struct va
         for (size_t i = 0; i < r->n_sources; i++) {
                 size_t src = (e->source + i) % r->n_sources;
                 _cleanup_free_ char *url = NULL;
-                enum outcome o = OUTCOME_RETRY;
+                enum outcome o;
 
                 if (make_url(r, src, e->name, file, &url) < 0)
                         return error_set(err, ENOMEM, "out of memory");
-                k->url = url;
-                for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
-                        if (t > 1) {
-                                unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
-
-                                say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
-                                    ms / 1000.0);
-                                backoff(ms);
-                        }
-                        o = get_once(r, url, v, k, ret, msg, sizeof(msg));
-                }
-                k->url = NULL;
+                o = get_retrying(r, e, url, v, k, ret, msg, sizeof(msg));
                 if (o == OUTCOME_OK) {
                         e->source = src;
                         return 0;
@@ -648,12 +698,16 @@ static int curl_setup(struct run *r, struct error *err) {
 static int verify_zip(const char *path, const char *url, uint64_t *ret_records, struct error *err) {
         struct archive *a = archive_read_new();
         struct archive_entry *ae;
+        struct zip_limit zl;
         uint64_t records = 0, entries = 0;
         char buf[64 * 1024];
         int rc, r = 0;
 
         if (!a)
                 return error_set(err, ENOMEM, "out of memory");
+        r = zip_limit_init(&zl, path, url, err);
+        if (r < 0)
+                goto out;
         archive_read_support_format_zip(a);
         if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
                 r = error_set(err, EBADMSG, "%s is not a readable zip archive (%s); is the download truncated?",
@@ -662,14 +716,17 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
         }
         while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
                 const char *name = archive_entry_pathname(ae);
-                la_ssize_t n;
+                la_ssize_t n = 0;
 
                 if (++entries > OSV_ZIP_ENTRIES_MAX) {
                         r = error_set(err, E2BIG, "%s has more than %d entries", url, OSV_ZIP_ENTRIES_MAX);
                         goto out;
                 }
-                while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-                        ;
+                r = zip_limit_entry(&zl, ae, err);
+                while (r >= 0 && (n = archive_read_data(a, buf, sizeof(buf))) > 0)
+                        r = zip_limit_data(&zl, (size_t) n, err);
+                if (r < 0)
+                        goto out;
                 if (n < 0) {
                         r = error_set(err, EBADMSG, "%s is damaged at %s (%s); is the download truncated?", url,
                                       strna(name), archive_error_string(a));
@@ -697,7 +754,7 @@ static void md_freep(EVP_MD_CTX **p) {
         EVP_MD_CTX_free(*p);
 }
 
-static void hex(const unsigned char *md, unsigned n, char *ret) {
+void update_hex(const unsigned char *md, unsigned n, char *ret) {
         static const char xd[] = "0123456789abcdef";
 
         for (unsigned i = 0; i < n; i++) {
@@ -721,10 +778,10 @@ static void sha256_of(const void *buf, size_t len, char ret[65]) {
                 ret[0] = '\0';
                 return;
         }
-        hex(md, n, ret);
+        update_hex(md, n, ret);
 }
 
-static bool key_type_ok(int id) {
+bool update_key_type_ok(int id) {
         return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 || id == EVP_PKEY_RSA || id == EVP_PKEY_EC;
 }
 
@@ -747,7 +804,7 @@ static int load_key(struct run *r, struct error *err) {
         if (!r->key)
                 return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----'); "
                                  "'openssl pkey -in KEY -pubout' writes one", path);
-        if (!key_type_ok(EVP_PKEY_get_base_id(r->key)))
+        if (!update_key_type_ok(EVP_PKEY_get_base_id(r->key)))
                 return error_set(err, ENOTSUP, "%s is a %s key; use an Ed25519, Ed448, RSA or ECDSA key", path,
                                  strna(EVP_PKEY_get0_type_name(r->key)));
         return 0;
@@ -777,33 +834,110 @@ static bool sha256_hex_ok(const char *s) {
         return true;
 }
 
-/* {"files": {"<name>": "<sha256 hex>", ...}}; other keys are left for later
- * versions of the layout. */
-static int manifest_parse(struct eco *e, const struct strbuf *m, const char *url, struct error *err) {
+void update_manifest_done(struct update_manifest *m) {
+        json_decref(m->files);
+        *m = (struct update_manifest) {};
+}
+
+/* "created" and "expires": RFC 3339 times, kept as UTC seconds. */
+static int manifest_time(json_t *doc, const char *key, const char *url, int64_t *ret, struct error *err) {
+        const char *v = json_string_value(json_object_get(doc, key));
+        struct osv_time t;
+
+        if (!v || update_parse_time(v, strlen(v), &t) < 0)
+                return error_set(err, EBADMSG, "%s: \"%s\" is missing or not an RFC 3339 time; sign the manifest "
+                                 "with 'portcullis db sign --serial N --expires TIME DIR', which writes it", url, key);
+        *ret = t.s;
+        return 0;
+}
+
+/* {"serial": N, "created": TIME, "expires": TIME, "files": {"<name>":
+ * "<sha256 hex>", ...}}; other keys are left for later versions of the
+ * layout. */
+int update_manifest_parse(const char *buf, size_t len, const char *url, struct update_manifest *ret,
+                          struct error *err) {
         json_error_t jerr;
-        json_t *doc = json_loadb(m->s ? m->s : "", m->len, JSON_REJECT_DUPLICATES, &jerr), *files, *v;
+        json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr), *files, *serial, *v;
+        struct update_manifest m = {};
         const char *name;
+        int q = 0;
 
         if (!doc)
                 return error_set(err, EBADMSG, "%s:%d:%d: %s", url, jerr.line, jerr.column, jerr.text);
         files = json_object_get(doc, "files");
-        if (!json_is_object(files)) {
-                json_decref(doc);
-                return error_set(err, EBADMSG, "%s has no \"files\" object ({\"files\": {\"all.zip\": "
-                                 "\"<sha256 hex>\", ...}})", url);
+        serial = json_object_get(doc, "serial");
+        if (!json_is_object(files))
+                q = error_set(err, EBADMSG, "%s has no \"files\" object ({\"files\": {\"all.zip\": "
+                              "\"<sha256 hex>\", ...}})", url);
+        else if (!json_is_integer(serial) || json_integer_value(serial) < 0)
+                q = error_set(err, EBADMSG, "%s: \"serial\" is missing or not a whole number of 0 or more; the "
+                              "mirror must number its snapshots, higher for every new one ('portcullis db sign "
+                              "--serial N')", url);
+        if (q >= 0)
+                json_object_foreach(files, name, v)
+                        if (!sha256_hex_ok(json_string_value(v))) {
+                                q = error_set(err, EBADMSG, "%s: \"%s\" is not a sha256 in hex", url, name);
+                                break;
+                        }
+        if (q >= 0)
+                q = manifest_time(doc, "created", url, &m.created, err);
+        if (q >= 0)
+                q = manifest_time(doc, "expires", url, &m.expires, err);
+        if (q >= 0 && m.expires <= m.created)
+                q = error_set(err, EBADMSG, "%s: \"expires\" is not after \"created\"; sign it again with a later "
+                              "--expires", url);
+        if (q >= 0) {
+                m.serial = json_integer_value(serial);
+                m.files = json_incref(files);
+                *ret = m;
         }
-        json_object_foreach(files, name, v)
-                if (!sha256_hex_ok(json_string_value(v))) {
-                        json_decref(doc);
-                        return error_set(err, EBADMSG, "%s: \"%s\" is not a sha256 in hex", url, name);
-                }
-        e->manifest = json_incref(files);
         json_decref(doc);
-        e->manifest_url = strdup(url);
-        return e->manifest_url ? 0 : error_set(err, ENOMEM, "out of memory");
+        return q;
 }
 
-/* With a key: manifest.json and its signature, before anything else. */
+/* An expired manifest is refused: a mirror that stopped signing (or one
+ * that replays a snapshot) is noticed within the signer's validity period. */
+static int manifest_fresh(const struct eco *e, const char *url, struct error *err) {
+        char exp[32];
+
+        if (e->m.expires > (int64_t) time(NULL))
+                return 0;
+        update_format_time(e->m.expires, exp);
+        return error_set(err, EKEYEXPIRED, "%s: the signed manifest expired at %s (\"expires\"); the mirror serves "
+                         "a stale or frozen snapshot: make sure its signing job still runs ('portcullis db sign "
+                         "... --expires TIME'), or use another source", url, exp);
+}
+
+/* The serial against the last one installed: lower is a rollback, equal is
+ * the snapshot installed already.  Returns 1 for equal. */
+static int manifest_serial(struct run *r, const struct eco *e, const char *url, struct error *err) {
+        json_t *old = json_object_get(e->old, "manifest_serial");
+        json_int_t last = json_integer_value(old);
+
+        if (!json_is_integer(old) || e->m.serial > last)
+                return 0;
+        if (e->m.serial == last)
+                return 1;
+        return error_set(err, ESTALE, "%s: \"serial\" is %lld, lower than %lld, the serial of the snapshot "
+                         "installed last (%s/" STATE_FILE "); refusing to roll the database back. If the mirror "
+                         "was rebuilt on purpose, sign its manifest with a serial above %lld",
+                         url, (long long) e->m.serial, (long long) last, r->s->state_dir, (long long) last);
+}
+
+static int manifest_record(struct eco *e) {
+        char created[32], expires[32];
+
+        update_format_time(e->m.created, created);
+        update_format_time(e->m.expires, expires);
+        if (json_object_set_new(e->entry, "manifest_serial", json_integer((json_int_t) e->m.serial)) < 0 ||
+            set_str(e->entry, "manifest_created", created) < 0 || set_str(e->entry, "manifest_expires", expires) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* With a key: manifest.json and its signature, before anything else.
+ * Returns 1 when the manifest is the one installed last (same serial) and
+ * the state still describes the database: nothing more to fetch. */
 static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(response_done) struct response mresp = {}, sresp = {};
         struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
@@ -812,20 +946,29 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
 
         if (!r->key)
                 return 0;
-        q = fetch(r, e, "manifest.json", NULL, &m, &mresp, err);
+        q = fetch(r, e, MANIFEST_FILE, NULL, &m, &mresp, err);
         if (q >= 0)
-                q = fetch(r, e, "manifest.json.sig", NULL, &g, &sresp, err);
+                q = fetch(r, e, MANIFEST_SIG_FILE, NULL, &g, &sresp, err);
         if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
         if (q >= 0)
-                q = manifest_parse(e, &m.mem, mresp.url, err);
+                q = update_manifest_parse(m.mem.s ? m.mem.s : "", m.mem.len, mresp.url, &e->m, err);
+        if (q >= 0 && !(e->manifest_url = strdup(mresp.url)))
+                q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
-                say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, %zu files listed", mresp.url,
-                    json_object_size(e->manifest));
+                q = manifest_fresh(e, mresp.url, err);
+        if (q >= 0)
+                q = manifest_serial(r, e, mresp.url, err);
+        if (q >= 0 && manifest_record(e) < 0)
+                q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, serial %lld, %zu files listed%s", mresp.url,
+                    (long long) e->m.serial, json_object_size(e->m.files),
+                    q == 1 && e->valid ? "; up to date (the serial installed last)" : "");
         strbuf_done(&m.mem);
         strbuf_done(&g.mem);
-        return q;
+        return q == 1 && !e->valid ? 0 : q;
 }
 
 /* With a key, a downloaded file must be in the manifest with its sha256. */
@@ -835,7 +978,7 @@ static int manifest_check(struct run *r, const struct eco *e, const char *file, 
 
         if (!r->key)
                 return 0;
-        want = json_string_value(json_object_get(e->manifest, file));
+        want = json_string_value(json_object_get(e->m.files, file));
         if (!want)
                 return error_set(err, EBADMSG, "%s is not listed in the signed manifest %s", url, e->manifest_url);
         if (!strcaseeq(want, sha))
@@ -880,7 +1023,7 @@ static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
         if (q >= 0 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
-                hex(digest, mdlen, sha);
+                update_hex(digest, mdlen, sha);
         else if (q >= 0)
                 q = error_set(err, ENOMEM, "sha256 of %s failed", tmp);
         /* The digest first: a file that isn't the one signed is not opened. */
@@ -995,7 +1138,7 @@ static int record_check(struct run *r, const struct eco *e, const char *file, co
                 return 0;
         if (EVP_DigestFinal_ex(md, digest, &mdlen) != 1 || mdlen != 32)
                 return error_set(err, ENOMEM, "sha256 of %s failed", resp->url);
-        hex(digest, mdlen, sha);
+        update_hex(digest, mdlen, sha);
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
@@ -1058,6 +1201,10 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         q = fetch_manifest(r, e, err);
         if (q < 0)
                 return q;
+        if (q > 0) {
+                e->mode = UPDATE_UNCHANGED;
+                return 0;
+        }
         if (!e->valid)
                 return eco_full(r, e, err);
         v.etag = entry_str(e->old, "csv_etag");
@@ -1122,7 +1269,7 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
 
 static void eco_done(struct eco *e) {
         free(e->dir);
-        json_decref(e->manifest);
+        update_manifest_done(&e->m);
         free(e->manifest_url);
         json_decref(e->entry);
         if (e->zip_new)
@@ -1169,7 +1316,7 @@ static int state_write(struct run *r, json_t *s, struct error *err) {
 
         if (state_path(r->s->state_dir, &path) < 0 || !(text = json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS)))
                 return error_set(err, ENOMEM, "out of memory");
-        return write_atomic(path, text, strlen(text), err);
+        return update_write_atomic(path, text, strlen(text), err);
 }
 
 /* Records a failed run in the state, keeping everything else: best effort,
@@ -1277,7 +1424,9 @@ static void remove_stale_db_temps(struct run *r) {
 
 /* ---- the database ---------------------------------------------------------- */
 
-static char *db_revision_of(const char *path) {
+/* The database's revision, and the time of its data when it came from
+ * signed manifests (ret_data_time may be NULL). */
+static char *db_revision_of(const char *path, char **ret_data_time) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         struct error ignored = {};
         const char *rev;
@@ -1285,6 +1434,8 @@ static char *db_revision_of(const char *path) {
         if (vulndb_open(path, &db, &ignored) < 0)
                 return NULL;
         rev = vulndb_revision(db);
+        if (ret_data_time)
+                *ret_data_time = vulndb_data_time(db) ? strdup(vulndb_data_time(db)) : NULL;
         return rev ? strdup(rev) : NULL;
 }
 
@@ -1363,6 +1514,169 @@ static int import_paths(struct eco *ecos, size_t n, bool rebuild, char ***ret) {
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+/* ---- CVE scores (update.h) ------------------------------------------------- */
+
+#define CVE_DIR "cve"
+#define CVE_NAME "CVE scores"
+
+static const char *cve_suffix(const char *url) {
+        size_t n = strlen(url);
+
+        return n > 4 && strcaseeq(url + n - 4, ".zip") ? "zip" : "json";
+}
+
+static int cve_init(struct run *r, struct error *err) {
+        char *const *urls = r->s->cve_sources;
+        json_t *olds = json_object_get(r->state, "cve_sources");
+        _cleanup_free_ char *dir = NULL;
+        int q;
+
+        r->n_cves = strv_length(urls);
+        if (r->n_cves == 0)
+                return 0;
+        if (asprintf(&dir, "%s/" CVE_DIR, r->s->state_dir) < 0 || !(r->cves = calloc(r->n_cves, sizeof(*r->cves))))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((q = mkdir_p(dir, 0755)) < 0)
+                return error_set_errno(err, q, "create %s", dir);
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+                json_t *old = json_object_get(olds, urls[i]);
+                char sha[65];
+
+                sha256_of(urls[i], strlen(urls[i]), sha);
+                c->url = urls[i];
+                c->eco.name = CVE_NAME;
+                c->entry = old ? json_deep_copy(old) : json_object();
+                if (!c->entry || !(c->eco.dir = strdup(dir)) ||
+                    asprintf(&c->path, "%s/%.16s.%s", dir, sha, cve_suffix(urls[i])) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+static void cve_done(struct run *r) {
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+
+                if (c->tmp)
+                        (void) unlink(c->tmp);
+                free(c->tmp);
+                free(c->path);
+                free(c->eco.dir);
+                json_decref(c->entry);
+        }
+        free(r->cves);
+}
+
+/* Records a new download of c in its state entry. */
+static int cve_record(struct cve_src *c, const struct response *resp, const char *sha, uint64_t size) {
+        char now[32];
+
+        now_rfc3339(now);
+        if (set_str(c->entry, "etag", resp->etag) < 0 || set_str(c->entry, "last_modified", resp->last_modified) < 0 ||
+            set_str(c->entry, "sha256", sha) < 0 || set_str(c->entry, "changed", now) < 0 ||
+            json_object_set_new(c->entry, "size", json_integer((json_int_t) size)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Downloads one file of CVE scores (conditionally when one is kept) into a
+ * temporary file, checked like an all.zip when it is a zip.  A source
+ * that fails is said and left out: the scores kept from earlier runs stay,
+ * and the records' own severities still count. */
+static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
+        _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true, .run = r, .eco = &c->eco };
+        _cleanup_(response_done) struct response resp = {};
+        _cleanup_free_ char *tmp = NULL;
+        struct validators v = { entry_str(c->entry, "etag"), entry_str(c->entry, "last_modified") };
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        struct error zerr = {};
+        char msg[1024] = "", sha[65] = "";
+        unsigned mdlen = 0;
+        uint64_t records = 0;
+        enum outcome o;
+
+        if (!md || asprintf(&tmp, "%s/tmp-XXXXXX.%s", c->eco.dir, cve_suffix(c->url)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        k.fd = mkstemps(tmp, (int) strlen(cve_suffix(c->url)) + 1);
+        if (k.fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp);
+        o = get_retrying(r, &c->eco, c->url, access(c->path, F_OK) == 0 ? &v : NULL, &k, &resp, msg, sizeof(msg));
+        if (o == OUTCOME_OK && resp.status == 200 && fsync(k.fd) < 0) {
+                snprintf(msg, sizeof(msg), "write %s: %s", tmp, strerror(errno));
+                o = OUTCOME_FATAL;
+        }
+        close(k.fd);
+        if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
+                update_hex(digest, mdlen, sha);
+        if (o == OUTCOME_OK && resp.status == 200 && strcmp(cve_suffix(c->url), "zip") == 0 &&
+            verify_zip(tmp, c->url, &records, &zerr) < 0) {
+                snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
+                o = OUTCOME_NEXT;
+        }
+        if (o != OUTCOME_OK || resp.status != 200 || !sha[0])
+                (void) unlink(tmp);
+        if (o == OUTCOME_FATAL)
+                return error_set(err, EIO, "%s", msg);
+        if (o != OUTCOME_OK) {
+                say(r, UPDATE_EVENT_RETRY, &c->eco, "%s; the CVE scores kept from earlier runs stay", msg);
+                return 0;
+        }
+        if (resp.status == 304) {
+                say(r, UPDATE_EVENT_STEP, &c->eco, "%s: not modified", c->url);
+                return 0;
+        }
+        if (!sha[0] || cve_record(c, &resp, sha, k.len) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        say(r, UPDATE_EVENT_STEP, &c->eco, "%s: %llu bytes, sha256 %s", c->url, (unsigned long long) k.len, sha);
+        c->tmp = TAKE_PTR(tmp);
+        return 0;
+}
+
+static bool cve_fetch_all(struct run *r, int *q, struct error *err) {
+        bool changed = false;
+
+        for (size_t i = 0; *q >= 0 && i < r->n_cves; i++) {
+                *q = cve_fetch(r, &r->cves[i], err);
+                changed = changed || r->cves[i].tmp;
+        }
+        return changed;
+}
+
+/* What of the CVE files goes into the database: every one kept (rebuild),
+ * or only those downloaded now (merged). */
+static int cve_paths(struct run *r, bool rebuild, char ***paths) {
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+                const char *p = c->tmp ? c->tmp : rebuild && access(c->path, F_OK) == 0 ? c->path : NULL;
+
+                if (p && push_path(paths, p, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The new downloads replace the kept files; the state lists the sources
+ * configured now. */
+static int cve_commit(struct run *r, json_t *state, struct error *err) {
+        json_t *o = json_object();
+
+        if (!o || json_object_set_new(state, "cve_sources", o) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < r->n_cves; i++) {
+                struct cve_src *c = &r->cves[i];
+
+                if (c->tmp && rename(c->tmp, c->path) < 0)
+                        return error_set_errno(err, errno, "rename %s to %s", c->tmp, c->path);
+                free(c->tmp);
+                c->tmp = NULL;
+                if (json_object_set(o, c->url, c->entry) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
         return 0;
 }
 
@@ -1460,6 +1774,8 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
                        set_str(s, "db", r->s->db_path) < 0 || set_str(s, "db_revision", revision) < 0 ||
                        json_object_set(s, "sources", srcs) < 0 || json_object_set(s, "ecosystems", es) < 0))
                 q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                q = cve_commit(r, s, err);
         if (q >= 0)
                 q = state_write(r, s, err);
         json_decref(s);
@@ -1642,7 +1958,7 @@ static int load_state(struct run *r, struct error *err) {
                 say(r, UPDATE_EVENT_STEP, NULL, "%s; starting over with every all.zip", serr.msg);
         if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
                 return error_set(err, ENOMEM, "out of memory");
-        r->db_revision = db_revision_of(r->s->db_path);
+        r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time);
         if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
         else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
@@ -1659,26 +1975,40 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         _cleanup_free_ char *rev = NULL;
         int q;
 
-        if (import_paths(ecos, n, rebuild, &paths) < 0)
+        if (import_paths(ecos, n, rebuild, &paths) < 0 || cve_paths(r, rebuild, &paths) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
-        q = vulndb_import(r->s->db_path, paths,
-                          (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
-                                  (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
-                          on_skip, &sc, &res->stats, err);
+        if (!paths && !(paths = calloc(1, sizeof(*paths))))
+                return error_set(err, ENOMEM, "out of memory");
+        q = vulndb_import_dated(r->s->db_path, paths,
+                                (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
+                                        (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
+                                r->data_time, on_skip, &sc, &res->stats, err);
         if (q < 0)
                 return q;
         res->changed = true;
-        rev = db_revision_of(r->s->db_path);
+        rev = db_revision_of(r->s->db_path, NULL);
         if (!rev)
                 return error_set(err, EIO, "%s: can't read the new database's revision", r->s->db_path);
         snprintf(res->revision, sizeof(res->revision), "%s", rev);
         return commit(r, ecos, n, rev, err);
 }
 
+/* With a key, the database is as old as the oldest of its ecosystems'
+ * signed manifests ("created"); without one it has no such time. */
+static void data_time_of(struct run *r, struct eco *ecos, size_t n) {
+        r->data_time[0] = '\0';
+        for (size_t i = 0; r->key && i < n; i++) {
+                const char *t = entry_str(ecos[i].entry, "manifest_created");
+
+                if (t && strlen(t) < sizeof(r->data_time) && (!r->data_time[0] || strcmp(t, r->data_time) < 0))
+                        snprintf(r->data_time, sizeof(r->data_time), "%s", t);
+        }
+}
+
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
         bool rebuild = ecosystems_dropped(r) || !r->db_revision, changed = false;
-        int q;
+        int q = 0;
 
         for (size_t i = 0; i < n; i++) {
                 q = eco_init(r, &ecos[i], r->ecosystems[i], err);
@@ -1692,7 +2022,16 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                 rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
                 changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
         }
-        if (!changed && !rebuild) {
+        if (cve_fetch_all(r, &q, err))
+                changed = true;
+        if (q < 0)
+                return q;
+        data_time_of(r, ecos, n);
+        if (!changed && !rebuild && strcmp(r->data_time, strempty(r->db_data_time)) != 0)
+                say(r, UPDATE_EVENT_STEP, NULL, "the signed manifests are of %s now (the database says %s): "
+                    "recording it in %s", r->data_time[0] ? r->data_time : "(none)", strna(r->db_data_time),
+                    r->s->db_path);
+        else if (!changed && !rebuild) {
                 snprintf(res->revision, sizeof(res->revision), "%s", r->db_revision);
                 return commit(r, ecos, n, r->db_revision, err);
         }
@@ -1723,6 +2062,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 q = resolve_ecosystems(&r, err);
         if (q >= 0)
                 q = load_key(&r, err);
+        if (q >= 0)
+                q = cve_init(&r, err);
         if (q >= 0 && !(ecos = calloc((n = strv_length(r.ecosystems)), sizeof(*ecos))))
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
@@ -1745,8 +2086,10 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 curl_easy_cleanup(r.curl);
         json_decref(r.state);
         free(r.db_revision);
+        free(r.db_data_time);
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
+        cve_done(&r);
         if (q < 0)
                 return q;
         if (ret)
@@ -1782,6 +2125,8 @@ void update_state_info_done(struct update_state_info *s) {
                 free(e->zip_etag);
                 free(e->zip_last_modified);
                 free(e->newest);
+                free(e->manifest_created);
+                free(e->manifest_expires);
         }
         free(s->ecosystems);
         *s = (struct update_state_info) {};
@@ -1808,8 +2153,13 @@ static int info_fill(json_t *st, struct update_state_info *s) {
                     dup_str(v, "mode", &e->mode) < 0 || dup_str(v, "changed", &e->changed) < 0 ||
                     dup_str(v, "zip_sha256", &e->zip_sha256) < 0 || dup_str(v, "zip_etag", &e->zip_etag) < 0 ||
                     dup_str(v, "zip_last_modified", &e->zip_last_modified) < 0 ||
-                    dup_str(v, "newest", &e->newest) < 0)
+                    dup_str(v, "newest", &e->newest) < 0 ||
+                    dup_str(v, "manifest_created", &e->manifest_created) < 0 ||
+                    dup_str(v, "manifest_expires", &e->manifest_expires) < 0)
                         return -ENOMEM;
+                e->manifest_serial = json_is_integer(json_object_get(v, "manifest_serial"))
+                                             ? json_integer_value(json_object_get(v, "manifest_serial"))
+                                             : -1;
         }
         return 0;
 }

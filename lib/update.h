@@ -33,14 +33,27 @@
  * Signed sources (when a public key is given): each ecosystem's folder also
  * holds
  *
- *   <base>/<ECOSYSTEM>/manifest.json      {"files": {"<name>": "<sha256 hex>", ...}}
+ *   <base>/<ECOSYSTEM>/manifest.json      {"serial": N, "created": TIME, "expires": TIME,
+ *                                          "files": {"<name>": "<sha256 hex>", ...}}
  *   <base>/<ECOSYSTEM>/manifest.json.sig  a raw signature over manifest.json's bytes
  *
  * where the names are those fetched from that folder: "all.zip",
  * "modified_id.csv" and "<ID>.json" for every record.  Both are fetched
  * first in every run, the signature is checked (Ed25519 or Ed448 as is;
- * RSA PKCS#1 v1.5 and ECDSA over SHA-256), and then every file downloaded
- * must be listed with its sha256, or the run fails. */
+ * RSA PKCS#1 v1.5 and ECDSA over SHA-256), a manifest past "expires" or
+ * with a serial below the one installed last (state.json) is refused, one
+ * with the same serial means "up to date", and then every file downloaded
+ * must be listed with its sha256, or the run fails.  The database records
+ * the oldest "created" of its manifests (vulndb_import_dated()). */
+
+/* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /
+ * CVE JSON 5 documents (what `db import` reads: a .json document, or a .zip
+ * of them such as the CVE Project's cvelistV5 tree), fetched like all.zip
+ * (conditional GET, kept in <state_dir>/cve/, a zip checked before use) and
+ * imported with the records, so that distro records that carry no CVSS get
+ * the score of the CVE they name.  They are not covered by the signed
+ * manifests; a source that fails is said and its earlier file stays. */
+#define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
@@ -59,6 +72,7 @@ struct update_settings {
         char *const *ecosystems;        /* "Debian:12", ...; NULL: those of cache_path's images */
         const char *cache_path;         /* the verdict cache (cache.h), only read; for ecosystems NULL */
         const char *public_key;         /* a PEM public key: sources must be signed; NULL: not */
+        char *const *cve_sources;       /* URLs of CVE scores (below); NULL: none */
         const char *state_dir;          /* created if missing */
         const char *proxy;              /* NULL: libcurl's http_proxy etc. apply */
         const char *ca_file;            /* NULL: the system's CA bundle */
@@ -114,6 +128,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
 /* What the state file says, for `db status`. */
 struct update_state_ecosystem {
         char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
+        long long manifest_serial;      /* of the signed manifest installed last; -1: none */
+        char *manifest_created, *manifest_expires;
 };
 struct update_state_info {
         char *last_run, *last_success, *last_error, *db_revision;
@@ -124,3 +140,16 @@ struct update_state_info {
 /* -ENOENT (err untouched) when no update ran yet. */
 int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err);
 void update_state_info_done(struct update_state_info *s);
+
+/* `portcullis db sign`: writes <dir>/manifest.json (every regular file of
+ * dir with its sha256, the serial, created and expires) and
+ * <dir>/manifest.json.sig with the PEM private key at key_path.  The serial
+ * must be above that of a manifest already in dir. */
+struct update_sign_settings {
+        const char *dir;                /* one ecosystem's folder of the mirror */
+        const char *key_path;
+        int64_t serial;
+        const char *created;            /* RFC 3339; NULL: now */
+        const char *expires;            /* RFC 3339, after created */
+};
+int update_sign(const struct update_sign_settings *s, size_t *ret_files, struct error *err);

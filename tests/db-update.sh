@@ -9,8 +9,12 @@
 # fallback from a closed port to the next source; a truncated all.zip; a
 # corrupt record in the incremental set; kill -9 in the middle of an import;
 # a full disk under the state folder (a small tmpfs); signed manifests
-# (Ed25519, ECDSA, RSA keys made by openssl); the default ecosystems, from a
-# verdict cache filled by the real hook; the shrink guard.
+# (Ed25519, ECDSA, RSA keys made by openssl, manifests written by `portcullis
+# db sign`): rollback to a lower serial, an expired manifest, the same serial,
+# a tampered manifest, the DB's age from the manifest's time; the default
+# ecosystems, from a verdict cache filled by the real hook; an https source
+# redirected to http (TLS from a test CA); zip bombs; the shrink guard; CVE
+# scores from a source of CVE JSON 5 / NVD records.
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -86,6 +90,16 @@ prepend_csv() {
 # ---- nginx --------------------------------------------------------------------
 PORT=$(free_port)
 CLOSED=$(free_port)   # nothing listens there
+# A test CA and a certificate for 127.0.0.1, for the https server block.
+CA=$T/ca
+mkdir -p "$CA"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=portcullis test CA" -keyout "$CA/ca.key" \
+        -out "$CA/ca.pem" 2>/dev/null &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$CA/srv.key" -out "$CA/srv.csr" 2>/dev/null &&
+        printf 'subjectAltName=IP:127.0.0.1\n' >"$CA/ext" &&
+        openssl x509 -req -in "$CA/srv.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial -days 2 \
+                -extfile "$CA/ext" -out "$CA/srv.pem" 2>/dev/null || { echo "FAIL: openssl: no test CA"; exit 1; }
+TLS_PORT=$(free_port)
 N=$T/nginx
 mkdir -p "$N"
 cat >"$N/nginx.conf" <<EOF
@@ -108,6 +122,15 @@ http {
                 listen 127.0.0.1:$PORT;
                 root $T/mirror;
         }
+        # https: /up/X redirects to https, /down/X to http (a downgrade).
+        server {
+                listen 127.0.0.1:$TLS_PORT ssl;
+                ssl_certificate $CA/srv.pem;
+                ssl_certificate_key $CA/srv.key;
+                root $T/mirror;
+                rewrite ^/up/(.*)\$ https://127.0.0.1:$TLS_PORT/\$1 redirect;
+                rewrite ^/down/(.*)\$ http://127.0.0.1:$PORT/\$1 redirect;
+        }
 }
 EOF
 "$NGINX" -p "$N" -c "$N/nginx.conf" -e "$N/error.log" &
@@ -128,7 +151,7 @@ log_since() { tail -n +"$(($1 + 1))" "$LOG"; }
 DB=$T/vulndb.sqlite
 CFG=$T/config.json
 cat >"$CFG" <<EOF
-{"db": "$DB", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"], "state_dir": "$T/state", "timeout_s": 5}}
+{"db": "$DB", "update": {"cve_sources": [], "sources": ["$URL"], "ecosystems": ["Debian:12"], "state_dir": "$T/state", "timeout_s": 5}}
 EOF
 upd() { "$P" db update --config "$CFG" "$@" >"$T/out" 2>&1; }
 rev() { "$P" db status --db "${1:-$DB}" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])'; }
@@ -197,7 +220,7 @@ REV2=$(rev)
 # (its own DB and state folder).  A full download gives the same database
 # as the incremental runs did: the same revision.
 cat >"$T/config-fb.json" <<EOF
-{"db": "$T/fallback.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
+{"db": "$T/fallback.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:$CLOSED/m1", "$URL"], "state_dir": "$T/state-fb"}}
 EOF
 "$P" db update --config "$T/config-fb.json" >"$T/out" 2>&1 || fail "fallback: exit $?: $(cat "$T/out")"
 grep -q "trying the next source" "$T/out" || fail "fallback: not said: $(cat "$T/out")"
@@ -279,7 +302,7 @@ TMPFS=$T/tmpfs
 mkdir -p "$TMPFS"
 if mount -t tmpfs -o size=2m tmpfs "$TMPFS" 2>/dev/null; then
         cat >"$T/config-tmpfs.json" <<EOF
-{"cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
+{"cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$TMPFS/state", "timeout_s": 5}}
 EOF
         "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1 ||
                 fail "tmpfs: first update: $(cat "$T/out")"
@@ -304,26 +327,18 @@ else
 fi
 
 # ---- 9. signed manifests ------------------------------------------------------------
-# manifest.json lists every file of the ecosystem's folder with its sha256;
-# manifest.json.sig is a raw signature over its bytes.
+# `portcullis db sign` writes manifest.json (every file of the ecosystem's
+# folder with its sha256, a serial, created and expires) and
+# manifest.json.sig; each signing takes the next serial.
 cp "$T/all.zip.good" "$M/all.zip"
 cp "$T/csv.good" "$M/modified_id.csv"
+SERIAL=0
+# manifest KEY [DB-SIGN-ARGS...]: signs the mirror's folder with the next serial.
 manifest() {
-        python3 - "$M" <<'PY'
-import hashlib, json, os, sys
-d = sys.argv[1]
-files = {f: hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest()
-         for f in sorted(os.listdir(d)) if not f.startswith("manifest.json")}
-open(os.path.join(d, "manifest.json"), "w").write(json.dumps({"files": files}, indent=1))
-PY
-}
-# sign KEY: Ed25519 signs the bytes themselves; RSA and ECDSA their SHA-256.
-sign() {
-        if openssl pkey -in "$1" -noout -text 2>/dev/null | grep -q "^ED25519"; then
-                openssl pkeyutl -sign -rawin -inkey "$1" -in "$M/manifest.json" -out "$M/manifest.json.sig"
-        else
-                openssl dgst -sha256 -sign "$1" -out "$M/manifest.json.sig" "$M/manifest.json"
-        fi
+        local key=$1; shift
+        SERIAL=$((SERIAL + 1))
+        "$P" db sign --key "$key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$@" "$M" >"$T/sign.out" 2>&1 ||
+                fail "db sign $key serial $SERIAL: $(cat "$T/sign.out")"
 }
 keypair() { # NAME OPENSSL-GENPKEY-ARGS...
         local name=$1; shift
@@ -336,21 +351,33 @@ keypair rsa -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 # sconfig NAME KEY: a DB and state folder of its own, checked with KEY's public half.
 sconfig() {
         cat >"$T/config-$1.json" <<EOF
-{"db": "$T/$1.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"],
+{"db": "$T/$1.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "ecosystems": ["Debian:12"],
  "state_dir": "$T/state-$1", "timeout_s": 5, "public_key": "$T/$2.pub"}}
 EOF
 }
 supd() { local c=$1; shift; "$P" db update --config "$T/config-$c.json" "$@" >"$T/out" 2>&1; }
-manifest
+# refused WHAT PATTERN DB REV: the last run failed (exit $rc 2) saying PATTERN
+# and that the previous database is unchanged, and DB is still at REV.
+refused() {
+        [ "$rc" -eq 2 ] || fail "$1: exit $rc: $(cat "$T/out")"
+        grep -q -- "$2" "$T/out" || fail "$1: unclear: $(cat "$T/out")"
+        grep -q "the previous database is unchanged" "$T/out" || fail "$1: no reassurance: $(cat "$T/out")"
+        [ "$(rev "$3")" = "$4" ] || fail "$1: the DB changed"
+}
 for k in ed25519 ecdsa rsa; do
-        sign "$T/$k.key"
+        manifest "$T/$k.key"
+        grep -q "signed $M/manifest.json: serial $SERIAL, $(ls "$M" | grep -vc '^manifest.json') files" "$T/sign.out" ||
+                fail "db sign ($k): $(cat "$T/sign.out")"
         sconfig "s-$k" "$k"
         supd "s-$k" || fail "signed ($k): exit $?: $(cat "$T/out")"
-        grep -q "manifest.json: signature verified" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
+        grep -q "manifest.json: signature verified, serial $SERIAL" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
         [ "$(records "$T/s-$k.sqlite")" = 1275 ] || fail "signed ($k): $(records "$T/s-$k.sqlite") records"
 done
-sign "$T/ed25519.key"
-SREV=$(rev "$T/s-ed25519.sqlite")
+# db sign refuses a serial that isn't above the folder's manifest.
+"$P" db sign --key "$T/rsa.key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$M" >"$T/sign.out" 2>&1 &&
+        fail "db sign: an equal serial was accepted"
+grep -q "has serial $SERIAL already; give a --serial above it" "$T/sign.out" || fail "db sign, same serial: $(cat "$T/sign.out")"
+manifest "$T/ed25519.key"
 # The wrong key: another Ed25519 key's public half.
 keypair other -algorithm ed25519
 sconfig s-other other
@@ -364,8 +391,7 @@ grep -q "does not verify with the public key" "$T/out" || fail "signed by anothe
 gen PCT-SIG-1 2030-02-01T00:00:00Z >"$M/PCT-SIG-1.json"
 prepend_csv "2030-02-01T00:00:00Z,PCT-SIG-1"
 rezip
-manifest
-sign "$T/ed25519.key"
+manifest "$T/ed25519.key"
 m=$(mark)
 supd s-ed25519 || fail "signed incremental: exit $?: $(cat "$T/out")"
 log_since "$m" | grep -q "PCT-SIG-1.json HTTP/1.1 200" || fail "signed incremental: record not fetched"
@@ -377,44 +403,130 @@ SREV=$(rev "$T/s-ed25519.sqlite")
 # A flipped byte in the signature: nothing else is fetched, nothing changes.
 gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
 prepend_csv "2030-02-02T00:00:00Z,PCT-SIG-2"
-manifest
-sign "$T/ed25519.key"
+manifest "$T/ed25519.key"
 cp "$M/manifest.json.sig" "$T/sig.good"
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[7]^=1; open(p,"wb").write(b)' "$M/manifest.json.sig"
 m=$(mark)
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "bad signature: exit $rc: $(cat "$T/out")"
-grep -q "manifest.json: the signature .*manifest.json.sig does not verify" "$T/out" || fail "bad signature: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "bad signature: no reassurance: $(cat "$T/out")"
+refused "bad signature" "manifest.json: the signature .*manifest.json.sig does not verify" "$T/s-ed25519.sqlite" "$SREV"
 log_since "$m" | grep -q "modified_id.csv\|PCT-SIG-2" && fail "bad signature: files fetched after it"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "bad signature: the revision changed"
 cp "$T/sig.good" "$M/manifest.json.sig"
+# A tampered manifest (its serial raised after signing): the signature fails.
+cp "$M/manifest.json" "$T/manifest.good"
+sed -i "s/\"serial\": $SERIAL,/\"serial\": 9$SERIAL,/" "$M/manifest.json"
+cmp -s "$M/manifest.json" "$T/manifest.good" && fail "tampered manifest: the test's sed changed nothing"
+supd s-ed25519
+rc=$?
+refused "tampered manifest" "manifest.json: the signature .* does not verify" "$T/s-ed25519.sqlite" "$SREV"
+cp "$T/manifest.good" "$M/manifest.json"
 
 # A record that isn't what the manifest says (changed after signing).
 gen PCT-SIG-2 2030-02-02T00:00:00Z evil >"$M/PCT-SIG-2.json"
 supd s-ed25519
 rc=$?
-[ $rc -eq 2 ] || fail "record off the manifest: exit $rc: $(cat "$T/out")"
-grep -q "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" "$T/out" ||
-        fail "record off the manifest: $(cat "$T/out")"
-grep -q "the previous database is unchanged" "$T/out" || fail "record off the manifest: $(cat "$T/out")"
-[ "$(rev "$T/s-ed25519.sqlite")" = "$SREV" ] || fail "record off the manifest: the revision changed"
+refused "record off the manifest" "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" \
+        "$T/s-ed25519.sqlite" "$SREV"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = none ] || fail "record off the manifest: it was imported"
 gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
 supd s-ed25519 || fail "record restored: exit $?: $(cat "$T/out")"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = 2030-02-02T00:00:00Z ] || fail "record restored: not imported"
+SREV=$(rev "$T/s-ed25519.sqlite")
+SSERIAL=$SERIAL
+
+# The same serial again: up to date, only the manifest and its signature fetched.
+m=$(mark)
+supd s-ed25519 || fail "same serial: exit $?: $(cat "$T/out")"
+grep -q "serial $SERIAL, .*up to date" "$T/out" && grep -q "^unchanged" "$T/out" || fail "same serial: $(cat "$T/out")"
+[ "$(log_since "$m" | grep -vc 'manifest.json')" = 0 ] || fail "same serial: other files fetched: $(log_since "$m")"
+"$P" db status --db "$T/s-ed25519.sqlite" --config "$T/config-s-ed25519.json" >"$T/status"
+grep -q "manifest:  serial $SERIAL, created .*, expires 2099-01-01T00:00:00Z" "$T/status" ||
+        fail "db status: no manifest serial: $(cat "$T/status")"
+
+# Rollback: a newer snapshot is installed, then the mirror serves the older
+# one (validly signed, all its files intact): refused, the DB keeps serving.
+mkdir -p "$T/old-snapshot" "$T/new-snapshot"
+cp "$M"/* "$T/old-snapshot/"
+gen PCT-SIG-4 2030-02-04T00:00:00Z >"$M/PCT-SIG-4.json"
+prepend_csv "2030-02-04T00:00:00Z,PCT-SIG-4"
+rezip
+manifest "$T/ed25519.key"
+supd s-ed25519 || fail "newer snapshot: exit $?: $(cat "$T/out")"
+NREV=$(rev "$T/s-ed25519.sqlite")
+[ "$NREV" != "$SREV" ] || fail "newer snapshot: the revision did not change"
+cp "$M"/* "$T/new-snapshot/"
+rm -f "$M"/*
+cp "$T/old-snapshot"/* "$M/"
+supd s-ed25519
+rc=$?
+refused rollback "manifest.json: \"serial\" is $SSERIAL, lower than $SERIAL, the serial of the snapshot installed last" \
+        "$T/s-ed25519.sqlite" "$NREV"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-4)" = 2030-02-04T00:00:00Z ] || fail "rollback: PCT-SIG-4 is gone"
+rm -f "$M"/*
+cp "$T/new-snapshot"/* "$M/"
+
+# Expired: a manifest whose "expires" has passed (a frozen mirror).
+manifest "$T/ed25519.key" --created 2020-01-01T00:00:00Z --expires 2020-06-01T00:00:00Z
+supd s-ed25519
+rc=$?
+refused expired "manifest.json: the signed manifest expired at 2020-06-01T00:00:00Z (\"expires\")" \
+        "$T/s-ed25519.sqlite" "$NREV"
+
+# A manifest without a serial (the old layout), signed: refused.
+python3 - "$M/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); del m["serial"]; open(sys.argv[1], "w").write(json.dumps(m))
+PY
+openssl pkeyutl -sign -rawin -inkey "$T/ed25519.key" -in "$M/manifest.json" -out "$M/manifest.json.sig"
+supd s-ed25519
+rc=$?
+[ $rc -eq 2 ] && grep -q "manifest.json: \"serial\" is missing" "$T/out" || fail "no serial: exit $rc: $(cat "$T/out")"
+
+# The DB's age counts from the manifest's time: a snapshot signed 3 days
+# ago (no file changed) is recorded in the DB, db status shows it and the
+# hook holds it to max_db_age_hours.
+manifest "$T/ed25519.key" --created "$(date -u -d '-3 days -1 minute' +%Y-%m-%dT%H:%M:%SZ)"
+supd s-ed25519 || fail "signed 3 days ago: exit $?: $(cat "$T/out")"
+grep -q "the signed manifests are of .*: recording it in" "$T/out" || fail "signed 3 days ago: not recorded: $(cat "$T/out")"
+"$P" db status --db "$T/s-ed25519.sqlite" --format json >"$T/status.json"
+python3 - "$T/status.json" <<'PY' || fail "db status after a snapshot signed 3 days ago: $(cat "$T/status.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["data_time"], s
+assert 72 * 3600 <= s["age_seconds"] < 73 * 3600, s
+PY
+[ "$(rev "$T/s-ed25519.sqlite")" = "$NREV" ] || fail "signed 3 days ago: the records changed"
+A=$T/age
+mkdir -p "$A/rootfs/etc" "$A/rootfs/var/lib/dpkg" "$A/bundle"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$A/rootfs/etc/os-release"
+printf 'Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4\n\n' >"$A/rootfs/var/lib/dpkg/status"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$A/rootfs" >"$A/bundle/config.json"
+printf '{"ociVersion": "1.0.2", "id": "age", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$A/bundle" >"$A/state.json"
+printf '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 24, "on_stale_db": "deny"}\n' >"$A/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/s-ed25519.sqlite" "$A/cache.db" "$A/locks" "$A/policy.json" "$A/audit.log" >"$A/config.json"
+out=$("${PORTCULLIS_HOOK:?}" --config "$A/config.json" <"$A/state.json" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "signed data is 72 hours old (its mirror's manifest), more than max_db_age_hours (24)" <<<"$out" ||
+        fail "hook, DB signed 3 days ago: exit $rc: $out"
+# A fresh signature (no file changed) makes it current again.
+manifest "$T/ed25519.key"
+supd s-ed25519 || fail "signed now: exit $?: $(cat "$T/out")"
+out=$("$PORTCULLIS_HOOK" --config "$A/config.json" <"$A/state.json" 2>&1)
+rc=$?
+[ $rc -eq 0 ] || fail "hook, DB signed now: exit $rc: $out"
 
 # An all.zip that isn't the one signed (a fresh state: a full download).
+manifest "$T/ecdsa.key"
+gen PCT-SIG-5 2030-02-05T00:00:00Z >"$M/PCT-SIG-5.json"
 rezip
-sign "$T/ecdsa.key"
 supd s-ecdsa --db "$T/s-zip.sqlite"   # the ECDSA state is for another DB: full
 rc=$?
 [ $rc -eq 2 ] || fail "all.zip off the manifest: exit $rc: $(cat "$T/out")"
 grep -q "all.zip has sha256 .*, but the signed manifest" "$T/out" || fail "all.zip off the manifest: $(cat "$T/out")"
 [ -e "$T/s-zip.sqlite" ] && fail "all.zip off the manifest: a database was written"
 # A file the manifest doesn't list.
-manifest
+manifest "$T/ecdsa.key"
 python3 - "$M/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1])); del m["files"]["all.zip"]; open(sys.argv[1], "w").write(json.dumps(m))
@@ -430,7 +542,8 @@ sconfig s-junk junk
 supd s-junk
 rc=$?
 [ $rc -eq 2 ] && grep -q "junk.pub is not a PEM public key" "$T/out" || fail "junk key: exit $rc: $(cat "$T/out")"
-rm -f "$M/manifest.json" "$M/manifest.json.sig"
+rm -f "$M/manifest.json" "$M/manifest.json.sig" "$M/PCT-SIG-5.json"
+rezip
 
 # ---- 10. default ecosystems: those of the images the hook has seen -----------------
 # A verdict cache filled by the real hook from a Debian 12 and an Alpine 3.18
@@ -461,7 +574,7 @@ for img in debian alpine; do
 done
 [ "$(grep -c '"cache":"miss"' "$H/audit.log" 2>/dev/null)" = 2 ] || fail "hook: not two analyses: $(cat "$H/audit.log")"
 cat >"$T/config-eco.json" <<EOF
-{"db": "$T/eco.sqlite", "cache": "$H/cache/cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco"}}
+{"db": "$T/eco.sqlite", "cache": "$H/cache/cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco"}}
 EOF
 m=$(mark)
 "$P" db update --config "$T/config-eco.json" >"$T/out" 2>&1 || fail "default ecosystems: exit $?: $(cat "$T/out")"
@@ -472,7 +585,7 @@ log_since "$m" | grep -v "Alpine%3Av3.18\|Debian%3A12" | grep -q . && fail "defa
 [ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2030-01-01T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
 # No cache (and no earlier update): Debian:12, and it says so.
 cat >"$T/config-eco2.json" <<EOF
-{"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "state_dir": "$T/state-eco2"}}
+{"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco2"}}
 EOF
 m=$(mark)
 "$P" db update --config "$T/config-eco2.json" >"$T/out" 2>&1 || fail "no cache: exit $?: $(cat "$T/out")"
@@ -503,7 +616,7 @@ open(f"{out}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows)
 PY
 "$P" db import "$FEED" --db "$T/shrink.sqlite" >/dev/null || fail "shrink: import"
 SREV=$(rev "$T/shrink.sqlite")
-printf '{"db": "%s", "update": {"sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s"}}\n' \
+printf '{"db": "%s", "update": {"cve_sources": [], "sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s"}}\n' \
         "$T/shrink.sqlite" "http://127.0.0.1:$PORT/m2" "$T/state-shrink" >"$T/config-shrink.json"
 "$P" db update --config "$T/config-shrink.json" >"$T/out" 2>&1
 rc=$?
@@ -525,6 +638,155 @@ grep -q "skipped .*config.json: field 'id'" "$T/out" || fail "empty all.zip: the
 "$P" db update --config "$T/config-shrink.json" --allow-shrink >"$T/out" 2>&1 ||
         fail "--allow-shrink: exit $?: $(cat "$T/out")"
 [ "$(records "$T/shrink.sqlite")" = 0 ] || fail "--allow-shrink: $(records "$T/shrink.sqlite") records, wanted 0"
+
+# ---- 12. redirects: https may not be downgraded to http ------------------------------
+# The https server (a test CA's certificate) redirects /up/... to https and
+# /down/... to the plain http server.
+cat >"$T/config-tls.json" <<EOF
+{"db": "$T/tls.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["https://127.0.0.1:$TLS_PORT/up/m1"],
+ "ecosystems": ["Debian:12"], "state_dir": "$T/state-tls", "timeout_s": 5, "ca_file": "$CA/ca.pem"}}
+EOF
+"$P" db update --config "$T/config-tls.json" >"$T/out" 2>&1 || fail "https redirected to https: exit $?: $(cat "$T/out")"
+[ "$(records "$T/tls.sqlite")" -ge 1275 ] || fail "https redirected to https: $(records "$T/tls.sqlite") records"
+TREV=$(rev "$T/tls.sqlite")
+m=$(mark)
+"$P" db update --config "$T/config-tls.json" --source "https://127.0.0.1:$TLS_PORT/down/m1" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "https redirected to http: exit $rc: $(cat "$T/out")"
+grep -q "https://127.0.0.1:$TLS_PORT/down/m1/Debian%3A12/modified_id.csv redirects to a URL that is not https (.*); refusing to leave https" "$T/out" ||
+        fail "https redirected to http: unclear: $(cat "$T/out")"
+grep -q "previous database is unchanged" "$T/out" || fail "https redirected to http: no reassurance: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/" && fail "https redirected to http: the http server was asked: $(log_since "$m")"
+[ "$(rev "$T/tls.sqlite")" = "$TREV" ] || fail "https redirected to http: the DB changed"
+
+# ---- 13. zip bombs ---------------------------------------------------------------------
+# A real bomb (an all.zip of 1 MiB holding 1 GiB of spaces next to a good
+# record), and one whose headers lie (they declare 1,000 bytes for 512 MiB):
+# refused before (or while) inflating, in well under the 10 s and more that
+# inflating takes, through db update and db import alike.
+Z=$T/mirror/m3/Debian:12
+mkdir -p "$Z"
+python3 - "$T/bomb.zip" "$T/liar.zip" "$Z" <<'PY'
+import struct, sys, zipfile
+bomb, liar, d = sys.argv[1:4]
+good = '{"id": "PCT-Z-1", "modified": "2030-01-01T00:00:00Z", "affected": []}'
+def write(path, mib, zip64):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("PCT-Z-1.json", good)
+        with z.open("big.json", "w", force_zip64=zip64) as f:
+            chunk = b" " * (1 << 20)
+            for _ in range(mib):
+                f.write(chunk)
+write(bomb, 1024, True)
+write(liar, 512, False)
+b = bytearray(open(liar, "rb").read())
+lh = b.find(b"PK\x03\x04", 1)          # big.json's local header (the second)
+cd = b.find(b"PK\x01\x02")
+cd = b.find(b"PK\x01\x02", cd + 4)     # and its central directory entry
+struct.pack_into("<I", b, lh + 22, 1000)
+struct.pack_into("<I", b, cd + 24, 1000)
+open(liar, "wb").write(b)
+open(f"{d}/modified_id.csv", "w").write("2030-01-01T00:00:00Z,PCT-Z-1\n")
+PY
+cat >"$T/config-zip.json" <<EOF
+{"db": "$T/zip.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:$PORT/m3"],
+ "ecosystems": ["Debian:12"], "state_dir": "$T/state-zip", "timeout_s": 5}}
+EOF
+cp "$DB" "$T/zip-import.sqlite"
+ZREV=$(rev "$T/zip-import.sqlite")
+# timed OUT CMD...: runs CMD, sets rc and ms (its wall time).
+timed() {
+        local out=$1 t0=$EPOCHREALTIME; shift
+        "$@" >"$out" 2>&1
+        rc=$?
+        ms=$(python3 -c "print(int((float('$EPOCHREALTIME') - float('$t0')) * 1000))")
+}
+for z in bomb liar; do
+        cp "$T/$z.zip" "$Z/all.zip"
+        case $z in
+        bomb) want="entry big.json declares 1073741824 bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
+        liar) want="entry big.json inflates to [0-9]* bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
+        esac
+        timed "$T/out" "$P" db update --config "$T/config-zip.json"
+        [ $rc -eq 2 ] || fail "$z via db update: exit $rc: $(cat "$T/out")"
+        grep -q "http://127.0.0.1:$PORT/m3/Debian%3A12/all.zip: $want" "$T/out" || fail "$z via db update: unclear: $(cat "$T/out")"
+        [ "$ms" -lt 5000 ] || fail "$z via db update: took $ms ms"
+        [ -e "$T/zip.sqlite" ] && fail "$z via db update: a database was written"
+        echo "$z: db update refused it in $ms ms"
+        timed "$T/out" "$P" db import "$T/$z.zip" --db "$T/zip-import.sqlite"
+        [ $rc -eq 2 ] || fail "$z via db import: exit $rc: $(cat "$T/out")"
+        grep -q "$T/$z.zip: $want" "$T/out" || fail "$z via db import: unclear: $(cat "$T/out")"
+        [ "$ms" -lt 5000 ] || fail "$z via db import: took $ms ms"
+        [ "$(rev "$T/zip-import.sqlite")" = "$ZREV" ] || fail "$z via db import: the DB changed"
+        echo "$z: db import refused it in $ms ms"
+done
+
+# ---- 14. CVE scores: a source of CVE JSON 5 / NVD records -----------------------------
+# The Debian records carry no CVSS; a zip of CVE records (CVE JSON 5 written
+# here, NVD API 2.0 records from ../shared/data) served by nginx gives the
+# CVEs they name a score, fetched like all.zip (304 when unchanged) and kept
+# through rebuilds.
+C=$T/mirror/cve
+mkdir -p "$C"
+# cvezip EXTRA-CVE...: cves.zip from CVE JSON 5 records for CVE-2023-38545
+# (CVSS 3.1 9.8) and the given ids (CVSS 3.1 5.3), and the NVD samples.
+cvezip() {
+        python3 - "$C/cves.zip" "${PC_SHARED_DATA}/vulndb/trivy-db/nvd/testdata/happy/vuln-list-nvd/api" "$@" <<'PY'
+import glob, json, os, sys, zipfile
+out, nvd, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+def cve5(cid, vector):
+    return {"dataType": "CVE_RECORD", "dataVersion": "5.1",
+            "cveMetadata": {"cveId": cid, "state": "PUBLISHED", "dateUpdated": "2030-01-01T00:00:00.000Z"},
+            "containers": {"cna": {"metrics": [{"cvssV3_1": {"version": "3.1", "vectorString": vector}}]}}}
+with zipfile.ZipFile(out + ".new", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("cvelistV5-main/cves/2023/38xxx/CVE-2023-38545.json",
+               json.dumps(cve5("CVE-2023-38545", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")))
+    for cid in extra:
+        z.writestr(f"cvelistV5-main/cves/{cid}.json", json.dumps(cve5(cid, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N")))
+    for f in sorted(glob.glob(f"{nvd}/*/*.json")):
+        z.write(f, "nvd/" + os.path.basename(f))
+os.rename(out + ".new", out)
+PY
+}
+cvezip
+cat >"$T/config-cve.json" <<EOF
+{"db": "$T/cve.sqlite", "cache": "$T/no-cache.db", "update": {"sources": ["$URL"], "ecosystems": ["Debian:12"],
+ "cve_sources": ["http://127.0.0.1:$PORT/cve/cves.zip"], "state_dir": "$T/state-cve", "timeout_s": 5}}
+EOF
+cves() { "$P" db status --db "$T/cve.sqlite" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cve_severities"])'; }
+# sev_of ID: the severity `portcullis scan` gives a finding on the libcurl4 rootfs of section 10.
+sev_of() { "$P" scan "$H/debian" --db "$T/cve.sqlite" --format json |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print([f.get("severity") for f in d["findings"] if f["id"]==sys.argv[1]])' "$1"; }
+m=$(mark)
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /cve/cves.zip HTTP/1.1 200" || fail "CVE scores: cves.zip not fetched: $(log_since "$m")"
+n=$(cves)
+# CVE-2023-38545, and the NVD samples that hold a score (three of four).
+[ "$n" = 4 ] || fail "CVE scores: $n CVE severities, wanted 4: $(cat "$T/out")"
+[ "$(sev_of DEBIAN-CVE-2023-38545)" = "['CRITICAL']" ] || fail "CVE scores: DEBIAN-CVE-2023-38545 is $(sev_of DEBIAN-CVE-2023-38545)"
+[ "$(sev_of DEBIAN-CVE-2023-46218)" = "['UNKNOWN']" ] || fail "CVE scores: DEBIAN-CVE-2023-46218 is $(sev_of DEBIAN-CVE-2023-46218)"
+# Unchanged: a 304, nothing imported.
+CREV=$(rev "$T/cve.sqlite")
+m=$(mark)
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, again: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /cve/cves.zip HTTP/1.1 304" || fail "CVE scores, again: no 304: $(log_since "$m")"
+grep -q "^unchanged" "$T/out" || fail "CVE scores, again: not unchanged: $(cat "$T/out")"
+# Changed: one more CVE is merged in.
+cvezip CVE-2023-46218
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, changed: exit $?: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE scores, changed: $(cves), wanted $((n + 1))"
+[ "$(sev_of DEBIAN-CVE-2023-46218)" = "['MEDIUM']" ] || fail "CVE scores, changed: DEBIAN-CVE-2023-46218 is $(sev_of DEBIAN-CVE-2023-46218)"
+# A rebuild (the database removed) brings them back from the kept file.
+rm -f "$T/cve.sqlite"
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE scores, rebuild: exit $?: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE scores, rebuild: $(cves), wanted $((n + 1))"
+# A source that fails is said; the scores stay and the run succeeds.
+mv "$C/cves.zip" "$C/cves.zip.away"
+"$P" db update --config "$T/config-cve.json" >"$T/out" 2>&1 || fail "CVE source gone: exit $?: $(cat "$T/out")"
+grep -q "CVE scores: http://127.0.0.1:$PORT/cve/cves.zip: HTTP status 404; the CVE scores kept from earlier runs stay" "$T/out" ||
+        fail "CVE source gone: not said: $(cat "$T/out")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE source gone: $(cves) CVE severities"
+mv "$C/cves.zip.away" "$C/cves.zip"
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"

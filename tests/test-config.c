@@ -2,6 +2,7 @@
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "config.h"
+#include "update.h"
 #include "test.h"
 
 /* ---- jsonutil: finding keys and elements in the raw buffer ---------------- */
@@ -121,6 +122,7 @@ static void test_parse(void) {
                 CHECK(!c->update.ecosystems && !c->update.public_key);
                 CHECK_STREQ(c->update.sources ? c->update.sources[0] : NULL, PORTCULLIS_UPDATE_SOURCE);
                 CHECK(c->update.timeout_s == 30 && !c->update.proxy && !c->update.ca_file);
+                CHECK_STREQ(c->update.cve_sources ? c->update.cve_sources[0] : NULL, UPDATE_CVE_SOURCE_DEFAULT);
         }
         config_free(c);
         c = NULL;
@@ -139,6 +141,19 @@ static void test_parse(void) {
                 CHECK(c->update.timeout_s == 7);
                 CHECK_STREQ(c->update.public_key, "/etc/u.pub");
         }
+        config_free(c);
+        c = NULL;
+
+        /* cve_sources: a list, or [] for none (the default is one URL). */
+        static const char cves[] = "{\"update\": {\"cve_sources\": [\"https://c/cves.zip\"]}}";
+        CHECK(config_parse(cves, strlen(cves), "c.json", &c, &err) == 0);
+        CHECK(c && strv_length(c->update.cve_sources) == 1 &&
+              strcmp(c->update.cve_sources[0], "https://c/cves.zip") == 0);
+        config_free(c);
+        c = NULL;
+        static const char none[] = "{\"update\": {\"cve_sources\": []}}";
+        CHECK(config_parse(none, strlen(none), "c.json", &c, &err) == 0);
+        CHECK(c && c->update.cve_sources && strv_length(c->update.cve_sources) == 0);
         config_free(c);
 }
 
@@ -164,8 +179,8 @@ static void test_errors(void) {
                 { "\"/var/lib\"", "c.json:1:10: '[' or '{' expected near '\"/var/lib\"'" },
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
                 { "{\"update\": {\"sorces\": []}}",
-                  "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, proxy, "
-                  "ca_file, timeout_s, state_dir, public_key" },
+                  "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, cve_sources, "
+                  "proxy, ca_file, timeout_s, state_dir, public_key" },
                 { "{\"update\": {\"public_key\": \"u.pub\"}}",
                   "c.json:1:13: 'public_key' in 'update' must be an absolute path" },
                 { "{\"update\": {\"sources\": []}}", "c.json:1:13: 'sources' in 'update' must not be empty" },

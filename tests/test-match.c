@@ -168,15 +168,15 @@ static void test_inventory_match(void) {
                 CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
                 scan_result_free(back);
                 back = NULL;
-                for (const char *const *bad = (const char *const[]) { "#2 0 0\nHIGH\tx\n", "#2 0 0\nHIGH\ta%00\tp\t\t\n",
-                                                                      "#2 0 0\nSEVERE\ta\tp\t\t\n", "#2 0 0\nHIGH\ta\tp\t\t",
-                                                                      "#2 0\n", "#2 -1 0\n", "#2 0 0\n!nope\t1\ts\tr\n",
-                                                                      "#2 0 0\n!no_data\t\ts\tr\n", "#2 0 0\n!no_data\t1\t\tr\n",
-                                                                      "#2 0 0\n!no_data\t1x\ts\tr\n", NULL };
+                for (const char *const *bad = (const char *const[]) { "#3 0 0\nHIGH\tx\n", "#3 0 0\nHIGH\ta%00\tp\t\t\t\t\n",
+                                                                      "#3 0 0\nSEVERE\ta\tp\t\t\t\t\n", "#3 0 0\nHIGH\ta\tp\t\t\t\t",
+                                                                      "#3 0\n", "#3 -1 0\n", "#3 0 0\n!nope\t1\ts\tr\n", "#3 0 0\nHIGH\ta\tp\t\t\n",
+                                                                      "#3 0 0\n!no_data\t\ts\tr\n", "#3 0 0\n!no_data\t1\t\tr\n",
+                                                                      "#3 0 0\n!no_data\t1x\ts\tr\n", NULL };
                      *bad; bad++)
                         CHECK_MSG(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG, "%s", *bad);
                 /* an entry from before unchecked items were kept is stale: the image is analysed anew */
-                for (const char *const *old = (const char *const[]) { "", "HIGH\ta\tp\t\t\n", NULL }; *old; old++)
+                for (const char *const *old = (const char *const[]) { "", "HIGH\ta\tp\t\t\n", "#2 0 0\n", NULL }; *old; old++)
                         CHECK(report_parse_findings_compact(*old, strlen(*old), &back, &err) == -ESTALE);
         }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
@@ -258,7 +258,7 @@ static void test_unchecked(void) {
         u = find_unchecked(res, UNCHECKED_NO_COMPARATOR, "Cobol:1");
         CHECK(u && u->packages == 1);
         CHECK(res->n_unchecked > 4 && res->unchecked[0].kind == UNCHECKED_UNKNOWN_OS && res->unchecked[0].packages == 1);
-        CHECK(scan_result_unchecked_line(res, &line) == 0 && line && strstr(line, "; and 2 more"));
+        CHECK(scan_result_unchecked_line(res, NULL, NULL, &line) == 0 && line && strstr(line, "; and 2 more"));
 
         /* the cache's compact form keeps them */
         CHECK(report_findings_compact(res, &compact, &err) == 0);

@@ -82,7 +82,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure"
+#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure"
 
 static void test_errors(void) {
         static const struct {
@@ -106,10 +106,10 @@ static void test_errors(void) {
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
-                  "ignore_unfixed, on_unchecked, unknown_as" },
+                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
                   "p.json:1:29: unknown key 'nmae' in scopes[1]; expected one of name, match, mode, severity, "
-                  "ignore_unfixed, on_unchecked, unknown_as" },
+                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
                   "p.json:2:2: unknown key 'namespace' in the match of scope 'prod'; expected one of namespaces, "
                   "annotations, images" },
@@ -446,6 +446,55 @@ static void test_evaluate_none(void) {
         }
 }
 
+/* ignore_ecosystems and ignore_paths, at the top level and per scope; an
+ * ecosystem ignored leaves nothing unchecked either. */
+static void test_ignore(void) {
+        static const struct {
+                const char *policy, *image;
+                enum verdict_decision decision;
+                size_t critical;
+        } rows[] = {
+                { "{}", "img", VERDICT_DENY, 2 },
+                { "{\"ignore_ecosystems\": [\"npm\"]}", "img", VERDICT_DENY, 1 },
+                /* nothing counts; the Alpine packages are not checked: on_unchecked warn */
+                { "{\"ignore_ecosystems\": [\"npm\", \"Debian\"]}", "img", VERDICT_WARN, 0 },
+                { "{\"ignore_ecosystems\": [\"npm\", \"Debian\", \"Alpine\"]}", "img", VERDICT_ALLOW, 0 },
+                { "{\"ignore_ecosystems\": [\"Debian:11\", \"npm\"]}", "img", VERDICT_DENY, 1 },
+                { "{\"ignore_paths\": [\"/usr/share/doc/*\"]}", "img", VERDICT_DENY, 1 },
+                { "{\"ignore_paths\": [\"/usr/share/doc/*\", \"/var/lib/dpkg/*\"]}", "img", VERDICT_WARN, 0 },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, "
+                  "\"ignore_ecosystems\": [\"npm\", \"Alpine\"]}]}", "img", VERDICT_DENY, 1 },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, "
+                  "\"ignore_ecosystems\": [\"npm\", \"Alpine\"]}]}", "other", VERDICT_DENY, 2 },
+        };
+        static char *aliases[] = { NULL };
+        struct finding f[] = {
+                { .id = "DSA-1", .aliases = aliases, .package = "openssl", .ecosystem = "Debian:12",
+                  .path = "/var/lib/dpkg/status", .fixed_version = "3.0.1", .severity = SEVERITY_CRITICAL },
+                { .id = "GHSA-1", .aliases = aliases, .package = "minimist", .ecosystem = "npm",
+                  .path = "/usr/share/doc/node/node_modules/minimist/package.json", .severity = SEVERITY_CRITICAL },
+        };
+        struct unchecked u = { .kind = UNCHECKED_NO_DATA, .subject = "Alpine:v3.11", .packages = 3, .reason = "r" };
+        struct scan_result res = { .findings = f, .n_findings = ELEMENTSOF(f), .unchecked = &u, .n_unchecked = 1 };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                struct policy_context ctx = { .image = rows[i].image, .now = NOW };
+                struct verdict v;
+
+                CHECK_MSG(p && policy_evaluate(p, &ctx, &res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                CHECK_MSG(v.decision == rows[i].decision && v.counts[SEVERITY_CRITICAL] == rows[i].critical,
+                          "row %zu: %s, %zu CRITICAL", i, verdict_decision_to_string(v.decision),
+                          v.counts[SEVERITY_CRITICAL]);
+                /* the Alpine items are not checked unless the scope ignores Alpine */
+                CHECK_MSG(!!v.unchecked == !strstr(rows[i].policy, "Alpine") || streq_ptr(rows[i].image, "other"),
+                          "row %zu: unchecked %s", i, strna(v.unchecked));
+                verdict_done(&v);
+        }
+}
+
 static void test_evaluate_worst_cap(void) {
         _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
                                                          "\"match\": {\"namespaces\": [\"x\"]}}]}");
@@ -495,10 +544,10 @@ static void test_describe(void) {
                 "  1. prod: applies to namespace prod-* or production, and annotation team=pay*\n"
                 "     enforce: block the container when a finding of severity HIGH or above counts (fixed or not); "
                 "a finding of UNKNOWN severity is not checked (unknown_as unchecked); what can't be checked: start "
-                "with a warning (on_unchecked warn); from the top level: ignore_unfixed, on_unchecked, unknown_as\n",
+                "with a warning (on_unchecked warn); from the top level: ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as\n",
                 "  2. all: applies to every container (the match is empty); scopes after it never apply\n"
                 "     audit: only record it when a finding of any severity has a fixed version; what can't be "
-                "checked: start with a warning (on_unchecked warn); from the top level: on_unchecked, unknown_as\n",
+                "checked: start with a warning (on_unchecked warn); from the top level: ignore_ecosystems, ignore_paths, on_unchecked, unknown_as\n",
                 "  CVE-1 for images reg/*: until 2026-06-11 (10 days left)\n     reason: not reachable\n",
                 "  CVE-2 for any image: EXPIRED 2026-01-01T10:00:00Z, no longer applies\n     reason: old\n",
                 "  CVE-3 for any image: never expires\n",
@@ -573,6 +622,7 @@ int main(void) {
         test_select();
         test_evaluate();
         test_evaluate_worst_cap();
+        test_ignore();
         test_evaluate_none();
         test_describe();
         test_examples();

@@ -159,9 +159,9 @@ static void test_invalid_compare(void) {
         CHECK(strstr(err.msg, "'1.0-'") != NULL);
         r = version_compare(VERSION_DPKG, "1:a", "b", &cmp, &err);
         CHECK(r == 0 && cmp > 0);
-        r = version_compare(VERSION_SEMVER, "1", "2", &cmp, &err);
+        r = version_compare(VERSION_MAVEN, "1", "2", &cmp, &err);
         CHECK(r == -EOPNOTSUPP);
-        CHECK_STREQ(err.msg, "version comparison for semver is not implemented yet");
+        CHECK_STREQ(err.msg, "version comparison for maven is not implemented yet");
 }
 
 /* Messages show hostile versions escaped and cut. */
@@ -210,9 +210,9 @@ static void test_ecosystems(void) {
                 { "Azure Linux:3", VERSION_RPM },
                 { "Photon OS:5.0", VERSION_RPM },
                 { "PyPI", VERSION_PEP440 },
-                { "npm", VERSION_SEMVER },
+                { "npm", VERSION_NPM },
                 { "crates.io", VERSION_SEMVER },
-                { "Go", VERSION_SEMVER },
+                { "Go", VERSION_GO },
                 { "Hex", VERSION_SEMVER },
                 { "Maven", VERSION_MAVEN },
                 { "RubyGems", VERSION_GEM },
@@ -222,6 +222,10 @@ static void test_ecosystems(void) {
                 { "rpm", VERSION_RPM },
                 { "pypi", VERSION_PEP440 },
                 { "semver", VERSION_SEMVER },
+                { "go", VERSION_GO },
+                { "golang", VERSION_GO },
+                { "crates", VERSION_SEMVER },
+                { "cargo", VERSION_SEMVER },
                 { "maven", VERSION_MAVEN },
                 { "Gem", VERSION_GEM },
                 { "NuGet", -EOPNOTSUPP },

@@ -78,8 +78,10 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
 
         if (!json_is_object(root))
                 r = inventory_warn(inv, "%s: not a JSON object; skipped", origin);
-        else if (!name || !version)     /* not a package: a bundled tool's manifest, a test fixture */
+        else if (!name && !version)     /* not a package: a bundled tool's manifest, a test fixture */
                 r = 0;
+        else if (!name || !version)     /* a package we can't check: said, not passed over */
+                r = inventory_warn(inv, "%s: no %s; skipped", origin, name ? "version" : "name");
         else if (!name_valid(name, &slash))
                 r = inventory_warn(inv, "%s: an invalid npm package name in field name; skipped", origin);
         else if (!version_printable(version))

@@ -4,10 +4,10 @@
  * node_modules/x/package.json).  The walk descends through directory fds
  * opened with O_NOFOLLOW from the rootfs fd, so a symlink is never followed
  * (a node_modules symlink loop is just a symlink), and never leaves the
- * root.  Each directory's names are sorted, so that the inventory (and the
- * image identity made from it) doesn't depend on readdir order.  Caps on
- * depth, entries visited and bytes read end the walk with a note of what
- * was skipped, which the match reports as not checked. */
+ * root.  What it finds is sorted by path at the end, so that the inventory
+ * (and the image identity made from it) doesn't depend on readdir order.
+ * Caps on depth, entries visited and bytes read end the walk with a note of
+ * what was skipped, which the match reports as not checked. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -26,8 +26,6 @@ static const char *const skip_top[] = { "proc", "sys", "dev", NULL };
 
 struct frame {
         DIR *dir;
-        char **names;           /* sorted */
-        size_t next;
         size_t path_len;        /* of walk->path when this frame was pushed */
 };
 
@@ -43,47 +41,18 @@ struct inventory_walk {
         bool stopped;           /* a cap ended the walk */
 };
 
-static int names_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
+/* Packages the walk found, in path order: the inventory (and the identity
+ * made from it) must not depend on readdir order. */
+static int package_cmp(const void *a, const void *b) {
+        const struct package *x = a, *y = b;
+        int c = strcmp(strempty(x->origin_file), strempty(y->origin_file));
 
-/* Reads and sorts the names of an open directory (no "." or "..").  More
- * than max is -E2BIG. */
-static int read_names(DIR *d, size_t max, char ***ret) {
-        _cleanup_strv_free_ char **v = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-
-        while ((errno = 0, de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (n >= max)
-                        return -E2BIG;
-                if (n + 2 > cap) {
-                        size_t c = cap ? cap * 2 : 32;
-                        char **nv = realloc(v, c * sizeof(*nv));
-
-                        if (!nv)
-                                return -ENOMEM;
-                        v = nv;
-                        cap = c;
-                }
-                if (!(v[n] = strdup(de->d_name)))
-                        return -ENOMEM;
-                v[++n] = NULL;
-        }
-        if (errno)
-                return -errno;
-        if (n > 1)
-                qsort(v, n, sizeof(*v), names_cmp);
-        *ret = TAKE_PTR(v);
-        return 0;
+        return c ? c : strcmp(strempty(x->name), strempty(y->name));
 }
 
 static void frame_done(struct frame *f) {
         if (f->dir)
                 closedir(f->dir);
-        strv_free(f->names);
         *f = (struct frame) {};
 }
 
@@ -109,7 +78,6 @@ static int push(struct inventory_walk *w, int fd, const char *name) {
         struct frame *f = &w->stack[w->depth];
         size_t n = strlen(name);
         DIR *d;
-        int r;
 
         if (w->path_len + 1 + n >= sizeof(w->path)) {
                 close(fd);
@@ -122,17 +90,6 @@ static int push(struct inventory_walk *w, int fd, const char *name) {
                 return 0;       /* vanished or unreadable: nothing to find there */
         }
         *f = (struct frame) { .dir = d, .path_len = w->path_len };
-        r = read_names(d, INVENTORY_WALK_ENTRIES_MAX, &f->names);
-        if (r == -ENOMEM) {
-                frame_done(f);
-                return r;
-        }
-        if (r < 0) {
-                frame_done(f);
-                return r == -E2BIG ? stop(w, "%s: a folder with more entries than the walk lists; language packages "
-                                          "in it were not looked for", w->path)
-                                   : 0;
-        }
         if (w->depth > 0) {
                 if (w->path_len > 0)
                         w->path[w->path_len++] = '/';
@@ -161,21 +118,25 @@ static bool skipped_at_top(const struct inventory_walk *w, const char *name) {
 }
 
 /* One entry of the directory on top of the stack: offered to every reader,
- * then descended into when it is a directory. */
-static int visit(struct inventory_walk *w, const char *name, struct error *err) {
+ * then descended into when it is a directory.  The type comes from
+ * getdents; only a file system that gives none costs a stat. */
+static int visit(struct inventory_walk *w, const struct dirent *de, struct error *err) {
         struct frame *f = &w->stack[w->depth - 1];
-        struct inventory_walk_entry e = { .walk = w, .dirfd = dirfd(f->dir), .name = name, .dir = w->path };
+        const char *name = de->d_name;
+        struct inventory_walk_entry e = { .walk = w, .dirfd = dirfd(f->dir), .name = name, .dir = w->path,
+                                          .type = de->d_type };
         struct stat st;
         int r, fd;
 
         if (++w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
                 return stop(w, "%s: the walk reached its cap on entries visited; language packages after this "
                             "point were not looked for", w->path);
-        if (fstatat(e.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return 0;
-        e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        e.size = (size_t) st.st_size;
-        if (e.type == DT_UNKNOWN)       /* symlinks, devices, FIFOs, sockets: never followed or read */
+        if (e.type == DT_UNKNOWN) {
+                if (fstatat(e.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return 0;
+                e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (e.type != DT_DIR && e.type != DT_REG)       /* symlinks, devices, FIFOs, sockets: never followed */
                 return 0;
         for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
                 if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
@@ -194,6 +155,7 @@ static int visit(struct inventory_walk *w, const char *name, struct error *err) 
 int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
                    struct error *err) {
         struct inventory_walk *w = calloc(1, sizeof(*w));
+        size_t first = inv->n_pkgs;
         int fd, r = 0;
 
         if (!w)
@@ -207,17 +169,22 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
         w->path[0] = '\0';
         r = push(w, fd, "");
         while (r >= 0 && w->depth > 0 && !w->stopped) {
-                struct frame *f = &w->stack[w->depth - 1];
+                struct dirent *de;
 
-                if (!f->names || !f->names[f->next]) {
+                errno = 0;
+                de = readdir(w->stack[w->depth - 1].dir);
+                if (!de) {
                         pop(w);
                         continue;
                 }
-                r = visit(w, f->names[f->next++], err);
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        r = visit(w, de, err);
         }
         while (w->depth > 0)
                 pop(w);
         free(w);
+        if (inv->n_pkgs - first > 1)
+                qsort(inv->pkgs + first, inv->n_pkgs - first, sizeof(*inv->pkgs), package_cmp);
         if (r == -ENOMEM)
                 return error_set(err, ENOMEM, "walk the rootfs: out of memory");
         return r < 0 ? r : 0;

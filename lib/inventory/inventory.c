@@ -18,6 +18,7 @@ static const struct inventory_reader *const readers[] = {
 
 int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        size_t unknown = 0;
         int k;
 
         if (!inv)
@@ -35,9 +36,11 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
                 return error_wrap(err, "look for language packages");
         /* Never pass an image quietly because we could not name its
          * distribution: say that its packages were not checked. */
-        if (inv->n_pkgs > 0 && !inv->os.ecosystem &&
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                unknown += !inv->pkgs[i].ecosystem;
+        if (unknown > 0 &&
             inventory_warn(inv, "%zu packages not checked: etc/os-release (ID=%s, VERSION_ID=%s) names no "
-                           "distribution release Portcullis knows", inv->n_pkgs, strna(inv->os.id),
+                           "distribution release Portcullis knows", unknown, strna(inv->os.id),
                            strna(inv->os.version_id)) < 0)
                 return error_set(err, ENOMEM, "inventory: out of memory");
         *ret = TAKE_PTR(inv);

@@ -18,7 +18,6 @@ struct rootfs;
 /* The walk for language packages (inventory-walk.c). */
 #define INVENTORY_WALK_DEPTH_MAX 48
 #define INVENTORY_WALK_PATH_MAX 4096
-#define INVENTORY_WALK_ENTRIES_MAX 100000               /* in one folder */
 #define INVENTORY_WALK_ENTRIES_TOTAL_MAX 2000000        /* visited in all */
 #define INVENTORY_WALK_BYTES_MAX ((size_t) 512 * 1024 * 1024)   /* read in all */
 
@@ -100,7 +99,6 @@ struct inventory_walk_entry {
         const char *name;
         const char *dir;
         unsigned char type;     /* DT_DIR or DT_REG; nothing else is offered */
-        size_t size;
 };
 
 /* One reader: read() adds what a package database at a known path holds

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,8 @@ static const char *const kind_names[_VERSION_KIND_MAX] = {
         [VERSION_PEP440] = "pypi",
         [VERSION_MAVEN] = "maven",
         [VERSION_GEM] = "gem",
+        [VERSION_NPM] = "npm",
+        [VERSION_GO] = "go",
 };
 
 /* Short names for people typing `portcullis vercmp`, any case. */
@@ -29,7 +32,11 @@ static const struct {
         { "rpm",    VERSION_RPM },
         { "pypi",   VERSION_PEP440 },
         { "pep440", VERSION_PEP440 },
-        { "npm",    VERSION_SEMVER },
+        { "npm",    VERSION_NPM },
+        { "go",     VERSION_GO },
+        { "golang", VERSION_GO },
+        { "crates", VERSION_SEMVER },
+        { "cargo",  VERSION_SEMVER },
         { "semver", VERSION_SEMVER },
         { "maven",  VERSION_MAVEN },
         { "gem",    VERSION_GEM },
@@ -48,6 +55,12 @@ int version_kind_from_ecosystem(const char *ecosystem) {
         return -EOPNOTSUPP;
 }
 
+int version_kind_semver(int ecosystem_kind) {
+        bool own = ecosystem_kind == VERSION_NPM || ecosystem_kind == VERSION_GO;
+
+        return own ? ecosystem_kind : VERSION_SEMVER;
+}
+
 const char *version_kind_to_string(enum version_kind k) {
         if (k < 0 || k >= _VERSION_KIND_MAX)
                 return NULL;
@@ -62,8 +75,12 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
                 return version_apk_compare(a, b, ret_cmp, err);
         case VERSION_RPM:
                 return version_rpm_compare(a, b, ret_cmp, err);
-        case VERSION_SEMVER:
         case VERSION_PEP440:
+                return version_pep440_compare(a, b, ret_cmp, err);
+        case VERSION_SEMVER:
+        case VERSION_NPM:
+        case VERSION_GO:
+                return version_semver_compare(k, a, b, ret_cmp, err);
         case VERSION_MAVEN:
         case VERSION_GEM:
                 return error_set(err, EOPNOTSUPP, "version comparison for %s is not implemented yet",
@@ -87,4 +104,25 @@ void version_shown(const char *v, char buf[VERSION_SHOWN_SIZE]) {
         if (v[i])
                 n += (size_t) snprintf(buf + n, VERSION_SHOWN_SIZE - n, "...");
         buf[n] = '\0';
+}
+
+int version_invalid(struct error *err, const char *ecosystem, const char *v, const char *fmt, ...) {
+        char shown[VERSION_SHOWN_SIZE], why[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+        version_shown(v, shown);
+        return error_set(err, EINVAL, "invalid %s version '%s': %s", ecosystem, shown, why);
+}
+
+int version_invalid_at(struct error *err, const char *ecosystem, const char *v, const char *p) {
+        const char one[2] = { *p, '\0' };
+        char shown[VERSION_SHOWN_SIZE];
+
+        if (!*p)
+                return version_invalid(err, ecosystem, v, "ends too early");
+        version_shown(one, shown);
+        return version_invalid(err, ecosystem, v, "unexpected '%s' at byte %zu", shown, (size_t) (p - v) + 1);
 }

@@ -11,10 +11,12 @@ enum version_kind {
         VERSION_DPKG,
         VERSION_APK,
         VERSION_RPM,
-        VERSION_SEMVER,
+        VERSION_SEMVER,         /* strict SemVer 2.0.0 (the semver crate): crates.io, Hex, other SEMVER ranges */
         VERSION_PEP440,
         VERSION_MAVEN,
         VERSION_GEM,
+        VERSION_NPM,            /* node-semver, reading as npm reads package.json */
+        VERSION_GO,             /* golang.org/x/mod/semver, 'v' optional */
         _VERSION_KIND_MAX,
         _VERSION_KIND_INVALID = -EINVAL,
 };
@@ -36,6 +38,11 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
 #define VERSION_SHOWN_SIZE (VERSION_SHOWN_MAX * 4 + 4)
 void version_shown(const char *v, char buf[VERSION_SHOWN_SIZE]);
 
+/* Sets err to "invalid ECOSYSTEM version 'V': WHY" (V shown as above) and
+ * returns -EINVAL; _at says which byte of v (p points into it) is wrong. */
+int version_invalid(struct error *err, const char *ecosystem, const char *v, const char *fmt, ...) _printf_(4, 5);
+int version_invalid_at(struct error *err, const char *ecosystem, const char *v, const char *p);
+
 /* dpkg: deb-version(7) ordering, identical to dpkg --compare-versions. */
 int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* Validates a dpkg version the way dpkg's parseversion() does. */
@@ -53,3 +60,26 @@ int version_apk_check(const char *v, struct error *err);
 int version_rpm_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* rpm's rpmvercmp() itself on two version strings: <0, 0 or >0. */
 int version_rpm_vercmp(const char *a, const char *b);
+
+/* PyPI: PEP 440 ordering, identical to python3-packaging's
+ * packaging.version.Version; what packaging rejects is -EINVAL. */
+int version_pep440_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+int version_pep440_check(const char *v, struct error *err);
+
+/* SemVer 2.0.0 precedence (build metadata ignored) in three readings:
+ * npm: node-semver's compare(a, b, loose), i.e. what npm accepts in an
+ *   installed package.json ("v1.2.3", "=1.2.3", "1.2.3beta", leading zeros,
+ *   at most 256 characters, numbers up to 2^53-1);
+ * Go: golang.org/x/mod/semver.Compare with or without the 'v' (OSV's Go
+ *   records have none): "v1.2" is v1.2.0, "+incompatible" is build metadata,
+ *   pseudo-versions order as the pre-releases they are;
+ * SemVer (crates.io, Hex): the semver crate's grammar (no 'v', no
+ *   whitespace, numbers up to 2^64-1) ordered by its cmp_precedence().
+ * An invalid version is -EINVAL, never ordered. */
+int version_semver_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err);
+int version_semver_check(enum version_kind k, const char *v, struct error *err);
+
+/* The comparator for an OSV "SEMVER" range in an ecosystem of that kind:
+ * npm's and Go's own readings of SemVer (an installed "v1.2.3" from a Go
+ * binary, "1.2.3beta" from a package.json), strict SemVer for the rest. */
+int version_kind_semver(int ecosystem_kind);

@@ -202,7 +202,7 @@ static int eval_ranges(int kind, const char *version, char *ranges, bool *ret_af
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
                 /* GIT ranges name commits: they can't place an installed version. */
-                rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? VERSION_SEMVER : -1;
+                rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? version_kind_semver(kind) : -1;
                 if (rk < 0)
                         continue;
                 if ((r = sort_events(rk, ev, n, err)) < 0 ||

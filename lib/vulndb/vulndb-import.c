@@ -21,6 +21,7 @@
 #include "osv-range.h"
 #include "ecosystem.h"
 #include "vulndb-internal.h"
+#include "zip-limit.h"
 
 #define OSV_ID_MAX 256
 #define IMPORT_DIR_DEPTH_MAX 16
@@ -59,6 +60,7 @@ struct importer {
         vulndb_skip_fn skip_fn;
         void *userdata;
         char *const *paths;
+        const char *data_time;                  /* vulndb_import_dated() */
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
         struct queue q;
 };
@@ -560,8 +562,9 @@ static int import_file(struct importer *imp, const char *path, struct error *err
 }
 
 /* Reads the current entry into *buf (grown as needed, reused across
- * entries); *ret_len is OSV_RECORD_MAX + 1 when the entry is larger. */
-static int read_entry(struct archive *a, char **buf, size_t *cap, size_t *ret_len) {
+ * entries), held to zip-limit.h's limits while it inflates (-EFBIG). */
+static int read_entry(struct archive *a, struct zip_limit *zl, char **buf, size_t *cap, size_t *ret_len,
+                      struct error *err) {
         size_t len = 0;
         la_ssize_t n;
 
@@ -585,6 +588,8 @@ static int read_entry(struct archive *a, char **buf, size_t *cap, size_t *ret_le
                         return -EIO;
                 if (n == 0)
                         break;
+                if (zip_limit_data(zl, (size_t) n, err) < 0)
+                        return -EFBIG;
                 len += (size_t) n;
         }
         *ret_len = len;
@@ -595,12 +600,16 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
         struct archive *a = archive_read_new();
         _cleanup_free_ char *buf = NULL;
         struct archive_entry *e;
+        struct zip_limit zl;
         uint64_t entries = 0;
         size_t cap = 0;
         int rc, r = 0;
 
         if (!a)
                 return -ENOMEM;
+        r = zip_limit_init(&zl, path, path, err);
+        if (r < 0)
+                goto out;
         archive_read_support_format_zip(a);
         if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
                 r = error_set(err, EINVAL, "%s: not a readable zip archive: %s", path, archive_error_string(a));
@@ -618,20 +627,19 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
                                       OSV_ZIP_ENTRIES_MAX);
                         goto out;
                 }
+                r = zip_limit_entry(&zl, e, err);
+                if (r < 0)
+                        goto out;
                 if (archive_entry_filetype(e) != AE_IFREG || !ename || !has_suffix(ename, ".json"))
                         continue;
                 snprintf(name, sizeof(name), "%s:%s", path, ename);
-                r = read_entry(a, &buf, &cap, &len);
-                if (r == -ENOMEM)
+                r = read_entry(a, &zl, &buf, &cap, &len, err);
+                if (r == -ENOMEM || r == -EFBIG)
                         goto out;
                 if (r < 0) {
                         r = error_set(err, EIO, "%s: archive is damaged at %s: %s; download it again", path,
                                       ename, archive_error_string(a));
                         goto out;
-                }
-                if (len > OSV_RECORD_MAX) {
-                        skip(imp, name, "record larger than the 16 MiB limit");
-                        continue;
                 }
                 r = import_document(imp, buf, len, name, err);
                 if (r < 0)
@@ -826,7 +834,16 @@ static int ecosystem_counts(sqlite3 *db, char **ret, struct error *err) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int write_meta(sqlite3 *db, struct error *err) {
+/* "data_time": set, removed (""), or left as the merged file had it (NULL). */
+static int write_data_time(sqlite3 *db, const char *data_time, struct error *err) {
+        if (!data_time)
+                return 0;
+        if (*data_time)
+                return set_meta(db, "data_time", data_time, err);
+        return exec_sql(db, "DELETE FROM meta WHERE key = 'data_time'", err);
+}
+
+static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
         _cleanup_free_ char *ecos = NULL;
         char revision[72], now[32], records[32], affected[32], cves[32], schema[16];
         time_t t = time(NULL);
@@ -851,7 +868,8 @@ static int write_meta(sqlite3 *db, struct error *err) {
             (r = set_meta(db, "records", records, err)) < 0 ||
             (r = set_meta(db, "affected", affected, err)) < 0 ||
             (r = set_meta(db, "cve_severities", cves, err)) < 0 ||
-            (r = set_meta(db, "ecosystems", ecos, err)) < 0)
+            (r = set_meta(db, "ecosystems", ecos, err)) < 0 ||
+            (r = write_data_time(db, data_time, err)) < 0)
                 return r;
         return 0;
 }
@@ -1025,7 +1043,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
-            (r = write_meta(imp->db, err)) < 0 ||
+            (r = write_meta(imp->db, imp->data_time, err)) < 0 ||
             (r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
         return 0;
@@ -1126,7 +1144,13 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
 
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
-        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths };
+        return vulndb_import_dated(db_path, paths, flags, NULL, skip_fn, userdata, ret_stats, err);
+}
+
+int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
+                        vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
+                        struct error *err) {
+        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths, .data_time = data_time };
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         int fd, r;
 

@@ -16,6 +16,7 @@ struct vulndb {
         char *path;
         char *revision;
         char *import_time;
+        char *data_time;
 };
 
 int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err) {
@@ -53,6 +54,7 @@ void vulndb_close(struct vulndb *v) {
         free(v->path);
         free(v->revision);
         free(v->import_time);
+        free(v->data_time);
         free(v);
 }
 
@@ -83,6 +85,8 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         r = meta_get(v, "revision", &v->revision, err);
         if (r >= 0)
                 r = meta_get(v, "import_time", &v->import_time, err);
+        if (r >= 0)
+                r = meta_get(v, "data_time", &v->data_time, err);
         if (r < 0)
                 return error_wrap(err, "%s", path);
         /* A bounded page cache, no mmap: mapped pages would count against
@@ -112,6 +116,10 @@ const char *vulndb_revision(struct vulndb *v) {
 
 const char *vulndb_import_time(struct vulndb *v) {
         return v->import_time;
+}
+
+const char *vulndb_data_time(struct vulndb *v) {
+        return v->data_time;
 }
 
 static const char *col(sqlite3_stmt *st, int i) {
@@ -273,6 +281,7 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
 
         if ((r = meta_get(v, "schema_version", &schema, err)) < 0 ||
             (r = meta_get(v, "import_time", &s.import_time, err)) < 0 ||
+            (r = meta_get(v, "data_time", &s.data_time, err)) < 0 ||
             (r = meta_get(v, "records", &records, err)) < 0 ||
             (r = meta_get(v, "affected", &affected, err)) < 0 ||
             (r = meta_get(v, "cve_severities", &cves, err)) < 0 ||
@@ -293,6 +302,7 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
 void vulndb_status_done(struct vulndb_status *s) {
         free(s->revision);
         free(s->import_time);
+        free(s->data_time);
         strv_free(s->ecosystems);
         *s = (struct vulndb_status) {};
 }

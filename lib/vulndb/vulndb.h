@@ -52,6 +52,14 @@ struct vulndb_import_stats {
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
+/* vulndb_import(), and the new file records when its data was published
+ * (meta "data_time", RFC 3339 UTC: the oldest "created" of the signed
+ * manifests it came from), which max_db_age_hours counts from instead of
+ * the import time.  "" removes it; NULL keeps what a merged file had. */
+int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
+                        vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
+                        struct error *err);
+
 /* Parses and validates one OSV record (also the fuzz entry point); the
  * message of a rejection names the file and the field. */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
@@ -60,6 +68,7 @@ struct vulndb_status {
         int schema_version;
         char *revision;         /* sha256 over (id, content digest) in id order */
         char *import_time;      /* RFC 3339 UTC */
+        char *data_time;        /* RFC 3339 UTC (vulndb_import_dated()), or NULL */
         uint64_t records;
         uint64_t affected;
         uint64_t cve_severities;
@@ -70,6 +79,7 @@ int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error
 void vulndb_status_done(struct vulndb_status *s);
 const char *vulndb_revision(struct vulndb *db);
 const char *vulndb_import_time(struct vulndb *db);     /* RFC 3339 UTC, or NULL */
+const char *vulndb_data_time(struct vulndb *db);       /* RFC 3339 UTC, or NULL (vulndb_import_dated()) */
 
 /* One affected entry for (ecosystem, package): what the matcher evaluates.
  * Entries of withdrawn records are not stored. */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* What update.c (the updater) and update-sign.c (`portcullis db sign`)
+ * share: the manifest's format and its helpers. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/error.h"
+
+/* The keys of manifest.json (see update.h). */
+#define MANIFEST_FILE "manifest.json"
+#define MANIFEST_SIG_FILE "manifest.json.sig"
+
+struct osv_time {
+        int64_t s;
+        int32_t ns;
+};
+
+/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6. */
+int update_parse_time(const char *p, size_t n, struct osv_time *ret);
+/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
+void update_format_time(int64_t s, char ret[32]);
+/* Writes buf to a temporary file beside path and renames it over path. */
+int update_write_atomic(const char *path, const char *buf, size_t len, struct error *err);
+void update_hex(const unsigned char *md, unsigned n, char *ret);
+/* The key types a manifest may be signed with (EVP_PKEY_* ids). */
+bool update_key_type_ok(int id);
+
+/* manifest.json, parsed and checked for form (not for its signature). */
+struct update_manifest {
+        int64_t serial;
+        int64_t created, expires;       /* UTC seconds */
+        json_t *files;                  /* name -> sha256 hex */
+};
+int update_manifest_parse(const char *buf, size_t len, const char *url, struct update_manifest *ret,
+                          struct error *err);
+void update_manifest_done(struct update_manifest *m);

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Language packages: the METADATA/PKG-INFO and package.json parsers on the
+ * real files and expected results in ../shared/data/langpkg (trivy's test
+ * data), and the walk over a rootfs: nested and scoped node_modules, a
+ * project's own package.json left out, symlinks (a loop, one out of the
+ * root) never followed, a FIFO and a 1 GB METADATA read safely, and a tree
+ * deeper than the walk's cap reported as skipped. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "inventory.h"
+#include "rootfs.h"
+#include "test.h"
+
+static char *read_shared(const char *rel, size_t *ret_len) {
+        char *buf = NULL;
+        struct error err = {};
+
+        CHECK_MSG(read_full_file(test_path(test_shared_data(), rel), 64 * 1024 * 1024, &buf, ret_len, &err) == 0,
+                  "%s", err.msg);
+        return buf;
+}
+
+static const struct package *find(const struct inventory *inv, const char *name, const char *version) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (streq_ptr(inv->pkgs[i].name, name) && streq_ptr(inv->pkgs[i].version, version))
+                        return &inv->pkgs[i];
+        return NULL;
+}
+
+/* expected.json: {"python": {"cases": [{"inputs": ["testdata/X"], "packages": [{"Name", "Version"}]}]},
+ * "npm_packagejson": {...}} */
+static void test_expected(const char *key, const char *dir,
+                          int (*parse)(const char *, size_t, const char *, struct inventory *)) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, i;
+        json_t *root, *c;
+
+        text = read_shared("langpkg/trivy/expected.json", &len);
+        root = text ? json_loadb(text, len, 0, NULL) : NULL;
+        CHECK(root);
+        json_array_foreach(json_object_get(json_object_get(root, key), "cases"), i, c) {
+                const char *input = json_string_value(json_array_get(json_object_get(c, "inputs"), 0));
+                json_t *want = json_array_get(json_object_get(c, "packages"), 0);
+                const char *name = json_string_value(json_object_get(want, "Name"));
+                const char *version = json_string_value(json_object_get(want, "Version"));
+                _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+                _cleanup_free_ char *buf = NULL, *rel = NULL;
+                size_t n = 0;
+
+                if (!input)
+                        continue;
+                CHECK(asprintf(&rel, "langpkg/trivy/%s/%s", dir, strrchr(input, '/') + 1) > 0);
+                buf = read_shared(rel, &n);
+                if (!buf)
+                        continue;
+                CHECK(parse(buf, n, rel, inv) == 0);
+                if (name && version)
+                        /* the package as its own tool reports it */
+                        CHECK_MSG(inv->n_pkgs == 1 && find(inv, name, version), "%s: %zu packages", rel, inv->n_pkgs);
+                else if (name)
+                        /* no version: not a package we can check, and said so */
+                        CHECK_MSG(inv->n_pkgs == 0 && inv->n_warnings == 1, "%s", rel);
+                else
+                        CHECK_MSG(inv->n_pkgs == 0 && inv->n_warnings == 0, "%s", rel);
+        }
+        json_decref(root);
+}
+
+static void test_parsers(void) {
+        static const struct {
+                const char *in;
+                const char *name, *version, *source_name, *purl;
+        } py[] = {
+                { "Metadata-Version: 2.1\nName: Foo_Bar.baz\nVersion: 1.0.post1\n\nName: other\n", "Foo_Bar.baz",
+                  "1.0.post1", "foo-bar-baz", "pkg:pypi/foo-bar.baz@1.0.post1" },
+                { "name: requests\r\nversion:   2.28.1  \r\n", "requests", "2.28.1", "requests", "pkg:pypi/requests@2.28.1" },
+                { "Name: a\n\nVersion: 1\n", NULL, NULL, NULL, NULL },          /* Version after the headers */
+                { "Name: -a\nVersion: 1\n", NULL, NULL, NULL, NULL },
+                { "Name: a\nVersion: 1 2\n", NULL, NULL, NULL, NULL },
+                { "Name: a\x1b[2J\nVersion: 1\n", NULL, NULL, NULL, NULL },
+        };
+        static const struct {
+                const char *in;
+                const char *name, *version, *purl;
+        } npm[] = {
+                { "{\"name\": \"@babel/parser\", \"version\": \"7.23.6\"}", "@babel/parser", "7.23.6",
+                  "pkg:npm/%40babel/parser@7.23.6" },
+                { "{\"name\": \"minimist\", \"version\": \"1.2.0\"}", "minimist", "1.2.0", "pkg:npm/minimist@1.2.0" },
+                { "{\"name\": \"../x\", \"version\": \"1\"}", NULL, NULL, NULL },
+                { "{\"name\": \"@scope\", \"version\": \"1\"}", NULL, NULL, NULL },
+                { "{\"name\": \"a\", \"version\": \"1\\n\"}", NULL, NULL, NULL },
+                { "[1]", NULL, NULL, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(py); i++) {
+                _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+
+                CHECK(python_metadata_parse(py[i].in, strlen(py[i].in), "/m/METADATA", inv) == 0);
+                if (!py[i].name) {
+                        CHECK_MSG(inv->n_pkgs == 0 && inv->n_warnings == 1, "python row %zu", i);
+                        continue;
+                }
+                CHECK_MSG(inv->n_pkgs == 1, "python row %zu", i);
+                if (inv->n_pkgs != 1)
+                        continue;
+                CHECK_STREQ(inv->pkgs[0].name, py[i].name);
+                CHECK_STREQ(inv->pkgs[0].version, py[i].version);
+                CHECK_STREQ(inv->pkgs[0].source_name, py[i].source_name);      /* PEP 503, as records are kept */
+                CHECK_STREQ(inv->pkgs[0].purl, py[i].purl);
+                CHECK_STREQ(inv->pkgs[0].ecosystem, "PyPI");
+                CHECK_STREQ(inv->pkgs[0].origin_file, "/m/METADATA");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(npm); i++) {
+                _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+
+                CHECK(npm_package_json_parse(npm[i].in, strlen(npm[i].in), "/p.json", inv) == 0);
+                if (!npm[i].name) {
+                        CHECK_MSG(inv->n_pkgs == 0 && inv->n_warnings == 1, "npm row %zu", i);
+                        continue;
+                }
+                CHECK_MSG(inv->n_pkgs == 1, "npm row %zu", i);
+                if (inv->n_pkgs != 1)
+                        continue;
+                CHECK_STREQ(inv->pkgs[0].name, npm[i].name);
+                CHECK_STREQ(inv->pkgs[0].version, npm[i].version);
+                CHECK_STREQ(inv->pkgs[0].purl, npm[i].purl);
+                CHECK_STREQ(inv->pkgs[0].ecosystem, "npm");
+        }
+}
+
+static void copy(const char *rel, const char *dest) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+
+        buf = read_shared(rel, &len);
+        if (buf)
+                test_write_file(dest, buf);
+}
+
+static void test_walk(void) {
+        const char *root = test_path(test_tmpdir(), "rootfs");
+        const char *npm = "langpkg/trivy/npm/npm-analyzer-happy/node_modules";
+        static const char *const npm_files[] = {
+                "@babel/parser", "body-parser/node_modules/debug", "body-parser/node_modules/ms", "body-parser",
+                "express/node_modules/debug", "express/node_modules/ms", "express", "ms",
+        };
+        static const struct {
+                const char *name, *version, *origin;
+        } want[] = {
+                { "@babel/parser", "7.23.6", "/app/node_modules/@babel/parser/package.json" },
+                { "debug", "2.6.9", "/app/node_modules/body-parser/node_modules/debug/package.json" },
+                { "ms", "2.0.0", "/app/node_modules/body-parser/node_modules/ms/package.json" },
+                { "body-parser", "1.18.3", "/app/node_modules/body-parser/package.json" },
+                { "express", "4.16.4", "/app/node_modules/express/package.json" },
+                { "ms", "2.1.1", "/app/node_modules/ms/package.json" },
+                { "left-pad", "1.3.0", "/usr/lib/node_modules/left-pad/package.json" },
+                { "asyncssh", "2.14.2", "/usr/lib/python3/dist-packages/asyncssh-2.14.2.dist-info/METADATA" },
+                { "setuptools", "51.3.3", "/usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info" },
+                { "distlib", "0.3.1", "/opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO" },
+                { "big", "1.0", "/app/site-packages/big-1.0.dist-info/METADATA" },
+        };
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+        char deep[INVENTORY_WALK_DEPTH_MAX * 3 + 32] = "deep";
+        size_t n_lang = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(npm_files); i++)
+                copy(test_path(test_path(npm, npm_files[i]), "package.json"),
+                     test_path(test_path(test_path(root, "app/node_modules"), npm_files[i]), "package.json"));
+        test_write_file(test_path(root, "app/package.json"), "{\"name\": \"my-app\", \"version\": \"0.0.1\"}");
+        test_write_file(test_path(root, "usr/lib/node_modules/left-pad/package.json"),
+                        "{\"name\": \"left-pad\", \"version\": \"1.3.0\"}");
+        copy("langpkg/trivy/python/asyncssh-2.14.2.METADATA",
+             test_path(root, "usr/lib/python3/dist-packages/asyncssh-2.14.2.dist-info/METADATA"));
+        copy("langpkg/trivy/python/setuptools-51.3.3-py3.8.egg-info.PKG-INFO",
+             test_path(root, "usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info"));
+        copy("langpkg/trivy/python/distlib-0.3.1-py3.9.egg-info",
+             test_path(root, "opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO"));
+        /* 1 GB (sparse) METADATA: only its head is read */
+        test_write_file(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), "Name: big\nVersion: 1.0\n\n");
+        CHECK(truncate(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), 1L << 30) == 0);
+        /* a FIFO where METADATA should be: skipped with a warning, no hang */
+        (void) mkdir(test_path(root, "app/site-packages/fifo-1.0.dist-info"), 0755);
+        CHECK(mkfifo(test_path(root, "app/site-packages/fifo-1.0.dist-info/METADATA"), 0644) == 0);
+        /* symlinks: a loop, and out of the root to a package that must not be seen */
+        CHECK(symlink("..", test_path(root, "app/node_modules/loop")) == 0);
+        test_write_file(test_path(test_tmpdir(), "outside/node_modules/evil/package.json"),
+                        "{\"name\": \"evil\", \"version\": \"6.6.6\"}");
+        CHECK(symlink(test_path(test_tmpdir(), "outside/node_modules"), test_path(root, "app/node_modules/out")) == 0);
+        CHECK(symlink(test_path(test_tmpdir(), "outside/node_modules/evil"), test_path(root, "app/node_modules/evil")) == 0);
+        /* /proc is not walked */
+        test_write_file(test_path(root, "proc/node_modules/p/package.json"), "{\"name\": \"p\", \"version\": \"1\"}");
+
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        if (!inv)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                const struct package *p = find(inv, want[i].name, want[i].version);
+
+                CHECK_MSG(p && streq_ptr(p->origin_file, want[i].origin), "%s %s at %s: %s", want[i].name,
+                          want[i].version, want[i].origin, p ? p->origin_file : "missing");
+        }
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
+        CHECK_MSG(n_lang == 8 + 1 + 4, "%zu language packages", n_lang);  /* the 2nd debug and ms of express */
+        CHECK(!find(inv, "my-app", "0.0.1") && !find(inv, "evil", "6.6.6") && !find(inv, "p", "1"));
+        CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
+                  "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
+                  inv->n_warnings > 1 ? inv->warnings[1] : "");
+        CHECK(!inv->skipped);
+
+        /* deeper than the walk goes: said, not passed over */
+        for (int i = 0; i < INVENTORY_WALK_DEPTH_MAX; i++)
+                strcat(deep, "/d");
+        test_write_file(test_path(test_path(root, deep), "node_modules/x/package.json"),
+                        "{\"name\": \"x\", \"version\": \"1\"}");
+        inventory_free(inv);
+        inv = NULL;
+        CHECK(inventory_collect(r, &inv, &err) == 0);
+        CHECK(inv && inv->skipped && strstr(inv->skipped[0], "deeper than the walk descends"));
+}
+
+int main(void) {
+        test_shared_data();
+        test_parsers();
+        test_expected("python", "python", python_metadata_parse);
+        test_expected("npm_packagejson", "npm/packagejson", npm_package_json_parse);
+        test_walk();
+        return test_end();
+}
