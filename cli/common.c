@@ -4,8 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "common.h"
 #include "image.h"
+#include "inventory.h"
 #include "portcullis-build.h"
 #include "verbs.h"
 
@@ -40,18 +42,35 @@ int cli_parse_format(const char *arg, bool *json) {
         return 0;
 }
 
-int cli_open_target(const char *arg, struct image **ret_img, const char **ret_rootfs, struct error *err) {
-        struct image *img = NULL;
+/* Prints what the library collected for the user, once, at the top. */
+static void print_warnings(char *const *w) {
+        for (; w && *w; w++)
+                log_error("warning: %s", *w);
+}
+
+int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
+        _cleanup_(image_freep) struct image *img = NULL;
+        _cleanup_free_ char *json = NULL;
+        struct inventory *inv = NULL;
+        const char *rootfs = arg;
         int r;
 
-        *ret_img = NULL;
-        *ret_rootfs = arg;
-        if (!image_path_is_image(arg))
-                return 0;
-        r = image_open(arg, &img, err);
+        if (image_path_is_image(arg)) {
+                if ((r = image_prepare(arg, &img, err)) < 0)
+                        return r;
+                r = analyze_image(img, CLI_ANALYSIS_DEADLINE_MS, err);
+                if (r < 0)
+                        return r;
+                print_warnings(image_warnings(img));
+                rootfs = image_rootfs(img);
+        }
+        r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, &json, err);
+        if (analyze_sandbox_note())
+                log_error("note: %s", analyze_sandbox_note());
         if (r < 0)
                 return r;
-        *ret_img = img;
-        *ret_rootfs = image_rootfs(img);
+        print_warnings(inv->warnings);
+        *ret_img = TAKE_PTR(img);
+        *ret_inv = inv;
         return 0;
 }

@@ -16,9 +16,17 @@ void cli_print(const char *s);
 int cli_parse_format(const char *arg, bool *json);
 
 struct image;
+struct inventory;
 struct error;
 
-/* What a scan or inventory reads: an unpacked rootfs as it is, or an image
- * file (docker save, OCI layout) materialised into a temporary folder, which
- * *ret_img owns (free it with image_free()).  *ret_rootfs is the folder. */
-int cli_open_target(const char *arg, struct image **ret_img, const char **ret_rootfs, struct error *err);
+/* How long the CLI lets an analysis child run (the hook has deadline_ms):
+ * a big image's rpmdb takes seconds, not half an hour. */
+#define CLI_ANALYSIS_DEADLINE_MS (30u * 60 * 1000)
+
+/* What a scan or inventory reads: an unpacked rootfs, or an image file
+ * (docker save, OCI layout) materialised into a temporary folder, which
+ * *ret_img owns (NULL for a rootfs; free it with image_free()).  The
+ * parsing runs in the sandboxed children of lib/analyze.h, as in the hook
+ * (the image reader in one, the inventory in another); the warnings of
+ * both are printed here. */
+int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err);

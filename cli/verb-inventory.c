@@ -10,7 +10,6 @@
 #include "image.h"
 #include "inventory.h"
 #include "report.h"
-#include "rootfs.h"
 #include "verbs.h"
 
 struct inventory_args {
@@ -49,8 +48,6 @@ static int parse_args(int argc, char **argv, struct inventory_args *a) {
 
 int verb_inventory(int argc, char **argv) {
         _cleanup_(image_freep) struct image *img = NULL;
-        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
-        const char *dir = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_free_ char *out = NULL;
         struct inventory_args a;
@@ -58,21 +55,12 @@ int verb_inventory(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
-        if (cli_open_target(a.rootfs, &img, &dir, &err) < 0) {
-                log_error("inventory %s: %s", a.rootfs, err.msg);
+        if (cli_collect(a.rootfs, &img, &inv, &err) < 0) {
+                log_error("inventory %s: %s; ROOTFS must be an unpacked root filesystem or an image file, and each "
+                          "file it names readable: fix or remove that file in the image, or report it if the image "
+                          "is fine", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        if (rootfs_open(dir, 0, &root, &err) < 0) {
-                log_error("inventory: %s; ROOTFS must be the directory of an unpacked root filesystem", err.msg);
-                return EXIT_ERROR;
-        }
-        if (inventory_collect(root, &inv, &err) < 0) {
-                log_error("inventory %s: %s; fix or remove that file in the image, or report it if the image is "
-                          "fine", a.rootfs, err.msg);
-                return EXIT_ERROR;
-        }
-        for (char **w = inv->warnings; w && *w; w++)
-                log_error("warning: %s", *w);
         if ((a.json ? report_inventory_json(inv, &out, &err) : report_inventory_table(inv, &out, &err)) < 0) {
                 log_error("inventory %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;

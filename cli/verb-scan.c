@@ -3,14 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "common.h"
 #include "image.h"
 #include "inventory.h"
 #include "match.h"
 #include "report.h"
-#include "rootfs.h"
 #include "verbs.h"
-#include "vulndb.h"
 
 struct scan_args {
         const char *rootfs;
@@ -112,11 +111,9 @@ static bool violates(const struct scan_result *res, const struct scan_args *a) {
 
 int verb_scan(int argc, char **argv) {
         _cleanup_(image_freep) struct image *img = NULL;
-        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *out = NULL;
+        _cleanup_free_ char *out = NULL, *scan_json = NULL;
         struct error err = {};
         struct scan_args a;
         struct report_target t;
@@ -124,17 +121,11 @@ int verb_scan(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
-        const char *dir = NULL;
-        if ((r = cli_open_target(a.rootfs, &img, &dir, &err)) < 0 ||
-            (r = rootfs_open(dir, 0, &root, &err)) < 0 ||
-            (r = inventory_collect(root, &inv, &err)) < 0 ||
-            (r = vulndb_open(cli_db_path(a.db), &db, &err)) < 0 ||
-            (r = match_inventory(db, inv, &res, &err)) < 0) {
+        if ((r = cli_collect(a.rootfs, &img, &inv, &err)) < 0 ||
+            (r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err)) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        for (char **w = inv->warnings; w && *w; w++)
-                log_error("warning: %s", *w);
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_error("warning: not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);

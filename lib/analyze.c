@@ -15,6 +15,7 @@
 #include "analyze.h"
 #include "base/digest.h"
 #include "base/strutil.h"
+#include "image.h"
 #include "report.h"
 #include "rootfs.h"
 #include "sandbox.h"
@@ -173,8 +174,9 @@ static const char *take_note(const char *s) {
         return nl + 1;
 }
 
-/* Runs fn in a child caged as cage says (its result_fd and cpu_seconds
- * are set here); *ret_json is its document. */
+/* Runs fn in a child caged as cage says (root_fd, read_fd, keep_fds,
+ * writes, privileges; its result_fd, cpu_seconds and nice are set here);
+ * *ret_json is its document. */
 static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
                      char **ret_json, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
@@ -241,7 +243,7 @@ static int inventory_child(const void *arg, char **ret_json, struct error *err) 
 
         if (inventory_collect(root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(root));
-        return report_inventory_json(inv, ret_json, err);
+        return report_inventory_json_full(inv, ret_json, err);
 }
 
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
@@ -302,11 +304,15 @@ static int match_open(void *userdata, struct error *err) {
 static int match_child(const void *arg, char **ret_json, struct error *err) {
         const struct match_arg *a = arg;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        struct inventory inv = *a->inv;
         int k;
 
         if ((k = match_inventory(a->db, a->inv, &res, err)) < 0)
                 return k;
-        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = a->inv, .res = res }, ret_json,
+        /* The scan's warnings are the match's own: the inventory's travel
+         * with the inventory, and the cache keeps the scan as it was. */
+        inv.warnings = NULL;
+        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res }, ret_json,
                                 err);
 }
 
@@ -357,4 +363,41 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         *ret = res;
         *ret_json = TAKE_PTR(raw);
         return 0;
+}
+
+/* ---- the image reader ------------------------------------------------------- */
+
+/* Chrooted to the empty temporary folder it fills, with the image's fd
+ * kept, allowed to write there and nowhere else (see sandbox.h). */
+static int image_child(const void *arg, char **ret_json, struct error *err) {
+        struct image *img = (struct image *) arg;
+        int k;
+
+        k = image_materialise(img, err);
+        if (k < 0)
+                return k;
+        return image_result_json(img, ret_json, err);
+}
+
+/* The reader keeps the CLI's uid (root when root runs it) with every
+ * capability gone, not uid 65534: the temporary folder (mkdtemp(), 0700)
+ * and all it writes (0700 folders, 0600 files) stay owned by the CLI's
+ * user, so no other process of the shared nobody uid can change the tree
+ * between the reader and the inventory (a folder handed to 65534 would be
+ * theirs), and none of it needs a chown.  Without CAP_DAC_OVERRIDE,
+ * CAP_FOWNER, CAP_CHOWN or CAP_SYS_ADMIN, uid 0 is a file owner like any
+ * other; the chroot, Landlock (root_fd and the image, nothing else) and
+ * the seccomp list bound what it owns to the folder it fills. */
+int analyze_image(struct image *img, unsigned deadline_ms, struct error *err) {
+        _cleanup_free_ char *raw = NULL;
+        int src = image_source_fd(img), k;
+
+        k = run_child(image_child, img,
+                      &(struct sandbox_opts) { .root_fd = image_root_fd(img), .keep_fds = &src, .n_keep_fds = 1,
+                                               .writes_below_root = true, .file_size_max = IMAGE_FILE_MAX,
+                                               .keep_uid = true },
+                      deadline_ms, &raw, err);
+        if (k < 0)
+                return k;
+        return image_result_parse(img, raw, strlen(raw), err);
 }

@@ -45,6 +45,16 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
 int analyze_match(const struct inventory *inv, const char *db_path, unsigned deadline_ms, struct scan_result **ret,
                   char **ret_json, struct error *err);
 
+struct image;
+
+/* Parses an image file (image_prepare()d by the caller) and writes its
+ * wanted files into the image's temporary folder, in a child sandboxed
+ * like the others but allowed to write there (chrooted to it; Landlock
+ * where the kernel has it); its name, digest and warnings come back as
+ * untrusted JSON (image_result_parse()).  Then analyze_inventory() of
+ * image_rootfs(). -ETIMEDOUT at the deadline. */
+int analyze_image(struct image *img, unsigned deadline_ms, struct error *err);
+
 /* Non-NULL once a child ran without its seccomp filter (a kernel without
  * seccomp filters): what the front end should say, once. */
 const char *analyze_sandbox_note(void);

@@ -4,14 +4,18 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "image.h"
+#include "rootfs.h"
 
 /* What the inventory reads; nothing else of an image is written out. */
 static const char *const wanted_files[] = {
@@ -32,15 +36,20 @@ struct blob {
 struct image {
         char *path;
         bool is_dir;
+        int srcfd;              /* an archive: the file, read from the start for each pass */
+        struct rootfs *layout;  /* an OCI layout folder: its paths resolved inside it */
         char *tmp;
-        int tmpfd;
+        int tmpfd;              /* the temporary root every path we write is resolved from */
         char *name;
         char *digest;
         char **layers;
         struct blob *blobs;
         size_t n_blobs;
+        size_t blobs_total;
         size_t total;
         char **fresh;           /* paths written by the layer being applied */
+        char **warnings;
+        size_t n_warnings;
 };
 
 bool image_path_is_image(const char *path) {
@@ -70,6 +79,41 @@ const char *image_name(const struct image *img) {
 
 const char *image_digest(const struct image *img) {
         return img->digest;
+}
+
+char *const *image_warnings(const struct image *img) {
+        return img->warnings;
+}
+
+int image_root_fd(const struct image *img) {
+        return img->tmpfd;
+}
+
+int image_source_fd(const struct image *img) {
+        return img->layout ? rootfs_fd(img->layout) : img->srcfd;
+}
+
+/* What the reader ignored and why, for the front end to print; capped like
+ * the inventory's, and kept printable: the paths are the image author's. */
+static int image_warn(struct image *img, const char *fmt, ...) _printf_(2, 3);
+static int image_warn(struct image *img, const char *fmt, ...) {
+        char *msg = NULL;
+        va_list ap;
+        int n;
+
+        if (img->n_warnings++ > IMAGE_WARNINGS_MAX)
+                return 0;
+        if (img->n_warnings > IMAGE_WARNINGS_MAX)
+                return strv_push(&img->warnings, strdup("more warnings about the image were suppressed"));
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        if ((size_t) n > IMAGE_WARNING_LEN_MAX)        /* a PAX path can be long; the parent takes this much */
+                msg[IMAGE_WARNING_LEN_MAX] = '\0';
+        str_make_printable(msg);
+        return strv_push(&img->warnings, msg);
 }
 
 /* ---- paths inside layers ---------------------------------------------------- */
@@ -120,69 +164,120 @@ static bool is_fresh(const struct image *img, const char *p) {
         return false;
 }
 
-/* Removes p (relative to the temporary folder) and what is below it, but
- * not what the current layer wrote: a layer's whiteouts hide only the
- * layers beneath it.  Our folder holds no symlinked directories, so the
- * walk can't leave it. */
-static void remove_tree(struct image *img, const char *p, bool keep_top) {
+/* The last component of a clean path. */
+static const char *base_of(const char *p) {
+        const char *s = strrchr(p, '/');
+
+        return s ? s + 1 : p;
+}
+
+/* Whether open_dir_of() refused because of what is on the path (a symlink,
+ * a file where a folder should be, ".."), not because it is absent. */
+static bool refused(int r) {
+        return r == -ELOOP || r == -ENOTDIR || r == -EXDEV;
+}
+
+/* The folder part of clean path p, opened O_PATH below the temporary root
+ * without following any symlink (lib/rootfs.c: openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, or its walk where openat2 is filtered, as in the
+ * sandbox).  Every create, link and remove below acts on this fd and one
+ * plain name: the kernel never resolves a path of the image's. */
+static int open_dir_of(struct image *img, const char *p, size_t len) {
+        char dir[PATH_MAX];
+
+        if (len >= sizeof(dir))
+                return -ENAMETOOLONG;
+        snprintf(dir, sizeof(dir), "%.*s", (int) len, p);
+        return rootfs_open_beneath(img->tmpfd, len ? dir : ".", O_PATH | O_DIRECTORY, 0);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+enum {
+        REMOVE_KEEP_TOP = 1 << 0,       /* only what is below (an opaque folder) */
+        REMOVE_SPARE_FRESH = 1 << 1,    /* a whiteout hides only the layers beneath its own */
+};
+
+/* Removes name in dirfd (path is its clean path, for the fresh check) and
+ * what is below it.  Folders are opened O_NOFOLLOW from their parent's fd
+ * and entries removed by name: a symlink is removed, never entered. */
+static void remove_at(struct image *img, int parentfd, const char *name, const char *path, unsigned flags) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
         struct stat st;
+        int fd;
 
-        if (fstatat(img->tmpfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0 || is_fresh(img, p))
+        if (((flags & REMOVE_SPARE_FRESH) && is_fresh(img, path)) ||
+            fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return;
-        if (S_ISDIR(st.st_mode)) {
-                int fd = openat(img->tmpfd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-                struct dirent *de;
-
-                if (!d && fd >= 0)
-                        close(fd);
-                while (d && (de = readdir(d))) {
-                        char child[4096];
-
-                        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                                continue;
-                        snprintf(child, sizeof(child), "%s/%s", p, de->d_name);
-                        remove_tree(img, child, false);
-                }
-                if (d)
-                        closedir(d);
-                if (!keep_top)
-                        (void) unlinkat(img->tmpfd, p, AT_REMOVEDIR);
-        } else if (!keep_top)
-                (void) unlinkat(img->tmpfd, p, 0);
-}
-
-/* mkdir -p for the parents of p, never through a symlink. */
-static int make_parents(struct image *img, const char *p) {
-        char buf[4096];
-
-        snprintf(buf, sizeof(buf), "%s", p);
-        for (char *s = strchr(buf, '/'); s; s = strchr(s + 1, '/')) {
-                struct stat st;
-
-                *s = '\0';
-                if (fstatat(img->tmpfd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                        if (!S_ISDIR(st.st_mode))
-                                remove_tree(img, buf, false);
-                        else {
-                                *s = '/';
-                                continue;
-                        }
-                }
-                if (mkdirat(img->tmpfd, buf, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
+        if (!S_ISDIR(st.st_mode)) {
+                if (!(flags & REMOVE_KEEP_TOP))
+                        (void) unlinkat(parentfd, name, 0);
+                return;
         }
-        return 0;
+        fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0 && !(d = fdopendir(fd)))
+                (void) close(fd);
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *child = NULL;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (asprintf(&child, "%s%s%s", strcmp(path, ".") ? path : "", strcmp(path, ".") ? "/" : "",
+                             de->d_name) < 0)
+                        return;
+                remove_at(img, dirfd(d), de->d_name, child, flags & REMOVE_SPARE_FRESH);
+        }
+        if (!(flags & REMOVE_KEEP_TOP))
+                (void) unlinkat(parentfd, name, AT_REMOVEDIR);
 }
 
-static int write_entry(struct image *img, struct archive *a, const char *p, const char *what, struct error *err) {
+/* The folder of p for a new entry, created as needed (mode 0700), one
+ * component at a time with rootfs_open_beneath().  A non-folder a lower
+ * layer left on the way is replaced, as a layer's folder hides it in
+ * overlayfs; one this layer wrote (a symlink, say) is not, and -ELOOP says
+ * the entry is to be ignored.  Returns an O_PATH fd. */
+static int make_parents(struct image *img, const char *p) {
+        size_t dirlen = (size_t) (base_of(p) - p);
+        _cleanup_close_ int fd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
+
+        if (fd >= 0 || !(fd == -ENOENT || refused(fd)))
+                return TAKE_FD(fd);
+        fd = open_dir_of(img, p, 0);
+        for (const char *s = p; fd >= 0 && *s && s < base_of(p);) {
+                const char *end = strchr(s, '/');
+                char name[NAME_MAX + 1];
+                int next;
+
+                if ((size_t) (end - s) > NAME_MAX)
+                        return -ENAMETOOLONG;
+                snprintf(name, sizeof(name), "%.*s", (int) (end - s), s);
+                next = open_dir_of(img, p, (size_t) (end - p));
+                if (refused(next)) {
+                        if (is_fresh(img, strndupa(p, (size_t) (end - p))))
+                                return -ELOOP;
+                        remove_at(img, fd, name, name, 0);
+                }
+                if (next < 0 && mkdirat(fd, name, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                if (next < 0)
+                        next = open_dir_of(img, p, (size_t) (end - p));
+                close(fd);
+                fd = next;
+                s = end + 1;
+        }
+        return fd < 0 ? fd : TAKE_FD(fd);
+}
+
+static int write_entry(struct image *img, struct archive *a, int dirfd, const char *p, const char *what,
+                       struct error *err) {
         _cleanup_close_ int fd = -EBADF;
         char buf[65536];
         size_t total = 0;
         la_ssize_t n;
 
-        fd = openat(img->tmpfd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        /* O_EXCL: never through a symlink at the last component either. */
+        fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return error_set_errno(err, errno, "%s: materialise %s", what, p);
         while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
@@ -199,44 +294,90 @@ static int write_entry(struct image *img, struct archive *a, const char *p, cons
         return 0;
 }
 
+/* A hard link entry: only to a regular file this reader already wrote,
+ * found without following a symlink (linkat(2) would follow one on the
+ * way, not at the end); what was at p goes only once the target is known
+ * good.  1 when linked, 0 when ignored. */
+static int link_entry(struct image *img, int dirfd, const char *p, const char *link, const char *what) {
+        _cleanup_free_ char *t = clean_path(link);
+        _cleanup_close_ int tdir = -EBADF;
+        struct stat st;
+
+        if (!t)
+                return 0;
+        tdir = open_dir_of(img, t, (size_t) (base_of(t) - t ? base_of(t) - t - 1 : 0));
+        if (refused(tdir))
+                return image_warn(img, "%s: %s: the hard link's target %s runs through a symlink or a file; the "
+                                  "entry is ignored", what, p, t);
+        if (tdir < 0 || fstatat(tdir, base_of(t), &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0; /* a link to something we didn't keep */
+        if (!S_ISREG(st.st_mode))
+                return image_warn(img, "%s: %s: the hard link's target %s is not a regular file; the entry is "
+                                  "ignored", what, p, t);
+        remove_at(img, dirfd, base_of(p), p, 0);
+        return linkat(tdir, base_of(t), dirfd, base_of(p), 0) < 0 ? 0 : 1;
+}
+
+/* ".wh.NAME" hides NAME of the layers beneath, ".wh..wh..opq" everything
+ * in its folder (OCI image-spec, layer.md).  Only ever inside: a folder on
+ * the way that is a symlink means the whiteout is ignored, never followed;
+ * NAME is a plain name ("", "." and ".." are not). */
+static int apply_whiteout(struct image *img, const char *p, const char *what) {
+        const char *base = base_of(p), *name = base + STRLEN(".wh.");
+        size_t dirlen = base > p ? (size_t) (base - p - 1) : 0;
+        _cleanup_close_ int dirfd = -EBADF;
+        _cleanup_free_ char *target = NULL;
+        bool opaque = strcmp(base, ".wh..wh..opq") == 0;
+
+        if (!opaque && (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || startswith(name, ".wh.")))
+                return image_warn(img, "%s: %s is not a whiteout of a name; ignored", what, p);
+        dirfd = open_dir_of(img, p, dirlen);
+        if (refused(dirfd))
+                return image_warn(img, "%s: the whiteout %s is below a symlink or a file; ignored, not followed",
+                                  what, p);
+        if (dirfd < 0)
+                return 0; /* nothing there to hide */
+        if (opaque) {
+                remove_at(img, dirfd, ".", dirlen ? strndupa(p, dirlen) : ".", REMOVE_KEEP_TOP | REMOVE_SPARE_FRESH);
+                return 0;
+        }
+        if (asprintf(&target, "%.*s%s%s", (int) dirlen, p, dirlen ? "/" : "", name) < 0)
+                return -ENOMEM;
+        remove_at(img, dirfd, name, target, REMOVE_SPARE_FRESH);
+        return 0;
+}
+
 /* One entry of a layer: a whiteout, or a path the inventory reads. */
 static int apply_entry(struct image *img, struct archive *a, struct archive_entry *e, const char *what,
                        struct error *err) {
         _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
-        const char *base, *link;
+        _cleanup_close_ int dirfd = -EBADF;
+        const char *link;
         mode_t type = archive_entry_filetype(e);
         int r;
 
         if (!p)
                 return 0; /* "..": never inside our folder; the rest of the image is not ours to judge */
-        base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
-        if (startswith(base, ".wh.")) {
-                char dir[4096], target[8192 + 8];
-
-                snprintf(dir, sizeof(dir), "%.*s", (int) (base - p > 0 ? base - p - 1 : 0), p);
-                if (strcmp(base, ".wh..wh..opq") == 0)
-                        remove_tree(img, dir[0] ? dir : ".", true);
-                else {
-                        snprintf(target, sizeof(target), "%s%s%s", dir, dir[0] ? "/" : "", base + 4);
-                        remove_tree(img, target, false);
-                }
-                return 0;
-        }
+        if (startswith(base_of(p), ".wh."))
+                return apply_whiteout(img, p, what) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         if (!wanted(p) || (type != AE_IFREG && type != AE_IFLNK && !archive_entry_hardlink(e)))
                 return 0;
-        remove_tree(img, p, false);
-        if ((r = make_parents(img, p)) < 0)
-                return error_set_errno(err, r, "%s: materialise %s", what, p);
-        if ((link = archive_entry_hardlink(e))) {
-                _cleanup_free_ char *t = clean_path(link);
-
-                if (!t || linkat(img->tmpfd, t, img->tmpfd, p, 0) < 0)
-                        return 0; /* a link to something we didn't keep */
+        dirfd = make_parents(img, p);
+        if (refused(dirfd))
+                return image_warn(img, "%s: %s: a folder on its path is a symlink or a file of the same layer; "
+                                  "the entry is ignored", what, p) < 0 ? -ENOMEM : 0;
+        if (dirfd < 0)
+                return error_set_errno(err, dirfd, "%s: materialise %s", what, p);
+        if (!(link = archive_entry_hardlink(e)))
+                remove_at(img, dirfd, base_of(p), p, 0);
+        if (link) {
+                if ((r = link_entry(img, dirfd, p, link, what)) <= 0)
+                        return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         } else if (type == AE_IFLNK) {
                 /* Kept as it is: the inventory resolves it inside the folder. */
-                if (symlinkat(strempty(archive_entry_symlink(e)), img->tmpfd, p) < 0)
+                if (symlinkat(strempty(archive_entry_symlink(e)), dirfd, base_of(p)) < 0)
                         return error_set_errno(err, errno, "%s: materialise %s", what, p);
-        } else if ((r = write_entry(img, a, p, what, err)) < 0)
+        } else if ((r = write_entry(img, a, dirfd, p, what, err)) < 0)
                 return r;
         return strv_push(&img->fresh, strdup(p)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
@@ -271,14 +412,16 @@ static struct archive *new_reader(void) {
         return a;
 }
 
-static int open_archive(const char *path, struct archive **ret, struct error *err) {
+/* The image archive from its start: each pass reads the fd the front end
+ * opened (in the sandbox, the image's path may not be reachable). */
+static int open_archive(struct image *img, struct archive **ret, struct error *err) {
         struct archive *a = new_reader();
 
         if (!a)
                 return -ENOMEM;
-        if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+        if (lseek(img->srcfd, 0, SEEK_SET) < 0 || archive_read_open_fd(a, img->srcfd, 65536) != ARCHIVE_OK) {
                 int r = error_set(err, EINVAL, "%s: not a readable image archive (docker save or OCI layout tar): %s",
-                                  path, archive_error_string(a));
+                                  img->path, archive_error_string(a));
 
                 archive_read_free(a);
                 return r;
@@ -294,7 +437,7 @@ static int collect_blobs(struct image *img, struct error *err) {
         struct archive_entry *e;
         int rc, r;
 
-        if ((r = open_archive(img->path, &a, err)) < 0)
+        if ((r = open_archive(img, &a, err)) < 0)
                 return r;
         while (r >= 0 && (rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
                 _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
@@ -306,6 +449,12 @@ static int collect_blobs(struct image *img, struct error *err) {
 
                 if (!p || archive_entry_filetype(e) != AE_IFREG || size < 0 || (size_t) size > IMAGE_JSON_MAX)
                         continue;
+                if (img->blobs_total + (size_t) size > IMAGE_JSON_TOTAL_MAX) {
+                        r = error_set(err, E2BIG, "%s: more than %zu bytes of manifests and configs", img->path,
+                                      IMAGE_JSON_TOTAL_MAX);
+                        break;
+                }
+                img->blobs_total += (size_t) size;
                 if (!(strcmp(p, "manifest.json") == 0 || strcmp(p, "index.json") == 0 ||
                       startswith(p, "blobs/sha256/") || (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
                         continue;
@@ -335,11 +484,10 @@ static json_t *get_json(struct image *img, const char *name, struct error *err) 
 
         if (img->is_dir) {
                 _cleanup_free_ char *buf = NULL;
-                char p[4096];
                 size_t len;
 
-                snprintf(p, sizeof(p), "%s/%s", img->path, name);
-                if (read_full_file(p, IMAGE_JSON_MAX, &buf, &len, err) < 0)
+                /* Resolved inside the layout folder, like a rootfs. */
+                if (rootfs_read_file(img->layout, name, IMAGE_JSON_MAX, &buf, &len, err) < 0)
                         return NULL;
                 j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         } else
@@ -528,7 +676,7 @@ static int apply_archived_layer(struct image *img, const char *name, const char 
         struct nested *n = NULL;
         int rc, r;
 
-        if ((r = open_archive(img->path, &outer, err)) < 0)
+        if ((r = open_archive(img, &outer, err)) < 0)
                 return r;
         while ((rc = archive_read_next_header(outer, &e)) == ARCHIVE_OK) {
                 _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
@@ -561,14 +709,16 @@ out:
 }
 
 static int apply_file_layer(struct image *img, const char *name, const char *what, struct error *err) {
-        struct archive *a = new_reader();
-        char p[4096];
+        _cleanup_close_ int fd = -EBADF;
+        struct archive *a;
         int r;
 
-        if (!a)
+        fd = rootfs_openat(img->layout, name, O_RDONLY, err);
+        if (fd < 0)
+                return error_wrap(err, "%s", what);
+        if (!(a = new_reader()))
                 return -ENOMEM;
-        snprintf(p, sizeof(p), "%s/%s", img->path, name);
-        if (archive_read_open_filename(a, p, 65536) != ARCHIVE_OK)
+        if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
                 r = error_set(err, EINVAL, "%s: %s can't be read: %s", img->path, what, archive_error_string(a));
         else
                 r = apply_layer(img, a, what, err);
@@ -588,23 +738,40 @@ static int make_tmp(struct image *img, struct error *err) {
                 img->tmp = NULL;
                 return r;
         }
-        img->tmpfd = open(img->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        img->tmpfd = open(img->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         return img->tmpfd < 0 ? error_set_errno(err, errno, "open %s", img->tmp) : 0;
 }
 
-int image_open(const char *path, struct image **ret, struct error *err) {
+int image_prepare(const char *path, struct image **ret, struct error *err) {
         _cleanup_(image_freep) struct image *img = calloc(1, sizeof(*img));
         struct stat st;
         int r;
 
         if (!img || !(img->path = strdup(path)))
                 return -ENOMEM;
-        img->tmpfd = -EBADF;
+        img->tmpfd = img->srcfd = -EBADF;
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "%s", path);
         img->is_dir = S_ISDIR(st.st_mode);
-        if ((!img->is_dir && (r = collect_blobs(img, err)) < 0) || (r = resolve(img, err)) < 0 ||
-            (r = make_tmp(img, err)) < 0)
+        /* O_NONBLOCK and the check after: a FIFO swapped in after the stat
+         * must not hang us. */
+        if (img->is_dir)
+                r = rootfs_open(path, 0, &img->layout, err);
+        else if ((img->srcfd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+                 fstat(img->srcfd, &st) < 0)
+                r = error_set_errno(err, errno, "open %s", path);
+        else
+                r = S_ISREG(st.st_mode) ? 0 : error_set(err, EINVAL, "%s is not a regular file", path);
+        if (r < 0 || (r = make_tmp(img, err)) < 0)
+                return r;
+        *ret = TAKE_PTR(img);
+        return 0;
+}
+
+int image_materialise(struct image *img, struct error *err) {
+        int r;
+
+        if ((!img->is_dir && (r = collect_blobs(img, err)) < 0) || (r = resolve(img, err)) < 0)
                 return r;
         for (size_t i = 0; img->layers && img->layers[i]; i++) {
                 char what[64];
@@ -613,9 +780,79 @@ int image_open(const char *path, struct image **ret, struct error *err) {
                 r = img->is_dir ? apply_file_layer(img, img->layers[i], what, err)
                                 : apply_archived_layer(img, img->layers[i], what, err);
                 if (r < 0)
-                        return error_wrap(err, "%s", path);
+                        return error_wrap(err, "%s", img->path);
         }
+        return 0;
+}
+
+int image_open(const char *path, struct image **ret, struct error *err) {
+        _cleanup_(image_freep) struct image *img = NULL;
+        int r;
+
+        if ((r = image_prepare(path, &img, err)) < 0 || (r = image_materialise(img, err)) < 0)
+                return r;
         *ret = TAKE_PTR(img);
+        return 0;
+}
+
+/* ---- what the sandboxed reader tells the front end -------------------------- */
+
+int image_result_json(const struct image *img, char **ret, struct error *err) {
+        json_t *w = json_array(), *root;
+
+        for (char *const *s = img->warnings; w && s && *s; s++)
+                json_array_append_new(w, json_string(*s));
+        root = json_pack("{s:o, s:o, s:o}", "name", img->name ? json_string(img->name) : json_null(),
+                         "digest", img->digest ? json_string(img->digest) : json_null(), "warnings", w);
+        *ret = root ? json_dumps(root, JSON_COMPACT) : NULL;
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}
+
+/* The child's document is as untrusted as the image: a digest must be one,
+ * the name and warnings are capped and made printable. */
+static int take_string(json_t *v, size_t max, char **ret) {
+        const char *s = json_string_value(v);
+
+        if (json_is_null(v))
+                return 0;
+        if (!s || strlen(s) > max || !(*ret = strdup(s)))
+                return -EBADMSG;
+        str_make_printable(*ret);
+        return 0;
+}
+
+int image_result_parse(struct image *img, const char *buf, size_t len, struct error *err) {
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL), *w, *v;
+        _cleanup_free_ char *name = NULL, *digest = NULL;
+        _cleanup_strv_free_ char **warnings = NULL;
+        size_t i;
+        int r;
+
+        w = json_object_get(root, "warnings");
+        r = json_is_object(root) && json_is_array(w) && json_array_size(w) <= IMAGE_WARNINGS_MAX + 1 ? 0 : -EBADMSG;
+        if (r >= 0)
+                r = take_string(json_object_get(root, "name"), IMAGE_NAME_MAX, &name);
+        if (r >= 0)
+                r = take_string(json_object_get(root, "digest"), 71, &digest);
+        if (r >= 0 && digest && !valid_digest(digest))
+                r = -EBADMSG;
+        json_array_foreach(w, i, v) {
+                char *s = NULL;
+
+                if (r < 0 || (r = take_string(v, IMAGE_WARNING_LEN_MAX, &s)) < 0 || !s ||
+                    (r = strv_push(&warnings, s)) < 0)
+                        break;
+        }
+        json_decref(root);
+        if (r < 0)
+                return error_set(err, EBADMSG, "%s: the image reader's result is not valid", img->path);
+        free(img->name);
+        free(img->digest);
+        strv_free(img->warnings);
+        img->name = TAKE_PTR(name);
+        img->digest = TAKE_PTR(digest);
+        img->warnings = TAKE_PTR(warnings);
         return 0;
 }
 
@@ -625,11 +862,14 @@ void image_free(struct image *img) {
         if (img->tmpfd >= 0) {
                 strv_free(img->fresh);
                 img->fresh = NULL;
-                remove_tree(img, ".", true);
+                remove_at(img, img->tmpfd, ".", ".", REMOVE_KEEP_TOP);
                 close(img->tmpfd);
         }
         if (img->tmp)
                 (void) rmdir(img->tmp);
+        if (img->srcfd >= 0)
+                close(img->srcfd);
+        rootfs_free(img->layout);
         for (size_t i = 0; i < img->n_blobs; i++) {
                 free(img->blobs[i].name);
                 free(img->blobs[i].data);
@@ -637,6 +877,7 @@ void image_free(struct image *img) {
         free(img->blobs);
         strv_free(img->layers);
         strv_free(img->fresh);
+        strv_free(img->warnings);
         free(img->tmp);
         free(img->path);
         free(img->name);

@@ -212,7 +212,15 @@ static json_t *package_json(const struct package *p) {
                          "origin_file", json_str_or_null(p->origin_file));
 }
 
-int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
+static json_t *warnings_json(char *const *warnings) {
+        json_t *a = json_array();
+
+        for (char *const *w = warnings; a && w && *w; w++)
+                json_array_append_new(a, json_string(*w));
+        return a;
+}
+
+static int inventory_doc(const struct inventory *inv, bool full, char **ret, struct error *err) {
         json_t *pkgs = json_array(), *root;
 
         for (size_t i = 0; pkgs && i < inv->n_pkgs; i++)
@@ -230,9 +238,21 @@ int report_inventory_json(const struct inventory *inv, char **ret, struct error 
          * whose walk was complete stays what it was */
         if (inv->skipped)
                 json_object_set_new(root, "skipped", json_strv(inv->skipped));
+        if (full && inv->os.pretty_name)
+                json_object_set_new(json_object_get(root, "os"), "pretty_name", json_string(inv->os.pretty_name));
+        if (full && inv->warnings)
+                json_object_set_new(root, "warnings", warnings_json(inv->warnings));
         *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}
+
+int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
+        return inventory_doc(inv, false, ret, err);
+}
+
+int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err) {
+        return inventory_doc(inv, true, ret, err);
 }
 
 static int width(int cur, const char *s) {
@@ -414,6 +434,9 @@ int report_audit_json(const char *buf, size_t len, size_t last, const char *log,
  * trusts neither: every field is type-checked and every list capped. */
 
 #define PARSE_FINDINGS_MAX 1000000
+/* A scan's warnings: the match's (MATCH_WARNINGS_MAX + a count) and the
+ * inventory's (INVENTORY_WARNINGS_MAX + a count). */
+#define PARSE_SCAN_WARNINGS_MAX 200
 
 static int opt_string(json_t *o, const char *key, char **ret, const char *what, struct error *err) {
         json_t *v = json_object_get(o, key);
@@ -435,6 +458,30 @@ static int req_string(json_t *o, const char *key, char **ret, const char *what, 
         return r;
 }
 
+/* "warnings": [strings], at most max (each kept printable by warn()). */
+static int parse_warnings(json_t *a, size_t max, char ***ret, size_t *ret_n, struct error *err) {
+        json_t *w;
+        size_t i;
+
+        if (!a)
+                return 0;
+        if (!json_is_array(a) || json_array_size(a) > max)
+                return error_set(err, EBADMSG, "'warnings' must be an array of at most %zu strings", max);
+        json_array_foreach(a, i, w) {
+                char *s;
+
+                if (!json_is_string(w))
+                        return error_set(err, EBADMSG, "warnings[%zu] must be a string", i);
+                if (!(s = strdup(json_string_value(w))))
+                        return -ENOMEM;
+                str_make_printable(s);
+                if (strv_push(ret, s) < 0)
+                        return -ENOMEM;
+                (*ret_n)++;
+        }
+        return 0;
+}
+
 static int parse_os(json_t *os, struct os_info *ret, struct error *err) {
         int r;
 
@@ -442,8 +489,11 @@ static int parse_os(json_t *os, struct os_info *ret, struct error *err) {
                 return error_set(err, EBADMSG, "inventory: 'os' must be an object");
         if ((r = opt_string(os, "id", &ret->id, "inventory os", err)) < 0 ||
             (r = opt_string(os, "version", &ret->version_id, "inventory os", err)) < 0 ||
-            (r = opt_string(os, "ecosystem", &ret->ecosystem, "inventory os", err)) < 0)
+            (r = opt_string(os, "ecosystem", &ret->ecosystem, "inventory os", err)) < 0 ||
+            (r = opt_string(os, "pretty_name", &ret->pretty_name, "inventory os", err)) < 0)
                 return r;
+        if (ret->pretty_name)
+                str_make_printable(ret->pretty_name);
         return 0;
 }
 
@@ -501,6 +551,9 @@ int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, 
         r = parse_os(json_object_get(root, "os"), &inv->os, err);
         if (r >= 0)
                 r = parse_skipped(json_object_get(root, "skipped"), &inv->skipped, err);
+        if (r >= 0)
+                r = parse_warnings(json_object_get(root, "warnings"), INVENTORY_WARNINGS_MAX + 1, &inv->warnings,
+                                   &inv->n_warnings, err);
         json_array_foreach(pkgs, i, p) {
                 struct package pkg = {};
 
@@ -629,6 +682,9 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
                 r = -ENOMEM;
         if (r >= 0)
                 r = opt_string(root, "revision", &res->db_revision, "scan", err);
+        if (r >= 0)
+                r = parse_warnings(json_object_get(root, "warnings"), PARSE_SCAN_WARNINGS_MAX, &res->warnings,
+                                   &res->n_warnings, err);
         json_array_foreach(findings, i, f) {
                 if (r < 0)
                         break;

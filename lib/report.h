@@ -26,6 +26,10 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
 /* The inventory: the JSON shape documented in README.md ("inventory"), or
  * a table. */
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err);
+/* The same with the OS's "pretty_name" and the inventory's "warnings" (when
+ * there are any): what the analysis child sends for the front end's table
+ * and messages; not the contract, nor what the cache keeps. */
+int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err);
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);
 
 /* The audit log (one JSON line per decision, see audit.h): the last `last`
@@ -37,7 +41,8 @@ int report_audit_json(const char *buf, size_t len, size_t last, const char *log,
 
 /* The inverse of report_inventory_json() and report_scan_json(), for
  * documents that come back from the analysis child or the cache: every
- * field type-checked, lists capped.  Warnings are not kept. */
+ * field type-checked, lists capped.  "warnings" and the OS's "pretty_name"
+ * (optional) are kept, made printable. */
 int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err);
 int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err);
 

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -105,10 +106,10 @@ static int check_same(int fd, const struct stat *want) {
         return 0;
 }
 
-static int openat2_in_root(int rootfd, const char *path, int flags) {
+static int openat2_resolve(int rootfd, const char *path, int flags, uint64_t resolve) {
         struct open_how how = {
                 .flags = (unsigned) (flags | O_CLOEXEC | O_NOCTTY),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = resolve,
         };
         long fd = -1;
 
@@ -120,6 +121,10 @@ static int openat2_in_root(int rootfd, const char *path, int flags) {
                         break;
         }
         return fd < 0 ? -errno : (int) fd;
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags) {
+        return openat2_resolve(rootfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 static bool openat2_unusable(int r) {
@@ -157,6 +162,7 @@ struct walk {
         int fds[ROOTFS_WALK_DEPTH_MAX];      /* owned directory fds */
         size_t depth;
         unsigned symlinks;
+        bool no_symlinks;                    /* rootfs_open_beneath(): a symlink or ".." is an error */
         char *todo;                          /* what is left to resolve */
 };
 
@@ -287,6 +293,8 @@ static int walk_step(struct walk *w, int flags, char *ret_name, size_t name_size
         if (strcmp(ret_name, ".") == 0)
                 return 0;
         if (strcmp(ret_name, "..") == 0) {
+                if (w->no_symlinks)
+                        return -EXDEV;  /* as RESOLVE_BENEATH says of a ".." */
                 walk_pop(w);
                 return 0;
         }
@@ -296,7 +304,11 @@ static int walk_step(struct walk *w, int flags, char *ret_name, size_t name_size
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISLNK(st.st_mode)) {
-                _cleanup_free_ char *left = strdup(w->todo);
+                _cleanup_free_ char *left = NULL;
+
+                if (w->no_symlinks)
+                        return -ELOOP;  /* as RESOLVE_NO_SYMLINKS says */
+                left = strdup(w->todo);
 
                 if (!left)
                         return -ENOMEM;
@@ -337,8 +349,8 @@ static int walk_open_final(int dirfd, const char *name, int flags) {
         return TAKE_FD(fd);
 }
 
-static int open_walk(int rootfd, const char *path, int flags) {
-        struct walk w = { .rootfd = rootfd };
+static int open_walk(int rootfd, const char *path, int flags, bool no_symlinks) {
+        struct walk w = { .rootfd = rootfd, .no_symlinks = no_symlinks };
         char name[NAME_MAX + 1];
         int r;
 
@@ -365,13 +377,47 @@ int rootfs_openat(struct rootfs *r, const char *path, int flags, struct error *e
                         r->walk = true;
         }
         if (r->walk)
-                fd = open_walk(r->fd, path, flags);
+                fd = open_walk(r->fd, path, flags, false);
         if (fd < 0) {
                 if (fd == -EBADFD)
                         return error_set(err, fd, "%s/%s is not a regular file or directory", r->path,
                                          path[0] == '/' ? path + 1 : path);
                 return error_set_errno(err, fd, "open %s/%s", r->path, path[0] == '/' ? path + 1 : path);
         }
+        return fd;
+}
+
+/* Whether path has a ".." component (RESOLVE_BENEATH allows one that stays
+ * below; we allow none, so that both resolvers agree). */
+static bool has_dotdot(const char *path) {
+        for (const char *p = path, *c = p; *p; c = p) {
+                size_t n = next_component(&p);
+
+                while (*c == '/')
+                        c++;
+                if (n == 2 && c[0] == '.' && c[1] == '.')
+                        return true;
+        }
+        return false;
+}
+
+int rootfs_open_beneath(int dirfd, const char *path, int flags, unsigned rflags) {
+        int fd = -ENOSYS;
+
+        if (!open_is_inert(flags))
+                return -EINVAL;
+        if (path[0] == '/' || has_dotdot(path))
+                return -EXDEV;  /* as RESOLVE_BENEATH says of an absolute path; the walk would not */
+        if (!*path)
+                path = ".";
+        /* No O_NOFOLLOW: with it, a trailing symlink would be opened
+         * (O_PATH) and fail O_DIRECTORY as ENOTDIR; without, it is ELOOP,
+         * as in the walk. */
+        if (!(rflags & ROOTFS_FORCE_WALK))
+                fd = openat2_resolve(dirfd, path, flags,
+                                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if ((rflags & ROOTFS_FORCE_WALK) || openat2_unusable(fd))
+                fd = open_walk(dirfd, path, flags | O_NOFOLLOW, true);
         return fd;
 }
 

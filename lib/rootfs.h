@@ -31,6 +31,16 @@ int rootfs_fd(const struct rootfs *r);
  * treated as special, so callers can tell "absent" from "broken". */
 int rootfs_openat(struct rootfs *r, const char *path, int flags, struct error *err);
 
+/* Opens path below dirfd without following any symlink, the last component
+ * included, and without "..": openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS),
+ * else the walk above refusing symlinks.  For a tree we write ourselves
+ * from untrusted input (lib/image.c), where even a symlink that stays inside
+ * must not be taken: it may have been planted by an earlier layer.  flags
+ * must hold O_PATH or O_DIRECTORY (opens without side effects); rflags:
+ * ROOTFS_FORCE_WALK.  Returns the fd or a negative errno: -ELOOP for a
+ * symlink on the way, -EXDEV for "..", -ENOTDIR, -ENOENT. */
+int rootfs_open_beneath(int dirfd, const char *path, int flags, unsigned rflags);
+
 /* Reads a regular file inside the rootfs, capped at max bytes (see
  * read_full_fd()). */
 int rootfs_read_file(struct rootfs *r, const char *path, size_t max, char **ret_buf, size_t *ret_len,

@@ -4,7 +4,8 @@
  * user, and a libseccomp allow-list whose default is to kill the process.  The list is
  * what the dpkg/os-release readers (lib/rootfs.c, glibc's malloc, qsort and
  * readdir, jansson) and a read-only sqlite need, and nothing that writes a
- * file, runs a program, signals another process or reaches a network. */
+ * file, runs a program, signals another process or reaches a network;
+ * the image reader (writes_below_root) adds its own writes below root_fd. */
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -47,6 +48,12 @@ static const char *const allowed[] = {
         "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
         "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
         "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
+};
+
+/* The image reader's writes, all relative to a folder fd and a plain name
+ * (lib/image.c); write(2) to the files it creates. */
+static const char *const allowed_writer[] = {
+        "write", "mkdirat", "unlinkat", "symlinkat", "linkat",
 };
 
 /* What the ASan/UBSan runtimes use to report (a sanitizer build only:
@@ -142,7 +149,7 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
         size_t mem = o->memory_max ? o->memory_max : SANDBOX_MEMORY_DEFAULT;
         int k;
 
-        if ((k = set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err)) < 0 ||
+        if ((k = set_limit(RLIMIT_FSIZE, o->writes_below_root ? o->file_size_max : 0, "RLIMIT_FSIZE", err)) < 0 ||
             (k = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "RLIMIT_NOFILE", err)) < 0 ||
             (k = set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err)) < 0 ||
             (k = set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err)) < 0 ||
@@ -209,16 +216,43 @@ static struct ll_ruleset_attr landlock_handled(int abi) {
         return a;
 }
 
-/* Opens beneath read_fd only (reading: files, and listings when it is a
- * directory); nothing else on any file system, no TCP, no signal or
- * abstract socket out of the domain.  Landlock checks at open(2), so what
- * is open already (the result pipe, the DB sqlite opened) stays usable.
- * SANDBOX_NO_LANDLOCK where the kernel has none. */
-static int setup_landlock(int read_fd, struct error *err) {
+/* What the image reader may do beneath root_fd, the folder it fills
+ * (lib/image.c): list, read, create folders, files and symlinks, write
+ * them, hard link (REFER: across folders) and remove.  No execute, no
+ * device, FIFO or socket nodes, no truncate, no device ioctl. */
+#define LL_FS_WRITER                                                                                              \
+        (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_WRITE_FILE |             \
+         LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |            \
+         LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER)
+
+static int landlock_allow(int ruleset, int fd, uint64_t rights) {
+        struct landlock_path_beneath_attr rule = { .parent_fd = fd, .allowed_access = rights };
+
+        return syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0 ? -errno : 0;
+}
+
+/* Reading beneath fd: its files, and listings when it is a directory. */
+static int landlock_allow_read(int ruleset, int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        return landlock_allow(ruleset, fd,
+                              LANDLOCK_ACCESS_FS_READ_FILE | (S_ISDIR(st.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0));
+}
+
+/* One ruleset for every child: opens beneath read_fd only, read-only;
+ * with writes_below_root, also LL_FS_WRITER beneath root_fd and reading
+ * beneath each keep_fd (the image: a folder's fd sits outside the chroot,
+ * and without CAP_SYS_CHROOT there is no chroot at all).  Nothing else on
+ * any file system, no TCP, no signal or abstract socket out of the
+ * domain.  Landlock checks at open(2), so what is open already (the
+ * result pipe, the DB sqlite opened) stays usable.  SANDBOX_NO_LANDLOCK
+ * where the kernel has none: the chroot and the seccomp list remain. */
+static int setup_landlock(const struct sandbox_opts *o, struct error *err) {
         struct ll_ruleset_attr attr;
         _cleanup_close_ int ruleset = -EBADF;
-        struct stat st;
-        int abi;
+        int abi, k = 0;
 
         abi = (int) syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
         if (abi < 0)
@@ -228,16 +262,14 @@ static int setup_landlock(int read_fd, struct error *err) {
         ruleset = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
         if (ruleset < 0)
                 return error_set_errno(err, errno, "sandbox: create the Landlock ruleset");
-        if (read_fd > 0) {
-                struct landlock_path_beneath_attr rule = { .parent_fd = read_fd };
-
-                if (fstat(read_fd, &st) < 0)
-                        return error_set_errno(err, errno, "sandbox: the fd Landlock allows reading");
-                rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
-                                      (S_ISDIR(st.st_mode) ? LANDLOCK_ACCESS_FS_READ_DIR : 0);
-                if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
-                        return error_set_errno(err, errno, "sandbox: add the Landlock rule");
-        }
+        if (o->read_fd > 0)
+                k = landlock_allow_read(ruleset, o->read_fd);
+        if (o->writes_below_root && o->root_fd >= 0 && k >= 0)
+                k = landlock_allow(ruleset, o->root_fd, LL_FS_WRITER & attr.handled_access_fs);
+        for (size_t i = 0; o->writes_below_root && k >= 0 && i < o->n_keep_fds; i++)
+                k = landlock_allow_read(ruleset, o->keep_fds[i]);
+        if (k < 0)
+                return error_set_errno(err, k, "sandbox: add a Landlock rule");
         if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: enforce the Landlock ruleset");
         return 0;
@@ -280,14 +312,19 @@ static int drop_bounding(uint64_t permitted) {
 /* Started as root with CAP_SETUID: no supplementary groups, gid then uid
  * (all three of each); keep_caps survives the uid change through
  * PR_SET_KEEPCAPS.  Without CAP_SETUID (a user, or root confined by its
- * service manager) the uid stays: there is nothing to drop it with. */
+ * service manager) the uid stays: there is nothing to drop it with.
+ * keep_uid (the image reader): only the supplementary groups go. */
 static int switch_user(const struct sandbox_opts *o, uint64_t permitted, uint64_t keep) {
         uid_t uid = o->uid ? o->uid : SANDBOX_UID_DEFAULT;
         gid_t gid = o->gid ? o->gid : SANDBOX_GID_DEFAULT;
 
         if (geteuid() != 0 || !(permitted & (1ULL << CAP_SETUID)) || !(permitted & (1ULL << CAP_SETGID)))
                 return 0;
-        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0)
+        if (setgroups(0, NULL) < 0)
+                return -errno;
+        if (o->keep_uid)
+                return 0;
+        if (setresgid(gid, gid, gid) < 0)
                 return -errno;
         if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return -errno;
@@ -377,6 +414,23 @@ static int open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg)
                     &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 });
 }
 
+/* The image reader's opens: reads, and creating a new file to write
+ * (O_WRONLY|O_CREAT|O_EXCL, which never follows or truncates); any other
+ * write flag kills (rules of one filter must not overlap). */
+static int writer_open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg) {
+        const int create = O_WRONLY | O_CREAT | O_EXCL;
+        int mask = 0, k;
+
+        for (size_t i = 0; i < ELEMENTSOF(open_write_flags); i++)
+                mask |= open_write_flags[i];
+        mask |= O_EXCL;
+        if ((k = rule(ctx, SCMP_ACT_ALLOW, name, 1,
+                      &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 })) < 0)
+                return k;
+        return rule(ctx, SCMP_ACT_ALLOW, name, 1,
+                    &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, (unsigned) create });
+}
+
 /* mmap/mprotect without PROT_EXEC: no new code, ever. */
 static int memory_rules(scmp_filter_ctx ctx) {
         struct scmp_arg_cmp no_exec = { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
@@ -387,17 +441,17 @@ static int memory_rules(scmp_filter_ctx ctx) {
         return rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &no_exec);
 }
 
-static int fd_rules(scmp_filter_ctx ctx, int result_fd) {
+static int fd_rules(scmp_filter_ctx ctx, int result_fd, bool writer) {
         int k;
 
         for (size_t i = 0; i < ELEMENTSOF(fcntl_cmds); i++)
                 if ((k = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1,
                               &(struct scmp_arg_cmp) { 1, SCMP_CMP_EQ, (unsigned) fcntl_cmds[i], 0 })) < 0)
                         return k;
-        if ((k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
-                      &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) result_fd, 0 })) < 0)
+        if (!writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
+                                 &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) result_fd, 0 })) < 0)
                 return k;
-        if (PORTCULLIS_SANITIZED && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
+        if (PORTCULLIS_SANITIZED && !writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
                                               &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, STDERR_FILENO, 0 })) < 0)
                 return k;
         /* A signal only to ourselves: abort(). */
@@ -437,8 +491,11 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         if ((k = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (k = allow_list(ctx, allowed, ELEMENTSOF(allowed))) < 0 ||
             (PORTCULLIS_SANITIZED && (k = allow_list(ctx, allowed_sanitizer, ELEMENTSOF(allowed_sanitizer))) < 0) ||
-            (k = open_rules(ctx, "openat", 2)) < 0 || (k = open_rules(ctx, "open", 1)) < 0 ||
-            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, o->result_fd)) < 0 || (k = refusals(ctx)) < 0)
+            (o->writes_below_root && (k = allow_list(ctx, allowed_writer, ELEMENTSOF(allowed_writer))) < 0) ||
+            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "openat", 2)) < 0 ||
+            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "open", 1)) < 0 ||
+            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, o->result_fd, o->writes_below_root)) < 0 ||
+            (k = refusals(ctx)) < 0)
                 return error_set_errno(err, k, "sandbox: build the seccomp filter");
         k = seccomp_load(ctx);
         if (k < 0)
@@ -459,7 +516,7 @@ int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
                 return error_set_errno(err, errno, "sandbox: set no_new_privs");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return error_set_errno(err, errno, "sandbox: set non-dumpable");
-        if ((landlock = setup_landlock(o->read_fd, err)) < 0)
+        if ((landlock = setup_landlock(o, err)) < 0)
                 return landlock;
         /* After Landlock (whose setup needs no capability) and before
          * seccomp, whose list has no capset, setuid or prctl. */

@@ -29,7 +29,8 @@ struct sandbox_opts {
         size_t n_keep_fds;
         int root_fd;             /* >= 0: chroot to this directory (needs CAP_SYS_CHROOT; skipped without) */
         int read_fd;             /* > 0: Landlock lets the child open only what is beneath this fd (a directory:
-                                  * its files and listings; a file: that file); else nothing at all */
+                                  * its files and listings; a file: that file); else nothing at all but
+                                  * what writes_below_root allows */
         size_t memory_max;       /* RLIMIT_AS; 0: SANDBOX_MEMORY_DEFAULT (not set in sanitizer builds) */
         unsigned cpu_seconds;    /* RLIMIT_CPU; 0: none */
         int nice;                /* > 0: the nice value to take (setpriority(2)); 0: the parent's */
@@ -37,11 +38,22 @@ struct sandbox_opts {
                                   * every other one, and the bounding, inheritable and ambient sets, go */
         uid_t uid;               /* started as root: the uid/gid to become; 0: SANDBOX_UID/GID_DEFAULT */
         gid_t gid;
+        bool keep_uid;           /* the uid/gid stay (the image reader, see analyze_image()); the
+                                  * capabilities and supplementary groups go all the same */
         /* Called once the other fds are closed and before anything is
          * confined: opens what the child needs by path (the match child's
          * DB); fds it opens stay open. */
         int (*open_fn)(void *userdata, struct error *err);
         void *userdata;
+        /* The image reader (lib/image.c) fills root_fd with the files it
+         * materialises: it may create (O_WRONLY|O_CREAT|O_EXCL only), write,
+         * link and remove files and folders, and files may grow to
+         * file_size_max; Landlock (Linux 5.13+) also allows creating,
+         * writing and removing beneath root_fd and reading beneath each of
+         * keep_fds (besides read_fd).  false: the analysis (no file
+         * written at all). */
+        bool writes_below_root;
+        size_t file_size_max;    /* RLIMIT_FSIZE with writes_below_root; else 0 */
 };
 
 /* What the kernel lacked (bits; 0 when everything is in place). */
@@ -53,8 +65,9 @@ enum {
 
 /* Closes every other fd (stdin becomes /dev/null), calls open_fn, chroots
  * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts
- * opens to read_fd with Landlock, drops every capability but keep_caps and
- * becomes uid/gid (when started as root with CAP_SETUID), then loads the
+ * opens to read_fd (and root_fd, keep_fds with writes_below_root) with
+ * Landlock, drops every capability but keep_caps and becomes uid/gid (when
+ * started as root with CAP_SETUID, unless keep_uid), then loads the
  * seccomp allow-list.  Returns SANDBOX_FULL, SANDBOX_NO_* bits, or a
  * negative errno: then the caller must not run the analysis. */
 int sandbox_enter(const struct sandbox_opts *o, struct error *err);

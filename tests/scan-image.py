@@ -4,15 +4,15 @@
 docker-save tars, OCI layout folders and OCI layout tars, whose layers
 exercise whiteouts, opaque folders, compressed layers and hostile paths."""
 import gzip
-import hashlib
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from imagelib import docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
 SRC = os.environ["PC_SOURCE_ROOT"]
@@ -33,27 +33,6 @@ def run(*args, expect=0):
     return r
 
 
-def status(*pkgs):
-    return "".join(f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\n"
-                   + (f"Source: {s}\n" if s else "") + f"Version: {v}\n\n" for n, s, v in pkgs).encode()
-
-
-def layer(entries, gz=False):
-    """entries: (path, bytes) files, (path, None, target) symlinks."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as t:
-        for e in entries:
-            info = tarfile.TarInfo(e[0])
-            if len(e) == 3:
-                info.type, info.linkname = tarfile.SYMTYPE, e[2]
-                t.addfile(info)
-            else:
-                info.size = len(e[1])
-                t.addfile(info, io.BytesIO(e[1]))
-    data = buf.getvalue()
-    return gzip.compress(data) if gz else data
-
-
 OS = b'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
 L1 = layer([("usr/lib/os-release", OS), ("etc/os-release", None, "../usr/lib/os-release"),
             ("var/lib/dpkg/status", status(("libcurl4", "curl", "7.88.1-10+deb12u3"), ("apt", None, "2.6.1"))),
@@ -67,46 +46,6 @@ L2 = layer([("var/lib/dpkg/.wh.status", b""),
             ("var/lib/dpkg/status.d/new", status(("newpkg", None, "2.0"))),
             ("../../../../tmp/portcullis-escape", b"escaped"),
             ("/etc/portcullis-escape-abs", b"escaped")], gz=True)
-
-
-def sha(b):
-    return hashlib.sha256(b).hexdigest()
-
-
-def docker_save(path, layers):
-    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
-    with tarfile.open(path, "w") as t:
-        def add(name, data):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-        names = []
-        for i, l in enumerate(layers):
-            names.append(f"layer{i}/layer.tar")
-            add(names[-1], l)
-        add(sha(config) + ".json", config)
-        add("manifest.json", json.dumps([{"Config": sha(config) + ".json", "RepoTags": ["test/dpkg:1"],
-                                          "Layers": names}]).encode())
-    return "sha256:" + sha(config)
-
-
-def oci_layout(folder, layers, name):
-    os.makedirs(f"{folder}/blobs/sha256", exist_ok=True)
-
-    def blob(data):
-        open(f"{folder}/blobs/sha256/{sha(data)}", "wb").write(data)
-        return {"digest": "sha256:" + sha(data), "size": len(data)}
-    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": dict(blob(config), mediaType="application/vnd.oci.image.config.v1+json"),
-                           "layers": [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
-                                      for l in layers]}).encode()
-    m = blob(manifest)
-    json.dump({"schemaVersion": 2, "manifests": [dict(m, mediaType="application/vnd.oci.image.manifest.v1+json",
-                                                      annotations={"org.opencontainers.image.ref.name": name})]},
-              open(f"{folder}/index.json", "w"))
-    open(f"{folder}/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
-    return m["digest"]
 
 
 def check_dpkg_image(target, digest, name):
@@ -138,8 +77,7 @@ try:
 
     d = oci_layout(f"{t}/oci", [gzip.compress(L1), L2], "test/oci:2")
     check_dpkg_image(f"{t}/oci", d, "test/oci:2")
-    with tarfile.open(f"{t}/oci.tar", "w") as tf:
-        tf.add(f"{t}/oci", arcname=".")
+    oci_tar(f"{t}/oci", f"{t}/oci.tar")
     check_dpkg_image(f"{t}/oci.tar", d, "test/oci:2")
 
     check(not os.path.exists("/tmp/portcullis-escape") and not os.path.exists("/etc/portcullis-escape-abs"),

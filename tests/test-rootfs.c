@@ -131,6 +131,48 @@ static const struct row rows[] = {
         { "/",                                EBADFD, NULL },
 };
 
+/* rootfs_open_beneath(): folders below the root, never through a symlink
+ * (even one that stays inside), never "..", never absolute. */
+static const struct {
+        const char *path;
+        int want_errno;
+} beneath_rows[] = {
+        { "adir",                     0 },
+        { "etc",                      0 },
+        { "",                         0 },
+        { ".",                        0 },
+        { "./adir/",                  0 },
+        { "dirlink",                  ELOOP },      /* -> adir, inside */
+        { "dirlink/.",                ELOOP },
+        { "rootlink/etc",             ELOOP },
+        { "updir",                    ELOOP },
+        { "self",                     ELOOP },
+        { "procroot",                 ELOOP },
+        { "..",                       EXDEV },
+        { "adir/../etc",              EXDEV },
+        { "/etc",                     EXDEV },
+        { "etc/passwd",               ENOTDIR },
+        { "nope",                     ENOENT },
+};
+
+static void test_beneath(void) {
+        int rootfd = open(rootdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        CHECK(rootfd >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(beneath_rows); i++)
+                for (unsigned flags = 0; flags <= ROOTFS_FORCE_WALK; flags += ROOTFS_FORCE_WALK) {
+                        int fd = rootfs_open_beneath(rootfd, beneath_rows[i].path, O_PATH | O_DIRECTORY, flags);
+
+                        CHECK_MSG(beneath_rows[i].want_errno ? fd == -beneath_rows[i].want_errno : fd >= 0,
+                                  "beneath %s (%s): got %d, want %d", beneath_rows[i].path,
+                                  flags ? "walk" : "openat2", fd, -beneath_rows[i].want_errno);
+                        if (fd >= 0)
+                                close(fd);
+                }
+        CHECK(rootfs_open_beneath(rootfd, "adir", O_RDONLY, 0) == -EINVAL);   /* not inert */
+        close(rootfd);
+}
+
 struct result {
         int r;
         char *content;
@@ -290,6 +332,7 @@ int main(void) {
         test_exact_cap();
         test_list_dir(0);
         test_list_dir(ROOTFS_FORCE_WALK);
+        test_beneath();
         CHECK(rootfs_open(test_path(rootdir, "etc/passwd"), 0, &r, &err) == -ENOTDIR);
         CHECK(!r);
         test_real_proc();

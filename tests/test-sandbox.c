@@ -249,6 +249,18 @@ static int run_caged(const struct row *r, int root_fd, char *out, size_t size) {
                         out, size);
 }
 
+static void check_row(const struct row *r, int status, const char *out) {
+        if (r->want_signal)
+                CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == r->want_signal, "%s: status %#x, said \"%s\"",
+                          r->name, (unsigned) status, out);
+        else {
+                CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %#x, said \"%s\"", r->name,
+                          (unsigned) status, out);
+                CHECK_MSG(strncmp(out, r->want, strlen(r->want)) == 0, "%s: said \"%s\", want \"%s\"", r->name,
+                          out, r->want);
+        }
+}
+
 static void test_rows(void) {
         int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -264,15 +276,7 @@ static void test_rows(void) {
                     (r->chroot && geteuid() != 0))
                         continue;
                 status = run_caged(r, r->chroot ? root_fd : -EBADF, out, sizeof(out));
-                if (r->want_signal)
-                        CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == r->want_signal,
-                                  "%s: status %#x, said \"%s\"", r->name, (unsigned) status, out);
-                else {
-                        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: status %#x, said \"%s\"",
-                                  r->name, (unsigned) status, out);
-                        CHECK_MSG(strncmp(out, r->want, strlen(r->want)) == 0, "%s: said \"%s\", want \"%s\"",
-                                  r->name, out, r->want);
-                }
+                check_row(r, status, out);
         }
         CHECK(access(created, F_OK) < 0);
         close(root_fd);
@@ -306,33 +310,38 @@ static void body_creds(int fd) {
 
 /* What the two analysis children run as: as root, uid/gid 65534 with no
  * capability but the inventory's CAP_DAC_READ_SEARCH (bit 2) in the
- * effective and permitted sets, an empty bounding set; as a user, the same
+ * effective and permitted sets, an empty bounding set; the image reader
+ * (keep_uid) stays uid 0 with no capability at all; as a user, the same
  * uid and nothing. */
 static void test_privileges(int root_fd) {
         char want[256], out[512];
         bool root = geteuid() == 0;
         const struct {
                 uint64_t keep;
+                bool keep_uid;
                 const char *caps;
         } cases[] = {
-                { 0, "inh 0000000000000000 prm 0000000000000000 eff 0000000000000000 bnd 0000000000000000 "
-                     "amb 0000000000000000" },
-                { 1ULL << CAP_DAC_READ_SEARCH,
+                { 0, false, "inh 0000000000000000 prm 0000000000000000 eff 0000000000000000 bnd 0000000000000000 "
+                            "amb 0000000000000000" },
+                { 1ULL << CAP_DAC_READ_SEARCH, false,
                   "inh 0000000000000000 prm 0000000000000004 eff 0000000000000004 bnd 0000000000000000 "
                   "amb 0000000000000000" },
+                { 0, true, "inh 0000000000000000 prm 0000000000000000 eff 0000000000000000 bnd 0000000000000000 "
+                           "amb 0000000000000000" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 int status = run_opts(body_creds,
                                       &(struct sandbox_opts) { .root_fd = root_fd, .read_fd = root_fd,
-                                                               .keep_caps = cases[i].keep, .open_fn = open_status },
+                                                               .keep_caps = cases[i].keep, .open_fn = open_status,
+                                                               .keep_uid = cases[i].keep_uid },
                                       out, sizeof(out));
 
                 CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "creds: status %#x, said \"%s\"",
                           (unsigned) status, out);
                 if (root)
-                        snprintf(want, sizeof(want), "uid %d gid %d %s", SANDBOX_UID_DEFAULT, SANDBOX_GID_DEFAULT,
-                                 cases[i].caps);
+                        snprintf(want, sizeof(want), "uid %d gid %d %s", cases[i].keep_uid ? 0 : SANDBOX_UID_DEFAULT,
+                                 cases[i].keep_uid ? 0 : SANDBOX_GID_DEFAULT, cases[i].caps);
                 else    /* a user keeps its uid, and has no capability to keep */
                         snprintf(want, sizeof(want), "uid %u gid %u %s", getuid(), getgid(), cases[0].caps);
                 /* A user's bounding set stays full (emptying it takes
@@ -378,6 +387,93 @@ static void test_match_walls(void) {
                   "walls: said \"%s\"", out);
         close(dir_fd);
         close(file_fd);
+}
+
+/* ---- the image reader's cage (writes_below_root) --------------------------- */
+
+static int fill_fd = -1;          /* the folder the reader fills */
+static int outside_fd = -1;       /* a kept fd of a folder outside it (an OCI layout's) */
+
+static void body_fill(int fd) {
+        int f = openat(fill_fd, "status", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int ok = f >= 0 && write(f, "x", 1) == 1 && mkdirat(fill_fd, "d", 0700) == 0 &&
+                 symlinkat("../status", fill_fd, "d/link") == 0 && linkat(fill_fd, "status", fill_fd, "d/hard", 0) == 0 &&
+                 unlinkat(fill_fd, "d/link", 0) == 0;
+
+        say(fd, ok ? "filled" : strerrorname_np(errno));
+}
+
+static void body_create_outside(int fd) {
+        say_errno(fd, openat(outside_fd, "planted", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+}
+
+static void body_mkdir_outside(int fd) {
+        say_errno(fd, mkdirat(outside_fd, "planted", 0700));
+}
+
+static void body_unlink_outside(int fd) {
+        say_errno(fd, unlinkat(outside_fd, "canary", 0));
+}
+
+static void body_link_out(int fd) {
+        say_errno(fd, linkat(outside_fd, "canary", fill_fd, "stolen", 0));
+}
+
+static void body_read_outside(int fd) {
+        int f = openat(outside_fd, "canary", O_RDONLY | O_CLOEXEC);
+        char buf[64] = "";
+
+        say(fd, f >= 0 && read(f, buf, sizeof(buf) - 1) > 0 ? buf : strerrorname_np(errno));
+}
+
+static void body_truncate(int fd) {
+        say_errno(fd, openat(fill_fd, "status", O_WRONLY | O_TRUNC | O_CLOEXEC));
+}
+
+static const struct row writer_rows[] = {
+        { "writer: fill its folder", body_fill, 0, "filled", true, false },
+        { "writer: read the kept image fd", body_read_outside, 0, "canary", true, false },
+        { "writer: create beside the image", body_create_outside, 0, "-1 EACCES", true, false },
+        { "writer: mkdir beside the image", body_mkdir_outside, 0, "-1 EACCES", true, false },
+        { "writer: unlink beside the image", body_unlink_outside, 0, "-1 EACCES", true, false },
+        { "writer: hard link from beside the image", body_link_out, 0, "-1 EXDEV", true, false },
+        { "writer: open O_TRUNC", body_truncate, SIGSYS, NULL, true, false },
+        { "writer: execve", body_execve, SIGSYS, NULL, true, false },
+        { "writer: socket", body_socket, SIGSYS, NULL, true, false },
+};
+
+/* Each row in a fresh folder to fill, with a kept fd of another folder
+ * (holding a canary) that only Landlock keeps it from writing. */
+static void test_writer_rows(void) {
+        char fill[1024], outside[1024];
+
+        if (!landlock)
+                return;
+        snprintf(outside, sizeof(outside), "%s", test_path(test_tmpdir(), "layout"));
+        test_write_file(test_path(outside, "canary"), "canary\n");
+        outside_fd = open(outside, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(outside_fd >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(writer_rows); i++) {
+                char out[512];
+                int status;
+
+                snprintf(fill, sizeof(fill), "%s/fill-%zu", test_tmpdir(), i);
+                CHECK(mkdir(fill, 0700) == 0);
+                fill_fd = open(fill, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                CHECK(fill_fd >= 0);
+                /* As analyze_image() cages the reader: its uid, no capability. */
+                status = run_opts(writer_rows[i].body,
+                                  &(struct sandbox_opts) { .root_fd = fill_fd, .keep_fds = &outside_fd,
+                                                           .n_keep_fds = 1, .writes_below_root = true,
+                                                           .file_size_max = 4096, .cpu_seconds = 10,
+                                                           .memory_max = (size_t) 256 << 20, .keep_uid = true },
+                                  out, sizeof(out));
+                check_row(&writer_rows[i], status, out);
+                close(fill_fd);
+        }
+        CHECK(access(test_path(outside, "planted"), F_OK) < 0);
+        CHECK(access(test_path(outside, "canary"), F_OK) == 0);
+        close(outside_fd);
 }
 
 /* The real analyses in the sandbox: the fixture, this machine's own "/"
@@ -443,6 +539,7 @@ int main(void) {
         if (!landlock)
                 fprintf(stderr, "no Landlock in this kernel: its rows are skipped\n");
         test_rows();
+        test_writer_rows();
         test_cpu_limit();
         {
                 int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
