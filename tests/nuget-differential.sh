@@ -7,7 +7,7 @@
 # No .NET runs on our machines, so NuGet's own NuGet.Versioning is not the
 # reference here: four-part versions, case-insensitive labels, leading
 # zeros and 32-bit limits are table-tested from its documented rules in
-# tests/test-version-lang.c.
+# tests/test-version-lang2.c.
 #
 #   VERCMP_SEED   generator seed (default: the date); a failure prints it
 #   VERCMP_PAIRS  number of pairs (default 8000)

@@ -556,8 +556,8 @@ int version_composer_compare(const char *a, const char *b, int *ret_cmp, struct 
                 }
                 version_shown(is_branch(x) ? x : y, shown);
                 return error_set(err, EINVAL,
-                                 "Composer does not order the dev branch '%s' against other versions; "
-                                 "compare released versions", shown);
+                                 "Composer does not order the dev branch '%s' against other versions "
+                                 "(only released versions have an order)", shown);
         }
         return version_php_compare(x, y, ret_cmp, err);
 }
