@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (!s)
                 return 0;
-        triple_check(VERSION_COMPOSER, v, valid);
+        triple_check(VERSION_COMPOSER, v, true, valid);
         for (int i = 0; i < 3; i++)
                 check_normal(v[i], valid[i]);
         /* PHP's own order is neither antisymmetric nor reflexive on every

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (!s)
                 return 0;
-        triple_check(VERSION_GEM, v, valid);
+        triple_check(VERSION_GEM, v, true, valid);
         for (int i = 0; i < 3; i++)
                 if (valid[i] && v[i][strspn(v[i], "0123456789abcdefghijklmnopqrstuvwxyz"
                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ.- \t\n\v\f\r")] != '\0')

@@ -83,6 +83,9 @@ static void test_maven(void) {
                 { "0000000000000000000", "0", 0 },
                 { "J", "7", -1 },
                 { "1_2", "1-_-2", 0 },
+                { "1-0.rc1", "1", -1 },                 /* ComparableVersion is not transitive: */
+                { "1", "1-q0.alpha", -1 },
+                { "1-0.rc1", "1-q0.alpha", 1 },
                 { "", "1", ERR },
                 { "1 2", "1", ERR },
                 { "1.0\xc3\xa9", "1", ERR },
