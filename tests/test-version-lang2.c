@@ -330,10 +330,11 @@ static void test_names(void) {
         CHECK_STREQ(version_kind_to_string(VERSION_NUGET), "nuget");
 }
 
-/* The Maven vectors are Maven master's; 3.8.7 (the reference we follow,
- * and what tests/maven-differential.sh runs) answers these differently,
- * as its jar confirms: MNG-7714 ("final" before "sp") came in 3.9.0, and
- * claircore's "2.0.a < 2.0.0.a" predates MNG-7644, which 3.8.7 has. */
+/* The Maven vectors are Maven master's and claircore's; 3.8.7 (the
+ * reference we follow, and what tests/maven-differential.sh runs) answers
+ * four of them differently, as its jar confirms: MNG-7714 ("final" before
+ * "sp") came in 3.9.0, and claircore's "2.0.a < 2.0.0.a" predates
+ * MNG-7644, which 3.8.7 has (Maven's own file says "=" there too). */
 static const struct row maven_387[] = {
         { "1.0.final-redhat", "1.0-sp1-redhat", 1 },
         { "1.0.final-redhat", "1.0-sp-1-redhat", 1 },
@@ -348,7 +349,7 @@ static void maven_vector(const char *a, const char *op, const char *b) {
         struct row row = { a, b, want };
 
         for (size_t i = 0; i < ELEMENTSOF(maven_387); i++)
-                if (strcmp(a, maven_387[i].a) == 0 && strcmp(b, maven_387[i].b) == 0) {
+                if (strcmp(a, maven_387[i].a) == 0 && strcmp(b, maven_387[i].b) == 0 && want != maven_387[i].cmp) {
                         row.cmp = maven_387[i].cmp;
                         maven_differ++;
                 }
@@ -397,9 +398,9 @@ int main(void) {
         shared = test_shared_data();
         test_maven_file(test_path(shared, "version/maven/ComparableVersionTest.extracted.txt"));
         test_maven_file(test_path(shared, "version/maven/claircore-compare.list"));
-        fprintf(stderr, "checked %d Maven vectors, %d of them where 3.8.7 differs from Maven master\n", maven_vectors,
+        fprintf(stderr, "checked %d Maven vectors, %d of them answered otherwise by Maven 3.8.7\n", maven_vectors,
                 maven_differ);
         CHECK(maven_vectors > 300);
-        CHECK(maven_differ == 5);
+        CHECK(maven_differ == 4);
         return test_end();
 }

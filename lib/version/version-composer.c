@@ -46,6 +46,10 @@
 /* version_compare() saturates numbers at PHP_INT_MAX (strtol, 64 bits). */
 #define PHP_LONG_MAX_DIGITS "9223372036854775807"
 
+/* Composer's classic versions have a major of at most 5 digits (longer
+ * ones are dates). */
+#define CLASSIC_MAJOR_DIGITS_MAX 5
+
 /* Composer's numeric branch wildcard ("1.x-dev"). */
 #define BRANCH_WILDCARD "9999999"
 
@@ -157,15 +161,14 @@ static struct span skip_v(struct span s) {
 
 /* [v]MAJOR[.N][.N][.N]modifier → "MAJOR.N.N.N" in out, the modifier in *mod. */
 static bool classic(struct span s, struct strbuf *out, struct modifier *mod, int *r) {
-        struct span parts[3] = {};
-        size_t major, k;
+        struct span parts[3] = {}, m;
+        size_t k;
 
         s = skip_v(s);
-        major = digits(s);
-        if (major == 0 || major > 5)
+        m = (struct span) { s.p, digits(s) };
+        if (m.n == 0 || m.n > CLASSIC_MAJOR_DIGITS_MAX)
                 return false;
-        struct span m = { s.p, major };
-        s = skip(s, major);
+        s = skip(s, m.n);
         for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
                 if (!starts_with_any(s, ".") || (k = digits(skip(s, 1))) == 0)
                         break;
@@ -346,38 +349,46 @@ static int check(const char *v, struct span *ret, struct error *err) {
         return 0;
 }
 
-int version_composer_normalize(const char *v, char **ret, struct error *err) {
+/* The name of a "NAME-dev" branch: "dev" and one '.' or '-' before it off. */
+static struct span branch_name(struct span s) {
+        struct span name = { s.p, s.n - 3 };
+
+        if (name.n > 0 && strchr(".-", name.p[name.n - 1]))
+                name.n--;
+        return name;
+}
+
+/* Composer's normalize() of a trimmed version into out, which stays empty
+ * where Composer throws; <0 only when appending fails. */
+static int normalize_span(struct span s, struct strbuf *out) {
         static const char *const default_branches[] = { "master", "trunk", "default" };
+        struct modifier mod = {};
+        int r = 0;
+
+        s = strip_alias_and_flag(s);
+        for (size_t i = 0; i < ELEMENTSOF(default_branches); i++)
+                if (s.n == strlen(default_branches[i]) && memcmp(s.p, default_branches[i], s.n) == 0)
+                        return strbuf_printf(out, "dev-%s", default_branches[i]);
+        if (ci_prefix(s, "dev-"))
+                return strbuf_printf(out, "dev-%.*s", (int) s.n - 4, s.p + 4);
+        s = strip_build(s);
+        if (classic(s, out, &mod, &r) || date(s, out, &mod, &r))
+                return r < 0 ? r : append_modifier(out, &mod);
+        if (s.n >= 3 && ci_equal(skip(s, s.n - 3), "dev") && !numeric_branch(branch_name(s), out, &r))
+                strbuf_done(out);       /* a name Composer wants as dev-NAME */
+        return r;
+}
+
+int version_composer_normalize(const char *v, char **ret, struct error *err) {
         _cleanup_(strbuf_done) struct strbuf out = { .max = 2 * VERSION_LANG_MAX };
         char shown[VERSION_SHOWN_SIZE];
-        struct modifier mod = {};
-        struct span s;
-        int r = 0;
+        struct span s = {};
+        int r;
 
         r = check(v, &s, err);
         if (r < 0)
                 return r;
-        s = strip_alias_and_flag(s);
-        for (size_t i = 0; i < ELEMENTSOF(default_branches); i++)
-                if (s.n == strlen(default_branches[i]) && memcmp(s.p, default_branches[i], s.n) == 0)
-                        r = strbuf_printf(&out, "dev-%s", default_branches[i]);
-        if (out.len == 0 && ci_prefix(s, "dev-"))
-                r = strbuf_printf(&out, "dev-%.*s", (int) s.n - 4, s.p + 4);
-        if (out.len == 0) {
-                s = strip_build(s);
-                if (classic(s, &out, &mod, &r) || date(s, &out, &mod, &r)) {
-                        if (r >= 0)
-                                r = append_modifier(&out, &mod);
-                } else if (s.n >= 3 && ci_equal(skip(s, s.n - 3), "dev")) {
-                        struct span name = { s.p, s.n - 3 };
-
-                        if (name.n > 0 && strchr(".-", name.p[name.n - 1]))
-                                name.n--;
-                        strbuf_done(&out);
-                        if (!numeric_branch(name, &out, &r))
-                                strbuf_done(&out);
-                }
-        }
+        r = normalize_span(s, &out);
         if (r < 0)
                 return error_set(err, -r, "normalising a Composer version failed");
         if (out.len == 0) {

@@ -74,12 +74,64 @@ static ssize_t bad_part(const char *p, size_t n, bool label) {
         return -1;
 }
 
+/* The numbers before the first '-' or '+' (core_end). */
+static int parse_numbers(const char *s, const char *p, const char *core_end, struct nversion *v, const char *shown,
+                         struct error *err) {
+        size_t parts = 0;
+
+        for (const char *q = p;; q++) {
+                size_t k = numstr_span(q);
+
+                if (k == 0 || q + k > core_end || parts == NUGET_PARTS_MAX)
+                        return error_set(err, EINVAL,
+                                         "invalid NuGet version '%s' (expected 1 to 4 dot-separated numbers, then "
+                                         "an optional -prerelease and +metadata)", shown);
+                if (!fits(q, k, INT32_MAX_DIGITS))
+                        return error_set(err, EINVAL, "NuGet version '%s' has a number above 2147483647", shown);
+                v->part[parts].p = q;
+                v->part[parts++].n = k;
+                q += k;
+                if (q == core_end)
+                        return 0;
+                if (*q != '.')
+                        return error_set(err, EINVAL, "invalid NuGet version '%s': unexpected '%c' at offset %zu",
+                                         shown, *q, (size_t) (q - s));
+        }
+}
+
+/* "-labels" and "+metadata" from core_end to end. */
+static int parse_suffixes(const char *s, const char *core_end, const char *end, struct nversion *v,
+                          const char *shown, struct error *err) {
+        ssize_t bad;
+
+        if (core_end < end && *core_end == '-') {
+                const char *plus = memchr(core_end, '+', (size_t) (end - core_end));
+
+                v->labels = core_end + 1;
+                v->labels_n = (size_t) ((plus ? plus : end) - v->labels);
+                bad = bad_part(v->labels, v->labels_n, true);
+                if (bad >= 0)
+                        return error_set(err, EINVAL,
+                                         "invalid NuGet version '%s': bad pre-release label at offset %zu (labels are "
+                                         "[0-9A-Za-z-], numbers without leading zeros)",
+                                         shown, (size_t) (v->labels - s) + (size_t) bad);
+                core_end = plus ? plus : end;
+        }
+        if (core_end < end) {   /* '+' */
+                bad = bad_part(core_end + 1, (size_t) (end - core_end - 1), false);
+                if (bad >= 0)
+                        return error_set(err, EINVAL, "invalid NuGet version '%s': bad metadata at offset %zu", shown,
+                                         (size_t) (core_end + 1 - s) + (size_t) bad);
+        }
+        return 0;
+}
+
 static int nversion_parse(const char *s, struct nversion *ret, struct error *err) {
         char shown[VERSION_SHOWN_SIZE];
         struct nversion v = {};
         const char *p = s, *end, *core_end;
-        size_t n = strlen(s), parts = 0;
-        ssize_t bad;
+        size_t n = strlen(s);
+        int r;
 
         version_shown(s, shown);
         if (n > VERSION_LANG_MAX)
@@ -92,44 +144,12 @@ static int nversion_parse(const char *s, struct nversion *ret, struct error *err
         core_end = p + strcspn(p, "-+");
         if (core_end > end)
                 core_end = end;
-        /* the core: 1-4 numbers */
-        for (const char *q = p;; q++) {
-                size_t k = numstr_span(q);
-
-                if (k == 0 || q + k > core_end || parts == NUGET_PARTS_MAX)
-                        return error_set(err, EINVAL,
-                                         "invalid NuGet version '%s' (expected 1 to 4 dot-separated numbers, then "
-                                         "an optional -prerelease and +metadata)", shown);
-                if (!fits(q, k, INT32_MAX_DIGITS))
-                        return error_set(err, EINVAL, "NuGet version '%s' has a number above 2147483647", shown);
-                v.part[parts].p = q;
-                v.part[parts++].n = k;
-                q += k;
-                if (q == core_end)
-                        break;
-                if (*q != '.')
-                        return error_set(err, EINVAL, "invalid NuGet version '%s': unexpected '%c' at offset %zu",
-                                         shown, *q, (size_t) (q - s));
-        }
-        if (core_end < end && *core_end == '-') {
-                const char *plus = memchr(core_end, '+', (size_t) (end - core_end));
-
-                v.labels = core_end + 1;
-                v.labels_n = (size_t) ((plus ? plus : end) - v.labels);
-                bad = bad_part(v.labels, v.labels_n, true);
-                if (bad >= 0)
-                        return error_set(err, EINVAL,
-                                         "invalid NuGet version '%s': bad pre-release label at offset %zu (labels are "
-                                         "[0-9A-Za-z-], numbers without leading zeros)",
-                                         shown, (size_t) (v.labels - s) + (size_t) bad);
-                core_end = plus ? plus : end;
-        }
-        if (core_end < end) {   /* '+' */
-                bad = bad_part(core_end + 1, (size_t) (end - core_end - 1), false);
-                if (bad >= 0)
-                        return error_set(err, EINVAL, "invalid NuGet version '%s': bad metadata at offset %zu", shown,
-                                         (size_t) (core_end + 1 - s) + (size_t) bad);
-        }
+        r = parse_numbers(s, p, core_end, &v, shown, err);
+        if (r < 0)
+                return r;
+        r = parse_suffixes(s, core_end, end, &v, shown, err);
+        if (r < 0)
+                return r;
         *ret = v;
         return 0;
 }
