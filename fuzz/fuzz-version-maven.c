@@ -7,7 +7,7 @@
  * non-null item, with another list item by item), and we give its
  * answers. */
 #include "version-kind-order.h"
-#include "version-numstr.h"
+#include "version-number.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -40,7 +40,7 @@
 
 #include "base/macro.h"
 #include "base/strutil.h"
-#include "version-numstr.h"
+#include "version-number.h"
 #include "version.h"
 
 /* version_compare() saturates numbers at PHP_INT_MAX (strtol, 64 bits). */
@@ -70,7 +70,7 @@ static bool ci_prefix(struct span s, const char *word) {
         if (s.n < n)
                 return false;
         for (size_t i = 0; i < n; i++)
-                if (numstr_lower(s.p[i]) != numstr_lower(word[i]))
+                if (version_lower(s.p[i]) != version_lower(word[i]))
                         return false;
         return true;
 }
@@ -90,7 +90,7 @@ static bool starts_with_any(struct span s, const char *set) {
 static size_t digits(struct span s) {
         size_t i = 0;
 
-        while (i < s.n && numstr_is_digit(s.p[i]))
+        while (i < s.n && version_is_digit(s.p[i]))
                 i++;
         return i;
 }
@@ -189,11 +189,11 @@ static bool date_groups(struct span d) {
         size_t len = 0, seps[64], nseps = 0;
 
         for (size_t i = 0; i < d.n; i++) {
-                if (numstr_is_digit(d.p[i])) {
+                if (version_is_digit(d.p[i])) {
                         len++;
                         continue;
                 }
-                if (i == 0 || !numstr_is_digit(d.p[i - 1]) || nseps == ELEMENTSOF(seps))
+                if (i == 0 || !version_is_digit(d.p[i - 1]) || nseps == ELEMENTSOF(seps))
                         return false;
                 seps[nseps++] = len;
         }
@@ -214,15 +214,15 @@ static bool date(struct span s, struct strbuf *out, struct modifier *mod, int *r
         size_t e = 0;
 
         s = skip_v(s);
-        while (e < s.n && (numstr_is_digit(s.p[e]) || strchr(".:-", s.p[e])))
+        while (e < s.n && (version_is_digit(s.p[e]) || strchr(".:-", s.p[e])))
                 e++;
-        while (e > 0 && !numstr_is_digit(s.p[e - 1]))
+        while (e > 0 && !version_is_digit(s.p[e - 1]))
                 e--;
-        if (e == 0 || !numstr_is_digit(s.p[0]) || !date_groups((struct span) { s.p, e }) ||
+        if (e == 0 || !version_is_digit(s.p[0]) || !date_groups((struct span) { s.p, e }) ||
             !modifier_match(skip(s, e), mod))
                 return false;
         for (size_t i = 0; i < e && *r >= 0; i++)
-                *r = strbuf_append(out, numstr_is_digit(s.p[i]) ? &s.p[i] : ".", 1);
+                *r = strbuf_append(out, version_is_digit(s.p[i]) ? &s.p[i] : ".", 1);
         return true;
 }
 
@@ -417,10 +417,10 @@ static char *php_canonicalize(const char *v) {
         buf[q++] = prev = v[0];
         for (size_t i = 1; i < n; prev = v[i++]) {
                 char c = v[i];
-                bool d = numstr_is_digit(c), pd = numstr_is_digit(prev);
+                bool d = version_is_digit(c), pd = version_is_digit(prev);
                 bool switch_kind = c != '.' && prev != '.' && d != pd;
 
-                if (switch_kind || strchr("-_+", c) || !(d || numstr_is_alpha(c))) {
+                if (switch_kind || strchr("-_+", c) || !(d || version_is_alpha(c))) {
                         if (buf[q - 1] != '.')
                                 buf[q++] = '.';
                         if (switch_kind && !strchr("-_+", c))
@@ -459,20 +459,19 @@ static int sign(int x) {
 static struct span php_long(struct span part) {
         struct span d = { part.p, digits(part) };
 
-        numstr_strip(&d.p, &d.n);
-        if (numstr_compare(d.p, d.n, PHP_LONG_MAX_DIGITS, strlen(PHP_LONG_MAX_DIGITS)) > 0)
+        if (version_number_compare_n(d.p, d.n, PHP_LONG_MAX_DIGITS, strlen(PHP_LONG_MAX_DIGITS)) > 0)
                 return (struct span) { PHP_LONG_MAX_DIGITS, strlen(PHP_LONG_MAX_DIGITS) };
         return d;
 }
 
 static int part_compare(struct span a, struct span b) {
         static const struct span number = { "#N#", 3 };
-        bool da = a.n > 0 && numstr_is_digit(a.p[0]), db = b.n > 0 && numstr_is_digit(b.p[0]);
+        bool da = a.n > 0 && version_is_digit(a.p[0]), db = b.n > 0 && version_is_digit(b.p[0]);
 
         if (da && db) {
                 struct span x = php_long(a), y = php_long(b);
 
-                return numstr_compare(x.p, x.n, y.p, y.n);
+                return version_number_compare_n(x.p, x.n, y.p, y.n);
         }
         return sign(special_form(da ? number : a) - special_form(db ? number : b));
 }
@@ -492,7 +491,7 @@ static int php_compare(const char *a, const char *b, int *ret_cmp, int depth);
 static int rest_compare(const char *rest, bool rest_is_a, int *ret_cmp, int depth) {
         int r, cmp;
 
-        if (numstr_is_digit(*rest)) {
+        if (version_is_digit(*rest)) {
                 *ret_cmp = rest_is_a ? 1 : -1;
                 return 0;
         }

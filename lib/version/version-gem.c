@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "base/macro.h"
-#include "version-numstr.h"
+#include "version-number.h"
 #include "version.h"
 
 struct segment {
@@ -37,7 +37,7 @@ static void gversion_done(struct gversion *v) {
 }
 
 static bool is_alnum(char c) {
-        return numstr_is_digit(c) || numstr_is_alpha(c);
+        return version_is_digit(c) || version_is_alpha(c);
 }
 
 static bool is_alnum_dash(char c) {
@@ -59,7 +59,7 @@ static size_t span(const char *p, size_t n, bool (*ok)(char)) {
 /* Checks the body (blanks trimmed) against the pattern; returns the
  * offset of the first byte that breaks it, or n. */
 static size_t pattern_end(const char *p, size_t n) {
-        size_t i = span(p, n, numstr_is_digit), k;
+        size_t i = span(p, n, version_is_digit), k;
 
         if (i == 0)
                 return 0;
@@ -81,10 +81,10 @@ static void segments(const char *p, size_t n, struct gversion *v) {
                 if (p[i] == '-') {
                         v->segs[v->n++] = (struct segment) { .p = "pre", .n = 3 };
                         i++;
-                } else if ((k = span(p + i, n - i, numstr_is_digit)) > 0) {
+                } else if ((k = span(p + i, n - i, version_is_digit)) > 0) {
                         v->segs[v->n++] = (struct segment) { .number = true, .p = p + i, .n = k };
                         i += k;
-                } else if ((k = span(p + i, n - i, numstr_is_alpha)) > 0) {
+                } else if ((k = span(p + i, n - i, version_is_alpha)) > 0) {
                         v->segs[v->n++] = (struct segment) { .p = p + i, .n = k };
                         i += k;
                 } else
@@ -93,7 +93,7 @@ static void segments(const char *p, size_t n, struct gversion *v) {
 }
 
 static bool is_zero(const struct segment *s) {
-        return s->number && numstr_compare(s->p, s->n, "0", 1) == 0;
+        return s->number && version_number_compare_n(s->p, s->n, "0", 1) == 0;
 }
 
 /* Drops the trailing zeros of the numeric part and of the rest. */
@@ -150,8 +150,8 @@ static int segment_compare(const struct segment *a, const struct segment *b) {
         if (a->number != b->number)
                 return a->number ? 1 : -1;
         if (a->number)
-                return numstr_compare(a->p, a->n, b->p, b->n);
-        return numstr_bytes_compare(a->p, a->n, b->p, b->n);
+                return version_number_compare_n(a->p, a->n, b->p, b->n);
+        return version_bytes_compare(a->p, a->n, b->p, b->n);
 }
 
 int version_gem_compare(const char *a, const char *b, int *ret_cmp, struct error *err) {

@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "base/macro.h"
-#include "version-numstr.h"
+#include "version-number.h"
 #include "version.h"
 
 enum item_type {
@@ -177,7 +177,7 @@ static void split(struct mversion *v, size_t len) {
                         start = i + 1;
                         if (c == '-')
                                 open_list(v);
-                } else if (numstr_is_digit(c)) {
+                } else if (version_is_digit(c)) {
                         if (!digit && i > start) {
                                 if (v->current > 0)     /* ".X1" reads as "-X1" */
                                         open_list(v);
@@ -240,7 +240,7 @@ static int mversion_parse(const char *s, struct mversion *ret, struct error *err
                 return error_set(err, ENOMEM, "out of memory parsing a Maven version");
         }
         for (size_t i = 0; i < len; i++)
-                v.text[i] = numstr_lower(v.text[i]);
+                v.text[i] = version_lower(v.text[i]);
         split(&v, len);
         normalize(&v);
         for (size_t i = 0; i < v.n; i++)
@@ -256,7 +256,7 @@ static int qualifier_compare(const struct item *a, const struct item *b) {
                 return a->q < b->q ? -1 : 1;
         if (a->q != Q_OTHER)
                 return 0;
-        return numstr_bytes_compare(a->p, a->n, b->p, b->n);
+        return version_bytes_compare(a->p, a->n, b->p, b->n);
 }
 
 /* An item against a missing one (Java's compareTo(null)). */
@@ -295,7 +295,7 @@ static int scalar_compare(const struct item *a, const struct item *b) {
                 return a->width < b->width ? -1 : 1;
         if (a->zero || b->zero)
                 return (int) !a->zero - (int) !b->zero;
-        return numstr_compare(a->p, a->n, b->p, b->n);
+        return version_number_compare_n(a->p, a->n, b->p, b->n);
 }
 
 /* Walks both chains.  A sub-list is the last item of its list, so meeting

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "base/macro.h"
-#include "version-numstr.h"
+#include "version-number.h"
 #include "version.h"
 
 #define NUGET_PARTS_MAX 4
@@ -39,7 +39,7 @@ struct nversion {
 };
 
 static bool is_label_char(char c) {
-        return numstr_is_digit(c) || numstr_is_alpha(c) || c == '-';
+        return version_is_digit(c) || version_is_alpha(c) || c == '-';
 }
 
 static char upper(char c) {
@@ -52,7 +52,7 @@ static bool is_blank(char c) {
 
 /* Does the digit run fit in 0..limit (leading zeros allowed)? */
 static bool fits(const char *p, size_t n, const char *limit) {
-        return numstr_compare(p, n, limit, strlen(limit)) <= 0;
+        return version_number_compare_n(p, n, limit, strlen(limit)) <= 0;
 }
 
 /* Checks dot-separated parts of [0-9A-Za-z-]; labels also refuse numeric
@@ -63,7 +63,7 @@ static ssize_t bad_part(const char *p, size_t n, bool label) {
 
                 while (i + k < n && p[i + k] != '.')
                         k++;
-                digits = numstr_span(p + i) < k ? numstr_span(p + i) : k;
+                digits = version_digits(p + i) < k ? version_digits(p + i) : k;
                 if (k == 0 || (label && k > 1 && p[i] == '0' && digits == k))
                         return (ssize_t) i;
                 for (size_t j = 0; j < k; j++)
@@ -80,7 +80,7 @@ static int parse_numbers(const char *s, const char *p, const char *core_end, str
         size_t parts = 0;
 
         for (const char *q = p;; q++) {
-                size_t k = numstr_span(q);
+                size_t k = version_digits(q);
 
                 if (k == 0 || q + k > core_end || parts == NUGET_PARTS_MAX)
                         return error_set(err, EINVAL,
@@ -159,14 +159,14 @@ static bool label_number(const char *p, size_t n, bool *ret_negative, const char
         bool negative = n > 0 && p[0] == '-';
         size_t k = negative ? 1 : 0;
 
-        if (n == k || numstr_span(p + k) < n - k)
+        if (n == k || version_digits(p + k) < n - k)
                 return false;
         if (!fits(p + k, n - k, negative ? INT32_MIN_MAGNITUDE : INT32_MAX_DIGITS))
                 return false;
         *ret_digits = p + k;
         *ret_n = n - k;
         /* -0 is 0 */
-        *ret_negative = negative && numstr_compare(p + k, n - k, "0", 1) != 0;
+        *ret_negative = negative && version_number_compare_n(p + k, n - k, "0", 1) != 0;
         return true;
 }
 
@@ -180,7 +180,7 @@ static int label_compare(const char *a, size_t an, const char *b, size_t bn) {
         if (ia && ib) {
                 if (na != nb)
                         return na ? -1 : 1;
-                return na ? -numstr_compare(da, dan, db, dbn) : numstr_compare(da, dan, db, dbn);
+                return na ? -version_number_compare_n(da, dan, db, dbn) : version_number_compare_n(da, dan, db, dbn);
         }
         if (ia || ib)
                 return ia ? -1 : 1;
@@ -226,7 +226,7 @@ int version_nuget_compare(const char *a, const char *b, int *ret_cmp, struct err
         if (r < 0)
                 return r;
         for (size_t i = 0; i < NUGET_PARTS_MAX; i++) {
-                r = numstr_compare(x.part[i].p ? x.part[i].p : "0", x.part[i].p ? x.part[i].n : 1,
+                r = version_number_compare_n(x.part[i].p ? x.part[i].p : "0", x.part[i].p ? x.part[i].n : 1,
                                    y.part[i].p ? y.part[i].p : "0", y.part[i].p ? y.part[i].n : 1);
                 if (r != 0) {
                         *ret_cmp = r;
