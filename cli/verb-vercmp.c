@@ -25,8 +25,8 @@ static int kind_from_arg(const char *ecosystem, enum version_kind *ret_kind) {
 
         if (k < 0) {
                 log_error("unknown ecosystem '%s'; give an OSV ecosystem (Debian:12, Ubuntu:22.04:LTS, "
-                          "Alpine:v3.18, PyPI, npm, Go, crates.io, ...) or one of: deb, apk, rpm, pypi, npm, go, "
-                          "crates, semver, maven, gem",
+                          "Alpine:v3.18, PyPI, npm, Go, crates.io, Maven, RubyGems, Packagist, NuGet, ...) or one "
+                          "of: deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem, composer, nuget",
                           ecosystem);
                 return -1;
         }
@@ -138,9 +138,8 @@ static void usage(FILE *f) {
         fprintf(f, "Usage: portcullis vercmp ECOSYSTEM A B\n\n"
                    "Prints <, = or > for version A against version B.\n"
                    "ECOSYSTEM is an OSV ecosystem (Debian:12, Ubuntu:22.04:LTS, ...) or a short name\n"
-                   "(deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem).  Versions may start\n"
-                   "with '-'; "
-                   "an argument \"--\" is ignored.\n");
+                   "(deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem, composer, nuget).\n"
+                   "Versions may start with '-'; an argument \"--\" is ignored.\n");
 }
 
 int verb_vercmp(int argc, char **argv) {

@@ -54,6 +54,8 @@ static const struct ecosystem ecosystems[] = {
         { "Hex",         VERSION_SEMVER, false, "hex",    NULL },
         { "Maven",       VERSION_MAVEN,  false, "maven",  NULL },
         { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },
+        { "Packagist",   VERSION_COMPOSER, false, "composer", NULL },
+        { "NuGet",       VERSION_NUGET,  false, "nuget",  NULL },
 };
 
 /* Matches "Name" and "Name:anything".  OSV spells names in one way, but

@@ -11,7 +11,8 @@ PACKAGES="meson ninja-build pkg-config gcc python3
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime
-                  python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev"
+                  python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
+                  ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless"
         # npm for the CVSS reference implementation below and node-semver;
         # a node that brings its own npm (NodeSource's nodejs) is kept as it
         # is, and so is a cargo installed another way.

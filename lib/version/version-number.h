@@ -3,8 +3,9 @@
 
 /* Decimal numbers inside versions, compared as digit strings so that any
  * length works and nothing overflows: leading zeros dropped, then the
- * longer is the larger, then byte order.  Shared by the PEP 440 and SemVer
- * comparators (the dpkg, rpm and apk ones keep their own, which differ). */
+ * longer is the larger, then byte order.  Shared by the PEP 440, SemVer,
+ * Maven, RubyGems, Composer and NuGet comparators (the dpkg, rpm and apk
+ * ones keep their own, which differ). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -49,3 +50,29 @@ static inline int version_number_compare(struct version_span a, struct version_s
         c = a.n ? memcmp(a.p, b.p, a.n) : 0;
         return (c > 0) - (c < 0);
 }
+
+/* The same on a digit run given as pointer and length. */
+static inline int version_number_compare_n(const char *a, size_t an, const char *b, size_t bn) {
+        return version_number_compare((struct version_span) { a, an }, (struct version_span) { b, bn });
+}
+
+static inline bool version_is_alpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline char version_lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+/* Compares bytes as strings (memcmp order, a prefix first): <0, 0 or >0. */
+static inline int version_bytes_compare(const char *a, size_t an, const char *b, size_t bn) {
+        int r = memcmp(a, b, an < bn ? an : bn);
+
+        if (r != 0)
+                return (r > 0) - (r < 0);
+        return (an > bn) - (an < bn);
+}
+
+/* The longest Maven, RubyGems, Composer or NuGet version accepted, in
+ * bytes: real ones are under 100; a longer one is an error, never cut. */
+#define VERSION_LANG_MAX 4096

@@ -19,6 +19,8 @@ static const char *const kind_names[_VERSION_KIND_MAX] = {
         [VERSION_GEM] = "gem",
         [VERSION_NPM] = "npm",
         [VERSION_GO] = "go",
+        [VERSION_COMPOSER] = "composer",
+        [VERSION_NUGET] = "nuget",
 };
 
 /* Short names for people typing `portcullis vercmp`, any case. */
@@ -40,6 +42,9 @@ static const struct {
         { "semver", VERSION_SEMVER },
         { "maven",  VERSION_MAVEN },
         { "gem",    VERSION_GEM },
+        { "composer", VERSION_COMPOSER },
+        { "packagist", VERSION_COMPOSER },
+        { "nuget",  VERSION_NUGET },
 };
 
 int version_kind_from_ecosystem(const char *ecosystem) {
@@ -82,9 +87,13 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
         case VERSION_GO:
                 return version_semver_compare(k, a, b, ret_cmp, err);
         case VERSION_MAVEN:
+                return version_maven_compare(a, b, ret_cmp, err);
         case VERSION_GEM:
-                return error_set(err, EOPNOTSUPP, "version comparison for %s is not implemented yet",
-                                 version_kind_to_string(k));
+                return version_gem_compare(a, b, ret_cmp, err);
+        case VERSION_COMPOSER:
+                return version_composer_compare(a, b, ret_cmp, err);
+        case VERSION_NUGET:
+                return version_nuget_compare(a, b, ret_cmp, err);
         default:
                 return error_set(err, EINVAL, "unknown version kind %d", (int) k);
         }

@@ -17,13 +17,15 @@ enum version_kind {
         VERSION_GEM,
         VERSION_NPM,            /* node-semver, reading as npm reads package.json */
         VERSION_GO,             /* golang.org/x/mod/semver, 'v' optional */
+        VERSION_COMPOSER,
+        VERSION_NUGET,
         _VERSION_KIND_MAX,
         _VERSION_KIND_INVALID = -EINVAL,
 };
 
 /* Maps an OSV ecosystem ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.18",
  * "PyPI", "npm", ...) or a short name ("deb", "apk", "rpm", "pypi", "npm",
- * "semver", "maven", "gem") to its comparator; -EOPNOTSUPP when unknown. */
+ * "semver", "maven", "gem", "composer", "nuget") to its comparator; -EOPNOTSUPP when unknown. */
 int version_kind_from_ecosystem(const char *ecosystem);
 const char *version_kind_to_string(enum version_kind k);
 
@@ -83,3 +85,25 @@ int version_semver_check(enum version_kind k, const char *v, struct error *err);
  * npm's and Go's own readings of SemVer (an installed "v1.2.3" from a Go
  * binary, "1.2.3beta" from a package.json), strict SemVer for the rest. */
 int version_kind_semver(int ecosystem_kind);
+
+/* Maven: org.apache.maven.artifact.versioning.ComparableVersion (3.8.7).
+ * Any printable ASCII string is a version. */
+int version_maven_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+
+/* RubyGems: Gem::Version#<=> (canonical segments; a letter segment is a
+ * pre-release).  A version that Gem::Version.new rejects is -EINVAL. */
+int version_gem_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+
+/* Composer (Packagist): Composer\Semver\VersionParser::normalize() of both,
+ * then PHP's version_compare().  A version Composer rejects is -EINVAL;
+ * dev branches ("dev-main") equal only themselves and are otherwise -EINVAL
+ * (Composer orders them against nothing). */
+int version_composer_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+/* Composer's normalised form of v ("1.0" -> "1.0.0.0"), allocated. */
+int version_composer_normalize(const char *v, char **ret, struct error *err);
+/* PHP's version_compare(a, b) on any two strings: *ret_cmp <0, 0 or >0. */
+int version_php_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+
+/* NuGet: NuGet.Versioning's NuGetVersion order (SemVer 2.0 and legacy
+ * four-part versions, case-insensitive labels, metadata ignored). */
+int version_nuget_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
