@@ -20,6 +20,12 @@ static void pep503(char *s) {
         *o = '\0';
 }
 
+/* NuGet ids and Composer names are case-insensitive: kept in lower case. */
+static void lower(char *s) {
+        for (; *s; s++)
+                *s = tolower_ascii(*s);
+}
+
 /* OSV ecosystem names (ossf/osv-schema, "Affected package" ecosystems).
  * Distribution ecosystems carry a release after a colon ("Debian:12",
  * "Ubuntu:Pro:18.04:LTS", "Alpine:v3.18", "Red Hat:enterprise_linux:9::appstream"),
@@ -54,8 +60,8 @@ static const struct ecosystem ecosystems[] = {
         { "Hex",         VERSION_SEMVER, false, "hex",    NULL },
         { "Maven",       VERSION_MAVEN,  false, "maven",  NULL },
         { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },
-        { "Packagist",   VERSION_COMPOSER, false, "composer", NULL },
-        { "NuGet",       VERSION_NUGET,  false, "nuget",  NULL },
+        { "Packagist",   VERSION_COMPOSER, false, "composer", lower },
+        { "NuGet",       VERSION_NUGET,  false, "nuget",  lower },
 };
 
 /* Matches "Name" and "Name:anything".  OSV spells names in one way, but
