@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "inventory.h"
 #include "match.h"
 #include "report.h"
@@ -370,7 +371,30 @@ static void test_none_severity(void) {
         }
 }
 
+/* The ecosystem table: how records and inventories spell one package. */
+static void test_package_names(void) {
+        static const char *const rows[][3] = {
+                { "PyPI", "Foo_Bar..baz", "foo-bar-baz" },
+                { "PyPI", "requests", "requests" },
+                { "NuGet", "Newtonsoft.Json", "newtonsoft.json" },
+                { "Packagist", "Symfony/HTTP-Kernel", "symfony/http-kernel" },
+                { "npm", "@Babel/Parser", "@Babel/Parser" },    /* npm names are as written */
+                { "Debian:12", "libC6", "libC6" },
+                { "NoSuchEcosystem", "X_y", "X_y" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_free_ char *n = ecosystem_package_name(rows[i][0], rows[i][1]);
+
+                CHECK_STREQ(n, rows[i][2]);
+        }
+        CHECK(ecosystem_find("Debian:12") && ecosystem_find("Debian:12")->distro);
+        CHECK(ecosystem_find("PyPI") && !ecosystem_find("PyPI")->distro);
+        CHECK(!ecosystem_find("Debianx"));
+}
+
 int main(void) {
+        test_package_names();
         test_ranges();
         test_upstream_and_unrated();
         test_inventory_match();
