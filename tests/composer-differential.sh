@@ -130,31 +130,7 @@ while (($line = fgets(STDIN)) !== false) {
 }
 PHP
 php "$tmp/cmp.php" "$SEMVER" <"$tmp/pairs" >"$tmp/ref"
-"$PORTCULLIS" vercmp --batch composer <"$tmp/pairs" | sed 's/^error: .*/error/' >"$tmp/ours"
-total=$(wc -l <"$tmp/pairs")
-if [ "$(wc -l <"$tmp/ref")" -ne "$total" ]; then
-        echo "php gave $(wc -l <"$tmp/ref") answers for $total pairs"
-        exit 1
-fi
-mismatches=$(paste -d '\t' "$tmp/pairs" "$tmp/ref" "$tmp/ours" | awk -F '\t' '$2 != $3' | tee "$tmp/diff" | wc -l)
+. "$(dirname "$0")/differential-lib.sh"
 invalid=$(grep -c '^error$' "$tmp/ref" || true)
-echo "checked $total pairs against composer/semver's normalize() and PHP $(php -r 'echo PHP_VERSION;')'s version_compare() (seed $SEED), $invalid refused: $mismatches mismatches"
-if [ "$mismatches" -ne 0 ]; then
-        echo "pair / composer+php / portcullis:"
-        head -n 40 "$tmp/diff"
-        exit 1
-fi
-
-fail=0
-checked=0
-paste -d ' ' "$tmp/pairs" "$tmp/ref" | awk 'NR % 100 == 1 && $3 != "error"' >"$tmp/sample"
-while read -r a b want; do
-        got=$("$PORTCULLIS" vercmp Packagist -- "$a" "$b") || got="exit $?"
-        checked=$((checked + 1))
-        if [ "$got" != "$want" ]; then
-                echo "MISMATCH single: '$a' '$b': want '$want', got '$got'"
-                fail=1
-        fi
-done <"$tmp/sample"
-echo "checked $checked single-pair invocations"
-exit "$fail"
+pairs_check "$tmp" composer "composer+php" "pairs against composer/semver's normalize() and PHP $(php -r 'echo PHP_VERSION;')'s version_compare() (seed $SEED), $invalid refused"
+pairs_single "$tmp" Packagist '$3 != "error"'

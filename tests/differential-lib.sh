@@ -43,3 +43,46 @@ diff_run() {
                 exit 1
         fi
 }
+
+# For the tests that generate pairs themselves (awk) into DIR/pairs and ask
+# their reference into DIR/ref:
+#
+#   pairs_check DIR ECO REFERENCE WHAT
+#
+# compares `portcullis vercmp --batch ECO` with the reference, prints
+# "checked N WHAT: M mismatches" and exits 1 on any (listing the first 40).
+pairs_check() {
+        local dir=$1 eco=$2 ref=$3 what=$4 total mismatches
+        "$PORTCULLIS" vercmp --batch "$eco" <"$dir/pairs" | sed 's/^error: .*/error/' >"$dir/ours"
+        total=$(wc -l <"$dir/pairs")
+        if [ "$(wc -l <"$dir/ref")" -ne "$total" ]; then
+                echo "$ref gave $(wc -l <"$dir/ref") answers for $total pairs"
+                exit 1
+        fi
+        mismatches=$(paste -d '\t' "$dir/pairs" "$dir/ref" "$dir/ours" | awk -F '\t' '$2 != $3' | tee "$dir/diff" | wc -l)
+        echo "checked $total $what: $mismatches mismatches"
+        if [ "$mismatches" -ne 0 ]; then
+                echo "pair / $ref / portcullis:"
+                head -n 40 "$dir/diff"
+                exit 1
+        fi
+}
+
+#   pairs_single DIR OSV_NAME [AWK_CONDITION]
+#
+# every 100th pair (those matching the condition) through the single-pair
+# command under the OSV name: the same answers; exits with 1 on a mismatch.
+pairs_single() {
+        local dir=$1 name=$2 cond=${3:-1} fail=0 checked=0 a b want got
+        paste -d ' ' "$dir/pairs" "$dir/ref" | awk "NR % 100 == 1 && ($cond)" >"$dir/sample"
+        while read -r a b want; do
+                got=$("$PORTCULLIS" vercmp "$name" -- "$a" "$b") || got="exit $?"
+                checked=$((checked + 1))
+                if [ "$got" != "$want" ]; then
+                        echo "MISMATCH single: '$a' '$b': want '$want', got '$got'"
+                        fail=1
+                fi
+        done <"$dir/sample"
+        echo "checked $checked single-pair invocations"
+        exit "$fail"
+}

@@ -97,31 +97,7 @@ STDIN.each_line do |line|
 end
 RUBY
 ruby "$tmp/cmp.rb" <"$tmp/pairs" >"$tmp/ref"
-"$PORTCULLIS" vercmp --batch gem <"$tmp/pairs" | sed 's/^error: .*/error/' >"$tmp/ours"
-total=$(wc -l <"$tmp/pairs")
-if [ "$(wc -l <"$tmp/ref")" -ne "$total" ]; then
-        echo "ruby gave $(wc -l <"$tmp/ref") answers for $total pairs"
-        exit 1
-fi
-mismatches=$(paste -d '\t' "$tmp/pairs" "$tmp/ref" "$tmp/ours" | awk -F '\t' '$2 != $3' | tee "$tmp/diff" | wc -l)
+. "$(dirname "$0")/differential-lib.sh"
 invalid=$(grep -c '^error$' "$tmp/ref" || true)
-echo "checked $total pairs against Gem::Version of rubygems $(ruby -e 'print Gem::VERSION') (seed $SEED), $invalid with an invalid version: $mismatches mismatches"
-if [ "$mismatches" -ne 0 ]; then
-        echo "pair / ruby / portcullis:"
-        head -n 40 "$tmp/diff"
-        exit 1
-fi
-
-fail=0
-checked=0
-paste -d ' ' "$tmp/pairs" "$tmp/ref" | awk 'NR % 100 == 1 && $3 != "error"' >"$tmp/sample"
-while read -r a b want; do
-        got=$("$PORTCULLIS" vercmp RubyGems -- "$a" "$b") || got="exit $?"
-        checked=$((checked + 1))
-        if [ "$got" != "$want" ]; then
-                echo "MISMATCH single: '$a' '$b': want '$want', got '$got'"
-                fail=1
-        fi
-done <"$tmp/sample"
-echo "checked $checked single-pair invocations"
-exit "$fail"
+pairs_check "$tmp" gem ruby "pairs against Gem::Version of rubygems $(ruby -e 'print Gem::VERSION') (seed $SEED), $invalid with an invalid version"
+pairs_single "$tmp" RubyGems '$3 != "error"'

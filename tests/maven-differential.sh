@@ -135,31 +135,7 @@ for f in "$SHARED/version/maven/ComparableVersionTest.extracted.txt" "$SHARED/ve
 done
 
 java -cp "$JAR:$tmp" MavenCmp <"$tmp/pairs" >"$tmp/ref"
-"$PORTCULLIS" vercmp --batch maven <"$tmp/pairs" | sed 's/^error: .*/error/' >"$tmp/ours"
-total=$(wc -l <"$tmp/pairs")
-if [ "$(wc -l <"$tmp/ref")" -ne "$total" ]; then
-        echo "ComparableVersion gave $(wc -l <"$tmp/ref") answers for $total pairs"
-        exit 1
-fi
-mismatches=$(paste -d '\t' "$tmp/pairs" "$tmp/ref" "$tmp/ours" | awk -F '\t' '$2 != $3' | tee "$tmp/diff" | wc -l)
-echo "checked $total pairs against ComparableVersion from $(basename "$(readlink -f "$JAR")") (seed $SEED): $mismatches mismatches"
-if [ "$mismatches" -ne 0 ]; then
-        echo "pair / ComparableVersion / portcullis:"
-        head -n 40 "$tmp/diff"
-        exit 1
-fi
-
+. "$(dirname "$0")/differential-lib.sh"
+pairs_check "$tmp" maven ComparableVersion "pairs against ComparableVersion from $(basename "$(readlink -f "$JAR")") (seed $SEED)"
 # The single-pair command and the OSV name give the same answers.
-fail=0
-checked=0
-paste -d ' ' "$tmp/pairs" "$tmp/ref" | awk 'NR % 100 == 1' >"$tmp/sample"
-while read -r a b want; do
-        got=$("$PORTCULLIS" vercmp Maven -- "$a" "$b") || got="exit $?"
-        checked=$((checked + 1))
-        if [ "$got" != "$want" ]; then
-                echo "MISMATCH single: '$a' '$b': want '$want', got '$got'"
-                fail=1
-        fi
-done <"$tmp/sample"
-echo "checked $checked single-pair invocations"
-exit "$fail"
+pairs_single "$tmp" Maven
