@@ -549,6 +549,22 @@ void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ig
         recount(res);
 }
 
+void scan_result_filter_package(struct scan_result *res, const char *name) {
+        size_t keep = 0;
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                struct finding *f = &res->findings[i];
+
+                if (strcmp(f->package, name) != 0 && !(f->source_name && strcmp(f->source_name, name) == 0)) {
+                        finding_done(f);
+                        continue;
+                }
+                res->findings[keep++] = *f;
+        }
+        res->n_findings = keep;
+        recount(res);
+}
+
 static int finding_cmp(const void *x, const void *y) {
         const struct finding *a = x, *b = y;
         int c;

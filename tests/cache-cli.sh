@@ -81,8 +81,8 @@ expect 0 "removed 2 entries from $C \(unused for over 150 s, or beyond the 10000
         cache gc --ttl 150 --cache "$C"
 expect 0 "removed 0 entries .*; 4 left" -- cache gc --ttl 150 --cache "$C"
 expect 0 "removed 2 entries .*beyond the 2 most recently used\); 2 left" -- cache gc --max-entries 2 --cache "$C"
-expect 2 "--ttl: 'soon' is not a whole number" -- cache gc --ttl soon --cache "$C"
-expect 2 "--max-entries: '-1' is not a whole number" -- cache gc --max-entries -1 --cache "$C"
+expect 2 "--ttl: 'soon' is not a count" -- cache gc --ttl soon --cache "$C"
+expect 2 "--max-entries: '-1' is not a count" -- cache gc --max-entries -1 --cache "$C"
 expect 2 "--ttl: '' is not" -- cache gc --ttl "" --cache "$C"
 
 # purge: one by key, then all.
@@ -149,7 +149,9 @@ expect 0 '"target"' -- cache show "$K" --cache "$T/ro/cache.db"
 
 expect 2 "expected ls, show, purge, gc or rescan" -- cache
 expect 2 "unknown subcommand 'frob'" -- cache frob
-expect 0 "portcullis cache +ls" -- --help
+expect 0 "  cache  +list, show, purge" -- --help
+expect 0 "Usage: portcullis cache ls" -- cache ls --help
+expect 0 '"target"' -- cache show "$("$P" cache ls --cache "$T/ro/cache.db" --format json | json "print(d['entries'][0]['identity'])")" --cache "$T/ro/cache.db"
 
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "cache-cli: all passed"

@@ -50,8 +50,8 @@ STATUS
 DB=$T/vulndb.sqlite
 expect 2 "Usage" -- 
 expect 2 "unknown command 'frobnicate'" -- frobnicate
-expect 0 "portcullis scan" -- --help
-expect 2 "expected one ROOTFS" -- scan
+expect 0 "  scan  +scan a root filesystem" -- --help
+expect 2 "expected one TARGET" -- scan
 expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
 expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
 expect 2 "at least one PATH" -- db import --db "$DB"

@@ -69,6 +69,9 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno,
                                        "vulnerability database %s (create it with 'portcullis db import')", path);
+        if (S_ISDIR(st.st_mode))
+                return error_set(err, EISDIR, "vulnerability database %s is a folder; give the database file "
+                                 "(--db FILE, such as %s/vulndb.sqlite)", path, path);
         v = calloc(1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
