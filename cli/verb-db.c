@@ -212,12 +212,8 @@ static int db_status(int argc, char **argv) {
                 json_t *ecos = json_object(), *root;
                 char *out;
 
-                for (char **e = s.ecosystems; e && *e; e++) {
-                        char *eq = strrchr(*e, '=');
-
-                        *eq = '\0';
-                        json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
-                }
+                for (size_t i = 0; i < s.n_ecosystems; i++)
+                        json_object_set_new(ecos, s.ecosystems[i].name, json_integer((json_int_t) s.ecosystems[i].records));
                 root = json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db,
                                  "schema_version", s.schema_version, "revision", s.revision, "import_time",
                                  s.import_time, "data_time", s.data_time, "age_seconds",
@@ -247,8 +243,9 @@ static int db_status(int argc, char **argv) {
                         printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
                                s.data_time, age / 3600, age % 3600 / 60);
                 }
-                for (char **e = s.ecosystems; e && *e; e++)
-                        printf("ecosystem:   %s\n", *e);
+                for (size_t i = 0; i < s.n_ecosystems; i++)
+                        printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
+                               (unsigned long long) s.ecosystems[i].records);
                 if (u)
                         update_state_print(u);
         }

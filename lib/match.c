@@ -640,10 +640,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
 
         res = calloc(1, sizeof(*res));
         order = calloc(inv->n_pkgs + 1, sizeof(*order));
-        if (!res || !order)
-                return -ENOMEM;
-        if (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db))))
-                return -ENOMEM;
+        if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))))
+                return error_set(err, ENOMEM, "match: out of memory");
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
                         order[n++] = &inv->pkgs[i];
@@ -662,6 +660,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                         for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
                                 ;
                         r = match_group(db, order + i, j - i, res, err);
+                        if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
+                                error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)
                                 return error_wrap(err, "match package %s", order[i]->name);
                 }
@@ -671,7 +671,7 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
 
                 if (asprintf(&s, "... and %zu more records that could not be evaluated",
                              res->n_warnings - MATCH_WARNINGS_MAX) < 0 || strv_push(&res->warnings, s) < 0)
-                        return -ENOMEM;
+                        return error_set(err, ENOMEM, "match: out of memory");
         }
         if (res->n_findings > 0)
                 qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
