@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/strutil.h"
 #include "common.h"
 #include "policy.h"
 #include "verbs.h"
 
 static int policy_check(int argc, char **argv) {
         _cleanup_(policy_freep) struct policy *p = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
         _cleanup_free_ char *text = NULL;
         struct error err = {};
 
@@ -20,7 +22,18 @@ static int policy_check(int argc, char **argv) {
                 log_error("policy check: expected one FILE; see 'portcullis policy check --help'");
                 return EXIT_ERROR;
         }
-        if (policy_load(argv[optind], &p, &err) < 0 || policy_describe(p, &text, &err) < 0) {
+        if (policy_load_all(argv[optind], &p, &errors, &err) < 0) {
+                size_t n = strv_length(errors);
+
+                for (char **e = errors; e && *e; e++)
+                        log_error("%s", *e);
+                if (n == 0)
+                        log_error("%s", err.msg);
+                else
+                        log_error("%s: %zu %s", argv[optind], n, n == 1 ? "error" : "errors");
+                return EXIT_ERROR;
+        }
+        if (policy_describe(p, &text, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_ERROR;
         }

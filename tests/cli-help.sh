@@ -86,6 +86,31 @@ out=$("$P" cache ls --config "$T/config.json" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "no cache at $T/c/cache.db yet" <<<"$out" || fail "cache ls --config: exit $rc: $out"
 chk "config" cache ls --config "$T/missing.json"
 
+# policy check reports every error of the file, in the file's order.
+cat >"$T/bad-policy.json" <<'JSON'
+{
+  "mode": "block",
+  "severity": "SEVERE",
+  "colour": 1,
+  "allowlist": [
+    {"id": "CVE-1", "reason": ""},
+    {"id": "CVE-2", "reason": "ok", "expires": "soon"},
+    {"id": "CVE-3", "reason": "fine"}
+  ],
+  "scopes": [
+    {"name": "a", "match": {"images": []}},
+    {"match": {}},
+    {"name": "b", "mode": "warn", "ignore_paths": [1]}
+  ],
+  "deadline_ms": 0
+}
+JSON
+out=$("$P" policy check "$T/bad-policy.json" 2>&1); rc=$?
+[ "$rc" -eq 2 ] || fail "policy check of a bad policy: exit $rc"
+lines=$(grep -o "bad-policy.json:[0-9]*:[0-9]*" <<<"$out" | cut -d: -f2 | tr '\n' ' ')
+[ "$lines" = "2 3 4 6 7 11 12 13 15 " ] || fail "policy check: error lines '$lines', wanted every error in order: $out"
+grep -q "bad-policy.json: 9 errors$" <<<"$out" || fail "policy check: no count: $out"
+
 # -q silences warnings, -v says which files; both before or after the command.
 printf '{"cache": "%s", "db": "%s"}\n' "$T/c/cache.db" "$T/missing.sqlite" >"$T/config.json"
 out=$("$P" -v cache ls --config "$T/config.json" 2>&1)
