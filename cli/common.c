@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -11,12 +15,147 @@
 #include "portcullis-build.h"
 #include "verbs.h"
 
+bool cli_quiet, cli_verbose;
+
+static void vlog(const char *kind, const char *fmt, va_list ap) {
+        fprintf(stderr, "portcullis: %s", kind);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
+void log_error(const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vlog("", fmt, ap);
+        va_end(ap);
+}
+
+void log_warning(const char *fmt, ...) {
+        va_list ap;
+
+        if (cli_quiet)
+                return;
+        va_start(ap, fmt);
+        vlog("warning: ", fmt, ap);
+        va_end(ap);
+}
+
+void log_note(const char *fmt, ...) {
+        va_list ap;
+
+        if (cli_quiet)
+                return;
+        va_start(ap, fmt);
+        vlog("note: ", fmt, ap);
+        va_end(ap);
+}
+
+void log_debug(const char *fmt, ...) {
+        va_list ap;
+
+        if (!cli_verbose)
+                return;
+        va_start(ap, fmt);
+        vlog("", fmt, ap);
+        va_end(ap);
+}
+
+/* "--formt=json" → "--formt" for the message. */
+static void option_name(const char *arg, char *buf, size_t size) {
+        size_t n = strcspn(arg, "=");
+
+        snprintf(buf, size, "%.*s", (int) (n < size ? n : size - 1), arg);
+}
+
+int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts) {
+        static struct option all[CLI_OPTIONS_MAX + 4];
+        char name[64];
+        size_t n = 0;
+
+        while (opts && opts[n].name && n < CLI_OPTIONS_MAX) {
+                all[n] = opts[n];
+                n++;
+        }
+        all[n++] = (struct option) { "help", no_argument, NULL, 'h' };
+        all[n++] = (struct option) { "quiet", no_argument, NULL, 'q' };
+        all[n++] = (struct option) { "verbose", no_argument, NULL, 'v' };
+        all[n] = (struct option) {};
+        opterr = 0;
+        for (;;) {
+                int c = getopt_long(argc, argv, ":hqv", all, NULL);
+
+                switch (c) {
+                case 'h':
+                        if (cli_help(cmd, stdout) < 0)
+                                cli_usage(stdout);
+                        exit(EXIT_PASS);
+                case 'q':
+                        cli_quiet = true;
+                        cli_verbose = false;
+                        continue;
+                case 'v':
+                        cli_verbose = true;
+                        cli_quiet = false;
+                        continue;
+                case '?':
+                        if (optopt)
+                                log_error("%s: unknown option '-%c'; see 'portcullis %s --help'", cmd, optopt, cmd);
+                        else {
+                                option_name(argv[optind - 1], name, sizeof(name));
+                                log_error("%s: unknown or ambiguous option '%s'; see 'portcullis %s --help'", cmd,
+                                          name, cmd);
+                        }
+                        return '?';
+                case ':':
+                        option_name(argv[optind - 1], name, sizeof(name));
+                        log_error("%s: option '%s' needs a value; see 'portcullis %s --help'", cmd, name, cmd);
+                        return '?';
+                default:
+                        return c;
+                }
+        }
+}
+
+int cli_parse_count(const char *option, const char *arg, unsigned long max, unsigned long *ret) {
+        unsigned long v;
+        char *end;
+
+        errno = 0;
+        v = strtoul(arg, &end, 10);
+        if (!*arg || arg[strspn(arg, "0123456789")] || errno || v > max) {
+                log_error("%s: '%s' is not a count (a whole number from 0 to %lu)", option, arg, max);
+                return -1;
+        }
+        *ret = v;
+        return 0;
+}
+
 const char *cli_db_path(const char *arg) {
         const char *env = getenv("PORTCULLIS_DB");
 
         if (arg)
                 return arg;
         return env && *env ? env : PORTCULLIS_DB_DEFAULT;
+}
+
+size_t cli_terminal_width(int fd) {
+        struct winsize ws;
+
+        if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) < 0)
+                return 0;
+        return ws.ws_col;
+}
+
+int cli_db_writable_path(const char *cmd, const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                log_error("%s: --db %s is a folder; give the database file to write (such as %s/vulndb.sqlite)",
+                          cmd, path, path);
+                return -1;
+        }
+        return 0;
 }
 
 bool cli_use_color(int fd) {
@@ -45,7 +184,7 @@ int cli_parse_format(const char *arg, bool *json) {
 /* Prints what the library collected for the user, once, at the top. */
 static void print_warnings(char *const *w) {
         for (; w && *w; w++)
-                log_error("warning: %s", *w);
+                log_warning("%s", *w);
 }
 
 int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
@@ -55,7 +194,21 @@ int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_
         const char *rootfs = arg;
         int r;
 
+        if (access(arg, F_OK) < 0 && errno == ENOENT) {
+                /* "alpine:3.11", "docker.io/library/nginx": a reference to an
+                 * image in a registry or engine, which is never read from
+                 * here. */
+                if (strpbrk(arg, ":@") || (arg[0] != '/' && arg[0] != '.' && strchr(arg, '/')))
+                        return error_set(err, ENOENT,
+                                         "no file or folder '%s' here; to scan an image in a registry or a "
+                                         "container engine, save it to a file first (docker save %s -o image.tar, "
+                                         "or skopeo copy docker://%s oci-archive:image.tar) and scan that file, or "
+                                         "scan its unpacked root filesystem", arg, arg, arg);
+                return error_set(err, ENOENT, "no file or folder '%s': give an unpacked root filesystem or an "
+                                 "image file (docker save tarball, OCI layout folder or tar)", arg);
+        }
         if (image_path_is_image(arg)) {
+                log_debug("%s: reading it as an image file", arg);
                 if ((r = image_prepare(arg, &img, err)) < 0)
                         return r;
                 r = analyze_image(img, CLI_ANALYSIS_DEADLINE_MS, err);
@@ -66,7 +219,7 @@ int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_
         }
         r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, &json, err);
         if (analyze_sandbox_note())
-                log_error("note: %s", analyze_sandbox_note());
+                log_note("%s", analyze_sandbox_note());
         if (r < 0)
                 return r;
         print_warnings(inv->warnings);

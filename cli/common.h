@@ -2,9 +2,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The database path: --db, else $PORTCULLIS_DB, else the default. */
 const char *cli_db_path(const char *arg);
+
+/* A database path to write: -1 with a message when it is a folder (before
+ * the work of building a database, not at its rename). */
+int cli_db_writable_path(const char *cmd, const char *path);
 
 /* Colour on a TTY, never with NO_COLOR (https://no-color.org). */
 bool cli_use_color(int fd);
@@ -30,3 +35,35 @@ struct error;
  * (the image reader in one, the inventory in another); the warnings of
  * both are printed here. */
 int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err);
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* -q/--quiet and -v/--verbose, before the command or after it. */
+extern bool cli_quiet, cli_verbose;
+
+/* "portcullis: warning: ..." and "portcullis: note: ..." on stderr, unless
+ * --quiet; cli_debug() only with --verbose. */
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long for a command ("scan", "db import") with the options every
+ * command takes handled here: -h/--help prints the command's help and exits
+ * 0, -q and -v set cli_quiet/cli_verbose.  An unknown option or a missing
+ * value is reported as "portcullis: CMD: ..." with a pointer to --help, and
+ * '?' returned.  opts holds the command's own long options (val > 255 or a
+ * letter that is not h, q or v); at most CLI_OPTIONS_MAX of them. */
+#define CLI_OPTIONS_MAX 16
+int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts);
+
+/* A count for --last, --max-entries, ...: digits only, at most max;
+ * -1 with a message naming the option otherwise. */
+int cli_parse_count(const char *option, const char *arg, unsigned long max, unsigned long *ret);
+
+/* The help table (cli/help.c). */
+void cli_usage(FILE *f);
+int cli_help(const char *cmd, FILE *f);
+
+/* The terminal's width in columns when fd is one, else 0. */
+size_t cli_terminal_width(int fd);

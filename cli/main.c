@@ -1,43 +1,46 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "portcullis-build.h"
 #include "verbs.h"
 
+/* The commands; their help is cli/help.c's table. */
 static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
-        const char *help;
 } verbs[] = {
-        { "scan",      verb_scan,      "ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] [--fail-on SEV] [--format table|json]" },
-        { "inventory", verb_inventory, "ROOTFS [--format table|json]" },
-        { "db",        verb_db,        "import PATH... [--db FILE] [--merge] [--allow-shrink] | update [--db FILE] [--config FILE] [--source URL]... [--ecosystem E]... [--allow-shrink] | status [--db FILE] [--config FILE] [--format table|json] | sign --key KEY.pem --serial N --expires TIME [--created TIME] DIR" },
-        { "vercmp",    verb_vercmp,    "ECOSYSTEM A B   (prints <, = or >)" },
-        { "cvss",      verb_cvss,      "VECTOR   (base score and severity)" },
-        { "policy",    verb_policy,    "check FILE   (validate a policy and explain it)" },
-        { "check",     verb_check,     "--state FILE [--config FILE] [--policy FILE] [--format json]   (what the hook would decide)" },
-        { "report",    verb_report,    "[--log FILE] [--last N]   (the hook's recent decisions)" },
-        { "cache",     verb_cache,     "ls [--format table|json] | show KEY | purge [KEY] | gc [--ttl S] [--max-entries N] | rescan [--db FILE]   [--cache FILE]" },
+        { "scan",      verb_scan },
+        { "inventory", verb_inventory },
+        { "db",        verb_db },
+        { "vercmp",    verb_vercmp },
+        { "cvss",      verb_cvss },
+        { "policy",    verb_policy },
+        { "check",     verb_check },
+        { "report",    verb_report },
+        { "cache",     verb_cache },
 };
 
-void log_error(const char *fmt, ...) {
-        va_list ap;
+/* portcullis help [COMMAND [SUBCOMMAND]] */
+static int help(int argc, char **argv) {
+        char cmd[64];
 
-        fputs("portcullis: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
+        if (argc < 2) {
+                cli_usage(stdout);
+                return EXIT_PASS;
+        }
+        snprintf(cmd, sizeof(cmd), "%s%s%s", argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+        if (argc > 3 || cli_help(cmd, stdout) < 0) {
+                log_error("help: no command '%s'; see 'portcullis help' for the list", cmd);
+                return EXIT_ERROR;
+        }
+        return EXIT_PASS;
 }
 
-static void usage(FILE *f) {
-        fprintf(f, "Usage: portcullis COMMAND [ARGS...]\n\n");
-        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-                fprintf(f, "  portcullis %-9s %s\n", verbs[i].name, verbs[i].help);
-        fprintf(f, "\nExit status: 0 pass, 1 the policy says no, 2 usage or error.\n");
+static bool is_option(const char *arg, const char *s, const char *l) {
+        return strcmp(arg, s) == 0 || strcmp(arg, l) == 0;
 }
 
 int main(int argc, char **argv) {
@@ -47,14 +50,19 @@ int main(int argc, char **argv) {
         if (!getenv("TZ"))
                 (void) setenv("TZ", ":/etc/localtime", 0);
 
+        /* -q/-v may come before the command too. */
+        while (argc > 1 && (is_option(argv[1], "-q", "--quiet") || is_option(argv[1], "-v", "--verbose"))) {
+                cli_verbose = is_option(argv[1], "-v", "--verbose");
+                cli_quiet = !cli_verbose;
+                argv[1] = argv[0];
+                argc--, argv++;
+        }
         if (argc < 2) {
-                usage(stderr);
+                cli_usage(stderr);
                 return EXIT_ERROR;
         }
-        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-                usage(stdout);
-                return EXIT_PASS;
-        }
+        if (is_option(argv[1], "-h", "--help") || strcmp(argv[1], "help") == 0)
+                return help(argc - 1, argv + 1);
         if (strcmp(argv[1], "--version") == 0) {
                 printf("portcullis %s\n", PORTCULLIS_VERSION);
                 return EXIT_PASS;

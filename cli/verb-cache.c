@@ -21,6 +21,7 @@
 
 enum {
         OPT_CACHE = 'C',
+        OPT_CONFIG = 'c',
         OPT_FORMAT = 'F',
         OPT_TTL = 'T',
         OPT_MAX = 'M',
@@ -28,25 +29,26 @@ enum {
 
 /* --cache, else config.json's "cache" (its default when the file or the
  * key is absent).  *ret is malloc'ed. */
-static int resolve_path(const char *arg, char **ret) {
+/* --cache, else the cache of --config (which must then load), else of
+ * the default config (whose absence means the defaults). */
+static int resolve_path(const char *arg, const char *config, char **ret) {
         _cleanup_(config_freep) struct config *cfg = NULL;
         struct error err = {};
 
         if (!arg) {
-                if (config_load(PORTCULLIS_CONFIG_DEFAULT, false, &cfg, &err) < 0) {
+                if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
                         return -1;
                 }
                 arg = cfg->cache;
         }
         *ret = strdup(arg);
-        return *ret ? 0 : -1;
+        if (!*ret)
+                return -1;
+        log_debug("cache: %s", *ret);
+        return 0;
 }
 
-/* 0 and *ret set; 1 when there is no cache file yet (nothing to show, a
- * note on stderr); -1 after an error message.  flags: CACHE_OPEN_READONLY
- * for the verbs that look (ls, show), CACHE_OPEN_RECOVER only for gc, the
- * timer's full check; a file that isn't a cache is never touched. */
 static int open_cache(const char *path, unsigned flags, struct cache **ret) {
         struct error err = {};
         bool recovered = false;
@@ -64,7 +66,7 @@ static int open_cache(const char *path, unsigned flags, struct cache **ret) {
                 return -1;
         }
         if (recovered)
-                log_error("warning: %s was not a sound cache; it was moved aside as %s.corrupt-<time> and an "
+                log_warning("%s was not a sound cache; it was moved aside as %s.corrupt-<time> and an "
                           "empty cache put in its place", path, path);
         return 0;
 }
@@ -165,19 +167,23 @@ static int list_table(const char *path, struct cache *c) {
 static int cache_ls(int argc, char **argv) {
         static const struct option opts[] = {
                 { "cache", required_argument, NULL, OPT_CACHE },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 { "format", required_argument, NULL, OPT_FORMAT },
                 {}
         };
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_free_ char *path = NULL;
-        const char *arg = NULL;
+        const char *arg = NULL, *config = NULL;
         bool json = false;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((opt = cli_getopt(argc, argv, "cache ls", opts)) >= 0)
                 switch (opt) {
                 case OPT_CACHE:
                         arg = optarg;
+                        break;
+                case OPT_CONFIG:
+                        config = optarg;
                         break;
                 case OPT_FORMAT:
                         if (cli_parse_format(optarg, &json) < 0)
@@ -190,16 +196,58 @@ static int cache_ls(int argc, char **argv) {
                 log_error("cache ls: unexpected argument '%s'", argv[optind]);
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_READONLY, &c)) < 0)
+        if (resolve_path(arg, config, &path) < 0 || (r = open_cache(path, CACHE_OPEN_READONLY, &c)) < 0)
                 return EXIT_ERROR;
         return json ? list_json(path, c) : list_table(path, c);
 }
 
-/* KEY (a unique prefix of at least KEY_PREFIX_MIN hex digits) to the full
- * key; logs and returns -1 when it names no entry or several. */
+struct by_identity {
+        const char *identity;
+        char *key;              /* the most recently used entry's */
+        time_t last_used;
+        size_t n;
+};
+
+static int match_identity(const struct cache_entry *e, void *userdata) {
+        struct by_identity *m = userdata;
+
+        if (strcmp(e->identity, m->identity) != 0)
+                return 0;
+        if (m->n++ == 0 || e->last_used > m->last_used) {
+                free(m->key);
+                if (!(m->key = strdup(e->key)))
+                        return -ENOMEM;
+                m->last_used = e->last_used;
+        }
+        return 0;
+}
+
+/* KEY to the full key: a unique prefix of at least KEY_PREFIX_MIN hex
+ * digits, or an identity as the audit line and `cache ls --format json`
+ * show it ("sha256:...", "inventory:sha256:...": the entry of the most
+ * recently used DB revision).  Logs and returns -1 when it names no entry
+ * or several. */
 static int find_key(struct cache *c, const char *verb, const char *prefix, char **ret) {
+        struct by_identity m = { .identity = prefix };
         struct error err = {};
 
+        if (strchr(prefix, ':')) {
+                if (cache_list_summary(c, match_identity, &m, &err) < 0) {
+                        free(m.key);
+                        log_error("cache %s: %s", verb, err.msg);
+                        return -1;
+                }
+                if (m.n == 0) {
+                        log_error("cache %s: no entry for identity %s (see 'portcullis cache ls --format json')",
+                                  verb, prefix);
+                        return -1;
+                }
+                if (m.n > 1)
+                        log_note("identity %s has %zu entries (one per DB revision); using the most recently "
+                                 "used, %.12s", prefix, m.n, m.key);
+                *ret = m.key;
+                return 0;
+        }
         if (strlen(prefix) < KEY_PREFIX_MIN) {
                 log_error("cache %s: '%s' is too short; give at least %d hex digits of the key (see 'portcullis "
                           "cache ls')", verb, prefix, KEY_PREFIX_MIN);
@@ -212,25 +260,31 @@ static int find_key(struct cache *c, const char *verb, const char *prefix, char 
         return 0;
 }
 
-/* One --cache option and at most max_args arguments. */
-static int parse_cache_args(int argc, char **argv, const char *verb, int max_args, const char **ret_path) {
+/* --cache and --config, and at most max_args arguments; the cache's path
+ * in *ret_path. */
+static int parse_cache_args(int argc, char **argv, const char *verb, int max_args, char **ret_path) {
         static const struct option opts[] = {
                 { "cache", required_argument, NULL, OPT_CACHE },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 {}
         };
+        const char *arg = NULL, *config = NULL;
+        char cmd[32];
         int opt;
 
-        *ret_path = NULL;
-        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        snprintf(cmd, sizeof(cmd), "cache %s", verb);
+        while ((opt = cli_getopt(argc, argv, cmd, opts)) >= 0)
                 if (opt == OPT_CACHE)
-                        *ret_path = optarg;
+                        arg = optarg;
+                else if (opt == OPT_CONFIG)
+                        config = optarg;
                 else
                         return -1;
         if (argc - optind > max_args) {
                 log_error("cache %s: unexpected argument '%s'", verb, argv[optind + max_args]);
                 return -1;
         }
-        return 0;
+        return resolve_path(arg, config, ret_path);
 }
 
 static int print_scan(const struct cache_entry *e) {
@@ -264,17 +318,15 @@ static int cache_show(int argc, char **argv) {
         _cleanup_free_ char *path = NULL, *key = NULL;
         struct cache_entry e = {};
         struct error err = {};
-        const char *arg;
         int r;
 
-        if (parse_cache_args(argc, argv, "show", 1, &arg) < 0)
+        if (parse_cache_args(argc, argv, "show", 1, &path) < 0)
                 return EXIT_ERROR;
         if (optind >= argc) {
                 log_error("cache show: give a KEY (see 'portcullis cache ls')");
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_READONLY, &c)) != 0 ||
-            find_key(c, "show", argv[optind], &key) < 0)
+        if ((r = open_cache(path, CACHE_OPEN_READONLY, &c)) != 0 || find_key(c, "show", argv[optind], &key) < 0)
                 return EXIT_ERROR;
         /* Looking is not using: peek leaves last_used (and so LRU) alone. */
         if (cache_peek(c, key, &e, &err) < 0) {
@@ -290,10 +342,9 @@ static int cache_purge_verb(int argc, char **argv) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_free_ char *path = NULL, *key = NULL;
         struct error err = {};
-        const char *arg;
         int r;
 
-        if (parse_cache_args(argc, argv, "purge", 1, &arg) < 0 || resolve_path(arg, &path) < 0)
+        if (parse_cache_args(argc, argv, "purge", 1, &path) < 0)
                 return EXIT_ERROR;
         r = open_cache(path, 0, &c);
         if (r < 0 || (r > 0 && optind < argc))
@@ -313,19 +364,6 @@ static int cache_purge_verb(int argc, char **argv) {
         return EXIT_PASS;
 }
 
-/* A count of seconds or entries: digits only, no sign, no overflow. */
-static int parse_count(const char *opt, const char *s, unsigned long long *ret) {
-        char *end;
-
-        errno = 0;
-        *ret = strtoull(s, &end, 10);
-        if (!*s || *s == '-' || *s == '+' || *end || errno || *ret > INT64_MAX) {
-                log_error("cache gc: %s: '%s' is not a whole number", opt, s);
-                return -1;
-        }
-        return 0;
-}
-
 static int count_one(const struct cache_entry *e, void *userdata) {
         (*(size_t *) userdata)++;
         return 0;
@@ -336,27 +374,31 @@ static int cache_gc_verb(int argc, char **argv) {
                 { "cache", required_argument, NULL, OPT_CACHE },
                 { "ttl", required_argument, NULL, OPT_TTL },
                 { "max-entries", required_argument, NULL, OPT_MAX },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 {}
         };
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_free_ char *path = NULL;
-        unsigned long long ttl = CACHE_TTL_DEFAULT, max = CACHE_ENTRIES_DEFAULT;
-        const char *arg = NULL;
+        unsigned long ttl = CACHE_TTL_DEFAULT, max = CACHE_ENTRIES_DEFAULT;
+        const char *arg = NULL, *config = NULL;
         struct error err = {};
         size_t left = 0;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((opt = cli_getopt(argc, argv, "cache gc", opts)) >= 0)
                 switch (opt) {
                 case OPT_CACHE:
                         arg = optarg;
                         break;
+                case OPT_CONFIG:
+                        config = optarg;
+                        break;
                 case OPT_TTL:
-                        if (parse_count("--ttl", optarg, &ttl) < 0)
+                        if (cli_parse_count("cache gc: --ttl", optarg, INT64_MAX, &ttl) < 0)
                                 return EXIT_ERROR;
                         break;
                 case OPT_MAX:
-                        if (parse_count("--max-entries", optarg, &max) < 0)
+                        if (cli_parse_count("cache gc: --max-entries", optarg, INT64_MAX, &max) < 0)
                                 return EXIT_ERROR;
                         break;
                 default:
@@ -366,7 +408,7 @@ static int cache_gc_verb(int argc, char **argv) {
                 log_error("cache gc: unexpected argument '%s'", argv[optind]);
                 return EXIT_ERROR;
         }
-        if (resolve_path(arg, &path) < 0 || (r = open_cache(path, CACHE_OPEN_RECOVER, &c)) < 0)
+        if (resolve_path(arg, config, &path) < 0 || (r = open_cache(path, CACHE_OPEN_RECOVER, &c)) < 0)
                 return EXIT_ERROR;
         if (r > 0)
                 return EXIT_PASS;       /* no cache yet: nothing to collect (the timer may run first) */
@@ -375,7 +417,7 @@ static int cache_gc_verb(int argc, char **argv) {
                 log_error("cache gc: %s", err.msg);
                 return EXIT_ERROR;
         }
-        printf("removed %d %s from %s (unused for over %llu s, or beyond the %llu most recently used); %zu left\n",
+        printf("removed %d %s from %s (unused for over %lu s, or beyond the %lu most recently used); %zu left\n",
                r, r == 1 ? "entry" : "entries", path, ttl, max, left);
         return EXIT_PASS;
 }
@@ -386,32 +428,39 @@ static int cache_rescan_verb(int argc, char **argv) {
         static const struct option opts[] = {
                 { "cache", required_argument, NULL, OPT_CACHE },
                 { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, OPT_CONFIG },
                 {}
         };
         _cleanup_(config_freep) struct config *cfg = NULL;
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *path = NULL;
-        const char *arg = NULL, *db_path = NULL;
+        const char *arg = NULL, *db_path = NULL, *config = NULL;
         struct error err = {};
         size_t n = 0;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((opt = cli_getopt(argc, argv, "cache rescan", opts)) >= 0)
                 if (opt == OPT_CACHE)
                         arg = optarg;
                 else if (opt == 'd')
                         db_path = optarg;
+                else if (opt == OPT_CONFIG)
+                        config = optarg;
                 else
                         return EXIT_ERROR;
+        if (optind < argc) {
+                log_error("cache rescan: unexpected argument '%s'", argv[optind]);
+                return EXIT_ERROR;
+        }
         if (!db_path) {
-                if (config_load(PORTCULLIS_CONFIG_DEFAULT, false, &cfg, &err) < 0) {
+                if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
                         return EXIT_ERROR;
                 }
                 db_path = cfg->db;
         }
-        if (resolve_path(arg, &path) < 0)
+        if (resolve_path(arg, config, &path) < 0)
                 return EXIT_ERROR;
         r = open_cache(path, 0, &c);
         if (r != 0)
@@ -438,12 +487,16 @@ static const struct {
 
 int verb_cache(int argc, char **argv) {
         if (argc < 2) {
-                log_error("cache: expected ls, show, purge, gc or rescan; see 'portcullis --help'");
+                log_error("cache: expected ls, show, purge, gc or rescan; see 'portcullis cache --help'");
                 return EXIT_ERROR;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                cli_help("cache", stdout);
+                return EXIT_PASS;
         }
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc, rescan)", argv[1]);
+        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc, rescan); see 'portcullis cache --help'", argv[1]);
         return EXIT_ERROR;
 }

@@ -29,7 +29,7 @@ int verb_check(int argc, char **argv) {
         bool json = false;
         int c, code;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "check", opts)) >= 0)
                 switch (c) {
                 case 's':
                         state = optarg;

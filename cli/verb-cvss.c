@@ -15,6 +15,7 @@
 
 #include "base/strutil.h"
 #include "severity.h"
+#include "common.h"
 #include "verbs.h"
 
 /* A batch line longer than this is reported as an error, not scored
@@ -121,14 +122,13 @@ int verb_cvss(int argc, char **argv) {
         static const struct option opts[] = {
                 { "format", required_argument, NULL, 'F' },
                 { "batch", no_argument, NULL, 'b' },
-                { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct error err = {};
         bool json = false, batch = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "cvss", opts)) >= 0)
                 switch (c) {
                 case 'F':
                         if (strcmp(optarg, "json") == 0)
@@ -141,10 +141,6 @@ int verb_cvss(int argc, char **argv) {
                 case 'b':
                         batch = true;
                         break;
-                case 'h':
-                        printf("Usage: portcullis cvss VECTOR [--format text|json]\n"
-                               "       portcullis cvss --batch [--format text|json]  < vectors, one a line\n");
-                        return EXIT_PASS;
                 default:
                         return EXIT_ERROR;
                 }

@@ -10,6 +10,7 @@
 
 #include "base/jsonutil.h"
 #include "base/strutil.h"
+#include "base/macro.h"
 #include "common.h"
 #include "config.h"
 #include "update.h"
@@ -61,7 +62,7 @@ static int db_import(int argc, char **argv) {
         double t0;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "db import", opts)) >= 0)
                 switch (c) {
                 case 'd':
                         db = optarg;
@@ -80,6 +81,8 @@ static int db_import(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         db = cli_db_path(db);
+        if (cli_db_writable_path("db import", db) < 0)
+                return EXIT_ERROR;
         t0 = now_s();
         r = vulndb_import(db, argv + optind, flags, on_skip, &skipped, &st, &err);
         skips_end(&skipped);
@@ -106,12 +109,12 @@ static struct update_state_info *update_state(const char *config, struct update_
         int r;
 
         if (config_load(config, config != NULL, &cfg, &err) < 0) {
-                log_error("warning: no update state shown: %s", err.msg);
+                log_warning("no update state shown: %s", err.msg);
                 return NULL;
         }
         r = update_state_read(cfg->update.state_dir, ret, &err);
         if (r < 0 && r != -ENOENT)
-                log_error("warning: no update state shown: %s", err.msg);
+                log_warning("no update state shown: %s", err.msg);
         return r < 0 ? NULL : ret;
 }
 
@@ -184,7 +187,7 @@ static int db_status(int argc, char **argv) {
         bool json = false;
         int c;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "db status", opts)) >= 0)
                 switch (c) {
                 case 'd':
                         db = optarg;
@@ -209,12 +212,8 @@ static int db_status(int argc, char **argv) {
                 json_t *ecos = json_object(), *root;
                 char *out;
 
-                for (char **e = s.ecosystems; e && *e; e++) {
-                        char *eq = strrchr(*e, '=');
-
-                        *eq = '\0';
-                        json_object_set_new(ecos, *e, json_integer(atoll(eq + 1)));
-                }
+                for (size_t i = 0; i < s.n_ecosystems; i++)
+                        json_object_set_new(ecos, s.ecosystems[i].name, json_integer((json_int_t) s.ecosystems[i].records));
                 root = json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db,
                                  "schema_version", s.schema_version, "revision", s.revision, "import_time",
                                  s.import_time, "data_time", s.data_time, "age_seconds",
@@ -244,18 +243,19 @@ static int db_status(int argc, char **argv) {
                         printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
                                s.data_time, age / 3600, age % 3600 / 60);
                 }
-                for (char **e = s.ecosystems; e && *e; e++)
-                        printf("ecosystem:   %s\n", *e);
+                for (size_t i = 0; i < s.n_ecosystems; i++)
+                        printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
+                               (unsigned long long) s.ecosystems[i].records);
                 if (u)
                         update_state_print(u);
         }
         if (!s.ecosystems)
-                log_error("warning: %s holds no record: every image will be reported as not checked; import "
+                log_warning("%s holds no record: every image will be reported as not checked; import "
                           "or update it (portcullis db update)", db);
         /* Findings of unrated records are UNKNOWN, and the default policy
          * (unknown_as unchecked) warns on each such image. */
         if (s.records > 0 && s.unrated * 10 > s.records) {
-                log_error("warning: %llu of %llu records (%llu%%) have no severity from any source, so their findings "
+                log_warning("%llu of %llu records (%llu%%) have no severity from any source, so their findings "
                           "are UNKNOWN; import CVE scores (NVD API 2.0 or CVE JSON 5 files with 'portcullis db import', "
                           "or a CVE source in update.sources) or decide in the policy how UNKNOWN counts (unknown_as)",
                           (unsigned long long) s.unrated, (unsigned long long) s.records,
@@ -318,7 +318,7 @@ static void on_update_event(const struct update_event *ev, void *userdata) {
                 return;
         case UPDATE_EVENT_RETRY:
                 bar_end(p);
-                log_error("warning: %s%s%s", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
+                log_warning("%s%s%s", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
                 return;
         case UPDATE_EVENT_SKIP:
                 bar_end(p);
@@ -348,7 +348,7 @@ static int db_update(int argc, char **argv) {
         double t0;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "db update", opts)) >= 0)
                 switch (c) {
                 case 'd':
                         db = optarg;
@@ -379,6 +379,8 @@ static int db_update(int argc, char **argv) {
         }
         /* The database: --db, $PORTCULLIS_DB, then config.json's "db". */
         db = db ? db : env && *env ? env : cfg->db;
+        if (cli_db_writable_path("db update", db) < 0)
+                return EXIT_ERROR;
         t0 = now_s();
         r = update_run(&(struct update_settings) { .db_path = db,
                                                    .sources = sources ? sources : cfg->update.sources,
@@ -424,7 +426,7 @@ static int db_sign(int argc, char **argv) {
         char *end;
         int c;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "db sign", opts)) >= 0)
                 switch (c) {
                 case 'k':
                         set.key_path = optarg;
@@ -461,19 +463,28 @@ static int db_sign(int argc, char **argv) {
         return EXIT_PASS;
 }
 
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+} subcommands[] = {
+        { "import", db_import },
+        { "update", db_update },
+        { "status", db_status },
+        { "sign", db_sign },
+};
+
 int verb_db(int argc, char **argv) {
         if (argc < 2) {
-                log_error("db: expected 'import', 'update', 'status' or 'sign'; see 'portcullis --help'");
+                log_error("db: expected import, update, status or sign; see 'portcullis db --help'");
                 return EXIT_ERROR;
         }
-        if (strcmp(argv[1], "import") == 0)
-                return db_import(argc - 1, argv + 1);
-        if (strcmp(argv[1], "status") == 0)
-                return db_status(argc - 1, argv + 1);
-        if (strcmp(argv[1], "update") == 0)
-                return db_update(argc - 1, argv + 1);
-        if (strcmp(argv[1], "sign") == 0)
-                return db_sign(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, update, status, sign)", argv[1]);
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                cli_help("db", stdout);
+                return EXIT_PASS;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
+                if (strcmp(argv[1], subcommands[i].name) == 0)
+                        return subcommands[i].fn(argc - 1, argv + 1);
+        log_error("db: unknown subcommand '%s' (import, update, status, sign); see 'portcullis db --help'", argv[1]);
         return EXIT_ERROR;
 }

@@ -20,26 +20,22 @@ struct inventory_args {
 static int parse_args(int argc, char **argv, struct inventory_args *a) {
         static const struct option opts[] = {
                 { "format", required_argument, NULL, 'F' },
-                { "help", no_argument, NULL, 'h' },
                 {}
         };
         int c;
 
         *a = (struct inventory_args) {};
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "inventory", opts)) >= 0)
                 switch (c) {
                 case 'F':
                         if (cli_parse_format(optarg, &a->json) < 0)
                                 return -1;
                         break;
-                case 'h':
-                        printf("portcullis inventory ROOTFS [--format table|json]\n");
-                        exit(EXIT_PASS);
                 default:
                         return -1;
                 }
         if (optind != argc - 1) {
-                log_error("inventory: expected one ROOTFS argument; see 'portcullis inventory --help'");
+                log_error("inventory: expected one TARGET (a root filesystem or an image file); see 'portcullis inventory --help'");
                 return -1;
         }
         a->rootfs = argv[optind];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portcullis report [--log FILE] [--last N] [--format table|json]: recent
  * decisions of the hook, from the audit log file, as a table or JSON. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +26,19 @@ int verb_report(int argc, char **argv) {
         _cleanup_free_ char *buf = NULL, *out = NULL;
         const char *log = NULL, *config = NULL;
         struct error err = {};
-        size_t len = 0, last = 50;
+        size_t len = 0;
+        unsigned long last = 50;
         bool json = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "report", opts)) >= 0)
                 switch (c) {
                 case 'l':
                         log = optarg;
                         break;
                 case 'n':
-                        last = strtoul(optarg, NULL, 10);
+                        if (cli_parse_count("report: --last", optarg, 1000000, &last) < 0)
+                                return EXIT_ERROR;
                         break;
                 case 'c':
                         config = optarg;
@@ -62,6 +65,10 @@ int verb_report(int argc, char **argv) {
         if (r >= 0)
                 r = json ? report_audit_json(buf, len, last, log, &out, &err)
                          : report_audit_table(buf, len, last, cli_use_color(STDOUT_FILENO), &out, &err);
+        if (r == -EBADMSG) {
+                log_error("report: %s: %s", log, err.msg);
+                return EXIT_ERROR;
+        }
         if (r < 0) {
                 log_error("report: %s", err.msg);
                 return EXIT_ERROR;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "analyze.h"
+#include "base/macro.h"
 #include "common.h"
 #include "image.h"
 #include "inventory.h"
@@ -19,6 +21,8 @@ struct scan_args {
         int fail_on;            /* a severity, or -1 for "never" */
         bool allow_unchecked;   /* --fail-on passes what could not be checked */
         bool json;
+        const char *package;    /* only findings of this package */
+        int (*sort)(const void *, const void *);
 };
 
 /* "CRITICAL,HIGH" → bit mask; 0 with a message on a bad word. */
@@ -41,6 +45,52 @@ static unsigned parse_severity_list(const char *list) {
         return mask;
 }
 
+/* --sort KEY: severity (the library's order: worst first, then id),
+ * package, id or fixed (with a fixed version first). */
+static int by_package(const void *x, const void *y) {
+        const struct finding *a = x, *b = y;
+        int c = strcmp(a->package, b->package);
+
+        return c ? c : a->severity != b->severity ? (a->severity > b->severity ? -1 : 1) : strcmp(a->id, b->id);
+}
+
+static int by_id(const void *x, const void *y) {
+        const struct finding *a = x, *b = y;
+        int c = strcmp(a->id, b->id);
+
+        return c ? c : strcmp(a->package, b->package);
+}
+
+static int by_fixed(const void *x, const void *y) {
+        const struct finding *a = x, *b = y;
+
+        if (!a->fixed_version != !b->fixed_version)
+                return a->fixed_version ? -1 : 1;
+        if (a->severity != b->severity)
+                return a->severity > b->severity ? -1 : 1;
+        return by_id(x, y);
+}
+
+static const struct {
+        const char *key;
+        int (*cmp)(const void *, const void *);
+} sort_keys[] = {
+        { "severity", NULL },
+        { "package", by_package },
+        { "id", by_id },
+        { "fixed", by_fixed },
+};
+
+static int parse_sort(const char *arg, struct scan_args *a) {
+        for (size_t i = 0; i < ELEMENTSOF(sort_keys); i++)
+                if (strcmp(arg, sort_keys[i].key) == 0) {
+                        a->sort = sort_keys[i].cmp;
+                        return 0;
+                }
+        log_error("scan: --sort: '%s' is not one of severity, package, id, fixed", arg);
+        return -1;
+}
+
 static int parse_args(int argc, char **argv, struct scan_args *a) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -49,13 +99,14 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "fail-on", required_argument, NULL, 'f' },
                 { "allow-unchecked", no_argument, NULL, 'A' },
                 { "format", required_argument, NULL, 'F' },
-                { "help", no_argument, NULL, 'h' },
+                { "package", required_argument, NULL, 'P' },
+                { "sort", required_argument, NULL, 'S' },
                 {}
         };
         int c;
 
         *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1 };
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((c = cli_getopt(argc, argv, "scan", opts)) >= 0)
                 switch (c) {
                 case 'd':
                         a->db = optarg;
@@ -82,15 +133,18 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         if (cli_parse_format(optarg, &a->json) < 0)
                                 return -1;
                         break;
-                case 'h':
-                        printf("portcullis scan ROOTFS [--db FILE] [--severity LIST] [--ignore-unfixed] "
-                               "[--fail-on SEVERITY [--allow-unchecked]] [--format table|json]\n");
-                        exit(EXIT_PASS);
+                case 'P':
+                        a->package = optarg;
+                        break;
+                case 'S':
+                        if (parse_sort(optarg, a) < 0)
+                                return -1;
+                        break;
                 default:
                         return -1;
                 }
         if (optind != argc - 1) {
-                log_error("scan: expected one ROOTFS argument; see 'portcullis scan --help'");
+                log_error("scan: expected one TARGET (a root filesystem or an image file); see 'portcullis scan --help'");
                 return -1;
         }
         a->rootfs = argv[optind];
@@ -127,14 +181,19 @@ int verb_scan(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
-                log_error("warning: not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+                log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+        if (a.package)
+                scan_result_filter_package(res, a.package);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);
+        if (a.sort)
+                qsort(res->findings, res->n_findings, sizeof(res->findings[0]), a.sort);
 
         t = (struct report_target) {
                 .name = img && image_name(img) ? image_name(img) : a.rootfs,
                 .digest = img ? image_digest(img) : NULL,
                 .inv = inv,
                 .res = res,
+                .width = cli_terminal_width(STDOUT_FILENO),
         };
         r = a.json ? report_scan_json(&t, &out, &err) : report_scan_table(&t, cli_use_color(STDOUT_FILENO), &out, &err);
         if (r < 0) {

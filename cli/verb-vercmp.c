@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "common.h"
 #include "verbs.h"
 #include "version.h"
 
@@ -39,7 +40,7 @@ static void warn_if_questionable(enum version_kind kind, const char *v) {
         struct error warn = {};
 
         if (kind == VERSION_DPKG && version_dpkg_check(v, &warn) > 0)
-                log_error("warning: %s (compared anyway, as dpkg does)", warn.msg);
+                log_warning("%s (compared anyway, as dpkg does)", warn.msg);
 }
 
 static int vercmp_one(const char *ecosystem, const char *a, const char *b) {
@@ -134,21 +135,13 @@ static int vercmp_batch(const char *ecosystem) {
         return EXIT_PASS;
 }
 
-static void usage(FILE *f) {
-        fprintf(f, "Usage: portcullis vercmp ECOSYSTEM A B\n\n"
-                   "Prints <, = or > for version A against version B.\n"
-                   "ECOSYSTEM is an OSV ecosystem (Debian:12, Ubuntu:22.04:LTS, ...) or a short name\n"
-                   "(deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem, composer, nuget).\n"
-                   "Versions may start with '-'; an argument \"--\" is ignored.\n");
-}
-
 int verb_vercmp(int argc, char **argv) {
         const char *args[3];
         int n = 0;
         bool dashdash = false;
 
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-                usage(stdout);
+                cli_help("vercmp", stdout);
                 return EXIT_PASS;
         }
         if (argc == 3 && strcmp(argv[1], "--batch") == 0)

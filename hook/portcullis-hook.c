@@ -11,6 +11,26 @@
 
 #include "gate.h"
 
+static const char usage_text[] =
+        "Usage: portcullis-hook [OPTIONS] < OCI state\n\n"
+        "The OCI createRuntime (or prestart) hook: decides whether the container whose state\n"
+        "the runtime gives on stdin may start (exit 0) or not (exit 1, with the reason on\n"
+        "stderr).  Installed by the runtime's hook configuration, not run by hand; to try\n"
+        "a decision, use 'portcullis check --state FILE'.\n\n"
+        "Options:\n"
+        "  --config FILE                the configuration (default: /etc/portcullis/config.json)\n"
+        "  --policy FILE                the policy (default: config.json's)\n"
+        "  --db FILE                    the vulnerability database (default: config.json's)\n"
+        "  --cache FILE                 the verdict cache (default: config.json's)\n"
+        "  --lock-dir DIR               per-image locks (default: config.json's)\n"
+        "  --log-file FILE              the audit log (default: config.json's)\n"
+        "  --no-syslog                  no journal/syslog line\n"
+        "  --syslog-socket PATH         the syslog socket (default: /dev/log)\n"
+        "  --containerd-namespace NS    set by containerd-shim-portcullis-v2\n"
+        "  --containerd-id ID           set by containerd-shim-portcullis-v2\n"
+        "  -h, --help                   this text\n\n"
+        "See portcullis-hook(8).\n";
+
 static int parse_args(int argc, char **argv, struct gate_options *a) {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
@@ -23,11 +43,12 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
                 { "syslog-socket", required_argument, NULL, 'S' },
                 { "containerd-namespace", required_argument, NULL, 'N' },
                 { "containerd-id", required_argument, NULL, 'I' },
+                { "help", no_argument, NULL, 'h' },
                 {}
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
                 switch (c) {
                 case 'c':
                         a->config = optarg;
@@ -59,6 +80,9 @@ static int parse_args(int argc, char **argv, struct gate_options *a) {
                 case 'I':
                         a->containerd_id = optarg;
                         break;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        exit(0);
                 default:
                         return -1;
                 }
@@ -74,9 +98,7 @@ int main(int argc, char **argv) {
         if (!getenv("TZ"))
                 (void) setenv("TZ", ":/etc/localtime", 0);
         if (parse_args(argc, argv, &o) < 0) {
-                fprintf(stderr, "portcullis: blocked: usage: portcullis-hook [--config FILE] [--policy FILE] "
-                        "[--db FILE] [--cache FILE] [--lock-dir DIR] [--log-file FILE] [--no-syslog] [--syslog-socket PATH] "
-                        "[--containerd-namespace NS] [--containerd-id ID] < OCI state\n");
+                fprintf(stderr, "portcullis: blocked: bad arguments to portcullis-hook; see 'portcullis-hook --help'\n");
                 return GATE_BLOCK;
         }
         gate_run(&o, STDIN_FILENO, &r);

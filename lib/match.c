@@ -549,6 +549,22 @@ void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ig
         recount(res);
 }
 
+void scan_result_filter_package(struct scan_result *res, const char *name) {
+        size_t keep = 0;
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                struct finding *f = &res->findings[i];
+
+                if (strcmp(f->package, name) != 0 && !(f->source_name && strcmp(f->source_name, name) == 0)) {
+                        finding_done(f);
+                        continue;
+                }
+                res->findings[keep++] = *f;
+        }
+        res->n_findings = keep;
+        recount(res);
+}
+
 static int finding_cmp(const void *x, const void *y) {
         const struct finding *a = x, *b = y;
         int c;
@@ -624,10 +640,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
 
         res = calloc(1, sizeof(*res));
         order = calloc(inv->n_pkgs + 1, sizeof(*order));
-        if (!res || !order)
-                return -ENOMEM;
-        if (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db))))
-                return -ENOMEM;
+        if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))))
+                return error_set(err, ENOMEM, "match: out of memory");
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
                         order[n++] = &inv->pkgs[i];
@@ -646,6 +660,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                         for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
                                 ;
                         r = match_group(db, order + i, j - i, res, err);
+                        if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
+                                error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)
                                 return error_wrap(err, "match package %s", order[i]->name);
                 }
@@ -655,7 +671,7 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
 
                 if (asprintf(&s, "... and %zu more records that could not be evaluated",
                              res->n_warnings - MATCH_WARNINGS_MAX) < 0 || strv_push(&res->warnings, s) < 0)
-                        return -ENOMEM;
+                        return error_set(err, ENOMEM, "match: out of memory");
         }
         if (res->n_findings > 0)
                 qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);

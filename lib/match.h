@@ -101,6 +101,8 @@ int match_affected(const char *ecosystem, const char *version, const char *range
 /* Keeps only findings whose severity bit (1 << SEVERITY_x) is in mask and,
  * with ignore_unfixed, only those with a fixed version; recounts. */
 void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed);
+/* Keeps the findings of one package (its binary or source name). */
+void scan_result_filter_package(struct scan_result *res, const char *name);
 
 void scan_result_free(struct scan_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct scan_result *, scan_result_free)

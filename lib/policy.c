@@ -298,40 +298,61 @@ static int get_action(const struct json_node *obj, const char *key, enum policy_
 
 static int parse_globs(const struct json_node *obj, const char *key, char ***ret, struct error *err);
 
+/* Every error of the file, for `policy check`: a part of the file (a key,
+ * an allowlist entry, a scope) that is wrong is noted and the parse goes on
+ * with the next; only running out of memory stops it. */
+struct errlist {
+        char **msgs;
+        size_t n;
+};
+
+/* r of one part: 0 or more passes through; an error is noted (err is
+ * cleared for the next part) and becomes 0; -ENOMEM stays. */
+static int keep(struct errlist *el, int r, struct error *err) {
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        if (strv_push(&el->msgs, strdup(err && err->msg[0] ? err->msg : "invalid policy")) < 0)
+                return -ENOMEM;
+        el->n++;
+        if (err)
+                *err = (struct error) {};
+        return 0;
+}
+
 /* The rule of the top level or a scope; *ret_set says which keys the
  * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
  * which the rule borrows. */
 static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set,
-                      char ***ret_ecosystems, char ***ret_paths, struct error *err) {
+                      char ***ret_ecosystems, char ***ret_paths, struct errlist *el, struct error *err) {
         unsigned set = 0;
         int r;
 
-        if ((r = parse_globs(obj, "ignore_ecosystems", ret_ecosystems, err)) < 0)
+        if ((r = keep(el, parse_globs(obj, "ignore_ecosystems", ret_ecosystems, err), err)) < 0)
                 return r;
         if (r > 0) {
                 rule->ignore_ecosystems = *ret_ecosystems;
                 set |= POLICY_SET_IGNORE_ECOSYSTEMS;
         }
-        if ((r = parse_globs(obj, "ignore_paths", ret_paths, err)) < 0)
+        if ((r = keep(el, parse_globs(obj, "ignore_paths", ret_paths, err), err)) < 0)
                 return r;
         if (r > 0) {
                 rule->ignore_paths = *ret_paths;
                 set |= POLICY_SET_IGNORE_PATHS;
         }
 
-        if ((r = get_mode(obj, &rule->mode, err)) < 0)
+        if ((r = keep(el, get_mode(obj, &rule->mode, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_MODE : 0;
-        if ((r = get_severity(obj, &rule->threshold, err)) < 0)
+        if ((r = keep(el, get_severity(obj, &rule->threshold, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_THRESHOLD : 0;
-        if ((r = json_get_bool(obj, "ignore_unfixed", &rule->ignore_unfixed, err)) < 0)
+        if ((r = keep(el, json_get_bool(obj, "ignore_unfixed", &rule->ignore_unfixed, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_IGNORE_UNFIXED : 0;
-        if ((r = get_on_unchecked(obj, &rule->on_unchecked, err)) < 0)
+        if ((r = keep(el, get_on_unchecked(obj, &rule->on_unchecked, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_ON_UNCHECKED : 0;
-        if ((r = get_unknown_as(obj, &rule->unknown_as, err)) < 0)
+        if ((r = keep(el, get_unknown_as(obj, &rule->unknown_as, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_UNKNOWN_AS : 0;
         *ret_set = set;
@@ -425,7 +446,7 @@ static bool scope_name_taken(const struct policy *p, const char *name) {
 /* Parses scope e into p->scopes[p->n_scopes]; the rule starts as the top
  * level's, so that what the scope leaves out is inherited.  The name is
  * read first so that every later message can use it. */
-static int parse_scope(struct json_node *e, struct policy *p, struct error *err) {
+static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el, struct error *err) {
         struct policy_scope *s = &p->scopes[p->n_scopes];
         const char *name = NULL;
         char shown[80];
@@ -438,7 +459,7 @@ static int parse_scope(struct json_node *e, struct policy *p, struct error *err)
         json_printable(name ? name : "", shown, sizeof(shown));
         if (name)
                 (void) snprintf(e->where, sizeof(e->where), "scope '%s'", shown);
-        if ((r = json_check_keys(e, scope_keys, err)) < 0)
+        if ((r = keep(el, json_check_keys(e, scope_keys, err), err)) < 0)
                 return r;
         if (!name)
                 return json_error_at(e->doc, e->pos, err, "%s has no 'name'", e->where);
@@ -449,8 +470,8 @@ static int parse_scope(struct json_node *e, struct policy *p, struct error *err)
         if (!(s->name = strdup(name)))
                 return -ENOMEM;
         p->n_scopes++;
-        if ((r = parse_match(e, s, err)) < 0 ||
-            (r = parse_rule(e, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, err)) < 0)
+        if ((r = keep(el, parse_match(e, s, err), err)) < 0 ||
+            (r = parse_rule(e, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, el, err)) < 0)
                 return r;
         return 0;
 }
@@ -499,7 +520,7 @@ static int parse_list(const struct json_node *root, const char *key, size_t elem
         return *ret_items ? 1 : -ENOMEM;
 }
 
-static int parse_allowlist(const struct json_node *root, struct policy *p, struct error *err) {
+static int parse_allowlist(const struct json_node *root, struct policy *p, struct errlist *el, struct error *err) {
         struct json_node arr, e;
         int r = parse_list(root, "allowlist", sizeof(*p->allow), (void **) &p->allow, &arr, err);
 
@@ -507,55 +528,58 @@ static int parse_allowlist(const struct json_node *root, struct policy *p, struc
                 json_element(&arr, i, &e);
                 /* counted first, so that a half-filled entry is freed too */
                 p->n_allow++;
-                if ((r = parse_allow(&e, &p->allow[i], err)) < 0)
+                if ((r = keep(el, parse_allow(&e, &p->allow[i], err), err)) < 0)
                         return r;
                 r = 1;
         }
         return r < 0 ? r : 0;
 }
 
-static int parse_scopes(const struct json_node *root, struct policy *p, struct error *err) {
+static int parse_scopes(const struct json_node *root, struct policy *p, struct errlist *el, struct error *err) {
         struct json_node arr, e;
         int r = parse_list(root, "scopes", sizeof(*p->scopes), (void **) &p->scopes, &arr, err);
 
         for (size_t i = 0; r > 0 && i < json_array_size(arr.v); i++) {
                 json_element(&arr, i, &e);
-                if ((r = parse_scope(&e, p, err)) < 0)
+                if ((r = keep(el, parse_scope(&e, p, el, err), err)) < 0)
                         return r;
                 r = 1;
         }
         return r < 0 ? r : 0;
 }
 
-static int parse_top(const struct json_node *root, struct policy *p, struct error *err) {
+static int parse_top(const struct json_node *root, struct policy *p, struct errlist *el, struct error *err) {
         unsigned set;
-        int r;
+        int r, v = 0;
 
-        if ((r = json_check_keys(root, top_keys, err)) < 0 ||
-            (r = parse_rule(root, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, err)) < 0 ||
-            (r = get_action(root, "on_error", &p->on_error, err)) < 0 ||
-            (r = get_action(root, "on_timeout", &p->on_timeout, err)) < 0 ||
-            (r = get_action(root, "on_audit_failure", &p->on_audit_failure, err)) < 0 ||
-            (r = json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err)) < 0 ||
-            (r = json_get_uint(root, "max_db_age_hours", 1, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours, err)) < 0)
+        if ((r = keep(el, json_check_keys(root, top_keys, err), err)) < 0 ||
+            (r = parse_rule(root, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
+            (r = keep(el, get_action(root, "on_error", &p->on_error, err), err)) < 0 ||
+            (r = keep(el, get_action(root, "on_timeout", &p->on_timeout, err), err)) < 0 ||
+            (r = keep(el, get_action(root, "on_audit_failure", &p->on_audit_failure, err), err)) < 0 ||
+            (r = keep(el, json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err), err)) < 0 ||
+            (r = keep(el, json_get_uint(root, "max_db_age_hours", 1, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours,
+                                        err), err)) < 0 ||
+            (r = keep(el, json_get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err), err)) < 0)
                 return r;
-        {
-                int v = 0;
-
-                r = json_get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        p->on_stale_db = v;
-        }
+        if (r > 0)
+                p->on_stale_db = v;
         /* scopes after the top level's rule: they inherit from it */
-        if ((r = parse_allowlist(root, p, err)) < 0 || (r = parse_scopes(root, p, err)) < 0)
+        if ((r = keep(el, parse_allowlist(root, p, el, err), err)) < 0 ||
+            (r = keep(el, parse_scopes(root, p, el, err), err)) < 0)
                 return r;
         return 0;
 }
 
-int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err) {
+static int by_position(const void *a, const void *b) {
+        return strverscmp(*(char *const *) a, *(char *const *) b);
+}
+
+int policy_parse_all(const char *buf, size_t len, const char *name, struct policy **ret, char ***ret_errors,
+                     struct error *err) {
         _cleanup_(policy_freep) struct policy *p = NULL;
+        _cleanup_strv_free_ char **msgs = NULL;
+        struct errlist el = {};
         struct json_doc doc;
         struct json_node root;
         int r;
@@ -576,12 +600,24 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
         p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)
-                r = parse_top(&root, p, err);
+                r = parse_top(&root, p, &el, err);
         json_doc_done(&doc);
+        msgs = TAKE_PTR(el.msgs);
         if (r == -ENOMEM)
                 return error_set(err, ENOMEM, "%s: out of memory", name);
         if (r < 0)
                 return r;
+        if (el.n > 0) {
+                /* in the file's order ("FILE:LINE:COLUMN: ...", numbers
+                 * compared as numbers); the first in err, every one in
+                 * *ret_errors */
+                qsort(msgs, el.n, sizeof(*msgs), by_position);
+                r = error_set(err, EINVAL, "%s%s", msgs[0], el.n > 1 ? " (and more errors: see 'portcullis policy "
+                              "check')" : "");
+                if (ret_errors)
+                        *ret_errors = TAKE_PTR(msgs);
+                return r;
+        }
         /* The digest is computed when asked for (policy_digest()): the hook
          * loads a policy at every start and rarely needs it. */
         p->text = strndup_or_null(buf, len);
@@ -592,7 +628,11 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
         return 0;
 }
 
-int policy_load(const char *path, struct policy **ret, struct error *err) {
+int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err) {
+        return policy_parse_all(buf, len, name, ret, NULL, err);
+}
+
+int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, struct error *err) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         int r;
@@ -600,7 +640,11 @@ int policy_load(const char *path, struct policy **ret, struct error *err) {
         r = read_full_file(path, POLICY_FILE_MAX, &buf, &len, err);
         if (r < 0)
                 return error_wrap(err, "policy");
-        return policy_parse(buf, len, path, ret, err);
+        return policy_parse_all(buf, len, path, ret, ret_errors, err);
+}
+
+int policy_load(const char *path, struct policy **ret, struct error *err) {
+        return policy_load_all(path, ret, NULL, err);
 }
 
 int policy_default(struct policy **ret) {

@@ -139,6 +139,12 @@ struct policy {
  * an error naming the file, line and column and what is accepted. */
 int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err);
 int policy_load(const char *path, struct policy **ret, struct error *err);
+/* The same, going on after an error to find every one: on failure,
+ * *ret_errors (when not NULL) holds each message ("FILE:LINE:COLUMN: ..."),
+ * err the first. */
+int policy_parse_all(const char *buf, size_t len, const char *name, struct policy **ret, char ***ret_errors,
+                     struct error *err);
+int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, struct error *err);
 /* The built-in policy used when none is configured: enforce, CRITICAL,
  * on_error/on_timeout allow, deadline 10 s. */
 int policy_default(struct policy **ret);

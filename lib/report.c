@@ -62,6 +62,33 @@ static size_t width_of(const struct scan_result *res, size_t off, const char *he
         return w > COL_MAX ? COL_MAX : w;
 }
 
+/* The advisory's title in at most width columns (one a character), its
+ * first line only, control bytes and broken UTF-8 as '?' (it is the feed's
+ * text), "…" where it is cut. */
+static int append_title(struct strbuf *b, const char *s, size_t width) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t cols = 0;
+        int r = 0;
+
+        if (!s)
+                return strbuf_puts(b, "-");
+        while (r >= 0 && *p && *p != '\n') {
+                size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                size_t k = 1;
+
+                while (n > 1 && k < n && (p[k] & 0xc0) == 0x80)
+                        k++;
+                if (n == 0 || k < n || *p < 0x20 || *p == 0x7f)
+                        k = 0;  /* one '?' for the lead byte */
+                if (cols + 1 == width && p[k ? k : 1] && p[k ? k : 1] != '\n')
+                        return strbuf_puts(b, "…");
+                r = k ? strbuf_append(b, (const char *) p, k) : strbuf_puts(b, "?");
+                p += k ? k : 1;
+                cols++;
+        }
+        return r;
+}
+
 static int summary_line(struct strbuf *b, const struct report_target *t, bool color) {
         const struct scan_result *res = t->res;
         const struct os_info *os = &t->inv->os;
@@ -87,6 +114,12 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
         return r;
 }
 
+/* "HIGH (debian)" */
+static int severity_cell(const struct finding *f, char *buf, size_t size) {
+        return snprintf(buf, size, "%s%s%s%s", severity_to_string(f->severity), f->severity_source ? " (" : "",
+                        strempty(f->severity_source), f->severity_source ? ")" : "");
+}
+
 int report_scan_table(const struct report_target *t, bool color, char **ret, struct error *err) {
         const struct scan_result *res = t->res;
         struct strbuf b = {};
@@ -94,7 +127,27 @@ int report_scan_table(const struct report_target *t, bool color, char **ret, str
         size_t wpkg = width_of(res, offsetof(struct finding, package), "PACKAGE");
         size_t winst = width_of(res, offsetof(struct finding, installed_version), "INSTALLED");
         size_t wfix = width_of(res, offsetof(struct finding, fixed_version), "FIXED");
+        size_t wsev = strlen("SEVERITY"), used, wtitle = 0;
+        bool score = false;
+        char sev[96];
         int r;
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                size_t n = (size_t) severity_cell(&res->findings[i], sev, sizeof(sev));
+
+                if (n > sizeof(sev) - 1)
+                        n = sizeof(sev) - 1;
+                if (n > wsev)
+                        wsev = n;
+        }
+        /* Each column is its width and two blanks; the last has none. */
+        used = wid + wpkg + winst + wfix + 8 + wsev;
+        if (t->width >= used + 2 + strlen("SCORE")) {
+                score = true;
+                used += 2 + strlen("SCORE");
+        }
+        if (t->width >= used + 2 + 20)
+                wtitle = t->width - used - 2;
 
         r = summary_line(&b, t, color);
         if (r >= 0 && res->n_findings > 0) {
@@ -102,21 +155,34 @@ int report_scan_table(const struct report_target *t, bool color, char **ret, str
                 if (r >= 0 && (r = append_cell(&b, "ID", wid, NULL)) >= 0 &&
                     (r = append_cell(&b, "PACKAGE", wpkg, NULL)) >= 0 &&
                     (r = append_cell(&b, "INSTALLED", winst, NULL)) >= 0 &&
-                    (r = append_cell(&b, "FIXED", wfix, NULL)) >= 0)
-                        r = strbuf_puts(&b, "SEVERITY\n");
+                    (r = append_cell(&b, "FIXED", wfix, NULL)) >= 0 &&
+                    (!score || (r = append_cell(&b, "SCORE", strlen("SCORE"), NULL)) >= 0))
+                        r = wtitle ? append_cell(&b, "SEVERITY", wsev, NULL) : strbuf_puts(&b, "SEVERITY");
+                if (r >= 0 && wtitle)
+                        r = strbuf_puts(&b, "TITLE");
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
         }
         for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
+                char num[16] = "-";
 
+                if (f->cvss_score >= 0)
+                        snprintf(num, sizeof(num), "%.1f", f->cvss_score);
+                severity_cell(f, sev, sizeof(sev));
                 if ((r = append_cell(&b, f->id, wid, NULL)) < 0 ||
                     (r = append_cell(&b, f->package, wpkg, NULL)) < 0 ||
                     (r = append_cell(&b, f->installed_version, winst, NULL)) < 0 ||
-                    (r = append_cell(&b, f->fixed_version ? f->fixed_version : "-", wfix, NULL)) < 0)
+                    (r = append_cell(&b, f->fixed_version ? f->fixed_version : "-", wfix, NULL)) < 0 ||
+                    (score && (r = append_cell(&b, num, strlen("SCORE"), NULL)) < 0))
                         break;
-                r = strbuf_printf(&b, "%s%s%s", color ? sev_color[f->severity] : "",
-                                  severity_to_string(f->severity), color ? COLOR_OFF : "");
-                if (r >= 0 && f->severity_source)
-                        r = strbuf_printf(&b, " (%s)", f->severity_source);
+                if (wtitle)
+                        r = append_cell(&b, sev, wsev, color ? sev_color[f->severity] : NULL);
+                else
+                        r = strbuf_printf(&b, "%s%s%s", color ? sev_color[f->severity] : "", sev,
+                                          color ? COLOR_OFF : "");
+                if (r >= 0 && wtitle)
+                        r = append_title(&b, f->summary, wtitle);
                 if (r >= 0)
                         r = strbuf_puts(&b, "\n");
         }
@@ -344,11 +410,12 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
 }
 
 /* Calls fn for each of the last `last` lines of an audit log that are audit
- * records; *ret_skipped counts those among them that are not. */
+ * records; *ret_skipped counts those among them that are not.  A log of
+ * which none is (another file given as --log) is -EBADMSG. */
 static int audit_lines(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
-                       void *userdata, size_t *ret_skipped) {
+                       void *userdata, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
-        size_t lines = 0;
+        size_t lines = 0, records = 0;
         int r = 0;
 
         *ret_skipped = 0;
@@ -363,15 +430,22 @@ static int audit_lines(const char *buf, size_t len, size_t last, int (*fn)(json_
                 if (lines <= last || n >= lines - last) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
-                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision")))
+                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision"))) {
                                 r = fn(o, userdata);
-                        else if (l > 0)
+                                records++;
+                        } else if (l > 0)
                                 (*ret_skipped)++;
                         json_decref(o);
                 }
                 p += l + 1;
         }
-        return r;
+        if (r < 0)
+                return error_set(err, r, "render the audit log");
+        if (records == 0 && *ret_skipped > 0)
+                return error_set(err, EBADMSG, "none of its last %zu lines is a Portcullis audit record (a JSON "
+                                 "object with a \"decision\"); give the hook's audit log, config.json's "
+                                 "\"log\": {\"file\"}", *ret_skipped);
+        return 0;
 }
 
 struct table_rows {
@@ -395,8 +469,10 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
 
         r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
                           "    C     H     M     L     N     U TOTAL   FIX UNCHK", "WORST / REASON");
-        if (r >= 0)
-                r = audit_lines(buf, len, last, table_row, &t, &skipped);
+        if (r >= 0 && (r = audit_lines(buf, len, last, table_row, &t, &skipped, err)) < 0) {
+                strbuf_done(&b);
+                return r;
+        }
         if (r >= 0)
                 r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted)%s",
                                   t.shown, skipped ? "" : "\n");
@@ -417,10 +493,14 @@ static int json_row(json_t *o, void *userdata) {
 int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err) {
         json_t *decisions = json_array(), *root;
         size_t skipped = 0;
-        int r = audit_lines(buf, len, last, json_row, decisions, &skipped);
+        int r = audit_lines(buf, len, last, json_row, decisions, &skipped, err);
 
+        if (r < 0) {
+                json_decref(decisions);
+                return r;
+        }
         root = json_pack("{s:s, s:o, s:I}", "log", log, "decisions", decisions, "skipped", (json_int_t) skipped);
-        if (r < 0 || !root) {
+        if (!root) {
                 json_decref(root);
                 return error_set(err, ENOMEM, "render the audit log");
         }

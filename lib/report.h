@@ -13,11 +13,13 @@ struct report_target {
         const char *digest;     /* the image's digest when scanned from an image file, or NULL */
         const struct inventory *inv;
         const struct scan_result *res;
+        size_t width;           /* the terminal's columns: room for the CVSS score and the
+                                 * advisory's title; 0 (not a terminal): neither */
 };
 
 /* The table people read: a colour-coded summary line per severity (Harbor's
  * colours; colour only when color is true), totals, fixable, then a row per
- * finding. */
+ * finding; with t->width, a SCORE column and the TITLE as far as they fit. */
 int report_scan_table(const struct report_target *t, bool color, char **ret, struct error *err);
 
 /* The stable JSON shape documented in README.md ("scan --format json"). */

@@ -7,10 +7,10 @@ set -eu
 
 PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          libzstd-dev"
+          libzstd-dev scdoc"
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
-                  nginx openssl systemd faketime
+                  nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless"
         # npm for the CVSS reference implementation below and node-semver;

@@ -50,8 +50,8 @@ STATUS
 DB=$T/vulndb.sqlite
 expect 2 "Usage" -- 
 expect 2 "unknown command 'frobnicate'" -- frobnicate
-expect 0 "portcullis scan" -- --help
-expect 2 "expected one ROOTFS" -- scan
+expect 0 "  scan  +scan a root filesystem" -- --help
+expect 2 "expected one TARGET" -- scan
 expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
 expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
 expect 2 "at least one PATH" -- db import --db "$DB"
@@ -90,12 +90,33 @@ expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
 expect 2 "not one of table, json" -- scan "$R" --db "$DB" --format yaml
 
+# --package (binary or source name), --sort.
+n=$("$P" scan "$R" --db "$DB" --package curl --format json | json 'print(",".join(f["package"] for f in d["findings"]), d["summary"]["total"])')
+[ "$n" = "libcurl4 1" ] || fail "scan --package curl: $n"
+n=$("$P" scan "$R" --db "$DB" --package apt --format json | json 'print(",".join(f["id"] for f in d["findings"]))')
+[ "$n" = "PCEX-CVE-2011-3374" ] || fail "scan --package apt: $n"
+order() { "$P" scan "$R" --db "$DB" "$@" --format json | json 'print(" ".join(f["package"] for f in d["findings"]))'; }
+[ "$(order)" = "libcurl4 apt" ] || fail "default order (severity): $(order)"
+[ "$(order --sort id)" = "apt libcurl4" ] || fail "--sort id: $(order --sort id)"
+[ "$(order --sort package)" = "apt libcurl4" ] || fail "--sort package: $(order --sort package)"
+[ "$(order --sort fixed)" = "libcurl4 apt" ] || fail "--sort fixed: $(order --sort fixed)"
+expect 2 "--sort: 'age' is not one of severity, package, id, fixed" -- scan "$R" --db "$DB" --sort age
+
 # Colour only on a TTY, and never with NO_COLOR.
 if command -v script >/dev/null; then
         script -qec "$P scan $R --db $DB" /dev/null | grep -q $'\033\[1;31mCRITICAL' || fail "no colour on a TTY"
         NO_COLOR=1 script -qec "$P scan $R --db $DB" /dev/null | grep -q $'\033\[' && fail "colour despite NO_COLOR"
 fi
 "$P" scan "$R" --db "$DB" | grep -q $'\033\[' && fail "colour into a pipe"
+# The CVSS score and the title on a wide terminal, not on a narrow one or a pipe.
+if command -v script >/dev/null; then
+        out=$(NO_COLOR=1 script -qec "stty cols 200; $P scan $R --db $DB" /dev/null)
+        grep -qE "SEVERITY +TITLE" <<<"$out" && grep -qE "9\.8 +CRITICAL \(cvss_v3\) +" <<<"$out" ||
+                fail "no SCORE/TITLE columns at 200 columns: $out"
+        out=$(NO_COLOR=1 script -qec "stty cols 60; $P scan $R --db $DB" /dev/null)
+        grep -q "SCORE\|TITLE" <<<"$out" && fail "SCORE/TITLE at 60 columns: $out"
+fi
+"$P" scan "$R" --db "$DB" | grep -q "SCORE\|TITLE" && fail "SCORE/TITLE into a pipe"
 
 # A rootfs with no package database: nothing to match, said plainly.
 E=$T/empty

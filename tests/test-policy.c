@@ -102,14 +102,13 @@ static void test_errors(void) {
                 { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"moed\\\": 1 \\\"moed\\\":\"}],\n  \"moed\": 1}",
                   "p.json:2:3: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [{\"match\": {\"moed\": 1}}], \"moed\": 1}",
-                  "p.json:1:38: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
+                  "p.json:1:13: scopes[0] has no 'name' (and more errors: see 'portcullis policy check')" },
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
                   "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
-                  "p.json:1:29: unknown key 'nmae' in scopes[1]; expected one of name, match, mode, severity, "
-                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as" },
+                  "p.json:1:28: scopes[1] has no 'name' (and more errors: see 'portcullis policy check')" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
                   "p.json:2:2: unknown key 'namespace' in the match of scope 'prod'; expected one of namespaces, "
                   "annotations, images" },
@@ -614,7 +613,45 @@ static void test_examples(void) {
         CHECK(run(cmd, out, sizeof(out)) == 2 && strstr(out, "/nonexistent/p.json"));
 }
 
+/* Every error of a file, not only the first (policy check). */
+static void test_all_errors(void) {
+        static const char json[] = "{\"mode\": \"block\",\n"
+                                   " \"allowlist\": [{\"id\": \"A\"}, {\"id\": \"B\", \"reason\": \"r\"}],\n"
+                                   " \"scopes\": [{\"name\": \"s\", \"severity\": \"SEVERE\"}],\n"
+                                   " \"deadline_ms\": -1}";
+        struct policy *p = NULL;
+        char **errors = NULL;
+        struct error err = {};
+        int r = policy_parse_all(json, strlen(json), "p.json", &p, &errors, &err);
+
+        CHECK(r == -EINVAL && !p);
+        CHECK(errors && strv_length(errors) == 4);
+        CHECK(errors && strncmp(errors[0], "p.json:1:2: 'mode'", 18) == 0);
+        CHECK_MSG(strstr(err.msg, "(and more errors: see 'portcullis policy check')"), "%s", err.msg);
+        for (char **e = errors; e && *e; e++)
+                CHECK_MSG(strncmp(*e, "p.json:", 7) == 0, "%s", *e);
+        CHECK(errors && strstr(errors[1], "needs a 'reason'"));       /* in the file's order */
+        CHECK(errors && strstr(errors[2], "scope 's'"));
+        CHECK(errors && strstr(errors[3], "deadline_ms"));
+        strv_free(errors);
+        /* a top-level key is placed at its own position, not at the same
+         * name nested earlier */
+        errors = NULL;
+        r = policy_parse_all("{\"scopes\": [{\"match\": {\"moed\": 1}}], \"moed\": 1}", 47, "p.json", &p, &errors,
+                             &err);
+        CHECK(r == -EINVAL && errors && strv_length(errors) == 2);
+        CHECK_MSG(errors && strncmp(errors[1], "p.json:1:38: unknown key 'moed' in the policy", 45) == 0, "%s",
+                  errors ? errors[1] : "");
+        strv_free(errors);
+        /* one error: no list needed, no "more" */
+        errors = NULL;
+        r = policy_parse_all("{\"mode\": 1}", 11, "p.json", &p, &errors, &err);
+        CHECK(r == -EINVAL && errors && strv_length(errors) == 1 && !strstr(err.msg, "more errors"));
+        strv_free(errors);
+}
+
 int main(void) {
+        test_all_errors();
         test_defaults();
         test_full();
         test_errors();

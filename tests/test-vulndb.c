@@ -74,7 +74,8 @@ static void test_debian_feed(void) {
         CHECK(vulndb_get_status(v, &status, &err) == 0);
         CHECK(status.records == 1272);
         CHECK(status.schema_version == VULNDB_SCHEMA_VERSION);
-        CHECK(status.ecosystems && strcmp(status.ecosystems[0], "Debian:12=1272") == 0);
+        CHECK(status.n_ecosystems == 1 && strcmp(status.ecosystems[0].name, "Debian:12") == 0 &&
+              status.ecosystems[0].records == 1272);
         CHECK(startswith(strempty(status.revision), "sha256:"));
         vulndb_status_done(&status);
         CHECK(vulndb_lookup(v, "Debian:12", "sudo", count_cb, &n, &err) == 0);

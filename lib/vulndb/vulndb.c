@@ -69,6 +69,9 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno,
                                        "vulnerability database %s (create it with 'portcullis db import')", path);
+        if (S_ISDIR(st.st_mode))
+                return error_set(err, EISDIR, "vulnerability database %s is a folder; give the database file "
+                                 "(--db FILE, such as %s/vulndb.sqlite)", path, path);
         v = calloc(1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
@@ -207,32 +210,46 @@ int vulndb_cve_severity(struct vulndb *v, const char *cve, char **ret_severity, 
         return r;
 }
 
-static int status_ecosystems(struct vulndb *v, char ***ret, struct error *err) {
+static int status_ecosystems(struct vulndb *v, struct vulndb_status *s, struct error *err) {
         _cleanup_free_ char *text = NULL;
-        _cleanup_strv_free_ char **list = NULL;
         json_t *j, *val;
         const char *key;
         int r;
 
         r = meta_get(v, "ecosystems", &text, err);
-        if (r < 0 || !text) {
-                *ret = NULL;
+        if (r < 0 || !text)
                 return r;
-        }
         j = json_loads(text, 0, NULL);
-        if (!j)
-                return error_set(err, EBADMSG, "%s: meta 'ecosystems' is not JSON", v->path);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return error_set(err, EBADMSG, "%s: meta 'ecosystems' is not a JSON object; re-import the "
+                                 "database", v->path);
+        }
+        s->ecosystems = calloc(json_object_size(j), sizeof(*s->ecosystems));
+        if (!s->ecosystems && json_object_size(j) > 0) {
+                json_decref(j);
+                return error_set(err, ENOMEM, "%s: out of memory", v->path);
+        }
         json_object_foreach(j, key, val) {
-                char *s = NULL;
+                struct vulndb_ecosystem_count *e = &s->ecosystems[s->n_ecosystems];
 
-                if (asprintf(&s, "%s=%" JSON_INTEGER_FORMAT, key, json_integer_value(val)) < 0 ||
-                    strv_push(&list, s) < 0) {
+                if (!json_is_integer(val) || json_integer_value(val) < 0) {
                         json_decref(j);
-                        return -ENOMEM;
+                        return error_set(err, EBADMSG, "%s: meta 'ecosystems': the count of %s is not a "
+                                         "number; re-import the database", v->path, key);
                 }
+                if (!(e->name = strdup(key))) {
+                        json_decref(j);
+                        return error_set(err, ENOMEM, "%s: out of memory", v->path);
+                }
+                e->records = (uint64_t) json_integer_value(val);
+                s->n_ecosystems++;
         }
         json_decref(j);
-        *ret = TAKE_PTR(list);
+        if (s->n_ecosystems == 0) {
+                free(s->ecosystems);
+                s->ecosystems = NULL;
+        }
         return 0;
 }
 
@@ -285,7 +302,7 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
             (r = meta_get(v, "records", &records, err)) < 0 ||
             (r = meta_get(v, "affected", &affected, err)) < 0 ||
             (r = meta_get(v, "cve_severities", &cves, err)) < 0 ||
-            (r = status_ecosystems(v, &s.ecosystems, err)) < 0 ||
+            (r = status_ecosystems(v, &s, err)) < 0 ||
             (r = count_unrated(v, &s.unrated, err)) < 0) {
                 vulndb_status_done(&s);
                 return r;
@@ -303,6 +320,8 @@ void vulndb_status_done(struct vulndb_status *s) {
         free(s->revision);
         free(s->import_time);
         free(s->data_time);
-        strv_free(s->ecosystems);
+        for (size_t i = 0; i < s->n_ecosystems; i++)
+                free(s->ecosystems[i].name);
+        free(s->ecosystems);
         *s = (struct vulndb_status) {};
 }

@@ -64,6 +64,11 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
  * message of a rejection names the file and the field. */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
 
+struct vulndb_ecosystem_count {
+        char *name;             /* "Debian:12" */
+        uint64_t records;
+};
+
 struct vulndb_status {
         int schema_version;
         char *revision;         /* sha256 over (id, content digest) in id order */
@@ -73,7 +78,8 @@ struct vulndb_status {
         uint64_t affected;
         uint64_t cve_severities;
         uint64_t unrated;       /* records no step of the severity chain rates (UNKNOWN) */
-        char **ecosystems;      /* "Debian:12=1272", ...: what the DB covers */
+        struct vulndb_ecosystem_count *ecosystems;      /* what the DB covers, or NULL */
+        size_t n_ecosystems;
 };
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
 void vulndb_status_done(struct vulndb_status *s);

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What `portcullis help VERB [SUB]`, `portcullis VERB [SUB] --help` and
+ * `portcullis --help` print: one table, one entry per verb and sub-verb.
+ * The man page (docs/man/portcullis.1.scd) says the same at more length;
+ * tests/cli-help.sh checks that every option a verb accepts is in both. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "portcullis-build.h"
+
+#define COMMON_OPTIONS                                                                                          \
+        "  -q, --quiet           no warnings or notes on stderr (errors still)\n"                               \
+        "  -v, --verbose         also say which files are used and how long each step took\n"                   \
+        "  -h, --help            this text\n"
+
+#define EXIT_STATUS "\nExit status: 0 pass, 1 the policy says no, 2 usage or error.\n"
+
+static const struct cli_help {
+        const char *cmd;        /* "scan", "db import" */
+        const char *summary;    /* for the list of verbs; NULL for sub-verbs */
+        const char *text;       /* after "Usage: portcullis " */
+} help[] = {
+        { "scan", "scan a root filesystem or an image file for vulnerable packages",
+          "scan TARGET [OPTIONS]\n\n"
+          "Lists the vulnerabilities of the packages installed in TARGET: an unpacked root\n"
+          "filesystem (a container's, or /), a `docker save` tarball (compressed or not), an\n"
+          "OCI image layout folder, or an OCI layout in a tar.  An image in a registry or in\n"
+          "a container engine is not read directly: save it first (`docker save IMAGE -o\n"
+          "image.tar`, `skopeo copy docker://IMAGE oci-archive:image.tar`) or give its\n"
+          "rootfs.\n\n"
+          "Options:\n"
+          "  --db FILE             the vulnerability database (default: $PORTCULLIS_DB, else\n"
+          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --severity LIST       only these severities, comma-separated (CRITICAL, HIGH,\n"
+          "                        MEDIUM, LOW, NONE, UNKNOWN)\n"
+          "  --ignore-unfixed      leave out vulnerabilities without a fixed version\n"
+          "  --package NAME        only findings of this package (binary or source name)\n"
+          "  --sort KEY            order by severity (default), package, id or fixed\n"
+          "  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY, or when\n"
+          "                        something could not be checked\n"
+          "  --allow-unchecked     with --fail-on: pass what could not be checked\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "inventory", "list the packages Portcullis sees in a root filesystem or image file",
+          "inventory TARGET [OPTIONS]\n\n"
+          "Prints the installed packages of TARGET (a root filesystem or an image file, as\n"
+          "for scan): OS packages (dpkg, apk, rpm, chisel) and language packages, each\n"
+          "with its ecosystem, purl and the file it was found in.\n\n"
+          "Options:\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "db", "import, update, sign or describe the vulnerability database",
+          "db COMMAND [OPTIONS]\n\n"
+          "Commands:\n"
+          "  import PATH...        build the database from OSV records (files, folders, zips)\n"
+          "  update                bring it up to date over HTTP(S) from config.json's sources\n"
+          "  status                what it holds: revision, records per ecosystem, last update\n"
+          "  sign DIR              sign a folder of OSV data for signed updates\n\n"
+          "See 'portcullis db COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS },
+        { "db import", NULL,
+          "db import PATH... [OPTIONS]\n\n"
+          "Imports OSV records from .json files, folders of them (searched recursively) and\n"
+          ".zip archives, into a new database renamed over the old one when complete.  A\n"
+          "record that fails validation is reported with its file and field, and skipped.\n\n"
+          "Options:\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else\n"
+          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --merge               keep the existing records too\n"
+          "  --allow-shrink        replace a database by one with fewer than half its\n"
+          "                        records (refused otherwise)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "db update", NULL,
+          "db update [OPTIONS]\n\n"
+          "Downloads what changed from the sources in config.json (OSV's bucket layout:\n"
+          "<base>/<ECOSYSTEM>/all.zip, modified_id.csv, <ID>.json), checks signatures when\n"
+          "configured, and replaces the database only when everything is valid.\n\n"
+          "Options:\n"
+          "  --db FILE             the database (default: config.json's, else\n"
+          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --source URL          a source instead of the configured ones (repeatable)\n"
+          "  --ecosystem NAME      update this ecosystem (repeatable; default: the\n"
+          "                        configured ones and those of cached images)\n"
+          "  --allow-shrink        accept a result with fewer than half the records\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "db status", NULL,
+          "db status [OPTIONS]\n\n"
+          "Schema version, revision, import time, records per ecosystem, unrated records,\n"
+          "and the state of the last `db update`.\n\n"
+          "Options:\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else\n"
+          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "db sign", NULL,
+          "db sign DIR --key KEY.pem --serial N --expires TIME [OPTIONS]\n\n"
+          "Writes DIR/manifest.json (every file's sha256, serial, created, expires) and its\n"
+          "signature DIR/manifest.json.sig, for sources with a `public_key`.\n\n"
+          "Options:\n"
+          "  --key FILE            the private key (PEM: Ed25519, ECDSA or RSA)\n"
+          "  --serial N            the manifest's serial: larger than the last one published\n"
+          "  --expires TIME        RFC 3339 time after which nodes refuse the data\n"
+          "  --created TIME        RFC 3339 creation time (default: now)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "vercmp", "compare two versions as an ecosystem orders them",
+          "vercmp ECOSYSTEM A B\n"
+          "       portcullis vercmp --batch ECOSYSTEM\n\n"
+          "Prints <, = or >.  ECOSYSTEM is an OSV name (Debian:12, PyPI, npm, Go, crates.io,\n"
+          "Maven, RubyGems, Packagist, NuGet, ...) or a short name (deb, apk, rpm, pypi, npm,\n"
+          "go, crates, maven, gem, composer, nuget).  An invalid version exits 2.  A version\n"
+          "starting with '-' follows '--'.\n\n"
+          "Options:\n"
+          "  --batch ECOSYSTEM     compare the pairs of stdin (A B per line), one answer a line\n"
+          "  -h, --help            this text\n" EXIT_STATUS },
+        { "cvss", "score a CVSS v2, v3.x or v4.0 vector",
+          "cvss VECTOR [OPTIONS]\n"
+          "       portcullis cvss --batch [OPTIONS]\n\n"
+          "Prints the base score and severity of a CVSS vector.\n\n"
+          "Options:\n"
+          "  --batch               score one vector per line of stdin\n"
+          "  --format table|json   the output (JSON adds the temporal/environmental scores)\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "policy", "validate and explain a policy file",
+          "policy check FILE\n\n"
+          "Commands:\n"
+          "  check FILE            validate a policy and print what it means\n" COMMON_OPTIONS EXIT_STATUS },
+        { "policy check", NULL,
+          "policy check FILE [OPTIONS]\n\n"
+          "Validates a policy (every error with FILE:LINE:COLUMN, exit 2) and prints what it\n"
+          "means: the default rule, each scope in order, the allowlist and what has expired.\n\n"
+          "Options:\n" COMMON_OPTIONS EXIT_STATUS },
+        { "check", "what the hook would decide for a container start (a dry run)",
+          "check --state FILE [OPTIONS]\n\n"
+          "Runs the hook's gate on an OCI state file (and so its bundle's config.json and\n"
+          "rootfs) without writing an audit line; prints the hook's lines and the decision.\n\n"
+          "Options:\n"
+          "  --state FILE          the OCI state (JSON, as the runtime gives a hook)\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --policy FILE         the policy (default: config.json's)\n"
+          "  --db FILE             the database (default: config.json's)\n"
+          "  --cache FILE          the verdict cache (default: config.json's)\n"
+          "  --format table|json   json: the decision's audit line\n" COMMON_OPTIONS
+          "\nExit status: 0 start, 1 block, 2 usage or error.\n" },
+        { "report", "the hook's recent decisions from its audit log",
+          "report [OPTIONS]\n\n"
+          "Shows the hook's last decisions: time, verdict, image, namespace, mode, findings\n"
+          "per severity, packages not checked, the worst IDs and the reason.\n\n"
+          "Options:\n"
+          "  --log FILE            the audit log (default: config.json's log.file)\n"
+          "  --last N              how many decisions (default: 50)\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "cache", "list, show, purge, collect or rescan the hook's verdict cache",
+          "cache COMMAND [OPTIONS]\n\n"
+          "Commands:\n"
+          "  ls                    one row per entry, most recently used first\n"
+          "  show KEY              the stored scan of an entry (KEY: key, prefix or identity)\n"
+          "  purge [KEY]           remove one entry, or all\n"
+          "  gc                    remove entries unused for a TTL, then beyond a count\n"
+          "  rescan                match every entry's inventory against the current database\n\n"
+          "Every command takes --cache FILE (default: config.json's cache, else\n"
+          PORTCULLIS_CACHE_DEFAULT ") and --config FILE.\n"
+          "See 'portcullis cache COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS },
+        { "cache ls", NULL,
+          "cache ls [OPTIONS]\n\n"
+          "Options:\n"
+          "  --cache FILE          the cache (default: config.json's, else\n"
+          "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "cache show", NULL,
+          "cache show KEY [OPTIONS]\n\n"
+          "Prints an entry's scan as `scan --format json` does.  KEY is the key, a prefix of\n"
+          "at least 6 hex digits naming one entry, or the identity of the audit line.\n\n"
+          "Options:\n"
+          "  --cache FILE          the cache (default: config.json's, else\n"
+          "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "cache purge", NULL,
+          "cache purge [KEY] [OPTIONS]\n\n"
+          "Removes the entry KEY (as for show), or every entry; prints how many.\n\n"
+          "Options:\n"
+          "  --cache FILE          the cache (default: config.json's, else\n"
+          "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "cache gc", NULL,
+          "cache gc [OPTIONS]\n\n"
+          "Removes entries unused for longer than the TTL, then the least recently used\n"
+          "beyond the count; prints how many went and how many are left.\n\n"
+          "Options:\n"
+          "  --ttl SECONDS         unused for longer than this (default: 604800, 7 days)\n"
+          "  --max-entries N       keep at most N entries (default: 10000)\n"
+          "  --cache FILE          the cache (default: config.json's, else\n"
+          "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "cache rescan", NULL,
+          "cache rescan [OPTIONS]\n\n"
+          "Matches every cached inventory against the current database, so that the next\n"
+          "start of each image is a hit on the new revision.\n\n"
+          "Options:\n"
+          "  --db FILE             the database (default: config.json's, else\n"
+          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --cache FILE          the cache (default: config.json's, else\n"
+          "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
+                  EXIT_STATUS },
+        { "help", "this list, or one command's help: portcullis help COMMAND [SUBCOMMAND]",
+          "help [COMMAND [SUBCOMMAND]]\n" },
+};
+
+void cli_usage(FILE *f) {
+        fprintf(f, "Usage: portcullis [-q|-v] COMMAND [ARGS...]\n\n"
+                   "Portcullis checks container images against a local vulnerability database;\n"
+                   "its hook blocks, warns about or records vulnerable containers at start.\n\n"
+                   "Commands:\n");
+        for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+                if (help[i].summary)
+                        fprintf(f, "  %-10s  %s\n", help[i].cmd, help[i].summary);
+        fprintf(f, "\nOptions: -q/--quiet, -v/--verbose (also after COMMAND), --version, -h/--help.\n"
+                   "See 'portcullis help COMMAND' or 'man portcullis'.\n" EXIT_STATUS);
+}
+
+int cli_help(const char *cmd, FILE *f) {
+        for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+                if (strcmp(help[i].cmd, cmd) == 0) {
+                        fprintf(f, "Usage: portcullis %s", help[i].text);
+                        return 0;
+                }
+        return -ENOENT;
+}

@@ -1,0 +1,59 @@
+# bash completion for portcullis(1).  Commands and options come from the
+# program's own help ('portcullis help [COMMAND [SUB]]'), so they never
+# drift from what it accepts.
+_portcullis() {
+        local cur prev words cword
+        _init_completion 2>/dev/null || {
+                cur=${COMP_WORDS[COMP_CWORD]}
+                prev=${COMP_WORDS[COMP_CWORD-1]}
+                words=("${COMP_WORDS[@]}")
+                cword=$COMP_CWORD
+        }
+        local prog=${words[0]} cmd="" sub="" i w
+
+        for ((i = 1; i < cword; i++)); do
+                w=${words[i]}
+                case $w in -*) continue ;; esac
+                if [[ -z $cmd ]]; then
+                        cmd=$w
+                elif [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy ) ]]; then
+                        sub=$w
+                fi
+        done
+
+        case $prev in
+        --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+        --sort) COMPREPLY=($(compgen -W "severity package id fixed" -- "$cur")); return ;;
+        --severity|--fail-on)
+                COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
+        --db|--cache|--config|--policy|--state|--log|--key)
+                COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package)
+                return ;;
+        esac
+
+        if [[ -z $cmd ]]; then
+                COMPREPLY=($(compgen -W "$("$prog" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p') -q -v --quiet --verbose --help --version" -- "$cur"))
+                return
+        fi
+        if [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy || $cmd == help ) && $cur != -* ]]; then
+                local subs
+                case $cmd in
+                db) subs="import update status sign" ;;
+                cache) subs="ls show purge gc rescan" ;;
+                policy) subs="check" ;;
+                help) subs=$("$prog" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p') ;;
+                esac
+                COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+                return
+        fi
+        if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$("$prog" help $cmd $sub 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)" -- "$cur"))
+                return
+        fi
+        case $cmd in
+        vercmp) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "deb apk rpm pypi npm go crates maven gem composer nuget" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        esac
+}
+complete -F _portcullis portcullis

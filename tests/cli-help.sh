@@ -1,0 +1,166 @@
+#!/bin/bash
+# The command line's help, man pages, completion and option errors (issue
+# 15): every command and sub-command answers --help and `help CMD` on
+# stdout with exit 0; every option a command's getopt table accepts is in
+# its help and in portcullis(1); the man pages render without warnings; the
+# completion scripts load and complete; a bad option names the command and
+# points to its help.
+set -u
+P=${PORTCULLIS:?}
+H=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+BUILD=${PC_BUILD_ROOT:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export TMPDIR=$T
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+CMDS=("scan" "inventory" "db" "db import" "db update" "db status" "db sign" "vercmp" "cvss" "policy"
+      "policy check" "check" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan")
+
+for c in "${CMDS[@]}"; do
+        # shellcheck disable=SC2086
+        out=$("$P" $c --help 2>"$T/err"); rc=$?
+        [ "$rc" -eq 0 ] || fail "$c --help: exit $rc"
+        [ -s "$T/err" ] && fail "$c --help wrote to stderr: $(cat "$T/err")"
+        grep -q "^Usage: portcullis $c" <<<"$out" || fail "$c --help: no 'Usage: portcullis $c' in: $out"
+        # shellcheck disable=SC2086
+        [ "$("$P" help $c 2>&1)" = "$out" ] || fail "help $c differs from $c --help"
+        # shellcheck disable=SC2086
+        [ "$("$P" $c -h 2>&1)" = "$out" ] || fail "$c -h differs from $c --help"
+done
+out=$("$P" help 2>&1) && grep -q "^  scan  " <<<"$out" || fail "help: no command list: $out"
+"$P" help frob >/dev/null 2>&1 && fail "help frob: exit 0"
+out=$("$H" --help 2>"$T/err"); rc=$?
+[ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && grep -q "^Usage: portcullis-hook" <<<"$out" ||
+        fail "portcullis-hook --help: exit $rc, stderr $(cat "$T/err"), stdout $out"
+out=$("$H" --frob </dev/null 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "see 'portcullis-hook --help'" <<<"$out" || fail "portcullis-hook --frob: exit $rc: $out"
+
+# Every long option in cli/*.c's getopt tables is in the help of the
+# command whose file it is in, and in portcullis(1).
+MAN=$BUILD/docs/man/portcullis.1
+for f in "$SRC"/cli/verb-*.c; do
+        verb=$(basename "$f" .c); verb=${verb#verb-}
+        for o in $(grep -o '{ "[a-z][a-z-]*", \(required\|no\)_argument' "$f" | sed 's/{ "\([^"]*\)".*/\1/' | sort -u); do
+                all=""
+                for c in "${CMDS[@]}"; do
+                        # shellcheck disable=SC2086
+                        [ "${c%% *}" = "$verb" ] && all+=$("$P" $c --help)
+                done
+                grep -q -- "--$o\b" <<<"$all" || fail "$verb: option --$o is in $f but in no help of '$verb'"
+                if [ -f "$MAN" ]; then
+                        MANWIDTH=200 man -l "$MAN" 2>/dev/null | grep -q -- "--$o\b" || fail "portcullis(1) does not mention --$o ($verb)"
+                fi
+        done
+done
+
+# Option errors: prefix, the command, what is wrong, where to look.
+chk() {     # chk PATTERN ARGS...: exit 2 and PATTERN on stderr, nothing on stdout
+        local pat=$1 out
+        shift
+        out=$("$P" "$@" 2>"$T/err" </dev/null); rc=$?
+        [ "$rc" -eq 2 ] || fail "portcullis $*: exit $rc, wanted 2"
+        [ -z "$out" ] || fail "portcullis $*: stdout: $out"
+        grep -qE -- "$pat" "$T/err" || fail "portcullis $*: no /$pat/ in: $(cat "$T/err")"
+}
+chk "^portcullis: scan: unknown or ambiguous option '--formt'; see 'portcullis scan --help'" scan --formt json /
+chk "^portcullis: scan: option '--format' needs a value" scan / --format
+chk "^portcullis: scan: unknown option '-x'" scan -x /
+chk "^portcullis: db import: unknown or ambiguous option '--bogus'; see 'portcullis db import --help'" db import --bogus x
+chk "^portcullis: cache gc: unknown or ambiguous option '--tll'; see 'portcullis cache gc --help'" cache gc --tll 5
+chk "^portcullis: db: unknown subcommand 'frob'.*'portcullis db --help'" db frob
+chk "^portcullis: report: --last: 'abc' is not a count" report --last abc --log /dev/null
+chk "save it to a file first \(docker save alpine:3.11" scan alpine:3.11
+chk "save it to a file first" inventory docker.io/library/nginx
+chk "^portcullis: unknown command 'sacn'; see 'portcullis --help'" sacn /
+mkdir "$T/dbdir"
+chk "vulnerability database $T/dbdir is a folder" scan / --db "$T/dbdir"
+chk "db import: --db $T/dbdir is a folder" db import "$SRC/config" --db "$T/dbdir"
+chk "report: /etc/os-release: none of its last [0-9]+ lines is a Portcullis audit record" report --log /etc/os-release
+chk "cache ls: unknown or ambiguous option" cache ls --frob
+# --config where the config is read
+printf '{"cache": "%s"}\n' "$T/c/cache.db" >"$T/config.json"
+out=$("$P" cache ls --config "$T/config.json" 2>&1); rc=$?
+[ "$rc" -eq 0 ] && grep -q "no cache at $T/c/cache.db yet" <<<"$out" || fail "cache ls --config: exit $rc: $out"
+chk "config" cache ls --config "$T/missing.json"
+
+# policy check reports every error of the file, in the file's order.
+cat >"$T/bad-policy.json" <<'JSON'
+{
+  "mode": "block",
+  "severity": "SEVERE",
+  "colour": 1,
+  "allowlist": [
+    {"id": "CVE-1", "reason": ""},
+    {"id": "CVE-2", "reason": "ok", "expires": "soon"},
+    {"id": "CVE-3", "reason": "fine"}
+  ],
+  "scopes": [
+    {"name": "a", "match": {"images": []}},
+    {"match": {}},
+    {"name": "b", "mode": "warn", "ignore_paths": [1]}
+  ],
+  "deadline_ms": 0
+}
+JSON
+out=$("$P" policy check "$T/bad-policy.json" 2>&1); rc=$?
+[ "$rc" -eq 2 ] || fail "policy check of a bad policy: exit $rc"
+lines=$(grep -o "bad-policy.json:[0-9]*:[0-9]*" <<<"$out" | cut -d: -f2 | tr '\n' ' ')
+[ "$lines" = "2 3 4 6 7 11 12 13 15 " ] || fail "policy check: error lines '$lines', wanted every error in order: $out"
+grep -q "bad-policy.json: 9 errors$" <<<"$out" || fail "policy check: no count: $out"
+
+# -q silences warnings, -v says which files; both before or after the command.
+printf '{"cache": "%s", "db": "%s"}\n' "$T/c/cache.db" "$T/missing.sqlite" >"$T/config.json"
+out=$("$P" -v cache ls --config "$T/config.json" 2>&1)
+grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "-v cache ls: no path said: $out"
+out=$("$P" cache ls --config "$T/config.json" --verbose 2>&1)
+grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "cache ls --verbose: no path said: $out"
+R=$T/rootfs; mkdir -p "$R/etc" "$R/var/lib/dpkg"; printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
+printf 'Package: broken\nStatus: install ok installed\n\n' >"$R/var/lib/dpkg/status"
+out=$("$P" inventory "$R" 2>&1 >/dev/null)
+grep -q "warning:\|note:" <<<"$out" || fail "inventory of an empty rootfs gave no warning to silence: $out"
+out=$("$P" -q inventory "$R" 2>&1 >/dev/null)
+[ -z "$out" ] || fail "-q inventory still wrote: $out"
+
+# Man pages: each renders, without groff warnings.
+if command -v man >/dev/null && [ -d "$BUILD/docs/man" ]; then
+        n=0
+        for m in "$BUILD"/docs/man/*.[158]; do
+                n=$((n + 1))
+                out=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+                [ -z "$out" ] || fail "man -l $m: $out"
+                MANWIDTH=80 man -l "$m" 2>/dev/null | grep -q "^NAME" || fail "man -l $m: no NAME section"
+        done
+        [ "$n" -eq 5 ] || fail "expected 5 man pages in $BUILD/docs/man, found $n"
+else
+        echo "note: man or scdoc missing: man pages not checked"
+fi
+
+# bash completion: loads without error and completes commands, sub-commands
+# and options from the program's help.
+comp() {    # comp WORDS...: the completions of the last word
+        bash --norc -c '
+                PATH=$(dirname "$1"):$PATH
+                source "$2" || exit 3
+                shift 2
+                COMP_WORDS=("$@"); COMP_WORDS[0]=$P; COMP_CWORD=$(($# - 1))
+                _portcullis; printf "%s\n" "${COMPREPLY[@]}"' _ "$P" "$SRC/completion/portcullis.bash" "$@"
+}
+export P
+out=$(comp portcullis sc) && grep -qx scan <<<"$out" || fail "bash completion of 'sc': $out"
+out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan" ] || fail "bash completion of 'cache ': $out"
+out=$(comp portcullis scan --fo) && grep -qx -- --format <<<"$out" || fail "bash completion of 'scan --fo': $out"
+out=$(comp portcullis db import --al) && grep -qx -- --allow-shrink <<<"$out" || fail "bash completion of 'db import --al': $out"
+out=$(comp portcullis scan --sort "") && [ "$(echo $out)" = "severity package id fixed" ] || fail "bash completion of '--sort ': $out"
+if command -v zsh >/dev/null; then
+        zsh -n "$SRC/completion/_portcullis" || fail "zsh: _portcullis does not parse"
+        out=$(zsh -fc "fpath=($SRC/completion \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz _portcullis; whence -w _portcullis" 2>&1)
+        grep -q "_portcullis: function" <<<"$out" || fail "zsh: _portcullis does not load: $out"
+else
+        echo "note: zsh missing: its completion not checked"
+fi
+
+[ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
+echo "cli-help: all passed"
