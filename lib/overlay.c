@@ -540,8 +540,32 @@ static int resolve_layer(struct memo *memo, const char *path, const char *base, 
 /* Empty files a runtime creates as bind-mount targets when the image lacks
  * them (runc for CRI's and Podman's /etc files, Podman's .containerenv). */
 static const char *const runtime_files[] = {
-        "etc/hostname", "etc/hosts", "etc/resolv.conf", "run/.containerenv", "etc/mtab",
+        "etc/hostname", "etc/hosts", "etc/resolv.conf", "run/.containerenv",
 };
+
+/* Symlinks a runtime creates when the image lacks them: Podman points
+ * /etc/mtab at /proc/mounts (libpod's container setup). */
+static const struct {
+        const char *path, *target;
+} runtime_links[] = {
+        { "etc/mtab", "/proc/mounts" },
+};
+
+static bool runtime_link(int dfd, const char *name, const char *rel) {
+        char target[64];
+        ssize_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(runtime_links); i++) {
+                if (!streq_ptr(rel, runtime_links[i].path))
+                        continue;
+                n = readlinkat(dfd, name, target, sizeof(target) - 1);
+                if (n <= 0)
+                        return false;
+                target[n] = '\0';
+                return streq_ptr(target, runtime_links[i].target);
+        }
+        return false;
+}
 
 struct upper_walk {
         int *lower_fds;         /* the same folder in each lower, or -1 */
@@ -550,15 +574,24 @@ struct upper_walk {
         char *why;
 };
 
-static bool has_overlay_xattr(int fd) {
+/* Overlay's own attributes that change what the merged folder shows:
+ * opaque (hides the lowers' folder), redirect (shows another folder),
+ * metacopy (data elsewhere).  origin, impure, uuid only record a copy-up
+ * (Documentation/filesystems/overlayfs.rst). */
+static bool changes_view(int fd) {
+        static const char *const names[] = { "opaque", "redirect", "metacopy" };
+        static const char *const prefixes[] = { "trusted.overlay.", "user.overlay." };
         char list[4096];
         ssize_t n = flistxattr(fd, list, sizeof(list));
 
         if (n < 0)
-                return errno == ERANGE;         /* too many to list: not a plain folder */
+                return errno == ERANGE;         /* too many to list: not the runtime's plain folder */
         for (ssize_t i = 0; i < n; i += (ssize_t) strlen(list + i) + 1)
-                if (startswith(list + i, "trusted.overlay.") || startswith(list + i, "user.overlay."))
-                        return true;
+                for (size_t p = 0; p < ELEMENTSOF(prefixes); p++)
+                        for (size_t k = 0; k < ELEMENTSOF(names); k++)
+                                if (startswith(list + i, prefixes[p]) &&
+                                    streq_ptr(list + i + strlen(prefixes[p]), names[k]))
+                                        return true;
         return false;
 }
 
@@ -629,6 +662,10 @@ static int upper_entry(struct upper_walk *u, int dfd, const char *rel, const cha
                         return say_why(u, "the upper layer holds the file /%s: the container's own changes", rel);
                 return 0;
         }
+        if (S_ISLNK(st.st_mode) && !found && runtime_link(dfd, name, rel)) {
+                close_all(child, u->n_lowers);
+                return 0;
+        }
         if (!S_ISDIR(st.st_mode)) {
                 close_all(child, u->n_lowers);
                 return say_why(u, S_ISCHR(st.st_mode) ? "the upper layer deletes /%s (a whiteout)"
@@ -639,7 +676,7 @@ static int upper_entry(struct upper_walk *u, int dfd, const char *rel, const cha
                 return say_why(u, "the upper layer's folder /%s replaces a file of the image", rel);
         }
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || has_overlay_xattr(fd)) {
+        if (fd < 0 || changes_view(fd)) {
                 close_all(child, u->n_lowers);
                 return say_why(u, "the upper layer's folder /%s is opaque or redirected", rel);
         }
