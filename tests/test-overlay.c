@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "base/strutil.h"
@@ -218,6 +219,21 @@ static void test_real_mounts(const char *t) {
         umount(m);
         CHECK(mount_overlay(m, lower, up, work) == 0);
         CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "mountpoints: %s", strna(p.why_not));
+
+        /* Podman's /etc/mtab link is the runtime's; another link is not */
+        CHECK(symlink("/proc/mounts", test_path(up, "etc/mtab")) == 0);
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "mtab link: %s", strna(p.why_not));
+        CHECK(symlink("/etc/shadow", test_path(up, "etc/motd")) == 0);
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "/etc/motd"), "%s", strna(p.why_not));
+        unlink(test_path(up, "etc/motd"));
+        /* a folder the image has, made opaque (its content hidden) */
+        CHECK(setxattr(test_path(up, "etc"), "trusted.overlay.opaque", "y", 1, 0) == 0);
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "opaque"), "%s", strna(p.why_not));
+        CHECK(removexattr(test_path(up, "etc"), "trusted.overlay.opaque") == 0);
 
         /* a file the container wrote: no identity, and why */
         test_write_file(test_path(up, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
