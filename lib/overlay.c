@@ -220,21 +220,19 @@ static bool field(const char *line, size_t len, unsigned idx, const char **ret, 
 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
  * SUPER" (proc_pid_mountinfo(5)). */
 static int parse_line(const char *line, size_t len, struct overlay_mount *ret, struct error *err) {
-        const char *root, *mp, *sep, *fs, *super;
-        size_t rn, mn, fn, sn;
-        unsigned idx = 6;
+        const char *root, *mp, *opts, *sep, *fs, *super;
+        size_t rn, mn, on, fn, sn, rest;
 
-        if (!field(line, len, 3, &root, &rn) || !field(line, len, 4, &mp, &mn))
-                return error_set(err, EINVAL, "/proc/self/mountinfo: a line with fewer than 5 fields");
-        for (;; idx++) {
-                size_t n;
-
-                if (!field(line, len, idx, &sep, &n))
-                        return error_set(err, EINVAL, "/proc/self/mountinfo: a line without the '-' separator");
-                if (n == 1 && sep[0] == '-')
-                        break;
-        }
-        if (!field(line, len, idx + 1, &fs, &fn) || !field(line, len, idx + 3, &super, &sn))
+        if (!field(line, len, 3, &root, &rn) || !field(line, len, 4, &mp, &mn) || !field(line, len, 5, &opts, &on))
+                return error_set(err, EINVAL, "/proc/self/mountinfo: a line with fewer than 6 fields");
+        /* Fields are escaped, so hold no space: the optional fields end at
+         * the first lone "-". */
+        rest = len - (size_t) (opts + on - line);
+        sep = memmem(opts + on, rest, " - ", 3);
+        if (!sep)
+                return error_set(err, EINVAL, "/proc/self/mountinfo: a line without the '-' separator");
+        rest = len - (size_t) (sep + 3 - line);
+        if (!field(sep + 3, rest, 0, &fs, &fn) || !field(sep + 3, rest, 2, &super, &sn))
                 return error_set(err, EINVAL, "/proc/self/mountinfo: a line without file system fields");
         sn = len - (size_t) (super - line);     /* the rest of the line */
         ret->root = overlay_unescape(root, rn);
