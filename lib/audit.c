@@ -56,7 +56,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
 
         now_rfc3339(ts);
         root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                         "s:o, s:I}",
+                         "s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
                          "containerd_namespace", json_str_or_null(r->containerd_namespace),
@@ -74,6 +74,8 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "notes", json_strv(r->notes),
                          "db_revision", json_str_or_null(r->db_revision),
                          "identity", json_str_or_null(r->identity),
+                         "identity_source", json_str_or_null(r->identity_source),
+                         "identity_note", json_str_or_null(r->identity_note),
                          "cache", json_str_or_null(r->cache),
                          "policy", json_str_or_null(r->policy),
                          "duration_ms", (json_int_t) r->duration_ms);

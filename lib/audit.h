@@ -32,7 +32,9 @@ struct audit_record {
         char *const *worst;
         char *const *notes;
         const char *db_revision;
-        const char *identity;           /* "sha256:..." image digest or "inventory:sha256:..." */
+        const char *identity;           /* "overlay:sha256:...", "sha256:..." image digest or "inventory:sha256:..." */
+        const char *identity_source;    /* "overlay", "digest", "inventory", or NULL before one was known */
+        const char *identity_note;      /* why the overlay's layers did not serve, or NULL */
         const char *cache;              /* "hit", "miss", "off", or NULL before the cache */
         const char *policy;             /* the policy file */
         long long duration_ms;

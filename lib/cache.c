@@ -824,11 +824,13 @@ int cache_key(const char *identity, const char *db_revision, char **ret) {
         /* Both already sha256 digests (the usual case): the key is made of
          * them (1 + 64 + 32 hex digits), which keeps the hook's cache-hit
          * path free of hashing and of loading libcrypto; the first digit
-         * tells an image digest from an inventory digest. */
+         * tells an image digest from an inventory or an overlay digest. */
         if ((ih = sha256_tail(identity, "sha256:")))
                 kind = '0';
         else if ((ih = sha256_tail(identity, "inventory:sha256:")))
                 kind = '1';
+        else if ((ih = sha256_tail(identity, "overlay:sha256:")))
+                kind = '2';
         if (kind && rh)
                 return asprintf(ret, "%c%s%.32s", kind, ih, rh) < 0 ? -ENOMEM : 0;
 

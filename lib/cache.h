@@ -36,7 +36,7 @@ struct cache;
 
 struct cache_entry {
         char *key;              /* cache_key(identity, db_revision) */
-        char *identity;         /* "sha256:..." manifest digest, or "inventory:sha256:..." */
+        char *identity;         /* "overlay:sha256:...", "sha256:..." manifest digest, or "inventory:sha256:..." */
         char *image;            /* the image name when known, else NULL */
         char *db_revision;
         time_t created;

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "gate.h"
 #include "oci.h"
+#include "overlay.h"
 #include "policy.h"
 #include "report.h"
 #include "vulndb.h"
@@ -42,7 +43,9 @@ struct start {
         char *db_import_time;           /* or the signed data's time (db_time_signed) */
         bool db_time_signed;
         char *stale_note;               /* the DB is older than max_db_age_hours */
-        char *identity;                 /* the image digest, else the inventory's */
+        char *identity;                 /* the overlay's, else the image digest, else the inventory's */
+        const char *identity_source;    /* "overlay", "digest", "inventory" */
+        struct overlay_probe ov;        /* the rootfs's overlay mount: identity or why not, storage's name */
         const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
         char *cache_note;               /* why the cache was off */
         int syslog_fd;                  /* connected to syslog, or -EBADF */
@@ -129,6 +132,9 @@ static int merge_annotations(struct start *h) {
 
 static void set_name(struct start *h) {
         const char *image = oci_image_name(h->state.annotations, h->oci.annotations);
+
+        if (!image)     /* Podman: containers/storage's name, from root's own files */
+                image = h->ov.image_name;
 
         h->ctx.image = image;
         h->ctx.namespace = oci_namespace(h->state.annotations, h->oci.annotations);
@@ -231,6 +237,9 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .worst = v ? v->worst : NULL,
                 .db_revision = h->db_revision,
                 .identity = h->identity,
+                .identity_source = h->identity_source,
+                .identity_note = h->identity_source && !streq_ptr(h->identity_source, "overlay") ? h->ov.why_not
+                                                                                                 : NULL,
                 .cache = h->cache_status,
                 .policy = h->policy ? policy_path(h) : NULL,
                 .duration_ms = now_ms() - h->t0,
@@ -432,6 +441,19 @@ static char *image_digest(const struct start *h) {
         return NULL;
 }
 
+/* The identity known before reading the rootfs, strongest first: the
+ * overlay mount's layers (lib/overlay.c), else the digest the runtime names
+ * (when trusted); else none yet (the inventory's digest, after the miss). */
+static void find_identity(struct start *h) {
+        if (h->ov.identity) {
+                h->identity = strdup(h->ov.identity);
+                h->identity_source = h->identity ? "overlay" : NULL;
+                return;
+        }
+        h->identity = image_digest(h);
+        h->identity_source = h->identity ? "digest" : NULL;
+}
+
 /* Applies the policy to findings. */
 static int evaluate(struct start *h, const struct scan_result *res) {
         struct verdict v = {};
@@ -622,7 +644,7 @@ static int decide_with_cache(struct start *h) {
                 return decide_failure(h, k, &err);
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
-        h->identity = image_digest(h);
+        find_identity(h);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
 
@@ -638,6 +660,8 @@ static int decide_with_cache(struct start *h) {
                 return decide_failure(h, k, &err);
         if (!h->identity && analyze_inventory_identity(inventory_json, &h->identity) < 0)
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+        if (!h->identity_source)
+                h->identity_source = "inventory";
         free(key);
         key = NULL;
         if (cache_key(h->identity, h->db_revision, &key) < 0)
@@ -667,7 +691,8 @@ static int run(struct start *h) {
         if ((k = read_state(h, wait_until(h), &buf, &len, &err)) < 0 ||
             (k = oci_state_parse(buf, len, &h->state, &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
-            (k = merge_annotations(h)) < 0) {
+            (k = merge_annotations(h)) < 0 ||
+            (k = overlay_probe(h->oci.rootfs, !oci_image_name(h->state.annotations, h->oci.annotations), &h->ov)) < 0) {
                 if (k == -ENOMEM)
                         error_set(&err, ENOMEM, "out of memory");
                 set_name(h);
@@ -696,6 +721,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         free(h.db_import_time);
         free(h.stale_note);
         free(h.identity);
+        overlay_probe_done(&h.ov);
         free(h.cache_note);
 }
 

@@ -5,7 +5,8 @@
 # temporary directory): `ctr run --runtime io.containerd.portcullis.v2` of
 # two OCI images built here, busybox + Debian 12 + libcurl4 from curl
 # 7.88.1-10+deb12u3 (vulnerable: blocked, the reason in ctr's error) and
-# +deb12u4 (fixed: starts).  The containerd part needs root, containerd,
+# +deb12u4 (fixed: starts; started again, a cache hit on the overlay
+# snapshotter's layers).  The containerd part needs root, containerd,
 # ctr, runc, containerd-shim-runc-v2, umoci and busybox-static, and skips
 # (77) without them.
 set -u
@@ -252,6 +253,22 @@ assert d["decision"] == "deny" and d["container"] == "pc-vuln" and d["containerd
 # 7. fixed: starts.
 run pc-fixed fixed --rm
 [ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "fixed image did not start: $RC $OUT"
+
+# 7b. the fixed image again: with the overlayfs snapshotter, a cache hit on
+#     the identity of the image's layers (ctr names no digest), so the hit
+#     read nothing of the rootfs (the inventory is the only reader of it).
+run pc-fixed2 fixed --rm
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "fixed image, second start: $RC $OUT"
+if [ "$SNAP" = overlayfs ]; then
+        tail -1 "$T/audit.log" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["container"] == "pc-fixed2" and d["cache"] == "hit", d
+assert d["identity_source"] == "overlay" and d["identity"].startswith("overlay:sha256:"), d' ||
+                fail "second start of the fixed image: not an overlay hit: $(tail -2 "$T/audit.log")"
+else
+        echo "note: snapshotter $SNAP, not overlayfs: the overlay identity is not tested here"
+fi
 
 # 8. the bundle containerd made holds the hook once, after a detached start.
 OUT=$(timeout 30 $CTR run -d --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 localhost/pc:fixed pc-long \

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* containers/storage's containers.json and images.json: whatever the bytes,
+ * the image of layer "L1" and the name of image "i1" are found, absent
+ * (-ENOENT) or refused with a message; what is found is printable, without
+ * spaces, and within the name limit. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "overlay.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(int k, char *s, const struct error *err) {
+        if (k < 0) {
+                if (s || !err->msg[0])
+                        abort();
+                return;
+        }
+        if (!s || !s[0] || strlen(s) > 512)
+                abort();
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f)
+                        abort();
+        free(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        struct error err = {};
+        char *s = NULL;
+        int k;
+
+        k = overlay_storage_container_image((const char *) data, size, "L1", &s, &err);
+        check(k, s, &err);
+        s = NULL;
+        err = (struct error) {};
+        k = overlay_storage_image_name((const char *) data, size, "i1", &s, &err);
+        check(k, s, &err);
+        return 0;
+}

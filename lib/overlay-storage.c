@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The image's name from containers/storage's own metadata (Podman, CRI-O):
+ * <root>/overlay-containers/containers.json lists the containers with their
+ * read-write layer and image id, <root>/overlay-images/images.json the
+ * images with their names.  The mount says which layer is the container's
+ * (<root>/overlay/<layer>/merged), so the name comes from files only root
+ * can write, not from anything the container says; it serves as the name
+ * shown and matched by scopes, never as the identity. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "overlay.h"
+
+#define STORAGE_NAME_MAX 512
+
+static int load_array(const char *buf, size_t len, const char *what, json_t **ret, struct error *err) {
+        json_error_t jerr;
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+
+        if (!root)
+                return error_set(err, EINVAL, "%s:%d:%d: %s", what, jerr.line, jerr.column, jerr.text);
+        if (!json_is_array(root)) {
+                json_decref(root);
+                return error_set(err, EINVAL, "%s: not a JSON array (is this containers/storage's file?)", what);
+        }
+        *ret = root;
+        return 0;
+}
+
+/* The element of arr whose string member key is value. */
+static json_t *find_by(json_t *arr, const char *key, const char *value) {
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(arr, i, e) {
+                const char *v = json_string_value(json_object_get(e, key));
+
+                if (v && streq_ptr(v, value))
+                        return e;
+        }
+        return NULL;
+}
+
+static bool printable(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f)
+                        return false;
+        return true;
+}
+
+int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
+                                    struct error *err) {
+        json_t *root = NULL, *c;
+        const char *image;
+        int k;
+
+        k = load_array(buf, len, "containers.json", &root, err);
+        if (k < 0)
+                return k;
+        c = find_by(root, "layer", layer);
+        image = c ? json_string_value(json_object_get(c, "image")) : NULL;
+        if (!image || !image[0] || strlen(image) > STORAGE_NAME_MAX || !printable(image)) {
+                json_decref(root);
+                return error_set(err, ENOENT, "containers.json: no container with layer %s and an image id", layer);
+        }
+        *ret_image = strdup(image);
+        json_decref(root);
+        return *ret_image ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err) {
+        json_t *root = NULL, *i;
+        const char *name;
+        int k;
+
+        k = load_array(buf, len, "images.json", &root, err);
+        if (k < 0)
+                return k;
+        i = find_by(root, "id", image);
+        name = i ? json_string_value(json_array_get(json_object_get(i, "names"), 0)) : NULL;
+        if (!name || !name[0] || strlen(name) > STORAGE_NAME_MAX || !printable(name)) {
+                json_decref(root);
+                return error_set(err, ENOENT, "images.json: image %s has no name", image);
+        }
+        *ret_name = strdup(name);
+        json_decref(root);
+        return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+/* folder/file, read when folder passes overlay_trusted_folder() and the
+ * file is root's and writable by root alone. */
+static int read_trusted(const char *folder, const char *file, char **ret, size_t *ret_len, struct error *err) {
+        _cleanup_free_ char *real = NULL, *why = NULL, *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int k;
+
+        k = overlay_trusted_folder(folder, &real, &why);
+        if (k == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (k < 0)
+                return error_set(err, k, "containers/storage's %s is not trusted: %s", folder, strempty(why));
+        if (asprintf(&path, "%s/%s", real, file) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open %s", path);
+        if (fstat(fd, &st) < 0)
+                return error_set_errno(err, errno, "stat %s", path);
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return error_set(err, EPERM, "%s is not root's alone (uid %u, mode %04o)", path, st.st_uid,
+                                 (unsigned) (st.st_mode & 07777));
+        return read_full_fd(fd, OVERLAY_STORAGE_JSON_MAX, path, ret, ret_len, err);
+}
+
+int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {
+        _cleanup_free_ char *root = NULL, *layer = NULL, *buf = NULL, *image = NULL, *dir = NULL;
+        const char *end, *s, *o;
+        size_t len;
+        int k;
+
+        /* <root>/overlay/<layer>/merged */
+        if (!endswith(mount_point, "/merged"))
+                return error_set(err, ENOENT, "%s is not a containers/storage mount", mount_point);
+        end = mount_point + strlen(mount_point) - STRLEN("/merged");
+        for (s = end; s > mount_point && s[-1] != '/'; s--)
+                ;
+        if (s <= mount_point + 1 || s == end || !(o = s - 1 - STRLEN("/overlay")) || o < mount_point ||
+            strncmp(o, "/overlay/", STRLEN("/overlay/")) != 0)
+                return error_set(err, ENOENT, "%s is not a containers/storage overlay mount", mount_point);
+        layer = strndup(s, (size_t) (end - s));
+        root = strndup(mount_point, (size_t) (o - mount_point));
+        if (!layer || !root || asprintf(&dir, "%s/overlay-containers", root[0] ? root : "") < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
+            (k = overlay_storage_container_image(buf, len, layer, &image, err)) < 0)
+                return k;
+        free(buf);
+        buf = NULL;
+        free(dir);
+        if (asprintf(&dir, "%s/overlay-images", root) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
+                return k;
+        return overlay_storage_image_name(buf, len, image, ret_name, err);
+}

@@ -1,0 +1,889 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The image's identity from its overlay mount (see overlay.h).
+ *
+ * Why the lower list can be trusted: the runtime (containerd's snapshotter,
+ * containers/storage) creates every layer folder as root, under a folder no
+ * other user can enter (0700), and never writes a committed layer again; a
+ * container sees only the merged view, never the folders.  So a layer is
+ * named by its real path, device and inode (and birth time where the file
+ * system keeps one, against inode reuse), provided that every folder on the
+ * way to it is root's and not writable by anyone else -- else whoever could
+ * write there could swap a symlink or a folder after the mount was made
+ * (refused below, with the reason).  The mount's own description comes from
+ * the kernel (statmount(2), else /proc/self/mountinfo), not from the
+ * container or its annotations. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+#include "base/digest.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "overlay.h"
+
+#define OVERLAYFS_MAGIC 0x794c7630
+#define OVERLAY_SYMLINKS_MAX 32
+#define OVERLAY_MEMO_MAX 128
+
+void overlay_mount_done(struct overlay_mount *m) {
+        for (size_t i = 0; i < m->n_lowers; i++)
+                free(m->lowers[i].path);
+        free(m->lowers);
+        free(m->root);
+        free(m->mount_point);
+        free(m->fs_type);
+        free(m->upperdir);
+        free(m->workdir);
+        *m = (struct overlay_mount) {};
+}
+
+void overlay_probe_done(struct overlay_probe *p) {
+        free(p->identity);
+        free(p->why_not);
+        free(p->image_name);
+        free(p->name_note);
+        *p = (struct overlay_probe) {};
+}
+
+static bool is_octal(char c) {
+        return c >= '0' && c <= '7';
+}
+
+char *overlay_unescape(const char *s, size_t n) {
+        char *r = malloc(n + 1), *o = r;
+
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                /* seq_escape() writes \ooo; a value above \377 is not one of its escapes */
+                if (s[i] == '\\' && n - i >= 4 && is_octal(s[i + 1]) && is_octal(s[i + 2]) && is_octal(s[i + 3]) &&
+                    s[i + 1] <= '3') {
+                        *o++ = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+                        i += 3;
+                } else
+                        *o++ = s[i];
+        }
+        *o = '\0';
+        return r;
+}
+
+static int add_layer(struct overlay_mount *m, const char *path, size_t n, bool data_only, struct error *err) {
+        struct overlay_layer *l;
+
+        if (n == 0)
+                return error_set(err, EINVAL, "an empty lower layer in the overlay mount's lowerdir");
+        if (m->n_lowers >= OVERLAY_LAYERS_MAX)
+                return error_set(err, E2BIG, "more than %d lower layers in the overlay mount", OVERLAY_LAYERS_MAX);
+        l = realloc(m->lowers, (m->n_lowers + 1) * sizeof(*l));
+        if (!l)
+                return error_set(err, ENOMEM, "out of memory");
+        m->lowers = l;
+        l[m->n_lowers].path = strndup(path, n);
+        l[m->n_lowers].data_only = data_only;
+        if (!l[m->n_lowers].path)
+                return error_set(err, ENOMEM, "out of memory");
+        if (strlen(l[m->n_lowers].path) != n) {
+                free(l[m->n_lowers].path);
+                return error_set(err, EINVAL, "a lower layer's path holds a NUL byte");
+        }
+        m->n_lowers++;
+        return 0;
+}
+
+/* lowerdir's value as the mount was given it (overlayfs' own syntax):
+ * ':' separates layers, '\' takes the next character as it is, "::" puts
+ * the layers after it in the data-only group. */
+static int split_lowerdir(struct overlay_mount *m, const char *v, struct error *err) {
+        struct strbuf b = { .max = PATH_MAX };
+        bool data_only = false;
+        int k = 0;
+
+        for (const char *p = v;; p++) {
+                if (*p == '\\' && p[1]) {
+                        p++;
+                        if (strbuf_append(&b, p, 1) < 0) {
+                                k = error_set(err, ENAMETOOLONG, "a lower layer's path is longer than %d", PATH_MAX);
+                                break;
+                        }
+                        continue;
+                }
+                if (*p != ':' && *p != '\0') {
+                        if (strbuf_append(&b, p, 1) < 0) {
+                                k = error_set(err, ENAMETOOLONG, "a lower layer's path is longer than %d", PATH_MAX);
+                                break;
+                        }
+                        continue;
+                }
+                k = add_layer(m, strempty(b.s), b.len, data_only, err);
+                if (k < 0 || *p == '\0')
+                        break;
+                b.len = 0;
+                if (p[1] == ':') {
+                        if (data_only) {
+                                k = error_set(err, EINVAL, "'::' twice in the overlay mount's lowerdir");
+                                break;
+                        }
+                        data_only = true;
+                        p++;
+                }
+        }
+        strbuf_done(&b);
+        return k;
+}
+
+static int set_once(char **field, const char *key, char *v, struct error *err) {
+        if (*field) {
+                free(v);
+                return error_set(err, EINVAL, "%s given twice in the overlay mount's options", key);
+        }
+        *field = v;
+        return 0;
+}
+
+/* One option "key=value" (still escaped). */
+static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct error *err) {
+        const char *eq = memchr(o, '=', n);
+        size_t klen = eq ? (size_t) (eq - o) : n;
+        _cleanup_free_ char *v = NULL;
+        int k;
+
+        if (!eq)
+                return 0;
+        v = overlay_unescape(eq + 1, n - klen - 1);
+        if (!v)
+                return error_set(err, ENOMEM, "out of memory");
+        if (klen == STRLEN("lowerdir") && memcmp(o, "lowerdir", klen) == 0) {
+                if (m->n_lowers > 0)
+                        return error_set(err, EINVAL, "lowerdir given twice in the overlay mount's options");
+                return split_lowerdir(m, v, err);
+        }
+        if ((klen == STRLEN("lowerdir+") && memcmp(o, "lowerdir+", klen) == 0) ||
+            (klen == STRLEN("datadir+") && memcmp(o, "datadir+", klen) == 0)) {
+                bool data = o[0] == 'd';
+
+                if (!data && m->n_lowers > 0 && m->lowers[m->n_lowers - 1].data_only)
+                        return error_set(err, EINVAL, "lowerdir+ after datadir+ in the overlay mount's options");
+                return add_layer(m, v, strlen(v), data, err);
+        }
+        if (klen == STRLEN("upperdir") && memcmp(o, "upperdir", klen) == 0)
+                return k = set_once(&m->upperdir, "upperdir", TAKE_PTR(v), err), k;
+        if (klen == STRLEN("workdir") && memcmp(o, "workdir", klen) == 0)
+                return set_once(&m->workdir, "workdir", TAKE_PTR(v), err);
+        return 0;
+}
+
+int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err) {
+        size_t i = 0;
+        int k;
+
+        while (i < len) {
+                const char *c = memchr(opts + i, ',', len - i);
+                size_t n = c ? (size_t) (c - opts) - i : len - i;
+
+                k = parse_option(m, opts + i, n, err);
+                if (k < 0)
+                        return k;
+                i += n + 1;
+        }
+        if (m->n_lowers == 0)
+                return error_set(err, EINVAL, "the overlay mount names no lower layer");
+        if (m->lowers[0].data_only)
+                return error_set(err, EINVAL, "the overlay mount has only data-only lower layers");
+        return 0;
+}
+
+/* Field i (from 0) of a mountinfo line cut at single spaces. */
+static bool field(const char *line, size_t len, unsigned idx, const char **ret, size_t *ret_n) {
+        const char *sp;
+        size_t i = 0;
+
+        for (unsigned f = 0; f < idx; f++) {
+                sp = memchr(line + i, ' ', len - i);
+                if (!sp)
+                        return false;
+                i = (size_t) (sp - line) + 1;
+        }
+        sp = memchr(line + i, ' ', len - i);
+        *ret = line + i;
+        *ret_n = sp ? (size_t) (sp - line) - i : len - i;
+        return true;
+}
+
+/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
+ * SUPER" (proc_pid_mountinfo(5)). */
+static int parse_line(const char *line, size_t len, struct overlay_mount *ret, struct error *err) {
+        const char *root, *mp, *opts, *sep, *fs, *super;
+        size_t rn, mn, on, fn, sn, rest;
+
+        if (!field(line, len, 3, &root, &rn) || !field(line, len, 4, &mp, &mn) || !field(line, len, 5, &opts, &on))
+                return error_set(err, EINVAL, "/proc/self/mountinfo: a line with fewer than 6 fields");
+        /* Fields are escaped, so hold no space: the optional fields end at
+         * the first lone "-". */
+        rest = len - (size_t) (opts + on - line);
+        sep = memmem(opts + on, rest, " - ", 3);
+        if (!sep)
+                return error_set(err, EINVAL, "/proc/self/mountinfo: a line without the '-' separator");
+        rest = len - (size_t) (sep + 3 - line);
+        if (!field(sep + 3, rest, 0, &fs, &fn) || !field(sep + 3, rest, 2, &super, &sn))
+                return error_set(err, EINVAL, "/proc/self/mountinfo: a line without file system fields");
+        sn = len - (size_t) (super - line);     /* the rest of the line */
+        ret->root = overlay_unescape(root, rn);
+        ret->mount_point = overlay_unescape(mp, mn);
+        ret->fs_type = overlay_unescape(fs, fn);
+        if (!ret->root || !ret->mount_point || !ret->fs_type)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!streq_ptr(ret->fs_type, "overlay"))
+                return 0;
+        return overlay_parse_options(super, sn, ret, err);
+}
+
+int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, struct overlay_mount *ret,
+                           struct error *err) {
+        for (size_t i = 0; i < len;) {
+                const char *nl = memchr(buf + i, '\n', len - i);
+                size_t n = nl ? (size_t) (nl - buf) - i : len - i;
+                unsigned long long v = 0;
+                size_t d = 0;
+                struct overlay_mount m = {};
+                int k;
+
+                while (d < n && d < 20 && buf[i + d] >= '0' && buf[i + d] <= '9')
+                        v = v * 10 + (unsigned) (buf[i + d++] - '0');
+                if (d > 0 && d < n && buf[i + d] == ' ' && v == id) {
+                        m.id = v;
+                        k = parse_line(buf + i, n, &m, err);
+                        if (k < 0) {
+                                overlay_mount_done(&m);
+                                return k;
+                        }
+                        *ret = m;
+                        return 0;
+                }
+                i += n + 1;
+        }
+        return -ENOENT;
+}
+
+/* statmount(2) (Linux 6.8; mnt_opts since 6.10), declared here from the
+ * kernel's UAPI (include/uapi/linux/mount.h) for older headers. */
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#define PC_STATX_MNT_ID 0x00001000U
+#define PC_STATX_MNT_ID_UNIQUE 0x00004000U
+#define PC_STATX_ATTR_MOUNT_ROOT 0x00002000ULL
+#define PC_STATMOUNT_MNT_BASIC 0x02U
+#define PC_STATMOUNT_MNT_ROOT 0x08U
+#define PC_STATMOUNT_MNT_POINT 0x10U
+#define PC_STATMOUNT_FS_TYPE 0x20U
+#define PC_STATMOUNT_MNT_OPTS 0x80U
+
+struct pc_mnt_id_req {
+        uint32_t size, spare;
+        uint64_t mnt_id, param;
+};
+
+struct pc_statmount {
+        uint32_t size, mnt_opts;
+        uint64_t mask;
+        uint32_t sb_dev_major, sb_dev_minor;
+        uint64_t sb_magic;
+        uint32_t sb_flags, fs_type;
+        uint64_t mnt_id, mnt_parent_id;
+        uint32_t mnt_id_old, mnt_parent_id_old;
+        uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master, propagate_from;
+        uint32_t mnt_root, mnt_point;
+        uint64_t spare[50];
+        char str[];
+};
+
+#define STATMOUNT_BUF 65536
+
+static char *sm_string(const struct pc_statmount *s, uint32_t off, size_t buflen) {
+        size_t max = buflen - offsetof(struct pc_statmount, str);
+
+        if (off >= max || !memchr(s->str + off, '\0', max - off))
+                return NULL;
+        return strdup(s->str + off);
+}
+
+/* The mount through statmount(2): 1 when it answered, 0 when the kernel
+ * can't (then mountinfo serves). */
+static int mount_by_statmount(unsigned long long unique_id, struct overlay_mount *ret, struct error *err) {
+        static const uint64_t want = PC_STATMOUNT_MNT_ROOT | PC_STATMOUNT_MNT_POINT | PC_STATMOUNT_FS_TYPE |
+                                     PC_STATMOUNT_MNT_OPTS | PC_STATMOUNT_MNT_BASIC;
+        struct pc_mnt_id_req req = { .size = 24, .mnt_id = unique_id, .param = want };
+        _cleanup_free_ struct pc_statmount *s = calloc(1, STATMOUNT_BUF);
+        char *opts;
+        int k;
+
+        if (!s)
+                return error_set(err, ENOMEM, "out of memory");
+        if (syscall(__NR_statmount, &req, s, STATMOUNT_BUF, 0) < 0 || (s->mask & want) != want)
+                return 0;       /* ENOSYS, a seccomp filter, a kernel without mnt_opts */
+        ret->id = s->mnt_id_old;
+        ret->root = sm_string(s, s->mnt_root, STATMOUNT_BUF);
+        ret->mount_point = sm_string(s, s->mnt_point, STATMOUNT_BUF);
+        ret->fs_type = sm_string(s, s->fs_type, STATMOUNT_BUF);
+        opts = sm_string(s, s->mnt_opts, STATMOUNT_BUF);
+        if (!ret->root || !ret->mount_point || !ret->fs_type || !opts) {
+                free(opts);
+                return error_set(err, EINVAL, "statmount: an answer without the mount's root, point, type or options");
+        }
+        k = streq_ptr(ret->fs_type, "overlay") ? overlay_parse_options(opts, strlen(opts), ret, err) : 0;
+        free(opts);
+        return k < 0 ? k : 1;
+}
+
+static int mount_by_mountinfo(const char *path, struct overlay_mount *ret, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        struct statx sx;
+        size_t len;
+        int k;
+
+        if (statx(AT_FDCWD, path, 0, PC_STATX_MNT_ID, &sx) < 0)
+                return error_set_errno(err, errno, "statx %s", path);
+        if (!(sx.stx_mask & PC_STATX_MNT_ID))
+                return error_set(err, EOPNOTSUPP, "the kernel gives no mount id (statx STATX_MNT_ID, Linux 5.8)");
+        k = read_full_file("/proc/self/mountinfo", OVERLAY_MOUNTINFO_MAX, &buf, &len, err);
+        if (k < 0)
+                return k;
+        k = overlay_mountinfo_find(buf, len, sx.stx_mnt_id, ret, err);
+        if (k == -ENOENT)
+                return error_set(err, ENOENT, "mount %llu of %s is not in /proc/self/mountinfo",
+                                 (unsigned long long) sx.stx_mnt_id, path);
+        return k;
+}
+
+/* ---- the layer folders -------------------------------------------------- */
+
+/* Folders already checked during one probe (their real paths): the layers
+ * of one image share most of their way. */
+struct memo {
+        char *dirs[OVERLAY_MEMO_MAX];
+        bool private_[OVERLAY_MEMO_MAX];
+        size_t n;
+};
+
+static void memo_done(struct memo *m) {
+        for (size_t i = 0; i < m->n; i++)
+                free(m->dirs[i]);
+        m->n = 0;
+}
+
+static int memo_find(const struct memo *m, const char *dir) {
+        for (size_t i = 0; i < m->n; i++)
+                if (streq_ptr(m->dirs[i], dir))
+                        return (int) i;
+        return -1;
+}
+
+static void memo_add(struct memo *m, const char *dir, bool private_) {
+        if (m->n < OVERLAY_MEMO_MAX && (m->dirs[m->n] = strdup(dir)))
+                m->private_[m->n++] = private_;
+}
+
+/* A folder on the way to a layer: root's, and writable by nobody else (a
+ * sticky folder such as /tmp, where others can't rename root's entries, is
+ * fine on the way, never as the layer itself). */
+static int check_dir(const char *path, const struct statx *sx, bool last, char **why) {
+        mode_t m = sx->stx_mode;
+
+        if (sx->stx_uid != 0)
+                return asprintf(why, "%s is owned by uid %u, not root", path, sx->stx_uid) < 0 ? -ENOMEM : -EPERM;
+        if ((m & (S_IWGRP | S_IWOTH)) && (last || !(m & S_ISVTX)))
+                return asprintf(why, "%s is writable by users other than root (mode %04o)", path,
+                                (unsigned) (m & 07777)) < 0 ? -ENOMEM : -EPERM;
+        return 0;
+}
+
+/* The next component of *rest, cut off (rest moves past it). */
+static bool next_component(const char **rest, char comp[static NAME_MAX + 1]) {
+        const char *p = *rest, *e;
+
+        while (*p == '/')
+                p++;
+        if (!*p)
+                return false;
+        e = strchrnul(p, '/');
+        snprintf(comp, NAME_MAX + 1, "%.*s", (int) (e - p), p);
+        *rest = e;
+        return true;
+}
+
+struct walk {
+        struct memo *memo;
+        char real[PATH_MAX];    /* resolved so far: no symlink in it */
+        bool private_;          /* some folder on the way is closed to other users */
+        int links;
+};
+
+/* *why = "<path>: <strerror(code)>"; returns -code. */
+static int why_errno(char **why, int code, const char *path) {
+        return asprintf(why, "%s: %s", path, strerror(code)) < 0 ? -ENOMEM : -code;
+}
+
+/* One step: into a folder (checked, remembered), or through a symlink
+ * (root's; *ret_target is where it leads). */
+static int walk_step(struct walk *w, const char *comp, char **ret_target, char **why) {
+        char cand[PATH_MAX], target[PATH_MAX];
+        struct statx sx;
+        ssize_t n;
+        int i, k;
+
+        if (streq_ptr(comp, "."))
+                return 0;
+        if (streq_ptr(comp, "..")) {        /* w->real holds no symlink: ".." is lexical */
+                char *s = strrchr(w->real, '/');
+
+                if (s)
+                        *s = '\0';
+                i = memo_find(w->memo, w->real);
+                w->private_ = i >= 0 && w->memo->private_[i];
+                return 0;
+        }
+        if (snprintf(cand, sizeof(cand), "%s/%s", w->real, comp) >= (int) sizeof(cand))
+                return why_errno(why, ENAMETOOLONG, w->real);
+        if ((i = memo_find(w->memo, cand)) >= 0) {
+                memcpy(w->real, cand, sizeof(cand));
+                w->private_ = w->memo->private_[i];
+                return 0;
+        }
+        if (statx(AT_FDCWD, cand, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+                return why_errno(why, errno, cand);
+        if (S_ISLNK(sx.stx_mode)) {
+                if (sx.stx_uid != 0)
+                        return asprintf(why, "%s is a symlink owned by uid %u, not root", cand, sx.stx_uid) < 0
+                                       ? -ENOMEM : -EPERM;
+                if (++w->links > OVERLAY_SYMLINKS_MAX)
+                        return why_errno(why, ELOOP, cand);
+                n = readlink(cand, target, sizeof(target) - 1);
+                if (n <= 0)
+                        return why_errno(why, n < 0 ? errno : EINVAL, cand);
+                target[n] = '\0';
+                if (target[0] == '/') {
+                        w->real[0] = '\0';
+                        w->private_ = false;
+                }
+                *ret_target = strdup(target);
+                return *ret_target ? 1 : -ENOMEM;
+        }
+        if (!S_ISDIR(sx.stx_mode))
+                return why_errno(why, ENOTDIR, cand);
+        k = check_dir(cand, &sx, false, why);
+        if (k < 0)
+                return k;
+        memcpy(w->real, cand, sizeof(cand));
+        w->private_ = w->private_ || !(sx.stx_mode & (S_IXGRP | S_IXOTH));
+        memo_add(w->memo, cand, w->private_);
+        return 0;
+}
+
+/* Resolves path (relative ones against base) component by component, each
+ * folder and symlink on the way checked as root's (check_dir()); the layer
+ * itself must be writable by root alone and lie behind a folder closed to
+ * other users.  *ret_real is its real path, *ret_sx its statx.  On refusal
+ * a negative errno with *why saying what. */
+static int resolve_layer(struct memo *memo, const char *path, const char *base, char **ret_real,
+                         struct statx *ret_sx, char **why) {
+        struct walk w = { .memo = memo };
+        _cleanup_free_ char *rest = NULL;
+        struct statx sx;
+        int k;
+
+        if (path[0] != '/' && !base)
+                return asprintf(why, "the layer %s is a relative path and the storage folder is not known", path) < 0
+                               ? -ENOMEM : -EINVAL;
+        if (asprintf(&rest, "%s%s%s", path[0] == '/' ? "" : base, path[0] == '/' ? "" : "/", path) < 0)
+                return -ENOMEM;
+        for (;;) {
+                _cleanup_free_ char *target = NULL;
+                char comp[NAME_MAX + 1], *next = NULL;
+                const char *r = rest;
+
+                if (!next_component(&r, comp))
+                        break;
+                k = walk_step(&w, comp, &target, why);
+                if (k < 0)
+                        return k;
+                if (asprintf(&next, "%s%s", k > 0 ? target : "", r) < 0)
+                        return -ENOMEM;
+                free(rest);
+                rest = next;
+        }
+        if (statx(AT_FDCWD, w.real[0] ? w.real : "/", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &sx) < 0)
+                return why_errno(why, errno, w.real);
+        if (!S_ISDIR(sx.stx_mode))
+                return why_errno(why, ENOTDIR, w.real);
+        if ((k = check_dir(w.real, &sx, true, why)) < 0)
+                return k;
+        if (!w.private_)
+                return asprintf(why, "the layer %s is reachable by users other than root (no folder on its way is "
+                                "closed to them), so its files could change", w.real) < 0 ? -ENOMEM : -EPERM;
+        *ret_real = strdup(w.real);
+        *ret_sx = sx;
+        return *ret_real ? 0 : -ENOMEM;
+}
+
+/* ---- the upper layer ---------------------------------------------------- */
+
+/* Empty files a runtime creates as bind-mount targets when the image lacks
+ * them (runc for CRI's and Podman's /etc files, Podman's .containerenv). */
+static const char *const runtime_files[] = {
+        "etc/hostname", "etc/hosts", "etc/resolv.conf", "run/.containerenv",
+};
+
+/* Symlinks a runtime creates when the image lacks them: Podman points
+ * /etc/mtab at /proc/mounts (libpod's container setup). */
+static const struct {
+        const char *path, *target;
+} runtime_links[] = {
+        { "etc/mtab", "/proc/mounts" },
+};
+
+static bool runtime_link(int dfd, const char *name, const char *rel) {
+        char target[64];
+        ssize_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(runtime_links); i++) {
+                if (!streq_ptr(rel, runtime_links[i].path))
+                        continue;
+                n = readlinkat(dfd, name, target, sizeof(target) - 1);
+                if (n <= 0)
+                        return false;
+                target[n] = '\0';
+                return streq_ptr(target, runtime_links[i].target);
+        }
+        return false;
+}
+
+struct upper_walk {
+        int *lower_fds;         /* the same folder in each lower, or -1 */
+        size_t n_lowers;
+        size_t entries;
+        char *why;
+};
+
+/* Overlay's own attributes that change what the merged folder shows:
+ * opaque (hides the lowers' folder), redirect (shows another folder),
+ * metacopy (data elsewhere).  origin, impure, uuid only record a copy-up
+ * (Documentation/filesystems/overlayfs.rst). */
+static bool changes_view(int fd) {
+        static const char *const names[] = { "opaque", "redirect", "metacopy" };
+        static const char *const prefixes[] = { "trusted.overlay.", "user.overlay." };
+        char list[4096];
+        ssize_t n = flistxattr(fd, list, sizeof(list));
+
+        if (n < 0)
+                return errno == ERANGE;         /* too many to list: not the runtime's plain folder */
+        for (ssize_t i = 0; i < n; i += (ssize_t) strlen(list + i) + 1)
+                for (size_t p = 0; p < ELEMENTSOF(prefixes); p++)
+                        for (size_t k = 0; k < ELEMENTSOF(names); k++)
+                                if (startswith(list + i, prefixes[p]) &&
+                                    streq_ptr(list + i + strlen(prefixes[p]), names[k]))
+                                        return true;
+        return false;
+}
+
+static int upper_dir(struct upper_walk *u, int dfd, const char *rel, unsigned depth);
+
+_printf_(2, 3) static int say_why(struct upper_walk *u, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        free(u->why);
+        va_start(ap, fmt);
+        n = vasprintf(&u->why, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                u->why = NULL;
+        return n < 0 ? -ENOMEM : -EEXIST;
+}
+
+/* In the lowers (fds of the parent folder in each): 1 when name is there,
+ * with *all_dirs telling whether it is a folder in every lower that has it;
+ * child_fds (n_lowers) get the folder opened where it is one. */
+static int in_lowers(struct upper_walk *u, const char *name, bool *all_dirs, int *child_fds) {
+        bool found = false;
+
+        *all_dirs = true;
+        for (size_t i = 0; i < u->n_lowers; i++) {
+                struct stat st;
+
+                child_fds[i] = -EBADF;
+                if (u->lower_fds[i] < 0 || fstatat(u->lower_fds[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                found = true;
+                if (!S_ISDIR(st.st_mode))
+                        *all_dirs = false;
+                else
+                        child_fds[i] = openat(u->lower_fds[i], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        return found;
+}
+
+static void close_all(int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                closep(&fds[i]);
+}
+
+static int upper_entry(struct upper_walk *u, int dfd, const char *rel, const char *name, unsigned depth) {
+        _cleanup_free_ int *child = calloc(u->n_lowers ? u->n_lowers : 1, sizeof(int));
+        _cleanup_close_ int fd = -EBADF;
+        int *saved = u->lower_fds;
+        struct stat st;
+        bool all_dirs;
+        int k, found;
+
+        if (!child)
+                return -ENOMEM;
+        if (++u->entries > OVERLAY_UPPER_ENTRIES_MAX)
+                return say_why(u, "the upper layer holds more than %d entries (at /%s)", OVERLAY_UPPER_ENTRIES_MAX, rel);
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return say_why(u, "the upper layer's %s can't be examined", rel);
+        found = in_lowers(u, name, &all_dirs, child);
+        if (S_ISREG(st.st_mode)) {
+                bool runtime = false;
+
+                close_all(child, u->n_lowers);
+                for (size_t i = 0; i < ELEMENTSOF(runtime_files); i++)
+                        runtime = runtime || streq_ptr(rel, runtime_files[i]);
+                if (st.st_size != 0 || !runtime || found)
+                        return say_why(u, "the upper layer holds the file /%s: the container's own changes", rel);
+                return 0;
+        }
+        if (S_ISLNK(st.st_mode) && !found && runtime_link(dfd, name, rel)) {
+                close_all(child, u->n_lowers);
+                return 0;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                close_all(child, u->n_lowers);
+                return say_why(u, S_ISCHR(st.st_mode) ? "the upper layer deletes /%s (a whiteout)"
+                                                      : "the upper layer holds /%s, which is not a folder", rel);
+        }
+        if (found && !all_dirs) {
+                close_all(child, u->n_lowers);
+                return say_why(u, "the upper layer's folder /%s replaces a file of the image", rel);
+        }
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || changes_view(fd)) {
+                close_all(child, u->n_lowers);
+                return say_why(u, "the upper layer's folder /%s is opaque or redirected", rel);
+        }
+        u->lower_fds = child;
+        k = depth + 1 >= OVERLAY_UPPER_DEPTH_MAX ? say_why(u, "the upper layer is deeper than %d at /%s", OVERLAY_UPPER_DEPTH_MAX, rel)
+                                                 : upper_dir(u, TAKE_FD(fd), rel, depth + 1);
+        u->lower_fds = saved;
+        close_all(child, u->n_lowers);
+        return k;
+}
+
+/* Takes dfd. */
+static int upper_dir(struct upper_walk *u, int dfd, const char *rel, unsigned depth) {
+        DIR *d = fdopendir(dfd);
+        struct dirent *de;
+        int k = 0;
+
+        if (!d) {
+                closep(&dfd);
+                return say_why(u, "the upper layer's folder /%s can't be read", rel);
+        }
+        while (k >= 0 && (errno = 0, de = readdir(d))) {
+                char sub[PATH_MAX];
+
+                if (streq_ptr(de->d_name, ".") || streq_ptr(de->d_name, ".."))
+                        continue;
+                snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+                k = upper_entry(u, dirfd(d), sub, de->d_name, depth);
+        }
+        closedir(d);
+        return k;
+}
+
+/* 0 when upper holds only empty runtime mountpoints; -EEXIST with *why. */
+static int check_upper(const char *upper, char *const *lower_real, size_t n, char **why) {
+        _cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(int));
+        struct upper_walk u = { .lower_fds = fds, .n_lowers = n };
+        int dfd, k;
+
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                fds[i] = open(lower_real[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        dfd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        k = dfd < 0 ? say_why(&u, "the upper layer %s can't be opened", upper) : upper_dir(&u, dfd, "", 0);
+        close_all(fds, n);
+        if (k < 0)
+                *why = TAKE_PTR(u.why);
+        free(u.why);
+        return k;
+}
+
+/* ---- the probe ---------------------------------------------------------- */
+
+/* Where containers/storage resolves relative layer paths (it mounts from
+ * its overlay folder, with short l/ links, when the options would not fit
+ * in a page): <home>/<layer>/merged → <home>. */
+static char *storage_home(const char *mount_point) {
+        const char *e = endswith(mount_point, "/merged") ? mount_point + strlen(mount_point) - STRLEN("/merged")
+                                                          : NULL;
+        const char *s;
+
+        if (!e)
+                return NULL;
+        for (s = e; s > mount_point && s[-1] != '/'; s--)
+                ;
+        return s > mount_point + 1 ? strndup(mount_point, (size_t) (s - mount_point - 1)) : NULL;
+}
+
+_printf_(2, 3) static int set_why(struct overlay_probe *p, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        free(p->why_not);
+        va_start(ap, fmt);
+        n = vasprintf(&p->why_not, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                p->why_not = NULL;
+        return n < 0 ? -ENOMEM : 0;
+}
+
+static int find_mount(const char *rootfs, struct overlay_mount *m, struct overlay_probe *p) {
+        struct error err = {};
+        struct statfs sf;
+        struct statx sx;
+        int k;
+
+        if (statfs(rootfs, &sf) < 0)
+                return set_why(p, "the rootfs %s can't be examined (%s)", rootfs, strerror(errno));
+        if (sf.f_type != OVERLAYFS_MAGIC)
+                return set_why(p, "the rootfs %s is not an overlay mount", rootfs);
+        if (statx(AT_FDCWD, rootfs, 0, PC_STATX_MNT_ID_UNIQUE, &sx) < 0)
+                return set_why(p, "the rootfs %s can't be examined (%s)", rootfs, strerror(errno));
+        if ((sx.stx_attributes_mask & PC_STATX_ATTR_MOUNT_ROOT) && !(sx.stx_attributes & PC_STATX_ATTR_MOUNT_ROOT))
+                return set_why(p, "the rootfs %s is a folder inside an overlay mount, not its root", rootfs);
+        k = (sx.stx_mask & PC_STATX_MNT_ID_UNIQUE) ? mount_by_statmount(sx.stx_mnt_id, m, &err) : 0;
+        if (k == 0)
+                k = mount_by_mountinfo(rootfs, m, &err);
+        if (k == -ENOMEM)
+                return -ENOMEM;
+        if (k < 0)
+                return set_why(p, "the overlay mount at %s can't be read: %s", rootfs, err.msg);
+        if (!streq_ptr(m->root, "/") || !streq_ptr(m->fs_type, "overlay"))
+                return set_why(p, "the rootfs %s is not the root of an overlay mount (%s)", rootfs, m->fs_type);
+        return 1;
+}
+
+static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, const char *home, char ***ret_real) {
+        _cleanup_strv_free_ char **real = NULL;
+        struct strbuf b = { .max = (size_t) OVERLAY_LAYERS_MAX * (PATH_MAX + 80) };
+        struct memo memo = {};
+        char hex[65];
+        int k = 0;
+
+        for (size_t i = 0; i < m->n_lowers && k >= 0; i++) {
+                _cleanup_free_ char *why = NULL, *r = NULL;
+                struct statx sx;
+
+                k = resolve_layer(&memo, m->lowers[i].path, home, &r, &sx, &why);
+                if (k == -ENOMEM)
+                        break;
+                if (k < 0) {
+                        k = set_why(p, "a lower layer can't vouch for the image: %s", strempty(why));
+                        k = k < 0 ? k : -EPERM;
+                        break;
+                }
+                if (strbuf_printf(&b, "%s %s %llu:%llu %llu %lld.%u\n", m->lowers[i].data_only ? "data" : "lower", r,
+                                  (unsigned long long) sx.stx_dev_major, (unsigned long long) sx.stx_dev_minor,
+                                  (unsigned long long) sx.stx_ino,
+                                  (sx.stx_mask & STATX_BTIME) ? (long long) sx.stx_btime.tv_sec : 0LL,
+                                  (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0U) < 0 ||
+                    strv_push(&real, TAKE_PTR(r)) < 0)
+                        k = -ENOMEM;
+        }
+        memo_done(&memo);
+        if (k >= 0 && (k = sha256_hex(b.s, b.len, hex)) < 0)
+                k = set_why(p, "no sha256 (libcrypto could not be loaded)") < 0 ? -ENOMEM : -ELIBACC;
+        if (k >= 0 && asprintf(&p->identity, "overlay:sha256:%s", hex) < 0)
+                k = -ENOMEM;
+        strbuf_done(&b);
+        if (k >= 0)
+                *ret_real = TAKE_PTR(real);
+        return k;
+}
+
+static int check_upper_layer(struct overlay_probe *p, const struct overlay_mount *m, const char *home,
+                             char *const *real) {
+        _cleanup_free_ char *why = NULL, *upper = NULL;
+        struct memo memo = {};
+        struct statx sx;
+        int k;
+
+        if (!m->upperdir)
+                return 0;       /* a read-only overlay: the lowers are all there is */
+        k = resolve_layer(&memo, m->upperdir, home, &upper, &sx, &why);
+        memo_done(&memo);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return set_why(p, "the upper layer can't be trusted: %s", strempty(why)) < 0 ? -ENOMEM : -EPERM;
+        k = check_upper(upper, real, strv_length(real), &why);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                return set_why(p, "%s", strempty(why)) < 0 ? -ENOMEM : -EEXIST;
+        return 0;
+}
+
+int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret) {
+        _cleanup_strv_free_ char **real = NULL;
+        _cleanup_free_ char *home = NULL;
+        struct overlay_mount m = {};
+        struct overlay_probe p = {};
+        int k;
+
+        k = find_mount(rootfs, &m, &p);
+        if (k > 0) {
+                home = storage_home(m.mount_point);
+                k = hash_layers(&p, &m, home, &real);
+                if (k >= 0)
+                        k = check_upper_layer(&p, &m, home, real);
+                if (k < 0 && k != -ENOMEM) {
+                        free(p.identity);
+                        p.identity = NULL;
+                        k = 0;
+                }
+        }
+        if (k >= 0 && want_name && m.mount_point && home) {
+                struct error err = {};
+
+                if (overlay_storage_name(m.mount_point, &p.image_name, &err) < 0 && err.msg[0])
+                        p.name_note = strdup(err.msg);
+        }
+        overlay_mount_done(&m);
+        if (k == -ENOMEM) {
+                overlay_probe_done(&p);
+                return k;
+        }
+        *ret = p;
+        return 0;
+}
+
+int overlay_trusted_folder(const char *path, char **ret_real, char **why) {
+        struct memo memo = {};
+        struct statx sx;
+        int k;
+
+        k = resolve_layer(&memo, path, NULL, ret_real, &sx, why);
+        memo_done(&memo);
+        return k;
+}

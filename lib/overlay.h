@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+/* The image's identity from the container's overlay mount, without reading
+ * the rootfs: containerd's overlayfs snapshotter and containers/storage's
+ * overlay driver (Podman, CRI-O) mount the image as an ordered list of lower
+ * layers plus an upper layer for the container's own changes.  The lower
+ * layers are root-owned folders the container can't reach, and a layer's
+ * folder is never changed once committed; so the ordered list of their real
+ * paths, devices and inodes names the image content, and nothing a container
+ * or its annotations say can forge it.  The upper layer must hold nothing
+ * but the empty mountpoints the runtime created, or the container's view is
+ * not the image's (a restarted container that installed a package). */
+
+#define OVERLAY_MOUNTINFO_MAX ((size_t) 16 * 1024 * 1024)
+#define OVERLAY_LAYERS_MAX 512                  /* overlayfs's own limit is 500 lower layers */
+#define OVERLAY_UPPER_ENTRIES_MAX 256           /* what the upper walk looks at before giving up */
+#define OVERLAY_UPPER_DEPTH_MAX 8
+#define OVERLAY_STORAGE_JSON_MAX ((size_t) 16 * 1024 * 1024)
+
+struct overlay_layer {
+        char *path;             /* as the mount names it, unescaped */
+        bool data_only;         /* after "::" (or datadir+): only reached through metacopy redirects */
+};
+
+/* One mount, as mountinfo or statmount() tells it. */
+struct overlay_mount {
+        unsigned long long id;
+        char *root;             /* the mount's root inside its file system ("/" for a whole overlay) */
+        char *mount_point;
+        char *fs_type;
+        struct overlay_layer *lowers;
+        size_t n_lowers;
+        char *upperdir;
+        char *workdir;
+};
+
+void overlay_mount_done(struct overlay_mount *m);
+
+/* Decodes mountinfo's octal escapes (\040 space, \011, \012, \134 backslash,
+ * \054 comma) of s[0..n) into a new string; a backslash not followed by
+ * three octal digits stays as it is. */
+char *overlay_unescape(const char *s, size_t n);
+
+/* The super options of an overlay mount (mountinfo's last field, or
+ * statmount()'s mnt_opts; still escaped): lowerdir= (':'-separated, '\'
+ * escapes the next character, "::" starts the data-only layers), or the
+ * lowerdir+= / datadir+= options of newer mounts, upperdir=, workdir=.
+ * -EINVAL with a message when there is no lower layer, too many, or an
+ * empty one. */
+int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err);
+
+/* The line of mountinfo (buf[0..len)) whose mount id is id, parsed.
+ * -ENOENT when there is none; -EINVAL with a message for a malformed one. */
+int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, struct overlay_mount *ret,
+                           struct error *err);
+
+/* The result of looking at a rootfs: an identity "overlay:sha256:<hex>",
+ * or why there is none (a sentence for the audit line). */
+struct overlay_probe {
+        char *identity;
+        char *why_not;
+        char *image_name;       /* containers/storage's name for the image, or NULL */
+        char *name_note;        /* why containers/storage named none, when it was asked */
+};
+
+void overlay_probe_done(struct overlay_probe *p);
+
+/* Looks at rootfs (a host path, the bundle's root.path): is it the root of
+ * an overlay mount whose lowers are root-owned private folders and whose
+ * upper holds only the runtime's empty mountpoints?  Then ret->identity is
+ * set.  With want_name, the image's name is looked up in containers/storage
+ * when the mount is one of its layers.  Never fails: every reason is in
+ * ret->why_not / ret->name_note (-ENOMEM only when memory runs out). */
+int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret);
+
+/* containers/storage metadata (lib/overlay-storage.c): in containers.json
+ * (an array of containers), the image id of the container whose "layer" is
+ * layer; in images.json (an array of images), the first name of the image
+ * with that id.  -ENOENT when there is none; -EINVAL with a message when
+ * the file is not what containers/storage writes. */
+int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
+                                    struct error *err);
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err);
+
+/* The name of the image of the containers/storage layer mounted at
+ * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own
+ * root-owned metadata. */
+int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
+
+/* path resolved to a folder whose every step is root's and writable by root
+ * alone, behind a folder closed to other users (what a layer must be);
+ * else a negative errno and *why. */
+int overlay_trusted_folder(const char *path, char **ret_real, char **why);

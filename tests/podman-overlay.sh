@@ -1,0 +1,101 @@
+#!/bin/sh
+# Podman with containers/storage's overlay driver (native overlay, runc, a
+# private --root/--runroot) and portcullis-hook from the hooks.d file the
+# build made: Podman names no image in the annotations, so
+#  - the identity comes from the container's overlay mount (the image's
+#    layers under <root>/overlay, named through the short l/ links): a
+#    second container of the same image is a cache hit with
+#    identity_source overlay, though trust_image_digest is false;
+#  - the image's name comes from containers/storage's own
+#    overlay-containers/containers.json and overlay-images/images.json, so
+#    the block line, the audit line and scopes name the image, not the
+#    container id (a scope on the image's name applies).
+# Needs root, podman, runc and busybox-static; skips (77) without them.
+set -eu
+
+skip() { echo "skip: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+for t in podman runc; do command -v "$t" >/dev/null || skip "$t not installed"; done
+busybox=/bin/busybox
+[ -x "$busybox" ] || skip "busybox-static not installed"
+! ldd "$busybox" >/dev/null 2>&1 || skip "$busybox is not static (install busybox-static)"
+
+tmp=$(mktemp -d /var/tmp/pc-podman-ov-XXXXXX)
+P="podman --root $tmp/root --runroot $tmp/runroot --tmpdir $tmp/tmp --runtime runc --storage-driver overlay
+   --cgroup-manager cgroupfs --events-backend file --hooks-dir $tmp/hooks.d"
+cleanup() {
+        # shellcheck disable=SC2086
+        $P rm -a -f >/dev/null 2>&1 || true
+        # shellcheck disable=SC2086
+        $P rmi -a -f >/dev/null 2>&1 || true
+        grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkdir -p "$tmp/tmp" "$tmp/hooks.d" "$tmp/rootfs/bin" "$tmp/rootfs/etc" "$tmp/rootfs/var/lib/dpkg"
+# Podman raises RLIMIT_NOFILE/NPROC past what this host allows without
+# CAP_SYS_RESOURCE (see podman-hook.sh).
+LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+
+cp "$busybox" "$tmp/rootfs/bin/busybox"
+ln -s busybox "$tmp/rootfs/bin/sh"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$tmp/rootfs/etc/os-release"
+for v in 7.88.1-10+deb12u3 7.88.1-10+deb12u4; do
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' "$v" \
+                >"$tmp/rootfs/var/lib/dpkg/status"
+        tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
+        # shellcheck disable=SC2086
+        $P import "$tmp/rootfs.tar" "localhost/pc-curl:${v##*+}" >/dev/null ||
+                skip "podman import with the overlay driver failed here"
+done
+
+"${PORTCULLIS:?}" db import "${PC_SOURCE_ROOT:?}/feed" --db "$tmp/vulndb.sqlite" >/dev/null || fail "db import"
+# enforce at HIGH, but a scope on the fixed image's name only audits: it
+# applies only when the hook knows the name.
+cat >"$tmp/policy.json" <<'JSON'
+{"mode": "enforce", "severity": "HIGH",
+ "scopes": [{"name": "curl-u4", "match": {"images": ["localhost/pc-curl:deb12u4"]}, "mode": "audit"}]}
+JSON
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "trust_image_digest": false, "log": {"syslog": false, "file": "%s"}}\n' \
+        "$tmp/vulndb.sqlite" "$tmp/cache.db" "$tmp/locks" "$tmp/policy.json" "$tmp/audit.log" >"$tmp/config.json"
+"${PORTCULLIS}" policy check "$tmp/policy.json" >/dev/null || fail "policy check: $("${PORTCULLIS}" policy check "$tmp/policy.json" 2>&1)"
+python3 - "${PC_BUILD_ROOT:?}/config/portcullis.json" "${PORTCULLIS_HOOK:?}" "$tmp/config.json" >"$tmp/hooks.d/portcullis.json" <<'PY' ||
+import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["path"] = sys.argv[2]
+h["hook"]["args"] += ["--config", sys.argv[3]]
+print(json.dumps(h))
+PY
+        fail "the generated hooks.d file"
+last() { tail -1 "$tmp/audit.log" | python3 -c 'import json, sys; v = json.loads(sys.stdin.read())[sys.argv[1]]; print("" if v is None else v)' "$1"; }
+
+# 1. the vulnerable image: blocked, the line names the image
+# shellcheck disable=SC2086
+if err=$($P run --name pc-vuln --network none $LIMITS localhost/pc-curl:deb12u3 /bin/sh -c 'echo started' 2>&1); then
+        fail "the vulnerable image started: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-curl:deb12u3: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "no block line naming the image: $err" ;;
+esac
+[ "$(last identity_source)" = overlay ] && [ "$(last image)" = localhost/pc-curl:deb12u3 ] ||
+        fail "blocked start: $(tail -1 "$tmp/audit.log")"
+echo "ok: blocked, named from containers.json, identity $(last identity)" >&2
+
+# 2. the fixed image, twice: a miss, then a hit on the same overlay identity,
+#    under the scope on its name
+for n in 1 2; do
+        # shellcheck disable=SC2086
+        out=$($P run --rm --name "pc-fixed-$n" --network none $LIMITS localhost/pc-curl:deb12u4 /bin/sh -c 'echo started' 2>&1) ||
+                fail "the fixed image did not start: $out"
+        [ "$out" = started ] || fail "fixed image output: $out"
+        eval "id$n=\$(last identity) cache$n=\$(last cache)"
+        [ "$(last identity_source)" = overlay ] && [ "$(last image)" = localhost/pc-curl:deb12u4 ] &&
+                [ "$(last scope)" = curl-u4 ] || fail "fixed start $n: $(tail -1 "$tmp/audit.log")"
+done
+# shellcheck disable=SC2154
+[ "$cache1" = miss ] && [ "$cache2" = hit ] && [ "$id1" = "$id2" ] && case "$id1" in overlay:sha256:*) true ;; *) false ;; esac ||
+        fail "second start not a hit on the overlay identity: $cache1 $cache2 $id1 $id2"
+echo "ok: second container of the image: a hit on $id2" >&2

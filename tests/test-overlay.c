@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The overlay identity: mountinfo lines and overlay options as the kernel
+ * prints them (escapes, many lowers, data-only lowers, lowerdir+, the short
+ * l/ links of containers/storage), containers/storage's JSON, and, as root,
+ * real overlay mounts laid out as containerd's snapshotter and
+ * containers/storage lay them out. */
+/* Paths here are short temporary ones; snprintf cutting them would only fail a check. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "base/strutil.h"
+#include "overlay.h"
+#include "test.h"
+
+/* --- mountinfo ------------------------------------------------------------ */
+
+struct mi_row {
+        const char *name;
+        const char *text;
+        unsigned long long id;
+        int code;
+        const char *mount_point, *upper;
+        const char *lowers[6];  /* "D:" marks a data-only one */
+};
+
+#define SNAP "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
+
+static const struct mi_row mi_rows[] = {
+        { "containerd snapshotter, three lowers",
+          "22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+          "812 22 0:77 / /run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs rw,relatime - overlay overlay "
+          "rw,lowerdir=" SNAP "/7/fs:" SNAP "/6/fs:" SNAP "/5/fs,upperdir=" SNAP "/9/fs,workdir=" SNAP "/9/work\n",
+          812, 0, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/abc/rootfs", SNAP "/9/fs",
+          { SNAP "/7/fs", SNAP "/6/fs", SNAP "/5/fs" } },
+        { "escapes: space, tab, newline, backslash, comma in paths",
+          "5 1 0:9 / /m\\040point rw shared:2 master:3 - overlay over\\040lay "
+          "rw,lowerdir=/a\\040b:/c\\011d:/e\\012f:/g\\134\\134h:/i\\054j,upperdir=/u\\054p,workdir=/w\n",
+          5, 0, "/m point", "/u,p", { "/a b", "/c\td", "/e\nf", "/g\\h", "/i,j" } },
+        { "a colon escaped in a path, data-only lowers after ::",
+          "6 1 0:9 / /m rw - overlay overlay ro,lowerdir=/x\\134:y:/z::/d1,redirect_dir=on,metacopy=on\n",
+          6, 0, "/m", NULL, { "/x:y", "/z", "D:/d1" } },
+        { "two :: is refused", "6 1 0:9 / /m rw - overlay o lowerdir=/a::/b::/c::/d\n", 6, -EINVAL, NULL, NULL, {} },
+        { "data-only lowers",
+          "6 1 0:9 / /m rw - overlay overlay ro,lowerdir=/x::/d1:/d2\n", 6, 0, "/m", NULL, { "/x", "D:/d1", "D:/d2" } },
+        { "lowerdir+ and datadir+ (Linux 6.8 mount API)",
+          "7 1 0:9 / /m rw - overlay overlay rw,lowerdir+=/l\\0541,lowerdir+=/l2,datadir+=/d,upperdir=/u,workdir=/w\n",
+          7, 0, "/m", "/u", { "/l,1", "/l2", "D:/d" } },
+        { "containers/storage, short l/ links (relative)",
+          "9 1 0:9 / /var/lib/containers/storage/overlay/c0/merged rw - overlay overlay "
+          "rw,lowerdir=l/AAAA:l/BBBB,upperdir=c0/diff,workdir=c0/work\n",
+          9, 0, "/var/lib/containers/storage/overlay/c0/merged", "c0/diff", { "l/AAAA", "l/BBBB" } },
+        { "not the mount id asked for", "10 1 0:9 / /m rw - overlay overlay lowerdir=/a\n", 11, -ENOENT, NULL, NULL, {} },
+        { "a longer id that starts the same", "110 1 0:9 / /m rw - overlay overlay lowerdir=/a\n", 11, -ENOENT, NULL,
+          NULL, {} },
+        { "no lowerdir", "12 1 0:9 / /m rw - overlay overlay upperdir=/u,workdir=/w\n", 12, -EINVAL, NULL, NULL, {} },
+        { "an empty lower", "12 1 0:9 / /m rw - overlay overlay lowerdir=/a:,upperdir=/u\n", 12, -EINVAL, NULL, NULL,
+          {} },
+        { "no separator", "13 1 0:9 / /m rw overlay overlay lowerdir=/a\n", 13, -EINVAL, NULL, NULL, {} },
+        { "cut short", "14 1 0:9", 14, -EINVAL, NULL, NULL, {} },
+        { "upperdir twice", "15 1 0:9 / /m rw - overlay o lowerdir=/a,upperdir=/u,upperdir=/v\n", 15, -EINVAL, NULL,
+          NULL, {} },
+        { "not overlay: parsed, no lowers", "16 1 0:9 / /m rw - ext4 /dev/sda rw,lowerdir=/nope\n", 16, 0, "/m", NULL,
+          {} },
+};
+
+static void test_mountinfo(void) {
+        for (size_t r = 0; r < ELEMENTSOF(mi_rows); r++) {
+                const struct mi_row *row = &mi_rows[r];
+                struct overlay_mount m = {};
+                struct error err = {};
+                size_t n = 0;
+                int k;
+
+                k = overlay_mountinfo_find(row->text, strlen(row->text), row->id, &m, &err);
+                CHECK_MSG(k == row->code, "%s: %d (%s)", row->name, k, err.msg);
+                if (k < 0) {
+                        CHECK_MSG(k == -ENOENT || err.msg[0], "%s: no message", row->name);
+                        continue;
+                }
+                CHECK_STREQ(m.mount_point, row->mount_point);
+                CHECK_MSG(streq_ptr(m.upperdir, row->upper), "%s: upper %s", row->name, strna(m.upperdir));
+                for (; n < ELEMENTSOF(row->lowers) && row->lowers[n]; n++) {
+                        bool data = startswith(row->lowers[n], "D:");
+
+                        CHECK_MSG(n < m.n_lowers, "%s: only %zu lowers", row->name, m.n_lowers);
+                        if (n >= m.n_lowers)
+                                break;
+                        CHECK_STREQ(m.lowers[n].path, row->lowers[n] + (data ? 2 : 0));
+                        CHECK_MSG(m.lowers[n].data_only == data, "%s: lower %zu data_only", row->name, n);
+                }
+                CHECK_MSG(m.n_lowers == n, "%s: %zu lowers, expected %zu", row->name, m.n_lowers, n);
+                overlay_mount_done(&m);
+        }
+}
+
+/* 500 lowers (overlayfs' maximum) parse; 513 are refused. */
+static void test_many_lowers(void) {
+        for (int count = 500; count <= 513; count += 13) {
+                struct strbuf b = {};
+                struct overlay_mount m = {};
+                struct error err = {};
+                int k;
+
+                (void) strbuf_puts(&b, "1 0 0:1 / /m rw - overlay overlay rw,lowerdir=");
+                for (int i = count; i > 0; i--)
+                        (void) strbuf_printf(&b, "%s" SNAP "/%d/fs", i == count ? "" : ":", i);
+                (void) strbuf_puts(&b, ",upperdir=/u,workdir=/w\n");
+                k = overlay_mountinfo_find(b.s, b.len, 1, &m, &err);
+                if (count <= OVERLAY_LAYERS_MAX) {
+                        CHECK_MSG(k == 0 && m.n_lowers == (size_t) count, "%d lowers: %d %s", count, k, err.msg);
+                        CHECK(k == 0 && streq_ptr(m.lowers[count - 1].path, SNAP "/1/fs"));
+                } else
+                        CHECK_MSG(k == -E2BIG, "%d lowers: %d", count, k);
+                overlay_mount_done(&m);
+                strbuf_done(&b);
+        }
+}
+
+static void test_unescape(void) {
+        static const struct {
+                const char *in, *out;
+        } rows[] = {
+                { "a\\040b", "a b" }, { "\\134", "\\" }, { "\\400", "\\400" }, { "\\04", "\\04" },
+                { "end\\", "end\\" }, { "\\0118", "\t8" }, { "", "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_free_ char *s = overlay_unescape(rows[i].in, strlen(rows[i].in));
+
+                CHECK_STREQ(s, rows[i].out);
+        }
+}
+
+/* --- containers/storage JSON ---------------------------------------------- */
+
+static void test_storage_json(void) {
+        static const char containers[] =
+                "[{\"id\":\"c1\",\"names\":[\"web\"],\"image\":\"i1\",\"layer\":\"L1\",\"metadata\":\"{}\"},"
+                "{\"id\":\"c2\",\"names\":[\"db\"],\"image\":\"i2\",\"layer\":\"L2\"},"
+                "{\"id\":\"c3\",\"layer\":\"L3\",\"image\":\"bad\\nid\"}]";
+        static const char images[] =
+                "[{\"id\":\"i1\",\"digest\":\"sha256:00\",\"names\":[\"localhost/pc-busybox:test\",\"x:y\"]},"
+                "{\"id\":\"i2\",\"names\":[]},{\"id\":\"i3\",\"names\":[\"evil name\"]}]";
+        _cleanup_free_ char *image = NULL, *name = NULL, *none = NULL;
+        struct error err = {};
+
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L1", &image, &err) == 0);
+        CHECK_STREQ(image, "i1");
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "c1", &none, &err) == -ENOENT);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L3", &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name(images, strlen(images), "i1", &name, &err) == 0);
+        CHECK_STREQ(name, "localhost/pc-busybox:test");
+        CHECK(overlay_storage_image_name(images, strlen(images), "i2", &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name(images, strlen(images), "i3", &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name("{}", 2, "i1", &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
+        CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &err) ==
+              -EINVAL);
+        CHECK(none == NULL);
+}
+
+/* --- real mounts (root) ----------------------------------------------------- */
+
+static int mount_overlay(const char *target, const char *lower, const char *upper, const char *work) {
+        char opts[8192];
+
+        if (upper)
+                snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+        else
+                snprintf(opts, sizeof(opts), "lowerdir=%s", lower);
+        return mount("overlay", target, "overlay", 0, opts);
+}
+
+static char *probe(const char *rootfs, struct overlay_probe *p) {
+        overlay_probe_done(p);
+        CHECK(overlay_probe(rootfs, false, p) == 0);
+        return p->identity;
+}
+
+static void test_real_mounts(const char *t) {
+        char snap[4096], lower[4096], m[4096], up[4096], work[4096];
+        struct overlay_probe p = {};
+        _cleanup_free_ char *first = NULL;
+
+        /* snapshots/N/fs, as the snapshotter makes them (a private 0700 root) */
+        snprintf(snap, sizeof(snap), "%s/snapshots", t);
+        for (int i = 1; i <= 4; i++) {
+                char f[4096];
+
+                snprintf(f, sizeof(f), "%s/%d/fs/layer%d", snap, i, i);
+                test_write_file(f, "x");
+                snprintf(f, sizeof(f), "%s/%d/work", snap, i);
+                mkdir(f, 0700);
+        }
+        snprintf(m, sizeof(m), "%s/rootfs", t);
+        mkdir(m, 0755);
+        snprintf(up, sizeof(up), "%s/4/fs", snap);
+        snprintf(work, sizeof(work), "%s/4/work", snap);
+        unlink(test_path(up, "layer4"));
+        snprintf(lower, sizeof(lower), "%s/3/fs:%s/2/fs:%s/1/fs", snap, snap, snap);
+        if (mount_overlay(m, lower, up, work) < 0) {
+                fprintf(stderr, "skip real mounts: mount overlay: %m\n");
+                return;
+        }
+        CHECK_MSG(probe(m, &p) && startswith(p.identity, "overlay:sha256:"), "%s", strna(p.why_not));
+        first = p.identity ? strdup(p.identity) : NULL;
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "not stable");
+
+        /* the runtime's empty mountpoints and files are fine */
+        mkdir(test_path(up, "proc"), 0755);
+        mkdir(test_path(up, "etc"), 0755);
+        test_write_file(test_path(up, "etc/hostname"), "");
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "mountpoints: %s", strna(p.why_not));
+
+        /* Podman's /etc/mtab link is the runtime's; another link is not */
+        CHECK(symlink("/proc/mounts", test_path(up, "etc/mtab")) == 0);
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "mtab link: %s", strna(p.why_not));
+        CHECK(symlink("/etc/shadow", test_path(up, "etc/motd")) == 0);
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "/etc/motd"), "%s", strna(p.why_not));
+        unlink(test_path(up, "etc/motd"));
+        /* a folder the image has, made opaque (its content hidden) */
+        CHECK(setxattr(test_path(up, "etc"), "trusted.overlay.opaque", "y", 1, 0) == 0);
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "opaque"), "%s", strna(p.why_not));
+        CHECK(removexattr(test_path(up, "etc"), "trusted.overlay.opaque") == 0);
+
+        /* a file the container wrote: no identity, and why */
+        test_write_file(test_path(up, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "/etc/passwd"), "%s", strna(p.why_not));
+        unlink(test_path(up, "etc/passwd"));
+        /* a whiteout (deleting layer1) */
+        CHECK(mknod(test_path(up, "layer1"), S_IFCHR | 0000, makedev(0, 0)) == 0);
+        umount(m);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "whiteout"), "%s", strna(p.why_not));
+        unlink(test_path(up, "layer1"));
+        /* an empty file that hides the image's */
+        test_write_file(test_path(up, "layer2"), "");
+        CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "/layer2"), "%s", strna(p.why_not));
+        unlink(test_path(up, "layer2"));
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, first), "clean again: %s", strna(p.why_not));
+        umount(m);
+
+        /* another lower list: another identity */
+        snprintf(lower, sizeof(lower), "%s/2/fs:%s/1/fs", snap, snap);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(probe(m, &p) && !streq_ptr(p.identity, first), "other list: %s", strna(p.why_not));
+        umount(m);
+        snprintf(lower, sizeof(lower), "%s/1/fs:%s/3/fs:%s/2/fs", snap, snap, snap);
+        CHECK(mount_overlay(m, lower, up, work) == 0);
+        CHECK_MSG(probe(m, &p) && !streq_ptr(p.identity, first), "other order");
+        umount(m);
+
+        /* the symlink trick: a lower reached through a folder a user owns */
+        {
+                char evil[4096], link[4096];
+
+                snprintf(evil, sizeof(evil), "%s/home", t);
+                mkdir(evil, 0755);
+                CHECK(chown(evil, 1000, 1000) == 0);
+                snprintf(link, sizeof(link), "%s/home/layer", t);
+                CHECK(symlink(test_path(snap, "3/fs"), link) == 0);
+                snprintf(lower, sizeof(lower), "%s:%s/2/fs", link, snap);
+                CHECK(mount_overlay(m, lower, up, work) == 0);
+                CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "owned by uid 1000"), "%s",
+                          strna(p.why_not));
+                umount(m);
+                /* a layer that other users can reach (no 0700 folder on the way) */
+                snprintf(link, sizeof(link), "%s/open", t);
+                mkdir(link, 0755);
+                snprintf(link, sizeof(link), "%s/open/fs", t);
+                mkdir(link, 0755);
+                CHECK(chmod(t, 0755) == 0);
+                snprintf(lower, sizeof(lower), "%s:%s/2/fs", link, snap);
+                CHECK(mount_overlay(m, lower, up, work) == 0);
+                CHECK_MSG(!probe(m, &p) && p.why_not && strstr(p.why_not, "reachable by users other than root"),
+                          "%s", strna(p.why_not));
+                umount(m);
+                CHECK(chmod(t, 0700) == 0);
+        }
+
+        /* containers/storage: relative l/ links resolved against the storage folder */
+        {
+                char home[4096], f[4096];
+
+                snprintf(home, sizeof(home), "%s/storage/overlay", t);
+                snprintf(f, sizeof(f), "%s/LAYERA/diff/a", home);
+                test_write_file(f, "a");
+                snprintf(f, sizeof(f), "%s/C0/diff/.keep", home);
+                test_write_file(f, "");
+                unlink(f);
+                snprintf(f, sizeof(f), "%s/C0/work", home);
+                mkdir(f, 0700);
+                snprintf(f, sizeof(f), "%s/C0/merged", home);
+                mkdir(f, 0700);
+                snprintf(f, sizeof(f), "%s/l", home);
+                mkdir(f, 0700);
+                CHECK(symlink("../LAYERA/diff", test_path(f, "SHORTA")) == 0);
+                snprintf(f, sizeof(f), "%s/C0/merged", home);
+                CHECK(chdir(home) == 0);
+                CHECK_MSG(mount("overlay", f, "overlay", 0, "lowerdir=l/SHORTA,upperdir=C0/diff,workdir=C0/work") == 0,
+                          "relative mount: %m");
+                CHECK(chdir("/") == 0);
+                CHECK_MSG(probe(f, &p) && startswith(p.identity, "overlay:sha256:"), "l/ links: %s",
+                          strna(p.why_not));
+                free(first);
+                first = p.identity ? strdup(p.identity) : NULL;
+                umount(f);
+                /* the same layer named by its real path: the same identity */
+                snprintf(lower, sizeof(lower), "%s/LAYERA/diff", home);
+                snprintf(up, sizeof(up), "%s/C0/diff", home);
+                snprintf(work, sizeof(work), "%s/C0/work", home);
+                CHECK(mount_overlay(f, lower, up, work) == 0);
+                CHECK_MSG(probe(f, &p) && streq_ptr(p.identity, first), "link and real path differ");
+                umount(f);
+        }
+
+        /* not an overlay, or a folder inside one */
+        CHECK(!probe(t, &p) && p.why_not && strstr(p.why_not, "not an overlay mount"));
+        snprintf(lower, sizeof(lower), "%s/2/fs:%s/1/fs", snap, snap);
+        CHECK(mount_overlay(m, lower, NULL, NULL) == 0);
+        CHECK_MSG(probe(m, &p), "read-only overlay: %s", strna(p.why_not));
+        mkdir(test_path(snap, "2/fs/sub"), 0700);
+        CHECK(!probe(test_path(m, "sub"), &p) && p.why_not && strstr(p.why_not, "inside an overlay mount"));
+        umount(m);
+        overlay_probe_done(&p);
+}
+
+int main(void) {
+        test_mountinfo();
+        test_many_lowers();
+        test_unescape();
+        test_storage_json();
+        if (geteuid() == 0)
+                test_real_mounts(test_tmpdir());
+        else
+                fprintf(stderr, "skip real mounts: not root\n");
+        return test_end();
+}
