@@ -173,21 +173,48 @@ static const char *policy_path(const struct start *h) {
         return h->policy && h->policy->path ? h->policy->path : "(built-in default)";
 }
 
+/* "1 CRITICAL, 2 HIGH at or above HIGH (CVE-… pkg, …)", read as a
+ * sentence: "16 findings of UNKNOWN severity, counted as HIGH" when only
+ * UNKNOWN ones count, no "at or above UNKNOWN" when everything counts. */
 static void summarize(const struct verdict *v, struct strbuf *b) {
+        size_t total = 0;
         bool first = true;
 
-        for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
-                if (v->counts[s] > 0) {
-                        (void) strbuf_printf(b, "%s%zu %s", first ? "" : ", ", v->counts[s], severity_to_string(s));
-                        first = false;
-                }
-        (void) strbuf_printf(b, " at or above %s", severity_to_string(v->rule.threshold));
-        if (v->counts[SEVERITY_UNKNOWN] > 0 && v->rule.unknown_as > SEVERITY_UNKNOWN)
-                (void) strbuf_printf(b, " (UNKNOWN counted as %s)", severity_to_string(v->rule.unknown_as));
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                total += v->counts[s];
+        if (total > 0 && total == v->counts[SEVERITY_UNKNOWN]) {
+                (void) strbuf_printf(b, "%zu finding%s of UNKNOWN severity", total, total == 1 ? "" : "s");
+                if (v->rule.unknown_as > SEVERITY_UNKNOWN)
+                        (void) strbuf_printf(b, ", counted as %s", severity_to_string(v->rule.unknown_as));
+        } else {
+                for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
+                        if (v->counts[s] > 0) {
+                                (void) strbuf_printf(b, "%s%zu %s", first ? "" : ", ", v->counts[s],
+                                                     severity_to_string(s));
+                                first = false;
+                        }
+                if (v->rule.threshold > SEVERITY_UNKNOWN)
+                        (void) strbuf_printf(b, " at or above %s", severity_to_string(v->rule.threshold));
+                else
+                        (void) strbuf_printf(b, " finding%s", total == 1 ? "" : "s");
+                if (v->counts[SEVERITY_UNKNOWN] > 0 && v->rule.unknown_as > SEVERITY_UNKNOWN)
+                        (void) strbuf_printf(b, " (UNKNOWN counted as %s)", severity_to_string(v->rule.unknown_as));
+        }
         for (size_t i = 0; v->worst && v->worst[i]; i++)
                 (void) strbuf_printf(b, "%s%s", i == 0 ? " (" : ", ", v->worst[i]);
         if (v->worst && v->worst[0])
                 (void) strbuf_puts(b, ")");
+}
+
+/* After the policy's file: the scope that applied, what the allowlist
+ * excused, and where the whole list is. */
+static void where_more(const struct start *h, const struct verdict *v, struct strbuf *b) {
+        if (v->scope)
+                (void) strbuf_printf(b, ", scope '%s'", v->scope);
+        if (v->allowed > 0)
+                (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
+        if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0)
+                (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->identity);
 }
 
 static const char *syslog_socket(const struct start *h) {
@@ -386,11 +413,16 @@ static int decide(struct start *h, const struct verdict *v, const struct scan_re
                 return decide_unchecked(h, v);
         summarize(v, &b);
         if (v->decision == VERDICT_DENY) {
-                say(h, "portcullis: blocked %s: %s; policy %s\n", h->name, strempty(b.s), policy_path(h));
+                (void) strbuf_printf(&b, "; policy %s", policy_path(h));
+                where_more(h, v, &b);
+                say(h, "portcullis: blocked %s: %s\n", h->name, strempty(b.s));
                 code = GATE_BLOCK;
-        } else
-                say(h, "portcullis: warning: %s: %s; %s(mode warn, policy %s)\n", h->name, strempty(b.s),
-                    unrecorded_blocks(h) ? "" : "starting anyway ", policy_path(h));
+        } else {
+                (void) strbuf_printf(&b, "; %s(mode warn, policy %s)", unrecorded_blocks(h) ? "" : "starting anyway ",
+                                     policy_path(h));
+                where_more(h, v, &b);
+                say(h, "portcullis: warning: %s: %s\n", h->name, strempty(b.s));
+        }
         strbuf_done(&b);
         return code;
 }

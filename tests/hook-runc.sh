@@ -79,6 +79,24 @@ start b1
 grep -q started <<<"$OUT" && fail "enforce: the process ran"
 grep -qF "portcullis: blocked docker.io/library/vuln:1: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4); policy $T/enforce.policy.json" <<<"$OUT" ||
         fail "enforce: no block line in: $OUT"
+# the line points to every finding, by the identity the audit line carries
+# and that `cache show` takes as it is (issue 15).
+ID=$(grep -o 'all findings: portcullis cache show [^ ;\"]*' <<<"$OUT" | head -1 | sed 's/.* //')
+[ -n "$ID" ] && [ "$ID" = "$(tail -1 "$LOG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["identity"])')" ] ||
+        fail "enforce: no 'cache show' pointer with the audit line's identity: $OUT"
+"$P" cache show "$ID" --cache "$T/cache.db" | grep -q '"PCEX-CVE-2023-38545"' || fail "enforce: cache show $ID"
+
+# A scope and an allowlist entry: named in the block line (apt's LOW
+# finding counts, curl's CRITICAL one is excused).
+rootfs twofindings 7.88.1-10+deb12u3
+printf 'Package: apt\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.6.1\n\n' >>"$T/twofindings/var/lib/dpkg/status"
+policy scoped '{"mode": "enforce", "severity": "LOW", "allowlist": [{"id": "CVE-2023-38545", "reason": "test"}],
+  "scopes": [{"name": "library", "match": {"images": ["docker.io/library/*"]}, "severity": "LOW"}]}'
+config scoped scoped.policy.json
+bundle b1s twofindings scoped "$IMG"
+start b1s
+[ "$RC" -ne 0 ] && grep -qE "portcullis: blocked docker.io/library/vuln:1: 1 LOW at or above LOW \(PCEX-CVE-2011-3374 apt\); policy $T/scoped.policy.json, scope 'library'; 1 more excused by the allowlist; all findings: portcullis cache show " <<<"$OUT" ||
+        fail "scoped: block line without scope/allowlist: $OUT"
 
 # 2. warn: starts, the warning is logged.
 policy warn '{"mode": "warn", "severity": "HIGH"}'
