@@ -26,6 +26,7 @@ void package_done(struct package *p) {
         free(p->ecosystem);
         free(p->purl);
         free(p->origin_file);
+        free(p->guessed_from);
         *p = (struct package) {};
 }
 

@@ -33,6 +33,9 @@ struct package {
         char *ecosystem;        /* OSV ecosystem, NULL if the OS is unknown */
         char *purl;
         char *origin_file;      /* path inside the rootfs it was read from */
+        /* NULL when the package's own metadata names it; else what its name
+         * and version were guessed from ("MANIFEST.MF", "file name"). */
+        char *guessed_from;
 };
 
 /* A byte range of a database's text, not NUL-terminated; .s NULL when the
@@ -132,6 +135,13 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
  * origin names the file.  A bad file is a warning, not an error. */
 int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+/* Java archives (inventory-java.c): one pom.properties; the guess from a
+ * MANIFEST.MF (NULL: none) and the archive's file name; a whole archive in
+ * memory, with the archives inside it (errors: -ENOMEM, -E2BIG only). */
+int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+int jar_fallback(const char *manifest, size_t len, const char *file_name, const char *origin,
+                 struct inventory *inv);
+int jar_archive_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
 
 /* A language package: name and version as its metadata spells them, in its
  * own ecosystem, found at origin. */
@@ -139,7 +149,7 @@ int inventory_add_lang(struct inventory *inv, const char *origin, const char *ec
                        const char *version, const char *purl_type, const char *purl_namespace,
                        const char *purl_name);
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
-        inventory_reader_chisel, inventory_reader_python, inventory_reader_npm;
+        inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
 
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */
