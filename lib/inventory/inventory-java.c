@@ -76,7 +76,7 @@ static bool archive_name(const char *name) {
 /* META-INF/maven/<groupId>/<artifactId>/pom.properties as Maven writes
  * it, and anywhere else below META-INF, as other build tools do. */
 static bool pom_properties_name(const char *name) {
-        return startswith(name, "META-INF/") && (endswith(name, "/pom.properties"));
+        return startswith(name, "META-INF/") && endswith(name, "/pom.properties");
 }
 
 /* A cap reached or a damaged part: a warning, and a note that makes the
@@ -491,7 +491,8 @@ static int on_nested(struct jar_level *l, struct archive_entry *e, const char *n
 static int on_entry(struct jar_level *l, struct archive_entry *e, const char *name, struct error *err) {
         if (pom_properties_name(name))
                 return on_pom(l, e, name);
-        if (strcmp(name, "META-INF/MANIFEST.MF") == 0 && !l->manifest)
+        /* in any case, as java.util.jar.JarFile finds it */
+        if (strcasecmp(name, "META-INF/MANIFEST.MF") == 0 && !l->manifest)
                 return read_entry(l, e, name, JAR_META_MAX, &l->manifest, &l->manifest_len) < 0 ? -ENOMEM : 0;
         if (archive_name(name))
                 return on_nested(l, e, name, err);
