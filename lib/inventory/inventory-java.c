@@ -121,19 +121,6 @@ static bool coordinate_valid(const char *s) {
         return true;
 }
 
-/* A version as written: printable, no spaces (Maven validity is the
- * match's to judge). */
-static bool version_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > JAR_FIELD_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
-                        return false;
-        return true;
-}
-
 /* A guessed name part (a MANIFEST.MF title may hold spaces): printable. */
 static bool guess_valid(const char *s) {
         size_t n = strlen(s);
@@ -211,7 +198,7 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
         if (!coordinate_valid(group) || !coordinate_valid(artifact))
                 return inventory_warn(inv, "%s: pom.properties with an invalid %s (Maven allows A-Z a-z 0-9 _ . -); "
                                       "skipped", origin, coordinate_valid(group) ? "artifactId" : "groupId");
-        if (!version_valid(version) || strchr(version, '\\'))
+        if (!inventory_version_printable(version, strlen(version)) || strchr(version, '\\'))
                 return inventory_warn(inv, "%s: pom.properties with an invalid version; skipped", origin);
         if (asprintf(&name, "%s:%s", group, artifact) < 0)
                 return -ENOMEM;
@@ -339,7 +326,8 @@ static int add_guess(struct inventory *inv, const char *origin, const char *grou
         _cleanup_free_ char *name = NULL;
         int r;
 
-        if ((group[0] && !guess_valid(group)) || !guess_valid(artifact) || !version_valid(version))
+        if ((group[0] && !guess_valid(group)) || !guess_valid(artifact) ||
+            !inventory_version_printable(version, strlen(version)))
                 return inventory_warn(inv, "%s: no pom.properties, and %s gives no usable name and version; "
                                       "not checked", origin, from);
         if (asprintf(&name, "%s%s%s", group, group[0] ? ":" : "", artifact) < 0)

@@ -148,6 +148,11 @@ int jar_archive_parse(const char *buf, size_t len, const char *origin, struct in
 int inventory_add_lang(struct inventory *inv, const char *origin, const char *ecosystem, const char *name,
                        const char *version, const char *purl_type, const char *purl_namespace,
                        const char *purl_name);
+/* A language package's version as written: 1 to INVENTORY_LANG_FIELD_MAX
+ * printable bytes, no spaces (validity is the match's to judge: an invalid
+ * one is reported as not checked). */
+#define INVENTORY_LANG_FIELD_MAX 256
+bool inventory_version_printable(const char *s, size_t n);
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
         inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
 
