@@ -144,9 +144,9 @@ def jar(entries, path=None, method=zipfile.ZIP_DEFLATED):
     if path:
         open(path, "wb").write(b.getvalue())
     return b.getvalue()
-# a zip bomb: a nested "jar" of 100 MB of zeros deflates to ~100 KB
+# a zip bomb: a nested "jar" of 60 MB of zeros (under the 64 MiB cap) deflates to ~60 KB
 jar([("META-INF/maven/org.example/bomb/pom.properties", POM % b"bomb"),
-     ("BOOT-INF/lib/zeros.jar", bytes(100 << 20))], os.path.join(d, "bomb.jar"))
+     ("BOOT-INF/lib/zeros.jar", bytes(60 << 20))], os.path.join(d, "bomb.jar"))
 # six archives, each inside the one before
 inner = jar([("META-INF/maven/org.example/level5/pom.properties", POM % b"level5")])
 for i in range(4, -1, -1):

@@ -34,7 +34,10 @@
 #define JAR_NESTED_DEPTH_MAX 3                          /* archives in archives below the file */
 #define JAR_ENTRIES_MAX 200000                          /* per archive */
 #define JAR_META_MAX ((uint64_t) 1 << 20)               /* a pom.properties or MANIFEST.MF */
-#define JAR_NESTED_MAX ((uint64_t) 128 << 20)           /* an archive inside one, held in memory */
+/* An archive inside one, held in memory while read: with the nesting cap,
+ * at most 192 MiB at once, well inside the analysis child's RLIMIT_AS (an
+ * out-of-memory failure must not be something an image can cause). */
+#define JAR_NESTED_MAX ((uint64_t) 64 << 20)
 #define JAR_INFLATED_MAX ((uint64_t) 512 << 20)         /* everything inflated from one file */
 /* Inflated bytes per byte of archive: jars deflate class files 2-3x and
  * text 10x; we inflate only metadata and nested archives (stored, mostly),
@@ -47,6 +50,7 @@
 struct jar_file {                       /* a file on disk and every archive in it */
         struct inventory *inv;
         uint64_t inflated;
+        uint64_t *total;                /* by every file of the walk */
         bool stopped;                   /* a cap of the whole file was reached */
 };
 
@@ -385,6 +389,7 @@ static int count_inflated(struct jar_level *l, const char *name, size_t n, uint6
 
         l->inflated += n;
         f->inflated += n;
+        *f->total += n;
         if (entry > max)
                 return cut(f->inv, "%s!%s: inflates to more than %llu bytes, the cap for it; not looked into",
                            l->origin, name, (unsigned long long) max) ?: 1;
@@ -392,6 +397,12 @@ static int count_inflated(struct jar_level *l, const char *name, size_t n, uint6
                 f->stopped = true;
                 return cut(f->inv, "%s!%s: the file's archives inflate to more than %llu bytes; the rest of it "
                            "was not looked into", l->origin, name, (unsigned long long) JAR_INFLATED_MAX) ?: 1;
+        }
+        if (*f->total > INVENTORY_WALK_INFLATED_MAX) {
+                f->stopped = true;
+                return cut(f->inv, "%s!%s: the image's archives inflate to more than %llu bytes; the rest of them "
+                           "was not looked into", l->origin, name,
+                           (unsigned long long) INVENTORY_WALK_INFLATED_MAX) ?: 1;
         }
         if (l->inflated > ratio_cap(l)) {
                 f->stopped = true;
@@ -547,7 +558,8 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
 }
 
 int jar_archive_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err) {
-        struct jar_file f = { .inv = inv };
+        uint64_t total = 0;
+        struct jar_file f = { .inv = inv, .total = &total };
         const char *slash = strrchr(origin, '/');
 
         return read_archive(&f, origin, slash ? slash + 1 : origin, -EBADF, buf, len, 0, err);
@@ -556,7 +568,7 @@ int jar_archive_parse(const char *buf, size_t len, const char *origin, struct in
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *origin = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct jar_file f = { .inv = inv };
+        struct jar_file f = { .inv = inv, .total = inventory_walk_inflated(e) };
         struct stat st;
 
         if (e->type != DT_REG || !archive_name(e->name))
@@ -564,6 +576,10 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (asprintf(&origin, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         str_make_printable(origin);
+        if (*f.total > INVENTORY_WALK_INFLATED_MAX)
+                return cut(inv, "%s: the image's archives inflated more than %llu bytes before it; not looked into",
+                           origin, (unsigned long long) INVENTORY_WALK_INFLATED_MAX) < 0
+                               ? error_set(err, ENOMEM, "out of memory") : 0;
         /* never through a symlink: the walk offers regular files only, and
          * O_NOFOLLOW holds if one was swapped in since */
         fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);

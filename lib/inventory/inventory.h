@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "osrelease.h"
@@ -20,6 +21,7 @@ struct rootfs;
 #define INVENTORY_WALK_PATH_MAX 4096
 #define INVENTORY_WALK_ENTRIES_TOTAL_MAX 2000000        /* visited in all */
 #define INVENTORY_WALK_BYTES_MAX ((size_t) 512 * 1024 * 1024)   /* read in all */
+#define INVENTORY_WALK_INFLATED_MAX ((uint64_t) 4 << 30)         /* inflated from archives in all */
 
 /* One installed package.  OSV distro records name *source* packages, so the
  * source name/version are kept beside the binary ones (equal when the
@@ -125,6 +127,9 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
  * or with prefix its first max bytes.  -ENOENT when absent. */
 int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
                         bool prefix, char **ret, size_t *ret_len, struct error *err);
+/* The walk's count of bytes that readers inflated from archives, which
+ * they hold to a cap of their own (INVENTORY_WALK_INFLATED_MAX). */
+uint64_t *inventory_walk_inflated(const struct inventory_walk_entry *e);
 /* The same for a reader: 1 when read, 0 when absent or unreadable (a
  * warning naming the file then), <0 only for -ENOMEM/-E2BIG. */
 int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
