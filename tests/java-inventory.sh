@@ -132,7 +132,9 @@ fi
 # ---- hostile archives -------------------------------------------------------------
 R=$T/hostile
 mkdir -p "$R/app" "$R/outside"
-python3 - "$R/app" <<'PY' || fail "hostile: build the archives"
+REAL=$GUAVA
+[ -f "$REAL" ] || REAL=$TJ/multi-license-1.0.0.jar
+python3 - "$R/app" "$REAL" <<'PY' || fail "hostile: build the archives"
 import io, os, struct, sys, zipfile
 d = sys.argv[1]
 POM = b"groupId=org.example\nartifactId=%s\nversion=1.0.0\n"
@@ -160,6 +162,8 @@ struct.pack_into("<I", raw, 22, 0xFFFFFFF0)
 open(os.path.join(d, "huge.jar"), "wb").write(raw)
 # not a zip
 open(os.path.join(d, "notazip.jar"), "wb").write(b"#!/bin/sh\necho this is not a jar\n" * 100)
+# a real jar inside one under a UTF-8 name (which libarchive can't spell in the C locale)
+jar([("BOOT-INF/lib/g\u00fcava.jar", open(sys.argv[2], "rb").read())], os.path.join(d, "utf8.jar"))
 PY
 cp "$GUAVA" "$R/outside/guava.jar" 2>/dev/null || cp "$TJ/multi-license-1.0.0.jar" "$R/outside/guava.jar"
 ln -s ../../../../../../../../../usr/share/java/log4j-core.jar "$R/app/escape.jar"
@@ -168,6 +172,8 @@ ln -s /outside/guava.jar "$R/app/inside-link.jar"
 python3 - "$T/hostile.json" "$T/hostile.err" <<'PY' || fail "hostile: caps"
 import json, sys
 d = json.load(open(sys.argv[1]))
+# the jar under a non-ASCII name is read all the same
+assert [p for p in d["packages"] if p["origin_file"] == "/app/utf8.jar!(entry 1, a name not in ASCII)"], d["packages"]
 err = open(sys.argv[2]).read()
 names = set(p["name"] for p in d["packages"])
 origins = set(p["origin_file"] for p in d["packages"])

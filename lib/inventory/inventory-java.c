@@ -63,6 +63,7 @@ struct jar_level {                      /* one archive being read */
         uint64_t inflated;              /* from it (not from archives inside it) */
         unsigned depth;                 /* 0: the file on disk */
         size_t poms;                    /* packages its pom.properties gave */
+        size_t unnamed;                 /* entries with a name libarchive can't give */
         char *manifest;
         size_t manifest_len;
 };
@@ -413,10 +414,15 @@ static int count_inflated(struct jar_level *l, const char *name, size_t n, uint6
         return 0;
 }
 
+static bool zip_magic(const char *buf, size_t len) {
+        return len >= 4 && memcmp(buf, "PK\3\4", 4) == 0;
+}
+
 /* Inflates the current entry into memory, at most max bytes: 1 when read,
- * 0 when a cap or damage kept it unread (said by cut()), -ENOMEM. */
-static int read_entry(struct jar_level *l, struct archive_entry *e, const char *name, uint64_t max, char **ret,
-                      size_t *ret_len) {
+ * 0 when a cap or damage kept it unread (said by cut()), or when only_zip
+ * and it does not start as a zip archive does, -ENOMEM. */
+static int read_entry(struct jar_level *l, struct archive_entry *e, const char *name, uint64_t max, bool only_zip,
+                      char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
         int r;
@@ -440,12 +446,16 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
                         cap = ncap;
                 }
                 n = archive_read_data(l->a, buf + len, cap - len);
+                if (n == 0 && only_zip && !zip_magic(buf, len))
+                        return 0;
                 if (n == 0)
                         break;
                 if (n < 0)
                         return cut(l->file->inv, "%s!%s: damaged (%s); not looked into", l->origin, name,
                                    strna(archive_error_string(l->a)));
                 len += (size_t) n;
+                if (only_zip && len >= 4 && len - (size_t) n < 4 && !zip_magic(buf, len))
+                        return 0;
                 r = count_inflated(l, name, (size_t) n, len, max);
                 if (r != 0)
                         return r < 0 ? r : 0;
@@ -460,7 +470,7 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
 static int on_pom(struct jar_level *l, struct archive_entry *e, const char *name) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, before = l->file->inv->n_pkgs;
-        int r = read_entry(l, e, name, JAR_META_MAX, &buf, &len);
+        int r = read_entry(l, e, name, JAR_META_MAX, false, &buf, &len);
 
         if (r <= 0)
                 return r;
@@ -469,7 +479,21 @@ static int on_pom(struct jar_level *l, struct archive_entry *e, const char *name
         return r;
 }
 
-static int on_nested(struct jar_level *l, struct archive_entry *e, const char *name, struct error *err) {
+/* Whether the current entry starts as a zip archive does. */
+static bool sniff_zip(struct jar_level *l) {
+        char head[4];
+        size_t len = 0;
+        ssize_t n;
+
+        while (len < sizeof(head) && (n = archive_read_data(l->a, head + len, sizeof(head) - len)) > 0)
+                len += (size_t) n;
+        return zip_magic(head, len);
+}
+
+/* An archive inside this one; only_zip for an entry whose name we could
+ * not read: it is one if its data says so. */
+static int on_nested(struct jar_level *l, struct archive_entry *e, const char *name, bool only_zip,
+                     struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
         const char *slash = strrchr(name, '/');
         size_t len = 0;
@@ -479,9 +503,9 @@ static int on_nested(struct jar_level *l, struct archive_entry *e, const char *n
                 return -ENOMEM;
         str_make_printable(origin);
         if (l->depth + 1 > JAR_NESTED_DEPTH_MAX)
-                return cut(l->file->inv, "%s: an archive nested more than %d deep; not looked into", origin,
-                           JAR_NESTED_DEPTH_MAX);
-        r = read_entry(l, e, name, JAR_NESTED_MAX, &buf, &len);
+                return only_zip && !sniff_zip(l) ? 0 : cut(l->file->inv, "%s: an archive nested more than %d deep; "
+                                                           "not looked into", origin, JAR_NESTED_DEPTH_MAX);
+        r = read_entry(l, e, name, JAR_NESTED_MAX, only_zip, &buf, &len);
         if (r <= 0)
                 return r;
         return read_archive(l->file, origin, slash ? slash + 1 : name, -EBADF, buf, len, l->depth + 1, err);
@@ -492,9 +516,10 @@ static int on_entry(struct jar_level *l, struct archive_entry *e, const char *na
                 return on_pom(l, e, name);
         /* in any case, as java.util.jar.JarFile finds it */
         if (strcasecmp(name, "META-INF/MANIFEST.MF") == 0 && !l->manifest)
-                return read_entry(l, e, name, JAR_META_MAX, &l->manifest, &l->manifest_len) < 0 ? -ENOMEM : 0;
+                return read_entry(l, e, name, JAR_META_MAX, false, &l->manifest, &l->manifest_len) < 0
+                               ? -ENOMEM : 0;
         if (archive_name(name))
-                return on_nested(l, e, name, err);
+                return on_nested(l, e, name, false, err);
         return 0;
 }
 
@@ -505,21 +530,32 @@ static int scan(struct jar_level *l, struct error *err) {
 
         while (!l->file->stopped && ((rc = archive_read_next_header(l->a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN)) {
                 const char *name = archive_entry_pathname(e);
+                char unnamed[64];
 
-                if (!name)
-                        name = archive_entry_pathname_utf8(e);
                 if (++entries > JAR_ENTRIES_MAX)
                         return cut(l->file->inv, "%s: more than %d entries; the rest was not looked into", l->origin,
                                    JAR_ENTRIES_MAX);
-                if (!name || archive_entry_filetype(e) != AE_IFREG)
+                if (archive_entry_filetype(e) != AE_IFREG)
                         continue;
-                r = on_entry(l, e, name, err);
+                /* libarchive gives no name for a UTF-8 one the C locale can't
+                 * spell: such an entry can still be a jar, which the JVM
+                 * loads whatever its name, so its data decides */
+                if (!name) {
+                        l->unnamed++;
+                        snprintf(unnamed, sizeof(unnamed), "(entry %zu, a name not in ASCII)", entries);
+                        r = on_nested(l, e, unnamed, true, err);
+                } else
+                        r = on_entry(l, e, name, err);
                 if (r < 0)
                         return r;
         }
         if (!l->file->stopped && rc != ARCHIVE_EOF)
                 return cut(l->file->inv, "%s: damaged after %zu entries (%s); the rest was not looked into",
                            l->origin, entries, strna(archive_error_string(l->a)));
+        if (l->unnamed > 0)
+                return inventory_warn(l->file->inv, "%s: %zu entries have UTF-8 names this reader can't spell; they "
+                                      "were read as archives where they are one, not as pom.properties", l->origin,
+                                      l->unnamed);
         return 0;
 }
 
