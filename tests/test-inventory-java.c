@@ -86,6 +86,11 @@ static void test_fallback(void) {
                 { NULL, "log4j-1.2-api-2.19.0.jar", "log4j-1.2-api", "2.19.0", "file name" },
                 { NULL, "guava-31.1-jre.JAR", "guava", "31.1-jre", "file name" },
                 { NULL, "foo-bar-2.0-1.war", "foo-bar", "2.0-1", "file name" },
+                { "Bundle-SymbolicName: nodot;x:=a.b\nBundle-Version: 3\nBundle-Name: n\n", "n.jar", "n", "3",
+                  "MANIFEST.MF" },
+                { "Bundle-SymbolicName: com.fasterxml.jackson.core.jackson-databind\nBundle-Version: 2.14.0\n",
+                  "jackson-databind-2.14.0.jar", "com.fasterxml.jackson.core:jackson-databind", "2.14.0",
+                  "MANIFEST.MF and file name" },
                 /* nothing to go by: a warning, no package */
                 { "Manifest-Version: 1.0\n", "app.jar", NULL, NULL, NULL },
                 { NULL, "-1.0.jar", NULL, NULL, NULL },

@@ -316,14 +316,10 @@ static void manifest_group(const struct manifest *m, char group[JAR_FIELD_MAX + 
                 return;
         }
         end = m->symbolic + strcspn(m->symbolic, ";");
-        while (end > m->symbolic && end[-1] == ' ')
+        while (end > m->symbolic && end[-1] != '.')
                 end--;
-        for (const char *p = end; p > m->symbolic; p--)
-                if (p[-1] == '.') {
-                        end = p - 1;
-                        break;
-                }
-        copy_field(group, m->symbolic, strchr(m->symbolic, '.') ? (size_t) (end - m->symbolic) : 0);
+        /* no '.' before the directives: no groupId in it */
+        copy_field(group, m->symbolic, end > m->symbolic ? (size_t) (end - 1 - m->symbolic) : 0);
 }
 
 static int add_guess(struct inventory *inv, const char *origin, const char *group, const char *artifact,
