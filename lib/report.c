@@ -267,15 +267,22 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
 }
 
 static json_t *package_json(const struct package *p) {
-        return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-                         "name", p->name,
-                         "version", p->version,
-                         "source_name", json_str_or_null(p->source_name),
-                         "source_version", json_str_or_null(p->source_version),
-                         "arch", json_str_or_null(p->arch),
-                         "ecosystem", json_str_or_null(p->ecosystem),
-                         "purl", json_str_or_null(p->purl),
-                         "origin_file", json_str_or_null(p->origin_file));
+        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                              "name", p->name,
+                              "version", p->version,
+                              "source_name", json_str_or_null(p->source_name),
+                              "source_version", json_str_or_null(p->source_version),
+                              "arch", json_str_or_null(p->arch),
+                              "ecosystem", json_str_or_null(p->ecosystem),
+                              "purl", json_str_or_null(p->purl),
+                              "origin_file", json_str_or_null(p->origin_file));
+
+        /* only for a guess: the digest of every other inventory stays */
+        if (o && p->guessed_from && json_object_set_new(o, "guessed_from", json_string(p->guessed_from)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
 }
 
 static json_t *warnings_json(char *const *warnings) {
@@ -345,8 +352,10 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
         for (size_t i = 0; r >= 0 && i < inv->n_pkgs; i++) {
                 const struct package *p = &inv->pkgs[i];
 
-                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s\n", wn, p->name, wv, p->version, ws,
-                                  strempty(p->source_name), p->arch ? p->arch : "-");
+                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s%s%s%s\n", wn, p->name, wv, p->version, ws,
+                                  strempty(p->source_name), p->arch ? p->arch : "-",
+                                  p->guessed_from ? "  (guessed from " : "", strempty(p->guessed_from),
+                                  p->guessed_from ? ")" : "");
         }
         if (r < 0) {
                 strbuf_done(&b);
@@ -589,7 +598,8 @@ static int parse_package(json_t *o, struct package *p, struct error *err) {
             (r = opt_string(o, "arch", &p->arch, "inventory package", err)) < 0 ||
             (r = opt_string(o, "ecosystem", &p->ecosystem, "inventory package", err)) < 0 ||
             (r = opt_string(o, "purl", &p->purl, "inventory package", err)) < 0 ||
-            (r = opt_string(o, "origin_file", &p->origin_file, "inventory package", err)) < 0)
+            (r = opt_string(o, "origin_file", &p->origin_file, "inventory package", err)) < 0 ||
+            (r = opt_string(o, "guessed_from", &p->guessed_from, "inventory package", err)) < 0)
                 return r;
         return 0;
 }

@@ -14,7 +14,6 @@
 
 #define NPM_PACKAGE_JSON_MAX ((size_t) 4 * 1024 * 1024)
 #define NPM_NAME_MAX 214        /* npm's own limit (validate-npm-package-name) */
-#define NPM_VERSION_MAX 256
 
 /* The folder is node_modules/<name> or node_modules/@scope/<name>. */
 static bool installed_folder(const char *dir) {
@@ -57,17 +56,6 @@ static bool name_valid(const char *s, const char **ret_slash) {
         return true;
 }
 
-static bool version_printable(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > NPM_VERSION_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
-                        return false;
-        return true;
-}
-
 int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
         json_t *root = json_loadb(buf, len, 0, NULL);
         const char *name = json_string_value(json_object_get(root, "name"));
@@ -84,7 +72,7 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
                 r = inventory_warn(inv, "%s: no %s; skipped", origin, name ? "version" : "name");
         else if (!name_valid(name, &slash))
                 r = inventory_warn(inv, "%s: an invalid npm package name in field name; skipped", origin);
-        else if (!version_printable(version))
+        else if (!inventory_version_printable(version, strlen(version)))
                 r = inventory_warn(inv, "%s: an invalid value in field version; skipped", origin);
         else if (slash) {
                 /* purl-spec PURL-TYPES "npm": the scope is the namespace */

@@ -26,6 +26,7 @@ void package_done(struct package *p) {
         free(p->ecosystem);
         free(p->purl);
         free(p->origin_file);
+        free(p->guessed_from);
         *p = (struct package) {};
 }
 
@@ -111,6 +112,15 @@ int inventory_add_lang(struct inventory *inv, const char *origin, const char *ec
                 return r;
         }
         return inventory_add(inv, &p);
+}
+
+bool inventory_version_printable(const char *s, size_t n) {
+        if (n == 0 || n > INVENTORY_LANG_FIELD_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return false;
+        return true;
 }
 
 int inventory_warn(struct inventory *inv, const char *fmt, ...) {

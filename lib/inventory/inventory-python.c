@@ -15,6 +15,7 @@
 
 #define PYTHON_METADATA_HEAD_MAX ((size_t) 64 * 1024)
 #define PYTHON_FIELD_MAX 256
+_Static_assert(INVENTORY_LANG_FIELD_MAX <= PYTHON_FIELD_MAX, "a version fits the copy below");
 
 /* A header value: "Key: value" at the start of a line of the head, up to
  * the blank line that ends the headers.  Keys are case-insensitive. */
@@ -56,17 +57,6 @@ static bool name_valid(struct slice s) {
         return true;
 }
 
-/* A version as written: printable, no spaces (PEP 440 validity is the
- * match's to judge: an invalid one is reported as not checked). */
-static bool version_printable(struct slice s) {
-        if (s.n == 0 || s.n > PYTHON_FIELD_MAX)
-                return false;
-        for (size_t i = 0; i < s.n; i++)
-                if ((unsigned char) s.s[i] <= ' ' || (unsigned char) s.s[i] >= 0x7f)
-                        return false;
-        return true;
-}
-
 /* The purl name: lower case, '_' as '-' (purl-spec PURL-TYPES "pypi"). */
 static void purl_name(struct slice s, char buf[PYTHON_FIELD_MAX + 1]) {
         for (size_t i = 0; i < s.n; i++)
@@ -82,7 +72,7 @@ int python_metadata_parse(const char *buf, size_t len, const char *origin, struc
                 return inventory_warn(inv, "%s: no Name or Version header; skipped", origin);
         if (!name_valid(n))
                 return inventory_warn(inv, "%s: an invalid Name (PEP 508); skipped", origin);
-        if (!version_printable(v))
+        if (!inventory_version_printable(v.s, v.n))
                 return inventory_warn(inv, "%s: an invalid Version; skipped", origin);
         memcpy(name, n.s, n.n);
         name[n.n] = '\0';

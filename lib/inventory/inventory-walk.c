@@ -36,6 +36,7 @@ struct inventory_walk {
         size_t depth;
         size_t entries;
         size_t bytes;
+        uint64_t inflated;      /* by the readers of archives, in all */
         char path[INVENTORY_WALK_PATH_MAX];
         size_t path_len;
         bool stopped;           /* a cap ended the walk */
@@ -256,6 +257,10 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
+}
+
+uint64_t *inventory_walk_inflated(const struct inventory_walk_entry *e) {
+        return &e->walk->inflated;
 }
 
 int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,

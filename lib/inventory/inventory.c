@@ -13,6 +13,7 @@ static const struct inventory_reader *const readers[] = {
         &inventory_reader_chisel,
         &inventory_reader_python,
         &inventory_reader_npm,
+        &inventory_reader_java,
         NULL,
 };
 

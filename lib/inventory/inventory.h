@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 #include "osrelease.h"
@@ -20,6 +21,7 @@ struct rootfs;
 #define INVENTORY_WALK_PATH_MAX 4096
 #define INVENTORY_WALK_ENTRIES_TOTAL_MAX 2000000        /* visited in all */
 #define INVENTORY_WALK_BYTES_MAX ((size_t) 512 * 1024 * 1024)   /* read in all */
+#define INVENTORY_WALK_INFLATED_MAX ((uint64_t) 4 << 30)         /* inflated from archives in all */
 
 /* One installed package.  OSV distro records name *source* packages, so the
  * source name/version are kept beside the binary ones (equal when the
@@ -33,6 +35,9 @@ struct package {
         char *ecosystem;        /* OSV ecosystem, NULL if the OS is unknown */
         char *purl;
         char *origin_file;      /* path inside the rootfs it was read from */
+        /* NULL when the package's own metadata names it; else what its name
+         * and version were guessed from ("MANIFEST.MF", "file name"). */
+        char *guessed_from;
 };
 
 /* A byte range of a database's text, not NUL-terminated; .s NULL when the
@@ -122,6 +127,9 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
  * or with prefix its first max bytes.  -ENOENT when absent. */
 int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
                         bool prefix, char **ret, size_t *ret_len, struct error *err);
+/* The walk's count of bytes that readers inflated from archives, which
+ * they hold to a cap of their own (INVENTORY_WALK_INFLATED_MAX). */
+uint64_t *inventory_walk_inflated(const struct inventory_walk_entry *e);
 /* The same for a reader: 1 when read, 0 when absent or unreadable (a
  * warning naming the file then), <0 only for -ENOMEM/-E2BIG. */
 int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
@@ -132,14 +140,26 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
  * origin names the file.  A bad file is a warning, not an error. */
 int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+/* Java archives (inventory-java.c): one pom.properties; the guess from a
+ * MANIFEST.MF (NULL: none) and the archive's file name; a whole archive in
+ * memory, with the archives inside it (errors: -ENOMEM, -E2BIG only). */
+int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+int jar_fallback(const char *manifest, size_t len, const char *file_name, const char *origin,
+                 struct inventory *inv);
+int jar_archive_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
 
 /* A language package: name and version as its metadata spells them, in its
  * own ecosystem, found at origin. */
 int inventory_add_lang(struct inventory *inv, const char *origin, const char *ecosystem, const char *name,
                        const char *version, const char *purl_type, const char *purl_namespace,
                        const char *purl_name);
+/* A language package's version as written: 1 to INVENTORY_LANG_FIELD_MAX
+ * printable bytes, no spaces (validity is the match's to judge: an invalid
+ * one is reported as not checked). */
+#define INVENTORY_LANG_FIELD_MAX 256
+bool inventory_version_printable(const char *s, size_t n);
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
-        inventory_reader_chisel, inventory_reader_python, inventory_reader_npm;
+        inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
 
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */
