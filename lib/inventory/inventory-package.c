@@ -180,3 +180,12 @@ char *purl_distro(const struct os_info *os) {
                 return NULL;
         return asprintf(&s, "%s-%s", os->id, os->version_id) < 0 ? NULL : s;
 }
+
+bool inventory_field_printable(const char *s, size_t n, size_t max) {
+        if (n == 0 || n > max)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return false;
+        return true;
+}
