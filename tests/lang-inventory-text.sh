@@ -11,7 +11,8 @@
 #    the same file in Composer 1's form (the bare packages array);
 #  - .NET: the deps.json the .NET SDK wrote into Microsoft's SARIF multitool
 #    (npm's @microsoft/sarif-multitool-linux, a single-file bundle), taken
-#    out of the bundle by its manifest, against what python's json reads.
+#    out of the bundle by its manifest (dotnet-bundle-deps.py), against what
+#    python's json reads.
 # `portcullis inventory --format json` must list exactly the same name and
 # version pairs, each with its ecosystem, purl and the file it came from.
 set -u
@@ -138,27 +139,8 @@ BUNDLE=${PC_SOURCE_ROOT:?}/tests/lang-dotnet/node_modules/@microsoft/sarif-multi
 if [ -f "$BUNDLE" ]; then
         D=$T/net/opt/sarif
         mkdir -p "$D"
-        # A .NET single-file bundle (dotnet/runtime docs/design/features/
-        # bundle.md): the apphost's 32-byte bundle marker follows the offset
-        # of the manifest header, which gives the deps.json's offset and size.
-        python3 - "$BUNDLE" "$D/Sarif.Multitool.deps.json" <<'PY' || fail ".NET: no deps.json in the bundle"
-import struct, sys
-b = open(sys.argv[1], "rb").read()
-sig = bytes.fromhex("8b1202b96a612038727b930214d7a03213f5b9e6efae3318ee3b2dce24b36aae")
-i = b.find(sig)
-assert i > 8, "no bundle signature"
-(hdr,) = struct.unpack_from("<q", b, i - 8)
-major, minor, count = struct.unpack_from("<IIi", b, hdr)
-p, n, shift = hdr + 12, 0, 0
-while True:                               # the bundle id: a 7-bit encoded length, then bytes
-    c = b[p]; p += 1; n |= (c & 0x7f) << shift; shift += 7
-    if not c & 0x80:
-        break
-p += n
-off, size = struct.unpack_from("<qq", b, p)
-assert major >= 2 and size > 0, (major, size)
-open(sys.argv[2], "wb").write(b[off:off + size])
-PY
+        python3 "$(dirname "$0")/dotnet-bundle-deps.py" "$BUNDLE" "$D/Sarif.Multitool.deps.json" ||
+                fail ".NET: no deps.json in the bundle"
         "$P" inventory "$T/net" --format json >"$T/net.json" 2>"$T/net.err" || fail ".NET: inventory: $(cat "$T/net.err")"
         python3 - "$D/Sarif.Multitool.deps.json" "$T/net.json" "$T/net.err" <<'PY' || fail ".NET: differs from the deps.json"
 import json, sys
