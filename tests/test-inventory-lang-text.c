@@ -66,12 +66,17 @@ static void test_gemspec(void) {
                 /* another block variable, single quotes, a pre-release */
                 { "Gem::Specification.new do |spec|\n  spec.name    = 'my_gem-x'\n  spec.version = '2.0.0.pre.1'\nend\n",
                   "my_gem-x", "2.0.0.pre.1", "pkg:gem/my_gem-x@2.0.0.pre.1" },
+                /* s.names, s.version_x: other attributes */
+                { SPEC "  s.names = [\"x\"]\n  s.name = \"foo\"\n  s.version_x = 3\n  s.version = \"1\"\nend\n", "foo",
+                  "1", "pkg:gem/foo@1" },
                 /* what would need evaluating: refused, never guessed */
                 { SPEC "  s.name = \"foo\"\n  s.version = Foo::VERSION\nend\n" },
                 { SPEC "  s.name = \"foo#{x}\"\n  s.version = \"1\"\nend\n" },
                 { SPEC "  s.name = \"foo\"\n  s.version = \"1\" if ENV[\"X\"]\nend\n" },
                 { SPEC "  s.name = \"fo\\x6f\"\n  s.version = \"1\"\nend\n" },
                 { SPEC "  s.name = \"foo\"\n  s.version = \"1\"\n  s.version = \"2\"\nend\n" },
+                { SPEC "  s.name = \"foo\"\n  s.name += \"bar\"\n  s.version = \"1\"\nend\n" },
+                { SPEC "  s.name = \"foo\"\n  s.version = \"1\"\n  s.version.replace \"2\"\nend\n" },
                 { SPEC "  s.name = \"foo\"\nend\n" },
                 { "# stub: foo 9.9 ruby lib\n" SPEC "  s.name = \"foo\"\n  s.version = \"1.0\"\nend\n" },
                 { "s.name = \"foo\"\ns.version = \"1\"\n" },

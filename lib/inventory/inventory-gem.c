@@ -128,11 +128,15 @@ static void assignment(struct line l, struct line var, struct found *f) {
         for (size_t i = 0; i < _FIELD_MAX; i++) {
                 struct line v;
 
-                if (!eat(&l, field_names[i]))
-                        continue;
+                if (!eat(&l, field_names[i]) || (l.n > 0 && (isalnum_ascii(*l.s) || *l.s == '_')))
+                        continue;       /* s.names: another attribute */
                 skip_blanks(&l);
-                if (!eat(&l, "=") || (l.n > 0 && (*l.s == '=' || *l.s == '~')))
-                        return;         /* s.name_x, s.name == ...: not an assignment of ours */
+                if (!eat(&l, "=") || (l.n > 0 && (*l.s == '=' || *l.s == '~'))) {
+                        /* s.name += "x", s.name << "x", s.name.replace(...) */
+                        f->problem = "is used other than by one assignment";
+                        f->problem_field = field_names[i];
+                        return;
+                }
                 skip_blanks(&l);
                 if (f->value[i].s) {
                         f->problem = "is assigned more than once";
