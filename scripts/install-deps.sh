@@ -13,7 +13,7 @@ if [ "${1:-}" != "--build" ]; then
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
-                  liblog4j2-java"
+                  liblog4j2-java composer ruby-rack ruby-nokogiri"
         # npm for the CVSS reference implementation below and node-semver;
         # a node that brings its own npm (NodeSource's nodejs) is kept as it
         # is, and so is a cargo installed another way.
@@ -21,17 +21,22 @@ if [ "${1:-}" != "--build" ]; then
         command -v cargo >/dev/null || PACKAGES="$PACKAGES cargo"
 fi
 
-# The independent CVSS implementation tests/cvss-differential.sh scores
-# against, from the npm registry into that test's own folder (pinned by its
-# package-lock.json).
-npm_test_deps() {
-        dir=$(cd "$(dirname "$0")/.." && pwd)/tests/cvss-differential
-        [ "${1:-}" != "--build" ] || return 0
-        [ ! -f "$dir/node_modules/ae-cvss-calculator/package.json" ] || return 0
+# npm packages some tests use, from the npm registry into those tests' own
+# folders (each pinned by its package-lock.json): the independent CVSS
+# implementation tests/cvss-differential.sh scores against, and a real .NET
+# application (its deps.json) for tests/lang-inventory-text.sh.
+npm_test_dir() {
+        dir=$(cd "$(dirname "$0")/.." && pwd)/tests/$1
+        [ ! -f "$dir/node_modules/$2/package.json" ] || return 0
         echo "installing: npm packages of $dir" >&2
-        # the registry may be out of reach: that test then skips, saying so
-        npm ci --prefix "$dir" --no-audit --no-fund >&2 ||
-                echo "warning: npm ci in $dir failed; tests/cvss-differential.sh will skip" >&2
+        # the registry may be out of reach: the test then skips, saying so
+        npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts >&2 ||
+                echo "warning: npm ci in $dir failed; the tests using it will skip" >&2
+}
+npm_test_deps() {
+        [ "${1:-}" != "--build" ] || return 0
+        npm_test_dir cvss-differential ae-cvss-calculator
+        npm_test_dir lang-dotnet @microsoft/sarif-multitool-linux
 }
 
 missing=""

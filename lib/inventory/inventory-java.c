@@ -203,7 +203,7 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
         if (!coordinate_valid(group) || !coordinate_valid(artifact))
                 return inventory_warn(inv, "%s: pom.properties with an invalid %s (Maven allows A-Z a-z 0-9 _ . -); "
                                       "skipped", origin, coordinate_valid(group) ? "artifactId" : "groupId");
-        if (!inventory_version_printable(version, strlen(version)) || strchr(version, '\\'))
+        if (!inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX) || strchr(version, '\\'))
                 return inventory_warn(inv, "%s: pom.properties with an invalid version; skipped", origin);
         if (asprintf(&name, "%s:%s", group, artifact) < 0)
                 return -ENOMEM;
@@ -328,7 +328,7 @@ static int add_guess(struct inventory *inv, const char *origin, const char *grou
         int r;
 
         if ((group[0] && !guess_valid(group)) || !guess_valid(artifact) ||
-            !inventory_version_printable(version, strlen(version)))
+            !inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX))
                 return inventory_warn(inv, "%s: no pom.properties, and %s gives no usable name and version; "
                                       "not checked", origin, from);
         if (asprintf(&name, "%s%s%s", group, group[0] ? ":" : "", artifact) < 0)

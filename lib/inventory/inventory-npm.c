@@ -72,7 +72,7 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
                 r = inventory_warn(inv, "%s: no %s; skipped", origin, name ? "version" : "name");
         else if (!name_valid(name, &slash))
                 r = inventory_warn(inv, "%s: an invalid npm package name in field name; skipped", origin);
-        else if (!inventory_version_printable(version, strlen(version)))
+        else if (!inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX))
                 r = inventory_warn(inv, "%s: an invalid value in field version; skipped", origin);
         else if (slash) {
                 /* purl-spec PURL-TYPES "npm": the scope is the namespace */

@@ -114,15 +114,6 @@ int inventory_add_lang(struct inventory *inv, const char *origin, const char *ec
         return inventory_add(inv, &p);
 }
 
-bool inventory_version_printable(const char *s, size_t n) {
-        if (n == 0 || n > INVENTORY_LANG_FIELD_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
-                        return false;
-        return true;
-}
-
 int inventory_warn(struct inventory *inv, const char *fmt, ...) {
         char *msg = NULL;
         va_list ap;
@@ -189,4 +180,13 @@ char *purl_distro(const struct os_info *os) {
         if (!os->id || !os->version_id)
                 return NULL;
         return asprintf(&s, "%s-%s", os->id, os->version_id) < 0 ? NULL : s;
+}
+
+bool inventory_field_printable(const char *s, size_t n, size_t max) {
+        if (n == 0 || n > max)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char) s[i] <= ' ' || (unsigned char) s[i] >= 0x7f)
+                        return false;
+        return true;
 }

@@ -279,3 +279,23 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
         }
         return 1;
 }
+
+int inventory_walk_parse(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
+                         const char *name, size_t max, bool prefix,
+                         int (*parse)(const char *buf, size_t len, const char *origin, struct inventory *inv),
+                         struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        size_t len = 0;
+        int r;
+
+        if (asprintf(&origin, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
+                     name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        r = inventory_walk_read_or_warn(inv, e, subdir, name, max, prefix, &buf, &len, err);
+        if (r <= 0)
+                return r;
+        r = parse(buf, len, origin, inv);
+        if (r == -ENOMEM || r == -E2BIG)
+                return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory");
+        return r < 0 ? r : 0;
+}

@@ -14,6 +14,9 @@ static const struct inventory_reader *const readers[] = {
         &inventory_reader_python,
         &inventory_reader_npm,
         &inventory_reader_java,
+        &inventory_reader_gem,
+        &inventory_reader_composer,
+        &inventory_reader_dotnet,
         NULL,
 };
 

@@ -147,19 +147,33 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
 int jar_fallback(const char *manifest, size_t len, const char *file_name, const char *origin,
                  struct inventory *inv);
 int jar_archive_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
+int gemspec_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+int composer_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+int dotnet_deps_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+
+/* For a visit(): reads name (in subdir of the entry's folder, if given) as
+ * inventory_walk_read_or_warn() does and hands it to parse with its path in
+ * the rootfs as origin; only -ENOMEM/-E2BIG are errors. */
+int inventory_walk_parse(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
+                         const char *name, size_t max, bool prefix,
+                         int (*parse)(const char *buf, size_t len, const char *origin, struct inventory *inv),
+                         struct error *err);
+/* A field as a language package's metadata spells it, fit to be a name or
+ * version: 1 to max bytes, printable ASCII, no space. */
+bool inventory_field_printable(const char *s, size_t n, size_t max);
 
 /* A language package: name and version as its metadata spells them, in its
  * own ecosystem, found at origin. */
 int inventory_add_lang(struct inventory *inv, const char *origin, const char *ecosystem, const char *name,
                        const char *version, const char *purl_type, const char *purl_namespace,
                        const char *purl_name);
-/* A language package's version as written: 1 to INVENTORY_LANG_FIELD_MAX
- * printable bytes, no spaces (validity is the match's to judge: an invalid
- * one is reported as not checked). */
+/* The usual bound of inventory_field_printable() for a language package's
+ * version as written (validity is the match's to judge: an invalid one is
+ * reported as not checked). */
 #define INVENTORY_LANG_FIELD_MAX 256
-bool inventory_version_printable(const char *s, size_t n);
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
         inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
+extern const struct inventory_reader inventory_reader_gem, inventory_reader_composer, inventory_reader_dotnet;
 
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */
