@@ -677,6 +677,11 @@ static int cache_open_once(const char *path, unsigned flags, long long until, st
                 return r;
         if (ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
                 return error_set(err, ENOENT, "cache %s: no entries yet", path);
+        /* A new cache: an index left from an earlier file at this path
+         * (removed by hand, or moved aside) must not answer for it, even
+         * should the new file get the old one's inode. */
+        if (!ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
+                (void) vidx_remove(path, NULL);
         if ((kind == CACHE_FILE_NONE && (r = create_file(path, err)) < 0) ||
             (kind == CACHE_FILE_UNMARKED && (r = probe_unmarked(path, err)) < 0))
                 return r;

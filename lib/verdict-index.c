@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/macro.h"
@@ -27,6 +28,9 @@ struct vidx_header {
         uint64_t generation;
         uint64_t cache_dev;
         uint64_t cache_ino;
+        int64_t cache_btime_sec;        /* statx birth time, 0 where the file system has none */
+        uint32_t cache_btime_nsec;
+        uint32_t reserved;
         uint64_t memos_off;
         uint32_t n_memos;
         uint32_t memo_size;
@@ -152,6 +156,28 @@ int vidx_from_buffer(const void *buf, size_t len, struct vidx **ret, struct erro
         return 0;
 }
 
+/* The cache file's identity: device, inode and, where the file system
+ * keeps it, birth time (an inode number can come back for a new file). */
+struct cache_file_id {
+        uint64_t dev, ino;
+        int64_t btime_sec;
+        uint32_t btime_nsec;
+};
+
+static int cache_file_id(const char *path, struct cache_file_id *ret) {
+        struct statx sx;
+
+        if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_BTIME, &sx) < 0)
+                return -errno;
+        *ret = (struct cache_file_id) {
+                .dev = makedev(sx.stx_dev_major, sx.stx_dev_minor),
+                .ino = sx.stx_ino,
+                .btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0,
+                .btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0,
+        };
+        return 0;
+}
+
 static int index_path(const char *cache_path, const char *suffix, char *buf, size_t size) {
         return (size_t) snprintf(buf, size, "%s%s", cache_path, suffix) < size ? 0 : -ENAMETOOLONG;
 }
@@ -159,8 +185,9 @@ static int index_path(const char *cache_path, const char *suffix, char *buf, siz
 int vidx_open(const char *cache_path, struct vidx **ret, struct error *err) {
         _cleanup_(vidx_closep) struct vidx *x = NULL;
         _cleanup_close_ int fd = -EBADF;
+        struct cache_file_id id;
         char path[PATH_MAX];
-        struct stat st, cst;
+        struct stat st;
         void *m;
         int r;
 
@@ -185,11 +212,11 @@ int vidx_open(const char *cache_path, struct vidx **ret, struct error *err) {
         *x = (struct vidx) { .base = m, .size = (size_t) st.st_size, .mapped = true };
         r = parse(x, err);
         if (r < 0)
-                return error_wrap(err, "%s", path);
+                return err ? error_wrap(err, "%s", path) : r;
         /* Built from the file that is the cache now: a cache removed or
          * moved aside takes its index's answers with it. */
-        if (stat(cache_path, &cst) < 0 || (uint64_t) cst.st_dev != x->h->cache_dev ||
-            (uint64_t) cst.st_ino != x->h->cache_ino)
+        if (cache_file_id(cache_path, &id) < 0 || id.dev != x->h->cache_dev || id.ino != x->h->cache_ino ||
+            id.btime_sec != x->h->cache_btime_sec || id.btime_nsec != x->h->cache_btime_nsec)
                 return error_set(err, ESTALE, "verdict index %s was built from another cache file", path);
         *ret = TAKE_PTR(x);
         return 0;
@@ -493,14 +520,16 @@ static void put_entry(unsigned char *buf, size_t *off, struct vidx_entry_rec *re
         *off = align8(*off + li + lr + lm + e->findings_len + 4);
 }
 
-static int build(uint64_t generation, dev_t dev, ino_t ino, const struct order *v, size_t n, char *const *memos,
-                 unsigned char **ret, size_t *ret_len) {
+static int build(uint64_t generation, const struct cache_file_id *id, const struct order *v, size_t n,
+                 char *const *memos, unsigned char **ret, size_t *ret_len) {
         struct vidx_header h = {
                 .version = VIDX_VERSION,
                 .header_size = sizeof(h),
                 .generation = generation,
-                .cache_dev = (uint64_t) dev,
-                .cache_ino = (uint64_t) ino,
+                .cache_dev = id->dev,
+                .cache_ino = id->ino,
+                .cache_btime_sec = id->btime_sec,
+                .cache_btime_nsec = id->btime_nsec,
                 .memo_size = sizeof(struct vidx_memo_rec),
                 .entry_size = sizeof(struct vidx_entry_rec),
                 .n_entries = (uint32_t) n,
@@ -564,6 +593,7 @@ int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_
         _cleanup_free_ struct vidx_used_slot *used = NULL;
         _cleanup_free_ unsigned char *buf = NULL;
         char path[PATH_MAX], upath[PATH_MAX];
+        struct cache_file_id id;
         size_t m = 0, len = 0;
         int r;
 
@@ -576,8 +606,11 @@ int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_
                 if (!entry_in_ok(&entries[i]))
                         return error_set(err, EINVAL, "verdict index %s: entry %zu lacks a field or is too large",
                                          path, i);
+        /* The file the caller has open must still be the one at the path. */
+        if (cache_file_id(cache_path, &id) < 0 || id.dev != (uint64_t) cache_dev || id.ino != (uint64_t) cache_ino)
+                return error_set(err, ESTALE, "verdict index %s: the cache file was replaced meanwhile", path);
         if ((r = sorted(entries, n, &v, &m)) < 0 ||
-            (r = build(generation, cache_dev, cache_ino, v, m, memos, &buf, &len)) < 0 ||
+            (r = build(generation, &id, v, m, memos, &buf, &len)) < 0 ||
             (r = build_used(generation, v, m, &used)) < 0)
                 return r == -EFBIG ? error_set(err, EFBIG, "verdict index %s would be larger than %llu bytes", path,
                                                (unsigned long long) VIDX_FILE_MAX)
