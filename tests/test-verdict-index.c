@@ -6,6 +6,7 @@
  * that TTL expiry still counts them), memos. */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,6 +287,76 @@ static void test_cache_writers(void) {
         CHECK(cache_memo_get(c, "db:7:7:7:7.7", &value, NULL) == 0);
 }
 
+struct check_all {
+        struct vidx *x;
+        size_t in_cache, in_index, mismatched;
+};
+
+static int check_one(const struct cache_entry *e, void *userdata) {
+        struct check_all *a = userdata;
+        struct vidx_hit h;
+
+        a->in_cache++;
+        if (vidx_lookup(a->x, e->key, &h) != 0)
+                return 0;
+        a->in_index++;
+        if (strcmp(h.identity, e->identity) != 0 || strcmp(h.db_revision, e->db_revision) != 0)
+                a->mismatched++;
+        return 0;
+}
+
+/* Eight processes put five entries each at once: the index they leave
+ * holds only entries the cache holds (with the same identity and
+ * revision), and the next rebuild holds all forty. */
+static void test_concurrent_writers(void) {
+        enum { PROCS = 8, EACH = 5 };
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        struct check_all a = {};
+        struct error err = {};
+        pid_t pids[PROCS];
+
+        (void) unlink(cache_path);
+        CHECK(cache_open(cache_path, &c, NULL, &err) == 0);
+        if (!c)
+                return;
+        for (int p = 0; p < PROCS; p++) {
+                pids[p] = fork();
+                if (pids[p] == 0) {
+                        struct cache *mine = NULL;
+
+                        if (cache_open(cache_path, &mine, NULL, NULL) < 0)
+                                _exit(1);
+                        for (int i = 0; i < EACH; i++) {
+                                char id[80];
+
+                                snprintf(id, sizeof(id), "sha256:%064x", p * 100 + i);
+                                put(mine, id, time(NULL));
+                        }
+                        cache_close(mine);
+                        _exit(test_failures ? 1 : 0);
+                }
+        }
+        for (int p = 0; p < PROCS; p++) {
+                int st = 0;
+
+                CHECK(waitpid(pids[p], &st, 0) == pids[p] && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
+        if (a.x) {
+                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+                CHECK(a.in_cache == PROCS * EACH && a.mismatched == 0 && vidx_count(a.x) == a.in_index);
+                vidx_close(a.x);
+        }
+        CHECK(cache_gc(c, 24 * 3600, 1000, time(NULL), &err) == 0);
+        a = (struct check_all) {};
+        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
+        if (a.x) {
+                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+                CHECK_MSG(a.in_index == PROCS * EACH && a.mismatched == 0, "%zu of %zu", a.in_index, a.in_cache);
+                vidx_close(a.x);
+        }
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 abort();
@@ -298,6 +369,7 @@ int main(void) {
         test_foreign();
         test_touch();
         test_cache_writers();
+        test_concurrent_writers();
         {
                 char cmd[300];
 
