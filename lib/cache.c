@@ -1537,9 +1537,9 @@ static uint32_t clamp_u32(size_t v) {
         return v > UINT32_MAX ? UINT32_MAX : (uint32_t) v;
 }
 
-/* Writes the index, the lock held: from the old index plus e when the old
- * one is sound (a miss adds one entry without reading the others back from
- * sqlite), else from every entry of the cache.  With only_new, an e that
+/* Writes the index, the lock held: from the old index (plus e) when the
+ * old one is sound (a miss adds one entry without reading the others back
+ * from sqlite), else from every entry of the cache.  With only_new, an e that
  * the old index holds already leaves it as it is. */
 static int index_write_locked(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
         _cleanup_(vidx_closep) struct vidx *old = NULL;
@@ -1553,27 +1553,24 @@ static int index_write_locked(struct cache *c, const struct cache_entry *e, bool
                 if (e && only_new && vidx_lookup(old, e->key, &hit) == 0)
                         return 0;
                 gen = vidx_generation(old) + 1;
-                if ((r = fold_used(c, old, e ? &rows : NULL)) < 0)
+                if (fold_used(c, old, &rows) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
-        if (old && e && e->findings_compact) {
-                r = rows_from_index(old, &rows);
-                if (r == -ENOMEM)
-                        return error_set(err, ENOMEM, "out of memory");
-                if (r >= 0)
-                        r = rows_push(&rows, &(struct vidx_entry_in) {
-                                .key = e->key, .identity = e->identity, .db_revision = e->db_revision,
-                                .image = e->image, .findings = e->findings_compact,
-                                .findings_len = strlen(e->findings_compact), .created = e->created,
-                                .last_used = e->last_used ? e->last_used : time(NULL),
-                                .packages = clamp_u32(e->packages), .n_findings = clamp_u32(e->findings),
-                        });
-                if (r < 0) {
-                        rows.n = 0;
-                        r = index_rows_read(c, &rows, err);
-                }
-        } else
+        r = old ? rows_from_index(old, &rows) : -ENOENT;
+        if (r >= 0 && e && e->findings_compact)
+                r = rows_push(&rows, &(struct vidx_entry_in) {
+                        .key = e->key, .identity = e->identity, .db_revision = e->db_revision,
+                        .image = e->image, .findings = e->findings_compact,
+                        .findings_len = strlen(e->findings_compact), .created = e->created,
+                        .last_used = e->last_used ? e->last_used : time(NULL),
+                        .packages = clamp_u32(e->packages), .n_findings = clamp_u32(e->findings),
+                });
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (r < 0) {            /* no sound index to start from: all of the cache */
+                rows.n = 0;
                 r = index_rows_read(c, &rows, err);
+        }
         if (r < 0 || (r = index_memos(c, &memos, err)) < 0)
                 return r;
         return vidx_write(c->path, c->dev, c->ino, gen, rows.v, rows.n, memos, err);
