@@ -682,10 +682,10 @@ static void forget_revision(struct start *h) {
 }
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the
- * index's memo of the DB file as it is now, then the entry of identity at
- * that revision.  Anything missing, damaged or of another cache file: the
+ * index's memo of the DB file as it is now, then the entry of the identity
+ * known before reading the rootfs (find_identity()) at that revision.  Anything missing, damaged or of another cache file: the
  * sqlite path (-ENOENT), which decides the same. */
-static int try_index(struct start *h, char **identity) {
+static int try_index(struct start *h) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(vidx_closep) struct vidx *x = NULL;
         _cleanup_free_ char *key = NULL;
@@ -695,11 +695,11 @@ static int try_index(struct start *h, char **identity) {
         char memo[160];
         int k;
 
-        if (!*identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), &x, NULL) < 0 ||
+        if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), &x, NULL) < 0 ||
             vidx_memo(x, memo, &value) < 0)
                 return -ENOENT;
-        if (split_memo(h, value) < 0 || cache_key(*identity, h->db_revision, &key) < 0 ||
-            vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, *identity) != 0 ||
+        if (split_memo(h, value) < 0 || cache_key(h->identity, h->db_revision, &key) < 0 ||
+            vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, h->identity) != 0 ||
             strcmp(hit.db_revision, h->db_revision) != 0 ||
             report_parse_findings_compact(hit.findings, hit.findings_len, &res, &err) < 0) {
                 forget_revision(h);
@@ -707,7 +707,6 @@ static int try_index(struct start *h, char **identity) {
         }
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
-        h->identity = TAKE_PTR(*identity);
         (void) vidx_touch(x, cache_path(h), &hit, time(NULL));
         h->cache_status = "hit";
         return evaluate(h, res);
@@ -721,12 +720,11 @@ static int decide_with_cache(struct start *h) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
-        _cleanup_free_ char *digest = NULL;
         struct error err = {};
         int k, lock = -EBADF;
 
-        digest = image_digest(h);
-        if ((k = try_index(h, &digest)) != -ENOENT)
+        find_identity(h);
+        if ((k = try_index(h)) != -ENOENT)
                 return k;
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
@@ -740,7 +738,6 @@ static int decide_with_cache(struct start *h) {
                 return decide_failure(h, k, &err);
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
-        find_identity(h);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
 
