@@ -13,14 +13,40 @@
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 
+/* Civil date of a day count since 1970-01-01 (the proleptic Gregorian
+ * calendar; H. Hinnant's days_from_civil inverse, public domain
+ * arithmetic): gmtime_r() would have glibc read /etc/localtime first
+ * (tzset), a file open per decision for a time printed in UTC anyway. */
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d) {
+        long long era, yoe, doy, mp;
+
+        z += 719468;
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        yoe = z - era * 146097;
+        yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+        doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        *d = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
+        *m = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
+        *y = yoe + era * 400 + (*m <= 2);
+}
+
 static void now_rfc3339(char buf[40]) {
         struct timeval tv;
-        struct tm tm;
-        size_t n;
+        long long days, secs, y;
+        unsigned m, d;
 
         gettimeofday(&tv, NULL);
-        n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", gmtime_r(&tv.tv_sec, &tm));
-        snprintf(buf + n, 40 - n, ".%03ldZ", (long) (tv.tv_usec / 1000));
+        days = (long long) tv.tv_sec / 86400;
+        secs = (long long) tv.tv_sec % 86400;
+        if (secs < 0) {
+                secs += 86400;
+                days--;
+        }
+        civil_from_days(days, &y, &m, &d);
+        snprintf(buf, 40, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", (int) (y % 100000), m % 100, d % 100,
+                 (unsigned) (secs / 3600), (unsigned) (secs / 60 % 60), (unsigned) (secs % 60),
+                 (unsigned) (tv.tv_usec / 1000) % 1000);
 }
 
 static json_t *counts_json(const size_t *counts) {

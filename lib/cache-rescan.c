@@ -70,14 +70,23 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
 
 int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, struct error *err) {
         struct stale s = {};
+        bool batched = false;
         size_t done = 0;
         int k;
 
         k = cache_list(c, collect, &s, err);
+        /* One index at the end, not one per entry. */
+        if (k >= 0 && (k = cache_batch_begin(c, err)) >= 0)
+                batched = true;
         for (size_t i = 0; k >= 0 && i < s.n; i++) {
                 k = rescan_one(c, db, &s.v[i], err);
                 if (k >= 0)
                         done++;
+        }
+        if (batched) {
+                int e = cache_batch_end(c, k < 0 ? NULL : err);
+
+                k = k < 0 ? k : e;
         }
         for (size_t i = 0; i < s.n; i++)
                 cache_entry_done(&s.v[i]);

@@ -14,6 +14,7 @@
 #include "base/digest.h"
 #include "base/strutil.h"
 #include "cache.h"
+#include "verdict-index.h"
 
 #define CACHE_SCHEMA_VERSION "2"
 #define CACHE_TOUCH_INTERVAL 60
@@ -103,6 +104,11 @@ struct cache {
         sqlite3_stmt *stmt[_STMT_MAX];
         bool sync_set;          /* synchronous=NORMAL, set before the first write */
         bool readonly;          /* CACHE_OPEN_READONLY */
+        dev_t dev;              /* the file opened, which the verdict index names */
+        ino_t ino;
+        unsigned busy_ms;       /* the last busy timeout: bounds the index lock's wait too */
+        unsigned batch;         /* cache_batch_begin() depth: the index is rebuilt at the end */
+        int index_lock;         /* held during a batch, else -EBADF */
 };
 
 static long long now_ms(void) {
@@ -218,6 +224,7 @@ static int cache_exec(struct cache *c, const char *sql, const char *what, struct
 void cache_close(struct cache *c) {
         if (!c)
                 return;
+        closep(&c->index_lock);
         for (size_t i = 0; i < _STMT_MAX; i++)
                 sqlite3_finalize(c->stmt[i]);
         sqlite3_close(c->db);
@@ -535,6 +542,7 @@ static int persist_wal(struct cache *c, struct error *err) {
 }
 
 void cache_set_busy_timeout(struct cache *c, unsigned ms) {
+        c->busy_ms = ms;
         sqlite3_busy_timeout(c->db, ms > INT_MAX ? INT_MAX : (int) ms);
 }
 
@@ -669,10 +677,17 @@ static int cache_open_once(const char *path, unsigned flags, long long until, st
                 return r;
         if (ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
                 return error_set(err, ENOENT, "cache %s: no entries yet", path);
+        /* A new cache: an index left from an earlier file at this path
+         * (removed by hand, or moved aside) must not answer for it, even
+         * should the new file get the old one's inode. */
+        if (!ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
+                (void) vidx_remove(path, NULL);
         if ((kind == CACHE_FILE_NONE && (r = create_file(path, err)) < 0) ||
             (kind == CACHE_FILE_UNMARKED && (r = probe_unmarked(path, err)) < 0))
                 return r;
         c = calloc(1, sizeof(*c));
+        if (c)
+                c->index_lock = -EBADF;
         if (!c || !(c->path = strdup(path)))
                 return -ENOMEM;
         c->readonly = ro;
@@ -686,6 +701,8 @@ static int cache_open_once(const char *path, unsigned flags, long long until, st
         if (kind != CACHE_FILE_NONE && (st.st_dev != id.dev || st.st_ino != id.ino))
                 return error_set(err, EAGAIN, "cache %s was replaced while it was opened", path);
         *seen = (struct file_id) { st.st_dev, st.st_ino };
+        c->dev = st.st_dev;
+        c->ino = st.st_ino;
         cache_set_busy_timeout(c, until > now_ms() ? (unsigned) (until - now_ms()) : 0);
         /* WAL: readers never wait for the writer, and a start that only
          * reads its verdict never waits for another start's analysis. */
@@ -941,6 +958,9 @@ static int before_write(struct cache *c, struct error *err) {
         return r;
 }
 
+static void after_write(struct cache *c);
+static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err);
+
 static int touch(struct cache *c, const char *key, time_t now, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
@@ -956,6 +976,7 @@ static int touch(struct cache *c, const char *key, time_t now, struct error *err
         stmt_done(st);
         switch (rc & 0xff) {
         case SQLITE_DONE:
+                after_write(c);
                 return 1;
         case SQLITE_READONLY:
         case SQLITE_BUSY:
@@ -1038,7 +1059,17 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
         sqlite3_bind_text(st, 11, e->findings_compact, -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         stmt_done(st);
-        return rc == SQLITE_DONE ? 0 : cache_error(c, rc, "store an entry", err);
+        if (rc != SQLITE_DONE)
+                return cache_error(c, rc, "store an entry", err);
+        after_write(c);
+        /* The index is an accelerator: not written, hits go to sqlite. */
+        (void) index_add(c, &(struct cache_entry) { .key = e->key, .identity = e->identity, .image = e->image,
+                                                    .db_revision = e->db_revision,
+                                                    .created = e->created ? e->created : now,
+                                                    .last_used = e->last_used ? e->last_used : now,
+                                                    .packages = e->packages, .findings = e->findings,
+                                                    .findings_compact = e->findings_compact }, false, NULL);
+        return 0;
 }
 
 struct summaries {
@@ -1185,12 +1216,16 @@ static int run_delete(struct cache *c, enum cache_stmt which, const char *key, s
         return sqlite3_changes(c->db);
 }
 
+/* Purge and gc remove entries: the index goes first (in a batch, under
+ * its lock) and is rebuilt from what is left. */
 int cache_purge(struct cache *c, const char *key, struct error *err) {
-        int r = before_write(c, err);
+        int r = before_write(c, err), n;
 
-        if (r < 0)
+        if (r < 0 || (r = cache_batch_begin(c, err)) < 0)
                 return r;
-        return key ? run_delete(c, STMT_PURGE_ONE, key, 0, err) : run_delete(c, STMT_PURGE_ALL, NULL, 0, err);
+        n = key ? run_delete(c, STMT_PURGE_ONE, key, 0, err) : run_delete(c, STMT_PURGE_ALL, NULL, 0, err);
+        r = cache_batch_end(c, n < 0 ? NULL : err);
+        return n < 0 ? n : r < 0 ? r : n;
 }
 
 int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct error *err) {
@@ -1198,7 +1233,9 @@ int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct
 
         r = before_write(c, err);
         if (r >= 0)
-                r = cache_exec(c, "BEGIN IMMEDIATE", "start collecting garbage", err);
+                r = cache_batch_begin(c, err);
+        if (r >= 0 && (r = cache_exec(c, "BEGIN IMMEDIATE", "start collecting garbage", err)) < 0)
+                (void) cache_batch_end(c, NULL);
         if (r < 0)
                 return r;
         if (ttl >= 0)
@@ -1209,9 +1246,11 @@ int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct
                 r = cache_exec(c, "COMMIT", "collect garbage", err);
         if (r < 0) {
                 (void) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+                (void) cache_batch_end(c, NULL);
                 return r;
         }
-        return expired + evicted;
+        r = cache_batch_end(c, err);
+        return r < 0 ? r : expired + evicted;
 }
 
 static int lock_open(const char *lock_dir, const char *key, struct error *err) {
@@ -1295,5 +1334,308 @@ int cache_memo_put(struct cache *c, const char *key, const char *value, struct e
                 rc = sqlite3_step(st);
         }
         sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : cache_error(c, rc, "write a memo", err);
+        if (rc != SQLITE_DONE)
+                return cache_error(c, rc, "write a memo", err);
+        after_write(c);
+        (void) index_add(c, NULL, false, NULL);
+        return 0;
+}
+
+/* ---- the verdict index beside the cache (verdict-index.h) ------------------ */
+
+/* After every write: the WAL copied back into the file while nobody holds
+ * it (PASSIVE never waits), so that readers find their pages in the file
+ * instead of replaying a WAL that only grew (issue 13: 124 preads of the
+ * WAL per hit after a dozen images). */
+static void after_write(struct cache *c) {
+        (void) sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+/* The index lock: one writer of the index at a time, so that what it
+ * reads from the cache is what every earlier writer committed. */
+static int index_lock_take(struct cache *c, unsigned wait_ms, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[PATH_MAX];
+        struct stat st;
+        int r;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s%s", c->path, VIDX_LOCK_SUFFIX) >= sizeof(path))
+                return error_set(err, ENAMETOOLONG, "cache %s: path too long", c->path);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "verdict index lock %s", path);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return error_set(err, EBADFD, "verdict index lock %s is not a regular file; remove it", path);
+        r = flock_until(fd, LOCK_EX, now_ms() + wait_ms);
+        if (r < 0)
+                return error_set_errno(err, r, "verdict index lock %s", path);
+        return TAKE_FD(fd);
+}
+
+struct index_rows {
+        struct vidx_entry_in *v;
+        size_t n, cap;
+        char **strings;         /* owned copies, freed with the rows */
+        int64_t *folded;        /* by slot of the old index: last uses from its -used file */
+        size_t n_folded;
+};
+
+static void index_rows_done(struct index_rows *r) {
+        free(r->v);
+        strv_free(r->strings);
+        free(r->folded);
+        *r = (struct index_rows) {};
+}
+
+static int rows_push(struct index_rows *r, const struct vidx_entry_in *e) {
+        if (r->n == r->cap) {
+                size_t cap = r->cap ? r->cap * 2 : 64;
+                struct vidx_entry_in *v = reallocarray(r->v, cap, sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                r->v = v;
+                r->cap = cap;
+        }
+        r->v[r->n++] = *e;
+        return 0;
+}
+
+static const char *keep(struct index_rows *r, sqlite3_stmt *st, int col) {
+        const char *s = (const char *) sqlite3_column_text(st, col);
+        char *d;
+
+        if (!s)
+                return NULL;
+        d = strdup(s);
+        return d && strv_push(&r->strings, d) >= 0 ? d : NULL;
+}
+
+/* Every entry of the cache, as the index holds it. */
+static int index_rows_read(struct cache *c, struct index_rows *r, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc, k = 0;
+
+        rc = sqlite3_prepare_v2(c->db, "SELECT " ENTRY_COLUMNS ", findings_compact FROM entries"
+                                " WHERE findings_compact IS NOT NULL", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return cache_error(c, rc, "read the entries for the verdict index", err);
+        while (k == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct vidx_entry_in e = {
+                        .key = keep(r, st, 0),
+                        .identity = keep(r, st, 1),
+                        .image = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : keep(r, st, 2),
+                        .db_revision = keep(r, st, 3),
+                        .created = sqlite3_column_int64(st, 4),
+                        .last_used = sqlite3_column_int64(st, 5),
+                        .packages = (uint32_t) sqlite3_column_int64(st, 6),
+                        .n_findings = (uint32_t) sqlite3_column_int64(st, 7),
+                        .findings = keep(r, st, 8),
+                };
+
+                if (!e.key || !e.identity || !e.db_revision || !e.findings ||
+                    (sqlite3_column_type(st, 2) != SQLITE_NULL && !e.image))
+                        k = -ENOMEM;
+                else {
+                        e.findings_len = strlen(e.findings);
+                        k = rows_push(r, &e);
+                }
+        }
+        if (k == 0 && rc != SQLITE_DONE)
+                k = cache_error(c, rc, "read the entries for the verdict index", err);
+        sqlite3_finalize(st);
+        return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : k;
+}
+
+/* The newest memos, as key, value pairs. */
+static int index_memos(struct cache *c, char ***ret, struct error *err) {
+        _cleanup_strv_free_ char **v = NULL;
+        sqlite3_stmt *st = NULL;
+        int rc, k = 0;
+
+        rc = sqlite3_prepare_v2(c->db, "SELECT substr(key, 6), value FROM meta WHERE key LIKE 'memo:%'"
+                                " ORDER BY rowid DESC LIMIT " STR(VIDX_MEMOS_MAX), -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return cache_error(c, rc, "read the memos for the verdict index", err);
+        while (k == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                if (strv_push(&v, strdup((const char *) sqlite3_column_text(st, 0))) < 0 ||
+                    strv_push(&v, strdup((const char *) sqlite3_column_text(st, 1))) < 0)
+                        k = -ENOMEM;
+        if (k == 0 && rc != SQLITE_DONE)
+                k = cache_error(c, rc, "read the memos for the verdict index", err);
+        sqlite3_finalize(st);
+        if (k < 0)
+                return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : k;
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
+struct fold {
+        struct cache *c;
+        struct index_rows *rows;
+        size_t n_slots;
+};
+
+static int fold_one(const char *key, size_t slot, int64_t last_used, void *userdata) {
+        struct fold *f = userdata;
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        if (f->rows) {
+                if (!f->rows->folded && !(f->rows->folded = calloc(f->n_slots, sizeof(int64_t))))
+                        return -ENOMEM;
+                f->rows->folded[slot] = last_used;
+        }
+        rc = sqlite3_prepare_v2(f->c->db, "UPDATE entries SET last_used = max(last_used, ?2) WHERE key = ?1", -1,
+                                &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, last_used);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        /* A busy cache loses a use, which the next hit records again. */
+        return 0;
+}
+
+/* The hits' last uses (the -used file of the index at hand) into the
+ * cache, in one transaction; rows, when given, learn them by slot. */
+static int fold_used(struct cache *c, const struct vidx *old, struct index_rows *rows) {
+        struct fold f = { c, rows, vidx_count(old) };
+        int r;
+
+        if (before_write(c, NULL) < 0 || sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return 0;
+        r = vidx_used(old, c->path, fold_one, &f);
+        (void) sqlite3_exec(c->db, r < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+        return r == -ENOMEM ? r : 0;
+}
+
+/* The old index's entries (last uses folded in), or -EBADMSG when one is
+ * damaged (then the caller rebuilds from the cache). */
+static int rows_from_index(const struct vidx *old, struct index_rows *r) {
+        for (size_t i = 0; i < vidx_count(old); i++) {
+                struct vidx_hit h;
+                const char *key;
+                int k = vidx_entry(old, i, &key, &h);
+
+                if (k < 0)
+                        return k;
+                k = rows_push(r, &(struct vidx_entry_in) {
+                        .key = key, .identity = h.identity, .db_revision = h.db_revision, .image = h.image,
+                        .findings = h.findings, .findings_len = h.findings_len, .created = h.created,
+                        .last_used = r->folded && r->folded[i] > h.last_used ? r->folded[i] : h.last_used,
+                        .packages = h.packages, .n_findings = h.n_findings,
+                });
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+static uint32_t clamp_u32(size_t v) {
+        return v > UINT32_MAX ? UINT32_MAX : (uint32_t) v;
+}
+
+/* Writes the index, the lock held: from the old index (plus e) when the
+ * old one is sound (a miss adds one entry without reading the others back
+ * from sqlite), else from every entry of the cache.  With only_new, an e that
+ * the old index holds already leaves it as it is. */
+static int index_write_locked(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
+        _cleanup_(vidx_closep) struct vidx *old = NULL;
+        _cleanup_(index_rows_done) struct index_rows rows = {};
+        _cleanup_strv_free_ char **memos = NULL;
+        struct vidx_hit hit;
+        uint64_t gen = 1;
+        int r;
+
+        if (vidx_open(c->path, &old, NULL) >= 0) {
+                if (e && only_new && vidx_lookup(old, e->key, &hit) == 0)
+                        return 0;
+                gen = vidx_generation(old) + 1;
+                if (fold_used(c, old, &rows) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        r = old ? rows_from_index(old, &rows) : -ENOENT;
+        if (r >= 0 && e && e->findings_compact)
+                r = rows_push(&rows, &(struct vidx_entry_in) {
+                        .key = e->key, .identity = e->identity, .db_revision = e->db_revision,
+                        .image = e->image, .findings = e->findings_compact,
+                        .findings_len = strlen(e->findings_compact), .created = e->created,
+                        .last_used = e->last_used ? e->last_used : time(NULL),
+                        .packages = clamp_u32(e->packages), .n_findings = clamp_u32(e->findings),
+                });
+        if (r == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (r < 0) {            /* no sound index to start from: all of the cache */
+                rows.n = 0;
+                r = index_rows_read(c, &rows, err);
+        }
+        if (r < 0 || (r = index_memos(c, &memos, err)) < 0)
+                return r;
+        return vidx_write(c->path, c->dev, c->ino, gen, rows.v, rows.n, memos, err);
+}
+
+/* How long a writer waits for the index lock: what the caller gave sqlite,
+ * at most a moment; an index not written only sends hits to sqlite. */
+#define CACHE_INDEX_WAIT_MS 50
+
+static unsigned index_wait(const struct cache *c) {
+        return c->busy_ms < CACHE_INDEX_WAIT_MS ? c->busy_ms : CACHE_INDEX_WAIT_MS;
+}
+
+/* After a put or a memo: e (or only the memos, e NULL) into the index. */
+static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
+        _cleanup_close_ int lock = -EBADF;
+
+        if (c->readonly || c->batch)
+                return 0;
+        lock = index_lock_take(c, index_wait(c), err);
+        if (lock < 0)
+                return lock;
+        return index_write_locked(c, e, only_new, err);
+}
+
+int cache_index_refresh(struct cache *c, const struct cache_entry *e, struct error *err) {
+        return index_add(c, e, true, err);
+}
+
+int cache_batch_begin(struct cache *c, struct error *err) {
+        int r;
+
+        if (c->batch++ > 0 || c->readonly)
+                return 0;
+        r = index_lock_take(c, c->busy_ms, err);
+        if (r < 0) {
+                c->batch--;
+                return r;
+        }
+        c->index_lock = r;
+        /* The index must not outlive what the batch removes; folded first,
+         * so that the hits' last uses survive it. */
+        {
+                _cleanup_(vidx_closep) struct vidx *old = NULL;
+
+                if (vidx_open(c->path, &old, NULL) >= 0 && fold_used(c, old, NULL) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        r = vidx_remove(c->path, err);
+        if (r < 0 && r != -EMEDIUMTYPE) {
+                closep(&c->index_lock);
+                c->batch--;
+                return r;
+        }
+        error_clear(err);
+        return 0;
+}
+
+int cache_batch_end(struct cache *c, struct error *err) {
+        int r;
+
+        if (c->batch == 0 || --c->batch > 0 || c->readonly)
+                return 0;
+        after_write(c);
+        r = index_write_locked(c, NULL, false, err);
+        closep(&c->index_lock);
+        return r;
 }

@@ -22,6 +22,7 @@
 #include "overlay.h"
 #include "policy.h"
 #include "report.h"
+#include "verdict-index.h"
 #include "vulndb.h"
 
 /* One start being decided. */
@@ -527,6 +528,8 @@ static int try_cache(struct start *h, struct cache *c, const char *key) {
                 k = report_parse_findings_compact(e.findings_compact, strlen(e.findings_compact), &res, &err);
         else
                 k = error_set(&err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
+        if (k >= 0)             /* the index lacked it (or was unusable): the next hit won't */
+                (void) cache_index_refresh(c, &e, NULL);
         cache_entry_done(&e);
         if (k == -ESTALE)       /* written before this version kept what was not checked: analyse anew */
                 return -ENOENT;
@@ -585,20 +588,33 @@ static int split_memo(struct start *h, const char *memo) {
         return h->db_revision ? 0 : -ENOMEM;
 }
 
+static const char *db_path(const struct start *h) {
+        return h->o->db ? h->o->db : h->cfg->db;
+}
+
+/* The memo's key for the DB file as it is now: its device, inode, size and
+ * mtime.  False when it can't be stat'ed. */
+static bool db_memo_key(const struct start *h, char memo[static 160]) {
+        struct stat st;
+
+        if (stat(db_path(h), &st) < 0)
+                return false;
+        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st.st_dev,
+                 (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
+                 st.st_mtim.tv_nsec);
+        return true;
+}
+
 /* The DB's revision and import time: from the cache's memo when this very
  * file (device, inode, size, mtime) was seen before, else from the DB. */
 static int db_revision(struct start *h, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *value = NULL;
-        const char *path = h->o->db ? h->o->db : h->cfg->db;
+        const char *path = db_path(h);
         char memo[160] = "";
-        struct stat st;
         int k;
 
-        if (c && stat(path, &st) == 0) {
-                snprintf(memo, sizeof(memo), "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st.st_dev,
-                         (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
-                         st.st_mtim.tv_nsec);
+        if (c && db_memo_key(h, memo)) {
                 if (cache_memo_get(c, memo, &value, NULL) == 0)
                         return split_memo(h, value) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
@@ -654,6 +670,48 @@ static int check_db_age(struct start *h, struct error *err) {
         return 0;
 }
 
+static const char *cache_path(const struct start *h) {
+        return h->o->cache ? h->o->cache : h->cfg->cache;
+}
+
+static void forget_revision(struct start *h) {
+        free(h->db_revision);
+        free(h->db_import_time);
+        h->db_revision = h->db_import_time = NULL;
+        h->db_time_signed = false;
+}
+
+/* The hit without sqlite (verdict-index.h): the DB's revision from the
+ * index's memo of the DB file as it is now, then the entry of the identity
+ * known before reading the rootfs (find_identity()) at that revision.  Anything missing, damaged or of another cache file: the
+ * sqlite path (-ENOENT), which decides the same. */
+static int try_index(struct start *h) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        _cleanup_free_ char *key = NULL;
+        struct error err = {};
+        struct vidx_hit hit;
+        const char *value;
+        char memo[160];
+        int k;
+
+        if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), &x, NULL) < 0 ||
+            vidx_memo(x, memo, &value) < 0)
+                return -ENOENT;
+        if (split_memo(h, value) < 0 || cache_key(h->identity, h->db_revision, &key) < 0 ||
+            vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, h->identity) != 0 ||
+            strcmp(hit.db_revision, h->db_revision) != 0 ||
+            report_parse_findings_compact(hit.findings, hit.findings_len, &res, &err) < 0) {
+                forget_revision(h);
+                return -ENOENT;
+        }
+        if ((k = check_db_age(h, &err)) != 0)
+                return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
+        (void) vidx_touch(x, cache_path(h), &hit, time(NULL));
+        h->cache_status = "hit";
+        return evaluate(h, res);
+}
+
 /* The cached path first, when the runtime names the image's digest; else
  * (or on a miss) the inventory, whose digest is the identity when there is
  * no image digest; then, under a per-key lock so that a burst of starts of
@@ -665,18 +723,21 @@ static int decide_with_cache(struct start *h) {
         struct error err = {};
         int k, lock = -EBADF;
 
+        find_identity(h);
+        if ((k = try_index(h)) != -ENOENT)
+                return k;
+
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
          * errors (cache "off") until 'portcullis cache gc' reopens it fully.
          * A busy cache is waited for within the budget. */
-        if (cache_open_until(h->o->cache ? h->o->cache : h->cfg->cache, CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
+        if (cache_open_until(cache_path(h), CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
                              wait_until(h), &c, NULL, &err) < 0)
                 cache_off(h, &err);
         if ((k = db_revision(h, c, &err)) < 0)
                 return decide_failure(h, k, &err);
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
-        find_identity(h);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;
 

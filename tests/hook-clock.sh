@@ -5,7 +5,9 @@
 # deadline come sooner (on_timeout decides), it never hangs the start.
 set -u
 P=${PORTCULLIS:?}
-HOOK=${PORTCULLIS_HOOK:?}
+# libfaketime is preloaded: the hook as linked dynamically (the installed
+# one is static; same code).
+HOOK=${PORTCULLIS_HOOK_DYNAMIC:-${PORTCULLIS_HOOK:?}}
 SRC=${PC_SOURCE_ROOT:?}
 command -v faketime >/dev/null || { echo "skip: faketime not installed"; exit 77; }
 T=$(mktemp -d /tmp/pc-clock-XXXXXX)

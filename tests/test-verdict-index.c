@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The verdict index: written and read back, every kind of damage refused
+ * (truncated, another version, a flipped byte, another cache file), a file
+ * that is not an index never replaced, and the index kept by the cache's
+ * writers: put, purge, gc (with the hits' last uses folded in first, so
+ * that TTL expiry still counts them), memos. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "cache.h"
+#include "test.h"
+#include "verdict-index.h"
+
+#define REV "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+#define ID_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define FINDINGS "some compact findings\n"
+
+static char dir[] = "/tmp/pc-test-vidx-XXXXXX";
+static char cache_path[256], index_path[300], used_path[300];
+
+static char *key_of(const char *identity) {
+        char *k = NULL;
+
+        if (cache_key(identity, REV, &k) < 0)
+                abort();
+        return k;
+}
+
+static void write_file(const char *path, const void *buf, size_t len) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        if (fd < 0 || write(fd, buf, len) != (ssize_t) len)
+                abort();
+        close(fd);
+}
+
+static char *slurp(const char *path, size_t *len) {
+        char *buf = NULL;
+
+        if (read_full_file(path, 1 << 26, &buf, len, NULL) < 0)
+                return NULL;
+        return buf;
+}
+
+/* Two entries and a memo, written by vidx_write for the (empty) file at
+ * cache_path. */
+static uint64_t generation = 4;
+
+/* Each call a new generation, as the cache's writer makes them. */
+static void write_two(int64_t last_used) {
+        _cleanup_free_ char *ka = key_of(ID_A), *kb = key_of(ID_B);
+        struct vidx_entry_in v[] = {
+                { .key = kb, .identity = ID_B, .db_revision = REV, .findings = "", .findings_len = 0,
+                  .created = 1, .last_used = last_used },
+                { .key = ka, .identity = ID_A, .db_revision = REV, .image = "example.com/a:1", .findings = FINDINGS,
+                  .findings_len = STRLEN(FINDINGS), .created = 1, .last_used = last_used, .packages = 7,
+                  .n_findings = 1 },
+        };
+        char *memos[] = { "db:1:2:3:4.5", REV " 2026-12-01T00:00:00Z", NULL };
+        struct error err = {};
+        struct stat st;
+
+        CHECK(stat(cache_path, &st) == 0);
+        CHECK_MSG(vidx_write(cache_path, st.st_dev, st.st_ino, ++generation, v, ELEMENTSOF(v), memos, &err) == 0, "%s", err.msg);
+}
+
+static void test_roundtrip(void) {
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        _cleanup_free_ char *ka = key_of(ID_A), *kb = key_of(ID_B);
+        struct error err = {};
+        struct vidx_hit h;
+        const char *memo;
+        struct stat st;
+
+        write_file(cache_path, "", 0);
+        write_two(time(NULL));
+        CHECK(stat(index_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+        CHECK(stat(used_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+        CHECK_MSG(vidx_open(cache_path, &x, &err) == 0, "%s", err.msg);
+        if (!x)
+                return;
+        CHECK(vidx_generation(x) == generation);
+        CHECK(vidx_count(x) == 2);
+        CHECK(vidx_lookup(x, ka, &h) == 0);
+        CHECK_STREQ(h.identity, ID_A);
+        CHECK_STREQ(h.db_revision, REV);
+        CHECK_STREQ(h.image, "example.com/a:1");
+        CHECK(h.findings_len == STRLEN(FINDINGS) && memcmp(h.findings, FINDINGS, h.findings_len) == 0);
+        CHECK(h.packages == 7 && h.n_findings == 1);
+        CHECK(vidx_lookup(x, kb, &h) == 0 && h.image == NULL && h.findings_len == 0);
+        CHECK(vidx_lookup(x, "0123", &h) == -ENOENT);
+        CHECK(vidx_memo(x, "db:1:2:3:4.5", &memo) == 0);
+        CHECK_STREQ(memo, REV " 2026-12-01T00:00:00Z");
+        CHECK(vidx_memo(x, "db:9:9:9:9.9", &memo) == -ENOENT);
+}
+
+/* Each row damages a good index one way: open or lookup refuses it. */
+static void test_damage(void) {
+        static const struct {
+                const char *what;
+                long off;               /* byte to change; <0 from the end */
+                long truncate_to;       /* or the size to cut it to */
+                bool at_open;           /* refused at open, else at the entry's lookup */
+        } rows[] = {
+                { "magic", 0, -1, true },
+                { "version", 8, -1, true },
+                { "file size field", 16, -1, true },
+                { "generation (header checksum)", 24, -1, true },
+                { "truncated to the header", -1, 100, true },
+                { "truncated by one byte", -1, -2, true },
+                { "the last entry's revision (its checksum)", -20, -1, false },
+        };
+        _cleanup_free_ char *kb = key_of(ID_B);     /* the last in key order, its strings at the end */
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(vidx_closep) struct vidx *x = NULL;
+                _cleanup_free_ char *buf = NULL;
+                struct vidx_hit h;
+                size_t len = 0;
+                int r;
+
+                write_two(time(NULL));
+                buf = slurp(index_path, &len);
+                if (!buf)
+                        abort();
+                if (rows[i].truncate_to == -2)
+                        len--;
+                else if (rows[i].truncate_to >= 0)
+                        len = (size_t) rows[i].truncate_to;
+                else
+                        buf[rows[i].off >= 0 ? (size_t) rows[i].off : len + (size_t) rows[i].off] ^= 0x5a;
+                write_file(index_path, buf, len);
+                r = vidx_open(cache_path, &x, NULL);
+                if (rows[i].at_open)
+                        CHECK_MSG(r == -EBADMSG, "%s: open gave %d", rows[i].what, r);
+                else
+                        CHECK_MSG(r == 0 && vidx_lookup(x, kb, &h) == -EBADMSG, "%s", rows[i].what);
+                /* Other first bytes make it someone else's file, which no
+                 * writer replaces; the rest is an index of ours, damaged. */
+                if (i == 0)
+                        CHECK(unlink(index_path) == 0);
+        }
+}
+
+/* An index of another cache file (the cache removed and made anew). */
+static void test_other_cache(void) {
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        char moved[300];
+
+        write_two(time(NULL));
+        snprintf(moved, sizeof(moved), "%s.old", cache_path);
+        CHECK(rename(cache_path, moved) == 0);
+        write_file(cache_path, "", 0);
+        CHECK(vidx_open(cache_path, &x, NULL) == -ESTALE);
+        CHECK(unlink(cache_path) == 0);
+        CHECK(vidx_open(cache_path, &x, NULL) == -ESTALE);
+        CHECK(rename(moved, cache_path) == 0);
+        CHECK(vidx_open(cache_path, &x, NULL) == 0);
+}
+
+/* Files at the index's paths that are not the index's: never replaced,
+ * never removed. */
+static void test_foreign(void) {
+        static const char text[] = "not an index, somebody's notes\n";
+        const char *paths[] = { index_path, used_path };
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_free_ char *after = NULL;
+                struct error err = {};
+                struct stat st;
+                size_t len = 0;
+
+                write_file(paths[i], text, STRLEN(text));
+                CHECK(stat(cache_path, &st) == 0);
+                CHECK(vidx_write(cache_path, st.st_dev, st.st_ino, 1, NULL, 0, NULL, &err) == -EMEDIUMTYPE);
+                CHECK_MSG(strstr(err.msg, paths[i]) != NULL, "%s", err.msg);
+                if (i == 0)
+                        CHECK(vidx_remove(cache_path, NULL) == -EMEDIUMTYPE);
+                after = slurp(paths[i], &len);
+                CHECK(after && len == STRLEN(text) && memcmp(after, text, len) == 0);
+                CHECK(unlink(paths[i]) == 0);
+        }
+        CHECK(mkdir(index_path, 0700) == 0);
+        CHECK(vidx_remove(cache_path, NULL) == -EMEDIUMTYPE);
+        CHECK(rmdir(index_path) == 0);
+}
+
+static int collect_used(const char *key, size_t slot, int64_t last_used, void *userdata) {
+        int64_t *got = userdata;
+
+        (void) key;
+        (void) slot;
+        *got = last_used;
+        return 0;
+}
+
+/* A hit writes its last use only when the recorded one is old, and only
+ * once per interval; a writer reads it back. */
+static void test_touch(void) {
+        _cleanup_(vidx_closep) struct vidx *x = NULL, *y = NULL;
+        _cleanup_free_ char *ka = key_of(ID_A);
+        int64_t now = time(NULL), got = 0;
+        struct vidx_hit h;
+
+        write_two(now);
+        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
+        CHECK(vidx_touch(x, cache_path, &h, now) == 0);         /* fresh: nothing written */
+        write_two(now - 2 * VIDX_TOUCH_INTERVAL);
+        vidx_close(x);
+        x = NULL;
+        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
+        CHECK(vidx_touch(x, cache_path, &h, now) == 1);
+        CHECK(vidx_touch(x, cache_path, &h, now + 1) == 0);     /* the slot has it */
+        CHECK(vidx_used(x, cache_path, collect_used, &got) == 0 && got == now);
+        /* A new generation's -used file: the old mapping's touch is lost, not misplaced. */
+        write_two(now - 2 * VIDX_TOUCH_INTERVAL);
+        CHECK(vidx_touch(x, cache_path, &h, now + 2 * VIDX_TOUCH_INTERVAL) == 0);
+        CHECK(vidx_open(cache_path, &y, NULL) == 0);
+        got = 0;
+        CHECK(vidx_used(y, cache_path, collect_used, &got) == 0 && got == 0);
+}
+
+static void put(struct cache *c, const char *identity, time_t last_used) {
+        _cleanup_free_ char *key = key_of(identity);
+        struct cache_entry e = {
+                .key = key, .identity = (char *) identity, .db_revision = REV, .created = last_used,
+                .last_used = last_used, .packages = 3, .findings = 1, .scan_json = "{}",
+                .inventory_json = "{\"os\": null, \"packages\": []}", .findings_compact = FINDINGS,
+        };
+        struct error err = {};
+
+        CHECK_MSG(cache_put(c, &e, &err) == 0, "%s", err.msg);
+}
+
+static bool indexed(const char *identity) {
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        _cleanup_free_ char *key = key_of(identity);
+        struct vidx_hit h;
+
+        return vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, key, &h) == 0;
+}
+
+/* The cache's writers keep the index: a put adds, a purge removes, gc
+ * removes what expired, and a hit's last use recorded in the -used file
+ * keeps its entry from expiring. */
+static void test_cache_writers(void) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_free_ char *ka = key_of(ID_A), *value = NULL;
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        time_t now = time(NULL), old = now - 3 * 24 * 3600;
+        struct error err = {};
+        struct vidx_hit h;
+        const char *memo;
+        struct stat st;
+
+        (void) unlink(cache_path);
+        (void) unlink(index_path);
+        (void) unlink(used_path);
+        CHECK_MSG(cache_open(cache_path, &c, NULL, &err) == 0, "%s", err.msg);
+        if (!c)
+                return;
+        put(c, ID_A, old);
+        CHECK(indexed(ID_A));
+        put(c, ID_B, old);
+        CHECK(indexed(ID_A) && indexed(ID_B));
+        CHECK(cache_memo_put(c, "db:7:7:7:7.7", REV " 2026-12-02T00:00:00Z", &err) == 0);
+        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_memo(x, "db:7:7:7:7.7", &memo) == 0);
+        CHECK(indexed(ID_A) && indexed(ID_B));
+        /* A's hit, recorded beside the index only. */
+        CHECK(x && vidx_lookup(x, ka, &h) == 0 && vidx_touch(x, cache_path, &h, now) == 1);
+        vidx_close(x);
+        x = NULL;
+        /* One day of TTL: B (unused for three days) goes, A (just used) stays. */
+        CHECK_MSG(cache_gc(c, 24 * 3600, 100, now, &err) == 1, "%s", err.msg);
+        CHECK(indexed(ID_A) && !indexed(ID_B));
+        CHECK(cache_purge(c, ka, &err) == 1);
+        CHECK(!indexed(ID_A));
+        CHECK(stat(index_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+        /* The WAL was checkpointed by the writers: a fresh reader finds it all in the file. */
+        CHECK(stat(cache_path, &st) == 0 && st.st_size > 0);
+        CHECK(cache_memo_get(c, "db:7:7:7:7.7", &value, NULL) == 0);
+}
+
+struct check_all {
+        struct vidx *x;
+        size_t in_cache, in_index, mismatched;
+};
+
+static int check_one(const struct cache_entry *e, void *userdata) {
+        struct check_all *a = userdata;
+        struct vidx_hit h;
+
+        a->in_cache++;
+        if (vidx_lookup(a->x, e->key, &h) != 0)
+                return 0;
+        a->in_index++;
+        if (strcmp(h.identity, e->identity) != 0 || strcmp(h.db_revision, e->db_revision) != 0)
+                a->mismatched++;
+        return 0;
+}
+
+/* Eight processes put five entries each at once: the index they leave
+ * holds only entries the cache holds (with the same identity and
+ * revision), and the next rebuild holds all forty. */
+static void test_concurrent_writers(void) {
+        enum { PROCS = 8, EACH = 5 };
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        struct check_all a = {};
+        struct error err = {};
+        pid_t pids[PROCS];
+
+        (void) unlink(cache_path);
+        CHECK(cache_open(cache_path, &c, NULL, &err) == 0);
+        if (!c)
+                return;
+        for (int p = 0; p < PROCS; p++) {
+                pids[p] = fork();
+                if (pids[p] == 0) {
+                        struct cache *mine = NULL;
+
+                        if (cache_open(cache_path, &mine, NULL, NULL) < 0)
+                                _exit(1);
+                        for (int i = 0; i < EACH; i++) {
+                                char id[80];
+
+                                snprintf(id, sizeof(id), "sha256:%064x", p * 100 + i);
+                                put(mine, id, time(NULL));
+                        }
+                        cache_close(mine);
+                        _exit(test_failures ? 1 : 0);
+                }
+        }
+        for (int p = 0; p < PROCS; p++) {
+                int st = 0;
+
+                CHECK(waitpid(pids[p], &st, 0) == pids[p] && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
+        if (a.x) {
+                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+                CHECK(a.in_cache == PROCS * EACH && a.mismatched == 0 && vidx_count(a.x) == a.in_index);
+                vidx_close(a.x);
+        }
+        CHECK(cache_gc(c, 24 * 3600, 1000, time(NULL), &err) == 0);
+        a = (struct check_all) {};
+        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
+        if (a.x) {
+                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+                CHECK_MSG(a.in_index == PROCS * EACH && a.mismatched == 0, "%zu of %zu", a.in_index, a.in_cache);
+                vidx_close(a.x);
+        }
+}
+
+int main(void) {
+        if (!mkdtemp(dir))
+                abort();
+        snprintf(cache_path, sizeof(cache_path), "%s/cache.db", dir);
+        snprintf(index_path, sizeof(index_path), "%s%s", cache_path, VIDX_SUFFIX);
+        snprintf(used_path, sizeof(used_path), "%s%s", cache_path, VIDX_USED_SUFFIX);
+        test_roundtrip();
+        test_damage();
+        test_other_cache();
+        test_foreign();
+        test_touch();
+        test_cache_writers();
+        test_concurrent_writers();
+        {
+                char cmd[300];
+
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                (void) !system(cmd);
+        }
+        return test_end();
+}
