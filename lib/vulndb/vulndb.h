@@ -9,7 +9,10 @@
 
 /* The vulnerability database: one sqlite file imported from OSV records.
  * Served read-only; an import builds a new file and renames it over the old
- * one, so a reader never sees a half-written database. */
+ * one, so a reader never sees a half-written database, and vulndb_open()
+ * opens the file as immutable (no locks, no journal or change checks): a
+ * tool that writes into a database in place must not share it with
+ * readers. */
 struct vulndb;
 
 #define VULNDB_SCHEMA_VERSION 2
