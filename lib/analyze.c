@@ -312,8 +312,8 @@ static int match_child(const void *arg, char **ret_json, struct error *err) {
         /* The scan's warnings are the match's own: the inventory's travel
          * with the inventory, and the cache keeps the scan as it was. */
         inv.warnings = NULL;
-        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res }, ret_json,
-                                err);
+        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res, .compact = true },
+                                ret_json, err);
 }
 
 /* The match child's walls: O_PATH fds of the DB's folder (its chroot) and
