@@ -195,13 +195,15 @@ static int eval_ranges(int kind, const char *version, char *ranges, bool *ret_af
                 return error_set(err, E2BIG, "more than %d events", RANGE_EVENTS_MAX);
         if (cap > EVENTS_ON_STACK && !(ev = heap = calloc(cap, sizeof(*ev))))
                 return -ENOMEM;
-        for (char *save = NULL, *range = strtok_r(ranges, (const char[]) { OSV_RS, 0 }, &save); range;
-             range = strtok_r(NULL, (const char[]) { OSV_RS, 0 }, &save)) {
+        for (char *range = ranges, *next; range; range = next) {
                 const char *type, *fixed = NULL;
                 bool affected = false;
                 size_t n = 0;
                 int r, rk;
 
+                /* (an empty range has the type "": skipped below, as strtok_r() did) */
+                if ((next = strchr(range, OSV_RS)))
+                        *next++ = '\0';
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
                 /* GIT ranges name commits: they can't place an installed version. */
