@@ -187,6 +187,9 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
 
         if (deadline_ms == 0)   /* the budget is spent: no child to start and kill */
                 return error_set(err, ETIMEDOUT, "no decision within the deadline");
+        /* The filter is compiled here once for every child of this process;
+         * a failure shows again in the child, which tries itself. */
+        (void) sandbox_prepare(cage, NULL);
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return error_set_errno(err, errno, "create a pipe for the analysis");
         pid = fork();
@@ -312,8 +315,8 @@ static int match_child(const void *arg, char **ret_json, struct error *err) {
         /* The scan's warnings are the match's own: the inventory's travel
          * with the inventory, and the cache keeps the scan as it was. */
         inv.warnings = NULL;
-        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res }, ret_json,
-                                err);
+        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res, .compact = true },
+                                ret_json, err);
 }
 
 /* The match child's walls: O_PATH fds of the DB's folder (its chroot) and

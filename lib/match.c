@@ -303,7 +303,10 @@ static int record_error(struct matcher *m, int64_t record, const char *msg, stru
         return 0;
 }
 
-/* Phase 1, for every entry of the lookup: evaluate the ranges. */
+static const char *lookup_name(const struct package *p);
+
+/* Phase 1, for every entry of the lookup: evaluate the ranges; a matching
+ * entry's own rating is read then. */
 static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
         struct matcher *m = userdata;
         _cleanup_free_ char *fixed = NULL;
@@ -331,14 +334,14 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
                 m->hits = n;
                 m->cap_hits = cap;
         }
-        h = &m->hits[m->n_hits++];
-        *h = (struct hit) {
-                .record = a->record,
-                .fixed = TAKE_PTR(fixed),
-                .severity = strdup_or_null(a->severity),
-                .vendor_rating = strdup_or_null(a->vendor_rating),
-                .vendor_source = strdup_or_null(a->vendor_source),
-        };
+        h = &m->hits[m->n_hits];
+        *h = (struct hit) { .record = a->record };
+        r = vulndb_affected_rating(m->db, m->pkg->ecosystem, lookup_name(m->pkg), a, &h->severity,
+                                   &h->vendor_rating, &h->vendor_source, err);
+        if (r < 0)
+                return r;
+        h->fixed = TAKE_PTR(fixed);
+        m->n_hits++;
         return 0;
 }
 

@@ -261,7 +261,7 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                 json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
         for (char **w = res->warnings; w && *w; w++)
                 json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }
@@ -315,7 +315,7 @@ static int inventory_doc(const struct inventory *inv, bool full, char **ret, str
                 json_object_set_new(json_object_get(root, "os"), "pretty_name", json_string(inv->os.pretty_name));
         if (full && inv->warnings)
                 json_object_set_new(root, "warnings", warnings_json(inv->warnings));
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps(root, (full ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }

@@ -15,6 +15,8 @@ struct report_target {
         const struct scan_result *res;
         size_t width;           /* the terminal's columns: room for the CVSS score and the
                                  * advisory's title; 0 (not a terminal): neither */
+        bool compact;           /* report_scan_json() on one line, without indentation (the analysis
+                                 * child's message: a third fewer bytes to write and parse) */
 };
 
 /* The table people read: a colour-coded summary line per severity (Harbor's
@@ -29,8 +31,8 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
  * a table. */
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err);
 /* The same with the OS's "pretty_name" and the inventory's "warnings" (when
- * there are any): what the analysis child sends for the front end's table
- * and messages; not the contract, nor what the cache keeps. */
+ * there are any), on one line: what the analysis child sends for the front
+ * end's table and messages; not the contract, nor what the cache keeps. */
 int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err);
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);
 

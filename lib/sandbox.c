@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -441,7 +442,15 @@ static int memory_rules(scmp_filter_ctx ctx) {
         return rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &no_exec);
 }
 
-static int fd_rules(scmp_filter_ctx ctx, int result_fd, bool writer) {
+/* The filter is compiled once per process, before the first fork, with
+ * these two stand-ins for what differs from child to child (the result
+ * fd, the child's pid); each child writes its own values into its copy of
+ * the program.  Neither is a syscall number, flag or command the filter
+ * compares with otherwise. */
+#define FILTER_FD_STANDIN 0x5ca1ab1e
+#define FILTER_PID_STANDIN 0x0badcafe
+
+static int fd_rules(scmp_filter_ctx ctx, bool writer) {
         int k;
 
         for (size_t i = 0; i < ELEMENTSOF(fcntl_cmds); i++)
@@ -449,14 +458,14 @@ static int fd_rules(scmp_filter_ctx ctx, int result_fd, bool writer) {
                               &(struct scmp_arg_cmp) { 1, SCMP_CMP_EQ, (unsigned) fcntl_cmds[i], 0 })) < 0)
                         return k;
         if (!writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
-                                 &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) result_fd, 0 })) < 0)
+                                 &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, FILTER_FD_STANDIN, 0 })) < 0)
                 return k;
         if (PORTCULLIS_SANITIZED && !writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
                                               &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, STDERR_FILENO, 0 })) < 0)
                 return k;
         /* A signal only to ourselves: abort(). */
         return rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1,
-                    &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, (unsigned) getpid(), 0 });
+                    &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, FILTER_PID_STANDIN, 0 });
 }
 
 /* Harmless probes answered with an errno instead of death:
@@ -479,27 +488,101 @@ static bool seccomp_filters_supported(void) {
         return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 && errno == EFAULT;
 }
 
-static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
+/* One compiled program per kind of child (the analysis, the image
+ * writer), built once per process; supported < 0: not probed yet. */
+static struct compiled {
+        int supported;
+        struct sock_filter *insns;
+        size_t n;
+} compiled[2] = { { .supported = -1 }, { .supported = -1 } };
+
+static int compile(scmp_filter_ctx ctx, struct compiled *c) {
+        _cleanup_close_ int rd = -EBADF, wr = -EBADF;
+        int fds[2], k;
+        ssize_t n;
+
+        /* libseccomp 2.5 exports to an fd only; a filter of a few hundred
+         * instructions fits a pipe's buffer. */
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        rd = fds[0];
+        wr = fds[1];
+        k = seccomp_export_bpf(ctx, wr);
+        if (k < 0)
+                return k;
+        closep(&wr);
+        wr = -EBADF;
+        c->insns = malloc(BPF_MAXINSNS * sizeof(struct sock_filter));
+        if (!c->insns)
+                return -ENOMEM;
+        n = read(rd, c->insns, BPF_MAXINSNS * sizeof(struct sock_filter));
+        if (n <= 0 || n % sizeof(struct sock_filter) != 0) {
+                free(c->insns);
+                c->insns = NULL;
+                return n < 0 ? -errno : -EIO;
+        }
+        c->n = (size_t) n / sizeof(struct sock_filter);
+        return 0;
+}
+
+static int build_filter(bool writer, struct compiled *c) {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
         int k;
 
-        if (!seccomp_filters_supported())
-                return SANDBOX_NO_SECCOMP;
         ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         if (!ctx)
-                return error_set(err, ENOMEM, "sandbox: seccomp_init failed");
+                return -ENOMEM;
         if ((k = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
             (k = allow_list(ctx, allowed, ELEMENTSOF(allowed))) < 0 ||
             (PORTCULLIS_SANITIZED && (k = allow_list(ctx, allowed_sanitizer, ELEMENTSOF(allowed_sanitizer))) < 0) ||
-            (o->writes_below_root && (k = allow_list(ctx, allowed_writer, ELEMENTSOF(allowed_writer))) < 0) ||
-            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "openat", 2)) < 0 ||
-            (k = (o->writes_below_root ? writer_open_rules : open_rules)(ctx, "open", 1)) < 0 ||
-            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, o->result_fd, o->writes_below_root)) < 0 ||
-            (k = refusals(ctx)) < 0)
-                return error_set_errno(err, k, "sandbox: build the seccomp filter");
-        k = seccomp_load(ctx);
-        if (k < 0)
-                return error_set_errno(err, k, "sandbox: load the seccomp filter");
+            (writer && (k = allow_list(ctx, allowed_writer, ELEMENTSOF(allowed_writer))) < 0) ||
+            (k = (writer ? writer_open_rules : open_rules)(ctx, "openat", 2)) < 0 ||
+            (k = (writer ? writer_open_rules : open_rules)(ctx, "open", 1)) < 0 ||
+            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, writer)) < 0 || (k = refusals(ctx)) < 0)
+                return k;
+        return compile(ctx, c);
+}
+
+int sandbox_prepare(const struct sandbox_opts *o, struct error *err) {
+        struct compiled *c = &compiled[o->writes_below_root];
+        int k;
+
+        if (c->supported < 0)
+                c->supported = seccomp_filters_supported();
+        if (!c->supported || c->insns)
+                return 0;
+        k = build_filter(o->writes_below_root, c);
+        return k < 0 ? error_set_errno(err, k, "sandbox: build the seccomp filter") : 0;
+}
+
+/* This child's copy of the program, with its own result fd and pid in
+ * place of the stand-ins (each must be there: a filter without them would
+ * kill the child's every write and abort()). */
+static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
+        struct compiled *c = &compiled[o->writes_below_root];
+        bool fd_seen = o->writes_below_root, pid_seen = false;
+        uint32_t pid = (uint32_t) getpid();
+        int k;
+
+        if ((k = sandbox_prepare(o, err)) < 0)
+                return k;
+        if (!c->supported)
+                return SANDBOX_NO_SECCOMP;
+        for (size_t i = 0; i < c->n; i++) {
+                struct sock_filter *f = &c->insns[i];
+
+                if (f->code != (BPF_JMP | BPF_JEQ | BPF_K))
+                        continue;
+                if (f->k == FILTER_FD_STANDIN)
+                        f->k = (uint32_t) o->result_fd, fd_seen = true;
+                else if (f->k == FILTER_PID_STANDIN)
+                        f->k = pid, pid_seen = true;
+        }
+        if (!fd_seen || !pid_seen)
+                return error_set(err, EPROTO, "sandbox: the compiled seccomp filter lacks its result fd or pid test");
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+                    &(struct sock_fprog) { .len = (unsigned short) c->n, .filter = c->insns }) < 0)
+                return error_set_errno(err, errno, "sandbox: load the seccomp filter");
         return SANDBOX_FULL;
 }
 

@@ -63,6 +63,12 @@ enum {
         SANDBOX_NO_LANDLOCK = 1 << 1, /* the kernel has no Landlock (before 5.13, or not enabled) */
 };
 
+/* Compiles the seccomp filter for o's kind of child (the analysis, or the
+ * image writer) once per process: called before a fork, so that the
+ * children share the compiled program and only put their own result fd
+ * and pid in (sandbox_enter() compiles it itself when it was not). */
+int sandbox_prepare(const struct sandbox_opts *o, struct error *err);
+
 /* Closes every other fd (stdin becomes /dev/null), calls open_fn, chroots
  * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts
  * opens to read_fd (and root_fd, keep_fds with writes_below_root) with

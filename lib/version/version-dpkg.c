@@ -119,9 +119,9 @@ static int check_warnings(const char *v, const struct dpkg_version *dv, struct e
 
 /* Splits v into epoch, upstream and revision.  Hard errors are those that
  * make `dpkg --compare-versions` fail (exit 2); what dpkg merely warns about
- * gives PARSE_WARNING, with *ret filled and the warning text in warn (which
- * may be NULL). */
-static int parse(const char *v, struct dpkg_version *ret, struct error *err, struct error *warn) {
+ * gives PARSE_WARNING when warnings is true, with *ret filled and the warning
+ * text in warn (which may be NULL). */
+static int parse(const char *v, struct dpkg_version *ret, struct error *err, bool warnings, struct error *warn) {
         struct dpkg_version dv = {};
         struct dpkg_span s = { v, 0 };
         const char *colon, *hyphen;
@@ -163,7 +163,9 @@ static int parse(const char *v, struct dpkg_version *ret, struct error *err, str
         if (dv.upstream.n == 0)
                 return parse_fail(err, v, "upstream version is empty");
 
-        r = check_warnings(v, &dv, warn);
+        /* A comparison takes what dpkg only warns about as it is: no need to
+         * look at every byte again. */
+        r = warnings ? check_warnings(v, &dv, warn) : PARSE_OK;
         *ret = dv;
         return r;
 }
@@ -264,7 +266,7 @@ static int compare_parsed(const struct dpkg_version *a, const struct dpkg_versio
 int version_dpkg_parse(const char *v, struct dpkg_version *ret, struct error *err) {
         if (!v)
                 return error_set(err, EINVAL, "invalid Debian version: missing");
-        return parse(v, ret, err, err);
+        return parse(v, ret, err, true, err);
 }
 
 int version_dpkg_check(const char *v, struct error *err) {
@@ -280,10 +282,10 @@ int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct erro
         if (!a || !b)
                 return error_set(err, EINVAL, "invalid Debian version: missing");
         /* dpkg compares what it only warns about; so do we, silently. */
-        r = parse(a, &va, err, NULL);
+        r = parse(a, &va, err, false, NULL);
         if (r < 0)
                 return r;
-        r = parse(b, &vb, err, NULL);
+        r = parse(b, &vb, err, false, NULL);
         if (r < 0)
                 return r;
 

@@ -180,25 +180,30 @@ static int split_range(char *s, const char **ret_type, struct event *ev, size_t 
         return 0;
 }
 
+/* Most entries have a handful of events: those live on the stack. */
+#define EVENTS_ON_STACK 16
+
 static int eval_ranges(int kind, const char *version, char *ranges, bool *ret_affected, const char **ret_fixed,
                        struct error *err) {
-        _cleanup_free_ struct event *ev = NULL;
+        _cleanup_free_ struct event *heap = NULL;
+        struct event stack[EVENTS_ON_STACK], *ev = stack;
         size_t cap = 1;
 
         for (const char *p = ranges; *p; p++)
                 cap += *p == OSV_US;
         if (cap > RANGE_EVENTS_MAX)
                 return error_set(err, E2BIG, "more than %d events", RANGE_EVENTS_MAX);
-        ev = calloc(cap, sizeof(*ev));
-        if (!ev)
+        if (cap > EVENTS_ON_STACK && !(ev = heap = calloc(cap, sizeof(*ev))))
                 return -ENOMEM;
-        for (char *save = NULL, *range = strtok_r(ranges, (const char[]) { OSV_RS, 0 }, &save); range;
-             range = strtok_r(NULL, (const char[]) { OSV_RS, 0 }, &save)) {
+        for (char *range = ranges, *next; range; range = next) {
                 const char *type, *fixed = NULL;
                 bool affected = false;
                 size_t n = 0;
                 int r, rk;
 
+                /* (an empty range has the type "": skipped below, as strtok_r() did) */
+                if ((next = strchr(range, OSV_RS)))
+                        *next++ = '\0';
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
                 /* GIT ranges name commits: they can't place an installed version. */
@@ -232,16 +237,23 @@ static bool in_versions(int kind, const char *version, const char *versions) {
         return false;
 }
 
+/* Ranges up to this size are split in a copy on the stack. */
+#define RANGES_ON_STACK 512
+
 int osv_affected_eval(int kind, const char *version, const char *ranges, const char *versions, bool *ret_affected,
                       char **ret_fixed, struct error *err) {
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_free_ char *heap = NULL;
+        char stack[RANGES_ON_STACK], *copy = stack;
         const char *fixed = NULL;
         bool affected = false;
         int r;
 
         if (ranges) {
-                copy = strdup(ranges);
-                if (!copy)
+                size_t n = strlen(ranges) + 1;
+
+                if (n <= sizeof(stack))
+                        memcpy(stack, ranges, n);
+                else if (!(copy = heap = strdup(ranges)))
                         return -ENOMEM;
                 r = eval_ranges(kind, version, copy, &affected, &fixed, err);
                 if (r < 0)

@@ -11,6 +11,7 @@
 struct vulndb {
         sqlite3 *db;
         sqlite3_stmt *lookup;
+        sqlite3_stmt *rating;
         sqlite3_stmt *record;
         sqlite3_stmt *cve;
         char *path;
@@ -48,6 +49,7 @@ void vulndb_close(struct vulndb *v) {
         if (!v)
                 return;
         sqlite3_finalize(v->lookup);
+        sqlite3_finalize(v->rating);
         sqlite3_finalize(v->record);
         sqlite3_finalize(v->cve);
         sqlite3_close(v->db);
@@ -58,9 +60,33 @@ void vulndb_close(struct vulndb *v) {
         free(v);
 }
 
+/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it.  A
+ * database is never written once it is in place (an import builds a new
+ * file and renames it over the old one, vulndb.h): the open file is
+ * immutable, so sqlite takes no lock and checks no journal, WAL or change
+ * counter at each statement (a match ran one read transaction per source
+ * package, about 650 syscalls for a minbase image). */
+static char *immutable_uri(const char *path) {
+        static const char hex[] = "0123456789ABCDEF";
+        struct strbuf b = {};
+        int r = strbuf_puts(&b, path[0] == '/' ? "file://" : "file:");
+
+        for (const unsigned char *p = (const unsigned char *) path; r >= 0 && *p; p++)
+                r = *p > 0x20 && *p < 0x7f && !strchr("%?#", *p)
+                            ? strbuf_append(&b, (const char *) p, 1)
+                            : strbuf_append(&b, (const char[]) { '%', hex[*p >> 4], hex[*p & 15] }, 3);
+        if (r >= 0)
+                r = strbuf_puts(&b, "?immutable=1");
+        if (r < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
 int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
-        _cleanup_free_ char *schema = NULL;
+        _cleanup_free_ char *schema = NULL, *uri = NULL;
         struct stat st;
         int rc, r;
 
@@ -76,7 +102,9 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         if (!v)
                 return -ENOMEM;
         v->path = strdup(path);
-        rc = sqlite3_open_v2(path, &v->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+        if (!v->path || !(uri = immutable_uri(path)))
+                return -ENOMEM;
+        rc = sqlite3_open_v2(uri, &v->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(v->db, rc, path, err);
         r = meta_get(v, "schema_version", &schema, err);
@@ -97,9 +125,13 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
          * lookup reads). */
         (void) sqlite3_exec(v->db, "PRAGMA mmap_size=0; PRAGMA cache_size=-4096", NULL, NULL, NULL);
         rc = sqlite3_prepare_v3(v->db,
-                                "SELECT vuln, ranges, versions, severity, vendor_rating, vendor_source"
-                                "  FROM affected WHERE ecosystem = ?1 AND package = ?2",
+                                "SELECT vuln, seq, ranges, versions FROM affected WHERE ecosystem = ?1 AND package = ?2",
                                 -1, SQLITE_PREPARE_PERSISTENT, &v->lookup, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(v->db,
+                                        "SELECT severity, vendor_rating, vendor_source FROM affected"
+                                        "  WHERE ecosystem = ?1 AND package = ?2 AND vuln = ?3 AND seq = ?4",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &v->rating, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_prepare_v3(v->db,
                                         "SELECT id, aliases, upstream, summary, severity FROM vuln WHERE rowid = ?1",
@@ -138,11 +170,9 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
         while ((rc = sqlite3_step(v->lookup)) == SQLITE_ROW) {
                 struct vulndb_affected a = {
                         .record = sqlite3_column_int64(v->lookup, 0),
-                        .ranges = col(v->lookup, 1),
-                        .versions = col(v->lookup, 2),
-                        .severity = col(v->lookup, 3),
-                        .vendor_rating = col(v->lookup, 4),
-                        .vendor_source = col(v->lookup, 5),
+                        .seq = sqlite3_column_int64(v->lookup, 1),
+                        .ranges = col(v->lookup, 2),
+                        .versions = col(v->lookup, 3),
                 };
 
                 /* The strings are valid until the next step: fn copies. */
@@ -154,6 +184,43 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
                 r = vulndb_sqlite_error(v->db, rc, "look up affected packages", err);
         sqlite3_reset(v->lookup);
         sqlite3_clear_bindings(v->lookup);
+        return r;
+}
+
+static int dup_column(sqlite3_stmt *st, int i, char **ret) {
+        const char *s = col(st, i);
+
+        *ret = s ? strdup(s) : NULL;
+        return s && !*ret ? -ENOMEM : 0;
+}
+
+int vulndb_affected_rating(struct vulndb *v, const char *ecosystem, const char *package,
+                           const struct vulndb_affected *a, char **ret_severity, char **ret_vendor_rating,
+                           char **ret_vendor_source, struct error *err) {
+        int rc, r = 0;
+
+        *ret_severity = *ret_vendor_rating = *ret_vendor_source = NULL;
+        sqlite3_bind_text(v->rating, 1, ecosystem, -1, SQLITE_STATIC);
+        sqlite3_bind_text(v->rating, 2, package, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(v->rating, 3, a->record);
+        sqlite3_bind_int64(v->rating, 4, a->seq);
+        rc = sqlite3_step(v->rating);
+        if (rc == SQLITE_ROW && ((r = dup_column(v->rating, 0, ret_severity)) < 0 ||
+                                 (r = dup_column(v->rating, 1, ret_vendor_rating)) < 0 ||
+                                 (r = dup_column(v->rating, 2, ret_vendor_source)) < 0))
+                r = error_set(err, ENOMEM, "out of memory");
+        else if (rc != SQLITE_ROW)
+                r = rc == SQLITE_DONE ? error_set(err, ENOENT, "%s: affected entry %lld/%lld is missing; re-import "
+                                                  "the database", v->path, (long long) a->record, (long long) a->seq)
+                                      : vulndb_sqlite_error(v->db, rc, "read an affected entry's rating", err);
+        sqlite3_reset(v->rating);
+        sqlite3_clear_bindings(v->rating);
+        if (r < 0) {
+                free(*ret_severity);
+                free(*ret_vendor_rating);
+                free(*ret_vendor_source);
+                *ret_severity = *ret_vendor_rating = *ret_vendor_source = NULL;
+        }
         return r;
 }
 

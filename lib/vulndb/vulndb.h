@@ -9,7 +9,10 @@
 
 /* The vulnerability database: one sqlite file imported from OSV records.
  * Served read-only; an import builds a new file and renames it over the old
- * one, so a reader never sees a half-written database. */
+ * one, so a reader never sees a half-written database, and vulndb_open()
+ * opens the file as immutable (no locks, no journal or change checks): a
+ * tool that writes into a database in place must not share it with
+ * readers. */
 struct vulndb;
 
 #define VULNDB_SCHEMA_VERSION 2
@@ -91,11 +94,9 @@ const char *vulndb_data_time(struct vulndb *db);       /* RFC 3339 UTC, or NULL 
  * Entries of withdrawn records are not stored. */
 struct vulndb_affected {
         int64_t record;                 /* for vulndb_get_record() */
+        int64_t seq;                    /* which entry of the record, for vulndb_affected_rating() */
         const char *ranges;             /* encoded ranges (osv-range.h), or NULL */
         const char *versions;           /* encoded versions list, or NULL */
-        const char *severity;           /* the entry's own severity JSON array, or NULL */
-        const char *vendor_rating;      /* urgency/priority/severity word, or NULL */
-        const char *vendor_source;      /* "debian", "ubuntu", "ghsa", or NULL */
 };
 typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdata, struct error *err);
 
@@ -103,6 +104,15 @@ typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdat
  * valid during the call only. */
 int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
                   void *userdata, struct error *err);
+
+/* An entry's own rating, fetched only for the entries that match (most
+ * don't; reading these columns for every entry cost a scan of a 200,000-
+ * record DB a tenth of its time): *ret_severity its severity JSON array,
+ * *ret_vendor_rating the urgency/priority/severity word and
+ * *ret_vendor_source "debian", "ubuntu", "ghsa"; each may be NULL. */
+int vulndb_affected_rating(struct vulndb *db, const char *ecosystem, const char *package,
+                           const struct vulndb_affected *a, char **ret_severity, char **ret_vendor_rating,
+                           char **ret_vendor_source, struct error *err);
 
 /* 1 when the DB holds at least one affected entry of the ecosystem, else 0:
  * a DB without any can't say that a package of it is clean. */
