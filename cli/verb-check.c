@@ -62,6 +62,7 @@ int verb_check(int argc, char **argv) {
                 log_error("check: open %s: %s", state, strerror(errno));
                 return EXIT_ERROR;
         }
+        o.state_path = state;
         gate_run(&o, fd, &r);
         for (char **m = r.messages; m && *m; m++)
                 fprintf(json ? stderr : stdout, "%s\n", *m);

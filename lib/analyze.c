@@ -211,7 +211,7 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
                         hurry();
                 reap_killed(pid);
                 strbuf_done(&b);
-                return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within %u ms", deadline_ms) : k;
+                return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
         }
         status = reap(pid, err);
         msg = take_note(b.s);

@@ -81,6 +81,7 @@ _printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
  * not hang the start. */
 static int read_state(struct start *h, long long deadline, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = OCI_STATE_MAX };
+        const char *src = h->o->state_path ? h->o->state_path : "stdin";
         char chunk[8192];
 
         for (;;) {
@@ -91,12 +92,12 @@ static int read_state(struct start *h, long long deadline, char **ret, size_t *r
 
                 if (left <= 0) {
                         strbuf_done(&b);
-                        return error_set(err, ETIMEDOUT, "the OCI state on stdin did not end in time");
+                        return error_set(err, ETIMEDOUT, "the OCI state on %s did not end in time", src);
                 }
                 k = poll(&p, 1, (int) left);
                 if (k < 0 && errno != EINTR) {
                         strbuf_done(&b);
-                        return error_set_errno(err, errno, "read the OCI state from stdin");
+                        return error_set_errno(err, errno, "read the OCI state from %s", src);
                 }
                 if (k <= 0)
                         continue;
@@ -105,13 +106,13 @@ static int read_state(struct start *h, long long deadline, char **ret, size_t *r
                         continue;
                 if (n < 0) {
                         strbuf_done(&b);
-                        return error_set_errno(err, errno, "read the OCI state from stdin");
+                        return error_set_errno(err, errno, "read the OCI state from %s", src);
                 }
                 if (n == 0)
                         break;
                 if (strbuf_append(&b, chunk, (size_t) n) < 0) {
                         strbuf_done(&b);
-                        return error_set(err, EMSGSIZE, "the OCI state on stdin is larger than %zu bytes",
+                        return error_set(err, EMSGSIZE, "the OCI state on %s is larger than %zu bytes", src,
                                          OCI_STATE_MAX);
                 }
         }
@@ -373,9 +374,18 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         const char *where = h->policy ? policy_path(h) : h->cfg && h->cfg->path ? h->cfg->path : "the built-in config";
         bool deny = action == POLICY_ACTION_DENY;
 
-        audit(h, deny ? "deny" : "allow", err->msg, NULL, NULL);
+        char msg[sizeof(err->msg) + 96];
+
+        /* A timeout says the budget and the time it took, whatever part of
+         * the start ran out (the analysis is given only what is left). */
+        if (timeout && h->policy)
+                (void) snprintf(msg, sizeof(msg), "%s (deadline_ms %u; %lld ms since the start)", err->msg,
+                                h->policy->deadline_ms, now_ms() - h->t0);
+        else
+                (void) snprintf(msg, sizeof(msg), "%s", err->msg);
+        audit(h, deny ? "deny" : "allow", msg, NULL, NULL);
         say(h, "portcullis: %s %s: %s; %s is %s in %s\n", deny ? "blocked" : "warning: not checked",
-                h->name ? h->name : "container", err->msg, what, policy_action_to_string(action), where);
+                h->name ? h->name : "container", msg, what, policy_action_to_string(action), where);
         return deny ? GATE_BLOCK : GATE_START;
 }
 

@@ -31,6 +31,7 @@ struct gate_options {
         const char *containerd_namespace;       /* from the containerd shim */
         const char *containerd_id;
         bool dry_run;                           /* decide, but write no audit line (portcullis check) */
+        const char *state_path;                 /* where state_fd reads from, for messages; NULL = stdin */
         bool deadline_from_exec;                /* the hook: the deadline counts from the process's start
                                                  * (read from /proc once a miss begins, where its 30 µs don't
                                                  * show; until then from gate_run()); else from gate_run() */

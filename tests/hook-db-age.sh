@@ -63,5 +63,24 @@ out=$("$P" check --state "$T/state.json" --config "$T/allow.json" --format json)
 [ "$(wc -l <"$T/audit.log")" -eq "$before" ] || fail "check wrote to the audit log"
 "$P" check --config "$T/deny.json" >/dev/null 2>&1 && fail "check without --state passed"
 
+# Deadline messages tell the truth (issue 15): the budget that passed, the
+# time taken, and the state's own file for `check --state FILE`.
+for ms in 1 5 30; do
+        printf '{"mode": "enforce", "severity": "HIGH", "on_timeout": "deny", "deadline_ms": %d}\n' "$ms" >"$T/d$ms.policy.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false}}\n' \
+                "$T/db.sqlite" "$T/dcache-$ms.db" "$T/locks" "$T/d$ms.policy.json" >"$T/d$ms.json"
+        out=$("$P" check --state "$T/state.json" --config "$T/d$ms.json" 2>&1); rc=$?
+        # a fast machine may decide within 30 ms: then there is no timeout to word
+        if grep -q "on_timeout is deny" <<<"$out"; then
+                [ "$rc" -eq 1 ] && grep -qE "\(deadline_ms $ms; [0-9]+ ms since the start\)" <<<"$out" ||
+                        fail "deadline $ms ms: $rc $out"
+                grep -q "within 0 ms\|on stdin" <<<"$out" && fail "deadline $ms ms: untrue message: $out"
+                grep -q "OCI state on" <<<"$out" && ! grep -q "OCI state on $T/state.json" <<<"$out" &&
+                        fail "deadline $ms ms: the state's file not named: $out"
+        elif [ "$ms" -lt 30 ]; then
+                fail "deadline $ms ms: decided in time? $rc $out"
+        fi
+done
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
