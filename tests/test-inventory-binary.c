@@ -220,7 +220,9 @@ static const char modinfo[] =
         "dep\texample.com/lib\tv1.2.3\th1:bbb=\n"
         "=>\texample.com/fork\tv1.2.4\th1:ccc=\n"
         "dep\texample.com/local\tv0.1.0\n"
-        "=>\t../local\t\t\n"
+        "=>\t../local\t(devel)\t\n\n"
+        "dep\texample.com/local2\tv0.1.0\n"
+        "=>\t/src/local2\t\t\n"
         "dep\tgolang.org/x/text\tv0.3.7\th1:ddd=\n"
         "build\t-compiler=gc\n" FRAME;
 

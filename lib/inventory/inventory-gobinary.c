@@ -29,7 +29,6 @@
 /* One "mod" or "dep" line, waiting for a possible "=>" line after it. */
 struct module {
         struct slice path, version;
-        bool main;
         bool set;
 };
 
@@ -156,10 +155,11 @@ static int add_module(struct inventory *inv, const char *origin, const struct mo
         char path[GO_PATH_MAX + 1], ns[GO_PATH_MAX + 1], version[GO_VERSION_MAX + 1];
         const char *slash;
 
-        if (!m->set || m->version.n == 0)
-                return 0;       /* replaced by a local folder: no published version to check */
-        if (m->main && m->version.n == 7 && memcmp(m->version.s, "(devel)", 7) == 0)
-                return 0;       /* the main module built from its working tree */
+        /* "(devel)": the main module built from its working tree, or a
+         * module replaced by a local folder ("=> ../lib (devel)"): no
+         * published version to check. */
+        if (!m->set || m->version.n == 0 || (m->version.n == 7 && memcmp(m->version.s, "(devel)", 7) == 0))
+                return 0;
         if (!field_valid(m->path, GO_PATH_MAX) || !field_valid(m->version, GO_VERSION_MAX))
                 return inventory_warn(inv, "%s: Go build information: a module with an invalid path or version; "
                                       "skipped", origin);
@@ -212,7 +212,7 @@ static int parse_modinfo(const char *s, size_t len, const char *origin, struct i
                         m.version = version;
                 } else if (slice_is(kind, "mod") || slice_is(kind, "dep")) {
                         r = add_module(inv, origin, &m);
-                        m = (struct module) { path, version, slice_is(kind, "mod"), true };
+                        m = (struct module) { path, version, true };
                 }
                 p = nl ? nl + 1 : end;
         }
