@@ -39,6 +39,19 @@ if [ -n "$SHARED" ] && [ -d "$SHARED/langpkg/trivy/go" ]; then
         done
 fi
 
+# ---- from the npm registry ---------------------------------------------------
+# esbuild's early platform packages ship the Go binary itself; 0.8.57 was
+# built by Go 1.16, in the pre-1.18 pointer format.
+n_npm=0
+if command -v npm >/dev/null && (cd "$T" && timeout 120 npm pack --silent esbuild-linux-64@0.8.57 >"$T/npm.log" 2>&1); then
+        mkdir -p "$T/esbuild" "$R/usr/lib/node_modules/esbuild-linux-64/bin"
+        tar xzf "$T"/esbuild-linux-64-0.8.57.tgz -C "$T/esbuild" &&
+                install -m 0755 "$T/esbuild/package/bin/esbuild" "$R/usr/lib/node_modules/esbuild-linux-64/bin/esbuild" &&
+                n_npm=1
+else
+        echo "npm: the registry is not reachable; esbuild (Go 1.16) part skipped"
+fi
+
 # ---- built here ------------------------------------------------------------
 export GOPATH=$T/gopath GOCACHE=$T/gocache GOMODCACHE=$T/modcache GOPROXY=file://$T/proxy GOSUMDB=off \
        GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
@@ -133,7 +146,8 @@ if built:
                  ("/opt/built/tool", "example.com/lib", "v1.2.3")]:
         assert want in got, want
     assert not [p for p in got if p[0] == "/opt/built/app" and p[1] != "stdlib" and p[1] != "example.com/fork"], got
-print("go: %d binaries (%d from Debian), %d packages, as go version -m lists them"
-      % (len(binaries), n_debian, len(got)))
+pre118 = sorted({v for o, n, v in got if n == "stdlib" and tuple(map(int, v.split(".")[:2])) < (1, 18)})
+print("go: %d binaries (%d from Debian), %d packages, as go version -m lists them; pre-1.18 format: stdlib %s"
+      % (len(binaries), n_debian, len(got), ", ".join(pre118)))
 PY
 [ "$fails" -eq 0 ]

@@ -280,6 +280,25 @@ static void test_formats(void) {
         }
 }
 
+/* Section headers stripped: the magic is found at the start of the first
+ * writable segment, as Go finds it (runc's headers and build information,
+ * cut from the Debian binary, in the fuzz corpus). */
+static void test_no_sections(void) {
+        const char *src = getenv("PC_SOURCE_ROOT");
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_free_ char *buf = NULL;
+        struct error err = {};
+        size_t len = 0;
+
+        CHECK_MSG(src && read_full_file(test_path(src, "fuzz/corpus/go-buildinfo/debian-runc-no-section-headers.elf"),
+                                        1 << 20, &buf, &len, &err) == 0, "%s", err.msg);
+        if (!buf)
+                return;
+        CHECK(len > 64 && buf[40] == 0 && buf[60] == 0);        /* e_shoff, e_shnum: none */
+        CHECK_MSG(read_binary(buf, len, "/usr/sbin/runc", inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(inv->n_pkgs == 1 && find(inv, "stdlib", "1.19.8"), "%zu packages", inv->n_pkgs);
+}
+
 /* Hostile build information: each row an error or a warning, no package
  * from the broken part, nothing read outside the buffer (ASan). */
 static void test_hostile_go(void) {
@@ -479,6 +498,7 @@ static void test_walk(void) {
 int main(void) {
         test_toolchain();
         test_formats();
+        test_no_sections();
         test_hostile_go();
         test_hostile_elf();
         test_cargo();
