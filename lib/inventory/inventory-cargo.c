@@ -9,6 +9,7 @@
  * dependencies (build scripts, proc macros), which ran at build time but
  * are not in the executable: left out, as the runtime ones are what runs. */
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>

@@ -23,13 +23,17 @@
 #define PF_W 2
 #define ELF_ENTSIZE_MAX 256
 
-static uint64_t get(const struct elf_file *f, const void *p, size_t n) {
+uint64_t elf_uint(const void *p, size_t n, bool big_endian) {
         const unsigned char *b = p;
         uint64_t v = 0;
 
         for (size_t i = 0; i < n; i++)
-                v |= (uint64_t) b[f->big_endian ? n - 1 - i : i] << (8 * i);
+                v |= (uint64_t) b[big_endian ? n - 1 - i : i] << (8 * i);
         return v;
+}
+
+static uint64_t get(const struct elf_file *f, const void *p, size_t n) {
+        return elf_uint(p, n, f->big_endian);
 }
 
 /* A field that is 4 bytes in ELF32 and 8 in ELF64, at its offset in each. */

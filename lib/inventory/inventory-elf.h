@@ -45,6 +45,8 @@ struct elf_section {
         uint64_t offset, size, addr;
 };
 
+/* An unsigned integer of n (at most 8) bytes in the given byte order. */
+uint64_t elf_uint(const void *p, size_t n, bool big_endian);
 /* Whether the first bytes of a file are an ELF identification. */
 bool elf_magic(const void *head, size_t n);
 /* Reads and checks the ELF header (-EINVAL with a message: not one we read). */

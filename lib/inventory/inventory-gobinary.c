@@ -32,14 +32,6 @@ struct module {
         bool set;
 };
 
-static uint64_t get_uint(const unsigned char *p, size_t n, bool big_endian) {
-        uint64_t v = 0;
-
-        for (size_t i = 0; i < n; i++)
-                v |= (uint64_t) p[big_endian ? n - 1 - i : i] << (8 * i);
-        return v;
-}
-
 /* An unsigned LEB128 varint (Go's encoding/binary Uvarint): at most ten
  * bytes, the tenth at most 1. */
 static bool uvarint(const unsigned char **p, const unsigned char *end, uint64_t *ret) {
@@ -79,8 +71,8 @@ static int pointer_string(const struct go_address_space *as, uint64_t addr, size
         r = as->read(as->ctx, addr, 2 * ptr_size, 2 * ptr_size, &hdr, err);
         if (r < 0)
                 return r;
-        data = get_uint((unsigned char *) hdr, ptr_size, big_endian);
-        n = get_uint((unsigned char *) hdr + ptr_size, ptr_size, big_endian);
+        data = elf_uint((unsigned char *) hdr, ptr_size, big_endian);
+        n = elf_uint((unsigned char *) hdr + ptr_size, ptr_size, big_endian);
         if (data == 0 || n == 0) {
                 *ret = strdup("");
                 *ret_len = 0;
@@ -244,10 +236,10 @@ static int parse_pointers(const unsigned char *h, size_t ptr_size, bool big_endi
         size_t version_len = 0, modinfo_len = 0;
         int r;
 
-        r = pointer_string(as, get_uint(h + 16, ptr_size, big_endian), ptr_size, big_endian, GO_VERSION_MAX,
+        r = pointer_string(as, elf_uint(h + 16, ptr_size, big_endian), ptr_size, big_endian, GO_VERSION_MAX,
                            &version, &version_len, err);
         if (r >= 0)
-                r = pointer_string(as, get_uint(h + 16 + ptr_size, ptr_size, big_endian), ptr_size, big_endian,
+                r = pointer_string(as, elf_uint(h + 16 + ptr_size, ptr_size, big_endian), ptr_size, big_endian,
                                    GO_BUILDINFO_MAX, &modinfo, &modinfo_len, err);
         if (r < 0)
                 return error_wrap(err, "%s: Go build information (pre-1.18 format)", origin);

@@ -327,7 +327,8 @@ int inventory_walk_pread(struct inventory_walk_file *f, uint64_t offset, void *b
         if (offset > f->size || n > f->size - offset)
                 return error_set(err, EFBIG, "%s: %zu bytes at offset %llu are past its end (%llu bytes)", f->path,
                                  n, (unsigned long long) offset, (unsigned long long) f->size);
-        if (n > INVENTORY_WALK_BYTES_MAX - w->bytes) {
+        /* w->bytes can pass the cap by the last whole file read */
+        if (w->bytes >= INVENTORY_WALK_BYTES_MAX || n > INVENTORY_WALK_BYTES_MAX - w->bytes) {
                 (void) stop(w, "%s: the walk reached its cap on bytes read; language packages after this point "
                             "were not looked for", f->path);
                 return -ECANCELED;
