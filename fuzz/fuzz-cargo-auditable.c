@@ -28,9 +28,6 @@ static void check(const struct inventory *inv) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct inventory *inv = inventory_new(), *elf = inventory_new();
         struct error err = {};
-        struct elf_memory m;
-        struct elf_source src = elf_source_memory(&m, data, size, "/f");
-        struct elf_file f = {};
         int r;
 
         if (!inv || !elf)
@@ -38,13 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (cargo_auditable_parse((const char *) data, size, "/f", inv) < 0)
                 abort();
         check(inv);
-        r = elf_open(&src, &f, &err);
-        if (r >= 0)
-                r = cargo_binary_read(&f, "/f", elf, &err);
+        r = elf_read_memory(data, size, "/f", cargo_binary_read, elf, &err);
         if (r < 0 && (r == -ENOMEM || !err.msg[0]))
                 abort();
         check(elf);
-        elf_file_done(&f);
         inventory_free(inv);
         inventory_free(elf);
         return 0;

@@ -54,20 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const struct go_address_space as = { input_read, &in };
         struct inventory *inv = inventory_new(), *elf = inventory_new();
         struct error err = {}, err2 = {};
-        struct elf_memory m;
-        struct elf_source src = elf_source_memory(&m, data, size, "/f");
-        struct elf_file f = {};
         int r;
 
         if (!inv || !elf)
                 abort();
         r = go_buildinfo_parse((const char *) data, size, &as, "/f", inv, &err);
         check(inv, r, &err);
-        r = elf_open(&src, &f, &err2);
-        if (r >= 0)
-                r = go_binary_read(&f, "/f", elf, &err2);
+        r = elf_read_memory(data, size, "/f", go_binary_read, elf, &err2);
         check(elf, r, &err2);
-        elf_file_done(&f);
         inventory_free(inv);
         inventory_free(elf);
         return 0;

@@ -22,36 +22,12 @@
 #include "rootfs.h"
 #include "test.h"
 
-static char *read_shared(const char *rel, size_t *ret_len) {
-        char *buf = NULL;
-        struct error err = {};
-
-        CHECK_MSG(read_full_file(test_path(test_shared_data(), rel), 64 * 1024 * 1024, &buf, ret_len, &err) == 0,
-                  "%s", err.msg);
-        return buf;
-}
-
-static const struct package *find(const struct inventory *inv, const char *name, const char *version) {
-        for (size_t i = 0; i < inv->n_pkgs; i++)
-                if (streq_ptr(inv->pkgs[i].name, name) && streq_ptr(inv->pkgs[i].version, version))
-                        return &inv->pkgs[i];
-        return NULL;
-}
-
 /* Reads an ELF file in a buffer as the walk's reader does: every binary
  * reader in turn.  Returns the first error (its message in err). */
 static int read_binary(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err) {
-        struct elf_memory m;
-        struct elf_source src = elf_source_memory(&m, buf, len, origin);
-        struct elf_file f = {};
-        int r = elf_open(&src, &f, err);
+        int r = elf_read_memory(buf, len, origin, go_binary_read, inv, err);
 
-        if (r >= 0)
-                r = go_binary_read(&f, origin, inv, err);
-        if (r >= 0)
-                r = cargo_binary_read(&f, origin, inv, err);
-        elf_file_done(&f);
-        return r;
+        return r < 0 ? r : elf_read_memory(buf, len, origin, cargo_binary_read, inv, err);
 }
 
 /* expected.json "go_binary": trivy's packages for go/test.elf (the case
@@ -63,7 +39,7 @@ static void test_expected(void) {
         size_t len = 0, i, j;
         json_t *root, *c, *p;
 
-        text = read_shared("langpkg/trivy/expected.json", &len);
+        text = test_read_shared("langpkg/trivy/expected.json", &len);
         root = text ? json_loadb(text, len, 0, NULL) : NULL;
         CHECK(root);
         json_array_foreach(json_object_get(json_object_get(root, "go_binary"), "cases"), i, c) {
@@ -77,7 +53,7 @@ static void test_expected(void) {
 
                 if (!file)
                         continue;       /* trivy's other binaries are not in ../shared/data */
-                buf = read_shared(file, &n);
+                buf = test_read_shared(file, &n);
                 if (!buf)
                         continue;
                 CHECK_MSG(read_binary(buf, n, file, inv, &err) == 0, "%s", err.msg);
@@ -90,7 +66,7 @@ static void test_expected(void) {
                                 continue;
                         if (streq_ptr(pn, "stdlib") && pv[0] == 'v')
                                 pv++;
-                        got = find(inv, pn, pv);
+                        got = test_find_package(inv, pn, pv);
                         CHECK_MSG(got && streq_ptr(got->ecosystem, "Go") && startswith(got->purl, "pkg:golang/") &&
                                   streq_ptr(got->origin_file, file), "%s: %s %s", file, pn, pv);
                         want++;
@@ -227,10 +203,10 @@ static const char modinfo[] =
         "build\t-compiler=gc\n" FRAME;
 
 static void check_modules(const struct inventory *inv, const char *stdlib, const char *what) {
-        const struct package *fork = find(inv, "example.com/fork", "v1.2.4");
+        const struct package *fork = test_find_package(inv, "example.com/fork", "v1.2.4");
 
-        CHECK_MSG(inv->n_pkgs == 4 && find(inv, "stdlib", stdlib) && find(inv, "example.com/app", "v1.0.0") && fork &&
-                  find(inv, "golang.org/x/text", "v0.3.7"), "%s: %zu packages", what, inv->n_pkgs);
+        CHECK_MSG(inv->n_pkgs == 4 && test_find_package(inv, "stdlib", stdlib) && test_find_package(inv, "example.com/app", "v1.0.0") && fork &&
+                  test_find_package(inv, "golang.org/x/text", "v0.3.7"), "%s: %zu packages", what, inv->n_pkgs);
         CHECK_MSG(fork && streq_ptr(fork->purl, "pkg:golang/example.com/fork@v1.2.4"), "%s", what);
 }
 
@@ -296,7 +272,7 @@ static void test_no_sections(void) {
                 return;
         CHECK(len > 64 && buf[40] == 0 && buf[60] == 0);        /* e_shoff, e_shnum: none */
         CHECK_MSG(read_binary(buf, len, "/usr/sbin/runc", inv, &err) == 0, "%s", err.msg);
-        CHECK_MSG(inv->n_pkgs == 1 && find(inv, "stdlib", "1.19.8"), "%zu packages", inv->n_pkgs);
+        CHECK_MSG(inv->n_pkgs == 1 && test_find_package(inv, "stdlib", "1.19.8"), "%zu packages", inv->n_pkgs);
 }
 
 /* Hostile build information: each row an error or a warning, no package
@@ -413,14 +389,14 @@ static void test_cargo(void) {
 
                 elf = elf_build(&(struct elf_spec) { k & 1, k & 2, ".dep-v0", z, n, 0x10000 }, &len);
                 CHECK_MSG(read_binary(elf, len, "/usr/bin/hello", one, &err) == 0, "%s", err.msg);
-                CHECK_MSG(one->n_pkgs == 2 && find(one, "smallvec", "1.6.0") && find(one, "time", "0.1.45"),
+                CHECK_MSG(one->n_pkgs == 2 && test_find_package(one, "smallvec", "1.6.0") && test_find_package(one, "time", "0.1.45"),
                           "ELF kind %d: %zu packages", k, one->n_pkgs);
                 CHECK(one->n_warnings == 1 && strstr(one->warnings[0], "1 crates from git"));
                 free(elf);
                 elf = NULL;
         }
         CHECK(cargo_auditable_parse(z, n, "/usr/bin/hello", inv) == 0);
-        p = find(inv, "smallvec", "1.6.0");
+        p = test_find_package(inv, "smallvec", "1.6.0");
         CHECK(p && streq_ptr(p->ecosystem, "crates.io") && streq_ptr(p->purl, "pkg:cargo/smallvec@1.6.0") &&
               streq_ptr(p->origin_file, "/usr/bin/hello"));
 
@@ -446,7 +422,7 @@ static void copy(const char *rel, const char *dest, mode_t mode) {
         size_t len = 0;
         int fd;
 
-        buf = read_shared(rel, &len);
+        buf = test_read_shared(rel, &len);
         if (!buf)
                 return;
         test_write_file(dest, "");
@@ -489,8 +465,8 @@ static void test_walk(void) {
                           "%s at %s", p->name, p->origin_file);
         }
         CHECK_MSG(n_go == 4 + 1, "%zu Go packages", n_go);
-        CHECK(find(inv, "stdlib", "1.15.2") && find(inv, "stdlib", "1.22.1") &&
-              find(inv, "golang.org/x/xerrors", "v0.0.0-20200804184101-5ec99f83aff1"));
+        CHECK(test_find_package(inv, "stdlib", "1.15.2") && test_find_package(inv, "stdlib", "1.22.1") &&
+              test_find_package(inv, "golang.org/x/xerrors", "v0.0.0-20200804184101-5ec99f83aff1"));
         CHECK_MSG(inv->n_warnings == 0 && !inv->skipped, "%zu warnings: %s", inv->n_warnings,
                   inv->n_warnings ? inv->warnings[0] : "");
 }

@@ -263,7 +263,7 @@ struct elf_source elf_source_memory(struct elf_memory *m, const void *buf, size_
  * open ELF file in turn: a new kind is a row here. */
 static const struct {
         const char *what;
-        int (*read)(struct elf_file *f, const char *origin, struct inventory *inv, struct error *err);
+        elf_reader_fn read;
 } binary_readers[] = {
         { "Go build information", go_binary_read },
         { "cargo-auditable dependency list", cargo_binary_read },
@@ -332,3 +332,16 @@ const struct inventory_reader inventory_reader_binaries = {
         .what = "Go and Rust (cargo-auditable) executables",
         .visit = visit,
 };
+
+int elf_read_memory(const void *buf, size_t len, const char *origin, elf_reader_fn read, struct inventory *inv,
+                    struct error *err) {
+        struct elf_memory m;
+        struct elf_source src = elf_source_memory(&m, buf, len, origin);
+        struct elf_file f = {};
+        int r = elf_open(&src, &f, err);
+
+        if (r >= 0)
+                r = read(&f, origin, inv, err);
+        elf_file_done(&f);
+        return r;
+}

@@ -71,6 +71,14 @@ struct elf_memory {
 };
 struct elf_source elf_source_memory(struct elf_memory *m, const void *buf, size_t len, const char *path);
 
+/* What an executable's build information lists, added to inv (a reader of
+ * the table in inventory-elf.c): 0 also when there is none; an error names
+ * the file. */
+typedef int (*elf_reader_fn)(struct elf_file *f, const char *origin, struct inventory *inv, struct error *err);
+/* Reads an ELF file held in a buffer with one such reader (tests, fuzzers). */
+int elf_read_memory(const void *buf, size_t len, const char *origin, elf_reader_fn read, struct inventory *inv,
+                    struct error *err);
+
 /* Where the pre-1.18 Go format's pointers are read: virtual addresses of
  * the binary (an ELF file's segments, or a test's buffer). */
 struct go_address_space {
