@@ -273,12 +273,27 @@ static int walk_pread(void *ctx, uint64_t offset, void *buf, size_t n, struct er
         return inventory_walk_pread(ctx, offset, buf, n, err);
 }
 
-/* Executables only: a file without an execute bit is not run, and most of
- * an image's files (sources, data, libraries' *.py and *.js) are passed
- * over on a stat, never opened. */
+/* Name endings of sources, scripts, data and archives: most of an image's
+ * files, none of them an ELF executable unless misnamed, so passed over
+ * without even a stat (the walk itself takes types from getdents).  Object
+ * files and archives (.o, .a) are ELF but never run. */
+static const char *const not_executable[] = {
+        ".gz", ".xz", ".bz2", ".zst", ".zip", ".tar", ".jar", ".whl", ".py", ".pyc", ".pyi", ".js", ".mjs",
+        ".cjs", ".ts", ".map", ".json", ".go", ".mod", ".sum", ".rs", ".rb", ".php", ".pl", ".pm", ".java",
+        ".class", ".c", ".h", ".hpp", ".cc", ".inc", ".txt", ".md", ".rst", ".html", ".htm", ".css", ".xml",
+        ".yaml", ".yml", ".toml", ".conf", ".cfg", ".ini", ".mo", ".po", ".png", ".jpg", ".gif", ".svg",
+        ".ico", ".ttf", ".woff", ".woff2", ".pem", ".crt", ".vim", ".cmake", ".o", ".a", ".sh",
+};
+
+/* Executables only: a file without an execute bit is not run; a name
+ * above is not even looked at. */
 static bool executable(const struct inventory_walk_entry *e) {
+        const char *dot = strrchr(e->name, '.');
         struct stat st;
 
+        for (size_t i = 0; dot && i < ELEMENTSOF(not_executable); i++)
+                if (strcmp(dot, not_executable[i]) == 0)
+                        return false;
         return fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
                (st.st_mode & 0111) && st.st_size >= 52;
 }
