@@ -282,7 +282,10 @@ static const char *const not_executable[] = {
         ".cjs", ".ts", ".map", ".json", ".go", ".mod", ".sum", ".rs", ".rb", ".php", ".pl", ".pm", ".java",
         ".class", ".c", ".h", ".hpp", ".cc", ".inc", ".txt", ".md", ".rst", ".html", ".htm", ".css", ".xml",
         ".yaml", ".yml", ".toml", ".conf", ".cfg", ".ini", ".mo", ".po", ".png", ".jpg", ".gif", ".svg",
-        ".ico", ".ttf", ".woff", ".woff2", ".pem", ".crt", ".vim", ".cmake", ".o", ".a", ".sh",
+        ".ico", ".ttf", ".woff", ".woff2", ".pem", ".crt", ".vim", ".cmake", ".o", ".a", ".sh", ".s",
+        ".pyo", ".pxd", ".pyx", ".rbs", ".gemspec", ".pom", ".sql", ".log", ".lock", ".patch", ".pc", ".in",
+        ".deb", ".list", ".md5sums", ".triggers", ".shlibs", ".symbols", ".postinst", ".prerm", ".postrm",
+        ".service", ".debug", ".pas", ".pp", ".ppu", ".bc", ".ads", ".adb", ".ali",
 };
 
 /* Executables only: a file without an execute bit is not run; a name
