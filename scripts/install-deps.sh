@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          libzstd-dev scdoc libacl1-dev liblz4-dev"
+          libzstd-dev scdoc libacl1-dev liblz4-dev zlib1g-dev"
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime man-db bash-completion zsh

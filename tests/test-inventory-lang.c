@@ -16,22 +16,6 @@
 #include "rootfs.h"
 #include "test.h"
 
-static char *read_shared(const char *rel, size_t *ret_len) {
-        char *buf = NULL;
-        struct error err = {};
-
-        CHECK_MSG(read_full_file(test_path(test_shared_data(), rel), 64 * 1024 * 1024, &buf, ret_len, &err) == 0,
-                  "%s", err.msg);
-        return buf;
-}
-
-static const struct package *find(const struct inventory *inv, const char *name, const char *version) {
-        for (size_t i = 0; i < inv->n_pkgs; i++)
-                if (streq_ptr(inv->pkgs[i].name, name) && streq_ptr(inv->pkgs[i].version, version))
-                        return &inv->pkgs[i];
-        return NULL;
-}
-
 /* expected.json: {"python": {"cases": [{"inputs": ["testdata/X"], "packages": [{"Name", "Version"}]}]},
  * "npm_packagejson": {...}} */
 static void test_expected(const char *key, const char *dir,
@@ -40,7 +24,7 @@ static void test_expected(const char *key, const char *dir,
         size_t len = 0, i;
         json_t *root, *c;
 
-        text = read_shared("langpkg/trivy/expected.json", &len);
+        text = test_read_shared("langpkg/trivy/expected.json", &len);
         root = text ? json_loadb(text, len, 0, NULL) : NULL;
         CHECK(root);
         json_array_foreach(json_object_get(json_object_get(root, key), "cases"), i, c) {
@@ -55,13 +39,13 @@ static void test_expected(const char *key, const char *dir,
                 if (!input)
                         continue;
                 CHECK(asprintf(&rel, "langpkg/trivy/%s/%s", dir, strrchr(input, '/') + 1) > 0);
-                buf = read_shared(rel, &n);
+                buf = test_read_shared(rel, &n);
                 if (!buf)
                         continue;
                 CHECK(parse(buf, n, rel, inv) == 0);
                 if (name && version)
                         /* the package as its own tool reports it */
-                        CHECK_MSG(inv->n_pkgs == 1 && find(inv, name, version), "%s: %zu packages", rel, inv->n_pkgs);
+                        CHECK_MSG(inv->n_pkgs == 1 && test_find_package(inv, name, version), "%s: %zu packages", rel, inv->n_pkgs);
                 else if (name)
                         /* no version: not a package we can check, and said so */
                         CHECK_MSG(inv->n_pkgs == 0 && inv->n_warnings == 1, "%s", rel);
@@ -137,7 +121,7 @@ static void copy(const char *rel, const char *dest) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
 
-        buf = read_shared(rel, &len);
+        buf = test_read_shared(rel, &len);
         if (buf)
                 test_write_file(dest, buf);
 }
@@ -202,7 +186,7 @@ static void test_walk(void) {
         if (!inv)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
-                const struct package *p = find(inv, want[i].name, want[i].version);
+                const struct package *p = test_find_package(inv, want[i].name, want[i].version);
 
                 CHECK_MSG(p && streq_ptr(p->origin_file, want[i].origin), "%s %s at %s: %s", want[i].name,
                           want[i].version, want[i].origin, p ? p->origin_file : "missing");
@@ -210,7 +194,7 @@ static void test_walk(void) {
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         CHECK_MSG(n_lang == 8 + 1 + 4, "%zu language packages", n_lang);  /* the 2nd debug and ms of express */
-        CHECK(!find(inv, "my-app", "0.0.1") && !find(inv, "evil", "6.6.6") && !find(inv, "p", "1"));
+        CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
         CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
                   inv->n_warnings > 1 ? inv->warnings[1] : "");

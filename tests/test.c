@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "inventory.h"
 #include "test.h"
 
 int test_failures;
@@ -19,6 +22,22 @@ const char *test_shared_data(void) {
                 exit(TEST_SKIP);
         }
         return p;
+}
+
+char *test_read_shared(const char *rel, size_t *ret_len) {
+        char *buf = NULL;
+        struct error err = {};
+
+        CHECK_MSG(read_full_file(test_path(test_shared_data(), rel), 64 * 1024 * 1024, &buf, ret_len, &err) == 0,
+                  "%s", err.msg);
+        return buf;
+}
+
+const struct package *test_find_package(const struct inventory *inv, const char *name, const char *version) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (streq_ptr(inv->pkgs[i].name, name) && streq_ptr(inv->pkgs[i].version, version))
+                        return &inv->pkgs[i];
+        return NULL;
 }
 
 const char *test_tmpdir(void) {

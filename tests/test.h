@@ -45,6 +45,11 @@ extern int test_checks;
 
 /* The shared reference data folder (PC_SHARED_DATA), or exit 77 if absent. */
 const char *test_shared_data(void);
+/* A file of the shared data (rel below it), NULL (a failed check) if unreadable. */
+char *test_read_shared(const char *rel, size_t *ret_len);
+/* The package name at version in inv, or NULL. */
+struct inventory;
+const struct package *test_find_package(const struct inventory *inv, const char *name, const char *version);
 /* A fresh temporary directory, removed by test_end(). */
 const char *test_tmpdir(void);
 /* Joins two path parts into a static ring buffer (valid for the next 255 calls). */

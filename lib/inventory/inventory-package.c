@@ -149,10 +149,16 @@ int purl_build(const char *type, const char *namespace, const char *name, const 
         int r;
 
         r = strbuf_printf(&b, "pkg:%s/", type);
-        if (r >= 0 && namespace)
-                r = purl_part(&b, "", namespace);
-        if (r >= 0 && namespace)
-                r = strbuf_puts(&b, "/");
+        /* the namespace's segments (golang's github.com/x) each encoded */
+        for (const char *seg = namespace; r >= 0 && seg;) {
+                const char *slash = strchr(seg, '/');
+                _cleanup_free_ char *part = slash ? strndup(seg, (size_t) (slash - seg)) : NULL;
+
+                r = slash && !part ? -ENOMEM : purl_part(&b, "", slash ? part : seg);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "/");
+                seg = slash ? slash + 1 : NULL;
+        }
         if (r >= 0)
                 r = purl_part(&b, "", name);
         if (r >= 0)

@@ -299,3 +299,57 @@ int inventory_walk_parse(struct inventory *inv, const struct inventory_walk_entr
                 return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory");
         return r < 0 ? r : 0;
 }
+
+int inventory_walk_open(const struct inventory_walk_entry *e, struct inventory_walk_file *ret, struct error *err) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (asprintf(&path, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = open_file(e->dirfd, NULL, e->name);
+        if (fd < 0)
+                return fd == -ENOENT || fd == -ELOOP ? -ENOENT : error_set_errno(err, -fd, "open %s", path);
+        if (fstat(fd, &st) < 0)
+                return error_set_errno(err, errno, "stat %s", path);
+        if (!S_ISREG(st.st_mode))
+                return -ENOENT;         /* replaced since the walk saw it */
+        *ret = (struct inventory_walk_file) { .walk = e->walk, .fd = TAKE_FD(fd), .size = (uint64_t) st.st_size,
+                                              .path = TAKE_PTR(path) };
+        return 0;
+}
+
+int inventory_walk_pread(struct inventory_walk_file *f, uint64_t offset, void *buf, size_t n, struct error *err) {
+        struct inventory_walk *w = f->walk;
+        size_t got = 0;
+        ssize_t k;
+
+        if (offset > f->size || n > f->size - offset)
+                return error_set(err, EFBIG, "%s: %zu bytes at offset %llu are past its end (%llu bytes)", f->path,
+                                 n, (unsigned long long) offset, (unsigned long long) f->size);
+        /* w->bytes can pass the cap by the last whole file read */
+        if (w->bytes >= INVENTORY_WALK_BYTES_MAX || n > INVENTORY_WALK_BYTES_MAX - w->bytes) {
+                (void) stop(w, "%s: the walk reached its cap on bytes read; language packages after this point "
+                            "were not looked for", f->path);
+                return -ECANCELED;
+        }
+        while (got < n) {
+                k = pread(f->fd, (char *) buf + got, n - got, (off_t) (offset + got));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return error_set_errno(err, errno, "read %s", f->path);
+                if (k == 0)
+                        return error_set(err, EIO, "read %s: the file shrank while it was read", f->path);
+                got += (size_t) k;
+        }
+        w->bytes += n;
+        return 0;
+}
+
+void inventory_walk_file_done(struct inventory_walk_file *f) {
+        if (f->fd >= 0)
+                close(f->fd);
+        free(f->path);
+        *f = (struct inventory_walk_file) { .fd = -EBADF };
+}

@@ -83,8 +83,8 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
 
 /* A package URL (purl-spec): pkg:<type>/<namespace>/<name>@<version> with
  * the arch, distro and epoch qualifiers, in that (the spec's key) order,
- * every part percent-encoded; the namespace and each qualifier are left out
- * when NULL, rather than guessed. */
+ * every part (each segment of the namespace) percent-encoded; the namespace
+ * and each qualifier are left out when NULL, rather than guessed. */
 int purl_build(const char *type, const char *namespace, const char *name, const char *version, const char *arch,
                const char *distro, const char *epoch, char **ret);
 /* "<id>-<version_id>" (the distro qualifier of deb and rpm purls), or NULL
@@ -136,6 +136,23 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
                                 const char *name, size_t max, bool prefix, char **ret, size_t *ret_len,
                                 struct error *err);
 
+/* A regular file the walk offered, read in pieces at offsets (an ELF
+ * header, then one section) rather than whole: every piece counts against
+ * the walk's cap on bytes read. */
+struct inventory_walk_file {
+        struct inventory_walk *walk;
+        int fd;
+        uint64_t size;
+        char *path;             /* "/usr/bin/runc": for messages and origin_file */
+};
+/* Opens the entry (a regular file, never through a symlink); -ENOENT when
+ * it is gone or no longer a regular file. */
+int inventory_walk_open(const struct inventory_walk_entry *e, struct inventory_walk_file *ret, struct error *err);
+/* Reads exactly n bytes at offset: -EFBIG past the end of the file,
+ * -ECANCELED when the walk's byte cap is reached (noted in inv->skipped). */
+int inventory_walk_pread(struct inventory_walk_file *f, uint64_t offset, void *buf, size_t n, struct error *err);
+void inventory_walk_file_done(struct inventory_walk_file *f);
+
 /* Parsers of one file (also the fuzzers' and the tests' entry points);
  * origin names the file.  A bad file is a warning, not an error. */
 int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
@@ -174,6 +191,8 @@ int inventory_add_lang(struct inventory *inv, const char *origin, const char *ec
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
         inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
 extern const struct inventory_reader inventory_reader_gem, inventory_reader_composer, inventory_reader_dotnet;
+/* Go and cargo-auditable build information in ELF executables (inventory-elf.c). */
+extern const struct inventory_reader inventory_reader_binaries;
 
 /* dpkg: var/lib/dpkg/status and distroless var/lib/dpkg/status.d/ (each file
  * there is one or more stanzas).  Only installed packages are kept. */
