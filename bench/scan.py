@@ -136,7 +136,9 @@ def main():
     pc = [os.path.abspath(a.portcullis), "inventory", root, "--format", "json"]
     find = [shutil.which("find"), root, "-type", "f"]
 
-    inv = json.loads(subprocess.run(pc, capture_output=True, check=True).stdout)
+    first = subprocess.run(pc, capture_output=True, check=True, text=True)
+    inv = json.loads(first.stdout)
+    warnings = sum("warning:" in line for line in first.stderr.splitlines())  # printed, not in the JSON
     files = sum(1 for _ in subprocess.run(find, capture_output=True, check=True).stdout.splitlines())
     dirs = len(subprocess.run([find[0], root, "-type", "d"], capture_output=True, check=True).stdout.splitlines())
     eco = {}
@@ -145,7 +147,7 @@ def main():
     print(f"machine: {os.cpu_count()} cores, {os.uname().release}, load {os.getloadavg()[0]:.1f} at the start")
     print(f"rootfs: {files} files, {dirs} folders; packages: " +
           ", ".join(f"{k} {v}" for k, v in sorted(eco.items())) +
-          f"; warnings {len(inv.get('warnings') or [])}, skipped {len(inv.get('skipped') or [])}")
+          f"; warnings {warnings}, skipped (a cap reached) {len(inv.get('skipped') or [])}")
 
     for _ in range(3):          # the page cache warm, both ways
         spawn(find)
