@@ -5,9 +5,12 @@
 # something is missing, so a second run is instant.
 set -eu
 
+# (nettle-dev to libxml2-dev: what libarchive links against, for the hook's
+# static link of it)
 PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          libzstd-dev scdoc libacl1-dev liblz4-dev zlib1g-dev"
+          libzstd-dev scdoc
+          nettle-dev libacl1-dev liblzma-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev"
 if [ "${1:-}" != "--build" ]; then
         PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime man-db bash-completion zsh
