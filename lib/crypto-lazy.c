@@ -9,12 +9,13 @@
  * the binaries do not link libcrypto.  When it can't be loaded, every call
  * fails the way OpenSSL reports a failure (0, NULL), which the callers
  * already turn into an error. */
-#include <dlfcn.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <pthread.h>
+
+#include "base/lazy.h"
 
 static struct {
         int (*bio_free)(BIO *);
@@ -40,22 +41,11 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int loaded;
 
-#define LOAD(field, name)                               \
-        do {                                            \
-                union {                                 \
-                        void *p;                        \
-                        __typeof__(api.field) f;        \
-                } u = { .p = dlsym(h, name) };          \
-                if (!u.p)                               \
-                        return;                         \
-                api.field = u.f;                        \
-        } while (0)
+#define LOAD(field, name) LAZY_LOAD(h, api, field, name)
 
 static void load(void) {
-        void *h = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+        void *h = lazy_dlopen("libcrypto.so.3", "libcrypto.so");
 
-        if (!h)
-                h = dlopen("libcrypto.so", RTLD_NOW | RTLD_LOCAL);
         if (!h)
                 return;
         LOAD(bio_free, "BIO_free");

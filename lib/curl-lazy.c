@@ -10,9 +10,10 @@
  * option's number (curl.h: CURLOPTTYPE_LONG, _OBJECTPOINT, _FUNCTIONPOINT,
  * _OFF_T), so it is forwarded with that type. */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+
+#include "base/lazy.h"
 
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
@@ -34,22 +35,11 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int loaded;
 
-#define LOAD(field, name)                               \
-        do {                                            \
-                union {                                 \
-                        void *p;                        \
-                        __typeof__(api.field) f;        \
-                } u = { .p = dlsym(h, name) };          \
-                if (!u.p)                               \
-                        return;                         \
-                api.field = u.f;                        \
-        } while (0)
+#define LOAD(field, name) LAZY_LOAD(h, api, field, name)
 
 static void load(void) {
-        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        void *h = lazy_dlopen("libcurl.so.4", "libcurl.so");
 
-        if (!h)
-                h = dlopen("libcurl.so", RTLD_NOW | RTLD_LOCAL);
         if (!h)
                 return;
         LOAD(global_init, "curl_global_init");
