@@ -708,7 +708,9 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
         r = zip_limit_init(&zl, path, url, err);
         if (r < 0)
                 goto out;
-        archive_read_support_format_zip(a);
+        /* streamed, as the import reads it (vulndb-import.c: the central
+         * directory of a big archive would take hundreds of MB) */
+        archive_read_support_format_zip_streamable(a);
         if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
                 r = error_set(err, EBADMSG, "%s is not a readable zip archive (%s); is the download truncated?",
                               url, archive_error_string(a));

@@ -22,17 +22,16 @@ bool osv_text_ok(const char *s) {
         return true;
 }
 
-int osv_ranges_encode(json_t *ranges, char **ret) {
-        struct strbuf b = {};
+int osv_ranges_append(json_t *ranges, struct strbuf *b) {
         json_t *range, *e;
         size_t i, j;
         int r = 0;
 
         json_array_foreach(ranges, i, range) {
                 if (i > 0)
-                        r = strbuf_append(&b, (const char[]) { OSV_RS }, 1);
+                        r = strbuf_append(b, (const char[]) { OSV_RS }, 1);
                 if (r >= 0)
-                        r = strbuf_puts(&b, strempty(json_string_value(json_object_get(range, "type"))));
+                        r = strbuf_puts(b, strempty(json_string_value(json_object_get(range, "type"))));
                 json_array_foreach(json_object_get(range, "events"), j, e)
                         for (int k = 0; r >= 0 && k < _EV_MAX; k++) {
                                 const char *v = json_string_value(json_object_get(e, event_names[k]));
@@ -40,14 +39,37 @@ int osv_ranges_encode(json_t *ranges, char **ret) {
                                 if (v) {
                                         char sep[2] = { OSV_US, event_letters[k] };
 
-                                        r = strbuf_append(&b, sep, 2);
+                                        r = strbuf_append(b, sep, 2);
                                         if (r >= 0)
-                                                r = strbuf_puts(&b, v);
+                                                r = strbuf_puts(b, v);
                                 }
                         }
                 if (r < 0)
-                        break;
+                        return r;
         }
+        return 0;
+}
+
+int osv_versions_append(json_t *versions, struct strbuf *b) {
+        json_t *v;
+        size_t i;
+        int r = 0;
+
+        json_array_foreach(versions, i, v) {
+                if (i > 0)
+                        r = strbuf_append(b, (const char[]) { OSV_US }, 1);
+                if (r >= 0)
+                        r = strbuf_puts(b, strempty(json_string_value(v)));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int encode(int (*append)(json_t *, struct strbuf *), json_t *a, char **ret) {
+        struct strbuf b = {};
+        int r = append(a, &b);
+
         if (r < 0) {
                 strbuf_done(&b);
                 return r;
@@ -56,24 +78,12 @@ int osv_ranges_encode(json_t *ranges, char **ret) {
         return 0;
 }
 
-int osv_versions_encode(json_t *versions, char **ret) {
-        struct strbuf b = {};
-        json_t *v;
-        size_t i;
-        int r = 0;
+int osv_ranges_encode(json_t *ranges, char **ret) {
+        return encode(osv_ranges_append, ranges, ret);
+}
 
-        json_array_foreach(versions, i, v) {
-                if (i > 0)
-                        r = strbuf_append(&b, (const char[]) { OSV_US }, 1);
-                if (r >= 0)
-                        r = strbuf_puts(&b, strempty(json_string_value(v)));
-                if (r < 0) {
-                        strbuf_done(&b);
-                        return r;
-                }
-        }
-        *ret = b.s;
-        return 0;
+int osv_versions_encode(json_t *versions, char **ret) {
+        return encode(osv_versions_append, versions, ret);
 }
 
 /* "0" as introduced means "every version" and sorts first whatever the

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "base/strutil.h"
 
 /* OSV affected ranges in the compact form the database stores and the
  * matcher reads without a JSON parser (parsing JSON for every entry of every
@@ -27,6 +28,10 @@ bool osv_text_ok(const char *s);
  * a NULL or empty array. */
 int osv_ranges_encode(json_t *ranges, char **ret);
 int osv_versions_encode(json_t *versions, char **ret);
+
+/* The same appended to b (without a NUL); nothing for an empty array. */
+int osv_ranges_append(json_t *ranges, struct strbuf *b);
+int osv_versions_append(json_t *versions, struct strbuf *b);
 
 /* OSV evaluation (https://ossf.github.io/osv-schema/#evaluation) of one
  * affected entry for an installed version, with the comparator kind (enum

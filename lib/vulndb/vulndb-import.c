@@ -26,27 +26,45 @@
 #define OSV_ID_MAX 256
 #define IMPORT_DIR_DEPTH_MAX 16
 
-/* A record on its way from the reader (parse, validate, digest) to the
- * writer (sqlite): the two run in parallel threads, so an import uses both
- * of a small node's cores. */
+/* A record on its way from the reader (unzip, parse, validate, digest,
+ * encode) to the writer (sqlite): the two run in parallel threads, so an
+ * import uses both of a small node's cores.  An item holds every value the
+ * writer binds, as offsets into one text buffer; items go back to the reader
+ * and are reused, so a record costs no allocation once the pipeline runs. */
+#define NO_TEXT UINT32_MAX
+
+/* values of an OSV record (V_*), or of a CVE severity (C_*) */
+enum { V_ID, V_MODIFIED, V_PUBLISHED, V_WITHDRAWN, V_SUMMARY, V_ALIASES, V_UPSTREAM, V_SEVERITY, V_NAME, _V_MAX };
+enum { C_CVE, C_SOURCE, C_MODIFIED, C_SEVERITY };
+/* values of one affected entry */
+enum { A_ECOSYSTEM, A_PACKAGE, A_PURL, A_RANGES, A_VERSIONS, A_SEVERITY, A_RATING, A_SOURCE, _A_MAX };
+
+struct item_affected {
+        uint32_t v[_A_MAX];
+        int64_t seq;
+};
+
 struct item {
-        json_t *rec;
-        char *name;
+        bool cve;
+        struct strbuf text;
+        uint32_t v[_V_MAX];
+        struct item_affected *aff;
+        size_t n_aff, cap_aff;
         char digest[65];
 };
 
 #define QUEUE_CAP 1024
 #define QUEUE_BATCH 256 /* wake the writer per batch, not per record */
+#define ITEM_TEXT_KEEP (64 * 1024) /* a reused item keeps at most this much text */
 
 struct queue {
         pthread_mutex_t mu;
         pthread_cond_t not_empty, not_full;
-        struct item items[QUEUE_CAP];
+        struct item *items[QUEUE_CAP];
         size_t head, n;
-        /* Stored items go back to the reader to be freed: glibc malloc
-         * serialises frees into another thread's arena on a lock, which cost
-         * a tenth of an import when the writer freed them. */
-        struct item trash[QUEUE_CAP];
+        /* Stored items go back to the reader to be reused: glibc malloc
+         * serialises frees into another thread's arena on a lock. */
+        struct item *trash[QUEUE_CAP];
         size_t n_trash;
         bool done;              /* the reader finished (see reader_r) */
         bool cancel;            /* the writer failed: the reader stops */
@@ -62,7 +80,11 @@ struct importer {
         char *const *paths;
         const char *data_time;                  /* vulndb_import_dated() */
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
+        bool staged;                            /* affected rows go to temp.stage first */
         struct queue q;
+        /* the reader's */
+        struct item **spare;                    /* items to reuse */
+        size_t n_spare, cap_spare;
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -216,34 +238,7 @@ int osv_validate(const char *buf, size_t len, const char *name, struct error *er
         return r;
 }
 
-/* ---- storing ------------------------------------------------------------- */
-
-static int bind_json(sqlite3_stmt *st, int idx, json_t *v) {
-        char *s;
-
-        if (!v || json_is_null(v))
-                return sqlite3_bind_null(st, idx);
-        s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!s)
-                return SQLITE_NOMEM;
-        return sqlite3_bind_text(st, idx, s, -1, free);
-}
-
-static int bind_str(sqlite3_stmt *st, int idx, json_t *v) {
-        if (!json_is_string(v))
-                return sqlite3_bind_null(st, idx);
-        return sqlite3_bind_text(st, idx, json_string_value(v), (int) json_string_length(v), SQLITE_TRANSIENT);
-}
-
-static int step_done(struct importer *imp, sqlite3_stmt *st, const char *what, struct error *err) {
-        int rc = sqlite3_step(st);
-
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                return vulndb_sqlite_error(imp->db, rc, what, err);
-        return 0;
-}
+/* ---- encoding (reader) --------------------------------------------------- */
 
 static void hex(const unsigned char *md, unsigned n, char *ret) {
         static const char digits[] = "0123456789abcdef";
@@ -256,23 +251,85 @@ static void hex(const unsigned char *md, unsigned n, char *ret) {
 }
 
 /* The digest of a record is over its bytes as imported (a record inside a
- * JSON array: over its compact re-encoding), so the revision changes
- * exactly when what was imported changes. */
-static int digest_hex(const char *buf, size_t len, json_t *rec, char ret[65]) {
+ * JSON array or a CVE severity: over its compact re-encoding with sorted
+ * keys, canon), so the revision changes exactly when what was imported
+ * changes. */
+static int digest_hex(const char *buf, size_t len, char ret[65]) {
         unsigned char md[EVP_MAX_MD_SIZE];
-        _cleanup_free_ char *canon = NULL;
         unsigned mdlen = 0;
 
-        if (!buf) {
-                canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-                if (!canon)
-                        return -ENOMEM;
-                buf = canon;
-                len = strlen(canon);
-        }
         if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
                 return -EIO;
         hex(md, mdlen, ret);
+        return 0;
+}
+
+static int digest_canon(json_t *rec, char ret[65]) {
+        _cleanup_free_ char *canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+
+        if (!canon)
+                return -ENOMEM;
+        return digest_hex(canon, strlen(canon), ret);
+}
+
+/* Appends s (NUL-terminated) to the item's text; *ret is its offset. */
+static int put_text(struct item *it, const char *s, size_t n, uint32_t *ret) {
+        size_t at = it->text.len;
+
+        if (at >= NO_TEXT - n - 1)
+                return -E2BIG;
+        /* strbuf_append keeps one NUL after the end; an empty value needs it
+         * to count as a byte of its own */
+        if (strbuf_append(&it->text, s, n) < 0 || strbuf_append(&it->text, "", 1) < 0)
+                return -ENOMEM;
+        *ret = (uint32_t) at;
+        return 0;
+}
+
+static int put_str(struct item *it, json_t *v, uint32_t *ret) {
+        *ret = NO_TEXT;
+        return json_is_string(v) ? put_text(it, json_string_value(v), json_string_length(v), ret) : 0;
+}
+
+static int put_cstr(struct item *it, const char *s, uint32_t *ret) {
+        *ret = NO_TEXT;
+        return s ? put_text(it, s, strlen(s), ret) : 0;
+}
+
+static int dump_to(const char *buf, size_t size, void *userdata) {
+        return strbuf_append(userdata, buf, size) < 0 ? -1 : 0;
+}
+
+/* v as compact JSON (jansson's encoder, straight into the item's text);
+ * nothing (SQL NULL) for a missing or null value. */
+static int put_json(struct item *it, json_t *v, uint32_t *ret) {
+        size_t at = it->text.len;
+
+        *ret = NO_TEXT;
+        if (!v || json_is_null(v))
+                return 0;
+        if (json_dump_callback(v, dump_to, &it->text, JSON_COMPACT | JSON_ENCODE_ANY) < 0 ||
+            strbuf_append(&it->text, "", 1) < 0)
+                return -ENOMEM;
+        if (it->text.len >= NO_TEXT)
+                return -E2BIG;
+        *ret = (uint32_t) at;
+        return 0;
+}
+
+/* A ranges or versions array in osv-range.h's compact form; nothing for a
+ * missing or empty one. */
+static int put_encoded(struct item *it, int (*append)(json_t *, struct strbuf *), json_t *a, uint32_t *ret) {
+        size_t at = it->text.len;
+
+        *ret = NO_TEXT;
+        if (json_array_size(a) == 0)
+                return 0;
+        if (append(a, &it->text) < 0 || strbuf_append(&it->text, "", 1) < 0)
+                return -ENOMEM;
+        if (it->text.len >= NO_TEXT)
+                return -E2BIG;
+        *ret = (uint32_t) at;
         return 0;
 }
 
@@ -305,39 +362,210 @@ static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, con
         }
 }
 
-static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec, struct error *err) {
+static int encode_affected(struct item *it, json_t *rec, json_t *aff, size_t seq) {
+        json_t *pkg = json_object_get(aff, "package");
+        const struct ecosystem *eco = ecosystem_find(json_string_value(json_object_get(pkg, "ecosystem")));
+        const char *rating, *source;
+        struct item_affected *a;
+        int r;
+
+        if (it->n_aff == it->cap_aff) {
+                size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
+
+                a = reallocarray(it->aff, ncap, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                it->aff = a;
+                it->cap_aff = ncap;
+        }
+        a = &it->aff[it->n_aff++];
+        a->seq = (int64_t) seq;
+        vendor_rating(rec, aff, &rating, &source);
+        if ((r = put_str(it, json_object_get(pkg, "ecosystem"), &a->v[A_ECOSYSTEM])) < 0 ||
+            (r = put_str(it, json_object_get(pkg, "name"), &a->v[A_PACKAGE])) < 0 ||
+            (r = put_str(it, json_object_get(pkg, "purl"), &a->v[A_PURL])) < 0 ||
+            (r = put_encoded(it, osv_ranges_append, json_object_get(aff, "ranges"), &a->v[A_RANGES])) < 0 ||
+            (r = put_encoded(it, osv_versions_append, json_object_get(aff, "versions"), &a->v[A_VERSIONS])) < 0 ||
+            (r = put_json(it, json_object_get(aff, "severity"), &a->v[A_SEVERITY])) < 0 ||
+            (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 ||
+            (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0)
+                return r;
+        /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
+         * inventories look it up */
+        if (eco && eco->normalize)
+                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        return 0;
+}
+
+/* A validated record into it (empty). */
+static int encode_record(struct item *it, json_t *rec, const char *name) {
+        static const char *const strings[] = {
+                [V_ID] = "id", [V_MODIFIED] = "modified", [V_PUBLISHED] = "published",
+                [V_WITHDRAWN] = "withdrawn", [V_SUMMARY] = "summary",
+        };
         json_t *aff;
         size_t i;
+        int r;
 
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                if ((r = put_str(it, json_object_get(rec, strings[k]), &it->v[k])) < 0)
+                        return r;
+        if ((r = put_json(it, json_object_get(rec, "aliases"), &it->v[V_ALIASES])) < 0 ||
+            (r = put_json(it, json_object_get(rec, "upstream"), &it->v[V_UPSTREAM])) < 0 ||
+            (r = put_json(it, json_object_get(rec, "severity"), &it->v[V_SEVERITY])) < 0 ||
+            (r = put_cstr(it, name, &it->v[V_NAME])) < 0)
+                return r;
+        /* A withdrawn record is kept (status, history) but matches nothing. */
+        if (it->v[V_WITHDRAWN] != NO_TEXT)
+                return 0;
         json_array_foreach(json_object_get(rec, "affected"), i, aff) {
-                json_t *pkg = json_object_get(aff, "package");
-                const char *rating, *source;
-                sqlite3_stmt *st = imp->ins_affected;
-                _cleanup_free_ char *ranges = NULL, *versions = NULL, *name = NULL;
+                if (!json_object_get(aff, "package")) /* OSV allows entries without a package (e.g. GIT only) */
+                        continue;
+                r = encode_affected(it, rec, aff, i);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* {"cve", "source", "modified", "severity"} from vulndb-cve.c into it. */
+static int encode_cve(struct item *it, json_t *n) {
+        static const char *const keys[] = { [C_CVE] = "cve", [C_SOURCE] = "source", [C_MODIFIED] = "modified" };
+        int r;
+
+        it->cve = true;
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++)
+                if ((r = put_str(it, json_object_get(n, keys[k]), &it->v[k])) < 0)
+                        return r;
+        return put_json(it, json_object_get(n, "severity"), &it->v[C_SEVERITY]);
+}
+
+static void item_free(struct item *it) {
+        if (!it)
+                return;
+        strbuf_done(&it->text);
+        free(it->aff);
+        free(it);
+}
+
+/* An empty item: a reused one when the writer gave some back. */
+static struct item *item_get(struct importer *imp) {
+        struct item *it;
+
+        if (imp->n_spare == 0)
+                return calloc(1, sizeof(struct item));
+        it = imp->spare[--imp->n_spare];
+        it->cve = false;
+        it->n_aff = 0;
+        it->text.len = 0;
+        return it;
+}
+
+/* Keeps returned items for reuse, up to what the pipeline can hold. */
+static void items_recycle(struct importer *imp, struct item **items, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                struct item *it = items[i];
+
+                if (it->text.cap > ITEM_TEXT_KEEP) /* one huge record: don't keep its buffer */
+                        strbuf_done(&it->text);
+                if (imp->n_spare == imp->cap_spare) {
+                        size_t ncap = imp->cap_spare ? imp->cap_spare * 2 : 256;
+                        struct item **s = ncap <= 4 * QUEUE_CAP ? reallocarray(imp->spare, ncap, sizeof(*s)) : NULL;
+
+                        if (!s) {
+                                item_free(it);
+                                continue;
+                        }
+                        imp->spare = s;
+                        imp->cap_spare = ncap;
+                }
+                imp->spare[imp->n_spare++] = it;
+        }
+}
+
+/* Reader side: hands an item to the writer, waiting while the queue is
+ * full, and takes back what the writer has stored. */
+static int emit(struct importer *imp, struct item *it, struct error *err) {
+        struct queue *q = &imp->q;
+        struct item *trash[QUEUE_CAP];
+        size_t n_trash;
+
+        pthread_mutex_lock(&q->mu);
+        while (q->n == QUEUE_CAP && !q->cancel)
+                pthread_cond_wait(&q->not_full, &q->mu);
+        if (q->cancel) {
+                pthread_mutex_unlock(&q->mu);
+                item_free(it);
+                return error_set(err, ECANCELED, "import cancelled");
+        }
+        q->items[(q->head + q->n++) % QUEUE_CAP] = it;
+        if (q->n == QUEUE_BATCH)
+                pthread_cond_signal(&q->not_empty);
+        n_trash = q->n_trash;
+        memcpy(trash, q->trash, n_trash * sizeof(*trash));
+        q->n_trash = 0;
+        pthread_mutex_unlock(&q->mu);
+        items_recycle(imp, trash, n_trash);
+        return 0;
+}
+
+/* A validated record to the writer: its digest is over buf when the record
+ * is the whole document, else over its compact re-encoding with sorted keys
+ * (jansson's, as the revision has always been computed). */
+static int emit_record(struct importer *imp, json_t *rec, const char *buf, size_t len, const char *name,
+                       struct error *err) {
+        struct item *it = item_get(imp);
+        int r;
+
+        if (!it)
+                return error_set(err, ENOMEM, "out of memory");
+        r = buf ? digest_hex(buf, len, it->digest) : digest_canon(rec, it->digest);
+        if (r == -EIO)
+                r = error_set(err, EIO, "%s: compute digest", name);
+        else if (r < 0)
+                r = error_set(err, -r, "%s: out of memory", name);
+        else if ((r = encode_record(it, rec, name)) < 0)
+                r = error_set(err, -r, "%s: %s", name, r == -E2BIG ? "record too large" : "out of memory");
+        if (r < 0) {
+                item_free(it);
+                return r;
+        }
+        return emit(imp, it, err);
+}
+
+/* ---- storing (writer) ---------------------------------------------------- */
+
+static const char *text(const struct item *it, uint32_t v) {
+        return v == NO_TEXT ? NULL : it->text.s + v;
+}
+
+static void bind_text(sqlite3_stmt *st, int idx, const struct item *it, uint32_t v) {
+        if (v == NO_TEXT)
+                sqlite3_bind_null(st, idx);
+        else
+                sqlite3_bind_text(st, idx, it->text.s + v, -1, SQLITE_STATIC);
+}
+
+static int step_done(struct importer *imp, sqlite3_stmt *st, const char *what, struct error *err) {
+        int rc = sqlite3_step(st);
+
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return vulndb_sqlite_error(imp->db, rc, what, err);
+        return 0;
+}
+
+static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struct item *it, struct error *err) {
+        sqlite3_stmt *st = imp->ins_affected;
+
+        for (size_t i = 0; i < it->n_aff; i++) {
+                const struct item_affected *a = &it->aff[i];
                 int r;
 
-                if (!pkg) /* OSV allows entries without a package (e.g. GIT only) */
-                        continue;
-                vendor_rating(rec, aff, &rating, &source);
-                /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
-                 * inventories look it up */
-                name = ecosystem_package_name(json_string_value(json_object_get(pkg, "ecosystem")),
-                                              json_string_value(json_object_get(pkg, "name")));
-                if (!name)
-                        return error_set(err, ENOMEM, "out of memory");
                 sqlite3_bind_int64(st, 1, rowid);
-                bind_str(st, 2, json_object_get(pkg, "ecosystem"));
-                sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-                bind_str(st, 4, json_object_get(pkg, "purl"));
-                if (osv_ranges_encode(json_object_get(aff, "ranges"), &ranges) < 0 ||
-                    osv_versions_encode(json_object_get(aff, "versions"), &versions) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
-                sqlite3_bind_text(st, 5, ranges, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 6, versions, -1, SQLITE_STATIC);
-                bind_json(st, 7, json_object_get(aff, "severity"));
-                sqlite3_bind_text(st, 8, rating, -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(st, 9, source, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 10, (sqlite3_int64) i);
+                for (int k = 0; k < _A_MAX; k++)
+                        bind_text(st, 2 + k, it, a->v[k]);
+                sqlite3_bind_int64(st, 2 + _A_MAX, a->seq);
                 r = step_done(imp, st, "insert affected package", err);
                 if (r < 0)
                         return r;
@@ -347,17 +575,15 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, json_t *rec
 }
 
 /* Returns 1 when an existing record with the same id is at least as new. */
-static int supersede(struct importer *imp, json_t *rec, struct error *err) {
-        const char *id = json_string_value(json_object_get(rec, "id"));
-        const char *mod = json_string_value(json_object_get(rec, "modified"));
+static int supersede(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_int64 old = -1;
         int rc, newer = 0, r;
 
-        sqlite3_bind_text(imp->find, 1, id, -1, SQLITE_STATIC);
+        bind_text(imp->find, 1, it, it->v[V_ID]);
         rc = sqlite3_step(imp->find);
         if (rc == SQLITE_ROW) {
                 old = sqlite3_column_int64(imp->find, 0);
-                newer = strcmp((const char *) sqlite3_column_text(imp->find, 1), mod) >= 0;
+                newer = strcmp((const char *) sqlite3_column_text(imp->find, 1), text(it, it->v[V_MODIFIED])) >= 0;
         }
         sqlite3_reset(imp->find);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -374,85 +600,35 @@ static int supersede(struct importer *imp, json_t *rec, struct error *err) {
         return step_done(imp, imp->del_vuln, "replace record", err);
 }
 
-static int store_record(struct importer *imp, json_t *rec, const char *digest, const char *name,
-                        struct error *err) {
+static int store_record(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_stmt *st = imp->ins_vuln;
         int r;
 
-        r = supersede(imp, rec, err);
+        r = supersede(imp, it, err);
         if (r < 0)
                 return r;
         if (r > 0) {
                 imp->stats.superseded++;
                 return 0;
         }
-        bind_str(st, 1, json_object_get(rec, "id"));
-        bind_str(st, 2, json_object_get(rec, "modified"));
-        bind_str(st, 3, json_object_get(rec, "published"));
-        bind_str(st, 4, json_object_get(rec, "withdrawn"));
-        bind_str(st, 5, json_object_get(rec, "summary"));
-        bind_json(st, 6, json_object_get(rec, "aliases"));
-        bind_json(st, 7, json_object_get(rec, "upstream"));
-        bind_json(st, 8, json_object_get(rec, "severity"));
-        sqlite3_bind_text(st, 9, digest, 64, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 10, name, -1, SQLITE_TRANSIENT);
+        for (int k = 0; k < V_NAME; k++)
+                bind_text(st, 1 + k, it, it->v[k]);
+        sqlite3_bind_text(st, 1 + V_NAME, it->digest, 64, SQLITE_STATIC);
+        bind_text(st, 2 + V_NAME, it, it->v[V_NAME]);
         r = step_done(imp, st, "insert record", err);
         if (r < 0)
                 return r;
         imp->stats.records++;
-        /* A withdrawn record is kept (status, history) but matches nothing. */
-        if (json_object_get(rec, "withdrawn"))
-                return 0;
-        return store_affected(imp, sqlite3_last_insert_rowid(imp->db), rec, err);
-}
-
-/* Reader side: hands a validated record to the writer, waiting while the
- * queue is full. */
-static int emit(struct importer *imp, json_t *rec, const char *buf, size_t len, const char *name, struct error *err) {
-        struct queue *q = &imp->q;
-        struct item it = {}, trash[QUEUE_CAP];
-        size_t n_trash;
-        int r;
-
-        r = digest_hex(buf, len, rec, it.digest);
-        if (r < 0)
-                return error_set(err, r, "%s: compute digest", name);
-        it.name = strdup(name);
-        if (!it.name)
-                return error_set(err, ENOMEM, "out of memory");
-        it.rec = json_incref(rec);
-        pthread_mutex_lock(&q->mu);
-        while (q->n == QUEUE_CAP && !q->cancel)
-                pthread_cond_wait(&q->not_full, &q->mu);
-        if (q->cancel) {
-                pthread_mutex_unlock(&q->mu);
-                json_decref(it.rec);
-                free(it.name);
-                return error_set(err, ECANCELED, "import cancelled");
-        }
-        q->items[(q->head + q->n++) % QUEUE_CAP] = it;
-        if (q->n == QUEUE_BATCH)
-                pthread_cond_signal(&q->not_empty);
-        n_trash = q->n_trash;
-        memcpy(trash, q->trash, n_trash * sizeof(*trash));
-        q->n_trash = 0;
-        pthread_mutex_unlock(&q->mu);
-        for (size_t i = 0; i < n_trash; i++) {
-                json_decref(trash[i].rec);
-                free(trash[i].name);
-        }
-        return 0;
+        return store_affected(imp, sqlite3_last_insert_rowid(imp->db), it, err);
 }
 
 /* The newest score of a CVE wins, from whichever source. */
-static int store_cve(struct importer *imp, json_t *n, struct error *err) {
+static int store_cve(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_stmt *st = imp->ins_cve;
         int r;
 
-        bind_str(st, 1, json_object_get(n, "cve"));
-        bind_str(st, 2, json_object_get(n, "source"));
-        bind_str(st, 3, json_object_get(n, "modified"));
-        bind_json(st, 4, json_object_get(n, "severity"));
+        for (int k = C_CVE; k <= C_SEVERITY; k++)
+                bind_text(st, 1 + k, it, it->v[k]);
         r = step_done(imp, st, "store a CVE severity", err);
         if (r >= 0)
                 imp->stats.cves++;
@@ -460,10 +636,10 @@ static int store_cve(struct importer *imp, json_t *n, struct error *err) {
 }
 
 static int store_item(struct importer *imp, const struct item *it, struct error *err) {
-        if (json_object_get(it->rec, "cve"))
-                return store_cve(imp, it->rec, err);
-        return store_record(imp, it->rec, it->digest, it->name, err);
+        return it->cve ? store_cve(imp, it, err) : store_record(imp, it, err);
 }
+
+/* ---- documents (reader) -------------------------------------------------- */
 
 static void skip(struct importer *imp, const char *name, const char *reason) {
         imp->stats.skipped++;
@@ -479,25 +655,34 @@ struct cve_emit {
 
 static int emit_cve(json_t *norm, void *userdata) {
         struct cve_emit *c = userdata;
-        int r = emit(c->imp, norm, NULL, 0, c->name, c->err);
+        struct item *it = item_get(c->imp);
+        int r;
 
+        /* no digest: the revision covers a CVE's stored values (compute_revision()) */
+        if (!it)
+                r = error_set(c->err, ENOMEM, "out of memory");
+        else if ((r = encode_cve(it, norm)) < 0) {
+                item_free(it);
+                r = error_set(c->err, -r, "%s: %s", c->name, r == -E2BIG ? "record too large" : "out of memory");
+        } else
+                r = emit(c->imp, it, c->err);
         json_decref(norm);
         return r;
 }
 
-/* 1 when doc was an NVD or CVE JSON 5 document (its severities queued). */
-static int import_cve_document(struct importer *imp, json_t *doc, const char *name, struct error *err) {
-        return cve_severity_extract(doc, emit_cve, &(struct cve_emit) { .imp = imp, .name = name, .err = err });
-}
-
-/* One JSON document: a record, or an array of records.  A record that fails
- * validation is reported and skipped; only database errors abort. */
+/* One JSON document: a record, an array of records, or an NVD or CVE JSON 5
+ * document.  It is parsed by jansson, encoded into items and freed before
+ * the next one is read, so memory holds one document at a time.  A record
+ * that fails validation is reported and skipped; only database errors
+ * abort. */
 static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
                            struct error *err) {
+        _cleanup_(json_decrefp) json_t *doc = NULL;
+        struct error verr = {};
         json_error_t jerr;
-        json_t *doc, *rec;
+        json_t *rec;
         size_t i;
-        int r = 0;
+        int r;
 
         imp->stats.files++;
         doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -509,36 +694,30 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                 skip(imp, name, reason);
                 return 0;
         }
-        r = import_cve_document(imp, doc, name, err);
-        if (r != 0) {
-                json_decref(doc);
+        r = cve_severity_extract(doc, emit_cve, &(struct cve_emit) { .imp = imp, .name = name, .err = err });
+        if (r != 0)
                 return r < 0 ? r : 0;
-        }
         if (!json_is_array(doc)) {
-                struct error verr = {};
-
-                if (osv_check(doc, name, &verr) < 0)
+                if (osv_check(doc, name, &verr) < 0) {
                         skip(imp, name, verr.msg + strlen(name) + 2);
-                else
-                        r = emit(imp, doc, buf, len, name, err);
-                json_decref(doc);
-                return r;
+                        return 0;
+                }
+                return emit_record(imp, doc, buf, len, name, err);
         }
         json_array_foreach(doc, i, rec) {
                 char elem[4200];
-                struct error verr = {};
 
                 snprintf(elem, sizeof(elem), "%s[%zu]", name, i);
+                verr = (struct error) {};
                 if (osv_check(rec, elem, &verr) < 0) {
                         skip(imp, elem, verr.msg + strlen(elem) + 2);
                         continue;
                 }
-                r = emit(imp, rec, NULL, 0, elem, err);
+                r = emit_record(imp, rec, NULL, 0, elem, err);
                 if (r < 0)
-                        break;
+                        return r;
         }
-        json_decref(doc);
-        return r;
+        return 0;
 }
 
 /* ---- sources: files, folders, zip archives ------------------------------- */
@@ -610,7 +789,13 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
         r = zip_limit_init(&zl, path, path, err);
         if (r < 0)
                 goto out;
-        archive_read_support_format_zip(a);
+        /* Streamed from one local header to the next: the seeking reader
+         * holds the whole central directory in memory (about 200 bytes an
+         * entry, 200 MB for a million records).  A file cut short still
+         * fails (a header or entry is missing), and sizes a data descriptor
+         * gives only at the end are held to zip-limit.h's limits as the entry
+         * inflates. */
+        archive_read_support_format_zip_streamable(a);
         if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
                 r = error_set(err, EINVAL, "%s: not a readable zip archive: %s", path, archive_error_string(a));
                 goto out;
@@ -702,13 +887,28 @@ static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "build database", err);
 }
 
+/* A fresh import writes the affected rows in the order they come (into a
+ * temporary table, appending) and copies them into the clustered table in
+ * its key order at the end: inserted in arrival order, every row went to a
+ * random page of a table larger than the page cache.  Its index on vuln
+ * serves replacing a record (appended too: rowids only grow). */
+#define STAGE_SQL                                                                                            \
+        "CREATE TEMP TABLE stage (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER, purl TEXT,"       \
+        " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT);"              \
+        "CREATE INDEX temp.stage_vuln ON stage(vuln);"
+#define UNSTAGE_SQL                                                                                          \
+        "INSERT INTO affected SELECT * FROM temp.stage ORDER BY ecosystem, package, vuln, seq;"             \
+        "DROP TABLE temp.stage;"
+
 static int prepare(struct importer *imp, struct error *err) {
         static const struct {
                 size_t offset;
                 const char *sql;
+                const char *staged_sql; /* when affected rows go to temp.stage (STAGE_SQL) */
         } stmts[] = {
                 { offsetof(struct importer, find), "SELECT rowid, modified FROM vuln WHERE id = ?1" },
-                { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1" },
+                { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1",
+                  "DELETE FROM temp.stage WHERE vuln = ?1" },
                 { offsetof(struct importer, del_vuln), "DELETE FROM vuln WHERE rowid = ?1" },
                 { offsetof(struct importer, ins_vuln),
                   "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
@@ -720,13 +920,15 @@ static int prepare(struct importer *imp, struct error *err) {
                   " OR excluded.modified >= cve_severity.modified" },
                 { offsetof(struct importer, ins_affected),
                   "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
+                  " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                  "INSERT INTO temp.stage (vuln, ecosystem, package, purl, ranges, versions, severity,"
                   " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
                 sqlite3_stmt **st = (sqlite3_stmt **) ((char *) imp + stmts[i].offset);
-                int rc = sqlite3_prepare_v3(imp->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-
+                const char *sql = imp->staged && stmts[i].staged_sql ? stmts[i].staged_sql : stmts[i].sql;
+                int rc = sqlite3_prepare_v3(imp->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
                 if (rc != SQLITE_OK)
                         return vulndb_sqlite_error(imp->db, rc, "prepare import", err);
         }
@@ -922,7 +1124,7 @@ static void *reader_main(void *userdata) {
         return NULL;
 }
 
-static void give_back(struct queue *q, struct item *items, size_t n) {
+static void give_back(struct queue *q, struct item **items, size_t n) {
         size_t kept = 0;
 
         pthread_mutex_lock(&q->mu);
@@ -932,10 +1134,8 @@ static void give_back(struct queue *q, struct item *items, size_t n) {
                 q->n_trash += kept;
         }
         pthread_mutex_unlock(&q->mu);
-        for (size_t i = kept; i < n; i++) {
-                json_decref(items[i].rec);
-                free(items[i].name);
-        }
+        for (size_t i = kept; i < n; i++)
+                item_free(items[i]);
 }
 
 /* Writer side, in the calling thread: takes what the reader queued, a
@@ -943,7 +1143,7 @@ static void give_back(struct queue *q, struct item *items, size_t n) {
  * stop and only drains the queue until the reader is done. */
 static int write_all(struct importer *imp, struct error *err) {
         struct queue *q = &imp->q;
-        struct item batch[QUEUE_CAP];
+        struct item *batch[QUEUE_CAP];
         int r = 0;
 
         for (;;) {
@@ -964,7 +1164,7 @@ static int write_all(struct importer *imp, struct error *err) {
                 if (n == 0)
                         return r; /* done, and nothing left */
                 for (size_t i = 0; i < n && r >= 0; i++)
-                        r = store_item(imp, &batch[i], err);
+                        r = store_item(imp, batch[i], err);
                 give_back(q, batch, n);
         }
 }
@@ -981,10 +1181,13 @@ static int run_pipeline(struct importer *imp, struct error *err) {
                 return error_set_errno(err, r, "start the reader thread");
         r = write_all(imp, err);
         pthread_join(reader, NULL);
-        for (size_t i = 0; i < imp->q.n_trash; i++) {
-                json_decref(imp->q.trash[i].rec);
-                free(imp->q.trash[i].name);
-        }
+        for (size_t i = 0; i < imp->q.n_trash; i++)
+                item_free(imp->q.trash[i]);
+        for (size_t i = 0; i < imp->n_spare; i++)
+                item_free(imp->spare[i]);
+        free(imp->spare);
+        imp->spare = NULL;
+        imp->n_spare = imp->cap_spare = 0;
         pthread_mutex_destroy(&imp->q.mu);
         pthread_cond_destroy(&imp->q.not_empty);
         pthread_cond_destroy(&imp->q.not_full);
@@ -1025,6 +1228,8 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
         bool merge = flags & VULNDB_IMPORT_MERGE;
         int rc, r;
 
+        imp->staged = !merge;
+
         rc = sqlite3_open_v2(tmp, &imp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(imp->db, rc, tmp, err);
@@ -1032,19 +1237,24 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         /* The file is private until the rename; a crash leaves only a stray
          * temporary file, so the journal buys nothing here. */
-        if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;",
+        if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;",
                           err)) < 0 ||
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
             (!merge && (flags & VULNDB_IMPORT_KEEP_CVES) && (r = keep_cves(imp->db, db_path, err)) < 0) ||
             (merge && (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0) ||
+            (imp->staged && (r = exec_sql(imp->db, STAGE_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
             (r = prepare(imp, err)) < 0)
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
-            (r = write_meta(imp->db, imp->data_time, err)) < 0 ||
-            (r = exec_sql(imp->db, "COMMIT", err)) < 0)
+        if (imp->staged && (r = exec_sql(imp->db, UNSTAGE_SQL, err)) < 0)
+                return r;
+        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0)
+                return r;
+        if ((r = write_meta(imp->db, imp->data_time, err)) < 0)
+                return r;
+        if ((r = exec_sql(imp->db, "COMMIT", err)) < 0)
                 return r;
         return 0;
 }
