@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "base/fileio.h"
 #include "common.h"
 #include "image.h"
 #include "inventory.h"
 #include "portcullis-build.h"
+#include "report.h"
 #include "verbs.h"
 
 bool cli_quiet, cli_verbose;
@@ -178,6 +180,38 @@ int cli_parse_format(const char *arg, bool *json) {
                 return -1;
         }
         *json = strcmp(arg, "json") == 0;
+        return 0;
+}
+
+const struct report_format *cli_parse_report_format(const char *arg, bool scan) {
+        const struct report_format *f = report_format_find(arg);
+
+        if (!f || !(scan ? f->scan : f->inventory)) {
+                log_error("--format: '%s' is not one of %s", arg, report_format_names(scan));
+                return NULL;
+        }
+        return f;
+}
+
+int cli_output(const char *path, const char *text) {
+        _cleanup_free_ char *buf = NULL;
+        struct error err = {};
+        size_t n = strlen(text);
+
+        if (!path) {
+                cli_print(text);
+                return 0;
+        }
+        if (n > 0 && text[n - 1] != '\n') {
+                if (asprintf(&buf, "%s\n", text) < 0)
+                        return log_error("--output %s: out of memory", path), -1;
+                text = buf;
+                n++;
+        }
+        if (write_file_atomic(path, text, n, &err) < 0) {
+                log_error("--output %s: %s; give a path in a folder that exists and is writable", path, err.msg);
+                return -1;
+        }
         return 0;
 }
 

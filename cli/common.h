@@ -23,6 +23,16 @@ int cli_parse_format(const char *arg, bool *json);
 struct image;
 struct inventory;
 struct error;
+struct report_format;
+
+/* --format NAME for a scan (scan true) or an inventory: the format, or NULL
+ * with a message naming those there are. */
+const struct report_format *cli_parse_report_format(const char *arg, bool scan);
+
+/* text to stdout (as cli_print()), or with --output FILE to FILE, written
+ * atomically (a temporary file beside it, renamed over it): -1 with a
+ * message when it can't be written. */
+int cli_output(const char *path, const char *text);
 
 /* How long the CLI lets an analysis child run (the hook has deadline_ms):
  * a big image's rpmdb takes seconds, not half an hour. */

@@ -41,14 +41,18 @@ static const struct cli_help {
           "  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY, or when\n"
           "                        something could not be checked\n"
           "  --allow-unchecked     with --fail-on: pass what could not be checked\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format FORMAT       table (default) or json\n"
+          "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
+          COMMON_OPTIONS EXIT_STATUS },
         { "inventory", "list the packages Portcullis sees in a root filesystem or image file",
           "inventory TARGET [OPTIONS]\n\n"
           "Prints the installed packages of TARGET (a root filesystem or an image file, as\n"
           "for scan): OS packages (dpkg, apk, rpm, chisel) and language packages, each\n"
           "with its ecosystem, purl and the file it was found in.\n\n"
           "Options:\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format FORMAT       table (default) or json\n"
+          "  --output FILE         write it to FILE (atomically) instead of stdout\n"
+          COMMON_OPTIONS EXIT_STATUS },
         { "db", "import, update, sign or describe the vulnerability database",
           "db COMMAND [OPTIONS]\n\n"
           "Commands:\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* portcullis inventory ROOTFS [--format table|json]: what is installed in a
+/* portcullis inventory ROOTFS [--format F] [--output FILE]: what is installed in a
  * root filesystem, as the scanner sees it.  The JSON shape is a contract
  * (docs/DESIGN.md "Shapes that users script against"). */
 #include <getopt.h>
@@ -14,22 +14,27 @@
 
 struct inventory_args {
         const char *rootfs;
-        bool json;
+        const struct report_format *format;
+        const char *output;
 };
 
 static int parse_args(int argc, char **argv, struct inventory_args *a) {
         static const struct option opts[] = {
                 { "format", required_argument, NULL, 'F' },
+                { "output", required_argument, NULL, 'o' },
                 {}
         };
         int c;
 
-        *a = (struct inventory_args) {};
+        *a = (struct inventory_args) { .format = report_format_find("table") };
         while ((c = cli_getopt(argc, argv, "inventory", opts)) >= 0)
                 switch (c) {
                 case 'F':
-                        if (cli_parse_format(optarg, &a->json) < 0)
+                        if (!(a->format = cli_parse_report_format(optarg, false)))
                                 return -1;
+                        break;
+                case 'o':
+                        a->output = optarg;
                         break;
                 default:
                         return -1;
@@ -48,6 +53,7 @@ int verb_inventory(int argc, char **argv) {
         _cleanup_free_ char *out = NULL;
         struct inventory_args a;
         struct error err = {};
+        struct report_target t;
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
@@ -57,10 +63,14 @@ int verb_inventory(int argc, char **argv) {
                           "is fine", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        if ((a.json ? report_inventory_json(inv, &out, &err) : report_inventory_table(inv, &out, &err)) < 0) {
+        t = (struct report_target) {
+                .name = img && image_name(img) ? image_name(img) : a.rootfs,
+                .digest = img ? image_digest(img) : NULL,
+                .inv = inv,
+        };
+        if (report_render(a.format, &t, &out, &err) < 0) {
                 log_error("inventory %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        cli_print(out);
-        return EXIT_PASS;
+        return cli_output(a.output, out) < 0 ? EXIT_ERROR : EXIT_PASS;
 }

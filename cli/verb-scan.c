@@ -20,7 +20,8 @@ struct scan_args {
         bool ignore_unfixed;
         int fail_on;            /* a severity, or -1 for "never" */
         bool allow_unchecked;   /* --fail-on passes what could not be checked */
-        bool json;
+        const struct report_format *format;
+        const char *output;
         const char *package;    /* only findings of this package */
         int (*sort)(const void *, const void *);
 };
@@ -99,13 +100,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "fail-on", required_argument, NULL, 'f' },
                 { "allow-unchecked", no_argument, NULL, 'A' },
                 { "format", required_argument, NULL, 'F' },
+                { "output", required_argument, NULL, 'o' },
                 { "package", required_argument, NULL, 'P' },
                 { "sort", required_argument, NULL, 'S' },
                 {}
         };
         int c;
 
-        *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1 };
+        *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1,
+                                  .format = report_format_find("table") };
         while ((c = cli_getopt(argc, argv, "scan", opts)) >= 0)
                 switch (c) {
                 case 'd':
@@ -130,8 +133,11 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         a->allow_unchecked = true;
                         break;
                 case 'F':
-                        if (cli_parse_format(optarg, &a->json) < 0)
+                        if (!(a->format = cli_parse_report_format(optarg, true)))
                                 return -1;
+                        break;
+                case 'o':
+                        a->output = optarg;
                         break;
                 case 'P':
                         a->package = optarg;
@@ -193,13 +199,14 @@ int verb_scan(int argc, char **argv) {
                 .digest = img ? image_digest(img) : NULL,
                 .inv = inv,
                 .res = res,
-                .width = cli_terminal_width(STDOUT_FILENO),
+                .width = a.output ? 0 : cli_terminal_width(STDOUT_FILENO),
+                .color = !a.output && cli_use_color(STDOUT_FILENO),
         };
-        r = a.json ? report_scan_json(&t, &out, &err) : report_scan_table(&t, cli_use_color(STDOUT_FILENO), &out, &err);
-        if (r < 0) {
-                log_error("%s", err.msg);
+        if (report_render(a.format, &t, &out, &err) < 0) {
+                log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        cli_print(out);
+        if (cli_output(a.output, out) < 0)
+                return EXIT_ERROR;
         return violates(res, &a) ? EXIT_POLICY : EXIT_PASS;
 }

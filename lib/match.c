@@ -182,6 +182,9 @@ static void finding_done(struct finding *f) {
         free(f->fixed_version);
         free(f->severity_source);
         free(f->cvss_vector);
+        free(f->vex_status);
+        free(f->vex_justification);
+        free(f->vex_source);
 }
 
 void scan_result_free(struct scan_result *r) {
@@ -191,6 +194,7 @@ void scan_result_free(struct scan_result *r) {
                 finding_done(&r->findings[i]);
         free(r->findings);
         free(r->db_revision);
+        free(r->db_time);
         strv_free(r->warnings);
         for (size_t i = 0; i < r->n_unchecked; i++) {
                 free(r->unchecked[i].subject);
@@ -439,6 +443,8 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .fixed_version = strdup_or_null(h->fixed),
                 .status = h->fixed ? FINDING_FIXED : FINDING_AFFECTED,
                 .cvss_score = -1,
+                .epss = -1,
+                .epss_percentile = -1,
         };
         if (!f->id || !f->package || !f->installed_version || push_aliases(&f->aliases, h->aliases) < 0 ||
             push_aliases(&f->aliases, h->upstream) < 0 || set_severity(f, h) < 0)
@@ -526,10 +532,14 @@ static int match_group(struct vulndb *db, const struct package *const *group, si
         return r;
 }
 
-static void recount(struct scan_result *res) {
+void scan_result_recount(struct scan_result *res) {
         memset(res->counts, 0, sizeof(res->counts));
-        res->fixable = 0;
+        res->fixable = res->suppressed = 0;
         for (size_t i = 0; i < res->n_findings; i++) {
+                if (res->findings[i].vex_status) {
+                        res->suppressed++;
+                        continue;
+                }
                 res->counts[res->findings[i].severity]++;
                 if (res->findings[i].fixed_version)
                         res->fixable++;
@@ -549,7 +559,7 @@ void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ig
                 res->findings[keep++] = *f;
         }
         res->n_findings = keep;
-        recount(res);
+        scan_result_recount(res);
 }
 
 void scan_result_filter_package(struct scan_result *res, const char *name) {
@@ -565,7 +575,7 @@ void scan_result_filter_package(struct scan_result *res, const char *name) {
                 res->findings[keep++] = *f;
         }
         res->n_findings = keep;
-        recount(res);
+        scan_result_recount(res);
 }
 
 static int finding_cmp(const void *x, const void *y) {
@@ -638,12 +648,15 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ const struct package **order = NULL;
+        const char *db_time;
         size_t n = 0;
         int r;
 
         res = calloc(1, sizeof(*res));
         order = calloc(inv->n_pkgs + 1, sizeof(*order));
-        if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))))
+        db_time = vulndb_data_time(db) ? vulndb_data_time(db) : vulndb_import_time(db);
+        if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))) ||
+            (db_time && !(res->db_time = strdup(db_time))))
                 return error_set(err, ENOMEM, "match: out of memory");
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
@@ -678,7 +691,7 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
         }
         if (res->n_findings > 0)
                 qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
-        recount(res);
+        scan_result_recount(res);
         *ret = TAKE_PTR(res);
         return 0;
 }

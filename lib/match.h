@@ -34,6 +34,13 @@ struct finding {
         char *cvss_vector;      /* the vector the score came from, or NULL */
         double cvss_score;      /* -1 when none */
         int cvss_version;
+        bool kev;               /* listed in CISA's Known Exploited Vulnerabilities catalogue */
+        double epss;            /* FIRST's EPSS probability (0..1), -1 when none */
+        double epss_percentile; /* its percentile (0..1), -1 when none */
+        char *vex_status;       /* "not_affected" or "fixed" when a VEX statement suppresses the
+                                 * finding (it is then not counted), else NULL */
+        char *vex_justification;        /* the statement's justification or impact, or NULL */
+        char *vex_source;       /* the VEX document that said so */
 };
 
 /* What the gate could not check, by kind (the JSON names are a contract:
@@ -66,8 +73,11 @@ struct scan_result {
         size_t n_findings;
         size_t cap_findings;
         char *db_revision;
+        char *db_time;          /* when the DB's data was published (signed update) or imported,
+                                 * RFC 3339 UTC, or NULL */
         size_t counts[_SEVERITY_MAX];
         size_t fixable;
+        size_t suppressed;      /* findings a VEX statement suppresses (listed, not counted) */
         char **warnings;        /* records that could not be evaluated, named */
         size_t n_warnings;
         struct unchecked *unchecked;    /* never empty when something was not checked */
@@ -98,6 +108,9 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
 int match_affected(const char *ecosystem, const char *version, const char *ranges_json, const char *versions_json,
                    int *ret_affected, char **ret_fixed, struct error *err);
 
+/* counts[], fixable and suppressed from the findings: those a VEX
+ * statement suppresses are counted only in suppressed. */
+void scan_result_recount(struct scan_result *res);
 /* Keeps only findings whose severity bit (1 << SEVERITY_x) is in mask and,
  * with ignore_unfixed, only those with a fixed version; recounts. */
 void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed);

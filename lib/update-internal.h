@@ -25,8 +25,6 @@ struct osv_time {
 int update_parse_time(const char *p, size_t n, struct osv_time *ret);
 /* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
 void update_format_time(int64_t s, char ret[32]);
-/* Writes buf to a temporary file beside path and renames it over path. */
-int update_write_atomic(const char *path, const char *buf, size_t len, struct error *err);
 void update_hex(const unsigned char *md, unsigned n, char *ret);
 /* The key types a manifest may be signed with (EVP_PKEY_* ids). */
 bool update_key_type_ok(int id);

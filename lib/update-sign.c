@@ -183,9 +183,9 @@ static int write_signed(const struct update_sign_settings *s, const char *text, 
                 return error_set(err, ENOMEM, "out of memory");
         q = sign_buf(key, text, strlen(text), &sig, &sig_len, err);
         if (q >= 0)
-                q = update_write_atomic(mpath, text, strlen(text), err);
+                q = write_file_atomic(mpath, text, strlen(text), err);
         if (q >= 0)
-                q = update_write_atomic(spath, (const char *) sig, sig_len, err);
+                q = write_file_atomic(spath, (const char *) sig, sig_len, err);
         return q;
 }
 

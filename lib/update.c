@@ -115,14 +115,6 @@ static void now_rfc3339(char ret[32]) {
 
 /* ---- files ---------------------------------------------------------------- */
 
-static int fsync_dir(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
-}
-
 static int rm_rf_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         (void) st;
         (void) flag;
@@ -151,40 +143,6 @@ static int mkdir_p(const char *path, mode_t mode) {
         }
         if (mkdir(p, mode) < 0 && errno != EEXIST)
                 return -errno;
-        return 0;
-}
-
-/* Writes buf to a temporary file beside path and renames it over path. */
-int update_write_atomic(const char *path, const char *buf, size_t len, struct error *err) {
-        _cleanup_free_ char *tmp = NULL, *dir = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        char *slash;
-        int r = 0;
-
-        if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
-                return error_set(err, ENOMEM, "out of memory");
-        if ((slash = strrchr(dir, '/')))
-                *slash = '\0';
-        fd = mkstemp(tmp);
-        if (fd < 0)
-                return error_set_errno(err, errno, "create %s", tmp);
-        for (size_t off = 0; off < len && r == 0;) {
-                ssize_t n = write(fd, buf + off, len - off);
-
-                if (n < 0 && errno != EINTR)
-                        r = -errno;
-                else if (n > 0)
-                        off += (size_t) n;
-        }
-        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlink(tmp);
-                return error_set_errno(err, r, "write %s", path);
-        }
-        (void) fsync_dir(slash ? dir : ".");
         return 0;
 }
 
@@ -1318,7 +1276,7 @@ static int state_write(struct run *r, json_t *s, struct error *err) {
 
         if (state_path(r->s->state_dir, &path) < 0 || !(text = json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS)))
                 return error_set(err, ENOMEM, "out of memory");
-        return update_write_atomic(path, text, strlen(text), err);
+        return write_file_atomic(path, text, strlen(text), err);
 }
 
 /* Records a failed run in the state, keeping everything else: best effort,

@@ -88,7 +88,17 @@ expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
 expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
-expect 2 "not one of table, json" -- scan "$R" --db "$DB" --format yaml
+expect 2 "'yaml' is not one of table, json" -- scan "$R" --db "$DB" --format yaml
+
+# --output FILE: the same report, written whole; an old file is replaced,
+# a missing folder is an error naming the file and leaving nothing behind.
+echo old >"$T/out.json"
+"$P" scan "$R" --db "$DB" --format json --output "$T/out.json" >"$T/out.stdout" || fail "scan --output exit"
+[ ! -s "$T/out.stdout" ] || fail "scan --output also printed: $(cat "$T/out.stdout")"
+cmp -s "$T/out.json" "$T/scan.json" || fail "scan --output differs from stdout's JSON"
+"$P" inventory "$R" --output "$T/inv.txt" && grep -q "^libcurl4 " "$T/inv.txt" || fail "inventory --output table"
+expect 2 "--output $T/no/such/x.json: .*give a path in a folder that exists" -- scan "$R" --db "$DB" --format json --output "$T/no/such/x.json"
+[ -z "$(ls "$T" | grep 'tmp-')" ] || fail "--output left a temporary file: $(ls "$T")"
 
 # --package (binary or source name), --sort.
 n=$("$P" scan "$R" --db "$DB" --package curl --format json | json 'print(",".join(f["package"] for f in d["findings"]), d["summary"]["total"])')

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/fileio.h"
 
@@ -67,4 +70,45 @@ int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len
         if (fd < 0)
                 return error_set_errno(err, errno, "open %s", path);
         return read_full_fd(fd, max, path, ret_buf, ret_len, err);
+}
+
+int fsync_dir(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err) {
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char *slash;
+        int r = 0;
+
+        if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((slash = strrchr(dir, '/')))
+                *slash = '\0';
+        fd = mkstemp(tmp);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp);
+        for (size_t off = 0; off < len && r == 0;) {
+                ssize_t n = write(fd, buf + off, len - off);
+
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        off += (size_t) n;
+        }
+        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return error_set_errno(err, r, "write %s", path);
+        }
+        (void) fsync_dir(slash ? dir : ".");
+        return 0;
 }

@@ -13,3 +13,11 @@ int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *r
 
 /* Same, opening path (host file, not inside a rootfs) with O_NOFOLLOW off. */
 int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);
+
+/* fsync() of a folder, so that a rename in it lasts. */
+int fsync_dir(const char *path);
+
+/* Writes buf to a temporary file beside path (mode 0644), fsyncs it and
+ * renames it over path: readers see the old file or the new one, never a
+ * part. */
+int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err);

@@ -7,7 +7,9 @@
 #include "inventory.h"
 #include "match.h"
 
-/* Renderers return text for the front end to print (lib/ never prints). */
+/* Renderers return text for the front end to print (lib/ never prints).
+ * One file per format (report-FORMAT.c); the table in report-format.c picks
+ * it by name. */
 struct report_target {
         const char *name;       /* what was scanned: a path or an image name */
         const char *digest;     /* the image's digest when scanned from an image file, or NULL */
@@ -17,12 +19,27 @@ struct report_target {
                                  * advisory's title; 0 (not a terminal): neither */
         bool compact;           /* report_scan_json() on one line, without indentation (the analysis
                                  * child's message: a third fewer bytes to write and parse) */
+        bool color;             /* the table: ANSI colours */
 };
+
+/* A format (--format NAME): renderers for a scan (t->res set) and for an
+ * inventory (t->res NULL); NULL where the format does not apply. */
+struct report_format {
+        const char *name;
+        int (*scan)(const struct report_target *t, char **ret, struct error *err);
+        int (*inventory)(const struct report_target *t, char **ret, struct error *err);
+};
+/* NULL when no format has that name. */
+const struct report_format *report_format_find(const char *name);
+/* "table, json, ..." of the formats that render a scan (scan true) or an
+ * inventory: for messages and --help. */
+const char *report_format_names(bool scan);
+int report_render(const struct report_format *f, const struct report_target *t, char **ret, struct error *err);
 
 /* The table people read: a colour-coded summary line per severity (Harbor's
  * colours; colour only when color is true), totals, fixable, then a row per
  * finding; with t->width, a SCORE column and the TITLE as far as they fit. */
-int report_scan_table(const struct report_target *t, bool color, char **ret, struct error *err);
+int report_scan_table(const struct report_target *t, char **ret, struct error *err);
 
 /* The stable JSON shape documented in README.md ("scan --format json"). */
 int report_scan_json(const struct report_target *t, char **ret, struct error *err);

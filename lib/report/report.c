@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/jsonutil.h"
+#include "base/strutil.h"
+#include "report-internal.h"
+
+#define COL_MAX 40
+
+/* Harbor's severity colours: critical red, high orange, medium yellow, low
+ * blue, none green, unknown grey (ANSI 256-colour where 16 colours have no
+ * orange). */
+const char *const report_sev_color[_SEVERITY_MAX] = {
+        [SEVERITY_UNKNOWN] = "\033[90m",
+        [SEVERITY_NONE] = "\033[32m",
+        [SEVERITY_LOW] = "\033[34m",
+        [SEVERITY_MEDIUM] = "\033[33m",
+        [SEVERITY_HIGH] = "\033[38;5;208m",
+        [SEVERITY_CRITICAL] = "\033[1;31m",
+};
+
+static size_t total(const struct scan_result *res) {
+        size_t n = 0;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                n += res->counts[s];
+        return n;
+}
+
+static int append_cell(struct strbuf *b, const char *s, size_t width, const char *color) {
+        size_t n = strlen(s);
+        int r = 0;
+
+        if (color)
+                r = strbuf_puts(b, color);
+        if (r >= 0 && n > width && width > 1) {
+                r = strbuf_append(b, s, width - 1);
+                if (r >= 0)
+                        r = strbuf_puts(b, "…");
+                n = width;
+        } else if (r >= 0)
+                r = strbuf_append(b, s, n);
+        if (r >= 0 && color)
+                r = strbuf_puts(b, REPORT_COLOR_OFF);
+        for (; r >= 0 && n < width + 2; n++)
+                r = strbuf_append(b, " ", 1);
+        return r;
+}
+
+static size_t width_of(const struct scan_result *res, size_t off, const char *header) {
+        size_t w = strlen(header);
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const char *s = *(const char **) ((const char *) &res->findings[i] + off);
+                size_t n = s ? strlen(s) : 1;
+
+                if (n > w)
+                        w = n;
+        }
+        return w > COL_MAX ? COL_MAX : w;
+}
+
+/* The advisory's title in at most width columns (one a character), its
+ * first line only, control bytes and broken UTF-8 as '?' (it is the feed's
+ * text), "…" where it is cut. */
+static int append_title(struct strbuf *b, const char *s, size_t width) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t cols = 0;
+        int r = 0;
+
+        if (!s)
+                return strbuf_puts(b, "-");
+        while (r >= 0 && *p && *p != '\n') {
+                size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+                size_t k = 1;
+
+                while (n > 1 && k < n && (p[k] & 0xc0) == 0x80)
+                        k++;
+                if (n == 0 || k < n || *p < 0x20 || *p == 0x7f)
+                        k = 0;  /* one '?' for the lead byte */
+                if (cols + 1 == width && p[k ? k : 1] && p[k ? k : 1] != '\n')
+                        return strbuf_puts(b, "…");
+                r = k ? strbuf_append(b, (const char *) p, k) : strbuf_puts(b, "?");
+                p += k ? k : 1;
+                cols++;
+        }
+        return r;
+}
+
+long long report_db_age_hours(const char *rfc3339) {
+        struct tm tm = {};
+        const char *end = rfc3339 ? strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        time_t t = end ? timegm(&tm) : (time_t) -1, now = time(NULL);
+
+        return t == (time_t) -1 || now < t ? -1 : (long long) (now - t) / 3600;
+}
+
+static int summary_line(struct strbuf *b, const struct report_target *t, bool color) {
+        const struct scan_result *res = t->res;
+        const struct os_info *os = &t->inv->os;
+
+        long long age = report_db_age_hours(res->db_time);
+        int r;
+
+        r = strbuf_printf(b, "%s%s%s (%s%s%s, %s, %zu packages)\nDatabase revision %.19s", t->name,
+                          t->digest ? " " : "", strempty(t->digest),
+                          os->id ? os->id : "unknown OS", os->version_id ? " " : "", strempty(os->version_id),
+                          os->ecosystem ? os->ecosystem : "no known ecosystem", t->inv->n_pkgs,
+                          strna(res->db_revision));
+        if (r >= 0 && res->db_time)
+                r = age >= 0 ? strbuf_printf(b, ", data of %s (%lld hours old)", res->db_time, age)
+                             : strbuf_printf(b, ", data of %s", res->db_time);
+        if (r >= 0)
+                r = strbuf_puts(b, "\n\n");
+        if (r >= 0)
+                r = strbuf_printf(b, "Total: %zu (", total(res));
+        for (int s = _SEVERITY_MAX - 1; r >= 0 && s >= 0; s--)
+                r = strbuf_printf(b, "%s%s%s: %zu%s%s", color ? report_sev_color[s] : "", severity_to_string(s),
+                                  "", res->counts[s], color ? REPORT_COLOR_OFF : "", s > 0 ? ", " : "");
+        if (r >= 0)
+                r = strbuf_printf(b, "), %zu fixable\n", res->fixable);
+        for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++)
+                r = strbuf_printf(b, "%sNOT CHECKED%s %s: %s\n", color ? report_sev_color[SEVERITY_HIGH] : "",
+                                  color ? REPORT_COLOR_OFF : "", res->unchecked[i].subject, res->unchecked[i].reason);
+        if (r >= 0 && res->unchecked_more)
+                r = strbuf_printf(b, "NOT CHECKED: %zu more items (see --format json)\n", res->unchecked_more);
+        return r;
+}
+
+/* "HIGH (debian)" */
+static int severity_cell(const struct finding *f, char *buf, size_t size) {
+        return snprintf(buf, size, "%s%s%s%s", severity_to_string(f->severity), f->severity_source ? " (" : "",
+                        strempty(f->severity_source), f->severity_source ? ")" : "");
+}
+
+int report_scan_table(const struct report_target *t, char **ret, struct error *err) {
+        const struct scan_result *res = t->res;
+        bool color = t->color;
+        struct strbuf b = {};
+        size_t wid = width_of(res, offsetof(struct finding, id), "ID");
+        size_t wpkg = width_of(res, offsetof(struct finding, package), "PACKAGE");
+        size_t winst = width_of(res, offsetof(struct finding, installed_version), "INSTALLED");
+        size_t wfix = width_of(res, offsetof(struct finding, fixed_version), "FIXED");
+        size_t wsev = strlen("SEVERITY"), used, wtitle = 0;
+        bool score = false;
+        char sev[96];
+        int r;
+
+        for (size_t i = 0; i < res->n_findings; i++) {
+                size_t n = (size_t) severity_cell(&res->findings[i], sev, sizeof(sev));
+
+                if (n > sizeof(sev) - 1)
+                        n = sizeof(sev) - 1;
+                if (n > wsev)
+                        wsev = n;
+        }
+        /* Each column is its width and two blanks; the last has none. */
+        used = wid + wpkg + winst + wfix + 8 + wsev;
+        if (t->width >= used + 2 + strlen("SCORE")) {
+                score = true;
+                used += 2 + strlen("SCORE");
+        }
+        if (t->width >= used + 2 + 20)
+                wtitle = t->width - used - 2;
+
+        r = summary_line(&b, t, color);
+        if (r >= 0 && res->n_findings > 0) {
+                r = strbuf_puts(&b, "\n");
+                if (r >= 0 && (r = append_cell(&b, "ID", wid, NULL)) >= 0 &&
+                    (r = append_cell(&b, "PACKAGE", wpkg, NULL)) >= 0 &&
+                    (r = append_cell(&b, "INSTALLED", winst, NULL)) >= 0 &&
+                    (r = append_cell(&b, "FIXED", wfix, NULL)) >= 0 &&
+                    (!score || (r = append_cell(&b, "SCORE", strlen("SCORE"), NULL)) >= 0))
+                        r = wtitle ? append_cell(&b, "SEVERITY", wsev, NULL) : strbuf_puts(&b, "SEVERITY");
+                if (r >= 0 && wtitle)
+                        r = strbuf_puts(&b, "TITLE");
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
+        }
+        for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+                char num[16] = "-";
+
+                if (f->cvss_score >= 0)
+                        snprintf(num, sizeof(num), "%.1f", f->cvss_score);
+                severity_cell(f, sev, sizeof(sev));
+                if ((r = append_cell(&b, f->id, wid, NULL)) < 0 ||
+                    (r = append_cell(&b, f->package, wpkg, NULL)) < 0 ||
+                    (r = append_cell(&b, f->installed_version, winst, NULL)) < 0 ||
+                    (r = append_cell(&b, f->fixed_version ? f->fixed_version : "-", wfix, NULL)) < 0 ||
+                    (score && (r = append_cell(&b, num, strlen("SCORE"), NULL)) < 0))
+                        break;
+                if (wtitle)
+                        r = append_cell(&b, sev, wsev, color ? report_sev_color[f->severity] : NULL);
+                else
+                        r = strbuf_printf(&b, "%s%s%s", color ? report_sev_color[f->severity] : "", sev,
+                                          color ? REPORT_COLOR_OFF : "");
+                if (r >= 0 && wtitle)
+                        r = append_title(&b, f->summary, wtitle);
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "render table");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
+static json_t *finding_json(const struct finding *f) {
+        json_t *aliases = json_strv(f->aliases), *cvss = json_null();
+
+        if (f->cvss_vector)
+                cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
+                                 f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
+                                 : f->cvss_version == 31 ? "3.1" : "4.0");
+        return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
+                         "id", f->id,
+                         "aliases", aliases,
+                         "summary", json_str_or_null(f->summary),
+                         "package", f->package,
+                         "ecosystem", json_str_or_null(f->ecosystem),
+                         "path", json_str_or_null(f->path),
+                         "installed_version", f->installed_version,
+                         "source_name", json_str_or_null(f->source_name),
+                         "fixed_version", json_str_or_null(f->fixed_version),
+                         "status", finding_status_to_string(f->status),
+                         "severity", severity_to_string(f->severity),
+                         "severity_source", json_str_or_null(f->severity_source),
+                         "cvss", cvss ? cvss : json_null());
+}
+
+static json_t *unchecked_json(const struct scan_result *res) {
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < res->n_unchecked; i++) {
+                const struct unchecked *u = &res->unchecked[i];
+
+                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "kind", unchecked_kind_to_string(u->kind),
+                                                   "subject", u->subject, "packages", (json_int_t) u->packages,
+                                                   "reason", u->reason));
+        }
+        return a;
+}
+
+int report_scan_json(const struct report_target *t, char **ret, struct error *err) {
+        const struct scan_result *res = t->res;
+        const struct os_info *os = &t->inv->os;
+        json_t *summary = json_object(), *findings = json_array(), *root;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                json_object_set_new(summary, severity_to_string(s), json_integer((json_int_t) res->counts[s]));
+        json_object_set_new(summary, "total", json_integer((json_int_t) total(res)));
+        json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
+        json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
+        for (size_t i = 0; i < res->n_findings; i++)
+                json_array_append_new(findings, finding_json(&res->findings[i]));
+        root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+                         "target", t->name,
+                         "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
+                         "ecosystem", json_str_or_null(os->ecosystem),
+                         "packages", (json_int_t) t->inv->n_pkgs,
+                         "revision", json_str_or_null(res->db_revision),
+                         "db_time", json_str_or_null(res->db_time),
+                         "summary", summary,
+                         "findings", findings,
+                         "warnings", json_array(),
+                         "unchecked", unchecked_json(res),
+                         "unchecked_more", (json_int_t) res->unchecked_more);
+        if (!root)
+                return error_set(err, ENOMEM, "render JSON");
+        if (t->digest)
+                json_object_set_new(root, "image_digest", json_string(t->digest));
+        for (char **w = t->inv->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
+        for (char **w = res->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
+        *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}
+
+static json_t *package_json(const struct package *p) {
+        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                              "name", p->name,
+                              "version", p->version,
+                              "source_name", json_str_or_null(p->source_name),
+                              "source_version", json_str_or_null(p->source_version),
+                              "arch", json_str_or_null(p->arch),
+                              "ecosystem", json_str_or_null(p->ecosystem),
+                              "purl", json_str_or_null(p->purl),
+                              "origin_file", json_str_or_null(p->origin_file));
+
+        /* only for a guess: the digest of every other inventory stays */
+        if (o && p->guessed_from && json_object_set_new(o, "guessed_from", json_string(p->guessed_from)) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static json_t *warnings_json(char *const *warnings) {
+        json_t *a = json_array();
+
+        for (char *const *w = warnings; a && w && *w; w++)
+                json_array_append_new(a, json_string(*w));
+        return a;
+}
+
+static int inventory_doc(const struct inventory *inv, bool full, char **ret, struct error *err) {
+        json_t *pkgs = json_array(), *root;
+
+        for (size_t i = 0; pkgs && i < inv->n_pkgs; i++)
+                if (json_array_append_new(pkgs, package_json(&inv->pkgs[i])) < 0) {
+                        json_decref(pkgs);
+                        pkgs = NULL;
+                }
+        root = json_pack("{s:{s:o, s:o, s:o}, s:o}",
+                         "os", "id", json_str_or_null(inv->os.id), "version", json_str_or_null(inv->os.version_id),
+                         "ecosystem", json_str_or_null(inv->os.ecosystem),
+                         "packages", pkgs);
+        if (!root)
+                return error_set(err, ENOMEM, "render JSON");
+        /* only when there is any: the inventory's digest of every image
+         * whose walk was complete stays what it was */
+        if (inv->skipped)
+                json_object_set_new(root, "skipped", json_strv(inv->skipped));
+        if (full && inv->os.pretty_name)
+                json_object_set_new(json_object_get(root, "os"), "pretty_name", json_string(inv->os.pretty_name));
+        if (full && inv->warnings)
+                json_object_set_new(root, "warnings", warnings_json(inv->warnings));
+        *ret = json_dumps(root, (full ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+}
+
+int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
+        return inventory_doc(inv, false, ret, err);
+}
+
+int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err) {
+        return inventory_doc(inv, true, ret, err);
+}
+
+static int width(int cur, const char *s) {
+        size_t n = strlen(strempty(s));
+
+        return n > (size_t) cur ? (int) (n > COL_MAX ? COL_MAX : n) : cur;
+}
+
+int report_inventory_table(const struct inventory *inv, char **ret, struct error *err) {
+        int wn = 4, wv = 7, ws = 6;
+        struct strbuf b = {};
+        int r;
+
+        for (size_t i = 0; i < inv->n_pkgs; i++) {
+                wn = width(wn, inv->pkgs[i].name);
+                wv = width(wv, inv->pkgs[i].version);
+                ws = width(ws, inv->pkgs[i].source_name);
+        }
+        r = strbuf_printf(&b, "OS: %s (ecosystem %s)\nPackages: %zu\n\n", inv->os.pretty_name ? inv->os.pretty_name
+                          : inv->os.id ? inv->os.id : "unknown", inv->os.ecosystem ? inv->os.ecosystem : "unknown",
+                          inv->n_pkgs);
+        if (r >= 0 && inv->n_pkgs > 0)
+                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s\n", wn, "NAME", wv, "VERSION", ws, "SOURCE", "ARCH");
+        for (size_t i = 0; r >= 0 && i < inv->n_pkgs; i++) {
+                const struct package *p = &inv->pkgs[i];
+
+                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s%s%s%s\n", wn, p->name, wv, p->version, ws,
+                                  strempty(p->source_name), p->arch ? p->arch : "-",
+                                  p->guessed_from ? "  (guessed from " : "", strempty(p->guessed_from),
+                                  p->guessed_from ? ")" : "");
+        }
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, r, "render table");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
+static int inventory_json(const struct report_target *t, char **ret, struct error *err) {
+        return report_inventory_json(t->inv, ret, err);
+}
+
+static int inventory_table(const struct report_target *t, char **ret, struct error *err) {
+        return report_inventory_table(t->inv, ret, err);
+}
+
+const struct report_format report_format_table = {
+        .name = "table",
+        .scan = report_scan_table,
+        .inventory = inventory_table,
+};
+
+const struct report_format report_format_json = {
+        .name = "json",
+        .scan = report_scan_json,
+        .inventory = inventory_json,
+};
