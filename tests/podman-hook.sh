@@ -14,31 +14,11 @@
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
-skip() { echo "skip: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for t in podman runc; do command -v "$t" >/dev/null || skip "$t not installed"; done
-busybox=/bin/busybox
-[ -x "$busybox" ] || skip "busybox-static not installed"
-# ldd fails on a static executable; the image has no libc for a dynamic one.
-! ldd "$busybox" >/dev/null 2>&1 || skip "$busybox is not static (install busybox-static)"
+. "$(dirname "$0")/podman-lib.sh"
 test_oci="${PC_BUILD_ROOT:?}/tests/test-oci"
 [ -x "$test_oci" ] || fail "$test_oci not built"
-
-tmp=$(mktemp -d /var/tmp/pc-podman-XXXXXX)
-P="podman --root $tmp/root --runroot $tmp/runroot --tmpdir $tmp/tmp --runtime runc --storage-driver vfs
-   --cgroup-manager cgroupfs --events-backend file --hooks-dir $tmp/hooks.d"
-cleanup() {
-        # shellcheck disable=SC2086
-        $P rm -a -f >/dev/null 2>&1 || true
-        # shellcheck disable=SC2086
-        $P rmi -a -f >/dev/null 2>&1 || true
-        grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$tmp/tmp" "$tmp/hooks.d" "$tmp/rootfs/bin" "$tmp/rootfs/etc"
+podman_init vfs pc-podman
+mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/etc"
 
 # The image: a static busybox, imported from a tarball (no registry).
 cp "$busybox" "$tmp/rootfs/bin/busybox"
@@ -167,7 +147,7 @@ esac
 # (Podman names no image, so "image=-").
 python3 "$PC_SOURCE_ROOT/tests/syslog-listener.py" "$tmp/log.sock" "$tmp/received" &
 listener=$!
-trap 'kill $listener 2>/dev/null; cleanup' EXIT
+trap 'kill $listener 2>/dev/null; podman_cleanup' EXIT
 for _ in $(seq 50); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
 printf '{"mode": "warn", "severity": "HIGH"}\n' >"$tmp/policy.json"
 printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": true, "syslog_socket": "%s", "file": "%s"}}\n' \

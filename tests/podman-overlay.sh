@@ -13,28 +13,9 @@
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
-skip() { echo "skip: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for t in podman runc; do command -v "$t" >/dev/null || skip "$t not installed"; done
-busybox=/bin/busybox
-[ -x "$busybox" ] || skip "busybox-static not installed"
-! ldd "$busybox" >/dev/null 2>&1 || skip "$busybox is not static (install busybox-static)"
-
-tmp=$(mktemp -d /var/tmp/pc-podman-ov-XXXXXX)
-P="podman --root $tmp/root --runroot $tmp/runroot --tmpdir $tmp/tmp --runtime runc --storage-driver overlay
-   --cgroup-manager cgroupfs --events-backend file --hooks-dir $tmp/hooks.d"
-cleanup() {
-        # shellcheck disable=SC2086
-        $P rm -a -f >/dev/null 2>&1 || true
-        # shellcheck disable=SC2086
-        $P rmi -a -f >/dev/null 2>&1 || true
-        grep -o " $tmp/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-mkdir -p "$tmp/tmp" "$tmp/hooks.d" "$tmp/rootfs/bin" "$tmp/rootfs/etc" "$tmp/rootfs/var/lib/dpkg"
+. "$(dirname "$0")/podman-lib.sh"
+podman_init overlay pc-podman-ov
+mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/etc" "$tmp/rootfs/var/lib/dpkg"
 # Podman raises RLIMIT_NOFILE/NPROC past what this host allows without
 # CAP_SYS_RESOURCE (see podman-hook.sh).
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
