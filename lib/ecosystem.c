@@ -26,6 +26,14 @@ static void lower(char *s) {
                 *s = tolower_ascii(*s);
 }
 
+/* Maven records name "groupId:artifactId"; a jar known by its file name
+ * alone has no groupId. */
+static bool maven_identified(const char *name) {
+        const char *colon = strchr(name, ':');
+
+        return colon && colon > name && colon[1];
+}
+
 /* OSV ecosystem names (ossf/osv-schema, "Affected package" ecosystems).
  * Distribution ecosystems carry a release after a colon ("Debian:12",
  * "Ubuntu:Pro:18.04:LTS", "Alpine:v3.18", "Red Hat:enterprise_linux:9::appstream"),
@@ -58,7 +66,7 @@ static const struct ecosystem ecosystems[] = {
         { "crates.io",   VERSION_SEMVER, false, "cargo",  NULL },
         { "Go",          VERSION_GO,     false, "golang", NULL },
         { "Hex",         VERSION_SEMVER, false, "hex",    NULL },
-        { "Maven",       VERSION_MAVEN,  false, "maven",  NULL },
+        { "Maven",       VERSION_MAVEN,  false, "maven",  NULL, maven_identified },
         { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },
         { "Packagist",   VERSION_COMPOSER, false, "composer", lower },
         { "NuGet",       VERSION_NUGET,  false, "nuget",  lower },

@@ -16,6 +16,10 @@ struct ecosystem {
         /* How one package is spelled alike by records and inventories (PEP
          * 503 for PyPI), in place; NULL: as written. */
         void (*normalize)(char *name);
+        /* Whether a name says all that records name a package by (Maven:
+         * "groupId:artifactId"); NULL: any name does.  A package whose name
+         * does not is unchecked ("unidentified"), not passed. */
+        bool (*identified)(const char *name);
 };
 
 /* The row of an OSV ecosystem ("Debian:12", "PyPI"; "Name" and

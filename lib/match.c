@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "match.h"
 #include "osv-range.h"
 #include "version.h"
@@ -21,6 +22,7 @@ static const char *const unchecked_names[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_INVALID_VERSION] = "invalid_version",
         [UNCHECKED_RECORD_ERROR] = "record_error",
         [UNCHECKED_INCOMPLETE] = "incomplete",
+        [UNCHECKED_UNIDENTIFIED] = "unidentified",
 };
 
 const char *unchecked_kind_to_string(enum unchecked_kind k) {
@@ -645,6 +647,25 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
         return 0;
 }
 
+/* 1 when a package's name is one records can name (ecosystem.h
+ * identified); 0 when not, and it is unchecked, with what to do. */
+static int identified(const struct package *p, size_t n, struct scan_result *res) {
+        const struct ecosystem *e = ecosystem_find(p->ecosystem);
+        _cleanup_free_ char *subject = NULL, *reason = NULL;
+        int r;
+
+        if (!e || !e->identified || e->identified(p->name))
+                return 1;
+        if (asprintf(&subject, "%s %s", p->name, strempty(p->version)) < 0 ||
+            asprintf(&reason, "%s: named '%s' from its %s, without the groupId that %s records name packages by "
+                     "(groupId:artifactId), so no record can match it; ship the jar with its META-INF/maven "
+                     "pom.properties, or check it by hand and allow it in a policy scope (on_unchecked)",
+                     strna(p->origin_file), p->name, p->guessed_from ? p->guessed_from : "name", p->ecosystem) < 0)
+                return -ENOMEM;
+        r = scan_result_add_unchecked(res, UNCHECKED_UNIDENTIFIED, subject, n, reason);
+        return r < 0 ? r : 0;
+}
+
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ const struct package **order = NULL;
@@ -675,7 +696,9 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                 for (; covered && i < e; i = j) {
                         for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
                                 ;
-                        r = match_group(db, order + i, j - i, res, err);
+                        r = identified(order[i], j - i, res);
+                        if (r > 0)
+                                r = match_group(db, order + i, j - i, res, err);
                         if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
                                 error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)

@@ -53,6 +53,8 @@ enum unchecked_kind {
         UNCHECKED_INVALID_VERSION,      /* the ecosystem's rules reject the version */
         UNCHECKED_RECORD_ERROR,         /* a record's ranges could not be evaluated */
         UNCHECKED_INCOMPLETE,           /* a cap kept the inventory from looking at part of the rootfs */
+        UNCHECKED_UNIDENTIFIED,         /* the package's name lacks what records name it by (a jar
+                                         * without groupId) */
         _UNCHECKED_KIND_MAX,
         _UNCHECKED_KIND_INVALID = -EINVAL,
 };

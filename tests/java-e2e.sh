@@ -125,5 +125,23 @@ got = [(f["id"], f["installed_version"], f["fixed_version"], f["severity"]) for 
 assert got == [("GHSA-jfh8-c2jp-5v3q", "2.14.1", "2.15.0", "CRITICAL")], got
 PY
 
+# A jar known only by its file name (no pom.properties, no manifest): no
+# groupId, so no Maven record can name it; not checked ("unidentified"),
+# so --fail-on does not pass it.
+U=$T/unidentified
+mkdir -p "$U/rootfs/etc" "$U/rootfs/opt" "$U/x"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$U/rootfs/etc/os-release"
+echo data >"$U/x/data.txt"
+(cd "$U/x" && zip -q "$U/rootfs/opt/mylib-1.2.3.jar" data.txt) || fail "zip: file-name-only jar"
+"$P" scan "$U/rootfs" --db "$DB" --format json --fail-on CRITICAL >"$U/scan.json" 2>/dev/null
+[ $? -eq 1 ] || fail "file-name-only jar: scan --fail-on CRITICAL passed"
+python3 - "$U/scan.json" <<'PY' || fail "file-name-only jar: not reported as unidentified"
+import json, sys
+d = json.load(open(sys.argv[1]))
+u = [u for u in d["unchecked"] if u["kind"] == "unidentified"]
+assert len(u) == 1 and u[0]["subject"] == "mylib 1.2.3" and u[0]["packages"] == 1, d["unchecked"]
+assert "/opt/mylib-1.2.3.jar: named 'mylib' from its file name, without the groupId" in u[0]["reason"], u[0]
+PY
+
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: Debian's log4j-core $LOG4J_V not flagged for log4shell; guava $GUAVA_V in a nested jar flagged; runc refused; a rewritten 2.14.1 copy flagged"
+echo "ok: Debian's log4j-core $LOG4J_V not flagged for log4shell; guava $GUAVA_V in a nested jar flagged; runc refused; a rewritten 2.14.1 copy flagged; a file-name-only jar not checked (unidentified)"
