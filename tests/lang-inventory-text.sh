@@ -12,7 +12,8 @@
 #  - .NET: the deps.json the .NET SDK wrote into Microsoft's SARIF multitool
 #    (npm's @microsoft/sarif-multitool-linux, a single-file bundle), taken
 #    out of the bundle by its manifest (dotnet-bundle-deps.py), against what
-#    python's json reads.
+#    python's json reads; then the executable itself, whose bundle our ELF
+#    reader opens: the same packages.
 # `portcullis inventory --format json` must list exactly the same name and
 # version pairs, each with its ecosystem, purl and the file it came from.
 set -u
@@ -155,6 +156,24 @@ if got != theirs or bad or len(got) < 100 or open(sys.argv[3]).read():
     print("only ours:", sorted(got - theirs)); print("only deps.json:", sorted(theirs - got)); print("bad:", bad[:3])
     sys.exit(1)
 print(".NET: %d NuGet packages (%d projects left out), as the deps.json lists them" % (len(got), len(projects)))
+PY
+        # The bundle itself, as a single-file application ships: the same
+        # packages, read from the deps.json inside the executable.
+        B=$T/netbundle/opt/sarif
+        mkdir -p "$B"
+        install -m 0755 "$BUNDLE" "$B/Sarif.Multitool"
+        "$P" inventory "$T/netbundle" --format json >"$T/netb.json" 2>"$T/netb.err" ||
+                fail ".NET bundle: inventory: $(cat "$T/netb.err")"
+        python3 - "$T/net.json" "$T/netb.json" "$T/netb.err" <<'PY' || fail ".NET bundle: differs from the deps.json"
+import json, sys
+want = {(p["name"], p["version"], p["purl"]) for p in json.load(open(sys.argv[1]))["packages"] if p["ecosystem"] == "NuGet"}
+ours = json.load(open(sys.argv[2]))["packages"]
+got = {(p["name"], p["version"], p["purl"]) for p in ours if p["ecosystem"] == "NuGet"}
+bad = [p for p in ours if p["origin_file"] != "/opt/sarif/Sarif.Multitool"]
+if got != want or bad or open(sys.argv[3]).read():
+    print("only ours:", sorted(got - want)[:5]); print("only deps.json:", sorted(want - got)[:5]); print("bad:", bad[:3])
+    print(open(sys.argv[3]).read()); sys.exit(1)
+print(".NET bundle: the same %d NuGet packages, read from inside the executable" % len(got))
 PY
         ran=$((ran + 1))
 else

@@ -5,12 +5,15 @@
  * "<id>/<version>" with a "type": "package" comes from NuGet, "project" is
  * the application's own code (and its project references), "reference",
  * "runtimepack" and the others are not NuGet packages — only "package" is
- * read (dotnet/sdk documentation/specs/runtime-configuration-file.md). */
+ * read (dotnet/sdk documentation/specs/runtime-configuration-file.md).
+ * A single-file application carries its deps.json inside the executable:
+ * dotnet_bundle_read() finds it. */
 #include <dirent.h>
 #include <jansson.h>
 #include <string.h>
 
 #include "base/strutil.h"
+#include "inventory-elf.h"
 #include "inventory.h"
 
 #define DOTNET_DEPS_MAX ((size_t) 32 * 1024 * 1024)
@@ -64,6 +67,87 @@ int dotnet_deps_parse(const char *buf, size_t len, const char *origin, struct in
         }
         json_decref(root);
         return r;
+}
+
+/* The apphost's bundle signature (the SHA-256 of ".net core bundle"),
+ * preceded by the bundle header's file offset, 0 in an apphost that
+ * carries no bundle (bundle.md). */
+static const unsigned char bundle_marker[32] = {
+        0x8b, 0x12, 0x02, 0xb9, 0x6a, 0x61, 0x20, 0x38, 0x72, 0x7b, 0x93, 0x02, 0x14, 0xd7, 0xa0, 0x32,
+        0x13, 0xf5, 0xb9, 0xe6, 0xef, 0xae, 0x33, 0x18, 0xee, 0x3b, 0x2d, 0xce, 0x24, 0xb3, 0x6a, 0xae,
+};
+
+/* The bundle header: major and minor version (uint32), the file count
+ * (int32), the bundle id (its length 7 bits a byte, low first, then its
+ * bytes) and, from version 2 on, the deps.json's offset and size (int64),
+ * all little-endian.  *ret_off and *ret_size are 0 when there is none. */
+static int bundle_header(const char *h, size_t n, const char *origin, uint64_t *ret_off, uint64_t *ret_size,
+                         struct error *err) {
+        uint64_t idlen = 0;
+        size_t p = 12;
+
+        if (n < p)
+                return error_set(err, EINVAL, "%s: .NET bundle header: cut short", origin);
+        for (unsigned shift = 0; ; shift += 7, p++) {
+                if (p >= n || shift > 28)
+                        return error_set(err, EINVAL, "%s: .NET bundle header: a bad bundle id length", origin);
+                idlen |= (uint64_t) (h[p] & 0x7f) << shift;
+                if (!(h[p] & 0x80))
+                        break;
+        }
+        p++;
+        if (idlen > DOTNET_BUNDLE_ID_MAX)
+                return error_set(err, EINVAL, "%s: .NET bundle header: a bundle id of %llu bytes (at most %d)",
+                                 origin, (unsigned long long) idlen, DOTNET_BUNDLE_ID_MAX);
+        if (n - p < idlen)
+                return error_set(err, EINVAL, "%s: .NET bundle header: cut short in the bundle id", origin);
+        p += (size_t) idlen;
+        *ret_off = *ret_size = 0;
+        if (elf_uint(h, 4, false) < 2)
+                return 0;
+        if (n - p < 16)
+                return error_set(err, EINVAL, "%s: .NET bundle header: cut short before the deps.json's place", origin);
+        *ret_off = elf_uint(h + p, 8, false);
+        *ret_size = elf_uint(h + p + 8, 8, false);
+        return 0;
+}
+
+int dotnet_bundle_read(struct elf_file *f, const char *origin, struct inventory *inv, struct error *err) {
+        _cleanup_free_ char *head = NULL, *hdr = NULL, *deps = NULL;
+        uint64_t extent, at, off, size;
+        int r;
+
+        if ((r = elf_extent(f, &extent, err)) < 0)
+                return r;
+        if (extent >= f->src.size)
+                return 0;               /* nothing appended to the executable: no bundle */
+        r = elf_find_writable(f, bundle_marker, sizeof(bundle_marker), DOTNET_APPHOST_SEGMENT_MAX, &at, err);
+        if (r <= 0 || at < 8)
+                return r;
+        if ((r = elf_read_at(f, at - 8, 8, &head, err)) < 0)
+                return r;
+        off = elf_uint(head, 8, false);
+        if (off == 0)
+                return 0;               /* an apphost without a bundle */
+        if (off < extent || off >= f->src.size)
+                return error_set(err, EINVAL, "%s: .NET bundle header offset %llu is not among the bytes appended "
+                                 "to the executable", origin, (unsigned long long) off);
+        size = f->src.size - off < 12 + 5 + DOTNET_BUNDLE_ID_MAX + 16 ? f->src.size - off
+                                                                     : 12 + 5 + DOTNET_BUNDLE_ID_MAX + 16;
+        if ((r = elf_read_at(f, off, (size_t) size, &hdr, err)) < 0 ||
+            (r = bundle_header(hdr, (size_t) size, origin, &off, &size, err)) < 0)
+                return r;
+        if (elf_uint(hdr, 4, false) < 2)
+                return inventory_warn(inv, "%s: a .NET Core 3 single-file bundle (header version %u), whose "
+                                      "deps.json is not read; not checked", origin, (unsigned) elf_uint(hdr, 4, false));
+        if (size == 0)
+                return 0;               /* published without a deps.json */
+        if (size > DOTNET_DEPS_MAX)
+                return error_set(err, EFBIG, "%s: the bundle's deps.json is %llu bytes, more than the %zu read",
+                                 origin, (unsigned long long) size, DOTNET_DEPS_MAX);
+        if ((r = elf_read_at(f, off, (size_t) size, &deps, err)) < 0)
+                return r;
+        return dotnet_deps_parse(deps, (size_t) size, origin, inv);
 }
 
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {

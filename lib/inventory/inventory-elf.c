@@ -50,7 +50,7 @@ static bool in_file(const struct elf_file *f, uint64_t offset, uint64_t n) {
         return offset <= f->src.size && n <= f->src.size - offset;
 }
 
-static int read_at(const struct elf_file *f, uint64_t offset, size_t n, char **ret, struct error *err) {
+int elf_read_at(const struct elf_file *f, uint64_t offset, size_t n, char **ret, struct error *err) {
         _cleanup_free_ char *buf = NULL;
         int r;
 
@@ -132,7 +132,7 @@ static int load_sections(struct elf_file *f, struct error *err) {
                 return 0;
         /* Extended numbering: the real count and name index in section 0. */
         if (f->shnum == 0 || f->shstrndx == SHN_XINDEX) {
-                r = read_at(f, f->shoff, f->shentsize, &first, err);
+                r = elf_read_at(f, f->shoff, f->shentsize, &first, err);
                 if (r < 0)
                         return r;
                 if (f->shnum == 0)
@@ -146,13 +146,13 @@ static int load_sections(struct elf_file *f, struct error *err) {
                                  ELF_SECTIONS_MAX);
         if (f->shstrndx >= f->shnum)
                 return bad(f, "the section names are not a section", err);
-        r = read_at(f, f->shoff, (size_t) f->shnum * f->shentsize, &f->sh, err);
+        r = elf_read_at(f, f->shoff, (size_t) f->shnum * f->shentsize, &f->sh, err);
         if (r < 0)
                 return r;
         names = section_at(f, f->sh + (size_t) f->shstrndx * f->shentsize, &name, &type);
         if (type == SHT_NOBITS || names.size > ELF_SHSTRTAB_MAX)
                 return bad(f, "the section names are missing or too large", err);
-        r = read_at(f, names.offset, (size_t) names.size, &f->shstrtab, err);
+        r = elf_read_at(f, names.offset, (size_t) names.size, &f->shstrtab, err);
         if (r < 0)
                 return r;
         f->shstrtab_len = (size_t) names.size;
@@ -185,7 +185,7 @@ int elf_read_section(struct elf_file *f, const struct elf_section *s, size_t max
         if (s->size > max)
                 return error_set(err, EFBIG, "%s: a section of %llu bytes, more than the %zu read",
                                  f->src.path, (unsigned long long) s->size, max);
-        return read_at(f, s->offset, (size_t) s->size, ret, err);
+        return elf_read_at(f, s->offset, (size_t) s->size, ret, err);
 }
 
 static int load_segments(struct elf_file *f, struct error *err) {
@@ -194,7 +194,7 @@ static int load_segments(struct elf_file *f, struct error *err) {
         if (f->phnum > ELF_SEGMENTS_MAX)
                 return error_set(err, EFBIG, "%s: %u program headers, more than the %d read", f->src.path,
                                  f->phnum, ELF_SEGMENTS_MAX);
-        return read_at(f, f->phoff, (size_t) f->phnum * f->phentsize, &f->ph, err);
+        return elf_read_at(f, f->phoff, (size_t) f->phnum * f->phentsize, &f->ph, err);
 }
 
 /* A loaded segment's file range, and whether it is writable. */
@@ -227,6 +227,53 @@ int elf_data_segment(struct elf_file *f, struct elf_section *ret, struct error *
         return 0;
 }
 
+/* a + b, or UINT64_MAX where it overflows */
+static uint64_t add_sat(uint64_t a, uint64_t b) {
+        return a + b < a ? UINT64_MAX : a + b;
+}
+
+int elf_extent(struct elf_file *f, uint64_t *ret, struct error *err) {
+        struct elf_section s;
+        uint64_t end = add_sat(f->phoff, (uint64_t) f->phnum * f->phentsize);
+        bool w;
+        int r = load_segments(f, err);
+
+        if (r < 0)
+                return r;
+        if (f->shnum > 0 && add_sat(f->shoff, (uint64_t) f->shnum * f->shentsize) > end)
+                end = add_sat(f->shoff, (uint64_t) f->shnum * f->shentsize);
+        for (uint32_t i = 0; f->ph && i < f->phnum; i++)
+                if (segment_at(f, i, &s, &w) && add_sat(s.offset, s.size) > end)
+                        end = add_sat(s.offset, s.size);
+        *ret = end;
+        return 0;
+}
+
+int elf_find_writable(struct elf_file *f, const void *needle, size_t n, size_t max, uint64_t *ret_offset,
+                      struct error *err) {
+        struct elf_section s;
+        bool w;
+        int r = load_segments(f, err);
+
+        for (uint32_t i = 0; r >= 0 && f->ph && i < f->phnum; i++) {
+                _cleanup_free_ char *buf = NULL;
+                const char *hit;
+
+                if (!segment_at(f, i, &s, &w) || !w || s.size < n)
+                        continue;
+                if (s.size > max)
+                        return error_set(err, EFBIG, "%s: a writable segment of %llu bytes, more than the %zu "
+                                         "searched", f->src.path, (unsigned long long) s.size, max);
+                if ((r = elf_read_at(f, s.offset, (size_t) s.size, &buf, err)) < 0)
+                        return r;
+                if ((hit = memmem(buf, (size_t) s.size, needle, n))) {
+                        *ret_offset = s.offset + (uint64_t) (hit - buf);
+                        return 1;
+                }
+        }
+        return r < 0 ? r : 0;
+}
+
 int elf_read_vaddr(struct elf_file *f, uint64_t addr, uint64_t n, size_t max, char **ret, struct error *err) {
         struct elf_section s;
         bool w;
@@ -240,7 +287,7 @@ int elf_read_vaddr(struct elf_file *f, uint64_t addr, uint64_t n, size_t max, ch
         for (uint32_t i = 0; f->ph && i < f->phnum; i++)
                 if (segment_at(f, i, &s, &w) && addr >= s.addr && addr - s.addr <= s.size &&
                     n <= s.size - (addr - s.addr))
-                        return read_at(f, s.offset + (addr - s.addr), (size_t) n, ret, err);
+                        return elf_read_at(f, s.offset + (addr - s.addr), (size_t) n, ret, err);
         return error_set(err, EINVAL, "%s: address 0x%llx (%llu bytes) is in no loaded segment of the file",
                          f->src.path, (unsigned long long) addr, (unsigned long long) n);
 }
@@ -267,6 +314,7 @@ static const struct {
 } binary_readers[] = {
         { "Go build information", go_binary_read },
         { "cargo-auditable dependency list", cargo_binary_read },
+        { ".NET single-file bundle", dotnet_bundle_read },
 };
 
 static int walk_pread(void *ctx, uint64_t offset, void *buf, size_t n, struct error *err) {
@@ -347,7 +395,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
 
 const struct inventory_reader inventory_reader_binaries = {
         .name = "binaries",
-        .what = "Go and Rust (cargo-auditable) executables",
+        .what = "Go, Rust (cargo-auditable) and .NET single-file executables",
         .visit = visit,
 };
 

@@ -58,6 +58,16 @@ int elf_find_section(struct elf_file *f, const char *name, struct elf_section *r
 /* The first loaded writable segment (where Go puts its build information
  * when the section headers are stripped): 1 and its file range, 0 if none. */
 int elf_data_segment(struct elf_file *f, struct elf_section *ret, struct error *err);
+/* Reads n bytes at a file offset (checked against the file size); *ret
+ * is NUL-terminated. */
+int elf_read_at(const struct elf_file *f, uint64_t offset, size_t n, char **ret, struct error *err);
+/* Where the ELF file ends: the end of its last segment or header table.
+ * Bytes past it were appended (a .NET single-file bundle's files). */
+int elf_extent(struct elf_file *f, uint64_t *ret, struct error *err);
+/* Searches the writable loaded segments (each at most max bytes) for
+ * needle: 1 and its file offset, 0 when absent. */
+int elf_find_writable(struct elf_file *f, const void *needle, size_t n, size_t max, uint64_t *ret_offset,
+                      struct error *err);
 /* Reads n bytes (at most max) at virtual address addr, through the loaded
  * segments (PT_LOAD) that hold them in the file.  *ret is NUL-terminated. */
 int elf_read_vaddr(struct elf_file *f, uint64_t addr, uint64_t n, size_t max, char **ret, struct error *err);
@@ -113,3 +123,12 @@ int go_binary_read(struct elf_file *f, const char *origin, struct inventory *inv
  * package from crates.io; a bad section is a warning naming origin. */
 int cargo_auditable_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int cargo_binary_read(struct elf_file *f, const char *origin, struct inventory *inv, struct error *err);
+
+#define DOTNET_APPHOST_SEGMENT_MAX ((size_t) 8 * 1024 * 1024)  /* a writable segment searched for the marker */
+#define DOTNET_BUNDLE_ID_MAX 4096
+
+/* The NuGet packages of a .NET single-file bundle: the deps.json the SDK
+ * put among the files appended to the apphost (dotnet/runtime's
+ * docs/design/features/bundle.md, header version 2 and later).  0 when the
+ * executable is no bundle; a bundle we can't read is an error naming it. */
+int dotnet_bundle_read(struct elf_file *f, const char *origin, struct inventory *inv, struct error *err);
