@@ -18,6 +18,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -432,6 +433,35 @@ int rootfs_read_file(struct rootfs *r, const char *path, size_t max, char **ret_
         if (asprintf(&what, "%s/%s", r->path, path[0] == '/' ? path + 1 : path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         return read_full_fd(fd, max, what, ret_buf, ret_len, err);
+}
+
+int rootfs_map_file(struct rootfs *r, const char *path, size_t max, void **ret_map, size_t *ret_len,
+                    struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        void *p;
+
+        fd = rootfs_openat(r, path, O_RDONLY, err);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return error_set_errno(err, errno, "stat %s/%s", r->path, path);
+        if (!S_ISREG(st.st_mode))
+                return error_set(err, EBADFD, "%s/%s is not a regular file", r->path, path);
+        if ((unsigned long long) st.st_size > max)
+                return error_set(err, EFBIG, "%s/%s is %lld bytes, more than the limit of %zu", r->path, path,
+                                 (long long) st.st_size, max);
+        if (st.st_size == 0) {
+                *ret_map = NULL;
+                *ret_len = 0;
+                return 0;
+        }
+        p = mmap(NULL, (size_t) st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p == MAP_FAILED)
+                return error_set_errno(err, errno, "map %s/%s", r->path, path);
+        *ret_map = p;
+        *ret_len = (size_t) st.st_size;
+        return 0;
 }
 
 static int cmp_names(const void *a, const void *b) {

@@ -46,6 +46,16 @@ int rootfs_open_beneath(int dirfd, const char *path, int flags, unsigned rflags)
 int rootfs_read_file(struct rootfs *r, const char *path, size_t max, char **ret_buf, size_t *ret_len,
                      struct error *err);
 
+/* Maps a regular file inside the rootfs (at most max bytes; an empty one
+ * is *ret_map NULL)
+ * private and writable: no copy, and a write stays in this process (the
+ * sqlite rpmdb reader sets two header bytes).  For the big files a reader
+ * takes whole (an rpmdb: tens of MiB); a file truncated while mapped
+ * raises SIGBUS, which ends the sandboxed child that reads it with an
+ * error, never a wrong result.  Unmap with munmap(*ret_map, *ret_len) when not NULL. */
+int rootfs_map_file(struct rootfs *r, const char *path, size_t max, void **ret_map, size_t *ret_len,
+                    struct error *err);
+
 /* Lists the names in a directory inside the rootfs (no "." or ".."), sorted,
  * at most max_entries (more is -E2BIG). */
 int rootfs_list_dir(struct rootfs *r, const char *path, size_t max_entries, char ***ret_names, struct error *err);

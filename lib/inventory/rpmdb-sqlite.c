@@ -83,7 +83,7 @@ static int open_buffer(void *buf, size_t len, const char *origin, sqlite3 **ret,
 
 static int harden(sqlite3 *db, const char *origin, struct budget *budget, struct error *err) {
         static const char *const pragmas =
-                "PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON; PRAGMA mmap_size=0;";
+                "PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON; PRAGMA mmap_size=1073741824;";
 
         (void) sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
         (void) sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
