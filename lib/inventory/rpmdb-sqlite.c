@@ -5,9 +5,12 @@
  * The file comes from an image, so sqlite never opens a path of it: we
  * hand sqlite our in-memory copy (sqlite3_deserialize, read-only), and
  * follow sqlite.org's "Defense Against The Dark Arts": defensive mode,
- * untrusted schema, cell_size_check, no mmap, quick_check before use, and
+ * untrusted schema, cell_size_check, quick_check before use, and
  * a progress handler as a budget so that no query can run unbounded.
- * Packages must be a plain table (not a view, whose SQL we would run). */
+ * Packages must be a plain table (not a view, whose SQL we would run).
+ * mmap_size is set: sqlite then reads the pages of our copy where they are
+ * instead of copying each one (the advice against mmap is about a file
+ * another process can change; sqlite never maps a file here). */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
