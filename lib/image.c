@@ -617,7 +617,9 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
                 char *s = c ? json_dumps(c, JSON_COMPACT) : NULL;
 
                 json_decref(c);
-                if (!s || sha256_hex(s, strlen(s), hex) < 0) {
+                if (s)
+                        sha256_hex(s, strlen(s), hex);
+                if (!s) {
                         free(s);
                         return error_set(err, EINVAL, "%s: can't tell the image id", img->path);
                 }

@@ -811,8 +811,8 @@ static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, c
                         k = -ENOMEM;
         }
         memo_done(&memo);
-        if (k >= 0 && (k = sha256_hex(b.s, b.len, hex)) < 0)
-                k = set_why(p, "no sha256 (libcrypto could not be loaded)") < 0 ? -ENOMEM : -ELIBACC;
+        if (k >= 0)
+                sha256_hex(b.s, b.len, hex);
         if (k >= 0 && asprintf(&p->identity, "overlay:sha256:%s", hex) < 0)
                 k = -ENOMEM;
         strbuf_done(&b);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
@@ -100,11 +103,65 @@ static void test_read_caps(void) {
         close(fd);
 }
 
+static void hex32(const unsigned char md[32], char ret[65]) {
+        for (int i = 0; i < 32; i++)
+                snprintf(ret + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The portable SHA-256: FIPS 180-2's examples (appendix B), then against
+ * OpenSSL's on every length to 1,100 bytes (each padding case: the
+ * length in the last block or in one more) and on a few big buffers;
+ * sha256_hex() gives the same on either side of its libcrypto threshold. */
+static void test_sha256(void) {
+        static const struct {
+                const char *in;
+                const char *out;
+        } fips[] = {
+                { "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+                { "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+                { "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+        };
+        unsigned char md[32], ref[EVP_MAX_MD_SIZE];
+        unsigned int n;
+        char hex[65], hex2[65];
+        size_t big = (size_t) 1000000;
+        unsigned char *buf = malloc(big);
+
+        CHECK(buf != NULL);
+        for (size_t i = 0; i < ELEMENTSOF(fips); i++) {
+                sha256_portable(fips[i].in, strlen(fips[i].in), md);
+                hex32(md, hex);
+                CHECK_MSG(strcmp(hex, fips[i].out) == 0, "sha256(\"%s\") = %s", fips[i].in, hex);
+        }
+        memset(buf, 'a', big);  /* FIPS 180-2 B.3: a million 'a' */
+        sha256_portable(buf, big, md);
+        hex32(md, hex);
+        CHECK_MSG(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0, "%s", hex);
+        for (size_t i = 0; i < big; i++)
+                buf[i] = (unsigned char) (i * 7919 + (i >> 9));
+        if (!EVP_sha256()) {
+                fprintf(stderr, "libcrypto not loadable: the comparison with OpenSSL is skipped\n");
+                free(buf);
+                return;
+        }
+        for (size_t len = 0; len <= big; len = len < 1100 ? len + 1 : len * 3 + 1) {
+                sha256_portable(buf, len, md);
+                CHECK(EVP_Digest(buf, len, ref, &n, EVP_sha256(), NULL) && n == 32);
+                CHECK_MSG(memcmp(md, ref, 32) == 0, "length %zu differs from OpenSSL's", len);
+                sha256_hex(buf, len, hex);
+                hex32(ref, hex2);
+                CHECK_MSG(strcmp(hex, hex2) == 0, "sha256_hex, length %zu", len);
+        }
+        free(buf);
+}
+
 int main(void) {
         test_error();
         test_strbuf();
         test_purl();
         test_strings();
         test_read_caps();
+        test_sha256();
         return test_end();
 }

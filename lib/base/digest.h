@@ -3,11 +3,12 @@
 
 #include <stddef.h>
 
-/* sha256 of buf as 64 lowercase hex digits and a NUL.
- *
- * OpenSSL's libcrypto is loaded on first use (dlopen) instead of linked:
- * linking it costs every process about 1.5 ms at exec for libcrypto's own
- * initialisation, which the hook cannot pay on its cache-hit path (a budget
- * of 2 ms, most of which /bin/true already takes), and most hook runs need
- * no digest at all.  Returns -ELIBACC when libcrypto can't be loaded. */
-int sha256_hex(const void *buf, size_t len, char ret[65]);
+/* sha256 of buf as 64 lowercase hex digits and a NUL.  Never fails: small
+ * inputs (the hook's hit path: an overlay identity, a policy) are hashed
+ * in portable C, so they never load libcrypto (about 1.5 ms at its first
+ * use, more than the hit's whole budget, and a static hook's dlopen of it
+ * depends on the host's glibc); big ones through libcrypto when it loads. */
+void sha256_hex(const void *buf, size_t len, char ret[65]);
+
+/* FIPS 180-4 SHA-256 in portable C (lib/base/sha256.c). */
+void sha256_portable(const void *buf, size_t len, unsigned char ret[32]);
