@@ -92,13 +92,21 @@ def interleaved(cases, runs):
 
 
 def overlay_mount(lower, where):
-    """An overlay of lower at where/merged (upper and work beside it), or None when it can't be made."""
-    for d in ("upper", "work", "merged"):
+    """An overlay of lower at where/merged (upper and work beside it), or None when it can't be made.
+    The lower is bind-mounted to where/lower first: where is inside the bench's 0700 folder, as a
+    snapshotter's layers are inside its 0700 root (the hook takes a layer others can reach, such as
+    the rootfs under /var/tmp, for one whose files could change, and falls back to the inventory)."""
+    for d in ("lower", "upper", "work", "merged"):
         os.makedirs(os.path.join(where, d), exist_ok=True)
+    if subprocess.run(["mount", "--bind", "-o", "ro", lower, f"{where}/lower"], capture_output=True).returncode:
+        return None
     p = subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
-                        f"lowerdir={lower},upperdir={where}/upper,workdir={where}/work", f"{where}/merged"],
+                        f"lowerdir={where}/lower,upperdir={where}/upper,workdir={where}/work", f"{where}/merged"],
                        capture_output=True, text=True)
-    return os.path.join(where, "merged") if p.returncode == 0 else None
+    if p.returncode:
+        subprocess.run(["umount", f"{where}/lower"])
+        return None
+    return os.path.join(where, "merged")
 
 
 def clone_entries(cache, n):
@@ -218,6 +226,9 @@ def main():
     finally:
         if mounted:
             subprocess.run(["umount", mounted])
+            # the bind mount of the rootfs: never removed through it
+            if subprocess.run(["umount", os.path.join(t, "ovl", "lower")]).returncode:
+                sys.exit(f"{t}/ovl/lower is still mounted: unmount it before removing {t}")
         shutil.rmtree(t)
 
 

@@ -3,7 +3,8 @@
 analysis that can't finish (150,000 packages), the hook decides by
 on_timeout and exits within 300 ms plus slack, measured here from the spawn;
 the analysis child it killed does not outlive it for long.  The same for a
-runtime that never closes the hook's stdin.  The bound is generous (a shared
+runtime that never closes the hook's stdin, and for a state written in two
+halves 200 ms apart (read whole, not taken for a bad state).  The bound is generous (a shared
 CI machine); the figures are printed."""
 import json
 import os
@@ -30,7 +31,20 @@ def fail(msg):
 def run_hook(stdin, keep_open=False):
     """Returns (elapsed ms from the spawn, exit code, stderr)."""
     t0 = time.monotonic()
-    if keep_open:
+    if keep_open == "split":
+        # the state in two writes 200 ms apart: the first half is not a
+        # whole object, so the hook reads on (and does not take it for a
+        # bad state)
+        p = subprocess.Popen([hook, "--config", f"{t}/config.json"], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        p.stdin.write(stdin[:len(stdin) // 2])
+        p.stdin.flush()
+        time.sleep(0.2)
+        p.stdin.write(stdin[len(stdin) // 2:])
+        p.stdin.close()
+        err = p.stderr.read()
+        p.wait()
+    elif keep_open:
         p = subprocess.Popen([hook, "--config", f"{t}/config.json"], stdin=subprocess.PIPE,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         p.stdin.write(stdin[:20])       # a start, and never the end
@@ -81,7 +95,8 @@ try:
               open(f"{t}/config.json", "w"))
 
     for name, stdin, keep_open in (("slow analysis", f"{t}/state.json", False),
-                                   ("stdin never closed", state, True)):
+                                   ("stdin never closed", state, True),
+                                   ("state in two writes", state, "split")):
         times = []
         for _ in range(RUNS):
             ms, code, err = run_hook(stdin, keep_open)
@@ -102,8 +117,8 @@ try:
     if children_left():
         fail(f"{children_left()} analysis processes left 2 s after the hooks exited")
     lines = open(f"{t}/audit.log").read().splitlines()
-    if len(lines) != 2 * RUNS or not all(json.loads(l)["decision"] == "deny" for l in lines):
-        fail(f"audit: {len(lines)} lines, want {2 * RUNS} denials")
+    if len(lines) != 3 * RUNS or not all(json.loads(l)["decision"] == "deny" for l in lines):
+        fail(f"audit: {len(lines)} lines, want {3 * RUNS} denials")
 finally:
     shutil.rmtree(t)
 

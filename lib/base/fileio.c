@@ -53,6 +53,12 @@ int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *r
                 if (n == 0)
                         break;
                 len += (size_t) n;
+                /* A regular file reads short only at its end: no read of 0
+                 * bytes to confirm it (one syscall per file on the hook's
+                 * hit path).  A file that grew fills the buffer instead,
+                 * and the loop goes on to the cap. */
+                if (len < cap)
+                        break;
         }
         if (len > max)
                 return error_set(err, EFBIG, "%s is larger than the limit of %zu bytes", what, max);
