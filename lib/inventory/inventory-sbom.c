@@ -498,16 +498,20 @@ static char *lang_name(const struct ecosystem *e, const struct purl *p, const ch
         return TAKE_PTR(native);
 }
 
+/* Printable ASCII, spaces allowed (a Maven name guessed from a MANIFEST.MF
+ * has them): names and versions go to terminals and reports. */
+static bool field_ok(const char *s) {
+        for (const char *p = s; p && *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        return false;
+        return !s || *s;
+}
+
 static int package_fields(const struct ctx *c, const char *where, const struct package *p, struct error *err) {
-        if (!inventory_field_printable(p->name, strlen(p->name), SBOM_FIELD_MAX) ||
-            !inventory_field_printable(p->version, strlen(p->version), SBOM_FIELD_MAX))
-                return fail(c, err, where, "'purl': the package's name and version must be printable ASCII "
-                            "without spaces");
-        if ((p->source_name && !inventory_field_printable(p->source_name, strlen(p->source_name), SBOM_FIELD_MAX)) ||
-            (p->source_version &&
-             !inventory_field_printable(p->source_version, strlen(p->source_version), SBOM_FIELD_MAX)))
-                return fail(c, err, where, "the source package's name and version must be printable ASCII without "
-                            "spaces");
+        if (!field_ok(p->name) || !field_ok(p->version))
+                return fail(c, err, where, "'purl': the package's name and version must be printable ASCII");
+        if (!field_ok(p->source_name) || !field_ok(p->source_version))
+                return fail(c, err, where, "the source package's name and version must be printable ASCII");
         return 0;
 }
 
@@ -630,8 +634,8 @@ static int component(struct ctx *c, json_t *o, const char *where, unsigned depth
                 return component_purl(c, o, where, purl, err);
         if (!is_package_type(type))
                 return 0;
-        if (asprintf(&subject, "%s %s (%s)", name ? name : "a component without a name", strempty(version),
-                     where) < 0 ||
+        if (asprintf(&subject, "%s%s%s (%s)", name ? name : "a component without a name", version ? " " : "",
+                     strempty(version), where) < 0 ||
             add_unmapped(c, subject, "the component has no purl, so it was compared with no record") < 0)
                 return error_set(err, ENOMEM, "out of memory");
         return 0;
