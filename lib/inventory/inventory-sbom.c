@@ -428,7 +428,9 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         int r;
 
         *ret = NULL;
-        if (c->have_os && (!p->namespace || strcasecmp(p->namespace, inv_os->id) == 0) &&
+        /* the document's OS, or the first purl's standing for it (as the
+         * operating-system component of our rendering then does) */
+        if (inv_os->id && (!p->namespace || strcasecmp(p->namespace, inv_os->id) == 0) &&
             distro_is_os(inv_os, p->distro))
                 return inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)) ? -ENOMEM : 0;
         if (asprintf(&key, "%s\x1f%s", strempty(p->namespace), strempty(p->distro)) < 0)
