@@ -23,7 +23,8 @@ static const struct cli_help {
         const char *text;       /* after "Usage: portcullis " */
 } help[] = {
         { "scan", "scan a root filesystem or an image file for vulnerable packages",
-          "scan TARGET [OPTIONS]\n\n"
+          "scan TARGET [OPTIONS]\n"
+          "scan --sbom FILE [OPTIONS]\n\n"
           "Lists the vulnerabilities of the packages installed in TARGET: an unpacked root\n"
           "filesystem (a container's, or /), a `docker save` tarball (compressed or not), an\n"
           "OCI image layout folder, or an OCI layout in a tar.  An image in a registry or in\n"
@@ -31,6 +32,8 @@ static const struct cli_help {
           "image.tar`, `skopeo copy docker://IMAGE oci-archive:image.tar`) or give its\n"
           "rootfs.\n\n"
           "Options:\n"
+          "  --sbom FILE           scan the components of a CycloneDX JSON SBOM (by their purls)\n"
+          "                        instead of a TARGET\n"
           "  --db FILE             the vulnerability database (default: $PORTCULLIS_DB, else\n"
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
           "  --severity LIST       only these severities, comma-separated (CRITICAL, HIGH,\n"

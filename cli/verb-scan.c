@@ -11,10 +11,12 @@
 #include "inventory.h"
 #include "match.h"
 #include "report.h"
+#include "sbom.h"
 #include "verbs.h"
 
 struct scan_args {
         const char *rootfs;
+        const char *sbom;       /* --sbom FILE: a CycloneDX SBOM instead of a rootfs */
         const char *db;
         unsigned severity_mask;
         bool ignore_unfixed;
@@ -103,6 +105,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "output", required_argument, NULL, 'o' },
                 { "package", required_argument, NULL, 'P' },
                 { "sort", required_argument, NULL, 'S' },
+                { "sbom", required_argument, NULL, 'B' },
                 {}
         };
         int c;
@@ -146,9 +149,20 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         if (parse_sort(optarg, a) < 0)
                                 return -1;
                         break;
+                case 'B':
+                        a->sbom = optarg;
+                        break;
                 default:
                         return -1;
                 }
+        if (a->sbom && optind != argc) {
+                log_error("scan: --sbom FILE scans the SBOM instead of a TARGET: give one or the other");
+                return -1;
+        }
+        if (a->sbom) {
+                a->rootfs = a->sbom;
+                return 0;
+        }
         if (optind != argc - 1) {
                 log_error("scan: expected one TARGET (a root filesystem or an image file); see 'portcullis scan --help'");
                 return -1;
@@ -169,7 +183,21 @@ static bool violates(const struct scan_result *res, const struct scan_args *a) {
         return !a->allow_unchecked && res->n_unchecked + res->unchecked_more > 0;
 }
 
+/* --sbom: the SBOM's components as the inventory (lib/inventory/sbom.h);
+ * those it could not map are not checked, and said so. */
+static int collect_sbom(const char *path, struct sbom **ret_sbom, struct inventory **ret_inv, struct error *err) {
+        _cleanup_(sbom_freep) struct sbom *s = NULL;
+        int r = sbom_read(path, &s, err);
+
+        if (r < 0)
+                return r;
+        *ret_inv = TAKE_PTR(s->inv);
+        *ret_sbom = TAKE_PTR(s);
+        return 0;
+}
+
 int verb_scan(int argc, char **argv) {
+        _cleanup_(sbom_freep) struct sbom *sbom = NULL;
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -181,8 +209,9 @@ int verb_scan(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
-        if ((r = cli_collect(a.rootfs, &img, &inv, &err)) < 0 ||
-            (r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err)) < 0) {
+        if ((r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err) : cli_collect(a.rootfs, &img, &inv, &err)) < 0 ||
+            (r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err)) < 0 ||
+            (sbom && (r = sbom_add_unchecked(sbom, res)) < 0 && error_set(&err, r, "out of memory"))) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
@@ -195,8 +224,8 @@ int verb_scan(int argc, char **argv) {
                 qsort(res->findings, res->n_findings, sizeof(res->findings[0]), a.sort);
 
         t = (struct report_target) {
-                .name = img && image_name(img) ? image_name(img) : a.rootfs,
-                .digest = img ? image_digest(img) : NULL,
+                .name = img && image_name(img) ? image_name(img) : sbom && sbom->name ? sbom->name : a.rootfs,
+                .digest = img ? image_digest(img) : sbom ? sbom->digest : NULL,
                 .inv = inv,
                 .res = res,
                 .width = a.output ? 0 : cli_terminal_width(STDOUT_FILENO),

@@ -87,6 +87,13 @@ const struct ecosystem *ecosystem_find(const char *osv_name) {
         return NULL;
 }
 
+const struct ecosystem *ecosystem_from_purl_type(const char *type) {
+        for (size_t i = 0; type && i < ELEMENTSOF(ecosystems); i++)
+                if (strcmp(ecosystems[i].purl_type, type) == 0)
+                        return &ecosystems[i];
+        return NULL;
+}
+
 char *ecosystem_package_name(const char *ecosystem, const char *name) {
         const struct ecosystem *e = ecosystem_find(ecosystem);
         char *s = strdup(name);

@@ -26,6 +26,11 @@ struct ecosystem {
  * "Name:anything" match, any case), or NULL when unknown. */
 const struct ecosystem *ecosystem_find(const char *osv_name);
 
+/* The first row whose packages have purl type type ("pypi"), or NULL.  For
+ * a distribution's type ("deb": Debian and Ubuntu) the row's distro is set
+ * and the package's OS names its ecosystem. */
+const struct ecosystem *ecosystem_from_purl_type(const char *type);
+
 /* The name records and inventories of the ecosystem share: a copy of name,
  * normalized; NULL when out of memory. */
 char *ecosystem_package_name(const char *ecosystem, const char *name);

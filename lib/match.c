@@ -23,6 +23,7 @@ static const char *const unchecked_names[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_RECORD_ERROR] = "record_error",
         [UNCHECKED_INCOMPLETE] = "incomplete",
         [UNCHECKED_UNIDENTIFIED] = "unidentified",
+        [UNCHECKED_UNKNOWN_PURL] = "unknown_purl",
 };
 
 const char *unchecked_kind_to_string(enum unchecked_kind k) {

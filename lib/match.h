@@ -55,6 +55,7 @@ enum unchecked_kind {
         UNCHECKED_INCOMPLETE,           /* a cap kept the inventory from looking at part of the rootfs */
         UNCHECKED_UNIDENTIFIED,         /* the package's name lacks what records name it by (a jar
                                          * without groupId) */
+        UNCHECKED_UNKNOWN_PURL,         /* an SBOM's component whose purl maps to no ecosystem we know */
         _UNCHECKED_KIND_MAX,
         _UNCHECKED_KIND_INVALID = -EINVAL,
 };

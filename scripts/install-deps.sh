@@ -27,7 +27,9 @@ fi
 # npm packages some tests use, from the npm registry into those tests' own
 # folders (each pinned by its package-lock.json): the independent CVSS
 # implementation tests/cvss-differential.sh scores against, and a real .NET
-# application (its deps.json) for tests/lang-inventory-text.sh.
+# application (its deps.json) for tests/lang-inventory-text.sh, and the
+# CycloneDX project's schema validator (with its ajv peers) for
+# tests/cyclonedx.py.
 npm_test_dir() {
         dir=$(cd "$(dirname "$0")/.." && pwd)/tests/$1
         [ ! -f "$dir/node_modules/$2/package.json" ] || return 0
@@ -40,6 +42,7 @@ npm_test_deps() {
         [ "${1:-}" != "--build" ] || return 0
         npm_test_dir cvss-differential ae-cvss-calculator
         npm_test_dir lang-dotnet @microsoft/sarif-multitool-linux
+        npm_test_dir cyclonedx @cyclonedx/cyclonedx-library
 }
 
 missing=""

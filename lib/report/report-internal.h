@@ -13,3 +13,4 @@ long long report_db_age_hours(const char *rfc3339);
 /* The formats (report-format.c lists them). */
 extern const struct report_format report_format_table;
 extern const struct report_format report_format_json;
+extern const struct report_format report_format_cyclonedx;

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CycloneDX: purls read back (purl-spec's parsing rules), SBOM components
+ * as packages (ours and other tools' shapes), errors naming the field, and
+ * the renderer's vulnerabilities, ratings and VEX analysis. */
+#include <jansson.h>
+
+#include "base/strutil.h"
+#include "match.h"
+#include "report.h"
+#include "sbom.h"
+#include "test.h"
+
+static const struct {
+        const char *in;
+        const char *type, *ns, *name, *version, *arch, *distro, *epoch, *upstream;
+} purls[] = {
+        { "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u3?arch=amd64&distro=debian-12", "deb", "debian", "libcurl4",
+          "7.88.1-10+deb12u3", "amd64", "debian-12", NULL, NULL },
+        { "pkg:deb/debian/login@1%3A4.13?distro=debian-12", "deb", "debian", "login", "1:4.13", NULL, "debian-12",
+          NULL, NULL },
+        { "pkg:rpm/rocky/bash@5.1-6.el9?arch=x86_64&epoch=1&distro=rocky-9.3", "rpm", "rocky", "bash", "5.1-6.el9",
+          "x86_64", "rocky-9.3", "1", NULL },
+        { "pkg:npm/%40babel/parser@7.23.6", "npm", "@babel", "parser", "7.23.6", NULL, NULL, NULL, NULL },
+        { "pkg:golang/github.com/opencontainers/runc@v1.1.12#sub", "golang", "github.com/opencontainers", "runc",
+          "v1.1.12", NULL, NULL, NULL, NULL },
+        { "PKG:PyPI/pyyaml@6.0.1", "pypi", NULL, "pyyaml", "6.0.1", NULL, NULL, NULL, NULL },
+        { "pkg://maven/org.example/lib@1.0?Upstream=x%40y", "maven", "org.example", "lib", "1.0", NULL, NULL, NULL,
+          "x@y" },
+        { "pkg:gem/rack", "gem", NULL, "rack", NULL, NULL, NULL, NULL, NULL },
+        { "pkg:npm/@scope/name", "npm", "@scope", "name", NULL, NULL, NULL, NULL, NULL },
+        { "npm/x@1", NULL },
+        { "pkg:x", NULL },
+        { "pkg:/x@1", NULL },
+        { "pkg:npm/x@1%zz", NULL },
+        { "pkg:npm/x@1%00", NULL },
+        { "pkg:npm/@1", NULL },
+        { "pkg:npm/x@1?novalue", NULL },
+        { "pkg:9x/x@1", NULL },
+};
+
+static void test_purls(void) {
+        for (size_t i = 0; i < sizeof(purls) / sizeof(purls[0]); i++) {
+                struct purl p = {};
+                struct error err = {};
+                int r = purl_parse(purls[i].in, &p, &err);
+
+                CHECK_MSG((r == 0) == !!purls[i].type, "%s: %d %s", purls[i].in, r, err.msg);
+                if (r < 0 || !purls[i].type)
+                        continue;
+                CHECK_STREQ(p.type, purls[i].type);
+                CHECK_MSG(streq_ptr(p.namespace, purls[i].ns), "%s: namespace %s", purls[i].in, p.namespace);
+                CHECK_STREQ(p.name, purls[i].name);
+                CHECK_MSG(streq_ptr(p.version, purls[i].version), "%s: version %s", purls[i].in, p.version);
+                CHECK_MSG(streq_ptr(p.arch, purls[i].arch) && streq_ptr(p.distro, purls[i].distro) &&
+                          streq_ptr(p.epoch, purls[i].epoch) && streq_ptr(p.upstream, purls[i].upstream),
+                          "%s: qualifiers", purls[i].in);
+                purl_done(&p);
+        }
+}
+
+#define DOC(components) "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [" components "]}"
+
+/* One component → one package, or an unmapped item, or an error. */
+static const struct {
+        const char *doc;
+        const char *name, *version, *source_name, *source_version, *ecosystem;
+        const char *error;      /* a part of the message; NULL: parses */
+        size_t unmapped;
+} docs[] = {
+        /* Syft: the upstream qualifier names the source package */
+        { DOC("{\"type\": \"library\", \"name\": \"libssl3\", \"purl\": \"pkg:deb/debian/libssl3@3.0.11-1?"
+              "upstream=openssl&distro=debian-12\"}"), "libssl3", "3.0.11-1", "openssl", "3.0.11-1", "Debian:12" },
+        { DOC("{\"type\": \"library\", \"name\": \"libssl3\", \"purl\": \"pkg:deb/ubuntu/libssl3@3.0.2-0ubuntu1?"
+              "upstream=openssl%403.0.2-0ubuntu1.10&distro=ubuntu-22.04\"}"), "libssl3", "3.0.2-0ubuntu1", "openssl",
+          "3.0.2-0ubuntu1.10", "Ubuntu:22.04:LTS" },
+        /* Trivy: properties, the OS component, no distro qualifier */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"alpine\", \"version\": \"3.18.4\"},"
+              "{\"type\": \"library\", \"name\": \"libcrypto3\", \"purl\": \"pkg:apk/alpine/libcrypto3@3.1.4-r0\","
+              "\"properties\": [{\"name\": \"aquasecurity:trivy:SrcName\", \"value\": \"openssl\"}]}"),
+          "libcrypto3", "3.1.4-r0", "openssl", "3.1.4-r0", "Alpine:v3.18" },
+        /* ours: the rpm epoch back into the version, our properties */
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/rocky/bash@5.1-6.el9?epoch=1&"
+              "distro=rocky-9.3\", \"properties\": [{\"name\": \"portcullis:source_name\", \"value\": \"bash-src\"}]}"),
+          "bash", "1:5.1-6.el9", "bash-src", "1:5.1-6.el9", "Rocky Linux:9" },
+        /* a codename as the distro */
+        { DOC("{\"type\": \"library\", \"name\": \"tar\", \"purl\": \"pkg:deb/debian/tar@1.34?distro=bookworm\"}"),
+          "tar", "1.34", "tar", "1.34", "Debian:12" },
+        /* an OS we can't name: kept, without an ecosystem (not checked, as for a rootfs) */
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/rhel/bash@5.1-6.el9?distro=rhel-9\"}"),
+          "bash", "5.1-6.el9", "bash", "5.1-6.el9", NULL },
+        /* language packages: the name as the ecosystem spells it */
+        { DOC("{\"type\": \"library\", \"name\": \"PyYAML\", \"purl\": \"pkg:pypi/pyyaml@6.0.1\"}"), "PyYAML", "6.0.1",
+          "pyyaml", "6.0.1", "PyPI" },
+        { DOC("{\"type\": \"library\", \"group\": \"org.example\", \"name\": \"lib\", \"purl\": "
+              "\"pkg:maven/org.example/lib@1.0\"}"), "org.example:lib", "1.0", "org.example:lib", "1.0", "Maven" },
+        { DOC("{\"type\": \"library\", \"name\": \"parser\", \"purl\": \"pkg:npm/%40babel/parser@7.23.6\"}"),
+          "@babel/parser", "7.23.6", "@babel/parser", "7.23.6", "npm" },
+        { DOC("{\"type\": \"library\", \"name\": \"x\", \"components\": [{\"type\": \"library\", \"name\": \"runc\","
+              "\"purl\": \"pkg:golang/github.com/opencontainers/runc@v1.1.12\"}], \"purl\": \"pkg:conan/x@1\"}"),
+          "github.com/opencontainers/runc", "v1.1.12", "github.com/opencontainers/runc", "v1.1.12", "Go", NULL, 1 },
+        /* not mapped, listed */
+        { DOC("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}"), NULL, .unmapped = 1 },
+        { DOC("{\"type\": \"application\", \"name\": \"z\"}, {\"type\": \"file\", \"name\": \"f\"}"), NULL,
+          .unmapped = 1 },
+        /* malformed */
+        { "[]", .error = "t.json: the document: must be a JSON object" },
+        { "{\"bomFormat\": \"CycloneDX\"}", .error = "t.json: specVersion" },
+        { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"x\"}"),
+          .error = "t.json: components[0]: 'purl' 'x' is not a package URL" },
+        { DOC("{\"type\": 3}"), .error = "t.json: components[0]: 'type' must be a string" },
+        { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:npm/x@1\", \"properties\": {}}"),
+          .error = "t.json: components[0]: 'properties' must be an array" },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"Debian GNU\"}"),
+          .error = "t.json: components[0]: an operating-system component's name" },
+        { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:deb/debian/x@1%0A\"}"),
+          .error = "printable" },
+};
+
+static void test_docs(void) {
+        for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+                struct sbom *s = NULL;
+                struct error err = {};
+                int r = sbom_cyclonedx_parse(docs[i].doc, strlen(docs[i].doc), "t.json", &s, &err);
+
+                if (docs[i].error) {
+                        CHECK_MSG(r == -EINVAL && strstr(err.msg, docs[i].error), "row %zu: %d %s", i, r, err.msg);
+                        continue;
+                }
+                CHECK_MSG(r == 0, "row %zu: %s", i, err.msg);
+                if (r < 0)
+                        continue;
+                CHECK_MSG(s->n_unmapped == docs[i].unmapped, "row %zu: %zu unmapped", i, s->n_unmapped);
+                CHECK_MSG(s->inv->n_pkgs == (docs[i].name ? 1 : 0), "row %zu: %zu packages", i, s->inv->n_pkgs);
+                if (docs[i].name && s->inv->n_pkgs == 1) {
+                        const struct package *p = &s->inv->pkgs[0];
+
+                        CHECK_STREQ(p->name, docs[i].name);
+                        CHECK_STREQ(p->version, docs[i].version);
+                        CHECK_STREQ(p->source_name, docs[i].source_name);
+                        CHECK_STREQ(p->source_version, docs[i].source_version);
+                        CHECK_MSG(streq_ptr(p->ecosystem, docs[i].ecosystem), "row %zu: ecosystem %s", i,
+                                  p->ecosystem);
+                }
+                sbom_free(s);
+        }
+}
+
+static json_t *vuln_of(json_t *doc, size_t i) {
+        return json_array_get(json_object_get(doc, "vulnerabilities"), i);
+}
+
+/* The renderer: ratings, affects with the fixed version, and the VEX
+ * analysis of suppressed findings, mapped to CycloneDX's words. */
+static void test_render(void) {
+        struct inventory *inv = inventory_new();
+        struct package p = { .name = strdup("libcurl4"), .version = strdup("7.88.1-10"), .source_name = strdup("curl"),
+                             .source_version = strdup("7.88.1-10"), .ecosystem = strdup("Debian:12"),
+                             .purl = strdup("pkg:deb/debian/libcurl4@7.88.1-10?distro=debian-12"),
+                             .origin_file = strdup("/var/lib/dpkg/status") };
+        struct finding f[3] = {
+                { .id = "A-1", .package = "libcurl4", .ecosystem = "Debian:12", .path = "/var/lib/dpkg/status",
+                  .installed_version = "7.88.1-10", .fixed_version = "7.88.1-11", .severity = SEVERITY_CRITICAL,
+                  .severity_source = "cvss_v3", .cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                  .cvss_score = 9.8, .cvss_version = 31, .epss = -1, .epss_percentile = -1,
+                  .vex_status = "not_affected", .vex_justification = "vulnerable_code_not_in_execute_path",
+                  .vex_source = "vex.json" },
+                { .id = "A-2", .package = "libcurl4", .ecosystem = "Debian:12", .path = "/var/lib/dpkg/status",
+                  .installed_version = "7.88.1-10", .severity = SEVERITY_LOW, .severity_source = "debian",
+                  .cvss_score = -1, .epss = 0.5, .epss_percentile = 0.9, .kev = true, .vex_status = "fixed",
+                  .vex_justification = "backported in 7.88.1-10" },
+                { .id = "A-3", .package = "libcurl4", .ecosystem = "Debian:12", .path = "/var/lib/dpkg/status",
+                  .installed_version = "7.88.1-10", .severity = SEVERITY_UNKNOWN, .cvss_score = -1, .epss = -1,
+                  .epss_percentile = -1 },
+        };
+        struct scan_result res = { .findings = f, .n_findings = 3, .db_revision = "sha256:abc",
+                                   .db_time = "2024-01-01T00:00:00Z" };
+        struct report_target t = { .name = "docker.io/library/debian:12", .digest = "sha256:"
+                                   "a187dde48cd289ac374ad8539930628314bc581a481cdb41409c9289419ddb72", .inv = inv,
+                                   .res = &res };
+        struct error err = {};
+        char *out = NULL;
+        json_t *doc, *v, *a;
+
+        CHECK(inventory_add(inv, &p) == 0);
+        CHECK(report_render(report_format_find("cyclonedx"), &t, &out, &err) == 0);
+        doc = out ? json_loads(out, 0, NULL) : NULL;
+        CHECK(doc != NULL);
+        if (!doc)
+                goto done;
+        CHECK_STREQ(json_string_value(json_object_get(doc, "specVersion")), "1.6");
+        CHECK(startswith(json_string_value(json_object_get(doc, "serialNumber")), "urn:uuid:"));
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(json_object_get(doc, "metadata"), "component"),
+                                                      "purl")),
+                    "pkg:oci/debian@sha256%3Aa187dde48cd289ac374ad8539930628314bc581a481cdb41409c9289419ddb72"
+                    "?repository_url=docker.io%2Flibrary%2Fdebian&tag=12");
+        v = vuln_of(doc, 0);
+        a = json_object_get(v, "analysis");
+        CHECK_STREQ(json_string_value(json_object_get(a, "state")), "not_affected");
+        CHECK_STREQ(json_string_value(json_object_get(a, "justification")), "code_not_reachable");
+        CHECK_STREQ(json_string_value(json_object_get(a, "detail")),
+                    "vulnerable_code_not_in_execute_path (VEX document vex.json)");
+        a = json_array_get(json_object_get(v, "ratings"), 0);
+        CHECK_STREQ(json_string_value(json_object_get(a, "method")), "CVSSv31");
+        CHECK_STREQ(json_string_value(json_object_get(a, "severity")), "critical");
+        a = json_array_get(json_object_get(v, "affects"), 0);
+        CHECK_STREQ(json_string_value(json_object_get(a, "ref")), "pkg:deb/debian/libcurl4@7.88.1-10?distro=debian-12");
+        CHECK_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(a, "versions"), 1), "status")),
+                    "unaffected");
+        CHECK_STREQ(json_string_value(json_object_get(v, "recommendation")), "Upgrade libcurl4 to 7.88.1-11 or later");
+
+        v = vuln_of(doc, 1);
+        a = json_object_get(v, "analysis");
+        CHECK_STREQ(json_string_value(json_object_get(a, "state")), "resolved");
+        CHECK(json_object_get(a, "justification") == NULL);     /* free text: detail only */
+        CHECK_STREQ(json_string_value(json_object_get(a, "detail")), "backported in 7.88.1-10");
+        a = json_array_get(json_object_get(v, "ratings"), 0);
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(a, "source"), "name")), "debian");
+        CHECK_STREQ(json_string_value(json_object_get(a, "severity")), "low");
+        CHECK(strstr(out, "\"portcullis:kev\"") && strstr(out, "\"portcullis:epss_percentile\""));
+
+        v = vuln_of(doc, 2);
+        CHECK(json_object_get(v, "analysis") == NULL && json_object_get(v, "recommendation") == NULL);
+        CHECK_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(v, "ratings"), 0), "severity")),
+                    "unknown");
+        CHECK(strstr(out, "\"portcullis:db_revision\"") && strstr(out, "\"sha256:abc\""));
+        json_decref(doc);
+done:
+        free(out);
+        inventory_free(inv);
+}
+
+int main(void) {
+        test_purls();
+        test_docs();
+        test_render();
+        return test_end();
+}
