@@ -315,6 +315,7 @@ def main():
         check(r.returncode == 0, f"scan --format spdx-json: {r.stderr}")
         scan_spdx = json.loads(r.stdout)
         check(scan_spdx["packages"] == spdx["packages"], "scan renders the inventory as inventory does")
+        check(scan["revision"] in scan_spdx.get("comment", ""), "the scan's document names the DB revision")
 
         unit = {}
         if UNIT:

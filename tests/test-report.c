@@ -307,6 +307,8 @@ static void test_spdx(const struct report_target *t, const char *out_name) {
         CHECK_STREQ(str_at(doc, "creationInfo.creators.0"), "Tool: portcullis-" PORTCULLIS_VERSION);
         CHECK(startswith(str_at(doc, "documentNamespace"), "https://spdx.org/spdxdocs/portcullis/"));
         CHECK(strstr(str_at(doc, "comment"), "Not looked at: /deep") != NULL);
+        CHECK(!!t->res == startswith(str_at(doc, "comment"), "Scanned with vulnerability database revision "
+                                     "sha256:0123456789abcdef, data of 2026-12-01T00:00:00Z\n"));
         pkgs = json_object_get(doc, "packages");
         CHECK(json_array_size(pkgs) == 4);
         CHECK_STREQ(str_at(pkgs, "0.SPDXID"), "SPDXRef-Target");

@@ -164,12 +164,19 @@ static json_t *relationship(const char *from, const char *type, const char *to) 
 }
 
 /* What the inventory could not say: its warnings and the parts of the
- * rootfs a cap kept it from, which the document must not pass over. */
-static json_t *document_comment(const struct inventory *inv) {
+ * rootfs a cap kept it from, which the document must not pass over; for a
+ * scan, the DB's revision and time first. */
+static json_t *document_comment(const struct report_target *t) {
+        const struct inventory *inv = t->inv;
         struct strbuf b = {};
         json_t *v = NULL;
         int r = 0;
 
+        /* a scan's document names the data it was matched with (issue 14:
+         * every report shows the DB revision and its age) */
+        if (t->res)
+                r = strbuf_printf(&b, "Scanned with vulnerability database revision %s%s%s", strna(t->res->db_revision),
+                                  t->res->db_time ? ", data of " : "", strempty(t->res->db_time));
         for (char **s = inv->skipped; r >= 0 && s && *s; s++)
                 r = strbuf_printf(&b, "%sNot looked at: %s", b.len ? "\n" : "", *s);
         for (char **w = inv->warnings; r >= 0 && w && *w; w++)
@@ -224,7 +231,7 @@ static int render(const struct report_target *t, char **ret, struct error *err) 
                          "creationInfo", "creators", "Tool: portcullis-" PORTCULLIS_VERSION, "created", created,
                          "packages", pkgs,
                          "relationships", rels);
-        comment = root ? document_comment(inv) : NULL;
+        comment = root ? document_comment(t) : NULL;
         if (root && (!comment || (!json_is_null(comment) && set(root, "comment", json_incref(comment)) < 0))) {
                 json_decref(root);
                 root = NULL;
