@@ -100,6 +100,24 @@ static int collect_rules(const struct scan_result *res, struct rule **ret, size_
         return 0;
 }
 
+/* What code scanning shows as the rule's help: "TITLE\n\nAliases: CVE-…\n
+ * Advisory: URL". */
+static json_t *help_json(const struct finding *f, const char *url) {
+        struct strbuf b = {};
+        json_t *t = NULL;
+        int r;
+
+        r = strbuf_printf(&b, "%s\n\n", f->summary ? f->summary : f->id);
+        for (char **a = f->aliases; r >= 0 && a && *a; a++)
+                r = strbuf_printf(&b, "%s%s%s", a == f->aliases ? "Aliases: " : ", ", *a, a[1] ? "" : "\n");
+        if (r >= 0)
+                r = strbuf_printf(&b, "Advisory: %s", url);
+        if (r >= 0)
+                t = text(b.s);
+        strbuf_done(&b);
+        return t;
+}
+
 static json_t *rule_json(const struct rule *rule) {
         const struct finding *f = rule->first;
         _cleanup_free_ char *url = NULL;
@@ -125,7 +143,7 @@ static json_t *rule_json(const struct rule *rule) {
                       "shortDescription", text(f->summary ? f->summary : f->id),
                       "fullDescription", text(f->summary ? f->summary : f->id),
                       "helpUri", url,
-                      "help", text(url),
+                      "help", help_json(f, url),
                       "properties", props);
         if (o && f->aliases && set(props, "aliases", json_array()) == 0)
                 for (char **a = f->aliases; *a; a++)
