@@ -331,6 +331,28 @@ static void test_spdx(const struct report_target *t, const char *out_name) {
         json_decref(doc);
 }
 
+/* Every kind of unchecked item is a notification with a level, also a
+ * kind added after this test. */
+static void test_unchecked_kinds(struct inventory *inv) {
+        for (int k = 0; k < _UNCHECKED_KIND_MAX; k++) {
+                struct scan_result res = {};
+                struct report_target t = { .name = "/", .inv = inv, .res = &res };
+                json_t *doc, *n;
+
+                CHECK(scan_result_add_unchecked(&res, k, "subject", 1, "reason") == 0);
+                doc = render("sarif", &t, NULL);
+                n = json_array_get(json_object_get(json_array_get(json_object_get(json_array_get(
+                        json_object_get(doc, "runs"), 0), "invocations"), 0), "toolExecutionNotifications"), 0);
+                CHECK_MSG(streq_ptr(str_at(n, "level"), k == UNCHECKED_INVALID_VERSION || k == UNCHECKED_RECORD_ERROR
+                                    ? "warning" : "error"), "kind %s", unchecked_kind_to_string(k));
+                CHECK_STREQ(str_at(n, "properties.kind"), unchecked_kind_to_string(k));
+                json_decref(doc);
+                free(res.unchecked[0].subject);
+                free(res.unchecked[0].reason);
+                free(res.unchecked);
+        }
+}
+
 int main(void) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -350,6 +372,7 @@ int main(void) {
         CHECK(res->suppressed == 1 && res->counts[SEVERITY_CRITICAL] == 1);
         t.res = res;
         test_sarif(&t);
+        test_unchecked_kinds(inv);
         test_spdx(&t, "scan.spdx.json");
         t.res = NULL;
         test_spdx(&t, "inventory.spdx.json");

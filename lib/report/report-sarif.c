@@ -32,7 +32,8 @@ static const struct {
 
 /* What could not be checked, as the level of a tool execution notification:
  * the ones that leave packages out of the check are errors, a version or a
- * record the rules reject (one package, one record) a warning. */
+ * record the rules reject (one package, one record) a warning; a kind
+ * without a row here is an error. */
 static const char *const unchecked_level[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_NO_PACKAGES] = "error",
         [UNCHECKED_UNKNOWN_OS] = "error",
@@ -41,6 +42,7 @@ static const char *const unchecked_level[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_INVALID_VERSION] = "warning",
         [UNCHECKED_RECORD_ERROR] = "warning",
         [UNCHECKED_INCOMPLETE] = "error",
+        [UNCHECKED_UNIDENTIFIED] = "error",
 };
 
 /* One rule per advisory id: the worst of its findings decides. */
@@ -299,11 +301,12 @@ static int notifications(const struct report_target *t, json_t *a) {
 
         for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++) {
                 const struct unchecked *u = &res->unchecked[i];
+                const char *level = unchecked_level[u->kind] ? unchecked_level[u->kind] : "error";
                 _cleanup_free_ char *msg = NULL;
 
                 if (asprintf(&msg, "NOT CHECKED %s: %s", u->subject, u->reason) < 0)
                         return -ENOMEM;
-                r = append(a, notification(unchecked_level[u->kind], "not-checked", msg,
+                r = append(a, notification(level, "not-checked", msg,
                                            json_pack("{s:s, s:o, s:I}", "kind", unchecked_kind_to_string(u->kind),
                                                      "subject", report_json_text(u->subject),
                                                      "packages", (json_int_t) u->packages)));
