@@ -55,14 +55,10 @@ static void created_time(char ret[32]) {
 static int document_namespace(const struct report_target *t, json_t *pkgs, char **ret, struct error *err) {
         _cleanup_free_ char *list = json_dumps(pkgs, JSON_COMPACT | JSON_SORT_KEYS), *buf = NULL;
         char hex[65];
-        int r;
 
         if (!list || asprintf(&buf, "portcullis spdx\n%s\n%s\n%s", t->name, strempty(t->digest), list) < 0)
                 return error_set(err, ENOMEM, "render SPDX");
-        r = sha256_hex(buf, strlen(buf), hex);
-        if (r < 0)
-                return error_set(err, r, "render SPDX: the document namespace takes a SHA-256 digest, "
-                                 "and libcrypto could not be loaded (install OpenSSL's libcrypto)");
+        sha256_hex(buf, strlen(buf), hex);
         if (asprintf(ret, SPDX_NAMESPACE_BASE "%s", hex) < 0)
                 return error_set(err, ENOMEM, "render SPDX");
         return 0;
