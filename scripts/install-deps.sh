@@ -16,7 +16,7 @@ if [ "${1:-}" != "--build" ]; then
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
-                  liblog4j2-java composer ruby-rack ruby-nokogiri"
+                  liblog4j2-java composer ruby-rack ruby-nokogiri python3-jsonschema"
         # npm for the CVSS reference implementation below and node-semver;
         # a node that brings its own npm (NodeSource's nodejs) is kept as it
         # is, and so is a cargo installed another way.
@@ -43,6 +43,12 @@ npm_test_deps() {
         npm_test_dir cvss-differential ae-cvss-calculator
         npm_test_dir lang-dotnet @microsoft/sarif-multitool-linux
         npm_test_dir cyclonedx @cyclonedx/cyclonedx-library
+        # Microsoft's SARIF validator for tests/report-sarif-spdx.py: a
+        # self-contained .NET executable; --ignore-scripts skips the
+        # package's postinstall, which only sets its execute bit.
+        npm_test_dir sarif-validate @microsoft/sarif-multitool-linux
+        f=$(cd "$(dirname "$0")/.." && pwd)/tests/sarif-validate/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+        [ ! -f "$f" ] || chmod u+x "$f"
 }
 
 missing=""

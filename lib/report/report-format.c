@@ -10,6 +10,8 @@ static const struct report_format *const formats[] = {
         &report_format_table,
         &report_format_json,
         &report_format_cyclonedx,
+        &report_format_sarif,
+        &report_format_spdx_json,
 };
 
 const struct report_format *report_format_find(const char *name) {

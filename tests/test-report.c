@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The formats for tools (SARIF, SPDX) on a scan built by hand: every
+ * severity, a finding a VEX statement suppresses, KEV and EPSS, hostile
+ * names, paths and titles (quotes, '<script>', unicode, bytes that are not
+ * UTF-8), what could not be checked.  With PC_REPORT_OUT set, the documents
+ * are also written there: tests/report-sarif-spdx.py validates them with
+ * the SARIF multitool and the SPDX schema. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "inventory.h"
+#include "portcullis-build.h"
+#include "match.h"
+#include "report-internal.h"
+#include "report.h"
+#include "test.h"
+
+#define HOSTILE_NAME "ev\"il <script>alert(1)</script> \xc3\xa9\xe4\xb8\xad"
+#define HOSTILE_PATH "/opt/we\"ird <script>\xc3\xa9 %?#:x/site-packages/x-1.0.dist-info/METADATA"
+
+static void test_links(void) {
+        static const struct {
+                const char *id, *url;
+        } urls[] = {
+                { "CVE-2023-38545", "https://nvd.nist.gov/vuln/detail/CVE-2023-38545" },
+                { "DSA-5523-1", "https://security-tracker.debian.org/tracker/DSA-5523-1" },
+                { "DLA-3600-1", "https://security-tracker.debian.org/tracker/DLA-3600-1" },
+                { "USN-6429-1", "https://ubuntu.com/security/notices/USN-6429-1" },
+                { "GHSA-xvch-5gv4-984h", "https://osv.dev/vulnerability/GHSA-xvch-5gv4-984h" },
+                { "ALSA-2023:5838", "https://osv.dev/vulnerability/ALSA-2023%3A5838" },
+                { "cve-lowercase", "https://osv.dev/vulnerability/cve-lowercase" },
+                { "a/../b?c#d", "https://osv.dev/vulnerability/a%2F..%2Fb%3Fc%23d" },
+        };
+        static const struct {
+                const char *path, *uri;
+        } files[] = {
+                { "/var/lib/dpkg/status", "var/lib/dpkg/status" },
+                { "//usr//lib/x", "usr/lib/x" },
+                { "a:b/c", "a%3Ab/c" },
+                { "/x/a b%c?d#e\"<f>", "x/a%20b%25c%3Fd%23e%22%3Cf%3E" },
+                { "/\xc3\xa9\xff", "%C3%A9%FF" },
+                { "/", "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(urls); i++) {
+                _cleanup_free_ char *s = NULL;
+
+                CHECK(report_advisory_url(urls[i].id, &s) == 0);
+                CHECK_STREQ(s, urls[i].url);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *s = NULL;
+
+                CHECK(report_file_uri(files[i].path, &s) == 0);
+                CHECK_STREQ(s, files[i].uri);
+        }
+}
+
+static void test_json_text(void) {
+        static const struct {
+                const char *in, *out;
+        } rows[] = {
+                { "plain", "plain" },
+                { "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80" },
+                { "a\xff" "b", "a?b" },
+                { "\xc3", "?" },                        /* cut short */
+                { "\xc0\xaf", "??" },                   /* overlong '/' */
+                { "\xed\xa0\x80", "???" },              /* a surrogate */
+                { "\xf4\x90\x80\x80", "????" },         /* past U+10FFFF */
+                { "\x01<\"", "\x01<\"" },               /* JSON escapes these */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                json_t *v = report_json_text(rows[i].in);
+
+                CHECK_MSG(v && json_is_string(v), "row %zu", i);
+                if (v)
+                        CHECK_STREQ(json_string_value(v), rows[i].out);
+                json_decref(v);
+        }
+        CHECK(json_is_null(report_json_text(NULL)));
+}
+
+static void add_package(struct inventory *inv, const char *name, const char *version, const char *purl,
+                        const char *origin, const char *guessed_from) {
+        struct package p = {
+                .name = strdup(name), .version = strdup(version), .source_name = strdup(name),
+                .source_version = strdup(version), .ecosystem = strdup("PyPI"), .purl = strdup(purl),
+                .origin_file = strdup(origin), .guessed_from = guessed_from ? strdup(guessed_from) : NULL,
+        };
+
+        CHECK(inventory_add(inv, &p) == 0);
+}
+
+static struct inventory *make_inventory(void) {
+        struct inventory *inv = inventory_new();
+
+        CHECK(inv != NULL);
+        inv->os = (struct os_info) { .id = strdup("debian"), .version_id = strdup("12"),
+                                     .pretty_name = strdup("Debian GNU/Linux 12 (bookworm)"),
+                                     .ecosystem = strdup("Debian:12") };
+        add_package(inv, HOSTILE_NAME, "1.0", "pkg:pypi/evil@1.0", HOSTILE_PATH, NULL);
+        add_package(inv, "bad\xff" "bytes", "2.0", "pkg:pypi/bad@2.0", "/usr/lib/python3/dist-packages/b/METADATA",
+                    "file name");
+        CHECK(inventory_warn(inv, "/x/y: a warning with \"quotes\"") == 0);
+        CHECK(strv_push(&inv->skipped, strdup("/deep: past the walk's depth")) == 0);
+        return inv;
+}
+
+struct row {
+        const char *id, *package, *path;
+        enum severity severity;
+        double score;
+        const char *vex;
+};
+
+static void add_finding(struct scan_result *res, const struct row *row) {
+        struct finding *f = &res->findings[res->n_findings++];
+
+        *f = (struct finding) {
+                .id = strdup(row->id), .summary = strdup("Title: \"<script>alert(1)</script>\" \xc3\xa9"),
+                .package = strdup(row->package), .ecosystem = strdup("PyPI"),
+                .path = row->path ? strdup(row->path) : NULL, .installed_version = strdup("1.0"),
+                .fixed_version = row->severity >= SEVERITY_MEDIUM ? strdup("1.1") : NULL,
+                .status = row->severity >= SEVERITY_MEDIUM ? FINDING_FIXED : FINDING_AFFECTED,
+                .severity = row->severity, .cvss_score = row->score, .epss = -1, .epss_percentile = -1,
+        };
+        if (row->score >= 0)
+                f->cvss_vector = strdup("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+        if (row->vex) {
+                f->vex_status = strdup(row->vex);
+                f->vex_justification = strdup("vulnerable_code_not_in_execute_path");
+                f->vex_source = strdup("vex/openvex.json");
+        }
+}
+
+static const struct row rows[] = {
+        { "CVE-2024-0001", HOSTILE_NAME, HOSTILE_PATH, SEVERITY_CRITICAL, 9.8, NULL },
+        { "CVE-2024-0001", "other", "/usr/lib/python3/dist-packages/o/METADATA", SEVERITY_HIGH, 7.5, NULL },
+        { "DSA-5523-1", "bad\xff" "bytes", NULL, SEVERITY_HIGH, -1, NULL },
+        { "GHSA-aaaa-bbbb-cccc", "m", "/m", SEVERITY_MEDIUM, -1, NULL },
+        { "USN-1234-1", "l", "/l", SEVERITY_LOW, -1, NULL },
+        { "PCEX-NONE", "n", "/n", SEVERITY_NONE, 0.0, NULL },
+        { "PCEX-UNKNOWN", "u", "/u", SEVERITY_UNKNOWN, -1, NULL },
+        { "CVE-2024-0002", "v", "/v", SEVERITY_CRITICAL, 9.1, "not_affected" },
+};
+
+static struct scan_result *make_scan(void) {
+        struct scan_result *res = calloc(1, sizeof(*res));
+
+        CHECK(res != NULL);
+        res->findings = calloc(ELEMENTSOF(rows), sizeof(*res->findings));
+        res->cap_findings = ELEMENTSOF(rows);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                add_finding(res, &rows[i]);
+        res->findings[0].kev = true;
+        res->findings[0].epss = 0.25;
+        res->findings[0].epss_percentile = 0.97;
+        res->db_revision = strdup("sha256:0123456789abcdef");
+        res->db_time = strdup("2026-12-01T00:00:00Z");
+        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "npm", 3, "the vulnerability database has no record "
+                                        "for ecosystem npm; add it to update.ecosystems") == 0);
+        CHECK(scan_result_add_unchecked(res, UNCHECKED_INVALID_VERSION, "x \"1.0<b>\"", 1, "an invalid version") == 0);
+        res->unchecked_more = 7;
+        CHECK(strv_push(&res->warnings, strdup("PCEX-BROKEN x: a range could not be evaluated")) == 0);
+        scan_result_recount(res);
+        return res;
+}
+
+static json_t *render(const char *format, const struct report_target *t, const char *out_name) {
+        const struct report_format *f = report_format_find(format);
+        _cleanup_free_ char *text = NULL;
+        struct error err = {};
+        const char *out = getenv("PC_REPORT_OUT");
+        json_error_t jerr;
+        json_t *doc;
+
+        CHECK(f != NULL);
+        if (!f)
+                return NULL;
+        CHECK_MSG(report_render(f, t, &text, &err) == 0, "%s: %s", format, err.msg);
+        if (!text)
+                return NULL;
+        doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+        CHECK_MSG(doc != NULL, "%s: not JSON: %s", format, jerr.text);
+        if (out && out_name)
+                test_write_file(test_path(out, out_name), text);
+        return doc;
+}
+
+static json_t *rule(json_t *rules, const char *id) {
+        size_t i;
+        json_t *r;
+
+        json_array_foreach(rules, i, r)
+                if (streq_ptr(json_string_value(json_object_get(r, "id")), id))
+                        return r;
+        return NULL;
+}
+
+static const char *str_at(json_t *o, const char *path) {
+        char buf[256], *save = NULL;
+
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (char *k = strtok_r(buf, ".", &save); o && k; k = strtok_r(NULL, ".", &save))
+                o = json_is_array(o) ? json_array_get(o, strtoul(k, NULL, 10)) : json_object_get(o, k);
+        return json_string_value(o);
+}
+
+static void test_sarif(const struct report_target *t) {
+        json_t *doc = render("sarif", t, "scan.sarif");
+        json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+        json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+        json_t *results = json_object_get(run, "results"), *notes, *r;
+        static const struct {
+                const char *id, *score, *url;
+        } want[] = {
+                { "CVE-2024-0001", "9.8", "https://nvd.nist.gov/vuln/detail/CVE-2024-0001" },  /* the highest */
+                { "DSA-5523-1", "8.0", "https://security-tracker.debian.org/tracker/DSA-5523-1" },
+                { "GHSA-aaaa-bbbb-cccc", "5.5", "https://osv.dev/vulnerability/GHSA-aaaa-bbbb-cccc" },
+                { "USN-1234-1", "2.0", "https://ubuntu.com/security/notices/USN-1234-1" },
+                { "PCEX-NONE", "0.0", "https://osv.dev/vulnerability/PCEX-NONE" },
+                { "PCEX-UNKNOWN", NULL, "https://osv.dev/vulnerability/PCEX-UNKNOWN" },
+                { "CVE-2024-0002", "9.1", "https://nvd.nist.gov/vuln/detail/CVE-2024-0002" },
+        };
+        static const char *const levels[] = { "error", "error", "error", "warning", "note", "note", "note", "error" };
+        size_t i;
+
+        if (!doc)
+                return;
+        CHECK_STREQ(str_at(doc, "version"), "2.1.0");
+        CHECK(json_array_size(rules) == ELEMENTSOF(want));
+        for (i = 0; i < ELEMENTSOF(want); i++) {
+                json_t *ru = rule(rules, want[i].id);
+                json_t *sev = json_object_get(json_object_get(ru, "properties"), "security-severity");
+
+                CHECK_MSG(ru != NULL, "rule %s", want[i].id);
+                CHECK_MSG(want[i].score ? streq_ptr(json_string_value(sev), want[i].score) : sev == NULL,
+                          "%s: security-severity %s", want[i].id, json_string_value(sev));
+                CHECK_STREQ(str_at(ru, "helpUri"), want[i].url);
+                CHECK_STREQ(str_at(ru, "properties.tags.0"), "security");
+                CHECK_STREQ(str_at(ru, "properties.tags.1"), "PyPI");
+                CHECK_STREQ(str_at(ru, "shortDescription.text"), "Title: \"<script>alert(1)</script>\" \xc3\xa9");
+        }
+        CHECK(json_array_size(results) == ELEMENTSOF(rows));
+        json_array_foreach(results, i, r) {
+                json_t *sup = json_object_get(r, "suppressions");
+
+                CHECK_STREQ(str_at(r, "ruleId"), rows[i].id);
+                CHECK_STREQ(str_at(r, "level"), levels[i]);
+                CHECK_MSG(!!sup == !!rows[i].vex, "%s: suppressions", rows[i].id);
+                CHECK(json_object_size(json_object_get(r, "partialFingerprints")) == 1);
+                CHECK(str_at(r, "locations.0.physicalLocation.artifactLocation.uri") != NULL);
+        }
+        r = json_array_get(results, 0);
+        CHECK_STREQ(str_at(r, "locations.0.physicalLocation.artifactLocation.uri"),
+                    "opt/we%22ird%20%3Cscript%3E%C3%A9%20%25%3F%23%3Ax/site-packages/x-1.0.dist-info/METADATA");
+        CHECK_STREQ(str_at(r, "locations.0.logicalLocations.0.fullyQualifiedName"), HOSTILE_NAME);
+        CHECK(json_is_true(json_object_get(json_object_get(r, "properties"), "kev")));
+        CHECK(json_real_value(json_object_get(json_object_get(r, "properties"), "epss")) == 0.25);
+        CHECK(json_real_value(json_object_get(json_object_get(r, "properties"), "epssPercentile")) == 0.97);
+        CHECK(strstr(str_at(r, "message.text"), HOSTILE_NAME " 1.0") != NULL);
+        CHECK(strstr(str_at(r, "message.text"), "fixed in 1.1") != NULL);
+        CHECK(strstr(str_at(r, "message.text"), "CVSS 9.8") != NULL);
+        r = json_array_get(results, 1);
+        CHECK(json_object_get(json_object_get(r, "properties"), "epss") == NULL);
+        r = json_array_get(results, 2);         /* no path; a package name that is not UTF-8 */
+        CHECK_STREQ(str_at(r, "locations.0.physicalLocation.artifactLocation.uri"), ".");
+        CHECK_STREQ(str_at(r, "properties.package"), "bad?bytes");
+        r = json_array_get(results, 7);
+        CHECK_STREQ(str_at(r, "suppressions.0.kind"), "external");
+        CHECK_STREQ(str_at(r, "suppressions.0.status"), "accepted");
+        CHECK_STREQ(str_at(r, "suppressions.0.justification"),
+                    "VEX not_affected: vulnerable_code_not_in_execute_path (vex/openvex.json)");
+        CHECK_STREQ(str_at(r, "properties.vex.status"), "not_affected");
+
+        notes = json_object_get(json_array_get(json_object_get(run, "invocations"), 0), "toolExecutionNotifications");
+        CHECK(json_array_size(notes) == 5);     /* 2 unchecked, 7 more, an inventory and a match warning */
+        CHECK_STREQ(str_at(notes, "0.level"), "error");
+        CHECK_STREQ(str_at(notes, "0.properties.kind"), "no_data");
+        CHECK_STREQ(str_at(notes, "0.properties.subject"), "npm");
+        CHECK(strstr(str_at(notes, "0.message.text"), "no record for ecosystem npm") != NULL);
+        CHECK_STREQ(str_at(notes, "1.level"), "warning");
+        CHECK_STREQ(str_at(notes, "1.properties.subject"), "x \"1.0<b>\"");
+        CHECK_STREQ(str_at(notes, "2.message.text"), "NOT CHECKED: 7 more items (see --format json)");
+        CHECK_STREQ(str_at(notes, "3.descriptor.id"), "inventory-warning");
+        CHECK_STREQ(str_at(notes, "4.descriptor.id"), "match-warning");
+        CHECK_STREQ(str_at(run, "properties.dbRevision"), "sha256:0123456789abcdef");
+        CHECK_STREQ(str_at(run, "properties.dbTime"), "2026-12-01T00:00:00Z");
+        CHECK_STREQ(str_at(run, "properties.imageDigest"), t->digest);
+        CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(run, "properties"), "summary"),
+                                                 "suppressed")) == 1);
+        json_decref(doc);
+}
+
+static void test_spdx(const struct report_target *t, const char *out_name) {
+        json_t *doc = render("spdx-json", t, out_name), *pkgs, *p, *again;
+        size_t i;
+
+        if (!doc)
+                return;
+        CHECK_STREQ(str_at(doc, "spdxVersion"), "SPDX-2.3");
+        CHECK_STREQ(str_at(doc, "creationInfo.created"), "2025-12-04T00:00:00Z");
+        CHECK_STREQ(str_at(doc, "creationInfo.creators.0"), "Tool: portcullis-" PORTCULLIS_VERSION);
+        CHECK(startswith(str_at(doc, "documentNamespace"), "https://spdx.org/spdxdocs/portcullis/"));
+        CHECK(strstr(str_at(doc, "comment"), "Not looked at: /deep") != NULL);
+        CHECK(!!t->res == startswith(str_at(doc, "comment"), "Scanned with vulnerability database revision "
+                                     "sha256:0123456789abcdef, data of 2026-12-01T00:00:00Z\n"));
+        pkgs = json_object_get(doc, "packages");
+        CHECK(json_array_size(pkgs) == 4);
+        CHECK_STREQ(str_at(pkgs, "0.SPDXID"), "SPDXRef-Target");
+        CHECK_STREQ(str_at(pkgs, "0.checksums.0.algorithm"), "SHA256");
+        CHECK_STREQ(str_at(pkgs, "1.primaryPackagePurpose"), "OPERATING-SYSTEM");
+        p = json_array_get(pkgs, 2);
+        CHECK_STREQ(str_at(p, "SPDXID"), "SPDXRef-Package-1");
+        CHECK_STREQ(str_at(p, "name"), HOSTILE_NAME);
+        CHECK_STREQ(str_at(p, "sourceInfo"), "listed in " HOSTILE_PATH);
+        CHECK_STREQ(str_at(p, "externalRefs.0.referenceLocator"), "pkg:pypi/evil@1.0");
+        CHECK_STREQ(str_at(pkgs, "3.name"), "bad?bytes");
+        CHECK_STREQ(str_at(pkgs, "3.comment"), "name and version guessed from file name");
+        json_array_foreach(json_object_get(doc, "relationships"), i, p)
+                CHECK(i == 0 ? streq_ptr(str_at(p, "relationshipType"), "DESCRIBES")
+                             : streq_ptr(str_at(p, "relationshipType"), "CONTAINS"));
+        CHECK(json_array_size(json_object_get(doc, "relationships")) == 4);
+        again = render("spdx-json", t, NULL);
+        CHECK(again && json_equal(doc, again));
+        json_decref(again);
+        json_decref(doc);
+}
+
+/* Every kind of unchecked item is a notification with a level, also a
+ * kind added after this test. */
+static void test_unchecked_kinds(struct inventory *inv) {
+        for (int k = 0; k < _UNCHECKED_KIND_MAX; k++) {
+                struct scan_result res = {};
+                struct report_target t = { .name = "/", .inv = inv, .res = &res };
+                json_t *doc, *n;
+
+                CHECK(scan_result_add_unchecked(&res, k, "subject", 1, "reason") == 0);
+                doc = render("sarif", &t, NULL);
+                n = json_array_get(json_object_get(json_array_get(json_object_get(json_array_get(
+                        json_object_get(doc, "runs"), 0), "invocations"), 0), "toolExecutionNotifications"), 0);
+                CHECK_MSG(streq_ptr(str_at(n, "level"), k == UNCHECKED_INVALID_VERSION || k == UNCHECKED_RECORD_ERROR
+                                    ? "warning" : "error"), "kind %s", unchecked_kind_to_string(k));
+                CHECK_STREQ(str_at(n, "properties.kind"), unchecked_kind_to_string(k));
+                json_decref(doc);
+                free(res.unchecked[0].subject);
+                free(res.unchecked[0].reason);
+                free(res.unchecked);
+        }
+}
+
+int main(void) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        struct report_target t = {
+                .name = "example.com/app:1.0",
+                .digest = "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7",
+        };
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        struct error err = {};
+
+        setenv("SOURCE_DATE_EPOCH", "1764806400", 1);
+        test_links();
+        test_json_text();
+        inv = make_inventory();
+        res = make_scan();
+        t.inv = inv;
+        CHECK(res->suppressed == 1 && res->counts[SEVERITY_CRITICAL] == 1);
+        t.res = res;
+        test_sarif(&t);
+        test_unchecked_kinds(inv);
+        test_spdx(&t, "scan.spdx.json");
+        t.res = NULL;
+        test_spdx(&t, "inventory.spdx.json");
+        CHECK(report_render(report_format_find("sarif"), &t, &a, &err) == -EOPNOTSUPP);
+        CHECK(strstr(err.msg, "--format sarif: not a format for an inventory") != NULL);
+        /* another target, another namespace */
+        CHECK(report_render(report_format_find("spdx-json"), &t, &a, &err) == 0);
+        t.name = "example.com/app:2.0";
+        CHECK(report_render(report_format_find("spdx-json"), &t, &b, &err) == 0);
+        CHECK(a && b && strstr(a, "documentNamespace") && strstr(b, "documentNamespace") &&
+              strncmp(strstr(a, "documentNamespace"), strstr(b, "documentNamespace"), 120) != 0);
+        return test_end();
+}
