@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "update.h"
+#include "verb-db-oci.h"
 #include "verbs.h"
 #include "vulndb.h"
 
@@ -392,7 +393,9 @@ static int db_update(int argc, char **argv) {
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,
                                                    .timeout_s = cfg->update.timeout_s,
-                                                   .allow_shrink = allow_shrink },
+                                                   .allow_shrink = allow_shrink,
+                                                   .auth_file = cfg->update.auth_file,
+                                                   .max_layer = (uint64_t) cfg->update.max_layer_mib << 20 },
                        on_update_event, &prog, &res, &err);
         bar_end(&prog);
         skips_end(&prog.skips);
@@ -471,6 +474,7 @@ static const struct {
         { "update", db_update },
         { "status", db_status },
         { "sign", db_sign },
+        { "publish", db_publish },
 };
 
 int verb_db(int argc, char **argv) {
