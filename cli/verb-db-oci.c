@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "common.h"
@@ -59,5 +60,81 @@ int db_publish(int argc, char **argv) {
                "there\n", s.db_path, res.revision, (unsigned long long) res.db_size,
                (unsigned long long) res.layer_size, argv[optind], res.manifest_digest, res.blobs_uploaded,
                res.blobs_present);
+        return EXIT_PASS;
+}
+
+int db_export(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, 'c' },
+                { "key", required_argument, NULL, 'k' },
+                { "tag", required_argument, NULL, 't' },
+                { "created", required_argument, NULL, 'T' },
+                { "expires", required_argument, NULL, 'e' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
+        struct export_settings s = {};
+        struct publish_result res = {};
+        struct error err = {};
+        int c;
+
+        while ((c = cli_getopt(argc, argv, "db export", opts)) >= 0)
+                switch (c) {
+                case 'd': db = optarg; break;
+                case 'c': config = optarg; break;
+                case 'k': s.key_path = optarg; break;
+                case 't': s.tag = optarg; break;
+                case 'T': s.created = optarg; break;
+                case 'e': s.expires = optarg; break;
+                default: return EXIT_ERROR;
+                }
+        if (!s.key_path || optind + 1 != argc) {
+                log_error("db export: usage: portcullis db export --key KEY.pem [--db DB] [--tag TAG] [--created TIME] "
+                          "[--expires TIME] FILE (an OCI archive: 'skopeo copy oci-archive:FILE docker://...' "
+                          "carries it to a registry)");
+                return EXIT_ERROR;
+        }
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db export: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        s.db_path = db ? db : env && *env ? env : cfg->db;
+        if (registry_export(argv[optind], &s, &res, &err) < 0) {
+                log_error("db export: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("exported %s (revision %s, %llu bytes, %llu compressed) to %s, manifest %s\n", s.db_path, res.revision,
+               (unsigned long long) res.db_size, (unsigned long long) res.layer_size, argv[optind],
+               res.manifest_digest);
+        return EXIT_PASS;
+}
+
+static void on_event(const struct update_event *ev, void *userdata) {
+        (void) userdata;
+        if (ev->type == UPDATE_EVENT_STEP)
+                printf("%s\n", ev->message);
+}
+
+int db_import_oci(const char *path, const char *db, const char *config) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct pcdb_install_result res = {};
+        struct error err = {};
+
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db import: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        if (registry_import(path, &(struct registry_pull_settings) {
+                                    .db_path = db, .state_dir = cfg->update.state_dir,
+                                    .public_key = cfg->update.public_key,
+                                    .max_layer = (uint64_t) cfg->update.max_layer_mib << 20 },
+                            on_event, NULL, &res, &err) < 0) {
+                log_error("db import: %s (the previous database is unchanged)", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("%s %s from the OCI archive %s: revision %s\n", res.changed ? "imported" : "unchanged:", db, path,
+               res.revision);
         return EXIT_PASS;
 }

@@ -49,6 +49,9 @@ struct reg_sink {
         bool too_big;
 };
 void reg_sink_reset(struct reg_sink *k);
+/* Takes n more bytes of the answer; false when over the cap (too_big) or
+ * they can't be stored. */
+bool reg_sink_feed(struct reg_sink *k, const void *buf, size_t n);
 
 struct reg_resp {
         long status;
@@ -65,6 +68,9 @@ int reg_request(struct reg_client *c, const struct reg_req *rq, struct reg_sink 
 int reg_status_error(const struct reg_req *rq, const struct reg_resp *resp, const struct reg_sink *k,
                      struct error *err);
 
+/* "sha256:<hex>" of what md digested; -EIO when it fails. */
+int pcdb_md_final(EVP_MD_CTX *md, char ret[72]);
+int reg_write_all(int fd, const void *buf, size_t n);
 /* "sha256:<hex>" of a buffer. */
 void pcdb_digest_of(const void *buf, size_t len, char ret[72]);
 /* The key types and the signature scheme of `portcullis db sign`. */

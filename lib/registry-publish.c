@@ -46,17 +46,6 @@ void pcdb_digest_of(const void *buf, size_t len, char ret[72]) {
                 update_hex(md, n, ret + 7);
 }
 
-static int md_final(EVP_MD_CTX *md, char ret[72]) {
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-
-        if (EVP_DigestFinal_ex(md, d, &n) != 1 || n != 32)
-                return -EIO;
-        strcpy(ret, "sha256:");
-        update_hex(d, n, ret + 7);
-        return 0;
-}
-
 void pcdb_artifact_done(struct pcdb_artifact *a) {
         if (a->layer_path)
                 (void) unlink(a->layer_path);
@@ -65,19 +54,6 @@ void pcdb_artifact_done(struct pcdb_artifact *a) {
         free(a->sig);
         free(a->manifest);
         *a = (struct pcdb_artifact) {};
-}
-
-static int write_all(int fd, const void *buf, size_t n) {
-        for (size_t off = 0; off < n;) {
-                ssize_t w = write(fd, (const char *) buf + off, n - off);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -errno;
-                off += (size_t) w;
-        }
-        return 0;
 }
 
 /* Feeds in (end: the last call) through the compressor into out_fd,
@@ -93,7 +69,7 @@ static int zstd_feed(ZSTD_CCtx *z, const void *buf, size_t n, bool end, int out_
                 left = ZSTD_compressStream2(z, &o, &in, end ? ZSTD_e_end : ZSTD_e_continue);
                 if (ZSTD_isError(left))
                         return -EIO;
-                if (write_all(out_fd, out, o.pos) < 0)
+                if (reg_write_all(out_fd, out, o.pos) < 0)
                         return -errno;
                 EVP_DigestUpdate(md, out, o.pos);
                 *out_len += o.pos;
@@ -137,7 +113,7 @@ static int compress_db(int db_fd, const char *db_path, struct pcdb_artifact *a, 
                 q = zstd_feed(z, NULL, 0, true, out, zmd, &a->layer_size);
         if (q < 0)
                 return error_set_errno(err, q, "compress %s into %s", db_path, a->layer_path);
-        if (md_final(raw, a->db_digest) < 0 || md_final(zmd, a->layer_digest) < 0)
+        if (pcdb_md_final(raw, a->db_digest) < 0 || pcdb_md_final(zmd, a->layer_digest) < 0)
                 return error_set(err, EIO, "sha256 failed");
         return 0;
 }

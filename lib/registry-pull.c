@@ -203,19 +203,6 @@ struct unpack {
         int error;              /* -EFBIG, -EBADMSG, -errno */
 };
 
-static int write_all(int fd, const void *buf, size_t n) {
-        for (size_t off = 0; off < n;) {
-                ssize_t w = write(fd, (const char *) buf + off, n - off);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -errno;
-                off += (size_t) w;
-        }
-        return 0;
-}
-
 /* After an error the rest is still read (and digested, on_data): a layer
  * that is not the one listed is said to be that, not "bad zstd". */
 static int unpack_write(const void *buf, size_t n, void *userdata) {
@@ -233,24 +220,13 @@ static int unpack_write(const void *buf, size_t n, void *userdata) {
                         u->error = -EBADMSG;
                 else if (u->len + o.pos > u->max)
                         u->error = -EFBIG;
-                else if (write_all(u->fd, out, o.pos) < 0)
+                else if (reg_write_all(u->fd, out, o.pos) < 0)
                         u->error = -errno;
                 if (u->error)
                         return 0;
                 EVP_DigestUpdate(u->md, out, o.pos);
                 u->len += o.pos;
         }
-        return 0;
-}
-
-static int md_hex(EVP_MD_CTX *md, char ret[72]) {
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-
-        if (EVP_DigestFinal_ex(md, d, &n) != 1 || n != 32)
-                return -EIO;
-        strcpy(ret, "sha256:");
-        update_hex(d, n, ret + 7);
         return 0;
 }
 
@@ -276,7 +252,7 @@ static int fetch_layer(const struct pcdb_install *in, const struct pcdb_manifest
 
         if (!zmd || !raw || !z || !EVP_DigestInit_ex(raw, EVP_sha256(), NULL))
                 return error_set(err, ENOMEM, "out of memory");
-        say(in, UPDATE_EVENT_STEP, "%s: downloading the DB layer %s (%llu bytes)", in->source, m->layer.digest,
+        say(in, UPDATE_EVENT_STEP, "%s: fetching the DB layer %s (%llu bytes)", in->source, m->layer.digest,
             (unsigned long long) m->layer.size);
         q = in->blob(in->ctx, &m->layer, &k, err);
         if (q == -E2BIG)
@@ -288,14 +264,14 @@ static int fetch_layer(const struct pcdb_install *in, const struct pcdb_manifest
                 return error_set(err, EBADMSG, "%s: the layer %s ended after %llu of its %llu bytes (truncated)",
                                  in->source, m->layer.digest, (unsigned long long) k.len,
                                  (unsigned long long) m->layer.size);
-        if (md_hex(zmd, got) < 0 || strcmp(got, m->layer.digest) != 0)
+        if (pcdb_md_final(zmd, got) < 0 || strcmp(got, m->layer.digest) != 0)
                 return error_set(err, EBADMSG, "%s: the layer's bytes have the digest %s, not %s: refused", in->source,
                                  got, m->layer.digest);
         if (u.error)
                 return unpack_error(&u, in->source, c->db_size, err);
         if (u.last != 0)
                 return error_set(err, EBADMSG, "%s: the layer's zstd stream is incomplete", in->source);
-        if (md_hex(raw, got) < 0 || strcmp(got, c->db_digest) != 0 || u.len != c->db_size)
+        if (pcdb_md_final(raw, got) < 0 || strcmp(got, c->db_digest) != 0 || u.len != c->db_size)
                 return error_set(err, EBADMSG, "%s: the decompressed DB (%s, %llu bytes) is not the one the signed "
                                  "config names (%s, %llu bytes)", in->source, got, (unsigned long long) u.len,
                                  c->db_digest, (unsigned long long) c->db_size);
@@ -372,7 +348,7 @@ static int fetch_small(const struct pcdb_install *in, const struct oci_descripto
                        struct strbuf *ret, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct reg_sink k = { .max = d->size, .md = md, .mem = { .max = max + 1 } };
-        char got[72];
+        char got[72] = "(none)";
         int q;
 
         if (!md)
@@ -381,7 +357,7 @@ static int fetch_small(const struct pcdb_install *in, const struct oci_descripto
                 return error_set(err, EFBIG, "%s: the blob %s (%s) is %llu bytes, more than the limit of %zu",
                                  in->source, d->digest, d->media_type, (unsigned long long) d->size, max);
         q = in->blob(in->ctx, d, &k, err);
-        if (q >= 0 && (md_hex(md, got) < 0 || strcmp(got, d->digest) != 0 || k.len != d->size))
+        if (q >= 0 && (pcdb_md_final(md, got) < 0 || strcmp(got, d->digest) != 0 || k.len != d->size))
                 q = error_set(err, EBADMSG, "%s: the blob %s (%s) has the digest %s: refused", in->source, d->digest,
                               d->media_type, got);
         if (q < 0) {

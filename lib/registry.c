@@ -41,6 +41,30 @@
 #define AUTH_FILE_MAX ((size_t) 1 << 20)
 #define MAX_REDIRS 5
 
+int reg_write_all(int fd, const void *buf, size_t n) {
+        for (size_t off = 0; off < n;) {
+                ssize_t w = write(fd, (const char *) buf + off, n - off);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return -errno;
+                off += (size_t) w;
+        }
+        return 0;
+}
+
+int pcdb_md_final(EVP_MD_CTX *md, char ret[72]) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+
+        if (EVP_DigestFinal_ex(md, d, &n) != 1 || n != 32)
+                return -EIO;
+        strcpy(ret, "sha256:");
+        update_hex(d, n, ret + 7);
+        return 0;
+}
+
 /* ---- the client --------------------------------------------------------------- */
 
 void reg_sink_reset(struct reg_sink *k) {
@@ -53,25 +77,27 @@ void reg_sink_reset(struct reg_sink *k) {
                 EVP_DigestInit_ex(k->md, EVP_sha256(), NULL);
 }
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        struct reg_sink *k = userdata;
-        size_t n = size * nmemb;
-
+bool reg_sink_feed(struct reg_sink *k, const void *buf, size_t n) {
         if (k->len + n > k->max) {
                 k->too_big = true;
-                return 0;
+                return false;
         }
         if (k->md)
-                EVP_DigestUpdate(k->md, ptr, n);
+                EVP_DigestUpdate(k->md, buf, n);
         k->len += n;
-        if (k->write) {
-                if (k->write(ptr, n, k->userdata) < 0)
-                        return 0;
-        } else if (strbuf_append(&k->mem, ptr, n) < 0) {
+        if (k->write)
+                return k->write(buf, n, k->userdata) >= 0;
+        if (strbuf_append(&k->mem, buf, n) < 0) {
                 k->write_errno = ENOMEM;
-                return 0;
+                return false;
         }
-        return n;
+        return true;
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        size_t n = size * nmemb;
+
+        return reg_sink_feed(userdata, ptr, n) ? n : 0;
 }
 
 static char *header_value(CURL *curl, const char *name) {

@@ -152,3 +152,18 @@ struct pcdb_install_result {
 };
 int registry_pull(char *const *refs, const struct registry_pull_settings *s, update_report_fn report,
                   void *userdata, struct pcdb_install_result *ret, struct error *err);
+
+/* `db export FILE`: the artifact as an OCI image layout in a tar file
+ * (skopeo's oci-archive:FILE), its one manifest named tag. */
+struct export_settings {
+        const char *db_path, *key_path, *created, *expires;
+        const char *tag;                /* NULL: "latest" */
+};
+int registry_export(const char *path, const struct export_settings *s, struct publish_result *ret,
+                    struct error *err);
+/* A tar file (what `db import` takes for an OCI archive). */
+bool registry_is_archive(const char *path);
+/* `db import FILE` of such an archive: installed as a pull does (the
+ * settings' public key, caps and state). */
+int registry_import(const char *path, const struct registry_pull_settings *s, update_report_fn report,
+                    void *userdata, struct pcdb_install_result *ret, struct error *err);

@@ -23,9 +23,13 @@ done
 
 T=$(mktemp -d)
 REG_PID=
+REG2_PID=
+TOKEN_PID=
 HANG_PID=
 cleanup() {
         [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
+        [ -n "$REG2_PID" ] && kill "$REG2_PID" 2>/dev/null && wait "$REG2_PID" 2>/dev/null
+        [ -n "$TOKEN_PID" ] && kill "$TOKEN_PID" 2>/dev/null && wait "$TOKEN_PID" 2>/dev/null
         [ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
         rm -rf "$T"
 }
@@ -109,6 +113,7 @@ mkdb b 2
 mkdb c 3
 mkdb d 4
 mkdb e 5
+mkdb f 6
 mkdb big 3000
 rev() { "$P" db status --db "$1" --format json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])'; }
 pub() { # DB TAG [ARGS...]
@@ -256,6 +261,89 @@ nconfig mirrors 2 "oci://127.0.0.1:$HANG/security/portcullis-db:latest" "oci://$
 upd mirrors || fail "mirrors: $(cat "$T/out")"
 grep -q "trying the next source, oci://$REG" "$T/out" || fail "mirrors: no fallback said: $(cat "$T/out")"
 [ "$(rev "$N/db.sqlite")" = "$(rev "$T/c.sqlite")" ] || fail "mirrors: not pulled from the second"
+
+# ---- air gap: db export / db import of an OCI archive -------------------------------
+# nconfig2 DIR: a node of its own (no registry in its sources).
+nconfig2() {
+        mkdir -p "$1"
+        printf '{"db": "%s/db.sqlite", "update": {"sources": ["https://127.0.0.1:1/"], "public_key": "%s", "state_dir": "%s/state"}}\n' \
+                "$1" "$T/ed25519.pub" "$1" >"$1/config.json"
+}
+"$P" db export --db "$T/f.sqlite" --key "$T/ed25519.key" "$T/f.tar" >"$T/out" 2>&1 || fail "export: $(cat "$T/out")"
+nconfig2 "$T/gap"
+"$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" "$T/f.tar" >"$T/out" 2>&1 || fail "import: $(cat "$T/out")"
+[ "$(rev "$T/gap/db.sqlite")" = "$(rev "$T/f.sqlite")" ] || fail "export/import: another revision"
+"$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" "$T/f.tar" >"$T/out" 2>&1 &&
+        grep -q "is installed already" "$T/out" || fail "import again: $(cat "$T/out")"
+# skopeo carries the archive into the registry unchanged, and out again.
+skopeo copy -q --dest-cert-dir "$T/certs" --dest-creds 'alice:s3cret pass' "oci-archive:$T/f.tar" \
+        "docker://$REG/security/portcullis-db:from-archive" >"$T/out" 2>&1 || fail "skopeo copy to the registry: $(cat "$T/out")"
+nconfig2 "$T/gap2"
+nconfig fromarchive 10 "oci://$REG/security/portcullis-db:from-archive"
+sed -i "s#$N/#$T/gap2/#g" "$T/config-fromarchive.json"
+upd fromarchive || fail "pull of skopeo's copy: $(cat "$T/out")"
+[ "$(rev "$T/gap2/db.sqlite")" = "$(rev "$T/f.sqlite")" ] || fail "pull of skopeo's copy: another revision"
+skopeo copy -q --src-cert-dir "$T/certs" --src-creds 'alice:s3cret pass' "docker://$REG/security/portcullis-db:latest" \
+        "oci-archive:$T/latest.tar" >"$T/out" 2>&1 || fail "skopeo copy from the registry: $(cat "$T/out")"
+nconfig2 "$T/gap3"
+"$P" db import --config "$T/gap3/config.json" --db "$T/gap3/db.sqlite" "$T/latest.tar" >"$T/out" 2>&1 ||
+        fail "import of skopeo's archive: $(cat "$T/out")"
+[ "$(rev "$T/gap3/db.sqlite")" = "$(rev "$T/c.sqlite")" ] || fail "import of skopeo's archive: another revision"
+# An archive with another layer: refused, the DB stays.
+mkdir -p "$T/bad" && tar -xf "$T/f.tar" -C "$T/bad"
+layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' \
+        "$T/bad/blobs/sha256/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"][7:])' "$T/bad/index.json")")
+head -c 100 /dev/urandom >>"$T/bad/blobs/sha256/$layer"
+tar -cf "$T/bad.tar" -C "$T/bad" oci-layout index.json blobs
+nconfig2 "$T/gap4"
+"$P" db import --config "$T/gap4/config.json" --db "$T/gap4/db.sqlite" "$T/bad.tar" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "the layer .* is larger than its\|digest .*refused" "$T/out" || fail "tampered archive: exit $rc: $(cat "$T/out")"
+[ -e "$T/gap4/db.sqlite" ] && fail "tampered archive: a DB was written"
+ls "$T/gap4" | grep -q '\.new-' && fail "tampered archive: a temporary DB is left"
+
+# ---- bearer tokens: a second registry with token auth ---------------------------------
+# Its token endpoint (tests/registry-token-server.py) checks the same
+# credentials and signs JWTs with a key whose certificate the registry trusts.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=portcullis test token issuer" \
+        -keyout "$CA/token.key" -out "$CA/token.pem" 2>/dev/null &&
+        openssl x509 -in "$CA/token.pem" -outform DER -out "$CA/token.der" || fail "openssl: no token key"
+TPORT=$(free_port)
+PORT2=$(free_port)
+REG2=127.0.0.1:$PORT2
+python3 "$SRC/tests/registry-token-server.py" "$TPORT" "$CA/srv.pem" "$CA/srv.key" "$CA/token.key" "$CA/token.der" \
+        portcullis-test-issuer alice 's3cret pass' "$T/token.log" &
+TOKEN_PID=$!
+for _ in $(seq 1 100); do
+        curl -s -o /dev/null --cacert "$CA/ca.pem" "https://127.0.0.1:$TPORT/token" && break
+        sleep 0.1
+done
+sed -e "s#$REG#$REG2#" -e "s#$T/storage#$T/storage2#" -e '/^auth:/,$d' "$T/registry.yml" >"$T/registry2.yml"
+printf 'auth:\n  token:\n    realm: https://127.0.0.1:%s/token\n    service: portcullis-test\n    issuer: portcullis-test-issuer\n    rootcertbundle: %s\n' \
+        "$TPORT" "$CA/token.pem" >>"$T/registry2.yml"
+docker-registry serve "$T/registry2.yml" >"$T/registry2.log" 2>&1 &
+REG2_PID=$!
+for _ in $(seq 1 100); do
+        curl -s -o /dev/null --cacert "$CA/ca.pem" "https://$REG2/v2/" && break
+        sleep 0.1
+done
+printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG2" "$(printf 'alice:s3cret pass' | base64 -w0)" >"$T/auth2.json"
+"$P" db publish --db "$T/f.sqlite" --key "$T/ed25519.key" --authfile "$T/auth2.json" --ca-file "$CA/ca.pem" \
+        "oci://$REG2/security/portcullis-db:latest" >"$T/out" 2>&1 || fail "publish with a bearer token: $(cat "$T/out")"
+grep -q "^200 repository:security/portcullis-db:.*push" "$T/token.log" || fail "publish: no push token: $(cat "$T/token.log")"
+nconfig bearer 10 "oci://$REG2/security/portcullis-db:latest"
+sed -i -e "s#$N/#$T/gap5/#g" -e "s#$T/auth.json#$T/auth2.json#" "$T/config-bearer.json"
+mkdir -p "$T/gap5"
+upd bearer || fail "pull with a bearer token: $(cat "$T/out")"
+[ "$(rev "$T/gap5/db.sqlite")" = "$(rev "$T/f.sqlite")" ] || fail "pull with a bearer token: another revision"
+grep -q '"GET /v2/security/portcullis-db/blobs/' "$T/registry2.log" || fail "pull with a bearer token: no blob GET"
+# Wrong credentials: the token endpoint refuses, and that is said.
+printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG2" "$(printf 'alice:wrong' | base64 -w0)" >"$T/auth2.json"
+"$P" db publish --db "$T/f.sqlite" --key "$T/ed25519.key" --authfile "$T/auth2.json" --ca-file "$CA/ca.pem" \
+        "oci://$REG2/security/portcullis-db:other" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "the token endpoint https://127.0.0.1:$TPORT/token answers HTTP 401; are the credentials" "$T/out" ||
+        fail "bearer, wrong password: exit $rc: $(cat "$T/out")"
 
 [ "$fails" -eq 0 ] && echo "ok ($SECONDS s)" || echo "$fails failures"
 [ "$fails" -eq 0 ]
