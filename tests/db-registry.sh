@@ -74,11 +74,15 @@ EOF
 LOG=$T/registry.log
 docker-registry serve "$T/registry.yml" >"$LOG" 2>&1 &
 REG_PID=$!
-for _ in $(seq 1 100); do
-        curl -s -o /dev/null --cacert "$CA/ca.pem" "https://$REG/v2/" && break
-        sleep 0.1
-done
-curl -s -o /dev/null --cacert "$CA/ca.pem" "https://$REG/v2/" || { echo "FAIL: the registry did not start: $(tail -5 "$LOG")"; exit 1; }
+# wait_https URL: until it answers (at most 30 s).
+wait_https() {
+        for _ in $(seq 1 300); do
+                curl -s -o /dev/null --cacert "$CA/ca.pem" "$1" && return 0
+                sleep 0.1
+        done
+        return 1
+}
+wait_https "https://$REG/v2/" || { echo "FAIL: the registry did not start: $(tail -5 "$LOG")"; exit 1; }
 printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG" "$(printf 'alice:s3cret pass' | base64 -w0)" >"$T/auth.json"
 printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG" "$(printf 'alice:wrong' | base64 -w0)" >"$T/auth-wrong.json"
 CREDS=(--cert-dir "$T/certs" --creds 'alice:s3cret pass')
@@ -250,7 +254,10 @@ refused big "the DB layer is .* bytes, more than the limit of 1048576 ('update.m
 HANG=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(600)' "$HANG" &
 HANG_PID=$!
-sleep 0.3
+for _ in $(seq 1 300); do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$HANG" 2>/dev/null && break
+        sleep 0.1
+done
 nconfig hang 2 "oci://127.0.0.1:$HANG/security/portcullis-db:latest"
 t0=$SECONDS
 refused hang "127.0.0.1:$HANG.*: no answer within 2 s ('update.timeout_s'" "a registry that never answers"
@@ -314,19 +321,13 @@ REG2=127.0.0.1:$PORT2
 python3 "$SRC/tests/registry-token-server.py" "$TPORT" "$CA/srv.pem" "$CA/srv.key" "$CA/token.key" "$CA/token.der" \
         portcullis-test-issuer alice 's3cret pass' "$T/token.log" &
 TOKEN_PID=$!
-for _ in $(seq 1 100); do
-        curl -s -o /dev/null --cacert "$CA/ca.pem" "https://127.0.0.1:$TPORT/token" && break
-        sleep 0.1
-done
+wait_https "https://127.0.0.1:$TPORT/token" || fail "the token endpoint did not start"
 sed -e "s#$REG#$REG2#" -e "s#$T/storage#$T/storage2#" -e '/^auth:/,$d' "$T/registry.yml" >"$T/registry2.yml"
 printf 'auth:\n  token:\n    realm: https://127.0.0.1:%s/token\n    service: portcullis-test\n    issuer: portcullis-test-issuer\n    rootcertbundle: %s\n' \
         "$TPORT" "$CA/token.pem" >>"$T/registry2.yml"
 docker-registry serve "$T/registry2.yml" >"$T/registry2.log" 2>&1 &
 REG2_PID=$!
-for _ in $(seq 1 100); do
-        curl -s -o /dev/null --cacert "$CA/ca.pem" "https://$REG2/v2/" && break
-        sleep 0.1
-done
+wait_https "https://$REG2/v2/" || fail "the second registry did not start: $(tail -5 "$T/registry2.log")"
 printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REG2" "$(printf 'alice:s3cret pass' | base64 -w0)" >"$T/auth2.json"
 "$P" db publish --db "$T/f.sqlite" --key "$T/ed25519.key" --authfile "$T/auth2.json" --ca-file "$CA/ca.pem" \
         "oci://$REG2/security/portcullis-db:latest" >"$T/out" 2>&1 || fail "publish with a bearer token: $(cat "$T/out")"
