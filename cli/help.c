@@ -62,7 +62,9 @@ static const struct cli_help {
           "  import PATH...        build the database from OSV records (files, folders, zips)\n"
           "  update                bring it up to date over HTTP(S) from config.json's sources\n"
           "  status                what it holds: revision, records per ecosystem, last update\n"
-          "  sign DIR              sign a folder of OSV data for signed updates\n\n"
+          "  sign DIR              sign a folder of OSV data for signed updates\n"
+          "  publish oci://REF     push it, signed, as an OCI artifact to a registry\n"
+          "  export FILE           write that artifact as an OCI archive (tar)\n\n"
           "See 'portcullis db COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS },
         { "db import", NULL,
           "db import PATH... [OPTIONS]\n\n"
@@ -74,7 +76,10 @@ static const struct cli_help {
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
           "  --merge               keep the existing records too\n"
           "  --allow-shrink        replace a database by one with fewer than half its\n"
-          "                        records (refused otherwise)\n" COMMON_OPTIONS EXIT_STATUS },
+          "                        records (refused otherwise)\n"
+          "  --config FILE         for an OCI archive (one tar FILE, from 'db export' or\n"
+          "                        'skopeo copy ... oci-archive:FILE'): its public_key,\n"
+          "                        state_dir and max_layer_mib\n" COMMON_OPTIONS EXIT_STATUS },
         { "db update", NULL,
           "db update [OPTIONS]\n\n"
           "Downloads what changed from the sources in config.json (OSV's bucket layout:\n"
@@ -107,6 +112,31 @@ static const struct cli_help {
           "  --serial N            the manifest's serial: larger than the last one published\n"
           "  --expires TIME        RFC 3339 time after which nodes refuse the data\n"
           "  --created TIME        RFC 3339 creation time (default: now)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "db publish", NULL,
+          "db publish oci://HOST[:PORT]/REPOSITORY[:TAG] --key KEY.pem [OPTIONS]\n\n"
+          "Pushes the database as an OCI artifact (artifactType\n"
+          "application/vnd.portcullis.db.v1: a zstd layer, a config with its revision and\n"
+          "counts, a signature over the config) through the registry's distribution API;\n"
+          "nodes pull it with the reference in update.sources.\n\n"
+          "Options:\n"
+          "  --key FILE            the private key (PEM: Ed25519, ECDSA or RSA), as for db sign\n"
+          "  --db FILE             the database (default: config.json's)\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --authfile FILE       registry credentials (default: update.auth_file)\n"
+          "  --ca-file FILE        the registry's CA (default: update.ca_file)\n"
+          "  --created TIME        the build time (default: now); nodes refuse older builds\n"
+          "  --expires TIME        when nodes refuse it (default: 7 days after --created)\n"
+          COMMON_OPTIONS EXIT_STATUS },
+        { "db export", NULL,
+          "db export FILE --key KEY.pem [OPTIONS]\n\n"
+          "Writes the artifact of db publish as an OCI image layout in a tar file\n"
+          "(skopeo's oci-archive:FILE); 'db import FILE' installs it on a node without the\n"
+          "registry, 'skopeo copy oci-archive:FILE docker://...' pushes it.\n\n"
+          "Options:\n"
+          "  --key FILE            the private key, as for db publish\n"
+          "  --db FILE             the database (default: config.json's)\n"
+          "  --tag TAG             the name in index.json (default: latest)\n"
+          "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS },
         { "vercmp", "compare two versions as an ecosystem orders them",
           "vercmp ECOSYSTEM A B\n"
           "       portcullis vercmp --batch ECOSYSTEM\n\n"

@@ -13,7 +13,9 @@
 #include "base/macro.h"
 #include "common.h"
 #include "config.h"
+#include "registry.h"
 #include "update.h"
+#include "verb-db-oci.h"
 #include "verbs.h"
 #include "vulndb.h"
 
@@ -52,11 +54,12 @@ static int db_import(int argc, char **argv) {
                 { "db", required_argument, NULL, 'd' },
                 { "merge", no_argument, NULL, 'm' },
                 { "allow-shrink", no_argument, NULL, 'S' },
+                { "config", required_argument, NULL, 'c' },
                 {}
         };
         struct vulndb_import_stats st = {};
         struct skips skipped = {};
-        const char *db = NULL;
+        const char *db = NULL, *config = NULL;
         struct error err = {};
         unsigned flags = 0;
         double t0;
@@ -73,9 +76,16 @@ static int db_import(int argc, char **argv) {
                 case 'S':
                         flags |= VULNDB_IMPORT_ALLOW_SHRINK;
                         break;
+                case 'c':
+                        config = optarg;
+                        break;
                 default:
                         return EXIT_ERROR;
                 }
+        if (optind + 1 == argc && registry_is_archive(argv[optind])) {
+                db = cli_db_path(db);
+                return cli_db_writable_path("db import", db) < 0 ? EXIT_ERROR : db_import_oci(argv[optind], db, config);
+        }
         if (optind >= argc) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");
                 return EXIT_ERROR;
@@ -392,7 +402,9 @@ static int db_update(int argc, char **argv) {
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,
                                                    .timeout_s = cfg->update.timeout_s,
-                                                   .allow_shrink = allow_shrink },
+                                                   .allow_shrink = allow_shrink,
+                                                   .auth_file = cfg->update.auth_file,
+                                                   .max_layer = (uint64_t) cfg->update.max_layer_mib << 20 },
                        on_update_event, &prog, &res, &err);
         bar_end(&prog);
         skips_end(&prog.skips);
@@ -471,11 +483,13 @@ static const struct {
         { "update", db_update },
         { "status", db_status },
         { "sign", db_sign },
+        { "publish", db_publish },
+        { "export", db_export },
 };
 
 int verb_db(int argc, char **argv) {
         if (argc < 2) {
-                log_error("db: expected import, update, status or sign; see 'portcullis db --help'");
+                log_error("db: expected import, update, status, sign, publish or export; see 'portcullis db --help'");
                 return EXIT_ERROR;
         }
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -485,6 +499,6 @@ int verb_db(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, update, status, sign); see 'portcullis db --help'", argv[1]);
+        log_error("db: unknown subcommand '%s' (import, update, status, sign, publish, export); see 'portcullis db --help'", argv[1]);
         return EXIT_ERROR;
 }

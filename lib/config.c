@@ -11,7 +11,7 @@ static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "lo
                                         "update", NULL };
 static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "cve_sources", "proxy", "ca_file", "timeout_s",
-                                           "state_dir", "public_key", NULL };
+                                           "state_dir", "public_key", "auth_file", "max_layer_mib", NULL };
 
 void config_free(struct config *c) {
         if (!c)
@@ -30,6 +30,7 @@ void config_free(struct config *c) {
         free(c->update.ca_file);
         free(c->update.state_dir);
         free(c->update.public_key);
+        free(c->update.auth_file);
         free(c);
 }
 
@@ -44,6 +45,7 @@ static int config_defaults(struct config **ret) {
         c->policy = strdup(PORTCULLIS_POLICY_DEFAULT);
         c->update.state_dir = strdup(PORTCULLIS_UPDATE_STATE_DIR);
         c->update.timeout_s = 30;
+        c->update.max_layer_mib = 4096;
         if (!c->db || !c->cache || !c->lock_dir || !c->policy || !c->update.state_dir ||
             strv_push(&c->update.sources, strdup(PORTCULLIS_UPDATE_SOURCE)) < 0 ||
             strv_push(&c->update.cve_sources, strdup(UPDATE_CVE_SOURCE_DEFAULT)) < 0)
@@ -157,7 +159,9 @@ static int parse_update(const struct json_node *root, struct config_update *u, s
             (r = get_path(&n, "ca_file", &u->ca_file, err)) < 0 ||
             (r = json_get_uint(&n, "timeout_s", 1, 3600, &u->timeout_s, err)) < 0 ||
             (r = get_path(&n, "state_dir", &u->state_dir, err)) < 0 ||
-            (r = get_path(&n, "public_key", &u->public_key, err)) < 0)
+            (r = get_path(&n, "public_key", &u->public_key, err)) < 0 ||
+            (r = get_path(&n, "auth_file", &u->auth_file, err)) < 0 ||
+            (r = json_get_uint(&n, "max_layer_mib", 1, 1u << 20, &u->max_layer_mib, err)) < 0)
                 return r;
         return 0;
 }

@@ -39,6 +39,8 @@ struct config {
                 unsigned timeout_s;     /* connect timeout and longest stall, default 30 */
                 char *state_dir;        /* downloads and state, default /var/lib/portcullis/update */
                 char *public_key;       /* PEM; when set, sources must sign their manifests, or NULL */
+                char *auth_file;        /* registry credentials (registry.h), or NULL */
+                unsigned max_layer_mib; /* an oci:// source's DB layer larger than this is refused; 4096 */
         } update;
 };
 

@@ -25,6 +25,7 @@ static struct {
         CURLcode (*easy_perform)(CURL *);
         CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
         void (*easy_cleanup)(CURL *);
+        void (*easy_reset)(CURL *);
         const char *(*easy_strerror)(CURLcode);
         char *(*easy_escape)(CURL *, const char *, int);
         void (*free)(void *);
@@ -48,6 +49,7 @@ static void load(void) {
         LOAD(easy_perform, "curl_easy_perform");
         LOAD(easy_getinfo, "curl_easy_getinfo");
         LOAD(easy_cleanup, "curl_easy_cleanup");
+        LOAD(easy_reset, "curl_easy_reset");
         LOAD(easy_strerror, "curl_easy_strerror");
         LOAD(easy_escape, "curl_easy_escape");
         LOAD(free, "curl_free");
@@ -108,6 +110,11 @@ CURLcode curl_easy_getinfo(CURL *c, CURLINFO info, ...) {
 void curl_easy_cleanup(CURL *c) {
         if (ready())
                 api.easy_cleanup(c);
+}
+
+void curl_easy_reset(CURL *c) {
+        if (ready())
+                api.easy_reset(c);
 }
 
 const char *curl_easy_strerror(CURLcode code) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "base/error.h"
 
@@ -38,3 +39,11 @@ struct update_manifest {
 int update_manifest_parse(const char *buf, size_t len, const char *url, struct update_manifest *ret,
                           struct error *err);
 void update_manifest_done(struct update_manifest *m);
+
+/* The keys of `portcullis db sign` (update-sign.c), also those of `db
+ * publish` (registry.h): a PEM private key without a passphrase, and a
+ * signature over msg (Ed25519/Ed448 over the bytes, RSA PKCS#1 v1.5 and
+ * ECDSA over their SHA-256). */
+int update_load_private_key(const char *path, EVP_PKEY **ret, struct error *err);
+int update_sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **ret, size_t *ret_len,
+                    struct error *err);

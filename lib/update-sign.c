@@ -27,7 +27,7 @@ static void md_ctx_freep(EVP_MD_CTX **p) {
         EVP_MD_CTX_free(*p);
 }
 
-static int load_private_key(const char *path, EVP_PKEY **ret, struct error *err) {
+int update_load_private_key(const char *path, EVP_PKEY **ret, struct error *err) {
         _cleanup_free_ char *pem = NULL;
         size_t len = 0;
         EVP_PKEY *key;
@@ -137,7 +137,7 @@ static int check_serial(const char *dir, int64_t serial, struct error *err) {
 
 /* Ed25519 and Ed448 sign the message itself; RSA (PKCS#1 v1.5) and ECDSA
  * its SHA-256, as the updater verifies. */
-static int sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **ret, size_t *ret_len,
+int update_sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **ret, size_t *ret_len,
                     struct error *err) {
         int id = EVP_PKEY_get_base_id(key);
         const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
@@ -181,7 +181,7 @@ static int write_signed(const struct update_sign_settings *s, const char *text, 
 
         if (asprintf(&mpath, "%s/" MANIFEST_FILE, s->dir) < 0 || asprintf(&spath, "%s/" MANIFEST_SIG_FILE, s->dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        q = sign_buf(key, text, strlen(text), &sig, &sig_len, err);
+        q = update_sign_buf(key, text, strlen(text), &sig, &sig_len, err);
         if (q >= 0)
                 q = write_file_atomic(mpath, text, strlen(text), err);
         if (q >= 0)
@@ -204,7 +204,7 @@ int update_sign(const struct update_sign_settings *s, size_t *ret_files, struct 
         else
                 q = check_times(s, &c, &e, err);
         if (q >= 0)
-                q = load_private_key(s->key_path, &key, err);
+                q = update_load_private_key(s->key_path, &key, err);
         if (q >= 0)
                 q = check_serial(s->dir, s->serial, err);
         if (q >= 0)

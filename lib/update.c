@@ -22,6 +22,7 @@
 #include "base/strutil.h"
 #include "cache.h"
 #include "portcullis-build.h"
+#include "registry.h"
 #include "update.h"
 #include "update-internal.h"
 #include "zip-limit.h"
@@ -1753,8 +1754,8 @@ static int check_settings(const struct update_settings *s, struct error *err) {
                 return error_set(err, EINVAL, "no source given; name one with --source or 'update.sources' in "
                                               "config.json");
         for (char *const *u = s->sources; *u; u++)
-                if (!startswith(*u, "http://") && !startswith(*u, "https://"))
-                        return error_set(err, EINVAL, "source '%s' is not an http:// or https:// URL", *u);
+                if (!startswith(*u, "http://") && !startswith(*u, "https://") && !startswith(*u, "oci://"))
+                        return error_set(err, EINVAL, "source '%s' is not an http://, https:// or oci:// URL", *u);
         if (s->ecosystems && !s->ecosystems[0])
                 return error_set(err, EINVAL, "no ecosystem given; name one with --ecosystem or "
                                               "'update.ecosystems' in config.json");
@@ -1998,8 +1999,47 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
         return run_import(r, ecos, n, rebuild, res, err);
 }
 
+/* oci:// sources first (registry.h); 1 when one of them served, 0 to go on
+ * with the http(s) sources in *http_only (none: the error stands). */
+static int run_oci(const struct update_settings *s, update_report_fn report, void *userdata,
+                   struct update_settings *http_only, char ***http, struct update_result *res, struct error *err) {
+        _cleanup_strv_free_ char **oci = NULL;
+        struct pcdb_install_result pr = {};
+        char msg[ERROR_MSG_MAX + 128];
+        int q = 0;
+
+        for (char *const *u = s->sources; q >= 0 && *u; u++)
+                q = strv_push(startswith(*u, "oci://") ? &oci : http, strdup(*u));
+        if (q < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!oci)
+                return 0;
+        q = registry_pull(oci, &(struct registry_pull_settings) {
+                                  .db_path = s->db_path, .state_dir = s->state_dir, .public_key = s->public_key,
+                                  .max_layer = s->max_layer ? s->max_layer : PCDB_LAYER_MAX_DEFAULT,
+                                  .reg = { .ca_file = s->ca_file, .auth_file = s->auth_file, .proxy = s->proxy,
+                                           .timeout_s = s->timeout_s } },
+                          report, userdata, &pr, err);
+        if (q >= 0) {
+                res->changed = pr.changed;
+                snprintf(res->revision, sizeof(res->revision), "%s", pr.revision);
+                return 1;
+        }
+        if (!*http)
+                return q;
+        snprintf(msg, sizeof(msg), "%s; falling back to the http(s) sources", err->msg);
+        if (report)
+                report(&(struct update_event) { .type = UPDATE_EVENT_RETRY, .message = msg }, userdata);
+        error_clear(err);
+        *http_only = *s;
+        http_only->sources = *http;
+        return 0;
+}
+
 int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
                struct update_result *ret, struct error *err) {
+        struct update_settings http_only = {};
+        _cleanup_strv_free_ char **http = NULL;
         struct run r = { .s = s, .report = report, .userdata = userdata };
         struct update_result res = {};
         struct eco *ecos = NULL;
@@ -2017,6 +2057,17 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 return q;
         remove_stale(&r, s->state_dir, 0);
         remove_stale_db_temps(&r);
+        q = run_oci(s, report, userdata, &http_only, &http, &res, err);
+        if (q > 0) {
+                if (ret)
+                        *ret = res;
+                return 0;
+        }
+        if (q < 0)
+                return error_wrap(err, "update %s (the previous database is unchanged)", s->db_path);
+        if (http_only.sources == http && http)
+                r.s = s = &http_only;
+        r.n_sources = strv_length(s->sources);
         q = load_state(&r, err);
         if (q >= 0)
                 q = resolve_ecosystems(&r, err);

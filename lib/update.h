@@ -66,9 +66,13 @@
 #define UPDATE_TIMEOUT_S_DEFAULT 30
 #define UPDATE_ECOSYSTEM_FALLBACK "Debian:12"
 
+/* Sources may also be oci://HOST[:PORT]/REPO[:TAG] references of a DB
+ * published with `portcullis db publish` (registry.h): those are tried
+ * first, in order, and replace the whole DB; the http(s) sources are the
+ * fallback when none of them serves. */
 struct update_settings {
         const char *db_path;
-        char *const *sources;           /* base URLs (http, https), tried in order */
+        char *const *sources;           /* base URLs (http, https) or oci:// references, tried in order */
         char *const *ecosystems;        /* "Debian:12", ...; NULL: those of cache_path's images */
         const char *cache_path;         /* the verdict cache (cache.h), only read; for ecosystems NULL */
         const char *public_key;         /* a PEM public key: sources must be signed; NULL: not */
@@ -80,6 +84,8 @@ struct update_settings {
         unsigned max_changes;           /* 0: UPDATE_CHANGES_MAX */
         unsigned retry_delay_ms;        /* first backoff, doubled per try; 0: 500 */
         bool allow_shrink;              /* VULNDB_IMPORT_ALLOW_SHRINK (vulndb.h) */
+        const char *auth_file;          /* registry credentials for oci:// sources (registry.h), or NULL */
+        uint64_t max_layer;             /* an oci:// source's DB layer larger than this is refused; 0: 4 GiB */
 };
 
 enum update_event_type {

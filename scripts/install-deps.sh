@@ -5,8 +5,8 @@
 # something is missing, so a second run is instant.
 set -eu
 
-# (nettle-dev to libxml2-dev: what libarchive links against, for the hook's
-# static link of it)
+# (nettle-dev to libxml2-dev: what libarchive links against, for the
+# binaries' static link of it, lib/meson.build)
 PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
           libzstd-dev scdoc
@@ -16,7 +16,8 @@ if [ "${1:-}" != "--build" ]; then
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
-                  liblog4j2-java composer ruby-rack ruby-nokogiri python3-jsonschema"
+                  liblog4j2-java composer ruby-rack ruby-nokogiri python3-jsonschema
+                  docker-registry skopeo apache2-utils"
         # npm for the CVSS reference implementation below and node-semver;
         # a node that brings its own npm (NodeSource's nodejs) is kept as it
         # is, and so is a cargo installed another way.

@@ -16,7 +16,7 @@ export TMPDIR=$T
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-CMDS=("scan" "inventory" "db" "db import" "db update" "db status" "db sign" "vercmp" "cvss" "policy"
+CMDS=("scan" "inventory" "db" "db import" "db update" "db status" "db sign" "db publish" "db export" "vercmp" "cvss" "policy"
       "policy check" "check" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan")
 
 for c in "${CMDS[@]}"; do
@@ -42,7 +42,7 @@ out=$("$H" --frob </dev/null 2>&1); rc=$?
 # command whose file it is in, and in portcullis(1).
 MAN=$BUILD/docs/man/portcullis.1
 for f in "$SRC"/cli/verb-*.c; do
-        verb=$(basename "$f" .c); verb=${verb#verb-}
+        verb=$(basename "$f" .c); verb=${verb#verb-}; verb=${verb%%-*}   # verb-db-oci.c: db
         for o in $(grep -o '{ "[a-z][a-z-]*", \(required\|no\)_argument' "$f" | sed 's/{ "\([^"]*\)".*/\1/' | sort -u); do
                 all=""
                 for c in "${CMDS[@]}"; do

@@ -25,13 +25,16 @@ grep -q "ExecStart=$(dirname "$P")/portcullis db update" "$U/portcullis-update.s
         fail "update service: ExecStart is not 'portcullis db update'"
 grep -q "ExecStart=$(dirname "$P")/portcullis cache gc" "$U/portcullis-gc.service" ||
         fail "gc service: ExecStart is not 'portcullis cache gc'"
+# The build node's: the update, then the publish with the key as a credential.
+[ "$(grep '^ExecStart=' "$U/portcullis-publish.service" | sed 's|.*/portcullis ||')" = "db update
+db publish --key %d/publish.key \${PORTCULLIS_PUBLISH_REF}" ] || fail "publish service: ExecStart is not the update and the publish"
 
 (cd "$U" && SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no ./*.service ./*.timer) >"$T/verify" 2>&1 ||
         fail "systemd-analyze verify: $(cat "$T/verify")"
 # verify also prints warnings without failing; ours must have none.
 grep -v '^$' "$T/verify" | grep -q . && fail "systemd-analyze verify says: $(cat "$T/verify")"
 
-for s in portcullis-update portcullis-gc; do
+for s in portcullis-update portcullis-gc portcullis-publish; do
         out=$(cd "$U" && systemd-analyze security --offline=true --no-pager "$s.service" 2>&1)
         score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
         echo "$s.service: exposure $score"
@@ -41,12 +44,12 @@ for s in portcullis-update portcullis-gc; do
 done
 # Issue 11, 5: what the services create stays private (the state folder
 # too: StateDirectory= makes it 0755 unless told).
-for s in portcullis-update portcullis-gc; do
+for s in portcullis-update portcullis-gc portcullis-publish; do
         grep -q '^UMask=0077$' "$U/$s.service" || fail "$s.service: UMask is not 0077"
 done
 grep -q '^StateDirectoryMode=0700$' "$U/portcullis-update.service" ||
         fail "update service: StateDirectoryMode is not 0700"
-for t in portcullis-update portcullis-gc; do
+for t in portcullis-update portcullis-gc portcullis-publish; do
         grep -q '^RandomizedDelaySec=' "$U/$t.timer" || fail "$t.timer: no RandomizedDelaySec"
         grep -q '^Persistent=true' "$U/$t.timer" || fail "$t.timer: not Persistent"
 done

@@ -180,7 +180,7 @@ static void test_errors(void) {
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
                 { "{\"update\": {\"sorces\": []}}",
                   "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, cve_sources, "
-                  "proxy, ca_file, timeout_s, state_dir, public_key" },
+                  "proxy, ca_file, timeout_s, state_dir, public_key, auth_file, max_layer_mib" },
                 { "{\"update\": {\"public_key\": \"u.pub\"}}",
                   "c.json:1:13: 'public_key' in 'update' must be an absolute path" },
                 { "{\"update\": {\"sources\": []}}", "c.json:1:13: 'sources' in 'update' must not be empty" },

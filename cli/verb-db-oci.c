@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "common.h"
+#include "config.h"
+#include "registry.h"
+#include "verb-db-oci.h"
+#include "verbs.h"
+
+int db_publish(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, 'c' },
+                { "key", required_argument, NULL, 'k' },
+                { "authfile", required_argument, NULL, 'a' },
+                { "ca-file", required_argument, NULL, 'C' },
+                { "created", required_argument, NULL, 'T' },
+                { "expires", required_argument, NULL, 'e' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        const char *db = NULL, *config = NULL, *auth = NULL, *ca = NULL, *env = getenv("PORTCULLIS_DB");
+        struct publish_settings s = {};
+        struct publish_result res = {};
+        struct error err = {};
+        int c;
+
+        while ((c = cli_getopt(argc, argv, "db publish", opts)) >= 0)
+                switch (c) {
+                case 'd': db = optarg; break;
+                case 'c': config = optarg; break;
+                case 'k': s.key_path = optarg; break;
+                case 'a': auth = optarg; break;
+                case 'C': ca = optarg; break;
+                case 'T': s.created = optarg; break;
+                case 'e': s.expires = optarg; break;
+                default: return EXIT_ERROR;
+                }
+        if (!s.key_path || optind + 1 != argc) {
+                log_error("db publish: usage: portcullis db publish --key KEY.pem [--db DB] [--authfile FILE] "
+                          "[--ca-file FILE] [--created TIME] [--expires TIME] oci://HOST[:PORT]/REPOSITORY[:TAG]");
+                return EXIT_ERROR;
+        }
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db publish: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        s.db_path = db ? db : env && *env ? env : cfg->db;
+        s.reg = (struct registry_settings) { .ca_file = ca ? ca : cfg->update.ca_file,
+                                             .auth_file = auth ? auth : cfg->update.auth_file,
+                                             .proxy = cfg->update.proxy, .timeout_s = cfg->update.timeout_s };
+        if (registry_publish(argv[optind], &s, &res, &err) < 0) {
+                log_error("db publish: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("published %s (revision %s, %llu bytes, %llu compressed) as %s@%s; %u blobs uploaded, %u already "
+               "there\n", s.db_path, res.revision, (unsigned long long) res.db_size,
+               (unsigned long long) res.layer_size, argv[optind], res.manifest_digest, res.blobs_uploaded,
+               res.blobs_present);
+        return EXIT_PASS;
+}
+
+int db_export(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, 'c' },
+                { "key", required_argument, NULL, 'k' },
+                { "tag", required_argument, NULL, 't' },
+                { "created", required_argument, NULL, 'T' },
+                { "expires", required_argument, NULL, 'e' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
+        struct export_settings s = {};
+        struct publish_result res = {};
+        struct error err = {};
+        int c;
+
+        while ((c = cli_getopt(argc, argv, "db export", opts)) >= 0)
+                switch (c) {
+                case 'd': db = optarg; break;
+                case 'c': config = optarg; break;
+                case 'k': s.key_path = optarg; break;
+                case 't': s.tag = optarg; break;
+                case 'T': s.created = optarg; break;
+                case 'e': s.expires = optarg; break;
+                default: return EXIT_ERROR;
+                }
+        if (!s.key_path || optind + 1 != argc) {
+                log_error("db export: usage: portcullis db export --key KEY.pem [--db DB] [--tag TAG] [--created TIME] "
+                          "[--expires TIME] FILE (an OCI archive: 'skopeo copy oci-archive:FILE docker://...' "
+                          "carries it to a registry)");
+                return EXIT_ERROR;
+        }
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db export: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        s.db_path = db ? db : env && *env ? env : cfg->db;
+        if (registry_export(argv[optind], &s, &res, &err) < 0) {
+                log_error("db export: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("exported %s (revision %s, %llu bytes, %llu compressed) to %s, manifest %s\n", s.db_path, res.revision,
+               (unsigned long long) res.db_size, (unsigned long long) res.layer_size, argv[optind],
+               res.manifest_digest);
+        return EXIT_PASS;
+}
+
+static void on_event(const struct update_event *ev, void *userdata) {
+        (void) userdata;
+        if (ev->type == UPDATE_EVENT_STEP)
+                printf("%s\n", ev->message);
+}
+
+int db_import_oci(const char *path, const char *db, const char *config) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct pcdb_install_result res = {};
+        struct error err = {};
+
+        if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                log_error("db import: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        if (registry_import(path, &(struct registry_pull_settings) {
+                                    .db_path = db, .state_dir = cfg->update.state_dir,
+                                    .public_key = cfg->update.public_key,
+                                    .max_layer = (uint64_t) cfg->update.max_layer_mib << 20 },
+                            on_event, NULL, &res, &err) < 0) {
+                log_error("db import: %s (the previous database is unchanged)", err.msg);
+                return EXIT_ERROR;
+        }
+        printf("%s %s from the OCI archive %s: revision %s\n", res.changed ? "imported" : "unchanged:", db, path,
+               res.revision);
+        return EXIT_PASS;
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An OCI distribution API client over libcurl's easy interface (loaded
+ * lazily, lib/curl-lazy.c), and `portcullis db publish` on it; see
+ * registry.h for the artifact.  The API: the distribution spec v1.1
+ * (https://github.com/opencontainers/distribution-spec/blob/main/spec.md):
+ *
+ *   HEAD  /v2/<name>/blobs/<digest>           200: there already
+ *   POST  /v2/<name>/blobs/uploads/           202, Location: the session
+ *   PATCH <location>  Content-Range: a-b      202, Location: the next one
+ *   PUT   <location>?digest=<digest>          201: complete
+ *   PUT   /v2/<name>/manifests/<tag>          201, Docker-Content-Digest
+ *   HEAD/GET /v2/<name>/manifests/<tag>       Docker-Content-Digest
+ *   GET   /v2/<name>/blobs/<digest>           the blob (maybe a redirect)
+ *
+ * and its auth: a 401 carries WWW-Authenticate; Basic is answered with the
+ * credentials of the auth file, Bearer with a token from the realm
+ * (GET realm?service=..&scope=.., with those credentials when there are
+ * any).  Only https. */
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "portcullis-build.h"
+#include "registry-internal.h"
+#include "update-internal.h"
+#include "update.h"
+#include "vulndb.h"
+
+#define AUTH_FILE_MAX ((size_t) 1 << 20)
+#define MAX_REDIRS 5
+
+int reg_write_all(int fd, const void *buf, size_t n) {
+        for (size_t off = 0; off < n;) {
+                ssize_t w = write(fd, (const char *) buf + off, n - off);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return -errno;
+                off += (size_t) w;
+        }
+        return 0;
+}
+
+int pcdb_md_final(EVP_MD_CTX *md, char ret[72]) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+
+        if (EVP_DigestFinal_ex(md, d, &n) != 1 || n != 32)
+                return -EIO;
+        strcpy(ret, "sha256:");
+        update_hex(d, n, ret + 7);
+        return 0;
+}
+
+/* ---- the client --------------------------------------------------------------- */
+
+void reg_sink_reset(struct reg_sink *k) {
+        k->len = 0;
+        k->too_big = false;
+        k->mem.len = 0;
+        if (k->mem.s)
+                k->mem.s[0] = '\0';
+        if (k->md)
+                EVP_DigestInit_ex(k->md, EVP_sha256(), NULL);
+}
+
+bool reg_sink_feed(struct reg_sink *k, const void *buf, size_t n) {
+        if (k->len + n > k->max) {
+                k->too_big = true;
+                return false;
+        }
+        if (k->md)
+                EVP_DigestUpdate(k->md, buf, n);
+        k->len += n;
+        if (k->write)
+                return k->write(buf, n, k->userdata) >= 0;
+        if (strbuf_append(&k->mem, buf, n) < 0) {
+                k->write_errno = ENOMEM;
+                return false;
+        }
+        return true;
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        size_t n = size * nmemb;
+
+        return reg_sink_feed(userdata, ptr, n) ? n : 0;
+}
+
+static char *header_value(CURL *curl, const char *name) {
+        struct curl_header *h = NULL;
+
+        if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value || !*h->value)
+                return NULL;
+        return strdup(h->value);
+}
+
+void reg_resp_done(struct reg_resp *r) {
+        free(r->location);
+        free(r->digest);
+        free(r->www_auth);
+        *r = (struct reg_resp) {};
+}
+
+/* Credentials for host from a containers-auth.json / docker config.json:
+ * {"auths": {"HOST[:PORT]": {"auth": "<base64 of user:password>"}}}, the
+ * file `skopeo login --authfile`, `podman login` and `docker login` write. */
+static int auth_file_load(struct reg_client *c, const char *path, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        json_error_t jerr;
+        json_t *doc, *e;
+        const char *a;
+        size_t len = 0;
+        int q;
+
+        if (!path)
+                return 0;
+        q = read_full_file(path, AUTH_FILE_MAX, &buf, &len, err);
+        if (q < 0)
+                return error_wrap(err, "the registry auth file (auth_file)");
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc)
+                return error_set(err, EBADMSG, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        e = json_object_get(json_object_get(doc, "auths"), c->ref.host);
+        a = json_string_value(json_object_get(e, "auth"));
+        q = 0;
+        if (e && (!a || !*a || strlen(a) > 4096 || a[strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                               "0123456789+/=")] != '\0'))
+                q = error_set(err, EBADMSG, "%s: \"auths\".\"%s\".\"auth\" is not base64 of USER:PASSWORD", path,
+                              c->ref.host);
+        else if (a && !(c->basic = strdup(a)))
+                q = error_set(err, ENOMEM, "out of memory");
+        json_decref(doc);
+        return q;
+}
+
+int reg_client_init(struct reg_client *c, const char *ref, const struct registry_settings *s, struct error *err) {
+        int q;
+
+        *c = (struct reg_client) { .s = s };
+        q = oci_ref_parse(ref, &c->ref, err);
+        if (q < 0)
+                return q;
+        if (asprintf(&c->base, "https://%s/v2/%s", c->ref.host, c->ref.repo) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = auth_file_load(c, s->auth_file, err);
+        if (q < 0)
+                return q;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c->curl = curl_easy_init()))
+                return error_set(err, ENOMEM, "initialise libcurl (%s)", curl_easy_strerror(CURLE_FAILED_INIT));
+        return 0;
+}
+
+void reg_client_done(struct reg_client *c) {
+        if (c->curl)
+                curl_easy_cleanup(c->curl);
+        oci_ref_done(&c->ref);
+        free(c->base);
+        free(c->basic);
+        free(c->bearer);
+        *c = (struct reg_client) {};
+}
+
+/* Only the registry itself gets the credentials: a Location or redirect
+ * to another host (blob storage) does not. */
+static bool same_host(const struct reg_client *c, const char *url) {
+        size_t n = strlen(c->ref.host);
+
+        return startswith(url, "https://") && strncmp(url + 8, c->ref.host, n) == 0 &&
+               (url[8 + n] == '/' || url[8 + n] == '\0' || url[8 + n] == '?');
+}
+
+static int prepare(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct curl_slist **hdrs) {
+        long timeout = c->s->timeout_s ? (long) c->s->timeout_s : 30;
+        CURL *h = c->curl;
+        char line[20000];
+
+        curl_easy_reset(h);
+        if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK)
+                return -ENOTSUP;
+        curl_easy_setopt(h, CURLOPT_URL, rq->url);
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, rq->follow ? 1L : 0L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long) MAX_REDIRS);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
+        /* a stall, not a slow transfer, is the failure */
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
+        if (c->s->proxy)
+                curl_easy_setopt(h, CURLOPT_PROXY, c->s->proxy);
+        if (c->s->ca_file)
+                curl_easy_setopt(h, CURLOPT_CAINFO, c->s->ca_file);
+        if (strcmp(rq->method, "HEAD") == 0)
+                curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        else if (strcmp(rq->method, "GET") != 0) {
+                curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) rq->body_len);
+                curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+        }
+        *hdrs = curl_slist_append(*hdrs, "Expect:");
+        if (rq->content_type && snprintf(line, sizeof(line), "Content-Type: %s", rq->content_type) > 0)
+                *hdrs = curl_slist_append(*hdrs, line);
+        if (rq->accept && snprintf(line, sizeof(line), "Accept: %s", rq->accept) > 0)
+                *hdrs = curl_slist_append(*hdrs, line);
+        if (rq->range && snprintf(line, sizeof(line), "Content-Range: %s", rq->range) > 0)
+                *hdrs = curl_slist_append(*hdrs, line);
+        /* the token endpoint gets the credentials (basic), whatever its host */
+        if (rq->token && c->basic && snprintf(line, sizeof(line), "Authorization: Basic %s", c->basic) > 0)
+                *hdrs = curl_slist_append(*hdrs, line);
+        else if (!rq->token && same_host(c, rq->url) && (c->bearer || (c->basic && c->use_basic)) &&
+                 snprintf(line, sizeof(line), "Authorization: %s %s", c->bearer ? "Bearer" : "Basic",
+                          c->bearer ? c->bearer : c->basic) > 0)
+                *hdrs = curl_slist_append(*hdrs, line);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
+        return 0;
+}
+
+/* The registry's own words on an error: {"errors": [{"code", "message"}]}. */
+static void error_detail(const struct reg_sink *k, char *ret, size_t n) {
+        json_t *doc = k->mem.s ? json_loadb(k->mem.s, k->mem.len, 0, NULL) : NULL;
+        json_t *e = json_array_get(json_object_get(doc, "errors"), 0);
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *msg = json_string_value(json_object_get(e, "message"));
+
+        ret[0] = '\0';
+        if (code || msg)
+                snprintf(ret, n, " (%.100s: %.300s)", strna(code), strna(msg));
+        json_decref(doc);
+}
+
+static int perform(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct reg_resp *ret,
+                   struct error *err) {
+        struct curl_slist *hdrs = NULL;
+        CURLcode cc;
+        int q;
+
+        reg_sink_reset(k);
+        q = prepare(c, rq, k, &hdrs);
+        if (q < 0) {
+                curl_slist_free_all(hdrs);
+                return error_set(err, ENOTSUP, "libcurl lacks CURLOPT_PROTOCOLS_STR (7.85 or later is needed)");
+        }
+        c->curl_err[0] = '\0';
+        cc = curl_easy_perform(c->curl);
+        curl_slist_free_all(hdrs);
+        c->requests++;
+        if (k->too_big)
+                return error_set(err, E2BIG, "%s %s: the answer is larger than the limit of %llu bytes", rq->method,
+                                 rq->url, (unsigned long long) k->max);
+        if (k->write_errno)
+                return error_set_errno(err, k->write_errno, "%s %s: store the answer", rq->method, rq->url);
+        if (cc == CURLE_OPERATION_TIMEDOUT)
+                return error_set(err, ETIMEDOUT, "%s %s: %s: no answer within %u s ('update.timeout_s' in "
+                                 "config.json)", rq->method, rq->url, c->curl_err[0] ? c->curl_err :
+                                 curl_easy_strerror(cc), c->s->timeout_s ? c->s->timeout_s : 30);
+        if (cc != CURLE_OK)
+                return error_set(err, EHOSTUNREACH, "%s %s: %s", rq->method, rq->url,
+                                 c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));
+        *ret = (struct reg_resp) {};
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &ret->status);
+        ret->location = header_value(c->curl, "Location");
+        ret->digest = header_value(c->curl, "Docker-Content-Digest");
+        ret->www_auth = header_value(c->curl, "WWW-Authenticate");
+        return 0;
+}
+
+static int fetch_token(struct reg_client *c, const struct oci_challenge *ch, struct error *err) {
+        struct reg_sink k = { .max = OCI_TOKEN_MAX, .mem = { .max = OCI_TOKEN_MAX + 1 } };
+        _cleanup_(reg_resp_done) struct reg_resp resp = {};
+        _cleanup_free_ char *url = NULL;
+        char *svc = ch->service ? curl_easy_escape(c->curl, ch->service, 0) : NULL;
+        char *scope = ch->scope ? curl_easy_escape(c->curl, ch->scope, 0) : NULL;
+        int q;
+
+        q = asprintf(&url, "%s%sservice=%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", strempty(svc),
+                     scope ? "&scope=" : "", strempty(scope));
+        curl_free(svc);
+        curl_free(scope);
+        if (q < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        free(c->bearer);
+        c->bearer = NULL;
+        q = perform(c, &(struct reg_req) { .method = "GET", .url = url, .follow = true, .token = true }, &k, &resp,
+                    err);
+        if (q >= 0 && resp.status != 200)
+                q = error_set(err, EACCES, "the token endpoint %s answers HTTP %ld%s", ch->realm, resp.status,
+                              c->basic ? "; are the credentials of the auth file right?" :
+                                         "; the registry needs credentials: add them to the auth file (auth_file)");
+        if (q >= 0)
+                q = oci_token_parse(k.mem.s ? k.mem.s : "", k.mem.len, ch->realm, &c->bearer, err);
+        strbuf_done(&k.mem);
+        return q;
+}
+
+/* One request; a 401 is answered (basic credentials or a token) and the
+ * request made once more. */
+int reg_request(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct reg_resp *ret,
+                struct error *err) {
+        struct oci_challenge ch = {};
+        int q;
+
+        q = perform(c, rq, k, ret, err);
+        if (q < 0 || ret->status != 401)
+                return q;
+        if (!ret->www_auth)
+                return error_set(err, EACCES, "%s %s: HTTP 401 without a WWW-Authenticate challenge", rq->method,
+                                 rq->url);
+        q = oci_challenge_parse(ret->www_auth, &ch, err);
+        if (q < 0)
+                return error_wrap(err, "%s %s", rq->method, rq->url);
+        if (!ch.bearer && !c->basic)
+                q = error_set(err, EACCES, "%s %s: HTTP 401: the registry needs credentials: add {\"auths\": "
+                              "{\"%s\": {\"auth\": \"<base64 of USER:PASSWORD>\"}}} to the auth file "
+                              "('update.auth_file' in config.json, or --authfile)", rq->method, rq->url, c->ref.host);
+        else if (ch.bearer)
+                q = fetch_token(c, &ch, err);
+        c->use_basic = !ch.bearer;
+        oci_challenge_done(&ch);
+        if (q < 0)
+                return q;
+        reg_resp_done(ret);
+        q = perform(c, rq, k, ret, err);
+        if (q >= 0 && ret->status == 401)
+                q = error_set(err, EACCES, "%s %s: HTTP 401 after authenticating: the credentials are refused or "
+                              "lack the permission", rq->method, rq->url);
+        return q;
+}
+
+/* An unexpected status, with the registry's explanation. */
+int reg_status_error(const struct reg_req *rq, const struct reg_resp *resp, const struct reg_sink *k,
+                     struct error *err) {
+        char detail[512];
+
+        error_detail(k, detail, sizeof(detail));
+        return error_set(err, resp->status == 404 ? ENOENT : EPROTO, "%s %s: HTTP %ld%s", rq->method, rq->url,
+                         resp->status, detail);
+}
