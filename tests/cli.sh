@@ -152,6 +152,18 @@ ln -s /etc/passwd "$H/var/lib/dpkg/status"
 out=$("$P" inventory "$H" --format json 2>&1)
 grep -q '"root"' <<<"$out" && fail "read the host's /etc/passwd: $out"
 
+# A file name that is not UTF-8 (an image's bytes) is shown with '?' for
+# the bytes JSON can't carry; it never stops the inventory or the scan.
+U=$T/utf8
+mkdir -p "$U/etc" "$U/app/bad$(printf '\377')dir/node_modules/left-pad"
+cp "$R/usr/lib/os-release" "$U/etc/os-release"
+echo '{"name": "left-pad", "version": "1.0.0"}' >"$U/app/bad$(printf '\377')dir/node_modules/left-pad/package.json"
+"$P" inventory "$U" --format json 2>/dev/null |
+        json 'assert [p["origin_file"] for p in d["packages"]] == ["/app/bad?dir/node_modules/left-pad/package.json"], d' ||
+        fail "inventory of a non-UTF-8 file name"
+"$P" scan "$U" --db "$DB" --format json 2>/dev/null | json 'assert d["unchecked"][0]["subject"] == "npm", d' ||
+        fail "scan of a non-UTF-8 file name"
+
 # Issue 10, 1: a bad import does not wipe the DB.  Over the 1,272 real
 # Debian 12 advisories, importing config.json (no record) or fewer than half
 # of them is refused (exit 2, the DB the same: status and a scan say so)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/fileio.h"
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "inventory.h"
 #include "portcullis-build.h"
@@ -74,14 +75,14 @@ static void test_json_text(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                json_t *v = report_json_text(rows[i].in);
+                json_t *v = json_str_or_null(rows[i].in);
 
                 CHECK_MSG(v && json_is_string(v), "row %zu", i);
                 if (v)
                         CHECK_STREQ(json_string_value(v), rows[i].out);
                 json_decref(v);
         }
-        CHECK(json_is_null(report_json_text(NULL)));
+        CHECK(json_is_null(json_str_or_null(NULL)));
 }
 
 static void add_package(struct inventory *inv, const char *name, const char *version, const char *purl,

@@ -330,15 +330,54 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
         return 1;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p) {
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+
+                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+        }
+        if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+
+                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+        }
+        return 0;
+}
+
 json_t *json_str_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
+        _cleanup_free_ char *copy = NULL;
+        json_t *v;
+
+        if (!s)
+                return json_null();
+        if ((v = json_string(s)))
+                return v;
+        /* Not UTF-8 (a file name, a package database's bytes): each byte
+         * that starts no well-formed sequence becomes '?'. */
+        if (!(copy = strdup(s)))
+                return NULL;
+        for (unsigned char *p = (unsigned char *) copy; *p;) {
+                size_t n = utf8_len(p);
+
+                if (n == 0)
+                        *p++ = '?';
+                else
+                        p += n;
+        }
+        return json_string(copy);
 }
 
 json_t *json_strv(char *const *v) {
         json_t *a = json_array();
 
         for (; a && v && *v; v++)
-                json_array_append_new(a, json_string(*v));
+                json_array_append_new(a, json_str_or_null(*v));
         return a;
 }
 

@@ -87,6 +87,8 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
                   struct error *err);
 
 /* A string or JSON null for NULL; an array of the strings of v (NULL-
- * terminated, may be NULL).  New references. */
+ * terminated, may be NULL).  New references, NULL only when out of
+ * memory: bytes that are not well-formed UTF-8 (a file name or a package
+ * database's text from an image; jansson takes UTF-8 only) become '?'. */
 json_t *json_str_or_null(const char *s);
 json_t *json_strv(char *const *v);

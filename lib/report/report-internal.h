@@ -20,10 +20,6 @@ int report_advisory_url(const char *id, char **ret);
  * ("var/lib/dpkg/status"): no leading '/', each segment percent-encoded
  * but for RFC 3986's unreserved characters.  0 or -ENOMEM. */
 int report_file_uri(const char *path, char **ret);
-/* A JSON string of text from the image or the DB, its bytes that are not
- * well-formed UTF-8 as '?' (jansson takes UTF-8 only); JSON null for NULL;
- * NULL when out of memory. */
-json_t *report_json_text(const char *s);
 
 /* The formats (report-format.c lists them). */
 extern const struct report_format report_format_table;

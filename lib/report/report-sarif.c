@@ -9,6 +9,7 @@
 
 #include "base/strutil.h"
 #include "portcullis-build.h"
+#include "base/jsonutil.h"
 #include "report-internal.h"
 
 #define SARIF_SCHEMA "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -63,7 +64,7 @@ static int set(json_t *o, const char *key, json_t *v) {
 }
 
 static json_t *text(const char *s) {
-        json_t *t = report_json_text(s);
+        json_t *t = json_str_or_null(s);
 
         return t ? json_pack("{s:o}", "text", t) : NULL;
 }
@@ -134,14 +135,14 @@ static json_t *rule_json(const struct rule *rule) {
                 sev = score;
         } else
                 sev = sev_sarif[rule->severity].fallback_score;
-        props = json_pack("{s:[s, o]}", "tags", "security", report_json_text(f->ecosystem ? f->ecosystem : "unknown"));
+        props = json_pack("{s:[s, o]}", "tags", "security", json_str_or_null(f->ecosystem ? f->ecosystem : "unknown"));
         if ((sev && set(props, "security-severity", json_string(sev)) < 0) ||
             set(props, "severity", json_string(severity_to_string(rule->severity))) < 0) {
                 json_decref(props);
                 return NULL;
         }
         o = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}",
-                      "id", report_json_text(f->id),
+                      "id", json_str_or_null(f->id),
                       "shortDescription", text(f->summary ? f->summary : f->id),
                       "fullDescription", text(f->summary ? f->summary : f->id),
                       "helpUri", url,
@@ -149,7 +150,7 @@ static json_t *rule_json(const struct rule *rule) {
                       "properties", props);
         if (o && f->aliases && set(props, "aliases", json_array()) == 0)
                 for (char **a = f->aliases; *a; a++)
-                        if (append(json_object_get(props, "aliases"), report_json_text(*a)) < 0) {
+                        if (append(json_object_get(props, "aliases"), json_str_or_null(*a)) < 0) {
                                 json_decref(o);
                                 return NULL;
                         }
@@ -198,7 +199,7 @@ static json_t *location_json(const struct finding *f) {
                 return NULL;
         return json_pack("[{s:{s:{s:s}}, s:[{s:o, s:s}]}]",
                          "physicalLocation", "artifactLocation", "uri", *uri ? uri : ".",
-                         "logicalLocations", "fullyQualifiedName", report_json_text(f->package), "kind", "package");
+                         "logicalLocations", "fullyQualifiedName", json_str_or_null(f->package), "kind", "package");
 }
 
 /* A finding a VEX statement suppresses stays in the log, marked as
@@ -215,36 +216,36 @@ static json_t *suppressions_json(const struct finding *f) {
                 r = strbuf_printf(&b, " (%s)", f->vex_source);
         if (r >= 0)
                 o = json_pack("[{s:s, s:s, s:o}]", "kind", "external", "status", "accepted",
-                              "justification", report_json_text(b.s));
+                              "justification", json_str_or_null(b.s));
         strbuf_done(&b);
         return o;
 }
 
 static json_t *result_properties(const struct finding *f) {
         json_t *p = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:b}",
-                              "package", report_json_text(f->package),
-                              "installedVersion", report_json_text(f->installed_version),
-                              "fixedVersion", report_json_text(f->fixed_version),
-                              "ecosystem", report_json_text(f->ecosystem),
+                              "package", json_str_or_null(f->package),
+                              "installedVersion", json_str_or_null(f->installed_version),
+                              "fixedVersion", json_str_or_null(f->fixed_version),
+                              "ecosystem", json_str_or_null(f->ecosystem),
                               "severity", severity_to_string(f->severity),
-                              "severitySource", report_json_text(f->severity_source),
+                              "severitySource", json_str_or_null(f->severity_source),
                               "status", finding_status_to_string(f->status),
                               "kev", f->kev);
         int r = p ? 0 : -ENOMEM;
 
         if (r >= 0 && f->source_name)
-                r = set(p, "sourcePackage", report_json_text(f->source_name));
+                r = set(p, "sourcePackage", json_str_or_null(f->source_name));
         if (r >= 0 && f->cvss_vector)
-                r = set(p, "cvss", json_pack("{s:o, s:f}", "vector", report_json_text(f->cvss_vector),
+                r = set(p, "cvss", json_pack("{s:o, s:f}", "vector", json_str_or_null(f->cvss_vector),
                                              "score", f->cvss_score));
         if (r >= 0 && f->epss >= 0)
                 r = set(p, "epss", json_real(f->epss));
         if (r >= 0 && f->epss_percentile >= 0)
                 r = set(p, "epssPercentile", json_real(f->epss_percentile));
         if (r >= 0 && f->vex_status)
-                r = set(p, "vex", json_pack("{s:o, s:o, s:o}", "status", report_json_text(f->vex_status),
-                                            "justification", report_json_text(f->vex_justification),
-                                            "source", report_json_text(f->vex_source)));
+                r = set(p, "vex", json_pack("{s:o, s:o, s:o}", "status", json_str_or_null(f->vex_status),
+                                            "justification", json_str_or_null(f->vex_justification),
+                                            "source", json_str_or_null(f->vex_source)));
         if (r < 0) {
                 json_decref(p);
                 return NULL;
@@ -262,11 +263,11 @@ static json_t *result_json(const struct finding *f, size_t rule) {
         if (asprintf(&fp, "%s:%s:%s", f->id, f->package, strempty(f->path)) < 0)
                 return NULL;
         o = json_pack("{s:o, s:I, s:s, s:o, s:{s:o}, s:o}",
-                      "ruleId", report_json_text(f->id),
+                      "ruleId", json_str_or_null(f->id),
                       "ruleIndex", (json_int_t) rule,
                       "level", sev_sarif[f->severity].level,
                       "message", message_json(f),
-                      "partialFingerprints", "portcullisFinding/v1", report_json_text(fp),
+                      "partialFingerprints", "portcullisFinding/v1", json_str_or_null(fp),
                       "properties", result_properties(f));
         r = o ? 0 : -ENOMEM;
         if (r >= 0)
@@ -308,7 +309,7 @@ static int notifications(const struct report_target *t, json_t *a) {
                         return -ENOMEM;
                 r = append(a, notification(level, "not-checked", msg,
                                            json_pack("{s:s, s:o, s:I}", "kind", unchecked_kind_to_string(u->kind),
-                                                     "subject", report_json_text(u->subject),
+                                                     "subject", json_str_or_null(u->subject),
                                                      "packages", (json_int_t) u->packages)));
         }
         if (r >= 0 && res->unchecked_more) {
@@ -341,13 +342,13 @@ static json_t *run_properties(const struct report_target *t) {
         json_object_set_new(counts, "suppressed", json_integer((json_int_t) res->suppressed));
         json_object_set_new(counts, "notChecked", json_integer((json_int_t) res->packages_unchecked));
         p = json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o}",
-                      "target", report_json_text(t->name),
-                      "imageDigest", report_json_text(t->digest),
-                      "os", "id", report_json_text(os->id), "version", report_json_text(os->version_id),
-                      "ecosystem", report_json_text(os->ecosystem),
+                      "target", json_str_or_null(t->name),
+                      "imageDigest", json_str_or_null(t->digest),
+                      "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
+                      "ecosystem", json_str_or_null(os->ecosystem),
                       "packages", (json_int_t) t->inv->n_pkgs,
-                      "dbRevision", report_json_text(res->db_revision),
-                      "dbTime", report_json_text(res->db_time),
+                      "dbRevision", json_str_or_null(res->db_revision),
+                      "dbTime", json_str_or_null(res->db_time),
                       "dbAgeHours", age >= 0 ? json_integer(age) : json_null(),
                       "summary", counts);
         return p;

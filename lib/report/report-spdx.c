@@ -10,6 +10,7 @@
 #include "base/digest.h"
 #include "base/strutil.h"
 #include "portcullis-build.h"
+#include "base/jsonutil.h"
 #include "report-internal.h"
 
 #define SPDX_NAMESPACE_BASE "https://spdx.org/spdxdocs/portcullis/"
@@ -69,7 +70,7 @@ static int document_namespace(const struct report_target *t, json_t *pkgs, char 
 static json_t *package_base(const char *spdxid, const char *name, const char *version) {
         json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:b, s:s, s:s, s:s}",
                               "SPDXID", spdxid,
-                              "name", report_json_text(name),
+                              "name", json_str_or_null(name),
                               "supplier", "NOASSERTION",
                               "downloadLocation", "NOASSERTION",
                               "filesAnalyzed", false,
@@ -77,7 +78,7 @@ static json_t *package_base(const char *spdxid, const char *name, const char *ve
                               "licenseDeclared", "NOASSERTION",
                               "copyrightText", "NOASSERTION");
 
-        if (o && version && set(o, "versionInfo", report_json_text(version)) < 0)
+        if (o && version && set(o, "versionInfo", json_str_or_null(version)) < 0)
                 return fail(o);
         return o;
 }
@@ -101,7 +102,7 @@ static json_t *os_json(const struct os_info *os) {
 
         if (set(o, "primaryPackagePurpose", json_string("OPERATING-SYSTEM")) < 0)
                 return fail(o);
-        if (os->pretty_name && set(o, "description", report_json_text(os->pretty_name)) < 0)
+        if (os->pretty_name && set(o, "description", json_str_or_null(os->pretty_name)) < 0)
                 return fail(o);
         return o;
 }
@@ -120,7 +121,7 @@ static json_t *source_info(const struct package *p) {
                 r = strbuf_printf(&b, "%sbuilt from source package %s%s%s", b.len ? "; " : "", p->source_name,
                                   p->source_version ? " " : "", strempty(p->source_version));
         if (r >= 0 && b.len)
-                v = report_json_text(b.s);
+                v = json_str_or_null(b.s);
         else if (r >= 0)
                 v = json_null();
         strbuf_done(&b);
@@ -142,13 +143,13 @@ static json_t *package_json(const struct package *p, size_t i) {
         json_decref(info);
         if (p->purl && set(o, "externalRefs", json_pack("[{s:s, s:s, s:o}]", "referenceCategory", "PACKAGE-MANAGER",
                                                         "referenceType", "purl",
-                                                        "referenceLocator", report_json_text(p->purl))) < 0)
+                                                        "referenceLocator", json_str_or_null(p->purl))) < 0)
                 return fail(o);
         if (p->guessed_from) {
                 _cleanup_free_ char *c = NULL;
 
                 if (asprintf(&c, "name and version guessed from %s", p->guessed_from) < 0 ||
-                    set(o, "comment", report_json_text(c)) < 0)
+                    set(o, "comment", json_str_or_null(c)) < 0)
                         return fail(o);
         }
         return o;
@@ -178,7 +179,7 @@ static json_t *document_comment(const struct report_target *t) {
         for (char **w = inv->warnings; r >= 0 && w && *w; w++)
                 r = strbuf_printf(&b, "%sWarning: %s", b.len ? "\n" : "", *w);
         if (r >= 0)
-                v = b.len ? report_json_text(b.s) : json_null();
+                v = b.len ? json_str_or_null(b.s) : json_null();
         strbuf_done(&b);
         return v;
 }
@@ -222,7 +223,7 @@ static int render(const struct report_target *t, char **ret, struct error *err) 
                          "spdxVersion", "SPDX-2.3",
                          "dataLicense", "CC0-1.0",
                          "SPDXID", "SPDXRef-DOCUMENT",
-                         "name", report_json_text(t->name),
+                         "name", json_str_or_null(t->name),
                          "documentNamespace", ns,
                          "creationInfo", "creators", "Tool: portcullis-" PORTCULLIS_VERSION, "created", created,
                          "packages", pkgs,

@@ -217,14 +217,14 @@ static json_t *finding_json(const struct finding *f) {
                 cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
                                  f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
                                  : f->cvss_version == 31 ? "3.1" : "4.0");
-        return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s, s:o, s:o}",
-                         "id", f->id,
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
+                         "id", json_str_or_null(f->id),
                          "aliases", aliases,
                          "summary", json_str_or_null(f->summary),
-                         "package", f->package,
+                         "package", json_str_or_null(f->package),
                          "ecosystem", json_str_or_null(f->ecosystem),
                          "path", json_str_or_null(f->path),
-                         "installed_version", f->installed_version,
+                         "installed_version", json_str_or_null(f->installed_version),
                          "source_name", json_str_or_null(f->source_name),
                          "fixed_version", json_str_or_null(f->fixed_version),
                          "status", finding_status_to_string(f->status),
@@ -239,9 +239,10 @@ static json_t *unchecked_json(const struct scan_result *res) {
         for (size_t i = 0; i < res->n_unchecked; i++) {
                 const struct unchecked *u = &res->unchecked[i];
 
-                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "kind", unchecked_kind_to_string(u->kind),
-                                                   "subject", u->subject, "packages", (json_int_t) u->packages,
-                                                   "reason", u->reason));
+                json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:o}", "kind", unchecked_kind_to_string(u->kind),
+                                                   "subject", json_str_or_null(u->subject),
+                                                   "packages", (json_int_t) u->packages,
+                                                   "reason", json_str_or_null(u->reason)));
         }
         return a;
 }
@@ -258,8 +259,8 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
         json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
         for (size_t i = 0; i < res->n_findings; i++)
                 json_array_append_new(findings, finding_json(&res->findings[i]));
-        root = json_pack("{s:s, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-                         "target", t->name,
+        root = json_pack("{s:o, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+                         "target", json_str_or_null(t->name),
                          "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
                          "ecosystem", json_str_or_null(os->ecosystem),
                          "packages", (json_int_t) t->inv->n_pkgs,
@@ -275,18 +276,18 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
         if (t->digest)
                 json_object_set_new(root, "image_digest", json_string(t->digest));
         for (char **w = t->inv->warnings; w && *w; w++)
-                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
+                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
         for (char **w = res->warnings; w && *w; w++)
-                json_array_append_new(json_object_get(root, "warnings"), json_string(*w));
+                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
         *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }
 
 static json_t *package_json(const struct package *p) {
-        json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-                              "name", p->name,
-                              "version", p->version,
+        json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                              "name", json_str_or_null(p->name),
+                              "version", json_str_or_null(p->version),
                               "source_name", json_str_or_null(p->source_name),
                               "source_version", json_str_or_null(p->source_version),
                               "arch", json_str_or_null(p->arch),
@@ -295,7 +296,7 @@ static json_t *package_json(const struct package *p) {
                               "origin_file", json_str_or_null(p->origin_file));
 
         /* only for a guess: the digest of every other inventory stays */
-        if (o && p->guessed_from && json_object_set_new(o, "guessed_from", json_string(p->guessed_from)) < 0) {
+        if (o && p->guessed_from && json_object_set_new(o, "guessed_from", json_str_or_null(p->guessed_from)) < 0) {
                 json_decref(o);
                 return NULL;
         }
@@ -306,7 +307,7 @@ static json_t *warnings_json(char *const *warnings) {
         json_t *a = json_array();
 
         for (char *const *w = warnings; a && w && *w; w++)
-                json_array_append_new(a, json_string(*w));
+                json_array_append_new(a, json_str_or_null(*w));
         return a;
 }
 
@@ -329,7 +330,7 @@ static int inventory_doc(const struct inventory *inv, bool full, char **ret, str
         if (inv->skipped)
                 json_object_set_new(root, "skipped", json_strv(inv->skipped));
         if (full && inv->os.pretty_name)
-                json_object_set_new(json_object_get(root, "os"), "pretty_name", json_string(inv->os.pretty_name));
+                json_object_set_new(json_object_get(root, "os"), "pretty_name", json_str_or_null(inv->os.pretty_name));
         if (full && inv->warnings)
                 json_object_set_new(root, "warnings", warnings_json(inv->warnings));
         *ret = json_dumps(root, (full ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
