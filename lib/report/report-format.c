@@ -9,6 +9,7 @@
 static const struct report_format *const formats[] = {
         &report_format_table,
         &report_format_json,
+        &report_format_html,
 };
 
 const struct report_format *report_format_find(const char *name) {
