@@ -100,6 +100,22 @@ cmp -s "$T/out.json" "$T/scan.json" || fail "scan --output differs from stdout's
 expect 2 "--output $T/no/such/x.json: .*give a path in a folder that exists" -- scan "$R" --db "$DB" --format json --output "$T/no/such/x.json"
 [ -z "$(ls "$T" | grep 'tmp-')" ] || fail "--output left a temporary file: $(ls "$T")"
 
+# report --output (table, JSON, --html) writes what stdout would show; the
+# page's DOM is tested in tests/report-html-browser.py.
+printf '%s\n' '{"time": "2026-11-22T10:05:00.000Z", "container": "c1", "image": "app:1", "decision": "deny"}' \
+        '{"time": "2026-11-22T11:05:00.000Z", "container": "c2", "image": "web:2", "decision": "allow"}' >"$T/audit.log"
+for f in "" "--format json" "--html"; do
+        # shellcheck disable=SC2086
+        "$P" report --log "$T/audit.log" $f >"$T/report.stdout" &&
+                "$P" report --log "$T/audit.log" $f --output "$T/report.out" >"$T/report.out.stdout" &&
+                cmp -s "$T/report.stdout" "$T/report.out" && [ ! -s "$T/report.out.stdout" ] ||
+                fail "report $f --output: not what stdout shows"
+done
+grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; " "$T/report.out" &&
+        grep -q 'data-hour="2026-11-22T10" data-deny="1"' "$T/report.out" || fail "report --html: $(head -c 300 "$T/report.out")"
+expect 2 "report: --html and --format json: give one of them" -- report --log "$T/audit.log" --html --format json
+"$P" scan "$R" --db "$DB" --format html | grep -q '^<!DOCTYPE html>' || fail "scan --format html"
+
 # --package (binary or source name), --sort.
 n=$("$P" scan "$R" --db "$DB" --package curl --format json | json 'print(",".join(f["package"] for f in d["findings"]), d["summary"]["total"])')
 [ "$n" = "libcurl4 1" ] || fail "scan --package curl: $n"
