@@ -113,6 +113,15 @@ for f in "" "--format json" "--html"; do
 done
 grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; " "$T/report.out" &&
         grep -q 'data-hour="2026-11-22T10" data-deny="1"' "$T/report.out" || fail "report --html: $(head -c 300 "$T/report.out")"
+# the policy's hashes are those of the page's one style and one script
+python3 -c '
+import base64, hashlib, re, sys
+page = open(sys.argv[1]).read()
+h = lambda m: "\x27sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "\x27"
+csp = re.search(r"Content-Security-Policy\" content=\"([^\"]*)", page).group(1)
+want = "default-src \x27none\x27; style-src %s; script-src %s; base-uri \x27none\x27; form-action \x27none\x27" % (
+    h(re.search(r"<style>(.*?)</style>", page, re.S)), h(re.search(r"<script>(.*?)</script>", page, re.S)))
+sys.exit(csp != want)' "$T/report.out" || fail "report --html: the Content-Security-Policy's hashes"
 expect 2 "report: --html and --format json: give one of them" -- report --log "$T/audit.log" --html --format json
 "$P" scan "$R" --db "$DB" --format html | grep -q '^<!DOCTYPE html>' || fail "scan --format html"
 
