@@ -184,7 +184,11 @@ static const struct cli_help {
           "  --log FILE            the audit log (default: config.json's log.file)\n"
           "  --last N              how many decisions (default: 50)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format table|json   the output (default: table)\n"
+          "  --html                one self-contained HTML page: decisions per hour, the most\n"
+          "                        blocked images, and the last N decisions to sort and filter\n"
+          "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
+          COMMON_OPTIONS EXIT_STATUS },
         { "cache", "list, show, purge, collect or rescan the hook's verdict cache",
           "cache COMMAND [OPTIONS]\n\n"
           "Commands:\n"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* portcullis report [--log FILE] [--last N] [--format table|json]: recent
- * decisions of the hook, from the audit log file, as a table or JSON. */
+/* portcullis report [--log FILE] [--last N] [--format table|json] [--html]
+ * [--output FILE]: recent decisions of the hook, from the audit log file,
+ * as a table, JSON or one HTML page. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -20,15 +21,17 @@ int verb_report(int argc, char **argv) {
                 { "last", required_argument, NULL, 'n' },
                 { "config", required_argument, NULL, 'c' },
                 { "format", required_argument, NULL, 'F' },
+                { "html", no_argument, NULL, 'H' },
+                { "output", required_argument, NULL, 'o' },
                 {}
         };
         _cleanup_(config_freep) struct config *cfg = NULL;
         _cleanup_free_ char *buf = NULL, *out = NULL;
-        const char *log = NULL, *config = NULL;
+        const char *log = NULL, *config = NULL, *output = NULL;
         struct error err = {};
         size_t len = 0;
         unsigned long last = 50;
-        bool json = false;
+        bool json = false, html = false;
         int c, r;
 
         while ((c = cli_getopt(argc, argv, "report", opts)) >= 0)
@@ -47,9 +50,19 @@ int verb_report(int argc, char **argv) {
                         if (cli_parse_format(optarg, &json) < 0)
                                 return EXIT_ERROR;
                         break;
+                case 'H':
+                        html = true;
+                        break;
+                case 'o':
+                        output = optarg;
+                        break;
                 default:
                         return EXIT_ERROR;
                 }
+        if (html && json) {
+                log_error("report: --html and --format json: give one of them");
+                return EXIT_ERROR;
+        }
         if (!log) {
                 if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
@@ -63,8 +76,9 @@ int verb_report(int argc, char **argv) {
         }
         r = read_full_file(log, AUDIT_FILE_MAX, &buf, &len, &err);
         if (r >= 0)
-                r = json ? report_audit_json(buf, len, last, log, &out, &err)
-                         : report_audit_table(buf, len, last, cli_use_color(STDOUT_FILENO), &out, &err);
+                r = html ? report_audit_html(buf, len, last, log, &out, &err)
+                    : json ? report_audit_json(buf, len, last, log, &out, &err)
+                    : report_audit_table(buf, len, last, !output && cli_use_color(STDOUT_FILENO), &out, &err);
         if (r == -EBADMSG) {
                 log_error("report: %s: %s", log, err.msg);
                 return EXIT_ERROR;
@@ -73,6 +87,5 @@ int verb_report(int argc, char **argv) {
                 log_error("report: %s", err.msg);
                 return EXIT_ERROR;
         }
-        fputs(out, stdout);
-        return EXIT_PASS;
+        return cli_output(output, out) < 0 ? EXIT_ERROR : EXIT_PASS;
 }

@@ -4,10 +4,27 @@
  * both as hostile.  Whatever parses must render again. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The HTML page of what parsed: one script, its own, whatever the strings. */
+static void render_html(const struct report_target *t) {
+        const struct report_format *f = report_format_find("html");
+        struct error err = {};
+        char *page = NULL, *p;
+        size_t scripts = 0;
+
+        if (!f || report_render(f, t, &page, &err) < 0)
+                abort();
+        for (p = page; (p = strstr(p, "<script")); p++)
+                scripts++;
+        if (scripts != 1)
+                abort();
+        free(page);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct inventory *inv = NULL;
@@ -20,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 free(out);
                 out = NULL;
+                render_html(&(struct report_target) { .name = "fuzz", .inv = inv });
         }
         if (report_parse_scan((const char *) data, size, &res, &err) == 0) {
                 struct inventory empty = {};
@@ -28,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (report_scan_json(&t, &out, &err) < 0)
                         abort();
                 free(out);
+                render_html(&t);
                 scan_result_free(res);
         }
         res = NULL;

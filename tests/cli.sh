@@ -100,6 +100,31 @@ cmp -s "$T/out.json" "$T/scan.json" || fail "scan --output differs from stdout's
 expect 2 "--output $T/no/such/x.json: .*give a path in a folder that exists" -- scan "$R" --db "$DB" --format json --output "$T/no/such/x.json"
 [ -z "$(ls "$T" | grep 'tmp-')" ] || fail "--output left a temporary file: $(ls "$T")"
 
+# report --output (table, JSON, --html) writes what stdout would show; the
+# page's DOM is tested in tests/report-html-browser.py.
+printf '%s\n' '{"time": "2026-11-22T10:05:00.000Z", "container": "c1", "image": "app:1", "decision": "deny"}' \
+        '{"time": "2026-11-22T11:05:00.000Z", "container": "c2", "image": "web:2", "decision": "allow"}' >"$T/audit.log"
+for f in "" "--format json" "--html"; do
+        # shellcheck disable=SC2086
+        "$P" report --log "$T/audit.log" $f >"$T/report.stdout" &&
+                "$P" report --log "$T/audit.log" $f --output "$T/report.out" >"$T/report.out.stdout" &&
+                cmp -s "$T/report.stdout" "$T/report.out" && [ ! -s "$T/report.out.stdout" ] ||
+                fail "report $f --output: not what stdout shows"
+done
+grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; " "$T/report.out" &&
+        grep -q 'data-hour="2026-11-22T10" data-deny="1"' "$T/report.out" || fail "report --html: $(head -c 300 "$T/report.out")"
+# the policy's hashes are those of the page's one style and one script
+python3 -c '
+import base64, hashlib, re, sys
+page = open(sys.argv[1]).read()
+h = lambda m: "\x27sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "\x27"
+csp = re.search(r"Content-Security-Policy\" content=\"([^\"]*)", page).group(1)
+want = "default-src \x27none\x27; style-src %s; script-src %s; base-uri \x27none\x27; form-action \x27none\x27" % (
+    h(re.search(r"<style>(.*?)</style>", page, re.S)), h(re.search(r"<script>(.*?)</script>", page, re.S)))
+sys.exit(csp != want)' "$T/report.out" || fail "report --html: the Content-Security-Policy's hashes"
+expect 2 "report: --html and --format json: give one of them" -- report --log "$T/audit.log" --html --format json
+"$P" scan "$R" --db "$DB" --format html | grep -q '^<!DOCTYPE html>' || fail "scan --format html"
+
 # --package (binary or source name), --sort.
 n=$("$P" scan "$R" --db "$DB" --package curl --format json | json 'print(",".join(f["package"] for f in d["findings"]), d["summary"]["total"])')
 [ "$n" = "libcurl4 1" ] || fail "scan --package curl: $n"

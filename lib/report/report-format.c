@@ -12,6 +12,7 @@ static const struct report_format *const formats[] = {
         &report_format_cyclonedx,
         &report_format_sarif,
         &report_format_spdx_json,
+        &report_format_html,
 };
 
 const struct report_format *report_format_find(const char *name) {

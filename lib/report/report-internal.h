@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 
+#include "base/strutil.h"
 #include "report.h"
 
 /* Harbor's severity colours as ANSI sequences, and the reset. */
@@ -27,3 +28,14 @@ extern const struct report_format report_format_json;
 extern const struct report_format report_format_cyclonedx;
 extern const struct report_format report_format_sarif;
 extern const struct report_format report_format_spdx_json;
+extern const struct report_format report_format_html;
+
+/* The HTML pages' parts (report-html.c): s escaped for HTML text and
+ * attribute values (& < > " ' as entities, control bytes as '?'; NULL is
+ * nothing); the page's head with its Content-Security-Policy, style and
+ * title, and its end with the script; a sortable table's header cell
+ * (label is ours, not escaped). */
+int report_html_text(struct strbuf *b, const char *s);
+int report_html_open(struct strbuf *b, const char *title, struct error *err);
+int report_html_close(struct strbuf *b, struct error *err);
+int report_html_th(struct strbuf *b, const char *label, bool num, bool sorted_desc);

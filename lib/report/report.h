@@ -59,6 +59,11 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
 /* The same decisions as JSON: {"log": LOG, "decisions": [audit lines as
  * written], "skipped": lines that are not audit records}. */
 int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err);
+/* One self-contained HTML page (as scan --format html): the decisions per
+ * hour (blocked, warned, audited, allowed) as a chart and the most blocked
+ * images, from the whole log; the last `last` decisions as a sortable,
+ * filterable table, newest first. */
+int report_audit_html(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err);
 
 /* The inverse of report_inventory_json() and report_scan_json(), for
  * documents that come back from the analysis child or the cache: every
