@@ -30,7 +30,7 @@ static void test_links(void) {
                 { "DSA-5523-1", "https://security-tracker.debian.org/tracker/DSA-5523-1" },
                 { "DLA-3600-1", "https://security-tracker.debian.org/tracker/DLA-3600-1" },
                 { "USN-6429-1", "https://ubuntu.com/security/notices/USN-6429-1" },
-                { "GHSA-xvch-5gv4-984h", "https://osv.dev/vulnerability/GHSA-xvch-5gv4-984h" },
+                { "GHSA-xvch-5gv4-984h", "https://github.com/advisories/GHSA-xvch-5gv4-984h" },
                 { "ALSA-2023:5838", "https://osv.dev/vulnerability/ALSA-2023%3A5838" },
                 { "cve-lowercase", "https://osv.dev/vulnerability/cve-lowercase" },
                 { "a/../b?c#d", "https://osv.dev/vulnerability/a%2F..%2Fb%3Fc%23d" },
@@ -221,7 +221,7 @@ static void test_sarif(const struct report_target *t) {
         } want[] = {
                 { "CVE-2024-0001", "9.8", "https://nvd.nist.gov/vuln/detail/CVE-2024-0001" },  /* the highest */
                 { "DSA-5523-1", "8.0", "https://security-tracker.debian.org/tracker/DSA-5523-1" },
-                { "GHSA-aaaa-bbbb-cccc", "5.5", "https://osv.dev/vulnerability/GHSA-aaaa-bbbb-cccc" },
+                { "GHSA-aaaa-bbbb-cccc", "5.5", "https://github.com/advisories/GHSA-aaaa-bbbb-cccc" },
                 { "USN-1234-1", "2.0", "https://ubuntu.com/security/notices/USN-1234-1" },
                 { "PCEX-NONE", "0.0", "https://osv.dev/vulnerability/PCEX-NONE" },
                 { "PCEX-UNKNOWN", NULL, "https://osv.dev/vulnerability/PCEX-UNKNOWN" },

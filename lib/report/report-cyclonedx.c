@@ -221,23 +221,13 @@ static char *osv_url(const char *id) {
         return asprintf(&s, "https://osv.dev/vulnerability/%s", id) < 0 ? NULL : s;
 }
 
-/* Where an alias is described: NVD for CVEs, GitHub's database for GHSAs,
- * OSV for the rest. */
+/* Where an alias is described (report_advisory_url()). */
 static json_t *reference_json(const char *id) {
         _cleanup_free_ char *url = NULL;
-        const char *name = "OSV";
 
-        if (startswith(id, "CVE-")) {
-                name = "NVD";
-                if (asprintf(&url, "https://nvd.nist.gov/vuln/detail/%s", id) < 0)
-                        return NULL;
-        } else if (startswith(id, "GHSA-")) {
-                name = "GitHub Advisories";
-                if (asprintf(&url, "https://github.com/advisories/%s", id) < 0)
-                        return NULL;
-        } else if (!(url = osv_url(id)))
+        if (report_advisory_url(id, &url) < 0)
                 return NULL;
-        return json_pack("{s:s, s:{s:s, s:s}}", "id", id, "source", "name", name, "url", url);
+        return json_pack("{s:s, s:{s:s, s:s}}", "id", id, "source", "name", report_advisory_source(id), "url", url);
 }
 
 /* OpenVEX justifications (openvex spec, "Status Justifications") as

@@ -183,36 +183,15 @@ int report_html_th(struct strbuf *b, const char *label, bool num, bool sorted_de
 
 /* ---- advisories ---------------------------------------------------------- */
 
-/* Where an advisory's page is, by its ID's prefix; OSV's page otherwise
- * (osv.dev shows every ID its feeds carry, aliases included). */
-static const struct {
-        const char *prefix;
-        const char *url;
-} advisory_pages[] = {
-        { "CVE-", "https://nvd.nist.gov/vuln/detail/" },
-        { "DSA-", "https://security-tracker.debian.org/tracker/" },
-        { "DLA-", "https://security-tracker.debian.org/tracker/" },
-        { "DTSA-", "https://security-tracker.debian.org/tracker/" },
-        { "TEMP-", "https://security-tracker.debian.org/tracker/" },
-        { "USN-", "https://ubuntu.com/security/notices/" },
-        { "GHSA-", "https://github.com/advisories/" },
-};
-
+/* The advisory's page (report_advisory_url(): the ID percent-encoded, one
+ * path segment whatever it holds). */
 static int advisory_link(struct strbuf *b, const char *id) {
-        const char *url = "https://osv.dev/vulnerability/";
+        _cleanup_free_ char *url = NULL;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(advisory_pages); i++)
-                if (startswith(id, advisory_pages[i].prefix)) {
-                        url = advisory_pages[i].url;
-                        break;
-                }
-        /* percent-encoded: the ID is one path segment, whatever it holds */
-        r = strbuf_printf(b, "<a href=\"%s", url);
-        if (r >= 0)
-                r = strbuf_append_purl_escaped(b, id);
-        if (r >= 0)
-                r = strbuf_puts(b, "\" rel=\"noopener noreferrer\">");
+        if ((r = report_advisory_url(id, &url)) < 0)
+                return r;
+        r = strbuf_printf(b, "<a href=\"%s\" rel=\"noopener noreferrer\">", url);
         if (r >= 0)
                 r = report_html_text(b, id);
         return r < 0 ? r : strbuf_puts(b, "</a>");

@@ -14,9 +14,12 @@ extern const char *const report_sev_color[_SEVERITY_MAX];
 long long report_db_age_hours(const char *rfc3339);
 
 /* The page people read about an advisory (report-link.c): NVD for a CVE,
- * Debian's tracker for DSA/DLA/DTSA, Ubuntu's notices for USN, osv.dev for
- * any other id (the DB is OSV's); the id percent-encoded.  0 or -ENOMEM. */
+ * Debian's tracker for DSA/DLA/DTSA/TEMP, Ubuntu's notices for USN,
+ * GitHub's database for GHSA, osv.dev for any other id (the DB is OSV's);
+ * the id percent-encoded.  0 or -ENOMEM.  report_advisory_source() names
+ * that page's publisher ("NVD", "OSV", ...). */
 int report_advisory_url(const char *id, char **ret);
+const char *report_advisory_source(const char *id);
 /* A file of the image ("/var/lib/dpkg/status") as a relative URI reference
  * ("var/lib/dpkg/status"): no leading '/', each segment percent-encoded
  * but for RFC 3986's unreserved characters.  0 or -ENOMEM. */

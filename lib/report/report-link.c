@@ -12,25 +12,35 @@
 static const struct {
         const char *prefix;
         const char *page;
+        const char *source;
 } advisory_pages[] = {
-        { "CVE-", "https://nvd.nist.gov/vuln/detail/" },
-        { "DSA-", "https://security-tracker.debian.org/tracker/" },
-        { "DLA-", "https://security-tracker.debian.org/tracker/" },
-        { "DTSA-", "https://security-tracker.debian.org/tracker/" },
-        { "USN-", "https://ubuntu.com/security/notices/" },
+        { "CVE-", "https://nvd.nist.gov/vuln/detail/", "NVD" },
+        { "DSA-", "https://security-tracker.debian.org/tracker/", "Debian security tracker" },
+        { "DLA-", "https://security-tracker.debian.org/tracker/", "Debian security tracker" },
+        { "DTSA-", "https://security-tracker.debian.org/tracker/", "Debian security tracker" },
+        { "TEMP-", "https://security-tracker.debian.org/tracker/", "Debian security tracker" },
+        { "USN-", "https://ubuntu.com/security/notices/", "Ubuntu security notices" },
+        { "GHSA-", "https://github.com/advisories/", "GitHub Advisories" },
+        { "", "https://osv.dev/vulnerability/", "OSV" },
 };
 
+static size_t advisory_row(const char *id) {
+        size_t i = 0;
+
+        while (!startswith(id, advisory_pages[i].prefix))
+                i++;            /* the last row's "" matches */
+        return i;
+}
+
+const char *report_advisory_source(const char *id) {
+        return advisory_pages[advisory_row(id)].source;
+}
+
 int report_advisory_url(const char *id, char **ret) {
-        const char *page = "https://osv.dev/vulnerability/";
         struct strbuf b = {};
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(advisory_pages); i++)
-                if (startswith(id, advisory_pages[i].prefix)) {
-                        page = advisory_pages[i].page;
-                        break;
-                }
-        r = strbuf_puts(&b, page);
+        r = strbuf_puts(&b, advisory_pages[advisory_row(id)].page);
         if (r >= 0)
                 r = strbuf_append_purl_escaped(&b, id);
         if (r < 0) {
