@@ -31,3 +31,7 @@ extern const struct report_format report_format_json;
 extern const struct report_format report_format_cyclonedx;
 extern const struct report_format report_format_sarif;
 extern const struct report_format report_format_spdx_json;
+
+/* Whether any finding is in CISA KEV or has an EPSS score (the table's KEV
+ * and EPSS columns are shown then). */
+bool report_has_exploit_data(const struct scan_result *res);
