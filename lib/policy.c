@@ -1112,6 +1112,11 @@ static void describe_match(struct text *b, const struct policy_scope *s) {
         }
 }
 
+/* block_kev and min_epss are named as inherited only where they are on. */
+static bool inherited_shown(const struct policy_scope *s, unsigned bit) {
+        return bit == POLICY_SET_BLOCK_KEV ? s->rule.block_kev : bit == POLICY_SET_MIN_EPSS ? s->rule.min_epss > 0 : true;
+}
+
 static void describe_scope(struct text *b, size_t i, const struct policy_scope *s) {
         static const struct {
                 unsigned bit;
@@ -1134,7 +1139,7 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
         say(b, "%s", "\n     ");
         describe_rule(b, &s->rule);
         for (size_t k = 0; k < ELEMENTSOF(fields); k++)
-                if (!(s->set & fields[k].bit)) {
+                if (!(s->set & fields[k].bit) && inherited_shown(s, fields[k].bit)) {
                         say(b, "%s%s", any ? ", " : "; from the top level: ", fields[k].name);
                         any = true;
                 }

@@ -392,8 +392,8 @@ int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *
                 p = nl ? nl + 1 : end;
         }
         if (r >= 0 && m.rows == 0)
-                r = error_set(err, ENODATA, "%s: no scores (a header %s, no rows); download it again", name,
-                              header ? "and" : "missing,");
+                r = error_set(err, ENODATA, "%s: no scores (%s); download it again", name,
+                              header ? "no row after the header" : "not even the header 'cve,epss,percentile'");
         if (r < 0 || !ret_meta)
                 epss_meta_done(&m);
         else
