@@ -441,6 +441,8 @@ static int db_update(int argc, char **argv) {
                                                    .cache_path = cfg->cache,
                                                    .public_key = cfg->update.public_key,
                                                    .cve_sources = cfg->update.cve_sources,
+                                                   .kev_sources = cfg->update.kev_sources,
+                                                   .epss_sources = cfg->update.epss_sources,
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,

@@ -613,3 +613,23 @@ int vulndb_feed_digest(sqlite3 *db, EVP_MD_CTX *ctx) {
         }
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "compute revision", NULL);
 }
+
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *err) {
+        _cleanup_free_ char *buf = NULL, *csv = NULL;
+        size_t len = 0, csv_len = 0;
+        enum vulndb_feed is;
+        int r;
+
+        r = read_full_file(path, kind == VULNDB_FEED_KEV ? KEV_FILE_MAX : EPSS_FILE_MAX, &buf, &len, err);
+        if (r < 0)
+                return r;
+        is = vulndb_feed_detect(buf, len < FEED_SNIFF_MAX ? len : FEED_SNIFF_MAX);
+        if (is != kind)
+                return error_set(err, EINVAL, "%s is not %s", path, kind == VULNDB_FEED_KEV
+                                 ? "CISA's KEV catalogue (JSON with 'catalogVersion')"
+                                 : "FIRST's EPSS CSV ('#model_version:...' or 'cve,epss,percentile' first)");
+        if (kind == VULNDB_FEED_KEV)
+                return kev_parse(buf, len, path, NULL, NULL, NULL, err);
+        r = epss_gunzip(buf, len, path, &csv, &csv_len, err);
+        return r < 0 ? r : epss_parse(csv, csv_len, path, NULL, NULL, NULL, err);
+}
