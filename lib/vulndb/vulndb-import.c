@@ -1427,8 +1427,12 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         if (feeds_only)
                 flags |= VULNDB_IMPORT_MERGE | VULNDB_IMPORT_ALLOW_SHRINK;
         fd = mkstemp(tmp);
-        if (fd < 0)
-                return error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
+        if (fd < 0) {
+                r = error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
+                free(imp.feeds);
+                free(imp.feed_kinds);
+                return r;
+        }
         (void) fchmod(fd, 0644);
         close(fd);
 
