@@ -49,6 +49,26 @@ static double now_s(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* What a KEV catalogue or EPSS file brought, with the version the
+ * database now records. */
+static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct vulndb_status s = {};
+        struct error err = {};
+
+        if (vulndb_open(db, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0) {
+                log_warning("%s", err.msg);
+                return;
+        }
+        if (st->kev > 0)
+                printf("imported %llu CISA KEV entries (catalogVersion %s, released %s) into %s\n",
+                       (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db);
+        if (st->epss > 0)
+                printf("imported %llu EPSS scores (score_date %s, model %s) into %s\n", (unsigned long long) st->epss,
+                       strna(s.epss_score_date), strna(s.epss_model_version), db);
+        vulndb_status_done(&s);
+}
+
 static int db_import(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -101,6 +121,10 @@ static int db_import(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         t0 = now_s() - t0;
+        if (st.kev > 0 || st.epss > 0)
+                print_feeds(db, &st);
+        if (st.files == 0 && (st.kev > 0 || st.epss > 0))
+                return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
                "(%.0f records/s); %llu skipped, %llu superseded by newer copies\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
@@ -232,6 +256,15 @@ static int db_status(int argc, char **argv) {
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
                 if (root)
                         json_object_set_new(root, "unrated", json_integer((json_int_t) s.unrated));
+                if (root)
+                        json_object_set_new(root, "kev", json_pack("{s:I, s:o, s:o}", "count", (json_int_t) s.kev,
+                                                                   "catalog_version", json_str_or_null(s.kev_catalog_version),
+                                                                   "date_released", json_str_or_null(s.kev_date_released)));
+                if (root)
+                        json_object_set_new(root, "epss", json_pack("{s:I, s:o, s:o}", "count", (json_int_t) s.epss,
+                                                                    "score_date", json_str_or_null(s.epss_score_date),
+                                                                    "model_version",
+                                                                    json_str_or_null(s.epss_model_version)));
                 if (root && u)
                         json_object_set_new(root, "update", update_state_json(u));
                 out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -253,6 +286,16 @@ static int db_status(int argc, char **argv) {
                         printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
                                s.data_time, age / 3600, age % 3600 / 60);
                 }
+                if (s.kev > 0)
+                        printf("CISA KEV:    %llu entries, catalogVersion %s (released %s)\n",
+                               (unsigned long long) s.kev, strna(s.kev_catalog_version), strna(s.kev_date_released));
+                else
+                        printf("CISA KEV:    none (import known_exploited_vulnerabilities.json)\n");
+                if (s.epss > 0)
+                        printf("EPSS:        %llu scores, score_date %s (model %s)\n", (unsigned long long) s.epss,
+                               strna(s.epss_score_date), strna(s.epss_model_version));
+                else
+                        printf("EPSS:        none (import epss_scores-YYYY-MM-DD.csv.gz)\n");
                 for (size_t i = 0; i < s.n_ecosystems; i++)
                         printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
                                (unsigned long long) s.ecosystems[i].records);
@@ -398,6 +441,8 @@ static int db_update(int argc, char **argv) {
                                                    .cache_path = cfg->cache,
                                                    .public_key = cfg->update.public_key,
                                                    .cve_sources = cfg->update.cve_sources,
+                                                   .kev_sources = cfg->update.kev_sources,
+                                                   .epss_sources = cfg->update.epss_sources,
                                                    .state_dir = cfg->update.state_dir,
                                                    .proxy = cfg->update.proxy,
                                                    .ca_file = cfg->update.ca_file,

@@ -49,7 +49,7 @@ static unsigned parse_severity_list(const char *list) {
 }
 
 /* --sort KEY: severity (the library's order: worst first, then id),
- * package, id or fixed (with a fixed version first). */
+ * package, id, fixed (with a fixed version first), kev or epss. */
 static int by_package(const void *x, const void *y) {
         const struct finding *a = x, *b = y;
         int c = strcmp(a->package, b->package);
@@ -74,6 +74,26 @@ static int by_fixed(const void *x, const void *y) {
         return by_id(x, y);
 }
 
+/* kev: those in CISA KEV first; epss: the likeliest to be exploited first
+ * (unscored last); each then by the other, then by severity. */
+static int cmp_epss(const struct finding *a, const struct finding *b) {
+        return a->epss != b->epss ? (a->epss > b->epss ? -1 : 1) : 0;
+}
+
+static int by_kev(const void *x, const void *y) {
+        const struct finding *a = x, *b = y;
+        int c = a->kev != b->kev ? (a->kev ? -1 : 1) : cmp_epss(a, b);
+
+        return c ? c : a->severity != b->severity ? (a->severity > b->severity ? -1 : 1) : by_id(x, y);
+}
+
+static int by_epss(const void *x, const void *y) {
+        const struct finding *a = x, *b = y;
+        int c = cmp_epss(a, b);
+
+        return c ? c : a->kev != b->kev ? (a->kev ? -1 : 1) : by_kev(x, y);
+}
+
 static const struct {
         const char *key;
         int (*cmp)(const void *, const void *);
@@ -82,6 +102,8 @@ static const struct {
         { "package", by_package },
         { "id", by_id },
         { "fixed", by_fixed },
+        { "kev", by_kev },
+        { "epss", by_epss },
 };
 
 static int parse_sort(const char *arg, struct scan_args *a) {
@@ -90,7 +112,7 @@ static int parse_sort(const char *arg, struct scan_args *a) {
                         a->sort = sort_keys[i].cmp;
                         return 0;
                 }
-        log_error("scan: --sort: '%s' is not one of severity, package, id, fixed", arg);
+        log_error("scan: --sort: '%s' is not one of severity, package, id, fixed, kev, epss", arg);
         return -1;
 }
 

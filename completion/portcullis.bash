@@ -23,7 +23,7 @@ _portcullis() {
 
         case $prev in
         --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
-        --sort) COMPREPLY=($(compgen -W "severity package id fixed" -- "$cur")); return ;;
+        --sort) COMPREPLY=($(compgen -W "severity package id fixed kev epss" -- "$cur")); return ;;
         --severity|--fail-on)
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
         --db|--cache|--config|--policy|--state|--log|--key)

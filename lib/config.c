@@ -11,7 +11,8 @@ static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "lo
                                         "update", NULL };
 static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "cve_sources", "proxy", "ca_file", "timeout_s",
-                                           "state_dir", "public_key", "auth_file", "max_layer_mib", NULL };
+                                           "state_dir", "public_key", "auth_file", "max_layer_mib", "kev_sources",
+                                           "epss_sources", NULL };
 
 void config_free(struct config *c) {
         if (!c)
@@ -26,6 +27,8 @@ void config_free(struct config *c) {
         strv_free(c->update.sources);
         strv_free(c->update.ecosystems);
         strv_free(c->update.cve_sources);
+        strv_free(c->update.kev_sources);
+        strv_free(c->update.epss_sources);
         free(c->update.proxy);
         free(c->update.ca_file);
         free(c->update.state_dir);
@@ -155,6 +158,8 @@ static int parse_update(const struct json_node *root, struct config_update *u, s
         if ((r = json_check_keys(&n, update_keys, err)) < 0 || (r = get_strv(&n, "sources", &u->sources, err)) < 0 ||
             (r = get_strv(&n, "ecosystems", &u->ecosystems, err)) < 0 ||
             (r = get_strv_or_none(&n, "cve_sources", &u->cve_sources, err)) < 0 ||
+            (r = get_strv_or_none(&n, "kev_sources", &u->kev_sources, err)) < 0 ||
+            (r = get_strv_or_none(&n, "epss_sources", &u->epss_sources, err)) < 0 ||
             (r = get_string(&n, "proxy", &u->proxy, err)) < 0 ||
             (r = get_path(&n, "ca_file", &u->ca_file, err)) < 0 ||
             (r = json_get_uint(&n, "timeout_s", 1, 3600, &u->timeout_s, err)) < 0 ||

@@ -34,6 +34,8 @@ struct config {
                 char **sources;         /* base URLs laid out like OSV's bucket, in order of preference */
                 char **ecosystems;      /* OSV ecosystem names, or NULL: those of the verdict cache's images */
                 char **cve_sources;     /* URLs of CVE scores (update.h); empty: none */
+                char **kev_sources;     /* mirrors of CISA's KEV catalogue (update.h), or NULL: none */
+                char **epss_sources;    /* mirrors of FIRST's EPSS CSV (update.h), or NULL: none */
                 char *proxy;            /* or NULL: libcurl's environment variables apply */
                 char *ca_file;          /* or NULL: the system's CA bundle */
                 unsigned timeout_s;     /* connect timeout and longest stall, default 30 */

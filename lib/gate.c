@@ -227,6 +227,11 @@ static void summarize(const struct verdict *v, struct strbuf *b) {
                 (void) strbuf_printf(b, "%s%s", i == 0 ? " (" : ", ", v->worst[i]);
         if (v->worst && v->worst[0])
                 (void) strbuf_puts(b, ")");
+        if (v->exploited > 0)   /* the notes name each one and why */
+                (void) strbuf_printf(b, "; %zu of them count%s only as known or likely exploited (%s%s%s)",
+                                     v->exploited, v->exploited == 1 ? "s" : "", v->rule.block_kev ? "block_kev" : "",
+                                     v->rule.block_kev && v->rule.min_epss > 0 ? ", " : "",
+                                     v->rule.min_epss > 0 ? "min_epss" : "");
 }
 
 /* After the policy's file: the scope that applied, what the allowlist

@@ -667,6 +667,35 @@ static int identified(const struct package *p, size_t n, struct scan_result *res
         return r < 0 ? r : 0;
 }
 
+/* KEV and EPSS: the first CVE among a finding's id and aliases that the
+ * database knows (one lookup for most findings, which name one CVE). */
+static int exploit_of(struct vulndb *db, struct finding *f, struct error *err) {
+        struct vulndb_exploit x;
+        int r = -ENOENT;
+
+        if (startswith(f->id, "CVE-"))
+                r = vulndb_exploit(db, f->id, &x, err);
+        for (char **a = f->aliases; r == -ENOENT && a && *a; a++)
+                if (startswith(*a, "CVE-"))
+                        r = vulndb_exploit(db, *a, &x, err);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        f->kev = x.kev;
+        f->epss = x.epss;
+        f->epss_percentile = x.percentile;
+        return 0;
+}
+
+static int exploit_all(struct vulndb *db, struct scan_result *res, struct error *err) {
+        for (size_t i = 0; vulndb_has_exploit_data(db) && i < res->n_findings; i++) {
+                int r = exploit_of(db, &res->findings[i], err);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ const struct package **order = NULL;
@@ -713,6 +742,8 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                              res->n_warnings - MATCH_WARNINGS_MAX) < 0 || strv_push(&res->warnings, s) < 0)
                         return error_set(err, ENOMEM, "match: out of memory");
         }
+        if ((r = exploit_all(db, res, err)) < 0)
+                return r;
         if (res->n_findings > 0)
                 qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
         scan_result_recount(res);

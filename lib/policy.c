@@ -45,14 +45,15 @@ static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "i
                                         "on_unchecked", "unknown_as",
                                         "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
-                                        "on_audit_failure", NULL };
+                                        "on_audit_failure", "block_kev", "min_epss", NULL };
 static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
 
 const char *policy_stale_to_string(enum policy_stale s) {
         return s >= 0 && s < _POLICY_STALE_MAX ? stale_names[s] : NULL;
 }
 static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed",
-                                          "ignore_ecosystems", "ignore_paths", "on_unchecked", "unknown_as", NULL };
+                                          "ignore_ecosystems", "ignore_paths", "on_unchecked", "unknown_as",
+                                          "block_kev", "min_epss", NULL };
 static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
 static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
 
@@ -319,6 +320,22 @@ static int keep(struct errlist *el, int r, struct error *err) {
         return 0;
 }
 
+/* min_epss: FIRST's EPSS probability (the "epss" column, not the
+ * percentile), above 0 and at most 1. */
+static int get_min_epss(const struct json_node *obj, double *ret, struct error *err) {
+        json_t *v = json_object_get(obj->v, "min_epss");
+
+        if (!v)
+                return 0;
+        if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1))
+                return json_error_at(obj->doc, json_key_pos(obj, "min_epss"), err,
+                                     "'min_epss' in %s must be an EPSS probability above 0 and at most 1 (0.5 "
+                                     "counts findings whose CVE FIRST scores 50%% likely to be exploited in 30 "
+                                     "days)", obj->where);
+        *ret = json_number_value(v);
+        return 1;
+}
+
 /* The rule of the top level or a scope; *ret_set says which keys the
  * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
  * which the rule borrows. */
@@ -355,6 +372,12 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
         if ((r = keep(el, get_unknown_as(obj, &rule->unknown_as, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_UNKNOWN_AS : 0;
+        if ((r = keep(el, json_get_bool(obj, "block_kev", &rule->block_kev, err), err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_BLOCK_KEV : 0;
+        if ((r = keep(el, get_min_epss(obj, &rule->min_epss, err), err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_MIN_EPSS : 0;
         *ret_set = set;
         return 0;
 }
@@ -593,7 +616,7 @@ int policy_parse_all(const char *buf, size_t len, const char *name, struct polic
          * severity can't be said to be below the threshold. */
         p->rule = (struct policy_rule) { .mode = POLICY_ENFORCE, .threshold = SEVERITY_CRITICAL,
                                          .on_unchecked = POLICY_UNCHECKED_WARN,
-                                         .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED };
+                                         .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED, .min_epss = -1 };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->on_audit_failure = POLICY_ACTION_ALLOW;
         p->deadline_ms = 10000;
@@ -781,10 +804,22 @@ static bool rule_ignores(const struct policy_rule *rule, const struct finding *f
                (rule->ignore_paths && f->path && glob_any(rule->ignore_paths, f->path));
 }
 
+/* block_kev / min_epss: a finding that counts whatever its severity. */
+static bool exploit_counts(const struct policy_rule *rule, const struct finding *f) {
+        return (rule->block_kev && f->kev) || (rule->min_epss > 0 && f->epss >= rule->min_epss);
+}
+
+/* ... and only for that: below the threshold, or of UNKNOWN severity that
+ * would not be checked. */
+static bool only_exploit_counts(const struct policy_rule *rule, const struct finding *f) {
+        return exploit_counts(rule, f) &&
+               (counted_severity(rule, f) < rule->threshold || unknown_unchecked(rule, f));
+}
+
 static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
         if (rule_ignores(rule, f))
                 return false;
-        if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f))
+        if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f) && !exploit_counts(rule, f))
                 return false;
         return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
 }
@@ -804,6 +839,39 @@ static int add_note(struct verdict *v, const struct policy_allow *a, const struc
         format_time(a->expires, when);
         if (asprintf(&s, "allowlist entry %s expired %s (%s); %s counts again", a->id, when, a->reason,
                      strna(f->id)) < 0)
+                return -ENOMEM;
+        if (strv_contains(v->notes, s)) {
+                free(s);
+                return 0;
+        }
+        return strv_push(&v->notes, s);
+}
+
+/* The CVE a finding's KEV / EPSS data is of: its id or first CVE alias. */
+static const char *finding_cve(const struct finding *f) {
+        if (f->id && strncmp(f->id, "CVE-", 4) == 0)
+                return f->id;
+        for (char **a = f->aliases; a && *a; a++)
+                if (strncmp(*a, "CVE-", 4) == 0)
+                        return *a;
+        return strna(f->id);
+}
+
+/* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
+ * at or above min_epss 0.5": why a finding counts whatever its severity. */
+static int add_exploit_note(struct verdict *v, const struct finding *f) {
+        char *s = NULL;
+        int k;
+
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX)
+                return 0;
+        if (v->rule.block_kev && f->kev)
+                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", finding_cve(f),
+                             strna(f->id), strna(f->package));
+        else
+                k = asprintf(&s, "%s has EPSS %.3g, at or above min_epss %g: %s %s counts whatever its severity",
+                             finding_cve(f), f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
+        if (k < 0)
                 return -ENOMEM;
         if (strv_contains(v->notes, s)) {
                 free(s);
@@ -888,7 +956,11 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                 }
                 if (expired && (r = add_note(v, expired, f)) < 0)
                         return r;
-                if (unknown_unchecked(&v->rule, f)) {
+                if (exploit_counts(&v->rule, f) && (r = add_exploit_note(v, f)) < 0)
+                        return r;
+                if (only_exploit_counts(&v->rule, f))
+                        v->exploited++;
+                if (unknown_unchecked(&v->rule, f) && !exploit_counts(&v->rule, f)) {
                         add_worst(unknown, n_unknown, f);
                         v->unknown++;
                         continue;
@@ -1010,6 +1082,11 @@ static void describe_rule(struct text *b, const struct policy_rule *r) {
                 describe_list(b, "; not weighed: findings of ecosystem", r->ignore_ecosystems);
         if (r->ignore_paths)
                 describe_list(b, "; not weighed: findings in files", r->ignore_paths);
+        if (r->block_kev)
+                say(b, "%s", "; a finding in CISA KEV counts whatever its severity (block_kev)");
+        if (r->min_epss > 0)
+                say(b, "; a finding whose EPSS probability is %g or more counts whatever its severity (min_epss)",
+                    r->min_epss);
         say(b, "; what can't be checked: %s", r->on_unchecked == POLICY_UNCHECKED_ALLOW ? "allow it (a note only)"
             : r->on_unchecked == POLICY_UNCHECKED_WARN ? "start with a warning (on_unchecked warn)"
             : "counts like a finding (on_unchecked deny)");
@@ -1035,6 +1112,11 @@ static void describe_match(struct text *b, const struct policy_scope *s) {
         }
 }
 
+/* block_kev and min_epss are named as inherited only where they are on. */
+static bool inherited_shown(const struct policy_scope *s, unsigned bit) {
+        return bit == POLICY_SET_BLOCK_KEV ? s->rule.block_kev : bit == POLICY_SET_MIN_EPSS ? s->rule.min_epss > 0 : true;
+}
+
 static void describe_scope(struct text *b, size_t i, const struct policy_scope *s) {
         static const struct {
                 unsigned bit;
@@ -1047,6 +1129,8 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                 { POLICY_SET_IGNORE_PATHS, "ignore_paths" },
                 { POLICY_SET_ON_UNCHECKED, "on_unchecked" },
                 { POLICY_SET_UNKNOWN_AS, "unknown_as" },
+                { POLICY_SET_BLOCK_KEV, "block_kev" },
+                { POLICY_SET_MIN_EPSS, "min_epss" },
         };
         bool any = false;
 
@@ -1055,7 +1139,7 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
         say(b, "%s", "\n     ");
         describe_rule(b, &s->rule);
         for (size_t k = 0; k < ELEMENTSOF(fields); k++)
-                if (!(s->set & fields[k].bit)) {
+                if (!(s->set & fields[k].bit) && inherited_shown(s, fields[k].bit)) {
                         say(b, "%s%s", any ? ", " : "; from the top level: ", fields[k].name);
                         any = true;
                 }

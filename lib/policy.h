@@ -75,6 +75,12 @@ struct policy_rule {
          * names them. */
         char *const *ignore_ecosystems;
         char *const *ignore_paths;
+        /* A finding in CISA's KEV catalogue (block_kev), or whose EPSS
+         * probability is at or above min_epss (0..1; -1: off), counts
+         * whatever its severity; ignore_unfixed, ignore_* and the allowlist
+         * still apply. */
+        bool block_kev;
+        double min_epss;
 };
 
 struct policy_allow {
@@ -95,6 +101,8 @@ enum {
         POLICY_SET_UNKNOWN_AS = 1 << 4,
         POLICY_SET_IGNORE_ECOSYSTEMS = 1 << 5,
         POLICY_SET_IGNORE_PATHS = 1 << 6,
+        POLICY_SET_BLOCK_KEV = 1 << 7,
+        POLICY_SET_MIN_EPSS = 1 << 8,
 };
 
 /* A scope applies when every matcher it names matches: the namespace and
@@ -191,6 +199,8 @@ struct verdict {
         size_t unknown;                 /* UNKNOWN findings not checked against the threshold */
         char *unchecked;                /* what was not checked, in one line, or NULL when all was */
         bool unchecked_decides;         /* the decision is on_unchecked's (nothing else counts) */
+        size_t exploited;               /* findings that count only by block_kev or min_epss (each named
+                                         * in notes: "CVE-x is in CISA KEV (block_kev)") */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,

@@ -61,6 +61,8 @@ struct run {
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
         struct cve_src *cves;   /* s->cve_sources */
         size_t n_cves;
+        struct feed_src *feeds; /* KEV and EPSS (s->kev_sources, s->epss_sources) */
+        size_t n_feeds;
 };
 
 /* One ecosystem's part of a run. */
@@ -78,6 +80,16 @@ struct eco {
         uint64_t fetched;
         struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
+};
+
+/* CISA KEV or FIRST EPSS (update.h): one file, from the first of its
+ * mirrors that serves it, kept as <state_dir>/feeds/<kev|epss>. */
+struct feed_src {
+        struct eco eco;         /* for messages, and with a key its manifest: name "CISA KEV", "EPSS" */
+        enum vulndb_feed kind;
+        char *const *urls;
+        char *path;             /* where it is kept */
+        char *tmp;              /* a new download waiting for the commit, or NULL */
 };
 
 /* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
@@ -1641,6 +1653,281 @@ static int cve_commit(struct run *r, json_t *state, struct error *err) {
         return 0;
 }
 
+/* ---- KEV and EPSS (update.h) --------------------------------------------- */
+
+#define FEED_DIR "feeds"
+
+static const struct {
+        const char *key;        /* in state.json "feeds" and the kept file's name */
+        const char *name;       /* in messages */
+        uint64_t max;
+} feed_kinds[_VULNDB_FEED_MAX] = {
+        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX },
+        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX },
+};
+
+static int feed_init(struct run *r, struct error *err) {
+        char *const *lists[_VULNDB_FEED_MAX] = { [VULNDB_FEED_KEV] = r->s->kev_sources,
+                                                 [VULNDB_FEED_EPSS] = r->s->epss_sources };
+        json_t *olds = json_object_get(r->state, "feeds");
+        _cleanup_free_ char *dir = NULL;
+        int q;
+
+        if (!(r->feeds = calloc(_VULNDB_FEED_MAX, sizeof(*r->feeds))) ||
+            asprintf(&dir, "%s/" FEED_DIR, r->s->state_dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++) {
+                struct feed_src *f = &r->feeds[r->n_feeds];
+
+                if (!lists[k] || !lists[k][0])
+                        continue;
+                for (char *const *u = lists[k]; *u; u++)
+                        if (!startswith(*u, "http://") && !startswith(*u, "https://"))
+                                return error_set(err, EINVAL, "'update.%s_sources': '%s' is not an http:// or "
+                                                 "https:// URL", feed_kinds[k].key, *u);
+                if ((q = mkdir_p(dir, 0755)) < 0)
+                        return error_set_errno(err, q, "create %s", dir);
+                r->n_feeds++;
+                f->kind = k;
+                f->urls = lists[k];
+                f->eco.name = feed_kinds[k].name;
+                f->eco.old = json_object_get(olds, feed_kinds[k].key);
+                f->eco.entry = f->eco.old ? json_deep_copy(f->eco.old) : json_object();
+                f->eco.valid = true;
+                if (!f->eco.entry || !(f->eco.dir = strdup(dir)) ||
+                    asprintf(&f->path, "%s/%s", dir, feed_kinds[k].key) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+static void feed_done(struct run *r) {
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                struct feed_src *f = &r->feeds[i];
+
+                if (f->tmp)
+                        (void) unlink(f->tmp);
+                free(f->tmp);
+                free(f->path);
+                free(f->eco.dir);
+                free(f->eco.manifest_url);
+                update_manifest_done(&f->eco.m);
+                json_decref(f->eco.entry);
+        }
+        free(r->feeds);
+}
+
+/* The last part of url's path: the file's name, as the manifest lists it
+ * (a feed's mirror folder is signed like an ecosystem's, `db sign DIR`);
+ * *ret_folder_len: where that folder ends. */
+static const char *feed_file(const char *url, size_t *ret_len, size_t *ret_folder_len) {
+        const char *q = strpbrk(url, "?#"), *slash;
+        size_t n = q ? (size_t) (q - url) : strlen(url);
+
+        for (slash = url + n; slash > url && slash[-1] != '/'; slash--)
+                ;
+        *ret_len = (size_t) (url + n - slash);
+        *ret_folder_len = (size_t) (slash - url);
+        return slash;
+}
+
+/* "<folder of url>/<name>" */
+static int feed_sibling(const char *url, const char *name, char **ret) {
+        size_t n, folder;
+
+        (void) feed_file(url, &n, &folder);
+        if (folder <= STRLEN("https://"))
+                return -EINVAL;
+        return asprintf(ret, "%.*s%s", (int) folder, url, name) < 0 ? -ENOMEM : 0;
+}
+
+static int get_mem(struct run *r, struct feed_src *f, const char *url, struct sink *k, struct response *resp,
+                   struct error *err) {
+        char msg[1024] = "";
+        enum outcome o;
+
+        k->run = r;
+        k->eco = &f->eco;
+        o = get_retrying(r, &f->eco, url, NULL, k, resp, msg, sizeof(msg));
+        return o == OUTCOME_OK ? 0 : error_set(err, o == OUTCOME_FATAL ? EIO : EHOSTUNREACH, "%s", msg);
+}
+
+/* With a key, the mirror folder's manifest.json and its signature, checked
+ * as an ecosystem's (signature, expiry, no rollback of the serial).  1 when
+ * its serial is the one installed last and the kept file is still there. */
+static int feed_manifest(struct run *r, struct feed_src *f, const char *url, struct error *err) {
+        _cleanup_(response_done) struct response mresp = {}, sresp = {};
+        struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
+        struct sink g = { .fd = -EBADF, .max = UPDATE_SIG_MAX, .mem = { .max = UPDATE_SIG_MAX + 1 } };
+        _cleanup_free_ char *murl = NULL, *surl = NULL;
+        int q;
+
+        if (feed_sibling(url, MANIFEST_FILE, &murl) < 0 || feed_sibling(url, MANIFEST_SIG_FILE, &surl) < 0)
+                return error_set(err, EINVAL, "%s: can't name the signed manifest beside it", url);
+        update_manifest_done(&f->eco.m);
+        free(f->eco.manifest_url);
+        f->eco.manifest_url = NULL;
+        q = get_mem(r, f, murl, &m, &mresp, err);
+        if (q >= 0)
+                q = get_mem(r, f, surl, &g, &sresp, err);
+        if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
+                q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
+                              "refusing this source's files", murl, surl, r->s->public_key);
+        if (q >= 0)
+                q = update_manifest_parse(m.mem.s ? m.mem.s : "", m.mem.len, murl, &f->eco.m, err);
+        if (q >= 0 && !(f->eco.manifest_url = strdup(murl)))
+                q = error_set(err, ENOMEM, "out of memory");
+        if (q >= 0)
+                q = manifest_fresh(&f->eco, murl, err);
+        if (q >= 0)
+                q = manifest_serial(r, &f->eco, murl, err);
+        if (q >= 0 && manifest_record(&f->eco) < 0)
+                q = error_set(err, ENOMEM, "out of memory");
+        strbuf_done(&m.mem);
+        strbuf_done(&g.mem);
+        if (q >= 0)
+                say(r, UPDATE_EVENT_STEP, &f->eco, "%s: signature verified, serial %lld%s", murl,
+                    (long long) f->eco.m.serial, q == 1 ? "; up to date (the serial installed last)" : "");
+        return q == 1 && access(f->path, F_OK) == 0 ? 1 : q < 0 ? q : 0;
+}
+
+/* One try of one mirror: the file into a temporary file, its digest
+ * checked against the manifest (with a key), its content parsed. */
+static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url, char *msg, size_t msg_size,
+                             struct error *err) {
+        _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        struct sink k = { .max = feed_kinds[f->kind].max, .md = md, .progress = true, .run = r, .eco = &f->eco };
+        bool kept_here = access(f->path, F_OK) == 0 && streq_ptr(entry_str(f->eco.old, "url"), url) && !r->key;
+        struct validators v = { entry_str(f->eco.old, "etag"), entry_str(f->eco.old, "last_modified") };
+        _cleanup_(response_done) struct response resp = {};
+        _cleanup_free_ char *tmp = NULL, *file = NULL;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        struct error verr = {};
+        char sha[65] = "", now[32];
+        size_t n, folder;
+        const char *name = feed_file(url, &n, &folder);
+        unsigned mdlen = 0;
+        enum outcome o;
+
+        if (!md || asprintf(&tmp, "%s/tmp-XXXXXX", f->eco.dir) < 0 || !(file = strndup(name, n)))
+                return error_set(err, ENOMEM, "out of memory"), OUTCOME_FATAL;
+        k.fd = mkstemp(tmp);
+        if (k.fd < 0)
+                return error_set_errno(err, errno, "create %s", tmp), OUTCOME_FATAL;
+        o = get_retrying(r, &f->eco, url, kept_here ? &v : NULL, &k, &resp, msg, msg_size);
+        if (o == OUTCOME_OK && resp.status == 200 && fsync(k.fd) < 0) {
+                snprintf(msg, msg_size, "write %s: %s", tmp, strerror(errno));
+                o = OUTCOME_FATAL;
+        }
+        close(k.fd);
+        if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
+                update_hex(digest, mdlen, sha);
+        if (o == OUTCOME_OK && resp.status == 200 && manifest_check(r, &f->eco, file, url, sha, &verr) < 0) {
+                *err = verr;    /* a mirror serving what was not signed: not the network's fault */
+                o = OUTCOME_FATAL;
+        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &verr) < 0) {
+                snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
+                o = OUTCOME_NEXT;
+        }
+        if (o != OUTCOME_OK || resp.status != 200)
+                (void) unlink(tmp);
+        if (o != OUTCOME_OK)
+                return o;
+        if (resp.status == 304) {
+                say(r, UPDATE_EVENT_STEP, &f->eco, "%s: not modified", url);
+                return OUTCOME_OK;
+        }
+        now_rfc3339(now);
+        if (set_str(f->eco.entry, "url", url) < 0 || set_str(f->eco.entry, "etag", resp.etag) < 0 ||
+            set_str(f->eco.entry, "last_modified", resp.last_modified) < 0 || set_str(f->eco.entry, "sha256", sha) < 0 ||
+            set_str(f->eco.entry, "changed", now) < 0)
+                return error_set(err, ENOMEM, "out of memory"), OUTCOME_FATAL;
+        say(r, UPDATE_EVENT_STEP, &f->eco, "%s: %llu bytes, sha256 %s", url, (unsigned long long) k.len, sha);
+        f->tmp = TAKE_PTR(tmp);
+        return OUTCOME_OK;
+}
+
+/* The first mirror that serves the file.  A mirror that fails is said and
+ * the next tried; when none serves it, the kept file stays (and so the
+ * database's data).  What the signature rules refuse fails the run, as it
+ * does for an ecosystem. */
+static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
+        bool signed_seen = false;
+        char msg[1024] = "";
+
+        for (char *const *u = f->urls; *u; u++) {
+                enum outcome o;
+                int q = r->key ? feed_manifest(r, f, *u, err) : 0;
+
+                if (q == 1)
+                        return 0;
+                if (q == -EHOSTUNREACH) {
+                        snprintf(msg, sizeof(msg), "%.1000s", err->msg);
+                        *err = (struct error) {};
+                        continue;
+                }
+                if (q < 0)
+                        return error_wrap(err, "%s", f->eco.name);
+                signed_seen = true;
+                o = feed_get(r, f, *u, msg, sizeof(msg), err);
+                if (o == OUTCOME_OK)
+                        return 0;
+                if (o == OUTCOME_FATAL)
+                        return err->msg[0] ? error_wrap(err, "%s", f->eco.name)
+                                           : error_set(err, EIO, "%s: %s", f->eco.name, msg);
+                if (u[1])
+                        say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
+        }
+        /* with a key, as for an ecosystem: no signed manifest, no run */
+        if (r->key && !signed_seen)
+                return error_set(err, EHOSTUNREACH, "%s: no source served a signed manifest (last: %s); with "
+                                 "'update.public_key' the folder of each of its files must be signed ('portcullis db "
+                                 "sign FOLDER')", f->eco.name, msg);
+        say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; the %s data kept from earlier runs stays", msg, f->eco.name);
+        return 0;
+}
+
+static bool feed_fetch_all(struct run *r, int *q, struct error *err) {
+        bool changed = false;
+
+        for (size_t i = 0; *q >= 0 && i < r->n_feeds; i++) {
+                *q = feed_fetch(r, &r->feeds[i], err);
+                changed = changed || r->feeds[i].tmp;
+        }
+        return changed;
+}
+
+/* What goes into the database: a new download; on a rebuild also the kept
+ * file (the import keeps the old database's data, but there may be none). */
+static int feed_paths(struct run *r, bool rebuild, char ***paths) {
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                struct feed_src *f = &r->feeds[i];
+                const char *p = f->tmp ? f->tmp : rebuild && access(f->path, F_OK) == 0 ? f->path : NULL;
+
+                if (p && push_path(paths, p, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int feed_commit(struct run *r, json_t *state, struct error *err) {
+        json_t *o = json_object();
+
+        if (!o || json_object_set_new(state, "feeds", o) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                struct feed_src *f = &r->feeds[i];
+
+                if (f->tmp && rename(f->tmp, f->path) < 0)
+                        return error_set_errno(err, errno, "rename %s to %s", f->tmp, f->path);
+                free(f->tmp);
+                f->tmp = NULL;
+                if (json_object_set(o, feed_kinds[f->kind].key, f->eco.entry) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 /* ---- commit: the database is in place; now the state folder --------------- */
 
 static bool strv_has(char *const *v, const char *s) {
@@ -1737,6 +2024,8 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
                 q = cve_commit(r, s, err);
+        if (q >= 0)
+                q = feed_commit(r, s, err);
         if (q >= 0)
                 q = state_write(r, s, err);
         json_decref(s);
@@ -1936,7 +2225,8 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         _cleanup_free_ char *rev = NULL;
         int q;
 
-        if (import_paths(ecos, n, rebuild, &paths) < 0 || cve_paths(r, rebuild, &paths) < 0)
+        if (import_paths(ecos, n, rebuild, &paths) < 0 || cve_paths(r, rebuild, &paths) < 0 ||
+            feed_paths(r, rebuild, &paths) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         say(r, UPDATE_EVENT_STEP, NULL, "%s %s", rebuild ? "building" : "merging into", r->s->db_path);
         if (!paths && !(paths = calloc(1, sizeof(*paths))))
@@ -1984,6 +2274,8 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                 changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
         }
         if (cve_fetch_all(r, &q, err))
+                changed = true;
+        if (q >= 0 && feed_fetch_all(r, &q, err))
                 changed = true;
         if (q < 0)
                 return q;
@@ -2075,6 +2367,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 q = load_key(&r, err);
         if (q >= 0)
                 q = cve_init(&r, err);
+        if (q >= 0)
+                q = feed_init(&r, err);
         if (q >= 0 && !(ecos = calloc((n = strv_length(r.ecosystems)), sizeof(*ecos))))
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
@@ -2101,6 +2395,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
         cve_done(&r);
+        feed_done(&r);
         if (q < 0)
                 return q;
         if (ret)

@@ -53,6 +53,18 @@
  * imported with the records, so that distro records that carry no CVSS get
  * the score of the CVE they name.  They are not covered by the signed
  * manifests; a source that fails is said and its earlier file stays. */
+/* KEV and EPSS (kev_sources, epss_sources): each list names one file
+ * (CISA's known_exploited_vulnerabilities.json, FIRST's
+ * epss_scores-current.csv.gz) and its mirrors, tried in order; fetched
+ * conditionally, kept in <state_dir>/feeds/, checked (it must parse) and
+ * imported (it replaces the database's KEV or EPSS data).  A mirror that
+ * can't serve it is said and the next tried; when none can, the data kept
+ * from earlier runs stays.  With a public key the signed-manifest rules are
+ * those of the ecosystems: the file's folder holds manifest.json and
+ * manifest.json.sig (`portcullis db sign FOLDER`), the signature must
+ * verify, the manifest must be unexpired and its serial not below the one
+ * installed last, and the file must be listed with its sha256; otherwise
+ * the run fails and the database stays as it was. */
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */
@@ -77,6 +89,8 @@ struct update_settings {
         const char *cache_path;         /* the verdict cache (cache.h), only read; for ecosystems NULL */
         const char *public_key;         /* a PEM public key: sources must be signed; NULL: not */
         char *const *cve_sources;       /* URLs of CVE scores (below); NULL: none */
+        char *const *kev_sources;       /* mirrors of CISA's KEV catalogue, in order (below); NULL: none */
+        char *const *epss_sources;      /* mirrors of FIRST's EPSS CSV (.gz), in order; NULL: none */
         const char *state_dir;          /* created if missing */
         const char *proxy;              /* NULL: libcurl's http_proxy etc. apply */
         const char *ca_file;            /* NULL: the system's CA bundle */

@@ -153,7 +153,7 @@ out=$(comp portcullis sc) && grep -qx scan <<<"$out" || fail "bash completion of
 out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan" ] || fail "bash completion of 'cache ': $out"
 out=$(comp portcullis scan --fo) && grep -qx -- --format <<<"$out" || fail "bash completion of 'scan --fo': $out"
 out=$(comp portcullis db import --al) && grep -qx -- --allow-shrink <<<"$out" || fail "bash completion of 'db import --al': $out"
-out=$(comp portcullis scan --sort "") && [ "$(echo $out)" = "severity package id fixed" ] || fail "bash completion of '--sort ': $out"
+out=$(comp portcullis scan --sort "") && [ "$(echo $out)" = "severity package id fixed kev epss" ] || fail "bash completion of '--sort ': $out"
 if command -v zsh >/dev/null; then
         zsh -n "$SRC/completion/_portcullis" || fail "zsh: _portcullis does not parse"
         out=$(zsh -fc "fpath=($SRC/completion \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz _portcullis; whence -w _portcullis" 2>&1)

@@ -155,6 +155,19 @@ static void test_parse(void) {
         CHECK(config_parse(none, strlen(none), "c.json", &c, &err) == 0);
         CHECK(c && c->update.cve_sources && strv_length(c->update.cve_sources) == 0);
         config_free(c);
+        c = NULL;
+
+        /* kev_sources, epss_sources: none by default; mirrors in order */
+        static const char feeds[] = "{\"update\": {\"kev_sources\": [\"https://a/kev.json\", \"https://b/kev.json\"], "
+                                    "\"epss_sources\": [\"https://e/epss.csv.gz\"]}}";
+        CHECK(config_parse(feeds, strlen(feeds), "c.json", &c, &err) == 0);
+        CHECK(c && strv_length(c->update.kev_sources) == 2 && strcmp(c->update.kev_sources[1], "https://b/kev.json") == 0 &&
+              strv_length(c->update.epss_sources) == 1);
+        config_free(c);
+        c = NULL;
+        CHECK(config_parse(none, strlen(none), "c.json", &c, &err) == 0);
+        CHECK(c && !c->update.kev_sources && !c->update.epss_sources);
+        config_free(c);
 }
 
 static void test_errors(void) {
@@ -180,7 +193,9 @@ static void test_errors(void) {
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
                 { "{\"update\": {\"sorces\": []}}",
                   "c.json:1:13: unknown key 'sorces' in 'update'; expected one of sources, ecosystems, cve_sources, "
-                  "proxy, ca_file, timeout_s, state_dir, public_key, auth_file, max_layer_mib" },
+                  "proxy, ca_file, timeout_s, state_dir, public_key, auth_file, max_layer_mib, kev_sources, epss_sources" },
+                { "{\"update\": {\"kev_sources\": [\"https://k/kev.json\", 7]}}",
+                  "c.json:1:51: 'kev_sources'[1] in 'update' must be a non-empty string" },
                 { "{\"update\": {\"public_key\": \"u.pub\"}}",
                   "c.json:1:13: 'public_key' in 'update' must be an absolute path" },
                 { "{\"update\": {\"sources\": []}}", "c.json:1:13: 'sources' in 'update' must not be empty" },

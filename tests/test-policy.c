@@ -82,7 +82,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure"
+#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss"
 
 static void test_errors(void) {
         static const struct {
@@ -95,6 +95,14 @@ static void test_errors(void) {
                 { "  \n  [1]", "p.json:2:3: the policy must be a JSON object" },
                 { "{\"on_stale_db\": \"panic\"}",
                   "p.json:1:2: 'on_stale_db' in the policy must be one of allow, warn, deny, not 'panic'" },
+                { "{\"min_epss\": 0}", "p.json:1:2: 'min_epss' in the policy must be an EPSS probability above 0 and "
+                  "at most 1 (0.5 counts findings whose CVE FIRST scores 50% likely to be exploited in 30 days)" },
+                { "{\"min_epss\": \"0.5\"}", "p.json:1:2: 'min_epss' in the policy must be an EPSS probability above "
+                  "0 and at most 1 (0.5 counts findings whose CVE FIRST scores 50% likely to be exploited in 30 days)" },
+                { "{\"scopes\": [{\"name\": \"s\", \"min_epss\": 1.01}]}", "p.json:1:27: 'min_epss' in scope 's' must be "
+                  "an EPSS probability above 0 and at most 1 (0.5 counts findings whose CVE FIRST scores 50% likely to "
+                  "be exploited in 30 days)" },
+                { "{\"block_kev\": 1}", "p.json:1:2: 'block_kev' in the policy must be true or false" },
                 { "{\"max_db_age_hours\": 0}",
                   "p.json:1:2: 'max_db_age_hours' in the policy must be between 1 and 87600, not 0" },
                 /* unknown keys, at every level */
@@ -106,7 +114,7 @@ static void test_errors(void) {
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
-                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as" },
+                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, block_kev, min_epss" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
                   "p.json:1:28: scopes[1] has no 'name' (and more errors: see 'portcullis policy check')" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
@@ -494,6 +502,68 @@ static void test_ignore(void) {
         }
 }
 
+/* block_kev and min_epss: a finding in KEV or at/above the EPSS bar counts
+ * whatever its severity (UNKNOWN too), named in a note; the mode decides;
+ * ignore_unfixed and the allowlist still apply.  Where the UNKNOWN finding
+ * does not count, it is not checked: on_unchecked warn. */
+static void test_exploit(void) {
+        static const struct {
+                const char *policy;
+                enum verdict_decision decision;
+                size_t exploited;
+                const char *note;       /* a note that must be there, or NULL for none */
+        } rows[] = {
+                { "{}", VERDICT_WARN, 0, NULL },
+                { "{\"block_kev\": false}", VERDICT_WARN, 0, NULL },
+                { "{\"block_kev\": true}", VERDICT_DENY, 1, "CVE-2021-44228 is in CISA KEV (block_kev): DSA-1 openssl" },
+                { "{\"block_kev\": true, \"mode\": \"warn\"}", VERDICT_WARN, 1, "is in CISA KEV" },
+                { "{\"block_kev\": true, \"mode\": \"audit\"}", VERDICT_AUDIT, 1, "is in CISA KEV" },
+                { "{\"block_kev\": true, \"ignore_unfixed\": true}", VERDICT_WARN, 0, NULL },
+                { "{\"block_kev\": true, \"allowlist\": [{\"id\": \"CVE-2021-44228\", \"reason\": \"r\"}]}",
+                  VERDICT_WARN, 0, NULL },
+                /* the UNKNOWN one (EPSS 0.6) counts at 0.5, not at 0.7 */
+                { "{\"min_epss\": 0.5}", VERDICT_DENY, 1, "CVE-2024-2 has EPSS 0.6, at or above min_epss 0.5: GHSA-2" },
+                { "{\"min_epss\": 0.7}", VERDICT_WARN, 0, NULL },
+                { "{\"min_epss\": 0.01, \"block_kev\": true}", VERDICT_DENY, 2, "is in CISA KEV" },
+                /* a scope sets it for its images only */
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"img\"]}, \"block_kev\": true}]}",
+                  VERDICT_DENY, 1, "is in CISA KEV" },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"other\"]}, \"block_kev\": true}]}",
+                  VERDICT_WARN, 0, NULL },
+                /* at or above the threshold anyway: counted, named, not "only exploited" */
+                { "{\"block_kev\": true, \"severity\": \"LOW\", \"unknown_as\": \"LOW\"}", VERDICT_DENY, 0,
+                  "is in CISA KEV" },
+        };
+        static char *kev_aliases[] = { "CVE-2021-44228", NULL }, *aliases[] = { "CVE-2024-2", NULL };
+        struct finding f[] = {
+                { .id = "DSA-1", .aliases = kev_aliases, .package = "openssl", .ecosystem = "Debian:12",
+                  .severity = SEVERITY_LOW, .kev = true, .epss = 0.01, .epss_percentile = 0.2 },
+                { .id = "GHSA-2", .aliases = aliases, .package = "minimist", .ecosystem = "npm",
+                  .severity = SEVERITY_UNKNOWN, .fixed_version = "1.2.6", .epss = 0.6, .epss_percentile = 0.98 },
+                { .id = "GHSA-3", .aliases = NULL, .package = "lodash", .ecosystem = "npm",
+                  .severity = SEVERITY_MEDIUM, .epss = -1, .epss_percentile = -1 },
+        };
+        struct scan_result res = { .findings = f, .n_findings = ELEMENTSOF(f) };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                struct policy_context ctx = { .image = "img", .now = NOW };
+                bool noted = false;
+                struct verdict v;
+
+                CHECK_MSG(p && policy_evaluate(p, &ctx, &res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                for (char **n = v.notes; n && *n; n++)
+                        noted = noted || (rows[i].note && strstr(*n, rows[i].note));
+                CHECK_MSG(v.decision == rows[i].decision && v.exploited == rows[i].exploited &&
+                                  (rows[i].note ? noted : !v.notes),
+                          "row %zu: %s, %zu exploited, note %s", i, verdict_decision_to_string(v.decision), v.exploited,
+                          v.notes ? v.notes[0] : "(none)");
+                verdict_done(&v);
+        }
+}
+
 static void test_evaluate_worst_cap(void) {
         _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
                                                          "\"match\": {\"namespaces\": [\"x\"]}}]}");
@@ -660,6 +730,7 @@ int main(void) {
         test_evaluate();
         test_evaluate_worst_cap();
         test_ignore();
+        test_exploit();
         test_evaluate_none();
         test_describe();
         test_examples();

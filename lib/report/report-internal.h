@@ -42,3 +42,7 @@ int report_html_text(struct strbuf *b, const char *s);
 int report_html_open(struct strbuf *b, const char *title, struct error *err);
 int report_html_close(struct strbuf *b, struct error *err);
 int report_html_th(struct strbuf *b, const char *label, bool num, bool sorted_desc);
+
+/* Whether any finding is in CISA KEV or has an EPSS score (the table's KEV
+ * and EPSS columns are shown then). */
+bool report_has_exploit_data(const struct scan_result *res);

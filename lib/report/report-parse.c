@@ -180,6 +180,29 @@ static int parse_cvss(json_t *c, struct finding *f, struct error *err) {
         return opt_string(c, "vector", &f->cvss_vector, "scan cvss", err);
 }
 
+/* "kev": bool, "epss": {"score", "percentile"} or null; both absent in
+ * documents written before they were. */
+static bool unit_number(json_t *v) {
+        return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
+}
+
+static int parse_exploit(json_t *o, struct finding *f, struct error *err) {
+        json_t *kev = json_object_get(o, "kev"), *epss = json_object_get(o, "epss");
+
+        if (kev && !json_is_boolean(kev))
+                return error_set(err, EBADMSG, "scan: finding %s: 'kev' must be true or false", f->id);
+        f->kev = json_is_true(kev);
+        if (!epss || json_is_null(epss))
+                return 0;
+        if (!json_is_object(epss) || !unit_number(json_object_get(epss, "score")) ||
+            !unit_number(json_object_get(epss, "percentile")))
+                return error_set(err, EBADMSG, "scan: finding %s: 'epss' must be {score, percentile} of 0..1 or "
+                                 "null", f->id);
+        f->epss = json_number_value(json_object_get(epss, "score"));
+        f->epss_percentile = json_number_value(json_object_get(epss, "percentile"));
+        return 0;
+}
+
 static int parse_finding(json_t *o, struct finding *f, struct error *err) {
         const char *status = json_string_value(json_object_get(o, "status"));
         const char *sev = json_string_value(json_object_get(o, "severity"));
@@ -197,7 +220,8 @@ static int parse_finding(json_t *o, struct finding *f, struct error *err) {
             (r = opt_string(o, "fixed_version", &f->fixed_version, "scan finding", err)) < 0 ||
             (r = opt_string(o, "severity_source", &f->severity_source, "scan finding", err)) < 0 ||
             (r = parse_aliases(json_object_get(o, "aliases"), &f->aliases, err)) < 0 ||
-            (r = parse_cvss(json_object_get(o, "cvss"), f, err)) < 0)
+            (r = parse_cvss(json_object_get(o, "cvss"), f, err)) < 0 ||
+            (r = parse_exploit(o, f, err)) < 0)
                 return r;
         if (!sev || severity_from_string(sev) < 0)
                 return error_set(err, EBADMSG, "scan: finding %s has no valid 'severity'", f->id);
@@ -288,7 +312,10 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
  * line per unchecked item ("!" kind, packages, subject, reason), then one
  * line per finding: severity, id, package, fixed version, ecosystem, path
  * (empty: none) and aliases (space-separated), tab-separated; bytes that
- * would break the format are %XX-escaped.  Parsing it takes microseconds where the scan
+ * would break the format are %XX-escaped; then, for a finding in CISA KEV
+ * or with an EPSS score, one more tab and "kev" and/or "epss=SCORE/PERCENTILE"
+ * (space-separated; lines without it, as earlier versions wrote them, are
+ * findings without either).  Parsing it takes microseconds where the scan
  * JSON of an image with hundreds of findings takes milliseconds.  An entry
  * without the header was written before unchecked items were kept; its
  * reader treats it as stale (-ESTALE), so that the image is analysed anew. */
@@ -339,6 +366,10 @@ static int put_finding(struct strbuf *b, const struct finding *f) {
                 if (r >= 0)
                         r = put_field(b, *a);
         }
+        if (r >= 0 && (f->kev || f->epss >= 0))
+                r = strbuf_printf(b, "\t%s%s", f->kev ? "kev" : "", f->kev && f->epss >= 0 ? " " : "");
+        if (r >= 0 && f->epss >= 0)
+                r = strbuf_printf(b, "epss=%.17g/%.17g", f->epss, f->epss_percentile);
         return r < 0 ? r : strbuf_puts(b, "\n");
 }
 
@@ -392,6 +423,34 @@ static int get_field(const char *s, const char *end, bool empty_is_null, char **
         return 0;
 }
 
+/* "kev", "epss=SCORE/PERCENTILE", space-separated */
+static int parse_compact_exploit(const char *s, const char *end, struct finding *f) {
+        while (s < end) {
+                const char *sp = memchr(s, ' ', (size_t) (end - s)), *stop = sp ? sp : end;
+                size_t n = (size_t) (stop - s);
+                char num[96], *slash, *e1 = NULL, *e2 = NULL;
+
+                if (n == 3 && memcmp(s, "kev", 3) == 0)
+                        f->kev = true;
+                else if (n > 5 && n < sizeof(num) && memcmp(s, "epss=", 5) == 0) {
+                        memcpy(num, s + 5, n - 5);
+                        num[n - 5] = '\0';
+                        slash = strchr(num, '/');
+                        if (!slash || strspn(num, "0123456789.e-+/") != n - 5)
+                                return -EBADMSG;
+                        *slash = '\0';
+                        f->epss = strtod(num, &e1);
+                        f->epss_percentile = strtod(slash + 1, &e2);
+                        if (e1 != slash || *e2 || !(f->epss >= 0 && f->epss <= 1) ||
+                            !(f->epss_percentile >= 0 && f->epss_percentile <= 1))
+                                return -EBADMSG;
+                } else
+                        return -EBADMSG;
+                s = stop + (sp ? 1 : 0);
+        }
+        return 0;
+}
+
 static int parse_compact_line(const char *s, const char *end, struct finding *f) {
         const char *tab[COMPACT_FIELDS];
         const char *p = s;
@@ -430,6 +489,12 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
         f->installed_version = strdup("");
         if (!f->installed_version)
                 return -ENOMEM;
+        /* the exploitation field after the aliases, when there is one */
+        p = memchr(tab[COMPACT_FIELDS - 1] + 1, '\t', (size_t) (end - tab[COMPACT_FIELDS - 1] - 1));
+        if (p && (r = parse_compact_exploit(p + 1, end, f)) < 0)
+                return r;
+        if (p)
+                end = p;
         for (p = tab[COMPACT_FIELDS - 1] + 1; p < end;) {
                 const char *sp = memchr(p, ' ', (size_t) (end - p));
                 const char *stop = sp ? sp : end;

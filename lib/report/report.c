@@ -135,6 +135,36 @@ static int severity_cell(const struct finding *f, char *buf, size_t size) {
                         strempty(f->severity_source), f->severity_source ? ")" : "");
 }
 
+/* KEV ("yes") and EPSS (the percentile: p99.9 is above 99.9% of the CVEs
+ * FIRST scores) */
+#define KEV_WIDTH 3
+#define EPSS_WIDTH 6
+#define EXPLOIT_COLUMNS_WIDTH (KEV_WIDTH + 2 + EPSS_WIDTH + 2)
+
+bool report_has_exploit_data(const struct scan_result *res) {
+        for (size_t i = 0; i < res->n_findings; i++)
+                if (res->findings[i].kev || res->findings[i].epss_percentile >= 0)
+                        return true;
+        return false;
+}
+
+static int exploit_header(struct strbuf *b) {
+        int r = append_cell(b, "KEV", KEV_WIDTH, NULL);
+
+        return r < 0 ? r : append_cell(b, "EPSS", EPSS_WIDTH, NULL);
+}
+
+static int exploit_cells(struct strbuf *b, const struct finding *f, bool color) {
+        char pct[16] = "-";
+        int r;
+
+        if (f->epss_percentile >= 0)
+                snprintf(pct, sizeof(pct), "p%.1f", f->epss_percentile * 100 >= 99.95 && f->epss_percentile < 1
+                                                     ? 99.9 : f->epss_percentile * 100);
+        r = append_cell(b, f->kev ? "yes" : "-", KEV_WIDTH, f->kev && color ? report_sev_color[SEVERITY_CRITICAL] : NULL);
+        return r < 0 ? r : append_cell(b, pct, EPSS_WIDTH, NULL);
+}
+
 int report_scan_table(const struct report_target *t, char **ret, struct error *err) {
         const struct scan_result *res = t->res;
         bool color = t->color;
@@ -144,7 +174,7 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
         size_t winst = width_of(res, offsetof(struct finding, installed_version), "INSTALLED");
         size_t wfix = width_of(res, offsetof(struct finding, fixed_version), "FIXED");
         size_t wsev = strlen("SEVERITY"), used, wtitle = 0;
-        bool score = false;
+        bool score = false, exploit = false;
         char sev[96];
         int r;
 
@@ -158,6 +188,12 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
         }
         /* Each column is its width and two blanks; the last has none. */
         used = wid + wpkg + winst + wfix + 8 + wsev;
+        /* KEV and EPSS before SCORE and TITLE: where they are known they
+         * say more about what to fix first; on a pipe (no width) too */
+        if (report_has_exploit_data(res) && (t->width == 0 || t->width >= used + EXPLOIT_COLUMNS_WIDTH)) {
+                exploit = true;
+                used += EXPLOIT_COLUMNS_WIDTH;
+        }
         if (t->width >= used + 2 + strlen("SCORE")) {
                 score = true;
                 used += 2 + strlen("SCORE");
@@ -172,7 +208,8 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
                     (r = append_cell(&b, "PACKAGE", wpkg, NULL)) >= 0 &&
                     (r = append_cell(&b, "INSTALLED", winst, NULL)) >= 0 &&
                     (r = append_cell(&b, "FIXED", wfix, NULL)) >= 0 &&
-                    (!score || (r = append_cell(&b, "SCORE", strlen("SCORE"), NULL)) >= 0))
+                    (!score || (r = append_cell(&b, "SCORE", strlen("SCORE"), NULL)) >= 0) &&
+                    (!exploit || (r = exploit_header(&b)) >= 0))
                         r = wtitle ? append_cell(&b, "SEVERITY", wsev, NULL) : strbuf_puts(&b, "SEVERITY");
                 if (r >= 0 && wtitle)
                         r = strbuf_puts(&b, "TITLE");
@@ -190,7 +227,8 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
                     (r = append_cell(&b, f->package, wpkg, NULL)) < 0 ||
                     (r = append_cell(&b, f->installed_version, winst, NULL)) < 0 ||
                     (r = append_cell(&b, f->fixed_version ? f->fixed_version : "-", wfix, NULL)) < 0 ||
-                    (score && (r = append_cell(&b, num, strlen("SCORE"), NULL)) < 0))
+                    (score && (r = append_cell(&b, num, strlen("SCORE"), NULL)) < 0) ||
+                    (exploit && (r = exploit_cells(&b, f, color)) < 0))
                         break;
                 if (wtitle)
                         r = append_cell(&b, sev, wsev, color ? report_sev_color[f->severity] : NULL);
@@ -211,13 +249,13 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
 }
 
 static json_t *finding_json(const struct finding *f) {
-        json_t *aliases = json_strv(f->aliases), *cvss = json_null();
+        json_t *aliases = json_strv(f->aliases), *cvss = json_null(), *o;
 
         if (f->cvss_vector)
                 cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
                                  f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
                                  : f->cvss_version == 31 ? "3.1" : "4.0");
-        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "id", json_str_or_null(f->id),
                          "aliases", aliases,
                          "summary", json_str_or_null(f->summary),
@@ -231,6 +269,14 @@ static json_t *finding_json(const struct finding *f) {
                          "severity", severity_to_string(f->severity),
                          "severity_source", json_str_or_null(f->severity_source),
                          "cvss", cvss ? cvss : json_null());
+        if (o && (json_object_set_new(o, "kev", json_boolean(f->kev)) < 0 ||
+                  json_object_set_new(o, "epss", f->epss >= 0 ? json_pack("{s:f, s:f}", "score", f->epss, "percentile",
+                                                                          f->epss_percentile)
+                                                              : json_null()) < 0)) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
 }
 
 static json_t *unchecked_json(const struct scan_result *res) {
@@ -279,7 +325,7 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
                 json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
         for (char **w = res->warnings; w && *w; w++)
                 json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
-        *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }

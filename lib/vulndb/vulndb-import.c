@@ -79,6 +79,9 @@ struct importer {
         void *userdata;
         char *const *paths;
         const char *data_time;                  /* vulndb_import_dated() */
+        char **feeds;                           /* KEV / EPSS files among the paths (vulndb-kev.c) */
+        enum vulndb_feed *feed_kinds;
+        size_t n_feeds;
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
         bool staged;                            /* affected rows go to temp.stage first */
         struct queue q;
@@ -961,6 +964,10 @@ static int set_meta(sqlite3 *db, const char *key, const char *value, struct erro
         return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(db, rc, "write meta table", err);
 }
 
+int vulndb_meta_set(sqlite3 *db, const char *key, const char *value, struct error *err) {
+        return set_meta(db, key, value, err);
+}
+
 /* The revision is a digest of the content: sha256 over every (id, record
  * digest) in id order, so the same records give the same revision however
  * and in whatever order they were imported. */
@@ -997,6 +1004,9 @@ static int compute_revision(sqlite3 *db, char ret[72], struct error *err) {
                 rc = SQLITE_OK;
         }
         sqlite3_finalize(st);
+        /* so are KEV and EPSS (vulndb-kev.c: nothing when there are none) */
+        if (rc == SQLITE_DONE && vulndb_feed_digest(db, ctx) < 0)
+                rc = SQLITE_ERROR;
         EVP_DigestFinal_ex(ctx, md, &mdlen);
         EVP_MD_CTX_free(ctx);
         if (rc != SQLITE_DONE)
@@ -1223,6 +1233,41 @@ static int keep_cves(sqlite3 *db, const char *db_path, struct error *err) {
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "close the previous database", err);
 }
 
+/* A rebuild keeps the KEV and EPSS data of the old database that no file
+ * of this import replaces: they come from sources of their own. */
+static unsigned feeds_kept(const struct importer *imp) {
+        unsigned keep = 1u << VULNDB_FEED_KEV | 1u << VULNDB_FEED_EPSS;
+
+        for (size_t i = 0; i < imp->n_feeds; i++)
+                keep &= ~(1u << imp->feed_kinds[i]);
+        return keep;
+}
+
+/* Takes the KEV and EPSS files out of paths (top-level files only) into
+ * imp->feeds; *ret_rest is what is left for the OSV reader. */
+static int split_feeds(struct importer *imp, char *const *paths, char ***ret_rest) {
+        size_t n = 0;
+
+        while (paths[n])
+                n++;
+        imp->feeds = calloc(n + 1, sizeof(*imp->feeds));
+        imp->feed_kinds = calloc(n + 1, sizeof(*imp->feed_kinds));
+        *ret_rest = calloc(n + 1, sizeof(**ret_rest));
+        if (!imp->feeds || !imp->feed_kinds || !*ret_rest)
+                return -ENOMEM;
+        for (size_t i = 0, k = 0; i < n; i++) {
+                enum vulndb_feed kind = vulndb_feed_of_path(paths[i]);
+
+                if (kind == VULNDB_FEED_NONE)
+                        (*ret_rest)[k++] = paths[i];
+                else {
+                        imp->feed_kinds[imp->n_feeds] = kind;
+                        imp->feeds[imp->n_feeds++] = paths[i];
+                }
+        }
+        return 0;
+}
+
 static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, unsigned flags,
                  struct error *err) {
         bool merge = flags & VULNDB_IMPORT_MERGE;
@@ -1241,6 +1286,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                           err)) < 0 ||
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
             (!merge && (flags & VULNDB_IMPORT_KEEP_CVES) && (r = keep_cves(imp->db, db_path, err)) < 0) ||
+            (!merge && (r = vulndb_feed_keep(imp->db, db_path, feeds_kept(imp), err)) < 0) ||
             (merge && (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0) ||
             (imp->staged && (r = exec_sql(imp->db, STAGE_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
@@ -1252,6 +1298,9 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0)
                 return r;
+        for (size_t i = 0; i < imp->n_feeds; i++)
+                if ((r = vulndb_feed_store(imp->db, imp->feeds[i], imp->feed_kinds[i], &imp->stats, err)) < 0)
+                        return r;
         if ((r = write_meta(imp->db, imp->data_time, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, "COMMIT", err)) < 0)
@@ -1360,22 +1409,39 @@ int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulnd
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err) {
-        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .paths = paths, .data_time = data_time };
+        struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .data_time = data_time };
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_free_ char **rest = NULL;
+        bool feeds_only;
         int fd, r;
 
-        if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)))
+        if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)) ||
+            split_feeds(&imp, paths, &rest) < 0) {
+                free(imp.feeds);
+                free(imp.feed_kinds);
                 return -ENOMEM;
+        }
+        imp.paths = rest;
+        /* KEV or EPSS files alone replace that data and keep the records */
+        feeds_only = imp.n_feeds > 0 && !rest[0];
+        if (feeds_only)
+                flags |= VULNDB_IMPORT_MERGE | VULNDB_IMPORT_ALLOW_SHRINK;
         fd = mkstemp(tmp);
-        if (fd < 0)
-                return error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
+        if (fd < 0) {
+                r = error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
+                free(imp.feeds);
+                free(imp.feed_kinds);
+                return r;
+        }
         (void) fchmod(fd, 0644);
         close(fd);
 
-        r = build(&imp, tmp, db_path, paths, flags, err);
+        r = build(&imp, tmp, db_path, rest, flags, err);
         if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
                 r = shrink_check(imp.db, db_path, err);
         importer_done(&imp);
+        free(imp.feeds);
+        free(imp.feed_kinds);
         if (r == -ENODATA) {
                 (void) unlink(tmp);
                 if (ret_stats)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "vulndb.h"
@@ -40,7 +41,17 @@
         "  cve TEXT PRIMARY KEY,"                                               \
         "  source TEXT NOT NULL,"                                               \
         "  modified TEXT,"                                                      \
-        "  severity TEXT NOT NULL) WITHOUT ROWID;"
+        "  severity TEXT NOT NULL) WITHOUT ROWID;"                             \
+        "CREATE TABLE IF NOT EXISTS kev ("                                      \
+        "  cve TEXT PRIMARY KEY,"                                               \
+        "  date_added TEXT NOT NULL,"                                           \
+        "  due_date TEXT,"                                                      \
+        "  ransomware TEXT,"                                                    \
+        "  vendor TEXT, product TEXT, name TEXT) WITHOUT ROWID;"                \
+        "CREATE TABLE IF NOT EXISTS epss ("                                     \
+        "  cve TEXT PRIMARY KEY,"                                               \
+        "  epss REAL NOT NULL,"                                                 \
+        "  percentile REAL NOT NULL) WITHOUT ROWID;"
 
 /* A package's entries sit together in the clustered affected table, so a
  * lookup reads a few pages; this index serves replacing a record (a newer
@@ -56,3 +67,17 @@ int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err
  * document, 0 when it is not (an OSV record), negative on fn's error. */
 typedef int (*cve_severity_fn)(json_t *norm, void *userdata);
 int cve_severity_extract(json_t *doc, cve_severity_fn fn, void *userdata);
+
+int vulndb_meta_set(sqlite3 *db, const char *key, const char *value, struct error *err);
+
+/* KEV and EPSS files in an import (vulndb-kev.c): what a top-level path is
+ * (VULNDB_FEED_NONE for anything else, folders included); storing one into
+ * the new database, replacing what it held of that kind; carrying the old
+ * database's data of the kinds keep says (1 << VULNDB_FEED_x) into a
+ * rebuild; and their part of the revision (nothing when there is none, so
+ * a database without them keeps its revision). */
+enum vulndb_feed vulndb_feed_of_path(const char *path);
+int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, struct vulndb_import_stats *stats,
+                      struct error *err);
+int vulndb_feed_keep(sqlite3 *db, const char *old_path, unsigned keep, struct error *err);
+int vulndb_feed_digest(sqlite3 *db, EVP_MD_CTX *ctx);

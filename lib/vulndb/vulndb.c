@@ -14,6 +14,7 @@ struct vulndb {
         sqlite3_stmt *rating;
         sqlite3_stmt *record;
         sqlite3_stmt *cve;
+        sqlite3_stmt *exploit;  /* NULL: no KEV or EPSS data (vulndb_has_exploit_data()) */
         char *path;
         char *revision;
         char *import_time;
@@ -52,6 +53,7 @@ void vulndb_close(struct vulndb *v) {
         sqlite3_finalize(v->rating);
         sqlite3_finalize(v->record);
         sqlite3_finalize(v->cve);
+        sqlite3_finalize(v->exploit);
         sqlite3_close(v->db);
         free(v->path);
         free(v->revision);
@@ -84,6 +86,8 @@ static char *immutable_uri(const char *path) {
         return strbuf_steal(&b);
 }
 
+static int prepare_exploit(struct vulndb *v, int schema, struct error *err);
+
 int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_free_ char *schema = NULL, *uri = NULL;
@@ -110,9 +114,10 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
         r = meta_get(v, "schema_version", &schema, err);
         if (r < 0)
                 return error_wrap(err, "%s is not a portcullis vulnerability database", path);
-        if (!schema || atoi(schema) != VULNDB_SCHEMA_VERSION)
-                return error_set(err, EPROTO, "%s: schema version %s, this build reads %d; re-import it with "
-                                 "'portcullis db import'", path, schema ? schema : "(none)", VULNDB_SCHEMA_VERSION);
+        if (!schema || atoi(schema) < VULNDB_SCHEMA_VERSION_MIN || atoi(schema) > VULNDB_SCHEMA_VERSION)
+                return error_set(err, EPROTO, "%s: schema version %s, this build reads %d to %d; re-import it with "
+                                 "'portcullis db import'", path, schema ? schema : "(none)",
+                                 VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION);
         r = meta_get(v, "revision", &v->revision, err);
         if (r >= 0)
                 r = meta_get(v, "import_time", &v->import_time, err);
@@ -141,8 +146,60 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
                                         SQLITE_PREPARE_PERSISTENT, &v->cve, NULL);
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(v->db, rc, path, err);
+        r = prepare_exploit(v, atoi(schema), err);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+/* The KEV / EPSS lookup, only when the file holds any (schema 3 and a
+ * count in its meta table): a scan of a DB without them asks nothing. */
+static int prepare_exploit(struct vulndb *v, int schema, struct error *err) {
+        _cleanup_free_ char *kev = NULL, *epss = NULL;
+        int rc, r;
+
+        if (schema < 3)
+                return 0;
+        if ((r = meta_get(v, "kev_count", &kev, err)) < 0 || (r = meta_get(v, "epss_count", &epss, err)) < 0)
+                return error_wrap(err, "%s", v->path);
+        if (!(kev && atoll(kev) > 0) && !(epss && atoll(epss) > 0))
+                return 0;
+        rc = sqlite3_prepare_v3(v->db,
+                                "SELECT (SELECT 1 FROM kev WHERE cve = ?1), e.epss, e.percentile"
+                                " FROM (SELECT 1) LEFT JOIN epss e ON e.cve = ?1",
+                                -1, SQLITE_PREPARE_PERSISTENT, &v->exploit, NULL);
+        return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(v->db, rc, v->path, err);
+}
+
+bool vulndb_has_exploit_data(struct vulndb *v) {
+        return v->exploit != NULL;
+}
+
+int vulndb_exploit(struct vulndb *v, const char *cve, struct vulndb_exploit *ret, struct error *err) {
+        int rc, r = -ENOENT;
+
+        if (!v->exploit)
+                return -ENOENT;
+        sqlite3_bind_text(v->exploit, 1, cve, -1, SQLITE_STATIC);
+        rc = sqlite3_step(v->exploit);
+        if (rc == SQLITE_ROW) {
+                bool scored = sqlite3_column_type(v->exploit, 1) != SQLITE_NULL;
+                struct vulndb_exploit x = {
+                        .kev = sqlite3_column_type(v->exploit, 0) != SQLITE_NULL,
+                        .epss = scored ? sqlite3_column_double(v->exploit, 1) : -1,
+                        .percentile = scored ? sqlite3_column_double(v->exploit, 2) : -1,
+                };
+
+                if (x.kev || scored) {
+                        *ret = x;
+                        r = 0;
+                }
+        } else if (rc != SQLITE_DONE)
+                r = vulndb_sqlite_error(v->db, rc, "read KEV / EPSS data", err);
+        sqlite3_reset(v->exploit);
+        sqlite3_clear_bindings(v->exploit);
+        return r;
 }
 
 const char *vulndb_revision(struct vulndb *v) {
@@ -359,7 +416,8 @@ static int count_unrated(struct vulndb *v, uint64_t *ret, struct error *err) {
 }
 
 int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error *err) {
-        _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL, *cves = NULL;
+        _cleanup_free_ char *schema = NULL, *records = NULL, *affected = NULL, *cves = NULL, *kev = NULL,
+                            *epss = NULL;
         struct vulndb_status s = {};
         int r;
 
@@ -369,6 +427,12 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
             (r = meta_get(v, "records", &records, err)) < 0 ||
             (r = meta_get(v, "affected", &affected, err)) < 0 ||
             (r = meta_get(v, "cve_severities", &cves, err)) < 0 ||
+            (r = meta_get(v, "kev_count", &kev, err)) < 0 ||
+            (r = meta_get(v, "kev_catalog_version", &s.kev_catalog_version, err)) < 0 ||
+            (r = meta_get(v, "kev_date_released", &s.kev_date_released, err)) < 0 ||
+            (r = meta_get(v, "epss_count", &epss, err)) < 0 ||
+            (r = meta_get(v, "epss_score_date", &s.epss_score_date, err)) < 0 ||
+            (r = meta_get(v, "epss_model_version", &s.epss_model_version, err)) < 0 ||
             (r = status_ecosystems(v, &s, err)) < 0 ||
             (r = count_unrated(v, &s.unrated, err)) < 0) {
                 vulndb_status_done(&s);
@@ -379,6 +443,8 @@ int vulndb_get_status(struct vulndb *v, struct vulndb_status *ret, struct error 
         s.records = records ? strtoull(records, NULL, 10) : 0;
         s.affected = affected ? strtoull(affected, NULL, 10) : 0;
         s.cve_severities = cves ? strtoull(cves, NULL, 10) : 0;
+        s.kev = kev ? strtoull(kev, NULL, 10) : 0;
+        s.epss = epss ? strtoull(epss, NULL, 10) : 0;
         *ret = s;
         return 0;
 }
@@ -387,6 +453,10 @@ void vulndb_status_done(struct vulndb_status *s) {
         free(s->revision);
         free(s->import_time);
         free(s->data_time);
+        free(s->kev_catalog_version);
+        free(s->kev_date_released);
+        free(s->epss_score_date);
+        free(s->epss_model_version);
         for (size_t i = 0; i < s->n_ecosystems; i++)
                 free(s->ecosystems[i].name);
         free(s->ecosystems);

@@ -15,7 +15,11 @@
  * readers. */
 struct vulndb;
 
-#define VULNDB_SCHEMA_VERSION 2
+/* 3: KEV and EPSS tables (vulndb-kev.c).  A schema 2 file is still read,
+ * as one without KEV or EPSS data (VULNDB_SCHEMA_VERSION_MIN); any import
+ * or update writes it anew as schema 3. */
+#define VULNDB_SCHEMA_VERSION 3
+#define VULNDB_SCHEMA_VERSION_MIN 2
 #define OSV_RECORD_MAX ((size_t) 16 * 1024 * 1024)
 #define OSV_ZIP_ENTRIES_MAX 2000000
 
@@ -33,6 +37,8 @@ struct vulndb_import_stats {
         uint64_t superseded;    /* same id seen again with an older modified */
         uint64_t affected;      /* affected (ecosystem, package) rows */
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
+        uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
+        uint64_t epss;          /* rows of a FIRST EPSS file imported now */
 };
 
 /* Imports OSV records from paths (a .json file, a folder of them searched
@@ -83,6 +89,12 @@ struct vulndb_status {
         uint64_t unrated;       /* records no step of the severity chain rates (UNKNOWN) */
         struct vulndb_ecosystem_count *ecosystems;      /* what the DB covers, or NULL */
         size_t n_ecosystems;
+        uint64_t kev;                   /* CISA KEV entries (0: none imported) */
+        char *kev_catalog_version;      /* the catalogue's catalogVersion, or NULL */
+        char *kev_date_released;        /* its dateReleased, or NULL */
+        uint64_t epss;                  /* FIRST EPSS scores (0: none imported) */
+        char *epss_score_date;          /* the file's score_date, or NULL */
+        char *epss_model_version;       /* its model_version, or NULL */
 };
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
 void vulndb_status_done(struct vulndb_status *s);
@@ -134,3 +146,73 @@ int vulndb_get_record(struct vulndb *db, int64_t record, struct vulndb_record *r
  * ("nvd", "cve5"); -ENOENT when there are none. */
 int vulndb_cve_severity(struct vulndb *db, const char *cve, char **ret_severity, char **ret_source,
                         struct error *err);
+
+/* ---- exploitation data (vulndb-kev.c) -------------------------------------
+ * CISA's Known Exploited Vulnerabilities catalogue (the JSON CISA publishes:
+ * {title, catalogVersion, dateReleased, count, vulnerabilities: [{cveID,
+ * vendorProject, product, vulnerabilityName, dateAdded, shortDescription,
+ * requiredAction, dueDate, knownRansomwareCampaignUse, notes, cwes}]}) and
+ * FIRST's EPSS scores (epss_scores-YYYY-MM-DD.csv, plain or gzip: a comment
+ * line "#model_version:...,score_date:...", the header "cve,epss,percentile",
+ * then one row per CVE).  `db import FILE` recognises either by content; each
+ * replaces the database's KEV or EPSS data and keeps the rest, and both are
+ * part of the revision. */
+#define KEV_FILE_MAX ((size_t) 64 << 20)
+#define KEV_ENTRIES_MAX 200000
+#define EPSS_FILE_MAX ((size_t) 512 << 20)      /* uncompressed */
+#define EPSS_ROWS_MAX 5000000
+#define EPSS_LINE_MAX 256
+
+enum vulndb_feed {
+        VULNDB_FEED_NONE,               /* not KEV or EPSS (OSV, NVD, CVE JSON 5, ...) */
+        VULNDB_FEED_KEV,
+        VULNDB_FEED_EPSS,
+        _VULNDB_FEED_MAX,
+        _VULNDB_FEED_INVALID = -EINVAL,
+};
+/* What a file's first bytes say it is (a gzip stream: EPSS). */
+enum vulndb_feed vulndb_feed_detect(const char *buf, size_t len);
+
+struct kev_entry {
+        const char *cve;
+        const char *date_added;         /* YYYY-MM-DD */
+        const char *due_date;           /* or NULL */
+        const char *ransomware;         /* knownRansomwareCampaignUse ("Known", "Unknown"), or NULL */
+        const char *vendor, *product, *name;    /* or NULL */
+};
+struct kev_meta {
+        char *catalog_version, *date_released;
+        uint64_t count;
+};
+void kev_meta_done(struct kev_meta *m);
+typedef int (*kev_entry_fn)(const struct kev_entry *e, size_t index, void *userdata, struct error *err);
+/* Parses and validates a catalogue; fn (may be NULL) is called per entry.
+ * Messages name the file and the field ("vulnerabilities[3].cveID"). */
+int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *ret_meta, kev_entry_fn fn,
+              void *userdata, struct error *err);
+
+struct epss_meta {
+        char *model_version, *score_date;       /* from the comment line, or NULL */
+        uint64_t rows;
+};
+void epss_meta_done(struct epss_meta *m);
+typedef int (*epss_row_fn)(const char *cve, double epss, double percentile, size_t line, void *userdata,
+                           struct error *err);
+/* Parses and validates an EPSS CSV (already decompressed); messages name
+ * the file and the line. */
+int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *ret_meta, epss_row_fn fn,
+               void *userdata, struct error *err);
+/* buf as is, or inflated when it is gzip, at most EPSS_FILE_MAX. */
+int epss_gunzip(const char *buf, size_t len, const char *name, char **ret, size_t *ret_len, struct error *err);
+
+/* Reads and checks a downloaded file: it must be of kind and parse. */
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *err);
+
+/* What the database knows of a CVE's exploitation: -ENOENT when nothing. */
+struct vulndb_exploit {
+        bool kev;
+        double epss, percentile;        /* -1 when not scored */
+};
+int vulndb_exploit(struct vulndb *db, const char *cve, struct vulndb_exploit *ret, struct error *err);
+/* Whether the database holds any KEV or EPSS data (else a lookup is moot). */
+bool vulndb_has_exploit_data(struct vulndb *db);

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CISA KEV and FIRST EPSS: the parsers (every rejection names the file and
+ * the field or line), the import (each kind replaces its data and keeps the
+ * records; a rebuild keeps them), the revision, the lookup, and a schema 2
+ * database read as one without them. */
+#include <sqlite3.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/strutil.h"
+#include "report.h"
+#include "test.h"
+#include "vulndb-internal.h"
+
+/* Shaped as CISA publishes known_exploited_vulnerabilities.json. */
+#define KEV_ENTRY(cve, added)                                                                                  \
+        "{\"cveID\": \"" cve "\", \"vendorProject\": \"Apache\", \"product\": \"Log4j2\", "                     \
+        "\"vulnerabilityName\": \"Apache Log4j2 Remote Code Execution Vulnerability\", \"dateAdded\": \"" added \
+        "\", \"shortDescription\": \"Apache Log4j2 contains a vulnerability where JNDI features do not protect " \
+        "against attacker-controlled JNDI-related endpoints.\", \"requiredAction\": \"Apply updates per vendor " \
+        "instructions.\", \"dueDate\": \"2021-12-24\", \"knownRansomwareCampaignUse\": \"Known\", \"notes\": "   \
+        "\"https://nvd.nist.gov/vuln/detail/" cve "\", \"cwes\": [\"CWE-20\", \"CWE-400\", \"CWE-502\"]}"
+#define KEV_HEAD(version, count)                                                                               \
+        "{\"title\": \"CISA Catalog of Known Exploited Vulnerabilities\", \"catalogVersion\": \"" version        \
+        "\", \"dateReleased\": \"2026-12-03T15:01:22.4356Z\", \"count\": " count ", \"vulnerabilities\": ["
+
+static const char kev_json[] = KEV_HEAD("2026.12.03", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", "
+        KEV_ENTRY("CVE-2014-0160", "2022-05-04") "]}\n";
+
+/* Shaped as FIRST publishes epss_scores-YYYY-MM-DD.csv. */
+static const char epss_csv[] = "#model_version:v2025.03.14,score_date:2026-12-03T12:55:00Z\n"
+                               "cve,epss,percentile\n"
+                               "CVE-1999-0001,0.01035,0.76626\n"
+                               "CVE-2014-0160,0.94470,0.99985\n"
+                               "CVE-2021-44228,0.94358,0.99957\n";
+
+static const char osv_record[] =
+        "{\"id\": \"DEBIAN-CVE-2021-44228\", \"modified\": \"2024-01-01T00:00:00Z\", \"upstream\": "
+        "[\"CVE-2021-44228\"], \"affected\": [{\"package\": {\"ecosystem\": \"Debian:12\", \"name\": "
+        "\"apache-log4j2\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, "
+        "{\"fixed\": \"2.17.0-1\"}]}]}]}\n";
+
+static void test_kev_errors(void) {
+        static const struct {
+                const char *json, *msg;
+        } rows[] = {
+                { "[]", "kev.json: a KEV catalogue must be a JSON object" },
+                { "{\"catalogVersion\": ", "kev.json:1:19: not valid JSON: unexpected token near end of file" },
+                { "{\"catalogVersion\": 3}", "kev.json: 'catalogVersion' must be a string of 1..64 characters" },
+                { "{\"catalogVersion\": \"1\", \"dateReleased\": \"yesterday\"}",
+                  "kev.json: 'dateReleased' must be a time (YYYY-MM-DDTHH:MM:SSZ)" },
+                { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") "]}",
+                  "kev.json: 'count' must be the number of entries (1) of 'vulnerabilities'; download the catalogue "
+                  "again" },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-21-1\", \"dateAdded\": \"2021-12-10\"}]}",
+                  "kev.json: vulnerabilities[0].cveID 'CVE-21-1' is not a CVE id (CVE-YYYY-NNNN)" },
+                { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"dateAdded\": \"2021-12-10\"}]}",
+                  "kev.json: vulnerabilities[1].cveID is missing" },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"12/10/2021\"}]}",
+                  "kev.json: vulnerabilities[0].dateAdded (CVE-2021-44228) must be a date YYYY-MM-DD" },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", \"cwes\": 5}]}",
+                  "kev.json: vulnerabilities[0].cwes (CVE-2021-44228) must be an array of strings" },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", "
+                  "\"product\": \"a\\u0007b\"}]}",
+                  "kev.json: vulnerabilities[0].product must be a string of at most 4096 characters without "
+                  "control characters" },
+                { KEV_HEAD("1", "1") "7]}", "kev.json: vulnerabilities[0] must be an object" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct error err = {};
+
+                CHECK_MSG(kev_parse(rows[i].json, strlen(rows[i].json), "kev.json", NULL, NULL, NULL, &err) < 0,
+                          "row %zu passed", i);
+                CHECK_STREQ(err.msg, rows[i].msg);
+        }
+}
+
+static void test_epss_errors(void) {
+        static const struct {
+                const char *csv, *msg;
+        } rows[] = {
+                { "cve,epss\nCVE-2021-44228,0.9\n",
+                  "epss.csv: line 1: expected the header 'cve,epss,percentile'; is this FIRST's EPSS CSV?" },
+                { "#model_version:v1,score_date:2026-12-03T00:00:00Z\ncve,epss,percentile\n",
+                  "epss.csv: no scores (no row after the header); download it again" },
+                { "cve,epss,percentile\nCVE-2021-44228,0.9\n",
+                  "epss.csv: line 2: expected three fields cve,epss,percentile" },
+                { "cve,epss,percentile\nCVE-2021-44228,0.9,0.5\nGHSA-1,0.1,0.2\n",
+                  "epss.csv: line 3: field 'cve' is not a CVE id (CVE-YYYY-NNNN)" },
+                { "cve,epss,percentile\nCVE-2021-44228,1.5,0.5\n",
+                  "epss.csv: line 2: field 'epss' is not a number from 0 to 1" },
+                { "cve,epss,percentile\nCVE-2021-44228,nan,0.5\n",
+                  "epss.csv: line 2: field 'epss' is not a number from 0 to 1" },
+                { "cve,epss,percentile\nCVE-2021-44228,0.5,-0.1\n",
+                  "epss.csv: line 2: field 'percentile' is not a number from 0 to 1" },
+                { "cve,epss,percentile\nCVE-2021-44228,0.5,0.1,7\n",
+                  "epss.csv: line 2: expected three fields cve,epss,percentile" },
+                { "#model_version:v1,score_date:never\ncve,epss,percentile\nCVE-2021-44228,0.5,0.1\n",
+                  "epss.csv: line 1: 'score_date' is not a time (YYYY-MM-DDTHH:MM:SSZ)" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct error err = {};
+
+                CHECK_MSG(epss_parse(rows[i].csv, strlen(rows[i].csv), "epss.csv", NULL, NULL, NULL, &err) < 0,
+                          "row %zu passed", i);
+                CHECK_STREQ(err.msg, rows[i].msg);
+        }
+}
+
+static void test_detect(void) {
+        static const struct {
+                const char *head;
+                enum vulndb_feed kind;
+        } rows[] = {
+                { kev_json, VULNDB_FEED_KEV },
+                { epss_csv, VULNDB_FEED_EPSS },
+                { "cve,epss,percentile\n", VULNDB_FEED_EPSS },
+                { "\xef\xbb\xbf" "cve,epss,percentile\n", VULNDB_FEED_EPSS },
+                { "\x1f\x8b\x08", VULNDB_FEED_EPSS },
+                { osv_record, VULNDB_FEED_NONE },
+                { "{\"vulnerabilities\": [{\"cve\": {}}]}", VULNDB_FEED_NONE }, /* an NVD page */
+                { "", VULNDB_FEED_NONE },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++)
+                CHECK_MSG(vulndb_feed_detect(rows[i].head, strlen(rows[i].head) + (i == 4 ? 3 : 0)) == rows[i].kind,
+                          "row %zu", i);
+}
+
+static void write_gz(const char *path, const char *text) {
+        gzFile gz = gzopen(path, "wb");
+
+        CHECK(gz && gzwrite(gz, text, (unsigned) strlen(text)) == (int) strlen(text));
+        if (gz)
+                gzclose(gz);
+}
+
+static int import(const char *db, const char *a, const char *b, unsigned flags, struct vulndb_import_stats *st,
+                  struct error *err) {
+        char *paths[] = { (char *) a, (char *) b, NULL };
+
+        return vulndb_import(db, paths, flags, NULL, NULL, st, err);
+}
+
+struct state {
+        char *revision;
+        uint64_t records, kev, epss;
+        struct vulndb_exploit log4j, old;       /* CVE-2021-44228, CVE-1999-0001 */
+        int log4j_r, old_r;
+};
+
+static void state_of(const char *db, struct state *ret) {
+        struct vulndb *v = NULL;
+        struct vulndb_status s = {};
+        struct error err = {};
+
+        *ret = (struct state) {};
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0 && vulndb_get_status(v, &s, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        ret->revision = strdup(strempty(s.revision));
+        ret->records = s.records;
+        ret->kev = s.kev;
+        ret->epss = s.epss;
+        ret->log4j_r = vulndb_exploit(v, "CVE-2021-44228", &ret->log4j, &err);
+        ret->old_r = vulndb_exploit(v, "CVE-1999-0001", &ret->old, &err);
+        vulndb_status_done(&s);
+        vulndb_close(v);
+}
+
+static void test_import(void) {
+        const char *dir = test_tmpdir(), *db = test_path(dir, "db.sqlite");
+        const char *osv = test_path(dir, "osv.json"), *kev = test_path(dir, "known_exploited_vulnerabilities.json");
+        const char *csv = test_path(dir, "epss_scores-2026-12-03.csv"), *gz = test_path(dir, "epss.csv.gz");
+        const char *kev2 = test_path(dir, "kev2.json"), *bad = test_path(dir, "bad.csv");
+        struct vulndb_import_stats st = {};
+        struct state s0, s1, s2, s3, s4;
+        struct error err = {};
+
+        test_write_file(osv, osv_record);
+        test_write_file(kev, kev_json);
+        test_write_file(csv, epss_csv);
+        write_gz(gz, epss_csv);
+        test_write_file(kev2, KEV_HEAD("2026.12.04", "1") KEV_ENTRY("CVE-2014-0160", "2022-05-04") "]}");
+        test_write_file(bad, "cve,epss,percentile\nCVE-2021-44228,0.5,0.9\nCVE-2021-44228,0.5,0.9\n");
+
+        CHECK(import(db, osv, NULL, 0, &st, &err) == 0);
+        state_of(db, &s0);
+        CHECK(s0.records == 1 && s0.kev == 0 && s0.epss == 0 && s0.log4j_r == -ENOENT);
+
+        /* KEV and EPSS (gzip) alone: the records stay, the revision moves */
+        CHECK_MSG(import(db, kev, gz, 0, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.kev == 2 && st.epss == 3 && st.records == 0);
+        state_of(db, &s1);
+        CHECK(s1.records == 1 && s1.kev == 2 && s1.epss == 3);
+        CHECK(s1.revision && s0.revision && strcmp(s1.revision, s0.revision) != 0);
+        CHECK(s1.log4j_r == 0 && s1.log4j.kev && s1.log4j.epss == 0.94358 && s1.log4j.percentile == 0.99957);
+        CHECK(s1.old_r == 0 && !s1.old.kev && s1.old.epss == 0.01035);
+
+        /* the plain CSV gives the same database: the same revision */
+        CHECK_MSG(import(db, csv, NULL, 0, &st, &err) == 0, "%s", err.msg);
+        state_of(db, &s2);
+        CHECK_STREQ(s2.revision, s1.revision);
+
+        /* a rebuild from the records keeps KEV and EPSS; a newer catalogue
+         * replaces the old one (CVE-2021-44228 is no longer in it) */
+        CHECK_MSG(import(db, osv, kev2, 0, &st, &err) == 0, "%s", err.msg);
+        state_of(db, &s3);
+        CHECK(s3.records == 1 && s3.kev == 1 && s3.epss == 3);
+        CHECK(s3.log4j_r == 0 && !s3.log4j.kev && s3.log4j.epss == 0.94358);
+        CHECK(s3.revision && strcmp(s3.revision, s1.revision) != 0);
+
+        /* a CVE listed twice: refused, naming the file and line; the DB is as it was */
+        CHECK(import(db, bad, NULL, 0, &st, &err) < 0);
+        CHECK(strstr(err.msg, "bad.csv: line 3: CVE-2021-44228 is listed twice") != NULL);
+        state_of(db, &s4);
+        CHECK_STREQ(s4.revision, s3.revision);
+        free(s0.revision);
+        free(s1.revision);
+        free(s2.revision);
+        free(s3.revision);
+        free(s4.revision);
+}
+
+/* A database written before schema 3: read as one without KEV or EPSS
+ * (the same revision, no lookup), and an import (merge) migrates it. */
+static void test_schema2(void) {
+        const char *dir = test_tmpdir(), *db = test_path(dir, "old.sqlite"), *osv = test_path(dir, "osv2.json");
+        const char *kev = test_path(dir, "kev.json");
+        struct vulndb_import_stats st = {};
+        struct error err = {};
+        struct state s0, s1;
+        sqlite3 *h = NULL;
+
+        test_write_file(osv, osv_record);
+        test_write_file(kev, kev_json);
+        CHECK(import(db, osv, NULL, 0, &st, &err) == 0);
+        CHECK(sqlite3_open(db, &h) == SQLITE_OK &&
+              sqlite3_exec(h, "DROP TABLE kev; DROP TABLE epss; UPDATE meta SET value = '2' WHERE key = "
+                              "'schema_version'", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(h);
+        state_of(db, &s0);
+        CHECK(s0.records == 1 && s0.kev == 0 && s0.log4j_r == -ENOENT);
+        CHECK_MSG(import(db, kev, NULL, 0, &st, &err) == 0, "%s", err.msg);
+        state_of(db, &s1);
+        CHECK(s1.records == 1 && s1.kev == 2 && s1.log4j_r == 0 && s1.log4j.kev);
+        free(s0.revision);
+        free(s1.revision);
+}
+
+/* The cache's compact form carries kev and epss (the hook's cache-hit path
+ * sees them); a line of an earlier version (no such field) is a finding
+ * without either; a damaged field is refused. */
+static void test_compact(void) {
+        static const char old[] = "#3 0 0\nHIGH\tCVE-2021-44228\tliblog4j2-java\t2.17.0-1\tDebian:12\t\tGHSA-jfh8\n";
+        static const char bad[] = "#3 0 0\nHIGH\tCVE-2021-44228\tp\t\t\t\t\tepss=0.5/1.5\n";
+        static char *aliases[] = { "DEBIAN-CVE-2021-44228", NULL };
+        struct finding f[] = {
+                { .id = "CVE-2021-44228", .aliases = aliases, .package = "liblog4j2-java", .installed_version = "2",
+                  .severity = SEVERITY_CRITICAL, .kev = true, .epss = 0.94358, .epss_percentile = 0.99957 },
+                { .id = "CVE-2014-0160", .package = "libssl3", .installed_version = "3", .severity = SEVERITY_HIGH,
+                  .epss = -1, .epss_percentile = -1, .kev = true },
+                { .id = "CVE-1999-0001", .package = "x", .installed_version = "1", .severity = SEVERITY_LOW,
+                  .epss = 0.01035, .epss_percentile = 0.76626 },
+        };
+        struct scan_result res = { .findings = f, .n_findings = ELEMENTSOF(f) };
+        struct scan_result *back = NULL;
+        struct error err = {};
+        char *text = NULL;
+
+        CHECK(report_findings_compact(&res, &text, &err) == 0);
+        CHECK(text && report_parse_findings_compact(text, strlen(text), &back, &err) == 0);
+        CHECK(back && back->n_findings == 3);
+        for (size_t i = 0; back && i < back->n_findings && i < 3; i++)
+                CHECK_MSG(back->findings[i].kev == f[i].kev && back->findings[i].epss == f[i].epss &&
+                                  back->findings[i].epss_percentile == f[i].epss_percentile,
+                          "finding %zu: %d %g %g", i, back->findings[i].kev, back->findings[i].epss,
+                          back->findings[i].epss_percentile);
+        CHECK(back && back->findings[0].aliases && streq_ptr(back->findings[0].aliases[0], "DEBIAN-CVE-2021-44228") &&
+              !back->findings[0].aliases[1]);
+        scan_result_free(back);
+        free(text);
+        back = NULL;
+        CHECK(report_parse_findings_compact(old, strlen(old), &back, &err) == 0);
+        CHECK(back && back->n_findings == 1 && !back->findings[0].kev && back->findings[0].epss == -1 &&
+              streq_ptr(back->findings[0].aliases[0], "GHSA-jfh8"));
+        scan_result_free(back);
+        back = NULL;
+        CHECK(report_parse_findings_compact(bad, strlen(bad), &back, &err) < 0);
+}
+
+int main(void) {
+        test_compact();
+        test_kev_errors();
+        test_epss_errors();
+        test_detect();
+        test_import();
+        test_schema2();
+        return test_end();
+}
