@@ -333,6 +333,25 @@ static int nomem(const struct doc *d) {
         return error_set(d->err, ENOMEM, "%s: out of memory", d->name);
 }
 
+/* A field's place in the document, for messages ("statements[3].products[0]"),
+ * cut to size when deep. */
+_printf_(3, 4) static const char *path_of(char *ret, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(ret, size, fmt, ap);
+        va_end(ap);
+        return ret;
+}
+
+/* "statements[3].status": where a member of where is ("status" alone at
+ * the top). */
+static const char *member(const char *where, const char *key, char ret[256]) {
+        if (strcmp(where, "the document") == 0 || strcmp(where, "the BOM") == 0)
+                return path_of(ret, 256, "%s", key);
+        return path_of(ret, 256, "%s.%s", where, key);
+}
+
 static void shown(const char *s, char ret[80]) {
         json_printable(s, ret, 80);
 }
@@ -351,11 +370,12 @@ static void word_list(const char *const *words, char *ret, size_t size) {
  * when absent (or null). */
 static int get_string(const struct doc *d, json_t *o, const char *key, const char *where, const char **ret) {
         json_t *v = json_object_get(o, key);
+        char w[256];
 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v) || json_string_length(v) == 0)
-                return fail(d, where, "'%s' must be a non-empty string", key);
+                return fail(d, member(where, key, w), "must be a non-empty string");
         *ret = json_string_value(v);
         return 1;
 }
@@ -364,13 +384,15 @@ static int get_string(const struct doc *d, json_t *o, const char *key, const cha
  * present: 1 and *ret, 0 when absent. */
 static int get_array(const struct doc *d, json_t *o, const char *key, const char *where, json_t **ret) {
         json_t *v = json_object_get(o, key);
+        char w[256];
 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return fail(d, where, "'%s' must be an array", key);
+                return fail(d, member(where, key, w), "must be an array");
         if (json_array_size(v) > VEX_LIST_MAX)
-                return fail(d, where, "'%s' has %zu items, more than %d", key, json_array_size(v), VEX_LIST_MAX);
+                return fail(d, member(where, key, w), "has %zu items, more than %d", json_array_size(v),
+                            VEX_LIST_MAX);
         *ret = v;
         return 1;
 }
@@ -386,7 +408,7 @@ static int word_index(const char *const *words, const char *s) {
 static int get_word(const struct doc *d, json_t *o, const char *key, const char *where, const char *const *words,
                     const char **ret) {
         const char *s = NULL;
-        char list[512], sh[80];
+        char list[512], sh[80], w[256];
         int r = get_string(d, o, key, where, &s);
 
         if (r <= 0)
@@ -394,7 +416,7 @@ static int get_word(const struct doc *d, json_t *o, const char *key, const char 
         if (word_index(words, s) < 0) {
                 word_list(words, list, sizeof(list));
                 shown(s, sh);
-                return fail(d, where, "%s: '%s' is not one of %s", key, sh, list);
+                return fail(d, member(where, key, w), "'%s' is not one of %s", sh, list);
         }
         *ret = s;
         return 1;
@@ -431,14 +453,14 @@ static int parse_time(const char *s, long long *ret) {
 static int get_time(const struct doc *d, json_t *o, const char *key, const char *where, bool *ret_has,
                     long long *ret) {
         const char *s = NULL;
-        char sh[80];
+        char sh[80], w[256];
         int r = get_string(d, o, key, where, &s);
 
         if (r <= 0)
                 return r;
         if (parse_time(s, ret) < 0) {
                 shown(s, sh);
-                return fail(d, where, "%s: '%s' is not an RFC 3339 time (2023-01-08T18:02:03Z)", key, sh);
+                return fail(d, member(where, key, w), "'%s' is not an RFC 3339 time (2023-01-08T18:02:03Z)", sh);
         }
         *ret_has = true;
         return 1;
@@ -542,7 +564,7 @@ static int openvex_subcomponents(const struct doc *d, json_t *product, const cha
                 const char *purl, *hash;
                 struct purl *p;
 
-                (void) snprintf(w, sizeof(w), "%s.subcomponents[%zu]", where, i);
+                path_of(w, sizeof(w), "%s.subcomponents[%zu]", where, i);
                 if ((r = openvex_component(d, c, w, &purl, &hash)) < 0)
                         return r;
                 if (!purl)      /* a file by its hash: no package of ours */
@@ -580,11 +602,11 @@ static int openvex_product(const struct doc *d, json_t *product, const char *whe
 static int openvex_vulnerability(const struct doc *d, json_t *st, const char *where, struct statement *s) {
         json_t *v = json_object_get(st, "vulnerability"), *aliases = NULL, *a;
         const char *name = NULL;
-        char w[160];
+        char w[256], w2[256];
         size_t i;
         int r;
 
-        (void) snprintf(w, sizeof(w), "%s.vulnerability", where);
+        path_of(w, sizeof(w), "%s.vulnerability", where);
         if (json_is_string(v) && json_string_length(v) > 0)     /* v0.0.x */
                 return push_copy(d, &s->vulns, json_string_value(v));
         if (!json_is_object(v))
@@ -592,7 +614,7 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
         if ((r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
                 return r;
         if (!name)
-                return fail(d, w, "'name' is missing (the vulnerability's id, CVE-...)");
+                return fail(d, member(w, "name", w2), "missing (the vulnerability's id, CVE-...)");
         if ((r = push_copy(d, &s->vulns, name)) < 0)
                 return r;
         json_array_foreach(aliases, i, a) {
@@ -607,7 +629,7 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
 static int openvex_statement(const struct doc *d, json_t *st, const char *where, struct statement *s) {
         const char *status = NULL, *justification = NULL, *impact = NULL;
         json_t *products = NULL, *p;
-        char w[160];
+        char w[256];
         size_t i;
         int r;
 
@@ -622,7 +644,8 @@ static int openvex_statement(const struct doc *d, json_t *st, const char *where,
             (r = get_array(d, st, "products", where, &products)) < 0)
                 return r;
         if (!status)
-                return fail(d, where, "'status' is missing (not_affected, affected, fixed or under_investigation)");
+                return fail(d, member(where, "status", w), "missing (not_affected, affected, fixed or "
+                            "under_investigation)");
         s->status = word_index(status_names, status);
         /* OPENVEX-SPEC.md, statement fields: a not_affected statement MUST
          * say why. */
@@ -631,10 +654,11 @@ static int openvex_statement(const struct doc *d, json_t *st, const char *where,
         /* products may cascade from an encapsulating document, which a
          * file on its own does not have */
         if (!products || json_array_size(products) == 0)
-                return fail(d, where, "'products' is missing or empty: name the image (pkg:oci/NAME@sha256:...) "
+                return fail(d, member(where, "products", w), "missing or empty: name the image "
+                            "(pkg:oci/NAME@sha256:...) "
                             "or the packages (purls) the statement is about");
         json_array_foreach(products, i, p) {
-                (void) snprintf(w, sizeof(w), "%s.products[%zu]", where, i);
+                path_of(w, sizeof(w), "%s.products[%zu]", where, i);
                 if ((r = openvex_product(d, p, w, s)) < 0)
                         return r;
         }
@@ -675,11 +699,11 @@ static int parse_openvex(struct doc *d, json_t *root) {
             (r = get_array(d, root, "statements", "the document", &statements)) < 0)
                 return r;
         if (!statements)
-                return fail(d, "the document", "'statements' is missing");
+                return fail(d, "statements", "missing");
         json_array_foreach(statements, i, st) {
                 struct statement *s;
 
-                (void) snprintf(w, sizeof(w), "statements[%zu]", i);
+                path_of(w, sizeof(w), "statements[%zu]", i);
                 if ((r = add_statement(d, &s)) < 0 || (r = openvex_statement(d, st, w, s)) < 0)
                         return r;
         }
@@ -756,7 +780,7 @@ static int cdx_components(const struct doc *d, json_t *list, const char *where, 
         json_array_foreach(list, i, c) {
                 json_t *nested = NULL;
 
-                (void) snprintf(w, sizeof(w), "%s[%zu]", where, i);
+                path_of(w, sizeof(w), "%s[%zu]", where, i);
                 if (x->n >= VEX_COMPONENTS_MAX)
                         return fail(d, w, "more than %d components", VEX_COMPONENTS_MAX);
                 if (x->n == x->cap) {
@@ -774,7 +798,7 @@ static int cdx_components(const struct doc *d, json_t *list, const char *where, 
                 if ((r = get_array(d, c, "components", w, &nested)) < 0)
                         return r;
                 if (nested) {
-                        (void) snprintf(w, sizeof(w), "%s[%zu].components", where, i);
+                        path_of(w, sizeof(w), "%s[%zu].components", where, i);
                         if ((r = cdx_components(d, nested, w, depth + 1, x)) < 0)
                                 return r;
                 }
@@ -892,6 +916,7 @@ static int cdx_affect_purls(const struct doc *d, const char *purl, json_t *versi
 static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct target *t) {
         const char *ref = NULL, *purl = NULL;
         json_t *versions = NULL;
+        char w[256];
         bool product;
         int r;
 
@@ -900,7 +925,7 @@ static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const
         if ((r = get_string(d, a, "ref", where, &ref)) < 0 || (r = get_array(d, a, "versions", where, &versions)) < 0)
                 return r;
         if (!ref)
-                return fail(d, where, "'ref' is missing");
+                return fail(d, member(where, "ref", w), "missing");
         if ((r = cdx_resolve(d, x, ref, where, &purl, &product)) < 0)
                 return r;
         if (product && x->kind == CDX_PRODUCT_PACKAGE)
@@ -926,7 +951,7 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                              struct statement *s) {
         const char *id = NULL, *state = NULL, *justification = NULL, *detail = NULL;
         json_t *analysis = json_object_get(vuln, "analysis"), *refs = NULL, *affects = NULL, *e;
-        char w[160], sh[80];
+        char w[256], sh[80];
         size_t i;
         int r;
 
@@ -934,8 +959,8 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
             (r = get_array(d, vuln, "affects", where, &affects)) < 0)
                 return r;
         if (!id)
-                return fail(d, where, "'id' is missing");
-        (void) snprintf(w, sizeof(w), "%s.analysis", where);
+                return fail(d, member(where, "id", w), "missing");
+        path_of(w, sizeof(w), "%s.analysis", where);
         if (!json_is_object(analysis))
                 return fail(d, w, "must be an object");
         if ((r = get_string(d, analysis, "state", w, &state)) < 0 ||
@@ -950,11 +975,13 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                         s->status = cdx_states[k].status;
         if (s->status < 0) {
                 shown(strempty(state), sh);
-                return fail(d, w, "state: '%s' is not one of resolved, resolved_with_pedigree, exploitable, "
-                            "in_triage, false_positive or not_affected", sh);
+                path_of(w, sizeof(w), "%s.analysis.state", where);
+                return fail(d, w, state ? "'%s' is not one of resolved, resolved_with_pedigree, exploitable, "
+                            "in_triage, false_positive or not_affected" : "missing%s", sh);
         }
         if (!affects || json_array_size(affects) == 0)
-                return fail(d, where, "'affects' is missing or empty: name the components the analysis is about");
+                return fail(d, member(where, "affects", w), "missing or empty: name the components the analysis "
+                            "is about");
         if ((r = push_copy(d, &s->vulns, id)) < 0)
                 return r;
         json_array_foreach(refs, i, e) {
@@ -968,7 +995,7 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
         json_array_foreach(affects, i, e) {
                 struct target *t = add_target(s);
 
-                (void) snprintf(w, sizeof(w), "%s.affects[%zu]", where, i);
+                path_of(w, sizeof(w), "%s.affects[%zu]", where, i);
                 if (!t)
                         return nomem(d);
                 if ((r = cdx_affect(d, x, e, w, t)) < 0)
@@ -987,7 +1014,7 @@ static int cdx_vulnerabilities(struct doc *d, const struct cdx *x, json_t *vulns
                 json_t *analysis = json_object_get(v, "analysis");
                 struct statement *s;
 
-                (void) snprintf(w, sizeof(w), "vulnerabilities[%zu]", i);
+                path_of(w, sizeof(w), "vulnerabilities[%zu]", i);
                 if (!json_is_object(v))
                         return fail(d, w, "must be an object");
                 /* an entry without an analysis state says nothing of
@@ -1026,7 +1053,7 @@ static int parse_cyclonedx(struct doc *d, json_t *root) {
             (r = get_array(d, root, "vulnerabilities", "the BOM", &vulns)) < 0)
                 return r;
         if (!vulns)
-                return fail(d, "the BOM", "'vulnerabilities' is missing: a CycloneDX VEX lists them");
+                return fail(d, "vulnerabilities", "missing: a CycloneDX VEX lists them");
         r = list ? cdx_components(d, list, "components", 0, &x) : 0;
         if (r >= 0 && x.n)
                 qsort(x.c, x.n, sizeof(*x.c), by_ref);
