@@ -839,7 +839,8 @@ static bool rule_ignores(const struct policy_rule *rule, const struct finding *f
 }
 
 static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
-        if (rule_ignores(rule, f))
+        /* a VEX statement suppressed it (not_affected, fixed): listed, never counted */
+        if (f->vex_status || rule_ignores(rule, f))
                 return false;
         if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f))
                 return false;

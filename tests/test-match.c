@@ -166,12 +166,13 @@ static void test_inventory_match(void) {
                         CHECK(streq_ptr(back->findings[i].fixed_version, res->findings[i].fixed_version));
                         CHECK(strv_length(back->findings[i].aliases) == strv_length(res->findings[i].aliases));
                         CHECK(streq_ptr(back->findings[i].purl, res->findings[i].purl));
+                        CHECK(streq_ptr(back->findings[i].source_name, res->findings[i].source_name));
                 }
                 CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
                 scan_result_free(back);
                 back = NULL;
-                for (const char *const *bad = (const char *const[]) { "#4 0 0\nHIGH\tx\n", "#4 0 0\nHIGH\ta%00\tp\t\t\t\t\t\n",
-                                                                      "#4 0 0\nSEVERE\ta\tp\t\t\t\t\t\n", "#4 0 0\nHIGH\ta\tp\t\t\t\t\t",
+                for (const char *const *bad = (const char *const[]) { "#4 0 0\nHIGH\tx\n", "#4 0 0\nHIGH\ta%00\tp\t\t\t\t\t\t\n",
+                                                                      "#4 0 0\nSEVERE\ta\tp\t\t\t\t\t\t\n", "#4 0 0\nHIGH\ta\tp\t\t\t\t\t\t",
                                                                       "#4 0\n", "#4 -1 0\n", "#4 0 0\n!nope\t1\ts\tr\n", "#4 0 0\nHIGH\ta\tp\t\t\n",
                                                                       "#4 0 0\n!no_data\t\ts\tr\n", "#4 0 0\n!no_data\t1\t\tr\n",
                                                                       "#4 0 0\n!no_data\t1x\ts\tr\n", NULL };

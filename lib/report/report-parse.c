@@ -310,16 +310,17 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
 /* A header line "#4 <unchecked past the cap> <packages not checked>", one
  * line per unchecked item ("!" kind, packages, subject, reason), then one
  * line per finding: severity, id, package, fixed version, ecosystem, path,
- * purl (empty: none) and aliases (space-separated), tab-separated; bytes that
+ * purl, source package (empty: none) and aliases (space-separated),
+ * tab-separated; bytes that
  * would break the format are %XX-escaped.  Parsing it takes microseconds where the scan
  * JSON of an image with hundreds of findings takes milliseconds.  An entry
- * without the header (or with an older one: "#3" had no purl, which VEX
- * statements are matched on) was written by an earlier version; its reader
+ * without the header (or with an older one: "#3" had no purl and no
+ * source package, which VEX statements are matched on) was written by an earlier version; its reader
  * treats it as stale (-ESTALE), so that the image is analysed anew.  VEX is
  * applied at each decision, never stored here. */
 
 #define COMPACT_HEADER "#4 "
-#define COMPACT_FIELDS 7            /* before the aliases */
+#define COMPACT_FIELDS 8            /* before the aliases */
 
 static int put_field(struct strbuf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
@@ -357,6 +358,7 @@ static int put_finding(struct strbuf *b, const struct finding *f) {
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->ecosystem)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->path)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->purl)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->source_name)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0)
                 return r;
         for (char **a = f->aliases; r >= 0 && a && *a; a++) {
@@ -449,7 +451,8 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
             (r = get_field(tab[2] + 1, tab[3], true, &f->fixed_version)) < 0 ||
             (r = get_field(tab[3] + 1, tab[4], true, &f->ecosystem)) < 0 ||
             (r = get_field(tab[4] + 1, tab[5], true, &f->path)) < 0 ||
-            (r = get_field(tab[5] + 1, tab[6], true, &f->purl)) < 0)
+            (r = get_field(tab[5] + 1, tab[6], true, &f->purl)) < 0 ||
+            (r = get_field(tab[6] + 1, tab[7], true, &f->source_name)) < 0)
                 return r;
         if (!*f->id || !*f->package)
                 return -EBADMSG;
