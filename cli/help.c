@@ -44,6 +44,10 @@ static const struct cli_help {
           "  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY, or when\n"
           "                        something could not be checked\n"
           "  --allow-unchecked     with --fail-on: pass what could not be checked\n"
+          "  --vex FILE            an OpenVEX or CycloneDX VEX document (repeatable): its\n"
+          "                        not_affected and fixed statements for the image (by\n"
+          "                        digest) or a package (by purl) suppress findings, which\n"
+          "                        stay listed and are not counted\n"
           "  --format FORMAT       table (default) or json\n"
           "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
           COMMON_OPTIONS EXIT_STATUS },

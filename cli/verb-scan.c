@@ -6,6 +6,7 @@
 
 #include "analyze.h"
 #include "base/macro.h"
+#include "base/strutil.h"
 #include "common.h"
 #include "image.h"
 #include "inventory.h"
@@ -13,6 +14,7 @@
 #include "report.h"
 #include "sbom.h"
 #include "verbs.h"
+#include "vex.h"
 
 struct scan_args {
         const char *rootfs;
@@ -25,6 +27,7 @@ struct scan_args {
         const struct report_format *format;
         const char *output;
         const char *package;    /* only findings of this package */
+        char **vex;             /* --vex FILE, in order */
         int (*sort)(const void *, const void *);
 };
 
@@ -128,6 +131,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "package", required_argument, NULL, 'P' },
                 { "sort", required_argument, NULL, 'S' },
                 { "sbom", required_argument, NULL, 'B' },
+                { "vex", required_argument, NULL, 'V' },
                 {}
         };
         int c;
@@ -174,6 +178,16 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 case 'B':
                         a->sbom = optarg;
                         break;
+                case 'V':
+                        if (strv_length(a->vex) >= VEX_FILES_MAX) {
+                                log_error("scan: --vex: at most %d documents", VEX_FILES_MAX);
+                                return -1;
+                        }
+                        if (strv_push(&a->vex, strdup(optarg)) < 0) {
+                                log_error("scan: out of memory");
+                                return -1;
+                        }
+                        break;
                 default:
                         return -1;
                 }
@@ -218,8 +232,30 @@ static int collect_sbom(const char *path, struct sbom **ret_sbom, struct invento
         return 0;
 }
 
+/* --vex: every document read before the scan, so that a malformed one
+ * fails at once. */
+static int load_vex(char *const *files, struct vex **ret) {
+        _cleanup_(vex_freep) struct vex *v = NULL;
+        struct error err = {};
+
+        if (!files)
+                return 0;
+        if (!(v = vex_new())) {
+                log_error("scan: out of memory");
+                return -ENOMEM;
+        }
+        for (; *files; files++)
+                if (vex_load(v, *files, &err) < 0) {
+                        log_error("scan: --vex: %s", err.msg);
+                        return -EINVAL;
+                }
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 int verb_scan(int argc, char **argv) {
         _cleanup_(sbom_freep) struct sbom *sbom = NULL;
+        _cleanup_(vex_freep) struct vex *vex = NULL;
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -229,7 +265,11 @@ int verb_scan(int argc, char **argv) {
         struct report_target t;
         int r;
 
-        if (parse_args(argc, argv, &a) < 0)
+        r = parse_args(argc, argv, &a);
+        if (r >= 0)
+                r = load_vex(a.vex, &vex);
+        strv_free(a.vex);
+        if (r < 0)
                 return EXIT_ERROR;
         if ((r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err) : cli_collect(a.rootfs, &img, &inv, &err)) < 0 ||
             (r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err)) < 0 ||
@@ -239,6 +279,10 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+        if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
+                log_error("scan %s: %s", a.rootfs, err.msg);
+                return EXIT_ERROR;
+        }
         if (a.package)
                 scan_result_filter_package(res, a.package);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);

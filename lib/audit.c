@@ -73,6 +73,7 @@ static json_t *summary_json(const struct audit_record *r) {
         json_object_set_new(o, "total", json_integer((json_int_t) total));
         json_object_set_new(o, "fixable", json_integer((json_int_t) r->fixable));
         json_object_set_new(o, "not_checked", json_integer((json_int_t) r->not_checked));
+        json_object_set_new(o, "suppressed", json_integer((json_int_t) r->suppressed));
         return o;
 }
 
@@ -82,7 +83,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
 
         now_rfc3339(ts);
         root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                         "s:o, s:o, s:o, s:I}",
+                         "s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
                          "containerd_namespace", json_str_or_null(r->containerd_namespace),
@@ -98,6 +99,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "unchecked", json_str_or_null(r->unchecked),
                          "worst", json_strv(r->worst),
                          "notes", json_strv(r->notes),
+                         "vex", json_strv(r->vex),
                          "db_revision", json_str_or_null(r->db_revision),
                          "identity", json_str_or_null(r->identity),
                          "identity_source", json_str_or_null(r->identity_source),

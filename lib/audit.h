@@ -27,6 +27,8 @@ struct audit_record {
         const size_t *all_counts;       /* _SEVERITY_MAX: every finding of the scan, or NULL */
         size_t fixable;                 /* of all the findings */
         size_t not_checked;             /* packages not checked */
+        size_t suppressed;              /* findings VEX statements suppress (in summary, not counted) */
+        char *const *vex;               /* some of them: "CVE-… pkg (not_affected: justification)" */
         const char *threshold;          /* the effective rule's severity, or NULL */
         const char *unchecked;          /* what was not checked, in one line, or NULL */
         char *const *worst;

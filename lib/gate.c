@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "report.h"
 #include "verdict-index.h"
+#include "vex.h"
 #include "vulndb.h"
 
 /* One start being decided. */
@@ -265,13 +266,36 @@ static int open_syslog(struct start *h, struct error *err) {
         return -ENOTCONN;
 }
 
+#define GATE_VEX_LISTED 10
+
+/* The suppressed findings for the audit line, "CVE-… libssl3
+ * (not_affected: component_not_present)": the first GATE_VEX_LISTED, then
+ * how many more. */
+static char **vex_lines(const struct scan_result *res) {
+        char **v = NULL, *s = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; res && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                if (!f->vex_status || n++ >= GATE_VEX_LISTED)
+                        continue;
+                if (asprintf(&s, "%s %s (%s%s%s)", f->id, f->package, f->vex_status, f->vex_justification ? ": " : "",
+                             strempty(f->vex_justification)) < 0 || strv_push(&v, s) < 0)
+                        return v;
+        }
+        if (n > GATE_VEX_LISTED && asprintf(&s, "and %zu more", n - GATE_VEX_LISTED) >= 0)
+                (void) strv_push(&v, s);
+        return v;
+}
+
 /* Formats the decision's audit line and writes it: to the log file, and to
  * syslog when configured or when the file can't be written (so the journal
  * always gets a try).  When the line reached neither, h->audit_lost says
  * why, and on_audit_failure decides (check_recorded()). */
 static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v,
                   const struct scan_result *res) {
-        _cleanup_strv_free_ char **notes = NULL;
+        _cleanup_strv_free_ char **notes = NULL, **vex = vex_lines(res);
         char *line = NULL;
         struct error err = {}, serr = {};
         struct audit_record rec = {
@@ -287,6 +311,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .all_counts = res ? res->counts : NULL,
                 .fixable = res ? res->fixable : 0,
                 .not_checked = res ? res->packages_unchecked : 0,
+                .suppressed = res ? res->suppressed : 0,
+                .vex = vex,
                 .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
                 .unchecked = v ? v->unchecked : NULL,
                 .worst = v ? v->worst : NULL,
@@ -523,12 +549,21 @@ static void find_identity(struct start *h) {
         h->identity_source = h->identity ? "digest" : NULL;
 }
 
-/* Applies the policy to findings. */
-static int evaluate(struct start *h, const struct scan_result *res) {
+/* Applies the policy's VEX statements, then the policy, to findings (on a
+ * hit as on a miss: the cache keeps findings, never what VEX made of
+ * them, so that a changed VEX file counts at the next start).  The image
+ * is named by digest only when the runtime's is trusted. */
+static int evaluate(struct start *h, struct scan_result *res) {
         struct verdict v = {};
         struct error err = {};
         int k;
 
+        if (h->policy->vex) {
+                _cleanup_free_ char *digest = image_digest(h);
+
+                if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
+                        return decide_failure(h, k, &err);
+        }
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);

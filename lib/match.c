@@ -180,6 +180,7 @@ static void finding_done(struct finding *f) {
         free(f->package);
         free(f->ecosystem);
         free(f->path);
+        free(f->purl);
         free(f->installed_version);
         free(f->source_name);
         free(f->fixed_version);
@@ -441,6 +442,7 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .package = strdup(p->name),
                 .ecosystem = strdup_or_null(p->ecosystem),
                 .path = strdup_or_null(p->origin_file),
+                .purl = strdup_or_null(p->purl),
                 .installed_version = strdup(strempty(p->version)),
                 .source_name = strdup_or_null(p->source_name),
                 .fixed_version = strdup_or_null(h->fixed),

@@ -25,6 +25,7 @@ struct finding {
         char *package;          /* binary package name */
         char *ecosystem;        /* the package's */
         char *path;             /* the file in the image the package was found in */
+        char *purl;             /* the package's (inventory's) purl, or NULL: what VEX statements name */
         char *installed_version;
         char *source_name;
         char *fixed_version;    /* NULL when none */

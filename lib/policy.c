@@ -10,6 +10,7 @@
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "policy.h"
+#include "vex.h"
 
 /* The policy file format is documented in docs/policy.md. */
 
@@ -45,7 +46,7 @@ static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "i
                                         "on_unchecked", "unknown_as",
                                         "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
-                                        "on_audit_failure", "block_kev", "min_epss", NULL };
+                                        "on_audit_failure", "block_kev", "min_epss", "vex", NULL };
 static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
 
 const char *policy_stale_to_string(enum policy_stale s) {
@@ -112,6 +113,8 @@ void policy_free(struct policy *p) {
         free(p->allow);
         strv_free(p->ignore_ecosystems);
         strv_free(p->ignore_paths);
+        strv_free(p->vex_files);
+        vex_free(p->vex);
         free(p->path);
         free(p->text);
         free(p);
@@ -382,9 +385,11 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
         return 0;
 }
 
-/* An array of non-empty strings, at least one: an empty list would match
- * nothing, which is never what was meant (leave the key out to match any). */
-static int parse_globs(const struct json_node *obj, const char *key, char ***ret, struct error *err) {
+/* An array of non-empty strings (what: "glob"), at least one and at most
+ * max: an empty list would match nothing, which is never what was meant
+ * (leave the key out to match any). */
+static int parse_strings(const struct json_node *obj, const char *key, const char *what, size_t max, char ***ret,
+                         struct error *err) {
         _cleanup_strv_free_ char **v = NULL;
         struct json_node arr, e;
         int r = json_member(obj, key, JSON_ARRAY, &arr, err);
@@ -393,8 +398,11 @@ static int parse_globs(const struct json_node *obj, const char *key, char ***ret
                 return r;
         if (json_array_size(arr.v) == 0)
                 return json_error_at(obj->doc, arr.key_pos, err,
-                                     "'%s' in %s is empty; name at least one glob or leave the key out", key,
-                                     obj->where);
+                                     "'%s' in %s is empty; name at least one %s or leave the key out", key,
+                                     obj->where, what);
+        if (json_array_size(arr.v) > max)
+                return json_error_at(obj->doc, arr.key_pos, err, "'%s' in %s names more than %zu, the most allowed",
+                                     key, obj->where, max);
         (void) snprintf(arr.where, sizeof(arr.where), "%s", key);
         for (size_t i = 0; i < json_array_size(arr.v); i++) {
                 json_element(&arr, i, &e);
@@ -406,6 +414,10 @@ static int parse_globs(const struct json_node *obj, const char *key, char ***ret
         }
         *ret = TAKE_PTR(v);
         return 1;
+}
+
+static int parse_globs(const struct json_node *obj, const char *key, char ***ret, struct error *err) {
+        return parse_strings(obj, key, "glob", SIZE_MAX, ret, err);
 }
 
 /* {"key": "glob", ...} → "key=glob" strings. */
@@ -587,6 +599,8 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
                 return r;
         if (r > 0)
                 p->on_stale_db = v;
+        if ((r = keep(el, parse_strings(root, "vex", "VEX document", VEX_FILES_MAX, &p->vex_files, err), err)) < 0)
+                return r;
         /* scopes after the top level's rule: they inherit from it */
         if ((r = keep(el, parse_allowlist(root, p, el, err), err)) < 0 ||
             (r = keep(el, parse_scopes(root, p, el, err), err)) < 0)
@@ -655,7 +669,46 @@ int policy_parse(const char *buf, size_t len, const char *name, struct policy **
         return policy_parse_all(buf, len, name, ret, NULL, err);
 }
 
+/* "vex": each document read once per load (the hook: once per decision,
+ * and only when the policy names some); every error is kept, each naming
+ * the policy and the document.  Never -ENOENT: that would read as a
+ * missing policy. */
+static int load_vex(struct policy *p, char ***ret_errors, struct error *err) {
+        _cleanup_strv_free_ char **msgs = NULL;
+        _cleanup_free_ char *dir = NULL;
+        const char *slash = strrchr(p->path, '/');
+        size_t n = 0;
+
+        if (!p->vex_files)
+                return 0;
+        if (!(p->vex = vex_new()) || !(dir = slash ? strndup(p->path, (size_t) (slash - p->path)) : strdup(".")))
+                return error_set(err, ENOMEM, "%s: out of memory", p->path);
+        for (size_t i = 0; p->vex_files[i]; i++) {
+                _cleanup_free_ char *path = NULL;
+                struct error e = {};
+                char *msg = NULL;
+
+                if ((p->vex_files[i][0] == '/' ? !(path = strdup(p->vex_files[i]))
+                                               : asprintf(&path, "%s/%s", dir, p->vex_files[i]) < 0))
+                        return error_set(err, ENOMEM, "%s: out of memory", p->path);
+                if (vex_load(p->vex, path, &e) >= 0)
+                        continue;
+                if (e.code == -ENOMEM)
+                        return error_set(err, ENOMEM, "%s", e.msg);
+                if (asprintf(&msg, "%s: vex[%zu]: %s", p->path, i, e.msg) < 0 || strv_push(&msgs, msg) < 0)
+                        return error_set(err, ENOMEM, "%s: out of memory", p->path);
+                n++;
+        }
+        if (n == 0)
+                return 0;
+        error_set(err, EINVAL, "%s%s", msgs[0], n > 1 ? " (and more errors: see 'portcullis policy check')" : "");
+        if (ret_errors)
+                *ret_errors = TAKE_PTR(msgs);
+        return -EINVAL;
+}
+
 int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, struct error *err) {
+        _cleanup_(policy_freep) struct policy *p = NULL;
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         int r;
@@ -663,7 +716,11 @@ int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, s
         r = read_full_file(path, POLICY_FILE_MAX, &buf, &len, err);
         if (r < 0)
                 return error_wrap(err, "policy");
-        return policy_parse_all(buf, len, path, ret, ret_errors, err);
+        if ((r = policy_parse_all(buf, len, path, &p, ret_errors, err)) < 0 ||
+            (r = load_vex(p, ret_errors, err)) < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
 }
 
 int policy_load(const char *path, struct policy **ret, struct error *err) {
@@ -817,7 +874,8 @@ static bool only_exploit_counts(const struct policy_rule *rule, const struct fin
 }
 
 static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
-        if (rule_ignores(rule, f))
+        /* a VEX statement suppressed it (not_affected, fixed): listed, never counted */
+        if (f->vex_status || rule_ignores(rule, f))
                 return false;
         if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f) && !exploit_counts(rule, f))
                 return false;
@@ -1193,6 +1251,11 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
                 say(&t, "%s", "The vulnerability database may be of any age (no max_db_age_hours).\n");
         say(&t, "When a decision can be written neither to the audit log file nor to syslog: %s the container "
             "(on_audit_failure).\n", policy_action_to_string(p->on_audit_failure));
+        for (size_t i = 0; p->vex_files && p->vex_files[i]; i++)
+                say(&t, "%s%s", i == 0 ? "VEX documents (their not_affected and fixed statements suppress findings): "
+                                       : ", ", p->vex_files[i]);
+        if (p->vex_files)
+                say(&t, "; %zu statements in all.\n", vex_statements(p->vex));
         if (t.r < 0) {
                 strbuf_done(&t.b);
                 return error_set(err, t.r, "describe the policy: out of memory");

@@ -9,6 +9,8 @@
 #include "match.h"
 #include "severity.h"
 
+struct vex;
+
 /* The admission policy (/etc/portcullis/policy.json), and its evaluation:
  * pure functions from findings + policy + context to a verdict. */
 
@@ -138,6 +140,9 @@ struct policy {
         unsigned deadline_ms;           /* the whole decision, default 10000 */
         unsigned max_db_age_hours;      /* 0 = any age */
         enum policy_stale on_stale_db;  /* when the DB is older, default warn */
+        char **vex_files;               /* "vex": VEX documents, as written (relative: to the policy's folder) */
+        struct vex *vex;                /* their statements, read by policy_load*() (policy_parse*() reads no
+                                         * file), or NULL */
         char *text;                     /* the file's bytes */
         size_t text_len;
         char digest[65];                /* computed on demand: use policy_digest() */
@@ -146,6 +151,9 @@ struct policy {
 /* Parses a policy strictly: an unknown key, a wrong type or a bad value is
  * an error naming the file, line and column and what is accepted. */
 int policy_parse(const char *buf, size_t len, const char *name, struct policy **ret, struct error *err);
+/* The same, reading path and the VEX documents it names (a missing or
+ * malformed one is an error, -EINVAL, naming the policy, the document and
+ * the field). */
 int policy_load(const char *path, struct policy **ret, struct error *err);
 /* The same, going on after an error to find every one: on failure,
  * *ret_errors (when not NULL) holds each message ("FILE:LINE:COLUMN: ..."),

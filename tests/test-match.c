@@ -165,19 +165,22 @@ static void test_inventory_match(void) {
                         CHECK(back->findings[i].severity == res->findings[i].severity);
                         CHECK(streq_ptr(back->findings[i].fixed_version, res->findings[i].fixed_version));
                         CHECK(strv_length(back->findings[i].aliases) == strv_length(res->findings[i].aliases));
+                        CHECK(streq_ptr(back->findings[i].purl, res->findings[i].purl));
+                        CHECK(streq_ptr(back->findings[i].source_name, res->findings[i].source_name));
                 }
                 CHECK(back && report_findings_compact(back, &again, &err) == 0 && streq_ptr(compact, again));
                 scan_result_free(back);
                 back = NULL;
-                for (const char *const *bad = (const char *const[]) { "#3 0 0\nHIGH\tx\n", "#3 0 0\nHIGH\ta%00\tp\t\t\t\t\n",
-                                                                      "#3 0 0\nSEVERE\ta\tp\t\t\t\t\n", "#3 0 0\nHIGH\ta\tp\t\t\t\t",
-                                                                      "#3 0\n", "#3 -1 0\n", "#3 0 0\n!nope\t1\ts\tr\n", "#3 0 0\nHIGH\ta\tp\t\t\n",
-                                                                      "#3 0 0\n!no_data\t\ts\tr\n", "#3 0 0\n!no_data\t1\t\tr\n",
-                                                                      "#3 0 0\n!no_data\t1x\ts\tr\n", NULL };
+                for (const char *const *bad = (const char *const[]) { "#4 0 0\nHIGH\tx\n", "#4 0 0\nHIGH\ta%00\tp\t\t\t\t\t\t\n",
+                                                                      "#4 0 0\nSEVERE\ta\tp\t\t\t\t\t\t\n", "#4 0 0\nHIGH\ta\tp\t\t\t\t\t\t",
+                                                                      "#4 0\n", "#4 -1 0\n", "#4 0 0\n!nope\t1\ts\tr\n", "#4 0 0\nHIGH\ta\tp\t\t\n",
+                                                                      "#4 0 0\n!no_data\t\ts\tr\n", "#4 0 0\n!no_data\t1\t\tr\n",
+                                                                      "#4 0 0\n!no_data\t1x\ts\tr\n", NULL };
                      *bad; bad++)
                         CHECK_MSG(report_parse_findings_compact(*bad, strlen(*bad), &back, &err) == -EBADMSG, "%s", *bad);
                 /* an entry from before unchecked items were kept is stale: the image is analysed anew */
-                for (const char *const *old = (const char *const[]) { "", "HIGH\ta\tp\t\t\n", "#2 0 0\n", NULL }; *old; old++)
+                for (const char *const *old = (const char *const[]) { "", "HIGH\ta\tp\t\t\n", "#2 0 0\n",
+                                                                      "#3 0 0\nHIGH\ta\tp\t\t\t\t\n", NULL }; *old; old++)
                         CHECK(report_parse_findings_compact(*old, strlen(*old), &back, &err) == -ESTALE);
         }
         scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);

@@ -82,7 +82,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss"
+#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss, vex"
 
 static void test_errors(void) {
         static const struct {
@@ -143,6 +143,9 @@ static void test_errors(void) {
                   "p.json:1:37: 'namespaces' in the match of scope 's' must be an array" },
                 { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"a\", \"\"]}}]}",
                   "p.json:1:53: images[1] in the match of scope 's' must be a non-empty string" },
+                { "{\"vex\": []}", "p.json:1:2: 'vex' in the policy is empty; name at least one VEX document or leave the key out" },
+                { "{\"vex\": [\"a.json\", 3]}", "p.json:1:20: vex[1] in the policy must be a non-empty string" },
+                { "{\"vex\": \"a.json\"}", "p.json:1:2: 'vex' in the policy must be an array" },
                 { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": []}}]}",
                   "p.json:1:37: 'images' in the match of scope 's' is empty; name at least one glob or leave the key out" },
                 { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"annotations\": {\"team\": 1}}}]}",

@@ -254,8 +254,9 @@ static void test_schema2(void) {
  * sees them); a line of an earlier version (no such field) is a finding
  * without either; a damaged field is refused. */
 static void test_compact(void) {
-        static const char old[] = "#3 0 0\nHIGH\tCVE-2021-44228\tliblog4j2-java\t2.17.0-1\tDebian:12\t\tGHSA-jfh8\n";
-        static const char bad[] = "#3 0 0\nHIGH\tCVE-2021-44228\tp\t\t\t\t\tepss=0.5/1.5\n";
+        /* a line without the exploitation field, as written before it was */
+        static const char old[] = "#4 0 0\nHIGH\tCVE-2021-44228\tliblog4j2-java\t2.17.0-1\tDebian:12\t\t\t\tGHSA-jfh8\n";
+        static const char bad[] = "#4 0 0\nHIGH\tCVE-2021-44228\tp\t\t\t\t\t\t\tepss=0.5/1.5\n";
         static char *aliases[] = { "DEBIAN-CVE-2021-44228", NULL };
         struct finding f[] = {
                 { .id = "CVE-2021-44228", .aliases = aliases, .package = "liblog4j2-java", .installed_version = "2",

@@ -203,6 +203,27 @@ static int parse_exploit(json_t *o, struct finding *f, struct error *err) {
         return 0;
 }
 
+/* "vex": {"status": "not_affected"|"fixed", "justification", "source"} or null */
+static int parse_vex(json_t *v, struct finding *f, struct error *err) {
+        const char *status = json_string_value(json_object_get(v, "status"));
+        int r;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_object(v) || (!streq_ptr(status, "not_affected") && !streq_ptr(status, "fixed")))
+                return error_set(err, EBADMSG, "scan: finding %s: 'vex' must be {status: not_affected or fixed, "
+                                 "justification, source} or null", f->id);
+        if ((r = req_string(v, "status", &f->vex_status, "scan finding vex", err)) < 0 ||
+            (r = opt_string(v, "justification", &f->vex_justification, "scan finding vex", err)) < 0 ||
+            (r = opt_string(v, "source", &f->vex_source, "scan finding vex", err)) < 0)
+                return r;
+        if (f->vex_justification)
+                str_make_printable(f->vex_justification);
+        if (f->vex_source)
+                str_make_printable(f->vex_source);
+        return 0;
+}
+
 static int parse_finding(json_t *o, struct finding *f, struct error *err) {
         const char *status = json_string_value(json_object_get(o, "status"));
         const char *sev = json_string_value(json_object_get(o, "severity"));
@@ -216,12 +237,14 @@ static int parse_finding(json_t *o, struct finding *f, struct error *err) {
             (r = opt_string(o, "summary", &f->summary, "scan finding", err)) < 0 ||
             (r = opt_string(o, "ecosystem", &f->ecosystem, "scan finding", err)) < 0 ||
             (r = opt_string(o, "path", &f->path, "scan finding", err)) < 0 ||
+            (r = opt_string(o, "purl", &f->purl, "scan finding", err)) < 0 ||
             (r = opt_string(o, "source_name", &f->source_name, "scan finding", err)) < 0 ||
             (r = opt_string(o, "fixed_version", &f->fixed_version, "scan finding", err)) < 0 ||
             (r = opt_string(o, "severity_source", &f->severity_source, "scan finding", err)) < 0 ||
             (r = parse_aliases(json_object_get(o, "aliases"), &f->aliases, err)) < 0 ||
             (r = parse_cvss(json_object_get(o, "cvss"), f, err)) < 0 ||
-            (r = parse_exploit(o, f, err)) < 0)
+            (r = parse_exploit(o, f, err)) < 0 ||
+            (r = parse_vex(json_object_get(o, "vex"), f, err)) < 0)
                 return r;
         if (!sev || severity_from_string(sev) < 0)
                 return error_set(err, EBADMSG, "scan: finding %s has no valid 'severity'", f->id);
@@ -308,20 +331,22 @@ int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, str
 }
 
 /* ---- the compact form of findings the hook's cache-hit path reads --------- */
-/* A header line "#3 <unchecked past the cap> <packages not checked>", one
+/* A header line "#4 <unchecked past the cap> <packages not checked>", one
  * line per unchecked item ("!" kind, packages, subject, reason), then one
- * line per finding: severity, id, package, fixed version, ecosystem, path
- * (empty: none) and aliases (space-separated), tab-separated; bytes that
- * would break the format are %XX-escaped; then, for a finding in CISA KEV
- * or with an EPSS score, one more tab and "kev" and/or "epss=SCORE/PERCENTILE"
- * (space-separated; lines without it, as earlier versions wrote them, are
- * findings without either).  Parsing it takes microseconds where the scan
+ * line per finding: severity, id, package, fixed version, ecosystem, path,
+ * purl, source package (empty: none) and aliases (space-separated),
+ * tab-separated; bytes that would break the format are %XX-escaped; then,
+ * for a finding in CISA KEV or with an EPSS score, one more tab and "kev"
+ * and/or "epss=SCORE/PERCENTILE" (space-separated; a line without it is a
+ * finding without either).  Parsing it takes microseconds where the scan
  * JSON of an image with hundreds of findings takes milliseconds.  An entry
- * without the header was written before unchecked items were kept; its
- * reader treats it as stale (-ESTALE), so that the image is analysed anew. */
+ * without the header (or with an older one: "#3" had no purl and no
+ * source package, which VEX statements are matched on) was written by an earlier version; its reader
+ * treats it as stale (-ESTALE), so that the image is analysed anew.  VEX is
+ * applied at each decision, never stored here. */
 
-#define COMPACT_HEADER "#3 "
-#define COMPACT_FIELDS 6            /* before the aliases */
+#define COMPACT_HEADER "#4 "
+#define COMPACT_FIELDS 8            /* before the aliases */
 
 static int put_field(struct strbuf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
@@ -358,6 +383,8 @@ static int put_finding(struct strbuf *b, const struct finding *f) {
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->fixed_version)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->ecosystem)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->path)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->purl)) < 0 ||
+            (r = strbuf_puts(b, "\t")) < 0 || (r = put_field(b, f->source_name)) < 0 ||
             (r = strbuf_puts(b, "\t")) < 0)
                 return r;
         for (char **a = f->aliases; r >= 0 && a && *a; a++) {
@@ -481,7 +508,9 @@ static int parse_compact_line(const char *s, const char *end, struct finding *f)
             (r = get_field(tab[1] + 1, tab[2], false, &f->package)) < 0 ||
             (r = get_field(tab[2] + 1, tab[3], true, &f->fixed_version)) < 0 ||
             (r = get_field(tab[3] + 1, tab[4], true, &f->ecosystem)) < 0 ||
-            (r = get_field(tab[4] + 1, tab[5], true, &f->path)) < 0)
+            (r = get_field(tab[4] + 1, tab[5], true, &f->path)) < 0 ||
+            (r = get_field(tab[5] + 1, tab[6], true, &f->purl)) < 0 ||
+            (r = get_field(tab[6] + 1, tab[7], true, &f->source_name)) < 0)
                 return r;
         if (!*f->id || !*f->package)
                 return -EBADMSG;
@@ -533,7 +562,7 @@ static int parse_unchecked_line(const char *s, const char *end, struct scan_resu
         return scan_result_add_unchecked(res, k, subject, (size_t) n, reason);
 }
 
-/* "#2 <more> <packages not checked>" */
+/* "#4 <more> <packages not checked>" */
 static int parse_header(const char *s, const char *end, struct scan_result *res) {
         unsigned long long more, packages;
         char line[64];

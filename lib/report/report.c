@@ -120,7 +120,11 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
                 r = strbuf_printf(b, "%s%s%s: %zu%s%s", color ? report_sev_color[s] : "", severity_to_string(s),
                                   "", res->counts[s], color ? REPORT_COLOR_OFF : "", s > 0 ? ", " : "");
         if (r >= 0)
-                r = strbuf_printf(b, "), %zu fixable\n", res->fixable);
+                r = strbuf_printf(b, "), %zu fixable", res->fixable);
+        if (r >= 0 && res->suppressed)
+                r = strbuf_printf(b, ", %zu suppressed by VEX (listed, not counted)", res->suppressed);
+        if (r >= 0)
+                r = strbuf_puts(b, "\n");
         for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++)
                 r = strbuf_printf(b, "%sNOT CHECKED%s %s: %s\n", color ? report_sev_color[SEVERITY_HIGH] : "",
                                   color ? REPORT_COLOR_OFF : "", res->unchecked[i].subject, res->unchecked[i].reason);
@@ -129,8 +133,12 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
         return r;
 }
 
-/* "HIGH (debian)" */
+/* "HIGH (debian)"; "HIGH, suppressed (VEX not_affected: component_not_present)" (cut to
+ * the buffer) */
 static int severity_cell(const struct finding *f, char *buf, size_t size) {
+        if (f->vex_status)
+                return snprintf(buf, size, "%s, suppressed (VEX %s%s%s)", severity_to_string(f->severity),
+                                f->vex_status, f->vex_justification ? ": " : "", strempty(f->vex_justification));
         return snprintf(buf, size, "%s%s%s%s", severity_to_string(f->severity), f->severity_source ? " (" : "",
                         strempty(f->severity_source), f->severity_source ? ")" : "");
 }
@@ -163,6 +171,11 @@ static int exploit_cells(struct strbuf *b, const struct finding *f, bool color) 
                                                      ? 99.9 : f->epss_percentile * 100);
         r = append_cell(b, f->kev ? "yes" : "-", KEV_WIDTH, f->kev && color ? report_sev_color[SEVERITY_CRITICAL] : NULL);
         return r < 0 ? r : append_cell(b, pct, EPSS_WIDTH, NULL);
+}
+
+/* A suppressed finding in grey: it does not count. */
+static const char *row_color(const struct finding *f) {
+        return report_sev_color[f->vex_status ? SEVERITY_UNKNOWN : f->severity];
 }
 
 int report_scan_table(const struct report_target *t, char **ret, struct error *err) {
@@ -231,9 +244,9 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
                     (exploit && (r = exploit_cells(&b, f, color)) < 0))
                         break;
                 if (wtitle)
-                        r = append_cell(&b, sev, wsev, color ? report_sev_color[f->severity] : NULL);
+                        r = append_cell(&b, sev, wsev, color ? row_color(f) : NULL);
                 else
-                        r = strbuf_printf(&b, "%s%s%s", color ? report_sev_color[f->severity] : "", sev,
+                        r = strbuf_printf(&b, "%s%s%s", color ? row_color(f) : "", sev,
                                           color ? REPORT_COLOR_OFF : "");
                 if (r >= 0 && wtitle)
                         r = append_title(&b, f->summary, wtitle);
@@ -249,19 +262,25 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
 }
 
 static json_t *finding_json(const struct finding *f) {
-        json_t *aliases = json_strv(f->aliases), *cvss = json_null(), *o;
+        json_t *aliases = json_strv(f->aliases), *cvss = json_null(), *vex = json_null(), *o;
 
         if (f->cvss_vector)
                 cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
                                  f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
                                  : f->cvss_version == 31 ? "3.1" : "4.0");
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
+        /* "vex": the statement that suppresses the finding, or null */
+        if (f->vex_status)
+                vex = json_pack("{s:s, s:o, s:o}", "status", f->vex_status,
+                                "justification", json_str_or_null(f->vex_justification),
+                                "source", json_str_or_null(f->vex_source));
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "id", json_str_or_null(f->id),
                          "aliases", aliases,
                          "summary", json_str_or_null(f->summary),
                          "package", json_str_or_null(f->package),
                          "ecosystem", json_str_or_null(f->ecosystem),
                          "path", json_str_or_null(f->path),
+                         "purl", json_str_or_null(f->purl),
                          "installed_version", json_str_or_null(f->installed_version),
                          "source_name", json_str_or_null(f->source_name),
                          "fixed_version", json_str_or_null(f->fixed_version),
@@ -269,10 +288,15 @@ static json_t *finding_json(const struct finding *f) {
                          "severity", severity_to_string(f->severity),
                          "severity_source", json_str_or_null(f->severity_source),
                          "cvss", cvss ? cvss : json_null());
-        if (o && (json_object_set_new(o, "kev", json_boolean(f->kev)) < 0 ||
-                  json_object_set_new(o, "epss", f->epss >= 0 ? json_pack("{s:f, s:f}", "score", f->epss, "percentile",
-                                                                          f->epss_percentile)
-                                                              : json_null()) < 0)) {
+        if (!o) {
+                json_decref(vex);
+                return NULL;
+        }
+        if (json_object_set_new(o, "kev", json_boolean(f->kev)) < 0 ||
+            json_object_set_new(o, "epss", f->epss >= 0 ? json_pack("{s:f, s:f}", "score", f->epss, "percentile",
+                                                                    f->epss_percentile)
+                                                        : json_null()) < 0 ||
+            json_object_set_new(o, "vex", vex ? vex : json_null()) < 0) {
                 json_decref(o);
                 return NULL;
         }
@@ -303,6 +327,7 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
         json_object_set_new(summary, "total", json_integer((json_int_t) total(res)));
         json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
         json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
+        json_object_set_new(summary, "suppressed", json_integer((json_int_t) res->suppressed));
         for (size_t i = 0; i < res->n_findings; i++)
                 json_array_append_new(findings, finding_json(&res->findings[i]));
         root = json_pack("{s:o, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",

@@ -1,0 +1,1223 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VEX documents (vex.h).  OpenVEX: the OpenVEX specification v0.2.0
+ * (openvex/spec OPENVEX-SPEC.md: statements, product and component
+ * structs, status labels and justifications; v0.0.x spelled the
+ * vulnerability, products and subcomponents as strings).  CycloneDX: the
+ * 1.4-1.6 JSON schemas' "vulnerabilities" (id, references, analysis.state,
+ * analysis.justification, analysis.detail, affects[].ref and versions),
+ * "components" (bom-ref, purl, hashes, nested components),
+ * "metadata.component", and BOM-Link (urn:cdx:SERIAL/VERSION#BOM-REF).
+ * Package URLs: purl-spec's parsing rules. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/fileio.h"
+#include "base/jsonutil.h"
+#include "base/strutil.h"
+#include "vex.h"
+
+static const char *const status_names[_VEX_STATUS_MAX + 1] = {
+        [VEX_NOT_AFFECTED] = "not_affected",
+        [VEX_AFFECTED] = "affected",
+        [VEX_FIXED] = "fixed",
+        [VEX_UNDER_INVESTIGATION] = "under_investigation",
+};
+
+/* OpenVEX's status justifications (the VEX working group's labels). */
+static const char *const openvex_justifications[] = {
+        "component_not_present", "vulnerable_code_not_present", "vulnerable_code_not_in_execute_path",
+        "vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist", NULL,
+};
+
+/* CycloneDX's impactAnalysisState, as the VEX status it says. */
+static const struct {
+        const char *state;
+        enum vex_status status;
+} cdx_states[] = {
+        { "resolved", VEX_FIXED },
+        { "resolved_with_pedigree", VEX_FIXED },
+        { "exploitable", VEX_AFFECTED },
+        { "in_triage", VEX_UNDER_INVESTIGATION },
+        { "false_positive", VEX_NOT_AFFECTED },
+        { "not_affected", VEX_NOT_AFFECTED },
+};
+
+/* CycloneDX's impactAnalysisJustification. */
+static const char *const cdx_justifications[] = {
+        "code_not_present", "code_not_reachable", "requires_configuration", "requires_dependency",
+        "requires_environment", "protected_by_compiler", "protected_at_runtime", "protected_at_perimeter",
+        "protected_by_mitigating_control", NULL,
+};
+
+static const char *const cdx_spec_versions[] = { "1.4", "1.5", "1.6", NULL };
+
+#define PURL_QUALIFIERS_MAX 64
+
+const char *vex_status_to_string(enum vex_status s) {
+        return s >= 0 && s < _VEX_STATUS_MAX ? status_names[s] : NULL;
+}
+
+/* ---- the statements -------------------------------------------------------- */
+
+/* A package URL, decoded. */
+struct purl {
+        char *type;             /* lower case */
+        char *namespace;        /* NULL when none */
+        char *name;
+        char *version;          /* NULL when none */
+        char **qualifiers;      /* "key=value" */
+};
+
+enum target_kind {
+        TARGET_OTHER,           /* a product that can't be this image or a package (an image not named by
+                                 * digest, an IRI, a component without purl): applies to nothing */
+        TARGET_IMAGE,
+        TARGET_PACKAGE,
+};
+
+/* A product of a statement, and the subcomponents it narrows to (an
+ * image) or adds (a package). */
+struct target {
+        enum target_kind kind;
+        char digest[72];        /* TARGET_IMAGE: "sha256:<hex>" */
+        struct purl purl;       /* TARGET_PACKAGE, unless narrowed */
+        bool narrowed;          /* only the subcomponents: an image's, or a package product left unnamed */
+        struct purl *subs;
+        size_t n_subs;
+};
+
+struct statement {
+        char **vulns;           /* the name and the aliases */
+        struct target *targets;
+        size_t n_targets;
+        enum vex_status status;
+        char *justification;    /* the label, else the impact statement (or CycloneDX's detail), or NULL */
+        const char *source;     /* the document (struct vex's sources) */
+        bool has_time;
+        long long time;
+};
+
+struct vex {
+        struct statement *st;
+        size_t n;
+        size_t cap;
+        char **sources;
+};
+
+static void purl_done(struct purl *p) {
+        free(p->type);
+        free(p->namespace);
+        free(p->name);
+        free(p->version);
+        strv_free(p->qualifiers);
+        *p = (struct purl) {};
+}
+
+static void target_done(struct target *t) {
+        purl_done(&t->purl);
+        for (size_t i = 0; i < t->n_subs; i++)
+                purl_done(&t->subs[i]);
+        free(t->subs);
+}
+
+static void statement_done(struct statement *s) {
+        strv_free(s->vulns);
+        for (size_t i = 0; i < s->n_targets; i++)
+                target_done(&s->targets[i]);
+        free(s->targets);
+        free(s->justification);
+}
+
+struct vex *vex_new(void) {
+        return calloc(1, sizeof(struct vex));
+}
+
+void vex_free(struct vex *v) {
+        if (!v)
+                return;
+        for (size_t i = 0; i < v->n; i++)
+                statement_done(&v->st[i]);
+        free(v->st);
+        strv_free(v->sources);
+        free(v);
+}
+
+size_t vex_statements(const struct vex *v) {
+        return v ? v->n : 0;
+}
+
+/* ---- package URLs ------------------------------------------------------------ */
+
+static int hexval(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* [s, s+n) percent-decoded; -EINVAL on a broken escape or a NUL byte. */
+static int pct_decode(const char *s, size_t n, char **ret) {
+        char *out = malloc(n + 1), *o = out;
+
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] != '%') {
+                        *o++ = s[i];
+                        continue;
+                }
+                if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0 ||
+                    (hexval(s[i + 1]) | hexval(s[i + 2])) == 0) {
+                        free(out);
+                        return -EINVAL;
+                }
+                *o++ = (char) (hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+                i += 2;
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
+}
+
+static int parse_qualifiers(const char *s, size_t n, char ***ret) {
+        const char *end = s + n;
+
+        for (const char *p = s; p < end;) {
+                const char *amp = memchr(p, '&', (size_t) (end - p)), *stop = amp ? amp : end;
+                const char *eq = memchr(p, '=', (size_t) (stop - p));
+                _cleanup_free_ char *key = NULL, *value = NULL;
+                char *kv = NULL;
+
+                if (!eq || eq == p || strv_length(*ret) >= PURL_QUALIFIERS_MAX)
+                        return -EINVAL;
+                if (!(key = strndup(p, (size_t) (eq - p))))
+                        return -ENOMEM;
+                for (char *k = key; *k; k++)
+                        *k = tolower_ascii(*k);
+                if (pct_decode(eq + 1, (size_t) (stop - eq - 1), &value) < 0)
+                        return -EINVAL;
+                if (*value && (asprintf(&kv, "%s=%s", key, value) < 0 || strv_push(ret, kv) < 0))
+                        return -ENOMEM;
+                p = stop + (amp ? 1 : 0);
+        }
+        return 0;
+}
+
+/* "pkg:type/namespace/name@version?qualifiers#subpath" (purl-spec): the
+ * subpath is ignored; the version is what follows an '@' after the last
+ * '/'. */
+static int purl_parse(const char *s, struct purl *ret) {
+        struct purl p = {};
+        const char *end, *hash, *q, *slash, *at, *name;
+        size_t n = strlen(s);
+        int r = -EINVAL;
+
+        if (n > VEX_PURL_MAX || !(s[0] == 'p' || s[0] == 'P') || strncasecmp(s, "pkg:", 4) != 0)
+                return -EINVAL;
+        s += 4;
+        while (*s == '/')
+                s++;
+        hash = strchr(s, '#');
+        end = hash ? hash : s + strlen(s);
+        q = memchr(s, '?', (size_t) (end - s));
+        if (q && (r = parse_qualifiers(q + 1, (size_t) (end - q - 1), &p.qualifiers)) < 0)
+                goto fail;
+        end = q ? q : end;
+        slash = memchr(s, '/', (size_t) (end - s));
+        if (!slash || slash == s || (*s >= '0' && *s <= '9'))
+                goto fail;
+        for (const char *c = s; c < slash; c++)
+                if (!isalnum_ascii(*c) && *c != '.' && *c != '+' && *c != '-')
+                        goto fail;
+        if (!(p.type = strndup(s, (size_t) (slash - s))))
+                goto nomem;
+        for (char *c = p.type; *c; c++)
+                *c = tolower_ascii(*c);
+        while (end > slash && end[-1] == '/')
+                end--;
+        name = end;
+        while (name > slash + 1 && name[-1] != '/')
+                name--;
+        at = memchr(name, '@', (size_t) (end - name));
+        if ((at && (r = pct_decode(at + 1, (size_t) (end - at - 1), &p.version)) < 0) ||
+            (r = pct_decode(name, (size_t) ((at ? at : end) - name), &p.name)) < 0)
+                goto fail;
+        if (!*p.name || (p.version && !*p.version))
+                goto fail;
+        /* the namespace: the segments between the type and the name, empty
+         * ones left out, each decoded */
+        for (const char *seg = slash + 1; seg < name;) {
+                const char *e = memchr(seg, '/', (size_t) (name - seg));
+                _cleanup_free_ char *part = NULL;
+                char *joined = NULL;
+
+                if (e > seg) {
+                        if ((r = pct_decode(seg, (size_t) (e - seg), &part)) < 0)
+                                goto fail;
+                        if (asprintf(&joined, "%s%s%s", strempty(p.namespace), p.namespace ? "/" : "", part) < 0)
+                                goto nomem;
+                        free(p.namespace);
+                        p.namespace = joined;
+                }
+                seg = e + 1;
+        }
+        *ret = p;
+        return 0;
+nomem:
+        r = -ENOMEM;
+fail:
+        purl_done(&p);
+        return r == -ENOMEM ? r : -EINVAL;
+}
+
+/* The value of qualifier key (n bytes) in q, or NULL. */
+static const char *qualifier(char *const *q, const char *key, size_t n) {
+        for (; q && *q; q++)
+                if (strncmp(*q, key, n) == 0 && (*q)[n] == '=')
+                        return *q + n + 1;
+        return NULL;
+}
+
+/* "sha256:<64 hex>" in lower case into ret; false when s is not that. */
+static bool digest_of(const char *s, char ret[72]) {
+        if (!s || strncasecmp(s, "sha256:", 7) != 0 || strlen(s + 7) != 64)
+                return false;
+        for (size_t i = 7; i < 71; i++)
+                if (hexval(s[i]) < 0)
+                        return false;
+        for (size_t i = 0; i < 71; i++)
+                ret[i] = tolower_ascii(s[i]);
+        ret[71] = '\0';
+        return true;
+}
+
+/* A product named by purl: an image (pkg:oci, pkg:docker) by the digest
+ * in its version, else a package.  *ret_purl is taken. */
+static void target_from_purl(struct target *t, struct purl *purl) {
+        bool image = streq_ptr(purl->type, "oci") || streq_ptr(purl->type, "docker");
+
+        if (image) {
+                t->kind = digest_of(purl->version, t->digest) ? TARGET_IMAGE : TARGET_OTHER;
+                purl_done(purl);
+                return;
+        }
+        t->kind = TARGET_PACKAGE;
+        t->purl = *purl;
+        *purl = (struct purl) {};
+}
+
+/* ---- reading a document ------------------------------------------------------ */
+
+struct doc {
+        struct vex *v;
+        const char *name;
+        const char *source;
+        struct error *err;
+        bool has_time;          /* the document's timestamp, which statements inherit */
+        long long time;
+};
+
+/* "vex.json: statements[3].status: ..." */
+_printf_(3, 4) static int fail(const struct doc *d, const char *where, const char *fmt, ...) {
+        char msg[ERROR_MSG_MAX / 2];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return error_set(d->err, EINVAL, "%s: %s: %s", d->name, where, msg);
+}
+
+static int nomem(const struct doc *d) {
+        return error_set(d->err, ENOMEM, "%s: out of memory", d->name);
+}
+
+/* A field's place in the document, for messages ("statements[3].products[0]"),
+ * cut to size when deep. */
+_printf_(3, 4) static const char *path_of(char *ret, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(ret, size, fmt, ap);
+        va_end(ap);
+        return ret;
+}
+
+/* "statements[3].status": where a member of where is ("status" alone at
+ * the top). */
+static const char *member(const char *where, const char *key, char ret[256]) {
+        if (strcmp(where, "the document") == 0 || strcmp(where, "the BOM") == 0)
+                return path_of(ret, 256, "%s", key);
+        return path_of(ret, 256, "%s.%s", where, key);
+}
+
+static void shown(const char *s, char ret[80]) {
+        json_printable(s, ret, 80);
+}
+
+/* "a, b or c" of a NULL-terminated list, for messages. */
+static void word_list(const char *const *words, char *ret, size_t size) {
+        size_t n = 0;
+
+        ret[0] = '\0';
+        for (size_t i = 0; words[i] && n < size; i++)
+                n += (size_t) snprintf(ret + n, size - n, "%s%s", i == 0 ? "" : words[i + 1] ? ", " : " or ",
+                                       words[i]);
+}
+
+/* A member that must be a non-empty string when present: 1 and *ret, 0
+ * when absent (or null). */
+static int get_string(const struct doc *d, json_t *o, const char *key, const char *where, const char **ret) {
+        json_t *v = json_object_get(o, key);
+        char w[256];
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v) || json_string_length(v) == 0)
+                return fail(d, member(where, key, w), "must be a non-empty string");
+        *ret = json_string_value(v);
+        return 1;
+}
+
+/* A member that must be an array of at most VEX_LIST_MAX items when
+ * present: 1 and *ret, 0 when absent. */
+static int get_array(const struct doc *d, json_t *o, const char *key, const char *where, json_t **ret) {
+        json_t *v = json_object_get(o, key);
+        char w[256];
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_array(v))
+                return fail(d, member(where, key, w), "must be an array");
+        if (json_array_size(v) > VEX_LIST_MAX)
+                return fail(d, member(where, key, w), "has %zu items, more than %d", json_array_size(v),
+                            VEX_LIST_MAX);
+        *ret = v;
+        return 1;
+}
+
+static int word_index(const char *const *words, const char *s) {
+        for (int i = 0; s && words[i]; i++)
+                if (strcmp(words[i], s) == 0)
+                        return i;
+        return -1;
+}
+
+/* One of a few words, or absent (0). */
+static int get_word(const struct doc *d, json_t *o, const char *key, const char *where, const char *const *words,
+                    const char **ret) {
+        const char *s = NULL;
+        char list[512], sh[80], w[256];
+        int r = get_string(d, o, key, where, &s);
+
+        if (r <= 0)
+                return r;
+        if (word_index(words, s) < 0) {
+                word_list(words, list, sizeof(list));
+                shown(s, sh);
+                return fail(d, member(where, key, w), "'%s' is not one of %s", sh, list);
+        }
+        *ret = s;
+        return 1;
+}
+
+/* RFC 3339 ("2023-01-08T18:02:03-06:00", "...03.5Z") into seconds since
+ * the epoch. */
+static int parse_time(const char *s, long long *ret) {
+        struct tm tm = {};
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        long long zone = 0;
+        time_t t;
+
+        if (!p || (s[10] != 'T' && s[10] != 't'))
+                return -EINVAL;
+        if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                        ;
+        if (*p == '+' || *p == '-') {
+                int h, m;
+
+                if (strlen(p) != 6 || sscanf(p + 1, "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59)
+                        return -EINVAL;
+                zone = (*p == '-' ? -1 : 1) * (h * 3600LL + m * 60LL);
+        } else if ((*p != 'Z' && *p != 'z') || p[1])
+                return -EINVAL;
+        t = timegm(&tm);
+        if (t == (time_t) -1)
+                return -EINVAL;
+        *ret = (long long) t - zone;
+        return 0;
+}
+
+static int get_time(const struct doc *d, json_t *o, const char *key, const char *where, bool *ret_has,
+                    long long *ret) {
+        const char *s = NULL;
+        char sh[80], w[256];
+        int r = get_string(d, o, key, where, &s);
+
+        if (r <= 0)
+                return r;
+        if (parse_time(s, ret) < 0) {
+                shown(s, sh);
+                return fail(d, member(where, key, w), "'%s' is not an RFC 3339 time (2023-01-08T18:02:03Z)", sh);
+        }
+        *ret_has = true;
+        return 1;
+}
+
+static int push_copy(const struct doc *d, char ***v, const char *s) {
+        return strv_push(v, strdup(s)) < 0 ? nomem(d) : 0;
+}
+
+static int parse_purl(const struct doc *d, const char *s, const char *where, struct purl *ret) {
+        char sh[80];
+        int r = purl_parse(s, ret);
+
+        if (r == -ENOMEM)
+                return nomem(d);
+        if (r < 0) {
+                shown(s, sh);
+                return fail(d, where, "'%s' is not a package URL (pkg:TYPE/NAMESPACE/NAME@VERSION)", sh);
+        }
+        return 0;
+}
+
+static struct target *add_target(struct statement *s) {
+        struct target *t = realloc(s->targets, (s->n_targets + 1) * sizeof(*t));
+
+        if (!t)
+                return NULL;
+        s->targets = t;
+        t = &t[s->n_targets++];
+        *t = (struct target) {};
+        return t;
+}
+
+static struct purl *add_sub(struct target *t) {
+        struct purl *p = realloc(t->subs, (t->n_subs + 1) * sizeof(*p));
+
+        if (!p)
+                return NULL;
+        t->subs = p;
+        p = &p[t->n_subs++];
+        *p = (struct purl) {};
+        return p;
+}
+
+/* Copies the label, else text cut to VEX_TEXT_MAX bytes and made
+ * printable. */
+static int set_justification(const struct doc *d, struct statement *s, const char *label, const char *text) {
+        if (!label && !text)
+                return 0;
+        s->justification = label ? strdup(label) : strndup(text, VEX_TEXT_MAX);
+        if (!s->justification)
+                return nomem(d);
+        str_make_printable(s->justification);
+        return 0;
+}
+
+/* ---- OpenVEX --------------------------------------------------------------- */
+
+/* An OpenVEX component: its purl (@id, else identifiers.purl), else its
+ * sha-256 hash. */
+static int openvex_component(const struct doc *d, json_t *c, const char *where, const char **ret_purl,
+                             const char **ret_hash) {
+        const char *id = NULL, *purl = NULL, *hash = NULL;
+        json_t *ids, *hashes;
+        int r;
+
+        *ret_purl = *ret_hash = NULL;
+        if (json_is_string(c)) {        /* v0.0.x: the purl itself */
+                *ret_purl = json_string_value(c);
+                return 0;
+        }
+        if (!json_is_object(c))
+                return fail(d, where, "must be an object (or, in OpenVEX v0.0.x, a purl string)");
+        if ((r = get_string(d, c, "@id", where, &id)) < 0)
+                return r;
+        ids = json_object_get(c, "identifiers");
+        hashes = json_object_get(c, "hashes");
+        if ((ids && !json_is_object(ids)) || (hashes && !json_is_object(hashes)))
+                return fail(d, where, "'identifiers' and 'hashes' must be objects");
+        if ((ids && (r = get_string(d, ids, "purl", where, &purl)) < 0) ||
+            (hashes && (r = get_string(d, hashes, "sha-256", where, &hash)) < 0))
+                return r;
+        if (!id && !purl && !hash && !(ids && json_object_size(ids) > 0))
+                return fail(d, where, "names nothing: give '@id' (a purl), 'identifiers' or 'hashes'");
+        *ret_purl = id && startswith(id, "pkg:") ? id : purl;
+        *ret_hash = hash;
+        return 0;
+}
+
+static int openvex_subcomponents(const struct doc *d, json_t *product, const char *where, struct target *t) {
+        char w[256];
+        json_t *subs = NULL, *c;
+        size_t i;
+        int r = get_array(d, product, "subcomponents", where, &subs);
+
+        if (r <= 0)
+                return r;
+        /* an image's subcomponents narrow the statement to them */
+        t->narrowed = t->kind == TARGET_IMAGE && json_array_size(subs) > 0;
+        json_array_foreach(subs, i, c) {
+                const char *purl, *hash;
+                struct purl *p;
+
+                path_of(w, sizeof(w), "%s.subcomponents[%zu]", where, i);
+                if ((r = openvex_component(d, c, w, &purl, &hash)) < 0)
+                        return r;
+                if (!purl)      /* a file by its hash: no package of ours */
+                        continue;
+                if (!(p = add_sub(t)))
+                        return nomem(d);
+                if ((r = parse_purl(d, purl, w, p)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int openvex_product(const struct doc *d, json_t *product, const char *where, struct statement *s) {
+        const char *purl, *hash;
+        struct target *t;
+        struct purl p = {};
+        char digest[80];
+        int r;
+
+        if ((r = openvex_component(d, product, where, &purl, &hash)) < 0)
+                return r;
+        if (!(t = add_target(s)))
+                return nomem(d);
+        if (purl) {
+                if ((r = parse_purl(d, purl, where, &p)) < 0)
+                        return r;
+                target_from_purl(t, &p);
+        } else if (hash) {      /* an artifact known by its hash: the image, when it is its digest */
+                (void) snprintf(digest, sizeof(digest), "sha256:%.64s", hash);
+                t->kind = strlen(hash) == 64 && digest_of(digest, t->digest) ? TARGET_IMAGE : TARGET_OTHER;
+        }
+        return json_is_object(product) ? openvex_subcomponents(d, product, where, t) : 0;
+}
+
+static int openvex_vulnerability(const struct doc *d, json_t *st, const char *where, struct statement *s) {
+        json_t *v = json_object_get(st, "vulnerability"), *aliases = NULL, *a;
+        const char *name = NULL;
+        char w[256], w2[256];
+        size_t i;
+        int r;
+
+        path_of(w, sizeof(w), "%s.vulnerability", where);
+        if (json_is_string(v) && json_string_length(v) > 0)     /* v0.0.x */
+                return push_copy(d, &s->vulns, json_string_value(v));
+        if (!json_is_object(v))
+                return fail(d, w, v ? "must be an object {\"name\": ...}" : "missing; every statement names one");
+        if ((r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
+                return r;
+        if (!name)
+                return fail(d, member(w, "name", w2), "missing (the vulnerability's id, CVE-...)");
+        if ((r = push_copy(d, &s->vulns, name)) < 0)
+                return r;
+        json_array_foreach(aliases, i, a) {
+                if (!json_is_string(a))
+                        return fail(d, w, "aliases[%zu] must be a string", i);
+                if ((r = push_copy(d, &s->vulns, json_string_value(a))) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int openvex_statement(const struct doc *d, json_t *st, const char *where, struct statement *s) {
+        const char *status = NULL, *justification = NULL, *impact = NULL;
+        json_t *products = NULL, *p;
+        char w[256];
+        size_t i;
+        int r;
+
+        if (!json_is_object(st))
+                return fail(d, where, "must be an object");
+        if ((r = openvex_vulnerability(d, st, where, s)) < 0 ||
+            (r = get_word(d, st, "status", where, status_names, &status)) < 0 ||
+            (r = get_word(d, st, "justification", where, openvex_justifications, &justification)) < 0 ||
+            (r = get_string(d, st, "impact_statement", where, &impact)) < 0 ||
+            (r = get_time(d, st, "timestamp", where, &s->has_time, &s->time)) < 0 ||
+            (r = get_time(d, st, "last_updated", where, &s->has_time, &s->time)) < 0 ||
+            (r = get_array(d, st, "products", where, &products)) < 0)
+                return r;
+        if (!status)
+                return fail(d, member(where, "status", w), "missing (not_affected, affected, fixed or "
+                            "under_investigation)");
+        s->status = word_index(status_names, status);
+        /* OPENVEX-SPEC.md, statement fields: a not_affected statement MUST
+         * say why. */
+        if (s->status == VEX_NOT_AFFECTED && !justification && !impact)
+                return fail(d, where, "a not_affected statement needs a 'justification' or an 'impact_statement'");
+        /* products may cascade from an encapsulating document, which a
+         * file on its own does not have */
+        if (!products || json_array_size(products) == 0)
+                return fail(d, member(where, "products", w), "missing or empty: name the image "
+                            "(pkg:oci/NAME@sha256:...) "
+                            "or the packages (purls) the statement is about");
+        json_array_foreach(products, i, p) {
+                path_of(w, sizeof(w), "%s.products[%zu]", where, i);
+                if ((r = openvex_product(d, p, w, s)) < 0)
+                        return r;
+        }
+        if (!s->has_time && d->has_time) {
+                s->has_time = true;
+                s->time = d->time;
+        }
+        return set_justification(d, s, justification, impact);
+}
+
+static int add_statement(const struct doc *d, struct statement **ret) {
+        struct vex *v = d->v;
+
+        if (v->n >= VEX_STATEMENTS_MAX)
+                return error_set(d->err, E2BIG, "%s: more than %d VEX statements in all", d->name,
+                                 VEX_STATEMENTS_MAX);
+        if (v->n == v->cap) {
+                size_t cap = v->cap ? v->cap * 2 : 16;
+                struct statement *n = realloc(v->st, cap * sizeof(*n));
+
+                if (!n)
+                        return nomem(d);
+                v->st = n;
+                v->cap = cap;
+        }
+        *ret = &v->st[v->n++];
+        **ret = (struct statement) { .source = d->source };
+        return 0;
+}
+
+static int parse_openvex(struct doc *d, json_t *root) {
+        json_t *statements = NULL, *st;
+        char w[64];
+        size_t i;
+        int r;
+
+        if ((r = get_time(d, root, "timestamp", "the document", &d->has_time, &d->time)) < 0 ||
+            (r = get_array(d, root, "statements", "the document", &statements)) < 0)
+                return r;
+        if (!statements)
+                return fail(d, "statements", "missing");
+        json_array_foreach(statements, i, st) {
+                struct statement *s;
+
+                path_of(w, sizeof(w), "statements[%zu]", i);
+                if ((r = add_statement(d, &s)) < 0 || (r = openvex_statement(d, st, w, s)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- CycloneDX --------------------------------------------------------------- */
+
+/* A component of the BOM by bom-ref. */
+struct cdx_component {
+        const char *ref;
+        const char *purl;       /* or NULL */
+        const char *hash;       /* its SHA-256, or NULL */
+        bool container;         /* "type": "container" */
+};
+
+/* What metadata.component, the BOM's product, is. */
+enum cdx_product {
+        CDX_PRODUCT_NONE,       /* none, or one we can't name: each component is a product of its own */
+        CDX_PRODUCT_IMAGE,      /* an image named by digest: its components are subcomponents */
+        CDX_PRODUCT_OTHER_IMAGE,/* an image not named by digest: nothing applies */
+        CDX_PRODUCT_PACKAGE,    /* a package: it and its components are products */
+};
+
+struct cdx {
+        struct cdx_component *c;
+        size_t n;
+        size_t cap;
+        struct cdx_component product;   /* metadata.component (all NULL when none) */
+        enum cdx_product kind;
+        char digest[72];                /* CDX_PRODUCT_IMAGE */
+};
+
+static int cdx_hash(const struct doc *d, json_t *c, const char *where, const char **ret) {
+        json_t *hashes = NULL, *h;
+        size_t i;
+        int r = get_array(d, c, "hashes", where, &hashes);
+
+        json_array_foreach(hashes, i, h) {
+                const char *alg = json_string_value(json_object_get(h, "alg"));
+                const char *content = json_string_value(json_object_get(h, "content"));
+
+                if (!alg || !content)
+                        return fail(d, where, "hashes[%zu] must be {\"alg\", \"content\"}", i);
+                if (strcmp(alg, "SHA-256") == 0)
+                        *ret = content;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int cdx_describe(const struct doc *d, json_t *c, const char *where, struct cdx_component *ret) {
+        const char *type = NULL;
+        int r;
+
+        *ret = (struct cdx_component) {};
+        if (!json_is_object(c))
+                return fail(d, where, "must be an object");
+        if ((r = get_string(d, c, "bom-ref", where, &ret->ref)) < 0 ||
+            (r = get_string(d, c, "purl", where, &ret->purl)) < 0 ||
+            (r = get_string(d, c, "type", where, &type)) < 0)
+                return r;
+        ret->container = streq_ptr(type, "container");
+        return cdx_hash(d, c, where, &ret->hash);
+}
+
+static int cdx_components(const struct doc *d, json_t *list, const char *where, unsigned depth, struct cdx *x) {
+        char w[256];
+        json_t *c;
+        size_t i;
+        int r;
+
+        if (depth > VEX_DEPTH_MAX)
+                return fail(d, where, "components nest deeper than %d", VEX_DEPTH_MAX);
+        json_array_foreach(list, i, c) {
+                json_t *nested = NULL;
+
+                path_of(w, sizeof(w), "%s[%zu]", where, i);
+                if (x->n >= VEX_COMPONENTS_MAX)
+                        return fail(d, w, "more than %d components", VEX_COMPONENTS_MAX);
+                if (x->n == x->cap) {
+                        size_t cap = x->cap ? x->cap * 2 : 64;
+                        struct cdx_component *n = realloc(x->c, cap * sizeof(*n));
+
+                        if (!n)
+                                return nomem(d);
+                        x->c = n;
+                        x->cap = cap;
+                }
+                if ((r = cdx_describe(d, c, w, &x->c[x->n])) < 0)
+                        return r;
+                x->n++;
+                if ((r = get_array(d, c, "components", w, &nested)) < 0)
+                        return r;
+                if (nested) {
+                        path_of(w, sizeof(w), "%s[%zu].components", where, i);
+                        if ((r = cdx_components(d, nested, w, depth + 1, x)) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int by_ref(const void *a, const void *b) {
+        const struct cdx_component *x = a, *y = b;
+
+        return strcmp(strempty(x->ref), strempty(y->ref));
+}
+
+/* metadata.component: an image by its digest (a pkg:oci purl, or a
+ * container's SHA-256), a package by its purl, or something else. */
+static int cdx_product(const struct doc *d, json_t *meta, struct cdx *x) {
+        json_t *c = json_object_get(meta, "component");
+        struct purl p = {};
+        char digest[80];
+        int r;
+
+        if (!c)
+                return 0;
+        if ((r = cdx_describe(d, c, "metadata.component", &x->product)) < 0)
+                return r;
+        if (x->product.purl) {
+                struct target t = {};
+
+                if ((r = parse_purl(d, x->product.purl, "metadata.component.purl", &p)) < 0)
+                        return r;
+                target_from_purl(&t, &p);
+                x->kind = t.kind == TARGET_IMAGE ? CDX_PRODUCT_IMAGE : t.kind == TARGET_PACKAGE ? CDX_PRODUCT_PACKAGE
+                                                                                             : CDX_PRODUCT_OTHER_IMAGE;
+                memcpy(x->digest, t.digest, sizeof(x->digest));
+                target_done(&t);
+        } else if (x->product.container) {
+                (void) snprintf(digest, sizeof(digest), "sha256:%.64s", strempty(x->product.hash));
+                x->kind = x->product.hash && strlen(x->product.hash) == 64 && digest_of(digest, x->digest)
+                                  ? CDX_PRODUCT_IMAGE : CDX_PRODUCT_OTHER_IMAGE;
+        }
+        return 0;
+}
+
+/* The BOM-Link "urn:cdx:SERIAL/VERSION#BOM-REF" names a bom-ref of a BOM
+ * (this one, we assume: a VEX BOM points at its SBOM's components). */
+static const char *cdx_ref(const char *ref) {
+        const char *hash = startswith(ref, "urn:cdx:") ? strchr(ref, '#') : NULL;
+
+        return hash ? hash + 1 : ref;
+}
+
+/* The purl affects[i].ref names: itself, or a component's by bom-ref;
+ * *ret NULL for a component without one, *ret_product for the product. */
+static int cdx_resolve(const struct doc *d, const struct cdx *x, const char *ref, const char *where, const char **ret,
+                       bool *ret_product) {
+        struct cdx_component key = { .ref = cdx_ref(ref) }, *c;
+        char sh[80];
+
+        *ret = NULL;
+        *ret_product = x->product.ref && strcmp(key.ref, x->product.ref) == 0;
+        if (*ret_product)
+                return 0;
+        if (startswith(key.ref, "pkg:")) {
+                *ret = key.ref;
+                return 0;
+        }
+        c = x->n ? bsearch(&key, x->c, x->n, sizeof(*x->c), by_ref) : NULL;
+        if (!c) {
+                shown(ref, sh);
+                return fail(d, where, "ref '%s' is neither a purl nor the bom-ref of a component of the BOM", sh);
+        }
+        *ret = c->purl;
+        return 0;
+}
+
+/* The purls of one affects[] entry into t->subs: the ref's, or with
+ * "versions" one per exact version listed (a "range" is not evaluated, so
+ * it adds nothing). */
+static int cdx_affect_purls(const struct doc *d, const char *purl, json_t *versions, const char *where,
+                            struct target *t) {
+        _cleanup_(purl_done) struct purl p = {};
+        json_t *v;
+        size_t i;
+        int r;
+
+        if ((r = parse_purl(d, purl, where, &p)) < 0)
+                return r;
+        if (!versions) {
+                struct purl *sub = add_sub(t);
+
+                if (!sub)
+                        return nomem(d);
+                *sub = p;
+                p = (struct purl) {};
+                return 0;
+        }
+        json_array_foreach(versions, i, v) {
+                const char *version = json_string_value(json_object_get(v, "version"));
+                struct purl *sub;
+
+                if (!json_is_object(v))
+                        return fail(d, where, "versions[%zu] must be an object", i);
+                if (!version)
+                        continue;
+                if (!(sub = add_sub(t)) || !(sub->type = strdup(p.type)) || !(sub->name = strdup(p.name)) ||
+                    !(sub->version = strdup(version)) || (p.namespace && !(sub->namespace = strdup(p.namespace))))
+                        return nomem(d);
+        }
+        return 0;
+}
+
+/* affects[i] as a target: of an image product, the image narrowed to the
+ * component (the whole image when the ref is the product); else the
+ * component's package (the product's, when the ref is the product). */
+static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct target *t) {
+        const char *ref = NULL, *purl = NULL;
+        json_t *versions = NULL;
+        char w[256];
+        bool product;
+        int r;
+
+        if (!json_is_object(a))
+                return fail(d, where, "must be an object {\"ref\": ...}");
+        if ((r = get_string(d, a, "ref", where, &ref)) < 0 || (r = get_array(d, a, "versions", where, &versions)) < 0)
+                return r;
+        if (!ref)
+                return fail(d, member(where, "ref", w), "missing");
+        if ((r = cdx_resolve(d, x, ref, where, &purl, &product)) < 0)
+                return r;
+        if (product && x->kind == CDX_PRODUCT_PACKAGE)
+                purl = x->product.purl;
+        if (x->kind == CDX_PRODUCT_OTHER_IMAGE || (product && x->kind == CDX_PRODUCT_NONE))
+                return 0;       /* TARGET_OTHER */
+        if (x->kind == CDX_PRODUCT_IMAGE) {
+                t->kind = TARGET_IMAGE;
+                memcpy(t->digest, x->digest, sizeof(t->digest));
+                t->narrowed = !product;
+                return purl && !product ? cdx_affect_purls(d, purl, versions, where, t) : 0;
+        }
+        if (!purl)              /* a component without purl: no package of ours */
+                return 0;
+        t->kind = TARGET_PACKAGE;
+        t->narrowed = true;     /* a package only by the purls listed */
+        return cdx_affect_purls(d, purl, versions, where, t);
+}
+
+/* One vulnerabilities[] entry with an analysis: a statement with one
+ * target per affects[] entry. */
+static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *vuln, const char *where,
+                             struct statement *s) {
+        const char *id = NULL, *state = NULL, *justification = NULL, *detail = NULL;
+        json_t *analysis = json_object_get(vuln, "analysis"), *refs = NULL, *affects = NULL, *e;
+        char w[256], sh[80];
+        size_t i;
+        int r;
+
+        if ((r = get_string(d, vuln, "id", where, &id)) < 0 || (r = get_array(d, vuln, "references", where, &refs)) < 0 ||
+            (r = get_array(d, vuln, "affects", where, &affects)) < 0)
+                return r;
+        if (!id)
+                return fail(d, member(where, "id", w), "missing");
+        path_of(w, sizeof(w), "%s.analysis", where);
+        if (!json_is_object(analysis))
+                return fail(d, w, "must be an object");
+        if ((r = get_string(d, analysis, "state", w, &state)) < 0 ||
+            (r = get_word(d, analysis, "justification", w, cdx_justifications, &justification)) < 0 ||
+            (r = get_string(d, analysis, "detail", w, &detail)) < 0 ||
+            (r = get_time(d, analysis, "firstIssued", w, &s->has_time, &s->time)) < 0 ||
+            (r = get_time(d, analysis, "lastUpdated", w, &s->has_time, &s->time)) < 0)
+                return r;
+        s->status = _VEX_STATUS_INVALID;
+        for (size_t k = 0; state && k < ELEMENTSOF(cdx_states); k++)
+                if (strcmp(cdx_states[k].state, state) == 0)
+                        s->status = cdx_states[k].status;
+        if (s->status < 0) {
+                shown(strempty(state), sh);
+                path_of(w, sizeof(w), "%s.analysis.state", where);
+                return fail(d, w, state ? "'%s' is not one of resolved, resolved_with_pedigree, exploitable, "
+                            "in_triage, false_positive or not_affected" : "missing%s", sh);
+        }
+        if (!affects || json_array_size(affects) == 0)
+                return fail(d, member(where, "affects", w), "missing or empty: name the components the analysis "
+                            "is about");
+        if ((r = push_copy(d, &s->vulns, id)) < 0)
+                return r;
+        json_array_foreach(refs, i, e) {
+                const char *alias = json_string_value(json_object_get(e, "id"));
+
+                if (!alias)
+                        return fail(d, where, "references[%zu] must be {\"id\", \"source\"}", i);
+                if ((r = push_copy(d, &s->vulns, alias)) < 0)
+                        return r;
+        }
+        json_array_foreach(affects, i, e) {
+                struct target *t = add_target(s);
+
+                path_of(w, sizeof(w), "%s.affects[%zu]", where, i);
+                if (!t)
+                        return nomem(d);
+                if ((r = cdx_affect(d, x, e, w, t)) < 0)
+                        return r;
+        }
+        return set_justification(d, s, justification, detail);
+}
+
+static int cdx_vulnerabilities(struct doc *d, const struct cdx *x, json_t *vulns) {
+        char w[64];
+        json_t *v;
+        size_t i;
+        int r;
+
+        json_array_foreach(vulns, i, v) {
+                json_t *analysis = json_object_get(v, "analysis");
+                struct statement *s;
+
+                path_of(w, sizeof(w), "vulnerabilities[%zu]", i);
+                if (!json_is_object(v))
+                        return fail(d, w, "must be an object");
+                /* an entry without an analysis state says nothing of
+                 * exploitability (a vulnerability report, not VEX) */
+                if (!analysis || (json_is_object(analysis) && !json_object_get(analysis, "state")))
+                        continue;
+                if ((r = add_statement(d, &s)) < 0 || (r = cdx_vulnerability(d, x, v, w, s)) < 0)
+                        return r;
+                if (!s->has_time && d->has_time) {
+                        s->has_time = true;
+                        s->time = d->time;
+                }
+        }
+        return 0;
+}
+
+static int parse_cyclonedx(struct doc *d, json_t *root) {
+        const char *spec = NULL;
+        json_t *meta = json_object_get(root, "metadata"), *list = NULL, *vulns = NULL;
+        struct cdx x = {};
+        char versions[64], sh[80];
+        int r;
+
+        if ((r = get_string(d, root, "specVersion", "the BOM", &spec)) < 0)
+                return r;
+        if (word_index(cdx_spec_versions, spec) < 0) {
+                word_list(cdx_spec_versions, versions, sizeof(versions));
+                shown(strempty(spec), sh);
+                return fail(d, "specVersion", "'%s' is not one of %s", sh, versions);
+        }
+        if (meta && !json_is_object(meta))
+                return fail(d, "metadata", "must be an object");
+        if ((r = get_time(d, meta, "timestamp", "metadata", &d->has_time, &d->time)) < 0 ||
+            (r = cdx_product(d, meta, &x)) < 0 ||
+            (r = get_array(d, root, "components", "the BOM", &list)) < 0 ||
+            (r = get_array(d, root, "vulnerabilities", "the BOM", &vulns)) < 0)
+                return r;
+        if (!vulns)
+                return fail(d, "vulnerabilities", "missing: a CycloneDX VEX lists them");
+        r = list ? cdx_components(d, list, "components", 0, &x) : 0;
+        if (r >= 0 && x.n)
+                qsort(x.c, x.n, sizeof(*x.c), by_ref);
+        if (r >= 0)
+                r = cdx_vulnerabilities(d, &x, vulns);
+        free(x.c);
+        return r;
+}
+
+/* ---- documents --------------------------------------------------------------- */
+
+int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, struct error *err) {
+        _cleanup_free_ char *source = strdup(name);
+        struct doc d = { .v = v, .name = name, .source = source, .err = err };
+        size_t start = v->n;
+        json_error_t jerr;
+        const char *context;
+        json_t *root;
+        int r;
+
+        if (!source)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root)
+                return error_set(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+        context = json_string_value(json_object_get(root, "@context"));
+        if (!json_is_object(root))
+                r = fail(&d, "the document", "must be a JSON object");
+        else if (json_object_get(root, "bomFormat"))
+                r = streq_ptr(json_string_value(json_object_get(root, "bomFormat")), "CycloneDX")
+                            ? parse_cyclonedx(&d, root)
+                            : fail(&d, "bomFormat", "must be \"CycloneDX\"");
+        else if (context && startswith(context, "https://openvex.dev/ns"))
+                r = parse_openvex(&d, root);
+        else
+                r = fail(&d, "the document", "neither an OpenVEX document (\"@context\": "
+                         "\"https://openvex.dev/ns/v0.2.0\") nor a CycloneDX BOM (\"bomFormat\": \"CycloneDX\")");
+        json_decref(root);
+        if (r >= 0 && strv_push(&v->sources, TAKE_PTR(source)) < 0)
+                r = error_set(err, ENOMEM, "%s: out of memory", name);
+        if (r < 0) {
+                for (size_t i = start; i < v->n; i++)
+                        statement_done(&v->st[i]);
+                v->n = start;
+        }
+        return r;
+}
+
+int vex_load(struct vex *v, const char *path, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_full_file(path, VEX_FILE_MAX, &buf, &len, err);
+        if (r < 0)
+                return error_wrap(err, "VEX document");
+        return vex_parse(v, buf, len, path, err);
+}
+
+/* ---- applying ----------------------------------------------------------------- */
+
+static bool names_vuln(const struct statement *s, const struct finding *f) {
+        for (char **n = s->vulns; n && *n; n++) {
+                if (strcaseeq(*n, f->id))
+                        return true;
+                for (char **a = f->aliases; a && *a; a++)
+                        if (strcaseeq(*n, *a))
+                                return true;
+        }
+        return false;
+}
+
+/* The statement's purl s against the finding's: type, namespace and name
+ * (or, for a distribution's package without version, the source package's
+ * name), the version when s has one, and s's qualifiers that the finding's
+ * purl has too. */
+static bool purl_matches(const struct purl *s, const struct purl *f, const struct finding *fd) {
+        bool by_name;
+
+        if (!s->type || !streq_ptr(s->type, f->type) || !streq_ptr(s->namespace, f->namespace))
+                return false;
+        by_name = strcmp(s->name, f->name) == 0;
+        if (!by_name && !(fd->source_name && !s->version && strcmp(s->name, fd->source_name) == 0))
+                return false;
+        if (s->version && !streq_ptr(s->version, f->version) && !streq_ptr(s->version, fd->installed_version))
+                return false;
+        for (char **q = s->qualifiers; q && *q; q++) {
+                const char *eq = strchr(*q, '=');
+                const char *have = qualifier(f->qualifiers, *q, (size_t) (eq - *q));
+
+                if (have && strcmp(have, eq + 1) != 0)
+                        return false;
+        }
+        return true;
+}
+
+static bool subs_match(const struct target *t, const struct purl *fp, const struct finding *f) {
+        for (size_t i = 0; fp && i < t->n_subs; i++)
+                if (purl_matches(&t->subs[i], fp, f))
+                        return true;
+        return false;
+}
+
+static bool applies(const struct statement *s, const struct finding *f, const struct purl *fp, const char *digest) {
+        for (size_t i = 0; i < s->n_targets; i++) {
+                const struct target *t = &s->targets[i];
+
+                if (t->kind == TARGET_IMAGE && digest && strcmp(t->digest, digest) == 0 &&
+                    (!t->narrowed || subs_match(t, fp, f)))
+                        return true;
+                if (t->kind == TARGET_PACKAGE && fp &&
+                    ((!t->narrowed && purl_matches(&t->purl, fp, f)) || subs_match(t, fp, f)))
+                        return true;
+        }
+        return false;
+}
+
+/* The statement that decides for f: the latest that applies. */
+static const struct statement *deciding(const struct vex *v, const struct finding *f, const struct purl *fp,
+                                        const char *digest) {
+        const struct statement *best = NULL;
+
+        for (size_t i = 0; i < v->n; i++) {
+                const struct statement *s = &v->st[i];
+
+                if (!names_vuln(s, f) || !applies(s, f, fp, digest))
+                        continue;
+                if (best && best->has_time && s->has_time && s->time < best->time)
+                        continue;
+                best = s;
+        }
+        return best;
+}
+
+static int suppress(struct finding *f, const struct statement *s) {
+        free(f->vex_status);
+        free(f->vex_justification);
+        free(f->vex_source);
+        f->vex_status = strdup(vex_status_to_string(s->status));
+        f->vex_justification = s->justification ? strdup(s->justification) : NULL;
+        f->vex_source = strdup(s->source);
+        return f->vex_status && f->vex_source && (f->vex_justification || !s->justification) ? 0 : -ENOMEM;
+}
+
+int vex_apply(const struct vex *v, const char *image_digest, struct scan_result *res, struct error *err) {
+        char digest[72];
+        const char *d = digest_of(image_digest, digest) ? digest : NULL;
+        int n = 0;
+
+        for (size_t i = 0; v && i < res->n_findings; i++) {
+                struct finding *f = &res->findings[i];
+                struct purl fp = {};
+                bool have = f->purl && purl_parse(f->purl, &fp) >= 0;
+                const struct statement *s = deciding(v, f, have ? &fp : NULL, d);
+                int r = 0;
+
+                if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
+                        r = suppress(f, s);
+                        n++;
+                }
+                purl_done(&fp);
+                if (r < 0)
+                        return error_set(err, ENOMEM, "apply VEX: out of memory");
+        }
+        scan_result_recount(res);
+        return n;
+}

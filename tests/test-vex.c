@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* VEX documents (lib/vex.c), written here from the OpenVEX v0.2.0
+ * specification and the CycloneDX 1.4-1.6 schemas: which findings a
+ * statement suppresses (by image digest, by purl, by alias, by time), and
+ * the errors of malformed documents, naming the file and the field. */
+#include "base/strutil.h"
+#include "test.h"
+#include "vex.h"
+
+#define DIGEST "sha256:abababababababababababababababababababababababababababababababab"
+#define OTHER "sha256:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+#define OCI "pkg:oci/app@sha256%3Aabababababababababababababababababababababababababababababababab"
+
+#define OV(statements) "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"@id\": \"https://example.com/vex/1\", " \
+                       "\"author\": \"test\", \"timestamp\": \"2024-01-01T00:00:00Z\", \"version\": 1, " \
+                       "\"statements\": [" statements "]}"
+#define CDX(rest) "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"version\": 1, " rest "}"
+
+/* The findings every row is applied to (a fresh copy each time). */
+static const struct {
+        const char *id, *alias, *package, *source, *version, *purl;
+} findings[] = {
+        { "ALPINE-CVE-2020-1967", "CVE-2020-1967", "libssl1.1", "openssl", "1.1.1d-r3",
+          "pkg:apk/alpine/libssl1.1@1.1.1d-r3?arch=x86_64&distro=3.11.5" },
+        { "ALPINE-CVE-2020-1967", "CVE-2020-1967", "libcrypto1.1", "openssl", "1.1.1d-r3",
+          "pkg:apk/alpine/libcrypto1.1@1.1.1d-r3?arch=x86_64&distro=3.11.5" },
+        { "GHSA-35jh-r3h4-6jhm", "CVE-2021-23337", "lodash", "lodash", "4.17.20", "pkg:npm/lodash@4.17.20" },
+        { "CVE-2022-0001", NULL, "@angular/core", "@angular/core", "12.0.0", "pkg:npm/%40angular/core@12.0.0" },
+        { "DSA-5000-1", "CVE-2023-0003", "libc6", "glibc", "2.36-9",
+          "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12" },
+};
+
+static struct scan_result *make_result(void) {
+        struct scan_result *res = calloc(1, sizeof(*res));
+
+        res->findings = calloc(ELEMENTSOF(findings), sizeof(*res->findings));
+        res->n_findings = res->cap_findings = ELEMENTSOF(findings);
+        for (size_t i = 0; i < ELEMENTSOF(findings); i++) {
+                struct finding *f = &res->findings[i];
+
+                *f = (struct finding) { .id = strdup(findings[i].id), .package = strdup(findings[i].package),
+                                        .source_name = strdup(findings[i].source),
+                                        .installed_version = strdup(findings[i].version),
+                                        .purl = strdup(findings[i].purl), .severity = SEVERITY_HIGH,
+                                        .cvss_score = -1, .epss = -1, .epss_percentile = -1 };
+                if (findings[i].alias)
+                        strv_push(&f->aliases, strdup(findings[i].alias));
+        }
+        scan_result_recount(res);
+        return res;
+}
+
+/* want: one letter per finding: N not_affected, F fixed, . not suppressed. */
+static void check_apply(const char *doc, const char *digest, const char *want, int line) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = make_result();
+        struct error err = {};
+        char got[ELEMENTSOF(findings) + 1] = "";
+        size_t n = 0;
+        int r;
+
+        r = vex_parse(v, doc, strlen(doc), "v.json", &err);
+        CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
+        if (r < 0)
+                return;
+        r = vex_apply(v, digest, res, &err);
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const char *s = res->findings[i].vex_status;
+
+                got[i] = !s ? '.' : strcmp(s, "not_affected") == 0 ? 'N' : strcmp(s, "fixed") == 0 ? 'F' : '?';
+                n += s != NULL;
+                if (s)
+                        CHECK_MSG(streq_ptr(res->findings[i].vex_source, "v.json"), "line %d", line);
+        }
+        CHECK_MSG(strcmp(got, want) == 0, "line %d: suppressed %s, want %s", line, got, want);
+        CHECK_MSG(r == (int) n && res->suppressed == n && res->counts[SEVERITY_HIGH] == ELEMENTSOF(findings) - n,
+                  "line %d: returned %d, suppressed %zu, counted %zu", line, r, res->suppressed,
+                  res->counts[SEVERITY_HIGH]);
+}
+
+#define APPLY(doc, digest, want) check_apply(doc, digest, want, __LINE__)
+
+static void test_openvex(void) {
+        /* the image by digest: every package of the vulnerability in it */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": \"" OCI "\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"vulnerable_code_not_in_execute_path\"}"),
+              DIGEST, "NN...");
+        /* ... and only that image: unknown digest, another one */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": \"" OCI "\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"vulnerable_code_not_in_execute_path\"}"),
+              NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": \"" OCI "\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"vulnerable_code_not_in_execute_path\"}"),
+              OTHER, ".....");
+        /* an image not named by digest is another product */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": \"pkg:oci/app\"}], "
+                 "\"status\": \"fixed\"}"),
+              DIGEST, ".....");
+        /* the image's subcomponents narrow it */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                 "\"subcomponents\": [{\"@id\": \"pkg:apk/alpine/libssl1.1\"}]}], \"status\": \"fixed\"}"),
+              DIGEST, "F....");
+        /* subcomponents of another image never apply */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:oci/other@sha256%3Acdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\", "
+                 "\"subcomponents\": [{\"@id\": \"pkg:apk/alpine/libssl1.1\"}]}], \"status\": \"fixed\"}"),
+              DIGEST, ".....");
+        /* the image by its hash alone */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"ALPINE-CVE-2020-1967\"}, \"products\": [{\"hashes\": "
+                 "{\"sha-256\": \"abababababababababababababababababababababababababababababababab\"}}], "
+                 "\"status\": \"fixed\"}"),
+              DIGEST, "FF...");
+        /* a package by purl: without version any, with version that one,
+         * qualifiers where the finding's purl has them */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:apk/alpine/libcrypto1.1\"}], \"status\": \"fixed\"}"), NULL, ".F...");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:apk/alpine/libcrypto1.1@1.1.1d-r4\"}], \"status\": \"fixed\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:apk/alpine/libcrypto1.1@1.1.1d-r3?arch=aarch64\"}], \"status\": \"fixed\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"identifiers\": {\"purl\": "
+                 "\"pkg:apk/alpine/libcrypto1.1@1.1.1d-r3?arch=x86_64&os=linux\"}}], \"status\": \"fixed\"}"),
+              NULL, ".F...");
+        /* another package, another type, another namespace */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash-es\"}, "
+                 "{\"@id\": \"pkg:pypi/lodash\"}, {\"@id\": \"pkg:npm/other/lodash\"}], \"status\": \"not_affected\", "
+                 "\"impact_statement\": \"not used\"}"), DIGEST, ".....");
+        /* the statement's name or aliases against the finding's id or aliases */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"component_not_present\"}"), NULL, "..N..");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"X-1\", \"aliases\": [\"GHSA-35jh-r3h4-6jhm\"]}, \"products\": "
+                 "[{\"@id\": \"pkg:npm/lodash@4.17.20\"}], \"status\": \"fixed\"}"), NULL, "..F..");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2099-0001\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"fixed\"}"), NULL, ".....");
+        /* a scoped npm package, percent-encoded */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2022-0001\"}, \"products\": [{\"@id\": "
+                 "\"pkg:npm/%40angular/core@12.0.0\"}], \"status\": \"fixed\"}"), NULL, "...F.");
+        /* a distribution's source package, without version */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": \"pkg:deb/debian/glibc\"}], "
+                 "\"status\": \"fixed\"}"), NULL, "....F");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": "
+                 "\"pkg:deb/debian/glibc@2.36-9\"}], \"status\": \"fixed\"}"), NULL, ".....");
+        /* a product's subcomponent by purl */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/myapp@1.0\", "
+                 "\"subcomponents\": [{\"@id\": \"pkg:npm/lodash@4.17.20\"}]}], \"status\": \"fixed\"}"), NULL, "..F..");
+        /* under_investigation and affected change nothing */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"under_investigation\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"affected\", \"action_statement\": \"upgrade\"}"), NULL, ".....");
+        /* the latest statement decides: by timestamp, else by order */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"component_not_present\", "
+                 "\"timestamp\": \"2024-02-01T00:00:00Z\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"affected\", \"timestamp\": \"2024-03-01T10:00:00+02:00\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"component_not_present\", "
+                 "\"timestamp\": \"2024-03-01T00:00:00Z\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"under_investigation\", \"timestamp\": \"2024-02-01T00:00:00Z\"}"), NULL, "..N..");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"under_investigation\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"fixed\"}"), NULL, "..F..");
+        /* OpenVEX v0.0.x: the vulnerability and the products as strings */
+        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
+              "\"products\": [\"pkg:npm/lodash@4.17.20\"], \"status\": \"fixed\"}]}", NULL, "..F..");
+        APPLY(OV(""), DIGEST, ".....");
+}
+
+#define CDX_VULN(id, state, affects) "\"vulnerabilities\": [{\"id\": \"" id "\", \"analysis\": {\"state\": \"" state \
+                                     "\", \"justification\": \"code_not_reachable\", \"detail\": \"not called\"}, " \
+                                     "\"affects\": [" affects "]}]"
+#define CDX_IMAGE "\"metadata\": {\"timestamp\": \"2024-01-01T00:00:00Z\", \"component\": {\"type\": \"container\", " \
+                  "\"bom-ref\": \"img\", \"name\": \"app\", \"purl\": \"" OCI "\"}}"
+#define CDX_COMPONENTS "\"components\": [{\"type\": \"library\", \"bom-ref\": \"c-lodash\", \"name\": \"lodash\", " \
+                       "\"purl\": \"pkg:npm/lodash@4.17.20\"}, {\"type\": \"library\", \"bom-ref\": \"c-group\", " \
+                       "\"name\": \"g\", \"components\": [{\"type\": \"library\", \"bom-ref\": \"c-ssl\", " \
+                       "\"name\": \"libssl1.1\", \"purl\": \"pkg:apk/alpine/libssl1.1@1.1.1d-r3\"}]}]"
+
+static void test_cyclonedx(void) {
+        /* no product: each component by its purl, through its bom-ref or a BOM-Link */
+        APPLY(CDX(CDX_COMPONENTS ", " CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"c-lodash\"}")), NULL,
+              "..N..");
+        APPLY(CDX(CDX_COMPONENTS ", " CDX_VULN("CVE-2021-23337", "not_affected",
+                                               "{\"ref\": \"urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#c-lodash\"}")),
+              NULL, "..N..");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "false_positive", "{\"ref\": \"pkg:npm/lodash@4.17.20\"}")), NULL, "..N..");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "resolved", "{\"ref\": \"pkg:npm/lodash@4.17.20\"}")), NULL, "..F..");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "in_triage", "{\"ref\": \"pkg:npm/lodash@4.17.20\"}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "exploitable", "{\"ref\": \"pkg:npm/lodash@4.17.20\"}")), NULL, ".....");
+        /* the references are aliases */
+        APPLY(CDX("\"vulnerabilities\": [{\"id\": \"SNYK-JS-LODASH-1040724\", \"references\": [{\"id\": "
+                  "\"CVE-2021-23337\", \"source\": {\"name\": \"NVD\"}}], \"analysis\": {\"state\": \"resolved\"}, "
+                  "\"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"), NULL, "..F..");
+        /* affects[].versions: the exact versions listed; a range is not evaluated */
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}")), NULL, "..N..");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"range\": \"vers:npm/<5\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        /* an image product: the whole image by its own bom-ref, or narrowed
+         * to nested components; only that image */
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\"}")),
+              DIGEST, "NN...");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\"}")),
+              DIGEST, "N....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\"}")),
+              OTHER, ".....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\"}")),
+              NULL, ".....");
+        /* a component without purl names no package of ours */
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-group\"}")),
+              DIGEST, ".....");
+        /* a container known by its SHA-256 */
+        APPLY(CDX("\"metadata\": {\"component\": {\"type\": \"container\", \"bom-ref\": \"i\", \"name\": \"app\", "
+                  "\"hashes\": [{\"alg\": \"SHA-256\", \"content\": "
+                  "\"abababababababababababababababababababababababababababababababab\"}]}}, "
+                  CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"i\"}")), DIGEST, "NN...");
+        /* entries without an analysis (a vulnerability report) say nothing */
+        APPLY(CDX("\"vulnerabilities\": [{\"id\": \"CVE-2021-23337\", \"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"),
+              NULL, ".....");
+}
+
+static void test_errors(void) {
+        static const struct {
+                const char *doc;
+                const char *msg;        /* the error, whole, or its start when it ends in '*' */
+        } rows[] = {
+                { "{", "v.json:1:1: *" },
+                { "[]", "v.json: the document: must be a JSON object" },
+                { "{}", "v.json: the document: neither an OpenVEX document *" },
+                { "{\"a\": 1, \"a\": 2}", "v.json:1:*duplicate*" },
+                { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\"}", "v.json: statements: missing" },
+                { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": {}}",
+                  "v.json: statements: must be an array" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixd\"}"),
+                  "v.json: statements[0].status: 'fixd' is not one of not_affected, affected, fixed or "
+                  "under_investigation" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}]}"),
+                  "v.json: statements[0].status: missing *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"not_affected\"}"),
+                  "v.json: statements[0]: a not_affected statement needs a 'justification' or an 'impact_statement'" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"not_affected\", \"justification\": \"code_not_present\"}"),
+                  "v.json: statements[0].justification: 'code_not_present' is not one of component_not_present, *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products: missing or empty: *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products: missing or empty: *" },
+                { OV("{\"products\": [{\"@id\": \"pkg:npm/a\"}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].vulnerability: missing; every statement names one" },
+                { OV("{\"vulnerability\": {\"aliases\": []}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\"}"),
+                  "v.json: statements[0].vulnerability.name: missing *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\", \"aliases\": [1]}, \"products\": [{\"@id\": "
+                     "\"pkg:npm/a\"}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].vulnerability: aliases[0] must be a string" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:\"}], "
+                     "\"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0]: 'pkg:' is not a package URL *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a%zz\"}], "
+                     "\"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0]: 'pkg:npm/a%zz' is not a package URL *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:oci/x\", "
+                     "\"subcomponents\": [{\"@id\": \"pkg:npm/a\"}, {}]}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0].subcomponents[1]: names nothing: *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [7], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0]: must be an object *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"yesterday\"}"),
+                  "v.json: statements[0].timestamp: 'yesterday' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": 3}"),
+                  "v.json: statements[0].status: must be a non-empty string" },
+                { "{\"bomFormat\": \"SPDX\"}", "v.json: bomFormat: must be \"CycloneDX\"" },
+                { "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.3\", \"vulnerabilities\": []}",
+                  "v.json: specVersion: '1.3' is not one of 1.4, 1.5 or 1.6" },
+                { CDX("\"components\": []"), "v.json: vulnerabilities: missing: a CycloneDX VEX lists them" },
+                { CDX(CDX_VULN("CVE-1", "fixed", "{\"ref\": \"pkg:npm/a\"}")),
+                  "v.json: vulnerabilities[0].analysis.state: 'fixed' is not one of resolved, *" },
+                { CDX("\"vulnerabilities\": [{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"resolved\", "
+                      "\"justification\": \"nope\"}, \"affects\": [{\"ref\": \"pkg:npm/a\"}]}]"),
+                  "v.json: vulnerabilities[0].analysis.justification: 'nope' is not one of code_not_present, *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"c-none\"}")),
+                  "v.json: vulnerabilities[0].affects[0]: ref 'c-none' is neither a purl nor the bom-ref of a "
+                  "component of the BOM" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "")),
+                  "v.json: vulnerabilities[0].affects: missing or empty: *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"versions\": []}")),
+                  "v.json: vulnerabilities[0].affects[0].ref: missing" },
+                { CDX("\"vulnerabilities\": [{\"analysis\": {\"state\": \"resolved\"}, \"affects\": [{\"ref\": "
+                      "\"pkg:npm/a\"}]}]"),
+                  "v.json: vulnerabilities[0].id: missing" },
+                { CDX("\"metadata\": {\"component\": {\"purl\": \"pkg:/x\"}}, \"vulnerabilities\": []"),
+                  "v.json: metadata.component.purl: 'pkg:/x' is not a package URL *" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(vex_freep) struct vex *v = vex_new();
+                const char *good = OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": "
+                                      "\"pkg:npm/a\"}], \"status\": \"fixed\"}");
+                const char *star = strchr(rows[i].msg, '*');
+                struct error err = {};
+                bool ok;
+
+                CHECK(vex_parse(v, good, strlen(good), "good.json", &err) == 0 && vex_statements(v) == 1);
+                CHECK_MSG(vex_parse(v, rows[i].doc, strlen(rows[i].doc), "v.json", &err) == -EINVAL, "row %zu", i);
+                if (!star)
+                        ok = strcmp(err.msg, rows[i].msg) == 0;
+                else if (star[1] == '\0')
+                        ok = strncmp(err.msg, rows[i].msg, (size_t) (star - rows[i].msg)) == 0;
+                else    /* "start*middle*": the start, and the middle somewhere */
+                        ok = strncmp(err.msg, rows[i].msg, (size_t) (star - rows[i].msg)) == 0 &&
+                             strstr(err.msg, "duplicate");
+                CHECK_MSG(ok, "row %zu: '%s', want '%s'", i, err.msg, rows[i].msg);
+                /* a document that fails adds nothing */
+                CHECK_MSG(vex_statements(v) == 1, "row %zu: %zu statements", i, vex_statements(v));
+        }
+}
+
+/* Caps: a list longer than VEX_LIST_MAX is refused, naming the list. */
+static void test_caps(void) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        struct strbuf b = {};
+        struct error err = {};
+
+        strbuf_puts(&b, "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [");
+        for (int i = 0; i <= VEX_LIST_MAX; i++)
+                strbuf_printf(&b, "%s{}", i ? ", " : "");
+        strbuf_puts(&b, "]}");
+        CHECK(vex_parse(v, b.s, b.len, "big.json", &err) == -EINVAL);
+        CHECK_STREQ(err.msg, "big.json: statements: has 10001 items, more than 10000");
+        strbuf_done(&b);
+}
+
+/* vex_load(): the file named, and too large a file refused. */
+static void test_load(void) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        const char *path = test_path(test_tmpdir(), "missing.json");
+        struct error err = {};
+
+        CHECK(vex_load(v, path, &err) < 0);
+        CHECK_MSG(strstr(err.msg, "missing.json") != NULL, "%s", err.msg);
+}
+
+int main(void) {
+        test_openvex();
+        test_cyclonedx();
+        test_errors();
+        test_caps();
+        test_load();
+        return test_end();
+}
