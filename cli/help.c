@@ -48,7 +48,9 @@ static const struct cli_help {
           "                        not_affected and fixed statements for the image (by\n"
           "                        digest) or a package (by purl) suppress findings, which\n"
           "                        stay listed and are not counted\n"
-          "  --format FORMAT       table (default) or json\n"
+          "  --format FORMAT       table (default), json, sarif (GitHub code scanning),\n"
+          "                        cyclonedx (an SBOM with the vulnerabilities and VEX),\n"
+          "                        spdx-json (the packages) or html (one page)\n"
           "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "inventory", "list the packages Portcullis sees in a root filesystem or image file",
@@ -57,7 +59,7 @@ static const struct cli_help {
           "for scan): OS packages (dpkg, apk, rpm, chisel) and language packages, each\n"
           "with its ecosystem, purl and the file it was found in.\n\n"
           "Options:\n"
-          "  --format FORMAT       table (default) or json\n"
+          "  --format FORMAT       table (default), json, cyclonedx, spdx-json or html\n"
           "  --output FILE         write it to FILE (atomically) instead of stdout\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "db", "import, update, sign or describe the vulnerability database",

@@ -22,11 +22,17 @@ _portcullis() {
         done
 
         case $prev in
-        --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+        --format)
+                case $cmd in
+                scan) COMPREPLY=($(compgen -W "table json sarif cyclonedx spdx-json html" -- "$cur")) ;;
+                inventory) COMPREPLY=($(compgen -W "table json cyclonedx spdx-json html" -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W "table json" -- "$cur")) ;;
+                esac
+                return ;;
         --sort) COMPREPLY=($(compgen -W "severity package id fixed kev epss" -- "$cur")); return ;;
         --severity|--fail-on)
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
-        --db|--cache|--config|--policy|--state|--log|--key)
+        --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package)
                 return ;;
