@@ -83,7 +83,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
 
         now_rfc3339(ts);
         root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                         "s:o, s:o, s:o, s:o, s:I}",
+                         "s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
                          "containerd_namespace", json_str_or_null(r->containerd_namespace),
@@ -101,6 +101,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "notes", json_strv(r->notes),
                          "vex", json_strv(r->vex),
                          "db_revision", json_str_or_null(r->db_revision),
+                         "db_time", json_str_or_null(r->db_time),
                          "identity", json_str_or_null(r->identity),
                          "identity_source", json_str_or_null(r->identity_source),
                          "identity_note", json_str_or_null(r->identity_note),

@@ -34,6 +34,7 @@ struct audit_record {
         char *const *worst;
         char *const *notes;
         const char *db_revision;
+        const char *db_time;            /* the DB's data time (signed) or import time, RFC 3339, or NULL */
         const char *identity;           /* "overlay:sha256:...", "sha256:..." image digest or "inventory:sha256:..." */
         const char *identity_source;    /* "overlay", "digest", "inventory", or NULL before one was known */
         const char *identity_note;      /* why the overlay's layers did not serve, or NULL */

@@ -317,6 +317,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .unchecked = v ? v->unchecked : NULL,
                 .worst = v ? v->worst : NULL,
                 .db_revision = h->db_revision,
+                .db_time = h->db_import_time,
                 .identity = h->identity,
                 .identity_source = h->identity_source,
                 .identity_note = h->identity_source && !streq_ptr(h->identity_source, "overlay") ? h->ov.why_not

@@ -50,6 +50,12 @@ run allow allow
 tail -1 "$T/audit.log" | grep -q '"reason":"the vulnerability database was imported 72 hours ago' ||
         fail "stale, allow: not in the audit line: $(tail -1 "$T/audit.log")"
 "$P" policy check "$T/deny.policy.json" | grep -q "imported more than 24 hours ago: deny" || fail "policy check"
+# the audit line names the DB's time, and report --html shows its age
+want=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT value FROM meta WHERE key = \"import_time\"").fetchone()[0])' "$T/db.sqlite")
+tail -1 "$T/audit.log" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["db_time"] == sys.argv[1], d' "$want" ||
+        fail "audit line: no db_time $want: $(tail -1 "$T/audit.log")"
+"$P" report --log "$T/audit.log" --html | grep -q "data of <b>$want</b> (7[23] hours old now)" ||
+        fail "report --html: no DB age"
 
 # portcullis check: the same gate as a dry run: the decision and its audit
 # line on stdout, nothing written to the audit log.

@@ -209,6 +209,7 @@ struct history {
         size_t other;           /* decisions of another name */
         size_t untimed;         /* records without a time we can read */
         char *db_revision;      /* of the last record that names one */
+        char *db_time;          /* its data time, when the record gives it */
 };
 
 static void history_done(struct history *h) {
@@ -217,6 +218,7 @@ static void history_done(struct history *h) {
                 free(h->blocked[i]);
         free(h->blocked);
         free(h->db_revision);
+        free(h->db_time);
 }
 
 /* "2026-11-22T18:40:00.123Z" → its hour since the epoch, or -1. */
@@ -252,9 +254,13 @@ static int history_add(json_t *o, void *userdata) {
                 h->other++;
         else
                 h->totals[d]++;
-        if (db && !streq_ptr(db, h->db_revision)) {
+        if (db) {
+                const char *when = json_string_value(json_object_get(o, "db_time"));
+
                 free(h->db_revision);
-                if (!(h->db_revision = strdup(db)))
+                free(h->db_time);
+                h->db_time = NULL;
+                if (!(h->db_revision = strdup(db)) || (when && !(h->db_time = strdup(when))))
                         return -ENOMEM;
         }
         if (hour < 0 || d < 0)
@@ -649,7 +655,18 @@ static int audit_header(struct strbuf *b, const char *log, const struct history 
                 r = strbuf_puts(b, "</p>\n<p class=\"meta\">Database revision of the latest decision <b class=\"mono\">");
         if (r >= 0)
                 r = report_html_text(b, h->db_revision ? h->db_revision : "none");
-        return r < 0 ? r : strbuf_puts(b, "</b></p>\n</header>\n");
+        if (r >= 0)
+                r = strbuf_puts(b, "</b>");
+        if (r >= 0 && h->db_time) {
+                long long age = report_db_age_hours(h->db_time);
+
+                r = strbuf_puts(b, ", data of <b>");
+                if (r >= 0)
+                        r = report_html_text(b, h->db_time);
+                if (r >= 0)
+                        r = age >= 0 ? strbuf_printf(b, "</b> (%lld hours old now)", age) : strbuf_puts(b, "</b>");
+        }
+        return r < 0 ? r : strbuf_puts(b, "</p>\n</header>\n");
 }
 
 static void html_rows_done(struct html_rows *rows) {
