@@ -18,25 +18,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Browser, CDPError, find_chromium  # noqa: E402
+from pctest import check, finish, run  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
 SRC = os.environ["PC_SOURCE_ROOT"]
 BUILD = os.environ.get("PC_BUILD_ROOT", tempfile.gettempdir())
 SAMPLE = sys.argv[1]
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
-
-
-def run(*args, expect=0):
-    r = subprocess.run([P, *args], capture_output=True, text=True, timeout=120)
-    check(r.returncode == expect, f"portcullis {' '.join(args)}: exit {r.returncode}, wanted {expect}: {r.stderr[-2000:]}")
-    return r
 
 
 # The visible rows of #rows: [data-cat, text of column c, ...] per row.
@@ -343,12 +332,11 @@ if __name__ == "__main__":
         cli_scan(browser, shots)
         cli_report(browser, shots)
     except CDPError as e:
-        failures += 1
-        print("FAIL: Chromium:", e)
+        check(False, f"Chromium: {e}")
         with open(os.path.join(tmp, "chromium.log"), "rb") as f:
             print(f.read()[-3000:].decode(errors="replace"))
     finally:
         browser.close()
     print("screenshots:", *(os.path.join(shots, f) for f in sorted(os.listdir(shots))))
     shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if failures else 0)
+    finish()

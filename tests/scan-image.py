@@ -13,24 +13,13 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from imagelib import docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
+from pctest import check, finish, run  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
 SRC = os.environ["PC_SOURCE_ROOT"]
 DATA = os.environ.get("PC_SHARED_DATA", "")
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
-
-
-def run(*args, expect=0):
-    r = subprocess.run([P, *args], capture_output=True, text=True)
-    check(r.returncode == expect, f"portcullis {' '.join(args)}: exit {r.returncode}, wanted {expect}: {r.stderr}")
-    return r
 
 
 OS = b'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
@@ -111,5 +100,4 @@ try:
 finally:
     shutil.rmtree(t)
 
-print("ok" if failures == 0 else f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pctest import check, finish, run  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
 DATA = os.environ.get("PC_SHARED_DATA", "")
@@ -20,20 +21,8 @@ DIGEST = "a187dde48cd289ac374ad8539930628314bc581a481cdb41409c9289419ddb72"
 if not DATA or not os.path.exists(IMAGE):
     print("skip: the alpine 3.11 image of the shared data is not there")
     sys.exit(77)
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
-
-
-def run(*args, expect=0):
-    r = subprocess.run([P, *args], capture_output=True, text=True)
-    check(r.returncode == expect, f"portcullis {' '.join(args)}: exit {r.returncode}, wanted {expect}: {r.stderr}")
-    return r
 
 
 # Two advisories in OSV's Alpine form: openssl (libcrypto1.1, libssl1.1)
@@ -187,5 +176,4 @@ try:
 finally:
     shutil.rmtree(t)
 
-print("ok" if failures == 0 else f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()
