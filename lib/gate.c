@@ -79,8 +79,6 @@ _printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
         (void) strv_push(&h->messages, s);
 }
 
-/* The state (the hook's stdin), capped, within the deadline: a runtime that never closes it must
- * not hang the start. */
 /* Whether buf is one whole JSON object (its last byte, blanks aside, a
  * '}', and jansson reads it to the end). */
 static bool whole_object(const char *buf, size_t len) {
@@ -94,11 +92,12 @@ static bool whole_object(const char *buf, size_t len) {
         return true;
 }
 
-/* Reads the state to its end; when the first read brings one whole JSON
- * object (a runtime writes the state at once and closes), that is the
- * end, without the poll and read that would confirm it (two of a hit's
- * forty syscalls).  Anything after it would have made the state invalid
- * anyway. */
+/* The state (the hook's stdin), capped, within the deadline: a runtime
+ * that never closes it must not hang the start.  Read to its end; when the
+ * first read brings one whole JSON object (a runtime writes the state at
+ * once and closes), that is the end, without the poll and read that would
+ * confirm it (two of a hit's forty syscalls).  Anything after it would
+ * have made the state invalid anyway. */
 static int read_state(struct start *h, long long deadline, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = OCI_STATE_MAX };
         const char *src = h->o->state_path ? h->o->state_path : "stdin";
