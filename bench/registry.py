@@ -17,8 +17,8 @@ without auth.  Then:
 3. unchanged: the same `db update` again (the manifest's HEAD only).
 
 Each: wall time, CPU seconds (user + system) and peak RSS of the
-portcullis process, both from os.wait4's rusage (the child's own, not
-Python's); bytes moved: pulls from the registry's access log (the size of
+portcullis process, from wait4's rusage as GNU time reports it (see run());
+bytes moved: pulls from the registry's access log (the size of
 every response), the push from the manifest (config, layers and the manifest
 itself, each uploaded once) since the log does not carry request bodies.
 
@@ -43,17 +43,13 @@ SRC = os.path.dirname(HERE)
 REPO = "security/portcullis-db"
 
 
-def run(argv, **kw):
-    """argv's wall time, CPU seconds and peak RSS (KiB) from wait4."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    out = p.stdout.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(argv)} exited {p.returncode}: {out[-2000:]}")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out
+def run(argv):
+    """argv's wall time, CPU seconds and peak RSS (KiB): bench/update.py's
+    timed(), whose GNU time takes them from wait4's rusage.  wait4 from
+    this process would count this process's pages: a forked child's peak
+    RSS starts at its parent's RSS, and Linux keeps it across exec."""
+    wall, rss, out = update.timed(argv)
+    return wall, update.timed.cpu, rss, out
 
 
 def make_ca(d):
