@@ -37,6 +37,7 @@ import ssl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__
 import update  # noqa: E402  bench/update.py: its generator, free_port, OUT
 
 SRC = os.path.dirname(HERE)
