@@ -133,6 +133,59 @@ static int state_write(const struct pcdb_install *in, const struct pcdb_config *
         return write_file_atomic(path, text, strlen(text), err);
 }
 
+static int dup_state_str(json_t *s, const char *key, char **ret) {
+        const char *v = state_str(s, key);
+
+        *ret = v ? strdup(v) : NULL;
+        return v && !*ret ? -ENOMEM : 0;
+}
+
+int registry_state_read(const char *state_dir, struct registry_state_info *ret, struct error *err) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_(json_decrefp) json_t *st = NULL;
+        struct registry_state_info s = {};
+        struct error rerr = {};
+        json_error_t jerr;
+        size_t len = 0;
+        int q;
+
+        if (state_path(state_dir, &path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = read_full_file(path, OCI_STATE_MAX, &buf, &len, &rerr);
+        if (q == -ENOENT)
+                return q;
+        if (q < 0) {
+                *err = rerr;
+                return q;
+        }
+        st = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(st))
+                return error_set(err, EBADMSG, "%s: not a JSON object (%s, line %d); the next OCI pull rewrites it",
+                                 path, st ? "another type" : jerr.text, jerr.line);
+        if (dup_state_str(st, "source", &s.source) < 0 || dup_state_str(st, "manifest_digest", &s.manifest_digest) < 0 ||
+            dup_state_str(st, "revision", &s.revision) < 0 || dup_state_str(st, "created", &s.created) < 0 ||
+            dup_state_str(st, "expires", &s.expires) < 0 || dup_state_str(st, "installed", &s.installed) < 0 ||
+            dup_state_str(st, "db", &s.db) < 0) {
+                registry_state_info_done(&s);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        *ret = s;
+        return 0;
+}
+
+void registry_state_info_done(struct registry_state_info *s) {
+        if (!s)
+                return;
+        free(s->source);
+        free(s->manifest_digest);
+        free(s->revision);
+        free(s->created);
+        free(s->expires);
+        free(s->installed);
+        free(s->db);
+        *s = (struct registry_state_info) {};
+}
+
 /* ---- checks --------------------------------------------------------------------------- */
 
 static char *db_revision_of(const char *path) {

@@ -2315,6 +2315,7 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         if (q >= 0) {
                 res->changed = pr.changed;
                 snprintf(res->revision, sizeof(res->revision), "%s", pr.revision);
+                snprintf(res->oci_source, sizeof(res->oci_source), "%s", pr.source);
                 return 1;
         }
         if (!*http)

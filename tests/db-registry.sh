@@ -181,11 +181,28 @@ nconfig latest 10 "oci://$REG/security/portcullis-db:latest"
 upd latest || fail "pull: $(cat "$T/out")"
 grep -q "signature verified, revision $REV_A, 17 records" "$T/out" || fail "pull: $(cat "$T/out")"
 [ "$(rev "$N/db.sqlite")" = "$REV_A" ] || fail "pull: db status shows $(rev "$N/db.sqlite"), not $REV_A"
+grep -q "^pulled revision $REV_A from oci://$REG/security/portcullis-db:latest into $N/db.sqlite in " "$T/out" ||
+        fail "pull: the summary does not say what was pulled: $(cat "$T/out")"
+# db status shows what the pull installed (<state_dir>/oci.json).
+MDIG=sha256:$(sha256sum <"$T/manifest.json" | cut -c1-64)
+"$P" db status --db "$N/db.sqlite" --config "$T/config-latest.json" >"$T/status" 2>&1 || fail "status: $(cat "$T/status")"
+grep -q "^OCI pull:    revision $REV_A from oci://$REG/security/portcullis-db:latest at 20" "$T/status" &&
+        grep -q "^  manifest:  $MDIG, built 20.*, expires 20" "$T/status" || fail "status: no OCI pull: $(cat "$T/status")"
+"$P" db status --db "$N/db.sqlite" --config "$T/config-latest.json" --format json >"$T/status.json" 2>&1 ||
+        fail "status --format json: $(cat "$T/status.json")"
+python3 - "$T/status.json" "$REV_A" "oci://$REG/security/portcullis-db:latest" "$MDIG" <<'PY' || fail "status --format json: $(cat "$T/status.json")"
+import json, re, sys
+o = json.load(open(sys.argv[1]))["oci"]
+assert (o["revision"], o["source"], o["manifest_digest"]) == tuple(sys.argv[2:5]), o
+assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", o[k]) for k in ("installed", "created", "expires")), o
+PY
 
 blob_gets() { grep -c '"GET /v2/security/portcullis-db/blobs/' "$LOG"; }
 before=$(blob_gets)
 upd latest || fail "unchanged: $(cat "$T/out")"
 grep -q "unchanged since the last update" "$T/out" || fail "unchanged: $(cat "$T/out")"
+grep -q "^unchanged: $N/db.sqlite is current (revision $REV_A, the manifest of oci://$REG/security/portcullis-db:latest unchanged)" \
+        "$T/out" || fail "unchanged: the summary does not say so: $(cat "$T/out")"
 [ "$(blob_gets)" = "$before" ] || fail "unchanged: $(($(blob_gets) - before)) blob GETs"
 
 # A newer revision, swapped in while 64 hooks decide from the node's DB.
