@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -360,6 +361,13 @@ static int temp_beside(const char *db_path, char **ret, int *ret_fd, struct erro
         if (asprintf(ret, "%s.new-XXXXXX", db_path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         *ret_fd = mkostemp(*ret, O_CLOEXEC);
+        /* held until the rename: the next update removes the file at once
+         * when this process is gone (update.c, db_temp_abandoned()) */
+        if (*ret_fd >= 0 && flock(*ret_fd, LOCK_EX) < 0) {
+                (void) unlink(*ret);
+                close(*ret_fd);
+                *ret_fd = -1;
+        }
         if (*ret_fd < 0) {
                 int q = error_set_errno(err, errno, "create %s", *ret);
 
