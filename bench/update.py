@@ -191,4 +191,5 @@ def main():
             proc.wait()
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "base/jsonutil.h"
+#include "base/macro.h"
 #include "common.h"
 #include "config.h"
 #include "registry.h"
@@ -137,4 +140,40 @@ int db_import_oci(const char *path, const char *db, const char *config) {
         printf("%s %s from the OCI archive %s: revision %s\n", res.changed ? "imported" : "unchanged:", db, path,
                res.revision);
         return EXIT_PASS;
+}
+
+void db_status_oci(const char *config, json_t *root) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct registry_state_info o = {};
+        struct error err = {};
+        int r;
+
+        if (config_load(config, config != NULL, &cfg, &err) < 0)
+                return;         /* said once by the update state's lines */
+        r = registry_state_read(cfg->update.state_dir, &o, &err);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_warning("no OCI pull state shown: %s", err.msg);
+                return;
+        }
+        if (root)
+                json_object_set_new(root, "oci",
+                                    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "source", json_str_or_null(o.source),
+                                              "manifest_digest", json_str_or_null(o.manifest_digest), "revision",
+                                              json_str_or_null(o.revision), "installed", json_str_or_null(o.installed),
+                                              "created", json_str_or_null(o.created), "expires",
+                                              json_str_or_null(o.expires), "db", json_str_or_null(o.db)));
+        else
+                printf("OCI pull:    revision %s from %s at %s\n  manifest:  %s, built %s, expires %s\n",
+                       strna(o.revision), strna(o.source), strna(o.installed), strna(o.manifest_digest),
+                       strna(o.created), strna(o.expires));
+        registry_state_info_done(&o);
+}
+
+void db_update_oci_summary(const struct update_result *res, const char *db, double seconds) {
+        if (res->changed)
+                printf("pulled revision %s from %s into %s in %.2f s\n", res->revision, res->oci_source, db, seconds);
+        else
+                printf("unchanged: %s is current (revision %s, the manifest of %s unchanged), checked in %.2f s\n", db,
+                       res->revision, res->oci_source, seconds);
 }

@@ -267,6 +267,8 @@ static int db_status(int argc, char **argv) {
                                                                     json_str_or_null(s.epss_model_version)));
                 if (root && u)
                         json_object_set_new(root, "update", update_state_json(u));
+                if (root)
+                        db_status_oci(config, root);
                 out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 json_decref(root);
                 cli_print(out ? out : "null");
@@ -301,6 +303,7 @@ static int db_status(int argc, char **argv) {
                                (unsigned long long) s.ecosystems[i].records);
                 if (u)
                         update_state_print(u);
+                db_status_oci(config, NULL);
         }
         if (!s.ecosystems)
                 log_warning("%s holds no record: every image will be reported as not checked; import "
@@ -457,7 +460,9 @@ static int db_update(int argc, char **argv) {
                 log_error("db update: %s", err.msg);
                 return EXIT_ERROR;
         }
-        if (!res.changed)
+        if (res.oci_source[0])
+                db_update_oci_summary(&res, db, now_s() - t0);
+        else if (!res.changed)
                 printf("unchanged: %s is current (revision %s), checked in %.2f s\n", db, res.revision,
                        now_s() - t0);
         else

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,6 +132,59 @@ static int state_write(const struct pcdb_install *in, const struct pcdb_config *
         }
         json_decref(s);
         return write_file_atomic(path, text, strlen(text), err);
+}
+
+static int dup_state_str(json_t *s, const char *key, char **ret) {
+        const char *v = state_str(s, key);
+
+        *ret = v ? strdup(v) : NULL;
+        return v && !*ret ? -ENOMEM : 0;
+}
+
+int registry_state_read(const char *state_dir, struct registry_state_info *ret, struct error *err) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_(json_decrefp) json_t *st = NULL;
+        struct registry_state_info s = {};
+        struct error rerr = {};
+        json_error_t jerr;
+        size_t len = 0;
+        int q;
+
+        if (state_path(state_dir, &path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = read_full_file(path, OCI_STATE_MAX, &buf, &len, &rerr);
+        if (q == -ENOENT)
+                return q;
+        if (q < 0) {
+                *err = rerr;
+                return q;
+        }
+        st = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(st))
+                return error_set(err, EBADMSG, "%s: not a JSON object (%s, line %d); the next OCI pull rewrites it",
+                                 path, st ? "another type" : jerr.text, jerr.line);
+        if (dup_state_str(st, "source", &s.source) < 0 || dup_state_str(st, "manifest_digest", &s.manifest_digest) < 0 ||
+            dup_state_str(st, "revision", &s.revision) < 0 || dup_state_str(st, "created", &s.created) < 0 ||
+            dup_state_str(st, "expires", &s.expires) < 0 || dup_state_str(st, "installed", &s.installed) < 0 ||
+            dup_state_str(st, "db", &s.db) < 0) {
+                registry_state_info_done(&s);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        *ret = s;
+        return 0;
+}
+
+void registry_state_info_done(struct registry_state_info *s) {
+        if (!s)
+                return;
+        free(s->source);
+        free(s->manifest_digest);
+        free(s->revision);
+        free(s->created);
+        free(s->expires);
+        free(s->installed);
+        free(s->db);
+        *s = (struct registry_state_info) {};
 }
 
 /* ---- checks --------------------------------------------------------------------------- */
@@ -307,6 +361,13 @@ static int temp_beside(const char *db_path, char **ret, int *ret_fd, struct erro
         if (asprintf(ret, "%s.new-XXXXXX", db_path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         *ret_fd = mkostemp(*ret, O_CLOEXEC);
+        /* held until the rename: the next update removes the file at once
+         * when this process is gone (update.c, db_temp_abandoned()) */
+        if (*ret_fd >= 0 && flock(*ret_fd, LOCK_EX) < 0) {
+                (void) unlink(*ret);
+                close(*ret_fd);
+                *ret_fd = -1;
+        }
         if (*ret_fd < 0) {
                 int q = error_set_errno(err, errno, "create %s", *ret);
 

@@ -153,6 +153,15 @@ struct pcdb_install_result {
 int registry_pull(char *const *refs, const struct registry_pull_settings *s, update_report_fn report,
                   void *userdata, struct pcdb_install_result *ret, struct error *err);
 
+/* What <state_dir>/oci.json says about the DB an OCI pull (or an archive's
+ * import) installed last, for `db status`. */
+struct registry_state_info {
+        char *source, *manifest_digest, *revision, *created, *expires, *installed, *db;
+};
+/* -ENOENT (err untouched) when none was installed. */
+int registry_state_read(const char *state_dir, struct registry_state_info *ret, struct error *err);
+void registry_state_info_done(struct registry_state_info *s);
+
 /* `db export FILE`: the artifact as an OCI image layout in a tar file
  * (skopeo's oci-archive:FILE), its one manifest named tag. */
 struct export_settings {

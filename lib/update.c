@@ -1360,9 +1360,30 @@ static void remove_stale(struct run *r, const char *dir, int depth) {
         closedir(d);
 }
 
-/* vulndb_import()'s temporary files beside the database ("<db>.new-XXXXXX")
- * that nobody wrote for a while: a killed import.  A recent one may belong
- * to an import running now, so it stays. */
+/* Whether a temporary DB beside the database was left by a killed writer:
+ * its writers (vulndb_import(), an OCI pull) hold an flock(2) on it until
+ * they rename or remove it, so one that nobody holds is abandoned, however
+ * recent (a kill -9 during a pull is followed at once by the next update);
+ * one nobody wrote for DB_TEMP_STALE_S is abandoned too (a writer from
+ * before the locks).  The lock, when taken, is held until the unlink. */
+static bool db_temp_abandoned(int dfd, const char *name, const struct stat *st, int *ret_fd) {
+        int fd;
+
+        if (time(NULL) - st->st_mtime >= DB_TEMP_STALE_S)
+                return true;
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                close(fd);
+                return false;
+        }
+        *ret_fd = fd;
+        return true;
+}
+
+/* vulndb_import()'s and an OCI pull's temporary files beside the database
+ * ("<db>.new-XXXXXX") that no running writer holds: a killed import. */
 static void remove_stale_db_temps(struct run *r) {
         _cleanup_free_ char *dir = strdup(r->s->db_path), *prefix = NULL;
         char *slash;
@@ -1382,11 +1403,12 @@ static void remove_stale_db_temps(struct run *r) {
         if (!d)
                 return;
         while ((de = readdir(d))) {
+                _cleanup_close_ int held = -EBADF;
                 struct stat st;
 
                 if (!startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6 ||
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-                    time(NULL) - st.st_mtime < DB_TEMP_STALE_S)
+                    !db_temp_abandoned(dirfd(d), de->d_name, &st, &held))
                         continue;
                 if (unlinkat(dirfd(d), de->d_name, 0) == 0)
                         say(r, UPDATE_EVENT_STEP, NULL, "removed %s/%s, left by an interrupted import",
@@ -2315,6 +2337,7 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         if (q >= 0) {
                 res->changed = pr.changed;
                 snprintf(res->revision, sizeof(res->revision), "%s", pr.revision);
+                snprintf(res->oci_source, sizeof(res->oci_source), "%s", pr.source);
                 return 1;
         }
         if (!*http)

@@ -138,6 +138,7 @@ struct update_result {
         uint64_t fetched;                       /* records fetched one by one */
         struct vulndb_import_stats stats;       /* of the import, when changed */
         char revision[80];                      /* the database's revision now */
+        char oci_source[1024];                  /* the oci:// source that served, or "" */
 };
 
 /* On failure the message says what failed (the URL, the file) and that the

@@ -26,11 +26,13 @@ REG_PID=
 REG2_PID=
 TOKEN_PID=
 HANG_PID=
+PROXY_PID=
 cleanup() {
         [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
         [ -n "$REG2_PID" ] && kill "$REG2_PID" 2>/dev/null && wait "$REG2_PID" 2>/dev/null
         [ -n "$TOKEN_PID" ] && kill "$TOKEN_PID" 2>/dev/null && wait "$TOKEN_PID" 2>/dev/null
         [ -n "$HANG_PID" ] && kill "$HANG_PID" 2>/dev/null && wait "$HANG_PID" 2>/dev/null
+        [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -181,11 +183,28 @@ nconfig latest 10 "oci://$REG/security/portcullis-db:latest"
 upd latest || fail "pull: $(cat "$T/out")"
 grep -q "signature verified, revision $REV_A, 17 records" "$T/out" || fail "pull: $(cat "$T/out")"
 [ "$(rev "$N/db.sqlite")" = "$REV_A" ] || fail "pull: db status shows $(rev "$N/db.sqlite"), not $REV_A"
+grep -q "^pulled revision $REV_A from oci://$REG/security/portcullis-db:latest into $N/db.sqlite in " "$T/out" ||
+        fail "pull: the summary does not say what was pulled: $(cat "$T/out")"
+# db status shows what the pull installed (<state_dir>/oci.json).
+MDIG=sha256:$(sha256sum <"$T/manifest.json" | cut -c1-64)
+"$P" db status --db "$N/db.sqlite" --config "$T/config-latest.json" >"$T/status" 2>&1 || fail "status: $(cat "$T/status")"
+grep -q "^OCI pull:    revision $REV_A from oci://$REG/security/portcullis-db:latest at 20" "$T/status" &&
+        grep -q "^  manifest:  $MDIG, built 20.*, expires 20" "$T/status" || fail "status: no OCI pull: $(cat "$T/status")"
+"$P" db status --db "$N/db.sqlite" --config "$T/config-latest.json" --format json >"$T/status.json" 2>&1 ||
+        fail "status --format json: $(cat "$T/status.json")"
+python3 - "$T/status.json" "$REV_A" "oci://$REG/security/portcullis-db:latest" "$MDIG" <<'PY' || fail "status --format json: $(cat "$T/status.json")"
+import json, re, sys
+o = json.load(open(sys.argv[1]))["oci"]
+assert (o["revision"], o["source"], o["manifest_digest"]) == tuple(sys.argv[2:5]), o
+assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", o[k]) for k in ("installed", "created", "expires")), o
+PY
 
 blob_gets() { grep -c '"GET /v2/security/portcullis-db/blobs/' "$LOG"; }
 before=$(blob_gets)
 upd latest || fail "unchanged: $(cat "$T/out")"
 grep -q "unchanged since the last update" "$T/out" || fail "unchanged: $(cat "$T/out")"
+grep -q "^unchanged: $N/db.sqlite is current (revision $REV_A, the manifest of oci://$REG/security/portcullis-db:latest unchanged)" \
+        "$T/out" || fail "unchanged: the summary does not say so: $(cat "$T/out")"
 [ "$(blob_gets)" = "$before" ] || fail "unchanged: $(($(blob_gets) - before)) blob GETs"
 
 # A newer revision, swapped in while 64 hooks decide from the node's DB.
@@ -268,6 +287,91 @@ nconfig mirrors 2 "oci://127.0.0.1:$HANG/security/portcullis-db:latest" "oci://$
 upd mirrors || fail "mirrors: $(cat "$T/out")"
 grep -q "trying the next source, oci://$REG" "$T/out" || fail "mirrors: no fallback said: $(cat "$T/out")"
 [ "$(rev "$N/db.sqlite")" = "$(rev "$T/c.sqlite")" ] || fail "mirrors: not pulled from the second"
+
+# ---- kill -9 during a pull --------------------------------------------------------------
+# A layer of a few MB, served through a proxy that relays the registry's
+# answers at 4 MB/s so that the pull takes seconds; `db update` is killed
+# when its temporary DB beside the node's appears and when it holds a third
+# and two thirds of the DB.  After each kill the previous DB serves; the
+# next update removes what the killed one left, and the last one completes.
+mkdb huge 15000
+pub huge killed || fail "publish huge: $(cat "$T/out")"
+REV_HUGE=$(rev "$T/huge.sqlite")
+REV_NOW=$(rev "$N/db.sqlite")
+PPORT=$(free_port)
+python3 - "$PPORT" "$PORT" <<'PY' &
+import socket, sys, threading, time
+RATE = 4 << 20  # bytes/s from the registry to the client
+def pipe(src, dst, throttle):
+    try:
+        while (b := src.recv(16384)):
+            dst.sendall(b)
+            if throttle:
+                time.sleep(len(b) / RATE)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1])))
+ls.listen(16)
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    threading.Thread(target=pipe, args=(c, u, False), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c, True), daemon=True).start()
+PY
+PROXY_PID=$!
+wait_https "https://127.0.0.1:$PPORT/v2/" || fail "the throttling proxy did not start"
+nconfig killed 10 "oci://127.0.0.1:$PPORT/security/portcullis-db:killed"
+python3 - "$T/config-killed.json" "$T/auth.json" "127.0.0.1:$PPORT" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["update"]["max_layer_mib"] = 256
+json.dump(c, open(sys.argv[1], "w"))
+a = json.load(open(sys.argv[2]))
+a["auths"][sys.argv[3]] = next(iter(a["auths"].values()))
+json.dump(a, open(sys.argv[2], "w"))
+PY
+DB_SIZE=$(stat -c %s "$T/huge.sqlite")
+for at in 1 $((DB_SIZE / 3)) $((DB_SIZE * 2 / 3)); do
+        # Run the update, kill -9 it once its temporary DB holds $at bytes.
+        python3 - "$P" "$T/config-killed.json" "$N" "$at" <<'PY' >"$T/killed" 2>&1
+import os, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "db", "update", "--config", sys.argv[2]], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+t0 = time.monotonic()
+while p.poll() is None and time.monotonic() - t0 < 60:
+    for n in os.listdir(sys.argv[3]):
+        try:
+            if n.startswith("db.sqlite.new-") and os.stat(os.path.join(sys.argv[3], n)).st_size >= int(sys.argv[4]):
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                print(f"killed at {n}: {os.stat(os.path.join(sys.argv[3], n)).st_size} bytes")
+                sys.exit(0)
+        except FileNotFoundError:
+            pass
+    time.sleep(0.001)
+print(f"not killed: exit {p.poll()}")
+sys.exit(1)
+PY
+        [ $? -eq 0 ] || fail "kill -9 at $at bytes: $(cat "$T/killed")"
+        [ "$(rev "$N/db.sqlite")" = "$REV_NOW" ] || fail "kill -9 at $at bytes: the node has $(rev "$N/db.sqlite"), not $REV_NOW"
+        "$P" scan "$R" --db "$N/db.sqlite" --format json >"$T/scan.json" 2>"$T/scan.err" &&
+                python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["summary"]["total"] > 0' "$T/scan.json" ||
+                fail "kill -9 at $at bytes: the previous DB does not serve: $(cat "$T/scan.err")"
+done
+upd killed || fail "update after the kills: $(cat "$T/out")"
+grep -q "removed $N/db.sqlite.new-......, left by an interrupted import" "$T/out" ||
+        fail "update after the kills: the killed pull's temporary DB not removed: $(cat "$T/out")"
+[ "$(rev "$N/db.sqlite")" = "$REV_HUGE" ] || fail "update after the kills: the node has $(rev "$N/db.sqlite"), not $REV_HUGE"
+ls "$N" | grep -q '\.new-' && fail "update after the kills: temporary DBs left: $(ls "$N")"
+kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
+PROXY_PID=
 
 # ---- air gap: db export / db import of an OCI archive -------------------------------
 # nconfig2 DIR: a node of its own (no registry in its sources).

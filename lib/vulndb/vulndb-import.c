@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -1413,7 +1414,8 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_free_ char **rest = NULL;
         bool feeds_only;
-        int fd, r;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
 
         if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)) ||
             split_feeds(&imp, paths, &rest) < 0) {
@@ -1434,7 +1436,9 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                 return r;
         }
         (void) fchmod(fd, 0644);
-        close(fd);
+        /* held (fd open) until the rename or unlink: a file nobody holds is
+         * one a killed import left, which the next update removes at once */
+        (void) flock(fd, LOCK_EX);
 
         r = build(&imp, tmp, db_path, rest, flags, err);
         if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
