@@ -26,28 +26,12 @@ import subprocess
 import sys
 import tempfile
 
+from pctest import check, finish, run  # noqa: E402
+
 P = os.environ["PORTCULLIS"]
 SRC = os.environ["PC_SOURCE_ROOT"]
 DATA = os.environ.get("PC_SHARED_DATA", "")
 VALIDATOR = os.path.join(SRC, "tests", "cyclonedx", "validate.js")
-failures = 0
-checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what)
-
-
-def run(*args, expect=0):
-    r = subprocess.run([P, *args], capture_output=True, text=True)
-    check(r.returncode == expect, f"portcullis {' '.join(args)}: exit {r.returncode}, wanted {expect}: {r.stderr[-2000:]}")
-    return r
-
-
 have_validator = (shutil.which("node") and
                   os.path.isdir(os.path.join(SRC, "tests", "cyclonedx", "node_modules", "@cyclonedx")))
 
@@ -312,5 +296,4 @@ try:
 finally:
     shutil.rmtree(t, ignore_errors=True)
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()
