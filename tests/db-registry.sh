@@ -146,7 +146,10 @@ pub a latest || fail "publish: $(cat "$T/out")"
 grep -q "3 blobs uploaded, 0 already there" "$T/out" || fail "publish: $(cat "$T/out")"
 REV_A=$(rev "$T/a.sqlite")
 pub a latest || fail "publish again: $(cat "$T/out")"
-grep -q "2 blobs uploaded, 1 already there" "$T/out" || fail "publish again: the layer was uploaded again: $(cat "$T/out")"
+# the layer is not sent again; the config and its signature carry the build
+# time, so they are new unless both runs fell in the same second
+grep -qE "(2 blobs uploaded, 1|0 blobs uploaded, 3) already there" "$T/out" ||
+        fail "publish again: the layer was uploaded again: $(cat "$T/out")"
 
 # skopeo, a real client, sees our artifact.
 skopeo inspect --raw "${CREDS[@]}" "docker://$REG/security/portcullis-db:latest" >"$T/manifest.json" 2>"$T/err" ||
