@@ -147,7 +147,7 @@ static const struct cli_help {
           "  --tag TAG             the name in index.json (default: latest)\n"
           "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS },
         { "vercmp", "compare two versions as an ecosystem orders them",
-          "vercmp ECOSYSTEM A B\n"
+          "vercmp [-q|-v] ECOSYSTEM A B\n"
           "       portcullis vercmp --batch ECOSYSTEM\n\n"
           "Prints <, = or >.  ECOSYSTEM is an OSV name (Debian:12, PyPI, npm, Go, crates.io,\n"
           "Maven, RubyGems, Packagist, NuGet, ...) or a short name (deb, apk, rpm, pypi, npm,\n"
@@ -155,7 +155,7 @@ static const struct cli_help {
           "starting with '-' follows '--'.\n\n"
           "Options:\n"
           "  --batch ECOSYSTEM     compare the pairs of stdin (A B per line), one answer a line\n"
-          "  -h, --help            this text\n" EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS },
         { "cvss", "score a CVSS v2, v3.x or v4.0 vector",
           "cvss VECTOR [OPTIONS]\n"
           "       portcullis cvss --batch [OPTIONS]\n\n"

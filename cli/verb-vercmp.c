@@ -147,12 +147,21 @@ int verb_vercmp(int argc, char **argv) {
         if (argc == 3 && strcmp(argv[1], "--batch") == 0)
                 return vercmp_batch(argv[2]);
 
-        /* No options here, so versions may start with '-'; one "--" is
-         * dropped for those who write it out of habit ("--" is no valid
-         * version in any of our ecosystems). */
+        /* Versions may start with '-', so the only options are -q/--quiet
+         * and -v/--verbose before ECOSYSTEM (whose names never start with
+         * '-'); one "--" is dropped for those who write it out of habit
+         * ("--" is no valid version in any of our ecosystems). */
         for (int i = 1; i < argc; i++) {
                 if (!dashdash && strcmp(argv[i], "--") == 0) {
                         dashdash = true;
+                        continue;
+                }
+                if (n == 0 && !dashdash && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
+                        cli_quiet = true;
+                        continue;
+                }
+                if (n == 0 && !dashdash && (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)) {
+                        cli_verbose = true;
                         continue;
                 }
                 if (n == 3) {
