@@ -73,8 +73,6 @@ int pcdb_md_final(EVP_MD_CTX *md, char ret[72]);
 int reg_write_all(int fd, const void *buf, size_t n);
 /* "sha256:<hex>" of a buffer. */
 void pcdb_digest_of(const void *buf, size_t len, char ret[72]);
-/* The key types and the signature scheme of `portcullis db sign`. */
-bool pcdb_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len);
 
 /* The artifact, built from a DB (registry-publish.c): pushed by `db
  * publish`, written into an archive by `db export`. */

@@ -54,18 +54,6 @@ static _printf_(3, 4) void say(const struct pcdb_install *in, enum update_event_
         in->report(&(struct update_event) { .type = type, .message = msg }, in->userdata);
 }
 
-bool pcdb_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len) {
-        int id = EVP_PKEY_get_base_id(key);
-        const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-                  EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
-
-        EVP_MD_CTX_free(ctx);
-        ERR_clear_error();
-        return ok;
-}
-
 static int load_public_key(const char *path, EVP_PKEY **ret, struct error *err) {
         _cleanup_free_ char *pem = NULL;
         size_t len = 0;
@@ -441,7 +429,7 @@ static int verified_config(const struct pcdb_install *in, const struct pcdb_mani
         if (q >= 0)
                 q = fetch_small(in, &m->sig, PCDB_SIG_MAX, &sig, err);
         /* The signature before the parse: unsigned bytes are not read. */
-        if (q >= 0 && !pcdb_sig_ok(key, cfg.s ? cfg.s : "", cfg.len, sig.s ? sig.s : "", sig.len))
+        if (q >= 0 && !update_sig_ok(key, cfg.s ? cfg.s : "", cfg.len, sig.s ? sig.s : "", sig.len))
                 q = error_set(err, EBADMSG, "%s: the signature does not verify with the public key %s: refused "
                               "(published with another key, or altered)", in->source, in->public_key);
         if (q >= 0)

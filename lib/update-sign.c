@@ -156,6 +156,18 @@ int update_sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **
         return 0;
 }
 
+bool update_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len) {
+        int id = EVP_PKEY_get_base_id(key);
+        const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
+                  EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
+
+        EVP_MD_CTX_free(ctx);
+        ERR_clear_error();
+        return ok;
+}
+
 static int check_times(const struct update_sign_settings *s, int64_t *ret_created, int64_t *ret_expires,
                        struct error *err) {
         struct osv_time c = { .s = (int64_t) time(NULL) }, e;

@@ -783,21 +783,6 @@ static int load_key(struct run *r, struct error *err) {
         return 0;
 }
 
-/* Ed25519 and Ed448 sign the message itself; RSA (PKCS#1 v1.5) and ECDSA
- * sign its SHA-256, as 'openssl dgst -sha256 -sign' does. */
-static bool sig_ok(EVP_PKEY *key, const struct strbuf *msg, const struct strbuf *sig) {
-        int id = EVP_PKEY_get_base_id(key);
-        const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-                  EVP_DigestVerify(ctx, (const unsigned char *) sig->s, sig->len, (const unsigned char *) msg->s,
-                                   msg->len) == 1;
-
-        EVP_MD_CTX_free(ctx);
-        ERR_clear_error();
-        return ok;
-}
-
 static bool sha256_hex_ok(const char *s) {
         if (!s || strlen(s) != 64)
                 return false;
@@ -922,7 +907,7 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
         q = fetch(r, e, MANIFEST_FILE, NULL, &m, &mresp, err);
         if (q >= 0)
                 q = fetch(r, e, MANIFEST_SIG_FILE, NULL, &g, &sresp, err);
-        if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
+        if (q >= 0 && !update_sig_ok(r->key, m.mem.s, m.mem.len, g.mem.s, g.mem.len))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
         if (q >= 0)
@@ -1792,7 +1777,7 @@ static int feed_manifest(struct run *r, struct feed_src *f, const char *url, str
         q = get_mem(r, f, murl, &m, &mresp, err);
         if (q >= 0)
                 q = get_mem(r, f, surl, &g, &sresp, err);
-        if (q >= 0 && !sig_ok(r->key, &m.mem, &g.mem))
+        if (q >= 0 && !update_sig_ok(r->key, m.mem.s, m.mem.len, g.mem.s, g.mem.len))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", murl, surl, r->s->public_key);
         if (q >= 0)
