@@ -55,25 +55,11 @@ static _printf_(3, 4) void say(const struct pcdb_install *in, enum update_event_
 }
 
 static int load_public_key(const char *path, EVP_PKEY **ret, struct error *err) {
-        _cleanup_free_ char *pem = NULL;
-        size_t len = 0;
-        BIO *bio;
-        int q;
-
         if (!path)
                 return error_set(err, EINVAL, "an OCI artifact is only installed with its signature checked: set "
                                  "'update.public_key' in config.json to the PEM public key of the key 'portcullis db "
                                  "publish --key' signs with");
-        q = read_full_file(path, UPDATE_KEY_MAX, &pem, &len, err);
-        if (q < 0)
-                return error_wrap(err, "the public key of 'update.public_key' in config.json");
-        bio = BIO_new_mem_buf(pem, (int) len);
-        *ret = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-        BIO_free(bio);
-        ERR_clear_error();
-        if (!*ret)
-                return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----')", path);
-        return 0;
+        return update_load_public_key(path, ret, err);
 }
 
 /* ---- state ------------------------------------------------------------------------ */

@@ -47,6 +47,8 @@ void update_manifest_done(struct update_manifest *m);
 int update_load_private_key(const char *path, EVP_PKEY **ret, struct error *err);
 int update_sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **ret, size_t *ret_len,
                     struct error *err);
+/* update.public_key: a PEM public key of one of those types. */
+int update_load_public_key(const char *path, EVP_PKEY **ret, struct error *err);
 /* Whether sig is key's signature over msg under the same scheme (a
  * manifest of `db sign`, an artifact's config of `db publish`). */
 bool update_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len);

@@ -156,6 +156,28 @@ int update_sign_buf(EVP_PKEY *key, const char *msg, size_t len, unsigned char **
         return 0;
 }
 
+int update_load_public_key(const char *path, EVP_PKEY **ret, struct error *err) {
+        _cleanup_free_ char *pem = NULL;
+        size_t len = 0;
+        BIO *bio;
+        int q;
+
+        q = read_full_file(path, UPDATE_KEY_MAX, &pem, &len, err);
+        if (q < 0)
+                return error_wrap(err, "the public key of 'update.public_key' in config.json");
+        bio = BIO_new_mem_buf(pem, (int) len);
+        *ret = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+        BIO_free(bio);
+        ERR_clear_error();
+        if (!*ret)
+                return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----'); "
+                                 "'openssl pkey -in KEY -pubout' writes one", path);
+        if (!update_key_type_ok(EVP_PKEY_get_base_id(*ret)))
+                return error_set(err, ENOTSUP, "%s is a %s key; use an Ed25519, Ed448, RSA or ECDSA key", path,
+                                 strna(EVP_PKEY_get0_type_name(*ret)));
+        return 0;
+}
+
 bool update_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len) {
         int id = EVP_PKEY_get_base_id(key);
         const EVP_MD *md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? NULL : EVP_sha256();

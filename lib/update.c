@@ -759,28 +759,7 @@ bool update_key_type_ok(int id) {
 }
 
 static int load_key(struct run *r, struct error *err) {
-        const char *path = r->s->public_key;
-        _cleanup_free_ char *pem = NULL;
-        size_t len = 0;
-        BIO *bio;
-        int q;
-
-        if (!path)
-                return 0;
-        q = read_full_file(path, UPDATE_KEY_MAX, &pem, &len, err);
-        if (q < 0)
-                return error_wrap(err, "the public key of 'update.public_key' in config.json");
-        bio = BIO_new_mem_buf(pem, (int) len);
-        r->key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-        BIO_free(bio);
-        ERR_clear_error();
-        if (!r->key)
-                return error_set(err, EBADMSG, "%s is not a PEM public key ('-----BEGIN PUBLIC KEY-----'); "
-                                 "'openssl pkey -in KEY -pubout' writes one", path);
-        if (!update_key_type_ok(EVP_PKEY_get_base_id(r->key)))
-                return error_set(err, ENOTSUP, "%s is a %s key; use an Ed25519, Ed448, RSA or ECDSA key", path,
-                                 strna(EVP_PKEY_get0_type_name(r->key)));
-        return 0;
+        return r->s->public_key ? update_load_public_key(r->s->public_key, &r->key, err) : 0;
 }
 
 static bool sha256_hex_ok(const char *s) {
