@@ -79,30 +79,30 @@ _printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
         (void) strv_push(&h->messages, s);
 }
 
-/* Whether buf is one whole JSON object (its last byte, blanks aside, a
- * '}', and jansson reads it to the end). */
-static bool whole_object(const char *buf, size_t len) {
-        json_t *o;
-
+/* buf parsed, when it is one whole JSON object (its last byte, blanks
+ * aside, a '}', and jansson reads it to the end, duplicate keys refused as
+ * oci_state_parse() does); else NULL. */
+static json_t *whole_object(const char *buf, size_t len) {
         while (len > 0 && strchr(" \t\r\n", buf[len - 1]))
                 len--;
-        if (len == 0 || buf[len - 1] != '}' || !(o = json_loadb(buf, len, 0, NULL)))
-                return false;
-        json_decref(o);
-        return true;
+        if (len == 0 || buf[len - 1] != '}')
+                return NULL;
+        return json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 }
 
 /* The state (the hook's stdin), capped, within the deadline: a runtime
  * that never closes it must not hang the start.  Read to its end; when the
  * first read brings one whole JSON object (a runtime writes the state at
  * once and closes), that is the end, without the poll and read that would
- * confirm it (two of a hit's forty syscalls).  Anything after it would
- * have made the state invalid anyway. */
-static int read_state(struct start *h, long long deadline, char **ret, size_t *ret_len, struct error *err) {
+ * confirm it (two of a hit's forty syscalls), and *ret_json is it, parsed
+ * once.  Anything after it would have made the state invalid anyway. */
+static int read_state(struct start *h, long long deadline, char **ret, size_t *ret_len, json_t **ret_json,
+                      struct error *err) {
         struct strbuf b = { .max = OCI_STATE_MAX };
         const char *src = h->o->state_path ? h->o->state_path : "stdin";
         char chunk[8192];
 
+        *ret_json = NULL;
         for (;;) {
                 struct pollfd p = { .fd = h->state_fd, .events = POLLIN };
                 long long left = deadline - now_ms();
@@ -134,7 +134,7 @@ static int read_state(struct start *h, long long deadline, char **ret, size_t *r
                         return error_set(err, EMSGSIZE, "the OCI state on %s is larger than %zu bytes", src,
                                          OCI_STATE_MAX);
                 }
-                if (b.len == (size_t) n && whole_object(b.s, b.len))
+                if (b.len == (size_t) n && (*ret_json = whole_object(b.s, b.len)))
                         break;
         }
         *ret_len = b.len;
@@ -844,16 +844,25 @@ static int decide_with_cache(struct start *h) {
         return k;
 }
 
-static int run(struct start *h) {
+/* The state read and parsed: parsed once when it came whole. */
+static int load_state(struct start *h, struct error *err) {
         _cleanup_free_ char *buf = NULL;
-        struct error err = {};
+        json_auto_t *j = NULL;
         size_t len = 0;
+        int k;
+
+        if ((k = read_state(h, wait_until(h), &buf, &len, &j, err)) < 0)
+                return k;
+        return j ? oci_state_from_json(j, &h->state, err) : oci_state_parse(buf, len, &h->state, err);
+}
+
+static int run(struct start *h) {
+        struct error err = {};
         int k;
 
         if ((k = load_settings(h, &err)) < 0)
                 return decide_failure(h, k, &err);
-        if ((k = read_state(h, wait_until(h), &buf, &len, &err)) < 0 ||
-            (k = oci_state_parse(buf, len, &h->state, &err)) < 0 ||
+        if ((k = load_state(h, &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0 ||
             (k = overlay_probe(h->oci.rootfs, !oci_image_name(h->state.annotations, h->oci.annotations), &h->ov)) < 0) {

@@ -140,6 +140,8 @@ static int check_printable(const char *field, const char *value, const char *wha
         return 0;
 }
 
+#define STATE_HINT "the hook expects the runtime's state JSON on stdin, runtime-spec \"State\""
+
 static int state_fields(json_t *j, struct oci_state *s, struct error *err) {
         static const char what[] = "OCI state";
         int r;
@@ -162,13 +164,20 @@ static int state_fields(json_t *j, struct oci_state *s, struct error *err) {
 
 int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct error *err) {
         json_auto_t *j = NULL;
+        int r;
+
+        r = load_json(buf, len, OCI_STATE_MAX, "OCI state", STATE_HINT, &j, err);
+        if (r < 0)
+                return r;
+        return oci_state_from_json(j, ret, err);
+}
+
+int oci_state_from_json(json_t *j, struct oci_state *ret, struct error *err) {
         struct oci_state s = {};
         int r;
 
-        r = load_json(buf, len, OCI_STATE_MAX, "OCI state",
-                      "the hook expects the runtime's state JSON on stdin, runtime-spec \"State\"", &j, err);
-        if (r < 0)
-                return r;
+        if (!json_is_object(j))
+                return error_set(err, EINVAL, "OCI state: must be a JSON object (%s)", STATE_HINT);
         r = state_fields(j, &s, err);
         if (r < 0) {
                 oci_state_done(&s);

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/error.h"
 
 /* What a runtime hands a hook: the OCI state on stdin (runtime-spec
@@ -31,6 +33,9 @@ struct oci_config {
 };
 
 int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct error *err);
+/* The same for a document already parsed (with JSON_REJECT_DUPLICATES and
+ * within OCI_STATE_MAX): the hook parses the state once as it reads it. */
+int oci_state_from_json(json_t *j, struct oci_state *ret, struct error *err);
 void oci_state_done(struct oci_state *s);
 
 /* Parses a config.json (name for messages); bundle resolves root.path. */
