@@ -365,6 +365,94 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         return 0;
 }
 
+/* ---- both in one child ----------------------------------------------------- */
+
+/* Between the two documents of analyze_rootfs()'s child: a byte that
+ * jansson never writes (it escapes every control character in strings and
+ * indents with blanks). */
+#define DOCUMENT_SEPARATOR '\x1e'
+
+struct rootfs_arg {
+        struct rootfs *root;
+        const char *db_path;
+        struct vulndb *db;      /* the child's, opened by rootfs_open_db() before the chroot */
+};
+
+/* In the child, before the cage closes: sqlite opens the DB by path (and,
+ * the file being immutable, never opens anything again: no journal, WAL
+ * or lock file, so nothing is looked up inside the image's root). */
+static int rootfs_open_db(void *userdata, struct error *err) {
+        struct rootfs_arg *a = userdata;
+
+        return vulndb_open(a->db_path, &a->db, err);
+}
+
+static int rootfs_child(const void *arg, char **ret_json, struct error *err) {
+        const struct rootfs_arg *a = arg;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *inv_json = NULL, *scan_json = NULL;
+        struct inventory copy;
+        int k;
+
+        if (inventory_collect(a->root, &inv, err) < 0)
+                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+        if ((k = report_inventory_json_full(inv, &inv_json, err)) < 0 ||
+            (k = match_inventory(a->db, inv, &res, err)) < 0)
+                return k;
+        copy = *inv;
+        copy.warnings = NULL;   /* as match_child(): the scan's warnings are the match's own */
+        if ((k = report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &copy, .res = res,
+                                                            .compact = true },
+                                  &scan_json, err)) < 0)
+                return k;
+        if (asprintf(ret_json, "%s%c%s", inv_json, DOCUMENT_SEPARATOR, scan_json) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
+                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
+                   struct error *err) {
+        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *raw = NULL, *inventory_json = NULL, *scan_json = NULL;
+        struct rootfs_arg arg = { .db_path = db_path };
+        char *sep;
+        int k;
+
+        k = rootfs_open(rootfs, 0, &root, err);
+        if (k < 0)
+                return error_wrap(err, "rootfs %s", rootfs);
+        arg.root = root;
+        k = run_child(rootfs_child, &arg,
+                      &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
+                                               .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
+                                               .open_fn = rootfs_open_db, .userdata = &arg },
+                      deadline_ms, &raw, err);
+        if (k < 0)
+                return k;
+        sep = strchr(raw, DOCUMENT_SEPARATOR);
+        if (!sep)
+                return error_set(err, EPROTO, "the analysis of %s: its result lacks the match", rootfs);
+        *sep = '\0';
+        if ((k = report_parse_inventory(raw, (size_t) (sep - raw), &inv, err)) < 0)
+                return error_wrap(err, "the analysis of %s", rootfs);
+        /* Canonical, re-rendered from what we parsed, as analyze_inventory() does. */
+        if ((k = report_inventory_json(inv, &inventory_json, err)) < 0)
+                return k;
+        if ((k = report_parse_scan(sep + 1, strlen(sep + 1), &res, err)) < 0)
+                return error_wrap(err, "the match against %s", db_path);
+        if (!(scan_json = strdup(sep + 1)))
+                return error_set(err, ENOMEM, "out of memory");
+        *ret_inv = TAKE_PTR(inv);
+        *ret_inventory_json = TAKE_PTR(inventory_json);
+        *ret_res = TAKE_PTR(res);
+        *ret_scan_json = TAKE_PTR(scan_json);
+        return 0;
+}
+
 /* ---- the image reader ------------------------------------------------------- */
 
 /* Chrooted to the empty temporary folder it fills, with the image's fd

@@ -15,7 +15,9 @@
  * lib/sandbox.h (the inventory child chrooted to the rootfs).
  *
  * The split lets the hook look the verdict cache up by the inventory's
- * digest before the (costlier) match. */
+ * digest before the (costlier) match; when the identity was known before
+ * (overlay layers, a trusted digest) one child does both
+ * (analyze_rootfs()). */
 
 #define ANALYSIS_RESULT_MAX ((size_t) 64 * 1024 * 1024)
 /* The children's nice value (0: the hook's own).  0: when a burst of
@@ -44,6 +46,15 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
  * JSON (for the cache).  -ETIMEDOUT at the deadline. */
 int analyze_match(const struct inventory *inv, const char *db_path, unsigned deadline_ms, struct scan_result **ret,
                   char **ret_json, struct error *err);
+
+/* Both halves in one sandboxed child (chrooted to the rootfs as the
+ * inventory's, the DB opened before the chroot): for a miss whose identity
+ * was known before the rootfs was read (overlay layers, a trusted digest),
+ * where the match is needed whatever the inventory holds.  Returns what
+ * analyze_inventory() and analyze_match() return. */
+int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
+                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
+                   struct error *err);
 
 struct image;
 

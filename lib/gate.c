@@ -610,16 +610,17 @@ static int try_cache(struct start *h, struct cache *c, const char *key) {
         return evaluate(h, res);
 }
 
-static int analyze_and_store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
-                             const char *inventory_json) {
-        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *scan_json = NULL, *compact = NULL;
-        struct error err = {};
-        int k;
+static const char *db_path(const struct start *h) {
+        return h->o->db ? h->o->db : h->cfg->db;
+}
 
-        k = analyze_match(inv, h->o->db ? h->o->db : h->cfg->db, left_ms(h), &res, &scan_json, &err);
-        if (k < 0)
-                return decide_failure(h, k, &err);
+/* A miss analysed: the findings into the cache (when there is one), then
+ * decided. */
+static int store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
+                 const char *inventory_json, struct scan_result *res, const char *scan_json) {
+        _cleanup_free_ char *compact = NULL;
+        struct error err = {};
+
         if (report_findings_compact(res, &compact, &err) < 0)
                 return decide_failure(h, -ENOMEM, &err);
         h->cache_status = c ? "miss" : "off";
@@ -633,7 +634,7 @@ static int analyze_and_store(struct start *h, struct cache *c, const char *key, 
                         .last_used = time(NULL),
                         .packages = inv->n_pkgs,
                         .findings = res->n_findings,
-                        .scan_json = scan_json,
+                        .scan_json = (char *) scan_json,
                         .inventory_json = (char *) inventory_json,
                         .findings_compact = compact,
                 };
@@ -643,6 +644,19 @@ static int analyze_and_store(struct start *h, struct cache *c, const char *key, 
                         cache_off(h, &err);
         }
         return evaluate(h, res);
+}
+
+static int analyze_and_store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
+                             const char *inventory_json) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *scan_json = NULL;
+        struct error err = {};
+        int k;
+
+        k = analyze_match(inv, db_path(h), left_ms(h), &res, &scan_json, &err);
+        if (k < 0)
+                return decide_failure(h, k, &err);
+        return store(h, c, key, inv, inventory_json, res, scan_json);
 }
 
 /* How long the DB revision's memo may wait for another writer. */
@@ -657,10 +671,6 @@ static int split_memo(struct start *h, const char *memo) {
         h->db_import_time = sp ? strdup(sp + 1) : NULL;
         h->db_time_signed = sp && strstr(sp + 1, " signed");
         return h->db_revision ? 0 : -ENOMEM;
-}
-
-static const char *db_path(const struct start *h) {
-        return h->o->db ? h->o->db : h->cfg->db;
 }
 
 /* The memo's key for the DB file as it is now: its device, inode, size and
@@ -783,6 +793,50 @@ static int try_index(struct start *h) {
         return evaluate(h, res);
 }
 
+/* The per-key lock, so that a burst of starts of one image analyses it
+ * once.  False when the wait for it reached the deadline: the start is
+ * then decided as a timeout, *ret_exit its exit code.  Failing to take it
+ * is only said. */
+static bool lock_key(struct start *h, const char *key, int *ret_lock, int *ret_exit) {
+        struct error err = {};
+        int k;
+
+        k = cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, key, wait_until(h), ret_lock, &err);
+        if (k == -ETIMEDOUT) {
+                *ret_exit = decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same "
+                                                                          "image until the deadline" });
+                return false;
+        }
+        if (k < 0)
+                say(h, "portcullis: note: analysing without the single-flight lock: %s\n", err.msg);
+        return true;
+}
+
+/* A miss whose identity was known before the rootfs was read (overlay
+ * layers, a trusted digest): under the image's lock the cache again
+ * (another start may have analysed it meanwhile), else the inventory and
+ * the match in one child (analyze_rootfs()). */
+static int analyze_known(struct start *h, struct cache *c, const char *key) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *inventory_json = NULL, *scan_json = NULL;
+        struct error err = {};
+        int k, lock = -EBADF;
+
+        if (!lock_key(h, key, &lock, &k))
+                return k;
+        k = try_cache(h, c, key);
+        if (k == -ENOENT) {
+                k = analyze_rootfs(h->oci.rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
+                                   &err);
+                if (analyze_sandbox_note())
+                        say(h, "portcullis: note: %s\n", analyze_sandbox_note());
+                k = k < 0 ? decide_failure(h, k, &err) : store(h, c, key, inv, inventory_json, res, scan_json);
+        }
+        cache_unlock(lock);
+        return k;
+}
+
 /* The cached path first, when the runtime names the image's digest; else
  * (or on a miss) the inventory, whose digest is the identity when there is
  * no image digest; then, under a per-key lock so that a burst of starts of
@@ -817,6 +871,8 @@ static int decide_with_cache(struct start *h) {
 
                 h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
         }
+        if (key)
+                return analyze_known(h, c, key);
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
@@ -831,12 +887,8 @@ static int decide_with_cache(struct start *h) {
         if (cache_key(h->identity, h->db_revision, &key) < 0)
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
 
-        k = cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, key, wait_until(h), &lock, &err);
-        if (k == -ETIMEDOUT)
-                return decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same image "
-                                                                      "until the deadline" });
-        if (k < 0)
-                say(h, "portcullis: note: analysing without the single-flight lock: %s\n", err.msg);
+        if (!lock_key(h, key, &lock, &k))
+                return k;
         k = try_cache(h, c, key);
         if (k == -ENOENT)
                 k = analyze_and_store(h, c, key, inv, inventory_json);
