@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive-write-lazy.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "registry-internal.h"
@@ -35,11 +36,6 @@
 #define SMALL_FILE_MAX ((size_t) 1 << 20)       /* oci-layout */
 #define COPY_CHUNK ((size_t) 1 << 20)
 
-static void archive_freep(struct archive **a) {
-        if (*a)
-                archive_write_free(*a);
-}
-
 static void archive_read_freep(struct archive **a) {
         if (*a)
                 archive_read_free(*a);
@@ -47,40 +43,46 @@ static void archive_read_freep(struct archive **a) {
 
 /* ---- export ------------------------------------------------------------------------ */
 
-static int add_header(struct archive *a, const char *name, uint64_t size, struct error *err) {
-        struct archive_entry *e = archive_entry_new();
+/* The tar being written, through the lazily loaded writer. */
+struct tar {
+        const struct archive_writer *w;
+        struct archive *a;
+};
+
+static int add_header(struct tar *t, const char *name, uint64_t size, struct error *err) {
+        struct archive_entry *e = t->w->entry_new();
         int q = 0;
 
         if (!e)
                 return error_set(err, ENOMEM, "out of memory");
-        archive_entry_set_pathname(e, name);
-        archive_entry_set_size(e, (la_int64_t) size);
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_perm(e, 0644);
-        archive_entry_set_mtime(e, time(NULL), 0);
-        if (archive_write_header(a, e) != ARCHIVE_OK)
-                q = error_set(err, EIO, "write %s into the archive: %s", name, archive_error_string(a));
-        archive_entry_free(e);
+        t->w->entry_set_pathname(e, name);
+        t->w->entry_set_size(e, (la_int64_t) size);
+        t->w->entry_set_filetype(e, AE_IFREG);
+        t->w->entry_set_perm(e, 0644);
+        t->w->entry_set_mtime(e, time(NULL), 0);
+        if (t->w->write_header(t->a, e) != ARCHIVE_OK)
+                q = error_set(err, EIO, "write %s into the archive: %s", name, t->w->error_string(t->a));
+        t->w->entry_free(e);
         return q;
 }
 
-static int add_mem(struct archive *a, const char *name, const void *buf, size_t len, struct error *err) {
-        int q = add_header(a, name, len, err);
+static int add_mem(struct tar *t, const char *name, const void *buf, size_t len, struct error *err) {
+        int q = add_header(t, name, len, err);
 
-        if (q >= 0 && len > 0 && archive_write_data(a, buf, len) != (la_ssize_t) len)
-                q = error_set(err, EIO, "write %s into the archive: %s", name, archive_error_string(a));
+        if (q >= 0 && len > 0 && t->w->write_data(t->a, buf, len) != (la_ssize_t) len)
+                q = error_set(err, EIO, "write %s into the archive: %s", name, t->w->error_string(t->a));
         return q;
 }
 
-static int add_blob_mem(struct archive *a, const void *buf, size_t len, struct error *err) {
+static int add_blob_mem(struct tar *t, const void *buf, size_t len, struct error *err) {
         char digest[72], name[96];
 
         pcdb_digest_of(buf, len, digest);
         snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
-        return add_mem(a, name, buf, len, err);
+        return add_mem(t, name, buf, len, err);
 }
 
-static int add_blob_file(struct archive *a, const struct pcdb_artifact *art, struct error *err) {
+static int add_blob_file(struct tar *t, const struct pcdb_artifact *art, struct error *err) {
         _cleanup_close_ int fd = open(art->layer_path, O_RDONLY | O_CLOEXEC);
         _cleanup_free_ char *buf = malloc(COPY_CHUNK);
         char name[96];
@@ -90,14 +92,14 @@ static int add_blob_file(struct archive *a, const struct pcdb_artifact *art, str
         if (fd < 0 || !buf)
                 return error_set_errno(err, fd < 0 ? errno : ENOMEM, "open %s", art->layer_path);
         snprintf(name, sizeof(name), "blobs/sha256/%s", art->layer_digest + 7);
-        q = add_header(a, name, art->layer_size, err);
+        q = add_header(t, name, art->layer_size, err);
         while (q >= 0 && (n = read(fd, buf, COPY_CHUNK)) != 0) {
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return error_set_errno(err, errno, "read %s", art->layer_path);
-                if (archive_write_data(a, buf, (size_t) n) != n)
-                        return error_set(err, EIO, "write the layer into the archive: %s", archive_error_string(a));
+                if (t->w->write_data(t->a, buf, (size_t) n) != n)
+                        return error_set(err, EIO, "write the layer into the archive: %s", t->w->error_string(t->a));
         }
         return q;
 }
@@ -113,31 +115,42 @@ static int index_text(const struct pcdb_artifact *art, const char *tag, char **r
         return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-static int write_tar(const char *path, const struct pcdb_artifact *art, const char *tag, struct error *err) {
-        _cleanup_(archive_freep) struct archive *a = archive_write_new();
+static int write_entries(struct tar *t, const char *path, const struct pcdb_artifact *art, const char *tag,
+                         struct error *err) {
         _cleanup_free_ char *index = NULL;
         int q;
 
-        if (!a)
-                return error_set(err, ENOMEM, "out of memory");
-        archive_write_set_format_pax_restricted(a);
-        if (archive_write_open_filename(a, path) != ARCHIVE_OK)
-                return error_set(err, EIO, "create %s: %s", path, archive_error_string(a));
+        t->w->set_format_pax_restricted(t->a);
+        if (t->w->open_filename(t->a, path) != ARCHIVE_OK)
+                return error_set(err, EIO, "create %s: %s", path, t->w->error_string(t->a));
         q = index_text(art, tag, &index, err);
         if (q >= 0)
-                q = add_mem(a, "oci-layout", LAYOUT_TEXT, strlen(LAYOUT_TEXT), err);
+                q = add_mem(t, "oci-layout", LAYOUT_TEXT, strlen(LAYOUT_TEXT), err);
         if (q >= 0)
-                q = add_mem(a, "index.json", index, strlen(index), err);
+                q = add_mem(t, "index.json", index, strlen(index), err);
         if (q >= 0)
-                q = add_blob_mem(a, art->manifest, art->manifest_len, err);
+                q = add_blob_mem(t, art->manifest, art->manifest_len, err);
         if (q >= 0)
-                q = add_blob_mem(a, art->config, art->config_len, err);
+                q = add_blob_mem(t, art->config, art->config_len, err);
         if (q >= 0)
-                q = add_blob_mem(a, art->sig, art->sig_len, err);
+                q = add_blob_mem(t, art->sig, art->sig_len, err);
         if (q >= 0)
-                q = add_blob_file(a, art, err);
-        if (q >= 0 && archive_write_close(a) != ARCHIVE_OK)
-                q = error_set(err, EIO, "write %s: %s", path, archive_error_string(a));
+                q = add_blob_file(t, art, err);
+        if (q >= 0 && t->w->close(t->a) != ARCHIVE_OK)
+                q = error_set(err, EIO, "write %s: %s", path, t->w->error_string(t->a));
+        return q;
+}
+
+static int write_tar(const char *path, const struct pcdb_artifact *art, const char *tag, struct error *err) {
+        struct tar t = { .w = archive_writer(err) };
+        int q;
+
+        if (!t.w)
+                return -ELIBACC;
+        if (!(t.a = t.w->write_new()))
+                return error_set(err, ENOMEM, "out of memory");
+        q = write_entries(&t, path, art, tag, err);
+        t.w->free(t.a);
         return q;
 }
 
