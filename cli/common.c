@@ -223,7 +223,6 @@ static void print_warnings(char *const *w) {
 
 int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
-        _cleanup_free_ char *json = NULL;
         struct inventory *inv = NULL;
         const char *rootfs = arg;
         int r;
@@ -251,7 +250,7 @@ int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_
                 print_warnings(image_warnings(img));
                 rootfs = image_rootfs(img);
         }
-        r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, &json, err);
+        r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
         if (analyze_sandbox_note())
                 log_note("%s", analyze_sandbox_note());
         if (r < 0)

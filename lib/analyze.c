@@ -269,8 +269,8 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         if (k < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
         /* Re-rendered from what we parsed: canonical, and nothing unchecked
-         * goes into the cache. */
-        k = report_inventory_json(inv, ret_json, err);
+         * goes into the cache (not needed when nothing is cached). */
+        k = ret_json ? report_inventory_json(inv, ret_json, err) : 0;
         if (k < 0) {
                 inventory_free(inv);
                 return k;

@@ -38,7 +38,8 @@
 
 /* Reads the rootfs's os-release and package databases.  *ret_json is the
  * canonical JSON of the parsed inventory (what the cache stores and the
- * identity digest is taken over). -ETIMEDOUT at the deadline. */
+ * identity digest is taken over; ret_json may be NULL when that is not
+ * needed). -ETIMEDOUT at the deadline. */
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
                       struct error *err);
 
