@@ -5,7 +5,7 @@
  * The file comes from an image, so sqlite never opens a path of it: we
  * hand sqlite our in-memory copy (sqlite3_deserialize, read-only), and
  * follow sqlite.org's "Defense Against The Dark Arts": defensive mode,
- * untrusted schema, cell_size_check, quick_check before use, and
+ * untrusted schema, cell_size_check, quick_check of Packages before use, and
  * a progress handler as a budget so that no query can run unbounded.
  * Packages must be a plain table (not a view, whose SQL we would run).
  * mmap_size is set: sqlite then reads the pages of our copy where they are
@@ -118,21 +118,26 @@ static int query_text(sqlite3 *db, const char *sql, const char *origin, char *bu
         }
 }
 
+/* Packages must be a table; then it (with its indexes) must pass
+ * quick_check.  Only the table we read is checked: rpm's dozen index
+ * tables beside it (Basenames, Providename, ...) took seven times as long
+ * as Packages alone (3.5 ms against 0.5 ms for 501 packages), and nothing
+ * here reads them. */
 static int check_db(sqlite3 *db, const char *origin, struct error *err) {
         char out[256];
         int r;
 
-        r = query_text(db, "PRAGMA quick_check(1)", origin, out, sizeof(out), err);
-        if (r < 0)
-                return r;
-        if (strcmp(out, "ok") != 0)
-                return error_set(err, EBADMSG, "%s: damaged (quick_check: %.200s)", origin, out);
         r = query_text(db, "SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = 'Packages'", origin,
                        out, sizeof(out), err);
         if (r < 0)
                 return r;
         if (strncmp(out, "CREATE TABLE", STRLEN("CREATE TABLE")) != 0)
                 return error_set(err, EBADMSG, "%s: no Packages table: not an rpm database", origin);
+        r = query_text(db, "PRAGMA main.quick_check(Packages)", origin, out, sizeof(out), err);
+        if (r < 0)
+                return r;
+        if (strcmp(out, "ok") != 0)
+                return error_set(err, EBADMSG, "%s: damaged (quick_check: %.200s)", origin, out);
         return 0;
 }
 
