@@ -255,6 +255,22 @@ static const struct cli_help {
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
                   EXIT_STATUS },
+        { "doctor", "check the install end to end, and say what to do",
+          "doctor [OPTIONS]\n\n"
+          "Checks what a container start goes through, one row each (ok, warn, FAIL, or skip\n"
+          "for a runtime not on this node) with what to do: containerd's runtime\n"
+          "'portcullis' (/etc/containerd/conf.d/portcullis.toml imported by config.toml),\n"
+          "the hooks.d file of Podman and CRI-O, the hook and the shim, config.json, the\n"
+          "policy, the DB and its age against max_db_age_hours, the cache and lock folders,\n"
+          "the audit log (file appendable, syslog socket connectable), the sandbox on this\n"
+          "kernel (a sandboxed child: seccomp, Landlock, chroot, uid), and a dry-run decision\n"
+          "on a tiny test image, first and cached, with how long each took.\n\n"
+          "Options:\n"
+          "  --config FILE         the configuration (default: <root>" PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --root DIR            the host's / as seen from here (as for install); paths\n"
+          "                        in the files read are looked up under DIR\n"
+          "  --format table|json   the output (default: table; json: docs/doctor.md)\n" COMMON_OPTIONS
+          "\nExit status: 0 nothing failed, 1 a check failed, 2 usage or error.\n" },
         { "help", "this list, or one command's help: portcullis help COMMAND [SUBCOMMAND]",
           "help [COMMAND [SUBCOMMAND]]\n" },
 };

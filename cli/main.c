@@ -21,6 +21,7 @@ static const struct {
         { "check",     verb_check },
         { "report",    verb_report },
         { "cache",     verb_cache },
+        { "doctor",    verb_doctor },
 };
 
 /* portcullis help [COMMAND [SUBCOMMAND]] */

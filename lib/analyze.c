@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,6 +42,8 @@ static int write_all(int fd, const char *s, size_t n) {
 /* Set when a child ran without its seccomp filter (a kernel without
  * seccomp filters); the hook says so once. */
 static char sandbox_note[256];
+/* In a child: what sandbox_enter() returned (SANDBOX_NO_* bits), for analyze_probe(). */
+static int child_sandbox_level;
 
 const char *analyze_sandbox_note(void) {
         return sandbox_note[0] ? sandbox_note : NULL;
@@ -60,6 +63,7 @@ static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline
         o.cpu_seconds = deadline_ms / 1000 + 1;
         o.nice = ANALYSIS_NICE;
         k = sandbox_enter(&o, err);
+        child_sandbox_level = k;
         if (k > 0 && (k & SANDBOX_NO_SECCOMP))
                 return write_all(fd, note, STRLEN(note));
         return k < 0 ? k : 0;
@@ -488,4 +492,93 @@ int analyze_image(struct image *img, unsigned deadline_ms, struct error *err) {
         if (k < 0)
                 return k;
         return image_result_parse(img, raw, strlen(raw), err);
+}
+
+/* ---- the probe (portcullis doctor) ------------------------------------------ */
+
+#define PROBE_MARKER "portcullis-probe"
+
+/* In the cage: reads the marker the parent left at the top of the folder
+ * (found at "/" only when chrooted there; readable only if Landlock lets
+ * the folder be read) and says how it runs. */
+static int probe_child(const void *arg, char **ret_json, struct error *err) {
+        _cleanup_close_ int fd = open("/" PROBE_MARKER, O_RDONLY | O_CLOEXEC);
+        char buf[16] = "";
+
+        if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) < 0)
+                buf[0] = '\0';
+        if (asprintf(ret_json, "{\"missing\": %d, \"uid\": %u, \"chrooted\": %s}", child_sandbox_level,
+                     (unsigned) getuid(), streq_ptr(buf, "ok\n") ? "true" : "false") < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* In the cage, a call the allow-list does not hold (socket(2): no
+ * network for a parser): the filter must kill the child with SIGSYS. */
+static int probe_forbidden(const struct sandbox_opts *cage, bool *ret_killed, struct error *err) {
+        int fds[2], status;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return error_set_errno(err, errno, "create a pipe for the sandbox probe");
+        pid = fork();
+        if (pid < 0) {
+                int k = -errno;
+
+                close(fds[0]);
+                close(fds[1]);
+                return error_set_errno(err, k, "start the sandbox probe");
+        }
+        if (pid == 0) {
+                struct error e = {};
+
+                close(fds[0]);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (child_cage(fds[1], cage, 1000, &e) < 0)
+                        _exit(EIO);
+                (void) syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+                _exit(0);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return error_set_errno(err, errno, "wait for the sandbox probe");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == EIO)
+                return error_set(err, EIO, "the sandbox probe could not enter its cage");
+        *ret_killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+        return 0;
+}
+
+int analyze_probe(const char *dir, unsigned deadline_ms, struct analyze_probe *ret, struct error *err) {
+        _cleanup_close_ int dfd = -EBADF, mfd = -EBADF;
+        _cleanup_free_ char *raw = NULL;
+        struct analyze_probe p = {};
+        json_t *doc;
+        json_error_t jerr;
+        struct sandbox_opts cage;
+        int k;
+
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return error_set_errno(err, errno, "sandbox probe: open %s", dir);
+        mfd = openat(dfd, PROBE_MARKER, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (mfd < 0 || write_all(mfd, "ok\n", 3) < 0)
+                return error_set_errno(err, errno, "sandbox probe: write %s/" PROBE_MARKER, dir);
+        /* The inventory child's own cage. */
+        cage = (struct sandbox_opts) { .root_fd = dfd, .read_fd = dfd, .keep_caps = 1ULL << CAP_DAC_READ_SEARCH };
+        k = run_child(probe_child, NULL, &cage, deadline_ms, &raw, err);
+        if (k < 0)
+                return error_wrap(err, "the sandboxed child");
+        doc = json_loads(raw, 0, &jerr);
+        if (!doc || json_unpack(doc, "{s:i, s:i, s:b}", "missing", &p.missing, "uid", &p.uid, "chrooted",
+                                &p.chrooted) < 0) {
+                json_decref(doc);
+                return error_set(err, EPROTO, "the sandboxed child's answer is not what it writes");
+        }
+        json_decref(doc);
+        if (!(p.missing & SANDBOX_NO_SECCOMP) && (k = probe_forbidden(&cage, &p.filter_kills, err)) < 0)
+                return k;
+        *ret = p;
+        return 0;
 }

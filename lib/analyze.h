@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -70,6 +71,19 @@ int analyze_image(struct image *img, unsigned deadline_ms, struct error *err);
 /* Non-NULL once a child ran without its seccomp filter (a kernel without
  * seccomp filters): what the front end should say, once. */
 const char *analyze_sandbox_note(void);
+
+/* A trivial job in the inventory child's cage, chrooted to dir (an empty
+ * folder the caller made; a marker file is written there): what the
+ * kernel gave the cage, and whether its seccomp filter kills a call it
+ * does not allow (portcullis doctor).  Errors when the child can't start
+ * or enter its cage. */
+struct analyze_probe {
+        int missing;            /* SANDBOX_NO_* bits (lib/sandbox.h) */
+        int uid;                /* the uid the child ran as */
+        bool chrooted;          /* its / was dir (needs CAP_SYS_CHROOT) */
+        bool filter_kills;      /* socket(2) in the cage ended it with SIGSYS */
+};
+int analyze_probe(const char *dir, unsigned deadline_ms, struct analyze_probe *ret, struct error *err);
 
 /* "inventory:sha256:<hex>" over the canonical inventory JSON: images with
  * the same packages share an identity whatever the runtime says. */

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What portcullis doctor reads of containerd's config.toml and of the
+ * drop-in `portcullis install containerd` writes: a line scanner over the
+ * TOML subset containerd's files use (tables, `key = "string"`, arrays of
+ * strings, comments), not a TOML parser.  Anything else is skipped: the
+ * doctor only looks for the keys that name our runtime. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strutil.h"
+#include "doctor.h"
+
+/* The runtime's table, wherever containerd's CRI plugin puts it: config
+ * version 2 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis],
+ * version 3 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.portcullis]
+ * (compared with the quotes taken out). */
+#define RUNTIME_TABLE_SUFFIX ".containerd.runtimes.portcullis"
+#define CRI_TABLE_SUFFIX ".containerd"
+#define LINE_MAX_LEN 4096
+
+struct scan {
+        struct containerd_config *c;
+        char table[LINE_MAX_LEN];       /* the current table, quotes and blanks out; "" at the top */
+        bool in_imports;                /* an imports array continues on the next line */
+};
+
+static const char *skip_blank(const char *s) {
+        while (*s == ' ' || *s == '\t')
+                s++;
+        return s;
+}
+
+/* The end of the line's content: a '#' outside a string starts a comment. */
+static size_t content_len(const char *s, size_t n) {
+        char quote = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (quote == '"' && s[i] == '\\' && i + 1 < n)
+                        i++;
+                else if (quote && s[i] == quote)
+                        quote = 0;
+                else if (!quote && (s[i] == '"' || s[i] == '\''))
+                        quote = s[i];
+                else if (!quote && s[i] == '#')
+                        return i;
+        }
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+                n--;
+        return n;
+}
+
+/* A quoted string at s ("basic" with \" and \\, or 'literal'): *ret is its
+ * value, *ret_end the byte after it.  -EINVAL when s holds none. */
+static int string_at(const char *s, char **ret, const char **ret_end) {
+        struct strbuf b = { .max = LINE_MAX_LEN };
+        char quote = *s;
+        const char *p;
+
+        if (quote != '"' && quote != '\'')
+                return -EINVAL;
+        for (p = s + 1; *p && *p != quote; p++) {
+                if (quote == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                        p++;
+                if (strbuf_append(&b, p, 1) < 0) {
+                        strbuf_done(&b);
+                        return -ENOMEM;
+                }
+        }
+        if (*p != quote) {
+                strbuf_done(&b);
+                return -EINVAL;
+        }
+        *ret = strbuf_steal(&b);
+        *ret_end = p + 1;
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* "[a."b".c]" → "a.b.c": quotes and blanks taken out. */
+static void set_table(struct scan *s, const char *line) {
+        size_t j = 0;
+
+        for (const char *p = line + 1; *p && *p != ']' && j + 1 < sizeof(s->table); p++)
+                if (*p != '"' && *p != '\'' && *p != ' ' && *p != '\t')
+                        s->table[j++] = *p;
+        s->table[j] = '\0';
+}
+
+/* The strings of an array, from p to its ']' or the end of the line. */
+static int imports_from(struct scan *s, const char *p) {
+        for (;;) {
+                char *v = NULL;
+                int r;
+
+                p = skip_blank(p);
+                if (*p == ',') {
+                        p++;
+                        continue;
+                }
+                if (*p == ']') {
+                        s->in_imports = false;
+                        return 0;
+                }
+                if (!*p) {
+                        s->in_imports = true;
+                        return 0;
+                }
+                r = string_at(p, &v, &p);
+                if (r == -EINVAL)
+                        return 0;               /* not an array of strings: not one containerd reads either */
+                if (r < 0 || strv_push(&s->c->imports, v) < 0)
+                        return -ENOMEM;
+        }
+}
+
+/* key = value on one line: the keys the doctor wants. */
+static int key_value(struct scan *s, const char *line) {
+        const char *eq = strchr(line, '='), *v, *end;
+        char key[64];
+        size_t n;
+
+        if (!eq)
+                return 0;
+        n = (size_t) (eq - line);
+        while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+                n--;
+        if (n == 0 || n >= sizeof(key))
+                return 0;
+        memcpy(key, line, n);
+        key[n] = '\0';
+        v = skip_blank(eq + 1);
+        if (!s->table[0] && streq_ptr(key, "imports"))
+                return *v == '[' ? imports_from(s, v + 1) : 0;
+        if (endswith(s->table, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "runtime_type")) {
+                char *t = NULL;
+
+                s->c->has_runtime = true;
+                if (string_at(v, &t, &end) == -ENOMEM)
+                        return -ENOMEM;
+                free(s->c->runtime_type);
+                s->c->runtime_type = t;
+                return 0;
+        }
+        if (endswith(s->table, CRI_TABLE_SUFFIX) && streq_ptr(key, "default_runtime_name")) {
+                _cleanup_free_ char *t = NULL;
+
+                if (string_at(v, &t, &end) == -ENOMEM)
+                        return -ENOMEM;
+                s->c->default_runtime = streq_ptr(t, "portcullis");
+        }
+        return 0;
+}
+
+static int scan_line(struct scan *s, const char *line) {
+        line = skip_blank(line);
+        if (s->in_imports)
+                return imports_from(s, line);
+        if (line[0] == '[') {
+                set_table(s, line[1] == '[' ? line + 1 : line);
+                if (endswith(s->table, RUNTIME_TABLE_SUFFIX))
+                        s->c->has_runtime = true;
+                return 0;
+        }
+        return key_value(s, line);
+}
+
+int containerd_config_parse(const char *buf, size_t len, struct containerd_config *ret, struct error *err) {
+        struct containerd_config c = {};
+        struct scan s = { .c = &c };
+        size_t lineno = 0;
+
+        if (len > CONTAINERD_CONFIG_MAX)
+                return error_set(err, EFBIG, "larger than %zu bytes", CONTAINERD_CONFIG_MAX);
+        for (size_t i = 0; i < len;) {
+                const char *nl = memchr(buf + i, '\n', len - i);
+                size_t n = nl ? (size_t) (nl - (buf + i)) : len - i;
+                char line[LINE_MAX_LEN];
+                int r;
+
+                lineno++;
+                if (n >= sizeof(line)) {
+                        containerd_config_done(&c);
+                        return error_set(err, EINVAL, "line %zu: longer than %d bytes", lineno, LINE_MAX_LEN - 1);
+                }
+                n = content_len(buf + i, n);
+                memcpy(line, buf + i, n);
+                line[n] = '\0';
+                if (memchr(line, '\0', n)) {
+                        containerd_config_done(&c);
+                        return error_set(err, EINVAL, "line %zu: a NUL byte", lineno);
+                }
+                r = scan_line(&s, line);
+                if (r < 0) {
+                        containerd_config_done(&c);
+                        return error_set(err, r, "out of memory");
+                }
+                i += (nl ? (size_t) (nl - (buf + i)) + 1 : len - i);
+        }
+        if (s.in_imports) {
+                containerd_config_done(&c);
+                return error_set(err, EINVAL, "imports: the array has no closing ']'");
+        }
+        *ret = c;
+        return 0;
+}
+
+void containerd_config_done(struct containerd_config *c) {
+        if (!c)
+                return;
+        strv_free(c->imports);
+        free(c->runtime_type);
+        *c = (struct containerd_config) {};
+}

@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* portcullis doctor's checks, one function each, run in the order a
+ * container start meets the parts: who calls the hook (the runtimes'
+ * configuration), the hook and the shim, the config and policy the hook
+ * loads, the DB it matches against, the cache and lock folders it writes,
+ * the audit log, the sandbox of its analysis, and finally the gate itself
+ * on a tiny bundle (a dry run, as `portcullis check` does). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "audit.h"
+#include "base/clock.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "config.h"
+#include "doctor.h"
+#include "gate.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "severity.h"
+#include "vulndb.h"
+
+#define HOOKS_D_FILE_MAX ((size_t) 64 * 1024)
+#define CONTAINERD_DROPIN "/etc/containerd/conf.d/portcullis.toml"
+#define CONTAINERD_CONFIG "/etc/containerd/config.toml"
+#define CONTAINERD_RUNTIME_TYPE "io.containerd.portcullis.v2"
+#define SHIM_NAME "containerd-shim-portcullis-v2"
+/* How long the probe children may take: a trivial job, but on a loaded node. */
+#define DOCTOR_PROBE_DEADLINE_MS 10000u
+
+static const char *const status_names[_DOCTOR_STATUS_MAX] = { "ok", "skip", "warn", "fail" };
+
+const char *doctor_status_to_string(enum doctor_status s) {
+        return s >= 0 && s < _DOCTOR_STATUS_MAX ? status_names[s] : NULL;
+}
+
+struct doctor {
+        const struct doctor_options *o;
+        struct config *cfg;             /* the config read, or the defaults when it could not be */
+        struct policy *policy;          /* NULL when it does not load */
+        bool config_ok, policy_ok, db_ok;
+        bool containerd_configured, hooks_configured;
+        char *config_path;              /* the config.json read (or absent) */
+        char *tmp;                      /* the probe's temporary folder */
+};
+
+/* Where a host path is from here: under --root. */
+static char *rooted(const struct doctor *d, const char *path) {
+        const char *root = d->o->root;
+        char *s;
+
+        if (!path)
+                return NULL;
+        if (!root || !*root || streq_ptr(root, "/"))
+                return strdup(path);
+        return asprintf(&s, "%s%s%s", root, path[0] == '/' ? "" : "/", path) < 0 ? NULL : s;
+}
+
+/* Sets a check's outcome; fix NULL when there is nothing to do. */
+_printf_(4, 5) static int result(struct doctor_check *c, enum doctor_status s, const char *fix, const char *fmt,
+                                 ...) {
+        va_list ap;
+        int n;
+
+        free(c->detail);
+        free(c->fix);
+        c->fix = NULL;
+        va_start(ap, fmt);
+        n = vasprintf(&c->detail, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (fix && !(c->fix = strdup(fix)))) {
+                c->detail = NULL;
+                return -ENOMEM;
+        }
+        c->status = s;
+        return 0;
+}
+
+/* asprintf() that returns the string, or NULL. */
+_printf_(1, 2) static char *fmt(const char *f, ...) {
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, f);
+        if (vasprintf(&s, f, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s;
+}
+
+/* ---- executables ------------------------------------------------------------ */
+
+/* A program the runtime runs as root: a regular file, executable, and
+ * changeable by root only (else whoever can write it runs code as root at
+ * every container start).  Returns the status and fills why/fix. */
+static enum doctor_status executable_status(const char *path, char **ret_why, char **ret_fix) {
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                *ret_why = fmt("%s: %s", path, strerror(errno));
+                *ret_fix = fmt("install portcullis there (meson install, the package, or 'portcullis install "
+                               "RUNTIME --binaries')");
+                return DOCTOR_FAIL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                *ret_why = fmt("%s is not a regular file", path);
+                *ret_fix = fmt("remove %s and reinstall portcullis", path);
+                return DOCTOR_FAIL;
+        }
+        if (!(st.st_mode & 0111)) {
+                *ret_why = fmt("%s is not executable (mode %04o)", path, (unsigned) (st.st_mode & 07777));
+                *ret_fix = fmt("chmod 0755 %s", path);
+                return DOCTOR_FAIL;
+        }
+        if (st.st_uid != 0 || (st.st_mode & 022)) {
+                *ret_why = fmt("%s is executable, but owned by uid %u with mode %04o: someone other than root "
+                               "can change what runs as root at every start", path, (unsigned) st.st_uid,
+                               (unsigned) (st.st_mode & 07777));
+                *ret_fix = fmt("chown root:root %s && chmod 0755 %s", path, path);
+                return DOCTOR_WARN;
+        }
+        *ret_why = fmt("%s (mode %04o)", path, (unsigned) (st.st_mode & 07777));
+        *ret_fix = NULL;
+        return DOCTOR_OK;
+}
+
+static int check_executable(struct doctor_check *c, const char *path, const char *missing_note) {
+        _cleanup_free_ char *why = NULL, *fix = NULL;
+        enum doctor_status s = executable_status(path, &why, &fix);
+
+        if (!why)
+                return -ENOMEM;
+        /* The shim is for containerd alone: not having it is worth a word, no more. */
+        if (s == DOCTOR_FAIL && missing_note && access(path, F_OK) < 0)
+                s = DOCTOR_WARN;
+        return result(c, s, fix, "%s%s%s", why, s == DOCTOR_WARN && missing_note ? "; " : "",
+                      s == DOCTOR_WARN && missing_note ? missing_note : "");
+}
+
+/* ---- the runtimes ------------------------------------------------------------- */
+
+static const char *const bin_dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+
+/* Whether a program of that name is in one of the usual bin folders under root. */
+static bool program_present(const struct doctor *d, const char *name, char **ret_path) {
+        for (size_t i = 0; i < ELEMENTSOF(bin_dirs); i++) {
+                _cleanup_free_ char *host = fmt("%s/%s", bin_dirs[i], name);
+                _cleanup_free_ char *p = rooted(d, host);
+
+                if (p && access(p, X_OK) == 0) {
+                        if (ret_path)
+                                *ret_path = TAKE_PTR(p);
+                        return true;
+                }
+        }
+        return false;
+}
+
+static bool path_exists(const struct doctor *d, const char *host_path) {
+        _cleanup_free_ char *p = rooted(d, host_path);
+
+        return p && access(p, F_OK) == 0;
+}
+
+static int read_containerd_config(const char *path, struct containerd_config *ret, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_full_file(path, CONTAINERD_CONFIG_MAX, &buf, &len, err);
+        if (r < 0)
+                return r;
+        r = containerd_config_parse(buf, len, ret, err);
+        return r < 0 ? error_wrap(err, "%s", path) : 0;
+}
+
+/* containerd reads an imported file when an entry of config.toml's
+ * top-level imports names it (a glob, or relative to config.toml's folder). */
+static bool imports_name(char *const *imports, const char *file) {
+        for (char *const *i = imports; i && *i; i++) {
+                _cleanup_free_ char *abs = (*i)[0] == '/' ? strdup(*i) : fmt("/etc/containerd/%s", *i);
+
+                if (abs && fnmatch(abs, file, FNM_PATHNAME) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The drop-in (or config.toml itself) names runtime portcullis with our
+ * runtime_type; config.toml imports the drop-in; the shim is on a PATH
+ * folder containerd searches. */
+static int check_containerd(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *dropin = rooted(d, CONTAINERD_DROPIN), *main_cfg = rooted(d, CONTAINERD_CONFIG);
+        _cleanup_free_ char *shim = NULL;
+        struct containerd_config dc = {}, mc = {};
+        const struct containerd_config *where;
+        bool present = program_present(d, "containerd", NULL) || path_exists(d, "/etc/containerd");
+        bool have_dropin, have_main;
+        struct error err = {};
+        int r = 0;
+
+        if (!dropin || !main_cfg)
+                return -ENOMEM;
+        have_dropin = access(dropin, F_OK) == 0;
+        have_main = access(main_cfg, F_OK) == 0;
+        if (have_dropin && read_containerd_config(dropin, &dc, &err) < 0)
+                return result(c, DOCTOR_FAIL, "fix the file, or run 'portcullis install containerd' again",
+                              "%s", err.msg);
+        if (have_main && read_containerd_config(main_cfg, &mc, &err) < 0) {
+                containerd_config_done(&dc);
+                return result(c, DOCTOR_FAIL, "fix the file (containerd itself reads it)", "%s", err.msg);
+        }
+        where = dc.has_runtime ? &dc : mc.has_runtime ? &mc : NULL;
+        if (!where)
+                r = present ? result(c, DOCTOR_WARN, "portcullis install containerd",
+                                     "containerd is installed, but no runtime 'portcullis' is configured (%s "
+                                     "absent, none in %s)", dropin, main_cfg)
+                            : result(c, DOCTOR_SKIP, NULL, "containerd is not present on this node");
+        else if (!streq_ptr(where->runtime_type, CONTAINERD_RUNTIME_TYPE))
+                r = result(c, DOCTOR_FAIL, "portcullis install containerd",
+                           "%s: runtime 'portcullis' has runtime_type %s, not \"" CONTAINERD_RUNTIME_TYPE "\"",
+                           where == &dc ? dropin : main_cfg, where->runtime_type ? where->runtime_type : "(none)");
+        else if (where == &dc && !have_main)
+                r = result(c, DOCTOR_FAIL, "portcullis install containerd",
+                           "%s is absent, so containerd never reads the drop-in %s", main_cfg, dropin);
+        else if (where == &dc && !imports_name(mc.imports, CONTAINERD_DROPIN))
+                r = result(c, DOCTOR_FAIL, "portcullis install containerd (it adds the import)",
+                           "%s's imports do not name " CONTAINERD_DROPIN ", so containerd never reads it",
+                           main_cfg);
+        else if (!program_present(d, SHIM_NAME, &shim))
+                r = result(c, DOCTOR_FAIL, "install " SHIM_NAME " in /usr/local/bin (portcullis install "
+                           "containerd --binaries) or another folder on containerd's PATH",
+                           "runtime 'portcullis' is configured, but no executable " SHIM_NAME " is in a PATH folder");
+        else {
+                d->containerd_configured = true;
+                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" CONTAINERD_RUNTIME_TYPE ") in %s%s, shim %s%s",
+                           where == &dc ? dropin : main_cfg, where == &dc ? ", imported" : "", shim,
+                           where->default_runtime ? "; the default runtime" : "");
+        }
+        containerd_config_done(&dc);
+        containerd_config_done(&mc);
+        return r;
+}
+
+/* One oci-hooks(5) file: it must name an executable hook at createRuntime
+ * for every container. */
+static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char *file) {
+        _cleanup_free_ char *buf = NULL, *hook = NULL, *why = NULL, *fix = NULL;
+        const char *path = NULL;
+        json_t *doc, *stages, *always;
+        json_error_t jerr;
+        enum doctor_status s;
+        struct error err = {};
+        bool create_runtime = false;
+        size_t len, i;
+        json_t *v;
+
+        if (read_full_file(file, HOOKS_D_FILE_MAX, &buf, &len, &err) < 0)
+                return result(c, DOCTOR_FAIL, "portcullis install podman", "%s", err.msg);
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc)
+                return result(c, DOCTOR_FAIL, "fix the file, or remove it and run 'portcullis install podman'",
+                              "%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
+        (void) json_unpack(doc, "{s:{s:s}}", "hook", "path", &path);
+        stages = json_object_get(doc, "stages");
+        json_array_foreach(stages, i, v)
+                create_runtime = create_runtime || streq_ptr(json_string_value(v), "createRuntime");
+        always = json_object_get(json_object_get(doc, "when"), "always");
+        hook = path ? strdup(path) : NULL;
+        json_decref(doc);
+        if (!hook)
+                return result(c, DOCTOR_FAIL, "portcullis install podman", "%s names no hook.path", file);
+        if (!create_runtime)
+                return result(c, DOCTOR_FAIL, "portcullis install podman",
+                              "%s: stages does not hold createRuntime, so the hook never runs before a start", file);
+        {
+                _cleanup_free_ char *p = rooted(d, hook);
+
+                if (!p)
+                        return -ENOMEM;
+                s = executable_status(p, &why, &fix);
+        }
+        if (!why)
+                return -ENOMEM;
+        if (s == DOCTOR_FAIL)
+                return result(c, DOCTOR_FAIL, fix, "%s names the hook %s, which can't run: %s", file, hook, why);
+        if (!json_is_true(always))
+                return result(c, DOCTOR_WARN, "set \"when\": {\"always\": true} (portcullis install podman)",
+                              "%s names %s, but only for some containers (\"when\" is not always)", file, hook);
+        d->hooks_configured = true;
+        return result(c, s, fix, "%s names %s", file, hook);
+}
+
+/* Podman and CRI-O read /usr/share/containers/oci/hooks.d and
+ * /etc/containers/oci/hooks.d (a file in /etc wins over one of the same
+ * name in /usr/share); the prefix's share/ is read only when it is /usr. */
+static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *prefix_dir = fmt("%s/share/containers/oci/hooks.d/portcullis.json", d->o->prefix);
+        const char *read_dirs[] = { "/etc/containers/oci/hooks.d/portcullis.json",
+                                    "/usr/share/containers/oci/hooks.d/portcullis.json" };
+        bool podman = program_present(d, "podman", NULL), crio = program_present(d, "crio", NULL);
+        _cleanup_free_ char *prefix_file = NULL, *users = NULL;
+
+        if (!prefix_dir || !(prefix_file = rooted(d, prefix_dir)))
+                return -ENOMEM;
+        users = fmt("%s%s%s", podman ? "podman" : "", podman && crio ? " and " : "", crio ? "CRI-O" : "");
+        if (!users)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(read_dirs); i++) {
+                _cleanup_free_ char *f = rooted(d, read_dirs[i]);
+                int r;
+
+                if (!f)
+                        return -ENOMEM;
+                if (access(f, F_OK) < 0)
+                        continue;
+                r = check_hooks_file(d, c, f);
+                if (r < 0 || c->status != DOCTOR_OK)
+                        return r;
+                return result(c, DOCTOR_OK, NULL, "%s%s%s", c->detail, *users ? "; read by " : "", users);
+        }
+        if (access(prefix_file, F_OK) == 0)
+                return result(c, DOCTOR_WARN, "portcullis install podman (or link the file into "
+                              "/etc/containers/oci/hooks.d)",
+                              "%s exists, but Podman and CRI-O read only /etc/containers/oci/hooks.d and "
+                              "/usr/share/containers/oci/hooks.d", prefix_file);
+        if (podman || crio)
+                return result(c, DOCTOR_WARN, crio && !podman ? "portcullis install crio" : "portcullis install podman",
+                              "%s installed, but no hooks.d file names the hook", users);
+        return result(c, DOCTOR_SKIP, NULL, "Podman and CRI-O are not present on this node");
+}
+
+static int check_hook(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *p = rooted(d, d->o->hook);
+
+        return p ? check_executable(c, p, NULL) : -ENOMEM;
+}
+
+static int check_shim(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *p = rooted(d, d->o->shim);
+
+        return p ? check_executable(c, p, "only containerd needs it") : -ENOMEM;
+}
+
+/* ---- config, policy, DB ------------------------------------------------------ */
+
+static int check_config(struct doctor *d, struct doctor_check *c) {
+        const char *path = d->config_path = d->o->config ? strdup(d->o->config) : rooted(d, PORTCULLIS_CONFIG_DEFAULT);
+        _cleanup_free_ char *none = fmt("%s/absent.json", d->tmp);
+        struct error err = {};
+        int r;
+
+        if (!path || !none)
+                return -ENOMEM;
+        r = config_load(path, d->o->config != NULL, &d->cfg, &err);
+        if (r < 0) {
+                /* A file that is not there, at a path not asked for: the defaults. */
+                r = config_load(none, false, &d->cfg, NULL);
+                if (r < 0)
+                        return r;
+                return result(c, DOCTOR_FAIL, "fix the file; until then the hook decides every start by its "
+                              "on_error (deny)", "%s; the checks below use the built-in defaults", err.msg);
+        }
+        d->config_ok = true;
+        if (!d->cfg->path)
+                return result(c, DOCTOR_WARN, "portcullis install RUNTIME writes it",
+                              "%s is absent: the built-in defaults apply", path);
+        return result(c, DOCTOR_OK, NULL, "%s", path);
+}
+
+static int check_policy(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *path = rooted(d, d->cfg->policy), *fix = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        struct error err = {};
+        const struct policy *p;
+
+        if (!path)
+                return -ENOMEM;
+        if (streq_ptr(d->cfg->policy, PORTCULLIS_POLICY_DEFAULT) && access(path, F_OK) < 0 && errno == ENOENT) {
+                if (policy_default(&d->policy) < 0)
+                        return -ENOMEM;
+                d->policy_ok = true;
+                return result(c, DOCTOR_WARN, "write your policy there (portcullis install RUNTIME writes the "
+                              "default one)", "%s is absent: the built-in policy applies (enforce at CRITICAL, "
+                              "on_error allow)", path);
+        }
+        if (policy_load_all(path, &d->policy, &errors, &err) < 0) {
+                if (!(fix = fmt("fix it: 'portcullis policy check %s' lists every error", path)))
+                        return -ENOMEM;
+                return result(c, DOCTOR_FAIL, fix, "%s%s", err.msg,
+                              strv_length(errors) > 1 ? " (and more errors)" : "");
+        }
+        d->policy_ok = true;
+        p = d->policy;
+        return result(c, DOCTOR_OK, NULL, "%s: mode %s, severity %s and above, %zu scopes, %zu allowlist entries",
+                      path, policy_mode_to_string(p->rule.mode), severity_to_string(p->rule.threshold),
+                      p->n_scopes, p->n_allow);
+}
+
+/* Seconds since an RFC 3339 UTC time (the DB's meta); -1 when unreadable. */
+static long long age_seconds(const char *t) {
+        struct tm tm = {};
+
+        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                return -1;
+        return (long long) (time(NULL) - timegm(&tm));
+}
+
+static int check_db(struct doctor *d, struct doctor_check *c) {
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_free_ char *path = rooted(d, d->cfg->db), *fix = NULL;
+        struct vulndb_status s = {};
+        unsigned max_h = d->policy ? d->policy->max_db_age_hours : 0;
+        const char *t;
+        struct error err = {};
+        long long age;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        if (vulndb_open(path, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0)
+                return result(c, DOCTOR_FAIL, "portcullis db update (the timer portcullis-update.timer does it "
+                              "daily), or portcullis db import", "%s", err.msg);
+        d->db_ok = true;
+        t = s.data_time ? s.data_time : s.import_time;
+        age = age_seconds(t);
+        if (max_h && (age < 0 || age / 3600 >= max_h)) {
+                fix = fmt("portcullis db update, and check the timer: systemctl status portcullis-update.timer; "
+                          "until then on_stale_db (%s) decides every start",
+                          policy_stale_to_string(d->policy->on_stale_db));
+                r = age < 0 ? result(c, DOCTOR_FAIL, fix, "%s has no %s time, so its age can't be held to "
+                                     "max_db_age_hours (%u)", path, s.data_time ? "data" : "import", max_h)
+                            : result(c, DOCTOR_FAIL, fix, "%s: %s %lld hours ago (%s), more than max_db_age_hours (%u)",
+                                     path, s.data_time ? "its signed data was published" : "imported", age / 3600,
+                                     t, max_h);
+        } else if (s.n_ecosystems == 0)
+                r = result(c, DOCTOR_WARN, "portcullis db update, or portcullis db import",
+                           "%s holds no record: every image is 'not checked'", path);
+        else
+                r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h ago%s",
+                           path, s.revision ? s.revision : "?", (unsigned long long) s.records, s.n_ecosystems,
+                           s.data_time ? "data of" : "imported", age / 3600,
+                           max_h ? "" : " (the policy sets no max_db_age_hours)");
+        vulndb_status_done(&s);
+        return r;
+}
+
+/* ---- folders the hook writes ------------------------------------------------- */
+
+/* A folder the hook (root) writes, or creates (mkdir -p, 0700) when it is
+ * absent: a folder where it is, a writable file system (a file made and
+ * removed there), and root's alone (what a cache holds says which images
+ * are vulnerable to what, and whoever can write it can change verdicts). */
+static int check_folder(struct doctor *d, struct doctor_check *c, const char *what, const char *host_path) {
+        _cleanup_free_ char *path = rooted(d, host_path), *probe = NULL, *fix = NULL, *parent = NULL;
+        struct stat st;
+        int fd;
+
+        if (!path)
+                return -ENOMEM;
+        if (stat(path, &st) < 0 && errno == ENOENT) {
+                /* The hook creates it: its nearest existing parent must be a writable folder. */
+                parent = strdup(path);
+                while (parent && strrchr(parent, '/') && strlen(parent) > 1) {
+                        *strrchr(parent, '/') = '\0';
+                        if (!*parent)
+                                strcpy(parent, "/");
+                        if (stat(parent, &st) == 0)
+                                break;
+                }
+                if (!parent)
+                        return -ENOMEM;
+                if (!S_ISDIR(st.st_mode) || access(parent, W_OK) < 0)
+                        return result(c, DOCTOR_FAIL, (fix = fmt("mkdir -p -m 0700 %s", path)),
+                                      "%s %s is absent and can't be created: %s is %s", what, path, parent,
+                                      S_ISDIR(st.st_mode) ? "not writable" : "not a folder");
+                return result(c, DOCTOR_OK, NULL, "%s %s is absent; the hook creates it (0700) at the first start",
+                              what, path);
+        }
+        if (stat(path, &st) < 0)
+                return result(c, DOCTOR_FAIL, "check the path and its parents' permissions", "%s %s: %s", what, path,
+                              strerror(errno));
+        if (!S_ISDIR(st.st_mode)) {
+                fix = fmt("remove %s, or set another folder in config.json; the hook creates it", path);
+                return result(c, DOCTOR_FAIL, fix, "%s %s is not a folder", what, path);
+        }
+        if (!(probe = fmt("%s/.portcullis-doctor-XXXXXX", path)))
+                return -ENOMEM;
+        fd = mkstemp(probe);
+        if (fd < 0) {
+                int e = errno;
+
+                fix = fmt("make it writable for root: chmod 0700 %s (a read-only file system needs a writable "
+                          "mount there)", path);
+                return result(c, DOCTOR_FAIL, fix, "%s %s is not writable: %s", what, path, strerror(e));
+        }
+        close(fd);
+        (void) unlink(probe);
+        if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
+                fix = fmt("chown root %s && chmod 0700 %s", path, path);
+                return result(c, DOCTOR_WARN, fix, "%s %s is writable, but by others than root too (uid %u, mode "
+                              "%04o): they could change verdicts", what, path, (unsigned) st.st_uid,
+                              (unsigned) (st.st_mode & 07777));
+        }
+        if (geteuid() != 0)
+                return result(c, DOCTOR_WARN, "run portcullis doctor as root, as the hook runs",
+                              "%s %s is writable by uid %u (this user, not root as the hook)", what, path,
+                              (unsigned) geteuid());
+        return result(c, DOCTOR_OK, NULL, "%s %s is writable (mode %04o)", what, path,
+                      (unsigned) (st.st_mode & 07777));
+}
+
+static int check_cache(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *dir = strdup(d->cfg->cache);
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir)
+                *slash = '\0';
+        return check_folder(d, c, "the cache's folder", dir);
+}
+
+static int check_lock_dir(struct doctor *d, struct doctor_check *c) {
+        return check_folder(d, c, "the lock folder", d->cfg->lock_dir);
+}
+
+/* ---- the audit log -------------------------------------------------------------- */
+
+/* The log file opened for appending (nothing written; created, 0600, when
+ * absent, as the hook would), and the syslog socket connected. */
+static int check_audit_log(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *file = rooted(d, d->cfg->log_file), *sock = NULL, *fix = NULL;
+        _cleanup_close_ int fd = -EBADF, sfd = -EBADF;
+        struct strbuf ok = {};
+        struct error err = {};
+        bool created = false;
+        int r;
+
+        if (d->cfg->log_file && !file)
+                return -ENOMEM;
+        if (file) {
+                created = access(file, F_OK) < 0;
+                fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+                if (fd < 0) {
+                        int e = errno;
+                        _cleanup_free_ char *dir = strdup(file);
+
+                        if (!dir)
+                                return -ENOMEM;
+                        *strrchr(dir, '/') = '\0';
+                        fix = e == ENOENT ? fmt("mkdir -p -m 0750 %s (or set log.file in config.json)", dir)
+                                          : fmt("make %s appendable by root, or set log.file in config.json", file);
+                        return result(c, DOCTOR_FAIL, fix, "audit log %s can't be opened for appending: %s%s", file,
+                                      strerror(e), e == ENOENT ? " (its folder is missing)" : "");
+                }
+                if (created)
+                        (void) unlink(file);
+                (void) strbuf_printf(&ok, "file %s appendable", file);
+        }
+        if (d->cfg->log_syslog) {
+                sock = rooted(d, d->cfg->log_syslog_socket ? d->cfg->log_syslog_socket : AUDIT_SYSLOG_SOCKET_DEFAULT);
+                if (!sock) {
+                        strbuf_done(&ok);
+                        return -ENOMEM;
+                }
+                if (audit_syslog_open(sock, &sfd, &err) < 0) {
+                        strbuf_done(&ok);
+                        return result(c, DOCTOR_FAIL, "start journald or a syslog daemon, or set log.syslog false "
+                                      "in config.json (with a log.file)", "%s", err.msg);
+                }
+                (void) strbuf_printf(&ok, "%ssyslog socket %s connectable", ok.len ? ", " : "", sock);
+        }
+        if (!ok.len) {
+                strbuf_done(&ok);
+                return result(c, DOCTOR_FAIL, "set log.file or log.syslog in config.json",
+                              "config.json sends audit lines nowhere (log.syslog false, no log.file)");
+        }
+        r = result(c, DOCTOR_OK, NULL, "%s", ok.s);
+        strbuf_done(&ok);
+        return r;
+}
+
+/* ---- the sandbox ------------------------------------------------------------------ */
+
+static int check_sandbox(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *dir = fmt("%s/sandbox", d->tmp);
+        struct analyze_probe p = {};
+        struct error err = {};
+
+        if (!dir)
+                return -ENOMEM;
+        if (mkdir(dir, 0755) < 0)
+                return result(c, DOCTOR_FAIL, "check TMPDIR", "create %s: %s", dir, strerror(errno));
+        if (analyze_probe(dir, DOCTOR_PROBE_DEADLINE_MS, &p, &err) < 0)
+                return result(c, DOCTOR_FAIL, "see the message; the hook's analyses fail the same way (on_error "
+                              "decides)", "%s", err.msg);
+        if (p.missing & SANDBOX_NO_SECCOMP)
+                return result(c, DOCTOR_WARN, "use a kernel with CONFIG_SECCOMP_FILTER",
+                              "the analysis child runs without its seccomp filter: this kernel has none");
+        if (!p.filter_kills)
+                return result(c, DOCTOR_FAIL, "report this: the seccomp allow-list is not in force",
+                              "a call the seccomp allow-list forbids (socket) was not killed in the child");
+        if (geteuid() == 0 && (!p.chrooted || p.uid == 0))
+                return result(c, DOCTOR_FAIL, "report this, with the kernel version",
+                              "the child ran as uid %d, %s", p.uid, p.chrooted ? "chrooted" : "not chrooted");
+        if (p.missing & SANDBOX_NO_LANDLOCK)
+                return result(c, DOCTOR_WARN, "a kernel with Landlock (5.13+, lsm=landlock) adds a wall",
+                              "seccomp filter kills a forbidden call; chroot %s, uid %d; no Landlock on this kernel",
+                              p.chrooted ? "in place" : "skipped (not root)", p.uid);
+        return result(c, geteuid() == 0 ? DOCTOR_OK : DOCTOR_WARN,
+                      geteuid() == 0 ? NULL : "run portcullis doctor as root to check the chroot and the uid change",
+                      "seccomp filter kills a forbidden call; Landlock in place; chroot %s, uid %d",
+                      p.chrooted ? "in place" : "skipped (not root)", p.uid);
+}
+
+/* ---- a dry-run decision ------------------------------------------------------------ */
+
+/* A Debian 12 rootfs with one package no record names, its bundle and an
+ * OCI state: the gate's whole path (inventory child, match child, policy)
+ * on something every policy starts. */
+static int write_probe_bundle(const char *tmp, char **ret_state, struct error *err) {
+        static const struct {
+                const char *path, *text;
+        } files[] = {
+                { "rootfs/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"portcullis doctor probe\"\n" },
+                { "rootfs/var/lib/dpkg/status",
+                  "Package: portcullis-doctor-probe\nStatus: install ok installed\nArchitecture: all\n"
+                  "Version: 1.0-1\n\n" },
+        };
+        static const char *const dirs[] = { "rootfs", "rootfs/etc", "rootfs/var", "rootfs/var/lib",
+                                            "rootfs/var/lib/dpkg", "bundle" };
+        _cleanup_free_ char *cfg = NULL, *state = NULL, *p = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *dir = fmt("%s/%s", tmp, dirs[i]);
+
+                if (!dir || mkdir(dir, 0755) < 0)
+                        return error_set_errno(err, dir ? errno : ENOMEM, "create %s/%s", tmp, dirs[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *f = fmt("%s/%s", tmp, files[i].path);
+
+                if (!f || write_file_atomic(f, files[i].text, strlen(files[i].text), err) < 0)
+                        return f ? -EIO : -ENOMEM;
+        }
+        cfg = fmt("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"%s/rootfs\", \"readonly\": true}}\n", tmp);
+        state = fmt("{\"ociVersion\": \"1.0.2\", \"id\": \"portcullis-doctor\", \"status\": \"creating\", \"pid\": 1, "
+                    "\"bundle\": \"%s/bundle\"}\n", tmp);
+        p = fmt("%s/bundle/config.json", tmp);
+        if (!cfg || !state || !p || write_file_atomic(p, cfg, strlen(cfg), err) < 0)
+                return -EIO;
+        free(p);
+        if (!(p = fmt("%s/state.json", tmp)) || write_file_atomic(p, state, strlen(state), err) < 0)
+                return -EIO;
+        *ret_state = TAKE_PTR(p);
+        return 0;
+}
+
+/* One decision; *ret_ms its wall time, *ret_cache the audit line's "cache". */
+static int dry_run_once(const struct gate_options *o, const char *state, struct gate_result *ret, long long *ret_ms,
+                        char **ret_cache) {
+        _cleanup_close_ int fd = open(state, O_RDONLY | O_CLOEXEC);
+        long long t0 = clock_now_ms();
+        const char *cache = NULL;
+        json_t *line;
+
+        if (fd < 0)
+                return -errno;
+        gate_run(o, fd, ret);
+        *ret_ms = clock_now_ms() - t0;
+        line = ret->audit_line ? json_loads(ret->audit_line, 0, NULL) : NULL;
+        (void) json_unpack(line, "{s:s}", "cache", &cache);
+        *ret_cache = strdup(cache ? cache : "?");
+        json_decref(line);
+        return *ret_cache ? 0 : -ENOMEM;
+}
+
+/* The gate as the hook runs it, on the node's config, policy and DB, with
+ * a verdict cache and lock folder of its own (the node's cache gets no
+ * entry for the probe): a miss, then the same start again, a hit. */
+static int check_dry_run(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *state = NULL, *config = NULL, *policy = rooted(d, d->cfg->policy),
+                            *db = rooted(d, d->cfg->db), *cache = fmt("%s/cache/cache.db", d->tmp),
+                            *locks = fmt("%s/locks", d->tmp), *miss_cache = NULL, *hit_cache = NULL;
+        struct gate_result miss = {}, hit = {};
+        struct error err = {};
+        long long miss_ms = 0, hit_ms = 0;
+        unsigned deadline = d->policy ? d->policy->deadline_ms : 0;
+        const char *first;
+        int r;
+
+        if (!policy || !db || !cache || !locks)
+                return -ENOMEM;
+        /* The config as the hook finds it; absent, a "{}" of the same meaning
+         * (not the default path, which under --root is another host's). */
+        if (!(config = strdup(d->config_path)))
+                return -ENOMEM;
+        if (access(config, F_OK) < 0) {
+                free(config);
+                if (!(config = fmt("%s/config.json", d->tmp)) || write_file_atomic(config, "{}\n", 3, &err) < 0)
+                        return config ? result(c, DOCTOR_FAIL, "check TMPDIR", "%s", err.msg) : -ENOMEM;
+        }
+        /* A policy absent at the default path is the built-in one: the gate
+         * decides that itself when it is given none. */
+        if (streq_ptr(d->cfg->policy, PORTCULLIS_POLICY_DEFAULT) && access(policy, F_OK) < 0) {
+                free(policy);
+                policy = NULL;
+        }
+        if (write_probe_bundle(d->tmp, &state, &err) < 0)
+                return result(c, DOCTOR_FAIL, "check TMPDIR", "the probe bundle: %s", err.msg);
+        {
+                struct gate_options o = { .config = config, .policy = policy, .db = db, .cache = cache,
+                                          .lock_dir = locks, .no_syslog = true, .dry_run = true,
+                                          .state_path = state };
+
+                if ((r = dry_run_once(&o, state, &miss, &miss_ms, &miss_cache)) < 0 ||
+                    (miss.exit_code == GATE_START && (r = dry_run_once(&o, state, &hit, &hit_ms, &hit_cache)) < 0))
+                        goto out;
+        }
+        first = miss.messages && miss.messages[0] ? miss.messages[0] : NULL;
+        if (miss.exit_code != GATE_START)
+                r = result(c, DOCTOR_FAIL, "fix the failures above; the hook blocks every start the same way",
+                           "a clean Debian 12 test image was blocked in %lld ms: %s", miss_ms, first ? first : "?");
+        else if (deadline && (unsigned long long) miss_ms > deadline)
+                r = result(c, DOCTOR_WARN, "raise deadline_ms in the policy, or find what is slow (portcullis -v check)",
+                           "a test image started, but its first decision took %lld ms, more than deadline_ms (%u)",
+                           miss_ms, deadline);
+        else if (first && startswith(first, "portcullis: warning"))
+                r = result(c, DOCTOR_WARN, "see the warning", "a test image started with a warning in %lld ms: %s",
+                           miss_ms, first);
+        else
+                r = result(c, DOCTOR_OK, NULL,
+                           "a test image would start: first decision (cache %s) in %lld ms, again (cache %s) in "
+                           "%lld ms", miss_cache, miss_ms, hit_cache ? hit_cache : "?", hit_ms);
+out:
+        gate_result_done(&miss);
+        gate_result_done(&hit);
+        return r;
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+static const struct {
+        const char *name;
+        int (*fn)(struct doctor *d, struct doctor_check *c);
+} checks[] = {
+        { "config", check_config },
+        { "runtime.containerd", check_containerd },
+        { "runtime.oci-hooks", check_hooks_d },
+        { "hook", check_hook },
+        { "shim", check_shim },
+        { "policy", check_policy },
+        { "db", check_db },
+        { "cache", check_cache },
+        { "lock_dir", check_lock_dir },
+        { "audit_log", check_audit_log },
+        { "sandbox", check_sandbox },
+        { "dry_run", check_dry_run },
+};
+
+/* rm -r of the probe's folder: only what the doctor made there. */
+static void remove_tree(const char *path) {
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return;
+        if (!S_ISDIR(st.st_mode)) {
+                (void) unlink(path);
+                return;
+        }
+        {
+                DIR *dir = opendir(path);
+                struct dirent *de;
+
+                while (dir && (de = readdir(dir))) {
+                        _cleanup_free_ char *sub = NULL;
+
+                        if (streq_ptr(de->d_name, ".") || streq_ptr(de->d_name, ".."))
+                                continue;
+                        if ((sub = fmt("%s/%s", path, de->d_name)))
+                                remove_tree(sub);
+                }
+                if (dir)
+                        closedir(dir);
+        }
+        (void) rmdir(path);
+}
+
+int doctor_run(const struct doctor_options *o, struct doctor_report *ret, struct error *err) {
+        struct doctor d = { .o = o };
+        const char *tmpdir = getenv("TMPDIR");
+        struct doctor_report rep = {};
+        int r = 0;
+
+        d.tmp = fmt("%s/portcullis-doctor-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+        if (!d.tmp)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!mkdtemp(d.tmp)) {
+                r = error_set_errno(err, errno, "create a temporary folder in %s", tmpdir ? tmpdir : "/tmp");
+                free(d.tmp);
+                return r;
+        }
+        rep.checks = calloc(ELEMENTSOF(checks), sizeof(*rep.checks));
+        if (!rep.checks)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(checks); i++) {
+                struct doctor_check *c = &rep.checks[rep.n_checks++];
+                long long t0 = clock_now_ms();
+
+                c->name = checks[i].name;
+                r = checks[i].fn(&d, c);
+                c->duration_ms = clock_now_ms() - t0;
+                if (r >= 0)
+                        rep.counts[c->status]++;
+        }
+        remove_tree(d.tmp);
+        free(d.tmp);
+        free(d.config_path);
+        config_free(d.cfg);
+        policy_free(d.policy);
+        if (r < 0) {
+                doctor_report_done(&rep);
+                return error_set(err, r, "portcullis doctor: out of memory");
+        }
+        *ret = rep;
+        return 0;
+}
+
+void doctor_report_done(struct doctor_report *r) {
+        for (size_t i = 0; r && i < r->n_checks; i++) {
+                free(r->checks[i].detail);
+                free(r->checks[i].fix);
+        }
+        if (r) {
+                free(r->checks);
+                *r = (struct doctor_report) {};
+        }
+}
