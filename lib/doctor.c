@@ -166,6 +166,17 @@ static bool program_present(const struct doctor *d, const char *name, char **ret
         return false;
 }
 
+/* containerd finds the shim on its PATH: this build's bindir or a usual folder. */
+static bool shim_present(const struct doctor *d, char **ret_path) {
+        _cleanup_free_ char *p = rooted(d, d->o->shim);
+
+        if (p && access(p, X_OK) == 0) {
+                *ret_path = TAKE_PTR(p);
+                return true;
+        }
+        return program_present(d, SHIM_NAME, ret_path);
+}
+
 static bool path_exists(const struct doctor *d, const char *host_path) {
         _cleanup_free_ char *p = rooted(d, host_path);
 
@@ -237,7 +248,7 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                 r = result(c, DOCTOR_FAIL, "portcullis install containerd (it adds the import)",
                            "%s's imports do not name " CONTAINERD_DROPIN ", so containerd never reads it",
                            main_cfg);
-        else if (!program_present(d, SHIM_NAME, &shim))
+        else if (!shim_present(d, &shim))
                 r = result(c, DOCTOR_FAIL, "install " SHIM_NAME " in /usr/local/bin (portcullis install "
                            "containerd --binaries) or another folder on containerd's PATH",
                            "runtime 'portcullis' is configured, but no executable " SHIM_NAME " is in a PATH folder");
@@ -324,10 +335,13 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
                         return -ENOMEM;
                 if (access(f, F_OK) < 0)
                         continue;
+                _cleanup_free_ char *found = NULL;
+
                 r = check_hooks_file(d, c, f);
-                if (r < 0 || c->status != DOCTOR_OK)
+                if (r < 0 || c->status != DOCTOR_OK || !*users)
                         return r;
-                return result(c, DOCTOR_OK, NULL, "%s%s%s", c->detail, *users ? "; read by " : "", users);
+                found = TAKE_PTR(c->detail);
+                return result(c, DOCTOR_OK, NULL, "%s; read by %s", found, users);
         }
         if (access(prefix_file, F_OK) == 0)
                 return result(c, DOCTOR_WARN, "portcullis install podman (or link the file into "
@@ -468,7 +482,7 @@ static int check_folder(struct doctor *d, struct doctor_check *c, const char *wh
 
         if (!path)
                 return -ENOMEM;
-        if (stat(path, &st) < 0 && errno == ENOENT) {
+        if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
                 /* The hook creates it: its nearest existing parent must be a writable folder. */
                 parent = strdup(path);
                 while (parent && strrchr(parent, '/') && strlen(parent) > 1) {
@@ -627,6 +641,19 @@ static int check_sandbox(struct doctor *d, struct doctor_check *c) {
 
 /* ---- a dry-run decision ------------------------------------------------------------ */
 
+/* A file of the probe's temporary folder (no fsync: it lives for one run). */
+static int write_text(const char *path, const char *text, struct error *err) {
+        FILE *f = fopen(path, "wxe");
+        int r;
+
+        if (!f)
+                return error_set_errno(err, errno, "create %s", path);
+        r = fputs(text, f) < 0 ? -errno : 0;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        return r < 0 ? error_set_errno(err, r, "write %s", path) : 0;
+}
+
 /* A Debian 12 rootfs with one package no record names, its bundle and an
  * OCI state: the gate's whole path (inventory child, match child, policy)
  * on something every policy starts. */
@@ -652,17 +679,23 @@ static int write_probe_bundle(const char *tmp, char **ret_state, struct error *e
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 _cleanup_free_ char *f = fmt("%s/%s", tmp, files[i].path);
 
-                if (!f || write_file_atomic(f, files[i].text, strlen(files[i].text), err) < 0)
-                        return f ? -EIO : -ENOMEM;
+                if (!f)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (write_text(f, files[i].text, err) < 0)
+                        return -EIO;
         }
         cfg = fmt("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"%s/rootfs\", \"readonly\": true}}\n", tmp);
         state = fmt("{\"ociVersion\": \"1.0.2\", \"id\": \"portcullis-doctor\", \"status\": \"creating\", \"pid\": 1, "
                     "\"bundle\": \"%s/bundle\"}\n", tmp);
         p = fmt("%s/bundle/config.json", tmp);
-        if (!cfg || !state || !p || write_file_atomic(p, cfg, strlen(cfg), err) < 0)
+        if (!cfg || !state || !p)
+                return error_set(err, ENOMEM, "out of memory");
+        if (write_text(p, cfg, err) < 0)
                 return -EIO;
         free(p);
-        if (!(p = fmt("%s/state.json", tmp)) || write_file_atomic(p, state, strlen(state), err) < 0)
+        if (!(p = fmt("%s/state.json", tmp)))
+                return error_set(err, ENOMEM, "out of memory");
+        if (write_text(p, state, err) < 0)
                 return -EIO;
         *ret_state = TAKE_PTR(p);
         return 0;
@@ -709,7 +742,7 @@ static int check_dry_run(struct doctor *d, struct doctor_check *c) {
                 return -ENOMEM;
         if (access(config, F_OK) < 0) {
                 free(config);
-                if (!(config = fmt("%s/config.json", d->tmp)) || write_file_atomic(config, "{}\n", 3, &err) < 0)
+                if (!(config = fmt("%s/config.json", d->tmp)) || write_text(config, "{}\n", &err) < 0)
                         return config ? result(c, DOCTOR_FAIL, "check TMPDIR", "%s", err.msg) : -ENOMEM;
         }
         /* A policy absent at the default path is the built-in one: the gate

@@ -1,0 +1,250 @@
+#!/bin/bash
+# portcullis doctor on a healthy install laid out under a temporary --root
+# (config, policy, a DB imported from feed/, cache and lock folders, an
+# audit log, containerd's drop-in imported by config.toml, a hooks.d file
+# naming the built hook, the hook and the shim where this build installs
+# them): exit 0 and every check ok.  Then each piece broken in turn, on a
+# fresh copy: exit 1, that check "fail", and its message.  --format json is
+# parsed and its shape checked; usage errors exit 2.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SHIM=${PORTCULLIS_SHIM:?}
+SRC=${PC_SOURCE_ROOT:?}
+BUILD=${PC_BUILD_ROOT:?}
+. "$SRC/tests/lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "skip: the hook runs as root, and so must the doctor's checks of its folders"; exit 77; }
+for t in python3 meson timeout; do command -v "$t" >/dev/null || { echo "skip: $t is missing"; exit 77; }; done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-doctor-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export TMPDIR=$T/tmp
+mkdir -p "$TMPDIR"
+
+# Where this build installs the hook and the shim (what doctor checks).
+read -r PREFIX BINDIR LIBEXECDIR < <(meson introspect --buildoptions "$BUILD" | python3 -c '
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(o["prefix"], o["bindir"], o["libexecdir"])')
+HOOK_AT=$PREFIX/$LIBEXECDIR/portcullis/portcullis-hook
+SHIM_AT=$PREFIX/$BINDIR/containerd-shim-portcullis-v2
+
+H=$T/healthy
+mkdir -p "$H/etc/portcullis" "$H/var/lib/portcullis" "$H/var/cache/portcullis" "$H/run/portcullis/locks" \
+        "$H/var/log/portcullis" "$H/etc/containers/oci/hooks.d" "$H/etc/containerd/conf.d" \
+        "$H$(dirname "$HOOK_AT")" "$H$(dirname "$SHIM_AT")"
+chmod 0700 "$H/var/lib/portcullis" "$H/var/cache/portcullis" "$H/run/portcullis/locks"
+install -m 0755 "$HOOK" "$H$HOOK_AT"
+install -m 0755 "$SHIM" "$H$SHIM_AT"
+cat >"$H/etc/portcullis/config.json" <<'EOF'
+{
+  "db": "/var/lib/portcullis/vulndb.sqlite",
+  "cache": "/var/cache/portcullis/cache.db",
+  "lock_dir": "/run/portcullis/locks",
+  "policy": "/etc/portcullis/policy.json",
+  "log": {"syslog": false, "file": "/var/log/portcullis/audit.log"}
+}
+EOF
+printf '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 24, "on_stale_db": "deny"}\n' \
+        >"$H/etc/portcullis/policy.json"
+cat >"$H/etc/containers/oci/hooks.d/portcullis.json" <<EOF
+{"version": "1.0.0", "hook": {"path": "$HOOK_AT", "args": ["portcullis-hook"], "timeout": 30},
+ "when": {"always": true}, "stages": ["createRuntime"]}
+EOF
+cat >"$H/etc/containerd/config.toml" <<'EOF'
+version = 2
+# the drop-ins
+imports = [
+  "/etc/containerd/conf.d/portcullis.toml",  # portcullis install containerd
+]
+
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  snapshotter = "overlayfs"
+EOF
+cat >"$H/etc/containerd/conf.d/portcullis.toml" <<'EOF'
+version = 2
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis]
+  runtime_type = "io.containerd.portcullis.v2"
+EOF
+"$P" db import "$SRC/feed" --db "$H/var/lib/portcullis/vulndb.sqlite" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
+
+# doctor DIR [ARGS...]: sets OUT (stdout), ERR and RC.
+doctor() {
+        local root=$1
+        shift
+        OUT=$(timeout 120 "$P" doctor --root "$root" "$@" 2>"$T/stderr"); RC=$?
+        ERR=$(cat "$T/stderr")
+}
+
+# row NAME: the check's table row (and its "what to do" line).
+row() { grep -A1 "^$1 " <<<"$OUT"; }
+
+doctor "$H"
+[ "$RC" -eq 0 ] || fail "healthy: exit $RC: $OUT $ERR"
+for c in config runtime.containerd runtime.oci-hooks hook shim policy db cache lock_dir audit_log sandbox dry_run; do
+        r=$(row "$c")
+        # A kernel without Landlock (before 5.13, or not enabled) is a warning, nothing else.
+        if [ "$c" = sandbox ] && grep -q "no Landlock on this kernel" <<<"$r"; then
+                continue
+        fi
+        grep -q "^$c  *ok  " <<<"$r" || fail "healthy: $c is not ok: $r"
+done
+row runtime.containerd | grep -q "runtime 'portcullis' (io.containerd.portcullis.v2) in $H/etc/containerd/conf.d/portcullis.toml, imported, shim $H$SHIM_AT" ||
+        fail "healthy: containerd row: $(row runtime.containerd)"
+row runtime.oci-hooks | grep -q "names $HOOK_AT" || fail "healthy: hooks.d row: $(row runtime.oci-hooks)"
+row dry_run | grep -Eq "a test image would start: first decision \(cache miss\) in [0-9]+ ms, again \(cache hit\) in [0-9]+ ms" ||
+        fail "healthy: dry run: $(row dry_run)"
+[ -e "$H/var/log/portcullis/audit.log" ] && fail "healthy: doctor left an audit log file behind"
+[ -n "$(ls -A "$H/var/cache/portcullis")" ] && fail "healthy: doctor wrote into the node's cache folder: $(ls -A "$H/var/cache/portcullis")"
+[ -n "$(ls -A "$TMPDIR")" ] && fail "healthy: doctor left temporary files: $(ls -A "$TMPDIR")"
+
+# --format json: the documented shape (docs/doctor.md).
+doctor "$H" --format json
+[ "$RC" -eq 0 ] || fail "healthy json: exit $RC $ERR"
+python3 - "$OUT" "$H" <<'PY' || fail "healthy json: $OUT"
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["version"] == 1 and d["root"] == sys.argv[2] and d["config"] is None and d["ok"] is True, d
+names = [c["name"] for c in d["checks"]]
+assert names == ["config", "runtime.containerd", "runtime.oci-hooks", "hook", "shim", "policy", "db", "cache",
+                 "lock_dir", "audit_log", "sandbox", "dry_run"], names
+for c in d["checks"]:
+    assert set(c) == {"name", "status", "detail", "fix", "duration_ms"}, c
+    assert c["status"] in ("ok", "warn"), c
+    assert c["status"] == "ok" or c["name"] == "sandbox", c
+    assert isinstance(c["duration_ms"], int) and c["duration_ms"] >= 0, c
+    assert c["fix"] is None or c["status"] != "ok", c
+assert set(d["summary"]) == {"ok", "skip", "warn", "fail"} and d["summary"]["fail"] == 0, d["summary"]
+assert sum(d["summary"].values()) == len(d["checks"]), d["summary"]
+PY
+
+# broken NAME CHECK MESSAGE: the copy $T/NAME (made by fresh) must fail
+# CHECK with MESSAGE (a grep -E pattern) in its row, and exit 1; the JSON
+# says the same.
+fresh() { rm -rf "${T:?}/$1"; cp -a "$H" "$T/$1"; B=$T/$1; }
+broken() {
+        doctor "$T/$1" --format json
+        python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+c = {c["name"]: c for c in d["checks"]}[sys.argv[2]]
+assert d["ok"] is False and d["summary"]["fail"] >= 1 and c["status"] == "fail" and c["fix"], c' "$OUT" "$2" ||
+                fail "$1: JSON: $RC $OUT"
+        [ "$RC" -eq 1 ] || fail "$1: --format json exit $RC"
+        doctor "$T/$1"
+        [ "$RC" -eq 1 ] || fail "$1: exit $RC, not 1: $OUT $ERR"
+        row "$2" | grep -q "^$2  *FAIL  " || fail "$1: $2 did not fail: $(row "$2")"
+        row "$2" | grep -Eq -- "$3" || fail "$1: $2 does not say '$3': $(row "$2")"
+        row "$2" | grep -q "what to do: ." || fail "$1: $2 says nothing to do: $(row "$2")"
+}
+
+fresh policy
+printf '{"mode": "enforce", "severity": "HIGHEST"}\n' >"$B/etc/portcullis/policy.json"
+broken policy policy "policy.json:1:[0-9]+: .*severity.*HIGHEST"
+row policy | grep -q "portcullis policy check $B/etc/portcullis/policy.json" || fail "policy: fix: $(row policy)"
+
+fresh config
+printf '{"db": "/var/lib/portcullis/vulndb.sqlite", "dbs": 1}\n' >"$B/etc/portcullis/config.json"
+broken config config "config.json:1:[0-9]+: .*dbs"
+
+fresh nodb
+rm "$B/var/lib/portcullis/vulndb.sqlite"
+broken nodb db "vulnerability database $B/var/lib/portcullis/vulndb.sqlite .*No such file or directory"
+row db | grep -q "portcullis db update" || fail "nodb: fix: $(row db)"
+# and the dry run, whose gate can't match either, says what the hook would do
+row dry_run | grep -Eq "^dry_run  *(FAIL|warn)  .*vulndb.sqlite" || fail "nodb: dry run: $(row dry_run)"
+
+fresh olddb
+python3 - "$B/var/lib/portcullis/vulndb.sqlite" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE meta SET value = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE key = 'import_time'")
+c.commit()
+PY
+broken olddb db "imported 72 hours ago \(.*\), more than max_db_age_hours \(24\)"
+row db | grep -q "on_stale_db (deny)" || fail "olddb: fix: $(row db)"
+# on_stale_db deny: the test image is blocked, and the dry run says why
+row dry_run | grep -q "^dry_run  *FAIL  .*blocked in .*max_db_age_hours" || fail "olddb: dry run: $(row dry_run)"
+
+fresh cachefile
+rm -r "$B/var/cache/portcullis"
+: >"$B/var/cache/portcullis"
+broken cachefile cache "the cache's folder $B/var/cache/portcullis is not a folder"
+
+fresh lockfile
+rm -r "$B/run/portcullis"
+: >"$B/run/portcullis"
+broken lockfile lock_dir "the lock folder $B/run/portcullis/locks is absent and can't be created: $B/run/portcullis is not a folder"
+
+# absent folders the hook creates are fine
+fresh nolocks
+rm -r "$B/run/portcullis"
+doctor "$B"
+[ "$RC" -eq 0 ] && row lock_dir | grep -q "^lock_dir  *ok  .*absent; the hook creates it" || fail "nolocks: $RC $(row lock_dir)"
+[ -e "$B/run/portcullis" ] && fail "nolocks: doctor created the lock folder"
+
+# a read-only cache folder, where a private mount namespace can be had
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+        fresh rocache
+        OUT=$(timeout 120 unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" doctor --root "$3"' \
+                sh "$B/var/cache/portcullis" "$P" "$B" 2>&1); RC=$?
+        [ "$RC" -eq 1 ] && row cache | grep -q "^cache  *FAIL  .*is not writable: Read-only file system" ||
+                fail "rocache: $RC $(row cache)"
+fi
+
+fresh noexec
+chmod 0644 "$B$HOOK_AT"
+broken noexec hook "$B$HOOK_AT is not executable \(mode 0644\)"
+row hook | grep -q "chmod 0755 $B$HOOK_AT" || fail "noexec: fix: $(row hook)"
+row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *FAIL  .*names the hook $HOOK_AT, which can't run" ||
+        fail "noexec: hooks.d: $(row runtime.oci-hooks)"
+
+fresh nologdir
+rm -r "$B/var/log/portcullis"
+broken nologdir audit_log "audit log $B/var/log/portcullis/audit.log can't be opened for appending: No such file or directory \(its folder is missing\)"
+row audit_log | grep -q "mkdir -p -m 0750 $B/var/log/portcullis" || fail "nologdir: fix: $(row audit_log)"
+
+fresh nosyslog
+printf '{"policy": "/etc/portcullis/policy.json", "db": "/var/lib/portcullis/vulndb.sqlite", "log": {"syslog": true, "syslog_socket": "/run/no-such.sock"}}\n' \
+        >"$B/etc/portcullis/config.json"
+broken nosyslog audit_log "no syslog socket at $B/run/no-such.sock"
+
+fresh missinghook
+sed -i "s|$HOOK_AT|/opt/nowhere/portcullis-hook|" "$B/etc/containers/oci/hooks.d/portcullis.json"
+broken missinghook runtime.oci-hooks "hooks.d/portcullis.json names the hook /opt/nowhere/portcullis-hook, which can't run: .*No such file or directory"
+
+fresh noimport
+sed -i '/imports/,/^]/d' "$B/etc/containerd/config.toml"
+broken noimport runtime.containerd "config.toml's imports do not name /etc/containerd/conf.d/portcullis.toml"
+
+fresh wrongtype
+sed -i 's/io.containerd.portcullis.v2/io.containerd.runc.v2/' "$B/etc/containerd/conf.d/portcullis.toml"
+broken wrongtype runtime.containerd "runtime 'portcullis' has runtime_type io.containerd.runc.v2"
+
+fresh noshim
+rm "$B$SHIM_AT"
+broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
+
+# Runtimes not on the node are skipped, not failures; present but not
+# configured is a warning.
+fresh bare
+rm -r "$B/etc/containerd" "$B/etc/containers"
+doctor "$B"
+[ "$RC" -eq 0 ] || fail "bare: exit $RC"
+row runtime.containerd | grep -q "^runtime.containerd  *skip  *containerd is not present on this node" || fail "bare: $(row runtime.containerd)"
+row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *skip  *Podman and CRI-O are not present" || fail "bare: $(row runtime.oci-hooks)"
+mkdir -p "$B/usr/bin" && printf '#!/bin/sh\n' >"$B/usr/bin/podman" && chmod 0755 "$B/usr/bin/podman"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *warn  *podman installed, but no hooks.d file names the hook" ||
+        fail "bare podman: $RC $(row runtime.oci-hooks)"
+
+# usage
+"$P" doctor --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "--bogus: not exit 2"
+"$P" doctor extra >/dev/null 2>&1; [ $? -eq 2 ] || fail "an argument: not exit 2"
+"$P" doctor --root relative/dir >/dev/null 2>&1; [ $? -eq 2 ] || fail "relative --root: not exit 2"
+"$P" doctor --format yaml >/dev/null 2>&1; [ $? -eq 2 ] || fail "--format yaml: not exit 2"
+"$P" doctor --help | grep -q "Exit status: 0 nothing failed, 1 a check failed" || fail "doctor --help"
+"$P" doctor --config "$T/none.json" --root "$H" >/dev/null 2>&1; [ $? -eq 1 ] || fail "--config missing: not exit 1"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "ok"
