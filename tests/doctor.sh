@@ -221,6 +221,20 @@ fresh wrongtype
 sed -i 's/io.containerd.portcullis.v2/io.containerd.runc.v2/' "$B/etc/containerd/conf.d/portcullis.toml"
 broken wrongtype runtime.containerd "runtime 'portcullis' has runtime_type io.containerd.runc.v2"
 
+# containerd 2's config version 3, the runtime in config.toml itself, default runtime
+fresh v3
+rm "$B/etc/containerd/conf.d/portcullis.toml"
+cat >"$B/etc/containerd/config.toml" <<'EOF'
+version = 3
+[plugins.'io.containerd.cri.v1.runtime'.containerd]
+  default_runtime_name = 'portcullis'
+[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.portcullis]
+  runtime_type = 'io.containerd.portcullis.v2'
+EOF
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *ok  .*in $B/etc/containerd/config.toml, shim .*; the default runtime" ||
+        fail "v3: $RC $(row runtime.containerd)"
+
 fresh noshim
 rm "$B$SHIM_AT"
 broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
