@@ -416,7 +416,7 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
         }
         d->policy_ok = true;
         p = d->policy;
-        return result(c, DOCTOR_OK, NULL, "%s: mode %s, severity %s and above, %zu scopes, %zu allowlist entries",
+        return result(c, DOCTOR_OK, NULL, "%s: mode %s, severity %s and above, scopes: %zu, allowlist entries: %zu",
                       path, policy_mode_to_string(p->rule.mode), severity_to_string(p->rule.threshold),
                       p->n_scopes, p->n_allow);
 }
@@ -460,11 +460,20 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
         } else if (s.n_ecosystems == 0)
                 r = result(c, DOCTOR_WARN, "portcullis db update, or portcullis db import",
                            "%s holds no record: every image is 'not checked'", path);
-        else
-                r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h ago%s",
-                           path, s.revision ? s.revision : "?", (unsigned long long) s.records, s.n_ecosystems,
-                           s.data_time ? "data of" : "imported", age / 3600,
-                           max_h ? "" : " (the policy sets no max_db_age_hours)");
+        else {
+                const char *rev = s.revision ? s.revision : "?";
+                char limit[64];
+
+                if (startswith(rev, "sha256:"))
+                        rev += STRLEN("sha256:");
+                if (max_h)
+                        snprintf(limit, sizeof(limit), "max_db_age_hours %u", max_h);
+                else
+                        snprintf(limit, sizeof(limit), "the policy sets no max_db_age_hours");
+                r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h %lld "
+                           "min ago (%s)", path, rev, (unsigned long long) s.records, s.n_ecosystems,
+                           s.data_time ? "data published" : "imported", age / 3600, age % 3600 / 60, limit);
+        }
         vulndb_status_done(&s);
         return r;
 }
