@@ -480,14 +480,30 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
 
 /* ---- folders the hook writes ------------------------------------------------- */
 
+/* Whether a file can be made in dir (one is made and removed): 0 or a
+ * negative errno. */
+static int try_create_in(const char *dir) {
+        _cleanup_free_ char *probe = fmt("%s/.portcullis-doctor-XXXXXX", dir);
+        int fd;
+
+        if (!probe)
+                return -ENOMEM;
+        fd = mkstemp(probe);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        (void) unlink(probe);
+        return 0;
+}
+
 /* A folder the hook (root) writes, or creates (mkdir -p, 0700) when it is
  * absent: a folder where it is, a writable file system (a file made and
  * removed there), and root's alone (what a cache holds says which images
  * are vulnerable to what, and whoever can write it can change verdicts). */
 static int check_folder(struct doctor *d, struct doctor_check *c, const char *what, const char *host_path) {
-        _cleanup_free_ char *path = rooted(d, host_path), *probe = NULL, *fix = NULL, *parent = NULL;
-        struct stat st;
-        int fd;
+        _cleanup_free_ char *path = rooted(d, host_path), *fix = NULL, *parent = NULL;
+        struct stat st = {};
+        int k;
 
         if (!path)
                 return -ENOMEM;
@@ -503,10 +519,17 @@ static int check_folder(struct doctor *d, struct doctor_check *c, const char *wh
                 }
                 if (!parent)
                         return -ENOMEM;
-                if (!S_ISDIR(st.st_mode) || access(parent, W_OK) < 0)
-                        return result(c, DOCTOR_FAIL, (fix = fmt("mkdir -p -m 0700 %s", path)),
-                                      "%s %s is absent and can't be created: %s is %s", what, path, parent,
-                                      S_ISDIR(st.st_mode) ? "not writable" : "not a folder");
+                if (!S_ISDIR(st.st_mode)) {
+                        fix = fmt("remove the file %s (the hook creates the folders), or set another path in "
+                                  "config.json", parent);
+                        return result(c, DOCTOR_FAIL, fix, "%s %s is absent and can't be created: %s is not a folder",
+                                      what, path, parent);
+                }
+                if (access(parent, W_OK) < 0) {
+                        fix = fmt("mkdir -p -m 0700 %s (on a writable file system)", path);
+                        return result(c, DOCTOR_FAIL, fix, "%s %s is absent and can't be created: %s is not "
+                                      "writable (%s)", what, path, parent, strerror(errno));
+                }
                 return result(c, DOCTOR_OK, NULL, "%s %s is absent; the hook creates it (0700) at the first start",
                               what, path);
         }
@@ -517,18 +540,14 @@ static int check_folder(struct doctor *d, struct doctor_check *c, const char *wh
                 fix = fmt("remove %s, or set another folder in config.json; the hook creates it", path);
                 return result(c, DOCTOR_FAIL, fix, "%s %s is not a folder", what, path);
         }
-        if (!(probe = fmt("%s/.portcullis-doctor-XXXXXX", path)))
-                return -ENOMEM;
-        fd = mkstemp(probe);
-        if (fd < 0) {
-                int e = errno;
-
+        k = try_create_in(path);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
                 fix = fmt("make it writable for root: chmod 0700 %s (a read-only file system needs a writable "
                           "mount there)", path);
-                return result(c, DOCTOR_FAIL, fix, "%s %s is not writable: %s", what, path, strerror(e));
+                return result(c, DOCTOR_FAIL, fix, "%s %s is not writable: %s", what, path, strerror(-k));
         }
-        close(fd);
-        (void) unlink(probe);
         if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
                 fix = fmt("chown root %s && chmod 0700 %s", path, path);
                 return result(c, DOCTOR_WARN, fix, "%s %s is writable, but by others than root too (uid %u, mode "
@@ -561,36 +580,55 @@ static int check_lock_dir(struct doctor *d, struct doctor_check *c) {
 
 /* ---- the audit log -------------------------------------------------------------- */
 
-/* The log file opened for appending (nothing written; created, 0600, when
- * absent, as the hook would), and the syslog socket connected. */
+/* The log file opened for appending (nothing written), or, absent, a
+ * file made and removed in its folder: the hook creates it (0600) with
+ * its first line, and a file made here could take that line with it. */
+static int check_log_file(struct doctor_check *c, const char *file, struct strbuf *ok) {
+        _cleanup_close_ int fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_free_ char *dir = strdup(file), *fix = NULL;
+        int e = errno, k;
+
+        if (!dir)
+                return -ENOMEM;
+        *strrchr(dir, '/') = '\0';
+        if (fd >= 0)
+                return strbuf_printf(ok, "file %s appendable", file) < 0 ? -ENOMEM : 0;
+        if (e != ENOENT) {
+                fix = fmt("make %s appendable by root, or set log.file in config.json", file);
+                k = result(c, DOCTOR_FAIL, fix, "audit log %s can't be opened for appending: %s", file, strerror(e));
+                return k < 0 ? k : 1;
+        }
+        k = try_create_in(dir);
+        if (k == -ENOMEM)
+                return k;
+        if (k == 0)
+                return strbuf_printf(ok, "file %s absent, its folder writable (the hook creates it)", file) < 0
+                               ? -ENOMEM : 0;
+        if (k == -ENOENT || k == -ENOTDIR) {
+                fix = fmt("mkdir -p -m 0750 %s (or set log.file in config.json)", dir);
+                k = result(c, DOCTOR_FAIL, fix, "audit log %s can't be opened for appending: %s (its folder is "
+                           "missing)", file, strerror(ENOENT));
+        } else {
+                fix = fmt("make %s writable by root, or set log.file in config.json", dir);
+                k = result(c, DOCTOR_FAIL, fix, "audit log %s is absent and its folder is not writable: %s", file,
+                           strerror(-k));
+        }
+        return k < 0 ? k : 1;
+}
+
+/* The log file and the syslog socket, as config.json names them. */
 static int check_audit_log(struct doctor *d, struct doctor_check *c) {
-        _cleanup_free_ char *file = rooted(d, d->cfg->log_file), *sock = NULL, *fix = NULL;
-        _cleanup_close_ int fd = -EBADF, sfd = -EBADF;
+        _cleanup_free_ char *file = rooted(d, d->cfg->log_file), *sock = NULL;
+        _cleanup_close_ int sfd = -EBADF;
         struct strbuf ok = {};
         struct error err = {};
-        bool created = false;
         int r;
 
         if (d->cfg->log_file && !file)
                 return -ENOMEM;
-        if (file) {
-                created = access(file, F_OK) < 0;
-                fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-                if (fd < 0) {
-                        int e = errno;
-                        _cleanup_free_ char *dir = strdup(file);
-
-                        if (!dir)
-                                return -ENOMEM;
-                        *strrchr(dir, '/') = '\0';
-                        fix = e == ENOENT ? fmt("mkdir -p -m 0750 %s (or set log.file in config.json)", dir)
-                                          : fmt("make %s appendable by root, or set log.file in config.json", file);
-                        return result(c, DOCTOR_FAIL, fix, "audit log %s can't be opened for appending: %s%s", file,
-                                      strerror(e), e == ENOENT ? " (its folder is missing)" : "");
-                }
-                if (created)
-                        (void) unlink(file);
-                (void) strbuf_printf(&ok, "file %s appendable", file);
+        if (file && (r = check_log_file(c, file, &ok)) != 0) {
+                strbuf_done(&ok);
+                return r < 0 ? r : 0;
         }
         if (d->cfg->log_syslog) {
                 sock = rooted(d, d->cfg->log_syslog_socket ? d->cfg->log_syslog_socket : AUDIT_SYSLOG_SOCKET_DEFAULT);

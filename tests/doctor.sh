@@ -176,6 +176,7 @@ fresh lockfile
 rm -r "$B/run/portcullis"
 : >"$B/run/portcullis"
 broken lockfile lock_dir "the lock folder $B/run/portcullis/locks is absent and can't be created: $B/run/portcullis is not a folder"
+row lock_dir | grep -q "remove the file $B/run/portcullis " || fail "lockfile: fix: $(row lock_dir)"
 
 # absent folders the hook creates are fine
 fresh nolocks
@@ -204,6 +205,16 @@ fresh nologdir
 rm -r "$B/var/log/portcullis"
 broken nologdir audit_log "audit log $B/var/log/portcullis/audit.log can't be opened for appending: No such file or directory \(its folder is missing\)"
 row audit_log | grep -q "mkdir -p -m 0750 $B/var/log/portcullis" || fail "nologdir: fix: $(row audit_log)"
+
+# an absent log file in a writable folder is fine, and stays absent
+fresh nologfile
+doctor "$B"
+[ "$RC" -eq 0 ] && row audit_log | grep -q "^audit_log  *ok  .*file $B/var/log/portcullis/audit.log absent, its folder writable" ||
+        fail "nologfile: $RC $(row audit_log)"
+[ -e "$B/var/log/portcullis/audit.log" ] && fail "nologfile: doctor created the audit log"
+printf 'an earlier line\n' >"$B/var/log/portcullis/audit.log"
+doctor "$B"
+[ "$RC" -eq 0 ] && [ "$(cat "$B/var/log/portcullis/audit.log")" = "an earlier line" ] || fail "nologfile: the log changed"
 
 fresh nosyslog
 printf '{"policy": "/etc/portcullis/policy.json", "db": "/var/lib/portcullis/vulndb.sqlite", "log": {"syslog": true, "syslog_socket": "/run/no-such.sock"}}\n' \
