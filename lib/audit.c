@@ -82,7 +82,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         char ts[40];
 
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
                          "s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", strempty(r->container),
@@ -90,6 +90,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "image", json_str_or_null(r->image),
                          "namespace", json_str_or_null(r->namespace),
                          "mode", json_str_or_null(r->mode),
+                         "enforce_from", json_str_or_null(r->enforce_from),
                          "scope", json_str_or_null(r->scope),
                          "decision", r->decision,
                          "reason", json_str_or_null(r->reason),

@@ -20,6 +20,8 @@ struct audit_record {
         const char *image;              /* NULL when unknown */
         const char *namespace;          /* NULL when none */
         const char *mode;               /* enforce | warn | audit, or NULL before a policy */
+        const char *enforce_from;       /* the rule's enforce_from ("2027-01-15"), or NULL; mode says
+                                         * whether it has come (enforce) or not (warn) */
         const char *scope;              /* NULL = the policy's top level */
         const char *decision;           /* allow | warn | audit | deny */
         const char *reason;             /* why, for errors and timeouts; NULL otherwise */

@@ -295,7 +295,7 @@ static char **vex_lines(const struct scan_result *res) {
 static void audit(struct start *h, const char *decision, const char *reason, const struct verdict *v,
                   const struct scan_result *res) {
         _cleanup_strv_free_ char **notes = NULL, **vex = vex_lines(res);
-        char *line = NULL;
+        char *line = NULL, enforce_from[32];
         struct error err = {}, serr = {};
         struct audit_record rec = {
                 .container = h->state.id ? h->state.id : h->o->containerd_id,
@@ -303,6 +303,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .image = h->ctx.image,
                 .namespace = h->ctx.namespace,
                 .mode = v ? policy_mode_to_string(v->rule.mode) : NULL,
+                .enforce_from = v && v->rule.enforce_from ? enforce_from : NULL,
                 .scope = v ? v->scope : NULL,
                 .decision = decision,
                 .reason = reason,
@@ -329,6 +330,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         const char *file = h->o->log_file ? h->o->log_file : h->cfg ? h->cfg->log_file : NULL;
         bool file_ok = false, syslog_ok = false;
 
+        if (v && v->rule.enforce_from)
+                policy_format_time(v->rule.enforce_from, enforce_from);
         if (use_syslog && !h->o->dry_run)
                 (void) open_syslog(h, &serr);
         for (char *const *n = v ? v->notes : NULL; n && *n; n++)
@@ -448,21 +451,37 @@ static int decide_stale(struct start *h, const struct error *err) {
         return GATE_BLOCK;
 }
 
+/* " until enforced from 2027-01-15" (after "mode warn") while
+ * enforce_from is ahead (policy_select() made enforce warn), else "". */
+static const char *pending_note(const struct verdict *v, char ret[80]) {
+        char when[32];
+
+        if (!v->rule.enforce_pending)
+                return "";
+        policy_format_time(v->rule.enforce_from, when);
+        (void) snprintf(ret, 80, " until enforced from %s", when);
+        return ret;
+}
+
 /* The decision is on_unchecked's: nothing counted, something was not checked. */
 static int decide_unchecked(struct start *h, const struct verdict *v) {
+        char pending[80];
+
         if (v->decision == VERDICT_DENY) {
                 say(h, "portcullis: blocked %s: not checked: %s; on_unchecked is deny in policy %s\n", h->name,
                     v->unchecked, policy_path(h));
                 return GATE_BLOCK;
         }
-        say(h, "portcullis: warning: %s: not checked: %s; %s(on_unchecked %s, policy %s)\n", h->name,
+        say(h, "portcullis: warning: %s: not checked: %s; %s(on_unchecked %s%s%s, policy %s)\n", h->name,
             v->unchecked, unrecorded_blocks(h) ? "" : "starting anyway ",
-            policy_unchecked_to_string(v->rule.on_unchecked), policy_path(h));
+            policy_unchecked_to_string(v->rule.on_unchecked), v->rule.enforce_pending ? ", mode warn" : "",
+            pending_note(v, pending), policy_path(h));
         return GATE_START;
 }
 
 static int decide(struct start *h, const struct verdict *v, const struct scan_result *res) {
         struct strbuf b = {};
+        char pending[80];
         int code = GATE_START;
 
         audit(h, verdict_decision_to_string(v->decision), h->stale_note, v, res);
@@ -481,7 +500,8 @@ static int decide(struct start *h, const struct verdict *v, const struct scan_re
                 say(h, "portcullis: blocked %s: %s\n", h->name, strempty(b.s));
                 code = GATE_BLOCK;
         } else {
-                (void) strbuf_printf(&b, "; %s(mode warn, policy %s)", unrecorded_blocks(h) ? "" : "starting anyway ",
+                (void) strbuf_printf(&b, "; %s(mode warn%s, policy %s)", unrecorded_blocks(h) ? "" : "starting anyway ",
+                                     pending_note(v, pending),
                                      policy_path(h));
                 where_more(h, v, &b);
                 say(h, "portcullis: warning: %s: %s\n", h->name, strempty(b.s));

@@ -46,7 +46,7 @@ static const char *const top_keys[] = { "mode", "severity", "ignore_unfixed", "i
                                         "on_unchecked", "unknown_as",
                                         "on_error", "on_timeout",
                                         "deadline_ms", "max_db_age_hours", "on_stale_db", "allowlist", "scopes",
-                                        "on_audit_failure", "block_kev", "min_epss", "vex", NULL };
+                                        "on_audit_failure", "block_kev", "min_epss", "vex", "enforce_from", NULL };
 static const char *const stale_names[_POLICY_STALE_MAX] = { "allow", "warn", "deny" };
 
 const char *policy_stale_to_string(enum policy_stale s) {
@@ -54,7 +54,7 @@ const char *policy_stale_to_string(enum policy_stale s) {
 }
 static const char *const scope_keys[] = { "name", "match", "mode", "severity", "ignore_unfixed",
                                           "ignore_ecosystems", "ignore_paths", "on_unchecked", "unknown_as",
-                                          "block_kev", "min_epss", NULL };
+                                          "block_kev", "min_epss", "enforce_from", NULL };
 static const char *const match_keys[] = { "namespaces", "annotations", "images", NULL };
 static const char *const allow_keys[] = { "id", "expires", "reason", "image", NULL };
 
@@ -235,7 +235,7 @@ static int parse_expires(const char *s, time_t *ret) {
 }
 
 /* "2026-12-31", or "2026-12-31T12:00:00Z" when not at midnight UTC. */
-static void format_time(time_t t, char ret[32]) {
+void policy_format_time(time_t t, char ret[static 32]) {
         struct tm tm;
 
         if (!gmtime_r(&t, &tm)) {
@@ -339,6 +339,42 @@ static int get_min_epss(const struct json_node *obj, double *ret, struct error *
         return 1;
 }
 
+/* enforce_from: a date or an RFC 3339 time, like an allowlist entry's
+ * expires. */
+static int get_enforce_from(const struct json_node *obj, time_t *ret, struct error *err) {
+        const char *s = NULL;
+        char shown[80];
+        int r = json_get_string(obj, "enforce_from", &s, err);
+
+        if (r <= 0 || !s)
+                return r < 0 ? r : 0;
+        json_printable(s, shown, sizeof(shown));
+        if (parse_expires(s, ret) < 0)
+                return json_error_at(obj->doc, json_key_pos(obj, "enforce_from"), err,
+                                     "'enforce_from' in %s must be a date (2027-01-15, midnight UTC) or an RFC 3339 "
+                                     "time (2027-01-15T08:00:00Z), not '%s'", obj->where, shown);
+        return 1;
+}
+
+/* enforce_from only means something under mode enforce: named beside
+ * another mode (its own or the top level's) it would never take effect, so
+ * it is an error; one a scope inherits into its own warn or audit is
+ * dropped. */
+static int check_enforce_from(const struct json_node *obj, struct policy_rule *rule, unsigned set,
+                              struct error *err) {
+        if (rule->mode == POLICY_ENFORCE)
+                return 0;
+        if (!(set & POLICY_SET_ENFORCE_FROM)) {
+                rule->enforce_from = 0;
+                return 0;
+        }
+        rule->enforce_from = 0;
+        return json_error_at(obj->doc, json_key_pos(obj, "enforce_from"), err,
+                             "'enforce_from' in %s needs mode enforce, but the mode is %s%s; set \"mode\": "
+                             "\"enforce\" or remove enforce_from", obj->where, policy_mode_to_string(rule->mode),
+                             set & POLICY_SET_MODE ? "" : " (from the top level)");
+}
+
 /* The rule of the top level or a scope; *ret_set says which keys the
  * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
  * which the rule borrows. */
@@ -381,6 +417,11 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
         if ((r = keep(el, get_min_epss(obj, &rule->min_epss, err), err)) < 0)
                 return r;
         set |= r ? POLICY_SET_MIN_EPSS : 0;
+        if ((r = keep(el, get_enforce_from(obj, &rule->enforce_from, err), err)) < 0)
+                return r;
+        set |= r ? POLICY_SET_ENFORCE_FROM : 0;
+        if ((r = keep(el, check_enforce_from(obj, rule, set, err), err)) < 0)
+                return r;
         *ret_set = set;
         return 0;
 }
@@ -778,16 +819,28 @@ static bool scope_applies(const struct policy_scope *s, const struct policy_cont
                glob_any(s->images, ctx ? ctx->image : NULL);
 }
 
+/* The rule as it applies at now: enforce is warn before enforce_from. */
+static struct policy_rule rule_at(const struct policy_rule *rule, const struct policy_context *ctx) {
+        struct policy_rule r = *rule;
+        time_t now = ctx && ctx->now ? ctx->now : time(NULL);
+
+        if (r.mode == POLICY_ENFORCE && r.enforce_from != 0 && now < r.enforce_from) {
+                r.mode = POLICY_WARN;
+                r.enforce_pending = true;
+        }
+        return r;
+}
+
 const struct policy_scope *policy_select(const struct policy *p, const struct policy_context *ctx,
                                          struct policy_rule *ret_rule) {
         for (size_t i = 0; i < p->n_scopes; i++)
                 if (scope_applies(&p->scopes[i], ctx)) {
                         if (ret_rule)
-                                *ret_rule = p->scopes[i].rule;
+                                *ret_rule = rule_at(&p->scopes[i].rule, ctx);
                         return &p->scopes[i];
                 }
         if (ret_rule)
-                *ret_rule = p->rule;
+                *ret_rule = rule_at(&p->rule, ctx);
         return NULL;
 }
 
@@ -894,7 +947,7 @@ static int add_note(struct verdict *v, const struct policy_allow *a, const struc
 
         if (strv_length(v->notes) >= POLICY_NOTES_MAX)
                 return 0;
-        format_time(a->expires, when);
+        policy_format_time(a->expires, when);
         if (asprintf(&s, "allowlist entry %s expired %s (%s); %s counts again", a->id, when, a->reason,
                      strna(f->id)) < 0)
                 return -ENOMEM;
@@ -1151,6 +1204,22 @@ static void describe_rule(struct text *b, const struct policy_rule *r) {
 }
 
 
+/* enforce_from: the schedule, told relative to now. */
+static void describe_schedule(struct text *b, const struct policy_rule *r, time_t now, const char *indent) {
+        long long days = (long long) ((r->enforce_from - now + 86399) / 86400);
+        char when[32];
+
+        if (r->enforce_from == 0)
+                return;
+        policy_format_time(r->enforce_from, when);
+        if (now < r->enforce_from)
+                say(b, "\n%sschedule: warn until %s (%lld day%s from now), enforced from %s on (enforce_from); "
+                    "now: warn", indent, when, days, days == 1 ? "" : "s", when);
+        else
+                say(b, "\n%sschedule: enforced from %s (enforce_from; that date has passed); now: enforce", indent,
+                    when);
+}
+
 static void describe_match(struct text *b, const struct policy_scope *s) {
         bool first = true;
 
@@ -1172,10 +1241,13 @@ static void describe_match(struct text *b, const struct policy_scope *s) {
 
 /* block_kev and min_epss are named as inherited only where they are on. */
 static bool inherited_shown(const struct policy_scope *s, unsigned bit) {
-        return bit == POLICY_SET_BLOCK_KEV ? s->rule.block_kev : bit == POLICY_SET_MIN_EPSS ? s->rule.min_epss > 0 : true;
+        return bit == POLICY_SET_BLOCK_KEV      ? s->rule.block_kev
+               : bit == POLICY_SET_MIN_EPSS     ? s->rule.min_epss > 0
+               : bit == POLICY_SET_ENFORCE_FROM ? s->rule.enforce_from != 0
+                                                : true;
 }
 
-static void describe_scope(struct text *b, size_t i, const struct policy_scope *s) {
+static void describe_scope(struct text *b, size_t i, const struct policy_scope *s, time_t now) {
         static const struct {
                 unsigned bit;
                 const char *name;
@@ -1189,6 +1261,7 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                 { POLICY_SET_UNKNOWN_AS, "unknown_as" },
                 { POLICY_SET_BLOCK_KEV, "block_kev" },
                 { POLICY_SET_MIN_EPSS, "min_epss" },
+                { POLICY_SET_ENFORCE_FROM, "enforce_from" },
         };
         bool any = false;
 
@@ -1201,6 +1274,7 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                         say(b, "%s%s", any ? ", " : "; from the top level: ", fields[k].name);
                         any = true;
                 }
+        describe_schedule(b, &s->rule, now, "     ");
         say(b, "%s", "\n");
 }
 
@@ -1211,7 +1285,7 @@ static void describe_allow(struct text *b, const struct policy_allow *a, time_t 
         if (a->expires == 0)
                 say(b, "%s", "never expires");
         else {
-                format_time(a->expires, when);
+                policy_format_time(a->expires, when);
                 if (now >= a->expires)
                         say(b, "EXPIRED %s, no longer applies", when);
                 else
@@ -1227,12 +1301,13 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
         say(&t, "Policy %s (sha256 %s)\n\nDefault rule (no scope applies):\n  ",
             p->path ? p->path : "(built-in default)", strna(policy_digest(p)));
         describe_rule(&t, &p->rule);
+        describe_schedule(&t, &p->rule, now, "  ");
         if (p->n_scopes == 0)
                 say(&t, "%s", "\n\nNo scopes: the default rule applies to every container.\n");
         else
                 say(&t, "%s", "\n\nScopes, in order; the first that applies wins:\n");
         for (size_t i = 0; i < p->n_scopes; i++)
-                describe_scope(&t, i, &p->scopes[i]);
+                describe_scope(&t, i, &p->scopes[i], now);
         if (p->n_allow == 0)
                 say(&t, "%s", "\nAllowlist: empty.\n");
         else

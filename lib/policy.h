@@ -83,6 +83,11 @@ struct policy_rule {
          * still apply. */
         bool block_kev;
         double min_epss;
+        /* Dated enforcement (mode enforce only): before this moment the
+         * effective mode is warn; 0 = none.  policy_select() applies it and
+         * sets enforce_pending when the mode it returns is warn for it. */
+        time_t enforce_from;
+        bool enforce_pending;
 };
 
 struct policy_allow {
@@ -105,6 +110,7 @@ enum {
         POLICY_SET_IGNORE_PATHS = 1 << 6,
         POLICY_SET_BLOCK_KEV = 1 << 7,
         POLICY_SET_MIN_EPSS = 1 << 8,
+        POLICY_SET_ENFORCE_FROM = 1 << 9,
 };
 
 /* A scope applies when every matcher it names matches: the namespace and
@@ -173,6 +179,8 @@ int policy_describe(const struct policy *p, char **ret, struct error *err);
 /* sha256 hex of the policy file's bytes (NULL if libcrypto can't be loaded). */
 const char *policy_digest(const struct policy *p);
 int policy_describe_at(const struct policy *p, time_t now, char **ret, struct error *err);
+/* "2027-01-15", or "2027-01-15T12:00:00Z" when not at midnight UTC. */
+void policy_format_time(time_t t, char ret[static 32]);
 
 struct policy_context {
         const char *image;              /* may be NULL */
@@ -181,7 +189,9 @@ struct policy_context {
         time_t now;                     /* for allowlist expiry; 0 = time(NULL) */
 };
 
-/* The scope that applies (NULL = the top level) and the effective rule. */
+/* The scope that applies (NULL = the top level) and the effective rule:
+ * mode enforce with an enforce_from still ahead of ctx->now is returned as
+ * warn, with enforce_pending set. */
 const struct policy_scope *policy_select(const struct policy *p, const struct policy_context *ctx,
                                          struct policy_rule *ret_rule);
 

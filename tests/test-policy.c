@@ -82,7 +82,7 @@ static void test_full(void) {
         CHECK(!p->scopes[1].namespaces && !p->scopes[1].annotations && !p->scopes[1].images);
 }
 
-#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss, vex"
+#define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss, vex, enforce_from"
 
 static void test_errors(void) {
         static const struct {
@@ -114,7 +114,7 @@ static void test_errors(void) {
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
-                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, block_kev, min_epss" },
+                  "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, block_kev, min_epss, enforce_from" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
                   "p.json:1:28: scopes[1] has no 'name' (and more errors: see 'portcullis policy check')" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
@@ -634,6 +634,93 @@ static void test_describe(void) {
                 CHECK_MSG(strstr(text, want[i]), "missing:\n%s\nin:\n%s", want[i], text);
 }
 
+/* enforce_from: enforce is warn until that moment (a date: midnight UTC),
+ * in select, evaluate and describe; errors where it could never apply. */
+static void test_enforce_from(void) {
+        static const char json[] =
+                "{\"mode\": \"enforce\", \"enforce_from\": \"2026-06-15\",\n"
+                " \"scopes\": [{\"name\": \"dev\", \"match\": {\"namespaces\": [\"dev\"]}, \"mode\": \"audit\"},\n"
+                "  {\"name\": \"pay\", \"match\": {\"namespaces\": [\"pay\"]}, \"enforce_from\": \"2026-06-01T12:00:00+02:00\"},\n"
+                "  {\"name\": \"rest\", \"match\": {\"namespaces\": [\"rest\"]}, \"severity\": \"HIGH\"}]}\n";
+        static const struct {
+                const char *ns;
+                time_t now;
+                enum policy_mode mode;
+                bool pending;
+                time_t from;
+        } rows[] = {
+                /* 2026-06-15T00:00:00Z = NOW + 14 days */
+                { NULL, NOW, POLICY_WARN, true, NOW + 14 * 86400 },
+                { NULL, NOW + 14 * 86400 - 1, POLICY_WARN, true, NOW + 14 * 86400 },
+                { NULL, NOW + 14 * 86400, POLICY_ENFORCE, false, NOW + 14 * 86400 },
+                { NULL, NOW + 400 * 86400, POLICY_ENFORCE, false, NOW + 14 * 86400 },
+                /* a scope with its own mode audit drops the inherited date */
+                { "dev", NOW, POLICY_AUDIT, false, 0 },
+                /* its own date: 2026-06-01T10:00:00Z */
+                { "pay", NOW + 10 * 3600 - 1, POLICY_WARN, true, NOW + 10 * 3600 },
+                { "pay", NOW + 10 * 3600, POLICY_ENFORCE, false, NOW + 10 * 3600 },
+                /* inherited */
+                { "rest", NOW, POLICY_WARN, true, NOW + 14 * 86400 },
+        };
+        static const struct {
+                const char *json, *msg;
+        } errors[] = {
+                { "{\"mode\": \"warn\", \"enforce_from\": \"2027-01-15\"}",
+                  "p.json:1:18: 'enforce_from' in the policy needs mode enforce, but the mode is warn; set \"mode\": "
+                  "\"enforce\" or remove enforce_from" },
+                { "{\"mode\": \"audit\", \"scopes\": [{\"name\": \"s\", \"enforce_from\": \"2027-01-15\"}]}",
+                  "p.json:1:44: 'enforce_from' in scope 's' needs mode enforce, but the mode is audit (from the top "
+                  "level); set \"mode\": \"enforce\" or remove enforce_from" },
+                { "{\"enforce_from\": \"2027-13-01\"}",
+                  "p.json:1:2: 'enforce_from' in the policy must be a date (2027-01-15, midnight UTC) or an RFC 3339 "
+                  "time (2027-01-15T08:00:00Z), not '2027-13-01'" },
+                { "{\"enforce_from\": \"15.01.2027\"}",
+                  "p.json:1:2: 'enforce_from' in the policy must be a date (2027-01-15, midnight UTC) or an RFC 3339 "
+                  "time (2027-01-15T08:00:00Z), not '15.01.2027'" },
+                { "{\"enforce_from\": 20270115}", "p.json:1:2: 'enforce_from' in the policy must be a string" },
+        };
+        _cleanup_(policy_freep) struct policy *p = parse(json);
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        struct finding f = { .id = (char *) "CVE-1", .package = (char *) "openssl", .severity = SEVERITY_CRITICAL,
+                             .fixed_version = (char *) "1.1", .cvss_score = -1, .epss = -1 };
+        struct scan_result res = { .findings = &f, .n_findings = 1 };
+
+        CHECK(p);
+        for (size_t i = 0; p && i < ELEMENTSOF(rows); i++) {
+                struct policy_context ctx = { .namespace = rows[i].ns, .now = rows[i].now };
+                struct policy_rule rule;
+                struct verdict v = {};
+
+                (void) policy_select(p, &ctx, &rule);
+                CHECK_MSG(rule.mode == rows[i].mode && rule.enforce_pending == rows[i].pending &&
+                          rule.enforce_from == rows[i].from, "row %zu: mode %d pending %d from %lld", i, rule.mode,
+                          rule.enforce_pending, (long long) rule.enforce_from);
+                CHECK(policy_evaluate(p, &ctx, &res, &v, NULL) == 0);
+                CHECK_MSG(v.decision == (rows[i].mode == POLICY_ENFORCE ? VERDICT_DENY
+                                         : rows[i].mode == POLICY_WARN ? VERDICT_WARN : VERDICT_AUDIT),
+                          "row %zu: decision %d", i, v.decision);
+                verdict_done(&v);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(errors); i++) {
+                struct policy *q = NULL;
+                struct error err = {};
+
+                CHECK(policy_parse(errors[i].json, strlen(errors[i].json), "p.json", &q, &err) < 0 && !q);
+                CHECK_MSG(strcmp(err.msg, errors[i].msg) == 0, "row %zu:\n got  %s\n want %s", i, err.msg,
+                          errors[i].msg);
+        }
+        CHECK(p && policy_describe_at(p, NOW, &before, NULL) == 0);
+        CHECK_MSG(before && strstr(before, "\n  schedule: warn until 2026-06-15 (14 days from now), enforced from "
+                                   "2026-06-15 on (enforce_from); now: warn\n"), "%s", before);
+        CHECK_MSG(before && strstr(before, "from the top level: mode, ignore_unfixed, ignore_ecosystems, ignore_paths, "
+                                   "on_unchecked, unknown_as, enforce_from\n     schedule: warn until 2026-06-15"),
+                  "%s", before);
+        CHECK_MSG(before && strstr(before, "schedule: warn until 2026-06-01T10:00:00Z (1 day from now)"), "%s", before);
+        CHECK(p && policy_describe_at(p, NOW + 20 * 86400, &after, NULL) == 0);
+        CHECK_MSG(after && strstr(after, "\n  schedule: enforced from 2026-06-15 (enforce_from; that date has passed); "
+                                  "now: enforce\n"), "%s", after);
+}
+
 /* The shipped examples load, and `portcullis policy check` agrees. */
 static int run(const char *cmd, char *out, size_t size) {
         FILE *f = popen(cmd, "r");
@@ -736,6 +823,7 @@ int main(void) {
         test_exploit();
         test_evaluate_none();
         test_describe();
+        test_enforce_from();
         test_examples();
         return test_end();
 }
