@@ -43,6 +43,10 @@ static void check_verdict(const struct policy *p, const struct policy_context *c
         if (total + v.allowed > ELEMENTSOF(findings) || (total > 0 && v.decision == VERDICT_ALLOW) ||
             (total == 0 && !v.unchecked && v.decision != VERDICT_ALLOW) || (v.unknown > 0) != (v.unchecked != NULL))
                 abort();
+        /* enforce_from: only ever turns enforce into warn, before its date */
+        if (rule.enforce_pending && (rule.mode != POLICY_WARN || rule.enforce_from == 0 ||
+                                     (ctx->now ? ctx->now : time(NULL)) >= rule.enforce_from))
+                abort();
         if (strv_length(v.worst) > POLICY_WORST_MAX || strv_length(v.notes) > POLICY_NOTES_MAX)
                 abort();
         if ((total > 0) != (v.worst != NULL) || !streq_ptr(v.scope, s ? s->name : NULL) ||

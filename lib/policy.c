@@ -819,16 +819,17 @@ static bool scope_applies(const struct policy_scope *s, const struct policy_cont
                glob_any(s->images, ctx ? ctx->image : NULL);
 }
 
-/* The rule as it applies at now: enforce is warn before enforce_from. */
-static struct policy_rule rule_at(const struct policy_rule *rule, const struct policy_context *ctx) {
-        struct policy_rule r = *rule;
+/* The rule as it applies at now: enforce is warn before enforce_from.
+ * Copied whole, then changed, so that two selections compare equal with
+ * memcmp (the fuzzer does). */
+static void rule_at(const struct policy_rule *rule, const struct policy_context *ctx, struct policy_rule *ret) {
         time_t now = ctx && ctx->now ? ctx->now : time(NULL);
 
-        if (r.mode == POLICY_ENFORCE && r.enforce_from != 0 && now < r.enforce_from) {
-                r.mode = POLICY_WARN;
-                r.enforce_pending = true;
+        *ret = *rule;
+        if (ret->mode == POLICY_ENFORCE && ret->enforce_from != 0 && now < ret->enforce_from) {
+                ret->mode = POLICY_WARN;
+                ret->enforce_pending = true;
         }
-        return r;
 }
 
 const struct policy_scope *policy_select(const struct policy *p, const struct policy_context *ctx,
@@ -836,11 +837,11 @@ const struct policy_scope *policy_select(const struct policy *p, const struct po
         for (size_t i = 0; i < p->n_scopes; i++)
                 if (scope_applies(&p->scopes[i], ctx)) {
                         if (ret_rule)
-                                *ret_rule = rule_at(&p->scopes[i].rule, ctx);
+                                rule_at(&p->scopes[i].rule, ctx, ret_rule);
                         return &p->scopes[i];
                 }
         if (ret_rule)
-                *ret_rule = rule_at(&p->rule, ctx);
+                rule_at(&p->rule, ctx, ret_rule);
         return NULL;
 }
 
