@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -213,6 +214,14 @@ int cli_output(const char *path, const char *text) {
                 return -1;
         }
         return 0;
+}
+
+long long cli_age_seconds(const char *t) {
+        struct tm tm = {};
+
+        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                return -1;
+        return (long long) (time(NULL) - timegm(&tm));
 }
 
 /* Prints what the library collected for the user, once, at the top. */

@@ -33,6 +33,8 @@ const struct report_format *cli_parse_report_format(const char *arg, bool scan);
  * atomically (a temporary file beside it, renamed over it): -1 with a
  * message when it can't be written. */
 int cli_output(const char *path, const char *text);
+/* Seconds since an RFC 3339 UTC time ("2026-12-04T06:00:12Z"); -1 when there is none. */
+long long cli_age_seconds(const char *t);
 
 /* How long the CLI lets an analysis child run (the hook has deadline_ms):
  * a big image's rpmdb takes seconds, not half an hour. */

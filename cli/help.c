@@ -198,6 +198,22 @@ static const struct cli_help {
           "                        blocked images, and the last N decisions to sort and filter\n"
           "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
           COMMON_OPTIONS EXIT_STATUS },
+        { "metrics", "write the gate's Prometheus metrics for node_exporter's textfile collector",
+          "metrics [OPTIONS]\n\n"
+          "Writes the decisions counted from the audit log (by verdict, mode and namespace),\n"
+          "cache hits and misses, the decision-duration histogram, the database's revision\n"
+          "and age and the verdict cache's size as a Prometheus text file, atomically.  Each\n"
+          "run reads only the audit lines added since the last (a state file keeps the\n"
+          "counters and the log's position; they survive the log's rotation).  The timer\n"
+          "portcullis-metrics.timer runs it every minute.\n\n"
+          "Options:\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --output FILE         the file to write, - for stdout (default:\n"
+          "                        /var/lib/prometheus/node-exporter/portcullis.prom)\n"
+          "  --log FILE            the audit log (default: config.json's log.file)\n"
+          "  --state FILE          the counters and the log's position (default:\n"
+          "                        metrics.state in the cache's folder)\n"
+          COMMON_OPTIONS EXIT_STATUS },
         { "cache", "list, show, purge, collect or rescan the hook's verdict cache",
           "cache COMMAND [OPTIONS]\n\n"
           "Commands:\n"

@@ -197,15 +197,6 @@ static void update_state_print(const struct update_state_info *u) {
         }
 }
 
-/* Seconds since an RFC 3339 UTC time; -1 when there is none. */
-static long long age_seconds(const char *t) {
-        struct tm tm = {};
-
-        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return -1;
-        return (long long) (time(NULL) - timegm(&tm));
-}
-
 static int db_status(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -251,7 +242,7 @@ static int db_status(int argc, char **argv) {
                 root = json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:o}", "path", db,
                                  "schema_version", s.schema_version, "revision", s.revision, "import_time",
                                  s.import_time, "data_time", s.data_time, "age_seconds",
-                                 (json_int_t) age_seconds(s.data_time ? s.data_time : s.import_time),
+                                 (json_int_t) cli_age_seconds(s.data_time ? s.data_time : s.import_time),
                                  "records", (json_int_t) s.records, "affected", (json_int_t) s.affected,
                                  "cve_severities", (json_int_t) s.cve_severities, "ecosystems", ecos);
                 if (root)
@@ -274,7 +265,7 @@ static int db_status(int argc, char **argv) {
                 cli_print(out ? out : "null");
                 free(out);
         } else {
-                long long age = age_seconds(s.import_time);
+                long long age = cli_age_seconds(s.import_time);
 
                 printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s (%lld h %lld min ago)\n"
                        "records:     %llu\naffected:    %llu\nCVE scores:  %llu\n",
@@ -284,7 +275,7 @@ static int db_status(int argc, char **argv) {
                 printf("unrated:     %llu (records no vendor rating, CVSS or CVE score rates)\n",
                        (unsigned long long) s.unrated);
                 if (s.data_time) {
-                        age = age_seconds(s.data_time);
+                        age = cli_age_seconds(s.data_time);
                         printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
                                s.data_time, age / 3600, age % 3600 / 60);
                 }

@@ -20,6 +20,7 @@ int verb_report(int argc, char **argv);
 int verb_check(int argc, char **argv);
 int verb_cache(int argc, char **argv);
 int verb_doctor(int argc, char **argv);
+int verb_metrics(int argc, char **argv);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -64,11 +64,8 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
         return r < 0 ? r : strbuf_puts(b, "\n");
 }
 
-/* Calls fn for each of the last `last` lines of an audit log that are audit
- * records; *ret_skipped counts those among them that are not.  A log of
- * which none is (another file given as --log) is -EBADMSG. */
-static int audit_lines(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
-                       void *userdata, size_t *ret_skipped, struct error *err) {
+int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
+                      void *userdata, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
         size_t lines = 0, records = 0;
         int r = 0;
@@ -124,7 +121,7 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
 
         r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
                           "    C     H     M     L     N     U TOTAL   FIX UNCHK", "WORST / REASON");
-        if (r >= 0 && (r = audit_lines(buf, len, last, table_row, &t, &skipped, err)) < 0) {
+        if (r >= 0 && (r = report_audit_each(buf, len, last, table_row, &t, &skipped, err)) < 0) {
                 strbuf_done(&b);
                 return r;
         }
@@ -148,7 +145,7 @@ static int json_row(json_t *o, void *userdata) {
 int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err) {
         json_t *decisions = json_array(), *root;
         size_t skipped = 0;
-        int r = audit_lines(buf, len, last, json_row, decisions, &skipped, err);
+        int r = report_audit_each(buf, len, last, json_row, decisions, &skipped, err);
 
         if (r < 0) {
                 json_decref(decisions);
@@ -684,9 +681,9 @@ int report_audit_html(const char *buf, size_t len, size_t last, const char *log,
         int r;
 
         /* the chart and the most blocked from the whole log, the table from its last lines */
-        r = audit_lines(buf, len, SIZE_MAX, history_add, &h, &skipped, err);
+        r = report_audit_each(buf, len, SIZE_MAX, history_add, &h, &skipped, err);
         if (r >= 0)
-                r = audit_lines(buf, len, last, html_row_add, &rows, &skipped_last, err);
+                r = report_audit_each(buf, len, last, html_row_add, &rows, &skipped_last, err);
         if (r >= 0 && asprintf(&title, "Portcullis decisions: %s", log) < 0)
                 r = error_set(err, ENOMEM, "render the audit log");
         if (r >= 0)

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "base/error.h"
+
+/* portcullis metrics: the gate's work as Prometheus counters and gauges in
+ * the text exposition format 0.0.4, for node_exporter's textfile collector
+ * (no daemon: a timer writes the file).  The counters come from the audit
+ * log: a small state file keeps them with the log's position (device,
+ * inode, offset), so that each run reads only the lines added since the
+ * last, and the counters survive the log's rotation (a renamed log's rest
+ * is read from "<log>.1"; a truncated or new one from its start). */
+
+#define METRICS_STATE_MAX ((size_t) 4 * 1024 * 1024)
+/* Bytes of the log read per pass: a run reads passes until it has caught up. */
+#define METRICS_CHUNK_MAX ((size_t) 16 * 1024 * 1024)
+/* Distinct (verdict, mode, namespace) series kept; decisions of further
+ * namespaces count under namespace "_other" (a namespace comes from
+ * container annotations, which a user of Podman sets: no unbounded series). */
+#define METRICS_SERIES_MAX 1000
+/* A namespace longer than this (Kubernetes allows 63) counts as "_other". */
+#define METRICS_LABEL_MAX 253
+#define METRICS_OTHER "_other"
+
+/* Upper bounds of the decision-duration histogram, in milliseconds (the
+ * audit line's duration_ms); +Inf is implicit. */
+#define METRICS_BUCKETS 12
+
+enum metrics_cache {
+        METRICS_CACHE_HIT,
+        METRICS_CACHE_MISS,
+        METRICS_CACHE_OFF,
+        METRICS_CACHE_NONE,             /* the decision came before the cache (an error, a timeout) */
+        _METRICS_CACHE_MAX,
+        _METRICS_CACHE_INVALID = -EINVAL,
+};
+
+struct metrics_series {
+        char *verdict;                  /* allow | warn | audit | deny */
+        char *mode;                     /* enforce | warn | audit, or "" before a policy */
+        char *namespace;                /* "" for none */
+        uint64_t count;
+};
+
+struct metrics_histogram {
+        uint64_t buckets[METRICS_BUCKETS];      /* not cumulative: decisions in (bound[i-1], bound[i]] */
+        uint64_t count;                         /* all, including those above the last bound */
+        uint64_t sum_ms;
+};
+
+struct metrics_state {
+        /* where the log was read up to */
+        uint64_t dev, ino, offset;
+        struct metrics_series *series;
+        size_t n_series;
+        uint64_t cache[_METRICS_CACHE_MAX];
+        struct metrics_histogram duration[_METRICS_CACHE_MAX];
+        uint64_t skipped;               /* lines that are not audit records */
+        uint64_t rotations;             /* the log was found rotated or truncated */
+};
+
+void metrics_state_done(struct metrics_state *s);
+
+/* Reads the state (a JSON file this module writes); absent is the empty
+ * state.  A damaged one is -EBADMSG naming the file (remove it: the
+ * counters start again from the log as it is). */
+int metrics_state_load(const char *path, struct metrics_state *ret, struct error *err);
+int metrics_state_parse(const char *buf, size_t len, const char *name, struct metrics_state *ret,
+                        struct error *err);
+int metrics_state_save(const struct metrics_state *s, const char *path, struct error *err);
+
+/* Counts the audit records of buf (whole lines) into s. */
+int metrics_count_lines(struct metrics_state *s, const char *buf, size_t len, struct error *err);
+
+/* Reads what log gained since s's position into s (an absent log is no
+ * news).  *ret_read (may be NULL) gets the bytes read. */
+int metrics_follow_log(struct metrics_state *s, const char *log, uint64_t *ret_read, struct error *err);
+
+/* What the counters do not say, read when the file is written. */
+struct metrics_gauges {
+        const char *db_revision;        /* NULL: no DB (the db gauges are left out) */
+        long long db_age_seconds;       /* since its data time or import time, as max_db_age_hours counts */
+        uint64_t db_records;
+        long long cache_entries;        /* -1: the cache could not be read (left out) */
+        long long now_violating;        /* running containers whose verdict now is deny; -1: unknown (left out) */
+};
+
+/* The exposition: HELP and TYPE lines, then the samples. */
+int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g, char **ret, struct error *err);
