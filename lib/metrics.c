@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "metrics.h"
@@ -196,6 +197,26 @@ static int open_log(const char *path, int *ret_fd, struct stat *ret_st, struct e
         return 0;
 }
 
+/* sha256 hex of fd's first min(len, METRICS_HEAD) bytes, or "" when it has
+ * fewer than that. */
+static int head_digest(int fd, uint64_t len, const char *name, char ret[65], struct error *err) {
+        char buf[METRICS_HEAD];
+        size_t want = len < METRICS_HEAD ? (size_t) len : METRICS_HEAD;
+        ssize_t n = pread(fd, buf, want, 0);
+
+        if (n < 0)
+                return error_set(err, errno, "%s: read: %m", name);
+        if ((size_t) n < want)
+                ret[0] = '\0';
+        else
+                sha256_hex(buf, want, ret);
+        return 0;
+}
+
+static bool same_file(const struct metrics_state *s, const struct stat *st) {
+        return (uint64_t) st->st_dev == s->dev && (uint64_t) st->st_ino == s->ino;
+}
+
 /* The log was renamed (logrotate's default): what was appended to it after
  * the last run is read from "<log>.1" when that is the same file. */
 static int read_rotated(struct metrics_state *s, const char *log, uint64_t *ret_read, struct error *err) {
@@ -211,7 +232,7 @@ static int read_rotated(struct metrics_state *s, const char *log, uint64_t *ret_
                 return 0;
         if (r < 0)
                 return r;
-        if ((uint64_t) st.st_dev != s->dev || (uint64_t) st.st_ino != s->ino)
+        if (!same_file(s, &st))
                 return 0;
         return read_lines(s, fd, old, &s->offset, ret_read, err);
 }
@@ -220,6 +241,7 @@ int metrics_follow_log(struct metrics_state *s, const char *log, uint64_t *ret_r
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         bool known = s->ino != 0;
+        char head[65];
         int r;
 
         if (ret_read)
@@ -227,21 +249,29 @@ int metrics_follow_log(struct metrics_state *s, const char *log, uint64_t *ret_r
         r = open_log(log, &fd, &st, err);
         if (r < 0 && r != -ENOENT)
                 return r;
-        if (known && (r == -ENOENT || (uint64_t) st.st_dev != s->dev || (uint64_t) st.st_ino != s->ino)) {
+        if (known && (r == -ENOENT || !same_file(s, &st))) {
                 if ((r = read_rotated(s, log, ret_read, err)) < 0)
                         return r;
                 s->rotations++;
                 s->offset = 0;
                 s->dev = s->ino = 0;
-        } else if (known && (uint64_t) st.st_size < s->offset) {
-                s->rotations++;         /* truncated in place (copytruncate) */
-                s->offset = 0;
+        } else if (known) {
+                /* truncated in place (copytruncate): shorter than what was
+                 * read, or other first bytes */
+                if ((r = head_digest(fd, s->offset, log, head, err)) < 0)
+                        return r;
+                if ((uint64_t) st.st_size < s->offset || strcmp(head, s->head) != 0) {
+                        s->rotations++;
+                        s->offset = 0;
+                }
         }
         if (fd < 0)
                 return 0;               /* no log yet: no decisions yet */
         s->dev = (uint64_t) st.st_dev;
         s->ino = (uint64_t) st.st_ino;
-        return read_lines(s, fd, log, &s->offset, ret_read, err);
+        if ((r = read_lines(s, fd, log, &s->offset, ret_read, err)) < 0)
+                return r;
+        return head_digest(fd, s->offset, log, s->head, err);
 }
 
 /* ---- the state file ------------------------------------------------------- */
@@ -267,8 +297,9 @@ int metrics_state_save(const struct metrics_state *s, const char *path, struct e
                 json_object_set_new(cache, cache_names[c], json_integer((json_int_t) s->cache[c]));
                 json_object_set_new(durations, cache_names[c], histogram_json(&s->duration[c]));
         }
-        root = json_pack("{s:i, s:{s:I, s:I, s:I}, s:o, s:o, s:o, s:I, s:I}", "version", STATE_VERSION, "log", "dev",
-                         (json_int_t) s->dev, "ino", (json_int_t) s->ino, "offset", (json_int_t) s->offset, "series",
+        root = json_pack("{s:i, s:{s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:I, s:I}", "version", STATE_VERSION, "log",
+                         "dev", (json_int_t) s->dev, "ino", (json_int_t) s->ino, "offset", (json_int_t) s->offset,
+                         "head", s->head, "series",
                          series, "cache", cache, "duration", durations, "skipped", (json_int_t) s->skipped,
                          "rotations", (json_int_t) s->rotations);
         text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -285,6 +316,16 @@ static bool get_count(json_t *o, const char *key, uint64_t *ret) {
         if (!json_is_integer(v) || json_integer_value(v) < 0)
                 return false;
         *ret = (uint64_t) json_integer_value(v);
+        return true;
+}
+
+/* "" or 64 lowercase hex digits. */
+static bool get_head(json_t *o, char ret[65]) {
+        const char *h = str_member(o, "head");
+
+        if (!h || (*h && (strlen(h) != 64 || strspn(h, "0123456789abcdef") != 64)))
+                return false;
+        memcpy(ret, h, strlen(h) + 1);
         return true;
 }
 
@@ -332,7 +373,8 @@ static bool parse_state(json_t *root, struct metrics_state *s) {
 
         if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION || !json_is_object(log) ||
             !get_count(log, "dev", &s->dev) || !get_count(log, "ino", &s->ino) ||
-            !get_count(log, "offset", &s->offset) || !get_count(root, "skipped", &s->skipped) ||
+            !get_count(log, "offset", &s->offset) || !get_head(log, s->head) ||
+            !get_count(root, "skipped", &s->skipped) ||
             !get_count(root, "rotations", &s->rotations) || !parse_series(json_object_get(root, "series"), s))
                 return false;
         for (int c = 0; c < _METRICS_CACHE_MAX; c++)

@@ -14,7 +14,8 @@
  * log: a small state file keeps them with the log's position (device,
  * inode, offset), so that each run reads only the lines added since the
  * last, and the counters survive the log's rotation (a renamed log's rest
- * is read from "<log>.1"; a truncated or new one from its start). */
+ * is read from "<log>.1"; a truncated or new one from its start, a
+ * truncated one told by its size or by its first bytes). */
 
 #define METRICS_STATE_MAX ((size_t) 4 * 1024 * 1024)
 /* Bytes of the log read per pass: a run reads passes until it has caught up. */
@@ -26,6 +27,7 @@
 /* A namespace longer than this (Kubernetes allows 63) counts as "_other". */
 #define METRICS_LABEL_MAX 253
 #define METRICS_OTHER "_other"
+#define METRICS_HEAD 256
 
 /* Upper bounds of the decision-duration histogram, in milliseconds (the
  * audit line's duration_ms); +Inf is implicit. */
@@ -54,8 +56,11 @@ struct metrics_histogram {
 };
 
 struct metrics_state {
-        /* where the log was read up to */
+        /* where the log was read up to, and the sha256 of its first
+         * METRICS_HEAD bytes (fewer when it was shorter): the same inode
+         * with other first bytes was truncated and written again */
         uint64_t dev, ino, offset;
+        char head[65];
         struct metrics_series *series;
         size_t n_series;
         uint64_t cache[_METRICS_CACHE_MAX];
