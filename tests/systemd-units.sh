@@ -25,6 +25,12 @@ grep -q "ExecStart=$(dirname "$P")/portcullis db update" "$U/portcullis-update.s
         fail "update service: ExecStart is not 'portcullis db update'"
 grep -q "ExecStart=$(dirname "$P")/portcullis cache gc" "$U/portcullis-gc.service" ||
         fail "gc service: ExecStart is not 'portcullis cache gc'"
+grep -qx "ExecStart=$(dirname "$P")/portcullis metrics" "$U/portcullis-metrics.service" ||
+        fail "metrics service: ExecStart is not 'portcullis metrics'"
+# It writes Debian's node_exporter textfile folder (lib/metrics.h's default).
+grep -qx 'ReadWritePaths=/var/lib/portcullis -/var/lib/prometheus/node-exporter' "$U/portcullis-metrics.service" ||
+        fail "metrics service: may not write its state and the textfile folder"
+grep -qx 'OnCalendar=minutely' "$U/portcullis-metrics.timer" || fail "metrics timer: not every minute"
 # The build node's: the update, then the publish with the key as a credential.
 [ "$(grep '^ExecStart=' "$U/portcullis-publish.service" | sed 's|.*/portcullis ||')" = "db update
 db publish --key %d/publish.key \${PORTCULLIS_PUBLISH_REF}" ] || fail "publish service: ExecStart is not the update and the publish"
@@ -34,7 +40,7 @@ db publish --key %d/publish.key \${PORTCULLIS_PUBLISH_REF}" ] || fail "publish s
 # verify also prints warnings without failing; ours must have none.
 grep -v '^$' "$T/verify" | grep -q . && fail "systemd-analyze verify says: $(cat "$T/verify")"
 
-for s in portcullis-update portcullis-gc portcullis-publish; do
+for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics; do
         out=$(cd "$U" && systemd-analyze security --offline=true --no-pager "$s.service" 2>&1)
         score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
         echo "$s.service: exposure $score"
@@ -44,7 +50,7 @@ for s in portcullis-update portcullis-gc portcullis-publish; do
 done
 # Issue 11, 5: what the services create stays private (the state folder
 # too: StateDirectory= makes it 0755 unless told).
-for s in portcullis-update portcullis-gc portcullis-publish; do
+for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics; do
         grep -q '^UMask=0077$' "$U/$s.service" || fail "$s.service: UMask is not 0077"
 done
 grep -q '^StateDirectoryMode=0700$' "$U/portcullis-update.service" ||
