@@ -112,7 +112,8 @@ static int count_record(json_t *o, void *userdata) {
         struct metrics_series *x;
         int c = METRICS_CACHE_NONE;
 
-        if (!verdict || !mode || !json_is_integer(d) || json_integer_value(d) < 0) {
+        if (!verdict || !mode || !json_is_integer(d) || json_integer_value(d) < 0 ||
+            json_integer_value(d) > METRICS_DURATION_MAX_MS) {
                 s->skipped++;
                 return 0;
         }
@@ -285,9 +286,9 @@ static json_t *histogram_json(const struct metrics_histogram *h) {
                          (json_int_t) h->sum_ms);
 }
 
-int metrics_state_save(const struct metrics_state *s, const char *path, struct error *err) {
+int metrics_state_format(const struct metrics_state *s, char **ret, struct error *err) {
         json_t *series = json_array(), *cache = json_object(), *durations = json_object(), *root;
-        _cleanup_free_ char *text = NULL;
+        char *text;
 
         for (size_t i = 0; series && i < s->n_series; i++)
                 json_array_append_new(series, json_pack("{s:s, s:s, s:s, s:I}", "verdict", s->series[i].verdict, "mode",
@@ -305,8 +306,16 @@ int metrics_state_save(const struct metrics_state *s, const char *path, struct e
         text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!text)
-                return error_set(err, ENOMEM, "metrics state %s: out of memory", path);
-        return write_file_atomic(path, text, strlen(text), err);
+                return error_set(err, ENOMEM, "metrics state: out of memory");
+        *ret = text;
+        return 0;
+}
+
+int metrics_state_save(const struct metrics_state *s, const char *path, struct error *err) {
+        _cleanup_free_ char *text = NULL;
+        int r = metrics_state_format(s, &text, err);
+
+        return r < 0 ? r : write_file_atomic(path, text, strlen(text), err);
 }
 
 /* A count: a JSON integer, 0 or more. */

@@ -32,6 +32,9 @@
 /* Upper bounds of the decision-duration histogram, in milliseconds (the
  * audit line's duration_ms); +Inf is implicit. */
 #define METRICS_BUCKETS 12
+/* A longer duration_ms is not the gate's (its deadline is at most 600 s):
+ * the line counts as skipped, and the sums can't overflow. */
+#define METRICS_DURATION_MAX_MS 86400000
 
 enum metrics_cache {
         METRICS_CACHE_HIT,
@@ -77,6 +80,8 @@ void metrics_state_done(struct metrics_state *s);
 int metrics_state_load(const char *path, struct metrics_state *ret, struct error *err);
 int metrics_state_parse(const char *buf, size_t len, const char *name, struct metrics_state *ret,
                         struct error *err);
+/* The state as the file holds it (JSON), and written atomically. */
+int metrics_state_format(const struct metrics_state *s, char **ret, struct error *err);
 int metrics_state_save(const struct metrics_state *s, const char *path, struct error *err);
 
 /* Counts the audit records of buf (whole lines) into s. */
