@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/strutil.h"
+#include "metrics.h"
+#include "test.h"
+
+static const struct metrics_gauges no_gauges = { .cache_entries = -1, .now_violating = -1 };
+
+static char *render(const struct metrics_state *s, const struct metrics_gauges *g) {
+        char *out = NULL;
+
+        CHECK(metrics_render(s, g, &out, NULL) == 0);
+        return out;
+}
+
+#define LINE(verdict, mode, ns, ms)                                                                            \
+        "{\"decision\":\"" verdict "\",\"mode\":" mode ",\"namespace\":" ns ",\"cache\":\"miss\",\"duration_ms\":" \
+        #ms "}\n"
+
+/* Label values escaped as the text format says; what is not a record
+ * counts as skipped; a mode of null is "". */
+static void test_count_render(void) {
+        static const char log[] = LINE("deny", "\"enforce\"", "\"a\\\"b\\\\c\\nd\"", 7)
+                LINE("deny", "\"enforce\"", "\"a\\\"b\\\\c\\nd\"", 30)
+                LINE("allow", "null", "null", 30001)
+                LINE("deny", "\"block\"", "\"x\"", 1)           /* not our mode */
+                LINE("deny", "\"enforce\"", "\"x\"", 86400001)  /* not our duration */
+                "garbage\n";
+        _cleanup_(metrics_state_done) struct metrics_state s = {};
+        _cleanup_free_ char *out = NULL;
+        static const char *const want[] = {
+                "# TYPE portcullis_decisions_total counter\n",
+                "portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"a\\\"b\\\\c\\nd\"} 2\n",
+                "portcullis_decisions_total{verdict=\"allow\",mode=\"\",namespace=\"\"} 1\n",
+                "portcullis_cache_misses_total 3\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.005\"} 0\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.01\"} 1\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.025\"} 1\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.05\"} 2\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"30\"} 2\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"+Inf\"} 3\n",
+                "portcullis_decision_duration_seconds_sum{cache=\"miss\"} 30.038\n",
+                "portcullis_decision_duration_seconds_count{cache=\"miss\"} 3\n",
+                "portcullis_audit_lines_skipped_total 3\n",
+        };
+
+        CHECK(metrics_count_lines(&s, log, strlen(log), NULL) == 0);
+        out = render(&s, &no_gauges);
+        for (size_t i = 0; out && i < ELEMENTSOF(want); i++)
+                CHECK_MSG(strstr(out, want[i]), "missing %s in:\n%s", want[i], out);
+        CHECK(out && !strstr(out, "portcullis_db_") && !strstr(out, "portcullis_cache_entries") &&
+              !strstr(out, "now_violating"));
+}
+
+/* Past METRICS_SERIES_MAX series, and for an overlong namespace, the
+ * namespace is "_other". */
+static void test_series_cap(void) {
+        _cleanup_(metrics_state_done) struct metrics_state s = {};
+        struct strbuf b = {};
+        char longns[METRICS_LABEL_MAX + 2];
+
+        memset(longns, 'n', sizeof(longns) - 1);
+        longns[sizeof(longns) - 1] = '\0';
+        for (int i = 0; i < METRICS_SERIES_MAX + 5; i++)
+                CHECK(strbuf_printf(&b, "{\"decision\":\"deny\",\"mode\":\"enforce\",\"namespace\":\"ns%d\","
+                                    "\"cache\":\"hit\",\"duration_ms\":1}\n", i) >= 0);
+        CHECK(strbuf_printf(&b, "{\"decision\":\"deny\",\"mode\":\"enforce\",\"namespace\":\"%s\",\"cache\":\"hit\","
+                            "\"duration_ms\":1}\n", longns) >= 0);
+        CHECK(metrics_count_lines(&s, b.s, strlen(b.s), NULL) == 0);
+        CHECK_MSG(s.n_series == METRICS_SERIES_MAX + 1, "%zu series", s.n_series);
+        CHECK(s.n_series > 0 && streq_ptr(s.series[s.n_series - 1].namespace, METRICS_OTHER) &&
+              s.series[s.n_series - 1].count == 6);
+        strbuf_done(&b);
+}
+
+/* The log followed: only whole lines, only new ones; renamed away (the
+ * rest read from .1); truncated in place; the state round trip. */
+static void test_follow(void) {
+        const char *log = test_path(test_tmpdir(), "audit.log"), *state = test_path(test_tmpdir(), "m.state");
+        char rotated[4096];
+        _cleanup_(metrics_state_done) struct metrics_state s = {}, t = {};
+        uint64_t n = 0;
+        struct error err = {};
+        FILE *f;
+
+        snprintf(rotated, sizeof(rotated), "%s.1", log);
+        CHECK(metrics_follow_log(&s, log, &n, &err) == 0 && n == 0 && s.n_series == 0);     /* no log yet */
+        test_write_file(log, LINE("deny", "\"enforce\"", "\"p\"", 1) "{\"decision\":\"deny\"");
+        CHECK(metrics_follow_log(&s, log, &n, &err) == 0 && s.n_series == 1 && s.series[0].count == 1);
+        f = fopen(log, "a");
+        CHECK(f && fputs(",\"mode\":\"enforce\",\"namespace\":\"p\",\"cache\":\"hit\",\"duration_ms\":2}\n", f) >= 0);
+        if (f)
+                fclose(f);
+        CHECK(metrics_follow_log(&s, log, &n, &err) == 0 && s.series[0].count == 2 && s.cache[METRICS_CACHE_HIT] == 1);
+        CHECK(metrics_follow_log(&s, log, &n, &err) == 0 && n == 0 && s.series[0].count == 2);
+        /* appended, then renamed away, then a new log */
+        f = fopen(log, "a");
+        CHECK(f && fputs(LINE("deny", "\"enforce\"", "\"p\"", 3), f) >= 0);
+        if (f)
+                fclose(f);
+        CHECK(rename(log, rotated) == 0);
+        test_write_file(log, LINE("warn", "\"warn\"", "\"p\"", 4));
+        CHECK_MSG(metrics_follow_log(&s, log, &n, &err) == 0, "%s", err.msg);
+        CHECK(s.series[0].count == 3 && s.n_series == 2 && s.series[1].count == 1 && s.rotations == 1);
+        /* truncated and written again to a greater length than was read */
+        test_write_file(log, LINE("allow", "\"enforce\"", "\"q\"", 5) LINE("allow", "\"enforce\"", "\"q\"", 5));
+        CHECK(metrics_follow_log(&s, log, &n, &err) == 0 && s.rotations == 2 && s.n_series == 3 &&
+              s.series[2].count == 2);
+        CHECK_MSG(metrics_state_save(&s, state, &err) == 0, "%s", err.msg);
+        CHECK_MSG(metrics_state_load(state, &t, &err) == 0, "%s", err.msg);
+        CHECK(t.n_series == 3 && t.offset == s.offset && t.ino == s.ino && strcmp(t.head, s.head) == 0 &&
+              t.rotations == 2 && t.duration[METRICS_CACHE_MISS].count == s.duration[METRICS_CACHE_MISS].count);
+        test_write_file(state, "{\"version\": 1}");
+        metrics_state_done(&t);
+        CHECK(metrics_state_load(state, &t, &err) == -EBADMSG && strstr(err.msg, "remove it"));
+        unlink(rotated);
+}
+
+int main(void) {
+        test_count_render();
+        test_series_cap();
+        test_follow();
+        return test_end();
+}
