@@ -25,7 +25,8 @@
 
 /* Debian's prometheus-node-exporter reads this folder (its
  * /etc/default/prometheus-node-exporter: --collector.textfile.directory). */
-#define METRICS_OUTPUT_DEFAULT "/var/lib/prometheus/node-exporter/portcullis.prom"
+#define METRICS_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"
+#define METRICS_OUTPUT_DEFAULT METRICS_TEXTFILE_DIR "/portcullis.prom"
 #define METRICS_STATE_NAME "metrics.state"
 
 /* The DB's revision, age and size (as `db status` reads them); without a
@@ -191,6 +192,11 @@ int verb_metrics(int argc, char **argv) {
                             "%s or pass --log FILE", cfg->path ? cfg->path : PORTCULLIS_CONFIG_DEFAULT);
         if (!state && !(state = state_buf = default_state(cfg))) {
                 log_error("metrics: out of memory");
+                return EXIT_ERROR;
+        }
+        if (streq_ptr(output, METRICS_OUTPUT_DEFAULT) && access(METRICS_TEXTFILE_DIR, W_OK) < 0) {
+                log_error("metrics: %s: %m; install prometheus-node-exporter (its textfile collector reads that "
+                          "folder) or pass --output FILE", METRICS_TEXTFILE_DIR);
                 return EXIT_ERROR;
         }
         if ((lock = lock_state(state)) < 0)
