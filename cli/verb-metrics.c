@@ -66,9 +66,10 @@ static long long cache_entries(const char *path) {
 }
 
 /* LEAD: wire portcullis_containers_now_violating here: the number of
- * running containers whose verdict now is deny, from the "ps" helper's
- * library function (lib/running.c; not on main when this was written).
- * -1 leaves the gauge out of the file. */
+ * running containers whose verdict now is not allow, from the "ps"
+ * helper's library (branch h/ps, lib/running.h: running_list() with the
+ * config's roots, then running_now_violating(); not on main when this was
+ * written).  -1 leaves the gauge out of the file. */
 static long long now_violating(const struct config *cfg) {
         (void) cfg;
         return -1;

@@ -543,7 +543,7 @@ static int put_gauges(struct strbuf *b, const struct metrics_state *s, const str
         }
         if (r >= 0 && g->now_violating >= 0) {
                 r = put_head(b, "portcullis_containers_now_violating", "gauge",
-                             "Running containers whose verdict, with the current database and policy, is deny.");
+                             "Running containers that violate the policy now: their verdict with the current database and policy is not allow.");
                 if (r >= 0)
                         r = strbuf_printf(b, "portcullis_containers_now_violating %lld\n", g->now_violating);
         }

@@ -97,7 +97,8 @@ struct metrics_gauges {
         long long db_age_seconds;       /* since its data time or import time, as max_db_age_hours counts */
         uint64_t db_records;
         long long cache_entries;        /* -1: the cache could not be read (left out) */
-        long long now_violating;        /* running containers whose verdict now is deny; -1: unknown (left out) */
+        long long now_violating;        /* running containers whose verdict now is not allow; -1: unknown
+                                         * (left out) */
 };
 
 /* The exposition: HELP and TYPE lines, then the samples. */
