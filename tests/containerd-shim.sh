@@ -16,6 +16,11 @@ P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 
 T=$(mktemp -d /tmp/pc-ctd-XXXXXX)
+# The containerd namespace, this run's own: runc's state of a container
+# lives under /run/containerd/runc/<namespace>/<id> whatever containerd's
+# own state folder, so two runs of this test with one namespace (and the
+# same container names) would share it and break each other.
+NS=pc-${T##*-}
 SOCK=$T/ctd.sock
 CTD_PID=
 LISTENER=
@@ -25,12 +30,12 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cleanup() {
         [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
         if [ -n "$CTD_PID" ]; then
-                for c in $(ctr -a "$SOCK" -n test tasks ls -q 2>/dev/null); do
-                        ctr -a "$SOCK" -n test tasks kill -s KILL "$c" >/dev/null 2>&1
-                        ctr -a "$SOCK" -n test tasks delete -f "$c" >/dev/null 2>&1
+                for c in $(ctr -a "$SOCK" -n "$NS" tasks ls -q 2>/dev/null); do
+                        ctr -a "$SOCK" -n "$NS" tasks kill -s KILL "$c" >/dev/null 2>&1
+                        ctr -a "$SOCK" -n "$NS" tasks delete -f "$c" >/dev/null 2>&1
                 done
-                for c in $(ctr -a "$SOCK" -n test containers ls -q 2>/dev/null); do
-                        ctr -a "$SOCK" -n test containers delete "$c" >/dev/null 2>&1
+                for c in $(ctr -a "$SOCK" -n "$NS" containers ls -q 2>/dev/null); do
+                        ctr -a "$SOCK" -n "$NS" containers delete "$c" >/dev/null 2>&1
                 done
                 kill "$CTD_PID" 2>/dev/null
                 wait "$CTD_PID" 2>/dev/null
@@ -219,7 +224,7 @@ ln -s "$SHIM" "$T/bin/containerd-shim-portcullis-v2"
 PATH=$T/bin:$PATH PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json \
         containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
 CTD_PID=$!
-CTR="ctr -a $SOCK -n test"
+CTR="ctr -a $SOCK -n $NS"
 for _ in $(seq 50); do $CTR version >/dev/null 2>&1 && break; sleep 0.1; done
 $CTR version >/dev/null 2>&1 || { echo "FAIL: containerd did not start:"; tail -20 "$T/containerd.log"; exit 1; }
 
@@ -247,7 +252,7 @@ grep -qF "portcullis: blocked container pc-vuln: 1 CRITICAL at or above HIGH (PC
 tail -1 "$T/audit.log" 2>/dev/null | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
-assert d["decision"] == "deny" and d["container"] == "pc-vuln" and d["containerd_namespace"] == "test", d' ||
+assert d["decision"] == "deny" and d["container"] == "pc-vuln" and d["containerd_namespace"] == sys.argv[1], d' "$NS" ||
         fail "vulnerable image: audit line: $(tail -1 "$T/audit.log" 2>/dev/null)"
 
 # 7. fixed: starts.
@@ -273,13 +278,13 @@ fi
 # 8. the bundle containerd made holds the hook once, after a detached start.
 OUT=$(timeout 30 $CTR run -d --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 localhost/pc:fixed pc-long \
         /bin/sleep 30 2>&1) || fail "detached start: $OUT"
-CFG=$T/state/io.containerd.runtime.v2.task/test/pc-long/config.json
-python3 - "$CFG" "$HOOK" "$T/pc-config.json" <<'PY' || fail "bundle config.json: $(head -c 2000 "$CFG")"
+CFG=$T/state/io.containerd.runtime.v2.task/$NS/pc-long/config.json
+python3 - "$CFG" "$HOOK" "$T/pc-config.json" "$NS" <<'PY' || fail "bundle config.json: $(head -c 2000 "$CFG")"
 import json, sys
 c = json.load(open(sys.argv[1]))
 ours = [h for h in c["hooks"]["createRuntime"] if h["path"] == sys.argv[2]]
 assert len(ours) == 1, ours
-assert ours[0]["args"] == ["portcullis-hook", "--containerd-namespace", "test", "--containerd-id", "pc-long",
+assert ours[0]["args"] == ["portcullis-hook", "--containerd-namespace", sys.argv[4], "--containerd-id", "pc-long",
                            "--config", sys.argv[3]], ours
 PY
 $CTR tasks kill -s KILL pc-long >/dev/null 2>&1
