@@ -22,6 +22,7 @@ static const struct {
         { "report",    verb_report },
         { "cache",     verb_cache },
         { "doctor",    verb_doctor },
+        { "ps",        verb_ps },
 };
 
 /* portcullis help [COMMAND [SUBCOMMAND]] */
