@@ -248,7 +248,8 @@ void ps_recheck(const char *cmd, const char *config, const char *db, const char 
         }
         for (char **w = res.warnings; w && *w; w++)
                 log_warning("%s: %s", cmd, *w);
-        printf("running containers: %zu, %zu not allowed now, %zu now violating since the last check (%s)\n",
-               res.containers, res.violating, res.logged, res.logged ? "one now_violates audit line each" : "none new");
+        printf("running containers: %zu, %zu not allowed now, %zu now violating since the last check (%s), %zu not "
+               "judged (no identity, or not in the cache: see portcullis ps)\n", res.containers, res.violating,
+               res.logged, res.logged ? "one now_violates audit line each" : "none new", res.unjudged);
         running_recheck_result_done(&res);
 }

@@ -260,6 +260,8 @@ int running_recheck(const struct running_options *o, const struct running_sink *
                 goto done;
         res.containers = l.n;
         res.violating = running_now_violating(&l);
+        for (size_t i = 0; i < l.n; i++)
+                res.unjudged += !l.v[i].judged;
         for (char **w = l.warnings; w && *w; w++)
                 (void) strv_push(&res.warnings, strdup(*w));
         *ret = res;

@@ -124,6 +124,7 @@ struct running_recheck_result {
         size_t containers;              /* running */
         size_t violating;               /* of them, not allowed now */
         size_t logged;                  /* now_violates lines written */
+        size_t unjudged;                /* running but not judged: no identity, not cached, or an error */
         char **warnings;                /* a line that reached no sink, a root not read */
 };
 
