@@ -104,7 +104,10 @@ static int db_import(int argc, char **argv) {
                 }
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
                 db = cli_db_path(db);
-                return cli_db_writable_path("db import", db) < 0 ? EXIT_ERROR : db_import_oci(argv[optind], db, config);
+                if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config) != EXIT_PASS)
+                        return EXIT_ERROR;
+                ps_recheck("db import", config, db, NULL);
+                return EXIT_PASS;
         }
         if (optind >= argc) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");

@@ -197,6 +197,11 @@ static int recheck_one(json_t *state, json_t *next, const struct running_sink *s
                         json_object_set(next, c->key, old);
                 r = 0;
         } else if (r >= 0 || r == -ENOTCONN) {
+                char *w = NULL;
+
+                if (r == -ENOTCONN && asprintf(&w, "%s: the now_violates line is in the log file but not in the "
+                                               "journal: %s", c->id, err.msg) >= 0)
+                        (void) strv_push(&res->warnings, w);
                 if (worse) {
                         add_event(state, revision, c, &b, fresh);
                         remember_revision(state, b.revision);
@@ -247,9 +252,14 @@ int running_recheck(const struct running_options *o, const struct running_sink *
             (r = running_list(&ob, &l, err)) < 0)
                 goto done;
         next = json_object();
-        for (size_t i = 0; r >= 0 && i < l.n; i++)
+        for (size_t i = 0; r >= 0 && i < l.n; i++) {
+                json_t *old = json_object_get(json_object_get(state, "containers"), l.v[i].key);
+
                 if (l.v[i].judged)
                         r = recheck_one(state, next, sink, l.db_revision, &l.v[i], &res);
+                else if (old)   /* not judged this time: what was seen stays, for the next time */
+                        json_object_set(next, l.v[i].key, old);
+        }
         if (r < 0) {
                 r = error_set(err, ENOMEM, "out of memory");
                 goto done;
