@@ -79,7 +79,9 @@ static const struct cli_help {
           "record that fails validation is reported with its file and field, and skipped.\n"
           "CISA's KEV catalogue (known_exploited_vulnerabilities.json) and FIRST's EPSS CSV\n"
           "(epss_scores-*.csv[.gz]) are recognised by content: each replaces that data and\n"
-          "keeps the records; a malformed one fails the import, naming file and field/line.\n\n"
+          "keeps the records; a malformed one fails the import, naming file and field/line.\n"
+          "Into the database config.json names, the running containers are then re-judged\n"
+          "(see 'portcullis ps': one now_violates audit line for each that got worse).\n\n"
           "Options:\n"
           "  --db FILE             the database (default: $PORTCULLIS_DB, else\n"
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
@@ -93,7 +95,8 @@ static const struct cli_help {
           "db update [OPTIONS]\n\n"
           "Downloads what changed from the sources in config.json (OSV's bucket layout:\n"
           "<base>/<ECOSYSTEM>/all.zip, modified_id.csv, <ID>.json), checks signatures when\n"
-          "configured, and replaces the database only when everything is valid.\n\n"
+          "configured, and replaces the database only when everything is valid.  When it\n"
+          "changed, the running containers are re-judged (see 'portcullis ps').\n\n"
           "Options:\n"
           "  --db FILE             the database (default: config.json's, else\n"
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
@@ -263,7 +266,8 @@ static const struct cli_help {
         { "cache rescan", NULL,
           "cache rescan [OPTIONS]\n\n"
           "Matches every cached inventory against the current database, so that the next\n"
-          "start of each image is a hit on the new revision.\n\n"
+          "start of each image is a hit on the new revision; first, the running containers\n"
+          "are re-judged (see 'portcullis ps').\n\n"
           "Options:\n"
           "  --db FILE             the database (default: config.json's, else\n"
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
@@ -287,6 +291,25 @@ static const struct cli_help {
           "                        in the files read are looked up under DIR\n"
           "  --format table|json   the output (default: table; json: docs/doctor.md)\n" COMMON_OPTIONS
           "\nExit status: 0 nothing failed, 1 a check failed, 2 usage or error.\n" },
+        { "ps", "the running containers and the verdict each would get now",
+          "ps [OPTIONS]\n\n"
+          "Lists the containers running on the node (runc's and crun's state folders,\n"
+          "containerd's /run/containerd/runc/NAMESPACE; Podman and CRI-O use runc's or crun's)\n"
+          "with image, identity, mode and the verdict each would get now: the verdict\n"
+          "cache's findings for its image (re-matched against the current database when\n"
+          "they are of an older revision) under the current policy.  'not cached': the\n"
+          "cache holds nothing for the identity; nothing is guessed.  Nothing is stopped.\n"
+          "After 'db update', 'db import' into the configured database and 'cache rescan',\n"
+          "each container whose verdict got worse gets one audit line (\"event\":\n"
+          "\"now_violates\").\n\n"
+          "Options:\n"
+          "  --state-root DIR      a runtime's state folder (repeatable; default: config.json's\n"
+          "                        state_roots, else /run/runc, /run/crun, /run/containerd/runc)\n"
+          "  --changed-since REV   only those whose verdict got worse after the DB was at\n"
+          "                        revision REV (a prefix of 6 or more characters will do)\n"
+          "  --no-inventory        never read a rootfs's packages to identify its image\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
         { "help", "this list, or one command's help: portcullis help COMMAND [SUBCOMMAND]",
           "help [COMMAND [SUBCOMMAND]]\n" },
 };

@@ -23,6 +23,7 @@ static const struct {
         { "cache",     verb_cache },
         { "doctor",    verb_doctor },
         { "metrics",   verb_metrics },
+        { "ps",        verb_ps },
 };
 
 /* portcullis help [COMMAND [SUBCOMMAND]] */

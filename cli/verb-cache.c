@@ -435,7 +435,7 @@ static int cache_rescan_verb(int argc, char **argv) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *path = NULL;
-        const char *arg = NULL, *db_path = NULL, *config = NULL;
+        const char *arg = NULL, *db_path = NULL, *config = NULL, *db_path_arg;
         struct error err = {};
         size_t n = 0;
         int opt, r;
@@ -453,6 +453,7 @@ static int cache_rescan_verb(int argc, char **argv) {
                 log_error("cache rescan: unexpected argument '%s'", argv[optind]);
                 return EXIT_ERROR;
         }
+        db_path_arg = db_path;
         if (!db_path) {
                 if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
@@ -465,6 +466,10 @@ static int cache_rescan_verb(int argc, char **argv) {
         r = open_cache(path, 0, &c);
         if (r != 0)
                 return r < 0 ? EXIT_ERROR : EXIT_PASS;
+        /* Before the rescan, which drops the entries of other revisions:
+         * a container the recheck has not seen yet is compared with its
+         * entry of the revision it was admitted with. */
+        ps_recheck("cache rescan", config, db_path_arg, path);
         if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &err) < 0) {
                 log_error("cache rescan: %s", err.msg);
                 return EXIT_ERROR;

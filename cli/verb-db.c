@@ -104,7 +104,10 @@ static int db_import(int argc, char **argv) {
                 }
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
                 db = cli_db_path(db);
-                return cli_db_writable_path("db import", db) < 0 ? EXIT_ERROR : db_import_oci(argv[optind], db, config);
+                if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config) != EXIT_PASS)
+                        return EXIT_ERROR;
+                ps_recheck("db import", config, db, NULL);
+                return EXIT_PASS;
         }
         if (optind >= argc) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");
@@ -123,8 +126,10 @@ static int db_import(int argc, char **argv) {
         t0 = now_s() - t0;
         if (st.kev > 0 || st.epss > 0)
                 print_feeds(db, &st);
-        if (st.files == 0 && (st.kev > 0 || st.epss > 0))
+        if (st.files == 0 && (st.kev > 0 || st.epss > 0)) {
+                ps_recheck("db import", config, db, NULL); /* block_kev and min_epss weigh them */
                 return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
+        }
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
                "(%.0f records/s); %llu skipped, %llu superseded by newer copies\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
@@ -132,6 +137,7 @@ static int db_import(int argc, char **argv) {
                (unsigned long long) st.superseded);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
+        ps_recheck("db import", config, db, NULL);
         return EXIT_PASS;
 }
 
@@ -462,6 +468,8 @@ static int db_update(int argc, char **argv) {
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
                        (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
+        if (res.changed || res.oci_source[0])
+                ps_recheck("db update", config, db, NULL);
         return EXIT_PASS;
 }
 

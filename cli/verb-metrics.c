@@ -20,6 +20,8 @@
 #include "common.h"
 #include "config.h"
 #include "metrics.h"
+#include "policy.h"
+#include "running.h"
 #include "verbs.h"
 #include "vulndb/vulndb.h"
 
@@ -65,14 +67,32 @@ static long long cache_entries(const char *path) {
         return -1;
 }
 
-/* LEAD: wire portcullis_containers_now_violating here: the number of
- * running containers whose verdict now is not allow, from the "ps"
- * helper's library (branch h/ps, lib/running.h: running_list() with the
- * config's roots, then running_now_violating(); not on main when this was
- * written).  -1 leaves the gauge out of the file. */
-static long long now_violating(const struct config *cfg) {
-        (void) cfg;
-        return -1;
+/* Running containers whose verdict now is not allow (lib/running.h), as
+ * `portcullis ps` judges them but without reading any rootfs: a container
+ * whose identity needs its inventory (a plain folder, no digest) counts as
+ * not judged, which a once-a-minute timer should not pay for, and the
+ * not-judged gauge says how many.  False (a warning said) leaves both
+ * gauges out of the file. */
+static bool running_gauges(const struct config *cfg, struct metrics_gauges *g) {
+        _cleanup_(policy_freep) struct policy *p = NULL;
+        struct running_list l = {};
+        struct error err = {};
+
+        if (policy_load_configured(cfg->policy, &p, &err) < 0 ||
+            running_list(&(struct running_options) { .state_roots = cfg->state_roots, .cache = cfg->cache,
+                                                     .db = cfg->db, .policy = p,
+                                                     .trust_image_digest = cfg->trust_image_digest,
+                                                     .no_inventory = true },
+                         &l, &err) < 0) {
+                log_warning("metrics: no gauge of the running containers: %s", err.msg);
+                return false;
+        }
+        g->now_violating = (long long) running_now_violating(&l);
+        g->not_judged = 0;
+        for (size_t i = 0; i < l.n; i++)
+                g->not_judged += !l.v[i].judged;
+        running_list_done(&l);
+        return true;
 }
 
 /* "<the cache's folder>/metrics.state" (/var/lib/portcullis/metrics.state). */
@@ -130,7 +150,8 @@ static int run(const struct config *cfg, const char *log, const char *state, con
         log_debug("metrics: read %llu bytes of %s", (unsigned long long) bytes, strna(log));
         db_gauges(cfg->db, &g, &st);
         g.cache_entries = cache_entries(cfg->cache);
-        g.now_violating = now_violating(cfg);
+        if (!running_gauges(cfg, &g))
+                g.now_violating = -1;
         r = metrics_render(&s, &g, &text, &err);
         vulndb_status_done(&st);
         if (r < 0) {

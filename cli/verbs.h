@@ -21,6 +21,14 @@ int verb_check(int argc, char **argv);
 int verb_cache(int argc, char **argv);
 int verb_doctor(int argc, char **argv);
 int verb_metrics(int argc, char **argv);
+int verb_ps(int argc, char **argv);
+
+/* After cmd changed the DB (db, the file written) or the cache: the
+ * running containers re-judged (lib/running.h), one now_violates audit
+ * line for each that got worse, when db and cache (NULL: the config's)
+ * are the config's.  Says what it found on stdout; a failure is a warning
+ * (the update itself stands). */
+void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

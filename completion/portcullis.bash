@@ -34,7 +34,8 @@ _portcullis() {
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
         --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package)
+        --state-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since)
                 return ;;
         esac
 

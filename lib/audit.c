@@ -176,3 +176,51 @@ int audit_syslog_send(int fd, int priority, const char *msg, struct error *err) 
                 return error_set_errno(err, errno, "syslog: send");
         return 0;
 }
+
+int audit_now_violates_format(const struct audit_now_violates *r, char **ret, struct error *err) {
+        json_t *root;
+        char ts[40];
+
+        now_rfc3339(ts);
+        root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+                         "time", ts,
+                         "event", "now_violates",
+                         "container", strempty(r->container),
+                         "containerd_namespace", json_str_or_null(r->containerd_namespace),
+                         "image", json_str_or_null(r->image),
+                         "namespace", json_str_or_null(r->namespace),
+                         "mode", json_str_or_null(r->mode),
+                         "scope", json_str_or_null(r->scope),
+                         "verdict", strempty(r->verdict),
+                         "previous_verdict", json_str_or_null(r->previous_verdict),
+                         "counts", counts_json(r->counts),
+                         "findings", json_strv(r->findings),
+                         "findings_more", (json_int_t) r->findings_more,
+                         "identity", json_str_or_null(r->identity),
+                         "identity_source", json_str_or_null(r->identity_source),
+                         "db_revision", json_str_or_null(r->db_revision),
+                         "previous_db_revision", json_str_or_null(r->previous_db_revision),
+                         "policy", json_str_or_null(r->policy));
+        if (!root)
+                return error_set(err, ENOMEM, "format the audit line");
+        *ret = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
+}
+
+int audit_emit(const char *file, bool use_syslog, const char *syslog_socket, const char *line, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+        struct error ferr = {}, serr = {};
+        bool file_ok = false;
+
+        if (file)
+                file_ok = audit_append(file, line, &ferr) >= 0;
+        if (!use_syslog && (file_ok || !file))
+                return 0;
+        if (audit_syslog_open(syslog_socket ? syslog_socket : AUDIT_SYSLOG_SOCKET_DEFAULT, &fd, &serr) >= 0 &&
+            audit_syslog_send(fd, LOG_WARNING, line, &serr) >= 0)
+                return 0;
+        if (file_ok)    /* the file has it; the journal's absence is the caller's to say */
+                return error_set(err, ENOTCONN, "%s", serr.msg);
+        return error_set(err, EIO, "%s%s%s", file ? ferr.msg : "", file ? "; " : "", serr.msg);
+}

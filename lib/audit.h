@@ -58,3 +58,33 @@ int audit_syslog_open(const char *path, int *ret_fd, struct error *err);
 /* One message as syslog(3) frames it ("<PRI>Mmm dd hh:mm:ss
  * portcullis[PID]: MSG", facility authpriv), without waiting. */
 int audit_syslog_send(int fd, int priority, const char *msg, struct error *err);
+
+/* A running container whose verdict got worse after a DB update or a cache
+ * rescan (lib/running.h): one line with "event": "now_violates".  It has
+ * no "decision" key, so 'portcullis report' does not count it as a start
+ * decided. */
+struct audit_now_violates {
+        const char *container;
+        const char *containerd_namespace;
+        const char *image;
+        const char *namespace;
+        const char *mode;
+        const char *scope;
+        const char *verdict;            /* allow | warn | audit | deny, now */
+        const char *previous_verdict;   /* what it was */
+        const size_t *counts;           /* _SEVERITY_MAX counting findings now */
+        char *const *findings;          /* the ones that count now and did not: "ID package" */
+        size_t findings_more;           /* beyond those listed */
+        const char *identity;
+        const char *identity_source;
+        const char *db_revision;
+        const char *previous_db_revision;
+        const char *policy;
+};
+
+int audit_now_violates_format(const struct audit_now_violates *r, char **ret, struct error *err);
+
+/* Writes line where the hook writes its decisions: appended to file when
+ * there is one, and to syslog when use_syslog or when the file failed.
+ * An error only when it reached neither (the message says both whys). */
+int audit_emit(const char *file, bool use_syslog, const char *syslog_socket, const char *line, struct error *err);

@@ -8,7 +8,7 @@
 #include "update.h"
 
 static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "trust_image_digest",
-                                        "update", NULL };
+                                        "update", "state_roots", NULL };
 static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "cve_sources", "proxy", "ca_file", "timeout_s",
                                            "state_dir", "public_key", "auth_file", "max_layer_mib", "kev_sources",
@@ -24,6 +24,7 @@ void config_free(struct config *c) {
         free(c->policy);
         free(c->log_file);
         free(c->log_syslog_socket);
+        strv_free(c->state_roots);
         strv_free(c->update.sources);
         strv_free(c->update.ecosystems);
         strv_free(c->update.cve_sources);
@@ -171,6 +172,17 @@ static int parse_update(const struct json_node *root, struct config_update *u, s
         return 0;
 }
 
+/* A list of absolute paths (get_strv's, each starting with '/'). */
+static int get_paths(const struct json_node *obj, const char *key, char ***dst, struct error *err) {
+        int r = get_strv(obj, key, dst, err);
+
+        for (char **p = r > 0 ? *dst : NULL; p && *p; p++)
+                if (**p != '/')
+                        return json_error_at(obj->doc, json_key_pos(obj, key), err,
+                                             "'%s' in %s: '%s' must be an absolute path", key, obj->where, *p);
+        return r;
+}
+
 static int parse_top(const struct json_node *root, struct config *c, struct error *err) {
         int r;
 
@@ -180,7 +192,8 @@ static int parse_top(const struct json_node *root, struct config *c, struct erro
             (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
             (r = get_on_error(root, &c->on_error, err)) < 0 ||
             (r = json_get_bool(root, "trust_image_digest", &c->trust_image_digest, err)) < 0 ||
-            (r = parse_update(root, &c->update, err)) < 0)
+            (r = parse_update(root, &c->update, err)) < 0 ||
+            (r = get_paths(root, "state_roots", &c->state_roots, err)) < 0)
                 return r;
         return 0;
 }

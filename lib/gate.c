@@ -184,12 +184,7 @@ static int load_settings(struct start *h, struct error *err) {
                 return k;
         if (h->o->policy)
                 return policy_load(h->o->policy, &h->policy, err);
-        k = policy_load(h->cfg->policy, &h->policy, err);
-        if (k == -ENOENT && streq_ptr(h->cfg->policy, PORTCULLIS_POLICY_DEFAULT)) {
-                error_clear(err);
-                return policy_default(&h->policy);
-        }
-        return k;
+        return policy_load_configured(h->cfg->policy, &h->policy, err);
 }
 
 static const char *policy_path(const struct start *h) {
@@ -524,36 +519,10 @@ static unsigned left_ms(const struct start *h) {
         return left > 0 ? (unsigned) left : 0;
 }
 
-/* The image's digest when the runtime tells it: "sha256:<hex>" from an
- * "@sha256:" reference or a CRI-O image id.  Else NULL (the inventory's
- * digest serves). */
+/* The image's digest when the runtime tells it and config.json trusts it
+ * (oci_image_digest()); else NULL (the inventory's digest serves). */
 static char *image_digest(const struct start *h) {
-        static const char *const keys[] = { "io.kubernetes.cri-o.ImageRef", "io.kubernetes.cri.image-name",
-                                            "io.kubernetes.cri-o.ImageName", "org.opencontainers.image.ref.name" };
-
-        if (!h->cfg->trust_image_digest)
-                return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                const char *v = oci_annotation(h->annotations, keys[i]), *d;
-                size_t n;
-
-                if (!v)
-                        continue;
-                d = strstr(v, "sha256:");
-                if (!d)
-                        d = strlen(v) == 64 ? v : NULL;
-                else
-                        d += STRLEN("sha256:");
-                if (!d)
-                        continue;
-                n = strspn(d, "0123456789abcdef");
-                if (n == 64 && d[64] == '\0') {
-                        char *s = NULL;
-
-                        return asprintf(&s, "sha256:%.64s", d) < 0 ? NULL : s;
-                }
-        }
-        return NULL;
+        return h->cfg->trust_image_digest ? oci_image_digest(h->annotations) : NULL;
 }
 
 /* The identity known before reading the rootfs, strongest first: the

@@ -546,6 +546,12 @@ static int put_gauges(struct strbuf *b, const struct metrics_state *s, const str
                              "Running containers that violate the policy now: their verdict with the current database and policy is not allow.");
                 if (r >= 0)
                         r = strbuf_printf(b, "portcullis_containers_now_violating %lld\n", g->now_violating);
+                if (r >= 0)
+                        r = put_head(b, "portcullis_containers_not_judged", "gauge",
+                                     "Running containers whose verdict now could not be found (not cached, or an identity "
+                                     "that needs the rootfs read): not in portcullis_containers_now_violating.");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_containers_not_judged %lld\n", g->not_judged);
         }
         return r;
 }

@@ -99,6 +99,7 @@ struct metrics_gauges {
         long long cache_entries;        /* -1: the cache could not be read (left out) */
         long long now_violating;        /* running containers whose verdict now is not allow; -1: unknown
                                          * (left out) */
+        long long not_judged;           /* running containers that could not be judged (with now_violating) */
 };
 
 /* The exposition: HELP and TYPE lines, then the samples. */

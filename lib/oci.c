@@ -373,3 +373,30 @@ const char *oci_namespace(char *const *state_annotations, char *const *config_an
 
         return first_annotation(keys, ELEMENTSOF(keys), state_annotations, config_annotations);
 }
+
+char *oci_image_digest(char *const *annotations) {
+        static const char *const keys[] = { "io.kubernetes.cri-o.ImageRef", "io.kubernetes.cri.image-name",
+                                            "io.kubernetes.cri-o.ImageName", "org.opencontainers.image.ref.name" };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *v = oci_annotation(annotations, keys[i]), *d;
+                size_t n;
+
+                if (!v)
+                        continue;
+                d = strstr(v, "sha256:");
+                if (!d)
+                        d = strlen(v) == 64 ? v : NULL;
+                else
+                        d += STRLEN("sha256:");
+                if (!d)
+                        continue;
+                n = strspn(d, "0123456789abcdef");
+                if (n == 64 && d[64] == '\0') {
+                        char *s = NULL;
+
+                        return asprintf(&s, "sha256:%.64s", d) < 0 ? NULL : s;
+                }
+        }
+        return NULL;
+}

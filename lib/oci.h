@@ -60,3 +60,10 @@ const char *oci_image_name(char *const *state_annotations, char *const *config_a
  * io.kubernetes.cri.sandbox-namespace; state before config as above.  NULL
  * when none. */
 const char *oci_namespace(char *const *state_annotations, char *const *config_annotations);
+
+/* The image's digest when the annotations name one: "sha256:<hex>" from an
+ * "@sha256:" reference or a CRI-O image id (io.kubernetes.cri-o.ImageRef,
+ * io.kubernetes.cri.image-name, io.kubernetes.cri-o.ImageName,
+ * org.opencontainers.image.ref.name, in that order), malloc'ed; else NULL.
+ * Whether to trust it is config.json's trust_image_digest. */
+char *oci_image_digest(char *const *annotations);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/digest.h"
+#include "config.h"
 #include "base/fileio.h"
 #include "base/jsonutil.h"
 #include "base/strutil.h"
@@ -766,6 +767,16 @@ int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, s
 
 int policy_load(const char *path, struct policy **ret, struct error *err) {
         return policy_load_all(path, ret, NULL, err);
+}
+
+int policy_load_configured(const char *path, struct policy **ret, struct error *err) {
+        int r = policy_load(path, ret, err);
+
+        if (r == -ENOENT && streq_ptr(path, PORTCULLIS_POLICY_DEFAULT)) {
+                error_clear(err);
+                return policy_default(ret);
+        }
+        return r;
 }
 
 int policy_default(struct policy **ret) {

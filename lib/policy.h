@@ -167,6 +167,10 @@ int policy_load(const char *path, struct policy **ret, struct error *err);
 int policy_parse_all(const char *buf, size_t len, const char *name, struct policy **ret, char ***ret_errors,
                      struct error *err);
 int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, struct error *err);
+/* policy_load() of the policy config.json names, where a file absent at
+ * the default path (PORTCULLIS_POLICY_DEFAULT) means the built-in policy,
+ * as the hook decides. */
+int policy_load_configured(const char *path, struct policy **ret, struct error *err);
 /* The built-in policy used when none is configured: enforce, CRITICAL,
  * on_error/on_timeout allow, deadline 10 s. */
 int policy_default(struct policy **ret);

@@ -166,7 +166,14 @@ static void test_parse(void) {
         config_free(c);
         c = NULL;
         CHECK(config_parse(none, strlen(none), "c.json", &c, &err) == 0);
-        CHECK(c && !c->update.kev_sources && !c->update.epss_sources);
+        CHECK(c && !c->update.kev_sources && !c->update.epss_sources && !c->state_roots);
+        config_free(c);
+        c = NULL;
+
+        /* state_roots: where 'ps' looks, in order */
+        static const char roots[] = "{\"state_roots\": [\"/run/runc\", \"/run/k3s/containerd/runc\"]}";
+        CHECK(config_parse(roots, strlen(roots), "c.json", &c, &err) == 0);
+        CHECK(c && strv_length(c->state_roots) == 2 && strcmp(c->state_roots[1], "/run/k3s/containerd/runc") == 0);
         config_free(c);
 }
 
@@ -175,7 +182,7 @@ static void test_errors(void) {
                 const char *json, *msg;
         } rows[] = {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
-                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update" },
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update, state_roots" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
                   "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, syslog_socket, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
@@ -205,6 +212,8 @@ static void test_errors(void) {
                   "c.json:1:13: 'state_dir' in 'update' must be an absolute path" },
                 { "{\"update\": {\"timeout_s\": 0}}",
                   "c.json:1:13: 'timeout_s' in 'update' must be between 1 and 3600, not 0" },
+                { "{\"state_roots\": [\"/run/runc\", \"run/crun\"]}",
+                  "c.json:1:2: 'state_roots' in the configuration: 'run/crun' must be an absolute path" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

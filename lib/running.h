@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "policy.h"
+#include "severity.h"
+
+/* The containers running on the node, found in the state folders of the
+ * OCI runtimes (runc's <root>/<id>/state.json, crun's <root>/<id>/status),
+ * each judged *now*: its image's identity derived as the gate derives it
+ * (the overlay mount's layers, else the trusted image digest, else the
+ * digest of the rootfs's inventory), the verdict cache's findings for that
+ * identity (re-matched against the current DB when the entry is of an older
+ * revision) and the current policy.  Nothing here stops or signals a
+ * container.
+ *
+ * The roots, when none are given: runc's /run/runc (Podman, CRI-O and runc
+ * itself), crun's /run/crun, and every namespace folder of containerd's
+ * runc shim under /run/containerd/runc (<root>/<namespace>/<id>). */
+
+#define RUNNING_STATE_MAX ((size_t) 4 * 1024 * 1024)    /* one state.json / status file */
+#define RUNNING_CONTAINERS_MAX 10000                    /* per listing */
+#define RUNNING_HISTORY_MAX ((size_t) 16 * 1024 * 1024) /* the recheck's state file */
+#define RUNNING_REVISIONS_MAX 64                        /* DB revisions the state file remembers */
+#define RUNNING_EVENTS_MAX 1000                         /* now_violates events it remembers */
+#define RUNNING_FINDINGS_LOGGED 50                      /* new findings named in one audit line */
+
+extern const char *const running_default_roots[];
+
+/* What a runtime's state file says about one container. */
+struct running_state {
+        char *id;
+        int pid;                        /* the container's init process */
+        unsigned long long start_time;  /* its start in clock ticks since boot (/proc/PID/stat field 22), 0 unknown */
+        char *created;                  /* RFC 3339, or NULL */
+        char *bundle;                   /* or NULL */
+        char *rootfs;                   /* or NULL */
+        char **labels;                  /* runc's "key=value" labels (its copy of the annotations), or NULL */
+};
+
+/* Parses runc's state.json (format "runc") or crun's status ("crun"). */
+int running_state_parse(const char *buf, size_t len, const char *name, const char *format,
+                        struct running_state *ret, struct error *err);
+void running_state_done(struct running_state *s);
+
+struct running_container {
+        char *key;                      /* "<state root>/[<namespace>/]<id>@<start time>": one run of it */
+        char *id;
+        const char *runtime;            /* "runc" or "crun" (the state file's format) */
+        char *state_root;
+        char *containerd_namespace;     /* the namespace folder under containerd's root, or NULL */
+        int pid;
+        char *created;
+        char *rootfs;
+        char **annotations;             /* key, value, ..., NULL */
+        const char *image;              /* from the annotations or containers/storage, or NULL */
+        char *storage_image;
+        const char *namespace;          /* Kubernetes, or NULL */
+        char *identity;                 /* or NULL when none could be derived */
+        const char *identity_source;    /* "overlay", "digest", "inventory" */
+        char *identity_note;            /* why there is no identity */
+
+        /* The verdict now (valid when judged). */
+        bool judged;
+        bool cached;                    /* the cache holds an entry of the identity */
+        char *error;                    /* why it could not be judged, or NULL */
+        char *entry_revision;           /* the DB revision of the cache entry used */
+        enum verdict_decision decision;
+        enum policy_mode mode;
+        char *scope;
+        size_t counts[_SEVERITY_MAX];
+        char **counting;                /* "ID package" of every finding that counts, sorted, unique */
+        char **worst;
+
+        /* The verdict under the newest entry of another DB revision (the
+         * findings the container was likely admitted with), for a container
+         * the recheck has not seen before; with running_options.baseline. */
+        bool has_baseline;
+        char *baseline_revision;
+        enum verdict_decision baseline_decision;
+        char **baseline_counting;
+};
+
+struct running_list {
+        struct running_container *v;
+        size_t n;
+        char *db_revision;              /* the current DB's */
+        char **warnings;                /* roots or state files that could not be read */
+};
+
+struct running_options {
+        char *const *state_roots;       /* NULL: running_default_roots (absent ones are skipped) */
+        const char *cache;
+        const char *db;
+        const struct policy *policy;
+        bool trust_image_digest;        /* config.json's */
+        bool no_inventory;              /* never read a rootfs's packages for an identity */
+        unsigned inventory_deadline_ms; /* per container; 0: 60 s */
+        bool baseline;                  /* fill has_baseline & co. */
+};
+
+/* Lists and judges.  A root that is absent is skipped; one that can't be
+ * read, and a state file that can't be parsed, are warnings; a container
+ * whose init process is gone, or is another process than the state's (its
+ * start time differs), is left out.  An unusable cache or DB is an error. */
+int running_list(const struct running_options *o, struct running_list *ret, struct error *err);
+void running_list_done(struct running_list *l);
+
+/* Containers whose verdict now is not allow (the metrics' gauge). */
+size_t running_now_violating(const struct running_list *l);
+
+/* Where the audit lines go: the hook's sink (audit.h). */
+struct running_sink {
+        const char *log_file;           /* or NULL */
+        bool syslog;
+        const char *syslog_socket;      /* NULL: /dev/log */
+        const char *policy_path;        /* named in the lines */
+};
+
+struct running_recheck_result {
+        size_t containers;              /* running */
+        size_t violating;               /* of them, not allowed now */
+        size_t logged;                  /* now_violates lines written */
+        size_t unjudged;                /* running but not judged: no identity, not cached, or an error */
+        char **warnings;                /* a line that reached no sink, a root not read */
+};
+
+/* After a DB update or a cache rescan: judges the running containers (with
+ * baselines) and compares each with what state_file remembers of it (the
+ * same run of the container), else with its baseline; one audit line
+ * ("event": "now_violates") for each whose verdict got worse (a worse
+ * decision, or a finding that counts and did not), then remembers the
+ * verdicts, the DB revision and the events in state_file (atomically,
+ * under a lock beside it). A second recheck at the same revision finds
+ * nothing new. */
+int running_recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,
+                    struct running_recheck_result *ret, struct error *err);
+void running_recheck_result_done(struct running_recheck_result *r);
+
+/* The keys (running_container.key) of the containers whose verdict got
+ * worse at a recheck after the DB was at revision (a unique prefix of
+ * at least 6 characters of one the state file remembers).  -ENOENT with
+ * a message when the file or the revision is unknown. */
+int running_changed_since(const char *state_file, const char *revision, char ***ret_keys, struct error *err);
+
+/* "<folder of cache>/running.json": where the recheck keeps its state. */
+int running_state_file(const char *cache, char **ret);

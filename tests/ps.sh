@@ -1,0 +1,165 @@
+#!/bin/bash
+# portcullis ps and the recheck after a DB update (issue 16, 3), with three
+# real runc containers running under a temporary runc root: all allowed
+# (the hook in audit mode), then an import that adds a record for the
+# package of exactly one: one now_violates audit line, ps shows it, ps
+# --changed-since lists it alone, a second recheck logs nothing, a dead or
+# stopped container is gone, an identity the cache lacks is "not cached".
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+command -v runc >/dev/null || { echo "skip: runc not installed"; exit 77; }
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "skip: no static busybox (busybox-static)"; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-ps-XXXXXX")
+ROOT=$T/runc-root
+cleanup() {
+        for c in $(runc --root "$ROOT" list -q 2>/dev/null); do
+                timeout 20 runc --root "$ROOT" delete -f "$c" >/dev/null 2>&1
+        done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+. "$SRC/tests/lib.sh"
+
+# rootfs NAME PACKAGE SOURCE VERSION: busybox, Debian 12, one dpkg package
+rootfs() {
+        local r=$T/$1
+        busybox_rootfs "$r"
+        mkdir -p "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$r/etc/os-release"
+        printf 'Package: %s\nStatus: install ok installed\nArchitecture: amd64\nSource: %s\nVersion: %s\n\n' \
+                "$2" "$3" "$4" >"$r/var/lib/dpkg/status"
+}
+rootfs curl libcurl4 curl 7.88.1-10+deb12u4     # the fixed curl: nothing
+rootfs zlib zlib1g zlib 1:1.2.13.dfsg-1         # the one the new record names
+rootfs xml libxml2 libxml2 2.9.14+dfsg-1.3~deb12u1
+
+DB=$T/vulndb.sqlite
+LOG=$T/audit.log
+CFG=$T/config.json
+printf '{"mode": "audit", "severity": "LOW"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
+ "state_roots": ["%s"]}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" "$ROOT" >"$CFG"
+"$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+
+# run NAME ROOTFS IMAGE: a detached container that sleeps, the hook at create
+run() {
+        runc_bundle "$T/bundles/$1" "$T/$2" "$CFG" "$3"
+        python3 - "$T/bundles/$1/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/busybox", "sleep", "600"]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+        timeout 60 runc --root "$ROOT" run -d -b "$T/bundles/$1" "$1" </dev/null >"$T/$1.out" 2>&1 ||
+                { echo "FAIL: runc run $1: $(cat "$T/$1.out")"; exit 1; }
+}
+run c-curl curl docker.io/library/curl:1
+run c-zlib zlib docker.io/library/zlib:1
+run c-xml xml docker.io/library/xml:1
+[ "$(grep -c '"decision":"allow"' "$LOG")" -eq 3 ] || fail "the hook did not allow the three starts: $(cat "$LOG")"
+
+# psj ARGS...: ps --format json into $T/ps.json
+psj() { timeout 120 "$P" ps --config "$CFG" --format json "$@" >"$T/ps.json" 2>"$T/ps.err" || fail "ps $*: $(cat "$T/ps.err")"; }
+# verdicts: "id=verdict ..." sorted
+verdicts() { python3 -c 'import json,sys; print(" ".join(sorted(c["id"]+"="+c["verdict"] for c in json.load(open(sys.argv[1]))["containers"])))' "$T/ps.json"; }
+
+psj --state-root "$ROOT"
+[ "$(verdicts)" = "c-curl=allow c-xml=allow c-zlib=allow" ] || fail "ps before the update: $(verdicts)"
+python3 - "$T/ps.json" "$ROOT" <<'PY' || fail "ps JSON before the update: $(cat "$T/ps.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["containers"]:
+    assert c["runtime"] == "runc" and c["state_root"] == sys.argv[2], c
+    assert c["identity_source"] == "inventory" and c["identity"].startswith("inventory:sha256:"), c
+    assert c["image"] == "docker.io/library/" + c["id"][2:] + ":1" and c["mode"] == "audit" and c["cached"], c
+    assert c["findings"] == [] and c["entry_revision"] == d["db_revision"], c
+assert d["now_violating"] == 0
+PY
+OLDREV=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["db_revision"])' "$T/ps.json")
+# the table too, from config.json's state_roots
+out=$("$P" ps --config "$CFG")
+[ "$(grep -c ' allow ' <<<"$out")" -eq 3 ] && grep -q '^CONTAINER' <<<"$out" || fail "ps table: $out"
+
+# A record for zlib (the one container's source package), added by import.
+mkdir -p "$T/extra"
+cat >"$T/extra/PCEX-CVE-2023-45853.json" <<'EOF'
+{"schema_version": "1.6.0", "id": "PCEX-CVE-2023-45853", "modified": "2026-12-01T00:00:00Z",
+ "aliases": ["CVE-2023-45853"], "summary": "integer overflow in MiniZip's zipOpenNewFileInZip4_64",
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3.dfsg-1"}]}]}],
+ "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}
+EOF
+before=$(wc -l <"$LOG")
+out=$(timeout 300 "$P" db import --merge "$T/extra" --db "$DB" --config "$CFG" 2>&1) || fail "import of the new record: $out"
+grep -q "running containers: 3, 1 not allowed now, 1 now violating since the last check (one now_violates audit line each), 0 not judged" <<<"$out" || fail "import: no recheck summary: $out"
+[ "$(grep -c '"event":"now_violates"' "$LOG")" -eq 1 ] || fail "expected one now_violates line: $(tail -n +$((before + 1)) "$LOG")"
+[ "$(wc -l <"$LOG")" -eq $((before + 1)) ] || fail "the recheck wrote other lines too: $(tail -n +$((before + 1)) "$LOG")"
+grep '"event":"now_violates"' "$LOG" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["container"] == "c-zlib" and d["image"] == "docker.io/library/zlib:1", d
+assert d["verdict"] == "audit" and d["previous_verdict"] == "allow" and d["mode"] == "audit", d
+assert d["findings"] == ["PCEX-CVE-2023-45853 zlib1g"] and d["counts"]["CRITICAL"] == 1, d
+assert d["previous_db_revision"] == sys.argv[1] and d["db_revision"] != sys.argv[1], d
+assert "decision" not in d and d["namespace"] is None and d["identity"].startswith("inventory:"), d
+' "$OLDREV" || fail "now_violates line: $(grep now_violates "$LOG")"
+# report still reads the log (the event is no decision)
+"$P" report --log "$LOG" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["decisions"]) == 3, d' ||
+        fail "report counts the now_violates line as a decision"
+
+psj
+[ "$(verdicts)" = "c-curl=allow c-xml=allow c-zlib=audit" ] || fail "ps after the update: $(verdicts)"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["now_violating"] == 1, d' "$T/ps.json" || fail "now_violating"
+out=$("$P" ps --config "$CFG")
+grep -E '^c-zlib .* audit +audit +1 CRITICAL' <<<"$out" >/dev/null || fail "ps table after the update: $out"
+# metrics' gauges judge without reading a rootfs: these three have only
+# the inventory for an identity, so they are counted as not judged (and the
+# violating gauge says 0 of the judged), never silently left out.
+"$P" metrics --config "$CFG" --output "$T/m.prom" --state "$T/m.state" 2>"$T/m.err" || fail "metrics: $(cat "$T/m.err")"
+grep -qx 'portcullis_containers_now_violating 0' "$T/m.prom" && grep -qx 'portcullis_containers_not_judged 3' "$T/m.prom" ||
+        fail "metrics' running gauges: $(grep containers "$T/m.prom")"
+
+psj --changed-since "$OLDREV"
+[ "$(verdicts)" = "c-zlib=audit" ] || fail "--changed-since OLDREV: $(verdicts)"
+psj --changed-since "${OLDREV#sha256:}"
+[ "$(verdicts)" = "c-zlib=audit" ] || fail "--changed-since a hex prefix: $(verdicts)"
+NEWREV=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["db_revision"])' "$T/ps.json")
+psj --changed-since "$NEWREV"
+[ -z "$(verdicts)" ] || fail "--changed-since the current revision: $(verdicts)"
+"$P" ps --config "$CFG" --changed-since 0123456789ab >/dev/null 2>"$T/err" && fail "--changed-since an unknown revision passed"
+grep -q "not among those" "$T/err" || fail "--changed-since unknown: $(cat "$T/err")"
+
+# A second recheck at the same revision (cache rescan runs it) logs nothing.
+out=$(timeout 300 "$P" cache rescan --config "$CFG" 2>&1) || fail "cache rescan: $out"
+grep -q "running containers: 3, 1 not allowed now, 0 now violating since the last check (none new), 0 not judged" <<<"$out" || fail "rescan: recheck summary: $out"
+[ "$(grep -c '"event":"now_violates"' "$LOG")" -eq 1 ] || fail "the second recheck logged again"
+# ... and after the rescan the verdict comes from the new revision's entry.
+psj
+[ "$(verdicts)" = "c-curl=allow c-xml=allow c-zlib=audit" ] || fail "ps after the rescan: $(verdicts)"
+# An import into another DB file re-judges nothing.
+out=$("$P" db import "$T/extra" "$SRC/feed" --db "$T/other.sqlite" --config "$CFG" 2>&1)
+grep -q "running containers" <<<"$out" && fail "an import into another DB ran the recheck: $out"
+
+# Stopped containers disappear; one whose init process died without runc
+# knowing (its state.json stays) too.
+timeout 30 runc --root "$ROOT" delete -f c-curl >/dev/null 2>&1
+kill -9 "$(runc --root "$ROOT" state c-xml | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')"
+for _ in $(seq 50); do [ -e "/proc/$(runc --root "$ROOT" state c-xml 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)/stat" ] || break; sleep 0.1; done
+[ -e "$ROOT/c-xml/state.json" ] || fail "runc removed c-xml's state (the dead-process case is not tested)"
+psj
+[ "$(verdicts)" = "c-zlib=audit" ] || fail "ps after the stops: $(verdicts)"
+
+# An identity the cache lacks: "not cached", not a guess.
+"$P" cache purge --config "$CFG" >/dev/null || fail "cache purge"
+psj
+[ "$(verdicts)" = "c-zlib=not cached" ] || fail "ps with an empty cache: $(verdicts)"
+out=$("$P" ps --config "$CFG")
+grep -q "not cached" <<<"$out" || fail "ps table: not cached: $out"
+
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
