@@ -21,6 +21,8 @@ static const struct {
         { "check",     verb_check },
         { "report",    verb_report },
         { "cache",     verb_cache },
+        { "install",   verb_install },
+        { "uninstall", verb_uninstall },
 };
 
 /* portcullis help [COMMAND [SUBCOMMAND]] */

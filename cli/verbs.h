@@ -19,6 +19,8 @@ int verb_policy(int argc, char **argv);
 int verb_report(int argc, char **argv);
 int verb_check(int argc, char **argv);
 int verb_cache(int argc, char **argv);
+int verb_install(int argc, char **argv);
+int verb_uninstall(int argc, char **argv);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
