@@ -44,6 +44,15 @@ static void scan_done(struct scan *s) {
         strbuf_done(&s->table);
 }
 
+/* A byte for a message: itself when printable ASCII, else \xNN. */
+static const char *shown(char c, char buf[static 8]) {
+        if ((unsigned char) c >= 0x20 && (unsigned char) c < 0x7f)
+                snprintf(buf, 8, "%c", c);
+        else
+                snprintf(buf, 8, "\\x%02x", (unsigned char) c);
+        return buf;
+}
+
 _printf_(2, 3) static int fail(struct scan *s, const char *fmt, ...) {
         char msg[512];
         va_list ap;
@@ -90,13 +99,14 @@ static int skip_comment(struct scan *s) {
 
 /* Whitespace, then an optional comment, then the end of the line or file. */
 static int end_of_line(struct scan *s) {
+        char b[8];
         int r;
 
         skip_ws(s);
         if ((r = skip_comment(s)) < 0)
                 return r;
         if (s->pos < s->len && !eat_newline(s))
-                return fail(s, "unexpected '%c' after the value; is this TOML?", s->buf[s->pos]);
+                return fail(s, "unexpected '%s' after the value; is this TOML?", shown(s->buf[s->pos], b));
         return 0;
 }
 
@@ -172,15 +182,20 @@ static bool is_bare_key_char(char c) {
         return isalnum_ascii(c) || c == '_' || c == '-';
 }
 
-/* A key (bare, quoted or dotted); appends its components to path, each
- * after a '\n' separator when path is not empty. */
+/* A key (bare, quoted or dotted); appends its components to path (empty),
+ * joined by '\n'. */
 static int parse_key(struct scan *s, struct strbuf *path) {
-        for (;;) {
+        char b[8];
+
+        /* an empty quoted key ("") is a key too: path is never NULL after */
+        if (strbuf_append(path, "", 0) < 0)
+                return fail(s, "out of memory");
+        for (bool first = true;; first = false) {
                 bool escaped = false;
                 int r;
 
                 skip_ws(s);
-                if (path->len > 0 && strbuf_append(path, "\n", 1) < 0)
+                if (!first && strbuf_append(path, "\n", 1) < 0)
                         return fail(s, "out of memory");
                 if (peek(s, 0) == '"' || peek(s, 0) == '\'') {
                         if ((r = single_line_string(s, path, &escaped)) < 0)
@@ -193,7 +208,7 @@ static int parse_key(struct scan *s, struct strbuf *path) {
                         while (s->pos < s->len && is_bare_key_char(s->buf[s->pos]))
                                 s->pos++;
                         if (s->pos == start)
-                                return s->pos < s->len ? fail(s, "unexpected '%c' where a key should be", s->buf[s->pos])
+                                return s->pos < s->len ? fail(s, "unexpected '%s' where a key should be", shown(s->buf[s->pos], b))
                                                        : fail(s, "a key is missing at the end of the file");
                         if (strbuf_append(path, s->buf + start, s->pos - start) < 0)
                                 return fail(s, "out of memory");
@@ -264,6 +279,7 @@ static bool is_scalar_char(char c) {
 }
 
 static int parse_value(struct scan *s, unsigned depth) {
+        char b[8];
         char c = peek(s, 0);
         size_t start = s->pos;
 
@@ -280,7 +296,7 @@ static int parse_value(struct scan *s, unsigned depth) {
         while (s->pos < s->len && is_scalar_char(s->buf[s->pos]))
                 s->pos++;
         if (s->pos == start)
-                return s->pos < s->len ? fail(s, "unexpected '%c' where a value should be", c)
+                return s->pos < s->len ? fail(s, "unexpected '%s' where a value should be", shown(c, b))
                                        : fail(s, "a value is missing at the end of the file");
         return 0;
 }
@@ -329,12 +345,12 @@ static int top_level_statement(struct scan *s, const char *key, size_t key_start
         }
         if (!streq_ptr(key, "imports") && !startswith(key, "imports\n"))
                 return 0;
-        s->line = line;
-        if (s->have_imports)
-                return fail(s, "'imports' is set twice");
-        if (!streq_ptr(key, "imports") || key_end - key_start != STRLEN("imports"))
-                return fail(s, "'imports' is written as a quoted or dotted key; write it as `imports = [...]` "
-                               "or add the entry by hand");
+        if (s->have_imports || !streq_ptr(key, "imports") || key_end - key_start != STRLEN("imports")) {
+                s->line = line;         /* the message names the statement's first line */
+                return s->have_imports ? fail(s, "'imports' is set twice")
+                                       : fail(s, "'imports' is written as a quoted or dotted key; write it as "
+                                                 "`imports = [...]` or add the entry by hand");
+        }
         s->have_imports = true;
         s->imports_line = line;
         s->imports_val = val;
@@ -342,6 +358,7 @@ static int top_level_statement(struct scan *s, const char *key, size_t key_start
 }
 
 static int parse_pair(struct scan *s) {
+        char b[8];
         _cleanup_(strbuf_done) struct strbuf key = {}, full = {};
         unsigned line = s->line;
         size_t key_start = s->pos, key_end;
@@ -355,7 +372,7 @@ static int parse_pair(struct scan *s) {
                 key_end--;
         if (peek(s, 0) != '=')
                 return s->pos < s->len && s->buf[s->pos] != '\n' && s->buf[s->pos] != '\r'
-                               ? fail(s, "unexpected '%c' after a key (no '=')", s->buf[s->pos])
+                               ? fail(s, "unexpected '%s' after a key (no '=')", shown(s->buf[s->pos], b))
                                : fail(s, "a key without '= value'");
         s->pos++;
         skip_ws(s);
@@ -372,11 +389,21 @@ static int parse_pair(struct scan *s) {
 }
 
 static int scan_file(struct scan *s) {
+        const char *nul;
+
         if (s->len > TOML_CONFIG_MAX)
                 return error_set(s->err, EFBIG, "%s: larger than %zu bytes; not a containerd config this can edit",
                                  s->what, TOML_CONFIG_MAX);
         s->line = 1;
         s->in_top = true;
+        /* TOML has no NUL anywhere (not even escaped after a backslash), and
+         * the edited text goes on as a C string */
+        nul = memchr(s->buf, '\0', s->len);
+        if (nul) {
+                for (const char *c = s->buf; c < nul; c++)
+                        s->line += *c == '\n';
+                return fail(s, "a NUL byte; not a text file");
+        }
         while (s->pos < s->len) {
                 int r = 0;
 
