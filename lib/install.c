@@ -2,10 +2,12 @@
 /* The installer: a table of runtimes, each a function that plans its own
  * files, plus the files every runtime shares (config, policy, systemd
  * units, tmpfiles).  What was there before is kept under
- * INSTALL_STATE_DIR: <name>.json (per runtime, and "common" for the shared
- * files) lists each file install wrote, whether it existed, its mode, the
- * sha256 of what install wrote, and saved/<name>-<hash of the path> holds
- * its old bytes. */
+ * INSTALL_STATE_DIR: <record>.json lists each file install wrote, whether
+ * it existed, its mode, the folders it made for it and the sha256 of what
+ * it wrote, and saved/<record>-<hash of the path> holds its old bytes.  A
+ * runtime's own files are in its record (which also says it is installed);
+ * files runtimes share are in a group's record (groups[]), put back when
+ * the last of its members is uninstalled. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -66,6 +68,19 @@ static const struct runtime_info {
                              "nothing to restart: Podman reads hooks.d at every container start" },
         [INSTALL_RUNC] = { "runc", plan_runc, NULL },
 };
+
+/* Files runtimes share: CRI-O and Podman read the same hooks.d file;
+ * containerd, CRI-O and Podman the same config, policy and units (runc's
+ * install writes nothing). */
+#define MEMBER(rt) (1u << (rt))
+static const struct group {
+        const char *name;
+        unsigned members;
+} groups[] = {
+        { "oci-hooks", MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
+        { "common", MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
+};
+#define COMMON_GROUP 1
 
 enum install_runtime install_runtime_from_string(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(runtimes); i++)
@@ -174,7 +189,7 @@ static bool host_exists(const struct planner *p, const char *path) {
 
 /* Adds a change when new differs from old; takes new. */
 static int add_change(struct planner *p, const char *path, struct host_file *old, char *new, size_t new_len,
-                      mode_t mode, bool shared, bool binary) {
+                      mode_t mode, const char *record, bool binary) {
         _cleanup_free_ char *n = new;
         struct install_plan *pl = p->plan;
         struct install_change *c;
@@ -190,7 +205,7 @@ static int add_change(struct planner *p, const char *path, struct host_file *old
         c = &pl->changes[pl->n_changes];
         *c = (struct install_change) { .path = strdup(path), .old = TAKE_PTR(old->data), .old_len = old->len,
                                        .new = TAKE_PTR(n), .new_len = new_len,
-                                       .mode = mode, .shared = shared, .binary = binary };
+                                       .mode = mode, .record = record, .binary = binary };
         if (!old->exists)
                 c->old = NULL;
         pl->n_changes++;
@@ -214,7 +229,7 @@ static int add_note(struct planner *p, const char *fmt, ...) {
 /* A file of ours that install writes whole: our name holding someone
  * else's file is left alone (is_ours decides). */
 static int plan_own_file(struct planner *p, const char *path, char *text, bool (*is_ours)(const struct host_file *),
-                         const char *what) {
+                         const char *what, const char *record) {
         _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_free_ char *t = text, *full = NULL;
         size_t len;
@@ -231,7 +246,15 @@ static int plan_own_file(struct planner *p, const char *path, char *text, bool (
                                  full ? full : path, what);
         }
         len = strlen(t);
-        return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : 0644, false, false);
+        return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : 0644, record, false);
+}
+
+/* Adds to the message already set (error_wrap() adds before it). */
+static int error_append(struct error *err, const char *s) {
+        char msg[ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return error_set(err, err->code ? err->code : EIO, "%s%s", msg, s);
 }
 
 /* ---- containerd ---------------------------------------------------------- */
@@ -279,7 +302,7 @@ static int check_cri(struct planner *p, const char *path, const struct host_file
                 return error_set(p->err, ENOMEM, "out of memory");
         r = toml_configures_plugin(f->data, f->len, full, INSTALL_CRI_PLUGIN, &line, p->err);
         if (r < 0)
-                return error_wrap(p->err, "it was left as it is; fix it or add the runtime by hand");
+                return error_append(p->err, "; it was left as it is: fix it, or add the runtime by hand");
         return r > 0 ? cri_refusal(p, full, line) : 0;
 }
 
@@ -327,7 +350,7 @@ static int plan_containerd_config(struct planner *p) {
                 return r;
         if (!cur.exists) {
                 new = strdup("version = 2\nimports = [\"" INSTALL_CONTAINERD_DROPIN "\"]\n");
-                return new ? add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), 0644, false, false)
+                return new ? add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), 0644, "containerd", false)
                            : error_set(p->err, ENOMEM, "out of memory");
         }
         if ((r = check_cri(p, INSTALL_CONTAINERD_CONFIG, &cur)) < 0)
@@ -336,10 +359,10 @@ static int plan_containerd_config(struct planner *p) {
             (r = check_imports(p, list)) < 0)
                 return r;
         if ((r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, true, &new, p->err)) < 0)
-                return error_wrap(p->err, "it was left as it is");
+                return error_append(p->err, "; it was left as it is");
         if (!new)
                 return 0;
-        return add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), cur.mode, false, false);
+        return add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), cur.mode, "containerd", false);
 }
 
 static int plan_containerd(struct planner *p) {
@@ -348,7 +371,7 @@ static int plan_containerd(struct planner *p) {
         if ((r = plan_containerd_config(p)) < 0)
                 return r;
         if ((r = plan_own_file(p, INSTALL_CONTAINERD_DROPIN, dropin_text(p->o->default_runtime), dropin_is_ours,
-                               "a containerd drop-in")) < 0)
+                               "a containerd drop-in", "containerd")) < 0)
                 return r;
         return add_note(p, "%s; then `ctr run --runtime " INSTALL_SHIM_RUNTIME_TYPE " ...` or a Kubernetes "
                         "RuntimeClass with handler portcullis%s", runtimes[INSTALL_CONTAINERD].restart,
@@ -372,7 +395,7 @@ static bool hooks_d_is_ours(const struct host_file *f) {
 static int plan_hooks_d(struct planner *p) {
         int r = plan_own_file(p, INSTALL_HOOKS_D_FILE,
                               substitute(embedded("hooks.d/portcullis.json"), "@HOOK_PATH@", p->hook_path),
-                              hooks_d_is_ours, "an oci-hooks file");
+                              hooks_d_is_ours, "an oci-hooks file", "oci-hooks");
 
         if (r < 0)
                 return r;
@@ -417,8 +440,12 @@ static int plan_if_absent(struct planner *p, const char *path, char *text, mode_
         if (host_exists(p, path))
                 return 0;
         len = strlen(t);
-        return add_change(p, path, &none, TAKE_PTR(t), len, mode, true, false);
+        return add_change(p, path, &none, TAKE_PTR(t), len, mode, "common", false);
 }
+
+/* The units' first line, as meson writes them, and as install does. */
+#define UNIT_MESON_LINE "Installed by meson; @bindir@ is the configured bindir."
+#define UNIT_INSTALL_LINE "Written by `portcullis install`; `portcullis uninstall` removes it."
 
 static int plan_common(struct planner *p) {
         int r;
@@ -435,7 +462,9 @@ static int plan_common(struct planner *p) {
 
                 if (asprintf(&path, "/etc/systemd/system/%s", units[i]) < 0)
                         return error_set(p->err, ENOMEM, "out of memory");
-                r = plan_if_absent(p, path, substitute(embedded(units[i]), "@bindir@", p->bindir), 0644, unit_dirs,
+                _cleanup_free_ char *text = substitute(embedded(units[i]), UNIT_MESON_LINE, UNIT_INSTALL_LINE);
+
+                r = plan_if_absent(p, path, text ? substitute(text, "@bindir@", p->bindir) : NULL, 0644, unit_dirs,
                                    ELEMENTSOF(unit_dirs), units[i]);
                 if (r < 0)
                         return r;
@@ -487,7 +516,7 @@ static int plan_binaries(struct planner *p) {
                         return error_set(p->err, ENOMEM, "out of memory");
                 if ((r = read_host(p, dest, INSTALL_BINARY_MAX, &cur)) < 0)
                         return r;
-                if ((r = add_change(p, dest, &cur, TAKE_PTR(data), len, 0755, true, true)) < 0)
+                if ((r = add_change(p, dest, &cur, TAKE_PTR(data), len, 0755, "common", true)) < 0)
                         return r;
         }
         return 0;
@@ -672,12 +701,18 @@ static int write_change(const struct install_options *o, const struct install_ch
         return write_file_atomic_mode(full, c->new, c->new_len, c->mode, err);
 }
 
+/* The records an install of rt touches: its own, then groups[]. */
+#define N_RECORDS (1 + ELEMENTSOF(groups))
+
+static const char *record_name(enum install_runtime rt, size_t k) {
+        return k == 0 ? runtimes[rt].name : groups[k - 1].name;
+}
+
 static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        const char *name = runtimes[p->runtime].name;
         _cleanup_free_ char *dir = state_path(o, "saved", "");
-        json_t *rec = NULL, *common = NULL, *state_dirs = NULL;
-        bool exists;
-        int r;
+        json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
+        bool dirty[N_RECORDS] = {}, exists;
+        int r = 0;
 
         if (!dir)
                 return error_set(err, ENOMEM, "out of memory");
@@ -686,24 +721,30 @@ static int apply_install(const struct install_plan *p, const struct install_opti
                 json_decref(state_dirs);
                 return error_set_errno(err, r, "create %s", dir);
         }
-        if ((r = record_load(o, name, &rec, &exists, err)) < 0 || (r = record_load(o, "common", &common, &exists, err)) < 0)
-                goto finish;
-        if (json_array_size(state_dirs) > 0 && json_object_set(common, "state_dirs", state_dirs) < 0) {
-                r = error_set(err, ENOMEM, "out of memory");
-                goto finish;
+        for (size_t k = 0; k < N_RECORDS && r >= 0; k++) {
+                r = record_load(o, record_name(p->runtime, k), &recs[k], &exists, err);
+                dirty[k] = k == 0 && !exists;   /* the runtime's record says it is installed */
+        }
+        /* the state folders go with the last record (common's) */
+        if (r >= 0 && json_array_size(state_dirs) > 0) {
+                dirty[1 + COMMON_GROUP] = true;
+                if (json_object_set(recs[1 + COMMON_GROUP], "state_dirs", state_dirs) < 0)
+                        r = error_set(err, ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < p->n_changes && r >= 0; i++)
-                r = record_before(o, p->changes[i].shared ? "common" : name, p->changes[i].shared ? common : rec,
-                                  &p->changes[i], err);
-        /* common.json: the shared files and the state folders, kept until
-         * the last runtime is uninstalled */
-        if (r < 0 || (r = record_write(o, name, rec, err)) < 0 || (r = record_write(o, "common", common, err)) < 0)
-                goto finish;
+                for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
+                        if (streq_ptr(p->changes[i].record, record_name(p->runtime, k))) {
+                                r = record_before(o, record_name(p->runtime, k), recs[k], &p->changes[i], err);
+                                dirty[k] = true;
+                        }
+        /* records first: a crash after them leaves what uninstall needs */
+        for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
+                if (dirty[k])
+                        r = record_write(o, record_name(p->runtime, k), recs[k], err);
         for (size_t i = 0; i < p->n_changes && r >= 0; i++)
                 r = write_change(o, &p->changes[i], err);
-finish:
-        json_decref(rec);
-        json_decref(common);
+        for (size_t k = 0; k < N_RECORDS; k++)
+                json_decref(recs[k]);
         json_decref(state_dirs);
         return r;
 }
@@ -741,19 +782,19 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
                                         return error_wrap(p->err, "the copy of %s kept by install", full);
                                 r = add_change(p, path, &cur, TAKE_PTR(old.data), old.len,
                                                (mode_t) json_integer_value(json_object_get(f, "mode")) & 07777,
-                                               false, false);
+                                               NULL, false);
                         } else
-                                r = add_change(p, path, &cur, NULL, 0, 0, false, false);
+                                r = add_change(p, path, &cur, NULL, 0, 0, NULL, false);
                 } else if (cur.exists && strcmp(path, INSTALL_CONTAINERD_CONFIG) == 0) {
                         /* changed since: take out only our entry */
                         r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, false, &edited, p->err);
                         if (r < 0)
-                                return error_wrap(p->err, "it changed since install and was left as it is; remove "
-                                                  INSTALL_CONTAINERD_DROPIN " from its imports by hand, then run "
-                                                  "uninstall again");
+                                return error_append(p->err, "; it changed since install and was left as it is: "
+                                                    "remove " INSTALL_CONTAINERD_DROPIN " from its imports by "
+                                                    "hand, then run uninstall again");
                         if (edited) {
                                 size_t n = strlen(edited);
-                                r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, false, false);
+                                r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);
                         }
                         if (r >= 0)
                                 r = add_note(p, "%s changed since install: only " INSTALL_CONTAINERD_DROPIN
@@ -767,42 +808,62 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
         return 0;
 }
 
-/* Whether another runtime still has a record (then the shared files stay). */
-static bool other_runtime_installed(const struct install_options *o, enum install_runtime rt) {
+/* Whether a member of the group other than rt still has its record. */
+static bool other_member_installed(const struct install_options *o, unsigned members, enum install_runtime rt) {
         for (size_t i = 0; i < ELEMENTSOF(runtimes); i++) {
-                _cleanup_free_ char *path = state_path(o, runtimes[i].name, ".json");
+                _cleanup_free_ char *path = NULL;
 
-                if ((enum install_runtime) i != rt && path && access(path, F_OK) == 0)
+                if ((enum install_runtime) i == rt || !(members & MEMBER(i)))
+                        continue;
+                path = state_path(o, runtimes[i].name, ".json");
+                if (path && access(path, F_OK) == 0)
                         return true;
         }
         return false;
 }
 
+/* Plans a record's files back, when it exists. */
+static int plan_restore_record(struct planner *p, const char *name) {
+        json_t *rec = NULL;
+        bool exists;
+        int r;
+
+        if ((r = record_load(p->o, name, &rec, &exists, p->err)) < 0)
+                return r;
+        r = plan_restore(p, name, rec);
+        json_decref(rec);
+        return r;
+}
+
 int uninstall_plan_new(enum install_runtime rt, const struct install_options *o, struct install_plan **ret_plan,
                        struct error *err) {
         _cleanup_(install_plan_freep) struct install_plan *plan = NULL;
+        _cleanup_free_ char *own = state_path(o, install_runtime_to_string(rt), ".json");
         struct planner p = { .o = o, .err = err };
-        json_t *rec = NULL, *common = NULL;
-        bool exists = false, common_exists = false;
         int r;
 
         if ((r = plan_alloc(rt, true, &plan, err)) < 0)
                 return r;
         p.plan = plan;
-        if ((r = record_load(o, runtimes[rt].name, &rec, &exists, err)) < 0)
-                return r;
-        if (!exists)
-                r = add_note(&p, "portcullis install %s left no record under %s" INSTALL_STATE_DIR "; nothing to "
-                             "restore", runtimes[rt].name, root_of(o));
-        else if ((r = plan_restore(&p, runtimes[rt].name, rec)) >= 0 && !other_runtime_installed(o, rt)) {
-                if ((r = record_load(o, "common", &common, &common_exists, err)) >= 0)
-                        r = plan_restore(&p, "common", common);
+        if (!own)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(own, F_OK) < 0) {
+                if ((r = add_note(&p, "portcullis install %s left no record in %s%s; nothing to restore",
+                                  runtimes[rt].name, root_of(o), INSTALL_STATE_DIR)) < 0)
+                        return r;
+                *ret_plan = TAKE_PTR(plan);
+                return 0;
         }
-        json_decref(rec);
-        json_decref(common);
-        if (r < 0)
+        if ((r = plan_restore_record(&p, runtimes[rt].name)) < 0)
                 return r;
-        if (exists && runtimes[rt].restart && (r = add_note(&p, "%s", runtimes[rt].restart)) < 0)
+        for (size_t k = 0; k < ELEMENTSOF(groups); k++) {
+                if (!(groups[k].members & MEMBER(rt)) || other_member_installed(o, groups[k].members, rt))
+                        continue;
+                if ((r = plan_restore_record(&p, groups[k].name)) < 0)
+                        return r;
+                plan->forget_groups |= 1u << k;
+        }
+        if (runtimes[rt].restart && (r = add_note(&p, "%s", runtimes[rt].restart)) < 0)
                 return r;
         *ret_plan = TAKE_PTR(plan);
         return 0;
@@ -837,32 +898,34 @@ static json_t *record_remove(const struct install_options *o, const char *name) 
 }
 
 static int apply_uninstall(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        const char *name = runtimes[p->runtime].name;
-        _cleanup_free_ char *rec = state_path(o, name, ".json");
-        json_t *state_dirs;
+        _cleanup_free_ char *own = state_path(o, runtimes[p->runtime].name, ".json");
         int r;
 
-        if (!rec)
+        if (!own)
                 return error_set(err, ENOMEM, "out of memory");
-        if (access(rec, F_OK) < 0)
+        if (access(own, F_OK) < 0)
                 return 0;       /* nothing was installed */
         for (size_t i = 0; i < p->n_changes; i++)
                 if ((r = write_change(o, &p->changes[i], err)) < 0)
                         return r;
-        if (!other_runtime_installed(o, p->runtime)) {
-                json_decref(record_remove(o, name));
-                state_dirs = record_remove(o, "common");
-                remove_dirs(o, state_dirs);     /* the last record is gone */
+        json_decref(record_remove(o, runtimes[p->runtime].name));
+        for (size_t k = 0; k < ELEMENTSOF(groups); k++) {
+                json_t *state_dirs;
+
+                if (!(p->forget_groups & (1u << k)))
+                        continue;
+                state_dirs = record_remove(o, groups[k].name);
+                remove_dirs(o, state_dirs);     /* only common's has them: the last record is gone */
                 json_decref(state_dirs);
-        } else
-                json_decref(record_remove(o, name));
+        }
         return 0;
 }
 
 int install_plan_apply(const struct install_plan *p, const struct install_options *o, struct error *err) {
         if (p->uninstall)
                 return apply_uninstall(p, o, err);
-        return p->n_changes ? apply_install(p, o, err) : 0;
+        /* runc's install writes nothing, not even a record */
+        return p->runtime == INSTALL_RUNC ? 0 : apply_install(p, o, err);
 }
 
 /* ---- the diff ------------------------------------------------------------- */

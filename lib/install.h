@@ -49,7 +49,7 @@ struct install_change {
         char *old, *new;           /* contents; old NULL when absent, new NULL to remove */
         size_t old_len, new_len;
         mode_t mode;               /* of the new file */
-        bool shared;               /* common to every runtime (config, policy, units) */
+        const char *record;        /* whose record keeps the old bytes (a runtime's or a group's) */
         bool binary;               /* shown as "Binary files differ" */
 };
 
@@ -60,6 +60,7 @@ struct install_plan {
         size_t n_changes;
         char **notes;              /* what to restart, files left alone (NULL-terminated) */
         char *fragment;            /* runc: the config.json hooks fragment, else NULL */
+        unsigned forget_groups;    /* uninstall: the shared records it puts back (lib/install.c) */
 };
 
 void install_plan_free(struct install_plan *p);

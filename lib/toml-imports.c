@@ -16,6 +16,9 @@
  * this many entries. */
 #define TOML_DEPTH_MAX 32
 #define TOML_IMPORTS_MAX 256
+/* The comment on an imports line the editor adds, which tells an admin
+ * where it came from and lets remove take the whole line out again. */
+#define ADDED_COMMENT " # added by portcullis install"
 
 struct span {
         size_t start, end;
@@ -34,6 +37,7 @@ struct scan {
         size_t version_end;     /* after its line's newline (or at the end of the file) */
         bool have_imports;
         unsigned imports_line;
+        struct span imports_stmt;       /* its first byte to after its newline */
         struct span imports_val;
         /* toml_configures_plugin()'s question and answer */
         const char *plugin_path;
@@ -353,6 +357,7 @@ static int top_level_statement(struct scan *s, const char *key, size_t key_start
         }
         s->have_imports = true;
         s->imports_line = line;
+        s->imports_stmt = (struct span) { key_start, s->pos };
         s->imports_val = val;
         return 0;
 }
@@ -539,6 +544,30 @@ static size_t past_comma(const char *buf, size_t len, size_t pos) {
         return p < len && buf[p] == ',' ? p + 1 : pos;
 }
 
+/* The imports line add wrote, when the statement is exactly that: the
+ * whole line (and the newline before it, when it is the last line without
+ * one) goes. */
+static bool added_line(const struct scan *s, const char *entry, struct span *ret) {
+        _cleanup_free_ char *line = NULL;
+        struct span st = s->imports_stmt;
+        size_t n;
+
+        if (asprintf(&line, "imports = [\"%s\"]" ADDED_COMMENT, entry) < 0)
+                return false;
+        n = strlen(line);
+        if (st.start > 0 && s->buf[st.start - 1] != '\n')
+                return false;   /* indented: not ours */
+        if (st.end - st.start == n + 1 && s->buf[st.end - 1] == '\n' && memcmp(s->buf + st.start, line, n) == 0) {
+                *ret = st;
+                return true;
+        }
+        if (st.end == s->len && st.end - st.start == n && st.start > 0 && memcmp(s->buf + st.start, line, n) == 0) {
+                *ret = (struct span) { st.start - 1, st.end };
+                return true;
+        }
+        return false;
+}
+
 /* What to delete to take item i out: with the separator between it and its
  * neighbour when no comment is in between (so that remove undoes add),
  * else only the string and its comma. */
@@ -566,7 +595,7 @@ static int edit_add(struct scan *s, const struct imports *im, const char *entry,
                 /* a line of its own after `version = 2` */
                 bool nl = s->version_end == s->len && (s->len == 0 || s->buf[s->len - 1] != '\n');
 
-                r = asprintf(&ins, "%simports = [\"%s\"]%s", nl ? "\n" : "", entry, nl ? "" : "\n");
+                r = asprintf(&ins, "%simports = [\"%s\"]" ADDED_COMMENT "%s", nl ? "\n" : "", entry, nl ? "" : "\n");
                 at = s->version_end;
         } else if (im->n == 0) {
                 r = asprintf(&ins, "\"%s\"", entry);
@@ -596,6 +625,7 @@ int toml_imports_edit(const char *buf, size_t len, const char *what, const char 
                 _cleanup_(imports_done) struct imports im = {};
                 _cleanup_(scan_done) struct scan s = { .buf = text, .len = text_len, .what = what, .err = err };
                 char *out = NULL;
+                struct span del;
                 ssize_t i;
                 int r;
 
@@ -608,7 +638,9 @@ int toml_imports_edit(const char *buf, size_t len, const char *what, const char 
                         return edit_add(&s, &im, entry, ret_out);
                 if (i < 0 || round >= TOML_IMPORTS_MAX)
                         break;
-                if (splice(text, text_len, removal(text, text_len, &im, (size_t) i), "", &out) < 0)
+                if (!added_line(&s, entry, &del))
+                        del = removal(text, text_len, &im, (size_t) i);
+                if (splice(text, text_len, del, "", &out) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 free(cur);
                 cur = out;
