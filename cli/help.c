@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "install.h"
 #include "portcullis-build.h"
 
 #define COMMON_OPTIONS                                                                                          \
@@ -310,6 +311,44 @@ static const struct cli_help {
           "  --no-inventory        never read a rootfs's packages to identify its image\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+        { "install", "set up the hook or shim for containerd, crio, podman or runc on this node",
+          "install RUNTIME [OPTIONS]\n\n"
+          "Writes what RUNTIME (containerd, crio, podman or runc) needs to run Portcullis at\n"
+          "every container start, then says what to restart:\n"
+          "  containerd  the drop-in " INSTALL_CONTAINERD_DROPIN " (a CRI runtime\n"
+          "              'portcullis' of type " INSTALL_SHIM_RUNTIME_TYPE "), added to\n"
+          "              the 'imports' of " INSTALL_CONTAINERD_CONFIG " (created when absent);\n"
+          "              refused when config.toml configures the CRI plugin itself\n"
+          "              (containerd 1.6 would replace that section with the drop-in's)\n"
+          "  crio, podman  the oci-hooks(5) file " INSTALL_HOOKS_D_FILE "\n"
+          "  runc        nothing: prints the \"hooks\" for a bundle's config.json\n"
+          "and, for all but runc, " PORTCULLIS_CONFIG_DEFAULT " and policy.json (mode warn)\n"
+          "when absent, the systemd units (update and gc timers) under /etc/systemd/system\n"
+          "and tmpfiles.d when no package installed them.  Running it again changes\n"
+          "nothing.  A file it can't parse or edit safely, or one of its names holding\n"
+          "someone else's file, is left as it is: exit 2 and a message naming the file.\n"
+          "What was there before is kept in " INSTALL_STATE_DIR " for uninstall.\n\n"
+          "Options:\n"
+          "  --root DIR            the host's / as mounted here (default /): files are\n"
+          "                        written under DIR, the paths inside them are the host's\n"
+          "  --dry-run             print the unified diff of every file it would write, and\n"
+          "                        write nothing\n"
+          "  --default-runtime     containerd: also make portcullis CRI's default runtime\n"
+          "  --binaries            also copy this portcullis, portcullis-hook and the shim to\n"
+          "                        " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR " (the\n"
+          "                        Kubernetes image; a package install does not need it)\n"
+          COMMON_OPTIONS EXIT_STATUS },
+        { "uninstall", "undo install: put back every file as it was before",
+          "uninstall RUNTIME [OPTIONS]\n\n"
+          "Puts back, byte for byte, each file 'portcullis install RUNTIME' wrote, and\n"
+          "removes those that did not exist before.  A file that changed since install is\n"
+          "left as it is (a note says so), except containerd's config.toml, which then\n"
+          "loses only the drop-in's entry in 'imports'.  The shared files (config,\n"
+          "policy, units) go with the last runtime uninstalled.\n\n"
+          "Options:\n"
+          "  --root DIR            the host's / as mounted here (default /)\n"
+          "  --dry-run             print the unified diff, write nothing\n"
+          COMMON_OPTIONS EXIT_STATUS },
         { "help", "this list, or one command's help: portcullis help COMMAND [SUBCOMMAND]",
           "help [COMMAND [SUBCOMMAND]]\n" },
 };

@@ -24,6 +24,8 @@ static const struct {
         { "doctor",    verb_doctor },
         { "metrics",   verb_metrics },
         { "ps",        verb_ps },
+        { "install",   verb_install },
+        { "uninstall", verb_uninstall },
 };
 
 /* portcullis help [COMMAND [SUBCOMMAND]] */

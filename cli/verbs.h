@@ -29,6 +29,8 @@ int verb_ps(int argc, char **argv);
  * are the config's.  Says what it found on stdout; a failure is a warning
  * (the update itself stands). */
 void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache);
+int verb_install(int argc, char **argv);
+int verb_uninstall(int argc, char **argv);
 
 /* Prints "portcullis: <message>" on stderr, once, at the top. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

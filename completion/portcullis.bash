@@ -34,7 +34,7 @@ _portcullis() {
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
         --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --state-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --state-root|--root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since)
                 return ;;
         esac
@@ -59,6 +59,7 @@ _portcullis() {
                 return
         fi
         case $cmd in
+        install|uninstall) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "containerd crio podman runc" -- "$cur")) ;;
         vercmp) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "deb apk rpm pypi npm go crates maven gem composer nuget" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
         esac

@@ -17,7 +17,7 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 CMDS=("scan" "inventory" "db" "db import" "db update" "db status" "db sign" "db publish" "db export" "vercmp" "cvss" "policy"
-      "policy check" "check" "doctor" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan" "metrics" "ps")
+      "policy check" "check" "doctor" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan" "metrics" "ps" "install" "uninstall")
 
 for c in "${CMDS[@]}"; do
         # shellcheck disable=SC2086

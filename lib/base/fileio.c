@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,10 @@ int fsync_dir(const char *path) {
 }
 
 int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err) {
+        return write_file_atomic_mode(path, buf, len, 0644, err);
+}
+
+int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t mode, struct error *err) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_close_ int fd = -EBADF;
         char *slash;
@@ -107,7 +112,7 @@ int write_file_atomic(const char *path, const char *buf, size_t len, struct erro
                 else if (n > 0)
                         off += (size_t) n;
         }
-        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+        if (r == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
                 r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
@@ -117,4 +122,23 @@ int write_file_atomic(const char *path, const char *buf, size_t len, struct erro
         }
         (void) fsync_dir(slash ? dir : ".");
         return 0;
+}
+
+int mkdir_all(const char *dir, mode_t mode) {
+        _cleanup_free_ char *p = strdup(dir);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                bool end = *s == '\0';
+
+                if (*s != '/' && !end)
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                if (end)
+                        return 0;
+                *s = '/';
+        }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 
@@ -21,3 +22,8 @@ int fsync_dir(const char *path);
  * renames it over path: readers see the old file or the new one, never a
  * part. */
 int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err);
+/* Same with the new file's mode (an executable, a file that keeps its mode). */
+int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t mode, struct error *err);
+
+/* mkdir -p: dir and every missing folder above it, with mode. */
+int mkdir_all(const char *dir, mode_t mode);

@@ -1,0 +1,1025 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The installer: a table of runtimes, each a function that plans its own
+ * files, plus the files every runtime shares (config, policy, systemd
+ * units, tmpfiles).  What was there before is kept under
+ * INSTALL_STATE_DIR: <record>.json lists each file install wrote, whether
+ * it existed, its mode, the folders it made for it and the sha256 of what
+ * it wrote, and saved/<record>-<hash of the path> holds its old bytes.  A
+ * runtime's own files are in its record (which also says it is installed);
+ * files runtimes share are in a group's record (groups[]), put back when
+ * the last of its members is uninstalled. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/digest.h"
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "install-files.h"
+#include "install.h"
+#include "portcullis-build.h"
+#include "toml-imports.h"
+
+/* Config files are small; the binaries are not. */
+#define INSTALL_FILE_MAX ((size_t) 1024 * 1024)
+#define INSTALL_BINARY_MAX ((size_t) 256 * 1024 * 1024)
+#define INSTALL_GLOB_MAX 64
+
+#define DROPIN_MARKER "# Written by `portcullis install containerd`"
+
+/* Where systemd units and tmpfiles snippets are found before /etc: a
+ * package's (or `meson install`'s) copy there wins, and install writes none. */
+static const char *const unit_dirs[] = { "/usr/lib/systemd/system", "/lib/systemd/system",
+                                         "/usr/local/lib/systemd/system" };
+static const char *const tmpfiles_dirs[] = { "/usr/lib/tmpfiles.d", "/lib/tmpfiles.d", "/usr/local/lib/tmpfiles.d" };
+static const char *const units[] = { "portcullis-update.service", "portcullis-update.timer", "portcullis-gc.service",
+                                     "portcullis-gc.timer" };
+
+struct planner {
+        const struct install_options *o;
+        struct install_plan *plan;
+        struct error *err;
+        const char *hook_path, *bindir;
+};
+
+static int plan_containerd(struct planner *p);
+static int plan_hooks_d(struct planner *p);
+static int plan_runc(struct planner *p);
+
+static const struct runtime_info {
+        const char *name;
+        int (*plan)(struct planner *p);
+        const char *restart;    /* the note after an install or uninstall */
+} runtimes[_INSTALL_RUNTIME_MAX] = {
+        [INSTALL_CONTAINERD] = { "containerd", plan_containerd,
+                                 "restart containerd to load it: systemctl restart containerd" },
+        [INSTALL_CRIO] = { "crio", plan_hooks_d,
+                           "restart CRI-O to load it: systemctl restart crio (its hooks_dir must list "
+                           "/etc/containers/oci/hooks.d: crio config | grep -A3 hooks_dir)" },
+        [INSTALL_PODMAN] = { "podman", plan_hooks_d,
+                             "nothing to restart: Podman reads hooks.d at every container start" },
+        [INSTALL_RUNC] = { "runc", plan_runc, NULL },
+};
+
+/* Files runtimes share: CRI-O and Podman read the same hooks.d file;
+ * containerd, CRI-O and Podman the same config, policy and units (runc's
+ * install writes nothing). */
+#define MEMBER(rt) (1u << (rt))
+static const struct group {
+        const char *name;
+        unsigned members;
+} groups[] = {
+        { "oci-hooks", MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
+        { "common", MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
+};
+#define COMMON_GROUP 1
+
+enum install_runtime install_runtime_from_string(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(runtimes); i++)
+                if (streq_ptr(s, runtimes[i].name))
+                        return (enum install_runtime) i;
+        return _INSTALL_RUNTIME_INVALID;
+}
+
+const char *install_runtime_to_string(enum install_runtime rt) {
+        return rt >= 0 && rt < _INSTALL_RUNTIME_MAX ? runtimes[rt].name : NULL;
+}
+
+static void change_done(struct install_change *c) {
+        free(c->path);
+        free(c->old);
+        free(c->new);
+}
+
+void install_plan_free(struct install_plan *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_changes; i++)
+                change_done(&p->changes[i]);
+        free(p->changes);
+        strv_free(p->notes);
+        free(p->fragment);
+        free(p);
+}
+
+static const char *root_of(const struct install_options *o) {
+        return o->root && strcmp(o->root, "/") != 0 ? o->root : "";
+}
+
+/* The file at host path under the root. */
+static char *under_root(const struct install_options *o, const char *path) {
+        char *s = NULL;
+
+        return asprintf(&s, "%s%s", root_of(o), path) < 0 ? NULL : s;
+}
+
+static const char *embedded(const char *name) {
+        for (const struct install_file *f = install_files; f->name; f++)
+                if (strcmp(f->name, name) == 0)
+                        return f->text;
+        abort(); /* the build embeds every name used here */
+}
+
+/* text with every @key@ replaced by value. */
+static char *substitute(const char *text, const char *key, const char *value) {
+        _cleanup_(strbuf_done) struct strbuf b = {};
+        size_t klen = strlen(key);
+
+        for (const char *p = text, *q; *p; p = q + klen) {
+                q = strstr(p, key);
+                if (!q)
+                        return strbuf_puts(&b, p) < 0 ? NULL : strbuf_steal(&b);
+                if (strbuf_append(&b, p, (size_t) (q - p)) < 0 || strbuf_puts(&b, value) < 0)
+                        return NULL;
+        }
+        return strbuf_steal(&b);
+}
+
+struct host_file {
+        char *data;
+        size_t len;
+        bool exists;
+        mode_t mode;
+};
+
+static void host_file_done(struct host_file *f) {
+        free(f->data);
+}
+
+/* Reads a host file under the root: absent is not an error; a symbolic
+ * link, a folder or a device in a managed file's place is. */
+static int read_host(const struct planner *p, const char *path, size_t max, struct host_file *ret) {
+        _cleanup_free_ char *full = under_root(p->o, path);
+        struct stat st;
+        int r;
+
+        *ret = (struct host_file) {};
+        if (!full)
+                return error_set(p->err, ENOMEM, "out of memory");
+        if (lstat(full, &st) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return error_set_errno(p->err, errno, "%s", full);
+        }
+        if (S_ISLNK(st.st_mode))
+                return error_set(p->err, ELOOP, "%s is a symbolic link; portcullis install replaces only regular "
+                                 "files: make it one, or remove it", full);
+        if (!S_ISREG(st.st_mode))
+                return error_set(p->err, EBADFD, "%s is not a regular file: move it away first", full);
+        if ((r = read_full_file(full, max, &ret->data, &ret->len, p->err)) < 0)
+                return r;
+        ret->exists = true;
+        ret->mode = st.st_mode & 07777;
+        return 0;
+}
+
+static bool host_exists(const struct planner *p, const char *path) {
+        _cleanup_free_ char *full = under_root(p->o, path);
+
+        return full && access(full, F_OK) == 0;
+}
+
+/* Adds a change when new differs from old; takes new. */
+static int add_change(struct planner *p, const char *path, struct host_file *old, char *new, size_t new_len,
+                      mode_t mode, const char *record, bool binary) {
+        _cleanup_free_ char *n = new;
+        struct install_plan *pl = p->plan;
+        struct install_change *c;
+
+        if (old->exists && n && old->len == new_len && memcmp(old->data, n, new_len) == 0)
+                return 0;
+        if (!old->exists && !n)
+                return 0;
+        c = realloc(pl->changes, (pl->n_changes + 1) * sizeof(*c));
+        if (!c)
+                return error_set(p->err, ENOMEM, "out of memory");
+        pl->changes = c;
+        c = &pl->changes[pl->n_changes];
+        *c = (struct install_change) { .path = strdup(path), .old = TAKE_PTR(old->data), .old_len = old->len,
+                                       .new = TAKE_PTR(n), .new_len = new_len,
+                                       .mode = mode, .record = record, .binary = binary };
+        if (!old->exists)
+                c->old = NULL;
+        pl->n_changes++;
+        return c->path ? 0 : error_set(p->err, ENOMEM, "out of memory");
+}
+
+static int add_note(struct planner *p, const char *fmt, ...) _printf_(2, 3);
+static int add_note(struct planner *p, const char *fmt, ...) {
+        char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0 || strv_push(&p->plan->notes, s) < 0)
+                return error_set(p->err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* A file of ours that install writes whole: our name holding someone
+ * else's file is left alone (is_ours decides). */
+static int plan_own_file(struct planner *p, const char *path, char *text, bool (*is_ours)(const struct host_file *),
+                         const char *what, const char *record) {
+        _cleanup_(host_file_done) struct host_file cur = {};
+        _cleanup_free_ char *t = text, *full = NULL;
+        size_t len;
+        int r;
+
+        if (!t)
+                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = read_host(p, path, INSTALL_FILE_MAX, &cur)) < 0)
+                return r;
+        if (cur.exists && !(cur.len == strlen(t) && memcmp(cur.data, t, cur.len) == 0) && !is_ours(&cur)) {
+                full = under_root(p->o, path);
+                return error_set(p->err, EEXIST, "%s exists and is not %s written by portcullis; it was left as "
+                                 "it is: move it away (or merge it by hand) and run install again",
+                                 full ? full : path, what);
+        }
+        len = strlen(t);
+        return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : 0644, record, false);
+}
+
+/* Adds to the message already set (error_wrap() adds before it). */
+static int error_append(struct error *err, const char *s) {
+        char msg[ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return error_set(err, err->code ? err->code : EIO, "%s%s", msg, s);
+}
+
+/* ---- containerd ---------------------------------------------------------- */
+
+static char *dropin_text(bool default_runtime) {
+        char *s = NULL;
+
+        /* containerd 1.6 merges an imported file by whole plugin sections
+         * (containerd issue 5837): this file's CRI section replaces any in
+         * config.toml, which is why install refuses when config.toml has one. */
+        return asprintf(&s,
+                        DROPIN_MARKER "; `portcullis uninstall containerd`\n"
+                        "# removes it.  Imported by " INSTALL_CONTAINERD_CONFIG ".\n"
+                        "version = 2\n"
+                        "%s"
+                        "\n"
+                        "[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd.runtimes.portcullis]\n"
+                        "  runtime_type = \"" INSTALL_SHIM_RUNTIME_TYPE "\"\n",
+                        default_runtime ? "\n[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd]\n"
+                                          "  default_runtime_name = \"portcullis\"\n" : "") < 0 ? NULL : s;
+}
+
+static bool dropin_is_ours(const struct host_file *f) {
+        return f->len >= STRLEN(DROPIN_MARKER) && memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) == 0;
+}
+
+static int cri_refusal(struct planner *p, const char *file, unsigned line) {
+        return error_set(p->err, EEXIST,
+                         "%s: line %u configures containerd's CRI plugin (plugins.\"" INSTALL_CRI_PLUGIN "\"); "
+                         "containerd 1.6 replaces that whole section with an imported file's (containerd issue "
+                         "5837), so the drop-in " INSTALL_CONTAINERD_DROPIN " would drop those settings.  The file "
+                         "was left as it is: add the runtime to it by hand, a table "
+                         "[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd.runtimes.portcullis] with runtime_type = "
+                         "\"" INSTALL_SHIM_RUNTIME_TYPE "\"",
+                         file, line);
+}
+
+/* Whether a TOML file under the root configures the CRI plugin. */
+static int check_cri(struct planner *p, const char *path, const struct host_file *f) {
+        _cleanup_free_ char *full = under_root(p->o, path);
+        unsigned line = 0;
+        int r;
+
+        if (!full)
+                return error_set(p->err, ENOMEM, "out of memory");
+        r = toml_configures_plugin(f->data, f->len, full, INSTALL_CRI_PLUGIN, &line, p->err);
+        if (r < 0)
+                return error_append(p->err, "; it was left as it is: fix it, or add the runtime by hand");
+        return r > 0 ? cri_refusal(p, full, line) : 0;
+}
+
+/* The other files config.toml imports (containerd resolves a relative
+ * path against config.toml's folder and expands globs) must not configure
+ * the CRI plugin either: the last one imported would win. */
+static int check_imports(struct planner *p, char **list) {
+        for (char **e = list; e && *e; e++) {
+                _cleanup_free_ char *host = NULL, *pattern = NULL;
+                glob_t g = {};
+                int r = 0;
+
+                if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
+                        continue;
+                if (asprintf(&host, "%s%s", (*e)[0] == '/' ? "" : "/etc/containerd/", *e) < 0 ||
+                    !(pattern = under_root(p->o, host)))
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if (glob(pattern, 0, NULL, &g) != 0)
+                        continue;
+                for (size_t i = 0; i < g.gl_pathc && i < INSTALL_GLOB_MAX && r == 0; i++) {
+                        _cleanup_(host_file_done) struct host_file f = {};
+                        const char *hp = g.gl_pathv[i] + strlen(root_of(p->o));
+
+                        r = read_host(p, hp, INSTALL_FILE_MAX, &f);
+                        if (r == 0 && f.exists)
+                                r = check_cri(p, hp, &f);
+                }
+                globfree(&g);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int plan_containerd_config(struct planner *p) {
+        _cleanup_(host_file_done) struct host_file cur = {};
+        _cleanup_strv_free_ char **list = NULL;
+        _cleanup_free_ char *full = under_root(p->o, INSTALL_CONTAINERD_CONFIG);
+        char *new = NULL;
+        int r;
+
+        if (!full)
+                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = read_host(p, INSTALL_CONTAINERD_CONFIG, TOML_CONFIG_MAX, &cur)) < 0)
+                return r;
+        if (!cur.exists) {
+                new = strdup("version = 2\nimports = [\"" INSTALL_CONTAINERD_DROPIN "\"]\n");
+                return new ? add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), 0644, "containerd", false)
+                           : error_set(p->err, ENOMEM, "out of memory");
+        }
+        if ((r = check_cri(p, INSTALL_CONTAINERD_CONFIG, &cur)) < 0)
+                return r;
+        if ((r = toml_imports_list(cur.data, cur.len, full, &list, p->err)) < 0 ||
+            (r = check_imports(p, list)) < 0)
+                return r;
+        if ((r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, true, &new, p->err)) < 0)
+                return error_append(p->err, "; it was left as it is");
+        if (!new)
+                return 0;
+        return add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), cur.mode, "containerd", false);
+}
+
+static int plan_containerd(struct planner *p) {
+        int r;
+
+        if ((r = plan_containerd_config(p)) < 0)
+                return r;
+        if ((r = plan_own_file(p, INSTALL_CONTAINERD_DROPIN, dropin_text(p->o->default_runtime), dropin_is_ours,
+                               "a containerd drop-in", "containerd")) < 0)
+                return r;
+        return add_note(p, "%s; then `ctr run --runtime " INSTALL_SHIM_RUNTIME_TYPE " ...` or a Kubernetes "
+                        "RuntimeClass with handler portcullis%s", runtimes[INSTALL_CONTAINERD].restart,
+                        p->o->default_runtime ? " (now CRI's default runtime)" : "");
+}
+
+/* ---- CRI-O and Podman: oci-hooks(5) -------------------------------------- */
+
+/* Ours: an oci-hooks file whose hook is a portcullis-hook (an older path,
+ * an older install). */
+static bool hooks_d_is_ours(const struct host_file *f) {
+        json_t *j = json_loadb(f->data, f->len, 0, NULL);
+        const char *path = json_string_value(json_object_get(json_object_get(j, "hook"), "path"));
+        const char *base = path ? strrchr(path, '/') : NULL;
+        bool ours = base && strcmp(base, "/portcullis-hook") == 0;
+
+        json_decref(j);
+        return ours;
+}
+
+static int plan_hooks_d(struct planner *p) {
+        int r = plan_own_file(p, INSTALL_HOOKS_D_FILE,
+                              substitute(embedded("hooks.d/portcullis.json"), "@HOOK_PATH@", p->hook_path),
+                              hooks_d_is_ours, "an oci-hooks file", "oci-hooks");
+
+        if (r < 0)
+                return r;
+        return add_note(p, "%s", runtimes[p->plan->runtime].restart);
+}
+
+/* ---- runc: nothing written, a fragment printed --------------------------- */
+
+static int plan_runc(struct planner *p) {
+        json_t *j = json_pack("{s:{s:[{s:s, s:[s], s:i}]}}", "hooks", "createRuntime", "path", p->hook_path, "args",
+                              "portcullis-hook", "timeout", 30);
+
+        if (!j)
+                return error_set(p->err, ENOMEM, "out of memory");
+        p->plan->fragment = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        if (!p->plan->fragment)
+                return error_set(p->err, ENOMEM, "out of memory");
+        return add_note(p, "runc and crun have no hooks folder: merge this \"hooks\" into each bundle's config.json "
+                        "(or let the engine above them do it)");
+}
+
+/* ---- what every runtime shares -------------------------------------------- */
+
+/* A file written only when absent (and no copy in dirs, when given). */
+static int plan_if_absent(struct planner *p, const char *path, char *text, mode_t mode, const char *const *dirs,
+                          size_t n_dirs, const char *name) {
+        _cleanup_free_ char *t = text;
+        struct host_file none = {};
+        size_t len;
+
+        if (!t)
+                return error_set(p->err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n_dirs; i++) {
+                _cleanup_free_ char *d = NULL;
+
+                if (asprintf(&d, "%s/%s", dirs[i], name) < 0)
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if (host_exists(p, d))
+                        return 0;
+        }
+        if (host_exists(p, path))
+                return 0;
+        len = strlen(t);
+        return add_change(p, path, &none, TAKE_PTR(t), len, mode, "common", false);
+}
+
+/* The units' first line, as meson writes them, and as install does. */
+#define UNIT_MESON_LINE "Installed by meson; @bindir@ is the configured bindir."
+#define UNIT_INSTALL_LINE "Written by `portcullis install`; `portcullis uninstall` removes it."
+
+static int plan_common(struct planner *p) {
+        int r;
+
+        if ((r = plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, strdup(embedded("config.json")), 0644, NULL, 0, NULL)) < 0)
+                return r;
+        /* warn, not enforce: a node's first day reports what it would block */
+        r = plan_if_absent(p, PORTCULLIS_POLICY_DEFAULT, strdup("{\n  \"mode\": \"warn\",\n  \"severity\": \"HIGH\"\n}\n"),
+                           0644, NULL, 0, NULL);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (asprintf(&path, "/etc/systemd/system/%s", units[i]) < 0)
+                        return error_set(p->err, ENOMEM, "out of memory");
+                _cleanup_free_ char *text = substitute(embedded(units[i]), UNIT_MESON_LINE, UNIT_INSTALL_LINE);
+
+                r = plan_if_absent(p, path, text ? substitute(text, "@bindir@", p->bindir) : NULL, 0644, unit_dirs,
+                                   ELEMENTSOF(unit_dirs), units[i]);
+                if (r < 0)
+                        return r;
+        }
+        return plan_if_absent(p, "/etc/tmpfiles.d/portcullis.conf", strdup(embedded("tmpfiles.d/portcullis.conf")),
+                              0644, tmpfiles_dirs, ELEMENTSOF(tmpfiles_dirs), "portcullis.conf");
+}
+
+/* --binaries: the running portcullis and, beside it, the hook and the
+ * shim, as installed (bin/, libexec/portcullis/) or as built (cli/, hook/,
+ * shim/ of a build folder). */
+static const struct binary {
+        const char *name, *dest_dir;
+        const char *candidates[2];      /* relative to the folder of the running portcullis */
+} binaries[] = {
+        { "portcullis", INSTALL_BINARIES_BINDIR, { "portcullis", NULL } },
+        { "containerd-shim-portcullis-v2", INSTALL_BINARIES_BINDIR,
+          { "containerd-shim-portcullis-v2", "../shim/containerd-shim-portcullis-v2" } },
+        { "portcullis-hook", INSTALL_BINARIES_LIBEXECDIR,
+          { "../libexec/portcullis/portcullis-hook", "../hook/portcullis-hook" } },
+};
+
+static int plan_binaries(struct planner *p) {
+        _cleanup_free_ char *self = realpath(p->o->self ? p->o->self : "/proc/self/exe", NULL);
+        char *slash = self ? strrchr(self, '/') : NULL;
+
+        if (!slash)
+                return error_set_errno(p->err, errno, "--binaries: where is the running portcullis");
+        *slash = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(binaries); i++) {
+                _cleanup_(host_file_done) struct host_file cur = {};
+                _cleanup_free_ char *dest = NULL, *data = NULL;
+                struct error e = {};
+                size_t len = 0;
+                int r = -ENOENT;
+
+                for (size_t k = 0; k < ELEMENTSOF(binaries[i].candidates) && binaries[i].candidates[k] && r < 0; k++) {
+                        _cleanup_free_ char *src = NULL;
+
+                        if (asprintf(&src, "%s/%s", self, binaries[i].candidates[k]) < 0)
+                                return error_set(p->err, ENOMEM, "out of memory");
+                        error_clear(&e);
+                        r = read_full_file(src, INSTALL_BINARY_MAX, &data, &len, &e);
+                }
+                if (r < 0)
+                        return error_set(p->err, r, "--binaries: no %s beside %s/portcullis (%s)", binaries[i].name,
+                                         self, e.msg);
+                if (asprintf(&dest, "%s/%s", binaries[i].dest_dir, binaries[i].name) < 0)
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if ((r = read_host(p, dest, INSTALL_BINARY_MAX, &cur)) < 0)
+                        return r;
+                if ((r = add_change(p, dest, &cur, TAKE_PTR(data), len, 0755, "common", true)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int plan_alloc(enum install_runtime rt, bool uninstall, struct install_plan **ret, struct error *err) {
+        if (rt < 0 || rt >= _INSTALL_RUNTIME_MAX)
+                return error_set(err, EINVAL, "unknown runtime");
+        *ret = calloc(1, sizeof(**ret));
+        if (!*ret)
+                return error_set(err, ENOMEM, "out of memory");
+        (*ret)->runtime = rt;
+        (*ret)->uninstall = uninstall;
+        return 0;
+}
+
+int install_plan_new(enum install_runtime rt, const struct install_options *o, struct install_plan **ret_plan,
+                     struct error *err) {
+        _cleanup_(install_plan_freep) struct install_plan *plan = NULL;
+        struct planner p = { .o = o, .err = err, .hook_path = PORTCULLIS_HOOK_PATH, .bindir = PORTCULLIS_BINDIR };
+        int r;
+
+        if ((r = plan_alloc(rt, false, &plan, err)) < 0)
+                return r;
+        p.plan = plan;
+        if (o->binaries) {
+                p.hook_path = INSTALL_BINARIES_LIBEXECDIR "/portcullis-hook";
+                p.bindir = INSTALL_BINARIES_BINDIR;
+        }
+        if ((r = runtimes[rt].plan(&p)) < 0)
+                return r;
+        if (rt != INSTALL_RUNC && (r = plan_common(&p)) < 0)
+                return r;
+        if (o->binaries && (r = plan_binaries(&p)) < 0)
+                return r;
+        *ret_plan = TAKE_PTR(plan);
+        return 0;
+}
+
+/* ---- the record of what was there ---------------------------------------- */
+
+static char *state_path(const struct install_options *o, const char *name, const char *suffix) {
+        char *s = NULL;
+
+        return asprintf(&s, "%s" INSTALL_STATE_DIR "/%s%s", root_of(o), name, suffix) < 0 ? NULL : s;
+}
+
+/* The saved copy of path's old bytes for record name. */
+static char *saved_path(const struct install_options *o, const char *name, const char *path) {
+        char hex[65], *s = NULL;
+
+        sha256_hex(path, strlen(path), hex);
+        hex[16] = '\0';
+        return asprintf(&s, "%s" INSTALL_STATE_DIR "/saved/%s-%s", root_of(o), name, hex) < 0 ? NULL : s;
+}
+
+/* The record of name: a JSON object {"files": [...]}; an empty one when
+ * absent (*ret_exists false). */
+static int record_load(const struct install_options *o, const char *name, json_t **ret, bool *ret_exists,
+                       struct error *err) {
+        _cleanup_free_ char *path = state_path(o, name, ".json"), *buf = NULL;
+        json_error_t jerr;
+        size_t len;
+        json_t *j;
+
+        if (!path)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(path, F_OK) < 0 && errno == ENOENT) {
+                *ret = json_pack("{s:[]}", "files");
+                *ret_exists = false;
+                return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
+        }
+        if (read_full_file(path, INSTALL_FILE_MAX, &buf, &len, err) < 0)
+                return error_wrap(err, "the install record");
+        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j || !json_is_array(json_object_get(j, "files"))) {
+                json_decref(j);
+                return error_set(err, EINVAL, "%s: line %d: not an install record (%s); it is written by portcullis "
+                                 "install: restore it from a backup or remove it", path, jerr.line, jerr.text);
+        }
+        *ret = j;
+        *ret_exists = true;
+        return 0;
+}
+
+static json_t *record_find(json_t *rec, const char *path) {
+        size_t i;
+        json_t *f;
+
+        json_array_foreach(json_object_get(rec, "files"), i, f)
+                if (streq_ptr(json_string_value(json_object_get(f, "path")), path))
+                        return f;
+        return NULL;
+}
+
+static int record_write(const struct install_options *o, const char *name, json_t *rec, struct error *err) {
+        _cleanup_free_ char *path = state_path(o, name, ".json"), *text = NULL;
+
+        if (!path || !(text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+                return error_set(err, ENOMEM, "out of memory");
+        return write_file_atomic_mode(path, text, strlen(text), 0600, err);
+}
+
+/* The folders above path (a host path) that do not exist under the root
+ * yet, deepest first: what uninstall removes again. */
+static json_t *missing_dirs(const struct install_options *o, const char *path) {
+        _cleanup_free_ char *d = strdup(path);
+        json_t *a = json_array();
+        char *s;
+
+        if (!d || !a) {
+                json_decref(a);
+                return NULL;
+        }
+        while ((s = strrchr(d, '/')) && s != d) {
+                _cleanup_free_ char *full = NULL;
+
+                *s = '\0';
+                if (!(full = under_root(o, d)) || access(full, F_OK) == 0)
+                        break;
+                if (json_array_append_new(a, json_string(d)) < 0)
+                        break;
+        }
+        return a;
+}
+
+/* rmdir of each folder in dirs (deepest first) that is empty. */
+static void remove_dirs(const struct install_options *o, json_t *dirs) {
+        size_t i;
+        json_t *d;
+
+        json_array_foreach(dirs, i, d) {
+                _cleanup_free_ char *full = under_root(o, strempty(json_string_value(d)));
+
+                if (!full || rmdir(full) < 0)
+                        return;
+        }
+}
+
+/* Records what c->path held before the first install touched it. */
+static int record_before(const struct install_options *o, const char *name, json_t *rec,
+                         const struct install_change *c, struct error *err) {
+        _cleanup_free_ char *saved = NULL;
+        char hex[65];
+        json_t *f = record_find(rec, c->path);
+        int r;
+
+        if (!f) {
+                f = json_pack("{s:s, s:b, s:i, s:o*}", "path", c->path, "existed", c->old != NULL, "mode",
+                              (int) c->mode, "dirs", missing_dirs(o, c->path));
+                if (!f || json_array_append_new(json_object_get(rec, "files"), f) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (c->old) {
+                        if (!(saved = saved_path(o, name, c->path)))
+                                return error_set(err, ENOMEM, "out of memory");
+                        if ((r = write_file_atomic_mode(saved, c->old, c->old_len, 0600, err)) < 0)
+                                return error_wrap(err, "keep the old %s", c->path);
+                }
+        }
+        sha256_hex(c->new, c->new_len, hex);
+        return json_object_set_new(f, "written", json_string(hex)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
+static int write_change(const struct install_options *o, const struct install_change *c, struct error *err) {
+        _cleanup_free_ char *full = under_root(o, c->path);
+        char *slash;
+        int r;
+
+        if (!full)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!c->new) {
+                if (unlink(full) < 0 && errno != ENOENT)
+                        return error_set_errno(err, errno, "remove %s", full);
+                return 0;
+        }
+        slash = strrchr(full, '/');
+        *slash = '\0';
+        r = mkdir_all(full, 0755);
+        *slash = '/';
+        if (r < 0)
+                return error_set_errno(err, r, "create the folder of %s", full);
+        return write_file_atomic_mode(full, c->new, c->new_len, c->mode, err);
+}
+
+/* The records an install of rt touches: its own, then groups[]. */
+#define N_RECORDS (1 + ELEMENTSOF(groups))
+
+static const char *record_name(enum install_runtime rt, size_t k) {
+        return k == 0 ? runtimes[rt].name : groups[k - 1].name;
+}
+
+static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
+        _cleanup_free_ char *dir = state_path(o, "saved", "");
+        json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
+        bool dirty[N_RECORDS] = {}, exists;
+        int r = 0;
+
+        if (!dir)
+                return error_set(err, ENOMEM, "out of memory");
+        state_dirs = missing_dirs(o, INSTALL_STATE_DIR "/saved/x");
+        if ((r = mkdir_all(dir, 0700)) < 0) {
+                json_decref(state_dirs);
+                return error_set_errno(err, r, "create %s", dir);
+        }
+        for (size_t k = 0; k < N_RECORDS && r >= 0; k++) {
+                r = record_load(o, record_name(p->runtime, k), &recs[k], &exists, err);
+                dirty[k] = k == 0 && !exists;   /* the runtime's record says it is installed */
+        }
+        /* the state folders go with the last record (common's) */
+        if (r >= 0 && json_array_size(state_dirs) > 0) {
+                dirty[1 + COMMON_GROUP] = true;
+                if (json_object_set(recs[1 + COMMON_GROUP], "state_dirs", state_dirs) < 0)
+                        r = error_set(err, ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < p->n_changes && r >= 0; i++)
+                for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
+                        if (streq_ptr(p->changes[i].record, record_name(p->runtime, k))) {
+                                r = record_before(o, record_name(p->runtime, k), recs[k], &p->changes[i], err);
+                                dirty[k] = true;
+                        }
+        /* records first: a crash after them leaves what uninstall needs */
+        for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
+                if (dirty[k])
+                        r = record_write(o, record_name(p->runtime, k), recs[k], err);
+        for (size_t i = 0; i < p->n_changes && r >= 0; i++)
+                r = write_change(o, &p->changes[i], err);
+        for (size_t k = 0; k < N_RECORDS; k++)
+                json_decref(recs[k]);
+        json_decref(state_dirs);
+        return r;
+}
+
+/* ---- uninstall ------------------------------------------------------------ */
+
+/* Plans one record's files back to what they were. */
+static int plan_restore(struct planner *p, const char *name, json_t *rec) {
+        size_t i;
+        json_t *f;
+
+        json_array_foreach(json_object_get(rec, "files"), i, f) {
+                const char *path = json_string_value(json_object_get(f, "path"));
+                const char *written = json_string_value(json_object_get(f, "written"));
+                bool existed = json_is_true(json_object_get(f, "existed"));
+                _cleanup_(host_file_done) struct host_file cur = {}, old = {};
+                _cleanup_free_ char *full = NULL, *saved = NULL, *edited = NULL;
+                char hex[65] = "";
+                int r;
+
+                if (!path || path[0] != '/' || strstr(path, "/../") || !written)
+                        return error_set(p->err, EINVAL, "the install record of %s holds an entry that is not one "
+                                         "portcullis install writes", name);
+                if ((r = read_host(p, path, INSTALL_BINARY_MAX, &cur)) < 0)
+                        return r;
+                if (cur.exists)
+                        sha256_hex(cur.data, cur.len, hex);
+                if (!(full = under_root(p->o, path)))
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if (cur.exists && strcmp(hex, written) == 0) {
+                        if (existed) {
+                                if (!(saved = saved_path(p->o, name, path)))
+                                        return error_set(p->err, ENOMEM, "out of memory");
+                                if ((r = read_full_file(saved, INSTALL_BINARY_MAX, &old.data, &old.len, p->err)) < 0)
+                                        return error_wrap(p->err, "the copy of %s kept by install", full);
+                                r = add_change(p, path, &cur, TAKE_PTR(old.data), old.len,
+                                               (mode_t) json_integer_value(json_object_get(f, "mode")) & 07777,
+                                               NULL, false);
+                        } else
+                                r = add_change(p, path, &cur, NULL, 0, 0, NULL, false);
+                } else if (cur.exists && strcmp(path, INSTALL_CONTAINERD_CONFIG) == 0) {
+                        /* changed since: take out only our entry */
+                        r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, false, &edited, p->err);
+                        if (r < 0)
+                                return error_append(p->err, "; it changed since install and was left as it is: "
+                                                    "remove " INSTALL_CONTAINERD_DROPIN " from its imports by "
+                                                    "hand, then run uninstall again");
+                        if (edited) {
+                                size_t n = strlen(edited);
+                                r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);
+                        }
+                        if (r >= 0)
+                                r = add_note(p, "%s changed since install: only " INSTALL_CONTAINERD_DROPIN
+                                             " was taken out of its imports", full);
+                } else
+                        r = add_note(p, "%s %s since install; it was left as it is", full,
+                                     cur.exists ? "changed" : "was removed");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Whether a member of the group other than rt still has its record. */
+static bool other_member_installed(const struct install_options *o, unsigned members, enum install_runtime rt) {
+        for (size_t i = 0; i < ELEMENTSOF(runtimes); i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if ((enum install_runtime) i == rt || !(members & MEMBER(i)))
+                        continue;
+                path = state_path(o, runtimes[i].name, ".json");
+                if (path && access(path, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Plans a record's files back, when it exists. */
+static int plan_restore_record(struct planner *p, const char *name) {
+        json_t *rec = NULL;
+        bool exists;
+        int r;
+
+        if ((r = record_load(p->o, name, &rec, &exists, p->err)) < 0)
+                return r;
+        r = plan_restore(p, name, rec);
+        json_decref(rec);
+        return r;
+}
+
+int uninstall_plan_new(enum install_runtime rt, const struct install_options *o, struct install_plan **ret_plan,
+                       struct error *err) {
+        _cleanup_(install_plan_freep) struct install_plan *plan = NULL;
+        _cleanup_free_ char *own = state_path(o, install_runtime_to_string(rt), ".json");
+        struct planner p = { .o = o, .err = err };
+        int r;
+
+        if ((r = plan_alloc(rt, true, &plan, err)) < 0)
+                return r;
+        p.plan = plan;
+        if (!own)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(own, F_OK) < 0) {
+                if ((r = add_note(&p, "portcullis install %s left no record in %s%s; nothing to restore",
+                                  runtimes[rt].name, root_of(o), INSTALL_STATE_DIR)) < 0)
+                        return r;
+                *ret_plan = TAKE_PTR(plan);
+                return 0;
+        }
+        if ((r = plan_restore_record(&p, runtimes[rt].name)) < 0)
+                return r;
+        for (size_t k = 0; k < ELEMENTSOF(groups); k++) {
+                if (!(groups[k].members & MEMBER(rt)) || other_member_installed(o, groups[k].members, rt))
+                        continue;
+                if ((r = plan_restore_record(&p, groups[k].name)) < 0)
+                        return r;
+                plan->forget_groups |= 1u << k;
+        }
+        if (runtimes[rt].restart && (r = add_note(&p, "%s", runtimes[rt].restart)) < 0)
+                return r;
+        *ret_plan = TAKE_PTR(plan);
+        return 0;
+}
+
+/* Forgets a record and its saved copies, and removes the folders install
+ * made for its files when they are empty; returns the state folders it
+ * made (a new reference) or NULL. */
+static json_t *record_remove(const struct install_options *o, const char *name) {
+        _cleanup_free_ char *path = state_path(o, name, ".json");
+        json_t *rec = NULL;
+        struct error e = {};
+        bool exists;
+        size_t i;
+        json_t *f;
+
+        json_t *state_dirs;
+
+        if (record_load(o, name, &rec, &exists, &e) < 0 || !exists)
+                return NULL;
+        json_array_foreach(json_object_get(rec, "files"), i, f) {
+                _cleanup_free_ char *saved = saved_path(o, name, strempty(json_string_value(json_object_get(f, "path"))));
+
+                if (saved)
+                        (void) unlink(saved);
+                remove_dirs(o, json_object_get(f, "dirs"));
+        }
+        state_dirs = json_incref(json_object_get(rec, "state_dirs"));
+        json_decref(rec);
+        (void) unlink(path);
+        return state_dirs;
+}
+
+static int apply_uninstall(const struct install_plan *p, const struct install_options *o, struct error *err) {
+        _cleanup_free_ char *own = state_path(o, runtimes[p->runtime].name, ".json");
+        int r;
+
+        if (!own)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(own, F_OK) < 0)
+                return 0;       /* nothing was installed */
+        for (size_t i = 0; i < p->n_changes; i++)
+                if ((r = write_change(o, &p->changes[i], err)) < 0)
+                        return r;
+        json_decref(record_remove(o, runtimes[p->runtime].name));
+        for (size_t k = 0; k < ELEMENTSOF(groups); k++) {
+                json_t *state_dirs;
+
+                if (!(p->forget_groups & (1u << k)))
+                        continue;
+                state_dirs = record_remove(o, groups[k].name);
+                remove_dirs(o, state_dirs);     /* only common's has them: the last record is gone */
+                json_decref(state_dirs);
+        }
+        return 0;
+}
+
+int install_plan_apply(const struct install_plan *p, const struct install_options *o, struct error *err) {
+        if (p->uninstall)
+                return apply_uninstall(p, o, err);
+        /* runc's install writes nothing, not even a record */
+        return p->runtime == INSTALL_RUNC ? 0 : apply_install(p, o, err);
+}
+
+/* ---- the diff ------------------------------------------------------------- */
+
+struct lines {
+        const char **start;
+        size_t *len;
+        size_t n;
+};
+
+static void lines_done(struct lines *l) {
+        free(l->start);
+        free(l->len);
+}
+
+static int split_lines(const char *s, size_t len, struct lines *ret) {
+        size_t n = 0;
+
+        *ret = (struct lines) {};
+        for (size_t i = 0; i < len; i++)
+                n += s[i] == '\n' || i == len - 1;
+        ret->start = calloc(n + 1, sizeof(char *));
+        ret->len = calloc(n + 1, sizeof(size_t));
+        if (!ret->start || !ret->len)
+                return -ENOMEM;
+        for (size_t i = 0, b = 0; i < len; i++)
+                if (s[i] == '\n' || i == len - 1) {
+                        ret->start[ret->n] = s + b;
+                        ret->len[ret->n++] = i + 1 - b;
+                        b = i + 1;
+                }
+        return 0;
+}
+
+static bool line_eq(const struct lines *a, size_t i, const struct lines *b, size_t j) {
+        return a->len[i] == b->len[j] && memcmp(a->start[i], b->start[j], a->len[i]) == 0;
+}
+
+static int diff_line(struct strbuf *out, char sign, const struct lines *l, size_t i) {
+        bool nl = l->start[i][l->len[i] - 1] == '\n';
+
+        if (strbuf_append(out, &sign, 1) < 0 || strbuf_append(out, l->start[i], l->len[i]) < 0)
+                return -ENOMEM;
+        return nl ? 0 : strbuf_puts(out, "\n\\ No newline at end of file\n");
+}
+
+/* One hunk: the common first and last lines trimmed, three lines of
+ * context around the rest (install's edits are one place per file). */
+static int diff_text(struct strbuf *out, const struct install_change *c) {
+        _cleanup_(lines_done) struct lines a = {}, b = {};
+        size_t pre = 0, suf = 0, ctx_a, end_a, end_b;
+        int r = 0;
+
+        if (split_lines(c->old ? c->old : "", c->old ? c->old_len : 0, &a) < 0 ||
+            split_lines(c->new ? c->new : "", c->new ? c->new_len : 0, &b) < 0)
+                return -ENOMEM;
+        while (pre < a.n && pre < b.n && line_eq(&a, pre, &b, pre))
+                pre++;
+        while (suf < a.n - pre && suf < b.n - pre && line_eq(&a, a.n - 1 - suf, &b, b.n - 1 - suf))
+                suf++;
+        ctx_a = pre > 3 ? pre - 3 : 0;
+        end_a = a.n - suf + (suf > 3 ? 3 : suf);
+        end_b = b.n - suf + (suf > 3 ? 3 : suf);
+        r = strbuf_printf(out, "@@ -%zu,%zu +%zu,%zu @@\n", end_a > ctx_a ? ctx_a + 1 : ctx_a, end_a - ctx_a,
+                          end_b > ctx_a ? ctx_a + 1 : ctx_a, end_b - ctx_a);
+        for (size_t i = ctx_a; i < pre && r >= 0; i++)
+                r = diff_line(out, ' ', &a, i);
+        for (size_t i = pre; i < a.n - suf && r >= 0; i++)
+                r = diff_line(out, '-', &a, i);
+        for (size_t i = pre; i < b.n - suf && r >= 0; i++)
+                r = diff_line(out, '+', &b, i);
+        for (size_t i = a.n - suf; i < end_a && r >= 0; i++)
+                r = diff_line(out, ' ', &a, i);
+        return r;
+}
+
+int install_plan_diff(const struct install_plan *p, char **ret_diff, struct error *err) {
+        _cleanup_(strbuf_done) struct strbuf out = {};
+
+        for (size_t i = 0; i < p->n_changes; i++) {
+                const struct install_change *c = &p->changes[i];
+                int r;
+
+                if (c->binary)
+                        r = strbuf_printf(&out, "Binary files %s%s and %s%s differ\n", c->old ? "a" : "",
+                                          c->old ? c->path : "/dev/null", c->new ? "b" : "",
+                                          c->new ? c->path : "/dev/null");
+                else if ((r = strbuf_printf(&out, "--- %s%s\n+++ %s%s\n", c->old ? "a" : "",
+                                            c->old ? c->path : "/dev/null", c->new ? "b" : "",
+                                            c->new ? c->path : "/dev/null")) >= 0)
+                        r = diff_text(&out, c);
+                if (r < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        *ret_diff = strbuf_steal(&out);
+        return *ret_diff ? 0 : error_set(err, ENOMEM, "out of memory");
+}

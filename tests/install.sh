@@ -1,0 +1,206 @@
+#!/bin/bash
+# portcullis install / uninstall on files only, under --root (a temporary
+# "host"): the dry run's diff is exactly what install then writes (GNU
+# patch applies it to a copy: same tree), a second install changes
+# nothing, uninstall gives back the tree as it was (diff -r: bytes, and no
+# file or folder left), the files it must refuse are left as they were
+# with exit 2 and a message naming them, runc's fragment is JSON for
+# config.json.  The real runtimes are in install-runtimes.sh.
+set -u
+P=${PORTCULLIS:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export TMPDIR=$T
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+command -v patch >/dev/null || { echo "skip: GNU patch not installed"; exit 77; }
+
+H=$T/host
+DROPIN=/etc/containerd/conf.d/portcullis.toml
+# A node's config.toml: containerd's own settings, no CRI section.
+new_host() {
+        rm -rf "$H" "$T/orig"
+        mkdir -p "$H/etc/containerd" "$H/usr/lib/systemd/system" "$H/var/lib"
+        cat >"$H/etc/containerd/config.toml" <<'TOML'
+version = 2
+root = "/var/lib/containerd"   # the default
+oom_score = -999
+
+[grpc]
+  address = "/run/containerd/containerd.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "/var/lib/containerd/opt"
+TOML
+        # a package already installed the gc units: install writes none of those
+        touch "$H/usr/lib/systemd/system/portcullis-gc.service" "$H/usr/lib/systemd/system/portcullis-gc.timer"
+        cp -a "$H" "$T/orig"
+}
+# run ARGS...: sets OUT, ERR and RC
+run() {
+        OUT=$("$P" "$@" 2>"$T/err"); RC=$?
+        ERR=$(cat "$T/err")
+}
+same_tree() { diff -r "$T/orig" "$H" >"$T/tree.diff" 2>&1; }
+
+# 1. --dry-run: a diff, nothing written; patch applies it to a copy, which
+#    then equals the tree install writes (state folder aside).
+new_host
+run install containerd --root "$H" --dry-run
+[ "$RC" -eq 0 ] && same_tree || fail "dry run: rc $RC, wrote: $(cat "$T/tree.diff") $ERR"
+grep -qx "+imports = \[\"$DROPIN\"\] # added by portcullis install" <<<"$OUT" && grep -qx -- "+++ b$DROPIN" <<<"$OUT" ||
+        fail "dry run: not the expected diff: $(head -20 <<<"$OUT")"
+cp -a "$H" "$T/patched"
+patch -s -p1 -d "$T/patched" <<<"$OUT" || fail "dry run: patch could not apply the diff"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] || fail "install: rc $RC $ERR"
+grep -q "restart containerd to load it: systemctl restart containerd" <<<"$OUT" || fail "install: no restart note: $OUT"
+cp -a "$H" "$T/installed" && rm -r "$T/installed/var/lib/portcullis"
+diff -r "$T/patched" "$T/installed" >/dev/null || fail "dry run's diff is not what install wrote: $(diff -r "$T/patched" "$T/installed")"
+for f in etc/containerd/conf.d/portcullis.toml etc/portcullis/config.json etc/portcullis/policy.json \
+        etc/systemd/system/portcullis-update.service etc/systemd/system/portcullis-update.timer etc/tmpfiles.d/portcullis.conf; do
+        [ -f "$H/$f" ] || fail "install: no $f"
+done
+[ -e "$H/etc/systemd/system/portcullis-gc.service" ] && fail "install wrote a unit the host's /usr/lib has"
+grep -q '^runtime_type\|^  runtime_type = "io.containerd.portcullis.v2"$' "$H$DROPIN" || fail "drop-in: $(cat "$H$DROPIN")"
+grep -q default_runtime_name "$H$DROPIN" && fail "drop-in names a default runtime without --default-runtime"
+grep -q '^ExecStart=/usr/local/bin/portcullis db update$\|^ExecStart=.*/bin/portcullis db update$' \
+        "$H/etc/systemd/system/portcullis-update.service" || fail "update unit: no ExecStart"
+python3 -c 'import json,sys; json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))' \
+        "$H/etc/portcullis/config.json" "$H/etc/portcullis/policy.json" || fail "config or policy is not JSON"
+
+# 2. again: nothing changes, and it says so.
+cp -a "$H" "$T/after-first"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "second install: rc $RC: $OUT"
+diff -r "$T/after-first" "$H" >/dev/null || fail "second install changed files"
+run install containerd --root "$H" --dry-run
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] && grep -q "nothing would change" <<<"$ERR" || fail "second dry run: '$OUT' '$ERR'"
+
+# 3. --default-runtime rewrites our drop-in (ours), uninstall still restores.
+run install containerd --root "$H" --default-runtime
+grep -q '^  default_runtime_name = "portcullis"$' "$H$DROPIN" && grep -q "^changed $H$DROPIN" <<<"$OUT" ||
+        fail "--default-runtime: $OUT $(cat "$H$DROPIN")"
+
+# 4. uninstall: the tree as it was, byte for byte, nothing left.
+run uninstall containerd --root "$H" --dry-run
+grep -qx -- "-imports = \[\"$DROPIN\"\] # added by portcullis install" <<<"$OUT" && grep -qx -- "+++ /dev/null" <<<"$OUT" ||
+        fail "uninstall --dry-run: $(head -20 <<<"$OUT")"
+[ -f "$H$DROPIN" ] || fail "uninstall --dry-run removed the drop-in"
+run uninstall containerd --root "$H"
+[ "$RC" -eq 0 ] || fail "uninstall: rc $RC $ERR"
+cmp -s "$T/orig/etc/containerd/config.toml" "$H/etc/containerd/config.toml" || fail "config.toml not restored"
+same_tree || fail "uninstall did not restore the tree: $(cat "$T/tree.diff")"
+run uninstall containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" && same_tree || fail "second uninstall: $RC $OUT $ERR"
+
+# 5. config.toml edited after install: uninstall takes out only our entry,
+#    and restores the rest (drop-in removed, shared files too).
+new_host
+"$P" -q install containerd --root "$H" >/dev/null || fail "install (5)"
+printf '# an admin was here\n' >>"$H/etc/containerd/config.toml"
+run uninstall containerd --root "$H"
+{ cat "$T/orig/etc/containerd/config.toml"; printf '# an admin was here\n'; } | cmp -s - "$H/etc/containerd/config.toml" ||
+        fail "edited config.toml: not the original plus the admin's line: $(cat "$H/etc/containerd/config.toml")"
+grep -q "changed since install: only $DROPIN was taken out of its imports" <<<"$OUT" || fail "edited config.toml: no note: $OUT"
+[ -e "$H$DROPIN" ] && fail "edited config.toml: drop-in left"
+
+# 6. no config.toml: created with version 2; uninstall removes it again.
+new_host
+rm "$H/etc/containerd/config.toml" "$T/orig/etc/containerd/config.toml"
+"$P" -q install containerd --root "$H" >/dev/null
+[ "$(cat "$H/etc/containerd/config.toml")" = "$(printf 'version = 2\nimports = ["%s"]' "$DROPIN")" ] ||
+        fail "created config.toml: $(cat "$H/etc/containerd/config.toml")"
+"$P" -q uninstall containerd --root "$H" >/dev/null
+same_tree || fail "uninstall after a created config.toml: $(cat "$T/tree.diff")"
+
+# 7. files it must refuse: left as they are, exit 2, the file named.
+refuse() {      # refuse WHAT PATTERN: config.toml holds the case
+        cp -a "$H" "$T/before"
+        run install containerd --root "$H"
+        [ "$RC" -eq 2 ] && grep -qF -- "$2" <<<"$ERR" && diff -r "$T/before" "$H" >/dev/null ||
+                fail "$1: rc $RC, stderr '$ERR'"
+        rm -rf "$T/before"
+}
+CFG=$H/etc/containerd/config.toml
+new_host
+printf 'version = 2\n[plugins\n' >"$CFG"
+refuse "not TOML" "portcullis: install containerd: $CFG: line 2: a table header without its closing ']'; it was left as it is"
+printf 'version = 2\nimports = "/etc/containerd/x.toml"\n' >"$CFG"
+refuse "imports a string" "$CFG: line 2: 'imports' is not an array; this editor changes only a plain list of strings: add the entry to 'imports' by hand"
+printf 'version = 2\nimports = [["/a"]]\n' >"$CFG"
+refuse "imports nested" "$CFG: line 2: 'imports' is not a list of one-line strings"
+printf 'version = 3\n' >"$CFG"
+refuse "containerd 2 config" "$CFG: config version 3; this edits containerd's config version 2"
+printf 'root = "/r"\n' >"$CFG"
+refuse "no version" "$CFG: no top-level 'version'"
+# Debian 12's config.toml has a CRI section: containerd 1.6 would replace it
+printf 'version = 2\n\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri"]\n    [plugins."io.containerd.grpc.v1.cri".cni]\n      bin_dir = "/usr/lib/cni"\n' >"$CFG"
+refuse "CRI section" "$CFG: line 4 configures containerd's CRI plugin"
+printf 'version = 2\nimports = ["/etc/containerd/mirrors.toml"]\n' >"$CFG"
+printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
+refuse "CRI section in another import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
+rm "$H/etc/containerd/mirrors.toml"
+printf 'version = 2\n' >"$CFG"
+mkdir -p "$H/etc/containerd/conf.d"
+printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis]\n  runtime_type = "x"\n' >"$H$DROPIN"
+refuse "someone else's drop-in" "$H$DROPIN exists and is not a containerd drop-in written by portcullis; it was left as it is"
+rm -rf "$H/etc/containerd/conf.d"
+ln -s /etc/hostname "$CFG.link" && rm "$CFG" && mv "$CFG.link" "$CFG"
+refuse "a symbolic link" "$CFG is a symbolic link"
+
+# 8. podman: the hooks.d file; someone else's file of that name is refused.
+new_host
+HD=$H/etc/containers/oci/hooks.d/portcullis.json
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && python3 - "$HD" <<'PY' || fail "podman hooks.d file: $RC $ERR $(cat "$HD")"
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["version"] == "1.0.0" and h["stages"] == ["createRuntime"] and h["when"] == {"always": True}, h
+assert h["hook"]["path"].endswith("/libexec/portcullis/portcullis-hook") and h["hook"]["args"] == ["portcullis-hook"], h
+PY
+grep -q "nothing to restart: Podman reads hooks.d at every container start" <<<"$OUT" || fail "podman note: $OUT"
+# crio shares the file (and the shared files): uninstalling podman keeps them
+run install crio --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "crio after podman: $RC $OUT"
+"$P" -q uninstall podman --root "$H" >/dev/null
+[ -f "$H/etc/portcullis/config.json" ] || fail "uninstall podman removed the files crio still uses"
+"$P" -q uninstall crio --root "$H" >/dev/null
+[ -f "$H/etc/portcullis/config.json" ] && fail "the last uninstall left config.json"
+new_host
+mkdir -p "${HD%/*}"
+printf '{"version": "1.0.0", "hook": {"path": "/usr/bin/other-hook"}, "when": {"always": true}, "stages": ["prestart"]}\n' >"$HD"
+cp -a "$H" "$T/orig2"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis; it was left as it is" <<<"$ERR" &&
+        diff -r "$T/orig2" "$H" >/dev/null || fail "someone else's hooks.d file: $RC $ERR"
+
+# 9. an existing config.json / policy.json is never touched.
+new_host
+mkdir -p "$H/etc/portcullis"
+printf '{"db": "/srv/db.sqlite"}\n' >"$H/etc/portcullis/config.json"
+"$P" -q install podman --root "$H" >/dev/null
+[ "$(cat "$H/etc/portcullis/config.json")" = '{"db": "/srv/db.sqlite"}' ] || fail "install overwrote config.json"
+"$P" -q uninstall podman --root "$H" >/dev/null
+[ "$(cat "$H/etc/portcullis/config.json")" = '{"db": "/srv/db.sqlite"}' ] || fail "uninstall touched config.json"
+
+# 10. runc: a fragment for config.json, nothing written.
+new_host
+run install runc --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "install runc: rc $RC or wrote files"
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert list(d) == ["hooks"], d
+h = d["hooks"]["createRuntime"]
+assert len(h) == 1 and h[0]["path"].endswith("/portcullis-hook") and h[0]["args"] == ["portcullis-hook"], h
+assert 0 < h[0]["timeout"] <= 60, h' "$OUT" || fail "runc fragment: $OUT"
+
+# 11. usage errors.
+for a in "install" "install docker" "install runc --default-runtime" "install containerd --root rel" "uninstall podman --binaries"; do
+        # shellcheck disable=SC2086
+        run $a
+        [ "$RC" -eq 2 ] && [ -n "$ERR" ] || fail "'$a': rc $RC '$ERR'"
+done
+
+[ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
+[ "$fails" -eq 0 ]
