@@ -323,7 +323,7 @@ static const struct cli_help {
           "  crio, podman  the oci-hooks(5) file " INSTALL_HOOKS_D_FILE "\n"
           "  runc        nothing: prints the \"hooks\" for a bundle's config.json\n"
           "and, for all but runc, " PORTCULLIS_CONFIG_DEFAULT " and policy.json (mode warn)\n"
-          "when absent, the systemd units (update and gc timers) under /etc/systemd/system\n"
+          "when absent, the systemd units (update, gc, metrics timers) under /etc/systemd/system\n"
           "and tmpfiles.d when no package installed them.  Running it again changes\n"
           "nothing.  A file it can't parse or edit safely, or one of its names holding\n"
           "someone else's file, is left as it is: exit 2 and a message naming the file.\n"

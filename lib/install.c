@@ -41,7 +41,7 @@ static const char *const unit_dirs[] = { "/usr/lib/systemd/system", "/lib/system
                                          "/usr/local/lib/systemd/system" };
 static const char *const tmpfiles_dirs[] = { "/usr/lib/tmpfiles.d", "/lib/tmpfiles.d", "/usr/local/lib/tmpfiles.d" };
 static const char *const units[] = { "portcullis-update.service", "portcullis-update.timer", "portcullis-gc.service",
-                                     "portcullis-gc.timer" };
+                                     "portcullis-gc.timer", "portcullis-metrics.service", "portcullis-metrics.timer" };
 
 struct planner {
         const struct install_options *o;
