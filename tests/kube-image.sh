@@ -1,14 +1,17 @@
 #!/bin/bash
 # The Kubernetes installer image, built by deploy/kubernetes/build-image.sh
-# (umoci, from this build's `meson install`) and run with Podman (runc, vfs
-# storage, a private --root/--runroot) as the DaemonSet runs it: the init
-# container's command, privileged, with each hostPath volume of
-# deploy/kubernetes/daemonset.yaml a folder of a temporary "host" mounted
-# where the manifest mounts it.  The same files, with the same bytes and
-# modes, must appear there as with `portcullis install containerd --root
-# DIR --binaries` run here; a second run in the image changes nothing; the
-# binaries it put on the "host" run; and the pause container runs as
-# nobody, read-only and without capabilities, and stops at once on SIGTERM.
+# (umoci, from this build's `meson install`), pushed with its --push to
+# Debian's docker-registry on 127.0.0.1 and pulled from there with Podman
+# (runc, vfs storage, a private --root/--runroot), then run as the DaemonSet
+# runs it: the init container's command, privileged, with each hostPath
+# volume of deploy/kubernetes/daemonset.yaml a folder of a temporary "host"
+# mounted where the manifest mounts it.  The same files, with the same
+# bytes and modes, must appear there as with `portcullis install containerd
+# --root DIR --binaries` run here; a second run in the image changes
+# nothing; the binaries it put on the "host" run; the pause container runs
+# as nobody, read-only and without capabilities, and stops at once on
+# SIGTERM; two builds give the same archive.  Without docker-registry or
+# skopeo the image is loaded from its archive instead.
 # Needs root, podman, runc, umoci, meson and python3-yaml, a build with the
 # prefix /usr/local and `portcullis install`; skips (77) without them.
 set -u
@@ -28,7 +31,9 @@ $PY -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
 T=$(mktemp -d /var/tmp/pc-kube-XXXXXX)
 P="podman --root $T/root --runroot $T/runroot --tmpdir $T/tmp --runtime runc --storage-driver vfs
    --cgroup-manager cgroupfs --events-backend file"
+REG_PID=
 cleanup() {
+        [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
         $P rm -a -f >/dev/null 2>&1
         $P rmi -a -f >/dev/null 2>&1
         grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -42,22 +47,66 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # may allow (tests/podman-hook.sh): modest limits instead.
 LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
-# 1. The image, from this build.
+# 1. The image, from this build.  With docker-registry and skopeo: pushed
+# by `build-image.sh --push` (from a copy of deploy/kubernetes, whose
+# kustomization.yaml it then edits) to a registry on 127.0.0.1 and pulled
+# from there, as a node gets it; else loaded from the archive.
 prefix=$(meson introspect "$BUILD" --buildoptions |
         python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
 [ "$prefix" = /usr/local ] || skip "this build's prefix is $prefix; the image is built from a /usr/local build"
-"$SRC/deploy/kubernetes/build-image.sh" --builddir "$BUILD" --no-rebuild --output "$T/image.tar" >"$T/build.log" 2>&1 ||
+mkdir -p "$T/src/deploy"
+cp -r "$SRC/deploy/kubernetes" "$T/src/deploy/"
+KDIR=$T/src/deploy/kubernetes
+# the copy is no git checkout: the image's time as build-image.sh takes it from the source
+SOURCE_DATE_EPOCH=$(git -C "$SRC" log -1 --format=%ct 2>/dev/null || stat -c %Y "$SRC/meson.build")
+export SOURCE_DATE_EPOCH
+PUSH=()
+if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+        REG=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+                "$T/registry" "$REG" >"$T/registry.yml"
+        docker-registry serve "$T/registry.yml" >"$T/registry.log" 2>&1 &
+        REG_PID=$!
+        for _ in $(seq 1 300); do
+                python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+                        "http://$REG/v2/" 2>/dev/null && break
+                sleep 0.1
+        done
+        # plain HTTP on loopback
+        PUSH=(--push "$REG/portcullis:kube-test" --insecure-registry)
+else
+        echo "note: no docker-registry or skopeo: the image is loaded from its archive, --push is not tried"
+fi
+"$KDIR/build-image.sh" --builddir "$BUILD" --no-rebuild --output "$T/image.tar" "${PUSH[@]}" >"$T/build.log" 2>&1 ||
         { echo "FAIL: build-image.sh: $(tail -20 "$T/build.log")"; exit 1; }
 cat "$T/build.log"
-# shellcheck disable=SC2086
-$P load -q -i "$T/image.tar" >"$T/load.log" 2>&1 || { echo "FAIL: podman load: $(cat "$T/load.log")"; exit 1; }
-# shellcheck disable=SC2086
-IMAGE=$($P images -q | head -1)
-[ -n "$IMAGE" ] || { echo "FAIL: podman load left no image"; exit 1; }
+# The same build gives the same archive, byte for byte.
+"$KDIR/build-image.sh" --builddir "$BUILD" --no-rebuild --output "$T/image2.tar" >"$T/build2.log" 2>&1 ||
+        fail "build-image.sh, second time: $(tail -20 "$T/build2.log")"
+cmp -s "$T/image.tar" "$T/image2.tar" || fail "two builds of the same tree gave different archives"
+if [ -n "$REG_PID" ]; then
+        grep -q "^    newName: $REG/portcullis\$" "$KDIR/kustomization.yaml" &&
+                grep -q '^    newTag: "kube-test"$' "$KDIR/kustomization.yaml" ||
+                fail "build-image.sh --push did not set the image in kustomization.yaml: $(grep -A3 '^images' "$KDIR/kustomization.yaml")"
+        IMAGE=$REG/portcullis:kube-test
+        if command -v kubectl >/dev/null; then
+                n=$(kubectl kustomize "$KDIR" | grep -c "image: $IMAGE\$")
+                [ "$n" = 2 ] || fail "kubectl kustomize names $IMAGE $n times, wanted 2 (installer, pause)"
+        fi
+        # shellcheck disable=SC2086
+        $P pull -q --tls-verify=false "$IMAGE" >"$T/pull.log" 2>&1 || { echo "FAIL: podman pull $IMAGE: $(cat "$T/pull.log")"; exit 1; }
+        echo "ok: pushed to $REG by build-image.sh --push, pulled with podman"
+else
+        # shellcheck disable=SC2086
+        $P load -q -i "$T/image.tar" >"$T/load.log" 2>&1 || { echo "FAIL: podman load: $(cat "$T/load.log")"; exit 1; }
+        # shellcheck disable=SC2086
+        IMAGE=$($P images -q | head -1)
+        [ -n "$IMAGE" ] || { echo "FAIL: podman load left no image"; exit 1; }
+fi
 
 # 2. The DaemonSet's containers, as shell words: the installer's command and
 # mounts (host path, mount path, ro/rw, hostPath type), the pause command and user.
-$PY - "$SRC/deploy/kubernetes/daemonset.yaml" >"$T/ds.sh" <<'PY' || { echo "FAIL: reading daemonset.yaml"; exit 1; }
+$PY - "$KDIR/daemonset.yaml" >"$T/ds.sh" <<'PY' || { echo "FAIL: reading daemonset.yaml"; exit 1; }
 import shlex, sys, yaml
 spec = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]
 vols = {v["name"]: v["hostPath"] for v in spec["volumes"]}

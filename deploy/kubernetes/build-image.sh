@@ -15,7 +15,7 @@
 # `portcullis install containerd --root /host --binaries` with it.
 #
 # Usage: build-image.sh [--builddir DIR] [--no-rebuild] [--output FILE]
-#                       [--tag TAG] [--push REF]
+#                       [--tag TAG] [--push REF [--insecure-registry]]
 #   --builddir DIR  a meson build of this source configured with the prefix
 #                   /usr/local (default: build-release/ in the source,
 #                   configured with --buildtype=release and built here)
@@ -25,6 +25,8 @@
 #   --push REF      then copy it to a registry with skopeo
 #                   (registry.example.com/portcullis:0.1.0) and make REF the
 #                   image of deploy/kubernetes/kustomization.yaml
+#   --insecure-registry  push without TLS verification (a registry on
+#                   plain HTTP or with a self-signed certificate)
 set -eu
 
 die() { echo "build-image.sh: $*" >&2; exit 2; }
@@ -36,10 +38,12 @@ OUT=""
 TAG=""
 PUSH=""
 REBUILD="yes"
+TLS_VERIFY="true"
 while [ $# -gt 0 ]; do
         case "$1" in
         --builddir) [ $# -ge 2 ] || die "--builddir needs a folder"; BUILD=$2; shift 2 ;;
         --no-rebuild) REBUILD="no"; shift ;;
+        --insecure-registry) TLS_VERIFY="false"; shift ;;
         --output) [ $# -ge 2 ] || die "--output needs a file name"; OUT=$2; shift 2 ;;
         --tag) [ $# -ge 2 ] || die "--tag needs a tag"; TAG=$2; shift 2 ;;
         --push) [ $# -ge 2 ] || die "--push needs an image reference (registry/name:tag)"; PUSH=$2; shift 2 ;;
@@ -125,8 +129,13 @@ chmod 1777 "$root/tmp"
 
 # 4. The image: one layer, the CLI as entry point.
 revision=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
-created=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(git -C "$SRC" log -1 --format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
+# The time of the image and of its files: SOURCE_DATE_EPOCH, else the last
+# commit's, else meson.build's (a release tarball).
+epoch=${SOURCE_DATE_EPOCH:-$(git -C "$SRC" log -1 --format=%ct 2>/dev/null || stat -c %Y "$SRC/meson.build" 2>/dev/null || date +%s)}
+created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 img=$layout:$TAG
+# The layer's bytes depend only on the files: every time stamp is $created.
+find "$root" -exec touch -h -d "$created" {} +
 umoci init --layout "$layout"
 umoci new --image "$img"
 umoci insert --image "$img" --history.created "$created" \
@@ -152,10 +161,10 @@ needs=$(for f in "$root/usr/local/bin/"*; do ldd "$f" 2>/dev/null; done |
 echo "the node needs these libraries for the CLI and the shim: $needs"
 
 if [ -n "$PUSH" ]; then
-        skopeo copy "oci-archive:$OUT:$TAG" "docker://$PUSH" || die "skopeo copy to $PUSH failed"
+        skopeo copy --dest-tls-verify="$TLS_VERIFY" "oci-archive:$OUT:$TAG" "docker://$PUSH" || die "skopeo copy to $PUSH failed"
         name=${PUSH%:*}
         tag=${PUSH##*:}
         # What `kustomize edit set image portcullis=REF` does.
         sed -i "s|^\(    newName:\).*|\1 $name|; s|^\(    newTag:\).*|\1 \"$tag\"|" "$HERE/kustomization.yaml"
-        echo "pushed $PUSH; deploy/kubernetes/kustomization.yaml now names it: kubectl apply -k $HERE"
+        echo "pushed $PUSH; $HERE/kustomization.yaml now names it: kubectl apply -k $HERE"
 fi
