@@ -85,8 +85,8 @@ cat "$T/build.log"
         fail "build-image.sh, second time: $(tail -20 "$T/build2.log")"
 cmp -s "$T/image.tar" "$T/image2.tar" || fail "two builds of the same tree gave different archives"
 if [ -n "$REG_PID" ]; then
-        grep -q "^    newName: $REG/portcullis\$" "$KDIR/kustomization.yaml" &&
-                grep -q '^    newTag: "kube-test"$' "$KDIR/kustomization.yaml" ||
+        { grep -q "^    newName: $REG/portcullis\$" "$KDIR/kustomization.yaml" &&
+                grep -q '^    newTag: "kube-test"$' "$KDIR/kustomization.yaml"; } ||
                 fail "build-image.sh --push did not set the image in kustomization.yaml: $(grep -A3 '^images' "$KDIR/kustomization.yaml")"
         IMAGE=$REG/portcullis:kube-test
         if command -v kubectl >/dev/null; then
