@@ -7,8 +7,9 @@
 #    hook, the containerd shim, the systemd units, the hooks.d file, ...);
 #  - the shared libraries those programs load, found with ldd, at the paths
 #    ldd names, and the dynamic loader (the hook is static already);
-#  - the libraries the CLI loads lazily (lib/crypto-lazy.c, lib/curl-lazy.c)
-#    with theirs, so that every verb works in the image;
+#  - the libraries the CLI loads lazily (lazy_dlopen() in lib/*-lazy.c:
+#    libcurl, libcrypto, libarchive) with theirs, so that every verb works
+#    in the image;
 #  - a static pause program (pause.c) for the DaemonSet's long-running
 #    container.
 # Its entry point is /usr/local/bin/portcullis; the DaemonSet runs
@@ -114,9 +115,15 @@ copy_deps() {  # copy_deps FILE: the libraries FILE needs; none for a static pro
 }
 find "$root" -type f -perm -u+x >"$work/programs.txt"
 while read -r f; do copy_deps "$f"; done <"$work/programs.txt"
-for soname in libcrypto.so.3 libcurl.so.4; do
+# The lazily loaded ones are named where the build's sources load them:
+# lazy_dlopen("libcurl.so.4", ...) in lib/*-lazy.c.
+build_src=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["directories"]["source"])' \
+        "$BUILD/meson-info/meson-info.json") || die "cannot read the source folder of $BUILD (meson-info.json)"
+lazy=$(cat "$build_src"/lib/*.c | grep -o 'lazy_dlopen("[^"]*"' | cut -d'"' -f2 | sort -u)
+[ -n "$lazy" ] || die "no lazy_dlopen(\"SONAME\", ...) found in $build_src/lib/*.c"
+for soname in $lazy; do
         lib=$(ldconfig -p | awk -v n="$soname" '$1 == n && $NF ~ /^\// { print $NF; exit }')
-        [ -n "$lib" ] || die "$soname is not installed (Debian: libssl3, libcurl4); the CLI loads it for digests and downloads"
+        [ -n "$lib" ] || die "$soname is not installed; the CLI loads it when a command needs it (lib/*-lazy.c)"
         copy_file "$lib"
         copy_deps "$lib"
 done
@@ -158,7 +165,7 @@ echo "wrote $OUT (OCI archive, tag $TAG, $(du -k "$OUT" | cut -f1) KiB)"
 # of the CLI and the shim (the hook is static).
 needs=$(for f in "$root/usr/local/bin/"*; do ldd "$f" 2>/dev/null; done |
         awk '$2 == "=>" { print $1 }' | sort -u | tr '\n' ' ')
-echo "the node needs these libraries for the CLI and the shim: $needs"
+echo "the node needs these libraries for the CLI and the shim: $needs(and, loaded when a command needs them: $(echo "$lazy" | tr '\n' ' ' | sed 's/ $//'))"
 
 if [ -n "$PUSH" ]; then
         skopeo copy --dest-tls-verify="$TLS_VERIFY" "oci-archive:$OUT:$TAG" "docker://$PUSH" || die "skopeo copy to $PUSH failed"
