@@ -85,6 +85,8 @@ struct importer {
         size_t n_feeds;
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
         bool staged;                            /* affected rows go to temp.stage first */
+        sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
+        uint64_t n_dropped;                     /* staged: records replaced (their rows are in temp.dropped) */
         struct queue q;
         /* the reader's */
         struct item **spare;                    /* items to reuse */
@@ -578,7 +580,8 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struc
         return 0;
 }
 
-/* Returns 1 when an existing record with the same id is at least as new. */
+/* After an insert found a record with the same id: returns 1 when that one
+ * is at least as new, else removes it (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_int64 old = -1;
         int rc, newer = 0, r;
@@ -593,9 +596,11 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return vulndb_sqlite_error(imp->db, rc, "look up record", err);
         if (old < 0)
-                return 0;
+                return error_set(err, EIO, "%s: the record vanished while it was replaced", text(it, it->v[V_ID]));
         if (newer)
                 return 1;
+        /* staged: its rows are left out when temp.stage is copied */
+        imp->n_dropped += imp->staged;
         sqlite3_bind_int64(imp->del_affected, 1, old);
         r = step_done(imp, imp->del_affected, "replace record", err);
         if (r < 0)
@@ -604,26 +609,47 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         return step_done(imp, imp->del_vuln, "replace record", err);
 }
 
-static int store_record(struct importer *imp, const struct item *it, struct error *err) {
+/* The insert does nothing when the id is there already (1 then); a staged
+ * import numbers records itself, so that a replaced record's number is
+ * never given again (its rows in temp.stage are told apart by it). */
+static int insert_record(struct importer *imp, const struct item *it, sqlite3_int64 *ret_rowid,
+                         struct error *err) {
         sqlite3_stmt *st = imp->ins_vuln;
         int r;
 
-        r = supersede(imp, it, err);
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                imp->stats.superseded++;
-                return 0;
-        }
         for (int k = 0; k < V_NAME; k++)
                 bind_text(st, 1 + k, it, it->v[k]);
         sqlite3_bind_text(st, 1 + V_NAME, it->digest, 64, SQLITE_STATIC);
         bind_text(st, 2 + V_NAME, it, it->v[V_NAME]);
+        if (imp->staged)
+                sqlite3_bind_int64(st, 3 + V_NAME, imp->last_rowid + 1);
         r = step_done(imp, st, "insert record", err);
         if (r < 0)
                 return r;
+        if (sqlite3_changes(imp->db) == 0)
+                return 1;
+        *ret_rowid = imp->staged ? ++imp->last_rowid : sqlite3_last_insert_rowid(imp->db);
+        return 0;
+}
+
+static int store_record(struct importer *imp, const struct item *it, struct error *err) {
+        sqlite3_int64 rowid = 0;
+        int r;
+
+        r = insert_record(imp, it, &rowid, err);
+        if (r > 0) {
+                r = supersede(imp, it, err);
+                if (r > 0) {
+                        imp->stats.superseded++;
+                        return 0;
+                }
+                if (r == 0 && (r = insert_record(imp, it, &rowid, err)) > 0)
+                        r = error_set(err, EIO, "%s: the replaced record is still there", text(it, it->v[V_ID]));
+        }
+        if (r < 0)
+                return r;
         imp->stats.records++;
-        return store_affected(imp, sqlite3_last_insert_rowid(imp->db), it, err);
+        return store_affected(imp, rowid, it, err);
 }
 
 /* The newest score of a CVE wins, from whichever source. */
@@ -894,15 +920,20 @@ static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
 /* A fresh import writes the affected rows in the order they come (into a
  * temporary table, appending) and copies them into the clustered table in
  * its key order at the end: inserted in arrival order, every row went to a
- * random page of a table larger than the page cache.  Its index on vuln
- * serves replacing a record (appended too: rowids only grow). */
+ * random page of a table larger than the page cache.  A replaced record's
+ * rows stay in temp.stage, its number goes to temp.dropped, and the copy
+ * leaves them out (no index on temp.stage to keep up to date per row). */
 #define STAGE_SQL                                                                                            \
         "CREATE TEMP TABLE stage (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER, purl TEXT,"       \
         " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT);"              \
-        "CREATE INDEX temp.stage_vuln ON stage(vuln);"
+        "CREATE TEMP TABLE dropped (vuln INTEGER PRIMARY KEY);"
 #define UNSTAGE_SQL                                                                                          \
         "INSERT INTO affected SELECT * FROM temp.stage ORDER BY ecosystem, package, vuln, seq;"             \
-        "DROP TABLE temp.stage;"
+        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
+#define UNSTAGE_DROPPED_SQL                                                                                  \
+        "INSERT INTO affected SELECT * FROM temp.stage WHERE vuln NOT IN (SELECT vuln FROM temp.dropped)"    \
+        " ORDER BY ecosystem, package, vuln, seq;"                                                          \
+        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
 
 static int prepare(struct importer *imp, struct error *err) {
         static const struct {
@@ -912,11 +943,15 @@ static int prepare(struct importer *imp, struct error *err) {
         } stmts[] = {
                 { offsetof(struct importer, find), "SELECT rowid, modified FROM vuln WHERE id = ?1" },
                 { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1",
-                  "DELETE FROM temp.stage WHERE vuln = ?1" },
+                  "INSERT OR IGNORE INTO temp.dropped (vuln) VALUES (?1)" },
                 { offsetof(struct importer, del_vuln), "DELETE FROM vuln WHERE rowid = ?1" },
                 { offsetof(struct importer, ins_vuln),
                   "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
-                  " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                  " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                  " ON CONFLICT(id) DO NOTHING",
+                  "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
+                  " digest, source, rowid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                  " ON CONFLICT(id) DO NOTHING" },
                 { offsetof(struct importer, ins_cve),
                   "INSERT INTO cve_severity (cve, source, modified, severity) VALUES (?1, ?2, ?3, ?4)"
                   " ON CONFLICT(cve) DO UPDATE SET source = excluded.source, modified = excluded.modified,"
@@ -1295,7 +1330,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if (imp->staged && (r = exec_sql(imp->db, UNSTAGE_SQL, err)) < 0)
+        if (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0)
                 return r;
