@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "base/fileio.h"
+#include "base/json-arena.h"
 #include "base/strutil.h"
 #include "osv-range.h"
 #include "ecosystem.h"
@@ -91,6 +92,7 @@ struct importer {
         /* the reader's */
         struct item **spare;                    /* items to reuse */
         size_t n_spare, cap_spare;
+        struct json_arena arena;                /* each document's jansson values */
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -270,12 +272,18 @@ static int digest_hex(const char *buf, size_t len, char ret[65]) {
         return 0;
 }
 
-static int digest_canon(json_t *rec, char ret[65]) {
-        _cleanup_free_ char *canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+static int dump_to(const char *buf, size_t size, void *userdata) {
+        return strbuf_append(userdata, buf, size) < 0 ? -1 : 0;
+}
 
-        if (!canon)
+/* (into a buffer of ours, not json_dumps(): what jansson allocates inside
+ * the reader's arena must not go to free()) */
+static int digest_canon(json_t *rec, char ret[65]) {
+        _cleanup_(strbuf_done) struct strbuf canon = {};
+
+        if (json_dump_callback(rec, dump_to, &canon, JSON_COMPACT | JSON_SORT_KEYS) < 0)
                 return -ENOMEM;
-        return digest_hex(canon, strlen(canon), ret);
+        return digest_hex(canon.s ? canon.s : "", canon.len, ret);
 }
 
 /* Appends s (NUL-terminated) to the item's text; *ret is its offset. */
@@ -300,10 +308,6 @@ static int put_str(struct item *it, json_t *v, uint32_t *ret) {
 static int put_cstr(struct item *it, const char *s, uint32_t *ret) {
         *ret = NO_TEXT;
         return s ? put_text(it, s, strlen(s), ret) : 0;
-}
-
-static int dump_to(const char *buf, size_t size, void *userdata) {
-        return strbuf_append(userdata, buf, size) < 0 ? -1 : 0;
 }
 
 /* v as compact JSON (jansson's encoder, straight into the item's text);
@@ -673,8 +677,13 @@ static int store_item(struct importer *imp, const struct item *it, struct error 
 
 static void skip(struct importer *imp, const char *name, const char *reason) {
         imp->stats.skipped++;
-        if (imp->skip_fn)
+        if (imp->skip_fn) {
+                /* the callback may keep JSON values it builds */
+                struct json_arena *a = json_arena_suspend();
+
                 imp->skip_fn(name, reason, imp->userdata);
+                json_arena_resume(a);
+        }
 }
 
 struct cve_emit {
@@ -705,8 +714,8 @@ static int emit_cve(json_t *norm, void *userdata) {
  * the next one is read, so memory holds one document at a time.  A record
  * that fails validation is reported and skipped; only database errors
  * abort. */
-static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
-                           struct error *err) {
+static int import_parsed(struct importer *imp, const char *buf, size_t len, const char *name,
+                         struct error *err) {
         _cleanup_(json_decrefp) json_t *doc = NULL;
         struct error verr = {};
         json_error_t jerr;
@@ -748,6 +757,18 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                         return r;
         }
         return 0;
+}
+
+/* The document's values come from the reader's arena (json-arena.h), all
+ * given back at once when it is done. */
+static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
+                           struct error *err) {
+        int r;
+
+        json_arena_begin(&imp->arena);
+        r = import_parsed(imp, buf, len, name, err);
+        json_arena_end(&imp->arena);
+        return r;
 }
 
 /* ---- sources: files, folders, zip archives ------------------------------- */
@@ -1161,6 +1182,7 @@ static void *reader_main(void *userdata) {
 
         for (char *const *p = imp->paths; r >= 0 && *p; p++)
                 r = import_path(imp, *p, 0, &err);
+        json_arena_done(&imp->arena);
         pthread_mutex_lock(&q->mu);
         q->done = true;
         q->reader_r = r;
