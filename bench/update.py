@@ -4,20 +4,27 @@
 1. import: a generated all.zip of 250,000 OSV records with 4 affected
    entries each (1,000,000 affected entries) into a fresh database with
    `portcullis db import`; wall time, CPU seconds (GNU time's %U + %S) and
-   peak RSS (%M).  Targets (issue 13): >= 100,000 records/s and <= 128 MiB
-   (--records 1000000 for the million-record case).
+   peak RSS (%M), the median of --rounds imports.  Targets (issue 13):
+   >= 100,000 records per CPU-second and <= 128 MiB (--records 1000000 for
+   the million-record case).  References measured in the same run, in turns
+   with the import (the machine is shared, so CPU seconds drift with its
+   load): `unzip -p` of the same archive to /dev/null (what reading the
+   bytes costs), and with --reference another build's import of the same
+   archive (main's, say), with the ratio of the medians.
 2. update: nginx on 127.0.0.1 serves that all.zip and its modified_id.csv
    as Debian:12; a first `portcullis db update` downloads and imports it
    (full); then 1,000 records are added to the mirror and the timed
    `portcullis db update` fetches them one by one and merges them into the
    1,000,000-entry database (incremental).  Target: under 2 s.
 
-Usage: bench/update.py [--records N] [--changes N] [--portcullis PATH] [--wrap 'perf record -g -o F']"""
+Usage: bench/update.py [--records N] [--changes N] [--rounds N] [--portcullis PATH] [--reference PATH]
+                       [--wrap 'perf record -g -o F']"""
 import argparse
 import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,13 +39,13 @@ ECO = "Debian:12"
 AFFECTED = 4
 
 
-def timed(argv):
+def timed(argv, stdout=subprocess.PIPE):
     """Wall time measured here; peak RSS and CPU seconds (user + system, all
     threads) from GNU time, which forks from a small process (a child forked
     from Python would count Python's pages).  On a shared machine the CPU
     seconds say more than the wall time."""
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *argv], stdout=subprocess.PIPE,
+    p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *argv], stdout=stdout,
                        stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
@@ -128,6 +135,8 @@ def main():
     ap.add_argument("--records", type=int, default=250000)
     ap.add_argument("--changes", type=int, default=1000)
     ap.add_argument("--portcullis", default=os.path.join(SRC, "build/cli/portcullis"))
+    ap.add_argument("--reference", help="another build's portcullis, imported in turns with this one")
+    ap.add_argument("--rounds", type=int, default=3, help="imports of each build (and unzip runs); medians shown")
     ap.add_argument("--wrap", default="", help="a command line put before the incremental update (perf record ...)")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -141,13 +150,37 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="pc-bench-update-") as tmp:
         db = os.path.join(tmp, "import.sqlite")
-        wall, rss, _ = timed([a.portcullis, "db", "import", gen, "--db", db])
-        st = json.loads(subprocess.run([a.portcullis, "db", "status", "--db", db, "--format", "json"],
-                                       capture_output=True, check=True).stdout)
-        print(f"import: {st['records']} records, {st['affected']} affected entries in {wall:.2f} s "
-              f"({st['records'] / wall:,.0f} records/s), {timed.cpu:.2f} CPU-s ({st['records'] / timed.cpu:,.0f} "
-              f"records per CPU-second), peak RSS {rss / 1024:.1f} MiB (targets: >= 100,000 records/s, "
-              f"<= 128 MiB)", flush=True)
+        builds = [("import", a.portcullis)] + ([("reference", a.reference)] if a.reference else [])
+        runs = {name: [] for name, _ in builds + [("unzip -p", None)]}
+        revisions = {}
+        for i in range(a.rounds):
+            # in turns, the order flipped every round
+            for name, exe in (builds if i % 2 == 0 else builds[::-1]):
+                if os.path.exists(db):
+                    os.unlink(db)
+                runs[name].append((*timed([exe, "db", "import", "-q", gen, "--db", db]), timed.cpu))
+                st = json.loads(subprocess.run([exe, "db", "status", "--db", db, "--format", "json"],
+                                               capture_output=True, check=True).stdout)
+                revisions[name] = st["revision"]
+            with open(os.devnull, "w") as null:
+                runs["unzip -p"].append((*timed(["unzip", "-p", gen], stdout=null), timed.cpu))
+        os.unlink(db)
+        med = {name: (statistics.median(r[0] for r in v), max(r[1] for r in v), statistics.median(r[3] for r in v))
+               for name, v in runs.items()}
+        n = st["records"]
+        for name, (wall, rss, cpu) in med.items():
+            if name == "unzip -p":
+                print(f"unzip -p of the same archive to /dev/null, median of {a.rounds}: {wall:.2f} s, {cpu:.2f} CPU-s, "
+                      f"peak RSS {rss / 1024:.1f} MiB", flush=True)
+                continue
+            print(f"{name}: {n} records, {st['affected']} affected entries, median of {a.rounds}: {wall:.2f} s, "
+                  f"{cpu:.2f} CPU-s ({n / cpu:,.0f} records per CPU-second, {cpu / med['unzip -p'][2]:.1f}x unzip -p), "
+                  f"peak RSS {rss / 1024:.1f} MiB", flush=True)
+        if a.reference:
+            print(f"import / reference: {med['import'][2] / med['reference'][2]:.2f}x the CPU seconds, "
+                  f"{med['import'][1] / med['reference'][1]:.2f}x the peak RSS; same revision: "
+                  f"{revisions['import'] == revisions['reference']}", flush=True)
+        print("targets: >= 100,000 records per CPU-second, <= 128 MiB", flush=True)
 
         mirror = os.path.join(tmp, "mirror")
         m = os.path.join(mirror, ECO)

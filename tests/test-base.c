@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fileio.h"
+#include "base/json-arena.h"
 #include "base/strutil.h"
 #include "test.h"
 
@@ -156,6 +159,58 @@ static void test_sha256(void) {
         free(buf);
 }
 
+static void *arena_other_thread(void *userdata) {
+        /* another thread gets malloc(): its value outlives the window */
+        return json_pack("{s:[i,s]}", "k", 1, (const char *) userdata);
+}
+
+/* Documents parsed in the arena one after the other, one far bigger than a
+ * chunk, give the same values as outside it; what a suspended window or
+ * another thread makes survives json_arena_end() (valgrind or ASan would
+ * flag a value freed twice or used after its window). */
+static void test_json_arena(void) {
+        struct json_arena a = {};
+        struct strbuf big = {};
+        json_t *kept = NULL, *other = NULL;
+        pthread_t t;
+
+        CHECK(strbuf_puts(&big, "[") >= 0);
+        for (int i = 0; i < 20000; i++)
+                CHECK(strbuf_printf(&big, "%s{\"id\":\"R-%d\",\"v\":[%d,\"x\"]}", i ? "," : "", i, i) >= 0);
+        CHECK(strbuf_puts(&big, "]") >= 0);
+        for (int round = 0; round < 3; round++) {
+                json_t *doc, *small;
+                char *dump;
+
+                json_arena_begin(&a);
+                doc = json_loadb(big.s, big.len, JSON_REJECT_DUPLICATES, NULL);
+                CHECK(json_array_size(doc) == 20000);
+                CHECK(json_integer_value(json_array_get(json_object_get(json_array_get(doc, 19999), "v"), 0)) == 19999);
+                /* the arena's, like the tree: not free()d */
+                dump = json_dumps(json_array_get(doc, 7), JSON_COMPACT | JSON_SORT_KEYS);
+                CHECK(dump && strcmp(dump, "{\"id\":\"R-7\",\"v\":[7,\"x\"]}") == 0);
+                json_decref(doc);
+                small = json_loads("{\"a\":1}", 0, NULL);
+                CHECK(json_integer_value(json_object_get(small, "a")) == 1);
+                json_decref(small);
+                if (round == 1) {
+                        struct json_arena *s = json_arena_suspend();
+
+                        kept = json_pack("{s:s}", "made", "while suspended");
+                        json_arena_resume(s);
+                        CHECK(pthread_create(&t, NULL, arena_other_thread, (void *) "other") == 0);
+                        CHECK(pthread_join(t, (void **) &other) == 0);
+                }
+                json_arena_end(&a);
+        }
+        json_arena_done(&a);
+        CHECK(streq_ptr(json_string_value(json_object_get(kept, "made")), "while suspended"));
+        CHECK(streq_ptr(json_string_value(json_array_get(json_object_get(other, "k"), 1)), "other"));
+        json_decref(kept);
+        json_decref(other);
+        strbuf_done(&big);
+}
+
 int main(void) {
         test_error();
         test_strbuf();
@@ -163,5 +218,6 @@ int main(void) {
         test_strings();
         test_read_caps();
         test_sha256();
+        test_json_arena();
         return test_end();
 }

@@ -433,6 +433,93 @@ static void test_cve_severities(void) {
         }
 }
 
+/* Every row of db as text (vuln rows by id, affected rows naming their
+ * record's id rather than its rowid, meta but the import time), for
+ * comparing two databases by content. */
+static char *dump_db(const char *path) {
+        static const char *const queries[] = {
+                "SELECT key, value FROM meta WHERE key != 'import_time' ORDER BY key",
+                "SELECT id, modified, published, withdrawn, summary, aliases, upstream, severity, digest, source"
+                " FROM vuln ORDER BY id",
+                "SELECT a.ecosystem, a.package, v.id, a.seq, a.purl, a.ranges, a.versions, a.severity,"
+                " a.vendor_rating, a.vendor_source FROM affected a JOIN vuln v ON v.rowid = a.vuln"
+                " ORDER BY a.ecosystem, a.package, v.id, a.seq",
+                "SELECT (SELECT COUNT(*) FROM affected), (SELECT COUNT(*) FROM affected WHERE vuln NOT IN"
+                " (SELECT rowid FROM vuln))",
+                "SELECT * FROM cve_severity ORDER BY cve",
+                "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name",
+                "PRAGMA quick_check",
+        };
+        struct strbuf out = {};
+        sqlite3 *db = NULL;
+
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+                sqlite3_close(db);
+                return NULL;
+        }
+        for (size_t q = 0; q < ELEMENTSOF(queries); q++) {
+                sqlite3_stmt *st = NULL;
+
+                if (sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) != SQLITE_OK)
+                        (void) strbuf_printf(&out, "[%zu] %s\n", q, sqlite3_errmsg(db));
+                while (st && sqlite3_step(st) == SQLITE_ROW) {
+                        for (int c = 0; c < sqlite3_column_count(st); c++) {
+                                const char *v = (const char *) sqlite3_column_text(st, c);
+
+                                (void) strbuf_printf(&out, "%s%s", c ? "\t" : "", v ? v : "NULL");
+                        }
+                        (void) strbuf_puts(&out, "\n");
+                }
+                sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        return out.s;
+}
+
+/* A fresh import (affected rows staged, then copied in key order; records
+ * numbered by the import, a replaced one left out of the copy) gives the
+ * same rows as the merge path, which writes each row in place and deletes
+ * what a newer copy replaces: the real Debian 12 feed with newer and older
+ * copies of records in later zips, a record replaced twice in one import,
+ * records inside a JSON array (digested in canonical form) and an invalid
+ * one. */
+static void test_fresh_equals_merge(void) {
+        const char *dir = test_path(test_tmpdir(), "fresh-merge");
+        const char *feed = test_path(test_shared_data(), "vulndb/debian12-changelogs/feed.zip");
+        const char *z1 = test_path(dir, "one.zip"), *z2 = test_path(dir, "two.zip"), *arr = test_path(dir, "arr.json");
+        const char *fresh = test_path(dir, "fresh.sqlite"), *merged = test_path(dir, "merged.sqlite");
+        const char *n1[] = { "a/DUP-1.json", "a/DUP-2.json", "a/DUP-3.json" };
+        const char *b1[] = { REC("DUP-1", "2024-01-01T00:00:00Z", "1.0"), REC("DUP-2", "2024-01-01T00:00:00Z", "1.0"),
+                             REC("DUP-3", "2024-01-01T00:00:00Z", "1.0") };
+        const char *n2[] = { "b/DUP-1.json", "b/DUP-2.json", "b/DUP-1-again.json", "b/bad.json" };
+        const char *b2[] = { REC("DUP-1", "2025-01-01T00:00:00Z", "2.0"), REC("DUP-2", "2023-01-01T00:00:00Z", "0.5"),
+                             REC("DUP-1", "2026-01-01T00:00:00Z", "3.0"), "{\"id\":\"BAD\"}" };
+        char *paths[] = { (char *) feed, (char *) z1, (char *) z2, (char *) arr, NULL };
+        struct vulndb_import_stats st1 = {}, st2 = {};
+        _cleanup_free_ char *d1 = NULL, *d2 = NULL;
+        struct skips s = {};
+        struct error err = {};
+
+        CHECK(mkdir(dir, 0700) == 0);
+        write_zip(z1, n1, b1, ELEMENTSOF(n1));
+        write_zip(z2, n2, b2, ELEMENTSOF(n2));
+        test_write_file(arr, "[" REC("ARR-1", "2024-01-01T00:00:00Z", "1.0") ", "
+                        REC("DUP-3", "2025-06-01T00:00:00Z", "4.0") ", "
+                        REC("ARR-1", "2023-01-01T00:00:00Z", "0.1") "]");
+        CHECK_MSG(vulndb_import(fresh, paths, 0, on_skip, &s, &st1, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_import(merged, paths, VULNDB_IMPORT_MERGE, on_skip, &s, &st2, &err) == 0, "%s", err.msg);
+        CHECK(st1.records == st2.records && st1.affected == st2.affected && st1.superseded == st2.superseded &&
+              st1.skipped == st2.skipped);
+        CHECK_MSG(st1.superseded == 2 && st1.skipped == 1, "%llu superseded, %llu skipped",
+                  (unsigned long long) st1.superseded, (unsigned long long) st1.skipped);
+        CHECK(records_of(fresh) == 1272 + 4);
+        d1 = dump_db(fresh);
+        d2 = dump_db(merged);
+        CHECK(d1 && d2 && strstr(d1, "DUP-1\t2026-01-01T00:00:00Z") && strstr(d1, "\nok\n"));
+        CHECK(d1 && !strstr(d1, "DUP-1\t2025-01-01T00:00:00Z"));
+        CHECK_MSG(d1 && d2 && strcmp(d1, d2) == 0, "the fresh and the merged import differ");
+}
+
 int main(void) {
         test_debian_feed();
         test_shrink_guard();
@@ -440,5 +527,6 @@ int main(void) {
         test_merge_and_failure();
         test_open_errors();
         test_cve_severities();
+        test_fresh_equals_merge();
         return test_end();
 }

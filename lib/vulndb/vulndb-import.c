@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "base/fileio.h"
+#include "base/json-arena.h"
 #include "base/strutil.h"
 #include "osv-range.h"
 #include "ecosystem.h"
@@ -85,10 +86,13 @@ struct importer {
         size_t n_feeds;
         struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
         bool staged;                            /* affected rows go to temp.stage first */
+        sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
+        uint64_t n_dropped;                     /* staged: records replaced (their rows are in temp.dropped) */
         struct queue q;
         /* the reader's */
         struct item **spare;                    /* items to reuse */
         size_t n_spare, cap_spare;
+        struct json_arena arena;                /* each document's jansson values */
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -268,12 +272,18 @@ static int digest_hex(const char *buf, size_t len, char ret[65]) {
         return 0;
 }
 
-static int digest_canon(json_t *rec, char ret[65]) {
-        _cleanup_free_ char *canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+static int dump_to(const char *buf, size_t size, void *userdata) {
+        return strbuf_append(userdata, buf, size) < 0 ? -1 : 0;
+}
 
-        if (!canon)
+/* (into a buffer of ours, not json_dumps(): what jansson allocates inside
+ * the reader's arena must not go to free()) */
+static int digest_canon(json_t *rec, char ret[65]) {
+        _cleanup_(strbuf_done) struct strbuf canon = {};
+
+        if (json_dump_callback(rec, dump_to, &canon, JSON_COMPACT | JSON_SORT_KEYS) < 0)
                 return -ENOMEM;
-        return digest_hex(canon, strlen(canon), ret);
+        return digest_hex(canon.s ? canon.s : "", canon.len, ret);
 }
 
 /* Appends s (NUL-terminated) to the item's text; *ret is its offset. */
@@ -298,10 +308,6 @@ static int put_str(struct item *it, json_t *v, uint32_t *ret) {
 static int put_cstr(struct item *it, const char *s, uint32_t *ret) {
         *ret = NO_TEXT;
         return s ? put_text(it, s, strlen(s), ret) : 0;
-}
-
-static int dump_to(const char *buf, size_t size, void *userdata) {
-        return strbuf_append(userdata, buf, size) < 0 ? -1 : 0;
 }
 
 /* v as compact JSON (jansson's encoder, straight into the item's text);
@@ -578,7 +584,8 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struc
         return 0;
 }
 
-/* Returns 1 when an existing record with the same id is at least as new. */
+/* After an insert found a record with the same id: returns 1 when that one
+ * is at least as new, else removes it (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_int64 old = -1;
         int rc, newer = 0, r;
@@ -593,9 +600,11 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return vulndb_sqlite_error(imp->db, rc, "look up record", err);
         if (old < 0)
-                return 0;
+                return error_set(err, EIO, "%s: the record vanished while it was replaced", text(it, it->v[V_ID]));
         if (newer)
                 return 1;
+        /* staged: its rows are left out when temp.stage is copied */
+        imp->n_dropped += imp->staged;
         sqlite3_bind_int64(imp->del_affected, 1, old);
         r = step_done(imp, imp->del_affected, "replace record", err);
         if (r < 0)
@@ -604,26 +613,47 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         return step_done(imp, imp->del_vuln, "replace record", err);
 }
 
-static int store_record(struct importer *imp, const struct item *it, struct error *err) {
+/* The insert does nothing when the id is there already (1 then); a staged
+ * import numbers records itself, so that a replaced record's number is
+ * never given again (its rows in temp.stage are told apart by it). */
+static int insert_record(struct importer *imp, const struct item *it, sqlite3_int64 *ret_rowid,
+                         struct error *err) {
         sqlite3_stmt *st = imp->ins_vuln;
         int r;
 
-        r = supersede(imp, it, err);
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                imp->stats.superseded++;
-                return 0;
-        }
         for (int k = 0; k < V_NAME; k++)
                 bind_text(st, 1 + k, it, it->v[k]);
         sqlite3_bind_text(st, 1 + V_NAME, it->digest, 64, SQLITE_STATIC);
         bind_text(st, 2 + V_NAME, it, it->v[V_NAME]);
+        if (imp->staged)
+                sqlite3_bind_int64(st, 3 + V_NAME, imp->last_rowid + 1);
         r = step_done(imp, st, "insert record", err);
         if (r < 0)
                 return r;
+        if (sqlite3_changes(imp->db) == 0)
+                return 1;
+        *ret_rowid = imp->staged ? ++imp->last_rowid : sqlite3_last_insert_rowid(imp->db);
+        return 0;
+}
+
+static int store_record(struct importer *imp, const struct item *it, struct error *err) {
+        sqlite3_int64 rowid = 0;
+        int r;
+
+        r = insert_record(imp, it, &rowid, err);
+        if (r > 0) {
+                r = supersede(imp, it, err);
+                if (r > 0) {
+                        imp->stats.superseded++;
+                        return 0;
+                }
+                if (r == 0 && (r = insert_record(imp, it, &rowid, err)) > 0)
+                        r = error_set(err, EIO, "%s: the replaced record is still there", text(it, it->v[V_ID]));
+        }
+        if (r < 0)
+                return r;
         imp->stats.records++;
-        return store_affected(imp, sqlite3_last_insert_rowid(imp->db), it, err);
+        return store_affected(imp, rowid, it, err);
 }
 
 /* The newest score of a CVE wins, from whichever source. */
@@ -647,8 +677,13 @@ static int store_item(struct importer *imp, const struct item *it, struct error 
 
 static void skip(struct importer *imp, const char *name, const char *reason) {
         imp->stats.skipped++;
-        if (imp->skip_fn)
+        if (imp->skip_fn) {
+                /* the callback may keep JSON values it builds */
+                struct json_arena *a = json_arena_suspend();
+
                 imp->skip_fn(name, reason, imp->userdata);
+                json_arena_resume(a);
+        }
 }
 
 struct cve_emit {
@@ -679,8 +714,8 @@ static int emit_cve(json_t *norm, void *userdata) {
  * the next one is read, so memory holds one document at a time.  A record
  * that fails validation is reported and skipped; only database errors
  * abort. */
-static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
-                           struct error *err) {
+static int import_parsed(struct importer *imp, const char *buf, size_t len, const char *name,
+                         struct error *err) {
         _cleanup_(json_decrefp) json_t *doc = NULL;
         struct error verr = {};
         json_error_t jerr;
@@ -722,6 +757,18 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
                         return r;
         }
         return 0;
+}
+
+/* The document's values come from the reader's arena (json-arena.h), all
+ * given back at once when it is done. */
+static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
+                           struct error *err) {
+        int r;
+
+        json_arena_begin(&imp->arena);
+        r = import_parsed(imp, buf, len, name, err);
+        json_arena_end(&imp->arena);
+        return r;
 }
 
 /* ---- sources: files, folders, zip archives ------------------------------- */
@@ -894,15 +941,20 @@ static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
 /* A fresh import writes the affected rows in the order they come (into a
  * temporary table, appending) and copies them into the clustered table in
  * its key order at the end: inserted in arrival order, every row went to a
- * random page of a table larger than the page cache.  Its index on vuln
- * serves replacing a record (appended too: rowids only grow). */
+ * random page of a table larger than the page cache.  A replaced record's
+ * rows stay in temp.stage, its number goes to temp.dropped, and the copy
+ * leaves them out (no index on temp.stage to keep up to date per row). */
 #define STAGE_SQL                                                                                            \
         "CREATE TEMP TABLE stage (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER, purl TEXT,"       \
         " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT);"              \
-        "CREATE INDEX temp.stage_vuln ON stage(vuln);"
+        "CREATE TEMP TABLE dropped (vuln INTEGER PRIMARY KEY);"
 #define UNSTAGE_SQL                                                                                          \
         "INSERT INTO affected SELECT * FROM temp.stage ORDER BY ecosystem, package, vuln, seq;"             \
-        "DROP TABLE temp.stage;"
+        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
+#define UNSTAGE_DROPPED_SQL                                                                                  \
+        "INSERT INTO affected SELECT * FROM temp.stage WHERE vuln NOT IN (SELECT vuln FROM temp.dropped)"    \
+        " ORDER BY ecosystem, package, vuln, seq;"                                                          \
+        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
 
 static int prepare(struct importer *imp, struct error *err) {
         static const struct {
@@ -912,11 +964,15 @@ static int prepare(struct importer *imp, struct error *err) {
         } stmts[] = {
                 { offsetof(struct importer, find), "SELECT rowid, modified FROM vuln WHERE id = ?1" },
                 { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1",
-                  "DELETE FROM temp.stage WHERE vuln = ?1" },
+                  "INSERT OR IGNORE INTO temp.dropped (vuln) VALUES (?1)" },
                 { offsetof(struct importer, del_vuln), "DELETE FROM vuln WHERE rowid = ?1" },
                 { offsetof(struct importer, ins_vuln),
                   "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
-                  " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                  " digest, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                  " ON CONFLICT(id) DO NOTHING",
+                  "INSERT INTO vuln (id, modified, published, withdrawn, summary, aliases, upstream, severity,"
+                  " digest, source, rowid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                  " ON CONFLICT(id) DO NOTHING" },
                 { offsetof(struct importer, ins_cve),
                   "INSERT INTO cve_severity (cve, source, modified, severity) VALUES (?1, ?2, ?3, ?4)"
                   " ON CONFLICT(cve) DO UPDATE SET source = excluded.source, modified = excluded.modified,"
@@ -1126,6 +1182,7 @@ static void *reader_main(void *userdata) {
 
         for (char *const *p = imp->paths; r >= 0 && *p; p++)
                 r = import_path(imp, *p, 0, &err);
+        json_arena_done(&imp->arena);
         pthread_mutex_lock(&q->mu);
         q->done = true;
         q->reader_r = r;
@@ -1295,7 +1352,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if (imp->staged && (r = exec_sql(imp->db, UNSTAGE_SQL, err)) < 0)
+        if (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0)
                 return r;
