@@ -214,16 +214,13 @@ static int add_change(struct planner *p, const char *path, struct host_file *old
 
 static int add_note(struct planner *p, const char *fmt, ...) _printf_(2, 3);
 static int add_note(struct planner *p, const char *fmt, ...) {
-        char *s = NULL;
         va_list ap;
-        int n;
+        int r;
 
         va_start(ap, fmt);
-        n = vasprintf(&s, fmt, ap);
+        r = strv_pushfv(&p->plan->notes, fmt, ap);
         va_end(ap);
-        if (n < 0 || strv_push(&p->plan->notes, s) < 0)
-                return error_set(p->err, ENOMEM, "out of memory");
-        return 0;
+        return r < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
 }
 
 /* A file of ours that install writes whole: our name holding someone

@@ -189,15 +189,11 @@ void running_list_done(struct running_list *l) {
 }
 
 _printf_(2, 3) static void warn(struct running_list *l, const char *fmt, ...) {
-        char *s = NULL;
         va_list ap;
-        int n;
 
         va_start(ap, fmt);
-        n = vasprintf(&s, fmt, ap);
+        (void) strv_pushfv(&l->warnings, fmt, ap);
         va_end(ap);
-        if (n >= 0)
-                (void) strv_push(&l->warnings, s);
 }
 
 /* The annotations: the bundle's config.json as the hook read it, else

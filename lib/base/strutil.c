@@ -138,6 +138,22 @@ size_t strv_length(char *const *v) {
         return n;
 }
 
+int strv_pushfv(char ***v, const char *fmt, va_list ap) {
+        char *s = NULL;
+
+        return vasprintf(&s, fmt, ap) < 0 ? -ENOMEM : strv_push(v, s);
+}
+
+int strv_pushf(char ***v, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = strv_pushfv(v, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
 int strv_push(char ***v, char *s) {
         size_t n = strv_length(*v);
         char **nv;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,9 @@ void str_make_printable(char *s);
 void strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, char *s);   /* takes ownership of s, also on failure */
+/* strv_push() of the formatted string; -ENOMEM. */
+int strv_pushf(char ***v, const char *fmt, ...) _printf_(2, 3);
+int strv_pushfv(char ***v, const char *fmt, va_list ap) _printf_(2, 0);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
