@@ -278,7 +278,16 @@ static bool dropin_is_ours(const struct host_file *f) {
         return f->len >= STRLEN(DROPIN_MARKER) && memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) == 0;
 }
 
-static int cri_refusal(struct planner *p, const char *file, unsigned line) {
+static int cri_refusal(struct planner *p, const char *file, unsigned line, bool in_place) {
+        if (in_place)
+                return error_set(p->err, EEXIST,
+                                 "%s: line %u configures containerd's CRI plugin (plugins.\"" INSTALL_CRI_PLUGIN "\"); "
+                                 "containerd 1.6 replaces config.toml's whole CRI section with an imported file's "
+                                 "(containerd issue 5837), so the runtime install adds to config.toml would be lost. "
+                                 "The files were left as they are: add the runtime to that file by hand, a table "
+                                 "[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd.runtimes.portcullis] with "
+                                 "runtime_type = \"" INSTALL_SHIM_RUNTIME_TYPE "\"",
+                                 file, line);
         return error_set(p->err, EEXIST,
                          "%s: line %u configures containerd's CRI plugin (plugins.\"" INSTALL_CRI_PLUGIN "\"); "
                          "containerd 1.6 replaces that whole section with an imported file's (containerd issue "
@@ -289,8 +298,8 @@ static int cri_refusal(struct planner *p, const char *file, unsigned line) {
                          file, line);
 }
 
-/* Whether a TOML file under the root configures the CRI plugin. */
-static int check_cri(struct planner *p, const char *path, const struct host_file *f) {
+/* Whether a TOML file imported by config.toml configures the CRI plugin. */
+static int check_cri(struct planner *p, const char *path, const struct host_file *f, bool in_place) {
         _cleanup_free_ char *full = under_root(p->o, path);
         unsigned line = 0;
         int r;
@@ -300,13 +309,13 @@ static int check_cri(struct planner *p, const char *path, const struct host_file
         r = toml_configures_plugin(f->data, f->len, full, INSTALL_CRI_PLUGIN, &line, p->err);
         if (r < 0)
                 return error_append(p->err, "; it was left as it is: fix it, or add the runtime by hand");
-        return r > 0 ? cri_refusal(p, full, line) : 0;
+        return r > 0 ? cri_refusal(p, full, line, in_place) : 0;
 }
 
 /* The other files config.toml imports (containerd resolves a relative
  * path against config.toml's folder and expands globs) must not configure
  * the CRI plugin either: the last one imported would win. */
-static int check_imports(struct planner *p, char **list) {
+static int check_imports(struct planner *p, char **list, bool in_place) {
         for (char **e = list; e && *e; e++) {
                 _cleanup_free_ char *host = NULL, *pattern = NULL;
                 glob_t g = {};
@@ -325,7 +334,7 @@ static int check_imports(struct planner *p, char **list) {
 
                         r = read_host(p, hp, INSTALL_FILE_MAX, &f);
                         if (r == 0 && f.exists)
-                                r = check_cri(p, hp, &f);
+                                r = check_cri(p, hp, &f, in_place);
                 }
                 globfree(&g);
                 if (r < 0)
@@ -334,13 +343,43 @@ static int check_imports(struct planner *p, char **list) {
         return 0;
 }
 
-static int plan_containerd_config(struct planner *p) {
+static const struct toml_runtime cri_runtime = {
+        .plugin = INSTALL_CRI_PLUGIN, .name = "portcullis", .type = INSTALL_SHIM_RUNTIME_TYPE,
+};
+
+/* config.toml configures the CRI plugin: the runtime goes into it (an
+ * imported drop-in's CRI section would replace config.toml's). */
+static int plan_containerd_in_place(struct planner *p, struct host_file *cur, const char *full, char **list) {
+        struct toml_runtime rt = cri_runtime;
+        char *new = NULL;
+        int r;
+
+        for (char **e = list; e && *e; e++)
+                if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
+                        return error_set(p->err, EEXIST, "%s imports " INSTALL_CONTAINERD_DROPIN " (an earlier "
+                                         "install) and configures containerd's CRI plugin itself, whose section "
+                                         "containerd 1.6 replaces with the drop-in's: run `portcullis uninstall "
+                                         "containerd`, then install again", full);
+        if ((r = check_imports(p, list, true)) < 0)
+                return r;
+        rt.make_default = p->o->default_runtime;
+        if ((r = toml_runtime_edit(cur->data, cur->len, full, &rt, true, &new, p->err)) < 0)
+                return error_append(p->err, "; it was left as it is");
+        if (!new)
+                return 0;
+        return add_change(p, INSTALL_CONTAINERD_CONFIG, cur, new, strlen(new), cur->mode, "containerd", false);
+}
+
+/* *ret_in_place: the runtime is in config.toml itself, no drop-in. */
+static int plan_containerd_config(struct planner *p, bool *ret_in_place) {
         _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_strv_free_ char **list = NULL;
         _cleanup_free_ char *full = under_root(p->o, INSTALL_CONTAINERD_CONFIG);
         char *new = NULL;
+        unsigned line = 0;
         int r;
 
+        *ret_in_place = false;
         if (!full)
                 return error_set(p->err, ENOMEM, "out of memory");
         if ((r = read_host(p, INSTALL_CONTAINERD_CONFIG, TOML_CONFIG_MAX, &cur)) < 0)
@@ -350,10 +389,15 @@ static int plan_containerd_config(struct planner *p) {
                 return new ? add_change(p, INSTALL_CONTAINERD_CONFIG, &cur, new, strlen(new), 0644, "containerd", false)
                            : error_set(p->err, ENOMEM, "out of memory");
         }
-        if ((r = check_cri(p, INSTALL_CONTAINERD_CONFIG, &cur)) < 0)
-                return r;
-        if ((r = toml_imports_list(cur.data, cur.len, full, &list, p->err)) < 0 ||
-            (r = check_imports(p, list)) < 0)
+        if ((r = toml_configures_plugin(cur.data, cur.len, full, INSTALL_CRI_PLUGIN, &line, p->err)) < 0)
+                return error_append(p->err, "; it was left as it is: fix it, or add the runtime by hand");
+        if ((r = toml_imports_list(cur.data, cur.len, full, &list, p->err)) < 0)
+                return error_append(p->err, "; it was left as it is");
+        if (line > 0) {
+                *ret_in_place = true;
+                return plan_containerd_in_place(p, &cur, full, list);
+        }
+        if ((r = check_imports(p, list, false)) < 0)
                 return r;
         if ((r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, true, &new, p->err)) < 0)
                 return error_append(p->err, "; it was left as it is");
@@ -363,12 +407,18 @@ static int plan_containerd_config(struct planner *p) {
 }
 
 static int plan_containerd(struct planner *p) {
+        bool in_place;
         int r;
 
-        if ((r = plan_containerd_config(p)) < 0)
+        if ((r = plan_containerd_config(p, &in_place)) < 0)
                 return r;
-        if ((r = plan_own_file(p, INSTALL_CONTAINERD_DROPIN, dropin_text(p->o->default_runtime), dropin_is_ours,
+        if (!in_place &&
+            (r = plan_own_file(p, INSTALL_CONTAINERD_DROPIN, dropin_text(p->o->default_runtime), dropin_is_ours,
                                "a containerd drop-in", "containerd")) < 0)
+                return r;
+        if (in_place && (r = add_note(p, "%s configures containerd's CRI plugin: the runtime was added to it, not "
+                                      "to a drop-in (containerd 1.6 would drop its CRI settings)",
+                                      INSTALL_CONTAINERD_CONFIG)) < 0)
                 return r;
         return add_note(p, "%s; then `ctr run --runtime " INSTALL_SHIM_RUNTIME_TYPE " ...` or a Kubernetes "
                         "RuntimeClass with handler portcullis%s", runtimes[INSTALL_CONTAINERD].restart,
@@ -783,19 +833,33 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
                         } else
                                 r = add_change(p, path, &cur, NULL, 0, 0, NULL, false);
                 } else if (cur.exists && strcmp(path, INSTALL_CONTAINERD_CONFIG) == 0) {
-                        /* changed since: take out only our entry */
+                        /* changed since: take out only our entry, or our lines */
+                        _cleanup_free_ char *edited2 = NULL;
+
                         r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, false, &edited, p->err);
+                        if (r >= 0)
+                                r = toml_runtime_edit(edited ? edited : cur.data, edited ? strlen(edited) : cur.len, full,
+                                                      &cri_runtime, false, &edited2, p->err);
                         if (r < 0)
                                 return error_append(p->err, "; it changed since install and was left as it is: "
-                                                    "remove " INSTALL_CONTAINERD_DROPIN " from its imports by "
-                                                    "hand, then run uninstall again");
-                        if (edited) {
+                                                    "remove " INSTALL_CONTAINERD_DROPIN " from its imports, and the "
+                                                    "lines marked `added by portcullis install`, by hand, then run "
+                                                    "uninstall again");
+                        if (edited2) {
+                                free(edited);
+                                edited = TAKE_PTR(edited2);
+                                r = add_note(p, "%s changed since install: only the lines marked `added by "
+                                             "portcullis install` were taken out", full);
+                        } else if (edited)
+                                r = add_note(p, "%s changed since install: only " INSTALL_CONTAINERD_DROPIN
+                                             " was taken out of its imports", full);
+                        else
+                                r = add_note(p, "%s changed since install and holds nothing of portcullis': it was "
+                                             "left as it is", full);
+                        if (edited && r >= 0) {
                                 size_t n = strlen(edited);
                                 r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);
                         }
-                        if (r >= 0)
-                                r = add_note(p, "%s changed since install: only " INSTALL_CONTAINERD_DROPIN
-                                             " was taken out of its imports", full);
                 } else
                         r = add_note(p, "%s %s since install; it was left as it is", full,
                                      cur.exists ? "changed" : "was removed");

@@ -19,9 +19,34 @@
 /* The comment on an imports line the editor adds, which tells an admin
  * where it came from and lets remove take the whole line out again. */
 #define ADDED_COMMENT " # added by portcullis install"
+/* The line before the block toml_runtime_edit() appends. */
+#define TOML_RUNTIME_MARKER "# added by portcullis install"
+/* runc's runtime_type in containerd's default CRI config. */
+#define TOML_RUNC_TYPE "io.containerd.runc.v2"
 
 struct span {
         size_t start, end;
+};
+
+/* Blocks and lines of ours toml_runtime_edit() finds, at most. */
+#define RUNTIME_OURS_MAX 16
+
+/* toml_runtime_edit()'s paths (components joined by '\n'), texts and findings. */
+struct runtime_scan {
+        const char *table, *containerd, *default_key;   /* the runtime's table, the CRI's containerd table, its default */
+        const char *runc;               /* runc's table, which containerd's default loses when another is defined */
+        char *block[4];                 /* what add appends: [1] the containerd table too, [2] runc's, [3] both */
+        const char *default_line;       /* what add puts into a containerd table, after its indent */
+        const char *default_value;      /* the runtime's name as a TOML string */
+        struct span val;                /* the current pair's value */
+        size_t ignore_until;            /* the end of a block of ours */
+        struct span ours[RUNTIME_OURS_MAX];
+        size_t n_ours;
+        unsigned conflict_line, c_conflict_line, default_line_no;
+        bool conflict_defines;          /* the runtime's table itself, not a way to it */
+        bool have_c_header, default_ours_value, have_runc;
+        size_t c_insert;                /* after the containerd table's header line */
+        struct span c_indent;
 };
 
 struct scan {
@@ -42,6 +67,8 @@ struct scan {
         /* toml_configures_plugin()'s question and answer */
         const char *plugin_path;
         unsigned plugin_line;
+        /* toml_runtime_edit()'s */
+        struct runtime_scan *rs;
 };
 
 static void scan_done(struct scan *s) {
@@ -321,9 +348,102 @@ static void check_plugin(struct scan *s, const char *full, bool header, unsigned
                 s->plugin_line = line;
 }
 
+static void add_ours(struct runtime_scan *rs, struct span sp) {
+        if (rs->n_ours < RUNTIME_OURS_MAX)
+                rs->ours[rs->n_ours++] = sp;
+}
+
+/* A comment at the start of a line: the first line of a block add
+ * appended, when the text from there is that block and what follows it up
+ * to the next table header (or the end) is blank lines and comments.  Its
+ * statements are then not the file's own (and remove deletes it, with the
+ * blank line add put before it). */
+static void check_marker(struct scan *s) {
+        struct runtime_scan *rs = s->rs;
+
+        if (!rs || s->pos != s->line_start)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(rs->block); i++) {
+                size_t n = strlen(rs->block[i]), p = s->pos + n, start = s->pos;
+
+                if (s->len - s->pos < n || memcmp(s->buf + s->pos, rs->block[i], n) != 0)
+                        continue;
+                for (;;) {
+                        while (p < s->len && (s->buf[p] == ' ' || s->buf[p] == '\t'))
+                                p++;
+                        if (p < s->len && s->buf[p] == '#')
+                                while (p < s->len && s->buf[p] != '\n')
+                                        p++;
+                        if (p < s->len && s->buf[p] == '\r')
+                                p++;
+                        if (p >= s->len || s->buf[p] != '\n')
+                                break;
+                        p++;
+                }
+                if (p < s->len && s->buf[p] != '[')
+                        return;
+                if (start >= 2 && s->buf[start - 1] == '\n' && s->buf[start - 2] == '\n')
+                        start--;
+                add_ours(rs, (struct span) { start, s->pos + n });
+                rs->ignore_until = s->pos + n;
+                return;
+        }
+}
+
+/* A statement (a table header, or a pair: key set) against the runtime's
+ * table and the containerd table: whether it defines them, or could (an
+ * inline table or a value on the way, dotted keys defining a table on the
+ * way, an array of tables), and where the default runtime is set. */
+static void check_runtime(struct scan *s, const char *table, const char *key, bool array, unsigned line,
+                          size_t line_start, size_t stmt_start) {
+        _cleanup_free_ char *full = NULL, *first = NULL;
+        struct runtime_scan *rs = s->rs;
+        const char *dot = key ? strchr(key, '\n') : NULL;
+        size_t n;
+
+        if (!rs || stmt_start < rs->ignore_until)
+                return;
+        if (asprintf(&full, "%s%s%s", table, key && *table ? "\n" : "", strempty(key)) < 0 ||
+            (dot && asprintf(&first, "%s%s%.*s", table, *table ? "\n" : "", (int) (dot - key), key) < 0)) {
+                rs->conflict_line = rs->conflict_line ?: line;       /* out of memory: refuse */
+                return;
+        }
+        if (key && streq_ptr(full, rs->default_key)) {
+                n = strlen(rs->default_line);
+                if (s->pos - stmt_start >= n && memcmp(s->buf + stmt_start, rs->default_line, n) == 0 &&
+                    (stmt_start + n == s->pos || (stmt_start + n + 1 == s->pos && s->buf[s->pos - 1] == '\n'))) {
+                        add_ours(rs, (struct span) { line_start, s->pos });
+                        return;
+                }
+                rs->default_line_no = rs->default_line_no ?: line;
+                n = rs->val.end - rs->val.start;
+                rs->default_ours_value = n == strlen(rs->default_value) &&
+                                         memcmp(s->buf + rs->val.start, rs->default_value, n) == 0;
+        }
+        if (!rs->conflict_line) {
+                if (path_has_prefix(full, rs->table)) {
+                        rs->conflict_line = line;
+                        rs->conflict_defines = true;
+                } else if ((array || key) && path_has_prefix(rs->table, full))
+                        rs->conflict_line = line;
+                else if (first && path_has_prefix(rs->table, first))
+                        rs->conflict_line = line;
+        }
+        if (path_has_prefix(full, rs->runc))
+                rs->have_runc = true;
+        if (!key && !array && streq_ptr(full, rs->containerd) && !rs->have_c_header) {
+                rs->have_c_header = true;
+                rs->c_insert = s->pos;
+                rs->c_indent = (struct span) { line_start, stmt_start };
+        } else if (!rs->c_conflict_line && (((array || key) && path_has_prefix(rs->containerd, full)) ||
+                                            (first && path_has_prefix(rs->containerd, first))))
+                rs->c_conflict_line = line;
+}
+
 static int parse_header(struct scan *s) {
         bool array = peek(s, 1) == '[';
         unsigned line = s->line;
+        size_t line_start = s->line_start, stmt_start = s->pos;
         int r;
 
         s->pos += array ? 2 : 1;
@@ -337,6 +457,7 @@ static int parse_header(struct scan *s) {
                 return r;
         s->in_top = false;
         check_plugin(s, s->table.s, true, line);
+        check_runtime(s, s->table.s, NULL, array, line, line_start, stmt_start);
         return 0;
 }
 
@@ -366,7 +487,7 @@ static int parse_pair(struct scan *s) {
         char b[8];
         _cleanup_(strbuf_done) struct strbuf key = {}, full = {};
         unsigned line = s->line;
-        size_t key_start = s->pos, key_end;
+        size_t key_start = s->pos, key_end, line_start = s->line_start;
         struct span val;
         int r;
 
@@ -390,6 +511,10 @@ static int parse_pair(struct scan *s) {
         if (strbuf_printf(&full, "%s%s%s", strempty(s->table.s), s->table.len ? "\n" : "", key.s) < 0)
                 return fail(s, "out of memory");
         check_plugin(s, full.s, false, line);
+        if (s->rs) {
+                s->rs->val = val;
+                check_runtime(s, strempty(s->table.s), key.s, false, line, line_start, key_start);
+        }
         return s->in_top ? top_level_statement(s, key.s, key_start, key_end, val, line) : 0;
 }
 
@@ -415,9 +540,10 @@ static int scan_file(struct scan *s) {
                 skip_ws(s);
                 if (eat_newline(s))
                         continue;
-                if (peek(s, 0) == '#')
+                if (peek(s, 0) == '#') {
+                        check_marker(s);
                         r = end_of_line(s);
-                else if (peek(s, 0) == '[')
+                } else if (peek(s, 0) == '[')
                         r = parse_header(s);
                 else if (s->pos < s->len)
                         r = parse_pair(s);
@@ -684,4 +810,141 @@ int toml_configures_plugin(const char *buf, size_t len, const char *what, const 
         if (s.plugin_line && ret_line)
                 *ret_line = s.plugin_line;
         return s.plugin_line ? 1 : 0;
+}
+
+/* The edit: buf without the spans of ours, the default line inserted at
+ * ins_at (when ins), the block appended (when block). */
+static int runtime_output(const struct scan *s, const char *ins, size_t ins_at, const char *block, char **ret_out) {
+        _cleanup_(strbuf_done) struct strbuf out = {};
+        const struct runtime_scan *rs = s->rs;
+        size_t pos = 0;
+
+        for (size_t i = 0; i <= rs->n_ours; i++) {
+                struct span del = i < rs->n_ours ? rs->ours[i] : (struct span) { s->len, s->len };
+
+                if (ins && ins_at >= pos && ins_at <= del.start) {
+                        if (strbuf_append(&out, s->buf + pos, ins_at - pos) < 0 || strbuf_puts(&out, ins) < 0)
+                                return -ENOMEM;
+                        pos = ins_at;
+                        ins = NULL;
+                }
+                if (del.start > pos && strbuf_append(&out, s->buf + pos, del.start - pos) < 0)
+                        return -ENOMEM;
+                pos = del.end > pos ? del.end : pos;
+        }
+        if (block) {
+                if (out.len > 0 && out.s[out.len - 1] != '\n' && strbuf_puts(&out, "\n") < 0)
+                        return -ENOMEM;
+                if (strbuf_puts(&out, "\n") < 0 || strbuf_puts(&out, block) < 0)
+                        return -ENOMEM;
+        }
+        *ret_out = strbuf_steal(&out);
+        return *ret_out ? 0 : -ENOMEM;
+}
+
+static bool is_bare_key(const char *k) {
+        for (const char *p = k; *p; p++)
+                if (!is_bare_key_char(*p))
+                        return false;
+        return *k != '\0';
+}
+
+static void runtime_scan_done(struct runtime_scan *rs) {
+        for (size_t i = 0; i < ELEMENTSOF(rs->block); i++)
+                free(rs->block[i]);
+}
+
+/* After the scan: add's or remove's text. */
+static int runtime_edit_result(struct scan *s, const struct toml_runtime *rt, bool add, const char *header,
+                               char **ret_out) {
+        _cleanup_free_ char *ins = NULL, *out = NULL;
+        struct runtime_scan *rs = s->rs;
+        size_t ins_at = 0;
+        unsigned block = rs->have_runc ? 0 : 2;
+
+        if (!add) {
+                if (rs->n_ours > 0 && runtime_output(s, NULL, 0, NULL, &out) < 0)
+                        return error_set(s->err, ENOMEM, "out of memory");
+                *ret_out = TAKE_PTR(out);
+                return 0;
+        }
+        if (rs->conflict_line) {
+                s->line = rs->conflict_line;
+                return rs->conflict_defines
+                        ? fail(s, "already defines the runtime's table %s (or a key in it): keep it (with "
+                                  "runtime_type = \"%s\") or take it out, then run install again", header, rt->type)
+                        : fail(s, "a table on the way to %s is an inline table, an array of tables or dotted keys, "
+                                  "which this editor does not add a table to: add the runtime by hand", header);
+        }
+        if (rt->make_default && rs->default_line_no && !rs->default_ours_value) {
+                s->line = rs->default_line_no;
+                return fail(s, "sets CRI's default_runtime_name to another runtime: change it to \"%s\" by hand, "
+                               "or install without --default-runtime", rt->name);
+        }
+        if (rt->make_default && !rs->default_line_no) {
+                if (rs->c_conflict_line) {
+                        s->line = rs->c_conflict_line;
+                        return fail(s, "the table [plugins.\"%s\".containerd] is an inline table, an array of tables "
+                                       "or dotted keys, which this editor does not add default_runtime_name to: set "
+                                       "it by hand, or install without --default-runtime", rt->plugin);
+                }
+                if (!rs->have_c_header)
+                        block |= 1;
+                else {
+                        bool nl = rs->c_insert == s->len && s->len > 0 && s->buf[s->len - 1] != '\n';
+
+                        if (asprintf(&ins, "%s%.*s  %s\n", nl ? "\n" : "", (int) (rs->c_indent.end - rs->c_indent.start),
+                                     s->buf + rs->c_indent.start, rs->default_line) < 0)
+                                return error_set(s->err, ENOMEM, "out of memory");
+                        ins_at = rs->c_insert;
+                }
+        }
+        if (runtime_output(s, ins, ins_at, rs->block[block], &out) < 0)
+                return error_set(s->err, ENOMEM, "out of memory");
+        if (strlen(out) != s->len || memcmp(out, s->buf, s->len) != 0)
+                *ret_out = TAKE_PTR(out);
+        return 0;
+}
+
+int toml_runtime_edit(const char *buf, size_t len, const char *what, const struct toml_runtime *rt, bool add,
+                      char **ret_out, struct error *err) {
+        _cleanup_free_ char *table = NULL, *containerd = NULL, *default_key = NULL, *runc = NULL, *default_line = NULL,
+                            *default_value = NULL, *header = NULL;
+        _cleanup_(imports_done) struct imports im = {};
+        struct runtime_scan rs = {};
+        _cleanup_(scan_done) struct scan s = { .buf = buf, .len = len, .what = what, .err = err, .rs = &rs };
+        int r;
+
+        *ret_out = NULL;
+        if (!entry_ok(rt->plugin) || !entry_ok(rt->type) || !is_bare_key(rt->name))
+                return error_set(err, EINVAL, "%s: the runtime can't be written as plain TOML", what);
+        if (asprintf(&table, "plugins\n%s\ncontainerd\nruntimes\n%s", rt->plugin, rt->name) < 0 ||
+            asprintf(&containerd, "plugins\n%s\ncontainerd", rt->plugin) < 0 ||
+            asprintf(&default_key, "plugins\n%s\ncontainerd\ndefault_runtime_name", rt->plugin) < 0 ||
+            asprintf(&runc, "plugins\n%s\ncontainerd\nruntimes\nrunc", rt->plugin) < 0 ||
+            asprintf(&header, "[plugins.\"%s\".containerd.runtimes.%s]", rt->plugin, rt->name) < 0 ||
+            asprintf(&default_line, "default_runtime_name = \"%s\"" ADDED_COMMENT, rt->name) < 0 ||
+            asprintf(&default_value, "\"%s\"", rt->name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        rs = (struct runtime_scan) { .table = table, .containerd = containerd, .default_key = default_key,
+                                     .runc = runc, .default_line = default_line, .default_value = default_value };
+        /* [1]: the containerd table with the default; [2]: runc's table, which containerd's defaults lose
+         * once config.toml defines another runtime (runc is CRI's default runtime) */
+        for (unsigned i = 0; i < ELEMENTSOF(rs.block); i++)
+                if (asprintf(&rs.block[i], TOML_RUNTIME_MARKER "\n%s%s%s%s%s%s%s%s%s\n  runtime_type = \"%s\"\n",
+                             i & 1 ? "[plugins.\"" : "", i & 1 ? rt->plugin : "",
+                             i & 1 ? "\".containerd]\n  default_runtime_name = \"" : "", i & 1 ? rt->name : "",
+                             i & 1 ? "\"\n" : "",
+                             i & 2 ? "[plugins.\"" : "", i & 2 ? rt->plugin : "",
+                             i & 2 ? "\".containerd.runtimes.runc]\n  runtime_type = \"" TOML_RUNC_TYPE "\"\n" : "",
+                             header, rt->type) < 0) {
+                        rs.block[i] = NULL;
+                        runtime_scan_done(&rs);
+                        return error_set(err, ENOMEM, "out of memory");
+                }
+        r = scan_config(&s, &im);
+        if (r >= 0)
+                r = runtime_edit_result(&s, rt, add, header, ret_out);
+        runtime_scan_done(&rs);
+        return r;
 }

@@ -35,3 +35,26 @@ int toml_imports_list(const char *buf, size_t len, const char *what, char ***ret
  * first such line), 0 when not, negative when buf does not parse. */
 int toml_configures_plugin(const char *buf, size_t len, const char *what, const char *plugin, unsigned *ret_line,
                            struct error *err);
+
+/* The runtime toml_runtime_edit() adds to containerd's CRI plugin. */
+struct toml_runtime {
+        const char *plugin;     /* the CRI plugin: io.containerd.grpc.v1.cri */
+        const char *name;       /* a bare key: the runtime's name */
+        const char *type;       /* its runtime_type */
+        bool make_default;      /* and the CRI's default_runtime_name */
+};
+
+/* Adds the runtime's table to buf itself (for a config.toml that
+ * configures the CRI plugin, which containerd 1.6 would replace by an
+ * imported file's): at the end, after a line "# added by portcullis
+ * install", [plugins."<plugin>".containerd.runtimes.<name>] with its
+ * runtime_type; with make_default, default_runtime_name = "<name>" in the
+ * file's [plugins."<plugin>".containerd] table (a line ending with that
+ * comment) or in that table appended too.  Refuses (a message naming the
+ * line) a file that defines the runtime's table already, or could (an
+ * inline table, dotted keys or an array of tables on the way to it), or
+ * sets another default runtime.  What an earlier add wrote is taken out
+ * first: *ret_out is NULL when nothing changes.  remove (add false) takes
+ * out only those lines; remove(add(x)) == x when x ends with a newline. */
+int toml_runtime_edit(const char *buf, size_t len, const char *what, const struct toml_runtime *rt, bool add,
+                      char **ret_out, struct error *err);
