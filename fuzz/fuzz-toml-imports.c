@@ -4,7 +4,11 @@
  * file and no output, or give a text whose imports list is the input's
  * with our entry appended; a second add changes nothing, and remove gives
  * back the input's list.  toml_configures_plugin() must agree with the
- * editor on whether the file parses.  A broken invariant aborts. */
+ * editor on whether the file parses.  toml_runtime_edit() (with and
+ * without the default runtime) either fails the same way or gives a text
+ * that parses, configures the CRI plugin, which a second add leaves as it
+ * is and whose remove gives back the input (when it had no lines of ours
+ * and ended with a newline).  A broken invariant aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,32 @@ static void check_error(const struct error *err, char *out) {
                 abort();
 }
 
+static void check_runtime(const char *in, size_t size, bool make_default) {
+        _cleanup_free_ char *out = NULL, *again = NULL, *back = NULL, *had = NULL;
+        struct toml_runtime rt = { "io.containerd.grpc.v1.cri", "portcullis", "io.containerd.portcullis.v2",
+                                   make_default };
+        struct error err = {};
+        unsigned line = 0;
+
+        if (toml_runtime_edit(in, size, "config.toml", &rt, true, &out, &err) < 0) {
+                check_error(&err, out);
+                return;
+        }
+        if (toml_runtime_edit(in, size, "config.toml", &rt, false, &had, &err) < 0)
+                abort();        /* add took a file remove refused */
+        if (!out) {
+                if (!had)
+                        abort();        /* unchanged, but none of our lines there */
+                return;
+        }
+        if (toml_configures_plugin(out, strlen(out), "config.toml", "io.containerd.grpc.v1.cri", &line, &err) != 1 ||
+            toml_runtime_edit(out, strlen(out), "config.toml", &rt, true, &again, &err) < 0 || again ||
+            toml_runtime_edit(out, strlen(out), "config.toml", &rt, false, &back, &err) < 0 || !back)
+                abort();
+        if (!had && size > 0 && in[size - 1] == '\n' && (strlen(back) != size || memcmp(back, in, size) != 0))
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_strv_free_ char **before = NULL, **after = NULL, **back_list = NULL;
         _cleanup_free_ char *out = NULL, *again = NULL, *back = NULL;
@@ -42,6 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int parses;
 
         parses = toml_configures_plugin(in, size, "config.toml", "io.containerd.grpc.v1.cri", &line, &err);
+        check_runtime(in, size, false);
+        check_runtime(in, size, true);
         if (toml_imports_edit(in, size, "config.toml", ENTRY, true, &out, &err) < 0) {
                 check_error(&err, out);
                 return 0;

@@ -133,9 +133,6 @@ printf 'version = 3\n' >"$CFG"
 refuse "containerd 2 config" "$CFG: config version 3; this edits containerd's config version 2"
 printf 'root = "/r"\n' >"$CFG"
 refuse "no version" "$CFG: no top-level 'version'"
-# Debian 12's config.toml has a CRI section: containerd 1.6 would replace it
-printf 'version = 2\n\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri"]\n    [plugins."io.containerd.grpc.v1.cri".cni]\n      bin_dir = "/usr/lib/cni"\n' >"$CFG"
-refuse "CRI section" "$CFG: line 4 configures containerd's CRI plugin"
 printf 'version = 2\nimports = ["/etc/containerd/mirrors.toml"]\n' >"$CFG"
 printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
 refuse "CRI section in another import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
@@ -201,6 +198,94 @@ for a in "install" "install docker" "install runc --default-runtime" "install co
         run $a
         [ "$RC" -eq 2 ] && [ -n "$ERR" ] || fail "'$a': rc $RC '$ERR'"
 done
+
+# 12. Debian 12's config.toml (its exact text, containerd 1.6.20~ds1-1+deb12u3)
+#     configures the CRI plugin (its CNI folders), whose whole section
+#     containerd 1.6 would replace with a drop-in's: the runtime goes into
+#     config.toml itself, after a marker line, with runc's table (containerd's
+#     default runc is lost once config.toml defines a runtime); no drop-in.
+debian12() {
+        new_host
+        cat >"$CFG" <<'TOML'
+version = 2
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"
+TOML
+        cp "$CFG" "$T/orig/etc/containerd/config.toml"
+}
+ADDED='
+# added by portcullis install
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis]
+  runtime_type = "io.containerd.portcullis.v2"'
+debian12
+run install containerd --root "$H" --dry-run
+[ "$RC" -eq 0 ] && same_tree || fail "debian12 dry run: rc $RC $ERR $(cat "$T/tree.diff")"
+grep -qx -- "+# added by portcullis install" <<<"$OUT" && ! grep -q -- "+++ b$DROPIN" <<<"$OUT" ||
+        fail "debian12 dry run: not the expected diff: $(head -20 <<<"$OUT")"
+rm -rf "$T/patched" "$T/installed" && cp -a "$H" "$T/patched"
+patch -s -p1 -d "$T/patched" <<<"$OUT" || fail "debian12: patch could not apply the dry run's diff"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -q "configures containerd's CRI plugin: the runtime was added to it" <<<"$ERR$OUT" ||
+        fail "debian12 install: rc $RC $OUT $ERR"
+{ cat "$T/orig/etc/containerd/config.toml"; printf '%s\n' "$ADDED"; } | cmp -s - "$CFG" ||
+        fail "debian12: config.toml is not the original plus our lines: $(cat "$CFG")"
+[ -e "$H$DROPIN" ] && fail "debian12: a drop-in was written"
+cp -a "$H" "$T/installed" && rm -r "$T/installed/var/lib/portcullis"
+diff -r "$T/patched" "$T/installed" >/dev/null || fail "debian12: the dry run's diff is not what install wrote"
+cp -a "$H" "$T/deb-first"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" && diff -r "$T/deb-first" "$H" >/dev/null ||
+        fail "debian12 second install: rc $RC $OUT"
+# --default-runtime: config.toml has no containerd table: appended too; without it again: taken out
+run install containerd --root "$H" --default-runtime
+grep -Fxq '[plugins."io.containerd.grpc.v1.cri".containerd]' "$CFG" && grep -qx '  default_runtime_name = "portcullis"' "$CFG" ||
+        fail "debian12 --default-runtime: $RC $ERR $(cat "$CFG")"
+run install containerd --root "$H"
+cmp -s "$T/deb-first/etc/containerd/config.toml" "$CFG" || fail "debian12 without --default-runtime again: $(cat "$CFG")"
+run uninstall containerd --root "$H"
+[ "$RC" -eq 0 ] && cmp -s "$T/orig/etc/containerd/config.toml" "$CFG" && same_tree ||
+        fail "debian12 uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+# a containerd table of its own gets the default line in it
+debian12
+printf '    [plugins."io.containerd.grpc.v1.cri".containerd]\n      snapshotter = "overlayfs"\n' >>"$CFG"
+"$P" -q install containerd --root "$H" --default-runtime >/dev/null || fail "debian12 + containerd table: install"
+grep -qx '      default_runtime_name = "portcullis" # added by portcullis install' "$CFG" ||
+        fail "debian12 + containerd table: $(cat "$CFG")"
+"$P" -q uninstall containerd --root "$H" >/dev/null
+cmp -s - "$CFG" < <(cat "$T/orig/etc/containerd/config.toml"; printf '    [plugins."io.containerd.grpc.v1.cri".containerd]\n      snapshotter = "overlayfs"\n') ||
+        fail "debian12 + containerd table: uninstall: $(cat "$CFG")"
+# changed since install: uninstall takes out only the marked lines
+debian12
+"$P" -q install containerd --root "$H" --default-runtime >/dev/null || fail "debian12 (edited): install"
+printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >>"$CFG"
+run uninstall containerd --root "$H"
+{ cat "$T/orig/etc/containerd/config.toml"; printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'; } |
+        cmp -s - "$CFG" || fail "debian12 edited: not the original plus the admin's lines: $(cat "$CFG")"
+grep -q "changed since install: only the lines marked \`added by portcullis install\` were taken out" <<<"$ERR$OUT" ||
+        fail "debian12 edited: no note: $OUT $ERR"
+# refused: the runtime defined by hand, another default, a CRI section in an import
+debian12
+printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis]\n  runtime_type = "x"\n' >>"$CFG"
+refuse "runtime already in config.toml" "$CFG: line 10: already defines the runtime's table"
+debian12
+printf '[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "crun"\n' >>"$CFG"
+cp -a "$H" "$T/before"
+run install containerd --root "$H" --default-runtime
+[ "$RC" -eq 2 ] && grep -qF "$CFG: line 11: sets CRI's default_runtime_name to another runtime" <<<"$ERR" &&
+        diff -r "$T/before" "$H" >/dev/null || fail "another default runtime: rc $RC '$ERR'"
+rm -rf "$T/before"
+debian12
+sed -i '1a imports = ["/etc/containerd/mirrors.toml"]' "$CFG"
+printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
+refuse "CRI in config.toml and in an import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -135,10 +135,90 @@ static void test_plugin(void) {
         }
 }
 
+/* toml_runtime_edit(): Debian 12's config.toml and its variants in, the
+ * exact bytes out; a second add changes nothing; remove gives the input
+ * back; the files it must refuse, naming the line. */
+#define CRI "[plugins.\"io.containerd.grpc.v1.cri\""
+#define DEB12 "version = 2\n\n[plugins]\n  " CRI "]\n    " CRI ".cni]\n      bin_dir = \"/usr/lib/cni\"\n" \
+              "      conf_dir = \"/etc/cni/net.d\"\n  [plugins.\"io.containerd.internal.v1.opt\"]\n" \
+              "    path = \"/var/lib/containerd/opt\"\n"
+#define MARK "\n# added by portcullis install\n"
+#define RUNC CRI ".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
+#define OURS CRI ".containerd.runtimes.portcullis]\n  runtime_type = \"io.containerd.portcullis.v2\"\n"
+#define DEFAULT_LINE "default_runtime_name = \"portcullis\" # added by portcullis install\n"
+
+static void test_runtime(void) {
+        static const struct {
+                const char *name, *in;
+                bool make_default;
+                const char *out, *error;
+        } rt[] = {
+                { "Debian 12", DEB12, false, DEB12 MARK RUNC OURS, NULL },
+                { "Debian 12, default", DEB12, true,
+                  DEB12 MARK CRI ".containerd]\n  default_runtime_name = \"portcullis\"\n" RUNC OURS, NULL },
+                { "runc defined, no newline at the end", "version = 2\n" CRI ".containerd.runtimes.runc.options]\n  SystemdCgroup = true", false,
+                  "version = 2\n" CRI ".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n" MARK OURS, NULL },
+                { "a containerd table: the default goes in it",
+                  "version = 2\n  " CRI ".containerd]\n    snapshotter = \"overlayfs\"\n" RUNC, true,
+                  "version = 2\n  " CRI ".containerd]\n    " DEFAULT_LINE "    snapshotter = \"overlayfs\"\n" RUNC MARK OURS, NULL },
+                { "the default already ours", "version = 2\n" CRI ".containerd]\n default_runtime_name = 'portcullis'\n", true,
+                  "version = 2\n" CRI ".containerd]\n default_runtime_name = 'portcullis'\n" MARK RUNC OURS, NULL },
+                { "already there", DEB12 MARK RUNC OURS, false, NULL, NULL },
+                { "a string holding the table", "version = 2\nx = '''\n" OURS "'''\n", false,
+                  "version = 2\nx = '''\n" OURS "'''\n" MARK RUNC OURS, NULL },
+                /* refusals */
+                { "defined by hand", DEB12 OURS, false, NULL, "line 10: already defines the runtime's table" },
+                { "a sub-table of it", "version = 2\n" CRI ".containerd.runtimes.portcullis.options]\n", false, NULL,
+                  "line 2: already defines" },
+                { "quoted key in a runtimes table", "version = 2\n" CRI ".containerd.runtimes]\n'portcullis' = {}\n",
+                  false, NULL, "line 3: already defines" },
+                { "runtimes inline", "version = 2\n" CRI ".containerd]\nruntimes = { runc = {} }\n", false, NULL,
+                  "line 3: a table on the way to" },
+                { "dotted keys", "version = 2\n" CRI "]\ncontainerd.snapshotter = \"x\"\n", false, NULL,
+                  "line 3: a table on the way to" },
+                { "an array of tables", "version = 2\n[[plugins.\"io.containerd.grpc.v1.cri\".containerd]]\n", false,
+                  NULL, "line 2: a table on the way to" },
+                { "plugins inline", "version = 2\nplugins = {}\n", false, NULL, "line 2: a table on the way to" },
+                { "another default", "version = 2\n" CRI ".containerd]\n  default_runtime_name = \"crun\"\n", true, NULL,
+                  "line 3: sets CRI's default_runtime_name to another runtime" },
+                { "our block followed by a key of someone's", DEB12 MARK OURS "  x = 1\n", false, NULL,
+                  "line 12: already defines" },
+                { "version 3", "version = 3\n", false, NULL, "config version 3" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rt); i++) {
+                _cleanup_free_ char *out = NULL, *again = NULL, *back = NULL;
+                struct toml_runtime r = { "io.containerd.grpc.v1.cri", "portcullis", "io.containerd.portcullis.v2",
+                                          rt[i].make_default };
+                struct error err = {};
+                int rc = toml_runtime_edit(rt[i].in, strlen(rt[i].in), "c", &r, true, &out, &err);
+
+                if (rt[i].error) {
+                        CHECK_MSG(rc < 0 && strstr(err.msg, rt[i].error) && !out, "%s: rc %d '%s'", rt[i].name, rc,
+                                  err.msg);
+                        continue;
+                }
+                CHECK_MSG(rc == 0, "%s: %s", rt[i].name, err.msg);
+                if (!rt[i].out) {
+                        CHECK_MSG(!out, "%s: changed: %s", rt[i].name, out);
+                        continue;
+                }
+                CHECK_MSG(out && strcmp(out, rt[i].out) == 0, "%s: got\n%s", rt[i].name, strna(out));
+                if (!out)
+                        continue;
+                CHECK_MSG(toml_runtime_edit(out, strlen(out), "c", &r, true, &again, &err) == 0 && !again,
+                          "%s: a second add changed it: %s", rt[i].name, strna(again));
+                CHECK_MSG(toml_runtime_edit(out, strlen(out), "c", &r, false, &back, &err) == 0 && back,
+                          "%s: remove: %s", rt[i].name, err.msg);
+                if (back && endswith(rt[i].in, "\n"))
+                        CHECK_MSG(strcmp(back, rt[i].in) == 0, "%s: remove gave\n%s", rt[i].name, back);
+        }
+}
+
 int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
                 check_row(&rows[i], strcmp(rows[i].name, "NUL byte") == 0 ? 19 : strlen(rows[i].in));
         test_remove();
         test_plugin();
+        test_runtime();
         return test_end();
 }
