@@ -269,7 +269,12 @@ static char *dropin_text(bool default_runtime) {
                         "%s"
                         "\n"
                         "[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd.runtimes.portcullis]\n"
-                        "  runtime_type = \"" INSTALL_SHIM_RUNTIME_TYPE "\"\n",
+                        "  runtime_type = \"" INSTALL_SHIM_RUNTIME_TYPE "\"\n"
+                        "\n"
+                        "# containerd's default runc is lost once a file defines another runtime,\n"
+                        "# and CRI would not load without its default runtime.\n"
+                        "[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd.runtimes.runc]\n"
+                        "  runtime_type = \"io.containerd.runc.v2\"\n",
                         default_runtime ? "\n[plugins.\"" INSTALL_CRI_PLUGIN "\".containerd]\n"
                                           "  default_runtime_name = \"portcullis\"\n" : "") < 0 ? NULL : s;
 }

@@ -10,7 +10,10 @@
 #    io.containerd.portcullis.v2, and `ctr run --runtime
 #    io.containerd.portcullis.v2` of a vulnerable image (busybox + Debian
 #    12's libcurl4 7.88.1-10+deb12u3) is blocked by the copied hook, the
-#    fixed one runs; uninstall gives config.toml back byte for byte;
+#    fixed one runs; uninstall gives config.toml back byte for byte; then
+#    the same with Debian 12's config.toml, whose CRI section (CNI folders)
+#    install edits in place: `config dump` keeps its CNI bin_dir and runc
+#    and adds portcullis, `ctr plugins ls` shows the CRI plugin loaded;
 #  - podman with --hooks-dir H/etc/containers/oci/hooks.d: the same images
 #    blocked / run through the hooks.d file install wrote; uninstall
 #    gives the tree back.
@@ -27,14 +30,21 @@ fails=0
 skipped=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+CTD_SUB=
+stop_containerd() {
+        kill "$CTD_PID" 2>/dev/null
+        wait "$CTD_SUB" 2>/dev/null
+        for _ in $(seq 100); do [ -e "/proc/$CTD_PID" ] || break; sleep 0.1; done
+        CTD_PID=
+}
+
 cleanup() {
         if [ -n "$CTD_PID" ]; then
                 for c in $(ctr -a "$SOCK" -n test tasks ls -q 2>/dev/null); do
                         ctr -a "$SOCK" -n test tasks kill -s KILL "$c" >/dev/null 2>&1
                         ctr -a "$SOCK" -n test tasks delete -f "$c" >/dev/null 2>&1
                 done
-                kill "$CTD_PID" 2>/dev/null
-                wait "$CTD_PID" 2>/dev/null
+                stop_containerd
         fi
         for d in /proc/[0-9]*; do
                 tr "\\0" " " 2>/dev/null <"$d/cmdline" | grep -qF -- "-address $SOCK " && kill -9 "${d#/proc/}" 2>/dev/null
@@ -99,7 +109,7 @@ BLOCKED="1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"
 
 # ---- containerd ----------------------------------------------------------------
 containerd_part() {
-        local c
+        local c variant=$1
         for c in containerd ctr containerd-shim-runc-v2; do
                 command -v "$c" >/dev/null || { echo "skip containerd: $c not installed"; skipped=$((skipped + 1)); return; }
         done
@@ -122,6 +132,18 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 [plugins."io.containerd.monitor.v1.cgroups"]
   no_prometheus = true
 TOML
+        # Debian 12's /etc/containerd/config.toml (containerd 1.6.20~ds1-1+deb12u3)
+        # after its first line: the CRI plugin configured in config.toml
+        [ "$variant" = debian12 ] && cat >>"$H/etc/containerd/config.toml" <<'TOML'
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "/usr/lib/cni"
+      conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "/var/lib/containerd/opt"
+TOML
         cp "$H/etc/containerd/config.toml" "$T/config.toml.orig"
 
         local out rc
@@ -133,26 +155,40 @@ TOML
         cmp -s "$H/etc/portcullis/config.json" "$T/config.json.orig" || fail "install changed an existing config.json"
         out=$("$P" install containerd --root "$H" --binaries 2>&1)
         grep -q "^nothing to change" <<<"$out" || fail "second install containerd: $out"
+        [ "$variant" = debian12 ] && [ -e "$H/etc/containerd/conf.d/portcullis.toml" ] && fail "debian12: a drop-in was written"
 
-        # What containerd makes of it: the runtime, from the drop-in.
+        # What containerd makes of it: the runtime, from the drop-in (or from
+        # config.toml itself, its CNI folders kept); runc, CRI's default, kept.
         in_host containerd --config /etc/containerd/config.toml config dump >"$T/dump" 2>"$T/dump.err" ||
                 { fail "config dump: $(tail -3 "$T/dump.err")"; return; }
-        python3 - "$T/dump" <<'PY' || fail "config dump: no CRI runtime portcullis: $(grep -n -A3 'runtimes\.' "$T/dump" | head -20)"
+        python3 - "$T/dump" "$variant" <<'PY' || fail "$variant: config dump: $(grep -n -A3 'runtimes\.\|cni\]' "$T/dump" | head -30)"
 import sys, tomllib
 d = tomllib.load(open(sys.argv[1], "rb"))
-assert "/etc/containerd/conf.d/portcullis.toml" in d["imports"], d["imports"]
-rt = d["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["portcullis"]
+cri = d["plugins"]["io.containerd.grpc.v1.cri"]
+rt = cri["containerd"]["runtimes"]["portcullis"]
 assert rt["runtime_type"] == "io.containerd.portcullis.v2", rt
+assert cri["containerd"]["runtimes"]["runc"]["runtime_type"] == "io.containerd.runc.v2", cri["containerd"]["runtimes"]
+assert cri["containerd"]["default_runtime_name"] == "runc", cri["containerd"]
+if sys.argv[2] == "debian12":
+    assert "/etc/containerd/conf.d/portcullis.toml" not in d.get("imports", []), d["imports"]
+    assert cri["cni"]["bin_dir"] == "/usr/lib/cni" and cri["cni"]["conf_dir"] == "/etc/cni/net.d", cri["cni"]
+else:
+    assert "/etc/containerd/conf.d/portcullis.toml" in d["imports"], d["imports"]
 PY
         # containerd with it; the shim and the hook are H's copies (PATH has
         # /usr/local/bin, the hook's path is --binaries').
         PORTCULLIS_HOOK_PATH=/usr/local/libexec/portcullis/portcullis-hook PATH=/usr/local/bin:$PATH \
                 in_host containerd --config /etc/containerd/config.toml </dev/null >"$T/containerd.log" 2>&1 &
-        CTD_PID=$!
+        # in_host is a function: $! is the subshell running it, containerd its child
+        CTD_SUB=$! CTD_PID=
+        for _ in $(seq 50); do CTD_PID=$(pgrep -P "$CTD_SUB" | head -1); [ -n "$CTD_PID" ] && break; sleep 0.1; done
+        CTD_PID=${CTD_PID:-$CTD_SUB}
         local CTR="ctr -a $SOCK -n test" snap=native
         for _ in $(seq 100); do $CTR version >/dev/null 2>&1 && break; sleep 0.1; done
         $CTR version >/dev/null 2>&1 || { fail "containerd did not start: $(tail -5 "$T/containerd.log")"; return; }
         $CTR plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.snapshotter\.v1 +overlayfs .* ok *$' && snap=overlayfs
+        $CTR plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.grpc\.v1 +cri .* ok *$' ||
+                fail "$variant: containerd's CRI plugin did not load: $($CTR plugins ls -d id==cri 2>&1 | tail -5)"
         $CTR images import --snapshotter "$snap" --base-name localhost/pc "$T/images.tar" >/dev/null ||
                 { fail "ctr images import"; return; }
         out=$(timeout 60 $CTR run --rm --snapshotter "$snap" --runtime io.containerd.portcullis.v2 localhost/pc:vuln pc-vuln \
@@ -164,16 +200,14 @@ PY
         [ "$rc" -eq 0 ] && [ "$out" = started ] || fail "containerd: the fixed image did not start: rc $rc: $out"
         grep -q '"container":"pc-vuln"' "$T/audit.log" 2>/dev/null || grep -q '"container": "pc-vuln"' "$T/audit.log" 2>/dev/null ||
                 fail "containerd: no audit line from the installed hook: $(cat "$T/audit.log" 2>/dev/null)"
-        kill "$CTD_PID"
-        wait "$CTD_PID" 2>/dev/null
-        CTD_PID=
+        stop_containerd
 
         out=$("$P" uninstall containerd --root "$H" 2>&1) || fail "uninstall containerd: $out"
         cmp -s "$T/config.toml.orig" "$H/etc/containerd/config.toml" || fail "uninstall: config.toml not as it was"
         [ -e "$H/etc/containerd/conf.d" ] && fail "uninstall left $H/etc/containerd/conf.d"
         [ -e "$H/usr/local/bin/containerd-shim-portcullis-v2" ] && fail "uninstall left the copied shim"
         cmp -s "$H/etc/portcullis/config.json" "$T/config.json.orig" || fail "uninstall touched config.json"
-        echo "containerd part done (snapshotter $snap)"
+        echo "containerd part ($variant) done (snapshotter $snap)"
 }
 
 # ---- podman -----------------------------------------------------------------
@@ -203,8 +237,9 @@ podman_part() {
         echo "podman part done"
 }
 
-containerd_part
+containerd_part plain
+containerd_part debian12
 podman_part
-[ "$skipped" -eq 2 ] && exit 77
+[ "$skipped" -eq 3 ] && exit 77
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
