@@ -247,6 +247,18 @@ doctor "$B"
 [ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *ok  .*in $B/etc/containerd/config.toml, shim .*; the default runtime" ||
         fail "v3: $RC $(row runtime.containerd)"
 
+# Debian 12's config.toml (it configures the CRI plugin): install puts the
+# runtime into config.toml itself, with --default-runtime; doctor sees it there
+fresh debian12
+rm "$B/etc/containerd/conf.d/portcullis.toml"
+printf 'version = 2\n\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri"]\n    [plugins."io.containerd.grpc.v1.cri".cni]\n      bin_dir = "/usr/lib/cni"\n      conf_dir = "/etc/cni/net.d"\n  [plugins."io.containerd.internal.v1.opt"]\n    path = "/var/lib/containerd/opt"\n' \
+        >"$B/etc/containerd/config.toml"
+"$P" -q install containerd --root "$B" --default-runtime >/dev/null 2>&1 || fail "debian12: install"
+[ -e "$B/etc/containerd/conf.d/portcullis.toml" ] && fail "debian12: install wrote a drop-in"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *ok  .*in $B/etc/containerd/config.toml, shim .*; the default runtime" ||
+        fail "debian12: $RC $(row runtime.containerd)"
+
 fresh noshim
 rm "$B$SHIM_AT"
 broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
