@@ -417,8 +417,11 @@ static void check_runtime(struct scan *s, const char *table, const char *key, bo
                 }
                 rs->default_line_no = rs->default_line_no ?: line;
                 n = rs->val.end - rs->val.start;
+                /* "name" or 'name' */
                 rs->default_ours_value = n == strlen(rs->default_value) &&
-                                         memcmp(s->buf + rs->val.start, rs->default_value, n) == 0;
+                                         (s->buf[rs->val.start] == '"' || s->buf[rs->val.start] == '\'') &&
+                                         s->buf[rs->val.end - 1] == s->buf[rs->val.start] &&
+                                         memcmp(s->buf + rs->val.start + 1, rs->default_value + 1, n - 2) == 0;
         }
         if (!rs->conflict_line) {
                 if (path_has_prefix(full, rs->table)) {
