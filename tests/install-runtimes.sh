@@ -134,16 +134,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 TOML
         # Debian 12's /etc/containerd/config.toml (containerd 1.6.20~ds1-1+deb12u3)
         # after its first line: the CRI plugin configured in config.toml
-        [ "$variant" = debian12 ] && cat >>"$H/etc/containerd/config.toml" <<'TOML'
-
-[plugins]
-  [plugins."io.containerd.grpc.v1.cri"]
-    [plugins."io.containerd.grpc.v1.cri".cni]
-      bin_dir = "/usr/lib/cni"
-      conf_dir = "/etc/cni/net.d"
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "/var/lib/containerd/opt"
-TOML
+        [ "$variant" = debian12 ] &&
+                { echo; cat "$SRC/tests/debian12-containerd-plugins.toml"; } >>"$H/etc/containerd/config.toml"
         cp "$H/etc/containerd/config.toml" "$T/config.toml.orig"
 
         local out rc

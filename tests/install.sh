@@ -206,17 +206,7 @@ done
 #     default runc is lost once config.toml defines a runtime); no drop-in.
 debian12() {
         new_host
-        cat >"$CFG" <<'TOML'
-version = 2
-
-[plugins]
-  [plugins."io.containerd.grpc.v1.cri"]
-    [plugins."io.containerd.grpc.v1.cri".cni]
-      bin_dir = "/usr/lib/cni"
-      conf_dir = "/etc/cni/net.d"
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "/var/lib/containerd/opt"
-TOML
+        { printf 'version = 2\n\n'; cat "${PC_SOURCE_ROOT:?}/tests/debian12-containerd-plugins.toml"; } >"$CFG"
         cp "$CFG" "$T/orig/etc/containerd/config.toml"
 }
 ADDED='
