@@ -18,6 +18,7 @@
 
 #define CACHE_SCHEMA_VERSION "2"
 #define CACHE_TOUCH_INTERVAL 60
+#define CACHE_WAL_PAGES_MAX 256     /* 1 MiB of 4 KiB pages */
 
 /* sqlite's file header (https://www.sqlite.org/fileformat2.html#the_database_header):
  * the magic string, the write/read versions (2 for WAL), user_version at
@@ -942,19 +943,28 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
  * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
 /* NORMAL is durable enough for an accelerator (a power cut may lose the
  * last entries, never corrupt the file); set before the first write only,
- * so that a cache hit, which writes nothing, does not pay for it. */
+ * so that a cache hit, which writes nothing, does not pay for it.
+ * The WAL is copied back into the file (sqlite's automatic PASSIVE
+ * checkpoint at a commit, which never waits) once it holds more than
+ * CACHE_WAL_PAGES_MAX pages, so that readers never replay a WAL that only
+ * grew (issue 13: 124 preads of the WAL per hit after a dozen images).
+ * Not after every write: a checkpoint syncs the WAL and the file, and the
+ * restarted WAL syncs its header, three syncs that made most of a miss's
+ * wall time on a busy disk; an entry is some 16 pages, so about one miss
+ * in sixteen pays them. */
 static int before_write(struct cache *c, struct error *err) {
         int r;
 
         if (c->sync_set)
                 return 0;
         r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err);
-        if (r >= 0)
+        if (r >= 0) {
+                (void) sqlite3_wal_autocheckpoint(c->db, CACHE_WAL_PAGES_MAX);
                 c->sync_set = true;
+        }
         return r;
 }
 
-static void after_write(struct cache *c);
 static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err);
 
 static int touch(struct cache *c, const char *key, time_t now, struct error *err) {
@@ -972,7 +982,6 @@ static int touch(struct cache *c, const char *key, time_t now, struct error *err
         stmt_done(st);
         switch (rc & 0xff) {
         case SQLITE_DONE:
-                after_write(c);
                 return 1;
         case SQLITE_READONLY:
         case SQLITE_BUSY:
@@ -1057,7 +1066,6 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
         stmt_done(st);
         if (rc != SQLITE_DONE)
                 return cache_error(c, rc, "store an entry", err);
-        after_write(c);
         /* The index is an accelerator: not written, hits go to sqlite. */
         (void) index_add(c, &(struct cache_entry) { .key = e->key, .identity = e->identity, .image = e->image,
                                                     .db_revision = e->db_revision,
@@ -1332,20 +1340,11 @@ int cache_memo_put(struct cache *c, const char *key, const char *value, struct e
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
                 return cache_error(c, rc, "write a memo", err);
-        after_write(c);
         (void) index_add(c, NULL, false, NULL);
         return 0;
 }
 
 /* ---- the verdict index beside the cache (verdict-index.h) ------------------ */
-
-/* After every write: the WAL copied back into the file while nobody holds
- * it (PASSIVE never waits), so that readers find their pages in the file
- * instead of replaying a WAL that only grew (issue 13: 124 preads of the
- * WAL per hit after a dozen images). */
-static void after_write(struct cache *c) {
-        (void) sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-}
 
 /* The index lock: one writer of the index at a time, so that what it
  * reads from the cache is what every earlier writer committed. */
@@ -1630,7 +1629,6 @@ int cache_batch_end(struct cache *c, struct error *err) {
 
         if (c->batch == 0 || --c->batch > 0 || c->readonly)
                 return 0;
-        after_write(c);
         r = index_write_locked(c, NULL, false, err);
         closep(&c->index_lock);
         return r;

@@ -80,5 +80,47 @@ traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "inventory hit: not a blocked hit: $RC $(last)"
 [ "$(children)" -eq 1 ] || fail "inventory hit: $(children) child processes, want 1 (the inventory)"
 
+# 4. A miss into a cache that exists makes no sync: the cache is an
+# accelerator (sqlite's synchronous=NORMAL keeps it whole, the index and
+# the -used file are checked by their readers), and the WAL is checkpointed
+# only once it passes 1 MiB (lib/cache.c), not after every write.  Forty
+# misses later the -wal file is still about that size, and a hit finds its
+# pages in the file.
+state "sha256:$(printf '%064d' 2)"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+state "sha256:$(printf '%064d' 3)"
+syncs=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=fsync,fdatasync,sync,syncfs \
+        -o /dev/stdout "$HOOK" --config "$T/config.json" <"$T/state.json" 2>/dev/null | grep -c 'sync')
+[ "$syncs" -eq 0 ] || fail "a miss into an existing cache made $syncs syncs, want 0"
+last | grep -q '"cache":"miss"' || fail "the sync-free miss was not a miss: $(last)"
+for i in $(seq 10 50); do
+        state "sha256:$(printf '%064d' "$i")"
+        "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+done
+[ "$(grep -c '"cache":"miss"' "$T/audit.log")" -ge 44 ] || fail "not every start was a miss"
+wal=$(stat -c %s "$T/cache.db-wal")
+[ "$wal" -le $((2 * 1024 * 1024)) ] || fail "the WAL grew to $wal bytes over 43 misses, want <= 2 MiB (checkpointed at 1 MiB)"
+n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries").fetchone()[0])' \
+        "$T/cache.db")
+[ "$n" -ge 44 ] || fail "$n entries in the cache after 44 misses"
+
+# 5. An index a power cut left torn (zeros: it is written unsynced) answers
+# nothing, the hit goes to sqlite with the same verdict, and the next miss
+# writes a whole index over it.
+size=$(stat -c %s "$T/cache.db-index")
+head -c "$size" /dev/zero >"$T/cache.db-index"
+state "sha256:$(printf '%064d' 10)"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+[ $? -eq 1 ] && last | grep -q '"cache":"hit"' || fail "a hit beside a torn index: not a blocked hit: $(last)"
+state "sha256:$(printf '%064d' 99)"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+[ "$(head -c 8 "$T/cache.db-index")" = PCvindex ] || fail "the torn index was not replaced by the next miss"
+state "sha256:$(printf '%064d' 11)"
+rm -f "$T"/trace.*
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat -o "$T/trace.hit" \
+        "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+last | grep -q '"cache":"hit"' || fail "hit after the index was rewritten: $(last)"
+grep -q 'cache.db"' "$T/trace.hit" && fail "a hit after the index was rewritten opened sqlite"
+
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))
