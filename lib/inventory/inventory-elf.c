@@ -317,8 +317,46 @@ static const struct {
         { ".NET single-file bundle", dotnet_bundle_read },
 };
 
-static int walk_pread(void *ctx, uint64_t offset, void *buf, size_t n, struct error *err) {
-        return inventory_walk_pread(ctx, offset, buf, n, err);
+/* An executable read through two windows: its first and its last
+ * ELF_WINDOW bytes, each read once.  The first holds the magic, the ELF
+ * header and (as linkers lay them out) the program headers; the last the
+ * section header table and, just before it, the section names.  So a
+ * typical executable, found to carry no build information, costs two
+ * preads instead of five; anything outside the windows is read as asked. */
+#define ELF_WINDOW ((size_t) 4096)
+
+struct windowed {
+        struct inventory_walk_file *file;
+        char head[ELF_WINDOW], tail[ELF_WINDOW];
+        size_t head_len, tail_len;
+        uint64_t tail_off;
+        bool tail_read;
+};
+
+/* The window [off, off + len) of w holding n bytes at offset, if any. */
+static bool in_window(uint64_t off, size_t len, uint64_t offset, size_t n) {
+        return offset >= off && offset - off <= len && n <= len - (offset - off);
+}
+
+static int windowed_pread(void *ctx, uint64_t offset, void *buf, size_t n, struct error *err) {
+        struct windowed *w = ctx;
+        int r;
+
+        if (in_window(0, w->head_len, offset, n)) {
+                memcpy(buf, w->head + offset, n);
+                return 0;
+        }
+        if (!w->tail_read && in_window(w->tail_off, w->tail_len, offset, n)) {
+                r = inventory_walk_pread(w->file, w->tail_off, w->tail, w->tail_len, err);
+                if (r < 0)
+                        return r;
+                w->tail_read = true;
+        }
+        if (w->tail_read && in_window(w->tail_off, w->tail_len, offset, n)) {
+                memcpy(buf, w->tail + (offset - w->tail_off), n);
+                return 0;
+        }
+        return inventory_walk_pread(w->file, offset, buf, n, err);
 }
 
 /* Name endings of sources, scripts, data and archives: most of an image's
@@ -365,8 +403,8 @@ static int failed(struct inventory *inv, int r, struct error *err) {
 
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_(inventory_walk_file_done) struct inventory_walk_file file = { .fd = -EBADF };
+        _cleanup_free_ struct windowed *w = NULL;
         struct elf_file f = {};
-        char magic[4];
         int r;
 
         if (e->type != DT_REG || !executable(e))
@@ -374,11 +412,20 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         r = inventory_walk_open(e, &file, err);
         if (r == -ENOENT)
                 return 0;
-        if (r < 0 || (r = inventory_walk_pread(&file, 0, magic, sizeof(magic), err)) < 0)
+        if (r < 0)
                 return failed(inv, r, err);
-        if (!elf_magic(magic, sizeof(magic)))
+        w = malloc(sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        *w = (struct windowed) { .file = &file, .head_len = file.size < ELF_WINDOW ? (size_t) file.size : ELF_WINDOW };
+        /* The tail window starts after the head: no byte is read twice. */
+        w->tail_off = file.size > 2 * ELF_WINDOW ? file.size - ELF_WINDOW : w->head_len;
+        w->tail_len = (size_t) (file.size - w->tail_off);
+        if ((r = inventory_walk_pread(&file, 0, w->head, w->head_len, err)) < 0)
+                return failed(inv, r, err);
+        if (!elf_magic(w->head, w->head_len))
                 return 0;       /* a script, not an ELF executable */
-        r = elf_open(&(struct elf_source) { .pread = walk_pread, .ctx = &file, .size = file.size,
+        r = elf_open(&(struct elf_source) { .pread = windowed_pread, .ctx = w, .size = file.size,
                                             .path = file.path }, &f, err);
         if (r < 0)
                 return failed(inv, r, err);
