@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "base/clock.h"
 #include "base/fileio.h"
 #include "common.h"
 #include "image.h"
@@ -62,6 +63,22 @@ void log_debug(const char *fmt, ...) {
         va_start(ap, fmt);
         vlog("", fmt, ap);
         va_end(ap);
+}
+
+void log_step(long long *since, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        long long now = clock_now_ms();
+        va_list ap;
+        int n;
+
+        if (!cli_verbose)
+                return;
+        va_start(ap, fmt);
+        n = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (n >= 0)
+                log_debug("%s: %lld ms", what, now - *since);
+        *since = clock_now_ms();
 }
 
 /* "--formt=json" → "--formt" for the message. */
@@ -230,10 +247,34 @@ static void print_warnings(char *const *w) {
                 log_warning("%s", *w);
 }
 
+static int package_origin_cmp(const void *a, const void *b) {
+        const struct package *x = *(const struct package *const *) a, *y = *(const struct package *const *) b;
+
+        return strcmp(strempty(x->origin_file), strempty(y->origin_file));
+}
+
+/* -v: each file the packages came from, how many, of which ecosystem. */
+static void log_sources(const struct inventory *inv) {
+        _cleanup_free_ const struct package **v = NULL;
+
+        if (!cli_verbose || inv->n_pkgs == 0 || !(v = calloc(inv->n_pkgs, sizeof(*v))))
+                return;
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                v[i] = &inv->pkgs[i];
+        qsort(v, inv->n_pkgs, sizeof(*v), package_origin_cmp);
+        for (size_t i = 0, j; i < inv->n_pkgs; i = j) {
+                for (j = i + 1; j < inv->n_pkgs && package_origin_cmp(&v[i], &v[j]) == 0; j++)
+                        ;
+                log_debug("read %s: %zu package%s (%s)", strna(v[i]->origin_file), j - i, j - i == 1 ? "" : "s",
+                          strna(v[i]->ecosystem));
+        }
+}
+
 int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
         struct inventory *inv = NULL;
         const char *rootfs = arg;
+        long long t = clock_now_ms();
         int r;
 
         if (access(arg, F_OK) < 0 && errno == ENOENT) {
@@ -258,12 +299,15 @@ int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_
                         return r;
                 print_warnings(image_warnings(img));
                 rootfs = image_rootfs(img);
+                log_step(&t, "%s: the image's files unpacked into %s (sandboxed child)", arg, rootfs);
         }
         r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
         if (analyze_sandbox_note())
                 log_note("%s", analyze_sandbox_note());
         if (r < 0)
                 return r;
+        log_step(&t, "%s: inventory, %zu package%s (sandboxed child)", rootfs, inv->n_pkgs, inv->n_pkgs == 1 ? "" : "s");
+        log_sources(inv);
         print_warnings(inv->warnings);
         *ret_img = TAKE_PTR(img);
         *ret_inv = inv;

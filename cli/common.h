@@ -59,6 +59,9 @@ extern bool cli_quiet, cli_verbose;
 void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With --verbose: "STEP: N ms" since *since (clock_now_ms()), which then
+ * restarts. */
+void log_step(long long *since, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* getopt_long for a command ("scan", "db import") with the options every
  * command takes handled here: -h/--help prints the command's help and exits

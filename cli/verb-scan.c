@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "base/clock.h"
 #include "base/macro.h"
 #include "base/strutil.h"
 #include "common.h"
@@ -263,6 +264,7 @@ int verb_scan(int argc, char **argv) {
         struct error err = {};
         struct scan_args a;
         struct report_target t;
+        long long t0;
         int r;
 
         r = parse_args(argc, argv, &a);
@@ -271,9 +273,16 @@ int verb_scan(int argc, char **argv) {
         strv_free(a.vex);
         if (r < 0)
                 return EXIT_ERROR;
-        if ((r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err) : cli_collect(a.rootfs, &img, &inv, &err)) < 0 ||
-            (r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err)) < 0 ||
-            (sbom && (r = sbom_add_unchecked(sbom, res)) < 0 && error_set(&err, r, "out of memory"))) {
+        r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err) : cli_collect(a.rootfs, &img, &inv, &err);
+        t0 = clock_now_ms();
+        if (r >= 0)
+                r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err);
+        if (r >= 0)
+                log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
+                         cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);
+        if (r >= 0 && sbom && (r = sbom_add_unchecked(sbom, res)) < 0)
+                error_set(&err, r, "out of memory");
+        if (r < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
@@ -301,6 +310,7 @@ int verb_scan(int argc, char **argv) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
+        log_step(&t0, "%s report, %zu findings after the filters", a.format->name, res->n_findings);
         if (cli_output(a.output, out) < 0)
                 return EXIT_ERROR;
         return violates(res, &a) ? EXIT_POLICY : EXIT_PASS;
