@@ -270,8 +270,11 @@ static void log_sources(const struct inventory *inv) {
         }
 }
 
-int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
+static int collect(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
+                   struct scan_result **ret_res, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *scan_json = NULL;
         struct inventory *inv = NULL;
         const char *rootfs = arg;
         long long t = clock_now_ms();
@@ -301,15 +304,34 @@ int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_
                 rootfs = image_rootfs(img);
                 log_step(&t, "%s: the image's files unpacked into %s (sandboxed child)", arg, rootfs);
         }
-        r = analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
+        r = db_path ? analyze_rootfs(rootfs, db_path, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, &res, &scan_json, err)
+                    : analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
         if (analyze_sandbox_note())
                 log_note("%s", analyze_sandbox_note());
         if (r < 0)
                 return r;
-        log_step(&t, "%s: inventory, %zu package%s (sandboxed child)", rootfs, inv->n_pkgs, inv->n_pkgs == 1 ? "" : "s");
+        if (db_path)
+                log_step(&t, "%s: inventory, %zu package%s, matched against %s (revision %s, data of %s), %zu "
+                         "finding%s (one sandboxed child)", rootfs, inv->n_pkgs, inv->n_pkgs == 1 ? "" : "s",
+                         db_path, strna(res->db_revision), strna(res->db_time), res->n_findings,
+                         res->n_findings == 1 ? "" : "s");
+        else
+                log_step(&t, "%s: inventory, %zu package%s (sandboxed child)", rootfs, inv->n_pkgs,
+                         inv->n_pkgs == 1 ? "" : "s");
         log_sources(inv);
         print_warnings(inv->warnings);
         *ret_img = TAKE_PTR(img);
         *ret_inv = inv;
+        if (ret_res)
+                *ret_res = TAKE_PTR(res);
         return 0;
+}
+
+int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
+        return collect(arg, NULL, ret_img, ret_inv, NULL, err);
+}
+
+int cli_collect_match(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
+                      struct scan_result **ret_res, struct error *err) {
+        return collect(arg, db_path, ret_img, ret_inv, ret_res, err);
 }

@@ -24,6 +24,7 @@ struct image;
 struct inventory;
 struct error;
 struct report_format;
+struct scan_result;
 
 /* --format NAME for a scan (scan true) or an inventory: the format, or NULL
  * with a message naming those there are. */
@@ -47,6 +48,11 @@ long long cli_age_seconds(const char *t);
  * (the image reader in one, the inventory in another); the warnings of
  * both are printed here. */
 int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err);
+/* The same, matched against the DB at db_path in the same child (the DB
+ * opened before it enters the image's root, as the hook's miss does):
+ * one sandboxed child instead of two. */
+int cli_collect_match(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
+                      struct scan_result **ret_res, struct error *err);
 
 #include <getopt.h>
 #include <stdio.h>

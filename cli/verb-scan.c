@@ -273,13 +273,17 @@ int verb_scan(int argc, char **argv) {
         strv_free(a.vex);
         if (r < 0)
                 return EXIT_ERROR;
-        r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err) : cli_collect(a.rootfs, &img, &inv, &err);
+        /* A rootfs or an image: inventory and match in one child; an SBOM
+         * is read here and matched in the match child. */
+        r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err)
+                   : cli_collect_match(a.rootfs, cli_db_path(a.db), &img, &inv, &res, &err);
         t0 = clock_now_ms();
-        if (r >= 0)
+        if (r >= 0 && sbom) {
                 r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err);
-        if (r >= 0)
-                log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
-                         cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);
+                if (r >= 0)
+                        log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
+                                 cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);
+        }
         if (r >= 0 && sbom && (r = sbom_add_unchecked(sbom, res)) < 0)
                 error_set(&err, r, "out of memory");
         if (r < 0) {

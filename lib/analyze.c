@@ -444,14 +444,15 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         if ((k = report_parse_inventory(raw, (size_t) (sep - raw), &inv, err)) < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
         /* Canonical, re-rendered from what we parsed, as analyze_inventory() does. */
-        if ((k = report_inventory_json(inv, &inventory_json, err)) < 0)
+        if (ret_inventory_json && (k = report_inventory_json(inv, &inventory_json, err)) < 0)
                 return k;
         if ((k = report_parse_scan(sep + 1, strlen(sep + 1), &res, err)) < 0)
                 return error_wrap(err, "the match against %s", db_path);
         if (!(scan_json = strdup(sep + 1)))
                 return error_set(err, ENOMEM, "out of memory");
         *ret_inv = TAKE_PTR(inv);
-        *ret_inventory_json = TAKE_PTR(inventory_json);
+        if (ret_inventory_json)
+                *ret_inventory_json = TAKE_PTR(inventory_json);
         *ret_res = TAKE_PTR(res);
         *ret_scan_json = TAKE_PTR(scan_json);
         return 0;

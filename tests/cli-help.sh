@@ -128,13 +128,14 @@ printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSo
         >"$R/var/lib/dpkg/status"
 "$P" db import "$SRC/feed" --db "$T/feed.sqlite" >/dev/null || fail "import of the example feed"
 out=$("$P" scan "$R" --db "$T/feed.sqlite" -v 2>&1 >/dev/null)
-grep -q "^portcullis: $R: inventory, 1 package (sandboxed child): [0-9]* ms$" <<<"$out" || fail "scan -v: no inventory step: $out"
+grep -q "^portcullis: $R: inventory, 1 package, matched against $T/feed.sqlite (revision sha256:[0-9a-f]*, data of .*), [1-9][0-9]* findings\? (one sandboxed child): [0-9]* ms$" \
+        <<<"$out" || fail "scan -v: no inventory and match step: $out"
 grep -q "^portcullis: read /var/lib/dpkg/status: 1 package (Debian:12)$" <<<"$out" || fail "scan -v: no file read: $out"
-grep -q "^portcullis: match against $T/feed.sqlite (revision sha256:[0-9a-f]*, data of .*), [1-9][0-9]* findings (sandboxed child): [0-9]* ms$" \
-        <<<"$out" || fail "scan -v: no match step: $out"
 grep -q "^portcullis: table report, [1-9][0-9]* findings after the filters: [0-9]* ms$" <<<"$out" || fail "scan -v: no report step: $out"
 out=$("$P" scan "$R" --db "$T/feed.sqlite" 2>&1 >/dev/null)
 grep -q " ms$" <<<"$out" && fail "scan without -v said its steps: $out"
+out=$("$P" inventory "$R" -v 2>&1 >/dev/null)
+grep -q "^portcullis: $R: inventory, 1 package (sandboxed child): [0-9]* ms$" <<<"$out" || fail "inventory -v: no step: $out"
 
 # Man pages: each renders, without groff warnings.
 if command -v man >/dev/null && [ -d "$BUILD/docs/man" ]; then
