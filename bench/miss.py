@@ -7,7 +7,8 @@ portcullis-hook as its createRuntime hook, in alternating order, and takes
 the difference; the figure is the median difference over the rounds (wall
 clock on a shared machine only means something as such pairs).  Every hook
 run is a miss against a kept cache: before each round the cache is restored
-(untimed) from a template holding one other image's entry, checkpointed, as
+(untimed) from a template holding one other image's entry (the sqlite file
+with its -wal and -shm, the index, the -used file: what the hook leaves), as
 a node's cache looks when a new image arrives; with --identity digest the
 runtime names a new digest each round (CRI-O's ImageRef), with inventory
 (the default: a plain `runc run`, Podman, ctr) it names none and the
@@ -71,9 +72,15 @@ def run_container(path, cid):
     return wall
 
 
+CACHE_FILES = ("", "-wal", "-shm", "-index", "-used")
+
+
 def template_cache(hook, cfg_path, cache, work, rootfs):
-    """A cache with one other image's entry, checkpointed: the hook run once
-    on a rootfs copy whose package list differs by one package."""
+    """A cache with one other image's entry, as a node's cache looks when a
+    new image arrives: the hook run once on a rootfs copy whose package list
+    differs by one package, and every file it left (the sqlite file, its
+    -wal and -shm, which persist between runs, the index and the -used
+    file) kept as the template that each round starts from."""
     other = os.path.join(work, "other-rootfs")
     os.makedirs(os.path.join(other, "var/lib/dpkg"))
     os.makedirs(os.path.join(other, "etc"))
@@ -86,22 +93,25 @@ def template_cache(hook, cfg_path, cache, work, rootfs):
     state = json.dumps({"ociVersion": "1.0.2", "id": "tpl", "status": "creating", "pid": 1, "bundle": b})
     subprocess.run([hook, "--config", cfg_path], input=state, text=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    db = sqlite3.connect(cache)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # read-only: a read-write close would checkpoint and delete the -wal
+    db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
     n = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     db.close()
     if n != 1:
         sys.exit(f"the template cache has {n} entries, not 1")
     tpl = cache + ".template"
-    shutil.copy(cache, tpl)
+    for suffix in CACHE_FILES:
+        if os.path.exists(cache + suffix):
+            shutil.copy(cache + suffix, tpl + suffix)
     return tpl
 
 
 def restore(tpl, cache):
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(cache + suffix):
+    for suffix in CACHE_FILES:
+        if os.path.exists(tpl + suffix):
+            shutil.copy(tpl + suffix, cache + suffix)
+        elif os.path.exists(cache + suffix):
             os.unlink(cache + suffix)
-    shutil.copy(tpl, cache)
 
 
 def measure(a, hooks, db, work):
