@@ -8,7 +8,7 @@ the difference; the figure is the median difference over the rounds (wall
 clock on a shared machine only means something as such pairs).  Every hook
 run is a miss against a kept cache: before each round the cache is restored
 (untimed) from a template holding one other image's entry (the sqlite file
-with its -wal and -shm, the index, the -used file: what the hook leaves), as
+with its -wal and -shm, the index shards: what the hook leaves), as
 a node's cache looks when a new image arrives; with --identity digest the
 runtime names a new digest each round (CRI-O's ImageRef), with inventory
 (the default: a plain `runc run`, Podman, ctr) it names none and the
@@ -72,15 +72,15 @@ def run_container(path, cid):
     return wall
 
 
-CACHE_FILES = ("", "-wal", "-shm", "-index", "-used")
+CACHE_FILES = ("", "-wal", "-shm", "-index.d")
 
 
 def template_cache(hook, cfg_path, cache, work, rootfs):
     """A cache with one other image's entry, as a node's cache looks when a
     new image arrives: the hook run once on a rootfs copy whose package list
     differs by one package, and every file it left (the sqlite file, its
-    -wal and -shm, which persist between runs, the index and the -used
-    file) kept as the template that each round starts from."""
+    -wal and -shm, which persist between runs, and the index shards) kept
+    as the template that each round starts from."""
     other = os.path.join(work, "other-rootfs")
     os.makedirs(os.path.join(other, "var/lib/dpkg"))
     os.makedirs(os.path.join(other, "etc"))
@@ -101,17 +101,25 @@ def template_cache(hook, cfg_path, cache, work, rootfs):
         sys.exit(f"the template cache has {n} entries, not 1")
     tpl = cache + ".template"
     for suffix in CACHE_FILES:
-        if os.path.exists(cache + suffix):
-            shutil.copy(cache + suffix, tpl + suffix)
+        copy(cache + suffix, tpl + suffix)
     return tpl
+
+
+def copy(src, dst):
+    """src (a file or a folder, or nothing) over dst."""
+    if os.path.isdir(dst):
+        shutil.rmtree(dst)
+    elif os.path.exists(dst):
+        os.unlink(dst)
+    if os.path.isdir(src):
+        shutil.copytree(src, dst)
+    elif os.path.exists(src):
+        shutil.copy(src, dst)
 
 
 def restore(tpl, cache):
     for suffix in CACHE_FILES:
-        if os.path.exists(tpl + suffix):
-            shutil.copy(tpl + suffix, cache + suffix)
-        elif os.path.exists(cache + suffix):
-            os.unlink(cache + suffix)
+        copy(tpl + suffix, cache + suffix)
 
 
 def measure(a, hooks, db, work):

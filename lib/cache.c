@@ -682,7 +682,7 @@ static int cache_open_once(const char *path, unsigned flags, long long until, st
          * (removed by hand, or moved aside) must not answer for it, even
          * should the new file get the old one's inode. */
         if (!ro && (kind == CACHE_FILE_NONE || kind == CACHE_FILE_EMPTY))
-                (void) vidx_remove(path, NULL);
+                (void) vidx_remove_all(path, NULL);
         if ((kind == CACHE_FILE_NONE && (r = create_file(path, err)) < 0) ||
             (kind == CACHE_FILE_UNMARKED && (r = probe_unmarked(path, err)) < 0))
                 return r;
@@ -1406,8 +1406,11 @@ static const char *keep(struct index_rows *r, sqlite3_stmt *st, int col) {
         return d && strv_push(&r->strings, d) >= 0 ? d : NULL;
 }
 
-/* Every entry of the cache, as the index holds it. */
-static int index_rows_read(struct cache *c, struct index_rows *r, struct error *err) {
+/* The cache's entries of a shard (all of them for ALL_SHARDS), as the
+ * index holds them. */
+#define ALL_SHARDS UINT_MAX
+
+static int index_rows_read(struct cache *c, unsigned shard, struct index_rows *r, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, k = 0;
 
@@ -1431,6 +1434,8 @@ static int index_rows_read(struct cache *c, struct index_rows *r, struct error *
                 if (!e.key || !e.identity || !e.db_revision || !e.findings ||
                     (sqlite3_column_type(st, 2) != SQLITE_NULL && !e.image))
                         k = -ENOMEM;
+                else if (shard != ALL_SHARDS && vidx_shard(e.identity) != shard)
+                        continue;
                 else {
                         e.findings_len = strlen(e.findings);
                         k = rows_push(r, &e);
@@ -1532,20 +1537,28 @@ static uint32_t clamp_u32(size_t v) {
         return v > UINT32_MAX ? UINT32_MAX : (uint32_t) v;
 }
 
-/* Writes the index, the lock held: from the old index (plus e) when the
- * old one is sound (a miss adds one entry without reading the others back
- * from sqlite), else from every entry of the cache.  With only_new, an e that
- * the old index holds already leaves it as it is. */
-static int index_write_locked(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
+/* Whether x holds the newest memo (memos: key, value pairs, newest first). */
+static bool has_newest_memo(const struct vidx *x, char *const *memos) {
+        const char *v;
+
+        return !memos || !memos[0] || !memos[1] || (vidx_memo(x, memos[0], &v) == 0 && strcmp(v, memos[1]) == 0);
+}
+
+/* Writes one shard of the index, the lock held: from its old file (plus
+ * e) when that is sound (a miss adds one entry without reading the others
+ * back from sqlite), else from the cache's entries of the shard.  With
+ * only_new, an e that the shard holds already, beside the newest memo,
+ * leaves it as it is. */
+static int shard_write_locked(struct cache *c, unsigned shard, const struct cache_entry *e, bool only_new,
+                              char *const *memos, struct error *err) {
         _cleanup_(vidx_closep) struct vidx *old = NULL;
         _cleanup_(index_rows_done) struct index_rows rows = {};
-        _cleanup_strv_free_ char **memos = NULL;
         struct vidx_hit hit;
         uint64_t gen = 1;
         int r;
 
-        if (vidx_open(c->path, &old, NULL) >= 0) {
-                if (e && only_new && vidx_lookup(old, e->key, &hit) == 0)
+        if (vidx_open(c->path, shard, &old, NULL) >= 0) {
+                if (e && only_new && vidx_lookup(old, e->key, &hit) == 0 && has_newest_memo(old, memos))
                         return 0;
                 gen = vidx_generation(old) + 1;
                 if (fold_used(c, old, &rows) < 0)
@@ -1562,13 +1575,75 @@ static int index_write_locked(struct cache *c, const struct cache_entry *e, bool
                 });
         if (r == -ENOMEM)
                 return error_set(err, ENOMEM, "out of memory");
-        if (r < 0) {            /* no sound index to start from: all of the cache */
+        if (r < 0) {            /* no sound shard to start from: the cache's entries of the shard */
                 rows.n = 0;
-                r = index_rows_read(c, &rows, err);
+                r = index_rows_read(c, shard, &rows, err);
         }
-        if (r < 0 || (r = index_memos(c, &memos, err)) < 0)
+        if (r < 0)
                 return r;
-        return vidx_write(c->path, c->dev, c->ino, gen, rows.v, rows.n, memos, err);
+        return vidx_write(c->path, shard, c->dev, c->ino, gen, rows.v, rows.n, memos, err);
+}
+
+/* Every shard from the cache, the lock held: after a batch, and after a
+ * new memo, which every shard must hold.  The hits' last uses in the old
+ * shards are folded into the cache first; a shard left without entries
+ * goes. */
+static int shards_write_locked(struct cache *c, char *const *memos, struct error *err) {
+        _cleanup_(index_rows_done) struct index_rows rows = {};
+        _cleanup_free_ uint64_t *gen = calloc(VIDX_SHARDS, sizeof(*gen));
+        _cleanup_free_ size_t *start = NULL;
+        _cleanup_free_ unsigned *shard = NULL;
+        _cleanup_free_ struct vidx_entry_in *v = NULL;
+        int r;
+
+        if (!gen)
+                return error_set(err, ENOMEM, "out of memory");
+        for (unsigned i = 0; i < VIDX_SHARDS; i++) {
+                _cleanup_(vidx_closep) struct vidx *old = NULL;
+
+                if (vidx_open(c->path, i, &old, NULL) < 0)
+                        continue;
+                gen[i] = vidx_generation(old);
+                if (fold_used(c, old, NULL) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        r = index_rows_read(c, ALL_SHARDS, &rows, err);
+        if (r < 0)
+                return r;
+        /* The rows by shard, each shard's adjacent (a counting sort). */
+        if (!(start = calloc(VIDX_SHARDS + 1, sizeof(*start))) || !(shard = calloc(rows.n + 1, sizeof(*shard))) ||
+            !(v = calloc(rows.n + 1, sizeof(*v))))
+                return error_set(err, ENOMEM, "out of memory");
+        for (size_t j = 0; j < rows.n; j++)
+                start[(shard[j] = vidx_shard(rows.v[j].identity)) + 1]++;
+        for (unsigned i = 0; i < VIDX_SHARDS; i++)
+                start[i + 1] += start[i];
+        for (size_t j = 0; j < rows.n; j++)     /* start[i] moves to the end of shard i... */
+                v[start[shard[j]]++] = rows.v[j];
+        for (unsigned i = VIDX_SHARDS; i > 0; i--)      /* ...and back */
+                start[i] = start[i - 1];
+        start[0] = 0;
+        for (unsigned i = 0; i < VIDX_SHARDS; i++) {
+                size_t n = start[i + 1] - start[i];
+
+                r = n > 0 ? vidx_write(c->path, i, c->dev, c->ino, gen[i] + 1, v + start[i], n, memos, err)
+                          : vidx_remove(c->path, i, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Writes the index, the lock held: e's shard, or (e NULL: after a batch,
+ * or a new memo) every shard. */
+static int index_write_locked(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
+        _cleanup_strv_free_ char **memos = NULL;
+        int r = index_memos(c, &memos, err);
+
+        if (r < 0)
+                return r;
+        return e ? shard_write_locked(c, vidx_shard(e->identity), e, only_new, memos, err)
+                 : shards_write_locked(c, memos, err);
 }
 
 /* How long a writer waits for the index lock: what the caller gave sqlite,
@@ -1611,10 +1686,15 @@ int cache_batch_begin(struct cache *c, struct error *err) {
         {
                 _cleanup_(vidx_closep) struct vidx *old = NULL;
 
-                if (vidx_open(c->path, &old, NULL) >= 0 && fold_used(c, old, NULL) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
+                for (unsigned i = 0; i < VIDX_SHARDS; i++)
+                        if (vidx_open(c->path, i, &old, NULL) >= 0) {
+                                r = fold_used(c, old, NULL);
+                                vidx_close(TAKE_PTR(old));
+                                if (r < 0)
+                                        return error_set(err, ENOMEM, "out of memory");
+                        }
         }
-        r = vidx_remove(c->path, err);
+        r = vidx_remove_all(c->path, err);
         if (r < 0 && r != -EMEDIUMTYPE) {
                 closep(&c->index_lock);
                 c->batch--;

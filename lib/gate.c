@@ -765,7 +765,7 @@ static int try_index(struct start *h) {
         char memo[160];
         int k;
 
-        if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), &x, NULL) < 0 ||
+        if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), vidx_shard(h->identity), &x, NULL) < 0 ||
             vidx_memo(x, memo, &value) < 0)
                 return -ENOENT;
         if (split_memo(h, value) < 0 || cache_key(h->identity, h->db_revision, &key) < 0 ||

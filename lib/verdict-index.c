@@ -78,6 +78,7 @@ struct vidx {
         const struct vidx_header *h;
         const struct vidx_memo_rec *memos;
         const struct vidx_entry_rec *entries;
+        unsigned shard;
 };
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
@@ -182,7 +183,16 @@ static int index_path(const char *cache_path, const char *suffix, char *buf, siz
         return (size_t) snprintf(buf, size, "%s%s", cache_path, suffix) < size ? 0 : -ENAMETOOLONG;
 }
 
-int vidx_open(const char *cache_path, struct vidx **ret, struct error *err) {
+unsigned vidx_shard(const char *identity) {
+        return (unsigned) (fnv1a(FNV_OFFSET, identity, strlen(identity)) % VIDX_SHARDS);
+}
+
+int vidx_path(const char *cache_path, unsigned shard, bool used, char *buf, size_t size) {
+        return (size_t) snprintf(buf, size, "%s%s/%02x%s", cache_path, VIDX_DIR_SUFFIX, shard % VIDX_SHARDS,
+                                 used ? VIDX_USED_SUFFIX : "") < size ? 0 : -ENAMETOOLONG;
+}
+
+int vidx_open(const char *cache_path, unsigned shard, struct vidx **ret, struct error *err) {
         _cleanup_(vidx_closep) struct vidx *x = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct cache_file_id id;
@@ -191,7 +201,7 @@ int vidx_open(const char *cache_path, struct vidx **ret, struct error *err) {
         void *m;
         int r;
 
-        if (index_path(cache_path, VIDX_SUFFIX, path, sizeof(path)) < 0)
+        if (vidx_path(cache_path, shard, false, path, sizeof(path)) < 0)
                 return error_set(err, ENAMETOOLONG, "verdict index of %s: path too long", cache_path);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0)
@@ -209,7 +219,7 @@ int vidx_open(const char *cache_path, struct vidx **ret, struct error *err) {
                 munmap(m, (size_t) st.st_size);
                 return -ENOMEM;
         }
-        *x = (struct vidx) { .base = m, .size = (size_t) st.st_size, .mapped = true };
+        *x = (struct vidx) { .base = m, .size = (size_t) st.st_size, .mapped = true, .shard = shard % VIDX_SHARDS };
         r = parse(x, err);
         if (r < 0)
                 return err ? error_wrap(err, "%s", path) : r;
@@ -327,8 +337,8 @@ int vidx_touch(const struct vidx *x, const char *cache_path, const struct vidx_h
         off_t off = (off_t) (hit->slot + 1) * (off_t) sizeof(s);
         char path[PATH_MAX];
 
-        if (now - hit->last_used < VIDX_TOUCH_INTERVAL || index_path(cache_path, VIDX_USED_SUFFIX, path,
-                                                                     sizeof(path)) < 0)
+        if (now - hit->last_used < VIDX_TOUCH_INTERVAL || vidx_path(cache_path, x->shard, true, path,
+                                                                    sizeof(path)) < 0)
                 return 0;
         /* Made by the writer with the index; a hit creates nothing. */
         fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
@@ -351,7 +361,7 @@ int vidx_used(const struct vidx *x, const char *cache_path,
         ssize_t got;
         int r;
 
-        if (index_path(cache_path, VIDX_USED_SUFFIX, path, sizeof(path)) < 0)
+        if (vidx_path(cache_path, x->shard, true, path, sizeof(path)) < 0)
                 return -ENAMETOOLONG;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
         if (fd < 0)
@@ -595,7 +605,55 @@ static int build_used(uint64_t generation, const struct order *v, size_t n, stru
         return 0;
 }
 
-int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_t generation,
+/* The shards' folder: made (0700) when create and missing.  A symlink or
+ * a file at its path is someone else's: -EMEDIUMTYPE.  1 when made now. */
+static int shard_dir(const char *cache_path, bool create, struct error *err) {
+        char dir[PATH_MAX];
+        struct stat st;
+        bool made = false;
+
+        if (index_path(cache_path, VIDX_DIR_SUFFIX, dir, sizeof(dir)) < 0)
+                return error_set(err, ENAMETOOLONG, "verdict index of %s: path too long", cache_path);
+        if (create) {
+                if (mkdir(dir, 0700) == 0)
+                        made = true;
+                else if (errno != EEXIST)
+                        return error_set_errno(err, errno, "verdict index folder %s: create it", dir);
+        }
+        if (lstat(dir, &st) < 0)
+                return errno == ENOENT ? -ENOENT : error_set_errno(err, errno, "verdict index folder %s", dir);
+        if (!S_ISDIR(st.st_mode))
+                return error_set(err, EMEDIUMTYPE, "%s is not a folder the verdict cache made; it was left as it "
+                                 "is: move it away, or point \"cache\" in config.json elsewhere", dir);
+        return made;
+}
+
+/* A file of ours at cache_path + suffix removed: 1, 0 when there was none. */
+static int remove_ours(const char *path, const char *magic, struct error *err) {
+        int r = check_ours(path, magic, err);
+
+        if (r < 0)
+                return r;
+        if (unlink(path) < 0)
+                return errno == ENOENT ? 0 : error_set_errno(err, errno, "verdict index %s: remove it", path);
+        return 1;
+}
+
+/* The single index file of earlier versions and its -used file, which no
+ * hit reads any more. */
+static int remove_unsharded(const char *cache_path, struct error *err) {
+        char path[PATH_MAX], upath[PATH_MAX];
+        int r, k;
+
+        if (index_path(cache_path, VIDX_UNSHARDED_SUFFIX, path, sizeof(path)) < 0 ||
+            index_path(cache_path, VIDX_UNSHARDED_USED_SUFFIX, upath, sizeof(upath)) < 0)
+                return error_set(err, ENAMETOOLONG, "verdict index of %s: path too long", cache_path);
+        r = remove_ours(path, VIDX_MAGIC, err);
+        k = r < 0 ? r : remove_ours(upath, USED_MAGIC, err);
+        return k < 0 ? k : r;
+}
+
+int vidx_write(const char *cache_path, unsigned shard, dev_t cache_dev, ino_t cache_ino, uint64_t generation,
                const struct vidx_entry_in *entries, size_t n, char *const *memos, struct error *err) {
         _cleanup_free_ struct order *v = NULL;
         _cleanup_free_ struct vidx_used_slot *used = NULL;
@@ -605,8 +663,8 @@ int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_
         size_t m = 0, len = 0;
         int r;
 
-        if (index_path(cache_path, VIDX_SUFFIX, path, sizeof(path)) < 0 ||
-            index_path(cache_path, VIDX_USED_SUFFIX, upath, sizeof(upath)) < 0)
+        if (vidx_path(cache_path, shard, false, path, sizeof(path)) < 0 ||
+            vidx_path(cache_path, shard, true, upath, sizeof(upath)) < 0)
                 return error_set(err, ENAMETOOLONG, "verdict index of %s: path too long", cache_path);
         if (n > VIDX_ENTRIES_MAX)
                 return error_set(err, EFBIG, "verdict index %s: more than %u entries", path, VIDX_ENTRIES_MAX);
@@ -623,6 +681,12 @@ int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_
                 return r == -EFBIG ? error_set(err, EFBIG, "verdict index %s would be larger than %llu bytes", path,
                                                (unsigned long long) VIDX_FILE_MAX)
                                    : error_set(err, ENOMEM, "out of memory");
+        r = shard_dir(cache_path, true, err);
+        if (r < 0)
+                return r;
+        /* The first sharded write: the single file of earlier versions goes. */
+        if (r > 0 && remove_unsharded(cache_path, err) < 0)
+                error_clear(err);
         /* The -used file first: a hit that still maps the old index finds
          * the new generation in it and writes nothing. */
         r = replace_file(upath, USED_MAGIC, used, (m + 1) * sizeof(*used), err);
@@ -631,16 +695,35 @@ int vidx_write(const char *cache_path, dev_t cache_dev, ino_t cache_ino, uint64_
         return r;
 }
 
-int vidx_remove(const char *cache_path, struct error *err) {
-        char path[PATH_MAX];
-        int r;
+int vidx_remove(const char *cache_path, unsigned shard, struct error *err) {
+        char path[PATH_MAX], upath[PATH_MAX];
+        int r, k;
 
-        if (index_path(cache_path, VIDX_SUFFIX, path, sizeof(path)) < 0)
+        if (vidx_path(cache_path, shard, false, path, sizeof(path)) < 0 ||
+            vidx_path(cache_path, shard, true, upath, sizeof(upath)) < 0)
                 return error_set(err, ENAMETOOLONG, "verdict index of %s: path too long", cache_path);
-        r = check_ours(path, VIDX_MAGIC, err);
+        r = remove_ours(path, VIDX_MAGIC, err);
+        k = r < 0 ? r : remove_ours(upath, USED_MAGIC, err);
+        return k < 0 ? k : r;
+}
+
+int vidx_remove_all(const char *cache_path, struct error *err) {
+        int r = remove_unsharded(cache_path, err), k, any = r > 0;
+
         if (r < 0)
                 return r;
-        if (unlink(path) < 0)
-                return errno == ENOENT ? 0 : error_set_errno(err, errno, "verdict index %s: remove it", path);
-        return 1;
+        r = shard_dir(cache_path, false, err);
+        if (r == -ENOENT)
+                return any;
+        if (r < 0)
+                return r;
+        /* Every shard that is ours goes, whatever another one is. */
+        r = 0;
+        for (unsigned i = 0; i < VIDX_SHARDS; i++) {
+                k = vidx_remove(cache_path, i, r < 0 ? NULL : err);
+                if (k < 0 && r == 0)
+                        r = k;
+                any |= k > 0;
+        }
+        return r < 0 ? r : any;
 }

@@ -46,12 +46,23 @@ traced() { hook env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 hook env
 [ "$RC" -eq 0 ] && last | grep -q '"cache":"miss"' || fail "first start: not a miss: $RC $OUT"
-[ -f "$C-index" ] || fail "no index after the miss"
-[ "$(stat -c %a "$C-index")" = 600 ] && [ "$(stat -c %a "$C-used")" = 600 ] || fail "index files not 0600"
+# The index's shard of the image's identity (verdict-index.h: FNV-1a 64
+# of the identity, modulo 256), in the folder beside the cache.
+identity=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
+shard=$(python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+print("%02x" % (h % 256))' "$identity")
+I=$C-index.d/$shard
+[ -f "$I" ] || fail "no index shard $I after the miss"
+[ "$(ls "$C-index.d" | grep -vc '\.used$')" -eq 1 ] || fail "more than one shard after one miss: $(ls "$C-index.d")"
+[ "$(stat -c %a "$I")" = 600 ] && [ "$(stat -c %a "$I.used")" = 600 ] && [ "$(stat -c %a "$C-index.d")" = 700 ] ||
+        fail "index files not 0600 or their folder not 0700"
 traced
 [ "$RC" -eq 0 ] && last | grep -q '"cache":"hit"' || fail "second start: not a hit: $RC $OUT"
 opened_sqlite && fail "the hit opened the sqlite cache"
-grep -q "$C-index" "$T/trace" || fail "the hit did not read the index"
+grep -q "$I" "$T/trace" || fail "the hit did not read the index"
 grep -qE '"/etc/localtime"|"/dev/urandom"' "$T/trace" && fail "the hit opened /etc/localtime or /dev/urandom"
 REF=$(verdict)
 [ -n "$REF" ] || fail "no verdict in the audit line"
@@ -60,10 +71,10 @@ REF=$(verdict)
 # sound again (the next hit does not open sqlite).
 damage() {
         case $1 in
-        missing) rm -f "$C-index" ;;
-        corrupt) python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-12]^=0x55; open(p,"wb").write(b)' "$C-index" ;;
-        truncated) truncate -s $(( $(stat -c %s "$C-index") / 2 )) "$C-index" ;;
-        version) printf '\x63' | dd of="$C-index" bs=1 seek=8 conv=notrunc status=none ;;
+        missing) rm -f "$I" ;;
+        corrupt) python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-12]^=0x55; open(p,"wb").write(b)' "$I" ;;
+        truncated) truncate -s $(( $(stat -c %s "$I") / 2 )) "$I" ;;
+        version) printf '\x63' | dd of="$I" bs=1 seek=8 conv=notrunc status=none ;;
         esac
 }
 for d in missing corrupt truncated version; do
@@ -79,18 +90,18 @@ done
 
 # A file that is not an index at its path: the sqlite path, and the file
 # stays as it is through hits and a miss.
-printf 'somebody else\047s file\n' >"$C-index"
-sum=$(sha256sum <"$C-index")
+printf 'somebody else\047s file\n' >"$I"
+sum=$(sha256sum <"$I")
 traced
 [ "$RC" -eq 0 ] && [ "$(verdict)" = "$REF" ] || fail "foreign file: another verdict: $RC $(verdict)"
 sed -i "s/$digest/sha256:$(printf '%064d' 7)/" "$T/state.json"
 hook env
 last | grep -q '"cache":"miss"' || fail "foreign file: the other image was not a miss"
 sed -i "s/sha256:$(printf '%064d' 7)/$digest/" "$T/state.json"
-[ "$(sha256sum <"$C-index")" = "$sum" ] || fail "foreign file: replaced or changed"
-rm "$C-index"
+[ "$(sha256sum <"$I")" = "$sum" ] || fail "foreign file: replaced or changed"
+rm "$I"
 hook env
-[ -f "$C-index" ] || fail "no index once the foreign file was gone"
+[ -f "$I" ] || fail "no index once the foreign file was gone"
 
 # A DB update: the new revision's verdict (the curl advisory blocks), never
 # the old one from the index; and back.

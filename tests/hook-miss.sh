@@ -103,24 +103,45 @@ wal=$(stat -c %s "$T/cache.db-wal")
 n=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM entries").fetchone()[0])' \
         "$T/cache.db")
 [ "$n" -ge 44 ] || fail "$n entries in the cache after 44 misses"
+# A miss rewrites the index shard of its identity (and its .used file),
+# not the other images' findings.
+inodes() { stat -c '%n %i' "$T"/cache.db-index.d/* | sort; }
+before=$(inodes)
+state "sha256:$(printf '%064d' 77)"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+changed=$(comm -13 <(echo "$before") <(inodes) | wc -l)
+[ "$(ls "$T/cache.db-index.d" | wc -l)" -gt 20 ] || fail "45 images in fewer than 10 index shards"
+[ "$changed" -eq 2 ] || fail "a miss replaced $changed index files, want 2 (its shard and its .used file)"
 
-# 5. An index a power cut left torn (zeros: it is written unsynced) answers
-# nothing, the hit goes to sqlite with the same verdict, and the next miss
-# writes a whole index over it.
-size=$(stat -c %s "$T/cache.db-index")
-head -c "$size" /dev/zero >"$T/cache.db-index"
+# 5. Index shards a power cut left torn (zeros: they are written unsynced)
+# answer nothing: a hit goes to sqlite with the same verdict and writes its
+# shard whole again, so the next hit opens no sqlite file; a miss writes a
+# whole shard over its torn one.
+shard_of() {    # the index file of an identity (verdict-index.h: FNV-1a 64 mod 256)
+        python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+print("%s/%02x" % (sys.argv[2], h % 256))' "$1" "$T/cache.db-index.d"
+}
+for f in "$T"/cache.db-index.d/[0-9a-f][0-9a-f]; do
+        head -c "$(stat -c %s "$f")" /dev/zero >"$f.zero" && mv "$f.zero" "$f"
+done
 state "sha256:$(printf '%064d' 10)"
 "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
 [ $? -eq 1 ] && last | grep -q '"cache":"hit"' || fail "a hit beside a torn index: not a blocked hit: $(last)"
-state "sha256:$(printf '%064d' 99)"
-"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
-[ "$(head -c 8 "$T/cache.db-index")" = PCvindex ] || fail "the torn index was not replaced by the next miss"
-state "sha256:$(printf '%064d' 11)"
+id10=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
+[ "$(head -c 8 "$(shard_of "$id10")")" = PCvindex ] || fail "the hit did not write its torn shard whole again"
 rm -f "$T"/trace.*
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat -o "$T/trace.hit" \
         "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
-last | grep -q '"cache":"hit"' || fail "hit after the index was rewritten: $(last)"
-grep -q 'cache.db"' "$T/trace.hit" && fail "a hit after the index was rewritten opened sqlite"
+last | grep -q '"cache":"hit"' || fail "hit after the shard was rewritten: $(last)"
+grep -q 'cache.db"' "$T/trace.hit" && fail "a hit after its shard was rewritten opened sqlite"
+state "sha256:$(printf '%064d' 99)"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+last | grep -q '"cache":"miss"' || fail "digest 99: not a miss: $(last)"
+id99=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
+[ "$(head -c 8 "$(shard_of "$id99")")" = PCvindex ] || fail "the miss did not write its torn shard whole again"
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))

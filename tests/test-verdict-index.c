@@ -20,6 +20,9 @@
 #define ID_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define ID_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define FINDINGS "some compact findings\n"
+/* The format tests write both entries into A's shard (vidx_write takes
+ * what it is given); the cache's writers put each in its own. */
+#define SHARD vidx_shard(ID_A)
 
 static char dir[] = "/tmp/pc-test-vidx-XXXXXX";
 static char cache_path[256], index_path[300], used_path[300];
@@ -67,7 +70,7 @@ static void write_two(int64_t last_used) {
         struct stat st;
 
         CHECK(stat(cache_path, &st) == 0);
-        CHECK_MSG(vidx_write(cache_path, st.st_dev, st.st_ino, ++generation, v, ELEMENTSOF(v), memos, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vidx_write(cache_path, SHARD, st.st_dev, st.st_ino, ++generation, v, ELEMENTSOF(v), memos, &err) == 0, "%s", err.msg);
 }
 
 static void test_roundtrip(void) {
@@ -82,7 +85,7 @@ static void test_roundtrip(void) {
         write_two(time(NULL));
         CHECK(stat(index_path, &st) == 0 && (st.st_mode & 0777) == 0600);
         CHECK(stat(used_path, &st) == 0 && (st.st_mode & 0777) == 0600);
-        CHECK_MSG(vidx_open(cache_path, &x, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vidx_open(cache_path, SHARD, &x, &err) == 0, "%s", err.msg);
         if (!x)
                 return;
         CHECK(vidx_generation(x) == generation);
@@ -136,7 +139,7 @@ static void test_damage(void) {
                 else
                         buf[rows[i].off >= 0 ? (size_t) rows[i].off : len + (size_t) rows[i].off] ^= 0x5a;
                 write_file(index_path, buf, len);
-                r = vidx_open(cache_path, &x, NULL);
+                r = vidx_open(cache_path, SHARD, &x, NULL);
                 if (rows[i].at_open)
                         CHECK_MSG(r == -EBADMSG, "%s: open gave %d", rows[i].what, r);
                 else
@@ -157,11 +160,11 @@ static void test_other_cache(void) {
         snprintf(moved, sizeof(moved), "%s.old", cache_path);
         CHECK(rename(cache_path, moved) == 0);
         write_file(cache_path, "", 0);
-        CHECK(vidx_open(cache_path, &x, NULL) == -ESTALE);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == -ESTALE);
         CHECK(unlink(cache_path) == 0);
-        CHECK(vidx_open(cache_path, &x, NULL) == -ESTALE);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == -ESTALE);
         CHECK(rename(moved, cache_path) == 0);
-        CHECK(vidx_open(cache_path, &x, NULL) == 0);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0);
 }
 
 /* Files at the index's paths that are not the index's: never replaced,
@@ -178,16 +181,16 @@ static void test_foreign(void) {
 
                 write_file(paths[i], text, STRLEN(text));
                 CHECK(stat(cache_path, &st) == 0);
-                CHECK(vidx_write(cache_path, st.st_dev, st.st_ino, 1, NULL, 0, NULL, &err) == -EMEDIUMTYPE);
+                CHECK(vidx_write(cache_path, SHARD, st.st_dev, st.st_ino, 1, NULL, 0, NULL, &err) == -EMEDIUMTYPE);
                 CHECK_MSG(strstr(err.msg, paths[i]) != NULL, "%s", err.msg);
                 if (i == 0)
-                        CHECK(vidx_remove(cache_path, NULL) == -EMEDIUMTYPE);
+                        CHECK(vidx_remove(cache_path, SHARD, NULL) == -EMEDIUMTYPE);
                 after = slurp(paths[i], &len);
                 CHECK(after && len == STRLEN(text) && memcmp(after, text, len) == 0);
                 CHECK(unlink(paths[i]) == 0);
         }
         CHECK(mkdir(index_path, 0700) == 0);
-        CHECK(vidx_remove(cache_path, NULL) == -EMEDIUMTYPE);
+        CHECK(vidx_remove(cache_path, SHARD, NULL) == -EMEDIUMTYPE);
         CHECK(rmdir(index_path) == 0);
 }
 
@@ -209,19 +212,19 @@ static void test_touch(void) {
         struct vidx_hit h;
 
         write_two(now);
-        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
         CHECK(vidx_touch(x, cache_path, &h, now) == 0);         /* fresh: nothing written */
         write_two(now - 2 * VIDX_TOUCH_INTERVAL);
         vidx_close(x);
         x = NULL;
-        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
         CHECK(vidx_touch(x, cache_path, &h, now) == 1);
         CHECK(vidx_touch(x, cache_path, &h, now + 1) == 0);     /* the slot has it */
         CHECK(vidx_used(x, cache_path, collect_used, &got) == 0 && got == now);
         /* A new generation's -used file: the old mapping's touch is lost, not misplaced. */
         write_two(now - 2 * VIDX_TOUCH_INTERVAL);
         CHECK(vidx_touch(x, cache_path, &h, now + 2 * VIDX_TOUCH_INTERVAL) == 0);
-        CHECK(vidx_open(cache_path, &y, NULL) == 0);
+        CHECK(vidx_open(cache_path, SHARD, &y, NULL) == 0);
         got = 0;
         CHECK(vidx_used(y, cache_path, collect_used, &got) == 0 && got == 0);
 }
@@ -243,7 +246,7 @@ static bool indexed(const char *identity) {
         _cleanup_free_ char *key = key_of(identity);
         struct vidx_hit h;
 
-        return vidx_open(cache_path, &x, NULL) == 0 && vidx_lookup(x, key, &h) == 0;
+        return vidx_open(cache_path, vidx_shard(identity), &x, NULL) == 0 && vidx_lookup(x, key, &h) == 0;
 }
 
 /* The cache's writers keep the index: a put adds, a purge removes, gc
@@ -252,7 +255,7 @@ static bool indexed(const char *identity) {
 static void test_cache_writers(void) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_free_ char *ka = key_of(ID_A), *value = NULL;
-        _cleanup_(vidx_closep) struct vidx *x = NULL;
+        _cleanup_(vidx_closep) struct vidx *x = NULL, *y = NULL;
         time_t now = time(NULL), old = now - 3 * 24 * 3600;
         struct error err = {};
         struct vidx_hit h;
@@ -270,7 +273,8 @@ static void test_cache_writers(void) {
         put(c, ID_B, old);
         CHECK(indexed(ID_A) && indexed(ID_B));
         CHECK(cache_memo_put(c, "db:7:7:7:7.7", REV " 2026-12-02T00:00:00Z", &err) == 0);
-        CHECK(vidx_open(cache_path, &x, NULL) == 0 && vidx_memo(x, "db:7:7:7:7.7", &memo) == 0);
+        CHECK(vidx_open(cache_path, vidx_shard(ID_B), &y, NULL) == 0 && vidx_memo(y, "db:7:7:7:7.7", &memo) == 0);
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_memo(x, "db:7:7:7:7.7", &memo) == 0);
         CHECK(indexed(ID_A) && indexed(ID_B));
         /* A's hit, recorded beside the index only. */
         CHECK(x && vidx_lookup(x, ka, &h) == 0 && vidx_touch(x, cache_path, &h, now) == 1);
@@ -279,30 +283,44 @@ static void test_cache_writers(void) {
         /* One day of TTL: B (unused for three days) goes, A (just used) stays. */
         CHECK_MSG(cache_gc(c, 24 * 3600, 100, now, &err) == 1, "%s", err.msg);
         CHECK(indexed(ID_A) && !indexed(ID_B));
+        CHECK(stat(index_path, &st) == 0 && (st.st_mode & 0777) == 0600);
         CHECK(cache_purge(c, ka, &err) == 1);
         CHECK(!indexed(ID_A));
-        CHECK(stat(index_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+        CHECK(stat(index_path, &st) < 0 && errno == ENOENT);    /* a shard left without entries goes */
         /* The WAL was checkpointed by the writers: a fresh reader finds it all in the file. */
         CHECK(stat(cache_path, &st) == 0 && st.st_size > 0);
         CHECK(cache_memo_get(c, "db:7:7:7:7.7", &value, NULL) == 0);
 }
 
 struct check_all {
-        struct vidx *x;
         size_t in_cache, in_index, mismatched;
 };
 
 static int check_one(const struct cache_entry *e, void *userdata) {
+        _cleanup_(vidx_closep) struct vidx *x = NULL;
         struct check_all *a = userdata;
         struct vidx_hit h;
 
         a->in_cache++;
-        if (vidx_lookup(a->x, e->key, &h) != 0)
+        if (vidx_open(cache_path, vidx_shard(e->identity), &x, NULL) < 0 || vidx_lookup(x, e->key, &h) != 0)
                 return 0;
         a->in_index++;
         if (strcmp(h.identity, e->identity) != 0 || strcmp(h.db_revision, e->db_revision) != 0)
                 a->mismatched++;
         return 0;
+}
+
+/* Entries in all the shards. */
+static size_t entries_indexed(void) {
+        size_t n = 0;
+
+        for (unsigned i = 0; i < VIDX_SHARDS; i++) {
+                _cleanup_(vidx_closep) struct vidx *x = NULL;
+
+                if (vidx_open(cache_path, i, &x, NULL) == 0)
+                        n += vidx_count(x);
+        }
+        return n;
 }
 
 /* Eight processes put five entries each at once: the index they leave
@@ -341,28 +359,22 @@ static void test_concurrent_writers(void) {
 
                 CHECK(waitpid(pids[p], &st, 0) == pids[p] && WIFEXITED(st) && WEXITSTATUS(st) == 0);
         }
-        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
-        if (a.x) {
-                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
-                CHECK(a.in_cache == PROCS * EACH && a.mismatched == 0 && vidx_count(a.x) == a.in_index);
-                vidx_close(a.x);
-        }
+        CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+        CHECK(a.in_cache == PROCS * EACH && a.mismatched == 0 && entries_indexed() == a.in_index);
         CHECK(cache_gc(c, 24 * 3600, 1000, time(NULL), &err) == 0);
         a = (struct check_all) {};
-        CHECK(vidx_open(cache_path, &a.x, NULL) == 0);
-        if (a.x) {
-                CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
-                CHECK_MSG(a.in_index == PROCS * EACH && a.mismatched == 0, "%zu of %zu", a.in_index, a.in_cache);
-                vidx_close(a.x);
-        }
+        CHECK(cache_list_summary(c, check_one, &a, &err) == 0);
+        CHECK_MSG(a.in_index == PROCS * EACH && a.mismatched == 0 && entries_indexed() == a.in_index, "%zu of %zu",
+                  a.in_index, a.in_cache);
 }
 
 int main(void) {
         if (!mkdtemp(dir))
                 abort();
         snprintf(cache_path, sizeof(cache_path), "%s/cache.db", dir);
-        snprintf(index_path, sizeof(index_path), "%s%s", cache_path, VIDX_SUFFIX);
-        snprintf(used_path, sizeof(used_path), "%s%s", cache_path, VIDX_USED_SUFFIX);
+        if (vidx_path(cache_path, SHARD, false, index_path, sizeof(index_path)) < 0 ||
+            vidx_path(cache_path, SHARD, true, used_path, sizeof(used_path)) < 0)
+                abort();
         test_roundtrip();
         test_damage();
         test_other_cache();
