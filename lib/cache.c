@@ -1340,7 +1340,9 @@ int cache_memo_put(struct cache *c, const char *key, const char *value, struct e
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
                 return cache_error(c, rc, "write a memo", err);
-        (void) index_add(c, NULL, false, NULL);
+        /* No shard is rewritten for a memo: each learns it at its next
+         * write, and a hit of an identity whose shard lacks it goes to
+         * sqlite, which rewrites that shard (cache_index_refresh()). */
         return 0;
 }
 
@@ -1584,10 +1586,9 @@ static int shard_write_locked(struct cache *c, unsigned shard, const struct cach
         return vidx_write(c->path, shard, c->dev, c->ino, gen, rows.v, rows.n, memos, err);
 }
 
-/* Every shard from the cache, the lock held: after a batch, and after a
- * new memo, which every shard must hold.  The hits' last uses in the old
- * shards are folded into the cache first; a shard left without entries
- * goes. */
+/* Every shard from the cache, the lock held: after a batch.  The hits'
+ * last uses in the old shards are folded into the cache first; a shard
+ * left without entries goes. */
 static int shards_write_locked(struct cache *c, char *const *memos, struct error *err) {
         _cleanup_(index_rows_done) struct index_rows rows = {};
         _cleanup_free_ uint64_t *gen = calloc(VIDX_SHARDS, sizeof(*gen));
@@ -1634,8 +1635,8 @@ static int shards_write_locked(struct cache *c, char *const *memos, struct error
         return 0;
 }
 
-/* Writes the index, the lock held: e's shard, or (e NULL: after a batch,
- * or a new memo) every shard. */
+/* Writes the index, the lock held: e's shard, or (e NULL: after a batch)
+ * every shard. */
 static int index_write_locked(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
         _cleanup_strv_free_ char **memos = NULL;
         int r = index_memos(c, &memos, err);
@@ -1654,7 +1655,7 @@ static unsigned index_wait(const struct cache *c) {
         return c->busy_ms < CACHE_INDEX_WAIT_MS ? c->busy_ms : CACHE_INDEX_WAIT_MS;
 }
 
-/* After a put or a memo: e (or only the memos, e NULL) into the index. */
+/* After a put, or a hit served by sqlite (cache_index_refresh()): e into its shard. */
 static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
         _cleanup_close_ int lock = -EBADF;
 

@@ -149,11 +149,11 @@ int cache_memo_get(struct cache *c, const char *key, char **ret, struct error *e
 int cache_memo_put(struct cache *c, const char *key, const char *value, struct error *err);
 
 /* The verdict index beside the cache (verdict-index.h), which serves the
- * hook's hits without sqlite.  cache_put(), cache_purge(), cache_gc(),
- * cache_memo_put() and cache_rescan() keep it (they also checkpoint the
- * WAL after they write).  cache_index_refresh() adds e (an entry read from
- * the cache, findings_compact included) when the index lacks it: for a hit
- * that had to use sqlite. */
+ * hook's hits without sqlite.  cache_put(), cache_purge(), cache_gc() and
+ * cache_rescan() keep it; a memo (cache_memo_put()) reaches a shard at
+ * its next write.  cache_index_refresh() adds e (an entry read from the
+ * cache, findings_compact included) when its shard lacks it or the newest
+ * memo: for a hit that had to use sqlite. */
 int cache_index_refresh(struct cache *c, const struct cache_entry *e, struct error *err);
 /* Several writes, one index: begin takes the index lock (waiting up to the
  * busy timeout), folds the hits' last uses in and removes the index; end
