@@ -4,8 +4,9 @@
  * by blank lines, one "K:value" line per field, the key a single character.
  * We keep P (name), V (version), A (architecture) and o (origin, the
  * aports package the binary was built from, which is what OSV's Alpine
- * records name); the many other keys (F/R/Z file lists, D, p, ...) are
- * skipped.  Parsed from a buffer with a cursor and named caps. */
+ * records name), and a kept package's files (F: a folder, R: a file in the
+ * last folder) as owned (inventory_own()); the other keys (Z, D, p, ...)
+ * are skipped.  Parsed from a buffer with a cursor and named caps. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static const char *const field_names[_F_MAX] = {
 
 struct stanza {
         unsigned line;                 /* first line, for messages */
+        const char *start, *end;       /* its text */
         struct slice f[_F_MAX];        /* .s NULL when absent */
         const char *bad;               /* why it is malformed, or NULL */
         enum field bad_field;
@@ -129,14 +131,44 @@ static int read_stanza(struct cursor *c, struct stanza *st) {
                 }
         }
         st->line = c->line + 1;
+        st->start = c->p;
         while (c->p < c->end) {
+                const char *before = c->p;
                 struct slice l = next_line(c);
 
+                st->end = before;
                 if (line_is_blank(l))
                         break;
                 stanza_add_line(st, l);
+                st->end = c->p;
         }
         return 1;
+}
+
+/* A kept package's files: "F:usr/bin" then "R:busybox" lines. */
+static int own_files(struct inventory *inv, const struct stanza *st) {
+        struct cursor c = { st->start, st->end, 0 };
+        struct slice dir = {};
+        char path[INVENTORY_WALK_PATH_MAX];
+        int k = 0;
+
+        while (k >= 0 && c.p < c.end) {
+                struct slice l = next_line(&c);
+
+                if (l.n > 0 && l.s[l.n - 1] == '\r')
+                        l.n--;
+                if (l.n < 3 || l.s[1] != ':' || (l.s[0] != 'F' && l.s[0] != 'R'))
+                        continue;
+                if (l.s[0] == 'F')
+                        dir = (struct slice) { l.s + 2, l.n - 2 };
+                if (l.s[0] == 'F' && dir.n + 1 < sizeof(path))
+                        k = snprintf(path, sizeof(path), "/%.*s", (int) dir.n, dir.s) > 0 ?
+                            inventory_own(inv, path, dir.n + 1) : 0;
+                else if (l.s[0] == 'R' && dir.s && dir.n + l.n < sizeof(path))
+                        k = snprintf(path, sizeof(path), "/%.*s/%.*s", (int) dir.n, dir.s, (int) (l.n - 2),
+                                     l.s + 2) > 0 ? inventory_own(inv, path, dir.n + l.n) : 0;
+        }
+        return k < 0 ? k : 0;
 }
 
 /* apk-tools' names: we take the conservative set that aports uses
@@ -202,12 +234,21 @@ int apk_installed_parse(const char *buf, size_t len, const char *origin, struct 
         struct stanza st;
         int r;
 
+        bool owning = true;
+
         while (read_stanza(&c, &st) > 0) {
+                size_t before = inv->n_pkgs;
+
                 if (++n > APK_STANZAS_MAX)
                         return error_set(err, E2BIG, "%s has more than %u stanzas", origin, APK_STANZAS_MAX);
                 r = handle_stanza(inv, origin, &st);
                 if (r == -E2BIG)
                         return error_set(err, r, "%s: more than %d packages", origin, INVENTORY_PACKAGES_MAX);
+                if (r >= 0 && owning && inv->n_pkgs > before && (r = own_files(inv, &st)) == -E2BIG) {
+                        owning = false;
+                        r = inventory_warn(inv, "%s: more installed files than Portcullis keeps (%d); the rest "
+                                           "are read as anyone's", origin, INVENTORY_OWNED_MAX);
+                }
                 if (r < 0)
                         return error_set(err, r, "parse %s: out of memory", origin);
         }

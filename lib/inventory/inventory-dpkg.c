@@ -5,9 +5,13 @@
  * with a space or tab, stanzas separated by blank lines.  We parse from a
  * buffer with a cursor and named caps, and keep five fields. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "inventory.h"
 #include "rootfs.h"
@@ -437,6 +441,150 @@ static int dedup(struct inventory *inv, size_t from) {
         return 0;
 }
 
+/* ---- the files each package installed: info/<package>.list ---------------- */
+
+#define DPKG_INFO_PATH "var/lib/dpkg/info"
+#define DPKG_INFO_ENTRIES_MAX 400000
+#define DPKG_LIST_MAX ((size_t) 64 * 1024 * 1024)
+
+/* Merged /usr: dpkg still lists /bin/bash while the file is at
+ * /usr/bin/bash behind a bin -> usr/bin symlink, which the walk never
+ * follows; the listed path under such a folder is owned at /usr too. */
+static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+
+static unsigned find_merged(struct rootfs *r) {
+        unsigned merged = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
+                char target[64], want[64];
+                ssize_t n = readlinkat(rootfs_fd(r), merged_dirs[i], target, sizeof(target) - 1);
+
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                snprintf(want, sizeof(want), "usr/%s", merged_dirs[i]);
+                if (strcmp(target, want) == 0 || (target[0] == '/' && strcmp(target + 1, want) == 0))
+                        merged |= 1u << i;
+        }
+        return merged;
+}
+
+int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv) {
+        struct cursor c = { buf, buf + len };
+
+        while (c.p < c.end) {
+                struct slice l = next_line(&c);
+                char alias[INVENTORY_WALK_PATH_MAX];
+                int k;
+
+                if (l.n < 2 || l.s[0] != '/' || (l.n == 2 && l.s[1] == '.'))
+                        continue;
+                if ((k = inventory_own(inv, l.s, l.n)) < 0)
+                        return k;
+                for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
+                        size_t d = strlen(merged_dirs[i]);
+
+                        if ((merged & (1u << i)) && l.n > d + 1 && l.n + 4 < sizeof(alias) &&
+                            memcmp(l.s + 1, merged_dirs[i], d) == 0 && l.s[d + 1] == '/') {
+                                memcpy(alias, "/usr", 4);
+                                memcpy(alias + 4, l.s, l.n);
+                                if ((k = inventory_own(inv, alias, l.n + 4)) < 0)
+                                        return k;
+                        }
+                }
+        }
+        return 0;
+}
+
+/* Whether "<name>.list" or "<name>:<arch>.list" is the list of a package
+ * of the inventory (pkgs[from, n), sorted by name): a package the status
+ * file does not hold as installed, or skipped with a warning, owns
+ * nothing. */
+static bool listed_package(const struct inventory *inv, size_t from, const char *file) {
+        size_t n = strlen(file) - strlen(".list"), lo = from, hi = inv->n_pkgs;
+        const char *colon = memchr(file, ':', n);
+        size_t name_n = colon ? (size_t) (colon - file) : n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const char *name = inv->pkgs[mid].name;
+                int c = strncmp(name, file, name_n);
+
+                if (c == 0 && name[name_n] != '\0')
+                        c = 1;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (; lo < inv->n_pkgs; lo++) {
+                const struct package *p = &inv->pkgs[lo];
+
+                if (strncmp(p->name, file, name_n) != 0 || p->name[name_n] != '\0')
+                        return false;
+                if (!colon || (p->arch && strlen(p->arch) == n - name_n - 1 &&
+                               memcmp(p->arch, colon + 1, n - name_n - 1) == 0))
+                        return true;
+        }
+        return false;
+}
+
+/* The info/<package>.list of every package kept: what the walk then
+ * leaves to the packages.  A list that can't be read is said and its
+ * files are read by the walk as anyone's (more work, never less
+ * checked). */
+static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, struct error *err) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        unsigned merged;
+        int k;
+
+        k = rootfs_list_dir(r, DPKG_INFO_PATH, DPKG_INFO_ENTRIES_MAX, &names, err);
+        if (k == -ENOENT || k == -ENOTDIR) {
+                error_clear(err);
+                return 0;
+        }
+        if (k < 0)
+                return k;
+        dfd = rootfs_openat(r, DPKG_INFO_PATH, O_RDONLY | O_DIRECTORY, err);
+        if (dfd < 0)
+                return dfd;
+        merged = find_merged(r);
+        for (char **n = names; *n; n++) {
+                _cleanup_free_ char *buf = NULL, *what = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+                size_t len = 0;
+
+                if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, *n))
+                        continue;
+                if (asprintf(&what, "/%s/%s", DPKG_INFO_PATH, *n) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                fd = openat(dfd, *n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                        k = error_set(err, fd < 0 ? errno : EBADFD, "%s: not a file that can be read", what);
+                else
+                        k = read_full_fd(fd, DPKG_LIST_MAX, what, &buf, &len, err);
+                if (k >= 0)
+                        k = dpkg_list_parse(buf, len, merged, inv);
+                if (k == -ENOMEM)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (k == -E2BIG) {
+                        error_clear(err);
+                        k = inventory_warn(inv, "%s: more installed files than Portcullis keeps (%d); the rest are "
+                                           "read as anyone's files", what, INVENTORY_OWNED_MAX);
+                        return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                }
+                if (k < 0) {
+                        k = inventory_warn(inv, "%s; its files are read as anyone's", err->msg);
+                        error_clear(err);
+                        if (k < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                }
+        }
+        return 0;
+}
+
 int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
         size_t from = inv->n_pkgs;
         int k;
@@ -452,7 +600,9 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
         k = dedup(inv, from);
         if (k < 0)
                 return error_set(err, k, "out of memory");
-        return 0;
+        /* Only beside a package database: the lists of a dpkg whose
+         * status is gone own nothing. */
+        return inv->n_pkgs > from ? read_lists(r, inv, from, err) : 0;
 }
 
 const struct inventory_reader inventory_reader_dpkg = {

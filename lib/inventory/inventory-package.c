@@ -39,6 +39,7 @@ void inventory_free(struct inventory *inv) {
         os_info_done(&inv->os);
         strv_free(inv->warnings);
         strv_free(inv->skipped);
+        inventory_owned_free(inv);
         free(inv);
 }
 

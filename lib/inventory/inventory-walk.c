@@ -10,7 +10,10 @@
  * DIR: fdopendir() costs a fstat and two fcntl per folder, a third of the
  * walk's syscalls.
  * Caps on depth, entries visited and bytes read end the walk with a note of
- * what was skipped, which the match reports as not checked. */
+ * what was skipped, which the match reports as not checked.
+ * An entry an OS package installed (inventory_own()) is offered to no
+ * reader: it is that package's (a folder is still walked, for what others
+ * put in it). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -47,6 +50,7 @@ struct inventory_walk {
         uint64_t inflated;      /* by the readers of archives, in all */
         char path[INVENTORY_WALK_PATH_MAX];
         size_t path_len;
+        char full[INVENTORY_WALK_PATH_MAX + 2]; /* "/" path "/" name, for owned() */
         bool stopped;           /* a cap ended the walk */
 };
 
@@ -145,6 +149,20 @@ static const struct dirent64 *next_entry(struct inventory_walk *w) {
         return de;
 }
 
+/* Whether an OS package installed name in the folder on top of the stack. */
+static bool owned(struct inventory_walk *w, const char *name) {
+        size_t n = strlen(name);
+
+        if (!w->inv->owned || w->path_len + n + 2 >= sizeof(w->full))
+                return false;
+        w->full[0] = '/';
+        memcpy(w->full + 1, w->path, w->path_len);
+        w->full[w->path_len + 1] = '/';
+        memcpy(w->full + w->path_len + 2, name, n + 1);
+        /* the root's own entries: "/etc", not "//etc" */
+        return inventory_owned(w->inv, w->path_len ? w->full : w->full + 1);
+}
+
 /* One entry of the directory on top of the stack: offered to every reader,
  * then descended into when it is a directory.  The type comes from
  * getdents; only a file system that gives none costs a stat. */
@@ -166,9 +184,12 @@ static int visit(struct inventory_walk *w, const struct dirent64 *de, struct err
         }
         if (e.type != DT_DIR && e.type != DT_REG)       /* symlinks, devices, FIFOs, sockets: never followed */
                 return 0;
-        for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
-                if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
-                        return r;
+        if (owned(w, name))
+                w->inv->owned_left++;   /* its OS package's (inventory_own()); a folder is still walked */
+        else
+                for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
+                        if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
+                                return r;
         if (e.type != DT_DIR || skipped_at_top(w, name))
                 return 0;
         if (w->depth >= INVENTORY_WALK_DEPTH_MAX)

@@ -47,6 +47,8 @@ struct slice {
         size_t n;
 };
 
+struct owned_paths;
+
 struct inventory {
         struct os_info os;
         struct package *pkgs;
@@ -60,7 +62,24 @@ struct inventory {
         /* Parts of the rootfs a cap kept the readers from looking at: what
          * they hold was not checked (the match reports each). */
         char **skipped;
+        /* Files and folders the OS packages installed (inventory_own()),
+         * which the walk leaves to them; and how many it left. */
+        struct owned_paths *owned;
+        size_t owned_left;
 };
+
+/* The paths an OS package database lists as installed (dpkg's info/<package>.list),
+ * at most INVENTORY_OWNED_MAX of INVENTORY_OWNED_BYTES_MAX in all
+ * (-E2BIG past them); the walk offers none of them to the language and
+ * executable readers: such a file is its OS package's, whose distribution
+ * advisories cover it (inventory-owned.c says why).  An absolute path;
+ * 1 when added, 0 when known or not absolute. */
+#define INVENTORY_OWNED_MAX 4000000
+#define INVENTORY_OWNED_BYTES_MAX ((size_t) 256 * 1024 * 1024)
+int inventory_own(struct inventory *inv, const char *path, size_t len);
+bool inventory_owned(const struct inventory *inv, const char *path);
+size_t inventory_owned_count(const struct inventory *inv);
+void inventory_owned_free(struct inventory *inv);
 
 struct inventory *inventory_new(void);
 void inventory_free(struct inventory *inv);
@@ -202,6 +221,11 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err);
  * origin is the file name for messages and origin_file; the ecosystem and
  * purl distro come from inv->os. */
 int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
+/* The paths of a dpkg info/<package>.list file, one per line, into
+ * inventory_own(); a path under /bin, /sbin, /lib, /lib32, /lib64 or
+ * /libx32 (bits 0 to 5 of merged: the rootfs has that folder as a symlink
+ * into /usr) is owned under /usr too.  -ENOMEM, -E2BIG (inventory_own()). */
+int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv);
 
 /* rpm: var/lib/rpm (or usr/lib/sysimage/rpm) rpmdb.sqlite, else
  * Packages.db (ndb), else Packages (Berkeley DB); see lib/inventory/rpmdb.h.
