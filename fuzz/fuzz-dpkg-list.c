@@ -59,6 +59,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         if (r == 0 && inventory_owned_count(inv) > kept)
                 abort();
+        /* A path longer than a block of the set, then a short one after it. */
+        if (r == 0) {
+                static char big[300 * 1024];
+
+                memset(big, 'x', sizeof(big) - 1);
+                big[0] = '/';
+                if (inventory_own(inv, big, sizeof(big) - 1) < 0 || inventory_own(inv, "/after/big", 10) < 0 ||
+                    !inventory_owned(inv, big) || !inventory_owned(inv, "/after/big"))
+                        abort();
+        }
         if (inventory_owned(inv, "/never/listed/\x01"))
                 abort();
         inventory_free(inv);

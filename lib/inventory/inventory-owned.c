@@ -15,28 +15,45 @@
 #include "base/strutil.h"
 #include "inventory.h"
 
+/* The strings live in blocks that never move: no copy and no second
+ * page fault when the set grows. */
+#define BLOCK_SIZE ((size_t) 256 * 1024)
+
+struct block {
+        struct block *next;
+        size_t used, size;
+        char data[];
+};
+
 struct owned_paths {
-        char *pool;             /* the paths, each NUL-terminated */
-        size_t pool_len, pool_cap;
-        uint32_t *slots;        /* offset + 1 into pool, 0 for empty */
+        struct block *blocks;   /* the newest first */
+        size_t bytes;
+        const char **slots;     /* NULL for empty */
+        uint32_t *hashes;       /* of each slot's string, for growing */
         size_t n, cap;          /* cap a power of two */
 };
 
-static uint64_t hash(const char *s, size_t n) {
+static uint32_t hash(const char *s, size_t n) {
         uint64_t h = 0xcbf29ce484222325ULL;
 
         for (size_t i = 0; i < n; i++) {
                 h ^= (unsigned char) s[i];
                 h *= 0x100000001b3ULL;
         }
-        return h;
+        return (uint32_t) (h ^ (h >> 32));
 }
 
 static void owned_free(struct owned_paths *o) {
         if (!o)
                 return;
-        free(o->pool);
+        while (o->blocks) {
+                struct block *b = o->blocks;
+
+                o->blocks = b->next;
+                free(b);
+        }
         free(o->slots);
+        free(o->hashes);
         free(o);
 }
 
@@ -45,14 +62,13 @@ void inventory_owned_free(struct inventory *inv) {
         inv->owned = NULL;
 }
 
-/* The slot of path (len bytes), or of the empty slot where it would go. */
-static size_t probe(const struct owned_paths *o, const char *path, size_t len) {
-        size_t i = (size_t) hash(path, len) & (o->cap - 1);
+/* The slot of path (len bytes, hash h), or of the empty slot where it
+ * would go. */
+static size_t probe(const struct owned_paths *o, const char *path, size_t len, uint32_t h) {
+        size_t i = h & (o->cap - 1);
 
         while (o->slots[i]) {
-                const char *s = o->pool + o->slots[i] - 1;
-
-                if (strncmp(s, path, len) == 0 && s[len] == '\0')
+                if (o->hashes[i] == h && strncmp(o->slots[i], path, len) == 0 && o->slots[i][len] == '\0')
                         return i;
                 i = (i + 1) & (o->cap - 1);
         }
@@ -60,54 +76,74 @@ static size_t probe(const struct owned_paths *o, const char *path, size_t len) {
 }
 
 static int grow(struct owned_paths *o) {
-        size_t cap = o->cap ? o->cap * 2 : 1024;
-        uint32_t *old = o->slots, *slots = calloc(cap, sizeof(*slots));
-        size_t old_cap = o->cap;
+        size_t cap = o->cap ? o->cap * 2 : 8192, old_cap = o->cap;
+        const char **old = o->slots, **slots = calloc(cap, sizeof(*slots));
+        uint32_t *old_hashes = o->hashes, *hashes = calloc(cap, sizeof(*hashes));
 
-        if (!slots)
+        if (!slots || !hashes) {
+                free(slots);
+                free(hashes);
                 return -ENOMEM;
-        o->slots = slots;
-        o->cap = cap;
+        }
+        *o = (struct owned_paths) { .blocks = o->blocks, .bytes = o->bytes, .slots = slots, .hashes = hashes,
+                                    .n = o->n, .cap = cap };
         for (size_t i = 0; i < old_cap; i++)
                 if (old[i]) {
-                        const char *s = o->pool + old[i] - 1;
+                        size_t j = old_hashes[i] & (cap - 1);
 
-                        o->slots[probe(o, s, strlen(s))] = old[i];
+                        while (slots[j])
+                                j = (j + 1) & (cap - 1);
+                        slots[j] = old[i];
+                        hashes[j] = old_hashes[i];
                 }
         free(old);
+        free(old_hashes);
         return 0;
+}
+
+/* len + 1 bytes that never move. */
+static char *store(struct owned_paths *o, size_t len) {
+        struct block *b = o->blocks;
+        char *p;
+
+        if (!b || b->size - b->used < len + 1) {
+                size_t size = len + 1 > BLOCK_SIZE ? len + 1 : BLOCK_SIZE;      /* a long path: a block its own */
+
+                if (!(b = malloc(sizeof(*b) + size)))
+                        return NULL;
+                *b = (struct block) { .next = o->blocks, .size = size };
+                o->blocks = b;
+        }
+        p = b->data + b->used;
+        b->used += len + 1;
+        return p;
 }
 
 int inventory_own(struct inventory *inv, const char *path, size_t len) {
         struct owned_paths *o = inv->owned;
+        uint32_t h;
         size_t i;
+        char *p;
 
         if (len == 0 || path[0] != '/' || memchr(path, '\0', len))
                 return 0;
         if (!o && !(o = inv->owned = calloc(1, sizeof(*o))))
                 return -ENOMEM;
-        if (o->n >= INVENTORY_OWNED_MAX || o->pool_len + len + 1 > INVENTORY_OWNED_BYTES_MAX)
+        if (o->n >= INVENTORY_OWNED_MAX || o->bytes + len + 1 > INVENTORY_OWNED_BYTES_MAX)
                 return -E2BIG;
         if ((o->n + 1) * 2 > o->cap && grow(o) < 0)
                 return -ENOMEM;
-        i = probe(o, path, len);
+        h = hash(path, len);
+        i = probe(o, path, len, h);
         if (o->slots[i])
                 return 0;
-        if (o->pool_len + len + 1 > o->pool_cap) {
-                size_t cap = o->pool_cap ? o->pool_cap * 2 : 64 * 1024;
-                char *p;
-
-                while (cap < o->pool_len + len + 1)
-                        cap *= 2;
-                if (!(p = realloc(o->pool, cap)))
-                        return -ENOMEM;
-                o->pool = p;
-                o->pool_cap = cap;
-        }
-        memcpy(o->pool + o->pool_len, path, len);
-        o->pool[o->pool_len + len] = '\0';
-        o->slots[i] = (uint32_t) (o->pool_len + 1);
-        o->pool_len += len + 1;
+        if (!(p = store(o, len)))
+                return -ENOMEM;
+        memcpy(p, path, len);
+        p[len] = '\0';
+        o->slots[i] = p;
+        o->hashes[i] = h;
+        o->bytes += len + 1;
         o->n++;
         return 1;
 }
@@ -115,7 +151,9 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
 bool inventory_owned(const struct inventory *inv, const char *path) {
         const struct owned_paths *o = inv->owned;
 
-        return o && o->n > 0 && o->slots[probe(o, path, strlen(path))] != 0;
+        size_t len = strlen(path);
+
+        return o && o->n > 0 && o->slots[probe(o, path, len, hash(path, len))] != NULL;
 }
 
 size_t inventory_owned_count(const struct inventory *inv) {
