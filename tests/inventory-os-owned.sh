@@ -71,6 +71,12 @@ out=$(pkgs)
 grep -q "^PyPI foo /usr/lib/python3/dist-packages/foo-1.0.dist-info/METADATA$" <<<"$out" ||
         fail "without the lists, the dist-info was not read: $out"
 grep -q " /usr/bin/gobin$" <<<"$out" || fail "without the lists, /usr/bin/gobin was not read: $out"
+
+# An info that is not a folder lists nothing: nothing is taken as owned.
+printf 'not a folder\n' >"$R/var/lib/dpkg/info"
+out=$(pkgs)
+grep -q "^PyPI foo " <<<"$out" || fail "with info not a folder, the dist-info was not read: $out"
+rm "$R/var/lib/dpkg/info"
 mv "$T/info" "$R/var/lib/dpkg/info"
 
 # Without merged /usr, /bin/gobin does not name /usr/bin/gobin.

@@ -544,11 +544,15 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 error_clear(err);
                 return 0;
         }
-        if (k < 0)
+        if (k >= 0)
+                k = dfd = rootfs_openat(r, DPKG_INFO_PATH, O_RDONLY | O_DIRECTORY, err);
+        if (k == -ENOMEM)
                 return k;
-        dfd = rootfs_openat(r, DPKG_INFO_PATH, O_RDONLY | O_DIRECTORY, err);
-        if (dfd < 0)
-                return dfd;
+        if (k < 0) {                    /* nothing owned: every file is read */
+                k = inventory_warn(inv, "%s; no file is taken as an OS package's", err->msg);
+                error_clear(err);
+                return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        }
         merged = find_merged(r);
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *buf = NULL, *what = NULL;
