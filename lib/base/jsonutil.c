@@ -350,6 +350,17 @@ static size_t utf8_len(const unsigned char *p) {
         return 0;
 }
 
+void str_make_utf8(char *s) {
+        for (unsigned char *p = (unsigned char *) s; *p;) {
+                size_t n = utf8_len(p);
+
+                if (n == 0)
+                        *p++ = '?';
+                else
+                        p += n;
+        }
+}
+
 json_t *json_str_or_null(const char *s) {
         _cleanup_free_ char *copy = NULL;
         json_t *v;
@@ -362,15 +373,45 @@ json_t *json_str_or_null(const char *s) {
          * that starts no well-formed sequence becomes '?'. */
         if (!(copy = strdup(s)))
                 return NULL;
-        for (unsigned char *p = (unsigned char *) copy; *p;) {
-                size_t n = utf8_len(p);
-
-                if (n == 0)
-                        *p++ = '?';
-                else
-                        p += n;
-        }
+        str_make_utf8(copy);
         return json_string(copy);
+}
+
+/* jansson's escapes (dump.c): \\ \" \b \f \n \r \t, \uXXXX (upper-case
+ * hex) for the other control characters; '/', DEL and everything past
+ * ASCII as they are. */
+int strbuf_append_json_string(struct strbuf *b, const char *s) {
+        static const char hex[] = "0123456789ABCDEF";
+        static const char short_escape[128] = {
+                ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['"'] = '"', ['\\'] = '\\',
+        };
+        const unsigned char *p = (const unsigned char *) s, *run;
+        int r;
+
+        if (!s)
+                return strbuf_append(b, "null", 4);
+        r = strbuf_append(b, "\"", 1);
+        while (r >= 0 && *p) {
+                size_t n = 1;
+
+                /* the longest run written as it is: ASCII that needs no
+                 * escape, well-formed UTF-8 */
+                for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' && (*p < 0x80 || (n = utf8_len(p)) > 0);
+                     p += n, n = 1)
+                        ;
+                if (p > run)
+                        r = strbuf_append(b, (const char *) run, (size_t) (p - run));
+                if (r < 0 || !*p)
+                        break;
+                if (*p >= 0x80)                 /* starts no well-formed sequence */
+                        r = strbuf_append(b, "?", 1);
+                else if (short_escape[*p])
+                        r = strbuf_append(b, (const char[]) { '\\', short_escape[*p] }, 2);
+                else
+                        r = strbuf_append(b, (const char[]) { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf] }, 6);
+                p++;
+        }
+        return r < 0 ? r : strbuf_append(b, "\"", 1);
 }
 
 json_t *json_strv(char *const *v) {

@@ -6,7 +6,7 @@
 
 #include "base/strutil.h"
 
-static int strbuf_reserve(struct strbuf *b, size_t extra) {
+int strbuf_reserve(struct strbuf *b, size_t extra) {
         size_t max = b->max ? b->max : STRBUF_DEFAULT_MAX;
         size_t need, cap;
         char *p;

@@ -17,6 +17,8 @@ struct strbuf {
 };
 #define STRBUF_DEFAULT_MAX ((size_t) 256 * 1024 * 1024)
 
+/* Room for extra more bytes (and the NUL) without another allocation. */
+int strbuf_reserve(struct strbuf *b, size_t extra);
 int strbuf_append(struct strbuf *b, const char *s, size_t n);
 int strbuf_puts(struct strbuf *b, const char *s);
 int strbuf_printf(struct strbuf *b, const char *fmt, ...) _printf_(2, 3);
