@@ -17,13 +17,16 @@
 #include "base/digest.h"
 #include "base/strutil.h"
 #include "image.h"
+#include "inventory-wire.h"
 #include "report.h"
 #include "rootfs.h"
 #include "sandbox.h"
 #include "vulndb.h"
 
-/* What a child computes: a JSON document on success, an error otherwise. */
-typedef int (*child_fn)(const void *arg, char **ret_json, struct error *err);
+/* What a child computes: its result (a JSON document, or the inventory's
+ * wire form, lib/inventory/inventory-wire.h) of *ret_len bytes on
+ * success, an error otherwise. */
+typedef int (*child_fn)(const void *arg, char **ret, size_t *ret_len, struct error *err);
 
 static int write_all(int fd, const char *s, size_t n) {
         while (n > 0) {
@@ -69,25 +72,26 @@ static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline
         return k < 0 ? k : 0;
 }
 
-/* The child's message: an optional "W" line, then "J" + the document, or
+/* The child's message: an optional "W" line, then "R" + the result, or
  * "E" + an error message; the exit status tells the errno of an error. */
 static _Noreturn void child_main(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
                                  int fd) {
-        _cleanup_free_ char *json = NULL;
+        _cleanup_free_ char *result = NULL;
         struct error err = {};
+        size_t len = 0;
         int k;
 
         /* Die with the hook, whatever kills it. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         k = child_cage(fd, cage, deadline_ms, &err);
         if (k >= 0)
-                k = fn(arg, &json, &err);
+                k = fn(arg, &result, &len, &err);
         if (k < 0) {
                 (void) write_all(fd, "E", 1);
                 (void) write_all(fd, err.msg, strlen(err.msg));
                 _exit(-k < 126 ? -k : EIO);
         }
-        _exit(write_all(fd, "J", 1) == 0 && write_all(fd, json, strlen(json)) == 0 ? 0 : EIO);
+        _exit(write_all(fd, "R", 1) == 0 && write_all(fd, result, len) == 0 ? 0 : EIO);
 }
 
 static long long now_ms(void) {
@@ -99,8 +103,6 @@ static long long now_ms(void) {
 
 /* Reads the child's message until EOF or the deadline; -ETIMEDOUT. */
 static int read_until(int fd, long long deadline, struct strbuf *b, struct error *err) {
-        static char chunk[65536];
-
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 long long left = deadline - now_ms();
@@ -116,15 +118,18 @@ static int read_until(int fd, long long deadline, struct strbuf *b, struct error
                         return error_set_errno(err, errno, "wait for the analysis");
                 if (k == 0)
                         continue;
-                n = read(fd, chunk, sizeof(chunk));
+                /* into the buffer itself, 64 KiB at a time at least */
+                if (strbuf_reserve(b, 65536) < 0 && strbuf_reserve(b, 1) < 0)
+                        return error_set(err, EMSGSIZE, "analysis result larger than %zu bytes", ANALYSIS_RESULT_MAX);
+                n = read(fd, b->s + b->len, b->cap - b->len - 1);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return error_set_errno(err, errno, "read the analysis result");
                 if (n == 0)
                         return 0;
-                if (strbuf_append(b, chunk, (size_t) n) < 0)
-                        return error_set(err, EMSGSIZE, "analysis result larger than %zu bytes", ANALYSIS_RESULT_MAX);
+                b->len += (size_t) n;
+                b->s[b->len] = '\0';
         }
 }
 
@@ -169,10 +174,10 @@ static void reap_killed(pid_t pid) {
 }
 
 /* Takes the "W" line off the front of the message. */
-static const char *take_note(const char *s) {
+static const char *take_note(const char *s, size_t len) {
         const char *nl;
 
-        if (!s || s[0] != 'W' || !(nl = strchr(s, '\n')))
+        if (!s || len == 0 || s[0] != 'W' || !(nl = memchr(s, '\n', len)))
                 return s;
         snprintf(sandbox_note, sizeof(sandbox_note), "%.*s", (int) (nl - s - 1), s + 1);
         return nl + 1;
@@ -180,12 +185,13 @@ static const char *take_note(const char *s) {
 
 /* Runs fn in a child caged as cage says (root_fd, read_fd, keep_fds,
  * writes, privileges; its result_fd, cpu_seconds and nice are set here);
- * *ret_json is its document. */
+ * *ret is its result, *ret_len bytes (NUL-terminated beyond them). */
 static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
-                     char **ret_json, struct error *err) {
+                     char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
         long long deadline = now_ms() + deadline_ms;
         const char *msg;
+        size_t len;
         int fds[2], k, status;
         pid_t pid;
 
@@ -218,19 +224,30 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
                 return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
         }
         status = reap(pid, err);
-        msg = take_note(b.s);
-        if (status < 0 || !msg || (msg[0] != 'J' && msg[0] != 'E')) {
+        msg = take_note(b.s, b.len);
+        len = msg ? b.len - (size_t) (msg - b.s) : 0;
+        if (status < 0 || len == 0 || (msg[0] != 'R' && msg[0] != 'E')) {
                 strbuf_done(&b);
                 return status < 0 ? status : error_set(err, ECHILD, "the analysis process ended without a result");
         }
         if (msg[0] == 'E' || status != 0) {
-                k = error_set(err, status ? status : EIO, "%s", msg + 1);
+                /* the message up to a NUL the child may have put in it */
+                k = error_set(err, status ? status : EIO, "%.*s", (int) (len - 1), msg + 1);
                 strbuf_done(&b);
                 return k;
         }
-        *ret_json = strdup(msg + 1);
-        strbuf_done(&b);
-        return *ret_json ? 0 : error_set(err, ENOMEM, "out of memory");
+        /* the result moved to the front of the buffer (and its NUL) */
+        memmove(b.s, msg + 1, len);
+        *ret = b.s;
+        *ret_len = len - 1;
+        return 0;
+}
+
+/* A child's JSON document: its length is strlen's. */
+static int json_result(char *json, char **ret, size_t *ret_len) {
+        *ret = json;
+        *ret_len = strlen(json);
+        return 0;
 }
 
 /* ---- the inventory half --------------------------------------------------- */
@@ -244,13 +261,34 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
  * only bypasses read and search permission; its one known escape,
  * open_by_handle_at(2) (CVE-2014-3519's "shocker"), is killed by the
  * seccomp filter, and Landlock checks every open(2) against the rootfs. */
-static int inventory_child(const void *arg, char **ret_json, struct error *err) {
+static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         struct rootfs *root = (struct rootfs *) arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
+        int k;
 
         if (inventory_collect(root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(root));
-        return report_inventory_json_full(inv, ret_json, err);
+        if ((k = inventory_wire_write(inv, &b)) < 0) {
+                strbuf_done(&b);
+                return error_set(err, -k, "send the inventory");
+        }
+        *ret_len = b.len;
+        *ret = strbuf_steal(&b);
+        return 0;
+}
+
+/* The inventory the child sent, exactly len bytes of it. */
+static int inventory_read(const char *buf, size_t len, struct inventory **ret, struct error *err) {
+        size_t used;
+        int k = inventory_wire_read(buf, len, ret, &used, err);
+
+        if (k >= 0 && used != len) {
+                inventory_free(*ret);
+                *ret = NULL;
+                return error_set(err, EBADMSG, "inventory from the analysis: %zu bytes past its end", len - used);
+        }
+        return k;
 }
 
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
@@ -258,6 +296,7 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         struct inventory *inv = NULL;
+        size_t len;
         int k;
 
         k = rootfs_open(rootfs, 0, &root, err);
@@ -266,10 +305,10 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         k = run_child(inventory_child, root,
                       &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
                                                .keep_caps = 1ULL << CAP_DAC_READ_SEARCH },
-                      deadline_ms, &raw, err);
+                      deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        k = report_parse_inventory(raw, strlen(raw), &inv, err);
+        k = inventory_read(raw, len, &inv, err);
         if (k < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
         /* Re-rendered from what we parsed: canonical, and nothing unchecked
@@ -305,10 +344,11 @@ static int match_open(void *userdata, struct error *err) {
         return vulndb_open(a->db_path, &a->db, err);
 }
 
-static int match_child(const void *arg, char **ret_json, struct error *err) {
+static int match_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct match_arg *a = arg;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         struct inventory inv = *a->inv;
+        char *json;
         int k;
 
         if ((k = match_inventory(a->db, a->inv, &res, err)) < 0)
@@ -316,8 +356,9 @@ static int match_child(const void *arg, char **ret_json, struct error *err) {
         /* The scan's warnings are the match's own: the inventory's travel
          * with the inventory, and the cache keeps the scan as it was. */
         inv.warnings = NULL;
-        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res, .compact = true },
-                                ret_json, err);
+        k = report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res, .compact = true },
+                             &json, err);
+        return k < 0 ? k : json_result(json, ret, ret_len);
 }
 
 /* The match child's walls: O_PATH fds of the DB's folder (its chroot) and
@@ -350,6 +391,7 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         _cleanup_close_ int dir = -EBADF, file = -EBADF;
         struct match_arg arg = { .inv = inv, .db_path = db_path };
         struct scan_result *res = NULL;
+        size_t len;
         int k;
 
         k = open_db_walls(db_path, &dir, &file, err);
@@ -358,10 +400,12 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
         k = run_child(match_child, &arg,
                       &(struct sandbox_opts) { .root_fd = dir, .read_fd = file, .open_fn = match_open,
                                                .userdata = &arg },
-                      deadline_ms, &raw, err);
+                      deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        k = report_parse_scan(raw, strlen(raw), &res, err);
+        if (strlen(raw) != len)
+                return error_set(err, EBADMSG, "the match against %s: its result holds a NUL byte", db_path);
+        k = report_parse_scan(raw, len, &res, err);
         if (k < 0)
                 return error_wrap(err, "the match against %s", db_path);
         *ret = res;
@@ -370,11 +414,6 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 }
 
 /* ---- both in one child ----------------------------------------------------- */
-
-/* Between the two documents of analyze_rootfs()'s child: a byte that
- * jansson never writes (it escapes every control character in strings and
- * indents with blanks). */
-#define DOCUMENT_SEPARATOR '\x1e'
 
 struct rootfs_arg {
         struct rootfs *root;
@@ -391,18 +430,19 @@ static int rootfs_open_db(void *userdata, struct error *err) {
         return vulndb_open(a->db_path, &a->db, err);
 }
 
-static int rootfs_child(const void *arg, char **ret_json, struct error *err) {
+/* The inventory's wire form, then the scan's JSON. */
+static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *inv_json = NULL, *scan_json = NULL;
+        _cleanup_free_ char *scan_json = NULL;
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
         struct inventory copy;
         int k;
 
         if (inventory_collect(a->root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(a->root));
-        if ((k = report_inventory_json_full(inv, &inv_json, err)) < 0 ||
-            (k = match_inventory(a->db, inv, &res, err)) < 0)
+        if ((k = match_inventory(a->db, inv, &res, err)) < 0)
                 return k;
         copy = *inv;
         copy.warnings = NULL;   /* as match_child(): the scan's warnings are the match's own */
@@ -410,8 +450,12 @@ static int rootfs_child(const void *arg, char **ret_json, struct error *err) {
                                                             .compact = true },
                                   &scan_json, err)) < 0)
                 return k;
-        if (asprintf(ret_json, "%s%c%s", inv_json, DOCUMENT_SEPARATOR, scan_json) < 0)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((k = inventory_wire_write(inv, &b)) < 0 || (k = strbuf_puts(&b, scan_json)) < 0) {
+                strbuf_done(&b);
+                return error_set(err, -k, "send the analysis");
+        }
+        *ret_len = b.len;
+        *ret = strbuf_steal(&b);
         return 0;
 }
 
@@ -423,7 +467,7 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *raw = NULL, *inventory_json = NULL, *scan_json = NULL;
         struct rootfs_arg arg = { .db_path = db_path };
-        char *sep;
+        size_t len, used;
         int k;
 
         k = rootfs_open(rootfs, 0, &root, err);
@@ -434,21 +478,20 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
                       &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
                                                .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
                                                .open_fn = rootfs_open_db, .userdata = &arg },
-                      deadline_ms, &raw, err);
+                      deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        sep = strchr(raw, DOCUMENT_SEPARATOR);
-        if (!sep)
-                return error_set(err, EPROTO, "the analysis of %s: its result lacks the match", rootfs);
-        *sep = '\0';
-        if ((k = report_parse_inventory(raw, (size_t) (sep - raw), &inv, err)) < 0)
+        if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
+        if (used == len || strlen(raw + used) != len - used)
+                return error_set(err, EPROTO, "the analysis of %s: its result lacks the match, or holds a NUL byte",
+                                 rootfs);
         /* Canonical, re-rendered from what we parsed, as analyze_inventory() does. */
         if (ret_inventory_json && (k = report_inventory_json(inv, &inventory_json, err)) < 0)
                 return k;
-        if ((k = report_parse_scan(sep + 1, strlen(sep + 1), &res, err)) < 0)
+        if ((k = report_parse_scan(raw + used, len - used, &res, err)) < 0)
                 return error_wrap(err, "the match against %s", db_path);
-        if (!(scan_json = strdup(sep + 1)))
+        if (!(scan_json = strdup(raw + used)))
                 return error_set(err, ENOMEM, "out of memory");
         *ret_inv = TAKE_PTR(inv);
         if (ret_inventory_json)
@@ -462,14 +505,15 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
 
 /* Chrooted to the empty temporary folder it fills, with the image's fd
  * kept, allowed to write there and nowhere else (see sandbox.h). */
-static int image_child(const void *arg, char **ret_json, struct error *err) {
+static int image_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         struct image *img = (struct image *) arg;
+        char *json;
         int k;
 
         k = image_materialise(img, err);
-        if (k < 0)
-                return k;
-        return image_result_json(img, ret_json, err);
+        if (k >= 0)
+                k = image_result_json(img, &json, err);
+        return k < 0 ? k : json_result(json, ret, ret_len);
 }
 
 /* The reader keeps the CLI's uid (root when root runs it) with every
@@ -484,15 +528,16 @@ static int image_child(const void *arg, char **ret_json, struct error *err) {
 int analyze_image(struct image *img, unsigned deadline_ms, struct error *err) {
         _cleanup_free_ char *raw = NULL;
         int src = image_source_fd(img), k;
+        size_t len;
 
         k = run_child(image_child, img,
                       &(struct sandbox_opts) { .root_fd = image_root_fd(img), .keep_fds = &src, .n_keep_fds = 1,
                                                .writes_below_root = true, .file_size_max = IMAGE_FILE_MAX,
                                                .keep_uid = true },
-                      deadline_ms, &raw, err);
+                      deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        return image_result_parse(img, raw, strlen(raw), err);
+        return image_result_parse(img, raw, len, err);
 }
 
 /* ---- the probe (portcullis doctor) ------------------------------------------ */
@@ -502,15 +547,18 @@ int analyze_image(struct image *img, unsigned deadline_ms, struct error *err) {
 /* In the cage: reads the marker the parent left at the top of the folder
  * (found at "/" only when chrooted there; readable only if Landlock lets
  * the folder be read) and says how it runs. */
-static int probe_child(const void *arg, char **ret_json, struct error *err) {
+static int probe_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         _cleanup_close_ int fd = open("/" PROBE_MARKER, O_RDONLY | O_CLOEXEC);
         char buf[16] = "";
+        int n;
 
         if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) < 0)
                 buf[0] = '\0';
-        if (asprintf(ret_json, "{\"missing\": %d, \"uid\": %u, \"chrooted\": %s}", child_sandbox_level,
-                     (unsigned) getuid(), streq_ptr(buf, "ok\n") ? "true" : "false") < 0)
+        n = asprintf(ret, "{\"missing\": %d, \"uid\": %u, \"chrooted\": %s}", child_sandbox_level,
+                     (unsigned) getuid(), streq_ptr(buf, "ok\n") ? "true" : "false");
+        if (n < 0)
                 return error_set(err, ENOMEM, "out of memory");
+        *ret_len = (size_t) n;
         return 0;
 }
 
@@ -558,6 +606,7 @@ int analyze_probe(const char *dir, unsigned deadline_ms, struct analyze_probe *r
         json_t *doc;
         json_error_t jerr;
         struct sandbox_opts cage;
+        size_t len;
         int k;
 
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -568,10 +617,10 @@ int analyze_probe(const char *dir, unsigned deadline_ms, struct analyze_probe *r
                 return error_set_errno(err, errno, "sandbox probe: write %s/" PROBE_MARKER, dir);
         /* The inventory child's own cage. */
         cage = (struct sandbox_opts) { .root_fd = dfd, .read_fd = dfd, .keep_caps = 1ULL << CAP_DAC_READ_SEARCH };
-        k = run_child(probe_child, NULL, &cage, deadline_ms, &raw, err);
+        k = run_child(probe_child, NULL, &cage, deadline_ms, &raw, &len, err);
         if (k < 0)
                 return error_wrap(err, "the sandboxed child");
-        doc = json_loads(raw, 0, &jerr);
+        doc = json_loadb(raw, len, 0, &jerr);
         if (!doc || json_unpack(doc, "{s:i, s:i, s:b}", "missing", &p.missing, "uid", &p.uid, "chrooted",
                                 &p.chrooted) < 0) {
                 json_decref(doc);

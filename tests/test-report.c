@@ -111,6 +111,81 @@ static struct inventory *make_inventory(void) {
         return inv;
 }
 
+/* Every byte that needs care in a JSON string: each control character,
+ * DEL, quote, backslash, slash, UTF-8 of 2, 3 and 4 bytes, and what is not
+ * UTF-8 (a stray continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF, a byte no sequence starts with, a sequence cut short at the
+ * end). */
+static char *hostile_bytes(void) {
+        static const char rest[] = "\x7f\"\\/ \xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80 \x80|\xc0\x80|\xed\xa0\x80|"
+                                   "\xf4\x90\x80\x80|\xf5|\xff|\xe4\xb8";
+        char *s = malloc(32 + sizeof(rest));
+
+        CHECK(s != NULL);
+        for (int c = 1; c < 0x20; c++)
+                s[c - 1] = (char) c;
+        memcpy(s + 0x1f, rest, sizeof(rest));
+        return s;
+}
+
+/* What jansson writes for an inventory, the oracle of the renderer that
+ * writes it without a tree (the cache's identities are digests of these
+ * bytes): the same document built with json_pack() and json_dumps(). */
+static char *inventory_as_jansson(const struct inventory *inv) {
+        json_t *pkgs = json_array(), *root;
+        char *out;
+
+        for (size_t i = 0; i < inv->n_pkgs; i++) {
+                const struct package *p = &inv->pkgs[i];
+                json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", json_str_or_null(p->name),
+                                      "version", json_str_or_null(p->version), "source_name",
+                                      json_str_or_null(p->source_name), "source_version",
+                                      json_str_or_null(p->source_version), "arch", json_str_or_null(p->arch),
+                                      "ecosystem", json_str_or_null(p->ecosystem), "purl", json_str_or_null(p->purl),
+                                      "origin_file", json_str_or_null(p->origin_file));
+
+                if (p->guessed_from)
+                        json_object_set_new(o, "guessed_from", json_str_or_null(p->guessed_from));
+                json_array_append_new(pkgs, o);
+        }
+        root = json_pack("{s:{s:o, s:o, s:o}, s:o}", "os", "id", json_str_or_null(inv->os.id), "version",
+                         json_str_or_null(inv->os.version_id), "ecosystem", json_str_or_null(inv->os.ecosystem),
+                         "packages", pkgs);
+        if (inv->skipped)
+                json_object_set_new(root, "skipped", json_strv(inv->skipped));
+        out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return out;
+}
+
+static void check_inventory_json(const struct inventory *inv, const char *what) {
+        _cleanup_free_ char *ours = NULL, *theirs = inventory_as_jansson(inv);
+        struct error err = {};
+
+        CHECK(report_inventory_json(inv, &ours, &err) == 0);
+        CHECK_MSG(ours && theirs && strcmp(ours, theirs) == 0, "%s:\nours:\n%s\njansson:\n%s", what, ours, theirs);
+}
+
+static void test_inventory_json(struct inventory *hostile) {
+        _cleanup_(inventory_freep) struct inventory *empty = inventory_new(), *bytes = inventory_new();
+        _cleanup_free_ char *b = hostile_bytes();
+        struct package p = {};
+
+        CHECK(empty && bytes && b);
+        check_inventory_json(empty, "an empty inventory");
+        check_inventory_json(hostile, "the hostile inventory");
+        /* every field hostile, or NULL */
+        bytes->os = (struct os_info) { .id = strdup(b), .ecosystem = strdup(b) };
+        p = (struct package) { .name = strdup(b), .version = strdup(b), .source_name = strdup(b),
+                               .source_version = strdup(b), .ecosystem = strdup(b), .purl = strdup(b),
+                               .origin_file = strdup(b), .guessed_from = strdup(b) };
+        CHECK(inventory_add(bytes, &p) == 0);
+        p = (struct package) { .name = strdup("n"), .version = strdup("") };
+        CHECK(inventory_add(bytes, &p) == 0);
+        CHECK(strv_push(&bytes->skipped, strdup(b)) == 0 && strv_push(&bytes->skipped, strdup("")) == 0);
+        check_inventory_json(bytes, "an inventory of hostile bytes");
+}
+
 struct row {
         const char *id, *package, *path;
         enum severity severity;
@@ -370,6 +445,7 @@ int main(void) {
         inv = make_inventory();
         res = make_scan();
         t.inv = inv;
+        test_inventory_json(inv);
         CHECK(res->suppressed == 1 && res->counts[SEVERITY_CRITICAL] == 1);
         t.res = res;
         test_sarif(&t);

@@ -355,66 +355,91 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
 }
 
-static json_t *package_json(const struct package *p) {
-        json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-                              "name", json_str_or_null(p->name),
-                              "version", json_str_or_null(p->version),
-                              "source_name", json_str_or_null(p->source_name),
-                              "source_version", json_str_or_null(p->source_version),
-                              "arch", json_str_or_null(p->arch),
-                              "ecosystem", json_str_or_null(p->ecosystem),
-                              "purl", json_str_or_null(p->purl),
-                              "origin_file", json_str_or_null(p->origin_file));
+/* The inventory document, written as json_dumps(JSON_INDENT(2) |
+ * JSON_PRESERVE_ORDER) writes it (the cache's identities are digests of
+ * these bytes), without building a jansson tree: an inventory has tens of
+ * thousands of strings, and a tree of them cost more than reading the
+ * package database (BENCHMARKS.md, "RPM inventory"). */
+static int member(struct strbuf *b, const char *indent, const char *key, const char *value) {
+        int r = strbuf_puts(b, indent);
 
-        /* only for a guess: the digest of every other inventory stays */
-        if (o && p->guessed_from && json_object_set_new(o, "guessed_from", json_str_or_null(p->guessed_from)) < 0) {
-                json_decref(o);
-                return NULL;
+        if (r >= 0)
+                r = strbuf_append(b, "\"", 1);
+        if (r >= 0)
+                r = strbuf_puts(b, key);
+        if (r >= 0)
+                r = strbuf_append(b, "\": ", 3);
+        return r < 0 ? r : strbuf_append_json_string(b, value);
+}
+
+static int string_array(struct strbuf *b, char *const *v) {
+        int r = strbuf_append(b, "[", 1);
+
+        for (size_t i = 0; r >= 0 && v[i]; i++) {
+                r = strbuf_puts(b, i ? ",\n    " : "\n    ");
+                if (r >= 0)
+                        r = strbuf_append_json_string(b, v[i]);
         }
-        return o;
+        return r < 0 ? r : strbuf_puts(b, v[0] ? "\n  ]" : "]");
 }
 
-static json_t *warnings_json(char *const *warnings) {
-        json_t *a = json_array();
+static int package_doc(struct strbuf *b, const struct package *p) {
+        const struct {
+                const char *key, *value;
+        } fields[] = {
+                { "name", p->name }, { "version", p->version }, { "source_name", p->source_name },
+                { "source_version", p->source_version }, { "arch", p->arch }, { "ecosystem", p->ecosystem },
+                { "purl", p->purl }, { "origin_file", p->origin_file },
+                /* only for a guess: the digest of every other inventory stays */
+                { "guessed_from", p->guessed_from },
+        };
+        size_t n = ELEMENTSOF(fields) - !p->guessed_from;
+        int r = strbuf_append(b, "{\n", 2);
 
-        for (char *const *w = warnings; a && w && *w; w++)
-                json_array_append_new(a, json_str_or_null(*w));
-        return a;
-}
-
-static int inventory_doc(const struct inventory *inv, bool full, char **ret, struct error *err) {
-        json_t *pkgs = json_array(), *root;
-
-        for (size_t i = 0; pkgs && i < inv->n_pkgs; i++)
-                if (json_array_append_new(pkgs, package_json(&inv->pkgs[i])) < 0) {
-                        json_decref(pkgs);
-                        pkgs = NULL;
-                }
-        root = json_pack("{s:{s:o, s:o, s:o}, s:o}",
-                         "os", "id", json_str_or_null(inv->os.id), "version", json_str_or_null(inv->os.version_id),
-                         "ecosystem", json_str_or_null(inv->os.ecosystem),
-                         "packages", pkgs);
-        if (!root)
-                return error_set(err, ENOMEM, "render JSON");
-        /* only when there is any: the inventory's digest of every image
-         * whose walk was complete stays what it was */
-        if (inv->skipped)
-                json_object_set_new(root, "skipped", json_strv(inv->skipped));
-        if (full && inv->os.pretty_name)
-                json_object_set_new(json_object_get(root, "os"), "pretty_name", json_str_or_null(inv->os.pretty_name));
-        if (full && inv->warnings)
-                json_object_set_new(root, "warnings", warnings_json(inv->warnings));
-        *ret = json_dumps(root, (full ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
-        json_decref(root);
-        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = member(b, "      ", fields[i].key, fields[i].value);
+                if (r >= 0)
+                        r = strbuf_puts(b, i + 1 < n ? ",\n" : "\n    }");
+        }
+        return r;
 }
 
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
-        return inventory_doc(inv, false, ret, err);
-}
+        struct strbuf b = {};
+        /* about 350 bytes a package: one allocation for most */
+        int r = strbuf_reserve(&b, 256 + (inv->n_pkgs < 100000 ? inv->n_pkgs : 100000) * 384);
 
-int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err) {
-        return inventory_doc(inv, true, ret, err);
+        if (r >= 0)
+                r = member(&b, "{\n  \"os\": {\n    ", "id", inv->os.id);
+        if (r >= 0)
+                r = member(&b, ",\n    ", "version", inv->os.version_id);
+        if (r >= 0)
+                r = member(&b, ",\n    ", "ecosystem", inv->os.ecosystem);
+        if (r >= 0)
+                r = strbuf_puts(&b, inv->n_pkgs ? "\n  },\n  \"packages\": [\n    " : "\n  },\n  \"packages\": []");
+        for (size_t i = 0; r >= 0 && i < inv->n_pkgs; i++) {
+                if (i > 0)
+                        r = strbuf_puts(&b, ",\n    ");
+                if (r >= 0)
+                        r = package_doc(&b, &inv->pkgs[i]);
+        }
+        if (r >= 0 && inv->n_pkgs)
+                r = strbuf_puts(&b, "\n  ]");
+        /* only when there is any: the inventory's digest of every image
+         * whose walk was complete stays what it was */
+        if (r >= 0 && inv->skipped) {
+                r = strbuf_puts(&b, ",\n  \"skipped\": ");
+                if (r >= 0)
+                        r = string_array(&b, inv->skipped);
+        }
+        if (r >= 0)
+                r = strbuf_puts(&b, "\n}");
+        if (r < 0) {
+                strbuf_done(&b);
+                return error_set(err, -r, "render JSON");
+        }
+        *ret = strbuf_steal(&b);
+        return 0;
 }
 
 static int width(int cur, const char *s) {

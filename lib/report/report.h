@@ -47,10 +47,6 @@ int report_scan_json(const struct report_target *t, char **ret, struct error *er
 /* The inventory: the JSON shape documented in README.md ("inventory"), or
  * a table. */
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err);
-/* The same with the OS's "pretty_name" and the inventory's "warnings" (when
- * there are any), on one line: what the analysis child sends for the front
- * end's table and messages; not the contract, nor what the cache keeps. */
-int report_inventory_json_full(const struct inventory *inv, char **ret, struct error *err);
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);
 
 /* Calls fn for each of the last `last` lines of an audit log (buf) that are
