@@ -10,9 +10,10 @@
 
 /* The two halves of an analysis, each in a child process so that the hook
  * keeps its deadline whatever the image holds: the parent waits on a pipe
- * at most deadline_ms, then kills the child.  The child sends back the JSON
- * that report_inventory_json()/report_scan_json() write, which the parent
- * parses like any untrusted input.  The child runs in the sandbox of
+ * at most deadline_ms, then kills the child.  The child sends back the
+ * inventory in its wire form (inventory-wire.h) and the scan as the JSON
+ * report_scan_json() writes, which the parent parses like any untrusted
+ * input.  The child runs in the sandbox of
  * lib/sandbox.h (the inventory child chrooted to the rootfs).
  *
  * The split lets the hook look the verdict cache up by the inventory's
