@@ -171,20 +171,28 @@ int strv_push(char ***v, char *s) {
         return 0;
 }
 
+static bool purl_unreserved(char c) {
+        return isalnum_ascii(c) || c == '.' || c == '-' || c == '_' || c == '~';
+}
+
 int strbuf_append_purl_escaped(struct strbuf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
-        int r;
+        int r = 0;
 
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+        while (r >= 0 && *s) {
+                size_t n = 0;
+                unsigned char c;
 
-                if (isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~')
-                        r = strbuf_append(b, s, 1);
-                else
-                        r = strbuf_append(b, enc, 3);
-                if (r < 0)
-                        return r;
+                /* a run of what stays as it is, in one append */
+                while (s[n] && purl_unreserved(s[n]))
+                        n++;
+                if (n > 0) {
+                        r = strbuf_append(b, s, n);
+                        s += n;
+                        continue;
+                }
+                c = (unsigned char) *s++;
+                r = strbuf_append(b, (const char[]) { '%', hex[c >> 4], hex[c & 15] }, 3);
         }
-        return 0;
+        return r;
 }

@@ -146,10 +146,16 @@ int purl_build(const char *type, const char *namespace, const char *name, const 
                const char *distro, const char *epoch, char **ret) {
         const char *quals[][2] = { { "arch", arch }, { "distro", distro }, { "epoch", epoch } };
         struct strbuf b = {};
-        char sep = '?';
+        char sep[2] = "?";
         int r;
 
-        r = strbuf_printf(&b, "pkg:%s/", type);
+        r = strbuf_reserve(&b, 128);
+        if (r >= 0)
+                r = strbuf_puts(&b, "pkg:");
+        if (r >= 0)
+                r = strbuf_puts(&b, type);
+        if (r >= 0)
+                r = strbuf_puts(&b, "/");
         /* the namespace's segments (golang's github.com/x) each encoded */
         for (const char *seg = namespace; r >= 0 && seg;) {
                 const char *slash = strchr(seg, '/');
@@ -165,13 +171,14 @@ int purl_build(const char *type, const char *namespace, const char *name, const 
         if (r >= 0)
                 r = purl_part(&b, "@", version);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(quals); i++) {
-                char key[16];
-
                 if (!quals[i][1])
                         continue;
-                snprintf(key, sizeof(key), "%c%s=", sep, quals[i][0]);
-                r = purl_part(&b, key, quals[i][1]);
-                sep = '&';
+                r = strbuf_puts(&b, sep);
+                if (r >= 0)
+                        r = strbuf_puts(&b, quals[i][0]);
+                if (r >= 0)
+                        r = purl_part(&b, "=", quals[i][1]);
+                sep[0] = '&';
         }
         if (r < 0) {
                 strbuf_done(&b);

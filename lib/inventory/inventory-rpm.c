@@ -34,13 +34,32 @@ static const struct {
 struct rpm_ctx {
         struct inventory *inv;
         const char *origin;
+        char *distro;           /* the purls' distro qualifier (purl_distro()), once */
         unsigned long records;
 };
 
-static int format_version(const struct rpm_header *h, const char *vr, char **ret) {
-        int n = h->has_epoch ? asprintf(ret, "%u:%s", h->epoch, vr) : asprintf(ret, "%s", vr);
+/* a, sep and b in one new string (a header's strings, hundreds of
+ * thousands of them in a big rpmdb: no printf); NULL when out of memory. */
+static char *join(const char *a, const char *sep, const char *b) {
+        size_t na = strlen(a), ns = strlen(sep), nb = strlen(b);
+        char *s = malloc(na + ns + nb + 1);
 
-        return n < 0 ? -ENOMEM : 0;
+        if (!s)
+                return NULL;
+        memcpy(s, a, na);
+        memcpy(s + na, sep, ns);
+        memcpy(s + na + ns, b, nb + 1);
+        return s;
+}
+
+/* "EPOCH:VR" with an epoch, else "VR". */
+static int format_version(const struct rpm_header *h, const char *vr, char **ret) {
+        char epoch[16];
+
+        if (h->has_epoch)
+                snprintf(epoch, sizeof(epoch), "%u", h->epoch);
+        *ret = h->has_epoch ? join(epoch, ":", vr) : strdup(vr);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* Source name and version from SOURCERPM ("util-linux-2.32.1-42.el8_8.
@@ -64,22 +83,22 @@ static int source_of(const struct rpm_header *h, const char *vr, struct package 
 
 /* pkg:rpm/<id>/<name>@<version>-<release>?arch=..&distro=<id>-<version_id>
  * &epoch=<epoch> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier). */
-static int build_purl(const struct os_info *os, const struct rpm_header *h, char **ret) {
-        _cleanup_free_ char *distro = purl_distro(os), *version = NULL;
+static int build_purl(const struct os_info *os, const char *distro, const struct rpm_header *h, const char *vr,
+                      char **ret) {
         char epoch[16];
 
-        if (asprintf(&version, "%s-%s", h->version, h->release) < 0)
-                return -ENOMEM;
-        snprintf(epoch, sizeof(epoch), "%u", h->epoch);
-        return purl_build("rpm", os->id, h->name, version, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
+        if (h->has_epoch)
+                snprintf(epoch, sizeof(epoch), "%u", h->epoch);
+        return purl_build("rpm", os->id, h->name, vr, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
 }
 
-static int package_from_header(struct inventory *inv, const char *origin, const struct rpm_header *h) {
-        _cleanup_free_ char *vr = NULL;
+static int package_from_header(struct inventory *inv, const char *origin, const char *distro,
+                               const struct rpm_header *h) {
+        _cleanup_free_ char *vr = join(h->version, "-", h->release);
         struct package p = {};
         int r;
 
-        if (asprintf(&vr, "%s-%s", h->version, h->release) < 0)
+        if (!vr)
                 return -ENOMEM;
         p.name = strdup(h->name);
         p.arch = h->arch ? strdup(h->arch) : NULL;
@@ -91,7 +110,7 @@ static int package_from_header(struct inventory *inv, const char *origin, const 
         if (r >= 0)
                 r = source_of(h, vr, &p);
         if (r >= 0)
-                r = build_purl(&inv->os, h, &p.purl);
+                r = build_purl(&inv->os, distro, h, vr, &p.purl);
         if (r < 0) {
                 package_done(&p);
                 return r;
@@ -112,8 +131,14 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
         int r;
 
         c->records++;
-        snprintf(what, sizeof(what), "%s: record %lu", c->origin, record);
-        r = rpm_header_parse(blob, len, what, &h, err);
+        r = rpm_header_parse(blob, len, c->origin, &h, err);
+        if (r < 0) {
+                /* the record is named only in a message: parsed again for
+                 * it (the same bytes give the same error) */
+                snprintf(what, sizeof(what), "%s: record %lu", c->origin, record);
+                error_clear(err);
+                r = rpm_header_parse(blob, len, what, &h, err);
+        }
         if (r == -EBADMSG) {
                 r = inventory_warn(c->inv, "%s; skipped", err->msg);
                 error_clear(err);
@@ -121,7 +146,7 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
         }
         if (r < 0)
                 return r;
-        r = is_pubkey(&h) ? 0 : package_from_header(c->inv, c->origin, &h);
+        r = is_pubkey(&h) ? 0 : package_from_header(c->inv, c->origin, c->distro, &h);
         rpm_header_done(&h);
         if (r == -E2BIG)
                 return error_set(err, r, "%s: more than %d packages", c->origin, INVENTORY_PACKAGES_MAX);
@@ -132,9 +157,12 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
 
 int rpmdb_parse(void *buf, size_t len, enum rpmdb_format format, const char *origin, struct inventory *inv,
                 unsigned long *ret_records, struct error *err) {
-        struct rpm_ctx c = { .inv = inv, .origin = origin };
+        _cleanup_free_ char *distro = purl_distro(&inv->os);
+        struct rpm_ctx c = { .inv = inv, .origin = origin, .distro = distro };
         int r;
 
+        if (!distro && inv->os.id && inv->os.version_id)
+                return error_set(err, ENOMEM, "%s: out of memory", origin);
         switch (format) {
         case RPMDB_SQLITE:
                 r = rpmdb_sqlite_foreach(buf, len, origin, on_blob, &c, err);
