@@ -105,33 +105,53 @@ struct cursor {
         size_t at;
 };
 
-static int get_u32(struct cursor *c, uint32_t *ret, const char *what, struct error *err) {
+/* Which string a message is about, formatted only for the message:
+ * "os 'id'", "warnings[3]", "package 12 'purl'". */
+struct field {
+        const char *list;       /* NULL, "skipped", "warnings", "package" */
+        size_t i;
+        const char *key;        /* NULL for an item of skipped or warnings */
+};
+
+static const char *field_name(const struct field *f, char *buf, size_t size) {
+        if (!f->list)
+                snprintf(buf, size, "%s", f->key);
+        else if (!f->key)
+                snprintf(buf, size, "%s[%zu]", f->list, f->i);
+        else
+                snprintf(buf, size, "%s %zu '%s'", f->list, f->i, f->key);
+        return buf;
+}
+
+static int get_u32(struct cursor *c, uint32_t *ret, const struct field *f, struct error *err) {
         const unsigned char *p = c->buf + c->at;
+        char name[96];
 
         if (c->len - c->at < 4)
-                return error_set(err, EBADMSG, "inventory from the analysis: %s: cut short at byte %zu", what, c->at);
+                return error_set(err, EBADMSG, "inventory from the analysis: %s: cut short at byte %zu",
+                                 field_name(f, name, sizeof(name)), c->at);
         *ret = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
         c->at += 4;
         return 0;
 }
 
 /* A string as the JSON it replaces gave it: bad UTF-8 made '?'. */
-static int get_str(struct cursor *c, char **ret, const char *what, struct error *err) {
+static int get_str(struct cursor *c, char **ret, const struct field *f, struct error *err) {
         uint32_t n = 0;
-        char *s;
+        char *s, name[96];
         int r;
 
         *ret = NULL;
-        if ((r = get_u32(c, &n, what, err)) < 0)
+        if ((r = get_u32(c, &n, f, err)) < 0)
                 return r;
         if (n == WIRE_NULL)
                 return 0;
         if (n > c->len - c->at)
                 return error_set(err, EBADMSG, "inventory from the analysis: %s: %" PRIu32 " bytes at byte %zu, "
-                                 "past its end (%zu bytes)", what, n, c->at, c->len);
+                                 "past its end (%zu bytes)", field_name(f, name, sizeof(name)), n, c->at, c->len);
         if (memchr(c->buf + c->at, '\0', n))
                 return error_set(err, EBADMSG, "inventory from the analysis: %s: a NUL byte inside the string at "
-                                 "byte %zu", what, c->at);
+                                 "byte %zu", field_name(f, name, sizeof(name)), c->at);
         if (!(s = malloc((size_t) n + 1)))
                 return error_set(err, ENOMEM, "out of memory");
         memcpy(s, c->buf + c->at, n);
@@ -146,7 +166,7 @@ static int get_str(struct cursor *c, char **ret, const char *what, struct error 
 static int get_count(struct cursor *c, size_t max, size_t min_size, size_t *ret, const char *what,
                      struct error *err) {
         uint32_t n = 0;
-        int r = get_u32(c, &n, what, err);
+        int r = get_u32(c, &n, &(struct field) { .key = what }, err);
 
         if (r < 0)
                 return r;
@@ -166,13 +186,14 @@ static int get_strv(struct cursor *c, size_t max, bool printable, char ***ret, s
         int r = get_count(c, max, 4, &n, what, err);
 
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                char *s, name[64];
+                struct field f = { .list = what, .i = i };
+                char *s, name[96];
 
-                snprintf(name, sizeof(name), "%s[%zu]", what, i);
-                if ((r = get_str(c, &s, name, err)) < 0)
+                if ((r = get_str(c, &s, &f, err)) < 0)
                         break;
                 if (!s)
-                        return error_set(err, EBADMSG, "inventory from the analysis: %s is null", name);
+                        return error_set(err, EBADMSG, "inventory from the analysis: %s is null",
+                                         field_name(&f, name, sizeof(name)));
                 if (printable)
                         str_make_printable(s);
                 if (strv_push(ret, s) < 0)
@@ -187,12 +208,8 @@ static int get_package(struct cursor *c, size_t i, struct package *p, struct err
         char **f[] = FIELDS_OF(p);
         int r = 0;
 
-        for (size_t k = 0; r >= 0 && k < PACKAGE_FIELDS; k++) {
-                char what[64];
-
-                snprintf(what, sizeof(what), "package %zu '%s'", i, field_names[k]);
-                r = get_str(c, f[k], what, err);
-        }
+        for (size_t k = 0; r >= 0 && k < PACKAGE_FIELDS; k++)
+                r = get_str(c, f[k], &(struct field) { .list = "package", .i = i, .key = field_names[k] }, err);
         if (r >= 0 && (!p->name || !p->version))
                 r = error_set(err, EBADMSG, "inventory from the analysis: package %zu has no '%s'", i,
                               p->name ? "version" : "name");
@@ -207,7 +224,7 @@ static int get_inventory(struct cursor *c, struct inventory *inv, struct error *
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(os); i++)
-                r = get_str(c, os[i], os_names[i], err);
+                r = get_str(c, os[i], &(struct field) { .key = os_names[i] }, err);
         if (r >= 0 && inv->os.pretty_name)
                 str_make_printable(inv->os.pretty_name);
         if (r >= 0)

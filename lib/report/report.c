@@ -383,25 +383,31 @@ static int string_array(struct strbuf *b, char *const *v) {
         return r < 0 ? r : strbuf_puts(b, v[0] ? "\n  ]" : "]");
 }
 
+/* A package's members, each with what comes before it. */
 static int package_doc(struct strbuf *b, const struct package *p) {
         const struct {
-                const char *key, *value;
+                const char *before, *value;
         } fields[] = {
-                { "name", p->name }, { "version", p->version }, { "source_name", p->source_name },
-                { "source_version", p->source_version }, { "arch", p->arch }, { "ecosystem", p->ecosystem },
-                { "purl", p->purl }, { "origin_file", p->origin_file },
+                { "{\n      \"name\": ", p->name },
+                { ",\n      \"version\": ", p->version },
+                { ",\n      \"source_name\": ", p->source_name },
+                { ",\n      \"source_version\": ", p->source_version },
+                { ",\n      \"arch\": ", p->arch },
+                { ",\n      \"ecosystem\": ", p->ecosystem },
+                { ",\n      \"purl\": ", p->purl },
+                { ",\n      \"origin_file\": ", p->origin_file },
                 /* only for a guess: the digest of every other inventory stays */
-                { "guessed_from", p->guessed_from },
+                { ",\n      \"guessed_from\": ", p->guessed_from },
         };
         size_t n = ELEMENTSOF(fields) - !p->guessed_from;
-        int r = strbuf_append(b, "{\n", 2);
+        int r = 0;
 
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = member(b, "      ", fields[i].key, fields[i].value);
+                r = strbuf_puts(b, fields[i].before);
                 if (r >= 0)
-                        r = strbuf_puts(b, i + 1 < n ? ",\n" : "\n    }");
+                        r = strbuf_append_json_string(b, fields[i].value);
         }
-        return r;
+        return r < 0 ? r : strbuf_puts(b, "\n    }");
 }
 
 int report_inventory_json(const struct inventory *inv, char **ret, struct error *err) {
