@@ -449,7 +449,7 @@ static int dedup(struct inventory *inv, size_t from) {
 
 /* Merged /usr: dpkg still lists /bin/bash while the file is at
  * /usr/bin/bash behind a bin -> usr/bin symlink, which the walk never
- * follows; the listed path under such a folder is owned at /usr too. */
+ * follows; the listed path under such a folder is owned at /usr. */
 static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 
 static unsigned find_merged(struct rootfs *r) {
@@ -477,21 +477,24 @@ int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct invento
                 char alias[INVENTORY_WALK_PATH_MAX];
                 int k;
 
+                bool aliased = false;
+
                 if (l.n < 2 || l.s[0] != '/' || (l.n == 2 && l.s[1] == '.'))
                         continue;
-                if ((k = inventory_own(inv, l.s, l.n)) < 0)
-                        return k;
-                for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
+                /* Under a merged folder only the /usr path is owned: the walk
+                 * never sees the other, behind its symlink. */
+                for (size_t i = 0; i < ELEMENTSOF(merged_dirs) && !aliased; i++) {
                         size_t d = strlen(merged_dirs[i]);
 
                         if ((merged & (1u << i)) && l.n > d + 1 && l.n + 4 < sizeof(alias) &&
                             memcmp(l.s + 1, merged_dirs[i], d) == 0 && l.s[d + 1] == '/') {
                                 memcpy(alias, "/usr", 4);
                                 memcpy(alias + 4, l.s, l.n);
-                                if ((k = inventory_own(inv, alias, l.n + 4)) < 0)
-                                        return k;
+                                aliased = true;
                         }
                 }
+                if ((k = aliased ? inventory_own(inv, alias, l.n + 4) : inventory_own(inv, l.s, l.n)) < 0)
+                        return k;
         }
         return 0;
 }

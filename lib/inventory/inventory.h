@@ -224,7 +224,7 @@ int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct in
 /* The paths of a dpkg info/<package>.list file, one per line, into
  * inventory_own(); a path under /bin, /sbin, /lib, /lib32, /lib64 or
  * /libx32 (bits 0 to 5 of merged: the rootfs has that folder as a symlink
- * into /usr) is owned under /usr too.  -ENOMEM, -E2BIG (inventory_own()). */
+ * into /usr) is owned under /usr instead.  -ENOMEM, -E2BIG (inventory_own()). */
 int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv);
 
 /* rpm: var/lib/rpm (or usr/lib/sysimage/rpm) rpmdb.sqlite, else
