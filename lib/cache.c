@@ -18,7 +18,7 @@
 
 #define CACHE_SCHEMA_VERSION "2"
 #define CACHE_TOUCH_INTERVAL 60
-#define CACHE_WAL_PAGES_MAX 256     /* 1 MiB of 4 KiB pages */
+#define CACHE_WAL_PAGES_MAX 128     /* 512 KiB of 4 KiB pages */
 
 /* sqlite's file header (https://www.sqlite.org/fileformat2.html#the_database_header):
  * the magic string, the write/read versions (2 for WAL), user_version at
@@ -941,17 +941,33 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
 
 /* last_used only orders eviction: when the file is read-only or a writer
  * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
+/* After a commit: once the WAL holds CACHE_WAL_PAGES_MAX pages, its pages
+ * are copied into the file and it is truncated to nothing, without
+ * waiting for readers (the next commit tries again).  Truncated, not only
+ * copied: each hook is the cache's only process, so sqlite rebuilds the
+ * WAL's index at every open by reading every frame still valid, and a WAL
+ * copied but never restarted (the next process can't know it was copied)
+ * grew forever, every miss reading it whole and checkpointing it again,
+ * three syncs each time. */
+static int wal_committed(void *userdata, sqlite3 *db, const char *name, int pages) {
+        struct cache *c = userdata;
+
+        if (pages >= CACHE_WAL_PAGES_MAX) {
+                sqlite3_busy_timeout(db, 0);
+                (void) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+                sqlite3_busy_timeout(db, c->busy_ms > INT_MAX ? INT_MAX : (int) c->busy_ms);
+        }
+        return SQLITE_OK;
+}
+
 /* NORMAL is durable enough for an accelerator (a power cut may lose the
  * last entries, never corrupt the file); set before the first write only,
  * so that a cache hit, which writes nothing, does not pay for it.
- * The WAL is copied back into the file (sqlite's automatic PASSIVE
- * checkpoint at a commit, which never waits) once it holds more than
- * CACHE_WAL_PAGES_MAX pages, so that readers never replay a WAL that only
- * grew (issue 13: 124 preads of the WAL per hit after a dozen images).
- * Not after every write: a checkpoint syncs the WAL and the file, and the
- * restarted WAL syncs its header, three syncs that made most of a miss's
- * wall time on a busy disk; an entry is some 16 pages, so about one miss
- * in sixteen pays them. */
+ * Checkpoints by wal_committed(), not after every write: a checkpoint
+ * syncs the WAL and the file, and the next write the WAL's header, three
+ * syncs that made most of a miss's wall time on a busy disk; an entry is
+ * some 16 pages, so about one miss in eight pays them, and the WAL an open
+ * reads back stays under 512 KiB. */
 static int before_write(struct cache *c, struct error *err) {
         int r;
 
@@ -959,7 +975,7 @@ static int before_write(struct cache *c, struct error *err) {
                 return 0;
         r = cache_exec(c, "PRAGMA synchronous=NORMAL", "set synchronous", err);
         if (r >= 0) {
-                (void) sqlite3_wal_autocheckpoint(c->db, CACHE_WAL_PAGES_MAX);
+                sqlite3_wal_hook(c->db, wal_committed, c);
                 c->sync_set = true;
         }
         return r;
