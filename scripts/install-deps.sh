@@ -8,7 +8,7 @@ set -eu
 # (nettle-dev to libxml2-dev: what libarchive links against, for the
 # binaries' static link of it, lib/meson.build)
 PACKAGES="meson ninja-build pkg-config gcc python3
-          libjansson-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
+          libjansson-dev libyajl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
           libzstd-dev scdoc
           nettle-dev libacl1-dev liblzma-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev"
 if [ "${1:-}" != "--build" ]; then
