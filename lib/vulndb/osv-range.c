@@ -66,6 +66,45 @@ int osv_versions_append(json_t *versions, struct strbuf *b) {
         return 0;
 }
 
+int osv_ranges_append_flat(const struct jf_doc *d, const struct jf_node *ranges, struct strbuf *b) {
+        const struct jf_node *range, *e, *v;
+        size_t i, j;
+        int r = 0;
+
+        jf_array_foreach(d, ranges, i, range) {
+                if (i > 0)
+                        r = strbuf_append(b, (const char[]) { OSV_RS }, 1);
+                if (r >= 0)
+                        r = strbuf_puts(b, strempty(jf_string(jf_get(d, range, "type"))));
+                jf_array_foreach(d, jf_get(d, range, "events"), j, e)
+                        for (int k = 0; r >= 0 && k < _EV_MAX; k++)
+                                if ((v = jf_get(d, e, event_names[k])) && v->type == JF_STRING) {
+                                        r = strbuf_append(b, (const char[]) { OSV_US, event_letters[k] }, 2);
+                                        if (r >= 0)
+                                                r = strbuf_append(b, v->str, v->len);
+                                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int osv_versions_append_flat(const struct jf_doc *d, const struct jf_node *versions, struct strbuf *b) {
+        const struct jf_node *v;
+        size_t i;
+        int r = 0;
+
+        jf_array_foreach(d, versions, i, v) {
+                if (i > 0)
+                        r = strbuf_append(b, (const char[]) { OSV_US }, 1);
+                if (r >= 0)
+                        r = strbuf_puts(b, strempty(jf_string(v)));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int encode(int (*append)(json_t *, struct strbuf *), json_t *a, char **ret) {
         struct strbuf b = {};
         int r = append(a, &b);

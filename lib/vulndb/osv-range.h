@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "base/json-flat.h"
 #include "base/strutil.h"
 
 /* OSV affected ranges in the compact form the database stores and the
@@ -32,6 +33,10 @@ int osv_versions_encode(json_t *versions, char **ret);
 /* The same appended to b (without a NUL); nothing for an empty array. */
 int osv_ranges_append(json_t *ranges, struct strbuf *b);
 int osv_versions_append(json_t *versions, struct strbuf *b);
+
+/* The same from the import's flat tree (base/json-flat.h). */
+int osv_ranges_append_flat(const struct jf_doc *d, const struct jf_node *ranges, struct strbuf *b);
+int osv_versions_append_flat(const struct jf_doc *d, const struct jf_node *versions, struct strbuf *b);
 
 /* OSV evaluation (https://ossf.github.io/osv-schema/#evaluation) of one
  * affected entry for an installed version, with the comparator kind (enum

@@ -19,6 +19,7 @@
 
 #include "base/fileio.h"
 #include "base/json-arena.h"
+#include "base/json-flat.h"
 #include "base/strutil.h"
 #include "osv-range.h"
 #include "ecosystem.h"
@@ -93,6 +94,7 @@ struct importer {
         struct item **spare;                    /* items to reuse */
         size_t n_spare, cap_spare;
         struct json_arena arena;                /* each document's jansson values */
+        struct jf_doc flat;                     /* each record's flat tree (the fast path) */
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -372,23 +374,28 @@ static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, con
         }
 }
 
+static struct item_affected *item_add_affected(struct item *it) {
+        if (it->n_aff == it->cap_aff) {
+                size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
+                struct item_affected *a = reallocarray(it->aff, ncap, sizeof(*a));
+
+                if (!a)
+                        return NULL;
+                it->aff = a;
+                it->cap_aff = ncap;
+        }
+        return &it->aff[it->n_aff++];
+}
+
 static int encode_affected(struct item *it, json_t *rec, json_t *aff, size_t seq) {
         json_t *pkg = json_object_get(aff, "package");
         const struct ecosystem *eco = ecosystem_find(json_string_value(json_object_get(pkg, "ecosystem")));
         const char *rating, *source;
-        struct item_affected *a;
+        struct item_affected *a = item_add_affected(it);
         int r;
 
-        if (it->n_aff == it->cap_aff) {
-                size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
-
-                a = reallocarray(it->aff, ncap, sizeof(*a));
-                if (!a)
-                        return -ENOMEM;
-                it->aff = a;
-                it->cap_aff = ncap;
-        }
-        a = &it->aff[it->n_aff++];
+        if (!a)
+                return -ENOMEM;
         a->seq = (int64_t) seq;
         vendor_rating(rec, aff, &rating, &source);
         if ((r = put_str(it, json_object_get(pkg, "ecosystem"), &a->v[A_ECOSYSTEM])) < 0 ||
@@ -519,6 +526,20 @@ static int emit(struct importer *imp, struct item *it, struct error *err) {
         return 0;
 }
 
+/* it to the writer when its digest and encoding went well (r, 0), else the
+ * message for r. */
+static int emit_encoded(struct importer *imp, struct item *it, int r, const char *name, struct error *err) {
+        if (r == -EIO)
+                r = error_set(err, EIO, "%s: compute digest", name);
+        else if (r < 0)
+                r = error_set(err, -r, "%s: %s", name, r == -E2BIG ? "record too large" : "out of memory");
+        if (r < 0) {
+                item_free(it);
+                return r;
+        }
+        return emit(imp, it, err);
+}
+
 /* A validated record to the writer: its digest is over buf when the record
  * is the whole document, else over its compact re-encoding with sorted keys
  * (jansson's, as the revision has always been computed). */
@@ -530,17 +551,277 @@ static int emit_record(struct importer *imp, json_t *rec, const char *buf, size_
         if (!it)
                 return error_set(err, ENOMEM, "out of memory");
         r = buf ? digest_hex(buf, len, it->digest) : digest_canon(rec, it->digest);
-        if (r == -EIO)
-                r = error_set(err, EIO, "%s: compute digest", name);
-        else if (r < 0)
-                r = error_set(err, -r, "%s: out of memory", name);
-        else if ((r = encode_record(it, rec, name)) < 0)
-                r = error_set(err, -r, "%s: %s", name, r == -E2BIG ? "record too large" : "out of memory");
-        if (r < 0) {
-                item_free(it);
-                return r;
+        if (r >= 0)
+                r = encode_record(it, rec, name);
+        return emit_encoded(imp, it, r, name, err);
+}
+
+/* ---- the fast path: one record through json-flat.h ----------------------- */
+
+/* A document that is one OSV record (every record of an osv.dev zip) is read
+ * into a flat tree (json-flat.h: yajl's events into reused buffers), checked
+ * and encoded from it into the same item as from jansson's tree above, at a
+ * fraction of the cost.  Anything else goes the jansson way, which also
+ * gives the messages: an array of records, an NVD or CVE document, a record
+ * that fails a check, and whatever json-flat.h or jf_dump() leave to
+ * jansson.  The checks below are osv_check()'s, answering only yes or no. */
+
+static bool flat_string_array_ok(const struct jf_doc *d, const struct jf_node *a) {
+        const struct jf_node *v;
+        size_t i;
+
+        if (!a)
+                return true;
+        if (!jf_is(a, JF_ARRAY))
+                return false;
+        jf_array_foreach(d, a, i, v)
+                if (!jf_is(v, JF_STRING) || !osv_text_ok(v->str))
+                        return false;
+        return true;
+}
+
+static bool flat_events_ok(const struct jf_doc *d, const struct jf_node *events) {
+        static const char *const kinds[] = { "introduced", "fixed", "last_affected", "limit" };
+        const struct jf_node *ev;
+        size_t i;
+
+        if (jf_array_size(events) == 0)
+                return false;
+        jf_array_foreach(d, events, i, ev) {
+                unsigned found = 0;
+
+                if (!jf_is(ev, JF_OBJECT))
+                        return false;
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                        const struct jf_node *v = jf_get(d, ev, kinds[k]);
+
+                        if (!v)
+                                continue;
+                        if (!jf_is(v, JF_STRING) || v->len == 0 || !osv_text_ok(v->str))
+                                return false;
+                        found++;
+                }
+                if (found != 1)
+                        return false;
         }
-        return emit(imp, it, err);
+        return true;
+}
+
+static bool flat_severity_ok(const struct jf_doc *d, const struct jf_node *sev) {
+        const struct jf_node *s;
+        size_t i;
+
+        if (!sev)
+                return true;
+        if (!jf_is(sev, JF_ARRAY))
+                return false;
+        jf_array_foreach(d, sev, i, s)
+                if (!jf_is(s, JF_OBJECT) || !jf_is(jf_get(d, s, "type"), JF_STRING) ||
+                    !jf_is(jf_get(d, s, "score"), JF_STRING))
+                        return false;
+        return true;
+}
+
+static bool flat_affected_ok(const struct jf_doc *d, const struct jf_node *aff) {
+        const struct jf_node *pkg = jf_get(d, aff, "package"), *ranges = jf_get(d, aff, "ranges"), *r;
+        size_t ri;
+
+        if (!jf_is(aff, JF_OBJECT))
+                return false;
+        if (pkg && (!jf_is(pkg, JF_OBJECT) || !jf_is(jf_get(d, pkg, "ecosystem"), JF_STRING) ||
+                    !jf_is(jf_get(d, pkg, "name"), JF_STRING)))
+                return false;
+        if (ranges && !jf_is(ranges, JF_ARRAY))
+                return false;
+        jf_array_foreach(d, ranges, ri, r) {
+                const struct jf_node *type = jf_get(d, r, "type");
+
+                if (!jf_is(r, JF_OBJECT) || !jf_is(type, JF_STRING) || !osv_text_ok(type->str) ||
+                    !flat_events_ok(d, jf_get(d, r, "events")))
+                        return false;
+        }
+        return flat_string_array_ok(d, jf_get(d, aff, "versions")) &&
+               flat_severity_ok(d, jf_get(d, aff, "severity"));
+}
+
+static bool flat_osv_ok(const struct jf_doc *d, const struct jf_node *rec) {
+        const struct jf_node *id = jf_get(d, rec, "id"), *mod = jf_get(d, rec, "modified");
+        const struct jf_node *affected = jf_get(d, rec, "affected"), *a;
+        size_t i;
+
+        if (!jf_is(rec, JF_OBJECT) || !jf_is(id, JF_STRING) || id->len == 0 || id->len > OSV_ID_MAX ||
+            !jf_is(mod, JF_STRING) || !is_rfc3339(mod->str))
+                return false;
+        for (const char *const *f = (const char *const[]) { "published", "withdrawn", "summary", NULL }; *f; f++) {
+                const struct jf_node *v = jf_get(d, rec, *f);
+
+                if (v && !jf_is(v, JF_STRING))
+                        return false;
+        }
+        if (!flat_string_array_ok(d, jf_get(d, rec, "aliases")) ||
+            !flat_string_array_ok(d, jf_get(d, rec, "upstream")) || !flat_severity_ok(d, jf_get(d, rec, "severity")))
+                return false;
+        if (affected && !jf_is(affected, JF_ARRAY))
+                return false;
+        jf_array_foreach(d, affected, i, a)
+                if (!flat_affected_ok(d, a))
+                        return false;
+        return true;
+}
+
+/* What cve_severity_extract() takes for an NVD or CVE JSON 5 document. */
+static bool flat_is_cve(const struct jf_doc *d, const struct jf_node *doc) {
+        return jf_is(jf_get(d, doc, "vulnerabilities"), JF_ARRAY) || jf_is(jf_get(d, doc, "cveMetadata"), JF_OBJECT) ||
+               (jf_is(jf_get(d, doc, "metrics"), JF_OBJECT) && !jf_get(d, doc, "affected"));
+}
+
+static int flat_put_str(struct item *it, const struct jf_node *v, uint32_t *ret) {
+        *ret = NO_TEXT;
+        return jf_is(v, JF_STRING) ? put_text(it, v->str, v->len, ret) : 0;
+}
+
+/* put_json()'s text, or 1 when jansson must write it (jf_dump()). */
+static int flat_put_json(struct item *it, const struct jf_doc *d, const struct jf_node *v, uint32_t *ret) {
+        size_t at = it->text.len;
+        int r;
+
+        *ret = NO_TEXT;
+        if (!v || v->type == JF_NULL)
+                return 0;
+        r = jf_dump(d, v, &it->text);
+        if (r != 0)
+                return r;
+        if (strbuf_append(&it->text, "", 1) < 0)
+                return -ENOMEM;
+        if (it->text.len >= NO_TEXT)
+                return -E2BIG;
+        *ret = (uint32_t) at;
+        return 0;
+}
+
+static int flat_put_encoded(struct item *it, int (*append)(const struct jf_doc *, const struct jf_node *, struct strbuf *),
+                            const struct jf_doc *d, const struct jf_node *a, uint32_t *ret) {
+        size_t at = it->text.len;
+
+        *ret = NO_TEXT;
+        if (jf_array_size(a) == 0)
+                return 0;
+        if (append(d, a, &it->text) < 0 || strbuf_append(&it->text, "", 1) < 0)
+                return -ENOMEM;
+        if (it->text.len >= NO_TEXT)
+                return -E2BIG;
+        *ret = (uint32_t) at;
+        return 0;
+}
+
+/* vendor_rating() */
+static void flat_vendor_rating(const struct jf_doc *d, const struct jf_node *rec, const struct jf_node *aff,
+                               const char **ret_rating, const char **ret_source) {
+        const struct jf_node *v, *s;
+        size_t i;
+
+        *ret_rating = *ret_source = NULL;
+        v = jf_get(d, jf_get(d, aff, "ecosystem_specific"), "urgency");
+        if (!jf_is(v, JF_STRING))
+                v = jf_get(d, jf_get(d, aff, "database_specific"), "urgency");
+        if (jf_is(v, JF_STRING)) {
+                *ret_rating = v->str;
+                *ret_source = "debian";
+                return;
+        }
+        jf_array_foreach(d, jf_get(d, rec, "severity"), i, s)
+                if (strcaseeq(strempty(jf_string(jf_get(d, s, "type"))), "Ubuntu")) {
+                        *ret_rating = jf_string(jf_get(d, s, "score"));
+                        *ret_source = "ubuntu";
+                        return;
+                }
+        v = jf_get(d, jf_get(d, rec, "database_specific"), "severity");
+        if (jf_is(v, JF_STRING)) {
+                *ret_rating = v->str;
+                *ret_source = "ghsa";
+        }
+}
+
+/* encode_affected() */
+static int flat_encode_affected(struct item *it, const struct jf_doc *d, const struct jf_node *rec,
+                                const struct jf_node *aff, size_t seq) {
+        const struct jf_node *pkg = jf_get(d, aff, "package");
+        const struct ecosystem *eco = ecosystem_find(jf_string(jf_get(d, pkg, "ecosystem")));
+        struct item_affected *a = item_add_affected(it);
+        const char *rating, *source;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        a->seq = (int64_t) seq;
+        flat_vendor_rating(d, rec, aff, &rating, &source);
+        if ((r = flat_put_str(it, jf_get(d, pkg, "ecosystem"), &a->v[A_ECOSYSTEM])) < 0 ||
+            (r = flat_put_str(it, jf_get(d, pkg, "name"), &a->v[A_PACKAGE])) < 0 ||
+            (r = flat_put_str(it, jf_get(d, pkg, "purl"), &a->v[A_PURL])) < 0 ||
+            (r = flat_put_encoded(it, osv_ranges_append_flat, d, jf_get(d, aff, "ranges"), &a->v[A_RANGES])) < 0 ||
+            (r = flat_put_encoded(it, osv_versions_append_flat, d, jf_get(d, aff, "versions"),
+                                  &a->v[A_VERSIONS])) < 0 ||
+            (r = flat_put_json(it, d, jf_get(d, aff, "severity"), &a->v[A_SEVERITY])) != 0 ||
+            (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 || (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0)
+                return r;
+        if (eco && eco->normalize)
+                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        return 0;
+}
+
+/* encode_record(); 1 when jansson must write a value. */
+static int flat_encode_record(struct item *it, const struct jf_doc *d, const struct jf_node *rec, const char *name) {
+        static const char *const strings[] = {
+                [V_ID] = "id", [V_MODIFIED] = "modified", [V_PUBLISHED] = "published",
+                [V_WITHDRAWN] = "withdrawn", [V_SUMMARY] = "summary",
+        };
+        const struct jf_node *aff;
+        size_t i;
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                if ((r = flat_put_str(it, jf_get(d, rec, strings[k]), &it->v[k])) < 0)
+                        return r;
+        if ((r = flat_put_json(it, d, jf_get(d, rec, "aliases"), &it->v[V_ALIASES])) != 0 ||
+            (r = flat_put_json(it, d, jf_get(d, rec, "upstream"), &it->v[V_UPSTREAM])) != 0 ||
+            (r = flat_put_json(it, d, jf_get(d, rec, "severity"), &it->v[V_SEVERITY])) != 0 ||
+            (r = put_cstr(it, name, &it->v[V_NAME])) < 0)
+                return r;
+        if (it->v[V_WITHDRAWN] != NO_TEXT)
+                return 0;
+        jf_array_foreach(d, jf_get(d, rec, "affected"), i, aff) {
+                if (!jf_get(d, aff, "package"))
+                        continue;
+                r = flat_encode_affected(it, d, rec, aff, i);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* 0 when the document was one record, read and sent to the writer here;
+ * 1 when it is left to jansson (import_parsed()). */
+static int import_flat(struct importer *imp, const char *buf, size_t len, const char *name, struct error *err) {
+        const struct jf_node *rec;
+        struct item *it;
+        int r;
+
+        if (jf_parse(&imp->flat, buf, len) < 0)
+                return 1;
+        rec = jf_root(&imp->flat);
+        if (!jf_is(rec, JF_OBJECT) || flat_is_cve(&imp->flat, rec) || !flat_osv_ok(&imp->flat, rec))
+                return 1;
+        it = item_get(imp);
+        if (!it)
+                return error_set(err, ENOMEM, "out of memory");
+        r = digest_hex(buf, len, it->digest);
+        if (r >= 0)
+                r = flat_encode_record(it, &imp->flat, rec, name);
+        if (r > 0) {
+                items_recycle(imp, &it, 1);
+                return 1;
+        }
+        return emit_encoded(imp, it, r, name, err);
 }
 
 /* ---- storing (writer) ---------------------------------------------------- */
@@ -723,7 +1004,6 @@ static int import_parsed(struct importer *imp, const char *buf, size_t len, cons
         size_t i;
         int r;
 
-        imp->stats.files++;
         doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!doc) {
                 char reason[512];
@@ -759,12 +1039,17 @@ static int import_parsed(struct importer *imp, const char *buf, size_t len, cons
         return 0;
 }
 
-/* The document's values come from the reader's arena (json-arena.h), all
- * given back at once when it is done. */
+/* A record goes the fast way when it can (import_flat()); else the
+ * document's jansson values come from the reader's arena (json-arena.h),
+ * all given back at once when it is done. */
 static int import_document(struct importer *imp, const char *buf, size_t len, const char *name,
                            struct error *err) {
         int r;
 
+        imp->stats.files++;
+        r = import_flat(imp, buf, len, name, err);
+        if (r <= 0)
+                return r;
         json_arena_begin(&imp->arena);
         r = import_parsed(imp, buf, len, name, err);
         json_arena_end(&imp->arena);
@@ -1183,6 +1468,7 @@ static void *reader_main(void *userdata) {
         for (char *const *p = imp->paths; r >= 0 && *p; p++)
                 r = import_path(imp, *p, 0, &err);
         json_arena_done(&imp->arena);
+        jf_doc_done(&imp->flat);
         pthread_mutex_lock(&q->mu);
         q->done = true;
         q->reader_r = r;
