@@ -60,6 +60,8 @@ struct item {
 #define QUEUE_BATCH 256 /* wake the writer per batch, not per record */
 #define ITEM_TEXT_KEEP (64 * 1024) /* a reused item keeps at most this much text */
 
+struct docs;
+
 struct queue {
         pthread_mutex_t mu;
         pthread_cond_t not_empty, not_full;
@@ -95,6 +97,7 @@ struct importer {
         size_t n_spare, cap_spare;
         struct json_arena arena;                /* each document's jansson values */
         struct jf_doc flat;                     /* each record's flat tree (the fast path) */
+        struct docs *docs;                      /* from the unzip thread to the reader */
 };
 
 /* ---- validation ---------------------------------------------------------- */
@@ -1056,6 +1059,92 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
         return r;
 }
 
+/* ---- documents from the unzip thread to the parse thread ----------------- */
+
+/* Inflating entries and parsing them take about as long each: the unzip
+ * thread (files, folders, zip archives) hands documents to the reader
+ * thread (parse, check, digest, encode) through a ring of slots whose
+ * buffers are reused, so that both of a small node's cores work while the
+ * writer stores.  What the unzip thread finds wrong goes through the ring
+ * too, so skip messages and errors come in the same order as if one
+ * thread did both. */
+#define DOCS_CAP 64
+#define DOCS_BATCH 16 /* wake the reader per batch, not per document */
+#define DOC_NAME_MAX 4200
+#define DOC_BUF_KEEP (256 * 1024) /* a slot keeps at most this much buffer */
+
+struct doc {
+        char *buf;              /* the document, or why it is skipped */
+        size_t len, cap;
+        bool skip;
+        char name[DOC_NAME_MAX];
+};
+
+struct docs {
+        pthread_mutex_t mu;
+        pthread_cond_t not_empty, not_full;
+        struct doc slot[DOCS_CAP];
+        size_t head, n;         /* slots head.. (n of them) are the reader's */
+        bool done;              /* the unzip thread finished (r, err) */
+        bool cancel;            /* the reader failed: the unzip thread stops */
+        int r;
+        struct error err;
+};
+
+/* Unzip side: the next free slot, waiting while the ring is full; NULL
+ * when the reader gave up. */
+static struct doc *doc_next(struct importer *imp, struct error *err) {
+        struct docs *q = imp->docs;
+        struct doc *d;
+
+        pthread_mutex_lock(&q->mu);
+        while (q->n == DOCS_CAP && !q->cancel)
+                pthread_cond_wait(&q->not_full, &q->mu);
+        d = q->cancel ? NULL : &q->slot[(q->head + q->n) % DOCS_CAP];
+        pthread_mutex_unlock(&q->mu);
+        if (!d)
+                (void) error_set(err, ECANCELED, "import cancelled");
+        return d;
+}
+
+/* Unzip side: the slot doc_next() gave, filled, to the reader. */
+static void doc_publish(struct importer *imp) {
+        struct docs *q = imp->docs;
+
+        pthread_mutex_lock(&q->mu);
+        if (++q->n == DOCS_BATCH)
+                pthread_cond_signal(&q->not_empty);
+        pthread_mutex_unlock(&q->mu);
+}
+
+static int doc_put(struct importer *imp, const char *buf, size_t len, const char *name, bool is_skip,
+                   struct error *err) {
+        struct doc *d = doc_next(imp, err);
+
+        if (!d)
+                return -ECANCELED;
+        if (len + 1 > d->cap) {
+                char *p = realloc(d->buf, len + 1);
+
+                if (!p)
+                        return error_set(err, ENOMEM, "out of memory");
+                d->buf = p;
+                d->cap = len + 1;
+        }
+        memcpy(d->buf, buf, len);
+        d->buf[len] = '\0';
+        d->len = len;
+        d->skip = is_skip;
+        snprintf(d->name, sizeof(d->name), "%s", name);
+        doc_publish(imp);
+        return 0;
+}
+
+/* Unzip side: name is skipped for reason (the reader reports it, in turn). */
+static int doc_skip(struct importer *imp, const char *name, const char *reason, struct error *err) {
+        return doc_put(imp, reason, strlen(reason), name, true, err);
+}
+
 /* ---- sources: files, folders, zip archives ------------------------------- */
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -1069,11 +1158,9 @@ static int import_file(struct importer *imp, const char *path, struct error *err
         struct error ferr = {};
         size_t len;
 
-        if (read_full_file(path, OSV_RECORD_MAX, &buf, &len, &ferr) < 0) {
-                skip(imp, path, ferr.msg);
-                return 0;
-        }
-        return import_document(imp, buf, len, path, err);
+        if (read_full_file(path, OSV_RECORD_MAX, &buf, &len, &ferr) < 0)
+                return doc_skip(imp, path, ferr.msg, err);
+        return doc_put(imp, buf, len, path, false, err);
 }
 
 /* Reads the current entry into *buf (grown as needed, reused across
@@ -1113,11 +1200,9 @@ static int read_entry(struct archive *a, struct zip_limit *zl, char **buf, size_
 
 static int import_zip(struct importer *imp, const char *path, struct error *err) {
         struct archive *a = archive_read_new();
-        _cleanup_free_ char *buf = NULL;
         struct archive_entry *e;
         struct zip_limit zl;
         uint64_t entries = 0;
-        size_t cap = 0;
         int rc, r = 0;
 
         if (!a)
@@ -1140,8 +1225,7 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
          * or absolute paths can't write anywhere; sizes and counts are capped. */
         while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
                 const char *ename = archive_entry_pathname(e);
-                char name[4200];
-                size_t len = 0;
+                struct doc *d;
 
                 if (++entries > OSV_ZIP_ENTRIES_MAX) {
                         r = error_set(err, E2BIG, "%s: more than %d entries; is this an OSV archive?", path,
@@ -1153,8 +1237,15 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
                         goto out;
                 if (archive_entry_filetype(e) != AE_IFREG || !ename || !has_suffix(ename, ".json"))
                         continue;
-                snprintf(name, sizeof(name), "%s:%s", path, ename);
-                r = read_entry(a, &zl, &buf, &cap, &len, err);
+                /* read straight into the reader's next slot */
+                d = doc_next(imp, err);
+                if (!d) {
+                        r = -ECANCELED;
+                        goto out;
+                }
+                snprintf(d->name, sizeof(d->name), "%s:%s", path, ename);
+                d->skip = false;
+                r = read_entry(a, &zl, &d->buf, &d->cap, &d->len, err);
                 if (r == -ENOMEM || r == -EFBIG)
                         goto out;
                 if (r < 0) {
@@ -1162,9 +1253,7 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
                                       ename, archive_error_string(a));
                         goto out;
                 }
-                r = import_document(imp, buf, len, name, err);
-                if (r < 0)
-                        goto out;
+                doc_publish(imp);
         }
         if (rc != ARCHIVE_EOF)
                 r = error_set(err, EIO, "%s: archive is damaged: %s; download it again", path,
@@ -1459,14 +1548,95 @@ static int fsync_path(const char *path, int flags) {
         return 0;
 }
 
-static void *reader_main(void *userdata) {
+static void *unzip_main(void *userdata) {
         struct importer *imp = userdata;
-        struct queue *q = &imp->q;
+        struct docs *q = imp->docs;
         struct error err = {};
         int r = 0;
 
         for (char *const *p = imp->paths; r >= 0 && *p; p++)
                 r = import_path(imp, *p, 0, &err);
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        q->r = r;
+        q->err = err;
+        pthread_cond_signal(&q->not_empty);
+        pthread_mutex_unlock(&q->mu);
+        return NULL;
+}
+
+/* Reader side: every document the unzip thread queues, in order; then its
+ * result.  After a failure it tells the unzip thread to stop. */
+static int read_all(struct importer *imp, struct error *err) {
+        struct docs *q = imp->docs;
+        int r = 0;
+
+        for (;;) {
+                size_t head, n;
+
+                pthread_mutex_lock(&q->mu);
+                while (q->n < DOCS_BATCH && !q->done)
+                        pthread_cond_wait(&q->not_empty, &q->mu);
+                head = q->head;
+                n = q->n;
+                if (n == 0) {
+                        r = q->r;
+                        if (r < 0)
+                                *err = q->err;
+                        pthread_mutex_unlock(&q->mu);
+                        return r;
+                }
+                pthread_mutex_unlock(&q->mu);
+                for (size_t i = 0; i < n && r >= 0; i++) {
+                        struct doc *d = &q->slot[(head + i) % DOCS_CAP];
+
+                        if (d->skip)
+                                skip(imp, d->name, d->buf);
+                        else
+                                r = import_document(imp, d->buf, d->len, d->name, err);
+                        if (d->cap > DOC_BUF_KEEP) { /* one huge record: don't keep its buffer */
+                                free(d->buf);
+                                d->buf = NULL;
+                                d->cap = 0;
+                        }
+                }
+                pthread_mutex_lock(&q->mu);
+                q->head = (q->head + n) % DOCS_CAP;
+                q->n -= n;
+                if (r < 0)
+                        q->cancel = true;
+                pthread_cond_signal(&q->not_full);
+                pthread_mutex_unlock(&q->mu);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static void *reader_main(void *userdata) {
+        struct importer *imp = userdata;
+        struct queue *q = &imp->q;
+        struct docs docs = {};
+        struct error err = {};
+        pthread_t unzip;
+        int r;
+
+        imp->docs = &docs;
+        pthread_mutex_init(&docs.mu, NULL);
+        pthread_cond_init(&docs.not_empty, NULL);
+        pthread_cond_init(&docs.not_full, NULL);
+        r = -pthread_create(&unzip, NULL, unzip_main, imp);
+        if (r < 0)
+                r = error_set_errno(&err, -r, "start the unzip thread");
+        else {
+                r = read_all(imp, &err);
+                pthread_join(unzip, NULL);
+        }
+        for (size_t i = 0; i < DOCS_CAP; i++)
+                free(docs.slot[i].buf);
+        pthread_mutex_destroy(&docs.mu);
+        pthread_cond_destroy(&docs.not_empty);
+        pthread_cond_destroy(&docs.not_full);
+        imp->docs = NULL;
         json_arena_done(&imp->arena);
         jf_doc_done(&imp->flat);
         pthread_mutex_lock(&q->mu);
