@@ -1457,20 +1457,37 @@ static int count_sql(sqlite3 *db, const char *sql, char ret[32]) {
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
+/* Records per ecosystem.  The affected_vuln index holds (vuln, ecosystem,
+ * ...) in that order, so a record's rows of one ecosystem are adjacent: one
+ * pass over it counts each (record, ecosystem) once, where
+ * COUNT(DISTINCT vuln) ... GROUP BY built a temporary b-tree of every row. */
 static int ecosystem_counts(sqlite3 *db, char **ret, struct error *err) {
+        _cleanup_(strbuf_done) struct strbuf prev = {};
+        sqlite3_int64 prev_vuln = 0;
         sqlite3_stmt *st = NULL;
         json_t *o = json_object();
         int rc;
 
-        rc = sqlite3_prepare_v2(db, "SELECT ecosystem, COUNT(DISTINCT vuln) FROM affected GROUP BY ecosystem", -1,
-                                &st, NULL);
+        rc = sqlite3_prepare_v2(db, "SELECT vuln, ecosystem FROM affected INDEXED BY affected_vuln"
+                                    " ORDER BY vuln, ecosystem", -1, &st, NULL);
         while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                json_object_set_new(o, (const char *) sqlite3_column_text(st, 0),
-                                    json_integer(sqlite3_column_int64(st, 1)));
+                sqlite3_int64 vuln = sqlite3_column_int64(st, 0);
+                const char *eco = (const char *) sqlite3_column_text(st, 1);
+                json_t *n;
+
                 rc = SQLITE_OK;
+                if (!eco || (prev.s && vuln == prev_vuln && strcmp(prev.s, eco) == 0))
+                        continue;
+                prev_vuln = vuln;
+                prev.len = 0;
+                n = json_object_get(o, eco);
+                if (strbuf_puts(&prev, eco) < 0 ||
+                    (n ? json_integer_set(n, json_integer_value(n) + 1)
+                       : json_object_set_new(o, eco, json_integer(1))) < 0)
+                        rc = SQLITE_NOMEM;
         }
         sqlite3_finalize(st);
-        *ret = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        *ret = rc == SQLITE_DONE ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(o);
         if (rc != SQLITE_DONE)
                 return vulndb_sqlite_error(db, rc, "count ecosystems", err);
