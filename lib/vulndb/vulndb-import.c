@@ -59,6 +59,8 @@ struct item {
 #define QUEUE_CAP 1024
 #define QUEUE_BATCH 256 /* wake the writer per batch, not per record */
 #define ITEM_TEXT_KEEP (64 * 1024) /* a reused item keeps at most this much text */
+#define FLAT_NODES_KEEP 65536 /* the reader's flat tree keeps at most this many nodes */
+#define FLAT_TEXT_KEEP (1024 * 1024) /* and this much text */
 
 struct docs;
 
@@ -807,24 +809,33 @@ static int flat_encode_record(struct item *it, const struct jf_doc *d, const str
 static int import_flat(struct importer *imp, const char *buf, size_t len, const char *name, struct error *err) {
         const struct jf_node *rec;
         struct item *it;
+        size_t i = 0;
         int r;
 
-        if (jf_parse(&imp->flat, buf, len) < 0)
+        /* an array of records goes to jansson without a first parse here */
+        while (i < len && strchr(" \t\n\r", buf[i]) && buf[i])
+                i++;
+        if (i == len || buf[i] != '{')
                 return 1;
+        r = jf_parse(&imp->flat, buf, len);
         rec = jf_root(&imp->flat);
-        if (!jf_is(rec, JF_OBJECT) || flat_is_cve(&imp->flat, rec) || !flat_osv_ok(&imp->flat, rec))
-                return 1;
-        it = item_get(imp);
-        if (!it)
-                return error_set(err, ENOMEM, "out of memory");
-        r = digest_hex(buf, len, it->digest);
-        if (r >= 0)
-                r = flat_encode_record(it, &imp->flat, rec, name);
-        if (r > 0) {
-                items_recycle(imp, &it, 1);
-                return 1;
+        if (r < 0 || !jf_is(rec, JF_OBJECT) || flat_is_cve(&imp->flat, rec) || !flat_osv_ok(&imp->flat, rec))
+                r = 1;
+        else if (!(it = item_get(imp)))
+                r = error_set(err, ENOMEM, "out of memory");
+        else {
+                r = digest_hex(buf, len, it->digest);
+                if (r >= 0)
+                        r = flat_encode_record(it, &imp->flat, rec, name);
+                if (r > 0)
+                        items_recycle(imp, &it, 1);
+                else
+                        r = emit_encoded(imp, it, r, name, err);
         }
-        return emit_encoded(imp, it, r, name, err);
+        /* one huge document: don't keep its tree */
+        if (imp->flat.cap > FLAT_NODES_KEEP || imp->flat.text_cap > FLAT_TEXT_KEEP)
+                jf_doc_done(&imp->flat);
+        return r;
 }
 
 /* ---- storing (writer) ---------------------------------------------------- */
