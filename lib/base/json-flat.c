@@ -7,6 +7,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "base/json-flat.h"
+#include "base/jsonutil.h"
 #include "base/macro.h"
 
 #define JF_DEPTH_MAX 512        /* deeper goes to jansson (its limit is 2048) */
@@ -325,27 +326,6 @@ const struct jf_node *jf_get(const struct jf_doc *d, const struct jf_node *obj, 
         return NULL;
 }
 
-/* jansson escapes '"', '\\' and control characters, the latter its own way:
- * a string with one is left to it (1). */
-static int dump_string(struct strbuf *b, const char *s) {
-        int r = strbuf_append(b, "\"", 1);
-
-        while (r >= 0 && *s) {
-                const char *run = s;
-
-                while ((unsigned char) *s >= 0x20 && *s != '"' && *s != '\\')
-                        s++;
-                r = strbuf_append(b, run, (size_t) (s - run));
-                if (r < 0 || !*s)
-                        break;
-                if ((unsigned char) *s < 0x20)
-                        return 1;
-                r = strbuf_append(b, *s == '"' ? "\\\"" : "\\\\", 2);
-                s++;
-        }
-        return r < 0 ? r : strbuf_append(b, "\"", 1);
-}
-
 int jf_dump(const struct jf_doc *d, const struct jf_node *n, struct strbuf *b) {
         static const char *const words[] = { [JF_NULL] = "null", [JF_FALSE] = "false", [JF_TRUE] = "true" };
         const struct jf_node *c;
@@ -354,7 +334,7 @@ int jf_dump(const struct jf_doc *d, const struct jf_node *n, struct strbuf *b) {
 
         switch (n->type) {
         case JF_STRING:
-                return dump_string(b, n->str);
+                return strbuf_append_json_string(b, n->str);
         case JF_INTEGER:
         case JF_REAL:
                 return 1; /* jansson writes its own number, not the text read */
@@ -369,7 +349,7 @@ int jf_dump(const struct jf_doc *d, const struct jf_node *n, struct strbuf *b) {
         for (c = n->count ? n + 1 : NULL; r == 0 && c; c = jf_next(d, n, c)) {
                 if (c != n + 1)
                         r = strbuf_append(b, ",", 1);
-                if (r == 0 && object && (r = dump_string(b, c->key)) == 0)
+                if (r == 0 && object && (r = strbuf_append_json_string(b, c->key)) == 0)
                         r = strbuf_append(b, ":", 1);
                 if (r == 0)
                         r = jf_dump(d, c, b);

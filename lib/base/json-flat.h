@@ -86,8 +86,8 @@ static inline const char *jf_string(const struct jf_node *n) {
 
 /* Appends n as compact JSON, byte for byte what jansson's
  * json_dump_callback(JSON_COMPACT | JSON_ENCODE_ANY) writes for the same
- * value (members in document order), or returns 1 and appends nothing
- * usable when n holds something whose text jansson writes its own way (a
- * number, a string with a control character): the caller asks jansson
- * then.  -ENOMEM. */
+ * value (members in document order, strings by
+ * strbuf_append_json_string()), or returns 1 and appends nothing usable
+ * when n holds a number (jansson writes its own text for it, not the one
+ * read): the caller asks jansson then.  -ENOMEM, -E2BIG. */
 int jf_dump(const struct jf_doc *d, const struct jf_node *n, struct strbuf *b);
