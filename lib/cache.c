@@ -939,8 +939,6 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
         return peek_with(c, STMT_GET, key, ret, err);
 }
 
-/* last_used only orders eviction: when the file is read-only or a writer
- * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
 /* After a commit: once the WAL holds CACHE_WAL_PAGES_MAX pages, its pages
  * are copied into the file and it is truncated to nothing, without
  * waiting for readers (the next commit tries again).  Truncated, not only
@@ -983,6 +981,8 @@ static int before_write(struct cache *c, struct error *err) {
 
 static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err);
 
+/* last_used only orders eviction: when the file is read-only or a writer
+ * holds it past the busy timeout, a hit is still a hit.  1 when updated. */
 static int touch(struct cache *c, const char *key, time_t now, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
