@@ -628,7 +628,7 @@ static int shard_dir(const char *cache_path, bool create, struct error *err) {
         return made;
 }
 
-/* A file of ours at cache_path + suffix removed: 1, 0 when there was none. */
+/* The file at path removed when it is ours: 1, 0 when there was none. */
 static int remove_ours(const char *path, const char *magic, struct error *err) {
         int r = check_ours(path, magic, err);
 
