@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/macro.h"
+#include "base/strutil.h"
 #include "verdict-index.h"
 
 #define VIDX_MAGIC "PCvindex"
@@ -81,30 +82,18 @@ struct vidx {
         unsigned shard;
 };
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
-        const unsigned char *s = p;
-
-        for (size_t i = 0; i < n; i++) {
-                h ^= s[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-
 static uint64_t header_checksum(const struct vidx_header *h, const void *memos) {
         struct vidx_header c = *h;
 
         c.checksum = 0;
-        return fnv1a(fnv1a(FNV_OFFSET, &c, sizeof(c)), memos, (size_t) h->n_memos * sizeof(struct vidx_memo_rec));
+        return fnv1a64(fnv1a64(FNV1A64_OFFSET, &c, sizeof(c)), memos, (size_t) h->n_memos * sizeof(struct vidx_memo_rec));
 }
 
 static uint64_t entry_checksum(const struct vidx_entry_rec *e, const void *data, size_t len) {
         struct vidx_entry_rec c = *e;
 
         c.checksum = 0;
-        return fnv1a(fnv1a(FNV_OFFSET, &c, sizeof(c)), data, len);
+        return fnv1a64(fnv1a64(FNV1A64_OFFSET, &c, sizeof(c)), data, len);
 }
 
 /* A table of n records of size at off, inside the file, after the header. */
@@ -184,7 +173,7 @@ static int index_path(const char *cache_path, const char *suffix, char *buf, siz
 }
 
 unsigned vidx_shard(const char *identity) {
-        return (unsigned) (fnv1a(FNV_OFFSET, identity, strlen(identity)) % VIDX_SHARDS);
+        return (unsigned) (fnv1a64(FNV1A64_OFFSET, identity, strlen(identity)) % VIDX_SHARDS);
 }
 
 int vidx_path(const char *cache_path, unsigned shard, bool used, char *buf, size_t size) {

@@ -12,8 +12,7 @@ SRC=${PC_SOURCE_ROOT:?}
 command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
 T=$(mktemp -d /tmp/pc-index-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"          # fail(), index_shard()
 
 R=$T/rootfs
 mkdir -p "$R/etc" "$R/var/lib/dpkg" "$T/bundle" "$T/feed1"
@@ -46,15 +45,8 @@ traced() { hook env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 hook env
 [ "$RC" -eq 0 ] && last | grep -q '"cache":"miss"' || fail "first start: not a miss: $RC $OUT"
-# The index's shard of the image's identity (verdict-index.h: FNV-1a 64
-# of the identity, modulo 256), in the folder beside the cache.
-identity=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
-shard=$(python3 -c 'import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
-print("%02x" % (h % 256))' "$identity")
-I=$C-index.d/$shard
+# The index's shard of the image's identity.
+I=$(index_shard "$C" "$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)")
 [ -f "$I" ] || fail "no index shard $I after the miss"
 [ "$(ls "$C-index.d" | grep -vc '\.used$')" -eq 1 ] || fail "more than one shard after one miss: $(ls "$C-index.d")"
 [ "$(stat -c %a "$I")" = 600 ] && [ "$(stat -c %a "$I.used")" = 600 ] && [ "$(stat -c %a "$C-index.d")" = 700 ] ||

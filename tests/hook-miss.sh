@@ -13,8 +13,7 @@ SRC=${PC_SOURCE_ROOT:?}
 command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
 T=$(mktemp -d /tmp/pc-miss-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"          # fail(), index_shard()
 
 R=$T/rootfs
 mkdir -p "$R/etc" "$R/var/lib/dpkg" "$T/bundle" "$T/clean"
@@ -118,13 +117,6 @@ changed=$(comm -13 <(echo "$before") <(inodes) | wc -l)
 # answer nothing: a hit goes to sqlite with the same verdict and writes its
 # shard whole again, so the next hit opens no sqlite file; a miss writes a
 # whole shard over its torn one.
-shard_of() {    # the index file of an identity (verdict-index.h: FNV-1a 64 mod 256)
-        python3 -c 'import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
-print("%s/%02x" % (sys.argv[2], h % 256))' "$1" "$T/cache.db-index.d"
-}
 for f in "$T"/cache.db-index.d/[0-9a-f][0-9a-f]; do
         head -c "$(stat -c %s "$f")" /dev/zero >"$f.zero" && mv "$f.zero" "$f"
 done
@@ -132,7 +124,7 @@ state "sha256:$(printf '%064d' 10)"
 "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
 [ $? -eq 1 ] && last | grep -q '"cache":"hit"' || fail "a hit beside a torn index: not a blocked hit: $(last)"
 id10=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
-[ "$(head -c 8 "$(shard_of "$id10")")" = PCvindex ] || fail "the hit did not write its torn shard whole again"
+[ "$(head -c 8 "$(index_shard "$T/cache.db" "$id10")")" = PCvindex ] || fail "the hit did not write its torn shard whole again"
 rm -f "$T"/trace.*
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat -o "$T/trace.hit" \
         "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
@@ -142,7 +134,7 @@ state "sha256:$(printf '%064d' 99)"
 "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
 last | grep -q '"cache":"miss"' || fail "digest 99: not a miss: $(last)"
 id99=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
-[ "$(head -c 8 "$(shard_of "$id99")")" = PCvindex ] || fail "the miss did not write its torn shard whole again"
+[ "$(head -c 8 "$(index_shard "$T/cache.db" "$id99")")" = PCvindex ] || fail "the miss did not write its torn shard whole again"
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))

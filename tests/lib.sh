@@ -35,3 +35,14 @@ runc_start() {
         OUT=$(timeout 60 runc run -b "$1" "$2" 2>&1 </dev/null); RC=$?
         runc delete -f "$2" >/dev/null 2>&1
 }
+
+# index_shard CACHE IDENTITY: the verdict index file of an identity
+# (lib/verdict-index.h: FNV-1a 64 of the identity, modulo 256, in the
+# folder beside the cache).
+index_shard() {
+        python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in sys.argv[2].encode():
+    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+print("%s-index.d/%02x" % (sys.argv[1], h % 256))' "$1" "$2"
+}

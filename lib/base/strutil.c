@@ -196,3 +196,13 @@ int strbuf_append_purl_escaped(struct strbuf *b, const char *s) {
         }
         return r;
 }
+
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n) {
+        const unsigned char *s = p;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= s[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/macro.h"
 
@@ -59,3 +60,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)
 /* Appends s to b percent-encoded as a purl component (purl-spec: everything
  * but ALPHA DIGIT . - _ ~ is encoded). */
 int strbuf_append_purl_escaped(struct strbuf *b, const char *s);
+
+/* FNV-1a, 64 bits, over n bytes from h (FNV1A64_OFFSET to start): the
+ * verdict index's checksums and shards, the owned-path set's hash. */
+#define FNV1A64_OFFSET 0xcbf29ce484222325ULL
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n);

@@ -34,12 +34,8 @@ struct owned_paths {
 };
 
 static uint32_t hash(const char *s, size_t n) {
-        uint64_t h = 0xcbf29ce484222325ULL;
+        uint64_t h = fnv1a64(FNV1A64_OFFSET, s, n);
 
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 0x100000001b3ULL;
-        }
         return (uint32_t) (h ^ (h >> 32));
 }
 
