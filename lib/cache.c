@@ -32,8 +32,6 @@
 #define HEADER_USER_VERSION 60
 #define HEADER_APPLICATION_ID 68
 #define CACHE_APPLICATION_ID 1346598499 /* 0x50437663 */
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /* The schema; created in one transaction by whoever opens an empty file
  * first.  last_used is indexed for LRU eviction and for listing. */
@@ -1428,41 +1426,99 @@ static const char *keep(struct index_rows *r, sqlite3_stmt *st, int col) {
  * index holds them. */
 #define ALL_SHARDS UINT_MAX
 
-static int index_rows_read(struct cache *c, unsigned shard, struct index_rows *r, struct error *err) {
+/* The row st stands on, onto r. */
+static int index_row_keep(struct index_rows *r, sqlite3_stmt *st) {
+        struct vidx_entry_in e = {
+                .key = keep(r, st, 0),
+                .identity = keep(r, st, 1),
+                .image = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : keep(r, st, 2),
+                .db_revision = keep(r, st, 3),
+                .created = sqlite3_column_int64(st, 4),
+                .last_used = sqlite3_column_int64(st, 5),
+                .packages = (uint32_t) sqlite3_column_int64(st, 6),
+                .n_findings = (uint32_t) sqlite3_column_int64(st, 7),
+                .findings = keep(r, st, 8),
+        };
+
+        if (!e.key || !e.identity || !e.db_revision || !e.findings ||
+            (sqlite3_column_type(st, 2) != SQLITE_NULL && !e.image))
+                return -ENOMEM;
+        e.findings_len = strlen(e.findings);
+        return rows_push(r, &e);
+}
+
+#define INDEX_ROWS_SQL "SELECT " ENTRY_COLUMNS ", findings_compact FROM entries WHERE findings_compact IS NOT NULL"
+
+/* The rowids of one shard's entries.  Only the identities are read: a
+ * row's findings come after its scan and inventory in a chain of overflow
+ * pages that sqlite walks to test them even for NULL. */
+static int shard_rowids(struct cache *c, unsigned shard, int64_t **ret, size_t *ret_n, struct error *err) {
+        _cleanup_free_ int64_t *v = NULL;
         sqlite3_stmt *st = NULL;
+        size_t n = 0, cap = 0;
         int rc, k = 0;
 
-        rc = sqlite3_prepare_v2(c->db, "SELECT " ENTRY_COLUMNS ", findings_compact FROM entries"
-                                " WHERE findings_compact IS NOT NULL", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(c->db, "SELECT rowid, identity FROM entries", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return cache_error(c, rc, "read the entries for the verdict index", err);
         while (k == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct vidx_entry_in e = {
-                        .key = keep(r, st, 0),
-                        .identity = keep(r, st, 1),
-                        .image = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : keep(r, st, 2),
-                        .db_revision = keep(r, st, 3),
-                        .created = sqlite3_column_int64(st, 4),
-                        .last_used = sqlite3_column_int64(st, 5),
-                        .packages = (uint32_t) sqlite3_column_int64(st, 6),
-                        .n_findings = (uint32_t) sqlite3_column_int64(st, 7),
-                        .findings = keep(r, st, 8),
-                };
+                const char *identity = (const char *) sqlite3_column_text(st, 1);
 
-                if (!e.key || !e.identity || !e.db_revision || !e.findings ||
-                    (sqlite3_column_type(st, 2) != SQLITE_NULL && !e.image))
-                        k = -ENOMEM;
-                else if (shard != ALL_SHARDS && vidx_shard(e.identity) != shard)
+                if (!identity || vidx_shard(identity) != shard)
                         continue;
-                else {
-                        e.findings_len = strlen(e.findings);
-                        k = rows_push(r, &e);
+                if (n == cap) {
+                        int64_t *m = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+                        if (!m) {
+                                k = -ENOMEM;
+                                break;
+                        }
+                        v = m;
                 }
+                v[n++] = sqlite3_column_int64(st, 0);
         }
         if (k == 0 && rc != SQLITE_DONE)
                 k = cache_error(c, rc, "read the entries for the verdict index", err);
         sqlite3_finalize(st);
-        return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : k;
+        if (k < 0)
+                return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : k;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
+/* Rows st yields until done, onto r. */
+static int index_rows_step(struct cache *c, sqlite3_stmt *st, struct index_rows *r, struct error *err) {
+        int rc, k = 0;
+
+        while (k == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                k = index_row_keep(r, st);
+        if (k == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        return k == 0 && rc != SQLITE_DONE ? cache_error(c, rc, "read the entries for the verdict index", err) : k;
+}
+
+static int index_rows_read(struct cache *c, unsigned shard, struct index_rows *r, struct error *err) {
+        _cleanup_free_ int64_t *rowids = NULL;
+        sqlite3_stmt *st = NULL;
+        size_t n = 0;
+        int rc, k = 0;
+
+        if (shard != ALL_SHARDS && (k = shard_rowids(c, shard, &rowids, &n, err)) < 0)
+                return k;
+        rc = sqlite3_prepare_v2(c->db, shard == ALL_SHARDS ? INDEX_ROWS_SQL : INDEX_ROWS_SQL " AND rowid = ?1", -1,
+                                &st, NULL);
+        if (rc != SQLITE_OK)
+                return cache_error(c, rc, "read the entries for the verdict index", err);
+        if (shard == ALL_SHARDS)
+                k = index_rows_step(c, st, r, err);
+        for (size_t i = 0; k == 0 && i < n; i++) {
+                sqlite3_reset(st);
+                sqlite3_bind_int64(st, 1, rowids[i]);
+                k = index_rows_step(c, st, r, err);
+        }
+        sqlite3_finalize(st);
+        return k;
 }
 
 /* The newest memos, as key, value pairs. */

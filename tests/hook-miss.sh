@@ -135,6 +135,31 @@ state "sha256:$(printf '%064d' 99)"
 last | grep -q '"cache":"miss"' || fail "digest 99: not a miss: $(last)"
 id99=$(last | grep -o '"identity":"[^"]*"' | cut -d'"' -f4)
 [ "$(head -c 8 "$(index_shard "$T/cache.db" "$id99")")" = PCvindex ] || fail "the miss did not write its torn shard whole again"
+# A miss into a torn shard fills it from the cache with the entries of
+# that shard only (their identities read first, then those rows alone), and
+# they are then hits without sqlite.  D: a new digest whose shard is that of
+# a cached image E whose shard is still torn.
+read -r D E < <(python3 -c 'import sqlite3, sys
+def shard(s):
+    h = 0xcbf29ce484222325
+    for b in s.encode():
+        h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+    return h % 256
+ids = [r[0] for r in sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT identity FROM entries")]
+done = {shard(sys.argv[2]), shard(sys.argv[3])}
+by = {shard(i): i for i in ids if i.startswith("sha256:") and shard(i) not in done}
+for n in range(1000, 100000):
+    d = "sha256:%064d" % n
+    if shard(d) in by and d not in ids:
+        print(d, by[shard(d)]); break' "$T/cache.db" "$id10" "$id99")
+state "$D"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+last | grep -q '"cache":"miss"' || fail "digest $D: not a miss: $(last)"
+state "$E"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=openat -o "$T/trace.same" \
+        "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+last | grep -q '"cache":"hit"' || fail "$E after a miss into its shard: not a hit: $(last)"
+grep -q 'cache.db"' "$T/trace.same" && fail "$E: the miss of $D did not put it into their shard (the hit opened sqlite)"
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))

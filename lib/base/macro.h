@@ -45,6 +45,10 @@ static inline void closep(int *fd) {
         }
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* A macro's value as a string literal. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #define STRLEN(s) (sizeof(s) - 1)
 
 static inline const char *strempty(const char *s) {
