@@ -225,7 +225,7 @@ int config_load(const char *path, bool explicit_path, struct config **ret, struc
 
         if (!path)
                 path = PORTCULLIS_CONFIG_DEFAULT;
-        r = read_full_file(path, CONFIG_FILE_MAX, &buf, &len, err);
+        r = read_small_file(path, CONFIG_FILE_MAX, &buf, &len, err);
         if (r == -ENOENT && !explicit_path) {
                 error_clear(err);
                 if (config_defaults(ret) < 0)

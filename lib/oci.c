@@ -290,7 +290,8 @@ static int open_config(const char *path, struct error *err) {
 
         /* O_NOFOLLOW: a runtime writes config.json as a plain file; a symlink
          * there is someone redirecting us.  O_NONBLOCK: a FIFO in its place
-         * must not hang the container start (read_full_fd then refuses it). */
+         * must not hang the container start (read_small_fd reads nothing
+         * from it, or refuses it). */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd >= 0)
                 return fd;
@@ -317,7 +318,7 @@ int oci_config_load(const char *bundle, struct oci_config *ret, struct error *er
         fd = open_config(path, err);
         if (fd < 0)
                 return fd;
-        r = read_full_fd(fd, OCI_CONFIG_MAX, path, &buf, &len, err);
+        r = read_small_fd(fd, OCI_CONFIG_MAX, path, &buf, &len, err);
         if (r < 0)
                 return r == -EBADFD ? error_wrap(err, "the bundle's config.json must be a regular file") : r;
         return oci_config_parse(buf, len, path, bundle, ret, err);

@@ -755,7 +755,7 @@ int policy_load_all(const char *path, struct policy **ret, char ***ret_errors, s
         size_t len = 0;
         int r;
 
-        r = read_full_file(path, POLICY_FILE_MAX, &buf, &len, err);
+        r = read_small_file(path, POLICY_FILE_MAX, &buf, &len, err);
         if (r < 0)
                 return error_wrap(err, "policy");
         if ((r = policy_parse_all(buf, len, path, &p, ret_errors, err)) < 0 ||

@@ -106,6 +106,44 @@ static void test_read_caps(void) {
         close(fd);
 }
 
+/* read_small_file(): a file under 4 KiB in one read and no stat; one that
+ * fills 4 KiB read on like read_full_file(), to its cap; a FIFO without a
+ * writer, a folder and a device that fills the first read refused. */
+static void test_read_small(void) {
+        const char *f = test_path(test_tmpdir(), "small");
+        const char *fifo = test_path(test_tmpdir(), "small-fifo");
+        struct error err = {};
+        char *buf = NULL, big[10000];
+        size_t len = 0;
+
+        test_write_file(f, "{\"mode\": \"warn\"}");
+        CHECK(read_small_file(f, 100, &buf, &len, &err) == 0 && len == 16 && strcmp(buf, "{\"mode\": \"warn\"}") == 0);
+        free(buf);
+        CHECK(read_small_file(f, 10, &buf, &len, &err) == -EFBIG && strstr(err.msg, f));
+        for (size_t n = 4095; n <= 4097; n++) {
+                memset(big, 'x', n);
+                big[n] = '\0';
+                test_write_file(f, big);
+                CHECK_MSG(read_small_file(f, sizeof(big), &buf, &len, &err) == 0 && len == n && strlen(buf) == n,
+                          "%zu bytes: %s", n, err.msg);
+                free(buf);
+        }
+        memset(big, 'y', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        test_write_file(f, big);
+        CHECK(read_small_file(f, sizeof(big) - 1, &buf, &len, &err) == 0 && len == sizeof(big) - 1);
+        free(buf);
+        CHECK(read_small_file(f, sizeof(big) - 2, &buf, &len, &err) == -EFBIG);
+        CHECK(read_small_file(test_path(test_tmpdir(), "absent"), 9, &buf, &len, &err) == -ENOENT);
+        CHECK(mkfifo(fifo, 0600) == 0);
+        CHECK(read_small_file(fifo, 100, &buf, &len, &err) == -EBADFD && strstr(err.msg, "regular file"));
+        CHECK(read_small_file(test_tmpdir(), 100, &buf, &len, &err) == -EBADFD);
+        test_write_file(f, "");
+        CHECK(read_small_file(f, 100, &buf, &len, &err) == 0 && len == 0 && buf[0] == '\0');
+        free(buf);
+        CHECK(read_small_file("/dev/zero", 100000, &buf, &len, &err) == -EBADFD && strstr(err.msg, "regular file"));
+}
+
 static void hex32(const unsigned char md[32], char ret[65]) {
         for (int i = 0; i < 32; i++)
                 snprintf(ret + 2 * i, 3, "%02x", md[i]);
@@ -217,6 +255,7 @@ int main(void) {
         test_purl();
         test_strings();
         test_read_caps();
+        test_read_small();
         test_sha256();
         test_json_arena();
         return test_end();

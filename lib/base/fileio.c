@@ -9,9 +9,23 @@
 
 #include "base/fileio.h"
 
-int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap;
+/* The first read of read_small_fd(), and the buffer read_full_fd() starts with. */
+#define READ_FIRST 4096
+
+static ssize_t read_retry(int fd, void *buf, size_t n) {
+        ssize_t k;
+
+        do
+                k = read(fd, buf, n);
+        while (k < 0 && errno == EINTR);
+        return k;
+}
+
+/* buf_in (cap + 1 bytes, taken) holds the len bytes read so far; the rest
+ * of the file, stat'ed first: a regular file of at most max bytes. */
+static int read_rest(int fd, size_t max, const char *what, char *buf_in, size_t len, size_t cap, char **ret_buf,
+                     size_t *ret_len, struct error *err) {
+        _cleanup_free_ char *buf = buf_in;
         struct stat st;
 
         if (fstat(fd, &st) < 0)
@@ -21,36 +35,23 @@ int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *r
         if ((unsigned long long) st.st_size > max)
                 return error_set(err, EFBIG, "%s is %lld bytes, more than the limit of %zu", what,
                                  (long long) st.st_size, max);
-
-        cap = (size_t) st.st_size + 1;
-        if (cap < 4096)
-                cap = 4096;
-        if (cap > max + 1)
-                cap = max + 1;
-        buf = malloc(cap + 1);
-        if (!buf)
-                return error_set(err, ENOMEM, "read %s: out of memory", what);
-
-        for (;;) {
+        for (size_t want = (size_t) st.st_size + 1 > max + 1 ? max + 1 : (size_t) st.st_size + 1;;) {
                 ssize_t n;
 
-                if (len == cap) {
+                if (len == cap || want > cap) {
                         char *p;
 
-                        if (cap > max) /* read one byte past max: the file grew */
+                        if (len == cap && cap > max) /* read one byte past max: the file grew */
                                 return error_set(err, EFBIG, "%s is larger than the limit of %zu bytes", what, max);
-                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        cap = want > cap ? want : cap * 2 > max + 1 ? max + 1 : cap * 2;
                         p = realloc(buf, cap + 1);
                         if (!p)
                                 return error_set(err, ENOMEM, "read %s: out of memory", what);
                         buf = p;
                 }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
+                n = read_retry(fd, buf + len, cap - len);
+                if (n < 0)
                         return error_set_errno(err, errno, "read %s", what);
-                }
                 if (n == 0)
                         break;
                 len += (size_t) n;
@@ -70,6 +71,34 @@ int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *r
         return 0;
 }
 
+int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err) {
+        char *buf = malloc(READ_FIRST + 1);
+
+        if (!buf)
+                return error_set(err, ENOMEM, "read %s: out of memory", what);
+        return read_rest(fd, max, what, buf, 0, READ_FIRST, ret_buf, ret_len, err);
+}
+
+int read_small_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err) {
+        _cleanup_free_ char *buf = malloc(READ_FIRST + 1);
+        ssize_t n;
+
+        if (!buf)
+                return error_set(err, ENOMEM, "read %s: out of memory", what);
+        n = read_retry(fd, buf, READ_FIRST);
+        /* Full, empty or failed (EISDIR, EAGAIN): the stat says what it is. */
+        if (n <= 0 || (size_t) n == READ_FIRST)
+                return read_rest(fd, max, what, TAKE_PTR(buf), n > 0 ? (size_t) n : 0, READ_FIRST, ret_buf, ret_len,
+                                 err);
+        if ((size_t) n > max)
+                return error_set(err, EFBIG, "%s is larger than the limit of %zu bytes", what, max);
+        buf[n] = '\0';
+        *ret_buf = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = (size_t) n;
+        return 0;
+}
+
 int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err) {
         _cleanup_close_ int fd = -EBADF;
 
@@ -77,6 +106,15 @@ int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len
         if (fd < 0)
                 return error_set_errno(err, errno, "open %s", path);
         return read_full_fd(fd, max, path, ret_buf, ret_len, err);
+}
+
+int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open %s", path);
+        return read_small_fd(fd, max, path, ret_buf, ret_len, err);
 }
 
 int fsync_dir(const char *path) {

@@ -15,6 +15,17 @@ int read_full_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *r
 /* Same, opening path (host file, not inside a rootfs) with O_NOFOLLOW off. */
 int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);
 
+/* For the few small files the hook reads at every container start (its
+ * config, the policy, the bundle's config.json): the first read, of 4 KiB,
+ * comes before any fstat(), and a file that doesn't fill it is read whole
+ * without one (one syscall less per file).  A read that fills the 4 KiB,
+ * gives nothing or fails is followed by the fstat(), and what is not a
+ * regular file refused as read_full_fd() refuses it (-EBADFD); only a FIFO
+ * or device that hands over a few bytes at once gives those bytes, as it
+ * would to any reader. */
+int read_small_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err);
+int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);
+
 /* fsync() of a folder, so that a rename in it lasts. */
 int fsync_dir(const char *path);
 
