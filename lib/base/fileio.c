@@ -99,22 +99,24 @@ int read_small_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *
         return 0;
 }
 
-int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err) {
+typedef int read_fd_fn(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err);
+
+static int read_path(const char *path, read_fd_fn *fn, size_t max, char **ret_buf, size_t *ret_len,
+                     struct error *err) {
         _cleanup_close_ int fd = -EBADF;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return error_set_errno(err, errno, "open %s", path);
-        return read_full_fd(fd, max, path, ret_buf, ret_len, err);
+        return fn(fd, max, path, ret_buf, ret_len, err);
+}
+
+int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err) {
+        return read_path(path, read_full_fd, max, ret_buf, ret_len, err);
 }
 
 int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err) {
-        _cleanup_close_ int fd = -EBADF;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return error_set_errno(err, errno, "open %s", path);
-        return read_small_fd(fd, max, path, ret_buf, ret_len, err);
+        return read_path(path, read_small_fd, max, ret_buf, ret_len, err);
 }
 
 int fsync_dir(const char *path) {
