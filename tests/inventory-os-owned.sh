@@ -89,7 +89,7 @@ rmdir "$R/bin" && ln -s usr/bin "$R/bin"
 mv "$R/var/lib/dpkg/info/gobin:amd64.list" "$T/gobin.list"
 mkdir "$R/var/lib/dpkg/info/gobin:amd64.list"
 out=$(pkgs)
-grep -q "gobin:amd64.list: not a file that can be read; its files are read as anyone's" "$T/err" ||
+grep -q "gobin:amd64.list is not a regular file; its files are read as anyone's" "$T/err" ||
         fail "an unreadable .list was not said: $(cat "$T/err")"
 grep -q " /usr/bin/gobin$" <<<"$out" || fail "the files of an unreadable .list were not read: $out"
 grep -q "^PyPI foo " <<<"$out" && fail "an unreadable .list changed another list's files: $out"

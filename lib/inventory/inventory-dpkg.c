@@ -560,7 +560,6 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *buf = NULL, *what = NULL;
                 _cleanup_close_ int fd = -EBADF;
-                struct stat st;
                 size_t len = 0;
 
                 if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, *n))
@@ -568,9 +567,9 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 if (asprintf(&what, "/%s/%s", DPKG_INFO_PATH, *n) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 fd = openat(dfd, *n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                        k = error_set(err, fd < 0 ? errno : EBADFD, "%s: not a file that can be read", what);
-                else
+                if (fd < 0)
+                        k = error_set_errno(err, errno, "%s: not a file that can be read", what);
+                else    /* which refuses what is not a regular file */
                         k = read_full_fd(fd, DPKG_LIST_MAX, what, &buf, &len, err);
                 if (k >= 0)
                         k = dpkg_list_parse(buf, len, merged, inv);

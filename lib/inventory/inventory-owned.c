@@ -33,9 +33,20 @@ struct owned_paths {
         size_t n, cap;          /* cap a power of two */
 };
 
+/* Eight bytes a step: byte-wise FNV-1a was a fifth of the set's cost, and
+ * the set lives in this process only (nothing stores these hashes). */
 static uint32_t hash(const char *s, size_t n) {
-        uint64_t h = fnv1a64(FNV1A64_OFFSET, s, n);
+        uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
+        for (; n >= 8; s += 8, n -= 8) {
+                memcpy(&w, s, 8);
+                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+                h ^= h >> 31;
+        }
+        w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+        h ^= h >> 29;
         return (uint32_t) (h ^ (h >> 32));
 }
 
