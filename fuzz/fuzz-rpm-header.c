@@ -2,7 +2,10 @@
 /* An rpm header blob comes from an image's rpmdb: any bytes must parse or
  * give an error naming the blob, never crash, read out of bounds or loop.
  * A parsed header has NAME, VERSION and RELEASE, all printable ASCII
- * without blanks; a source rpm name that splits gives non-empty parts. */
+ * without blanks; a source rpm name that splits gives non-empty parts; its
+ * files are absolute paths of their length, no more of them than its
+ * lists hold, and none when the lists don't agree. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +39,24 @@ static void check_source(const char *srpm) {
         free(vr);
 }
 
+static int on_file(const char *path, size_t len, void *userdata) {
+        size_t *n = userdata;
+
+        if (path[0] != '/' || strlen(path) != len || len >= PATH_MAX)
+                abort();
+        (*n)++;
+        return 0;
+}
+
+static void check_files(const struct rpm_header *h) {
+        size_t n = 0;
+
+        if (rpm_header_files(h, on_file, &n) < 0)
+                abort();
+        if ((h->bad_files && n > 0) || n > (h->basenames ? h->n_basenames : h->n_oldfilenames))
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct rpm_header h = {};
         struct error err = {};
@@ -54,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_field(h.sourcerpm, false);
         check_field(h.modularitylabel, false);
         check_source(h.sourcerpm);
+        check_files(&h);
         rpm_header_done(&h);
         return 0;
 }

@@ -11,14 +11,12 @@
 # apk's installed database owns files the same way (F: and R: lines).
 set -u
 P=${PORTCULLIS:?}
-SHARED=${PC_SHARED_DATA:-}
-GO_ELF=$SHARED/langpkg/trivy/go/test.elf
-[ -f "$GO_ELF" ] || GO_ELF=$(command -v runc || true)
-[ -n "$GO_ELF" ] && [ -f "$GO_ELF" ] || { echo "skip: no Go binary (../shared/data or runc)"; exit 77; }
+. "$(dirname "$0")/lib.sh"          # fail(), go_elf(), dist_info()
+GO_ELF=$(go_elf)
+[ -n "$GO_ELF" ] || { echo "skip: no Go binary (../shared/data or runc)"; exit 77; }
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-. "$(dirname "$0")/lib.sh"
 
 R=$T/rootfs
 mkdir -p "$R/etc" "$R/usr/bin" "$R/var/lib/dpkg/info" "$R/opt/app"
@@ -36,12 +34,8 @@ Architecture: amd64
 Version: 2.0-1
 
 STATUS
-dist() {        # dist FOLDER NAME VERSION: a dist-info folder
-        mkdir -p "$1/$2-$3.dist-info"
-        printf 'Metadata-Version: 2.1\nName: %s\nVersion: %s\n' "$2" "$3" >"$1/$2-$3.dist-info/METADATA"
-}
-dist "$R/usr/lib/python3/dist-packages" foo 1.0
-dist "$R/usr/local/lib/python3.11/dist-packages" bar 2.0
+dist_info "$R/usr/lib/python3/dist-packages" foo 1.0
+dist_info "$R/usr/local/lib/python3.11/dist-packages" bar 2.0
 cp "$GO_ELF" "$R/usr/bin/gobin" && cp "$GO_ELF" "$R/opt/app/gobin2" && chmod 755 "$R/usr/bin/gobin" "$R/opt/app/gobin2"
 printf '/.\n/usr\n/usr/lib\n/usr/lib/python3\n/usr/lib/python3/dist-packages\n/usr/lib/python3/dist-packages/foo-1.0.dist-info\n/usr/lib/python3/dist-packages/foo-1.0.dist-info/METADATA\n' \
         >"$R/var/lib/dpkg/info/python3-foo.list"
@@ -98,8 +92,8 @@ grep -q "^PyPI foo " <<<"$out" && fail "an unreadable .list changed another list
 A=$T/alpine
 mkdir -p "$A/etc" "$A/lib/apk/db" "$A/usr/bin"
 printf 'ID=alpine\nVERSION_ID=3.19.1\n' >"$A/etc/os-release"
-dist "$A/usr/lib/python3.11/site-packages" foo 1.0
-dist "$A/usr/lib/python3.11/site-packages" bar 2.0
+dist_info "$A/usr/lib/python3.11/site-packages" foo 1.0
+dist_info "$A/usr/lib/python3.11/site-packages" bar 2.0
 cp "$GO_ELF" "$A/usr/bin/gobin" && chmod 755 "$A/usr/bin/gobin"
 cat >"$A/lib/apk/db/installed" <<'APK'
 P:py3-foo

@@ -4,6 +4,20 @@
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# go_elf: prints a Go binary to plant in a rootfs (the shared data's test
+# binary, else runc), or nothing.
+go_elf() {
+        local f=${PC_SHARED_DATA:-}/langpkg/trivy/go/test.elf
+        [ -f "$f" ] || f=$(command -v runc || true)
+        [ -n "$f" ] && [ -f "$f" ] && echo "$f"
+}
+
+# dist_info FOLDER NAME VERSION: a Python dist-info folder with its METADATA.
+dist_info() {
+        mkdir -p "$1/$2-$3.dist-info"
+        printf 'Metadata-Version: 2.1\nName: %s\nVersion: %s\n' "$2" "$3" >"$1/$2-$3.dist-info/METADATA"
+}
+
 # busybox_rootfs DIR: a static busybox as /bin/sh, and the mountpoints runc
 # wants; the caller adds os-release and package databases.
 busybox_rootfs() {

@@ -447,53 +447,16 @@ static int dedup(struct inventory *inv, size_t from) {
 #define DPKG_INFO_ENTRIES_MAX 400000
 #define DPKG_LIST_MAX ((size_t) 64 * 1024 * 1024)
 
-/* Merged /usr: dpkg still lists /bin/bash while the file is at
- * /usr/bin/bash behind a bin -> usr/bin symlink, which the walk never
- * follows; the listed path under such a folder is owned at /usr. */
-static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
-
-static unsigned find_merged(struct rootfs *r) {
-        unsigned merged = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
-                char target[64], want[64];
-                ssize_t n = readlinkat(rootfs_fd(r), merged_dirs[i], target, sizeof(target) - 1);
-
-                if (n <= 0)
-                        continue;
-                target[n] = '\0';
-                snprintf(want, sizeof(want), "usr/%s", merged_dirs[i]);
-                if (strcmp(target, want) == 0 || (target[0] == '/' && strcmp(target + 1, want) == 0))
-                        merged |= 1u << i;
-        }
-        return merged;
-}
-
 int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv) {
         struct cursor c = { buf, buf + len };
 
         while (c.p < c.end) {
                 struct slice l = next_line(&c);
-                char alias[INVENTORY_WALK_PATH_MAX];
                 int k;
-
-                bool aliased = false;
 
                 if (l.n < 2 || l.s[0] != '/' || (l.n == 2 && l.s[1] == '.'))
                         continue;
-                /* Under a merged folder only the /usr path is owned: the walk
-                 * never sees the other, behind its symlink. */
-                for (size_t i = 0; i < ELEMENTSOF(merged_dirs) && !aliased; i++) {
-                        size_t d = strlen(merged_dirs[i]);
-
-                        if ((merged & (1u << i)) && l.n > d + 1 && l.n + 4 < sizeof(alias) &&
-                            memcmp(l.s + 1, merged_dirs[i], d) == 0 && l.s[d + 1] == '/') {
-                                memcpy(alias, "/usr", 4);
-                                memcpy(alias + 4, l.s, l.n);
-                                aliased = true;
-                        }
-                }
-                if ((k = aliased ? inventory_own(inv, alias, l.n + 4) : inventory_own(inv, l.s, l.n)) < 0)
+                if ((k = inventory_own_installed(inv, l.s, l.n, merged)) < 0)
                         return k;
         }
         return 0;
@@ -556,7 +519,7 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 error_clear(err);
                 return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
-        merged = find_merged(r);
+        merged = inv->merged_usr;
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *buf = NULL, *what = NULL;
                 _cleanup_close_ int fd = -EBADF;

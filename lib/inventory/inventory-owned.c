@@ -9,11 +9,14 @@
  * would match upstream advisories against a version the distribution has
  * patched, and cost the walk a stat and the executables' reads for every
  * file of the base image. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strutil.h"
 #include "inventory.h"
+#include "rootfs.h"
 
 /* The strings live in blocks that never move: no copy and no second
  * page fault when the set grows. */
@@ -165,4 +168,43 @@ bool inventory_owned(const struct inventory *inv, const char *path) {
 
 size_t inventory_owned_count(const struct inventory *inv) {
         return inv->owned ? inv->owned->n : 0;
+}
+
+/* Merged /usr: dpkg still lists /bin/bash (and an rpm package may list
+ * /bin/sh) while the file is at /usr/bin/bash behind a bin -> usr/bin
+ * symlink, which the walk never follows; the listed path under such a
+ * folder is owned at /usr. */
+static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+
+unsigned inventory_merged_usr(struct rootfs *r) {
+        unsigned merged = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
+                char target[64], want[64];
+                ssize_t n = readlinkat(rootfs_fd(r), merged_dirs[i], target, sizeof(target) - 1);
+
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                snprintf(want, sizeof(want), "usr/%s", merged_dirs[i]);
+                if (strcmp(target, want) == 0 || (target[0] == '/' && strcmp(target + 1, want) == 0))
+                        merged |= 1u << i;
+        }
+        return merged;
+}
+
+int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged) {
+        char alias[INVENTORY_WALK_PATH_MAX];
+
+        for (size_t i = 0; merged && i < ELEMENTSOF(merged_dirs); i++) {
+                size_t d = strlen(merged_dirs[i]);
+
+                if ((merged & (1u << i)) && len > d + 1 && len + 4 < sizeof(alias) && path[0] == '/' &&
+                    memcmp(path + 1, merged_dirs[i], d) == 0 && path[d + 1] == '/') {
+                        memcpy(alias, "/usr", 4);
+                        memcpy(alias + 4, path, len);
+                        return inventory_own(inv, alias, len + 4);
+                }
+        }
+        return inventory_own(inv, path, len);
 }

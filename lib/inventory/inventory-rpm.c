@@ -36,6 +36,7 @@ struct rpm_ctx {
         const char *origin;
         char *distro;           /* the purls' distro qualifier (purl_distro()), once */
         unsigned long records;
+        bool owning;            /* cleared when the owned set is full */
 };
 
 /* a, sep and b in one new string (a header's strings, hundreds of
@@ -124,6 +125,32 @@ static bool is_pubkey(const struct rpm_header *h) {
         return strcmp(h->name, "gpg-pubkey") == 0 && !h->arch;
 }
 
+static int own_one(const char *path, size_t len, void *userdata) {
+        struct inventory *inv = userdata;
+        int r = inventory_own_installed(inv, path, len, inv->merged_usr);
+
+        return r < 0 ? r : 0;
+}
+
+/* The files of a package kept: what the walk then leaves to it, as dpkg's
+ * lists do (inventory-owned.c).  A header whose lists don't agree owns
+ * nothing, said; past the set's cap, the rest are read as anyone's. */
+static int own_files(struct rpm_ctx *c, const struct rpm_header *h) {
+        int r;
+
+        if (h->bad_files)
+                return inventory_warn(c->inv, "%s: package %s: its file lists don't agree; its files are read as "
+                                      "anyone's", c->origin, h->name);
+        if (!c->owning)
+                return 0;
+        r = rpm_header_files(h, own_one, c->inv);
+        if (r != -E2BIG)
+                return r;
+        c->owning = false;
+        return inventory_warn(c->inv, "%s: more installed files than Portcullis keeps (%d); the rest are read as "
+                              "anyone's files", c->origin, INVENTORY_OWNED_MAX);
+}
+
 static int on_blob(const void *blob, size_t len, unsigned long record, void *userdata, struct error *err) {
         struct rpm_ctx *c = userdata;
         struct rpm_header h = {};
@@ -147,6 +174,8 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
         if (r < 0)
                 return r;
         r = is_pubkey(&h) ? 0 : package_from_header(c->inv, c->origin, c->distro, &h);
+        if (r >= 0 && !is_pubkey(&h))
+                r = own_files(c, &h);
         rpm_header_done(&h);
         if (r == -E2BIG)
                 return error_set(err, r, "%s: more than %d packages", c->origin, INVENTORY_PACKAGES_MAX);
@@ -158,7 +187,7 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
 int rpmdb_parse(void *buf, size_t len, enum rpmdb_format format, const char *origin, struct inventory *inv,
                 unsigned long *ret_records, struct error *err) {
         _cleanup_free_ char *distro = purl_distro(&inv->os);
-        struct rpm_ctx c = { .inv = inv, .origin = origin, .distro = distro };
+        struct rpm_ctx c = { .inv = inv, .origin = origin, .distro = distro, .owning = true };
         int r;
 
         if (!distro && inv->os.id && inv->os.version_id)

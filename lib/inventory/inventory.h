@@ -66,9 +66,13 @@ struct inventory {
          * which the walk leaves to them; and how many it left. */
         struct owned_paths *owned;
         size_t owned_left;
+        /* inventory_merged_usr() of the rootfs: how the OS databases' file
+         * lists map onto the files the walk sees. */
+        unsigned merged_usr;
 };
 
-/* The paths an OS package database lists as installed (dpkg's info/<package>.list),
+/* The paths an OS package database lists as installed (dpkg's info/<package>.list,
+ * apk's F:/R: lines, rpm's file lists),
  * at most INVENTORY_OWNED_MAX of INVENTORY_OWNED_BYTES_MAX in all
  * (-E2BIG past them); the walk offers none of them to the language and
  * executable readers: such a file is its OS package's, whose distribution
@@ -80,6 +84,12 @@ int inventory_own(struct inventory *inv, const char *path, size_t len);
 bool inventory_owned(const struct inventory *inv, const char *path);
 size_t inventory_owned_count(const struct inventory *inv);
 void inventory_owned_free(struct inventory *inv);
+/* The folders of the rootfs that merged /usr made symlinks into /usr:
+ * bit i for bin, sbin, lib, lib32, lib64, libx32. */
+unsigned inventory_merged_usr(struct rootfs *r);
+/* inventory_own() of a path an OS package database lists, which under a
+ * folder merged (inventory_merged_usr()) is owned at its /usr path. */
+int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged);
 
 struct inventory *inventory_new(void);
 void inventory_free(struct inventory *inv);

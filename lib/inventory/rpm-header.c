@@ -5,6 +5,8 @@
  * fits, strings terminated inside the store.  Written from the format
  * description, not from rpm's code. */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,6 +156,14 @@ static const char *tag_name(uint32_t tag) {
                 return "SOURCERPM";
         case RPMTAG_MODULARITYLABEL:
                 return "MODULARITYLABEL";
+        case RPMTAG_OLDFILENAMES:
+                return "OLDFILENAMES";
+        case RPMTAG_DIRINDEXES:
+                return "DIRINDEXES";
+        case RPMTAG_BASENAMES:
+                return "BASENAMES";
+        case RPMTAG_DIRNAMES:
+                return "DIRNAMES";
         default:
                 return NULL;
         }
@@ -199,10 +209,34 @@ static int take_epoch(const struct blob *b, uint32_t i, const struct entry *e, s
         return 0;
 }
 
+/* A file list entry (checked by check_entry()): where it starts and how
+ * many items; a type other than the list's marks the lists bad. */
+static void take_list(const struct blob *b, const struct entry *e, uint32_t type, const void **ret,
+                      uint32_t *ret_n, struct rpm_header *h) {
+        if (e->type != type) {
+                h->bad_files = true;
+                return;
+        }
+        *ret = b->data + e->offset;
+        *ret_n = e->count;
+}
+
 static int take_entry(const struct blob *b, uint32_t i, struct rpm_header *h, struct error *err) {
         struct entry e = entry_at(b, i);
 
         switch (e.tag) {
+        case RPMTAG_BASENAMES:
+                take_list(b, &e, RPM_STRING_ARRAY_TYPE, (const void **) &h->basenames, &h->n_basenames, h);
+                return 0;
+        case RPMTAG_DIRNAMES:
+                take_list(b, &e, RPM_STRING_ARRAY_TYPE, (const void **) &h->dirnames, &h->n_dirnames, h);
+                return 0;
+        case RPMTAG_DIRINDEXES:
+                take_list(b, &e, RPM_INT32_TYPE, (const void **) &h->dirindexes, &h->n_dirindexes, h);
+                return 0;
+        case RPMTAG_OLDFILENAMES:
+                take_list(b, &e, RPM_STRING_ARRAY_TYPE, (const void **) &h->oldfilenames, &h->n_oldfilenames, h);
+                return 0;
         case RPMTAG_NAME:
                 return take_string(b, i, &e, &h->name, err);
         case RPMTAG_VERSION:
@@ -232,6 +266,22 @@ void rpm_header_done(struct rpm_header *h) {
         free(h->sourcerpm);
         free(h->modularitylabel);
         *h = (struct rpm_header) {};
+}
+
+/* BASENAMES needs DIRNAMES and one DIRINDEXES entry each, every one inside
+ * DIRNAMES; else the lists can't be trusted to name the right files. */
+static void check_files(struct rpm_header *h) {
+        if (!h->basenames)
+                return;
+        if (!h->dirnames || !h->dirindexes || h->n_dirindexes != h->n_basenames) {
+                h->bad_files = true;
+                return;
+        }
+        for (uint32_t i = 0; i < h->n_dirindexes; i++)
+                if (be32(h->dirindexes + 4 * (size_t) i) >= h->n_dirnames) {
+                        h->bad_files = true;
+                        return;
+                }
 }
 
 static int check_required(const struct blob *b, const struct rpm_header *h, struct error *err) {
@@ -267,8 +317,52 @@ int rpm_header_parse(const void *blob, size_t len, const char *what, struct rpm_
                 rpm_header_done(&h);
                 return r;
         }
+        check_files(&h);
         *ret = h;
         return 0;
+}
+
+int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, size_t len, void *userdata),
+                     void *userdata) {
+        _cleanup_free_ const char **dirs = NULL;
+        _cleanup_free_ size_t *dir_len = NULL;
+        const char *s;
+        char path[PATH_MAX];
+        int r = 0;
+
+        if (h->bad_files)
+                return 0;
+        if (!h->basenames) {
+                s = h->oldfilenames;
+                for (uint32_t i = 0; r >= 0 && s && i < h->n_oldfilenames; i++, s += strlen(s) + 1)
+                        if (s[0] == '/' && strlen(s) < PATH_MAX)
+                                r = fn(s, strlen(s), userdata);
+                return r;
+        }
+        /* DIRNAMES end with '/': "/usr/bin/" + "bash" */
+        dirs = calloc(h->n_dirnames, sizeof(*dirs));
+        dir_len = calloc(h->n_dirnames, sizeof(*dir_len));
+        if (!dirs || !dir_len)
+                return -ENOMEM;
+        s = h->dirnames;
+        for (uint32_t i = 0; i < h->n_dirnames; i++) {
+                dirs[i] = s;
+                dir_len[i] = strlen(s);
+                s += dir_len[i] + 1;
+        }
+        s = h->basenames;
+        for (uint32_t i = 0; r >= 0 && i < h->n_basenames; i++) {
+                size_t n = strlen(s);
+                uint32_t d = be32(h->dirindexes + 4 * (size_t) i);
+
+                if (dirs[d][0] == '/' && dir_len[d] + n < PATH_MAX) {
+                        memcpy(path, dirs[d], dir_len[d]);
+                        memcpy(path + dir_len[d], s, n + 1);
+                        r = fn(path, dir_len[d] + n, userdata);
+                }
+                s += n + 1;
+        }
+        return r;
 }
 
 static bool ends_with(const char *s, size_t n, const char *suffix, size_t *ret_n) {

@@ -30,7 +30,11 @@ enum {
         RPMTAG_RELEASE = 1002,
         RPMTAG_EPOCH = 1003,
         RPMTAG_ARCH = 1022,
+        RPMTAG_OLDFILENAMES = 1027,
         RPMTAG_SOURCERPM = 1044,
+        RPMTAG_DIRINDEXES = 1116,
+        RPMTAG_BASENAMES = 1117,
+        RPMTAG_DIRNAMES = 1118,
         RPMTAG_MODULARITYLABEL = 5096,
 };
 
@@ -46,6 +50,16 @@ struct rpm_header {
         char *modularitylabel;
         bool has_epoch;
         uint32_t epoch;
+        /* The files the package installed, pointing into the blob (valid
+         * while it is): BASENAMES, each in the DIRNAMES entry its
+         * DIRINDEXES entry names (rpm >= 4.0), or OLDFILENAMES (full
+         * paths).  bad_files: the lists don't agree (counts, an index past
+         * DIRNAMES, a type) and are left out (rpm_header_files() gives
+         * nothing). */
+        const char *basenames, *dirnames, *oldfilenames;
+        const unsigned char *dirindexes;        /* big-endian int32 */
+        uint32_t n_basenames, n_dirnames, n_dirindexes, n_oldfilenames;
+        bool bad_files;
 };
 
 /* Parses blob (exactly one header: 8 + 16 * il + dl == len).  what names
@@ -53,6 +67,12 @@ struct rpm_header {
  * malformed header, -ENOMEM. */
 int rpm_header_parse(const void *blob, size_t len, const char *what, struct rpm_header *ret, struct error *err);
 void rpm_header_done(struct rpm_header *h);
+
+/* Calls fn with each file's absolute path (len bytes, NUL-terminated)
+ * until it returns < 0; a path of PATH_MAX or more bytes, or not absolute,
+ * is passed over.  -ENOMEM, or what fn returned. */
+int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, size_t len, void *userdata),
+                     void *userdata);
 
 /* "util-linux-2.32.1-42.el8_8.src.rpm" -> "util-linux", "2.32.1-42.el8_8".
  * -EINVAL when it isn't NAME-VERSION-RELEASE.(no)src.rpm. */
