@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         if (r == 0 && inventory_owned_count(inv) > kept)
                 abort();
-        /* A path longer than a block of the set, then a short one after it. */
+        /* A path longer than any listed, then a short one after it. */
         if (r == 0) {
                 static char big[300 * 1024];
 

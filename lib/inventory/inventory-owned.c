@@ -18,142 +18,90 @@
 #include "inventory.h"
 #include "rootfs.h"
 
-/* The strings live in blocks that never move: no copy and no second
- * page fault when the set grows. */
-#define BLOCK_SIZE ((size_t) 256 * 1024)
-
-struct block {
-        struct block *next;
-        size_t used, size;
-        char data[];
-};
-
+/* Not the paths but 64 bits of each: no copy of the tens of thousands of
+ * strings an rpm or dpkg database lists (a third of a minbase inventory's
+ * page faults went to them), and a lookup that compares one word.  Two
+ * paths of one hash count as one: one chance in 2^64 a pair by accident,
+ * and nothing an image author gains by forcing it, who can as well list
+ * the file in the database. */
 struct owned_paths {
-        struct block *blocks;   /* the newest first */
-        size_t bytes;
-        const char **slots;     /* NULL for empty */
-        uint32_t *hashes;       /* of each slot's string, for growing */
+        uint64_t *slots;        /* 0 for empty */
         size_t n, cap;          /* cap a power of two */
 };
 
-/* Eight bytes a step: byte-wise FNV-1a was a fifth of the set's cost, and
- * the set lives in this process only (nothing stores these hashes). */
-static uint32_t hash(const char *s, size_t n) {
+static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebULL;
+        return h ^ (h >> 31);
+}
+
+/* Eight bytes a step; never 0, the empty slot. */
+static uint64_t hash(const char *s, size_t n) {
         uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
         for (; n >= 8; s += 8, n -= 8) {
                 memcpy(&w, s, 8);
-                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-                h ^= h >> 31;
+                h = mix(h ^ w);
         }
         w = 0;
         memcpy(&w, s, n);
-        h = (h ^ w) * 0x94d049bb133111ebULL;
-        h ^= h >> 29;
-        return (uint32_t) (h ^ (h >> 32));
-}
-
-static void owned_free(struct owned_paths *o) {
-        if (!o)
-                return;
-        while (o->blocks) {
-                struct block *b = o->blocks;
-
-                o->blocks = b->next;
-                free(b);
-        }
-        free(o->slots);
-        free(o->hashes);
-        free(o);
+        h = mix(h ^ w);
+        return h ? h : 1;
 }
 
 void inventory_owned_free(struct inventory *inv) {
-        owned_free(inv->owned);
+        if (inv->owned)
+                free(inv->owned->slots);
+        free(inv->owned);
         inv->owned = NULL;
 }
 
-/* The slot of path (len bytes, hash h), or of the empty slot where it
- * would go. */
-static size_t probe(const struct owned_paths *o, const char *path, size_t len, uint32_t h) {
+/* The slot of h, or of the empty slot where it would go. */
+static size_t probe(const struct owned_paths *o, uint64_t h) {
         size_t i = h & (o->cap - 1);
 
-        while (o->slots[i]) {
-                if (o->hashes[i] == h && strncmp(o->slots[i], path, len) == 0 && o->slots[i][len] == '\0')
-                        return i;
+        while (o->slots[i] && o->slots[i] != h)
                 i = (i + 1) & (o->cap - 1);
-        }
         return i;
 }
 
 static int grow(struct owned_paths *o) {
-        size_t cap = o->cap ? o->cap * 2 : 8192, old_cap = o->cap;
-        const char **old = o->slots, **slots = calloc(cap, sizeof(*slots));
-        uint32_t *old_hashes = o->hashes, *hashes = calloc(cap, sizeof(*hashes));
+        size_t old_cap = o->cap;
+        uint64_t *old = o->slots;
 
-        if (!slots || !hashes) {
-                free(slots);
-                free(hashes);
+        o->cap = old_cap ? old_cap * 2 : 8192;
+        if (!(o->slots = calloc(o->cap, sizeof(*o->slots)))) {
+                o->slots = old;
+                o->cap = old_cap;
                 return -ENOMEM;
         }
-        *o = (struct owned_paths) { .blocks = o->blocks, .bytes = o->bytes, .slots = slots, .hashes = hashes,
-                                    .n = o->n, .cap = cap };
         for (size_t i = 0; i < old_cap; i++)
-                if (old[i]) {
-                        size_t j = old_hashes[i] & (cap - 1);
-
-                        while (slots[j])
-                                j = (j + 1) & (cap - 1);
-                        slots[j] = old[i];
-                        hashes[j] = old_hashes[i];
-                }
+                if (old[i])
+                        o->slots[probe(o, old[i])] = old[i];
         free(old);
-        free(old_hashes);
         return 0;
-}
-
-/* len + 1 bytes that never move. */
-static char *store(struct owned_paths *o, size_t len) {
-        struct block *b = o->blocks;
-        char *p;
-
-        if (!b || b->size - b->used < len + 1) {
-                size_t size = len + 1 > BLOCK_SIZE ? len + 1 : BLOCK_SIZE;      /* a long path: a block its own */
-
-                if (!(b = malloc(sizeof(*b) + size)))
-                        return NULL;
-                *b = (struct block) { .next = o->blocks, .size = size };
-                o->blocks = b;
-        }
-        p = b->data + b->used;
-        b->used += len + 1;
-        return p;
 }
 
 int inventory_own(struct inventory *inv, const char *path, size_t len) {
         struct owned_paths *o = inv->owned;
-        uint32_t h;
+        uint64_t h;
         size_t i;
-        char *p;
 
         if (len == 0 || path[0] != '/' || memchr(path, '\0', len))
                 return 0;
         if (!o && !(o = inv->owned = calloc(1, sizeof(*o))))
                 return -ENOMEM;
-        if (o->n >= INVENTORY_OWNED_MAX || o->bytes + len + 1 > INVENTORY_OWNED_BYTES_MAX)
+        if (o->n >= INVENTORY_OWNED_MAX)
                 return -E2BIG;
         if ((o->n + 1) * 2 > o->cap && grow(o) < 0)
                 return -ENOMEM;
         h = hash(path, len);
-        i = probe(o, path, len, h);
+        i = probe(o, h);
         if (o->slots[i])
                 return 0;
-        if (!(p = store(o, len)))
-                return -ENOMEM;
-        memcpy(p, path, len);
-        p[len] = '\0';
-        o->slots[i] = p;
-        o->hashes[i] = h;
-        o->bytes += len + 1;
+        o->slots[i] = h;
         o->n++;
         return 1;
 }
@@ -161,9 +109,7 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
 bool inventory_owned(const struct inventory *inv, const char *path) {
         const struct owned_paths *o = inv->owned;
 
-        size_t len = strlen(path);
-
-        return o && o->n > 0 && o->slots[probe(o, path, len, hash(path, len))] != NULL;
+        return o && o->n > 0 && o->slots[probe(o, hash(path, strlen(path)))] != 0;
 }
 
 size_t inventory_owned_count(const struct inventory *inv) {

@@ -71,15 +71,14 @@ struct inventory {
         unsigned merged_usr;
 };
 
-/* The paths an OS package database lists as installed (dpkg's info/<package>.list,
- * apk's F:/R: lines, rpm's file lists),
- * at most INVENTORY_OWNED_MAX of INVENTORY_OWNED_BYTES_MAX in all
- * (-E2BIG past them); the walk offers none of them to the language and
- * executable readers: such a file is its OS package's, whose distribution
- * advisories cover it (inventory-owned.c says why).  An absolute path;
- * 1 when added, 0 when known or not absolute. */
+/* The paths an OS package database lists as installed (dpkg's
+ * info/<package>.list, apk's F:/R: lines, rpm's file lists), at most
+ * INVENTORY_OWNED_MAX (-E2BIG past it; the set keeps 8 bytes of each); the
+ * walk offers none of them to the language and executable readers: such a
+ * file is its OS package's, whose distribution advisories cover it
+ * (inventory-owned.c says why).  An absolute path; 1 when added, 0 when
+ * known or not absolute. */
 #define INVENTORY_OWNED_MAX 4000000
-#define INVENTORY_OWNED_BYTES_MAX ((size_t) 256 * 1024 * 1024)
 int inventory_own(struct inventory *inv, const char *path, size_t len);
 bool inventory_owned(const struct inventory *inv, const char *path);
 size_t inventory_owned_count(const struct inventory *inv);
