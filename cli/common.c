@@ -274,7 +274,6 @@ static int collect(const char *arg, const char *db_path, struct image **ret_img,
                    struct scan_result **ret_res, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *scan_json = NULL;
         struct inventory *inv = NULL;
         const char *rootfs = arg;
         long long t = clock_now_ms();
@@ -304,7 +303,7 @@ static int collect(const char *arg, const char *db_path, struct image **ret_img,
                 rootfs = image_rootfs(img);
                 log_step(&t, "%s: the image's files unpacked into %s (sandboxed child)", arg, rootfs);
         }
-        r = db_path ? analyze_rootfs(rootfs, db_path, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, &res, &scan_json, err)
+        r = db_path ? analyze_rootfs(rootfs, db_path, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, &res, NULL, err)
                     : analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
         if (analyze_sandbox_note())
                 log_note("%s", analyze_sandbox_note());

@@ -260,7 +260,7 @@ int verb_scan(int argc, char **argv) {
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *out = NULL, *scan_json = NULL;
+        _cleanup_free_ char *out = NULL;
         struct error err = {};
         struct scan_args a;
         struct report_target t;
@@ -279,7 +279,7 @@ int verb_scan(int argc, char **argv) {
                    : cli_collect_match(a.rootfs, cli_db_path(a.db), &img, &inv, &res, &err);
         t0 = clock_now_ms();
         if (r >= 0 && sbom) {
-                r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, &scan_json, &err);
+                r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, NULL, &err);
                 if (r >= 0)
                         log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
                                  cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);

@@ -21,11 +21,12 @@
 #include "report.h"
 #include "rootfs.h"
 #include "sandbox.h"
+#include "scan-wire.h"
 #include "vulndb.h"
 
-/* What a child computes: its result (a JSON document, or the inventory's
- * wire form, lib/inventory/inventory-wire.h) of *ret_len bytes on
- * success, an error otherwise. */
+/* What a child computes: its result (a JSON document, or the wire forms
+ * of the inventory and the scan, inventory-wire.h and scan-wire.h) of
+ * *ret_len bytes on success, an error otherwise. */
 typedef int (*child_fn)(const void *arg, char **ret, size_t *ret_len, struct error *err);
 
 static int write_all(int fd, const char *s, size_t n) {
@@ -243,6 +244,23 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         return 0;
 }
 
+/* A child's result in its wire form: b's bytes, or k, the error of
+ * writing them. */
+static int wire_result(struct strbuf *b, int k, const char *what, char **ret, size_t *ret_len, struct error *err) {
+        if (k < 0) {
+                strbuf_done(b);
+                return error_set(err, -k, "send %s", what);
+        }
+        *ret_len = b->len;
+        *ret = strbuf_steal(b);
+        return 0;
+}
+
+/* What the parent read of a child's result must be all of it. */
+static int check_used(size_t used, size_t len, const char *doc, struct error *err) {
+        return used == len ? 0 : error_set(err, EBADMSG, "%s: %zu bytes past its end", doc, len - used);
+}
+
 /* A child's JSON document: its length is strlen's. */
 static int json_result(char *json, char **ret, size_t *ret_len) {
         *ret = json;
@@ -265,38 +283,18 @@ static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct 
         struct rootfs *root = (struct rootfs *) arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
-        int k;
 
         if (inventory_collect(root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(root));
-        if ((k = inventory_wire_write(inv, &b)) < 0) {
-                strbuf_done(&b);
-                return error_set(err, -k, "send the inventory");
-        }
-        *ret_len = b.len;
-        *ret = strbuf_steal(&b);
-        return 0;
-}
-
-/* The inventory the child sent, exactly len bytes of it. */
-static int inventory_read(const char *buf, size_t len, struct inventory **ret, struct error *err) {
-        size_t used;
-        int k = inventory_wire_read(buf, len, ret, &used, err);
-
-        if (k >= 0 && used != len) {
-                inventory_free(*ret);
-                *ret = NULL;
-                return error_set(err, EBADMSG, "inventory from the analysis: %zu bytes past its end", len - used);
-        }
-        return k;
+        return wire_result(&b, inventory_wire_write(inv, &b), "the inventory", ret, ret_len, err);
 }
 
 int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
                       struct error *err) {
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
-        struct inventory *inv = NULL;
-        size_t len;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        size_t len, used;
         int k;
 
         k = rootfs_open(rootfs, 0, &root, err);
@@ -308,17 +306,14 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
                       deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        k = inventory_read(raw, len, &inv, err);
-        if (k < 0)
+        if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0 ||
+            (k = check_used(used, len, "inventory from the analysis", err)) < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
         /* Re-rendered from what we parsed: canonical, and nothing unchecked
          * goes into the cache (not needed when nothing is cached). */
-        k = ret_json ? report_inventory_json(inv, ret_json, err) : 0;
-        if (k < 0) {
-                inventory_free(inv);
+        if (ret_json && (k = report_inventory_json(inv, ret_json, err)) < 0)
                 return k;
-        }
-        *ret_inv = inv;
+        *ret_inv = TAKE_PTR(inv);
         return 0;
 }
 
@@ -347,18 +342,24 @@ static int match_open(void *userdata, struct error *err) {
 static int match_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct match_arg *a = arg;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        struct inventory inv = *a->inv;
-        char *json;
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
         int k;
 
         if ((k = match_inventory(a->db, a->inv, &res, err)) < 0)
                 return k;
-        /* The scan's warnings are the match's own: the inventory's travel
-         * with the inventory, and the cache keeps the scan as it was. */
-        inv.warnings = NULL;
-        k = report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &inv, .res = res, .compact = true },
-                             &json, err);
-        return k < 0 ? k : json_result(json, ret, ret_len);
+        return wire_result(&b, scan_wire_write(res, &b), "the findings", ret, ret_len, err);
+}
+
+/* The scan JSON the cache keeps, rendered here from what was read, as the
+ * child rendered it before it sent the wire form: the target "rootfs", on
+ * one line, the scan's warnings the match's own (the inventory's travel
+ * with the inventory). */
+static int scan_json(const struct inventory *inv, const struct scan_result *res, char **ret, struct error *err) {
+        struct inventory copy = *inv;
+
+        copy.warnings = NULL;
+        return report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &copy, .res = res, .compact = true },
+                                ret, err);
 }
 
 /* The match child's walls: O_PATH fds of the DB's folder (its chroot) and
@@ -387,11 +388,11 @@ static int open_db_walls(const char *db_path, int *ret_dir, int *ret_file, struc
  * no capability at all. */
 int analyze_match(const struct inventory *inv, const char *db_path, unsigned deadline_ms, struct scan_result **ret,
                   char **ret_json, struct error *err) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *raw = NULL;
         _cleanup_close_ int dir = -EBADF, file = -EBADF;
         struct match_arg arg = { .inv = inv, .db_path = db_path };
-        struct scan_result *res = NULL;
-        size_t len;
+        size_t len, used;
         int k;
 
         k = open_db_walls(db_path, &dir, &file, err);
@@ -403,13 +404,12 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
                       deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
-        if (strlen(raw) != len)
-                return error_set(err, EBADMSG, "the match against %s: its result holds a NUL byte", db_path);
-        k = report_parse_scan(raw, len, &res, err);
-        if (k < 0)
+        if ((k = scan_wire_read(raw, len, &res, &used, err)) < 0 ||
+            (k = check_used(used, len, "findings from the analysis", err)) < 0)
                 return error_wrap(err, "the match against %s", db_path);
-        *ret = res;
-        *ret_json = TAKE_PTR(raw);
+        if (ret_json && (k = scan_json(inv, res, ret_json, err)) < 0)
+                return k;
+        *ret = TAKE_PTR(res);
         return 0;
 }
 
@@ -430,33 +430,21 @@ static int rootfs_open_db(void *userdata, struct error *err) {
         return vulndb_open(a->db_path, &a->db, err);
 }
 
-/* The inventory's wire form, then the scan's JSON. */
+/* The inventory's wire form, then the scan's. */
 static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *scan_json = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
-        struct inventory copy;
         int k;
 
         if (inventory_collect(a->root, &inv, err) < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(a->root));
         if ((k = match_inventory(a->db, inv, &res, err)) < 0)
                 return k;
-        copy = *inv;
-        copy.warnings = NULL;   /* as match_child(): the scan's warnings are the match's own */
-        if ((k = report_scan_json(&(struct report_target) { .name = "rootfs", .inv = &copy, .res = res,
-                                                            .compact = true },
-                                  &scan_json, err)) < 0)
-                return k;
-        if ((k = inventory_wire_write(inv, &b)) < 0 || (k = strbuf_puts(&b, scan_json)) < 0) {
-                strbuf_done(&b);
-                return error_set(err, -k, "send the analysis");
-        }
-        *ret_len = b.len;
-        *ret = strbuf_steal(&b);
-        return 0;
+        if ((k = inventory_wire_write(inv, &b)) >= 0)
+                k = scan_wire_write(res, &b);
+        return wire_result(&b, k, "the analysis", ret, ret_len, err);
 }
 
 int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
@@ -465,9 +453,9 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *raw = NULL, *inventory_json = NULL, *scan_json = NULL;
+        _cleanup_free_ char *raw = NULL, *inventory_json = NULL, *json = NULL;
         struct rootfs_arg arg = { .db_path = db_path };
-        size_t len, used;
+        size_t len, used, scan_used;
         int k;
 
         k = rootfs_open(rootfs, 0, &root, err);
@@ -483,21 +471,20 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
                 return k;
         if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0)
                 return error_wrap(err, "the analysis of %s", rootfs);
-        if (used == len || strlen(raw + used) != len - used)
-                return error_set(err, EPROTO, "the analysis of %s: its result lacks the match, or holds a NUL byte",
-                                 rootfs);
-        /* Canonical, re-rendered from what we parsed, as analyze_inventory() does. */
+        if ((k = scan_wire_read(raw + used, len - used, &res, &scan_used, err)) < 0 ||
+            (k = check_used(used + scan_used, len, "findings from the analysis", err)) < 0)
+                return error_wrap(err, "the match against %s", db_path);
+        /* Canonical, re-rendered from what we read, as analyze_inventory() does. */
         if (ret_inventory_json && (k = report_inventory_json(inv, &inventory_json, err)) < 0)
                 return k;
-        if ((k = report_parse_scan(raw + used, len - used, &res, err)) < 0)
-                return error_wrap(err, "the match against %s", db_path);
-        if (!(scan_json = strdup(raw + used)))
-                return error_set(err, ENOMEM, "out of memory");
+        if (ret_scan_json && (k = scan_json(inv, res, &json, err)) < 0)
+                return k;
         *ret_inv = TAKE_PTR(inv);
         if (ret_inventory_json)
                 *ret_inventory_json = TAKE_PTR(inventory_json);
         *ret_res = TAKE_PTR(res);
-        *ret_scan_json = TAKE_PTR(scan_json);
+        if (ret_scan_json)
+                *ret_scan_json = TAKE_PTR(json);
         return 0;
 }
 

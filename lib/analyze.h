@@ -11,10 +11,10 @@
 /* The two halves of an analysis, each in a child process so that the hook
  * keeps its deadline whatever the image holds: the parent waits on a pipe
  * at most deadline_ms, then kills the child.  The child sends back the
- * inventory in its wire form (inventory-wire.h) and the scan as the JSON
- * report_scan_json() writes, which the parent parses like any untrusted
- * input.  The child runs in the sandbox of
- * lib/sandbox.h (the inventory child chrooted to the rootfs).
+ * inventory and the scan in their wire forms (inventory-wire.h,
+ * scan-wire.h), which the parent reads like any untrusted input.  The
+ * child runs in the sandbox of lib/sandbox.h (the inventory child
+ * chrooted to the rootfs).
  *
  * The split lets the hook look the verdict cache up by the inventory's
  * digest before the (costlier) match; when the identity was known before
@@ -46,7 +46,8 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
                       struct error *err);
 
 /* Matches an inventory against the DB at db_path.  *ret_json is the scan
- * JSON (for the cache).  -ETIMEDOUT at the deadline. */
+ * JSON (for the cache), rendered from what the child sent; ret_json may
+ * be NULL when that is not needed.  -ETIMEDOUT at the deadline. */
 int analyze_match(const struct inventory *inv, const char *db_path, unsigned deadline_ms, struct scan_result **ret,
                   char **ret_json, struct error *err);
 
@@ -55,7 +56,7 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
  * was known before the rootfs was read (overlay layers, a trusted digest),
  * where the match is needed whatever the inventory holds, and for `scan`.
  * Returns what analyze_inventory() and analyze_match() return
- * (ret_inventory_json may be NULL). */
+ * (ret_inventory_json and ret_scan_json may be NULL). */
 int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
                    char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
                    struct error *err);

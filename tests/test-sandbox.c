@@ -507,6 +507,8 @@ static void test_analyze(void) {
         CHECK_MSG(vulndb_import(db, (char *[]) { feed, NULL }, false, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
         CHECK_MSG(inv && analyze_match(inv, db, 10000, &res, &scan_json, &err) == 0, "%s", err.msg);
         CHECK(res && res->n_findings >= 1);
+        /* the cache's scan JSON, rendered by the parent from what the child sent */
+        CHECK(scan_json && startswith(scan_json, "{\"target\":\"rootfs\",\"os\":"));
 }
 
 /* A child that never ends is the parent's deadline's business; the CPU
