@@ -7,13 +7,10 @@
 #include "report-internal.h"
 
 /* ---- reading back what the renderers wrote ------------------------------- */
-/* The analysis child and the cache hand these documents to the hook, which
- * trusts neither: every field is type-checked and every list capped. */
-
-#define PARSE_FINDINGS_MAX 1000000
-/* A scan's warnings: the match's (MATCH_WARNINGS_MAX + a count) and the
- * inventory's (INVENTORY_WARNINGS_MAX + a count). */
-#define PARSE_SCAN_WARNINGS_MAX 200
+/* The cache hands these documents back (the analysis child sends its
+ * results in their wire forms, inventory-wire.h and scan-wire.h); what
+ * reads them trusts nothing: every field is type-checked and every list
+ * capped. */
 
 static int opt_string(json_t *o, const char *key, char **ret, const char *what, struct error *err) {
         json_t *v = json_object_get(o, key);
@@ -147,186 +144,6 @@ int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, 
         if (r < 0)
                 return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
         *ret = TAKE_PTR(inv);
-        return 0;
-}
-
-static int parse_aliases(json_t *a, char ***ret, struct error *err) {
-        json_t *s;
-        size_t i;
-
-        if (!json_is_array(a))
-                return error_set(err, EBADMSG, "scan: 'aliases' must be an array");
-        json_array_foreach(a, i, s) {
-                if (!json_is_string(s))
-                        return error_set(err, EBADMSG, "scan: aliases[%zu] must be a string", i);
-                if (strv_push(ret, strdup(json_string_value(s))) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-static int parse_cvss(json_t *c, struct finding *f, struct error *err) {
-        const char *v;
-
-        f->cvss_score = -1;
-        f->epss = f->epss_percentile = -1;
-        if (!c || json_is_null(c))
-                return 0;
-        v = json_string_value(json_object_get(c, "version"));
-        if (!json_is_object(c) || !json_is_number(json_object_get(c, "score")) || !v)
-                return error_set(err, EBADMSG, "scan: 'cvss' must be {vector, score, version}");
-        f->cvss_score = json_number_value(json_object_get(c, "score"));
-        f->cvss_version = strcmp(v, "2.0") == 0 ? 2 : strcmp(v, "3.0") == 0 ? 30 : strcmp(v, "3.1") == 0 ? 31 : 40;
-        return opt_string(c, "vector", &f->cvss_vector, "scan cvss", err);
-}
-
-/* "kev": bool, "epss": {"score", "percentile"} or null; both absent in
- * documents written before they were. */
-static bool unit_number(json_t *v) {
-        return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
-}
-
-static int parse_exploit(json_t *o, struct finding *f, struct error *err) {
-        json_t *kev = json_object_get(o, "kev"), *epss = json_object_get(o, "epss");
-
-        if (kev && !json_is_boolean(kev))
-                return error_set(err, EBADMSG, "scan: finding %s: 'kev' must be true or false", f->id);
-        f->kev = json_is_true(kev);
-        if (!epss || json_is_null(epss))
-                return 0;
-        if (!json_is_object(epss) || !unit_number(json_object_get(epss, "score")) ||
-            !unit_number(json_object_get(epss, "percentile")))
-                return error_set(err, EBADMSG, "scan: finding %s: 'epss' must be {score, percentile} of 0..1 or "
-                                 "null", f->id);
-        f->epss = json_number_value(json_object_get(epss, "score"));
-        f->epss_percentile = json_number_value(json_object_get(epss, "percentile"));
-        return 0;
-}
-
-/* "vex": {"status": "not_affected"|"fixed", "justification", "source"} or null */
-static int parse_vex(json_t *v, struct finding *f, struct error *err) {
-        const char *status = json_string_value(json_object_get(v, "status"));
-        int r;
-
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_object(v) || (!streq_ptr(status, "not_affected") && !streq_ptr(status, "fixed")))
-                return error_set(err, EBADMSG, "scan: finding %s: 'vex' must be {status: not_affected or fixed, "
-                                 "justification, source} or null", f->id);
-        if ((r = req_string(v, "status", &f->vex_status, "scan finding vex", err)) < 0 ||
-            (r = opt_string(v, "justification", &f->vex_justification, "scan finding vex", err)) < 0 ||
-            (r = opt_string(v, "source", &f->vex_source, "scan finding vex", err)) < 0)
-                return r;
-        if (f->vex_justification)
-                str_make_printable(f->vex_justification);
-        if (f->vex_source)
-                str_make_printable(f->vex_source);
-        return 0;
-}
-
-static int parse_finding(json_t *o, struct finding *f, struct error *err) {
-        const char *status = json_string_value(json_object_get(o, "status"));
-        const char *sev = json_string_value(json_object_get(o, "severity"));
-        int r;
-
-        if (!json_is_object(o))
-                return error_set(err, EBADMSG, "scan: a finding must be an object");
-        if ((r = req_string(o, "id", &f->id, "scan finding", err)) < 0 ||
-            (r = req_string(o, "package", &f->package, "scan finding", err)) < 0 ||
-            (r = req_string(o, "installed_version", &f->installed_version, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "summary", &f->summary, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "ecosystem", &f->ecosystem, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "path", &f->path, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "purl", &f->purl, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "source_name", &f->source_name, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "fixed_version", &f->fixed_version, "scan finding", err)) < 0 ||
-            (r = opt_string(o, "severity_source", &f->severity_source, "scan finding", err)) < 0 ||
-            (r = parse_aliases(json_object_get(o, "aliases"), &f->aliases, err)) < 0 ||
-            (r = parse_cvss(json_object_get(o, "cvss"), f, err)) < 0 ||
-            (r = parse_exploit(o, f, err)) < 0 ||
-            (r = parse_vex(json_object_get(o, "vex"), f, err)) < 0)
-                return r;
-        if (!sev || severity_from_string(sev) < 0)
-                return error_set(err, EBADMSG, "scan: finding %s has no valid 'severity'", f->id);
-        f->severity = severity_from_string(sev);
-        if (!streq_ptr(status, "fixed") && !streq_ptr(status, "affected"))
-                return error_set(err, EBADMSG, "scan: finding %s has no valid 'status'", f->id);
-        f->status = f->fixed_version ? FINDING_FIXED : FINDING_AFFECTED;
-        return 0;
-}
-
-static int parse_unchecked(json_t *root, struct scan_result *res, struct error *err) {
-        json_t *a = json_object_get(root, "unchecked"), *o, *more = json_object_get(root, "unchecked_more");
-        size_t i;
-
-        if (!a)
-                return 0;
-        if (!json_is_array(a) || json_array_size(a) > MATCH_UNCHECKED_MAX || (more && !json_is_integer(more)))
-                return error_set(err, EBADMSG, "scan: 'unchecked' must be an array of at most %d items",
-                                 MATCH_UNCHECKED_MAX);
-        json_array_foreach(a, i, o) {
-                const char *subject = json_string_value(json_object_get(o, "subject"));
-                const char *reason = json_string_value(json_object_get(o, "reason"));
-                json_t *n = json_object_get(o, "packages");
-                int kind = unchecked_kind_from_string(json_string_value(json_object_get(o, "kind")));
-
-                if (kind < 0 || !subject || !reason || !json_is_integer(n) || json_integer_value(n) < 0)
-                        return error_set(err, EBADMSG, "scan: unchecked[%zu] must be {kind, subject, packages, "
-                                         "reason}", i);
-                if (scan_result_add_unchecked(res, kind, subject, (size_t) json_integer_value(n), reason) < 0)
-                        return -ENOMEM;
-        }
-        if (more && json_integer_value(more) > 0) {
-                /* what the items past the cap left unchecked is in the summary */
-                json_t *nc = json_object_get(json_object_get(root, "summary"), "not_checked");
-
-                res->unchecked_more = (size_t) json_integer_value(more);
-                if (json_is_integer(nc) && (size_t) json_integer_value(nc) > res->packages_unchecked)
-                        res->packages_unchecked = (size_t) json_integer_value(nc);
-        }
-        return 0;
-}
-
-int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err) {
-        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
-        json_t *root, *findings, *f;
-        size_t i, n;
-        int r = 0;
-
-        if (!res)
-                return -ENOMEM;
-        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-        findings = json_object_get(root, "findings");
-        n = json_array_size(findings);
-        if (!json_is_object(root) || !json_is_array(findings) || n > PARSE_FINDINGS_MAX) {
-                json_decref(root);
-                return error_set(err, EBADMSG, "scan: not a scan document");
-        }
-        res->findings = calloc(n + 1, sizeof(*res->findings));
-        res->cap_findings = n + 1;
-        if (!res->findings)
-                r = -ENOMEM;
-        if (r >= 0)
-                r = opt_string(root, "revision", &res->db_revision, "scan", err);
-        if (r >= 0)
-                r = opt_string(root, "db_time", &res->db_time, "scan", err);
-        if (r >= 0)
-                r = parse_warnings(json_object_get(root, "warnings"), PARSE_SCAN_WARNINGS_MAX, &res->warnings,
-                                   &res->n_warnings, err);
-        json_array_foreach(findings, i, f) {
-                if (r < 0)
-                        break;
-                /* counted first so that a half-filled finding is freed too */
-                res->n_findings++;
-                r = parse_finding(f, &res->findings[i], err);
-        }
-        if (r >= 0)
-                r = parse_unchecked(root, res, err);
-        json_decref(root);
-        if (r < 0)
-                return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
-        scan_result_filter(res, ~0u, false); /* recounts */
-        *ret = TAKE_PTR(res);
         return 0;
 }
 
@@ -573,7 +390,7 @@ static int parse_header(const char *s, const char *end, struct scan_result *res)
         memcpy(line, s, (size_t) (end - s));
         line[end - s] = '\0';
         if (sscanf(line, COMPACT_HEADER "%20llu %20llu%n", &more, &packages, &used) != 2 || line[used] != '\0' ||
-            more > PARSE_FINDINGS_MAX || packages > INVENTORY_PACKAGES_MAX || strchr(line, '-'))
+            more > SCAN_FINDINGS_MAX || packages > INVENTORY_PACKAGES_MAX || strchr(line, '-'))
                 return -EBADMSG;
         res->unchecked_more = (size_t) more;
         res->packages_unchecked = (size_t) packages;
@@ -592,7 +409,7 @@ int report_parse_findings_compact(const char *buf, size_t len, struct scan_resul
                 return error_set(err, ESTALE, "cached findings were written by an earlier version");
         for (const char *q = buf; q < end; q++)
                 n += *q == '\n';
-        if (n > PARSE_FINDINGS_MAX || end[-1] != '\n')
+        if (n > SCAN_FINDINGS_MAX || end[-1] != '\n')
                 return error_set(err, EBADMSG, "cached findings are damaged");
         res->findings = calloc(n + 1, sizeof(*res->findings));
         if (!res->findings)

@@ -17,8 +17,8 @@ struct report_target {
         const struct scan_result *res;
         size_t width;           /* the terminal's columns: room for the CVSS score and the
                                  * advisory's title; 0 (not a terminal): neither */
-        bool compact;           /* report_scan_json() on one line, without indentation (the analysis
-                                 * child's message: a third fewer bytes to write and parse) */
+        bool compact;           /* report_scan_json() on one line, without indentation (the scan
+                                 * JSON the hook's cache keeps) */
         bool color;             /* the table: ANSI colours */
 };
 
@@ -70,12 +70,10 @@ int report_audit_json(const char *buf, size_t len, size_t last, const char *log,
  * filterable table, newest first. */
 int report_audit_html(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err);
 
-/* The inverse of report_inventory_json() and report_scan_json(), for
- * documents that come back from the analysis child or the cache: every
- * field type-checked, lists capped.  "warnings" and the OS's "pretty_name"
- * (optional) are kept, made printable. */
+/* The inverse of report_inventory_json(), for documents that come back
+ * from the cache: every field type-checked, lists capped.  "warnings" and
+ * the OS's "pretty_name" (optional) are kept, made printable. */
 int report_parse_inventory(const char *buf, size_t len, struct inventory **ret, struct error *err);
-int report_parse_scan(const char *buf, size_t len, struct scan_result **ret, struct error *err);
 
 /* The findings in the compact form the verdict cache keeps for the hook's
  * hit path (what a policy needs: severity, id, package, fixed version,
