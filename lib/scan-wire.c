@@ -30,9 +30,10 @@ static const char *const string_names[FINDING_STRINGS] = {
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* A count or a number of packages; WIRE_NULL is a string's. */
+/* A count or a number of packages: any 32-bit number the reader may take
+ * (WIRE_NULL is only a string's length). */
 static int put_size(struct strbuf *b, size_t n) {
-        return n >= WIRE_NULL ? -E2BIG : wire_put_u32(b, (uint32_t) n);
+        return n > UINT32_MAX ? -E2BIG : wire_put_u32(b, (uint32_t) n);
 }
 
 /* What report_scan_json() writes of a finding: the CVSS score and version

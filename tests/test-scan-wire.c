@@ -256,6 +256,10 @@ static void more_items(struct scan_result *res) {
         CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "s", 3, "r") == 0);
         res->unchecked_more = 2;
 }
+/* what the reader takes, the writer writes (WIRE_NULL is only a string's) */
+static void max_packages(struct scan_result *res) {
+        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "s", UINT32_MAX, "r") == 0);
+}
 static void many_warnings(struct scan_result *res) {
         for (int i = 0; i <= SCAN_WIRE_WARNINGS_MAX; i++)
                 CHECK(strv_push(&res->warnings, copy("w")) == 0);
@@ -272,6 +276,7 @@ static void test_malformed(void) {
                 const char *message;
         } rows[] = {
                 { NULL, 0, 0, NULL },
+                { max_packages, 0, 0, NULL },
                 { no_id, 0, 0, "finding 0 has no 'id'" },
                 { no_installed, 0, 0, "finding 0 has no 'installed_version'" },
                 { bad_severity, 0, 0, "finding 0 'severity': 9, not below 6" },
