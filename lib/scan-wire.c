@@ -191,7 +191,8 @@ static int get_cvss(struct wire_cursor *c, size_t i, struct finding *f, struct e
                 return r;
         if ((r = wire_get_f64(c, &f->cvss_score, ITEM("finding", i, "cvss_score"), err)) < 0)
                 return r;
-        /* written as the JSON number it was, which can't be NaN */
+        /* a base score is 0.0..10.0 (FIRST's specifications); NaN and the
+         * infinities, which JSON could not carry, fail too */
         if (!(f->cvss_score >= 0 && f->cvss_score <= 10))
                 return wire_error(c, err, "finding %zu 'cvss_score': %g, not within 0..10", i, f->cvss_score);
         if ((r = wire_get_u32(c, &v, ITEM("finding", i, "cvss_version"), err)) < 0)
