@@ -35,15 +35,23 @@ static int read_rest(int fd, size_t max, const char *what, char *buf_in, size_t 
         if ((unsigned long long) st.st_size > max)
                 return error_set(err, EFBIG, "%s is %lld bytes, more than the limit of %zu", what,
                                  (long long) st.st_size, max);
-        for (size_t want = (size_t) st.st_size + 1 > max + 1 ? max + 1 : (size_t) st.st_size + 1;;) {
+        if ((size_t) st.st_size + 1 > cap) {      /* the whole file in one read */
+                char *p = realloc(buf, (size_t) st.st_size + 2);
+
+                if (!p)
+                        return error_set(err, ENOMEM, "read %s: out of memory", what);
+                buf = p;
+                cap = (size_t) st.st_size + 1;
+        }
+        for (;;) {
                 ssize_t n;
 
-                if (len == cap || want > cap) {
+                if (len == cap) {
                         char *p;
 
-                        if (len == cap && cap > max) /* read one byte past max: the file grew */
+                        if (cap > max) /* read one byte past max: the file grew */
                                 return error_set(err, EFBIG, "%s is larger than the limit of %zu bytes", what, max);
-                        cap = want > cap ? want : cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
                         p = realloc(buf, cap + 1);
                         if (!p)
                                 return error_set(err, ENOMEM, "read %s: out of memory", what);
