@@ -12,7 +12,7 @@ PACKAGES="meson ninja-build pkg-config gcc python3
           libzstd-dev scdoc
           nettle-dev libacl1-dev liblzma-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev"
 if [ "${1:-}" != "--build" ]; then
-        PACKAGES="$PACKAGES clang unzip dpkg rpm debootstrap time runc busybox-static podman containerd umoci
+        PACKAGES="$PACKAGES clang unzip dpkg rpm db5.3-util debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
