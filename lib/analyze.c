@@ -142,8 +142,12 @@ static int reap(pid_t pid, struct error *err) {
                 if (errno != EINTR)
                         return error_set_errno(err, errno, "wait for the analysis process");
         if (WIFSIGNALED(status))
-                return error_set(err, ECHILD, "the analysis process died of signal %d (%s)", WTERMSIG(status),
-                                 strsignal(WTERMSIG(status)));
+                return error_set(err, ECHILD, "the analysis process died of signal %d (%s)%s", WTERMSIG(status),
+                                 strsignal(WTERMSIG(status)),
+                                 /* the DB is mapped (vulndb.c): a file shortened under the map */
+                                 WTERMSIG(status) == SIGBUS ? "; a file it had mapped was cut short while it read "
+                                 "it: replace the vulnerability database by rename (portcullis db import or db "
+                                 "update do), never by copying over it" : "");
         return WEXITSTATUS(status);
 }
 
