@@ -519,7 +519,7 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 error_clear(err);
                 return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
-        merged = inv->merged_usr;
+        merged = inventory_merged_usr(r, inv);
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *buf = NULL, *what = NULL;
                 _cleanup_close_ int fd = -EBADF;

@@ -122,8 +122,11 @@ size_t inventory_owned_count(const struct inventory *inv) {
  * folder is owned at /usr. */
 static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 
-unsigned inventory_merged_usr(struct rootfs *r) {
+unsigned inventory_merged_usr(struct rootfs *r, struct inventory *inv) {
         unsigned merged = 0;
+
+        if (inv->merged_usr_known)
+                return inv->merged_usr;
 
         for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
                 char target[64], want[64];
@@ -136,7 +139,8 @@ unsigned inventory_merged_usr(struct rootfs *r) {
                 if (strcmp(target, want) == 0 || (target[0] == '/' && strcmp(target + 1, want) == 0))
                         merged |= 1u << i;
         }
-        return merged;
+        inv->merged_usr_known = true;
+        return inv->merged_usr = merged;
 }
 
 int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged) {

@@ -173,8 +173,7 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
         }
         if (r < 0)
                 return r;
-        r = is_pubkey(&h) ? 0 : package_from_header(c->inv, c->origin, c->distro, &h);
-        if (r >= 0 && !is_pubkey(&h))
+        if (!is_pubkey(&h) && (r = package_from_header(c->inv, c->origin, c->distro, &h)) >= 0)
                 r = own_files(c, &h);
         rpm_header_done(&h);
         if (r == -E2BIG)
@@ -241,6 +240,7 @@ static int read_one(struct rootfs *r, size_t i, struct inventory *inv, unsigned 
         k = rootfs_map_file(r, rpmdb_paths[i].path, RPMDB_FILE_MAX, &map, &len, err);
         if (k < 0)
                 return k;
+        (void) inventory_merged_usr(r, inv);    /* for own_one() */
         if (asprintf(&origin, "/%s", rpmdb_paths[i].path) < 0)
                 k = error_set(err, ENOMEM, "out of memory");
         else if (rpmdb_paths[i].format == RPMDB_SQLITE && warn_wal(r, rpmdb_paths[i].path, inv) < 0)

@@ -31,7 +31,6 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
         k = osrelease_read(r, &inv->os, err);
         if (k < 0)
                 return error_wrap(err, "read os-release");
-        inv->merged_usr = inventory_merged_usr(r);
         for (const struct inventory_reader *const *rd = readers; *rd; rd++) {
                 k = (*rd)->read ? (*rd)->read(r, inv, err) : 0;
                 if (k < 0)

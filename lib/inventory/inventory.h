@@ -66,9 +66,11 @@ struct inventory {
          * which the walk leaves to them; and how many it left. */
         struct owned_paths *owned;
         size_t owned_left;
-        /* inventory_merged_usr() of the rootfs: how the OS databases' file
-         * lists map onto the files the walk sees. */
+        /* inventory_merged_usr() of the rootfs, once a reader of an OS
+         * database's file lists asked: how they map onto the files the walk
+         * sees. */
         unsigned merged_usr;
+        bool merged_usr_known;
 };
 
 /* The paths an OS package database lists as installed (dpkg's
@@ -84,8 +86,10 @@ bool inventory_owned(const struct inventory *inv, const char *path);
 size_t inventory_owned_count(const struct inventory *inv);
 void inventory_owned_free(struct inventory *inv);
 /* The folders of the rootfs that merged /usr made symlinks into /usr:
- * bit i for bin, sbin, lib, lib32, lib64, libx32. */
-unsigned inventory_merged_usr(struct rootfs *r);
+ * bit i for bin, sbin, lib, lib32, lib64, libx32; looked up once, by the
+ * first reader with file lists (an image without an OS database pays no
+ * readlink), and kept in inv->merged_usr. */
+unsigned inventory_merged_usr(struct rootfs *r, struct inventory *inv);
 /* inventory_own() of a path an OS package database lists, which under a
  * folder merged (inventory_merged_usr()) is owned at its /usr path. */
 int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged);

@@ -334,9 +334,13 @@ int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, siz
                 return 0;
         if (!h->basenames) {
                 s = h->oldfilenames;
-                for (uint32_t i = 0; r >= 0 && s && i < h->n_oldfilenames; i++, s += strlen(s) + 1)
-                        if (s[0] == '/' && strlen(s) < PATH_MAX)
-                                r = fn(s, strlen(s), userdata);
+                for (uint32_t i = 0; r >= 0 && s && i < h->n_oldfilenames; i++) {
+                        size_t n = strlen(s);
+
+                        if (s[0] == '/' && n < PATH_MAX)
+                                r = fn(s, n, userdata);
+                        s += n + 1;
+                }
                 return r;
         }
         /* DIRNAMES end with '/': "/usr/bin/" + "bash" */
