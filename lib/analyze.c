@@ -283,13 +283,33 @@ static int json_result(char *json, char **ret, size_t *ret_len) {
  * only bypasses read and search permission; its one known escape,
  * open_by_handle_at(2) (CVE-2014-3519's "shocker"), is killed by the
  * seccomp filter, and Landlock checks every open(2) against the rootfs. */
+struct rootfs_arg {
+        struct rootfs *root;
+        const char *db_path;
+        struct vulndb *db;      /* the child's, opened by rootfs_open_db() before the chroot */
+        struct inventory_lister *lister;        /* the child's, started by start_lister() */
+};
+
+/* In the child, once every thread's confinement is in place and before the
+ * seccomp filter, which then binds it too: the walk's lister thread.  A
+ * child that can't have one lists as it walks. */
+static int start_lister(void *userdata, struct error *err) {
+        struct rootfs_arg *a = userdata;
+        int k = inventory_lister_new(true, &a->lister);
+
+        return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
-        struct rootfs *root = (struct rootfs *) arg;
+        const struct rootfs_arg *a = arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
+        int k;
 
-        if (inventory_collect(root, &inv, err) < 0)
-                return error_wrap(err, "rootfs %s", rootfs_path(root));
+        k = inventory_collect(a->root, a->lister, &inv, err);
+        inventory_lister_free(a->lister);
+        if (k < 0)
+                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
         return wire_result(&b, inventory_wire_write(inv, &b), "the inventory", ret, ret_len, err);
 }
 
@@ -298,15 +318,18 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct rootfs_arg arg = {};
         size_t len, used;
         int k;
 
         k = rootfs_open(rootfs, 0, &root, err);
         if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs);
-        k = run_child(inventory_child, root,
+        arg.root = root;
+        k = run_child(inventory_child, &arg,
                       &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
-                                               .keep_caps = 1ULL << CAP_DAC_READ_SEARCH },
+                                               .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
+                                               .threads_fn = start_lister, .userdata = &arg },
                       deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
@@ -419,11 +442,6 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 
 /* ---- both in one child ----------------------------------------------------- */
 
-struct rootfs_arg {
-        struct rootfs *root;
-        const char *db_path;
-        struct vulndb *db;      /* the child's, opened by rootfs_open_db() before the chroot */
-};
 
 /* In the child, before the cage closes: sqlite opens the DB by path (and,
  * the file being immutable, never opens anything again: no journal, WAL
@@ -442,7 +460,9 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
         int k;
 
-        if (inventory_collect(a->root, &inv, err) < 0)
+        k = inventory_collect(a->root, a->lister, &inv, err);
+        inventory_lister_free(a->lister);       /* its thread joined: the match has both CPUs */
+        if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(a->root));
         if ((k = match_inventory(a->db, inv, &res, err)) < 0)
                 return k;
@@ -469,7 +489,8 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         k = run_child(rootfs_child, &arg,
                       &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
                                                .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
-                                               .open_fn = rootfs_open_db, .userdata = &arg },
+                                               .open_fn = rootfs_open_db, .threads_fn = start_lister,
+                                               .userdata = &arg },
                       deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;

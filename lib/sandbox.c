@@ -152,7 +152,6 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
 
         if ((k = set_limit(RLIMIT_FSIZE, o->writes_below_root ? o->file_size_max : 0, "RLIMIT_FSIZE", err)) < 0 ||
             (k = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "RLIMIT_NOFILE", err)) < 0 ||
-            (k = set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err)) < 0 ||
             (k = set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err)) < 0 ||
             (k = set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK", err)) < 0)
                 return k;
@@ -580,9 +579,14 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         }
         if (!fd_seen || !pid_seen)
                 return error_set(err, EPROTO, "sandbox: the compiled seccomp filter lacks its result fd or pid test");
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
-                    &(struct sock_fprog) { .len = (unsigned short) c->n, .filter = c->insns }) < 0)
+        /* TSYNC: for the child's threads too (threads_fn); > 0 names a
+         * thread that could not take it */
+        k = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+                          &(struct sock_fprog) { .len = (unsigned short) c->n, .filter = c->insns });
+        if (k < 0)
                 return error_set_errno(err, errno, "sandbox: load the seccomp filter");
+        if (k > 0)
+                return error_set(err, EPERM, "sandbox: thread %d could not take the seccomp filter", k);
         return SANDBOX_FULL;
 }
 
@@ -604,6 +608,11 @@ int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
         /* After Landlock (whose setup needs no capability) and before
          * seccomp, whose list has no capset, setuid or prctl. */
         if ((k = setup_privileges_keep_pdeathsig(o, err)) < 0)
+                return k;
+        /* Threads inherit all of the above; then no more processes (nor
+         * threads: RLIMIT_NPROC counts both) and the filter for all. */
+        if ((o->threads_fn && (k = o->threads_fn(o->userdata, err)) < 0) ||
+            (k = set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err)) < 0)
                 return k;
         if ((seccomp = setup_seccomp(o, err)) < 0)
                 return seccomp;

@@ -44,6 +44,13 @@ struct sandbox_opts {
          * confined: opens what the child needs by path (the match child's
          * DB); fds it opens stay open. */
         int (*open_fn)(void *userdata, struct error *err);
+        /* Called once everything a thread inherits is in place (the chroot,
+         * Landlock, no_new_privs, capabilities, uid), before RLIMIT_NPROC
+         * goes to 0 and before the seccomp filter, which is loaded for
+         * every thread (TSYNC): starts the child's threads.  Each must be
+         * past its start-up when it returns and touch nothing of the
+         * image's before sandbox_enter() has returned. */
+        int (*threads_fn)(void *userdata, struct error *err);
         void *userdata;
         /* The image reader (lib/image.c) fills root_fd with the files it
          * materialises: it may create (O_WRONLY|O_CREAT|O_EXCL only), write,
@@ -73,7 +80,8 @@ int sandbox_prepare(const struct sandbox_opts *o, struct error *err);
  * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts
  * opens to read_fd (and root_fd, keep_fds with writes_below_root) with
  * Landlock, drops every capability but keep_caps and becomes uid/gid (when
- * started as root with CAP_SETUID, unless keep_uid), then loads the
- * seccomp allow-list.  Returns SANDBOX_FULL, SANDBOX_NO_* bits, or a
+ * started as root with CAP_SETUID, unless keep_uid), calls threads_fn,
+ * sets RLIMIT_NPROC to 0, then loads the seccomp allow-list for every
+ * thread.  Returns SANDBOX_FULL, SANDBOX_NO_* bits, or a
  * negative errno: then the caller must not run the analysis. */
 int sandbox_enter(const struct sandbox_opts *o, struct error *err);

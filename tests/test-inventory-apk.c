@@ -314,7 +314,7 @@ static void collect(const char *id_line, const char *version_line, const char *d
                 test_write_file(test_path(root, "lib/apk/db/installed"), db);
         CHECK(rootfs_open(root, 0, &r, &err) == 0);
         *ret = NULL;
-        CHECK_MSG(r && inventory_collect(r, ret, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, ret, &err) == 0, "%s", err.msg);
 }
 
 static void test_collect(void) {

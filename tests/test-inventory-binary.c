@@ -454,7 +454,7 @@ static void test_walk(void) {
         copy("langpkg/trivy/go/test.elf", test_path(root, "proc/1/exe"), 0755);
 
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
-        CHECK_MSG(r && inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
         if (!inv)
                 return;
         for (size_t i = 0; i < inv->n_pkgs; i++) {

@@ -48,7 +48,7 @@ static void test_chiseled_rootfs(void) {
         test_write_file(test_path(root, "var/lib/chisel/placeholder"), "");
         write_zstd(test_path(root, "var/lib/chisel/manifest.wall"), manifest, strlen(manifest));
         CHECK(rootfs_open(root, 0, &r, &err) == 0);
-        CHECK_MSG(r && inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
         if (!inv)
                 return;
         CHECK_STREQ(inv->os.ecosystem, "Ubuntu:22.04:LTS");

@@ -477,7 +477,7 @@ static void test_rootfs(unsigned flags) {
         CHECK(symlink("/../../../../etc/passwd", test_path(root, "var/lib/dpkg/status.d/escape")) == 0);
 
         CHECK(rootfs_open(root, flags, &r, &err) == 0);
-        CHECK_MSG(inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
         if (!inv)
                 return;
         CHECK_STREQ(inv->os.ecosystem, "Debian:12");
@@ -506,7 +506,7 @@ static void test_empty_rootfs(void) {
         snprintf(root, sizeof(root), "%s/scratch", test_tmpdir());
         test_write_file(test_path(root, "app"), "");
         CHECK(rootfs_open(root, 0, &r, &err) == 0);
-        CHECK_MSG(inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
         CHECK(inv && inv->n_pkgs == 0 && !inv->os.id && !inv->os.ecosystem && inv->n_warnings == 0);
 }
 

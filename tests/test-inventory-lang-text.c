@@ -224,7 +224,7 @@ static void test_walk(void) {
         CHECK(mkfifo(test_path(root, "app/fifo.deps.json"), 0644) == 0);
 
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
-        CHECK_MSG(r && inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
         if (!inv)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {

@@ -4,7 +4,9 @@
  * data), and the walk over a rootfs: nested and scoped node_modules, a
  * project's own package.json left out, symlinks (a loop, one out of the
  * root) never followed, a FIFO and a 1 GB METADATA read safely, and a tree
- * deeper than the walk's cap reported as skipped. */
+ * deeper than the walk's cap reported as skipped; each the same with the
+ * walk's lister in a thread of its own and without one, and with the
+ * lister far ahead of the walk (its queue full). */
 #include <fcntl.h>
 #include <jansson.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "inventory.h"
+#include "report.h"
 #include "rootfs.h"
 #include "test.h"
 
@@ -126,6 +129,80 @@ static void copy(const char *rel, const char *dest) {
                 test_write_file(dest, buf);
 }
 
+/* The inventory, its warnings and notes as one text, to compare. */
+static char *inventory_text(const struct inventory *inv) {
+        _cleanup_free_ char *json = NULL;
+        struct strbuf b = {};
+        struct error err = {};
+
+        CHECK(report_inventory_json(inv, &json, &err) == 0);
+        CHECK(strbuf_puts(&b, strempty(json)) >= 0);
+        for (char **w = inv->warnings; w && *w; w++)
+                CHECK(strbuf_puts(&b, "\nwarning: ") >= 0 && strbuf_puts(&b, *w) >= 0);
+        CHECK(strbuf_printf(&b, "\n%zu warnings, %zu owned left", inv->n_warnings, inv->owned_left) >= 0);
+        return strbuf_steal(&b);
+}
+
+/* inventory_collect() with a lister thread and without: the same. */
+static struct inventory *collect_both(struct rootfs *r, const char *what) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL, *threaded = NULL;
+        _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        struct error err = {};
+
+        CHECK_MSG(inventory_collect(r, NULL, &inv, &err) == 0, "%s: %s", what, err.msg);
+        CHECK(inventory_lister_new(true, &l) == 0);
+        CHECK_MSG(inventory_collect(r, l, &threaded, &err) == 0, "%s, threaded: %s", what, err.msg);
+        if (!inv || !threaded)
+                return NULL;
+        a = inventory_text(inv);
+        b = inventory_text(threaded);
+        CHECK_MSG(streq_ptr(a, b), "%s: without a thread:\n%s\nwith one:\n%s", what, a, b);
+        return TAKE_PTR(inv);
+}
+
+/* A lister far ahead: its queue full before the walk takes anything. */
+static void test_lister_ahead(void) {
+        const char *root = test_path(test_tmpdir(), "wide");
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL, *ahead = NULL;
+        _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        struct error err = {};
+        char name[64];
+        int dfd;
+
+        /* 64 folders of 800 files: about 3 MiB of the lister's events */
+        for (int i = 0; i < 64; i++) {
+                snprintf(name, sizeof(name), "d%02d/node_modules/p%d/package.json", i, i);
+                test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
+                snprintf(name, sizeof(name), "d%02d", i);
+                dfd = open(test_path(root, name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                CHECK(dfd >= 0);
+                for (int j = 0; dfd >= 0 && j < 800; j++) {
+                        snprintf(name, sizeof(name), "a-file-with-a-longish-name-%04d", j);
+                        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                        CHECK(fd >= 0);
+                        close(fd);
+                }
+                close(dfd);
+        }
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        if (!r)
+                return;
+        inv = collect_both(r, "a wide tree");
+        CHECK(inventory_lister_new(true, &l) == 0 && (ahead = inventory_new()));
+        if (!l || !ahead)
+                return;
+        CHECK(inventory_lister_go(l, rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, NULL)) == 0);
+        usleep(300 * 1000);
+        CHECK_MSG(inventory_walk(r, ahead, (const struct inventory_reader *const[]) { &inventory_reader_npm, NULL },
+                                 l, &err) == 0, "%s", err.msg);
+        CHECK(inv && (a = inventory_text(inv)) && (b = inventory_text(ahead)));
+        CHECK_MSG(streq_ptr(a, b), "lister ahead:\n%s\nwalk as it went:\n%s", b, a);
+        CHECK_MSG(inv && inv->n_pkgs == 64, "%zu packages", inv ? inv->n_pkgs : 0);
+}
+
 static void test_walk(void) {
         const char *root = test_path(test_tmpdir(), "rootfs");
         const char *npm = "langpkg/trivy/npm/npm-analyzer-happy/node_modules";
@@ -182,7 +259,7 @@ static void test_walk(void) {
         test_write_file(test_path(root, "proc/node_modules/p/package.json"), "{\"name\": \"p\", \"version\": \"1\"}");
 
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
-        CHECK_MSG(r && inventory_collect(r, &inv, &err) == 0, "%s", err.msg);
+        inv = r ? collect_both(r, "the language tree") : NULL;
         if (!inv)
                 return;
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
@@ -206,8 +283,7 @@ static void test_walk(void) {
         test_write_file(test_path(test_path(root, deep), "node_modules/x/package.json"),
                         "{\"name\": \"x\", \"version\": \"1\"}");
         inventory_free(inv);
-        inv = NULL;
-        CHECK(inventory_collect(r, &inv, &err) == 0);
+        inv = collect_both(r, "a tree deeper than the walk goes");
         CHECK(inv && inv->skipped && strstr(inv->skipped[0], "deeper than the walk descends"));
 }
 
@@ -217,5 +293,6 @@ int main(void) {
         test_expected("python", "python", python_metadata_parse);
         test_expected("npm_packagejson", "npm/packagejson", npm_package_json_parse);
         test_walk();
+        test_lister_ahead();
         return test_end();
 }

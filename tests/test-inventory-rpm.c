@@ -76,7 +76,7 @@ static struct inventory *collect(const char *root) {
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         if (!r)
                 exit(1);
-        CHECK_MSG(inventory_collect(r, &inv, &err) == 0, "%s: %s", root, err.msg);
+        CHECK_MSG(inventory_collect(r, NULL, &inv, &err) == 0, "%s: %s", root, err.msg);
         if (!inv)
                 exit(1);
         return inv;
@@ -734,13 +734,13 @@ static void test_rootfs_errors(void) {
 
         test_write_file(test_path(root, "var/lib/rpm/rpmdb.sqlite"), "SQLite format 2, or so it says");
         CHECK(rootfs_open(root, 0, &r, &err) == 0);
-        CHECK(inventory_collect(r, &inv, &err) < 0 && !inv);
+        CHECK(inventory_collect(r, NULL, &inv, &err) < 0 && !inv);
         CHECK_MSG(strstr(err.msg, "read rpm database") && strstr(err.msg, "/var/lib/rpm/rpmdb.sqlite: not an SQLite"),
                   "%s", err.msg);
         (void) unlink(test_path(root, "var/lib/rpm/rpmdb.sqlite"));
         (void) mkdir(test_path(root, "var/lib/rpm/Packages"), 0755);
         error_clear(&err);
-        CHECK(inventory_collect(r, &inv, &err) < 0);
+        CHECK(inventory_collect(r, NULL, &inv, &err) < 0);
         CHECK_MSG(strstr(err.msg, "var/lib/rpm/Packages"), "%s", err.msg);
 }
 

@@ -383,7 +383,7 @@ static bool executable(const struct inventory_walk_entry *e) {
         for (size_t i = 0; dot && i < ELEMENTSOF(not_executable); i++)
                 if (strcmp(dot, not_executable[i]) == 0)
                         return false;
-        return fstatat(e->dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        return fstatat(inventory_walk_dirfd(e), e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
                (st.st_mode & 0111) && st.st_size >= 52;
 }
 

@@ -602,6 +602,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         _cleanup_close_ int fd = -EBADF;
         struct jar_file f = { .inv = inv, .total = inventory_walk_inflated(e) };
         struct stat st;
+        int dfd;
 
         if (e->type != DT_REG || !archive_name(e->name))
                 return 0;
@@ -614,9 +615,12 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         /* never through a symlink: the walk offers regular files only, and
          * O_NOFOLLOW holds if one was swapped in since */
-        fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        dfd = inventory_walk_dirfd(e);
+        fd = dfd < 0 ? dfd : openat(dfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && dfd >= 0)
+                fd = -errno;
         if (fd < 0)
-                return inventory_warn(inv, "open %s: %s; skipped", origin, strerror(errno)) < 0
+                return inventory_warn(inv, "open %s: %s; skipped", origin, strerror(-fd)) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return inventory_warn(inv, "%s is not a regular file; skipped", origin) < 0

@@ -6,16 +6,25 @@
  * (a node_modules symlink loop is just a symlink), and never leaves the
  * root.  What it finds is sorted by path at the end, so that the inventory
  * (and the image identity made from it) doesn't depend on readdir order.
- * Folders are read with getdents64 into one buffer per depth, not through
- * DIR: fdopendir() costs a fstat and two fcntl per folder, a third of the
- * walk's syscalls.
+ *
+ * Two halves.  The lister reads the folders, depth first, into a stream
+ * of events: an entry (type, name), into the folder just named, out of
+ * it, a cap's note, the end.  Folders are read with getdents64 into one
+ * buffer per depth, not through DIR: fdopendir() costs a fstat and two
+ * fcntl per folder.  Given a thread (inventory_lister_new()), it lists
+ * while the package databases are read, which the walk needs first (an
+ * entry an OS package installed, inventory_own(), is offered to no reader:
+ * it is that package's; a folder is still walked, for what others put in
+ * it).  The walk then takes the events in order and offers each entry to
+ * the readers, in the calling thread, exactly as one walk that did both
+ * would: same order, same caps, same result.  A reader that reads a file
+ * gets the entry's folder opened anew from the root (never through a
+ * symlink); most entries need none.
  * Caps on depth, entries visited and bytes read end the walk with a note of
- * what was skipped, which the match reports as not checked.
- * An entry an OS package installed (inventory_own()) is offered to no
- * reader: it is that package's (a folder is still walked, for what others
- * put in it). */
+ * what was skipped, which the match reports as not checked. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,23 +42,74 @@ static const char *const skip_top[] = { "proc", "sys", "dev", NULL };
 /* Bytes asked of getdents64 per call: what glibc's readdir asks. */
 #define WALK_DIRENTS_BUF ((size_t) 32 * 1024)
 
-struct frame {
-        int fd;
-        size_t pos, len;        /* the entries of bufs[depth] not yet visited */
-        size_t path_len;        /* of walk->path when this frame was pushed */
+/* The lister's stream goes in chunks; at most CHUNKS_AHEAD_MAX of them
+ * wait for the walk (1 MiB), then the lister waits. */
+#define CHUNK_SIZE ((size_t) 16 * 1024)
+#define CHUNKS_AHEAD_MAX 64
+
+enum event_kind {
+        EVENT_ENTRY = 1,        /* type, name */
+        EVENT_IN,               /* into the folder just named (name again) */
+        EVENT_OUT,
+        EVENT_STOP,             /* a cap's note; the end */
+        EVENT_END,
 };
 
-struct inventory_walk {
-        struct inventory *inv;
-        const struct inventory_reader *const *readers;
+struct event_head {
+        uint8_t kind;
+        uint8_t type;
+        uint16_t len;           /* of the text that follows, its NUL not counted */
+};
+
+struct chunk {
+        struct chunk *next;
+        size_t len;
+        char data[CHUNK_SIZE];
+};
+
+struct frame {
+        int fd;
+        size_t pos, len;        /* the entries of bufs[depth] not yet listed */
+        size_t path_len;        /* of path when this frame was pushed */
+};
+
+struct inventory_lister {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;    /* the queue, started or cancelled changed */
+        pthread_t thread;
+        bool threaded;
+        /* under lock */
+        bool alive, started, cancelled, finished;
+        int error;              /* with finished: the lister's own failure (-ENOMEM) */
+        struct chunk *head, *tail;
+        size_t queued;
+        /* the lister's own */
+        int root_fd;
+        struct chunk *fill;
+        bool published;         /* a chunk went out: a lister without thread returns */
         struct frame stack[INVENTORY_WALK_DEPTH_MAX];
         char *bufs[INVENTORY_WALK_DEPTH_MAX];   /* getdents64's, one per depth, kept for the next folder */
         size_t depth;
         size_t entries;
+        char path[INVENTORY_WALK_PATH_MAX];     /* for the caps' notes */
+        size_t path_len;
+};
+
+struct inventory_walk {
+        struct rootfs *root;
+        struct inventory *inv;
+        const struct inventory_reader *const *readers;
+        struct inventory_lister *lister;
+        struct chunk *chunk;    /* the events being taken */
+        size_t pos;
+        int root_fd;
+        int dirfd;              /* the folder of path, once a reader asked for it */
         size_t bytes;
         uint64_t inflated;      /* by the readers of archives, in all */
         char path[INVENTORY_WALK_PATH_MAX];
         size_t path_len;
+        size_t path_lens[INVENTORY_WALK_DEPTH_MAX + 1];
+        size_t depth;
         char full[INVENTORY_WALK_PATH_MAX + 2]; /* "/" path "/" name, for owned() */
         bool stopped;           /* a cap ended the walk */
 };
@@ -63,10 +123,335 @@ static int package_cmp(const void *a, const void *b) {
         return c ? c : strcmp(strempty(x->name), strempty(y->name));
 }
 
-static void frame_done(struct frame *f) {
+/* ---- the lister ---------------------------------------------------------------- */
+
+/* Hands the filled chunk to the walk. */
+static void publish(struct inventory_lister *l) {
+        struct chunk *c = TAKE_PTR(l->fill);
+
+        if (!c)
+                return;
+        pthread_mutex_lock(&l->lock);
+        if (l->tail)
+                l->tail->next = c;
+        else
+                l->head = c;
+        l->tail = c;
+        l->queued++;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        l->published = true;
+}
+
+static int emit(struct inventory_lister *l, enum event_kind kind, unsigned char type, const char *text) {
+        size_t n = text ? strnlen(text, UINT16_MAX) : 0;
+        struct event_head h = { .kind = kind, .type = type, .len = (uint16_t) n };
+
+        if (sizeof(h) + n + 1 > CHUNK_SIZE)
+                n = h.len = (uint16_t) (CHUNK_SIZE - sizeof(h) - 1);
+        if (l->fill && l->fill->len + sizeof(h) + n + 1 > CHUNK_SIZE)
+                publish(l);
+        if (!l->fill) {
+                l->fill = malloc(sizeof(*l->fill));
+                if (!l->fill)
+                        return -ENOMEM;
+                l->fill->next = NULL;
+                l->fill->len = 0;
+        }
+        memcpy(l->fill->data + l->fill->len, &h, sizeof(h));
+        memcpy(l->fill->data + l->fill->len + sizeof(h), strempty(text), n);
+        l->fill->data[l->fill->len + sizeof(h) + n] = '\0';
+        l->fill->len += sizeof(h) + n + 1;
+        return 0;
+}
+
+/* A cap ended the listing: its note, which the walk keeps, then the end. */
+_printf_(2, 3) static int list_stop(struct inventory_lister *l, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
+        return emit(l, EVENT_STOP, 0, s);
+}
+
+/* Into the folder fd, named name in the one on top; 1 when a cap ended
+ * the listing instead. */
+static int list_push(struct inventory_lister *l, int fd, const char *name) {
+        struct frame *f = &l->stack[l->depth];
+        size_t n = strlen(name);
+
+        if (l->path_len + 1 + n >= sizeof(l->path)) {
+                close(fd);
+                return list_stop(l, "%s: a path longer than the walk follows; language packages below it were "
+                                 "not looked for", l->path) ?: 1;
+        }
+        if (!l->bufs[l->depth] && !(l->bufs[l->depth] = malloc(WALK_DIRENTS_BUF))) {
+                close(fd);
+                return -ENOMEM;
+        }
+        *f = (struct frame) { .fd = fd, .path_len = l->path_len };
+        if (l->depth > 0) {
+                if (l->path_len > 0)
+                        l->path[l->path_len++] = '/';
+                memcpy(l->path + l->path_len, name, n + 1);
+                l->path_len += n;
+        }
+        l->depth++;
+        return l->depth > 1 ? emit(l, EVENT_IN, DT_DIR, name) : 0;
+}
+
+static int list_pop(struct inventory_lister *l) {
+        struct frame *f = &l->stack[--l->depth];
+
+        l->path_len = f->path_len;
+        l->path[l->path_len] = '\0';
         if (f->fd >= 0)
                 close(f->fd);
         *f = (struct frame) { .fd = -EBADF };
+        return l->depth > 0 ? emit(l, EVENT_OUT, 0, NULL) : emit(l, EVENT_END, 0, NULL);
+}
+
+static bool skipped_at_top(const struct inventory_lister *l, const char *name) {
+        if (l->depth != 1)
+                return false;
+        for (const char *const *s = skip_top; *s; s++)
+                if (strcmp(*s, name) == 0)
+                        return true;
+        return false;
+}
+
+/* The next entry of the folder on top of the stack, NULL at its end (or
+ * when it can't be read: vanished, nothing to find there). */
+static const struct dirent64 *next_entry(struct inventory_lister *l) {
+        struct frame *f = &l->stack[l->depth - 1];
+        char *buf = l->bufs[l->depth - 1];
+        const struct dirent64 *de;
+        ssize_t n;
+
+        if (f->pos >= f->len) {
+                do
+                        n = getdents64(f->fd, buf, WALK_DIRENTS_BUF);
+                while (n < 0 && errno == EINTR);
+                if (n <= 0)
+                        return NULL;
+                *f = (struct frame) { .fd = f->fd, .pos = 0, .len = (size_t) n, .path_len = f->path_len };
+        }
+        de = (const struct dirent64 *) (buf + f->pos);
+        f->pos += de->d_reclen;
+        return de;
+}
+
+/* One entry of the folder on top of the stack: listed, then descended
+ * into when it is a folder.  The type comes from getdents; only a file
+ * system that gives none costs a stat.  1 when the listing ended. */
+static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
+        struct frame *f = &l->stack[l->depth - 1];
+        const char *name = de->d_name;
+        unsigned char type = de->d_type;
+        struct stat st;
+        int r, fd;
+
+        if (++l->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
+                return list_stop(l, "%s: the walk reached its cap on entries visited; language packages after "
+                                 "this point were not looked for", l->path) ?: 1;
+        if (type == DT_UNKNOWN) {
+                if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return 0;
+                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+        }
+        if (type != DT_DIR && type != DT_REG)   /* symlinks, devices, FIFOs, sockets: never followed */
+                return 0;
+        if ((r = emit(l, EVENT_ENTRY, type, name)) < 0)
+                return r;
+        if (type != DT_DIR || skipped_at_top(l, name))
+                return 0;
+        if (l->depth >= INVENTORY_WALK_DEPTH_MAX)
+                return list_stop(l, "%s: deeper than the walk descends; language packages below it were not "
+                                 "looked for", l->path) ?: 1;
+        fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return 0;
+        return list_push(l, fd, name);
+}
+
+static void finish(struct inventory_lister *l, int r) {
+        pthread_mutex_lock(&l->lock);
+        l->finished = true;
+        l->error = r;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+}
+
+/* Lists until a chunk went out; 1 when the listing ended (its last chunk
+ * out), or -ENOMEM. */
+static int list_some(struct inventory_lister *l) {
+        int r;
+
+        l->published = false;
+        while (!l->published) {
+                const struct dirent64 *de = next_entry(l);
+
+                if (!de)
+                        r = list_pop(l) ?: l->depth == 0;
+                else if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                else
+                        r = list_entry(l, de);
+                if (r != 0) {
+                        if (r > 0)
+                                publish(l);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static void *lister_main(void *userdata) {
+        struct inventory_lister *l = userdata;
+        bool go;
+        int r = 0;
+
+        pthread_mutex_lock(&l->lock);
+        l->alive = true;
+        pthread_cond_broadcast(&l->cond);
+        while (!l->started && !l->cancelled)
+                pthread_cond_wait(&l->cond, &l->lock);
+        pthread_mutex_unlock(&l->lock);
+        for (;;) {
+                pthread_mutex_lock(&l->lock);
+                while (l->queued >= CHUNKS_AHEAD_MAX && !l->cancelled)
+                        pthread_cond_wait(&l->cond, &l->lock);
+                go = !l->cancelled;
+                pthread_mutex_unlock(&l->lock);
+                if (!go || (r = list_some(l)) != 0)
+                        break;
+        }
+        finish(l, r < 0 ? r : 0);
+        return NULL;
+}
+
+int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
+        struct inventory_lister *l = calloc(1, sizeof(*l));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        pthread_mutex_init(&l->lock, NULL);
+        pthread_cond_init(&l->cond, NULL);
+        l->root_fd = -EBADF;
+        if (threaded) {
+                /* glibc's stack for it would be 8 MiB of the sandbox's
+                 * address space; it needs little (its buffers are on the
+                 * heap) */
+                pthread_attr_t attr;
+
+                pthread_attr_init(&attr);
+                pthread_attr_setstacksize(&attr, (size_t) 256 * 1024);
+                r = -pthread_create(&l->thread, &attr, lister_main, l);
+                pthread_attr_destroy(&attr);
+                if (r < 0) {
+                        inventory_lister_free(l);
+                        return r;
+                }
+                l->threaded = true;
+                /* past glibc's start of a thread (its rseq and robust-list
+                 * syscalls) before the caller loads a seccomp filter */
+                pthread_mutex_lock(&l->lock);
+                while (!l->alive)
+                        pthread_cond_wait(&l->cond, &l->lock);
+                pthread_mutex_unlock(&l->lock);
+        }
+        *ret = l;
+        return 0;
+}
+
+int inventory_lister_go(struct inventory_lister *l, int root_fd) {
+        int r = list_push(l, root_fd, "");
+
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&l->lock);
+        l->started = true;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        return 0;
+}
+
+/* The walk ended (or a cap ended it): nothing more to list. */
+static void cancel(struct inventory_lister *l) {
+        pthread_mutex_lock(&l->lock);
+        l->cancelled = true;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+}
+
+void inventory_lister_free(struct inventory_lister *l) {
+        if (!l)
+                return;
+        cancel(l);
+        if (l->threaded)
+                pthread_join(l->thread, NULL);
+        while (l->head) {
+                struct chunk *c = l->head;
+
+                l->head = c->next;
+                free(c);
+        }
+        free(l->fill);
+        for (size_t i = 0; i < l->depth; i++)
+                if (l->stack[i].fd >= 0)
+                        close(l->stack[i].fd);
+        for (size_t i = 0; i < ELEMENTSOF(l->bufs); i++)
+                free(l->bufs[i]);
+        pthread_cond_destroy(&l->cond);
+        pthread_mutex_destroy(&l->lock);
+        free(l);
+}
+
+/* ---- the walk ------------------------------------------------------------------ */
+
+/* The next event of the lister's stream: a thread's, waited for, else
+ * listed now. */
+static int next_event(struct inventory_walk *w, struct event_head *ret, const char **ret_text) {
+        struct inventory_lister *l = w->lister;
+        int r;
+
+        while (!w->chunk || w->pos >= w->chunk->len) {
+                free(TAKE_PTR(w->chunk));
+                w->pos = 0;
+                pthread_mutex_lock(&l->lock);
+                while (!l->head && !l->finished) {
+                        if (l->threaded) {
+                                pthread_cond_wait(&l->cond, &l->lock);
+                                continue;
+                        }
+                        pthread_mutex_unlock(&l->lock);
+                        r = list_some(l);
+                        if (r != 0)
+                                finish(l, r < 0 ? r : 0);
+                        pthread_mutex_lock(&l->lock);
+                }
+                if (l->head) {
+                        w->chunk = l->head;
+                        l->head = w->chunk->next;
+                        if (!l->head)
+                                l->tail = NULL;
+                        l->queued--;
+                        pthread_cond_broadcast(&l->cond);
+                }
+                pthread_mutex_unlock(&l->lock);
+                if (!w->chunk)          /* finished without its end: out of memory */
+                        return l->error < 0 ? l->error : -EPROTO;
+        }
+        memcpy(ret, w->chunk->data + w->pos, sizeof(*ret));
+        *ret_text = w->chunk->data + w->pos + sizeof(*ret);
+        w->pos += sizeof(*ret) + ret->len + 1;
+        return 0;
 }
 
 /* A cap ended the walk: say once what was not looked at. */
@@ -87,69 +472,49 @@ _printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
         return 0;
 }
 
-static int push(struct inventory_walk *w, int fd, const char *name) {
-        struct frame *f = &w->stack[w->depth];
+/* The walk moved to another folder: the one a reader had opened goes. */
+static void forget_dirfd(struct inventory_walk *w) {
+        if (w->dirfd >= 0)
+                close(w->dirfd);
+        w->dirfd = -EBADF;
+}
+
+static int enter(struct inventory_walk *w, const char *name) {
         size_t n = strlen(name);
 
-        if (w->path_len + 1 + n >= sizeof(w->path)) {
-                close(fd);
-                return stop(w, "%s: a path longer than the walk follows; language packages below it were not "
-                            "looked for", w->path);
-        }
-        if (!w->bufs[w->depth] && !(w->bufs[w->depth] = malloc(WALK_DIRENTS_BUF))) {
-                close(fd);
-                return -ENOMEM;
-        }
-        *f = (struct frame) { .fd = fd, .path_len = w->path_len };
-        if (w->depth > 0) {
-                if (w->path_len > 0)
-                        w->path[w->path_len++] = '/';
-                memcpy(w->path + w->path_len, name, n + 1);
-                w->path_len += n;
-        }
-        w->depth++;
+        if (w->depth + 1 >= ELEMENTSOF(w->path_lens) || w->path_len + 1 + n >= sizeof(w->path))
+                return -EPROTO;         /* the lister holds both to the same caps */
+        forget_dirfd(w);
+        w->path_lens[w->depth++] = w->path_len;
+        if (w->path_len > 0)
+                w->path[w->path_len++] = '/';
+        memcpy(w->path + w->path_len, name, n + 1);
+        w->path_len += n;
         return 0;
 }
 
-static void pop(struct inventory_walk *w) {
-        struct frame *f = &w->stack[--w->depth];
-
-        w->path_len = f->path_len;
+static int leave(struct inventory_walk *w) {
+        if (w->depth == 0)
+                return -EPROTO;
+        forget_dirfd(w);
+        w->path_len = w->path_lens[--w->depth];
         w->path[w->path_len] = '\0';
-        frame_done(f);
+        return 0;
 }
 
-static bool skipped_at_top(const struct inventory_walk *w, const char *name) {
-        if (w->depth != 1)
-                return false;
-        for (const char *const *s = skip_top; *s; s++)
-                if (strcmp(*s, name) == 0)
-                        return true;
-        return false;
+int inventory_walk_dirfd(const struct inventory_walk_entry *e) {
+        struct inventory_walk *w = e->walk;
+
+        if (w->root_fd < 0)
+                w->root_fd = rootfs_openat(w->root, "/", O_RDONLY | O_DIRECTORY, NULL);
+        if (w->root_fd < 0)
+                return w->root_fd;
+        if (w->dirfd < 0)
+                w->dirfd = rootfs_open_beneath(w->root_fd, w->path, O_RDONLY | O_DIRECTORY, 0);
+        return w->dirfd;
 }
 
-/* The next entry of the folder on top of the stack, NULL at its end (or
- * when it can't be read: vanished, nothing to find there). */
-static const struct dirent64 *next_entry(struct inventory_walk *w) {
-        struct frame *f = &w->stack[w->depth - 1];
-        char *buf = w->bufs[w->depth - 1];
-        const struct dirent64 *de;
-        ssize_t n;
-
-        if (f->pos >= f->len) {
-                do
-                        n = getdents64(f->fd, buf, WALK_DIRENTS_BUF);
-                while (n < 0 && errno == EINTR);
-                if (n <= 0)
-                        return NULL;
-                *f = (struct frame) { .fd = f->fd, .pos = 0, .len = (size_t) n, .path_len = f->path_len };
-        }
-        de = (const struct dirent64 *) (buf + f->pos);
-        f->pos += de->d_reclen;
-        return de;
-}
-
-/* Whether an OS package installed name in the folder on top of the stack. */
+/* Whether an OS package installed name in the walk's folder. */
 static bool owned(struct inventory_walk *w, const char *name) {
         size_t n = strlen(name);
 
@@ -163,79 +528,72 @@ static bool owned(struct inventory_walk *w, const char *name) {
         return inventory_owned(w->inv, w->path_len ? w->full : w->full + 1);
 }
 
-/* One entry of the directory on top of the stack: offered to every reader,
- * then descended into when it is a directory.  The type comes from
- * getdents; only a file system that gives none costs a stat. */
-static int visit(struct inventory_walk *w, const struct dirent64 *de, struct error *err) {
-        struct frame *f = &w->stack[w->depth - 1];
-        const char *name = de->d_name;
-        struct inventory_walk_entry e = { .walk = w, .dirfd = f->fd, .name = name, .dir = w->path,
-                                          .type = de->d_type };
-        struct stat st;
-        int r, fd;
+/* One entry, offered to every reader unless an OS package owns it. */
+static int visit(struct inventory_walk *w, const char *name, unsigned char type, struct error *err) {
+        struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = type };
+        int r;
 
-        if (++w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
-                return stop(w, "%s: the walk reached its cap on entries visited; language packages after this "
-                            "point were not looked for", w->path);
-        if (e.type == DT_UNKNOWN) {
-                if (fstatat(e.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return 0;
-                e.type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (e.type != DT_DIR && e.type != DT_REG)       /* symlinks, devices, FIFOs, sockets: never followed */
-                return 0;
-        if (owned(w, name))
+        if (type != DT_DIR && type != DT_REG)
+                return -EPROTO;
+        if (owned(w, name)) {
                 w->inv->owned_left++;   /* its OS package's (inventory_own()); a folder is still walked */
-        else
-                for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
-                        if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
-                                return r;
-        if (e.type != DT_DIR || skipped_at_top(w, name))
                 return 0;
-        if (w->depth >= INVENTORY_WALK_DEPTH_MAX)
-                return stop(w, "%s: deeper than the walk descends; language packages below it were not looked "
-                            "for", w->path);
-        fd = openat(e.dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return 0;
-        return push(w, fd, name);
+        }
+        for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
+                if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)
+                        return r;
+        return 0;
 }
 
 int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
-                   struct error *err) {
+                   struct inventory_lister *l, struct error *err) {
         struct inventory_walk *w = calloc(1, sizeof(*w));
         size_t first = inv->n_pkgs;
-        int fd, r = 0;
+        bool end = false;
+        int r = 0;
 
         if (!w)
                 return error_set(err, ENOMEM, "out of memory");
-        *w = (struct inventory_walk) { .inv = inv, .readers = readers };
-        fd = rootfs_openat(root, "/", O_RDONLY | O_DIRECTORY, err);
-        if (fd < 0) {
-                free(w);
-                return fd;
-        }
-        w->path[0] = '\0';
-        r = push(w, fd, "");
-        while (r >= 0 && w->depth > 0 && !w->stopped) {
-                const struct dirent64 *de = next_entry(w);
+        *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .root = root,
+                                       .root_fd = -EBADF, .dirfd = -EBADF };
+        while (r >= 0 && !end && !w->stopped) {
+                struct event_head h;
+                const char *text;
 
-                if (!de) {
-                        pop(w);
-                        continue;
+                if ((r = next_event(w, &h, &text)) < 0)
+                        break;
+                switch (h.kind) {
+                case EVENT_ENTRY:
+                        r = visit(w, text, h.type, err);
+                        break;
+                case EVENT_IN:
+                        r = enter(w, text);
+                        break;
+                case EVENT_OUT:
+                        r = leave(w);
+                        break;
+                case EVENT_STOP:
+                        r = stop(w, "%s", text);
+                        break;
+                case EVENT_END:
+                        end = true;
+                        break;
+                default:
+                        r = -EPROTO;
                 }
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        r = visit(w, de, err);
         }
-        while (w->depth > 0)
-                pop(w);
-        for (size_t i = 0; i < ELEMENTSOF(w->bufs); i++)
-                free(w->bufs[i]);
+        cancel(l);
+        forget_dirfd(w);
+        if (w->root_fd >= 0)
+                close(w->root_fd);
+        free(w->chunk);
         free(w);
         if (inv->n_pkgs - first > 1)
                 qsort(inv->pkgs + first, inv->n_pkgs - first, sizeof(*inv->pkgs), package_cmp);
         if (r == -ENOMEM)
                 return error_set(err, ENOMEM, "walk the rootfs: out of memory");
+        if (r == -EPROTO && !err->msg[0])
+                return error_set(err, EPROTO, "walk the rootfs: the folders' listing went wrong");
         return r < 0 ? r : 0;
 }
 
@@ -244,6 +602,8 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
 static int open_file(int dirfd, const char *dir, const char *name) {
         int dfd = dirfd, fd;
 
+        if (dirfd < 0)
+                return dirfd;
         if (dir) {
                 dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                 if (dfd < 0)
@@ -269,7 +629,7 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
         if (asprintf(&what, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
                      name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        fd = open_file(e->dirfd, subdir, name);
+        fd = open_file(inventory_walk_dirfd(e), subdir, name);
         if (fd < 0)
                 return fd == -ENOENT ? -ENOENT : error_set_errno(err, -fd, "open %s", what);
         if (fstat(fd, &st) < 0)
@@ -355,7 +715,7 @@ int inventory_walk_open(const struct inventory_walk_entry *e, struct inventory_w
 
         if (asprintf(&path, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        fd = open_file(e->dirfd, NULL, e->name);
+        fd = open_file(inventory_walk_dirfd(e), NULL, e->name);
         if (fd < 0)
                 return fd == -ENOENT || fd == -ELOOP ? -ENOENT : error_set_errno(err, -fd, "open %s", path);
         if (fstat(fd, &st) < 0)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The dispatcher: os-release, then every reader of the readers[] table. */
+#include <fcntl.h>
+
 #include "base/strutil.h"
 #include "inventory.h"
 #include "rootfs.h"
@@ -21,13 +23,20 @@ static const struct inventory_reader *const readers[] = {
         NULL,
 };
 
-int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err) {
+int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(inventory_lister_freep) struct inventory_lister *own = NULL;
         size_t unknown = 0;
-        int k;
+        int k, fd;
 
-        if (!inv)
+        if (!inv || (!l && inventory_lister_new(false, &own) < 0))
                 return error_set(err, ENOMEM, "inventory: out of memory");
+        /* The lister reads the folders while the databases are read. */
+        fd = rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, err);
+        if (fd < 0)
+                return error_wrap(err, "look for language packages");
+        if ((k = inventory_lister_go(l ? l : own, fd)) < 0)
+                return error_set(err, -k, "inventory: out of memory");
         k = osrelease_read(r, &inv->os, err);
         if (k < 0)
                 return error_wrap(err, "read os-release");
@@ -36,7 +45,7 @@ int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *er
                 if (k < 0)
                         return error_wrap(err, "read %s", (*rd)->what);
         }
-        k = inventory_walk(r, inv, readers, err);
+        k = inventory_walk(r, inv, readers, l ? l : own, err);
         if (k < 0)
                 return error_wrap(err, "look for language packages");
         /* Never pass an image quietly because we could not name its

@@ -123,16 +123,32 @@ int purl_build(const char *type, const char *namespace, const char *name, const 
  * when the OS is unknown. */
 char *purl_distro(const struct os_info *os);
 
-/* Reads os-release and every package database we know from the rootfs. */
-int inventory_collect(struct rootfs *r, struct inventory **ret, struct error *err);
+/* The walk's lister: reads the rootfs's folders ahead of the walk, in a
+ * thread of its own, so that the walk's thousands of getdents64/openat
+ * overlap the reading of the package databases whose owned set (see
+ * inventory_own()) the walk needs before it can offer an entry to a reader.
+ * inventory_lister_new() starts the thread, parked until
+ * inventory_collect() hands it the root: in the sandbox it is started
+ * before the seccomp filter, which then binds it too (sandbox.h,
+ * threads_fn).  It reads folders and nothing else: every file is read by
+ * the walk, in the calling thread, in the order a walk without it would.
+ * Without threaded, the walk runs it as it goes.  -ENOMEM, or the errno
+ * of pthread_create(); inventory_collect() without one makes its own. */
+struct inventory_lister;
+int inventory_lister_new(bool threaded, struct inventory_lister **ret);
+void inventory_lister_free(struct inventory_lister *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory_lister *, inventory_lister_free)
+
+/* Reads os-release and every package database we know from the rootfs;
+ * l (NULL: none) is consumed, and must still be freed. */
+int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err);
 
 struct inventory_walk;
 
 /* One entry the walk offers the readers: name in the folder dir (relative
- * to the root, "" for the root itself), open as dirfd. */
+ * to the root, "" for the root itself; inventory_walk_dirfd() opens it). */
 struct inventory_walk_entry {
         struct inventory_walk *walk;
-        int dirfd;
         const char *name;
         const char *dir;
         unsigned char type;     /* DT_DIR or DT_REG; nothing else is offered */
@@ -151,9 +167,16 @@ struct inventory_reader {
 
 /* The walk: every folder and regular file under the root (never through a
  * symlink, never into /proc, /sys, /dev), in sorted order, within the
- * INVENTORY_WALK_* caps (a cap reached is noted in inv->skipped). */
+ * INVENTORY_WALK_* caps (a cap reached is noted in inv->skipped), as l
+ * lists them (inventory_lister_go() was called). */
 int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
-                   struct error *err);
+                   struct inventory_lister *l, struct error *err);
+/* Hands the lister the rootfs's root, an fd it takes over (also on
+ * failure: -ENOMEM). */
+int inventory_lister_go(struct inventory_lister *l, int root_fd);
+/* The entry's folder, opened on first use (without following a symlink on
+ * the way from the root); the walk closes it.  -errno when it can't be. */
+int inventory_walk_dirfd(const struct inventory_walk_entry *e);
 /* Reads name, in the entry's folder or in its subfolder subdir, without
  * following a symlink: a regular file at most max bytes (larger is -EFBIG),
  * or with prefix its first max bytes.  -ENOENT when absent. */
