@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -292,10 +293,17 @@ struct rootfs_arg {
 
 /* In the child, once every thread's confinement is in place and before the
  * seccomp filter, which then binds it too: the walk's lister thread.  A
- * child that can't have one lists as it walks. */
+ * child that can't have one lists as it walks.  With two threads on two
+ * CPUs, every munmap or heap trim is a TLB shootdown of the other CPU (an
+ * IPI; on a VM a hypercall): the child, short-lived, keeps what it freed
+ * (BENCHMARKS.md, "Session 25"). */
 static int start_lister(void *userdata, struct error *err) {
         struct rootfs_arg *a = userdata;
-        int k = inventory_lister_new(true, &a->lister);
+        int k;
+
+        (void) mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+        (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+        k = inventory_lister_new(true, &a->lister);
 
         return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
 }

@@ -15,7 +15,9 @@
  * analysis runs; it can't be undone.  See docs/threat-model.md. */
 
 #define SANDBOX_MEMORY_DEFAULT ((size_t) 1024 * 1024 * 1024)
-#define SANDBOX_NOFILE 64
+/* The walk keeps a folder fd per depth in each of its two threads
+ * (INVENTORY_WALK_DEPTH_MAX, 48), besides the files it reads. */
+#define SANDBOX_NOFILE 128
 /* The unprivileged user and group a child started as root becomes
  * (nobody/nogroup on Debian and Fedora): it owns nothing, so a parser bug
  * owns nothing either.  Another process of that uid can't ptrace it (the

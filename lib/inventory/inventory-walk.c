@@ -83,6 +83,7 @@ struct inventory_lister {
         int error;              /* with finished: the lister's own failure (-ENOMEM) */
         struct chunk *head, *tail;
         size_t queued;
+        struct chunk *spare;    /* taken by the walk, for the lister to fill again */
         /* the lister's own */
         int root_fd;
         struct chunk *fill;
@@ -102,14 +103,13 @@ struct inventory_walk {
         struct inventory_lister *lister;
         struct chunk *chunk;    /* the events being taken */
         size_t pos;
-        int root_fd;
-        int dirfd;              /* the folder of path, once a reader asked for it */
         size_t bytes;
         uint64_t inflated;      /* by the readers of archives, in all */
         char path[INVENTORY_WALK_PATH_MAX];
         size_t path_len;
-        size_t path_lens[INVENTORY_WALK_DEPTH_MAX + 1];
-        size_t depth;
+        size_t depth;           /* of path: 0 at the root */
+        size_t path_lens[INVENTORY_WALK_DEPTH_MAX + 1];         /* of path at each depth */
+        int fds[INVENTORY_WALK_DEPTH_MAX + 1];  /* the folders of path, once a reader asked, else -EBADF */
         char full[INVENTORY_WALK_PATH_MAX + 2]; /* "/" path "/" name, for owned() */
         bool stopped;           /* a cap ended the walk */
 };
@@ -152,8 +152,11 @@ static int emit(struct inventory_lister *l, enum event_kind kind, unsigned char 
         if (l->fill && l->fill->len + sizeof(h) + n + 1 > CHUNK_SIZE)
                 publish(l);
         if (!l->fill) {
-                l->fill = malloc(sizeof(*l->fill));
-                if (!l->fill)
+                pthread_mutex_lock(&l->lock);
+                if ((l->fill = l->spare))
+                        l->spare = l->spare->next;
+                pthread_mutex_unlock(&l->lock);
+                if (!l->fill && !(l->fill = malloc(sizeof(*l->fill))))
                         return -ENOMEM;
                 l->fill->next = NULL;
                 l->fill->len = 0;
@@ -396,12 +399,13 @@ void inventory_lister_free(struct inventory_lister *l) {
         cancel(l);
         if (l->threaded)
                 pthread_join(l->thread, NULL);
-        while (l->head) {
-                struct chunk *c = l->head;
+        for (struct chunk **q = &l->head; q; q = q == &l->head ? &l->spare : NULL)
+                while (*q) {
+                        struct chunk *c = *q;
 
-                l->head = c->next;
-                free(c);
-        }
+                        *q = c->next;
+                        free(c);
+                }
         free(l->fill);
         for (size_t i = 0; i < l->depth; i++)
                 if (l->stack[i].fd >= 0)
@@ -422,9 +426,12 @@ static int next_event(struct inventory_walk *w, struct event_head *ret, const ch
         int r;
 
         while (!w->chunk || w->pos >= w->chunk->len) {
-                free(TAKE_PTR(w->chunk));
                 w->pos = 0;
                 pthread_mutex_lock(&l->lock);
+                if (w->chunk) {         /* back to the lister: fewer fresh pages to fault in */
+                        w->chunk->next = l->spare;
+                        l->spare = TAKE_PTR(w->chunk);
+                }
                 while (!l->head && !l->finished) {
                         if (l->threaded) {
                                 pthread_cond_wait(&l->cond, &l->lock);
@@ -472,46 +479,53 @@ _printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
         return 0;
 }
 
-/* The walk moved to another folder: the one a reader had opened goes. */
-static void forget_dirfd(struct inventory_walk *w) {
-        if (w->dirfd >= 0)
-                close(w->dirfd);
-        w->dirfd = -EBADF;
-}
-
 static int enter(struct inventory_walk *w, const char *name) {
         size_t n = strlen(name);
 
-        if (w->depth + 1 >= ELEMENTSOF(w->path_lens) || w->path_len + 1 + n >= sizeof(w->path))
+        if (w->depth + 1 >= ELEMENTSOF(w->fds) || w->path_len + 1 + n >= sizeof(w->path))
                 return -EPROTO;         /* the lister holds both to the same caps */
-        forget_dirfd(w);
-        w->path_lens[w->depth++] = w->path_len;
         if (w->path_len > 0)
                 w->path[w->path_len++] = '/';
         memcpy(w->path + w->path_len, name, n + 1);
         w->path_len += n;
+        w->path_lens[++w->depth] = w->path_len;
+        w->fds[w->depth] = -EBADF;
         return 0;
 }
 
 static int leave(struct inventory_walk *w) {
         if (w->depth == 0)
                 return -EPROTO;
-        forget_dirfd(w);
+        if (w->fds[w->depth] >= 0)
+                close(w->fds[w->depth]);
         w->path_len = w->path_lens[--w->depth];
         w->path[w->path_len] = '\0';
         return 0;
 }
 
+/* The folder at depth d opened from the one above it, as the lister did:
+ * never through a symlink; the folders above first when not open yet. */
 int inventory_walk_dirfd(const struct inventory_walk_entry *e) {
         struct inventory_walk *w = e->walk;
+        size_t d = 0;
 
-        if (w->root_fd < 0)
-                w->root_fd = rootfs_openat(w->root, "/", O_RDONLY | O_DIRECTORY, NULL);
-        if (w->root_fd < 0)
-                return w->root_fd;
-        if (w->dirfd < 0)
-                w->dirfd = rootfs_open_beneath(w->root_fd, w->path, O_RDONLY | O_DIRECTORY, 0);
-        return w->dirfd;
+        if (w->fds[0] < 0)
+                w->fds[0] = rootfs_openat(w->root, "/", O_RDONLY | O_DIRECTORY, NULL);
+        while (d < w->depth && w->fds[d + 1] >= 0)
+                d++;
+        for (; d < w->depth && w->fds[d] >= 0; d++) {
+                size_t start = w->path_lens[d] + (d > 0), n = w->path_lens[d + 1] - start;
+                char name[NAME_MAX + 1];
+
+                if (n > NAME_MAX)
+                        return -ENAMETOOLONG;
+                memcpy(name, w->path + start, n);
+                name[n] = '\0';
+                w->fds[d + 1] = openat(w->fds[d], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (w->fds[d + 1] < 0)
+                        w->fds[d + 1] = -errno;
+        }
+        return w->fds[d];       /* the folder's, or the error of the first that could not be opened */
 }
 
 /* Whether an OS package installed name in the walk's folder. */
@@ -554,8 +568,8 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
 
         if (!w)
                 return error_set(err, ENOMEM, "out of memory");
-        *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .root = root,
-                                       .root_fd = -EBADF, .dirfd = -EBADF };
+        *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .root = root };
+        w->fds[0] = -EBADF;
         while (r >= 0 && !end && !w->stopped) {
                 struct event_head h;
                 const char *text;
@@ -583,9 +597,9 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 }
         }
         cancel(l);
-        forget_dirfd(w);
-        if (w->root_fd >= 0)
-                close(w->root_fd);
+        for (size_t d = 0; d <= w->depth; d++)
+                if (w->fds[d] >= 0)
+                        close(w->fds[d]);
         free(w->chunk);
         free(w);
         if (inv->n_pkgs - first > 1)
