@@ -5,7 +5,10 @@
  * UTF-8), what could not be checked.  With PC_REPORT_OUT set, the documents
  * are also written there: tests/report-sarif-spdx.py validates them with
  * the SARIF multitool and the SPDX schema. */
+#include <float.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +249,269 @@ static struct scan_result *make_scan(void) {
         return res;
 }
 
+/* What jansson writes for a scan, the oracle of the renderer that writes it
+ * without a tree (the hook's cache keeps the compact form): the tree
+ * report_scan_json() built before, with json_pack() and json_dumps().  One
+ * change: an EPSS figure that is not finite is "epss": null, where the
+ * tree's json_pack() failed and the finding was left out. */
+static json_t *finding_as_jansson(const struct finding *f) {
+        json_t *aliases = json_strv(f->aliases), *cvss = json_null(), *vex = json_null(), *epss = NULL, *o;
+
+        if (f->cvss_vector)
+                cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
+                                 f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
+                                 : f->cvss_version == 31 ? "3.1" : "4.0");
+        if (f->vex_status)
+                vex = json_pack("{s:s, s:o, s:o}", "status", f->vex_status,
+                                "justification", json_str_or_null(f->vex_justification),
+                                "source", json_str_or_null(f->vex_source));
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
+                         "id", json_str_or_null(f->id),
+                         "aliases", aliases,
+                         "summary", json_str_or_null(f->summary),
+                         "package", json_str_or_null(f->package),
+                         "ecosystem", json_str_or_null(f->ecosystem),
+                         "path", json_str_or_null(f->path),
+                         "purl", json_str_or_null(f->purl),
+                         "installed_version", json_str_or_null(f->installed_version),
+                         "source_name", json_str_or_null(f->source_name),
+                         "fixed_version", json_str_or_null(f->fixed_version),
+                         "status", finding_status_to_string(f->status),
+                         "severity", severity_to_string(f->severity),
+                         "severity_source", json_str_or_null(f->severity_source),
+                         "cvss", cvss ? cvss : json_null());
+        if (!o) {
+                json_decref(vex);
+                return NULL;
+        }
+        if (f->epss >= 0)
+                epss = json_pack("{s:f, s:f}", "score", f->epss, "percentile", f->epss_percentile);
+        json_object_set_new(o, "kev", json_boolean(f->kev));
+        json_object_set_new(o, "epss", epss ? epss : json_null());
+        json_object_set_new(o, "vex", vex ? vex : json_null());
+        return o;
+}
+
+static json_t *unchecked_as_jansson(const struct scan_result *res) {
+        json_t *a = json_array();
+
+        for (size_t i = 0; i < res->n_unchecked; i++) {
+                const struct unchecked *u = &res->unchecked[i];
+
+                json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:o}", "kind", unchecked_kind_to_string(u->kind),
+                                                   "subject", json_str_or_null(u->subject),
+                                                   "packages", (json_int_t) u->packages,
+                                                   "reason", json_str_or_null(u->reason)));
+        }
+        return a;
+}
+
+static char *scan_as_jansson(const struct report_target *t) {
+        const struct scan_result *res = t->res;
+        const struct os_info *os = &t->inv->os;
+        json_t *summary = json_object(), *findings = json_array(), *root;
+        size_t total = 0;
+        char *out;
+
+        for (int s = 0; s < _SEVERITY_MAX; s++) {
+                json_object_set_new(summary, severity_to_string(s), json_integer((json_int_t) res->counts[s]));
+                total += res->counts[s];
+        }
+        json_object_set_new(summary, "total", json_integer((json_int_t) total));
+        json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
+        json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
+        json_object_set_new(summary, "suppressed", json_integer((json_int_t) res->suppressed));
+        for (size_t i = 0; i < res->n_findings; i++)
+                json_array_append_new(findings, finding_as_jansson(&res->findings[i]));
+        root = json_pack("{s:o, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+                         "target", json_str_or_null(t->name),
+                         "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
+                         "ecosystem", json_str_or_null(os->ecosystem),
+                         "packages", (json_int_t) t->inv->n_pkgs,
+                         "revision", json_str_or_null(res->db_revision),
+                         "db_time", json_str_or_null(res->db_time),
+                         "summary", summary,
+                         "findings", findings,
+                         "warnings", json_array(),
+                         "unchecked", unchecked_as_jansson(res),
+                         "unchecked_more", (json_int_t) res->unchecked_more);
+        if (!root)
+                return NULL;
+        if (t->digest)
+                json_object_set_new(root, "image_digest", json_string(t->digest));
+        for (char **w = t->inv->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
+        for (char **w = res->warnings; w && *w; w++)
+                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
+        out = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER |
+                         JSON_REAL_PRECISION(12));
+        json_decref(root);
+        return out;
+}
+
+/* Both forms, the compact one the cache keeps and the indented one. */
+static void check_scan_json(const struct report_target *t, const char *what) {
+        for (int compact = 0; compact <= 1; compact++) {
+                struct report_target c = *t;
+                _cleanup_free_ char *ours = NULL, *theirs = NULL;
+                struct error err = {};
+
+                c.compact = compact;
+                theirs = scan_as_jansson(&c);
+                CHECK_MSG(report_scan_json(&c, &ours, &err) == 0, "%s: %s", what, err.msg);
+                CHECK_MSG(ours && theirs && strcmp(ours, theirs) == 0, "%s%s:\nours:\n%s\njansson:\n%s", what,
+                          compact ? " (compact)" : "", ours, theirs);
+        }
+}
+
+static struct finding *push_finding(struct scan_result *res) {
+        struct finding *f = reallocarray(res->findings, res->n_findings + 1, sizeof(*f));
+
+        CHECK(f != NULL);
+        if (!f)
+                abort();
+        res->findings = f;
+        res->cap_findings = res->n_findings + 1;
+        f = &res->findings[res->n_findings++];
+        *f = (struct finding) { .cvss_score = -1, .epss = -1, .epss_percentile = -1 };
+        return f;
+}
+
+/* Every string of a finding b, an alias list with an empty one. */
+static void hostile_finding(struct finding *f, const char *b) {
+        char **aliases = NULL;
+
+        CHECK(strv_push(&aliases, strdup(b)) == 0 && strv_push(&aliases, strdup("")) == 0 &&
+              strv_push(&aliases, strdup("CVE-2024-0003")) == 0);
+        *f = (struct finding) {
+                .id = strdup(b), .aliases = aliases, .summary = strdup(b), .package = strdup(b),
+                .ecosystem = strdup(b), .path = strdup(b), .purl = strdup(b), .installed_version = strdup(b),
+                .source_name = strdup(b), .fixed_version = strdup(b), .severity_source = strdup(b),
+                .vex_justification = strdup(b), .vex_source = strdup(b),
+                .cvss_score = -1, .epss = -1, .epss_percentile = -1,
+        };
+}
+
+/* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
+ * cannot (json_real() refuses what is not finite). */
+static void add_score_findings(struct scan_result *res) {
+        static const double scores[] = {
+                0.0, -0.0, 1.0, 7.0, 10.0, 9.8, 0.1, 0.97, 1.0 / 3, -1.0, -2.5, 1e-7, 1.5e-10, 1e11, 1e12,
+                1e21, 1e100, 1e300, 123456789012345.0, 0.000123456789012345, 5e-324, DBL_MIN, DBL_MAX, -DBL_MAX,
+                NAN, INFINITY, -INFINITY,
+        };
+        static const int versions[] = { 2, 30, 31, 40, 0 };
+
+        for (size_t i = 0; i < ELEMENTSOF(scores); i++) {
+                *push_finding(res) = (struct finding) {
+                        .id = strdup("CVE-2024-0004"), .package = strdup("p"), .installed_version = strdup("1"),
+                        .cvss_vector = strdup("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+                        .cvss_score = scores[i], .cvss_version = versions[i % ELEMENTSOF(versions)],
+                        .epss = scores[i], .epss_percentile = scores[i], .kev = i % 2,
+                };
+                *push_finding(res) = (struct finding) {
+                        .id = strdup("CVE-2024-0005"), .cvss_score = -1, .epss = 0.5, .epss_percentile = scores[i],
+                };
+        }
+}
+
+/* Every string hostile bytes, or NULL; CVSS and EPSS figures of every
+ * kind; what json_pack() failed on (a CVSS vector or VEX status that is
+ * not UTF-8, a status, severity or unchecked kind we do not know). */
+static void test_scan_json_hostile(const char *b) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct report_target t = { .name = b, .digest = b };
+        struct finding *f;
+
+        CHECK(inv && res);
+        inv->os = (struct os_info) { .id = strdup(b), .ecosystem = strdup(b) };
+        CHECK(strv_push(&inv->warnings, strdup(b)) == 0 && strv_push(&inv->warnings, strdup("")) == 0);
+        res->db_revision = strdup(b);
+        hostile_finding(push_finding(res), b);
+        res->findings[0].cvss_vector = strdup(b);       /* not UTF-8: null */
+        res->findings[0].cvss_score = 5.0;
+        res->findings[0].vex_status = strdup(b);        /* not UTF-8: null */
+        f = push_finding(res);
+        hostile_finding(f, b);
+        f->cvss_vector = strdup("\x01\"\\\xc3\xa9\t/");       /* UTF-8, escaped */
+        f->cvss_score = 5.0;
+        f->cvss_version = 2;
+        f->vex_status = strdup("not_affected \"\xc3\xa9\n");
+        f->kev = true;
+        f->epss = 0.25;
+        f->epss_percentile = 0.97;
+        f->status = FINDING_AFFECTED;
+        f->severity = SEVERITY_CRITICAL;
+        push_finding(res);                              /* every field NULL */
+        *push_finding(res) = (struct finding) {};      /* and every figure 0 */
+        push_finding(res)->status = _FINDING_STATUS_MAX;        /* left out */
+        push_finding(res)->severity = _SEVERITY_MAX;            /* left out */
+        add_score_findings(res);
+        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "s", 2, "r") == 0 &&
+              scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_PURL, "s", 1, "r") == 0 &&
+              scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, "s", 0, "r") == 0);
+        for (size_t i = 0; i < 2; i++) {        /* hostile bytes, then NULL */
+                free(res->unchecked[i].subject);
+                free(res->unchecked[i].reason);
+                res->unchecked[i].subject = i == 0 ? strdup(b) : NULL;
+                res->unchecked[i].reason = i == 0 ? strdup(b) : NULL;
+        }
+        res->unchecked[2].kind = _UNCHECKED_KIND_MAX;  /* left out */
+        res->unchecked_more = SIZE_MAX;
+        CHECK(strv_push(&res->warnings, strdup(b)) == 0);
+        scan_result_recount(res);
+        t.inv = inv;
+        t.res = res;
+        check_scan_json(&t, "a scan of hostile bytes, a digest that is not UTF-8");
+        t.name = NULL;
+        t.digest = "sha256:\"\xc3\xa9\x01";
+        check_scan_json(&t, "a scan of hostile bytes, a digest of UTF-8");
+        inv->n_pkgs = SIZE_MAX;                         /* counts are json_int_t, as they were */
+        t.digest = NULL;
+        check_scan_json(&t, "a scan of hostile bytes, no digest");
+        inv->n_pkgs = 0;
+}
+
+/* An EPSS figure that is not finite: the finding is there, its "epss" null
+ * (the tree left it out). */
+static void test_scan_json_epss(struct inventory *inv) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct report_target t = { .name = "x", .inv = inv, .res = res, .compact = true };
+        _cleanup_free_ char *json = NULL;
+        struct error err = {};
+        json_t *doc, *fs;
+
+        CHECK(res != NULL);
+        push_finding(res)->epss = INFINITY;
+        push_finding(res)->epss_percentile = NAN;
+        res->findings[1].epss = 0.5;
+        CHECK(report_scan_json(&t, &json, &err) == 0);
+        doc = json ? json_loads(json, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        fs = json_object_get(doc, "findings");
+        CHECK(json_array_size(fs) == 2);
+        CHECK(json_is_null(json_object_get(json_array_get(fs, 0), "epss")));
+        CHECK(json_is_null(json_object_get(json_array_get(fs, 1), "epss")));
+        json_decref(doc);
+}
+
+static void test_scan_json(struct inventory *hostile, struct scan_result *res, const char *digest) {
+        _cleanup_(inventory_freep) struct inventory *empty_inv = inventory_new();
+        struct scan_result empty = {};
+        _cleanup_free_ char *b = hostile_bytes();
+
+        CHECK(empty_inv && b);
+        check_scan_json(&(struct report_target) { .inv = empty_inv, .res = &empty }, "an empty scan");
+        check_scan_json(&(struct report_target) { .name = "/", .inv = empty_inv, .res = &empty, .digest = digest },
+                        "an empty scan of an image");
+        check_scan_json(&(struct report_target) { .name = HOSTILE_NAME, .inv = hostile, .res = res },
+                        "the hostile scan");
+        check_scan_json(&(struct report_target) { .name = HOSTILE_NAME, .inv = hostile, .res = res, .digest = digest },
+                        "the hostile scan of an image");
+        test_scan_json_hostile(b);
+        test_scan_json_epss(empty_inv);
+}
+
 static json_t *render(const char *format, const struct report_target *t, const char *out_name) {
         const struct report_format *f = report_format_find(format);
         _cleanup_free_ char *text = NULL;
@@ -448,6 +714,7 @@ int main(void) {
         test_inventory_json(inv);
         CHECK(res->suppressed == 1 && res->counts[SEVERITY_CRITICAL] == 1);
         t.res = res;
+        test_scan_json(inv, res, t.digest);
         test_sarif(&t);
         test_unchecked_kinds(inv);
         test_spdx(&t, "scan.spdx.json");

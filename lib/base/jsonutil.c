@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -412,6 +414,53 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
                 p++;
         }
         return r < 0 ? r : strbuf_append(b, "\"", 1);
+}
+
+bool utf8_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_len(p);
+
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+int strbuf_append_json_real(struct strbuf *b, double v, int precision) {
+        const char *point = localeconv()->decimal_point;
+        char buf[64], *e, *from, *to;
+        int n;
+
+        if (!isfinite(v))
+                return -EINVAL;
+        n = snprintf(buf, sizeof(buf) - STRLEN(".0"), "%.*g", precision, v);
+        if (n < 0 || (size_t) n >= sizeof(buf) - STRLEN(".0"))
+                return -EINVAL;
+        /* jansson's from_locale(): the locale's decimal point becomes '.' */
+        if (*point != '.' && (e = strchr(buf, *point)))
+                *e = '.';
+        /* so that a reader takes it for a real again, not an integer */
+        if (!strpbrk(buf, ".e")) {
+                memcpy(buf + n, ".0", sizeof(".0"));
+                n += STRLEN(".0");
+        }
+        /* the exponent without '+' and leading zeros: "1e+21" is 1e21,
+         * "1e-07" 1e-7 */
+        e = strchr(buf, 'e');
+        if (e) {
+                to = e + 1;
+                from = to + 1;
+                if (*to == '-')
+                        to++;
+                while (*from == '0')
+                        from++;
+                if (from != to) {
+                        memmove(to, from, (size_t) (buf + n - from) + 1);
+                        n -= (int) (from - to);
+                }
+        }
+        return strbuf_append(b, buf, (size_t) n);
 }
 
 json_t *json_strv(char *const *v) {

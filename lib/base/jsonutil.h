@@ -99,4 +99,13 @@ void str_make_utf8(char *s);
  * documents written without building a jansson tree.  0, -ENOMEM, -E2BIG. */
 struct strbuf;
 int strbuf_append_json_string(struct strbuf *b, const char *s);
+/* Whether every byte of s belongs to a well-formed UTF-8 sequence: what
+ * json_string() takes (json_pack()'s "s" fails on anything else). */
+bool utf8_valid(const char *s);
+/* v as json_dumps(JSON_REAL_PRECISION(precision)) writes a real (jansson's
+ * jsonp_dtostr()): "%.*g", then ".0" when that has neither '.' nor 'e',
+ * the exponent without '+' and leading zeros: 0.1, 7.0, 1e21, 1e-7.  0,
+ * -EINVAL for a value that is not finite (json_real() refuses those, so
+ * jansson writes nothing), -ENOMEM, -E2BIG. */
+int strbuf_append_json_real(struct strbuf *b, double v, int precision);
 json_t *json_strv(char *const *v);

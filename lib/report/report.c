@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -261,98 +262,235 @@ int report_scan_table(const struct report_target *t, char **ret, struct error *e
         return 0;
 }
 
-static json_t *finding_json(const struct finding *f) {
-        json_t *aliases = json_strv(f->aliases), *cvss = json_null(), *vex = json_null(), *o;
+/* ---- the scan document ------------------------------------------------------
+ * Byte for byte what json_dumps(JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12),
+ * with JSON_COMPACT or JSON_INDENT(2)) wrote of the jansson tree this file
+ * used to build (the cache keeps the compact form; test-report compares
+ * both forms with jansson's), written without the tree: allocating its
+ * nodes was most of the render's cost on the hook's miss (BENCHMARKS.md,
+ * "The scan JSON without a tree").  What json_pack() failed on and so left
+ * out stays out. */
 
-        if (f->cvss_vector)
-                cvss = json_pack("{s:s, s:f, s:s}", "vector", f->cvss_vector, "score", f->cvss_score, "version",
-                                 f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
-                                 : f->cvss_version == 31 ? "3.1" : "4.0");
-        /* "vex": the statement that suppresses the finding, or null */
-        if (f->vex_status)
-                vex = json_pack("{s:s, s:o, s:o}", "status", f->vex_status,
-                                "justification", json_str_or_null(f->vex_justification),
-                                "source", json_str_or_null(f->vex_source));
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
-                         "id", json_str_or_null(f->id),
-                         "aliases", aliases,
-                         "summary", json_str_or_null(f->summary),
-                         "package", json_str_or_null(f->package),
-                         "ecosystem", json_str_or_null(f->ecosystem),
-                         "path", json_str_or_null(f->path),
-                         "purl", json_str_or_null(f->purl),
-                         "installed_version", json_str_or_null(f->installed_version),
-                         "source_name", json_str_or_null(f->source_name),
-                         "fixed_version", json_str_or_null(f->fixed_version),
-                         "status", finding_status_to_string(f->status),
-                         "severity", severity_to_string(f->severity),
-                         "severity_source", json_str_or_null(f->severity_source),
-                         "cvss", cvss ? cvss : json_null());
-        if (!o) {
-                json_decref(vex);
-                return NULL;
-        }
-        if (json_object_set_new(o, "kev", json_boolean(f->kev)) < 0 ||
-            json_object_set_new(o, "epss", f->epss >= 0 ? json_pack("{s:f, s:f}", "score", f->epss, "percentile",
-                                                                    f->epss_percentile)
-                                                        : json_null()) < 0 ||
-            json_object_set_new(o, "vex", vex ? vex : json_null()) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+struct json_writer {
+        struct strbuf *b;
+        bool compact;           /* "," and ":" only; else a new line and 2 spaces a level, ": " */
+        bool empty;             /* the innermost open object or array has nothing in it yet */
+        unsigned depth;
+        int r;                  /* the first failure: every later call does nothing */
+};
+
+static void jw_put(struct json_writer *w, const char *s, size_t n) {
+        if (w->r >= 0)
+                w->r = strbuf_append(w->b, s, n);
 }
 
-static json_t *unchecked_json(const struct scan_result *res) {
-        json_t *a = json_array();
+/* JSON_INDENT(2); this document is 4 levels deep */
+static void jw_newline(struct json_writer *w) {
+        static const char indent[] = "\n                                ";
 
+        if (!w->compact)
+                jw_put(w, indent, 1 + 2 * (w->depth < 16 ? w->depth : 16));
+}
+
+/* What comes before a value: ',' after another, a new line, the key. */
+static void jw_key(struct json_writer *w, const char *key) {
+        if (!w->empty)
+                jw_put(w, ",", 1);
+        w->empty = false;
+        jw_newline(w);
+        if (!key)
+                return;
+        jw_put(w, "\"", 1);
+        jw_put(w, key, strlen(key));
+        jw_put(w, "\": ", w->compact ? 2 : 3);
+}
+
+/* key NULL: an element of an array (and the document itself) */
+static void jw_open(struct json_writer *w, const char *key, char c) {
+        if (w->depth > 0)
+                jw_key(w, key);
+        jw_put(w, &c, 1);
+        w->depth++;
+        w->empty = true;
+}
+
+/* An empty object or array stays on its line: {} and []. */
+static void jw_close(struct json_writer *w, char c) {
+        w->depth--;
+        if (!w->empty)
+                jw_newline(w);
+        jw_put(w, &c, 1);
+        w->empty = false;
+}
+
+/* NULL is null; bytes that are not UTF-8 are '?', as json_str_or_null() made them. */
+static void jw_string(struct json_writer *w, const char *key, const char *s) {
+        jw_key(w, key);
+        if (w->r >= 0)
+                w->r = strbuf_append_json_string(w->b, s);
+}
+
+static void jw_literal(struct json_writer *w, const char *key, const char *s) {
+        jw_key(w, key);
+        jw_put(w, s, strlen(s));
+}
+
+static void jw_integer(struct json_writer *w, const char *key, long long v) {
+        jw_key(w, key);
+        if (w->r >= 0)
+                w->r = strbuf_printf(w->b, "%lld", v);
+}
+
+/* v must be finite (the callers write null otherwise). */
+static void jw_real(struct json_writer *w, const char *key, double v) {
+        jw_key(w, key);
+        if (w->r >= 0)
+                w->r = strbuf_append_json_real(w->b, v, 12);
+}
+
+/* null where json_pack() failed: a vector that is not UTF-8, a score that
+ * is not finite */
+static void cvss_doc(struct json_writer *w, const struct finding *f) {
+        if (!f->cvss_vector || !utf8_valid(f->cvss_vector) || !isfinite(f->cvss_score)) {
+                jw_literal(w, "cvss", "null");
+                return;
+        }
+        jw_open(w, "cvss", '{');
+        jw_string(w, "vector", f->cvss_vector);
+        jw_real(w, "score", f->cvss_score);
+        jw_string(w, "version", f->cvss_version == 2 ? "2.0" : f->cvss_version == 30 ? "3.0"
+                                : f->cvss_version == 31 ? "3.1" : "4.0");
+        jw_close(w, '}');
+}
+
+/* null without a score, and for a figure that is not finite (the finding
+ * was left out while a tree was built: json_pack() failed) */
+static void epss_doc(struct json_writer *w, const struct finding *f) {
+        if (!(f->epss >= 0) || !isfinite(f->epss) || !isfinite(f->epss_percentile)) {
+                jw_literal(w, "epss", "null");
+                return;
+        }
+        jw_open(w, "epss", '{');
+        jw_real(w, "score", f->epss);
+        jw_real(w, "percentile", f->epss_percentile);
+        jw_close(w, '}');
+}
+
+/* The statement that suppresses the finding, or null (also for a status
+ * that is not UTF-8: json_pack() failed on it). */
+static void vex_doc(struct json_writer *w, const struct finding *f) {
+        if (!f->vex_status || !utf8_valid(f->vex_status)) {
+                jw_literal(w, "vex", "null");
+                return;
+        }
+        jw_open(w, "vex", '{');
+        jw_string(w, "status", f->vex_status);
+        jw_string(w, "justification", f->vex_justification);
+        jw_string(w, "source", f->vex_source);
+        jw_close(w, '}');
+}
+
+static void finding_doc(struct json_writer *w, const struct finding *f) {
+        const char *status = finding_status_to_string(f->status), *severity = severity_to_string(f->severity);
+
+        /* json_pack() failed on a NULL string: such a finding was left out */
+        if (!status || !severity)
+                return;
+        jw_open(w, NULL, '{');
+        jw_string(w, "id", f->id);
+        jw_open(w, "aliases", '[');
+        for (char **a = f->aliases; a && *a; a++)
+                jw_string(w, NULL, *a);
+        jw_close(w, ']');
+        jw_string(w, "summary", f->summary);
+        jw_string(w, "package", f->package);
+        jw_string(w, "ecosystem", f->ecosystem);
+        jw_string(w, "path", f->path);
+        jw_string(w, "purl", f->purl);
+        jw_string(w, "installed_version", f->installed_version);
+        jw_string(w, "source_name", f->source_name);
+        jw_string(w, "fixed_version", f->fixed_version);
+        jw_string(w, "status", status);
+        jw_string(w, "severity", severity);
+        jw_string(w, "severity_source", f->severity_source);
+        cvss_doc(w, f);
+        jw_literal(w, "kev", f->kev ? "true" : "false");
+        epss_doc(w, f);
+        vex_doc(w, f);
+        jw_close(w, '}');
+}
+
+static void summary_doc(struct json_writer *w, const struct scan_result *res) {
+        jw_open(w, "summary", '{');
+        for (int s = 0; s < _SEVERITY_MAX; s++)
+                jw_integer(w, severity_to_string(s), (long long) res->counts[s]);
+        jw_integer(w, "total", (long long) total(res));
+        jw_integer(w, "fixable", (long long) res->fixable);
+        jw_integer(w, "not_checked", (long long) res->packages_unchecked);
+        jw_integer(w, "suppressed", (long long) res->suppressed);
+        jw_close(w, '}');
+}
+
+static void unchecked_doc(struct json_writer *w, const struct scan_result *res) {
+        jw_open(w, "unchecked", '[');
         for (size_t i = 0; i < res->n_unchecked; i++) {
                 const struct unchecked *u = &res->unchecked[i];
+                const char *kind = unchecked_kind_to_string(u->kind);
 
-                json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:o}", "kind", unchecked_kind_to_string(u->kind),
-                                                   "subject", json_str_or_null(u->subject),
-                                                   "packages", (json_int_t) u->packages,
-                                                   "reason", json_str_or_null(u->reason)));
+                if (!kind)              /* json_pack() failed on it: left out */
+                        continue;
+                jw_open(w, NULL, '{');
+                jw_string(w, "kind", kind);
+                jw_string(w, "subject", u->subject);
+                jw_integer(w, "packages", (long long) u->packages);
+                jw_string(w, "reason", u->reason);
+                jw_close(w, '}');
         }
-        return a;
+        jw_close(w, ']');
 }
 
 int report_scan_json(const struct report_target *t, char **ret, struct error *err) {
         const struct scan_result *res = t->res;
         const struct os_info *os = &t->inv->os;
-        json_t *summary = json_object(), *findings = json_array(), *root;
+        /* no cap of its own, as jansson had none: the scan it renders is
+         * bounded (ANALYSIS_RESULT_MAX, SCAN_FINDINGS_MAX) */
+        _cleanup_(strbuf_done) struct strbuf b = { .max = SIZE_MAX / 2 };
+        struct json_writer w = { .b = &b, .compact = t->compact };
 
-        for (int s = 0; s < _SEVERITY_MAX; s++)
-                json_object_set_new(summary, severity_to_string(s), json_integer((json_int_t) res->counts[s]));
-        json_object_set_new(summary, "total", json_integer((json_int_t) total(res)));
-        json_object_set_new(summary, "fixable", json_integer((json_int_t) res->fixable));
-        json_object_set_new(summary, "not_checked", json_integer((json_int_t) res->packages_unchecked));
-        json_object_set_new(summary, "suppressed", json_integer((json_int_t) res->suppressed));
+        /* about 530 bytes a finding compact, 730 indented: one allocation for most */
+        w.r = strbuf_reserve(&b, 4096 + (res->n_findings < 100000 ? res->n_findings : 100000) *
+                                     (t->compact ? 640 : 896));
+        jw_open(&w, NULL, '{');
+        jw_string(&w, "target", t->name);
+        jw_open(&w, "os", '{');
+        jw_string(&w, "id", os->id);
+        jw_string(&w, "version", os->version_id);
+        jw_string(&w, "ecosystem", os->ecosystem);
+        jw_close(&w, '}');
+        jw_integer(&w, "packages", (long long) t->inv->n_pkgs);
+        jw_string(&w, "revision", res->db_revision);
+        jw_string(&w, "db_time", res->db_time);
+        summary_doc(&w, res);
+        jw_open(&w, "findings", '[');
         for (size_t i = 0; i < res->n_findings; i++)
-                json_array_append_new(findings, finding_json(&res->findings[i]));
-        root = json_pack("{s:o, s:{s:o, s:o, s:o}, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-                         "target", json_str_or_null(t->name),
-                         "os", "id", json_str_or_null(os->id), "version", json_str_or_null(os->version_id),
-                         "ecosystem", json_str_or_null(os->ecosystem),
-                         "packages", (json_int_t) t->inv->n_pkgs,
-                         "revision", json_str_or_null(res->db_revision),
-                         "db_time", json_str_or_null(res->db_time),
-                         "summary", summary,
-                         "findings", findings,
-                         "warnings", json_array(),
-                         "unchecked", unchecked_json(res),
-                         "unchecked_more", (json_int_t) res->unchecked_more);
-        if (!root)
-                return error_set(err, ENOMEM, "render JSON");
-        if (t->digest)
-                json_object_set_new(root, "image_digest", json_string(t->digest));
-        for (char **w = t->inv->warnings; w && *w; w++)
-                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
-        for (char **w = res->warnings; w && *w; w++)
-                json_array_append_new(json_object_get(root, "warnings"), json_str_or_null(*w));
-        *ret = json_dumps(root, (t->compact ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        json_decref(root);
-        return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
+                finding_doc(&w, &res->findings[i]);
+        jw_close(&w, ']');
+        jw_open(&w, "warnings", '[');
+        for (char **s = t->inv->warnings; s && *s; s++)
+                jw_string(&w, NULL, *s);
+        for (char **s = res->warnings; s && *s; s++)
+                jw_string(&w, NULL, *s);
+        jw_close(&w, ']');
+        unchecked_doc(&w, res);
+        jw_integer(&w, "unchecked_more", (long long) res->unchecked_more);
+        /* json_string() refused a digest that is not UTF-8: no member */
+        if (t->digest && utf8_valid(t->digest))
+                jw_string(&w, "image_digest", t->digest);
+        jw_close(&w, '}');
+        if (w.r < 0)
+                return error_set(err, w.r, "render JSON");
+        *ret = strbuf_steal(&b);
+        return 0;
 }
 
 /* The inventory document, written as json_dumps(JSON_INDENT(2) |
