@@ -189,16 +189,18 @@ static const char *take_note(const char *s, size_t len) {
         return nl + 1;
 }
 
-/* Runs fn in a child caged as cage says (root_fd, read_fd, keep_fds,
- * writes, privileges; its result_fd, cpu_seconds and nice are set here);
- * *ret is its result, *ret_len bytes (NUL-terminated beyond them). */
-static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
-                     char **ret, size_t *ret_len, struct error *err) {
-        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
-        long long deadline = now_ms() + deadline_ms;
-        const char *msg;
-        size_t len;
-        int fds[2], k, status;
+/* A child started (child_start()), not yet read and reaped. */
+struct child {
+        pid_t pid;
+        int fd;                 /* the read end of its pipe */
+        long long deadline;
+};
+
+/* Starts fn in a child caged as cage says (root_fd, read_fd, keep_fds,
+ * writes, privileges; its result_fd, cpu_seconds and nice are set here). */
+static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
+                       struct child *ret, struct error *err) {
+        int fds[2], k;
         pid_t pid;
 
         if (deadline_ms == 0)   /* the budget is spent: no child to start and kill */
@@ -208,6 +210,7 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         (void) sandbox_prepare(cage, NULL);
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return error_set_errno(err, errno, "create a pipe for the analysis");
+        *ret = (struct child) { .deadline = now_ms() + deadline_ms, .fd = fds[0] };
         pid = fork();
         if (pid < 0) {
                 k = -errno;
@@ -220,16 +223,34 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
                 child_main(fn, arg, cage, deadline_ms, fds[1]);
         }
         close(fds[1]);
-        k = read_until(fds[0], deadline, &b, err);
-        close(fds[0]);
+        ret->pid = pid;
+        return 0;
+}
+
+/* Kills a started child that is no longer wanted. */
+static void child_cancel(struct child *c) {
+        close(c->fd);
+        reap_killed(c->pid);
+}
+
+/* The child's result: *ret, *ret_len bytes (NUL-terminated beyond
+ * them). */
+static int child_finish(struct child *c, char **ret, size_t *ret_len, struct error *err) {
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
+        const char *msg;
+        size_t len;
+        int k, status;
+
+        k = read_until(c->fd, c->deadline, &b, err);
+        close(c->fd);
         if (k < 0) {
                 if (k == -ETIMEDOUT)
                         hurry();
-                reap_killed(pid);
+                reap_killed(c->pid);
                 strbuf_done(&b);
                 return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
         }
-        status = reap(pid, err);
+        status = reap(c->pid, err);
         msg = take_note(b.s, b.len);
         len = msg ? b.len - (size_t) (msg - b.s) : 0;
         if (status < 0 || len == 0 || (msg[0] != 'R' && msg[0] != 'E')) {
@@ -247,6 +268,16 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         *ret = b.s;
         *ret_len = len - 1;
         return 0;
+}
+
+/* Runs fn in a child (child_start()) and returns its result
+ * (child_finish()). */
+static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
+                     char **ret, size_t *ret_len, struct error *err) {
+        struct child c;
+        int k = child_start(fn, arg, cage, deadline_ms, &c, err);
+
+        return k < 0 ? k : child_finish(&c, ret, ret_len, err);
 }
 
 /* A child's result in its wire form: b's bytes, or k, the error of
@@ -479,34 +510,71 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         return wire_result(&b, k, "the analysis", ret, ret_len, err);
 }
 
-int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
-                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
-                   struct error *err) {
-        _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+struct analysis {
+        struct rootfs *root;
+        struct rootfs_arg arg;
+        struct child child;
+};
+
+static void analysis_free(struct analysis *a) {
+        if (!a)
+                return;
+        rootfs_free(a->root);
+        free(a);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analysis_free)
+
+int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
+                         struct error *err) {
+        struct analysis *a = calloc(1, sizeof(*a));
+        int k;
+
+        if (!a)
+                return error_set(err, ENOMEM, "out of memory");
+        k = rootfs_open(rootfs, 0, &a->root, err);
+        if (k < 0) {
+                analysis_free(a);
+                return error_wrap(err, "rootfs %s", rootfs);
+        }
+        a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path };
+        k = child_start(rootfs_child, &a->arg,
+                        &(struct sandbox_opts) { .root_fd = rootfs_fd(a->root), .read_fd = rootfs_fd(a->root),
+                                                 .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
+                                                 .open_fn = rootfs_open_db, .threads_fn = start_lister,
+                                                 .userdata = &a->arg },
+                        deadline_ms, &a->child, err);
+        if (k < 0) {
+                analysis_free(a);
+                return k;
+        }
+        *ret = a;
+        return 0;
+}
+
+void analyze_cancel(struct analysis *a) {
+        if (!a)
+                return;
+        child_cancel(&a->child);
+        analysis_free(a);
+}
+
+int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char **ret_inventory_json,
+                          struct scan_result **ret_res, char **ret_scan_json, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(analysis_freep) struct analysis *owned = a;
         _cleanup_free_ char *raw = NULL, *inventory_json = NULL, *json = NULL;
-        struct rootfs_arg arg = { .db_path = db_path };
         size_t len, used, scan_used;
         int k;
 
-        k = rootfs_open(rootfs, 0, &root, err);
-        if (k < 0)
-                return error_wrap(err, "rootfs %s", rootfs);
-        arg.root = root;
-        k = run_child(rootfs_child, &arg,
-                      &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
-                                               .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
-                                               .open_fn = rootfs_open_db, .threads_fn = start_lister,
-                                               .userdata = &arg },
-                      deadline_ms, &raw, &len, err);
+        k = child_finish(&a->child, &raw, &len, err);
         if (k < 0)
                 return k;
         if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0)
-                return error_wrap(err, "the analysis of %s", rootfs);
+                return error_wrap(err, "the analysis of %s", rootfs_path(a->root));
         if ((k = scan_wire_read(raw + used, len - used, &res, &scan_used, err)) < 0 ||
             (k = check_used(used + scan_used, len, "findings from the analysis", err)) < 0)
-                return error_wrap(err, "the match against %s", db_path);
+                return error_wrap(err, "the match against %s", a->arg.db_path);
         /* Canonical, re-rendered from what we read, as analyze_inventory() does. */
         if (ret_inventory_json && (k = report_inventory_json(inv, &inventory_json, err)) < 0)
                 return k;
@@ -519,6 +587,15 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         if (ret_scan_json)
                 *ret_scan_json = TAKE_PTR(json);
         return 0;
+}
+
+int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
+                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
+                   struct error *err) {
+        struct analysis *a;
+        int k = analyze_rootfs_start(rootfs, db_path, deadline_ms, &a, err);
+
+        return k < 0 ? k : analyze_rootfs_finish(a, ret_inv, ret_inventory_json, ret_res, ret_scan_json, err);
 }
 
 /* ---- the image reader ------------------------------------------------------- */

@@ -61,6 +61,18 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
                    char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
                    struct error *err);
 
+/* The same in two steps, for a caller with work of its own meanwhile (the
+ * hook opens its cache while the child analyses): the child is started,
+ * then its result read (*a freed either way), or it is killed
+ * (analyze_cancel(), also of NULL).  db_path must live until then. */
+struct analysis;
+int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
+                         struct error *err);
+int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char **ret_inventory_json,
+                          struct scan_result **ret_res, char **ret_scan_json, struct error *err);
+void analyze_cancel(struct analysis *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analyze_cancel)
+
 struct image;
 
 /* Parses an image file (image_prepare()d by the caller) and writes its

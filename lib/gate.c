@@ -15,6 +15,7 @@
 #include "analyze.h"
 #include "audit.h"
 #include "base/clock.h"
+#include "base/digest.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "config.h"
@@ -782,15 +783,26 @@ static int try_index(struct start *h) {
         return evaluate(h, res);
 }
 
-/* The per-key lock, so that a burst of starts of one image analyses it
- * once.  False when the wait for it reached the deadline: the start is
- * then decided as a timeout, *ret_exit its exit code.  Failing to take it
- * is only said. */
-static bool lock_key(struct start *h, const char *key, int *ret_lock, int *ret_exit) {
+/* The image's lock, so that a burst of starts of one image analyses it
+ * once: a file named by the digest of its identity (not of the cache key:
+ * the lock is taken before the DB's revision is known, analyze_early()).
+ * until 0: only when free at once.  -ETIMEDOUT when another start held
+ * it until then. */
+static int lock_image(const struct start *h, long long until, int *ret_lock, struct error *err) {
+        char name[65];
+
+        sha256_hex(h->identity, strlen(h->identity), name);
+        return cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, name, until, ret_lock, err);
+}
+
+/* The image's lock, waited for.  False when the wait reached the
+ * deadline: the start is then decided as a timeout, *ret_exit its exit
+ * code.  Failing to take it is only said. */
+static bool lock_key(struct start *h, int *ret_lock, int *ret_exit) {
         struct error err = {};
         int k;
 
-        k = cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, key, wait_until(h), ret_lock, &err);
+        k = lock_image(h, wait_until(h), ret_lock, &err);
         if (k == -ETIMEDOUT) {
                 *ret_exit = decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same "
                                                                           "image until the deadline" });
@@ -804,26 +816,57 @@ static bool lock_key(struct start *h, const char *key, int *ret_lock, int *ret_e
 /* A miss whose identity was known before the rootfs was read (overlay
  * layers, a trusted digest): under the image's lock the cache again
  * (another start may have analysed it meanwhile), else the inventory and
- * the match in one child (analyze_rootfs()). */
-static int analyze_known(struct start *h, struct cache *c, const char *key) {
+ * the match in one child (analyze_rootfs()), or the one analyze_early()
+ * started, under the lock it took. */
+static int analyze_known(struct start *h, struct cache *c, const char *key, struct analysis **early, int *lock) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *inventory_json = NULL, *scan_json = NULL;
         struct error err = {};
-        int k, lock = -EBADF;
+        int k;
 
-        if (!lock_key(h, key, &lock, &k))
-                return k;
-        k = try_cache(h, c, key);
-        if (k == -ENOENT) {
-                k = analyze_rootfs(h->oci.rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
-                                   &err);
-                if (analyze_sandbox_note())
-                        say(h, "portcullis: note: %s\n", analyze_sandbox_note());
-                k = k < 0 ? decide_failure(h, k, &err) : store(h, c, key, inv, inventory_json, res, scan_json);
+        if (!*early) {
+                if (!lock_key(h, lock, &k))
+                        return k;
+                if ((k = try_cache(h, c, key)) != -ENOENT)
+                        return k;
         }
-        cache_unlock(lock);
-        return k;
+        k = *early ? analyze_rootfs_finish(TAKE_PTR(*early), &inv, &inventory_json, &res, &scan_json, &err)
+                   : analyze_rootfs(h->oci.rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
+                                    &err);
+        if (analyze_sandbox_note())
+                say(h, "portcullis: note: %s\n", analyze_sandbox_note());
+        return k < 0 ? decide_failure(h, k, &err) : store(h, c, key, inv, inventory_json, res, scan_json);
+}
+
+static void deadline_from_exec(struct start *h) {
+        if (h->o->deadline_from_exec) { /* the miss path: the /proc read does not show here */
+                long long exec_ms = clock_process_start_ms();
+
+                h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
+        }
+}
+
+/* A miss whose identity is known before the rootfs is read: when the
+ * image's lock is free, it is taken and the analysis started at once,
+ * while the cache is opened and looked at (about 2 ms that would otherwise
+ * come first); a hit there kills it.  When the lock is held, or anything
+ * fails here, analyze_known() waits for it and starts the analysis. */
+static void analyze_early(struct start *h, struct analysis **ret, int *ret_lock) {
+        int lock = -EBADF;
+
+        if (lock_image(h, 0, &lock, NULL) < 0)
+                return;
+        deadline_from_exec(h);
+        if (analyze_rootfs_start(h->oci.rootfs, db_path(h), left_ms(h), ret, NULL) < 0) {
+                cache_unlock(lock);
+                return;
+        }
+        *ret_lock = lock;
+}
+
+static void unlockp(int *lock) {
+        cache_unlock(*lock);
 }
 
 /* The cached path first, when the runtime names the image's digest; else
@@ -833,13 +876,17 @@ static int analyze_known(struct start *h, struct cache *c, const char *key) {
 static int decide_with_cache(struct start *h) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(analyze_cancelp) struct analysis *early = NULL;
+        _cleanup_(unlockp) int lock = -EBADF;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
         struct error err = {};
-        int k, lock = -EBADF;
+        int k;
 
         find_identity(h);
         if ((k = try_index(h)) != -ENOENT)
                 return k;
+        if (h->identity)
+                analyze_early(h, &early, &lock);
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
@@ -852,16 +899,14 @@ static int decide_with_cache(struct start *h) {
                 return decide_failure(h, k, &err);
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
-        if (h->identity && cache_key(h->identity, h->db_revision, &key) >= 0 && (k = try_cache(h, c, key)) != -ENOENT)
-                return k;
+        if (h->identity && cache_key(h->identity, h->db_revision, &key) < 0)
+                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+        if (key && (k = try_cache(h, c, key)) != -ENOENT)
+                return k;       /* an early analysis is killed */
 
-        if (h->o->deadline_from_exec) { /* the miss path: the /proc read does not show here */
-                long long exec_ms = clock_process_start_ms();
-
-                h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
-        }
+        deadline_from_exec(h);
         if (key)
-                return analyze_known(h, c, key);
+                return analyze_known(h, c, key, &early, &lock);
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
@@ -871,17 +916,14 @@ static int decide_with_cache(struct start *h) {
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
         if (!h->identity_source)
                 h->identity_source = "inventory";
-        free(key);
-        key = NULL;
         if (cache_key(h->identity, h->db_revision, &key) < 0)
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
 
-        if (!lock_key(h, key, &lock, &k))
+        if (!lock_key(h, &lock, &k))
                 return k;
         k = try_cache(h, c, key);
         if (k == -ENOENT)
                 k = analyze_and_store(h, c, key, inv, inventory_json);
-        cache_unlock(lock);
         return k;
 }
 

@@ -72,6 +72,18 @@ traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "digest again: not a blocked hit: $RC $(last)"
 [ "$(children)" -eq 0 ] || fail "digest hit: $(children) child processes, want 0"
 
+# 2b. Another image, now that the index's memo names the DB's revision:
+# its analysis starts (under its lock) before the cache is opened.
+# The parent is the trace with a fork and no chroot.
+state "sha256:$(printf '%064d' 2)"
+traced
+last | grep -q '"cache":"miss"' || fail "second digest miss: not a miss: $(last)"
+parent=$(grep -l -E '^(fork|vfork|clone|clone3)\(' "$T"/trace.* | xargs grep -L 'chroot(' | head -1)
+at_fork=$(grep -n -m1 -E '^(fork|vfork|clone|clone3)\(' "$parent" | cut -d: -f1)
+at_cache=$(grep -n -m1 'cache\.db"' "$parent" | cut -d: -f1)
+[ -n "$at_fork" ] && [ -n "$at_cache" ] && [ "$at_fork" -lt "$at_cache" ] ||
+        fail "second digest miss: the analysis did not start before the cache was opened (fork at line $at_fork, cache at line $at_cache of $parent)"
+
 # 3. No digest: the inventory child first (its digest is the identity),
 # then the match child; the next start is a hit after the inventory alone.
 state ""
@@ -164,6 +176,23 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e tr
         "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
 last | grep -q '"cache":"hit"' || fail "$E after a miss into its shard: not a hit: $(last)"
 grep -q 'cache.db"' "$T/trace.same" && fail "$E: the miss of $D did not put it into their shard (the hit opened sqlite)"
+
+# 6. An image sqlite holds but its shard does not (an index write lost):
+# the analysis started at once is killed when sqlite answers, and the
+# start is a hit.  Y: a new digest whose shard exists.
+for n in $(seq 500 900); do
+        Y="sha256:$(printf '%064d' "$n")"
+        [ -f "$(index_shard "$T/cache.db" "$Y")" ] && break
+done
+shard=$(index_shard "$T/cache.db" "$Y")
+cp "$shard" "$T/shard.before"
+state "$Y"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+last | grep -q '"cache":"miss"' || fail "$Y: not a miss: $(last)"
+cp "$T/shard.before" "$shard"
+traced
+[ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "$Y without its shard entry: not a blocked hit: $RC $(last)"
+[ "$(children)" -eq 1 ] || fail "$Y without its shard entry: $(children) analyses started, want 1 (started early, then killed)"
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))
