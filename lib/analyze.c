@@ -491,19 +491,28 @@ static int rootfs_open_db(void *userdata, struct error *err) {
         return vulndb_open(a->db_path, &a->db, err);
 }
 
-/* The inventory's wire form, then the scan's. */
+/* The inventory's wire form, then the scan's.  While the lister thread
+ * lists the rootfs, the package databases' packages are looked up. */
 static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
+        _cleanup_(inventory_lister_freep) struct inventory_lister *l = a->lister;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
         int k;
 
-        k = inventory_collect(a->root, a->lister, &inv, err);
-        inventory_lister_free(a->lister);       /* its thread joined: the match has both CPUs */
-        if (k < 0)
+        if (!l && inventory_lister_new(false, &l) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = inventory_collect_databases(a->root, l, &inv, err)) < 0 ||
+            (k = match_prefetch(a->db, inv, &pre)) == -ENOMEM ||
+            (k = inventory_collect_walk(a->root, l, inv, err)) < 0) {
+                if (k == -ENOMEM && !err->msg[0])
+                        error_set(err, ENOMEM, "out of memory");
                 return error_wrap(err, "rootfs %s", rootfs_path(a->root));
-        if ((k = match_inventory(a->db, inv, &res, err)) < 0)
+        }
+        inventory_lister_free(TAKE_PTR(l));     /* its thread joined: the match has both CPUs */
+        if ((k = match_inventory_prefetched(a->db, inv, pre, &res, err)) < 0)
                 return k;
         if ((k = inventory_wire_write(inv, &b)) >= 0)
                 k = scan_wire_write(res, &b);

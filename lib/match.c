@@ -509,24 +509,144 @@ static int check_version(const struct matcher *m, const struct package *const *g
         return 0;
 }
 
-static int match_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
-                       struct error *err) {
-        struct matcher m = { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
-                             .res = res };
+/* ---- records looked up ahead (match_prefetch()) ------------------------------- */
+
+/* The hits of one key (ecosystem, name, version), found before the
+ * match proper; taken by match_group(). */
+struct prefetched {
+        char *ecosystem, *name, *version;
+        struct hit *hits;
+        size_t n_hits;
+        bool taken;
+};
+
+struct match_prefetch {
+        struct prefetched *v;   /* sorted by key */
+        size_t n;
+};
+
+static int prefetched_cmp(const struct prefetched *a, const char *ecosystem, const char *name, const char *version) {
+        int c = strcmp(a->ecosystem, ecosystem);
+
+        if (c == 0)
+                c = strcmp(a->name, name);
+        return c ? c : strcmp(a->version, version);
+}
+
+static struct prefetched *prefetched_find(struct match_prefetch *p, const struct package *pkg) {
+        size_t lo = 0, hi = p ? p->n : 0;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = prefetched_cmp(&p->v[mid], pkg->ecosystem, lookup_name(pkg), lookup_version(pkg));
+
+                if (c == 0)
+                        return p->v[mid].taken ? NULL : &p->v[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static void prefetched_done(struct prefetched *x) {
+        for (size_t j = 0; j < x->n_hits; j++)
+                hit_done(&x->hits[j]);
+        free(x->hits);
+        free(x->ecosystem);
+        free(x->name);
+        free(x->version);
+}
+
+void match_prefetch_free(struct match_prefetch *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n; i++)
+                prefetched_done(&p->v[i]);
+        free(p->v);
+        free(p);
+}
+
+/* The lookup of one group's key, and its records read: what match_group()
+ * does before it adds findings.  Anything it would have said (a version or
+ * record that can't be evaluated, an error) is left for match_group() to
+ * find and say again: 0 and nothing kept. */
+static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
+                        struct matcher *m, struct error *err) {
         bool ok;
         int r;
 
-        m.kind = version_kind_from_ecosystem(group[0]->ecosystem);
-        if (m.kind < 0)         /* said once per ecosystem by match_inventory() */
+        *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
+                                .res = res, .kind = version_kind_from_ecosystem(group[0]->ecosystem) };
+        if (m->kind < 0)        /* said once per ecosystem by match_inventory() */
                 return 0;
-        if (check_version(&m, group, n, &ok) < 0)
+        if (check_version(m, group, n, &ok) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (!ok)
                 return 0;
+        r = vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, m, err);
+        return r < 0 ? r : fill_hits(m, err);
+}
 
-        r = vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, &m, err);
-        if (r >= 0)
-                r = fill_hits(&m, err);
+int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret) {
+        _cleanup_free_ const struct package **order = calloc(inv->n_pkgs + 1, sizeof(*order));
+        struct match_prefetch *p = calloc(1, sizeof(*p));
+        size_t n = 0;
+
+        if (!order || !p || !(p->v = calloc(inv->n_pkgs + 1, sizeof(*p->v)))) {
+                match_prefetch_free(p);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
+                        order[n++] = &inv->pkgs[i];
+        if (n > 0)
+                qsort(order, n, sizeof(*order), order_cmp);
+        for (size_t i = 0, j; i < n; i = j) {
+                struct scan_result said = {};
+                struct prefetched *x = &p->v[p->n];
+                struct error err = {};
+                struct matcher m;
+                int r;
+
+                for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
+                        ;
+                r = lookup_group(db, order + i, j - i, &said, &m, &err);
+                *x = (struct prefetched) { .ecosystem = strdup(order[i]->ecosystem),
+                                           .name = strdup(lookup_name(order[i])),
+                                           .version = strdup(lookup_version(order[i])),
+                                           .hits = m.hits, .n_hits = m.n_hits };
+                if (r < 0 || m.kind < 0 || said.n_warnings > 0 || said.n_unchecked > 0 || said.unchecked_more > 0 ||
+                    !x->ecosystem || !x->name || !x->version) {
+                        prefetched_done(x);     /* for match_group() to do and say */
+                        strv_free(said.warnings);
+                        for (size_t k = 0; k < said.n_unchecked; k++) {
+                                free(said.unchecked[k].subject);
+                                free(said.unchecked[k].reason);
+                        }
+                        free(said.unchecked);
+                        continue;
+                }
+                p->n++;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int match_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
+                       struct match_prefetch *pre, struct error *err) {
+        struct prefetched *x = prefetched_find(pre, group[0]);
+        struct matcher m;
+        int r;
+
+        if (x) {        /* looked up ahead, cleanly: the same hits */
+                m = (struct matcher) { .hits = TAKE_PTR(x->hits), .n_hits = x->n_hits };
+                x->n_hits = 0;
+                x->taken = true;
+                r = 0;
+        } else
+                r = lookup_group(db, group, n, res, &m, err);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 for (size_t j = 0; r >= 0 && j < m.n_hits; j++)
                         if (add_finding(res, group[i], &m.hits[j]) < 0)
@@ -699,6 +819,11 @@ static int exploit_all(struct vulndb *db, struct scan_result *res, struct error 
 }
 
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err) {
+        return match_inventory_prefetched(db, inv, NULL, ret, err);
+}
+
+int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, struct match_prefetch *pre,
+                               struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ const struct package **order = NULL;
         const char *db_time;
@@ -730,7 +855,7 @@ int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_
                                 ;
                         r = identified(order[i], j - i, res);
                         if (r > 0)
-                                r = match_group(db, order + i, j - i, res, err);
+                                r = match_group(db, order + i, j - i, res, pre, err);
                         if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
                                 error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)

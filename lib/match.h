@@ -108,6 +108,20 @@ int scan_result_unchecked_line(const struct scan_result *res, bool (*skip)(const
  * severity (worst first), then id, then package. */
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err);
 
+/* The records of inv's packages looked up ahead: the analysis child does
+ * it for the package databases' packages while the walk's lister thread
+ * lists the rootfs.  match_inventory_prefetched() then takes those hits
+ * instead of looking again, and its result is what match_inventory()'s
+ * would be; a key whose lookup said anything (a version or record that
+ * can't be evaluated, an error) is not kept, and is looked up and said
+ * there.  -ENOMEM. */
+struct match_prefetch;
+int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret);
+void match_prefetch_free(struct match_prefetch *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct match_prefetch *, match_prefetch_free)
+int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, struct match_prefetch *pre,
+                               struct scan_result **ret, struct error *err);
+
 /* OSV range evaluation (introduced / fixed / last_affected / limit, and the
  * exact versions list) for one affected entry; exposed for tests.
  * *ret_affected is 1 when version is affected; *ret_fixed gets the fixed

@@ -10,6 +10,32 @@
 #define INTRO_FIXED(i, f) "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"" i "\"},{\"fixed\":\"" f "\"}]}]"
 
 /* OSV range semantics, https://ossf.github.io/osv-schema/#evaluation */
+/* match_inventory() with the records of some packages looked up ahead
+ * (all, the first half, none): the same scan, to the byte. */
+static void check_prefetched(struct vulndb *v, const struct inventory *inv, const char *what) {
+        _cleanup_(scan_result_freep) struct scan_result *plain = NULL;
+        _cleanup_free_ char *want = NULL;
+        struct error err = {};
+
+        CHECK_MSG(match_inventory(v, inv, &plain, &err) == 0, "%s: %s", what, err.msg);
+        CHECK(plain && report_scan_json(&(struct report_target) { .name = "t", .inv = inv, .res = plain }, &want,
+                                        &err) == 0);
+        for (size_t ahead = 0; ahead <= inv->n_pkgs; ahead += inv->n_pkgs / 2 ? inv->n_pkgs / 2 : 1) {
+                _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
+                _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+                _cleanup_free_ char *got = NULL;
+                struct inventory part = *inv;
+
+                part.n_pkgs = ahead;
+                CHECK(match_prefetch(v, &part, &pre) == 0);
+                CHECK_MSG(match_inventory_prefetched(v, inv, pre, &res, &err) == 0, "%s: %s", what, err.msg);
+                CHECK(res && report_scan_json(&(struct report_target) { .name = "t", .inv = inv, .res = res }, &got,
+                                              &err) == 0);
+                CHECK_MSG(streq_ptr(want, got), "%s, %zu of %zu looked up ahead:\n%s\nwant:\n%s", what, ahead,
+                          inv->n_pkgs, got, want);
+        }
+}
+
 static void test_ranges(void) {
         static const struct {
                 const char *version, *ranges, *versions;
@@ -126,6 +152,8 @@ static void test_inventory_match(void) {
         add_pkg(inv, "libc6", "2.36-9+deb12u3", "glibc", "2.36-9+deb12u3");
         add_pkg(inv, "libc-bin", "2.36-9+deb12u3", "glibc", "2.36-9+deb12u3");
         add_pkg(inv, "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1");
+        if (v)
+                check_prefetched(v, inv, "glibc and zlib");
         CHECK_MSG(v && match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
         if (!res) {
                 vulndb_close(v);
@@ -247,6 +275,7 @@ static void test_unchecked(void) {
         add_eco_pkg(inv, "Alpine:v3.11", "sudo", "1.9.5p2-r0");
         add_eco_pkg(inv, "Cobol:1", "x", "1");                      /* no version order */
         add_eco_pkg(inv, NULL, "y", "1");                           /* unknown distribution */
+        check_prefetched(v, inv, "the unchecked");
         CHECK_MSG(match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
         if (!res)
                 return;

@@ -23,19 +23,18 @@ static const struct inventory_reader *const readers[] = {
         NULL,
 };
 
-int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err) {
+int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, struct inventory **ret,
+                                struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
-        _cleanup_(inventory_lister_freep) struct inventory_lister *own = NULL;
-        size_t unknown = 0;
         int k, fd;
 
-        if (!inv || (!l && inventory_lister_new(false, &own) < 0))
+        if (!inv)
                 return error_set(err, ENOMEM, "inventory: out of memory");
         /* The lister reads the folders while the databases are read. */
         fd = rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, err);
         if (fd < 0)
                 return error_wrap(err, "look for language packages");
-        if ((k = inventory_lister_go(l ? l : own, fd)) < 0)
+        if ((k = inventory_lister_go(l, fd)) < 0)
                 return error_set(err, -k, "inventory: out of memory");
         k = osrelease_read(r, &inv->os, err);
         if (k < 0)
@@ -45,7 +44,15 @@ int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inven
                 if (k < 0)
                         return error_wrap(err, "read %s", (*rd)->what);
         }
-        k = inventory_walk(r, inv, readers, l ? l : own, err);
+        *ret = TAKE_PTR(inv);
+        return 0;
+}
+
+int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct inventory *inv, struct error *err) {
+        size_t unknown = 0;
+        int k;
+
+        k = inventory_walk(r, inv, readers, l, err);
         if (k < 0)
                 return error_wrap(err, "look for language packages");
         /* Never pass an image quietly because we could not name its
@@ -57,6 +64,19 @@ int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inven
                            "distribution release Portcullis knows", unknown, strna(inv->os.id),
                            strna(inv->os.version_id)) < 0)
                 return error_set(err, ENOMEM, "inventory: out of memory");
+        return 0;
+}
+
+int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err) {
+        _cleanup_(inventory_lister_freep) struct inventory_lister *own = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        int k;
+
+        if (!l && inventory_lister_new(false, &own) < 0)
+                return error_set(err, ENOMEM, "inventory: out of memory");
+        if ((k = inventory_collect_databases(r, l ? l : own, &inv, err)) < 0 ||
+            (k = inventory_collect_walk(r, l ? l : own, inv, err)) < 0)
+                return k;
         *ret = TAKE_PTR(inv);
         return 0;
 }

@@ -142,6 +142,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory_lister *, inventory_lister_free)
 /* Reads os-release and every package database we know from the rootfs;
  * l (NULL: none) is consumed, and must still be freed. */
 int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err);
+/* The same in two steps, for a caller with work to do between them while
+ * l lists (the analysis child looks up the packages' records): os-release
+ * and the package databases, then the walk. */
+int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, struct inventory **ret,
+                                struct error *err);
+int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct inventory *inv, struct error *err);
 
 struct inventory_walk;
 
