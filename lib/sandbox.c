@@ -99,13 +99,15 @@ static int setup_fds(const struct sandbox_opts *o, struct error *err) {
         size_t n = 0;
         int fd, k;
 
-        if (o->n_keep_fds + 3 > SANDBOX_KEEP_MAX)
-                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 3);
+        if (o->n_keep_fds + 4 > SANDBOX_KEEP_MAX)
+                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 4);
         keep[n++] = o->result_fd;
         if (o->root_fd >= 0)
                 keep[n++] = o->root_fd;
         if (o->read_fd > 0)
                 keep[n++] = o->read_fd;
+        if (o->filter_fd > 0)
+                keep[n++] = o->filter_fd;
         for (size_t i = 0; i < o->n_keep_fds; i++)
                 keep[n++] = o->keep_fds[i];
         qsort(keep, n, sizeof(int), cmp_int);
@@ -554,6 +556,45 @@ int sandbox_prepare(const struct sandbox_opts *o, struct error *err) {
         return k < 0 ? error_set_errno(err, k, "sandbox: build the seccomp filter") : 0;
 }
 
+void sandbox_send_filter(const struct sandbox_opts *o, int fd) {
+        struct compiled *c = &compiled[o->writes_below_root];
+        uint32_t n;
+
+        (void) sandbox_prepare(o, NULL);
+        n = c->supported > 0 && c->insns ? (uint32_t) c->n : 0;
+        /* a few hundred instructions: within a pipe's buffer, never waits */
+        if (write(fd, &n, sizeof(n)) == (ssize_t) sizeof(n) && n > 0)
+                (void) !write(fd, c->insns, n * sizeof(*c->insns));
+        (void) close(fd);
+}
+
+/* The program the parent built (sandbox_send_filter()), when it sent one
+ * whole: read before the filter is loaded. */
+static void receive_filter(const struct sandbox_opts *o) {
+        struct compiled *c = &compiled[o->writes_below_root];
+        size_t want, got = 0;
+        uint32_t n = 0;
+        ssize_t k;
+
+        if (o->filter_fd <= 0)
+                return;
+        if (!c->insns && read(o->filter_fd, &n, sizeof(n)) == (ssize_t) sizeof(n) && n > 0 && n <= BPF_MAXINSNS &&
+            (c->insns = malloc(n * sizeof(*c->insns)))) {
+                want = n * sizeof(*c->insns);
+                while (got < want && ((k = read(o->filter_fd, (char *) c->insns + got, want - got)) > 0 ||
+                                      (k < 0 && errno == EINTR)))
+                        got += k > 0 ? (size_t) k : 0;
+                if (got == want) {
+                        c->n = n;
+                        c->supported = 1;
+                } else {
+                        free(c->insns);
+                        c->insns = NULL;
+                }
+        }
+        (void) close(o->filter_fd);
+}
+
 /* This child's copy of the program, with its own result fd and pid in
  * place of the stand-ins (each must be there: a filter without them would
  * kill the child's every write and abort()). */
@@ -563,6 +604,7 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         uint32_t pid = (uint32_t) getpid();
         int k;
 
+        receive_filter(o);
         if ((k = sandbox_prepare(o, err)) < 0)
                 return k;
         if (!c->supported)
