@@ -48,7 +48,7 @@ traced() {
 # How many processes the hook made (strace -ff writes one file per process
 # and per thread: a clone without CLONE_THREAD is a process).
 children() { cat "$T"/trace.* | grep -E '^(fork|vfork|clone|clone3)\(' | grep -v CLONE_THREAD | grep -vc '= -1'; }
-# How many threads the analysis made: the walk's lister, one per child.
+# How many threads the analysis made: the walk's two listers, per child.
 threads() { cat "$T"/trace.* | grep -E '^(clone|clone3)\(' | grep CLONE_THREAD | grep -vc '= -1'; }
 
 # 1. By digest: one child, the real DB's finding, the planted DB unopened.
@@ -59,7 +59,7 @@ last | grep -q '"cache":"miss"' || fail "digest miss: not a miss: $(last)"
 last | grep -q '"identity_source":"digest"' || fail "digest miss: identity not from the digest: $(last)"
 grep -q 'CVE-2023-38545' <<<"$OUT" || fail "digest miss: the real DB's finding is not named: $OUT"
 [ "$(children)" -eq 1 ] || fail "digest miss: $(children) child processes, want 1"
-[ "$(threads)" -eq 1 ] || fail "digest miss: $(threads) threads, want 1 (the walk's lister)"
+[ "$(threads)" -eq 2 ] || fail "digest miss: $(threads) threads, want 2 (the walk's listers)"
 child=$(grep -l 'chroot(' "$T"/trace.* | head -1)
 [ -n "$child" ] || fail "digest miss: no child chrooted"
 if [ -n "$child" ]; then

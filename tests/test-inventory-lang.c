@@ -172,11 +172,13 @@ static void test_lister_ahead(void) {
         char name[64];
         int dfd;
 
-        /* 64 folders of 800 files: about 3 MiB of the lister's events */
+        /* 64 folders of 800 files, half of them in usr/share (the second
+         * lister's): about 3 MiB of the listers' events */
         for (int i = 0; i < 64; i++) {
-                snprintf(name, sizeof(name), "d%02d/node_modules/p%d/package.json", i, i);
+                snprintf(name, sizeof(name), "%sd%02d/node_modules/p%d/package.json", i % 2 ? "usr/share/" : "", i,
+                         i);
                 test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
-                snprintf(name, sizeof(name), "d%02d", i);
+                snprintf(name, sizeof(name), "%sd%02d", i % 2 ? "usr/share/" : "", i);
                 dfd = open(test_path(root, name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 CHECK(dfd >= 0);
                 for (int j = 0; dfd >= 0 && j < 800; j++) {
@@ -220,6 +222,7 @@ static void test_walk(void) {
                 { "express", "4.16.4", "/app/node_modules/express/package.json" },
                 { "ms", "2.1.1", "/app/node_modules/ms/package.json" },
                 { "left-pad", "1.3.0", "/usr/lib/node_modules/left-pad/package.json" },
+                { "right-pad", "2.0.0", "/usr/share/app/node_modules/right-pad/package.json" },
                 { "asyncssh", "2.14.2", "/usr/lib/python3/dist-packages/asyncssh-2.14.2.dist-info/METADATA" },
                 { "setuptools", "51.3.3", "/usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info" },
                 { "distlib", "0.3.1", "/opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO" },
@@ -237,6 +240,9 @@ static void test_walk(void) {
         test_write_file(test_path(root, "app/package.json"), "{\"name\": \"my-app\", \"version\": \"0.0.1\"}");
         test_write_file(test_path(root, "usr/lib/node_modules/left-pad/package.json"),
                         "{\"name\": \"left-pad\", \"version\": \"1.3.0\"}");
+        /* listed by the second lister thread: usr/share */
+        test_write_file(test_path(root, "usr/share/app/node_modules/right-pad/package.json"),
+                        "{\"name\": \"right-pad\", \"version\": \"2.0.0\"}");
         copy("langpkg/trivy/python/asyncssh-2.14.2.METADATA",
              test_path(root, "usr/lib/python3/dist-packages/asyncssh-2.14.2.dist-info/METADATA"));
         copy("langpkg/trivy/python/setuptools-51.3.3-py3.8.egg-info.PKG-INFO",
@@ -270,7 +276,7 @@ static void test_walk(void) {
         }
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
-        CHECK_MSG(n_lang == 8 + 1 + 4, "%zu language packages", n_lang);  /* the 2nd debug and ms of express */
+        CHECK_MSG(n_lang == 8 + 2 + 4, "%zu language packages", n_lang);  /* the 2nd debug and ms of express */
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
         CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
@@ -285,6 +291,14 @@ static void test_walk(void) {
         inventory_free(inv);
         inv = collect_both(r, "a tree deeper than the walk goes");
         CHECK(inv && inv->skipped && strstr(inv->skipped[0], "deeper than the walk descends"));
+        /* the same in the second lister's folder, listed before the first
+         * (usr/share sorts before "deep" in no order the test relies on:
+         * whichever comes first in the walk is the one said) */
+        CHECK(rename(test_path(root, "deep"), test_path(root, "usr/share/deep")) == 0);
+        inventory_free(inv);
+        inv = collect_both(r, "a tree under usr/share deeper than the walk goes");
+        CHECK(inv && inv->skipped && strstr(inv->skipped[0], "usr/share/deep/d/d") &&
+              strstr(inv->skipped[0], "deeper than the walk descends"));
 }
 
 int main(void) {

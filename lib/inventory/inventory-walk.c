@@ -11,13 +11,16 @@
  * of events: an entry (type, name), into the folder just named, out of
  * it, a cap's note, the end.  Folders are read with getdents64 into one
  * buffer per depth, not through DIR: fdopendir() costs a fstat and two
- * fcntl per folder.  Given a thread (inventory_lister_new()), it lists
+ * fcntl per folder.  Given threads (inventory_lister_new()), it lists
  * while the package databases are read, which the walk needs first (an
  * entry an OS package installed, inventory_own(), is offered to no reader:
  * it is that package's; a folder is still walked, for what others put in
  * it).  The walk then takes the events in order and offers each entry to
  * the readers, in the calling thread, exactly as one walk that did both
- * would: same order, same caps, same result.  A reader that reads a file
+ * would: same order, same caps, same result.  A second lister thread lists
+ * usr/share from the start, and the first puts a marker where it would
+ * have descended into it: the walk takes the second's stream there.  A
+ * reader that reads a file
  * gets the entry's folder opened anew from the root (never through a
  * symlink); most entries need none.
  * Caps on depth, entries visited and bytes read end the walk with a note of
@@ -48,12 +51,20 @@ static const char *const skip_top[] = { "proc", "sys", "dev", NULL };
 #define CHUNKS_AHEAD_MAX 64
 
 enum event_kind {
-        EVENT_ENTRY = 1,        /* type, name */
+        EVENT_ENTRY = 1,        /* type, name: every entry, a symlink too (the cap on entries counts them) */
         EVENT_IN,               /* into the folder just named (name again) */
         EVENT_OUT,
         EVENT_STOP,             /* a cap's note; the end */
         EVENT_END,
+        EVENT_SPLICE,           /* the folder just named is the second lister's: its stream, then this one's */
 };
+
+/* The folder a second lister thread lists from the start, beside the first
+ * (which skips it when it gets there): the largest of most distributions'
+ * trees, a good half of the walk's folders in a Debian image. */
+#define SPLIT_PARENT "usr"
+#define SPLIT_NAME "share"
+#define SPLIT_DEPTH 2           /* of SPLIT_PARENT's frame, the root's being 1 */
 
 struct event_head {
         uint8_t kind;
@@ -91,9 +102,17 @@ struct inventory_lister {
         struct frame stack[INVENTORY_WALK_DEPTH_MAX];
         char *bufs[INVENTORY_WALK_DEPTH_MAX];   /* getdents64's, one per depth, kept for the next folder */
         size_t depth;
-        size_t entries;
+        size_t floor;           /* the depth at which its listing ends: 0, or SPLIT_DEPTH for the second */
         char path[INVENTORY_WALK_PATH_MAX];     /* for the caps' notes */
         size_t path_len;
+        /* the second lister (SPLIT_PARENT/SPLIT_NAME), or NULL; on its side,
+         * under its lock: opened once it tried, ino its folder's (0: none) */
+        struct inventory_lister *second;
+        bool opened;
+        uint64_t ino;
+        /* the walk's: the chunk being taken, and where */
+        struct chunk *taken;
+        size_t pos;
 };
 
 struct inventory_walk {
@@ -101,8 +120,8 @@ struct inventory_walk {
         struct inventory *inv;
         const struct inventory_reader *const *readers;
         struct inventory_lister *lister;
-        struct chunk *chunk;    /* the events being taken */
-        size_t pos;
+        struct inventory_lister *from;  /* whose events are being taken: lister, or its second */
+        size_t entries;
         size_t bytes;
         uint64_t inflated;      /* by the readers of archives, in all */
         char path[INVENTORY_WALK_PATH_MAX];
@@ -210,13 +229,16 @@ static int list_push(struct inventory_lister *l, int fd, const char *name) {
 
 static int list_pop(struct inventory_lister *l) {
         struct frame *f = &l->stack[--l->depth];
+        int r;
 
         l->path_len = f->path_len;
         l->path[l->path_len] = '\0';
         if (f->fd >= 0)
                 close(f->fd);
         *f = (struct frame) { .fd = -EBADF };
-        return l->depth > 0 ? emit(l, EVENT_OUT, 0, NULL) : emit(l, EVENT_END, 0, NULL);
+        if (l->depth > 0 && (r = emit(l, EVENT_OUT, 0, NULL)) < 0)
+                return r;
+        return l->depth == l->floor ? emit(l, EVENT_END, 0, NULL) : 0;
 }
 
 static bool skipped_at_top(const struct inventory_lister *l, const char *name) {
@@ -249,6 +271,26 @@ static const struct dirent64 *next_entry(struct inventory_lister *l) {
         return de;
 }
 
+/* Whether the second lister lists this folder entry: it opened the same
+ * folder (the inode the entry names), waited for.  Else it is told to
+ * stop, and this lister lists the folder itself. */
+static bool spliced(struct inventory_lister *l, const struct dirent64 *de) {
+        struct inventory_lister *s = l->second;
+        bool same;
+
+        if (!s || l->depth != SPLIT_DEPTH || strcmp(l->path, SPLIT_PARENT) != 0 || strcmp(de->d_name, SPLIT_NAME) != 0)
+                return false;
+        pthread_mutex_lock(&s->lock);
+        while (!s->opened)
+                pthread_cond_wait(&s->cond, &s->lock);
+        same = s->ino != 0 && s->ino == de->d_ino;
+        if (!same)
+                s->cancelled = true;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        return same;
+}
+
 /* One entry of the folder on top of the stack: listed, then descended
  * into when it is a folder.  The type comes from getdents; only a file
  * system that gives none costs a stat.  1 when the listing ended. */
@@ -259,23 +301,19 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
         struct stat st;
         int r, fd;
 
-        if (++l->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
-                return list_stop(l, "%s: the walk reached its cap on entries visited; language packages after "
-                                 "this point were not looked for", l->path) ?: 1;
-        if (type == DT_UNKNOWN) {
-                if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return 0;
-                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (type != DT_DIR && type != DT_REG)   /* symlinks, devices, FIFOs, sockets: never followed */
-                return 0;
+        if (type == DT_UNKNOWN && fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK
+                                                                                                         : DT_UNKNOWN;
         if ((r = emit(l, EVENT_ENTRY, type, name)) < 0)
                 return r;
+        /* symlinks, devices, FIFOs, sockets: never followed */
         if (type != DT_DIR || skipped_at_top(l, name))
                 return 0;
         if (l->depth >= INVENTORY_WALK_DEPTH_MAX)
                 return list_stop(l, "%s: deeper than the walk descends; language packages below it were not "
                                  "looked for", l->path) ?: 1;
+        if (spliced(l, de))
+                return emit(l, EVENT_SPLICE, 0, NULL);
         fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return 0;
@@ -300,7 +338,7 @@ static int list_some(struct inventory_lister *l) {
                 const struct dirent64 *de = next_entry(l);
 
                 if (!de)
-                        r = list_pop(l) ?: l->depth == 0;
+                        r = list_pop(l) ?: l->depth == l->floor;
                 else if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
                 else
@@ -314,6 +352,38 @@ static int list_some(struct inventory_lister *l) {
         return 0;
 }
 
+/* The second lister's start: SPLIT_PARENT/SPLIT_NAME opened as the first
+ * would open it (never through a symlink), its inode said; then listed as
+ * if the first had descended into it. */
+static int open_second(struct inventory_lister *l) {
+        int parent = -EBADF, fd = -EBADF, r = 0;
+        struct stat st;
+
+        if (l->root_fd >= 0)
+                parent = openat(l->root_fd, SPLIT_PARENT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (parent >= 0)
+                fd = openat(parent, SPLIT_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0 && fstat(fd, &st) < 0)
+                closep(&fd);
+        closep(&parent);
+        closep(&l->root_fd);
+        pthread_mutex_lock(&l->lock);
+        l->opened = true;
+        l->ino = fd >= 0 ? (uint64_t) st.st_ino : 0;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        if (fd < 0)
+                return 1;
+        /* the frames above it stand empty: its listing ends when it leaves them */
+        l->depth = l->floor = SPLIT_DEPTH;
+        for (size_t i = 0; i < SPLIT_DEPTH; i++)
+                l->stack[i] = (struct frame) { .fd = -EBADF };
+        l->path_len = strlen(SPLIT_PARENT);
+        memcpy(l->path, SPLIT_PARENT, l->path_len + 1);
+        r = list_push(l, fd, SPLIT_NAME);
+        return r;
+}
+
 static void *lister_main(void *userdata) {
         struct inventory_lister *l = userdata;
         bool go;
@@ -325,6 +395,10 @@ static void *lister_main(void *userdata) {
         while (!l->started && !l->cancelled)
                 pthread_cond_wait(&l->cond, &l->lock);
         pthread_mutex_unlock(&l->lock);
+        if (l->floor > 0 && (r = open_second(l)) != 0) {
+                finish(l, r < 0 ? r : 0);
+                return NULL;
+        }
         for (;;) {
                 pthread_mutex_lock(&l->lock);
                 while (l->queued >= CHUNKS_AHEAD_MAX && !l->cancelled)
@@ -338,7 +412,7 @@ static void *lister_main(void *userdata) {
         return NULL;
 }
 
-int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
+static int lister_new(bool threaded, size_t floor, struct inventory_lister **ret) {
         struct inventory_lister *l = calloc(1, sizeof(*l));
         int r;
 
@@ -347,6 +421,7 @@ int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
         pthread_mutex_init(&l->lock, NULL);
         pthread_cond_init(&l->cond, NULL);
         l->root_fd = -EBADF;
+        l->floor = floor;
         if (threaded) {
                 /* glibc's stack for it would be 8 MiB of the sandbox's
                  * address space; it needs little (its buffers are on the
@@ -373,15 +448,42 @@ int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
         return 0;
 }
 
-int inventory_lister_go(struct inventory_lister *l, int root_fd) {
-        int r = list_push(l, root_fd, "");
+int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
+        struct inventory_lister *l = NULL;
+        int r = lister_new(threaded, 0, &l);
 
-        if (r < 0)
+        /* a second thread where there is a first; none is no error */
+        if (r >= 0 && threaded && lister_new(true, SPLIT_DEPTH, &l->second) == -ENOMEM)
+                r = -ENOMEM;
+        if (r < 0) {
+                inventory_lister_free(l);
                 return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+static void start(struct inventory_lister *l) {
         pthread_mutex_lock(&l->lock);
         l->started = true;
         pthread_cond_broadcast(&l->cond);
         pthread_mutex_unlock(&l->lock);
+}
+
+int inventory_lister_go(struct inventory_lister *l, int root_fd) {
+        struct inventory_lister *s = l->second;
+        int r;
+
+        /* the second's own fd of the root: the first closes its own when
+         * done, maybe before the second looked */
+        if (s && (s->root_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
+                s->root_fd = -EBADF;
+        r = list_push(l, root_fd, "");
+        if (r < 0)
+                return r;
+        if (s)
+                start(s);
+        start(l);
         return 0;
 }
 
@@ -399,6 +501,9 @@ void inventory_lister_free(struct inventory_lister *l) {
         cancel(l);
         if (l->threaded)
                 pthread_join(l->thread, NULL);
+        inventory_lister_free(l->second);
+        free(l->taken);
+        closep(&l->root_fd);
         for (struct chunk **q = &l->head; q; q = q == &l->head ? &l->spare : NULL)
                 while (*q) {
                         struct chunk *c = *q;
@@ -419,18 +524,17 @@ void inventory_lister_free(struct inventory_lister *l) {
 
 /* ---- the walk ------------------------------------------------------------------ */
 
-/* The next event of the lister's stream: a thread's, waited for, else
+/* The next event of a lister's stream: a thread's, waited for, else
  * listed now. */
-static int next_event(struct inventory_walk *w, struct event_head *ret, const char **ret_text) {
-        struct inventory_lister *l = w->lister;
+static int next_event(struct inventory_lister *l, struct event_head *ret, const char **ret_text) {
         int r;
 
-        while (!w->chunk || w->pos >= w->chunk->len) {
-                w->pos = 0;
+        while (!l->taken || l->pos >= l->taken->len) {
+                l->pos = 0;
                 pthread_mutex_lock(&l->lock);
-                if (w->chunk) {         /* back to the lister: fewer fresh pages to fault in */
-                        w->chunk->next = l->spare;
-                        l->spare = TAKE_PTR(w->chunk);
+                if (l->taken) {         /* back to the lister: fewer fresh pages to fault in */
+                        l->taken->next = l->spare;
+                        l->spare = TAKE_PTR(l->taken);
                 }
                 while (!l->head && !l->finished) {
                         if (l->threaded) {
@@ -444,20 +548,20 @@ static int next_event(struct inventory_walk *w, struct event_head *ret, const ch
                         pthread_mutex_lock(&l->lock);
                 }
                 if (l->head) {
-                        w->chunk = l->head;
-                        l->head = w->chunk->next;
+                        l->taken = l->head;
+                        l->head = l->taken->next;
                         if (!l->head)
                                 l->tail = NULL;
                         l->queued--;
                         pthread_cond_broadcast(&l->cond);
                 }
                 pthread_mutex_unlock(&l->lock);
-                if (!w->chunk)          /* finished without its end: out of memory */
+                if (!l->taken)          /* finished without its end: out of memory */
                         return l->error < 0 ? l->error : -EPROTO;
         }
-        memcpy(ret, w->chunk->data + w->pos, sizeof(*ret));
-        *ret_text = w->chunk->data + w->pos + sizeof(*ret);
-        w->pos += sizeof(*ret) + ret->len + 1;
+        memcpy(ret, l->taken->data + l->pos, sizeof(*ret));
+        *ret_text = l->taken->data + l->pos + sizeof(*ret);
+        l->pos += sizeof(*ret) + ret->len + 1;
         return 0;
 }
 
@@ -547,8 +651,8 @@ static int visit(struct inventory_walk *w, const char *name, unsigned char type,
         struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = type };
         int r;
 
-        if (type != DT_DIR && type != DT_REG)
-                return -EPROTO;
+        if (type != DT_DIR && type != DT_REG)   /* counted, never offered */
+                return 0;
         if (owned(w, name)) {
                 w->inv->owned_left++;   /* its OS package's (inventory_own()); a folder is still walked */
                 return 0;
@@ -568,17 +672,21 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
 
         if (!w)
                 return error_set(err, ENOMEM, "out of memory");
-        *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .root = root };
+        *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .from = l, .root = root };
         w->fds[0] = -EBADF;
         while (r >= 0 && !end && !w->stopped) {
                 struct event_head h;
                 const char *text;
 
-                if ((r = next_event(w, &h, &text)) < 0)
+                if ((r = next_event(w->from, &h, &text)) < 0)
                         break;
                 switch (h.kind) {
                 case EVENT_ENTRY:
-                        r = visit(w, text, h.type, err);
+                        if (++w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
+                                r = stop(w, "%s: the walk reached its cap on entries visited; language packages "
+                                         "after this point were not looked for", w->path);
+                        else
+                                r = visit(w, text, h.type, err);
                         break;
                 case EVENT_IN:
                         r = enter(w, text);
@@ -589,18 +697,28 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 case EVENT_STOP:
                         r = stop(w, "%s", text);
                         break;
+                case EVENT_SPLICE:      /* the second lister's stream, in its place */
+                        if (w->from != l || !l->second)
+                                r = -EPROTO;
+                        else
+                                w->from = l->second;
+                        break;
                 case EVENT_END:
-                        end = true;
+                        if (w->from == l)
+                                end = true;
+                        else
+                                w->from = l;
                         break;
                 default:
                         r = -EPROTO;
                 }
         }
         cancel(l);
+        if (l->second)
+                cancel(l->second);
         for (size_t d = 0; d <= w->depth; d++)
                 if (w->fds[d] >= 0)
                         close(w->fds[d]);
-        free(w->chunk);
         free(w);
         if (inv->n_pkgs - first > 1)
                 qsort(inv->pkgs + first, inv->n_pkgs - first, sizeof(*inv->pkgs), package_cmp);

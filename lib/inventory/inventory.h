@@ -127,7 +127,8 @@ char *purl_distro(const struct os_info *os);
  * thread of its own, so that the walk's thousands of getdents64/openat
  * overlap the reading of the package databases whose owned set (see
  * inventory_own()) the walk needs before it can offer an entry to a reader.
- * inventory_lister_new() starts the thread, parked until
+ * inventory_lister_new() starts its threads (one for usr/share, one for
+ * the rest), parked until
  * inventory_collect() hands it the root: in the sandbox it is started
  * before the seccomp filter, which then binds it too (sandbox.h,
  * threads_fn).  It reads folders and nothing else: every file is read by
