@@ -20,9 +20,8 @@
  * would: same order, same caps, same result.  A second lister thread lists
  * usr/share from the start, and the first puts a marker where it would
  * have descended into it: the walk takes the second's stream there.  A
- * reader that reads a file
- * gets the entry's folder opened anew from the root (never through a
- * symlink); most entries need none.
+ * reader that reads a file gets the entry's folder opened anew from the
+ * root (never through a symlink); most entries need none.
  * Caps on depth, entries visited and bytes read end the walk with a note of
  * what was skipped, which the match reports as not checked. */
 #include <dirent.h>
