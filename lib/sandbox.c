@@ -12,6 +12,7 @@
 #include <linux/landlock.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -558,13 +559,25 @@ int sandbox_prepare(const struct sandbox_opts *o, struct error *err) {
 
 void sandbox_send_filter(const struct sandbox_opts *o, int fd) {
         struct compiled *c = &compiled[o->writes_below_root];
+        sigset_t pipe_signal, old;
+        bool broken = false;
         uint32_t n;
 
         (void) sandbox_prepare(o, NULL);
         n = c->supported > 0 && c->insns ? (uint32_t) c->n : 0;
+        /* A child that already ended (its DB would not open) closed the
+         * other end: EPIPE, not a SIGPIPE that would kill this process. */
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        (void) pthread_sigmask(SIG_BLOCK, &pipe_signal, &old);
         /* a few hundred instructions: within a pipe's buffer, never waits */
-        if (write(fd, &n, sizeof(n)) == (ssize_t) sizeof(n) && n > 0)
-                (void) !write(fd, c->insns, n * sizeof(*c->insns));
+        if (write(fd, &n, sizeof(n)) != (ssize_t) sizeof(n))
+                broken = errno == EPIPE;
+        else if (n > 0 && write(fd, c->insns, n * sizeof(*c->insns)) < 0)
+                broken = errno == EPIPE;
+        if (broken && !sigismember(&old, SIGPIPE))
+                (void) sigtimedwait(&pipe_signal, NULL, &(struct timespec) {});
+        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
         (void) close(fd);
 }
 

@@ -532,6 +532,19 @@ static void test_cpu_limit(void) {
                   "status %#x", (unsigned) status);
 }
 
+/* The program sent to a child that already ended (its end of the pipe
+ * closed): EPIPE, and no SIGPIPE left to kill the sender. */
+static void test_send_filter_to_gone_child(void) {
+        struct sandbox_opts o = { .result_fd = -1 };
+        sigset_t pending;
+        int fds[2];
+
+        CHECK(pipe2(fds, O_CLOEXEC) == 0);
+        close(fds[0]);
+        sandbox_send_filter(&o, fds[1]);        /* would die of SIGPIPE */
+        CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE));
+}
+
 int main(void) {
         snprintf(fixture, sizeof(fixture), "%s", test_path(test_tmpdir(), "rootfs"));
         snprintf(created, sizeof(created), "%s", test_path(test_tmpdir(), "created"));
@@ -542,6 +555,7 @@ int main(void) {
         landlock = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) > 0;
         if (!landlock)
                 fprintf(stderr, "no Landlock in this kernel: its rows are skipped\n");
+        test_send_filter_to_gone_child();
         test_rows();
         test_writer_rows();
         test_cpu_limit();
