@@ -316,15 +316,7 @@ static int json_result(char *json, char **ret, size_t *ret_len) {
 
 /* ---- the inventory half --------------------------------------------------- */
 
-/* The rootfs was opened by the parent: the child is chrooted to it,
- * resolves everything from its fd, and may open nothing else (Landlock).
- * It runs as SANDBOX_UID_DEFAULT with one capability, CAP_DAC_READ_SEARCH:
- * an image's files are root's, and a package database an image author
- * made 0600 (or a 0700 folder above it) must still be read, not become an
- * unreadable inventory that on_error may let through.  The capability
- * only bypasses read and search permission; its one known escape,
- * open_by_handle_at(2) (CVE-2014-3519's "shocker"), is killed by the
- * seccomp filter, and Landlock checks every open(2) against the rootfs. */
+/* What a rootfs child is handed (the inventory's and the analysis's). */
 struct rootfs_arg {
         struct rootfs *root;
         const char *db_path;
@@ -333,8 +325,8 @@ struct rootfs_arg {
 };
 
 /* In the child, once every thread's confinement is in place and before the
- * seccomp filter, which then binds it too: the walk's lister thread.  A
- * child that can't have one lists as it walks.  With two threads on two
+ * seccomp filter, which then binds them too: the walk's lister threads.
+ * A child that can't have them lists as it walks.  With two threads on two
  * CPUs, every munmap or heap trim is a TLB shootdown of the other CPU (an
  * IPI; on a VM a hypercall): the child, short-lived, keeps what it freed
  * (BENCHMARKS.md, "Session 25"). */
@@ -349,6 +341,15 @@ static int start_lister(void *userdata, struct error *err) {
         return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* The rootfs was opened by the parent: the child is chrooted to it,
+ * resolves everything from its fd, and may open nothing else (Landlock).
+ * It runs as SANDBOX_UID_DEFAULT with one capability, CAP_DAC_READ_SEARCH:
+ * an image's files are root's, and a package database an image author
+ * made 0600 (or a 0700 folder above it) must still be read, not become an
+ * unreadable inventory that on_error may let through.  The capability
+ * only bypasses read and search permission; its one known escape,
+ * open_by_handle_at(2) (CVE-2014-3519's "shocker"), is killed by the
+ * seccomp filter, and Landlock checks every open(2) against the rootfs. */
 static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;

@@ -798,7 +798,7 @@ static int lock_image(const struct start *h, long long until, int *ret_lock, str
 /* The image's lock, waited for.  False when the wait reached the
  * deadline: the start is then decided as a timeout, *ret_exit its exit
  * code.  Failing to take it is only said. */
-static bool lock_key(struct start *h, int *ret_lock, int *ret_exit) {
+static bool wait_image_lock(struct start *h, int *ret_lock, int *ret_exit) {
         struct error err = {};
         int k;
 
@@ -826,7 +826,7 @@ static int analyze_known(struct start *h, struct cache *c, const char *key, stru
         int k;
 
         if (!*early) {
-                if (!lock_key(h, lock, &k))
+                if (!wait_image_lock(h, lock, &k))
                         return k;
                 if ((k = try_cache(h, c, key)) != -ENOENT)
                         return k;
@@ -871,8 +871,9 @@ static void unlockp(int *lock) {
 
 /* The cached path first, when the runtime names the image's digest; else
  * (or on a miss) the inventory, whose digest is the identity when there is
- * no image digest; then, under a per-key lock so that a burst of starts of
- * one image analyses it once, the cache again, else the match. */
+ * no image digest; then, under a per-image lock so that a burst of starts
+ * of one image analyses it once, the cache again, else the match (started
+ * before the cache was opened when the identity was known: analyze_early()). */
 static int decide_with_cache(struct start *h) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -919,7 +920,7 @@ static int decide_with_cache(struct start *h) {
         if (cache_key(h->identity, h->db_revision, &key) < 0)
                 return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
 
-        if (!lock_key(h, &lock, &k))
+        if (!wait_image_lock(h, &lock, &k))
                 return k;
         k = try_cache(h, c, key);
         if (k == -ENOENT)

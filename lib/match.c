@@ -191,9 +191,8 @@ static void finding_done(struct finding *f) {
         free(f->vex_source);
 }
 
-void scan_result_free(struct scan_result *r) {
-        if (!r)
-                return;
+/* What r holds, freed; r itself stays. */
+static void scan_result_done(struct scan_result *r) {
         for (size_t i = 0; i < r->n_findings; i++)
                 finding_done(&r->findings[i]);
         free(r->findings);
@@ -205,6 +204,12 @@ void scan_result_free(struct scan_result *r) {
                 free(r->unchecked[i].reason);
         }
         free(r->unchecked);
+}
+
+void scan_result_free(struct scan_result *r) {
+        if (!r)
+                return;
+        scan_result_done(r);
         free(r);
 }
 
@@ -620,12 +625,7 @@ int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_
                 if (r < 0 || m.kind < 0 || said.n_warnings > 0 || said.n_unchecked > 0 || said.unchecked_more > 0 ||
                     !x->ecosystem || !x->name || !x->version) {
                         prefetched_done(x);     /* for match_group() to do and say */
-                        strv_free(said.warnings);
-                        for (size_t k = 0; k < said.n_unchecked; k++) {
-                                free(said.unchecked[k].subject);
-                                free(said.unchecked[k].reason);
-                        }
-                        free(said.unchecked);
+                        scan_result_done(&said);
                         continue;
                 }
                 p->n++;
