@@ -840,7 +840,7 @@ static int analyze_known(struct start *h, struct cache *c, const char *key, stru
 }
 
 static void deadline_from_exec(struct start *h) {
-        if (h->o->deadline_from_exec) { /* the miss path: the /proc read does not show here */
+        if (h->o->deadline_from_exec) {
                 long long exec_ms = clock_process_start_ms();
 
                 h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
@@ -857,7 +857,6 @@ static void analyze_early(struct start *h, struct analysis **ret, int *ret_lock)
 
         if (lock_image(h, 0, &lock, NULL) < 0)
                 return;
-        deadline_from_exec(h);
         if (analyze_rootfs_start(h->oci.rootfs, db_path(h), left_ms(h), ret, NULL) < 0) {
                 cache_unlock(lock);
                 return;
@@ -886,6 +885,9 @@ static int decide_with_cache(struct start *h) {
         find_identity(h);
         if ((k = try_index(h)) != -ENOENT)
                 return k;
+        /* Past the index, a start is nearly always a miss: its deadline
+         * counts from the exec (the /proc read does not show on a hit). */
+        deadline_from_exec(h);
         if (h->identity)
                 analyze_early(h, &early, &lock);
 
@@ -905,7 +907,6 @@ static int decide_with_cache(struct start *h) {
         if (key && (k = try_cache(h, c, key)) != -ENOENT)
                 return k;       /* an early analysis is killed */
 
-        deadline_from_exec(h);
         if (key)
                 return analyze_known(h, c, key, &early, &lock);
         k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);

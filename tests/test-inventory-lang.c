@@ -291,9 +291,8 @@ static void test_walk(void) {
         inventory_free(inv);
         inv = collect_both(r, "a tree deeper than the walk goes");
         CHECK(inv && inv->skipped && strstr(inv->skipped[0], "deeper than the walk descends"));
-        /* the same in the second lister's folder, listed before the first
-         * (usr/share sorts before "deep" in no order the test relies on:
-         * whichever comes first in the walk is the one said) */
+        /* the same tree moved into the second lister's folder (usr/share):
+         * said there, in its place in the walk */
         CHECK(rename(test_path(root, "deep"), test_path(root, "usr/share/deep")) == 0);
         inventory_free(inv);
         inv = collect_both(r, "a tree under usr/share deeper than the walk goes");
