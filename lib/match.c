@@ -594,20 +594,32 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
         return r < 0 ? r : fill_hits(m, err);
 }
 
-int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret) {
-        _cleanup_free_ const struct package **order = calloc(inv->n_pkgs + 1, sizeof(*order));
-        struct match_prefetch *p = calloc(1, sizeof(*p));
+/* inv's packages that records can name (an ecosystem and a name), in
+ * key order (key_cmp()): a group per key.  NULL when out of memory. */
+static const struct package **packages_in_order(const struct inventory *inv, size_t *ret_n) {
+        const struct package **order = calloc(inv->n_pkgs + 1, sizeof(*order));
         size_t n = 0;
 
-        if (!order || !p || !(p->v = calloc(inv->n_pkgs + 1, sizeof(*p->v)))) {
-                match_prefetch_free(p);
-                return -ENOMEM;
-        }
+        if (!order)
+                return NULL;
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
                         order[n++] = &inv->pkgs[i];
         if (n > 0)
                 qsort(order, n, sizeof(*order), order_cmp);
+        *ret_n = n;
+        return order;
+}
+
+int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret) {
+        size_t n = 0;
+        _cleanup_free_ const struct package **order = packages_in_order(inv, &n);
+        struct match_prefetch *p = calloc(1, sizeof(*p));
+
+        if (!order || !p || !(p->v = calloc(inv->n_pkgs + 1, sizeof(*p->v)))) {
+                match_prefetch_free(p);
+                return -ENOMEM;
+        }
         for (size_t i = 0, j; i < n; i = j) {
                 struct scan_result said = {};
                 struct prefetched *x = &p->v[p->n];
@@ -831,16 +843,11 @@ int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, s
         int r;
 
         res = calloc(1, sizeof(*res));
-        order = calloc(inv->n_pkgs + 1, sizeof(*order));
+        order = packages_in_order(inv, &n);
         db_time = vulndb_data_time(db) ? vulndb_data_time(db) : vulndb_import_time(db);
         if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))) ||
             (db_time && !(res->db_time = strdup(db_time))))
                 return error_set(err, ENOMEM, "match: out of memory");
-        for (size_t i = 0; i < inv->n_pkgs; i++)
-                if (inv->pkgs[i].ecosystem && inv->pkgs[i].name)
-                        order[n++] = &inv->pkgs[i];
-        if (n > 0)
-                qsort(order, n, sizeof(*order), order_cmp);
         if ((r = unchecked_image(inv, n, res)) < 0)
                 return error_set(err, -r, "out of memory");
         for (size_t i = 0, j, e; i < n; i = e) {
