@@ -331,7 +331,14 @@ static void make_damaged(const char *path, bool truncate_it) {
                 struct error err = {};
 
                 snprintf(id, sizeof(id), "img-%d", i);
-                entry_make(&e, id, REV, 0, 0, 5000);
+                entry_make(&e, id, REV, 0, 0, 100);
+                /* the bulk in the compact findings, stored as text (the
+                 * scan and inventory are compressed) */
+                e.findings_compact = malloc(5001);
+                if (e.findings_compact) {
+                        memset(e.findings_compact, 'a' + i % 26, 5000);
+                        e.findings_compact[5000] = '\0';
+                }
                 if (cache_put(c, &e, &err) < 0)
                         fprintf(stderr, "%s\n", err.msg);
                 cache_entry_done(&e);
@@ -567,7 +574,7 @@ static void test_corrupt(void) {
                 cache_close(c);
                 CHECK(!corrupt_copy_exists(dir, "legacy.db"));
                 CHECK(sql_int(path, "PRAGMA application_id") == 0x50437663);
-                CHECK(sql_int(path, "PRAGMA user_version") == 2);
+                CHECK(sql_int(path, "PRAGMA user_version") == 3);
 
                 /* Unmarked and damaged, its schema still readable: ours by
                  * its schema, moved aside. */
@@ -607,6 +614,98 @@ static void test_corrupt(void) {
 /* Issue 11, 5: the cache, its -wal and -shm are 0600 whatever the umask,
  * the folder made for it 0700, and a cache an older build left 0644 is
  * tightened by the next open that may write (not by a read-only one). */
+/* One text a query gives, read with plain sqlite (NULL for none). */
+static char *sql_text(const char *path, const char *sql) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        char *v = NULL;
+
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+            sqlite3_column_text(st, 0))
+                v = strdup((const char *) sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* Schema 3 stores the scan and the inventory as zstd frames; schema 2's
+ * text rows are read as they are, and a schema 2 cache is upgraded in
+ * place by the first open that may write; a frame that doesn't decode is
+ * the entry's error, not the file's. */
+static void test_compressed(void) {
+        const char *dir = test_path(test_tmpdir(), "compressed"), *path = test_path(dir, "cache.db");
+        _cleanup_free_ char *k = key_of("sha256:zzzz"), *old = key_of("sha256:old"), *typ = NULL, *ver = NULL;
+        struct cache_entry e = {}, got = {};
+        struct error err = {};
+        struct cache *c = open_ok(path, NULL);
+
+        if (!c)
+                return;
+        entry_make(&e, "sha256:zzzz", REV, 1000, 3, 200 * 1024);
+        e.findings_compact = strdup("#4 0 0\n");
+        CHECK(cache_put(c, &e, &err) == 0);
+        CHECK(put(c, "sha256:old", 1000, 1) == 0);
+        cache_close(c);
+        CHECK(sql_int(path, "PRAGMA user_version") == 3);
+        typ = sql_text(path, "SELECT typeof(scan_json) || ' ' || typeof(inventory_json) || ' ' || "
+                             "typeof(findings_compact) FROM entries WHERE identity = 'sha256:zzzz'");
+        CHECK_STREQ(typ, "blob blob text");
+        /* 200 KiB of scan JSON in a few KiB */
+        CHECK_MSG(sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'") < 20 * 1024,
+                  "%lld bytes", sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'"));
+        c = NULL;
+        CHECK_MSG(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &err) == 0, "%s", err.msg);
+        CHECK(c && cache_peek(c, k, &got, &err) == 0);
+        CHECK_STREQ(got.scan_json, e.scan_json);
+        CHECK_STREQ(got.inventory_json, e.inventory_json);
+        CHECK_STREQ(got.findings_compact, e.findings_compact);
+        cache_entry_done(&got);
+        cache_close(c);
+
+        /* As schema 2 left it: text, version 2 */
+        make_foreign(path, "UPDATE entries SET scan_json = '{\"old\": 1}', inventory_json = '{\"packages\": []}'"
+                           " WHERE identity = 'sha256:old';"
+                           "UPDATE meta SET value = '2' WHERE key = 'schema_version'; PRAGMA user_version=2;");
+        c = NULL;
+        CHECK_MSG(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &err) == 0, "%s", err.msg);
+        CHECK(c && cache_peek(c, old, &got, &err) == 0);
+        CHECK_STREQ(got.scan_json, "{\"old\": 1}");
+        CHECK_STREQ(got.inventory_json, "{\"packages\": []}");
+        cache_entry_done(&got);
+        cache_close(c);
+        ver = sql_text(path, "SELECT value FROM meta WHERE key = 'schema_version'");
+        CHECK_STREQ(ver, "2");          /* read-only: nothing written */
+        free(TAKE_PTR(ver));
+        /* the hook's open: upgraded, nothing moved aside, both kinds read */
+        c = NULL;
+        CHECK_MSG(cache_open_flags(path, CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, &c, NULL, &err) == 0, "%s",
+                  err.msg);
+        CHECK(c && cache_get(c, old, &got, &err) == 0);
+        CHECK_STREQ(got.scan_json, "{\"old\": 1}");
+        cache_entry_done(&got);
+        CHECK(c && cache_get(c, k, &got, &err) == 0);
+        CHECK_STREQ(got.scan_json, e.scan_json);
+        cache_entry_done(&got);
+        cache_close(c);
+        CHECK(!corrupt_copy_exists(dir, "cache.db"));
+        ver = sql_text(path, "SELECT value FROM meta WHERE key = 'schema_version'");
+        CHECK_STREQ(ver, "3");
+        CHECK(sql_int(path, "PRAGMA user_version") == 3);
+
+        /* A damaged frame: that entry's error, naming the file; the file
+         * stays, the other entry reads */
+        make_foreign(path, "UPDATE entries SET scan_json = x'28b52ffd0000' WHERE identity = 'sha256:zzzz';");
+        c = open_ok(path, NULL);
+        CHECK(c && cache_peek(c, k, &got, &err) == -EIO);
+        CHECK_MSG(strstr(err.msg, "cache.db") && strstr(err.msg, "purge"), "%s", err.msg);
+        CHECK(c && cache_peek(c, old, &got, &(struct error) {}) == 0);
+        cache_entry_done(&got);
+        cache_close(c);
+        CHECK(!corrupt_copy_exists(dir, "cache.db"));
+        cache_entry_done(&e);
+}
+
 static void test_modes(void) {
         const char *dir = test_path(test_tmpdir(), "modes/state"), *path = test_path(dir, "cache.db");
         static const char *const suffixes[] = { "", "-wal", "-shm" };
@@ -873,6 +972,7 @@ int main(int argc, char **argv) {
         test_gc();
         test_keys();
         test_corrupt();
+        test_compressed();
         test_modes();
         test_concurrent_recovery();
         test_concurrent_writers();
