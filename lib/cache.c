@@ -18,7 +18,8 @@
 #include "verdict-index.h"
 
 /* Schema 3 stores the scan and the inventory as zstd frames of their JSON
- * (a BLOB where schema 2 had TEXT; the columns are the same).  A schema 2
+ * when they are large (a BLOB where schema 2 had TEXT; the columns are the
+ * same; bind_json()).  A schema 2
  * cache is read as it is and upgraded in place by the first open that may
  * write: its rows stay text until rewritten, and both kinds are read
  * (column_json()).  A build of schema 2 refuses schema 3 (a downgrade
@@ -27,6 +28,7 @@
 #define CACHE_SCHEMA_VERSION_TEXT "2"
 #define CACHE_TOUCH_INTERVAL 60
 #define CACHE_WAL_PAGES_MAX 128     /* 512 KiB of 4 KiB pages */
+#define CACHE_COMPRESS_MIN ((size_t) 64 * 1024)
 
 /* sqlite's file header (https://www.sqlite.org/fileformat2.html#the_database_header):
  * the magic string, the write/read versions (2 for WAL), user_version at
@@ -1112,10 +1114,13 @@ static sqlite3_int64 clamp_int64(size_t v) {
         return v > INT64_MAX ? INT64_MAX : (sqlite3_int64) v;
 }
 
-/* json as a zstd frame (column_json()): some twenty times smaller, the
- * entry of a 200,000-record DB's match from 62 pages to 6, which is also
- * ten times fewer checkpoints (wal_committed()).  Level 1: 2.7 GB/s here.
- * Text when zstd can't (no context, an error): read as schema 2's rows. */
+/* json as a zstd frame (column_json()) from CACHE_COMPRESS_MIN bytes on:
+ * some twenty times smaller, the entry of a 200,000-record DB's match from
+ * 62 pages to 23, which is also a third of the checkpoints
+ * (wal_committed()).  Level 1 runs at 2.7 GB/s, but a context's first
+ * use costs its memory's page faults (0.5 ms on the bench VM), more than
+ * the pages a smaller text saves.  Text below that, or when zstd can't
+ * (no context, an error): read like schema 2's rows. */
 static int bind_json(sqlite3_stmt *st, int i, const char *json, ZSTD_CCtx **z) {
         size_t n, cap, len;
         void *frame;
@@ -1123,6 +1128,8 @@ static int bind_json(sqlite3_stmt *st, int i, const char *json, ZSTD_CCtx **z) {
         if (!json)
                 return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -ENOMEM;
         n = strlen(json);
+        if (n < CACHE_COMPRESS_MIN)
+                return sqlite3_bind_text(st, i, json, (int) n, SQLITE_STATIC) == SQLITE_OK ? 0 : -ENOMEM;
         cap = ZSTD_compressBound(n);
         if (!*z)
                 *z = ZSTD_createCCtx();

@@ -397,27 +397,32 @@ static int cve_severity(struct vulndb *db, struct hit *h, struct error *err) {
         return 0;
 }
 
-/* Phase 2, for the entries that matched: fetch their records. */
-static int fill_hits(struct matcher *m, struct error *err) {
-        for (size_t i = 0; i < m->n_hits; i++) {
-                struct hit *h = &m->hits[i];
-                struct vulndb_record rec;
-                int r = vulndb_get_record(m->db, h->record, &rec, err);
+/* Phase 2, for an entry that matched: fetch its record. */
+static int fill_hit(struct vulndb *db, struct hit *h, struct error *err) {
+        struct vulndb_record rec;
+        int r = vulndb_get_record(db, h->record, &rec, err);
 
-                if (r < 0)
-                        return r;
-                h->id = strdup(rec.id);
-                h->aliases = strdup_or_null(rec.aliases);
-                h->upstream = strdup_or_null(rec.upstream);
-                h->summary = strdup_or_null(rec.summary);
-                if (!h->severity)
-                        h->severity = strdup_or_null(rec.severity);
-                if (!h->id)
-                        return error_set(err, ENOMEM, "out of memory");
-                if ((!h->severity || !strstr(h->severity, "\"CVSS_")) && (r = cve_severity(m->db, h, err)) < 0)
-                        return r;
-        }
+        if (r < 0)
+                return r;
+        h->id = strdup(rec.id);
+        h->aliases = strdup_or_null(rec.aliases);
+        h->upstream = strdup_or_null(rec.upstream);
+        h->summary = strdup_or_null(rec.summary);
+        if (!h->severity)
+                h->severity = strdup_or_null(rec.severity);
+        if (!h->id)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((!h->severity || !strstr(h->severity, "\"CVSS_")) && (r = cve_severity(db, h, err)) < 0)
+                return r;
         return 0;
+}
+
+static int fill_hits(struct matcher *m, struct error *err) {
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < m->n_hits; i++)
+                r = fill_hit(m->db, &m->hits[i], err);
+        return r;
 }
 
 static int grow(struct scan_result *res) {
@@ -573,14 +578,11 @@ void match_prefetch_free(struct match_prefetch *p) {
         free(p);
 }
 
-/* The lookup of one group's key, and its records read: what match_group()
- * does before it adds findings.  Anything it would have said (a version or
- * record that can't be evaluated, an error) is left for match_group() to
- * find and say again: 0 and nothing kept. */
+/* The lookup of one group's key: the entries that match its version,
+ * their records not read yet (fill_hits()). */
 static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
                         struct matcher *m, struct error *err) {
         bool ok;
-        int r;
 
         *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
                                 .res = res, .kind = version_kind_from_ecosystem(group[0]->ecosystem) };
@@ -590,8 +592,7 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
                 return error_set(err, ENOMEM, "out of memory");
         if (!ok)
                 return 0;
-        r = vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, m, err);
-        return r < 0 ? r : fill_hits(m, err);
+        return vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, m, err);
 }
 
 /* inv's packages that records can name (an ecosystem and a name), in
@@ -609,6 +610,55 @@ static const struct package **packages_in_order(const struct inventory *inv, siz
                 qsort(order, n, sizeof(*order), order_cmp);
         *ret_n = n;
         return order;
+}
+
+struct hit_ref {
+        struct hit *hit;
+        size_t group;           /* its index in match_prefetch.v */
+};
+
+static int hit_ref_cmp(const void *a, const void *b) {
+        const struct hit_ref *x = a, *y = b;
+
+        return x->hit->record < y->hit->record ? -1 : x->hit->record > y->hit->record;
+}
+
+/* Phase 2 of every key looked up: the records of all their hits in the
+ * order of their rowids, so that hits close in the table (and the same
+ * record hit by several keys) share pages.  A key whose record can't be
+ * read is dropped, for match_group() to do and say. */
+static int prefetch_records(struct vulndb *db, struct match_prefetch *p) {
+        _cleanup_free_ struct hit_ref *refs = NULL;
+        _cleanup_free_ bool *failed = NULL;
+        size_t n = 0, k = 0;
+
+        for (size_t g = 0; g < p->n; g++)
+                n += p->v[g].n_hits;
+        if (!(refs = calloc(n + 1, sizeof(*refs))) || !(failed = calloc(p->n + 1, sizeof(*failed))))
+                return -ENOMEM;
+        for (size_t g = 0; g < p->n; g++)
+                for (size_t j = 0; j < p->v[g].n_hits; j++)
+                        refs[k++] = (struct hit_ref) { .hit = &p->v[g].hits[j], .group = g };
+        qsort(refs, n, sizeof(*refs), hit_ref_cmp);
+        for (size_t i = 0; i < n; i++) {
+                struct error err = {};
+                int r;
+
+                if (failed[refs[i].group])
+                        continue;
+                r = fill_hit(db, refs[i].hit, &err);
+                if (r == -ENOMEM)
+                        return r;
+                failed[refs[i].group] = r < 0;
+        }
+        k = 0;
+        for (size_t g = 0; g < p->n; g++)
+                if (failed[g])
+                        prefetched_done(&p->v[g]);
+                else
+                        p->v[k++] = p->v[g];
+        p->n = k;
+        return 0;
 }
 
 int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret) {
@@ -642,6 +692,10 @@ int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_
                 }
                 p->n++;
         }
+        if (prefetch_records(db, p) < 0) {
+                match_prefetch_free(p);
+                return -ENOMEM;
+        }
         *ret = p;
         return 0;
 }
@@ -657,8 +711,8 @@ static int match_group(struct vulndb *db, const struct package *const *group, si
                 x->n_hits = 0;
                 x->taken = true;
                 r = 0;
-        } else
-                r = lookup_group(db, group, n, res, &m, err);
+        } else if ((r = lookup_group(db, group, n, res, &m, err)) >= 0)
+                r = fill_hits(&m, err);
         for (size_t i = 0; r >= 0 && i < n; i++)
                 for (size_t j = 0; r >= 0 && j < m.n_hits; j++)
                         if (add_finding(res, group[i], &m.hits[j]) < 0)

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <sqlite3.h>
+
 #include "base/strutil.h"
 #include "ecosystem.h"
 #include "inventory.h"
@@ -425,6 +427,45 @@ static void test_package_names(void) {
         CHECK(!ecosystem_find("Debianx"));
 }
 
+/* An affected entry whose record is gone (a damaged DB): the match fails
+ * saying so, and the same with the records looked up ahead, where the key
+ * is dropped (prefetch_records()) for the match to look up and say; the
+ * other keys' records are still read ahead. */
+static void test_missing_record(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-missing");
+        const char *db = test_path(test_tmpdir(), "missing.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct error err = {}, err2 = {};
+        sqlite3 *raw = NULL;
+
+        test_write_file(test_path(dir, "a.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0001\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"glibc\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        test_write_file(test_path(dir, "b.json"),
+                        "{\"id\":\"DEBIAN-CVE-2000-0002\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"zlib\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        CHECK_MSG(vulndb_import(db, paths, false, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK(sqlite3_open(db, &raw) == SQLITE_OK &&
+              sqlite3_exec(raw, "DELETE FROM vuln WHERE id = 'DEBIAN-CVE-2000-0001'", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(raw);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        add_pkg(inv, "libc6", "2.36-9", "glibc", "2.36-9");
+        add_pkg(inv, "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1");
+        CHECK(match_inventory(v, inv, &res, &err) < 0 && !res);
+        CHECK_MSG(strstr(err.msg, "is missing") && strstr(err.msg, "re-import"), "%s", err.msg);
+        CHECK(match_prefetch(v, inv, &pre) == 0 && pre);
+        CHECK(match_inventory_prefetched(v, inv, pre, &res, &err2) < 0 && !res);
+        CHECK_STREQ(err2.msg, err.msg);
+}
+
 int main(void) {
         test_package_names();
         test_ranges();
@@ -432,5 +473,6 @@ int main(void) {
         test_inventory_match();
         test_unchecked();
         test_none_severity();
+        test_missing_record();
         return test_end();
 }
