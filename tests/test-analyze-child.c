@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lib/analyze.c's reading of a child's result and its reaping, with
+ * children that end as the analysis child can't be made to (a compromised
+ * one): its result read before it exits (child_read()), its exit then
+ * checked (child_reap()); one that closes its pipe and lingers is killed at
+ * the deadline, one that exits non-zero after its result fails the
+ * analysis.  The file is included whole for its static functions; the
+ * library's copy is not linked (nothing here asks for another of its
+ * symbols). */
+#include "../lib/analyze.c"
+
+#include "test.h"
+
+/* A child that writes msg to its pipe, closes it, sleeps linger_ms, and
+ * exits with code. */
+static void start(struct child *c, const char *msg, unsigned linger_ms, int code, unsigned deadline_ms) {
+        int fds[2];
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                abort();
+        pid = fork();
+        if (pid < 0)
+                abort();
+        if (pid == 0) {
+                close(fds[0]);
+                if (write_all(fds[1], msg, strlen(msg)) < 0)
+                        _exit(99);
+                close(fds[1]);
+                if (linger_ms)
+                        (void) poll(NULL, 0, (int) linger_ms);
+                _exit(code);
+        }
+        close(fds[1]);
+        *c = (struct child) { .pid = pid, .fd = fds[0], .deadline = now_ms() + deadline_ms };
+}
+
+static bool gone(pid_t pid) {
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+int main(void) {
+        struct child c;
+        struct error err = {};
+        char *raw = NULL;
+        size_t len = 0;
+        pid_t pid;
+
+        /* a result, then exit 0: read before the exit, then reaped */
+        start(&c, "Rthe result", 100, 0, 10000);
+        pid = c.pid;
+        CHECK(child_read(&c, &raw, &len, &err) == 0 && c.pid == pid && !gone(pid));
+        CHECK(raw && len == 10 && strcmp(raw, "the result") == 0);
+        free(raw);
+        raw = NULL;
+        CHECK_MSG(child_reap(&c, &err) == 0, "%s", err.msg);
+        CHECK(c.pid == 0 && gone(pid));
+
+        /* a result, then an exit status: no good */
+        start(&c, "Rthe result", 0, 5, 10000);
+        CHECK(child_read(&c, &raw, &len, &err) == 0);
+        free(raw);
+        raw = NULL;
+        CHECK(child_reap(&c, &err) == -5);
+        CHECK_MSG(strstr(err.msg, "exited with status 5 after its result"), "%s", err.msg);
+        error_clear(&err);
+
+        /* a result, then lingering past the deadline: killed, reaped */
+        start(&c, "Rthe result", 60000, 0, 300);
+        pid = c.pid;
+        CHECK(child_read(&c, &raw, &len, &err) == 0);
+        free(raw);
+        raw = NULL;
+        CHECK(child_reap(&c, &err) == -ETIMEDOUT && c.pid == 0 && gone(pid));
+        CHECK_MSG(strstr(err.msg, "deadline"), "%s", err.msg);
+        error_clear(&err);
+
+        /* an error it sent: reaped at once, its status the errno */
+        start(&c, "Ecould not read the rootfs", 0, EACCES, 10000);
+        pid = c.pid;
+        CHECK(child_read(&c, &raw, &len, &err) == -EACCES && !raw && c.pid == 0 && gone(pid));
+        CHECK_STREQ(err.msg, "could not read the rootfs");
+        error_clear(&err);
+
+        /* nothing sent */
+        start(&c, "", 0, 0, 10000);
+        CHECK(child_read(&c, &raw, &len, &err) == -ECHILD && !raw && c.pid == 0);
+        error_clear(&err);
+
+        /* a result read but not wanted (an error after it): killed with the analysis */
+        {
+                struct analysis *a = calloc(1, sizeof(*a));
+
+                start(&a->child, "Rthe result", 60000, 0, 10000);
+                pid = a->child.pid;
+                CHECK(child_read(&a->child, &raw, &len, &err) == 0);
+                free(raw);
+                analysis_free(a);
+                CHECK(gone(pid));
+        }
+        return test_end();
+}
