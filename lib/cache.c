@@ -17,12 +17,11 @@
 #include "cache.h"
 #include "verdict-index.h"
 
-/* Schema 3 stores the scan and the inventory as zstd frames of their JSON
- * when they are large (a BLOB where schema 2 had TEXT; the columns are the
- * same; bind_json()).  A schema 2
- * cache is read as it is and upgraded in place by the first open that may
- * write: its rows stay text until rewritten, and both kinds are read
- * (column_json()).  A build of schema 2 refuses schema 3 (a downgrade
+/* Schema 3 stores a large scan or inventory as a zstd frame of its JSON
+ * (a BLOB where schema 2 had TEXT, in the same columns; bind_json()).  A
+ * schema 2 cache is read as it is and upgraded in place by the first open
+ * that may write: its rows stay text until rewritten, and both kinds are
+ * read (column_json()).  A build of schema 2 refuses schema 3 (a downgrade
  * starts the cache over). */
 #define CACHE_SCHEMA_VERSION "3"
 #define CACHE_SCHEMA_VERSION_TEXT "2"

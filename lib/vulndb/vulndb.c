@@ -8,7 +8,7 @@
 #include "severity.h"
 #include "vulndb-internal.h"
 
-/* 256 MiB of the DB file mapped at most: well inside the sandbox's RLIMIT_AS. */
+/* sqlite's page cache for the DB, in pages (256 KiB): its buffers reused. */
 #define VULNDB_CACHE_PAGES 64
 
 struct vulndb {
