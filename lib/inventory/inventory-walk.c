@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,6 +81,7 @@ struct chunk {
 struct frame {
         int fd;
         size_t pos, len;        /* the entries of bufs[depth] not yet listed */
+        bool at_end;            /* they are the folder's last (dirent_ends()) */
         size_t path_len;        /* of path when this frame was pushed */
 };
 
@@ -249,6 +251,18 @@ static bool skipped_at_top(const struct inventory_lister *l, const char *name) {
         return false;
 }
 
+/* Whether de, the last entry a getdents64 returned, is its folder's last:
+ * its d_off, where reading would go on, is the largest position a file can
+ * have, so nothing can follow.  ext4 with dir_index (its default) ends
+ * every folder so, and overlayfs a folder of one layer on it; the final
+ * getdents64, which would return nothing, is saved: one system call per
+ * folder, a fifth of a miss's.  Any other d_off (tmpfs, xfs, overlayfs's
+ * merged folders) still takes that final call: a short read says nothing
+ * of the end on FUSE or NFS. */
+static bool dirent_ends(const struct dirent64 *de) {
+        return de->d_off == INT64_MAX;
+}
+
 /* The next entry of the folder on top of the stack, NULL at its end (or
  * when it can't be read: vanished, nothing to find there). */
 static const struct dirent64 *next_entry(struct inventory_lister *l) {
@@ -258,6 +272,8 @@ static const struct dirent64 *next_entry(struct inventory_lister *l) {
         ssize_t n;
 
         if (f->pos >= f->len) {
+                if (f->at_end)
+                        return NULL;
                 do
                         n = getdents64(f->fd, buf, WALK_DIRENTS_BUF);
                 while (n < 0 && errno == EINTR);
@@ -267,6 +283,8 @@ static const struct dirent64 *next_entry(struct inventory_lister *l) {
         }
         de = (const struct dirent64 *) (buf + f->pos);
         f->pos += de->d_reclen;
+        if (f->pos >= f->len)
+                f->at_end = dirent_ends(de);
         return de;
 }
 
