@@ -59,8 +59,18 @@
         "  inventory_json TEXT,"                                                \
         "  findings_compact TEXT);"                                             \
         "CREATE INDEX entries_last_used ON entries(last_used);"                 \
+        CACHE_INDEXES_SQL                                                       \
         "INSERT INTO meta (key, value) VALUES ('schema_version', '" CACHE_SCHEMA_VERSION "');"       \
         CACHE_MARK_SQL
+
+/* Indexes added after a schema's file was made, created by the first open
+ * that may write (schema_ensure()); a build without one neither needs nor
+ * minds it.  entries_identity: a shard of the verdict index that must be
+ * made from the cache (shard_rowids()) reads every entry's identity, which
+ * in the table is one page per entry (its JSON follows it) and in this
+ * index some 50 entries a page. */
+#define CACHE_INDEXES_SQL                                                       \
+        "CREATE INDEX IF NOT EXISTS entries_identity ON entries(identity);"
 
 /* Marks the file as ours; in a new file before anything else (see
  * mark_new()), in a cache made before the mark existed when it is first
@@ -515,6 +525,8 @@ static int schema_ensure(struct cache *c, struct error *err) {
                 r = schema_check(c, err);
         if (txn && r == 0)
                 r = adopt(c, err);
+        if (txn && r == 0)
+                r = cache_exec(c, CACHE_INDEXES_SQL, "index the cache's identities", err);
         if (txn && r == 0)
                 r = cache_exec(c, "COMMIT", "create the schema", err);
         if (txn && r < 0)
@@ -1536,9 +1548,10 @@ static int index_row_keep(struct index_rows *r, sqlite3_stmt *st) {
 
 #define INDEX_ROWS_SQL "SELECT " ENTRY_COLUMNS ", findings_compact FROM entries WHERE findings_compact IS NOT NULL"
 
-/* The rowids of one shard's entries.  Only the identities are read: a
- * row's findings come after its scan and inventory in a chain of overflow
- * pages that sqlite walks to test them even for NULL. */
+/* The rowids of one shard's entries.  Only the identities are read, from
+ * entries_identity where the cache has it: a row's findings come after its
+ * scan and inventory in a chain of overflow pages that sqlite walks to
+ * test them even for NULL, and each row starts a page of its own. */
 static int shard_rowids(struct cache *c, unsigned shard, int64_t **ret, size_t *ret_n, struct error *err) {
         _cleanup_free_ int64_t *v = NULL;
         sqlite3_stmt *st = NULL;

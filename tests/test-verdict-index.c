@@ -5,6 +5,8 @@
  * writers: put, purge, gc (with the hits' last uses folded in first, so
  * that TTL expiry still counts them), memos. */
 #include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -300,6 +302,72 @@ static void test_cache_writers(void) {
         CHECK(cache_memo_get(c, "db:7:7:7:7.7", &value, NULL) == 0);
 }
 
+/* One integer a query gives, read with plain sqlite beside the cache. */
+static long long sql_int(const char *sql) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        long long v = -1;
+
+        if (sqlite3_open_v2(cache_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+#define HAS_IDENTITY_INDEX "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'entries_identity'"
+
+/* An identity of A's shard that is neither A nor any before it. */
+static void same_shard(char *buf, size_t size, unsigned *seq) {
+        do
+                snprintf(buf, size, "sha256:%064x", ++*seq);
+        while (vidx_shard(buf) != SHARD);
+}
+
+/* A shard whose file is gone is made again, at the next write into it,
+ * from the cache's entries of that shard: found through entries_identity,
+ * or, in a cache made before that index, by reading every entry.  The
+ * hook's open adds no index; the next open that checks the file does. */
+static void test_shard_from_cache(void) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        char id_c[80], id_d[80], wal[300], shm[300];
+        struct error err = {};
+        unsigned seq = 0;
+
+        snprintf(wal, sizeof(wal), "%s-wal", cache_path);
+        snprintf(shm, sizeof(shm), "%s-shm", cache_path);
+        (void) unlink(cache_path);
+        (void) unlink(wal);
+        (void) unlink(shm);
+        CHECK(vidx_remove_all(cache_path, NULL) >= 0);
+        same_shard(id_c, sizeof(id_c), &seq);
+        same_shard(id_d, sizeof(id_d), &seq);
+        CHECK_MSG(cache_open(cache_path, &c, NULL, &err) == 0, "%s", err.msg);
+        if (!c)
+                return;
+        CHECK(sql_int(HAS_IDENTITY_INDEX) == 1);
+        put(c, ID_A, time(NULL));
+        put(c, ID_B, time(NULL));
+        CHECK(unlink(index_path) == 0 && !indexed(ID_A));
+        put(c, id_c, time(NULL));
+        CHECK(indexed(ID_A) && indexed(id_c) && indexed(ID_B));
+        cache_close(TAKE_PTR(c));
+
+        CHECK(sql_int("DROP INDEX entries_identity") == -1 && sql_int(HAS_IDENTITY_INDEX) == 0);
+        CHECK_MSG(cache_open_flags(cache_path, CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, &c, NULL, &err) == 0,
+                  "%s", err.msg);
+        if (!c)
+                return;
+        CHECK(unlink(index_path) == 0 && !indexed(ID_A));
+        put(c, id_d, time(NULL));
+        CHECK(indexed(ID_A) && indexed(id_c) && indexed(id_d));
+        cache_close(TAKE_PTR(c));
+        CHECK(sql_int(HAS_IDENTITY_INDEX) == 0);
+        CHECK_MSG(cache_open(cache_path, &c, NULL, &err) == 0, "%s", err.msg);
+        CHECK(sql_int(HAS_IDENTITY_INDEX) == 1);
+}
+
 struct check_all {
         size_t in_cache, in_index, mismatched;
 };
@@ -389,6 +457,7 @@ int main(void) {
         test_foreign();
         test_touch();
         test_cache_writers();
+        test_shard_from_cache();
         test_concurrent_writers();
         {
                 char cmd[300];
