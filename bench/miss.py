@@ -91,8 +91,10 @@ def template_cache(hook, cfg_path, cache, work, rootfs):
     os.makedirs(b)
     json.dump({"ociVersion": "1.0.2", "root": {"path": other}}, open(os.path.join(b, "config.json"), "w"))
     state = json.dumps({"ociVersion": "1.0.2", "id": "tpl", "status": "creating", "pid": 1, "bundle": b})
-    subprocess.run([hook, "--config", cfg_path], input=state, text=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    p = subprocess.run([hook, "--config", cfg_path], input=state, text=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if not os.path.exists(cache):
+        sys.exit(f"{hook} made no cache at {cache}: {p.stderr.strip()}")
     # read-only: a read-write close would checkpoint and delete the -wal
     db = sqlite3.connect(f"file:{cache}?mode=ro", uri=True)
     n = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
@@ -197,7 +199,7 @@ def main():
     cli = os.path.join(builds[-1], "cli", "portcullis")
     work = tempfile.mkdtemp(prefix="pc-bench-miss-")
     try:
-        dbs = a.db
+        dbs = [os.path.abspath(d) for d in a.db or []]     # the hook takes the config's paths as they are
         if not dbs:
             data = os.environ.get("PC_SHARED_DATA", os.path.join(SRC, "..", "shared", "data"))
             real = os.path.join(work, "debian12-real.sqlite")
