@@ -373,20 +373,6 @@ static char *cat2(const char *a, const char *b) {
         return s;
 }
 
-/* One integer a PRAGMA (or query) gives, read with plain sqlite. */
-static long long sql_int(const char *path, const char *sql) {
-        sqlite3 *db = NULL;
-        sqlite3_stmt *st = NULL;
-        long long v = -1;
-
-        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-            sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
-}
-
 /* A cache as builds before the mark made them: the application_id and
  * user_version cleared, checkpointed into the file. */
 static void unmark(const char *path) {
@@ -559,13 +545,13 @@ static void test_corrupt(void) {
                 CHECK(c && put(c, "legacy", 0, 4) == 0);
                 cache_close(c);
                 unmark(path);
-                CHECK(sql_int(path, "PRAGMA application_id") == 0);
+                CHECK(test_sql_int(path, "PRAGMA application_id") == 0);
                 c = NULL;
                 CHECK_MSG(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &err) == 0, "%s", err.msg);
                 CHECK(c && cache_peek(c, k, &got, &err) == 0 && got.findings == 4);
                 cache_entry_done(&got);
                 cache_close(c);
-                CHECK(sql_int(path, "PRAGMA application_id") == 0);
+                CHECK(test_sql_int(path, "PRAGMA application_id") == 0);
                 c = NULL;
                 CHECK_MSG(cache_open_flags(path, CACHE_OPEN_RECOVER | CACHE_OPEN_NO_QUICK_CHECK, &c, &recovered,
                                            &err) == 0 && !recovered, "%s", err.msg);
@@ -573,8 +559,8 @@ static void test_corrupt(void) {
                 cache_entry_done(&got);
                 cache_close(c);
                 CHECK(!corrupt_copy_exists(dir, "legacy.db"));
-                CHECK(sql_int(path, "PRAGMA application_id") == 0x50437663);
-                CHECK(sql_int(path, "PRAGMA user_version") == 3);
+                CHECK(test_sql_int(path, "PRAGMA application_id") == 0x50437663);
+                CHECK(test_sql_int(path, "PRAGMA user_version") == 3);
 
                 /* Unmarked and damaged, its schema still readable: ours by
                  * its schema, moved aside. */
@@ -588,11 +574,11 @@ static void test_corrupt(void) {
         c = NULL;
         CHECK(cache_open_flags(test_path(dir, "empty.db"), CACHE_OPEN_READONLY, &c, NULL, &(struct error) {}) ==
               -ENOENT);
-        CHECK(sql_int(test_path(dir, "empty.db"), "PRAGMA page_count") == 0);
+        CHECK(test_sql_int(test_path(dir, "empty.db"), "PRAGMA page_count") == 0);
         c = open_ok(test_path(dir, "empty.db"), &recovered);
         CHECK(c && !recovered && !corrupt_copy_exists(dir, "empty.db"));
         cache_close(c);
-        CHECK(sql_int(test_path(dir, "empty.db"), "PRAGMA application_id") == 0x50437663);
+        CHECK(test_sql_int(test_path(dir, "empty.db"), "PRAGMA application_id") == 0x50437663);
 
         /* What can't be opened is an error, and nothing is moved. */
         {
@@ -647,13 +633,13 @@ static void test_compressed(void) {
         CHECK(cache_put(c, &e, &err) == 0);
         CHECK(put(c, "sha256:old", 1000, 1) == 0);
         cache_close(c);
-        CHECK(sql_int(path, "PRAGMA user_version") == 3);
+        CHECK(test_sql_int(path, "PRAGMA user_version") == 3);
         typ = sql_text(path, "SELECT typeof(scan_json) || ' ' || typeof(inventory_json) || ' ' || "
                              "typeof(findings_compact) FROM entries WHERE identity = 'sha256:zzzz'");
         CHECK_STREQ(typ, "blob text text");     /* the inventory is under 64 KiB */
         /* 200 KiB of scan JSON in a few KiB */
-        CHECK_MSG(sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'") < 20 * 1024,
-                  "%lld bytes", sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'"));
+        CHECK_MSG(test_sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'") < 20 * 1024,
+                  "%lld bytes", test_sql_int(path, "SELECT length(scan_json) FROM entries WHERE identity = 'sha256:zzzz'"));
         c = NULL;
         CHECK_MSG(cache_open_flags(path, CACHE_OPEN_READONLY, &c, NULL, &err) == 0, "%s", err.msg);
         CHECK(c && cache_peek(c, k, &got, &err) == 0);
@@ -691,7 +677,7 @@ static void test_compressed(void) {
         CHECK(!corrupt_copy_exists(dir, "cache.db"));
         ver = sql_text(path, "SELECT value FROM meta WHERE key = 'schema_version'");
         CHECK_STREQ(ver, "3");
-        CHECK(sql_int(path, "PRAGMA user_version") == 3);
+        CHECK(test_sql_int(path, "PRAGMA user_version") == 3);
 
         /* A damaged frame: that entry's error, naming the file; the file
          * stays, the other entry reads */

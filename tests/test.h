@@ -56,4 +56,7 @@ const char *test_tmpdir(void);
 const char *test_path(const char *a, const char *b);
 /* Writes a file (creating parent directories). */
 void test_write_file(const char *path, const char *content);
+/* One integer a query (or PRAGMA) gives on the sqlite file at path, opened
+ * read-only beside whoever has it open; -1 when it gives none. */
+long long test_sql_int(const char *path, const char *sql);
 int test_end(void);
