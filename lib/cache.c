@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "base/digest.h"
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "verdict-index.h"
@@ -258,26 +259,23 @@ static bool key_valid(const char *key, size_t min) {
         return strspn(key, "0123456789abcdef") == n;
 }
 
-/* mkdir -p, 0700 for what it creates: cached scans say which images are
- * vulnerable to what, and the default lock folder /run/portcullis/locks
- * sits on a tmpfs that is empty after every boot. */
-static int mkdir_p(const char *dir) {
-        _cleanup_free_ char *p = strdup(dir);
+/* dir opened; created first (mkdir -p, 0700 for what it creates: cached
+ * scans say which images are vulnerable to what, and the default lock
+ * folder /run/portcullis/locks sits on a tmpfs that is empty after every
+ * boot) only when it is missing, so that a start finds it with one open,
+ * not a mkdir per level.  -errno of the open; *ret_mkdir the creation's
+ * -errno when that failed, else 0. */
+static int open_dir_created(const char *dir, int *ret_mkdir) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1;; s++) {
-                char c = *s;
-
-                if (c != '/' && c != '\0')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                if (c == '\0')
-                        return 0;
-                *s = c;
+        *ret_mkdir = 0;
+        if (fd < 0 && errno == ENOENT) {
+                *ret_mkdir = mkdir_all(dir, 0700);
+                if (*ret_mkdir < 0)
+                        return *ret_mkdir;
+                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         }
+        return fd >= 0 ? fd : -errno;
 }
 
 /* Creates the folder the file goes in.  Returns the folder open, for
@@ -297,12 +295,11 @@ static int open_parent(const char *path, struct error *err) {
                 slash[1] = '\0';
         else
                 *slash = '\0';
-        r = mkdir_p(dir);
+        fd = open_dir_created(dir, &r);
         if (r < 0)
                 return error_set_errno(err, r, "cache %s: create its folder %s", path, dir);
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOTDIR)
-                return error_set_errno(err, errno, "cache %s: %s", path, dir);
+        if (fd == -ENOTDIR)
+                return error_set_errno(err, -fd, "cache %s: %s", path, dir);
         return fd < 0 ? -1 : fd;
 }
 
@@ -1376,12 +1373,11 @@ static int lock_open(const char *lock_dir, const char *key, struct error *err) {
         struct stat st;
         int r;
 
-        r = mkdir_p(lock_dir);
+        dfd = open_dir_created(lock_dir, &r);
         if (r < 0)
                 return error_set_errno(err, r, "cache lock folder %s can't be created; create it (0700)", lock_dir);
-        dfd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
-                return error_set_errno(err, errno, "cache lock folder %s", lock_dir);
+                return error_set_errno(err, -dfd, "cache lock folder %s", lock_dir);
         (void) snprintf(name, sizeof(name), "%s.lock", key);
         fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
         if (fd < 0)
