@@ -88,12 +88,14 @@ static bool open_is_inert(int flags) {
         return flags & (O_PATH | O_DIRECTORY);
 }
 
+static int check_openable_stat(const struct stat *st) {
+        return S_ISREG(st->st_mode) || S_ISDIR(st->st_mode) ? 0 : -EBADFD;
+}
+
 static int check_openable(int pathfd, struct stat *ret_st) {
         if (fstat(pathfd, ret_st) < 0)
                 return -errno;
-        if (!S_ISREG(ret_st->st_mode) && !S_ISDIR(ret_st->st_mode))
-                return -EBADFD;
-        return 0;
+        return check_openable_stat(ret_st);
 }
 
 /* After the real open: make sure it is the object the O_PATH check saw. */
@@ -165,6 +167,8 @@ struct walk {
         unsigned symlinks;
         bool no_symlinks;                    /* rootfs_open_beneath(): a symlink or ".." is an error */
         char *todo;                          /* what is left to resolve */
+        int final_fd;                        /* the final object, O_PATH, as walk_step() saw it... */
+        struct stat final_st;                /* ...and its stat, for walk_open_final() */
 };
 
 static int walk_cur(const struct walk *w) {
@@ -183,6 +187,7 @@ static void walk_reset(struct walk *w) {
 
 static void walk_done(struct walk *w) {
         walk_reset(w);
+        closep(&w->final_fd);
         free(w->todo);
         w->todo = NULL;
 }
@@ -299,6 +304,16 @@ static int walk_step(struct walk *w, int flags, char *ret_name, size_t name_size
                 walk_pop(w);
                 return 0;
         }
+        /* A folder on the way needs no stat: O_DIRECTORY opens nothing
+         * else (with O_NOFOLLOW, a symlink is ENOTDIR), and anything else
+         * is looked at below. */
+        if (*w->todo) {
+                fd = openat(walk_cur(w), ret_name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0)
+                        return walk_push(w, TAKE_FD(fd));
+                if (errno != ENOTDIR)
+                        return -errno;
+        }
         fd = openat(walk_cur(w), ret_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -317,16 +332,22 @@ static int walk_step(struct walk *w, int flags, char *ret_name, size_t name_size
                         return -ELOOP;
                 return walk_follow(w, fd, left);
         }
-        if (!*w->todo)
-                return 1;        /* final object, opened for real by the caller */
+        if (!*w->todo) {         /* final object, opened for real by the caller */
+                w->final_fd = TAKE_FD(fd);
+                w->final_st = st;
+                return 1;
+        }
         if (!S_ISDIR(st.st_mode))
                 return -ENOTDIR;
         return walk_push(w, TAKE_FD(fd));
 }
 
-static int walk_open_final(int dirfd, const char *name, int flags) {
-        _cleanup_close_ int pfd = -EBADF, fd = -EBADF;
-        struct stat st;
+/* The final object of w, name in its current folder: opened for real,
+ * after the O_PATH look walk_step() took at it (none for "."). */
+static int walk_open_final(struct walk *w, const char *name, int flags) {
+        _cleanup_close_ int pfd = TAKE_FD(w->final_fd), fd = -EBADF;
+        int dirfd = walk_cur(w);
+        struct stat st = w->final_st;
         int r;
 
         /* O_NOFOLLOW: name was just seen not to be a symlink; if it became
@@ -335,10 +356,13 @@ static int walk_open_final(int dirfd, const char *name, int flags) {
                 fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                 return fd < 0 ? -errno : TAKE_FD(fd);
         }
-        pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (pfd < 0)
-                return -errno;
-        r = check_openable(pfd, &st);
+        if (pfd < 0) {
+                pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (pfd < 0)
+                        return -errno;
+                r = check_openable(pfd, &st);
+        } else
+                r = check_openable_stat(&st);
         if (r < 0)
                 return r;
         fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -351,7 +375,7 @@ static int walk_open_final(int dirfd, const char *name, int flags) {
 }
 
 static int open_walk(int rootfd, const char *path, int flags, bool no_symlinks) {
-        struct walk w = { .rootfd = rootfd, .no_symlinks = no_symlinks };
+        struct walk w = { .rootfd = rootfd, .no_symlinks = no_symlinks, .final_fd = -EBADF };
         char name[NAME_MAX + 1];
         int r;
 
@@ -362,7 +386,7 @@ static int open_walk(int rootfd, const char *path, int flags, bool no_symlinks) 
                 r = walk_step(&w, flags, name, sizeof(name));
         while (r == 0);
         if (r > 0)
-                r = walk_open_final(walk_cur(&w), name, flags);
+                r = walk_open_final(&w, name, flags);
         walk_done(&w);
         return r;
 }
