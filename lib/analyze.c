@@ -238,7 +238,7 @@ static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *
         close(fds[1]);
         closep(&filter[0]);
         if (filter[1] >= 0)
-                sandbox_send_filter(&o, pid, filter[1]);
+                sandbox_send_filter(&o, filter[1]);
         ret->pid = pid;
         return 0;
 }

@@ -13,7 +13,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
-#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,7 +22,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 
 #include "sandbox.h"
 
@@ -559,81 +557,48 @@ int sandbox_prepare(const struct sandbox_opts *o, struct error *err) {
         return k < 0 ? error_set_errno(err, k, "sandbox: build the seccomp filter") : 0;
 }
 
-/* What comes down filter_fd: the CPUs the child may use again once it has
- * read this (none: it was not moved), then the program's length and the
- * program.  A few hundred instructions: within a pipe's buffer and
- * PIPE_BUF, written at once and never waited for. */
-struct start_header {
-        cpu_set_t cpus;
-        uint32_t n;
-};
-
-/* A scheduler may queue a new child behind the process that forked it,
- * on its CPU, until that process sleeps or its tick comes: the bench VM's
- * kernel packs new tasks onto busy vCPUs, and the child waited 2 to 3 ms
- * there while the hook built this program and opened its cache
- * (BENCHMARKS.md, "Session 28").  So the child is moved off this CPU, when
- * there is another, and takes the parent's CPUs back when this message
- * has come, before it starts its threads (receive_start()).  Where the
- * fork put the child on another CPU already, the move is none. */
-static void move_child(pid_t pid, cpu_set_t *ret_cpus) {
-        cpu_set_t others;
-        int cpu = sched_getcpu();
-
-        CPU_ZERO(ret_cpus);
-        if (pid <= 0 || cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*ret_cpus), ret_cpus) < 0) {
-                CPU_ZERO(ret_cpus);
-                return;
-        }
-        others = *ret_cpus;
-        CPU_CLR(cpu, &others);
-        if (CPU_COUNT(&others) == 0 || sched_setaffinity(pid, sizeof(others), &others) < 0)
-                CPU_ZERO(ret_cpus);
-}
-
-void sandbox_send_filter(const struct sandbox_opts *o, pid_t child, int fd) {
+void sandbox_send_filter(const struct sandbox_opts *o, int fd) {
         struct compiled *c = &compiled[o->writes_below_root];
-        struct start_header h = {};
         sigset_t pipe_signal, old;
+        bool broken = false;
+        uint32_t n;
 
-        move_child(child, &h.cpus);
         (void) sandbox_prepare(o, NULL);
-        h.n = c->supported > 0 && c->insns ? (uint32_t) c->n : 0;
+        n = c->supported > 0 && c->insns ? (uint32_t) c->n : 0;
         /* A child that already ended (its DB would not open) closed the
          * other end: EPIPE, not a SIGPIPE that would kill this process. */
         sigemptyset(&pipe_signal);
         sigaddset(&pipe_signal, SIGPIPE);
         (void) pthread_sigmask(SIG_BLOCK, &pipe_signal, &old);
-        if (writev(fd, (struct iovec[]) { { &h, sizeof(h) }, { c->insns, h.n * sizeof(*c->insns) } }, 2) < 0 &&
-            errno == EPIPE && !sigismember(&old, SIGPIPE))
+        /* a few hundred instructions: within a pipe's buffer, never waits */
+        if (write(fd, &n, sizeof(n)) != (ssize_t) sizeof(n))
+                broken = errno == EPIPE;
+        else if (n > 0 && write(fd, c->insns, n * sizeof(*c->insns)) < 0)
+                broken = errno == EPIPE;
+        if (broken && !sigismember(&old, SIGPIPE))
                 (void) sigtimedwait(&pipe_signal, NULL, &(struct timespec) {});
         (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
         (void) close(fd);
 }
 
-/* What the parent sent (sandbox_send_filter()): the CPUs back, then the
- * program, when it sent one whole and this process has none. */
-static void receive_start(const struct sandbox_opts *o) {
+/* The program the parent built (sandbox_send_filter()), when it sent one
+ * whole: read before the filter is loaded. */
+static void receive_filter(const struct sandbox_opts *o) {
         struct compiled *c = &compiled[o->writes_below_root];
-        struct start_header h;
         size_t want, got = 0;
+        uint32_t n = 0;
         ssize_t k;
 
         if (o->filter_fd <= 0)
                 return;
-        if (read(o->filter_fd, &h, sizeof(h)) != (ssize_t) sizeof(h)) {
-                (void) close(o->filter_fd);
-                return;
-        }
-        if (CPU_COUNT(&h.cpus) > 0)
-                (void) sched_setaffinity(0, sizeof(h.cpus), &h.cpus);
-        if (!c->insns && h.n > 0 && h.n <= BPF_MAXINSNS && (c->insns = malloc(h.n * sizeof(*c->insns)))) {
-                want = h.n * sizeof(*c->insns);
+        if (!c->insns && read(o->filter_fd, &n, sizeof(n)) == (ssize_t) sizeof(n) && n > 0 && n <= BPF_MAXINSNS &&
+            (c->insns = malloc(n * sizeof(*c->insns)))) {
+                want = n * sizeof(*c->insns);
                 while (got < want && ((k = read(o->filter_fd, (char *) c->insns + got, want - got)) > 0 ||
                                       (k < 0 && errno == EINTR)))
                         got += k > 0 ? (size_t) k : 0;
                 if (got == want) {
-                        c->n = h.n;
+                        c->n = n;
                         c->supported = 1;
                 } else {
                         free(c->insns);
@@ -652,6 +617,7 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         uint32_t pid = (uint32_t) getpid();
         int k;
 
+        receive_filter(o);
         if ((k = sandbox_prepare(o, err)) < 0)
                 return k;
         if (!c->supported)
@@ -698,10 +664,8 @@ int sandbox_enter(const struct sandbox_opts *o, struct error *err) {
          * seccomp, whose list has no capset, setuid or prctl. */
         if ((k = setup_privileges_keep_pdeathsig(o, err)) < 0)
                 return k;
-        /* Threads inherit all of the above and the CPUs; then no more
-         * processes (nor threads: RLIMIT_NPROC counts both) and the filter
-         * for all. */
-        receive_start(o);
+        /* Threads inherit all of the above; then no more processes (nor
+         * threads: RLIMIT_NPROC counts both) and the filter for all. */
         if ((o->threads_fn && (k = o->threads_fn(o->userdata, err)) < 0) ||
             (k = set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err)) < 0)
                 return k;

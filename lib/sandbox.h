@@ -56,9 +56,7 @@ struct sandbox_opts {
         void *userdata;
         /* > 0: the compiled seccomp program comes on this fd from the
          * parent (sandbox_send_filter()), which builds it while the child
-         * sets up the rest; the child builds it itself when none comes.
-         * With it come the CPUs the child takes back (the parent moved it
-         * off its own). */
+         * sets up the rest; the child builds it itself when none comes. */
         int filter_fd;
         /* The image reader (lib/image.c) fills root_fd with the files it
          * materialises: it may create (O_WRONLY|O_CREAT|O_EXCL only), write,
@@ -84,12 +82,10 @@ enum {
  * and pid in (sandbox_enter() compiles it itself when it was not). */
 int sandbox_prepare(const struct sandbox_opts *o, struct error *err);
 
-/* In the parent, after the fork: moves child off this CPU (it takes the
- * parent's CPUs back in sandbox_enter(), before threads_fn), then sends
- * the program for o's kind of child (sandbox_prepare()) down fd, for the
- * child's filter_fd; nothing usable (a count of 0) when it can't be
- * built.  Closes fd. */
-void sandbox_send_filter(const struct sandbox_opts *o, pid_t child, int fd);
+/* In the parent, after the fork: the program for o's kind of child
+ * (sandbox_prepare()) down fd, for the child's filter_fd; nothing usable
+ * (a count of 0) when it can't be built.  Closes fd. */
+void sandbox_send_filter(const struct sandbox_opts *o, int fd);
 
 /* Closes every other fd (stdin becomes /dev/null), calls open_fn, chroots
  * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts

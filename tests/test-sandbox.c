@@ -11,7 +11,6 @@
 #include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -542,70 +541,8 @@ static void test_send_filter_to_gone_child(void) {
 
         CHECK(pipe2(fds, O_CLOEXEC) == 0);
         close(fds[0]);
-        sandbox_send_filter(&o, 0, fds[1]);     /* would die of SIGPIPE */
+        sandbox_send_filter(&o, fds[1]);        /* would die of SIGPIPE */
         CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE));
-}
-
-/* The parent moves its child off its own CPU (sandbox_send_filter()); the
- * child takes the parent's CPUs back once the program has come, before its
- * threads start, which inherit them.  The child's open_fn waits for the
- * test to have looked at its CPUs. */
-static cpu_set_t parent_cpus;
-static int go_fd = -1;
-static bool thread_cpus_back;
-
-static int wait_for_go(void *userdata, struct error *err) {
-        char c;
-
-        return read(go_fd, &c, 1) == 1 ? 0 : error_set(err, EIO, "no go");
-}
-
-static int check_cpus_back(void *userdata, struct error *err) {
-        cpu_set_t now;
-
-        thread_cpus_back = sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_EQUAL(&now, &parent_cpus);
-        return 0;
-}
-
-static void test_child_moved(void) {
-        int result[2], filter[2], go[2], status;
-        cpu_set_t child_cpus;
-        char buf[8] = "";
-        pid_t pid;
-
-        CHECK(sched_getaffinity(0, sizeof(parent_cpus), &parent_cpus) == 0);
-        if (CPU_COUNT(&parent_cpus) < 2) {
-                fprintf(stderr, "one CPU: the child is not moved, skipped\n");
-                return;
-        }
-        CHECK(pipe2(result, O_CLOEXEC) == 0 && pipe2(filter, O_CLOEXEC) == 0 && pipe2(go, O_CLOEXEC) == 0);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0) {
-                go_fd = go[0];
-                if (sandbox_enter(&(struct sandbox_opts) { .result_fd = result[1], .root_fd = -EBADF,
-                                                           .keep_fds = &go_fd, .n_keep_fds = 1,
-                                                           .filter_fd = filter[0], .open_fn = wait_for_go,
-                                                           .threads_fn = check_cpus_back },
-                                  NULL) < 0)
-                        _exit(100);
-                say(result[1], thread_cpus_back ? "back" : "not");
-                _exit(0);
-        }
-        close(result[1]);
-        close(filter[0]);
-        close(go[0]);
-        sandbox_send_filter(&(struct sandbox_opts) { .result_fd = -1 }, pid, filter[1]);
-        /* moved: every CPU of the parent's but one */
-        CHECK(sched_getaffinity(pid, sizeof(child_cpus), &child_cpus) == 0);
-        CHECK_MSG(CPU_COUNT(&child_cpus) == CPU_COUNT(&parent_cpus) - 1, "%d of %d CPUs",
-                  CPU_COUNT(&child_cpus), CPU_COUNT(&parent_cpus));
-        CHECK(write(go[1], "g", 1) == 1);
-        close(go[1]);
-        CHECK(read(result[0], buf, sizeof(buf) - 1) > 0);
-        CHECK_MSG(strcmp(buf, "back") == 0, "the child's thread got %s its CPUs", buf);
-        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        close(result[0]);
 }
 
 int main(void) {
@@ -619,7 +556,6 @@ int main(void) {
         if (!landlock)
                 fprintf(stderr, "no Landlock in this kernel: its rows are skipped\n");
         test_send_filter_to_gone_child();
-        test_child_moved();
         test_rows();
         test_writer_rows();
         test_cpu_limit();
