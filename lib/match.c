@@ -323,11 +323,12 @@ static const char *lookup_name(const struct package *p);
 static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
         struct matcher *m = userdata;
         _cleanup_free_ char *fixed = NULL;
-        struct error merr = {};
+        struct error merr;      /* not = {}: its 2 KiB zeroed at every entry was a fifth of a lookup */
         bool affected = false;
         struct hit *h;
         int r;
 
+        error_clear(&merr);
         for (size_t i = 0; i < m->n_hits; i++)
                 if (m->hits[i].record == a->record)
                         return 0;
@@ -641,11 +642,12 @@ static int prefetch_records(struct vulndb *db, struct match_prefetch *p) {
                         refs[k++] = (struct hit_ref) { .hit = &p->v[g].hits[j], .group = g };
         qsort(refs, n, sizeof(*refs), hit_ref_cmp);
         for (size_t i = 0; i < n; i++) {
-                struct error err = {};
+                struct error err;
                 int r;
 
                 if (failed[refs[i].group])
                         continue;
+                error_clear(&err);
                 r = fill_hit(db, refs[i].hit, &err);
                 if (r == -ENOMEM)
                         return r;
