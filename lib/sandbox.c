@@ -41,11 +41,7 @@
  *   sysinfo: glibc's qsort asks for the RAM size (_SC_PHYS_PAGES);
  *   nanosleep: sqlite's busy wait;
  *   rt_sigaction, rt_sigprocmask: abort() (with tgkill to itself below),
- *     so that a stack-protector or assert death reads as SIGABRT;
- *   rseq, set_robust_list: what glibc's start of a thread registers for
- *     it (with rt_sigprocmask), so that threads_fn's threads need not have
- *     started before the filter binds them (a wait of 0.3 to 0.9 ms on
- *     the bench VM); each names only the calling thread's own memory. */
+ *     so that a stack-protector or assert death reads as SIGABRT. */
 static const char *const allowed[] = {
         "read", "pread64", "readv", "preadv", "lseek", "getdents64", "close",
         "fstat", "newfstatat", "stat", "lstat", "statx", "fstatfs", "readlink", "readlinkat",
@@ -54,7 +50,6 @@ static const char *const allowed[] = {
         "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
         "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
         "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
-        "rseq", "set_robust_list",
 };
 
 /* The image reader's writes, all relative to a folder fd and a plain name
@@ -67,7 +62,6 @@ static const char *const allowed_writer[] = {
  * these are never in a release filter). */
 static const char *const allowed_sanitizer[] = {
         "sigaltstack", "prctl", "sched_yield", "getppid", "prlimit64", "getrlimit", "writev", "uname",
-        "sched_getaffinity",    /* a thread's start under ASan */
 };
 
 /* fcntl commands: file-descriptor flags and record locks (sqlite, and

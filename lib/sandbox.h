@@ -49,10 +49,9 @@ struct sandbox_opts {
         /* Called once everything a thread inherits is in place (the chroot,
          * Landlock, no_new_privs, capabilities, uid), before RLIMIT_NPROC
          * goes to 0 and before the seccomp filter, which is loaded for
-         * every thread (TSYNC): starts the child's threads.  They may still
-         * be starting when it returns (the filter allows a thread's
-         * start-up syscalls), and must touch nothing of the image's before
-         * sandbox_enter() has returned. */
+         * every thread (TSYNC): starts the child's threads.  Each must be
+         * past its start-up when it returns and touch nothing of the
+         * image's before sandbox_enter() has returned. */
         int (*threads_fn)(void *userdata, struct error *err);
         void *userdata;
         /* > 0: the compiled seccomp program comes on this fd from the
