@@ -119,7 +119,7 @@ static const struct row rows[] = {
         { "dirlink/../etc/passwd",            0, ROOTFS_PASSWD },
         { "dangling",                         ENOENT, NULL },
         { "etc/passwd/x",                     ENOTDIR, NULL },
-        { "fifo/x",                           ENOTDIR, NULL },      /* a FIFO on the way: never opened */
+        { "fifo/x",                           ENOTDIR, NULL },      /* a FIFO on the way: only O_PATH */
         { "dangling/x",                       ENOENT, NULL },
         { "chain-6",                          0, ROOTFS_PASSWD },   /* 40 links */
         { "chain-5",                          ELOOP, NULL },        /* 41 links */
