@@ -370,7 +370,8 @@ static const char *const not_executable[] = {
         ".yaml", ".yml", ".toml", ".conf", ".cfg", ".ini", ".mo", ".po", ".png", ".jpg", ".gif", ".svg",
         ".ico", ".ttf", ".woff", ".woff2", ".pem", ".crt", ".vim", ".cmake", ".o", ".a", ".sh", ".s",
         ".pyo", ".pxd", ".pyx", ".rbs", ".gemspec", ".pom", ".sql", ".log", ".lock", ".patch", ".pc", ".in",
-        ".deb", ".list", ".md5sums", ".triggers", ".shlibs", ".symbols", ".postinst", ".prerm", ".postrm",
+        ".deb", ".list", ".md5sums", ".triggers", ".shlibs", ".symbols", ".preinst", ".postinst", ".prerm", ".postrm",
+        ".config", ".templates", ".conffiles",
         ".service", ".debug", ".pas", ".pp", ".ppu", ".bc", ".ads", ".adb", ".ali",
 };
 
