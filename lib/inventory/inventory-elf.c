@@ -371,7 +371,7 @@ static const char *const not_executable[] = {
         ".ico", ".ttf", ".woff", ".woff2", ".pem", ".crt", ".vim", ".cmake", ".o", ".a", ".sh", ".s",
         ".pyo", ".pxd", ".pyx", ".rbs", ".gemspec", ".pom", ".sql", ".log", ".lock", ".patch", ".pc", ".in",
         ".deb", ".list", ".md5sums", ".triggers", ".shlibs", ".symbols", ".preinst", ".postinst", ".prerm", ".postrm",
-        ".config", ".templates", ".conffiles",
+        ".templates", ".conffiles",
         ".service", ".debug", ".pas", ".pp", ".ppu", ".bc", ".ads", ".adb", ".ali",
 };
 
