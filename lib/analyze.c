@@ -207,38 +207,26 @@ struct child {
 static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
                        struct child *ret, struct error *err) {
         struct sandbox_opts o = *cage;
-        int fds[2], filter[2], k;
+        int fds[2], k;
         pid_t pid;
 
         if (deadline_ms == 0)   /* the budget is spent: no child to start and kill */
                 return error_set(err, ETIMEDOUT, "no decision within the deadline");
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return error_set_errno(err, errno, "create a pipe for the analysis");
-        /* The seccomp program is built in this process (once for all its
-         * children) while the child sets up the rest of its cage; a child
-         * without it builds its own. */
-        if (pipe2(filter, O_CLOEXEC) < 0)
-                filter[0] = filter[1] = -EBADF;
-        o.filter_fd = filter[0];
         *ret = (struct child) { .deadline = now_ms() + deadline_ms, .fd = fds[0] };
         pid = fork();
         if (pid < 0) {
                 k = -errno;
                 close(fds[0]);
                 close(fds[1]);
-                closep(&filter[0]);
-                closep(&filter[1]);
                 return error_set_errno(err, k, "start the analysis process");
         }
         if (pid == 0) {
                 close(fds[0]);
-                closep(&filter[1]);
                 child_main(fn, arg, &o, deadline_ms, fds[1]);
         }
         close(fds[1]);
-        closep(&filter[0]);
-        if (filter[1] >= 0)
-                sandbox_send_filter(&o, filter[1]);
         ret->pid = pid;
         return 0;
 }

@@ -12,17 +12,16 @@
 #include <linux/landlock.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <pthread.h>
-#include <seccomp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "sandbox-filter.h"
 #include "sandbox.h"
 
 /* meson sets PORTCULLIS_SANITIZED when b_sanitize is not "none". */
@@ -31,48 +30,6 @@
 #endif
 
 #define SANDBOX_KEEP_MAX 16
-
-/* Plain reads, metadata, memory, time and exit; none writes or reaches
- * beyond what the process already has.  Names absent on an architecture
- * (stat, open on arm64) are skipped.
- *   fstatfs, readlinkat: lib/rootfs.c tells procfs magic links apart;
- *   access/faccessat, getcwd, readlink: sqlite's hot-journal check and
- *     full-path resolution;
- *   sysinfo: glibc's qsort asks for the RAM size (_SC_PHYS_PAGES);
- *   nanosleep: sqlite's busy wait;
- *   rt_sigaction, rt_sigprocmask: abort() (with tgkill to itself below),
- *     so that a stack-protector or assert death reads as SIGABRT. */
-static const char *const allowed[] = {
-        "read", "pread64", "readv", "preadv", "lseek", "getdents64", "close",
-        "fstat", "newfstatat", "stat", "lstat", "statx", "fstatfs", "readlink", "readlinkat",
-        "access", "faccessat", "faccessat2", "getcwd",
-        "brk", "munmap", "mremap", "madvise",
-        "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
-        "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
-        "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
-};
-
-/* The image reader's writes, all relative to a folder fd and a plain name
- * (lib/image.c); write(2) to the files it creates. */
-static const char *const allowed_writer[] = {
-        "write", "mkdirat", "unlinkat", "symlinkat", "linkat",
-};
-
-/* What the ASan/UBSan runtimes use to report (a sanitizer build only:
- * these are never in a release filter). */
-static const char *const allowed_sanitizer[] = {
-        "sigaltstack", "prctl", "sched_yield", "getppid", "prlimit64", "getrlimit", "writev", "uname",
-};
-
-/* fcntl commands: file-descriptor flags and record locks (sqlite, and
- * fdopendir's F_GETFL).  Not F_SETOWN/F_SETSIG: SIGIO to a pid of our
- * choosing would be a kill() by another name. */
-static const int fcntl_cmds[] = {
-        F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW,
-};
-
-/* Open flags that could create, change or grow a file. */
-static const int open_write_flags[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_TMPFILE & ~O_DIRECTORY };
 
 static int cmp_int(const void *a, const void *b) {
         return *(const int *) a - *(const int *) b;
@@ -100,15 +57,13 @@ static int setup_fds(const struct sandbox_opts *o, struct error *err) {
         size_t n = 0;
         int fd, k;
 
-        if (o->n_keep_fds + 4 > SANDBOX_KEEP_MAX)
-                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 4);
+        if (o->n_keep_fds + 3 > SANDBOX_KEEP_MAX)
+                return error_set(err, E2BIG, "sandbox: more than %d fds to keep", SANDBOX_KEEP_MAX - 3);
         keep[n++] = o->result_fd;
         if (o->root_fd >= 0)
                 keep[n++] = o->root_fd;
         if (o->read_fd > 0)
                 keep[n++] = o->read_fd;
-        if (o->filter_fd > 0)
-                keep[n++] = o->filter_fd;
         for (size_t i = 0; i < o->n_keep_fds; i++)
                 keep[n++] = o->keep_fds[i];
         qsort(keep, n, sizeof(int), cmp_int);
@@ -379,251 +334,32 @@ static int setup_privileges_keep_pdeathsig(const struct sandbox_opts *o, struct 
 
 /* ---- the seccomp filter ---------------------------------------------------- */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(scmp_filter_ctx, seccomp_release)
-
-/* Adds a rule for name; names this architecture lacks are skipped. */
-static int rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n_args,
-                const struct scmp_arg_cmp *args) {
-        int nr = seccomp_syscall_resolve_name(name);
-
-        if (nr == __NR_SCMP_ERROR)
-                return 0;
-        return seccomp_rule_add_array(ctx, action, nr, n_args, args);
-}
-
-static int allow_list(scmp_filter_ctx ctx, const char *const *names, size_t n) {
-        int k;
-
-        for (size_t i = 0; i < n; i++)
-                if ((k = rule(ctx, SCMP_ACT_ALLOW, names[i], 0, NULL)) < 0)
-                        return k;
-        return 0;
-}
-
-/* open/openat: allowed without write flags; with one, EACCES (a refusal
- * the caller reports, like a read-only file system would). */
-static int open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg) {
-        int mask = 0, k;
-
-        for (size_t i = 0; i < ELEMENTSOF(open_write_flags); i++) {
-                struct scmp_arg_cmp c = { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) open_write_flags[i],
-                                          (unsigned) open_write_flags[i] };
-
-                mask |= open_write_flags[i];
-                if ((k = rule(ctx, SCMP_ACT_ERRNO(EACCES), name, 1, &c)) < 0)
-                        return k;
-        }
-        return rule(ctx, SCMP_ACT_ALLOW, name, 1,
-                    &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 });
-}
-
-/* The image reader's opens: reads, and creating a new file to write
- * (O_WRONLY|O_CREAT|O_EXCL, which never follows or truncates); any other
- * write flag kills (rules of one filter must not overlap). */
-static int writer_open_rules(scmp_filter_ctx ctx, const char *name, unsigned flags_arg) {
-        const int create = O_WRONLY | O_CREAT | O_EXCL;
-        int mask = 0, k;
-
-        for (size_t i = 0; i < ELEMENTSOF(open_write_flags); i++)
-                mask |= open_write_flags[i];
-        mask |= O_EXCL;
-        if ((k = rule(ctx, SCMP_ACT_ALLOW, name, 1,
-                      &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, 0 })) < 0)
-                return k;
-        return rule(ctx, SCMP_ACT_ALLOW, name, 1,
-                    &(struct scmp_arg_cmp) { flags_arg, SCMP_CMP_MASKED_EQ, (unsigned) mask, (unsigned) create });
-}
-
-/* mmap/mprotect without PROT_EXEC: no new code, ever. */
-static int memory_rules(scmp_filter_ctx ctx) {
-        struct scmp_arg_cmp no_exec = { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
-        int k;
-
-        if ((k = rule(ctx, SCMP_ACT_ALLOW, "mmap", 1, &no_exec)) < 0)
-                return k;
-        return rule(ctx, SCMP_ACT_ALLOW, "mprotect", 1, &no_exec);
-}
-
-/* The filter is compiled once per process, before the first fork, with
- * these two stand-ins for what differs from child to child (the result
- * fd, the child's pid); each child writes its own values into its copy of
- * the program.  Neither is a syscall number, flag or command the filter
- * compares with otherwise. */
-#define FILTER_FD_STANDIN 0x5ca1ab1e
-#define FILTER_PID_STANDIN 0x0badcafe
-
-static int fd_rules(scmp_filter_ctx ctx, bool writer) {
-        int k;
-
-        for (size_t i = 0; i < ELEMENTSOF(fcntl_cmds); i++)
-                if ((k = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1,
-                              &(struct scmp_arg_cmp) { 1, SCMP_CMP_EQ, (unsigned) fcntl_cmds[i], 0 })) < 0)
-                        return k;
-        if (!writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
-                                 &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, FILTER_FD_STANDIN, 0 })) < 0)
-                return k;
-        if (PORTCULLIS_SANITIZED && !writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
-                                              &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, STDERR_FILENO, 0 })) < 0)
-                return k;
-        /* A signal only to ourselves: abort(). */
-        return rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1,
-                    &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, FILTER_PID_STANDIN, 0 });
-}
-
-/* Harmless probes answered with an errno instead of death:
- *   openat2: its flags sit behind a pointer a filter can't read, so it is
- *     ENOSYS and lib/rootfs.c takes its O_NOFOLLOW walk over openat, whose
- *     flags the filter checks (inside the chroot, the walk can't leave the
- *     rootfs either);
- *   ioctl: ENOTTY, as for a file that is no terminal (isatty()). */
-static int refusals(scmp_filter_ctx ctx) {
-        int k;
-
-        if ((k = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "openat2", 0, NULL)) < 0)
-                return k;
-        return rule(ctx, SCMP_ACT_ERRNO(ENOTTY), "ioctl", 0, NULL);
-}
-
 /* The classic probe: PR_SET_SECCOMP with a NULL filter is EFAULT where the
  * kernel has filters, EINVAL where it has not. */
 static bool seccomp_filters_supported(void) {
         return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) < 0 && errno == EFAULT;
 }
 
-/* One compiled program per kind of child (the analysis, the image
- * writer), built once per process; supported < 0: not probed yet. */
-static struct compiled {
-        int supported;
-        struct sock_filter *insns;
-        size_t n;
-} compiled[2] = { { .supported = -1 }, { .supported = -1 } };
-
-static int compile(scmp_filter_ctx ctx, struct compiled *c) {
-        _cleanup_close_ int rd = -EBADF, wr = -EBADF;
-        int fds[2], k;
-        ssize_t n;
-
-        /* libseccomp 2.5 exports to an fd only; a filter of a few hundred
-         * instructions fits a pipe's buffer. */
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        rd = fds[0];
-        wr = fds[1];
-        k = seccomp_export_bpf(ctx, wr);
-        if (k < 0)
-                return k;
-        closep(&wr);
-        wr = -EBADF;
-        c->insns = malloc(BPF_MAXINSNS * sizeof(struct sock_filter));
-        if (!c->insns)
-                return -ENOMEM;
-        n = read(rd, c->insns, BPF_MAXINSNS * sizeof(struct sock_filter));
-        if (n <= 0 || n % sizeof(struct sock_filter) != 0) {
-                free(c->insns);
-                c->insns = NULL;
-                return n < 0 ? -errno : -EIO;
-        }
-        c->n = (size_t) n / sizeof(struct sock_filter);
-        return 0;
-}
-
-static int build_filter(bool writer, struct compiled *c) {
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        int k;
-
-        ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-        if (!ctx)
-                return -ENOMEM;
-        if ((k = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
-            (k = allow_list(ctx, allowed, ELEMENTSOF(allowed))) < 0 ||
-            (PORTCULLIS_SANITIZED && (k = allow_list(ctx, allowed_sanitizer, ELEMENTSOF(allowed_sanitizer))) < 0) ||
-            (writer && (k = allow_list(ctx, allowed_writer, ELEMENTSOF(allowed_writer))) < 0) ||
-            (k = (writer ? writer_open_rules : open_rules)(ctx, "openat", 2)) < 0 ||
-            (k = (writer ? writer_open_rules : open_rules)(ctx, "open", 1)) < 0 ||
-            (k = memory_rules(ctx)) < 0 || (k = fd_rules(ctx, writer)) < 0 || (k = refusals(ctx)) < 0)
-                return k;
-        return compile(ctx, c);
-}
-
-int sandbox_prepare(const struct sandbox_opts *o, struct error *err) {
-        struct compiled *c = &compiled[o->writes_below_root];
-        int k;
-
-        if (c->supported < 0)
-                c->supported = seccomp_filters_supported();
-        if (!c->supported || c->insns)
-                return 0;
-        k = build_filter(o->writes_below_root, c);
-        return k < 0 ? error_set_errno(err, k, "sandbox: build the seccomp filter") : 0;
-}
-
-void sandbox_send_filter(const struct sandbox_opts *o, int fd) {
-        struct compiled *c = &compiled[o->writes_below_root];
-        sigset_t pipe_signal, old;
-        bool broken = false;
-        uint32_t n;
-
-        (void) sandbox_prepare(o, NULL);
-        n = c->supported > 0 && c->insns ? (uint32_t) c->n : 0;
-        /* A child that already ended (its DB would not open) closed the
-         * other end: EPIPE, not a SIGPIPE that would kill this process. */
-        sigemptyset(&pipe_signal);
-        sigaddset(&pipe_signal, SIGPIPE);
-        (void) pthread_sigmask(SIG_BLOCK, &pipe_signal, &old);
-        /* a few hundred instructions: within a pipe's buffer, never waits */
-        if (write(fd, &n, sizeof(n)) != (ssize_t) sizeof(n))
-                broken = errno == EPIPE;
-        else if (n > 0 && write(fd, c->insns, n * sizeof(*c->insns)) < 0)
-                broken = errno == EPIPE;
-        if (broken && !sigismember(&old, SIGPIPE))
-                (void) sigtimedwait(&pipe_signal, NULL, &(struct timespec) {});
-        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-        (void) close(fd);
-}
-
-/* The program the parent built (sandbox_send_filter()), when it sent one
- * whole: read before the filter is loaded. */
-static void receive_filter(const struct sandbox_opts *o) {
-        struct compiled *c = &compiled[o->writes_below_root];
-        size_t want, got = 0;
-        uint32_t n = 0;
-        ssize_t k;
-
-        if (o->filter_fd <= 0)
-                return;
-        if (!c->insns && read(o->filter_fd, &n, sizeof(n)) == (ssize_t) sizeof(n) && n > 0 && n <= BPF_MAXINSNS &&
-            (c->insns = malloc(n * sizeof(*c->insns)))) {
-                want = n * sizeof(*c->insns);
-                while (got < want && ((k = read(o->filter_fd, (char *) c->insns + got, want - got)) > 0 ||
-                                      (k < 0 && errno == EINTR)))
-                        got += k > 0 ? (size_t) k : 0;
-                if (got == want) {
-                        c->n = n;
-                        c->supported = 1;
-                } else {
-                        free(c->insns);
-                        c->insns = NULL;
-                }
-        }
-        (void) close(o->filter_fd);
-}
-
 /* This child's copy of the program, with its own result fd and pid in
  * place of the stand-ins (each must be there: a filter without them would
  * kill the child's every write and abort()). */
 static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
-        struct compiled *c = &compiled[o->writes_below_root];
+        _cleanup_free_ struct sock_filter *insns = NULL;
         bool fd_seen = o->writes_below_root, pid_seen = false;
         uint32_t pid = (uint32_t) getpid();
+        const struct sock_filter *prog;
+        size_t n;
         int k;
 
-        receive_filter(o);
-        if ((k = sandbox_prepare(o, err)) < 0)
-                return k;
-        if (!c->supported)
+        if (!seccomp_filters_supported())
                 return SANDBOX_NO_SECCOMP;
-        for (size_t i = 0; i < c->n; i++) {
-                struct sock_filter *f = &c->insns[i];
+        if ((k = sandbox_filter_program(o->writes_below_root, &prog, &n)) < 0)
+                return error_set_errno(err, k, "sandbox: build the seccomp filter");
+        if (!(insns = malloc(n * sizeof(*prog))))
+                return error_set(err, ENOMEM, "out of memory");
+        memcpy(insns, prog, n * sizeof(*prog));
+        for (size_t i = 0; i < n; i++) {
+                struct sock_filter *f = &insns[i];
 
                 if (f->code != (BPF_JMP | BPF_JEQ | BPF_K))
                         continue;
@@ -637,7 +373,7 @@ static int setup_seccomp(const struct sandbox_opts *o, struct error *err) {
         /* TSYNC: for the child's threads too (threads_fn); > 0 names a
          * thread that could not take it */
         k = (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-                          &(struct sock_fprog) { .len = (unsigned short) c->n, .filter = c->insns });
+                          &(struct sock_fprog) { .len = (unsigned short) n, .filter = insns });
         if (k < 0)
                 return error_set_errno(err, errno, "sandbox: load the seccomp filter");
         if (k > 0)

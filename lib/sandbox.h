@@ -54,10 +54,6 @@ struct sandbox_opts {
          * image's before sandbox_enter() has returned. */
         int (*threads_fn)(void *userdata, struct error *err);
         void *userdata;
-        /* > 0: the compiled seccomp program comes on this fd from the
-         * parent (sandbox_send_filter()), which builds it while the child
-         * sets up the rest; the child builds it itself when none comes. */
-        int filter_fd;
         /* The image reader (lib/image.c) fills root_fd with the files it
          * materialises: it may create (O_WRONLY|O_CREAT|O_EXCL only), write,
          * link and remove files and folders, and files may grow to
@@ -75,17 +71,6 @@ enum {
         SANDBOX_NO_SECCOMP = 1 << 0,  /* the kernel has no seccomp filters: the rest is in place */
         SANDBOX_NO_LANDLOCK = 1 << 1, /* the kernel has no Landlock (before 5.13, or not enabled) */
 };
-
-/* Compiles the seccomp filter for o's kind of child (the analysis, or the
- * image writer) once per process: called before a fork, so that the
- * children share the compiled program and only put their own result fd
- * and pid in (sandbox_enter() compiles it itself when it was not). */
-int sandbox_prepare(const struct sandbox_opts *o, struct error *err);
-
-/* In the parent, after the fork: the program for o's kind of child
- * (sandbox_prepare()) down fd, for the child's filter_fd; nothing usable
- * (a count of 0) when it can't be built.  Closes fd. */
-void sandbox_send_filter(const struct sandbox_opts *o, int fd);
 
 /* Closes every other fd (stdin becomes /dev/null), calls open_fn, chroots
  * to root_fd, sets the rlimits, no_new_privs and non-dumpable, restricts

@@ -24,6 +24,7 @@
 
 #include "analyze.h"
 #include "base/strutil.h"
+#include "sandbox-filter.h"
 #include "sandbox.h"
 #include "test.h"
 #include "vulndb.h"
@@ -532,17 +533,34 @@ static void test_cpu_limit(void) {
                   "status %#x", (unsigned) status);
 }
 
-/* The program sent to a child that already ended (its end of the pipe
- * closed): EPIPE, and no SIGPIPE left to kill the sender. */
-static void test_send_filter_to_gone_child(void) {
-        struct sandbox_opts o = { .result_fd = -1 };
-        sigset_t pending;
-        int fds[2];
+/* The programs the build made (lib/sandbox-filter-gen.c) are what
+ * libseccomp compiles from the rules here and now, instruction for
+ * instruction, each with its two stand-ins (what every row below then runs
+ * under); a build that could not make them compiles them once. */
+static void test_built_filters(void) {
+        for (int writer = 0; writer <= 1; writer++) {
+                const struct sock_filter *prog, *again;
+                struct sock_filter *compiled;
+                size_t n, n_again, n_compiled, fd_standins = 0, pid_standins = 0;
+                int built = sandbox_filter_program(writer, &prog, &n);
 
-        CHECK(pipe2(fds, O_CLOEXEC) == 0);
-        close(fds[0]);
-        sandbox_send_filter(&o, fds[1]);        /* would die of SIGPIPE */
-        CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGPIPE));
+                CHECK_MSG(built >= 0, "%s", strerror(-built));
+                CHECK(n > 0 && n <= BPF_MAXINSNS);
+                CHECK(sandbox_filter_build(writer, &compiled, &n_compiled) == 0);
+                CHECK_MSG(n_compiled == n && memcmp(compiled, prog, n * sizeof(*prog)) == 0,
+                          "the %s program: %zu instructions built in, %zu compiled now, or different ones",
+                          writer ? "image reader's" : "analysis's", n, n_compiled);
+                free(compiled);
+                for (size_t i = 0; i < n; i++) {
+                        fd_standins += prog[i].k == FILTER_FD_STANDIN;
+                        pid_standins += prog[i].k == FILTER_PID_STANDIN;
+                }
+                CHECK(fd_standins == (writer ? 0 : 1) && pid_standins == 1);
+                /* the same program at every call (never compiled twice) */
+                CHECK(sandbox_filter_program(writer, &again, &n_again) == built && again == prog && n_again == n);
+                if (!built)
+                        fprintf(stderr, "the seccomp programs are compiled at run time in this build\n");
+        }
 }
 
 int main(void) {
@@ -555,7 +573,7 @@ int main(void) {
         landlock = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) > 0;
         if (!landlock)
                 fprintf(stderr, "no Landlock in this kernel: its rows are skipped\n");
-        test_send_filter_to_gone_child();
+        test_built_filters();
         test_rows();
         test_writer_rows();
         test_cpu_limit();
