@@ -16,8 +16,10 @@ identity is the inventory's digest.  The policy is "warn", so that every
 container starts whatever the findings.
 
 For each DB and build it prints the median and p90 of the added time and
-the hook's own duration from its audit line; then the runs' median without
-the hook.
+the hook's own duration from its audit line, and the added time as a ratio
+to `find ROOTFS` timed in the same rounds (the reference: what listing the
+image's files costs on this machine); then the runs' median without the
+hook and the reference's.
 
 With --build given twice (before and after a change), each round runs
 both builds' hooks beside the same plain run, in rotating order.
@@ -70,6 +72,16 @@ def run_container(path, cid):
     if p.returncode != 0:
         sys.exit(f"runc run {cid} exited {p.returncode}: {p.stderr[-2000:]}")
     return wall
+
+
+def run_find(rootfs):
+    """The reference: `find` listing the same rootfs (every folder opened and
+    read, as the miss's walk does, and nothing else), timed in the same
+    rounds, so that the miss also reads as a ratio to what merely listing
+    the image costs on this machine."""
+    t0 = time.perf_counter()
+    subprocess.run(["find", rootfs], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
 
 
 CACHE_FILES = ("", "-wal", "-shm", "-index.d")
@@ -149,7 +161,7 @@ def measure(a, hooks, db, work):
         per.append({"hook": hook, "cache": cache, "tpl": tpl, "audit": audit, "bundle": hooked, "config": hc,
                     "added": []})
 
-    without = []
+    without, listing = [], []
     for i in range(a.rounds + 1):
         runs = [None] + per
         shift = i % len(runs)
@@ -162,9 +174,11 @@ def measure(a, hooks, db, work):
         t = {}
         for k, p in enumerate(runs):
             t[id(p)] = run_container(plain if p is None else p["bundle"], f"pc-miss-{os.getpid()}-{i}-{k}")
+        walk = run_find(a.rootfs)
         if i == 0:
             continue    # warm-up: page cache, runc's first start
         without.append(t[id(None)])
+        listing.append(walk)
         for p in per:
             p["added"].append(t[id(p)] - t[id(None)])
     for p in per:
@@ -176,8 +190,10 @@ def measure(a, hooks, db, work):
         added = p["added"]
         print(f"{name}: {p['hook']}: miss adds median {statistics.median(added) * 1000:.1f} ms, "
               f"p90 {pct(added, 0.9) * 1000:.1f} ms to runc run ({a.rounds} paired rounds, identity {a.identity}, "
-              f"{misses[-1]['summary']['total']} findings); hook's own duration median {statistics.median(own):.0f} ms")
-    print(f"{name}: runc run without the hook: median {statistics.median(without) * 1000:.1f} ms")
+              f"{misses[-1]['summary']['total']} findings); hook's own duration median {statistics.median(own):.0f} ms; "
+              f"{statistics.median(added) / statistics.median(listing):.2f}x the rootfs's listing")
+    print(f"{name}: runc run without the hook: median {statistics.median(without) * 1000:.1f} ms; the rootfs listed "
+          f"(find ROOTFS, the reference): median {statistics.median(listing) * 1000:.1f} ms")
 
 
 def main():
