@@ -21,6 +21,8 @@
 
 bool cli_quiet, cli_verbose;
 
+static void vlog(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
+
 static void vlog(const char *kind, const char *fmt, va_list ap) {
         fprintf(stderr, "portcullis: %s", kind);
         vfprintf(stderr, fmt, ap);
