@@ -11,8 +11,10 @@ PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libyajl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
           libzstd-dev scdoc
           nettle-dev libacl1-dev liblzma-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev"
+# (libclang-rt-dev: libFuzzer and clang's sanitizer runtimes, for the
+# fuzzing build .ci/run makes; clang only recommends it)
 if [ "${1:-}" != "--build" ]; then
-        PACKAGES="$PACKAGES clang unzip dpkg rpm db5.3-util debootstrap time runc busybox-static podman containerd umoci
+        PACKAGES="$PACKAGES clang libclang-rt-dev unzip dpkg rpm db5.3-util debootstrap time runc busybox-static podman containerd umoci
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
