@@ -1882,6 +1882,16 @@ static int split_feeds(struct importer *imp, char *const *paths, char ***ret_res
         return 0;
 }
 
+/* A 16 MiB page cache while the records go in, and no helper threads.
+ * The staged rows' ordered copy and the vuln index then sort in runs the
+ * size of the page cache, merged at the end: runs of 1 MiB, which two
+ * helper threads sort while this one reads on, take two fifths less time
+ * than a single run of 16 MiB sorted in this thread (200,000 records: the
+ * copy 510 -> 300 ms, the index 143 -> 99 ms; a B-tree filled in key order
+ * needs few pages cached). */
+#define BUILD_SQL "PRAGMA cache_size=-16384; PRAGMA threads=0;"
+#define SORT_SQL "PRAGMA cache_size=-1024; PRAGMA threads=2;"
+
 static int build(struct importer *imp, const char *tmp, const char *db_path, char *const *paths, unsigned flags,
                  struct error *err) {
         bool merge = flags & VULNDB_IMPORT_MERGE;
@@ -1896,8 +1906,7 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         /* The file is private until the rename; a crash leaves only a stray
          * temporary file, so the journal buys nothing here. */
-        if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;",
-                          err)) < 0 ||
+        if ((r = exec_sql(imp->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; " BUILD_SQL, err)) < 0 ||
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
             (!merge && (flags & VULNDB_IMPORT_KEEP_CVES) && (r = keep_cves(imp->db, db_path, err)) < 0) ||
             (!merge && (r = vulndb_feed_keep(imp->db, db_path, feeds_kept(imp), err)) < 0) ||
@@ -1908,9 +1917,10 @@ static int build(struct importer *imp, const char *tmp, const char *db_path, cha
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0)
-                return r;
-        if ((r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0)
+        if ((r = exec_sql(imp->db, SORT_SQL, err)) < 0 ||
+            (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0) ||
+            (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
+            (r = exec_sql(imp->db, BUILD_SQL, err)) < 0)
                 return r;
         for (size_t i = 0; i < imp->n_feeds; i++)
                 if ((r = vulndb_feed_store(imp->db, imp->feeds[i], imp->feed_kinds[i], &imp->stats, err)) < 0)
