@@ -372,6 +372,7 @@ static int swap_in(const struct pcdb_install *in, const struct pcdb_manifest *m,
                 (void) unlink(tmp);
                 return q;
         }
+        vulndb_remove_sidecars(in->db_path);
         if ((dir = strdup(in->db_path)))
                 (void) fsync_dir(dirname(dir));
         return 0;

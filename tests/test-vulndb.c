@@ -520,6 +520,48 @@ static void test_fresh_equals_merge(void) {
         CHECK_MSG(d1 && d2 && strcmp(d1, d2) == 0, "the fresh and the merged import differ");
 }
 
+/* A merge copies the database it replaces: the file's bytes when
+ * portcullis wrote it (rollback mode, nothing beside it), else through
+ * sqlite, so that what a WAL beside the file holds is part of the copy;
+ * and that WAL is removed with the file it belonged to. */
+static void test_merge_copies(void) {
+        const char *dir = test_path(test_tmpdir(), "merge-copies");
+        const char *plain = test_path(dir, "plain.sqlite"), *wal = test_path(dir, "wal.sqlite");
+        const char *wal_file = test_path(dir, "wal.sqlite-wal");
+        struct vulndb_import_stats st = {};
+        _cleanup_free_ char *d_plain = NULL, *d_wal = NULL;
+        struct skips s = {};
+        struct error err = {};
+        sqlite3 *db = NULL;
+        struct stat sb;
+        int one = 1;
+
+        test_write_file(test_path(dir, "v1/r.json"), REC("C-1", "2024-01-01T00:00:00Z", "1.0"));
+        test_write_file(test_path(dir, "v2/r.json"), REC("C-2", "2024-01-01T00:00:00Z", "1.0"));
+        CHECK(import1(plain, test_path(dir, "v1"), false, &s, &st, &err) == 0);
+        CHECK(import1(wal, test_path(dir, "v1"), false, &s, &st, &err) == 0);
+        /* another program turned one to WAL mode and left a row in its WAL */
+        CHECK(sqlite3_open_v2(wal, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &one) == SQLITE_OK);
+        CHECK(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "INSERT INTO vuln (id, modified, digest) VALUES ('IN-WAL', '2024-01-01T00:00:00Z', 'x')",
+                           NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close(db);
+        CHECK(stat(wal_file, &sb) == 0 && sb.st_size > 0);
+
+        CHECK_MSG(import1(plain, test_path(dir, "v2"), true, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK_MSG(import1(wal, test_path(dir, "v2"), true, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(records_of(plain) == 2);
+        /* the replaced file's WAL went with it: no reader applies it to the new one */
+        CHECK(access(wal_file, F_OK) < 0 && errno == ENOENT);
+        d_plain = dump_db(plain);
+        d_wal = dump_db(wal);
+        CHECK(d_plain && strstr(d_plain, "C-1\t") && strstr(d_plain, "C-2\t") && strstr(d_plain, "\nok\n"));
+        CHECK(d_wal && strstr(d_wal, "C-1\t") && strstr(d_wal, "C-2\t") && strstr(d_wal, "IN-WAL\t") &&
+              strstr(d_wal, "\nok\n"));
+}
+
 int main(void) {
         test_debian_feed();
         test_shrink_guard();
@@ -528,5 +570,6 @@ int main(void) {
         test_open_errors();
         test_cve_severities();
         test_fresh_equals_merge();
+        test_merge_copies();
         return test_end();
 }

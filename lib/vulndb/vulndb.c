@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/strutil.h"
 #include "severity.h"
@@ -47,6 +49,15 @@ static int meta_get(struct vulndb *v, const char *key, char **ret, struct error 
         sqlite3_finalize(st);
         *ret = NULL;
         return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(v->db, rc, "read meta table", err);
+}
+
+void vulndb_remove_sidecars(const char *path) {
+        static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+        char p[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if ((size_t) snprintf(p, sizeof(p), "%s%s", path, suffixes[i]) < sizeof(p))
+                        (void) unlink(p);
 }
 
 void vulndb_close(struct vulndb *v) {

@@ -24,6 +24,13 @@ struct vulndb;
 #define OSV_ZIP_ENTRIES_MAX 2000000
 
 int vulndb_open(const char *path, struct vulndb **ret, struct error *err);
+
+/* After a new database was renamed over path: what sqlite kept beside the
+ * file it replaced (-wal, -shm, -journal) is removed.  The new file, written
+ * without a journal, has none; a program that opened it without
+ * immutable=1 (sqlite3, a backup) would apply the old file's WAL or hot
+ * journal to it.  Portcullis's own readers ignore them. */
+void vulndb_remove_sidecars(const char *path);
 void vulndb_close(struct vulndb *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
 
