@@ -31,6 +31,7 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err);
  * immutable=1 (sqlite3, a backup) would apply the old file's WAL or hot
  * journal to it.  Portcullis's own readers ignore them. */
 void vulndb_remove_sidecars(const char *path);
+
 void vulndb_close(struct vulndb *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
 
