@@ -562,6 +562,47 @@ static void test_merge_copies(void) {
               strstr(d_wal, "\nok\n"));
 }
 
+/* Records large enough to fill the pipeline's byte bounds before its
+ * slots (12 of 4 MiB against 32 MiB per hand-off): the unzip and reader
+ * threads wait on bytes and are woken by them, and everything arrives whole. */
+static void test_large_records(void) {
+        const char *dir = test_path(test_tmpdir(), "large");
+        const char *db = test_path(test_tmpdir(), "large.sqlite");
+        const size_t big = (size_t) 4 * 1024 * 1024;
+        _cleanup_free_ char *summary = malloc(big + 1);
+        struct vulndb_import_stats st = {};
+        struct skips s = {};
+        struct error err = {};
+        uint32_t x = 1;
+        sqlite3 *sq = NULL;
+        sqlite3_stmt *q = NULL;
+
+        CHECK(summary && mkdir(dir, 0700) == 0);
+        for (size_t i = 0; i < big; i++) {      /* letters that deflate little */
+                x = x * 1103515245u + 12345u;
+                summary[i] = (char) ('a' + (x >> 16) % 26);
+        }
+        summary[big] = '\0';
+        for (int i = 0; i < 12; i++) {
+                _cleanup_free_ char *path = NULL, *rec = NULL;
+
+                CHECK(asprintf(&path, "%s/L-%d.json", dir, i) > 0);
+                CHECK(asprintf(&rec, "{\"id\":\"L-%d\",\"modified\":\"2024-01-01T00:00:00Z\",\"summary\":\"%s\","
+                                     "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"p%d\"}}]}",
+                               i, summary, i) > 0);
+                test_write_file(path, rec);
+        }
+        CHECK_MSG(import1(db, dir, false, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.records == 12 && st.skipped == 0);
+        CHECK(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(sq, "SELECT COUNT(*), MIN(length(summary)), MAX(length(summary)) FROM vuln", -1, &q,
+                                 NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 12 &&
+              (size_t) sqlite3_column_int(q, 1) == big && (size_t) sqlite3_column_int(q, 2) == big);
+        sqlite3_finalize(q);
+        sqlite3_close(sq);
+}
+
 int main(void) {
         test_debian_feed();
         test_shrink_guard();
@@ -571,5 +612,6 @@ int main(void) {
         test_cve_severities();
         test_fresh_equals_merge();
         test_merge_copies();
+        test_large_records();
         return test_end();
 }

@@ -59,6 +59,11 @@ struct item {
 
 #define QUEUE_CAP 1024
 #define QUEUE_BATCH 256 /* wake the writer per batch, not per record */
+/* Items and documents are counted in bytes as well as in slots, so that
+ * large records can't fill every slot: with the slots alone, 96 records of
+ * 3 MiB made a 401 MiB import (each hand-off then waits at this much; a
+ * larger record still passes, alone). */
+#define QUEUE_BYTES_MAX ((size_t) 32 * 1024 * 1024)
 #define ITEM_TEXT_KEEP (64 * 1024) /* a reused item keeps at most this much text */
 #define FLAT_NODES_KEEP 65536 /* the reader's flat tree keeps at most this many nodes */
 #define FLAT_TEXT_KEEP (1024 * 1024) /* and this much text */
@@ -70,6 +75,7 @@ struct queue {
         pthread_cond_t not_empty, not_full;
         struct item *items[QUEUE_CAP];
         size_t head, n;
+        size_t bytes;           /* of the queued items' text */
         /* Stored items go back to the reader to be reused: glibc malloc
          * serialises frees into another thread's arena on a lock. */
         struct item *trash[QUEUE_CAP];
@@ -514,7 +520,7 @@ static int emit(struct importer *imp, struct item *it, struct error *err) {
         size_t n_trash;
 
         pthread_mutex_lock(&q->mu);
-        while (q->n == QUEUE_CAP && !q->cancel)
+        while ((q->n == QUEUE_CAP || q->bytes >= QUEUE_BYTES_MAX) && !q->cancel)
                 pthread_cond_wait(&q->not_full, &q->mu);
         if (q->cancel) {
                 pthread_mutex_unlock(&q->mu);
@@ -522,7 +528,8 @@ static int emit(struct importer *imp, struct item *it, struct error *err) {
                 return error_set(err, ECANCELED, "import cancelled");
         }
         q->items[(q->head + q->n++) % QUEUE_CAP] = it;
-        if (q->n == QUEUE_BATCH)
+        q->bytes += it->text.len;
+        if (q->n == QUEUE_BATCH || q->bytes >= QUEUE_BYTES_MAX)
                 pthread_cond_signal(&q->not_empty);
         n_trash = q->n_trash;
         memcpy(trash, q->trash, n_trash * sizeof(*trash));
@@ -1082,6 +1089,7 @@ static int import_document(struct importer *imp, const char *buf, size_t len, co
  * thread did both. */
 #define DOCS_CAP 256
 #define DOCS_BATCH 64 /* wake the reader per batch, not per document */
+#define DOCS_BYTES_MAX ((size_t) 32 * 1024 * 1024) /* as QUEUE_BYTES_MAX */
 #define DOC_NAME_MAX 4200
 #define DOC_BUF_KEEP (64 * 1024) /* a slot keeps at most this much buffer */
 
@@ -1097,6 +1105,7 @@ struct docs {
         pthread_cond_t not_empty, not_full;
         struct doc slot[DOCS_CAP];
         size_t head, n;         /* slots head.. (n of them) are the reader's */
+        size_t bytes;           /* their documents' */
         bool done;              /* the unzip thread finished (r, err) */
         bool cancel;            /* the reader failed: the unzip thread stops */
         int r;
@@ -1110,7 +1119,7 @@ static struct doc *doc_next(struct importer *imp, struct error *err) {
         struct doc *d;
 
         pthread_mutex_lock(&q->mu);
-        while (q->n == DOCS_CAP && !q->cancel)
+        while ((q->n == DOCS_CAP || q->bytes >= DOCS_BYTES_MAX) && !q->cancel)
                 pthread_cond_wait(&q->not_full, &q->mu);
         d = q->cancel ? NULL : &q->slot[(q->head + q->n) % DOCS_CAP];
         pthread_mutex_unlock(&q->mu);
@@ -1124,7 +1133,8 @@ static void doc_publish(struct importer *imp) {
         struct docs *q = imp->docs;
 
         pthread_mutex_lock(&q->mu);
-        if (++q->n == DOCS_BATCH)
+        q->bytes += q->slot[(q->head + q->n) % DOCS_CAP].len;
+        if (++q->n == DOCS_BATCH || q->bytes >= DOCS_BYTES_MAX)
                 pthread_cond_signal(&q->not_empty);
         pthread_mutex_unlock(&q->mu);
 }
@@ -1646,13 +1656,15 @@ static int read_all(struct importer *imp, struct error *err) {
         int r = 0;
 
         for (;;) {
-                size_t head, n;
+                size_t head, n, bytes = 0;
 
                 pthread_mutex_lock(&q->mu);
-                while (q->n < DOCS_BATCH && !q->done)
+                while (q->n < DOCS_BATCH && q->bytes < DOCS_BYTES_MAX && !q->done)
                         pthread_cond_wait(&q->not_empty, &q->mu);
                 head = q->head;
                 n = q->n < DOCS_CAP / 2 ? q->n : DOCS_CAP / 2;
+                for (size_t i = 0; i < n; i++)
+                        bytes += q->slot[(head + i) % DOCS_CAP].len;
                 if (n == 0) {
                         r = q->r;
                         if (r < 0)
@@ -1677,6 +1689,7 @@ static int read_all(struct importer *imp, struct error *err) {
                 pthread_mutex_lock(&q->mu);
                 q->head = (q->head + n) % DOCS_CAP;
                 q->n -= n;
+                q->bytes -= bytes;
                 if (r < 0)
                         q->cancel = true;
                 pthread_cond_signal(&q->not_full);
@@ -1759,13 +1772,14 @@ static int write_all(struct importer *imp, struct error *err) {
                 size_t n;
 
                 pthread_mutex_lock(&q->mu);
-                while (q->n < QUEUE_BATCH && !q->done)
+                while (q->n < QUEUE_BATCH && q->bytes < QUEUE_BYTES_MAX && !q->done)
                         pthread_cond_wait(&q->not_empty, &q->mu);
                 n = q->n;
                 for (size_t i = 0; i < n; i++)
                         batch[i] = q->items[(q->head + i) % QUEUE_CAP];
                 q->head = (q->head + n) % QUEUE_CAP;
                 q->n = 0;
+                q->bytes = 0;
                 if (r < 0)
                         q->cancel = true;
                 pthread_cond_signal(&q->not_full);
