@@ -578,7 +578,7 @@ static void test_large_records(void) {
         sqlite3_stmt *q = NULL;
 
         CHECK(summary && mkdir(dir, 0700) == 0);
-        for (size_t i = 0; i < big; i++) {      /* letters that deflate little */
+        for (size_t i = 0; i < big; i++) {      /* any letters: a JSON string to carry */
                 x = x * 1103515245u + 12345u;
                 summary[i] = (char) ('a' + (x >> 16) % 26);
         }
