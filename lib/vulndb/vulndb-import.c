@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <libgen.h>
-#include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1556,15 +1555,6 @@ static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
         return 0;
 }
 
-/* Whether path + suffix exists (or can't be told: then it is taken to). */
-static bool sidecar_exists(const char *path, const char *suffix) {
-        char p[PATH_MAX];
-
-        if ((size_t) snprintf(p, sizeof(p), "%s%s", path, suffix) >= sizeof(p))
-                return true;
-        return access(p, F_OK) == 0 || errno != ENOENT;
-}
-
 /* A merge starts from a copy of the database it replaces.  Portcullis
  * never writes a database in place (a new file is renamed over it), so the
  * file's bytes are the whole database: copied by the kernel
@@ -1583,7 +1573,7 @@ static int copy_existing_file(const char *path, int dst, struct error *err) {
         if (src < 0 || fstat(src, &st) < 0 || !S_ISREG(st.st_mode) ||
             pread(src, header, sizeof(header), 0) != (ssize_t) sizeof(header) ||
             memcmp(header, "SQLite format 3", 16) != 0 || header[18] != 1 || header[19] != 1 ||
-            sidecar_exists(path, "-wal") || sidecar_exists(path, "-journal"))
+            vulndb_has_journal(path))
                 return 0;
         while (in < st.st_size) {
                 ssize_t n = copy_file_range(src, &in, dst, &out, (size_t) (st.st_size - in), 0);

@@ -51,12 +51,28 @@ static int meta_get(struct vulndb *v, const char *key, char **ret, struct error 
         return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(v->db, rc, "read meta table", err);
 }
 
-void vulndb_remove_sidecars(const char *path) {
-        static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
+/* What sqlite keeps beside a database file: the two that may hold more of
+ * it than the file itself, then the WAL's index. */
+static const char *const sidecars[] = { "-wal", "-journal", "-shm" };
+
+static bool sidecar_path(char p[static PATH_MAX], const char *path, const char *suffix) {
+        return (size_t) snprintf(p, PATH_MAX, "%s%s", path, suffix) < PATH_MAX;
+}
+
+bool vulndb_has_journal(const char *path) {
         char p[PATH_MAX];
 
-        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
-                if ((size_t) snprintf(p, sizeof(p), "%s%s", path, suffixes[i]) < sizeof(p))
+        for (size_t i = 0; i < 2; i++)  /* -wal, -journal */
+                if (!sidecar_path(p, path, sidecars[i]) || access(p, F_OK) == 0 || errno != ENOENT)
+                        return true;
+        return false;
+}
+
+void vulndb_remove_sidecars(const char *path) {
+        char p[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(sidecars); i++)
+                if (sidecar_path(p, path, sidecars[i]))
                         (void) unlink(p);
 }
 

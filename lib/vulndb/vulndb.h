@@ -32,6 +32,10 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err);
  * journal to it.  Portcullis's own readers ignore them. */
 void vulndb_remove_sidecars(const char *path);
 
+/* Whether a -wal or -journal file is beside path (or whether that can't be
+ * told): then sqlite may hold more of the database than the file's bytes. */
+bool vulndb_has_journal(const char *path);
+
 void vulndb_close(struct vulndb *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
 
