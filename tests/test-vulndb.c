@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -91,6 +92,49 @@ static void test_debian_feed(void) {
         rev1 = revision_of(db);
         rev2 = revision_of(db2);
         CHECK_STREQ(rev1, rev2);
+}
+
+/* Read through an fd opened beforehand (the analysis child's way, after
+ * its chroot), under a name that does not exist: nothing is looked up by
+ * name; the same revision and records; the fd is closed with it, and on
+ * failure, whose message names the given name.  The VFS opens nothing
+ * without an fd. */
+static void test_open_fd(void) {
+        const char *db = test_path(test_tmpdir(), "feed.sqlite");
+        const char *notdb = test_path(test_tmpdir(), "notdb-fd.sqlite");
+        _cleanup_free_ char *rev = revision_of(db);
+        struct vulndb *v = NULL;
+        struct error err = {};
+        sqlite3 *sq = NULL;
+        char uri[4200];
+        int fd, n = 0;
+
+        fd = open(db, O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        CHECK_MSG(vulndb_open_fd(fd, "/nonexistent/by-fd.sqlite", &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        CHECK_STREQ(vulndb_revision(v), rev);
+        CHECK(vulndb_lookup(v, "Debian:12", "sudo", count_cb, &n, &err) == 0);
+        CHECK(n > 0);
+        vulndb_close(v);
+        CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+
+        fd = open(test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(vulndb_open_fd(fd, "/given/name", &v, &err) == -EISDIR);
+        CHECK(strstr(err.msg, "/given/name is a folder") != NULL);
+        CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+
+        test_write_file(notdb, "this is not a database, it is a text file of some length......................\n");
+        fd = open(notdb, O_RDONLY | O_CLOEXEC);
+        CHECK(vulndb_open_fd(fd, "/given/name", &v, &err) < 0);
+        CHECK(strstr(err.msg, "/given/name is not a portcullis vulnerability database") != NULL);
+        CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+
+        /* by name alone: refused */
+        snprintf(uri, sizeof(uri), "file:%s", db);
+        CHECK(sqlite3_open_v2(uri, &sq, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, "portcullis-fd") == SQLITE_CANTOPEN);
+        sqlite3_close(sq);
 }
 
 static uint64_t records_of(const char *db) {
@@ -605,6 +649,7 @@ static void test_large_records(void) {
 
 int main(void) {
         test_debian_feed();
+        test_open_fd();
         test_shrink_guard();
         test_bad_records();
         test_merge_and_failure();

@@ -59,6 +59,12 @@
  * cheaper than maintaining it row by row; a merge needs it from the start. */
 #define VULNDB_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"
 
+/* vulndb_open_fd()'s sqlite VFS (vulndb-fd.c), registered on first use:
+ * *ret its name; the file's fd is the URI's VULNDB_FD_PARAM.  An sqlite
+ * result code. */
+#define VULNDB_FD_PARAM "portcullis_fd"
+int vulndb_fd_vfs(const char **ret);
+
 int vulndb_sqlite_error(sqlite3 *db, int rc, const char *what, struct error *err);
 
 /* Recognises NVD and CVE JSON 5 documents (see vulndb-cve.c): calls fn with

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct vulndb {
         sqlite3_stmt *cve;
         sqlite3_stmt *exploit;  /* NULL: no KEV or EPSS data (vulndb_has_exploit_data()) */
         char *path;
+        int fd;                 /* vulndb_open_fd()'s, closed after sqlite's connection; else -EBADF */
         char *revision;
         char *import_time;
         char *data_time;
@@ -85,6 +87,8 @@ void vulndb_close(struct vulndb *v) {
         sqlite3_finalize(v->cve);
         sqlite3_finalize(v->exploit);
         sqlite3_close(v->db);
+        if (v->fd >= 0)
+                close(v->fd);
         free(v->path);
         free(v->revision);
         free(v->import_time);
@@ -92,13 +96,14 @@ void vulndb_close(struct vulndb *v) {
         free(v);
 }
 
-/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it.  A
- * database is never written once it is in place (an import builds a new
- * file and renames it over the old one, vulndb.h): the open file is
- * immutable, so sqlite takes no lock and checks no journal, WAL or change
- * counter at each statement (a match ran one read transaction per source
- * package, about 650 syscalls for a minbase image). */
-static char *immutable_uri(const char *path) {
+/* "file:PATH?immutable=1", PATH percent-encoded where a URI needs it, then
+ * extra ("&vfs=...") when not NULL.  A database is never written once it
+ * is in place (an import builds a new file and renames it over the old
+ * one, vulndb.h): the open file is immutable, so sqlite takes no lock and
+ * checks no journal, WAL or change counter at each statement (a match ran
+ * one read transaction per source package, about 650 syscalls for a
+ * minbase image). */
+static char *immutable_uri(const char *path, const char *extra) {
         static const char hex[] = "0123456789ABCDEF";
         struct strbuf b = {};
         int r = strbuf_puts(&b, path[0] == '/' ? "file://" : "file:");
@@ -109,6 +114,8 @@ static char *immutable_uri(const char *path) {
                             : strbuf_append(&b, (const char[]) { '%', hex[*p >> 4], hex[*p & 15] }, 3);
         if (r >= 0)
                 r = strbuf_puts(&b, "?immutable=1");
+        if (r >= 0 && extra)
+                r = strbuf_puts(&b, extra);
         if (r < 0) {
                 strbuf_done(&b);
                 return NULL;
@@ -118,25 +125,34 @@ static char *immutable_uri(const char *path) {
 
 static int prepare_exploit(struct vulndb *v, int schema, struct error *err);
 
-int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
+/* path, or with fd >= 0 the file open at fd (taken over), named path. */
+static int open_db(const char *path, int fd, struct vulndb **ret, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_close_ int owned = fd;
         _cleanup_free_ char *schema = NULL, *uri = NULL;
+        const char *vfs = NULL;
+        char extra[64];
         struct stat st;
         int rc, r;
 
         /* sqlite would create a missing file even read-only in some modes;
          * say plainly what to do instead. */
-        if (stat(path, &st) < 0)
+        if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) < 0)
                 return error_set_errno(err, errno,
                                        "vulnerability database %s (create it with 'portcullis db import')", path);
         if (S_ISDIR(st.st_mode))
                 return error_set(err, EISDIR, "vulnerability database %s is a folder; give the database file "
                                  "(--db FILE, such as %s/vulndb.sqlite)", path, path);
+        if (fd >= 0 && (rc = vulndb_fd_vfs(&vfs)) != SQLITE_OK)
+                return error_set(err, EIO, "vulnerability database %s: %s", path, sqlite3_errstr(rc));
         v = calloc(1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
+        v->fd = TAKE_FD(owned);
         v->path = strdup(path);
-        if (!v->path || !(uri = immutable_uri(path)))
+        if (vfs)
+                snprintf(extra, sizeof(extra), "&vfs=%s&" VULNDB_FD_PARAM "=%d", vfs, v->fd);
+        if (!v->path || !(uri = immutable_uri(path, vfs ? extra : NULL)))
                 return -ENOMEM;
         rc = sqlite3_open_v2(uri, &v->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
@@ -187,6 +203,15 @@ int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
                 return r;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+int vulndb_open(const char *path, struct vulndb **ret, struct error *err) {
+        return open_db(path, -EBADF, ret, err);
+}
+
+int vulndb_open_fd(int fd, const char *path, struct vulndb **ret, struct error *err) {
+        assert(fd >= 0);
+        return open_db(path, fd, ret, err);
 }
 
 /* The KEV / EPSS lookup, only when the file holds any (schema 3 and a

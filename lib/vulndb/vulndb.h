@@ -24,6 +24,11 @@ struct vulndb;
 #define OSV_ZIP_ENTRIES_MAX 2000000
 
 int vulndb_open(const char *path, struct vulndb **ret, struct error *err);
+/* The same for the file open at fd (O_RDONLY), named path in messages: no
+ * path is opened or looked up, so a process that can no longer reach path
+ * (the analysis child, chrooted into an image) still reads it.  fd is
+ * taken over, also on failure. */
+int vulndb_open_fd(int fd, const char *path, struct vulndb **ret, struct error *err);
 
 /* After a new database was renamed over path: what sqlite kept beside the
  * file it replaced (-wal, -shm, -journal) is removed.  The new file, written
