@@ -52,9 +52,10 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
                   char **ret_json, struct error *err);
 
 /* Both halves in one sandboxed child (chrooted to the rootfs as the
- * inventory's, the DB opened before the chroot): for a miss whose identity
- * was known before the rootfs was read (overlay layers, a trusted digest),
- * where the match is needed whatever the inventory holds, and for `scan`.
+ * inventory's, the DB file opened before the chroot and read through its
+ * fd, vulndb_open_fd()): for a miss whose identity was known before the
+ * rootfs was read (overlay layers, a trusted digest), where the match is
+ * needed whatever the inventory holds, and for `scan`.
  * Returns what analyze_inventory() and analyze_match() return
  * (ret_inventory_json and ret_scan_json may be NULL). */
 int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
