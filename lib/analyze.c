@@ -533,7 +533,7 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 static int rootfs_open_db(void *userdata, struct error *err) {
         struct rootfs_arg *a = userdata;
 
-        a->db_fd = open(a->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        a->db_fd = open(a->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (a->db_fd < 0)
                 return error_set_errno(err, errno, "vulnerability database %s (create it with 'portcullis db import')",
                                        a->db_path);

@@ -102,6 +102,7 @@ static void test_debian_feed(void) {
 static void test_open_fd(void) {
         const char *db = test_path(test_tmpdir(), "feed.sqlite");
         const char *notdb = test_path(test_tmpdir(), "notdb-fd.sqlite");
+        const char *fifo = test_path(test_tmpdir(), "fifo.sqlite");
         _cleanup_free_ char *rev = revision_of(db);
         struct vulndb *v = NULL;
         struct error err = {};
@@ -123,6 +124,14 @@ static void test_open_fd(void) {
         fd = open(test_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(vulndb_open_fd(fd, "/given/name", &v, &err) == -EISDIR);
         CHECK(strstr(err.msg, "/given/name is a folder") != NULL);
+        CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+
+        /* a FIFO: refused at once, not read (which would wait for a writer) */
+        CHECK(mkfifo(fifo, 0600) == 0);
+        CHECK(vulndb_open(fifo, &v, &err) == -EINVAL);
+        CHECK(strstr(err.msg, "is not a regular file") != NULL);
+        fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        CHECK(vulndb_open_fd(fd, fifo, &v, &err) == -EINVAL);
         CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
 
         test_write_file(notdb, "this is not a database, it is a text file of some length......................\n");

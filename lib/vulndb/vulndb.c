@@ -143,6 +143,9 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
         if (S_ISDIR(st.st_mode))
                 return error_set(err, EISDIR, "vulnerability database %s is a folder; give the database file "
                                  "(--db FILE, such as %s/vulndb.sqlite)", path, path);
+        if (!S_ISREG(st.st_mode))       /* a FIFO would hang the reader */
+                return error_set(err, EINVAL, "vulnerability database %s is not a regular file; give the database "
+                                 "file (--db FILE), made by 'portcullis db import'", path);
         if (fd >= 0 && (rc = vulndb_fd_vfs(&vfs)) != SQLITE_OK)
                 return error_set(err, EIO, "vulnerability database %s: %s", path, sqlite3_errstr(rc));
         v = calloc(1, sizeof(*v));
