@@ -145,6 +145,31 @@ static void test_docs(void) {
         }
 }
 
+/* Without an operating-system component, only the first distribution purl
+ * stands for the OS: a later one would change what the packages before it
+ * were compared with, and our rendering of the inventory would read back
+ * otherwise (found by libFuzzer: corpus/sbom-cyclonedx/crash-os-from-second-purl). */
+static void test_os_from_purl(void) {
+        static const char *const docs_os[] = {
+                DOC("{\"purl\": \"pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.18.4\"}, {\"purl\": \"pkg:deb/x@1\"}"),
+                DOC("{\"purl\": \"pkg:deb/x@1\"}, {\"purl\": \"pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.18.4\"}"),
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(docs_os); i++) {
+                struct sbom *s = NULL;
+                struct error err = {};
+
+                CHECK_MSG(sbom_cyclonedx_parse(docs_os[i], strlen(docs_os[i]), "t.json", &s, &err) == 0, "%s", err.msg);
+                if (!s)
+                        continue;
+                CHECK_MSG(streq_ptr(s->inv->os.id, i == 0 ? "alpine" : NULL), "doc %zu: os %s", i, s->inv->os.id);
+                CHECK(s->inv->n_pkgs == 2);
+                if (i == 1 && s->inv->n_pkgs == 2)
+                        CHECK(!s->inv->pkgs[0].ecosystem && streq_ptr(s->inv->pkgs[1].ecosystem, "Alpine:v3.18"));
+                sbom_free(s);
+        }
+}
+
 static json_t *vuln_of(json_t *doc, size_t i) {
         return json_array_get(json_object_get(doc, "vulnerabilities"), i);
 }
@@ -232,6 +257,7 @@ done:
 int main(void) {
         test_purls();
         test_docs();
+        test_os_from_purl();
         test_render();
         return test_end();
 }

@@ -209,6 +209,7 @@ struct ctx {
         const char *origin;
         struct sbom *sbom;
         bool have_os;           /* inv->os is the document's operating-system component */
+        bool purl_os_tried;     /* without one: the first distribution purl's OS was looked at */
         size_t components;
         char *cache_key;        /* the last distribution purl's "namespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
@@ -419,12 +420,14 @@ static int purl_os(const struct purl *p, struct os_info *ret) {
 }
 
 /* The ecosystem of a distribution's package (a copy, or NULL when the OS
- * is one we can't name, as for a rootfs); the first purl's OS is the
- * inventory's when the document has no operating-system component. */
+ * is one we can't name, as for a rootfs); the first distribution purl's
+ * OS (if it names one) is the inventory's when the document has no
+ * operating-system component. */
 static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         struct os_info *inv_os = &c->sbom->inv->os;
         _cleanup_free_ char *key = NULL;
         struct os_info os = {};
+        bool first;
         int r;
 
         *ret = NULL;
@@ -449,7 +452,12 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
                 os_info_done(&os);
                 return -ENOMEM;
         }
-        if (!c->have_os && !inv_os->id && os.id) {
+        /* only the first distribution purl stands for the OS: a later one
+         * would change what the packages before it were compared with, and
+         * reading our rendering (which has the OS first) would differ */
+        first = !c->have_os && !c->purl_os_tried;
+        c->purl_os_tried = true;
+        if (first && os.id) {
                 *inv_os = os;
                 return 0;
         }
