@@ -16,8 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define WHERE "oci://registry.test/db:latest"
 
+/* "sha256:" and 64 lowercase hex digits (registry.h). */
 static bool digest_ok(const char *d) {
-        return startswith(d, "sha256:") && strlen(d) == 71;
+        return startswith(d, "sha256:") && strlen(d) == 71 && strspn(d + 7, "0123456789abcdef") == 64;
+}
+
+/* A failure's message starts with where (for a parser given none, with
+ * what it reads), unless memory ran out; nothing is given back. */
+static bool names(const struct error *err, const char *where) {
+        return err->code == -ENOMEM || startswith(err->msg, where);
 }
 
 static void manifest(const char *p, size_t n) {
@@ -56,8 +63,13 @@ static void challenge(const char *p, size_t n) {
         struct oci_challenge c = {};
         struct error err = {};
 
-        if (!s || oci_challenge_parse(s, &c, &err) < 0)
+        if (!s)
                 return;
+        if (oci_challenge_parse(s, &c, &err) < 0) {
+                if (!names(&err, "WWW-Authenticate: ") || c.realm || c.service || c.scope)
+                        abort();
+                return;
+        }
         if (c.bearer && (!c.realm || !startswith(c.realm, "https://")))
                 abort();
         oci_challenge_done(&c);
@@ -67,8 +79,11 @@ static void token(const char *p, size_t n) {
         _cleanup_free_ char *t = NULL;
         struct error err = {};
 
-        if (oci_token_parse(p, n, WHERE, &t, &err) < 0)
+        if (oci_token_parse(p, n, WHERE, &t, &err) < 0) {
+                if (!names(&err, WHERE) || t)
+                        abort();
                 return;
+        }
         if (!t || !*t || strpbrk(t, "\r\n"))
                 abort();
 }
@@ -77,8 +92,11 @@ static void index_json(const char *p, size_t n) {
         struct oci_descriptor d = {};
         struct error err = {};
 
-        if (oci_index_parse(p, n, WHERE, &d, &err) < 0)
+        if (oci_index_parse(p, n, WHERE, &d, &err) < 0) {
+                if (!names(&err, WHERE) || d.media_type)
+                        abort();
                 return;
+        }
         if (!digest_ok(d.digest) || strcmp(d.media_type, OCI_MANIFEST_TYPE) != 0 || d.size > OCI_MANIFEST_MAX)
                 abort();
         oci_descriptor_done(&d);
@@ -89,9 +107,15 @@ static void reference(const char *p, size_t n) {
         struct oci_ref r = {};
         struct error err = {};
 
-        if (!s || oci_ref_parse(s, &r, &err) < 0)
+        if (!s)
                 return;
-        if (!r.host || !*r.host || strchr(r.host, '/') || !r.repo || !*r.repo || (!r.tag == !r.digest))
+        if (oci_ref_parse(s, &r, &err) < 0) {
+                if (!err.msg[0] || r.host || r.repo || r.tag || r.digest)
+                        abort();
+                return;
+        }
+        if (!r.host || !*r.host || strchr(r.host, '/') || !r.repo || !*r.repo || (!r.tag == !r.digest) ||
+            (r.tag && !*r.tag) || (r.digest && !digest_ok(r.digest)))
                 abort();
         oci_ref_done(&r);
 }

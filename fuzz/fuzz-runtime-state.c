@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         format = data[0] % 2 ? "crun" : "runc";
         if (running_state_parse((const char *) data + 1, size - 1, "fuzz/state", format, &s, &err) < 0) {
-                if (!err.msg[0] || strchr(err.msg, '\n') || s.id || s.bundle || s.rootfs || s.labels)
+                if (!err.msg[0] || strchr(err.msg, '\n') || s.id || s.created || s.bundle || s.rootfs || s.labels)
                         abort();
                 return 0;
         }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portcullis scan --sbom reads a CycloneDX document someone else may have
- * written: every input must either fail with a message naming the file, or
- * give an inventory that renders as CycloneDX again and reads back to the
- * same packages (name, version, source, ecosystem). */
+ * written: every input must either fail with a message naming the file and
+ * no sbom, or give one (a digest "sha256:" and 64 lowercase hex digits or
+ * none, at most SBOM_UNMAPPED_LISTED unmapped listed, the rest counted)
+ * whose inventory renders as CycloneDX again and reads back to the same
+ * packages (name, version, source, ecosystem). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct report_target t;
 
         if (sbom_cyclonedx_parse((const char *) data, size, "fuzz.json", &s, &err) < 0) {
-                if (!strstr(err.msg, "fuzz.json") && err.code != -ENOMEM)
+                if ((!strstr(err.msg, "fuzz.json") && err.code != -ENOMEM) || s)
                         abort();
                 return 0;
         }
+        if (s->n_unmapped > SBOM_UNMAPPED_LISTED || (s->unmapped_more && s->n_unmapped != SBOM_UNMAPPED_LISTED) ||
+            (s->digest && (!startswith(s->digest, "sha256:") || strlen(s->digest) != 71 ||
+                           strspn(s->digest + 7, "0123456789abcdef") != 64)))
+                abort();
         t = (struct report_target) { .name = s->name ? s->name : "fuzz", .digest = s->digest, .inv = s->inv };
         if (report_render(report_format_find("cyclonedx"), &t, &out, &err) < 0)
                 abort();
