@@ -29,11 +29,7 @@
  *   sysinfo: glibc's qsort asks for the RAM size (_SC_PHYS_PAGES);
  *   nanosleep: sqlite's busy wait;
  *   rt_sigaction, rt_sigprocmask: abort() (with tgkill to itself below),
- *     so that a stack-protector or assert death reads as SIGABRT;
- *   rseq, set_robust_list: glibc's start of a thread (with
- *     rt_sigprocmask), so that the walk's lister threads need not be
- *     waited for before the filter is loaded (each wait for a thread on
- *     the other, idle CPU cost up to 1 ms on the bench VM). */
+ *     so that a stack-protector or assert death reads as SIGABRT. */
 static const char *const allowed[] = {
         "read", "pread64", "readv", "preadv", "lseek", "getdents64", "close",
         "fstat", "newfstatat", "stat", "lstat", "statx", "fstatfs", "readlink", "readlinkat",
@@ -42,7 +38,6 @@ static const char *const allowed[] = {
         "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
         "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
         "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
-        "rseq", "set_robust_list",
 };
 
 /* The image reader's writes, all relative to a folder fd and a plain name

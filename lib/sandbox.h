@@ -49,11 +49,9 @@ struct sandbox_opts {
         /* Called once everything a thread inherits is in place (the chroot,
          * Landlock, no_new_privs, capabilities, uid), before RLIMIT_NPROC
          * goes to 0 and before the seccomp filter, which is loaded for
-         * every thread (TSYNC): starts the child's threads.  A thread may
-         * still be starting when the filter comes (glibc's start-up calls,
-         * rseq, set_robust_list and rt_sigprocmask, are allowed), and must
-         * touch nothing of the image's before sandbox_enter() has
-         * returned. */
+         * every thread (TSYNC): starts the child's threads.  Each must be
+         * past its start-up when it returns and touch nothing of the
+         * image's before sandbox_enter() has returned. */
         int (*threads_fn)(void *userdata, struct error *err);
         void *userdata;
         /* The image reader (lib/image.c) fills root_fd with the files it

@@ -91,7 +91,7 @@ struct inventory_lister {
         pthread_t thread;
         bool threaded;
         /* under lock */
-        bool started, cancelled, finished;
+        bool alive, started, cancelled, finished;
         int error;              /* with finished: the lister's own failure (-ENOMEM) */
         struct chunk *head, *tail;
         size_t queued;
@@ -407,6 +407,8 @@ static void *lister_main(void *userdata) {
         int r = 0;
 
         pthread_mutex_lock(&l->lock);
+        l->alive = true;
+        pthread_cond_broadcast(&l->cond);
         while (!l->started && !l->cancelled)
                 pthread_cond_wait(&l->cond, &l->lock);
         pthread_mutex_unlock(&l->lock);
@@ -452,6 +454,12 @@ static int lister_new(bool threaded, size_t floor, struct inventory_lister **ret
                         return r;
                 }
                 l->threaded = true;
+                /* past glibc's start of a thread (its rseq and robust-list
+                 * syscalls) before the caller loads a seccomp filter */
+                pthread_mutex_lock(&l->lock);
+                while (!l->alive)
+                        pthread_cond_wait(&l->cond, &l->lock);
+                pthread_mutex_unlock(&l->lock);
         }
         *ret = l;
         return 0;
