@@ -98,6 +98,20 @@ static const struct {
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"components\": [{\"type\": \"library\", \"name\": \"runc\","
               "\"purl\": \"pkg:golang/github.com/opencontainers/runc@v1.1.12\"}], \"purl\": \"pkg:conan/x@1\"}"),
           "github.com/opencontainers/runc", "v1.1.12", "github.com/opencontainers/runc", "v1.1.12", "Go", NULL, 1 },
+        /* the document's OS for a purl of its type without namespace or distro */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"library\", \"name\": \"tar\", \"purl\": \"pkg:deb/tar@1.34\"}"),
+          "tar", "1.34", "tar", "1.34", "Debian:12" },
+        /* never another type's: a pkg:deb in an Alpine document, a pkg:apk
+         * in a Debian one, a pkg:deb naming Alpine (not checked, listed) */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"alpine\", \"version\": \"3.18.4\"},"
+              "{\"type\": \"library\", \"name\": \"openssl\", \"purl\": \"pkg:deb/openssl@3.0.11-1\"}"),
+          NULL, .unmapped = 1 },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"library\", \"name\": \"musl\", \"purl\": \"pkg:apk/musl@1.2.4-r1\"}"),
+          NULL, .unmapped = 1 },
+        { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:deb/alpine/x@1?distro=alpine-3.18.4\"}"),
+          NULL, .unmapped = 1 },
         /* not mapped, listed */
         { DOC("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}"), NULL, .unmapped = 1 },
         { DOC("{\"type\": \"application\", \"name\": \"z\"}, {\"type\": \"file\", \"name\": \"f\"}"), NULL,
@@ -163,11 +177,33 @@ static void test_os_from_purl(void) {
                 if (!s)
                         continue;
                 CHECK_MSG(streq_ptr(s->inv->os.id, i == 0 ? "alpine" : NULL), "doc %zu: os %s", i, s->inv->os.id);
-                CHECK(s->inv->n_pkgs == 2);
+                /* after Alpine is the OS, a pkg:deb is none of its packages (test_foreign_type()) */
+                CHECK(s->inv->n_pkgs == (i == 0 ? 1u : 2u) && s->n_unmapped == (i == 0 ? 1u : 0u));
                 if (i == 1 && s->inv->n_pkgs == 2)
                         CHECK(!s->inv->pkgs[0].ecosystem && streq_ptr(s->inv->pkgs[1].ecosystem, "Alpine:v3.18"));
                 sbom_free(s);
         }
+}
+
+/* A distribution package of another purl type than the OS it would be
+ * counted under is listed as not checked, saying why; the document's OS
+ * stays the first purl of its own type's. */
+static void test_foreign_type(void) {
+        static const char doc[] =
+                DOC("{\"type\": \"library\", \"name\": \"musl\", \"purl\": \"pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.18.4\"},"
+                    "{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/bash@5.1\"}");
+        struct sbom *s = NULL;
+        struct error err = {};
+
+        CHECK_MSG(sbom_cyclonedx_parse(doc, strlen(doc), "t.json", &s, &err) == 0, "%s", err.msg);
+        if (!s)
+                return;
+        CHECK(streq_ptr(s->inv->os.id, "alpine") && s->inv->n_pkgs == 1 && s->n_unmapped == 1);
+        if (s->n_unmapped == 1) {
+                CHECK_STREQ(s->unmapped[0].subject, "pkg:rpm/bash@5.1");
+                CHECK(strstr(s->unmapped[0].reason, "purl type 'rpm' can't be one of Alpine:v3.18") != NULL);
+        }
+        sbom_free(s);
 }
 
 static json_t *vuln_of(json_t *doc, size_t i) {
@@ -258,6 +294,7 @@ int main(void) {
         test_purls();
         test_docs();
         test_os_from_purl();
+        test_foreign_type();
         test_render();
         return test_end();
 }

@@ -211,8 +211,9 @@ struct ctx {
         bool have_os;           /* inv->os is the document's operating-system component */
         bool purl_os_tried;     /* without one: the first distribution purl's OS was looked at */
         size_t components;
-        char *cache_key;        /* the last distribution purl's "namespace\x1fdistro" */
+        char *cache_key;        /* the last distribution purl's "type\x1fnamespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
+        bool cache_foreign;     /* which is not of its purl type (distro_ecosystem()) */
 };
 
 void sbom_free(struct sbom *s) {
@@ -419,10 +420,21 @@ static int purl_os(const struct purl *p, struct os_info *ret) {
         return osrelease_ecosystem(ret);
 }
 
+/* Whether a package of purl type p->type can be one of ecosystem's: a
+ * pkg:deb is no Alpine package, whose versions and advisories it would
+ * be compared with. */
+static bool type_fits(const char *ecosystem, const struct purl *p) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        return e && strcmp(e->purl_type, p->type) == 0;
+}
+
 /* The ecosystem of a distribution's package (a copy, or NULL when the OS
  * is one we can't name, as for a rootfs); the first distribution purl's
- * OS (if it names one) is the inventory's when the document has no
- * operating-system component. */
+ * OS (if it names one of its type) is the inventory's when the document
+ * has no operating-system component.  1, with *ret the ecosystem it
+ * would have had, when that ecosystem's packages are of another purl type
+ * (a pkg:deb in an Alpine document, or a pkg:deb/alpine/...). */
 static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         struct os_info *inv_os = &c->sbom->inv->os;
         _cleanup_free_ char *key = NULL;
@@ -434,12 +446,18 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         /* the document's OS, or the first purl's standing for it (as the
          * operating-system component of our rendering then does) */
         if (inv_os->id && (!p->namespace || strcasecmp(p->namespace, inv_os->id) == 0) &&
-            distro_is_os(inv_os, p->distro))
-                return inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)) ? -ENOMEM : 0;
-        if (asprintf(&key, "%s\x1f%s", strempty(p->namespace), strempty(p->distro)) < 0)
+            distro_is_os(inv_os, p->distro)) {
+                if (inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)))
+                        return -ENOMEM;
+                return inv_os->ecosystem && !type_fits(inv_os->ecosystem, p);
+        }
+        if (asprintf(&key, "%s\x1f%s\x1f%s", p->type, strempty(p->namespace), strempty(p->distro)) < 0)
                 return -ENOMEM;
-        if (streq_ptr(key, c->cache_key))
-                return c->cache_eco && !(*ret = strdup(c->cache_eco)) ? -ENOMEM : 0;
+        if (streq_ptr(key, c->cache_key)) {
+                if (c->cache_eco && !(*ret = strdup(c->cache_eco)))
+                        return -ENOMEM;
+                return c->cache_foreign;
+        }
         if ((r = purl_os(p, &os)) < 0) {
                 os_info_done(&os);
                 return r;
@@ -448,6 +466,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         free(c->cache_eco);
         c->cache_key = TAKE_PTR(key);
         c->cache_eco = os.ecosystem ? strdup(os.ecosystem) : NULL;
+        c->cache_foreign = os.ecosystem && !type_fits(os.ecosystem, p);
         if (os.ecosystem && !(*ret = strdup(os.ecosystem))) {
                 os_info_done(&os);
                 return -ENOMEM;
@@ -457,12 +476,12 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
          * reading our rendering (which has the OS first) would differ */
         first = !c->have_os && !c->purl_os_tried;
         c->purl_os_tried = true;
-        if (first && os.id) {
+        if (first && os.id && !c->cache_foreign) {
                 *inv_os = os;
                 return 0;
         }
         os_info_done(&os);
-        return 0;
+        return c->cache_foreign;
 }
 
 /* The source package: ours, the upstream qualifier, Trivy's properties,
@@ -560,6 +579,15 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                 r = !pkg.version || !pkg.name ? -ENOMEM : distro_source(o, p, &pkg);
                 if (r >= 0)
                         r = distro_ecosystem(c, p, &pkg.ecosystem);
+                if (r > 0) {    /* never compared with another type's records */
+                        char reason[256];
+
+                        snprintf(reason, sizeof(reason), "a package of purl type '%.40s' can't be one of %.60s, "
+                                 "whose packages are of another type, so this component was compared with no record",
+                                 p->type, pkg.ecosystem);
+                        package_done(&pkg);
+                        return add_unmapped(c, purl_s, reason) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                }
         } else {
                 pkg.name = lang_name(e, p, cname);
                 pkg.version = strdup(p->version);

@@ -39,8 +39,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sbom *, sbom_free)
 /* A CycloneDX JSON document (1.2 to 1.6) as an inventory: each component
  * with a purl is a package (its ecosystem from the purl's type, a
  * distribution's from the purl's distro qualifier or the document's
- * operating-system component); one whose purl names no ecosystem we know
- * is listed in unmapped.  origin names the document in messages, which
+ * operating-system component); one whose purl names no ecosystem we know,
+ * or a distribution package of another purl type than its OS's (a pkg:deb
+ * in an Alpine document), is listed in unmapped.  origin names the document in messages, which
  * also name the field ("sbom.json: components[3].purl: ..."); a malformed
  * document is -EINVAL. */
 int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct sbom **ret, struct error *err);
