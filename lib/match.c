@@ -798,6 +798,19 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
                                                  "this in a policy scope (on_unchecked)");
         if (n == inv->n_pkgs)
                 return 0;
+        if (inv->os.ecosystem) {        /* a known OS: these are another distribution's (inventory_os_ecosystem()) */
+                const char *from = NULL;
+
+                for (size_t i = 0; i < inv->n_pkgs && !from; i++)
+                        if (!inv->pkgs[i].ecosystem)
+                                from = inv->pkgs[i].origin_file;
+                if (asprintf(&reason, "these packages are not %s's, which etc/os-release (ID=%s, VERSION_ID=%s) "
+                             "names: their package database (%s) is another distribution's, so they were compared "
+                             "with no record", inv->os.ecosystem, strna(inv->os.id), strna(inv->os.version_id),
+                             strna(from)) < 0)
+                        return -ENOMEM;
+                return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, strna(from), inv->n_pkgs - n, reason);
+        }
         if (asprintf(&reason, "etc/os-release (ID=%s, VERSION_ID=%s) names no distribution release Portcullis "
                      "knows, so these packages were compared with no record", strna(inv->os.id),
                      strna(inv->os.version_id)) < 0)

@@ -497,16 +497,44 @@ static void test_rootfs(unsigned flags) {
                 fprintf(stderr, "  warning: %s\n", *w);
 }
 
-static void test_empty_rootfs(void) {
-        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+/* The inventory of the folder root, which the caller filled. */
+static struct inventory *collect(const char *root) {
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        struct inventory *inv = NULL;
         struct error err = {};
-        char root[1024];
 
-        snprintf(root, sizeof(root), "%s/scratch", test_tmpdir());
-        test_write_file(test_path(root, "app"), "");
         CHECK(rootfs_open(root, 0, &r, &err) == 0);
-        CHECK_MSG(inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
+        return inv;
+}
+
+/* A dpkg database in an image whose os-release says Alpine: its packages
+ * are none of Alpine's, so they get no ecosystem (not checked, said),
+ * never Alpine's records and version order. */
+static void test_foreign_os(void) {
+        const char *root = test_path(test_tmpdir(), "foreign");
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+
+        test_write_file(test_path(root, "etc/os-release"), "ID=alpine\nVERSION_ID=3.18.4\n");
+        test_write_file(test_path(root, "var/lib/dpkg/status"),
+                        "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13\n");
+        inv = collect(root);
+        if (!inv)
+                return;
+        CHECK_STREQ(inv->os.ecosystem, "Alpine:v3.18");
+        CHECK(inv->n_pkgs == 1 && !inv->pkgs[0].ecosystem);
+        CHECK(inv->n_pkgs == 1 && startswith(strempty(inv->pkgs[0].purl), "pkg:deb/"));
+        CHECK(inv->n_warnings == 1 &&
+              strstr(inv->warnings[0], "1 packages not checked: their package database is another distribution's "
+                     "than Alpine:v3.18") != NULL);
+}
+
+static void test_empty_rootfs(void) {
+        const char *root = test_path(test_tmpdir(), "scratch");
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+
+        test_write_file(test_path(root, "app"), "");
+        inv = collect(root);
         CHECK(inv && inv->n_pkgs == 0 && !inv->os.id && !inv->os.ecosystem && inv->n_warnings == 0);
 }
 
@@ -517,6 +545,7 @@ int main(void) {
         test_rootfs(0);
         test_rootfs(ROOTFS_FORCE_WALK);
         test_empty_rootfs();
+        test_foreign_os();
         test_trivy();
         test_syft();
         test_scalibr();

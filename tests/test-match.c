@@ -250,8 +250,9 @@ static void test_unchecked(void) {
         const char *dir = test_path(test_tmpdir(), "feed-u");
         const char *db = test_path(test_tmpdir(), "u.sqlite");
         char *paths[] = { (char *) dir, NULL };
-        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *empty = inventory_new();
-        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *none = NULL, *back = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *empty = inventory_new(),
+                                                    *foreign = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *none = NULL, *back = NULL, *other = NULL;
         _cleanup_free_ char *compact = NULL, *line = NULL;
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         const struct unchecked *u;
@@ -294,6 +295,7 @@ static void test_unchecked(void) {
         CHECK(u && u->packages == 1);
         CHECK(res->n_unchecked > 4 && res->unchecked[0].kind == UNCHECKED_UNKNOWN_OS && res->unchecked[0].packages == 1);
         CHECK(scan_result_unchecked_line(res, NULL, NULL, &line) == 0 && line && strstr(line, "; and 2 more"));
+        CHECK(strstr(res->unchecked[0].reason, "names no distribution release Portcullis knows") != NULL);
 
         /* the cache's compact form keeps them */
         CHECK(report_findings_compact(res, &compact, &err) == 0);
@@ -308,6 +310,17 @@ static void test_unchecked(void) {
         /* no package at all: nothing was checked */
         CHECK(match_inventory(v, empty, &none, &err) == 0);
         CHECK(none && none->n_unchecked == 1 && none->unchecked[0].kind == UNCHECKED_NO_PACKAGES);
+
+        /* a known OS, and packages of another distribution's database
+         * (inventory_os_ecosystem()): said as such, naming the database */
+        foreign->os.id = strdup("alpine");
+        foreign->os.ecosystem = strdup("Alpine:v3.18");
+        add_eco_pkg(foreign, NULL, "zlib1g", "1:1.2.13");
+        foreign->pkgs[0].origin_file = strdup("/var/lib/dpkg/status");
+        CHECK(match_inventory(v, foreign, &other, &err) == 0);
+        u = other ? find_unchecked(other, UNCHECKED_UNKNOWN_OS, "/var/lib/dpkg/status") : NULL;
+        CHECK(u && u->packages == 1 && strstr(u->reason, "are not Alpine:v3.18's") &&
+              strstr(u->reason, "another distribution's"));
 }
 
 /* The severity chain reaches a CVE named only as "upstream" (OSV's

@@ -68,22 +68,29 @@ static char *slice_dup(struct slice s) {
         return strndup_or_null(s.s, s.n);
 }
 
+const char *inventory_os_ecosystem(const struct inventory *inv, const char *purl_type) {
+        const struct ecosystem *e = ecosystem_find(inv->os.ecosystem);
+
+        return e && strcmp(e->purl_type, purl_type) == 0 ? inv->os.ecosystem : NULL;
+}
+
 int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,
                          struct slice source_name, struct slice source_version, struct slice arch,
                          const char *purl_type, const char *purl_namespace, const char *purl_distro) {
+        const char *ecosystem = inventory_os_ecosystem(inv, purl_type);
         struct package p = {
                 .name = slice_dup(name),
                 .version = slice_dup(version),
                 .source_name = slice_dup(source_name.s ? source_name : name),
                 .source_version = slice_dup(source_version.s ? source_version : version),
                 .arch = arch.s ? slice_dup(arch) : NULL,
-                .ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL,
+                .ecosystem = ecosystem ? strdup(ecosystem) : NULL,
                 .origin_file = strdup(origin),
         };
         int r = -ENOMEM;
 
         if (p.name && p.version && p.source_name && p.source_version && p.origin_file && (!arch.s || p.arch) &&
-            (!inv->os.ecosystem || p.ecosystem))
+            (!ecosystem || p.ecosystem))
                 r = purl_build(purl_type, purl_namespace, p.name, p.version, p.arch, purl_distro, NULL, &p.purl);
         if (r < 0) {
                 package_done(&p);

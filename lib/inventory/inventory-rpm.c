@@ -96,6 +96,7 @@ static int build_purl(const struct os_info *os, const char *distro, const struct
 static int package_from_header(struct inventory *inv, const char *origin, const char *distro,
                                const struct rpm_header *h) {
         _cleanup_free_ char *vr = join(h->version, "-", h->release);
+        const char *ecosystem = inventory_os_ecosystem(inv, "rpm");
         struct package p = {};
         int r;
 
@@ -103,10 +104,10 @@ static int package_from_header(struct inventory *inv, const char *origin, const 
                 return -ENOMEM;
         p.name = strdup(h->name);
         p.arch = h->arch ? strdup(h->arch) : NULL;
-        p.ecosystem = inv->os.ecosystem ? strdup(inv->os.ecosystem) : NULL;
+        p.ecosystem = ecosystem ? strdup(ecosystem) : NULL;
         p.origin_file = strdup(origin);
         r = format_version(h, vr, &p.version);
-        if (r >= 0 && (!p.name || (h->arch && !p.arch) || (inv->os.ecosystem && !p.ecosystem) || !p.origin_file))
+        if (r >= 0 && (!p.name || (h->arch && !p.arch) || (ecosystem && !p.ecosystem) || !p.origin_file))
                 r = -ENOMEM;
         if (r >= 0)
                 r = source_of(h, vr, &p);

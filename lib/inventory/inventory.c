@@ -60,9 +60,13 @@ int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct 
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 unknown += !inv->pkgs[i].ecosystem;
         if (unknown > 0 &&
-            inventory_warn(inv, "%zu packages not checked: etc/os-release (ID=%s, VERSION_ID=%s) names no "
-                           "distribution release Portcullis knows", unknown, strna(inv->os.id),
-                           strna(inv->os.version_id)) < 0)
+            (inv->os.ecosystem
+                     ? inventory_warn(inv, "%zu packages not checked: their package database is another "
+                                      "distribution's than %s, which etc/os-release (ID=%s, VERSION_ID=%s) names",
+                                      unknown, inv->os.ecosystem, strna(inv->os.id), strna(inv->os.version_id))
+                     : inventory_warn(inv, "%zu packages not checked: etc/os-release (ID=%s, VERSION_ID=%s) names no "
+                                      "distribution release Portcullis knows", unknown, strna(inv->os.id),
+                                      strna(inv->os.version_id))) < 0)
                 return error_set(err, ENOMEM, "inventory: out of memory");
         return 0;
 }

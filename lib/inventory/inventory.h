@@ -102,8 +102,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory *, inventory_free)
 int inventory_add(struct inventory *inv, struct package *p);
 void package_done(struct package *p);
 
+/* The OS's ecosystem for a package of purl_type ("deb", "apk", "rpm")
+ * from its package database, or NULL when the OS is unknown or its
+ * packages are of another type: a dpkg status file in an image whose
+ * os-release says Alpine is not compared with Alpine's records. */
+const char *inventory_os_ecosystem(const struct inventory *inv, const char *purl_type);
+
 /* Copies a package as its database spells it into inv, with the OS's
- * ecosystem, origin as origin_file and the purl pkg:<purl_type>/... built
+ * ecosystem (inventory_os_ecosystem()), origin as origin_file and the purl pkg:<purl_type>/... built
  * from purl_namespace and purl_distro (either may be NULL).  An absent
  * source name or version is the binary's.  Returns 0, -ENOMEM or -E2BIG. */
 int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,
