@@ -94,6 +94,12 @@ const struct ecosystem *ecosystem_from_purl_type(const char *type) {
         return NULL;
 }
 
+bool ecosystem_has_purl_type(const char *ecosystem, const char *type) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        return e && type && strcmp(e->purl_type, type) == 0;
+}
+
 char *ecosystem_package_name(const char *ecosystem, const char *name) {
         const struct ecosystem *e = ecosystem_find(ecosystem);
         char *s = strdup(name);

@@ -31,6 +31,11 @@ const struct ecosystem *ecosystem_find(const char *osv_name);
  * and the package's OS names its ecosystem. */
 const struct ecosystem *ecosystem_from_purl_type(const char *type);
 
+/* Whether the packages of ecosystem (an OSV name, NULL: none) are of purl
+ * type type: a pkg:deb is no Alpine package, whose records and version
+ * order it must never be compared with. */
+bool ecosystem_has_purl_type(const char *ecosystem, const char *type);
+
 /* The name records and inventories of the ecosystem share: a copy of name,
  * normalized; NULL when out of memory. */
 char *ecosystem_package_name(const char *ecosystem, const char *name);

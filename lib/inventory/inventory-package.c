@@ -69,9 +69,7 @@ static char *slice_dup(struct slice s) {
 }
 
 const char *inventory_os_ecosystem(const struct inventory *inv, const char *purl_type) {
-        const struct ecosystem *e = ecosystem_find(inv->os.ecosystem);
-
-        return e && strcmp(e->purl_type, purl_type) == 0 ? inv->os.ecosystem : NULL;
+        return ecosystem_has_purl_type(inv->os.ecosystem, purl_type) ? inv->os.ecosystem : NULL;
 }
 
 int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,

@@ -420,15 +420,6 @@ static int purl_os(const struct purl *p, struct os_info *ret) {
         return osrelease_ecosystem(ret);
 }
 
-/* Whether a package of purl type p->type can be one of ecosystem's: a
- * pkg:deb is no Alpine package, whose versions and advisories it would
- * be compared with. */
-static bool type_fits(const char *ecosystem, const struct purl *p) {
-        const struct ecosystem *e = ecosystem_find(ecosystem);
-
-        return e && strcmp(e->purl_type, p->type) == 0;
-}
-
 /* The ecosystem of a distribution's package (a copy, or NULL when the OS
  * is one we can't name, as for a rootfs); the first distribution purl's
  * OS (if it names one of its type) is the inventory's when the document
@@ -449,7 +440,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
             distro_is_os(inv_os, p->distro)) {
                 if (inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)))
                         return -ENOMEM;
-                return inv_os->ecosystem && !type_fits(inv_os->ecosystem, p);
+                return inv_os->ecosystem && !ecosystem_has_purl_type(inv_os->ecosystem, p->type);
         }
         if (asprintf(&key, "%s\x1f%s\x1f%s", p->type, strempty(p->namespace), strempty(p->distro)) < 0)
                 return -ENOMEM;
@@ -466,7 +457,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         free(c->cache_eco);
         c->cache_key = TAKE_PTR(key);
         c->cache_eco = os.ecosystem ? strdup(os.ecosystem) : NULL;
-        c->cache_foreign = os.ecosystem && !type_fits(os.ecosystem, p);
+        c->cache_foreign = os.ecosystem && !ecosystem_has_purl_type(os.ecosystem, p->type);
         if (os.ecosystem && !(*ret = strdup(os.ecosystem))) {
                 os_info_done(&os);
                 return -ENOMEM;

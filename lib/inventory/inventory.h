@@ -109,9 +109,10 @@ void package_done(struct package *p);
 const char *inventory_os_ecosystem(const struct inventory *inv, const char *purl_type);
 
 /* Copies a package as its database spells it into inv, with the OS's
- * ecosystem (inventory_os_ecosystem()), origin as origin_file and the purl pkg:<purl_type>/... built
- * from purl_namespace and purl_distro (either may be NULL).  An absent
- * source name or version is the binary's.  Returns 0, -ENOMEM or -E2BIG. */
+ * ecosystem (inventory_os_ecosystem()), origin as origin_file and the purl
+ * pkg:<purl_type>/... built from purl_namespace and purl_distro (either
+ * may be NULL).  An absent source name or version is the binary's.
+ * Returns 0, -ENOMEM or -E2BIG. */
 int inventory_add_slices(struct inventory *inv, const char *origin, struct slice name, struct slice version,
                          struct slice source_name, struct slice source_version, struct slice arch,
                          const char *purl_type, const char *purl_namespace, const char *purl_distro);

@@ -41,9 +41,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sbom *, sbom_free)
  * distribution's from the purl's distro qualifier or the document's
  * operating-system component); one whose purl names no ecosystem we know,
  * or a distribution package of another purl type than its OS's (a pkg:deb
- * in an Alpine document), is listed in unmapped.  origin names the document in messages, which
- * also name the field ("sbom.json: components[3].purl: ..."); a malformed
- * document is -EINVAL. */
+ * in an Alpine document), is listed in unmapped.  origin names the
+ * document in messages, which also name the field ("sbom.json:
+ * components[3].purl: ..."); a malformed document is -EINVAL. */
 int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct sbom **ret, struct error *err);
 /* Reads path (at most SBOM_FILE_MAX bytes) and parses it. */
 int sbom_read(const char *path, struct sbom **ret, struct error *err);
