@@ -144,6 +144,18 @@ static void test_open_fd(void) {
         snprintf(uri, sizeof(uri), "file:%s", db);
         CHECK(sqlite3_open_v2(uri, &sq, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, "portcullis-fd") == SQLITE_CANTOPEN);
         sqlite3_close(sq);
+
+        /* through an fd, loading an extension fails as it would elsewhere
+         * (the default VFS's dlopen), it does not crash */
+        fd = open(db, O_RDONLY | O_CLOEXEC);
+        snprintf(uri, sizeof(uri), "file:%s?immutable=1&portcullis_fd=%d", db, fd);
+        sq = NULL;
+        CHECK(sqlite3_open_v2(uri, &sq, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, "portcullis-fd") == SQLITE_OK);
+        CHECK(sqlite3_exec(sq, "SELECT count(*) FROM vuln", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(sqlite3_enable_load_extension(sq, 1) == SQLITE_OK);
+        CHECK(sqlite3_load_extension(sq, "/nonexistent/ext.so", NULL, NULL) == SQLITE_ERROR);
+        sqlite3_close(sq);
+        close(fd);
 }
 
 static uint64_t records_of(const char *db) {

@@ -142,9 +142,26 @@ static int fd_vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char 
         return (size_t) snprintf(ret, (size_t) n, "%s", name) < (size_t) n ? SQLITE_OK : SQLITE_CANTOPEN;
 }
 
-/* Randomness, sleep and time are the default VFS's. */
+/* Randomness, sleep, time and (never used here) extension loading are
+ * the default VFS's. */
 static sqlite3_vfs *dflt(sqlite3_vfs *vfs) {
         return vfs->pAppData;
+}
+
+static void *fd_vfs_dl_open(sqlite3_vfs *vfs, const char *name) {
+        return dflt(vfs)->xDlOpen(dflt(vfs), name);
+}
+
+static void fd_vfs_dl_error(sqlite3_vfs *vfs, int n, char *ret) {
+        dflt(vfs)->xDlError(dflt(vfs), n, ret);
+}
+
+static void (*fd_vfs_dl_sym(sqlite3_vfs *vfs, void *handle, const char *symbol))(void) {
+        return dflt(vfs)->xDlSym(dflt(vfs), handle, symbol);
+}
+
+static void fd_vfs_dl_close(sqlite3_vfs *vfs, void *handle) {
+        dflt(vfs)->xDlClose(dflt(vfs), handle);
 }
 
 static int fd_vfs_randomness(sqlite3_vfs *vfs, int n, char *ret) {
@@ -172,6 +189,10 @@ static sqlite3_vfs fd_vfs = {
         .xDelete = fd_vfs_delete,
         .xAccess = fd_vfs_access,
         .xFullPathname = fd_vfs_full_pathname,
+        .xDlOpen = fd_vfs_dl_open,
+        .xDlError = fd_vfs_dl_error,
+        .xDlSym = fd_vfs_dl_sym,
+        .xDlClose = fd_vfs_dl_close,
         .xRandomness = fd_vfs_randomness,
         .xSleep = fd_vfs_sleep,
         .xCurrentTime = fd_vfs_current_time,
