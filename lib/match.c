@@ -804,15 +804,15 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
                 for (size_t i = 0; i < inv->n_pkgs && !from; i++)
                         if (!inv->pkgs[i].ecosystem)
                                 from = inv->pkgs[i].origin_file;
-                if (asprintf(&reason, "these packages are not %s's, which etc/os-release (ID=%s, VERSION_ID=%s) "
-                             "names: their package database (%s) is another distribution's, so they were compared "
-                             "with no record", inv->os.ecosystem, strna(inv->os.id), strna(inv->os.version_id),
+                if (asprintf(&reason, "these packages are not %s's, which %s (ID=%s, VERSION_ID=%s) names: "
+                             "their package database (%s) is another distribution's, so they were compared with no "
+                             "record", inv->os.ecosystem, os_info_origin(&inv->os), strna(inv->os.id), strna(inv->os.version_id),
                              strna(from)) < 0)
                         return -ENOMEM;
                 return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, strna(from), inv->n_pkgs - n, reason);
         }
-        if (asprintf(&reason, "etc/os-release (ID=%s, VERSION_ID=%s) names no distribution release Portcullis "
-                     "knows, so these packages were compared with no record", strna(inv->os.id),
+        if (asprintf(&reason, "%s (ID=%s, VERSION_ID=%s) names no distribution release Portcullis knows, "
+                     "so these packages were compared with no record", os_info_origin(&inv->os), strna(inv->os.id),
                      strna(inv->os.version_id)) < 0)
                 return -ENOMEM;
         return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, inv->os.pretty_name ? inv->os.pretty_name

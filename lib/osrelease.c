@@ -29,6 +29,10 @@ void os_info_done(struct os_info *info) {
         *info = (struct os_info) {};
 }
 
+const char *os_info_origin(const struct os_info *info) {
+        return info->origin ? info->origin : "os-release";
+}
+
 static bool is_key(const char *s, size_t n) {
         if (n == 0 || !(isalpha((unsigned char) s[0]) || s[0] == '_'))
                 return false;
@@ -433,6 +437,7 @@ int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err) {
                 k = osrelease_parse(buf, len, ret, err);
                 if (k < 0)
                         return error_wrap(err, "%s/%s", rootfs_path(r), paths[i]);
+                ret->origin = paths[i];
                 return 0;
         }
         error_clear(err);

@@ -19,7 +19,13 @@ struct os_info {
         char *version_codename;
         char *pretty_name;
         char *ecosystem;        /* "Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.18" */
+        const char *origin;     /* where it was read, for messages (a static string): "etc/os-release",
+                                 * "usr/lib/os-release", an SBOM's component; NULL: os_info_origin()'s default */
 };
+
+/* Where info was read, for messages: "os-release" when not known (an
+ * inventory read back from JSON). */
+const char *os_info_origin(const struct os_info *info);
 
 /* Parses the os-release KEY=value format (shell-like quoting) from a buffer. */
 int osrelease_parse(const char *buf, size_t len, struct os_info *ret, struct error *err);

@@ -145,6 +145,9 @@ static void test_docs(void) {
                         continue;
                 CHECK_MSG(s->n_unmapped == docs[i].unmapped, "row %zu: %zu unmapped", i, s->n_unmapped);
                 CHECK_MSG(s->inv->n_pkgs == (docs[i].name ? 1 : 0), "row %zu: %zu packages", i, s->inv->n_pkgs);
+                /* what messages say the OS came from */
+                if (strstr(docs[i].doc, "operating-system"))
+                        CHECK_STREQ(os_info_origin(&s->inv->os), "the SBOM's operating-system component");
                 if (docs[i].name && s->inv->n_pkgs == 1) {
                         const struct package *p = &s->inv->pkgs[0];
 
@@ -199,6 +202,7 @@ static void test_foreign_type(void) {
         if (!s)
                 return;
         CHECK(streq_ptr(s->inv->os.id, "alpine") && s->inv->n_pkgs == 1 && s->n_unmapped == 1);
+        CHECK_STREQ(os_info_origin(&s->inv->os), "the first distribution package's purl");
         if (s->n_unmapped == 1) {
                 CHECK_STREQ(s->unmapped[0].subject, "pkg:rpm/bash@5.1");
                 CHECK(strstr(s->unmapped[0].reason, "purl type 'rpm' can't be one of Alpine:v3.18") != NULL);

@@ -376,6 +376,7 @@ static int read_os(struct ctx *c, json_t *o, const char *where, struct error *er
                             "as ID and VERSION_ID are");
         if (os->pretty_name)
                 str_make_printable(os->pretty_name);
+        os->origin = "the SBOM's operating-system component";
         c->have_os = true;
         return osrelease_ecosystem(os) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
@@ -469,6 +470,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         c->purl_os_tried = true;
         if (first && os.id && !c->cache_foreign) {
                 *inv_os = os;
+                inv_os->origin = "the first distribution package's purl";
                 return 0;
         }
         os_info_done(&os);
