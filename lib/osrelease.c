@@ -441,6 +441,6 @@ int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err) {
                 return 0;
         }
         error_clear(err);
-        *ret = (struct os_info) {};
+        *ret = (struct os_info) { .origin = paths[0] };  /* what messages say lacks the ID */
         return 0;
 }

@@ -31,7 +31,7 @@ const char *os_info_origin(const struct os_info *info);
 int osrelease_parse(const char *buf, size_t len, struct os_info *ret, struct error *err);
 
 /* Reads etc/os-release, else usr/lib/os-release, inside the rootfs.  A rootfs
- * with neither returns 0 with all fields NULL. */
+ * with neither returns 0 with all fields NULL but origin (etc/os-release). */
 int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err);
 
 /* Fills info->ecosystem from id/version_id (NULL when unknown). */
