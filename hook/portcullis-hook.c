@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "base/macro.h"
 #include "gate.h"
 
@@ -127,6 +128,10 @@ int main(int argc, char **argv) {
          * one". */
         if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t) sizeof(seed))
                 json_object_seed(seed | 1);
+        /* the analysis of a miss, started by this binary (analyze.h) */
+        if (argc > 1 && strcmp(argv[1], ANALYZE_CHILD_ARG) == 0)
+                return analyze_child_main(argc, argv);
+        analyze_exec_children();
         if (parse_args(argc, argv, &o) < 0) {
                 fprintf(stderr, "portcullis: blocked: bad arguments to portcullis-hook; see 'portcullis-hook --help'\n");
                 return GATE_BLOCK;

@@ -7,6 +7,8 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -14,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analyze.h"
 #include "base/digest.h"
@@ -80,15 +83,18 @@ static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline
 /* The child's message: an optional "W" line, then "R" + the result, or
  * "E" + an error message; the exit status tells the errno of an error. */
 static _Noreturn void child_main(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
-                                 int fd) {
+                                 int fd, pid_t parent) {
         _cleanup_free_ char *result = NULL;
         char *tagged;
         struct error err = {};
         size_t len = 0;
         int k;
 
-        /* Die with the hook, whatever kills it. */
+        /* Die with the hook, whatever kills it; if that was before now,
+         * its signal never comes. */
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(ESRCH);
         k = child_cage(fd, cage, deadline_ms, &err);
         if (k >= 0)
                 k = fn(arg, &result, &len, &err);
@@ -214,13 +220,19 @@ struct child {
         long long deadline;
 };
 
+static const char *exec_kind(child_fn fn);
+static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms, int fd, pid_t parent);
+
 /* Starts fn in a child caged as cage says (root_fd, read_fd, keep_fds,
- * writes, privileges; its result_fd, cpu_seconds and nice are set here). */
+ * writes, privileges; its result_fd, cpu_seconds and nice are set here):
+ * a fresh exec of the binary where analyze_exec_children() asked for it
+ * and fn can be (exec_child()), else a fork. */
 static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
                        struct child *ret, struct error *err) {
         struct sandbox_opts o = *cage;
+        const char *kind = exec_kind(fn);
+        pid_t pid, parent = getpid();
         int fds[2], k;
-        pid_t pid;
 
         if (deadline_ms == 0)   /* the budget is spent: no child to start and kill */
                 return error_set(err, ETIMEDOUT, "no decision within the deadline");
@@ -233,7 +245,7 @@ static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *
          * they are written; without room (pipe-max-size), the default. */
         (void) fcntl(fds[1], F_SETPIPE_SZ, ANALYSIS_PIPE_SIZE);
         *ret = (struct child) { .deadline = now_ms() + deadline_ms, .fd = fds[0] };
-        pid = fork();
+        pid = kind ? exec_child(kind, arg, deadline_ms, fds[1], parent) : fork();
         if (pid < 0) {
                 k = -errno;
                 close(fds[0]);
@@ -242,7 +254,7 @@ static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *
         }
         if (pid == 0) {
                 close(fds[0]);
-                child_main(fn, arg, &o, deadline_ms, fds[1]);
+                child_main(fn, arg, &o, deadline_ms, fds[1], parent);
         }
         close(fds[1]);
         ret->pid = pid;
@@ -391,6 +403,30 @@ static int start_lister(void *userdata, struct error *err) {
         return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* In the child, before the cage closes: the DB file, which sqlite reads
+ * through this fd once the listers are started (vulndb_open_fd()): its
+ * open (1.5 to 2 ms, most of it sqlite's first start in the process) then
+ * overlaps their listing instead of coming before it.  sqlite never opens
+ * a path of its own, so nothing is looked up inside the image's root. */
+static int rootfs_open_db(void *userdata, struct error *err) {
+        struct rootfs_arg *a = userdata;
+
+        a->db_fd = open(a->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (a->db_fd < 0)
+                return error_set_errno(err, errno, "vulnerability database %s (create it with 'portcullis db import')",
+                                       a->db_path);
+        return 0;
+}
+
+/* The cage of a rootfs child (arg's): chrooted to the rootfs, Landlock
+ * letting it read beneath it only, the DB opened first when there is one. */
+static struct sandbox_opts rootfs_cage(struct rootfs_arg *a) {
+        return (struct sandbox_opts) { .root_fd = rootfs_fd(a->root), .read_fd = rootfs_fd(a->root),
+                                       .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
+                                       .open_fn = a->db_path ? rootfs_open_db : NULL, .threads_fn = start_lister,
+                                       .userdata = a };
+}
+
 /* The rootfs was opened by the parent: the child is chrooted to it,
  * resolves everything from its fd, and may open nothing else (Landlock).
  * It runs as SANDBOX_UID_DEFAULT with one capability, CAP_DAC_READ_SEARCH:
@@ -419,6 +455,7 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         _cleanup_free_ char *raw = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct rootfs_arg arg = {};
+        struct sandbox_opts cage;
         size_t len, used;
         int k;
 
@@ -426,11 +463,8 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs);
         arg.root = root;
-        k = run_child(inventory_child, &arg,
-                      &(struct sandbox_opts) { .root_fd = rootfs_fd(root), .read_fd = rootfs_fd(root),
-                                               .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
-                                               .threads_fn = start_lister, .userdata = &arg },
-                      deadline_ms, &raw, &len, err);
+        cage = rootfs_cage(&arg);
+        k = run_child(inventory_child, &arg, &cage, deadline_ms, &raw, &len, err);
         if (k < 0)
                 return k;
         if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0 ||
@@ -543,21 +577,6 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 /* ---- both in one child ----------------------------------------------------- */
 
 
-/* In the child, before the cage closes: the DB file, which sqlite reads
- * through this fd once the listers are started (vulndb_open_fd()): its
- * open (1.5 to 2 ms, most of it sqlite's first start in the process) then
- * overlaps their listing instead of coming before it.  sqlite never opens
- * a path of its own, so nothing is looked up inside the image's root. */
-static int rootfs_open_db(void *userdata, struct error *err) {
-        struct rootfs_arg *a = userdata;
-
-        a->db_fd = open(a->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (a->db_fd < 0)
-                return error_set_errno(err, errno, "vulnerability database %s (create it with 'portcullis db import')",
-                                       a->db_path);
-        return 0;
-}
-
 /* The inventory's wire form, then the scan's.  While the lister thread
  * lists the rootfs, the package databases are read, the DB opened and the
  * packages' records looked up. */
@@ -610,6 +629,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analysis_free)
 int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
                          struct error *err) {
         struct analysis *a = calloc(1, sizeof(*a));
+        struct sandbox_opts cage;
         int k;
 
         if (!a)
@@ -620,12 +640,8 @@ int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadl
                 return error_wrap(err, "rootfs %s", rootfs);
         }
         a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF };
-        k = child_start(rootfs_child, &a->arg,
-                        &(struct sandbox_opts) { .root_fd = rootfs_fd(a->root), .read_fd = rootfs_fd(a->root),
-                                                 .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
-                                                 .open_fn = rootfs_open_db, .threads_fn = start_lister,
-                                                 .userdata = &a->arg },
-                        deadline_ms, &a->child, err);
+        cage = rootfs_cage(&a->arg);
+        k = child_start(rootfs_child, &a->arg, &cage, deadline_ms, &a->child, err);
         if (k < 0) {
                 analysis_free(a);
                 return k;
@@ -681,6 +697,104 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms
         int k = analyze_rootfs_start(rootfs, db_path, deadline_ms, &a, err);
 
         return k < 0 ? k : analyze_rootfs_finish(a, ret_inv, ret_inventory_json, ret_res, ret_scan_json, err);
+}
+
+/* ---- the hook's children: a fresh exec -------------------------------------- */
+
+/* A forked child shares the parent's pages until either writes one: on
+ * the bench VM each such first write (copy on write) cost 18-22 us, and a
+ * miss took about 50 of them, the parent's and the child's, beside
+ * fork()'s copy of the page tables.  A fresh exec of the (static) hook
+ * started by vfork() shares nothing and copies nothing
+ * (BENCHMARKS.md, "Session 32").  Only the rootfs children can: what they
+ * are handed (struct rootfs_arg) fits on a command line. */
+static bool exec_children;
+
+#define EXEC_SELF "/proc/self/exe"
+
+void analyze_exec_children(void) {
+        exec_children = true;
+}
+
+static const struct {
+        const char *kind;
+        child_fn fn;
+} exec_kinds[] = {
+        { "rootfs", rootfs_child },
+        { "inventory", inventory_child },
+};
+
+/* fn's name on the command line, when it runs in a fresh exec; else NULL
+ * (without a /proc to find the binary in, a fork). */
+static const char *exec_kind(child_fn fn) {
+        for (size_t i = 0; exec_children && i < ELEMENTSOF(exec_kinds); i++)
+                if (exec_kinds[i].fn == fn)
+                        return access(EXEC_SELF, X_OK) == 0 ? exec_kinds[i].kind : NULL;
+        return NULL;
+}
+
+/* Runs /proc/self/exe (the binary this process runs, even if its file was
+ * replaced since) as the child of kind, handing it arg's rootfs fd and the
+ * pipe's write end; what it can't exec it says on the pipe.  Between
+ * vfork() and the exec, the child shares this process's memory and only
+ * makes system calls; its fd table is its own copy. */
+static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms, int fd, pid_t parent) {
+        static const char failed[] = "Ecould not start the analysis process (exec " EXEC_SELF ")";
+        const struct rootfs_arg *a = arg;
+        int root_fd = rootfs_fd(a->root);
+        char fd_s[16], root_s[16], ms_s[16], parent_s[16];
+        char *argv[] = { (char *) "portcullis-hook", (char *) ANALYZE_CHILD_ARG, (char *) kind, fd_s, root_s, ms_s,
+                         parent_s, (char *) rootfs_path(a->root), (char *) strempty(a->db_path), NULL };
+        pid_t pid;
+
+        snprintf(fd_s, sizeof(fd_s), "%d", fd);
+        snprintf(root_s, sizeof(root_s), "%d", root_fd);
+        snprintf(ms_s, sizeof(ms_s), "%u", deadline_ms);
+        snprintf(parent_s, sizeof(parent_s), "%d", (int) parent);
+        pid = vfork();
+        if (pid == 0) {
+                if (fcntl(fd, F_SETFD, 0) == 0 && fcntl(root_fd, F_SETFD, 0) == 0)
+                        (void) execve(EXEC_SELF, argv, environ);
+                (void) write(fd, failed, sizeof(failed) - 1);
+                _exit(ENOEXEC);
+        }
+        return pid;
+}
+
+static bool parse_number(const char *s, unsigned long max, unsigned long *ret) {
+        char *end;
+
+        errno = 0;
+        *ret = strtoul(s, &end, 10);
+        return errno == 0 && end != s && *end == '\0' && s[0] >= '0' && s[0] <= '9' && *ret <= max;
+}
+
+int analyze_child_main(int argc, char **argv) {
+        struct rootfs_arg a = { .db_fd = -EBADF };
+        unsigned long fd, root_fd, ms, parent;
+        struct sandbox_opts cage;
+        child_fn fn = NULL;
+        int k;
+
+        for (size_t i = 0; argc == 9 && i < ELEMENTSOF(exec_kinds); i++)
+                if (strcmp(argv[2], exec_kinds[i].kind) == 0)
+                        fn = exec_kinds[i].fn;
+        if (!fn || !parse_number(argv[3], INT_MAX, &fd) || !parse_number(argv[4], INT_MAX, &root_fd) ||
+            !parse_number(argv[5], UINT_MAX, &ms) || !parse_number(argv[6], INT_MAX, &parent) || fd < 3 ||
+            root_fd < 3 || fd == root_fd) {
+                fprintf(stderr, "portcullis-hook: %s starts the hook's own analysis process; it is not run by hand\n",
+                        ANALYZE_CHILD_ARG);
+                return 2;
+        }
+        if ((k = rootfs_adopt((int) root_fd, argv[7], &a.root)) < 0) {
+                static const char oom[] = "Eout of memory";
+
+                (void) write_all((int) fd, oom, sizeof(oom) - 1);
+                return -k;
+        }
+        a.db_path = argv[8][0] ? argv[8] : NULL;
+        cage = rootfs_cage(&a);
+        child_main(fn, &a, &cage, (unsigned) ms, (int) fd, (pid_t) parent);
 }
 
 /* ---- the image reader ------------------------------------------------------- */

@@ -74,6 +74,17 @@ int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char *
 void analyze_cancel(struct analysis *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analyze_cancel)
 
+/* The hook's rootfs children (analyze_inventory(), analyze_rootfs()) run
+ * as a fresh exec of its own static binary instead of a fork: the hook
+ * calls this at its start, and hands a command line whose first argument
+ * is ANALYZE_CHILD_ARG to analyze_child_main(), which does not return
+ * unless the command line is not one exec_child() made (2, said on
+ * stderr).  Not for a dynamically linked program, whose exec costs more
+ * than the fork saves. */
+#define ANALYZE_CHILD_ARG "--analysis-child"
+void analyze_exec_children(void);
+int analyze_child_main(int argc, char **argv);
+
 struct image;
 
 /* Parses an image file (image_prepare()d by the caller) and writes its

@@ -43,22 +43,27 @@ struct rootfs {
 };
 
 int rootfs_open(const char *path, unsigned flags, struct rootfs **ret, struct error *err) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *copy = NULL;
-        struct rootfs *r;
+        int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return error_set_errno(err, errno, "open rootfs %s", path);
-        copy = strdup(path);
-        r = calloc(1, sizeof(*r));
+        if (rootfs_adopt(fd, path, ret) < 0)
+                return error_set(err, ENOMEM, "open rootfs %s: out of memory", path);
+        (*ret)->walk = flags & ROOTFS_FORCE_WALK;
+        return 0;
+}
+
+int rootfs_adopt(int fd, const char *path, struct rootfs **ret) {
+        _cleanup_close_ int owned = fd;
+        _cleanup_free_ char *copy = strdup(path);
+        struct rootfs *r = calloc(1, sizeof(*r));
+
         if (!copy || !r) {
                 free(r);
-                return error_set(err, ENOMEM, "open rootfs %s: out of memory", path);
+                return -ENOMEM;
         }
-        r->fd = TAKE_FD(fd);
+        r->fd = TAKE_FD(owned);
         r->path = TAKE_PTR(copy);
-        r->walk = flags & ROOTFS_FORCE_WALK;
         *ret = r;
         return 0;
 }

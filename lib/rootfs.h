@@ -17,6 +17,10 @@ enum {
 };
 
 int rootfs_open(const char *path, unsigned flags, struct rootfs **ret, struct error *err);
+/* The rootfs whose O_PATH directory fd, opened as rootfs_open() does, fd is
+ * (taken over; an analysis process started by exec has it from its parent),
+ * known as path.  -ENOMEM (fd then closed). */
+int rootfs_adopt(int fd, const char *path, struct rootfs **ret);
 void rootfs_free(struct rootfs *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct rootfs *, rootfs_free)
 

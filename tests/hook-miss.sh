@@ -41,13 +41,15 @@ last() { tail -1 "$T/audit.log"; }
 traced() {
         rm -f "$T"/trace.*
         OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -ff -qq \
-                -e trace=fork,vfork,clone,clone3,chroot,open,openat -o "$T/trace" \
+                -e trace=fork,vfork,clone,clone3,execve,chroot,open,openat -o "$T/trace" \
                 "$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1)
         RC=$?
 }
 # How many processes the hook made (strace -ff writes one file per process
 # and per thread: a clone without CLONE_THREAD is a process).
 children() { cat "$T"/trace.* | grep -E '^(fork|vfork|clone|clone3)\(' | grep -v CLONE_THREAD | grep -vc '= -1'; }
+# How many of them were a fresh exec of the hook (lib/analyze.c, exec_child()), of kind $1.
+execs() { cat "$T"/trace.* | grep -c "^execve(\"/proc/self/exe\", \[\"portcullis-hook\", \"--analysis-child\", \"$1\""; }
 # How many threads the analysis made: the walk's two listers, per child.
 threads() { cat "$T"/trace.* | grep -E '^(clone|clone3)\(' | grep CLONE_THREAD | grep -vc '= -1'; }
 
@@ -59,6 +61,7 @@ last | grep -q '"cache":"miss"' || fail "digest miss: not a miss: $(last)"
 last | grep -q '"identity_source":"digest"' || fail "digest miss: identity not from the digest: $(last)"
 grep -q 'CVE-2023-38545' <<<"$OUT" || fail "digest miss: the real DB's finding is not named: $OUT"
 [ "$(children)" -eq 1 ] || fail "digest miss: $(children) child processes, want 1"
+[ "$(execs rootfs)" -eq 1 ] || fail "digest miss: the child is not a fresh exec of the hook"
 [ "$(threads)" -eq 2 ] || fail "digest miss: $(threads) threads, want 2 (the walk's listers)"
 child=$(grep -l 'chroot(' "$T"/trace.* | head -1)
 [ -n "$child" ] || fail "digest miss: no child chrooted"
@@ -91,6 +94,7 @@ traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"miss"' || fail "inventory miss: not a blocked miss: $RC $(last)"
 last | grep -q '"identity_source":"inventory"' || fail "inventory miss: identity not from the inventory: $(last)"
 [ "$(children)" -eq 2 ] || fail "inventory miss: $(children) child processes, want 2"
+[ "$(execs inventory)" -eq 1 ] || fail "inventory miss: the inventory child is not a fresh exec of the hook"
 traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "inventory hit: not a blocked hit: $RC $(last)"
 [ "$(children)" -eq 1 ] || fail "inventory hit: $(children) child processes, want 1 (the inventory)"
@@ -193,6 +197,28 @@ cp "$T/shard.before" "$shard"
 traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "$Y without its shard entry: not a blocked hit: $RC $(last)"
 [ "$(children)" -eq 1 ] || fail "$Y without its shard entry: $(children) analyses started, want 1 (started early, then killed)"
+
+# 7. The analysis child's command line is the hook's own: by hand it is
+# refused, saying so; one whose parent is not the process it names (the
+# hook died before the child took its parent-death signal) stops at once,
+# writing nothing to its pipe.
+OUT=$("$HOOK" --analysis-child rootfs 1 2 3 4 / "" 2>&1)
+[ $? -eq 2 ] && grep -q "not run by hand" <<<"$OUT" || fail "--analysis-child with bad arguments: $OUT"
+OUT=$("$HOOK" --analysis-child nosuch 5 4 1000 1 / "" 2>&1 5>/dev/null 4</)
+[ $? -eq 2 ] || fail "--analysis-child of an unknown kind: $OUT"
+"$HOOK" --analysis-child rootfs 5 4 1000 1 "$R" "" 5>"$T/orphan.out" 4<"$R" 2>/dev/null
+rc=$?
+[ "$rc" -eq 3 ] && [ ! -s "$T/orphan.out" ] || fail "an analysis child whose parent is gone: exit $rc, wrote $(wc -c <"$T/orphan.out") bytes"
+
+# 8. Without /proc (so no /proc/self/exe to run), the child is forked, and
+# the miss is decided as with it.
+if unshare --mount --propagation private true 2>/dev/null; then
+        state "sha256:$(printf '%064d' 3)"
+        unshare --mount --propagation private sh -c 'umount -l /proc && exec "$0" --config "$1" <"$2" >/dev/null 2>&1' \
+                "$HOOK" "$T/config.json" "$T/state.json"
+        rc=$?
+        [ "$rc" -eq 1 ] && last | grep -q '"cache":"miss"' || fail "a miss without /proc: exit $rc, $(last)"
+fi
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))
