@@ -4,13 +4,11 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -21,6 +19,7 @@
 
 #include "analyze.h"
 #include "base/digest.h"
+#include "base/heap.h"
 #include "base/strutil.h"
 #include "image.h"
 #include "inventory-wire.h"
@@ -387,17 +386,11 @@ struct rootfs_arg {
         struct inventory_lister *lister;        /* the child's, started by start_lister() */
 };
 
-/* With two threads on two CPUs, every munmap or heap trim is a TLB
- * shootdown of the other CPU (an IPI; on a VM a hypercall): a rootfs
- * child, short-lived, keeps what it freed (BENCHMARKS.md, "Session 25"). */
-static void heap_keep(void) {
-        (void) mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
-        (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-}
-
 /* In the child, once every thread's confinement is in place and before the
  * seccomp filter, which then binds them too: the walk's lister threads.
- * A child that can't have them lists as it walks. */
+ * A child that can't have them lists as it walks.  The child keeps what it
+ * frees (heap_keep()): its threads on two CPUs would shoot each other's TLB
+ * down at every munmap. */
 static int start_lister(void *userdata, struct error *err) {
         struct rootfs_arg *a = userdata;
         int k;
@@ -766,29 +759,9 @@ static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms,
         return pid;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#define HEAP_POPULATE ((size_t) 512 * 1024)
-
-/* The heap's first HEAP_POPULATE bytes backed at once (a kernel without
- * MADV_POPULATE_WRITE, before 5.14, backs them as they are touched): on
- * the bench VM a page's first write costs 11-12 us, a page populated in
- * bulk under 1 us and then 4-5 us at its first touch; a rootfs child
- * touches about 100 pages of its heap.  What is freed here stays the
- * heap's top, never trimmed (heap_keep()). */
-static void heap_populate(void) {
-        uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE), from, to;
-        char *p;
-
-        heap_keep();
-        if (!(p = malloc(HEAP_POPULATE)))
-                return;
-        from = ((uintptr_t) p + page - 1) & ~(page - 1);
-        to = ((uintptr_t) p + HEAP_POPULATE) & ~(page - 1);
-        (void) madvise((void *) from, to - from, MADV_POPULATE_WRITE);
-        free(p);
-}
+/* The heap a rootfs child touches: about 100 pages with the real DB, 300
+ * with the 200k one (heap_populate()). */
+#define CHILD_HEAP ((size_t) 1024 * 1024)
 
 static bool parse_number(const char *s, unsigned long max, unsigned long *ret) {
         char *end;
@@ -822,7 +795,7 @@ int analyze_child_main(int argc, char **argv) {
                 return -k;
         }
         a.db_path = argv[8][0] ? argv[8] : NULL;
-        heap_populate();
+        heap_populate(CHILD_HEAP);
         cage = rootfs_cage(&a);
         child_main(fn, &a, &cage, (unsigned) ms, (int) fd, (pid_t) parent);
 }

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/heap.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "config.h"
@@ -868,6 +869,9 @@ static void unlockp(int *lock) {
         cache_unlock(*lock);
 }
 
+/* The heap a miss takes in the hook: the cache, the child's result, the entry written (heap_populate()). */
+#define MISS_HEAP ((size_t) 512 * 1024)
+
 /* The cached path first, when the runtime names the image's digest; else
  * (or on a miss) the inventory, whose digest is the identity when there is
  * no image digest; then, under a per-image lock so that a burst of starts
@@ -890,6 +894,7 @@ static int decide_with_cache(struct start *h) {
         deadline_from_exec(h);
         if (h->identity)
                 analyze_early(h, &early, &lock);
+        heap_populate(MISS_HEAP);
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
          * entries); gross damage is still caught at open, the rest shows as
