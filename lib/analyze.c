@@ -55,6 +55,8 @@ static int write_all(int fd, const char *s, size_t n) {
 static char sandbox_note[256];
 /* In a child: what sandbox_enter() returned (SANDBOX_NO_* bits), for analyze_probe(). */
 static int child_sandbox_level;
+/* In a child: its result pipe (a staged child writes a first message to it). */
+static int child_result_fd = -EBADF;
 
 const char *analyze_sandbox_note(void) {
         return sandbox_note[0] ? sandbox_note : NULL;
@@ -95,6 +97,7 @@ static _Noreturn void child_main(child_fn fn, const void *arg, const struct sand
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
                 _exit(ESRCH);
+        child_result_fd = fd;
         k = child_cage(fd, cage, deadline_ms, &err);
         if (k >= 0)
                 k = fn(arg, &result, &len, &err);
@@ -127,8 +130,10 @@ static long long now_ms(void) {
         return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads the child's message until EOF or the deadline; -ETIMEDOUT. */
-static int read_until(int fd, long long deadline, struct strbuf *b, struct error *err) {
+/* Reads the child's message until EOF (0), or until done() says b holds
+ * what is wanted (1), or the deadline (-ETIMEDOUT). */
+static int read_until(int fd, long long deadline, bool (*done)(const char *s, size_t len), struct strbuf *b,
+                      struct error *err) {
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 long long left = deadline - now_ms();
@@ -156,6 +161,8 @@ static int read_until(int fd, long long deadline, struct strbuf *b, struct error
                         return 0;
                 b->len += (size_t) n;
                 b->s[b->len] = '\0';
+                if (done && done(b->s, b->len))
+                        return 1;
         }
 }
 
@@ -211,6 +218,36 @@ static const char *take_note(const char *s, size_t len) {
                 return s;
         snprintf(sandbox_note, sizeof(sandbox_note), "%.*s", (int) (nl - s - 1), s + 1);
         return nl + 1;
+}
+
+/* A staged child's first message (staged_child()): "I", the length of
+ * what follows in 16 hex digits, "\n", the inventory's wire form. */
+#define STAGE_HEADER 18
+
+/* Whether msg (len bytes) is a whole first message; *ret_n its length. */
+static bool stage_length(const char *msg, size_t len, size_t *ret_n) {
+        unsigned long long n = 0;
+
+        if (!msg || len < STAGE_HEADER || msg[0] != 'I' || msg[STAGE_HEADER - 1] != '\n')
+                return false;
+        for (size_t i = 1; i < STAGE_HEADER - 1; i++) {
+                int d = hexval(msg[i]);
+
+                if (d < 0)
+                        return false;
+                n = n << 4 | (unsigned) d;
+        }
+        if (n > ANALYSIS_RESULT_MAX || len - STAGE_HEADER < n)
+                return false;
+        *ret_n = (size_t) n;
+        return true;
+}
+
+static bool stage_whole(const char *s, size_t len) {
+        const char *msg = take_note(s, len);
+        size_t n;
+
+        return stage_length(msg, msg ? len - (size_t) (msg - s) : 0, &n);
 }
 
 /* A child started (child_start()), not yet read and reaped. */
@@ -273,21 +310,19 @@ static void child_cancel(struct child *c) {
  * *ret_len bytes (NUL-terminated beyond them); the child is left to
  * child_reap() while it exits.  Any other end (an error it sent, none) is
  * reaped here, its exit status part of the error. */
+static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err);
+static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err);
+
 static int child_read(struct child *c, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
         const char *msg;
         size_t len;
-        int k, status;
+        int k;
 
-        k = read_until(c->fd, c->deadline, &b, err);
+        k = read_until(c->fd, c->deadline, NULL, &b, err);
         closep(&c->fd);
-        if (k < 0) {
-                if (k == -ETIMEDOUT)
-                        hurry();
-                child_cancel(c);
-                strbuf_done(&b);
-                return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
-        }
+        if (k < 0)
+                return child_lost(c, &b, k, err);
         msg = take_note(b.s, b.len);
         len = msg ? b.len - (size_t) (msg - b.s) : 0;
         if (len > 0 && msg[0] == 'R') {
@@ -297,13 +332,59 @@ static int child_read(struct child *c, char **ret, size_t *ret_len, struct error
                 *ret_len = len - 1;
                 return 0;
         }
+        return child_failed(c, &b, msg, len, err);
+}
+
+/* The staged child's inventory (staged_child()): *ret, *ret_len bytes,
+ * read while the child waits for the parent's word; any other end as
+ * child_read(). */
+static int child_read_stage(struct child *c, char **ret, size_t *ret_len, struct error *err) {
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
+        const char *msg;
+        size_t len, n;
+        int k;
+
+        k = read_until(c->fd, c->deadline, stage_whole, &b, err);
+        if (k < 0)
+                return child_lost(c, &b, k, err);
+        msg = take_note(b.s, b.len);
+        len = msg ? b.len - (size_t) (msg - b.s) : 0;
+        if (k == 0 || !stage_length(msg, len, &n)) {
+                closep(&c->fd);
+                return child_failed(c, &b, msg, len, err);
+        }
+        if (len != STAGE_HEADER + n)    /* it waits for the parent's word before it says more */
+                return child_lost(c, &b, error_set(err, EBADMSG, "the analysis process sent more than its inventory"),
+                                  err);
+        memmove(b.s, msg + STAGE_HEADER, n);
+        b.s[n] = '\0';
+        *ret = b.s;
+        *ret_len = n;
+        return 0;
+}
+
+/* A child gone quiet or wrong (k, read_until()'s error): killed. */
+static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err) {
+        closep(&c->fd);
+        if (k == -ETIMEDOUT)
+                hurry();
+        child_cancel(c);
+        strbuf_done(b);
+        return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
+}
+
+/* A child that ended without its result (msg, len: what it sent, after
+ * any note): reaped, its error message and exit status the error. */
+static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err) {
+        int k, status;
+
         status = reap(c->pid, err);
         c->pid = 0;
         if (status < 0 || len == 0 || msg[0] != 'E')
                 k = status < 0 ? status : error_set(err, ECHILD, "the analysis process ended without a result");
         else    /* the message up to a NUL the child may have put in it */
                 k = error_set(err, status ? status : EIO, "%.*s", (int) (len - 1), msg + 1);
-        strbuf_done(&b);
+        strbuf_done(b);
         return k;
 }
 
@@ -383,6 +464,7 @@ struct rootfs_arg {
         struct rootfs *root;
         const char *db_path;
         int db_fd;              /* the child's, opened by rootfs_open_db() before the chroot */
+        int ctl_fd;             /* a staged child's end of the parent's word (staged_child()), else -EBADF */
         struct inventory_lister *lister;        /* the child's, started by start_lister() */
 };
 
@@ -420,6 +502,7 @@ static int rootfs_open_db(void *userdata, struct error *err) {
  * letting it read beneath it only, the DB opened first when there is one. */
 static struct sandbox_opts rootfs_cage(struct rootfs_arg *a) {
         return (struct sandbox_opts) { .root_fd = rootfs_fd(a->root), .read_fd = rootfs_fd(a->root),
+                                       .keep_fds = &a->ctl_fd, .n_keep_fds = a->ctl_fd >= 0,
                                        .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
                                        .open_fn = a->db_path ? rootfs_open_db : NULL, .threads_fn = start_lister,
                                        .userdata = a };
@@ -452,7 +535,7 @@ int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        struct rootfs_arg arg = {};
+        struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF };
         struct sandbox_opts cage;
         size_t len, used;
         int k;
@@ -608,15 +691,68 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         return wire_result(&b, k, "the analysis", ret, ret_len, err);
 }
 
+/* For a miss whose identity is the inventory's (no digest, no overlay
+ * layers): the inventory's wire form first, as a message of its own
+ * (STAGE_HEADER), on which the parent looks its digest up in the cache;
+ * meanwhile the DB is opened and the records looked up.  When the parent
+ * then writes "M" (a miss), the scan's wire form is the result; without
+ * it (a hit: the parent closed its end, or killed the child) nothing
+ * more.  One child instead of an inventory child and a match child. */
+static int staged_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
+        const struct rootfs_arg *a = arg;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + STAGE_HEADER };
+        struct vulndb *db = NULL;       /* the child's until it exits */
+        char word = 0, header[STAGE_HEADER + 1] = "";
+        ssize_t n;
+        int k;
+
+        k = inventory_collect(a->root, a->lister, &inv, err);
+        inventory_lister_free(a->lister);
+        if (k < 0)
+                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+        /* the header's room first, filled in once the length is known */
+        if ((k = strbuf_append(&b, header, STAGE_HEADER)) >= 0)
+                k = inventory_wire_write(inv, &b);
+        if (k < 0) {
+                strbuf_done(&b);
+                return error_set(err, -k, "send the inventory");
+        }
+        snprintf(header, sizeof(header), "I%016zx\n", b.len - STAGE_HEADER);
+        memcpy(b.s, header, STAGE_HEADER);
+        k = write_all(child_result_fd, b.s, b.len);
+        strbuf_done(&b);
+        if (k < 0)
+                return error_set_errno(err, k, "send the inventory");
+
+        if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
+                return k;
+        if (match_prefetch(db, inv, &pre) == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        do
+                n = read(a->ctl_fd, &word, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1 || word != 'M')
+                _exit(0);
+        if ((k = match_inventory_prefetched(db, inv, pre, &res, err)) < 0)
+                return k;
+        b = (struct strbuf) { .max = ANALYSIS_RESULT_MAX };
+        return wire_result(&b, scan_wire_write(res, &b), "the findings", ret, ret_len, err);
+}
+
 struct analysis {
         struct rootfs *root;
         struct rootfs_arg arg;
         struct child child;
+        int ctl;                /* a staged child's: the parent's end, for its word ("M") */
 };
 
 static void analysis_free(struct analysis *a) {
         if (!a)
                 return;
+        closep(&a->ctl);
         if (a->child.pid > 0)   /* its result read, not used (child_read()) */
                 child_cancel(&a->child);
         rootfs_free(a->root);
@@ -624,27 +760,83 @@ static void analysis_free(struct analysis *a) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analysis_free)
 
-int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
-                         struct error *err) {
-        struct analysis *a = calloc(1, sizeof(*a));
+/* The child of analyze_rootfs_start() (fn rootfs_child) or of
+ * analyze_staged_start() (staged_child, with a socket pair for the
+ * parent's word: a send() to a child gone raises no SIGPIPE). */
+static int analysis_start(const char *rootfs, const char *db_path, unsigned deadline_ms, child_fn fn,
+                          struct analysis **ret, struct error *err) {
+        _cleanup_(analysis_freep) struct analysis *a = calloc(1, sizeof(*a));
+        _cleanup_close_ int theirs = -EBADF;
         struct sandbox_opts cage;
-        int k;
+        int k, pair[2];
 
         if (!a)
                 return error_set(err, ENOMEM, "out of memory");
+        a->ctl = -EBADF;
         k = rootfs_open(rootfs, 0, &a->root, err);
-        if (k < 0) {
-                analysis_free(a);
+        if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs);
+        if (fn == staged_child) {
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                        return error_set_errno(err, errno, "create a socket pair for the analysis");
+                a->ctl = pair[0];
+                theirs = pair[1];
         }
-        a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF };
+        a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF, .ctl_fd = theirs };
         cage = rootfs_cage(&a->arg);
-        k = child_start(rootfs_child, &a->arg, &cage, deadline_ms, &a->child, err);
-        if (k < 0) {
-                analysis_free(a);
+        k = child_start(fn, &a->arg, &cage, deadline_ms, &a->child, err);
+        if (k < 0)
                 return k;
-        }
-        *ret = a;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
+                         struct error *err) {
+        return analysis_start(rootfs, db_path, deadline_ms, rootfs_child, ret, err);
+}
+
+int analyze_staged_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
+                         struct error *err) {
+        return analysis_start(rootfs, db_path, deadline_ms, staged_child, ret, err);
+}
+
+int analyze_staged_inventory(struct analysis *a, struct inventory **ret_inv, char **ret_json, struct error *err) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_free_ char *raw = NULL;
+        size_t len = 0, used;
+        int k;
+
+        if ((k = child_read_stage(&a->child, &raw, &len, err)) < 0)
+                return k;
+        if ((k = inventory_wire_read(raw, len, &inv, &used, err)) < 0 ||
+            (k = check_used(used, len, "inventory from the analysis", err)) < 0)
+                return error_wrap(err, "the analysis of %s", rootfs_path(a->root));
+        if ((k = report_inventory_json(inv, ret_json, err)) < 0)
+                return k;
+        *ret_inv = TAKE_PTR(inv);
+        return 0;
+}
+
+int analyze_staged_finish(struct analysis *a, const struct inventory *inv, struct scan_result **ret_res,
+                          char **ret_scan_json, struct error *err) {
+        _cleanup_(analysis_freep) struct analysis *owned = a;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *raw = NULL;
+        size_t len, used;
+        int k;
+
+        /* a child gone is said by the read */
+        (void) send(a->ctl, "M", 1, MSG_NOSIGNAL);
+        closep(&a->ctl);
+        if ((k = child_read(&a->child, &raw, &len, err)) < 0)
+                return k;
+        if ((k = scan_wire_read(raw, len, &res, &used, err)) < 0 ||
+            (k = check_used(used, len, "findings from the analysis", err)) < 0)
+                return error_wrap(err, "the match against %s", a->arg.db_path);
+        if ((k = scan_json(inv, res, ret_scan_json, err)) < 0 || (k = child_reap(&a->child, err)) < 0)
+                return k;
+        *ret_res = TAKE_PTR(res);
         return 0;
 }
 
@@ -720,6 +912,7 @@ static const struct {
 } exec_kinds[] = {
         { "rootfs", rootfs_child },
         { "inventory", inventory_child },
+        { "staged", staged_child },
 };
 
 /* fn's name on the command line, when it runs in a fresh exec; else NULL
@@ -740,18 +933,21 @@ static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms,
         static const char failed[] = "Ecould not start the analysis process (exec " EXEC_SELF ")";
         const struct rootfs_arg *a = arg;
         int root_fd = rootfs_fd(a->root);
-        char fd_s[16], root_s[16], ms_s[16], parent_s[16];
-        char *argv[] = { (char *) "portcullis-hook", (char *) ANALYZE_CHILD_ARG, (char *) kind, fd_s, root_s, ms_s,
-                         parent_s, (char *) rootfs_path(a->root), (char *) strempty(a->db_path), NULL };
+        char fd_s[16], root_s[16], ctl_s[16] = "-", ms_s[16], parent_s[16];
+        char *argv[] = { (char *) "portcullis-hook", (char *) ANALYZE_CHILD_ARG, (char *) kind, fd_s, root_s, ctl_s,
+                         ms_s, parent_s, (char *) rootfs_path(a->root), (char *) strempty(a->db_path), NULL };
         pid_t pid;
 
         snprintf(fd_s, sizeof(fd_s), "%d", fd);
         snprintf(root_s, sizeof(root_s), "%d", root_fd);
+        if (a->ctl_fd >= 0)
+                snprintf(ctl_s, sizeof(ctl_s), "%d", a->ctl_fd);
         snprintf(ms_s, sizeof(ms_s), "%u", deadline_ms);
         snprintf(parent_s, sizeof(parent_s), "%d", (int) parent);
         pid = vfork();
         if (pid == 0) {
-                if (fcntl(fd, F_SETFD, 0) == 0 && fcntl(root_fd, F_SETFD, 0) == 0)
+                if (fcntl(fd, F_SETFD, 0) == 0 && fcntl(root_fd, F_SETFD, 0) == 0 &&
+                    (a->ctl_fd < 0 || fcntl(a->ctl_fd, F_SETFD, 0) == 0))
                         (void) execve(EXEC_SELF, argv, environ);
                 (void) write(fd, failed, sizeof(failed) - 1);
                 _exit(ENOEXEC);
@@ -772,29 +968,32 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *ret) {
 }
 
 int analyze_child_main(int argc, char **argv) {
-        struct rootfs_arg a = { .db_fd = -EBADF };
-        unsigned long fd, root_fd, ms, parent;
+        struct rootfs_arg a = { .db_fd = -EBADF, .ctl_fd = -EBADF };
+        unsigned long fd, root_fd, ctl = 0, ms, parent;
         struct sandbox_opts cage;
         child_fn fn = NULL;
         int k;
 
-        for (size_t i = 0; argc == 9 && i < ELEMENTSOF(exec_kinds); i++)
+        for (size_t i = 0; argc == 10 && i < ELEMENTSOF(exec_kinds); i++)
                 if (strcmp(argv[2], exec_kinds[i].kind) == 0)
                         fn = exec_kinds[i].fn;
         if (!fn || !parse_number(argv[3], INT_MAX, &fd) || !parse_number(argv[4], INT_MAX, &root_fd) ||
-            !parse_number(argv[5], UINT_MAX, &ms) || !parse_number(argv[6], INT_MAX, &parent) || fd < 3 ||
-            root_fd < 3 || fd == root_fd) {
+            (fn == staged_child) != parse_number(argv[5], INT_MAX, &ctl) || (fn != staged_child && strcmp(argv[5], "-")) ||
+            !parse_number(argv[6], UINT_MAX, &ms) || !parse_number(argv[7], INT_MAX, &parent) || fd < 3 ||
+            root_fd < 3 || fd == root_fd || (fn == staged_child && (ctl < 3 || ctl == fd || ctl == root_fd))) {
                 fprintf(stderr, "portcullis-hook: %s starts the hook's own analysis process; it is not run by hand\n",
                         ANALYZE_CHILD_ARG);
                 return 2;
         }
-        if ((k = rootfs_adopt((int) root_fd, argv[7], &a.root)) < 0) {
+        if ((k = rootfs_adopt((int) root_fd, argv[8], &a.root)) < 0) {
                 static const char oom[] = "Eout of memory";
 
                 (void) write_all((int) fd, oom, sizeof(oom) - 1);
                 return -k;
         }
-        a.db_path = argv[8][0] ? argv[8] : NULL;
+        a.db_path = argv[9][0] ? argv[9] : NULL;
+        if (fn == staged_child)
+                a.ctl_fd = (int) ctl;
         heap_populate(CHILD_HEAP);
         cage = rootfs_cage(&a);
         child_main(fn, &a, &cage, (unsigned) ms, (int) fd, (pid_t) parent);

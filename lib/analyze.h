@@ -74,6 +74,21 @@ int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char *
 void analyze_cancel(struct analysis *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analyze_cancel)
 
+/* A miss whose identity is the inventory's digest (no image digest, no
+ * overlay layers): one child reads the inventory, sends it, and opens the
+ * DB while the parent looks the inventory's digest up in the cache; on a
+ * hit the parent cancels it (analyze_cancel()), on a miss it asks for the
+ * match (analyze_staged_finish(), which frees a).  Instead of
+ * analyze_inventory() and analyze_match(): one child, one cage. */
+int analyze_staged_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
+                         struct error *err);
+/* The inventory and its canonical JSON (as analyze_inventory()'s). */
+int analyze_staged_inventory(struct analysis *a, struct inventory **ret_inv, char **ret_json, struct error *err);
+/* The match of inv, the inventory analyze_staged_inventory() returned;
+ * *ret_scan_json as analyze_match()'s. */
+int analyze_staged_finish(struct analysis *a, const struct inventory *inv, struct scan_result **ret_res,
+                          char **ret_scan_json, struct error *err);
+
 /* The hook's rootfs children (analyze_inventory(), analyze_rootfs()) run
  * as a fresh exec of its own static binary instead of a fork: the hook
  * calls this at its start, and hands a command line whose first argument

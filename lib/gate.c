@@ -637,14 +637,16 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
         return evaluate(h, res);
 }
 
-static int analyze_and_store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
-                             const char *inventory_json) {
+/* The match of a miss whose identity is the inventory's, by the staged
+ * child that read it (analyze_staged_start()). */
+static int match_and_store(struct start *h, struct cache *c, const char *key, struct analysis *staged,
+                           const struct inventory *inv, const char *inventory_json) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *scan_json = NULL;
         struct error err = {};
         int k;
 
-        k = analyze_match(inv, db_path(h), left_ms(h), &res, &scan_json, &err);
+        k = analyze_staged_finish(staged, inv, &res, &scan_json, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
         return store(h, c, key, inv, inventory_json, res, scan_json);
@@ -880,7 +882,7 @@ static void unlockp(int *lock) {
 static int decide_with_cache(struct start *h) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        _cleanup_(analyze_cancelp) struct analysis *early = NULL;
+        _cleanup_(analyze_cancelp) struct analysis *early = NULL, *staged = NULL;
         _cleanup_(unlockp) int lock = -EBADF;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
         struct error err = {};
@@ -914,7 +916,9 @@ static int decide_with_cache(struct start *h) {
 
         if (key)
                 return analyze_known(h, c, key, &early, &lock);
-        k = analyze_inventory(h->oci.rootfs, left_ms(h), &inv, &inventory_json, &err);
+        k = analyze_staged_start(h->oci.rootfs, db_path(h), left_ms(h), &staged, &err);
+        if (k >= 0)
+                k = analyze_staged_inventory(staged, &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
         if (k < 0)
@@ -928,9 +932,9 @@ static int decide_with_cache(struct start *h) {
 
         if (!wait_image_lock(h, &lock, &k))
                 return k;
-        k = try_cache(h, c, key);
+        k = try_cache(h, c, key);       /* a hit: the staged child is killed */
         if (k == -ENOENT)
-                k = analyze_and_store(h, c, key, inv, inventory_json);
+                k = match_and_store(h, c, key, TAKE_PTR(staged), inv, inventory_json);
         return k;
 }
 

@@ -152,10 +152,6 @@ size_t vex_statements(const struct vex *v) {
 
 /* ---- package URLs ------------------------------------------------------------ */
 
-static int hexval(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* [s, s+n) percent-decoded; -EINVAL on a broken escape or a NUL byte. */
 static int pct_decode(const char *s, size_t n, char **ret) {
         char *out = malloc(n + 1), *o = out;

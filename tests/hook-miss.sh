@@ -87,14 +87,18 @@ at_cache=$(grep -n -m1 'cache\.db"' "$parent" | cut -d: -f1)
 [ -n "$at_fork" ] && [ -n "$at_cache" ] && [ "$at_fork" -lt "$at_cache" ] ||
         fail "second digest miss: the analysis did not start before the cache was opened (fork at line $at_fork, cache at line $at_cache of $parent)"
 
-# 3. No digest: the inventory child first (its digest is the identity),
-# then the match child; the next start is a hit after the inventory alone.
+# 3. No digest: one staged child sends the inventory first (its digest is
+# the identity, looked up in the cache), then matches when the hook asks;
+# the next start is a hit on the inventory alone, the child killed unasked.
 state ""
 traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"miss"' || fail "inventory miss: not a blocked miss: $RC $(last)"
 last | grep -q '"identity_source":"inventory"' || fail "inventory miss: identity not from the inventory: $(last)"
-[ "$(children)" -eq 2 ] || fail "inventory miss: $(children) child processes, want 2"
-[ "$(execs inventory)" -eq 1 ] || fail "inventory miss: the inventory child is not a fresh exec of the hook"
+grep -q 'CVE-2023-38545' <<<"$OUT" || fail "inventory miss: the real DB's finding is not named: $OUT"
+[ "$(children)" -eq 1 ] || fail "inventory miss: $(children) child processes, want 1"
+[ "$(execs staged)" -eq 1 ] || fail "inventory miss: the child is not a fresh exec of the hook, staged"
+child=$(grep -l 'chroot(' "$T"/trace.* | head -1)
+[ -n "$child" ] && grep -q "db.sqlite" <(sed -n '/chroot(/,$p' "$child") && fail "inventory miss: the child opened a DB after its chroot"
 traced
 [ "$RC" -eq 1 ] && last | grep -q '"cache":"hit"' || fail "inventory hit: not a blocked hit: $RC $(last)"
 [ "$(children)" -eq 1 ] || fail "inventory hit: $(children) child processes, want 1 (the inventory)"
@@ -204,20 +208,33 @@ traced
 # writing nothing to its pipe.
 OUT=$("$HOOK" --analysis-child rootfs 1 2 3 4 / "" 2>&1)
 [ $? -eq 2 ] && grep -q "not run by hand" <<<"$OUT" || fail "--analysis-child with bad arguments: $OUT"
-OUT=$("$HOOK" --analysis-child nosuch 5 4 1000 1 / "" 2>&1 5>/dev/null 4</)
+OUT=$("$HOOK" --analysis-child nosuch 5 4 - 1000 1 / "" 2>&1 5>/dev/null 4</)
 [ $? -eq 2 ] || fail "--analysis-child of an unknown kind: $OUT"
-"$HOOK" --analysis-child rootfs 5 4 1000 1 "$R" "" 5>"$T/orphan.out" 4<"$R" 2>/dev/null
+OUT=$("$HOOK" --analysis-child staged 5 4 - 1000 1 / "" 2>&1 5>/dev/null 4</)
+[ $? -eq 2 ] || fail "--analysis-child staged without its socket: $OUT"
+"$HOOK" --analysis-child rootfs 5 4 - 1000 1 "$R" "" 5>"$T/orphan.out" 4<"$R" 2>/dev/null
 rc=$?
 [ "$rc" -eq 3 ] && [ ! -s "$T/orphan.out" ] || fail "an analysis child whose parent is gone: exit $rc, wrote $(wc -c <"$T/orphan.out") bytes"
 
 # 8. Without /proc (so no /proc/self/exe to run), the child is forked, and
-# the miss is decided as with it.
+# the miss is decided as with it: by digest, and staged (a rootfs the
+# cache does not know yet, without digest).
 if unshare --mount --propagation private true 2>/dev/null; then
+        noproc() {
+                unshare --mount --propagation private sh -c 'umount -l /proc && exec "$0" --config "$1" <"$2" >/dev/null 2>&1' \
+                        "$HOOK" "$T/config.json" "$T/state.json"
+        }
         state "sha256:$(printf '%064d' 3)"
-        unshare --mount --propagation private sh -c 'umount -l /proc && exec "$0" --config "$1" <"$2" >/dev/null 2>&1' \
-                "$HOOK" "$T/config.json" "$T/state.json"
+        noproc
         rc=$?
         [ "$rc" -eq 1 ] && last | grep -q '"cache":"miss"' || fail "a miss without /proc: exit $rc, $(last)"
+        printf 'Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n\n' \
+                >>"$R/var/lib/dpkg/status"
+        state ""
+        noproc
+        rc=$?
+        [ "$rc" -eq 1 ] && last | grep -q '"cache":"miss"' && last | grep -q '"identity_source":"inventory"' ||
+                fail "a staged miss without /proc: exit $rc, $(last)"
 fi
 
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"

@@ -91,6 +91,7 @@ int main(void) {
         {
                 struct analysis *a = calloc(1, sizeof(*a));
 
+                a->ctl = -EBADF;
                 start(&a->child, "Rthe result", 60000, 0, 10000);
                 pid = a->child.pid;
                 CHECK(child_read(&a->child, &raw, &len, &err) == 0);
@@ -98,5 +99,38 @@ int main(void) {
                 analysis_free(a);
                 CHECK(gone(pid));
         }
+
+        /* a staged child's inventory (after its note), read while it waits;
+         * then its result */
+        start(&c, "Wa note\nI0000000000000005\nhello", 500, 0, 10000);
+        pid = c.pid;
+        CHECK(child_read_stage(&c, &raw, &len, &err) == 0 && c.pid == pid && !gone(pid));
+        CHECK(raw && len == 5 && strcmp(raw, "hello") == 0);
+        CHECK_STREQ(analyze_sandbox_note(), "a note");
+        free(raw);
+        raw = NULL;
+        CHECK(child_read(&c, &raw, &len, &err) == -ECHILD && c.pid == 0);    /* nothing more sent */
+        error_clear(&err);
+
+        /* cut short, a length it can't have, bad digits, an error: each
+         * the end of the child, said */
+        static const char *const bad[] = { "I0000000000000005\nhel", "I00000000ffffffff\nx", "I000000000000000g\nx",
+                                           "I05\nhello", "Ecould not list the rootfs" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                start(&c, bad[i], 0, i == 4 ? EACCES : 0, 10000);
+                pid = c.pid;
+                CHECK_MSG(child_read_stage(&c, &raw, &len, &err) < 0 && !raw && c.pid == 0 && gone(pid), "bad %zu",
+                          i);
+                if (i == 4)
+                        CHECK_STREQ(err.msg, "could not list the rootfs");
+                error_clear(&err);
+        }
+
+        /* more than its inventory before the parent's word: killed */
+        start(&c, "I0000000000000002\nhiRx", 60000, 0, 10000);
+        pid = c.pid;
+        CHECK(child_read_stage(&c, &raw, &len, &err) == -EBADMSG && !raw && c.pid == 0 && gone(pid));
+        CHECK_MSG(strstr(err.msg, "more than its inventory"), "%s", err.msg);
+        error_clear(&err);
         return test_end();
 }

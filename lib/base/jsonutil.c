@@ -58,16 +58,6 @@ static size_t skip_value(const char *b, size_t len, size_t i) {
         return len;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Decodes one character of a string token at b[*i] (an escape or a byte);
  * -1 for escapes beyond ASCII, which our keys never need. */
 static int token_char(const char *b, size_t end, size_t *i) {

@@ -32,6 +32,11 @@ bool endswith(const char *s, const char *suffix);
 static inline bool isalnum_ascii(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+/* The value of a hex digit (either case), -1 for anything else. */
+static inline int hexval(char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                                                         : -1;
+}
 static inline char tolower_ascii(char c) {
         return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
 }

@@ -51,11 +51,6 @@ void purl_done(struct purl *p) {
         *p = (struct purl) {};
 }
 
-static int hexval(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                                                                         : -1;
-}
-
 /* Percent-decodes s[0..n); a bad escape or an encoded NUL is -EINVAL. */
 static int decode(const char *s, size_t n, char **ret) {
         _cleanup_free_ char *o = malloc(n + 1);

@@ -234,7 +234,8 @@ int report_findings_compact(const struct scan_result *res, char **ret, struct er
         return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-static int hexval(char c) {
+/* Only the upper case that the encoder writes: one spelling per value. */
+static int upper_hexval(char c) {
         return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
@@ -251,7 +252,7 @@ static int get_field(const char *s, const char *end, bool empty_is_null, char **
                 return -ENOMEM;
         while (s < end) {
                 if (*s == '%') {
-                        int hi = end - s > 2 ? hexval(s[1]) : -1, lo = end - s > 2 ? hexval(s[2]) : -1;
+                        int hi = end - s > 2 ? upper_hexval(s[1]) : -1, lo = end - s > 2 ? upper_hexval(s[2]) : -1;
 
                         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                                 free(out);
