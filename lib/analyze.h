@@ -16,10 +16,11 @@
  * child runs in the sandbox of lib/sandbox.h (the inventory child
  * chrooted to the rootfs).
  *
- * The split lets the hook look the verdict cache up by the inventory's
+ * The split lets a caller look the verdict cache up by the inventory's
  * digest before the (costlier) match; when the identity was known before
  * (overlay layers, a trusted digest) one child does both
- * (analyze_rootfs()). */
+ * (analyze_rootfs()), and the hook, when it was not, has one child do both
+ * in two stages (analyze_staged_start()). */
 
 #define ANALYSIS_RESULT_MAX ((size_t) 64 * 1024 * 1024)
 /* The children's nice value (0: the hook's own).  0: when a burst of
