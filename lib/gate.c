@@ -885,17 +885,22 @@ static int decide_with_cache(struct start *h) {
         _cleanup_(analyze_cancelp) struct analysis *early = NULL, *staged = NULL;
         _cleanup_(unlockp) int lock = -EBADF;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
-        struct error err = {};
-        int k;
+        struct error err = {}, staged_err = {};
+        int k, staged_k = 0;
 
         find_identity(h);
         if ((k = try_index(h)) != -ENOENT)
                 return k;
         /* Past the index, a start is nearly always a miss: its deadline
-         * counts from the exec (the /proc read does not show on a hit). */
+         * counts from the exec (the /proc read does not show on a hit).
+         * The analysis starts now, while the cache is opened: the whole
+         * of it when the identity is known, else the staged child, whose
+         * inventory is the identity. */
         deadline_from_exec(h);
         if (h->identity)
                 analyze_early(h, &early, &lock);
+        else
+                staged_k = analyze_staged_start(h->oci.rootfs, db_path(h), left_ms(h), &staged, &staged_err);
         heap_populate(MISS_HEAP);
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
@@ -916,8 +921,9 @@ static int decide_with_cache(struct start *h) {
 
         if (key)
                 return analyze_known(h, c, key, &early, &lock);
-        k = analyze_staged_start(h->oci.rootfs, db_path(h), left_ms(h), &staged, &err);
-        if (k >= 0)
+        if ((k = staged_k) < 0)
+                err = staged_err;
+        else
                 k = analyze_staged_inventory(staged, &inv, &inventory_json, &err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
