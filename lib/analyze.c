@@ -694,10 +694,13 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
 /* For a miss whose identity is the inventory's (no digest, no overlay
  * layers): the inventory's wire form first, as a message of its own
  * (STAGE_HEADER), on which the parent looks its digest up in the cache;
- * meanwhile the DB is opened and the records looked up.  When the parent
- * then writes "M" (a miss), the scan's wire form is the result; without
- * it (a hit: the parent closed its end, or killed the child) nothing
- * more.  One child instead of an inventory child and a match child. */
+ * meanwhile the DB is opened.  When the parent then writes "M" (a miss),
+ * the records are looked up and the scan's wire form is the result;
+ * without it (a hit: the parent closed its end, or killed the child)
+ * nothing more.  The lookups wait for the word: made ahead, they took a
+ * hit 1.8 ms more CPU with the 200k DB (a miss 0.3-0.9 ms less wall),
+ * and hits are most starts.  One child instead of an inventory child and
+ * a match child. */
 static int staged_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -729,13 +732,13 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
 
         if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
                 return k;
-        if (match_prefetch(db, inv, &pre) == -ENOMEM)
-                return error_set(err, ENOMEM, "out of memory");
         do
                 n = read(a->ctl_fd, &word, 1);
         while (n < 0 && errno == EINTR);
         if (n != 1 || word != 'M')
                 _exit(0);
+        if (match_prefetch(db, inv, &pre) == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
         if ((k = match_inventory_prefetched(db, inv, pre, &res, err)) < 0)
                 return k;
         b = (struct strbuf) { .max = ANALYSIS_RESULT_MAX };
