@@ -306,13 +306,13 @@ static void child_cancel(struct child *c) {
         c->pid = 0;
 }
 
+static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err);
+static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err);
+
 /* The child's result, once it sent it whole and closed its pipe: *ret,
  * *ret_len bytes (NUL-terminated beyond them); the child is left to
  * child_reap() while it exits.  Any other end (an error it sent, none) is
  * reaped here, its exit status part of the error. */
-static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err);
-static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err);
-
 static int child_read(struct child *c, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
         const char *msg;
@@ -656,7 +656,6 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 }
 
 /* ---- both in one child ----------------------------------------------------- */
-
 
 /* The inventory's wire form, then the scan's.  While the lister thread
  * lists the rootfs, the package databases are read, the DB opened and the
