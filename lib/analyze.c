@@ -282,7 +282,9 @@ static int child_start(child_fn fn, const void *arg, const struct sandbox_opts *
          * they are written; without room (pipe-max-size), the default. */
         (void) fcntl(fds[1], F_SETPIPE_SZ, ANALYSIS_PIPE_SIZE);
         *ret = (struct child) { .deadline = now_ms() + deadline_ms, .fd = fds[0] };
-        pid = kind ? exec_child(kind, arg, deadline_ms, fds[1], parent) : fork();
+        pid = kind ? exec_child(kind, arg, deadline_ms, fds[1], parent) : -1;
+        if (pid < 0)
+                pid = fork();
         if (pid < 0) {
                 k = -errno;
                 close(fds[0]);
@@ -917,27 +919,28 @@ static const struct {
         { "staged", staged_child },
 };
 
-/* fn's name on the command line, when it runs in a fresh exec; else NULL
- * (without a /proc to find the binary in, a fork). */
+/* fn's name on the command line, when it runs in a fresh exec; else NULL. */
 static const char *exec_kind(child_fn fn) {
         for (size_t i = 0; exec_children && i < ELEMENTSOF(exec_kinds); i++)
                 if (exec_kinds[i].fn == fn)
-                        return access(EXEC_SELF, X_OK) == 0 ? exec_kinds[i].kind : NULL;
+                        return exec_kinds[i].kind;
         return NULL;
 }
 
 /* Runs /proc/self/exe (the binary this process runs, even if its file was
  * replaced since) as the child of kind, handing it arg's rootfs fd and the
- * pipe's write end; what it can't exec it says on the pipe.  Between
- * vfork() and the exec, the child shares this process's memory and only
- * makes system calls; its fd table is its own copy. */
+ * pipe's write end.  Between vfork() and the exec, the child shares this
+ * process's memory and only makes system calls (its fd table is its own
+ * copy); this process goes on once it exec'd or gave up.  -1 (errno) when
+ * it could not exec (no /proc, a security module's refusal): the caller
+ * forks instead. */
 static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms, int fd, pid_t parent) {
-        static const char failed[] = "Ecould not start the analysis process (exec " EXEC_SELF ")";
         const struct rootfs_arg *a = arg;
         int root_fd = rootfs_fd(a->root);
         char fd_s[16], root_s[16], ctl_s[16] = "-", ms_s[16], parent_s[16];
         char *argv[] = { (char *) "portcullis-hook", (char *) ANALYZE_CHILD_ARG, (char *) kind, fd_s, root_s, ctl_s,
                          ms_s, parent_s, (char *) rootfs_path(a->root), (char *) strempty(a->db_path), NULL };
+        volatile int failed = 0;
         pid_t pid;
 
         snprintf(fd_s, sizeof(fd_s), "%d", fd);
@@ -951,8 +954,13 @@ static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms,
                 if (fcntl(fd, F_SETFD, 0) == 0 && fcntl(root_fd, F_SETFD, 0) == 0 &&
                     (a->ctl_fd < 0 || fcntl(a->ctl_fd, F_SETFD, 0) == 0))
                         (void) execve(EXEC_SELF, argv, environ);
-                (void) write(fd, failed, sizeof(failed) - 1);
-                _exit(ENOEXEC);
+                failed = errno ? errno : ENOEXEC;       /* the parent's variable: the memory is shared */
+                _exit(127);
+        }
+        if (pid > 0 && failed) {
+                (void) waitpid(pid, NULL, 0);
+                errno = failed;
+                return -1;
         }
         return pid;
 }
