@@ -90,8 +90,9 @@ int analyze_staged_inventory(struct analysis *a, struct inventory **ret_inv, cha
 int analyze_staged_finish(struct analysis *a, const struct inventory *inv, struct scan_result **ret_res,
                           char **ret_scan_json, struct error *err);
 
-/* The hook's rootfs children (analyze_inventory(), analyze_rootfs()) run
- * as a fresh exec of its own static binary instead of a fork: the hook
+/* The hook's rootfs children (analyze_inventory(), analyze_rootfs(),
+ * analyze_staged_start()) run as a fresh exec of its own static binary
+ * instead of a fork (a fork where the exec fails): the hook
  * calls this at its start, and hands a command line whose first argument
  * is ANALYZE_CHILD_ARG to analyze_child_main(), which does not return
  * unless the command line is not one exec_child() made (2, said on
