@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze-message.h"
 #include "analyze.h"
 #include "base/digest.h"
 #include "base/heap.h"
@@ -82,8 +83,9 @@ static int child_cage(int fd, const struct sandbox_opts *cage, unsigned deadline
         return k < 0 ? k : 0;
 }
 
-/* The child's message: an optional "W" line, then "R" + the result, or
- * "E" + an error message; the exit status tells the errno of an error. */
+/* The child's message (analyze-message.h): an optional "W" line, then "R" +
+ * the result, or "E" + an error message; the exit status tells the errno
+ * of an error. */
 static _Noreturn void child_main(child_fn fn, const void *arg, const struct sandbox_opts *cage, unsigned deadline_ms,
                                  int fd, pid_t parent) {
         _cleanup_free_ char *result = NULL;
@@ -210,44 +212,18 @@ static void reap_killed(pid_t pid) {
         (void) waitpid(pid, NULL, WNOHANG);
 }
 
-/* Takes the "W" line off the front of the message. */
-static const char *take_note(const char *s, size_t len) {
-        const char *nl;
-
-        if (!s || len == 0 || s[0] != 'W' || !(nl = memchr(s, '\n', len)))
-                return s;
-        snprintf(sandbox_note, sizeof(sandbox_note), "%.*s", (int) (nl - s - 1), s + 1);
-        return nl + 1;
+/* The message's note (a "W" line) kept for analyze_sandbox_note(). */
+static void keep_note(const struct analysis_message *m) {
+        if (m->note)
+                snprintf(sandbox_note, sizeof(sandbox_note), "%.*s", (int) m->note_len, m->note);
 }
 
-/* A staged child's first message (staged_child()): "I", the length of
- * what follows in 16 hex digits, "\n", the inventory's wire form. */
-#define STAGE_HEADER 18
-
-/* Whether msg (len bytes) is a whole first message; *ret_n its length. */
-static bool stage_length(const char *msg, size_t len, size_t *ret_n) {
-        unsigned long long n = 0;
-
-        if (!msg || len < STAGE_HEADER || msg[0] != 'I' || msg[STAGE_HEADER - 1] != '\n')
-                return false;
-        for (size_t i = 1; i < STAGE_HEADER - 1; i++) {
-                int d = hexval(msg[i]);
-
-                if (d < 0)
-                        return false;
-                n = n << 4 | (unsigned) d;
-        }
-        if (n > ANALYSIS_RESULT_MAX || len - STAGE_HEADER < n)
-                return false;
-        *ret_n = (size_t) n;
-        return true;
-}
-
+/* Whether s (len bytes) holds a staged child's whole first message. */
 static bool stage_whole(const char *s, size_t len) {
-        const char *msg = take_note(s, len);
-        size_t n;
+        struct analysis_message m;
 
-        return stage_length(msg, msg ? len - (size_t) (msg - s) : 0, &n);
+        analysis_message_parse(s, len, ANALYSIS_RESULT_MAX, &m);
+        return m.kind == ANALYSIS_MESSAGE_STAGE;
 }
 
 /* A child started (child_start()), not yet read and reaped. */
@@ -309,7 +285,7 @@ static void child_cancel(struct child *c) {
 }
 
 static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err);
-static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err);
+static int child_failed(struct child *c, struct strbuf *b, const struct analysis_message *m, struct error *err);
 
 /* The child's result, once it sent it whole and closed its pipe: *ret,
  * *ret_len bytes (NUL-terminated beyond them); the child is left to
@@ -317,24 +293,22 @@ static int child_failed(struct child *c, struct strbuf *b, const char *msg, size
  * reaped here, its exit status part of the error. */
 static int child_read(struct child *c, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
-        const char *msg;
-        size_t len;
+        struct analysis_message m;
         int k;
 
         k = read_until(c->fd, c->deadline, NULL, &b, err);
         closep(&c->fd);
         if (k < 0)
                 return child_lost(c, &b, k, err);
-        msg = take_note(b.s, b.len);
-        len = msg ? b.len - (size_t) (msg - b.s) : 0;
-        if (len > 0 && msg[0] == 'R') {
-                /* the result moved to the front of the buffer (and its NUL) */
-                memmove(b.s, msg + 1, len);
-                *ret = b.s;
-                *ret_len = len - 1;
-                return 0;
-        }
-        return child_failed(c, &b, msg, len, err);
+        analysis_message_parse(b.s, b.len, ANALYSIS_RESULT_MAX, &m);
+        keep_note(&m);
+        if (m.kind != ANALYSIS_MESSAGE_RESULT)
+                return child_failed(c, &b, &m, err);
+        /* the result moved to the front of the buffer (and its NUL) */
+        memmove(b.s, m.body, m.body_len + 1);
+        *ret = b.s;
+        *ret_len = m.body_len;
+        return 0;
 }
 
 /* The staged child's inventory (staged_child()): *ret, *ret_len bytes,
@@ -342,26 +316,25 @@ static int child_read(struct child *c, char **ret, size_t *ret_len, struct error
  * child_read(). */
 static int child_read_stage(struct child *c, char **ret, size_t *ret_len, struct error *err) {
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX + 1 };
-        const char *msg;
-        size_t len, n;
+        struct analysis_message m;
         int k;
 
         k = read_until(c->fd, c->deadline, stage_whole, &b, err);
         if (k < 0)
                 return child_lost(c, &b, k, err);
-        msg = take_note(b.s, b.len);
-        len = msg ? b.len - (size_t) (msg - b.s) : 0;
-        if (k == 0 || !stage_length(msg, len, &n)) {
+        analysis_message_parse(b.s, b.len, ANALYSIS_RESULT_MAX, &m);
+        keep_note(&m);
+        if (k == 0 || m.kind != ANALYSIS_MESSAGE_STAGE) {
                 closep(&c->fd);
-                return child_failed(c, &b, msg, len, err);
+                return child_failed(c, &b, &m, err);
         }
-        if (len != STAGE_HEADER + n)    /* it waits for the parent's word before it says more */
+        if (m.trailing > 0)     /* it waits for the parent's word before it says more */
                 return child_lost(c, &b, error_set(err, EBADMSG, "the analysis process sent more than its inventory"),
                                   err);
-        memmove(b.s, msg + STAGE_HEADER, n);
-        b.s[n] = '\0';
+        memmove(b.s, m.body, m.body_len);
+        b.s[m.body_len] = '\0';
         *ret = b.s;
-        *ret_len = n;
+        *ret_len = m.body_len;
         return 0;
 }
 
@@ -375,17 +348,17 @@ static int child_lost(struct child *c, struct strbuf *b, int k, struct error *er
         return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
 }
 
-/* A child that ended without its result (msg, len: what it sent, after
- * any note): reaped, its error message and exit status the error. */
-static int child_failed(struct child *c, struct strbuf *b, const char *msg, size_t len, struct error *err) {
+/* A child that ended without its result (m: what it sent): reaped, its
+ * error message and exit status the error. */
+static int child_failed(struct child *c, struct strbuf *b, const struct analysis_message *m, struct error *err) {
         int k, status;
 
         status = reap(c->pid, err);
         c->pid = 0;
-        if (status < 0 || len == 0 || msg[0] != 'E')
+        if (status < 0 || m->kind != ANALYSIS_MESSAGE_ERROR)
                 k = status < 0 ? status : error_set(err, ECHILD, "the analysis process ended without a result");
         else    /* the message up to a NUL the child may have put in it */
-                k = error_set(err, status ? status : EIO, "%.*s", (int) (len - 1), msg + 1);
+                k = error_set(err, status ? status : EIO, "%.*s", (int) m->body_len, m->body);
         strbuf_done(b);
         return k;
 }
@@ -693,9 +666,9 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
 }
 
 /* For a miss whose identity is the inventory's (no digest, no overlay
- * layers): the inventory's wire form first, as a message of its own
- * (STAGE_HEADER), on which the parent looks its digest up in the cache;
- * meanwhile the DB is opened.  When the parent then writes "M" (a miss),
+ * layers): the inventory's wire form first, as a message of its own (a
+ * stage, analyze-message.h), on which the parent looks its digest up in
+ * the cache; meanwhile the DB is opened.  When the parent then writes "M" (a miss),
  * the records are looked up and the scan's wire form is the result;
  * without it (a hit: the parent closed its end, or killed the child)
  * nothing more.  The lookups wait for the word: made ahead, they took a
@@ -707,9 +680,9 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
-        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + STAGE_HEADER };
+        struct strbuf b = { .max = ANALYSIS_RESULT_MAX + ANALYSIS_STAGE_HEADER };
         struct vulndb *db = NULL;       /* the child's until it exits */
-        char word = 0, header[STAGE_HEADER + 1] = "";
+        char word = 0, header[ANALYSIS_STAGE_HEADER + 1] = "";
         ssize_t n;
         int k;
 
@@ -718,14 +691,14 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
         if (k < 0)
                 return error_wrap(err, "rootfs %s", rootfs_path(a->root));
         /* the header's room first, filled in once the length is known */
-        if ((k = strbuf_append(&b, header, STAGE_HEADER)) >= 0)
+        if ((k = strbuf_append(&b, header, ANALYSIS_STAGE_HEADER)) >= 0)
                 k = inventory_wire_write(inv, &b);
         if (k < 0) {
                 strbuf_done(&b);
                 return error_set(err, -k, "send the inventory");
         }
-        snprintf(header, sizeof(header), "I%016zx\n", b.len - STAGE_HEADER);
-        memcpy(b.s, header, STAGE_HEADER);
+        analysis_message_stage_header(b.len - ANALYSIS_STAGE_HEADER, header);
+        memcpy(b.s, header, ANALYSIS_STAGE_HEADER);
         k = write_all(child_result_fd, b.s, b.len);
         strbuf_done(&b);
         if (k < 0)
