@@ -31,7 +31,8 @@
 
 /* One start being decided. */
 struct start {
-        long long t0;
+        long long t0;                   /* the deadline counts from here: the earliest the hook can have started */
+        long long t0_latest;            /* duration_ms counts from here: the latest it can have started */
         const struct gate_options *o;   /* the front end's settings */
         int state_fd;
         char **messages;                /* for stderr, in order */
@@ -321,7 +322,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                                                                                                  : NULL,
                 .cache = h->cache_status,
                 .policy = h->policy ? policy_path(h) : NULL,
-                .duration_ms = now_ms() - h->t0,
+                .duration_ms = now_ms() - h->t0_latest,
         };
         bool use_syslog = !h->o->no_syslog && (!h->cfg || h->cfg->log_syslog);
         const char *file = h->o->log_file ? h->o->log_file : h->cfg ? h->cfg->log_file : NULL;
@@ -432,7 +433,7 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
          * the start ran out (the analysis is given only what is left). */
         if (timeout && h->policy)
                 (void) snprintf(msg, sizeof(msg), "%s (deadline_ms %u; %lld ms since the start)", err->msg,
-                                h->policy->deadline_ms, now_ms() - h->t0);
+                                h->policy->deadline_ms, now_ms() - h->t0_latest);
         else
                 (void) snprintf(msg, sizeof(msg), "%s", err->msg);
         audit(h, deny ? "deny" : "allow", msg, NULL, NULL);
@@ -842,11 +843,20 @@ static int analyze_known(struct start *h, struct cache *c, const char *key, stru
         return k < 0 ? decide_failure(h, k, &err) : store(h, c, key, inv, inventory_json, res, scan_json);
 }
 
+/* The deadline from the process's start, which /proc gives rounded down
+ * to a clock tick: from the earliest it can have been, so that the
+ * decision is never late.  What the audit line reports counts from the
+ * latest it can have been (a tick later, or gate_run()'s start where that
+ * came sooner): a duration short by at most the exec's own time, where
+ * counting from the tick would add up to 10 ms to a 10 ms miss. */
 static void deadline_from_exec(struct start *h) {
         if (h->o->deadline_from_exec) {
-                long long exec_ms = clock_process_start_ms();
+                long long exec_ms = clock_process_start_ms(), latest = exec_ms + clock_tick_ms();
 
-                h->t0 = exec_ms < h->t0 ? exec_ms : h->t0;
+                if (exec_ms < h->t0) {
+                        h->t0_latest = latest < h->t0 ? latest : h->t0;
+                        h->t0 = exec_ms;
+                }
         }
 }
 
@@ -976,7 +986,8 @@ static int run(struct start *h) {
 }
 
 void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret) {
-        struct start h = { .t0 = now_ms(), .o = o, .state_fd = state_fd, .syslog_fd = -EBADF };
+        long long t0 = now_ms();
+        struct start h = { .t0 = t0, .t0_latest = t0, .o = o, .state_fd = state_fd, .syslog_fd = -EBADF };
 
         ret->exit_code = check_recorded(&h, run(&h));
         journal_messages(&h);

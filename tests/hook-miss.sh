@@ -240,5 +240,28 @@ if unshare --mount --propagation private true 2>/dev/null; then
                 fail "a staged miss without /proc: exit $rc, $(last)"
 fi
 
+# 9. The audit line's duration_ms of a miss is no longer than the hook
+# took, timed from outside: the start /proc gives is rounded down to a
+# clock tick (10 ms), which the deadline counts from, and the duration
+# must not (it made a 10 ms miss look up to 20 ms long).
+python3 - "$HOOK" "$T/config.json" "$T/state.json" "$T/audit.log" <<'PY' || fail "duration_ms longer than the hook ran"
+import json, subprocess, sys, time
+hook, config, state, audit = sys.argv[1:]
+over = []
+for i in range(12):
+    doc = json.load(open(state))
+    doc.setdefault("annotations", {})["io.kubernetes.cri-o.ImageRef"] = "sha256:%064x" % (0xd0 + i)
+    s = json.dumps(doc)
+    t = time.monotonic()
+    subprocess.run([hook, "--config", config], input=s.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    took = (time.monotonic() - t) * 1000
+    line = json.loads(open(audit).read().splitlines()[-1])
+    assert line["cache"] == "miss", line
+    if line["duration_ms"] > took + 2:      # the clocks' millisecond rounding
+        over.append((line["duration_ms"], round(took, 1)))
+if over:
+    sys.exit(f"duration_ms against the time from outside: {over}")
+PY
+
 [ "$fails" -eq 0 ] && echo "hook-miss: all checks passed"
 exit $((fails > 0))

@@ -57,3 +57,9 @@ long long clock_process_start_ms(void) {
         age = boot - ticks * 1000 / hz;
         return age >= 0 && age <= CLOCK_START_AGE_MAX_MS ? mono - age : mono;
 }
+
+long long clock_tick_ms(void) {
+        long hz = sysconf(_SC_CLK_TCK);
+
+        return hz > 0 && hz < 1000 ? (1000 + hz - 1) / hz : 1;
+}

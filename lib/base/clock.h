@@ -9,9 +9,12 @@ long long clock_now_ms(void);
  * starttime (proc(5) field 22, set at fork, which for a hook is the
  * runtime's fork+exec) moved from CLOCK_BOOTTIME onto CLOCK_MONOTONIC.  It
  * counts in clock ticks (10 ms at the usual USER_HZ of 100) and is rounded
- * down, so it is early by up to a tick, never late.  Now, where /proc is
- * missing or the two clocks disagree by more than CLOCK_START_AGE_MAX_MS
- * (a faked clock, e.g. libfaketime's). */
+ * down, so it is early by up to a tick, never late: the process started
+ * before it plus clock_tick_ms() (and a millisecond of rounding).  Now,
+ * where /proc is missing or the two clocks disagree by more than
+ * CLOCK_START_AGE_MAX_MS (a faked clock, e.g. libfaketime's). */
 long long clock_process_start_ms(void);
+/* A clock tick (sysconf(_SC_CLK_TCK)) in milliseconds, at least 1. */
+long long clock_tick_ms(void);
 
 #define CLOCK_START_AGE_MAX_MS 10000
