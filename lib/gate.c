@@ -430,10 +430,11 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         char msg[sizeof(err->msg) + 96];
 
         /* A timeout says the budget and the time it took, whatever part of
-         * the start ran out (the analysis is given only what is left). */
+         * the start ran out (the analysis is given only what is left),
+         * counted as the deadline counts it (from h->t0). */
         if (timeout && h->policy)
                 (void) snprintf(msg, sizeof(msg), "%s (deadline_ms %u; %lld ms since the start)", err->msg,
-                                h->policy->deadline_ms, now_ms() - h->t0_latest);
+                                h->policy->deadline_ms, now_ms() - h->t0);
         else
                 (void) snprintf(msg, sizeof(msg), "%s", err->msg);
         audit(h, deny ? "deny" : "allow", msg, NULL, NULL);
