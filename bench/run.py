@@ -6,8 +6,10 @@
    records per second and peak RSS of `portcullis db import`.
 2. scan: a debootstrap'd Debian 12 minbase rootfs against that database;
    wall time (median, p90 of N runs) and peak RSS of `portcullis scan`, side
-   by side with `dpkg-query -W` reading the same rootfs's database and with
-   exec'ing /bin/true, measured in the same run, the three taking turns.
+   by side with `dpkg-query -W` reading the same rootfs's database, with
+   `find ROOTFS` listing its folders (what the scan's look for language
+   packages has to do at the least) and with exec'ing /bin/true, measured
+   in the same run, the four taking turns.
 
 Usage: bench/run.py [--records N] [--runs N] [--rootfs DIR]"""
 import argparse
@@ -100,12 +102,13 @@ def main():
                              capture_output=True, check=True).stdout.splitlines())
     print(f"database: {st['records']} records, {st['affected']} affected entries; rootfs: {npk} packages")
 
-    # The three commands take turns, in rotating order, so that a change of
-    # the machine's pace during the run (this VM has slow and calm phases)
-    # falls on all three alike; the ratio is also given per round.
+    # The commands take turns, in rotating order, so that a change of the
+    # machine's pace during the run (this VM has slow and calm phases) falls
+    # on all of them alike; the ratio is also given per round.
     cmds = [[a.portcullis, "scan", a.rootfs, "--db", db, "--format", "json"],
             ["/usr/bin/dpkg-query", "--admindir", os.path.join(a.rootfs, "var/lib/dpkg"), "-W"],
-            ["/bin/true"]]
+            ["/bin/true"],
+            ["/usr/bin/find", a.rootfs]]
     runs = [[] for _ in cmds]
     for i in range(a.runs):
         for k in range(len(cmds)):
@@ -116,16 +119,18 @@ def main():
         walls = sorted(w for w, _ in rs)
         return statistics.median(walls), walls[int(len(walls) * 0.9)], max(r for _, r in rs)
 
-    scan, dpkgq, true = (series(rs) for rs in runs)
+    scan, dpkgq, true, find = (series(rs) for rs in runs)
     per_round = statistics.median(s[0] / d[0] for s, d in zip(runs[0], runs[1]))
     print(f"scan:       median {ms(scan[0])}, p90 {ms(scan[1])}, peak RSS {scan[2] / 1024:.1f} MiB "
           f"(targets: < 50 ms, < 32 MiB)")
     print(f"dpkg-query: median {ms(dpkgq[0])}, p90 {ms(dpkgq[1])}, peak RSS {dpkgq[2] / 1024:.1f} MiB "
           f"(reference: only lists the same packages)")
     print(f"/bin/true:  median {ms(true[0])}")
+    print(f"find:       median {ms(find[0])}, p90 {ms(find[1])} (reference: lists the same rootfs's folders)")
     print(f"ratio scan / dpkg-query -W: {scan[0] / dpkgq[0]:.2f}x over {a.runs} runs each, taking turns "
           f"(median of the rounds' ratios: {per_round:.2f}x; net of what exec'ing /bin/true costs here, "
           f"{(scan[0] - true[0]) / (dpkgq[0] - true[0]):.2f}x)")
+    print(f"ratio scan / find ROOTFS: {scan[0] / find[0]:.2f}x")
 
 
 main()
