@@ -668,10 +668,10 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
 /* For a miss whose identity is the inventory's (no digest, no overlay
  * layers): the inventory's wire form first, as a message of its own (a
  * stage, analyze-message.h), on which the parent looks its digest up in
- * the cache; meanwhile the DB is opened.  When the parent then writes "M" (a miss),
- * the records are looked up and the scan's wire form is the result;
- * without it (a hit: the parent closed its end, or killed the child)
- * nothing more.  The lookups wait for the word: made ahead, they took a
+ * the cache; meanwhile the DB is opened.  When the parent then writes "M"
+ * (a miss), the records are looked up and the scan's wire form is the
+ * result; without it (a hit: the parent closed its end, or killed the
+ * child) nothing more.  The lookups wait for the word: made ahead, they took a
  * hit 1.8 ms more CPU with the 200k DB (a miss 0.3-0.9 ms less wall),
  * and hits are most starts.  One child instead of an inventory child and
  * a match child. */
@@ -961,7 +961,7 @@ int analyze_child_main(int argc, char **argv) {
                 if (strcmp(argv[2], exec_kinds[i].kind) == 0)
                         fn = exec_kinds[i].fn;
         if (!fn || !parse_number(argv[3], INT_MAX, &fd) || !parse_number(argv[4], INT_MAX, &root_fd) ||
-            (fn == staged_child) != parse_number(argv[5], INT_MAX, &ctl) || (fn != staged_child && strcmp(argv[5], "-")) ||
+            !(fn == staged_child ? parse_number(argv[5], INT_MAX, &ctl) : strcmp(argv[5], "-") == 0) ||
             !parse_number(argv[6], UINT_MAX, &ms) || !parse_number(argv[7], INT_MAX, &parent) || fd < 3 ||
             root_fd < 3 || fd == root_fd || (fn == staged_child && (ctl < 3 || ctl == fd || ctl == root_fd))) {
                 fprintf(stderr, "portcullis-hook: %s starts the hook's own analysis process; it is not run by hand\n",

@@ -92,12 +92,12 @@ int analyze_staged_finish(struct analysis *a, const struct inventory *inv, struc
 
 /* The hook's rootfs children (analyze_inventory(), analyze_rootfs(),
  * analyze_staged_start()) run as a fresh exec of its own static binary
- * instead of a fork (a fork where the exec fails): the hook
- * calls this at its start, and hands a command line whose first argument
- * is ANALYZE_CHILD_ARG to analyze_child_main(), which does not return
- * unless the command line is not one exec_child() made (2, said on
- * stderr) or memory runs out before the child starts (ENOMEM).  Not for a dynamically linked program, whose exec costs more
- * than the fork saves. */
+ * instead of a fork (a fork where the exec fails): the hook calls this at
+ * its start, and hands a command line whose first argument is
+ * ANALYZE_CHILD_ARG to analyze_child_main(), which does not return unless
+ * the command line is not one exec_child() made (2, said on stderr) or
+ * memory runs out before the child starts (ENOMEM).  Not for a
+ * dynamically linked program, whose exec costs more than the fork saves. */
 #define ANALYZE_CHILD_ARG "--analysis-child"
 void analyze_exec_children(void);
 int analyze_child_main(int argc, char **argv);

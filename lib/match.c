@@ -806,8 +806,8 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
                                 from = inv->pkgs[i].origin_file;
                 if (asprintf(&reason, "these packages are not %s's, which %s (ID=%s, VERSION_ID=%s) names: "
                              "their package database (%s) is another distribution's, so they were compared with no "
-                             "record", inv->os.ecosystem, os_info_origin(&inv->os), strna(inv->os.id), strna(inv->os.version_id),
-                             strna(from)) < 0)
+                             "record", inv->os.ecosystem, os_info_origin(&inv->os), strna(inv->os.id),
+                             strna(inv->os.version_id), strna(from)) < 0)
                         return -ENOMEM;
                 return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, strna(from), inv->n_pkgs - n, reason);
         }

@@ -63,11 +63,11 @@ int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct 
             (inv->os.ecosystem
                      ? inventory_warn(inv, "%zu packages not checked: their package database is another "
                                       "distribution's than %s, which %s (ID=%s, VERSION_ID=%s) names",
-                                      unknown, inv->os.ecosystem, os_info_origin(&inv->os), strna(inv->os.id), strna(inv->os.version_id))
+                                      unknown, inv->os.ecosystem, os_info_origin(&inv->os), strna(inv->os.id),
+                                      strna(inv->os.version_id))
                      : inventory_warn(inv, "%zu packages not checked: %s (ID=%s, VERSION_ID=%s) names no "
                                       "distribution release Portcullis knows", unknown, os_info_origin(&inv->os),
-                                      strna(inv->os.id),
-                                      strna(inv->os.version_id))) < 0)
+                                      strna(inv->os.id), strna(inv->os.version_id))) < 0)
                 return error_set(err, ENOMEM, "inventory: out of memory");
         return 0;
 }
