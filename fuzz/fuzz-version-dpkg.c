@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Two Debian versions, split at the first newline.  Checks what must hold
  * for any input: no crash, check() and compare() agree on validity, the
- * order is antisymmetric and reflexive, and the parsed parts lie inside the
- * input.  A violation abort()s, which libFuzzer reports as a crash. */
+ * order is antisymmetric and reflexive, the parsed parts lie inside the
+ * input, and two versions that both have an order-preserving key
+ * (version_dpkg_key()) have keys that compare as they do.  A violation
+ * abort()s, which libFuzzer reports as a crash. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         if (rab == 0 && sgn(ab) != -sgn(ba))
                 abort();
+        if (rab == 0) {
+                char ka[VERSION_KEY_MAX], kb[VERSION_KEY_MAX];
+                int la = version_dpkg_key(a, ka, sizeof(ka)), lb = version_dpkg_key(b, kb, sizeof(kb));
+
+                if (la > 0 && lb > 0 && sgn(strcmp(ka, kb)) != sgn(ab))
+                        abort();
+        }
 
         free(buf);
         return 0;

@@ -14,7 +14,25 @@
 
 static int vectors;
 
-/* Compares both ways and checks the sign and antisymmetry. */
+static int sgn(int x) {
+        return (x > 0) - (x < 0);
+}
+
+/* version_dpkg_key(): keys of a and b, where both have one, compare as
+ * expected; returns how many of the two had one. */
+static int check_key(const char *a, const char *b, int expected, const char *where) {
+        char ka[VERSION_KEY_MAX], kb[VERSION_KEY_MAX];
+        int ra = version_dpkg_key(a, ka, sizeof(ka)), rb = version_dpkg_key(b, kb, sizeof(kb));
+
+        CHECK_MSG(ra > 0 || ra == -EINVAL || ra == -E2BIG, "%s: key of '%s': %d", where, a, ra);
+        if (ra < 0 || rb < 0)
+                return (ra > 0) + (rb > 0);
+        CHECK_MSG(strlen(ka) == (size_t) ra && sgn(strcmp(ka, kb)) == expected,
+                  "%s: keys of '%s' and '%s' compare %d, the versions %d", where, a, b, sgn(strcmp(ka, kb)), expected);
+        return 2;
+}
+
+/* Compares both ways and checks the sign and antisymmetry, and the keys. */
 static void check_cmp(const char *a, const char *b, int expected, const char *where) {
         struct error err = {};
         int ab = 99, ba = 99, r;
@@ -25,6 +43,7 @@ static void check_cmp(const char *a, const char *b, int expected, const char *wh
         CHECK_MSG(r == 0, "%s: compare '%s' '%s': %s", where, b, a, err.msg);
         CHECK_MSG((ab > 0) - (ab < 0) == expected && (ba > 0) - (ba < 0) == -expected,
                   "%s: '%s' vs '%s': got %d/%d, want %d", where, a, b, ab, ba, expected);
+        check_key(a, b, expected, where);
         vectors++;
 }
 
@@ -485,6 +504,90 @@ static void test_extracted_file(const char *dir) {
         CHECK(seen[PARSE] >= 17 && seen[ERRORS] >= 12 && seen[WARNINGS] >= 4 && seen[COMPARE] >= 8);
 }
 
+/* Keys: what they are for a few, what has none, and their order against
+ * version_dpkg_compare() over random versions made of the pieces that
+ * decide it (digit runs with leading zeros, '~', letters of both cases,
+ * the punctuation, epochs, revisions, empty and all-zero parts). */
+static void test_keys(void) {
+        static const char *const pieces[] = { "0", "00", "1", "9", "10", "010", "123456789012345678901234567890",
+                                              "~", "~~", "a", "A", "z", "Z", ".", "+", ":", "-", "b.", "~a" };
+        static const char *const equal[][2] = {
+                { "1.0", "1.00" }, { "1.0", "1.0-0" }, { "0:1.0", "1.0" }, { "1.0", "1." }, { "1a", "1a0" },
+                { "0", "00" }, { "1.0-0", "1.0-00" }, { "+1:2", "1:2" },
+        };
+        char k[VERSION_KEY_MAX], big[200];
+        unsigned seed = 1;
+        int both = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(equal); i++)
+                check_cmp(equal[i][0], equal[i][1], 0, "key table");
+        CHECK(version_dpkg_key("1.0", k, sizeof(k)) > 0 && strlen(k) < 12);
+        CHECK(version_dpkg_key("1.0 x", k, sizeof(k)) == -EINVAL);     /* dpkg rejects it */
+        CHECK(version_dpkg_key("1.0_1", k, sizeof(k)) == -EINVAL);     /* dpkg warns: no key */
+        CHECK(version_dpkg_key("1.0\xc3\xa9", k, sizeof(k)) == -EINVAL);
+        CHECK(version_dpkg_key(NULL, k, sizeof(k)) == -EINVAL);
+        CHECK(version_dpkg_key("1.0", k, 4) == -E2BIG);
+        memset(big, '7', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        CHECK(version_dpkg_key(big, k, sizeof(k)) == -E2BIG);          /* a number of 199 digits */
+        for (const unsigned char *p = (const unsigned char *) k; version_dpkg_key("1:2.3~rc1+b.2-4ubuntu0.1", k,
+                                                                                   sizeof(k)) > 0 && *p; p++)
+                CHECK(*p >= 0x01 && *p <= 0x7f);
+
+        for (int round = 0; round < 20000; round++) {
+                char v[2][96];
+
+                for (int w = 0; w < 2; w++) {
+                        size_t n = 0, parts = 1 + rand_r(&seed) % 5;
+
+                        v[w][0] = '\0';
+                        if (rand_r(&seed) % 4 == 0)
+                                n += (size_t) snprintf(v[w], sizeof(v[w]), "%u:", rand_r(&seed) % 3);
+                        if (rand_r(&seed) % 2)
+                                n += (size_t) snprintf(v[w] + n, sizeof(v[w]) - n, "%u", rand_r(&seed) % 3);
+                        for (size_t i = 0; i < parts && n < 60; i++)
+                                n += (size_t) snprintf(v[w] + n, sizeof(v[w]) - n, "%s",
+                                                       pieces[rand_r(&seed) % ELEMENTSOF(pieces)]);
+                }
+                {
+                        int cmp;
+
+                        if (version_dpkg_compare(v[0], v[1], &cmp, NULL) < 0)
+                                continue;
+                        both += check_key(v[0], v[1], sgn(cmp), "random") == 2;
+                }
+        }
+        CHECK_MSG(both > 5000, "only %d random pairs had two keys", both);
+}
+
+/* Every version of a real status file against every other: keys and
+ * comparisons agree (357 TeX Live packages, epochs and all). */
+static void test_keys_status(const char *path) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_strv_free_ char **list = NULL;
+        struct error err = {};
+        char *save = NULL;
+        size_t len, n;
+
+        if (read_full_file(path, VECTOR_FILE_MAX, &buf, &len, &err) < 0) {
+                CHECK_MSG(false, "%s", err.msg);
+                return;
+        }
+        for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                if (startswith(line, "Version: "))
+                        CHECK(strv_push(&list, strdup(line + STRLEN("Version: "))) == 0);
+        n = strv_length(list);
+        CHECK(n >= 300);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i; j < n; j++) {
+                        int cmp;
+
+                        CHECK(version_dpkg_compare(list[i], list[j], &cmp, NULL) == 0);
+                        CHECK_MSG(check_key(list[i], list[j], sgn(cmp), path) == 2, "no key: '%s' '%s'", list[i],
+                                  list[j]);
+                }
+}
+
 int main(void) {
         const char *data;
         int table;
@@ -495,12 +598,14 @@ int main(void) {
         test_message_escaping();
         test_parse_split();
         test_ecosystems();
+        test_keys();
         table = vectors;
 
         data = test_path(test_shared_data(), "version/dpkg");
         test_data_file(data);
         test_sorted_file(data);
         test_extracted_file(data);
+        test_keys_status(test_path(test_shared_data(), "pkgdb/claircore/dpkg/texlive.status"));
         fprintf(stderr, "checked %d table rows and %d dpkg reference vectors\n", table, vectors - table);
         return test_end();
 }

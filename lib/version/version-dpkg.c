@@ -292,3 +292,125 @@ int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct erro
         *ret_cmp = compare_parsed(&va, &vb);
         return 0;
 }
+
+/* ---- an order-preserving key ------------------------------------------------ */
+
+/* The key's bytes.  A part (upstream or revision) is a sequence of pairs
+ * (non-digit run, number) that compare_part() compares pair by pair; a part
+ * that ran out reads as ("", 0) pairs from there on.  Each non-digit byte
+ * becomes its rank below; the run's end (a digit or the part's end, weight
+ * 0) is KEY_TERM; the number is its length (leading zeros dropped) then its
+ * digits.  Every part has its first pair, even "" (which is ("", 0), as "0"
+ * is); a later pair starts with a non-digit, and KEY_END, where the next
+ * pair would start, ranks as the weight 0 that a part's end has there:
+ * above '~', below every other non-digit.  With the pairs self-delimiting,
+ * two keys that agree up to a byte are at the same place in both. */
+enum {
+        KEY_TILDE = 0x01,
+        KEY_END = 0x02,
+        KEY_TERM = 0x03,
+        KEY_UPPER = 0x04,       /* 'A'..'Z' */
+        KEY_LOWER = 0x1e,       /* 'a'..'z' */
+        KEY_PLUS = 0x38,
+        KEY_HYPHEN = 0x39,
+        KEY_DOT = 0x3a,
+        KEY_COLON = 0x3b,
+        KEY_NUMBER = 0x20,      /* + a number's length in digits */
+};
+
+/* The longest number a key holds: its length byte stays below 0x80. */
+#define KEY_NUMBER_DIGITS_MAX (0x7f - KEY_NUMBER)
+
+struct key_out {
+        char *p;
+        size_t n, size;
+};
+
+static int key_put(struct key_out *o, const char *s, size_t n) {
+        if (o->size - o->n <= n)        /* and the NUL */
+                return -E2BIG;
+        memcpy(o->p + o->n, s, n);
+        o->n += n;
+        return 0;
+}
+
+static int key_byte(struct key_out *o, char c) {
+        return key_put(o, &c, 1);
+}
+
+/* The rank of a non-digit byte in the key, or -EINVAL for one outside
+ * deb-version(7)'s characters (whose weights would need more than a byte). */
+static int key_rank(char c) {
+        if (c >= 'A' && c <= 'Z')
+                return KEY_UPPER + (c - 'A');
+        if (c >= 'a' && c <= 'z')
+                return KEY_LOWER + (c - 'a');
+        switch (c) {
+        case '~':
+                return KEY_TILDE;
+        case '+':
+                return KEY_PLUS;
+        case '-':
+                return KEY_HYPHEN;
+        case '.':
+                return KEY_DOT;
+        case ':':
+                return KEY_COLON;
+        default:
+                return -EINVAL;
+        }
+}
+
+static int key_number(struct key_out *o, const char *digits, size_t n) {
+        int r;
+
+        while (n > 0 && *digits == '0')
+                digits++, n--;
+        if (n > KEY_NUMBER_DIGITS_MAX)
+                return -E2BIG;
+        if ((r = key_byte(o, (char) (KEY_NUMBER + n))) < 0)
+                return r;
+        return key_put(o, digits, n);
+}
+
+static int key_part(struct key_out *o, const struct dpkg_span *s) {
+        size_t i = 0;
+        int r;
+
+        do {    /* the first pair even of an empty part: "" is "0" */
+                size_t start;
+
+                for (; i < s->n && !is_digit(s->p[i]); i++) {
+                        int k = key_rank(s->p[i]);
+
+                        if (k < 0)
+                                return k;
+                        if ((r = key_byte(o, (char) k)) < 0)
+                                return r;
+                }
+                if ((r = key_byte(o, KEY_TERM)) < 0)
+                        return r;
+                for (start = i; i < s->n && is_digit(s->p[i]); i++)
+                        ;
+                if ((r = key_number(o, s->p + start, i - start)) < 0)
+                        return r;
+        } while (i < s->n);
+        return key_byte(o, KEY_END);
+}
+
+int version_dpkg_key(const char *v, char *buf, size_t size) {
+        struct key_out o = { buf, 0, size };
+        struct dpkg_version dv;
+        char epoch[16];
+        int r;
+
+        if (!v || size == 0 || parse(v, &dv, NULL, false, NULL) < 0)
+                return -EINVAL;
+        r = snprintf(epoch, sizeof(epoch), "%d", dv.epoch);
+        if ((r = key_number(&o, epoch, (size_t) r)) < 0 || (r = key_part(&o, &dv.upstream)) < 0 ||
+            (r = key_part(&o, &dv.revision)) < 0)
+                return r;
+        buf[o.n] = '\0';
+        return (int) o.n;
+}
+

@@ -49,6 +49,14 @@ int version_invalid_at(struct error *err, const char *ecosystem, const char *v, 
 int version_dpkg_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
 /* Validates a dpkg version the way dpkg's parseversion() does. */
 int version_dpkg_check(const char *v, struct error *err);
+/* An order-preserving key of v: two keys compare with strcmp() as their
+ * versions compare with version_dpkg_compare(), equal versions ("1.0",
+ * "1.00-0", "0:1.0") having equal keys.  Written to buf (size bytes, NUL
+ * included): its length, or -EINVAL for a version dpkg rejects or one with
+ * characters outside deb-version(7)'s, -E2BIG when it doesn't fit (or a
+ * number has more than 95 digits).  Its bytes are 0x01 to 0x7f. */
+#define VERSION_KEY_MAX 256
+int version_dpkg_key(const char *v, char *buf, size_t size);
 
 /* apk: apk-tools' ordering ("1.2.3_rc1-r0" < "1.2.3-r0" < "1.2.3_p1-r0"). */
 int version_apk_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
