@@ -1,13 +1,71 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OSV records come from a download: validation must reject anything
  * malformed with a message, never crash.  Records that pass are also run
- * through the range evaluator against a few installed versions. */
+ * through the range evaluator against a few installed versions, and for
+ * Debian and Ubuntu entries the upper bound the matcher's index keeps
+ * (osv_affected_upper()) is checked: no version above it, among the
+ * record's own versions and ones just past them, is affected. */
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "match.h"
+#include "osv-range.h"
+#include "version.h"
 #include "vulndb-internal.h"
+
+/* A version above upper (a key) must not be affected. */
+static void check_above(int kind, const char *upper, const char *ranges, const char *versions, const char *v) {
+        char key[VERSION_KEY_MAX];
+        struct error err = {};
+        char *fixed = NULL;
+        bool affected = false;
+
+        if (version_dpkg_key(v, key, sizeof(key)) < 0 || strcmp(key, upper) <= 0)
+                return;
+        if (osv_affected_eval(kind, v, ranges, versions, &affected, &fixed, &err) < 0 || affected)
+                abort();
+        free(fixed);
+}
+
+static void check_upper(const char *eco, json_t *aff) {
+        static const char *const suffixes[] = { "", "~", "+1", ".0", "0", "-1", "a" };
+        int kind = version_kind_from_ecosystem(eco);
+        char *ranges = NULL, *versions = NULL, upper[VERSION_KEY_MAX];
+        json_t *r, *e, *v;
+        size_t i, j, k;
+
+        if (kind != VERSION_DPKG || osv_ranges_encode(json_object_get(aff, "ranges"), &ranges) < 0 ||
+            osv_versions_encode(json_object_get(aff, "versions"), &versions) < 0 ||
+            osv_affected_upper(kind, ranges, versions, upper, sizeof(upper)) <= 0)
+                goto out;
+        json_array_foreach(json_object_get(aff, "ranges"), i, r)
+                json_array_foreach(json_object_get(r, "events"), j, e) {
+                        const char *ev = NULL;
+
+                        for (void *it = json_object_iter(e); it; it = json_object_iter_next(e, it))
+                                ev = json_string_value(json_object_iter_value(it));
+                        for (k = 0; ev && k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+                                char buf[600];
+
+                                snprintf(buf, sizeof(buf), "%s%s", ev, suffixes[k]);
+                                check_above(kind, upper, ranges, versions, buf);
+                        }
+                }
+        json_array_foreach(json_object_get(aff, "versions"), i, v)
+                for (k = 0; json_is_string(v) && k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+                        char buf[600];
+
+                        snprintf(buf, sizeof(buf), "%s%s", json_string_value(v), suffixes[k]);
+                        check_above(kind, upper, ranges, versions, buf);
+                }
+        check_above(kind, upper, ranges, versions, "99:99");
+out:
+        free(ranges);
+        free(versions);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +87,8 @@ static void eval_ranges(const uint8_t *data, size_t size) {
                         (void) match_affected(eco, versions[v], ranges, vers, &affected, &fixed, &err);
                         free(fixed);
                 }
+                if (eco)
+                        check_upper(eco, aff);
                 free(ranges);
                 free(vers);
         }

@@ -583,7 +583,8 @@ void match_prefetch_free(struct match_prefetch *p) {
  * their records not read yet (fill_hits()). */
 static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
                         struct matcher *m, struct error *err) {
-        bool ok;
+        char key[VERSION_KEY_MAX];
+        bool ok, key_ok;
 
         *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
                                 .res = res, .kind = version_kind_from_ecosystem(group[0]->ecosystem) };
@@ -593,7 +594,11 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
                 return error_set(err, ENOMEM, "out of memory");
         if (!ok)
                 return 0;
-        return vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), on_affected, m, err);
+        /* a Debian or Ubuntu version's key: the entries fixed at or below it
+         * are not read (most of a package's, in a large DB) */
+        key_ok = m->kind == VERSION_DPKG && version_dpkg_key(m->version, key, sizeof(key)) > 0;
+        return vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m,
+                             err);
 }
 
 /* inv's packages that records can name (an ecosystem and a name), in

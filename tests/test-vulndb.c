@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include "base/strutil.h"
+#include "osv-range.h"
 #include "test.h"
+#include "version.h"
 #include "vulndb-internal.h"
 
 struct skips {
@@ -79,10 +81,10 @@ static void test_debian_feed(void) {
               status.ecosystems[0].records == 1272);
         CHECK(startswith(strempty(status.revision), "sha256:"));
         vulndb_status_done(&status);
-        CHECK(vulndb_lookup(v, "Debian:12", "sudo", count_cb, &n, &err) == 0);
+        CHECK(vulndb_lookup(v, "Debian:12", "sudo", NULL, count_cb, &n, &err) == 0);
         CHECK(n > 0);
         n = 0;
-        CHECK(vulndb_lookup(v, "Debian:11", "sudo", count_cb, &n, &err) == 0);
+        CHECK(vulndb_lookup(v, "Debian:11", "sudo", NULL, count_cb, &n, &err) == 0);
         CHECK(n == 0);
         vulndb_close(v);
 
@@ -116,7 +118,7 @@ static void test_open_fd(void) {
         if (!v)
                 return;
         CHECK_STREQ(vulndb_revision(v), rev);
-        CHECK(vulndb_lookup(v, "Debian:12", "sudo", count_cb, &n, &err) == 0);
+        CHECK(vulndb_lookup(v, "Debian:12", "sudo", NULL, count_cb, &n, &err) == 0);
         CHECK(n > 0);
         vulndb_close(v);
         CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
@@ -668,6 +670,204 @@ static void test_large_records(void) {
         sqlite3_close(sq);
 }
 
+/* ---- the lookup by upper bound (affected_upper) --------------------------- */
+
+struct affected_set {
+        const char *version;
+        struct strbuf hits;     /* "record/seq fixed" of each affected entry, in the order read */
+        int rows;
+};
+
+static int collect_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
+        struct affected_set *s = userdata;
+        _cleanup_free_ char *fixed = NULL;
+        struct error e = {};
+        bool affected = false;
+        int r = osv_affected_eval(VERSION_DPKG, s->version, a->ranges, a->versions, &affected, &fixed, &e);
+
+        s->rows++;
+        if (r < 0)
+                return strbuf_printf(&s->hits, "%lld/%lld error\n", (long long) a->record, (long long) a->seq);
+        return affected ? strbuf_printf(&s->hits, "%lld/%lld %s\n", (long long) a->record, (long long) a->seq,
+                                        strna(fixed))
+                        : 0;
+}
+
+/* The package's entries that hold for version, looked up with its key and
+ * without: the same ones, in the same order; returns how many rows the
+ * keyed lookup left out. */
+static int check_keyed(struct vulndb *v, const char *eco, const char *pkg, const char *version) {
+        struct affected_set all = { .version = version }, keyed = { .version = version };
+        char key[VERSION_KEY_MAX];
+        struct error err = {};
+        int left_out;
+
+        if (version_dpkg_key(version, key, sizeof(key)) < 0)
+                return 0;
+        CHECK(vulndb_lookup(v, eco, pkg, NULL, collect_affected, &all, &err) == 0);
+        CHECK(vulndb_lookup(v, eco, pkg, key, collect_affected, &keyed, &err) == 0);
+        CHECK_MSG(streq_ptr(all.hits.s, keyed.hits.s), "%s %s: all entries give\n%s, the keyed lookup\n%s", pkg,
+                  version, strempty(all.hits.s), strempty(keyed.hits.s));
+        left_out = all.rows - keyed.rows;
+        CHECK(left_out >= 0);
+        strbuf_done(&all.hits);
+        strbuf_done(&keyed.hits);
+        return left_out;
+}
+
+/* Each entry shape, at versions around its events: the keyed lookup
+ * finds what evaluating every entry finds.  A shape without a bound (open
+ * to the end, SEMVER, an event version dpkg rejects, GIT only) is always
+ * read. */
+static void test_upper_shapes(void) {
+        const char *dir = test_path(test_tmpdir(), "upper");
+        const char *db = test_path(dir, "upper.sqlite");
+#define ENTRY(ranges, versions)                                                                                  \
+        "{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"p\"}" ranges versions "}"
+#define RANGE(type, events) "{\"type\":\"" type "\",\"events\":[" events "]}"
+        static const char *const entries[] = {
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"0\"},{\"fixed\":\"1.2-3\"}") "]", ""),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"1.0\"},{\"last_affected\":\"1.5\"}") "]",
+                      ""),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"2.0\"}") "]", ""),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"0\"},{\"fixed\":\"1.0\"},"
+                                                         "{\"introduced\":\"3.0~rc1\"}") "]", ""),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"1:0.5\"},{\"limit\":\"1:0.9\"}") "]",
+                      ""),
+                ENTRY(",\"ranges\":[" RANGE("SEMVER", "{\"introduced\":\"0\"},{\"fixed\":\"1.0.0\"}") "]", ""),
+                ENTRY(",\"ranges\":[" RANGE("GIT", "{\"introduced\":\"abc\"},{\"fixed\":\"def\"}") "]", ""),
+                ENTRY("", ",\"versions\":[\"1.1-1\",\"2.0+dfsg-1\"]"),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"0\"},{\"fixed\":\"1.0_bad\"}") "]", ""),
+                ENTRY(",\"ranges\":[" RANGE("ECOSYSTEM", "{\"introduced\":\"0\"},{\"fixed\":\"0.9\"}") ","
+                      RANGE("ECOSYSTEM", "{\"introduced\":\"1.1\"},{\"fixed\":\"1.1.1\"}") "]",
+                      ",\"versions\":[\"0.1\"]"),
+        };
+        static const char *const versions[] = {
+                "0", "0.1", "0.9", "1.0", "1.0-0", "1.0~", "1.1", "1.1-1", "1.1.1", "1.2-2", "1.2-3", "1.2-3+b1",
+                "1.5", "1.5.1", "1.9", "2.0", "2.0+dfsg-1", "2.0+dfsg-1.1", "3.0", "1:0.4", "1:0.5", "1:0.8",
+                "1:0.9", "2:0", "99",
+        };
+        struct vulndb_import_stats st = {};
+        struct skips sk = {};
+        struct error err = {};
+        struct vulndb *v = NULL;
+        int left_out = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+                char name[64], body[1024];
+
+                snprintf(name, sizeof(name), "r/UPPER-%zu.json", i);
+                snprintf(body, sizeof(body), "{\"id\":\"UPPER-%zu\",\"modified\":\"2024-01-01T00:00:00Z\","
+                         "\"affected\":[%s,%s]}", i, entries[i], entries[(i + 3) % ELEMENTSOF(entries)]);
+                test_write_file(test_path(dir, name), body);
+        }
+        CHECK_MSG(import1(db, test_path(dir, "r"), false, &sk, &st, &err) == 0, "%s", err.msg);
+        CHECK(sk.n == 0);
+        CHECK(vulndb_open(db, &v, &err) == 0);
+        if (!v)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(versions); i++)
+                left_out += check_keyed(v, "Debian:12", "p", versions[i]);
+        CHECK_MSG(left_out > 100, "the keyed lookups left out only %d rows", left_out);
+        vulndb_close(v);
+#undef ENTRY
+#undef RANGE
+}
+
+/* The real Debian 12 feed, every package at versions around each of its
+ * records' events; then with some rows' bounds gone (as an older
+ * Portcullis's merge leaves them), and after a merge into a file from
+ * before the column, which adds it. */
+static void test_upper_feed(void) {
+        const char *feed = test_path(test_shared_data(), "vulndb/debian12-changelogs/feed.zip");
+        const char *dir = test_path(test_tmpdir(), "upper-feed");
+        const char *db = test_path(dir, "feed.sqlite"), *old = test_path(dir, "old.sqlite");
+        static const char *const suffixes[] = { "", "~", "+b1", ".1", "-0" };
+        struct vulndb_import_stats st = {};
+        struct skips sk = {};
+        struct error err = {};
+        struct vulndb *v = NULL;
+        sqlite3 *sq = NULL;
+        sqlite3_stmt *q = NULL;
+        int left_out = 0, checked = 0, n = 0;
+        char *msg = NULL;
+
+        CHECK(mkdir(dir, 0700) == 0);
+        CHECK_MSG(import1(db, feed, false, &sk, &st, &err) == 0, "%s", err.msg);
+        CHECK(vulndb_open(db, &v, &err) == 0);
+        CHECK(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+        if (!v || !sq)
+                return;
+        /* every event version of the package's entries, and just past it */
+        CHECK(sqlite3_prepare_v2(sq, "SELECT package, ranges FROM affected WHERE ecosystem = 'Debian:12'", -1, &q,
+                                 NULL) == SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+                const char *pkg = (const char *) sqlite3_column_text(q, 0), *ranges = (const char *) sqlite3_column_text(q, 1);
+                char event[256];
+
+                for (const char *p = ranges ? strchr(ranges, OSV_US) : NULL; p; p = strchr(p + 1, OSV_US)) {
+                        size_t len = strcspn(p + 2, "\x1e\x1f");
+
+                        for (size_t i = 0; len < 200 && i < ELEMENTSOF(suffixes); i++) {
+                                snprintf(event, sizeof(event), "%.*s%s", (int) len, p + 2, suffixes[i]);
+                                left_out += check_keyed(v, "Debian:12", pkg, event);
+                                checked++;
+                        }
+                }
+        }
+        sqlite3_finalize(q);
+        sqlite3_close(sq);
+        vulndb_close(v);
+        CHECK_MSG(checked > 5000 && left_out > 1000, "%d versions checked, %d rows left out", checked, left_out);
+
+        /* rows without a bound are read whatever the key */
+        CHECK(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+        CHECK(sqlite3_exec(sq, "UPDATE affected SET upper = NULL WHERE package = 'sudo'", NULL, NULL, &msg) ==
+              SQLITE_OK);
+        sqlite3_close(sq);
+        CHECK(vulndb_open(db, &v, &err) == 0);
+        if (v) {
+                struct affected_set s = { .version = "99" };
+                char key[VERSION_KEY_MAX];
+
+                CHECK(version_dpkg_key("99", key, sizeof(key)) > 0);
+                CHECK(vulndb_lookup(v, "Debian:12", "sudo", NULL, count_cb, &n, &err) == 0);
+                CHECK(vulndb_lookup(v, "Debian:12", "sudo", key, collect_affected, &s, &err) == 0);
+                CHECK(n > 0 && s.rows == n);
+                strbuf_done(&s.hits);
+                vulndb_close(v);
+        }
+
+        /* a file from before the column: no index, no meta; a merge adds them */
+        CHECK_MSG(import1(old, feed, false, &sk, &st, &err) == 0, "%s", err.msg);
+        CHECK(sqlite3_open_v2(old, &sq, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+        CHECK_MSG(sqlite3_exec(sq, "DROP INDEX affected_upper; ALTER TABLE affected DROP COLUMN upper;"
+                               "DELETE FROM meta WHERE key = 'affected_upper'", NULL, NULL, &msg) == SQLITE_OK,
+                  "%s", msg);
+        sqlite3_close(sq);
+        CHECK(vulndb_open(old, &v, &err) == 0);
+        if (v) {
+                left_out = check_keyed(v, "Debian:12", "sudo", "99");
+                CHECK(left_out == 0);   /* no index: every row */
+                vulndb_close(v);
+        }
+        test_write_file(test_path(dir, "new/r.json"), REC("NEW-1", "2024-01-01T00:00:00Z", "1.0"));
+        CHECK_MSG(import1(old, test_path(dir, "new"), true, &sk, &st, &err) == 0, "%s", err.msg);
+        CHECK(vulndb_open(old, &v, &err) == 0);
+        if (v) {
+                struct affected_set s = { .version = "0.5" };
+                char key[VERSION_KEY_MAX];
+
+                CHECK(check_keyed(v, "Debian:12", "sudo", "99") == 0);  /* the old rows: NULL, read */
+                CHECK(version_dpkg_key("0.5", key, sizeof(key)) > 0);
+                CHECK(vulndb_lookup(v, "Debian:12", "pkg", key, collect_affected, &s, &err) == 0);
+                CHECK_MSG(s.rows == 1 && strstr(strempty(s.hits.s), " 1.0\n"), "%s", strempty(s.hits.s));
+                strbuf_done(&s.hits);
+                CHECK(check_keyed(v, "Debian:12", "pkg", "2.0") == 1);    /* the new row: bounded */
+                vulndb_close(v);
+        }
+}
+
 int main(void) {
         test_debian_feed();
         test_open_fd();
@@ -679,5 +879,7 @@ int main(void) {
         test_fresh_equals_merge();
         test_merge_copies();
         test_large_records();
+        test_upper_shapes();
+        test_upper_feed();
         return test_end();
 }

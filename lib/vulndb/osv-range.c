@@ -161,7 +161,8 @@ static int sort_events(int kind, struct event *ev, size_t n, struct error *err) 
         return 0;
 }
 
-/* Evaluates one sorted range; *ret_fixed points into the events. */
+/* Evaluates one sorted range; *ret_fixed points into the events.  version
+ * NULL stands for one above every event's (osv_affected_upper()). */
 static int eval_range(int kind, const char *version, const struct event *ev, size_t n, bool *ret_affected,
                       const char **ret_fixed, struct error *err) {
         bool affected = false, below_limit = true, has_limit = false;
@@ -177,8 +178,8 @@ static int eval_range(int kind, const char *version, const struct event *ev, siz
                         has_limit = below_limit = true;
                         continue;
                 }
-                r = version_compare(kind, version, ev[i].version, &c, err);
-                if (r < 0)
+                c = 1;
+                if (version && (r = version_compare(kind, version, ev[i].version, &c, err)) < 0)
                         return r;
                 switch (ev[i].kind) {
                 case EV_INTRODUCED:
@@ -315,4 +316,80 @@ int osv_affected_eval(int kind, const char *version, const char *ranges, const c
                 return -ENOMEM;
         *ret_affected = affected;
         return 0;
+}
+
+/* The key of v, if it has one, when above the key in best (or best is
+ * empty); false when v has none. */
+static bool raise_upper(const char *v, char best[VERSION_KEY_MAX]) {
+        char k[VERSION_KEY_MAX];
+
+        if (version_dpkg_key(v, k, sizeof(k)) < 0)
+                return false;
+        if (strcmp(k, best) > 0)
+                strcpy(best, k);
+        return true;
+}
+
+int osv_affected_upper(int kind, const char *ranges, const char *versions, char *buf, size_t size) {
+        _cleanup_free_ char *heap = NULL;
+        _cleanup_free_ struct event *heap_ev = NULL;
+        char stack[RANGES_ON_STACK], *copy = stack, best[VERSION_KEY_MAX] = "";
+        struct event stack_ev[EVENTS_ON_STACK], *ev = stack_ev;
+        struct error err;
+        size_t cap = 1;
+
+        if (kind != VERSION_DPKG)
+                return 0;
+        if (ranges) {
+                size_t n = strlen(ranges) + 1;
+
+                for (const char *p = ranges; *p; p++)
+                        cap += *p == OSV_US;
+                if (cap > RANGE_EVENTS_MAX || (cap > EVENTS_ON_STACK && !(ev = heap_ev = calloc(cap, sizeof(*ev)))))
+                        return 0;
+                if (n <= sizeof(stack))
+                        memcpy(stack, ranges, n);
+                else if (!(copy = heap = strdup(ranges)))
+                        return 0;
+        }
+        for (char *range = ranges ? copy : NULL, *next; range; range = next) {
+                const char *type, *fixed;
+                bool affected = false;
+                size_t n = 0;
+
+                if ((next = strchr(range, OSV_RS)))
+                        *next++ = '\0';
+                error_clear(&err);
+                if (split_range(range, &type, ev, &n, &err) < 0)
+                        return 0;
+                if (strcmp(type, "ECOSYSTEM") != 0) {
+                        if (strcmp(type, "SEMVER") == 0)
+                                return 0;       /* another order than the keys' */
+                        continue;               /* GIT (or ""): never places a version, as in eval_ranges() */
+                }
+                /* affected above every event: open to the end */
+                if (sort_events(kind, ev, n, &err) < 0 || eval_range(kind, NULL, ev, n, &affected, &fixed, &err) < 0 ||
+                    affected)
+                        return 0;
+                for (size_t i = 0; i < n; i++)
+                        if (!is_zero(&ev[i]) && !(ev[i].kind == EV_LIMIT && strcmp(ev[i].version, "*") == 0) &&
+                            !raise_upper(ev[i].version, best))
+                                return 0;
+        }
+        for (const char *p = versions; p && *p;) {
+                const char *end = strchrnul(p, OSV_US);
+                char v[VERSION_KEY_MAX];
+
+                if ((size_t) (end - p) >= sizeof(v))
+                        return 0;
+                memcpy(v, p, (size_t) (end - p));
+                v[end - p] = '\0';
+                if (!raise_upper(v, best))
+                        return 0;
+                p = *end ? end + 1 : NULL;
+        }
+        if (!best[0] || strlen(best) >= size)
+                return 0;       /* nothing bounds it (no event, no version): left to the evaluation */
+        strcpy(buf, best);
+        return (int) strlen(buf);
 }

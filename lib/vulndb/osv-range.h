@@ -45,3 +45,16 @@ int osv_versions_append_flat(const struct jf_doc *d, const struct jf_node *versi
  * the comparator rejects is -EINVAL, naming it. */
 int osv_affected_eval(int kind, const char *version, const char *ranges, const char *versions, bool *ret_affected,
                       char **ret_fixed, struct error *err);
+
+/* For the matcher's index of a Debian or Ubuntu package's entries: the key
+ * (version_dpkg_key()) of the highest version an affected entry can still
+ * hold for, so that an installed version whose key is above it need not
+ * be evaluated: osv_affected_eval() would say "not affected".  That is the
+ * highest of its events' and listed versions', when no range is affected
+ * above all of them.  Written to buf (size bytes), its length returned; 0
+ * when there is no such bound or it can't be said: another kind than
+ * VERSION_DPKG, a range open to the end, a SEMVER range, a version without
+ * a key, a damaged range, nothing but GIT ranges.  Such an entry is always
+ * evaluated. */
+int osv_affected_upper(int kind, const char *ranges, const char *versions, char *buf, size_t size);
+

@@ -40,7 +40,7 @@
 enum { V_ID, V_MODIFIED, V_PUBLISHED, V_WITHDRAWN, V_SUMMARY, V_ALIASES, V_UPSTREAM, V_SEVERITY, V_NAME, _V_MAX };
 enum { C_CVE, C_SOURCE, C_MODIFIED, C_SEVERITY };
 /* values of one affected entry */
-enum { A_ECOSYSTEM, A_PACKAGE, A_PURL, A_RANGES, A_VERSIONS, A_SEVERITY, A_RATING, A_SOURCE, _A_MAX };
+enum { A_ECOSYSTEM, A_PACKAGE, A_PURL, A_RANGES, A_VERSIONS, A_SEVERITY, A_RATING, A_SOURCE, A_UPPER, _A_MAX };
 
 struct item_affected {
         uint32_t v[_A_MAX];
@@ -385,6 +385,20 @@ static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, con
         }
 }
 
+/* The entry's upper bound for the lookup's index (osv_affected_upper()),
+ * from its ranges and versions as put; nothing (NULL) when it has none. */
+static int put_upper(struct item *it, const struct ecosystem *eco, struct item_affected *a) {
+        char key[VERSION_KEY_MAX];
+        int n;
+
+        a->v[A_UPPER] = NO_TEXT;
+        if (!eco || (a->v[A_RANGES] == NO_TEXT && a->v[A_VERSIONS] == NO_TEXT))
+                return 0;
+        n = osv_affected_upper(eco->kind, a->v[A_RANGES] == NO_TEXT ? NULL : it->text.s + a->v[A_RANGES],
+                               a->v[A_VERSIONS] == NO_TEXT ? NULL : it->text.s + a->v[A_VERSIONS], key, sizeof(key));
+        return n > 0 ? put_text(it, key, (size_t) n, &a->v[A_UPPER]) : 0;
+}
+
 static struct item_affected *item_add_affected(struct item *it) {
         if (it->n_aff == it->cap_aff) {
                 size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
@@ -416,7 +430,7 @@ static int encode_affected(struct item *it, json_t *rec, json_t *aff, size_t seq
             (r = put_encoded(it, osv_versions_append, json_object_get(aff, "versions"), &a->v[A_VERSIONS])) < 0 ||
             (r = put_json(it, json_object_get(aff, "severity"), &a->v[A_SEVERITY])) < 0 ||
             (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 ||
-            (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0)
+            (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 || (r = put_upper(it, eco, a)) < 0)
                 return r;
         /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
          * inventories look it up */
@@ -774,7 +788,8 @@ static int flat_encode_affected(struct item *it, const struct jf_doc *d, const s
             (r = flat_put_encoded(it, osv_versions_append_flat, d, jf_get(d, aff, "versions"),
                                   &a->v[A_VERSIONS])) < 0 ||
             (r = flat_put_json(it, d, jf_get(d, aff, "severity"), &a->v[A_SEVERITY])) != 0 ||
-            (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 || (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0)
+            (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 || (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 ||
+            (r = put_upper(it, eco, a)) < 0)
                 return r;
         if (eco && eco->normalize)
                 eco->normalize(it->text.s + a->v[A_PACKAGE]);
@@ -1341,7 +1356,7 @@ static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
  * leaves them out (no index on temp.stage to keep up to date per row). */
 #define STAGE_SQL                                                                                            \
         "CREATE TEMP TABLE stage (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER, purl TEXT,"       \
-        " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT);"              \
+        " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT, upper TEXT);"  \
         "CREATE TEMP TABLE dropped (vuln INTEGER PRIMARY KEY);"
 #define UNSTAGE_SQL                                                                                          \
         "INSERT INTO affected SELECT * FROM temp.stage ORDER BY ecosystem, package, vuln, seq;"             \
@@ -1375,9 +1390,9 @@ static int prepare(struct importer *imp, struct error *err) {
                   " OR excluded.modified >= cve_severity.modified" },
                 { offsetof(struct importer, ins_affected),
                   "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
-                  " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                  " vendor_rating, vendor_source, upper, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                   "INSERT INTO temp.stage (vuln, ecosystem, package, purl, ranges, versions, severity,"
-                  " vendor_rating, vendor_source, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                  " vendor_rating, vendor_source, upper, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(stmts); i++) {
@@ -1550,6 +1565,7 @@ static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
             (r = set_meta(db, "affected", affected, err)) < 0 ||
             (r = set_meta(db, "cve_severities", cves, err)) < 0 ||
             (r = set_meta(db, "ecosystems", ecos, err)) < 0 ||
+            (r = set_meta(db, VULNDB_UPPER_META, VULNDB_UPPER_VERSION, err)) < 0 ||
             (r = write_data_time(db, data_time, err)) < 0)
                 return r;
         return 0;
@@ -1608,6 +1624,23 @@ static int copy_existing(sqlite3 *dst, const char *path, struct error *err) {
         if (rc != SQLITE_DONE && rc != SQLITE_OK)
                 return error_set(err, EIO, "copy existing database %s: %s", path, sqlite3_errstr(rc));
         return 0;
+}
+
+/* A merge into a file an older Portcullis wrote: the affected table
+ * without its upper column, which the rows already there leave NULL. */
+static int add_upper_column(sqlite3 *db, struct error *err) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('affected') WHERE name = 'upper'", -1, &st,
+                                    NULL);
+
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc == SQLITE_ROW)
+                return 0;
+        if (rc != SQLITE_DONE)
+                return vulndb_sqlite_error(db, rc, "read the affected table's columns", err);
+        return exec_sql(db, "ALTER TABLE affected ADD COLUMN upper TEXT", err);
 }
 
 static int fsync_path(const char *path, int flags) {
@@ -1962,6 +1995,7 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
             (r = exec_sql(imp->db, VULNDB_SCHEMA_SQL, err)) < 0 ||
             (!merge && (flags & VULNDB_IMPORT_KEEP_CVES) && (r = keep_cves(imp->db, db_path, err)) < 0) ||
             (!merge && (r = vulndb_feed_keep(imp->db, db_path, feeds_kept(imp), err)) < 0) ||
+            (merge && (r = add_upper_column(imp->db, err)) < 0) ||
             (merge && (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0) ||
             (imp->staged && (r = exec_sql(imp->db, STAGE_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||

@@ -36,6 +36,7 @@
         "  severity TEXT,"                                                      \
         "  vendor_rating TEXT,"                                                 \
         "  vendor_source TEXT,"                                                 \
+        "  upper TEXT,"                                                         \
         "  PRIMARY KEY (ecosystem, package, vuln, seq)) WITHOUT ROWID;"         \
         "CREATE TABLE IF NOT EXISTS cve_severity ("                             \
         "  cve TEXT PRIMARY KEY,"                                               \
@@ -54,10 +55,21 @@
         "  percentile REAL NOT NULL) WITHOUT ROWID;"
 
 /* A package's entries sit together in the clustered affected table, so a
- * lookup reads a few pages; this index serves replacing a record (a newer
- * copy of an id).  A fresh import builds it after the bulk insert, which is
- * cheaper than maintaining it row by row; a merge needs it from the start. */
-#define VULNDB_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"
+ * lookup reads a few pages; affected_vuln serves replacing a record (a newer
+ * copy of an id).  affected_upper orders a package's entries by the highest
+ * version each can still hold for (upper: osv_affected_upper()'s key, NULL
+ * when none is known), so that a lookup reads only the entries that can
+ * hold for the installed version (vulndb_lookup()); meta's "affected_upper"
+ * says the index is there.  A writer that doesn't know the column (an older
+ * Portcullis merging into this file) leaves it NULL: such rows are always
+ * read.  A fresh import builds both indexes after the bulk insert, which is
+ * cheaper than maintaining them row by row; a merge needs them from the
+ * start, and adds the column to a file from before it. */
+#define VULNDB_INDEX_SQL                                                                                     \
+        "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"                                       \
+        "CREATE INDEX IF NOT EXISTS affected_upper ON affected(ecosystem, package, upper);"
+#define VULNDB_UPPER_META "affected_upper"
+#define VULNDB_UPPER_VERSION "1"        /* of the keys' form (version_dpkg_key()) */
 
 /* vulndb_open_fd()'s sqlite VFS (vulndb-fd.c), registered on first use:
  * *ret its name; the file's fd is the URI's VULNDB_FD_PARAM.  An sqlite

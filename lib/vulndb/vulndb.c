@@ -17,6 +17,7 @@
 struct vulndb {
         sqlite3 *db;
         sqlite3_stmt *lookup;
+        sqlite3_stmt *lookup_upper;     /* by the affected_upper index; NULL: the file has none */
         sqlite3_stmt *rating;
         sqlite3_stmt *record;
         sqlite3_stmt *cve;
@@ -82,6 +83,7 @@ void vulndb_close(struct vulndb *v) {
         if (!v)
                 return;
         sqlite3_finalize(v->lookup);
+        sqlite3_finalize(v->lookup_upper);
         sqlite3_finalize(v->rating);
         sqlite3_finalize(v->record);
         sqlite3_finalize(v->cve);
@@ -129,7 +131,7 @@ static int prepare_exploit(struct vulndb *v, int schema, struct error *err);
 static int open_db(const char *path, int fd, struct vulndb **ret, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_close_ int owned = fd;
-        _cleanup_free_ char *schema = NULL, *uri = NULL;
+        _cleanup_free_ char *schema = NULL, *uri = NULL, *upper = NULL;
         const char *vfs = NULL;
         char extra[64];
         struct stat st;
@@ -172,6 +174,8 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
                 r = meta_get(v, "import_time", &v->import_time, err);
         if (r >= 0)
                 r = meta_get(v, "data_time", &v->data_time, err);
+        if (r >= 0)
+                r = meta_get(v, VULNDB_UPPER_META, &upper, err);
         if (r < 0)
                 return error_wrap(err, "%s", path);
         /* Read with pread into a small page cache (VULNDB_CACHE_PAGES,
@@ -187,6 +191,19 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
         rc = sqlite3_prepare_v3(v->db,
                                 "SELECT vuln, seq, ranges, versions FROM affected WHERE ecosystem = ?1 AND package = ?2",
                                 -1, SQLITE_PREPARE_PERSISTENT, &v->lookup, NULL);
+        /* A package's entries that can hold for a version with key ?3: those
+         * whose upper bound is at or above it, and those without one, in
+         * the order of the lookup above (which entry of a record is taken
+         * first, and so its fixed version, does not change). */
+        if (rc == SQLITE_OK && streq_ptr(upper, VULNDB_UPPER_VERSION))
+                rc = sqlite3_prepare_v3(v->db,
+                                        "SELECT vuln, seq, ranges, versions FROM affected INDEXED BY affected_upper"
+                                        "  WHERE ecosystem = ?1 AND package = ?2 AND upper IS NULL"
+                                        " UNION ALL "
+                                        "SELECT vuln, seq, ranges, versions FROM affected INDEXED BY affected_upper"
+                                        "  WHERE ecosystem = ?1 AND package = ?2 AND upper >= ?3"
+                                        " ORDER BY 1, 2",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &v->lookup_upper, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_prepare_v3(v->db,
                                         "SELECT severity, vendor_rating, vendor_source FROM affected"
@@ -282,18 +299,21 @@ static const char *col(sqlite3_stmt *st, int i) {
         return (const char *) sqlite3_column_text(st, i);
 }
 
-int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, vulndb_affected_fn fn,
-                  void *userdata, struct error *err) {
+int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, const char *key,
+                  vulndb_affected_fn fn, void *userdata, struct error *err) {
+        sqlite3_stmt *st = key && v->lookup_upper ? v->lookup_upper : v->lookup;
         int rc, r = 0;
 
-        sqlite3_bind_text(v->lookup, 1, ecosystem, -1, SQLITE_STATIC);
-        sqlite3_bind_text(v->lookup, 2, package, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(v->lookup)) == SQLITE_ROW) {
+        sqlite3_bind_text(st, 1, ecosystem, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, package, -1, SQLITE_STATIC);
+        if (st == v->lookup_upper)
+                sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct vulndb_affected a = {
-                        .record = sqlite3_column_int64(v->lookup, 0),
-                        .seq = sqlite3_column_int64(v->lookup, 1),
-                        .ranges = col(v->lookup, 2),
-                        .versions = col(v->lookup, 3),
+                        .record = sqlite3_column_int64(st, 0),
+                        .seq = sqlite3_column_int64(st, 1),
+                        .ranges = col(st, 2),
+                        .versions = col(st, 3),
                 };
 
                 /* The strings are valid until the next step: fn copies. */
@@ -303,8 +323,8 @@ int vulndb_lookup(struct vulndb *v, const char *ecosystem, const char *package, 
         }
         if (r == 0 && rc != SQLITE_DONE)
                 r = vulndb_sqlite_error(v->db, rc, "look up affected packages", err);
-        sqlite3_reset(v->lookup);
-        sqlite3_clear_bindings(v->lookup);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         return r;
 }
 

@@ -130,9 +130,12 @@ struct vulndb_affected {
 typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdata, struct error *err);
 
 /* Calls fn for every affected entry of (ecosystem, package); the strings are
- * valid during the call only. */
-int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
-                  void *userdata, struct error *err);
+ * valid during the call only.  With key, the installed version's
+ * version_dpkg_key() (a Debian or Ubuntu package), and a file that has the
+ * index for it, only for the entries that can hold for that version: an
+ * entry left out is one osv_affected_eval() would find not affected. */
+int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, const char *key,
+                  vulndb_affected_fn fn, void *userdata, struct error *err);
 
 /* An entry's own rating, fetched only for the entries that match (most
  * don't; reading these columns for every entry cost a scan of a 200,000-
