@@ -54,7 +54,10 @@ int version_dpkg_check(const char *v, struct error *err);
  * "1.00-0", "0:1.0") having equal keys.  Written to buf (size bytes, NUL
  * included): its length, or -EINVAL for a version dpkg rejects or one with
  * characters outside deb-version(7)'s, -E2BIG when it doesn't fit (or a
- * number has more than 95 digits).  Its bytes are 0x01 to 0x7f. */
+ * number has more than 95 digits).  Its bytes are 0x01 to 0x7f.  Keys are
+ * stored in vulnerability databases (affected.upper): a change to this
+ * order or to the key's form must change VULNDB_UPPER_VERSION, so that
+ * files with the old keys are read without them. */
 #define VERSION_KEY_MAX 256
 int version_dpkg_key(const char *v, char *buf, size_t size);
 
