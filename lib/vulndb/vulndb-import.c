@@ -2003,7 +2003,7 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;
-        if ((r = exec_sql(imp->db, SORT_SQL, err)) < 0 ||
+        if ((r = exec_sql(imp->db, SORT_SQL VULNDB_UPPER_INDEX_SQL, err)) < 0 ||
             (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0) ||
             (r = exec_sql(imp->db, VULNDB_INDEX_SQL, err)) < 0 ||
             (r = exec_sql(imp->db, BUILD_SQL, err)) < 0)

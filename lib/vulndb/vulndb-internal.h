@@ -62,12 +62,14 @@
  * hold for the installed version (vulndb_lookup()); meta's "affected_upper"
  * says the index is there.  A writer that doesn't know the column (an older
  * Portcullis merging into this file) leaves it NULL: such rows are always
- * read.  A fresh import builds both indexes after the bulk insert, which is
- * cheaper than maintaining them row by row; a merge needs them from the
- * start, and adds the column to a file from before it. */
-#define VULNDB_INDEX_SQL                                                                                     \
-        "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);"                                       \
-        "CREATE INDEX IF NOT EXISTS affected_upper ON affected(ecosystem, package, upper);"
+ * read.  A fresh import builds affected_vuln after the bulk insert, which is
+ * cheaper than maintaining it row by row, and affected_upper before it: the
+ * rows come in (ecosystem, package) order, so its insertions stay local,
+ * and that costs less than sorting them afterwards (1M rows: 1.11 against
+ * 1.27 s).  A merge needs both from the start, and adds the column to a
+ * file from before it. */
+#define VULNDB_UPPER_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_upper ON affected(ecosystem, package, upper);"
+#define VULNDB_INDEX_SQL "CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);" VULNDB_UPPER_INDEX_SQL
 #define VULNDB_UPPER_META "affected_upper"
 #define VULNDB_UPPER_VERSION "1"        /* of the keys' form (version_dpkg_key()) */
 
