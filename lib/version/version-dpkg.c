@@ -413,4 +413,3 @@ int version_dpkg_key(const char *v, char *buf, size_t size) {
         buf[o.n] = '\0';
         return (int) o.n;
 }
-

@@ -57,4 +57,3 @@ int osv_affected_eval(int kind, const char *version, const char *ranges, const c
  * a key, a damaged range, nothing but GIT ranges.  Such an entry is always
  * evaluated. */
 int osv_affected_upper(int kind, const char *ranges, const char *versions, char *buf, size_t size);
-
