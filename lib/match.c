@@ -594,9 +594,9 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
                 return error_set(err, ENOMEM, "out of memory");
         if (!ok)
                 return 0;
-        /* a Debian or Ubuntu version's key: the entries fixed at or below it
-         * are not read (most of a package's, in a large DB) */
-        key_ok = m->kind == VERSION_DPKG && version_dpkg_key(m->version, key, sizeof(key)) > 0;
+        /* with the version's key (a Debian or Ubuntu one), the entries that
+         * can't hold for it are not read: most of a package's, in a large DB */
+        key_ok = version_key(m->kind, m->version, key, sizeof(key)) > 0;
         return vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m,
                              err);
 }

@@ -72,6 +72,14 @@ const char *version_kind_to_string(enum version_kind k) {
         return kind_names[k];
 }
 
+bool version_has_key(int kind) {
+        return kind == VERSION_DPKG;
+}
+
+int version_key(int kind, const char *v, char *buf, size_t size) {
+        return kind == VERSION_DPKG ? version_dpkg_key(v, buf, size) : -EOPNOTSUPP;
+}
+
 int version_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err) {
         switch (k) {
         case VERSION_DPKG:

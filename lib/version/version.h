@@ -32,6 +32,10 @@ const char *version_kind_to_string(enum version_kind k);
 /* Compares a and b: *ret_cmp is <0, 0 or >0.  An invalid version is -EINVAL
  * with a message naming it; a kind not implemented yet is -EOPNOTSUPP. */
 int version_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err);
+/* An order-preserving key of v in kind's order (version_dpkg_key()), for
+ * the kinds that have one (version_has_key()); -EOPNOTSUPP for the others. */
+bool version_has_key(int kind);
+int version_key(int kind, const char *v, char *buf, size_t size);
 
 /* Versions come from container images: a message shows at most
  * VERSION_SHOWN_MAX bytes of one, anything but printable ASCII as \xNN, so

@@ -230,45 +230,72 @@ static int split_range(char *s, const char **ret_type, struct event *ev, size_t 
         return 0;
 }
 
-/* Most entries have a handful of events: those live on the stack. */
+/* Most entries have a handful of events, and most ranges are short: those
+ * live on the stack. */
 #define EVENTS_ON_STACK 16
+#define RANGES_ON_STACK 512
 
-static int eval_ranges(int kind, const char *version, char *ranges, bool *ret_affected, const char **ret_fixed,
-                       struct error *err) {
-        _cleanup_free_ struct event *heap = NULL;
-        struct event stack[EVENTS_ON_STACK], *ev = stack;
-        size_t cap = 1;
+/* What each_range() calls for a range: rk its comparator kind, ev its n
+ * events sorted.  Negative: an error; positive: stop, returned as it is. */
+typedef int (*range_fn)(int rk, const struct event *ev, size_t n, void *userdata, struct error *err);
+
+/* Calls fn for every range of ranges (the compact form) that can place a
+ * version: ECOSYSTEM ranges with kind, SEMVER ranges with its SemVer
+ * reading; GIT ranges name commits and are skipped (an empty range has
+ * the type "": skipped too, as strtok_r() did).  The events are split in
+ * a copy of ranges. */
+static int each_range(int kind, const char *ranges, range_fn fn, void *userdata, struct error *err) {
+        _cleanup_free_ char *heap = NULL;
+        _cleanup_free_ struct event *heap_ev = NULL;
+        char stack[RANGES_ON_STACK], *copy = stack;
+        struct event stack_ev[EVENTS_ON_STACK], *ev = stack_ev;
+        size_t cap = 1, len = strlen(ranges) + 1;
 
         for (const char *p = ranges; *p; p++)
                 cap += *p == OSV_US;
         if (cap > RANGE_EVENTS_MAX)
                 return error_set(err, E2BIG, "more than %d events", RANGE_EVENTS_MAX);
-        if (cap > EVENTS_ON_STACK && !(ev = heap = calloc(cap, sizeof(*ev))))
+        if (cap > EVENTS_ON_STACK && !(ev = heap_ev = calloc(cap, sizeof(*ev))))
                 return -ENOMEM;
-        for (char *range = ranges, *next; range; range = next) {
-                const char *type, *fixed = NULL;
-                bool affected = false;
+        if (len <= sizeof(stack))
+                memcpy(stack, ranges, len);
+        else if (!(copy = heap = strdup(ranges)))
+                return -ENOMEM;
+        for (char *range = copy, *next; range; range = next) {
+                const char *type;
                 size_t n = 0;
                 int r, rk;
 
-                /* (an empty range has the type "": skipped below, as strtok_r() did) */
                 if ((next = strchr(range, OSV_RS)))
                         *next++ = '\0';
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
-                /* GIT ranges name commits: they can't place an installed version. */
                 rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? version_kind_semver(kind) : -1;
                 if (rk < 0)
                         continue;
-                if ((r = sort_events(rk, ev, n, err)) < 0 ||
-                    (r = eval_range(rk, version, ev, n, &affected, &fixed, err)) < 0)
+                if ((r = sort_events(rk, ev, n, err)) < 0 || (r = fn(rk, ev, n, userdata, err)) != 0)
                         return r;
-                if (affected) {
-                        *ret_affected = true;
-                        if (!*ret_fixed)
-                                *ret_fixed = fixed;
-                }
         }
+        return 0;
+}
+
+struct eval {
+        const char *version;
+        bool affected;
+        char *fixed;            /* the first an affected range gives */
+};
+
+static int eval_one(int rk, const struct event *ev, size_t n, void *userdata, struct error *err) {
+        struct eval *e = userdata;
+        const char *fixed = NULL;
+        bool affected = false;
+        int r = eval_range(rk, e->version, ev, n, &affected, &fixed, err);
+
+        if (r < 0 || !affected)
+                return r;
+        if (!e->fixed && fixed && !(e->fixed = strdup(fixed)))
+                return -ENOMEM;
+        e->affected = true;
         return 0;
 }
 
@@ -287,95 +314,62 @@ static bool in_versions(int kind, const char *version, const char *versions) {
         return false;
 }
 
-/* Ranges up to this size are split in a copy on the stack. */
-#define RANGES_ON_STACK 512
-
 int osv_affected_eval(int kind, const char *version, const char *ranges, const char *versions, bool *ret_affected,
                       char **ret_fixed, struct error *err) {
-        _cleanup_free_ char *heap = NULL;
-        char stack[RANGES_ON_STACK], *copy = stack;
-        const char *fixed = NULL;
-        bool affected = false;
-        int r;
+        struct eval e = { .version = version };
+        int r = ranges ? each_range(kind, ranges, eval_one, &e, err) : 0;
 
-        if (ranges) {
-                size_t n = strlen(ranges) + 1;
-
-                if (n <= sizeof(stack))
-                        memcpy(stack, ranges, n);
-                else if (!(copy = heap = strdup(ranges)))
-                        return -ENOMEM;
-                r = eval_ranges(kind, version, copy, &affected, &fixed, err);
-                if (r < 0)
-                        return r;
+        if (r < 0) {
+                free(e.fixed);
+                return r;
         }
-        if (!affected && versions)
-                affected = in_versions(kind, version, versions);
-        *ret_fixed = NULL;
-        if (fixed && !(*ret_fixed = strdup(fixed)))
-                return -ENOMEM;
-        *ret_affected = affected;
+        if (!e.affected && versions)
+                e.affected = in_versions(kind, version, versions);
+        *ret_fixed = e.fixed;
+        *ret_affected = e.affected;
         return 0;
 }
 
-/* The key of v, if it has one, when above the key in best (or best is
- * empty); false when v has none. */
-static bool raise_upper(const char *v, char best[VERSION_KEY_MAX]) {
+/* The bound osv_affected_upper() builds: the highest key so far (kind's). */
+struct upper {
+        int kind;
+        char best[VERSION_KEY_MAX];     /* "": none yet */
+};
+
+/* Raises u's bound to v's key; false when v has none. */
+static bool raise_upper(struct upper *u, const char *v) {
         char k[VERSION_KEY_MAX];
 
-        if (version_dpkg_key(v, k, sizeof(k)) < 0)
+        if (version_key(u->kind, v, k, sizeof(k)) < 0)
                 return false;
-        if (strcmp(k, best) > 0)
-                strcpy(best, k);
+        if (strcmp(k, u->best) > 0)
+                strcpy(u->best, k);
         return true;
 }
 
+/* A range's part of the bound: its highest event, when the range is not
+ * affected above all of them.  1 (no bound) when it is, when the range is
+ * of another order than the keys' (SEMVER), or when an event has no key. */
+static int upper_one(int rk, const struct event *ev, size_t n, void *userdata, struct error *err) {
+        struct upper *u = userdata;
+        const char *fixed;
+        bool affected = false;
+
+        if (rk != u->kind || eval_range(rk, NULL, ev, n, &affected, &fixed, err) < 0 || affected)
+                return 1;
+        for (size_t i = 0; i < n; i++)
+                if (!is_zero(&ev[i]) && !(ev[i].kind == EV_LIMIT && strcmp(ev[i].version, "*") == 0) &&
+                    !raise_upper(u, ev[i].version))
+                        return 1;
+        return 0;
+}
+
 int osv_affected_upper(int kind, const char *ranges, const char *versions, char *buf, size_t size) {
-        _cleanup_free_ char *heap = NULL;
-        _cleanup_free_ struct event *heap_ev = NULL;
-        char stack[RANGES_ON_STACK], *copy = stack, best[VERSION_KEY_MAX] = "";
-        struct event stack_ev[EVENTS_ON_STACK], *ev = stack_ev;
-        struct error err;
-        size_t cap = 1;
+        struct upper u = { .kind = kind };
+        struct error err = {};
 
-        if (kind != VERSION_DPKG)
+        if (!version_has_key(kind) || (ranges && each_range(kind, ranges, upper_one, &u, &err) != 0))
                 return 0;
-        if (ranges) {
-                size_t n = strlen(ranges) + 1;
-
-                for (const char *p = ranges; *p; p++)
-                        cap += *p == OSV_US;
-                if (cap > RANGE_EVENTS_MAX || (cap > EVENTS_ON_STACK && !(ev = heap_ev = calloc(cap, sizeof(*ev)))))
-                        return 0;
-                if (n <= sizeof(stack))
-                        memcpy(stack, ranges, n);
-                else if (!(copy = heap = strdup(ranges)))
-                        return 0;
-        }
-        for (char *range = ranges ? copy : NULL, *next; range; range = next) {
-                const char *type, *fixed;
-                bool affected = false;
-                size_t n = 0;
-
-                if ((next = strchr(range, OSV_RS)))
-                        *next++ = '\0';
-                error_clear(&err);
-                if (split_range(range, &type, ev, &n, &err) < 0)
-                        return 0;
-                if (strcmp(type, "ECOSYSTEM") != 0) {
-                        if (strcmp(type, "SEMVER") == 0)
-                                return 0;       /* another order than the keys' */
-                        continue;               /* GIT (or ""): never places a version, as in eval_ranges() */
-                }
-                /* affected above every event: open to the end */
-                if (sort_events(kind, ev, n, &err) < 0 || eval_range(kind, NULL, ev, n, &affected, &fixed, &err) < 0 ||
-                    affected)
-                        return 0;
-                for (size_t i = 0; i < n; i++)
-                        if (!is_zero(&ev[i]) && !(ev[i].kind == EV_LIMIT && strcmp(ev[i].version, "*") == 0) &&
-                            !raise_upper(ev[i].version, best))
-                                return 0;
-        }
         for (const char *p = versions; p && *p;) {
                 const char *end = strchrnul(p, OSV_US);
                 char v[VERSION_KEY_MAX];
@@ -384,12 +378,12 @@ int osv_affected_upper(int kind, const char *ranges, const char *versions, char 
                         return 0;
                 memcpy(v, p, (size_t) (end - p));
                 v[end - p] = '\0';
-                if (!raise_upper(v, best))
+                if (!raise_upper(&u, v))
                         return 0;
                 p = *end ? end + 1 : NULL;
         }
-        if (!best[0] || strlen(best) >= size)
+        if (!u.best[0] || strlen(u.best) >= size)
                 return 0;       /* nothing bounds it (no event, no version): left to the evaluation */
-        strcpy(buf, best);
+        strcpy(buf, u.best);
         return (int) strlen(buf);
 }

@@ -47,13 +47,13 @@ int osv_affected_eval(int kind, const char *version, const char *ranges, const c
                       char **ret_fixed, struct error *err);
 
 /* For the matcher's index of a Debian or Ubuntu package's entries: the key
- * (version_dpkg_key()) of the highest version an affected entry can still
+ * (version_key()) of the highest version an affected entry can still
  * hold for, so that an installed version whose key is above it need not
  * be evaluated: osv_affected_eval() would say "not affected".  That is the
  * highest of its events' and listed versions', when no range is affected
  * above all of them.  Written to buf (size bytes), its length returned; 0
- * when there is no such bound or it can't be said: another kind than
- * VERSION_DPKG, a range open to the end, a SEMVER range, a version without
+ * when there is no such bound or it can't be said: a kind without keys
+ * (version_has_key()), a range open to the end, a SEMVER range, a version without
  * a key, a damaged range, nothing but GIT ranges.  Such an entry is always
  * evaluated. */
 int osv_affected_upper(int kind, const char *ranges, const char *versions, char *buf, size_t size);

@@ -131,7 +131,7 @@ typedef int (*vulndb_affected_fn)(const struct vulndb_affected *a, void *userdat
 
 /* Calls fn for every affected entry of (ecosystem, package); the strings are
  * valid during the call only.  With key, the installed version's
- * version_dpkg_key() (a Debian or Ubuntu package), and a file that has the
+ * version_key() (a Debian or Ubuntu package's), and a file that has the
  * index for it, only for the entries that can hold for that version: an
  * entry left out is one osv_affected_eval() would find not affected. */
 int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, const char *key,
