@@ -9,7 +9,8 @@
 # (decision warn, what was not checked named), is blocked under
 # on_unchecked deny / unknown_as HIGH with one line that says what was not
 # checked, and a scope can allow the static image.  The cache hit decides
-# the same as the miss.
+# the same as the miss.  And a dpkg database with a damaged stanza, an
+# unpacked package, a package listed twice (section 6).
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -166,5 +167,44 @@ grep -q "warning: not checked: Alpine:v3.11" "$T/scan.err" || fail "scan: no war
 "$P" scan "$T/alpine" --db "$DB" --fail-on CRITICAL --allow-unchecked >/dev/null 2>&1 ||
         fail "scan --fail-on --allow-unchecked: failed"
 
+# 6. A package database with what the inventory can't take as it is: a
+# stanza it can't read is not checked (said, decided by on_unchecked); a
+# package whose files are on disk but not configured ("unpacked": dpkg
+# --unpack, a failed postinst) is checked; the same package at two versions
+# (a faked newer one beside the real one) is checked at both.
+curl_stanza() { printf 'Package: %s\nStatus: install ok %s\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' "$@"; }
+for v in damaged unpacked twice; do
+        busybox_rootfs "$T/$v"
+        mkdir -p "$T/$v/etc" "$T/$v/var/lib/dpkg"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$T/$v/etc/os-release"
+done
+curl_stanza libcurl4:amd64 installed 7.88.1-10+deb12u3 >"$T/damaged/var/lib/dpkg/status"
+curl_stanza libcurl4 unpacked 7.88.1-10+deb12u3 >"$T/unpacked/var/lib/dpkg/status"
+{ curl_stanza libcurl4 installed 1:99; curl_stanza libcurl4 installed 7.88.1-10+deb12u3; } >"$T/twice/var/lib/dpkg/status"
+bundle x1 damaged deny example.com/damaged:1
+start x1
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/damaged:1: not checked: the image: /var/lib/dpkg/status: stanza at line 1 (Package: libcurl4:amd64): an invalid package name in field Package; skipped" <<<"$OUT" ||
+        fail "damaged stanza, on_unchecked deny: not blocked: $RC $OUT"
+bundle x2 damaged default example.com/damaged:1
+start x2
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "damaged stanza, defaults: did not start: $OUT"
+audit_is warn "(Package: libcurl4:amd64): an invalid package name" || fail "damaged stanza, defaults: audit line"
+"$P" scan "$T/damaged" --db "$DB" --fail-on CRITICAL >/dev/null 2>&1
+[ $? -eq 1 ] || fail "scan --fail-on: passed a damaged stanza"
+for v in unpacked twice; do
+        bundle "$v" "$v" unknownhigh "example.com/$v:1"
+        start "$v"
+        [ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/$v:1: 18 findings of UNKNOWN severity, counted as HIGH" <<<"$OUT" ||
+                fail "$v: not blocked: $RC $OUT"
+done
+"$P" scan "$T/twice" --db "$DB" --format json >"$T/twice.json" 2>"$T/twice.err"
+python3 - "$T/twice.json" <<'PY' || fail "scan: a package at two versions"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["packages"] == 2, d["packages"]
+assert {f["installed_version"] for f in d["findings"]} == {"7.88.1-10+deb12u3"} and len(d["findings"]) == 18, d["findings"]
+PY
+grep -q "package libcurl4 is also listed in /var/lib/dpkg/status at version" "$T/twice.err" || fail "twice: no warning"
+
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: Alpine without data, a static image and UNKNOWN severities are never passed in silence"
+echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged package database are never passed in silence"

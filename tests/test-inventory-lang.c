@@ -144,6 +144,14 @@ static char *inventory_text(const struct inventory *inv) {
 }
 
 /* inventory_collect() with a lister thread and without: the same. */
+/* Whether a note in inv->skipped holds a (and b, unless NULL). */
+static bool has_note(const struct inventory *inv, const char *a, const char *b) {
+        for (char **s = inv->skipped; s && *s; s++)
+                if (strstr(*s, a) && (!b || strstr(*s, b)))
+                        return true;
+        return false;
+}
+
 static struct inventory *collect_both(struct rootfs *r, const char *what) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL, *threaded = NULL;
         _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
@@ -281,7 +289,8 @@ static void test_walk(void) {
         CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
                   inv->n_warnings > 1 ? inv->warnings[1] : "");
-        CHECK(!inv->skipped);
+        /* the FIFO: not read, so not checked */
+        CHECK(strv_length(inv->skipped) == 1 && strstr(inv->skipped[0], "fifo-1.0.dist-info/METADATA"));
 
         /* deeper than the walk goes: said, not passed over */
         for (int i = 0; i < INVENTORY_WALK_DEPTH_MAX; i++)
@@ -290,14 +299,13 @@ static void test_walk(void) {
                         "{\"name\": \"x\", \"version\": \"1\"}");
         inventory_free(inv);
         inv = collect_both(r, "a tree deeper than the walk goes");
-        CHECK(inv && inv->skipped && strstr(inv->skipped[0], "deeper than the walk descends"));
+        CHECK(inv && has_note(inv, "deeper than the walk descends", NULL));
         /* the same tree moved into the second lister's folder (usr/share):
          * said there, in its place in the walk */
         CHECK(rename(test_path(root, "deep"), test_path(root, "usr/share/deep")) == 0);
         inventory_free(inv);
         inv = collect_both(r, "a tree under usr/share deeper than the walk goes");
-        CHECK(inv && inv->skipped && strstr(inv->skipped[0], "usr/share/deep/d/d") &&
-              strstr(inv->skipped[0], "deeper than the walk descends"));
+        CHECK(inv && has_note(inv, "usr/share/deep/d/d", "deeper than the walk descends"));
 }
 
 int main(void) {

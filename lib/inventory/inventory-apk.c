@@ -197,9 +197,9 @@ static int warn_stanza(struct inventory *inv, const char *origin, const struct s
         const struct slice *pkg = &st->f[F_NAME];
         bool named = pkg->s && pkg->n > 0 && pkg->n <= APK_FIELD_MAX;
 
-        return inventory_warn(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
-                              named ? " (P:" : "", named ? (int) pkg->n : 0, named ? pkg->s : "", named ? ")" : "",
-                              what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
+        return inventory_not_read(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
+                                  named ? " (P:" : "", named ? (int) pkg->n : 0, named ? pkg->s : "", named ? ")" : "",
+                                  what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
 /* Keeps one stanza or drops it with a warning.  Returns <0 only for

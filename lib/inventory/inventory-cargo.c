@@ -97,8 +97,8 @@ static int add_package(json_t *p, const char *origin, struct inventory *inv, siz
         const char *kind = json_string_value(json_object_get(p, "kind"));
 
         if (!name || !version || !source || !name_valid(name) || !version_valid(version))
-                return inventory_warn(inv, "%s: cargo-auditable .dep-v0: a package without a valid name, version "
-                                      "or source; skipped", origin);
+                return inventory_not_read(inv, "%s: cargo-auditable .dep-v0: a package without a valid name, version "
+                                          "or source; skipped", origin);
         if (kind && strcmp(kind, "runtime") != 0)
                 return 0;       /* a build dependency: not in the executable */
         if (strcmp(source, "local") == 0)
@@ -124,16 +124,16 @@ int cargo_auditable_parse(const char *buf, size_t len, const char *origin, struc
         if (r == -ENOMEM)
                 return r;
         if (r == -EFBIG)
-                return inventory_warn(inv, "%s: cargo-auditable .dep-v0 inflates to more than %zu bytes (a zlib "
-                                      "bomb?); its packages were not checked", origin, cap);
+                return inventory_not_read(inv, "%s: cargo-auditable .dep-v0 inflates to more than %zu bytes (a zlib "
+                                          "bomb?); its packages were not checked", origin, cap);
         if (r < 0)
-                return inventory_warn(inv, "%s: cargo-auditable .dep-v0 is not a zlib stream; its packages were "
-                                      "not checked", origin);
+                return inventory_not_read(inv, "%s: cargo-auditable .dep-v0 is not a zlib stream; its packages were "
+                                          "not checked", origin);
         root = json_loadb(json, json_len, JSON_REJECT_DUPLICATES, NULL);
         pkgs = json_object_get(root, "packages");
         if (!json_is_array(pkgs))
-                r = inventory_warn(inv, "%s: cargo-auditable .dep-v0 has no packages array; its packages were not "
-                                   "checked", origin);
+                r = inventory_not_read(inv, "%s: cargo-auditable .dep-v0 has no packages array; its packages were not "
+                                       "checked", origin);
         for (size_t i = 0; r >= 0 && json_is_array(pkgs) && i < json_array_size(pkgs); i++)
                 r = add_package(json_array_get(pkgs, i), origin, inv, &other);
         json_decref(root);

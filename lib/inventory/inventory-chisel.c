@@ -80,7 +80,7 @@ static int add_package(struct inventory *inv, json_t *o, const char *origin) {
         _cleanup_free_ char *distro = purl_distro(&inv->os);
 
         if (!name || !*name || !version || !*version)
-                return inventory_warn(inv, "%s: a package entry without name or version was skipped", origin);
+                return inventory_not_read(inv, "%s: a package entry without name or version was skipped", origin);
         /* Binary packages only: the source is the binary's. */
         return inventory_add_slices(inv, origin, slice_of(name), slice_of(version), (struct slice) {},
                                     (struct slice) {}, slice_of(arch), "deb", inv->os.id ? inv->os.id : "ubuntu",
@@ -104,7 +104,7 @@ int chisel_manifest_parse(const char *buf, size_t len, const char *origin, struc
                                          CHISEL_LINE_MAX);
                 o = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
                 if (n && !json_is_object(o))
-                        r = inventory_warn(inv, "%s:%zu: not a JSON object; skipped", origin, line);
+                        r = inventory_not_read(inv, "%s:%zu: not a JSON object; skipped", origin, line);
                 else if (streq_ptr(json_string_value(json_object_get(o, "kind")), "package")) {
                         if (inv->n_pkgs >= INVENTORY_PACKAGES_MAX)
                                 r = error_set(err, E2BIG, "%s: more than %d packages", origin, INVENTORY_PACKAGES_MAX);

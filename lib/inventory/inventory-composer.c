@@ -53,14 +53,14 @@ static int add_package(struct inventory *inv, const char *origin, size_t i, json
         char vendor[COMPOSER_FIELD_MAX + 1];
 
         if (!name || !version)
-                return inventory_warn(inv, "%s: packages[%zu] has no %s string; skipped", origin, i,
-                                      name ? "version" : "name");
+                return inventory_not_read(inv, "%s: packages[%zu] has no %s string; skipped", origin, i,
+                                          name ? "version" : "name");
         if (!name_valid(name, &slash))
-                return inventory_warn(inv, "%s: packages[%zu]: an invalid Composer package name in field name; "
-                                      "skipped", origin, i);
+                return inventory_not_read(inv, "%s: packages[%zu]: an invalid Composer package name in field name; "
+                                          "skipped", origin, i);
         if (!inventory_field_printable(version, strlen(version), COMPOSER_FIELD_MAX))
-                return inventory_warn(inv, "%s: packages[%zu] (%s): an invalid value in field version; skipped",
-                                      origin, i, name);
+                return inventory_not_read(inv, "%s: packages[%zu] (%s): an invalid value in field version; skipped",
+                                          origin, i, name);
         /* purl-spec PURL-TYPES "composer": the vendor is the namespace */
         memcpy(vendor, name, (size_t) (slash - name));
         vendor[slash - name] = '\0';
@@ -78,13 +78,13 @@ int composer_installed_parse(const char *buf, size_t len, const char *origin, st
         if (!dev)
                 r = -ENOMEM;
         else if (!json_is_array(pkgs))
-                r = inventory_warn(inv, "%s: neither an array of packages (Composer 1) nor an object with a "
-                                   "\"packages\" array (Composer 2); not read", origin);
+                r = inventory_not_read(inv, "%s: neither an array of packages (Composer 1) nor an object with a "
+                                       "\"packages\" array (Composer 2); not read", origin);
         json_array_foreach(pkgs, i, pkg) {
                 if (r < 0)
                         break;
                 if (!json_is_object(pkg)) {
-                        r = inventory_warn(inv, "%s: packages[%zu] is not an object; skipped", origin, i);
+                        r = inventory_not_read(inv, "%s: packages[%zu] is not an object; skipped", origin, i);
                         continue;
                 }
                 name = json_string_value(json_object_get(pkg, "name"));

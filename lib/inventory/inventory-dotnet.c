@@ -37,12 +37,12 @@ static int add_library(struct inventory *inv, const char *origin, const char *ke
         size_t n;
 
         if (!slash || strchr(slash + 1, '/'))
-                return inventory_warn(inv, "%s: library key is not \"<id>/<version>\"; skipped", origin);
+                return inventory_not_read(inv, "%s: library key is not \"<id>/<version>\"; skipped", origin);
         n = (size_t) (slash - key);
         if (!id_valid(key, n))
-                return inventory_warn(inv, "%s: library key: an invalid NuGet id; skipped", origin);
+                return inventory_not_read(inv, "%s: library key: an invalid NuGet id; skipped", origin);
         if (!inventory_field_printable(slash + 1, strlen(slash + 1), NUGET_VERSION_MAX))
-                return inventory_warn(inv, "%s: library key: an invalid version; skipped", origin);
+                return inventory_not_read(inv, "%s: library key: an invalid version; skipped", origin);
         memcpy(id, key, n);
         id[n] = '\0';
         return inventory_add_lang(inv, origin, "NuGet", id, slash + 1, "nuget", NULL, NULL);
@@ -55,11 +55,11 @@ int dotnet_deps_parse(const char *buf, size_t len, const char *origin, struct in
         int r = 0;
 
         if (!json_is_object(libraries))
-                r = inventory_warn(inv, "%s: not a deps.json (no \"libraries\" object); not read", origin);
+                r = inventory_not_read(inv, "%s: not a deps.json (no \"libraries\" object); not read", origin);
         json_object_foreach(libraries, key, lib) {
                 type = json_string_value(json_object_get(lib, "type"));
                 if (!type)
-                        r = inventory_warn(inv, "%s: library has no \"type\" string; skipped", origin);
+                        r = inventory_not_read(inv, "%s: library has no \"type\" string; skipped", origin);
                 else if (streq_ptr(type, "package"))
                         r = add_library(inv, origin, key);
                 if (r < 0)
@@ -138,8 +138,9 @@ int dotnet_bundle_read(struct elf_file *f, const char *origin, struct inventory 
             (r = bundle_header(hdr, (size_t) size, origin, &off, &size, err)) < 0)
                 return r;
         if (elf_uint(hdr, 4, false) < 2)
-                return inventory_warn(inv, "%s: a .NET Core 3 single-file bundle (header version %u), whose "
-                                      "deps.json is not read; not checked", origin, (unsigned) elf_uint(hdr, 4, false));
+                return inventory_not_read(inv, "%s: a .NET Core 3 single-file bundle (header version %u), whose "
+                                          "deps.json is not read; not checked", origin,
+                                          (unsigned) elf_uint(hdr, 4, false));
         if (size == 0)
                 return 0;               /* published without a deps.json */
         if (size > DOTNET_DEPS_MAX)

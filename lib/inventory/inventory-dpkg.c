@@ -189,12 +189,19 @@ static bool arch_is_valid(struct slice a) {
         return true;
 }
 
-/* deb-status(5): "Status: want flag state".  The package's files are on
- * disk and configured when the state is "installed", whatever the want
- * ("deinstall ok installed" is still installed, just marked for removal);
- * triggers-awaiting/-pending come after configuration (dpkg-query(1)) and
- * so count as installed too.  Returns 1 installed, 0 not, -EINVAL bad. */
+/* deb-status(5): "Status: want flag state".  What counts is the state,
+ * whatever the want ("deinstall ok installed" is installed, just marked
+ * for removal): the package's files are on disk from "unpacked" on
+ * (unpacked, half-configured, triggers-awaited, triggers-pending,
+ * installed; dpkg(1) "Package states"), and may be, old or new, in
+ * "half-installed" (an installation or removal cut short), which is
+ * checked too: an image built with `dpkg --unpack`, or whose postinst
+ * failed, runs those files.  Only "not-installed" and "config-files"
+ * leave none.  Returns 1 on disk, 0 not, -EINVAL for a value dpkg never
+ * writes. */
 static int status_installed(struct slice s) {
+        static const char *const on_disk[] = { "installed", "unpacked", "half-configured", "half-installed",
+                                               "triggers-awaited", "triggers-pending" };
         struct slice words[3];
         size_t n = 0, i = 0;
 
@@ -214,8 +221,10 @@ static int status_installed(struct slice s) {
         }
         if (n != 3)
                 return -EINVAL;
-        return slice_eq(words[2], "installed") || slice_eq(words[2], "triggers-awaiting") ||
-               slice_eq(words[2], "triggers-pending");
+        for (size_t k = 0; k < ELEMENTSOF(on_disk); k++)
+                if (slice_eq(words[2], on_disk[k]))
+                        return 1;
+        return slice_eq(words[2], "not-installed") || slice_eq(words[2], "config-files") ? 0 : -EINVAL;
 }
 
 /* "Source: name" or "Source: name (version)" (deb-control(5)). */
@@ -241,13 +250,14 @@ static int warn_stanza(struct inventory *inv, const char *origin, const struct s
         const struct slice *pkg = &st->f[F_PACKAGE];
         bool named = pkg->s && pkg->n > 0;
 
-        return inventory_warn(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
-                              named ? " (Package: " : "", named ? (int) pkg->n : 0, named ? pkg->s : "",
-                              named ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
+        return inventory_not_read(inv, "%s: stanza at line %u%s%.*s%s: %s%s%s; skipped", origin, st->line,
+                                  named ? " (Package: " : "", named ? (int) pkg->n : 0, named ? pkg->s : "",
+                                  named ? ")" : "", what, f >= 0 ? " in field " : "", f >= 0 ? field_names[f] : "");
 }
 
 /* Decides about one stanza: keep it, drop it quietly (not installed), or
- * drop it with a warning (malformed).  Returns <0 only for ENOMEM/E2BIG. */
+ * drop it with a warning and a note that the image was not completely
+ * checked (malformed).  Returns <0 only for ENOMEM/E2BIG. */
 static int handle_stanza(struct inventory *inv, const char *origin, bool status_optional, const struct stanza *st) {
         struct slice src_name = {}, src_version = {};
         _cleanup_free_ char *distro = NULL;
@@ -362,14 +372,14 @@ static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *path = NULL;
 
-                /* distroless ships <pkg>.md5sums beside <pkg>; hidden files
-                 * are editor or tool leftovers. */
-                if (ends_with(*n, ".md5sums") || (*n)[0] == '.')
+                /* distroless ships <pkg>.md5sums beside <pkg>; any other
+                 * file, hidden or not, may list a package. */
+                if (ends_with(*n, ".md5sums"))
                         continue;
                 /* The name ends up in origin_file, JSON and terminals. */
                 if (!name_is_printable(*n)) {
-                        if (inventory_warn(inv, "/%s: a file name with unprintable bytes; skipped",
-                                           DPKG_STATUS_D_PATH) < 0)
+                        if (inventory_not_read(inv, "/%s: a file name with unprintable bytes; not read",
+                                               DPKG_STATUS_D_PATH) < 0)
                                 return error_set(err, ENOMEM, "out of memory");
                         continue;
                 }
@@ -379,7 +389,7 @@ static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *
                 /* A directory, FIFO or dangling link in status.d is odd but
                  * not a reason to give up on the other packages. */
                 if (k == -EBADFD || k == -ENOENT) {
-                        k = inventory_warn(inv, "%s; skipped", err->msg);
+                        k = inventory_not_read(inv, "%s; not read", err->msg);
                         error_clear(err);
                         if (k < 0)
                                 return error_set(err, k, "out of memory");
@@ -410,8 +420,10 @@ static int cmp_packages(const void *a, const void *b) {
         return c;
 }
 
-/* Sorts the dpkg packages [from, n) and drops repeated name+arch, keeping
- * the one from the status file (then the first status.d file by name). */
+/* Sorts the dpkg packages [from, n) and drops repeated name+arch+version,
+ * keeping the one from the status file (then the first status.d file by
+ * name).  The same name+arch at two versions (an image dpkg could not have
+ * made) keeps both, each matched: which one runs is not known. */
 static int dedup(struct inventory *inv, size_t from) {
         size_t out = from;
 
@@ -420,15 +432,25 @@ static int dedup(struct inventory *inv, size_t from) {
         qsort(inv->pkgs + from, inv->n_pkgs - from, sizeof(struct package), cmp_packages);
         for (size_t i = from; i < inv->n_pkgs; i++) {
                 struct package *p = &inv->pkgs[i];
+                const struct package *q = NULL;
+                int k = 0;
 
-                if (out > from && strcmp(inv->pkgs[out - 1].name, p->name) == 0 &&
-                    streq_ptr(inv->pkgs[out - 1].arch, p->arch)) {
-                        int k = inventory_warn(inv, "%s: package %s %s is also listed in %s; ignored",
-                                               p->origin_file, p->name, p->version, inv->pkgs[out - 1].origin_file);
-
+                /* the same name+arch sort together, the status file's first */
+                for (size_t j = out; j > from && strcmp(inv->pkgs[j - 1].name, p->name) == 0 &&
+                                     streq_ptr(inv->pkgs[j - 1].arch, p->arch); j--)
+                        if (strcmp(inv->pkgs[j - 1].version, p->version) == 0) {
+                                q = &inv->pkgs[j - 1];
+                                break;
+                        }
+                if (!q && out > from && strcmp(inv->pkgs[out - 1].name, p->name) == 0 &&
+                    streq_ptr(inv->pkgs[out - 1].arch, p->arch))
+                        k = inventory_warn(inv, "%s: package %s is also listed in %s at version %s; both versions "
+                                           "are checked", p->origin_file, p->name, inv->pkgs[out - 1].origin_file,
+                                           inv->pkgs[out - 1].version);
+                if (k < 0)
+                        return k;
+                if (q) {
                         package_done(p);
-                        if (k < 0)
-                                return k;
                         continue;
                 }
                 if (out != i) {

@@ -395,7 +395,7 @@ static int failed(struct inventory *inv, int r, struct error *err) {
         if (r == -ENOMEM || r == -E2BIG)
                 return r;
         if (r != -ECANCELED)
-                r = inventory_warn(inv, "%s; skipped", err->msg);
+                r = inventory_not_read(inv, "%s; skipped", err->msg);
         else
                 r = 0;
         error_clear(err);

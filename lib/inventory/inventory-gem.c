@@ -198,19 +198,19 @@ int gemspec_parse(const char *buf, size_t len, const char *origin, struct invent
         n = f.value[FIELD_NAME];
         v = f.value[FIELD_VERSION];
         if (!block)
-                return inventory_warn(inv, "%s: no 'Gem::Specification.new do |s|' block; not read", origin);
+                return inventory_not_read(inv, "%s: no 'Gem::Specification.new do |s|' block; not read", origin);
         if (f.problem)
-                return inventory_warn(inv, "%s: field %s %s; not read (a gemspec is never evaluated)", origin,
-                                      f.problem_field, f.problem);
+                return inventory_not_read(inv, "%s: field %s %s; not read (a gemspec is never evaluated)", origin,
+                                          f.problem_field, f.problem);
         if (!n.s || !v.s)
-                return inventory_warn(inv, "%s: no %s assigned; not read", origin, n.s ? "version" : "name");
+                return inventory_not_read(inv, "%s: no %s assigned; not read", origin, n.s ? "version" : "name");
         if (!name_valid(n))
-                return inventory_warn(inv, "%s: an invalid gem name in field name; skipped", origin);
+                return inventory_not_read(inv, "%s: an invalid gem name in field name; skipped", origin);
         if (!inventory_field_printable(v.s, v.n, GEM_FIELD_MAX))
-                return inventory_warn(inv, "%s: an invalid value in field version; skipped", origin);
+                return inventory_not_read(inv, "%s: an invalid value in field version; skipped", origin);
         if (stub.s && stub_disagrees(stub, &f))
-                return inventory_warn(inv, "%s: the '# stub:' line names another gem or version than the spec; "
-                                      "skipped", origin);
+                return inventory_not_read(inv, "%s: the '# stub:' line names another gem or version than the spec; "
+                                          "skipped", origin);
         memcpy(name, n.s, n.n);
         name[n.n] = '\0';
         memcpy(version, v.s, v.n);

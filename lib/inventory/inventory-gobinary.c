@@ -153,8 +153,8 @@ static int add_module(struct inventory *inv, const char *origin, const struct mo
         if (!m->set || m->version.n == 0 || (m->version.n == 7 && memcmp(m->version.s, "(devel)", 7) == 0))
                 return 0;
         if (!field_valid(m->path, GO_PATH_MAX) || !field_valid(m->version, GO_VERSION_MAX))
-                return inventory_warn(inv, "%s: Go build information: a module with an invalid path or version; "
-                                      "skipped", origin);
+                return inventory_not_read(inv, "%s: Go build information: a module with an invalid path or version; "
+                                          "skipped", origin);
         memcpy(path, m->path.s, m->path.n);
         path[m->path.n] = '\0';
         memcpy(version, m->version.s, m->version.n);
@@ -198,8 +198,8 @@ static int parse_modinfo(const char *s, size_t len, const char *origin, struct i
 
                 if (slice_is(kind, "=>")) {
                         if (!m.set)
-                                r = inventory_warn(inv, "%s: Go build information: a replacement (=>) of no "
-                                                   "module; skipped", origin);
+                                r = inventory_not_read(inv, "%s: Go build information: a replacement (=>) of no "
+                                                       "module; skipped", origin);
                         m.path = path;
                         m.version = version;
                 } else if (slice_is(kind, "mod") || slice_is(kind, "dep")) {
@@ -216,14 +216,14 @@ static int add_stdlib(struct slice version, const char *origin, struct inventory
         _cleanup_free_ char *semver = NULL;
 
         if (version.n == 0 || version.n > GO_VERSION_MAX || memchr(version.s, '\0', version.n))
-                return inventory_warn(inv, "%s: Go build information without a valid toolchain version; "
-                                      "package stdlib not checked", origin);
+                return inventory_not_read(inv, "%s: Go build information without a valid toolchain version; package "
+                                          "stdlib not checked", origin);
         memcpy(v, version.s, version.n);
         v[version.n] = '\0';
         semver = go_toolchain_semver(v);
         if (!semver)
-                return inventory_warn(inv, "%s: built by Go toolchain \"%s\", not a release; package stdlib not "
-                                      "checked", origin, v);
+                return inventory_not_read(inv, "%s: built by Go toolchain \"%s\", not a release; package stdlib not "
+                                          "checked", origin, v);
         return inventory_add_lang(inv, origin, "Go", "stdlib", semver, "golang", NULL, NULL);
 }
 

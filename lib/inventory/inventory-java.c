@@ -45,7 +45,6 @@
 #define JAR_RATIO_MAX 100
 #define JAR_RATIO_FLOOR ((uint64_t) 1 << 20)            /* small archives may inflate this much */
 #define JAR_FIELD_MAX 256
-#define JAR_SKIPPED_MAX 8                               /* notes in inv->skipped, then one more */
 
 struct jar_file {                       /* a file on disk and every archive in it */
         struct inventory *inv;
@@ -82,34 +81,6 @@ static bool archive_name(const char *name) {
  * it, and anywhere else below META-INF, as other build tools do. */
 static bool pom_properties_name(const char *name) {
         return startswith(name, "META-INF/") && endswith(name, "/pom.properties");
-}
-
-/* A cap reached or a damaged part: a warning, and a note that makes the
- * match report the image as not completely checked. */
-_printf_(2, 3) static int cut(struct inventory *inv, const char *fmt, ...) {
-        _cleanup_free_ char *s = NULL;
-        size_t n;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        if (!s)
-                return -ENOMEM;
-        str_make_printable(s);
-        if (inventory_warn(inv, "%s", s) < 0)
-                return -ENOMEM;
-        n = strv_length(inv->skipped);
-        if (n > JAR_SKIPPED_MAX)
-                return 0;
-        if (n == JAR_SKIPPED_MAX) {
-                free(s);
-                s = strdup("more Java archives were not read completely; see the warnings");
-                if (!s)
-                        return -ENOMEM;
-        }
-        return strv_push(&inv->skipped, TAKE_PTR(s));
 }
 
 /* ---- pom.properties, MANIFEST.MF and file names ---------------------------- */
@@ -198,13 +169,13 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
         properties_get(buf, len, "artifactId", artifact);
         properties_get(buf, len, "version", version);
         if (!group[0] || !artifact[0] || !version[0])
-                return inventory_warn(inv, "%s: pom.properties without %s; skipped", origin,
-                                      !group[0] ? "groupId" : !artifact[0] ? "artifactId" : "version");
+                return inventory_not_read(inv, "%s: pom.properties without %s; skipped", origin,
+                                          !group[0] ? "groupId" : !artifact[0] ? "artifactId" : "version");
         if (!coordinate_valid(group) || !coordinate_valid(artifact))
-                return inventory_warn(inv, "%s: pom.properties with an invalid %s (Maven allows A-Z a-z 0-9 _ . -); "
-                                      "skipped", origin, coordinate_valid(group) ? "artifactId" : "groupId");
+                return inventory_not_read(inv, "%s: pom.properties with an invalid %s (Maven allows A-Z a-z 0-9 _ . "
+                                          "-); skipped", origin, coordinate_valid(group) ? "artifactId" : "groupId");
         if (!inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX) || strchr(version, '\\'))
-                return inventory_warn(inv, "%s: pom.properties with an invalid version; skipped", origin);
+                return inventory_not_read(inv, "%s: pom.properties with an invalid version; skipped", origin);
         if (asprintf(&name, "%s:%s", group, artifact) < 0)
                 return -ENOMEM;
         return inventory_add_lang(inv, origin, "Maven", name, version, "maven", group, artifact);
@@ -339,8 +310,8 @@ static int add_guess(struct inventory *inv, const char *origin, const char *grou
         inv->pkgs[inv->n_pkgs - 1].guessed_from = strdup(from);
         if (!inv->pkgs[inv->n_pkgs - 1].guessed_from)
                 return -ENOMEM;
-        return inventory_warn(inv, "%s: no pom.properties; named %s %s from its %s, a guess%s", origin, name,
-                              version, from, group[0] ? "" : " without a groupId, which no Maven record can match");
+        return inventory_warn(inv, "%s: no pom.properties; named %s %s from its %s, a guess%s", origin, name, version,
+                              from, group[0] ? "" : " without a groupId, which no Maven record can match");
 }
 
 int jar_fallback(const char *manifest, size_t len, const char *file_name, const char *origin,
@@ -388,24 +359,25 @@ static int count_inflated(struct jar_level *l, const char *name, size_t n, uint6
         f->inflated += n;
         *f->total += n;
         if (entry > max)
-                return cut(f->inv, "%s!%s: inflates to more than %llu bytes, the cap for it; not looked into",
-                           l->origin, name, (unsigned long long) max) ?: 1;
+                return inventory_not_read(f->inv, "%s!%s: inflates to more than %llu bytes, the cap for it; not "
+                                          "looked into", l->origin, name, (unsigned long long) max) ?: 1;
         if (f->inflated > JAR_INFLATED_MAX) {
                 f->stopped = true;
-                return cut(f->inv, "%s!%s: the file's archives inflate to more than %llu bytes; the rest of it "
-                           "was not looked into", l->origin, name, (unsigned long long) JAR_INFLATED_MAX) ?: 1;
+                return inventory_not_read(f->inv, "%s!%s: the file's archives inflate to more than %llu bytes; the "
+                                          "rest of it was not looked into", l->origin, name,
+                                          (unsigned long long) JAR_INFLATED_MAX) ?: 1;
         }
         if (*f->total > INVENTORY_WALK_INFLATED_MAX) {
                 f->stopped = true;
-                return cut(f->inv, "%s!%s: the image's archives inflate to more than %llu bytes; the rest of them "
-                           "was not looked into", l->origin, name,
-                           (unsigned long long) INVENTORY_WALK_INFLATED_MAX) ?: 1;
+                return inventory_not_read(f->inv, "%s!%s: the image's archives inflate to more than %llu bytes; the "
+                                          "rest of them was not looked into", l->origin, name,
+                                          (unsigned long long) INVENTORY_WALK_INFLATED_MAX) ?: 1;
         }
         if (l->inflated > ratio_cap(l)) {
                 f->stopped = true;
-                return cut(f->inv, "%s!%s: inflates to more than %d times the archive's %llu bytes (a zip bomb?); "
-                           "the rest of it was not looked into", l->origin, name, JAR_RATIO_MAX,
-                           (unsigned long long) l->size) ?: 1;
+                return inventory_not_read(f->inv, "%s!%s: inflates to more than %d times the archive's %llu bytes "
+                                          "(a zip bomb?); the rest of it was not looked into", l->origin, name,
+                                          JAR_RATIO_MAX, (unsigned long long) l->size) ?: 1;
         }
         return 0;
 }
@@ -415,7 +387,7 @@ static bool zip_magic(const char *buf, size_t len) {
 }
 
 /* Inflates the current entry into memory, at most max bytes: 1 when read,
- * 0 when a cap or damage kept it unread (said by cut()), or when only_zip
+ * 0 when a cap or damage kept it unread (said by inventory_not_read()), or when only_zip
  * and it does not start as a zip archive does, -ENOMEM. */
 static int read_entry(struct jar_level *l, struct archive_entry *e, const char *name, uint64_t max, bool only_zip,
                       char **ret, size_t *ret_len) {
@@ -424,8 +396,9 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
         int r;
 
         if (archive_entry_size_is_set(e) && (uint64_t) archive_entry_size(e) > max)
-                return cut(l->file->inv, "%s!%s: declares %lld bytes, more than the %llu read of it; not looked "
-                           "into", l->origin, name, (long long) archive_entry_size(e), (unsigned long long) max);
+                return inventory_not_read(l->file->inv, "%s!%s: declares %lld bytes, more than the %llu read of it; "
+                                          "not looked into", l->origin, name, (long long) archive_entry_size(e),
+                                          (unsigned long long) max);
         for (;;) {
                 ssize_t n;
 
@@ -447,8 +420,8 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
                 if (n == 0)
                         break;
                 if (n < 0)
-                        return cut(l->file->inv, "%s!%s: damaged (%s); not looked into", l->origin, name,
-                                   strna(archive_error_string(l->a)));
+                        return inventory_not_read(l->file->inv, "%s!%s: damaged (%s); not looked into", l->origin, name,
+                                                  strna(archive_error_string(l->a)));
                 len += (size_t) n;
                 if (only_zip && len >= 4 && len - (size_t) n < 4 && !zip_magic(buf, len))
                         return 0;
@@ -498,9 +471,11 @@ static int on_nested(struct jar_level *l, struct archive_entry *e, const char *n
         if (asprintf(&origin, "%s!%s", l->origin, name) < 0)
                 return -ENOMEM;
         str_make_printable(origin);
+        if (l->depth + 1 > JAR_NESTED_DEPTH_MAX && only_zip && !sniff_zip(l))
+                return 0;
         if (l->depth + 1 > JAR_NESTED_DEPTH_MAX)
-                return only_zip && !sniff_zip(l) ? 0 : cut(l->file->inv, "%s: an archive nested more than %d deep; "
-                                                           "not looked into", origin, JAR_NESTED_DEPTH_MAX);
+                return inventory_not_read(l->file->inv, "%s: an archive nested more than %d deep; not looked into",
+                                          origin, JAR_NESTED_DEPTH_MAX);
         r = read_entry(l, e, name, JAR_NESTED_MAX, only_zip, &buf, &len);
         if (r <= 0)
                 return r;
@@ -529,8 +504,8 @@ static int scan(struct jar_level *l, struct error *err) {
                 char unnamed[64];
 
                 if (++entries > JAR_ENTRIES_MAX)
-                        return cut(l->file->inv, "%s: more than %d entries; the rest was not looked into", l->origin,
-                                   JAR_ENTRIES_MAX);
+                        return inventory_not_read(l->file->inv, "%s: more than %d entries; the rest was not looked "
+                                                  "into", l->origin, JAR_ENTRIES_MAX);
                 if (archive_entry_filetype(e) != AE_IFREG)
                         continue;
                 /* libarchive gives no name for a UTF-8 one the C locale can't
@@ -546,8 +521,8 @@ static int scan(struct jar_level *l, struct error *err) {
                         return r;
         }
         if (!l->file->stopped && rc != ARCHIVE_EOF)
-                return cut(l->file->inv, "%s: damaged after %zu entries (%s); the rest was not looked into",
-                           l->origin, entries, strna(archive_error_string(l->a)));
+                return inventory_not_read(l->file->inv, "%s: damaged after %zu entries (%s); the rest was not looked "
+                                          "into", l->origin, entries, strna(archive_error_string(l->a)));
         if (l->unnamed > 0)
                 return inventory_warn(l->file->inv, "%s: %zu entries have UTF-8 names this reader can't spell; they "
                                       "were read as archives where they are one, not as pom.properties", l->origin,
@@ -610,8 +585,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 return error_set(err, ENOMEM, "out of memory");
         str_make_printable(origin);
         if (*f.total > INVENTORY_WALK_INFLATED_MAX)
-                return cut(inv, "%s: the image's archives inflated more than %llu bytes before it; not looked into",
-                           origin, (unsigned long long) INVENTORY_WALK_INFLATED_MAX) < 0
+                return inventory_not_read(inv, "%s: the image's archives inflated more than %llu bytes before it; not "
+                                          "looked into", origin, (unsigned long long) INVENTORY_WALK_INFLATED_MAX) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         /* never through a symlink: the walk offers regular files only, and
          * O_NOFOLLOW holds if one was swapped in since */
@@ -620,10 +595,10 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (fd < 0 && dfd >= 0)
                 fd = -errno;
         if (fd < 0)
-                return inventory_warn(inv, "open %s: %s; skipped", origin, strerror(-fd)) < 0
+                return inventory_not_read(inv, "open %s: %s; skipped", origin, strerror(-fd)) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return inventory_warn(inv, "%s is not a regular file; skipped", origin) < 0
+                return inventory_not_read(inv, "%s is not a regular file; skipped", origin) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         return read_archive(&f, origin, e->name, fd, NULL, 0, 0, err);
 }

@@ -57,7 +57,9 @@ static bool name_valid(const char *s, const char **ret_slash) {
 }
 
 int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
-        json_t *root = json_loadb(buf, len, 0, NULL);
+        /* a UTF-8 byte order mark, which Node's loader drops too */
+        bool bom = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0;
+        json_t *root = json_loadb(buf + (bom ? 3 : 0), len - (bom ? 3 : 0), 0, NULL);
         const char *name = json_string_value(json_object_get(root, "name"));
         const char *version = json_string_value(json_object_get(root, "version"));
         const char *slash = NULL;
@@ -65,15 +67,15 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
         int r;
 
         if (!json_is_object(root))
-                r = inventory_warn(inv, "%s: not a JSON object; skipped", origin);
+                r = inventory_not_read(inv, "%s: not a JSON object; skipped", origin);
         else if (!name && !version)     /* not a package: a bundled tool's manifest, a test fixture */
                 r = 0;
         else if (!name || !version)     /* a package we can't check: said, not passed over */
-                r = inventory_warn(inv, "%s: no %s; skipped", origin, name ? "version" : "name");
+                r = inventory_not_read(inv, "%s: no %s; skipped", origin, name ? "version" : "name");
         else if (!name_valid(name, &slash))
-                r = inventory_warn(inv, "%s: an invalid npm package name in field name; skipped", origin);
+                r = inventory_not_read(inv, "%s: an invalid npm package name in field name; skipped", origin);
         else if (!inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX))
-                r = inventory_warn(inv, "%s: an invalid value in field version; skipped", origin);
+                r = inventory_not_read(inv, "%s: an invalid value in field version; skipped", origin);
         else if (slash) {
                 /* purl-spec PURL-TYPES "npm": the scope is the namespace */
                 memcpy(scope, name, (size_t) (slash - name));

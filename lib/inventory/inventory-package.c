@@ -141,6 +141,30 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) {
         return strv_push(&inv->warnings, msg);
 }
 
+int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        size_t n = strv_length(inv->skipped);
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        str_make_printable(s);
+        if (inventory_warn(inv, "%s", s) < 0)
+                return -ENOMEM;
+        if (n > INVENTORY_NOT_READ_MAX)
+                return 0;
+        if (n == INVENTORY_NOT_READ_MAX) {
+                free(s);
+                if (!(s = strdup("more parts of the image could not be read; see the warnings")))
+                        return -ENOMEM;
+        }
+        return strv_push(&inv->skipped, TAKE_PTR(s));
+}
+
 static int purl_part(struct strbuf *b, const char *prefix, const char *value) {
         int r = strbuf_puts(b, prefix);
 

@@ -69,11 +69,11 @@ int python_metadata_parse(const char *buf, size_t len, const char *origin, struc
         struct slice n, v;
 
         if (!header(buf, len, "Name", &n) || !header(buf, len, "Version", &v))
-                return inventory_warn(inv, "%s: no Name or Version header; skipped", origin);
+                return inventory_not_read(inv, "%s: no Name or Version header; skipped", origin);
         if (!name_valid(n))
-                return inventory_warn(inv, "%s: an invalid Name (PEP 508); skipped", origin);
+                return inventory_not_read(inv, "%s: an invalid Name (PEP 508); skipped", origin);
         if (!inventory_field_printable(v.s, v.n, INVENTORY_LANG_FIELD_MAX))
-                return inventory_warn(inv, "%s: an invalid Version; skipped", origin);
+                return inventory_not_read(inv, "%s: an invalid Version; skipped", origin);
         memcpy(name, n.s, n.n);
         name[n.n] = '\0';
         memcpy(version, v.s, v.n);

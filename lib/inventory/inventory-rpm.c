@@ -168,7 +168,7 @@ static int on_blob(const void *blob, size_t len, unsigned long record, void *use
                 r = rpm_header_parse(blob, len, what, &h, err);
         }
         if (r == -EBADMSG) {
-                r = inventory_warn(c->inv, "%s; skipped", err->msg);
+                r = inventory_not_read(c->inv, "%s; skipped", err->msg);
                 error_clear(err);
                 return r < 0 ? error_set(err, r, "out of memory") : 0;
         }

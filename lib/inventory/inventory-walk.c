@@ -584,8 +584,8 @@ static int next_event(struct inventory_lister *l, struct event_head *ret, const 
 
 /* A cap ended the walk: say once what was not looked at. */
 _printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
         va_list ap;
-        char *s = NULL;
         int n;
 
         if (w->stopped)
@@ -594,10 +594,7 @@ _printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
         va_start(ap, fmt);
         n = vasprintf(&s, fmt, ap);
         va_end(ap);
-        if (n < 0 || strv_push(&w->inv->skipped, s) < 0)
-                return -ENOMEM;
-        str_make_printable(w->inv->skipped[strv_length(w->inv->skipped) - 1]);
-        return 0;
+        return n < 0 ? -ENOMEM : inventory_not_read(w->inv, "%s", s);
 }
 
 static int enter(struct inventory_walk *w, const char *name) {
@@ -830,7 +827,7 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                r = inventory_warn(inv, "%s; skipped", err->msg);
+                r = inventory_not_read(inv, "%s; skipped", err->msg);
                 error_clear(err);
                 return r;
         }

@@ -16,6 +16,9 @@ struct rootfs;
 #define APK_INSTALLED_MAX ((size_t) 64 * 1024 * 1024)
 #define INVENTORY_PACKAGES_MAX 200000
 #define INVENTORY_WARNINGS_MAX 100
+/* Notes in inv->skipped from inventory_not_read(), then one more; with the
+ * walk's cap note within INVENTORY_WIRE_SKIPPED_MAX. */
+#define INVENTORY_NOT_READ_MAX 12
 /* The walk for language packages (inventory-walk.c). */
 #define INVENTORY_WALK_DEPTH_MAX 48
 #define INVENTORY_WALK_PATH_MAX 4096
@@ -119,6 +122,15 @@ int inventory_add_slices(struct inventory *inv, const char *origin, struct slice
 
 /* Records a warning (see above); returns 0 or -ENOMEM. */
 int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
+
+/* Something the image holds that may name packages could not be read (a
+ * malformed entry of a package database, a manifest without a version, a
+ * damaged archive): a warning, and a note in inv->skipped, so that the
+ * match reports the image as not completely checked and the policy's
+ * on_unchecked decides; never passed over in silence.  Past
+ * INVENTORY_NOT_READ_MAX notes one more says that there were more.
+ * Returns 0 or -ENOMEM. */
+int inventory_not_read(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
 
 /* A package URL (purl-spec): pkg:<type>/<namespace>/<name>@<version> with
  * the arch, distro and epoch qualifiers, in that (the spec's key) order,
