@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/fileio.h"
 #include "common.h"
+#include "base/strutil.h"
 #include "image.h"
 #include "inventory.h"
 #include "portcullis-build.h"
@@ -321,6 +322,13 @@ static int collect(const char *arg, const char *db_path, struct image **ret_img,
                          inv->n_pkgs == 1 ? "" : "s");
         log_sources(inv);
         print_warnings(inv->warnings);
+        /* the image's files the caps kept out: not checked, like a cap of the walk */
+        for (char *const *s = img ? image_skipped(img) : NULL; s && *s; s++)
+                if ((r = strv_push(&inv->skipped, strdup(*s))) < 0 ||
+                    (res && (r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, "the image", 0, *s)) < 0)) {
+                        inventory_free(inv);
+                        return error_set(err, ENOMEM, "out of memory");
+                }
         *ret_img = TAKE_PTR(img);
         *ret_inv = inv;
         if (ret_res)

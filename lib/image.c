@@ -17,7 +17,10 @@
 #include "image.h"
 #include "rootfs.h"
 
-/* What the inventory reads; nothing else of an image is written out. */
+/* What the inventory needs whatever the caps: the package databases.  The
+ * rest of the image is written out too (its language packages, binaries),
+ * as far as the caps allow (IMAGE_FILE_MAX, IMAGE_TOTAL_MAX); a file they
+ * keep out is a note in skipped. */
 static const char *const wanted_files[] = {
         "etc/os-release", "usr/lib/os-release",
         "var/lib/dpkg/status", "lib/apk/db/installed",
@@ -33,6 +36,67 @@ struct blob {
         size_t len;
 };
 
+/* A set of strings, open addressing: the paths a layer wrote, asked once
+ * per entry and per removal, which a strv made quadratic in the entries. */
+struct pathset {
+        char **slots;
+        size_t n, cap;          /* cap a power of two, or 0 */
+};
+
+static size_t path_hash(const char *s) {      /* FNV-1a */
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
+        return (size_t) (h ^ (h >> 32));
+}
+
+static bool pathset_has(const struct pathset *set, const char *p) {
+        if (set->cap == 0)
+                return false;
+        for (size_t i = path_hash(p) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
+                if (strcmp(set->slots[i], p) == 0)
+                        return true;
+        return false;
+}
+
+static int pathset_add(struct pathset *set, const char *p) {
+        size_t i;
+
+        if (pathset_has(set, p))
+                return 0;
+        if ((set->n + 1) * 2 > set->cap) {
+                struct pathset bigger = { .cap = set->cap ? set->cap * 2 : 256 };
+
+                if (!(bigger.slots = calloc(bigger.cap, sizeof(char *))))
+                        return -ENOMEM;
+                for (size_t k = 0; k < set->cap; k++) {
+                        if (!set->slots[k])
+                                continue;
+                        for (i = path_hash(set->slots[k]) & (bigger.cap - 1); bigger.slots[i];
+                             i = (i + 1) & (bigger.cap - 1))
+                                ;
+                        bigger.slots[i] = set->slots[k];
+                }
+                free(set->slots);
+                set->slots = bigger.slots;
+                set->cap = bigger.cap;
+        }
+        for (i = path_hash(p) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
+                ;
+        if (!(set->slots[i] = strdup(p)))
+                return -ENOMEM;
+        set->n++;
+        return 0;
+}
+
+static void pathset_clear(struct pathset *set) {
+        for (size_t i = 0; i < set->cap; i++)
+                free(set->slots[i]);
+        free(set->slots);
+        *set = (struct pathset) {};
+}
+
 struct image {
         char *path;
         bool is_dir;
@@ -47,9 +111,11 @@ struct image {
         size_t n_blobs;
         size_t blobs_total;
         size_t total;
-        char **fresh;           /* paths written by the layer being applied */
+        struct pathset fresh;   /* paths written by the layer being applied */
         char **warnings;
         size_t n_warnings;
+        char **skipped;         /* files the caps kept out: not checked */
+        bool full;              /* IMAGE_TOTAL_MAX reached: only wanted files from now on */
 };
 
 bool image_path_is_image(const char *path) {
@@ -85,6 +151,10 @@ char *const *image_warnings(const struct image *img) {
         return img->warnings;
 }
 
+char *const *image_skipped(const struct image *img) {
+        return img->skipped;
+}
+
 int image_root_fd(const struct image *img) {
         return img->tmpfd;
 }
@@ -114,6 +184,30 @@ static int image_warn(struct image *img, const char *fmt, ...) {
                 msg[IMAGE_WARNING_LEN_MAX] = '\0';
         str_make_printable(msg);
         return strv_push(&img->warnings, msg);
+}
+
+/* A file of the image a cap kept out: a warning, and a note that what it
+ * holds was not checked (at most IMAGE_SKIPPED_MAX, then one more). */
+static int image_not_read(struct image *img, const char *fmt, ...) _printf_(2, 3);
+static int image_not_read(struct image *img, const char *fmt, ...) {
+        char *msg = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if ((size_t) r > IMAGE_WARNING_LEN_MAX)
+                msg[IMAGE_WARNING_LEN_MAX] = '\0';
+        str_make_printable(msg);
+        if (image_warn(img, "%s", msg) < 0) {
+                free(msg);
+                return -ENOMEM;
+        }
+        return strv_push_capped(&img->skipped, msg, IMAGE_SKIPPED_MAX,
+                                "more of the image's files were kept out by the caps; see the warnings");
 }
 
 /* ---- paths inside layers ---------------------------------------------------- */
@@ -158,10 +252,7 @@ static bool wanted(const char *p) {
 }
 
 static bool is_fresh(const struct image *img, const char *p) {
-        for (char **f = img->fresh; f && *f; f++)
-                if (strcmp(*f, p) == 0)
-                        return true;
-        return false;
+        return pathset_has(&img->fresh, p);
 }
 
 /* The last component of a clean path. */
@@ -269,29 +360,50 @@ static int make_parents(struct image *img, const char *p) {
         return fd < 0 ? fd : TAKE_FD(fd);
 }
 
-static int write_entry(struct image *img, struct archive *a, int dirfd, const char *p, const char *what,
-                       struct error *err) {
+/* A regular file, with its permission bits (an executable stays one: the
+ * inventory reads binaries by them) but never set-id or sticky, and always
+ * its owner's to read, write and remove.  Past a cap a package database is
+ * an error; any other file is removed again and noted: 1. */
+static int write_entry(struct image *img, struct archive *a, struct archive_entry *e, int dirfd, const char *p,
+                       const char *what, struct error *err) {
         _cleanup_close_ int fd = -EBADF;
+        bool need = wanted(p);
         char buf[65536];
-        size_t total = 0;
+        size_t total = 0, cap = 0;
         la_ssize_t n;
 
+        if (!need && img->full)
+                return 1;
         /* O_EXCL: never through a symlink at the last component either. */
-        fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    (archive_entry_perm(e) & 0777) | 0600);
         if (fd < 0)
                 return error_set_errno(err, errno, "%s: materialise %s", what, p);
         while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
                 total += (size_t) n;
                 img->total += (size_t) n;
-                if (total > IMAGE_FILE_MAX || img->total > IMAGE_TOTAL_MAX)
-                        return error_set(err, EFBIG, "%s: %s is larger than the limit of %zu bytes", what, p,
-                                         total > IMAGE_FILE_MAX ? IMAGE_FILE_MAX : IMAGE_TOTAL_MAX);
+                cap = total > IMAGE_FILE_MAX ? IMAGE_FILE_MAX : img->total > IMAGE_TOTAL_MAX ? IMAGE_TOTAL_MAX : 0;
+                if (cap && need)
+                        return error_set(err, EFBIG, "%s: %s is larger than the limit of %zu bytes", what, p, cap);
+                if (cap)
+                        break;
                 if (write(fd, buf, (size_t) n) != n)
                         return error_set_errno(err, errno ? errno : ENOSPC, "%s: write %s", what, p);
         }
         if (n < 0)
                 return error_set(err, EIO, "%s: %s is damaged: %s", what, p, archive_error_string(a));
-        return 0;
+        if (!cap)
+                return 0;
+        img->total -= total;
+        (void) unlinkat(dirfd, base_of(p), 0);
+        if (cap == IMAGE_TOTAL_MAX)
+                img->full = true;
+        return (cap == IMAGE_FILE_MAX
+                ? image_not_read(img, "%s: /%s is larger than %zu bytes, the most written out of one file; not "
+                                 "checked", what, p, cap)
+                : image_not_read(img, "%s: /%s and the files after it: the image's files are more than %zu "
+                                 "bytes, the most written out; not checked", what, p, cap)) < 0
+               ? error_set(err, ENOMEM, "out of memory") : 1;
 }
 
 /* A hard link entry: only to a regular file this reader already wrote,
@@ -347,29 +459,47 @@ static int apply_whiteout(struct image *img, const char *p, const char *what) {
         return 0;
 }
 
-/* One entry of a layer: a whiteout, or a path the inventory reads. */
+/* One entry of a layer: a whiteout, a folder, a file, a symlink or a hard
+ * link; a device, FIFO or socket hides what lower layers had there and is
+ * not made. */
 static int apply_entry(struct image *img, struct archive *a, struct archive_entry *e, const char *what,
                        struct error *err) {
         _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
         _cleanup_close_ int dirfd = -EBADF;
-        const char *link;
+        const char *link = archive_entry_hardlink(e);
         mode_t type = archive_entry_filetype(e);
+        struct stat st;
         int r;
 
         if (!p)
                 return 0; /* "..": never inside our folder; the rest of the image is not ours to judge */
         if (startswith(base_of(p), ".wh."))
                 return apply_whiteout(img, p, what) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
-        if (!wanted(p) || (type != AE_IFREG && type != AE_IFLNK && !archive_entry_hardlink(e)))
-                return 0;
         dirfd = make_parents(img, p);
         if (refused(dirfd))
                 return image_warn(img, "%s: %s: a folder on its path is a symlink or a file of the same layer; "
                                   "the entry is ignored", what, p) < 0 ? -ENOMEM : 0;
         if (dirfd < 0)
                 return error_set_errno(err, dirfd, "%s: materialise %s", what, p);
-        if (!(link = archive_entry_hardlink(e)))
+        if (type == AE_IFDIR && !link) {
+                /* a folder of a lower layer stays, with what is in it (an
+                 * opaque marker of this layer empties it); not fresh: the
+                 * marker would spare it */
+                if (fstatat(dirfd, base_of(p), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                        return 0;
+                if (is_fresh(img, p))
+                        return image_warn(img, "%s: %s: a folder where the same layer has a file or symlink; the "
+                                          "entry is ignored", what, p) < 0 ? error_set(err, ENOMEM, "out of memory")
+                                                                          : 0;
                 remove_at(img, dirfd, base_of(p), p, 0);
+                if (mkdirat(dirfd, base_of(p), 0700) < 0 && errno != EEXIST)
+                        return error_set_errno(err, errno, "%s: materialise %s", what, p);
+                return 0;
+        }
+        if (!link)
+                remove_at(img, dirfd, base_of(p), p, 0);
+        if (!link && type != AE_IFREG && type != AE_IFLNK)
+                return 0;
         if (link) {
                 if ((r = link_entry(img, dirfd, p, link, what)) <= 0)
                         return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
@@ -377,9 +507,9 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
                 /* Kept as it is: the inventory resolves it inside the folder. */
                 if (symlinkat(strempty(archive_entry_symlink(e)), dirfd, base_of(p)) < 0)
                         return error_set_errno(err, errno, "%s: materialise %s", what, p);
-        } else if ((r = write_entry(img, a, dirfd, p, what, err)) < 0)
-                return r;
-        return strv_push(&img->fresh, strdup(p)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        } else if ((r = write_entry(img, a, e, dirfd, p, what, err)) != 0)
+                return r < 0 ? r : 0;
+        return pathset_add(&img->fresh, p) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
 static int apply_layer(struct image *img, struct archive *layer, const char *what, struct error *err) {
@@ -387,8 +517,7 @@ static int apply_layer(struct image *img, struct archive *layer, const char *wha
         uint64_t n = 0;
         int rc, r = 0;
 
-        strv_free(img->fresh);
-        img->fresh = NULL;
+        pathset_clear(&img->fresh);
         while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK) {
                 if (++n > IMAGE_ENTRIES_MAX)
                         return error_set(err, E2BIG, "%s: more than %d entries", what, IMAGE_ENTRIES_MAX);
@@ -800,12 +929,15 @@ int image_open(const char *path, struct image **ret, struct error *err) {
 /* ---- what the sandboxed reader tells the front end -------------------------- */
 
 int image_result_json(const struct image *img, char **ret, struct error *err) {
-        json_t *w = json_array(), *root;
+        json_t *w = json_array(), *k = json_array(), *root;
 
         for (char *const *s = img->warnings; w && s && *s; s++)
                 json_array_append_new(w, json_string(*s));
-        root = json_pack("{s:o, s:o, s:o}", "name", img->name ? json_string(img->name) : json_null(),
-                         "digest", img->digest ? json_string(img->digest) : json_null(), "warnings", w);
+        for (char *const *s = img->skipped; k && s && *s; s++)
+                json_array_append_new(k, json_string(*s));
+        root = json_pack("{s:o, s:o, s:o, s:o}", "name", img->name ? json_string(img->name) : json_null(),
+                         "digest", img->digest ? json_string(img->digest) : json_null(), "warnings", w,
+                         "skipped", k);
         *ret = root ? json_dumps(root, JSON_COMPACT) : NULL;
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render JSON");
@@ -824,37 +956,49 @@ static int take_string(json_t *v, size_t max, char **ret) {
         return 0;
 }
 
-int image_result_parse(struct image *img, const char *buf, size_t len, struct error *err) {
-        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL), *w, *v;
-        _cleanup_free_ char *name = NULL, *digest = NULL;
-        _cleanup_strv_free_ char **warnings = NULL;
+/* A list of at most max + 1 strings, each capped and made printable. */
+static int take_strings(json_t *a, size_t max, char ***ret) {
+        json_t *v;
         size_t i;
+        int r = json_is_array(a) && json_array_size(a) <= max + 1 ? 0 : -EBADMSG;
+
+        json_array_foreach(a, i, v) {
+                char *s = NULL;
+
+                if (r < 0 || (r = take_string(v, IMAGE_WARNING_LEN_MAX, &s)) < 0 || !s ||
+                    (r = strv_push(ret, s)) < 0)
+                        return r < 0 ? r : -EBADMSG;
+        }
+        return r;
+}
+
+int image_result_parse(struct image *img, const char *buf, size_t len, struct error *err) {
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        _cleanup_free_ char *name = NULL, *digest = NULL;
+        _cleanup_strv_free_ char **warnings = NULL, **skipped = NULL;
         int r;
 
-        w = json_object_get(root, "warnings");
-        r = json_is_object(root) && json_is_array(w) && json_array_size(w) <= IMAGE_WARNINGS_MAX + 1 ? 0 : -EBADMSG;
+        r = json_is_object(root) ? take_strings(json_object_get(root, "warnings"), IMAGE_WARNINGS_MAX, &warnings)
+                                 : -EBADMSG;
+        if (r >= 0)
+                r = take_strings(json_object_get(root, "skipped"), IMAGE_SKIPPED_MAX, &skipped);
         if (r >= 0)
                 r = take_string(json_object_get(root, "name"), IMAGE_NAME_MAX, &name);
         if (r >= 0)
                 r = take_string(json_object_get(root, "digest"), 71, &digest);
         if (r >= 0 && digest && !valid_digest(digest))
                 r = -EBADMSG;
-        json_array_foreach(w, i, v) {
-                char *s = NULL;
-
-                if (r < 0 || (r = take_string(v, IMAGE_WARNING_LEN_MAX, &s)) < 0 || !s ||
-                    (r = strv_push(&warnings, s)) < 0)
-                        break;
-        }
         json_decref(root);
         if (r < 0)
                 return error_set(err, EBADMSG, "%s: the image reader's result is not valid", img->path);
         free(img->name);
         free(img->digest);
         strv_free(img->warnings);
+        strv_free(img->skipped);
         img->name = TAKE_PTR(name);
         img->digest = TAKE_PTR(digest);
         img->warnings = TAKE_PTR(warnings);
+        img->skipped = TAKE_PTR(skipped);
         return 0;
 }
 
@@ -862,8 +1006,7 @@ void image_free(struct image *img) {
         if (!img)
                 return;
         if (img->tmpfd >= 0) {
-                strv_free(img->fresh);
-                img->fresh = NULL;
+                pathset_clear(&img->fresh);
                 remove_at(img, img->tmpfd, ".", ".", REMOVE_KEEP_TOP);
                 close(img->tmpfd);
         }
@@ -878,8 +1021,9 @@ void image_free(struct image *img) {
         }
         free(img->blobs);
         strv_free(img->layers);
-        strv_free(img->fresh);
+        pathset_clear(&img->fresh);
         strv_free(img->warnings);
+        strv_free(img->skipped);
         free(img->tmp);
         free(img->path);
         free(img->name);

@@ -30,6 +30,7 @@ struct image;
 #define IMAGE_LAYERS_MAX 512
 #define IMAGE_ENTRIES_MAX 2000000                       /* per layer */
 #define IMAGE_WARNINGS_MAX 100
+#define IMAGE_SKIPPED_MAX 8                             /* notes of files kept out, then one more */
 #define IMAGE_WARNING_LEN_MAX 8192
 #define IMAGE_NAME_MAX 1024
 
@@ -55,6 +56,8 @@ const char *image_rootfs(const struct image *img);     /* the materialised folde
 const char *image_name(const struct image *img);       /* a tag, or NULL */
 const char *image_digest(const struct image *img);     /* "sha256:...": manifest digest, or config (image id) */
 char *const *image_warnings(const struct image *img);  /* what was ignored and why, or NULL */
+/* Files of the image the caps kept out: what they hold was not checked. */
+char *const *image_skipped(const struct image *img);
 
 /* The name, digest and warnings as the child's JSON document, and back in
  * the parent, checked as untrusted (a digest is "sha256:" + 64 hex, the

@@ -5,9 +5,11 @@
  * escapes, # comments, blank lines) from a buffer, with named caps, and map
  * ID + VERSION_ID to an OSV ecosystem string (osv-schema ecosystems.json). */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strutil.h"
 #include "osrelease.h"
@@ -422,6 +424,16 @@ int osrelease_ecosystem(struct os_info *info) {
 /* os-release(5): "/etc/os-release takes precedence over
  * /usr/lib/os-release; applications should check for the former, and
  * exclusively use its data if it exists, and only fall back to the latter". */
+static bool is_folder(struct rootfs *r, const char *path) {
+        struct error ignored = {};
+        int fd = rootfs_openat(r, path, O_RDONLY | O_DIRECTORY, &ignored);
+
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
 int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err) {
         static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
         _cleanup_free_ char *buf = NULL;
@@ -430,7 +442,9 @@ int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err) {
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 k = rootfs_read_file(r, paths[i], OS_RELEASE_MAX, &buf, &len, err);
-                if (k == -ENOENT)
+                /* absent, or a folder (a later layer's, over the file):
+                 * the next, as where it is missing */
+                if (k == -ENOENT || (k == -EBADFD && is_folder(r, paths[i])))
                         continue;
                 if (k < 0)
                         return k;

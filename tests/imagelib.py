@@ -9,6 +9,7 @@ import tarfile
 
 HARDLINK = "hardlink"   # (path, HARDLINK, target): a hard link entry
 DIR = "dir"             # (path, DIR): a folder entry
+EXEC = "exec"           # (path, EXEC, bytes): a file of mode 0755
 
 
 def sha(b):
@@ -22,13 +23,17 @@ def status(*pkgs):
 
 
 def layer(entries, gz=False):
-    """entries: (path, bytes) files, (path, None, target) symlinks,
-    (path, HARDLINK, target) hard links, (path, DIR) folders."""
+    """entries: (path, bytes) files, (path, EXEC, bytes) executables,
+    (path, None, target) symlinks, (path, HARDLINK, target) hard links,
+    (path, DIR) folders."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
         for e in entries:
             info = tarfile.TarInfo(e[0])
-            if len(e) == 3:
+            if len(e) == 3 and e[1] == EXEC:
+                info.size, info.mode = len(e[2]), 0o755
+                t.addfile(info, io.BytesIO(e[2]))
+            elif len(e) == 3:
                 info.type = tarfile.LNKTYPE if e[1] == HARDLINK else tarfile.SYMTYPE
                 info.linkname = e[2]
                 t.addfile(info)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from imagelib import docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
+from imagelib import DIR, EXEC, docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
 from pctest import check, finish, run  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
@@ -73,6 +73,40 @@ try:
           "a layer wrote outside the temporary folder")
     check(not [n for n in os.listdir(tempfile.gettempdir()) if n.startswith("portcullis-image-")],
           "temporary folders left behind")
+
+    # Language packages and binaries: the whole image is written out, the
+    # layers' whiteouts and opaque folders applied to them too; a file
+    # larger than the most written out of one is kept out and said as not
+    # checked, and what comes after it is read.
+    pkg = lambda n, v: json.dumps({"name": n, "version": v}).encode()  # noqa: E731
+    meta = lambda n, v: f"Metadata-Version: 2.1\nName: {n}\nVersion: {v}\n".encode()  # noqa: E731
+    site = "app/venv/lib/python3.11/site-packages"
+    gobin = f"{DATA}/langpkg/trivy/go/goexperiment.elf"
+    L3 = layer([("app/node_modules/lodash/package.json", pkg("lodash", "4.17.20")),
+                ("app/node_modules/minimist/package.json", pkg("minimist", "1.2.5")),
+                (f"{site}/Django-4.2.1.dist-info/METADATA", meta("Django", "4.2.1")),
+                (f"{site}/urllib3-1.26.5.dist-info/METADATA", meta("urllib3", "1.26.5"))]
+               + ([("usr/local/bin/app", EXEC, open(gobin, "rb").read()),
+                   ("usr/local/bin/not-exec", open(gobin, "rb").read())] if os.path.exists(gobin) else []), gz=True)
+    L4 = layer([("app/node_modules/.wh.minimist", b""),
+                (f"{site}", DIR), (f"{site}/.wh..wh..opq", b""),
+                (f"{site}/Django-4.2.2.dist-info/METADATA", meta("Django", "4.2.2")),
+                ("data/huge.bin", b"\0" * (512 * 1024 * 1024 + 1)),
+                ("app/node_modules/after-huge/package.json", pkg("after-huge", "1.0.0"))], gz=True)
+    d = docker_save(f"{t}/lang.tar", [L1, L2, L3, L4], "test/lang:1")
+    inv = json.loads(run("inventory", f"{t}/lang.tar", "--format", "json").stdout)
+    got = sorted((p["name"], p["version"]) for p in inv["packages"] if p["ecosystem"] in ("npm", "PyPI", "Go"))
+    want = [("Django", "4.2.2"), ("after-huge", "1.0.0"), ("lodash", "4.17.20")]
+    if os.path.exists(gobin):
+        want.append(("stdlib", "1.22.1"))
+    check(got == sorted(want), f"lang.tar: language packages {got}, want {sorted(want)}")
+    check(len(inv.get("skipped", [])) == 1 and "/data/huge.bin is larger than" in inv["skipped"][0],
+          f"lang.tar: skipped {inv.get('skipped')}")
+    scan = json.loads(run("scan", f"{t}/lang.tar", "--db", DB, "--format", "json").stdout)
+    u = [x for x in scan["unchecked"] if x["kind"] == "incomplete"]
+    check(len(u) == 1 and "/data/huge.bin is larger than 536870912 bytes" in u[0]["reason"],
+          f"lang.tar: unchecked {scan['unchecked']}")
+    r = run("scan", f"{t}/lang.tar", "--db", DB, "--fail-on", "CRITICAL", expect=1)
 
     # Damaged archives: a clear error naming the file, exit 2.
     data = open(f"{t}/save.tar", "rb").read()

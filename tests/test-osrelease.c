@@ -258,7 +258,7 @@ static void read_in(const char *root, unsigned flags, const char *want_eco, int 
 
 static void test_read(void) {
         const char *tmp = test_tmpdir();
-        char a[1024], b[1024], c[1024], d[1024], e[1024];
+        char a[1024], b[1024], c[1024], d[1024], e[1024], f[1024];
 
         snprintf(a, sizeof(a), "%s/usrlib", tmp);   /* the common symlinked layout */
         test_write_file(test_path(a, "usr/lib/os-release"), "ID=debian\nVERSION_ID=\"12\"\n");
@@ -281,12 +281,17 @@ static void test_read(void) {
         test_write_file(test_path(e, "etc/.keep"), "");
         (void) mkfifo(test_path(e, "etc/os-release"), 0644);
 
+        snprintf(f, sizeof(f), "%s/folder", tmp);   /* a later layer's folder over it: fall back */
+        test_write_file(test_path(f, "usr/lib/os-release"), "ID=debian\nVERSION_ID=12\n");
+        test_write_file(test_path(f, "etc/os-release/planted"), "");
+
         for (unsigned flags = 0; flags <= ROOTFS_FORCE_WALK; flags += ROOTFS_FORCE_WALK) {
                 read_in(a, flags, "Debian:12", 0);
                 read_in(b, flags, "Alpine:v3.18", 0);
                 read_in(c, flags, NULL, 0);
                 read_in(d, flags, "Ubuntu:22.04:LTS", 0);
                 read_in(e, flags, NULL, -EBADFD);
+                read_in(f, flags, "Debian:12", 0);
         }
 }
 

@@ -171,6 +171,18 @@ int strv_push(char ***v, char *s) {
         return 0;
 }
 
+int strv_push_capped(char ***v, char *s, size_t max, const char *more) {
+        size_t n = strv_length(*v);
+
+        if (!s)
+                return -ENOMEM;
+        if (n >= max) {
+                free(s);
+                return n == max ? strv_push(v, strdup(more)) : 0;
+        }
+        return strv_push(v, s);
+}
+
 static bool purl_unreserved(char c) {
         return isalnum_ascii(c) || c == '.' || c == '-' || c == '_' || c == '~';
 }

@@ -56,6 +56,9 @@ void str_make_printable(char *s);
 void strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, char *s);   /* takes ownership of s, also on failure */
+/* Pushes s (taken, freed when not kept) while *v holds fewer than max
+ * strings, then once a copy of more instead, then nothing.  0 or -ENOMEM. */
+int strv_push_capped(char ***v, char *s, size_t max, const char *more);
 /* strv_push() of the formatted string; -ENOMEM. */
 int strv_pushf(char ***v, const char *fmt, ...) _printf_(2, 3);
 int strv_pushfv(char ***v, const char *fmt, va_list ap) _printf_(2, 0);

@@ -142,8 +142,7 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) {
 }
 
 int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
-        _cleanup_free_ char *s = NULL;
-        size_t n = strv_length(inv->skipped);
+        char *s = NULL;
         va_list ap;
         int r;
 
@@ -153,16 +152,12 @@ int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
         if (r < 0)
                 return -ENOMEM;
         str_make_printable(s);
-        if (inventory_warn(inv, "%s", s) < 0)
-                return -ENOMEM;
-        if (n > INVENTORY_NOT_READ_MAX)
-                return 0;
-        if (n == INVENTORY_NOT_READ_MAX) {
+        if (inventory_warn(inv, "%s", s) < 0) {
                 free(s);
-                if (!(s = strdup("more parts of the image could not be read; see the warnings")))
-                        return -ENOMEM;
+                return -ENOMEM;
         }
-        return strv_push(&inv->skipped, TAKE_PTR(s));
+        return strv_push_capped(&inv->skipped, s, INVENTORY_NOT_READ_MAX,
+                                "more parts of the image could not be read; see the warnings");
 }
 
 static int purl_part(struct strbuf *b, const char *prefix, const char *value) {
