@@ -62,6 +62,18 @@ p = [p for p in d["packages"] if p["name"] == "org.apache.logging.log4j:log4j-co
 assert len(p) == 1 and p[0]["version"] == sys.argv[2] and p[0]["origin_file"] == "/usr/share/java/log4j-core.jar", p
 assert p[0]["purl"] == "pkg:maven/org.apache.logging.log4j/log4j-core@" + sys.argv[2], p
 PY
+        # Jenkins plugins are jars by another name: read as one
+        mkdir -p "$T/jenkins/var/jenkins_home/plugins"
+        cp "$R/usr/share/java/log4j-core.jar" "$T/jenkins/var/jenkins_home/plugins/log4j.hpi"
+        cp "$R/usr/share/java/log4j-core.jar" "$T/jenkins/var/jenkins_home/plugins/log4j-too.JPI"
+        "$P" inventory "$T/jenkins" --format json >"$T/jenkins.json" 2>/dev/null || fail "jenkins: inventory"
+        python3 - "$T/jenkins.json" "${v%%-*}" <<'PY' || fail "jenkins: .hpi / .jpi not read as jars"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted(p["origin_file"] for p in d["packages"] if p["name"] == "org.apache.logging.log4j:log4j-core"
+             and p["version"] == sys.argv[2])
+assert got == ["/var/jenkins_home/plugins/log4j-too.JPI", "/var/jenkins_home/plugins/log4j.hpi"], got
+PY
 else
         echo "note: liblog4j2-java is not installed; its check was not run"
 fi

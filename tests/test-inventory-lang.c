@@ -235,6 +235,13 @@ static void test_walk(void) {
                 { "setuptools", "51.3.3", "/usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info" },
                 { "distlib", "0.3.1", "/opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO" },
                 { "big", "1.0", "/app/site-packages/big-1.0.dist-info/METADATA" },
+                /* through symlinks a package manager made, by the link's path */
+                { "lodash", "4.17.20", "/app/node_modules/lodash/package.json" },
+                { "@corp/tool", "2.0.0", "/app/node_modules/@corp/tool/package.json" },
+                { "linked-json", "3.0.0", "/app/node_modules/linked-json/package.json" },
+                { "Django", "4.2.1", "/opt/venv/lib/python3.11/site-packages/Django-4.2.1-py3.11.egg/EGG-INFO/PKG-INFO" },
+                /* a pnpm link into its store: read once, where it is */
+                { "chalk", "5.0.0", "/app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json" },
         };
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -257,6 +264,23 @@ static void test_walk(void) {
              test_path(root, "usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info"));
         copy("langpkg/trivy/python/distlib-0.3.1-py3.9.egg-info",
              test_path(root, "opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO"));
+        test_write_file(test_path(root, "opt/venv/lib/python3.11/site-packages/Django-4.2.1-py3.11.egg/EGG-INFO/PKG-INFO"),
+                        "Metadata-Version: 2.1\nName: Django\nVersion: 4.2.1\n");
+        /* `npm install ./vendor/lodash`, a workspace, a linked package.json,
+         * pnpm's layout */
+        test_write_file(test_path(root, "app/vendor/lodash/package.json"),
+                        "{\"name\": \"lodash\", \"version\": \"4.17.20\"}");
+        CHECK(symlink("../vendor/lodash", test_path(root, "app/node_modules/lodash")) == 0);
+        test_write_file(test_path(root, "packages/tool/package.json"), "{\"name\": \"@corp/tool\", \"version\": \"2.0.0\"}");
+        test_write_file(test_path(root, "app/node_modules/@corp/.keep"), "");
+        CHECK(symlink("/packages/tool", test_path(root, "app/node_modules/@corp/tool")) == 0);
+        test_write_file(test_path(root, "app/manifests/linked.json"),
+                        "{\"name\": \"linked-json\", \"version\": \"3.0.0\"}");
+        test_write_file(test_path(root, "app/node_modules/linked-json/index.js"), "");
+        CHECK(symlink("../../manifests/linked.json", test_path(root, "app/node_modules/linked-json/package.json")) == 0);
+        test_write_file(test_path(root, "app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json"),
+                        "{\"name\": \"chalk\", \"version\": \"5.0.0\"}");
+        CHECK(symlink(".pnpm/chalk@5.0.0/node_modules/chalk", test_path(root, "app/node_modules/chalk")) == 0);
         /* 1 GB (sparse) METADATA: only its head is read */
         test_write_file(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), "Name: big\nVersion: 1.0\n\n");
         CHECK(truncate(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), 1L << 30) == 0);
@@ -284,7 +308,8 @@ static void test_walk(void) {
         }
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
-        CHECK_MSG(n_lang == 8 + 2 + 4, "%zu language packages", n_lang);  /* the 2nd debug and ms of express */
+        /* the 2nd debug and ms of express; chalk once */
+        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
         CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",

@@ -68,7 +68,8 @@ struct jar_level {                      /* one archive being read */
 };
 
 static bool archive_name(const char *name) {
-        static const char *const exts[] = { ".jar", ".war", ".ear", ".par" };
+        /* .hpi and .jpi: Jenkins plugins, jars by another name */
+        static const char *const exts[] = { ".jar", ".war", ".ear", ".par", ".hpi", ".jpi" };
         size_t n = strlen(name);
 
         for (size_t i = 0; i < ELEMENTSOF(exts); i++)

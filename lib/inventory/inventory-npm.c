@@ -5,9 +5,11 @@
  * A package.json outside node_modules is a project's own (the workspace
  * root), not an installed package, and is left out. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strutil.h"
 #include "inventory.h"
@@ -87,11 +89,72 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
         return r;
 }
 
+/* Whether a symlink's target is left to the walk: one that runs through a
+ * node_modules folder, where the walk finds the package (pnpm's
+ * node_modules/.pnpm store), or one made only of "." and ".." (a folder
+ * above, the project itself: a loop, not a package). */
+static bool left_to_walk(const char *target) {
+        bool up = true;
+
+        for (const char *p = target; (p = strstr(p, "node_modules")); p += 12)
+                if ((p == target || p[-1] == '/') && (p[12] == '/' || p[12] == '\0'))
+                        return true;
+        for (const char *p = target; *p && up; p += strcspn(p, "/")) {
+                size_t n;
+
+                p += strspn(p, "/");
+                n = strcspn(p, "/");
+                up = n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+        }
+        return up;
+}
+
+/* A package folder in node_modules, or its package.json, that is a
+ * symlink: what `npm install ./vendor/x`, `npm link` and workspaces make.
+ * Node loads the package through it, so it is read through it, resolved
+ * inside the root; a link into a node_modules folder is left to the walk,
+ * which reads the package there. */
+static int visit_link(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        _cleanup_free_ char *buf = NULL, *origin = NULL, *folder = NULL;
+        char target[PATH_MAX];
+        bool file = strcmp(e->name, "package.json") == 0;
+        size_t len = 0;
+        ssize_t n;
+        int r;
+
+        if (asprintf(&folder, "%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (file ? !installed_folder(e->dir) : !installed_folder(folder))
+                return 0;
+        n = readlinkat(inventory_walk_dirfd(e), e->name, target, sizeof(target) - 1);
+        if (n < 0)
+                return 0;
+        target[n] = '\0';
+        if (left_to_walk(target))
+                return 0;
+        if (asprintf(&origin, "/%s%s", folder, file ? "" : "/package.json") < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        r = inventory_walk_read_in_root(e, file ? NULL : "package.json", NPM_PACKAGE_JSON_MAX, &buf, &len, err);
+        if (r == -ENOENT)       /* dangling, or a folder that holds no package */
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                r = inventory_not_read(inv, "%s (through the symlink %s); skipped", err->msg, target);
+                error_clear(err);
+                return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        r = npm_package_json_parse(buf, len, origin, inv);
+        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
         size_t len = 0;
         int r;
 
+        if (e->type == DT_LNK)
+                return visit_link(inv, e, err);
         if (e->type != DT_REG || strcmp(e->name, "package.json") != 0 || !installed_folder(e->dir))
                 return 0;
         if (asprintf(&origin, "/%s/package.json", e->dir) < 0)

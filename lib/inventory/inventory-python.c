@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Python distributions as installed by pip and by distributions' python3-*
  * packages: a "*.dist-info" folder with METADATA (wheels, PEP 376/566), a
- * "*.egg-info" folder with PKG-INFO, or a "*.egg-info" file that is itself
- * PKG-INFO (setuptools).  Both are RFC 822 headers; Name and Version are all
+ * "*.egg-info" folder with PKG-INFO, a "*.egg-info" file that is itself
+ * PKG-INFO (setuptools), or an unzipped "*.egg" folder's EGG-INFO/PKG-INFO.  Both are RFC 822 headers; Name and Version are all
  * we need, so only the head of the file is read (the description after the
  * headers can be megabytes). */
 #include <dirent.h>
@@ -83,7 +83,7 @@ int python_metadata_parse(const char *buf, size_t len, const char *origin, struc
 }
 
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
-        _cleanup_free_ char *buf = NULL, *origin = NULL;
+        _cleanup_free_ char *buf = NULL, *origin = NULL, *egg = NULL;
         const char *subdir = NULL, *file;
         size_t len = 0;
         int r;
@@ -96,7 +96,13 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 file = "PKG-INFO";
         } else if (e->type == DT_REG && endswith(e->name, ".egg-info"))
                 file = e->name;
-        else
+        else if (e->type == DT_DIR && endswith(e->name, ".egg")) {
+                /* an egg unzipped (easy_install, `setup.py install`) */
+                if (asprintf(&egg, "%s/EGG-INFO", e->name) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                subdir = egg;
+                file = "PKG-INFO";
+        } else
                 return 0;
         if (asprintf(&origin, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
                      file) < 0)

@@ -665,7 +665,7 @@ static int visit(struct inventory_walk *w, const char *name, unsigned char type,
         struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = type };
         int r;
 
-        if (type != DT_DIR && type != DT_REG)   /* counted, never offered */
+        if (type != DT_DIR && type != DT_REG && type != DT_LNK)        /* counted, never offered */
                 return 0;
         if (owned(w, name)) {
                 w->inv->owned_left++;   /* its OS package's (inventory_own()); a folder is still walked */
@@ -763,14 +763,13 @@ static int open_file(int dirfd, const char *dir, const char *name) {
         return fd;
 }
 
+static int read_opened(struct inventory_walk *w, int fd, const char *what, size_t max, bool prefix, char **ret,
+                       size_t *ret_len, struct error *err);
+
 int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
                         bool prefix, char **ret, size_t *ret_len, struct error *err) {
-        struct inventory_walk *w = e->walk;
-        _cleanup_free_ char *buf = NULL, *what = NULL;
+        _cleanup_free_ char *what = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        size_t len = 0;
-        ssize_t n;
 
         if (asprintf(&what, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
                      name) < 0)
@@ -778,6 +777,32 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
         fd = open_file(inventory_walk_dirfd(e), subdir, name);
         if (fd < 0)
                 return fd == -ENOENT ? -ENOENT : error_set_errno(err, -fd, "open %s", what);
+        return read_opened(e->walk, fd, what, max, prefix, ret, ret_len, err);
+}
+
+int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char **ret,
+                                size_t *ret_len, struct error *err) {
+        _cleanup_free_ char *what = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct error ignored = {};
+
+        if (asprintf(&what, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = rootfs_openat(e->walk->root, what, O_RDONLY | O_NONBLOCK | O_NOCTTY, &ignored);
+        if (fd < 0)
+                return fd == -ENOENT ? -ENOENT : error_set_errno(err, -fd, "open %s", what);
+        return read_opened(e->walk, fd, what, max, false, ret, ret_len, err);
+}
+
+/* A regular file opened for a reader: read whole (at most max) or its
+ * first max bytes, counted against the walk's byte cap. */
+static int read_opened(struct inventory_walk *w, int fd, const char *what, size_t max, bool prefix, char **ret,
+                       size_t *ret_len, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+        ssize_t n;
+
         if (fstat(fd, &st) < 0)
                 return error_set_errno(err, errno, "stat %s", what);
         if (!S_ISREG(st.st_mode))

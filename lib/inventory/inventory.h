@@ -208,6 +208,11 @@ int inventory_walk_dirfd(const struct inventory_walk_entry *e);
  * or with prefix its first max bytes.  -ENOENT when absent. */
 int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir, const char *name, size_t max,
                         bool prefix, char **ret, size_t *ret_len, struct error *err);
+/* Reads the entry's path, or rel below it, resolved in the rootfs: symlinks
+ * followed, never out of the root (for a symlink a package manager made,
+ * node_modules/x -> ../../vendor/x).  Otherwise as inventory_walk_read(). */
+int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char **ret,
+                                size_t *ret_len, struct error *err);
 /* The walk's count of bytes that readers inflated from archives, which
  * they hold to a cap of their own (INVENTORY_WALK_INFLATED_MAX). */
 uint64_t *inventory_walk_inflated(const struct inventory_walk_entry *e);
