@@ -325,12 +325,17 @@ static void test_walk(void) {
         inventory_free(inv);
         inv = collect_both(r, "a tree deeper than the walk goes");
         CHECK(inv && has_note(inv, "deeper than the walk descends", NULL));
+        /* beside it the walk goes on: every package of the tree is there */
+        CHECK(inv && test_find_package(inv, "left-pad", "1.3.0") && test_find_package(inv, "right-pad", "2.0.0") &&
+              test_find_package(inv, "lodash", "4.17.20") && test_find_package(inv, "Django", "4.2.1"));
         /* the same tree moved into the second lister's folder (usr/share):
          * said there, in its place in the walk */
         CHECK(rename(test_path(root, "deep"), test_path(root, "usr/share/deep")) == 0);
         inventory_free(inv);
         inv = collect_both(r, "a tree under usr/share deeper than the walk goes");
         CHECK(inv && has_note(inv, "usr/share/deep/d/d", "deeper than the walk descends"));
+        CHECK(inv && test_find_package(inv, "left-pad", "1.3.0") && test_find_package(inv, "right-pad", "2.0.0") &&
+              test_find_package(inv, "lodash", "4.17.20") && test_find_package(inv, "Django", "4.2.1"));
 }
 
 int main(void) {

@@ -9,9 +9,9 @@
  *
  * Two halves.  The lister reads the folders, depth first, into a stream
  * of events: an entry (type, name), into the folder just named, out of
- * it, a cap's note, the end.  Folders are read with getdents64 into one
- * buffer per depth, not through DIR: fdopendir() costs a fstat and two
- * fcntl per folder.  Given threads (inventory_lister_new()), it lists
+ * it, a cap's note (a folder not gone into), the end.  Folders are read
+ * with getdents64 into one buffer per depth, not through DIR: fdopendir()
+ * costs a fstat and two fcntl per folder.  Given threads (inventory_lister_new()), it lists
  * while the package databases are read, which the walk needs first (an
  * entry an OS package installed, inventory_own(), is offered to no reader:
  * it is that package's; a folder is still walked, for what others put in
@@ -22,8 +22,10 @@
  * have descended into it: the walk takes the second's stream there.  A
  * reader that reads a file gets the entry's folder opened anew from the
  * root (never through a symlink); most entries need none.
- * Caps on depth, entries visited and bytes read end the walk with a note of
- * what was skipped, which the match reports as not checked. */
+ * A folder past the cap on depth (or on a path's length) is not gone into,
+ * and the caps on entries visited and bytes read end the walk; each with a
+ * note of what was not looked at, which the match reports as not checked;
+ * the walk goes on beside a folder it did not go into. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -54,7 +56,7 @@ enum event_kind {
         EVENT_ENTRY = 1,        /* type, name: every entry, a symlink too (the cap on entries counts them) */
         EVENT_IN,               /* into the folder just named (name again) */
         EVENT_OUT,
-        EVENT_STOP,             /* a cap's note; the end */
+        EVENT_NOTE,             /* a cap's note: a folder not gone into */
         EVENT_END,
         EVENT_SPLICE,           /* the folder just named is the second lister's: its stream, then this one's */
 };
@@ -188,8 +190,9 @@ static int emit(struct inventory_lister *l, enum event_kind kind, unsigned char 
         return 0;
 }
 
-/* A cap ended the listing: its note, which the walk keeps, then the end. */
-_printf_(2, 3) static int list_stop(struct inventory_lister *l, const char *fmt, ...) {
+/* A cap kept the listing out of a folder: its note, which the walk keeps as
+ * not read; the listing goes on beside it. */
+_printf_(2, 3) static int list_note(struct inventory_lister *l, const char *fmt, ...) {
         _cleanup_free_ char *s = NULL;
         va_list ap;
         int n;
@@ -199,19 +202,19 @@ _printf_(2, 3) static int list_stop(struct inventory_lister *l, const char *fmt,
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
-        return emit(l, EVENT_STOP, 0, s);
+        return emit(l, EVENT_NOTE, 0, s);
 }
 
-/* Into the folder fd, named name in the one on top; 1 when a cap ended
- * the listing instead. */
+/* Into the folder fd, named name in the one on top, unless its path is
+ * longer than the walk follows (a note says so). */
 static int list_push(struct inventory_lister *l, int fd, const char *name) {
         struct frame *f = &l->stack[l->depth];
         size_t n = strlen(name);
 
         if (l->path_len + 1 + n >= sizeof(l->path)) {
                 close(fd);
-                return list_stop(l, "%s: a path longer than the walk follows; language packages below it were "
-                                 "not looked for", l->path) ?: 1;
+                return list_note(l, "%s/%s: a path longer than the walk follows; what is below it was not looked "
+                                 "at", l->path, name);
         }
         if (!l->bufs[l->depth] && !(l->bufs[l->depth] = malloc(WALK_DIRENTS_BUF))) {
                 close(fd);
@@ -327,8 +330,8 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
         if (type != DT_DIR || skipped_at_top(l, name))
                 return 0;
         if (l->depth >= INVENTORY_WALK_DEPTH_MAX)
-                return list_stop(l, "%s: deeper than the walk descends; language packages below it were not "
-                                 "looked for", l->path) ?: 1;
+                return list_note(l, "%s: deeper than the walk descends; what is below it was not looked at",
+                                 l->path);
         if (spliced(l, de))
                 return emit(l, EVENT_SPLICE, 0, NULL);
         fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -708,8 +711,8 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 case EVENT_OUT:
                         r = leave(w);
                         break;
-                case EVENT_STOP:
-                        r = stop(w, "%s", text);
+                case EVENT_NOTE:
+                        r = inventory_not_read(w->inv, "%s", text);
                         break;
                 case EVENT_SPLICE:      /* the second lister's stream, in its place */
                         if (w->from != l || !l->second)
