@@ -138,8 +138,8 @@ int cargo_auditable_parse(const char *buf, size_t len, const char *origin, struc
                 r = add_package(json_array_get(pkgs, i), origin, inv, &other);
         json_decref(root);
         if (r >= 0 && other > 0)
-                r = inventory_warn(inv, "%s: %zu crates from git or a registry other than crates.io were not "
-                                   "checked", origin, other);
+                r = inventory_not_read(inv, "%s: %zu crates from git or a registry other than crates.io, which no "
+                                       "record names, were not checked", origin, other);
         return r;
 }
 

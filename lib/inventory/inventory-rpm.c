@@ -224,8 +224,8 @@ static int warn_wal(struct rootfs *r, const char *path, struct inventory *inv) {
         fd = rootfs_openat(r, wal, O_RDONLY, &ignored);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
                 return 0;
-        return inventory_warn(inv, "/%s has %lld bytes not checkpointed into the database; packages installed "
-                              "since the last checkpoint are not seen", wal, (long long) st.st_size);
+        return inventory_not_read(inv, "/%s has %lld bytes not checkpointed into the database; packages "
+                                  "installed since the last checkpoint are not seen", wal, (long long) st.st_size);
 }
 
 static int read_one(struct rootfs *r, size_t i, struct inventory *inv, unsigned long *ret_records,
