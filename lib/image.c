@@ -212,7 +212,9 @@ static int image_not_read(struct image *img, const char *fmt, ...) {
 
 /* ---- paths inside layers ---------------------------------------------------- */
 
-/* "./a//b/" → "a/b"; NULL for anything with a ".." component or empty. */
+/* "./a//b/../c/" → "a/c", lexically, as Docker and containerd clean a
+ * layer's names: ".." drops the component before it and stays at the top
+ * ("../../etc/x" is "etc/x"); NULL when nothing is left (the top itself). */
 static char *clean_path(const char *in) {
         struct strbuf b = {};
         const char *p = in;
@@ -226,8 +228,13 @@ static char *clean_path(const char *in) {
                 end = strchrnul(p, '/');
                 n = (size_t) (end - p);
                 if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        strbuf_done(&b);
-                        return NULL;
+                        char *slash = b.len > 0 ? memrchr(b.s, '/', b.len) : NULL;
+
+                        b.len = slash ? (size_t) (slash - b.s) : 0;
+                        if (b.s)
+                                b.s[b.len] = '\0';
+                        p = end;
+                        continue;
                 }
                 if (n > 0 && !(n == 1 && p[0] == '.')) {
                         if ((b.len > 0 && strbuf_append(&b, "/", 1) < 0) || strbuf_append(&b, p, n) < 0) {
@@ -237,6 +244,8 @@ static char *clean_path(const char *in) {
                 }
                 p = end;
         }
+        if (b.s && b.len == 0)
+                strbuf_done(&b);
         return b.s; /* NULL when nothing was left */
 }
 
@@ -323,12 +332,32 @@ static void remove_at(struct image *img, int parentfd, const char *name, const c
                 (void) unlinkat(parentfd, name, AT_REMOVEDIR);
 }
 
+/* Every folder, symlink and link made costs a block (and an inode) of the
+ * temporary folder, charged to IMAGE_TOTAL_MAX like file content: true
+ * when that cap is reached and the entry (not one the inventory needs) is
+ * to be kept out; the first one kept out is noted, for it and the rest. */
+#define IMAGE_ENTRY_COST 4096
+
+static bool over_cap(struct image *img, const char *p, size_t bytes, const char *what) {
+        if (wanted(p))
+                return false;
+        if (!img->full && img->total + bytes <= IMAGE_TOTAL_MAX) {
+                img->total += bytes;
+                return false;
+        }
+        if (!img->full)
+                (void) image_not_read(img, "%s: /%s and the entries after it: the image's files are more than %zu "
+                                      "bytes, the most written out; not checked", what, p, IMAGE_TOTAL_MAX);
+        img->full = true;
+        return true;
+}
+
 /* The folder of p for a new entry, created as needed (mode 0700), one
  * component at a time with rootfs_open_beneath().  A non-folder a lower
  * layer left on the way is replaced, as a layer's folder hides it in
  * overlayfs; one this layer wrote (a symlink, say) is not, and -ELOOP says
  * the entry is to be ignored.  Returns an O_PATH fd. */
-static int make_parents(struct image *img, const char *p) {
+static int make_parents(struct image *img, const char *p, const char *what) {
         size_t dirlen = (size_t) (base_of(p) - p);
         _cleanup_close_ int fd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
 
@@ -349,6 +378,8 @@ static int make_parents(struct image *img, const char *p) {
                                 return -ELOOP;
                         remove_at(img, fd, name, name, 0);
                 }
+                if (next < 0 && over_cap(img, p, IMAGE_ENTRY_COST, what))
+                        return -EFBIG;
                 if (next < 0 && mkdirat(fd, name, 0700) < 0 && errno != EEXIST)
                         return -errno;
                 if (next < 0)
@@ -372,7 +403,7 @@ static int write_entry(struct image *img, struct archive *a, struct archive_entr
         size_t total = 0, cap = 0;
         la_ssize_t n;
 
-        if (!need && img->full)
+        if (over_cap(img, p, IMAGE_ENTRY_COST, what))
                 return 1;
         /* O_EXCL: never through a symlink at the last component either. */
         fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -396,14 +427,12 @@ static int write_entry(struct image *img, struct archive *a, struct archive_entr
                 return 0;
         img->total -= total;
         (void) unlinkat(dirfd, base_of(p), 0);
-        if (cap == IMAGE_TOTAL_MAX)
-                img->full = true;
-        return (cap == IMAGE_FILE_MAX
-                ? image_not_read(img, "%s: /%s is larger than %zu bytes, the most written out of one file; not "
-                                 "checked", what, p, cap)
-                : image_not_read(img, "%s: /%s and the files after it: the image's files are more than %zu "
-                                 "bytes, the most written out; not checked", what, p, cap)) < 0
-               ? error_set(err, ENOMEM, "out of memory") : 1;
+        if (cap == IMAGE_TOTAL_MAX) {
+                (void) over_cap(img, p, SIZE_MAX / 2, what);    /* noted; the rest kept out */
+                return 1;
+        }
+        return image_not_read(img, "%s: /%s is larger than %zu bytes, the most written out of one file; not "
+                              "checked", what, p, cap) < 0 ? error_set(err, ENOMEM, "out of memory") : 1;
 }
 
 /* A hard link entry: only to a regular file this reader already wrote,
@@ -419,13 +448,24 @@ static int link_entry(struct image *img, int dirfd, const char *p, const char *l
                 return 0;
         tdir = open_dir_of(img, t, (size_t) (base_of(t) - t ? base_of(t) - t - 1 : 0));
         if (refused(tdir))
-                return image_warn(img, "%s: %s: the hard link's target %s runs through a symlink or a file; the "
-                                  "entry is ignored", what, p, t);
+                return image_not_read(img, "%s: /%s: the hard link's target %s runs through a symlink or a file; "
+                                      "not written out, not checked", what, p, t);
         if (tdir < 0 || fstatat(tdir, base_of(t), &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return 0; /* a link to something we didn't keep */
+        if (S_ISLNK(st.st_mode)) {
+                /* link(2) of a symlink is that symlink again: made anew */
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(tdir, base_of(t), target, sizeof(target) - 1);
+
+                if (n < 0)
+                        return 0;
+                target[n] = '\0';
+                remove_at(img, dirfd, base_of(p), p, 0);
+                return symlinkat(target, dirfd, base_of(p)) < 0 ? 0 : 1;
+        }
         if (!S_ISREG(st.st_mode))
-                return image_warn(img, "%s: %s: the hard link's target %s is not a regular file; the entry is "
-                                  "ignored", what, p, t);
+                return image_not_read(img, "%s: /%s: the hard link's target %s is not a regular file; not written "
+                                      "out, not checked", what, p, t);
         remove_at(img, dirfd, base_of(p), p, 0);
         return linkat(tdir, base_of(t), dirfd, base_of(p), 0) < 0 ? 0 : 1;
 }
@@ -472,13 +512,16 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
         int r;
 
         if (!p)
-                return 0; /* "..": never inside our folder; the rest of the image is not ours to judge */
+                return 0; /* the top folder itself */
         if (startswith(base_of(p), ".wh."))
                 return apply_whiteout(img, p, what) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
-        dirfd = make_parents(img, p);
+        dirfd = make_parents(img, p, what);
+        if (dirfd == -EFBIG)
+                return 0; /* kept out by the cap, noted */
         if (refused(dirfd))
-                return image_warn(img, "%s: %s: a folder on its path is a symlink or a file of the same layer; "
-                                  "the entry is ignored", what, p) < 0 ? -ENOMEM : 0;
+                return image_not_read(img, "%s: /%s: a folder on its path is a symlink or a file of the same "
+                                      "layer; not written out, not checked", what, p) < 0
+                       ? error_set(err, ENOMEM, "out of memory") : 0;
         if (dirfd < 0)
                 return error_set_errno(err, dirfd, "%s: materialise %s", what, p);
         if (type == AE_IFDIR && !link) {
@@ -487,10 +530,10 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
                  * marker would spare it */
                 if (fstatat(dirfd, base_of(p), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
                         return 0;
-                if (is_fresh(img, p))
-                        return image_warn(img, "%s: %s: a folder where the same layer has a file or symlink; the "
-                                          "entry is ignored", what, p) < 0 ? error_set(err, ENOMEM, "out of memory")
-                                                                          : 0;
+                /* anything else there goes, this layer's too, as Docker
+                 * and containerd replace it */
+                if (over_cap(img, p, IMAGE_ENTRY_COST, what))
+                        return 0;
                 remove_at(img, dirfd, base_of(p), p, 0);
                 if (mkdirat(dirfd, base_of(p), 0700) < 0 && errno != EEXIST)
                         return error_set_errno(err, errno, "%s: materialise %s", what, p);
@@ -501,10 +544,14 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
         if (!link && type != AE_IFREG && type != AE_IFLNK)
                 return 0;
         if (link) {
+                if (over_cap(img, p, IMAGE_ENTRY_COST, what))
+                        return 0;
                 if ((r = link_entry(img, dirfd, p, link, what)) <= 0)
                         return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         } else if (type == AE_IFLNK) {
                 /* Kept as it is: the inventory resolves it inside the folder. */
+                if (over_cap(img, p, IMAGE_ENTRY_COST + strlen(strempty(archive_entry_symlink(e))), what))
+                        return 0;
                 if (symlinkat(strempty(archive_entry_symlink(e)), dirfd, base_of(p)) < 0)
                         return error_set_errno(err, errno, "%s: materialise %s", what, p);
         } else if ((r = write_entry(img, a, e, dirfd, p, what, err)) != 0)

@@ -108,6 +108,33 @@ try:
           f"lang.tar: unchecked {scan['unchecked']}")
     r = run("scan", f"{t}/lang.tar", "--db", DB, "--fail-on", "CRITICAL", expect=1)
 
+    # Names and layouts as Docker and containerd write them: ".." cleaned
+    # lexically (a later layer's var/lib/dpkg/info/../status replaces the
+    # status file), a folder over a file of the same layer replaces it, a
+    # hard link to a symlink is that symlink again; a file below a symlink
+    # of the same layer is not written out, and said as not checked.
+    L5 = layer([("var/lib/dpkg/info/../status", status(("libcurl4", "curl", "7.88.1-10+deb12u5"))),
+                ("usr/lib/node_modules/x/../lodash/package.json", pkg("lodash", "4.17.0")),
+                ("opt/nm/dep/package.json", pkg("dep", "1.0.0")),
+                ("usr/local/lib/node_modules/dep", None, "../../../../opt/nm/dep"),
+                ("usr/local/lib/node_modules/dep2", "hardlink", "usr/local/lib/node_modules/dep"),
+                ("app/node_modules/over", b"a file first"),
+                ("app/node_modules/over", DIR),
+                ("app/node_modules/over/package.json", pkg("over", "2.0.0")),
+                ("app/linked", None, "../opt/nm"),
+                ("app/linked/node_modules/hidden/package.json", pkg("hidden", "3.0.0"))])
+    docker_save(f"{t}/names.tar", [L1, L5], "test/names:1")
+    inv = json.loads(run("inventory", f"{t}/names.tar", "--format", "json").stdout)
+    got = sorted((p["name"], p["version"], p["origin_file"]) for p in inv["packages"]
+                 if p["name"] in ("libcurl4", "lodash", "dep", "over", "hidden"))
+    check(got == [("dep", "1.0.0", "/usr/local/lib/node_modules/dep/package.json"),
+                  ("dep", "1.0.0", "/usr/local/lib/node_modules/dep2/package.json"),
+                  ("libcurl4", "7.88.1-10+deb12u5", "/var/lib/dpkg/status"),
+                  ("lodash", "4.17.0", "/usr/lib/node_modules/lodash/package.json"),
+                  ("over", "2.0.0", "/app/node_modules/over/package.json")], f"names.tar: {got}")
+    check([x for x in inv.get("skipped", []) if "/app/linked/node_modules/hidden/package.json" in x],
+          f"names.tar: the entry below a symlink of its layer not said: {inv.get('skipped')}")
+
     # Damaged archives: a clear error naming the file, exit 2.
     data = open(f"{t}/save.tar", "rb").read()
     open(f"{t}/cut.tar", "wb").write(data[:len(data) // 2])
