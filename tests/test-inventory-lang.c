@@ -240,6 +240,11 @@ static void test_walk(void) {
                 { "@corp/tool", "2.0.0", "/app/node_modules/@corp/tool/package.json" },
                 { "linked-json", "3.0.0", "/app/node_modules/linked-json/package.json" },
                 { "Django", "4.2.1", "/opt/venv/lib/python3.11/site-packages/Django-4.2.1-py3.11.egg/EGG-INFO/PKG-INFO" },
+                /* node_modules itself, and an @scope folder, symlinked; a
+                 * target whose text names node_modules but that is not in one */
+                { "linked-dir", "4.0.0", "/app2/node_modules/linked-dir/package.json" },
+                { "@myorg/inner", "5.0.0", "/app/node_modules/@myorg/inner/package.json" },
+                { "p2", "6.0.0", "/app/node_modules/pkg-dotdot/package.json" },
                 /* a pnpm link into its store: read once, where it is */
                 { "chalk", "5.0.0", "/app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json" },
         };
@@ -281,6 +286,16 @@ static void test_walk(void) {
         test_write_file(test_path(root, "app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json"),
                         "{\"name\": \"chalk\", \"version\": \"5.0.0\"}");
         CHECK(symlink(".pnpm/chalk@5.0.0/node_modules/chalk", test_path(root, "app/node_modules/chalk")) == 0);
+        test_write_file(test_path(root, "opt/deps/linked-dir/package.json"),
+                        "{\"name\": \"linked-dir\", \"version\": \"4.0.0\"}");
+        test_write_file(test_path(root, "app2/.keep"), "");
+        CHECK(symlink("../opt/deps", test_path(root, "app2/node_modules")) == 0);
+        test_write_file(test_path(root, "vendor/scope/inner/package.json"),
+                        "{\"name\": \"@myorg/inner\", \"version\": \"5.0.0\"}");
+        CHECK(symlink("../../vendor/scope", test_path(root, "app/node_modules/@myorg")) == 0);
+        test_write_file(test_path(root, "vendor/p2/package.json"), "{\"name\": \"p2\", \"version\": \"6.0.0\"}");
+        test_write_file(test_path(root, "vendor/node_modules/.keep"), "");
+        CHECK(symlink("../../vendor/node_modules/../p2", test_path(root, "app/node_modules/pkg-dotdot")) == 0);
         /* 1 GB (sparse) METADATA: only its head is read */
         test_write_file(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), "Name: big\nVersion: 1.0\n\n");
         CHECK(truncate(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), 1L << 30) == 0);
@@ -309,7 +324,7 @@ static void test_walk(void) {
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         /* the 2nd debug and ms of express; chalk once */
-        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1, "%zu language packages", n_lang);
+        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
         CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "fifo-1.0.dist-info/METADATA is not a regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",

@@ -16,6 +16,7 @@
 
 #define NPM_PACKAGE_JSON_MAX ((size_t) 4 * 1024 * 1024)
 #define NPM_NAME_MAX 214        /* npm's own limit (validate-npm-package-name) */
+#define NPM_LINKED_ENTRIES_MAX 100000   /* in a symlinked node_modules or @scope folder */
 
 /* The folder is node_modules/<name> or node_modules/@scope/<name>. */
 static bool installed_folder(const char *dir) {
@@ -89,52 +90,58 @@ int npm_package_json_parse(const char *buf, size_t len, const char *origin, stru
         return r;
 }
 
-/* Whether a symlink's target is left to the walk: one that runs through a
- * node_modules folder, where the walk finds the package (pnpm's
- * node_modules/.pnpm store), or one made only of "." and ".." (a folder
- * above, the project itself: a loop, not a package). */
-static bool left_to_walk(const char *target) {
-        bool up = true;
+/* The path in the rootfs a symlink in folder dir points to, cleaned
+ * lexically ("a/b/../c" is "a/c", ".." stays at the top), without a
+ * leading "/"; NULL when out of memory. */
+static char *link_path(const char *dir, const char *target) {
+        _cleanup_free_ char *joined = NULL;
+        char *out, *o;
 
-        for (const char *p = target; (p = strstr(p, "node_modules")); p += 12)
-                if ((p == target || p[-1] == '/') && (p[12] == '/' || p[12] == '\0'))
-                        return true;
-        for (const char *p = target; *p && up; p += strcspn(p, "/")) {
+        if (asprintf(&joined, "%s/%s", target[0] == '/' ? "" : dir, target) < 0)
+                return NULL;
+        out = o = calloc(1, strlen(joined) + 1);
+        for (const char *p = joined; out && *p;) {
                 size_t n;
 
                 p += strspn(p, "/");
                 n = strcspn(p, "/");
-                up = n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+                if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > out && *--o != '/')
+                                ;
+                        *o = '\0';
+                } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+                        if (o > out)
+                                *o++ = '/';
+                        memcpy(o, p, n);
+                        o += n;
+                        *o = '\0';
+                }
+                p += n;
         }
-        return up;
+        return out;
 }
 
-/* A package folder in node_modules, or its package.json, that is a
- * symlink: what `npm install ./vendor/x`, `npm link` and workspaces make.
- * Node loads the package through it, so it is read through it, resolved
- * inside the root; a link into a node_modules folder is left to the walk,
- * which reads the package there. */
-static int visit_link(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
-        _cleanup_free_ char *buf = NULL, *origin = NULL, *folder = NULL;
-        char target[PATH_MAX];
-        bool file = strcmp(e->name, "package.json") == 0;
+/* Whether a symlink's target, cleaned (link_path()), is left to the walk:
+ * inside a node_modules folder, where the walk finds the package (pnpm's
+ * node_modules/.pnpm store), or a folder above the link's own (the project
+ * itself: a loop, not a package). */
+static bool left_to_walk(const char *path, const char *dir) {
+        size_t n = strlen(path);
+
+        for (const char *p = path; (p = strstr(p, "node_modules")); p += 12)
+                if ((p == path || p[-1] == '/') && (p[12] == '/' || p[12] == '\0'))
+                        return true;
+        return n == 0 || (strncmp(dir, path, n) == 0 && (dir[n] == '/' || dir[n] == '\0'));
+}
+
+/* One package.json through a symlinked folder: rel below the entry. */
+static int read_linked(struct inventory *inv, const struct inventory_walk_entry *e, const char *rel,
+                       const char *origin, const char *target, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
         size_t len = 0;
-        ssize_t n;
         int r;
 
-        if (asprintf(&folder, "%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        if (file ? !installed_folder(e->dir) : !installed_folder(folder))
-                return 0;
-        n = readlinkat(inventory_walk_dirfd(e), e->name, target, sizeof(target) - 1);
-        if (n < 0)
-                return 0;
-        target[n] = '\0';
-        if (left_to_walk(target))
-                return 0;
-        if (asprintf(&origin, "/%s%s", folder, file ? "" : "/package.json") < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        r = inventory_walk_read_in_root(e, file ? NULL : "package.json", NPM_PACKAGE_JSON_MAX, &buf, &len, err);
+        r = inventory_walk_read_in_root(e, rel, NPM_PACKAGE_JSON_MAX, &buf, &len, err);
         if (r == -ENOENT)       /* dangling, or a folder that holds no package */
                 return 0;
         if (r == -ENOMEM)
@@ -146,6 +153,81 @@ static int visit_link(struct inventory *inv, const struct inventory_walk_entry *
         }
         r = npm_package_json_parse(buf, len, origin, inv);
         return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
+}
+
+/* The packages of a symlinked folder that holds package folders (a
+ * node_modules, or an @scope in one): each <name>/package.json, and
+ * <@scope>/<name>/package.json where scoped is true. */
+static int read_linked_folder(struct inventory *inv, const struct inventory_walk_entry *e, const char *folder,
+                              const char *target, bool scoped, struct error *err) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = inventory_walk_list_in_root(e, NULL, NPM_LINKED_ENTRIES_MAX, &names, err);
+
+        if (r < 0) {
+                error_clear(err);
+                return 0;       /* dangling, or not a folder */
+        }
+        for (char **n = names; r >= 0 && n && *n; n++) {
+                _cleanup_free_ char *rel = NULL, *origin = NULL;
+                _cleanup_strv_free_ char **inner = NULL;
+
+                if ((*n)[0] == '.')
+                        continue;
+                if (scoped && (*n)[0] == '@') {
+                        if (inventory_walk_list_in_root(e, *n, NPM_LINKED_ENTRIES_MAX, &inner, err) < 0) {
+                                error_clear(err);
+                                continue;
+                        }
+                        for (char **m = inner; r >= 0 && m && *m; m++) {
+                                _cleanup_free_ char *rel2 = NULL, *origin2 = NULL;
+
+                                if ((*m)[0] == '.')
+                                        continue;
+                                if (asprintf(&rel2, "%s/%s/package.json", *n, *m) < 0 ||
+                                    asprintf(&origin2, "/%s/%s", folder, rel2) < 0)
+                                        return error_set(err, ENOMEM, "out of memory");
+                                r = read_linked(inv, e, rel2, origin2, target, err);
+                        }
+                        continue;
+                }
+                if (asprintf(&rel, "%s/package.json", *n) < 0 || asprintf(&origin, "/%s/%s", folder, rel) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                r = read_linked(inv, e, rel, origin, target, err);
+        }
+        return r;
+}
+
+/* A symlink where Node looks for packages: a package folder in
+ * node_modules or its package.json (`npm install ./vendor/x`, `npm link`,
+ * workspaces), an @scope folder in one, or node_modules itself.  Node
+ * loads the packages through it, so they are read through it, resolved
+ * inside the root, and named by the link's path; a link into a
+ * node_modules folder is left to the walk, which reads the package where
+ * it is. */
+static int visit_link(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        _cleanup_free_ char *origin = NULL, *folder = NULL, *path = NULL;
+        char target[PATH_MAX];
+        bool file = strcmp(e->name, "package.json") == 0, modules = strcmp(e->name, "node_modules") == 0;
+        bool scope = e->name[0] == '@' && (endswith(e->dir, "/node_modules") || strcmp(e->dir, "node_modules") == 0);
+        ssize_t n;
+
+        if (asprintf(&folder, "%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!modules && !scope && (file ? !installed_folder(e->dir) : !installed_folder(folder)))
+                return 0;
+        n = readlinkat(inventory_walk_dirfd(e), e->name, target, sizeof(target) - 1);
+        if (n < 0)
+                return 0;
+        target[n] = '\0';
+        if (!(path = link_path(e->dir, target)))
+                return error_set(err, ENOMEM, "out of memory");
+        if (left_to_walk(path, e->dir))
+                return 0;
+        if (modules || scope)
+                return read_linked_folder(inv, e, folder, target, modules, err);
+        if (asprintf(&origin, "/%s%s", folder, file ? "" : "/package.json") < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return read_linked(inv, e, file ? NULL : "package.json", origin, target, err);
 }
 
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {

@@ -797,6 +797,15 @@ int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char
         return read_opened(e->walk, fd, what, max, false, ret, ret_len, err);
 }
 
+int inventory_walk_list_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char ***ret,
+                                struct error *err) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return rootfs_list_dir(e->walk->root, path, max, ret, err);
+}
+
 /* A regular file opened for a reader: read whole (at most max) or its
  * first max bytes, counted against the walk's byte cap. */
 static int read_opened(struct inventory_walk *w, int fd, const char *what, size_t max, bool prefix, char **ret,

@@ -213,6 +213,10 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
  * node_modules/x -> ../../vendor/x).  Otherwise as inventory_walk_read(). */
 int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char **ret,
                                 size_t *ret_len, struct error *err);
+/* The names in the entry's folder, or in rel below it, resolved as
+ * inventory_walk_read_in_root() does (at most max; rootfs_list_dir()). */
+int inventory_walk_list_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char ***ret,
+                                struct error *err);
 /* The walk's count of bytes that readers inflated from archives, which
  * they hold to a cap of their own (INVENTORY_WALK_INFLATED_MAX). */
 uint64_t *inventory_walk_inflated(const struct inventory_walk_entry *e);
