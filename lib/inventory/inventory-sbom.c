@@ -11,11 +11,12 @@
  *   - a distribution's package (deb, apk, rpm): the ecosystem its OS maps to
  *     (osrelease_ecosystem()), the OS from the purl's distro qualifier
  *     ("debian-12", apk's "3.18.4", a codename) and namespace, else the
- *     document's operating-system component; rpm's epoch qualifier goes back
- *     into the version; the source package from our portcullis:source_name
- *     and portcullis:source_version properties, else the upstream qualifier
- *     ("openssl" or "openssl@3.0.11-1"), else Trivy's SrcName/SrcVersion
- *     properties, else the binary package's own;
+ *     document's operating-system component, else the OS of the first
+ *     distribution purl that names one (first_purl_os()); rpm's epoch
+ *     qualifier goes back into the version; the source package from our
+ *     portcullis:source_name and portcullis:source_version properties, else
+ *     the upstream qualifier ("openssl" or "openssl@3.0.11-1"), else Trivy's
+ *     SrcName/SrcVersion properties, else the binary package's own;
  *   - anything else is listed as unmapped, never dropped.
  * The document is untrusted input: sizes and counts are capped, every field
  * is type-checked, and errors name the file and the field. */
@@ -203,8 +204,7 @@ int purl_parse(const char *s, struct purl *ret, struct error *err) {
 struct ctx {
         const char *origin;
         struct sbom *sbom;
-        bool have_os;           /* inv->os is the document's operating-system component */
-        bool purl_os_tried;     /* without one: the first distribution purl's OS was looked at */
+        bool have_os;           /* inv->os is the document's operating-system component, or the OS first_purl_os() found */
         size_t components;
         char *cache_key;        /* the last distribution purl's "type\x1fnamespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
@@ -417,16 +417,15 @@ static int purl_os(const struct purl *p, struct os_info *ret) {
 }
 
 /* The ecosystem of a distribution's package (a copy, or NULL when the OS
- * is one we can't name, as for a rootfs); the first distribution purl's
- * OS (if it names one of its type) is the inventory's when the document
- * has no operating-system component.  1, with *ret the ecosystem it
+ * is one we can't name, as for a rootfs), by the inventory's OS (the
+ * document's operating-system component, else first_purl_os()) where the
+ * purl names no other.  1, with *ret the ecosystem it
  * would have had, when that ecosystem's packages are of another purl type
  * (a pkg:deb in an Alpine document, or a pkg:deb/alpine/...). */
 static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         struct os_info *inv_os = &c->sbom->inv->os;
         _cleanup_free_ char *key = NULL;
         struct os_info os = {};
-        bool first;
         int r;
 
         *ret = NULL;
@@ -457,16 +456,6 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         if (os.ecosystem && !(*ret = strdup(os.ecosystem))) {
                 os_info_done(&os);
                 return -ENOMEM;
-        }
-        /* only the first distribution purl stands for the OS: a later one
-         * would change what the packages before it were compared with, and
-         * reading our rendering (which has the OS first) would differ */
-        first = !c->have_os && !c->purl_os_tried;
-        c->purl_os_tried = true;
-        if (first && os.id && !c->cache_foreign) {
-                *inv_os = os;
-                inv_os->origin = "the first distribution package's purl";
-                return 0;
         }
         os_info_done(&os);
         return c->cache_foreign;
@@ -637,6 +626,41 @@ static bool is_package_type(const char *type) {
 static int components(struct ctx *c, json_t *parent, const char *where, unsigned depth, bool os_pass,
                       struct error *err);
 
+/* Without an operating-system component, the OS of the first distribution
+ * purl, in document order, that names one of its own type stands for it,
+ * for every package (as the operating-system component of our rendering
+ * then does): looked for before any package is read, so that which
+ * packages come first changes nothing.  0, or -ENOMEM. */
+static int first_purl_os(struct ctx *c, json_t *parent, unsigned depth) {
+        json_t *a = json_object_get(parent, "components");
+
+        for (size_t i = 0; !c->have_os && depth <= SBOM_DEPTH_MAX && i < json_array_size(a); i++) {
+                json_t *o = json_array_get(a, i);
+                const char *purl_s = json_string_value(json_object_get(o, "purl"));
+                _cleanup_(purl_done) struct purl p = {};
+                const struct ecosystem *e;
+                struct error ignored = {};
+                struct os_info os = {};
+                int r;
+
+                if (purl_s && purl_parse(purl_s, &p, &ignored) >= 0 && (e = ecosystem_from_purl_type(p.type)) &&
+                    e->distro && p.version) {
+                        if ((r = purl_os(&p, &os)) < 0)
+                                return r;
+                        if (os.id && os.ecosystem && ecosystem_has_purl_type(os.ecosystem, p.type)) {
+                                c->sbom->inv->os = os;
+                                c->sbom->inv->os.origin = "the first distribution package's purl";
+                                c->have_os = true;
+                                return 0;
+                        }
+                        os_info_done(&os);
+                }
+                if (json_is_object(o) && (r = first_purl_os(c, o, depth + 1)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int component(struct ctx *c, json_t *o, const char *where, unsigned depth, bool os_pass, struct error *err) {
         const char *type, *name, *version, *purl;
         _cleanup_free_ char *subject = NULL;
@@ -780,8 +804,12 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
         if (!json_is_object(root))
                 r = fail(&c, err, "the document", "must be a JSON object");
         else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0 &&
-                 (r = components(&c, root, "", 0, true, err)) >= 0)
-                r = components(&c, root, "", 0, false, err);
+                 (r = components(&c, root, "", 0, true, err)) >= 0) {
+                if (!c.have_os && first_purl_os(&c, root, 0) < 0)
+                        r = error_set(err, ENOMEM, "out of memory");
+                if (r >= 0)
+                        r = components(&c, root, "", 0, false, err);
+        }
         json_decref(root);
         free(c.cache_key);
         free(c.cache_eco);
