@@ -799,11 +799,26 @@ int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char
 
 int inventory_walk_list_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char ***ret,
                                 struct error *err) {
+        struct inventory_walk *w = e->walk;
         _cleanup_free_ char *path = NULL;
+        int r;
 
         if (asprintf(&path, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        return rootfs_list_dir(e->walk->root, path, max, ret, err);
+        if (w->entries >= INVENTORY_WALK_ENTRIES_TOTAL_MAX)
+                return -ENOENT;
+        if ((r = rootfs_list_dir(w->root, path, max, ret, err)) < 0)
+                return r;
+        /* what is listed through a symlink counts as visited */
+        w->entries += strv_length(*ret);
+        if (w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX) {
+                (void) stop(w, "%s: the walk reached its cap on entries visited; language packages after this point "
+                            "were not looked for", path + 1);
+                strv_free(*ret);
+                *ret = NULL;
+                return -ENOENT;
+        }
+        return 0;
 }
 
 /* A regular file opened for a reader: read whole (at most max) or its
