@@ -204,7 +204,7 @@ d = json.load(open(sys.argv[1]))
 assert d["packages"] == 2, d["packages"]
 assert {f["installed_version"] for f in d["findings"]} == {"7.88.1-10+deb12u3"} and len(d["findings"]) == 18, d["findings"]
 PY
-grep -q "package libcurl4 is also listed in /var/lib/dpkg/status at version" "$T/twice.err" || fail "twice: no warning"
+grep -q "package libcurl4 at version .* is also listed in /var/lib/dpkg/status at version" "$T/twice.err" || fail "twice: no warning"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged package database are never passed in silence"

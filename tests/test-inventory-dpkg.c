@@ -521,13 +521,13 @@ static void test_rootfs(unsigned flags) {
                 CHECK_STREQ(inv->pkgs[1].origin_file, "/var/lib/dpkg/status.d/libc6");
                 CHECK_STREQ(inv->pkgs[2].name, "libssl3");     /* a hidden file is read too */
                 CHECK_STREQ(inv->pkgs[2].origin_file, "/var/lib/dpkg/status.d/.hidden");
-                /* zlib1g at two versions: both kept, the status file's first */
+                /* zlib1g at two versions: both kept */
                 CHECK_STREQ(inv->pkgs[3].name, "zlib1g");
-                CHECK_STREQ(inv->pkgs[3].version, "1:1.2.13");
-                CHECK_STREQ(inv->pkgs[3].origin_file, "/var/lib/dpkg/status");
+                CHECK_STREQ(inv->pkgs[3].version, "1:1.2.0");
+                CHECK_STREQ(inv->pkgs[3].origin_file, "/var/lib/dpkg/status.d/zlib");
                 CHECK_STREQ(inv->pkgs[4].name, "zlib1g");
-                CHECK_STREQ(inv->pkgs[4].version, "1:1.2.0");
-                CHECK_STREQ(inv->pkgs[4].origin_file, "/var/lib/dpkg/status.d/zlib");
+                CHECK_STREQ(inv->pkgs[4].version, "1:1.2.13");
+                CHECK_STREQ(inv->pkgs[4].origin_file, "/var/lib/dpkg/status");
         }
         /* adir (not a file) and escape (ENOENT inside the root): not read,
          * so not checked; zlib (two versions): a warning. */

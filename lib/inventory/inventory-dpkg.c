@@ -412,11 +412,11 @@ static int cmp_packages(const void *a, const void *b) {
         if (c == 0)
                 c = strcmp(strempty(x->arch), strempty(y->arch));
         if (c == 0)
+                c = strcmp(x->version, y->version);
+        if (c == 0)
                 c = origin_rank(x->origin_file) - origin_rank(y->origin_file);
         if (c == 0)
                 c = strcmp(x->origin_file, y->origin_file);
-        if (c == 0)
-                c = strcmp(x->version, y->version);
         return c;
 }
 
@@ -432,26 +432,17 @@ static int dedup(struct inventory *inv, size_t from) {
         qsort(inv->pkgs + from, inv->n_pkgs - from, sizeof(struct package), cmp_packages);
         for (size_t i = from; i < inv->n_pkgs; i++) {
                 struct package *p = &inv->pkgs[i];
-                const struct package *q = NULL;
-                int k = 0;
+                const struct package *q = out > from ? &inv->pkgs[out - 1] : NULL;
 
-                /* the same name+arch sort together, the status file's first */
-                for (size_t j = out; j > from && strcmp(inv->pkgs[j - 1].name, p->name) == 0 &&
-                                     streq_ptr(inv->pkgs[j - 1].arch, p->arch); j--)
-                        if (strcmp(inv->pkgs[j - 1].version, p->version) == 0) {
-                                q = &inv->pkgs[j - 1];
-                                break;
+                if (q && strcmp(q->name, p->name) == 0 && streq_ptr(q->arch, p->arch)) {
+                        if (strcmp(q->version, p->version) == 0) {
+                                package_done(p);
+                                continue;
                         }
-                if (!q && out > from && strcmp(inv->pkgs[out - 1].name, p->name) == 0 &&
-                    streq_ptr(inv->pkgs[out - 1].arch, p->arch))
-                        k = inventory_warn(inv, "%s: package %s is also listed in %s at version %s; both versions "
-                                           "are checked", p->origin_file, p->name, inv->pkgs[out - 1].origin_file,
-                                           inv->pkgs[out - 1].version);
-                if (k < 0)
-                        return k;
-                if (q) {
-                        package_done(p);
-                        continue;
+                        if (inventory_warn(inv, "%s: package %s at version %s is also listed in %s at version %s; "
+                                           "both are checked", p->origin_file, p->name, p->version, q->origin_file,
+                                           q->version) < 0)
+                                return -ENOMEM;
                 }
                 if (out != i) {
                         inv->pkgs[out] = *p;
