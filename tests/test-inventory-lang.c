@@ -296,6 +296,9 @@ static void test_walk(void) {
         test_write_file(test_path(root, "vendor/p2/package.json"), "{\"name\": \"p2\", \"version\": \"6.0.0\"}");
         test_write_file(test_path(root, "vendor/node_modules/.keep"), "");
         CHECK(symlink("../../vendor/node_modules/../p2", test_path(root, "app/node_modules/pkg-dotdot")) == 0);
+        /* a workspace's own package, linked, without a version: not a package */
+        test_write_file(test_path(root, "packages/own/package.json"), "{\"name\": \"own\", \"private\": true}");
+        CHECK(symlink("../../packages/own", test_path(root, "app/node_modules/own")) == 0);
         /* 1 GB (sparse) METADATA: only its head is read */
         test_write_file(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), "Name: big\nVersion: 1.0\n\n");
         CHECK(truncate(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), 1L << 30) == 0);

@@ -59,10 +59,15 @@ static bool name_valid(const char *s, const char **ret_slash) {
         return true;
 }
 
-int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
-        /* a UTF-8 byte order mark, which Node's loader drops too */
+/* package.json as Node loads it: without a UTF-8 byte order mark. */
+static json_t *load(const char *buf, size_t len) {
         bool bom = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0;
-        json_t *root = json_loadb(buf + (bom ? 3 : 0), len - (bom ? 3 : 0), 0, NULL);
+
+        return json_loadb(buf + (bom ? 3 : 0), len - (bom ? 3 : 0), 0, NULL);
+}
+
+int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
+        json_t *root = load(buf, len);
         const char *name = json_string_value(json_object_get(root, "name"));
         const char *version = json_string_value(json_object_get(root, "version"));
         const char *slash = NULL;
@@ -134,6 +139,17 @@ static bool left_to_walk(const char *path, const char *dir) {
         return n == 0 || (strncmp(dir, path, n) == 0 && (dir[n] == '/' || dir[n] == '\0'));
 }
 
+/* A linked package without a version (a workspace's own, `"private":
+ * true`): the project's code, never published, so no record names it. */
+static bool unpublished(const char *buf, size_t len) {
+        json_t *root = load(buf, len);
+        bool r = json_is_object(root) && json_is_string(json_object_get(root, "name")) &&
+                 !json_object_get(root, "version");
+
+        json_decref(root);
+        return r;
+}
+
 /* One package.json through a symlinked folder: rel below the entry. */
 static int read_linked(struct inventory *inv, const struct inventory_walk_entry *e, const char *rel,
                        const char *origin, const char *target, struct error *err) {
@@ -151,6 +167,8 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
                 error_clear(err);
                 return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
+        if (unpublished(buf, len))
+                return 0;
         r = npm_package_json_parse(buf, len, origin, inv);
         return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
 }
