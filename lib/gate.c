@@ -538,6 +538,11 @@ static void find_identity(struct start *h) {
                 h->identity_source = h->identity ? "overlay" : NULL;
                 return;
         }
+        /* an overlay whose upper holds the container's changes (or whose
+         * layers others could change) is not the image the runtime names:
+         * its inventory decides, and no verdict is kept under that image */
+        if (h->ov.refused)
+                return;
         h->identity = image_digest(h);
         h->identity_source = h->identity ? "digest" : NULL;
 }

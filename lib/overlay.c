@@ -860,6 +860,7 @@ int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret)
                 if (k < 0 && k != -ENOMEM) {
                         free(p.identity);
                         p.identity = NULL;
+                        p.refused = true;
                         k = 0;
                 }
         }

@@ -65,6 +65,11 @@ int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, s
 struct overlay_probe {
         char *identity;
         char *why_not;
+        /* the rootfs is an overlay mount's root, yet its layers don't vouch
+         * for an image: the upper holds the container's own changes, or a
+         * layer others could change (why_not says which); the image the
+         * runtime names is then not this rootfs */
+        bool refused;
         char *image_name;       /* containers/storage's name for the image, or NULL */
         char *name_note;        /* why containers/storage named none, when it was asked */
 };

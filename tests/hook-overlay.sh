@@ -11,7 +11,9 @@
 #    identity falls back to the inventory, which sees the upper's files, and
 #    the audit line says why;
 #  - a lower reached through a folder a user owns (the symlink trick): no
-#    overlay identity, and why.
+#    overlay identity, and why;
+#  - that restarted container naming the image's digest, trusted: its
+#    inventory decides, not the image's cached verdict.
 # Needs root, runc, strace and busybox-static; skips (77) without them.
 set -u
 P=${PORTCULLIS:?}
@@ -151,6 +153,43 @@ bundle d
 run d 6
 [ "$RC" -eq 0 ] && [ "$(last identity_source)" = inventory ] && last identity_note | grep -q "not an overlay mount" ||
         fail "plain folder: $(tail -1 "$LOG")"
+
+# 7. a digest the runtime names, trusted: a plain folder of the fixed image
+#    starts clean and its verdict is kept under the digest; then the
+#    container of section 4 (its upper holding the vulnerable status, as a
+#    container that downgraded curl and is started again) names the same
+#    digest: the upper is its own, so its inventory decides, never the
+#    image's verdict
+sed 's/"trust_image_digest": false/"trust_image_digest": true/' "$T/config.json" >"$T/trusted.json"
+D=sha256:$(printf 'fixed image' | sha256sum | cut -d' ' -f1)
+annotate() {    # annotate NAME: the digest annotation and the trusting config
+        python3 - "$T/bundles/$1/config.json" "$T/trusted.json" "$D" <<'PY'
+import json, sys
+p, cfg, d = sys.argv[1:]
+c = json.load(open(p))
+c.setdefault("annotations", {})["io.kubernetes.cri-o.ImageRef"] = d
+c["hooks"]["createRuntime"][0]["args"] = ["portcullis-hook", "--config", cfg]
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+mkdir -p "$T/bundles/e"
+cp -a "$S/1/fs" "$T/bundles/e/rootfs"
+cp -a "$S/2/fs/etc/os-release" "$T/bundles/e/rootfs/etc/"
+cp -a "$S/4/fs/var" "$T/bundles/e/rootfs/"
+bundle e
+annotate e
+run e 7
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = digest ] && [ "$(last identity)" = "$D" ] &&
+        [ "$(last decision)" = allow ] || fail "plain folder, trusted digest: $(tail -1 "$LOG")"
+umount "$T/bundles/a/rootfs"
+status 7.88.1-10+deb12u3 >"$S/a/fs/var/lib/dpkg/status"
+mount_rootfs a "$S/4/fs:$S/2/fs:$S/1/fs"
+annotate a
+run a 8
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = inventory ] && [ "$(last decision)" = warn ] &&
+        [ "$(last cache)" != hit ] || fail "changed upper, trusted digest: served the image's verdict: $(tail -1 "$LOG")"
+last identity_note | grep -q "the upper layer holds the file /var/lib/dpkg/status" ||
+        fail "changed upper, trusted digest: note $(last identity_note)"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
