@@ -156,14 +156,23 @@ static int merge_annotations(struct start *h) {
         return 0;
 }
 
+/* Whether the runtime's annotations are believed about the image (its
+ * digest, its name, its namespace): config.json's trust_image_digest.  On
+ * a host where users set annotations themselves they are not: else an
+ * image could claim another's name and be judged by its scope. */
+static bool annotations_trusted(const struct start *h) {
+        return h->cfg && h->cfg->trust_image_digest;
+}
+
 static void set_name(struct start *h) {
-        const char *image = oci_image_name(h->state.annotations, h->oci.annotations);
+        const char *image = annotations_trusted(h) ? oci_image_name(h->state.annotations, h->oci.annotations)
+                                                   : NULL;
 
         if (!image)     /* Podman: containers/storage's name, from root's own files */
                 image = h->ov.image_name;
 
         h->ctx.image = image;
-        h->ctx.namespace = oci_namespace(h->state.annotations, h->oci.annotations);
+        h->ctx.namespace = annotations_trusted(h) ? oci_namespace(h->state.annotations, h->oci.annotations) : NULL;
         h->ctx.annotations = h->annotations;
         h->ctx.now = time(NULL);
         if (image)
@@ -981,7 +990,9 @@ static int run(struct start *h) {
         if ((k = load_state(h, &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0 ||
-            (k = overlay_probe(h->oci.rootfs, !oci_image_name(h->state.annotations, h->oci.annotations), &h->ov)) < 0) {
+            (k = overlay_probe(h->oci.rootfs,
+                               !annotations_trusted(h) || !oci_image_name(h->state.annotations, h->oci.annotations),
+                               &h->ov)) < 0) {
                 if (k == -ENOMEM)
                         error_set(&err, ENOMEM, "out of memory");
                 set_name(h);

@@ -327,6 +327,11 @@ static int find_identity(const struct running_options *o, struct running_contain
         struct error err = {};
         int r;
 
+        /* as the hook: annotations untrusted name no image, no namespace */
+        if (!o->trust_image_digest) {
+                c->image = NULL;
+                c->namespace = NULL;
+        }
         if (!c->rootfs)
                 return asprintf(&c->identity_note, "the state names no rootfs") < 0 ? -ENOMEM : 0;
         r = overlay_probe(c->rootfs, !c->image, &ov);
@@ -338,7 +343,9 @@ static int find_identity(const struct running_options *o, struct running_contain
         }
         c->identity = TAKE_PTR(ov.identity);
         c->identity_source = "overlay";
-        if (!c->identity && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations)))
+        /* as the hook: a digest does not stand for an overlay whose upper
+         * holds the container's changes (lib/gate.c, find_identity()) */
+        if (!c->identity && !ov.refused && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations)))
                 c->identity_source = "digest";
         if (c->identity || o->no_inventory) {
                 if (!c->identity)

@@ -4,7 +4,7 @@
 # the default, trust_image_digest, the digest names the cache entry, so the
 # claim is served the other image's findings; with trust_image_digest false
 # the identity is always the rootfs's own inventory, and the claim gains
-# nothing.
+# nothing; nor does a name or namespace claimed to choose a laxer scope.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -46,6 +46,23 @@ config wary false
 out=$("$HOOK" --config "$T/wary.json" <"$T/bad.state" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && grep -q "PCEX-CVE-2023-38545 libcurl4" <<<"$out" || fail "wary: the claim was believed: $rc $out"
 tail -1 "$T/audit.log" | grep -q '"identity":"inventory:sha256:' || fail "wary: identity not the inventory's"
+
+# A claimed name and namespace: a scope for an image glob or a namespace
+# (audit, laxer than the top level) and an allowlist entry for that image.
+# Trusting annotations, the claim selects them (as the runtime is believed);
+# wary, the name and namespace come from nowhere the user writes, and the
+# top level decides.
+printf '{"mode": "enforce", "severity": "HIGH", "allowlist": [{"id": "PCEX-CVE-2023-38545", "image": "registry.example.com/legacy/*", "reason": "test"}],
+         "scopes": [{"name": "legacy", "match": {"images": ["registry.example.com/legacy/*"]}, "mode": "audit"},
+                    {"name": "dev", "match": {"namespaces": ["dev-*"]}, "mode": "audit"}]}\n' >"$T/policy.json"
+for claim in '"io.kubernetes.cri-o.ImageName": "registry.example.com/legacy/x"' '"io.kubernetes.pod.namespace": "dev-1"'; do
+        sed "s|\"annotations\": {|\"annotations\": {$claim, |" "$T/bad.state" >"$T/claim.state"
+        out=$("$HOOK" --config "$T/wary.json" <"$T/claim.state" 2>&1); rc=$?
+        [ "$rc" -eq 1 ] && tail -1 "$T/audit.log" | grep -q '"scope":null' ||
+                fail "wary: the claim $claim chose the policy: $rc $out $(tail -1 "$T/audit.log")"
+        rm -f "$T/trusting.cache"*
+        "$HOOK" --config "$T/trusting.json" <"$T/claim.state" >/dev/null 2>&1 || fail "trusting: the claim $claim was not believed"
+done
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
