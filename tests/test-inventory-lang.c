@@ -286,6 +286,7 @@ static void test_walk(void) {
         test_write_file(test_path(root, "app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json"),
                         "{\"name\": \"chalk\", \"version\": \"5.0.0\"}");
         CHECK(symlink(".pnpm/chalk@5.0.0/node_modules/chalk", test_path(root, "app/node_modules/chalk")) == 0);
+        test_write_file(test_path(root, "opt/deps/README"), "a file beside the packages: not one\n");
         test_write_file(test_path(root, "opt/deps/linked-dir/package.json"),
                         "{\"name\": \"linked-dir\", \"version\": \"4.0.0\"}");
         test_write_file(test_path(root, "app2/.keep"), "");

@@ -158,8 +158,10 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         int r;
 
         r = inventory_walk_read_in_root(e, rel, NPM_PACKAGE_JSON_MAX, &buf, &len, err);
-        if (r == -ENOENT)       /* dangling, or a folder that holds no package */
+        if (r == -ENOENT || r == -ENOTDIR) {    /* dangling, a file, or a folder that holds no package */
+                error_clear(err);
                 return 0;
+        }
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
