@@ -96,6 +96,12 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 file = "PKG-INFO";
         } else if (e->type == DT_REG && endswith(e->name, ".egg-info"))
                 file = e->name;
+        else if (e->type == DT_REG && endswith(e->name, ".egg"))
+                /* a zipped egg, importable as it is (zipimport): its
+                 * EGG-INFO/PKG-INFO inside the zip is not read here */
+                return inventory_not_read(inv, "/%s%s%s: a zipped Python egg, whose PKG-INFO Portcullis does not "
+                                          "read; not checked", e->dir, *e->dir ? "/" : "", e->name) < 0
+                       ? error_set(err, ENOMEM, "out of memory") : 0;
         else if (e->type == DT_DIR && endswith(e->name, ".egg")) {
                 /* an egg unzipped (easy_install, `setup.py install`) */
                 if (asprintf(&egg, "%s/EGG-INFO", e->name) < 0)
