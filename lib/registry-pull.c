@@ -163,13 +163,40 @@ void registry_state_info_done(struct registry_state_info *s) {
 
 /* ---- checks --------------------------------------------------------------------------- */
 
-static char *db_revision_of(const char *path) {
+/* The revision of the DB at path, and its signed data time (ret_data_time
+ * may be NULL); NULL when there is none. */
+static char *db_revision_of(const char *path, char **ret_data_time) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         struct error ignored = {};
 
+        if (ret_data_time)
+                *ret_data_time = NULL;
         if (vulndb_open(path, &db, &ignored) < 0 || !vulndb_revision(db))
                 return NULL;
+        if (ret_data_time && vulndb_data_time(db))
+                *ret_data_time = strdup(vulndb_data_time(db));
         return strdup(vulndb_revision(db));
+}
+
+/* Never older data than the database holds, whichever way it came (a
+ * signed mirror over http(s) may have brought newer data since this
+ * artifact was installed): the artifact's data time (its build time when
+ * it names none) against the installed database's. */
+static int data_check(const struct pcdb_config *c, const char *installed, const char *where, struct error *err) {
+        struct osv_time have, ours;
+        char built[32];
+
+        if (!installed || update_parse_time(installed, strlen(installed), &have) < 0)
+                return 0;
+        if (c->data_time && update_parse_time(c->data_time, strlen(c->data_time), &ours) >= 0) {
+                if (ours.s > have.s)
+                        return 0;
+        } else if (c->created > have.s)
+                return 0;
+        update_format_time(c->created, built);
+        return error_set(err, ESTALE, "%s: its data (of %s) is not newer than the installed database's, another "
+                         "revision (signed data of %s); refusing to roll the database back", where,
+                         c->data_time ? c->data_time : built, installed);
 }
 
 /* Never back to an older build: the config's "created" against the one
@@ -324,7 +351,7 @@ static int db_check(const char *tmp, const struct pcdb_config *c, const char *wh
         sqlite3_close(db);
         if (!ok)
                 return error_set(err, EBADMSG, "%s: the DB in the layer fails sqlite's quick_check", where);
-        rev = db_revision_of(tmp);
+        rev = db_revision_of(tmp, NULL);
         if (!streq_ptr(rev, c->revision))
                 return error_set(err, EBADMSG, "%s: the DB in the layer has revision %s, the signed config says %s",
                                  where, strna(rev), c->revision);
@@ -430,7 +457,7 @@ static int verified_config(const struct pcdb_install *in, const struct pcdb_mani
 int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t len, const char *manifest_digest,
                      struct pcdb_install_result *ret, struct error *err) {
         _cleanup_(json_decrefp) json_t *st = state_load(in->state_dir);
-        _cleanup_free_ char *cur = NULL;
+        _cleanup_free_ char *cur = NULL, *cur_data = NULL;
         struct pcdb_manifest m = {};
         struct pcdb_config c = {};
         int q;
@@ -444,7 +471,9 @@ int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t
                 q = fresh_check(&c, in->source, err);
         if (q >= 0)
                 q = rollback_check(in, st, &c, in->source, err);
-        cur = db_revision_of(in->db_path);
+        cur = db_revision_of(in->db_path, &cur_data);
+        if (q >= 0 && !streq_ptr(cur, c.revision) && data_check(&c, cur_data, in->source, err) < 0)
+                q = -ESTALE;
         if (q == 1 && streq_ptr(cur, c.revision)) {
                 say(in, UPDATE_EVENT_STEP, "%s: signature verified; revision %s is installed already", in->source,
                     c.revision);
@@ -530,7 +559,7 @@ static int manifest_get(struct reg_client *c, json_t *st, const char *db_rev, st
 static int pull_one(const char *ref, const struct registry_pull_settings *s, update_report_fn report,
                     void *userdata, struct pcdb_install_result *ret, struct error *err) {
         _cleanup_(json_decrefp) json_t *st = state_load(s->state_dir);
-        _cleanup_free_ char *rev = db_revision_of(s->db_path);
+        _cleanup_free_ char *rev = db_revision_of(s->db_path, NULL);
         struct reg_ctx ctx = {};
         struct pcdb_install in = { .db_path = s->db_path, .state_dir = s->state_dir, .public_key = s->public_key,
                                    .max_layer = s->max_layer, .source = ref, .report = report,

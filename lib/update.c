@@ -616,6 +616,14 @@ static int fetch(struct run *r, struct eco *e, const char *file, const struct va
                 if (make_url(r, src, e->name, file, &url) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 o = get_retrying(r, e, url, v, k, ret, msg, sizeof(msg));
+                /* "not modified" answers a request that named the version
+                 * it has; to one that named none, it is a source holding
+                 * the file back */
+                if (o == OUTCOME_OK && ret->status == 304 && (!v || (!v->etag && !v->last_modified))) {
+                        snprintf(msg, sizeof(msg), "%.300s: 304 Not Modified to a request that named no version of it",
+                                 url);
+                        o = OUTCOME_NEXT;
+                }
                 if (o == OUTCOME_OK) {
                         e->source = src;
                         return 0;
@@ -1019,11 +1027,22 @@ static int fetch_csv(struct run *r, struct eco *e, const struct validators *v, s
         return fetch(r, e, "modified_id.csv", v, k, ret, err);
 }
 
-static int record_csv(struct eco *e, const struct response *resp, const struct changes *c) {
+/* Where the next run starts: the list's newest time, but never later than
+ * now (a record stamped in the future, by a skewed clock or a typo, would
+ * else hide every record after it from every run until then). */
+static int record_csv(struct run *r, struct eco *e, const struct response *resp, const struct changes *c) {
+        char now[32];
+        bool future;
+
+        now_rfc3339(now);
+        future = c && c->newest && strcmp(c->newest, now) > 0;
+        if (future)
+                say(r, UPDATE_EVENT_STEP, e, "modified_id.csv lists a record modified at %s, after now; the next "
+                    "run starts from now", c->newest);
         if (set_str(e->entry, "csv_etag", resp ? resp->etag : NULL) < 0 ||
             set_str(e->entry, "csv_last_modified", resp ? resp->last_modified : NULL) < 0 ||
-            set_str(e->entry, "newest", c ? c->newest : NULL) < 0 ||
-            json_object_set(e->entry, "newest_ids", c && c->newest_ids ? c->newest_ids : json_null()) < 0)
+            set_str(e->entry, "newest", c ? (future ? now : c->newest) : NULL) < 0 ||
+            json_object_set(e->entry, "newest_ids", c && c->newest_ids && !future ? c->newest_ids : json_null()) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -1058,7 +1077,7 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
         } else
                 say(r, UPDATE_EVENT_STEP, e, "%s; the next run downloads all.zip again", cerr.msg);
         strbuf_done(&k.mem);
-        q = record_csv(e, q == 0 ? &resp : NULL, q == 0 ? &c : NULL);
+        q = record_csv(r, e, q == 0 ? &resp : NULL, q == 0 ? &c : NULL);
         changes_done(&c);
         if (q < 0)
                 return error_set(err, ENOMEM, "out of memory");
@@ -1144,8 +1163,13 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         }
         if (!e->valid)
                 return eco_full(r, e, err);
-        v.etag = entry_str(e->old, "csv_etag");
-        v.last_modified = entry_str(e->old, "csv_last_modified");
+        /* With a key the serial already said something changed: the list
+         * is fetched whole and checked against the signed manifest, never
+         * taken as "not modified" on the mirror's word. */
+        if (!r->key) {
+                v.etag = entry_str(e->old, "csv_etag");
+                v.last_modified = entry_str(e->old, "csv_last_modified");
+        }
         q = fetch_csv(r, e, &v, &k, &resp, &cerr);
         if (q < 0) {
                 strbuf_done(&k.mem);
@@ -1162,8 +1186,12 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 say(r, UPDATE_EVENT_STEP, e, "%s: not modified", resp.url);
                 return 0;
         }
+        now_rfc3339(now);
         if (!entry_str(e->old, "newest"))
                 snprintf(reason, sizeof(reason), "the last run has no modified_id.csv to start from");
+        else if (strcmp(entry_str(e->old, "newest"), now) > 0)   /* kept by a version before the cap */
+                snprintf(reason, sizeof(reason), "the last run starts from %s, after now",
+                         entry_str(e->old, "newest"));
         else
                 q = csv_scan(k.mem.s ? k.mem.s : "", k.len, entry_str(e->old, "newest"),
                              json_object_get(e->old, "newest_ids"),
@@ -1178,7 +1206,7 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 say(r, UPDATE_EVENT_STEP, e, "modified_id.csv can't be used: %s; downloading all.zip", reason);
                 return eco_full(r, e, err);
         }
-        if (record_csv(e, &resp, &c) < 0) {
+        if (record_csv(r, e, &resp, &c) < 0) {
                 changes_done(&c);
                 return error_set(err, ENOMEM, "out of memory");
         }
@@ -1819,6 +1847,10 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
                 (void) unlink(tmp);
         if (o != OUTCOME_OK)
                 return o;
+        if (resp.status == 304 && !kept_here) {      /* no version named: a mirror holding the file back */
+                snprintf(msg, msg_size, "%.300s: 304 Not Modified to a request that named no version of it", url);
+                return OUTCOME_NEXT;
+        }
         if (resp.status == 304) {
                 say(r, UPDATE_EVENT_STEP, &f->eco, "%s: not modified", url);
                 return OUTCOME_OK;

@@ -65,7 +65,7 @@ PY
 
 # gen ID MODIFIED [PACKAGE]: a generated OSV record on stdout.
 gen() {
-        printf '{"id": "%s", "modified": "%s", "published": "2030-01-01T00:00:00Z", "summary": "generated %s",
+        printf '{"id": "%s", "modified": "%s", "published": "2026-11-23T00:00:00Z", "summary": "generated %s",
  "affected": [{"package": {"ecosystem": "Debian:12", "name": "%s"},
    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1"}]}]}]}\n' \
                 "$1" "$2" "$1" "${3:-pc-generated}"
@@ -121,6 +121,12 @@ http {
         server {
                 listen 127.0.0.1:$PORT;
                 root $T/mirror;
+                # /held/X: X, but modified_id.csv always 304 Not Modified,
+                # whatever was asked (a mirror holding the list back)
+                location ~ ^/held/(?<rest>.*)\$ {
+                        if (\$uri ~ "modified_id\\.csv\$") { return 304; }
+                        alias $T/mirror/\$rest;
+                }
         }
         # https: /up/X redirects to https, /down/X to http (a downgrade).
         server {
@@ -184,14 +190,14 @@ log_since "$m" | grep -q "all.zip" && fail "second update downloaded all.zip"
 
 # ---- 3. incremental: two new records, one modified ------------------------------------
 OLD=$(sed -n 1000p "$M/modified_id.csv" | cut -d, -f2)
-gen PCT-NEW-1 2030-01-02T00:00:00Z >"$M/PCT-NEW-1.json"
-gen PCT-NEW-2 2030-01-02T00:00:00.5Z >"$M/PCT-NEW-2.json"
+gen PCT-NEW-1 2026-11-24T00:00:00Z >"$M/PCT-NEW-1.json"
+gen PCT-NEW-2 2026-11-24T00:00:00.5Z >"$M/PCT-NEW-2.json"
 python3 - "$M/$OLD.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); r["modified"] = "2030-01-03T00:00:00Z"; r["summary"] = "modified by the test"
+r = json.load(open(sys.argv[1])); r["modified"] = "2026-11-25T00:00:00Z"; r["summary"] = "modified by the test"
 json.dump(r, open(sys.argv[1], "w"))
 PY
-prepend_csv "2030-01-03T00:00:00Z,$OLD" "2030-01-02T00:00:00.5Z,PCT-NEW-2" "2030-01-02T00:00:00Z,PCT-NEW-1"
+prepend_csv "2026-11-25T00:00:00Z,$OLD" "2026-11-24T00:00:00.5Z,PCT-NEW-2" "2026-11-24T00:00:00Z,PCT-NEW-1"
 rezip
 m=$(mark)
 upd || fail "incremental update: exit $?: $(cat "$T/out")"
@@ -199,20 +205,20 @@ got=$(log_since "$m" | grep -v modified_id.csv | sort)
 want=$(printf 'GET /m1/Debian%%3A12/%s.json HTTP/1.1 200\n' "$OLD" PCT-NEW-1 PCT-NEW-2 | sort)
 [ "$got" = "$want" ] || fail "incremental update fetched: [$got], wanted [$want]"
 [ "$(records)" = 1274 ] || fail "incremental update: $(records) records, wanted 1274"
-[ "$(modified_of "$OLD")" = 2030-01-03T00:00:00Z ] || fail "incremental update: $OLD not replaced"
-[ "$(modified_of PCT-NEW-2)" = 2030-01-02T00:00:00.5Z ] || fail "incremental update: PCT-NEW-2 missing"
+[ "$(modified_of "$OLD")" = 2026-11-25T00:00:00Z ] || fail "incremental update: $OLD not replaced"
+[ "$(modified_of PCT-NEW-2)" = 2026-11-24T00:00:00.5Z ] || fail "incremental update: PCT-NEW-2 missing"
 grep -q "1 full\|0 incremental" "$T/out" && fail "incremental update went another way: $(cat "$T/out")"
 m=$(mark)
 upd && grep -q "^unchanged" "$T/out" || fail "after incremental: not unchanged: $(cat "$T/out")"
 
 # ---- 4. a corrupt record among the changes ----------------------------------------------
-gen PCT-NEW-3 2030-01-04T00:00:00Z >"$M/PCT-NEW-3.json"
+gen PCT-NEW-3 2026-11-26T00:00:00Z >"$M/PCT-NEW-3.json"
 printf '{"id": "PCT-BAD-1", "modified": ' >"$M/PCT-BAD-1.json"
-prepend_csv "2030-01-04T00:00:01Z,PCT-BAD-1" "2030-01-04T00:00:00Z,PCT-NEW-3"
+prepend_csv "2026-11-26T00:00:01Z,PCT-BAD-1" "2026-11-26T00:00:00Z,PCT-NEW-3"
 rezip
 upd || fail "update with a corrupt record: exit $?: $(cat "$T/out")"
 grep -q "skipped .*PCT-BAD-1.json" "$T/out" || fail "corrupt record not named: $(cat "$T/out")"
-[ "$(modified_of PCT-NEW-3)" = 2030-01-04T00:00:00Z ] || fail "the good record next to a corrupt one is missing"
+[ "$(modified_of PCT-NEW-3)" = 2026-11-26T00:00:00Z ] || fail "the good record next to a corrupt one is missing"
 [ "$(records)" = 1275 ] || fail "after the corrupt record: $(records) records, wanted 1275"
 REV2=$(rev)
 
@@ -236,7 +242,7 @@ grep -q "previous database is unchanged" "$T/out" || fail "only a closed source:
 cp "$M/all.zip" "$T/all.zip.good"
 cp "$M/modified_id.csv" "$T/csv.good"
 head -c 300000 "$T/all.zip.good" >"$M/all.zip"
-echo "2031-01-01T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"   # doesn't reach back: a gap
+echo "2026-12-02T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"   # doesn't reach back: a gap
 # state_of FILE: what a state says of the archive and the database.
 state_of() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); e=s["ecosystems"]["Debian:12"]; print(s["db_revision"], e["zip_sha256"], e["newest"], e.get("csv_etag"))' "$1"; }
 sha_state=$(state_of "$T/state/state.json")
@@ -308,7 +314,7 @@ EOF
         REV3=$(rev "$T/disk.sqlite")
         before=$(state_of "$TMPFS/state/state.json")
         dd if=/dev/zero of="$TMPFS/filler" bs=64k 2>/dev/null   # fills it up
-        echo "2031-01-01T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"
+        echo "2026-12-02T00:00:00Z,PCT-GAP-1" >"$M/modified_id.csv"
         "$P" db update --config "$T/config-tmpfs.json" --db "$T/disk.sqlite" >"$T/out" 2>&1
         rc=$?
         [ $rc -eq 2 ] || fail "full disk: exit $rc: $(cat "$T/out")"
@@ -387,21 +393,21 @@ grep -q "does not verify with the public key" "$T/out" || fail "signed by anothe
 [ -e "$T/s-other.sqlite" ] && fail "signed by another key: a database was written"
 
 # Incremental, signed: the new record is listed in the manifest.
-gen PCT-SIG-1 2030-02-01T00:00:00Z >"$M/PCT-SIG-1.json"
-prepend_csv "2030-02-01T00:00:00Z,PCT-SIG-1"
+gen PCT-SIG-1 2026-11-27T00:00:00Z >"$M/PCT-SIG-1.json"
+prepend_csv "2026-11-27T00:00:00Z,PCT-SIG-1"
 rezip
 manifest "$T/ed25519.key"
 m=$(mark)
 supd s-ed25519 || fail "signed incremental: exit $?: $(cat "$T/out")"
 log_since "$m" | grep -q "PCT-SIG-1.json HTTP/1.1 200" || fail "signed incremental: record not fetched"
 log_since "$m" | grep -q "all.zip" && fail "signed incremental: all.zip downloaded"
-[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-1)" = 2030-02-01T00:00:00Z ] ||
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-1)" = 2026-11-27T00:00:00Z ] ||
         fail "signed incremental: PCT-SIG-1 missing: $(cat "$T/out")"
 SREV=$(rev "$T/s-ed25519.sqlite")
 
 # A flipped byte in the signature: nothing else is fetched, nothing changes.
-gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
-prepend_csv "2030-02-02T00:00:00Z,PCT-SIG-2"
+gen PCT-SIG-2 2026-11-28T00:00:00Z >"$M/PCT-SIG-2.json"
+prepend_csv "2026-11-28T00:00:00Z,PCT-SIG-2"
 manifest "$T/ed25519.key"
 cp "$M/manifest.json.sig" "$T/sig.good"
 python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[7]^=1; open(p,"wb").write(b)' "$M/manifest.json.sig"
@@ -421,15 +427,15 @@ refused "tampered manifest" "manifest.json: the signature .* does not verify" "$
 cp "$T/manifest.good" "$M/manifest.json"
 
 # A record that isn't what the manifest says (changed after signing).
-gen PCT-SIG-2 2030-02-02T00:00:00Z evil >"$M/PCT-SIG-2.json"
+gen PCT-SIG-2 2026-11-28T00:00:00Z evil >"$M/PCT-SIG-2.json"
 supd s-ed25519
 rc=$?
 refused "record off the manifest" "PCT-SIG-2.json has sha256 [0-9a-f]*, but the signed manifest .* says" \
         "$T/s-ed25519.sqlite" "$SREV"
 [ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = none ] || fail "record off the manifest: it was imported"
-gen PCT-SIG-2 2030-02-02T00:00:00Z >"$M/PCT-SIG-2.json"
+gen PCT-SIG-2 2026-11-28T00:00:00Z >"$M/PCT-SIG-2.json"
 supd s-ed25519 || fail "record restored: exit $?: $(cat "$T/out")"
-[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = 2030-02-02T00:00:00Z ] || fail "record restored: not imported"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-2)" = 2026-11-28T00:00:00Z ] || fail "record restored: not imported"
 SREV=$(rev "$T/s-ed25519.sqlite")
 SSERIAL=$SERIAL
 
@@ -446,8 +452,8 @@ grep -q "manifest:  serial $SERIAL, created .*, expires 2099-01-01T00:00:00Z" "$
 # one (validly signed, all its files intact): refused, the DB keeps serving.
 mkdir -p "$T/old-snapshot" "$T/new-snapshot"
 cp "$M"/* "$T/old-snapshot/"
-gen PCT-SIG-4 2030-02-04T00:00:00Z >"$M/PCT-SIG-4.json"
-prepend_csv "2030-02-04T00:00:00Z,PCT-SIG-4"
+gen PCT-SIG-4 2026-11-30T00:00:00Z >"$M/PCT-SIG-4.json"
+prepend_csv "2026-11-30T00:00:00Z,PCT-SIG-4"
 rezip
 manifest "$T/ed25519.key"
 supd s-ed25519 || fail "newer snapshot: exit $?: $(cat "$T/out")"
@@ -460,7 +466,7 @@ supd s-ed25519
 rc=$?
 refused rollback "manifest.json: \"serial\" is $SSERIAL, lower than $SERIAL, the serial of the snapshot installed last" \
         "$T/s-ed25519.sqlite" "$NREV"
-[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-4)" = 2030-02-04T00:00:00Z ] || fail "rollback: PCT-SIG-4 is gone"
+[ "$(modified_of_db "$T/s-ed25519.sqlite" PCT-SIG-4)" = 2026-11-30T00:00:00Z ] || fail "rollback: PCT-SIG-4 is gone"
 rm -f "$M"/*
 cp "$T/new-snapshot"/* "$M/"
 
@@ -517,7 +523,7 @@ rc=$?
 
 # An all.zip that isn't the one signed (a fresh state: a full download).
 manifest "$T/ecdsa.key"
-gen PCT-SIG-5 2030-02-05T00:00:00Z >"$M/PCT-SIG-5.json"
+gen PCT-SIG-5 2026-12-01T00:00:00Z >"$M/PCT-SIG-5.json"
 rezip
 supd s-ecdsa --db "$T/s-zip.sqlite"   # the ECDSA state is for another DB: full
 rc=$?
@@ -550,8 +556,8 @@ rezip
 HOOK=${PORTCULLIS_HOOK:?}
 A=$T/mirror/m1/Alpine:v3.18
 mkdir -p "$A"
-printf '{"id": "PCT-ALP-1", "modified": "2030-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Alpine:v3.18", "name": "musl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}]}]}\n' >"$A/PCT-ALP-1.json"
-echo "2030-01-01T00:00:00Z,PCT-ALP-1" >"$A/modified_id.csv"
+printf '{"id": "PCT-ALP-1", "modified": "2026-11-23T00:00:00Z", "affected": [{"package": {"ecosystem": "Alpine:v3.18", "name": "musl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.4-r3"}]}]}]}\n' >"$A/PCT-ALP-1.json"
+echo "2026-11-23T00:00:00Z,PCT-ALP-1" >"$A/modified_id.csv"
 (cd "$A" && python3 -c 'import zipfile; zipfile.ZipFile("all.zip", "w").write("PCT-ALP-1.json")')
 H=$T/hook
 mkdir -p "$H/debian/etc" "$H/debian/var/lib/dpkg" "$H/alpine/etc" "$H/alpine/lib/apk/db"
@@ -581,7 +587,7 @@ grep -q "no ecosystems configured: .*: Alpine:v3.18, Debian:12$" "$T/out" || fai
 log_since "$m" | grep -q "GET /m1/Alpine%3Av3.18/all.zip HTTP/1.1 200" || fail "default ecosystems: no Alpine:v3.18: $(log_since "$m")"
 log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip HTTP/1.1 200" || fail "default ecosystems: no Debian:12: $(log_since "$m")"
 log_since "$m" | grep -v "Alpine%3Av3.18\|Debian%3A12" | grep -q . && fail "default ecosystems: other requests: $(log_since "$m")"
-[ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2030-01-01T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
+[ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2026-11-23T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
 # No cache (and no earlier update): Debian:12, and it says so.
 cat >"$T/config-eco2.json" <<EOF
 {"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco2"}}
@@ -627,7 +633,7 @@ grep -q -- "--allow-shrink" "$T/out" || fail "shrink: no way out named: $(cat "$
         fail "shrink: the DB changed: $(records "$T/shrink.sqlite") records"
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("config.json", "{\"db\": \"x\"}")' \
         "$S2/all.zip.new" && mv "$S2/all.zip.new" "$S2/all.zip"
-echo "2030-01-01T00:00:00Z,NOT-A-RECORD" >"$S2/modified_id.csv"
+echo "2026-11-23T00:00:00Z,NOT-A-RECORD" >"$S2/modified_id.csv"
 "$P" db update --config "$T/config-shrink.json" >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 2 ] && grep -q "refused: the import yields no valid record" "$T/out" ||
@@ -668,7 +674,7 @@ mkdir -p "$Z"
 python3 - "$T/bomb.zip" "$T/liar.zip" "$Z" <<'PY'
 import struct, sys, zipfile
 bomb, liar, d = sys.argv[1:4]
-good = '{"id": "PCT-Z-1", "modified": "2030-01-01T00:00:00Z", "affected": []}'
+good = '{"id": "PCT-Z-1", "modified": "2026-11-23T00:00:00Z", "affected": []}'
 def write(path, mib, zip64):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("PCT-Z-1.json", good)
@@ -685,7 +691,7 @@ cd = b.find(b"PK\x01\x02", cd + 4)     # and its central directory entry
 struct.pack_into("<I", b, lh + 22, 1000)
 struct.pack_into("<I", b, cd + 24, 1000)
 open(liar, "wb").write(b)
-open(f"{d}/modified_id.csv", "w").write("2030-01-01T00:00:00Z,PCT-Z-1\n")
+open(f"{d}/modified_id.csv", "w").write("2026-11-23T00:00:00Z,PCT-Z-1\n")
 PY
 cat >"$T/config-zip.json" <<EOF
 {"db": "$T/zip.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:$PORT/m3"],
@@ -735,7 +741,7 @@ import glob, json, os, sys, zipfile
 out, nvd, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
 def cve5(cid, vector):
     return {"dataType": "CVE_RECORD", "dataVersion": "5.1",
-            "cveMetadata": {"cveId": cid, "state": "PUBLISHED", "dateUpdated": "2030-01-01T00:00:00.000Z"},
+            "cveMetadata": {"cveId": cid, "state": "PUBLISHED", "dateUpdated": "2026-11-23T00:00:00.000Z"},
             "containers": {"cna": {"metrics": [{"cvssV3_1": {"version": "3.1", "vectorString": vector}}]}}}
 with zipfile.ZipFile(out + ".new", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("cvelistV5-main/cves/2023/38xxx/CVE-2023-38545.json",
@@ -786,6 +792,60 @@ grep -q "CVE scores: http://127.0.0.1:$PORT/cve/cves.zip: HTTP status 404; the C
         fail "CVE source gone: not said: $(cat "$T/out")"
 [ "$(cves)" = $((n + 1)) ] || fail "CVE source gone: $(cves) CVE severities"
 mv "$C/cves.zip.away" "$C/cves.zip"
+
+# ---- a mirror that holds the list back, a record stamped in the future ---------------
+# On a copy of the mirror (its own DB and state), signed with the ed25519 key.
+MF=$T/mirror/mf/Debian:12
+mkdir -p "$T/mirror/mf"
+cp -a "$M" "$MF"
+mfconfig() { # SOURCE-PATH
+        printf '{"db": "%s", "cache": "%s", "update": {"cve_sources": [], "sources": ["http://127.0.0.1:%s/%s"], "ecosystems": ["Debian:12"], "state_dir": "%s", "timeout_s": 5, "public_key": "%s"}}\n' \
+                "$T/mf.sqlite" "$T/no-cache.db" "$PORT" "$1" "$T/state-mf" "$T/ed25519.pub" >"$T/config-mf.json"
+}
+mfsign() { "$P" db sign --key "$T/ed25519.key" --serial "$1" --expires 2099-01-01T00:00:00Z "$MF" >/dev/null || fail "mf: sign $1"; }
+mfcsv() { { printf '%s\n' "$@"; cat "$MF/modified_id.csv"; } >"$MF/csv.new" && mv "$MF/csv.new" "$MF/modified_id.csv"; }
+mfconfig held/mf
+mfsign 1
+"$P" db update --config "$T/config-mf.json" >"$T/out" 2>&1 || fail "mf: first run: $(cat "$T/out")"
+cp "$T/mf.sqlite" "$T/mf-first.sqlite"
+# A new record and serial: the list can't be "not modified"; the record
+# comes in all the same, through all.zip.
+gen PCT-HELD-1 2026-12-03T00:00:00Z >"$MF/PCT-HELD-1.json"
+mfcsv "2026-12-03T00:00:00Z,PCT-HELD-1"
+M=$MF rezip
+mfsign 2
+"$P" db update --config "$T/config-mf.json" >"$T/out" 2>&1 || fail "held list: exit $?: $(cat "$T/out")"
+grep -q "304 Not Modified to a request that named no version" "$T/out" || fail "held list: not said: $(cat "$T/out")"
+[ "$(modified_of_db "$T/mf.sqlite" PCT-HELD-1)" = 2026-12-03T00:00:00Z ] || fail "held list: PCT-HELD-1 missing: $(cat "$T/out")"
+# A record stamped in the future (a skewed clock upstream): the next run
+# starts from now, so a record modified later is still fetched.
+mfconfig mf
+gen PCT-SKEW-1 2099-01-01T00:00:00Z >"$MF/PCT-SKEW-1.json"
+mfcsv "2099-01-01T00:00:00Z,PCT-SKEW-1"
+M=$MF rezip
+mfsign 3
+"$P" db update --config "$T/config-mf.json" >"$T/out" 2>&1 || fail "future record: exit $?: $(cat "$T/out")"
+grep -q "lists a record modified at 2099-01-01T00:00:00Z, after now; the next run starts from now" "$T/out" ||
+        fail "future record: not said: $(cat "$T/out")"
+sleep 1
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+gen PCT-LATER-1 "$NOW" >"$MF/PCT-LATER-1.json"
+{ head -1 "$MF/modified_id.csv"; echo "$NOW,PCT-LATER-1"; tail -n +2 "$MF/modified_id.csv"; } >"$MF/csv.new" &&
+        mv "$MF/csv.new" "$MF/modified_id.csv"
+M=$MF rezip
+mfsign 4
+"$P" db update --config "$T/config-mf.json" >"$T/out" 2>&1 || fail "after the future record: exit $?: $(cat "$T/out")"
+[ "$(modified_of_db "$T/mf.sqlite" PCT-LATER-1)" = "$NOW" ] ||
+        fail "after the future record: PCT-LATER-1 missing: $(cat "$T/out")"
+# An artifact of the first run's data (signed, built an hour ago, not
+# expired), replayed after the mirror brought newer data: refused, as a
+# rollback, though the OCI state never saw a newer artifact.
+"$P" db export --key "$T/ed25519.key" --db "$T/mf-first.sqlite" --created "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
+        --expires "$(date -u -d '+7 days' +%Y-%m-%dT%H:%M:%SZ)" "$T/first.tar" >"$T/out" 2>&1 || fail "export: $(cat "$T/out")"
+MREV=$(rev "$T/mf.sqlite")
+"$P" db import --config "$T/config-mf.json" --db "$T/mf.sqlite" "$T/first.tar" >"$T/out" 2>&1
+rc=$?
+refused "replayed artifact" "is not newer than the installed database's" "$T/mf.sqlite" "$MREV"
 
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"
