@@ -1293,7 +1293,7 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
         }
         if (rc != ARCHIVE_EOF)
                 r = error_set(err, EIO, "%s: archive is damaged: %s; download it again", path,
-                              archive_error_string(a));
+                              archive_error_string(a) ? archive_error_string(a) : "it is cut short");
 out:
         archive_read_free(a);
         return r;
