@@ -228,7 +228,7 @@ static char *clean_path(const char *in) {
                 end = strchrnul(p, '/');
                 n = (size_t) (end - p);
                 if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        char *slash = b.len > 0 ? memrchr(b.s, '/', b.len) : NULL;
+                        char *slash = b.s && b.len > 0 ? memrchr(b.s, '/', b.len) : NULL;
 
                         b.len = slash ? (size_t) (slash - b.s) : 0;
                         if (b.s)

@@ -498,7 +498,7 @@ static int on_entry(struct jar_level *l, struct archive_entry *e, const char *na
 static int scan(struct jar_level *l, struct error *err) {
         struct archive_entry *e;
         size_t entries = 0;
-        int rc, r;
+        int rc = ARCHIVE_EOF, r;
 
         while (!l->file->stopped && ((rc = archive_read_next_header(l->a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN)) {
                 const char *name = archive_entry_pathname(e);
