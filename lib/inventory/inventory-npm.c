@@ -18,22 +18,24 @@
 #define NPM_NAME_MAX 214        /* npm's own limit (validate-npm-package-name) */
 #define NPM_LINKED_ENTRIES_MAX 100000   /* in a symlinked node_modules or @scope folder */
 
+/* Whether dir[0..n) is a node_modules folder. */
+static bool is_node_modules(const char *dir, size_t n) {
+        return (n == 12 || (n > 12 && dir[n - 13] == '/')) && memcmp(dir + n - 12, "node_modules", 12) == 0;
+}
+
+/* Whether dir[0..n) holds package folders: a node_modules folder, or an
+ * @scope folder in one. */
+static bool package_parent(const char *dir, size_t n) {
+        const char *last = memrchr(dir, '/', n);
+
+        return is_node_modules(dir, n) || (last && last[1] == '@' && is_node_modules(dir, (size_t) (last - dir)));
+}
+
 /* The folder is node_modules/<name> or node_modules/@scope/<name>. */
 static bool installed_folder(const char *dir) {
-        const char *last = strrchr(dir, '/'), *prev;
+        const char *last = strrchr(dir, '/');
 
-        if (!last)
-                return false;
-        if (last - dir >= 13 && memcmp(last - 13, "/node_modules", 13) == 0)
-                return true;
-        if (last - dir == 12 && memcmp(dir, "node_modules", 12) == 0)
-                return true;
-        for (prev = last - 1; prev > dir && *prev != '/'; prev--)
-                ;
-        if (*prev == '/')
-                prev++;
-        return *prev == '@' && (prev - dir >= 14 ? memcmp(prev - 14, "/node_modules/", 14) == 0
-                                                 : prev - dir == 13 && memcmp(dir, "node_modules/", 13) == 0);
+        return last && package_parent(dir, (size_t) (last - dir));
 }
 
 /* npm names: at most 214 bytes, lower case URL-safe characters, an
@@ -227,14 +229,16 @@ static int read_linked_folder(struct inventory *inv, const struct inventory_walk
 static int visit_link(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *origin = NULL, *folder = NULL, *path = NULL;
         char target[PATH_MAX];
+        size_t dirlen = strlen(e->dir);
         bool file = strcmp(e->name, "package.json") == 0, modules = strcmp(e->name, "node_modules") == 0;
-        bool scope = e->name[0] == '@' && (endswith(e->dir, "/node_modules") || strcmp(e->dir, "node_modules") == 0);
+        bool scope = e->name[0] == '@' && is_node_modules(e->dir, dirlen);
         ssize_t n;
 
+        /* most symlinks (a library's .so names) are none of these: no cost */
+        if (!modules && !scope && !(file ? installed_folder(e->dir) : package_parent(e->dir, dirlen)))
+                return 0;
         if (asprintf(&folder, "%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if (!modules && !scope && (file ? !installed_folder(e->dir) : !installed_folder(folder)))
-                return 0;
         n = readlinkat(inventory_walk_dirfd(e), e->name, target, sizeof(target) - 1);
         if (n < 0)
                 return 0;

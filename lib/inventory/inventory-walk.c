@@ -783,13 +783,21 @@ int inventory_walk_read(const struct inventory_walk_entry *e, const char *subdir
         return read_opened(e->walk, fd, what, max, prefix, ret, ret_len, err);
 }
 
+/* "/" the entry's path in the rootfs, and "/" rel below it unless NULL. */
+static char *entry_path(const struct inventory_walk_entry *e, const char *rel) {
+        char *s = NULL;
+
+        return asprintf(&s, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0
+                       ? NULL : s;
+}
+
 int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char **ret,
                                 size_t *ret_len, struct error *err) {
-        _cleanup_free_ char *what = NULL;
+        _cleanup_free_ char *what = entry_path(e, rel);
         _cleanup_close_ int fd = -EBADF;
         struct error ignored = {};
 
-        if (asprintf(&what, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0)
+        if (!what)
                 return error_set(err, ENOMEM, "out of memory");
         fd = rootfs_openat(e->walk->root, what, O_RDONLY | O_NONBLOCK | O_NOCTTY, &ignored);
         if (fd < 0)
@@ -800,10 +808,10 @@ int inventory_walk_read_in_root(const struct inventory_walk_entry *e, const char
 int inventory_walk_list_in_root(const struct inventory_walk_entry *e, const char *rel, size_t max, char ***ret,
                                 struct error *err) {
         struct inventory_walk *w = e->walk;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = entry_path(e, rel);
         int r;
 
-        if (asprintf(&path, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", e->name, rel ? "/" : "", strempty(rel)) < 0)
+        if (!path)
                 return error_set(err, ENOMEM, "out of memory");
         if (w->entries >= INVENTORY_WALK_ENTRIES_TOTAL_MAX)
                 return -ENOENT;
