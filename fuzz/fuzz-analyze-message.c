@@ -3,6 +3,7 @@
  * (analyze-message.h): the child parsed the image, so the hook reads its
  * bytes as hostile.  Every part the parse gives lies inside the input; a
  * stage is all there, its length what its digits say and within the cap;
+ * an error is the image content's exactly when its tag is "C";
  * and a message made again of the parts (the note, a header written by
  * analysis_message_stage_header(), the body) reads back the same. */
 #include <stdbool.h>
@@ -43,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         if (m.kind == ANALYSIS_MESSAGE_STAGE && m.body_len > CAP)
                 abort();
+        if (m.content != (m.kind == ANALYSIS_MESSAGE_ERROR && s[m.note ? m.note_len + 2 : 0] == 'C'))
+                abort();
 
         /* made again: the note's line, the tag (or a header of our own), the body */
         if (!(copy = malloc(size + ANALYSIS_STAGE_HEADER + 1)))
@@ -58,12 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 memcpy(copy + off, header, ANALYSIS_STAGE_HEADER);
                 off += ANALYSIS_STAGE_HEADER;
         } else
-                copy[off++] = m.kind == ANALYSIS_MESSAGE_RESULT ? 'R' : 'E';
+                copy[off++] = m.kind == ANALYSIS_MESSAGE_RESULT ? 'R' : m.content ? 'C' : 'E';
         memcpy(copy + off, m.body, m.body_len);
         off += m.body_len;
         analysis_message_parse(copy, off, CAP, &again);
         if (again.kind != m.kind || again.body_len != m.body_len || memcmp(again.body, m.body, m.body_len) != 0 ||
-            again.trailing != 0 || !again.note != !m.note || again.note_len != m.note_len)
+            again.trailing != 0 || !again.note != !m.note || again.note_len != m.note_len ||
+            again.content != m.content)
                 abort();
         /* a stage cut one byte short is not yet one */
         if (m.kind == ANALYSIS_MESSAGE_STAGE) {

@@ -46,7 +46,9 @@ void analysis_message_parse(const char *s, size_t len, size_t max, struct analys
         switch (s[0]) {
         case 'R':
         case 'E':
+        case 'C':
                 m.kind = s[0] == 'R' ? ANALYSIS_MESSAGE_RESULT : ANALYSIS_MESSAGE_ERROR;
+                m.content = s[0] == 'C';
                 m.body = s + 1;
                 m.body_len = len - 1;
                 break;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* What an analysis child (analyze.c) sends its parent on its pipe.  The
@@ -11,6 +12,8 @@
  *   then one of:
  *   "R" result                 the result, up to the pipe's end
  *   "E" message                an error; the exit status is its errno
+ *   "C" message                the same, caused by the image's content
+ *                              (struct error's content)
  *   "I" 16 hex digits "\n" n   a staged child's inventory (n bytes, the
  *                              digits' value), sent before it waits for
  *                              the parent's word; nothing may follow it
@@ -20,7 +23,7 @@
 
 enum analysis_message_kind {
         ANALYSIS_MESSAGE_RESULT,        /* "R" */
-        ANALYSIS_MESSAGE_ERROR,         /* "E" */
+        ANALYSIS_MESSAGE_ERROR,         /* "E" or "C" */
         ANALYSIS_MESSAGE_STAGE,         /* "I": its header and all n bytes */
         ANALYSIS_MESSAGE_NONE,          /* nothing, cut short, or not one of the above */
         _ANALYSIS_MESSAGE_KIND_MAX,
@@ -34,6 +37,7 @@ struct analysis_message {
         const char *body;               /* in s: the result, the error's text, the inventory; NULL for NONE */
         size_t body_len;
         size_t trailing;                /* STAGE: bytes after the inventory (none are allowed) */
+        bool content;                   /* ERROR: "C", the image's content caused it */
 };
 
 /* Reads s (len bytes, what the child sent so far) without copying: a

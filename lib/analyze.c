@@ -104,7 +104,7 @@ static _Noreturn void child_main(child_fn fn, const void *arg, const struct sand
         if (k >= 0)
                 k = fn(arg, &result, &len, &err);
         if (k < 0) {
-                (void) write_all(fd, "E", 1);
+                (void) write_all(fd, err.content ? "C" : "E", 1);
                 (void) write_all(fd, err.msg, strlen(err.msg));
                 _exit(-k < 126 ? -k : EIO);
         }
@@ -170,19 +170,24 @@ static int read_until(int fd, long long deadline, bool (*done)(const char *s, si
 
 /* Returns the child's exit status (its errno), or an error if it died. */
 static int reap(pid_t pid, struct error *err) {
-        int status;
+        int status, k;
 
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return error_set_errno(err, errno, "wait for the analysis process");
-        if (WIFSIGNALED(status))
-                return error_set(err, ECHILD, "the analysis process died of signal %d (%s)%s", WTERMSIG(status),
+        if (!WIFSIGNALED(status))
+                return WEXITSTATUS(status);
+        /* the image's doing (a crash in a parser it found, a file cut short
+         * under a map, the sandbox's CPU limit): content (inventory_failed()) */
+        k = error_set(err, ECHILD, "the analysis process died of signal %d (%s)%s", WTERMSIG(status),
                                  strsignal(WTERMSIG(status)),
                                  /* an image's rpmdb is mapped (rootfs_map_file()): shortened under the map */
                                  WTERMSIG(status) == SIGBUS ? "; a file of the image it had mapped (an rpm "
                                  "database) was cut short while it read it: the image changed under the analysis"
                                  : "");
-        return WEXITSTATUS(status);
+        if (err)
+                err->content = true;
+        return k;
 }
 
 /* The deadline passed: what is left of the start (the kill, the decision,
@@ -357,8 +362,10 @@ static int child_failed(struct child *c, struct strbuf *b, const struct analysis
         c->pid = 0;
         if (status < 0 || m->kind != ANALYSIS_MESSAGE_ERROR)
                 k = status < 0 ? status : error_set(err, ECHILD, "the analysis process ended without a result");
-        else    /* the message up to a NUL the child may have put in it */
+        else {  /* the message up to a NUL the child may have put in it */
                 k = error_set(err, status ? status : EIO, "%.*s", (int) m->body_len, m->body);
+                err->content = m->content;
+        }
         strbuf_done(b);
         return k;
 }
@@ -443,6 +450,34 @@ struct rootfs_arg {
         struct inventory_lister *lister;        /* the child's, started by start_lister() */
 };
 
+/* In the child: the inventory failed.  Unless the node ran short (of
+ * memory, descriptors, disk, time) or its disk failed, the image's content
+ * caused it (a package database that is a FIFO, a symlink loop, a file
+ * past its cap): the hook's on_unchecked decides it as well as its
+ * on_error (gate.c), so that an image can't trade "not checked" for an
+ * error that a laxer setting lets through. */
+static int inventory_failed(const struct rootfs_arg *a, struct error *err) {
+        int k = error_wrap(err, "rootfs %s", rootfs_path(a->root));
+
+        switch (-k) {
+        case ENOMEM:
+        case EMFILE:
+        case ENFILE:
+        case ENOSPC:
+        case EDQUOT:
+        case EIO:
+        case EINTR:
+        case EAGAIN:
+        case ETIMEDOUT:
+        case ENOSYS:
+        case ECHILD:
+                break;
+        default:
+                err->content = true;
+        }
+        return k;
+}
+
 /* In the child, once every thread's confinement is in place and before the
  * seccomp filter, which then binds them too: the walk's lister threads.
  * A child that can't have them lists as it walks.  The child keeps what it
@@ -501,7 +536,7 @@ static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct 
         k = inventory_collect(a->root, a->lister, &inv, err);
         inventory_lister_free(a->lister);
         if (k < 0)
-                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+                return inventory_failed(a, err);
         return wire_result(&b, inventory_wire_write(inv, &b), "the inventory", ret, ret_len, err);
 }
 
@@ -648,14 +683,14 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         if (!l && inventory_lister_new(false, &l) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if ((k = inventory_collect_databases(a->root, l, &inv, err)) < 0)
-                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+                return inventory_failed(a, err);
         if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
                 return k;
         if ((k = match_prefetch(db, inv, &pre)) == -ENOMEM ||
             (k = inventory_collect_walk(a->root, l, inv, err)) < 0) {
                 if (k == -ENOMEM && !err->msg[0])
                         error_set(err, ENOMEM, "out of memory");
-                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+                return inventory_failed(a, err);
         }
         inventory_lister_free(TAKE_PTR(l));     /* its thread joined: the match has both CPUs */
         if ((k = match_inventory_prefetched(db, inv, pre, &res, err)) < 0)
@@ -689,7 +724,7 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
         k = inventory_collect(a->root, a->lister, &inv, err);
         inventory_lister_free(a->lister);
         if (k < 0)
-                return error_wrap(err, "rootfs %s", rootfs_path(a->root));
+                return inventory_failed(a, err);
         /* the header's room first, filled in once the length is known */
         if ((k = strbuf_append(&b, header, ANALYSIS_STAGE_HEADER)) >= 0)
                 k = inventory_wire_write(inv, &b);

@@ -427,14 +427,26 @@ static void journal_messages(struct start *h) {
 }
 
 /* An error or a timeout before a verdict: the policy's on_error/on_timeout
- * decides (config.json's on_error when there is no policy). */
+ * decides (config.json's on_error when there is no policy).  An error the
+ * image's content caused (err->content) also left the image unchecked:
+ * the stricter of on_error and the image's on_unchecked decides it. */
 static int decide_failure(struct start *h, int code, const struct error *err) {
         bool timeout = code == -ETIMEDOUT;
         enum policy_action action = !h->policy ? (h->cfg ? h->cfg->on_error : POLICY_ACTION_DENY)
                                     : timeout ? h->policy->on_timeout : h->policy->on_error;
         const char *what = timeout ? "on_timeout" : "on_error";
         const char *where = h->policy ? policy_path(h) : h->cfg && h->cfg->path ? h->cfg->path : "the built-in config";
-        bool deny = action == POLICY_ACTION_DENY;
+        struct policy_rule rule;
+        bool deny;
+
+        if (err->content && !timeout && h->policy && action == POLICY_ACTION_ALLOW) {
+                (void) policy_select(h->policy, &h->ctx, &rule);
+                if (rule.on_unchecked == POLICY_UNCHECKED_DENY && rule.mode == POLICY_ENFORCE) {
+                        action = POLICY_ACTION_DENY;
+                        what = "on_unchecked";
+                }
+        }
+        deny = action == POLICY_ACTION_DENY;
 
         char msg[sizeof(err->msg) + 96];
 

@@ -1212,7 +1212,8 @@ static void describe_rule(struct text *b, const struct policy_rule *r) {
                     r->min_epss);
         say(b, "; what can't be checked: %s", r->on_unchecked == POLICY_UNCHECKED_ALLOW ? "allow it (a note only)"
             : r->on_unchecked == POLICY_UNCHECKED_WARN ? "start with a warning (on_unchecked warn)"
-            : "counts like a finding (on_unchecked deny)");
+            : "counts like a finding (on_unchecked deny), and so does an image whose content makes the analysis "
+              "fail");
 }
 
 

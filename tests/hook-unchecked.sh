@@ -83,6 +83,17 @@ assert cache is None or d["cache"] == cache, "cache %r, want %r" % (d["cache"], 
 ' "$@"
 }
 
+# reason_is DECISION SUBSTRING-OF-REASON POLICY: the last audit line, a failure's
+reason_is() {
+        tail -1 "$LOG" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == sys.argv[1], "decision %r, want %r" % (d["decision"], sys.argv[1])
+assert sys.argv[2] in (d.get("reason") or ""), "reason %r lacks %r" % (d.get("reason"), sys.argv[2])
+assert d["policy"] == sys.argv[3], "policy %r" % d["policy"]
+' "$@"
+}
+
 config default '{}'     # a policy that names nothing: the defaults
 config deny '{"on_unchecked": "deny"}'
 config unknownhigh '{"severity": "HIGH", "unknown_as": "HIGH"}'
@@ -206,5 +217,34 @@ assert {f["installed_version"] for f in d["findings"]} == {"7.88.1-10+deb12u3"} 
 PY
 grep -q "package libcurl4 at version .* is also listed in /var/lib/dpkg/status at version" "$T/twice.err" || fail "twice: no warning"
 
+# 7. An image that makes its analysis fail instead (its dpkg status a FIFO):
+# an error, but one its content caused, so the stricter of on_error
+# (default allow) and on_unchecked decides; an error of the node (the DB
+# missing) stays on_error's alone.
+busybox_rootfs "$T/fifo"
+mkdir -p "$T/fifo/etc" "$T/fifo/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/fifo/etc/os-release"
+mkfifo "$T/fifo/var/lib/dpkg/status"
+config warnmode '{"mode": "warn", "on_unchecked": "deny"}'
+bundle f1 fifo deny example.com/fifo:1
+start f1
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/fifo:1: rootfs $T/fifo: read dpkg database: " <<<"$OUT" &&
+        grep -qF "is not a regular file or directory; on_unchecked is deny in $T/deny.policy.json" <<<"$OUT" ||
+        fail "FIFO status, on_unchecked deny: not blocked: $RC $OUT"
+tail -1 "$LOG" | grep -q '"decision":"deny"' || fail "FIFO status, on_unchecked deny: audit line: $(tail -1 "$LOG")"
+for c in default warnmode scoped; do
+        image=example.com/fifo:1
+        [ "$c" = scoped ] && image=example.com/static/fifo:1
+        bundle "f-$c" fifo "$c" "$image"
+        start "f-$c"
+        [ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "FIFO status, $c: did not start: $RC $OUT"
+        reason_is allow "rootfs $T/fifo: read dpkg database:" "$T/$c.policy.json" || fail "FIFO status, $c: audit line"
+done
+sed "s|$DB|$T/no-such.db|" "$T/deny.config.json" >"$T/nodb.config.json"
+bundle n1 debian nodb example.com/debian:12
+start n1
+[ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "no DB, on_unchecked deny: did not start: $RC $OUT"
+reason_is allow "vulnerability database $T/no-such.db" "$T/deny.policy.json" || fail "no DB: audit line"
+
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged package database are never passed in silence"
+echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged or unreadable package database are never passed in silence"

@@ -12,7 +12,7 @@
 #include "test.h"
 
 /* A child that writes msg to its pipe, closes it, sleeps linger_ms, and
- * exits with code. */
+ * exits with code (a negative one: dies of that signal). */
 static void start(struct child *c, const char *msg, unsigned linger_ms, int code, unsigned deadline_ms) {
         int fds[2];
         pid_t pid;
@@ -29,6 +29,10 @@ static void start(struct child *c, const char *msg, unsigned linger_ms, int code
                 close(fds[1]);
                 if (linger_ms)
                         (void) poll(NULL, 0, (int) linger_ms);
+                if (code < 0) {
+                        signal(-code, SIG_DFL);
+                        raise(-code);
+                }
                 _exit(code);
         }
         close(fds[1]);
@@ -81,6 +85,40 @@ int main(void) {
         CHECK(child_read(&c, &raw, &len, &err) == -EACCES && !raw && c.pid == 0 && gone(pid));
         CHECK_STREQ(err.msg, "could not read the rootfs");
         error_clear(&err);
+
+        /* an error its image's content caused ("C"): said as such, and one
+         * of the node's ("E", above) not */
+        CHECK(!err.content);
+        start(&c, "Cstatus is a FIFO", 0, EINVAL, 10000);
+        CHECK(child_read(&c, &raw, &len, &err) == -EINVAL && !raw && c.pid == 0);
+        CHECK(err.content && strcmp(err.msg, "status is a FIFO") == 0);
+        error_clear(&err);
+        CHECK(!err.content);
+
+        /* dead of a signal (a parser's crash): the content's doing */
+        start(&c, "", 0, -SIGSEGV, 10000);
+        CHECK(child_read(&c, &raw, &len, &err) == -ECHILD && !raw && c.pid == 0);
+        CHECK_MSG(err.content && strstr(err.msg, "died of signal 11"), "%s", err.msg);
+        error_clear(&err);
+
+        /* which of the inventory's errors are the content's */
+        {
+                _cleanup_(rootfs_freep) struct rootfs *root = NULL;
+                struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF };
+
+                CHECK(rootfs_open("/", 0, &root, &err) == 0);
+                arg.root = root;
+                error_set(&err, EINVAL, "a stanza too long");
+                CHECK(inventory_failed(&arg, &err) == -EINVAL && err.content);
+                CHECK_STREQ(err.msg, "rootfs /: a stanza too long");
+                error_set(&err, ELOOP, "a symlink loop");
+                CHECK(!err.content && inventory_failed(&arg, &err) == -ELOOP && err.content);
+                error_set(&err, ENOMEM, "out of memory");
+                CHECK(inventory_failed(&arg, &err) == -ENOMEM && !err.content);
+                error_set(&err, EIO, "read");
+                CHECK(inventory_failed(&arg, &err) == -EIO && !err.content);
+                error_clear(&err);
+        }
 
         /* nothing sent */
         start(&c, "", 0, 0, 10000);

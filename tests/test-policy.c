@@ -632,6 +632,13 @@ static void test_describe(void) {
         CHECK(p && policy_describe_at(p, NOW, &text, NULL) == 0);
         for (size_t i = 0; text && i < ELEMENTSOF(want); i++)
                 CHECK_MSG(strstr(text, want[i]), "missing:\n%s\nin:\n%s", want[i], text);
+
+        _cleanup_(policy_freep) struct policy *d = parse("{\"on_unchecked\": \"deny\"}");
+        _cleanup_free_ char *dtext = NULL;
+
+        CHECK(d && policy_describe_at(d, NOW, &dtext, NULL) == 0);
+        CHECK_MSG(dtext && strstr(dtext, "what can't be checked: counts like a finding (on_unchecked deny), and so "
+                                         "does an image whose content makes the analysis fail"), "%s", dtext);
 }
 
 /* enforce_from: enforce is warn until that moment (a date: midnight UTC),

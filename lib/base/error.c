@@ -16,6 +16,7 @@ _printf_(3, 0) static int error_setv(struct error *err, int code, const char *fm
         if (!err)
                 return code;
         err->code = code;
+        err->content = false;
         (void) vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         return code;
 }
@@ -75,5 +76,6 @@ void error_clear(struct error *err) {
         if (!err)
                 return;
         err->code = 0;
+        err->content = false;
         err->msg[0] = '\0';
 }

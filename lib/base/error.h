@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
+
 #include "base/macro.h"
 
 /* The one error type (crun's libcrun_error_t, simplified): a negative errno
@@ -10,6 +12,8 @@
 
 struct error {
         int code;                 /* negative errno, 0 when unset */
+        bool content;             /* caused by the content of the image analysed, not by the node (analyze.c:
+                                   * the hook's on_unchecked then decides it too); error_set*() clear it */
         char msg[ERROR_MSG_MAX];
 };
 
