@@ -391,6 +391,93 @@ static int make_parents(struct image *img, const char *p, const char *what) {
         return fd < 0 ? fd : TAKE_FD(fd);
 }
 
+#define IMAGE_LINKS_MAX 40      /* symlinks followed for one name, as the kernel follows */
+
+/* The symlink at clean path p, which this layer made, read into target
+ * (PATH_MAX); false when p is none of those. */
+static bool layer_link(struct image *img, const char *p, char *target) {
+        _cleanup_close_ int dirfd = -EBADF;
+        size_t dirlen = (size_t) (base_of(p) - p);
+        struct stat st;
+        ssize_t n;
+
+        if (!is_fresh(img, p))
+                return false;
+        dirfd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
+        if (dirfd < 0 || fstatat(dirfd, base_of(p), &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+                return false;
+        n = readlinkat(dirfd, base_of(p), target, PATH_MAX - 1);
+        if (n <= 0)
+                return false;
+        target[n] = '\0';
+        return true;
+}
+
+/* p with the symlinks this layer made on its folder part followed inside
+ * the image's root, in *ret: Docker extracts a layer chrooted in its own
+ * folder and containerd resolves each name inside the root, so an entry
+ * below a symlink of its own layer is written where that points ("..",
+ * there too, stays at the top).  A lower layer's symlink is not followed:
+ * make_parents() replaces it, as this layer's folder hides it in
+ * overlayfs.  0 with *ret NULL when there was none to follow; -ELOOP past
+ * IMAGE_LINKS_MAX of them. */
+static int follow_layer_links(struct image *img, const char *p, char **ret) {
+        _cleanup_free_ char *rest = strdup(p);
+        char target[PATH_MAX];
+        struct strbuf done = {};
+        unsigned links = 0;
+        char *s = rest, *end;
+        int r = 0;
+
+        *ret = NULL;
+        if (!rest)
+                return -ENOMEM;
+        while ((end = strchr(s, '/'))) {
+                size_t before = done.len;
+                char *more = NULL;
+
+                *end = '\0';
+                if (strcmp(s, "..") == 0) {
+                        char *slash = done.s && done.len > 0 ? memrchr(done.s, '/', done.len) : NULL;
+
+                        done.len = slash ? (size_t) (slash - done.s) : 0;
+                        if (done.s)
+                                done.s[done.len] = '\0';
+                        s = end + 1;
+                        continue;
+                }
+                if (*s && strcmp(s, ".") != 0 &&
+                    ((done.len > 0 && strbuf_append(&done, "/", 1) < 0) || strbuf_append(&done, s, strlen(s)) < 0)) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!*s || strcmp(s, ".") == 0 || !layer_link(img, done.s, target)) {
+                        s = end + 1;
+                        continue;
+                }
+                if (++links > IMAGE_LINKS_MAX) {
+                        r = -ELOOP;
+                        break;
+                }
+                if (asprintf(&more, "%s/%s", target, end + 1) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                done.len = target[0] == '/' ? 0 : before;
+                done.s[done.len] = '\0';
+                free(rest);
+                s = rest = more;
+        }
+        if (r == 0 && links > 0) {
+                if ((done.len > 0 && strbuf_append(&done, "/", 1) < 0) || strbuf_append(&done, s, strlen(s)) < 0)
+                        r = -ENOMEM;
+                else if (!(*ret = clean_path(done.s)))
+                        r = -ENOENT;    /* the top itself (a name of ".." alone): nothing to write */
+        }
+        strbuf_done(&done);
+        return r;
+}
+
 /* A regular file, with its permission bits (an executable stays one: the
  * inventory reads binaries by them) but never set-id or sticky, and always
  * its owner's to read, write and remove.  Past a cap a package database is
@@ -447,11 +534,23 @@ static int link_entry(struct image *img, int dirfd, const char *p, const char *l
         if (!t)
                 return 0;
         tdir = open_dir_of(img, t, (size_t) (base_of(t) - t ? base_of(t) - t - 1 : 0));
+        if (refused(tdir)) {    /* a symlink of this layer on the way: followed */
+                _cleanup_free_ char *u = NULL;
+
+                if (follow_layer_links(img, t, &u) == -ENOMEM)
+                        return -ENOMEM;
+                if (u) {
+                        free(t);
+                        t = TAKE_PTR(u);
+                        tdir = open_dir_of(img, t, (size_t) (base_of(t) - t ? base_of(t) - t - 1 : 0));
+                }
+        }
         if (refused(tdir))
-                return image_not_read(img, "%s: /%s: the hard link's target %s runs through a symlink or a file; "
-                                      "not written out, not checked", what, p, t);
+                return image_not_read(img, "%s: /%s: the hard link's target %s runs through a file or a symlink of "
+                                      "a lower layer; not written out, not checked", what, p, t);
         if (tdir < 0 || fstatat(tdir, base_of(t), &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return 0; /* a link to something we didn't keep */
+                return image_not_read(img, "%s: /%s: the hard link's target %s is not in the image (or is a device "
+                                      "or FIFO, which are not made); not written out, not checked", what, p, t);
         if (S_ISLNK(st.st_mode)) {
                 /* link(2) of a symlink is that symlink again: made anew */
                 char target[PATH_MAX];
@@ -516,11 +615,22 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
         if (startswith(base_of(p), ".wh."))
                 return apply_whiteout(img, p, what) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         dirfd = make_parents(img, p, what);
+        if (dirfd == -ELOOP) {  /* a symlink of this layer on the way: followed */
+                _cleanup_free_ char *q = NULL;
+
+                if ((r = follow_layer_links(img, p, &q)) == -ENOMEM)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (q) {
+                        free(p);
+                        p = TAKE_PTR(q);
+                        dirfd = make_parents(img, p, what);
+                }
+        }
         if (dirfd == -EFBIG)
                 return 0; /* kept out by the cap, noted */
         if (refused(dirfd))
-                return image_not_read(img, "%s: /%s: a folder on its path is a symlink or a file of the same "
-                                      "layer; not written out, not checked", what, p) < 0
+                return image_not_read(img, "%s: /%s: a folder on its path is a file of the same layer, or more "
+                                      "than %d symlinks; not written out, not checked", what, p, IMAGE_LINKS_MAX) < 0
                        ? error_set(err, ENOMEM, "out of memory") : 0;
         if (dirfd < 0)
                 return error_set_errno(err, dirfd, "%s: materialise %s", what, p);

@@ -112,7 +112,10 @@ try:
     # lexically (a later layer's var/lib/dpkg/info/../status replaces the
     # status file), a folder over a file of the same layer replaces it, a
     # hard link to a symlink is that symlink again; a file below a symlink
-    # of the same layer is not written out, and said as not checked.
+    # of the same layer is written where that points, inside the image (an
+    # absolute one, a chain, ".." past the top; a hard link's target too),
+    # one below a file of the same layer or a symlink loop is not written
+    # out, and said as not checked.
     L5 = layer([("var/lib/dpkg/info/../status", status(("libcurl4", "curl", "7.88.1-10+deb12u5"))),
                 ("usr/lib/node_modules/x/../lodash/package.json", pkg("lodash", "4.17.0")),
                 ("opt/nm/dep/package.json", pkg("dep", "1.0.0")),
@@ -122,18 +125,37 @@ try:
                 ("app/node_modules/over", DIR),
                 ("app/node_modules/over/package.json", pkg("over", "2.0.0")),
                 ("app/linked", None, "../opt/nm"),
-                ("app/linked/node_modules/hidden/package.json", pkg("hidden", "3.0.0"))])
+                ("app/linked/node_modules/hidden/package.json", pkg("hidden", "3.0.0")),
+                ("srv/abs", None, "/../../srv/real"),
+                ("srv/chain", None, "abs/../real2"),
+                ("srv/real", DIR),
+                ("srv/chain/node_modules/chained/package.json", pkg("chained", "4.0.0")),
+                ("srv/abs/node_modules/absolute/package.json", pkg("absolute", "5.0.0")),
+                ("srv/real/node_modules/absolute/index.js", b"x"),
+                ("srv/abs/node_modules/hl/package.json", "hardlink", "srv/chain/node_modules/chained/package.json"),
+                ("srv/file", b"a file"),
+                ("srv/file/node_modules/underfile/package.json", pkg("underfile", "6.0.0")),
+                ("srv/loop", None, "loop2"),
+                ("srv/loop2", None, "loop"),
+                ("srv/loop/node_modules/looped/package.json", pkg("looped", "7.0.0"))])
     docker_save(f"{t}/names.tar", [L1, L5], "test/names:1")
     inv = json.loads(run("inventory", f"{t}/names.tar", "--format", "json").stdout)
     got = sorted((p["name"], p["version"], p["origin_file"]) for p in inv["packages"]
-                 if p["name"] in ("libcurl4", "lodash", "dep", "over", "hidden"))
-    check(got == [("dep", "1.0.0", "/usr/local/lib/node_modules/dep/package.json"),
+                 if p["name"] in ("libcurl4", "lodash", "dep", "over", "hidden", "chained", "absolute", "underfile",
+                                  "looped"))
+    check(got == [("absolute", "5.0.0", "/srv/real/node_modules/absolute/package.json"),
+                  ("chained", "4.0.0", "/srv/real/node_modules/hl/package.json"),
+                  ("chained", "4.0.0", "/srv/real2/node_modules/chained/package.json"),
+                  ("dep", "1.0.0", "/usr/local/lib/node_modules/dep/package.json"),
                   ("dep", "1.0.0", "/usr/local/lib/node_modules/dep2/package.json"),
+                  ("hidden", "3.0.0", "/opt/nm/node_modules/hidden/package.json"),
                   ("libcurl4", "7.88.1-10+deb12u5", "/var/lib/dpkg/status"),
                   ("lodash", "4.17.0", "/usr/lib/node_modules/lodash/package.json"),
                   ("over", "2.0.0", "/app/node_modules/over/package.json")], f"names.tar: {got}")
-    check([x for x in inv.get("skipped", []) if "/app/linked/node_modules/hidden/package.json" in x],
-          f"names.tar: the entry below a symlink of its layer not said: {inv.get('skipped')}")
+    skipped = inv.get("skipped", [])
+    check(len(skipped) == 2 and "/srv/file/node_modules/underfile/package.json: a folder on its path is a file" in
+          skipped[0] and "/srv/loop/node_modules/looped/package.json" in skipped[1],
+          f"names.tar: what is not written out: {skipped}")
 
     # Damaged archives: a clear error naming the file, exit 2.
     data = open(f"{t}/save.tar", "rb").read()
