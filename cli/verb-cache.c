@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/strutil.h"
 #include "cache.h"
 #include "common.h"
 #include "config.h"
@@ -87,7 +88,7 @@ static void format_age(time_t now, time_t then, char *buf, size_t size) {
 #define NAME_WIDTH 40
 
 /* The image name, else the identity, cut to the column with "..." (the
- * JSON has them whole). */
+ * JSON has them whole), its control characters '?'. */
 static void format_name(const struct cache_entry *e, char *buf, size_t size) {
         const char *name = e->image ? e->image : e->identity;
 
@@ -95,6 +96,7 @@ static void format_name(const struct cache_entry *e, char *buf, size_t size) {
                 snprintf(buf, size, "%s", name);
         else
                 snprintf(buf, size, "%.*s...", NAME_WIDTH - 3, name);
+        str_make_printable(buf);        /* an annotation's: the tenant's bytes */
 }
 
 static int print_row(const struct cache_entry *e, void *userdata) {

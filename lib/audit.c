@@ -77,18 +77,32 @@ static json_t *summary_json(const struct audit_record *r) {
         return o;
 }
 
+/* A name the runtime or the tenant gave (container id, image and namespace
+ * from annotations), cut at AUDIT_NAME_MAX bytes with a mark: a name of
+ * 70,000 bytes must not make the line too long to be recorded at all. */
+static json_t *name_json(const char *s) {
+        _cleanup_free_ char *cut = NULL;
+        size_t n = s ? strlen(s) : 0;
+
+        if (n <= AUDIT_NAME_MAX)
+                return json_str_or_null(s);
+        if (asprintf(&cut, "%.*s...(%zu bytes cut)", (int) AUDIT_NAME_MAX, s, n - AUDIT_NAME_MAX) < 0)
+                return NULL;
+        return json_str_or_null(cut);   /* a sequence cut in two becomes '?' */
+}
+
 int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         json_t *counts = counts_json(r->counts), *root;
         char ts[40];
 
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        root = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
                          "s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
-                         "container", strempty(r->container),
-                         "containerd_namespace", json_str_or_null(r->containerd_namespace),
-                         "image", json_str_or_null(r->image),
-                         "namespace", json_str_or_null(r->namespace),
+                         "container", name_json(strempty(r->container)),
+                         "containerd_namespace", name_json(r->containerd_namespace),
+                         "image", name_json(r->image),
+                         "namespace", name_json(r->namespace),
                          "mode", json_str_or_null(r->mode),
                          "enforce_from", json_str_or_null(r->enforce_from),
                          "scope", json_str_or_null(r->scope),
@@ -182,13 +196,13 @@ int audit_now_violates_format(const struct audit_now_violates *r, char **ret, st
         char ts[40];
 
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
                          "time", ts,
                          "event", "now_violates",
-                         "container", strempty(r->container),
-                         "containerd_namespace", json_str_or_null(r->containerd_namespace),
-                         "image", json_str_or_null(r->image),
-                         "namespace", json_str_or_null(r->namespace),
+                         "container", name_json(strempty(r->container)),
+                         "containerd_namespace", name_json(r->containerd_namespace),
+                         "image", name_json(r->image),
+                         "namespace", name_json(r->namespace),
                          "mode", json_str_or_null(r->mode),
                          "scope", json_str_or_null(r->scope),
                          "verdict", strempty(r->verdict),

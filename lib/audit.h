@@ -13,6 +13,7 @@
  * are a documented contract (README "Audit log"). */
 
 #define AUDIT_LINE_MAX ((size_t) 64 * 1024)
+#define AUDIT_NAME_MAX 4096     /* bytes of a container id, image or namespace kept in a line */
 
 struct audit_record {
         const char *container;          /* the container id */

@@ -79,6 +79,7 @@ _printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
                 return;
         if (n > 0 && s[n - 1] == '\n')
                 s[n - 1] = '\0';
+        str_make_printable(s);  /* one line, no escapes: names from annotations, ids from the DB */
         (void) strv_push(&h->messages, s);
 }
 
@@ -347,8 +348,11 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) strv_push(&notes, strdup(h->syslog_note));
         rec.notes = notes;
 
-        if (audit_format(&rec, &line, &err) < 0) {
-                say(h, "portcullis: warning: audit log: %s\n", err.msg);
+        if (audit_format(&rec, &line, &err) < 0) {     /* recorded nowhere: on_audit_failure decides */
+                free(h->audit_lost);
+                h->audit_lost = strdup(err.msg);
+                if (!h->audit_lost)
+                        h->audit_lost = strdup("the audit line could not be written");
                 return;
         }
         free(h->audit_line);
@@ -420,8 +424,10 @@ static void journal_messages(struct start *h) {
                         if (!startswith(*m, levels[i].prefix))
                                 continue;
                         if (asprintf(&s, "%s [container=%s image=%s]", *m, strna(container),
-                                     h->ctx.image ? h->ctx.image : "-") >= 0)
-                                (void) audit_syslog_send(h->syslog_fd, levels[i].priority, s, NULL);
+                                     h->ctx.image ? h->ctx.image : "-") < 0)
+                                break;
+                        str_make_printable(s);
+                        (void) audit_syslog_send(h->syslog_fd, levels[i].priority, s, NULL);
                         break;
                 }
 }

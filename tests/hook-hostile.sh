@@ -2,7 +2,8 @@
 # Resource bounds through the real hook: rootfs contents an image author can
 # choose to make the analysis slow, big or stuck.  Each one must end in a
 # clear verdict (on_error / on_timeout: deny) well within the deadline, with
-# no hang and no crash; the time each took is printed.
+# no hang and no crash; the time each took is printed.  And names a tenant
+# sets to forge lines in a terminal, the journal or the audit log (7).
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -101,6 +102,53 @@ r=$(rootfs fifo-osrelease)
 rm "$r/etc/os-release"
 mkfifo "$r/etc/os-release"
 hook fifo-osrelease 1 "not a regular file.*on_error is deny"
+
+# 7. Names the tenant sets (annotations) with a terminal's escapes and a
+# line break, and one of 70,000 bytes: every message stays one printable
+# line (runc prints them, the journal gets them), the audit line keeps the
+# name escaped (and cut), report and cache ls print no escape.
+evil=$'evil:1\e]0;pwned\a\e[1G\e[25Callow \e[8m\nJan  1 00:00:00 node x: allowed\xc2\x9b31m'
+long="docker.io/evil:$(head -c 70000 /dev/zero | tr '\0' a)"
+# name_state NAME IMAGE: the state of rootfs NAME, its image annotation IMAGE
+name_state() {
+        python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["annotations"] = {"io.kubernetes.cri.image-name": sys.argv[2]}
+json.dump(s, open(sys.argv[1], "w"))' "$T/state-$1.json" "$2"
+}
+r=$(rootfs evil-fifo)
+mkfifo "$r/var/lib/dpkg/status"
+name_state evil-fifo "$evil"
+for c in evil-clean long-clean; do
+        r=$(rootfs "$c")
+        printf "Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n" >"$r/var/lib/dpkg/status"
+done
+name_state evil-clean "$evil"
+name_state long-clean "$long"
+out=$("$HOOK" --config "$T/config.json" <"$T/state-evil-fifo.json" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] &&
+        grep -qF "portcullis: blocked evil:1?]0;pwned??[1G?[25Callow ?[8m?Jan  1 00:00:00 node x: allowed??31m: " <<<"$out" ||
+        fail "evil name: the block message: $rc $(cat -v <<<"$out")"
+for c in evil-clean long-clean; do
+        "$HOOK" --config "$T/config.json" <"$T/state-$c.json" >"$T/$c.out" 2>&1 || fail "$c: $(cat -v "$T/$c.out")"
+done
+python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+evil = [l for l in lines if l["image"] and l["image"].startswith("evil:1")]
+assert len(evil) == 2 and evil[0]["image"] == sys.argv[2], evil
+long = lines[-1]["image"]
+assert long.startswith("docker.io/evil:aaa") and long.endswith("...(65919 bytes cut)") and len(long) < 5000, long[-40:]
+' "$T/audit.log" "$evil" || fail "evil names: the audit lines"
+"$P" report --log "$T/audit.log" >"$T/report.txt" 2>&1 || fail "report: $(cat "$T/report.txt")"
+"$P" cache ls --cache "$T/cache.db" >"$T/cache-ls.txt" 2>&1 || fail "cache ls: $(cat "$T/cache-ls.txt")"
+for f in report.txt cache-ls.txt; do
+        LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/$f" && fail "$f: a control character: $(cat -v "$T/$f")"
+        grep -q "^Jan  1" "$T/$f" && fail "$f: a forged line: $(cat -v "$T/$f")"
+done
+grep -qF "evil:1?]0;pwned" "$T/report.txt" && grep -qF "evil:1?]0;pwned" "$T/cache-ls.txt" ||
+        fail "the evil name not shown: $(cat -v "$T/report.txt" "$T/cache-ls.txt")"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -83,6 +83,34 @@ static void test_strings(void) {
         CHECK(strv_length(v) == 2 && strcmp(v[1], "b") == 0 && v[2] == NULL);
 }
 
+/* What terminals act on becomes '?', byte for byte: C0 controls, DEL, the
+ * C1 controls as UTF-8 (U+009B is CSI to some terminals) and bytes that
+ * start no UTF-8 sequence; printable UTF-8 stays. */
+static void test_printable(void) {
+        static const struct {
+                const char *in, *out;
+        } rows[] = {
+                { "evil:1\x1b]0;x\x07\r\nFAKE", "evil:1?]0;x???FAKE" },
+                { "a\x7f" "b", "a?b" },
+                { "csi\xc2\x9b" "31m", "csi??31m" },
+                { "nel\xc2\x85", "nel??" },
+                { "nbsp\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3", "nbsp\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3" },
+                { "lone\x9b" "x\xc2", "lone?x?" },
+                { "\xe2\x82", "??" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_free_ char *s = strdup(rows[i].in);
+                struct strbuf b = {};
+
+                str_make_printable(s);
+                CHECK_MSG(strcmp(s, rows[i].out) == 0, "row %zu: %s", i, s);
+                CHECK(strbuf_puts(&b, ">") == 0 && strbuf_append_printable(&b, rows[i].in, strlen(rows[i].in)) == 0);
+                CHECK_MSG(b.s && b.s[0] == '>' && strcmp(b.s + 1, rows[i].out) == 0, "row %zu: %s", i, b.s);
+                strbuf_done(&b);
+        }
+}
+
 /* Capped reads: at the cap is fine, one byte over is -EFBIG (not a
  * truncation); a FIFO is refused without blocking. */
 static void test_read_caps(void) {
@@ -254,6 +282,7 @@ int main(void) {
         test_strbuf();
         test_purl();
         test_strings();
+        test_printable();
         test_read_caps();
         test_read_small();
         test_sha256();

@@ -392,6 +392,34 @@ static void hostile_finding(struct finding *f, const char *b) {
         };
 }
 
+/* The table, for a terminal: what an advisory id, a package or a version
+ * holds of a terminal's escapes (a DB of an older import, a hostile feed)
+ * shows as '?', never as the control itself. */
+static void test_table_printable(struct inventory *inv) {
+        static const char evil[] = "CVE-1\x1b]0;x\x07\r\nFORGED allow\xc2\x9b" "31m";
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct report_target t = { .name = "example.com/app:1.0", .inv = inv };
+        _cleanup_free_ char *out = NULL;
+        struct error err = {};
+        struct finding *f;
+
+        CHECK(res != NULL);
+        f = push_finding(res);
+        f->id = strdup(evil);
+        f->package = strdup(evil);
+        f->installed_version = strdup(evil);
+        f->fixed_version = strdup(evil);
+        f->summary = strdup(evil);
+        f->severity = SEVERITY_HIGH;
+        scan_result_recount(res);
+        t.res = res;
+        CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
+        for (const unsigned char *p = (const unsigned char *) out; p && *p; p++)
+                CHECK_MSG((*p >= 0x20 || *p == '\n') && *p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0),
+                          "byte %#x at %zu in:\n%s", *p, (size_t) ((const char *) p - out), out);
+        CHECK_MSG(out && strstr(out, "CVE-1?]0;x???FORGED"), "%s", out);
+}
+
 /* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
  * cannot (json_real() refuses what is not finite). */
 static void add_score_findings(struct scan_result *res) {
@@ -718,6 +746,7 @@ int main(void) {
         test_scan_json(inv, res, t.digest);
         test_sarif(&t);
         test_unchecked_kinds(inv);
+        test_table_printable(inv);
         test_spdx(&t, "scan.spdx.json");
         t.res = NULL;
         test_spdx(&t, "inventory.spdx.json");

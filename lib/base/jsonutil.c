@@ -324,27 +324,10 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
  * forms, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p) {
-        if (p[0] < 0x80)
-                return 1;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (p[0] >= 0xe0 && p[0] <= 0xef) {
-                unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
-
-                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-        }
-        if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-                unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-
-                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
-        }
-        return 0;
-}
 
 void str_make_utf8(char *s) {
         for (unsigned char *p = (unsigned char *) s; *p;) {
-                size_t n = utf8_len(p);
+                size_t n = utf8_char_len(p);
 
                 if (n == 0)
                         *p++ = '?';
@@ -388,7 +371,7 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
 
                 /* the longest run written as it is: ASCII that needs no
                  * escape, well-formed UTF-8 */
-                for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' && (*p < 0x80 || (n = utf8_len(p)) > 0);
+                for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' && (*p < 0x80 || (n = utf8_char_len(p)) > 0);
                      p += n, n = 1)
                         ;
                 if (p > run)
@@ -408,7 +391,7 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
 
 bool utf8_valid(const char *s) {
         for (const unsigned char *p = (const unsigned char *) s; *p;) {
-                size_t n = utf8_len(p);
+                size_t n = utf8_char_len(p);
 
                 if (n == 0)
                         return false;

@@ -116,10 +116,45 @@ char *strdup_strip(const char *s, size_t n) {
         return strndup_or_null(s, n);
 }
 
+size_t utf8_char_len(const unsigned char *p) {
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+
+                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+        }
+        if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+
+                return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+        }
+        return 0;
+}
+
 void str_make_printable(char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || (unsigned char) *s == 0x7f)
-                        *s = '?';
+        for (unsigned char *p = (unsigned char *) s; *p;) {
+                size_t n = utf8_char_len(p);
+
+                if (n == 0 || *p < 0x20 || *p == 0x7f)
+                        *p++ = '?';
+                else if (p[0] == 0xc2 && p[1] < 0xa0) { /* U+0080..U+009F */
+                        p[0] = p[1] = '?';
+                        p += 2;
+                } else
+                        p += n;
+        }
+}
+
+int strbuf_append_printable(struct strbuf *b, const char *s, size_t n) {
+        size_t at = b->len;
+        int r = strbuf_append(b, s, n);
+
+        if (r >= 0)
+                str_make_printable(b->s + at);
+        return r;
 }
 
 void strv_free(char **v) {

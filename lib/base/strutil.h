@@ -48,9 +48,17 @@ char *strndup_or_null(const char *s, size_t n);
 /* Returns a copy of s with leading/trailing ASCII whitespace removed. */
 char *strdup_strip(const char *s, size_t n);
 
-/* Control bytes (below 0x20, and DEL) become '?': for messages that quote
- * input, which must stay one line and keep terminal escapes out. */
+/* The length of the well-formed UTF-8 sequence at p (1 to 4; an ASCII
+ * byte, NUL too, is 1), or 0 when p starts none. */
+size_t utf8_char_len(const unsigned char *p);
+/* Control characters (below 0x20, DEL, and U+0080..U+009F, which some
+ * terminals take as CSI and the like) and bytes that start no well-formed
+ * UTF-8 sequence become '?', byte for byte: for messages and tables that
+ * quote input, which must stay one line and keep terminal escapes out. */
 void str_make_printable(char *s);
+/* strbuf_append() of n bytes of s (no NUL among them), made printable as
+ * str_make_printable() makes them. */
+int strbuf_append_printable(struct strbuf *b, const char *s, size_t n);
 
 /* NULL-terminated string vectors. */
 void strv_free(char **v);

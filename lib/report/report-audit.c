@@ -28,6 +28,28 @@ static int count_cell(struct strbuf *b, json_t *n, int s, int threshold, bool co
                              color ? REPORT_COLOR_OFF : "", threshold >= 0 && s >= threshold ? "*" : " ");
 }
 
+/* The record's strings (and its arrays'), made printable in place: the
+ * image and namespace come from annotations, the worst ids from the DB. */
+static void make_printable(json_t *v) {
+        const char *key;
+        json_t *m;
+        size_t i;
+
+        if (json_is_string(v)) {
+                _cleanup_free_ char *s = strdup(json_string_value(v));
+
+                if (s) {
+                        str_make_printable(s);
+                        (void) json_string_set(v, s);
+                }
+        } else if (json_is_array(v))
+                json_array_foreach(v, i, m)
+                        make_printable(m);
+        else if (json_is_object(v))
+                json_object_foreach(v, key, m)
+                        make_printable(m);
+}
+
 static int audit_row(struct strbuf *b, json_t *o, bool color) {
         const char *decision = json_string_value(json_object_get(o, "decision"));
         /* A warned container started with findings: marked, colour or not. */
@@ -110,6 +132,7 @@ static int table_row(json_t *o, void *userdata) {
         struct table_rows *t = userdata;
 
         t->shown++;
+        make_printable(o);
         return audit_row(t->b, o, t->color);
 }
 

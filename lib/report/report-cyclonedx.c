@@ -215,10 +215,16 @@ static json_t *ratings_json(const struct finding *f) {
         return a;
 }
 
+/* The finding's page at osv.dev, its id percent-encoded (as
+ * report_advisory_url() encodes an alias). */
 static char *osv_url(const char *id) {
-        char *s = NULL;
+        struct strbuf b = {};
 
-        return asprintf(&s, "https://osv.dev/vulnerability/%s", id) < 0 ? NULL : s;
+        if (strbuf_puts(&b, "https://osv.dev/vulnerability/") < 0 || strbuf_append_purl_escaped(&b, id) < 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b);
 }
 
 /* Where an alias is described (report_advisory_url()). */

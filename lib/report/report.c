@@ -37,12 +37,12 @@ static int append_cell(struct strbuf *b, const char *s, size_t width, const char
         if (color)
                 r = strbuf_puts(b, color);
         if (r >= 0 && n > width && width > 1) {
-                r = strbuf_append(b, s, width - 1);
+                r = strbuf_append_printable(b, s, width - 1);
                 if (r >= 0)
                         r = strbuf_puts(b, "…");
                 n = width;
         } else if (r >= 0)
-                r = strbuf_append(b, s, n);
+                r = strbuf_append_printable(b, s, n);
         if (r >= 0 && color)
                 r = strbuf_puts(b, REPORT_COLOR_OFF);
         for (; r >= 0 && n < width + 2; n++)

@@ -16,8 +16,8 @@ struct event {
 };
 
 bool osv_text_ok(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20)
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
                         return false;
         return true;
 }

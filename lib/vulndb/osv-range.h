@@ -22,7 +22,8 @@
 #define OSV_US '\x1f'
 #define RANGE_EVENTS_MAX 4096
 
-/* true when s has no control characters (so it can be stored compactly). */
+/* true when s has no control characters (below 0x20, so it can be stored
+ * compactly; DEL and U+0080..U+009F, which terminals act on). */
 bool osv_text_ok(const char *s);
 
 /* Encode a validated OSV "ranges" / "versions" JSON array; *ret is NULL for

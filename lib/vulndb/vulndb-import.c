@@ -218,9 +218,10 @@ static int osv_check(json_t *rec, const char *name, struct error *err) {
 
         if (!json_is_object(rec))
                 return error_set(err, EINVAL, "%s: an OSV record must be a JSON object", name);
-        if (!json_is_string(id) || json_string_length(id) == 0 || json_string_length(id) > OSV_ID_MAX)
-                return error_set(err, EINVAL, "%s: field 'id' is missing or not a string of 1..%d characters",
-                                 name, OSV_ID_MAX);
+        if (!json_is_string(id) || json_string_length(id) == 0 || json_string_length(id) > OSV_ID_MAX ||
+            !osv_text_ok(json_string_value(id)))
+                return error_set(err, EINVAL, "%s: field 'id' is missing or not a string of 1..%d characters "
+                                 "without control characters", name, OSV_ID_MAX);
         if (!json_is_string(mod) || !is_rfc3339(json_string_value(mod)))
                 return error_set(err, EINVAL, "%s: field 'modified' is missing or not an RFC 3339 time", name);
         for (const char *const *f = (const char *const[]) { "published", "withdrawn", "summary", NULL }; *f; f++) {
@@ -676,7 +677,7 @@ static bool flat_osv_ok(const struct jf_doc *d, const struct jf_node *rec) {
         size_t i;
 
         if (!jf_is(rec, JF_OBJECT) || !jf_is(id, JF_STRING) || id->len == 0 || id->len > OSV_ID_MAX ||
-            !jf_is(mod, JF_STRING) || !is_rfc3339(mod->str))
+            !osv_text_ok(id->str) || !jf_is(mod, JF_STRING) || !is_rfc3339(mod->str))
                 return false;
         for (const char *const *f = (const char *const[]) { "published", "withdrawn", "summary", NULL }; *f; f++) {
                 const struct jf_node *v = jf_get(d, rec, *f);
