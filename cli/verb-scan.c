@@ -24,6 +24,7 @@ struct scan_args {
         unsigned severity_mask;
         bool ignore_unfixed;
         int fail_on;            /* a severity, or -1 for "never" */
+        int unknown_as;         /* --unknown-as: a severity an UNKNOWN finding counts as, or -1 */
         bool allow_unchecked;   /* --fail-on passes what could not be checked */
         const struct report_format *format;
         const char *output;
@@ -127,6 +128,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "ignore-unfixed", no_argument, NULL, 'u' },
                 { "fail-on", required_argument, NULL, 'f' },
                 { "allow-unchecked", no_argument, NULL, 'A' },
+                { "unknown-as", required_argument, NULL, 'U' },
                 { "format", required_argument, NULL, 'F' },
                 { "output", required_argument, NULL, 'o' },
                 { "package", required_argument, NULL, 'P' },
@@ -137,7 +139,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
         };
         int c;
 
-        *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1,
+        *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1, .unknown_as = -1,
                                   .format = report_format_find("table") };
         while ((c = cli_getopt(argc, argv, "scan", opts)) >= 0)
                 switch (c) {
@@ -161,6 +163,14 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                         break;
                 case 'A':
                         a->allow_unchecked = true;
+                        break;
+                case 'U':
+                        a->unknown_as = severity_from_string(optarg);
+                        if (a->unknown_as <= SEVERITY_UNKNOWN) {
+                                log_error("--unknown-as: '%s' is not a severity an UNKNOWN finding can count as "
+                                          "(use CRITICAL, HIGH, MEDIUM, LOW or NONE)", optarg);
+                                return -1;
+                        }
                         break;
                 case 'F':
                         if (!(a->format = cli_parse_report_format(optarg, true)))
@@ -208,16 +218,26 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
         return 0;
 }
 
-/* --fail-on: a finding at or above it, or (unless --allow-unchecked)
- * anything that could not be checked: a scan that could not look must not
- * pass a pipeline. */
+/* Shown findings of UNKNOWN severity that --fail-on can't weigh: it is
+ * above UNKNOWN and --unknown-as gives them no severity.  Like the hook's
+ * unknown_as "unchecked", they are not known to be below the threshold. */
+static size_t unweighed(const struct scan_result *res, const struct scan_args *a) {
+        return a->fail_on > SEVERITY_UNKNOWN && a->unknown_as < 0 ? res->counts[SEVERITY_UNKNOWN] : 0;
+}
+
+/* --fail-on: a finding at or above it (an UNKNOWN one by --unknown-as), or
+ * (unless --allow-unchecked) anything that could not be checked, UNKNOWN
+ * findings it can't weigh too: a scan that could not look must not pass a
+ * pipeline. */
 static bool violates(const struct scan_result *res, const struct scan_args *a) {
         if (a->fail_on < 0)
                 return false;
         for (int s = a->fail_on; s < _SEVERITY_MAX; s++)
                 if (res->counts[s] > 0)
                         return true;
-        return !a->allow_unchecked && res->n_unchecked + res->unchecked_more > 0;
+        if (res->counts[SEVERITY_UNKNOWN] > 0 && a->unknown_as >= a->fail_on)
+                return true;
+        return !a->allow_unchecked && res->n_unchecked + res->unchecked_more + unweighed(res, a) > 0;
 }
 
 /* --sbom: the SBOM's components as the inventory (lib/inventory/sbom.h);
@@ -317,5 +337,11 @@ int verb_scan(int argc, char **argv) {
         log_step(&t0, "%s report, %zu findings after the filters", a.format->name, res->n_findings);
         if (cli_output(a.output, out) < 0)
                 return EXIT_ERROR;
+        if (unweighed(res, &a) > 0)
+                log_warning("not checked against --fail-on %s: %zu finding%s of UNKNOWN severity (the database "
+                            "rates none of their advisories); %s--unknown-as SEVERITY weighs them as that severity",
+                            severity_to_string(a.fail_on), unweighed(res, &a), unweighed(res, &a) == 1 ? "" : "s",
+                            a.allow_unchecked ? "--allow-unchecked passes them; " : "they fail the scan unless "
+                            "--allow-unchecked; ");
         return violates(res, &a) ? EXIT_POLICY : EXIT_PASS;
 }

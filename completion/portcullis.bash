@@ -32,6 +32,7 @@ _portcullis() {
         --sort) COMPREPLY=($(compgen -W "severity package id fixed kev epss" -- "$cur")); return ;;
         --severity|--fail-on)
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
+        --unknown-as) COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE" -- "$cur")); return ;;
         --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --state-root|--root) COMPREPLY=($(compgen -d -- "$cur")); return ;;

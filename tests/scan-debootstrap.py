@@ -133,9 +133,18 @@ def main():
         per_source[f["source_name"]] = per_source.get(f["source_name"], 0) + 1
     print(f"findings: {len(got)} (expected {len(expected)}), by source package: {per_source}")
 
-    # The policy exit code: any finding at or above UNKNOWN fails.
+    # The policy exit code: any finding at or above UNKNOWN fails; above
+    # it, findings of UNKNOWN severity are not known to be below: they fail
+    # as not checked (said), unless --allow-unchecked, or count as
+    # --unknown-as says.
     run("scan", root, "--db", db, "--fail-on", "UNKNOWN", expect=1 if expected else 0)
-    run("scan", root, "--db", db, "--fail-on", "LOW", expect=0)
+    r = run("scan", root, "--db", db, "--fail-on", "LOW", expect=1 if expected else 0)
+    check(not expected or f"not checked against --fail-on LOW: {len(expected)} findings of UNKNOWN severity" in r.stderr,
+          f"--fail-on LOW: no warning: {r.stderr}")
+    run("scan", root, "--db", db, "--fail-on", "LOW", "--allow-unchecked", expect=0)
+    run("scan", root, "--db", db, "--fail-on", "HIGH", "--unknown-as", "HIGH", expect=1 if expected else 0)
+    run("scan", root, "--db", db, "--fail-on", "HIGH", "--unknown-as", "MEDIUM", expect=0)
+    run("scan", root, "--db", db, "--fail-on", "HIGH", "--unknown-as", "UNKNOWN", expect=2)
     table = run("scan", root, "--db", db).stdout
     check(f"Total: {len(expected)} (" in table, "table summary line")
     check("\033[" not in table, "no colour when stdout is not a TTY")
