@@ -120,7 +120,7 @@ static void on_event(const struct update_event *ev, void *userdata) {
                 printf("%s\n", ev->message);
 }
 
-int db_import_oci(const char *path, const char *db, const char *config) {
+int db_import_oci(const char *path, const char *db, const char *config, bool allow_shrink) {
         _cleanup_(config_freep) struct config *cfg = NULL;
         struct pcdb_install_result res = {};
         struct error err = {};
@@ -132,9 +132,12 @@ int db_import_oci(const char *path, const char *db, const char *config) {
         if (registry_import(path, &(struct registry_pull_settings) {
                                     .db_path = db, .state_dir = cfg->update.state_dir,
                                     .public_key = cfg->update.public_key,
-                                    .max_layer = (uint64_t) cfg->update.max_layer_mib << 20 },
+                                    .max_layer = (uint64_t) cfg->update.max_layer_mib << 20,
+                                    .allow_shrink = allow_shrink },
                             on_event, NULL, &res, &err) < 0) {
-                log_error("db import: %s (the previous database is unchanged)", err.msg);
+                log_error("db import: %s%s", err.msg, res.changed ? "" : " (the previous database is unchanged)");
+                if (res.changed)
+                        ps_recheck("db import", config, db, NULL);
                 return EXIT_ERROR;
         }
         printf("%s %s from the OCI archive %s: revision %s\n", res.changed ? "imported" : "unchanged:", db, path,

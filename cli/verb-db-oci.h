@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
+
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "update.h"
 /* `portcullis db publish` (and the OCI archive's export/import): the DB as
@@ -8,7 +10,7 @@
 int db_publish(int argc, char **argv);
 int db_export(int argc, char **argv);
 /* `db import FILE` of an OCI archive (registry_is_archive()). */
-int db_import_oci(const char *path, const char *db, const char *config);
+int db_import_oci(const char *path, const char *db, const char *config, bool allow_shrink);
 /* `db status`: what the last OCI pull installed (<state_dir>/oci.json), as
  * root's "oci" (JSON) or printed lines (root NULL); nothing when no pull
  * installed one. */

@@ -104,7 +104,7 @@ static int db_import(int argc, char **argv) {
                 }
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
                 db = cli_db_path(db);
-                if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config) != EXIT_PASS)
+                if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config, flags & VULNDB_IMPORT_ALLOW_SHRINK) != EXIT_PASS)
                         return EXIT_ERROR;
                 ps_recheck("db import", config, db, NULL);
                 return EXIT_PASS;
@@ -455,6 +455,8 @@ static int db_update(int argc, char **argv) {
         skips_end(&prog.skips);
         if (r < 0) {
                 log_error("db update: %s", err.msg);
+                if (res.changed)        /* replaced, its state not saved: the containers still judged again */
+                        ps_recheck("db update", config, db, NULL);
                 return EXIT_ERROR;
         }
         if (res.oci_source[0])

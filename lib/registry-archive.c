@@ -332,6 +332,7 @@ static int import_dir(const char *path, const char *dir, const struct registry_p
         }
         if (q >= 0) {
                 struct pcdb_install in = { .db_path = s->db_path, .state_dir = s->state_dir,
+                                           .allow_shrink = s->allow_shrink,
                                            .public_key = s->public_key, .max_layer = s->max_layer, .source = source,
                                            .report = report, .userdata = userdata, .blob = dir_blob, .ctx = &ctx };
 
@@ -383,9 +384,9 @@ int registry_import(const char *path, const struct registry_pull_settings *s, up
         if (q >= 0)
                 q = import_dir(path, dir, s, report, userdata, &res, err);
         (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-        if (q < 0)
+        if (q < 0 && !res.changed)
                 return q;
         snprintf(res.source, sizeof(res.source), "%s", path);
-        *ret = res;
-        return 0;
+        *ret = res;     /* replaced, its state not saved too: the caller re-judges */
+        return q < 0 ? q : 0;
 }

@@ -97,6 +97,7 @@ void pcdb_artifact_done(struct pcdb_artifact *a);
 struct pcdb_install {
         const char *db_path, *state_dir, *public_key;
         uint64_t max_layer;
+        bool allow_shrink;
         const char *source;             /* for messages and the state */
         update_report_fn report;
         void *userdata;

@@ -229,6 +229,28 @@ static int fresh_check(const struct pcdb_config *c, const char *where, struct er
                          "or frozen DB; make sure the publishing job still runs ('portcullis db publish')", where, exp);
 }
 
+/* Not a much smaller DB (another ecosystem's, a test one signed with the
+ * same key): as an import over http(s), fewer than half the installed
+ * database's records is refused unless allow_shrink. */
+static int shrink_check(const struct pcdb_install *in, const struct pcdb_config *c, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        struct error ignored = {};
+        uint64_t have;
+
+        if (in->allow_shrink || vulndb_open(in->db_path, &db, &ignored) < 0 ||
+            vulndb_get_status(db, &st, &ignored) < 0)
+                return 0;
+        have = st.records;
+        vulndb_status_done(&st);
+        if (c->records >= have / 2 + have % 2)
+                return 0;
+        return error_set(err, ENODATA, "%s: the artifact holds %llu records where %s holds %llu, fewer than half: "
+                         "refused (another database, or a test one, signed with the same key?); give --allow-shrink "
+                         "to install it anyway", in->source, (unsigned long long) c->records, in->db_path,
+                         (unsigned long long) have);
+}
+
 /* The config against the manifest: the layer it signs is the one listed. */
 static int layer_check(const struct pcdb_install *in, const struct pcdb_manifest *m, const struct pcdb_config *c,
                        const char *where, struct error *err) {
@@ -474,6 +496,8 @@ int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t
         cur = db_revision_of(in->db_path, &cur_data);
         if (q >= 0 && !streq_ptr(cur, c.revision) && data_check(&c, cur_data, in->source, err) < 0)
                 q = -ESTALE;
+        if (q >= 0 && !streq_ptr(cur, c.revision) && shrink_check(in, &c, err) < 0)
+                q = -ENODATA;
         if (q == 1 && streq_ptr(cur, c.revision)) {
                 say(in, UPDATE_EVENT_STEP, "%s: signature verified; revision %s is installed already", in->source,
                     c.revision);
@@ -484,9 +508,10 @@ int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t
                 if (q >= 0)
                         ret->changed = true;
         }
-        if (q >= 0)
-                q = state_write(in, &c, manifest_digest, err);
-        if (q >= 0)
+        if (q >= 0 && (q = state_write(in, &c, manifest_digest, err)) < 0 && ret->changed)
+                error_wrap(err, "the database was replaced by revision %s, but its state was not saved (the next "
+                           "run fetches the artifact again)", c.revision);
+        if (ret->changed || q >= 0)
                 snprintf(ret->revision, sizeof(ret->revision), "%s", c.revision);
         pcdb_manifest_done(&m);
         pcdb_config_done(&c);
@@ -556,13 +581,34 @@ static int manifest_get(struct reg_client *c, json_t *st, const char *db_rev, st
         return 0;
 }
 
+/* The manifest is the one installed last: still only while its signed
+ * "expires" has not passed, as for a manifest fetched anew (else a
+ * registry that stopped publishing, or one that answers every HEAD with
+ * the installed digest, would keep a node on an expired DB).  1 when it
+ * serves. */
+static int unchanged_check(const struct pcdb_install *in, json_t *st, struct error *err) {
+        const char *expires = state_str(st, "expires");
+        struct osv_time t;
+
+        if (!expires || update_parse_time(expires, strlen(expires), &t) < 0)
+                return error_set(err, EBADMSG, "%s: the manifest is the one installed last, but %s/" OCI_STATE_FILE
+                                 " gives no time it expires; remove that file to fetch the artifact again",
+                                 in->source, in->state_dir);
+        if (t.s > (int64_t) time(NULL))
+                return 1;
+        return error_set(err, EKEYEXPIRED, "%s: the manifest is the one installed last, which expired at %s "
+                         "(\"expires\"): the registry serves a stale or frozen DB; make sure the publishing job "
+                         "still runs ('portcullis db publish')", in->source, expires);
+}
+
 static int pull_one(const char *ref, const struct registry_pull_settings *s, update_report_fn report,
                     void *userdata, struct pcdb_install_result *ret, struct error *err) {
         _cleanup_(json_decrefp) json_t *st = state_load(s->state_dir);
         _cleanup_free_ char *rev = db_revision_of(s->db_path, NULL);
         struct reg_ctx ctx = {};
         struct pcdb_install in = { .db_path = s->db_path, .state_dir = s->state_dir, .public_key = s->public_key,
-                                   .max_layer = s->max_layer, .source = ref, .report = report,
+                                   .max_layer = s->max_layer, .allow_shrink = s->allow_shrink, .source = ref,
+                                   .report = report,
                                    .userdata = userdata, .blob = reg_blob, .ctx = &ctx };
         struct strbuf man = {};
         char digest[72] = "";
@@ -571,6 +617,8 @@ static int pull_one(const char *ref, const struct registry_pull_settings *s, upd
         q = reg_client_init(&ctx.c, ref, &s->reg, err);
         if (q >= 0)
                 q = manifest_get(&ctx.c, st, rev, &man, digest, err);
+        if (q == 1)
+                q = unchanged_check(&in, st, err);
         if (q == 1) {
                 say(&in, UPDATE_EVENT_STEP, "%s: manifest %s unchanged since the last update", ref, digest);
                 snprintf(ret->revision, sizeof(ret->revision), "%s", rev);
@@ -595,10 +643,12 @@ int registry_pull(char *const *refs, const struct registry_pull_settings *s, upd
                 struct error e = {};
 
                 q = pull_one(*r, s, report, userdata, &res, &e);
-                if (q >= 0) {
+                if (q >= 0 || res.changed) {    /* replaced, its state not saved: no other source */
                         snprintf(res.source, sizeof(res.source), "%s", *r);
                         *ret = res;
-                        return 0;
+                        if (q < 0)
+                                *err = e;
+                        return q < 0 ? q : 0;
                 }
                 if (report && r[1]) {
                         char msg[ERROR_MSG_MAX + 64];

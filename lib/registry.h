@@ -142,6 +142,7 @@ struct registry_pull_settings {
         const char *state_dir;
         const char *public_key;         /* required */
         uint64_t max_layer;
+        bool allow_shrink;              /* an artifact of fewer than half the installed records too */
         struct registry_settings reg;
 };
 struct pcdb_install_result {

@@ -2327,14 +2327,15 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         q = registry_pull(oci, &(struct registry_pull_settings) {
                                   .db_path = s->db_path, .state_dir = s->state_dir, .public_key = s->public_key,
                                   .max_layer = s->max_layer ? s->max_layer : PCDB_LAYER_MAX_DEFAULT,
+                                  .allow_shrink = s->allow_shrink,
                                   .reg = { .ca_file = s->ca_file, .auth_file = s->auth_file, .proxy = s->proxy,
                                            .timeout_s = s->timeout_s } },
                           report, userdata, &pr, err);
-        if (q >= 0) {
+        if (q >= 0 || pr.changed) {
                 res->changed = pr.changed;
                 snprintf(res->revision, sizeof(res->revision), "%s", pr.revision);
                 snprintf(res->oci_source, sizeof(res->oci_source), "%s", pr.source);
-                return 1;
+                return q < 0 ? q : 1;   /* replaced, its state not saved: no other source */
         }
         if (!*http)
                 return q;
@@ -2369,13 +2370,13 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         remove_stale(&r, s->state_dir, 0);
         remove_stale_db_temps(&r);
         q = run_oci(s, report, userdata, &http_only, &http, &res, err);
-        if (q > 0) {
-                if (ret)
-                        *ret = res;
+        if (ret && (q > 0 || res.changed))
+                *ret = res;
+        if (q > 0)
                 return 0;
-        }
         if (q < 0)
-                return error_wrap(err, "update %s (the previous database is unchanged)", s->db_path);
+                return error_wrap(err, res.changed ? "update %s" : "update %s (the previous database is unchanged)",
+                                  s->db_path);
         if (http_only.sources == http && http)
                 r.s = s = &http_only;
         r.n_sources = strv_length(s->sources);
@@ -2415,11 +2416,9 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         EVP_PKEY_free(r.key);
         cve_done(&r);
         feed_done(&r);
-        if (q < 0)
-                return q;
-        if (ret)
-                *ret = res;
-        return 0;
+        if (ret && (q >= 0 || res.changed))
+                *ret = res;     /* replaced: the caller re-judges the running containers */
+        return q < 0 ? q : 0;
 }
 
 /* ---- state for `db status` ------------------------------------------------ */

@@ -10,8 +10,10 @@
 # (no blob GET in the registry's log); a newer revision swapped in while 64
 # hooks decide; refused, with the previous DB serving: an older validly
 # signed build, another key's signature, a truncated layer, a layer with
-# other bytes, a layer over the cap, a registry that never answers; mirrors
-# tried in order.
+# other bytes, a layer over the cap, a registry that never answers, a much
+# smaller DB (unless --allow-shrink), an artifact past its expiry whose
+# manifest is unchanged; a state not saved after the swap said as such;
+# mirrors tried in order.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -420,6 +422,45 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "the layer .* is larger than its\|digest .*refused" "$T/out" || fail "tampered archive: exit $rc: $(cat "$T/out")"
 [ -e "$T/gap4/db.sqlite" ] && fail "tampered archive: a DB was written"
 ls "$T/gap4" | grep -q '\.new-' && fail "tampered archive: a temporary DB is left"
+
+# A much smaller DB, validly signed and newer (another one signed with the
+# same key: a test or single-ecosystem DB): refused as an import over
+# http(s) refuses it, unless --allow-shrink.
+mkdir -p "$T/feed-tiny"
+cp "$(ls "$SRC"/feed/debian12/*.json | head -1)" "$T/feed-tiny/"
+"$P" db import "$T/feed-tiny" --db "$T/tiny.sqlite" >/dev/null || fail "import tiny"
+"$P" db export --db "$T/tiny.sqlite" --key "$T/ed25519.key" "$T/tiny.tar" >"$T/out" 2>&1 || fail "export tiny: $(cat "$T/out")"
+"$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" "$T/tiny.tar" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "the artifact holds 1 records where $T/gap/db.sqlite holds 22, fewer than half: refused" "$T/out" &&
+        grep -q "the previous database is unchanged" "$T/out" || fail "a much smaller DB: exit $rc: $(cat "$T/out")"
+[ "$(rev "$T/gap/db.sqlite")" = "$(rev "$T/f.sqlite")" ] || fail "a much smaller DB: the DB changed"
+"$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" --allow-shrink "$T/tiny.tar" >"$T/out" 2>&1 ||
+        fail "a much smaller DB, --allow-shrink: $(cat "$T/out")"
+[ "$(rev "$T/gap/db.sqlite")" = "$(rev "$T/tiny.sqlite")" ] || fail "a much smaller DB, --allow-shrink: not installed"
+# The state not saved after the swap: said so, never "unchanged".
+"$P" db export --db "$T/e.sqlite" --key "$T/ed25519.key" "$T/e.tar" >"$T/out" 2>&1 || fail "export e: $(cat "$T/out")"
+rm -f "$T/gap/state/oci.json" && mkdir "$T/gap/state/oci.json"
+"$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" "$T/e.tar" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "the database was replaced by revision $(rev "$T/e.sqlite"), but its state was not saved" "$T/out" &&
+        ! grep -q "unchanged" "$T/out" || fail "state not saved: exit $rc: $(cat "$T/out")"
+[ "$(rev "$T/gap/db.sqlite")" = "$(rev "$T/e.sqlite")" ] || fail "state not saved: the DB is not the new one"
+rmdir "$T/gap/state/oci.json"
+# An artifact that expires while the registry keeps serving it (a
+# publishing job that stopped, or a registry that answers every HEAD with
+# the installed digest): "unchanged" only until its signed expires.
+N=$T/node-expiry
+mkdir -p "$N"
+pub a expiring --expires "$(date -u -d '+3 sec' +%Y-%m-%dT%H:%M:%SZ)" || fail "publish expiring: $(cat "$T/out")"
+nconfig expiring 10 "oci://$REG/security/portcullis-db:expiring"
+upd expiring || fail "expiring: $(cat "$T/out")"
+sleep 4
+upd expiring
+rc=$?
+[ $rc -eq 2 ] && grep -q "the manifest is the one installed last, which expired at 20.*: the registry serves a stale or frozen DB" "$T/out" ||
+        fail "expired, manifest unchanged: exit $rc: $(cat "$T/out")"
+N=$T/node
 
 # ---- bearer tokens: a second registry with token auth ---------------------------------
 # Its token endpoint (tests/registry-token-server.py) checks the same
