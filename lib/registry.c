@@ -15,7 +15,8 @@
  * and its auth: a 401 carries WWW-Authenticate; Basic is answered with the
  * credentials of the auth file, Bearer with a token from the realm
  * (GET realm?service=..&scope=.., with those credentials when there are
- * any).  Only https. */
+ * any).  The credentials are the registry's: a 401 from a host it
+ * redirected to gets an anonymous token (reg_request()).  Only https. */
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -94,10 +95,23 @@ bool reg_sink_feed(struct reg_sink *k, const void *buf, size_t n) {
         return true;
 }
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        size_t n = size * nmemb;
+/* What the write callback sees: the handle (for the status) and the sink. */
+struct xfer {
+        CURL *curl;
+        struct reg_sink *k;
+};
 
-        return reg_sink_feed(userdata, ptr, n) ? n : 0;
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct xfer *x = userdata;
+        size_t n = size * nmemb;
+        long status = 0;
+
+        /* A 401's body is no part of the answer: the request is made again
+         * into the same sink, whose writer (a blob's decompressor) can't
+         * take back what it was given. */
+        if (curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 401)
+                return n;
+        return reg_sink_feed(x->k, ptr, n) ? n : 0;
 }
 
 static char *header_value(CURL *curl, const char *name) {
@@ -183,7 +197,20 @@ static bool same_host(const struct reg_client *c, const char *url) {
                (url[8 + n] == '/' || url[8 + n] == '\0' || url[8 + n] == '?');
 }
 
-static int prepare(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct curl_slist **hdrs) {
+/* The Authorization header of a request to the registry, or NULL: the
+ * token it gave, or the credentials when it asked for Basic.  Only the
+ * registry itself gets them: a Location or redirect to another host (blob
+ * storage) does not (libcurl drops a custom Authorization header on a
+ * redirect to another host or port, CVE-2018-1000007, CVE-2022-27776). */
+static const char *registry_auth(const struct reg_client *c, const char *url, char *buf, size_t n) {
+        if (!same_host(c, url) || !(c->bearer || (c->basic && c->use_basic)))
+                return NULL;
+        snprintf(buf, n, "%s %s", c->bearer ? "Bearer" : "Basic", c->bearer ? c->bearer : c->basic);
+        return buf;
+}
+
+static int prepare(struct reg_client *c, const struct reg_req *rq, const char *auth, struct xfer *x,
+                   struct curl_slist **hdrs) {
         long timeout = c->s->timeout_s ? (long) c->s->timeout_s : 30;
         CURL *h = c->curl;
         char line[20000];
@@ -203,7 +230,7 @@ static int prepare(struct reg_client *c, const struct reg_req *rq, struct reg_si
         curl_easy_setopt(h, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
         if (c->s->proxy)
                 curl_easy_setopt(h, CURLOPT_PROXY, c->s->proxy);
         if (c->s->ca_file)
@@ -222,12 +249,7 @@ static int prepare(struct reg_client *c, const struct reg_req *rq, struct reg_si
                 *hdrs = curl_slist_append(*hdrs, line);
         if (rq->range && snprintf(line, sizeof(line), "Content-Range: %s", rq->range) > 0)
                 *hdrs = curl_slist_append(*hdrs, line);
-        /* the token endpoint gets the credentials (basic), whatever its host */
-        if (rq->token && c->basic && snprintf(line, sizeof(line), "Authorization: Basic %s", c->basic) > 0)
-                *hdrs = curl_slist_append(*hdrs, line);
-        else if (!rq->token && same_host(c, rq->url) && (c->bearer || (c->basic && c->use_basic)) &&
-                 snprintf(line, sizeof(line), "Authorization: %s %s", c->bearer ? "Bearer" : "Basic",
-                          c->bearer ? c->bearer : c->basic) > 0)
+        if (auth && snprintf(line, sizeof(line), "Authorization: %s", auth) > 0)
                 *hdrs = curl_slist_append(*hdrs, line);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
         return 0;
@@ -246,14 +268,15 @@ static void error_detail(const struct reg_sink *k, char *ret, size_t n) {
         json_decref(doc);
 }
 
-static int perform(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct reg_resp *ret,
-                   struct error *err) {
+static int perform(struct reg_client *c, const struct reg_req *rq, const char *auth, struct reg_sink *k,
+                   struct reg_resp *ret, struct error *err) {
+        struct xfer x = { .curl = c->curl, .k = k };
         struct curl_slist *hdrs = NULL;
         CURLcode cc;
         int q;
 
         reg_sink_reset(k);
-        q = prepare(c, rq, k, &hdrs);
+        q = prepare(c, rq, auth, &x, &hdrs);
         if (q < 0) {
                 curl_slist_free_all(hdrs);
                 return error_set(err, ENOTSUP, "libcurl lacks CURLOPT_PROTOCOLS_STR (7.85 or later is needed)");
@@ -282,10 +305,14 @@ static int perform(struct reg_client *c, const struct reg_req *rq, struct reg_si
         return 0;
 }
 
-static int fetch_token(struct reg_client *c, const struct oci_challenge *ch, struct error *err) {
+/* A token from the challenge's realm: GET realm?service=..&scope=.., with
+ * basic (the auth file's credentials) or anonymous (NULL).  from: NULL for
+ * the registry's own challenge, else the URL of the host that challenged. */
+static int fetch_token(struct reg_client *c, const struct oci_challenge *ch, const char *basic, const char *from,
+                       char **ret, struct error *err) {
         struct reg_sink k = { .max = OCI_TOKEN_MAX, .mem = { .max = OCI_TOKEN_MAX + 1 } };
         _cleanup_(reg_resp_done) struct reg_resp resp = {};
-        _cleanup_free_ char *url = NULL;
+        _cleanup_free_ char *url = NULL, *auth = NULL;
         char *svc = ch->service ? curl_easy_escape(c->curl, ch->service, 0) : NULL;
         char *scope = ch->scope ? curl_easy_escape(c->curl, ch->scope, 0) : NULL;
         int q;
@@ -294,53 +321,104 @@ static int fetch_token(struct reg_client *c, const struct oci_challenge *ch, str
                      scope ? "&scope=" : "", strempty(scope));
         curl_free(svc);
         curl_free(scope);
-        if (q < 0)
+        if (q < 0 || (basic && asprintf(&auth, "Basic %s", basic) < 0))
                 return error_set(err, ENOMEM, "out of memory");
-        free(c->bearer);
-        c->bearer = NULL;
-        q = perform(c, &(struct reg_req) { .method = "GET", .url = url, .follow = true, .token = true }, &k, &resp,
-                    err);
-        if (q >= 0 && resp.status != 200)
+        q = perform(c, &(struct reg_req) { .method = "GET", .url = url, .follow = true, .token = true }, auth, &k,
+                    &resp, err);
+        if (q >= 0 && resp.status != 200 && from)
+                q = error_set(err, EACCES, "the token endpoint %s answers HTTP %ld to an anonymous request: it was "
+                              "named by %s, a host the registry %s redirected to, and the credentials of the auth "
+                              "file go only to %s", ch->realm, resp.status, from, c->ref.host, c->ref.host);
+        else if (q >= 0 && resp.status != 200)
                 q = error_set(err, EACCES, "the token endpoint %s answers HTTP %ld%s", ch->realm, resp.status,
-                              c->basic ? "; are the credentials of the auth file right?" :
-                                         "; the registry needs credentials: add them to the auth file (auth_file)");
+                              basic ? "; are the credentials of the auth file right?" :
+                                      "; the registry needs credentials: add them to the auth file (auth_file)");
         if (q >= 0)
-                q = oci_token_parse(k.mem.s ? k.mem.s : "", k.mem.len, ch->realm, &c->bearer, err);
+                q = oci_token_parse(k.mem.s ? k.mem.s : "", k.mem.len, ch->realm, ret, err);
         strbuf_done(&k.mem);
         return q;
 }
 
-/* One request; a 401 is answered (basic credentials or a token) and the
- * request made once more. */
-int reg_request(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct reg_resp *ret,
-                struct error *err) {
-        struct oci_challenge ch = {};
+/* The registry's own challenge: its token service gets the credentials
+ * (basic), whatever the realm's host, as docker and containerd do. */
+static int registry_challenge(struct reg_client *c, const struct reg_req *rq, const struct oci_challenge *ch,
+                              struct error *err) {
+        if (!ch->bearer && !c->basic)
+                return error_set(err, EACCES, "%s %s: HTTP 401: the registry needs credentials: add {\"auths\": "
+                                 "{\"%s\": {\"auth\": \"<base64 of USER:PASSWORD>\"}}} to the auth file "
+                                 "('update.auth_file' in config.json, or --authfile)", rq->method, rq->url,
+                                 c->ref.host);
+        c->use_basic = !ch->bearer;
+        if (!ch->bearer)
+                return 0;
+        free(c->bearer);
+        c->bearer = NULL;
+        return fetch_token(c, ch, c->basic, NULL, &c->bearer, err);
+}
+
+/* A challenge from a host the registry redirected to (blob storage).
+ * Credentials are those of the host that challenged (containerd's
+ * remotes/docker/authorizer.go looks them up by the challenging host), and
+ * the auth file's are the registry's: a Bearer challenge gets an anonymous
+ * token, sent to that host only (*ret_auth); a Basic one can't be
+ * answered. */
+static int redirect_challenge(struct reg_client *c, const struct reg_req *rq, const char *from,
+                              const struct oci_challenge *ch, char **ret_auth, struct error *err) {
+        _cleanup_free_ char *token = NULL;
         int q;
 
-        q = perform(c, rq, k, ret, err);
+        if (!ch->bearer)
+                return error_set(err, EACCES, "%s %s: redirected to %s, which answers HTTP 401 asking for Basic "
+                                 "credentials: the credentials of the auth file go only to %s; the registry's "
+                                 "storage must accept its redirects as they are (signed URLs)", rq->method, rq->url,
+                                 from, c->ref.host);
+        q = fetch_token(c, ch, NULL, from, &token, err);
+        if (q < 0)
+                return q;
+        if (asprintf(ret_auth, "Bearer %s", token) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* One request; a 401 is answered (basic credentials or a token) and the
+ * request made once more: at the registry with its credentials, or, when
+ * a host it redirected to challenged, at that host with its own token. */
+int reg_request(struct reg_client *c, const struct reg_req *rq, struct reg_sink *k, struct reg_resp *ret,
+                struct error *err) {
+        _cleanup_free_ char *from = NULL, *other_auth = NULL;
+        struct oci_challenge ch = {};
+        struct reg_req again = *rq;
+        char auth[8192];
+        char *url = NULL;
+        int q;
+
+        q = perform(c, rq, registry_auth(c, rq->url, auth, sizeof(auth)), k, ret, err);
         if (q < 0 || ret->status != 401)
                 return q;
         if (!ret->www_auth)
                 return error_set(err, EACCES, "%s %s: HTTP 401 without a WWW-Authenticate challenge", rq->method,
                                  rq->url);
+        /* who challenged: the registry, or a host it redirected to */
+        if (curl_easy_getinfo(c->curl, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url || !(from = strdup(url)))
+                return error_set(err, ENOMEM, "out of memory");
         q = oci_challenge_parse(ret->www_auth, &ch, err);
         if (q < 0)
-                return error_wrap(err, "%s %s", rq->method, rq->url);
-        if (!ch.bearer && !c->basic)
-                q = error_set(err, EACCES, "%s %s: HTTP 401: the registry needs credentials: add {\"auths\": "
-                              "{\"%s\": {\"auth\": \"<base64 of USER:PASSWORD>\"}}} to the auth file "
-                              "('update.auth_file' in config.json, or --authfile)", rq->method, rq->url, c->ref.host);
-        else if (ch.bearer)
-                q = fetch_token(c, &ch, err);
-        c->use_basic = !ch.bearer;
+                return error_wrap(err, "%s %s", rq->method, from);
+        if (same_host(c, from))
+                q = registry_challenge(c, rq, &ch, err);
+        else
+                q = redirect_challenge(c, rq, from, &ch, &other_auth, err);
         oci_challenge_done(&ch);
         if (q < 0)
                 return q;
         reg_resp_done(ret);
-        q = perform(c, rq, k, ret, err);
+        if (other_auth)
+                again.url = from;
+        q = perform(c, &again, other_auth ? other_auth : registry_auth(c, again.url, auth, sizeof(auth)), k, ret,
+                    err);
         if (q >= 0 && ret->status == 401)
                 q = error_set(err, EACCES, "%s %s: HTTP 401 after authenticating: the credentials are refused or "
-                              "lack the permission", rq->method, rq->url);
+                              "lack the permission", again.method, again.url);
         return q;
 }
 
