@@ -41,6 +41,15 @@
 
 #define AUTH_FILE_MAX ((size_t) 1 << 20)
 #define MAX_REDIRS 5
+#define TIMEOUT_S_DEFAULT 30
+/* The slowest a blob may come (or go, an upload chunk), over any timeout_s
+ * seconds: 128 kbit/s.  A 200 MB layer on a link of 1 Mbit/s takes 27
+ * minutes and completes; one dripped at a few bytes a second fails. */
+#define BLOB_FLOOR_BPS ((uint64_t) 16 << 10)
+#define BLOB_TIME_MAX ((uint64_t) 7 * 24 * 3600)
+/* A request body larger than this is a blob (an upload chunk); the largest
+ * document sent is a manifest of a few KiB. */
+#define DOCUMENT_BODY_MAX ((size_t) 1 << 20)
 
 int reg_write_all(int fd, const void *buf, size_t n) {
         for (size_t off = 0; off < n;) {
@@ -209,9 +218,48 @@ static const char *registry_auth(const struct reg_client *c, const char *url, ch
         return buf;
 }
 
+static unsigned timeout_s(const struct reg_client *c) {
+        return c->s->timeout_s ? c->s->timeout_s : TIMEOUT_S_DEFAULT;
+}
+
+/* A blob exchange: a layer streamed to its writer, or an upload chunk.
+ * Anything else is a document: a manifest, config, signature, token or an
+ * error's explanation, kept in memory. */
+static bool is_blob(const struct reg_req *rq, const struct reg_sink *k) {
+        return k->write || rq->body_len > DOCUMENT_BODY_MAX;
+}
+
+/* How long a blob exchange may take at most: timeout_s and its size at the
+ * floor's speed. */
+static long blob_time_max(const struct reg_client *c, const struct reg_req *rq, const struct reg_sink *k) {
+        uint64_t bytes = (k->write ? k->max : 0) + rq->body_len;
+        uint64_t t = bytes / BLOB_FLOOR_BPS > BLOB_TIME_MAX ? BLOB_TIME_MAX : timeout_s(c) + bytes / BLOB_FLOOR_BPS;
+
+        return (long) t;
+}
+
+/* The time limits, from update.timeout_s (T).  Connecting takes at most T.
+ * A document comes whole within T: a registry that drips it (or stops
+ * after a part) can't hold the update, and the next source, back; the
+ * stall limit alone (libcurl's low-speed limit, as lib/update.c sets it
+ * for http(s) sources) let a few bytes a second go on for hours.  A blob
+ * may be slow, but not slower than BLOB_FLOOR_BPS over T seconds, and not
+ * longer than blob_time_max(). */
+static void set_limits(const struct reg_client *c, const struct reg_req *rq, const struct reg_sink *k) {
+        long t = (long) timeout_s(c);
+
+        curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, t);
+        if (!is_blob(rq, k)) {
+                curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, t);
+                return;
+        }
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, (long) BLOB_FLOOR_BPS);
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, t);
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, blob_time_max(c, rq, k));
+}
+
 static int prepare(struct reg_client *c, const struct reg_req *rq, const char *auth, struct xfer *x,
                    struct curl_slist **hdrs) {
-        long timeout = c->s->timeout_s ? (long) c->s->timeout_s : 30;
         CURL *h = c->curl;
         char line[20000];
 
@@ -223,10 +271,7 @@ static int prepare(struct reg_client *c, const struct reg_req *rq, const char *a
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, rq->follow ? 1L : 0L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long) MAX_REDIRS);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
-        /* a stall, not a slow transfer, is the failure */
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, timeout);
+        set_limits(c, rq, x->k);
         curl_easy_setopt(h, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -268,6 +313,25 @@ static void error_detail(const struct reg_sink *k, char *ret, size_t n) {
         json_decref(doc);
 }
 
+static int timeout_error(struct reg_client *c, const struct reg_req *rq, const struct reg_sink *k,
+                         struct error *err) {
+        const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(CURLE_OPERATION_TIMEDOUT);
+        curl_off_t started = 0;
+
+        /* a blob's limits once its transfer began (on a new connection or
+         * one kept from an earlier request); before, the document's */
+        if (is_blob(rq, k) && curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &started) == CURLE_OK &&
+            started > 0)
+                return error_set(err, ETIMEDOUT, "%s %s: %s: slower than %llu KiB/s for %u s, or not complete within "
+                                 "%ld s: a blob must keep that speed over any 'update.timeout_s' (config.json) "
+                                 "seconds and take at most timeout_s and its size at that speed (a larger timeout_s "
+                                 "bears longer slow spells)", rq->method, rq->url, why,
+                                 (unsigned long long) BLOB_FLOOR_BPS >> 10, timeout_s(c), blob_time_max(c, rq, k));
+        return error_set(err, ETIMEDOUT, "%s %s: %s: no answer within %u s ('update.timeout_s' in config.json: a "
+                         "manifest, config, signature or token comes whole within it)", rq->method, rq->url, why,
+                         timeout_s(c));
+}
+
 static int perform(struct reg_client *c, const struct reg_req *rq, const char *auth, struct reg_sink *k,
                    struct reg_resp *ret, struct error *err) {
         struct xfer x = { .curl = c->curl, .k = k };
@@ -291,9 +355,7 @@ static int perform(struct reg_client *c, const struct reg_req *rq, const char *a
         if (k->write_errno)
                 return error_set_errno(err, k->write_errno, "%s %s: store the answer", rq->method, rq->url);
         if (cc == CURLE_OPERATION_TIMEDOUT)
-                return error_set(err, ETIMEDOUT, "%s %s: %s: no answer within %u s ('update.timeout_s' in "
-                                 "config.json)", rq->method, rq->url, c->curl_err[0] ? c->curl_err :
-                                 curl_easy_strerror(cc), c->s->timeout_s ? c->s->timeout_s : 30);
+                return timeout_error(c, rq, k, err);
         if (cc != CURLE_OK)
                 return error_set(err, EHOSTUNREACH, "%s %s: %s", rq->method, rq->url,
                                  c->curl_err[0] ? c->curl_err : curl_easy_strerror(cc));

@@ -11,6 +11,11 @@ docker-registry (tests/db-registry.sh drives the real one).
                server: localhost) and that challenges itself gets none: an
                anonymous token from its realm (as containerd does), and a
                Basic challenge there fails saying so.
+  time limits  with update.timeout_s 2 and two sources: a manifest dripped
+               at 2.5 bytes/s fails after 2 s and the second source serves;
+               a layer dripped at 200 bytes/s fails (below the blob floor of
+               16 KiB/s for 2 s) and the second serves; a layer sent at 64
+               KiB/s, longer than timeout_s in all, completes.
 """
 import base64
 import hashlib
@@ -150,6 +155,8 @@ class Registry:
             body = self.layout["manifest"]
             hdrs = {"Content-Type": "application/vnd.oci.image.manifest.v1+json",
                     "Docker-Content-Digest": "sha256:" + hashlib.sha256(body).hexdigest()}
+            if m.get("manifest_rate") and not head:
+                return self.drip(h, body, hdrs, *m["manifest_rate"])
             return self.send(h, 200, body, hdrs, head)
         if "/blobs/" in p:
             dig = p.split("/blobs/")[1]
@@ -162,7 +169,27 @@ class Registry:
         f = f"{self.layout['dir']}/blobs/sha256/{dig[7:]}"
         if not dig.startswith("sha256:") or "/" in dig or not os.path.exists(f):
             return self.send(h, 404, b'{"errors": [{"code": "BLOB_UNKNOWN", "message": "no"}]}', {}, head)
-        return self.send(h, 200, open(f, "rb").read(), {"Content-Type": "application/octet-stream"}, head)
+        body, hdrs = open(f, "rb").read(), {"Content-Type": "application/octet-stream"}
+        if self.mode.get("layer_rate") and dig == self.layout["layer"] and not head:
+            return self.drip(h, body, hdrs, *self.mode["layer_rate"])
+        return self.send(h, 200, body, hdrs, head)
+
+    @staticmethod
+    def drip(h, body, hdrs, chunk, interval):
+        """body in pieces of chunk bytes, one every interval seconds."""
+        h.send_response(200)
+        for k, v in hdrs.items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        try:
+            for i in range(0, len(body), chunk):
+                h.wfile.write(body[i:i + chunk])
+                h.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
+        h.close_connection = True
 
 
 # ---- nodes -------------------------------------------------------------------------------
@@ -233,16 +260,41 @@ def test_credentials(reg):
     check(not [e for e in reg.log if e[3]], f"credentials: sent with a Basic challenge of a redirect: {reg.log}")
 
 
+# ---- time limits -------------------------------------------------------------------------
+def test_time_limits(reg, reg2):
+    reg.layout = reg2.layout = B
+    reg.mode, reg2.mode = {"manifest_rate": (1, 0.4)}, {}
+    rc, out, took = update(node("drip-manifest", [ref(reg), ref(reg2)], timeout_s=2), limit=60)
+    check(rc == 0 and took < 30, f"a dripped manifest: exit {rc} after {took:.0f} s: {out[-2000:]}")
+    check(f"GET https://{reg.host}/v2/x/db/manifests/latest: " in out and "no answer within 2 s ('update.timeout_s'"
+          in out and f"trying the next source, {ref(reg2)}" in out, f"a dripped manifest: not said: {out[-2000:]}")
+
+    reg.mode = {"layer_rate": (100, 0.5)}
+    rc, out, took = update(node("drip-layer", [ref(reg), ref(reg2)], timeout_s=2), limit=60)
+    check(rc == 0 and took < 30, f"a dripped layer: exit {rc} after {took:.0f} s: {out[-2000:]}")
+    check(f"GET https://{reg.host}/v2/x/db/blobs/{B['layer']}: " in out and "slower than 16 KiB/s for 2 s" in out
+          and f"trying the next source, {ref(reg2)}" in out, f"a dripped layer: not said: {out[-2000:]}")
+
+    # slow but honest: 64 KiB/s, longer than timeout_s in all
+    reg.mode = {"layer_rate": (8 << 10, 0.125)}
+    size = os.path.getsize(f"{B['dir']}/blobs/sha256/{B['layer'][7:]}")
+    rc, out, took = update(node("slow-layer", [ref(reg)], timeout_s=1), limit=120)
+    check(rc == 0 and took > 2, f"a layer of {size} bytes at 64 KiB/s: exit {rc} after {took:.1f} s: {out[-2000:]}")
+
+
 try:
     CA = make_ca()
     sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/k.key")
     sh("openssl", "pkey", "-in", f"{T}/k.key", "-pubout", "-out", f"{T}/k.pub")
     A = make_layout("a", 4)
-    reg = Registry(CA, A)
+    B = make_layout("b", 800)
+    reg, reg2 = Registry(CA, A), Registry(CA, A)
     try:
         test_credentials(reg)
+        test_time_limits(reg, reg2)
     finally:
         reg.close()
+        reg2.close()
 finally:
     shutil.rmtree(T, ignore_errors=True)
 finish()
