@@ -16,6 +16,9 @@ docker-registry (tests/db-registry.sh drives the real one).
                a layer dripped at 200 bytes/s fails (below the blob floor of
                16 KiB/s for 2 s) and the second serves; a layer sent at 64
                KiB/s, longer than timeout_s in all, completes.
+  export       `db export FILE` with a symlink planted where its temporary
+               file was (FILE.tmp-<pid>) and at FILE itself: the files they
+               point to are unchanged, FILE is a new regular file (0644).
 """
 import base64
 import hashlib
@@ -25,6 +28,7 @@ import os
 import shutil
 import socketserver
 import ssl
+import stat
 import subprocess
 import sys
 import tarfile
@@ -282,6 +286,37 @@ def test_time_limits(reg, reg2):
     check(rc == 0 and took > 2, f"a layer of {size} bytes at 64 KiB/s: exit {rc} after {took:.1f} s: {out[-2000:]}")
 
 
+# ---- export ------------------------------------------------------------------------------
+def test_export():
+    d = f"{T}/export"
+    os.makedirs(d)
+    for n in ("victim", "victim2"):
+        open(f"{d}/{n}.txt", "w").write(f"{n}\n")
+    os.symlink(f"{d}/victim2.txt", f"{d}/out.tar")
+    # the shell's pid is the export's: exec
+    r = subprocess.run(["sh", "-c", 'ln -s "$1/victim.txt" "$1/out.tar.tmp-$$" && exec "$2" db export --db "$3" '
+                        '--key "$4" "$1/out.tar"', "sh", d, P, f"{T}/a.sqlite", f"{T}/k.key"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"export beside planted symlinks: exit {r.returncode}: {r.stderr[-2000:]}")
+    for n in ("victim", "victim2"):
+        check(open(f"{d}/{n}.txt", "rb").read() == f"{n}\n".encode(),
+              f"export: {n}.txt, a symlink's target, was written")
+    st = os.lstat(f"{d}/out.tar")
+    check(stat_ok(st), f"export: out.tar is not a new regular file of mode 0644: {oct(st.st_mode)}")
+    with tarfile.open(f"{d}/out.tar") as t:
+        check("index.json" in t.getnames(), f"export: out.tar holds {t.getnames()}")
+    left = [n for n in os.listdir(d) if n.startswith("out.tar.tmp-") and not os.path.islink(f"{d}/{n}")]
+    check(not left, f"export: temporary files left: {left}")
+    r = subprocess.run([P, "db", "export", "--db", f"{T}/a.sqlite", "--key", f"{T}/k.key", f"{d}/no/such/out.tar"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and f"{d}/no/such/out.tar" in r.stderr,
+          f"export into a missing folder: exit {r.returncode}: {r.stderr[-2000:]}")
+
+
+def stat_ok(st):
+    return stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644
+
+
 try:
     CA = make_ca()
     sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/k.key")
@@ -292,6 +327,7 @@ try:
     try:
         test_credentials(reg)
         test_time_limits(reg, reg2)
+        test_export()
     finally:
         reg.close()
         reg2.close()
