@@ -17,7 +17,7 @@ static void load(void) {
                 return;
         LOAD(write_new, "archive_write_new");
         LOAD(set_format_pax_restricted, "archive_write_set_format_pax_restricted");
-        LOAD(open_filename, "archive_write_open_filename");
+        LOAD(open_fd, "archive_write_open_fd");
         LOAD(write_header, "archive_write_header");
         LOAD(write_data, "archive_write_data");
         LOAD(close, "archive_write_close");

@@ -17,7 +17,7 @@
 struct archive_writer {
         struct archive *(*write_new)(void);
         int (*set_format_pax_restricted)(struct archive *);
-        int (*open_filename)(struct archive *, const char *);
+        int (*open_fd)(struct archive *, int);
         int (*write_header)(struct archive *, struct archive_entry *);
         la_ssize_t (*write_data)(struct archive *, const void *, size_t);
         int (*close)(struct archive *);

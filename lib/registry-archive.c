@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,14 +116,14 @@ static int index_text(const struct pcdb_artifact *art, const char *tag, char **r
         return *ret ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-static int write_entries(struct tar *t, const char *path, const struct pcdb_artifact *art, const char *tag,
+static int write_entries(struct tar *t, int fd, const char *path, const struct pcdb_artifact *art, const char *tag,
                          struct error *err) {
         _cleanup_free_ char *index = NULL;
         int q;
 
         t->w->set_format_pax_restricted(t->a);
-        if (t->w->open_filename(t->a, path) != ARCHIVE_OK)
-                return error_set(err, EIO, "create %s: %s", path, t->w->error_string(t->a));
+        if (t->w->open_fd(t->a, fd) != ARCHIVE_OK)
+                return error_set(err, EIO, "write %s: %s", path, t->w->error_string(t->a));
         q = index_text(art, tag, &index, err);
         if (q >= 0)
                 q = add_mem(t, "oci-layout", LAYOUT_TEXT, strlen(LAYOUT_TEXT), err);
@@ -141,7 +142,8 @@ static int write_entries(struct tar *t, const char *path, const struct pcdb_arti
         return q;
 }
 
-static int write_tar(const char *path, const struct pcdb_artifact *art, const char *tag, struct error *err) {
+static int write_tar(int fd, const char *path, const struct pcdb_artifact *art, const char *tag,
+                     struct error *err) {
         struct tar t = { .w = archive_writer(err) };
         int q;
 
@@ -149,29 +151,50 @@ static int write_tar(const char *path, const struct pcdb_artifact *art, const ch
                 return -ELIBACC;
         if (!(t.a = t.w->write_new()))
                 return error_set(err, ENOMEM, "out of memory");
-        q = write_entries(&t, path, art, tag, err);
+        q = write_entries(&t, fd, path, art, tag, err);
         t.w->free(t.a);
         return q;
 }
 
-int registry_export(const char *path, const struct export_settings *s, struct publish_result *ret,
-                    struct error *err) {
-        _cleanup_(pcdb_artifact_done) struct pcdb_artifact art = {};
-        _cleanup_free_ char *tmp = NULL;
+/* The archive is written to a new file beside path and renamed over it.
+ * The new file's name is mkstemp()'s (O_CREAT|O_EXCL: an existing name,
+ * a planted symlink among them, is never opened), not a guessable one in
+ * a folder others may write, and it is written through its descriptor
+ * only; as write_file_atomic() (base/fileio.h) does for a buffer. */
+static int export_file(const char *path, const struct pcdb_artifact *art, const char *tag, struct error *err) {
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
         int q;
 
-        q = pcdb_artifact_build(s->db_path, s->key_path, s->created, s->expires, &art, err);
-        if (q < 0)
-                return q;
-        if (asprintf(&tmp, "%s.tmp-%d", path, (int) getpid()) < 0)
+        if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
                 return error_set(err, ENOMEM, "out of memory");
-        q = write_tar(tmp, &art, s->tag ? s->tag : "latest", err);
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return error_set_errno(err, errno, "create %s (beside the archive %s: is its folder there and "
+                                       "writable?)", tmp, path);
+        q = write_tar(fd, path, art, tag, err);
+        if (q >= 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+                q = error_set_errno(err, errno, "write %s", tmp);
         if (q >= 0 && rename(tmp, path) < 0)
                 q = error_set_errno(err, errno, "rename %s to %s", tmp, path);
         if (q < 0) {
                 (void) unlink(tmp);
                 return q;
         }
+        (void) fsync_dir(dirname(dir));
+        return 0;
+}
+
+int registry_export(const char *path, const struct export_settings *s, struct publish_result *ret,
+                    struct error *err) {
+        _cleanup_(pcdb_artifact_done) struct pcdb_artifact art = {};
+        int q;
+
+        q = pcdb_artifact_build(s->db_path, s->key_path, s->created, s->expires, &art, err);
+        if (q >= 0)
+                q = export_file(path, &art, s->tag ? s->tag : "latest", err);
+        if (q < 0)
+                return q;
         *ret = (struct publish_result) { .db_size = art.db_size, .layer_size = art.layer_size };
         snprintf(ret->manifest_digest, sizeof(ret->manifest_digest), "%s", art.manifest_digest);
         snprintf(ret->revision, sizeof(ret->revision), "%s", art.revision);

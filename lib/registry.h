@@ -110,7 +110,7 @@ struct registry_settings {
         const char *ca_file;            /* NULL: the system's CA bundle */
         const char *auth_file;          /* containers-auth.json: {"auths": {"HOST": {"auth": base64(user:pass)}}} */
         const char *proxy;
-        unsigned timeout_s;             /* connect timeout and longest stall; 0: 30 */
+        unsigned timeout_s;             /* connect; a document whole; a blob's slow spell (registry.c); 0: 30 */
 };
 
 /* `portcullis db publish`. */
