@@ -42,10 +42,6 @@
 #define AUTH_FILE_MAX ((size_t) 1 << 20)
 #define MAX_REDIRS 5
 #define TIMEOUT_S_DEFAULT 30
-/* The slowest a blob may come (or go, an upload chunk), over any timeout_s
- * seconds: 128 kbit/s.  A 200 MB layer on a link of 1 Mbit/s takes 27
- * minutes and completes; one dripped at a few bytes a second fails. */
-#define BLOB_FLOOR_BPS ((uint64_t) 16 << 10)
 #define BLOB_TIME_MAX ((uint64_t) 7 * 24 * 3600)
 /* A request body larger than this is a blob (an upload chunk); the largest
  * document sent is a manifest of a few KiB. */
@@ -233,7 +229,7 @@ static bool is_blob(const struct reg_req *rq, const struct reg_sink *k) {
  * floor's speed. */
 static long blob_time_max(const struct reg_client *c, const struct reg_req *rq, const struct reg_sink *k) {
         uint64_t bytes = (k->write ? k->max : 0) + rq->body_len;
-        uint64_t t = bytes / BLOB_FLOOR_BPS > BLOB_TIME_MAX ? BLOB_TIME_MAX : timeout_s(c) + bytes / BLOB_FLOOR_BPS;
+        uint64_t t = bytes / UPDATE_FLOOR_BPS > BLOB_TIME_MAX ? BLOB_TIME_MAX : timeout_s(c) + bytes / UPDATE_FLOOR_BPS;
 
         return (long) t;
 }
@@ -243,7 +239,7 @@ static long blob_time_max(const struct reg_client *c, const struct reg_req *rq, 
  * after a part) can't hold the update, and the next source, back; the
  * stall limit alone (libcurl's low-speed limit, as lib/update.c sets it
  * for http(s) sources) let a few bytes a second go on for hours.  A blob
- * may be slow, but not slower than BLOB_FLOOR_BPS over T seconds, and not
+ * may be slow, but not slower than UPDATE_FLOOR_BPS over T seconds, and not
  * longer than blob_time_max(). */
 static void set_limits(const struct reg_client *c, const struct reg_req *rq, const struct reg_sink *k) {
         long t = (long) timeout_s(c);
@@ -253,7 +249,7 @@ static void set_limits(const struct reg_client *c, const struct reg_req *rq, con
                 curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, t);
                 return;
         }
-        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, (long) BLOB_FLOOR_BPS);
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, (long) UPDATE_FLOOR_BPS);
         curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, t);
         curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, blob_time_max(c, rq, k));
 }
@@ -326,7 +322,7 @@ static int timeout_error(struct reg_client *c, const struct reg_req *rq, const s
                                  "%ld s: a blob must keep that speed over any 'update.timeout_s' (config.json) "
                                  "seconds and take at most timeout_s and its size at that speed (a larger timeout_s "
                                  "bears longer slow spells)", rq->method, rq->url, why,
-                                 (unsigned long long) BLOB_FLOOR_BPS >> 10, timeout_s(c), blob_time_max(c, rq, k));
+                                 (unsigned long long) UPDATE_FLOOR_BPS >> 10, timeout_s(c), blob_time_max(c, rq, k));
         return error_set(err, ETIMEDOUT, "%s %s: %s: no answer within %u s ('update.timeout_s' in config.json: a "
                          "manifest, config, signature or token comes whole within it)", rq->method, rq->url, why,
                          timeout_s(c));

@@ -653,9 +653,12 @@ static int curl_setup(struct run *r, struct error *err) {
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long) MAX_REDIRS);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-        /* A stall, not a slow download, is the failure: all.zip of a big
-         * ecosystem takes minutes on a slow link. */
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        /* Slower than the floor for timeout_s seconds in a row is a
+         * failing source (the next is tried): all.zip of a big ecosystem
+         * takes minutes on a slow link, but a mirror that drips its answer
+         * (or stops after a part) must not hold the update for hours, as a
+         * limit of 1 byte/s let it. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long) UPDATE_FLOOR_BPS);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
         curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

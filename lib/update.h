@@ -76,6 +76,11 @@
 #define UPDATE_SIG_MAX ((size_t) 16 << 10)              /* manifest.json.sig */
 #define UPDATE_KEY_MAX ((size_t) 64 << 10)              /* the public key's PEM file */
 #define UPDATE_TIMEOUT_S_DEFAULT 30
+/* The slowest a download may come (or an upload chunk go) over any
+ * timeout_s seconds: 128 kbit/s.  A 200 MB file on a link of 1 Mbit/s
+ * takes 27 minutes and completes; one dripped at a few bytes a second
+ * fails, and the next source is tried. */
+#define UPDATE_FLOOR_BPS ((uint64_t) 16 << 10)
 #define UPDATE_ECOSYSTEM_FALLBACK "Debian:12"
 
 /* Sources may also be oci://HOST[:PORT]/REPO[:TAG] references of a DB

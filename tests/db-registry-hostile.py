@@ -16,6 +16,9 @@ docker-registry (tests/db-registry.sh drives the real one).
                a layer dripped at 200 bytes/s fails (below the blob floor of
                16 KiB/s for 2 s) and the second serves; a layer sent at 64
                KiB/s, longer than timeout_s in all, completes.
+  mirror       an https source (not oci://) dripping every answer at 2.5
+               bytes/s: below 16 KiB/s for timeout_s, the update fails in
+               seconds, not hours.
   export       `db export FILE` with a symlink planted where its temporary
                file was (FILE.tmp-<pid>) and at FILE itself: the files they
                point to are unchanged, FILE is a new regular file (0644).
@@ -153,6 +156,10 @@ class Registry:
             if want and auth != want:
                 return self.send(h, 401, b"{}", {"WWW-Authenticate": m["store_challenge"]}, head)
             return self.blob(h, p[len("/store/"):], head)
+        if p.startswith("/mirror/"):                  # an http(s) source, not a registry
+            if m.get("mirror_rate") and not head:
+                return self.drip(h, b"x" * 4096, {"Content-Type": "application/octet-stream"}, *m["mirror_rate"])
+            return self.send(h, 404, b"", {}, head)
         if m.get("challenge") and auth != m.get("registry_auth"):
             return self.send(h, 401, b"{}", {"WWW-Authenticate": m["challenge"]}, head)
         if "/manifests/" in p:
@@ -287,6 +294,17 @@ def test_time_limits(reg, reg2):
 
 
 # ---- export ------------------------------------------------------------------------------
+def test_mirror_drip(reg):
+    """An http(s) source (not oci://) that drips every answer: the update
+    fails after a few timeout_s, saying which source, instead of hours."""
+    reg.mode = {"mirror_rate": (1, 0.4)}
+    src = f"https://{reg.host}/mirror/"
+    rc, out, took = update(node("drip-mirror", [src], timeout_s=2), limit=90)
+    check(rc == 2 and took < 45, f"a dripping http(s) mirror: exit {rc} after {took:.0f} s: {out[-2000:]}")
+    check(src in out and "the previous database is unchanged" in out, f"a dripping http(s) mirror: not said: {out[-2000:]}")
+    reg.mode = {}
+
+
 def test_export():
     d = f"{T}/export"
     os.makedirs(d)
@@ -327,6 +345,7 @@ try:
     try:
         test_credentials(reg)
         test_time_limits(reg, reg2)
+        test_mirror_drip(reg)
         test_export()
     finally:
         reg.close()
