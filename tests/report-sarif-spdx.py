@@ -12,7 +12,8 @@ the shared data) and a record with a hostile title:
   (tests/spdx/, python3-jsonschema) and a broken copy must be rejected;
 - the content: one rule per advisory id, security-severity and levels,
   locations as relative percent-encoded URIs, what could not be checked as
-  tool execution notifications, the DB revision and time;
+  tool execution notifications and as results of the rule not-checked, the
+  DB revision and time;
 - the renderers' own cases (a VEX-suppressed finding, KEV/EPSS, the
   security-severity fallbacks, bytes that are not UTF-8) come from
   tests/test-report.c (its executable is the argument), whose documents are
@@ -166,13 +167,19 @@ def sarif_content(log, scan):
     driver = run0["tool"]["driver"]
     check(driver["name"] == "Portcullis" and driver.get("version"), f"driver: {driver.get('name')}")
     rules = {r["id"]: r for r in driver["rules"]}
-    ids = [f["id"] for f in scan["findings"]]
+    ids = [f["id"] for f in scan["findings"]] + (["not-checked"] if scan["unchecked"] else [])
     check(set(rules) == set(ids) and len(driver["rules"]) == len(rules),
-          f"one rule per advisory id: {sorted(rules)} vs {sorted(set(ids))}")
+          f"one rule per advisory id, and not-checked's: {sorted(rules)} vs {sorted(set(ids))}")
     results = run0["results"]
-    check(len(results) == len(scan["findings"]), f"{len(results)} results for {len(scan['findings'])} findings")
+    nc = [r for r in results if r["ruleId"] == "not-checked"]
+    check(len(results) == len(scan["findings"]) + len(scan["unchecked"]) and len(nc) == len(scan["unchecked"]),
+          f"{len(results)} results for {len(scan['findings'])} findings and {len(scan['unchecked'])} not checked")
     for res in results:
         check(driver["rules"][res["ruleIndex"]]["id"] == res["ruleId"], f"ruleIndex of {res['ruleId']}")
+    for u in scan["unchecked"]:
+        r = [r for r in nc if r["properties"]["subject"] == u["subject"]]
+        check(r and u["reason"] in r[0]["message"]["text"] and r[0]["level"] == "error", f"not-checked {u}: {r}")
+    results = [r for r in results if r["ruleId"] != "not-checked"]
 
     curl = rules.get("PCEX-CVE-2023-38545", {})
     check(curl.get("properties", {}).get("security-severity") == "9.8", f"CVSS 9.8: {curl.get('properties')}")

@@ -603,7 +603,9 @@ static void test_sarif(const struct report_target *t) {
         if (!doc)
                 return;
         CHECK_STREQ(str_at(doc, "version"), "2.1.0");
-        CHECK(json_array_size(rules) == ELEMENTSOF(want));
+        CHECK(json_array_size(rules) == ELEMENTSOF(want) + 1);        /* and not-checked's, last */
+        CHECK_STREQ(str_at(rules, "7.id"), "not-checked");
+        CHECK_STREQ(str_at(rules, "7.defaultConfiguration.level"), "error");
         for (i = 0; i < ELEMENTSOF(want); i++) {
                 json_t *ru = rule(rules, want[i].id);
                 json_t *sev = json_object_get(json_object_get(ru, "properties"), "security-severity");
@@ -616,9 +618,17 @@ static void test_sarif(const struct report_target *t) {
                 CHECK_STREQ(str_at(ru, "properties.tags.1"), "PyPI");
                 CHECK_STREQ(str_at(ru, "shortDescription.text"), "Title: \"<script>alert(1)</script>\" \xc3\xa9");
         }
-        CHECK(json_array_size(results) == ELEMENTSOF(rows));
+        CHECK(json_array_size(results) == ELEMENTSOF(rows) + 3);      /* 2 unchecked, 7 more */
         json_array_foreach(results, i, r) {
                 json_t *sup = json_object_get(r, "suppressions");
+
+                if (i >= ELEMENTSOF(rows)) {    /* what was not checked: a result too, at the image's root */
+                        CHECK_STREQ(str_at(r, "ruleId"), "not-checked");
+                        CHECK(json_integer_value(json_object_get(r, "ruleIndex")) == 7);
+                        CHECK_STREQ(str_at(r, "locations.0.physicalLocation.artifactLocation.uri"), ".");
+                        CHECK(json_object_size(json_object_get(r, "partialFingerprints")) == 1);
+                        continue;
+                }
 
                 CHECK_STREQ(str_at(r, "ruleId"), rows[i].id);
                 CHECK_STREQ(str_at(r, "level"), levels[i]);
@@ -647,6 +657,14 @@ static void test_sarif(const struct report_target *t) {
         CHECK_STREQ(str_at(r, "suppressions.0.justification"),
                     "VEX not_affected: vulnerable_code_not_in_execute_path (vex/openvex.json)");
         CHECK_STREQ(str_at(r, "properties.vex.status"), "not_affected");
+
+        r = json_array_get(results, ELEMENTSOF(rows));
+        CHECK_STREQ(str_at(r, "level"), "error");
+        CHECK_STREQ(str_at(r, "properties.kind"), "no_data");
+        CHECK_STREQ(str_at(r, "properties.subject"), "npm");
+        CHECK(strstr(str_at(r, "message.text"), "no record for ecosystem npm") != NULL);
+        CHECK_STREQ(str_at(results, "9.level"), "warning");
+        CHECK_STREQ(str_at(results, "10.message.text"), "NOT CHECKED: 7 more items (see --format json)");
 
         notes = json_object_get(json_array_get(json_object_get(run, "invocations"), 0), "toolExecutionNotifications");
         CHECK(json_array_size(notes) == 5);     /* 2 unchecked, 7 more, an inventory and a match warning */
@@ -680,6 +698,9 @@ static void test_spdx(const struct report_target *t, const char *out_name) {
         CHECK(strstr(str_at(doc, "comment"), "Not looked at: /deep") != NULL);
         CHECK(!!t->res == startswith(str_at(doc, "comment"), "Scanned with vulnerability database revision "
                                      "sha256:0123456789abcdef, data of 2026-12-01T00:00:00Z\n"));
+        /* a scan's document says what was not checked: its packages are no clean ones */
+        CHECK(!!t->res == !!strstr(str_at(doc, "comment"), "\nNot checked: npm: "));
+        CHECK(!!t->res == !!strstr(str_at(doc, "comment"), "\nNot checked: 7 more items"));
         pkgs = json_object_get(doc, "packages");
         CHECK(json_array_size(pkgs) == 4);
         CHECK_STREQ(str_at(pkgs, "0.SPDXID"), "SPDXRef-Target");

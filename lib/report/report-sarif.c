@@ -281,6 +281,44 @@ static json_t *result_json(const struct finding *f, size_t rule) {
         return o;
 }
 
+/* What could not be checked is also a result of its own rule: a reader
+ * that counts results or alerts (a code scanning gate) sees it, not only
+ * one that reads the tool's notifications.  Its location is the image's
+ * root, as for a finding that names no file. */
+#define NOT_CHECKED_RULE "not-checked"
+
+static json_t *not_checked_rule(void) {
+        return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s}, s:{s:[s], s:s}}",
+                         "id", NOT_CHECKED_RULE, "name", "NotChecked",
+                         "shortDescription", text("Part of the image was not checked for vulnerabilities"),
+                         "fullDescription", text("Portcullis could not check these packages or this part of the "
+                                                 "image (no vulnerability data for its ecosystem, no package "
+                                                 "database, a version or a file it could not read): no finding "
+                                                 "there does not mean none exists."),
+                         "help", text("Each result says what was not checked and why. Scan with a database that "
+                                      "covers the ecosystem, or accept it in the policy (on_unchecked); "
+                                      "'scan --fail-on' fails on it unless --allow-unchecked."),
+                         "defaultConfiguration", "level", "error",
+                         "properties", "tags", "security", "severity", "UNCHECKED");
+}
+
+static json_t *not_checked_result(const char *level, const char *msg, const char *kind, const char *subject,
+                                  size_t packages, size_t rule) {
+        _cleanup_free_ char *fp = NULL;
+
+        if (asprintf(&fp, "%s:%s", kind, strempty(subject)) < 0)
+                return NULL;
+        return json_pack("{s:s, s:I, s:s, s:o, s:[{s:{s:{s:s}}}], s:{s:o}, s:{s:s, s:o, s:I}}",
+                         "ruleId", NOT_CHECKED_RULE,
+                         "ruleIndex", (json_int_t) rule,
+                         "level", level,
+                         "message", text(msg),
+                         "locations", "physicalLocation", "artifactLocation", "uri", ".",
+                         "partialFingerprints", "portcullisNotChecked/v1", json_str_or_null(fp),
+                         "properties", "kind", kind, "subject", json_str_or_null(subject),
+                         "packages", (json_int_t) packages);
+}
+
 static json_t *notification(const char *level, const char *id, const char *msg, json_t *props) {
         json_t *o = json_pack("{s:s, s:o, s:{s:s}}", "level", level, "message", text(msg), "descriptor", "id", id);
 
@@ -294,31 +332,37 @@ static json_t *notification(const char *level, const char *id, const char *msg, 
 }
 
 /* Everything the table prints beside the findings: what could not be
- * checked (never dropped: a consumer of the log sees each item), and the
+ * checked (never dropped: a consumer of the log sees each item, as a
+ * notification and as a result of the rule at index rule), and the
  * warnings of the inventory and the match. */
-static int notifications(const struct report_target *t, json_t *a) {
+static int notifications(const struct report_target *t, size_t rule, json_t *results, json_t *a) {
         const struct scan_result *res = t->res;
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < res->n_unchecked; i++) {
                 const struct unchecked *u = &res->unchecked[i];
                 const char *level = unchecked_level[u->kind] ? unchecked_level[u->kind] : "error";
+                const char *kind = unchecked_kind_to_string(u->kind);
                 _cleanup_free_ char *msg = NULL;
 
                 if (asprintf(&msg, "NOT CHECKED %s: %s", u->subject, u->reason) < 0)
                         return -ENOMEM;
-                r = append(a, notification(level, "not-checked", msg,
-                                           json_pack("{s:s, s:o, s:I}", "kind", unchecked_kind_to_string(u->kind),
+                r = append(a, notification(level, NOT_CHECKED_RULE, msg,
+                                           json_pack("{s:s, s:o, s:I}", "kind", kind,
                                                      "subject", json_str_or_null(u->subject),
                                                      "packages", (json_int_t) u->packages)));
+                if (r >= 0)
+                        r = append(results, not_checked_result(level, msg, kind, u->subject, u->packages, rule));
         }
         if (r >= 0 && res->unchecked_more) {
                 _cleanup_free_ char *msg = NULL;
 
                 if (asprintf(&msg, "NOT CHECKED: %zu more items (see --format json)", res->unchecked_more) < 0)
                         return -ENOMEM;
-                r = append(a, notification("error", "not-checked", msg,
+                r = append(a, notification("error", NOT_CHECKED_RULE, msg,
                                            json_pack("{s:I}", "more", (json_int_t) res->unchecked_more)));
+                if (r >= 0)
+                        r = append(results, not_checked_result("error", msg, "more", NULL, 0, rule));
         }
         for (char **w = t->inv->warnings; r >= 0 && w && *w; w++)
                 r = append(a, notification("warning", "inventory-warning", *w, NULL));
@@ -378,8 +422,10 @@ static int scan_sarif(const struct report_target *t, char **ret, struct error *e
                 r = append(jrules, rule_json(&rules[i]));
         for (size_t i = 0; r >= 0 && i < res->n_findings; i++)
                 r = append(results, result_json(&res->findings[i], index[i]));
+        if (r >= 0 && res->n_unchecked + res->unchecked_more > 0)
+                r = append(jrules, not_checked_rule());
         if (r >= 0)
-                r = notifications(t, notes);
+                r = notifications(t, n_rules, results, notes);
         if (r < 0) {
                 json_decref(jrules);
                 json_decref(results);

@@ -162,7 +162,9 @@ static json_t *relationship(const char *from, const char *type, const char *to) 
 
 /* What the inventory could not say: its warnings and the parts of the
  * rootfs a cap kept it from, which the document must not pass over; for a
- * scan, the DB's revision and time first. */
+ * scan, the DB's revision and time first, and what the scan could not
+ * check (the document lists packages, not findings: a reader must not
+ * take a package no data covered for a clean one). */
 static json_t *document_comment(const struct report_target *t) {
         const struct inventory *inv = t->inv;
         struct strbuf b = {};
@@ -174,6 +176,11 @@ static json_t *document_comment(const struct report_target *t) {
         if (t->res)
                 r = strbuf_printf(&b, "Scanned with vulnerability database revision %s%s%s", strna(t->res->db_revision),
                                   t->res->db_time ? ", data of " : "", strempty(t->res->db_time));
+        for (size_t i = 0; r >= 0 && t->res && i < t->res->n_unchecked; i++)
+                r = strbuf_printf(&b, "\nNot checked: %s: %s", t->res->unchecked[i].subject,
+                                  t->res->unchecked[i].reason);
+        if (r >= 0 && t->res && t->res->unchecked_more)
+                r = strbuf_printf(&b, "\nNot checked: %zu more items (see --format json)", t->res->unchecked_more);
         for (char **s = inv->skipped; r >= 0 && s && *s; s++)
                 r = strbuf_printf(&b, "%sNot looked at: %s", b.len ? "\n" : "", *s);
         for (char **w = inv->warnings; r >= 0 && w && *w; w++)
