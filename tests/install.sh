@@ -277,5 +277,34 @@ sed -i '1a imports = ["/etc/containerd/mirrors.toml"]' "$CFG"
 printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
 refuse "CRI in config.toml and in an import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
 
+# 14. --root: a folder on the way that is an absolute symbolic link is
+#     resolved under the root, as the host resolves it once the root is its
+#     / (not on this system, where the same path may exist elsewhere or not
+#     at all); uninstall follows the same way.  A link whose target is not
+#     under the root is refused, naming it, and nothing is written.
+new_host
+E=$T/elsewhere          # exists here, and as $H$E under the root
+mkdir -p "$E/containers" "$E/varlib" "$H$E/containers" "$H$E/varlib" "$T/orig$E/containers" "$T/orig$E/varlib"
+ln -s "$E/containers" "$H/etc/containers" && ln -s "$E/containers" "$T/orig/etc/containers"
+ln -s "$E/varlib" "$H/var/lib/portcullis" && ln -s "$E/varlib" "$T/orig/var/lib/portcullis"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && [ -f "$H$E/containers/oci/hooks.d/portcullis.json" ] && [ -f "$H$E/varlib/install/podman.json" ] ||
+        fail "symlinked folders: not written under the root: rc $RC $ERR $(find "$H$E")"
+[ -z "$(find "$E" -mindepth 2)" ] || fail "symlinked folders: written outside the root: $(find "$E" -mindepth 2)"
+grep -qx "created $H/etc/containers/oci/hooks.d/portcullis.json" <<<"$OUT" || fail "symlinked folders: output: $OUT"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "symlinked folders: second install: rc $RC $OUT $ERR"
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree && [ -z "$(find "$E" -mindepth 2)" ] ||
+        fail "symlinked folders: uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+# the links' targets exist here only: refused, nothing written anywhere
+rm -rf "${H:?}$E" "$T/orig$E"
+cp -a "$H" "$T/before"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$H/etc/containers is a symbolic link to $E/containers, which is no folder under $H" <<<"$ERR" &&
+        diff -r "$T/before" "$H" >/dev/null && [ -z "$(find "$E" -mindepth 2)" ] ||
+        fail "link out of the root: rc $RC '$ERR' $(find "$E" -mindepth 2)"
+rm -rf "$T/before" "$E"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
