@@ -454,6 +454,22 @@ static char *import_pattern(const char *entry) {
         return asprintf(&s, "%s%s", entry[0] == '/' ? "" : "/etc/containerd/", entry) < 0 ? NULL : s;
 }
 
+/* Whether an entry of imports names the host file: containerd hands each
+ * entry to Go's filepath.Glob, whose '*', '?', '[...]' and '\\' match as
+ * fnmatch(3) with FNM_PATHNAME does ('*' takes a leading dot too).
+ * 1, 0, or -ENOMEM. */
+static int imports_name(char **list, const char *file) {
+        for (char **e = list; e && *e; e++) {
+                _cleanup_free_ char *pattern = import_pattern(*e);
+
+                if (!pattern)
+                        return -ENOMEM;
+                if (fnmatch(pattern, file, FNM_PATHNAME) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
 static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -524,18 +540,25 @@ static int glob_host(struct planner *p, const char *dir, const char *rest, char 
         return 0;
 }
 
+static int earlier_dropin_refusal(struct planner *p, const char *full) {
+        return error_set(p->err, EEXIST, "%s imports " INSTALL_CONTAINERD_DROPIN " (an earlier install) and "
+                         "configures containerd's CRI plugin itself, whose section containerd 1.6 replaces with the "
+                         "drop-in's: run `portcullis uninstall containerd`, then install again", full);
+}
+
 /* The other files config.toml imports (containerd resolves a relative
  * path against config.toml's folder and expands globs, found here as the
  * host would: glob_host()) must not configure the CRI plugin either: the
- * last one imported would win. */
+ * last one imported would win.  Our drop-in,
+ * named or matched by a glob, is planned by plan_own_file(); when the
+ * runtime goes into config.toml itself, an earlier install's drop-in that
+ * is still imported would replace its CRI section. */
 static int check_imports(struct planner *p, const char *full, char **list, bool in_place) {
         for (char **e = list; e && *e; e++) {
                 _cleanup_free_ char *pattern = import_pattern(*e);
                 _cleanup_strv_free_ char **files = NULL;
                 int r;
 
-                if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
-                        continue;
                 if (!pattern)
                         return error_set(p->err, ENOMEM, "out of memory");
                 if ((r = glob_host(p, "", pattern + 1, &files)) < 0)
@@ -545,8 +568,10 @@ static int check_imports(struct planner *p, const char *full, char **list, bool 
 
                         if ((r = read_host(p, *f, INSTALL_FILE_MAX, &hf)) < 0)
                                 return r;
-                        if (!hf.exists)
+                        if (!hf.exists || (strcmp(*f, INSTALL_CONTAINERD_DROPIN) == 0 && !in_place))
                                 continue;
+                        if (strcmp(*f, INSTALL_CONTAINERD_DROPIN) == 0)
+                                return earlier_dropin_refusal(p, full);
                         if ((r = check_cri(p, *f, &hf, in_place)) < 0)
                                 return r;
                 }
@@ -567,10 +592,7 @@ static int plan_containerd_in_place(struct planner *p, struct host_file *cur, co
 
         for (char **e = list; e && *e; e++)
                 if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
-                        return error_set(p->err, EEXIST, "%s imports " INSTALL_CONTAINERD_DROPIN " (an earlier "
-                                         "install) and configures containerd's CRI plugin itself, whose section "
-                                         "containerd 1.6 replaces with the drop-in's: run `portcullis uninstall "
-                                         "containerd`, then install again", full);
+                        return earlier_dropin_refusal(p, full);
         if ((r = check_imports(p, full, list, true)) < 0)
                 return r;
         rt.make_default = p->o->default_runtime;
@@ -610,6 +632,9 @@ static int plan_containerd_config(struct planner *p, bool *ret_in_place) {
         }
         if ((r = check_imports(p, full, list, false)) < 0)
                 return r;
+        /* an entry that names the drop-in already, a glob of its folder say: none added */
+        if ((r = imports_name(list, INSTALL_CONTAINERD_DROPIN)) != 0)
+                return r < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
         if ((r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, true, &new, p->err)) < 0)
                 return error_append(p->err, "; it was left as it is");
         if (!new)

@@ -277,6 +277,44 @@ sed -i '1a imports = ["/etc/containerd/mirrors.toml"]' "$CFG"
 printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
 refuse "CRI in config.toml and in an import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
 
+# 13. An imports glob that covers the drop-in (containerd's imports are
+#     Go filepath.Glob patterns): no second, explicit entry, config.toml
+#     unchanged, and the drop-in it matches is ours, not "a file with a CRI
+#     section": a second install changes nothing (a DaemonSet reinstalls at
+#     every start).  The same for a relative glob, a glob in a folder name,
+#     and the config.toml an earlier version left (the glob and the explicit
+#     entry).
+for imports in '"/etc/containerd/conf.d/*.toml"' '"conf.d/*.toml"' '"/etc/containerd/*/portcullis.t?ml"' \
+        '"/etc/containerd/conf.d/*.toml", "/etc/containerd/conf.d/portcullis.toml"'; do
+        new_host
+        mkdir -p "$H/etc/containerd/conf.d" "$T/orig/etc/containerd/conf.d"
+        printf 'version = 2\nimports = [%s]\n' "$imports" | tee "$CFG" >"$T/orig/etc/containerd/config.toml"
+        run install containerd --root "$H"
+        [ "$RC" -eq 0 ] && [ -f "$H$DROPIN" ] && cmp -s "$T/orig/etc/containerd/config.toml" "$CFG" ||
+                fail "glob [$imports]: rc $RC $ERR, config.toml: $(cat "$CFG")"
+        cp -a "$H" "$T/glob-first"
+        run install containerd --root "$H"
+        [ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" && diff -r "$T/glob-first" "$H" >/dev/null ||
+                fail "glob [$imports]: second install: rc $RC $OUT $ERR"
+        rm -rf "$T/glob-first"
+        run uninstall containerd --root "$H"
+        [ "$RC" -eq 0 ] && same_tree || fail "glob [$imports]: uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+done
+# a glob matching another file with a CRI section is still refused, naming it
+new_host
+mkdir -p "$H/etc/containerd/conf.d"
+printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n' >"$CFG"
+printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/conf.d/mirrors.toml"
+refuse "CRI section in a globbed import" "$H/etc/containerd/conf.d/mirrors.toml: line 1 configures containerd's CRI plugin"
+# config.toml with a CRI section of its own (the runtime goes into it), and
+# a glob covering an earlier install's drop-in, which would replace that
+# section: refused
+debian12
+sed -i '1a imports = ["/etc/containerd/conf.d/*.toml"]' "$CFG"
+mkdir -p "$H/etc/containerd/conf.d"
+printf '%s\nversion = 2\n' "# Written by \`portcullis install containerd\`" >"$H$DROPIN"
+refuse "glob over an earlier drop-in, CRI in config.toml" "$CFG imports $DROPIN (an earlier install)"
+
 # 14. --root: a folder on the way that is an absolute symbolic link is
 #     resolved under the root, as the host resolves it once the root is its
 #     / (not on this system, where the same path may exist elsewhere or not
