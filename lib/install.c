@@ -352,12 +352,18 @@ static int add_note(struct planner *p, const char *fmt, ...) {
         return r < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
 }
 
+/* Decides whether cur, at path, is ours to replace by text; when not, why
+ * may say what differs (" (its ... )"). */
+typedef bool (*is_ours_fn)(struct planner *p, const char *path, const struct host_file *cur, const char *text,
+                           char *why, size_t why_size);
+
 /* A file of ours that install writes whole: our name holding someone
  * else's file is left alone (is_ours decides). */
-static int plan_own_file(struct planner *p, const char *path, char *text, bool (*is_ours)(const struct host_file *),
-                         const char *what, const char *record) {
+static int plan_own_file(struct planner *p, const char *path, char *text, is_ours_fn is_ours, const char *what,
+                         const char *record) {
         _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_free_ char *t = text, *full = NULL;
+        char why[512] = "";
         size_t len;
         int r;
 
@@ -365,11 +371,12 @@ static int plan_own_file(struct planner *p, const char *path, char *text, bool (
                 return error_set(p->err, ENOMEM, "out of memory");
         if ((r = read_host(p, path, INSTALL_FILE_MAX, &cur)) < 0)
                 return r;
-        if (cur.exists && !(cur.len == strlen(t) && memcmp(cur.data, t, cur.len) == 0) && !is_ours(&cur)) {
+        if (cur.exists && !(cur.len == strlen(t) && memcmp(cur.data, t, cur.len) == 0) &&
+            !is_ours(p, path, &cur, t, why, sizeof(why))) {
                 if ((r = under_root(p->o, path, &full, p->err)) < 0)
                         return r;
-                return error_set(p->err, EEXIST, "%s exists and is not %s written by portcullis; it was left as "
-                                 "it is: move it away (or merge it by hand) and run install again", full, what);
+                return error_set(p->err, EEXIST, "%s exists and is not %s written by portcullis%s; it was left as "
+                                 "it is: move it away (or merge it by hand) and run install again", full, what, why);
         }
         len = strlen(t);
         return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : 0644, record, false);
@@ -408,7 +415,8 @@ static char *dropin_text(bool default_runtime) {
                                           "  default_runtime_name = \"portcullis\"\n" : "") < 0 ? NULL : s;
 }
 
-static bool dropin_is_ours(const struct host_file *f) {
+static bool dropin_is_ours(struct planner *p, const char *path, const struct host_file *f, const char *text,
+                           char *why, size_t why_size) {
         return f->len >= STRLEN(DROPIN_MARKER) && memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) == 0;
 }
 
@@ -663,16 +671,88 @@ static int plan_containerd(struct planner *p) {
 
 /* ---- CRI-O and Podman: oci-hooks(5) -------------------------------------- */
 
-/* Ours: an oci-hooks file whose hook is a portcullis-hook (an older path,
- * an older install). */
-static bool hooks_d_is_ours(const struct host_file *f) {
-        json_t *j = json_loadb(f->data, f->len, 0, NULL);
-        const char *path = json_string_value(json_object_get(json_object_get(j, "hook"), "path"));
-        const char *base = path ? strrchr(path, '/') : NULL;
-        bool ours = base && strcmp(base, "/portcullis-hook") == 0;
+/* The first member (a dotted path, into buf; "" for the whole) where b
+ * differs from a; false when they are equal. */
+static bool json_first_difference(json_t *a, json_t *b, const char *prefix, char *buf, size_t size) {
+        json_t *sides[2] = { a, b }, *v;
+        const char *key;
 
-        json_decref(j);
-        return ours;
+        if (json_equal(a, b))
+                return false;
+        if (json_is_object(a) && json_is_object(b))
+                for (size_t k = 0; k < 2; k++)
+                        json_object_foreach(sides[k], key, v) {
+                                char sub[256];
+
+                                snprintf(sub, sizeof(sub), "%s%s%s", prefix, *prefix ? "." : "", key);
+                                if (json_first_difference(json_object_get(a, key), json_object_get(b, key), sub, buf,
+                                                          size))
+                                        return true;
+                        }
+        snprintf(buf, size, "%s", prefix);
+        return true;
+}
+
+/* A value for a message: its JSON, or "absent". */
+static char *json_shown(json_t *v) {
+        return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("absent");
+}
+
+static json_t *json_get_dotted(json_t *j, const char *path) {
+        char key[256];
+
+        for (const char *p = path; j && *p; p += strcspn(p, ".") + (p[strcspn(p, ".")] == '.')) {
+                snprintf(key, sizeof(key), "%.*s", (int) strcspn(p, "."), p);
+                j = json_object_get(j, key);
+        }
+        return j;
+}
+
+static int record_load(const struct install_options *o, const char *name, json_t **ret, bool *ret_exists,
+                       struct error *err);
+static json_t *record_find(json_t *rec, const char *path);
+
+/* Whether cur is what an install wrote at path, unchanged since: the
+ * sha256 that record name keeps of it. */
+static bool written_by_install(struct planner *p, const char *name, const char *path, const struct host_file *cur) {
+        struct error e = {};
+        json_t *rec = NULL;
+        bool exists, same = false;
+        char hex[65];
+
+        if (record_load(p->o, name, &rec, &exists, &e) < 0)
+                return false;
+        sha256_hex(cur->data, cur->len, hex);
+        same = streq_ptr(json_string_value(json_object_get(record_find(rec, path), "written")), hex);
+        json_decref(rec);
+        return same;
+}
+
+/* Ours: the file this install writes (the same JSON: its hook at this
+ * install's path), or what an earlier install wrote, unchanged since (its
+ * record says so: a hook path of before --binaries, an older template).
+ * Anything else is an admin's, even with a hook named portcullis-hook
+ * (their own build, --config in its args, a "when" of their own), and
+ * replacing it would drop those settings without a word: why names the
+ * first field that differs. */
+static bool hooks_d_is_ours(struct planner *p, const char *path, const struct host_file *f, const char *text,
+                            char *why, size_t why_size) {
+        json_t *theirs = json_loadb(f->data, f->len, 0, NULL), *ours = json_loads(text, 0, NULL);
+        _cleanup_free_ char *was = NULL, *want = NULL;
+        bool is_ours = theirs && json_equal(theirs, ours);
+        char field[256];
+
+        if (!is_ours && !(is_ours = written_by_install(p, "oci-hooks", path, f))) {
+                if (!json_is_object(theirs))
+                        snprintf(why, why_size, " (it is not a JSON object)");
+                else if (json_first_difference(ours, theirs, "", field, sizeof(field)) && *field &&
+                         (was = json_shown(json_get_dotted(theirs, field))) &&
+                         (want = json_shown(json_get_dotted(ours, field))))
+                        snprintf(why, why_size, " (its %s is %s, where install writes %s)", field, was, want);
+        }
+        json_decref(theirs);
+        json_decref(ours);
+        return is_ours;
 }
 
 static int plan_hooks_d(struct planner *p) {

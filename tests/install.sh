@@ -168,7 +168,7 @@ mkdir -p "${HD%/*}"
 printf '{"version": "1.0.0", "hook": {"path": "/usr/bin/other-hook"}, "when": {"always": true}, "stages": ["prestart"]}\n' >"$HD"
 cp -a "$H" "$T/orig2"
 run install podman --root "$H"
-[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis; it was left as it is" <<<"$ERR" &&
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis (its hook.path is \"/usr/bin/other-hook\", where install writes \"" <<<"$ERR" &&
         diff -r "$T/orig2" "$H" >/dev/null || fail "someone else's hooks.d file: $RC $ERR"
 
 # 9. an existing config.json / policy.json is never touched.
@@ -343,6 +343,57 @@ run install podman --root "$H"
         diff -r "$T/before" "$H" >/dev/null && [ -z "$(find "$E" -mindepth 2)" ] ||
         fail "link out of the root: rc $RC '$ERR' $(find "$E" -mindepth 2)"
 rm -rf "$T/before" "$E"
+
+# 15. An oci-hooks file of our name that is an admin's, even with a hook
+#     called portcullis-hook (their own build, their --config, timeout and
+#     "when"), is refused, naming the field; one an earlier install wrote
+#     (its record's sha256), or the same JSON, is ours and is updated.
+new_host
+mkdir -p "${HD%/*}"
+printf '%s\n' '{"version": "1.0.0",' \
+        ' "hook": {"path": "/opt/site/bin/portcullis-hook", "args": ["portcullis-hook", "--config", "/etc/portcullis/prod.json"], "timeout": 60},' \
+        ' "when": {"annotations": {"^io\\.portcullis/check$": "^on$"}}, "stages": ["createRuntime"]}' >"$HD"
+cp -a "$H" "$T/before"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis (its hook.path is \"/opt/site/bin/portcullis-hook\", where install writes \"" <<<"$ERR" &&
+        grep -qF "it was left as it is: move it away" <<<"$ERR" && diff -r "$T/before" "$H" >/dev/null ||
+        fail "admin's hooks.d file: rc $RC '$ERR'"
+rm -rf "$T/before"
+# our path, the admin's args
+new_host
+"$P" -q install podman --root "$H" >/dev/null || fail "install podman (15)"
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["args"] += ["--config", "/etc/portcullis/prod.json"]
+json.dump(h, open(sys.argv[1], "w"))' "$HD"
+cp "$HD" "$T/edited.json"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF 'its hook.args is ["portcullis-hook","--config","/etc/portcullis/prod.json"], where install writes ["portcullis-hook"]' <<<"$ERR" &&
+        cmp -s "$T/edited.json" "$HD" || fail "edited hooks.d file: rc $RC '$ERR'"
+# the same JSON, written otherwise: ours
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["args"] = ["portcullis-hook"]
+json.dump(h, open(sys.argv[1], "w"))' "$HD"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -qx "changed $HD" <<<"$OUT" || fail "reformatted hooks.d file: rc $RC $OUT $ERR"
+# what an earlier install wrote (another template: timeout 10), per its record: updated
+python3 -c 'import hashlib, json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["timeout"] = 10
+text = json.dumps(h, indent=2) + "\n"
+open(sys.argv[1], "w").write(text)
+rec = json.load(open(sys.argv[2]))
+for f in rec["files"]:
+    if f["path"] == "/etc/containers/oci/hooks.d/portcullis.json":
+        f["written"] = hashlib.sha256(text.encode()).hexdigest()
+json.dump(rec, open(sys.argv[2], "w"))' "$HD" "$H/var/lib/portcullis/install/oci-hooks.json"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -qx "changed $HD" <<<"$OUT" &&
+        python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["hook"]["timeout"] == 30' "$HD" ||
+        fail "earlier install's hooks.d file: rc $RC $OUT $ERR"
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall podman (15): rc $RC $ERR $(cat "$T/tree.diff")"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
