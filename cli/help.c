@@ -288,8 +288,9 @@ static const struct cli_help {
           "on a tiny test image, first and cached, with how long each took.\n\n"
           "Options:\n"
           "  --config FILE         the configuration (default: <root>" PORTCULLIS_CONFIG_DEFAULT ")\n"
-          "  --root DIR            the host's / as seen from here (as for install); paths\n"
-          "                        in the files read are looked up under DIR\n"
+          "  --root DIR            the host's / as seen from here (as for install); paths,\n"
+          "                        also those in the files read, are looked up under DIR\n"
+          "                        as the host resolves them (symbolic links from DIR)\n"
           "  --format table|json   the output (default: table; json: docs/doctor.md)\n" COMMON_OPTIONS
           "\nExit status: 0 nothing failed, 1 a check failed, 2 usage or error.\n" },
         { "ps", "the running containers and the verdict each would get now",
