@@ -698,12 +698,19 @@ static char *json_shown(json_t *v) {
         return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("absent");
 }
 
+/* The member at a dotted path (json_first_difference()'s), or NULL. */
 static json_t *json_get_dotted(json_t *j, const char *path) {
         char key[256];
 
-        for (const char *p = path; j && *p; p += strcspn(p, ".") + (p[strcspn(p, ".")] == '.')) {
-                snprintf(key, sizeof(key), "%.*s", (int) strcspn(p, "."), p);
+        for (const char *p = path; j && *p;) {
+                size_t n = strcspn(p, ".");
+
+                if (n >= sizeof(key))
+                        return NULL;
+                memcpy(key, p, n);
+                key[n] = '\0';
                 j = json_object_get(j, key);
+                p += n + (p[n] == '.');
         }
         return j;
 }
