@@ -25,6 +25,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "gate.h"
+#include "install.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "severity.h"
@@ -52,18 +53,33 @@ struct doctor {
         bool containerd_configured, hooks_configured;
         char *config_path;              /* the config.json read (or absent) */
         char *tmp;                      /* the probe's temporary folder */
+        struct error rooted_err;        /* why the last rooted() gave NULL, when not out of memory */
 };
 
-/* Where a host path is from here: under --root. */
-static char *rooted(const struct doctor *d, const char *path) {
-        const char *root = d->o->root;
-        char *s;
+/* Where a host path is from here: under --root, resolved as the host
+ * resolves it once that root is its / (install_host_path(): a symbolic
+ * link on the way, or the file's own, taken from the root, never from
+ * this system's /), so that the checks look at what the runtimes and the
+ * hook will use.  NULL when out of memory, or when the path can't be
+ * resolved there (a link to what does not exist under the root, a loop):
+ * d->rooted_err then says why, and rooted_failed() makes it the row. */
+static char *rooted_at(struct doctor *d, const char *path, bool follow) {
+        _cleanup_free_ char *abs = NULL;
+        char *s = NULL;
 
-        if (!path)
+        error_clear(&d->rooted_err);
+        if (!path || asprintf(&abs, "%s%s", path[0] == '/' ? "" : "/", path) < 0)
                 return NULL;
-        if (!root || !*root || streq_ptr(root, "/"))
-                return strdup(path);
-        return asprintf(&s, "%s%s%s", root, path[0] == '/' ? "" : "/", path) < 0 ? NULL : s;
+        if (install_host_path(d->o->root, abs, follow, &s, &d->rooted_err) < 0) {
+                if (d->rooted_err.code == -ENOMEM)
+                        error_clear(&d->rooted_err);
+                return NULL;
+        }
+        return s;
+}
+
+static char *rooted(struct doctor *d, const char *path) {
+        return rooted_at(d, path, true);
 }
 
 /* Sets a check's outcome; fix NULL when there is nothing to do. */
@@ -84,6 +100,15 @@ _printf_(4, 5) static int result(struct doctor_check *c, enum doctor_status s, c
         }
         c->status = s;
         return 0;
+}
+
+/* The row for a path rooted() could not resolve; -ENOMEM when it was
+ * out of memory. */
+static int rooted_failed(struct doctor *d, struct doctor_check *c) {
+        if (!d->rooted_err.code)
+                return -ENOMEM;
+        return result(c, DOCTOR_FAIL, "fix the symbolic link (the host resolves an absolute one from its own /), "
+                      "or the path", "%s", d->rooted_err.msg);
 }
 
 /* asprintf() that returns the string, or NULL. */
@@ -152,7 +177,7 @@ static int check_executable(struct doctor_check *c, const char *path, const char
 static const char *const bin_dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
 
 /* Whether a program of that name is in one of the usual bin folders under root. */
-static bool program_present(const struct doctor *d, const char *name, char **ret_path) {
+static bool program_present(struct doctor *d, const char *name, char **ret_path) {
         for (size_t i = 0; i < ELEMENTSOF(bin_dirs); i++) {
                 _cleanup_free_ char *host = fmt("%s/%s", bin_dirs[i], name);
                 _cleanup_free_ char *p = rooted(d, host);
@@ -167,7 +192,7 @@ static bool program_present(const struct doctor *d, const char *name, char **ret
 }
 
 /* containerd finds the shim on its PATH: this build's bindir or a usual folder. */
-static bool shim_present(const struct doctor *d, char **ret_path) {
+static bool shim_present(struct doctor *d, char **ret_path) {
         _cleanup_free_ char *p = rooted(d, d->o->shim);
 
         if (p && access(p, X_OK) == 0) {
@@ -177,7 +202,7 @@ static bool shim_present(const struct doctor *d, char **ret_path) {
         return program_present(d, SHIM_NAME, ret_path);
 }
 
-static bool path_exists(const struct doctor *d, const char *host_path) {
+static bool path_exists(struct doctor *d, const char *host_path) {
         _cleanup_free_ char *p = rooted(d, host_path);
 
         return p && access(p, F_OK) == 0;
@@ -221,7 +246,7 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
         int r = 0;
 
         if (!dropin || !main_cfg)
-                return -ENOMEM;
+                return rooted_failed(d, c);
         have_dropin = access(dropin, F_OK) == 0;
         have_main = access(main_cfg, F_OK) == 0;
         if (have_dropin && read_containerd_config(dropin, &dc, &err) < 0)
@@ -298,7 +323,7 @@ static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char
                 _cleanup_free_ char *p = rooted(d, hook);
 
                 if (!p)
-                        return -ENOMEM;
+                        return rooted_failed(d, c);
                 s = executable_status(p, &why, &fix);
         }
         if (!why)
@@ -322,8 +347,10 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
         bool podman = program_present(d, "podman", NULL), crio = program_present(d, "crio", NULL);
         _cleanup_free_ char *prefix_file = NULL, *users = NULL;
 
-        if (!prefix_dir || !(prefix_file = rooted(d, prefix_dir)))
+        if (!prefix_dir)
                 return -ENOMEM;
+        if (!(prefix_file = rooted(d, prefix_dir)))
+                return rooted_failed(d, c);
         users = fmt("%s%s%s", podman ? "podman" : "", podman && crio ? " and " : "", crio ? "CRI-O" : "");
         if (!users)
                 return -ENOMEM;
@@ -332,7 +359,7 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
                 int r;
 
                 if (!f)
-                        return -ENOMEM;
+                        return rooted_failed(d, c);
                 if (access(f, F_OK) < 0)
                         continue;
                 _cleanup_free_ char *found = NULL;
@@ -357,13 +384,13 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
 static int check_hook(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *p = rooted(d, d->o->hook);
 
-        return p ? check_executable(c, p, NULL) : -ENOMEM;
+        return p ? check_executable(c, p, NULL) : rooted_failed(d, c);
 }
 
 static int check_shim(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *p = rooted(d, d->o->shim);
 
-        return p ? check_executable(c, p, "only containerd needs it") : -ENOMEM;
+        return p ? check_executable(c, p, "only containerd needs it") : rooted_failed(d, c);
 }
 
 /* ---- config, policy, DB ------------------------------------------------------ */
@@ -374,8 +401,13 @@ static int check_config(struct doctor *d, struct doctor_check *c) {
         struct error err = {};
         int r;
 
-        if (!path || !none)
+        if (!none)
                 return -ENOMEM;
+        if (!path) {
+                if (!d->rooted_err.code || config_load(none, false, &d->cfg, NULL) < 0)
+                        return -ENOMEM;
+                return rooted_failed(d, c);
+        }
         r = config_load(path, d->o->config != NULL, &d->cfg, &err);
         if (r < 0) {
                 /* A file that is not there, at a path not asked for: the defaults. */
@@ -399,7 +431,7 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
         const struct policy *p;
 
         if (!path)
-                return -ENOMEM;
+                return rooted_failed(d, c);
         if (streq_ptr(d->cfg->policy, PORTCULLIS_POLICY_DEFAULT) && access(path, F_OK) < 0 && errno == ENOENT) {
                 if (policy_default(&d->policy) < 0)
                         return -ENOMEM;
@@ -441,7 +473,7 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
         int r;
 
         if (!path)
-                return -ENOMEM;
+                return rooted_failed(d, c);
         if (vulndb_open(path, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0)
                 return result(c, DOCTOR_FAIL, "portcullis db update (the timer portcullis-update.timer does it "
                               "daily), or portcullis db import", "%s", err.msg);
@@ -506,7 +538,7 @@ static int check_folder(struct doctor *d, struct doctor_check *c, const char *wh
         int k;
 
         if (!path)
-                return -ENOMEM;
+                return rooted_failed(d, c);
         if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
                 /* The hook creates it: its nearest existing parent must be a writable folder. */
                 parent = strdup(path);
@@ -618,14 +650,15 @@ static int check_log_file(struct doctor_check *c, const char *file, struct strbu
 
 /* The log file and the syslog socket, as config.json names them. */
 static int check_audit_log(struct doctor *d, struct doctor_check *c) {
-        _cleanup_free_ char *file = rooted(d, d->cfg->log_file), *sock = NULL;
+        /* the hook opens the log with O_NOFOLLOW: its own name is not followed */
+        _cleanup_free_ char *file = rooted_at(d, d->cfg->log_file, false), *sock = NULL;
         _cleanup_close_ int sfd = -EBADF;
         struct strbuf ok = {};
         struct error err = {};
         int r;
 
         if (d->cfg->log_file && !file)
-                return -ENOMEM;
+                return rooted_failed(d, c);
         if (file && (r = check_log_file(c, file, &ok)) != 0) {
                 strbuf_done(&ok);
                 return r < 0 ? r : 0;
@@ -634,7 +667,7 @@ static int check_audit_log(struct doctor *d, struct doctor_check *c) {
                 sock = rooted(d, d->cfg->log_syslog_socket ? d->cfg->log_syslog_socket : AUDIT_SYSLOG_SOCKET_DEFAULT);
                 if (!sock) {
                         strbuf_done(&ok);
-                        return -ENOMEM;
+                        return rooted_failed(d, c);
                 }
                 if (audit_syslog_open(sock, &sfd, &err) < 0) {
                         strbuf_done(&ok);
@@ -771,9 +804,9 @@ static int dry_run_once(const struct gate_options *o, const char *state, struct 
  * a verdict cache and lock folder of its own (the node's cache gets no
  * entry for the probe): a miss, then the same start again, a hit. */
 static int check_dry_run(struct doctor *d, struct doctor_check *c) {
-        _cleanup_free_ char *state = NULL, *config = NULL, *policy = rooted(d, d->cfg->policy),
-                            *db = rooted(d, d->cfg->db), *cache = fmt("%s/cache/cache.db", d->tmp),
-                            *locks = fmt("%s/locks", d->tmp), *miss_cache = NULL, *hit_cache = NULL;
+        _cleanup_free_ char *state = NULL, *config = NULL, *policy = NULL, *db = NULL,
+                            *cache = fmt("%s/cache/cache.db", d->tmp), *locks = fmt("%s/locks", d->tmp),
+                            *miss_cache = NULL, *hit_cache = NULL;
         struct gate_result miss = {}, hit = {};
         struct error err = {};
         long long miss_ms = 0, hit_ms = 0;
@@ -781,8 +814,10 @@ static int check_dry_run(struct doctor *d, struct doctor_check *c) {
         const char *first;
         int r;
 
-        if (!policy || !db || !cache || !locks)
+        if (!cache || !locks)
                 return -ENOMEM;
+        if (!(policy = rooted(d, d->cfg->policy)) || !(db = rooted(d, d->cfg->db)))
+                return rooted_failed(d, c);
         /* The config as the hook finds it; absent, a "{}" of the same meaning
          * (not the default path, which under --root is another host's). */
         if (!(config = strdup(d->config_path)))

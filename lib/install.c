@@ -10,7 +10,8 @@
  * the last of its members is uninstalled. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "install-files.h"
 #include "install.h"
 #include "portcullis-build.h"
+#include "rootfs.h"
 #include "toml-imports.h"
 
 /* Config files are small; the binaries are not. */
@@ -114,11 +116,130 @@ static const char *root_of(const struct install_options *o) {
         return o->root && strcmp(o->root, "/") != 0 ? o->root : "";
 }
 
-/* The file at host path under the root. */
-static char *under_root(const struct install_options *o, const char *path) {
-        char *s = NULL;
+/* ---- host paths under --root ---------------------------------------------- */
 
-        return asprintf(&s, "%s%s", root_of(o), path) < 0 ? NULL : s;
+/* The path an O_PATH fd stands for, as seen from here. */
+static int fd_path(int fd, char **ret) {
+        char link[64], buf[PATH_MAX];
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        *ret = strndup_or_null(buf, (size_t) n);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Where the last component of path[0..end) starts ('/' at 0 for the root). */
+static size_t last_slash(const char *path, size_t end) {
+        while (end > 0 && path[end - 1] != '/')
+                end--;
+        return end > 0 ? end - 1 : 0;
+}
+
+/* root without the slashes it ends with. */
+static size_t root_len(const char *root) {
+        size_t n = strlen(root);
+
+        while (n > 0 && root[n - 1] == '/')
+                n--;
+        return n;
+}
+
+static bool has_dotdot(const char *s) {
+        for (const char *c = s; (c = strstr(c, "..")); c += 2)
+                if ((c == s || c[-1] == '/') && (c[2] == '/' || c[2] == '\0'))
+                        return true;
+        return false;
+}
+
+/* The first name of tail, not found under root from dirfd: absent, or a
+ * file (the lookup here fails alike), or a symbolic link whose target is
+ * not there (which this system could resolve elsewhere: an error). */
+static int check_absent(int dirfd, const char *root, const char *head, const char *tail, struct error *err) {
+        _cleanup_free_ char *name = strndup_or_null(tail, strcspn(tail, "/"));
+        char target[PATH_MAX];
+        struct stat st;
+        ssize_t n;
+
+        if (!name)
+                return error_set(err, ENOMEM, "out of memory");
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : error_set_errno(err, errno, "%s%s/%s", root, head, name);
+        if (!S_ISLNK(st.st_mode))
+                return 0;
+        if ((n = readlinkat(dirfd, name, target, sizeof(target) - 1)) < 0)
+                return error_set_errno(err, errno, "%s%s/%s", root, head, name);
+        target[n] = '\0';
+        return error_set(err, ENOENT, "%s%s/%s is a symbolic link to %s, which is no folder under %s (the host "
+                         "resolves it from its own /): make its target a folder under %s, or replace the link by "
+                         "one", root, head, name, target, root, root);
+}
+
+int install_host_path(const char *root, const char *path, bool follow, char **ret_path, struct error *err) {
+        _cleanup_(rootfs_freep) struct rootfs *rfs = NULL;
+        _cleanup_free_ char *head = NULL, *real = NULL, *real_root = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t end = strlen(path), cut, rlen;
+        const char *shown;
+        bool inside;
+        struct error e = {};
+        int r;
+
+        if (!root || !*root || strcmp(root, "/") == 0)
+                return (*ret_path = strdup(path)) ? 0 : error_set(err, ENOMEM, "out of memory");
+        if (path[0] != '/')
+                return error_set(err, EINVAL, "%s: not an absolute path", path);
+        while (end > 1 && path[end - 1] == '/')
+                end--;
+        if ((r = rootfs_open(root, 0, &rfs, &e)) < 0)
+                return error_set_errno(err, r, "%s, the host's / as seen from here", root);
+        /* head: path[0..cut), resolved under root; the rest as it is */
+        cut = follow ? end : last_slash(path, end);
+        for (;;) {
+                free(head);
+                if (!(head = strndup_or_null(path, cut > 0 ? cut : 1)))
+                        return error_set(err, ENOMEM, "out of memory");
+                error_clear(&e);
+                fd = rootfs_openat(rfs, head, O_PATH | (cut < end ? O_DIRECTORY : 0), &e);
+                if ((fd != -ENOENT && fd != -ENOTDIR) || cut == 0)
+                        break;
+                cut = last_slash(path, cut);
+        }
+        if (fd < 0)
+                return error_set(err, -fd, "%s; it was looked up under %s as the host resolves it (a symbolic link "
+                                 "taken from %s): fix that path", e.msg, root, root);
+        if (cut < last_slash(path, end) || (follow && cut < end)) {
+                if (has_dotdot(path + cut))
+                        return error_set(err, EINVAL, "%s%s: \"..\" after a folder that does not exist", root, path);
+                if ((r = check_absent(fd, root, cut > 0 ? head : "", path + cut + 1, err)) < 0)
+                        return r;
+        }
+        if ((r = fd_path(fd, &real)) < 0 || (r = fd_path(rootfs_fd(rfs), &real_root)) < 0)
+                return error_set_errno(err, r, "%s%s: where it is", root, head);
+        /* shown under root as given (it may be a symbolic link itself) */
+        rlen = strcmp(real_root, "/") == 0 ? 0 : strlen(real_root);
+        inside = strncmp(real, real_root, rlen) == 0 && (real[rlen] == '/' || real[rlen] == '\0');
+        shown = inside ? real + rlen : real;
+        if (strcmp(shown, "/") == 0)
+                shown = "";
+        if (asprintf(ret_path, "%.*s%s%.*s", inside ? (int) root_len(root) : 0, root, shown, (int) (end - cut),
+                     path + cut) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (!**ret_path) {
+                free(*ret_path);
+                return (*ret_path = strdup("/")) ? 0 : error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+/* The file at host path under the root, as the host resolves it; the last
+ * component is not followed. */
+static int under_root(const struct install_options *o, const char *path, char **ret, struct error *err) {
+        return install_host_path(o->root, path, false, ret, err);
 }
 
 static const char *embedded(const char *name) {
@@ -157,13 +278,13 @@ static void host_file_done(struct host_file *f) {
 /* Reads a host file under the root: absent is not an error; a symbolic
  * link, a folder or a device in a managed file's place is. */
 static int read_host(const struct planner *p, const char *path, size_t max, struct host_file *ret) {
-        _cleanup_free_ char *full = under_root(p->o, path);
+        _cleanup_free_ char *full = NULL;
         struct stat st;
         int r;
 
         *ret = (struct host_file) {};
-        if (!full)
-                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                return r;
         if (lstat(full, &st) < 0) {
                 if (errno == ENOENT)
                         return 0;
@@ -181,10 +302,18 @@ static int read_host(const struct planner *p, const char *path, size_t max, stru
         return 0;
 }
 
-static bool host_exists(const struct planner *p, const char *path) {
-        _cleanup_free_ char *full = under_root(p->o, path);
+/* Whether path exists under the root (a symbolic link counts, whatever it
+ * points to): 1, 0, or an error. */
+static int host_exists(const struct planner *p, const char *path) {
+        _cleanup_free_ char *full = NULL;
+        struct stat st;
+        int r;
 
-        return full && access(full, F_OK) == 0;
+        if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                return r;
+        if (lstat(full, &st) == 0)
+                return 1;
+        return errno == ENOENT ? 0 : error_set_errno(p->err, errno, "%s", full);
 }
 
 /* Adds a change when new differs from old; takes new. */
@@ -223,12 +352,18 @@ static int add_note(struct planner *p, const char *fmt, ...) {
         return r < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
 }
 
+/* Decides whether cur, at path, is ours to replace by text; when not, why
+ * may say what differs (" (its ... )"). */
+typedef bool (*is_ours_fn)(struct planner *p, const char *path, const struct host_file *cur, const char *text,
+                           char *why, size_t why_size);
+
 /* A file of ours that install writes whole: our name holding someone
  * else's file is left alone (is_ours decides). */
-static int plan_own_file(struct planner *p, const char *path, char *text, bool (*is_ours)(const struct host_file *),
-                         const char *what, const char *record) {
+static int plan_own_file(struct planner *p, const char *path, char *text, is_ours_fn is_ours, const char *what,
+                         const char *record) {
         _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_free_ char *t = text, *full = NULL;
+        char why[512] = "";
         size_t len;
         int r;
 
@@ -236,11 +371,12 @@ static int plan_own_file(struct planner *p, const char *path, char *text, bool (
                 return error_set(p->err, ENOMEM, "out of memory");
         if ((r = read_host(p, path, INSTALL_FILE_MAX, &cur)) < 0)
                 return r;
-        if (cur.exists && !(cur.len == strlen(t) && memcmp(cur.data, t, cur.len) == 0) && !is_ours(&cur)) {
-                full = under_root(p->o, path);
-                return error_set(p->err, EEXIST, "%s exists and is not %s written by portcullis; it was left as "
-                                 "it is: move it away (or merge it by hand) and run install again",
-                                 full ? full : path, what);
+        if (cur.exists && !(cur.len == strlen(t) && memcmp(cur.data, t, cur.len) == 0) &&
+            !is_ours(p, path, &cur, t, why, sizeof(why))) {
+                if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                        return r;
+                return error_set(p->err, EEXIST, "%s exists and is not %s written by portcullis%s; it was left as "
+                                 "it is: move it away (or merge it by hand) and run install again", full, what, why);
         }
         len = strlen(t);
         return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : 0644, record, false);
@@ -279,7 +415,8 @@ static char *dropin_text(bool default_runtime) {
                                           "  default_runtime_name = \"portcullis\"\n" : "") < 0 ? NULL : s;
 }
 
-static bool dropin_is_ours(const struct host_file *f) {
+static bool dropin_is_ours(struct planner *p, const char *path, const struct host_file *f, const char *text,
+                           char *why, size_t why_size) {
         return f->len >= STRLEN(DROPIN_MARKER) && memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) == 0;
 }
 
@@ -305,45 +442,147 @@ static int cri_refusal(struct planner *p, const char *file, unsigned line, bool 
 
 /* Whether a TOML file imported by config.toml configures the CRI plugin. */
 static int check_cri(struct planner *p, const char *path, const struct host_file *f, bool in_place) {
-        _cleanup_free_ char *full = under_root(p->o, path);
+        _cleanup_free_ char *full = NULL;
         unsigned line = 0;
         int r;
 
-        if (!full)
-                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                return r;
         r = toml_configures_plugin(f->data, f->len, full, INSTALL_CRI_PLUGIN, &line, p->err);
         if (r < 0)
                 return error_append(p->err, "; it was left as it is: fix it, or add the runtime by hand");
         return r > 0 ? cri_refusal(p, full, line, in_place) : 0;
 }
 
-/* The other files config.toml imports (containerd resolves a relative
- * path against config.toml's folder and expands globs) must not configure
- * the CRI plugin either: the last one imported would win. */
-static int check_imports(struct planner *p, char **list, bool in_place) {
+/* The host path (a pattern) an imports entry stands for: containerd
+ * takes a relative one from config.toml's folder. */
+static char *import_pattern(const char *entry) {
+        char *s = NULL;
+
+        return asprintf(&s, "%s%s", entry[0] == '/' ? "" : "/etc/containerd/", entry) < 0 ? NULL : s;
+}
+
+/* Whether an entry of imports names the host file: containerd hands each
+ * entry to Go's filepath.Glob, whose '*', '?', '[...]' and '\\' match as
+ * fnmatch(3) with FNM_PATHNAME does ('*' takes a leading dot too).
+ * 1, 0, or -ENOMEM. */
+static int imports_name(char **list, const char *file) {
         for (char **e = list; e && *e; e++) {
-                _cleanup_free_ char *host = NULL, *pattern = NULL;
-                glob_t g = {};
-                int r = 0;
+                _cleanup_free_ char *pattern = import_pattern(*e);
 
-                if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
-                        continue;
-                if (asprintf(&host, "%s%s", (*e)[0] == '/' ? "" : "/etc/containerd/", *e) < 0 ||
-                    !(pattern = under_root(p->o, host)))
+                if (!pattern)
+                        return -ENOMEM;
+                if (fnmatch(pattern, file, FNM_PATHNAME) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The names in host folder dir that match pattern (sorted, as Go lists a
+ * folder), the folder read as the host resolves it; none when it is not
+ * there. */
+static int list_matching(struct planner *p, const char *dir, const char *pattern, char ***ret) {
+        _cleanup_free_ char *real = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if ((r = install_host_path(p->o->root, *dir ? dir : "/", true, &real, p->err)) < 0)
+                return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+        if (!(d = opendir(real)))
+                return errno == ENOENT || errno == ENOTDIR ? 0 : error_set_errno(p->err, errno, "list %s", real);
+        while (r >= 0 && (de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+                    fnmatch(pattern, de->d_name, FNM_PATHNAME) == 0)
+                        r = strv_length(names) >= INSTALL_GLOB_MAX ? -E2BIG : strv_push(&names, strdup(de->d_name));
+        closedir(d);
+        if (r < 0)
+                return r == -E2BIG ? error_set(p->err, E2BIG, "%s has more than %d files that %s matches", real,
+                                               INSTALL_GLOB_MAX, pattern)
+                                   : error_set(p->err, ENOMEM, "out of memory");
+        if (names)
+                qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+/* The host files a pattern's rest names below host folder dir ("" for
+ * /), as filepath.Glob finds them on the host: a folder with a wildcard
+ * is listed, under the root as the host resolves it; a name without one
+ * is taken as it is (read_host() then finds it absent or not). */
+static int glob_host(struct planner *p, const char *dir, const char *rest, char ***files) {
+        size_t n = strcspn(rest, "/");
+        const char *next = rest + n + strspn(rest + n, "/");
+        _cleanup_free_ char *comp = strndup_or_null(rest, n);
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        if (!comp)
+                return error_set(p->err, ENOMEM, "out of memory");
+        if (n == 0)
+                return 0;
+        if (!strpbrk(comp, "*?[\\")) {
+                if (strv_push(&names, TAKE_PTR(comp)) < 0)
                         return error_set(p->err, ENOMEM, "out of memory");
-                if (glob(pattern, 0, NULL, &g) != 0)
-                        continue;
-                for (size_t i = 0; i < g.gl_pathc && i < INSTALL_GLOB_MAX && r == 0; i++) {
-                        _cleanup_(host_file_done) struct host_file f = {};
-                        const char *hp = g.gl_pathv[i] + strlen(root_of(p->o));
+        } else if ((r = list_matching(p, dir, comp, &names)) < 0)
+                return r;
+        for (char **c = names; c && *c; c++) {
+                _cleanup_free_ char *path = NULL;
 
-                        r = read_host(p, hp, INSTALL_FILE_MAX, &f);
-                        if (r == 0 && f.exists)
-                                r = check_cri(p, hp, &f, in_place);
-                }
-                globfree(&g);
+                if (asprintf(&path, "%s/%s", dir, *c) < 0)
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if (*next)
+                        r = glob_host(p, path, next, files);
+                else if (strv_length(*files) >= INSTALL_GLOB_MAX)
+                        r = error_set(p->err, E2BIG, "%s: more than %d files match", path, INSTALL_GLOB_MAX);
+                else
+                        r = strv_push(files, TAKE_PTR(path)) < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
                 if (r < 0)
                         return r;
+        }
+        return 0;
+}
+
+static int earlier_dropin_refusal(struct planner *p, const char *full) {
+        return error_set(p->err, EEXIST, "%s imports " INSTALL_CONTAINERD_DROPIN " (an earlier install) and "
+                         "configures containerd's CRI plugin itself, whose section containerd 1.6 replaces with the "
+                         "drop-in's: run `portcullis uninstall containerd`, then install again", full);
+}
+
+/* The other files config.toml imports (containerd resolves a relative
+ * path against config.toml's folder and expands globs, found here as the
+ * host would: glob_host()) must not configure the CRI plugin either: the
+ * last one imported would win.  Our drop-in,
+ * named or matched by a glob, is planned by plan_own_file(); when the
+ * runtime goes into config.toml itself, an earlier install's drop-in that
+ * is still imported would replace its CRI section. */
+static int check_imports(struct planner *p, const char *full, char **list, bool in_place) {
+        for (char **e = list; e && *e; e++) {
+                _cleanup_free_ char *pattern = import_pattern(*e);
+                _cleanup_strv_free_ char **files = NULL;
+                int r;
+
+                if (!pattern)
+                        return error_set(p->err, ENOMEM, "out of memory");
+                if ((r = glob_host(p, "", pattern + 1, &files)) < 0)
+                        return error_wrap(p->err, "%s: imports entry \"%s\"", full, *e);
+                for (char **f = files; f && *f; f++) {
+                        _cleanup_(host_file_done) struct host_file hf = {};
+
+                        if ((r = read_host(p, *f, INSTALL_FILE_MAX, &hf)) < 0)
+                                return r;
+                        if (!hf.exists || (strcmp(*f, INSTALL_CONTAINERD_DROPIN) == 0 && !in_place))
+                                continue;
+                        if (strcmp(*f, INSTALL_CONTAINERD_DROPIN) == 0)
+                                return earlier_dropin_refusal(p, full);
+                        if ((r = check_cri(p, *f, &hf, in_place)) < 0)
+                                return r;
+                }
         }
         return 0;
 }
@@ -361,11 +600,8 @@ static int plan_containerd_in_place(struct planner *p, struct host_file *cur, co
 
         for (char **e = list; e && *e; e++)
                 if (strcmp(*e, INSTALL_CONTAINERD_DROPIN) == 0)
-                        return error_set(p->err, EEXIST, "%s imports " INSTALL_CONTAINERD_DROPIN " (an earlier "
-                                         "install) and configures containerd's CRI plugin itself, whose section "
-                                         "containerd 1.6 replaces with the drop-in's: run `portcullis uninstall "
-                                         "containerd`, then install again", full);
-        if ((r = check_imports(p, list, true)) < 0)
+                        return earlier_dropin_refusal(p, full);
+        if ((r = check_imports(p, full, list, true)) < 0)
                 return r;
         rt.make_default = p->o->default_runtime;
         if ((r = toml_runtime_edit(cur->data, cur->len, full, &rt, true, &new, p->err)) < 0)
@@ -379,14 +615,14 @@ static int plan_containerd_in_place(struct planner *p, struct host_file *cur, co
 static int plan_containerd_config(struct planner *p, bool *ret_in_place) {
         _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_strv_free_ char **list = NULL;
-        _cleanup_free_ char *full = under_root(p->o, INSTALL_CONTAINERD_CONFIG);
+        _cleanup_free_ char *full = NULL;
         char *new = NULL;
         unsigned line = 0;
         int r;
 
         *ret_in_place = false;
-        if (!full)
-                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = under_root(p->o, INSTALL_CONTAINERD_CONFIG, &full, p->err)) < 0)
+                return r;
         if ((r = read_host(p, INSTALL_CONTAINERD_CONFIG, TOML_CONFIG_MAX, &cur)) < 0)
                 return r;
         if (!cur.exists) {
@@ -402,8 +638,11 @@ static int plan_containerd_config(struct planner *p, bool *ret_in_place) {
                 *ret_in_place = true;
                 return plan_containerd_in_place(p, &cur, full, list);
         }
-        if ((r = check_imports(p, list, false)) < 0)
+        if ((r = check_imports(p, full, list, false)) < 0)
                 return r;
+        /* an entry that names the drop-in already, a glob of its folder say: none added */
+        if ((r = imports_name(list, INSTALL_CONTAINERD_DROPIN)) != 0)
+                return r < 0 ? error_set(p->err, ENOMEM, "out of memory") : 0;
         if ((r = toml_imports_edit(cur.data, cur.len, full, INSTALL_CONTAINERD_DROPIN, true, &new, p->err)) < 0)
                 return error_append(p->err, "; it was left as it is");
         if (!new)
@@ -432,16 +671,95 @@ static int plan_containerd(struct planner *p) {
 
 /* ---- CRI-O and Podman: oci-hooks(5) -------------------------------------- */
 
-/* Ours: an oci-hooks file whose hook is a portcullis-hook (an older path,
- * an older install). */
-static bool hooks_d_is_ours(const struct host_file *f) {
-        json_t *j = json_loadb(f->data, f->len, 0, NULL);
-        const char *path = json_string_value(json_object_get(json_object_get(j, "hook"), "path"));
-        const char *base = path ? strrchr(path, '/') : NULL;
-        bool ours = base && strcmp(base, "/portcullis-hook") == 0;
+/* The first member (a dotted path, into buf; "" for the whole) where b
+ * differs from a; false when they are equal. */
+static bool json_first_difference(json_t *a, json_t *b, const char *prefix, char *buf, size_t size) {
+        json_t *sides[2] = { a, b }, *v;
+        const char *key;
 
-        json_decref(j);
-        return ours;
+        if (json_equal(a, b))
+                return false;
+        if (json_is_object(a) && json_is_object(b))
+                for (size_t k = 0; k < 2; k++)
+                        json_object_foreach(sides[k], key, v) {
+                                char sub[256];
+
+                                snprintf(sub, sizeof(sub), "%s%s%s", prefix, *prefix ? "." : "", key);
+                                if (json_first_difference(json_object_get(a, key), json_object_get(b, key), sub, buf,
+                                                          size))
+                                        return true;
+                        }
+        snprintf(buf, size, "%s", prefix);
+        return true;
+}
+
+/* A value for a message: its JSON, or "absent". */
+static char *json_shown(json_t *v) {
+        return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("absent");
+}
+
+/* The member at a dotted path (json_first_difference()'s), or NULL. */
+static json_t *json_get_dotted(json_t *j, const char *path) {
+        char key[256];
+
+        for (const char *p = path; j && *p;) {
+                size_t n = strcspn(p, ".");
+
+                if (n >= sizeof(key))
+                        return NULL;
+                memcpy(key, p, n);
+                key[n] = '\0';
+                j = json_object_get(j, key);
+                p += n + (p[n] == '.');
+        }
+        return j;
+}
+
+static int record_load(const struct install_options *o, const char *name, json_t **ret, bool *ret_exists,
+                       struct error *err);
+static json_t *record_find(json_t *rec, const char *path);
+
+/* Whether cur is what an install wrote at path, unchanged since: the
+ * sha256 that record name keeps of it. */
+static bool written_by_install(struct planner *p, const char *name, const char *path, const struct host_file *cur) {
+        struct error e = {};
+        json_t *rec = NULL;
+        bool exists, same = false;
+        char hex[65];
+
+        if (record_load(p->o, name, &rec, &exists, &e) < 0)
+                return false;
+        sha256_hex(cur->data, cur->len, hex);
+        same = streq_ptr(json_string_value(json_object_get(record_find(rec, path), "written")), hex);
+        json_decref(rec);
+        return same;
+}
+
+/* Ours: the file this install writes (the same JSON: its hook at this
+ * install's path), or what an earlier install wrote, unchanged since (its
+ * record says so: a hook path of before --binaries, an older template).
+ * Anything else is an admin's, even with a hook named portcullis-hook
+ * (their own build, --config in its args, a "when" of their own), and
+ * replacing it would drop those settings without a word: why names the
+ * first field that differs. */
+static bool hooks_d_is_ours(struct planner *p, const char *path, const struct host_file *f, const char *text,
+                            char *why, size_t why_size) {
+        json_t *theirs = json_loadb(f->data, f->len, 0, NULL), *ours = json_loads(text, 0, NULL);
+        _cleanup_free_ char *was = NULL, *want = NULL;
+        bool is_ours = theirs && json_equal(theirs, ours);
+        char field[256];
+
+        if (!is_ours && !(is_ours = written_by_install(p, "oci-hooks", path, f))) {
+                if (!json_is_object(theirs))
+                        snprintf(why, why_size, " (it is not a JSON object)");
+                else if (json_first_difference(ours, theirs, "", field, sizeof(field)) && *field &&
+                         (was = json_shown(json_get_dotted(theirs, field))) &&
+                         (want = json_shown(json_get_dotted(ours, field))))
+                        snprintf(why, why_size, " (its %s is %s, where install writes %s)", field, was, want);
+        }
+        json_decref(theirs);
+        json_decref(ours);
+        return is_ours;
 }
 
 static int plan_hooks_d(struct planner *p) {
@@ -478,6 +796,7 @@ static int plan_if_absent(struct planner *p, const char *path, char *text, mode_
         _cleanup_free_ char *t = text;
         struct host_file none = {};
         size_t len;
+        int r;
 
         if (!t)
                 return error_set(p->err, ENOMEM, "out of memory");
@@ -486,11 +805,11 @@ static int plan_if_absent(struct planner *p, const char *path, char *text, mode_
 
                 if (asprintf(&d, "%s/%s", dirs[i], name) < 0)
                         return error_set(p->err, ENOMEM, "out of memory");
-                if (host_exists(p, d))
-                        return 0;
+                if ((r = host_exists(p, d)) != 0)
+                        return r < 0 ? r : 0;
         }
-        if (host_exists(p, path))
-                return 0;
+        if ((r = host_exists(p, path)) != 0)
+                return r < 0 ? r : 0;
         len = strlen(t);
         return add_change(p, path, &none, TAKE_PTR(t), len, mode, "common", false);
 }
@@ -610,32 +929,39 @@ int install_plan_new(enum install_runtime rt, const struct install_options *o, s
 
 /* ---- the record of what was there ---------------------------------------- */
 
-static char *state_path(const struct install_options *o, const char *name, const char *suffix) {
-        char *s = NULL;
+/* A file of the state folder under the root, as the host resolves it. */
+static int state_path(const struct install_options *o, const char *name, const char *suffix, char **ret,
+                      struct error *err) {
+        _cleanup_free_ char *host = NULL;
 
-        return asprintf(&s, "%s" INSTALL_STATE_DIR "/%s%s", root_of(o), name, suffix) < 0 ? NULL : s;
+        if (asprintf(&host, INSTALL_STATE_DIR "/%s%s", name, suffix) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return under_root(o, host, ret, err);
 }
 
 /* The saved copy of path's old bytes for record name. */
-static char *saved_path(const struct install_options *o, const char *name, const char *path) {
-        char hex[65], *s = NULL;
+static int saved_path(const struct install_options *o, const char *name, const char *path, char **ret,
+                      struct error *err) {
+        char hex[65], sub[128];
 
         sha256_hex(path, strlen(path), hex);
         hex[16] = '\0';
-        return asprintf(&s, "%s" INSTALL_STATE_DIR "/saved/%s-%s", root_of(o), name, hex) < 0 ? NULL : s;
+        snprintf(sub, sizeof(sub), "saved/%.64s-", name);
+        return state_path(o, sub, hex, ret, err);
 }
 
 /* The record of name: a JSON object {"files": [...]}; an empty one when
  * absent (*ret_exists false). */
 static int record_load(const struct install_options *o, const char *name, json_t **ret, bool *ret_exists,
                        struct error *err) {
-        _cleanup_free_ char *path = state_path(o, name, ".json"), *buf = NULL;
+        _cleanup_free_ char *path = NULL, *buf = NULL;
         json_error_t jerr;
         size_t len;
         json_t *j;
+        int r;
 
-        if (!path)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((r = state_path(o, name, ".json", &path, err)) < 0)
+                return r;
         if (access(path, F_OK) < 0 && errno == ENOENT) {
                 *ret = json_pack("{s:[]}", "files");
                 *ret_exists = false;
@@ -665,9 +991,12 @@ static json_t *record_find(json_t *rec, const char *path) {
 }
 
 static int record_write(const struct install_options *o, const char *name, json_t *rec, struct error *err) {
-        _cleanup_free_ char *path = state_path(o, name, ".json"), *text = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        int r;
 
-        if (!path || !(text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+        if ((r = state_path(o, name, ".json", &path, err)) < 0)
+                return r;
+        if (!(text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
                 return error_set(err, ENOMEM, "out of memory");
         return write_file_atomic_mode(path, text, strlen(text), 0600, err);
 }
@@ -685,9 +1014,11 @@ static json_t *missing_dirs(const struct install_options *o, const char *path) {
         }
         while ((s = strrchr(d, '/')) && s != d) {
                 _cleanup_free_ char *full = NULL;
+                struct error e = {};
+                struct stat st;
 
                 *s = '\0';
-                if (!(full = under_root(o, d)) || access(full, F_OK) == 0)
+                if (under_root(o, d, &full, &e) < 0 || lstat(full, &st) == 0)
                         break;
                 if (json_array_append_new(a, json_string(d)) < 0)
                         break;
@@ -701,9 +1032,10 @@ static void remove_dirs(const struct install_options *o, json_t *dirs) {
         json_t *d;
 
         json_array_foreach(dirs, i, d) {
-                _cleanup_free_ char *full = under_root(o, strempty(json_string_value(d)));
+                _cleanup_free_ char *full = NULL;
+                struct error e = {};
 
-                if (!full || rmdir(full) < 0)
+                if (under_root(o, strempty(json_string_value(d)), &full, &e) < 0 || rmdir(full) < 0)
                         return;
         }
 }
@@ -722,8 +1054,8 @@ static int record_before(const struct install_options *o, const char *name, json
                 if (!f || json_array_append_new(json_object_get(rec, "files"), f) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 if (c->old) {
-                        if (!(saved = saved_path(o, name, c->path)))
-                                return error_set(err, ENOMEM, "out of memory");
+                        if ((r = saved_path(o, name, c->path, &saved, err)) < 0)
+                                return r;
                         if ((r = write_file_atomic_mode(saved, c->old, c->old_len, 0600, err)) < 0)
                                 return error_wrap(err, "keep the old %s", c->path);
                 }
@@ -733,12 +1065,12 @@ static int record_before(const struct install_options *o, const char *name, json
 }
 
 static int write_change(const struct install_options *o, const struct install_change *c, struct error *err) {
-        _cleanup_free_ char *full = under_root(o, c->path);
+        _cleanup_free_ char *full = NULL;
         char *slash;
         int r;
 
-        if (!full)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((r = under_root(o, c->path, &full, err)) < 0)
+                return r;
         if (!c->new) {
                 if (unlink(full) < 0 && errno != ENOENT)
                         return error_set_errno(err, errno, "remove %s", full);
@@ -761,13 +1093,13 @@ static const char *record_name(enum install_runtime rt, size_t k) {
 }
 
 static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        _cleanup_free_ char *dir = state_path(o, "saved", "");
+        _cleanup_free_ char *dir = NULL;
         json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
         bool dirty[N_RECORDS] = {}, exists;
         int r = 0;
 
-        if (!dir)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((r = state_path(o, "saved", "", &dir, err)) < 0)
+                return r;
         state_dirs = missing_dirs(o, INSTALL_STATE_DIR "/saved/x");
         if ((r = mkdir_all(dir, 0700)) < 0) {
                 json_decref(state_dirs);
@@ -824,12 +1156,12 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
                         return r;
                 if (cur.exists)
                         sha256_hex(cur.data, cur.len, hex);
-                if (!(full = under_root(p->o, path)))
-                        return error_set(p->err, ENOMEM, "out of memory");
+                if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                        return r;
                 if (cur.exists && strcmp(hex, written) == 0) {
                         if (existed) {
-                                if (!(saved = saved_path(p->o, name, path)))
-                                        return error_set(p->err, ENOMEM, "out of memory");
+                                if ((r = saved_path(p->o, name, path, &saved, p->err)) < 0)
+                                        return r;
                                 if ((r = read_full_file(saved, INSTALL_BINARY_MAX, &old.data, &old.len, p->err)) < 0)
                                         return error_wrap(p->err, "the copy of %s kept by install", full);
                                 r = add_change(p, path, &cur, TAKE_PTR(old.data), old.len,
@@ -874,15 +1206,16 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
         return 0;
 }
 
-/* Whether a member of the group other than rt still has its record. */
+/* Whether a member of the group other than rt still has its record (one
+ * that can't be looked at counts: the shared files stay). */
 static bool other_member_installed(const struct install_options *o, unsigned members, enum install_runtime rt) {
         for (size_t i = 0; i < ELEMENTSOF(runtimes); i++) {
                 _cleanup_free_ char *path = NULL;
+                struct error e = {};
 
                 if ((enum install_runtime) i == rt || !(members & MEMBER(i)))
                         continue;
-                path = state_path(o, runtimes[i].name, ".json");
-                if (path && access(path, F_OK) == 0)
+                if (state_path(o, runtimes[i].name, ".json", &path, &e) < 0 || access(path, F_OK) == 0)
                         return true;
         }
         return false;
@@ -904,15 +1237,15 @@ static int plan_restore_record(struct planner *p, const char *name) {
 int uninstall_plan_new(enum install_runtime rt, const struct install_options *o, struct install_plan **ret_plan,
                        struct error *err) {
         _cleanup_(install_plan_freep) struct install_plan *plan = NULL;
-        _cleanup_free_ char *own = state_path(o, install_runtime_to_string(rt), ".json");
+        _cleanup_free_ char *own = NULL;
         struct planner p = { .o = o, .err = err };
         int r;
 
         if ((r = plan_alloc(rt, true, &plan, err)) < 0)
                 return r;
         p.plan = plan;
-        if (!own)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((r = state_path(o, runtimes[rt].name, ".json", &own, err)) < 0)
+                return r;
         if (access(own, F_OK) < 0) {
                 if ((r = add_note(&p, "portcullis install %s left no record in %s%s; nothing to restore",
                                   runtimes[rt].name, root_of(o), INSTALL_STATE_DIR)) < 0)
@@ -939,21 +1272,18 @@ int uninstall_plan_new(enum install_runtime rt, const struct install_options *o,
  * made for its files when they are empty; returns the state folders it
  * made (a new reference) or NULL. */
 static json_t *record_remove(const struct install_options *o, const char *name) {
-        _cleanup_free_ char *path = state_path(o, name, ".json");
-        json_t *rec = NULL;
+        _cleanup_free_ char *path = NULL;
+        json_t *rec = NULL, *state_dirs, *f;
         struct error e = {};
         bool exists;
         size_t i;
-        json_t *f;
 
-        json_t *state_dirs;
-
-        if (record_load(o, name, &rec, &exists, &e) < 0 || !exists)
+        if (state_path(o, name, ".json", &path, &e) < 0 || record_load(o, name, &rec, &exists, &e) < 0 || !exists)
                 return NULL;
         json_array_foreach(json_object_get(rec, "files"), i, f) {
-                _cleanup_free_ char *saved = saved_path(o, name, strempty(json_string_value(json_object_get(f, "path"))));
+                _cleanup_free_ char *saved = NULL;
 
-                if (saved)
+                if (saved_path(o, name, strempty(json_string_value(json_object_get(f, "path"))), &saved, &e) >= 0)
                         (void) unlink(saved);
                 remove_dirs(o, json_object_get(f, "dirs"));
         }
@@ -964,11 +1294,11 @@ static json_t *record_remove(const struct install_options *o, const char *name) 
 }
 
 static int apply_uninstall(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        _cleanup_free_ char *own = state_path(o, runtimes[p->runtime].name, ".json");
+        _cleanup_free_ char *own = NULL;
         int r;
 
-        if (!own)
-                return error_set(err, ENOMEM, "out of memory");
+        if ((r = state_path(o, runtimes[p->runtime].name, ".json", &own, err)) < 0)
+                return r;
         if (access(own, F_OK) < 0)
                 return 0;       /* nothing was installed */
         for (size_t i = 0; i < p->n_changes; i++)

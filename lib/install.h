@@ -34,6 +34,19 @@ enum install_runtime {
 #define INSTALL_BINARIES_BINDIR "/usr/local/bin"
 #define INSTALL_BINARIES_LIBEXECDIR "/usr/local/libexec/portcullis"
 
+/* A host path as seen from here, under root (the host's / mounted here,
+ * as --root gives it; NULL or "/": this system, the path itself): every
+ * folder on the way is resolved as the host resolves it once root is its
+ * /, an absolute symbolic link (/etc/containers -> /srv/containers) taken
+ * from root, never from this system's / (lib/rootfs.c: openat2
+ * RESOLVE_IN_ROOT).  The last component is followed too when follow; else
+ * it is left as it is (install looks at it with lstat()).  What does not
+ * resolve to a folder (not there yet, or a file) is appended as it is,
+ * its first name checked not to be a symbolic link: one whose target is no
+ * folder under root (this system could resolve it elsewhere) is an error
+ * naming it, as is a loop. */
+int install_host_path(const char *root, const char *path, bool follow, char **ret_path, struct error *err);
+
 enum install_runtime install_runtime_from_string(const char *s);
 const char *install_runtime_to_string(enum install_runtime rt);
 

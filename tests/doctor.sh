@@ -263,6 +263,24 @@ fresh noshim
 rm "$B$SHIM_AT"
 broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
 
+# --root: a folder that is an absolute symbolic link is looked up under the
+# root, as the host resolves it (the DB and the hooks.d file reached
+# through one), never on this system; a link whose target is not under the
+# root is a failure naming it, even where this system has that target.
+fresh linked
+E=$T/elsewhere
+mkdir -p "$B$E"
+mv "$B/var/lib/portcullis" "$B$E/lib" && ln -s "$E/lib" "$B/var/lib/portcullis"
+mv "$B/etc/containers" "$B$E/containers" && ln -s "$E/containers" "$B/etc/containers"
+doctor "$B"
+[ "$RC" -eq 0 ] || fail "linked: exit $RC: $OUT $ERR"
+row db | grep -q "^db  *ok  *$B$E/lib/vulndb.sqlite: revision" || fail "linked: db: $(row db)"
+row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *ok  *$B$E/containers/oci/hooks.d/portcullis.json names $HOOK_AT" ||
+        fail "linked: hooks.d: $(row runtime.oci-hooks)"
+mkdir -p "$E" && mv "$B$E/lib" "$E/lib"
+broken linked db "$B/var/lib/portcullis is a symbolic link to $E/lib, which is no folder under $B"
+rm -rf "$E"
+
 # Runtimes not on the node are skipped, not failures; present but not
 # configured is a warning.
 fresh bare

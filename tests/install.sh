@@ -168,7 +168,7 @@ mkdir -p "${HD%/*}"
 printf '{"version": "1.0.0", "hook": {"path": "/usr/bin/other-hook"}, "when": {"always": true}, "stages": ["prestart"]}\n' >"$HD"
 cp -a "$H" "$T/orig2"
 run install podman --root "$H"
-[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis; it was left as it is" <<<"$ERR" &&
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis (its hook.path is \"/usr/bin/other-hook\", where install writes \"" <<<"$ERR" &&
         diff -r "$T/orig2" "$H" >/dev/null || fail "someone else's hooks.d file: $RC $ERR"
 
 # 9. an existing config.json / policy.json is never touched.
@@ -276,6 +276,124 @@ debian12
 sed -i '1a imports = ["/etc/containerd/mirrors.toml"]' "$CFG"
 printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/mirrors.toml"
 refuse "CRI in config.toml and in an import" "$H/etc/containerd/mirrors.toml: line 1 configures containerd's CRI plugin"
+
+# 13. An imports glob that covers the drop-in (containerd's imports are
+#     Go filepath.Glob patterns): no second, explicit entry, config.toml
+#     unchanged, and the drop-in it matches is ours, not "a file with a CRI
+#     section": a second install changes nothing (a DaemonSet reinstalls at
+#     every start).  The same for a relative glob, a glob in a folder name,
+#     and the config.toml an earlier version left (the glob and the explicit
+#     entry).
+for imports in '"/etc/containerd/conf.d/*.toml"' '"conf.d/*.toml"' '"/etc/containerd/*/portcullis.t?ml"' \
+        '"/etc/containerd/conf.d/*.toml", "/etc/containerd/conf.d/portcullis.toml"'; do
+        new_host
+        mkdir -p "$H/etc/containerd/conf.d" "$T/orig/etc/containerd/conf.d"
+        printf 'version = 2\nimports = [%s]\n' "$imports" | tee "$CFG" >"$T/orig/etc/containerd/config.toml"
+        run install containerd --root "$H"
+        [ "$RC" -eq 0 ] && [ -f "$H$DROPIN" ] && cmp -s "$T/orig/etc/containerd/config.toml" "$CFG" ||
+                fail "glob [$imports]: rc $RC $ERR, config.toml: $(cat "$CFG")"
+        cp -a "$H" "$T/glob-first"
+        run install containerd --root "$H"
+        [ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" && diff -r "$T/glob-first" "$H" >/dev/null ||
+                fail "glob [$imports]: second install: rc $RC $OUT $ERR"
+        rm -rf "$T/glob-first"
+        run uninstall containerd --root "$H"
+        [ "$RC" -eq 0 ] && same_tree || fail "glob [$imports]: uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+done
+# a glob matching another file with a CRI section is still refused, naming it
+new_host
+mkdir -p "$H/etc/containerd/conf.d"
+printf 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n' >"$CFG"
+printf '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' >"$H/etc/containerd/conf.d/mirrors.toml"
+refuse "CRI section in a globbed import" "$H/etc/containerd/conf.d/mirrors.toml: line 1 configures containerd's CRI plugin"
+# config.toml with a CRI section of its own (the runtime goes into it), and
+# a glob covering an earlier install's drop-in, which would replace that
+# section: refused
+debian12
+sed -i '1a imports = ["/etc/containerd/conf.d/*.toml"]' "$CFG"
+mkdir -p "$H/etc/containerd/conf.d"
+printf '%s\nversion = 2\n' "# Written by \`portcullis install containerd\`" >"$H$DROPIN"
+refuse "glob over an earlier drop-in, CRI in config.toml" "$CFG imports $DROPIN (an earlier install)"
+
+# 14. --root: a folder on the way that is an absolute symbolic link is
+#     resolved under the root, as the host resolves it once the root is its
+#     / (not on this system, where the same path may exist elsewhere or not
+#     at all); uninstall follows the same way.  A link whose target is not
+#     under the root is refused, naming it, and nothing is written.
+new_host
+E=$T/elsewhere          # exists here, and as $H$E under the root
+mkdir -p "$E/containers" "$E/varlib" "$H$E/containers" "$H$E/varlib" "$T/orig$E/containers" "$T/orig$E/varlib"
+ln -s "$E/containers" "$H/etc/containers" && ln -s "$E/containers" "$T/orig/etc/containers"
+ln -s "$E/varlib" "$H/var/lib/portcullis" && ln -s "$E/varlib" "$T/orig/var/lib/portcullis"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && [ -f "$H$E/containers/oci/hooks.d/portcullis.json" ] && [ -f "$H$E/varlib/install/podman.json" ] ||
+        fail "symlinked folders: not written under the root: rc $RC $ERR $(find "$H$E")"
+[ -z "$(find "$E" -mindepth 2)" ] || fail "symlinked folders: written outside the root: $(find "$E" -mindepth 2)"
+grep -qx "created $H/etc/containers/oci/hooks.d/portcullis.json" <<<"$OUT" || fail "symlinked folders: output: $OUT"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "symlinked folders: second install: rc $RC $OUT $ERR"
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree && [ -z "$(find "$E" -mindepth 2)" ] ||
+        fail "symlinked folders: uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+# the links' targets exist here only: refused, nothing written anywhere
+rm -rf "${H:?}$E" "$T/orig$E"
+cp -a "$H" "$T/before"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$H/etc/containers is a symbolic link to $E/containers, which is no folder under $H" <<<"$ERR" &&
+        diff -r "$T/before" "$H" >/dev/null && [ -z "$(find "$E" -mindepth 2)" ] ||
+        fail "link out of the root: rc $RC '$ERR' $(find "$E" -mindepth 2)"
+rm -rf "$T/before" "$E"
+
+# 15. An oci-hooks file of our name that is an admin's, even with a hook
+#     called portcullis-hook (their own build, their --config, timeout and
+#     "when"), is refused, naming the field; one an earlier install wrote
+#     (its record's sha256), or the same JSON, is ours and is updated.
+new_host
+mkdir -p "${HD%/*}"
+printf '%s\n' '{"version": "1.0.0",' \
+        ' "hook": {"path": "/opt/site/bin/portcullis-hook", "args": ["portcullis-hook", "--config", "/etc/portcullis/prod.json"], "timeout": 60},' \
+        ' "when": {"annotations": {"^io\\.portcullis/check$": "^on$"}}, "stages": ["createRuntime"]}' >"$HD"
+cp -a "$H" "$T/before"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis (its hook.path is \"/opt/site/bin/portcullis-hook\", where install writes \"" <<<"$ERR" &&
+        grep -qF "it was left as it is: move it away" <<<"$ERR" && diff -r "$T/before" "$H" >/dev/null ||
+        fail "admin's hooks.d file: rc $RC '$ERR'"
+rm -rf "$T/before"
+# our path, the admin's args
+new_host
+"$P" -q install podman --root "$H" >/dev/null || fail "install podman (15)"
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["args"] += ["--config", "/etc/portcullis/prod.json"]
+json.dump(h, open(sys.argv[1], "w"))' "$HD"
+cp "$HD" "$T/edited.json"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF 'its hook.args is ["portcullis-hook","--config","/etc/portcullis/prod.json"], where install writes ["portcullis-hook"]' <<<"$ERR" &&
+        cmp -s "$T/edited.json" "$HD" || fail "edited hooks.d file: rc $RC '$ERR'"
+# the same JSON, written otherwise: ours
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["args"] = ["portcullis-hook"]
+json.dump(h, open(sys.argv[1], "w"))' "$HD"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -qx "changed $HD" <<<"$OUT" || fail "reformatted hooks.d file: rc $RC $OUT $ERR"
+# what an earlier install wrote (another template: timeout 10), per its record: updated
+python3 -c 'import hashlib, json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["timeout"] = 10
+text = json.dumps(h, indent=2) + "\n"
+open(sys.argv[1], "w").write(text)
+rec = json.load(open(sys.argv[2]))
+for f in rec["files"]:
+    if f["path"] == "/etc/containers/oci/hooks.d/portcullis.json":
+        f["written"] = hashlib.sha256(text.encode()).hexdigest()
+json.dump(rec, open(sys.argv[2], "w"))' "$HD" "$H/var/lib/portcullis/install/oci-hooks.json"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && grep -qx "changed $HD" <<<"$OUT" &&
+        python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["hook"]["timeout"] == 30' "$HD" ||
+        fail "earlier install's hooks.d file: rc $RC $OUT $ERR"
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall podman (15): rc $RC $ERR $(cat "$T/tree.diff")"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
