@@ -161,15 +161,25 @@ void db_status_oci(const char *config, json_t *root) {
         }
         if (root)
                 json_object_set_new(root, "oci",
-                                    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "source", json_str_or_null(o.source),
-                                              "manifest_digest", json_str_or_null(o.manifest_digest), "revision",
+                                    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "source",
+                                              json_str_or_null(o.source), "manifest_digest",
+                                              json_str_or_null(o.manifest_digest), "revision",
                                               json_str_or_null(o.revision), "installed", json_str_or_null(o.installed),
                                               "created", json_str_or_null(o.created), "expires",
-                                              json_str_or_null(o.expires), "db", json_str_or_null(o.db)));
-        else
-                printf("OCI pull:    revision %s from %s at %s\n  manifest:  %s, built %s, expires %s\n",
-                       strna(o.revision), strna(o.source), strna(o.installed), strna(o.manifest_digest),
-                       strna(o.created), strna(o.expires));
+                                              json_str_or_null(o.expires), "db", json_str_or_null(o.db), "last_run",
+                                              json_str_or_null(o.last_run), "last_error",
+                                              json_str_or_null(o.last_error)));
+        else {
+                if (o.revision)
+                        printf("OCI pull:    revision %s from %s at %s\n  manifest:  %s, built %s, expires %s\n",
+                               strna(o.revision), strna(o.source), strna(o.installed), strna(o.manifest_digest),
+                               strna(o.created), strna(o.expires));
+                if (o.last_error)
+                        printf("%s %s, failed: %s\n", o.revision ? "  last pull:" : "OCI pull:   ", strna(o.last_run),
+                               o.last_error);
+        }
+        if (o.last_error)
+                log_warning("the last OCI pull, at %s, failed: %s", strna(o.last_run), o.last_error);
         registry_state_info_done(&o);
 }
 

@@ -108,6 +108,26 @@ static int state_write(const struct pcdb_install *in, const struct pcdb_config *
         return write_file_atomic(path, text, strlen(text), err);
 }
 
+void registry_state_note_failure(const char *state_dir, const char *msg) {
+        _cleanup_(json_decrefp) json_t *st = state_load(state_dir);
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        struct error ignored = {};
+        char now[32];
+
+        if (!msg && !json_object_get(st, "last_error"))
+                return;         /* nothing to clear */
+        update_format_time((int64_t) time(NULL), now);
+        if (!st && !(st = json_pack("{s:i}", "version", 1)))
+                return;
+        if (msg ? json_object_set_new(st, "last_run", json_string(now)) < 0 ||
+                          json_object_set_new(st, "last_error", json_string(msg)) < 0
+                : json_object_del(st, "last_run") < 0 || json_object_del(st, "last_error") < 0)
+                return;
+        if (state_path(state_dir, &path) < 0 || !(text = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS)))
+                return;
+        (void) write_file_atomic(path, text, strlen(text), &ignored);
+}
+
 static int dup_state_str(json_t *s, const char *key, char **ret) {
         const char *v = state_str(s, key);
 
@@ -140,7 +160,8 @@ int registry_state_read(const char *state_dir, struct registry_state_info *ret, 
         if (dup_state_str(st, "source", &s.source) < 0 || dup_state_str(st, "manifest_digest", &s.manifest_digest) < 0 ||
             dup_state_str(st, "revision", &s.revision) < 0 || dup_state_str(st, "created", &s.created) < 0 ||
             dup_state_str(st, "expires", &s.expires) < 0 || dup_state_str(st, "installed", &s.installed) < 0 ||
-            dup_state_str(st, "db", &s.db) < 0) {
+            dup_state_str(st, "db", &s.db) < 0 || dup_state_str(st, "last_run", &s.last_run) < 0 ||
+            dup_state_str(st, "last_error", &s.last_error) < 0) {
                 registry_state_info_done(&s);
                 return error_set(err, ENOMEM, "out of memory");
         }
@@ -158,6 +179,8 @@ void registry_state_info_done(struct registry_state_info *s) {
         free(s->expires);
         free(s->installed);
         free(s->db);
+        free(s->last_run);
+        free(s->last_error);
         *s = (struct registry_state_info) {};
 }
 
@@ -620,6 +643,7 @@ static int pull_one(const char *ref, const struct registry_pull_settings *s, upd
         if (q == 1)
                 q = unchanged_check(&in, st, err);
         if (q == 1) {
+                registry_state_note_failure(s->state_dir, NULL);        /* this one served */
                 say(&in, UPDATE_EVENT_STEP, "%s: manifest %s unchanged since the last update", ref, digest);
                 snprintf(ret->revision, sizeof(ret->revision), "%s", rev);
                 q = 0;

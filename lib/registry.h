@@ -158,9 +158,13 @@ int registry_pull(char *const *refs, const struct registry_pull_settings *s, upd
  * import) installed last, for `db status`. */
 struct registry_state_info {
         char *source, *manifest_digest, *revision, *created, *expires, *installed, *db;
+        char *last_run, *last_error;    /* the last pull that failed (since the last that succeeded), or NULL */
 };
-/* -ENOENT (err untouched) when none was installed. */
+/* -ENOENT (err untouched) when none was installed or tried. */
 int registry_state_read(const char *state_dir, struct registry_state_info *ret, struct error *err);
+/* A pull that failed (msg), noted in the state (`db status` says it)
+ * until the next that succeeds, which clears it (msg NULL); best effort. */
+void registry_state_note_failure(const char *state_dir, const char *msg);
 void registry_state_info_done(struct registry_state_info *s);
 
 /* `db export FILE`: the artifact as an OCI image layout in a tar file

@@ -2377,6 +2377,8 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 *ret = res;
         if (q > 0)
                 return 0;
+        if (q < 0 && !res.changed)
+                registry_state_note_failure(s->state_dir, err->msg);
         if (q < 0)
                 return error_wrap(err, res.changed ? "update %s" : "update %s (the previous database is unchanged)",
                                   s->db_path);

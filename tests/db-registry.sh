@@ -258,6 +258,10 @@ refused older "older than the DB installed last.*refusing to roll the database b
         "oci://$REG/security/portcullis-db:otherkey" >"$T/out" 2>&1 || fail "publish otherkey: $(cat "$T/out")"
 nconfig otherkey 10 "oci://$REG/security/portcullis-db:otherkey"
 refused otherkey "the signature does not verify with the public key" "another key"
+# db status says the last pull failed, and why (until one succeeds, below).
+"$P" db status --db "$N/db.sqlite" --config "$T/config-otherkey.json" >"$T/status" 2>&1
+grep -q "^  last pull: 20.*, failed: oci://$REG/security/portcullis-db:otherkey: the signature does not verify" "$T/status" &&
+        grep -q "warning: the last OCI pull, at 20.*, failed: " "$T/status" || fail "status after a failed pull: $(cat "$T/status")"
 # layer_blob TAG: the file the registry serves the DB layer of TAG from.
 layer_blob() {
         local d
@@ -297,6 +301,8 @@ nconfig mirrors 2 "oci://127.0.0.1:$HANG/security/portcullis-db:latest" "oci://$
 upd mirrors || fail "mirrors: $(cat "$T/out")"
 grep -q "trying the next source, oci://$REG" "$T/out" || fail "mirrors: no fallback said: $(cat "$T/out")"
 [ "$(rev "$N/db.sqlite")" = "$(rev "$T/c.sqlite")" ] || fail "mirrors: not pulled from the second"
+"$P" db status --db "$N/db.sqlite" --config "$T/config-mirrors.json" >"$T/status" 2>&1
+grep -q "failed" "$T/status" && fail "status after a pull that served: a failure still said: $(cat "$T/status")"
 
 # ---- kill -9 during a pull --------------------------------------------------------------
 # A layer of a few MB, served through a proxy that relays the registry's
