@@ -53,6 +53,7 @@ struct start {
         const char *identity_source;    /* "overlay", "digest", "inventory" */
         struct overlay_probe ov;        /* the rootfs's overlay mount: identity or why not, storage's name */
         const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
+        const char *failure_mode;       /* a decision without a verdict: the mode of the rule that applies */
         char *cache_note;               /* why the cache was off */
         int syslog_fd;                  /* connected to syslog, or -EBADF */
         char *syslog_note;              /* why there is no syslog, said once */
@@ -310,7 +311,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .containerd_namespace = h->o->containerd_namespace,
                 .image = h->ctx.image,
                 .namespace = h->ctx.namespace,
-                .mode = v ? policy_mode_to_string(v->rule.mode) : NULL,
+                .mode = v ? policy_mode_to_string(v->rule.mode) : h->failure_mode,
                 .enforce_from = v && v->rule.enforce_from ? enforce_from : NULL,
                 .scope = v ? v->scope : NULL,
                 .decision = decision,
@@ -445,12 +446,14 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         struct policy_rule rule;
         bool deny;
 
-        if (err->content && !timeout && h->policy && action == POLICY_ACTION_ALLOW) {
+        if (h->policy) {        /* the audit line names the mode that applies, a failure or not */
                 (void) policy_select(h->policy, &h->ctx, &rule);
-                if (rule.on_unchecked == POLICY_UNCHECKED_DENY && rule.mode == POLICY_ENFORCE) {
-                        action = POLICY_ACTION_DENY;
-                        what = "on_unchecked";
-                }
+                h->failure_mode = policy_mode_to_string(rule.mode);
+        }
+        if (err->content && !timeout && h->policy && action == POLICY_ACTION_ALLOW &&
+            rule.on_unchecked == POLICY_UNCHECKED_DENY && rule.mode == POLICY_ENFORCE) {
+                action = POLICY_ACTION_DENY;
+                what = "on_unchecked";
         }
         deny = action == POLICY_ACTION_DENY;
 
@@ -472,6 +475,10 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
 
 /* on_stale_db deny: the DB is too old to say an image is clean. */
 static int decide_stale(struct start *h, const struct error *err) {
+        struct policy_rule rule;
+
+        (void) policy_select(h->policy, &h->ctx, &rule);
+        h->failure_mode = policy_mode_to_string(rule.mode);
         audit(h, "deny", err->msg, NULL, NULL);
         say(h, "portcullis: blocked %s: %s; on_stale_db is deny in %s\n", h->name, err->msg, policy_path(h));
         return GATE_BLOCK;

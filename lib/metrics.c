@@ -28,7 +28,7 @@ static const char *const cache_names[_METRICS_CACHE_MAX] = {
         [METRICS_CACHE_NONE] = "none",
 };
 
-static const char *const verdicts[] = { "allow", "warn", "audit", "deny" };
+static const char *const verdicts[METRICS_VERDICTS] = { "allow", "warn", "audit", "deny" };
 static const char *const modes[] = { "", "enforce", "warn", "audit" };
 
 /* The table's own copy of s, or NULL when s is not one of names. */
@@ -123,6 +123,11 @@ static int count_record(json_t *o, void *userdata) {
         if (!(x = series_get(s, verdict, mode, ns ? ns : "")))
                 return -ENOMEM;
         x->count++;
+        for (size_t v = 0; v < METRICS_VERDICTS; v++)
+                if (verdict == verdicts[v]) {
+                        s->failed[v] += json_is_null(json_object_get(o, "counts"));
+                        s->unchecked[v] += json_is_string(json_object_get(o, "unchecked"));
+                }
         s->cache[c]++;
         histogram_add(&s->duration[c], (uint64_t) json_integer_value(d));
         return 0;
@@ -286,6 +291,14 @@ static json_t *histogram_json(const struct metrics_histogram *h) {
                          (json_int_t) h->sum_ms);
 }
 
+static json_t *per_verdict_json(const uint64_t *counts) {
+        json_t *o = json_object();
+
+        for (size_t v = 0; o && v < METRICS_VERDICTS; v++)
+                json_object_set_new(o, verdicts[v], json_integer((json_int_t) counts[v]));
+        return o;
+}
+
 int metrics_state_format(const struct metrics_state *s, char **ret, struct error *err) {
         json_t *series = json_array(), *cache = json_object(), *durations = json_object(), *root;
         char *text;
@@ -298,11 +311,11 @@ int metrics_state_format(const struct metrics_state *s, char **ret, struct error
                 json_object_set_new(cache, cache_names[c], json_integer((json_int_t) s->cache[c]));
                 json_object_set_new(durations, cache_names[c], histogram_json(&s->duration[c]));
         }
-        root = json_pack("{s:i, s:{s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:I, s:I}", "version", STATE_VERSION, "log",
-                         "dev", (json_int_t) s->dev, "ino", (json_int_t) s->ino, "offset", (json_int_t) s->offset,
-                         "head", s->head, "series",
-                         series, "cache", cache, "duration", durations, "skipped", (json_int_t) s->skipped,
-                         "rotations", (json_int_t) s->rotations);
+        root = json_pack("{s:i, s:{s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "version", STATE_VERSION,
+                         "log", "dev", (json_int_t) s->dev, "ino", (json_int_t) s->ino, "offset",
+                         (json_int_t) s->offset, "head", s->head, "series", series, "cache", cache, "duration",
+                         durations, "failed", per_verdict_json(s->failed), "unchecked", per_verdict_json(s->unchecked),
+                         "skipped", (json_int_t) s->skipped, "rotations", (json_int_t) s->rotations);
         text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!text)
@@ -376,6 +389,14 @@ static bool parse_series(json_t *arr, struct metrics_state *s) {
         return true;
 }
 
+/* Per verdict; absent (a state written before these counters) is 0s. */
+static bool parse_per_verdict(json_t *o, uint64_t *ret) {
+        for (size_t v = 0; o && v < METRICS_VERDICTS; v++)
+                if (!get_count(o, verdicts[v], &ret[v]))
+                        return false;
+        return !o || json_is_object(o);
+}
+
 static bool parse_state(json_t *root, struct metrics_state *s) {
         json_t *log = json_object_get(root, "log"), *cache = json_object_get(root, "cache");
         json_t *dur = json_object_get(root, "duration"), *v = json_object_get(root, "version");
@@ -384,7 +405,9 @@ static bool parse_state(json_t *root, struct metrics_state *s) {
             !get_count(log, "dev", &s->dev) || !get_count(log, "ino", &s->ino) ||
             !get_count(log, "offset", &s->offset) || !get_head(log, s->head) ||
             !get_count(root, "skipped", &s->skipped) ||
-            !get_count(root, "rotations", &s->rotations) || !parse_series(json_object_get(root, "series"), s))
+            !get_count(root, "rotations", &s->rotations) || !parse_series(json_object_get(root, "series"), s) ||
+            !parse_per_verdict(json_object_get(root, "failed"), s->failed) ||
+            !parse_per_verdict(json_object_get(root, "unchecked"), s->unchecked))
                 return false;
         for (int c = 0; c < _METRICS_CACHE_MAX; c++)
                 if (!get_count(cache, cache_names[c], &s->cache[c]) ||
@@ -460,6 +483,14 @@ static int put_decisions(struct strbuf *b, const struct metrics_state *s) {
                 if (r >= 0)
                         r = strbuf_printf(b, "} %llu\n", (unsigned long long) x->count);
         }
+        return r;
+}
+
+static int put_per_verdict(struct strbuf *b, const char *name, const char *help, const uint64_t *counts) {
+        int r = put_head(b, name, "counter", help);
+
+        for (size_t v = 0; r >= 0 && v < METRICS_VERDICTS; v++)
+                r = strbuf_printf(b, "%s{verdict=\"%s\"} %llu\n", name, verdicts[v], (unsigned long long) counts[v]);
         return r;
 }
 
@@ -560,6 +591,15 @@ int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g
         struct strbuf b = {};
         int r = put_decisions(&b, s);
 
+        if (r >= 0)
+                r = put_per_verdict(&b, "portcullis_decisions_failed_total",
+                                    "Container starts decided without a scan's verdict (the analysis failed or ran "
+                                    "out of time, or the DB was too old), by verdict: allow is a start nothing "
+                                    "checked.", s->failed);
+        if (r >= 0)
+                r = put_per_verdict(&b, "portcullis_decisions_unchecked_total",
+                                    "Container starts whose decision says something was not checked, by verdict.",
+                                    s->unchecked);
         if (r >= 0)
                 r = put_cache(&b, s);
         if (r >= 0)

@@ -58,6 +58,8 @@ struct metrics_histogram {
         uint64_t sum_ms;
 };
 
+#define METRICS_VERDICTS 4
+
 struct metrics_state {
         /* where the log was read up to, and the sha256 of its first
          * METRICS_HEAD bytes (fewer when it was shorter): the same inode
@@ -68,6 +70,12 @@ struct metrics_state {
         size_t n_series;
         uint64_t cache[_METRICS_CACHE_MAX];
         struct metrics_histogram duration[_METRICS_CACHE_MAX];
+        /* per verdict (allow, warn, audit, deny): decisions made without a
+         * scan's verdict (the analysis failed or ran out of time, the DB
+         * too old: the line's counts are null), and decisions whose line
+         * says something was not checked */
+        uint64_t failed[METRICS_VERDICTS];
+        uint64_t unchecked[METRICS_VERDICTS];
         uint64_t skipped;               /* lines that are not audit records */
         uint64_t rotations;             /* the log was found rotated or truncated */
 };

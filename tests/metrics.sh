@@ -128,12 +128,26 @@ cp "$T/tf/portcullis.prom" "$T/before.prom"
 metrics
 diff <(grep -v db_age "$T/before.prom") <(grep -v db_age "$T/tf/portcullis.prom") >/dev/null ||
         fail "a run without new lines changed the counters"
+want 'portcullis_decisions_failed_total{verdict="allow"}' 0
 start vuln prod
 start clean prod
+# A start the analysis failed for (its dpkg status a FIFO), let through by
+# the default on_error allow, and one with nothing checked (no package
+# database): counted apart, to alert on; the failure names the mode.
+rootfs fifo x 1
+rm "$T/fifo/var/lib/dpkg/status" && mkfifo "$T/fifo/var/lib/dpkg/status"
+start fifo prod; [ "$RC" -eq 0 ] || fail "FIFO status in prod: not started (on_error allow)"
+mkdir -p "$T/static/etc"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/static/etc/os-release"
+start static prod; [ "$RC" -eq 0 ] || fail "static image in prod: not started (on_unchecked warn)"
 metrics
 scrape
 want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="deny"}' 3
-want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="allow"}' 2
+want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="allow"}' 3
+want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="warn"}' 1
+want 'portcullis_decisions_failed_total{verdict="allow"}' 1
+want 'portcullis_decisions_failed_total{verdict="deny"}' 0
+want 'portcullis_decisions_unchecked_total{verdict="warn"}' 1
 want 'portcullis_cache_hits_total' 5
 
 # Rotation (renamed, logrotate's default): a decision written to the old
@@ -145,7 +159,7 @@ start clean prod
 metrics
 scrape
 want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="deny"}' 4
-want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="allow"}' 3
+want 'portcullis_decisions_total{mode="enforce",namespace="prod",verdict="allow"}' 4
 want 'portcullis_audit_log_rotations_total' 1
 # Truncated in place (copytruncate): counted from its start again.
 : >"$T/audit.log"

@@ -119,8 +119,52 @@ static void test_follow(void) {
         unlink(rotated);
 }
 
+/* Decisions without a scan's verdict (counts null: on_error, on_timeout,
+ * on_stale_db) and with something not checked are counted per verdict; a
+ * state written before these counters (no "failed", no "unchecked") reads
+ * as zeros. */
+static void test_failed_unchecked(void) {
+        static const char log[] =
+                "{\"decision\":\"allow\",\"mode\":\"enforce\",\"namespace\":null,\"counts\":null,"
+                "\"unchecked\":null,\"cache\":null,\"duration_ms\":3}\n"
+                "{\"decision\":\"deny\",\"mode\":null,\"namespace\":null,\"counts\":null,\"duration_ms\":3}\n"
+                "{\"decision\":\"warn\",\"mode\":\"enforce\",\"namespace\":null,\"counts\":{},"
+                "\"unchecked\":\"the image: no package database found\",\"cache\":\"miss\",\"duration_ms\":3}\n"
+                "{\"decision\":\"allow\",\"mode\":\"enforce\",\"namespace\":null,\"counts\":{},"
+                "\"unchecked\":null,\"cache\":\"hit\",\"duration_ms\":1}\n";
+        static const char old_state[] =
+                "{\"version\":1,\"log\":{\"dev\":1,\"ino\":2,\"offset\":3,\"head\":\"\"},\"series\":[],"
+                "\"cache\":{\"hit\":0,\"miss\":0,\"off\":0,\"none\":0},\"duration\":{%s},\"skipped\":0,"
+                "\"rotations\":0}";
+        _cleanup_(metrics_state_done) struct metrics_state s = {}, t = {}, o = {};
+        _cleanup_free_ char *out = NULL, *text = NULL, *old = NULL;
+        struct strbuf h = {};
+        static const char *const want[] = {
+                "portcullis_decisions_failed_total{verdict=\"allow\"} 1\n",
+                "portcullis_decisions_failed_total{verdict=\"deny\"} 1\n",
+                "portcullis_decisions_failed_total{verdict=\"warn\"} 0\n",
+                "portcullis_decisions_unchecked_total{verdict=\"warn\"} 1\n",
+                "portcullis_decisions_unchecked_total{verdict=\"allow\"} 0\n",
+        };
+
+        CHECK(metrics_count_lines(&s, log, strlen(log), NULL) == 0);
+        out = render(&s, &no_gauges);
+        for (size_t i = 0; out && i < ELEMENTSOF(want); i++)
+                CHECK_MSG(strstr(out, want[i]), "missing %s in:\n%s", want[i], out);
+        CHECK(metrics_state_format(&s, &text, NULL) == 0 && metrics_state_parse(text, strlen(text), "t", &t, NULL) == 0);
+        CHECK(t.failed[0] == 1 && t.failed[3] == 1 && t.unchecked[1] == 1 && t.unchecked[0] == 0);
+        for (const char *const *c = (const char *const[]) { "hit", "miss", "off", "none", NULL }; *c; c++)
+                CHECK(strbuf_printf(&h, "%s\"%s\":{\"buckets\":[0,0,0,0,0,0,0,0,0,0,0,0],\"count\":0,\"sum_ms\":0}",
+                                    h.len ? "," : "", *c) == 0);
+        CHECK(asprintf(&old, old_state, h.s) > 0);
+        CHECK_MSG(metrics_state_parse(old, strlen(old), "old", &o, NULL) == 0, "%s", old);
+        CHECK(o.failed[0] == 0 && o.unchecked[1] == 0 && o.offset == 3);
+        strbuf_done(&h);
+}
+
 int main(void) {
         test_count_render();
+        test_failed_unchecked();
         test_series_cap();
         test_follow();
         return test_end();
