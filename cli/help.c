@@ -115,8 +115,8 @@ static const struct cli_help {
           "Schema version, revision, import time, records per ecosystem, unrated records,\n"
           "and the state of the last `db update`.\n\n"
           "Options:\n"
-          "  --db FILE             the database (default: $PORTCULLIS_DB, else\n"
-          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else the\n"
+          "                        configuration's \"db\", as `db update` uses it)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
         { "db sign", NULL,

@@ -211,9 +211,10 @@ static int db_status(int argc, char **argv) {
                 {}
         };
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_(config_freep) struct config *cfg = NULL;
         struct update_state_info ui = {}, *u;
         struct vulndb_status s = {};
-        const char *db = NULL, *config = NULL;
+        const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
         struct error err = {};
         bool json = false;
         int c;
@@ -233,6 +234,15 @@ static int db_status(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        /* the database 'db update' with the same config writes: --db, else
+         * $PORTCULLIS_DB, else the config's "db" */
+        if (!db && !(env && *env)) {
+                if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                        log_error("db status: %s", err.msg);
+                        return EXIT_ERROR;
+                }
+                db = cfg->db;
+        }
         db = cli_db_path(db);
         if (vulndb_open(db, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0) {
                 log_error("%s", err.msg);

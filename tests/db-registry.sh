@@ -303,6 +303,9 @@ grep -q "trying the next source, oci://$REG" "$T/out" || fail "mirrors: no fallb
 [ "$(rev "$N/db.sqlite")" = "$(rev "$T/c.sqlite")" ] || fail "mirrors: not pulled from the second"
 "$P" db status --db "$N/db.sqlite" --config "$T/config-mirrors.json" >"$T/status" 2>&1
 grep -q "failed" "$T/status" && fail "status after a pull that served: a failure still said: $(cat "$T/status")"
+# Without --db: the database the config's update writes.
+PORTCULLIS_DB= "$P" db status --config "$T/config-mirrors.json" --format json >"$T/status.json" 2>&1
+grep -q "\"path\": \"$N/db.sqlite\"" "$T/status.json" || fail "status --config without --db: $(head -3 "$T/status.json")"
 
 # ---- kill -9 during a pull --------------------------------------------------------------
 # A layer of a few MB, served through a proxy that relays the registry's
