@@ -49,7 +49,7 @@ static const char *verdict_text(const struct running_container *c) {
                 return "no identity";
         if (c->error)
                 return "error";
-        if (!c->cached)
+        if (!c->judged)
                 return "not cached";
         return verdict_decision_to_string(c->decision);
 }

@@ -558,9 +558,12 @@ static unsigned left_ms(const struct start *h) {
 }
 
 /* The image's digest when the runtime tells it and config.json trusts it
- * (oci_image_digest()); else NULL (the inventory's digest serves). */
+ * (oci_image_digest()); else NULL (the inventory's digest serves).  NULL
+ * too for an overlay whose upper holds the container's own changes (or
+ * whose layers others could change): that is not the image the runtime
+ * names, for the identity as for VEX statements about that image. */
 static char *image_digest(const struct start *h) {
-        return h->cfg->trust_image_digest ? oci_image_digest(h->annotations) : NULL;
+        return h->cfg->trust_image_digest && !h->ov.refused ? oci_image_digest(h->annotations) : NULL;
 }
 
 /* The identity known before reading the rootfs, strongest first: the
@@ -572,11 +575,8 @@ static void find_identity(struct start *h) {
                 h->identity_source = h->identity ? "overlay" : NULL;
                 return;
         }
-        /* an overlay whose upper holds the container's changes (or whose
-         * layers others could change) is not the image the runtime names:
-         * its inventory decides, and no verdict is kept under that image */
-        if (h->ov.refused)
-                return;
+        /* an overlay refused (image_digest()): its inventory decides, and
+         * no verdict is kept under that image */
         h->identity = image_digest(h);
         h->identity_source = h->identity ? "digest" : NULL;
 }
@@ -656,6 +656,21 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
         if (report_findings_compact(res, &compact, &err) < 0)
                 return decide_failure(h, -ENOMEM, &err);
         h->cache_status = c ? "miss" : "off";
+        /* The findings come from the DB file the child opened; 'db update'
+         * may have swapped it since (or before) the revision of the key
+         * was read.  Then they decide this start, as they would have a
+         * moment earlier, under their own revision, and are not kept:
+         * kept under the other, every later start would be served them. */
+        if (!streq_ptr(res->db_revision, h->db_revision)) {
+                say(h, "portcullis: note: %s: the vulnerability database changed during the analysis (revision %s, "
+                    "now %s); decided by the one analysed against, not cached\n", h->name, strna(res->db_revision),
+                    strna(h->db_revision));
+                free(h->db_revision);
+                free(h->db_import_time);
+                h->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
+                h->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
+                c = NULL;
+        }
         if (c) {
                 struct cache_entry e = {
                         .key = (char *) key,

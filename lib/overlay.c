@@ -47,6 +47,7 @@ void overlay_mount_done(struct overlay_mount *m) {
 
 void overlay_probe_done(struct overlay_probe *p) {
         free(p->identity);
+        free(p->layers_identity);
         free(p->why_not);
         free(p->image_name);
         free(p->name_note);
@@ -857,6 +858,8 @@ int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret)
                 k = hash_layers(&p, &m, home, &real);
                 if (k >= 0)
                         k = check_upper_layer(&p, &m, home, real);
+                if (k == -EEXIST)       /* the upper holds the container's changes, the lowers are sound */
+                        p.layers_identity = TAKE_PTR(p.identity);
                 if (k < 0 && k != -ENOMEM) {
                         free(p.identity);
                         p.identity = NULL;

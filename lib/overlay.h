@@ -70,6 +70,11 @@ struct overlay_probe {
          * layer others could change (why_not says which); the image the
          * runtime names is then not this rootfs */
         bool refused;
+        /* refused for the upper alone: the identity of its (trusted)
+         * lowers, the image the container was started from, which the
+         * hook's verdict is kept under; `portcullis ps` compares with it
+         * (the hook never uses it: this rootfs is not that image) */
+        char *layers_identity;
         char *image_name;       /* containers/storage's name for the image, or NULL */
         char *name_note;        /* why containers/storage named none, when it was asked */
 };

@@ -170,6 +170,8 @@ static void container_done(struct running_container *c) {
         free(c->storage_image);
         free(c->identity);
         free(c->identity_note);
+        inventory_free(c->inventory);
+        free(c->started_identity);
         free(c->error);
         free(c->entry_revision);
         free(c->scope);
@@ -317,14 +319,30 @@ static int scan_root(struct running_list *l, const char *root, const char *ns) {
 
 /* ---- identity and verdict ---------------------------------------------- */
 
+/* c's inventory (in the analysis sandbox), kept for a match; its digest
+ * in *ret_identity when asked.  Unreadable: said in identity_note. */
+static int read_inventory(const struct running_options *o, struct running_container *c, char **ret_identity) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_free_ char *json = NULL;
+        struct error err = {};
+
+        if (analyze_inventory(c->rootfs, o->inventory_deadline_ms ? o->inventory_deadline_ms
+                                                                  : INVENTORY_DEADLINE_DEFAULT_MS,
+                              &inv, &json, &err) < 0 ||
+            (ret_identity && analyze_inventory_identity(json, ret_identity) < 0)) {
+                free(c->identity_note);
+                return asprintf(&c->identity_note, "inventory of %s: %s", c->rootfs,
+                                err.msg[0] ? err.msg : "out of memory") < 0 ? -ENOMEM : 0;
+        }
+        c->inventory = TAKE_PTR(inv);
+        return 0;
+}
+
 /* The identity as the gate finds it: the overlay mount's layers, else the
  * trusted digest the runtime names, else the inventory's digest (which
  * reads the rootfs's package databases, in the analysis sandbox). */
 static int find_identity(const struct running_options *o, struct running_container *c) {
-        _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        _cleanup_free_ char *json = NULL;
         struct overlay_probe ov = {};
-        struct error err = {};
         int r;
 
         /* as the hook: annotations untrusted name no image, no namespace */
@@ -343,6 +361,8 @@ static int find_identity(const struct running_options *o, struct running_contain
         }
         c->identity = TAKE_PTR(ov.identity);
         c->identity_source = "overlay";
+        c->overlay_refused = ov.refused;
+        c->started_identity = TAKE_PTR(ov.layers_identity);
         /* as the hook: a digest does not stand for an overlay whose upper
          * holds the container's changes (lib/gate.c, find_identity()) */
         if (!c->identity && !ov.refused && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations)))
@@ -356,13 +376,7 @@ static int find_identity(const struct running_options *o, struct running_contain
         }
         overlay_probe_done(&ov);
         c->identity_source = "inventory";
-        if (analyze_inventory(c->rootfs, o->inventory_deadline_ms ? o->inventory_deadline_ms
-                                                                  : INVENTORY_DEADLINE_DEFAULT_MS,
-                              &inv, &json, &err) < 0 ||
-            analyze_inventory_identity(json, &c->identity) < 0)
-                return asprintf(&c->identity_note, "inventory of %s: %s", c->rootfs,
-                                err.msg[0] ? err.msg : "out of memory") < 0 ? -ENOMEM : 0;
-        return 0;
+        return read_inventory(o, c, &c->identity);
 }
 
 /* What the judging needs once for all the containers. */
@@ -457,8 +471,9 @@ static int evaluate(const struct judge *j, const struct running_container *c, st
                                       .now = time(NULL) };
         int r;
 
-        if (p->vex) {
-                _cleanup_free_ char *digest = j->o->trust_image_digest ? oci_image_digest(c->annotations) : NULL;
+        if (p->vex) {   /* as the hook: a container that changed itself is not the image its digest names */
+                _cleanup_free_ char *digest = j->o->trust_image_digest && !c->overlay_refused
+                                              ? oci_image_digest(c->annotations) : NULL;
 
                 if ((r = vex_apply(p->vex, digest, res, err)) < 0)
                         return r;
@@ -504,14 +519,21 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
 
         if (!e)
                 e = find_entry(j, c->identity, false);
-        if (!e)
+        /* not cached, but its inventory read (an identity that is the
+         * inventory's, or one the cache lacks: judge_one()): matched
+         * against the DB now, as the hook would */
+        if (!e && c->inventory)
+                r = match_inventory(j->db, c->inventory, &res, err);
+        else if (!e)
                 return 0;       /* not cached */
-        c->cached = true;
-        if ((r = entry_findings(j, e, !streq_ptr(e->db_revision, j->revision), &res, err)) < 0 ||
-            (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
+        else {
+                c->cached = true;
+                r = entry_findings(j, e, !streq_ptr(e->db_revision, j->revision), &res, err);
+        }
+        if (r < 0 || (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
                 return r;
         c->judged = true;
-        c->entry_revision = strdup(e->db_revision);
+        c->entry_revision = strdup(e ? e->db_revision : strempty(j->revision));
         c->decision = v.decision;
         c->mode = v.rule.mode;
         memcpy(c->counts, v.counts, sizeof(c->counts));
@@ -525,7 +547,9 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
  * revision: what the container was judged by before the DB changed. */
 static int judge_baseline(struct judge *j, struct running_container *c, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        const struct cache_entry *e = find_entry(j, c->identity, false);
+        /* a container whose upper holds its own files was started (and its
+         * verdict kept) under its lowers' identity */
+        const struct cache_entry *e = find_entry(j, c->started_identity ? c->started_identity : c->identity, false);
         struct verdict v = {};
         int r;
 
@@ -549,6 +573,13 @@ static int judge_one(struct judge *j, struct running_container *c) {
         if (!c->identity)
                 return 0;
         r = judge_now(j, c, &err);
+        /* an identity (overlay, digest) the cache lacks: its inventory,
+         * matched now, rather than no verdict at all */
+        if (r >= 0 && !c->judged && !c->inventory && !j->o->no_inventory) {
+                r = read_inventory(j->o, c, NULL);
+                if (r >= 0 && c->inventory)
+                        r = judge_now(j, c, &err);
+        }
         if (r >= 0 && c->judged && j->o->baseline)
                 r = judge_baseline(j, c, &err);
         if (r == -ENOMEM)

@@ -46,6 +46,8 @@ int running_state_parse(const char *buf, size_t len, const char *name, const cha
                         struct running_state *ret, struct error *err);
 void running_state_done(struct running_state *s);
 
+struct inventory;
+
 struct running_container {
         char *key;                      /* "<state root>/[<namespace>/]<id>@<start time>": one run of it */
         char *id;
@@ -62,6 +64,9 @@ struct running_container {
         char *identity;                 /* or NULL when none could be derived */
         const char *identity_source;    /* "overlay", "digest", "inventory" */
         char *identity_note;            /* why there is no identity */
+        bool overlay_refused;           /* its upper holds its own changes: not the image its digest names */
+        char *started_identity;         /* then the identity of its lowers, the image it was started from */
+        struct inventory *inventory;    /* read for an identity "inventory": matched when not cached */
 
         /* The verdict now (valid when judged). */
         bool judged;

@@ -4,7 +4,8 @@
 # damaged, truncated, of another version, or a file that is not an index
 # sends the hit to sqlite with the same verdict, and the first three are
 # rebuilt while the last is never touched; a DB update (a new revision)
-# never gets a verdict of the old one.
+# never gets a verdict of the old one, also when it swaps the file during
+# a miss.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -125,6 +126,42 @@ hook env
 "$P" cache purge --cache "$C" >/dev/null || fail "purge"
 traced
 last | grep -q '"cache":"miss"' || fail "after purge: served from the index: $(last)"
+
+# A DB update racing misses (the file swapped by rename every few ms, as
+# 'db update' swaps it): the child may analyse against one file while the
+# revision of the cache key was read from the other.  No start is ever
+# allowed under the new revision (the old one's findings kept under it),
+# and once the new DB stays, every image started during the race is
+# blocked, hit or miss.
+R2=$("$P" db status --db "$T/db2.sqlite" --format json | grep -o '"revision": "[^"]*"' | cut -d'"' -f4)
+touch "$T/swapping"
+python3 -c '
+import os, sys, time
+t = sys.argv[1]
+while os.path.exists(t + "/swapping"):
+    for n in ("1", "2"):
+        os.link(t + "/db" + n + ".sqlite", t + "/db.s")
+        os.rename(t + "/db.s", t + "/db.sqlite")
+        time.sleep(0.0005)' "$T" &
+SWAPPER=$!
+: >"$T/race-digests"
+for i in $(seq 1 150); do
+        d=sha256:$(printf 'race %s %s' "$T" "$i" | sha256sum | cut -c1-64)
+        echo "$d" >>"$T/race-digests"
+        sed "s/sha256:[0-9a-f]\{64\}/$d/" "$T/state.json" >"$T/state-race.json"
+        "$HOOK" --config "$T/config.json" <"$T/state-race.json" >/dev/null 2>>"$T/race.err"
+done
+rm -f "$T/swapping"
+wait "$SWAPPER"
+grep '"cache":"miss"' "$T/audit.log" | grep "\"db_revision\":\"$R2\"" | grep -q '"decision":"allow"' &&
+        fail "a start allowed under the new revision during the race: $(grep '"decision":"allow"' "$T/audit.log" | grep "$R2" | head -1)"
+echo "starts whose analysis saw another DB than the key's revision: $(grep -c 'changed during the analysis' "$T/race.err")"
+cp "$T/db2.sqlite" "$T/db.new" && mv "$T/db.new" "$T/db.sqlite"
+while read -r d; do
+        sed "s/sha256:[0-9a-f]\{64\}/$d/" "$T/state.json" >"$T/state-race.json"
+        "$HOOK" --config "$T/config.json" <"$T/state-race.json" >/dev/null 2>&1
+        [ $? -eq 1 ] || { fail "after the race, $d: started: $(last)"; break; }
+done <"$T/race-digests"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

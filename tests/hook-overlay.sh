@@ -191,5 +191,29 @@ run a 8
 last identity_note | grep -q "the upper layer holds the file /var/lib/dpkg/status" ||
         fail "changed upper, trusted digest: note $(last identity_note)"
 
+# 8. A VEX statement about the image the runtime names (its digest) is not
+#    about a container that changed itself: with its upper holding its own
+#    packages the statement does not apply and the finding counts; a plain
+#    folder naming the same digest gets it.
+mkdir -p "$T/vex"
+printf '{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/img", "author": "test",
+ "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "CVE-2023-38545"}, "products": [{"@id": "pkg:oci/img@sha256%%3A%s"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}\n' "${D#sha256:}" \
+        >"$T/vex/img.json"
+printf '{"mode": "warn", "severity": "HIGH", "vex": ["%s"]}\n' "$T/vex/img.json" >"$T/policy.json"
+run a 9
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = inventory ] && [ "$(last decision)" = warn ] ||
+        fail "changed upper, VEX about the image: applied: $(tail -1 "$LOG")"
+mkdir -p "$T/bundles/f"
+cp -a "$S/1/fs" "$T/bundles/f/rootfs"
+cp -a "$S/2/fs/etc/os-release" "$T/bundles/f/rootfs/etc/"
+cp -a "$S/a/fs/var" "$T/bundles/f/rootfs/"
+bundle f
+annotate f
+run f 10
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = digest ] && [ "$(last decision)" = allow ] ||
+        fail "plain folder, VEX about the image: not applied: $(tail -1 "$LOG")"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

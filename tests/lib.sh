@@ -18,6 +18,15 @@ dist_info() {
         printf 'Metadata-Version: 2.1\nName: %s\nVersion: %s\n' "$2" "$3" >"$1/$2-$3.dist-info/METADATA"
 }
 
+# need_runc_busybox: root, runc and a static busybox, else the test skips
+# (77); sets BUSYBOX.
+need_runc_busybox() {
+        [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+        command -v runc >/dev/null || { echo "skip: runc not installed"; exit 77; }
+        BUSYBOX=$(command -v busybox || true)
+        [ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "skip: no static busybox (busybox-static)"; exit 77; }
+}
+
 # busybox_rootfs DIR: a static busybox as /bin/sh, and the mountpoints runc
 # wants; the caller adds os-release and package databases.
 busybox_rootfs() {
