@@ -6,7 +6,8 @@
 # two OCI images built here, busybox + Debian 12 + libcurl4 from curl
 # 7.88.1-10+deb12u3 (vulnerable: blocked, the reason in ctr's error) and
 # +deb12u4 (fixed: starts; started again, a cache hit on the overlay
-# snapshotter's layers).  The containerd part needs root, containerd,
+# snapshotter's layers); containers grouped into one shim process as a
+# pod's are, each checked.  The containerd part needs root, containerd,
 # ctr, runc, containerd-shim-runc-v2, umoci and busybox-static, and skips
 # (77) without them.
 set -u
@@ -306,6 +307,30 @@ run pc-warn vuln --rm
 sleep 0.2
 grep -q "^<84>.*portcullis: warning: container pc-warn: 1 CRITICAL at or above HIGH.*\[container=pc-warn image=-\]$" \
         "$T/received" || fail "warn: not in syslog: $(cat "$T/received" 2>/dev/null)"
+
+# 10. a pod: containers of one group share the first one's shim process
+#     (containerd-shim-runc-v2 groups them by io.containerd.runc.v2.group, as
+#     by CRI's sandbox id), and containerd still runs the shim binary's
+#     start for each: the second, vulnerable, is blocked too.
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+OUT=$(timeout 30 $CTR run -d --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 \
+        --annotation io.containerd.runc.v2.group=pc-pod localhost/pc:fixed pc-pod-a /bin/sleep 30 2>&1) ||
+        fail "pod, first container: $OUT"
+OUT=$(timeout 30 $CTR run -d --snapshotter "$SNAP" --runtime io.containerd.portcullis.v2 \
+        --annotation io.containerd.runc.v2.group=pc-pod localhost/pc:fixed pc-pod-b /bin/sleep 30 2>&1) ||
+        fail "pod, second container: $OUT"
+[ "$(pgrep -fc -- "-id pc-pod-b( |$)")" -eq 0 ] && [ "$(pgrep -fc -- "-id pc-pod-a( |$)")" -eq 1 ] ||
+        fail "pod: not one shim process for both: $(pgrep -fa containerd-shim)"
+grep -q '"container":"pc-pod-b"' "$T/audit.log" || fail "pod, second container: no audit line (the hook did not run)"
+run pc-pod-c vuln --rm --annotation io.containerd.runc.v2.group=pc-pod
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked container pc-pod-c: 1 CRITICAL" <<<"$OUT" ||
+        fail "pod, a vulnerable container joining it: not blocked: $RC $OUT"
+for c in pc-pod-b pc-pod-a; do
+        $CTR tasks kill -s KILL "$c" >/dev/null 2>&1
+        for _ in $(seq 50); do $CTR tasks ls 2>/dev/null | grep -q "^$c .*RUNNING" || break; sleep 0.1; done
+        $CTR tasks delete "$c" >/dev/null 2>&1
+        $CTR containers delete "$c" >/dev/null 2>&1
+done
 
 if [ "$fails" -ne 0 ]; then
         echo "--- containerd log (tail)"
