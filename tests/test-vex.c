@@ -163,6 +163,9 @@ static void test_openvex(void) {
                  "\"status\": \"under_investigation\"}, "
                  "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
                  "\"status\": \"fixed\"}"), NULL, "..F..");
+        /* a leap day is a day; fractions and offsets are read */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"fixed\", \"timestamp\": \"2024-02-29T23:59:59.999+01:00\"}"), NULL, "..F..");
         /* OpenVEX v0.0.x: the vulnerability and the products as strings */
         APPLY("{\"@context\": \"https://openvex.dev/ns\", \"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
               "\"products\": [\"pkg:npm/lodash@4.17.20\"], \"status\": \"fixed\"}]}", NULL, "..F..");
@@ -274,6 +277,29 @@ static void test_errors(void) {
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": \"fixed\", \"timestamp\": \"yesterday\"}"),
                   "v.json: statements[0].timestamp: 'yesterday' is not an RFC 3339 time *" },
+                /* RFC 3339 with each field in its range: no February 31st
+                 * (timegm() would make it March 3rd), no hour 24 */
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2025-02-31T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2025-02-31T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2023-02-29T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2023-02-29T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"last_updated\": \"2024-04-31T10:00:00+02:00\"}"),
+                  "v.json: statements[0].last_updated: '2024-04-31T10:00:00+02:00' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T24:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T24:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T00:00:00.Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T00:00:00.Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-1-01T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-1-01T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T00:00:00+0100\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T00:00:00+0100' is not an RFC 3339 time *" },
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": 3}"),
                   "v.json: statements[0].status: must be a non-empty string" },
