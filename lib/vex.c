@@ -736,6 +736,12 @@ static int parse_openvex(struct doc *d, json_t *root) {
                 return r;
         if (!statements)
                 return fail(d, "statements", "missing");
+        /* OPENVEX-SPEC.md, document: timestamp is required, and a
+         * statement without its own takes it; without one the order of
+         * statements across documents would be a guess */
+        if (!d->has_time)
+                return fail(d, "timestamp", "missing: an OpenVEX document says when it was issued "
+                            "(\"timestamp\": \"2023-01-08T18:02:03Z\"); add it");
         json_array_foreach(statements, i, st) {
                 struct statement *s;
 
@@ -1207,6 +1213,19 @@ static bool applies(const struct statement *s, const struct finding *f, const st
         return false;
 }
 
+/* Whether a is later than b: by time; one with a time over one without
+ * (an OpenVEX statement always has one, its own or its document's; a
+ * CycloneDX analysis may have none); of two equal, the one added later.
+ * A total order, so that what decides does not depend on the order in
+ * which the statements are looked at. */
+static bool later(const struct statement *a, const struct statement *b) {
+        if (a->has_time != b->has_time)
+                return a->has_time;
+        if (a->has_time && a->time != b->time)
+                return a->time > b->time;
+        return a > b;   /* both in struct vex's array, in the order added */
+}
+
 /* The statement that decides for f: the latest that applies. */
 static const struct statement *deciding(const struct vex *v, const struct finding *f, const struct purl *fp,
                                         const char *digest) {
@@ -1217,9 +1236,8 @@ static const struct statement *deciding(const struct vex *v, const struct findin
 
                 if (!names_vuln(s, f) || !applies(s, f, fp, digest))
                         continue;
-                if (best && best->has_time && s->has_time && s->time < best->time)
-                        continue;
-                best = s;
+                if (!best || later(s, best))
+                        best = s;
         }
         return best;
 }

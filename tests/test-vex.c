@@ -50,8 +50,9 @@ static struct scan_result *make_result(void) {
         return res;
 }
 
-/* want: one letter per finding: N not_affected, F fixed, . not suppressed. */
-static void check_apply(const char *doc, const char *digest, const char *want, int line) {
+/* The documents, in order, applied; want: one letter per finding: N
+ * not_affected, F fixed, . not suppressed. */
+static void check_apply_docs(const char *const *docs, size_t n_docs, const char *digest, const char *want, int line) {
         _cleanup_(vex_freep) struct vex *v = vex_new();
         _cleanup_(scan_result_freep) struct scan_result *res = make_result();
         struct error err = {};
@@ -59,10 +60,12 @@ static void check_apply(const char *doc, const char *digest, const char *want, i
         size_t n = 0;
         int r;
 
-        r = vex_parse(v, doc, strlen(doc), "v.json", &err);
-        CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
-        if (r < 0)
-                return;
+        for (size_t i = 0; i < n_docs; i++) {
+                r = vex_parse(v, docs[i], strlen(docs[i]), "v.json", &err);
+                CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
+                if (r < 0)
+                        return;
+        }
         r = vex_apply(v, digest, res, &err);
         for (size_t i = 0; i < res->n_findings; i++) {
                 const char *s = res->findings[i].vex_status;
@@ -76,6 +79,10 @@ static void check_apply(const char *doc, const char *digest, const char *want, i
         CHECK_MSG(r == (int) n && res->suppressed == n && res->counts[SEVERITY_HIGH] == ELEMENTSOF(findings) - n,
                   "line %d: returned %d, suppressed %zu, counted %zu", line, r, res->suppressed,
                   res->counts[SEVERITY_HIGH]);
+}
+
+static void check_apply(const char *doc, const char *digest, const char *want, int line) {
+        check_apply_docs(&doc, 1, digest, want, line);
 }
 
 #define APPLY(doc, digest, want) check_apply(doc, digest, want, __LINE__)
@@ -167,7 +174,8 @@ static void test_openvex(void) {
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
                  "\"status\": \"fixed\", \"timestamp\": \"2024-02-29T23:59:59.999+01:00\"}"), NULL, "..F..");
         /* OpenVEX v0.0.x: the vulnerability and the products as strings */
-        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
+        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03.647787998-06:00\", "
+              "\"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
               "\"products\": [\"pkg:npm/lodash@4.17.20\"], \"status\": \"fixed\"}]}", NULL, "..F..");
         APPLY(OV(""), DIGEST, ".....");
 }
@@ -227,6 +235,42 @@ static void test_cyclonedx(void) {
               NULL, ".....");
 }
 
+/* Which statement is the latest does not depend on the order of the
+ * statements: a total order (by time, a timed one over an untimed one,
+ * then the order added), every permutation the same. */
+static void test_order(void) {
+        static const char *const entries[] = {
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"exploitable\", \"lastUpdated\": "
+                "\"2026-06-01T00:00:00Z\"}, \"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}",
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"in_triage\"}, \"affects\": [{\"ref\": "
+                "\"pkg:npm/lodash\"}]}",
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"not_affected\", \"justification\": "
+                "\"code_not_reachable\", \"lastUpdated\": \"2025-01-01T00:00:00Z\"}, \"affects\": [{\"ref\": "
+                "\"pkg:npm/lodash\"}]}",
+        };
+        static const int perms[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+        /* an untimed OpenVEX statement takes its document's time */
+        const char *ov[2] = {
+                "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-06-01T00:00:00Z\", "
+                "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
+                "\"pkg:npm/lodash\"}], \"status\": \"fixed\"}]}",
+                "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-01-01T00:00:00Z\", "
+                "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
+                "\"pkg:npm/lodash\"}], \"status\": \"affected\", \"action_statement\": \"upgrade\"}]}",
+        };
+        const char *vo[2] = { ov[1], ov[0] };
+
+        for (size_t i = 0; i < ELEMENTSOF(perms); i++) {
+                char doc[2048];
+
+                (void) snprintf(doc, sizeof(doc), CDX("\"vulnerabilities\": [%s, %s, %s]"), entries[perms[i][0]],
+                                entries[perms[i][1]], entries[perms[i][2]]);
+                check_apply(doc, NULL, ".....", __LINE__);
+        }
+        check_apply_docs(ov, 2, NULL, "..F..", __LINE__);
+        check_apply_docs(vo, 2, NULL, "..F..", __LINE__);
+}
+
 static void test_errors(void) {
         static const struct {
                 const char *doc;
@@ -239,6 +283,12 @@ static void test_errors(void) {
                 { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\"}", "v.json: statements: missing" },
                 { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": {}}",
                   "v.json: statements: must be an array" },
+                /* OpenVEX requires the document's timestamp, which its
+                 * statements inherit */
+                { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [{\"vulnerability\": {\"name\": "
+                  "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], \"status\": \"fixed\", \"timestamp\": "
+                  "\"2024-01-01T00:00:00Z\"}]}",
+                  "v.json: timestamp: missing: an OpenVEX document says when it was issued *" },
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": \"fixd\"}"),
                   "v.json: statements[0].status: 'fixd' is not one of not_affected, affected, fixed or "
@@ -355,7 +405,8 @@ static void test_caps(void) {
         struct strbuf b = {};
         struct error err = {};
 
-        strbuf_puts(&b, "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [");
+        strbuf_puts(&b, "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-01-01T00:00:00Z\", "
+                    "\"statements\": [");
         for (int i = 0; i <= VEX_LIST_MAX; i++)
                 strbuf_printf(&b, "%s{}", i ? ", " : "");
         strbuf_puts(&b, "]}");
@@ -377,6 +428,7 @@ static void test_load(void) {
 int main(void) {
         test_openvex();
         test_cyclonedx();
+        test_order();
         test_errors();
         test_caps();
         test_load();
