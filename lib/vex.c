@@ -55,6 +55,10 @@ static const char *const cdx_justifications[] = {
 
 static const char *const cdx_spec_versions[] = { "1.4", "1.5", "1.6", NULL };
 
+/* CycloneDX's affects[].versions[].status ("affected" when absent: the
+ * schema's default). */
+static const char *const cdx_version_statuses[] = { "affected", "unaffected", "unknown", NULL };
+
 #define PURL_QUALIFIERS_MAX 64
 
 const char *vex_status_to_string(enum vex_status s) {
@@ -88,6 +92,8 @@ struct target {
         bool narrowed;          /* only the subcomponents: an image's, or a package product left unnamed */
         struct purl *subs;
         size_t n_subs;
+        enum vex_status status; /* what it says, where not the statement's status (CycloneDX
+                                 * affects[].versions[].status); else _VEX_STATUS_INVALID */
 };
 
 struct statement {
@@ -526,7 +532,7 @@ static struct target *add_target(struct statement *s) {
                 return NULL;
         s->targets = t;
         t = &t[s->n_targets++];
-        *t = (struct target) {};
+        *t = (struct target) { .status = _VEX_STATUS_INVALID };
         return t;
 }
 
@@ -916,50 +922,147 @@ static int cdx_resolve(const struct doc *d, const struct cdx *x, const char *ref
         return 0;
 }
 
-/* The purls of one affects[] entry into t->subs: the ref's, or with
- * "versions" one per exact version listed (a "range" is not evaluated, so
- * it adds nothing). */
-static int cdx_affect_purls(const struct doc *d, const char *purl, json_t *versions, const char *where,
-                            struct target *t) {
+/* A target of affects[i]: of an image product, the image (narrowed to
+ * the component unless the ref is the product); else the component's
+ * package, by the purls added to it. */
+static struct target *cdx_target(struct statement *s, const struct cdx *x, bool product, enum vex_status status) {
+        struct target *t = add_target(s);
+
+        if (!t)
+                return NULL;
+        t->status = status;
+        t->narrowed = true;
+        if (x->kind == CDX_PRODUCT_IMAGE) {
+                t->kind = TARGET_IMAGE;
+                memcpy(t->digest, x->digest, sizeof(t->digest));
+                t->narrowed = !product;
+        } else
+                t->kind = TARGET_PACKAGE;
+        return t;
+}
+
+/* A copy of p with another version. */
+static int purl_with_version(const struct purl *p, const char *version, struct purl *ret) {
+        *ret = (struct purl) {};
+        if (!(ret->type = strdup(p->type)) || !(ret->name = strdup(p->name)) || !(ret->version = strdup(version)) ||
+            (p->namespace && !(ret->namespace = strdup(p->namespace))))
+                return -ENOMEM;
+        for (char **q = p->qualifiers; q && *q; q++)
+                if (strv_push(&ret->qualifiers, strdup(*q)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* What versions[i] of an analysis with status st says of that version:
+ * st for an "unaffected" one, which is what a not_affected or resolved
+ * analysis is about; affected (the schema's default) or
+ * under_investigation (unknown) for the others under a suppressing
+ * analysis, so that the newer word on that version is not left to an
+ * older suppression; under an exploitable or in_triage one, st for the
+ * affected ones, under_investigation for unknown, and nothing (-1) for
+ * an unaffected one, which such an analysis gives no reason for. */
+static int cdx_version_status(enum vex_status st, const char *status) {
+        bool suppressing = st == VEX_NOT_AFFECTED || st == VEX_FIXED;
+
+        if (streq_ptr(status, "unaffected"))
+                return suppressing ? (int) st : -1;
+        if (streq_ptr(status, "unknown"))
+                return VEX_UNDER_INVESTIGATION;
+        return suppressing ? VEX_AFFECTED : (int) st;
+}
+
+/* versions[i]: its version (NULL for a range) and what it says (-1:
+ * nothing). */
+static int cdx_version(const struct doc *d, json_t *v, const char *where, enum vex_status st, const char **ret_version,
+                       int *ret_status) {
+        const char *version = NULL, *range = NULL, *status = NULL;
+        int r;
+
+        if (!json_is_object(v))
+                return fail(d, where, "must be an object {\"version\" or \"range\", \"status\"}");
+        if ((r = get_string(d, v, "version", where, &version)) < 0 || (r = get_string(d, v, "range", where, &range)) < 0 ||
+            (r = get_word(d, v, "status", where, cdx_version_statuses, &status)) < 0)
+                return r;
+        if (!version == !range)
+                return fail(d, where, "needs one of 'version' and 'range' (CycloneDX affects[].versions[])");
+        *ret_version = version;
+        *ret_status = cdx_version_status(st, status);
+        return 0;
+}
+
+/* affects[i].versions of a package (or an image's component): a target
+ * per status said, with a purl per exact version.  A range is not
+ * evaluated, so it adds nothing. */
+static int cdx_versions(const struct doc *d, const struct cdx *x, const char *purl, json_t *versions, const char *where,
+                        struct statement *s) {
         _cleanup_(purl_done) struct purl p = {};
+        size_t group[_VEX_STATUS_MAX + 1];      /* a target's index by status; the last: the statement's */
+        char w[256];
         json_t *v;
         size_t i;
         int r;
 
         if ((r = parse_purl(d, purl, where, &p)) < 0)
                 return r;
-        if (!versions) {
-                struct purl *sub = add_sub(t);
-
-                if (!sub)
-                        return nomem(d);
-                *sub = p;
-                p = (struct purl) {};
-                return 0;
-        }
+        for (size_t k = 0; k < ELEMENTSOF(group); k++)
+                group[k] = SIZE_MAX;
         json_array_foreach(versions, i, v) {
-                const char *version = json_string_value(json_object_get(v, "version"));
+                const char *version;
                 struct purl *sub;
+                int st;
+                size_t k;
 
-                if (!json_is_object(v))
-                        return fail(d, where, "versions[%zu] must be an object", i);
-                if (!version)
+                path_of(w, sizeof(w), "%s.versions[%zu]", where, i);
+                if ((r = cdx_version(d, v, w, s->status, &version, &st)) < 0)
+                        return r;
+                if (st < 0 || !version)
                         continue;
-                if (!(sub = add_sub(t)) || !(sub->type = strdup(p.type)) || !(sub->name = strdup(p.name)) ||
-                    !(sub->version = strdup(version)) || (p.namespace && !(sub->namespace = strdup(p.namespace))))
+                k = st == (int) s->status ? _VEX_STATUS_MAX : (size_t) st;
+                if (group[k] == SIZE_MAX) {
+                        if (!cdx_target(s, x, false, k == _VEX_STATUS_MAX ? _VEX_STATUS_INVALID : st))
+                                return nomem(d);
+                        group[k] = s->n_targets - 1;
+                }
+                if (!(sub = add_sub(&s->targets[group[k]])) || purl_with_version(&p, version, sub) < 0)
                         return nomem(d);
         }
         return 0;
 }
 
-/* affects[i] as a target: of an image product, the image narrowed to the
+/* versions of the image product itself: which of them this image is, we
+ * can't tell, so the analysis applies to it only when it says the same of
+ * every version listed. */
+static int cdx_image_versions(const struct doc *d, json_t *versions, const char *where, struct statement *s,
+                              bool *ret_same) {
+        char w[256];
+        json_t *v;
+        size_t i;
+        int r;
+
+        *ret_same = true;
+        json_array_foreach(versions, i, v) {
+                const char *version;
+                int st;
+
+                path_of(w, sizeof(w), "%s.versions[%zu]", where, i);
+                if ((r = cdx_version(d, v, w, s->status, &version, &st)) < 0)
+                        return r;
+                *ret_same = *ret_same && st == (int) s->status;
+        }
+        return 0;
+}
+
+/* affects[i] as targets: of an image product, the image narrowed to the
  * component (the whole image when the ref is the product); else the
- * component's package (the product's, when the ref is the product). */
-static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct target *t) {
+ * component's package (the product's, when the ref is the product).
+ * With "versions", only the versions listed, each for what its status
+ * says. */
+static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct statement *s) {
         const char *ref = NULL, *purl = NULL;
         json_t *versions = NULL;
+        struct purl *sub;
         char w[256];
-        bool product;
+        bool product, same;
         int r;
 
         if (!json_is_object(a))
@@ -973,18 +1076,19 @@ static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const
         if (product && x->kind == CDX_PRODUCT_PACKAGE)
                 purl = x->product.purl;
         if (x->kind == CDX_PRODUCT_OTHER_IMAGE || (product && x->kind == CDX_PRODUCT_NONE))
-                return 0;       /* TARGET_OTHER */
-        if (x->kind == CDX_PRODUCT_IMAGE) {
-                t->kind = TARGET_IMAGE;
-                memcpy(t->digest, x->digest, sizeof(t->digest));
-                t->narrowed = !product;
-                return purl && !product ? cdx_affect_purls(d, purl, versions, where, t) : 0;
+                return 0;       /* names nothing of ours */
+        if (x->kind == CDX_PRODUCT_IMAGE && product) {
+                if (versions && ((r = cdx_image_versions(d, versions, where, s, &same)) < 0 || !same))
+                        return r;
+                return cdx_target(s, x, true, _VEX_STATUS_INVALID) ? 0 : nomem(d);
         }
         if (!purl)              /* a component without purl: no package of ours */
                 return 0;
-        t->kind = TARGET_PACKAGE;
-        t->narrowed = true;     /* a package only by the purls listed */
-        return cdx_affect_purls(d, purl, versions, where, t);
+        if (versions)
+                return cdx_versions(d, x, purl, versions, where, s);
+        if (!cdx_target(s, x, false, _VEX_STATUS_INVALID) || !(sub = add_sub(&s->targets[s->n_targets - 1])))
+                return nomem(d);
+        return parse_purl(d, purl, where, sub);
 }
 
 /* One vulnerabilities[] entry with an analysis: a statement with one
@@ -1035,12 +1139,8 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                         return r;
         }
         json_array_foreach(affects, i, e) {
-                struct target *t = add_target(s);
-
                 path_of(w, sizeof(w), "%s.affects[%zu]", where, i);
-                if (!t)
-                        return nomem(d);
-                if ((r = cdx_affect(d, x, e, w, t)) < 0)
+                if ((r = cdx_affect(d, x, e, w, s)) < 0)
                         return r;
         }
         return set_justification(d, s, justification, detail);
@@ -1157,15 +1257,69 @@ int vex_load(struct vex *v, const char *path, struct error *err) {
 
 /* ---- applying ----------------------------------------------------------------- */
 
-static bool names_vuln(const struct statement *s, const struct finding *f) {
-        for (char **n = s->vulns; n && *n; n++) {
-                if (strcaseeq(*n, f->id))
+static bool is_cve(const char *id) {
+        return strncasecmp(id, "CVE-", 4) == 0;
+}
+
+static bool names(const struct statement *s, const char *id) {
+        for (char **n = s->vulns; n && *n; n++)
+                if (strcaseeq(*n, id))
                         return true;
-                for (char **a = f->aliases; a && *a; a++)
-                        if (strcaseeq(*n, *a))
-                                return true;
-        }
         return false;
+}
+
+static bool names_vuln(const struct statement *s, const struct finding *f) {
+        if (names(s, f->id))
+                return true;
+        for (char **a = f->aliases; a && *a; a++)
+                if (names(s, *a))
+                        return true;
+        return false;
+}
+
+/* One of the distinct vulnerabilities a finding carries, and the
+ * statement that decides for it. */
+struct vuln {
+        const char *id;
+        const struct statement *by;
+        enum vex_status status;
+};
+
+/* The distinct vulnerabilities f carries: the CVE ids among its id and
+ * aliases, else its id.  An advisory (DSA-5526-1, USN-…) lists the CVEs
+ * it fixes as aliases (the importer adds Debian's "upstream"), each a
+ * vulnerability of its own; a GHSA or a distribution's record of one CVE
+ * lists that one CVE, the same vulnerability under another name. */
+static int finding_vulns(const struct finding *f, struct vuln **ret, size_t *ret_n) {
+        size_t n_aliases = strv_length(f->aliases), n = 0;
+        struct vuln *v = calloc(n_aliases + 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i <= n_aliases; i++) {
+                const char *id = i == 0 ? f->id : f->aliases[i - 1];
+                bool seen = false;
+
+                for (size_t k = 0; id && is_cve(id) && k < n && !seen; k++)
+                        seen = strcaseeq(v[k].id, id);
+                if (id && is_cve(id) && !seen)
+                        v[n++] = (struct vuln) { .id = id };
+        }
+        if (n == 0)
+                v[n++] = (struct vuln) { .id = f->id };
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* Whether s speaks of the vulnerability id, one of the n f carries: a
+ * statement on the finding's own id, of all of them (a DSA's statement
+ * covers each of its CVEs); one that names a CVE, of that CVE; one that
+ * names another of the finding's names (a GHSA), only when the finding
+ * carries one vulnerability, since that name does not say which of
+ * several it is. */
+static bool speaks_of(const struct statement *s, const struct finding *f, const char *id, size_t n) {
+        return strcaseeq(s->vulns[0], f->id) || names(s, id) || (n == 1 && names_vuln(s, f));
 }
 
 /* The statement's purl s against the finding's: type, namespace and name
@@ -1199,18 +1353,31 @@ static bool subs_match(const struct target *t, const struct purl *fp, const stru
         return false;
 }
 
-static bool applies(const struct statement *s, const struct finding *f, const struct purl *fp, const char *digest) {
+static bool suppresses(enum vex_status st) {
+        return st == VEX_NOT_AFFECTED || st == VEX_FIXED;
+}
+
+static bool target_matches(const struct target *t, const struct finding *f, const struct purl *fp, const char *digest) {
+        if (t->kind == TARGET_IMAGE && digest && strcmp(t->digest, digest) == 0)
+                return !t->narrowed || subs_match(t, fp, f);
+        if (t->kind == TARGET_PACKAGE && fp)
+                return (!t->narrowed && purl_matches(&t->purl, fp, f)) || subs_match(t, fp, f);
+        return false;
+}
+
+/* What s says of f's product: the status of the target that applies (of
+ * several, one that does not suppress), or -1 when none applies. */
+static int applies(const struct statement *s, const struct finding *f, const struct purl *fp, const char *digest) {
+        int st = -1;
+
         for (size_t i = 0; i < s->n_targets; i++) {
                 const struct target *t = &s->targets[i];
+                enum vex_status says = t->status >= 0 ? t->status : s->status;
 
-                if (t->kind == TARGET_IMAGE && digest && strcmp(t->digest, digest) == 0 &&
-                    (!t->narrowed || subs_match(t, fp, f)))
-                        return true;
-                if (t->kind == TARGET_PACKAGE && fp &&
-                    ((!t->narrowed && purl_matches(&t->purl, fp, f)) || subs_match(t, fp, f)))
-                        return true;
+                if (target_matches(t, f, fp, digest) && (st < 0 || !suppresses(says)))
+                        st = says;
         }
-        return false;
+        return st;
 }
 
 /* Whether a is later than b: by time; one with a time over one without
@@ -1226,51 +1393,136 @@ static bool later(const struct statement *a, const struct statement *b) {
         return a > b;   /* both in struct vex's array, in the order added */
 }
 
-/* The statement that decides for f: the latest that applies. */
-static const struct statement *deciding(const struct vex *v, const struct finding *f, const struct purl *fp,
-                                        const char *digest) {
-        const struct statement *best = NULL;
-
+/* For each vulnerability f carries, the latest statement that applies
+ * and speaks of it. */
+static void deciding(const struct vex *v, const struct finding *f, const struct purl *fp, const char *digest,
+                     struct vuln *vulns, size_t n) {
         for (size_t i = 0; i < v->n; i++) {
                 const struct statement *s = &v->st[i];
+                int st;
 
-                if (!names_vuln(s, f) || !applies(s, f, fp, digest))
+                if (!names_vuln(s, f) || (st = applies(s, f, fp, digest)) < 0)
                         continue;
-                if (!best || later(s, best))
-                        best = s;
+                for (size_t k = 0; k < n; k++)
+                        if (speaks_of(s, f, vulns[k].id, n) && (!vulns[k].by || later(s, vulns[k].by))) {
+                                vulns[k].by = s;
+                                vulns[k].status = st;
+                        }
         }
-        return best;
 }
 
-static int suppress(struct finding *f, const struct statement *s) {
+static int suppress(struct finding *f, const struct vuln *by) {
+        const struct statement *s = by->by;
+
         free(f->vex_status);
         free(f->vex_justification);
         free(f->vex_source);
-        f->vex_status = strdup(vex_status_to_string(s->status));
+        f->vex_status = strdup(vex_status_to_string(by->status));
         f->vex_justification = s->justification ? strdup(s->justification) : NULL;
         f->vex_source = strdup(s->source);
         return f->vex_status && f->vex_source && (f->vex_justification || !s->justification) ? 0 : -ENOMEM;
 }
 
+static bool vuln_suppressed(const struct vuln *v) {
+        return v->by && suppresses(v->status);
+}
+
+/* The ids of vulns suppressed (or not), at most VEX_WARNING_IDS_MAX,
+ * with what decides for each that is not. */
+static int list_vulns(struct strbuf *b, const struct vuln *vulns, size_t n, bool suppressed) {
+        size_t listed = 0, left = 0;
+        int r = 0;
+
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                if (vuln_suppressed(&vulns[k]) != suppressed)
+                        continue;
+                if (listed++ >= VEX_WARNING_IDS_MAX) {
+                        left++;
+                        continue;
+                }
+                r = strbuf_printf(b, "%s%s", listed > 1 ? ", " : "", vulns[k].id);
+                if (r >= 0 && !suppressed)
+                        r = strbuf_printf(b, " (%s)", vulns[k].by ? vex_status_to_string(vulns[k].status)
+                                                                  : "no statement applies");
+        }
+        return r >= 0 && left ? strbuf_printf(b, " and %zu more", left) : r;
+}
+
+/* "VEX: DSA-9001-1 (perl-base 5.36.0-7) still counts: ...": a finding
+ * left counted because the statements suppress only some of the
+ * vulnerabilities it carries, said so that it does not look like a
+ * statement was ignored. */
+static int warn_partly(struct scan_result *res, const struct finding *f, const struct vuln *vulns, size_t n) {
+        struct strbuf b = {};
+        int r;
+
+        r = strbuf_printf(&b, "VEX: %s (%s %s) still counts: VEX statements suppress ", f->id, strna(f->package),
+                          strna(f->installed_version));
+        if (r >= 0)
+                r = list_vulns(&b, vulns, n, true);
+        if (r >= 0)
+                r = strbuf_puts(&b, " of it, not ");
+        if (r >= 0)
+                r = list_vulns(&b, vulns, n, false);
+        if (r >= 0)
+                r = strbuf_printf(&b, "; a statement on %s, or on each of the vulnerabilities it covers, "
+                                  "suppresses it", f->id);
+        if (r >= 0)
+                r = strv_push(&res->warnings, strbuf_steal(&b));
+        strbuf_done(&b);
+        if (r >= 0)
+                res->n_warnings++;
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* f against the statements: 1 when suppressed, 2 when left counted with
+ * only some of its vulnerabilities suppressed (*warned counts those),
+ * else 0; -ENOMEM. */
+static int apply_one(const struct vex *v, const char *digest, struct finding *f, struct scan_result *res,
+                     size_t *warned) {
+        _cleanup_free_ struct vuln *vulns = NULL;
+        _cleanup_(purl_done) struct purl fp = {};
+        const struct vuln *last = NULL;
+        bool have = f->purl && purl_parse(f->purl, &fp) >= 0;
+        size_t n = 0, covered = 0;
+        int r;
+
+        if (finding_vulns(f, &vulns, &n) < 0)
+                return -ENOMEM;
+        deciding(v, f, have ? &fp : NULL, digest, vulns, n);
+        for (size_t k = 0; k < n; k++)
+                if (vuln_suppressed(&vulns[k])) {
+                        covered++;
+                        if (!last || later(vulns[k].by, last->by))
+                                last = &vulns[k];
+                }
+        if (covered == n)
+                return suppress(f, last) < 0 ? -ENOMEM : 1;
+        if (covered == 0)
+                return 0;
+        if ((*warned)++ < VEX_WARNINGS_MAX && (r = warn_partly(res, f, vulns, n)) < 0)
+                return r;
+        return 2;
+}
+
 int vex_apply(const struct vex *v, const char *image_digest, struct scan_result *res, struct error *err) {
         char digest[72];
         const char *d = digest_of(image_digest, digest) ? digest : NULL;
+        size_t warned = 0;
         int n = 0;
 
         for (size_t i = 0; v && i < res->n_findings; i++) {
-                struct finding *f = &res->findings[i];
-                struct purl fp = {};
-                bool have = f->purl && purl_parse(f->purl, &fp) >= 0;
-                const struct statement *s = deciding(v, f, have ? &fp : NULL, d);
-                int r = 0;
+                int r = apply_one(v, d, &res->findings[i], res, &warned);
 
-                if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
-                        r = suppress(f, s);
-                        n++;
-                }
-                purl_done(&fp);
                 if (r < 0)
                         return error_set(err, ENOMEM, "apply VEX: out of memory");
+                n += r == 1;
+        }
+        if (warned > VEX_WARNINGS_MAX) {
+                if (strv_pushf(&res->warnings, "VEX: %zu more findings still count because the VEX statements "
+                               "suppress only some of the vulnerabilities each covers", warned - VEX_WARNINGS_MAX) < 0)
+                        return error_set(err, ENOMEM, "apply VEX: out of memory");
+                res->n_warnings++;
         }
         scan_result_recount(res);
         return n;

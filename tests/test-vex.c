@@ -212,6 +212,31 @@ static void test_cyclonedx(void) {
                            "[{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}")), NULL, "..N..");
         APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
                            "[{\"range\": \"vers:npm/<5\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        /* versions[].status (CycloneDX 1.4-1.6; "affected" when absent):
+         * a not_affected or resolved analysis suppresses only the
+         * unaffected versions */
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "resolved", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\", \"status\": \"affected\"}, "
+                           "{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\", \"status\": \"unknown\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "resolved", "{\"ref\": \"pkg:npm/lodash@4.17.19\", \"versions\": "
+                           "[{\"version\": \"4.17.19\", \"status\": \"affected\"}, "
+                           "{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}")), NULL, "..F..");
+        /* of an image's component too; the image itself has no version
+         * we could tell, so its versions must all say the same */
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\", "
+                  "\"versions\": [{\"version\": \"1.1.1d-r3\", \"status\": \"unaffected\"}]}")), DIGEST, "N....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\", "
+                  "\"versions\": [{\"version\": \"1.1.1d-r3\", \"status\": \"affected\"}]}")), DIGEST, ".....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\", "
+                  "\"versions\": [{\"version\": \"1.0\", \"status\": \"affected\"}, {\"version\": \"2.0\", "
+                  "\"status\": \"unaffected\"}]}")), DIGEST, ".....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\", "
+                  "\"versions\": [{\"range\": \"vers:generic/>=1.0\", \"status\": \"unaffected\"}]}")), DIGEST,
+              "NN...");
         /* an image product: the whole image by its own bom-ref, or narrowed
          * to nested components; only that image */
         APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\"}")),
@@ -269,6 +294,111 @@ static void test_order(void) {
         }
         check_apply_docs(ov, 2, NULL, "..F..", __LINE__);
         check_apply_docs(vo, 2, NULL, "..F..", __LINE__);
+
+        /* a newer analysis that lists the installed version as affected
+         * is the newer word on it: the older suppression no longer holds;
+         * an in_triage one's unaffected version says nothing */
+        const char *older[2] = {
+                OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                   "\"status\": \"not_affected\", \"justification\": \"component_not_present\"}"),
+                CDX("\"metadata\": {\"timestamp\": \"2024-06-01T00:00:00Z\"}, \"vulnerabilities\": [{\"id\": "
+                    "\"CVE-2021-23337\", \"analysis\": {\"state\": \"resolved\"}, \"affects\": [{\"ref\": "
+                    "\"pkg:npm/lodash\", \"versions\": [{\"version\": \"4.17.20\", \"status\": \"affected\"}, "
+                    "{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}]}]"),
+        };
+        check_apply_docs(older, 2, NULL, ".....", __LINE__);
+        older[1] = CDX("\"metadata\": {\"timestamp\": \"2024-06-01T00:00:00Z\"}, \"vulnerabilities\": [{\"id\": "
+                       "\"CVE-2021-23337\", \"analysis\": {\"state\": \"in_triage\"}, \"affects\": [{\"ref\": "
+                       "\"pkg:npm/lodash\", \"versions\": [{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}]}]");
+        check_apply_docs(older, 2, NULL, "..N..", __LINE__);
+}
+
+/* Advisories that cover several vulnerabilities: a statement on one CVE
+ * suppresses a finding only when every CVE it carries is suppressed (or
+ * the statement names the advisory itself); a finding left counted so is
+ * said in a warning naming what is not suppressed. */
+static const struct {
+        const char *id, *aliases, *package, *purl;      /* aliases: space-separated */
+} advisories[] = {
+        { "DSA-9001-1", "CVE-2099-1001 CVE-2099-1002", "perl-base", "pkg:deb/debian/perl-base@5.36.0-7?arch=amd64" },
+        { "DEBIAN-CVE-2099-2001", "CVE-2099-2001", "util-linux", "pkg:deb/debian/util-linux@2.38.1-5?arch=amd64" },
+        { "PYSEC-2099-3", "CVE-2099-3001 GHSA-aaaa-bbbb-cccc", "requests", "pkg:pypi/requests@2.0.0" },
+        { "USN-9002-1", "CVE-2099-1001 cve-2099-1001 UBUNTU-CVE-2099-1001", "perl", "pkg:deb/ubuntu/perl@5.34.0-3" },
+};
+
+#define ADV_STATEMENT(name, aliases, status, time) \
+        "{\"vulnerability\": {\"name\": \"" name "\", \"aliases\": [" aliases "]}, \"products\": [{\"@id\": " \
+        "\"pkg:deb/debian/perl-base\"}, {\"@id\": \"pkg:deb/debian/util-linux\"}, {\"@id\": \"pkg:pypi/requests\"}, " \
+        "{\"@id\": \"pkg:deb/ubuntu/perl\"}], \"status\": \"" status "\", \"impact_statement\": \"not used\", " \
+        "\"action_statement\": \"upgrade\", \"timestamp\": \"" time "\"}"
+
+static void check_advisories(const char *doc, const char *want, const char *warning, int line) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct error err = {};
+        char got[ELEMENTSOF(advisories) + 1] = "";
+        int r;
+
+        res->findings = calloc(ELEMENTSOF(advisories), sizeof(*res->findings));
+        res->n_findings = res->cap_findings = ELEMENTSOF(advisories);
+        for (size_t i = 0; i < ELEMENTSOF(advisories); i++) {
+                struct finding *f = &res->findings[i];
+                _cleanup_free_ char *aliases = strdup(advisories[i].aliases);
+
+                *f = (struct finding) { .id = strdup(advisories[i].id), .package = strdup(advisories[i].package),
+                                        .installed_version = strdup("1"), .purl = strdup(advisories[i].purl),
+                                        .severity = SEVERITY_HIGH, .cvss_score = -1, .epss = -1 };
+                for (char *a = strtok(aliases, " "); a; a = strtok(NULL, " "))
+                        strv_push(&f->aliases, strdup(a));
+        }
+        r = vex_parse(v, doc, strlen(doc), "v.json", &err);
+        CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
+        if (r < 0)
+                return;
+        r = vex_apply(v, NULL, res, &err);
+        for (size_t i = 0; i < res->n_findings; i++)
+                got[i] = res->findings[i].vex_status ? res->findings[i].vex_status[0] == 'n' ? 'N' : 'F' : '.';
+        CHECK_MSG(strcmp(got, want) == 0, "line %d: suppressed %s, want %s", line, got, want);
+        CHECK_MSG(r >= 0 && res->suppressed == (size_t) r, "line %d: returned %d", line, r);
+        if (!warning)
+                CHECK_MSG(strv_length(res->warnings) == 0, "line %d: warning '%s'", line, res->warnings[0]);
+        else
+                CHECK_MSG(strv_length(res->warnings) == 1 && strcmp(res->warnings[0], warning) == 0,
+                          "line %d: warnings '%s', want '%s'", line, res->warnings ? res->warnings[0] : "(none)", warning);
+}
+
+#define ADVISORIES(statements, want, warning) check_advisories(OV(statements), want, warning, __LINE__)
+
+static void test_advisories(void) {
+        /* one of the DSA's two CVEs: it still counts, and a warning says
+         * why; the USN names that CVE twice (and a distribution's id of it) */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z"), "...N",
+                   "VEX: DSA-9001-1 (perl-base 1) still counts: VEX statements suppress CVE-2099-1001 of it, not "
+                   "CVE-2099-1002 (no statement applies); a statement on DSA-9001-1, or on each of the "
+                   "vulnerabilities it covers, suppresses it");
+        /* each of them, in one statement or two */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "\"CVE-2099-1002\"", "not_affected", "2024-01-01T00:00:00Z"), "N..N",
+                   NULL);
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "fixed", "2024-02-01T00:00:00Z"), "F..N", NULL);
+        /* the advisory itself covers all it carries */
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "fixed", "2024-01-01T00:00:00Z"), "F...", NULL);
+        /* a newer affected statement on one CVE outweighs the advisory's */
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "not_affected", "2024-01-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "affected", "2024-06-01T00:00:00Z"), "....",
+                   "VEX: DSA-9001-1 (perl-base 1) still counts: VEX statements suppress CVE-2099-1001 of it, not "
+                   "CVE-2099-1002 (affected); a statement on DSA-9001-1, or on each of the vulnerabilities it covers, "
+                   "suppresses it");
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "not_affected", "2024-07-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "affected", "2024-06-01T00:00:00Z"), "N...", NULL);
+        /* a name of one vulnerability: the CVE of a distribution's record,
+         * the GHSA beside a PYSEC's one CVE */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-2001", "", "not_affected", "2024-01-01T00:00:00Z"), ".N..", NULL);
+        ADVISORIES(ADV_STATEMENT("GHSA-aaaa-bbbb-cccc", "", "not_affected", "2024-01-01T00:00:00Z"), "..N.", NULL);
+        ADVISORIES(ADV_STATEMENT("UBUNTU-CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z"), "...N", NULL);
+        /* ... but not another name of an advisory with several: which of
+         * its CVEs it is, it does not say */
+        ADVISORIES(ADV_STATEMENT("X-1", "\"DSA-9001-1\"", "not_affected", "2024-01-01T00:00:00Z"), "....", NULL);
 }
 
 static void test_errors(void) {
@@ -365,6 +495,18 @@ static void test_errors(void) {
                 { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"c-none\"}")),
                   "v.json: vulnerabilities[0].affects[0]: ref 'c-none' is neither a purl nor the bom-ref of a "
                   "component of the BOM" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"version\": \"1\", "
+                               "\"status\": \"unafected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0].status: 'unafected' is not one of affected, "
+                  "unaffected or unknown" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"status\": "
+                               "\"unaffected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: needs one of 'version' and 'range' *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"version\": \"1\", "
+                               "\"range\": \"vers:npm/<2\", \"status\": \"unaffected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: needs one of 'version' and 'range' *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [\"1\"]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: must be an object *" },
                 { CDX(CDX_VULN("CVE-1", "resolved", "")),
                   "v.json: vulnerabilities[0].affects: missing or empty: *" },
                 { CDX(CDX_VULN("CVE-1", "resolved", "{\"versions\": []}")),
@@ -429,6 +571,7 @@ int main(void) {
         test_openvex();
         test_cyclonedx();
         test_order();
+        test_advisories();
         test_errors();
         test_caps();
         test_load();
