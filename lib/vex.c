@@ -33,6 +33,20 @@ static const char *const openvex_justifications[] = {
         "vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist", NULL,
 };
 
+/* The keys of the objects OpenVEX's JSON schema closes
+ * (additionalProperties: false), and v0.0.x's statement keys
+ * (vuln_description, subcomponents).  A key outside them is refused: a
+ * misspelt "subcomponent" would otherwise widen a statement to the whole
+ * product in silence. */
+static const char *const openvex_statement_keys[] = {
+        "@id", "version", "vulnerability", "timestamp", "last_updated", "products", "status", "supplier",
+        "status_notes", "justification", "impact_statement", "action_statement", "action_statement_timestamp",
+        "subcomponents", "vuln_description", NULL,
+};
+static const char *const openvex_vulnerability_keys[] = { "@id", "name", "description", "aliases", NULL };
+static const char *const openvex_product_keys[] = { "@id", "identifiers", "hashes", "subcomponents", NULL };
+static const char *const openvex_subcomponent_keys[] = { "@id", "identifiers", "hashes", NULL };
+
 /* CycloneDX's impactAnalysisState, as the VEX status it says. */
 static const struct {
         const char *state;
@@ -406,6 +420,21 @@ static int word_index(const char *const *words, const char *s) {
         return -1;
 }
 
+/* Refuses a key of o that is not one of keys. */
+static int only_keys(const struct doc *d, json_t *o, const char *where, const char *what, const char *const *keys) {
+        char list[512], sh[80];
+        const char *key;
+        json_t *v;
+
+        json_object_foreach(o, key, v)
+                if (word_index(keys, key) < 0) {
+                        word_list(keys, list, sizeof(list));
+                        shown(key, sh);
+                        return fail(d, where, "'%s' is not a field of %s (%s); correct or remove it", sh, what, list);
+                }
+        return 0;
+}
+
 /* One of a few words, or absent (0). */
 static int get_word(const struct doc *d, json_t *o, const char *key, const char *where, const char *const *words,
                     const char **ret) {
@@ -561,9 +590,9 @@ static int set_justification(const struct doc *d, struct statement *s, const cha
 
 /* ---- OpenVEX --------------------------------------------------------------- */
 
-/* An OpenVEX component: its purl (@id, else identifiers.purl), else its
- * sha-256 hash. */
-static int openvex_component(const struct doc *d, json_t *c, const char *where, const char **ret_purl,
+/* An OpenVEX component (a product, else a subcomponent): its purl (@id,
+ * else identifiers.purl), else its sha-256 hash. */
+static int openvex_component(const struct doc *d, json_t *c, const char *where, bool product, const char **ret_purl,
                              const char **ret_hash) {
         const char *id = NULL, *purl = NULL, *hash = NULL;
         json_t *ids, *hashes;
@@ -576,7 +605,9 @@ static int openvex_component(const struct doc *d, json_t *c, const char *where, 
         }
         if (!json_is_object(c))
                 return fail(d, where, "must be an object (or, in OpenVEX v0.0.x, a purl string)");
-        if ((r = get_string(d, c, "@id", where, &id)) < 0)
+        if ((r = only_keys(d, c, where, product ? "an OpenVEX product" : "an OpenVEX subcomponent",
+                           product ? openvex_product_keys : openvex_subcomponent_keys)) < 0 ||
+            (r = get_string(d, c, "@id", where, &id)) < 0)
                 return r;
         ids = json_object_get(c, "identifiers");
         hashes = json_object_get(c, "hashes");
@@ -592,22 +623,22 @@ static int openvex_component(const struct doc *d, json_t *c, const char *where, 
         return 0;
 }
 
-static int openvex_subcomponents(const struct doc *d, json_t *product, const char *where, struct target *t) {
+/* subs (a product's subcomponents, or a v0.0.x statement's, which are
+ * those of each of its products) into t: an image's narrow the statement
+ * to them, a package's add to it. */
+static int openvex_subcomponents(const struct doc *d, json_t *subs, const char *where, struct target *t) {
         char w[256];
-        json_t *subs = NULL, *c;
+        json_t *c;
         size_t i;
-        int r = get_array(d, product, "subcomponents", where, &subs);
+        int r;
 
-        if (r <= 0)
-                return r;
-        /* an image's subcomponents narrow the statement to them */
-        t->narrowed = t->kind == TARGET_IMAGE && json_array_size(subs) > 0;
+        t->narrowed = t->narrowed || (t->kind == TARGET_IMAGE && json_array_size(subs) > 0);
         json_array_foreach(subs, i, c) {
                 const char *purl, *hash;
                 struct purl *p;
 
                 path_of(w, sizeof(w), "%s.subcomponents[%zu]", where, i);
-                if ((r = openvex_component(d, c, w, &purl, &hash)) < 0)
+                if ((r = openvex_component(d, c, w, false, &purl, &hash)) < 0)
                         return r;
                 if (!purl)      /* a file by its hash: no package of ours */
                         continue;
@@ -620,13 +651,15 @@ static int openvex_subcomponents(const struct doc *d, json_t *product, const cha
 }
 
 static int openvex_product(const struct doc *d, json_t *product, const char *where, struct statement *s) {
+        json_t *subs = NULL;
         const char *purl, *hash;
         struct target *t;
         struct purl p = {};
         char digest[80];
         int r;
 
-        if ((r = openvex_component(d, product, where, &purl, &hash)) < 0)
+        if ((r = openvex_component(d, product, where, true, &purl, &hash)) < 0 ||
+            (json_is_object(product) && (r = get_array(d, product, "subcomponents", where, &subs)) < 0))
                 return r;
         if (!(t = add_target(s)))
                 return nomem(d);
@@ -638,7 +671,7 @@ static int openvex_product(const struct doc *d, json_t *product, const char *whe
                 (void) snprintf(digest, sizeof(digest), "sha256:%.64s", hash);
                 t->kind = strlen(hash) == 64 && digest_of(digest, t->digest) ? TARGET_IMAGE : TARGET_OTHER;
         }
-        return json_is_object(product) ? openvex_subcomponents(d, product, where, t) : 0;
+        return subs ? openvex_subcomponents(d, subs, where, t) : 0;
 }
 
 static int openvex_vulnerability(const struct doc *d, json_t *st, const char *where, struct statement *s) {
@@ -653,7 +686,8 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
                 return push_copy(d, &s->vulns, json_string_value(v));
         if (!json_is_object(v))
                 return fail(d, w, v ? "must be an object {\"name\": ...}" : "missing; every statement names one");
-        if ((r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
+        if ((r = only_keys(d, v, w, "an OpenVEX vulnerability", openvex_vulnerability_keys)) < 0 ||
+            (r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
                 return r;
         if (!name)
                 return fail(d, member(w, "name", w2), "missing (the vulnerability's id, CVE-...)");
@@ -670,20 +704,22 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
 
 static int openvex_statement(const struct doc *d, json_t *st, const char *where, struct statement *s) {
         const char *status = NULL, *justification = NULL, *impact = NULL;
-        json_t *products = NULL, *p;
+        json_t *products = NULL, *subs = NULL, *p;
         char w[256];
         size_t i;
         int r;
 
         if (!json_is_object(st))
                 return fail(d, where, "must be an object");
-        if ((r = openvex_vulnerability(d, st, where, s)) < 0 ||
+        if ((r = only_keys(d, st, where, "an OpenVEX statement", openvex_statement_keys)) < 0 ||
+            (r = openvex_vulnerability(d, st, where, s)) < 0 ||
             (r = get_word(d, st, "status", where, status_names, &status)) < 0 ||
             (r = get_word(d, st, "justification", where, openvex_justifications, &justification)) < 0 ||
             (r = get_string(d, st, "impact_statement", where, &impact)) < 0 ||
             (r = get_time(d, st, "timestamp", where, &s->has_time, &s->time)) < 0 ||
             (r = get_time(d, st, "last_updated", where, &s->has_time, &s->time)) < 0 ||
-            (r = get_array(d, st, "products", where, &products)) < 0)
+            (r = get_array(d, st, "products", where, &products)) < 0 ||
+            (r = get_array(d, st, "subcomponents", where, &subs)) < 0)
                 return r;
         if (!status)
                 return fail(d, member(where, "status", w), "missing (not_affected, affected, fixed or "
@@ -704,6 +740,11 @@ static int openvex_statement(const struct doc *d, json_t *st, const char *where,
                 if ((r = openvex_product(d, p, w, s)) < 0)
                         return r;
         }
+        /* v0.0.x: the statement's subcomponents are each product's
+         * (go-vex reads them so) */
+        for (size_t k = 0; subs && k < s->n_targets; k++)
+                if ((r = openvex_subcomponents(d, subs, where, &s->targets[k])) < 0)
+                        return r;
         if (!s->has_time && d->has_time) {
                 s->has_time = true;
                 s->time = d->time;
@@ -766,6 +807,8 @@ struct cdx_component {
         const char *purl;       /* or NULL */
         const char *hash;       /* its SHA-256, or NULL */
         bool container;         /* "type": "container" */
+        char *where;            /* "components[1].components[0]", for messages (NULL: the product) */
+        size_t order;           /* its place in the document */
 };
 
 /* What metadata.component, the BOM's product, is. */
@@ -842,6 +885,9 @@ static int cdx_components(const struct doc *d, json_t *list, const char *where, 
                 }
                 if ((r = cdx_describe(d, c, w, &x->c[x->n])) < 0)
                         return r;
+                if (!(x->c[x->n].where = strdup(w)))
+                        return nomem(d);
+                x->c[x->n].order = x->n;
                 x->n++;
                 if ((r = get_array(d, c, "components", w, &nested)) < 0)
                         return r;
@@ -858,6 +904,37 @@ static int by_ref(const void *a, const void *b) {
         const struct cdx_component *x = a, *y = b;
 
         return strcmp(strempty(x->ref), strempty(y->ref));
+}
+
+/* A bom-ref names one component ("unique within the BOM", CycloneDX):
+ * of two with the same, a ref would name either.  x->c sorted by ref. */
+static int cdx_unique_refs(const struct doc *d, const struct cdx *x) {
+        char sh[80], w[300];
+
+        for (size_t i = 0; i < x->n; i++) {
+                const struct cdx_component *first = &x->c[i], *again = i + 1 < x->n ? &x->c[i + 1] : NULL;
+                const char *other;
+
+                if (!first->ref)
+                        continue;
+                if (streq_ptr(x->product.ref, first->ref)) {
+                        again = first;
+                        other = "metadata.component";
+                } else if (again && streq_ptr(first->ref, again->ref)) {
+                        if (again->order < first->order) {
+                                const struct cdx_component *t = first;
+
+                                first = again;
+                                again = t;
+                        }
+                        other = first->where;
+                } else
+                        continue;
+                shown(again->ref, sh);
+                return fail(d, path_of(w, sizeof(w), "%s.bom-ref", again->where), "'%s' is also the bom-ref of %s; "
+                            "a bom-ref names one component of a BOM (CycloneDX): make each one unique", sh, other);
+        }
+        return 0;
 }
 
 /* metadata.component: an image by its digest (a pkg:oci purl, or a
@@ -1125,6 +1202,13 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                 return fail(d, w, state ? "'%s' is not one of resolved, resolved_with_pedigree, exploitable, "
                             "in_triage, false_positive or not_affected" : "missing%s", sh);
         }
+        /* CycloneDX's justification is "the rationale of why the impact
+         * analysis state was asserted to be Not Affected"; as in OpenVEX,
+         * a not_affected without any reason is refused */
+        if (strcmp(state, "not_affected") == 0 && !justification && !detail) {
+                path_of(w, sizeof(w), "%s.analysis", where);
+                return fail(d, w, "a not_affected analysis needs a 'justification' or a 'detail'");
+        }
         if (!affects || json_array_size(affects) == 0)
                 return fail(d, member(where, "affects", w), "missing or empty: name the components the analysis "
                             "is about");
@@ -1200,7 +1284,11 @@ static int parse_cyclonedx(struct doc *d, json_t *root) {
         if (r >= 0 && x.n)
                 qsort(x.c, x.n, sizeof(*x.c), by_ref);
         if (r >= 0)
+                r = cdx_unique_refs(d, &x);
+        if (r >= 0)
                 r = cdx_vulnerabilities(d, &x, vulns);
+        for (size_t i = 0; i < x.n; i++)
+                free(x.c[i].where);
         free(x.c);
         return r;
 }

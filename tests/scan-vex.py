@@ -194,10 +194,18 @@ try:
     r, path = scan(t, bad, name="bad.json", expect=2)
     check(f"{path}: statements[0].status: 'fixd' is not one of not_affected, affected, fixed or under_investigation"
           in r.stderr and not r.stdout, f"malformed: {r.stderr}")
-    r, path = scan(t, cyclonedx([{"id": "CVE-2020-1967", "analysis": {"state": "not_affected"},
+    r, path = scan(t, cyclonedx([{"id": "CVE-2020-1967", "analysis": {"state": "not_affected",
+                                                                   "justification": "code_not_present"},
                                   "affects": [{"ref": "nowhere"}]}]), name="bad-cdx.json", expect=2)
     check(f"{path}: vulnerabilities[0].affects[0]: ref 'nowhere' is neither a purl nor the bom-ref" in r.stderr,
           f"malformed CycloneDX: {r.stderr}")
+    # a misspelt key of an OpenVEX product ("subcomponent") would widen the
+    # statement to the whole image: refused
+    r, path = scan(t, openvex([{"vulnerability": {"name": "CVE-2020-1967"},
+                                "products": [{"@id": oci, "subcomponent": [{"@id": "pkg:apk/alpine/libssl1.1"}]}],
+                                "status": "fixed"}]), name="typo.json", expect=2)
+    check(f"{path}: statements[0].products[0]: 'subcomponent' is not a field of an OpenVEX product" in r.stderr,
+          f"misspelt key: {r.stderr}")
     r, path = scan(t, '{"statements": [', name="cut.json", expect=2)
     check(f"{path}:1:" in r.stderr, f"not JSON: {r.stderr}")
     r = run("scan", IMAGE, "--db", f"{t}/db.sqlite", "--vex", f"{t}/none.json", expect=2)

@@ -177,6 +177,18 @@ static void test_openvex(void) {
         APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03.647787998-06:00\", "
               "\"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
               "\"products\": [\"pkg:npm/lodash@4.17.20\"], \"status\": \"fixed\"}]}", NULL, "..F..");
+        /* v0.0.x: the statement's subcomponents are each product's */
+        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03Z\", \"statements\": "
+              "[{\"vulnerability\": \"CVE-2020-1967\", \"products\": [\"" OCI "\"], \"subcomponents\": "
+              "[\"pkg:apk/alpine/libssl1.1\"], \"status\": \"fixed\"}]}", DIGEST, "F....");
+        /* every field the schema has is read or let be */
+        APPLY(OV("{\"@id\": \"https://example.com/vex/1#s1\", \"version\": 2, \"vulnerability\": {\"@id\": "
+                 "\"https://nvd.nist.gov/vuln/detail/CVE-2021-23337\", \"name\": \"CVE-2021-23337\", \"description\": "
+                 "\"command injection\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\", \"identifiers\": {\"purl\": "
+                 "\"pkg:npm/lodash\"}, \"hashes\": {\"sha-256\": \"00\"}, \"subcomponents\": [{\"@id\": "
+                 "\"pkg:npm/lodash\", \"identifiers\": {}, \"hashes\": {}}]}], \"status\": \"fixed\", \"supplier\": "
+                 "\"x\", \"status_notes\": \"y\", \"action_statement\": \"z\", \"action_statement_timestamp\": "
+                 "\"2024-01-01T00:00:00Z\", \"last_updated\": \"2024-01-02T00:00:00Z\"}"), NULL, "..F..");
         APPLY(OV(""), DIGEST, ".....");
 }
 
@@ -255,6 +267,9 @@ static void test_cyclonedx(void) {
                   "\"hashes\": [{\"alg\": \"SHA-256\", \"content\": "
                   "\"abababababababababababababababababababababababababababababababab\"}]}}, "
                   CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"i\"}")), DIGEST, "NN...");
+        /* false_positive needs no justification */
+        APPLY(CDX("\"vulnerabilities\": [{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"false_positive\"}, "
+                  "\"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"), NULL, "..N..");
         /* entries without an analysis (a vulnerability report) say nothing */
         APPLY(CDX("\"vulnerabilities\": [{\"id\": \"CVE-2021-23337\", \"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"),
               NULL, ".....");
@@ -514,6 +529,39 @@ static void test_errors(void) {
                 { CDX("\"vulnerabilities\": [{\"analysis\": {\"state\": \"resolved\"}, \"affects\": [{\"ref\": "
                       "\"pkg:npm/a\"}]}]"),
                   "v.json: vulnerabilities[0].id: missing" },
+                /* as in OpenVEX, a not_affected analysis says why */
+                { CDX("\"vulnerabilities\": [{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+                      "\"affects\": [{\"ref\": \"pkg:npm/a\"}]}]"),
+                  "v.json: vulnerabilities[0].analysis: a not_affected analysis needs a 'justification' or a 'detail'" },
+                /* a bom-ref names one component */
+                { CDX("\"components\": [{\"bom-ref\": \"c1\", \"purl\": \"pkg:npm/a\"}, {\"bom-ref\": \"g\", "
+                      "\"components\": [{\"bom-ref\": \"c1\", \"purl\": \"pkg:npm/b\"}]}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"c1\"}")),
+                  "v.json: components[1].components[0].bom-ref: 'c1' is also the bom-ref of components[0]; a bom-ref "
+                  "names one component of a BOM (CycloneDX): make each one unique" },
+                { CDX("\"components\": [{\"bom-ref\": \"c2\"}, {\"bom-ref\": \"c1\"}, {\"bom-ref\": \"c1\"}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\"}")),
+                  "v.json: components[2].bom-ref: 'c1' is also the bom-ref of components[1]; *" },
+                { CDX(CDX_IMAGE ", \"components\": [{\"bom-ref\": \"img\", \"purl\": \"pkg:npm/a\"}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"img\"}")),
+                  "v.json: components[0].bom-ref: 'img' is also the bom-ref of metadata.component; *" },
+                /* OpenVEX's statement, product, subcomponent and vulnerability
+                 * are closed: a misspelt key would widen the statement */
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"statu\": \"affected\"}"),
+                  "v.json: statements[0]: 'statu' is not a field of an OpenVEX statement (@id, version, vulnerability, *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                     "\"subcomponent\": [{\"@id\": \"pkg:npm/a\"}]}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0]: 'subcomponent' is not a field of an OpenVEX product (@id, "
+                  "identifiers, hashes or subcomponents); correct or remove it" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                     "\"subcomponents\": [{\"@id\": \"pkg:npm/a\", \"purl\": \"pkg:npm/a\"}]}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0].subcomponents[0]: 'purl' is not a field of an OpenVEX "
+                  "subcomponent (@id, identifiers or hashes); correct or remove it" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\", \"alias\": [\"CVE-2\"]}, \"products\": [{\"@id\": "
+                     "\"pkg:npm/a\"}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].vulnerability: 'alias' is not a field of an OpenVEX vulnerability (@id, name, "
+                  "description or aliases); correct or remove it" },
                 { CDX("\"metadata\": {\"component\": {\"purl\": \"pkg:/x\"}}, \"vulnerabilities\": []"),
                   "v.json: metadata.component.purl: 'pkg:/x' is not a package URL *" },
         };
