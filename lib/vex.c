@@ -33,6 +33,20 @@ static const char *const openvex_justifications[] = {
         "vulnerable_code_cannot_be_controlled_by_adversary", "inline_mitigations_already_exist", NULL,
 };
 
+/* The keys of the objects OpenVEX's JSON schema closes
+ * (additionalProperties: false), and v0.0.x's statement keys
+ * (vuln_description, subcomponents).  A key outside them is refused: a
+ * misspelt "subcomponent" would otherwise widen a statement to the whole
+ * product in silence. */
+static const char *const openvex_statement_keys[] = {
+        "@id", "version", "vulnerability", "timestamp", "last_updated", "products", "status", "supplier",
+        "status_notes", "justification", "impact_statement", "action_statement", "action_statement_timestamp",
+        "subcomponents", "vuln_description", NULL,
+};
+static const char *const openvex_vulnerability_keys[] = { "@id", "name", "description", "aliases", NULL };
+static const char *const openvex_product_keys[] = { "@id", "identifiers", "hashes", "subcomponents", NULL };
+static const char *const openvex_subcomponent_keys[] = { "@id", "identifiers", "hashes", NULL };
+
 /* CycloneDX's impactAnalysisState, as the VEX status it says. */
 static const struct {
         const char *state;
@@ -54,6 +68,10 @@ static const char *const cdx_justifications[] = {
 };
 
 static const char *const cdx_spec_versions[] = { "1.4", "1.5", "1.6", NULL };
+
+/* CycloneDX's affects[].versions[].status ("affected" when absent: the
+ * schema's default). */
+static const char *const cdx_version_statuses[] = { "affected", "unaffected", "unknown", NULL };
 
 #define PURL_QUALIFIERS_MAX 64
 
@@ -88,6 +106,8 @@ struct target {
         bool narrowed;          /* only the subcomponents: an image's, or a package product left unnamed */
         struct purl *subs;
         size_t n_subs;
+        enum vex_status status; /* what it says, where not the statement's status (CycloneDX
+                                 * affects[].versions[].status); else _VEX_STATUS_INVALID */
 };
 
 struct statement {
@@ -400,6 +420,21 @@ static int word_index(const char *const *words, const char *s) {
         return -1;
 }
 
+/* Refuses a key of o that is not one of keys. */
+static int only_keys(const struct doc *d, json_t *o, const char *where, const char *what, const char *const *keys) {
+        char list[512], sh[80];
+        const char *key;
+        json_t *v;
+
+        json_object_foreach(o, key, v)
+                if (word_index(keys, key) < 0) {
+                        word_list(keys, list, sizeof(list));
+                        shown(key, sh);
+                        return fail(d, where, "'%s' is not a field of %s (%s); correct or remove it", sh, what, list);
+                }
+        return 0;
+}
+
 /* One of a few words, or absent (0). */
 static int get_word(const struct doc *d, json_t *o, const char *key, const char *where, const char *const *words,
                     const char **ret) {
@@ -418,46 +453,86 @@ static int get_word(const struct doc *d, json_t *o, const char *key, const char 
         return 1;
 }
 
-/* RFC 3339 ("2023-01-08T18:02:03-06:00", "...03.5Z") into seconds since
- * the epoch. */
+/* n decimal digits at s, or -1. */
+static int digits(const char *s, int n) {
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
+static int days_in_month(int year, int month) {
+        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+        return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* RFC 3339 section 5.6 ("2023-01-08T18:02:03-06:00", "...03.5Z") into
+ * seconds since the epoch.  Each field is checked against its range (a
+ * 2025-02-31 is refused, not read as March 3); a leap second (:60) is
+ * read as the next second, as timegm() does. */
 static int parse_time(const char *s, long long *ret) {
-        struct tm tm = {};
-        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        int year, month, day, hour, min, sec;
+        const char *p = s + 19;
         long long zone = 0;
+        struct tm tm;
         time_t t;
 
-        if (!p || (s[10] != 'T' && s[10] != 't'))
+        if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+            s[16] != ':')
                 return -EINVAL;
-        if (*p == '.')
+        year = digits(s, 4);
+        month = digits(s + 5, 2);
+        day = digits(s + 8, 2);
+        hour = digits(s + 11, 2);
+        min = digits(s + 14, 2);
+        sec = digits(s + 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
+            hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
+                return -EINVAL;
+        if (*p == '.') {
+                if (p[1] < '0' || p[1] > '9')
+                        return -EINVAL;
                 for (p++; *p >= '0' && *p <= '9'; p++)
                         ;
+        }
         if (*p == '+' || *p == '-') {
-                int h, m;
+                int h = digits(p + 1, 2), m = digits(p + 4, 2);
 
-                if (strlen(p) != 6 || sscanf(p + 1, "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59)
+                if (strlen(p) != 6 || p[3] != ':' || h < 0 || h > 23 || m < 0 || m > 59)
                         return -EINVAL;
                 zone = (*p == '-' ? -1 : 1) * (h * 3600LL + m * 60LL);
         } else if ((*p != 'Z' && *p != 'z') || p[1])
                 return -EINVAL;
+        tm = (struct tm) { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour,
+                           .tm_min = min, .tm_sec = sec };
         t = timegm(&tm);
-        if (t == (time_t) -1)
-                return -EINVAL;
         *ret = (long long) t - zone;
         return 0;
 }
 
+/* A time member: *ret becomes it, or stays when it is later (a statement's
+ * timestamp and last_updated: the later one says when it was last true). */
 static int get_time(const struct doc *d, json_t *o, const char *key, const char *where, bool *ret_has,
                     long long *ret) {
         const char *s = NULL;
         char sh[80], w[256];
+        long long t;
         int r = get_string(d, o, key, where, &s);
 
         if (r <= 0)
                 return r;
-        if (parse_time(s, ret) < 0) {
+        if (parse_time(s, &t) < 0) {
                 shown(s, sh);
                 return fail(d, member(where, key, w), "'%s' is not an RFC 3339 time (2023-01-08T18:02:03Z)", sh);
         }
+        if (!*ret_has || t > *ret)
+                *ret = t;
         *ret_has = true;
         return 1;
 }
@@ -486,7 +561,7 @@ static struct target *add_target(struct statement *s) {
                 return NULL;
         s->targets = t;
         t = &t[s->n_targets++];
-        *t = (struct target) {};
+        *t = (struct target) { .status = _VEX_STATUS_INVALID };
         return t;
 }
 
@@ -515,9 +590,9 @@ static int set_justification(const struct doc *d, struct statement *s, const cha
 
 /* ---- OpenVEX --------------------------------------------------------------- */
 
-/* An OpenVEX component: its purl (@id, else identifiers.purl), else its
- * sha-256 hash. */
-static int openvex_component(const struct doc *d, json_t *c, const char *where, const char **ret_purl,
+/* An OpenVEX component (a product, else a subcomponent): its purl (@id,
+ * else identifiers.purl), else its sha-256 hash. */
+static int openvex_component(const struct doc *d, json_t *c, const char *where, bool product, const char **ret_purl,
                              const char **ret_hash) {
         const char *id = NULL, *purl = NULL, *hash = NULL;
         json_t *ids, *hashes;
@@ -530,7 +605,9 @@ static int openvex_component(const struct doc *d, json_t *c, const char *where, 
         }
         if (!json_is_object(c))
                 return fail(d, where, "must be an object (or, in OpenVEX v0.0.x, a purl string)");
-        if ((r = get_string(d, c, "@id", where, &id)) < 0)
+        if ((r = only_keys(d, c, where, product ? "an OpenVEX product" : "an OpenVEX subcomponent",
+                           product ? openvex_product_keys : openvex_subcomponent_keys)) < 0 ||
+            (r = get_string(d, c, "@id", where, &id)) < 0)
                 return r;
         ids = json_object_get(c, "identifiers");
         hashes = json_object_get(c, "hashes");
@@ -546,22 +623,22 @@ static int openvex_component(const struct doc *d, json_t *c, const char *where, 
         return 0;
 }
 
-static int openvex_subcomponents(const struct doc *d, json_t *product, const char *where, struct target *t) {
+/* subs (a product's subcomponents, or a v0.0.x statement's, which are
+ * those of each of its products) into t: an image's narrow the statement
+ * to them, a package's add to it. */
+static int openvex_subcomponents(const struct doc *d, json_t *subs, const char *where, struct target *t) {
         char w[256];
-        json_t *subs = NULL, *c;
+        json_t *c;
         size_t i;
-        int r = get_array(d, product, "subcomponents", where, &subs);
+        int r;
 
-        if (r <= 0)
-                return r;
-        /* an image's subcomponents narrow the statement to them */
-        t->narrowed = t->kind == TARGET_IMAGE && json_array_size(subs) > 0;
+        t->narrowed = t->narrowed || (t->kind == TARGET_IMAGE && json_array_size(subs) > 0);
         json_array_foreach(subs, i, c) {
                 const char *purl, *hash;
                 struct purl *p;
 
                 path_of(w, sizeof(w), "%s.subcomponents[%zu]", where, i);
-                if ((r = openvex_component(d, c, w, &purl, &hash)) < 0)
+                if ((r = openvex_component(d, c, w, false, &purl, &hash)) < 0)
                         return r;
                 if (!purl)      /* a file by its hash: no package of ours */
                         continue;
@@ -574,13 +651,15 @@ static int openvex_subcomponents(const struct doc *d, json_t *product, const cha
 }
 
 static int openvex_product(const struct doc *d, json_t *product, const char *where, struct statement *s) {
+        json_t *subs = NULL;
         const char *purl, *hash;
         struct target *t;
         struct purl p = {};
         char digest[80];
         int r;
 
-        if ((r = openvex_component(d, product, where, &purl, &hash)) < 0)
+        if ((r = openvex_component(d, product, where, true, &purl, &hash)) < 0 ||
+            (json_is_object(product) && (r = get_array(d, product, "subcomponents", where, &subs)) < 0))
                 return r;
         if (!(t = add_target(s)))
                 return nomem(d);
@@ -592,7 +671,7 @@ static int openvex_product(const struct doc *d, json_t *product, const char *whe
                 (void) snprintf(digest, sizeof(digest), "sha256:%.64s", hash);
                 t->kind = strlen(hash) == 64 && digest_of(digest, t->digest) ? TARGET_IMAGE : TARGET_OTHER;
         }
-        return json_is_object(product) ? openvex_subcomponents(d, product, where, t) : 0;
+        return subs ? openvex_subcomponents(d, subs, where, t) : 0;
 }
 
 static int openvex_vulnerability(const struct doc *d, json_t *st, const char *where, struct statement *s) {
@@ -607,7 +686,8 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
                 return push_copy(d, &s->vulns, json_string_value(v));
         if (!json_is_object(v))
                 return fail(d, w, v ? "must be an object {\"name\": ...}" : "missing; every statement names one");
-        if ((r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
+        if ((r = only_keys(d, v, w, "an OpenVEX vulnerability", openvex_vulnerability_keys)) < 0 ||
+            (r = get_string(d, v, "name", w, &name)) < 0 || (r = get_array(d, v, "aliases", w, &aliases)) < 0)
                 return r;
         if (!name)
                 return fail(d, member(w, "name", w2), "missing (the vulnerability's id, CVE-...)");
@@ -624,20 +704,22 @@ static int openvex_vulnerability(const struct doc *d, json_t *st, const char *wh
 
 static int openvex_statement(const struct doc *d, json_t *st, const char *where, struct statement *s) {
         const char *status = NULL, *justification = NULL, *impact = NULL;
-        json_t *products = NULL, *p;
+        json_t *products = NULL, *subs = NULL, *p;
         char w[256];
         size_t i;
         int r;
 
         if (!json_is_object(st))
                 return fail(d, where, "must be an object");
-        if ((r = openvex_vulnerability(d, st, where, s)) < 0 ||
+        if ((r = only_keys(d, st, where, "an OpenVEX statement", openvex_statement_keys)) < 0 ||
+            (r = openvex_vulnerability(d, st, where, s)) < 0 ||
             (r = get_word(d, st, "status", where, status_names, &status)) < 0 ||
             (r = get_word(d, st, "justification", where, openvex_justifications, &justification)) < 0 ||
             (r = get_string(d, st, "impact_statement", where, &impact)) < 0 ||
             (r = get_time(d, st, "timestamp", where, &s->has_time, &s->time)) < 0 ||
             (r = get_time(d, st, "last_updated", where, &s->has_time, &s->time)) < 0 ||
-            (r = get_array(d, st, "products", where, &products)) < 0)
+            (r = get_array(d, st, "products", where, &products)) < 0 ||
+            (r = get_array(d, st, "subcomponents", where, &subs)) < 0)
                 return r;
         if (!status)
                 return fail(d, member(where, "status", w), "missing (not_affected, affected, fixed or "
@@ -658,6 +740,11 @@ static int openvex_statement(const struct doc *d, json_t *st, const char *where,
                 if ((r = openvex_product(d, p, w, s)) < 0)
                         return r;
         }
+        /* v0.0.x: the statement's subcomponents are each product's
+         * (go-vex reads them so) */
+        for (size_t k = 0; subs && k < s->n_targets; k++)
+                if ((r = openvex_subcomponents(d, subs, where, &s->targets[k])) < 0)
+                        return r;
         if (!s->has_time && d->has_time) {
                 s->has_time = true;
                 s->time = d->time;
@@ -696,6 +783,12 @@ static int parse_openvex(struct doc *d, json_t *root) {
                 return r;
         if (!statements)
                 return fail(d, "statements", "missing");
+        /* OPENVEX-SPEC.md, document: timestamp is required, and a
+         * statement without its own takes it; without one the order of
+         * statements across documents would be a guess */
+        if (!d->has_time)
+                return fail(d, "timestamp", "missing: an OpenVEX document says when it was issued "
+                            "(\"timestamp\": \"2023-01-08T18:02:03Z\"); add it");
         json_array_foreach(statements, i, st) {
                 struct statement *s;
 
@@ -714,6 +807,8 @@ struct cdx_component {
         const char *purl;       /* or NULL */
         const char *hash;       /* its SHA-256, or NULL */
         bool container;         /* "type": "container" */
+        char *where;            /* "components[1].components[0]", for messages (NULL: the product) */
+        size_t order;           /* its place in the document */
 };
 
 /* What metadata.component, the BOM's product, is. */
@@ -790,6 +885,9 @@ static int cdx_components(const struct doc *d, json_t *list, const char *where, 
                 }
                 if ((r = cdx_describe(d, c, w, &x->c[x->n])) < 0)
                         return r;
+                if (!(x->c[x->n].where = strdup(w)))
+                        return nomem(d);
+                x->c[x->n].order = x->n;
                 x->n++;
                 if ((r = get_array(d, c, "components", w, &nested)) < 0)
                         return r;
@@ -806,6 +904,37 @@ static int by_ref(const void *a, const void *b) {
         const struct cdx_component *x = a, *y = b;
 
         return strcmp(strempty(x->ref), strempty(y->ref));
+}
+
+/* A bom-ref names one component ("unique within the BOM", CycloneDX):
+ * of two with the same, a ref would name either.  x->c sorted by ref. */
+static int cdx_unique_refs(const struct doc *d, const struct cdx *x) {
+        char sh[80], w[300];
+
+        for (size_t i = 0; i < x->n; i++) {
+                const struct cdx_component *first = &x->c[i], *again = i + 1 < x->n ? &x->c[i + 1] : NULL;
+                const char *other;
+
+                if (!first->ref)
+                        continue;
+                if (streq_ptr(x->product.ref, first->ref)) {
+                        again = first;
+                        other = "metadata.component";
+                } else if (again && streq_ptr(first->ref, again->ref)) {
+                        if (again->order < first->order) {
+                                const struct cdx_component *t = first;
+
+                                first = again;
+                                again = t;
+                        }
+                        other = first->where;
+                } else
+                        continue;
+                shown(again->ref, sh);
+                return fail(d, path_of(w, sizeof(w), "%s.bom-ref", again->where), "'%s' is also the bom-ref of %s; "
+                            "a bom-ref names one component of a BOM (CycloneDX): make each one unique", sh, other);
+        }
+        return 0;
 }
 
 /* metadata.component: an image by its digest (a pkg:oci purl, or a
@@ -870,50 +999,147 @@ static int cdx_resolve(const struct doc *d, const struct cdx *x, const char *ref
         return 0;
 }
 
-/* The purls of one affects[] entry into t->subs: the ref's, or with
- * "versions" one per exact version listed (a "range" is not evaluated, so
- * it adds nothing). */
-static int cdx_affect_purls(const struct doc *d, const char *purl, json_t *versions, const char *where,
-                            struct target *t) {
+/* A target of affects[i]: of an image product, the image (narrowed to
+ * the component unless the ref is the product); else the component's
+ * package, by the purls added to it. */
+static struct target *cdx_target(struct statement *s, const struct cdx *x, bool product, enum vex_status status) {
+        struct target *t = add_target(s);
+
+        if (!t)
+                return NULL;
+        t->status = status;
+        t->narrowed = true;
+        if (x->kind == CDX_PRODUCT_IMAGE) {
+                t->kind = TARGET_IMAGE;
+                memcpy(t->digest, x->digest, sizeof(t->digest));
+                t->narrowed = !product;
+        } else
+                t->kind = TARGET_PACKAGE;
+        return t;
+}
+
+/* A copy of p with another version. */
+static int purl_with_version(const struct purl *p, const char *version, struct purl *ret) {
+        *ret = (struct purl) {};
+        if (!(ret->type = strdup(p->type)) || !(ret->name = strdup(p->name)) || !(ret->version = strdup(version)) ||
+            (p->namespace && !(ret->namespace = strdup(p->namespace))))
+                return -ENOMEM;
+        for (char **q = p->qualifiers; q && *q; q++)
+                if (strv_push(&ret->qualifiers, strdup(*q)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* What versions[i] of an analysis with status st says of that version:
+ * st for an "unaffected" one, which is what a not_affected or resolved
+ * analysis is about; affected (the schema's default) or
+ * under_investigation (unknown) for the others under a suppressing
+ * analysis, so that the newer word on that version is not left to an
+ * older suppression; under an exploitable or in_triage one, st for the
+ * affected ones, under_investigation for unknown, and nothing (-1) for
+ * an unaffected one, which such an analysis gives no reason for. */
+static int cdx_version_status(enum vex_status st, const char *status) {
+        bool suppressing = st == VEX_NOT_AFFECTED || st == VEX_FIXED;
+
+        if (streq_ptr(status, "unaffected"))
+                return suppressing ? (int) st : -1;
+        if (streq_ptr(status, "unknown"))
+                return VEX_UNDER_INVESTIGATION;
+        return suppressing ? VEX_AFFECTED : (int) st;
+}
+
+/* versions[i]: its version (NULL for a range) and what it says (-1:
+ * nothing). */
+static int cdx_version(const struct doc *d, json_t *v, const char *where, enum vex_status st, const char **ret_version,
+                       int *ret_status) {
+        const char *version = NULL, *range = NULL, *status = NULL;
+        int r;
+
+        if (!json_is_object(v))
+                return fail(d, where, "must be an object {\"version\" or \"range\", \"status\"}");
+        if ((r = get_string(d, v, "version", where, &version)) < 0 || (r = get_string(d, v, "range", where, &range)) < 0 ||
+            (r = get_word(d, v, "status", where, cdx_version_statuses, &status)) < 0)
+                return r;
+        if (!version == !range)
+                return fail(d, where, "needs one of 'version' and 'range' (CycloneDX affects[].versions[])");
+        *ret_version = version;
+        *ret_status = cdx_version_status(st, status);
+        return 0;
+}
+
+/* affects[i].versions of a package (or an image's component): a target
+ * per status said, with a purl per exact version.  A range is not
+ * evaluated, so it adds nothing. */
+static int cdx_versions(const struct doc *d, const struct cdx *x, const char *purl, json_t *versions, const char *where,
+                        struct statement *s) {
         _cleanup_(purl_done) struct purl p = {};
+        size_t group[_VEX_STATUS_MAX + 1];      /* a target's index by status; the last: the statement's */
+        char w[256];
         json_t *v;
         size_t i;
         int r;
 
         if ((r = parse_purl(d, purl, where, &p)) < 0)
                 return r;
-        if (!versions) {
-                struct purl *sub = add_sub(t);
-
-                if (!sub)
-                        return nomem(d);
-                *sub = p;
-                p = (struct purl) {};
-                return 0;
-        }
+        for (size_t k = 0; k < ELEMENTSOF(group); k++)
+                group[k] = SIZE_MAX;
         json_array_foreach(versions, i, v) {
-                const char *version = json_string_value(json_object_get(v, "version"));
+                const char *version;
                 struct purl *sub;
+                int st;
+                size_t k;
 
-                if (!json_is_object(v))
-                        return fail(d, where, "versions[%zu] must be an object", i);
-                if (!version)
+                path_of(w, sizeof(w), "%s.versions[%zu]", where, i);
+                if ((r = cdx_version(d, v, w, s->status, &version, &st)) < 0)
+                        return r;
+                if (st < 0 || !version)
                         continue;
-                if (!(sub = add_sub(t)) || !(sub->type = strdup(p.type)) || !(sub->name = strdup(p.name)) ||
-                    !(sub->version = strdup(version)) || (p.namespace && !(sub->namespace = strdup(p.namespace))))
+                k = st == (int) s->status ? _VEX_STATUS_MAX : (size_t) st;
+                if (group[k] == SIZE_MAX) {
+                        if (!cdx_target(s, x, false, k == _VEX_STATUS_MAX ? _VEX_STATUS_INVALID : st))
+                                return nomem(d);
+                        group[k] = s->n_targets - 1;
+                }
+                if (!(sub = add_sub(&s->targets[group[k]])) || purl_with_version(&p, version, sub) < 0)
                         return nomem(d);
         }
         return 0;
 }
 
-/* affects[i] as a target: of an image product, the image narrowed to the
+/* versions of the image product itself: which of them this image is, we
+ * can't tell, so the analysis applies to it only when it says the same of
+ * every version listed. */
+static int cdx_image_versions(const struct doc *d, json_t *versions, const char *where, struct statement *s,
+                              bool *ret_same) {
+        char w[256];
+        json_t *v;
+        size_t i;
+        int r;
+
+        *ret_same = true;
+        json_array_foreach(versions, i, v) {
+                const char *version;
+                int st;
+
+                path_of(w, sizeof(w), "%s.versions[%zu]", where, i);
+                if ((r = cdx_version(d, v, w, s->status, &version, &st)) < 0)
+                        return r;
+                *ret_same = *ret_same && st == (int) s->status;
+        }
+        return 0;
+}
+
+/* affects[i] as targets: of an image product, the image narrowed to the
  * component (the whole image when the ref is the product); else the
- * component's package (the product's, when the ref is the product). */
-static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct target *t) {
+ * component's package (the product's, when the ref is the product).
+ * With "versions", only the versions listed, each for what its status
+ * says. */
+static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const char *where, struct statement *s) {
         const char *ref = NULL, *purl = NULL;
         json_t *versions = NULL;
+        struct purl *sub;
         char w[256];
-        bool product;
+        bool product, same;
         int r;
 
         if (!json_is_object(a))
@@ -927,18 +1153,19 @@ static int cdx_affect(const struct doc *d, const struct cdx *x, json_t *a, const
         if (product && x->kind == CDX_PRODUCT_PACKAGE)
                 purl = x->product.purl;
         if (x->kind == CDX_PRODUCT_OTHER_IMAGE || (product && x->kind == CDX_PRODUCT_NONE))
-                return 0;       /* TARGET_OTHER */
-        if (x->kind == CDX_PRODUCT_IMAGE) {
-                t->kind = TARGET_IMAGE;
-                memcpy(t->digest, x->digest, sizeof(t->digest));
-                t->narrowed = !product;
-                return purl && !product ? cdx_affect_purls(d, purl, versions, where, t) : 0;
+                return 0;       /* names nothing of ours */
+        if (x->kind == CDX_PRODUCT_IMAGE && product) {
+                if (versions && ((r = cdx_image_versions(d, versions, where, s, &same)) < 0 || !same))
+                        return r;
+                return cdx_target(s, x, true, _VEX_STATUS_INVALID) ? 0 : nomem(d);
         }
         if (!purl)              /* a component without purl: no package of ours */
                 return 0;
-        t->kind = TARGET_PACKAGE;
-        t->narrowed = true;     /* a package only by the purls listed */
-        return cdx_affect_purls(d, purl, versions, where, t);
+        if (versions)
+                return cdx_versions(d, x, purl, versions, where, s);
+        if (!cdx_target(s, x, false, _VEX_STATUS_INVALID) || !(sub = add_sub(&s->targets[s->n_targets - 1])))
+                return nomem(d);
+        return parse_purl(d, purl, where, sub);
 }
 
 /* One vulnerabilities[] entry with an analysis: a statement with one
@@ -975,6 +1202,13 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                 return fail(d, w, state ? "'%s' is not one of resolved, resolved_with_pedigree, exploitable, "
                             "in_triage, false_positive or not_affected" : "missing%s", sh);
         }
+        /* CycloneDX's justification is "the rationale of why the impact
+         * analysis state was asserted to be Not Affected"; as in OpenVEX,
+         * a not_affected without any reason is refused */
+        if (strcmp(state, "not_affected") == 0 && !justification && !detail) {
+                path_of(w, sizeof(w), "%s.analysis", where);
+                return fail(d, w, "a not_affected analysis needs a 'justification' or a 'detail'");
+        }
         if (!affects || json_array_size(affects) == 0)
                 return fail(d, member(where, "affects", w), "missing or empty: name the components the analysis "
                             "is about");
@@ -989,12 +1223,8 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                         return r;
         }
         json_array_foreach(affects, i, e) {
-                struct target *t = add_target(s);
-
                 path_of(w, sizeof(w), "%s.affects[%zu]", where, i);
-                if (!t)
-                        return nomem(d);
-                if ((r = cdx_affect(d, x, e, w, t)) < 0)
+                if ((r = cdx_affect(d, x, e, w, s)) < 0)
                         return r;
         }
         return set_justification(d, s, justification, detail);
@@ -1054,7 +1284,11 @@ static int parse_cyclonedx(struct doc *d, json_t *root) {
         if (r >= 0 && x.n)
                 qsort(x.c, x.n, sizeof(*x.c), by_ref);
         if (r >= 0)
+                r = cdx_unique_refs(d, &x);
+        if (r >= 0)
                 r = cdx_vulnerabilities(d, &x, vulns);
+        for (size_t i = 0; i < x.n; i++)
+                free(x.c[i].where);
         free(x.c);
         return r;
 }
@@ -1111,15 +1345,69 @@ int vex_load(struct vex *v, const char *path, struct error *err) {
 
 /* ---- applying ----------------------------------------------------------------- */
 
-static bool names_vuln(const struct statement *s, const struct finding *f) {
-        for (char **n = s->vulns; n && *n; n++) {
-                if (strcaseeq(*n, f->id))
+static bool is_cve(const char *id) {
+        return strncasecmp(id, "CVE-", 4) == 0;
+}
+
+static bool names(const struct statement *s, const char *id) {
+        for (char **n = s->vulns; n && *n; n++)
+                if (strcaseeq(*n, id))
                         return true;
-                for (char **a = f->aliases; a && *a; a++)
-                        if (strcaseeq(*n, *a))
-                                return true;
-        }
         return false;
+}
+
+static bool names_vuln(const struct statement *s, const struct finding *f) {
+        if (names(s, f->id))
+                return true;
+        for (char **a = f->aliases; a && *a; a++)
+                if (names(s, *a))
+                        return true;
+        return false;
+}
+
+/* One of the distinct vulnerabilities a finding carries, and the
+ * statement that decides for it. */
+struct vuln {
+        const char *id;
+        const struct statement *by;
+        enum vex_status status;
+};
+
+/* The distinct vulnerabilities f carries: the CVE ids among its id and
+ * aliases, else its id.  An advisory (DSA-5526-1, USN-…) lists the CVEs
+ * it fixes as aliases (the importer adds Debian's "upstream"), each a
+ * vulnerability of its own; a GHSA or a distribution's record of one CVE
+ * lists that one CVE, the same vulnerability under another name. */
+static int finding_vulns(const struct finding *f, struct vuln **ret, size_t *ret_n) {
+        size_t n_aliases = strv_length(f->aliases), n = 0;
+        struct vuln *v = calloc(n_aliases + 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i <= n_aliases; i++) {
+                const char *id = i == 0 ? f->id : f->aliases[i - 1];
+                bool seen = false;
+
+                for (size_t k = 0; id && is_cve(id) && k < n && !seen; k++)
+                        seen = strcaseeq(v[k].id, id);
+                if (id && is_cve(id) && !seen)
+                        v[n++] = (struct vuln) { .id = id };
+        }
+        if (n == 0)
+                v[n++] = (struct vuln) { .id = f->id };
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* Whether s speaks of the vulnerability id, one of the n f carries: a
+ * statement on the finding's own id, of all of them (a DSA's statement
+ * covers each of its CVEs); one that names a CVE, of that CVE; one that
+ * names another of the finding's names (a GHSA), only when the finding
+ * carries one vulnerability, since that name does not say which of
+ * several it is. */
+static bool speaks_of(const struct statement *s, const struct finding *f, const char *id, size_t n) {
+        return strcaseeq(s->vulns[0], f->id) || names(s, id) || (n == 1 && names_vuln(s, f));
 }
 
 /* The statement's purl s against the finding's: type, namespace and name
@@ -1153,66 +1441,176 @@ static bool subs_match(const struct target *t, const struct purl *fp, const stru
         return false;
 }
 
-static bool applies(const struct statement *s, const struct finding *f, const struct purl *fp, const char *digest) {
-        for (size_t i = 0; i < s->n_targets; i++) {
-                const struct target *t = &s->targets[i];
+static bool suppresses(enum vex_status st) {
+        return st == VEX_NOT_AFFECTED || st == VEX_FIXED;
+}
 
-                if (t->kind == TARGET_IMAGE && digest && strcmp(t->digest, digest) == 0 &&
-                    (!t->narrowed || subs_match(t, fp, f)))
-                        return true;
-                if (t->kind == TARGET_PACKAGE && fp &&
-                    ((!t->narrowed && purl_matches(&t->purl, fp, f)) || subs_match(t, fp, f)))
-                        return true;
-        }
+static bool target_matches(const struct target *t, const struct finding *f, const struct purl *fp, const char *digest) {
+        if (t->kind == TARGET_IMAGE && digest && strcmp(t->digest, digest) == 0)
+                return !t->narrowed || subs_match(t, fp, f);
+        if (t->kind == TARGET_PACKAGE && fp)
+                return (!t->narrowed && purl_matches(&t->purl, fp, f)) || subs_match(t, fp, f);
         return false;
 }
 
-/* The statement that decides for f: the latest that applies. */
-static const struct statement *deciding(const struct vex *v, const struct finding *f, const struct purl *fp,
-                                        const char *digest) {
-        const struct statement *best = NULL;
+/* What s says of f's product: the status of the target that applies (of
+ * several, one that does not suppress), or -1 when none applies. */
+static int applies(const struct statement *s, const struct finding *f, const struct purl *fp, const char *digest) {
+        int st = -1;
 
-        for (size_t i = 0; i < v->n; i++) {
-                const struct statement *s = &v->st[i];
+        for (size_t i = 0; i < s->n_targets; i++) {
+                const struct target *t = &s->targets[i];
+                enum vex_status says = t->status >= 0 ? t->status : s->status;
 
-                if (!names_vuln(s, f) || !applies(s, f, fp, digest))
-                        continue;
-                if (best && best->has_time && s->has_time && s->time < best->time)
-                        continue;
-                best = s;
+                if (target_matches(t, f, fp, digest) && (st < 0 || !suppresses(says)))
+                        st = says;
         }
-        return best;
+        return st;
 }
 
-static int suppress(struct finding *f, const struct statement *s) {
+/* Whether a is later than b: by time; one with a time over one without
+ * (an OpenVEX statement always has one, its own or its document's; a
+ * CycloneDX analysis may have none); of two equal, the one added later.
+ * A total order, so that what decides does not depend on the order in
+ * which the statements are looked at. */
+static bool later(const struct statement *a, const struct statement *b) {
+        if (a->has_time != b->has_time)
+                return a->has_time;
+        if (a->has_time && a->time != b->time)
+                return a->time > b->time;
+        return a > b;   /* both in struct vex's array, in the order added */
+}
+
+/* For each vulnerability f carries, the latest statement that applies
+ * and speaks of it. */
+static void deciding(const struct vex *v, const struct finding *f, const struct purl *fp, const char *digest,
+                     struct vuln *vulns, size_t n) {
+        for (size_t i = 0; i < v->n; i++) {
+                const struct statement *s = &v->st[i];
+                int st;
+
+                if (!names_vuln(s, f) || (st = applies(s, f, fp, digest)) < 0)
+                        continue;
+                for (size_t k = 0; k < n; k++)
+                        if (speaks_of(s, f, vulns[k].id, n) && (!vulns[k].by || later(s, vulns[k].by))) {
+                                vulns[k].by = s;
+                                vulns[k].status = st;
+                        }
+        }
+}
+
+static int suppress(struct finding *f, const struct vuln *by) {
+        const struct statement *s = by->by;
+
         free(f->vex_status);
         free(f->vex_justification);
         free(f->vex_source);
-        f->vex_status = strdup(vex_status_to_string(s->status));
+        f->vex_status = strdup(vex_status_to_string(by->status));
         f->vex_justification = s->justification ? strdup(s->justification) : NULL;
         f->vex_source = strdup(s->source);
         return f->vex_status && f->vex_source && (f->vex_justification || !s->justification) ? 0 : -ENOMEM;
 }
 
+static bool vuln_suppressed(const struct vuln *v) {
+        return v->by && suppresses(v->status);
+}
+
+/* The ids of vulns suppressed (or not), at most VEX_WARNING_IDS_MAX,
+ * with what decides for each that is not. */
+static int list_vulns(struct strbuf *b, const struct vuln *vulns, size_t n, bool suppressed) {
+        size_t listed = 0, left = 0;
+        int r = 0;
+
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                if (vuln_suppressed(&vulns[k]) != suppressed)
+                        continue;
+                if (listed++ >= VEX_WARNING_IDS_MAX) {
+                        left++;
+                        continue;
+                }
+                r = strbuf_printf(b, "%s%s", listed > 1 ? ", " : "", vulns[k].id);
+                if (r >= 0 && !suppressed)
+                        r = strbuf_printf(b, " (%s)", vulns[k].by ? vex_status_to_string(vulns[k].status)
+                                                                  : "no statement applies");
+        }
+        return r >= 0 && left ? strbuf_printf(b, " and %zu more", left) : r;
+}
+
+/* "VEX: DSA-9001-1 (perl-base 5.36.0-7) still counts: ...": a finding
+ * left counted because the statements suppress only some of the
+ * vulnerabilities it carries, said so that it does not look like a
+ * statement was ignored. */
+static int warn_partly(struct scan_result *res, const struct finding *f, const struct vuln *vulns, size_t n) {
+        struct strbuf b = {};
+        int r;
+
+        r = strbuf_printf(&b, "VEX: %s (%s %s) still counts: VEX statements suppress ", f->id, strna(f->package),
+                          strna(f->installed_version));
+        if (r >= 0)
+                r = list_vulns(&b, vulns, n, true);
+        if (r >= 0)
+                r = strbuf_puts(&b, " of it, not ");
+        if (r >= 0)
+                r = list_vulns(&b, vulns, n, false);
+        if (r >= 0)
+                r = strbuf_printf(&b, "; a statement on %s, or on each of the vulnerabilities it covers, "
+                                  "suppresses it", f->id);
+        if (r >= 0)
+                r = strv_push(&res->warnings, strbuf_steal(&b));
+        strbuf_done(&b);
+        if (r >= 0)
+                res->n_warnings++;
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* f against the statements: 1 when suppressed, 2 when left counted with
+ * only some of its vulnerabilities suppressed (*warned counts those),
+ * else 0; -ENOMEM. */
+static int apply_one(const struct vex *v, const char *digest, struct finding *f, struct scan_result *res,
+                     size_t *warned) {
+        _cleanup_free_ struct vuln *vulns = NULL;
+        _cleanup_(purl_done) struct purl fp = {};
+        const struct vuln *last = NULL;
+        bool have = f->purl && purl_parse(f->purl, &fp) >= 0;
+        size_t n = 0, covered = 0;
+        int r;
+
+        if (finding_vulns(f, &vulns, &n) < 0)
+                return -ENOMEM;
+        deciding(v, f, have ? &fp : NULL, digest, vulns, n);
+        for (size_t k = 0; k < n; k++)
+                if (vuln_suppressed(&vulns[k])) {
+                        covered++;
+                        if (!last || later(vulns[k].by, last->by))
+                                last = &vulns[k];
+                }
+        if (covered == n)
+                return suppress(f, last) < 0 ? -ENOMEM : 1;
+        if (covered == 0)
+                return 0;
+        if ((*warned)++ < VEX_WARNINGS_MAX && (r = warn_partly(res, f, vulns, n)) < 0)
+                return r;
+        return 2;
+}
+
 int vex_apply(const struct vex *v, const char *image_digest, struct scan_result *res, struct error *err) {
         char digest[72];
         const char *d = digest_of(image_digest, digest) ? digest : NULL;
+        size_t warned = 0;
         int n = 0;
 
         for (size_t i = 0; v && i < res->n_findings; i++) {
-                struct finding *f = &res->findings[i];
-                struct purl fp = {};
-                bool have = f->purl && purl_parse(f->purl, &fp) >= 0;
-                const struct statement *s = deciding(v, f, have ? &fp : NULL, d);
-                int r = 0;
+                int r = apply_one(v, d, &res->findings[i], res, &warned);
 
-                if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
-                        r = suppress(f, s);
-                        n++;
-                }
-                purl_done(&fp);
                 if (r < 0)
                         return error_set(err, ENOMEM, "apply VEX: out of memory");
+                n += r == 1;
+        }
+        if (warned > VEX_WARNINGS_MAX) {
+                if (strv_pushf(&res->warnings, "VEX: %zu more findings still count because the VEX statements "
+                               "suppress only some of the vulnerabilities each covers", warned - VEX_WARNINGS_MAX) < 0)
+                        return error_set(err, ENOMEM, "apply VEX: out of memory");
+                res->n_warnings++;
         }
         scan_result_recount(res);
         return n;

@@ -22,6 +22,8 @@
 #define VEX_FILES_MAX 64                /* documents in a set (the policy's "vex") */
 #define VEX_PURL_MAX 4096
 #define VEX_TEXT_MAX 200                /* bytes of an impact statement or detail kept */
+#define VEX_WARNINGS_MAX 20             /* findings suppressed in part said one by one (then counted) */
+#define VEX_WARNING_IDS_MAX 10          /* vulnerabilities named in one such warning */
 
 enum vex_status {
         VEX_NOT_AFFECTED,
@@ -47,9 +49,12 @@ int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, stru
 int vex_load(struct vex *v, const char *path, struct error *err);
 size_t vex_statements(const struct vex *v);
 
-/* Suppresses the findings of res that a statement applies to, and
- * recounts.  A statement applies to a finding when it names the finding's
- * id or one of its aliases, and one of its products is
+/* Suppresses the findings of res that statements apply to, and recounts.
+ * A statement applies to a finding when it speaks of a vulnerability the
+ * finding carries (the CVE ids among its id and aliases, else its id: a
+ * statement on the finding's id speaks of all, one naming a CVE of that
+ * CVE, one naming another of its names only of a finding that carries one
+ * vulnerability), and one of its products is
  *   - the scanned image, named by its digest (image_digest "sha256:<hex>";
  *     NULL when unknown: no image product then applies): a pkg:oci purl
  *     whose version is the digest, or a product known only by its sha-256
@@ -57,8 +62,11 @@ size_t vex_statements(const struct vex *v);
  *   - or the finding's package, or one of the product's subcomponents,
  *     named by purl: type, namespace and name equal, the version too when
  *     the purl has one, and its qualifiers where the finding's purl has
- *     them.
- * Of the statements that apply, the latest (by timestamp, else the later
- * in the order the documents were added) decides; only not_affected and
- * fixed suppress.  Returns the number of findings suppressed, or -ENOMEM. */
+ *     them (CycloneDX versions[]: each version for what its status says).
+ * For each vulnerability the latest statement that applies decides (by
+ * time, a timed one over an untimed one, then the order added); a
+ * finding is suppressed when each of its vulnerabilities is, by a
+ * not_affected or fixed statement.  One suppressed only in part stays
+ * counted and is said in res->warnings (at most VEX_WARNINGS_MAX, then
+ * counted).  Returns the number of findings suppressed, or -ENOMEM. */
 int vex_apply(const struct vex *v, const char *image_digest, struct scan_result *res, struct error *err);

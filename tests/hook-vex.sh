@@ -120,7 +120,7 @@ audit deny hit 0
 
 # Malformed: the policy does not load; on_error decides, naming the file
 # and the field; never a silent suppression.
-printf '{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": {"name": "CVE-2023-38545"},
+printf '{"@context": "https://openvex.dev/ns/v0.2.0", "timestamp": "2026-01-01T00:00:00Z", "statements": [{"vulnerability": {"name": "CVE-2023-38545"},
  "products": [{"@id": "pkg:oci/app@sha256%%3A%s"}], "status": "fixd"}]}\n' "$D" >"$T/vex/app.json"
 run vex
 [ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*$T/policy.json: vex\[0\]: $T/vex/app.json: statements\[0\].status: 'fixd' is not one of" <<<"$OUT" ||

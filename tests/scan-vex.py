@@ -160,15 +160,52 @@ try:
     r, _ = scan(t, doc, extra=("--vex", f"{t}/musl.json", "--fail-on", "LOW"))
     check(json.loads(r.stdout)["summary"]["suppressed"] == 4 if r.returncode == 0 else False, "two --vex documents")
 
+    # CycloneDX versions[].status: resolved with the installed version
+    # affected and the fixed one unaffected suppresses nothing.
+    s, _ = suppressed(t, cyclonedx([{"id": "CVE-2020-9999", "analysis": {"state": "resolved"},
+                                     "affects": [{"ref": "pkg:apk/alpine/musl", "versions": [
+                                         {"version": "1.1.24-r2", "status": "affected"},
+                                         {"version": "1.2.4-r0", "status": "unaffected"}]}]}]))
+    check(s == set(), f"CycloneDX, the installed version affected: {s}")
+
+    # An advisory that covers two CVEs: a statement on one of them leaves
+    # its findings counted, and the JSON warnings say which CVE is not
+    # suppressed; one on the advisory itself suppresses them.
+    os.mkdir(f"{t}/feed2")
+    json.dump({"id": "PCX-2020-1", "modified": "2020-02-01T01:01:00Z", "aliases": ["CVE-2020-1967", "CVE-2020-1968"],
+               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+               "affected": [{"package": {"ecosystem": "Alpine:v3.11", "name": "openssl"},
+                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1.1g-r0"}]}]}]},
+              open(f"{t}/feed2/PCX-2020-1.json", "w"))
+    run("db", "import", f"{t}/feed2", "--db", f"{t}/db2.sqlite")
+    for name, want in (("CVE-2020-1967", 0), ("PCX-2020-1", 2)):
+        with open(f"{t}/adv.json", "w") as f:
+            json.dump(openvex([{"vulnerability": {"name": name}, "products": [{"@id": oci}],
+                                "status": "not_affected", "justification": "component_not_present"}]), f)
+        r = run("scan", IMAGE, "--db", f"{t}/db2.sqlite", "--vex", f"{t}/adv.json", "--format", "json")
+        d = json.loads(r.stdout) if r.returncode == 0 else {"summary": {}, "warnings": []}
+        partly = [w for w in d["warnings"] if w.startswith("VEX: PCX-2020-1 (")]
+        check(d["summary"].get("suppressed") == want and len(partly) == 2 - want, f"{name}: {d['summary']} {partly}")
+        check(all("suppress CVE-2020-1967 of it, not CVE-2020-1968 (no statement applies)" in w for w in partly),
+              f"{name}: {partly}")
+
     # Malformed: exit 2, the file and the field named, nothing suppressed.
     bad = openvex([{"vulnerability": {"name": "CVE-2020-1967"}, "products": [{"@id": oci}], "status": "fixd"}])
     r, path = scan(t, bad, name="bad.json", expect=2)
     check(f"{path}: statements[0].status: 'fixd' is not one of not_affected, affected, fixed or under_investigation"
           in r.stderr and not r.stdout, f"malformed: {r.stderr}")
-    r, path = scan(t, cyclonedx([{"id": "CVE-2020-1967", "analysis": {"state": "not_affected"},
+    r, path = scan(t, cyclonedx([{"id": "CVE-2020-1967", "analysis": {"state": "not_affected",
+                                                                   "justification": "code_not_present"},
                                   "affects": [{"ref": "nowhere"}]}]), name="bad-cdx.json", expect=2)
     check(f"{path}: vulnerabilities[0].affects[0]: ref 'nowhere' is neither a purl nor the bom-ref" in r.stderr,
           f"malformed CycloneDX: {r.stderr}")
+    # a misspelt key of an OpenVEX product ("subcomponent") would widen the
+    # statement to the whole image: refused
+    r, path = scan(t, openvex([{"vulnerability": {"name": "CVE-2020-1967"},
+                                "products": [{"@id": oci, "subcomponent": [{"@id": "pkg:apk/alpine/libssl1.1"}]}],
+                                "status": "fixed"}]), name="typo.json", expect=2)
+    check(f"{path}: statements[0].products[0]: 'subcomponent' is not a field of an OpenVEX product" in r.stderr,
+          f"misspelt key: {r.stderr}")
     r, path = scan(t, '{"statements": [', name="cut.json", expect=2)
     check(f"{path}:1:" in r.stderr, f"not JSON: {r.stderr}")
     r = run("scan", IMAGE, "--db", f"{t}/db.sqlite", "--vex", f"{t}/none.json", expect=2)

@@ -50,8 +50,9 @@ static struct scan_result *make_result(void) {
         return res;
 }
 
-/* want: one letter per finding: N not_affected, F fixed, . not suppressed. */
-static void check_apply(const char *doc, const char *digest, const char *want, int line) {
+/* The documents, in order, applied; want: one letter per finding: N
+ * not_affected, F fixed, . not suppressed. */
+static void check_apply_docs(const char *const *docs, size_t n_docs, const char *digest, const char *want, int line) {
         _cleanup_(vex_freep) struct vex *v = vex_new();
         _cleanup_(scan_result_freep) struct scan_result *res = make_result();
         struct error err = {};
@@ -59,10 +60,12 @@ static void check_apply(const char *doc, const char *digest, const char *want, i
         size_t n = 0;
         int r;
 
-        r = vex_parse(v, doc, strlen(doc), "v.json", &err);
-        CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
-        if (r < 0)
-                return;
+        for (size_t i = 0; i < n_docs; i++) {
+                r = vex_parse(v, docs[i], strlen(docs[i]), "v.json", &err);
+                CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
+                if (r < 0)
+                        return;
+        }
         r = vex_apply(v, digest, res, &err);
         for (size_t i = 0; i < res->n_findings; i++) {
                 const char *s = res->findings[i].vex_status;
@@ -76,6 +79,10 @@ static void check_apply(const char *doc, const char *digest, const char *want, i
         CHECK_MSG(r == (int) n && res->suppressed == n && res->counts[SEVERITY_HIGH] == ELEMENTSOF(findings) - n,
                   "line %d: returned %d, suppressed %zu, counted %zu", line, r, res->suppressed,
                   res->counts[SEVERITY_HIGH]);
+}
+
+static void check_apply(const char *doc, const char *digest, const char *want, int line) {
+        check_apply_docs(&doc, 1, digest, want, line);
 }
 
 #define APPLY(doc, digest, want) check_apply(doc, digest, want, __LINE__)
@@ -163,9 +170,25 @@ static void test_openvex(void) {
                  "\"status\": \"under_investigation\"}, "
                  "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
                  "\"status\": \"fixed\"}"), NULL, "..F..");
+        /* a leap day is a day; fractions and offsets are read */
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "\"status\": \"fixed\", \"timestamp\": \"2024-02-29T23:59:59.999+01:00\"}"), NULL, "..F..");
         /* OpenVEX v0.0.x: the vulnerability and the products as strings */
-        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
+        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03.647787998-06:00\", "
+              "\"statements\": [{\"vulnerability\": \"CVE-2021-23337\", "
               "\"products\": [\"pkg:npm/lodash@4.17.20\"], \"status\": \"fixed\"}]}", NULL, "..F..");
+        /* v0.0.x: the statement's subcomponents are each product's */
+        APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03Z\", \"statements\": "
+              "[{\"vulnerability\": \"CVE-2020-1967\", \"products\": [\"" OCI "\"], \"subcomponents\": "
+              "[\"pkg:apk/alpine/libssl1.1\"], \"status\": \"fixed\"}]}", DIGEST, "F....");
+        /* every field the schema has is read or let be */
+        APPLY(OV("{\"@id\": \"https://example.com/vex/1#s1\", \"version\": 2, \"vulnerability\": {\"@id\": "
+                 "\"https://nvd.nist.gov/vuln/detail/CVE-2021-23337\", \"name\": \"CVE-2021-23337\", \"description\": "
+                 "\"command injection\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\", \"identifiers\": {\"purl\": "
+                 "\"pkg:npm/lodash\"}, \"hashes\": {\"sha-256\": \"00\"}, \"subcomponents\": [{\"@id\": "
+                 "\"pkg:npm/lodash\", \"identifiers\": {}, \"hashes\": {}}]}], \"status\": \"fixed\", \"supplier\": "
+                 "\"x\", \"status_notes\": \"y\", \"action_statement\": \"z\", \"action_statement_timestamp\": "
+                 "\"2024-01-01T00:00:00Z\", \"last_updated\": \"2024-01-02T00:00:00Z\"}"), NULL, "..F..");
         APPLY(OV(""), DIGEST, ".....");
 }
 
@@ -201,6 +224,31 @@ static void test_cyclonedx(void) {
                            "[{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}")), NULL, "..N..");
         APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
                            "[{\"range\": \"vers:npm/<5\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        /* versions[].status (CycloneDX 1.4-1.6; "affected" when absent):
+         * a not_affected or resolved analysis suppresses only the
+         * unaffected versions */
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "resolved", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\", \"status\": \"affected\"}, "
+                           "{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
+                           "[{\"version\": \"4.17.20\", \"status\": \"unknown\"}]}")), NULL, ".....");
+        APPLY(CDX(CDX_VULN("CVE-2021-23337", "resolved", "{\"ref\": \"pkg:npm/lodash@4.17.19\", \"versions\": "
+                           "[{\"version\": \"4.17.19\", \"status\": \"affected\"}, "
+                           "{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}")), NULL, "..F..");
+        /* of an image's component too; the image itself has no version
+         * we could tell, so its versions must all say the same */
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\", "
+                  "\"versions\": [{\"version\": \"1.1.1d-r3\", \"status\": \"unaffected\"}]}")), DIGEST, "N....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"c-ssl\", "
+                  "\"versions\": [{\"version\": \"1.1.1d-r3\", \"status\": \"affected\"}]}")), DIGEST, ".....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\", "
+                  "\"versions\": [{\"version\": \"1.0\", \"status\": \"affected\"}, {\"version\": \"2.0\", "
+                  "\"status\": \"unaffected\"}]}")), DIGEST, ".....");
+        APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\", "
+                  "\"versions\": [{\"range\": \"vers:generic/>=1.0\", \"status\": \"unaffected\"}]}")), DIGEST,
+              "NN...");
         /* an image product: the whole image by its own bom-ref, or narrowed
          * to nested components; only that image */
         APPLY(CDX(CDX_IMAGE ", " CDX_COMPONENTS ", " CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"img\"}")),
@@ -219,9 +267,153 @@ static void test_cyclonedx(void) {
                   "\"hashes\": [{\"alg\": \"SHA-256\", \"content\": "
                   "\"abababababababababababababababababababababababababababababababab\"}]}}, "
                   CDX_VULN("CVE-2020-1967", "not_affected", "{\"ref\": \"i\"}")), DIGEST, "NN...");
+        /* false_positive needs no justification */
+        APPLY(CDX("\"vulnerabilities\": [{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"false_positive\"}, "
+                  "\"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"), NULL, "..N..");
         /* entries without an analysis (a vulnerability report) say nothing */
         APPLY(CDX("\"vulnerabilities\": [{\"id\": \"CVE-2021-23337\", \"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"),
               NULL, ".....");
+}
+
+/* Which statement is the latest does not depend on the order of the
+ * statements: a total order (by time, a timed one over an untimed one,
+ * then the order added), every permutation the same. */
+static void test_order(void) {
+        static const char *const entries[] = {
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"exploitable\", \"lastUpdated\": "
+                "\"2026-06-01T00:00:00Z\"}, \"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}",
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"in_triage\"}, \"affects\": [{\"ref\": "
+                "\"pkg:npm/lodash\"}]}",
+                "{\"id\": \"CVE-2021-23337\", \"analysis\": {\"state\": \"not_affected\", \"justification\": "
+                "\"code_not_reachable\", \"lastUpdated\": \"2025-01-01T00:00:00Z\"}, \"affects\": [{\"ref\": "
+                "\"pkg:npm/lodash\"}]}",
+        };
+        static const int perms[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+        /* an untimed OpenVEX statement takes its document's time */
+        const char *ov[2] = {
+                "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-06-01T00:00:00Z\", "
+                "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
+                "\"pkg:npm/lodash\"}], \"status\": \"fixed\"}]}",
+                "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-01-01T00:00:00Z\", "
+                "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
+                "\"pkg:npm/lodash\"}], \"status\": \"affected\", \"action_statement\": \"upgrade\"}]}",
+        };
+        const char *vo[2] = { ov[1], ov[0] };
+
+        for (size_t i = 0; i < ELEMENTSOF(perms); i++) {
+                char doc[2048];
+
+                (void) snprintf(doc, sizeof(doc), CDX("\"vulnerabilities\": [%s, %s, %s]"), entries[perms[i][0]],
+                                entries[perms[i][1]], entries[perms[i][2]]);
+                check_apply(doc, NULL, ".....", __LINE__);
+        }
+        check_apply_docs(ov, 2, NULL, "..F..", __LINE__);
+        check_apply_docs(vo, 2, NULL, "..F..", __LINE__);
+
+        /* a newer analysis that lists the installed version as affected
+         * is the newer word on it: the older suppression no longer holds;
+         * an in_triage one's unaffected version says nothing */
+        const char *older[2] = {
+                OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                   "\"status\": \"not_affected\", \"justification\": \"component_not_present\"}"),
+                CDX("\"metadata\": {\"timestamp\": \"2024-06-01T00:00:00Z\"}, \"vulnerabilities\": [{\"id\": "
+                    "\"CVE-2021-23337\", \"analysis\": {\"state\": \"resolved\"}, \"affects\": [{\"ref\": "
+                    "\"pkg:npm/lodash\", \"versions\": [{\"version\": \"4.17.20\", \"status\": \"affected\"}, "
+                    "{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}]}]"),
+        };
+        check_apply_docs(older, 2, NULL, ".....", __LINE__);
+        older[1] = CDX("\"metadata\": {\"timestamp\": \"2024-06-01T00:00:00Z\"}, \"vulnerabilities\": [{\"id\": "
+                       "\"CVE-2021-23337\", \"analysis\": {\"state\": \"in_triage\"}, \"affects\": [{\"ref\": "
+                       "\"pkg:npm/lodash\", \"versions\": [{\"version\": \"4.17.20\", \"status\": \"unaffected\"}]}]}]");
+        check_apply_docs(older, 2, NULL, "..N..", __LINE__);
+}
+
+/* Advisories that cover several vulnerabilities: a statement on one CVE
+ * suppresses a finding only when every CVE it carries is suppressed (or
+ * the statement names the advisory itself); a finding left counted so is
+ * said in a warning naming what is not suppressed. */
+static const struct {
+        const char *id, *aliases, *package, *purl;      /* aliases: space-separated */
+} advisories[] = {
+        { "DSA-9001-1", "CVE-2099-1001 CVE-2099-1002", "perl-base", "pkg:deb/debian/perl-base@5.36.0-7?arch=amd64" },
+        { "DEBIAN-CVE-2099-2001", "CVE-2099-2001", "util-linux", "pkg:deb/debian/util-linux@2.38.1-5?arch=amd64" },
+        { "PYSEC-2099-3", "CVE-2099-3001 GHSA-aaaa-bbbb-cccc", "requests", "pkg:pypi/requests@2.0.0" },
+        { "USN-9002-1", "CVE-2099-1001 cve-2099-1001 UBUNTU-CVE-2099-1001", "perl", "pkg:deb/ubuntu/perl@5.34.0-3" },
+};
+
+#define ADV_STATEMENT(name, aliases, status, time) \
+        "{\"vulnerability\": {\"name\": \"" name "\", \"aliases\": [" aliases "]}, \"products\": [{\"@id\": " \
+        "\"pkg:deb/debian/perl-base\"}, {\"@id\": \"pkg:deb/debian/util-linux\"}, {\"@id\": \"pkg:pypi/requests\"}, " \
+        "{\"@id\": \"pkg:deb/ubuntu/perl\"}], \"status\": \"" status "\", \"impact_statement\": \"not used\", " \
+        "\"action_statement\": \"upgrade\", \"timestamp\": \"" time "\"}"
+
+static void check_advisories(const char *doc, const char *want, const char *warning, int line) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct error err = {};
+        char got[ELEMENTSOF(advisories) + 1] = "";
+        int r;
+
+        res->findings = calloc(ELEMENTSOF(advisories), sizeof(*res->findings));
+        res->n_findings = res->cap_findings = ELEMENTSOF(advisories);
+        for (size_t i = 0; i < ELEMENTSOF(advisories); i++) {
+                struct finding *f = &res->findings[i];
+                _cleanup_free_ char *aliases = strdup(advisories[i].aliases);
+
+                *f = (struct finding) { .id = strdup(advisories[i].id), .package = strdup(advisories[i].package),
+                                        .installed_version = strdup("1"), .purl = strdup(advisories[i].purl),
+                                        .severity = SEVERITY_HIGH, .cvss_score = -1, .epss = -1 };
+                for (char *a = strtok(aliases, " "); a; a = strtok(NULL, " "))
+                        strv_push(&f->aliases, strdup(a));
+        }
+        r = vex_parse(v, doc, strlen(doc), "v.json", &err);
+        CHECK_MSG(r == 0, "line %d: %s", line, err.msg);
+        if (r < 0)
+                return;
+        r = vex_apply(v, NULL, res, &err);
+        for (size_t i = 0; i < res->n_findings; i++)
+                got[i] = res->findings[i].vex_status ? res->findings[i].vex_status[0] == 'n' ? 'N' : 'F' : '.';
+        CHECK_MSG(strcmp(got, want) == 0, "line %d: suppressed %s, want %s", line, got, want);
+        CHECK_MSG(r >= 0 && res->suppressed == (size_t) r, "line %d: returned %d", line, r);
+        if (!warning)
+                CHECK_MSG(strv_length(res->warnings) == 0, "line %d: warning '%s'", line, res->warnings[0]);
+        else
+                CHECK_MSG(strv_length(res->warnings) == 1 && strcmp(res->warnings[0], warning) == 0,
+                          "line %d: warnings '%s', want '%s'", line, res->warnings ? res->warnings[0] : "(none)", warning);
+}
+
+#define ADVISORIES(statements, want, warning) check_advisories(OV(statements), want, warning, __LINE__)
+
+static void test_advisories(void) {
+        /* one of the DSA's two CVEs: it still counts, and a warning says
+         * why; the USN names that CVE twice (and a distribution's id of it) */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z"), "...N",
+                   "VEX: DSA-9001-1 (perl-base 1) still counts: VEX statements suppress CVE-2099-1001 of it, not "
+                   "CVE-2099-1002 (no statement applies); a statement on DSA-9001-1, or on each of the "
+                   "vulnerabilities it covers, suppresses it");
+        /* each of them, in one statement or two */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "\"CVE-2099-1002\"", "not_affected", "2024-01-01T00:00:00Z"), "N..N",
+                   NULL);
+        ADVISORIES(ADV_STATEMENT("CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "fixed", "2024-02-01T00:00:00Z"), "F..N", NULL);
+        /* the advisory itself covers all it carries */
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "fixed", "2024-01-01T00:00:00Z"), "F...", NULL);
+        /* a newer affected statement on one CVE outweighs the advisory's */
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "not_affected", "2024-01-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "affected", "2024-06-01T00:00:00Z"), "....",
+                   "VEX: DSA-9001-1 (perl-base 1) still counts: VEX statements suppress CVE-2099-1001 of it, not "
+                   "CVE-2099-1002 (affected); a statement on DSA-9001-1, or on each of the vulnerabilities it covers, "
+                   "suppresses it");
+        ADVISORIES(ADV_STATEMENT("DSA-9001-1", "", "not_affected", "2024-07-01T00:00:00Z") ", "
+                   ADV_STATEMENT("CVE-2099-1002", "", "affected", "2024-06-01T00:00:00Z"), "N...", NULL);
+        /* a name of one vulnerability: the CVE of a distribution's record,
+         * the GHSA beside a PYSEC's one CVE */
+        ADVISORIES(ADV_STATEMENT("CVE-2099-2001", "", "not_affected", "2024-01-01T00:00:00Z"), ".N..", NULL);
+        ADVISORIES(ADV_STATEMENT("GHSA-aaaa-bbbb-cccc", "", "not_affected", "2024-01-01T00:00:00Z"), "..N.", NULL);
+        ADVISORIES(ADV_STATEMENT("UBUNTU-CVE-2099-1001", "", "not_affected", "2024-01-01T00:00:00Z"), "...N", NULL);
+        /* ... but not another name of an advisory with several: which of
+         * its CVEs it is, it does not say */
+        ADVISORIES(ADV_STATEMENT("X-1", "\"DSA-9001-1\"", "not_affected", "2024-01-01T00:00:00Z"), "....", NULL);
 }
 
 static void test_errors(void) {
@@ -236,6 +428,12 @@ static void test_errors(void) {
                 { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\"}", "v.json: statements: missing" },
                 { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": {}}",
                   "v.json: statements: must be an array" },
+                /* OpenVEX requires the document's timestamp, which its
+                 * statements inherit */
+                { "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [{\"vulnerability\": {\"name\": "
+                  "\"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], \"status\": \"fixed\", \"timestamp\": "
+                  "\"2024-01-01T00:00:00Z\"}]}",
+                  "v.json: timestamp: missing: an OpenVEX document says when it was issued *" },
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": \"fixd\"}"),
                   "v.json: statements[0].status: 'fixd' is not one of not_affected, affected, fixed or "
@@ -274,6 +472,29 @@ static void test_errors(void) {
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": \"fixed\", \"timestamp\": \"yesterday\"}"),
                   "v.json: statements[0].timestamp: 'yesterday' is not an RFC 3339 time *" },
+                /* RFC 3339 with each field in its range: no February 31st
+                 * (timegm() would make it March 3rd), no hour 24 */
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2025-02-31T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2025-02-31T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2023-02-29T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2023-02-29T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"last_updated\": \"2024-04-31T10:00:00+02:00\"}"),
+                  "v.json: statements[0].last_updated: '2024-04-31T10:00:00+02:00' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T24:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T24:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T00:00:00.Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T00:00:00.Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-1-01T00:00:00Z\"}"),
+                  "v.json: statements[0].timestamp: '2024-1-01T00:00:00Z' is not an RFC 3339 time *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"timestamp\": \"2024-01-01T00:00:00+0100\"}"),
+                  "v.json: statements[0].timestamp: '2024-01-01T00:00:00+0100' is not an RFC 3339 time *" },
                 { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
                      "\"status\": 3}"),
                   "v.json: statements[0].status: must be a non-empty string" },
@@ -289,6 +510,18 @@ static void test_errors(void) {
                 { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"c-none\"}")),
                   "v.json: vulnerabilities[0].affects[0]: ref 'c-none' is neither a purl nor the bom-ref of a "
                   "component of the BOM" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"version\": \"1\", "
+                               "\"status\": \"unafected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0].status: 'unafected' is not one of affected, "
+                  "unaffected or unknown" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"status\": "
+                               "\"unaffected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: needs one of 'version' and 'range' *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [{\"version\": \"1\", "
+                               "\"range\": \"vers:npm/<2\", \"status\": \"unaffected\"}]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: needs one of 'version' and 'range' *" },
+                { CDX(CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\", \"versions\": [\"1\"]}")),
+                  "v.json: vulnerabilities[0].affects[0].versions[0]: must be an object *" },
                 { CDX(CDX_VULN("CVE-1", "resolved", "")),
                   "v.json: vulnerabilities[0].affects: missing or empty: *" },
                 { CDX(CDX_VULN("CVE-1", "resolved", "{\"versions\": []}")),
@@ -296,6 +529,39 @@ static void test_errors(void) {
                 { CDX("\"vulnerabilities\": [{\"analysis\": {\"state\": \"resolved\"}, \"affects\": [{\"ref\": "
                       "\"pkg:npm/a\"}]}]"),
                   "v.json: vulnerabilities[0].id: missing" },
+                /* as in OpenVEX, a not_affected analysis says why */
+                { CDX("\"vulnerabilities\": [{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"not_affected\"}, "
+                      "\"affects\": [{\"ref\": \"pkg:npm/a\"}]}]"),
+                  "v.json: vulnerabilities[0].analysis: a not_affected analysis needs a 'justification' or a 'detail'" },
+                /* a bom-ref names one component */
+                { CDX("\"components\": [{\"bom-ref\": \"c1\", \"purl\": \"pkg:npm/a\"}, {\"bom-ref\": \"g\", "
+                      "\"components\": [{\"bom-ref\": \"c1\", \"purl\": \"pkg:npm/b\"}]}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"c1\"}")),
+                  "v.json: components[1].components[0].bom-ref: 'c1' is also the bom-ref of components[0]; a bom-ref "
+                  "names one component of a BOM (CycloneDX): make each one unique" },
+                { CDX("\"components\": [{\"bom-ref\": \"c2\"}, {\"bom-ref\": \"c1\"}, {\"bom-ref\": \"c1\"}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"pkg:npm/a\"}")),
+                  "v.json: components[2].bom-ref: 'c1' is also the bom-ref of components[1]; *" },
+                { CDX(CDX_IMAGE ", \"components\": [{\"bom-ref\": \"img\", \"purl\": \"pkg:npm/a\"}], "
+                      CDX_VULN("CVE-1", "resolved", "{\"ref\": \"img\"}")),
+                  "v.json: components[0].bom-ref: 'img' is also the bom-ref of metadata.component; *" },
+                /* OpenVEX's statement, product, subcomponent and vulnerability
+                 * are closed: a misspelt key would widen the statement */
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                     "\"status\": \"fixed\", \"statu\": \"affected\"}"),
+                  "v.json: statements[0]: 'statu' is not a field of an OpenVEX statement (@id, version, vulnerability, *" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                     "\"subcomponent\": [{\"@id\": \"pkg:npm/a\"}]}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0]: 'subcomponent' is not a field of an OpenVEX product (@id, "
+                  "identifiers, hashes or subcomponents); correct or remove it" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                     "\"subcomponents\": [{\"@id\": \"pkg:npm/a\", \"purl\": \"pkg:npm/a\"}]}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].products[0].subcomponents[0]: 'purl' is not a field of an OpenVEX "
+                  "subcomponent (@id, identifiers or hashes); correct or remove it" },
+                { OV("{\"vulnerability\": {\"name\": \"CVE-1\", \"alias\": [\"CVE-2\"]}, \"products\": [{\"@id\": "
+                     "\"pkg:npm/a\"}], \"status\": \"fixed\"}"),
+                  "v.json: statements[0].vulnerability: 'alias' is not a field of an OpenVEX vulnerability (@id, name, "
+                  "description or aliases); correct or remove it" },
                 { CDX("\"metadata\": {\"component\": {\"purl\": \"pkg:/x\"}}, \"vulnerabilities\": []"),
                   "v.json: metadata.component.purl: 'pkg:/x' is not a package URL *" },
         };
@@ -329,7 +595,8 @@ static void test_caps(void) {
         struct strbuf b = {};
         struct error err = {};
 
-        strbuf_puts(&b, "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": [");
+        strbuf_puts(&b, "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-01-01T00:00:00Z\", "
+                    "\"statements\": [");
         for (int i = 0; i <= VEX_LIST_MAX; i++)
                 strbuf_printf(&b, "%s{}", i ? ", " : "");
         strbuf_puts(&b, "]}");
@@ -351,6 +618,8 @@ static void test_load(void) {
 int main(void) {
         test_openvex();
         test_cyclonedx();
+        test_order();
+        test_advisories();
         test_errors();
         test_caps();
         test_load();
