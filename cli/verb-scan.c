@@ -284,6 +284,7 @@ int verb_scan(int argc, char **argv) {
         struct error err = {};
         struct scan_args a;
         struct report_target t;
+        size_t n_warnings;
         long long t0;
         int r;
 
@@ -312,10 +313,13 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+        n_warnings = strv_length(res->warnings);
         if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
+        for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* VEX's: a finding left counted */
+                log_warning("%s", res->warnings[i]);
         if (a.package)
                 scan_result_filter_package(res, a.package);
         scan_result_filter(res, a.severity_mask, a.ignore_unfixed);

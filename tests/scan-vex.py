@@ -188,6 +188,7 @@ try:
         check(d["summary"].get("suppressed") == want and len(partly) == 2 - want, f"{name}: {d['summary']} {partly}")
         check(all("suppress CVE-2020-1967 of it, not CVE-2020-1968 (no statement applies)" in w for w in partly),
               f"{name}: {partly}")
+        check((want == 0) == ("warning: VEX: PCX-2020-1 (" in r.stderr), f"{name}: not said on stderr: {r.stderr}")
 
     # Malformed: exit 2, the file and the field named, nothing suppressed.
     bad = openvex([{"vulnerability": {"name": "CVE-2020-1967"}, "products": [{"@id": oci}], "status": "fixd"}])
