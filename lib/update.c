@@ -209,6 +209,12 @@ static int digits(const char *p, int n) {
 
 /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6;
  * compared as instants, since "…:56Z" and "…:56.5Z" don't sort as text. */
+static int days_in_month(int year, int mon) {
+        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+        return days[mon] + (mon == 1 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+}
+
 int update_parse_time(const char *p, size_t n, struct osv_time *ret) {
         struct tm tm = {};
         int64_t off = 0;
@@ -224,9 +230,10 @@ int update_parse_time(const char *p, size_t n, struct osv_time *ret) {
         tm.tm_hour = digits(p + 11, 2);
         tm.tm_min = digits(p + 14, 2);
         tm.tm_sec = digits(p + 17, 2);
-        if (tm.tm_year < -1900 + 1970 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-            tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-                return -EINVAL;
+        if (tm.tm_year < -1900 + 1970 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+            tm.tm_mday > days_in_month(tm.tm_year + 1900, tm.tm_mon) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+            tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+                return -EINVAL;     /* 2025-02-31 is no day (timegm() would make it March 3rd) */
         if (p[i] == '.') {
                 if (++i >= n || p[i] < '0' || p[i] > '9')
                         return -EINVAL;

@@ -382,6 +382,10 @@ done
 "$P" db sign --key "$T/rsa.key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$M" >"$T/sign.out" 2>&1 &&
         fail "db sign: an equal serial was accepted"
 grep -q "has serial $SERIAL already; give a --serial above it" "$T/sign.out" || fail "db sign, same serial: $(cat "$T/sign.out")"
+# A day no month has (timegm() would read 2099-02-30 as March 2nd): refused.
+"$P" db sign --key "$T/rsa.key" --serial "$((SERIAL + 1))" --expires 2099-02-30T00:00:00Z "$M" >"$T/sign.out" 2>&1 &&
+        fail "db sign: February 30th was accepted"
+grep -q "is not an RFC 3339 time" "$T/sign.out" || fail "db sign, February 30th: $(cat "$T/sign.out")"
 manifest "$T/ed25519.key"
 # The wrong key: another Ed25519 key's public half.
 keypair other -algorithm ed25519
