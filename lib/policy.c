@@ -954,6 +954,15 @@ static bool strv_contains(char *const *v, const char *s) {
         return false;
 }
 
+/* Takes s; a note already there is not said twice. */
+static int push_note(struct verdict *v, char *s) {
+        if (strv_contains(v->notes, s)) {
+                free(s);
+                return 0;
+        }
+        return strv_push(&v->notes, s);
+}
+
 static int add_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
         char when[32], *s = NULL;
 
@@ -963,44 +972,78 @@ static int add_note(struct verdict *v, const struct policy_allow *a, const struc
         if (asprintf(&s, "allowlist entry %s expired %s (%s); %s counts again", a->id, when, a->reason,
                      strna(f->id)) < 0)
                 return -ENOMEM;
-        if (strv_contains(v->notes, s)) {
-                free(s);
-                return 0;
-        }
-        return strv_push(&v->notes, s);
+        return push_note(v, s);
 }
 
-/* The CVE a finding's KEV / EPSS data is of: its id or first CVE alias. */
-static const char *finding_cve(const struct finding *f) {
-        if (f->id && strncmp(f->id, "CVE-", 4) == 0)
-                return f->id;
-        for (char **a = f->aliases; a && *a; a++)
-                if (strncmp(*a, "CVE-", 4) == 0)
-                        return *a;
-        return strna(f->id);
+/* The CVEs among a finding's id and aliases but except, ", "-separated,
+ * at most max of them ("and 2 more" after them); *ret NULL when none.
+ * 0 or -ENOMEM. */
+static int finding_cves(const struct finding *f, const char *except, size_t max, char **ret) {
+        struct strbuf b = {};
+        size_t n = 0, more = 0;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i <= strv_length(f->aliases); i++) {
+                const char *id = finding_new_cve(f, i);
+
+                if (!id || streq_ptr(id, except))
+                        continue;
+                if (n++ >= max)
+                        more++;
+                else
+                        r = strbuf_printf(&b, "%s%s", b.s ? ", " : "", id);
+        }
+        if (r >= 0 && more)
+                r = strbuf_printf(&b, " and %zu more", more);
+        if (r < 0) {
+                strbuf_done(&b);
+                return -ENOMEM;
+        }
+        *ret = b.s ? strbuf_steal(&b) : NULL;
+        return 0;
+}
+
+#define NOTE_CVES_MAX 5
+
+/* The CVE a finding's KEV / EPSS data is of (cve: match_inventory()'s
+ * kev_cve / epss_cve); where it was not carried (a scan from the analysis
+ * child or the cache), the finding's only CVE, or "one of CVE-a, CVE-b". */
+static char *exploit_cve(const struct finding *f, const char *cve) {
+        _cleanup_free_ char *all = NULL;
+        char *s = NULL;
+
+        if (cve)
+                return strdup(cve);
+        if (finding_cves(f, NULL, NOTE_CVES_MAX, &all) < 0)
+                return NULL;
+        if (!all)
+                return strdup(strna(f->id));
+        if (!strchr(all, ','))
+                return TAKE_PTR(all);
+        return asprintf(&s, "one of %s", all) < 0 ? NULL : s;
 }
 
 /* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
  * at or above min_epss 0.5": why a finding counts whatever its severity. */
 static int add_exploit_note(struct verdict *v, const struct finding *f) {
+        _cleanup_free_ char *cve = NULL;
+        bool kev = v->rule.block_kev && f->kev;
         char *s = NULL;
         int k;
 
         if (strv_length(v->notes) >= POLICY_NOTES_MAX)
                 return 0;
-        if (v->rule.block_kev && f->kev)
-                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", finding_cve(f),
+        if (!(cve = exploit_cve(f, kev ? f->kev_cve : f->epss_cve)))
+                return -ENOMEM;
+        if (kev)
+                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", cve,
                              strna(f->id), strna(f->package));
         else
                 k = asprintf(&s, "%s has EPSS %.3g, at or above min_epss %g: %s %s counts whatever its severity",
-                             finding_cve(f), f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
+                             cve, f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
         if (k < 0)
                 return -ENOMEM;
-        if (strv_contains(v->notes, s)) {
-                free(s);
-                return 0;
-        }
-        return strv_push(&v->notes, s);
+        return push_note(v, s);
 }
 
 /* The worst findings, one per id: the first package named, and how many

@@ -567,6 +567,60 @@ static void test_exploit(void) {
         }
 }
 
+/* An advisory covering several CVEs (a DSA): KEV and EPSS notes name the
+ * CVE the data is of, or all when the scan did not carry it (a scan read
+ * back from the analysis child or the cache). */
+static void test_multi_cve(void) {
+        static const struct {
+                const char *policy;
+                const char *kev_cve, *epss_cve;
+                enum verdict_decision decision;
+                size_t allowed;
+                const char *notes;
+        } rows[] = {
+                { "{\"severity\": \"HIGH\", \"block_kev\": true}", "CVE-2099-1002", NULL, VERDICT_DENY, 0,
+                  "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl-base counts whatever its severity|"
+                  "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl counts whatever its severity" },
+                { "{\"severity\": \"HIGH\", \"block_kev\": true}", NULL, NULL, VERDICT_DENY, 0,
+                  "one of CVE-2099-1001, CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl-base counts "
+                  "whatever its severity|one of CVE-2099-1001, CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 "
+                  "perl counts whatever its severity" },
+                { "{\"severity\": \"HIGH\", \"min_epss\": 0.5}", NULL, "CVE-2099-1002", VERDICT_DENY, 0,
+                  "CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl-base counts whatever its "
+                  "severity|CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl counts whatever "
+                  "its severity" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct policy_context ctx = { .image = "img", .now = NOW };
+                _cleanup_free_ char *notes = NULL;
+                struct verdict v;
+
+                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl-base", "5.36.0-8",
+                    SEVERITY_LOW);
+                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl", "5.36.0-8", SEVERITY_LOW);
+                for (size_t k = 0; k < res->n_findings; k++) {
+                        struct finding *f = &res->findings[k];
+
+                        f->kev = true;
+                        f->epss = 0.95;
+                        f->epss_percentile = 0.999;
+                        f->kev_cve = rows[i].kev_cve ? strdup(rows[i].kev_cve) : NULL;
+                        f->epss_cve = rows[i].epss_cve ? strdup(rows[i].epss_cve) : NULL;
+                }
+                CHECK_MSG(p && policy_evaluate(p, &ctx, res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                notes = join(v.notes);
+                CHECK_MSG(v.decision == rows[i].decision && v.allowed == rows[i].allowed, "row %zu: %s, %zu allowed",
+                          i, verdict_decision_to_string(v.decision), v.allowed);
+                CHECK_STREQ(notes, rows[i].notes);
+                verdict_done(&v);
+        }
+}
+
 static void test_evaluate_worst_cap(void) {
         _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
                                                          "\"match\": {\"namespaces\": [\"x\"]}}]}");
@@ -828,6 +882,7 @@ int main(void) {
         test_evaluate_worst_cap();
         test_ignore();
         test_exploit();
+        test_multi_cve();
         test_evaluate_none();
         test_describe();
         test_enforce_from();
