@@ -1023,6 +1023,25 @@ static char *exploit_cve(const struct finding *f, const char *cve) {
         return asprintf(&s, "one of %s", all) < 0 ? NULL : s;
 }
 
+/* An entry naming one CVE of an advisory that covers several (a DSA)
+ * excuses the whole finding, as documented (docs/policy.md "Allowlist"),
+ * but not in silence: "allowlist entry CVE-a excuses DSA-1, which also
+ * covers CVE-b". */
+static int add_allow_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
+        _cleanup_free_ char *others = NULL;
+        char *s = NULL;
+
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX || streq_ptr(a->id, f->id))
+                return 0;
+        if (finding_cves(f, a->id, NOTE_CVES_MAX, &others) < 0)
+                return -ENOMEM;
+        if (!others)
+                return 0;
+        if (asprintf(&s, "allowlist entry %s excuses %s, which also covers %s", a->id, strna(f->id), others) < 0)
+                return -ENOMEM;
+        return push_note(v, s);
+}
+
 /* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
  * at or above min_epss 0.5": why a finding counts whatever its severity. */
 static int add_exploit_note(struct verdict *v, const struct finding *f) {
@@ -1112,12 +1131,14 @@ static int count_findings(const struct policy *p, const struct policy_context *c
 
         for (size_t i = 0; res && i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
-                const struct policy_allow *expired;
+                const struct policy_allow *a, *expired;
 
                 if (!rule_counts(&v->rule, f))
                         continue;
-                if (find_allow(p, f, image, now, &expired)) {
+                if ((a = find_allow(p, f, image, now, &expired))) {
                         v->allowed++;
+                        if ((r = add_allow_note(v, a, f)) < 0)
+                                return r;
                         continue;
                 }
                 if (expired && (r = add_note(v, expired, f)) < 0)

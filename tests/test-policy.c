@@ -567,9 +567,11 @@ static void test_exploit(void) {
         }
 }
 
-/* An advisory covering several CVEs (a DSA): KEV and EPSS notes name the
- * CVE the data is of, or all when the scan did not carry it (a scan read
- * back from the analysis child or the cache). */
+/* An advisory covering several CVEs (a DSA): an allowlist entry naming
+ * one of them excuses the finding, as documented, with a note naming the
+ * CVEs it did not name (once per advisory, not per package); KEV and EPSS
+ * notes name the CVE the data is of, or all when the scan did not carry
+ * it (a scan read back from the analysis child or the cache). */
 static void test_multi_cve(void) {
         static const struct {
                 const char *policy;
@@ -578,6 +580,15 @@ static void test_multi_cve(void) {
                 size_t allowed;
                 const char *notes;
         } rows[] = {
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1001\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_ALLOW, 2,
+                  "allowlist entry CVE-2099-1001 excuses DSA-9001-1, which also covers CVE-2099-1002" },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1002\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_ALLOW, 2,
+                  "allowlist entry CVE-2099-1002 excuses DSA-9001-1, which also covers CVE-2099-1001" },
+                /* the advisory itself: meant as a whole, nothing to say */
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"DSA-9001-1\", \"reason\": \"r\"}]}", NULL, NULL,
+                  VERDICT_ALLOW, 2, "" },
                 { "{\"severity\": \"HIGH\", \"block_kev\": true}", "CVE-2099-1002", NULL, VERDICT_DENY, 0,
                   "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl-base counts whatever its severity|"
                   "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl counts whatever its severity" },
