@@ -376,10 +376,38 @@ static int check_enforce_from(const struct json_node *obj, struct policy_rule *r
                              set & POLICY_SET_MODE ? "" : " (from the top level)");
 }
 
+/* unknown_as "UNKNOWN" under a threshold above UNKNOWN: a finding of
+ * UNKNOWN severity would be compared as below it, so it would never count
+ * and never be said (not even as not checked); refused, as a value that
+ * looks like "count it" but silences it.  Under "severity": "UNKNOWN" every
+ * finding counts, which the value can't change: accepted. */
+static int check_unknown_as(const struct json_node *obj, const struct policy_rule *rule, unsigned set,
+                            bool in_scope, struct error *err) {
+        const char *t = severity_to_string(rule->threshold);
+
+        if (rule->unknown_as != SEVERITY_UNKNOWN || rule->threshold <= SEVERITY_UNKNOWN)
+                return 0;
+        if (set & POLICY_SET_UNKNOWN_AS)
+                return json_error_at(obj->doc, json_key_pos(obj, "unknown_as"), err,
+                                     "'unknown_as' \"UNKNOWN\" in %s never counts: under the threshold %s%s a "
+                                     "finding of UNKNOWN severity would be neither counted nor said to be not "
+                                     "checked; use \"unchecked\" (the default: on_unchecked decides) or the severity "
+                                     "to count it as (\"%s\" counts it)", obj->where, t,
+                                     set & POLICY_SET_THRESHOLD ? "" : in_scope ? " (from the top level)"
+                                                                                : " (the default)", t);
+        if (!(set & POLICY_SET_THRESHOLD))
+                return 0;       /* both from the top level, which is refused there */
+        return json_error_at(obj->doc, json_key_pos(obj, "severity"), err,
+                             "'severity' %s in %s makes unknown_as \"UNKNOWN\" (from the top level) never count: a "
+                             "finding of UNKNOWN severity would be neither counted nor said to be not checked; set "
+                             "'unknown_as' in %s to \"unchecked\" (on_unchecked decides) or the severity to count "
+                             "it as (\"%s\" counts it)", t, obj->where, obj->where, t);
+}
+
 /* The rule of the top level or a scope; *ret_set says which keys the
  * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
  * which the rule borrows. */
-static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set,
+static int parse_rule(const struct json_node *obj, bool in_scope, struct policy_rule *rule, unsigned *ret_set,
                       char ***ret_ecosystems, char ***ret_paths, struct errlist *el, struct error *err) {
         unsigned set = 0;
         int r;
@@ -422,6 +450,8 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
                 return r;
         set |= r ? POLICY_SET_ENFORCE_FROM : 0;
         if ((r = keep(el, check_enforce_from(obj, rule, set, err), err)) < 0)
+                return r;
+        if ((r = keep(el, check_unknown_as(obj, rule, set, in_scope, err), err)) < 0)
                 return r;
         *ret_set = set;
         return 0;
@@ -548,7 +578,7 @@ static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el
                 return -ENOMEM;
         p->n_scopes++;
         if ((r = keep(el, parse_match(e, s, err), err)) < 0 ||
-            (r = parse_rule(e, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, el, err)) < 0)
+            (r = parse_rule(e, true, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, el, err)) < 0)
                 return r;
         return 0;
 }
@@ -630,7 +660,7 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
         int r, v = 0;
 
         if ((r = keep(el, json_check_keys(root, top_keys, err), err)) < 0 ||
-            (r = parse_rule(root, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
+            (r = parse_rule(root, false, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
             (r = keep(el, get_action(root, "on_error", &p->on_error, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_timeout", &p->on_timeout, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_audit_failure", &p->on_audit_failure, err), err)) < 0 ||

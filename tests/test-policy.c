@@ -103,6 +103,24 @@ static void test_errors(void) {
                   "an EPSS probability above 0 and at most 1 (0.5 counts findings whose CVE FIRST scores 50% likely to "
                   "be exploited in 30 days)" },
                 { "{\"block_kev\": 1}", "p.json:1:2: 'block_kev' in the policy must be true or false" },
+                /* unknown_as UNKNOWN under a threshold above UNKNOWN: it would never count, nor be said */
+                { "{\"severity\": \"HIGH\", \"unknown_as\": \"UNKNOWN\"}", "p.json:1:22: 'unknown_as' \"UNKNOWN\" in the "
+                  "policy never counts: under the threshold HIGH a finding of UNKNOWN severity would be neither counted "
+                  "nor said to be not checked; use \"unchecked\" (the default: on_unchecked decides) or the severity "
+                  "to count it as (\"HIGH\" counts it)" },
+                { "{\"unknown_as\": \"unknown\"}", "p.json:1:2: 'unknown_as' \"UNKNOWN\" in the policy never counts: "
+                  "under the threshold CRITICAL (the default) a finding of UNKNOWN severity would be neither counted nor "
+                  "said to be not checked; use \"unchecked\" (the default: on_unchecked decides) or the severity to count it as "
+                  "(\"CRITICAL\" counts it)" },
+                { "{\"scopes\": [{\"name\": \"s\", \"unknown_as\": \"UNKNOWN\"}]}", "p.json:1:27: 'unknown_as' "
+                  "\"UNKNOWN\" in scope 's' never counts: under the threshold CRITICAL (from the top level) a finding "
+                  "of UNKNOWN severity would be neither counted nor said to be not checked; use \"unchecked\" (the "
+                  "default: on_unchecked decides) or the severity to count it as (\"CRITICAL\" counts it)" },
+                { "{\"severity\": \"UNKNOWN\", \"unknown_as\": \"UNKNOWN\", \"scopes\": [{\"name\": \"s\", "
+                  "\"severity\": \"LOW\"}]}", "p.json:1:75: 'severity' LOW in scope 's' makes unknown_as \"UNKNOWN\" "
+                  "(from the top level) never count: a finding of UNKNOWN severity would be neither counted nor said "
+                  "to be not checked; set 'unknown_as' in scope 's' to \"unchecked\" (on_unchecked decides) or the "
+                  "severity to count it as (\"LOW\" counts it)" },
                 { "{\"max_db_age_hours\": 0}",
                   "p.json:1:2: 'max_db_age_hours' in the policy must be between 1 and 87600, not 0" },
                 /* unknown keys, at every level */
