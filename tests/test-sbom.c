@@ -59,6 +59,10 @@ static void test_purls(void) {
 }
 
 #define DOC(components) "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [" components "]}"
+/* components of the document's subject (metadata.component), beside others */
+#define DOC_SUBJECT(subject, components)                                                                       \
+        "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"metadata\": {\"component\": {\"type\": "      \
+        "\"container\", \"name\": \"app\", \"components\": [" subject "]}}, \"components\": [" components "]}"
 
 /* One component → one package, or an unmapped item, or an error. */
 static const struct {
@@ -112,6 +116,27 @@ static const struct {
           NULL, .unmapped = 1 },
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:deb/alpine/x@1?distro=alpine-3.18.4\"}"),
           NULL, .unmapped = 1 },
+        /* the subject's components are packages too (CycloneDX allows them
+         * under metadata.component), its operating-system component the OS */
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"libssl3\", \"purl\": \"pkg:deb/debian/libssl3@3.0.11-1?"
+                      "upstream=openssl&distro=debian-12\"}", ""),
+          "libssl3", "3.0.11-1", "openssl", "3.0.11-1", "Debian:12" },
+        { DOC_SUBJECT("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"}, "
+                      "{\"type\": \"application\", \"name\": \"a\", \"components\": [{\"type\": \"library\", \"name\": "
+                      "\"tar\", \"purl\": \"pkg:deb/tar@1.34\"}]}", ""),
+          "tar", "1.34", "tar", "1.34", "Debian:12", NULL, 1 },
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}", ""), NULL,
+          .unmapped = 1 },
+        /* an operating-system component with a package's purl is that
+         * package; the document's OS named by a purl of no package is the OS */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"operating-system\", \"name\": \"perl-base\", \"purl\": \"pkg:deb/debian/perl-base@5.36.0-7?"
+              "upstream=perl&distro=debian-12\"}"), "perl-base", "5.36.0-7", "perl", "5.36.0-7", "Debian:12" },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\", \"purl\": "
+              "\"pkg:generic/debian@12\"}"), NULL },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"operating-system\", \"name\": \"x\", \"purl\": \"pkg:generic/x@1\"}"), NULL,
+          .unmapped = 1 },
         /* not mapped, listed */
         { DOC("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}"), NULL, .unmapped = 1 },
         { DOC("{\"type\": \"application\", \"name\": \"z\"}, {\"type\": \"file\", \"name\": \"f\"}"), NULL,
@@ -122,6 +147,8 @@ static const struct {
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"x\"}"),
           .error = "t.json: components[0]: 'purl' 'x' is not a package URL" },
         { DOC("{\"type\": 3}"), .error = "t.json: components[0]: 'type' must be a string" },
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"x\"}", ""),
+          .error = "t.json: metadata.component.components[0]: 'purl' 'x' is not a package URL" },
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:npm/x@1\", \"properties\": {}}"),
           .error = "t.json: components[0]: 'properties' must be an array" },
         { DOC("{\"type\": \"operating-system\", \"name\": \"Debian GNU\"}"),

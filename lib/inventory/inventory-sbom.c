@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portcullis scan --sbom: a CycloneDX JSON document (cyclonedx.org/docs/
- * 1.6/json) as an inventory.  Each component with a purl is a package; the
- * purl is read back as purl_build() and the readers write it (purl-spec
- * PURL-TYPES), so that our own SBOM of a rootfs gives the inventory the
- * rootfs gave:
+ * 1.6/json) as an inventory.  Each component with a purl is a package
+ * (those of components[], of metadata.component.components[] and nested
+ * in either, of any type: an operating-system component with a package's
+ * purl too); the purl is read back as purl_build() and the readers write
+ * it (purl-spec PURL-TYPES), so that our own SBOM of a rootfs gives the
+ * inventory the rootfs gave:
  *   - a language package: the ecosystem whose purl type it is, the name as
  *     the ecosystem spells it (npm "@scope/name", Maven "group:artifact",
  *     Go and Composer "namespace/name"; the component's name when it is the
@@ -205,6 +207,7 @@ struct ctx {
         const char *origin;
         struct sbom *sbom;
         bool have_os;           /* inv->os is the document's operating-system component, or the OS first_purl_os() found */
+        json_t *os_obj;         /* that component, or NULL */
         size_t components;
         char *cache_key;        /* the last distribution purl's "type\x1fnamespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
@@ -373,6 +376,7 @@ static int read_os(struct ctx *c, json_t *o, const char *where, struct error *er
                 str_make_printable(os->pretty_name);
         os->origin = "the SBOM's operating-system component";
         c->have_os = true;
+        c->os_obj = o;
         return osrelease_ecosystem(os) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
@@ -591,7 +595,8 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
         return r < 0 ? error_set(err, -r, "%s: out of memory", c->origin) : 0;
 }
 
-static int component_purl(struct ctx *c, json_t *o, const char *where, const char *purl_s, struct error *err) {
+static int component_purl(struct ctx *c, json_t *o, const char *where, const char *purl_s, bool os,
+                          struct error *err) {
         _cleanup_(purl_done) struct purl p = {};
         const struct ecosystem *e;
         struct error perr = {};
@@ -611,6 +616,8 @@ static int component_purl(struct ctx *c, json_t *o, const char *where, const cha
         else if (!p.version)
                 snprintf(reason, sizeof(reason), "the purl has no version, so this component was compared with no "
                          "record");
+        if ((!e || !p.version) && os && o == c->os_obj)
+                return 0;       /* the document's OS, named by a purl of no package: read as the OS */
         if (!e || !p.version)
                 return add_unmapped(c, purl_s, reason) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         return add_package(c, o, where, purl_s, &p, e, err);
@@ -664,6 +671,7 @@ static int first_purl_os(struct ctx *c, json_t *parent, unsigned depth) {
 static int component(struct ctx *c, json_t *o, const char *where, unsigned depth, bool os_pass, struct error *err) {
         const char *type, *name, *version, *purl;
         _cleanup_free_ char *subject = NULL;
+        bool os;
 
         if (!json_is_object(o))
                 return fail(c, err, where, "must be an object");
@@ -678,10 +686,14 @@ static int component(struct ctx *c, json_t *o, const char *where, unsigned depth
                 return -EINVAL;
         if (components(c, o, where, depth + 1, false, err) < 0)
                 return -EINVAL;
-        if (type && strcmp(type, "operating-system") == 0)
-                return 0;
+        os = type && strcmp(type, "operating-system") == 0;
+        if (os && !purl)
+                return 0;       /* an OS, not a package (read_os()) */
+        /* one with a purl is a package like any other (never dropped), or
+         * listed as unmapped, unless it is the document's OS whose purl
+         * names no package */
         if (purl)
-                return component_purl(c, o, where, purl, err);
+                return component_purl(c, o, where, purl, os, err);
         if (!is_package_type(type))
                 return 0;
         if (asprintf(&subject, "%s%s%s (%s)", name ? name : "a component without a name", version ? " " : "",
@@ -703,7 +715,7 @@ static int components(struct ctx *c, json_t *parent, const char *where, unsigned
         for (size_t i = 0; i < json_array_size(a); i++) {
                 char w[WHERE_MAX];
 
-                snprintf(w, sizeof(w), "%s%scomponents[%zu]", where, depth ? "." : "", i);
+                snprintf(w, sizeof(w), "%s%scomponents[%zu]", where, where[0] ? "." : "", i);
                 if ((r = component(c, json_array_get(a, i), w, depth, os_pass, err)) < 0)
                         return r;
         }
@@ -769,6 +781,25 @@ static int metadata(struct ctx *c, json_t *root, struct error *err) {
         return r < 0 ? r : 0;
 }
 
+/* The document's components (components[]) and the subject's
+ * (metadata.component.components[], which CycloneDX allows and some tools
+ * write): packages alike, under the same caps, the subject's after the
+ * others; first an operating-system component among either (the first),
+ * else the OS of the first distribution purl that names one. */
+static int all_components(struct ctx *c, json_t *root, struct error *err) {
+        json_t *subject = json_object_get(json_object_get(root, "metadata"), "component");
+        int r;
+
+        if ((r = components(c, root, "", 0, true, err)) < 0 ||
+            (subject && (r = components(c, subject, "metadata.component", 0, true, err)) < 0))
+                return r;
+        if (!c->have_os && (first_purl_os(c, root, 0) < 0 || (subject && first_purl_os(c, subject, 0) < 0)))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((r = components(c, root, "", 0, false, err)) < 0)
+                return r;
+        return subject ? components(c, subject, "metadata.component", 0, false, err) : 0;
+}
+
 /* bomFormat and specVersion: a CycloneDX JSON document of a version whose
  * components we read (1.2 brought purls to every component type). */
 static int header(struct ctx *c, json_t *root, struct error *err) {
@@ -803,13 +834,8 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
                 return error_set(err, EINVAL, "%s:%d:%d: not valid JSON: %s", origin, jerr.line, jerr.column, jerr.text);
         if (!json_is_object(root))
                 r = fail(&c, err, "the document", "must be a JSON object");
-        else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0 &&
-                 (r = components(&c, root, "", 0, true, err)) >= 0) {
-                if (!c.have_os && first_purl_os(&c, root, 0) < 0)
-                        r = error_set(err, ENOMEM, "out of memory");
-                if (r >= 0)
-                        r = components(&c, root, "", 0, false, err);
-        }
+        else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0)
+                r = all_components(&c, root, err);
         json_decref(root);
         free(c.cache_key);
         free(c.cache_eco);

@@ -37,9 +37,9 @@ void sbom_free(struct sbom *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sbom *, sbom_free)
 
 /* A CycloneDX JSON document (1.2 to 1.6) as an inventory: each component
- * with a purl is a package (its ecosystem from the purl's type, a
- * distribution's from the purl's distro qualifier or the document's
- * operating-system component); one whose purl names no ecosystem we know,
+ * with a purl (metadata.component's too) is a package (its ecosystem from
+ * the purl's type, a distribution's from the purl's distro qualifier or
+ * the document's operating-system component); one whose purl names no ecosystem we know,
  * or a distribution package of another purl type than its OS's (a pkg:deb
  * in an Alpine document), is listed in unmapped.  origin names the
  * document in messages, which also name the field ("sbom.json:
