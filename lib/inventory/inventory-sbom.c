@@ -18,7 +18,9 @@
  *     qualifier goes back into the version; the source package from our
  *     portcullis:source_name and portcullis:source_version properties, else
  *     the upstream qualifier ("openssl" or "openssl@3.0.11-1"), else Trivy's
- *     SrcName/SrcVersion properties, else the binary package's own;
+ *     SrcName/SrcVersion properties, else the binary package's own (when
+ *     no deb or apk component of the document names one, said once per
+ *     type as not fully checked: sources_unnamed());
  *   - anything else is listed as unmapped, never dropped.
  * The document is untrusted input: sizes and counts are capped, every field
  * is type-checked, and errors name the file and the field. */
@@ -212,7 +214,13 @@ struct ctx {
         char *cache_key;        /* the last distribution purl's "type\x1fnamespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
         bool cache_foreign;     /* which is not of its purl type (distro_ecosystem()) */
+        size_t sources[_SBOM_BY_SOURCE_MAX][2];  /* components of pkg:deb, pkg:apk: [0] naming no source
+                                                 * package, [1] naming one */
 };
+
+/* The purl types whose records (Debian's, Ubuntu's, Alpine's) name source
+ * packages: a component of one naming none is looked up by its own name. */
+static const char *const by_source_types[_SBOM_BY_SOURCE_MAX] = { "deb", "apk" };
 
 void sbom_free(struct sbom *s) {
         if (!s)
@@ -466,7 +474,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
 }
 
 /* The source package: ours, the upstream qualifier, Trivy's properties,
- * else the binary's. */
+ * else the binary's.  1 when the component names one, 0 when not. */
 static int distro_source(json_t *o, const struct purl *p, struct package *pkg) {
         const char *name = prop(o, "portcullis:source_name"), *version = prop(o, "portcullis:source_version");
         _cleanup_free_ char *up = p->upstream ? strdup(p->upstream) : NULL;
@@ -482,7 +490,17 @@ static int distro_source(json_t *o, const struct purl *p, struct package *pkg) {
                 version = at && *at ? at : prop(o, "aquasecurity:trivy:SrcVersion");
         pkg->source_name = strdup(name ? name : pkg->name);
         pkg->source_version = strdup(version ? version : pkg->version);
-        return pkg->source_name && pkg->source_version ? 0 : -ENOMEM;
+        if (!pkg->source_name || !pkg->source_version)
+                return -ENOMEM;
+        return !!name;
+}
+
+/* Counts the components of a type whose records name source packages, by
+ * whether they name theirs. */
+static void count_source(struct ctx *c, const struct purl *p, bool named) {
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++)
+                if (strcmp(p->type, by_source_types[k]) == 0)
+                        c->sources[k][named]++;
 }
 
 /* "group:artifact" for Maven, "namespace/name" for the others. */
@@ -544,7 +562,7 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                 .guessed_from = guess ? strdup(guess) : NULL,
                 .arch = p->arch ? strdup(p->arch) : NULL,
         };
-        int r = 0;
+        int r = 0, named;
 
         if (!pkg.purl || (file && !pkg.origin_file) || (guess && !pkg.guessed_from) || (p->arch && !pkg.arch))
                 r = -ENOMEM;
@@ -557,7 +575,7 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                         pkg.version = NULL;
                 else if (!epoch)
                         pkg.version = strdup(p->version);
-                r = !pkg.version || !pkg.name ? -ENOMEM : distro_source(o, p, &pkg);
+                r = named = !pkg.version || !pkg.name ? -ENOMEM : distro_source(o, p, &pkg);
                 if (r >= 0)
                         r = distro_ecosystem(c, p, &pkg.ecosystem);
                 if (r > 0) {    /* never compared with another type's records */
@@ -569,6 +587,8 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                         package_done(&pkg);
                         return add_unmapped(c, purl_s, reason) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
                 }
+                if (r >= 0 && pkg.ecosystem)    /* compared with records */
+                        count_source(c, p, named > 0);
         } else {
                 pkg.name = lang_name(e, p, cname);
                 pkg.version = strdup(p->version);
@@ -800,6 +820,36 @@ static int all_components(struct ctx *c, json_t *root, struct error *err) {
         return subject ? components(c, subject, "metadata.component", 0, false, err) : 0;
 }
 
+/* Whether metadata.tools (CycloneDX 1.4's array, or 1.5's {components,
+ * services}) names a tool that names a package's source package wherever
+ * it is not the package's own: Portcullis (portcullis:source_name), Syft
+ * (the upstream qualifier). */
+static bool tool_names_sources(json_t *root) {
+        json_t *tools = json_object_get(json_object_get(root, "metadata"), "tools");
+        json_t *list = json_is_array(tools) ? tools : json_object_get(tools, "components");
+
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                const char *name = json_string_value(json_object_get(json_array_get(list, i), "name"));
+
+                if (name && (strcasecmp(name, "portcullis") == 0 || strcasecmp(name, "syft") == 0))
+                        return true;
+        }
+        return false;
+}
+
+/* Components of pkg:deb or pkg:apk naming no source package are looked up
+ * by their own name, and most are their own source package (bash); where
+ * not one of their type in the document names a source package and no
+ * tool that names them only where they differ wrote it, the document just
+ * does not say, and advisories filed under a source package of another
+ * name (glibc for libc6) can't be matched: said (sbom_add_unchecked()). */
+static void sources_unnamed(struct ctx *c, json_t *root) {
+        bool trusted = tool_names_sources(root);
+
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++)
+                c->sbom->no_source[k] = !trusted && c->sources[k][1] == 0 ? c->sources[k][0] : 0;
+}
+
 /* bomFormat and specVersion: a CycloneDX JSON document of a version whose
  * components we read (1.2 brought purls to every component type). */
 static int header(struct ctx *c, json_t *root, struct error *err) {
@@ -834,8 +884,9 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
                 return error_set(err, EINVAL, "%s:%d:%d: not valid JSON: %s", origin, jerr.line, jerr.column, jerr.text);
         if (!json_is_object(root))
                 r = fail(&c, err, "the document", "must be a JSON object");
-        else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0)
-                r = all_components(&c, root, err);
+        else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0 &&
+                 (r = all_components(&c, root, err)) >= 0)
+                sources_unnamed(&c, root);
         json_decref(root);
         free(c.cache_key);
         free(c.cache_eco);
@@ -855,10 +906,34 @@ int sbom_read(const char *path, struct sbom **ret, struct error *err) {
         return sbom_cyclonedx_parse(buf, len, path, ret, err);
 }
 
+/* Said once per document and type, with a count: an SBOM tool that
+ * leaves out source packages leaves them out of every component. */
+static int add_no_source(const struct sbom *s, struct scan_result *res) {
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++) {
+                char subject[32], reason[512];
+                int r;
+
+                if (!s->no_source[k])
+                        continue;
+                snprintf(subject, sizeof(subject), "pkg:%s components", by_source_types[k]);
+                snprintf(reason, sizeof(reason), "%zu name no source package (no upstream qualifier, no "
+                         "portcullis:source_name or aquasecurity:trivy:SrcName property), and none in the SBOM "
+                         "does, so each was compared by its own name: advisories filed under a source package of "
+                         "another name (glibc for libc6) are not matched to them; write the SBOM with a tool that "
+                         "names source packages (portcullis inventory --format cyclonedx, Syft, Trivy)",
+                         s->no_source[k]);
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, subject, s->no_source[k], reason)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int sbom_add_unchecked(const struct sbom *s, struct scan_result *res) {
         char subject[64];
         int r;
 
+        if ((r = add_no_source(s, res)) < 0)
+                return r;
         for (size_t i = 0; i < s->n_unmapped; i++)
                 if ((r = scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_PURL, s->unmapped[i].subject, 1,
                                                    s->unmapped[i].reason)) < 0)

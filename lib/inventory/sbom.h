@@ -24,6 +24,13 @@ struct sbom_unmapped {
         char *reason;
 };
 
+/* The purl types whose records name source packages (sbom.no_source). */
+enum {
+        SBOM_BY_SOURCE_DEB,
+        SBOM_BY_SOURCE_APK,
+        _SBOM_BY_SOURCE_MAX,
+};
+
 struct sbom {
         struct inventory *inv;
         char *name;             /* metadata.component's name, or NULL */
@@ -31,6 +38,9 @@ struct sbom {
         struct sbom_unmapped *unmapped;
         size_t n_unmapped;
         size_t unmapped_more;   /* past SBOM_UNMAPPED_LISTED */
+        size_t no_source[_SBOM_BY_SOURCE_MAX];  /* pkg:deb, pkg:apk components naming no source package in a
+                                                 * document where none of their type names one (0: none, or
+                                                 * the document names them where they differ) */
 };
 
 void sbom_free(struct sbom *s);
@@ -48,7 +58,9 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
 /* Reads path (at most SBOM_FILE_MAX bytes) and parses it. */
 int sbom_read(const char *path, struct sbom **ret, struct error *err);
 
-/* The unmapped components as the scan's unchecked items (unknown_purl). */
+/* The unmapped components as the scan's unchecked items (unknown_purl),
+ * and the components compared without their source package (incomplete,
+ * one item per purl type with a count). */
 int sbom_add_unchecked(const struct sbom *s, struct scan_result *res);
 
 /* purl-spec "How to parse a purl string in its components": the type
