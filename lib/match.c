@@ -189,6 +189,8 @@ static void finding_done(struct finding *f) {
         free(f->vex_status);
         free(f->vex_justification);
         free(f->vex_source);
+        free(f->kev_cve);
+        free(f->epss_cve);
 }
 
 /* What r holds, freed; r itself stays. */
@@ -875,22 +877,54 @@ static int identified(const struct package *p, size_t n, struct scan_result *res
         return r < 0 ? r : 0;
 }
 
-/* KEV and EPSS: the first CVE among a finding's id and aliases that the
- * database knows (one lookup for most findings, which name one CVE). */
-static int exploit_of(struct vulndb *db, struct finding *f, struct error *err) {
-        struct vulndb_exploit x;
-        int r = -ENOENT;
+/* One CVE's KEV and EPSS data into f: KEV if any CVE is listed (the
+ * first named), EPSS the highest score (and its percentile) of them.  An
+ * advisory covering several CVEs (a DSA) is as exploited as its most
+ * exploited one (docs/policy.md block_kev, min_epss). */
+static int exploit_merge(struct finding *f, const char *cve, const struct vulndb_exploit *x) {
+        if (x->kev && !f->kev_cve) {
+                f->kev = true;
+                if (!(f->kev_cve = strdup(cve)))
+                        return -ENOMEM;
+        }
+        if (x->epss < 0 || x->epss <= f->epss)
+                return 0;
+        f->epss = x->epss;
+        f->epss_percentile = x->percentile;
+        free(f->epss_cve);
+        return (f->epss_cve = strdup(cve)) ? 0 : -ENOMEM;
+}
 
-        if (startswith(f->id, "CVE-"))
-                r = vulndb_exploit(db, f->id, &x, err);
-        for (char **a = f->aliases; r == -ENOENT && a && *a; a++)
-                if (startswith(*a, "CVE-"))
-                        r = vulndb_exploit(db, *a, &x, err);
-        if (r < 0)
-                return r == -ENOENT ? 0 : r;
-        f->kev = x.kev;
-        f->epss = x.epss;
-        f->epss_percentile = x.percentile;
+static const char *finding_id_at(const struct finding *f, size_t i) {
+        return i == 0 ? f->id : f->aliases[i - 1];
+}
+
+const char *finding_new_cve(const struct finding *f, size_t i) {
+        const char *id = finding_id_at(f, i);
+
+        if (!id || !startswith(id, "CVE-"))
+                return NULL;
+        for (size_t j = 0; j < i; j++)
+                if (streq_ptr(finding_id_at(f, j), id))
+                        return NULL;
+        return id;
+}
+
+/* KEV and EPSS: every CVE among a finding's id and aliases (the record's
+ * aliases and upstream ids) that the database knows. */
+static int exploit_of(struct vulndb *db, struct finding *f, struct error *err) {
+        for (size_t i = 0, n = strv_length(f->aliases); i <= n; i++) {
+                const char *cve = finding_new_cve(f, i);
+                struct vulndb_exploit x;
+                int r;
+
+                if (!cve || (r = vulndb_exploit(db, cve, &x, err)) == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (exploit_merge(f, cve, &x) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
         return 0;
 }
 

@@ -35,9 +35,13 @@ struct finding {
         char *cvss_vector;      /* the vector the score came from, or NULL */
         double cvss_score;      /* -1 when none */
         int cvss_version;
-        bool kev;               /* listed in CISA's Known Exploited Vulnerabilities catalogue */
-        double epss;            /* FIRST's EPSS probability (0..1), -1 when none */
-        double epss_percentile; /* its percentile (0..1), -1 when none */
+        bool kev;               /* one of its CVEs (id or aliases) is in CISA's Known Exploited
+                                 * Vulnerabilities catalogue */
+        double epss;            /* FIRST's EPSS probability (0..1), the highest of its CVEs', -1 when none */
+        double epss_percentile; /* that CVE's percentile (0..1), -1 when none */
+        char *kev_cve;          /* the CVE in KEV, or NULL (also when not carried: the analysis
+                                 * child's wire and the cache keep only kev) */
+        char *epss_cve;         /* the CVE the EPSS figures are of, or NULL (likewise) */
         char *vex_status;       /* "not_affected" or "fixed" when a VEX statement suppresses the
                                  * finding (it is then not counted), else NULL */
         char *vex_justification;        /* the statement's justification or impact, or NULL */
@@ -121,6 +125,11 @@ void match_prefetch_free(struct match_prefetch *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct match_prefetch *, match_prefetch_free)
 int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, struct match_prefetch *pre,
                                struct scan_result **ret, struct error *err);
+
+/* A finding's CVEs, each once: the i-th of its ids (0 its own, then its
+ * aliases, up to strv_length(f->aliases)) when that is a CVE no earlier
+ * one named, else NULL. */
+const char *finding_new_cve(const struct finding *f, size_t i);
 
 /* OSV range evaluation (introduced / fixed / last_affected / limit, and the
  * exact versions list) for one affected entry; exposed for tests.

@@ -376,10 +376,38 @@ static int check_enforce_from(const struct json_node *obj, struct policy_rule *r
                              set & POLICY_SET_MODE ? "" : " (from the top level)");
 }
 
+/* unknown_as "UNKNOWN" under a threshold above UNKNOWN: a finding of
+ * UNKNOWN severity would be compared as below it, so it would never count
+ * and never be said (not even as not checked); refused, as a value that
+ * looks like "count it" but silences it.  Under "severity": "UNKNOWN" every
+ * finding counts, which the value can't change: accepted. */
+static int check_unknown_as(const struct json_node *obj, const struct policy_rule *rule, unsigned set,
+                            bool in_scope, struct error *err) {
+        const char *t = severity_to_string(rule->threshold);
+
+        if (rule->unknown_as != SEVERITY_UNKNOWN || rule->threshold <= SEVERITY_UNKNOWN)
+                return 0;
+        if (set & POLICY_SET_UNKNOWN_AS)
+                return json_error_at(obj->doc, json_key_pos(obj, "unknown_as"), err,
+                                     "'unknown_as' \"UNKNOWN\" in %s never counts: under the threshold %s%s a "
+                                     "finding of UNKNOWN severity would be neither counted nor said to be not "
+                                     "checked; use \"unchecked\" (the default: on_unchecked decides) or the severity "
+                                     "to count it as (\"%s\" counts it)", obj->where, t,
+                                     set & POLICY_SET_THRESHOLD ? "" : in_scope ? " (from the top level)"
+                                                                                : " (the default)", t);
+        if (!(set & POLICY_SET_THRESHOLD))
+                return 0;       /* both from the top level, which is refused there */
+        return json_error_at(obj->doc, json_key_pos(obj, "severity"), err,
+                             "'severity' %s in %s makes unknown_as \"UNKNOWN\" (from the top level) never count: a "
+                             "finding of UNKNOWN severity would be neither counted nor said to be not checked; set "
+                             "'unknown_as' in %s to \"unchecked\" (on_unchecked decides) or the severity to count "
+                             "it as (\"%s\" counts it)", t, obj->where, obj->where, t);
+}
+
 /* The rule of the top level or a scope; *ret_set says which keys the
  * object names; the ignore lists are kept in *ret_ecosystems and *ret_paths,
  * which the rule borrows. */
-static int parse_rule(const struct json_node *obj, struct policy_rule *rule, unsigned *ret_set,
+static int parse_rule(const struct json_node *obj, bool in_scope, struct policy_rule *rule, unsigned *ret_set,
                       char ***ret_ecosystems, char ***ret_paths, struct errlist *el, struct error *err) {
         unsigned set = 0;
         int r;
@@ -422,6 +450,8 @@ static int parse_rule(const struct json_node *obj, struct policy_rule *rule, uns
                 return r;
         set |= r ? POLICY_SET_ENFORCE_FROM : 0;
         if ((r = keep(el, check_enforce_from(obj, rule, set, err), err)) < 0)
+                return r;
+        if ((r = keep(el, check_unknown_as(obj, rule, set, in_scope, err), err)) < 0)
                 return r;
         *ret_set = set;
         return 0;
@@ -548,7 +578,7 @@ static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el
                 return -ENOMEM;
         p->n_scopes++;
         if ((r = keep(el, parse_match(e, s, err), err)) < 0 ||
-            (r = parse_rule(e, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, el, err)) < 0)
+            (r = parse_rule(e, true, &s->rule, &s->set, &s->ignore_ecosystems, &s->ignore_paths, el, err)) < 0)
                 return r;
         return 0;
 }
@@ -630,7 +660,7 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
         int r, v = 0;
 
         if ((r = keep(el, json_check_keys(root, top_keys, err), err)) < 0 ||
-            (r = parse_rule(root, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
+            (r = parse_rule(root, false, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
             (r = keep(el, get_action(root, "on_error", &p->on_error, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_timeout", &p->on_timeout, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_audit_failure", &p->on_audit_failure, err), err)) < 0 ||
@@ -954,6 +984,15 @@ static bool strv_contains(char *const *v, const char *s) {
         return false;
 }
 
+/* Takes s; a note already there is not said twice. */
+static int push_note(struct verdict *v, char *s) {
+        if (strv_contains(v->notes, s)) {
+                free(s);
+                return 0;
+        }
+        return strv_push(&v->notes, s);
+}
+
 static int add_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
         char when[32], *s = NULL;
 
@@ -963,44 +1002,97 @@ static int add_note(struct verdict *v, const struct policy_allow *a, const struc
         if (asprintf(&s, "allowlist entry %s expired %s (%s); %s counts again", a->id, when, a->reason,
                      strna(f->id)) < 0)
                 return -ENOMEM;
-        if (strv_contains(v->notes, s)) {
-                free(s);
-                return 0;
-        }
-        return strv_push(&v->notes, s);
+        return push_note(v, s);
 }
 
-/* The CVE a finding's KEV / EPSS data is of: its id or first CVE alias. */
-static const char *finding_cve(const struct finding *f) {
-        if (f->id && strncmp(f->id, "CVE-", 4) == 0)
-                return f->id;
-        for (char **a = f->aliases; a && *a; a++)
-                if (strncmp(*a, "CVE-", 4) == 0)
-                        return *a;
-        return strna(f->id);
+/* The CVEs among a finding's id and aliases but except, ", "-separated,
+ * at most max of them ("and 2 more" after them); *ret NULL when none.
+ * 0 or -ENOMEM. */
+static int finding_cves(const struct finding *f, const char *except, size_t max, char **ret) {
+        struct strbuf b = {};
+        size_t n = 0, more = 0;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i <= strv_length(f->aliases); i++) {
+                const char *id = finding_new_cve(f, i);
+
+                if (!id || streq_ptr(id, except))
+                        continue;
+                if (n++ >= max)
+                        more++;
+                else
+                        r = strbuf_printf(&b, "%s%s", b.s ? ", " : "", id);
+        }
+        if (r >= 0 && more)
+                r = strbuf_printf(&b, " and %zu more", more);
+        if (r < 0) {
+                strbuf_done(&b);
+                return -ENOMEM;
+        }
+        *ret = b.s ? strbuf_steal(&b) : NULL;
+        return 0;
+}
+
+#define NOTE_CVES_MAX 5
+
+/* The CVE a finding's KEV / EPSS data is of (cve: match_inventory()'s
+ * kev_cve / epss_cve); where it was not carried (a scan from the analysis
+ * child or the cache), the finding's only CVE, or "one of CVE-a, CVE-b". */
+static char *exploit_cve(const struct finding *f, const char *cve) {
+        _cleanup_free_ char *all = NULL;
+        char *s = NULL;
+
+        if (cve)
+                return strdup(cve);
+        if (finding_cves(f, NULL, NOTE_CVES_MAX, &all) < 0)
+                return NULL;
+        if (!all)
+                return strdup(strna(f->id));
+        if (!strchr(all, ','))
+                return TAKE_PTR(all);
+        return asprintf(&s, "one of %s", all) < 0 ? NULL : s;
+}
+
+/* An entry naming one CVE of an advisory that covers several (a DSA)
+ * excuses the whole finding, as documented (docs/policy.md "Allowlist"),
+ * but not in silence: "allowlist entry CVE-a excuses DSA-1, which also
+ * covers CVE-b". */
+static int add_allow_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
+        _cleanup_free_ char *others = NULL;
+        char *s = NULL;
+
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX || streq_ptr(a->id, f->id))
+                return 0;
+        if (finding_cves(f, a->id, NOTE_CVES_MAX, &others) < 0)
+                return -ENOMEM;
+        if (!others)
+                return 0;
+        if (asprintf(&s, "allowlist entry %s excuses %s, which also covers %s", a->id, strna(f->id), others) < 0)
+                return -ENOMEM;
+        return push_note(v, s);
 }
 
 /* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
  * at or above min_epss 0.5": why a finding counts whatever its severity. */
 static int add_exploit_note(struct verdict *v, const struct finding *f) {
+        _cleanup_free_ char *cve = NULL;
+        bool kev = v->rule.block_kev && f->kev;
         char *s = NULL;
         int k;
 
         if (strv_length(v->notes) >= POLICY_NOTES_MAX)
                 return 0;
-        if (v->rule.block_kev && f->kev)
-                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", finding_cve(f),
+        if (!(cve = exploit_cve(f, kev ? f->kev_cve : f->epss_cve)))
+                return -ENOMEM;
+        if (kev)
+                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", cve,
                              strna(f->id), strna(f->package));
         else
                 k = asprintf(&s, "%s has EPSS %.3g, at or above min_epss %g: %s %s counts whatever its severity",
-                             finding_cve(f), f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
+                             cve, f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
         if (k < 0)
                 return -ENOMEM;
-        if (strv_contains(v->notes, s)) {
-                free(s);
-                return 0;
-        }
-        return strv_push(&v->notes, s);
+        return push_note(v, s);
 }
 
 /* The worst findings, one per id: the first package named, and how many
@@ -1069,12 +1161,14 @@ static int count_findings(const struct policy *p, const struct policy_context *c
 
         for (size_t i = 0; res && i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
-                const struct policy_allow *expired;
+                const struct policy_allow *a, *expired;
 
                 if (!rule_counts(&v->rule, f))
                         continue;
-                if (find_allow(p, f, image, now, &expired)) {
+                if ((a = find_allow(p, f, image, now, &expired))) {
                         v->allowed++;
+                        if ((r = add_allow_note(v, a, f)) < 0)
+                                return r;
                         continue;
                 }
                 if (expired && (r = add_note(v, expired, f)) < 0)

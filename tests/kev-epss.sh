@@ -187,6 +187,34 @@ printf '{"min_epss": 50}\n' >"$T/bad.policy.json"
 "$P" policy check "$T/bad.policy.json" 2>&1 | grep -q "bad.policy.json:1:2: 'min_epss' in the policy must be an EPSS probability above 0 and at most 1" ||
         fail "policy check: min_epss 50 not refused"
 
+# ---- an advisory of several CVEs ---------------------------------------------
+# DSA-9100-1 covers CVE-2024-0001 (EPSS 0.00043, not in KEV) and
+# CVE-2021-44228 (in KEV, EPSS 0.94358): KEV and the highest EPSS count, in
+# whichever order the record lists them, not only the first CVE with data.
+for order in '"CVE-2024-0001", "CVE-2021-44228"' '"CVE-2021-44228", "CVE-2024-0001"'; do
+        rm -rf "$T/osv-multi" "$T/multi.sqlite" "$T"/multi*.cache.db*
+        mkdir -p "$T/osv-multi"
+        printf '{"id": "DSA-9100-1", "modified": "2024-01-01T00:00:00Z", "upstream": [%s], "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:L"}], "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.13-1"}]}]}]}\n' \
+                "$order" >"$T/osv-multi/DSA-9100-1.json"
+        "$P" db import --db "$T/multi.sqlite" "$T/osv-multi" "$T/known_exploited_vulnerabilities.json" \
+                "$T/epss_scores-2026-12-03.csv" >/dev/null || fail "import of the multi-CVE advisory"
+        "$P" scan --db "$T/multi.sqlite" --format json "$R" >"$T/multi.json" || true
+        python3 - "$T/multi.json" <<'PY' || fail "multi-CVE advisory ($order): $(cat "$T/multi.json")"
+import json, sys
+f = json.load(open(sys.argv[1]))["findings"]
+assert len(f) == 1 and f[0]["id"] == "DSA-9100-1", f
+assert f[0]["kev"] is True, f[0]
+assert f[0]["epss"] == {"score": 0.94358, "percentile": 0.99957}, f[0]["epss"]
+PY
+        DB=$T/multi.sqlite gate multikev '{"mode": "enforce", "severity": "CRITICAL", "on_unchecked": "allow", "block_kev": true}'
+        [ "$RC1" -eq 1 ] && [ "$RC2" -eq 1 ] && [ "$CRC" -eq 1 ] &&
+                grep -qE "CVE-2021-44228.* is in CISA KEV \(block_kev\): DSA-9100-1 zlib1g" <<<"$OUT1" ||
+                fail "multi-CVE advisory ($order), block_kev: $RC1 $RC2 $CRC $OUT1"
+        DB=$T/multi.sqlite gate multiepss '{"mode": "enforce", "severity": "CRITICAL", "on_unchecked": "allow", "min_epss": 0.5}'
+        [ "$RC1" -eq 1 ] && [ "$RC2" -eq 1 ] && grep -q "has EPSS 0.944, at or above min_epss 0.5: DSA-9100-1" <<<"$OUT2" ||
+                fail "multi-CVE advisory ($order), min_epss: $RC1 $RC2 $OUT2"
+done
+
 # ---- db update ---------------------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 W=$T/www

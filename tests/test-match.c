@@ -481,6 +481,53 @@ static void test_missing_record(void) {
         CHECK_STREQ(err2.msg, err.msg);
 }
 
+/* KEV and EPSS of an advisory that covers several CVEs (a DSA): KEV when
+ * any of them is listed, EPSS the highest score, each named by the CVE it
+ * is of, whatever order the record lists them in. */
+static void test_exploit_all_cves(void) {
+        static const char *const upstream[] = { "\"CVE-2099-9001\", \"CVE-2099-9002\", \"CVE-2099-9003\"",
+                                                "\"CVE-2099-9003\", \"CVE-2099-9002\", \"CVE-2099-9001\"" };
+
+        for (size_t i = 0; i < ELEMENTSOF(upstream); i++) {
+                const char *dir = test_path(test_tmpdir(), i ? "feed-x1" : "feed-x0");
+                const char *db = test_path(test_tmpdir(), i ? "x1.sqlite" : "x0.sqlite");
+                const char *kev = test_path(test_tmpdir(), "known_exploited_vulnerabilities.json");
+                const char *epss = test_path(test_tmpdir(), "epss_scores-2026-12-03.csv");
+                char *paths[] = { (char *) dir, (char *) kev, (char *) epss, NULL };
+                _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+                _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+                _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+                _cleanup_free_ char *rec = NULL;
+                struct error err = {};
+                const struct finding *f;
+
+                CHECK(asprintf(&rec, "{\"id\":\"DSA-9100-1\",\"modified\":\"2024-01-01T00:00:00Z\",\"upstream\":[%s],"
+                               "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"perl\"},"
+                               "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}",
+                               upstream[i]) > 0);
+                test_write_file(test_path(dir, "dsa.json"), rec);
+                test_write_file(kev,
+                                "{\"catalogVersion\": \"1\", \"dateReleased\": \"2026-12-03T15:01:22Z\", \"count\": 1, "
+                                "\"vulnerabilities\": [{\"cveID\": \"CVE-2099-9002\", \"dateAdded\": \"2026-12-01\"}]}");
+                test_write_file(epss,
+                                "cve,epss,percentile\nCVE-2099-9001,0.00100,0.10000\nCVE-2099-9003,0.95000,0.99900\n"
+                                "CVE-2099-9002,0.20000,0.90000\n");
+                CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+                CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+                if (!v)
+                        return;
+                add_pkg(inv, "perl-base", "5.36.0-7", "perl", "5.36.0-7");
+                CHECK_MSG(match_inventory(v, inv, &res, &err) == 0 && res && res->n_findings == 1, "%s", err.msg);
+                if (!res || res->n_findings != 1)
+                        return;
+                f = &res->findings[0];
+                CHECK_MSG(f->kev && streq_ptr(f->kev_cve, "CVE-2099-9002"), "order %zu: kev %d of %s", i, f->kev,
+                          strna(f->kev_cve));
+                CHECK_MSG(f->epss == 0.95 && f->epss_percentile == 0.999 && streq_ptr(f->epss_cve, "CVE-2099-9003"),
+                          "order %zu: epss %g/%g of %s", i, f->epss, f->epss_percentile, strna(f->epss_cve));
+        }
+}
+
 int main(void) {
         test_package_names();
         test_ranges();
@@ -489,5 +536,6 @@ int main(void) {
         test_unchecked();
         test_none_severity();
         test_missing_record();
+        test_exploit_all_cves();
         return test_end();
 }

@@ -103,6 +103,24 @@ static void test_errors(void) {
                   "an EPSS probability above 0 and at most 1 (0.5 counts findings whose CVE FIRST scores 50% likely to "
                   "be exploited in 30 days)" },
                 { "{\"block_kev\": 1}", "p.json:1:2: 'block_kev' in the policy must be true or false" },
+                /* unknown_as UNKNOWN under a threshold above UNKNOWN: it would never count, nor be said */
+                { "{\"severity\": \"HIGH\", \"unknown_as\": \"UNKNOWN\"}", "p.json:1:22: 'unknown_as' \"UNKNOWN\" in the "
+                  "policy never counts: under the threshold HIGH a finding of UNKNOWN severity would be neither counted "
+                  "nor said to be not checked; use \"unchecked\" (the default: on_unchecked decides) or the severity "
+                  "to count it as (\"HIGH\" counts it)" },
+                { "{\"unknown_as\": \"unknown\"}", "p.json:1:2: 'unknown_as' \"UNKNOWN\" in the policy never counts: "
+                  "under the threshold CRITICAL (the default) a finding of UNKNOWN severity would be neither counted nor "
+                  "said to be not checked; use \"unchecked\" (the default: on_unchecked decides) or the severity to count it as "
+                  "(\"CRITICAL\" counts it)" },
+                { "{\"scopes\": [{\"name\": \"s\", \"unknown_as\": \"UNKNOWN\"}]}", "p.json:1:27: 'unknown_as' "
+                  "\"UNKNOWN\" in scope 's' never counts: under the threshold CRITICAL (from the top level) a finding "
+                  "of UNKNOWN severity would be neither counted nor said to be not checked; use \"unchecked\" (the "
+                  "default: on_unchecked decides) or the severity to count it as (\"CRITICAL\" counts it)" },
+                { "{\"severity\": \"UNKNOWN\", \"unknown_as\": \"UNKNOWN\", \"scopes\": [{\"name\": \"s\", "
+                  "\"severity\": \"LOW\"}]}", "p.json:1:75: 'severity' LOW in scope 's' makes unknown_as \"UNKNOWN\" "
+                  "(from the top level) never count: a finding of UNKNOWN severity would be neither counted nor said "
+                  "to be not checked; set 'unknown_as' in scope 's' to \"unchecked\" (on_unchecked decides) or the "
+                  "severity to count it as (\"LOW\" counts it)" },
                 { "{\"max_db_age_hours\": 0}",
                   "p.json:1:2: 'max_db_age_hours' in the policy must be between 1 and 87600, not 0" },
                 /* unknown keys, at every level */
@@ -567,6 +585,71 @@ static void test_exploit(void) {
         }
 }
 
+/* An advisory covering several CVEs (a DSA): an allowlist entry naming
+ * one of them excuses the finding, as documented, with a note naming the
+ * CVEs it did not name (once per advisory, not per package); KEV and EPSS
+ * notes name the CVE the data is of, or all when the scan did not carry
+ * it (a scan read back from the analysis child or the cache). */
+static void test_multi_cve(void) {
+        static const struct {
+                const char *policy;
+                const char *kev_cve, *epss_cve;
+                enum verdict_decision decision;
+                size_t allowed;
+                const char *notes;
+        } rows[] = {
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1001\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_ALLOW, 2,
+                  "allowlist entry CVE-2099-1001 excuses DSA-9001-1, which also covers CVE-2099-1002" },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1002\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_ALLOW, 2,
+                  "allowlist entry CVE-2099-1002 excuses DSA-9001-1, which also covers CVE-2099-1001" },
+                /* the advisory itself: meant as a whole, nothing to say */
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"DSA-9001-1\", \"reason\": \"r\"}]}", NULL, NULL,
+                  VERDICT_ALLOW, 2, "" },
+                { "{\"severity\": \"HIGH\", \"block_kev\": true}", "CVE-2099-1002", NULL, VERDICT_DENY, 0,
+                  "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl-base counts whatever its severity|"
+                  "CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl counts whatever its severity" },
+                { "{\"severity\": \"HIGH\", \"block_kev\": true}", NULL, NULL, VERDICT_DENY, 0,
+                  "one of CVE-2099-1001, CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 perl-base counts "
+                  "whatever its severity|one of CVE-2099-1001, CVE-2099-1002 is in CISA KEV (block_kev): DSA-9001-1 "
+                  "perl counts whatever its severity" },
+                { "{\"severity\": \"HIGH\", \"min_epss\": 0.5}", NULL, "CVE-2099-1002", VERDICT_DENY, 0,
+                  "CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl-base counts whatever its "
+                  "severity|CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl counts whatever "
+                  "its severity" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct policy_context ctx = { .image = "img", .now = NOW };
+                _cleanup_free_ char *notes = NULL;
+                struct verdict v;
+
+                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl-base", "5.36.0-8",
+                    SEVERITY_LOW);
+                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl", "5.36.0-8", SEVERITY_LOW);
+                for (size_t k = 0; k < res->n_findings; k++) {
+                        struct finding *f = &res->findings[k];
+
+                        f->kev = true;
+                        f->epss = 0.95;
+                        f->epss_percentile = 0.999;
+                        f->kev_cve = rows[i].kev_cve ? strdup(rows[i].kev_cve) : NULL;
+                        f->epss_cve = rows[i].epss_cve ? strdup(rows[i].epss_cve) : NULL;
+                }
+                CHECK_MSG(p && policy_evaluate(p, &ctx, res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                notes = join(v.notes);
+                CHECK_MSG(v.decision == rows[i].decision && v.allowed == rows[i].allowed, "row %zu: %s, %zu allowed",
+                          i, verdict_decision_to_string(v.decision), v.allowed);
+                CHECK_STREQ(notes, rows[i].notes);
+                verdict_done(&v);
+        }
+}
+
 static void test_evaluate_worst_cap(void) {
         _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
                                                          "\"match\": {\"namespaces\": [\"x\"]}}]}");
@@ -828,6 +911,7 @@ int main(void) {
         test_evaluate_worst_cap();
         test_ignore();
         test_exploit();
+        test_multi_cve();
         test_evaluate_none();
         test_describe();
         test_enforce_from();

@@ -59,6 +59,10 @@ static void test_purls(void) {
 }
 
 #define DOC(components) "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [" components "]}"
+/* components of the document's subject (metadata.component), beside others */
+#define DOC_SUBJECT(subject, components)                                                                       \
+        "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"metadata\": {\"component\": {\"type\": "      \
+        "\"container\", \"name\": \"app\", \"components\": [" subject "]}}, \"components\": [" components "]}"
 
 /* One component → one package, or an unmapped item, or an error. */
 static const struct {
@@ -112,6 +116,27 @@ static const struct {
           NULL, .unmapped = 1 },
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:deb/alpine/x@1?distro=alpine-3.18.4\"}"),
           NULL, .unmapped = 1 },
+        /* the subject's components are packages too (CycloneDX allows them
+         * under metadata.component), its operating-system component the OS */
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"libssl3\", \"purl\": \"pkg:deb/debian/libssl3@3.0.11-1?"
+                      "upstream=openssl&distro=debian-12\"}", ""),
+          "libssl3", "3.0.11-1", "openssl", "3.0.11-1", "Debian:12" },
+        { DOC_SUBJECT("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"}, "
+                      "{\"type\": \"application\", \"name\": \"a\", \"components\": [{\"type\": \"library\", \"name\": "
+                      "\"tar\", \"purl\": \"pkg:deb/tar@1.34\"}]}", ""),
+          "tar", "1.34", "tar", "1.34", "Debian:12", NULL, 1 },
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}", ""), NULL,
+          .unmapped = 1 },
+        /* an operating-system component with a package's purl is that
+         * package; the document's OS named by a purl of no package is the OS */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"operating-system\", \"name\": \"perl-base\", \"purl\": \"pkg:deb/debian/perl-base@5.36.0-7?"
+              "upstream=perl&distro=debian-12\"}"), "perl-base", "5.36.0-7", "perl", "5.36.0-7", "Debian:12" },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\", \"purl\": "
+              "\"pkg:generic/debian@12\"}"), NULL },
+        { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+              "{\"type\": \"operating-system\", \"name\": \"x\", \"purl\": \"pkg:generic/x@1\"}"), NULL,
+          .unmapped = 1 },
         /* not mapped, listed */
         { DOC("{\"type\": \"library\", \"name\": \"z\", \"purl\": \"pkg:conan/zlib@1.3\"}"), NULL, .unmapped = 1 },
         { DOC("{\"type\": \"application\", \"name\": \"z\"}, {\"type\": \"file\", \"name\": \"f\"}"), NULL,
@@ -122,6 +147,8 @@ static const struct {
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"x\"}"),
           .error = "t.json: components[0]: 'purl' 'x' is not a package URL" },
         { DOC("{\"type\": 3}"), .error = "t.json: components[0]: 'type' must be a string" },
+        { DOC_SUBJECT("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"x\"}", ""),
+          .error = "t.json: metadata.component.components[0]: 'purl' 'x' is not a package URL" },
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"purl\": \"pkg:npm/x@1\", \"properties\": {}}"),
           .error = "t.json: components[0]: 'properties' must be an array" },
         { DOC("{\"type\": \"operating-system\", \"name\": \"Debian GNU\"}"),
@@ -210,6 +237,77 @@ static void test_foreign_type(void) {
                 CHECK(strstr(s->unmapped[0].reason, "purl type 'rpm' can't be one of Alpine:v3.18") != NULL);
         }
         sbom_free(s);
+}
+
+/* pkg:deb and pkg:apk components that name no source package are
+ * compared by their own name: where none of their type in the document
+ * names one (and no tool that names them only where they differ wrote
+ * it), one incomplete item per type says how many, not checked. */
+static void test_no_source(void) {
+#define DEB(name, q) "{\"type\": \"library\", \"name\": \"" name "\", \"purl\": \"pkg:deb/debian/" name "@1.0-1?distro=debian-12" q "\"}"
+#define APK(name, q) "{\"type\": \"library\", \"name\": \"" name "\", \"purl\": \"pkg:apk/alpine/" name "@1.0-r0?distro=3.18.4" q "\"}"
+#define TOOLS(t) "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\", \"metadata\": {\"tools\": " t "}, \"components\": [" DEB("libc6", "") "]}"
+        static const struct {
+                const char *doc;
+                size_t deb, apk;        /* no_source */
+                const char *reason;     /* of the first unchecked item, or NULL for none */
+        } rows[] = {
+                { DOC(DEB("libc6", "") "," DEB("bash", "")), 2, 0,
+                  "2 name no source package (no upstream qualifier, no portcullis:source_name or "
+                  "aquasecurity:trivy:SrcName property), and none in the SBOM does, so each was compared by its own "
+                  "name: advisories filed under a source package of another name (glibc for libc6) are not matched "
+                  "to them; write the SBOM with a tool that names source packages (portcullis inventory --format "
+                  "cyclonedx, Syft, Trivy)" },
+                /* the document names them where they differ: the others are their own */
+                { DOC(DEB("libc6", "&upstream=glibc") "," DEB("bash", "")), 0, 0, NULL },
+                { DOC(DEB("libc6", "") ",{\"type\": \"library\", \"name\": \"libssl3\", \"purl\": "
+                      "\"pkg:deb/debian/libssl3@3.0.11-1?distro=debian-12\", \"properties\": [{\"name\": "
+                      "\"aquasecurity:trivy:SrcName\", \"value\": \"openssl\"}]}"), 0, 0, NULL },
+                /* per type */
+                { DOC(DEB("libc6", "&upstream=glibc") "," APK("musl", "") "," APK("busybox", "")), 0, 2,
+                  "2 name no source package" },
+                /* tools that name sources only where they differ: Syft (1.5's
+                 * form), Portcullis (1.4's array) */
+                { TOOLS("{\"components\": [{\"type\": \"application\", \"name\": \"syft\", \"version\": \"1.0\"}]}"), 0,
+                  0, NULL },
+                { TOOLS("[{\"vendor\": \"x\", \"name\": \"portcullis\"}]"), 0, 0, NULL },
+                { TOOLS("[{\"name\": \"other\"}]"), 1, 0, "1 name no source package" },
+                /* not compared with records at all: said otherwise (unmapped, unknown OS) */
+                { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
+                      "{\"type\": \"library\", \"name\": \"musl\", \"purl\": \"pkg:apk/musl@1.0-r0\"}"), 0, 0, NULL },
+                { DOC("{\"type\": \"library\", \"name\": \"musl\", \"purl\": \"pkg:apk/alpine/musl@1.0-r0\"},"
+                      DEB("libc6", "")), 1, 0, "1 name no source package" },
+                { DOC(DEB("rhel", "&distro=rhel-9")), 0, 0, NULL },
+        };
+#undef DEB
+#undef APK
+#undef TOOLS
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct sbom *s = NULL;
+                struct error err = {};
+                const struct unchecked *u = NULL;
+
+                CHECK_MSG(sbom_cyclonedx_parse(rows[i].doc, strlen(rows[i].doc), "t.json", &s, &err) == 0,
+                          "row %zu: %s", i, err.msg);
+                if (!s || !res)
+                        continue;
+                CHECK_MSG(s->no_source[SBOM_BY_SOURCE_DEB] == rows[i].deb && s->no_source[SBOM_BY_SOURCE_APK] ==
+                          rows[i].apk, "row %zu: deb %zu apk %zu", i, s->no_source[SBOM_BY_SOURCE_DEB],
+                          s->no_source[SBOM_BY_SOURCE_APK]);
+                CHECK(sbom_add_unchecked(s, res) == 0);
+                for (size_t k = 0; k < res->n_unchecked && !u; k++)
+                        if (res->unchecked[k].kind == UNCHECKED_INCOMPLETE)
+                                u = &res->unchecked[k];
+                CHECK_MSG(!u == !rows[i].reason, "row %zu: %s", i, u ? u->reason : "no item");
+                if (u && rows[i].reason) {
+                        CHECK_MSG(startswith(u->reason, rows[i].reason), "row %zu: %s", i, u->reason);
+                        CHECK_STREQ(u->subject, rows[i].deb ? "pkg:deb components" : "pkg:apk components");
+                        CHECK(u->packages == rows[i].deb + rows[i].apk);
+                }
+                sbom_free(s);
+        }
 }
 
 static json_t *vuln_of(json_t *doc, size_t i) {
@@ -301,6 +399,7 @@ int main(void) {
         test_docs();
         test_os_from_purl();
         test_foreign_type();
+        test_no_source();
         test_render();
         return test_end();
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portcullis scan --sbom: a CycloneDX JSON document (cyclonedx.org/docs/
- * 1.6/json) as an inventory.  Each component with a purl is a package; the
- * purl is read back as purl_build() and the readers write it (purl-spec
- * PURL-TYPES), so that our own SBOM of a rootfs gives the inventory the
- * rootfs gave:
+ * 1.6/json) as an inventory.  Each component with a purl is a package
+ * (those of components[], of metadata.component.components[] and nested
+ * in either, of any type: an operating-system component with a package's
+ * purl too); the purl is read back as purl_build() and the readers write
+ * it (purl-spec PURL-TYPES), so that our own SBOM of a rootfs gives the
+ * inventory the rootfs gave:
  *   - a language package: the ecosystem whose purl type it is, the name as
  *     the ecosystem spells it (npm "@scope/name", Maven "group:artifact",
  *     Go and Composer "namespace/name"; the component's name when it is the
@@ -16,7 +18,9 @@
  *     qualifier goes back into the version; the source package from our
  *     portcullis:source_name and portcullis:source_version properties, else
  *     the upstream qualifier ("openssl" or "openssl@3.0.11-1"), else Trivy's
- *     SrcName/SrcVersion properties, else the binary package's own;
+ *     SrcName/SrcVersion properties, else the binary package's own (when
+ *     no deb or apk component of the document names one, said once per
+ *     type as not fully checked: sources_unnamed());
  *   - anything else is listed as unmapped, never dropped.
  * The document is untrusted input: sizes and counts are capped, every field
  * is type-checked, and errors name the file and the field. */
@@ -205,11 +209,18 @@ struct ctx {
         const char *origin;
         struct sbom *sbom;
         bool have_os;           /* inv->os is the document's operating-system component, or the OS first_purl_os() found */
+        json_t *os_obj;         /* that component, or NULL */
         size_t components;
         char *cache_key;        /* the last distribution purl's "type\x1fnamespace\x1fdistro" */
         char *cache_eco;        /* and its ecosystem (NULL: unknown) */
         bool cache_foreign;     /* which is not of its purl type (distro_ecosystem()) */
+        size_t sources[_SBOM_BY_SOURCE_MAX][2];  /* components of pkg:deb, pkg:apk: [0] naming no source
+                                                 * package, [1] naming one */
 };
+
+/* The purl types whose records (Debian's, Ubuntu's, Alpine's) name source
+ * packages: a component of one naming none is looked up by its own name. */
+static const char *const by_source_types[_SBOM_BY_SOURCE_MAX] = { "deb", "apk" };
 
 void sbom_free(struct sbom *s) {
         if (!s)
@@ -373,6 +384,7 @@ static int read_os(struct ctx *c, json_t *o, const char *where, struct error *er
                 str_make_printable(os->pretty_name);
         os->origin = "the SBOM's operating-system component";
         c->have_os = true;
+        c->os_obj = o;
         return osrelease_ecosystem(os) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
@@ -462,7 +474,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
 }
 
 /* The source package: ours, the upstream qualifier, Trivy's properties,
- * else the binary's. */
+ * else the binary's.  1 when the component names one, 0 when not. */
 static int distro_source(json_t *o, const struct purl *p, struct package *pkg) {
         const char *name = prop(o, "portcullis:source_name"), *version = prop(o, "portcullis:source_version");
         _cleanup_free_ char *up = p->upstream ? strdup(p->upstream) : NULL;
@@ -478,7 +490,17 @@ static int distro_source(json_t *o, const struct purl *p, struct package *pkg) {
                 version = at && *at ? at : prop(o, "aquasecurity:trivy:SrcVersion");
         pkg->source_name = strdup(name ? name : pkg->name);
         pkg->source_version = strdup(version ? version : pkg->version);
-        return pkg->source_name && pkg->source_version ? 0 : -ENOMEM;
+        if (!pkg->source_name || !pkg->source_version)
+                return -ENOMEM;
+        return !!name;
+}
+
+/* Counts the components of a type whose records name source packages, by
+ * whether they name theirs. */
+static void count_source(struct ctx *c, const struct purl *p, bool named) {
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++)
+                if (strcmp(p->type, by_source_types[k]) == 0)
+                        c->sources[k][named]++;
 }
 
 /* "group:artifact" for Maven, "namespace/name" for the others. */
@@ -540,7 +562,7 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                 .guessed_from = guess ? strdup(guess) : NULL,
                 .arch = p->arch ? strdup(p->arch) : NULL,
         };
-        int r = 0;
+        int r = 0, named;
 
         if (!pkg.purl || (file && !pkg.origin_file) || (guess && !pkg.guessed_from) || (p->arch && !pkg.arch))
                 r = -ENOMEM;
@@ -553,7 +575,7 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                         pkg.version = NULL;
                 else if (!epoch)
                         pkg.version = strdup(p->version);
-                r = !pkg.version || !pkg.name ? -ENOMEM : distro_source(o, p, &pkg);
+                r = named = !pkg.version || !pkg.name ? -ENOMEM : distro_source(o, p, &pkg);
                 if (r >= 0)
                         r = distro_ecosystem(c, p, &pkg.ecosystem);
                 if (r > 0) {    /* never compared with another type's records */
@@ -565,6 +587,8 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                         package_done(&pkg);
                         return add_unmapped(c, purl_s, reason) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
                 }
+                if (r >= 0 && pkg.ecosystem)    /* compared with records */
+                        count_source(c, p, named > 0);
         } else {
                 pkg.name = lang_name(e, p, cname);
                 pkg.version = strdup(p->version);
@@ -591,7 +615,8 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
         return r < 0 ? error_set(err, -r, "%s: out of memory", c->origin) : 0;
 }
 
-static int component_purl(struct ctx *c, json_t *o, const char *where, const char *purl_s, struct error *err) {
+static int component_purl(struct ctx *c, json_t *o, const char *where, const char *purl_s, bool os,
+                          struct error *err) {
         _cleanup_(purl_done) struct purl p = {};
         const struct ecosystem *e;
         struct error perr = {};
@@ -611,6 +636,8 @@ static int component_purl(struct ctx *c, json_t *o, const char *where, const cha
         else if (!p.version)
                 snprintf(reason, sizeof(reason), "the purl has no version, so this component was compared with no "
                          "record");
+        if ((!e || !p.version) && os && o == c->os_obj)
+                return 0;       /* the document's OS, named by a purl of no package: read as the OS */
         if (!e || !p.version)
                 return add_unmapped(c, purl_s, reason) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         return add_package(c, o, where, purl_s, &p, e, err);
@@ -664,6 +691,7 @@ static int first_purl_os(struct ctx *c, json_t *parent, unsigned depth) {
 static int component(struct ctx *c, json_t *o, const char *where, unsigned depth, bool os_pass, struct error *err) {
         const char *type, *name, *version, *purl;
         _cleanup_free_ char *subject = NULL;
+        bool os;
 
         if (!json_is_object(o))
                 return fail(c, err, where, "must be an object");
@@ -678,10 +706,14 @@ static int component(struct ctx *c, json_t *o, const char *where, unsigned depth
                 return -EINVAL;
         if (components(c, o, where, depth + 1, false, err) < 0)
                 return -EINVAL;
-        if (type && strcmp(type, "operating-system") == 0)
-                return 0;
+        os = type && strcmp(type, "operating-system") == 0;
+        if (os && !purl)
+                return 0;       /* an OS, not a package (read_os()) */
+        /* one with a purl is a package like any other (never dropped), or
+         * listed as unmapped, unless it is the document's OS whose purl
+         * names no package */
         if (purl)
-                return component_purl(c, o, where, purl, err);
+                return component_purl(c, o, where, purl, os, err);
         if (!is_package_type(type))
                 return 0;
         if (asprintf(&subject, "%s%s%s (%s)", name ? name : "a component without a name", version ? " " : "",
@@ -703,7 +735,7 @@ static int components(struct ctx *c, json_t *parent, const char *where, unsigned
         for (size_t i = 0; i < json_array_size(a); i++) {
                 char w[WHERE_MAX];
 
-                snprintf(w, sizeof(w), "%s%scomponents[%zu]", where, depth ? "." : "", i);
+                snprintf(w, sizeof(w), "%s%scomponents[%zu]", where, where[0] ? "." : "", i);
                 if ((r = component(c, json_array_get(a, i), w, depth, os_pass, err)) < 0)
                         return r;
         }
@@ -769,6 +801,55 @@ static int metadata(struct ctx *c, json_t *root, struct error *err) {
         return r < 0 ? r : 0;
 }
 
+/* The document's components (components[]) and the subject's
+ * (metadata.component.components[], which CycloneDX allows and some tools
+ * write): packages alike, under the same caps, the subject's after the
+ * others; first an operating-system component among either (the first),
+ * else the OS of the first distribution purl that names one. */
+static int all_components(struct ctx *c, json_t *root, struct error *err) {
+        json_t *subject = json_object_get(json_object_get(root, "metadata"), "component");
+        int r;
+
+        if ((r = components(c, root, "", 0, true, err)) < 0 ||
+            (subject && (r = components(c, subject, "metadata.component", 0, true, err)) < 0))
+                return r;
+        if (!c->have_os && (first_purl_os(c, root, 0) < 0 || (subject && first_purl_os(c, subject, 0) < 0)))
+                return error_set(err, ENOMEM, "out of memory");
+        if ((r = components(c, root, "", 0, false, err)) < 0)
+                return r;
+        return subject ? components(c, subject, "metadata.component", 0, false, err) : 0;
+}
+
+/* Whether metadata.tools (CycloneDX 1.4's array, or 1.5's {components,
+ * services}) names a tool that names a package's source package wherever
+ * it is not the package's own: Portcullis (portcullis:source_name), Syft
+ * (the upstream qualifier). */
+static bool tool_names_sources(json_t *root) {
+        json_t *tools = json_object_get(json_object_get(root, "metadata"), "tools");
+        json_t *list = json_is_array(tools) ? tools : json_object_get(tools, "components");
+
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                const char *name = json_string_value(json_object_get(json_array_get(list, i), "name"));
+
+                if (name && (strcasecmp(name, "portcullis") == 0 || strcasecmp(name, "syft") == 0))
+                        return true;
+        }
+        return false;
+}
+
+/* Components of pkg:deb or pkg:apk naming no source package are looked up
+ * by their own name, and most are their own source package (bash); where
+ * not one of their type in the document names a source package and no
+ * tool that names them only where they differ wrote it, the document just
+ * does not say, and advisories filed under a source package of another
+ * name (glibc for libc6) can't be matched: said (sbom_add_unchecked()). */
+static void sources_unnamed(struct ctx *c, json_t *root) {
+        bool trusted = tool_names_sources(root);
+
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++)
+                c->sbom->no_source[k] = !trusted && c->sources[k][1] == 0 ? c->sources[k][0] : 0;
+}
+
 /* bomFormat and specVersion: a CycloneDX JSON document of a version whose
  * components we read (1.2 brought purls to every component type). */
 static int header(struct ctx *c, json_t *root, struct error *err) {
@@ -804,12 +885,8 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
         if (!json_is_object(root))
                 r = fail(&c, err, "the document", "must be a JSON object");
         else if ((r = header(&c, root, err)) >= 0 && (r = metadata(&c, root, err)) >= 0 &&
-                 (r = components(&c, root, "", 0, true, err)) >= 0) {
-                if (!c.have_os && first_purl_os(&c, root, 0) < 0)
-                        r = error_set(err, ENOMEM, "out of memory");
-                if (r >= 0)
-                        r = components(&c, root, "", 0, false, err);
-        }
+                 (r = all_components(&c, root, err)) >= 0)
+                sources_unnamed(&c, root);
         json_decref(root);
         free(c.cache_key);
         free(c.cache_eco);
@@ -829,10 +906,34 @@ int sbom_read(const char *path, struct sbom **ret, struct error *err) {
         return sbom_cyclonedx_parse(buf, len, path, ret, err);
 }
 
+/* Said once per document and type, with a count: an SBOM tool that
+ * leaves out source packages leaves them out of every component. */
+static int add_no_source(const struct sbom *s, struct scan_result *res) {
+        for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++) {
+                char subject[32], reason[512];
+                int r;
+
+                if (!s->no_source[k])
+                        continue;
+                snprintf(subject, sizeof(subject), "pkg:%s components", by_source_types[k]);
+                snprintf(reason, sizeof(reason), "%zu name no source package (no upstream qualifier, no "
+                         "portcullis:source_name or aquasecurity:trivy:SrcName property), and none in the SBOM "
+                         "does, so each was compared by its own name: advisories filed under a source package of "
+                         "another name (glibc for libc6) are not matched to them; write the SBOM with a tool that "
+                         "names source packages (portcullis inventory --format cyclonedx, Syft, Trivy)",
+                         s->no_source[k]);
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, subject, s->no_source[k], reason)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int sbom_add_unchecked(const struct sbom *s, struct scan_result *res) {
         char subject[64];
         int r;
 
+        if ((r = add_no_source(s, res)) < 0)
+                return r;
         for (size_t i = 0; i < s->n_unmapped; i++)
                 if ((r = scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_PURL, s->unmapped[i].subject, 1,
                                                    s->unmapped[i].reason)) < 0)

@@ -24,6 +24,13 @@ struct sbom_unmapped {
         char *reason;
 };
 
+/* The purl types whose records name source packages (sbom.no_source). */
+enum {
+        SBOM_BY_SOURCE_DEB,
+        SBOM_BY_SOURCE_APK,
+        _SBOM_BY_SOURCE_MAX,
+};
+
 struct sbom {
         struct inventory *inv;
         char *name;             /* metadata.component's name, or NULL */
@@ -31,15 +38,18 @@ struct sbom {
         struct sbom_unmapped *unmapped;
         size_t n_unmapped;
         size_t unmapped_more;   /* past SBOM_UNMAPPED_LISTED */
+        size_t no_source[_SBOM_BY_SOURCE_MAX];  /* pkg:deb, pkg:apk components naming no source package in a
+                                                 * document where none of their type names one (0: none, or
+                                                 * the document names them where they differ) */
 };
 
 void sbom_free(struct sbom *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct sbom *, sbom_free)
 
 /* A CycloneDX JSON document (1.2 to 1.6) as an inventory: each component
- * with a purl is a package (its ecosystem from the purl's type, a
- * distribution's from the purl's distro qualifier or the document's
- * operating-system component); one whose purl names no ecosystem we know,
+ * with a purl (metadata.component's too) is a package (its ecosystem from
+ * the purl's type, a distribution's from the purl's distro qualifier or
+ * the document's operating-system component); one whose purl names no ecosystem we know,
  * or a distribution package of another purl type than its OS's (a pkg:deb
  * in an Alpine document), is listed in unmapped.  origin names the
  * document in messages, which also name the field ("sbom.json:
@@ -48,7 +58,9 @@ int sbom_cyclonedx_parse(const char *buf, size_t len, const char *origin, struct
 /* Reads path (at most SBOM_FILE_MAX bytes) and parses it. */
 int sbom_read(const char *path, struct sbom **ret, struct error *err);
 
-/* The unmapped components as the scan's unchecked items (unknown_purl). */
+/* The unmapped components as the scan's unchecked items (unknown_purl),
+ * and the components compared without their source package (incomplete,
+ * one item per purl type with a count). */
 int sbom_add_unchecked(const struct sbom *s, struct scan_result *res);
 
 /* purl-spec "How to parse a purl string in its components": the type
