@@ -35,6 +35,12 @@ static void test_error(void) {
         CHECK(strlen(err.msg) == ERROR_MSG_MAX - 1);
         error_clear(&err);
         CHECK(err.code == 0 && err.msg[0] == '\0');
+
+        /* one printable line, whatever a file's token put in it */
+        error_set(&err, EINVAL, "line 2: invalid escape near '%s'", "\"\\\n\x1b[2J");
+        CHECK_STREQ(err.msg, "line 2: invalid escape near '\"\\??[2J'");
+        error_wrap(&err, "file %s", "a\nb");
+        CHECK_STREQ(err.msg, "file a?b: line 2: invalid escape near '\"\\??[2J'");
 }
 
 static void test_strbuf(void) {

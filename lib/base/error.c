@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/strutil.h"
 
 static int normalize(int code) {
         if (code == 0)
@@ -18,6 +19,7 @@ _printf_(3, 0) static int error_setv(struct error *err, int code, const char *fm
         err->code = code;
         err->content = false;
         (void) vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        str_make_printable(err->msg);   /* one line, no escapes: messages quote files' bytes (jansson's tokens) */
         return code;
 }
 
@@ -69,6 +71,7 @@ int error_wrap(struct error *err, const char *fmt, ...) {
         memmove(err->msg + plen, err->msg, olen);
         memcpy(err->msg, prefix, plen);
         err->msg[plen + olen] = '\0';
+        str_make_printable(err->msg);
         return err->code;
 }
 

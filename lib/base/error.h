@@ -7,7 +7,9 @@
 
 /* The one error type (crun's libcrun_error_t, simplified): a negative errno
  * and a message that callers extend with context as it travels up.  Library
- * code fills it and returns the negative errno; only front ends print it. */
+ * code fills it and returns the negative errno; only front ends print it.
+ * The message is always one printable line (str_make_printable()): it
+ * quotes file names and tokens of the files it is about. */
 #define ERROR_MSG_MAX 2048
 
 struct error {
