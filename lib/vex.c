@@ -502,9 +502,13 @@ static int parse_time(const char *s, long long *ret) {
                         ;
         }
         if (*p == '+' || *p == '-') {
-                int h = digits(p + 1, 2), m = digits(p + 4, 2);
+                int h, m;
 
-                if (strlen(p) != 6 || p[3] != ':' || h < 0 || h > 23 || m < 0 || m > 59)
+                if (strlen(p) != 6 || p[3] != ':')     /* before the digits: none past the end is read */
+                        return -EINVAL;
+                h = digits(p + 1, 2);
+                m = digits(p + 4, 2);
+                if (h < 0 || h > 23 || m < 0 || m > 59)
                         return -EINVAL;
                 zone = (*p == '-' ? -1 : 1) * (h * 3600LL + m * 60LL);
         } else if ((*p != 'Z' && *p != 'z') || p[1])
