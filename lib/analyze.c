@@ -180,11 +180,10 @@ static int reap(pid_t pid, struct error *err) {
         /* the image's doing (a crash in a parser it found, a file cut short
          * under a map, the sandbox's CPU limit): content (inventory_failed()) */
         k = error_set(err, ECHILD, "the analysis process died of signal %d (%s)%s", WTERMSIG(status),
-                                 strsignal(WTERMSIG(status)),
-                                 /* an image's rpmdb is mapped (rootfs_map_file()): shortened under the map */
-                                 WTERMSIG(status) == SIGBUS ? "; a file of the image it had mapped (an rpm "
-                                 "database) was cut short while it read it: the image changed under the analysis"
-                                 : "");
+                      strsignal(WTERMSIG(status)),
+                      /* an image's rpmdb is mapped (rootfs_map_file()): shortened under the map */
+                      WTERMSIG(status) == SIGBUS ? "; a file of the image it had mapped (an rpm database) was cut "
+                      "short while it read it: the image changed under the analysis" : "");
         if (err)
                 err->content = true;
         return k;
