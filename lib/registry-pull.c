@@ -119,10 +119,14 @@ void registry_state_note_failure(const char *state_dir, const char *msg) {
         update_format_time((int64_t) time(NULL), now);
         if (!st && !(st = json_pack("{s:i}", "version", 1)))
                 return;
-        if (msg ? json_object_set_new(st, "last_run", json_string(now)) < 0 ||
-                          json_object_set_new(st, "last_error", json_string(msg)) < 0
-                : json_object_del(st, "last_run") < 0 || json_object_del(st, "last_error") < 0)
-                return;
+        if (msg) {
+                if (json_object_set_new(st, "last_run", json_string(now)) < 0 ||
+                    json_object_set_new(st, "last_error", json_string(msg)) < 0)
+                        return;
+        } else {
+                (void) json_object_del(st, "last_run");
+                (void) json_object_del(st, "last_error");
+        }
         if (state_path(state_dir, &path) < 0 || !(text = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS)))
                 return;
         (void) write_file_atomic(path, text, strlen(text), &ignored);
