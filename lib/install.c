@@ -415,9 +415,21 @@ static char *dropin_text(bool default_runtime) {
                                           "  default_runtime_name = \"portcullis\"\n" : "") < 0 ? NULL : s;
 }
 
+static bool written_by_install(struct planner *p, const char *name, const char *path, const struct host_file *cur);
+
+/* Ours: what an install wrote there, unchanged since (its record's
+ * sha256; another template, --default-runtime's, is ours then too).  Our
+ * first line on a file an admin edited since, or one no install record
+ * names, is not enough: replacing it would drop their edits in silence. */
 static bool dropin_is_ours(struct planner *p, const char *path, const struct host_file *f, const char *text,
                            char *why, size_t why_size) {
-        return f->len >= STRLEN(DROPIN_MARKER) && memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) == 0;
+        if (f->len < STRLEN(DROPIN_MARKER) || memcmp(f->data, DROPIN_MARKER, STRLEN(DROPIN_MARKER)) != 0)
+                return false;
+        if (written_by_install(p, "containerd", path, f))
+                return true;
+        snprintf(why, why_size, " (it begins as ours, but was changed since an install wrote it, or no install "
+                 "record names it)");
+        return false;
 }
 
 static int cri_refusal(struct planner *p, const char *file, unsigned line, bool in_place) {

@@ -395,5 +395,18 @@ run install podman --root "$H"
 run uninstall podman --root "$H"
 [ "$RC" -eq 0 ] && same_tree || fail "uninstall podman (15): rc $RC $ERR $(cat "$T/tree.diff")"
 
+# 16. The containerd drop-in an admin edited after install (our first line
+# still on it): refused, never replaced in silence; one no install record
+# names likewise; as install left it, it is ours (--default-runtime).
+new_host
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] || fail "install (16): rc $RC $ERR"
+run install containerd --root "$H" --default-runtime
+[ "$RC" -eq 0 ] && grep -qx "changed $H$DROPIN" <<<"$OUT" || fail "--default-runtime over our drop-in (16): rc $RC $OUT $ERR"
+printf '\n# the site'"'"'s own\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.gvisor]\n  runtime_type = "io.containerd.runsc.v1"\n' \
+        >>"$H$DROPIN"
+refuse "an edited drop-in" "$H$DROPIN exists and is not a containerd drop-in written by portcullis (it begins as ours, but was changed since an install wrote it, or no install record names it); it was left as it is"
+grep -q gvisor "$H$DROPIN" || fail "an edited drop-in: the edit is gone"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
