@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "cache.h"
@@ -196,65 +197,8 @@ static bool id_ok(const char *s, size_t n) {
 
 /* ---- RFC 3339 times (modified_id.csv) ------------------------------------- */
 
-static int digits(const char *p, int n) {
-        int v = 0;
-
-        for (int i = 0; i < n; i++) {
-                if (p[i] < '0' || p[i] > '9')
-                        return -1;
-                v = v * 10 + (p[i] - '0');
-        }
-        return v;
-}
-
-/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6;
- * compared as instants, since "…:56Z" and "…:56.5Z" don't sort as text. */
-static int days_in_month(int year, int mon) {
-        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-        return days[mon] + (mon == 1 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
-}
-
 int update_parse_time(const char *p, size_t n, struct osv_time *ret) {
-        struct tm tm = {};
-        int64_t off = 0;
-        int32_t ns = 0, scale = 100000000;
-        size_t i = 19;
-
-        if (n < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
-            p[13] != ':' || p[16] != ':')
-                return -EINVAL;
-        tm.tm_year = digits(p, 4) - 1900;
-        tm.tm_mon = digits(p + 5, 2) - 1;
-        tm.tm_mday = digits(p + 8, 2);
-        tm.tm_hour = digits(p + 11, 2);
-        tm.tm_min = digits(p + 14, 2);
-        tm.tm_sec = digits(p + 17, 2);
-        if (tm.tm_year < -1900 + 1970 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-            tm.tm_mday > days_in_month(tm.tm_year + 1900, tm.tm_mon) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
-            tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-                return -EINVAL;     /* 2025-02-31 is no day (timegm() would make it March 3rd) */
-        if (p[i] == '.') {
-                if (++i >= n || p[i] < '0' || p[i] > '9')
-                        return -EINVAL;
-                for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, scale /= 10)
-                        ns += (int32_t) (p[i] - '0') * scale;
-        }
-        if (i < n && (p[i] == 'Z' || p[i] == 'z'))
-                i++;
-        else if (i + 6 == n && (p[i] == '+' || p[i] == '-') && p[i + 3] == ':') {
-                int h = digits(p + i + 1, 2), m = digits(p + i + 4, 2);
-
-                if (h < 0 || h > 23 || m < 0 || m > 59)
-                        return -EINVAL;
-                off = (p[i] == '-' ? -1 : 1) * (int64_t) (h * 3600 + m * 60);
-                i += 6;
-        }
-        if (i != n)
-                return -EINVAL;
-        ret->s = (int64_t) timegm(&tm) - off;
-        ret->ns = ns;
-        return 0;
+        return clock_parse_rfc3339(p, n, &ret->s, &ret->ns);
 }
 
 static int time_cmp(const struct osv_time *a, const struct osv_time *b) {

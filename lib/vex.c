@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/fileio.h"
 #include "base/jsonutil.h"
 #include "base/strutil.h"
@@ -453,70 +454,15 @@ static int get_word(const struct doc *d, json_t *o, const char *key, const char 
         return 1;
 }
 
-/* n decimal digits at s, or -1. */
-static int digits(const char *s, int n) {
-        int v = 0;
-
-        for (int i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -1;
-                v = v * 10 + (s[i] - '0');
-        }
-        return v;
-}
-
-static int days_in_month(int year, int month) {
-        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-        bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-        return month == 2 && leap ? 29 : days[month - 1];
-}
-
 /* RFC 3339 section 5.6 ("2023-01-08T18:02:03-06:00", "...03.5Z") into
- * seconds since the epoch.  Each field is checked against its range (a
- * 2025-02-31 is refused, not read as March 3); a leap second (:60) is
- * read as the next second, as timegm() does. */
+ * seconds since the epoch, each field checked against its range
+ * (clock_parse_rfc3339()). */
 static int parse_time(const char *s, long long *ret) {
-        int year, month, day, hour, min, sec;
-        const char *p = s + 19;
-        long long zone = 0;
-        struct tm tm;
-        time_t t;
+        int64_t t;
 
-        if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-            s[16] != ':')
+        if (clock_parse_rfc3339(s, strlen(s), &t, NULL) < 0)
                 return -EINVAL;
-        year = digits(s, 4);
-        month = digits(s + 5, 2);
-        day = digits(s + 8, 2);
-        hour = digits(s + 11, 2);
-        min = digits(s + 14, 2);
-        sec = digits(s + 17, 2);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
-            hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
-                return -EINVAL;
-        if (*p == '.') {
-                if (p[1] < '0' || p[1] > '9')
-                        return -EINVAL;
-                for (p++; *p >= '0' && *p <= '9'; p++)
-                        ;
-        }
-        if (*p == '+' || *p == '-') {
-                int h, m;
-
-                if (strlen(p) != 6 || p[3] != ':')     /* before the digits: none past the end is read */
-                        return -EINVAL;
-                h = digits(p + 1, 2);
-                m = digits(p + 4, 2);
-                if (h < 0 || h > 23 || m < 0 || m > 59)
-                        return -EINVAL;
-                zone = (*p == '-' ? -1 : 1) * (h * 3600LL + m * 60LL);
-        } else if ((*p != 'Z' && *p != 'z') || p[1])
-                return -EINVAL;
-        tm = (struct tm) { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour,
-                           .tm_min = min, .tm_sec = sec };
-        t = timegm(&tm);
-        *ret = (long long) t - zone;
+        *ret = (long long) t;
         return 0;
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Deadlines run on CLOCK_MONOTONIC, in milliseconds: a wall clock that
  * jumps must not stretch or cut them. */
 long long clock_now_ms(void);
@@ -18,3 +21,10 @@ long long clock_process_start_ms(void);
 long long clock_tick_ms(void);
 
 #define CLOCK_START_AGE_MAX_MS 10000
+
+/* An RFC 3339 date-time (section 5.6), the n bytes at p:
+ * YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), "t", "z" and a blank for
+ * the T too.  Each field within its range (2025-02-31 is no day, where
+ * timegm() would make it March 3rd), years from 1970.  Seconds since the
+ * epoch in *ret_s, the fraction in *ret_ns (may be NULL); -EINVAL. */
+int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns);
