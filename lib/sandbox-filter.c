@@ -36,7 +36,7 @@ static const char *const allowed[] = {
         "access", "faccessat", "faccessat2", "getcwd",
         "brk", "munmap", "mremap", "madvise",
         "futex", "clock_gettime", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom", "sysinfo",
-        "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+        "getpid", "gettid", "getcpu", "getuid", "geteuid", "getgid", "getegid",
         "rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "exit", "exit_group",
 };
 
@@ -139,6 +139,12 @@ static int fd_rules(scmp_filter_ctx ctx, bool writer) {
                 return k;
         if (PORTCULLIS_SANITIZED && !writer && (k = rule(ctx, SCMP_ACT_ALLOW, "write", 1,
                                               &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, STDERR_FILENO, 0 })) < 0)
+                return k;
+        /* The walk's listers choose their CPU (lib/inventory/inventory-walk.c
+         * place()): the calling thread's own affinity only, no other
+         * process's; sched_getcpu() is a syscall where the vDSO has none. */
+        if ((k = rule(ctx, SCMP_ACT_ALLOW, "sched_setaffinity", 1,
+                      &(struct scmp_arg_cmp) { 0, SCMP_CMP_EQ, 0, 0 })) < 0)
                 return k;
         /* A signal only to ourselves: abort(). */
         return rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1,

@@ -11,6 +11,7 @@
 #include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -45,6 +46,7 @@ static char created[1024];        /* a file no child may create */
 static int stray_fd = -1;         /* open in the parent, must be closed in the child */
 static int status_fd = -1;        /* the child's /proc/self/status, opened before its cage closes */
 static bool landlock;             /* the kernel has Landlock */
+static pid_t parent;               /* this process: a child's getppid() is no syscall its filter allows */
 
 /* What a body reports: one line on the result pipe. */
 static void say(int fd, const char *s) {
@@ -98,15 +100,34 @@ static void body_ptrace(int fd) {
 }
 
 static void body_kill(int fd) {
-        say_errno(fd, kill(getppid(), 0));
+        say_errno(fd, kill(parent, 0));
 }
 
 static void body_fork(int fd) {
         say_errno(fd, (int) syscall(SYS_fork));
 }
 
+/* The walk's listers move themselves (inventory-walk.c place()); no
+ * process may move another (its parent here). */
+static void body_affinity_other(int fd) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        say_errno(fd, sched_setaffinity(parent, sizeof(set), &set));
+}
+
+static void body_affinity_self(int fd) {
+        cpu_set_t set;
+
+        CPU_ZERO(&set);
+        for (int i = 0; i < CPU_SETSIZE; i++)
+                CPU_SET(i, &set);
+        say_errno(fd, sched_setaffinity(0, sizeof(set), &set));
+}
+
 static void body_setown(int fd) {
-        say_errno(fd, fcntl(fd, F_SETOWN, getppid()));
+        say_errno(fd, fcntl(fd, F_SETOWN, parent));
 }
 
 static void body_openat2(int fd) {
@@ -193,6 +214,8 @@ static const struct row rows[] = {
         { "kill", body_kill, SIGSYS, NULL, false, false },
         { "fork", body_fork, SIGSYS, NULL, false, false },
         { "fcntl F_SETOWN", body_setown, SIGSYS, NULL, false, false },
+        { "sched_setaffinity of another process", body_affinity_other, SIGSYS, NULL, false, false },
+        { "sched_setaffinity of itself", body_affinity_self, 0, "0 ok", false, false },
         { "openat2", body_openat2, 0, "-1 ENOSYS", false, false },
         { "open_by_handle_at", body_open_by_handle, SIGSYS, NULL, false, false },
         { "open a host file (Landlock)", body_open_passwd, 0, "-1 EACCES", false, false, true },
@@ -564,6 +587,7 @@ static void test_built_filters(void) {
 }
 
 int main(void) {
+        parent = getpid();
         snprintf(fixture, sizeof(fixture), "%s", test_path(test_tmpdir(), "rootfs"));
         snprintf(created, sizeof(created), "%s", test_path(test_tmpdir(), "created"));
         test_write_file(test_path(fixture, "etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n");
