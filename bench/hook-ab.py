@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Two builds of the hook side by side, runs interleaved (A, B, A, B...),
+"""Two builds of the hook side by side, runs interleaved (A, B, B, A...),
 so that a machine whose load drifts (a shared CI VM) weighs on both alike:
 cache hit by digest, cache hit by inventory (the inventory child), and cache
 miss (both children; the cache removed before each run, not timed).
@@ -54,9 +54,12 @@ def main():
                 argv = [os.path.join(getattr(a, build), "hook", "portcullis-hook"), "--config", f"{d}/config.json"]
                 run(argv, f"{d}/state.json")    # fills the cache
                 cases[build, shape] = (argv, d, [])
-        for _ in range(a.runs):
+        for i in range(a.runs):
             for shape in ("digest", "inventory", "miss"):
-                for build in ("a", "b"):
+                # a first in even rounds, b first in odd ones: the one run
+                # second always would carry what the first leaves (its
+                # cache writes' writeback, a CPU just warmed)
+                for build in (("a", "b") if i % 2 == 0 else ("b", "a")):
                     argv, d, times = cases[build, shape]
                     if shape == "miss":
                         for f in ("cache.db", "cache.db-wal", "cache.db-shm"):
