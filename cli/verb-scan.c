@@ -305,7 +305,7 @@ int verb_scan(int argc, char **argv) {
                         log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
                                  cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);
         }
-        if (r >= 0 && sbom && (r = sbom_add_unchecked(sbom, res)) < 0)
+        if (r >= 0 && sbom && (r = sbom_add_unchecked(sbom, inv, res)) < 0)
                 error_set(&err, r, "out of memory");
         if (r < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);

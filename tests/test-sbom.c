@@ -251,6 +251,8 @@ static void test_no_source(void) {
                 const char *doc;
                 size_t deb, apk;        /* no_source */
                 const char *reason;     /* of the first unchecked item, or NULL for none */
+                const char *no_data;    /* an ecosystem the match found no record of, or NULL */
+                size_t counted;         /* the item's packages, when not deb + apk */
         } rows[] = {
                 { DOC(DEB("libc6", "") "," DEB("bash", "")), 2, 0,
                   "2 name no source package (no upstream qualifier, no portcullis:source_name or "
@@ -278,6 +280,9 @@ static void test_no_source(void) {
                 { DOC("{\"type\": \"library\", \"name\": \"musl\", \"purl\": \"pkg:apk/alpine/musl@1.0-r0\"},"
                       DEB("libc6", "")), 1, 0, "1 name no source package" },
                 { DOC(DEB("rhel", "&distro=rhel-9")), 0, 0, NULL },
+                /* an ecosystem of no record: not checked at all, counted once (no_data), not twice */
+                { DOC(DEB("libc6", "") "," DEB("bash", "")), 2, 0, NULL, "Debian:12" },
+                { DOC(DEB("libc6", "") "," APK("musl", "")), 1, 1, "1 name no source package", "Debian:12", 1 },
         };
 #undef DEB
 #undef APK
@@ -296,15 +301,19 @@ static void test_no_source(void) {
                 CHECK_MSG(s->no_source[SBOM_BY_SOURCE_DEB] == rows[i].deb && s->no_source[SBOM_BY_SOURCE_APK] ==
                           rows[i].apk, "row %zu: deb %zu apk %zu", i, s->no_source[SBOM_BY_SOURCE_DEB],
                           s->no_source[SBOM_BY_SOURCE_APK]);
-                CHECK(sbom_add_unchecked(s, res) == 0);
+                if (rows[i].no_data)
+                        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, rows[i].no_data, 2, "no record") == 0);
+                CHECK(sbom_add_unchecked(s, s->inv, res) == 0);
                 for (size_t k = 0; k < res->n_unchecked && !u; k++)
                         if (res->unchecked[k].kind == UNCHECKED_INCOMPLETE)
                                 u = &res->unchecked[k];
                 CHECK_MSG(!u == !rows[i].reason, "row %zu: %s", i, u ? u->reason : "no item");
                 if (u && rows[i].reason) {
                         CHECK_MSG(startswith(u->reason, rows[i].reason), "row %zu: %s", i, u->reason);
-                        CHECK_STREQ(u->subject, rows[i].deb ? "pkg:deb components" : "pkg:apk components");
-                        CHECK(u->packages == rows[i].deb + rows[i].apk);
+                        CHECK_STREQ(u->subject, rows[i].deb && !rows[i].no_data ? "pkg:deb components"
+                                                                                 : "pkg:apk components");
+                        CHECK_MSG(u->packages == (rows[i].counted ? rows[i].counted : rows[i].deb + rows[i].apk),
+                                  "row %zu: %zu packages", i, u->packages);
                 }
                 sbom_free(s);
         }

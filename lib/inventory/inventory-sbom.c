@@ -906,33 +906,52 @@ int sbom_read(const char *path, struct sbom **ret, struct error *err) {
         return sbom_cyclonedx_parse(buf, len, path, ret, err);
 }
 
+/* Whether the match compared no package of ecosystem with a record (its
+ * own unchecked item says so: no data, no version order). */
+static bool ecosystem_unchecked(const struct scan_result *res, const char *ecosystem) {
+        for (size_t i = 0; i < res->n_unchecked; i++)
+                if ((res->unchecked[i].kind == UNCHECKED_NO_DATA || res->unchecked[i].kind == UNCHECKED_NO_COMPARATOR) &&
+                    streq_ptr(res->unchecked[i].subject, ecosystem))
+                        return true;
+        return false;
+}
+
 /* Said once per document and type, with a count: an SBOM tool that
- * leaves out source packages leaves them out of every component. */
-static int add_no_source(const struct sbom *s, struct scan_result *res) {
+ * leaves out source packages leaves them out of every component.  The
+ * count is of those compared with records at all: a package of an
+ * ecosystem the DB has no record of (or of no known distribution) is
+ * already not checked, and counted there, not twice. */
+static int add_no_source(const struct sbom *s, const struct inventory *inv, struct scan_result *res) {
         for (size_t k = 0; k < _SBOM_BY_SOURCE_MAX; k++) {
-                char subject[32], reason[512];
+                char subject[32], prefix[16], reason[512];
+                size_t n = 0;
                 int r;
 
                 if (!s->no_source[k])
+                        continue;
+                snprintf(prefix, sizeof(prefix), "pkg:%s/", by_source_types[k]);
+                for (size_t i = 0; i < inv->n_pkgs; i++)
+                        n += inv->pkgs[i].ecosystem && inv->pkgs[i].purl && startswith(inv->pkgs[i].purl, prefix) &&
+                             !ecosystem_unchecked(res, inv->pkgs[i].ecosystem);
+                if (n == 0)
                         continue;
                 snprintf(subject, sizeof(subject), "pkg:%s components", by_source_types[k]);
                 snprintf(reason, sizeof(reason), "%zu name no source package (no upstream qualifier, no "
                          "portcullis:source_name or aquasecurity:trivy:SrcName property), and none in the SBOM "
                          "does, so each was compared by its own name: advisories filed under a source package of "
                          "another name (glibc for libc6) are not matched to them; write the SBOM with a tool that "
-                         "names source packages (portcullis inventory --format cyclonedx, Syft, Trivy)",
-                         s->no_source[k]);
-                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, subject, s->no_source[k], reason)) < 0)
+                         "names source packages (portcullis inventory --format cyclonedx, Syft, Trivy)", n);
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, subject, n, reason)) < 0)
                         return r;
         }
         return 0;
 }
 
-int sbom_add_unchecked(const struct sbom *s, struct scan_result *res) {
+int sbom_add_unchecked(const struct sbom *s, const struct inventory *inv, struct scan_result *res) {
         char subject[64];
         int r;
 
-        if ((r = add_no_source(s, res)) < 0)
+        if ((r = add_no_source(s, inv, res)) < 0)
                 return r;
         for (size_t i = 0; i < s->n_unmapped; i++)
                 if ((r = scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_PURL, s->unmapped[i].subject, 1,

@@ -60,8 +60,9 @@ int sbom_read(const char *path, struct sbom **ret, struct error *err);
 
 /* The unmapped components as the scan's unchecked items (unknown_purl),
  * and the components compared without their source package (incomplete,
- * one item per purl type with a count). */
-int sbom_add_unchecked(const struct sbom *s, struct scan_result *res);
+ * one item per purl type with a count of inv's packages of that type that
+ * res, the match of inv, compared with records at all). */
+int sbom_add_unchecked(const struct sbom *s, const struct inventory *inv, struct scan_result *res);
 
 /* purl-spec "How to parse a purl string in its components": the type
  * (lower case), namespace (its segments decoded, joined by '/'), name and
