@@ -1106,15 +1106,17 @@ static const char *record_name(enum install_runtime rt, size_t k) {
 }
 
 static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *var_lib = NULL;
         json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
         bool dirty[N_RECORDS] = {}, exists;
         int r = 0;
 
-        if ((r = state_path(o, "saved", "", &dir, err)) < 0)
+        if ((r = state_path(o, "saved", "", &dir, err)) < 0 || (r = under_root(o, "/var/lib", &var_lib, err)) < 0)
                 return r;
         state_dirs = missing_dirs(o, INSTALL_STATE_DIR "/saved/x");
-        if ((r = mkdir_all(dir, 0700)) < 0) {
+        /* a root without /var (an image being built): /var and /var/lib as
+         * every system has them, only our own folders private */
+        if ((r = mkdir_all(var_lib, 0755)) < 0 || (r = mkdir_all(dir, 0700)) < 0) {
                 json_decref(state_dirs);
                 return error_set_errno(err, r, "create %s", dir);
         }
