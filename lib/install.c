@@ -50,6 +50,7 @@ struct planner {
         struct install_plan *plan;
         struct error *err;
         const char *hook_path, *bindir;
+        char **kept;            /* uninstall: files left as they are (changed since install) */
 };
 
 static int plan_containerd(struct planner *p);
@@ -1105,15 +1106,17 @@ static const char *record_name(enum install_runtime rt, size_t k) {
 }
 
 static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *var_lib = NULL;
         json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
         bool dirty[N_RECORDS] = {}, exists;
         int r = 0;
 
-        if ((r = state_path(o, "saved", "", &dir, err)) < 0)
+        if ((r = state_path(o, "saved", "", &dir, err)) < 0 || (r = under_root(o, "/var/lib", &var_lib, err)) < 0)
                 return r;
         state_dirs = missing_dirs(o, INSTALL_STATE_DIR "/saved/x");
-        if ((r = mkdir_all(dir, 0700)) < 0) {
+        /* a root without /var (an image being built): /var and /var/lib as
+         * every system has them, only our own folders private */
+        if ((r = mkdir_all(var_lib, 0755)) < 0 || (r = mkdir_all(dir, 0700)) < 0) {
                 json_decref(state_dirs);
                 return error_set_errno(err, r, "create %s", dir);
         }
@@ -1137,8 +1140,13 @@ static int apply_install(const struct install_plan *p, const struct install_opti
         for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
                 if (dirty[k])
                         r = record_write(o, record_name(p->runtime, k), recs[k], err);
-        for (size_t i = 0; i < p->n_changes && r >= 0; i++)
-                r = write_change(o, &p->changes[i], err);
+        /* the programs before the files that name them: a hooks.d file
+         * naming a hook not there yet (a failed or a running install) has
+         * Podman start containers without it, in silence */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < p->n_changes && r >= 0; i++)
+                        if (p->changes[i].binary == (pass == 0))
+                                r = write_change(o, &p->changes[i], err);
         for (size_t k = 0; k < N_RECORDS; k++)
                 json_decref(recs[k]);
         json_decref(state_dirs);
@@ -1209,9 +1217,12 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
                                 size_t n = strlen(edited);
                                 r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);
                         }
-                } else
+                } else {
                         r = add_note(p, "%s %s since install; it was left as it is", full,
                                      cur.exists ? "changed" : "was removed");
+                        if (r >= 0 && cur.exists && strv_push(&p->kept, strdup(path)) < 0)
+                                r = error_set(p->err, ENOMEM, "out of memory");
+                }
                 if (r < 0)
                         return r;
         }
@@ -1246,11 +1257,58 @@ static int plan_restore_record(struct planner *p, const char *name) {
         return r;
 }
 
+static void planner_done(struct planner *p) {
+        strv_free(p->kept);
+}
+
+/* Whether a file left as it is names binary (a host path install
+ * wrote): 1, 0, or an error. */
+static int kept_names(struct planner *p, const char *file, const char *binary) {
+        _cleanup_(host_file_done) struct host_file f = {};
+        int r;
+
+        if ((r = read_host(p, file, INSTALL_FILE_MAX, &f)) < 0)
+                return r;
+        return f.exists && memmem(f.data, f.len, binary, strlen(binary));
+}
+
+/* A binary uninstall removes must not stay named by a file it leaves as
+ * it is (a hooks.d file edited since install): Podman (4.3) then starts
+ * every container without the hook, and says nothing. */
+static int check_kept(struct planner *p) {
+        for (size_t i = 0; i < p->plan->n_changes; i++) {
+                const struct install_change *c = &p->plan->changes[i];
+
+                for (size_t k = 0; k < ELEMENTSOF(binaries) && !c->new; k++) {
+                        _cleanup_free_ char *dest = NULL, *full = NULL;
+
+                        if (asprintf(&dest, "%s/%s", binaries[k].dest_dir, binaries[k].name) < 0)
+                                return error_set(p->err, ENOMEM, "out of memory");
+                        if (strcmp(dest, c->path) != 0)
+                                continue;
+                        for (char **f = p->kept; f && *f; f++) {
+                                int r = kept_names(p, *f, dest);
+
+                                if (r == 0)
+                                        continue;
+                                if (r < 0 || (r = under_root(p->o, *f, &full, p->err)) < 0)
+                                        return r;
+                                return error_set(p->err, EBUSY, "%s changed since install and still names %s, "
+                                                 "which uninstall would remove: the runtime would then start "
+                                                 "containers without the gate, or not at all. Nothing was "
+                                                 "changed: remove that file (or put back what install wrote "
+                                                 "there), then run uninstall again", full, dest);
+                        }
+                }
+        }
+        return 0;
+}
+
 int uninstall_plan_new(enum install_runtime rt, const struct install_options *o, struct install_plan **ret_plan,
                        struct error *err) {
         _cleanup_(install_plan_freep) struct install_plan *plan = NULL;
         _cleanup_free_ char *own = NULL;
-        struct planner p = { .o = o, .err = err };
+        _cleanup_(planner_done) struct planner p = { .o = o, .err = err };
         int r;
 
         if ((r = plan_alloc(rt, true, &plan, err)) < 0)
@@ -1274,6 +1332,8 @@ int uninstall_plan_new(enum install_runtime rt, const struct install_options *o,
                         return r;
                 plan->forget_groups |= 1u << k;
         }
+        if ((r = check_kept(&p)) < 0)
+                return r;
         if (runtimes[rt].restart && (r = add_note(&p, "%s", runtimes[rt].restart)) < 0)
                 return r;
         *ret_plan = TAKE_PTR(plan);

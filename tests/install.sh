@@ -408,5 +408,18 @@ printf '\n# the site'"'"'s own\n[plugins."io.containerd.grpc.v1.cri".containerd.
 refuse "an edited drop-in" "$H$DROPIN exists and is not a containerd drop-in written by portcullis (it begins as ours, but was changed since an install wrote it, or no install record names it); it was left as it is"
 grep -q gvisor "$H$DROPIN" || fail "an edited drop-in: the edit is gone"
 
+# 17. A root without /var (a node image being built): /var and /var/lib
+# made as every system has them (0755), only the state folders 0700 (they
+# were all 0700: every service but root's lost /var); uninstall removes them.
+new_host
+rm -r "$H/var" "$T/orig/var"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] || fail "install without /var (17): rc $RC $ERR"
+for d in var:755 var/lib:755 var/lib/portcullis:700 var/lib/portcullis/install:700; do
+        [ "$(stat -c %a "$H/${d%%:*}")" = "${d##*:}" ] || fail "install without /var (17): /${d%%:*} is not ${d##*:}"
+done
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall without /var (17): rc $RC $ERR $(cat "$T/tree.diff")"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -66,8 +66,16 @@ if command -v systemd-tmpfiles >/dev/null; then
         mkdir -p "$R"
         systemd-tmpfiles --create --root="$R" "$SRC/systemd/tmpfiles.d/portcullis.conf" >"$T/tmpfiles" 2>&1 ||
                 fail "systemd-tmpfiles: $(cat "$T/tmpfiles")"
-        for d in var/lib/portcullis:700 var/lib/portcullis/update:700 run/portcullis:700 run/portcullis/locks:700; do
+        for d in var/lib/portcullis:700 var/lib/portcullis/update:700 run/portcullis:700 run/portcullis/locks:700 \
+                 var/log/portcullis:700; do
                 [ "$(stat -c %a "$R/${d%%:*}" 2>/dev/null)" = "${d##*:}" ] || fail "tmpfiles: /${d%%:*} is not ${d##*:}"
+        done
+        # every folder the shipped config.json names is one tmpfiles makes
+        # (the hook does not make the audit log's: its lines went to syslog only)
+        for d in $(python3 -c 'import json, os, sys; c = json.load(open(sys.argv[1]))
+print(" ".join([os.path.dirname(c["db"]), os.path.dirname(c["cache"]), c["lock_dir"], os.path.dirname(c["log"]["file"])]))' \
+                "$SRC/config/config.json"); do
+                [ -d "$R$d" ] || fail "tmpfiles: $d, named by config/config.json, is not created"
         done
 fi
 
