@@ -93,6 +93,7 @@ enum cache_stmt {
         STMT_PURGE_ALL,
         STMT_GC_TTL,
         STMT_GC_LRU,
+        STMT_EXISTS,
         _STMT_MAX,
 };
 
@@ -115,6 +116,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_GC_TTL] = "DELETE FROM entries WHERE last_used < ?1",
         [STMT_GC_LRU] = ("DELETE FROM entries WHERE key IN"
                          " (SELECT key FROM entries ORDER BY last_used DESC, key LIMIT -1 OFFSET ?1)"),
+        [STMT_EXISTS] = "SELECT 1 FROM entries WHERE key = ?1",
 };
 
 struct cache {
@@ -1823,7 +1825,24 @@ static unsigned index_wait(const struct cache *c) {
         return c->busy_ms < CACHE_INDEX_WAIT_MS ? c->busy_ms : CACHE_INDEX_WAIT_MS;
 }
 
-/* After a put, or a hit served by sqlite (cache_index_refresh()): e into its shard. */
+/* Whether the cache still holds key; false when that can't be told. */
+static bool entry_present(struct cache *c, const char *key) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        if (cache_stmt(c, STMT_EXISTS, &st, NULL) < 0)
+                return false;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        return rc == SQLITE_ROW;
+}
+
+/* After a put, or a hit served by sqlite (cache_index_refresh()): e into
+ * its shard.  Purge and gc remove entries holding the index lock
+ * (cache_batch_begin()), so once it is ours, an e that one of them removed
+ * since it was stored or read is gone for good: added back, the index
+ * would serve it to every start while 'cache ls' no longer shows it. */
 static int index_add(struct cache *c, const struct cache_entry *e, bool only_new, struct error *err) {
         _cleanup_close_ int lock = -EBADF;
 
@@ -1832,6 +1851,8 @@ static int index_add(struct cache *c, const struct cache_entry *e, bool only_new
         lock = index_lock_take(c, index_wait(c), err);
         if (lock < 0)
                 return lock;
+        if (!entry_present(c, e->key))
+                return 0;
         return index_write_locked(c, e, only_new, err);
 }
 

@@ -3,6 +3,7 @@
  * is an exit code for the runtime (0 start, 1 don't) and the lines the front
  * end prints on stderr; when it blocks, one line says why, which runc puts
  * into the error kubelet and podman show. */
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -722,6 +723,12 @@ static int split_memo(struct start *h, const char *memo) {
         return h->db_revision ? 0 : -ENOMEM;
 }
 
+static void memo_key_of(const struct stat *st, char memo[static 160]) {
+        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st->st_dev,
+                 (unsigned long long) st->st_ino, (long long) st->st_size, (long long) st->st_mtim.tv_sec,
+                 st->st_mtim.tv_nsec);
+}
+
 /* The memo's key for the DB file as it is now: its device, inode, size and
  * mtime.  False when it can't be stat'ed. */
 static bool db_memo_key(const struct start *h, char memo[static 160]) {
@@ -729,10 +736,28 @@ static bool db_memo_key(const struct start *h, char memo[static 160]) {
 
         if (stat(db_path(h), &st) < 0)
                 return false;
-        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st.st_dev,
-                 (unsigned long long) st.st_ino, (long long) st.st_size, (long long) st.st_mtim.tv_sec,
-                 st.st_mtim.tv_nsec);
+        memo_key_of(&st, memo);
         return true;
+}
+
+/* The DB opened through an fd, and *memo the key of that very file
+ * (fstat), else "" (no memo is written).  A key taken from the path before
+ * the open named the file there then, and the revision read was that of
+ * the file there a moment later: a swap between the two (a rename back to
+ * an earlier file, two files taking turns) kept one file's stat under the
+ * other's revision, and every later start that saw the first file again
+ * was served the second's verdicts. */
+static int open_db_keyed(const char *path, struct vulndb **ret, char memo[static 160], struct error *err) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        memo[0] = '\0';
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                closep(&fd);
+                return vulndb_open(path, ret, err);     /* its message says what is wrong */
+        }
+        memo_key_of(&st, memo);
+        return vulndb_open_fd(fd, path, ret, err);
 }
 
 /* The DB's revision and import time: from the cache's memo when this very
@@ -748,7 +773,7 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
                 if (cache_memo_get(c, memo, &value, NULL) == 0)
                         return split_memo(h, value) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
-        k = vulndb_open(path, &db, err);
+        k = open_db_keyed(path, &db, memo, err);
         if (k < 0)
                 return k;
         if ((vulndb_data_time(db) ? asprintf(&value, "%s %s signed", strempty(vulndb_revision(db)),

@@ -230,12 +230,14 @@ static int lock_state(const char *state_file, int *ret_fd, struct error *err) {
         return 0;
 }
 
+/* 0600, as the cache beside it: it says which running containers count
+ * which findings, and the cache's folder may be an older install's 0755. */
 static int state_write(const char *path, json_t *state, struct error *err) {
         _cleanup_free_ char *text = json_dumps(state, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 
         if (!text)
                 return error_set(err, ENOMEM, "out of memory");
-        return write_file_atomic(path, text, strlen(text), err);
+        return write_file_atomic_mode(path, text, strlen(text), 0600, err);
 }
 
 int running_recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,

@@ -74,6 +74,18 @@ nobody ls "$T/lib/portcullis" >/dev/null 2>&1 && fail "nobody listed the cache's
 chmod 0755 "$T/lib" "$T/lib/portcullis" "$T/run" "$T/run/portcullis"
 look "the folders opened up (0755)"
 
+# The recheck's state beside the cache (running.json: which running
+# containers count which findings), written by 'cache rescan', is 0600 too,
+# so that nobody reads it through the 0755 folder.
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "state_roots": ["%s"],
+         "log": {"syslog": false, "file": "%s"}}\n' "$T/db.sqlite" "$C" "$T/run/portcullis/locks" "$T/policy.json" \
+        "$T/no-runtime" "$T/audit.log" >"$T/config-rescan.json"
+mkdir -p "$T/no-runtime"
+(umask 022; "$P" cache rescan --config "$T/config-rescan.json" >/dev/null 2>&1) || fail "cache rescan"
+S=$T/lib/portcullis/running.json
+[ "$(mode "$S")" = 600 ] || fail "$S: mode $(mode "$S"), wanted 600"
+nobody cat "$S" >/dev/null 2>&1 && fail "nobody read $S"
+
 # An older install's 0644 cache is tightened by the hook's next open.
 chmod 0644 "$C" "$C-wal" "$C-shm"
 "$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1

@@ -363,6 +363,38 @@ static void test_shard_from_cache(void) {
         CHECK(test_sql_int(cache_path, HAS_IDENTITY_INDEX) == 1);
 }
 
+/* An entry read (a hit served by sqlite) or stored (a miss) just before
+ * another process purged it: the index must not take it back afterwards
+ * (cache_index_refresh(), cache_put()'s index write), or the hook would
+ * serve it on while 'cache ls' no longer shows it.  Its shard holds another
+ * entry, so that the writer starts from that shard's sound file. */
+static void test_purged_not_revived(void) {
+        _cleanup_(cache_closep) struct cache *c = NULL, *other = NULL;
+        _cleanup_free_ char *ka = key_of(ID_A);
+        struct cache_entry e = {};
+        struct error err = {};
+        char id_c[80];
+        unsigned seq = 1000;
+
+        (void) unlink(cache_path);
+        CHECK(vidx_remove_all(cache_path, NULL) >= 0);
+        same_shard(id_c, sizeof(id_c), &seq);
+        CHECK_MSG(cache_open(cache_path, &c, NULL, &err) == 0 && cache_open(cache_path, &other, NULL, &err) == 0,
+                  "%s", err.msg);
+        if (!c || !other)
+                return;
+        put(c, ID_A, time(NULL));
+        put(c, id_c, time(NULL));
+        CHECK(indexed(ID_A) && indexed(id_c));
+        CHECK(cache_peek(c, ka, &e, &err) == 0);
+        CHECK_MSG(cache_purge(other, ka, &err) == 1, "%s", err.msg);
+        CHECK(!indexed(ID_A) && indexed(id_c));
+        (void) cache_index_refresh(c, &e, NULL);
+        CHECK_MSG(!indexed(ID_A), "a purged entry came back into the index");
+        CHECK(indexed(id_c));
+        cache_entry_done(&e);
+}
+
 struct check_all {
         size_t in_cache, in_index, mismatched;
 };
@@ -453,6 +485,7 @@ int main(void) {
         test_touch();
         test_cache_writers();
         test_shard_from_cache();
+        test_purged_not_revived();
         test_concurrent_writers();
         {
                 char cmd[300];
