@@ -723,14 +723,17 @@ static int split_memo(struct start *h, const char *memo) {
         return h->db_revision ? 0 : -ENOMEM;
 }
 
+/* Device, inode, size, mtime and ctime: a file written in place with
+ * its mtime put back (cp --preserve, rsync -t, touch -r) keeps the other
+ * four, but no one sets a ctime. */
 static void memo_key_of(const struct stat *st, char memo[static 160]) {
-        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld", (unsigned long long) st->st_dev,
+        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long) st->st_dev,
                  (unsigned long long) st->st_ino, (long long) st->st_size, (long long) st->st_mtim.tv_sec,
-                 st->st_mtim.tv_nsec);
+                 st->st_mtim.tv_nsec, (long long) st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
-/* The memo's key for the DB file as it is now: its device, inode, size and
- * mtime.  False when it can't be stat'ed. */
+/* The memo's key for the DB file as it is now (memo_key_of()).  False
+ * when it can't be stat'ed. */
 static bool db_memo_key(const struct start *h, char memo[static 160]) {
         struct stat st;
 
@@ -761,7 +764,7 @@ static int open_db_keyed(const char *path, struct vulndb **ret, char memo[static
 }
 
 /* The DB's revision and import time: from the cache's memo when this very
- * file (device, inode, size, mtime) was seen before, else from the DB. */
+ * file (memo_key_of()) was seen before, else from the DB. */
 static int db_revision(struct start *h, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *value = NULL;
