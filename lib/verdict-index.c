@@ -146,6 +146,25 @@ int vidx_from_buffer(const void *buf, size_t len, struct vidx **ret, struct erro
         return 0;
 }
 
+void vidx_reseal(void *buf, size_t len) {
+        struct vidx_header *h = buf;
+        unsigned char *base = buf;
+
+        if (len < sizeof(*h) || (uintptr_t) buf % 8 != 0)
+                return;
+        if (h->n_entries <= VIDX_ENTRIES_MAX && table_fits(h->entries_off, h->n_entries, sizeof(struct vidx_entry_rec),
+                                                           len))
+                for (uint32_t i = 0; i < h->n_entries; i++) {
+                        struct vidx_entry_rec *e = (struct vidx_entry_rec *) (base + h->entries_off) + i;
+                        uint64_t n = (uint64_t) e->identity_len + e->revision_len + e->image_len + e->findings_len + 4;
+
+                        if (e->data_off <= len && n <= len - e->data_off)
+                                e->checksum = entry_checksum(e, base + e->data_off, (size_t) n);
+                }
+        if (h->n_memos <= VIDX_MEMOS_MAX && table_fits(h->memos_off, h->n_memos, sizeof(struct vidx_memo_rec), len))
+                h->checksum = header_checksum(h, base + h->memos_off);
+}
+
 /* The cache file's identity: device, inode and, where the file system
  * keeps it, birth time (an inode number can come back for a new file). */
 struct cache_file_id {
