@@ -166,6 +166,8 @@ static int export_file(const char *path, const struct pcdb_artifact *art, const 
         _cleanup_close_ int fd = -EBADF;
         int q;
 
+        if ((q = check_replaceable(path, err)) < 0)
+                return q;
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
                 return error_set(err, ENOMEM, "out of memory");
         fd = mkostemp(tmp, O_CLOEXEC);
