@@ -84,8 +84,29 @@ assert d["summary"]["total"] == 2 and d["summary"]["fixable"] == 1 and d["summar
 
 # Policy exit codes and filters.
 expect 1 "" -- scan "$R" --db "$DB" --fail-on HIGH
-expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
-expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
+# --severity narrows what is shown, not what --fail-on weighs: a CRITICAL
+# finding it hides still fails the scan, and says so.
+expect 1 "--fail-on CRITICAL: the scan fails on findings --severity does not show \(1 CRITICAL\)" -- \
+        scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
+expect 1 "\(1 CRITICAL\)" -- scan "$R" --db "$DB" --fail-on HIGH --severity HIGH
+expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --package apt
+# A finding of UNKNOWN severity (its advisory rated nowhere) is not checked
+# against --fail-on, whatever --severity shows.
+mkdir "$T/unrated"
+python3 - "$SRC/feed/debian12/PCEX-CVE-2011-3374.json" "$T/unrated/PCEX-UNRATED-1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["id"], r["aliases"] = "PCEX-UNRATED-1", []
+r.pop("severity")
+r["affected"][0].pop("ecosystem_specific")
+json.dump(r, open(sys.argv[2], "w"))
+PY
+expect 0 "" -- db import "$T/unrated" --db "$T/unrated.sqlite"
+expect 1 "not checked against --fail-on HIGH: 1 finding of UNKNOWN" -- \
+        scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRITICAL,HIGH
+expect 0 "" -- scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRITICAL,HIGH --allow-unchecked
+expect 1 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
+expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
 expect 2 "'yaml' is not one of table, json" -- scan "$R" --db "$DB" --format yaml
