@@ -189,6 +189,25 @@ expect 0 "2 packages not checked: etc/os-release" -- scan "$N" --db "$DB"
 "$P" scan "$N" --db "$DB" --format json 2>/dev/null | json 'assert "not checked" in d["warnings"][0], d' ||
         fail "unknown distribution warning in JSON"
 
+# A folder the user can't open (a scan without root of a rootfs root
+# unpacked) is said, and fails --fail-on as not checked: never a clean pass.
+U=$T/unreadable
+mkdir -p "$U/opt/app/node_modules/lodash"
+cp -r "$R/etc" "$R/usr" "$R/var" "$U/"
+echo '{"name": "lodash", "version": "4.17.0"}' >"$U/opt/app/node_modules/lodash/package.json"
+chmod 755 "$T" && chmod 000 "$U/opt/app"
+as_user=()
+[ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$(id -u)" -ne 0 ] || setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        out=$("${as_user[@]}" "$P" scan "$U" --db "$DB" --fail-on CRITICAL --package apt 2>&1); rc=$?
+        [ "$rc" -eq 1 ] || fail "scan with an unreadable folder: exit $rc, wanted 1: $out"
+        grep -q "opt/app: Permission denied; what is below it was not looked at" <<<"$out" ||
+                fail "scan with an unreadable folder: not said: $out"
+else
+        echo "note: no setpriv: the unreadable-folder rows left out"
+fi
+chmod 755 "$U/opt/app"
+
 # A status file that is a symlink out of the rootfs reads the rootfs's own
 # /etc/passwd (absent), never the host's.
 H=$T/hostile
