@@ -206,7 +206,8 @@ int registry_export(const char *path, const struct export_settings *s, struct pu
 /* ---- import ------------------------------------------------------------------------- */
 
 bool registry_is_archive(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* non-blocking: the open of a FIFO no one writes would wait forever */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         char magic[5];
         struct stat st;
 

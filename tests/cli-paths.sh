@@ -4,7 +4,9 @@
 # empty is never replaced by a file renamed over it (as root, over
 # /dev/null, that would take the device's place); --output /dev/stdout, a
 # device or a FIFO someone reads gets the text in place, and a FIFO no one
-# reads fails at once instead of hanging.
+# reads fails at once instead of hanging.  An input to db import that is a
+# FIFO or a device is an error, never a wait, and a symlink or FIFO in a
+# feed folder is named as skipped.
 set -u
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
@@ -49,6 +51,18 @@ still_fifo "$T/fifo" "inventory --output FIFO (read)"
 expect 2 "--db $T/fifo is not a regular file" -- db import "$SRC/feed" --db "$T/fifo"
 still_fifo "$T/fifo" "db import --db FIFO"
 expect 2 "--db is empty" -- db import "$SRC/feed" --db ""
+
+# db import PATH: a FIFO or a device is an error at once (the FIFO never
+# waited on); in a folder, a .json that is a symlink or a FIFO is skipped
+# and named, never dropped in silence.
+expect 2 "$T/fifo is not a file or a folder" -- db import "$T/fifo" --db "$T/new.sqlite"
+expect 2 "/dev/zero is not a file or a folder" -- db import /dev/zero --db "$T/new.sqlite"
+mkdir "$T/feed"
+cp "$SRC/feed/debian12/PCEX-CVE-2011-3374.json" "$T/feed/"
+ln -s "$SRC/feed/debian12/PCEX-CVE-2023-38545.json" "$T/feed/link.json"
+mkfifo "$T/feed/pipe.json"
+expect 0 "link.json: a symlink, which is not followed" -- db import "$T/feed" --db "$T/new.sqlite"
+expect 0 "pipe.json: not a regular file" -- db import "$T/feed" --db "$T/new.sqlite"
 
 # Folders and empty paths: named, with what to do.
 mkdir "$T/dir"
