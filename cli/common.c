@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,9 +174,20 @@ size_t cli_terminal_width(int fd) {
 int cli_db_writable_path(const char *cmd, const char *path) {
         struct stat st;
 
+        if (!*path) {
+                log_error("%s: --db is empty; give the database file to write", cmd);
+                return -1;
+        }
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
                 log_error("%s: --db %s is a folder; give the database file to write (such as %s/vulndb.sqlite)",
                           cmd, path, path);
+                return -1;
+        }
+        /* The new database is renamed over it: over /dev/null, as root, a
+         * file would take the device's place. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                log_error("%s: --db %s is not a regular file (a device, a FIFO or a socket); give the database "
+                          "file to write", cmd, path);
                 return -1;
         }
         return 0;
@@ -214,10 +226,36 @@ const struct report_format *cli_parse_report_format(const char *arg, bool scan) 
         return f;
 }
 
+/* --output /dev/stdout, /dev/null or a named pipe: written in place, as a
+ * shell's '>' would (a file renamed over it would replace the device node
+ * or the FIFO).  Opened without O_CREAT, and non-blocking so that a FIFO no
+ * one reads fails at once (ENXIO) instead of hanging. */
+static int output_stream(const char *path, const char *text, size_t n) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        int flags;
+
+        if (fd < 0 || (flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+                log_error("--output %s: %s%s", path, strerror(errno),
+                          errno == ENXIO ? " (a FIFO no one reads); start its reader first" : "");
+                return -1;
+        }
+        for (size_t off = 0; off < n;) {
+                ssize_t k = write(fd, text + off, n - off);
+
+                if (k < 0 && errno != EINTR) {
+                        log_error("--output %s: write: %s", path, strerror(errno));
+                        return -1;
+                }
+                off += k > 0 ? (size_t) k : 0;
+        }
+        return 0;
+}
+
 int cli_output(const char *path, const char *text) {
         _cleanup_free_ char *buf = NULL;
         struct error err = {};
         size_t n = strlen(text);
+        struct stat st;
 
         if (!path) {
                 cli_print(text);
@@ -228,6 +266,12 @@ int cli_output(const char *path, const char *text) {
                         return log_error("--output %s: out of memory", path), -1;
                 text = buf;
                 n++;
+        }
+        if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+                return output_stream(path, text, n);
+        if (check_replaceable(path, &err) < 0) {
+                log_error("--output %s: %s", path, err.msg);
+                return -1;
         }
         if (write_file_atomic(path, text, n, &err) < 0) {
                 log_error("--output %s: %s; give a path in a folder that exists and is writable", path, err.msg);

@@ -240,6 +240,20 @@ static bool violates(const struct scan_result *res, const struct scan_args *a) {
         return !a->allow_unchecked && res->n_unchecked + res->unchecked_more + unweighed(res, a) > 0;
 }
 
+/* The scan fails on findings --severity does not show: said, with how many
+ * of each severity it left out. */
+static void warn_hidden(const size_t *before, const struct scan_result *res, const struct scan_args *a) {
+        char list[256] = "";
+        size_t n = 0;
+
+        for (int s = _SEVERITY_MAX - 1; s >= 0; s--)
+                if (before[s] > res->counts[s] && (s >= a->fail_on || s == SEVERITY_UNKNOWN))
+                        n += snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%zu %s",
+                                      n ? ", " : "", before[s] - res->counts[s], severity_to_string(s));
+        log_warning("--fail-on %s: the scan fails on findings --severity does not show (%s); leave out "
+                    "--severity to list them", severity_to_string(a->fail_on), list);
+}
+
 /* --sbom: the SBOM's components as the inventory (lib/inventory/sbom.h);
  * those it could not map are not checked, and said so. */
 static int collect_sbom(const char *path, struct sbom **ret_sbom, struct inventory **ret_inv, struct error *err) {
@@ -282,9 +296,11 @@ int verb_scan(int argc, char **argv) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *out = NULL;
         struct error err = {};
+        size_t counts[_SEVERITY_MAX], n_unweighed;
         struct scan_args a;
         struct report_target t;
         size_t n_warnings;
+        bool fail;
         long long t0;
         int r;
 
@@ -322,7 +338,14 @@ int verb_scan(int argc, char **argv) {
                 log_warning("%s", res->warnings[i]);
         if (a.package)
                 scan_result_filter_package(res, a.package);
-        scan_result_filter(res, a.severity_mask, a.ignore_unfixed);
+        /* --fail-on weighs what --package and --ignore-unfixed keep, before
+         * --severity narrows what is shown: "--severity HIGH --fail-on HIGH"
+         * must not pass a CRITICAL finding, nor hide UNKNOWN ones. */
+        scan_result_filter(res, (1u << _SEVERITY_MAX) - 1, a.ignore_unfixed);
+        fail = violates(res, &a);
+        n_unweighed = unweighed(res, &a);
+        memcpy(counts, res->counts, sizeof(counts));
+        scan_result_filter(res, a.severity_mask, false);
         if (a.sort)
                 qsort(res->findings, res->n_findings, sizeof(res->findings[0]), a.sort);
 
@@ -341,11 +364,13 @@ int verb_scan(int argc, char **argv) {
         log_step(&t0, "%s report, %zu findings after the filters", a.format->name, res->n_findings);
         if (cli_output(a.output, out) < 0)
                 return EXIT_ERROR;
-        if (unweighed(res, &a) > 0)
+        if (n_unweighed > 0)
                 log_warning("not checked against --fail-on %s: %zu finding%s of UNKNOWN severity (the database "
                             "rates none of their advisories); %s--unknown-as SEVERITY weighs them as that severity",
-                            severity_to_string(a.fail_on), unweighed(res, &a), unweighed(res, &a) == 1 ? "" : "s",
+                            severity_to_string(a.fail_on), n_unweighed, n_unweighed == 1 ? "" : "s",
                             a.allow_unchecked ? "--allow-unchecked passes them; " : "they fail the scan unless "
                             "--allow-unchecked; ");
-        return violates(res, &a) ? EXIT_POLICY : EXIT_PASS;
+        if (fail && !violates(res, &a))
+                warn_hidden(counts, res, &a);
+        return fail ? EXIT_POLICY : EXIT_PASS;
 }

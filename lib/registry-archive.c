@@ -166,6 +166,8 @@ static int export_file(const char *path, const struct pcdb_artifact *art, const 
         _cleanup_close_ int fd = -EBADF;
         int q;
 
+        if ((q = check_replaceable(path, err)) < 0)
+                return q;
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
                 return error_set(err, ENOMEM, "out of memory");
         fd = mkostemp(tmp, O_CLOEXEC);
@@ -204,7 +206,8 @@ int registry_export(const char *path, const struct export_settings *s, struct pu
 /* ---- import ------------------------------------------------------------------------- */
 
 bool registry_is_archive(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* non-blocking: the open of a FIFO no one writes would wait forever */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         char magic[5];
         struct stat st;
 

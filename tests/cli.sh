@@ -84,8 +84,29 @@ assert d["summary"]["total"] == 2 and d["summary"]["fixable"] == 1 and d["summar
 
 # Policy exit codes and filters.
 expect 1 "" -- scan "$R" --db "$DB" --fail-on HIGH
-expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
-expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
+# --severity narrows what is shown, not what --fail-on weighs: a CRITICAL
+# finding it hides still fails the scan, and says so.
+expect 1 "--fail-on CRITICAL: the scan fails on findings --severity does not show \(1 CRITICAL\)" -- \
+        scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
+expect 1 "\(1 CRITICAL\)" -- scan "$R" --db "$DB" --fail-on HIGH --severity HIGH
+expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --package apt
+# A finding of UNKNOWN severity (its advisory rated nowhere) is not checked
+# against --fail-on, whatever --severity shows.
+mkdir "$T/unrated"
+python3 - "$SRC/feed/debian12/PCEX-CVE-2011-3374.json" "$T/unrated/PCEX-UNRATED-1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["id"], r["aliases"] = "PCEX-UNRATED-1", []
+r.pop("severity")
+r["affected"][0].pop("ecosystem_specific")
+json.dump(r, open(sys.argv[2], "w"))
+PY
+expect 0 "" -- db import "$T/unrated" --db "$T/unrated.sqlite"
+expect 1 "not checked against --fail-on HIGH: 1 finding of UNKNOWN" -- \
+        scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRITICAL,HIGH
+expect 0 "" -- scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRITICAL,HIGH --allow-unchecked
+expect 1 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
+expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
 expect 2 "'yaml' is not one of table, json" -- scan "$R" --db "$DB" --format yaml
@@ -167,6 +188,25 @@ cp "$R/var/lib/dpkg/status" "$N/var/lib/dpkg/status"
 expect 0 "2 packages not checked: etc/os-release" -- scan "$N" --db "$DB"
 "$P" scan "$N" --db "$DB" --format json 2>/dev/null | json 'assert "not checked" in d["warnings"][0], d' ||
         fail "unknown distribution warning in JSON"
+
+# A folder the user can't open (a scan without root of a rootfs root
+# unpacked) is said, and fails --fail-on as not checked: never a clean pass.
+U=$T/unreadable
+mkdir -p "$U/opt/app/node_modules/lodash"
+cp -r "$R/etc" "$R/usr" "$R/var" "$U/"
+echo '{"name": "lodash", "version": "4.17.0"}' >"$U/opt/app/node_modules/lodash/package.json"
+chmod 755 "$T" && chmod 000 "$U/opt/app"
+as_user=()
+[ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$(id -u)" -ne 0 ] || setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        out=$("${as_user[@]}" "$P" scan "$U" --db "$DB" --fail-on CRITICAL --package apt 2>&1); rc=$?
+        [ "$rc" -eq 1 ] || fail "scan with an unreadable folder: exit $rc, wanted 1: $out"
+        grep -q "opt/app: Permission denied; what is below it was not looked at" <<<"$out" ||
+                fail "scan with an unreadable folder: not said: $out"
+else
+        echo "note: no setpriv: the unreadable-folder rows left out"
+fi
+chmod 755 "$U/opt/app"
 
 # A status file that is a symlink out of the rootfs reads the rootfs's own
 # /etc/passwd (absent), never the host's.

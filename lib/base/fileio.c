@@ -135,6 +135,19 @@ int fsync_dir(const char *path) {
         return 0;
 }
 
+int check_replaceable(const char *path, struct error *err) {
+        struct stat st;
+
+        if (!*path)
+                return error_set(err, EINVAL, "an empty path: give the path of the file to write");
+        if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+                return 0;
+        if (S_ISDIR(st.st_mode))
+                return error_set(err, EISDIR, "%s is a folder: give the path of a file in it", path);
+        return error_set(err, EEXIST, "%s is not a regular file (a device, a FIFO or a socket), which a new file "
+                         "renamed over it would replace: give the path of a file", path);
+}
+
 int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err) {
         return write_file_atomic_mode(path, buf, len, 0644, err);
 }
@@ -145,6 +158,8 @@ int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t
         char *slash;
         int r = 0;
 
+        if ((r = check_replaceable(path, err)) < 0)
+                return r;
         if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0 || !(dir = strdup(path)))
                 return error_set(err, ENOMEM, "out of memory");
         if ((slash = strrchr(dir, '/')))

@@ -29,9 +29,14 @@ int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_le
 /* fsync() of a folder, so that a rename in it lasts. */
 int fsync_dir(const char *path);
 
+/* 0 when path is a regular file (through symlinks) or nothing: a file
+ * renamed over it replaces it.  An error naming it otherwise: a rename over
+ * /dev/null (as root) would replace the device node with a file. */
+int check_replaceable(const char *path, struct error *err);
+
 /* Writes buf to a temporary file beside path (mode 0644), fsyncs it and
  * renames it over path: readers see the old file or the new one, never a
- * part. */
+ * part.  A path that is not a regular file is an error (check_replaceable()). */
 int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err);
 /* Same with the new file's mode (an executable, a file that keeps its mode). */
 int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t mode, struct error *err);

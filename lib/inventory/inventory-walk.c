@@ -338,6 +338,12 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
         if (spliced(l, de))
                 return emit(l, EVENT_SPLICE, 0, NULL);
         fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        /* Gone since it was listed: nothing to find.  Any other failure
+         * (EACCES for a user without CAP_DAC_READ_SEARCH) leaves what is
+         * below unread, which is said, never passed as clean. */
+        if (fd < 0 && errno != ENOENT)
+                return list_note(l, "%s%s%s: %s; what is below it was not looked at", l->path, l->path_len ? "/" : "",
+                                 name, strerror(errno));
         if (fd < 0)
                 return 0;
         return list_push(l, fd, name);

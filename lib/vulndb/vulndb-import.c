@@ -1332,8 +1332,18 @@ static int import_path(struct importer *imp, const char *path, int depth, struct
                 return error_set_errno(err, errno, "%s", path);
         if (S_ISDIR(st.st_mode))
                 return import_dir(imp, path, depth, err);
-        if (!S_ISREG(st.st_mode))
+        /* A PATH given that is a device, a FIFO or a socket is an error; in
+         * a folder, a .json or .zip one (a symlink among them: never
+         * followed there) is skipped, and said. */
+        if (!S_ISREG(st.st_mode) && depth == 0)
+                return error_set(err, EBADFD, "%s is not a file or a folder (a device, a FIFO or a socket); give "
+                                 ".json files, folders of them or .zip archives", path);
+        if (!S_ISREG(st.st_mode)) {
+                if (has_suffix(path, ".json") || has_suffix(path, ".zip"))
+                        skip(imp, path, S_ISLNK(st.st_mode) ? "a symlink, which is not followed in a folder; not read"
+                                                            : "not a regular file; not read");
                 return 0;
+        }
         if (has_suffix(path, ".zip"))
                 return import_zip(imp, path, err);
         if (has_suffix(path, ".json") || depth == 0)
