@@ -42,6 +42,12 @@ still_fifo "$T/fifo" "scan --output FIFO"
 # A FIFO with a reader gets the report.
 timeout 60 cat "$T/fifo" >"$T/read" &
 reader=$!
+# once the reader is inside its open (the kernel's wait_for_partner) the
+# FIFO has a reader; before, the non-blocking open for writing fails
+for _ in $(seq 200); do
+        [ "$(cat /proc/$(pgrep -P "$reader" -x cat || echo "$reader")/wchan 2>/dev/null)" = wait_for_partner ] && break
+        sleep 0.05
+done
 expect 0 "" -- inventory "$R" --output "$T/fifo"
 wait "$reader"
 grep -q "^apt " "$T/read" || fail "the FIFO's reader got no report: $(cat "$T/read")"
