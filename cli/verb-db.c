@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -496,7 +497,7 @@ static int db_sign(int argc, char **argv) {
         struct update_sign_settings set = { .serial = -1 };
         struct error err = {};
         size_t files = 0;
-        char *end;
+        unsigned long serial;
         int c;
 
         while ((c = cli_getopt(argc, argv, "db sign", opts)) >= 0)
@@ -505,12 +506,9 @@ static int db_sign(int argc, char **argv) {
                         set.key_path = optarg;
                         break;
                 case 's':
-                        errno = 0;
-                        set.serial = strtoll(optarg, &end, 10);
-                        if (errno || end == optarg || *end || set.serial < 0) {
-                                log_error("db sign: --serial '%s' is not a whole number of 0 or more", optarg);
+                        if (cli_parse_count("db sign: --serial", optarg, LLONG_MAX, &serial) < 0)
                                 return EXIT_ERROR;
-                        }
+                        set.serial = (long long) serial;
                         break;
                 case 'e':
                         set.expires = optarg;

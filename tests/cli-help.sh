@@ -72,6 +72,8 @@ chk "^portcullis: db import: unknown or ambiguous option '--bogus'; see 'portcul
 chk "^portcullis: cache gc: unknown or ambiguous option '--tll'; see 'portcullis cache gc --help'" cache gc --tll 5
 chk "^portcullis: db: unknown subcommand 'frob'.*'portcullis db --help'" db frob
 chk "^portcullis: report: --last: 'abc' is not a count" report --last abc --log /dev/null
+chk "^portcullis: db sign: --serial: ' 5' is not a count" db sign --key k.pem --serial " 5" --expires 2099-01-01T00:00:00Z .
+chk "^portcullis: db sign: --serial: '\\+5' is not a count" db sign --key k.pem --serial +5 --expires 2099-01-01T00:00:00Z .
 chk "save it to a file first \(docker save alpine:3.11" scan alpine:3.11
 chk "save it to a file first" inventory docker.io/library/nginx
 chk "^portcullis: unknown command 'sacn'; see 'portcullis --help'" sacn /
