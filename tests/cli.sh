@@ -144,6 +144,17 @@ want = "default-src \x27none\x27; style-src %s; script-src %s; base-uri \x27none
     h(re.search(r"<style>(.*?)</style>", page, re.S)), h(re.search(r"<script>(.*?)</script>", page, re.S)))
 sys.exit(csp != want)' "$T/report.out" || fail "report --html: the Content-Security-Policy's hashes"
 expect 2 "report: --html and --format json: give one of them" -- report --log "$T/audit.log" --html --format json
+# A log past 256 MiB (never rotated; a sparse one here): its newest 256 MiB
+# are read, from the first whole line, and that is said.
+truncate -s 300M "$T/big.log"
+printf 'cut\n' >>"$T/big.log"
+cat "$T/audit.log" >>"$T/big.log"
+n=$("$P" report --log "$T/big.log" --format json 2>"$T/big.err" | json 'print(len(d["decisions"]))') ||
+        fail "report of a 300 MiB log: $(cat "$T/big.err")"
+[ "$n" = 2 ] || fail "report of a 300 MiB log: $n decisions, wanted 2"
+grep -q "big.log is 300 MiB: only the decisions in its newest 256 MiB were read; rotate it" "$T/big.err" ||
+        fail "report of a 300 MiB log said: $(cat "$T/big.err")"
+rm -f "$T/big.log"
 "$P" scan "$R" --db "$DB" --format html | grep -q '^<!DOCTYPE html>' || fail "scan --format html"
 
 # --package (binary or source name), --sort.
