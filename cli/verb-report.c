@@ -53,7 +53,7 @@ static int read_log(const char *path, size_t max, char **ret, size_t *ret_len, s
         got -= nl ? (size_t) (nl + 1 - buf) : got;
         memmove(buf, nl ? nl + 1 : buf, got + 1);
         log_warning("report: %s is %llu MiB: only the decisions in its newest %zu MiB were read; rotate it (a "
-                    "logrotate rule, README \"Audit log\")", path, (unsigned long long) (st.st_size >> 20),
+                    "logrotate rule: share/doc/portcullis/portcullis.logrotate)", path, (unsigned long long) (st.st_size >> 20),
                     max >> 20);
         *ret = TAKE_PTR(buf);
         *ret_len = got;

@@ -79,5 +79,28 @@ print(" ".join([os.path.dirname(c["db"]), os.path.dirname(c["cache"]), c["lock_d
         done
 fi
 
+# The logrotate rule (config/portcullis.logrotate) is for the log the
+# shipped config.json names, and renames it: the old log keeps its lines,
+# the newest old one stays uncompressed for 'portcullis metrics', the new
+# one is 0600.
+log=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["log"]["file"])' "$SRC/config/config.json")
+grep -qx "$log {" "$SRC/config/portcullis.logrotate" || fail "logrotate rule: not for $log"
+if command -v logrotate >/dev/null; then
+        L=$T/log
+        mkdir -p "$L"
+        sed "s|^$log {|$L/audit.log {|" "$SRC/config/portcullis.logrotate" >"$T/logrotate.conf"
+        for i in 1 2; do
+                echo "{\"decision\": \"allow\", \"n\": $i}" >>"$L/audit.log"
+                logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf" >"$T/logrotate.out" 2>&1 ||
+                        fail "logrotate: $(cat "$T/logrotate.out")"
+        done
+        grep -q '"n": 2' "$L/audit.log.1" 2>/dev/null || fail "logrotate: audit.log.1 is not the newest old log, uncompressed"
+        [ "$(zcat "$L/audit.log.2.gz" 2>/dev/null)" = '{"decision": "allow", "n": 1}' ] ||
+                fail "logrotate: audit.log.2.gz is not the older log, compressed: $(ls -l "$L")"
+        [ "$(stat -c %a "$L/audit.log" 2>/dev/null)" = 600 ] || fail "logrotate: the new audit.log is not 0600"
+else
+        echo "logrotate is missing: the rotation itself not checked"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "systemd units verified"
