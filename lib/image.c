@@ -716,9 +716,33 @@ static int open_archive(struct image *img, struct archive **ret, struct error *e
         return 0;
 }
 
+/* A name the archive holds twice, but for a folder given again: docker
+ * load unpacks the archive into a folder, where the last one wins, and
+ * this reader would take the first (a clean manifest.json or layer before
+ * the one Docker runs).  Refused: the two would disagree in silence.  The
+ * names are held in memory, charged to IMAGE_JSON_TOTAL_MAX. */
+static int check_unique(struct image *img, struct pathset *names, struct pathset *dirs, const char *p,
+                        struct archive_entry *e, struct error *err) {
+        bool dir = archive_entry_filetype(e) == AE_IFDIR;
+
+        if (pathset_has(names, p) && !(dir && pathset_has(dirs, p)))
+                return error_set(err, EINVAL, "%s: the archive holds /%s twice; docker load would take the last one, "
+                                 "this reader the first: refused, save the image again", img->path, p);
+        if (names->n >= IMAGE_ENTRIES_MAX)
+                return error_set(err, E2BIG, "%s: more than %d entries", img->path, IMAGE_ENTRIES_MAX);
+        img->blobs_total += strlen(p) + 1;
+        if (img->blobs_total > IMAGE_JSON_TOTAL_MAX)
+                return error_set(err, E2BIG, "%s: more than %zu bytes of manifests, configs and names", img->path,
+                                 IMAGE_JSON_TOTAL_MAX);
+        if (pathset_add(names, p) < 0 || (dir && pathset_add(dirs, p) < 0))
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
 /* The small documents of an archive (manifests, index, configs), kept in
  * memory: the tar can have them in any order, after the layers. */
 static int collect_blobs(struct image *img, struct error *err) {
+        _cleanup_(pathset_clear) struct pathset names = {}, dirs = {};
         struct archive *a = NULL;
         struct archive_entry *e;
         int rc, r;
@@ -733,6 +757,8 @@ static int collect_blobs(struct image *img, struct error *err) {
                 char *data;
                 la_ssize_t n;
 
+                if (p && (r = check_unique(img, &names, &dirs, p, e, err)) < 0)
+                        break;
                 if (!p || archive_entry_filetype(e) != AE_IFREG || size < 0 || (size_t) size > IMAGE_JSON_MAX)
                         continue;
                 if (img->blobs_total + (size_t) size > IMAGE_JSON_TOTAL_MAX) {
@@ -805,25 +831,89 @@ static char *blob_path(const char *digest) {
         return asprintf(&s, "blobs/sha256/%s", digest + 7) < 0 ? NULL : s;
 }
 
-/* In an index, the linux/amd64 manifest when there are several (else the
- * first); descends into nested indexes once. */
+/* The architecture a runtime on this host pulls from an index, in the
+ * index's (Go's) names: the CLI's own. */
+static const char *host_arch(void) {
+#if defined(__x86_64__)
+        return "amd64";
+#elif defined(__aarch64__)
+        return "arm64";
+#elif defined(__arm__)
+        return "arm";
+#elif defined(__i386__)
+        return "386";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return "ppc64le";
+#elif defined(__s390x__)
+        return "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+        return "riscv64";
+#else
+        return "unknown";
+#endif
+}
+
+static bool same_digests(json_t *manifests) {
+        const char *first = json_string_value(json_object_get(json_array_get(manifests, 0), "digest"));
+        json_t *m;
+        size_t i;
+
+        json_array_foreach(manifests, i, m)
+                if (!streq_ptr(json_string_value(json_object_get(m, "digest")), first))
+                        return false;
+        return true;
+}
+
+/* An index without the host's platform: several images (docker save a b),
+ * or only other platforms (listed); a runtime here would run none of them
+ * as this reader would pick one, so none is. */
+static json_t *no_manifest(struct image *img, json_t *manifests, struct error *err) {
+        _cleanup_(strbuf_done) struct strbuf b = {};
+        json_t *m;
+        size_t i;
+
+        json_array_foreach(manifests, i, m) {
+                json_t *plat = json_object_get(m, "platform");
+
+                if (i < 8 && json_is_object(plat))
+                        (void) strbuf_printf(&b, "%s%s/%s", b.len ? ", " : "",
+                                             strna(json_string_value(json_object_get(plat, "os"))),
+                                             strna(json_string_value(json_object_get(plat, "architecture"))));
+        }
+        if (json_array_size(manifests) == 0)
+                error_set(err, EINVAL, "%s: the index names no manifest", img->path);
+        else if (!b.len)
+                error_set(err, EINVAL, "%s: the index names %zu images; scan one image per file (docker save "
+                          "IMAGE -o FILE, skopeo copy ... oci-archive:FILE)", img->path, json_array_size(manifests));
+        else
+                error_set(err, EINVAL, "%s: the index has no linux/%s manifest, the one a runtime here would run "
+                          "(it has %s%s); save the image for this platform", img->path, host_arch(), b.s,
+                          json_array_size(manifests) > 8 ? ", ..." : "");
+        return NULL;
+}
+
+/* In an index, the manifest for this host's platform (linux/host_arch(),
+ * as containerd and Docker choose), else its only one (or one named
+ * several times); descends into nested indexes once. */
 static json_t *pick_manifest(struct image *img, json_t *index, int depth, char **ret_digest, struct error *err) {
-        json_t *m, *pick = NULL, *doc;
+        json_t *manifests = json_object_get(index, "manifests"), *m, *pick = NULL, *doc;
         _cleanup_free_ char *bp = NULL;
         const char *digest, *type;
         size_t i;
 
-        json_array_foreach(json_object_get(index, "manifests"), i, m) {
+        json_array_foreach(manifests, i, m) {
                 json_t *plat = json_object_get(m, "platform");
 
-                if (!pick)
-                        pick = m;
                 if (streq_ptr(json_string_value(json_object_get(plat, "os")), "linux") &&
-                    streq_ptr(json_string_value(json_object_get(plat, "architecture")), "amd64")) {
+                    streq_ptr(json_string_value(json_object_get(plat, "architecture")), host_arch())) {
                         pick = m;
                         break;
                 }
         }
+        if (!pick && json_array_size(manifests) > 0 && same_digests(manifests))
+                pick = json_array_get(manifests, 0);
+        if (!pick)
+                return no_manifest(img, manifests, err);
         digest = json_string_value(json_object_get(pick, "digest"));
         if (!valid_digest(digest)) {
                 error_set(err, EINVAL, "%s: the index names no manifest with a sha256 digest", img->path);
@@ -890,6 +980,10 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
         size_t i;
         int r;
 
+        /* docker save a b: one file, two images; the report is of one */
+        if (json_array_size(manifest) > 1)
+                return error_set(err, EINVAL, "%s: manifest.json names %zu images; scan one image per file (docker "
+                                 "save IMAGE -o FILE)", img->path, json_array_size(manifest));
         if (!config)
                 return error_set(err, EINVAL, "%s: manifest.json names no Config", img->path);
         {
@@ -923,6 +1017,33 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
         return 0;
 }
 
+/* docker save (25 and later) writes index.json and manifest.json, naming
+ * the same layer blobs; docker load reads manifest.json, containerd's
+ * import index.json.  An archive whose two disagree would show each of
+ * them another image: refused. */
+static int check_docker_agrees(struct image *img, struct error *err) {
+        json_t *j = get_json(img, "manifest.json", NULL), *l;
+        size_t i, n = 0;
+        int r = 0;
+
+        if (!j)
+                return 0;
+        if (json_array_size(j) != 1)
+                r = -EINVAL;
+        json_array_foreach(json_object_get(json_array_get(j, 0), "Layers"), i, l) {
+                _cleanup_free_ char *p = clean_path(strempty(json_string_value(l)));
+
+                if (r < 0 || !p || !img->layers || !img->layers[n] || strcmp(p, img->layers[n++]) != 0)
+                        r = -EINVAL;
+        }
+        if (r >= 0 && img->layers && img->layers[n])
+                r = -EINVAL;
+        json_decref(j);
+        return r < 0 ? error_set(err, EINVAL, "%s: manifest.json and index.json name different images or layers "
+                                 "(docker load reads the first, containerd the second): refused, save the image "
+                                 "again", img->path) : 0;
+}
+
 static int resolve(struct image *img, struct error *err) {
         json_t *j;
         int r;
@@ -930,7 +1051,7 @@ static int resolve(struct image *img, struct error *err) {
         if ((j = get_json(img, "index.json", NULL))) {
                 r = resolve_oci(img, j, err);
                 json_decref(j);
-                return r;
+                return r < 0 ? r : check_docker_agrees(img, err);
         }
         j = get_json(img, "manifest.json", err);
         if (!j)

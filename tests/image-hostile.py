@@ -121,6 +121,85 @@ def hostile_images(host, sib):
     }
 
 
+def lying_archives(t):
+    """name → (image file, what the refusal must say): archives that show
+    docker load or containerd one image and a reader that takes the first
+    of two, or guesses, another (a clean one)."""
+    import hashlib
+    import io
+    import platform
+    import tarfile
+    clean = layer(BASE)
+    vuln = layer([BASE[0], ("var/lib/dpkg/status", status(("openssl", None, "1.0.0")))])
+    cfg = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    cname = hashlib.sha256(cfg).hexdigest() + ".json"
+
+    def manifest(*layer_lists):
+        return json.dumps([{"Config": cname, "RepoTags": [f"x:{i}"], "Layers": ls}
+                           for i, ls in enumerate(layer_lists)]).encode()
+
+    def archive(name, entries):
+        with tarfile.open(f"{t}/{name}", "w") as tf:
+            for n, data in entries:
+                info = tarfile.TarInfo(n)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+        return f"{t}/{name}"
+    out = {
+        # docker load unpacks the archive: the last of two names wins
+        "dup-manifest": (archive("dup-manifest.tar", [
+            ("a/layer.tar", clean), ("b/layer.tar", vuln), (cname, cfg),
+            ("manifest.json", manifest(["a/layer.tar"])), ("./manifest.json", manifest(["b/layer.tar"]))]),
+            "holds /manifest.json twice"),
+        "dup-layer": (archive("dup-layer.tar", [
+            ("a/layer.tar", clean), ("a/layer.tar", vuln), (cname, cfg), ("manifest.json", manifest(["a/layer.tar"]))]),
+            "holds /a/layer.tar twice"),
+        # docker save a b: two images in one file
+        "two-images": (archive("two-images.tar", [
+            ("a/layer.tar", clean), ("b/layer.tar", vuln), (cname, cfg),
+            ("manifest.json", manifest(["a/layer.tar"], ["b/layer.tar"]))]), "names 2 images"),
+    }
+    # docker save 25+: index.json (containerd reads it) and manifest.json
+    # (docker load reads it) naming other layers
+    d = f"{t}/disagree"
+    oci_layout(d, [clean], "x:1")
+    open(f"{d}/blobs/sha256/{hashlib.sha256(vuln).hexdigest()}", "wb").write(vuln)
+    json.dump([{"Config": "blobs/sha256/x", "RepoTags": ["x:1"],
+                "Layers": [f"blobs/sha256/{hashlib.sha256(vuln).hexdigest()}"]}], open(f"{d}/manifest.json", "w"))
+    oci_tar(d, f"{t}/disagree.tar")
+    out["index-manifest-disagree"] = (f"{t}/disagree.tar", "manifest.json and index.json name different")
+    out["index-manifest-disagree-folder"] = (d, "manifest.json and index.json name different")
+
+    # An index of platforms: a runtime here runs linux/<its arch>, never
+    # the first listed; with none for it, or several images, none is taken.
+    here = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386", "ppc64le": "ppc64le",
+            "s390x": "s390x", "riscv64": "riscv64"}.get(platform.machine(), "amd64")
+    other = "arm64" if here != "arm64" else "amd64"
+
+    def index(name, entries):
+        """entries: (layer bytes, platform or None)"""
+        d = f"{t}/{name}"
+        os.makedirs(f"{d}/blobs/sha256")
+
+        def blob(data):
+            open(f"{d}/blobs/sha256/{hashlib.sha256(data).hexdigest()}", "wb").write(data)
+            return {"digest": "sha256:" + hashlib.sha256(data).hexdigest(), "size": len(data)}
+        ms = []
+        for lay, plat in entries:
+            m = json.dumps({"schemaVersion": 2, "config": blob(cfg), "layers": [blob(lay)]}).encode()
+            ms.append(dict(blob(m), mediaType="application/vnd.oci.image.manifest.v1+json",
+                           **({"platform": plat} if plat else {})))
+        json.dump({"schemaVersion": 2, "manifests": ms}, open(f"{d}/index.json", "w"))
+        open(f"{d}/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+        return d
+    out["index-other-platforms"] = (index("other-platforms", [
+        (clean, {"os": "linux", "architecture": other}), (vuln, {"os": "unknown", "architecture": "unknown"})]),
+        f"no linux/{here} manifest")
+    out["index-two-images"] = (index("two-images-oci", [(clean, None), (vuln, None)]), "names 2 images")
+    return out, index("platforms", [(clean, {"os": "linux", "architecture": other}),
+                                    (vuln, {"os": "linux", "architecture": here})])
+
+
 def run(args, env):
     r = subprocess.run([P, *args], capture_output=True, text=True, env=env)
     return r
@@ -165,6 +244,19 @@ try:
                 if name.startswith(("whiteout", "hardlink")):
                     check("ignored" in r.stderr or "not written out, not checked" in r.stderr,
                           f"{what}: no warning about what was ignored: {r.stderr}")
+    # Archives that would show a runtime another image than the reader:
+    # refused, never read as the clean one.
+    lying, platforms = lying_archives(t)
+    for name, (target, says) in lying.items():
+        for verb in (["inventory", target, "--format", "json"], ["scan", target, "--db", db, "--format", "json"]):
+            r = run(verb, env)
+            check(r.returncode == 2 and says in r.stderr,
+                  f"{name}: portcullis {verb[0]}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} "
+                  f"{r.stderr.strip()}")
+    r = run(["inventory", platforms, "--format", "json"], env)
+    got = [p["name"] for p in json.loads(r.stdout)["packages"]] if r.returncode == 0 else r.stderr
+    check(got == ["openssl"], f"index of platforms: not this host's manifest read: {got}")
+
     # A file below a folder that a lower layer made a symlink: written
     # inside (the link hidden by the folder, as in overlayfs), not on the host.
     make_canaries(host)
