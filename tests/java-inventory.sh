@@ -10,6 +10,8 @@
 #  - a Spring-Boot-style jar, a war and an ear built here with the JDK's
 #    `jar` tool from Debian's real jars: each nested package named with the
 #    jar inside the jar it came from;
+#  - NiFi's .nar, JBoss's .sar, Karaf's .kar, Liferay's .lpkg and resource
+#    adapters (.rar), built here with Python's zipfile: their jars read;
 #  - hostile archives: a zip bomb, nesting deeper than the cap, an entry
 #    declaring 4 GB, a .jar that is not a zip, a symlinked jar pointing out
 #    of the root: the inventory still succeeds, every cap is a warning and a
@@ -140,6 +142,58 @@ PY
 else
         echo "note: no jar tool or no Debian log4j/guava jars; the nested archives were not built"
 fi
+
+# ---- the other names Java archives go by -----------------------------------------
+# NiFi's .nar (its jars in META-INF/bundled-dependencies), JBoss's .sar,
+# Karaf's .kar, Liferay's .lpkg, a resource adapter (.rar) deployed and in
+# an ear, in any case: each one's jars are read.  A RAR archive named .rar
+# is no Java archive: passed over without a word.
+R=$T/kinds
+mkdir -p "$R"
+python3 - "$R" <<'PY' || fail "kinds: build"
+import io, os, sys, zipfile
+root = sys.argv[1]
+def jar(g, a, v):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("META-INF/maven/%s/%s/pom.properties" % (g, a), "groupId=%s\nartifactId=%s\nversion=%s\n" % (g, a, v))
+    return b.getvalue()
+def archive(path, entries):
+    path = os.path.join(root, path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        for name, data in entries:
+            z.writestr(name, data)
+    open(path, "wb").write(b.getvalue())
+    return b.getvalue()
+archive("opt/nifi/lib/nifi-standard-nar-1.0.nar",
+        [("META-INF/bundled-dependencies/jackson-databind-2.9.0.jar", jar("com.fasterxml.jackson.core", "jackson-databind", "2.9.0"))])
+archive("opt/jboss/deploy/app.sar", [("lib/cc.jar", jar("commons-collections", "commons-collections", "3.2.1"))])
+archive("opt/karaf/deploy/feature.kar", [("repository/l/log4j-core-2.14.1.jar", jar("org.apache.logging.log4j", "log4j-core", "2.14.1"))])
+archive("opt/liferay/deploy/app.LPKG", [("text.jar", jar("org.apache.commons", "commons-text", "1.9"))])
+rar = archive("opt/wildfly/deployments/adapter.rar", [("lib/snakeyaml.jar", jar("org.yaml", "snakeyaml", "1.26"))])
+archive("opt/app/site.ear", [("connector.rar", rar)])
+open(os.path.join(root, "opt/app/photos.rar"), "wb").write(b"Rar!\x1a\x07\x01\x00" + bytes(64))
+PY
+"$P" inventory "$R" --format json >"$T/kinds.json" 2>"$T/kinds.err" || fail "kinds: inventory: $(cat "$T/kinds.err")"
+python3 - "$T/kinds.json" "$T/kinds.err" <<'PY' || fail "kinds: the jars in .nar/.sar/.kar/.lpkg/.rar"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((p["origin_file"], p["name"]) for p in d["packages"] if "guessed_from" not in p)
+want = sorted([
+    ("/opt/nifi/lib/nifi-standard-nar-1.0.nar!META-INF/bundled-dependencies/jackson-databind-2.9.0.jar",
+     "com.fasterxml.jackson.core:jackson-databind"),
+    ("/opt/jboss/deploy/app.sar!lib/cc.jar", "commons-collections:commons-collections"),
+    ("/opt/karaf/deploy/feature.kar!repository/l/log4j-core-2.14.1.jar", "org.apache.logging.log4j:log4j-core"),
+    ("/opt/liferay/deploy/app.LPKG!text.jar", "org.apache.commons:commons-text"),
+    ("/opt/wildfly/deployments/adapter.rar!lib/snakeyaml.jar", "org.yaml:snakeyaml"),
+    ("/opt/app/site.ear!connector.rar!lib/snakeyaml.jar", "org.yaml:snakeyaml"),
+])
+assert got == want, got
+assert "photos" not in open(sys.argv[2]).read() and "skipped" not in d, d.get("skipped")
+PY
 
 # ---- hostile archives -------------------------------------------------------------
 R=$T/hostile

@@ -3,7 +3,7 @@
  * the parsers row by row (the forms RubyGems, Composer 1 and 2 and the .NET
  * SDK write, and what is refused: Ruby that would need evaluating, bad
  * names, odd bytes, deep JSON nesting, duplicate keys), and the walk over a
- * rootfs: only installed specifications and vendor/composer are read, caps
+ * rootfs: only installed specifications and a vendor-dir's composer/ are read, caps
  * on size give a warning naming the file, a FIFO never blocks. */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -190,6 +190,7 @@ static void test_walk(void) {
                 { "rack", "2.2.4", "/srv/app/vendor/bundle/ruby/3.1.0/specifications/rack-2.2.4.gemspec" },
                 { "big", "1.0", "/usr/local/lib/ruby/gems/3.1.0/specifications/big-1.0.gemspec" },
                 { "psr/log", "1.1.4", "/var/www/vendor/composer/installed.json" },
+                { "guzzlehttp/guzzle", "7.4.0", "/var/www/wp/lib/composer/installed.json" },
                 { "Newtonsoft.Json", "13.0.1", "/app/MyApp.deps.json" },
         };
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
@@ -212,6 +213,9 @@ static void test_walk(void) {
         CHECK(truncate(test_path(root, "usr/local/lib/ruby/gems/3.1.0/specifications/big-1.0.gemspec"), 1L << 30) == 0);
         test_write_file(test_path(root, "var/www/vendor/composer/installed.json"),
                         "{\"packages\": [{\"name\": \"psr/log\", \"version\": \"1.1.4\"}]}");
+        /* a project's "vendor-dir": "lib": lib/composer/installed.json */
+        test_write_file(test_path(root, "var/www/wp/lib/composer/installed.json"),
+                        "{\"packages\": [{\"name\": \"guzzlehttp/guzzle\", \"version\": \"7.4.0\"}]}");
         /* installed.json elsewhere is not Composer's */
         test_write_file(test_path(root, "var/www/installed.json"), "[{\"name\": \"x/y\", \"version\": \"1\"}]");
         /* 1 GB (sparse) installed.json: over the cap, a warning naming it */

@@ -6,7 +6,10 @@
  * root) never followed, a FIFO and a 1 GB METADATA read safely, and a tree
  * deeper than the walk's cap reported as skipped; each the same with the
  * walk's lister in a thread of its own and without one, and with the
- * lister far ahead of the walk (its queue full). */
+ * lister far ahead of the walk (its queue full); Yarn Plug'n'Play's cache
+ * zips, written here with libarchive. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <sys/stat.h>
@@ -228,6 +231,20 @@ static void test_lister_ahead(void) {
         CHECK_MSG(inv && inv->n_pkgs == 64, "%zu packages", inv ? inv->n_pkgs : 0);
 }
 
+struct want {
+        const char *name, *version, *origin;
+};
+
+/* Each package of want is in inv, read from its origin. */
+static void check_found(const struct inventory *inv, const struct want *want, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const struct package *p = test_find_package(inv, want[i].name, want[i].version);
+
+                CHECK_MSG(p && streq_ptr(p->origin_file, want[i].origin), "%s %s at %s: %s", want[i].name,
+                          want[i].version, want[i].origin, p ? p->origin_file : "missing");
+        }
+}
+
 static void test_walk(void) {
         const char *root = test_path(test_tmpdir(), "rootfs");
         const char *npm = "langpkg/trivy/npm/npm-analyzer-happy/node_modules";
@@ -235,9 +252,7 @@ static void test_walk(void) {
                 "@babel/parser", "body-parser/node_modules/debug", "body-parser/node_modules/ms", "body-parser",
                 "express/node_modules/debug", "express/node_modules/ms", "express", "ms",
         };
-        static const struct {
-                const char *name, *version, *origin;
-        } want[] = {
+        static const struct want want[] = {
                 { "@babel/parser", "7.23.6", "/app/node_modules/@babel/parser/package.json" },
                 { "debug", "2.6.9", "/app/node_modules/body-parser/node_modules/debug/package.json" },
                 { "ms", "2.0.0", "/app/node_modules/body-parser/node_modules/ms/package.json" },
@@ -335,12 +350,7 @@ static void test_walk(void) {
         inv = r ? collect_both(r, "the language tree") : NULL;
         if (!inv)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
-                const struct package *p = test_find_package(inv, want[i].name, want[i].version);
-
-                CHECK_MSG(p && streq_ptr(p->origin_file, want[i].origin), "%s %s at %s: %s", want[i].name,
-                          want[i].version, want[i].origin, p ? p->origin_file : "missing");
-        }
+        check_found(inv, want, ELEMENTSOF(want));
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         /* the 2nd debug and ms of express; chalk once */
@@ -373,12 +383,75 @@ static void test_walk(void) {
         CHECK(inv && beside_found(inv));
 }
 
+/* A zip at path of the entries names[i] with data texts[i] (NULL ends). */
+static void write_zip(const char *path, const char *const *names, const char *const *texts) {
+        struct archive *a = archive_write_new();
+        struct archive_entry *e = archive_entry_new();
+
+        CHECK(a && e && archive_write_set_format_zip(a) == ARCHIVE_OK);
+        test_write_file(path, "");
+        CHECK(archive_write_open_filename(a, path) == ARCHIVE_OK);
+        for (size_t i = 0; names[i]; i++) {
+                archive_entry_clear(e);
+                archive_entry_set_pathname(e, names[i]);
+                archive_entry_set_filetype(e, AE_IFREG);
+                archive_entry_set_perm(e, 0644);
+                archive_entry_set_size(e, (la_int64_t) strlen(texts[i]));
+                CHECK(archive_write_header(a, e) == ARCHIVE_OK);
+                CHECK(archive_write_data(a, texts[i], strlen(texts[i])) == (la_ssize_t) strlen(texts[i]));
+        }
+        CHECK(archive_write_close(a) == ARCHIVE_OK);
+        archive_write_free(a);
+        archive_entry_free(e);
+}
+
+/* Yarn Plug'n'Play: no node_modules, each package in a zip of the
+ * project's .yarn/cache or Yarn's global cache, node_modules/<name> inside;
+ * a zip elsewhere is none of Yarn's, a damaged one is said. */
+static void test_yarn_zip(void) {
+        const char *root = test_path(test_tmpdir(), "yarn");
+        static const char *const lodash[] = { "node_modules/lodash/package.json", "node_modules/lodash/README.md",
+                                              "node_modules/lodash/fp/package.json", NULL };
+        static const char *const lodash_text[] = { "{\"name\": \"lodash\", \"version\": \"4.17.20\"}", "lodash",
+                                                   "{\"main\": \"../fp.js\"}", NULL };
+        static const char *const parser[] = { "node_modules/@babel/parser/package.json",
+                                              "node_modules/@babel/parser/node_modules/ms/package.json", NULL };
+        static const char *const parser_text[] = { "{\"name\": \"@babel/parser\", \"version\": \"7.23.6\"}",
+                                                   "{\"name\": \"ms\", \"version\": \"2.0.0\"}", NULL };
+        static const struct want want[] = {
+                { "lodash", "4.17.20",
+                  "/app/.yarn/cache/lodash-npm-4.17.20-c0db62021c.zip!node_modules/lodash/package.json" },
+                { "@babel/parser", "7.23.6",
+                  "/root/.yarn/berry/cache/@babel-parser-npm-7.23.6-2fad283d6e.zip!node_modules/@babel/parser/package.json" },
+                { "ms", "2.0.0", "/root/.yarn/berry/cache/@babel-parser-npm-7.23.6-2fad283d6e.zip!node_modules/@babel/"
+                                 "parser/node_modules/ms/package.json" },
+        };
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+
+        write_zip(test_path(root, "app/.yarn/cache/lodash-npm-4.17.20-c0db62021c.zip"), lodash, lodash_text);
+        write_zip(test_path(root, "root/.yarn/berry/cache/@babel-parser-npm-7.23.6-2fad283d6e.zip"), parser,
+                  parser_text);
+        write_zip(test_path(root, "app/dist/bundle.zip"), lodash, lodash_text);
+        test_write_file(test_path(root, "app/.yarn/cache/broken-npm-1.0.0-0.zip"), "PK\3\4 cut short");
+        test_write_file(test_path(root, "app/.pnp.cjs"), "");
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        inv = r ? collect_both(r, "a Yarn PnP tree") : NULL;
+        if (!inv)
+                return;
+        check_found(inv, want, ELEMENTSOF(want));
+        CHECK_MSG(inv->n_pkgs == ELEMENTSOF(want), "%zu packages", inv->n_pkgs);
+        CHECK(strv_length(inv->skipped) == 1 && has_note(inv, "broken-npm-1.0.0-0.zip", "not looked into"));
+}
+
 int main(void) {
         test_shared_data();
         test_parsers();
         test_expected("python", "python", python_metadata_parse);
         test_expected("npm_packagejson", "npm/packagejson", npm_package_json_parse);
         test_walk();
+        test_yarn_zip();
         test_lister_ahead();
         return test_end();
 }

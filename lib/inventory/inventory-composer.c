@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Composer (Packagist) packages as installed: vendor/composer/installed.json,
- * which `composer install` writes beside the packages it put in vendor/.
+ * which `composer install` writes beside the packages it put in vendor/
+ * (or in the folder the project's "config": {"vendor-dir": ...} names:
+ * any <vendor-dir>/composer/installed.json).
  * Composer 1 writes an array of package objects; Composer 2 an object
  * {"packages": [...], "dev": bool, "dev-package-names": [...]}.  Packages
  * installed for require-dev are there too: they are listed like the others
@@ -101,8 +103,9 @@ int composer_installed_parse(const char *buf, size_t len, const char *origin, st
 }
 
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        /* composer/ of any vendor-dir, not only of vendor/ */
         if (e->type != DT_REG || strcmp(e->name, "installed.json") != 0 ||
-            !(endswith(e->dir, "/vendor/composer") || streq_ptr(e->dir, "vendor/composer")))
+            !(endswith(e->dir, "/composer") || streq_ptr(e->dir, "composer")))
                 return 0;
         return inventory_walk_parse(inv, e, NULL, e->name, COMPOSER_INSTALLED_MAX, false, composer_installed_parse,
                                     err);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Java archives (.jar, .war, .ear, .par), read with libarchive's seekable
+/* Java archives (.jar, .war, .ear, .par and the others archive_ext() names), read with libarchive's seekable
  * zip reader from the open file (or, for an archive inside one, from
  * memory).  Every META-INF/.../pom.properties is one package (a shaded jar
  * holds several), named groupId:artifactId as OSV's Maven ecosystem names
@@ -67,15 +67,28 @@ struct jar_level {                      /* one archive being read */
         size_t manifest_len;
 };
 
-static bool archive_name(const char *name) {
-        /* .hpi and .jpi: Jenkins plugins, jars by another name */
-        static const char *const exts[] = { ".jar", ".war", ".ear", ".par", ".hpi", ".jpi" };
+/* The length of name's extension when it names a Java archive, in any
+ * case, else 0: .jar, .war, .ear, .par; Jenkins plugins (.hpi, .jpi);
+ * JBoss service archives (.sar), NiFi's (.nar, which carry their jars in
+ * META-INF/bundled-dependencies), Karaf's (.kar) and Liferay's (.lpkg), as
+ * Syft's java-archive-cataloger finds them; and a Java EE resource adapter
+ * (.rar), which *ret_if_zip marks: RAR's own archives share its name, so
+ * it is read only when its data starts as a zip. */
+static size_t archive_ext(const char *name, bool *ret_if_zip) {
+        static const char *const exts[] = { ".jar", ".war", ".ear", ".par", ".hpi", ".jpi",
+                                            ".sar", ".nar", ".kar", ".lpkg", ".rar" };
         size_t n = strlen(name);
 
-        for (size_t i = 0; i < ELEMENTSOF(exts); i++)
-                if (n > 4 && strcasecmp(name + n - 4, exts[i]) == 0)
-                        return true;
-        return false;
+        for (size_t i = 0; i < ELEMENTSOF(exts); i++) {
+                size_t k = strlen(exts[i]);
+
+                if (n > k && strcasecmp(name + n - k, exts[i]) == 0) {
+                        if (ret_if_zip)
+                                *ret_if_zip = strcasecmp(exts[i], ".rar") == 0;
+                        return k;
+                }
+        }
+        return 0;
 }
 
 /* META-INF/maven/<groupId>/<artifactId>/pom.properties as Maven writes
@@ -254,8 +267,7 @@ static bool file_name_split(const char *file_name, char artifact[JAR_FIELD_MAX +
         size_t n = strlen(file_name);
         const char *dash = NULL, *any = NULL;
 
-        if (archive_name(file_name))
-                n -= 4;
+        n -= archive_ext(file_name, NULL);
         if (n == 0 || n > JAR_FIELD_MAX)
                 return false;
         for (const char *p = file_name + n - 1; p > file_name; p--) {
@@ -461,7 +473,7 @@ static bool sniff_zip(struct jar_level *l) {
 }
 
 /* An archive inside this one; only_zip for an entry whose name we could
- * not read: it is one if its data says so. */
+ * not read, or a .rar: it is one if its data says so. */
 static int on_nested(struct jar_level *l, struct archive_entry *e, const char *name, bool only_zip,
                      struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
@@ -484,14 +496,16 @@ static int on_nested(struct jar_level *l, struct archive_entry *e, const char *n
 }
 
 static int on_entry(struct jar_level *l, struct archive_entry *e, const char *name, struct error *err) {
+        bool if_zip = false;
+
         if (pom_properties_name(name))
                 return on_pom(l, e, name);
         /* in any case, as java.util.jar.JarFile finds it */
         if (strcasecmp(name, "META-INF/MANIFEST.MF") == 0 && !l->manifest)
                 return read_entry(l, e, name, JAR_META_MAX, false, &l->manifest, &l->manifest_len) < 0
                                ? -ENOMEM : 0;
-        if (archive_name(name))
-                return on_nested(l, e, name, false, err);
+        if (archive_ext(name, &if_zip) > 0)
+                return on_nested(l, e, name, if_zip, err);
         return 0;
 }
 
@@ -577,10 +591,12 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         _cleanup_free_ char *origin = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct jar_file f = { .inv = inv, .total = inventory_walk_inflated(e) };
+        bool if_zip = false;
+        char head[4];
         struct stat st;
         int dfd;
 
-        if (e->type != DT_REG || !archive_name(e->name))
+        if (e->type != DT_REG || archive_ext(e->name, &if_zip) == 0)
                 return 0;
         if (asprintf(&origin, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
@@ -601,6 +617,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return inventory_not_read(inv, "%s is not a regular file; skipped", origin) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
+        if (if_zip && (pread(fd, head, sizeof(head), 0) != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
+                return 0;       /* a RAR archive, no resource adapter */
         return read_archive(&f, origin, e->name, fd, NULL, 0, 0, err);
 }
 

@@ -3,7 +3,11 @@
  * node_modules/@scope/<name>/package.json, nested to any depth, including
  * the global modules (/usr/lib/node_modules, /usr/local/lib/node_modules).
  * A package.json outside node_modules is a project's own (the workspace
- * root), not an installed package, and is left out. */
+ * root), not an installed package, and is left out.  Yarn's Plug'n'Play
+ * (Yarn 2 on) installs into no node_modules: Node loads each package from
+ * its zip in the Yarn cache, node_modules/<name>/package.json inside. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +21,8 @@
 #define NPM_PACKAGE_JSON_MAX ((size_t) 4 * 1024 * 1024)
 #define NPM_NAME_MAX 214        /* npm's own limit (validate-npm-package-name) */
 #define NPM_LINKED_ENTRIES_MAX 100000   /* in a symlinked node_modules or @scope folder */
+#define NPM_ZIP_ENTRIES_MAX 200000      /* in a Yarn cache zip: typescript's has ~400 */
+#define NPM_ZIP_INFLATED_MAX ((uint64_t) 16 << 20)      /* package.json files inflated from one zip */
 
 /* Whether dir[0..n) is a node_modules folder. */
 static bool is_node_modules(const char *dir, size_t n) {
@@ -254,6 +260,124 @@ static int visit_link(struct inventory *inv, const struct inventory_walk_entry *
         return read_linked(inv, e, file ? NULL : "package.json", origin, target, err);
 }
 
+/* A package.json in a Yarn cache zip, where Node's own lookup (through
+ * .pnp.cjs) finds one: node_modules/<name>/package.json, and those of the
+ * packages a package bundles in its own node_modules. */
+static bool zip_package_json(const char *name) {
+        char dir[PATH_MAX];
+        size_t n = strlen(name);
+
+        if (n <= 13 || n - 13 >= sizeof(dir) || memcmp(name + n - 13, "/package.json", 13) != 0)
+                return false;
+        memcpy(dir, name, n - 13);
+        dir[n - 13] = '\0';
+        return installed_folder(dir);
+}
+
+/* The current entry of a Yarn cache zip, read whole (at most
+ * NPM_PACKAGE_JSON_MAX) and parsed; 1 when a cap stopped the zip (said). */
+static int zip_read_package(struct archive *a, const char *origin, const char *name, uint64_t *inflated,
+                            uint64_t *total, struct inventory *inv) {
+        _cleanup_free_ char *buf = malloc(NPM_PACKAGE_JSON_MAX + 1), *where = NULL;
+        size_t len = 0;
+        ssize_t n = 0;
+
+        if (!buf || asprintf(&where, "%s!%s", origin, name) < 0)
+                return -ENOMEM;
+        str_make_printable(where);
+        while (len <= NPM_PACKAGE_JSON_MAX && (n = archive_read_data(a, buf + len, NPM_PACKAGE_JSON_MAX + 1 - len)) > 0) {
+                len += (size_t) n;
+                *inflated += (uint64_t) n;
+                *total += (uint64_t) n;
+                if (*inflated > NPM_ZIP_INFLATED_MAX || *total > INVENTORY_WALK_INFLATED_MAX)
+                        return inventory_not_read(inv, "%s: the %s's package.json files inflate to more than %llu "
+                                                  "bytes; the rest of it was not looked into", where,
+                                                  *total > INVENTORY_WALK_INFLATED_MAX ? "image" : "zip",
+                                                  (unsigned long long) (*total > INVENTORY_WALK_INFLATED_MAX
+                                                                                ? INVENTORY_WALK_INFLATED_MAX
+                                                                                : NPM_ZIP_INFLATED_MAX)) ?: 1;
+        }
+        if (n < 0)
+                return inventory_not_read(inv, "%s: damaged (%s); skipped", where, strna(archive_error_string(a)));
+        if (len > NPM_PACKAGE_JSON_MAX)
+                return inventory_not_read(inv, "%s: more than %zu bytes; skipped", where, NPM_PACKAGE_JSON_MAX);
+        buf[len] = '\0';
+        return npm_package_json_parse(buf, len, where, inv);
+}
+
+/* The packages of a Yarn cache zip opened in a: each package.json Node
+ * would find in it, named "<zip>!node_modules/<name>/package.json". */
+static int zip_read(struct archive *a, const char *origin, uint64_t *total, struct inventory *inv) {
+        struct archive_entry *ae;
+        uint64_t inflated = 0;
+        size_t entries = 0;
+        int rc, r = 0;
+
+        while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+                const char *name = archive_entry_pathname(ae);
+
+                if (++entries > NPM_ZIP_ENTRIES_MAX)
+                        return inventory_not_read(inv, "%s: more than %d entries; the rest was not looked into",
+                                                  origin, NPM_ZIP_ENTRIES_MAX);
+                if (archive_entry_filetype(ae) != AE_IFREG || !name || !zip_package_json(name))
+                        continue;
+                if ((r = zip_read_package(a, origin, name, &inflated, total, inv)) != 0)
+                        return r < 0 ? r : 0;
+        }
+        if (rc != ARCHIVE_EOF)
+                return inventory_not_read(inv, "%s: %s after %zu entries (%s); its packages were not looked into",
+                                          origin, entries ? "damaged" : "not a zip archive", entries,
+                                          strna(archive_error_string(a)));
+        return 0;
+}
+
+int npm_yarn_zip_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
+        struct archive *a = archive_read_new();
+        uint64_t total = 0;
+        int r;
+
+        if (!a || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
+                r = -ENOMEM;
+        else if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+                r = inventory_not_read(inv, "%s: not a zip archive (%s); its packages were not looked into", origin,
+                                       strna(archive_error_string(a)));
+        else
+                r = zip_read(a, origin, &total, inv);
+        if (a)
+                archive_read_free(a);
+        return r;
+}
+
+/* A zip of Yarn's cache: a project's .yarn/cache, or Yarn's global one
+ * (~/.yarn/berry/cache, where Yarn 4 keeps them by default). */
+static bool yarn_cache_zip(const struct inventory_walk_entry *e) {
+        return e->type == DT_REG && endswith(e->name, ".zip") &&
+               (endswith(e->dir, ".yarn/cache") || endswith(e->dir, ".yarn/berry/cache"));
+}
+
+static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        struct inventory_walk_file f = { .fd = -EBADF };
+        struct archive *a = NULL;
+        int r = inventory_walk_open(e, &f, err);
+
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        str_make_printable(f.path);
+        if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
+                r = -ENOMEM;
+        else if (archive_read_open_fd(a, f.fd, 65536) != ARCHIVE_OK)
+                r = inventory_not_read(inv, "%s: not a zip archive (%s); its packages were not looked into", f.path,
+                                       strna(archive_error_string(a)));
+        else
+                r = zip_read(a, f.path, inventory_walk_inflated(e), inv);
+        if (a)
+                archive_read_free(a);
+        if (r == -ENOMEM || r == -E2BIG)
+                r = error_set(err, -r, "%s: %s", f.path, r == -E2BIG ? "too many packages" : "out of memory");
+        inventory_walk_file_done(&f);
+        return r < 0 ? r : 0;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
         size_t len = 0;
@@ -261,6 +385,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
 
         if (e->type == DT_LNK)
                 return visit_link(inv, e, err);
+        if (yarn_cache_zip(e))
+                return visit_yarn_zip(inv, e, err);
         if (e->type != DT_REG || strcmp(e->name, "package.json") != 0 || !installed_folder(e->dir))
                 return 0;
         if (asprintf(&origin, "/%s/package.json", e->dir) < 0)

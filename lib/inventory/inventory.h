@@ -247,6 +247,9 @@ void inventory_walk_file_done(struct inventory_walk_file *f);
  * origin names the file.  A bad file is a warning, not an error. */
 int python_metadata_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int npm_package_json_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+/* A Yarn Plug'n'Play cache zip (.yarn/cache/<x>.zip): the package.json
+ * files Node finds in it. */
+int npm_yarn_zip_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 /* Java archives (inventory-java.c): one pom.properties; the guess from a
  * MANIFEST.MF (NULL: none) and the archive's file name; a whole archive in
  * memory, with the archives inside it (errors: -ENOMEM, -E2BIG only). */
