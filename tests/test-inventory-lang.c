@@ -265,6 +265,11 @@ static void test_walk(void) {
                 { "setuptools", "51.3.3", "/usr/local/lib/python3.11/site-packages/setuptools-51.3.3-py3.8.egg-info" },
                 { "distlib", "0.3.1", "/opt/venv/lib/python3.11/site-packages/distlib-0.3.1-py3.9.egg-info/PKG-INFO" },
                 { "big", "1.0", "/app/site-packages/big-1.0.dist-info/METADATA" },
+                /* as importlib.metadata finds them: the suffix in any case,
+                 * METADATA or PKG-INFO in either kind of folder */
+                { "Upper", "2.0", "/app/site-packages/Upper-2.0.DIST-INFO/METADATA" },
+                { "pkginfo", "3.0", "/app/site-packages/pkginfo-3.0.dist-info/PKG-INFO" },
+                { "meta", "4.0", "/app/site-packages/meta-4.0.egg-info/METADATA" },
                 /* through symlinks a package manager made, by the link's path */
                 { "lodash", "4.17.20", "/app/node_modules/lodash/package.json" },
                 { "@corp/tool", "2.0.0", "/app/node_modules/@corp/tool/package.json" },
@@ -334,6 +339,12 @@ static void test_walk(void) {
         /* 1 GB (sparse) METADATA: only its head is read */
         test_write_file(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), "Name: big\nVersion: 1.0\n\n");
         CHECK(truncate(test_path(root, "app/site-packages/big-1.0.dist-info/METADATA"), 1L << 30) == 0);
+        test_write_file(test_path(root, "app/site-packages/Upper-2.0.DIST-INFO/METADATA"), "Name: Upper\nVersion: 2.0\n");
+        test_write_file(test_path(root, "app/site-packages/pkginfo-3.0.dist-info/PKG-INFO"),
+                        "Name: pkginfo\nVersion: 3.0\n");
+        test_write_file(test_path(root, "app/site-packages/meta-4.0.egg-info/METADATA"), "Name: meta\nVersion: 4.0\n");
+        /* a distribution folder Python lists with no name: not checked */
+        test_write_file(test_path(root, "app/site-packages/empty-5.0.dist-info/RECORD"), "");
         /* a FIFO where METADATA should be: skipped with a warning, no hang */
         (void) mkdir(test_path(root, "app/site-packages/fifo-1.0.dist-info"), 0755);
         CHECK(mkfifo(test_path(root, "app/site-packages/fifo-1.0.dist-info/METADATA"), 0644) == 0);
@@ -354,15 +365,18 @@ static void test_walk(void) {
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         /* the 2nd debug and ms of express; chalk once */
-        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3, "%zu language packages", n_lang);
+        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
-        CHECK_MSG(inv->n_warnings == 2 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
+        CHECK_MSG(inv->n_warnings == 3 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
                                                                 "regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
                   inv->n_warnings > 1 ? inv->warnings[1] : "");
-        /* the FIFO and the zipped egg: not read, so not checked */
-        CHECK(strv_length(inv->skipped) == 2 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
-              has_note(inv, "zipped-1.0-py3.11.egg: a zipped Python egg", NULL));
+        /* the FIFO, the zipped egg and the folder without metadata: not
+         * read, so not checked */
+        CHECK_MSG(strv_length(inv->skipped) == 3 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
+                  has_note(inv, "zipped-1.0-py3.11.egg: a zipped Python egg", NULL) &&
+                  has_note(inv, "empty-5.0.dist-info: a Python distribution folder with neither METADATA nor "
+                           "PKG-INFO", NULL), "%zu notes", strv_length(inv->skipped));
 
         /* deeper than the walk goes: said, not passed over */
         for (int i = 0; i < INVENTORY_WALK_DEPTH_MAX; i++)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/strutil.h"
 
@@ -79,6 +80,12 @@ bool endswith(const char *s, const char *suffix) {
         size_t n = strlen(s), k = strlen(suffix);
 
         return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+bool endswith_nocase(const char *s, const char *suffix) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 bool startswith(const char *s, const char *prefix) {

@@ -28,6 +28,8 @@ void strbuf_done(struct strbuf *b);
 
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
+/* The same in any case of ASCII letters. */
+bool endswith_nocase(const char *s, const char *suffix);
 /* ASCII classes, whatever the locale: the bytes come from image files. */
 static inline bool isalnum_ascii(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

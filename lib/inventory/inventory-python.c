@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Python distributions as installed by pip and by distributions' python3-*
  * packages: a "*.dist-info" folder with METADATA (wheels, PEP 376/566), a
- * "*.egg-info" folder with PKG-INFO, a "*.egg-info" file that is itself
- * PKG-INFO (setuptools), or an unzipped "*.egg" folder's EGG-INFO/PKG-INFO.  Both are RFC 822 headers; Name and Version are all
+ * "*.egg-info" folder with PKG-INFO (either folder with the other's file
+ * too, as importlib.metadata reads them), a "*.egg-info" file that is
+ * itself PKG-INFO (setuptools), or an unzipped "*.egg" folder's
+ * EGG-INFO/PKG-INFO.  Both are RFC 822 headers; Name and Version are all
  * we need, so only the head of the file is read (the description after the
  * headers can be megabytes). */
 #include <dirent.h>
@@ -82,27 +84,52 @@ int python_metadata_parse(const char *buf, size_t len, const char *origin, struc
         return inventory_add_lang(inv, origin, "PyPI", name, version, "pypi", NULL, purl);
 }
 
+/* The metadata file of a *.dist-info or *.egg-info folder, as Python's
+ * importlib.metadata finds it: METADATA, else PKG-INFO (whichever the tool
+ * that wrote the folder named it); 1 and its text, 0 when it has neither
+ * (said: the folder makes Python list a distribution no one can name). */
+static int read_folder_metadata(struct inventory *inv, const struct inventory_walk_entry *e, const char *subdir,
+                                char **ret, size_t *ret_len, const char **ret_file, struct error *err) {
+        static const char *const files[] = { "METADATA", "PKG-INFO" };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                int r = inventory_walk_read(e, subdir, files[i], PYTHON_METADATA_HEAD_MAX, true, ret, ret_len, err);
+
+                if (r == -ENOENT)
+                        continue;
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {    /* as inventory_walk_read_or_warn() */
+                        r = inventory_not_read(inv, "%s; skipped", err->msg);
+                        error_clear(err);
+                        return r;
+                }
+                *ret_file = files[i];
+                return 1;
+        }
+        return inventory_not_read(inv, "/%s%s%s: a Python distribution folder with neither METADATA nor PKG-INFO; "
+                                  "not checked", e->dir, *e->dir ? "/" : "", subdir) < 0
+               ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL, *egg = NULL;
-        const char *subdir = NULL, *file;
+        const char *subdir = NULL, *file = NULL;
         size_t len = 0;
         int r;
 
-        if (e->type == DT_DIR && endswith(e->name, ".dist-info")) {
+        /* the suffixes in any case, as importlib.metadata matches them */
+        if (e->type == DT_DIR && (endswith_nocase(e->name, ".dist-info") || endswith_nocase(e->name, ".egg-info")))
                 subdir = e->name;
-                file = "METADATA";
-        } else if (e->type == DT_DIR && endswith(e->name, ".egg-info")) {
-                subdir = e->name;
-                file = "PKG-INFO";
-        } else if (e->type == DT_REG && endswith(e->name, ".egg-info"))
+        else if (e->type == DT_REG && endswith_nocase(e->name, ".egg-info"))
                 file = e->name;
-        else if (e->type == DT_REG && endswith(e->name, ".egg"))
+        else if (e->type == DT_REG && endswith_nocase(e->name, ".egg"))
                 /* a zipped egg, importable as it is (zipimport): its
                  * EGG-INFO/PKG-INFO inside the zip is not read here */
                 return inventory_not_read(inv, "/%s%s%s: a zipped Python egg, whose PKG-INFO Portcullis does not "
                                           "read; not checked", e->dir, *e->dir ? "/" : "", e->name) < 0
                        ? error_set(err, ENOMEM, "out of memory") : 0;
-        else if (e->type == DT_DIR && endswith(e->name, ".egg")) {
+        else if (e->type == DT_DIR && endswith_nocase(e->name, ".egg")) {
                 /* an egg unzipped (easy_install, `setup.py install`) */
                 if (asprintf(&egg, "%s/EGG-INFO", e->name) < 0)
                         return error_set(err, ENOMEM, "out of memory");
@@ -110,12 +137,15 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 file = "PKG-INFO";
         } else
                 return 0;
+        if (file)
+                r = inventory_walk_read_or_warn(inv, e, subdir, file, PYTHON_METADATA_HEAD_MAX, true, &buf, &len, err);
+        else
+                r = read_folder_metadata(inv, e, subdir, &buf, &len, &file, err);
+        if (r <= 0)
+                return r;
         if (asprintf(&origin, "/%s%s%s%s%s", e->dir, *e->dir ? "/" : "", subdir ? subdir : "", subdir ? "/" : "",
                      file) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        r = inventory_walk_read_or_warn(inv, e, subdir, file, PYTHON_METADATA_HEAD_MAX, true, &buf, &len, err);
-        if (r <= 0)
-                return r;
         r = python_metadata_parse(buf, len, origin, inv);
         return r == -ENOMEM || r == -E2BIG ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages"
                                                                                               : "out of memory")
