@@ -32,6 +32,10 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *buf, size_t len);
 int sha256_final_hex(struct sha256 *s, char ret[65]);
 void sha256_done(struct sha256 *s);
+/* Loads libcrypto and initialises its SHA-256 now, for a process that is
+ * about to fork a child that hashes from a chroot or sandbox where the
+ * library and OpenSSL's configuration can't be opened. */
+void sha256_preload(void);
 
 /* The portable state alone (lib/base/sha256.c). */
 void sha256_portable_init(struct sha256 *s);
