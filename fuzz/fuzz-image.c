@@ -134,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!(f = fopen(input, "w")) || fwrite(data, 1, size, f) != size || fclose(f) != 0)
                 die("can't write the input");
         if (image_open(input, &img, &err) == 0) {
-                if (!image_rootfs(img) || !image_digest(img))
+                /* no digest only where a layer's could not be verified, which is noted */
+                if (!image_rootfs(img) || (!image_digest(img) && !image_skipped(img)))
                         abort();
                 check_canary();
                 image_free(img);

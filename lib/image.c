@@ -107,6 +107,8 @@ struct image {
         char *name;
         char *digest;
         char **layers;
+        char **layer_digests;   /* "sha256:<hex>" of each layer's bytes, as the manifest or config names it */
+        bool legacy;            /* a docker save without index.json: layers checked against the diff_ids */
         struct blob *blobs;
         size_t n_blobs;
         size_t blobs_total;
@@ -789,28 +791,61 @@ static int collect_blobs(struct image *img, struct error *err) {
         return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
 }
 
-/* A document of the image by its name in the layout, parsed. */
-static json_t *get_json(struct image *img, const char *name, struct error *err) {
+/* The hex of a blob named by its digest (blobs/sha256/<hex>, OCI
+ * image-layout), else NULL. */
+static const char *blob_hex(const char *name) {
+        const char *hex = startswith(name, "blobs/sha256/") ? name + STRLEN("blobs/sha256/") : NULL;
+
+        return hex && strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64 ? hex : NULL;
+}
+
+/* A document named by its digest must hash to it, as a runtime checks
+ * what it reads (OCI image-spec, descriptor.md, "Digests"): else an index
+ * could name a trusted manifest's digest and the blob hold another. */
+static int check_doc(struct image *img, const char *name, const char *data, size_t len, const char *hex,
+                     struct error *err) {
+        char got[65];
+
+        sha256_hex(data, len, got);
+        if (strcmp(got, hex) == 0)
+                return 0;
+        return error_set(err, EINVAL, "%s: %s holds sha256:%s, not sha256:%s as its name says: the image is damaged "
+                         "or was altered; save it again", img->path, name, got, hex);
+}
+
+/* A document of the image by its name in the layout, parsed; checked
+ * against hex (64 digits) when it is not NULL. */
+static json_t *load_doc(struct image *img, const char *name, const char *hex, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        const char *data = NULL;
         json_error_t jerr;
+        size_t len = 0;
         json_t *j = NULL;
 
         if (img->is_dir) {
-                _cleanup_free_ char *buf = NULL;
-                size_t len;
-
                 /* Resolved inside the layout folder, like a rootfs. */
                 if (rootfs_read_file(img->layout, name, IMAGE_JSON_MAX, &buf, &len, err) < 0)
                         return NULL;
-                j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+                data = buf;
         } else
-                for (size_t i = 0; i < img->n_blobs; i++)
+                for (size_t i = 0; i < img->n_blobs && !data; i++)
                         if (strcmp(img->blobs[i].name, name) == 0) {
-                                j = json_loadb(img->blobs[i].data, img->blobs[i].len, JSON_REJECT_DUPLICATES, &jerr);
-                                break;
+                                data = img->blobs[i].data;
+                                len = img->blobs[i].len;
                         }
+        if (data && hex && check_doc(img, name, data, len, hex, err) < 0)
+                return NULL;
+        if (data)
+                j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
                 error_set(err, EINVAL, "%s: %s is missing or not JSON", img->path, name);
         return j;
+}
+
+/* A document of the image by its name, parsed; a blob checked against
+ * its name's digest. */
+static json_t *get_json(struct image *img, const char *name, struct error *err) {
+        return load_doc(img, name, blob_hex(name), err);
 }
 
 /* ---- which layers, which digest --------------------------------------------- */
@@ -819,10 +854,14 @@ static bool valid_digest(const char *d) {
         return d && startswith(d, "sha256:") && strlen(d) == 71 && strspn(d + 7, "0123456789abcdef") == 64;
 }
 
-static int add_layer(struct image *img, const char *name, struct error *err) {
+/* A layer by its name in the archive or folder, and the digest its bytes
+ * must have ("sha256:<hex>"). */
+static int add_layer(struct image *img, const char *name, const char *digest, struct error *err) {
         if (strv_length(img->layers) >= IMAGE_LAYERS_MAX)
                 return error_set(err, E2BIG, "%s: more than %d layers", img->path, IMAGE_LAYERS_MAX);
-        return strv_push(&img->layers, strdup(name)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        if (strv_push(&img->layers, strdup(name)) < 0 || strv_push(&img->layer_digests, strdup(digest)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
 }
 
 static char *blob_path(const char *digest) {
@@ -959,7 +998,7 @@ static int resolve_oci(struct image *img, json_t *index, struct error *err) {
                         r = error_set(err, EINVAL, "%s: layer %zu has no sha256 digest", img->path, i);
                         break;
                 }
-                if (!(bp = blob_path(d)) || (r = add_layer(img, bp, err)) < 0) {
+                if (!(bp = blob_path(d)) || (r = add_layer(img, bp, d, err)) < 0) {
                         r = r < 0 ? r : -ENOMEM;
                         break;
                 }
@@ -970,14 +1009,52 @@ static int resolve_oci(struct image *img, json_t *index, struct error *err) {
         return r;
 }
 
+/* The image id a docker save names its config by: the config's digest,
+ * the hex of its file name ("<hex>.json"); "" when the name holds none. */
+static void docker_config_hex(const char *config, char ret[65]) {
+        const char *base = strrchr(config, '/') ? strrchr(config, '/') + 1 : config;
+
+        ret[0] = '\0';
+        if (strspn(base, "0123456789abcdef") == 64)
+                snprintf(ret, 65, "%.64s", base);
+}
+
+/* docker save's layers in manifest.json's order, each with the digest of
+ * its bytes from the config's rootfs.diff_ids (layer.tar is not
+ * compressed: its bytes are the diff); docker load refuses a config
+ * whose diff_ids are not one per layer. */
+static int docker_layers(struct image *img, json_t *m, json_t *config, struct error *err) {
+        json_t *layers = json_object_get(m, "Layers"), *diffs = json_object_get(json_object_get(config, "rootfs"),
+                                                                                 "diff_ids"), *l;
+        size_t i;
+        int r;
+
+        if (!json_is_array(diffs) || json_array_size(diffs) != json_array_size(layers))
+                return error_set(err, EINVAL, "%s: the config lists %zu layer digests (rootfs.diff_ids) for the %zu "
+                                 "layers of manifest.json; docker load would refuse it: save the image again",
+                                 img->path, json_array_size(diffs), json_array_size(layers));
+        json_array_foreach(layers, i, l) {
+                const char *d = json_string_value(json_array_get(diffs, i));
+
+                if (!json_is_string(l))
+                        return error_set(err, EINVAL, "%s: manifest.json Layers[%zu] is not a path", img->path, i);
+                if (!valid_digest(d))
+                        return error_set(err, EINVAL, "%s: the config's rootfs.diff_ids[%zu] is not a sha256 digest",
+                                         img->path, i);
+                if ((r = add_layer(img, json_string_value(l), d, err)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* docker save: manifest.json names the config (its file name is the image
- * id) and the layer tarballs in order. */
+ * id, the config's digest, which it must hash to) and the layer tarballs
+ * in order. */
 static int resolve_docker(struct image *img, json_t *manifest, struct error *err) {
-        json_t *m = json_array_get(manifest, 0), *l;
+        json_t *m = json_array_get(manifest, 0), *c;
         const char *config = json_string_value(json_object_get(m, "Config"));
         const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
-        char hex[65] = "";
-        size_t i;
+        char hex[65];
         int r;
 
         /* docker save a b: one file, two images; the report is of one */
@@ -986,34 +1063,28 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
                                  "save IMAGE -o FILE)", img->path, json_array_size(manifest));
         if (!config)
                 return error_set(err, EINVAL, "%s: manifest.json names no Config", img->path);
-        {
-                const char *base = strrchr(config, '/') ? strrchr(config, '/') + 1 : config;
+        docker_config_hex(config, hex);
+        if (!(c = load_doc(img, config, hex[0] ? hex : NULL, err)))
+                return -EINVAL;
+        if (!hex[0]) {  /* a config not named by its digest: the digest of its text as we read it */
+                char *s = json_dumps(c, JSON_COMPACT);
 
-                if (strspn(base, "0123456789abcdef") == 64)
-                        memcpy(hex, base, 64);
-        }
-        if (!hex[0]) {
-                json_t *c = get_json(img, config, err);
-                char *s = c ? json_dumps(c, JSON_COMPACT) : NULL;
-
-                json_decref(c);
                 if (s)
                         sha256_hex(s, strlen(s), hex);
+                free(s);
                 if (!s) {
-                        free(s);
+                        json_decref(c);
                         return error_set(err, EINVAL, "%s: can't tell the image id", img->path);
                 }
-                free(s);
         }
+        img->legacy = true;
+        r = docker_layers(img, m, c, err);
+        json_decref(c);
+        if (r < 0)
+                return r;
         if (asprintf(&img->digest, "sha256:%s", hex) < 0)
                 return -ENOMEM;
         img->name = tag ? strdup(tag) : NULL;
-        json_array_foreach(json_object_get(m, "Layers"), i, l) {
-                if (!json_is_string(l))
-                        return error_set(err, EINVAL, "%s: manifest.json Layers[%zu] is not a path", img->path, i);
-                if ((r = add_layer(img, json_string_value(l), err)) < 0)
-                        return r;
-        }
         return 0;
 }
 
@@ -1064,25 +1135,115 @@ static int resolve(struct image *img, struct error *err) {
 
 /* ---- applying the layers ------------------------------------------------------ */
 
-struct nested {
-        struct archive *outer;
+/* A layer's bytes as stored, read once: libarchive pulls them through
+ * hashed_read(), which hashes each piece on its way (OCI image-spec,
+ * descriptor.md: content is verified against its digest; docker load
+ * checks a layer against its diff_id the same way).  No skip callback:
+ * what libarchive skips (an entry past a cap) it reads through, hashed. */
+struct hashed {
+        struct archive *outer;  /* the layer is an entry of this archive, */
+        int fd;                 /* or a file of the layout folder */
+        struct sha256 sha;
+        bool eof;
         char buf[65536];
 };
 
-static la_ssize_t nested_read(struct archive *a, void *userdata, const void **ret) {
-        struct nested *n = userdata;
+static la_ssize_t hashed_pull(struct hashed *h) {
+        la_ssize_t n;
 
-        (void) a;
-        *ret = n->buf;
-        return archive_read_data(n->outer, n->buf, sizeof(n->buf));
+        if (h->eof)
+                return 0;
+        if (h->outer)
+                n = archive_read_data(h->outer, h->buf, sizeof(h->buf));
+        else
+                do
+                        n = read(h->fd, h->buf, sizeof(h->buf));
+                while (n < 0 && errno == EINTR);
+        if (n > 0)
+                sha256_update(&h->sha, h->buf, (size_t) n);
+        h->eof = n == 0;
+        return n;
+}
+
+static la_ssize_t hashed_read(struct archive *a, void *userdata, const void **ret) {
+        struct hashed *h = userdata;
+        la_ssize_t n = hashed_pull(h);
+
+        if (n < 0)
+                archive_set_error(a, h->outer ? EIO : errno, "%s", h->outer ? strna(archive_error_string(h->outer))
+                                                                            : strerror(errno));
+        *ret = h->buf;
+        return n < 0 ? ARCHIVE_FATAL : n;
+}
+
+/* A layer that could not be checked against its digest: its files were
+ * read but are not tied to the image's digest, which then names nothing
+ * verified; dropped (image_digest() NULL), so no VEX statement about the
+ * image by its digest applies, and noted as not checked, like a file a
+ * cap kept out. */
+static int layer_not_verified(struct image *img, const char *what, const char *why, struct error *err) {
+        free(img->digest);
+        img->digest = NULL;
+        if (image_not_read(img, "%s: %s, so the image's digest is not verified: VEX statements about the image by "
+                           "its digest are not applied; not checked", what, why) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+/* The rest of the layer past what libarchive read (it stops at the tar's
+ * end-of-archive blocks), through the hash too: the digest covers every
+ * byte a runtime verifies.  Then the digest is compared. */
+static int check_layer(struct image *img, struct hashed *h, size_t i, bool compressed, const char *what,
+                       struct error *err) {
+        const char *want = img->layer_digests[i];
+        char got[65];
+        la_ssize_t n;
+
+        while ((n = hashed_pull(h)) > 0)
+                ;
+        if (n < 0)
+                return error_set(err, EIO, "%s (%s) can't be read to its end: %s", what, img->layers[i],
+                                 h->outer ? strna(archive_error_string(h->outer)) : strerror(errno));
+        if (sha256_final_hex(&h->sha, got) < 0)
+                return layer_not_verified(img, what, "its bytes could not be hashed", err);
+        if (strcmp(got, want + STRLEN("sha256:")) == 0)
+                return 0;
+        /* docker load takes a compressed layer.tar too, its diff_id the
+         * digest of the tar inside, which libarchive does not show us */
+        if (img->legacy && compressed)
+                return layer_not_verified(img, what, "a compressed layer.tar, not checked against its diff_id", err);
+        return error_set(err, EINVAL, "%s (%s) holds sha256:%s, not %s as %s says: the image is damaged or was "
+                         "altered; save it again", what, img->layers[i], got, want,
+                         img->legacy ? "the config's rootfs.diff_ids" : "the manifest");
+}
+
+/* The layer read as an archive of its own (tar, compressed or not) from
+ * h, then checked against its digest. */
+static int apply_hashed_layer(struct image *img, struct hashed *h, size_t i, const char *what, struct error *err) {
+        struct archive *a = new_reader();
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        sha256_init(&h->sha);
+        if (archive_read_open(a, h, NULL, hashed_read, NULL) != ARCHIVE_OK)
+                r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                              archive_error_string(a));
+        else
+                r = apply_layer(img, a, what, err);
+        if (r >= 0)
+                r = check_layer(img, h, i, archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE, what, err);
+        archive_read_free(a);
+        sha256_done(&h->sha);
+        return r;
 }
 
 /* A layer inside the image archive: found by a pass over the archive, then
- * read through as an archive of its own (tar, compressed or not). */
-static int apply_archived_layer(struct image *img, const char *name, const char *what, struct error *err) {
-        struct archive *outer = NULL, *inner = NULL;
+ * read through as an archive of its own. */
+static int apply_archived_layer(struct image *img, size_t i, const char *what, struct error *err) {
+        _cleanup_free_ struct hashed *h = NULL;
+        struct archive *outer = NULL;
         struct archive_entry *e;
-        struct nested *n = NULL;
         int rc, r;
 
         if ((r = open_archive(img, &outer, err)) < 0)
@@ -1090,49 +1251,32 @@ static int apply_archived_layer(struct image *img, const char *name, const char 
         while ((rc = archive_read_next_header(outer, &e)) == ARCHIVE_OK) {
                 _cleanup_free_ char *p = clean_path(strempty(archive_entry_pathname(e)));
 
-                if (p && strcmp(p, name) == 0)
+                if (p && strcmp(p, img->layers[i]) == 0)
                         break;
         }
-        if (rc != ARCHIVE_OK) {
+        if (rc != ARCHIVE_OK)
                 r = error_set(err, ENOENT, "%s: the archive has no %s", img->path, what);
-                goto out;
-        }
-        n = malloc(sizeof(*n));
-        inner = new_reader();
-        if (!n || !inner) {
+        else if (!(h = malloc(sizeof(*h))))
                 r = -ENOMEM;
-                goto out;
+        else {
+                *h = (struct hashed) { .outer = outer, .fd = -EBADF };
+                r = apply_hashed_layer(img, h, i, what, err);
         }
-        n->outer = outer;
-        if (archive_read_open(inner, n, NULL, nested_read, NULL) != ARCHIVE_OK)
-                r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
-                              archive_error_string(inner));
-        else
-                r = apply_layer(img, inner, what, err);
-out:
-        if (inner)
-                archive_read_free(inner);
         archive_read_free(outer);
-        free(n);
         return r;
 }
 
-static int apply_file_layer(struct image *img, const char *name, const char *what, struct error *err) {
+static int apply_file_layer(struct image *img, size_t i, const char *what, struct error *err) {
+        _cleanup_free_ struct hashed *h = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct archive *a;
-        int r;
 
-        fd = rootfs_openat(img->layout, name, O_RDONLY, err);
+        fd = rootfs_openat(img->layout, img->layers[i], O_RDONLY, err);
         if (fd < 0)
                 return error_wrap(err, "%s", what);
-        if (!(a = new_reader()))
+        if (!(h = malloc(sizeof(*h))))
                 return -ENOMEM;
-        if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
-                r = error_set(err, EINVAL, "%s: %s can't be read: %s", img->path, what, archive_error_string(a));
-        else
-                r = apply_layer(img, a, what, err);
-        archive_read_free(a);
-        return r;
+        *h = (struct hashed) { .fd = fd };
+        return apply_hashed_layer(img, h, i, what, err);
 }
 
 static int make_tmp(struct image *img, struct error *err) {
@@ -1173,6 +1317,10 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
                 r = S_ISREG(st.st_mode) ? 0 : error_set(err, EINVAL, "%s is not a regular file", path);
         if (r < 0 || (r = make_tmp(img, err)) < 0)
                 return r;
+        /* The reader's child is chrooted to the empty temporary folder
+         * (as root), where libcrypto can't be loaded: loaded here, for
+         * the layers' digests (several times faster than portable C). */
+        sha256_preload();
         *ret = TAKE_PTR(img);
         return 0;
 }
@@ -1186,8 +1334,7 @@ int image_materialise(struct image *img, struct error *err) {
                 char what[64];
 
                 snprintf(what, sizeof(what), "layer %zu", i + 1);
-                r = img->is_dir ? apply_file_layer(img, img->layers[i], what, err)
-                                : apply_archived_layer(img, img->layers[i], what, err);
+                r = img->is_dir ? apply_file_layer(img, i, what, err) : apply_archived_layer(img, i, what, err);
                 if (r < 0)
                         return error_wrap(err, "%s", img->path);
         }
@@ -1299,6 +1446,7 @@ void image_free(struct image *img) {
         }
         free(img->blobs);
         strv_free(img->layers);
+        strv_free(img->layer_digests);
         pathset_clear(&img->fresh);
         strv_free(img->warnings);
         strv_free(img->skipped);

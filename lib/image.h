@@ -54,7 +54,11 @@ int image_source_fd(const struct image *img);          /* the archive, or the la
 int image_root_fd(const struct image *img);            /* the temporary folder */
 const char *image_rootfs(const struct image *img);     /* the materialised folder */
 const char *image_name(const struct image *img);       /* a tag, or NULL */
-const char *image_digest(const struct image *img);     /* "sha256:...": manifest digest, or config (image id) */
+/* "sha256:...": the manifest digest, or the config's (the image id) of a
+ * docker save; bound to what was read (every blob and layer hashed to the
+ * digest that names it, else image_materialise() refuses the image); NULL
+ * when a layer could not be checked (noted in image_skipped()). */
+const char *image_digest(const struct image *img);
 char *const *image_warnings(const struct image *img);  /* what was ignored and why, or NULL */
 /* Files of the image the caps kept out: what they hold was not checked. */
 char *const *image_skipped(const struct image *img);

@@ -200,6 +200,107 @@ def lying_archives(t):
                                     (vuln, {"os": "linux", "architecture": here})])
 
 
+def aligned_layer():
+    """A clean layer whose tar ends, end-of-archive blocks and padding
+    included, on a 64 KiB boundary: libarchive, reading 64 KiB at a time,
+    stops there, so bytes after it are read only by the reader's drain."""
+    for n in range(640000, 660000, 512):
+        lay = layer(BASE + [("filler", b"f" * n)])
+        if len(lay) % 65536 == 0:
+            return lay
+    raise RuntimeError("no aligned layer")
+
+
+def forged_images(t):
+    """(refused, accepted): name → (image file, what the refusal says):
+    images whose blobs or layers do not hash to the digests that name
+    them (a forged file could claim a trusted image's digest and get its
+    VEX statements); and name → (image file, digest or None, what stderr
+    must say) that are read."""
+    import gzip
+    import hashlib
+    import io
+    import tarfile
+    sha = lambda b: hashlib.sha256(b).hexdigest()  # noqa: E731
+    clean = layer(BASE)
+    vuln = layer([BASE[0], ("var/lib/dpkg/status", status(("openssl", None, "1.0.0")))])
+    aligned = aligned_layer()
+    junk = b"junk" * 50000
+    says = "the image is damaged or was altered; save it again"
+
+    def cfg(*diffs):
+        return json.dumps({"architecture": "amd64", "os": "linux",
+                           "rootfs": {"type": "layers", "diff_ids": ["sha256:" + d for d in diffs]}}).encode()
+
+    def save(name, config, config_name, layers):
+        with tarfile.open(f"{t}/{name}", "w") as tf:
+            def add(n, data):
+                info = tarfile.TarInfo(n)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+            for i, lay in enumerate(layers):
+                add(f"l{i}/layer.tar", lay)
+            add(config_name, config)
+            add("manifest.json", json.dumps([{"Config": config_name, "RepoTags": ["x:1"],
+                                              "Layers": [f"l{i}/layer.tar" for i in range(len(layers))]}]).encode())
+        return f"{t}/{name}"
+
+    def oci(name, layers, tamper):
+        """An OCI layout folder and its tar; tamper(folder, manifest digest) alters it."""
+        d = f"{t}/{name}"
+        digest = oci_layout(d, layers, "x:1")
+        tamper(d, digest)
+        oci_tar(d, f"{d}.tar")
+        return d, digest
+
+    def blob(d, data):
+        open(f"{d}/blobs/sha256/{sha(data)}", "wb").write(data)
+        return {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:" + sha(data),
+                "size": len(data)}
+
+    def forge_manifest(d, digest):
+        # the index names the clean manifest's digest; its blob holds another manifest
+        m = json.loads(open(f"{d}/blobs/sha256/{digest[7:]}").read())
+        m["layers"] = [blob(d, vuln)]
+        open(f"{d}/blobs/sha256/{digest[7:]}", "w").write(json.dumps(m))
+
+    def swap_layer(d, digest):
+        open(f"{d}/blobs/sha256/{sha(clean)}", "wb").write(vuln)
+
+    def append_junk(d, digest):
+        open(f"{d}/blobs/sha256/{sha(aligned)}", "ab").write(junk)
+
+    refused = {}
+    for name, layers, tamper in (("forged-manifest", [clean], forge_manifest), ("swapped-layer", [clean], swap_layer),
+                                 ("trailing-bytes", [aligned], append_junk)):
+        d, _ = oci(name, layers, tamper)
+        refused[f"{name} (OCI layout)"] = (d, says)
+        refused[f"{name} (OCI tar)"] = (f"{d}.tar", says)
+    trusted = cfg(sha(clean))
+    refused["swapped-layer (docker save)"] = (save("swapped.tar", trusted, sha(trusted) + ".json", [vuln]), says)
+    # the trusted image id as the config's name, another config (the vulnerable layer's) in it
+    refused["renamed-config (docker save)"] = (save("renamed.tar", cfg(sha(vuln)), sha(trusted) + ".json", [vuln]),
+                                               says)
+    a = cfg(sha(aligned))
+    refused["trailing-bytes (docker save)"] = (save("trailing.tar", a, sha(a) + ".json", [aligned + junk]), says)
+
+    # Bytes after the end-of-archive blocks that the digest covers: read.
+    d = f"{t}/covered"
+    digest = oci_layout(d, [aligned + junk], "x:1")
+    oci_tar(d, f"{d}.tar")
+    c = cfg(sha(aligned + junk))
+    accepted = {"covered-trailing-bytes (OCI layout)": (d, digest, ""),
+                "covered-trailing-bytes (OCI tar)": (f"{d}.tar", digest, ""),
+                "covered-trailing-bytes (docker save)": (save("covered-save.tar", c, sha(c) + ".json", [aligned + junk]),
+                                                         "sha256:" + sha(c), "")}
+    # docker load takes a compressed layer.tar, its diff_id the tar's: read,
+    # but its digest not verified, so not reported (nor used for VEX).
+    c = cfg(sha(clean))
+    accepted["compressed-layer (docker save)"] = (save("gz.tar", c, sha(c) + ".json", [gzip.compress(clean)]), None,
+                                                  "the image's digest is not verified")
+    return refused, accepted
+
+
 def run(args, env):
     r = subprocess.run([P, *args], capture_output=True, text=True, env=env)
     return r
@@ -253,6 +354,21 @@ try:
             check(r.returncode == 2 and says in r.stderr,
                   f"{name}: portcullis {verb[0]}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} "
                   f"{r.stderr.strip()}")
+    # Blobs and layers that do not hash to their digests: refused, never
+    # read with the digest they claim.
+    forged, valid = forged_images(t)
+    for name, (target, says) in forged.items():
+        for verb in (["inventory", target, "--format", "json"], ["scan", target, "--db", db, "--format", "json"]):
+            r = run(verb, env)
+            check(r.returncode == 2 and says in r.stderr and "sha256:" in r.stderr,
+                  f"{name}: portcullis {verb[0]}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} "
+                  f"{r.stderr.strip()}")
+    for name, (target, digest, says) in valid.items():
+        r = run(["scan", target, "--db", db, "--format", "json"], env)
+        out = json.loads(r.stdout) if r.returncode == 0 else {}
+        check(r.returncode == 0 and out.get("image_digest") == digest and says in r.stderr
+              and out["os"]["id"] == "debian",
+              f"{name}: exit {r.returncode}, digest {out.get('image_digest')} (want {digest}): {r.stderr.strip()}")
     r = run(["inventory", platforms, "--format", "json"], env)
     got = [p["name"] for p in json.loads(r.stdout)["packages"]] if r.returncode == 0 else r.stderr
     check(got == ["openssl"], f"index of platforms: not this host's manifest read: {got}")

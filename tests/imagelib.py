@@ -48,8 +48,10 @@ def layer(entries, gz=False):
 
 
 def docker_save(path, layers, tag="test/dpkg:1"):
-    """A `docker save` tarball; returns the image id."""
-    config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+    """A `docker save` tarball; returns the image id.  The config lists
+    each layer's digest (rootfs.diff_ids), as Docker's does."""
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(l) for l in layers]}}).encode()
     with tarfile.open(path, "w") as t:
         def add(name, data):
             info = tarfile.TarInfo(name)

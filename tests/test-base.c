@@ -231,6 +231,53 @@ static void test_sha256(void) {
         free(buf);
 }
 
+/* The incremental SHA-256 gives the one-shot digest whatever the pieces:
+ * every split of a buffer crossing the 64-byte blocks, fed in two and in
+ * pieces of 1..130 bytes, through sha256_init() (libcrypto when it loads)
+ * and through the portable state alone. */
+static void test_sha256_incremental(void) {
+        static const size_t lens[] = { 0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70000 };
+        unsigned char *buf = malloc(70000), md[32];
+        char want[65], got[65];
+
+        CHECK(buf != NULL);
+        for (size_t i = 0; i < 70000; i++)
+                buf[i] = (unsigned char) (i * 31 + (i >> 7));
+        for (size_t k = 0; k < ELEMENTSOF(lens); k++) {
+                size_t len = lens[k];
+
+                sha256_hex(buf, len, want);
+                for (size_t cut = 0; cut <= len; cut += len < 200 ? 1 : 997) {
+                        struct sha256 s, p;
+
+                        sha256_init(&s);
+                        sha256_update(&s, buf, cut);
+                        sha256_update(&s, buf + cut, len - cut);
+                        CHECK(sha256_final_hex(&s, got) == 0);
+                        sha256_done(&s);
+                        CHECK_MSG(strcmp(got, want) == 0, "sha256_update, length %zu cut at %zu", len, cut);
+                        sha256_portable_init(&p);
+                        sha256_portable_update(&p, buf, cut);
+                        sha256_portable_update(&p, buf + cut, len - cut);
+                        sha256_portable_final(&p, md);
+                        hex32(md, got);
+                        CHECK_MSG(strcmp(got, want) == 0, "portable, length %zu cut at %zu", len, cut);
+                }
+                for (size_t step = 1; step <= 130; step += 43) {
+                        struct sha256 s;
+
+                        sha256_init(&s);
+                        for (size_t at = 0; at < len; at += step)
+                                sha256_update(&s, buf + at, len - at < step ? len - at : step);
+                        CHECK(sha256_final_hex(&s, got) == 0);
+                        sha256_done(&s);
+                        sha256_done(&s);        /* twice: harmless */
+                        CHECK_MSG(strcmp(got, want) == 0, "sha256_update, length %zu in steps of %zu", len, step);
+                }
+        }
+        free(buf);
+}
+
 static void *arena_other_thread(void *userdata) {
         /* another thread gets malloc(): its value outlives the window */
         return json_pack("{s:[i,s]}", "k", 1, (const char *) userdata);
@@ -292,6 +339,7 @@ int main(void) {
         test_read_caps();
         test_read_small();
         test_sha256();
+        test_sha256_incremental();
         test_json_arena();
         return test_end();
 }

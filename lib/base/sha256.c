@@ -60,30 +60,61 @@ static void block(uint32_t h[8], const unsigned char *p) {
         h[7] += hh;
 }
 
-void sha256_portable(const void *buf, size_t len, unsigned char ret[32]) {
+void sha256_portable_init(struct sha256 *s) {
         /* FIPS 180-4 5.3.3 */
-        uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                          0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-        const unsigned char *p = buf;
-        unsigned char last[128] = {};
-        size_t rest = len % 64, n = rest < 56 ? 64 : 128;
-        uint64_t bits = (uint64_t) len * 8;
+        static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
-        for (size_t i = 0; i + 64 <= len; i += 64)
-                block(h, p + i);
+        memcpy(s->h, h0, sizeof(h0));
+        s->len = 0;
+}
+
+void sha256_portable_update(struct sha256 *s, const void *buf, size_t len) {
+        const unsigned char *p = buf;
+        size_t have = (size_t) (s->len % 64);
+
+        s->len += len;
+        if (have) {
+                size_t take = len < 64 - have ? len : 64 - have;
+
+                memcpy(s->buf + have, p, take);
+                p += take;
+                len -= take;
+                if (have + take < 64)
+                        return;
+                block(s->h, s->buf);
+        }
+        for (; len >= 64; p += 64, len -= 64)
+                block(s->h, p);
+        if (len)
+                memcpy(s->buf, p, len);
+}
+
+void sha256_portable_final(struct sha256 *s, unsigned char ret[32]) {
         /* the padding (5.1.1): a 1 bit, zeros, the length in bits */
-        if (rest)
-                memcpy(last, p + len - rest, rest);
+        size_t rest = (size_t) (s->len % 64), n = rest < 56 ? 64 : 128;
+        uint64_t bits = s->len * 8;
+        unsigned char last[128] = {};
+
+        memcpy(last, s->buf, rest);
         last[rest] = 0x80;
         for (int i = 0; i < 8; i++)
                 last[n - 1 - i] = (unsigned char) (bits >> (8 * i));
-        block(h, last);
+        block(s->h, last);
         if (n == 128)
-                block(h, last + 64);
+                block(s->h, last + 64);
         for (int i = 0; i < 8; i++) {
-                ret[4 * i] = (unsigned char) (h[i] >> 24);
-                ret[4 * i + 1] = (unsigned char) (h[i] >> 16);
-                ret[4 * i + 2] = (unsigned char) (h[i] >> 8);
-                ret[4 * i + 3] = (unsigned char) h[i];
+                ret[4 * i] = (unsigned char) (s->h[i] >> 24);
+                ret[4 * i + 1] = (unsigned char) (s->h[i] >> 16);
+                ret[4 * i + 2] = (unsigned char) (s->h[i] >> 8);
+                ret[4 * i + 3] = (unsigned char) s->h[i];
         }
+}
+
+void sha256_portable(const void *buf, size_t len, unsigned char ret[32]) {
+        struct sha256 s;
+
+        sha256_portable_init(&s);
+        sha256_portable_update(&s, buf, len);
+        sha256_portable_final(&s, ret);
 }
