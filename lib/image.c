@@ -17,6 +17,13 @@
 #include "image.h"
 #include "rootfs.h"
 
+/* -Dfuzzing=true (meson.build): a digest that does not match is reported
+ * (the image gets none), not refused, so that the fuzzer's mutations reach
+ * the reading behind it. */
+#ifndef PORTCULLIS_FUZZING
+#define PORTCULLIS_FUZZING 0
+#endif
+
 /* What the inventory needs whatever the caps: the package databases.  The
  * rest of the image is written out too (its language packages, binaries),
  * as far as the caps allow (IMAGE_FILE_MAX, IMAGE_TOTAL_MAX); a file they
@@ -807,7 +814,7 @@ static int check_doc(struct image *img, const char *name, const char *data, size
         char got[65];
 
         sha256_hex(data, len, got);
-        if (strcmp(got, hex) == 0)
+        if (strcmp(got, hex) == 0 || PORTCULLIS_FUZZING)
                 return 0;
         return error_set(err, EINVAL, "%s: %s holds sha256:%s, not sha256:%s as its name says: the image is damaged "
                          "or was altered; save it again", img->path, name, got, hex);
@@ -1212,6 +1219,8 @@ static int check_layer(struct image *img, struct hashed *h, size_t i, bool compr
          * digest of the tar inside, which libarchive does not show us */
         if (img->legacy && compressed)
                 return layer_not_verified(img, what, "a compressed layer.tar, not checked against its diff_id", err);
+        if (PORTCULLIS_FUZZING)
+                return layer_not_verified(img, what, "a fuzzing build", err);
         return error_set(err, EINVAL, "%s (%s) holds sha256:%s, not %s as %s says: the image is damaged or was "
                          "altered; save it again", what, img->layers[i], got, want,
                          img->legacy ? "the config's rootfs.diff_ids" : "the manifest");
