@@ -51,7 +51,14 @@ def main():
                            "bundle": f"{t}/bundle", "annotations": ann}, open(f"{d}/state.json", "w"))
                 json.dump({"db": db, "cache": f"{d}/cache.db", "lock_dir": f"{d}/locks", "policy": f"{t}/policy.json",
                            "log": {"syslog": False, "file": f"{d}/audit.log"}}, open(f"{d}/config.json", "w"))
-                argv = [os.path.join(getattr(a, build), "hook", "portcullis-hook"), "--config", f"{d}/config.json"]
+                # a fresh copy of each: the same binary run from the folder
+                # the linker wrote it in and from a copy differed by 0.4-0.6
+                # ms a miss (BENCHMARKS.md, "Session 37")
+                hook = f"{t}/{build}-bin/portcullis-hook"
+                if not os.path.exists(hook):
+                    os.makedirs(os.path.dirname(hook))
+                    shutil.copy2(os.path.join(getattr(a, build), "hook", "portcullis-hook"), hook)
+                argv = [hook, "--config", f"{d}/config.json"]
                 run(argv, f"{d}/state.json")    # fills the cache
                 cases[build, shape] = (argv, d, [])
         for i in range(a.runs):
