@@ -178,19 +178,18 @@ int cli_db_writable_path(const char *cmd, const char *path) {
                 log_error("%s: --db is empty; give the database file to write", cmd);
                 return -1;
         }
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+                return 0;
+        if (S_ISDIR(st.st_mode)) {
                 log_error("%s: --db %s is a folder; give the database file to write (such as %s/vulndb.sqlite)",
                           cmd, path, path);
                 return -1;
         }
         /* The new database is renamed over it: over /dev/null, as root, a
          * file would take the device's place. */
-        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-                log_error("%s: --db %s is not a regular file (a device, a FIFO or a socket); give the database "
-                          "file to write", cmd, path);
-                return -1;
-        }
-        return 0;
+        log_error("%s: --db %s is not a regular file (a device, a FIFO or a socket); give the database file to "
+                  "write", cmd, path);
+        return -1;
 }
 
 bool cli_use_color(int fd) {
@@ -239,14 +238,9 @@ static int output_stream(const char *path, const char *text, size_t n) {
                           errno == ENXIO ? " (a FIFO no one reads); start its reader first" : "");
                 return -1;
         }
-        for (size_t off = 0; off < n;) {
-                ssize_t k = write(fd, text + off, n - off);
-
-                if (k < 0 && errno != EINTR) {
-                        log_error("--output %s: write: %s", path, strerror(errno));
-                        return -1;
-                }
-                off += k > 0 ? (size_t) k : 0;
+        if (write_all(fd, text, n) < 0) {
+                log_error("--output %s: write: %s", path, strerror(errno));
+                return -1;
         }
         return 0;
 }

@@ -20,6 +20,7 @@
 #include "analyze-message.h"
 #include "analyze.h"
 #include "base/digest.h"
+#include "base/fileio.h"
 #include "base/heap.h"
 #include "base/strutil.h"
 #include "image.h"
@@ -36,20 +37,6 @@
  * of the inventory and the scan, inventory-wire.h and scan-wire.h) of
  * *ret_len bytes on success, an error otherwise. */
 typedef int (*child_fn)(const void *arg, char **ret, size_t *ret_len, struct error *err);
-
-static int write_all(int fd, const char *s, size_t n) {
-        while (n > 0) {
-                ssize_t w = write(fd, s, n);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return -errno;
-                s += w;
-                n -= (size_t) w;
-        }
-        return 0;
-}
 
 /* Set when a child ran without its seccomp filter (a kernel without
  * seccomp filters); the hook says so once. */

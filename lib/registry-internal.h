@@ -70,7 +70,6 @@ int reg_status_error(const struct reg_req *rq, const struct reg_resp *resp, cons
 
 /* "sha256:<hex>" of what md digested; -EIO when it fails. */
 int pcdb_md_final(EVP_MD_CTX *md, char ret[72]);
-int reg_write_all(int fd, const void *buf, size_t n);
 /* "sha256:<hex>" of a buffer. */
 void pcdb_digest_of(const void *buf, size_t len, char ret[72]);
 

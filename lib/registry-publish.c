@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "portcullis-build.h"
 #include "registry-internal.h"
@@ -69,7 +70,7 @@ static int zstd_feed(ZSTD_CCtx *z, const void *buf, size_t n, bool end, int out_
                 left = ZSTD_compressStream2(z, &o, &in, end ? ZSTD_e_end : ZSTD_e_continue);
                 if (ZSTD_isError(left))
                         return -EIO;
-                if (reg_write_all(out_fd, out, o.pos) < 0)
+                if (write_all(out_fd, out, o.pos) < 0)
                         return -errno;
                 EVP_DigestUpdate(md, out, o.pos);
                 *out_len += o.pos;

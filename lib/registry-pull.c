@@ -324,7 +324,7 @@ static int unpack_write(const void *buf, size_t n, void *userdata) {
                         u->error = -EBADMSG;
                 else if (u->len + o.pos > u->max)
                         u->error = -EFBIG;
-                else if (reg_write_all(u->fd, out, o.pos) < 0)
+                else if (write_all(u->fd, out, o.pos) < 0)
                         u->error = -errno;
                 if (u->error)
                         return 0;

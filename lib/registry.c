@@ -47,19 +47,6 @@
  * document sent is a manifest of a few KiB. */
 #define DOCUMENT_BODY_MAX ((size_t) 1 << 20)
 
-int reg_write_all(int fd, const void *buf, size_t n) {
-        for (size_t off = 0; off < n;) {
-                ssize_t w = write(fd, (const char *) buf + off, n - off);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -errno;
-                off += (size_t) w;
-        }
-        return 0;
-}
-
 int pcdb_md_final(EVP_MD_CTX *md, char ret[72]) {
         unsigned char d[EVP_MAX_MD_SIZE];
         unsigned n = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/macro.h"
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "verdict-index.h"
 
@@ -425,22 +426,6 @@ static int check_ours(const char *path, const char *magic, struct error *err) {
         return 0;
 }
 
-static int write_all_fd(int fd, const void *buf, size_t len) {
-        const char *p = buf;
-
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 /* buf to a temporary file beside path, renamed over path when what is
  * there is ours.  Not synced: the index and the -used file are
  * accelerators rebuilt from the cache, and every reader checks what it
@@ -461,7 +446,7 @@ static int replace_file(const char *path, const char *magic, const void *buf, si
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return error_set_errno(err, errno, "verdict index %s: create a temporary file", path);
-        if (fchmod(fd, 0600) < 0 || (r = write_all_fd(fd, buf, len)) < 0) {
+        if (fchmod(fd, 0600) < 0 || (r = write_all(fd, buf, len)) < 0) {
                 r = r < 0 ? r : -errno;
                 (void) unlink(tmp);
                 return error_set_errno(err, r, "verdict index %s: write %s", path, tmp);

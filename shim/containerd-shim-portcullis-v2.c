@@ -191,20 +191,6 @@ static int read_config(const char *what, char **ret_buf, size_t *ret_len, struct
         return read_full_fd(fd, OCI_CONFIG_MAX, what, ret_buf, ret_len, err);
 }
 
-static int write_all(int fd, const char *data, size_t n) {
-        while (n > 0) {
-                ssize_t w = write(fd, data, n);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -errno;
-                data += w;
-                n -= (size_t) w;
-        }
-        return 0;
-}
-
 /* data into a temporary file beside config.json, with its mode and owner,
  * flushed, then renamed over it: the runtime reads either the old file or
  * the new one, never half of one. */

@@ -127,6 +127,24 @@ int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_le
         return read_path(path, read_small_fd, max, ret_buf, ret_len, err);
 }
 
+int write_all(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w == 0)
+                        errno = EIO;
+                if (w <= 0)
+                        return -errno;
+                p += w;
+                n -= (size_t) w;
+        }
+        return 0;
+}
+
 int fsync_dir(const char *path) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

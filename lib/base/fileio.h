@@ -26,6 +26,10 @@ int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len
 int read_small_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err);
 int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);
 
+/* All n bytes of buf to fd, past short writes and EINTR: 0, or -errno
+ * (errno set too; -EIO for a write that wrote nothing). */
+int write_all(int fd, const void *buf, size_t n);
+
 /* fsync() of a folder, so that a rename in it lasts. */
 int fsync_dir(const char *path);
 

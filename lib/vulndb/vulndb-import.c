@@ -1797,7 +1797,7 @@ static void give_back(struct queue *q, struct item **items, size_t n) {
 /* Writer side, in the calling thread: takes what the reader queued, a
  * batch at a time, and stores it.  After a failure it tells the reader to
  * stop and only drains the queue until the reader is done. */
-static int write_all(struct importer *imp, struct error *err) {
+static int write_queued(struct importer *imp, struct error *err) {
         struct queue *q = &imp->q;
         struct item *batch[QUEUE_CAP];
         int r = 0;
@@ -1893,7 +1893,7 @@ static int run_pipeline(struct importer *imp, struct error *err) {
         r = -pthread_create(&reader, NULL, reader_main, imp);
         if (r < 0)
                 return error_set_errno(err, r, "start the reader thread");
-        r = write_all(imp, err);
+        r = write_queued(imp, err);
         pthread_join(reader, NULL);
         for (size_t i = 0; i < imp->q.n_trash; i++)
                 item_free(imp->q.trash[i]);
