@@ -70,6 +70,7 @@ int verb_doctor(int argc, char **argv) {
                 {}
         };
         struct doctor_options o = { .hook = PORTCULLIS_HOOK_INSTALLED, .shim = PORTCULLIS_SHIM_INSTALLED,
+                                    .runc_wrapper = PORTCULLIS_RUNC_WRAPPER_INSTALLED,
                                     .prefix = PORTCULLIS_PREFIX };
         struct doctor_report r = {};
         struct error err = {};

@@ -202,6 +202,22 @@ static bool shim_present(struct doctor *d, char **ret_path) {
         return program_present(d, SHIM_NAME, ret_path);
 }
 
+/* The runc wrapper the shim puts first in the real shim's PATH, where this
+ * build installs it or where `install --binaries` copies it. */
+static bool runc_wrapper_present(struct doctor *d, char **ret_path) {
+        const char *const at[] = { d->o->runc_wrapper, INSTALL_BINARIES_LIBEXECDIR "/runc/runc" };
+
+        for (size_t i = 0; i < ELEMENTSOF(at); i++) {
+                _cleanup_free_ char *p = at[i] ? rooted(d, at[i]) : NULL;
+
+                if (p && access(p, X_OK) == 0) {
+                        *ret_path = TAKE_PTR(p);
+                        return true;
+                }
+        }
+        return false;
+}
+
 static bool path_exists(struct doctor *d, const char *host_path) {
         _cleanup_free_ char *p = rooted(d, host_path);
 
@@ -237,7 +253,7 @@ static bool imports_name(char *const *imports, const char *file) {
  * folder containerd searches. */
 static int check_containerd(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *dropin = rooted(d, CONTAINERD_DROPIN), *main_cfg = rooted(d, CONTAINERD_CONFIG);
-        _cleanup_free_ char *shim = NULL;
+        _cleanup_free_ char *shim = NULL, *wrapper = NULL;
         struct containerd_config dc = {}, mc = {};
         const struct containerd_config *where;
         bool present = program_present(d, "containerd", NULL) || path_exists(d, "/etc/containerd");
@@ -277,11 +293,16 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                 r = result(c, DOCTOR_FAIL, "install " SHIM_NAME " in /usr/local/bin (portcullis install "
                            "containerd --binaries) or another folder on containerd's PATH",
                            "runtime 'portcullis' is configured, but no executable " SHIM_NAME " is in a PATH folder");
+        else if (!runc_wrapper_present(d, &wrapper))
+                r = result(c, DOCTOR_FAIL, "install portcullis again (portcullis install containerd --binaries "
+                           "copies it)", "runtime 'portcullis' is configured, but the shim's runc wrapper (%s or "
+                           INSTALL_BINARIES_LIBEXECDIR "/runc/runc) is missing: the shim refuses every start without "
+                           "it", strna(d->o->runc_wrapper));
         else {
                 d->containerd_configured = true;
-                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" CONTAINERD_RUNTIME_TYPE ") in %s%s, shim %s%s",
-                           where == &dc ? dropin : main_cfg, where == &dc ? ", imported" : "", shim,
-                           where->default_runtime ? "; the default runtime" : "");
+                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" CONTAINERD_RUNTIME_TYPE ") in %s%s, shim %s, "
+                           "runc wrapper %s%s", where == &dc ? dropin : main_cfg, where == &dc ? ", imported" : "",
+                           shim, wrapper, where->default_runtime ? "; the default runtime" : "");
         }
         containerd_config_done(&dc);
         containerd_config_done(&mc);

@@ -41,6 +41,7 @@ struct doctor_options {
         const char *config;
         const char *hook;       /* the hook this build installs, a host path (<prefix>/libexec/portcullis/...) */
         const char *shim;       /* the containerd shim (<prefix>/bin/containerd-shim-portcullis-v2) */
+        const char *runc_wrapper; /* the shim's runc wrapper (<prefix>/libexec/portcullis/runc/runc) */
         const char *prefix;     /* the install prefix (/usr/local): its share/containers/oci/hooks.d */
 };
 

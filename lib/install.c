@@ -857,8 +857,8 @@ static int plan_common(struct planner *p) {
                               0644, tmpfiles_dirs, ELEMENTSOF(tmpfiles_dirs), "portcullis.conf");
 }
 
-/* --binaries: the running portcullis and, beside it, the hook and the
- * shim, as installed (bin/, libexec/portcullis/) or as built (cli/, hook/,
+/* --binaries: the running portcullis and, beside it, the hook, the shim
+ * and its runc wrapper, as installed (bin/, libexec/portcullis/) or as built (cli/, hook/,
  * shim/ of a build folder). */
 static const struct binary {
         const char *name, *dest_dir;
@@ -869,6 +869,9 @@ static const struct binary {
           { "containerd-shim-portcullis-v2", "../shim/containerd-shim-portcullis-v2" } },
         { "portcullis-hook", INSTALL_BINARIES_LIBEXECDIR,
           { "../libexec/portcullis/portcullis-hook", "../hook/portcullis-hook" } },
+        /* the runc wrapper the shim puts first in the real shim's PATH */
+        { "runc", INSTALL_BINARIES_LIBEXECDIR "/runc",
+          { "../libexec/portcullis/runc/runc", "../shim/runc/runc" } },
 };
 
 static int plan_binaries(struct planner *p) {

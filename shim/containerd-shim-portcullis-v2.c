@@ -2,9 +2,12 @@
 /* containerd-shim-portcullis-v2: the shim containerd runs for the runtime
  * io.containerd.portcullis.v2.  containerd has no hooks directory, so at
  * `start` this adds portcullis-hook to the bundle's config.json as a
- * createRuntime hook and then becomes the real shim (containerd-shim-runc-v2)
- * with the same arguments; every other invocation (delete, -v, the shim
- * daemon itself) goes to the real shim untouched.
+ * createRuntime hook, puts the runc wrapper (shim/runc/) first in PATH, and
+ * then becomes the real shim (containerd-shim-runc-v2) with the same
+ * arguments: the shim process it starts runs every container's runc create
+ * through the wrapper, also those containerd 2.x creates through it without
+ * running our start.  Every other invocation (delete, -v, the shim daemon
+ * itself) goes to the real shim untouched.
  *
  * containerd's runtime v2 README ("Commands"): the shim runs with the bundle
  * as its working directory and is called as
@@ -21,17 +24,10 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
-#include "oci-hooks.h"
-#include "oci.h"
+#include "oci-bundle.h"
 
 #define SHIM_NAME "containerd-shim-portcullis-v2"
 #define DELEGATE_DEFAULT "containerd-shim-runc-v2"
-#define PATH_DEFAULT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define CONFIG_NAME "config.json"
-#define CONFIG_TMP ".config.json.portcullis-XXXXXX"
-/* runc kills a hook after its timeout and fails the start; it stays above
- * the policy's deadline_ms (default 10 s), where the hook decides itself. */
-#define HOOK_TIMEOUT_S 30
 
 /* What we need from the command line.  containerd's shims parse it with Go's
  * flag package: "-name value", "-name=value", "--name" alike, booleans take
@@ -104,133 +100,51 @@ static bool mentions_start(int argc, char **argv) {
         return false;
 }
 
-static bool same_file(const char *path, const struct stat *self) {
-        struct stat st;
+/* Where the runc wrapper is: a folder holding `runc`, put first in the PATH
+ * of the real shim, so that every runc it runs is ours first. */
+static const char *wrapper_dir(void) {
+        const char *d = getenv("PORTCULLIS_RUNC_WRAPPER_DIR");
 
-        return stat(path, &st) == 0 && st.st_dev == self->st_dev && st.st_ino == self->st_ino;
+        return d && *d ? d : PORTCULLIS_RUNC_WRAPPER_DIR_DEFAULT;
 }
 
-/* name in PATH (or name itself when it holds a '/'), never this binary: a
- * delegate that resolves to ourselves would exec us forever. */
-static int find_delegate(const char *name, char **ret, struct error *err) {
-        const char *path = getenv("PATH");
-        struct stat self = {};
+/* The real shim runs `runc create` for every container it holds; containerd
+ * runs our `start` only for the first container of a shim process on 2.x
+ * (one joining a pod's sandbox is created through the running shim).  With
+ * the wrapper first in the PATH the real shim inherits, each of those runc
+ * create calls adds the hook, whoever asked for the container.  The
+ * wrapper must be there: without it, containers joining this shim would
+ * start unchecked.  The shim process the real shim's start leaves running
+ * has this environment; its delete, run apart, needs none of it. */
+static int put_wrapper_first(const char *ns, struct error *err) {
+        const char *dir = wrapper_dir(), *path = getenv("PATH");
+        _cleanup_free_ char *runc = NULL, *new_path = NULL;
+        size_t n = strlen(dir);
 
-        if (stat("/proc/self/exe", &self) < 0)
-                self = (struct stat) {};
-        if (strchr(name, '/')) {
-                if (access(name, X_OK) < 0)
-                        return error_set_errno(err, errno, "the delegate shim %s (PORTCULLIS_SHIM_DELEGATE) can't be run",
-                                               name);
-                if (same_file(name, &self))
-                        return error_set(err, ELOOP, "the delegate shim %s is this shim itself; set "
-                                         "PORTCULLIS_SHIM_DELEGATE to the real one", name);
-                return (*ret = strdup(name)) ? 0 : error_set(err, ENOMEM, "out of memory");
+        if (dir[0] != '/')
+                return error_set(err, EINVAL, "PORTCULLIS_RUNC_WRAPPER_DIR=%s is not an absolute path", dir);
+        if (asprintf(&runc, "%s/runc", dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (access(runc, X_OK) < 0)
+                return error_set_errno(err, errno, "the runc wrapper %s can't be run (containers joining this shim "
+                                       "would start unchecked); reinstall portcullis or set "
+                                       "PORTCULLIS_RUNC_WRAPPER_DIR in containerd's environment", runc);
+        path = path && *path ? path : PATH_DEFAULT;
+        if (!(strncmp(path, dir, n) == 0 && (path[n] == ':' || path[n] == '\0'))) {
+                if (asprintf(&new_path, "%s:%s", dir, path) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (setenv("PATH", new_path, 1) < 0)
+                        return error_set_errno(err, errno, "set PATH");
         }
-        for (const char *p = path && *path ? path : PATH_DEFAULT; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
-                size_t n = strcspn(p, ":");
-                char cand[PATH_MAX];
-                struct stat st;
-
-                if (n == 0 || snprintf(cand, sizeof(cand), "%.*s/%s", (int) n, p, name) >= (int) sizeof(cand))
-                        continue;
-                if (stat(cand, &st) < 0 || !S_ISREG(st.st_mode) || access(cand, X_OK) < 0 || same_file(cand, &self))
-                        continue;
-                return (*ret = strdup(cand)) ? 0 : error_set(err, ENOMEM, "out of memory");
-        }
-        return error_set(err, ENOENT, "the delegate shim %s is not in PATH (%s); install containerd's runc shim "
-                         "(Debian: containerd) or set PORTCULLIS_SHIM_DELEGATE in containerd's environment",
-                         name, path ? path : PATH_DEFAULT);
-}
-
-/* The hook entry: the binary, the container's containerd namespace and id
- * (for the audit line), and the config file when one is set. */
-static int make_hook(const struct shim_args *a, char **args, size_t n_args, struct oci_hook *ret, struct error *err) {
-        const char *path = getenv("PORTCULLIS_HOOK_PATH"), *config = getenv("PORTCULLIS_CONFIG");
-        size_t i = 0;
-
-        path = path && *path ? path : PORTCULLIS_HOOK_DEFAULT;
-        if (path[0] != '/')
-                return error_set(err, EINVAL, "PORTCULLIS_HOOK_PATH=%s is not an absolute path; runtimes need one", path);
-        if (access(path, X_OK) < 0)
-                return error_set_errno(err, errno, "the hook %s can't be run; install portcullis there or set "
-                                       "PORTCULLIS_HOOK_PATH in containerd's environment", path);
-        if (config && *config && config[0] != '/')
-                return error_set(err, EINVAL, "PORTCULLIS_CONFIG=%s is not an absolute path; the hook runs in "
-                                 "another directory", config);
-        if (!a->namespace || !a->id)
-                return error_set(err, EINVAL, "start without -namespace and -id; this shim is run by containerd");
-        args[i++] = (char *) "portcullis-hook";
-        args[i++] = (char *) "--containerd-namespace";
-        args[i++] = (char *) a->namespace;
-        args[i++] = (char *) "--containerd-id";
-        args[i++] = (char *) a->id;
-        if (config && *config) {
-                args[i++] = (char *) "--config";
-                args[i++] = (char *) config;
-        }
-        args[i] = NULL;
-        if (i >= n_args)
-                abort();
-        *ret = (struct oci_hook) { .path = path, .args = args, .timeout = HOOK_TIMEOUT_S };
-        return 0;
-}
-
-/* ./config.json, capped; O_NOFOLLOW because containerd writes a plain file
- * and a symlink there is someone redirecting us; O_NONBLOCK because a FIFO
- * must not hang the start (read_full_fd refuses it). */
-static int read_config(const char *what, char **ret_buf, size_t *ret_len, struct stat *ret_st, struct error *err) {
-        _cleanup_close_ int fd = -EBADF;
-
-        fd = open(CONFIG_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-                return error_set_errno(err, errno, "open %s%s", what,
-                                       errno == ELOOP ? " (a symbolic link; refusing to follow it)" : "");
-        if (fstat(fd, ret_st) < 0)
-                return error_set_errno(err, errno, "stat %s", what);
-        return read_full_fd(fd, OCI_CONFIG_MAX, what, ret_buf, ret_len, err);
-}
-
-/* data into a temporary file beside config.json, with its mode and owner,
- * flushed, then renamed over it: the runtime reads either the old file or
- * the new one, never half of one. */
-static int write_config(const char *what, const char *data, const struct stat *st, struct error *err) {
-        char tmp[] = CONFIG_TMP;
-        _cleanup_close_ int fd = -EBADF, dir = -EBADF;
-        int k = 0;
-
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return error_set_errno(err, errno, "create a temporary file beside %s", what);
-        if (fchmod(fd, st->st_mode & 07777) < 0 || fchown(fd, st->st_uid, st->st_gid) < 0 ||
-            (k = write_all(fd, data, strlen(data))) < 0 || fsync(fd) < 0 || rename(tmp, CONFIG_NAME) < 0) {
-                k = k < 0 ? k : -errno;
-                (void) unlink(tmp);
-                return error_set_errno(err, k, "write %s", what);
-        }
-        dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir >= 0)
-                (void) fsync(dir);
+        if (ns && setenv("PORTCULLIS_CONTAINERD_NAMESPACE", ns, 1) < 0)
+                return error_set_errno(err, errno, "set PORTCULLIS_CONTAINERD_NAMESPACE");
         return 0;
 }
 
 static int add_hook(const struct shim_args *a, struct error *err) {
-        _cleanup_free_ char *buf = NULL, *json = NULL;
-        char what[PATH_MAX + 32], *args[8];
-        struct oci_hook hook;
-        struct stat st;
-        size_t len = 0;
-        bool changed;
-        int k;
-
-        if (!getcwd(what, PATH_MAX))
-                strcpy(what, ".");
-        strcat(what, "/" CONFIG_NAME);
-        if ((k = make_hook(a, args, ELEMENTSOF(args), &hook, err)) < 0 ||
-            (k = read_config(what, &buf, &len, &st, err)) < 0 ||
-            (k = oci_config_add_hook(buf, len, what, &hook, &json, &changed, err)) < 0)
-                return k;
-        return changed ? write_config(what, json, &st, err) : 0;
+        if (!a->namespace || !a->id)
+                return error_set(err, EINVAL, "start without -namespace and -id; this shim is run by containerd");
+        return oci_bundle_add_hook(NULL, PORTCULLIS_HOOK_DEFAULT, a->namespace, a->id, err);
 }
 
 int main(int argc, char **argv) {
@@ -240,7 +154,8 @@ int main(int argc, char **argv) {
         struct error err = {};
 
         name = name && *name ? name : DELEGATE_DEFAULT;
-        if (find_delegate(name, &delegate, &err) < 0) {
+        if (find_delegate(name, "the delegate shim", "containerd's runc shim (Debian: containerd)",
+                          "PORTCULLIS_SHIM_DELEGATE", &delegate, &err) < 0) {
                 fprintf(stderr, SHIM_NAME ": %s\n", err.msg);
                 return 1;
         }
@@ -250,7 +165,7 @@ int main(int argc, char **argv) {
                         "this shim knows containerd-shim-runc-v2's flags (containerd 1.6, 1.7)\n");
                 return 1;
         }
-        if (streq_ptr(a.action, "start") && add_hook(&a, &err) < 0) {
+        if (streq_ptr(a.action, "start") && (put_wrapper_first(a.namespace, &err) < 0 || add_hook(&a, &err) < 0)) {
                 fprintf(stderr, SHIM_NAME ": not starting the container: %s\n", err.msg);
                 return 1;
         }

@@ -12,6 +12,8 @@
 # (77) without them.
 set -u
 SHIM=${PORTCULLIS_SHIM:?}
+WRAPPER=${PORTCULLIS_RUNC_WRAPPER:?}
+WRAPPER_DIR=$(dirname "$WRAPPER")
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
@@ -56,6 +58,7 @@ trap cleanup EXIT
 cat >"$T/delegate" <<EOF
 #!/bin/sh
 echo "\$*" >>"$T/delegate.out"
+echo "\$PATH \${PORTCULLIS_CONTAINERD_NAMESPACE-}" >"$T/delegate.env"
 [ "\${*##* }" = start ] && echo "unix:///run/containerd/s/fake"
 exit 0
 EOF
@@ -76,7 +79,8 @@ ARGS="-namespace ns1 -address /run/containerd/containerd.sock -publish-binary /u
 shim() {
         rm -f "$T/delegate.out"
         OUT=$(cd "$B" && PORTCULLIS_SHIM_DELEGATE=${DELEGATE-$T/delegate} PORTCULLIS_HOOK_PATH=${HOOK_PATH-$HOOK} \
-                PORTCULLIS_CONFIG=/etc/portcullis/test.json "$SHIM" "$@" 2>"$T/err"); RC=$?
+                PORTCULLIS_RUNC_WRAPPER_DIR=${WRAPPER_AT-$WRAPPER_DIR} PORTCULLIS_CONFIG=/etc/portcullis/test.json \
+                "$SHIM" "$@" 2>"$T/err"); RC=$?
         ERR=$(cat "$T/err")
 }
 
@@ -97,6 +101,9 @@ assert new == orig, json.dumps(new)
 assert list(new) == list(orig), list(new)
 PY
 [ "$(stat -c %a "$B/config.json")" = 640 ] || fail "start: mode $(stat -c %a "$B/config.json")"
+# the real shim runs runc through the wrapper: it is first in its PATH, and
+# knows the namespace
+[ "$(cat "$T/delegate.env")" = "$WRAPPER_DIR:$PATH ns1" ] || fail "start: the delegate's PATH: $(cat "$T/delegate.env")"
 [ "$(find "$B" -name '.config.json.*' | wc -l)" -eq 0 ] || fail "start: temporary file left"
 cp "$B/config.json" "$T/after-first"
 
@@ -149,6 +156,9 @@ install -m 640 "$B/config.json.orig" "$B/config.json"
 HOOK_PATH=$T/no-such-hook shim $ARGS start
 expect_fail "no hook" "the hook $T/no-such-hook can't be run; install portcullis there or set PORTCULLIS_HOOK_PATH"
 # shellcheck disable=SC2086
+WRAPPER_AT=$T/no-wrapper shim $ARGS start
+expect_fail "no runc wrapper" "the runc wrapper $T/no-wrapper/runc can't be run (containers joining this shim would start unchecked)"
+# shellcheck disable=SC2086
 DELEGATE=containerd-shim-nonexistent-v2 shim $ARGS start
 expect_fail "no delegate" "the delegate shim containerd-shim-nonexistent-v2 is not in PATH"
 # shellcheck disable=SC2086
@@ -163,6 +173,92 @@ ln -s "$T/delegate" "$T/path2/containerd-shim-runc-v2"
 # shellcheck disable=SC2086
 PATH=$T/path1:$T/path2:$PATH DELEGATE= shim $ARGS start
 [ "$RC" -eq 0 ] && [ "$(cat "$T/delegate.out")" = "$ARGS start" ] || fail "PATH lookup: $RC $ERR"
+
+# ---- the runc wrapper alone ---------------------------------------------------
+# The real shim runs runc from its PATH, where the shim put the wrapper
+# first; here the runc past it is a recording one.
+mkdir -p "$T/realrunc"
+printf '#!/bin/sh\necho "$*" >>"%s/runc.out"\nexit 0\n' "$T" >"$T/realrunc/runc"
+chmod 755 "$T/realrunc/runc"
+# wrap ARGS...: runs the wrapper as the real shim would; sets ERR and RC
+wrap() {
+        rm -f "$T/runc.out"
+        (cd "$T" && PATH=$WRAPPER_DIR:$T/realrunc:$PATH PORTCULLIS_HOOK_PATH=$HOOK \
+                PORTCULLIS_CONFIG=/etc/portcullis/test.json runc "$@" 2>"$T/err"); RC=$?
+        ERR=$(cat "$T/err")
+}
+RARGS="--root /run/containerd/runc/ns2 --log $T/runc-log.json --log-format json"
+# R1. create: the hook is added (the namespace from --root, the id from the
+#     command line), then the real runc runs with the same arguments.
+install -m 640 "$B/config.json.orig" "$B/config.json"
+# shellcheck disable=SC2086
+wrap $RARGS create --bundle "$B" --pid-file "$T/pid" --console-socket /x.sock c10
+[ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "$RARGS create --bundle $B --pid-file $T/pid --console-socket /x.sock c10" ] ||
+        fail "wrapper create: rc $RC err '$ERR' runc got '$(cat "$T/runc.out" 2>/dev/null)'"
+python3 - "$B/config.json.orig" "$B/config.json" "$HOOK" <<'PY' || fail "wrapper create: config.json not as expected"
+import json, sys
+orig, new, hook = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+ours = {"path": hook, "args": ["portcullis-hook", "--containerd-namespace", "ns2", "--containerd-id", "c10",
+                               "--config", "/etc/portcullis/test.json"], "timeout": 30}
+orig["hooks"]["createRuntime"].append(ours)
+assert new == orig, json.dumps(new)
+PY
+cp "$B/config.json" "$T/after-wrap"
+# runc takes a command's flags after its arguments too (urfave/cli moves
+# them first): the bundle named there is the one edited.
+install -m 640 "$B/config.json.orig" "$B/config.json"
+wrap run c11 -b="$B" --detach
+[ "$RC" -eq 0 ] && grep -q '"c11"' "$B/config.json" || fail "wrapper run with the flags last: rc $RC err '$ERR'"
+# once
+install -m 640 "$T/after-wrap" "$B/config.json"
+# shellcheck disable=SC2086
+wrap $RARGS create -b "$B" c10
+[ "$RC" -eq 0 ] && cmp -s "$B/config.json" "$T/after-wrap" || fail "wrapper: a second create changed config.json"
+# R2. every other command, and create's help, go to runc untouched.
+for cmd in "state c10" "delete --force c10" "start c10" "create --help" "--version"; do
+        # shellcheck disable=SC2086
+        wrap $cmd
+        [ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "$cmd" ] || fail "wrapper: '$cmd' not passed on: $RC $ERR"
+done
+cmp -s "$B/config.json" "$T/after-wrap" || fail "wrapper: another command changed config.json"
+# R3. a create it can't read or can't gate fails, runc not run: the reason on
+#     stderr and in runc's JSON log, where containerd's shim reads it.
+expect_wrap_fail() {
+        local what=$1 pattern=$2
+        [ "$RC" -eq 1 ] && grep -qF -- "$pattern" <<<"$ERR" && [ ! -e "$T/runc.out" ] ||
+                fail "wrapper, $what: rc $RC err '$ERR'"
+        tail -1 "$T/runc-log.json" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["level"] == "error", d
+assert d["msg"].startswith("portcullis runc wrapper: not creating the container: ") and sys.argv[1] in d["msg"], d
+' "$pattern" || fail "wrapper, $what: the JSON log: $(tail -1 "$T/runc-log.json")"
+}
+# shellcheck disable=SC2086
+wrap $RARGS create --new-flag -b "$B" c12
+expect_wrap_fail "unknown flag" "unknown command line for create or run"
+# shellcheck disable=SC2086
+wrap $RARGS create -b "$B" c12 c13
+expect_wrap_fail "two ids" "unknown command line for create or run"
+# shellcheck disable=SC2086
+wrap $RARGS create -b "$B" --root /x c12
+expect_wrap_fail "a global flag after create" "unknown command line for create or run"
+printf 'this is not JSON' >"$B/config.json"
+# shellcheck disable=SC2086
+wrap $RARGS create -b "$B" c12
+expect_wrap_fail "not JSON" "$B/config.json: not valid JSON"
+# shellcheck disable=SC2086
+wrap $RARGS create -b "$T/no-bundle" c12
+expect_wrap_fail "no bundle" "open $T/no-bundle/config.json: No such file"
+install -m 640 "$T/after-wrap" "$B/config.json"
+# R4. the real runc is the one in PATH past the wrapper, or
+#     PORTCULLIS_RUNC_DELEGATE; never the wrapper itself.
+(cd "$T" && PATH=$WRAPPER_DIR:/nonexistent PORTCULLIS_HOOK_PATH=$HOOK runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 1 ] && grep -qF "the real runc runc is not in PATH ($WRAPPER_DIR:/nonexistent)" "$T/err" ||
+        fail "wrapper without a real runc: $RC $(cat "$T/err")"
+rm -f "$T/runc.out"
+(cd "$T" && PATH=$WRAPPER_DIR PORTCULLIS_RUNC_DELEGATE=$T/realrunc/runc runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "state c1" ] || fail "PORTCULLIS_RUNC_DELEGATE: $RC $(cat "$T/err")"
 
 # ---- under containerd --------------------------------------------------------
 if [ "$fails" -ne 0 ]; then
@@ -222,8 +318,24 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 EOF
 mkdir -p "$T/bin"
 ln -s "$SHIM" "$T/bin/containerd-shim-portcullis-v2"
-PATH=$T/bin:$PATH PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json \
-        containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
+# The real shim behind ours, save that a container annotated pc.test/joiner
+# loses our hook from its config.json: it stands for one that containerd 2.x
+# creates through a pod's running shim, for which no start runs (section 11).
+cat >"$T/strip.py" <<'PY'
+import json, sys
+c = json.load(open("config.json"))
+if "pc.test/joiner" in c.get("annotations", {}):
+    c["hooks"]["createRuntime"] = [h for h in c["hooks"]["createRuntime"] if h["path"] != sys.argv[1]]
+    json.dump(c, open("config.json", "w"))
+PY
+printf '#!/bin/sh
+case " $* " in *" start "*) python3 %s/strip.py %s || exit 1;; esac
+exec %s "$@"
+' \
+        "$T" "$HOOK" "$(command -v containerd-shim-runc-v2)" >"$T/bin/real-shim"
+chmod 755 "$T/bin/real-shim"
+PATH=$T/bin:$PATH PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json PORTCULLIS_RUNC_WRAPPER_DIR=$WRAPPER_DIR \
+        PORTCULLIS_SHIM_DELEGATE=$T/bin/real-shim containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
 CTD_PID=$!
 CTR="ctr -a $SOCK -n $NS"
 for _ in $(seq 50); do $CTR version >/dev/null 2>&1 && break; sleep 0.1; done
@@ -325,12 +437,37 @@ grep -q '"container":"pc-pod-b"' "$T/audit.log" || fail "pod, second container: 
 run pc-pod-c vuln --rm --annotation io.containerd.runc.v2.group=pc-pod
 [ "$RC" -ne 0 ] && grep -qF "portcullis: blocked container pc-pod-c: 1 CRITICAL" <<<"$OUT" ||
         fail "pod, a vulnerable container joining it: not blocked: $RC $OUT"
+
+# 11. containerd 2.x creates a pod's later containers through its running
+#     shim without running our start (its CRI puts every container in its
+#     pod's sandbox; the shim manager then only loads the sandbox's shim):
+#     a config.json without our hook, as the annotated one is by the time
+#     the real shim sees it.  The real shim runs runc through the wrapper,
+#     first in the PATH it has from us: blocked all the same.
+SHIM_PID=$(pgrep -f -- "-id pc-pod-a( |$)" | head -1)
+tr '\0' '\n' <"/proc/$SHIM_PID/environ" 2>/dev/null | grep -qx "PATH=$WRAPPER_DIR:.*" ||
+        fail "pod: the shim process's PATH does not start with the runc wrapper's folder"
+run pc-pod-d vuln --rm --annotation io.containerd.runc.v2.group=pc-pod --annotation pc.test/joiner=1
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked container pc-pod-d: 1 CRITICAL" <<<"$OUT" ||
+        fail "pod, a vulnerable container created without our start: not blocked: $RC $OUT"
+tail -1 "$T/audit.log" | grep -q '"container":"pc-pod-d".*"decision":"deny"\|"decision":"deny".*"container":"pc-pod-d"' ||
+        fail "pod, created without our start: no deny audit line: $(tail -1 "$T/audit.log")"
 for c in pc-pod-b pc-pod-a; do
         $CTR tasks kill -s KILL "$c" >/dev/null 2>&1
         for _ in $(seq 50); do $CTR tasks ls 2>/dev/null | grep -q "^$c .*RUNNING" || break; sleep 0.1; done
         $CTR tasks delete "$c" >/dev/null 2>&1
         $CTR containers delete "$c" >/dev/null 2>&1
 done
+
+# 12. the wrapper alone, as a runtime's runc (containerd's runc options
+#     BinaryName; ctr run --runc-binary), containerd's own runc shim: blocked.
+OUT=$(timeout 30 $CTR run --snapshotter "$SNAP" --runtime io.containerd.runc.v2 --runc-binary "$WRAPPER" --rm \
+        localhost/pc:vuln pc-binaryname /bin/sh -c 'echo started' 2>&1 </dev/null); RC=$?
+[ "$RC" -ne 0 ] && ! grep -q started <<<"$OUT" && grep -qF "portcullis: blocked container pc-binaryname: 1 CRITICAL" <<<"$OUT" ||
+        fail "runc wrapper as BinaryName: the vulnerable image was not blocked: $RC $OUT"
+OUT=$(timeout 30 $CTR run --snapshotter "$SNAP" --runtime io.containerd.runc.v2 --runc-binary "$WRAPPER" --rm \
+        localhost/pc:fixed pc-binaryname2 /bin/sh -c 'echo started' 2>&1 </dev/null); RC=$?
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "runc wrapper as BinaryName: the fixed image did not start: $RC $OUT"
 
 if [ "$fails" -ne 0 ]; then
         echo "--- containerd log (tail)"

@@ -28,14 +28,17 @@ o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
 print(o["prefix"], o["bindir"], o["libexecdir"])')
 HOOK_AT=$PREFIX/$LIBEXECDIR/portcullis/portcullis-hook
 SHIM_AT=$PREFIX/$BINDIR/containerd-shim-portcullis-v2
+WRAPPER_AT=$PREFIX/$LIBEXECDIR/portcullis/runc/runc
+RUNC_WRAPPER=${PORTCULLIS_RUNC_WRAPPER:?}
 
 H=$T/healthy
 mkdir -p "$H/etc/portcullis" "$H/var/lib/portcullis" "$H/var/cache/portcullis" "$H/run/portcullis/locks" \
         "$H/var/log/portcullis" "$H/etc/containers/oci/hooks.d" "$H/etc/containerd/conf.d" \
-        "$H$(dirname "$HOOK_AT")" "$H$(dirname "$SHIM_AT")"
+        "$H$(dirname "$HOOK_AT")" "$H$(dirname "$SHIM_AT")" "$H$(dirname "$WRAPPER_AT")"
 chmod 0700 "$H/var/lib/portcullis" "$H/var/cache/portcullis" "$H/run/portcullis/locks"
 install -m 0755 "$HOOK" "$H$HOOK_AT"
 install -m 0755 "$SHIM" "$H$SHIM_AT"
+install -m 0755 "$RUNC_WRAPPER" "$H$WRAPPER_AT"
 cat >"$H/etc/portcullis/config.json" <<'EOF'
 {
   "db": "/var/lib/portcullis/vulndb.sqlite",
@@ -90,7 +93,7 @@ for c in config runtime.containerd runtime.oci-hooks hook shim policy db cache l
         fi
         grep -q "^$c  *ok  " <<<"$r" || fail "healthy: $c is not ok: $r"
 done
-row runtime.containerd | grep -q "runtime 'portcullis' (io.containerd.portcullis.v2) in $H/etc/containerd/conf.d/portcullis.toml, imported, shim $H$SHIM_AT" ||
+row runtime.containerd | grep -q "runtime 'portcullis' (io.containerd.portcullis.v2) in $H/etc/containerd/conf.d/portcullis.toml, imported, shim $H$SHIM_AT, runc wrapper $H$WRAPPER_AT" ||
         fail "healthy: containerd row: $(row runtime.containerd)"
 row runtime.oci-hooks | grep -q "names $HOOK_AT" || fail "healthy: hooks.d row: $(row runtime.oci-hooks)"
 row dry_run | grep -Eq "a test image would start: first decision \(cache miss\) in [0-9]+ ms, again \(cache hit\) in [0-9]+ ms" ||
@@ -262,6 +265,9 @@ doctor "$B"
 fresh noshim
 rm "$B$SHIM_AT"
 broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
+fresh norunc
+rm "$B$WRAPPER_AT"
+broken norunc runtime.containerd "the shim's runc wrapper \($WRAPPER_AT or /usr/local/libexec/portcullis/runc/runc\) is missing"
 
 # --root: a folder that is an absolute symbolic link is looked up under the
 # root, as the host resolves it (the DB and the hooks.d file reached

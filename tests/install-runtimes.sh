@@ -141,7 +141,8 @@ TOML
         local out rc
         out=$("$P" install containerd --root "$H" --binaries 2>&1) || { fail "install containerd: $out"; return; }
         grep -q "systemctl restart containerd" <<<"$out" || fail "install containerd: no restart note: $out"
-        for f in usr/local/bin/containerd-shim-portcullis-v2 usr/local/libexec/portcullis/portcullis-hook usr/local/bin/portcullis; do
+        for f in usr/local/bin/containerd-shim-portcullis-v2 usr/local/libexec/portcullis/portcullis-hook usr/local/bin/portcullis \
+                usr/local/libexec/portcullis/runc/runc; do
                 [ -x "$H/$f" ] || fail "--binaries: no executable $f"
         done
         cmp -s "$H/etc/portcullis/config.json" "$T/config.json.orig" || fail "install changed an existing config.json"
@@ -198,6 +199,7 @@ PY
         cmp -s "$T/config.toml.orig" "$H/etc/containerd/config.toml" || fail "uninstall: config.toml not as it was"
         [ -e "$H/etc/containerd/conf.d" ] && fail "uninstall left $H/etc/containerd/conf.d"
         [ -e "$H/usr/local/bin/containerd-shim-portcullis-v2" ] && fail "uninstall left the copied shim"
+        [ -e "$H/usr/local/libexec/portcullis/runc/runc" ] && fail "uninstall left the copied runc wrapper"
         cmp -s "$H/etc/portcullis/config.json" "$T/config.json.orig" || fail "uninstall touched config.json"
         echo "containerd part ($variant) done (snapshotter $snap)"
 }

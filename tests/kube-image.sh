@@ -157,6 +157,8 @@ else
 fi
 grep -q '^\./usr/local/bin/containerd-shim-portcullis-v2 f 755' "$T/host.tree" ||
         fail "no executable shim in the host's /usr/local/bin"
+grep -q '^\./usr/local/libexec/portcullis/runc/runc f 755' "$T/host.tree" ||
+        fail "no executable runc wrapper in the host's /usr/local/libexec/portcullis/runc"
 grep -q '^\./etc/containerd/conf.d/portcullis.toml f' "$T/host.tree" || fail "no containerd drop-in on the host"
 
 # 5. Installing again (a pod restart, a new node image) changes nothing.

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* runc, as containerd-shim-portcullis-v2 puts it first in the PATH of the
+ * real shim (installed as <libexecdir>/portcullis/runc/runc): for `create`
+ * and `run` it adds portcullis-hook to the bundle's config.json, as the
+ * shim does at its own start, then becomes the real runc with the same
+ * arguments; every other command goes to the real runc untouched.
+ *
+ * Why: containerd 2.x creates a container that joins a pod's sandbox
+ * through the shim process already running for the pod, without running
+ * the shim binary's `start` (core/runtime/v2 ShimManager.Start, "This
+ * container belongs to sandbox"), and its CRI plugin puts every container
+ * of a pod in its sandbox.  The shim's own edit sees only the sandbox's
+ * pause container; this sees every container runc creates.  It also works
+ * alone, as a runtime's runc binary (containerd's runc options
+ * BinaryName, `ctr run --runc-binary`).
+ *
+ * runc's command line (runc 1.1, urfave/cli on Go's flag package): global
+ * flags, the command, then its flags and the container id in any order
+ * (urfave/cli moves the flags first); "-flag", "--flag", "-flag=value"
+ * alike.
+ * A create or run we can't read fails: it must not start unchecked.  The
+ * failure goes to stderr and, when the caller asked for a JSON log (as
+ * containerd's shim does, which reports the last error there), to that
+ * log as runc writes its own. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/strutil.h"
+#include "oci-bundle.h"
+
+#define NAME "portcullis runc wrapper"
+
+struct runc_args {
+        const char *root, *log, *log_format;
+        const char *command;            /* NULL: none (runc --version, --help) */
+        const char *bundle, *id;
+};
+
+struct flag {
+        const char *name;
+        bool value;                     /* takes one */
+        const char **dest;
+};
+
+/* The flag at argv[*i] among flags: 1 when it is one (its value taken),
+ * 0 when argv[*i] is not a flag, -EINVAL for an unknown one or a missing
+ * value. */
+static int take_flag(int argc, char **argv, int *i, const struct flag *flags, size_t n_flags) {
+        const char *arg = argv[*i], *eq;
+        size_t len;
+
+        if (arg[0] != '-' || strcmp(arg, "-") == 0)
+                return 0;
+        if (strcmp(arg, "--") == 0)
+                return -EINVAL;         /* runc has no use for it; not guessed at */
+        arg += arg[1] == '-' ? 2 : 1;
+        eq = strchr(arg, '=');
+        len = eq ? (size_t) (eq - arg) : strlen(arg);
+        for (size_t k = 0; k < n_flags; k++) {
+                if (strlen(flags[k].name) != len || strncmp(arg, flags[k].name, len) != 0)
+                        continue;
+                if (!flags[k].value) {  /* a boolean, "=true" or "=false" included */
+                        if (flags[k].dest)
+                                *flags[k].dest = eq ? eq + 1 : "true";
+                        return 1;
+                }
+                if (eq) {
+                        if (flags[k].dest)
+                                *flags[k].dest = eq + 1;
+                        return 1;
+                }
+                if (*i + 1 >= argc)
+                        return -EINVAL;
+                ++*i;
+                if (flags[k].dest)
+                        *flags[k].dest = argv[*i];
+                return 1;
+        }
+        return -EINVAL;
+}
+
+/* What a create or run will do; false when the line holds a flag we don't
+ * know (then a create must not go on). */
+static bool parse_args(int argc, char **argv, struct runc_args *a) {
+        const char *help = NULL;
+        const struct flag global[] = {
+                { "debug", false, NULL }, { "systemd-cgroup", false, NULL }, { "help", false, NULL },
+                { "h", false, NULL }, { "version", false, NULL }, { "v", false, NULL },
+                { "log", true, &a->log }, { "log-format", true, &a->log_format }, { "root", true, &a->root },
+                { "criu", true, NULL }, { "rootless", true, NULL },
+        };
+        const struct flag create[] = {
+                { "bundle", true, &a->bundle }, { "b", true, &a->bundle }, { "console-socket", true, NULL },
+                { "pid-file", true, NULL }, { "preserve-fds", true, NULL }, { "no-pivot", false, NULL },
+                { "no-new-keyring", false, NULL },
+                /* run's own */
+                { "detach", false, NULL }, { "d", false, NULL }, { "keep", false, NULL },
+                { "no-subreaper", false, NULL },
+                { "help", false, &help }, { "h", false, &help },
+        };
+        int i = 1, r;
+
+        for (; i < argc; i++)
+                if ((r = take_flag(argc, argv, &i, global, ELEMENTSOF(global))) <= 0)
+                        break;
+        if (i >= argc)
+                return true;
+        if (r < 0)
+                return false;
+        a->command = argv[i++];
+        if (strcmp(a->command, "create") != 0 && strcmp(a->command, "run") != 0)
+                return true;
+        /* urfave/cli moves a command's flags before its arguments: runc
+         * takes `create ID --bundle B` as `create --bundle B ID` */
+        for (; i < argc; i++) {
+                if ((r = take_flag(argc, argv, &i, create, ELEMENTSOF(create))) < 0 || (r == 0 && a->id))
+                        return false;   /* an unknown flag, or a second argument */
+                if (r == 0)
+                        a->id = argv[i];
+        }
+        if (help && strcmp(help, "false") != 0) {
+                a->command = NULL;      /* runc shows the command's help */
+                return true;
+        }
+        return a->id != NULL;
+}
+
+static bool mentions_create(int argc, char **argv) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
+                        return true;
+        return false;
+}
+
+/* The containerd namespace, for the hook's audit line: the shim's word,
+ * else the last folder of --root (containerd's runc shim runs runc with
+ * --root <runc root>/<namespace>). */
+static const char *namespace_of(const struct runc_args *a) {
+        const char *ns = getenv("PORTCULLIS_CONTAINERD_NAMESPACE"), *slash;
+
+        if (ns && *ns)
+                return ns;
+        slash = a->root ? strrchr(a->root, '/') : NULL;
+        return slash && slash[1] ? slash + 1 : NULL;
+}
+
+/* The failure where the caller looks: stderr, and runc's JSON log when
+ * asked for one (one line, as runc's logrus writes: level, msg, time). */
+_printf_(2, 3) static void say(const struct runc_args *a, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL, *json = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        fprintf(stderr, NAME ": %s\n", msg);
+        if (a->log && streq_ptr(a->log_format, "json")) {
+                _cleanup_close_ int fd = open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                _cleanup_free_ char *line = NULL, *text = NULL;
+                json_auto_t *j = NULL;
+                char when[32];
+                time_t now = time(NULL);
+                struct tm tm;
+
+                if (fd < 0 || !gmtime_r(&now, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) ||
+                    asprintf(&text, NAME ": %s", msg) < 0)
+                        return;
+                j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", text, "time", when);
+                line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+                if (line && write_all(fd, line, strlen(line)) == 0)
+                        (void) write_all(fd, "\n", 1);
+        }
+}
+
+int main(int argc, char **argv) {
+        const char *name = getenv("PORTCULLIS_RUNC_DELEGATE");
+        _cleanup_free_ char *delegate = NULL;
+        struct runc_args a = {};
+        struct error err = {};
+        bool known = parse_args(argc, argv, &a);
+
+        name = name && *name ? name : "runc";
+        if (find_delegate(name, "the real runc", "runc", "PORTCULLIS_RUNC_DELEGATE", &delegate, &err) < 0) {
+                say(&a, "%s", err.msg);
+                return 1;
+        }
+        if (!known && mentions_create(argc, argv)) {
+                say(&a, "not creating the container: unknown command line for create or run; this wrapper knows "
+                    "runc 1.1's flags");
+                return 1;
+        }
+        if ((streq_ptr(a.command, "create") || streq_ptr(a.command, "run")) &&
+            oci_bundle_add_hook(a.bundle, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id, &err) < 0) {
+                say(&a, "not creating the container: %s", err.msg);
+                return 1;
+        }
+        argv[0] = strrchr(delegate, '/') + 1;
+        execv(delegate, argv);
+        say(&a, "exec %s: %s", delegate, strerror(errno));
+        return 1;
+}
