@@ -3,7 +3,8 @@
  * drop-in `portcullis install containerd` writes: a line scanner over the
  * TOML subset containerd's files use (tables, `key = "string"`, arrays of
  * strings, comments), not a TOML parser.  Anything else is skipped: the
- * doctor only looks for the keys that name our runtime. */
+ * doctor only looks for the keys that name our runtime (its runtime_type,
+ * its options' BinaryName, the default runtime's name, the imports). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
  * version 3 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.portcullis]
  * (compared with the quotes taken out). */
 #define RUNTIME_TABLE_SUFFIX ".containerd.runtimes.portcullis"
+#define OPTIONS_TABLE_SUFFIX RUNTIME_TABLE_SUFFIX ".options"
 #define CRI_TABLE_SUFFIX ".containerd"
 #define LINE_MAX_LEN 4096
 
@@ -140,6 +142,16 @@ static int key_value(struct scan *s, const char *line) {
                 s->c->runtime_type = t;
                 return 0;
         }
+        if ((endswith(s->table, OPTIONS_TABLE_SUFFIX) && streq_ptr(key, "BinaryName")) ||
+            (endswith(s->table, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "options.BinaryName"))) {
+                char *t = NULL;
+
+                if (string_at(v, &t, &end) == -ENOMEM)
+                        return -ENOMEM;
+                free(s->c->binary_name);
+                s->c->binary_name = t;
+                return 0;
+        }
         if (endswith(s->table, CRI_TABLE_SUFFIX) && streq_ptr(key, "default_runtime_name")) {
                 _cleanup_free_ char *t = NULL;
 
@@ -208,5 +220,6 @@ void containerd_config_done(struct containerd_config *c) {
                 return;
         strv_free(c->imports);
         free(c->runtime_type);
+        free(c->binary_name);
         *c = (struct containerd_config) {};
 }

@@ -35,6 +35,7 @@
 #define CONTAINERD_DROPIN "/etc/containerd/conf.d/portcullis.toml"
 #define CONTAINERD_CONFIG "/etc/containerd/config.toml"
 #define CONTAINERD_RUNTIME_TYPE "io.containerd.portcullis.v2"
+#define RUNC_RUNTIME_TYPE "io.containerd.runc.v2"
 #define SHIM_NAME "containerd-shim-portcullis-v2"
 /* How long the probe children may take: a trivial job, but on a loaded node. */
 #define DOCTOR_PROBE_DEADLINE_MS 10000u
@@ -218,6 +219,16 @@ static bool runc_wrapper_present(struct doctor *d, char **ret_path) {
         return false;
 }
 
+/* Whether path (a host path) is the runc wrapper, as runc_wrapper_present()
+ * finds it: the same file. */
+static bool names_wrapper(struct doctor *d, const char *path) {
+        _cleanup_free_ char *wrapper = NULL, *p = path && path[0] == '/' ? rooted(d, path) : NULL;
+        struct stat a, b;
+
+        return p && runc_wrapper_present(d, &wrapper) && stat(p, &a) == 0 && stat(wrapper, &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static bool path_exists(struct doctor *d, const char *host_path) {
         _cleanup_free_ char *p = rooted(d, host_path);
 
@@ -278,10 +289,18 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                                      "containerd is installed, but no runtime 'portcullis' is configured (%s "
                                      "absent, none in %s)", dropin, main_cfg)
                             : result(c, DOCTOR_SKIP, NULL, "containerd is not present on this node");
-        else if (!streq_ptr(where->runtime_type, CONTAINERD_RUNTIME_TYPE))
+        else if (streq_ptr(where->runtime_type, RUNC_RUNTIME_TYPE) && names_wrapper(d, where->binary_name)) {
+                /* containerd's own runc shim, running our wrapper as its runc */
+                d->containerd_configured = true;
+                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" RUNC_RUNTIME_TYPE ", BinaryName the runc "
+                           "wrapper %s) in %s%s", where->binary_name, where == &dc ? dropin : main_cfg,
+                           where->default_runtime ? "; the default runtime" : "");
+        } else if (!streq_ptr(where->runtime_type, CONTAINERD_RUNTIME_TYPE))
                 r = result(c, DOCTOR_FAIL, "portcullis install containerd",
-                           "%s: runtime 'portcullis' has runtime_type %s, not \"" CONTAINERD_RUNTIME_TYPE "\"",
-                           where == &dc ? dropin : main_cfg, where->runtime_type ? where->runtime_type : "(none)");
+                           "%s: runtime 'portcullis' has runtime_type %s, not \"" CONTAINERD_RUNTIME_TYPE "\"%s",
+                           where == &dc ? dropin : main_cfg, where->runtime_type ? where->runtime_type : "(none)",
+                           streq_ptr(where->runtime_type, RUNC_RUNTIME_TYPE) ? " (nor " RUNC_RUNTIME_TYPE " with "
+                           "BinaryName naming the runc wrapper)" : "");
         else if (where == &dc && !have_main)
                 r = result(c, DOCTOR_FAIL, "portcullis install containerd",
                            "%s is absent, so containerd never reads the drop-in %s", main_cfg, dropin);
@@ -293,6 +312,11 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                 r = result(c, DOCTOR_FAIL, "install " SHIM_NAME " in /usr/local/bin (portcullis install "
                            "containerd --binaries) or another folder on containerd's PATH",
                            "runtime 'portcullis' is configured, but no executable " SHIM_NAME " is in a PATH folder");
+        else if (where->binary_name && !names_wrapper(d, where->binary_name))
+                r = result(c, DOCTOR_FAIL, "remove BinaryName from the runtime's options, or set it to the runc "
+                           "wrapper", "%s: runtime 'portcullis' sets options.BinaryName = \"%s\", which replaces "
+                           "the shim's runc wrapper: the containers containerd 2.x creates through a pod's running "
+                           "shim would start unchecked", where == &dc ? dropin : main_cfg, where->binary_name);
         else if (!runc_wrapper_present(d, &wrapper))
                 r = result(c, DOCTOR_FAIL, "install portcullis again (portcullis install containerd --binaries "
                            "copies it)", "runtime 'portcullis' is configured, but the shim's runc wrapper (%s or "

@@ -67,6 +67,7 @@ struct containerd_config {
         bool has_runtime;               /* a [...containerd.runtimes.portcullis] table */
         char *runtime_type;             /* its runtime_type, or NULL */
         bool default_runtime;           /* default_runtime_name = "portcullis" */
+        char *binary_name;              /* its options' BinaryName (the runc its runc shim runs), or NULL */
 };
 
 int containerd_config_parse(const char *buf, size_t len, struct containerd_config *ret, struct error *err);

@@ -236,6 +236,27 @@ fresh wrongtype
 sed -i 's/io.containerd.portcullis.v2/io.containerd.runc.v2/' "$B/etc/containerd/conf.d/portcullis.toml"
 broken wrongtype runtime.containerd "runtime 'portcullis' has runtime_type io.containerd.runc.v2"
 
+# containerd's own runc shim with the wrapper as its runc: gated, no shim needed
+fresh binaryname
+sed -i 's/io.containerd.portcullis.v2/io.containerd.runc.v2/' "$B/etc/containerd/conf.d/portcullis.toml"
+printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis.options]\n  BinaryName = "%s"\n' \
+        "$WRAPPER_AT" >>"$B/etc/containerd/conf.d/portcullis.toml"
+rm "$B$SHIM_AT"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.containerd |
+        grep -qF "runtime 'portcullis' (io.containerd.runc.v2, BinaryName the runc wrapper $WRAPPER_AT) in $B/etc/containerd/conf.d/portcullis.toml" ||
+        fail "binaryname: $RC $(row runtime.containerd)"
+# ... and naming runc itself: not gated
+sed -i "s|BinaryName = .*|BinaryName = \"/usr/sbin/runc\"|" "$B/etc/containerd/conf.d/portcullis.toml"
+broken binaryname runtime.containerd "runtime_type io.containerd.runc.v2, not .* \\(nor io.containerd.runc.v2 with BinaryName naming the runc wrapper\\)"
+# our shim, whose runc a BinaryName replaces: the pod members containerd 2.x
+# creates through a running shim would go ungated
+fresh shimbinaryname
+sed -i 's|^\( *\)runtime_type = "io.containerd.portcullis.v2"|&\n\1options.BinaryName = "/usr/sbin/runc"|' \
+        "$B/etc/containerd/conf.d/portcullis.toml"
+grep -q '^ *options.BinaryName = "/usr/sbin/runc"' "$B/etc/containerd/conf.d/portcullis.toml" || fail "shimbinaryname: sed"
+broken shimbinaryname runtime.containerd "sets options.BinaryName = \"/usr/sbin/runc\", which replaces the shim's runc wrapper"
+
 # containerd 2's config version 3, the runtime in config.toml itself, default runtime
 fresh v3
 rm "$B/etc/containerd/conf.d/portcullis.toml"
