@@ -312,11 +312,6 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                 r = result(c, DOCTOR_FAIL, "install " SHIM_NAME " in /usr/local/bin (portcullis install "
                            "containerd --binaries) or another folder on containerd's PATH",
                            "runtime 'portcullis' is configured, but no executable " SHIM_NAME " is in a PATH folder");
-        else if (where->binary_name && !names_wrapper(d, where->binary_name))
-                r = result(c, DOCTOR_FAIL, "remove BinaryName from the runtime's options, or set it to the runc "
-                           "wrapper", "%s: runtime 'portcullis' sets options.BinaryName = \"%s\", which replaces "
-                           "the shim's runc wrapper: the containers containerd 2.x creates through a pod's running "
-                           "shim would start unchecked", where == &dc ? dropin : main_cfg, where->binary_name);
         else if (!runc_wrapper_present(d, &wrapper))
                 r = result(c, DOCTOR_FAIL, "install portcullis again (portcullis install containerd --binaries "
                            "copies it)", "runtime 'portcullis' is configured, but the shim's runc wrapper (%s or "

@@ -249,13 +249,6 @@ doctor "$B"
 # ... and naming runc itself: not gated
 sed -i "s|BinaryName = .*|BinaryName = \"/usr/sbin/runc\"|" "$B/etc/containerd/conf.d/portcullis.toml"
 broken binaryname runtime.containerd "runtime_type io.containerd.runc.v2, not .* \\(nor io.containerd.runc.v2 with BinaryName naming the runc wrapper\\)"
-# our shim, whose runc a BinaryName replaces: the pod members containerd 2.x
-# creates through a running shim would go ungated
-fresh shimbinaryname
-sed -i 's|^\( *\)runtime_type = "io.containerd.portcullis.v2"|&\n\1options.BinaryName = "/usr/sbin/runc"|' \
-        "$B/etc/containerd/conf.d/portcullis.toml"
-grep -q '^ *options.BinaryName = "/usr/sbin/runc"' "$B/etc/containerd/conf.d/portcullis.toml" || fail "shimbinaryname: sed"
-broken shimbinaryname runtime.containerd "sets options.BinaryName = \"/usr/sbin/runc\", which replaces the shim's runc wrapper"
 
 # containerd 2's config version 3, the runtime in config.toml itself, default runtime
 fresh v3
