@@ -728,6 +728,84 @@ static int check_upper(const char *upper, char *const *lower_real, size_t n, cha
         return k;
 }
 
+/* ---- Docker's init layer ------------------------------------------------- */
+
+/* Docker (overlay2) puts a layer of its own above the image's for each
+ * container, <id>-init, with the mountpoints it bind-mounts over and
+ * nothing else (moby daemon/initlayer): empty files and folders, and
+ * /etc/mtab -> /proc/mounts.  Held to exactly that, it says nothing about
+ * the image, and leaving it out of the identity lets the containers of one
+ * image share it.  Anything else in it, and it is hashed as a layer. */
+static const struct {
+        const char *path;
+        mode_t type;
+        const char *target;     /* a symlink's */
+} docker_init[] = {
+        { ".dockerenv", S_IFREG, NULL }, { "dev", S_IFDIR, NULL }, { "dev/console", S_IFREG, NULL },
+        { "dev/pts", S_IFDIR, NULL }, { "dev/shm", S_IFDIR, NULL }, { "etc", S_IFDIR, NULL },
+        { "etc/hostname", S_IFREG, NULL }, { "etc/hosts", S_IFREG, NULL }, { "etc/mtab", S_IFLNK, "/proc/mounts" },
+        { "etc/resolv.conf", S_IFREG, NULL }, { "proc", S_IFDIR, NULL }, { "sys", S_IFDIR, NULL },
+};
+
+/* Whether every entry of the folder dfd (at rel) is one of docker_init[],
+ * as that says, down to the end.  Takes dfd. */
+static bool docker_init_dir(int dfd, const char *rel, unsigned depth) {
+        DIR *d = fdopendir(dfd);
+        struct dirent *de;
+        bool ok = true;
+
+        if (!d) {
+                closep(&dfd);
+                return false;
+        }
+        while (ok && (errno = 0, de = readdir(d))) {
+                char sub[64], target[32];
+                struct stat st;
+                size_t k;
+
+                if (streq_ptr(de->d_name, ".") || streq_ptr(de->d_name, ".."))
+                        continue;
+                if (snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) >= (int) sizeof(sub))
+                        ok = false;
+                for (k = 0; ok && k < ELEMENTSOF(docker_init) && !streq_ptr(docker_init[k].path, sub); k++)
+                        ;
+                ok = ok && k < ELEMENTSOF(docker_init) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                     (st.st_mode & S_IFMT) == docker_init[k].type;
+                if (ok && S_ISREG(st.st_mode))
+                        ok = st.st_size == 0;
+                else if (ok && S_ISLNK(st.st_mode)) {
+                        ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+
+                        ok = n > 0 && (target[n] = '\0', streq_ptr(target, docker_init[k].target));
+                } else if (ok) {
+                        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                        /* an opaque folder here would hide the image's */
+                        if (fd < 0 || depth >= 2 || changes_view(fd)) {
+                                closep(&fd);
+                                ok = false;
+                        } else
+                                ok = docker_init_dir(fd, sub, depth + 1);
+                }
+        }
+        ok = ok && errno == 0;
+        closedir(d);
+        return ok;
+}
+
+static bool docker_init_layer(const char *path) {
+        int fd;
+
+        if (!endswith(path, "-init/diff"))
+                return false;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || changes_view(fd)) {
+                closep(&fd);
+                return false;
+        }
+        return docker_init_dir(fd, "", 0);
+}
+
 /* ---- the probe ---------------------------------------------------------- */
 
 /* Where containers/storage resolves relative layer paths (it mounts from
@@ -802,6 +880,13 @@ static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, c
                         k = set_why(p, "a lower layer can't vouch for the image: %s", strempty(why));
                         k = k < 0 ? k : -EPERM;
                         break;
+                }
+                /* Docker's own layer on top of the image's (checked to hold its
+                 * mountpoints alone): the same image under every container */
+                if (i == 0 && !m->lowers[i].data_only && docker_init_layer(r)) {
+                        if (strv_push(&real, TAKE_PTR(r)) < 0)
+                                k = -ENOMEM;
+                        continue;
                 }
                 if (strbuf_printf(&b, "%s %s %llu:%llu %llu %lld.%u\n", m->lowers[i].data_only ? "data" : "lower", r,
                                   (unsigned long long) sx.stx_dev_major, (unsigned long long) sx.stx_dev_minor,

@@ -324,6 +324,60 @@ static void test_real_mounts(const char *t) {
                 CHECK(mount_overlay(f, lower, up, work) == 0);
                 CHECK_MSG(probe(f, &p) && streq_ptr(p.identity, first), "link and real path differ");
                 umount(f);
+
+                /* Docker's overlay2: its C0-init layer on top of the image's,
+                 * holding its mountpoints alone, is left out: the image's
+                 * identity, whatever the container */
+                static const char *const init_files[] = { ".dockerenv", "dev/console", "etc/hostname", "etc/hosts",
+                                                          "etc/resolv.conf" };
+                static const char *const init_dirs[] = { "dev/pts", "dev/shm", "proc", "sys" };
+                char init[4096];
+
+                snprintf(init, sizeof(init), "%s/C0-init/diff", home);
+                for (size_t i = 0; i < ELEMENTSOF(init_files); i++) {
+                        snprintf(f, sizeof(f), "%s/%s", init, init_files[i]);
+                        test_write_file(f, "");
+                }
+                for (size_t i = 0; i < ELEMENTSOF(init_dirs); i++)
+                        mkdir(test_path(init, init_dirs[i]), 0755);
+                CHECK(symlink("/proc/mounts", test_path(init, "etc/mtab")) == 0);
+                snprintf(f, sizeof(f), "%s/l", home);
+                CHECK(symlink("../C0-init/diff", test_path(f, "SHORTI")) == 0);
+                snprintf(f, sizeof(f), "%s/C0/merged", home);
+                CHECK(chdir(home) == 0);
+                CHECK(mount("overlay", f, "overlay", 0, "lowerdir=l/SHORTI:l/SHORTA,upperdir=C0/diff,workdir=C0/work") == 0);
+                CHECK(chdir("/") == 0);
+                CHECK_MSG(probe(f, &p) && streq_ptr(p.identity, first), "docker init layer: %s", strna(p.why_not));
+                /* anything more in it, and it is a layer like any other */
+                static const char *const extra[] = { "etc/passwd", "usr/lib/x", "dev/pts/0", "etc/hosts" };
+                for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
+                        char e[4096];
+
+                        snprintf(e, sizeof(e), "%s/%s", init, extra[i]);
+                        test_write_file(e, "127.0.0.1 x\n");
+                        CHECK_MSG(probe(f, &p) && p.identity && !streq_ptr(p.identity, first), "init layer with %s",
+                                  extra[i]);
+                        if (streq_ptr(extra[i], "etc/hosts"))
+                                test_write_file(e, "");
+                        else
+                                unlink(e);
+                }
+                rmdir(test_path(init, "usr/lib"));
+                rmdir(test_path(init, "usr"));
+                CHECK(unlink(test_path(init, "etc/mtab")) == 0 && symlink("/etc/shadow", test_path(init, "etc/mtab")) == 0);
+                CHECK_MSG(probe(f, &p) && !streq_ptr(p.identity, first), "init layer with another mtab link");
+                CHECK(unlink(test_path(init, "etc/mtab")) == 0 && symlink("/proc/mounts", test_path(init, "etc/mtab")) == 0);
+                CHECK(setxattr(test_path(init, "etc"), "trusted.overlay.opaque", "y", 1, 0) == 0);
+                CHECK_MSG(probe(f, &p) && !streq_ptr(p.identity, first), "init layer with an opaque /etc");
+                CHECK(removexattr(test_path(init, "etc"), "trusted.overlay.opaque") == 0);
+                CHECK_MSG(probe(f, &p) && streq_ptr(p.identity, first), "init layer clean again: %s", strna(p.why_not));
+                umount(f);
+                /* below the top it is not Docker's init layer */
+                CHECK(chdir(home) == 0);
+                CHECK(mount("overlay", f, "overlay", 0, "lowerdir=l/SHORTA:l/SHORTI,upperdir=C0/diff,workdir=C0/work") == 0);
+                CHECK(chdir("/") == 0);
+                CHECK_MSG(probe(f, &p) && !streq_ptr(p.identity, first), "init layer below the image's");
+                umount(f);
         }
 
         /* not an overlay, or a folder inside one */

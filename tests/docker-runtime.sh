@@ -1,0 +1,119 @@
+#!/bin/bash
+# Docker through the runc wrapper: a real dockerd (its own data root, exec
+# root, socket and containerd, no bridge, no iptables) with the wrapper as
+# a runtime (`--add-runtime portcullis=...`, what daemon.json's "runtimes"
+# sets), `docker run --runtime portcullis` of the images containerd-shim.sh
+# builds: busybox + Debian 12's libcurl4 7.88.1-10+deb12u3 (vulnerable:
+# blocked, the reason in docker's error) and +deb12u4 (fixed: starts).
+# Needs root, dockerd (Debian: docker.io), umoci, skopeo and busybox-static;
+# skips (77) without them.
+set -u
+WRAPPER=${PORTCULLIS_RUNC_WRAPPER:?}
+HOOK=${PORTCULLIS_HOOK:?}
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+
+skip() { echo "skip: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+for t in dockerd umoci skopeo runc; do command -v "$t" >/dev/null || skip "$t not installed"; done
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || skip "no static busybox (busybox-static)"
+# Debian's client (docker.io), not another on the PATH that may speak a
+# newer API than this dockerd
+DOCKER=/usr/bin/docker
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker) || skip "no docker client"
+
+T=$(mktemp -d /tmp/pc-dk-XXXXXX)
+DOCKERD_PID=
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cleanup() {
+        if [ -n "$DOCKERD_PID" ]; then
+                kill "$DOCKERD_PID" 2>/dev/null
+                for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+                kill -9 "$DOCKERD_PID" 2>/dev/null
+        fi
+        # what outlived it (its containerd, shims) names our folder
+        for d in /proc/[0-9]*; do
+                tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF -- "$T/" && kill -9 "${d#/proc/}" 2>/dev/null
+        done
+        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+# The images: one layer each, as docker-archive files.
+image() {
+        local r=$T/rootfs-$1
+        mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
+        cp "$BUSYBOX" "$r/bin/busybox"
+        ln -s busybox "$r/bin/sh"
+        printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
+                "$2" >"$r/var/lib/dpkg/status"
+        umoci new --image "$T/oci:$1" &&
+                umoci insert --image "$T/oci:$1" "$r" / >/dev/null &&
+                umoci config --image "$T/oci:$1" --config.cmd /bin/sh &&
+                skopeo copy -q "oci:$T/oci:$1" "docker-archive:$T/$1.tar:localhost/pc:$1"
+}
+umoci init --layout "$T/oci" && image vuln 7.88.1-10+deb12u3 && image fixed 7.88.1-10+deb12u4 ||
+        { echo "FAIL: building the images"; exit 1; }
+
+"$P" db import "$SRC/feed" --db "$T/vulndb.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/vulndb.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/pc-config.json"
+
+# The wrapper finds the hook and its config in the environment dockerd
+# hands down to containerd, its shims and runc.
+SNAP=overlay2
+grep -qw overlay /proc/filesystems || SNAP=vfs
+PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json dockerd --data-root "$T/data" --exec-root "$T/exec" \
+        --pidfile "$T/docker.pid" -H "unix://$T/docker.sock" --bridge none --iptables=false --ip6tables=false \
+        --ip-masq=false --storage-driver "$SNAP" --add-runtime "portcullis=$WRAPPER" </dev/null >"$T/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+D="$DOCKER -H unix://$T/docker.sock"
+for _ in $(seq 150); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
+$D version >/dev/null 2>&1 || { echo "FAIL: dockerd did not start:"; tail -20 "$T/dockerd.log"; exit 1; }
+[ "$SNAP" = overlay2 ] && ! $D info 2>/dev/null | grep -q 'Storage Driver: overlay2' && {
+        echo "FAIL: dockerd has no overlay2:"; tail -5 "$T/dockerd.log"; exit 1; }
+echo "dockerd $($D version --format '{{.Server.Version}}' 2>/dev/null), storage driver $SNAP"
+for t in vuln fixed; do $D load -q -i "$T/$t.tar" >/dev/null || { echo "FAIL: docker load $t"; exit 1; }; done
+
+run() {  # run NAME IMAGE: sets OUT and RC
+        OUT=$(timeout 60 $D run --rm --network none --runtime portcullis --name "$1" "localhost/pc:$2" \
+                /bin/sh -c 'echo started' 2>&1 </dev/null); RC=$?
+}
+
+# 1. vulnerable: never runs; docker's error carries the block line; the
+#    audit line names the container and containerd's namespace, moby.
+run pc-vuln vuln
+[ "$RC" -ne 0 ] && ! grep -q started <<<"$OUT" || fail "the vulnerable image started: $RC $OUT"
+grep -qF "portcullis: blocked container " <<<"$OUT" && grep -qF "1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)" <<<"$OUT" ||
+        fail "the vulnerable image: no block line in: $OUT"
+tail -1 "$T/audit.log" 2>/dev/null | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == "deny" and d["containerd_namespace"] == "moby" and len(d["container"]) == 64, d' ||
+        fail "the vulnerable image: audit line: $(tail -1 "$T/audit.log" 2>/dev/null)"
+
+# 2. fixed: starts; again, a cache hit (with overlay2, on the layers'
+#    identity: the hit reads nothing of the rootfs).
+run pc-fixed fixed
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "the fixed image did not start: $RC $OUT"
+run pc-fixed2 fixed
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "the fixed image, again: $RC $OUT"
+tail -1 "$T/audit.log" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == "allow" and d["cache"] == "hit", d
+assert sys.argv[1] != "overlay2" or d["identity_source"] == "overlay", d' "$SNAP" ||
+        fail "the fixed image, again: not a hit: $(tail -1 "$T/audit.log")"
+
+# 3. the default runtime (runc) is not gated: docker's default runtime must
+#    be portcullis where every container must pass (README, "Docker").
+OUT=$(timeout 60 $D run --rm --network none localhost/pc:vuln /bin/sh -c 'echo started' 2>&1 </dev/null)
+[ "$OUT" = started ] || fail "docker's own runc: $OUT"
+
+[ "$fails" -eq 0 ] && echo ok || { echo "$fails failures"; tail -5 "$T/dockerd.log"; }
+[ "$fails" -eq 0 ]
