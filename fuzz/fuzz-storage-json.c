@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* containers/storage's containers.json and images.json: whatever the bytes,
- * the image of layer "L1" and the name of image "i1" are found, absent
+/* containers/storage's containers.json and images.json, and Docker's
+ * config.v2.json: whatever the bytes, the image of layer "L1", the name of
+ * image "i1" and the image of Docker container "c1" are found, absent
  * (-ENOENT) or refused with a message; what is found is printable, without
  * spaces, and within the name limit. */
 #include <stdint.h>
@@ -35,6 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s = NULL;
         err = (struct error) {};
         k = overlay_storage_image_name((const char *) data, size, "i1", &s, &err);
+        check(k, s, &err);
+        s = NULL;
+        err = (struct error) {};
+        k = overlay_docker_image_name((const char *) data, size, "c1", &s, &err);
         check(k, s, &err);
         return 0;
 }

@@ -171,7 +171,7 @@ static void set_name(struct start *h) {
         const char *image = annotations_trusted(h) ? oci_image_name(h->state.annotations, h->oci.annotations)
                                                    : NULL;
 
-        if (!image)     /* Podman: containers/storage's name, from root's own files */
+        if (!image)     /* Podman, Docker: the name in their own root-owned files */
                 image = h->ov.image_name;
 
         h->ctx.image = image;
@@ -1060,7 +1060,7 @@ static int run(struct start *h) {
             (k = merge_annotations(h)) < 0 ||
             (k = overlay_probe(h->oci.rootfs,
                                !annotations_trusted(h) || !oci_image_name(h->state.annotations, h->oci.annotations),
-                               &h->ov)) < 0) {
+                               h->state.id, &h->ov)) < 0) {
                 if (k == -ENOMEM)
                         error_set(&err, ENOMEM, "out of memory");
                 set_name(h);

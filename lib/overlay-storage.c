@@ -5,8 +5,15 @@
  * images with their names.  The mount says which layer is the container's
  * (<root>/overlay/<layer>/merged), so the name comes from files only root
  * can write, not from anything the container says; it serves as the name
- * shown and matched by scopes, never as the identity. */
+ * shown and matched by scopes, never as the identity.
+ *
+ * Docker (overlay2) keeps the same facts per container: the mount is
+ * <data-root>/overlay2/<mount id>/merged, <data-root>/image/overlay2/
+ * layerdb/mounts/<container id>/mount-id names that mount's layer, and
+ * <data-root>/containers/<container id>/config.v2.json the image the
+ * container was made from (Config.Image, as `docker run` was given it). */
 #include <fcntl.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +122,81 @@ static int read_trusted(const char *folder, const char *file, char **ret, size_t
                 return error_set(err, EPERM, "%s is not root's alone (uid %u, mode %04o)", path, st.st_uid,
                                  (unsigned) (st.st_mode & 07777));
         return read_full_fd(fd, OVERLAY_STORAGE_JSON_MAX, path, ret, ret_len, err);
+}
+
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err) {
+        json_error_t jerr;
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        const char *name;
+
+        if (!root)
+                return error_set(err, EINVAL, "config.v2.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        if (!json_is_object(root) || !streq_ptr(json_string_value(json_object_get(root, "ID")), id)) {
+                json_decref(root);
+                return error_set(err, EINVAL, "config.v2.json: not Docker's file for container %s", id);
+        }
+        name = json_string_value(json_object_get(json_object_get(root, "Config"), "Image"));
+        if (!name || !name[0] || strlen(name) > STORAGE_NAME_MAX || !printable(name)) {
+                json_decref(root);
+                return error_set(err, ENOENT, "config.v2.json: container %s names no image", id);
+        }
+        *ret_name = strdup(name);
+        json_decref(root);
+        return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
+}
+
+/* Docker's ids: 64 lowercase hex digits (also what keeps them one path
+ * component). */
+static bool docker_id(const char *s, size_t n) {
+        if (n != 64)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+/* <data-root>/overlay2/<mount id>/merged: Docker's, with its data root and
+ * mount id; else 0. */
+static int docker_mount(const char *mount_point, char **ret_root, char **ret_mount_id) {
+        const char *end, *s;
+
+        if (!endswith(mount_point, "/merged"))
+                return 0;
+        end = mount_point + strlen(mount_point) - STRLEN("/merged");
+        for (s = end; s > mount_point && s[-1] != '/'; s--)
+                ;
+        if (!docker_id(s, (size_t) (end - s)) || s - mount_point < (ptrdiff_t) STRLEN("/overlay2/") ||
+            strncmp(s - STRLEN("/overlay2/"), "/overlay2/", STRLEN("/overlay2/")) != 0)
+                return 0;
+        *ret_root = strndup(mount_point, (size_t) (s - STRLEN("/overlay2/") - mount_point));
+        *ret_mount_id = strndup(s, 64);
+        return *ret_root && *ret_mount_id ? 1 : -ENOMEM;
+}
+
+int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err) {
+        _cleanup_free_ char *root = NULL, *mount_id = NULL, *dir = NULL, *buf = NULL;
+        size_t len;
+        int k;
+
+        k = docker_mount(mount_point, &root, &mount_id);
+        if (k == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (k == 0 || !id || !docker_id(id, strlen(id)))
+                return error_set(err, ENOENT, "%s is not a Docker overlay2 mount", mount_point);
+        if (asprintf(&dir, "%s/image/overlay2/layerdb/mounts/%s", root, id) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "mount-id", &buf, &len, err)) < 0)
+                return k;
+        if (len != 64 || memcmp(buf, mount_id, 64) != 0)
+                return error_set(err, EINVAL, "%s/mount-id does not name the mount %s", dir, mount_point);
+        free(TAKE_PTR(buf));
+        free(dir);
+        if (asprintf(&dir, "%s/containers/%s", root, id) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "config.v2.json", &buf, &len, err)) < 0)
+                return k;
+        return overlay_docker_image_name(buf, len, id, ret_name, err);
 }
 
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {

@@ -930,7 +930,7 @@ static int check_upper_layer(struct overlay_probe *p, const struct overlay_mount
         return 0;
 }
 
-int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret) {
+int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret) {
         _cleanup_strv_free_ char **real = NULL;
         _cleanup_free_ char *home = NULL;
         struct overlay_mount m = {};
@@ -955,8 +955,14 @@ int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret)
         if (k >= 0 && want_name && m.mount_point && home) {
                 struct error err = {};
 
-                if (overlay_storage_name(m.mount_point, &p.image_name, &err) < 0 && err.msg[0])
+                k = overlay_storage_name(m.mount_point, &p.image_name, &err);
+                if (k == -ENOENT && strstr(m.mount_point, "/overlay2/")) {
+                        error_clear(&err);
+                        k = overlay_docker_name(m.mount_point, container_id, &p.image_name, &err);
+                }
+                if (k < 0 && err.msg[0])
                         p.name_note = strdup(err.msg);
+                k = k == -ENOMEM ? k : 0;
         }
         overlay_mount_done(&m);
         if (k == -ENOMEM) {

@@ -85,9 +85,10 @@ void overlay_probe_done(struct overlay_probe *p);
  * an overlay mount whose lowers are root-owned private folders and whose
  * upper holds only the runtime's empty mountpoints?  Then ret->identity is
  * set.  With want_name, the image's name is looked up in containers/storage
- * when the mount is one of its layers.  Never fails: every reason is in
+ * when the mount is one of its layers, or in Docker's metadata for
+ * container_id (the runtime's id of the container) when it is Docker's.  Never fails: every reason is in
  * ret->why_not / ret->name_note (-ENOMEM only when memory runs out). */
-int overlay_probe(const char *rootfs, bool want_name, struct overlay_probe *ret);
+int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret);
 
 /* containers/storage metadata (lib/overlay-storage.c): in containers.json
  * (an array of containers), the image id of the container whose "layer" is
@@ -102,6 +103,17 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
  * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own
  * root-owned metadata. */
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
+
+/* Docker's config.v2.json for container id: Config.Image, the image it was
+ * made from.  -EINVAL when the file is not Docker's for that container,
+ * -ENOENT when it names no image. */
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err);
+
+/* The name of the image of Docker container id (its 64-digit id), whose
+ * overlay2 mount is mount_point (<data-root>/overlay2/<mount id>/merged),
+ * from <data-root>'s own root-owned metadata: the container's mount-id
+ * must name that mount. */
+int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err);
 
 /* path resolved to a folder whose every step is root's and writable by root
  * alone, behind a folder closed to other users (what a layer must be);

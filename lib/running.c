@@ -26,7 +26,8 @@
 #include "vex.h"
 #include "vulndb.h"
 
-const char *const running_default_roots[] = { "/run/runc", "/run/crun", "/run/containerd/runc", NULL };
+const char *const running_default_roots[] = { "/run/runc", "/run/crun", "/run/containerd/runc",
+                                               "/run/docker/runtime-runc", NULL };
 
 #define PROC_STAT_MAX ((size_t) 4096)
 #define INVENTORY_DEADLINE_DEFAULT_MS 60000u
@@ -352,7 +353,7 @@ static int find_identity(const struct running_options *o, struct running_contain
         }
         if (!c->rootfs)
                 return asprintf(&c->identity_note, "the state names no rootfs") < 0 ? -ENOMEM : 0;
-        r = overlay_probe(c->rootfs, !c->image, &ov);
+        r = overlay_probe(c->rootfs, !c->image, c->id, &ov);
         if (r < 0)
                 return r;
         if (ov.image_name && !c->image) {

@@ -4,7 +4,8 @@
 # a runtime (`--add-runtime portcullis=...`, what daemon.json's "runtimes"
 # sets), `docker run --runtime portcullis` of the images containerd-shim.sh
 # builds: busybox + Debian 12's libcurl4 7.88.1-10+deb12u3 (vulnerable:
-# blocked, the reason in docker's error) and +deb12u4 (fixed: starts).
+# blocked, the reason in docker's error) and +deb12u4 (fixed: starts); the
+# image named from Docker's own files, for the audit line and scopes.
 # Needs root, dockerd (Debian: docker.io), umoci, skopeo and busybox-static;
 # skips (77) without them.
 set -u
@@ -48,6 +49,7 @@ image() {
         mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
         cp "$BUSYBOX" "$r/bin/busybox"
         ln -s busybox "$r/bin/sh"
+        ln -s busybox "$r/bin/sleep"
         printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
         printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
                 "$2" >"$r/var/lib/dpkg/status"
@@ -89,12 +91,13 @@ run() {  # run NAME IMAGE: sets OUT and RC
 #    audit line names the container and containerd's namespace, moby.
 run pc-vuln vuln
 [ "$RC" -ne 0 ] && ! grep -q started <<<"$OUT" || fail "the vulnerable image started: $RC $OUT"
-grep -qF "portcullis: blocked container " <<<"$OUT" && grep -qF "1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)" <<<"$OUT" ||
+grep -qF "portcullis: blocked localhost/pc:vuln: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)" <<<"$OUT" ||
         fail "the vulnerable image: no block line in: $OUT"
 tail -1 "$T/audit.log" 2>/dev/null | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
-assert d["decision"] == "deny" and d["containerd_namespace"] == "moby" and len(d["container"]) == 64, d' ||
+assert d["decision"] == "deny" and d["containerd_namespace"] == "moby" and len(d["container"]) == 64, d
+assert d["image"] == "localhost/pc:vuln", d' ||
         fail "the vulnerable image: audit line: $(tail -1 "$T/audit.log" 2>/dev/null)"
 
 # 2. fixed: starts; again, a cache hit (with overlay2, on the layers'
@@ -110,7 +113,36 @@ assert d["decision"] == "allow" and d["cache"] == "hit", d
 assert sys.argv[1] != "overlay2" or d["identity_source"] == "overlay", d' "$SNAP" ||
         fail "the fixed image, again: not a hit: $(tail -1 "$T/audit.log")"
 
-# 3. the default runtime (runc) is not gated: docker's default runtime must
+# 3. the image's name, from Docker's own files, chooses the scope: an audit
+#    scope for localhost/pc:vuln lets it start, recorded.
+printf '{"mode": "enforce", "severity": "HIGH", "scopes": [{"name": "pc", "match": {"images": ["localhost/pc:vuln"]}, "mode": "audit"}]}\n' \
+        >"$T/policy.json"
+run pc-audited vuln
+[ "$RC" -eq 0 ] && [ "$OUT" = started ] || fail "the audit scope by image name did not apply: $RC $OUT"
+tail -1 "$T/audit.log" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert d["decision"] == "audit" and d["scope"] == "pc" and d["image"] == "localhost/pc:vuln", d' ||
+        fail "the audit scope: $(tail -1 "$T/audit.log")"
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+
+# 4. portcullis ps finds Docker's running containers (its runc root,
+#    /run/docker/runtime-runc by default, here under the exec root), named
+#    and identified as the hook does.
+OUT=$(timeout 30 $D run -d --network none --runtime portcullis --name pc-long localhost/pc:fixed /bin/sleep 60 2>&1) ||
+        fail "detached start: $OUT"
+"$P" ps --config "$T/pc-config.json" --state-root "$T/exec/runtime-runc" --format json >"$T/ps.json" 2>"$T/ps.err" ||
+        fail "ps: $(cat "$T/ps.err")"
+python3 - "$T/ps.json" "$OUT" <<'PY' || fail "ps: $(cat "$T/ps.json")"
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["containers"]}
+x = c[sys.argv[2]]
+assert x["image"] == "localhost/pc:fixed" and x["identity_source"] == "overlay" and x["cached"], x
+assert x["verdict"] == "allow", x
+PY
+$D rm -f pc-long >/dev/null 2>&1
+
+# 5. the default runtime (runc) is not gated: docker's default runtime must
 #    be portcullis where every container must pass (README, "Docker").
 OUT=$(timeout 60 $D run --rm --network none localhost/pc:vuln /bin/sh -c 'echo started' 2>&1 </dev/null)
 [ "$OUT" = started ] || fail "docker's own runc: $OUT"

@@ -163,6 +163,19 @@ static void test_storage_json(void) {
         CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &err) ==
               -EINVAL);
         CHECK(none == NULL);
+
+        /* Docker's config.v2.json */
+        static const char docker[] = "{\"ID\":\"c1\",\"Config\":{\"Image\":\"localhost/pc:vuln\"},\"Image\":\"sha256:ab\"}";
+        _cleanup_free_ char *dname = NULL;
+
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c1", &dname, &err) == 0 &&
+              streq_ptr(dname, "localhost/pc:vuln"));
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c2", &none, &err) == -EINVAL &&
+              strstr(err.msg, "not Docker's file for container c2"));
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\"}", 11, "c1", &none, &err) == -ENOENT);
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\",\"ID\":\"c2\"}", 21, "c2", &none, &err) == -EINVAL);
+        CHECK(overlay_docker_image_name("[]", 2, "c1", &none, &err) == -EINVAL);
+        CHECK(none == NULL);
 }
 
 /* --- real mounts (root) ----------------------------------------------------- */
@@ -179,7 +192,7 @@ static int mount_overlay(const char *target, const char *lower, const char *uppe
 
 static char *probe(const char *rootfs, struct overlay_probe *p) {
         overlay_probe_done(p);
-        CHECK(overlay_probe(rootfs, false, p) == 0);
+        CHECK(overlay_probe(rootfs, false, NULL, p) == 0);
         return p->identity;
 }
 
