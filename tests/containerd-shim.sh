@@ -207,7 +207,7 @@ cp "$B/config.json" "$T/after-wrap"
 # runc takes a command's flags after its arguments too (urfave/cli moves
 # them first): the bundle named there is the one edited.
 install -m 640 "$B/config.json.orig" "$B/config.json"
-wrap run c11 -b="$B" --detach
+wrap run c11 -b="$B" --detach --pidfd-socket /p.sock
 [ "$RC" -eq 0 ] && grep -q '"c11"' "$B/config.json" || fail "wrapper run with the flags last: rc $RC err '$ERR'"
 # once
 install -m 640 "$T/after-wrap" "$B/config.json"

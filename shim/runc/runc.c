@@ -14,7 +14,7 @@
  * alone, as a runtime's runc binary (containerd's runc options
  * BinaryName, `ctr run --runc-binary`).
  *
- * runc's command line (runc 1.1, urfave/cli on Go's flag package): global
+ * runc's command line (runc 1.1 and 1.2, urfave/cli on Go's flag package): global
  * flags, the command, then its flags and the container id in any order
  * (urfave/cli moves the flags first); "-flag", "--flag", "-flag=value"
  * alike.
@@ -97,6 +97,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
         };
         const struct flag create[] = {
                 { "bundle", true, &a->bundle }, { "b", true, &a->bundle }, { "console-socket", true, NULL },
+                { "pidfd-socket", true, NULL },         /* runc 1.2; go-runc passes it when asked */
                 { "pid-file", true, NULL }, { "preserve-fds", true, NULL }, { "no-pivot", false, NULL },
                 { "no-new-keyring", false, NULL },
                 /* run's own */
@@ -195,7 +196,7 @@ int main(int argc, char **argv) {
         }
         if (!known && mentions_create(argc, argv)) {
                 say(&a, "not creating the container: unknown command line for create or run; this wrapper knows "
-                    "runc 1.1's flags");
+                    "runc 1.1's and 1.2's flags");
                 return 1;
         }
         if ((streq_ptr(a.command, "create") || streq_ptr(a.command, "run")) &&
