@@ -39,6 +39,8 @@ chmod 0700 "$H/var/lib/portcullis" "$H/var/cache/portcullis" "$H/run/portcullis/
 install -m 0755 "$HOOK" "$H$HOOK_AT"
 install -m 0755 "$SHIM" "$H$SHIM_AT"
 install -m 0755 "$RUNC_WRAPPER" "$H$WRAPPER_AT"
+mkdir -p "$H/etc/docker"
+printf '{"runtimes": {"portcullis": {"path": "%s"}}, "default-runtime": "portcullis"}\n' "$WRAPPER_AT" >"$H/etc/docker/daemon.json"
 cat >"$H/etc/portcullis/config.json" <<'EOF'
 {
   "db": "/var/lib/portcullis/vulndb.sqlite",
@@ -84,7 +86,8 @@ row() { grep -A1 "^$1 " <<<"$OUT"; }
 
 doctor "$H"
 [ "$RC" -eq 0 ] || fail "healthy: exit $RC: $OUT $ERR"
-for c in config runtime.containerd runtime.oci-hooks hook shim policy db cache lock_dir audit_log sandbox dry_run; do
+for c in config runtime.containerd runtime.oci-hooks runtime.docker hook shim policy db cache lock_dir audit_log sandbox \
+        dry_run; do
         r=$(row "$c")
         # A kernel without Landlock (before 5.13, or not enabled) or without
         # seccomp filters is a warning, nothing else.
@@ -96,6 +99,8 @@ done
 row runtime.containerd | grep -q "runtime 'portcullis' (io.containerd.portcullis.v2) in $H/etc/containerd/conf.d/portcullis.toml, imported, shim $H$SHIM_AT, runc wrapper $H$WRAPPER_AT" ||
         fail "healthy: containerd row: $(row runtime.containerd)"
 row runtime.oci-hooks | grep -q "names $HOOK_AT" || fail "healthy: hooks.d row: $(row runtime.oci-hooks)"
+row runtime.docker | grep -qF "runtime 'portcullis' in $H/etc/docker/daemon.json, the runc wrapper $WRAPPER_AT; the default runtime" ||
+        fail "healthy: docker row: $(row runtime.docker)"
 row dry_run | grep -Eq "a test image would start: first decision \(cache miss\) in [0-9]+ ms, again \(cache hit\) in [0-9]+ ms" ||
         fail "healthy: dry run: $(row dry_run)"
 [ -e "$H/var/log/portcullis/audit.log" ] && fail "healthy: doctor left an audit log file behind"
@@ -110,8 +115,8 @@ import json, sys
 d = json.loads(sys.argv[1])
 assert d["version"] == 1 and d["root"] == sys.argv[2] and d["config"] is None and d["ok"] is True, d
 names = [c["name"] for c in d["checks"]]
-assert names == ["config", "runtime.containerd", "runtime.oci-hooks", "hook", "shim", "policy", "db", "cache",
-                 "lock_dir", "audit_log", "sandbox", "dry_run"], names
+assert names == ["config", "runtime.containerd", "runtime.oci-hooks", "runtime.docker", "hook", "shim", "policy", "db",
+                 "cache", "lock_dir", "audit_log", "sandbox", "dry_run"], names
 for c in d["checks"]:
     assert set(c) == {"name", "status", "detail", "fix", "duration_ms"}, c
     assert c["status"] in ("ok", "warn"), c
@@ -279,6 +284,24 @@ doctor "$B"
 fresh noshim
 rm "$B$SHIM_AT"
 broken noshim runtime.containerd "no executable containerd-shim-portcullis-v2 is in a PATH folder"
+# Docker: the runtime not the default is a warning; a path that is not the
+# wrapper, or a daemon.json dockerd would not read, a failure
+fresh dockernodefault
+printf '{"runtimes": {"portcullis": {"path": "%s"}}}\n' "$WRAPPER_AT" >"$B/etc/docker/daemon.json"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *warn  .*but the default runtime is runc: only containers run with --runtime portcullis are gated" ||
+        fail "dockernodefault: $(row runtime.docker)"
+fresh dockerrunc
+printf '{"runtimes": {"portcullis": {"path": "/usr/sbin/runc"}}, "default-runtime": "portcullis"}\n' >"$B/etc/docker/daemon.json"
+broken dockerrunc runtime.docker "runtimes.portcullis.path is /usr/sbin/runc, not the runc wrapper"
+fresh dockerjson
+printf '{"runtimes": {' >"$B/etc/docker/daemon.json"
+broken dockerjson runtime.docker "daemon.json:1:"
+fresh nodocker
+rm -r "$B/etc/docker"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *skip  *Docker is not present on this node" || fail "nodocker: $(row runtime.docker)"
+
 fresh norunc
 rm "$B$WRAPPER_AT"
 broken norunc runtime.containerd "the shim's runc wrapper \($WRAPPER_AT or /usr/local/libexec/portcullis/runc/runc\) is missing"
