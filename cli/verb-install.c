@@ -119,16 +119,18 @@ static int verb(int argc, char **argv, bool uninstall) {
                 }
         }
         if (optind + 1 != argc) {
-                log_error("%s: give one runtime: containerd, crio, podman or runc; see 'portcullis %s --help'", cmd, cmd);
+                log_error("%s: give one runtime: containerd, crio, podman, docker or runc; see 'portcullis %s --help'", cmd,
+                          cmd);
                 return EXIT_ERROR;
         }
         rt = install_runtime_from_string(argv[optind]);
         if (rt < 0) {
-                log_error("%s: unknown runtime '%s': containerd, crio, podman or runc", cmd, argv[optind]);
+                log_error("%s: unknown runtime '%s': containerd, crio, podman, docker or runc", cmd, argv[optind]);
                 return EXIT_ERROR;
         }
-        if (o.default_runtime && rt != INSTALL_CONTAINERD) {
-                log_error("%s: --default-runtime is for containerd (CRI's default_runtime_name)", cmd);
+        if (o.default_runtime && rt != INSTALL_CONTAINERD && rt != INSTALL_DOCKER) {
+                log_error("%s: --default-runtime is for containerd (CRI's default_runtime_name) and docker "
+                          "(daemon.json's default-runtime)", cmd);
                 return EXIT_ERROR;
         }
         if (o.root[0] != '/') {

@@ -37,7 +37,6 @@
 #define CONTAINERD_RUNTIME_TYPE "io.containerd.portcullis.v2"
 #define RUNC_RUNTIME_TYPE "io.containerd.runc.v2"
 #define SHIM_NAME "containerd-shim-portcullis-v2"
-#define DOCKER_CONFIG "/etc/docker/daemon.json"
 #define DOCKER_CONFIG_MAX ((size_t) 1024 * 1024)
 /* How long the probe children may take: a trivial job, but on a loaded node. */
 #define DOCTOR_PROBE_DEADLINE_MS 10000u
@@ -334,7 +333,7 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
  * wrapper, and makes it the default runtime (else only containers run with
  * --runtime portcullis are gated). */
 static int check_docker(struct doctor *d, struct doctor_check *c) {
-        _cleanup_free_ char *path = rooted(d, DOCKER_CONFIG), *buf = NULL;
+        _cleanup_free_ char *path = rooted(d, INSTALL_DOCKER_CONFIG), *buf = NULL;
         bool present = program_present(d, "dockerd", NULL) || path_exists(d, "/etc/docker");
         const char *runtime, *dflt;
         struct error err = {};
@@ -345,9 +344,8 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
         if (!path)
                 return rooted_failed(d, c);
         if (access(path, F_OK) < 0)
-                return present ? result(c, DOCTOR_WARN, "add the runtime to " DOCKER_CONFIG " (config/README.md, "
-                                        "\"Docker\")", "Docker is installed, but %s is absent: no runtime portcullis",
-                                        path)
+                return present ? result(c, DOCTOR_WARN, "portcullis install docker --default-runtime",
+                                        "Docker is installed, but %s is absent: no runtime portcullis", path)
                                : result(c, DOCTOR_SKIP, NULL, "Docker is not present on this node");
         if (read_full_file(path, DOCKER_CONFIG_MAX, &buf, &len, &err) < 0)
                 return result(c, DOCTOR_FAIL, "fix the file (dockerd itself reads it)", "%s", err.msg);
@@ -359,7 +357,7 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                                                     "path"));
         dflt = json_string_value(json_object_get(j, "default-runtime"));
         if (!runtime)
-                return result(c, DOCTOR_WARN, "add the runtime (config/README.md, \"Docker\")",
+                return result(c, DOCTOR_WARN, "portcullis install docker --default-runtime",
                               "%s names no runtime portcullis (runtimes.portcullis.path)", path);
         if (!names_wrapper(d, runtime))
                 return result(c, DOCTOR_FAIL, "set runtimes.portcullis.path to the runc wrapper, "
@@ -367,7 +365,8 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                               "%s: runtimes.portcullis.path is %s, not the runc wrapper: Docker's containers of "
                               "that runtime start unchecked", path, runtime);
         if (!streq_ptr(dflt, "portcullis"))
-                return result(c, DOCTOR_WARN, "set \"default-runtime\": \"portcullis\" in " DOCKER_CONFIG,
+                return result(c, DOCTOR_WARN, "portcullis install docker --default-runtime, or set \"default-runtime\": "
+                              "\"portcullis\" in " INSTALL_DOCKER_CONFIG,
                               "runtime 'portcullis' in %s, the runc wrapper %s, but the default runtime is %s: only "
                               "containers run with --runtime portcullis are gated", path, runtime, dflt ? dflt : "runc");
         return result(c, DOCTOR_OK, NULL, "runtime 'portcullis' in %s, the runc wrapper %s; the default runtime", path,

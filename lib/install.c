@@ -56,6 +56,7 @@ struct planner {
 static int plan_containerd(struct planner *p);
 static int plan_hooks_d(struct planner *p);
 static int plan_runc(struct planner *p);
+static int plan_docker(struct planner *p);
 
 static const struct runtime_info {
         const char *name;
@@ -70,18 +71,19 @@ static const struct runtime_info {
         [INSTALL_PODMAN] = { "podman", plan_hooks_d,
                              "nothing to restart: Podman reads hooks.d at every container start" },
         [INSTALL_RUNC] = { "runc", plan_runc, NULL },
+        [INSTALL_DOCKER] = { "docker", plan_docker, "restart Docker to load it: systemctl restart docker" },
 };
 
 /* Files runtimes share: CRI-O and Podman read the same hooks.d file;
- * containerd, CRI-O and Podman the same config, policy and units (runc's
- * install writes nothing). */
+ * containerd, CRI-O, Podman and Docker the same config, policy and units
+ * (runc's install writes nothing). */
 #define MEMBER(rt) (1u << (rt))
 static const struct group {
         const char *name;
         unsigned members;
 } groups[] = {
         { "oci-hooks", MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
-        { "common", MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
+        { "common", MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) | MEMBER(INSTALL_DOCKER) },
 };
 #define COMMON_GROUP 1
 
@@ -785,6 +787,105 @@ static int plan_hooks_d(struct planner *p) {
         return add_note(p, "%s", runtimes[p->plan->runtime].restart);
 }
 
+/* ---- Docker: daemon.json ------------------------------------------------- */
+
+/* The runc wrapper beside the hook: <libexec>/portcullis/runc/runc. */
+static char *docker_wrapper(const struct planner *p) {
+        const char *slash = strrchr(p->hook_path, '/');
+        char *s = NULL;
+
+        return slash && asprintf(&s, "%.*s/runc/runc", (int) (slash - p->hook_path), p->hook_path) >= 0 ? s : NULL;
+}
+
+/* daemon.json (buf; len 0: absent) with our runtime naming wrapper (and,
+ * with make_default, as the default runtime), or with wrapper NULL without
+ * them (a runtime portcullis naming a runc wrapper of any prefix, and
+ * default-runtime portcullis).  *ret NULL when nothing changes.  All else
+ * is kept, in its order.  Another program under our runtime's name, or
+ * another default runtime when ours is asked to be it, is refused. */
+static int docker_edit(const char *buf, size_t len, const char *full, const char *wrapper, bool make_default,
+                       char **ret, struct error *err) {
+        _cleanup_free_ char *s = NULL;
+        json_auto_t *j = NULL;
+        json_t *rts, *ours;
+        json_error_t jerr;
+        const char *path, *dflt;
+        bool changed = false;
+
+        *ret = NULL;
+        j = len ? json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
+        if (!j)
+                return error_set(err, EINVAL, "%s:%d:%d: %s (dockerd reads it as JSON)", full, jerr.line, jerr.column,
+                                 jerr.text);
+        rts = json_object_get(j, "runtimes");
+        if (!json_is_object(j) || (rts && !json_is_object(rts)))
+                return error_set(err, EINVAL, "%s: %s is not a JSON object, as dockerd wants it", full,
+                                 json_is_object(j) ? "'runtimes'" : "the file");
+        ours = rts ? json_object_get(rts, "portcullis") : NULL;
+        path = json_string_value(json_object_get(ours, "path"));
+        dflt = json_string_value(json_object_get(j, "default-runtime"));
+        if (!wrapper) {
+                if (path && endswith(path, "/portcullis/runc/runc")) {
+                        json_object_del(rts, "portcullis");
+                        if (json_object_size(rts) == 0)
+                                json_object_del(j, "runtimes");
+                        changed = true;
+                }
+                if (streq_ptr(dflt, "portcullis")) {
+                        json_object_del(j, "default-runtime");
+                        changed = true;
+                }
+        } else {
+                if (ours && !streq_ptr(path, wrapper))
+                        return error_set(err, EEXIST, "%s: runtimes.portcullis names %s, not the runc wrapper %s; it "
+                                         "was left as it is: fix or remove that runtime and run install again", full,
+                                         path ? path : "no program", wrapper);
+                if (make_default && dflt && !streq_ptr(dflt, "portcullis"))
+                        return error_set(err, EEXIST, "%s: default-runtime is %s; it was left as it is: run install "
+                                         "without --default-runtime, or set default-runtime by hand", full, dflt);
+                if (!ours) {
+                        if (!rts && json_object_set_new(j, "runtimes", rts = json_object()) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        if (json_object_set_new(rts, "portcullis", json_pack("{s:s}", "path", wrapper)) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        changed = true;
+                }
+                if (make_default && !dflt) {
+                        if (json_object_set_new(j, "default-runtime", json_string("portcullis")) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        changed = true;
+                }
+        }
+        if (!changed)
+                return 0;
+        s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (!s || asprintf(ret, "%s\n", s) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
+static int plan_docker(struct planner *p) {
+        _cleanup_(host_file_done) struct host_file cur = {};
+        _cleanup_free_ char *full = NULL, *wrapper = docker_wrapper(p);
+        char *new = NULL;
+        int r;
+
+        if (!wrapper)
+                return error_set(p->err, ENOMEM, "out of memory");
+        if ((r = under_root(p->o, INSTALL_DOCKER_CONFIG, &full, p->err)) < 0 ||
+            (r = read_host(p, INSTALL_DOCKER_CONFIG, INSTALL_FILE_MAX, &cur)) < 0)
+                return r;
+        if ((r = docker_edit(cur.exists ? cur.data : "", cur.exists ? cur.len : 0, full, wrapper,
+                             p->o->default_runtime, &new, p->err)) < 0)
+                return r;
+        if (new && (r = add_change(p, INSTALL_DOCKER_CONFIG, &cur, new, strlen(new), cur.exists ? cur.mode : 0644,
+                                   "docker", false)) < 0)
+                return r;
+        return add_note(p, "%s; then `docker run --runtime portcullis ...`%s", runtimes[INSTALL_DOCKER].restart,
+                        p->o->default_runtime ? ", or any `docker run`: it is the default runtime now"
+                                              : " (--default-runtime makes it Docker's default)");
+}
+
 /* ---- runc: nothing written, a fragment printed --------------------------- */
 
 static int plan_runc(struct planner *p) {
@@ -1216,6 +1317,21 @@ static int plan_restore(struct planner *p, const char *name, json_t *rec) {
                         else
                                 r = add_note(p, "%s changed since install and holds nothing of portcullis': it was "
                                              "left as it is", full);
+                        if (edited && r >= 0) {
+                                size_t n = strlen(edited);
+                                r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);
+                        }
+                } else if (cur.exists && strcmp(path, INSTALL_DOCKER_CONFIG) == 0) {
+                        /* changed since: take out only our runtime and default */
+                        r = docker_edit(cur.data, cur.len, full, NULL, false, &edited, p->err);
+                        if (r < 0)
+                                return error_append(p->err, "; it changed since install and was left as it is: "
+                                                    "remove runtimes.portcullis and default-runtime portcullis by "
+                                                    "hand, then run uninstall again");
+                        r = add_note(p, edited ? "%s changed since install: only runtimes.portcullis (and "
+                                                 "default-runtime portcullis) were taken out"
+                                               : "%s changed since install and holds nothing of portcullis': it was "
+                                                 "left as it is", full);
                         if (edited && r >= 0) {
                                 size_t n = strlen(edited);
                                 r = add_change(p, path, &cur, TAKE_PTR(edited), n, cur.mode, NULL, false);

@@ -19,12 +19,14 @@ enum install_runtime {
         INSTALL_CRIO,
         INSTALL_PODMAN,
         INSTALL_RUNC,
+        INSTALL_DOCKER,
         _INSTALL_RUNTIME_MAX,
         _INSTALL_RUNTIME_INVALID = -1,
 };
 
 /* Host paths of the files install manages (the doctor checks the same). */
 #define INSTALL_CONTAINERD_CONFIG "/etc/containerd/config.toml"
+#define INSTALL_DOCKER_CONFIG "/etc/docker/daemon.json"
 #define INSTALL_CONTAINERD_DROPIN "/etc/containerd/conf.d/portcullis.toml"
 #define INSTALL_HOOKS_D_FILE "/etc/containers/oci/hooks.d/portcullis.json"
 #define INSTALL_STATE_DIR "/var/lib/portcullis/install"
@@ -52,7 +54,7 @@ const char *install_runtime_to_string(enum install_runtime rt);
 
 struct install_options {
         const char *root;          /* the host's / as seen here; NULL or "/" for this system */
-        bool default_runtime;      /* containerd: make portcullis CRI's default runtime */
+        bool default_runtime;      /* containerd, docker: make portcullis the default runtime */
         bool binaries;             /* also copy the running binaries (found from self) */
         const char *self;          /* the running portcullis (for --binaries), e.g. /proc/self/exe */
 };

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Docker through the runc wrapper: a real dockerd (its own data root, exec
-# root, socket and containerd, no bridge, no iptables) with the wrapper as
-# a runtime (`--add-runtime portcullis=...`, what daemon.json's "runtimes"
-# sets), `docker run --runtime portcullis` of the images containerd-shim.sh
-# builds: busybox + Debian 12's libcurl4 7.88.1-10+deb12u3 (vulnerable:
+# root, socket and containerd, no bridge, no iptables) reading the
+# daemon.json `portcullis install docker --default-runtime` writes (the
+# wrapper as runtime "portcullis", the default), `docker run` of the images
+# containerd-shim.sh builds: busybox + Debian 12's libcurl4 7.88.1-10+deb12u3 (vulnerable:
 # blocked, the reason in docker's error) and +deb12u4 (fixed: starts); the
 # image named from Docker's own files, for the audit line and scopes.
 # Needs root, dockerd (Debian: docker.io), umoci, skopeo and busybox-static;
@@ -66,13 +66,19 @@ printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
 printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
         "$T/vulndb.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/pc-config.json"
 
-# The wrapper finds the hook and its config in the environment dockerd
-# hands down to containerd, its shims and runc.
+# daemon.json as `portcullis install docker --default-runtime` writes it,
+# the wrapper's path made this build's.  The wrapper finds the hook and its
+# config in the environment dockerd hands down to containerd, its shims
+# and runc.
+mkdir -p "$T/host"
+"$P" -q install docker --root "$T/host" --default-runtime >/dev/null || { echo "FAIL: install docker"; exit 1; }
+sed -i "s|\"/usr/local/libexec/portcullis/runc/runc\"|\"$WRAPPER\"|" "$T/host/etc/docker/daemon.json"
+grep -qF "\"$WRAPPER\"" "$T/host/etc/docker/daemon.json" || { echo "FAIL: daemon.json: $(cat "$T/host/etc/docker/daemon.json")"; exit 1; }
 SNAP=overlay2
 grep -qw overlay /proc/filesystems || SNAP=vfs
-PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json dockerd --data-root "$T/data" --exec-root "$T/exec" \
-        --pidfile "$T/docker.pid" -H "unix://$T/docker.sock" --bridge none --iptables=false --ip6tables=false \
-        --ip-masq=false --storage-driver "$SNAP" --add-runtime "portcullis=$WRAPPER" </dev/null >"$T/dockerd.log" 2>&1 &
+PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json dockerd --config-file "$T/host/etc/docker/daemon.json" \
+        --data-root "$T/data" --exec-root "$T/exec" --pidfile "$T/docker.pid" -H "unix://$T/docker.sock" --bridge none \
+        --iptables=false --ip6tables=false --ip-masq=false --storage-driver "$SNAP" </dev/null >"$T/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 D="$DOCKER -H unix://$T/docker.sock"
 for _ in $(seq 150); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
@@ -83,7 +89,7 @@ echo "dockerd $($D version --format '{{.Server.Version}}' 2>/dev/null), storage 
 for t in vuln fixed; do $D load -q -i "$T/$t.tar" >/dev/null || { echo "FAIL: docker load $t"; exit 1; }; done
 
 run() {  # run NAME IMAGE: sets OUT and RC
-        OUT=$(timeout 60 $D run --rm --network none --runtime portcullis --name "$1" "localhost/pc:$2" \
+        OUT=$(timeout 60 $D run --rm --network none --name "$1" "localhost/pc:$2" \
                 /bin/sh -c 'echo started' 2>&1 </dev/null); RC=$?
 }
 
@@ -129,7 +135,7 @@ printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
 # 4. portcullis ps finds Docker's running containers (its runc root,
 #    /run/docker/runtime-runc by default, here under the exec root), named
 #    and identified as the hook does.
-OUT=$(timeout 30 $D run -d --network none --runtime portcullis --name pc-long localhost/pc:fixed /bin/sleep 60 2>&1) ||
+OUT=$(timeout 30 $D run -d --network none --name pc-long localhost/pc:fixed /bin/sleep 60 2>&1) ||
         fail "detached start: $OUT"
 "$P" ps --config "$T/pc-config.json" --state-root "$T/exec/runtime-runc" --format json >"$T/ps.json" 2>"$T/ps.err" ||
         fail "ps: $(cat "$T/ps.err")"
@@ -142,9 +148,9 @@ assert x["verdict"] == "allow", x
 PY
 $D rm -f pc-long >/dev/null 2>&1
 
-# 5. the default runtime (runc) is not gated: docker's default runtime must
-#    be portcullis where every container must pass (README, "Docker").
-OUT=$(timeout 60 $D run --rm --network none localhost/pc:vuln /bin/sh -c 'echo started' 2>&1 </dev/null)
+# 5. Docker's own runc is not gated: why default-runtime must be portcullis
+#    where every container must pass (config/README.md, "Docker").
+OUT=$(timeout 60 $D run --rm --network none --runtime runc localhost/pc:vuln /bin/sh -c 'echo started' 2>&1 </dev/null)
 [ "$OUT" = started ] || fail "docker's own runc: $OUT"
 
 [ "$fails" -eq 0 ] && echo ok || { echo "$fails failures"; tail -5 "$T/dockerd.log"; }

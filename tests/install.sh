@@ -193,7 +193,7 @@ assert len(h) == 1 and h[0]["path"].endswith("/portcullis-hook") and h[0]["args"
 assert 0 < h[0]["timeout"] <= 60, h' "$OUT" || fail "runc fragment: $OUT"
 
 # 11. usage errors.
-for a in "install" "install docker" "install runc --default-runtime" "install containerd --root rel" "uninstall podman --binaries"; do
+for a in "install" "install moby" "install runc --default-runtime" "install containerd --root rel" "uninstall podman --binaries"; do
         # shellcheck disable=SC2086
         run $a
         [ "$RC" -eq 2 ] && [ -n "$ERR" ] || fail "'$a': rc $RC '$ERR'"
@@ -420,6 +420,61 @@ for d in var:755 var/lib:755 var/lib/portcullis:700 var/lib/portcullis/install:7
 done
 run uninstall podman --root "$H"
 [ "$RC" -eq 0 ] && same_tree || fail "uninstall without /var (17): rc $RC $ERR $(cat "$T/tree.diff")"
+
+# 18. docker: the runc wrapper as runtime "portcullis" in daemon.json (made
+# when absent), the site's keys kept; --default-runtime; another program of
+# that name, or another default asked to be replaced, refused; uninstall
+# gives the bytes back, or after an edit takes out only ours.
+new_host
+D=/etc/docker/daemon.json
+run install docker --root "$H"
+[ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"runtimes": {"portcullis": {"path": "/usr/local/libexec/portcullis/runc/runc"}}}, d' "$H$D" ||
+        fail "install docker, no daemon.json (18): rc $RC $ERR"
+grep -q "restart Docker to load it: systemctl restart docker" <<<"$OUT" || fail "install docker (18): no restart note: $OUT"
+run uninstall docker --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall docker, no daemon.json (18): rc $RC $ERR $(cat "$T/tree.diff")"
+mkdir -p "$H/etc/docker"
+printf '{\n  "log-driver": "journald",\n  "runtimes": {"nvidia": {"path": "nvidia-container-runtime"}}\n}\n' >"$H$D"
+cp -a "$H/etc/docker" "$T/orig/etc/"
+run install docker --root "$H" --default-runtime
+[ "$RC" -eq 0 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["log-driver", "runtimes", "default-runtime"] and d["default-runtime"] == "portcullis", d
+assert d["runtimes"] == {"nvidia": {"path": "nvidia-container-runtime"},
+                         "portcullis": {"path": "/usr/local/libexec/portcullis/runc/runc"}}, d' "$H$D" ||
+        fail "install docker --default-runtime (18): rc $RC $ERR $(cat "$H$D")"
+run install docker --root "$H" --default-runtime
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "install docker again (18): $OUT $ERR"
+run uninstall docker --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall docker (18): rc $RC $ERR $(cat "$T/tree.diff")"
+run install docker --root "$H" --default-runtime
+python3 - "$H$D" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["debug"] = True
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run uninstall docker --root "$H"
+[ "$RC" -eq 0 ] && grep -q "daemon.json changed since install: only runtimes.portcullis" <<<"$OUT$ERR" && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"log-driver": "journald", "runtimes": {"nvidia": {"path": "nvidia-container-runtime"}}, "debug": True}, d' "$H$D" ||
+        fail "uninstall docker after an edit (18): rc $RC $OUT $ERR $(cat "$H$D")"
+cp "$T/orig$D" "$H$D"
+for c in 'another program|{"runtimes": {"portcullis": {"path": "/usr/bin/runc"}}}|runtimes.portcullis names /usr/bin/runc, not the runc wrapper' \
+         'another default|{"default-runtime": "nvidia"}|default-runtime is nvidia; it was left as it is' \
+         'not JSON|{"runtimes": |daemon.json:2:0: unexpected token' 'runtimes not an object|{"runtimes": []}|'"'"'runtimes'"'"' is not a JSON object'; do
+        IFS='|' read -r what json pattern <<<"$c"
+        printf '%s\n' "$json" >"$H$D"
+        cp "$H$D" "$T/daemon.before"
+        run install docker --root "$H" --default-runtime
+        [ "$RC" -eq 2 ] && grep -qF -- "$pattern" <<<"$ERR" && cmp -s "$H$D" "$T/daemon.before" ||
+                fail "install docker, $what (18): rc $RC $ERR"
+done
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
