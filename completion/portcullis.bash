@@ -60,7 +60,7 @@ _portcullis() {
                 return
         fi
         case $cmd in
-        install|uninstall) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "containerd crio podman runc" -- "$cur")) ;;
+        install|uninstall) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "containerd crio podman docker runc" -- "$cur")) ;;
         vercmp) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "deb apk rpm pypi npm go crates maven gem composer nuget" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
         esac
