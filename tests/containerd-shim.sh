@@ -209,6 +209,12 @@ cp "$B/config.json" "$T/after-wrap"
 install -m 640 "$B/config.json.orig" "$B/config.json"
 wrap run c11 -b="$B" --detach --pidfd-socket /p.sock
 [ "$RC" -eq 0 ] && grep -q '"c11"' "$B/config.json" || fail "wrapper run with the flags last: rc $RC err '$ERR'"
+# an empty --bundle is runc's working folder, as no --bundle is
+install -m 640 "$B/config.json.orig" "$B/config.json"
+rm -f "$T/runc.out"
+(cd "$B" && PATH=$WRAPPER_DIR:$T/realrunc:$PATH PORTCULLIS_HOOK_PATH=$HOOK runc create --bundle= c14 2>"$T/err"); RC=$?
+[ "$RC" -eq 0 ] && grep -q '"c14"' "$B/config.json" && [ ! -e /config.json ] ||
+        fail "wrapper, --bundle=: rc $RC $(cat "$T/err")"
 # once
 install -m 640 "$T/after-wrap" "$B/config.json"
 # shellcheck disable=SC2086

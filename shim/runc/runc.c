@@ -200,7 +200,8 @@ int main(int argc, char **argv) {
                 return 1;
         }
         if ((streq_ptr(a.command, "create") || streq_ptr(a.command, "run")) &&
-            oci_bundle_add_hook(a.bundle, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id, &err) < 0) {
+            oci_bundle_add_hook(a.bundle && *a.bundle ? a.bundle : NULL, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id,
+                                &err) < 0) {
                 say(&a, "not creating the container: %s", err.msg);
                 return 1;
         }
