@@ -155,6 +155,7 @@ struct matcher {
         const char *version;
         int kind;
         bool record_error;              /* a record could not be evaluated (counted once) */
+        bool unordered;                 /* the version has no order: said once */
         struct hit *hits;
         size_t n_hits;
         size_t cap_hits;
@@ -299,20 +300,42 @@ static char *strdup_or_null(const char *s) {
         return s ? strdup(s) : NULL;
 }
 
+/* A version that its ecosystem orders against nothing (a Composer dev
+ * branch) fails every record's ranges: one unchecked item for the package,
+ * naming its version as the cause, not one per record. */
+static int unordered_version(struct matcher *m, const char *msg, struct error *err) {
+        _cleanup_free_ char *subject = NULL, *reason = NULL;
+
+        if (m->unordered)
+                return 0;
+        if (asprintf(&subject, "%s %s", m->pkg->name, strempty(m->pkg->version)) < 0 ||
+            asprintf(&reason, "%s; %s%s%sno record's ranges can place it; install a released version to have it "
+                     "checked", msg, m->pkg->origin_file ? "from " : "", strempty(m->pkg->origin_file),
+                     m->pkg->origin_file ? ": " : "") < 0 ||
+            scan_result_add_unchecked(m->res, UNCHECKED_INVALID_VERSION, subject, m->record_error ? 0 : m->n_pkgs,
+                                      reason) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        m->unordered = true;
+        return 0;
+}
+
 /* A record whose ranges can't be evaluated for this package: the package is
  * not fully checked (a warning, as before, and an unchecked item). */
 static int record_error(struct matcher *m, int64_t record, const char *msg, struct error *err) {
         _cleanup_free_ char *subject = NULL, *reason = NULL;
         struct vulndb_record rec;
         struct error ignored = {};
-        const char *id = vulndb_get_record(m->db, record, &rec, &ignored) >= 0 ? rec.id : "?";
+        const char *id;
 
+        if (version_orderable(m->kind, m->version, &ignored) < 0)
+                return unordered_version(m, ignored.msg, err);
+        id = vulndb_get_record(m->db, record, &rec, &ignored) >= 0 ? rec.id : "?";
         if (add_warning(m->res, record, m->pkg, msg) < 0 ||
             asprintf(&subject, "%s %s", m->pkg->name, strempty(m->pkg->version)) < 0 ||
             asprintf(&reason, "record %s could not be evaluated (%s); re-import it or report it to its source",
                      id, msg) < 0 ||
-            scan_result_add_unchecked(m->res, UNCHECKED_RECORD_ERROR, subject, m->record_error ? 0 : m->n_pkgs,
-                                      reason) < 0)
+            scan_result_add_unchecked(m->res, UNCHECKED_RECORD_ERROR, subject,
+                                      m->record_error || m->unordered ? 0 : m->n_pkgs, reason) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         m->record_error = true;
         return 0;

@@ -325,6 +325,50 @@ static void test_unchecked(void) {
               strstr(u->reason, "another distribution's"));
 }
 
+/* A version its ecosystem orders against nothing (a Composer dev branch,
+ * "dev-main", as installed.json names one) is not checked: said once per
+ * package as its version's doing, not as an error of each record (whose
+ * "re-import it" would send the user the wrong way); a package that no
+ * record names stays silent. */
+static void test_unordered_version(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-dev");
+        const char *db = test_path(test_tmpdir(), "dev.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        const struct unchecked *u;
+        struct error err = {};
+
+        for (int i = 1; i <= 2; i++)
+                test_write_file(test_path(dir, i == 1 ? "a.json" : "b.json"),
+                                i == 1 ? "{\"id\":\"GHSA-0000-0000-0001\",\"modified\":\"2024-01-01T00:00:00Z\","
+                                         "\"affected\":[{\"package\":{\"ecosystem\":\"Packagist\",\"name\":\"foo/bar\"},"
+                                         "\"ranges\":" INTRO_FIXED("0", "1.2.0") "}]}"
+                                       : "{\"id\":\"GHSA-0000-0000-0002\",\"modified\":\"2024-01-01T00:00:00Z\","
+                                         "\"affected\":[{\"package\":{\"ecosystem\":\"Packagist\",\"name\":\"foo/bar\"},"
+                                         "\"ranges\":" INTRO_FIXED("2.0.0", "2.1.0") "}]}");
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        add_eco_pkg(inv, "Packagist", "foo/bar", "dev-main");
+        add_eco_pkg(inv, "Packagist", "foo/quux", "dev-main");      /* no record names it */
+        add_eco_pkg(inv, "Packagist", "foo/bar", "1.2.x-dev");      /* a numeric branch has an order */
+        check_prefetched(v, inv, "a dev branch");
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
+        if (!res)
+                return;
+        CHECK(res->n_findings == 0);
+        CHECK_MSG(res->n_unchecked == 1 && res->packages_unchecked == 1, "%zu unchecked, %zu packages",
+                  res->n_unchecked, res->packages_unchecked);
+        CHECK(!find_unchecked(res, UNCHECKED_RECORD_ERROR, "foo/bar dev-main"));
+        u = find_unchecked(res, UNCHECKED_INVALID_VERSION, "foo/bar dev-main");
+        CHECK_MSG(u && u->packages == 1 && strstr(u->reason, "dev branch 'dev-main'") &&
+                  strstr(u->reason, "released version") && !strstr(u->reason, "GHSA-"),
+                  "%s", u ? u->reason : "no invalid_version item");
+}
+
 /* The severity chain reaches a CVE named only as "upstream" (OSV's
  * DEBIAN-CVE-* records), and db status counts what nothing rates. */
 static void test_upstream_and_unrated(void) {
@@ -534,6 +578,7 @@ int main(void) {
         test_upstream_and_unrated();
         test_inventory_match();
         test_unchecked();
+        test_unordered_version();
         test_none_severity();
         test_missing_record();
         test_exploit_all_cves();

@@ -268,6 +268,14 @@ static void test_composer(void) {
                 { "1.2.3.4.5", "1.0", ERR },
         };
         check_rows(VERSION_COMPOSER, rows, ELEMENTSOF(rows));
+        /* a dev branch equals itself but has no order: the matcher asks */
+        CHECK(version_orderable(VERSION_COMPOSER, "dev-main", NULL) == -EINVAL);
+        CHECK(version_orderable(VERSION_COMPOSER, "trunk", NULL) == -EINVAL);
+        CHECK(version_orderable(VERSION_COMPOSER, "1.x-dev", NULL) == 0);
+        CHECK(version_orderable(VERSION_COMPOSER, "1.0.0-RC1", NULL) == 0);
+        CHECK(version_orderable(VERSION_COMPOSER, "1.0-x", NULL) == -EINVAL);
+        CHECK(version_orderable(VERSION_DPKG, "1.0-1", NULL) == 0);
+        CHECK(version_orderable(VERSION_DPKG, "1.0 x", NULL) == -EINVAL);
         test_composer_normalize();
         test_php_compare();
 }

@@ -548,9 +548,26 @@ static bool is_branch(const char *v) {
         return startswith(v, "dev-");
 }
 
+static int branch_unordered(const char *normal, struct error *err) {
+        char shown[VERSION_SHOWN_SIZE];
+
+        version_shown(normal, shown);
+        return error_set(err, EINVAL,
+                         "Composer does not order the dev branch '%s' against other versions "
+                         "(only released versions have an order)", shown);
+}
+
+int version_composer_check(const char *v, struct error *err) {
+        _cleanup_free_ char *x = NULL;
+        int r = version_composer_normalize(v, &x, err);
+
+        if (r < 0)
+                return r;
+        return is_branch(x) ? branch_unordered(x, err) : 0;
+}
+
 int version_composer_compare(const char *a, const char *b, int *ret_cmp, struct error *err) {
         _cleanup_free_ char *x = NULL, *y = NULL;
-        char shown[VERSION_SHOWN_SIZE];
         int r;
 
         r = version_composer_normalize(a, &x, err);
@@ -564,10 +581,7 @@ int version_composer_compare(const char *a, const char *b, int *ret_cmp, struct 
                         *ret_cmp = 0;
                         return 0;
                 }
-                version_shown(is_branch(x) ? x : y, shown);
-                return error_set(err, EINVAL,
-                                 "Composer does not order the dev branch '%s' against other versions "
-                                 "(only released versions have an order)", shown);
+                return branch_unordered(is_branch(x) ? x : y, err);
         }
         return version_php_compare(x, y, ret_cmp, err);
 }

@@ -107,6 +107,14 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
         }
 }
 
+int version_orderable(enum version_kind k, const char *v, struct error *err) {
+        int c;
+
+        if (k == VERSION_COMPOSER)
+                return version_composer_check(v, err);
+        return version_compare(k, v, v, &c, err);
+}
+
 void version_shown(const char *v, char buf[VERSION_SHOWN_SIZE]) {
         size_t n = 0, i;
 

@@ -32,6 +32,10 @@ const char *version_kind_to_string(enum version_kind k);
 /* Compares a and b: *ret_cmp is <0, 0 or >0.  An invalid version is -EINVAL
  * with a message naming it; a kind not implemented yet is -EOPNOTSUPP. */
 int version_compare(enum version_kind k, const char *a, const char *b, int *ret_cmp, struct error *err);
+/* Can v be ordered against the other versions of kind k?  0 when it can;
+ * -EINVAL with the reason for a version k rejects and for one k orders
+ * against nothing: a Composer dev branch ("dev-main") equals only itself. */
+int version_orderable(enum version_kind k, const char *v, struct error *err);
 /* An order-preserving key of v in kind's order (version_dpkg_key()), for
  * the kinds that have one (version_has_key()); -EOPNOTSUPP for the others. */
 bool version_has_key(int kind);
@@ -114,6 +118,9 @@ int version_gem_compare(const char *a, const char *b, int *ret_cmp, struct error
  * dev branches ("dev-main") equal only themselves and are otherwise -EINVAL
  * (Composer orders them against nothing). */
 int version_composer_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+/* 0 for a Composer version with an order; -EINVAL for one Composer rejects
+ * and for a dev branch. */
+int version_composer_check(const char *v, struct error *err);
 /* Composer's normalised form of v ("1.0" -> "1.0.0.0"), allocated. */
 int version_composer_normalize(const char *v, char **ret, struct error *err);
 /* PHP's version_compare(a, b) on any two strings: *ret_cmp <0, 0 or >0. */
