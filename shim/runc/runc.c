@@ -14,14 +14,14 @@
  * alone, as a runtime's runc binary (containerd's runc options
  * BinaryName, `ctr run --runc-binary`).
  *
- * runc's command line (runc 1.1 and 1.2, urfave/cli on Go's flag package): global
- * flags, the command, then its flags and the container id in any order
- * (urfave/cli moves the flags first); "-flag", "--flag", "-flag=value"
- * alike.
- * A create or run we can't read fails: it must not start unchecked.  The
- * failure goes to stderr and, when the caller asked for a JSON log (as
- * containerd's shim does, which reports the last error there), to that
- * log as runc writes its own. */
+ * runc's command line (runc 1.1 and 1.2, urfave/cli on Go's flag
+ * package): global flags, the command, then its flags and the container id
+ * in any order (urfave/cli moves the flags first); "-flag", "--flag",
+ * "-flag=value" alike.  A create or run we can't read fails: it must not
+ * start unchecked.  The failure goes to stderr and, when the caller asked
+ * for a JSON log (as containerd's shim does, which reports the last error
+ * there), to that log as runc writes its own.  Docker runs it the same way,
+ * as a runtime of daemon.json ("runtimes"). */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
