@@ -1,0 +1,70 @@
+#!/bin/bash
+# OSV records that feeds write oddly, end to end: `db import` of the
+# records, then `scan --format json` of a small rootfs (a Debian 12 dpkg
+# status, a Python dist-info, an npm package).  Whatever a record says
+# about an installed package must either be a finding or be named as not
+# checked; never a clean pass in silence.
+set -u
+P=${PORTCULLIS:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+
+R=$T/rootfs
+mkdir -p "$R/etc" "$R/var/lib/dpkg" "$R/usr/lib/python3/dist-packages" "$R/app/node_modules/lodash"
+printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$R/etc/os-release"
+printf 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u1\n\n' \
+        >"$R/var/lib/dpkg/status"
+dist_info "$R/usr/lib/python3/dist-packages" requests 2.28.1
+printf '{"name": "lodash", "version": "4.17.20"}\n' >"$R/app/node_modules/lodash/package.json"
+
+# record ID ECOSYSTEM NAME AFFECTED-REST: one record in the feed folder.
+F=$T/feed
+mkdir -p "$F"
+record() {
+        printf '{"id": "%s", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "%s", "name": "%s"}%s}]}\n' \
+                "$1" "$2" "$3" "$4" >"$F/$1.json"
+}
+# A plain one per ecosystem, so that each is covered.
+record PLAIN-DEB Debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.13-1~deb12u1"}]}]'
+record PLAIN-PYPI PyPI requests ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.31.0"}]}]'
+record PLAIN-NPM npm lodash ', "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]'
+# Entries that name the installed package but no version of it: GIT ranges
+# alone (commits), no ranges and no versions, a range without introduced
+# (the schema requires one), a range type OSV does not define.
+record GIT-ONLY PyPI requests ', "ranges": [{"type": "GIT", "repo": "https://github.com/psf/requests", "events": [{"introduced": "0"}, {"fixed": "0123456789abcdef0123456789abcdef01234567"}]}]'
+record NO-RANGES npm lodash ''
+record NO-INTRODUCED Debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"fixed": "3.0.14-1~deb12u1"}]}]'
+record LOWER-TYPE PyPI requests ', "ranges": [{"type": "ecosystem", "events": [{"introduced": "0"}, {"fixed": "2.32.0"}]}]'
+# GIT ranges with the versions they stand for: placed by the list.
+record GIT-VERSIONS PyPI requests ', "ranges": [{"type": "GIT", "repo": "https://github.com/psf/requests", "events": [{"introduced": "0"}]}], "versions": ["2.28.0", "2.28.1"]'
+
+DB=$T/vulndb.sqlite
+"$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
+"$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
+[ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
+python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = sorted((f["id"], f["package"]) for f in d["findings"])
+want = sorted([("PLAIN-DEB", "libssl3"), ("PLAIN-PYPI", "requests"), ("PLAIN-NPM", "lodash"),
+               ("GIT-VERSIONS", "requests")])
+assert got == want, "findings %s" % got
+unchecked = {}
+for u in d["unchecked"]:
+    assert u["kind"] == "record_error", u
+    rec = u["reason"].split()[1]
+    unchecked[rec] = (u["subject"], u["reason"])
+want = {
+    "GIT-ONLY": ("requests 2.28.1", "only GIT ranges (commits) and no 'versions' list"),
+    "NO-RANGES": ("lodash 4.17.20", "no ranges and no 'versions' list"),
+    "NO-INTRODUCED": ("libssl3 3.0.11-1~deb12u1", "no 'introduced' event"),
+    "LOWER-TYPE": ("requests 2.28.1", "ranges[].type 'ecosystem' is none of OSV's"),
+}
+assert sorted(unchecked) == sorted(want), "unchecked %s" % unchecked
+for rec, (subject, why) in want.items():
+    assert unchecked[rec][0] == subject and why in unchecked[rec][1], (rec, unchecked[rec])
+PY
+
+[ "$fails" -eq 0 ] || exit 1
+echo "ok: odd OSV records are findings or named as not checked"
