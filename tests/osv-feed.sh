@@ -38,6 +38,10 @@ record NO-INTRODUCED Debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "even
 record LOWER-TYPE PyPI requests ', "ranges": [{"type": "ecosystem", "events": [{"introduced": "0"}, {"fixed": "2.32.0"}]}]'
 # GIT ranges with the versions they stand for: placed by the list.
 record GIT-VERSIONS PyPI requests ', "ranges": [{"type": "GIT", "repo": "https://github.com/psf/requests", "events": [{"introduced": "0"}]}], "versions": ["2.28.0", "2.28.1"]'
+# The ecosystem spelled in another case: the same ecosystem (its comparator
+# and name rules applied), so it must match the packages too.
+record LOWER-ECO-PYPI pypi Requests ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.30.0"}]}]'
+record LOWER-ECO-DEB debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.12-1~deb12u1"}]}]'
 
 DB=$T/vulndb.sqlite
 "$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
@@ -48,7 +52,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 got = sorted((f["id"], f["package"]) for f in d["findings"])
 want = sorted([("PLAIN-DEB", "libssl3"), ("PLAIN-PYPI", "requests"), ("PLAIN-NPM", "lodash"),
-               ("GIT-VERSIONS", "requests")])
+               ("GIT-VERSIONS", "requests"), ("LOWER-ECO-PYPI", "requests"), ("LOWER-ECO-DEB", "libssl3")])
 assert got == want, "findings %s" % got
 unchecked = {}
 for u in d["unchecked"]:
@@ -65,6 +69,9 @@ assert sorted(unchecked) == sorted(want), "unchecked %s" % unchecked
 for rec, (subject, why) in want.items():
     assert unchecked[rec][0] == subject and why in unchecked[rec][1], (rec, unchecked[rec])
 PY
+# ... and the database counts it under the ecosystem's own name.
+"$P" db status --db "$DB" >"$T/status.out" 2>&1 || fail "db status: $(cat "$T/status.out")"
+grep -qE '(pypi|debian:12)=' "$T/status.out" && fail "db status: an ecosystem kept in the record's case: $(cat "$T/status.out")"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: odd OSV records are findings or named as not checked"

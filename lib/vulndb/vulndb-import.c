@@ -400,6 +400,20 @@ static int put_upper(struct item *it, const struct ecosystem *eco, struct item_a
         return n > 0 ? put_text(it, key, (size_t) n, &a->v[A_UPPER]) : 0;
 }
 
+/* An entry's ecosystem and package as inventories name them, for the
+ * lookup, which is exact: the ecosystem as the table spells it ("pypi" or
+ * "debian:12" in a record matched every comparator and normalization but
+ * never an installed package, in silence: "PyPI", "Debian:12"), the name
+ * as the ecosystem normalizes it (PEP 503 for PyPI).  ecosystem_find()
+ * matched the name's bytes without regard to case: same length. */
+static void canonical_names(struct item *it, const struct ecosystem *eco, const struct item_affected *a) {
+        if (!eco)
+                return;
+        memcpy(it->text.s + a->v[A_ECOSYSTEM], eco->name, strlen(eco->name));
+        if (eco->normalize)
+                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+}
+
 static struct item_affected *item_add_affected(struct item *it) {
         if (it->n_aff == it->cap_aff) {
                 size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
@@ -433,10 +447,7 @@ static int encode_affected(struct item *it, json_t *rec, json_t *aff, size_t seq
             (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 ||
             (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 || (r = put_upper(it, eco, a)) < 0)
                 return r;
-        /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
-         * inventories look it up */
-        if (eco && eco->normalize)
-                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        canonical_names(it, eco, a);
         return 0;
 }
 
@@ -792,8 +803,7 @@ static int flat_encode_affected(struct item *it, const struct jf_doc *d, const s
             (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 || (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 ||
             (r = put_upper(it, eco, a)) < 0)
                 return r;
-        if (eco && eco->normalize)
-                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        canonical_names(it, eco, a);
         return 0;
 }
 
