@@ -42,6 +42,18 @@ record GIT-VERSIONS PyPI requests ', "ranges": [{"type": "GIT", "repo": "https:/
 # and name rules applied), so it must match the packages too.
 record LOWER-ECO-PYPI pypi Requests ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.30.0"}]}]'
 record LOWER-ECO-DEB debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.12-1~deb12u1"}]}]'
+# Two copies of one id, the newer withdrawn within the same second as the
+# older was modified (the schema allows a fraction of a second): the newer
+# wins, whichever comes first (the folders 1/ and 2/ are read in order).
+copy() {
+        mkdir -p "$F/$1"
+        printf '{"id": "%s", "modified": "%s",%s "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.31.0"}]}]}]}\n' \
+                "$2" "$3" "$4" >"$F/$1/$2.json"
+}
+copy 1 FRACTION-LATER 2024-03-01T10:00:00Z ''
+copy 2 FRACTION-LATER 2024-03-01T10:00:00.25Z ' "withdrawn": "2024-03-01T10:00:00.25Z",'
+copy 1 FRACTION-FIRST 2024-03-01T10:00:00.51Z ' "withdrawn": "2024-03-01T10:00:00.51Z",'
+copy 2 FRACTION-FIRST 2024-03-01T10:00:00.5Z ''
 
 DB=$T/vulndb.sqlite
 "$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"

@@ -4,6 +4,7 @@
  * transaction, which is renamed over the old database when complete. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -110,9 +111,11 @@ struct importer {
 
 /* ---- validation ---------------------------------------------------------- */
 
+#define RFC3339_SECONDS "dddd-dd-ddTdd:dd:dd"
+
 static bool is_rfc3339(const char *s) {
-        /* YYYY-MM-DDTHH:MM:SS then fraction/zone; enough to sort as text. */
-        static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+        /* YYYY-MM-DDTHH:MM:SS then fraction/zone (modified_cmp()) */
+        static const char shape[] = RFC3339_SECONDS;
 
         for (size_t i = 0; i < STRLEN(shape); i++) {
                 if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
@@ -912,6 +915,30 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struc
         return 0;
 }
 
+/* Two 'modified' times (is_rfc3339(): both start with the seconds): by the
+ * seconds, then by the fraction of a second (the schema's "(\.[0-9]+)?Z").
+ * As text, "...:05Z" sorted after "...:05.5Z" ('Z' > '.') and ".5Z" after
+ * ".51Z": a record withdrawn or fixed in a copy modified within the same
+ * second lost to the older copy. */
+static int modified_cmp(const char *a, const char *b) {
+        int c = strncmp(a, b, STRLEN(RFC3339_SECONDS));
+
+        if (c != 0 || strlen(a) < STRLEN(RFC3339_SECONDS) || strlen(b) < STRLEN(RFC3339_SECONDS))
+                return c;
+        a += STRLEN(RFC3339_SECONDS);
+        b += STRLEN(RFC3339_SECONDS);
+        a += *a == '.';
+        b += *b == '.';
+        while (isdigit((unsigned char) *a) || isdigit((unsigned char) *b)) {
+                char x = isdigit((unsigned char) *a) ? *a++ : '0';
+                char y = isdigit((unsigned char) *b) ? *b++ : '0';
+
+                if (x != y)
+                        return x < y ? -1 : 1;
+        }
+        return strcmp(a, b);
+}
+
 /* After an insert found a record with the same id: returns 1 when that one
  * is at least as new, else removes it (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
@@ -922,7 +949,8 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         rc = sqlite3_step(imp->find);
         if (rc == SQLITE_ROW) {
                 old = sqlite3_column_int64(imp->find, 0);
-                newer = strcmp((const char *) sqlite3_column_text(imp->find, 1), text(it, it->v[V_MODIFIED])) >= 0;
+                newer = modified_cmp((const char *) sqlite3_column_text(imp->find, 1),
+                                     text(it, it->v[V_MODIFIED])) >= 0;
         }
         sqlite3_reset(imp->find);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
