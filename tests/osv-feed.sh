@@ -85,5 +85,16 @@ PY
 "$P" db status --db "$DB" >"$T/status.out" 2>&1 || fail "db status: $(cat "$T/status.out")"
 grep -qE '(pypi|debian:12)=' "$T/status.out" && fail "db status: an ecosystem kept in the record's case: $(cat "$T/status.out")"
 
+# Nothing valid into a database that is not there: refused, and said so
+# (not "left as it was": there is none).
+mkdir -p "$T/none"
+printf '{"not": "osv"}\n' >"$T/none/x.json"
+out=$("$P" db import "$T/none" --db "$T/new.sqlite" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "import of nothing into a new database: exit $rc: $out"
+grep -q "no valid record (see the skipped files), so no database is written to $T/new.sqlite" <<<"$out" ||
+        fail "import of nothing into a new database: $out"
+grep -q "left as it was" <<<"$out" && fail "import of nothing into a new database: says it was left: $out"
+[ -e "$T/new.sqlite" ] && fail "import of nothing: $T/new.sqlite written"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: odd OSV records are findings or named as not checked"

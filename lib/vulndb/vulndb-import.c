@@ -2146,7 +2146,11 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
                 else if (!more)
                         more = strbuf_puts(&lost, ", ...") >= 0;
         }
-        if (new_records == 0)
+        if (new_records == 0 && access(db_path, F_OK) < 0) /* none to leave as it was */
+                r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files), so "
+                              "no database is written to %s.  Check the paths, or give --allow-shrink to create it "
+                              "empty anyway", db_path);
+        else if (new_records == 0)
                 r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files); "
                               "%s (%" PRIu64 " records) is left as it was.  Check the paths, or give --allow-shrink "
                               "to replace it anyway", db_path, old_records);
