@@ -96,5 +96,21 @@ grep -q "no valid record (see the skipped files), so no database is written to $
 grep -q "left as it was" <<<"$out" && fail "import of nothing into a new database: says it was left: $out"
 [ -e "$T/new.sqlite" ] && fail "import of nothing: $T/new.sqlite written"
 
+# A merge whose newer copy withdraws an ecosystem's only record: the total
+# holds (a withdrawn record is still one), the ecosystem's count does not,
+# and the refusal says so instead of "1 records where it holds 1, fewer
+# than half".
+mkdir -p "$T/w1" "$T/w2"
+printf '{"id": "W-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Hex", "name": "plug"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.2.3"}]}]}]}\n' \
+        >"$T/w1/W-1.json"
+sed 's/"2024-01-01T00:00:00Z",/"2024-02-01T00:00:00Z", "withdrawn": "2024-02-01T00:00:00Z",/' "$T/w1/W-1.json" >"$T/w2/W-1.json"
+"$P" db import "$T/w1" --db "$T/w.sqlite" >/dev/null 2>&1 || fail "import of W-1"
+out=$("$P" db import "$T/w2" --db "$T/w.sqlite" --merge 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "merge of a withdrawal: exit $rc: $out"
+grep -q "fewer than half of the records that name packages of an ecosystem $T/w.sqlite has (Hex: 0 of 1; a withdrawn record names none)" <<<"$out" ||
+        fail "merge of a withdrawal: $out"
+grep -q "yields 1 records where" <<<"$out" && fail "merge of a withdrawal: counts that hold called fewer than half: $out"
+"$P" db import "$T/w2" --db "$T/w.sqlite" --merge --allow-shrink >/dev/null 2>&1 || fail "merge of a withdrawal, --allow-shrink"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: odd OSV records are findings or named as not checked"

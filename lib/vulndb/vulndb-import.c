@@ -2154,6 +2154,13 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
                 r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files); "
                               "%s (%" PRIu64 " records) is left as it was.  Check the paths, or give --allow-shrink "
                               "to replace it anyway", db_path, old_records);
+        else if (!shrinks(new_records, old_records) && lost.len)
+                /* the total holds: records count there whether withdrawn or
+                 * not, an ecosystem only those that name its packages */
+                r = error_set(err, ENODATA, "refused: the import leaves fewer than half of the records that name "
+                              "packages of an ecosystem %s has (%s; a withdrawn record names none); it is left as it "
+                              "was.  Check the paths and the skipped files, or give --allow-shrink to replace it anyway",
+                              db_path, lost.s);
         else if (shrinks(new_records, old_records) || lost.len)
                 r = error_set(err, ENODATA, "refused: the import yields %" PRIu64 " records where %s holds %" PRIu64
                               "%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped files, "
