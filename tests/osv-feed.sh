@@ -42,6 +42,7 @@ record GIT-VERSIONS PyPI requests ', "ranges": [{"type": "GIT", "repo": "https:/
 # and name rules applied), so it must match the packages too.
 record LOWER-ECO-PYPI pypi Requests ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.30.0"}]}]'
 record LOWER-ECO-DEB debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.12-1~deb12u1"}]}]'
+sed -i '1s/^/[/; $s/$/]/' "$F/LOWER-ECO-DEB.json"      # in an array: the import's other path
 # Two copies of one id, the newer withdrawn within the same second as the
 # older was modified (the schema allows a fraction of a second): the newer
 # wins, whichever comes first (the folders 1/ and 2/ are read in order).
