@@ -55,9 +55,15 @@ copy 1 FRACTION-LATER 2024-03-01T10:00:00Z ''
 copy 2 FRACTION-LATER 2024-03-01T10:00:00.25Z ' "withdrawn": "2024-03-01T10:00:00.25Z",'
 copy 1 FRACTION-FIRST 2024-03-01T10:00:00.51Z ' "withdrawn": "2024-03-01T10:00:00.51Z",'
 copy 2 FRACTION-FIRST 2024-03-01T10:00:00.5Z ''
+# "withdrawn": "" (a generator's empty field) is no time: the record is
+# skipped and said, not imported as withdrawn and matched with nothing.
+printf '{"id": "WITHDRAWN-EMPTY", "modified": "2024-01-01T00:00:00Z", "withdrawn": "", "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.33.0"}]}]}]}\n' \
+        >"$F/WITHDRAWN-EMPTY.json"
 
 DB=$T/vulndb.sqlite
 "$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
+grep -q "skipped $F/WITHDRAWN-EMPTY.json: field 'withdrawn' is not an RFC 3339 time" "$T/import.out" ||
+        fail "import: withdrawn \"\" not named: $(cat "$T/import.out")"
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 [ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
 python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"

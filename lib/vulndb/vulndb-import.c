@@ -233,6 +233,11 @@ static int osv_check(json_t *rec, const char *name, struct error *err) {
                 if (v && !json_is_string(v))
                         return error_set(err, EINVAL, "%s: field '%s' must be a string", name, *f);
         }
+        /* Any withdrawn value takes every affected entry out of the match:
+         * "" (a generator's empty field) must not pass for a time. */
+        if (json_object_get(rec, "withdrawn") && !is_rfc3339(json_string_value(json_object_get(rec, "withdrawn"))))
+                return error_set(err, EINVAL, "%s: field 'withdrawn' is not an RFC 3339 time; leave it out of a "
+                                 "record that is not withdrawn", name);
         if ((r = check_string_array(json_object_get(rec, "aliases"), "aliases", name, err)) < 0 ||
             (r = check_string_array(json_object_get(rec, "upstream"), "upstream", name, err)) < 0 ||
             (r = check_severity(json_object_get(rec, "severity"), name, err)) < 0)
@@ -699,6 +704,8 @@ static bool flat_osv_ok(const struct jf_doc *d, const struct jf_node *rec) {
                 if (v && !jf_is(v, JF_STRING))
                         return false;
         }
+        if (jf_get(d, rec, "withdrawn") && !is_rfc3339(jf_get(d, rec, "withdrawn")->str))
+                return false;
         if (!flat_string_array_ok(d, jf_get(d, rec, "aliases")) ||
             !flat_string_array_ok(d, jf_get(d, rec, "upstream")) || !flat_severity_ok(d, jf_get(d, rec, "severity")))
                 return false;
