@@ -264,6 +264,7 @@ static const char *debian_codename(const char *codename) {
         static const char *const table[][2] = {
                 { "jessie", "8" },   { "stretch", "9" }, { "buster", "10" },
                 { "bullseye", "11" }, { "bookworm", "12" }, { "trixie", "13" },
+                { "forky", "14" },    { "duke", "15" },
         };
 
         for (size_t i = 0; codename && i < ELEMENTSOF(table); i++)

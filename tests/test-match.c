@@ -75,12 +75,25 @@ static void test_ranges(void) {
                 { "2.1-3", NULL, "[\"2.1-1\",\"2.1-3\"]", 1, NULL, 0 },
                 { "2.1-2", NULL, "[\"2.1-1\",\"2.1-3\"]", 0, NULL, 0 },
                 { "0:2.1-3", NULL, "[\"2.1-3\"]", 1, NULL, 0 },              /* equal by dpkg rules */
-                /* GIT ranges never match an installed package version */
+                /* GIT ranges never place an installed package version ... */
+                /* ... but with them, a versions list places the version */
                 { "1.0", "[{\"type\":\"GIT\",\"repo\":\"x\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"abc\"}]}]",
-                  NULL, 0, NULL, 0 },
+                  "[\"1.0\"]", 1, NULL, 0 },
                 /* invalid versions are errors, not guesses */
                 { "1.0", INTRO_FIXED("0", "1.0 2"), NULL, 0, NULL, -EINVAL },
                 { "", INTRO_FIXED("0", "1.0"), NULL, 0, NULL, -EINVAL },
+                /* an entry that can't place any version is an error, not
+                 * "not affected": GIT ranges alone, nothing at all, a range
+                 * without introduced, a range type OSV doesn't define */
+                { "1.0", "[{\"type\":\"GIT\",\"repo\":\"x\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"abc\"}]}]",
+                  NULL, 0, NULL, -EBADMSG },
+                { "1.0", NULL, NULL, 0, NULL, -EBADMSG },
+                { "1.0", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"fixed\":\"2.0\"}]}]", NULL, 0, NULL, -EBADMSG },
+                { "1.0", "[{\"type\":\"ecosystem\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"2.0\"}]}]",
+                  NULL, 0, NULL, -EBADMSG },
+                { "1.0", "[{\"type\":\"GIT\",\"repo\":\"x\",\"events\":[{\"introduced\":\"0\"}]},"
+                         "{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"2.0\"}]}]",
+                  NULL, 1, "2.0", 0 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

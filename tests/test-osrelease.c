@@ -94,6 +94,8 @@ static const struct eco_row eco_rows[] = {
         { "debian", NULL, "bullseye", "Debian:11" },
         { "debian", NULL, "buster", "Debian:10" },
         { "debian", NULL, "trixie", "Debian:13" },
+        { "debian", NULL, "forky", "Debian:14" },     /* testing (and sid) since trixie's release */
+        { "debian", NULL, "duke", "Debian:15" },
         { "debian", NULL, "stretch", "Debian:9" },
         { "debian", NULL, "jessie", "Debian:8" },
         { "debian", NULL, "sid", NULL },

@@ -239,11 +239,20 @@ static int split_range(char *s, const char **ret_type, struct event *ev, size_t 
  * events sorted.  Negative: an error; positive: stop, returned as it is. */
 typedef int (*range_fn)(int rk, const struct event *ev, size_t n, void *userdata, struct error *err);
 
+static bool has_introduced(const struct event *ev, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (ev[i].kind == EV_INTRODUCED)
+                        return true;
+        return false;
+}
+
 /* Calls fn for every range of ranges (the compact form) that can place a
  * version: ECOSYSTEM ranges with kind, SEMVER ranges with its SemVer
- * reading; GIT ranges name commits and are skipped (an empty range has
- * the type "": skipped too, as strtok_r() did).  The events are split in
- * a copy of ranges. */
+ * reading; GIT ranges name commits and are skipped.  A range of another
+ * type, or one without an "introduced" event (which the schema requires:
+ * without it nothing is ever affected), is an error, not a range that
+ * silently holds for no version.  The events are split in a copy of
+ * ranges. */
 static int each_range(int kind, const char *ranges, range_fn fn, void *userdata, struct error *err) {
         _cleanup_free_ char *heap = NULL;
         _cleanup_free_ struct event *heap_ev = NULL;
@@ -270,9 +279,15 @@ static int each_range(int kind, const char *ranges, range_fn fn, void *userdata,
                         *next++ = '\0';
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
+                if (strcmp(type, "GIT") == 0)
+                        continue;
                 rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? version_kind_semver(kind) : -1;
                 if (rk < 0)
-                        continue;
+                        return error_set(err, EBADMSG, "ranges[].type '%.64s' is none of OSV's (ECOSYSTEM, SEMVER, "
+                                         "GIT)", type);
+                if (!has_introduced(ev, n))
+                        return error_set(err, EBADMSG, "a range of type %s has no 'introduced' event (the OSV schema "
+                                         "requires one)", type);
                 if ((r = sort_events(rk, ev, n, err)) < 0 || (r = fn(rk, ev, n, userdata, err)) != 0)
                         return r;
         }
@@ -281,6 +296,7 @@ static int each_range(int kind, const char *ranges, range_fn fn, void *userdata,
 
 struct eval {
         const char *version;
+        bool placed;            /* a range could place the version */
         bool affected;
         char *fixed;            /* the first an affected range gives */
 };
@@ -291,6 +307,7 @@ static int eval_one(int rk, const struct event *ev, size_t n, void *userdata, st
         bool affected = false;
         int r = eval_range(rk, e->version, ev, n, &affected, &fixed, err);
 
+        e->placed = true;
         if (r < 0 || !affected)
                 return r;
         if (!e->fixed && fixed && !(e->fixed = strdup(fixed)))
@@ -319,6 +336,12 @@ int osv_affected_eval(int kind, const char *version, const char *ranges, const c
         struct eval e = { .version = version };
         int r = ranges ? each_range(kind, ranges, eval_one, &e, err) : 0;
 
+        /* An entry that names the package but no version of it (GIT ranges
+         * alone, which name commits, or nothing at all) can't say whether
+         * this version is affected: an error, not "not affected". */
+        if (r >= 0 && !e.placed && !versions)
+                r = error_set(err, EBADMSG, "the entry has %s and no 'versions' list, so no version can be placed in it",
+                              ranges ? "only GIT ranges (commits)" : "no ranges");
         if (r < 0) {
                 free(e.fixed);
                 return r;

@@ -4,6 +4,7 @@
  * transaction, which is renamed over the old database when complete. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -110,9 +111,11 @@ struct importer {
 
 /* ---- validation ---------------------------------------------------------- */
 
+#define RFC3339_SECONDS "dddd-dd-ddTdd:dd:dd"
+
 static bool is_rfc3339(const char *s) {
-        /* YYYY-MM-DDTHH:MM:SS then fraction/zone; enough to sort as text. */
-        static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+        /* YYYY-MM-DDTHH:MM:SS then fraction/zone (modified_cmp()) */
+        static const char shape[] = RFC3339_SECONDS;
 
         for (size_t i = 0; i < STRLEN(shape); i++) {
                 if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
@@ -230,6 +233,11 @@ static int osv_check(json_t *rec, const char *name, struct error *err) {
                 if (v && !json_is_string(v))
                         return error_set(err, EINVAL, "%s: field '%s' must be a string", name, *f);
         }
+        /* Any withdrawn value takes every affected entry out of the match:
+         * "" (a generator's empty field) must not pass for a time. */
+        if (json_object_get(rec, "withdrawn") && !is_rfc3339(json_string_value(json_object_get(rec, "withdrawn"))))
+                return error_set(err, EINVAL, "%s: field 'withdrawn' is not an RFC 3339 time; leave it out of a "
+                                 "record that is not withdrawn", name);
         if ((r = check_string_array(json_object_get(rec, "aliases"), "aliases", name, err)) < 0 ||
             (r = check_string_array(json_object_get(rec, "upstream"), "upstream", name, err)) < 0 ||
             (r = check_severity(json_object_get(rec, "severity"), name, err)) < 0)
@@ -400,6 +408,20 @@ static int put_upper(struct item *it, const struct ecosystem *eco, struct item_a
         return n > 0 ? put_text(it, key, (size_t) n, &a->v[A_UPPER]) : 0;
 }
 
+/* An entry's ecosystem and package as inventories name them, for the
+ * lookup, which is exact: the ecosystem as the table spells it ("pypi" or
+ * "debian:12" in a record matched every comparator and normalization but
+ * never an installed package, in silence: "PyPI", "Debian:12"), the name
+ * as the ecosystem normalizes it (PEP 503 for PyPI).  ecosystem_find()
+ * matched the name's bytes without regard to case: same length. */
+static void canonical_names(struct item *it, const struct ecosystem *eco, const struct item_affected *a) {
+        if (!eco)
+                return;
+        memcpy(it->text.s + a->v[A_ECOSYSTEM], eco->name, strlen(eco->name));
+        if (eco->normalize)
+                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+}
+
 static struct item_affected *item_add_affected(struct item *it) {
         if (it->n_aff == it->cap_aff) {
                 size_t ncap = it->cap_aff ? it->cap_aff * 2 : 8;
@@ -433,10 +455,7 @@ static int encode_affected(struct item *it, json_t *rec, json_t *aff, size_t seq
             (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 ||
             (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 || (r = put_upper(it, eco, a)) < 0)
                 return r;
-        /* stored as the ecosystem normalizes it (PEP 503 for PyPI), as
-         * inventories look it up */
-        if (eco && eco->normalize)
-                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        canonical_names(it, eco, a);
         return 0;
 }
 
@@ -685,6 +704,8 @@ static bool flat_osv_ok(const struct jf_doc *d, const struct jf_node *rec) {
                 if (v && !jf_is(v, JF_STRING))
                         return false;
         }
+        if (jf_get(d, rec, "withdrawn") && !is_rfc3339(jf_get(d, rec, "withdrawn")->str))
+                return false;
         if (!flat_string_array_ok(d, jf_get(d, rec, "aliases")) ||
             !flat_string_array_ok(d, jf_get(d, rec, "upstream")) || !flat_severity_ok(d, jf_get(d, rec, "severity")))
                 return false;
@@ -792,8 +813,7 @@ static int flat_encode_affected(struct item *it, const struct jf_doc *d, const s
             (r = put_cstr(it, rating, &a->v[A_RATING])) < 0 || (r = put_cstr(it, source, &a->v[A_SOURCE])) < 0 ||
             (r = put_upper(it, eco, a)) < 0)
                 return r;
-        if (eco && eco->normalize)
-                eco->normalize(it->text.s + a->v[A_PACKAGE]);
+        canonical_names(it, eco, a);
         return 0;
 }
 
@@ -902,6 +922,30 @@ static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struc
         return 0;
 }
 
+/* Two 'modified' times (is_rfc3339(): both start with the seconds): by the
+ * seconds, then by the fraction of a second (the schema's "(\.[0-9]+)?Z").
+ * As text, "...:05Z" sorted after "...:05.5Z" ('Z' > '.') and ".5Z" after
+ * ".51Z": a record withdrawn or fixed in a copy modified within the same
+ * second lost to the older copy. */
+static int modified_cmp(const char *a, const char *b) {
+        int c = strncmp(a, b, STRLEN(RFC3339_SECONDS));
+
+        if (c != 0 || strlen(a) < STRLEN(RFC3339_SECONDS) || strlen(b) < STRLEN(RFC3339_SECONDS))
+                return c;
+        a += STRLEN(RFC3339_SECONDS);
+        b += STRLEN(RFC3339_SECONDS);
+        a += *a == '.';
+        b += *b == '.';
+        while (isdigit((unsigned char) *a) || isdigit((unsigned char) *b)) {
+                char x = isdigit((unsigned char) *a) ? *a++ : '0';
+                char y = isdigit((unsigned char) *b) ? *b++ : '0';
+
+                if (x != y)
+                        return x < y ? -1 : 1;
+        }
+        return strcmp(a, b);
+}
+
 /* After an insert found a record with the same id: returns 1 when that one
  * is at least as new, else removes it (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
@@ -912,7 +956,8 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
         rc = sqlite3_step(imp->find);
         if (rc == SQLITE_ROW) {
                 old = sqlite3_column_int64(imp->find, 0);
-                newer = strcmp((const char *) sqlite3_column_text(imp->find, 1), text(it, it->v[V_MODIFIED])) >= 0;
+                newer = modified_cmp((const char *) sqlite3_column_text(imp->find, 1),
+                                     text(it, it->v[V_MODIFIED])) >= 0;
         }
         sqlite3_reset(imp->find);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -2108,10 +2153,21 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
                 else if (!more)
                         more = strbuf_puts(&lost, ", ...") >= 0;
         }
-        if (new_records == 0)
+        if (new_records == 0 && access(db_path, F_OK) < 0) /* none to leave as it was */
+                r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files), so "
+                              "no database is written to %s.  Check the paths, or give --allow-shrink to create it "
+                              "empty anyway", db_path);
+        else if (new_records == 0)
                 r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files); "
                               "%s (%" PRIu64 " records) is left as it was.  Check the paths, or give --allow-shrink "
                               "to replace it anyway", db_path, old_records);
+        else if (!shrinks(new_records, old_records) && lost.len)
+                /* the total holds: records count there whether withdrawn or
+                 * not, an ecosystem only those that name its packages */
+                r = error_set(err, ENODATA, "refused: the import leaves fewer than half of the records that name "
+                              "packages of an ecosystem %s has (%s; a withdrawn record names none); it is left as it "
+                              "was.  Check the paths and the skipped files, or give --allow-shrink to replace it anyway",
+                              db_path, lost.s);
         else if (shrinks(new_records, old_records) || lost.len)
                 r = error_set(err, ENODATA, "refused: the import yields %" PRIu64 " records where %s holds %" PRIu64
                               "%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped files, "
