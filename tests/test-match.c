@@ -113,6 +113,42 @@ static void test_ranges(void) {
         }
 }
 
+/* PyPI: a locally labelled build (PEP 440's 2.0.0+cpu) is its public
+ * version for a last_affected and a versions entry without a label, as
+ * the advisories' specifiers ("<= 2.0.0") read it; the rest in PEP 440's
+ * order. */
+static void test_pypi_local(void) {
+        static const struct {
+                const char *version, *ranges, *versions;
+                int affected;
+        } rows[] = {
+                { "2.0.0+cpu", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"last_affected\":\"2.0.0\"}]}]",
+                  NULL, 1 },
+                { "2.0.0+cu118", NULL, "[\"1.13.1\",\"2.0.0\"]", 1 },
+                { "2.0.1+cpu", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"last_affected\":\"2.0.0\"}]}]",
+                  NULL, 0 },
+                { "2.0.0+cpu", INTRO_FIXED("0", "2.0.1"), NULL, 1 },
+                { "2.0.1+cpu", INTRO_FIXED("0", "2.0.1"), NULL, 0 },
+                { "2.0.0+cpu", INTRO_FIXED("2.0.0", "2.0.1"), NULL, 1 },
+                /* a bound with its own label: PEP 440's order, labels and all */
+                { "2.0.0+cpu", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"last_affected\":\"2.0.0+abc\"}]}]",
+                  NULL, 0 },
+                { "2.0.0+cpu", NULL, "[\"2.0.0+cu118\"]", 0 },
+                { "2.0.0", NULL, "[\"2.0.0+cpu\"]", 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct error err = {};
+                char *fixed = NULL;
+                int affected = -1;
+
+                CHECK_MSG(match_affected("PyPI", rows[i].version, rows[i].ranges, rows[i].versions, &affected, &fixed,
+                                         &err) == 0, "row %zu: %s", i, err.msg);
+                CHECK_MSG(affected == rows[i].affected, "PyPI row %zu (%s): affected=%d", i, rows[i].version, affected);
+                free(fixed);
+        }
+}
+
 static void add_pkg(struct inventory *inv, const char *name, const char *version, const char *src,
                     const char *src_version) {
         struct package p = {
@@ -588,6 +624,7 @@ static void test_exploit_all_cves(void) {
 int main(void) {
         test_package_names();
         test_ranges();
+        test_pypi_local();
         test_upstream_and_unrated();
         test_inventory_match();
         test_unchecked();

@@ -161,6 +161,26 @@ static int sort_events(int kind, struct event *ev, size_t n, struct error *err) 
         return 0;
 }
 
+/* PEP 440, "Local version identifiers": a specifier without a local label
+ * ignores the candidate's, and the advisories behind PyPI's OSV ranges are
+ * such specifiers ("<= 2.0.0").  So a build its distributor labels locally
+ * (torch's 2.0.0+cpu, 2.0.0+cu118) is 2.0.0 for a last_affected or a
+ * versions entry without a label: else every local build of a version that
+ * has no fix would pass as not affected.  The other events keep PEP 440's
+ * order (2.0.0 < 2.0.0+cpu), which answers the same for them.  version
+ * itself, or its public part in buf. */
+#define PUBLIC_PART_MAX 1025     /* PEP 440 versions are capped at 1,024 bytes */
+
+static const char *public_part(int kind, const char *version, const char *bound, char *buf, size_t size) {
+        const char *plus = version && kind == VERSION_PEP440 && !strchr(bound, '+') ? strchr(version, '+') : NULL;
+
+        if (!plus || plus == version || (size_t) (plus - version) >= size)
+                return version;
+        memcpy(buf, version, (size_t) (plus - version));
+        buf[plus - version] = '\0';
+        return buf;
+}
+
 /* Evaluates one sorted range; *ret_fixed points into the events.  version
  * NULL stands for one above every event's (osv_affected_upper()). */
 static int eval_range(int kind, const char *version, const struct event *ev, size_t n, bool *ret_affected,
@@ -192,10 +212,16 @@ static int eval_range(int kind, const char *version, const struct event *ev, siz
                         else if (affected && !fixed)
                                 fixed = ev[i].version;
                         break;
-                case EV_LAST_AFFECTED:
+                case EV_LAST_AFFECTED: {
+                        char buf[PUBLIC_PART_MAX];
+                        const char *pub = public_part(kind, version, ev[i].version, buf, sizeof(buf));
+
+                        if (pub != version && (r = version_compare(kind, pub, ev[i].version, &c, err)) < 0)
+                                return r;
                         if (c > 0)
                                 affected = false;
                         break;
+                }
                 default: /* EV_LIMIT: a version at or past every limit is outside */
                         if (!has_limit)
                                 below_limit = false;
@@ -322,9 +348,11 @@ static bool in_versions(int kind, const char *version, const char *versions) {
         while (p && *p) {
                 const char *end = strchrnul(p, OSV_US);
                 _cleanup_free_ char *v = strndup_or_null(p, (size_t) (end - p));
+                char buf[PUBLIC_PART_MAX];
+                const char *pub = v ? public_part(kind, version, v, buf, sizeof(buf)) : version;
                 int c;
 
-                if (v && (strcmp(v, version) == 0 || (version_compare(kind, v, version, &c, NULL) == 0 && c == 0)))
+                if (v && (strcmp(v, pub) == 0 || (version_compare(kind, v, pub, &c, NULL) == 0 && c == 0)))
                         return true;
                 p = *end ? end + 1 : NULL;
         }
