@@ -40,6 +40,8 @@ static void test_pom_properties(void) {
                 { "groupId=g\nartifactId=a\nversion=1 2\n", NULL, NULL, NULL },
                 { "groupId=g\nartifactId=a\nversion=1\\u0030\n", NULL, NULL, NULL }, /* an escape: not decoded */
                 { "groupId=g\nartifactId=a\nversion=1\x1b[2J\n", NULL, NULL, NULL },
+                /* a property the build did not fill in: Maven would order it below every release */
+                { "groupId=g\nartifactId=a\nversion=${project.version}\n", NULL, NULL, NULL },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
@@ -95,6 +97,7 @@ static void test_fallback(void) {
                 { "Manifest-Version: 1.0\n", "app.jar", NULL, NULL, NULL },
                 { NULL, "-1.0.jar", NULL, NULL, NULL },
                 { "Implementation-Version: 1\x1b[2J\nImplementation-Title: t\n", "t.jar", NULL, NULL, NULL },
+                { "Implementation-Version: ${project.version}\nImplementation-Title: t\n", "t.jar", NULL, NULL, NULL },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

@@ -175,6 +175,13 @@ static void properties_get(const char *buf, size_t len, const char *key, char re
         }
 }
 
+/* A Maven property the build left as it was ("${project.version}"): Maven
+ * would order it as a version (below every release), and a range from 1.0
+ * on would pass it in silence. */
+static bool unresolved(const char *version) {
+        return strstr(version, "${") != NULL;
+}
+
 int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
         char group[JAR_FIELD_MAX + 1], artifact[JAR_FIELD_MAX + 1], version[JAR_FIELD_MAX + 1];
         _cleanup_free_ char *name = NULL;
@@ -190,6 +197,9 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
                                           "-); skipped", origin, coordinate_valid(group) ? "artifactId" : "groupId");
         if (!inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX) || strchr(version, '\\'))
                 return inventory_not_read(inv, "%s: pom.properties with an invalid version; skipped", origin);
+        if (unresolved(version))
+                return inventory_not_read(inv, "%s: pom.properties with the version %s, a property the build did not "
+                                          "fill in; skipped", origin, version);
         if (asprintf(&name, "%s:%s", group, artifact) < 0)
                 return -ENOMEM;
         return inventory_add_lang(inv, origin, "Maven", name, version, "maven", group, artifact);
@@ -312,7 +322,7 @@ static int add_guess(struct inventory *inv, const char *origin, const char *grou
         int r;
 
         if ((group[0] && !guess_valid(group)) || !guess_valid(artifact) ||
-            !inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX))
+            !inventory_field_printable(version, strlen(version), INVENTORY_LANG_FIELD_MAX) || unresolved(version))
                 return inventory_warn(inv, "%s: no pom.properties, and %s gives no usable name and version; "
                                       "not checked", origin, from);
         if (asprintf(&name, "%s%s%s", group, group[0] ? ":" : "", artifact) < 0)
