@@ -17,6 +17,9 @@ printf 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSou
         >"$R/var/lib/dpkg/status"
 dist_info "$R/usr/lib/python3/dist-packages" requests 2.28.1
 printf '{"name": "lodash", "version": "4.17.20"}\n' >"$R/app/node_modules/lodash/package.json"
+mkdir -p "$R/srv/web/vendor/composer"
+printf '{"packages": [{"name": "drupal/token", "version": "1.11.0", "version_normalized": "1.11.0.0", "type": "drupal-module"}]}\n' \
+        >"$R/srv/web/vendor/composer/installed.json"
 
 # record ID ECOSYSTEM NAME AFFECTED-REST: one record in the feed folder.
 F=$T/feed
@@ -43,6 +46,9 @@ record GIT-VERSIONS PyPI requests ', "ranges": [{"type": "GIT", "repo": "https:/
 record LOWER-ECO-PYPI pypi Requests ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.30.0"}]}]'
 record LOWER-ECO-DEB debian:12 openssl ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.12-1~deb12u1"}]}]'
 sed -i '1s/^/[/; $s/$/]/' "$F/LOWER-ECO-DEB.json"      # in an array: the import's other path
+# A language ecosystem with the registry it is published in (OSV's Drupal
+# modules): the package in an image is the same, and says no registry.
+record DRUPAL Packagist:https://packages.drupal.org/8 drupal/token ', "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.12.0"}]}]'
 # Two copies of one id, the newer withdrawn within the same second as the
 # older was modified (the schema allows a fraction of a second): the newer
 # wins, whichever comes first (the folders 1/ and 2/ are read in order).
@@ -71,7 +77,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 got = sorted((f["id"], f["package"]) for f in d["findings"])
 want = sorted([("PLAIN-DEB", "libssl3"), ("PLAIN-PYPI", "requests"), ("PLAIN-NPM", "lodash"),
-               ("GIT-VERSIONS", "requests"), ("LOWER-ECO-PYPI", "requests"), ("LOWER-ECO-DEB", "libssl3")])
+               ("GIT-VERSIONS", "requests"), ("LOWER-ECO-PYPI", "requests"), ("LOWER-ECO-DEB", "libssl3"),
+               ("DRUPAL", "drupal/token")])
 assert got == want, "findings %s" % got
 unchecked = {}
 for u in d["unchecked"]:

@@ -418,6 +418,13 @@ static void canonical_names(struct item *it, const struct ecosystem *eco, const 
         if (!eco)
                 return;
         memcpy(it->text.s + a->v[A_ECOSYSTEM], eco->name, strlen(eco->name));
+        /* A language ecosystem's ":<registry>" ("Maven:https://maven.google.com",
+         * "Packagist:https://packages.drupal.org/8") names where the package is
+         * published, which nothing in an image says: stored as the ecosystem
+         * alone, those records meet the jars and vendor folders they are
+         * about (a distribution's ":<release>" stays: it is the lookup's). */
+        if (!eco->distro)
+                it->text.s[a->v[A_ECOSYSTEM] + strlen(eco->name)] = '\0';
         if (eco->normalize)
                 eco->normalize(it->text.s + a->v[A_PACKAGE]);
 }
