@@ -126,5 +126,21 @@ grep -q "fewer than half of the records that name packages of an ecosystem $T/w.
 grep -q "yields 1 records where" <<<"$out" && fail "merge of a withdrawal: counts that hold called fewer than half: $out"
 "$P" db import "$T/w2" --db "$T/w.sqlite" --merge --allow-shrink >/dev/null 2>&1 || fail "merge of a withdrawal, --allow-shrink"
 
+# A database an older import wrote counts an ecosystem under its old
+# spelling ("Packagist:https://packages.drupal.org/8", "pypi"): the next
+# import counts the same records under the new one, which is no loss (else
+# the first db update after an upgrade would be refused).
+mkdir -p "$T/o"
+cp "$F/DRUPAL.json" "$F/LOWER-ECO-PYPI.json" "$T/o/"
+"$P" db import "$T/o" --db "$T/o.sqlite" >/dev/null 2>&1 || fail "import of the old-spelling feed"
+python3 - "$T/o.sqlite" <<'PY' || fail "set the old spellings"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE meta SET value = ? WHERE key = 'ecosystems'",
+           (json.dumps({"Packagist:https://packages.drupal.org/8": 1, "pypi": 1}),))
+db.commit()
+PY
+out=$("$P" db import "$T/o" --db "$T/o.sqlite" 2>&1) || fail "import over a database with the old spellings: $out"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: odd OSV records are findings or named as not checked"

@@ -2125,6 +2125,31 @@ static void old_counts(const char *db_path, uint64_t *ret_records, json_t **ret_
         sqlite3_close(db);
 }
 
+/* The counts per ecosystem under the names an import stores now
+ * (canonical_names()): a database an older import wrote may count "pypi"
+ * or "Maven:https://maven.google.com", which this one counts as "PyPI" and
+ * "Maven".  Compared under the old names, the first import after an
+ * upgrade would be refused as losing them (and db update with it). */
+static json_t *canonical_counts(json_t *ecos) {
+        json_t *out = json_object(), *n;
+        const char *eco;
+
+        json_object_foreach(ecos, eco, n) {
+                const struct ecosystem *e = ecosystem_find(eco);
+                const char *colon = strchr(eco, ':');
+                _cleanup_free_ char *key = NULL;
+
+                if (!out || (e && asprintf(&key, "%s%s", e->name, e->distro && colon ? colon : "") < 0) ||
+                    json_object_set_new(out, key ? key : eco,
+                                        json_integer(json_integer_value(json_object_get(out, key ? key : eco)) +
+                                                     json_integer_value(n))) < 0) {
+                        json_decref(out);
+                        return NULL;
+                }
+        }
+        return out;
+}
+
 static bool shrinks(uint64_t now, uint64_t before) {
         /* "Fewer than half": 2 * now < before, without overflow. */
         return now < before / 2 + before % 2;
@@ -2146,7 +2171,14 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
 
         if (meta_counts(new_db, &new_records, &new_ecos) < 0)
                 return vulndb_sqlite_error(new_db, SQLITE_ERROR, "count the new records", err);
-        old_counts(db_path, &old_records, &old_ecos);
+        old_counts(db_path, &old_records, &n);
+        old_ecos = n ? canonical_counts(n) : NULL;
+        if (n && !old_ecos) {
+                json_decref(n);
+                json_decref(new_ecos);
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        json_decref(n);
         json_object_foreach(old_ecos, eco, n) {
                 uint64_t before = (uint64_t) json_integer_value(n);
                 uint64_t now = (uint64_t) json_integer_value(json_object_get(new_ecos, eco));
