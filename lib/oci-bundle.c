@@ -31,7 +31,7 @@ static int make_hook(const char *hook_default, const char *ns, const char *id, c
                 return error_set(err, EINVAL, "PORTCULLIS_HOOK_PATH=%s is not an absolute path; runtimes need one", path);
         if (access(path, X_OK) < 0)
                 return error_set_errno(err, errno, "the hook %s can't be run; install portcullis there or set "
-                                       "PORTCULLIS_HOOK_PATH in containerd's environment", path);
+                                       "PORTCULLIS_HOOK_PATH in containerd's (or dockerd's) environment", path);
         if (config && *config && config[0] != '/')
                 return error_set(err, EINVAL, "PORTCULLIS_CONFIG=%s is not an absolute path; the hook runs in "
                                  "another directory", config);
@@ -146,6 +146,6 @@ int find_delegate(const char *name, const char *what, const char *install, const
                         continue;
                 return (*ret = strdup(cand)) ? 0 : error_set(err, ENOMEM, "out of memory");
         }
-        return error_set(err, ENOENT, "%s %s is not in PATH (%s); install %s or set %s in containerd's environment",
-                         what, name, path ? path : PATH_DEFAULT, install, env_name);
+        return error_set(err, ENOENT, "%s %s is not in PATH (%s); install %s or set %s in containerd's (or "
+                         "dockerd's) environment", what, name, path ? path : PATH_DEFAULT, install, env_name);
 }
