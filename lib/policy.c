@@ -804,6 +804,8 @@ int policy_load_configured(const char *path, struct policy **ret, struct error *
 
         if (r == -ENOENT && streq_ptr(path, PORTCULLIS_POLICY_DEFAULT)) {
                 error_clear(err);
+                if ((r = check_dangling_link(path, "the built-in policy", err)) < 0)
+                        return error_wrap(err, "policy");
                 return policy_default(ret);
         }
         return r;
