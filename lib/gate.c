@@ -49,6 +49,7 @@ struct start {
         char *db_revision;
         char *db_import_time;           /* or the signed data's time (db_time_signed) */
         bool db_time_signed;
+        bool db_kev, db_epss;           /* the DB holds a CISA KEV catalogue, EPSS scores */
         char *stale_note;               /* the DB is older than max_db_age_hours */
         char *identity;                 /* the overlay's, else the image digest, else the inventory's */
         const char *identity_source;    /* "overlay", "digest", "inventory" */
@@ -597,6 +598,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
         }
+        h->ctx.no_kev_data = !h->db_kev;
+        h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
@@ -713,21 +716,26 @@ static int match_and_store(struct start *h, struct cache *c, const char *key, st
 #define GATE_MEMO_WAIT_MS 20
 
 /* The memo holds "<revision> <import time>", or "<revision> <data time>
- * signed" when the DB came from signed manifests (vulndb_data_time()). */
+ * signed" when the DB came from signed manifests (vulndb_data_time()),
+ * then " kev" and " epss" when it holds that data (block_kev and min_epss
+ * can be checked). */
 static int split_memo(struct start *h, const char *memo) {
-        const char *sp = strchr(memo, ' ');
+        const char *sp = strchr(memo, ' '), *flags = sp ? sp + 1 + strcspn(sp + 1, " ") : NULL;
 
         h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
-        h->db_import_time = sp ? strdup(sp + 1) : NULL;
-        h->db_time_signed = sp && strstr(sp + 1, " signed");
-        return h->db_revision ? 0 : -ENOMEM;
+        h->db_import_time = sp ? strndup(sp + 1, (size_t) (flags - sp - 1)) : NULL;
+        h->db_time_signed = flags && strstr(flags, " signed");
+        h->db_kev = flags && strstr(flags, " kev");
+        h->db_epss = flags && strstr(flags, " epss");
+        return h->db_revision && (!sp || h->db_import_time) ? 0 : -ENOMEM;
 }
 
 /* Device, inode, size, mtime and ctime: a file written in place with
  * its mtime put back (cp --preserve, rsync -t, touch -r) keeps the other
- * four, but no one sets a ctime. */
+ * four, but no one sets a ctime.  "db2:": values that say whether the DB
+ * holds KEV and EPSS data; a "db:" memo (without) is never read as "none". */
 static void memo_key_of(const struct stat *st, char memo[static 160]) {
-        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long) st->st_dev,
+        snprintf(memo, 160, "db2:%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long) st->st_dev,
                  (unsigned long long) st->st_ino, (long long) st->st_size, (long long) st->st_mtim.tv_sec,
                  st->st_mtim.tv_nsec, (long long) st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
@@ -779,10 +787,10 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
         k = open_db_keyed(path, &db, memo, err);
         if (k < 0)
                 return k;
-        if ((vulndb_data_time(db) ? asprintf(&value, "%s %s signed", strempty(vulndb_revision(db)),
-                                             vulndb_data_time(db))
-                                  : asprintf(&value, "%s %s", strempty(vulndb_revision(db)),
-                                             strempty(vulndb_import_time(db)))) < 0 ||
+        if (asprintf(&value, "%s %s%s%s%s", strempty(vulndb_revision(db)),
+                     vulndb_data_time(db) ? vulndb_data_time(db) : strempty(vulndb_import_time(db)),
+                     vulndb_data_time(db) ? " signed" : "", vulndb_has_kev(db) ? " kev" : "",
+                     vulndb_has_epss(db) ? " epss" : "") < 0 ||
             split_memo(h, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (c && memo[0]) {
@@ -836,7 +844,7 @@ static void forget_revision(struct start *h) {
         free(h->db_revision);
         free(h->db_import_time);
         h->db_revision = h->db_import_time = NULL;
-        h->db_time_signed = false;
+        h->db_time_signed = h->db_kev = h->db_epss = false;
 }
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the

@@ -191,6 +191,11 @@ struct policy_context {
         const char *namespace;          /* may be NULL */
         char *const *annotations;       /* key, value, key, value, ..., NULL */
         time_t now;                     /* for allowlist expiry; 0 = time(NULL) */
+        /* The vulnerability DB holds no CISA KEV catalogue, no EPSS scores:
+         * a finding that only block_kev, min_epss could make count was not
+         * checked against them (verdict.unchecked says so). */
+        bool no_kev_data;
+        bool no_epss_data;
 };
 
 /* The scope that applies (NULL = the top level) and the effective rule:
@@ -223,6 +228,8 @@ struct verdict {
         bool unchecked_decides;         /* the decision is on_unchecked's (nothing else counts) */
         size_t exploited;               /* findings that count only by block_kev or min_epss (each named
                                          * in notes: "CVE-x is in CISA KEV (block_kev)") */
+        size_t kev_unchecked;           /* findings only block_kev could make count, with no KEV data */
+        size_t epss_unchecked;          /* the same for min_epss, with no EPSS data */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,
