@@ -817,7 +817,12 @@ static int check_db_age(struct start *h, struct error *err) {
         age_h = end ? (long long) (time(NULL) - timegm(&tm)) / 3600 : -1;
         if (age_h >= 0 && age_h < p->max_db_age_hours)
                 return 0;
-        if ((age_h >= 0 && h->db_time_signed
+        if ((end && age_h < 0
+                     ? asprintf(&h->stale_note, "the vulnerability database's time, %s, is %lld hours ahead of this "
+                                "node's clock, so its age can't be held to max_db_age_hours (%u); check the node's "
+                                "clock (timedatectl), then re-import it", h->db_import_time, -age_h,
+                                p->max_db_age_hours)
+             : age_h >= 0 && h->db_time_signed
                      ? asprintf(&h->stale_note, "the vulnerability database's signed data is %lld hours old (its "
                                 "mirror's manifest), more than max_db_age_hours (%u); run 'portcullis db update', "
                                 "and check that the mirror still publishes", age_h, p->max_db_age_hours)
