@@ -1051,13 +1051,13 @@ static int decide_with_cache(struct start *h) {
 }
 
 /* The state read and parsed: parsed once when it came whole. */
-static int load_state(struct start *h, struct error *err) {
+static int load_state(struct start *h, long long deadline, struct error *err) {
         _cleanup_free_ char *buf = NULL;
         json_auto_t *j = NULL;
         size_t len = 0;
         int k;
 
-        if ((k = read_state(h, wait_until(h), &buf, &len, &j, err)) < 0)
+        if ((k = read_state(h, deadline, &buf, &len, &j, err)) < 0)
                 return k;
         return j ? oci_state_from_json(j, &h->state, err) : oci_state_parse(buf, len, &h->state, err);
 }
@@ -1066,9 +1066,18 @@ static int run(struct start *h) {
         struct error err = {};
         int k;
 
-        if ((k = load_settings(h, &err)) < 0)
+        if ((k = load_settings(h, &err)) < 0) {
+                /* Blocked (on_error) all the same, but by name: the state
+                 * and the bundle read within the built-in deadline, so
+                 * that the line and the audit record say which container
+                 * (and, when config.json trusts annotations, which image)
+                 * the broken settings blocked. */
+                if (load_state(h, h->t0 + POLICY_DEADLINE_DEFAULT_MS - GATE_EXIT_MARGIN_MS, &(struct error) {}) >= 0)
+                        (void) oci_config_load(h->state.bundle, &h->oci, &(struct error) {});
+                set_name(h);
                 return decide_failure(h, k, &err);
-        if ((k = load_state(h, &err)) < 0 ||
+        }
+        if ((k = load_state(h, wait_until(h), &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0 ||
             (k = overlay_probe(h->oci.rootfs,

@@ -705,7 +705,7 @@ int policy_parse_all(const char *buf, size_t len, const char *name, struct polic
                                          .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED, .min_epss = -1 };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->on_audit_failure = POLICY_ACTION_ALLOW;
-        p->deadline_ms = 10000;
+        p->deadline_ms = POLICY_DEADLINE_DEFAULT_MS;
         p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)

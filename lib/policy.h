@@ -18,6 +18,7 @@ struct vex;
 #define POLICY_WORST_MAX 5              /* ids named in a block message */
 #define POLICY_NOTES_MAX 16             /* notes on a verdict (expired allowlist entries) */
 #define POLICY_DEADLINE_MAX_MS 600000u
+#define POLICY_DEADLINE_DEFAULT_MS 10000u
 #define POLICY_DB_AGE_MAX_HOURS 87600u
 
 enum policy_mode {
