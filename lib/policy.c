@@ -1477,6 +1477,12 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
             "Deadline: %u ms for the whole decision; when it passes: %s the container.\n",
             policy_action_to_string(p->on_error), p->deadline_ms,
             policy_action_to_string(p->on_timeout));
+        if (p->deadline_ms >= POLICY_HOOK_TIMEOUT_MS)
+                say(&t, "Warning: deadline_ms %u is not below the %u s the runtime gives the hook (the \"timeout\" of "
+                    "the hook entries portcullis install and the containerd shim write): a decision that takes that "
+                    "long is killed by the runtime, the start fails without an audit line, and on_timeout never "
+                    "applies; set deadline_ms below %u.\n", p->deadline_ms, POLICY_HOOK_TIMEOUT_MS / 1000,
+                    POLICY_HOOK_TIMEOUT_MS);
         if (p->max_db_age_hours)
                 say(&t, "A vulnerability database imported more than %u hours ago: %s.\n", p->max_db_age_hours,
                     policy_stale_to_string(p->on_stale_db));

@@ -19,6 +19,11 @@ struct vex;
 #define POLICY_NOTES_MAX 16             /* notes on a verdict (expired allowlist entries) */
 #define POLICY_DEADLINE_MAX_MS 600000u
 #define POLICY_DEADLINE_DEFAULT_MS 10000u
+/* The "timeout" of the hook entries portcullis install and the containerd
+ * shim write (config/runc-hook.json.in, config/hooks.d, HOOK_TIMEOUT_S): the
+ * runtime kills the hook then and fails the start, so deadline_ms must stay
+ * below it for on_timeout to decide. */
+#define POLICY_HOOK_TIMEOUT_MS 30000u
 #define POLICY_DB_AGE_MAX_HOURS 87600u
 
 enum policy_mode {

@@ -783,6 +783,18 @@ static void test_describe(void) {
         CHECK(d && policy_describe_at(d, NOW, &dtext, NULL) == 0);
         CHECK_MSG(dtext && strstr(dtext, "what can't be checked: counts like a finding (on_unchecked deny), and so "
                                          "does an image whose content makes the analysis fail"), "%s", dtext);
+        CHECK(!strstr(text, "Warning: deadline_ms") && !strstr(dtext, "Warning: deadline_ms"));
+
+        /* a deadline the runtime's hook timeout (30 s) cuts short: said */
+        _cleanup_(policy_freep) struct policy *l = parse("{\"deadline_ms\": 30000}");
+        _cleanup_free_ char *ltext = NULL;
+
+        CHECK(l && policy_describe_at(l, NOW, &ltext, NULL) == 0);
+        CHECK_MSG(ltext && strstr(ltext, "Warning: deadline_ms 30000 is not below the 30 s the runtime gives the hook "
+                                         "(the \"timeout\" of the hook entries portcullis install and the containerd "
+                                         "shim write): a decision that takes that long is killed by the runtime, the "
+                                         "start fails without an audit line, and on_timeout never applies; set "
+                                         "deadline_ms below 30000.\n"), "%s", ltext);
 }
 
 /* enforce_from: enforce is warn until that moment (a date: midnight UTC),
