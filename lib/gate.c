@@ -323,6 +323,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .fixable = res ? res->fixable : 0,
                 .not_checked = res ? res->packages_unchecked : 0,
                 .suppressed = res ? res->suppressed : 0,
+                .allowlisted = v ? v->allowed : 0,
                 .vex = vex,
                 .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
                 .unchecked = v ? v->unchecked : NULL,

@@ -128,6 +128,8 @@ config allow allow.policy.json
 bundle b5 vuln allow "$IMG"
 start b5
 [ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "allowlisted: did not start: $OUT"
+tail -1 "$LOG" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["decision"] == "allow" and d["summary"]["CRITICAL"] == 1 and d["counts"]["CRITICAL"] == 0 and d["summary"]["allowlisted"] == 1, d' ||
+        fail "allowlisted: the audit line does not say the allowlist excused the CRITICAL: $(tail -1 "$LOG")"
 policy expired '{"mode": "enforce", "severity": "HIGH", "allowlist": [{"id": "CVE-2023-38545", "expires": "2020-01-01", "reason": "was not reachable"}]}'
 config expired expired.policy.json
 bundle b6 vuln expired "$IMG"
