@@ -299,6 +299,10 @@ static char **vex_lines(const struct scan_result *res) {
         return v;
 }
 
+static bool audit_failure_denies(const struct start *h) {
+        return h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
+}
+
 /* Formats the decision's audit line and writes it: to the log file, and to
  * syslog when configured or when the file can't be written (so the journal
  * always gets a try).  When the line reached neither, h->audit_lost says
@@ -370,8 +374,20 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         }
         if ((use_syslog || (file && !file_ok)) && open_syslog(h, &serr) >= 0)
                 syslog_ok = audit_syslog_send(h->syslog_fd, LOG_INFO, h->audit_line, &serr) >= 0;
-        if (file_ok || syslog_ok || (!file && !use_syslog))
+        if (file_ok || syslog_ok)
                 return;
+        /* Nothing configured to record it: as the operator chose, unless
+         * the policy asks for every start to be on record. */
+        if (!file && !use_syslog) {
+                free(h->audit_lost);
+                h->audit_lost = NULL;
+                if (audit_failure_denies(h) &&
+                    asprintf(&h->audit_lost, "%s records decisions nowhere: %s and there is no log.file",
+                             h->cfg && h->cfg->path ? h->cfg->path : "the built-in config",
+                             h->o->no_syslog ? "the hook runs with --no-syslog" : "log.syslog is false") < 0)
+                        h->audit_lost = strdup("the decision is recorded nowhere");
+                return;
+        }
         free(h->audit_lost);
         if (asprintf(&h->audit_lost, "%s%s%s", file ? err.msg : "", file ? "; " : "",
                      serr.msg[0] ? serr.msg : "syslog: not reachable") < 0)
@@ -381,7 +397,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
 }
 
 static bool unrecorded_blocks(const struct start *h) {
-        return h->audit_lost && h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
+        return h->audit_lost && audit_failure_denies(h);
 }
 
 /* on_audit_failure: a decision that was not recorded anywhere.  A block
