@@ -5,8 +5,8 @@
 # config.json's, deny by default) with a line naming the link and its
 # target, instead of taking the defaults or the built-in policy as when
 # nothing is there.  The default paths are /etc/portcullis/...: the hook
-# (static) runs in a mount namespace of its own whose /etc, /var/lib and
-# /run are empty tmpfs.
+# (static) runs in a mount namespace of its own whose /etc is the test's
+# folder and /var/lib and /run empty tmpfs.
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -25,13 +25,18 @@ curl_image "$T" 7.88.1-10+deb12u4 reg/app:1
 printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "/etc/portcullis/policy.json", "log": {"syslog": false, "file": "%s"}}\n' \
         "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/audit.log" >"$T/config.json"
 
-# hook SETUP: the hook, with no --config, after SETUP (shell, run in the
-# namespace with /etc/portcullis made); sets OUT and RC.
+# hook SETUP: the hook, with no --config, where /etc is a fresh folder
+# in which SETUP (shell, run there outside the namespace) made
+# portcullis/; sets OUT and RC.  /etc is bound last: after it only the
+# static hook runs.
+n=0
 hook() {
-        OUT=$(timeout 60 unshare -m bash -c '
-                mount -t tmpfs tmpfs /etc && mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /run || exit 99
-                mkdir /etc/portcullis && cd /etc/portcullis && eval "$1" || exit 98
-                exec "$2" <"$3"' hook "$1" "$HOOK" "$T/state.json" 2>&1)
+        n=$((n + 1))
+        mkdir -p "$T/etc$n/portcullis"
+        (cd "$T/etc$n/portcullis" && eval "$1") || { fail "setup $n: $1"; return; }
+        OUT=$(timeout 60 unshare -m sh -c '
+                mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /run && mount --bind "$1" /etc || exit 99
+                exec "$2" <"$3"' hook "$T/etc$n" "$HOOK" "$T/state.json" 2>&1)
         RC=$?
 }
 
@@ -56,7 +61,7 @@ grep -q "portcullis: blocked .*/etc/portcullis/config.json is a symbolic link to
         <<<"$OUT" || fail "dangling config link: message: $OUT"
 
 # A link to a file that is there is read as the file.
-hook "cp '$T/config.json' /etc/real.json && ln -s /etc/real.json config.json"
+hook "cp '$T/config.json' ../real.json && ln -s /etc/real.json config.json"
 [ "$RC" -eq 0 ] || fail "config link to a file: $RC $OUT"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
