@@ -64,5 +64,20 @@ grep -q "portcullis: blocked .*/etc/portcullis/config.json is a symbolic link to
 hook "cp '$T/config.json' ../real.json && ln -s /etc/real.json config.json"
 [ "$RC" -eq 0 ] || fail "config link to a file: $RC $OUT"
 
+# portcullis doctor on the node itself (no --root, the system's /etc with
+# the test's portcullis/ over it) says the same, not "absent: the built-in
+# policy applies".
+mkdir -p "$T/ov/up/portcullis" "$T/ov/work"
+cp "$T/config.json" "$T/ov/up/portcullis/config.json"
+ln -s /srv/policies/prod.json "$T/ov/up/portcullis/policy.json"
+OUT=$(timeout 120 unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/up,workdir=$1/work" /etc ||
+        exit 99; exec "$2" doctor' doctor "$T/ov" "$P" 2>&1)
+if [ $? -eq 99 ]; then
+        echo "note: no overlay mount over /etc here: doctor not checked"
+else
+        grep -q "^policy  *FAIL  */etc/portcullis/policy.json is a symbolic link to /srv/policies/prod.json, which does not exist" \
+                <<<"$OUT" || fail "doctor, dangling policy link: $(grep -A1 "^policy" <<<"$OUT")"
+fi
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
