@@ -365,6 +365,21 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         }
         free(h->audit_line);
         h->audit_line = TAKE_PTR(line);
+        /* Nothing configured to record it (portcullis check, which sends
+         * nothing, decides as the hook would by config.json): as the
+         * operator chose, unless the policy asks for every start to be on
+         * record. */
+        if (!file && !(use_syslog || (h->o->dry_run && (!h->cfg || h->cfg->log_syslog)))) {
+                free(h->audit_lost);
+                h->audit_lost = NULL;
+                if (audit_failure_denies(h) &&
+                    asprintf(&h->audit_lost, "%s records decisions nowhere: %s and there is no log.file",
+                             h->cfg && h->cfg->path ? h->cfg->path : "the built-in config",
+                             h->o->no_syslog && !h->o->dry_run ? "the hook runs with --no-syslog"
+                                                               : "log.syslog is false") < 0)
+                        h->audit_lost = strdup("the decision is recorded nowhere");
+                return;
+        }
         if (h->o->dry_run)
                 return;
         if (file) {
@@ -376,18 +391,6 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 syslog_ok = audit_syslog_send(h->syslog_fd, LOG_INFO, h->audit_line, &serr) >= 0;
         if (file_ok || syslog_ok)
                 return;
-        /* Nothing configured to record it: as the operator chose, unless
-         * the policy asks for every start to be on record. */
-        if (!file && !use_syslog) {
-                free(h->audit_lost);
-                h->audit_lost = NULL;
-                if (audit_failure_denies(h) &&
-                    asprintf(&h->audit_lost, "%s records decisions nowhere: %s and there is no log.file",
-                             h->cfg && h->cfg->path ? h->cfg->path : "the built-in config",
-                             h->o->no_syslog ? "the hook runs with --no-syslog" : "log.syslog is false") < 0)
-                        h->audit_lost = strdup("the decision is recorded nowhere");
-                return;
-        }
         free(h->audit_lost);
         if (asprintf(&h->audit_lost, "%s%s%s", file ? err.msg : "", file ? "; " : "",
                      serr.msg[0] ? serr.msg : "syslog: not reachable") < 0)

@@ -184,6 +184,12 @@ hook f4 nowhere-deny ctr-nowhere-1
         fail "on_audit_failure deny, no record configured: $RC $OUT"
 hook f5 nowhere-allow ctr-nowhere-2
 [ "$RC" -eq 0 ] && ! grep -q "not recorded" <<<"$OUT" || fail "on_audit_failure allow, no record configured: $RC $OUT"
+# portcullis check (a dry run, which sends nothing) shows the hook's decision
+OUT=$("$P" check --state "$T/b-f4/state.json" --config "$T/nowhere-deny.config.json" 2>&1); RC=$?
+[ "$RC" -eq 1 ] && grep -q "^decision: block" <<<"$OUT" && grep -q "records decisions nowhere: log.syslog is false" <<<"$OUT" ||
+        fail "check, on_audit_failure deny, no record configured: $RC $OUT"
+OUT=$("$P" check --state "$T/b-f4/state.json" --config "$T/nowhere-allow.config.json" 2>&1); RC=$?
+[ "$RC" -eq 0 ] || fail "check, on_audit_failure allow, no record configured: $RC $OUT"
 
 # 6. report marks the warned starts ("warn!"), with colour or without.
 "$P" report --log "$T/audit.log" >"$T/report.txt" || fail "report"
