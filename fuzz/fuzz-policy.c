@@ -41,7 +41,9 @@ static void check_verdict(const struct policy *p, const struct policy_context *c
         for (int i = 0; i < _SEVERITY_MAX; i++)
                 total += v.counts[i];
         if (total + v.allowed > ELEMENTSOF(findings) || (total > 0 && v.decision == VERDICT_ALLOW) ||
-            (total == 0 && !v.unchecked && v.decision != VERDICT_ALLOW) || (v.unknown > 0) != (v.unchecked != NULL))
+            (total == 0 && !v.unchecked && v.decision != VERDICT_ALLOW) ||
+            (v.unknown + v.kev_unchecked + v.epss_unchecked > 0) != (v.unchecked != NULL) ||
+            (v.kev_unchecked > 0 && !ctx->no_kev_data) || (v.epss_unchecked > 0 && !ctx->no_epss_data))
                 abort();
         /* enforce_from: only ever turns enforce into warn, before its date */
         if (rule.enforce_pending && (rule.mode != POLICY_WARN || rule.enforce_from == 0 ||
@@ -61,6 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 { .image = "registry.example.com/app:1", .namespace = "prod-eu", .annotations = ann, .now = 1780272000 },
                 { .image = "docker.io/library/nginx", .namespace = "default", .now = 1700000000 },
                 { .now = 4102444800 },
+                /* a DB without KEV and EPSS data */
+                { .image = "registry.example.com/app:1", .now = 1780272000, .no_kev_data = true,
+                  .no_epss_data = true },
         };
         struct policy *p = NULL;
         struct error err = {};

@@ -74,6 +74,7 @@ static json_t *summary_json(const struct audit_record *r) {
         json_object_set_new(o, "fixable", json_integer((json_int_t) r->fixable));
         json_object_set_new(o, "not_checked", json_integer((json_int_t) r->not_checked));
         json_object_set_new(o, "suppressed", json_integer((json_int_t) r->suppressed));
+        json_object_set_new(o, "allowlisted", json_integer((json_int_t) r->allowlisted));
         return o;
 }
 

@@ -31,6 +31,7 @@ struct audit_record {
         size_t fixable;                 /* of all the findings */
         size_t not_checked;             /* packages not checked */
         size_t suppressed;              /* findings VEX statements suppress (in summary, not counted) */
+        size_t allowlisted;             /* findings that would count, excused by the allowlist */
         char *const *vex;               /* some of them: "CVE-… pkg (not_affected: justification)" */
         const char *threshold;          /* the effective rule's severity, or NULL */
         const char *unchecked;          /* what was not checked, in one line, or NULL */

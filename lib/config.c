@@ -228,6 +228,8 @@ int config_load(const char *path, bool explicit_path, struct config **ret, struc
         r = read_small_file(path, CONFIG_FILE_MAX, &buf, &len, err);
         if (r == -ENOENT && !explicit_path) {
                 error_clear(err);
+                if ((r = check_dangling_link(path, "the defaults", err)) < 0)
+                        return error_wrap(err, "configuration");
                 if (config_defaults(ret) < 0)
                         return error_set(err, ENOMEM, "configuration: out of memory");
                 return 0;

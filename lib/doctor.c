@@ -518,6 +518,13 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
         if (!path)
                 return rooted_failed(d, c);
         if (streq_ptr(d->cfg->policy, PORTCULLIS_POLICY_DEFAULT) && access(path, F_OK) < 0 && errno == ENOENT) {
+                _cleanup_free_ char *link = rooted_at(d, d->cfg->policy, false);
+
+                /* a link to a file that is gone is not "absent": the hook refuses it */
+                if (link && check_dangling_link(link, "the built-in policy", &err) < 0)
+                        return result(c, DOCTOR_FAIL, "restore the file the link names, or remove the link for the "
+                                      "built-in policy", "%s; until then the hook decides every start by "
+                                      "config.json's on_error", err.msg);
                 if (policy_default(&d->policy) < 0)
                         return -ENOMEM;
                 d->policy_ok = true;

@@ -49,6 +49,7 @@ struct start {
         char *db_revision;
         char *db_import_time;           /* or the signed data's time (db_time_signed) */
         bool db_time_signed;
+        bool db_kev, db_epss;           /* the DB holds a CISA KEV catalogue, EPSS scores */
         char *stale_note;               /* the DB is older than max_db_age_hours */
         char *identity;                 /* the overlay's, else the image digest, else the inventory's */
         const char *identity_source;    /* "overlay", "digest", "inventory" */
@@ -298,6 +299,10 @@ static char **vex_lines(const struct scan_result *res) {
         return v;
 }
 
+static bool audit_failure_denies(const struct start *h) {
+        return h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
+}
+
 /* Formats the decision's audit line and writes it: to the log file, and to
  * syslog when configured or when the file can't be written (so the journal
  * always gets a try).  When the line reached neither, h->audit_lost says
@@ -322,6 +327,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .fixable = res ? res->fixable : 0,
                 .not_checked = res ? res->packages_unchecked : 0,
                 .suppressed = res ? res->suppressed : 0,
+                .allowlisted = v ? v->allowed : 0,
                 .vex = vex,
                 .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
                 .unchecked = v ? v->unchecked : NULL,
@@ -359,6 +365,21 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         }
         free(h->audit_line);
         h->audit_line = TAKE_PTR(line);
+        /* Nothing configured to record it (portcullis check, which sends
+         * nothing, decides as the hook would by config.json): as the
+         * operator chose, unless the policy asks for every start to be on
+         * record. */
+        if (!file && !(use_syslog || (h->o->dry_run && (!h->cfg || h->cfg->log_syslog)))) {
+                free(h->audit_lost);
+                h->audit_lost = NULL;
+                if (audit_failure_denies(h) &&
+                    asprintf(&h->audit_lost, "%s records decisions nowhere: %s and there is no log.file",
+                             h->cfg && h->cfg->path ? h->cfg->path : "the built-in config",
+                             h->o->no_syslog && !h->o->dry_run ? "the hook runs with --no-syslog"
+                                                               : "log.syslog is false") < 0)
+                        h->audit_lost = strdup("the decision is recorded nowhere");
+                return;
+        }
         if (h->o->dry_run)
                 return;
         if (file) {
@@ -368,7 +389,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
         }
         if ((use_syslog || (file && !file_ok)) && open_syslog(h, &serr) >= 0)
                 syslog_ok = audit_syslog_send(h->syslog_fd, LOG_INFO, h->audit_line, &serr) >= 0;
-        if (file_ok || syslog_ok || (!file && !use_syslog))
+        if (file_ok || syslog_ok)
                 return;
         free(h->audit_lost);
         if (asprintf(&h->audit_lost, "%s%s%s", file ? err.msg : "", file ? "; " : "",
@@ -379,7 +400,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
 }
 
 static bool unrecorded_blocks(const struct start *h) {
-        return h->audit_lost && h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
+        return h->audit_lost && audit_failure_denies(h);
 }
 
 /* on_audit_failure: a decision that was not recorded anywhere.  A block
@@ -597,6 +618,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
         }
+        h->ctx.no_kev_data = !h->db_kev;
+        h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
@@ -713,21 +736,26 @@ static int match_and_store(struct start *h, struct cache *c, const char *key, st
 #define GATE_MEMO_WAIT_MS 20
 
 /* The memo holds "<revision> <import time>", or "<revision> <data time>
- * signed" when the DB came from signed manifests (vulndb_data_time()). */
+ * signed" when the DB came from signed manifests (vulndb_data_time()),
+ * then " kev" and " epss" when it holds that data (block_kev and min_epss
+ * can be checked). */
 static int split_memo(struct start *h, const char *memo) {
-        const char *sp = strchr(memo, ' ');
+        const char *sp = strchr(memo, ' '), *flags = sp ? sp + 1 + strcspn(sp + 1, " ") : NULL;
 
         h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
-        h->db_import_time = sp ? strdup(sp + 1) : NULL;
-        h->db_time_signed = sp && strstr(sp + 1, " signed");
-        return h->db_revision ? 0 : -ENOMEM;
+        h->db_import_time = sp ? strndup(sp + 1, (size_t) (flags - sp - 1)) : NULL;
+        h->db_time_signed = flags && strstr(flags, " signed");
+        h->db_kev = flags && strstr(flags, " kev");
+        h->db_epss = flags && strstr(flags, " epss");
+        return h->db_revision && (!sp || h->db_import_time) ? 0 : -ENOMEM;
 }
 
 /* Device, inode, size, mtime and ctime: a file written in place with
  * its mtime put back (cp --preserve, rsync -t, touch -r) keeps the other
- * four, but no one sets a ctime. */
+ * four, but no one sets a ctime.  "db2:": values that say whether the DB
+ * holds KEV and EPSS data; a "db:" memo (without) is never read as "none". */
 static void memo_key_of(const struct stat *st, char memo[static 160]) {
-        snprintf(memo, 160, "db:%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long) st->st_dev,
+        snprintf(memo, 160, "db2:%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long) st->st_dev,
                  (unsigned long long) st->st_ino, (long long) st->st_size, (long long) st->st_mtim.tv_sec,
                  st->st_mtim.tv_nsec, (long long) st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
@@ -779,10 +807,10 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
         k = open_db_keyed(path, &db, memo, err);
         if (k < 0)
                 return k;
-        if ((vulndb_data_time(db) ? asprintf(&value, "%s %s signed", strempty(vulndb_revision(db)),
-                                             vulndb_data_time(db))
-                                  : asprintf(&value, "%s %s", strempty(vulndb_revision(db)),
-                                             strempty(vulndb_import_time(db)))) < 0 ||
+        if (asprintf(&value, "%s %s%s%s%s", strempty(vulndb_revision(db)),
+                     vulndb_data_time(db) ? vulndb_data_time(db) : strempty(vulndb_import_time(db)),
+                     vulndb_data_time(db) ? " signed" : "", vulndb_has_kev(db) ? " kev" : "",
+                     vulndb_has_epss(db) ? " epss" : "") < 0 ||
             split_memo(h, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (c && memo[0]) {
@@ -809,7 +837,12 @@ static int check_db_age(struct start *h, struct error *err) {
         age_h = end ? (long long) (time(NULL) - timegm(&tm)) / 3600 : -1;
         if (age_h >= 0 && age_h < p->max_db_age_hours)
                 return 0;
-        if ((age_h >= 0 && h->db_time_signed
+        if ((end && age_h < 0
+                     ? asprintf(&h->stale_note, "the vulnerability database's time, %s, is %lld hours ahead of this "
+                                "node's clock, so its age can't be held to max_db_age_hours (%u); check the node's "
+                                "clock (timedatectl), then re-import it", h->db_import_time, -age_h,
+                                p->max_db_age_hours)
+             : age_h >= 0 && h->db_time_signed
                      ? asprintf(&h->stale_note, "the vulnerability database's signed data is %lld hours old (its "
                                 "mirror's manifest), more than max_db_age_hours (%u); run 'portcullis db update', "
                                 "and check that the mirror still publishes", age_h, p->max_db_age_hours)
@@ -836,7 +869,7 @@ static void forget_revision(struct start *h) {
         free(h->db_revision);
         free(h->db_import_time);
         h->db_revision = h->db_import_time = NULL;
-        h->db_time_signed = false;
+        h->db_time_signed = h->db_kev = h->db_epss = false;
 }
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the
@@ -1038,13 +1071,13 @@ static int decide_with_cache(struct start *h) {
 }
 
 /* The state read and parsed: parsed once when it came whole. */
-static int load_state(struct start *h, struct error *err) {
+static int load_state(struct start *h, long long deadline, struct error *err) {
         _cleanup_free_ char *buf = NULL;
         json_auto_t *j = NULL;
         size_t len = 0;
         int k;
 
-        if ((k = read_state(h, wait_until(h), &buf, &len, &j, err)) < 0)
+        if ((k = read_state(h, deadline, &buf, &len, &j, err)) < 0)
                 return k;
         return j ? oci_state_from_json(j, &h->state, err) : oci_state_parse(buf, len, &h->state, err);
 }
@@ -1053,9 +1086,18 @@ static int run(struct start *h) {
         struct error err = {};
         int k;
 
-        if ((k = load_settings(h, &err)) < 0)
+        if ((k = load_settings(h, &err)) < 0) {
+                /* Blocked (on_error) all the same, but by name: the state
+                 * and the bundle read within the built-in deadline, so
+                 * that the line and the audit record say which container
+                 * (and, when config.json trusts annotations, which image)
+                 * the broken settings blocked. */
+                if (load_state(h, h->t0 + POLICY_DEADLINE_DEFAULT_MS - GATE_EXIT_MARGIN_MS, &(struct error) {}) >= 0)
+                        (void) oci_config_load(h->state.bundle, &h->oci, &(struct error) {});
+                set_name(h);
                 return decide_failure(h, k, &err);
-        if ((k = load_state(h, &err)) < 0 ||
+        }
+        if ((k = load_state(h, wait_until(h), &err)) < 0 ||
             (k = oci_config_load(h->state.bundle, &h->oci, &err)) < 0 ||
             (k = merge_annotations(h)) < 0 ||
             (k = overlay_probe(h->oci.rootfs,

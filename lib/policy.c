@@ -705,7 +705,7 @@ int policy_parse_all(const char *buf, size_t len, const char *name, struct polic
                                          .unknown_as = POLICY_UNKNOWN_AS_UNCHECKED, .min_epss = -1 };
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->on_audit_failure = POLICY_ACTION_ALLOW;
-        p->deadline_ms = 10000;
+        p->deadline_ms = POLICY_DEADLINE_DEFAULT_MS;
         p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)
@@ -804,6 +804,8 @@ int policy_load_configured(const char *path, struct policy **ret, struct error *
 
         if (r == -ENOENT && streq_ptr(path, PORTCULLIS_POLICY_DEFAULT)) {
                 error_clear(err);
+                if ((r = check_dangling_link(path, "the built-in policy", err)) < 0)
+                        return error_wrap(err, "policy");
                 return policy_default(ret);
         }
         return r;
@@ -975,6 +977,30 @@ static bool rule_counts(const struct policy_rule *rule, const struct finding *f)
         if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f) && !exploit_counts(rule, f))
                 return false;
         return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
+}
+
+static bool has_cve(const struct finding *f) {
+        for (size_t i = 0; i <= strv_length(f->aliases); i++)
+                if (finding_new_cve(f, i))
+                        return true;
+        return false;
+}
+
+/* A finding that does not count, but would if its CVE were in CISA KEV
+ * (kev) or had the highest EPSS (else), under a rule that asks for that
+ * while the DB holds no such data: not checked, never allowed in silence. */
+static bool exploit_unchecked(const struct policy_rule *rule, const struct policy_context *ctx,
+                              const struct finding *f, bool kev) {
+        struct finding g = *f;  /* a shallow copy, only read */
+
+        if (!ctx || !(kev ? rule->block_kev && ctx->no_kev_data : rule->min_epss > 0 && ctx->no_epss_data) ||
+            rule_counts(rule, f) || !has_cve(f))
+                return false;
+        if (kev)
+                g.kev = true;
+        else
+                g.epss = 1;
+        return rule_counts(rule, &g);
 }
 
 static bool strv_contains(char *const *v, const char *s) {
@@ -1163,8 +1189,16 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                 const struct finding *f = &res->findings[i];
                 const struct policy_allow *a, *expired;
 
-                if (!rule_counts(&v->rule, f))
+                if (!rule_counts(&v->rule, f)) {
+                        bool kev = exploit_unchecked(&v->rule, ctx, f, true),
+                             epss = exploit_unchecked(&v->rule, ctx, f, false);
+
+                        if ((kev || epss) && !find_allow(p, f, image, now, &expired)) {
+                                v->kev_unchecked += kev;
+                                v->epss_unchecked += epss;
+                        }
                         continue;
+                }
                 if ((a = find_allow(p, f, image, now, &expired))) {
                         v->allowed++;
                         if ((r = add_allow_note(v, a, f)) < 0)
@@ -1196,6 +1230,15 @@ static bool unchecked_ignored(const struct unchecked *u, const void *userdata) {
                ecosystem_in(rule->ignore_ecosystems, u->subject);
 }
 
+/* "block_kev: 3 findings below CRITICAL not checked against CISA KEV: the
+ * vulnerability database has no KEV catalogue; import it (...)" */
+static int exploit_unchecked_line(struct strbuf *b, const struct verdict *v, const char *key, size_t n,
+                                  const char *data, const char *missing) {
+        return strbuf_printf(b, "%s%s: %zu finding%s below %s not checked against %s: the vulnerability database "
+                             "has %s in config.json)", b->s ? "; " : "", key, n, n == 1 ? "" : "s",
+                             severity_to_string(v->rule.threshold), data, missing);
+}
+
 /* What was not checked, in one line: the scan's unchecked items, then the
  * UNKNOWN findings that unknown_as leaves unchecked. */
 static int unchecked_line(const struct scan_result *res, struct verdict *v, const struct worst *unknown,
@@ -1216,6 +1259,14 @@ static int unchecked_line(const struct scan_result *res, struct verdict *v, cons
         if (r >= 0 && v->unknown > 0)
                 r = strbuf_printf(&b, "%s); import CVE scores (portcullis db update) or set unknown_as",
                                   v->unknown > n_unknown ? ", ..." : "");
+        if (r >= 0 && v->kev_unchecked > 0)
+                r = exploit_unchecked_line(&b, v, "block_kev", v->kev_unchecked, "CISA KEV",
+                                           "no KEV catalogue; import it (portcullis db import "
+                                           "known_exploited_vulnerabilities.json, or update.kev_sources");
+        if (r >= 0 && v->epss_unchecked > 0)
+                r = exploit_unchecked_line(&b, v, "min_epss", v->epss_unchecked, "EPSS",
+                                           "no EPSS scores; import them (portcullis db import "
+                                           "epss_scores-DATE.csv.gz, or update.epss_sources");
         if (r < 0) {
                 strbuf_done(&b);
                 return -ENOMEM;
@@ -1426,6 +1477,12 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
             "Deadline: %u ms for the whole decision; when it passes: %s the container.\n",
             policy_action_to_string(p->on_error), p->deadline_ms,
             policy_action_to_string(p->on_timeout));
+        if (p->deadline_ms >= POLICY_HOOK_TIMEOUT_MS)
+                say(&t, "Warning: deadline_ms %u is not below the %u s the runtime gives the hook (the \"timeout\" of "
+                    "the hook entries portcullis install and the containerd shim write): a decision that takes that "
+                    "long is killed by the runtime, the start fails without an audit line, and on_timeout never "
+                    "applies; set deadline_ms below %u.\n", p->deadline_ms, POLICY_HOOK_TIMEOUT_MS / 1000,
+                    POLICY_HOOK_TIMEOUT_MS);
         if (p->max_db_age_hours)
                 say(&t, "A vulnerability database imported more than %u hours ago: %s.\n", p->max_db_age_hours,
                     policy_stale_to_string(p->on_stale_db));

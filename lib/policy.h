@@ -18,6 +18,12 @@ struct vex;
 #define POLICY_WORST_MAX 5              /* ids named in a block message */
 #define POLICY_NOTES_MAX 16             /* notes on a verdict (expired allowlist entries) */
 #define POLICY_DEADLINE_MAX_MS 600000u
+#define POLICY_DEADLINE_DEFAULT_MS 10000u
+/* The "timeout" of the hook entries portcullis install and the containerd
+ * shim write (config/runc-hook.json.in, config/hooks.d, HOOK_TIMEOUT_S): the
+ * runtime kills the hook then and fails the start, so deadline_ms must stay
+ * below it for on_timeout to decide. */
+#define POLICY_HOOK_TIMEOUT_MS 30000u
 #define POLICY_DB_AGE_MAX_HOURS 87600u
 
 enum policy_mode {
@@ -191,6 +197,11 @@ struct policy_context {
         const char *namespace;          /* may be NULL */
         char *const *annotations;       /* key, value, key, value, ..., NULL */
         time_t now;                     /* for allowlist expiry; 0 = time(NULL) */
+        /* The vulnerability DB holds no CISA KEV catalogue, no EPSS scores:
+         * a finding that only block_kev, min_epss could make count was not
+         * checked against them (verdict.unchecked says so). */
+        bool no_kev_data;
+        bool no_epss_data;
 };
 
 /* The scope that applies (NULL = the top level) and the effective rule:
@@ -223,6 +234,8 @@ struct verdict {
         bool unchecked_decides;         /* the decision is on_unchecked's (nothing else counts) */
         size_t exploited;               /* findings that count only by block_kev or min_epss (each named
                                          * in notes: "CVE-x is in CISA KEV (block_kev)") */
+        size_t kev_unchecked;           /* findings only block_kev could make count, with no KEV data */
+        size_t epss_unchecked;          /* the same for min_epss, with no EPSS data */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,

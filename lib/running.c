@@ -469,7 +469,8 @@ static int evaluate(const struct judge *j, const struct running_container *c, st
                     struct verdict *ret_v, char ***ret_counting, struct error *err) {
         const struct policy *p = j->o->policy;
         struct policy_context ctx = { .image = c->image, .namespace = c->namespace, .annotations = c->annotations,
-                                      .now = time(NULL) };
+                                      .now = time(NULL), .no_kev_data = !vulndb_has_kev(j->db),
+                                      .no_epss_data = !vulndb_has_epss(j->db) };
         int r;
 
         if (p->vex) {   /* as the hook: a container that changed itself is not the image its digest names */

@@ -32,13 +32,18 @@ run() {
 run fresh deny
 [ "$RC" -eq 0 ] && [ -z "$OUT" ] || fail "fresh DB: $RC $OUT"
 
-# Make the DB three days old (its recorded import time).
-python3 - "$T/db.sqlite" <<'PY'
+# db_time SQLITE_MODIFIER: the DB's recorded import time, now moved by it.
+db_time() {
+        python3 - "$T/db.sqlite" "$1" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-c.execute("UPDATE meta SET value = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE key = 'import_time'")
+c.execute("UPDATE meta SET value = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?) WHERE key = 'import_time'", (sys.argv[2],))
 c.commit()
 PY
+}
+
+# Make the DB three days old (its recorded import time).
+db_time '-3 days'
 
 run deny deny
 [ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*imported 72 hours ago, more than max_db_age_hours (24).*on_stale_db is deny" <<<"$OUT" ||
@@ -87,6 +92,15 @@ for ms in 1 5 30; do
                 fail "deadline $ms ms: decided in time? $rc $out"
         fi
 done
+
+# A DB whose time is ahead of the node's clock (a clock set back, a
+# mirror's clock ahead): its age can't be held to max_db_age_hours, and the
+# line says so with both times, not that the DB has no import time.
+db_time '+3 days'
+run deny deny
+[ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*the vulnerability database's time, .*, is 7[12] hours ahead of this node's clock, so its age can't be held to max_db_age_hours (24); check the node's clock (timedatectl), then re-import it.*on_stale_db is deny" <<<"$OUT" ||
+        fail "DB time ahead of the clock: $RC $OUT"
+grep -q "has no import time" <<<"$OUT" && fail "DB time ahead of the clock: said to have none: $OUT"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -172,6 +172,25 @@ hook f3 deny-journal ctr-full-3
 grep -q "audit log: .*No space left on device" <<<"$OUT" || fail "full disk, journal there: the file's failure not said: $OUT"
 line=$(received '"container":"ctr-full-3"')
 case "$line" in "<86>"*'"decision":"warn"'*) ;; *) fail "full disk: the audit line did not go to the journal: ${line:-nothing}" ;; esac
+# No record configured at all ("syslog": false, no log.file): under deny
+# the start is blocked, naming the settings, as for a lost line; under allow
+# it starts as configured, with nothing said.
+for a in deny allow; do
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false}}\n' \
+                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/$a-audit.policy.json" >"$T/nowhere-$a.config.json"
+done
+hook f4 nowhere-deny ctr-nowhere-1
+[ "$RC" -eq 1 ] && grep -q "portcullis: blocked $IMG: the decision could not be recorded ($T/nowhere-deny.config.json records decisions nowhere: log.syslog is false and there is no log.file); on_audit_failure is deny in $T/deny-audit.policy.json" <<<"$OUT" ||
+        fail "on_audit_failure deny, no record configured: $RC $OUT"
+hook f5 nowhere-allow ctr-nowhere-2
+[ "$RC" -eq 0 ] && ! grep -q "not recorded" <<<"$OUT" || fail "on_audit_failure allow, no record configured: $RC $OUT"
+# portcullis check (a dry run, which sends nothing) shows the hook's decision
+OUT=$("$P" check --state "$T/b-f4/state.json" --config "$T/nowhere-deny.config.json" 2>&1); RC=$?
+[ "$RC" -eq 1 ] && grep -q "^decision: block" <<<"$OUT" && grep -q "records decisions nowhere: log.syslog is false" <<<"$OUT" ||
+        fail "check, on_audit_failure deny, no record configured: $RC $OUT"
+OUT=$("$P" check --state "$T/b-f4/state.json" --config "$T/nowhere-allow.config.json" 2>&1); RC=$?
+[ "$RC" -eq 0 ] || fail "check, on_audit_failure allow, no record configured: $RC $OUT"
+
 # 6. report marks the warned starts ("warn!"), with colour or without.
 "$P" report --log "$T/audit.log" >"$T/report.txt" || fail "report"
 grep -q "warn!  $IMG" "$T/report.txt" || fail "report: warned start not marked: $(cat "$T/report.txt")"

@@ -128,6 +128,8 @@ config allow allow.policy.json
 bundle b5 vuln allow "$IMG"
 start b5
 [ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "allowlisted: did not start: $OUT"
+tail -1 "$LOG" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["decision"] == "allow" and d["summary"]["CRITICAL"] == 1 and d["counts"]["CRITICAL"] == 0 and d["summary"]["allowlisted"] == 1, d' ||
+        fail "allowlisted: the audit line does not say the allowlist excused the CRITICAL: $(tail -1 "$LOG")"
 policy expired '{"mode": "enforce", "severity": "HIGH", "allowlist": [{"id": "CVE-2023-38545", "expires": "2020-01-01", "reason": "was not reachable"}]}'
 config expired expired.policy.json
 bundle b6 vuln expired "$IMG"
@@ -205,6 +207,15 @@ config typo typo.policy.json
 state "$T/bundles/b1"
 hook typo.config.json "$T/state.json"
 [ "$HRC" -eq 1 ] && grep -q "typo.policy.json:3:3" <<<"$HOUT" || fail "policy typo: $HRC $HOUT"
+# Under runc: the line and the audit record name the container and its
+# image (the state is read for them), so that the log (and report) says
+# whom a broken policy blocked.
+bundle b12 fixed typo "$IMG"
+start b12
+[ "$RC" -ne 0 ] && grep -q "portcullis: blocked docker.io/library/vuln:1: .*typo.policy.json:3:3: unknown key 'severty'.*on_error is deny" <<<"$OUT" ||
+        fail "policy typo under runc: $RC $OUT"
+tail -1 "$LOG" | grep -q "\"container\":\"pc-$$-$n\",.*\"image\":\"docker.io/library/vuln:1\",.*\"decision\":\"deny\"" ||
+        fail "policy typo under runc: the audit line does not name the container: $(tail -1 "$LOG")"
 
 # stdin that never ends: decided by on_timeout at the deadline, no hang.
 policy slow '{"mode": "enforce", "on_timeout": "deny", "deadline_ms": 500}'

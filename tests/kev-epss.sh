@@ -187,6 +187,35 @@ printf '{"min_epss": 50}\n' >"$T/bad.policy.json"
 "$P" policy check "$T/bad.policy.json" 2>&1 | grep -q "bad.policy.json:1:2: 'min_epss' in the policy must be an EPSS probability above 0 and at most 1" ||
         fail "policy check: min_epss 50 not refused"
 
+# ---- block_kev, min_epss without their data in the database -----------------
+# The three findings (UNKNOWN counted as LOW) are below CRITICAL: only KEV
+# or EPSS data could make them count.  A database without it checked none
+# of them against it: not checked, on_unchecked decides (warn by default,
+# deny blocks), on the miss and the hit, by name; never a silent start.
+# With KEV data but no EPSS, the two KEV findings count (blocked) and the
+# third is said to be unchecked against EPSS.
+"$P" db import --db "$T/kevonly.sqlite" "$T/osv" "$T/known_exploited_vulnerabilities.json" >/dev/null ||
+        fail "import of the records and KEV alone"
+low='"mode": "enforce", "severity": "CRITICAL", "unknown_as": "LOW"'
+DB=$T/plain.sqlite gate nokev "{$low, \"block_kev\": true}"
+for o in "$OUT1" "$OUT2"; do
+        grep -q "portcullis: warning: .*not checked: block_kev: 3 findings below CRITICAL not checked against CISA KEV: the vulnerability database has no KEV catalogue; import it (portcullis db import known_exploited_vulnerabilities.json, or update.kev_sources in config.json); starting anyway (on_unchecked warn" \
+                <<<"$o" || fail "block_kev without KEV data: not said: $o"
+done
+[ "$RC1" -eq 0 ] && [ "$RC2" -eq 0 ] && [ "$CRC" -eq 0 ] || fail "block_kev without KEV data, on_unchecked warn: $RC1 $RC2 $CRC"
+tail -1 "$T/nokev.audit.log" | grep -q '"decision":"warn".*"unchecked":"block_kev: 3 findings' ||
+        fail "block_kev without KEV data: audit line: $(tail -1 "$T/nokev.audit.log")"
+DB=$T/plain.sqlite gate nokevdeny "{$low, \"block_kev\": true, \"on_unchecked\": \"deny\"}"
+[ "$RC1" -eq 1 ] && [ "$RC2" -eq 1 ] && [ "$CRC" -eq 1 ] &&
+        grep -q "portcullis: blocked .*not checked: block_kev: 3 findings .*on_unchecked is deny" <<<"$OUT2" ||
+        fail "block_kev without KEV data, on_unchecked deny: $RC1 $RC2 $CRC $OUT2"
+DB=$T/kevonly.sqlite gate noepss "{$low, \"block_kev\": true, \"min_epss\": 0.5}"
+grep -q "not checked: min_epss: 1 finding below CRITICAL not checked against EPSS: the vulnerability database has no EPSS scores" <<<"$OUT2" &&
+        ! grep -q "block_kev: .*not checked" <<<"$OUT2" && [ "$RC1" -eq 1 ] && [ "$RC2" -eq 1 ] ||
+        fail "min_epss without EPSS data (KEV there): $RC1 $RC2 $OUT2"
+gate withdata "{$low, \"block_kev\": true, \"min_epss\": 0.99}"
+grep -q "not checked" <<<"$OUT1$OUT2" && fail "KEV and EPSS data there, still said to be not checked: $OUT2"
+
 # ---- an advisory of several CVEs ---------------------------------------------
 # DSA-9100-1 covers CVE-2024-0001 (EPSS 0.00043, not in KEV) and
 # CVE-2021-44228 (in KEV, EPSS 0.94358): KEV and the highest EPSS count, in

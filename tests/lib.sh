@@ -69,3 +69,20 @@ for b in sys.argv[2].encode():
     h = ((h ^ b) * 0x100000001b3) % (1 << 64)
 print("%s-index.d/%02x" % (sys.argv[1], h % 256))' "$1" "$2"
 }
+
+# curl_image DIR VERSION [IMAGE]: DIR/rootfs, a Debian 12 with libcurl4 (of
+# source curl) at VERSION (7.88.1-10+deb12u3 has the example feed's
+# CRITICAL PCEX-CVE-2023-38545, 7.88.1-10+deb12u4 is clean), its bundle
+# DIR/bundle (named IMAGE as CRI names it, when given) and the OCI state
+# DIR/state.json of a container of it.
+curl_image() {
+        local annotations=
+        mkdir -p "$1/rootfs/etc" "$1/rootfs/var/lib/dpkg" "$1/bundle"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$1/rootfs/etc/os-release"
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
+                "$2" >"$1/rootfs/var/lib/dpkg/status"
+        [ -n "${3:-}" ] && annotations=$(printf ', "annotations": {"io.kubernetes.cri.image-name": "%s"}' "$3")
+        printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}%s}\n' "$1/rootfs" "$annotations" >"$1/bundle/config.json"
+        printf '{"ociVersion": "1.0.2", "id": "c", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$1/bundle" \
+                >"$1/state.json"
+}

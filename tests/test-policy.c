@@ -585,6 +585,67 @@ static void test_exploit(void) {
         }
 }
 
+/* block_kev / min_epss with a DB that holds no KEV / EPSS data: a finding
+ * with a CVE that only they could make count was not checked against
+ * them, and on_unchecked decides; one that counts anyway, is excused or
+ * could not count (ignore_unfixed, no CVE) is not said. */
+static void test_exploit_no_data(void) {
+        static const struct {
+                const char *policy;
+                bool no_kev, no_epss;
+                enum verdict_decision decision;
+                size_t kev, epss;       /* kev_unchecked, epss_unchecked */
+                const char *unchecked;  /* in verdict.unchecked, or NULL */
+        } rows[] = {
+                { "{\"block_kev\": true}", false, false, VERDICT_WARN, 0, 0, NULL },
+                { "{\"block_kev\": true}", true, false, VERDICT_WARN, 1, 0,
+                  "block_kev: 1 finding below CRITICAL not checked against CISA KEV: the vulnerability database has "
+                  "no KEV catalogue" },
+                { "{\"block_kev\": true, \"on_unchecked\": \"deny\", \"unknown_as\": \"LOW\"}", true, true,
+                  VERDICT_DENY, 2, 0, "block_kev: 2 findings below CRITICAL" },
+                { "{}", true, true, VERDICT_WARN, 0, 0, NULL },
+                { "{\"block_kev\": true, \"ignore_unfixed\": true, \"unknown_as\": \"LOW\"}", true, false,
+                  VERDICT_WARN, 1, 0, NULL },
+                { "{\"block_kev\": true, \"allowlist\": [{\"id\": \"CVE-2021-44228\", \"reason\": \"r\"}]}", true,
+                  false, VERDICT_WARN, 0, 0, NULL },
+                { "{\"min_epss\": 0.5, \"unknown_as\": \"LOW\"}", true, false, VERDICT_ALLOW, 0, 0, NULL },
+                { "{\"min_epss\": 0.5, \"unknown_as\": \"LOW\"}", false, true, VERDICT_WARN, 0, 2,
+                  "min_epss: 2 findings below CRITICAL not checked against EPSS" },
+                { "{\"block_kev\": true, \"severity\": \"LOW\", \"unknown_as\": \"LOW\"}", true, true,
+                  VERDICT_DENY, 0, 0, NULL },
+                { "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"other\"]}, \"block_kev\": true}]}",
+                  true, true, VERDICT_WARN, 0, 0, NULL },
+        };
+        static char *kev_aliases[] = { "CVE-2021-44228", NULL }, *aliases[] = { "CVE-2024-2", NULL };
+        struct finding f[] = {
+                { .id = "DSA-1", .aliases = kev_aliases, .package = "openssl", .ecosystem = "Debian:12",
+                  .severity = SEVERITY_LOW, .epss = -1, .epss_percentile = -1 },
+                { .id = "GHSA-2", .aliases = aliases, .package = "minimist", .ecosystem = "npm",
+                  .severity = SEVERITY_UNKNOWN, .fixed_version = "1.2.6", .epss = -1, .epss_percentile = -1 },
+                { .id = "GHSA-3", .package = "lodash", .ecosystem = "npm", .severity = SEVERITY_MEDIUM, .epss = -1,
+                  .epss_percentile = -1 },
+        };
+        struct scan_result res = { .findings = f, .n_findings = ELEMENTSOF(f) };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse(rows[i].policy);
+                struct policy_context ctx = { .image = "img", .now = NOW, .no_kev_data = rows[i].no_kev,
+                                              .no_epss_data = rows[i].no_epss };
+                struct verdict v;
+
+                CHECK_MSG(p && policy_evaluate(p, &ctx, &res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                CHECK_MSG(v.decision == rows[i].decision && v.kev_unchecked == rows[i].kev &&
+                                  v.epss_unchecked == rows[i].epss &&
+                                  (!rows[i].unchecked || (v.unchecked && strstr(v.unchecked, rows[i].unchecked))) &&
+                                  (rows[i].kev || rows[i].epss || !v.unchecked || !strstr(v.unchecked, "not checked against")),
+                          "row %zu: %s, kev %zu, epss %zu, unchecked %s", i, verdict_decision_to_string(v.decision),
+                          v.kev_unchecked, v.epss_unchecked, strna(v.unchecked));
+                verdict_done(&v);
+        }
+}
+
 /* An advisory covering several CVEs (a DSA): an allowlist entry naming
  * one of them excuses the finding, as documented, with a note naming the
  * CVEs it did not name (once per advisory, not per package); KEV and EPSS
@@ -722,6 +783,18 @@ static void test_describe(void) {
         CHECK(d && policy_describe_at(d, NOW, &dtext, NULL) == 0);
         CHECK_MSG(dtext && strstr(dtext, "what can't be checked: counts like a finding (on_unchecked deny), and so "
                                          "does an image whose content makes the analysis fail"), "%s", dtext);
+        CHECK(!strstr(text, "Warning: deadline_ms") && !strstr(dtext, "Warning: deadline_ms"));
+
+        /* a deadline the runtime's hook timeout (30 s) cuts short: said */
+        _cleanup_(policy_freep) struct policy *l = parse("{\"deadline_ms\": 30000}");
+        _cleanup_free_ char *ltext = NULL;
+
+        CHECK(l && policy_describe_at(l, NOW, &ltext, NULL) == 0);
+        CHECK_MSG(ltext && strstr(ltext, "Warning: deadline_ms 30000 is not below the 30 s the runtime gives the hook "
+                                         "(the \"timeout\" of the hook entries portcullis install and the containerd "
+                                         "shim write): a decision that takes that long is killed by the runtime, the "
+                                         "start fails without an audit line, and on_timeout never applies; set "
+                                         "deadline_ms below 30000.\n"), "%s", ltext);
 }
 
 /* enforce_from: enforce is warn until that moment (a date: midnight UTC),
@@ -911,6 +984,7 @@ int main(void) {
         test_evaluate_worst_cap();
         test_ignore();
         test_exploit();
+        test_exploit_no_data();
         test_multi_cve();
         test_evaluate_none();
         test_describe();

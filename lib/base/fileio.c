@@ -127,6 +127,19 @@ int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_le
         return read_path(path, read_small_fd, max, ret_buf, ret_len, err);
 }
 
+int check_dangling_link(const char *path, const char *absent_means, struct error *err) {
+        char target[4096];
+        struct stat st;
+        ssize_t n;
+
+        if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+                return 0;
+        n = readlink(path, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        return error_set(err, ENOLINK, "%s is a symbolic link to %s, which does not exist: restore it, or remove the "
+                         "link for %s", path, n > 0 ? target : "a missing file", absent_means);
+}
+
 int write_all(int fd, const void *buf, size_t n) {
         const char *p = buf;
 

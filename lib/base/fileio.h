@@ -26,6 +26,13 @@ int read_full_file(const char *path, size_t max, char **ret_buf, size_t *ret_len
 int read_small_fd(int fd, size_t max, const char *what, char **ret_buf, size_t *ret_len, struct error *err);
 int read_small_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct error *err);
 
+/* After a read of path failed with -ENOENT, where a missing file means a
+ * default (absent_means: "the built-in policy"): 0 when nothing is there;
+ * -ENOLINK and an error naming the link, its target and what to do when
+ * path is a symbolic link to a file that is gone.  Someone put that link
+ * there: taking the default would replace their file in silence. */
+int check_dangling_link(const char *path, const char *absent_means, struct error *err);
+
 /* All n bytes of buf to fd, past short writes and EINTR: 0, or -errno
  * (errno set too; -EIO for a write that wrote nothing). */
 int write_all(int fd, const void *buf, size_t n);

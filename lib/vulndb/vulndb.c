@@ -22,6 +22,7 @@ struct vulndb {
         sqlite3_stmt *record;
         sqlite3_stmt *cve;
         sqlite3_stmt *exploit;  /* NULL: no KEV or EPSS data (vulndb_has_exploit_data()) */
+        bool has_kev, has_epss; /* vulndb_has_kev(), vulndb_has_epss() */
         char *path;
         int fd;                 /* vulndb_open_fd()'s, closed after sqlite's connection; else -EBADF */
         char *revision;
@@ -244,7 +245,9 @@ static int prepare_exploit(struct vulndb *v, int schema, struct error *err) {
                 return 0;
         if ((r = meta_get(v, "kev_count", &kev, err)) < 0 || (r = meta_get(v, "epss_count", &epss, err)) < 0)
                 return error_wrap(err, "%s", v->path);
-        if (!(kev && atoll(kev) > 0) && !(epss && atoll(epss) > 0))
+        v->has_kev = kev && atoll(kev) > 0;
+        v->has_epss = epss && atoll(epss) > 0;
+        if (!v->has_kev && !v->has_epss)
                 return 0;
         rc = sqlite3_prepare_v3(v->db,
                                 "SELECT (SELECT 1 FROM kev WHERE cve = ?1), e.epss, e.percentile"
@@ -255,6 +258,14 @@ static int prepare_exploit(struct vulndb *v, int schema, struct error *err) {
 
 bool vulndb_has_exploit_data(struct vulndb *v) {
         return v->exploit != NULL;
+}
+
+bool vulndb_has_kev(struct vulndb *v) {
+        return v->exploit && v->has_kev;
+}
+
+bool vulndb_has_epss(struct vulndb *v) {
+        return v->exploit && v->has_epss;
 }
 
 int vulndb_exploit(struct vulndb *v, const char *cve, struct vulndb_exploit *ret, struct error *err) {

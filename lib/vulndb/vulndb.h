@@ -236,3 +236,7 @@ struct vulndb_exploit {
 int vulndb_exploit(struct vulndb *db, const char *cve, struct vulndb_exploit *ret, struct error *err);
 /* Whether the database holds any KEV or EPSS data (else a lookup is moot). */
 bool vulndb_has_exploit_data(struct vulndb *db);
+/* Whether it holds a CISA KEV catalogue, FIRST EPSS scores: without them
+ * the policy's block_kev, min_epss can't be checked. */
+bool vulndb_has_kev(struct vulndb *db);
+bool vulndb_has_epss(struct vulndb *db);
