@@ -836,6 +836,67 @@ static bool glob_any(char *const *globs, const char *s) {
         return false;
 }
 
+/* An image's name in the two spellings Docker's reference grammar gives
+ * it: full ("docker.io/library/nginx:1.25") and familiar ("nginx:1.25").
+ * The runtime passes the name as the user wrote it (containerd's CRI now
+ * the pod spec's own string), so a glob written in one spelling must meet
+ * a name in the other: else "nginx:1.25" escapes a scope whose glob is
+ * "docker.io/library/" and a star, or an allowlist entry for it.  The first
+ * component is a registry when it holds a '.' or a ':' or is "localhost";
+ * without one the registry is docker.io, and a one-component path there
+ * is under library/.  An image id ("sha256:...") has no other spelling:
+ * false. */
+static bool image_spellings(const char *image, char *full, size_t full_size, char *familiar, size_t familiar_size) {
+        const char *slash = strchr(image, '/'), *path = image;
+        char domain[256] = "docker.io";
+        size_t n;
+
+        if (startswith(image, "sha256:") || !*image)
+                return false;
+        if (slash) {
+                n = (size_t) (slash - image);
+                if (memchr(image, '.', n) || memchr(image, ':', n) || (n == 9 && strncmp(image, "localhost", 9) == 0)) {
+                        if (n >= sizeof(domain))
+                                return false;
+                        memcpy(domain, image, n);
+                        domain[n] = '\0';
+                        path = slash + 1;
+                }
+        }
+        if (streq_ptr(domain, "index.docker.io"))
+                strcpy(domain, "docker.io");
+        if (!streq_ptr(domain, "docker.io"))
+                return snprintf(full, full_size, "%s/%s", domain, path) < (int) full_size &&
+                       snprintf(familiar, familiar_size, "%s", full) < (int) familiar_size;
+        if (snprintf(full, full_size, "docker.io/%s%s", strchr(path, '/') ? "" : "library/", path) >= (int) full_size)
+                return false;
+        path = full + STRLEN("docker.io/");
+        return snprintf(familiar, familiar_size, "%s",
+                        startswith(path, "library/") && !strchr(path + STRLEN("library/"), '/')
+                                ? path + STRLEN("library/") : path) < (int) familiar_size;
+}
+
+/* glob on an image name, in any of its spellings. */
+static bool image_matches(const char *glob, const char *image) {
+        char full[1024], familiar[1024];
+
+        if (fnmatch(glob, image, 0) == 0)
+                return true;
+        return image_spellings(image, full, sizeof(full), familiar, sizeof(familiar)) &&
+               (fnmatch(glob, full, 0) == 0 || fnmatch(glob, familiar, 0) == 0);
+}
+
+static bool image_any(char *const *globs, const char *image) {
+        if (!globs)
+                return true;
+        if (!image)
+                return false;
+        for (; *globs; globs++)
+                if (image_matches(*globs, image))
+                        return true;
+        return false;
+}
+
 static const char *annotation_value(char *const *kv, const char *key, size_t keylen) {
         for (; kv && kv[0] && kv[1]; kv += 2)
                 if (strlen(kv[0]) == keylen && strncmp(kv[0], key, keylen) == 0)
@@ -859,7 +920,7 @@ static bool annotations_all(char *const *want, char *const *have) {
 static bool scope_applies(const struct policy_scope *s, const struct policy_context *ctx) {
         return glob_any(s->namespaces, ctx ? ctx->namespace : NULL) &&
                annotations_all(s->annotations, ctx ? ctx->annotations : NULL) &&
-               glob_any(s->images, ctx ? ctx->image : NULL);
+               image_any(s->images, ctx ? ctx->image : NULL);
 }
 
 /* The rule as it applies at now: enforce is warn before enforce_from.
@@ -902,7 +963,7 @@ static bool names_finding(const char *id, const struct finding *f) {
 static bool allow_matches(const struct policy_allow *a, const struct finding *f, const char *image) {
         if (!names_finding(a->id, f))
                 return false;
-        return !a->image || (image && fnmatch(a->image, image, 0) == 0);
+        return !a->image || (image && image_matches(a->image, image));
 }
 
 /* The unexpired entry that excuses f, or NULL; *ret_expired gets the first

@@ -266,6 +266,7 @@ static const char select_json[] =
         "  {\"name\": \"registry\", \"match\": {\"images\": [\"registry.example.com/*\"]}, \"mode\": \"warn\"},\n"
         "  {\"name\": \"both\", \"match\": {\"namespaces\": [\"dev\"], \"images\": [\"docker.io/*\"]}, "
         "\"severity\": \"CRITICAL\"},\n"
+        "  {\"name\": \"short\", \"match\": {\"images\": [\"nginx:*\", \"team/app\"]}, \"severity\": \"MEDIUM\"},\n"
         "  {\"name\": \"rest\", \"match\": {\"namespaces\": [\"*\"]}, \"mode\": \"warn\", \"severity\": \"MEDIUM\"}]}\n";
 
 static void test_select(void) {
@@ -296,6 +297,18 @@ static void test_select(void) {
                 /* every matcher named must match */
                 { "docker.io/redis", "dev", NULL, "both", POLICY_AUDIT, SEVERITY_CRITICAL, false },
                 { "quay.io/redis", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                /* an image in either spelling of Docker's reference grammar meets a
+                 * glob in the other: full and familiar */
+                { "redis:7", "dev", NULL, "both", POLICY_AUDIT, SEVERITY_CRITICAL, false },
+                { "index.docker.io/library/redis", "dev", NULL, "both", POLICY_AUDIT, SEVERITY_CRITICAL, false },
+                { "docker.io/library/nginx:1.25", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
+                { "docker.io/team/app", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
+                { "nginx:1.25", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
+                /* another registry, localhost, an image id: no docker.io spelling */
+                { "quay.io/nginx:1", NULL, NULL, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
+                { "localhost:5000/redis", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                { "localhost/redis", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
+                { "sha256:9d8537a20e3b", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
                 /* no namespace, no image: only scopes without those matchers apply */
                 { NULL, NULL, NULL, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
         };
@@ -384,6 +397,9 @@ static void test_evaluate(void) {
                   VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"reg/*\"}]}", NULL,
                   VERDICT_DENY, { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
+                /* the image glob meets either spelling of a Docker Hub name */
+                { "{\"allowlist\": [{\"id\": \"CVE-2024-1\", \"reason\": \"r\", \"image\": \"docker.io/library/nginx:*\"}]}",
+                  "nginx:1.25", VERDICT_WARN, { 0 }, 2, "", "" },
                 /* an allowlisted finding below the threshold is not "allowed": it never counted */
                 { "{\"allowlist\": [{\"id\": \"CVE-2024-2\", \"reason\": \"r\"}]}", "img", VERDICT_DENY,
                   { 0, 0, 0, 0, 0, 2 }, 0, "DSA-1 openssl (+1)", "" },
