@@ -825,13 +825,18 @@ int policy_default(struct policy **ret) {
 
 /* ---- selection ------------------------------------------------------------ */
 
-static bool glob_any(char *const *globs, const char *s) {
+static bool glob_matches(const char *glob, const char *s) {
+        return fnmatch(glob, s, 0) == 0;
+}
+
+/* Whether any of globs matches s (no globs: no matcher, so yes). */
+static bool any_matches(char *const *globs, const char *s, bool (*matches)(const char *glob, const char *s)) {
         if (!globs)
                 return true;
         if (!s)
                 return false;
         for (; *globs; globs++)
-                if (fnmatch(*globs, s, 0) == 0)
+                if (matches(*globs, s))
                         return true;
         return false;
 }
@@ -886,16 +891,6 @@ static bool image_matches(const char *glob, const char *image) {
                (fnmatch(glob, full, 0) == 0 || fnmatch(glob, familiar, 0) == 0);
 }
 
-static bool image_any(char *const *globs, const char *image) {
-        if (!globs)
-                return true;
-        if (!image)
-                return false;
-        for (; *globs; globs++)
-                if (image_matches(*globs, image))
-                        return true;
-        return false;
-}
 
 static const char *annotation_value(char *const *kv, const char *key, size_t keylen) {
         for (; kv && kv[0] && kv[1]; kv += 2)
@@ -918,9 +913,9 @@ static bool annotations_all(char *const *want, char *const *have) {
 }
 
 static bool scope_applies(const struct policy_scope *s, const struct policy_context *ctx) {
-        return glob_any(s->namespaces, ctx ? ctx->namespace : NULL) &&
+        return any_matches(s->namespaces, ctx ? ctx->namespace : NULL, glob_matches) &&
                annotations_all(s->annotations, ctx ? ctx->annotations : NULL) &&
-               image_any(s->images, ctx ? ctx->image : NULL);
+               any_matches(s->images, ctx ? ctx->image : NULL, image_matches);
 }
 
 /* The rule as it applies at now: enforce is warn before enforce_from.
@@ -1016,7 +1011,7 @@ static bool ecosystem_in(char *const *list, const char *ecosystem) {
 /* ignore_ecosystems / ignore_paths: a finding the scope does not weigh. */
 static bool rule_ignores(const struct policy_rule *rule, const struct finding *f) {
         return ecosystem_in(rule->ignore_ecosystems, f->ecosystem) ||
-               (rule->ignore_paths && f->path && glob_any(rule->ignore_paths, f->path));
+               (rule->ignore_paths && f->path && any_matches(rule->ignore_paths, f->path, glob_matches));
 }
 
 /* block_kev / min_epss: a finding that counts whatever its severity. */
