@@ -230,9 +230,12 @@ kill "$writer" 2>/dev/null
 [ "$HRC" -eq 1 ] && grep -q "on_timeout is deny" <<<"$HOUT" || fail "endless stdin: $HRC $HOUT"
 [ "$ms" -lt 3000 ] || fail "endless stdin: took $ms ms"
 
-# An analysis that can't finish in time: killed at the deadline.
+# An analysis that can't finish in time: killed at the deadline.  A cache
+# of its own: b1 is in the shared one, and a hit can end within 1 ms.
 policy tight '{"mode": "enforce", "on_timeout": "deny", "deadline_ms": 1}'
 config tight tight.policy.json
+sed -i "s|\"$T/cache.db\"|\"$T/tight-cache.db\"|" "$T/tight.config.json"
+grep -q "tight-cache.db" "$T/tight.config.json" || fail "deadline: the config's cache"
 state "$T/bundles/b1"
 hook tight.config.json "$T/state.json"
 [ "$HRC" -eq 1 ] && grep -q "on_timeout is deny" <<<"$HOUT" || fail "deadline: $HRC $HOUT"
