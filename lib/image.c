@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +122,7 @@ struct image {
         size_t blobs_total;
         size_t total;
         struct pathset fresh;   /* paths written by the layer being applied */
+        locale_t utf8;          /* C.UTF-8 for libarchive's names, or (locale_t) 0 */
         char **warnings;
         size_t n_warnings;
         char **skipped;         /* files the caps kept out: not checked */
@@ -1330,11 +1332,17 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
          * (as root), where libcrypto can't be loaded: loaded here, for
          * the layers' digests (several times faster than portable C). */
         sha256_preload();
+        /* A layer's tar names a file with a non-ASCII name (Debian's
+         * ca-certificates has some) in a pax header, in UTF-8, which
+         * libarchive converts to the current locale: in the C locale it
+         * can't, and the layer could not be read.  Loaded here, where the
+         * locale files can still be opened (the child is chrooted). */
+        img->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
         *ret = TAKE_PTR(img);
         return 0;
 }
 
-int image_materialise(struct image *img, struct error *err) {
+static int materialise(struct image *img, struct error *err) {
         int r;
 
         if ((!img->is_dir && (r = collect_blobs(img, err)) < 0) || (r = resolve(img, err)) < 0)
@@ -1348,6 +1356,17 @@ int image_materialise(struct image *img, struct error *err) {
                         return error_wrap(err, "%s", img->path);
         }
         return 0;
+}
+
+/* In C.UTF-8 where the host has it, so that libarchive gives the layers'
+ * UTF-8 names as they are. */
+int image_materialise(struct image *img, struct error *err) {
+        locale_t old = img->utf8 ? uselocale(img->utf8) : (locale_t) 0;
+        int r = materialise(img, err);
+
+        if (old)
+                uselocale(old);
+        return r;
 }
 
 int image_open(const char *path, struct image **ret, struct error *err) {
@@ -1463,5 +1482,7 @@ void image_free(struct image *img) {
         free(img->path);
         free(img->name);
         free(img->digest);
+        if (img->utf8)
+                freelocale(img->utf8);
         free(img);
 }
