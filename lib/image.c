@@ -823,8 +823,9 @@ static int check_doc(struct image *img, const char *name, const char *data, size
 }
 
 /* A document of the image by its name in the layout, parsed; checked
- * against hex (64 digits) when it is not NULL. */
-static json_t *load_doc(struct image *img, const char *name, const char *hex, struct error *err) {
+ * against hex (64 digits) when it is not NULL; the digest of its bytes in
+ * ret_hex when that is not NULL. */
+static json_t *load_doc(struct image *img, const char *name, const char *hex, char ret_hex[65], struct error *err) {
         _cleanup_free_ char *buf = NULL;
         const char *data = NULL;
         json_error_t jerr;
@@ -844,6 +845,8 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, st
                         }
         if (data && hex && check_doc(img, name, data, len, hex, err) < 0)
                 return NULL;
+        if (data && ret_hex)
+                sha256_hex(data, len, ret_hex);
         if (data)
                 j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
@@ -854,7 +857,7 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, st
 /* A document of the image by its name, parsed; a blob checked against
  * its name's digest. */
 static json_t *get_json(struct image *img, const char *name, struct error *err) {
-        return load_doc(img, name, blob_hex(name), err);
+        return load_doc(img, name, blob_hex(name), NULL, err);
 }
 
 /* ---- which layers, which digest --------------------------------------------- */
@@ -1073,19 +1076,11 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
         if (!config)
                 return error_set(err, EINVAL, "%s: manifest.json names no Config", img->path);
         docker_config_hex(config, hex);
-        if (!(c = load_doc(img, config, hex[0] ? hex : NULL, err)))
+        /* A config not named by its digest ("config.json"): the image
+         * id is still the digest of its bytes, as docker load computes
+         * it, never of the JSON as parsed and written again. */
+        if (!(c = load_doc(img, config, hex[0] ? hex : NULL, hex, err)))
                 return -EINVAL;
-        if (!hex[0]) {  /* a config not named by its digest: the digest of its text as we read it */
-                char *s = json_dumps(c, JSON_COMPACT);
-
-                if (s)
-                        sha256_hex(s, strlen(s), hex);
-                free(s);
-                if (!s) {
-                        json_decref(c);
-                        return error_set(err, EINVAL, "%s: can't tell the image id", img->path);
-                }
-        }
         img->legacy = true;
         r = docker_layers(img, m, c, err);
         json_decref(c);
