@@ -778,8 +778,12 @@ static int collect_blobs(struct image *img, struct error *err) {
                         break;
                 }
                 img->blobs_total += (size_t) size;
+                /* a config is "<id>.json" (docker save), "blobs/sha256/<id>"
+                 * (docker save since 25) or "sha256:<id>" (tarballs of
+                 * go-containerregistry: crane, ko, kaniko) */
                 if (!(strcmp(p, "manifest.json") == 0 || strcmp(p, "index.json") == 0 ||
-                      startswith(p, "blobs/sha256/") || (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
+                      startswith(p, "blobs/sha256/") || startswith(p, "sha256:") ||
+                      (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
                         continue;
                 data = malloc((size_t) size + 1);
                 nb = realloc(img->blobs, (img->n_blobs + 1) * sizeof(*nb));
@@ -1022,9 +1026,12 @@ static int resolve_oci(struct image *img, json_t *index, struct error *err) {
 }
 
 /* The image id a docker save names its config by: the config's digest,
- * the hex of its file name ("<hex>.json"); "" when the name holds none. */
+ * the hex of its file name ("<hex>.json", "sha256:<hex>"); "" when the
+ * name holds none. */
 static void docker_config_hex(const char *config, char ret[65]) {
         const char *base = strrchr(config, '/') ? strrchr(config, '/') + 1 : config;
+
+        base = startswith(base, "sha256:") ? base + STRLEN("sha256:") : base;
 
         ret[0] = '\0';
         if (strspn(base, "0123456789abcdef") == 64)
