@@ -686,9 +686,23 @@ static int apply_layer(struct image *img, struct archive *layer, const char *wha
         int rc, r = 0;
 
         pathset_clear(&img->fresh);
-        while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK) {
+        while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
                 if (++n > IMAGE_ENTRIES_MAX)
                         return error_set(err, E2BIG, "%s: more than %d entries", what, IMAGE_ENTRIES_MAX);
+                /* A name or link target libarchive could not convert
+                 * (a pax header's path that is not UTF-8: Linux allows
+                 * any bytes, Go's tar writes them as they are) is NULL
+                 * or partial: the entry is not written out, and what it
+                 * holds is not checked.  A damaged layer still fails its
+                 * digest. */
+                if (rc == ARCHIVE_WARN) {
+                        if (image_not_read(img, "%s: /%s: its name or link target can't be read (%s); not written "
+                                           "out, not checked: scan the unpacked rootfs (docker export) to check it",
+                                           what, strna(archive_entry_pathname(e)),
+                                           strna(archive_error_string(layer))) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        continue;
+                }
                 if ((r = apply_entry(img, layer, e, what, err)) < 0)
                         return r;
         }

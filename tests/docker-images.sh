@@ -14,7 +14,8 @@
 # must list the packages and findings of `docker export` of a container
 # of it, and the digest must be the one the runtime names (docker inspect
 # .Id for a docker save, the index's manifest for an OCI layout).
-# `docker save` of two images must be refused, saying so.
+# `docker save` of two images must be refused, saying so.  A file name
+# that is not UTF-8 is reported as not checked, the rest scanned.
 # Needs root, dockerd (Debian: docker.io), podman, skopeo and
 # busybox-static; skips (77) without them.  No network.
 set -u
@@ -207,6 +208,30 @@ $SK --dest-compress --dest-compress-format zstd "docker-daemon:localhost/pc:img"
 $SK "docker-daemon:localhost/pc:img" "docker-archive:$T/sk-docker.tar:localhost/pc:img" &&
         same skopeo-docker-archive "$T/sk-docker.tar" "$ID"
 skopeo copy -q "${CS}localhost/pc:img" "oci:$T/cs-oci:img" && same containers-storage-oci "$T/cs-oci" "$(oci_digest "$T/cs-oci")"
+
+# A file name that is not UTF-8 (Linux takes any bytes; Go's tar writes
+# them as they are in a pax header): the merged rootfs has the package;
+# the image file's scan can't name the file, so it says so (not checked)
+# and scans the rest, never failing the image as damaged.
+mkdir -p "$T/ctx-latin1"
+cat >"$T/ctx-latin1/Dockerfile" <<'EOF'
+FROM localhost/pc:img
+RUN n=$(printf 'caf\351') && mkdir -p "/app/node_modules/$n" && echo '{"name": "latin1", "version": "1.0.0"}' >"/app/node_modules/$n/package.json"
+EOF
+DOCKER_BUILDKIT=0 $D build -q --network none -t localhost/pc:latin1 "$T/ctx-latin1" >"$T/build.log" 2>&1 &&
+        $D save -o "$T/latin1.tar" localhost/pc:latin1 || fail "docker build, save of the latin1 image: $(tail -5 "$T/build.log")"
+mkdir -p "$T/latin1-merged"
+cid=$($D create localhost/pc:latin1 /bin/sh) && $D export "$cid" | tar -C "$T/latin1-merged" -xf - &&
+        what latin1-merged "$T/latin1-merged" && grep -q "^latin1 1.0.0 npm " "$T/latin1-merged.inv" ||
+        fail "the latin1 image's merged rootfs: no latin1 package: $(cat "$T/latin1-merged.inv" 2>/dev/null)"
+if what latin1 "$T/latin1.tar"; then
+        grep -q "^finding PCEX-CVE-2023-38545 libcurl4 " "$T/latin1.inv" || fail "latin1: no finding: $(cat "$T/latin1.inv")"
+        grep -q "^unchecked incomplete the image" "$T/latin1.inv" || fail "latin1: not said to be incomplete: $(cat "$T/latin1.inv")"
+        grep -qF "layer 10: /app/node_modules/caf?/package.json: its name or link target can't be read" "$T/latin1.err" ||
+                fail "latin1: no warning naming the file: $(cat "$T/latin1.err")"
+        "$P" scan "$T/latin1.tar" --db "$T/vulndb.sqlite" --fail-on CRITICAL --allow-unchecked >/dev/null 2>&1
+        [ $? -eq 1 ] || fail "latin1: --fail-on CRITICAL did not fail on the finding"
+fi
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "ok"
