@@ -1090,6 +1090,14 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
         char hex[65];
         int r;
 
+        /* one image's registry manifest (skopeo copy dir:, podman save
+         * --format docker-dir), not docker save's list of images */
+        if (!json_is_array(manifest))
+                return error_set(err, EINVAL, "%s: manifest.json is not a docker save manifest (a list of images) "
+                                 "but %s; save the image with docker save IMAGE -o FILE, or skopeo copy ... "
+                                 "oci:DIR or oci-archive:FILE", img->path,
+                                 json_object_get(manifest, "schemaVersion") ?
+                                 "one image's registry manifest, as skopeo copy dir: writes it" : "something else");
         /* docker save a b: one file, two images; the report is of one */
         if (json_array_size(manifest) > 1)
                 return error_set(err, EINVAL, "%s: manifest.json names %zu images; scan one image per file (docker "

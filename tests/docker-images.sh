@@ -209,6 +209,14 @@ $SK "docker-daemon:localhost/pc:img" "docker-archive:$T/sk-docker.tar:localhost/
         same skopeo-docker-archive "$T/sk-docker.tar" "$ID"
 skopeo copy -q "${CS}localhost/pc:img" "oci:$T/cs-oci:img" && same containers-storage-oci "$T/cs-oci" "$(oci_digest "$T/cs-oci")"
 
+# skopeo's dir: format (one image's registry manifest as manifest.json) is
+# not an image file the reader takes: refused, saying what to use instead
+$SK "docker-daemon:localhost/pc:img" "dir:$T/sk-dir" && {
+        OUT=$("$P" scan "$T/sk-dir" --db "$T/vulndb.sqlite" 2>&1); RC=$?
+        [ "$RC" -eq 2 ] && grep -qF "$T/sk-dir: manifest.json is not a docker save manifest (a list of images) but one image's registry manifest" <<<"$OUT" ||
+                fail "skopeo dir: $RC $OUT"
+}
+
 # A file name that is not UTF-8 (Linux takes any bytes; Go's tar writes
 # them as they are in a pax header): the merged rootfs has the package;
 # the image file's scan can't name the file, so it says so (not checked)
