@@ -1068,13 +1068,16 @@ static int docker_layers(struct image *img, json_t *m, json_t *config, struct er
                                  img->path, json_array_size(diffs), json_array_size(layers));
         json_array_foreach(layers, i, l) {
                 const char *d = json_string_value(json_array_get(diffs, i));
+                /* cleaned as the archive's names are ("./<id>/layer.tar",
+                 * which docker load takes, is "<id>/layer.tar") */
+                _cleanup_free_ char *p = clean_path(strempty(json_string_value(l)));
 
-                if (!json_is_string(l))
+                if (!p)
                         return error_set(err, EINVAL, "%s: manifest.json Layers[%zu] is not a path", img->path, i);
                 if (!valid_digest(d))
                         return error_set(err, EINVAL, "%s: the config's rootfs.diff_ids[%zu] is not a sha256 digest",
                                          img->path, i);
-                if ((r = add_layer(img, json_string_value(l), d, err)) < 0)
+                if ((r = add_layer(img, p, d, err)) < 0)
                         return r;
         }
         return 0;
@@ -1085,7 +1088,7 @@ static int docker_layers(struct image *img, json_t *m, json_t *config, struct er
  * in order. */
 static int resolve_docker(struct image *img, json_t *manifest, struct error *err) {
         json_t *m = json_array_get(manifest, 0), *c;
-        const char *config = json_string_value(json_object_get(m, "Config"));
+        _cleanup_free_ char *config = clean_path(strempty(json_string_value(json_object_get(m, "Config"))));
         const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
         char hex[65];
         int r;

@@ -187,6 +187,20 @@ PY
         same "docker-save-config-$name" "$T/ren.tar" "$ID"
 done
 
+# manifest.json naming its files "./<id>/layer.tar" (docker load cleans
+# the names, as the archive's are cleaned): the same image
+rm -rf "$T/dot" && mkdir "$T/dot" && tar -C "$T/dot" -xf "$T/tag.tar" && python3 - "$T/dot/manifest.json" <<'PY' &&
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[0]["Config"] = "./" + m[0]["Config"]
+m[0]["Layers"] = ["./" + l for l in m[0]["Layers"]]
+m[0]["RepoTags"] = ["localhost/pc:dot"]
+json.dump(m, open(sys.argv[1], "w"))
+PY
+        tar -C "$T/dot" -cf "$T/dot.tar" . && $D load -q -i "$T/dot.tar" >/dev/null &&
+        [ "$($D inspect --format '{{.Id}}' localhost/pc:dot)" = "$ID" ] && same docker-save-dot-names "$T/dot.tar" "$ID" ||
+        fail "manifest.json with ./ names: docker load or the scan"
+
 # (b) podman save, of the image loaded from docker save
 $PM load -q -i "$T/tag.tar" >/dev/null 2>"$T/podman.log" || { fail "podman load: $(cat "$T/podman.log")"; }
 PID=sha256:$($PM inspect --format '{{.Id}}' localhost/pc:img 2>/dev/null)
