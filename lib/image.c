@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +122,7 @@ struct image {
         size_t blobs_total;
         size_t total;
         struct pathset fresh;   /* paths written by the layer being applied */
+        locale_t utf8;          /* C.UTF-8 for libarchive's names, or (locale_t) 0 */
         char **warnings;
         size_t n_warnings;
         char **skipped;         /* files the caps kept out: not checked */
@@ -684,9 +686,23 @@ static int apply_layer(struct image *img, struct archive *layer, const char *wha
         int rc, r = 0;
 
         pathset_clear(&img->fresh);
-        while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK) {
+        while ((rc = archive_read_next_header(layer, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
                 if (++n > IMAGE_ENTRIES_MAX)
                         return error_set(err, E2BIG, "%s: more than %d entries", what, IMAGE_ENTRIES_MAX);
+                /* A name or link target libarchive could not convert
+                 * (a pax header's path that is not UTF-8: Linux allows
+                 * any bytes, Go's tar writes them as they are) is NULL
+                 * or partial: the entry is not written out, and what it
+                 * holds is not checked.  A damaged layer still fails its
+                 * digest. */
+                if (rc == ARCHIVE_WARN) {
+                        if (image_not_read(img, "%s: /%s: its name or link target can't be read (%s); not written "
+                                           "out, not checked: scan the unpacked rootfs (docker export) to check it",
+                                           what, strna(archive_entry_pathname(e)),
+                                           strna(archive_error_string(layer))) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        continue;
+                }
                 if ((r = apply_entry(img, layer, e, what, err)) < 0)
                         return r;
         }
@@ -776,8 +792,12 @@ static int collect_blobs(struct image *img, struct error *err) {
                         break;
                 }
                 img->blobs_total += (size_t) size;
+                /* a config is "<id>.json" (docker save), "blobs/sha256/<id>"
+                 * (docker save since 25) or "sha256:<id>" (tarballs of
+                 * go-containerregistry: crane, ko, kaniko) */
                 if (!(strcmp(p, "manifest.json") == 0 || strcmp(p, "index.json") == 0 ||
-                      startswith(p, "blobs/sha256/") || (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
+                      startswith(p, "blobs/sha256/") || startswith(p, "sha256:") ||
+                      (strlen(p) > 5 && strcmp(p + strlen(p) - 5, ".json") == 0)))
                         continue;
                 data = malloc((size_t) size + 1);
                 nb = realloc(img->blobs, (img->n_blobs + 1) * sizeof(*nb));
@@ -821,8 +841,9 @@ static int check_doc(struct image *img, const char *name, const char *data, size
 }
 
 /* A document of the image by its name in the layout, parsed; checked
- * against hex (64 digits) when it is not NULL. */
-static json_t *load_doc(struct image *img, const char *name, const char *hex, struct error *err) {
+ * against hex (64 digits) when it is not NULL; the digest of its bytes in
+ * ret_hex when that is not NULL. */
+static json_t *load_doc(struct image *img, const char *name, const char *hex, char ret_hex[65], struct error *err) {
         _cleanup_free_ char *buf = NULL;
         const char *data = NULL;
         json_error_t jerr;
@@ -842,6 +863,8 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, st
                         }
         if (data && hex && check_doc(img, name, data, len, hex, err) < 0)
                 return NULL;
+        if (data && ret_hex)
+                sha256_hex(data, len, ret_hex);
         if (data)
                 j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
@@ -852,7 +875,7 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, st
 /* A document of the image by its name, parsed; a blob checked against
  * its name's digest. */
 static json_t *get_json(struct image *img, const char *name, struct error *err) {
-        return load_doc(img, name, blob_hex(name), err);
+        return load_doc(img, name, blob_hex(name), NULL, err);
 }
 
 /* ---- which layers, which digest --------------------------------------------- */
@@ -1017,9 +1040,12 @@ static int resolve_oci(struct image *img, json_t *index, struct error *err) {
 }
 
 /* The image id a docker save names its config by: the config's digest,
- * the hex of its file name ("<hex>.json"); "" when the name holds none. */
+ * the hex of its file name ("<hex>.json", "sha256:<hex>"); "" when the
+ * name holds none. */
 static void docker_config_hex(const char *config, char ret[65]) {
         const char *base = strrchr(config, '/') ? strrchr(config, '/') + 1 : config;
+
+        base = startswith(base, "sha256:") ? base + STRLEN("sha256:") : base;
 
         ret[0] = '\0';
         if (strspn(base, "0123456789abcdef") == 64)
@@ -1042,13 +1068,16 @@ static int docker_layers(struct image *img, json_t *m, json_t *config, struct er
                                  img->path, json_array_size(diffs), json_array_size(layers));
         json_array_foreach(layers, i, l) {
                 const char *d = json_string_value(json_array_get(diffs, i));
+                /* cleaned as the archive's names are ("./<id>/layer.tar",
+                 * which docker load takes, is "<id>/layer.tar") */
+                _cleanup_free_ char *p = clean_path(strempty(json_string_value(l)));
 
-                if (!json_is_string(l))
+                if (!p)
                         return error_set(err, EINVAL, "%s: manifest.json Layers[%zu] is not a path", img->path, i);
                 if (!valid_digest(d))
                         return error_set(err, EINVAL, "%s: the config's rootfs.diff_ids[%zu] is not a sha256 digest",
                                          img->path, i);
-                if ((r = add_layer(img, json_string_value(l), d, err)) < 0)
+                if ((r = add_layer(img, p, d, err)) < 0)
                         return r;
         }
         return 0;
@@ -1059,11 +1088,19 @@ static int docker_layers(struct image *img, json_t *m, json_t *config, struct er
  * in order. */
 static int resolve_docker(struct image *img, json_t *manifest, struct error *err) {
         json_t *m = json_array_get(manifest, 0), *c;
-        const char *config = json_string_value(json_object_get(m, "Config"));
+        _cleanup_free_ char *config = clean_path(strempty(json_string_value(json_object_get(m, "Config"))));
         const char *tag = json_string_value(json_array_get(json_object_get(m, "RepoTags"), 0));
         char hex[65];
         int r;
 
+        /* one image's registry manifest (skopeo copy dir:, podman save
+         * --format docker-dir), not docker save's list of images */
+        if (!json_is_array(manifest))
+                return error_set(err, EINVAL, "%s: manifest.json is not a docker save manifest (a list of images) "
+                                 "but %s; save the image with docker save IMAGE -o FILE, or skopeo copy ... "
+                                 "oci:DIR or oci-archive:FILE", img->path,
+                                 json_object_get(manifest, "schemaVersion") ?
+                                 "one image's registry manifest, as skopeo copy dir: writes it" : "something else");
         /* docker save a b: one file, two images; the report is of one */
         if (json_array_size(manifest) > 1)
                 return error_set(err, EINVAL, "%s: manifest.json names %zu images; scan one image per file (docker "
@@ -1071,19 +1108,11 @@ static int resolve_docker(struct image *img, json_t *manifest, struct error *err
         if (!config)
                 return error_set(err, EINVAL, "%s: manifest.json names no Config", img->path);
         docker_config_hex(config, hex);
-        if (!(c = load_doc(img, config, hex[0] ? hex : NULL, err)))
+        /* A config not named by its digest ("config.json"): the image
+         * id is still the digest of its bytes, as docker load computes
+         * it, never of the JSON as parsed and written again. */
+        if (!(c = load_doc(img, config, hex[0] ? hex : NULL, hex, err)))
                 return -EINVAL;
-        if (!hex[0]) {  /* a config not named by its digest: the digest of its text as we read it */
-                char *s = json_dumps(c, JSON_COMPACT);
-
-                if (s)
-                        sha256_hex(s, strlen(s), hex);
-                free(s);
-                if (!s) {
-                        json_decref(c);
-                        return error_set(err, EINVAL, "%s: can't tell the image id", img->path);
-                }
-        }
         img->legacy = true;
         r = docker_layers(img, m, c, err);
         json_decref(c);
@@ -1330,11 +1359,17 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
          * (as root), where libcrypto can't be loaded: loaded here, for
          * the layers' digests (several times faster than portable C). */
         sha256_preload();
+        /* A layer's tar names a file with a non-ASCII name (Debian's
+         * ca-certificates has some) in a pax header, in UTF-8, which
+         * libarchive converts to the current locale: in the C locale it
+         * can't, and the layer could not be read.  Loaded here, where the
+         * locale files can still be opened (the child is chrooted). */
+        img->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
         *ret = TAKE_PTR(img);
         return 0;
 }
 
-int image_materialise(struct image *img, struct error *err) {
+static int materialise(struct image *img, struct error *err) {
         int r;
 
         if ((!img->is_dir && (r = collect_blobs(img, err)) < 0) || (r = resolve(img, err)) < 0)
@@ -1348,6 +1383,17 @@ int image_materialise(struct image *img, struct error *err) {
                         return error_wrap(err, "%s", img->path);
         }
         return 0;
+}
+
+/* In C.UTF-8 where the host has it, so that libarchive gives the layers'
+ * UTF-8 names as they are. */
+int image_materialise(struct image *img, struct error *err) {
+        locale_t old = img->utf8 ? uselocale(img->utf8) : (locale_t) 0;
+        int r = materialise(img, err);
+
+        if (old)
+                uselocale(old);
+        return r;
 }
 
 int image_open(const char *path, struct image **ret, struct error *err) {
@@ -1463,5 +1509,7 @@ void image_free(struct image *img) {
         free(img->path);
         free(img->name);
         free(img->digest);
+        if (img->utf8)
+                freelocale(img->utf8);
         free(img);
 }
