@@ -215,6 +215,12 @@ rm -f "$T/runc.out"
 (cd "$B" && PATH=$WRAPPER_DIR:$T/realrunc:$PATH PORTCULLIS_HOOK_PATH=$HOOK runc create --bundle= c14 2>"$T/err"); RC=$?
 [ "$RC" -eq 0 ] && grep -q '"c14"' "$B/config.json" && [ ! -e /config.json ] ||
         fail "wrapper, --bundle=: rc $RC $(cat "$T/err")"
+# --help=0 (or -h=F: Go's ParseBool) is no help: runc creates the container
+for h in --help=0 -h=F; do
+        install -m 640 "$B/config.json.orig" "$B/config.json"
+        wrap create "$h" -b "$B" c15
+        [ "$RC" -eq 0 ] && grep -q '"c15"' "$B/config.json" || fail "wrapper, create $h: rc $RC err '$ERR'"
+done
 # once
 install -m 640 "$T/after-wrap" "$B/config.json"
 # shellcheck disable=SC2086

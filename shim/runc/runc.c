@@ -85,6 +85,18 @@ static int take_flag(int argc, char **argv, int *i, const struct flag *flags, si
         return -EINVAL;
 }
 
+/* A boolean flag's value as Go's strconv.ParseBool reads true: runc shows
+ * a command's help for "--help=1" and creates the container for
+ * "--help=0" or "--help=F" alike. */
+static bool go_true(const char *s) {
+        const char *yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+
+        for (size_t k = 0; s && k < ELEMENTSOF(yes); k++)
+                if (streq_ptr(s, yes[k]))
+                        return true;
+        return false;
+}
+
 /* What a create or run will do; false when the line holds a flag we don't
  * know (then a create must not go on). */
 static bool parse_args(int argc, char **argv, struct runc_args *a) {
@@ -125,7 +137,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
                 if (r == 0)
                         a->id = argv[i];
         }
-        if (help && strcmp(help, "false") != 0) {
+        if (go_true(help)) {
                 a->command = NULL;      /* runc shows the command's help */
                 return true;
         }
