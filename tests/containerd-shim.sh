@@ -221,6 +221,12 @@ for h in --help=0 -h=F; do
         wrap create "$h" -b "$B" c15
         [ "$RC" -eq 0 ] && grep -q '"c15"' "$B/config.json" || fail "wrapper, create $h: rc $RC err '$ERR'"
 done
+# restore creates the container from the bundle as create does (runc runs
+# its createRuntime hooks at criu's setup-namespaces)
+install -m 640 "$B/config.json.orig" "$B/config.json"
+wrap restore --image-path /ckpt --work-path=/w --tcp-established --manage-cgroups-mode soft -d -b "$B" c16
+[ "$RC" -eq 0 ] && grep -q '"c16"' "$B/config.json" && grep -qx "restore .* c16" "$T/runc.out" ||
+        fail "wrapper restore: rc $RC err '$ERR'"
 # once
 install -m 640 "$T/after-wrap" "$B/config.json"
 # shellcheck disable=SC2086
@@ -248,13 +254,13 @@ assert d["msg"].startswith("portcullis runc wrapper: not creating the container:
 }
 # shellcheck disable=SC2086
 wrap $RARGS create --new-flag -b "$B" c12
-expect_wrap_fail "unknown flag" "unknown command line for create or run"
+expect_wrap_fail "unknown flag" "unknown command line for create, run or restore"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" c12 c13
-expect_wrap_fail "two ids" "unknown command line for create or run"
+expect_wrap_fail "two ids" "unknown command line for create, run or restore"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" --root /x c12
-expect_wrap_fail "a global flag after create" "unknown command line for create or run"
+expect_wrap_fail "a global flag after create" "unknown command line for create, run or restore"
 printf 'this is not JSON' >"$B/config.json"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" c12
