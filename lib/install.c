@@ -882,7 +882,8 @@ static int plan_docker(struct planner *p) {
                                    "docker", false)) < 0)
                 return r;
         return add_note(p, "%s; then `docker run --runtime portcullis ...`%s", runtimes[INSTALL_DOCKER].restart,
-                        p->o->default_runtime ? ", or any `docker run`: it is the default runtime now"
+                        p->o->default_runtime ? ", or any `docker run`: it is the default runtime now (containers created "
+                                                "before keep theirs, runc: recreate them)"
                                               : " (--default-runtime makes it Docker's default)");
 }
 
