@@ -277,6 +277,18 @@ install -m 640 "$T/after-wrap" "$B/config.json"
 rm -f "$T/runc.out"
 (cd "$T" && PATH=$WRAPPER_DIR PORTCULLIS_RUNC_DELEGATE=$T/realrunc/runc runc state c1 2>"$T/err"); RC=$?
 [ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "state c1" ] || fail "PORTCULLIS_RUNC_DELEGATE: $RC $(cat "$T/err")"
+# a copy of the wrapper (not the same file) past it in PATH: they would run
+# each other forever; the copy refuses, naming itself
+mkdir -p "$T/copy"
+cp "$WRAPPER" "$T/copy/runc"
+(cd "$T" && timeout 20 env PATH="$WRAPPER_DIR:$T/copy:$T/realrunc" runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 1 ] && grep -qF "$T/copy/runc, which a runc wrapper ran as the real runc, is a runc wrapper too" "$T/err" ||
+        fail "a copy of the wrapper in PATH: $RC $(head -c 300 "$T/err")"
+# the mark the wrapper leaves (hooks inherit it from runc) does not stop a
+# runc run later, by a hook say
+rm -f "$T/runc.out"
+(cd "$T" && PORTCULLIS_RUNC_WRAPPED=$T/realrunc/runc PATH=$WRAPPER_DIR:$T/realrunc runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "state c1" ] || fail "a runc run under the mark: $RC $(cat "$T/err")"
 
 # ---- under containerd --------------------------------------------------------
 if [ "$fails" -ne 0 ]; then

@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,19 @@
 #include "oci-bundle.h"
 
 #define NAME "portcullis runc wrapper"
+/* Set for the program this wrapper becomes, its path: a copy of the
+ * wrapper found as the real runc (not this file, so not skipped) would run
+ * us back, and so on forever.  Hooks inherit it from runc; a runc one of
+ * them runs is not that program, and goes on. */
+#define WRAPPED_ENV "PORTCULLIS_RUNC_WRAPPED"
+
+static bool run_as_real_runc(void) {
+        const char *wrapped = getenv(WRAPPED_ENV);
+        struct stat a, b;
+
+        return wrapped && *wrapped && stat(wrapped, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 struct runc_args {
         const char *root, *log, *log_format;
@@ -213,6 +227,12 @@ int main(int argc, char **argv) {
         bool known = parse_args(argc, argv, &a);
 
         name = name && *name ? name : "runc";
+        if (run_as_real_runc()) {
+                say(&a, "%s, which a runc wrapper ran as the real runc, is a runc wrapper too (they would run each "
+                    "other forever): remove that copy from PATH, or set PORTCULLIS_RUNC_DELEGATE to the real runc",
+                    getenv(WRAPPED_ENV));
+                return 1;
+        }
         if (find_delegate(name, "the real runc", "runc", "PORTCULLIS_RUNC_DELEGATE", &delegate, &err) < 0) {
                 say(&a, "%s", err.msg);
                 return 1;
@@ -226,6 +246,10 @@ int main(int argc, char **argv) {
             oci_bundle_add_hook(a.bundle && *a.bundle ? a.bundle : NULL, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id,
                                 &err) < 0) {
                 say(&a, "not creating the container: %s", err.msg);
+                return 1;
+        }
+        if (setenv(WRAPPED_ENV, delegate, 1) < 0) {
+                say(&a, "set %s: %s", WRAPPED_ENV, strerror(errno));
                 return 1;
         }
         argv[0] = strrchr(delegate, '/') + 1;
