@@ -158,6 +158,11 @@ expect_fail "no hook" "the hook $T/no-such-hook can't be run; install portcullis
 # shellcheck disable=SC2086
 WRAPPER_AT=$T/no-wrapper shim $ARGS start
 expect_fail "no runc wrapper" "the runc wrapper $T/no-wrapper/runc can't be run (containers joining this shim would start unchecked)"
+mkdir -p "$T/a:b"
+ln -s "$WRAPPER" "$T/a:b/runc"
+# shellcheck disable=SC2086
+WRAPPER_AT="$T/a:b" shim $ARGS start
+expect_fail "a ':' in the wrapper's folder" "PORTCULLIS_RUNC_WRAPPER_DIR=$T/a:b holds a ':', which PATH can't hold"
 # shellcheck disable=SC2086
 DELEGATE=containerd-shim-nonexistent-v2 shim $ARGS start
 expect_fail "no delegate" "the delegate shim containerd-shim-nonexistent-v2 is not in PATH"
