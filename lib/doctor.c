@@ -387,7 +387,7 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                                : result(c, DOCTOR_SKIP, NULL, "Docker is not present on this node");
         if (read_full_file(path, DOCKER_CONFIG_MAX, &buf, &len, &err) < 0)
                 return result(c, DOCTOR_FAIL, "fix the file (dockerd itself reads it)", "%s", err.msg);
-        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        j = json_loadb(buf, len, 0, &jerr);     /* a key twice: the last, as dockerd (Go's encoding/json) */
         if (!j || !json_is_object(j))
                 return result(c, DOCTOR_FAIL, "fix the file (dockerd itself reads it)", "%s:%d:%d: %s", path,
                               j ? 1 : jerr.line, j ? 1 : jerr.column, j ? "not a JSON object" : jerr.text);

@@ -306,6 +306,12 @@ printf '{"Binds":null,"Runtime":"runc"}' >"$B/srv/docker/containers/bbb2/hostcon
 doctor "$B"
 row runtime.docker | grep -q "^runtime.docker  *warn  .*the default runtime; but 1 of Docker's containers (bbb2) were created with another runtime, which every start and restart of theirs uses: unchecked" &&
         row runtime.docker | grep -qF "recreate them (docker rm, docker run)" || fail "dockerold: $(row runtime.docker)"
+# a key twice: dockerd takes the last one, and so does doctor
+fresh dockertwice
+printf '{"debug": true, "debug": false, "runtimes": {"portcullis": {"path": "%s"}}, "default-runtime": "runc", "default-runtime": "portcullis"}\n' \
+        "$WRAPPER_AT" >"$B/etc/docker/daemon.json"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *ok  .*; the default runtime" || fail "dockertwice: $(row runtime.docker)"
 fresh dockerrunc
 printf '{"runtimes": {"portcullis": {"path": "/usr/sbin/runc"}}, "default-runtime": "portcullis"}\n' >"$B/etc/docker/daemon.json"
 broken dockerrunc runtime.docker "runtimes.portcullis.path is /usr/sbin/runc, not the runc wrapper"
