@@ -329,17 +329,55 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
         return r;
 }
 
+/* Docker keeps the runtime a container was created with (Runtime in
+ * <data-root>/containers/<id>/hostconfig.json): one created before
+ * portcullis became the default starts with its old runtime, unchecked, at
+ * every start and restart.  How many are not ours (one whose file can't be
+ * read counts), the first one's id in *ret_first. */
+static size_t docker_other_runtime(struct doctor *d, const json_t *daemon_json, char **ret_first) {
+        const char *root = json_string_value(json_object_get(daemon_json, "data-root"));
+        _cleanup_free_ char *rel = NULL, *dir = NULL;
+        struct dirent *de;
+        DIR *ds;
+        size_t n = 0;
+
+        root = root ? root : json_string_value(json_object_get(daemon_json, "graph"));     /* its old name */
+        rel = fmt("%s/containers", root && root[0] == '/' ? root : "/var/lib/docker");
+        dir = rel ? rooted(d, rel) : NULL;
+        ds = dir ? opendir(dir) : NULL;
+        while (ds && (de = readdir(ds))) {
+                _cleanup_free_ char *file = NULL, *buf = NULL;
+                struct error err = {};
+                json_auto_t *j = NULL;
+                size_t len;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                file = fmt("%s/%s/hostconfig.json", dir, de->d_name);
+                if (file && read_full_file(file, DOCKER_CONFIG_MAX, &buf, &len, &err) == 0 &&
+                    (j = json_loadb(buf, len, 0, NULL)) &&
+                    streq_ptr(json_string_value(json_object_get(j, "Runtime")), "portcullis"))
+                        continue;
+                if (n++ == 0)
+                        *ret_first = strdup(de->d_name);
+        }
+        if (ds)
+                closedir(ds);
+        return n;
+}
+
 /* Docker: daemon.json names a runtime portcullis whose path is the runc
  * wrapper, and makes it the default runtime (else only containers run with
- * --runtime portcullis are gated). */
+ * --runtime portcullis are gated), and Docker's containers were made with
+ * it. */
 static int check_docker(struct doctor *d, struct doctor_check *c) {
-        _cleanup_free_ char *path = rooted(d, INSTALL_DOCKER_CONFIG), *buf = NULL;
+        _cleanup_free_ char *path = rooted(d, INSTALL_DOCKER_CONFIG), *buf = NULL, *first = NULL;
         bool present = program_present(d, "dockerd", NULL) || path_exists(d, "/etc/docker");
         const char *runtime, *dflt;
         struct error err = {};
         json_auto_t *j = NULL;
         json_error_t jerr;
-        size_t len;
+        size_t len, others;
 
         if (!path)
                 return rooted_failed(d, c);
@@ -349,7 +387,7 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                                : result(c, DOCTOR_SKIP, NULL, "Docker is not present on this node");
         if (read_full_file(path, DOCKER_CONFIG_MAX, &buf, &len, &err) < 0)
                 return result(c, DOCTOR_FAIL, "fix the file (dockerd itself reads it)", "%s", err.msg);
-        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        j = json_loadb(buf, len, 0, &jerr);     /* a key twice: the last, as dockerd (Go's encoding/json) */
         if (!j || !json_is_object(j))
                 return result(c, DOCTOR_FAIL, "fix the file (dockerd itself reads it)", "%s:%d:%d: %s", path,
                               j ? 1 : jerr.line, j ? 1 : jerr.column, j ? "not a JSON object" : jerr.text);
@@ -369,6 +407,13 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                               "\"portcullis\" in " INSTALL_DOCKER_CONFIG,
                               "runtime 'portcullis' in %s, the runc wrapper %s, but the default runtime is %s: only "
                               "containers run with --runtime portcullis are gated", path, runtime, dflt ? dflt : "runc");
+        if ((others = docker_other_runtime(d, j, &first)) > 0)
+                return result(c, DOCTOR_WARN, "recreate them (docker rm, docker run): docker start keeps the runtime "
+                              "a container was created with",
+                              "runtime 'portcullis' in %s, the runc wrapper %s, the default runtime; but %zu of "
+                              "Docker's containers (%s%s) were created with another runtime, which every start and "
+                              "restart of theirs uses: unchecked", path, runtime, others, strna(first),
+                              others > 1 ? ", ..." : "");
         return result(c, DOCTOR_OK, NULL, "runtime 'portcullis' in %s, the runc wrapper %s; the default runtime", path,
                       runtime);
 }

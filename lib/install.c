@@ -815,8 +815,10 @@ static int docker_edit(const char *buf, size_t len, const char *full, const char
         *ret = NULL;
         j = len ? json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
         if (!j)
-                return error_set(err, EINVAL, "%s:%d:%d: %s (dockerd reads it as JSON)", full, jerr.line, jerr.column,
-                                 jerr.text);
+                return error_set(err, EINVAL, "%s:%d:%d: %s (%s)", full, jerr.line, jerr.column, jerr.text,
+                                 json_error_code(&jerr) == json_error_duplicate_key
+                                         ? "dockerd takes the last one; keep only that one"
+                                         : "dockerd reads it as JSON");
         rts = json_object_get(j, "runtimes");
         if (!json_is_object(j) || (rts && !json_is_object(rts)))
                 return error_set(err, EINVAL, "%s: %s is not a JSON object, as dockerd wants it", full,
@@ -882,7 +884,8 @@ static int plan_docker(struct planner *p) {
                                    "docker", false)) < 0)
                 return r;
         return add_note(p, "%s; then `docker run --runtime portcullis ...`%s", runtimes[INSTALL_DOCKER].restart,
-                        p->o->default_runtime ? ", or any `docker run`: it is the default runtime now"
+                        p->o->default_runtime ? ", or any `docker run`: it is the default runtime now (containers created "
+                                                "before keep theirs, runc: recreate them)"
                                               : " (--default-runtime makes it Docker's default)");
 }
 

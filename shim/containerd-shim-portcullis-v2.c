@@ -123,6 +123,9 @@ static int put_wrapper_first(const char *ns, struct error *err) {
 
         if (dir[0] != '/')
                 return error_set(err, EINVAL, "PORTCULLIS_RUNC_WRAPPER_DIR=%s is not an absolute path", dir);
+        if (strchr(dir, ':'))   /* PATH would split it: the real runc would be found, not the wrapper */
+                return error_set(err, EINVAL, "PORTCULLIS_RUNC_WRAPPER_DIR=%s holds a ':', which PATH can't hold; "
+                                 "install the wrapper in a folder without one", dir);
         if (asprintf(&runc, "%s/runc", dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (access(runc, X_OK) < 0)

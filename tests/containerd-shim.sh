@@ -158,6 +158,11 @@ expect_fail "no hook" "the hook $T/no-such-hook can't be run; install portcullis
 # shellcheck disable=SC2086
 WRAPPER_AT=$T/no-wrapper shim $ARGS start
 expect_fail "no runc wrapper" "the runc wrapper $T/no-wrapper/runc can't be run (containers joining this shim would start unchecked)"
+mkdir -p "$T/a:b"
+ln -s "$WRAPPER" "$T/a:b/runc"
+# shellcheck disable=SC2086
+WRAPPER_AT="$T/a:b" shim $ARGS start
+expect_fail "a ':' in the wrapper's folder" "PORTCULLIS_RUNC_WRAPPER_DIR=$T/a:b holds a ':', which PATH can't hold"
 # shellcheck disable=SC2086
 DELEGATE=containerd-shim-nonexistent-v2 shim $ARGS start
 expect_fail "no delegate" "the delegate shim containerd-shim-nonexistent-v2 is not in PATH"
@@ -215,6 +220,18 @@ rm -f "$T/runc.out"
 (cd "$B" && PATH=$WRAPPER_DIR:$T/realrunc:$PATH PORTCULLIS_HOOK_PATH=$HOOK runc create --bundle= c14 2>"$T/err"); RC=$?
 [ "$RC" -eq 0 ] && grep -q '"c14"' "$B/config.json" && [ ! -e /config.json ] ||
         fail "wrapper, --bundle=: rc $RC $(cat "$T/err")"
+# --help=0 (or -h=F: Go's ParseBool) is no help: runc creates the container
+for h in --help=0 -h=F; do
+        install -m 640 "$B/config.json.orig" "$B/config.json"
+        wrap create "$h" -b "$B" c15
+        [ "$RC" -eq 0 ] && grep -q '"c15"' "$B/config.json" || fail "wrapper, create $h: rc $RC err '$ERR'"
+done
+# restore creates the container from the bundle as create does (runc runs
+# its createRuntime hooks at criu's setup-namespaces)
+install -m 640 "$B/config.json.orig" "$B/config.json"
+wrap restore --image-path /ckpt --work-path=/w --tcp-established --manage-cgroups-mode soft -d -b "$B" c16
+[ "$RC" -eq 0 ] && grep -q '"c16"' "$B/config.json" && grep -qx "restore .* c16" "$T/runc.out" ||
+        fail "wrapper restore: rc $RC err '$ERR'"
 # once
 install -m 640 "$T/after-wrap" "$B/config.json"
 # shellcheck disable=SC2086
@@ -242,13 +259,13 @@ assert d["msg"].startswith("portcullis runc wrapper: not creating the container:
 }
 # shellcheck disable=SC2086
 wrap $RARGS create --new-flag -b "$B" c12
-expect_wrap_fail "unknown flag" "unknown command line for create or run"
+expect_wrap_fail "unknown flag" "unknown command line for create, run or restore"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" c12 c13
-expect_wrap_fail "two ids" "unknown command line for create or run"
+expect_wrap_fail "two ids" "unknown command line for create, run or restore"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" --root /x c12
-expect_wrap_fail "a global flag after create" "unknown command line for create or run"
+expect_wrap_fail "a global flag after create" "unknown command line for create, run or restore"
 printf 'this is not JSON' >"$B/config.json"
 # shellcheck disable=SC2086
 wrap $RARGS create -b "$B" c12
@@ -265,6 +282,18 @@ install -m 640 "$T/after-wrap" "$B/config.json"
 rm -f "$T/runc.out"
 (cd "$T" && PATH=$WRAPPER_DIR PORTCULLIS_RUNC_DELEGATE=$T/realrunc/runc runc state c1 2>"$T/err"); RC=$?
 [ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "state c1" ] || fail "PORTCULLIS_RUNC_DELEGATE: $RC $(cat "$T/err")"
+# a copy of the wrapper (not the same file) past it in PATH: they would run
+# each other forever; the copy refuses, naming itself
+mkdir -p "$T/copy"
+cp "$WRAPPER" "$T/copy/runc"
+(cd "$T" && timeout 20 env PATH="$WRAPPER_DIR:$T/copy:$T/realrunc" runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 1 ] && grep -qF "$T/copy/runc, which a runc wrapper ran as the real runc, is a runc wrapper too" "$T/err" ||
+        fail "a copy of the wrapper in PATH: $RC $(head -c 300 "$T/err")"
+# the mark the wrapper leaves (hooks inherit it from runc) does not stop a
+# runc run later, by a hook say
+rm -f "$T/runc.out"
+(cd "$T" && PORTCULLIS_RUNC_WRAPPED=$T/realrunc/runc PATH=$WRAPPER_DIR:$T/realrunc runc state c1 2>"$T/err"); RC=$?
+[ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "state c1" ] || fail "a runc run under the mark: $RC $(cat "$T/err")"
 
 # ---- under containerd --------------------------------------------------------
 if [ "$fails" -ne 0 ]; then

@@ -77,7 +77,7 @@ grep -qF "\"$WRAPPER\"" "$T/host/etc/docker/daemon.json" || { echo "FAIL: daemon
 SNAP=overlay2
 grep -qw overlay /proc/filesystems || SNAP=vfs
 PORTCULLIS_HOOK_PATH=$HOOK PORTCULLIS_CONFIG=$T/pc-config.json dockerd --config-file "$T/host/etc/docker/daemon.json" \
-        --data-root "$T/data" --exec-root "$T/exec" --pidfile "$T/docker.pid" -H "unix://$T/docker.sock" --bridge none \
+        --data-root "$T/host/var/lib/docker" --exec-root "$T/exec" --pidfile "$T/docker.pid" -H "unix://$T/docker.sock" --bridge none \
         --iptables=false --ip6tables=false --ip-masq=false --storage-driver "$SNAP" </dev/null >"$T/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 D="$DOCKER -H unix://$T/docker.sock"
@@ -152,6 +152,22 @@ $D rm -f pc-long >/dev/null 2>&1
 #    where every container must pass (config/README.md, "Docker").
 OUT=$(timeout 60 $D run --rm --network none --runtime runc localhost/pc:vuln /bin/sh -c 'echo started' 2>&1 </dev/null)
 [ "$OUT" = started ] || fail "docker's own runc: $OUT"
+
+# 6. a container made with another runtime (as one made before portcullis
+#    was the default) keeps it at every start: doctor names it, from
+#    Docker's own hostconfig.json (the data root is the default one, under
+#    the --root given to doctor).
+ID=$($D create --network none --runtime runc --name pc-old localhost/pc:vuln /bin/sh -c 'echo started' 2>&1) ||
+        fail "docker create: $ID"
+# the wrapper as doctor looks for it under that root: where install
+# --binaries puts it, and (the same file) where daemon.json says
+mkdir -p "$T/host/usr/local/libexec/portcullis/runc" "$T/host$(dirname "$WRAPPER")"
+cp "$WRAPPER" "$T/host/usr/local/libexec/portcullis/runc/runc"
+ln "$T/host/usr/local/libexec/portcullis/runc/runc" "$T/host$WRAPPER"
+"$P" doctor --root "$T/host" >"$T/doctor.out" 2>&1
+grep -A1 "^runtime.docker " "$T/doctor.out" | grep -q "warn .*but 1 of Docker's containers ($ID) were created with another runtime" ||
+        fail "doctor did not name the container of runtime runc: $(grep -A1 "^runtime.docker " "$T/doctor.out")"
+$D rm -f pc-old >/dev/null 2>&1
 
 [ "$fails" -eq 0 ] && echo ok || { echo "$fails failures"; tail -5 "$T/dockerd.log"; }
 [ "$fails" -eq 0 ]

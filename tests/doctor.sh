@@ -291,6 +291,27 @@ printf '{"runtimes": {"portcullis": {"path": "%s"}}}\n' "$WRAPPER_AT" >"$B/etc/d
 doctor "$B"
 row runtime.docker | grep -q "^runtime.docker  *warn  .*but the default runtime is runc: only containers run with --runtime portcullis are gated" ||
         fail "dockernodefault: $(row runtime.docker)"
+# Docker keeps each container's runtime from its creation: ones made before
+# portcullis was the default start unchecked (hostconfig.json, data-root)
+fresh dockerold
+mkdir -p "$B/srv/docker/containers/aaa1" "$B/var/lib/docker/containers/ccc3"
+printf '{"runtimes": {"portcullis": {"path": "%s"}}, "default-runtime": "portcullis", "data-root": "/srv/docker"}\n' \
+        "$WRAPPER_AT" >"$B/etc/docker/daemon.json"
+printf '{"Binds":null,"Runtime":"portcullis"}' >"$B/srv/docker/containers/aaa1/hostconfig.json"
+printf '{"Binds":null,"Runtime":"portcullis"}' >"$B/var/lib/docker/containers/ccc3/hostconfig.json"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *ok  " || fail "dockerold, all portcullis: $(row runtime.docker)"
+mkdir "$B/srv/docker/containers/bbb2"
+printf '{"Binds":null,"Runtime":"runc"}' >"$B/srv/docker/containers/bbb2/hostconfig.json"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *warn  .*the default runtime; but 1 of Docker's containers (bbb2) were created with another runtime, which every start and restart of theirs uses: unchecked" &&
+        row runtime.docker | grep -qF "recreate them (docker rm, docker run)" || fail "dockerold: $(row runtime.docker)"
+# a key twice: dockerd takes the last one, and so does doctor
+fresh dockertwice
+printf '{"debug": true, "debug": false, "runtimes": {"portcullis": {"path": "%s"}}, "default-runtime": "runc", "default-runtime": "portcullis"}\n' \
+        "$WRAPPER_AT" >"$B/etc/docker/daemon.json"
+doctor "$B"
+row runtime.docker | grep -q "^runtime.docker  *ok  .*; the default runtime" || fail "dockertwice: $(row runtime.docker)"
 fresh dockerrunc
 printf '{"runtimes": {"portcullis": {"path": "/usr/sbin/runc"}}, "default-runtime": "portcullis"}\n' >"$B/etc/docker/daemon.json"
 broken dockerrunc runtime.docker "runtimes.portcullis.path is /usr/sbin/runc, not the runc wrapper"

@@ -467,7 +467,8 @@ assert d == {"log-driver": "journald", "runtimes": {"nvidia": {"path": "nvidia-c
 cp "$T/orig$D" "$H$D"
 for c in 'another program|{"runtimes": {"portcullis": {"path": "/usr/bin/runc"}}}|runtimes.portcullis names /usr/bin/runc, not the runc wrapper' \
          'another default|{"default-runtime": "nvidia"}|default-runtime is nvidia; it was left as it is' \
-         'not JSON|{"runtimes": |daemon.json:2:0: unexpected token' 'runtimes not an object|{"runtimes": []}|'"'"'runtimes'"'"' is not a JSON object'; do
+         'not JSON|{"runtimes": |daemon.json:2:0: unexpected token' 'runtimes not an object|{"runtimes": []}|'"'"'runtimes'"'"' is not a JSON object' \
+         'a key twice|{"debug": true, "debug": false}|daemon.json:1:23: duplicate object key near '"'"'"debug"'"'"' (dockerd takes the last one; keep only that one'; do
         IFS='|' read -r what json pattern <<<"$c"
         printf '%s\n' "$json" >"$H$D"
         cp "$H$D" "$T/daemon.before"

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* runc, as containerd-shim-portcullis-v2 puts it first in the PATH of the
- * real shim (installed as <libexecdir>/portcullis/runc/runc): for `create`
- * and `run` it adds portcullis-hook to the bundle's config.json, as the
- * shim does at its own start, then becomes the real runc with the same
- * arguments; every other command goes to the real runc untouched.
+ * real shim (installed as <libexecdir>/portcullis/runc/runc): for `create`,
+ * `run` and `restore` (a checkpoint's container from a bundle: containerd's
+ * runc shim for a create with a checkpoint, `docker start --checkpoint`) it
+ * adds portcullis-hook to the bundle's config.json, as the shim does at its
+ * own start, then becomes the real runc with the same arguments; every
+ * other command goes to the real runc untouched.
  *
  * Why: containerd 2.x creates a container that joins a pod's sandbox
  * through the shim process already running for the pod, without running
@@ -17,7 +19,7 @@
  * runc's command line (runc 1.1 and 1.2, urfave/cli on Go's flag
  * package): global flags, the command, then its flags and the container id
  * in any order (urfave/cli moves the flags first); "-flag", "--flag",
- * "-flag=value" alike.  A create or run we can't read fails: it must not
+ * "-flag=value" alike.  A create, run or restore we can't read fails: it must not
  * start unchecked.  The failure goes to stderr and, when the caller asked
  * for a JSON log (as containerd's shim does, which reports the last error
  * there), to that log as runc writes its own.  Docker runs it the same way,
@@ -27,6 +29,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +38,19 @@
 #include "oci-bundle.h"
 
 #define NAME "portcullis runc wrapper"
+/* Set for the program this wrapper becomes, its path: a copy of the
+ * wrapper found as the real runc (not this file, so not skipped) would run
+ * us back, and so on forever.  Hooks inherit it from runc; a runc one of
+ * them runs is not that program, and goes on. */
+#define WRAPPED_ENV "PORTCULLIS_RUNC_WRAPPED"
+
+static bool run_as_real_runc(void) {
+        const char *wrapped = getenv(WRAPPED_ENV);
+        struct stat a, b;
+
+        return wrapped && *wrapped && stat(wrapped, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+               a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 struct runc_args {
         const char *root, *log, *log_format;
@@ -85,8 +101,24 @@ static int take_flag(int argc, char **argv, int *i, const struct flag *flags, si
         return -EINVAL;
 }
 
-/* What a create or run will do; false when the line holds a flag we don't
- * know (then a create must not go on). */
+/* A boolean flag's value as Go's strconv.ParseBool reads true: runc shows
+ * a command's help for "--help=1" and creates the container for
+ * "--help=0" or "--help=F" alike. */
+static bool go_true(const char *s) {
+        const char *yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+
+        for (size_t k = 0; s && k < ELEMENTSOF(yes); k++)
+                if (streq_ptr(s, yes[k]))
+                        return true;
+        return false;
+}
+
+static bool creates(const char *command) {
+        return streq_ptr(command, "create") || streq_ptr(command, "run") || streq_ptr(command, "restore");
+}
+
+/* What a create, run or restore will do; false when the line holds a flag
+ * we don't know (then it must not go on). */
 static bool parse_args(int argc, char **argv, struct runc_args *a) {
         const char *help = NULL;
         const struct flag global[] = {
@@ -104,6 +136,11 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
                 { "detach", false, NULL }, { "d", false, NULL }, { "keep", false, NULL },
                 { "no-subreaper", false, NULL },
                 { "help", false, &help }, { "h", false, &help },
+                /* restore's own (it creates the container from the bundle too) */
+                { "image-path", true, NULL }, { "work-path", true, NULL }, { "tcp-established", false, NULL },
+                { "ext-unix-sk", false, NULL }, { "shell-job", false, NULL }, { "file-locks", false, NULL },
+                { "manage-cgroups-mode", true, NULL }, { "empty-ns", true, NULL }, { "auto-dedup", false, NULL },
+                { "lazy-pages", false, NULL }, { "lsm-profile", true, NULL }, { "lsm-mount-context", true, NULL },
         };
         int i = 1, r;
 
@@ -115,7 +152,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
         if (r < 0)
                 return false;
         a->command = argv[i++];
-        if (strcmp(a->command, "create") != 0 && strcmp(a->command, "run") != 0)
+        if (!creates(a->command))
                 return true;
         /* urfave/cli moves a command's flags before its arguments: runc
          * takes `create ID --bundle B` as `create --bundle B ID` */
@@ -125,7 +162,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
                 if (r == 0)
                         a->id = argv[i];
         }
-        if (help && strcmp(help, "false") != 0) {
+        if (go_true(help)) {
                 a->command = NULL;      /* runc shows the command's help */
                 return true;
         }
@@ -134,7 +171,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
 
 static bool mentions_create(int argc, char **argv) {
         for (int i = 1; i < argc; i++)
-                if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
+                if (creates(argv[i]))
                         return true;
         return false;
 }
@@ -190,19 +227,29 @@ int main(int argc, char **argv) {
         bool known = parse_args(argc, argv, &a);
 
         name = name && *name ? name : "runc";
+        if (run_as_real_runc()) {
+                say(&a, "%s, which a runc wrapper ran as the real runc, is a runc wrapper too (they would run each "
+                    "other forever): remove that copy from PATH, or set PORTCULLIS_RUNC_DELEGATE to the real runc",
+                    getenv(WRAPPED_ENV));
+                return 1;
+        }
         if (find_delegate(name, "the real runc", "runc", "PORTCULLIS_RUNC_DELEGATE", &delegate, &err) < 0) {
                 say(&a, "%s", err.msg);
                 return 1;
         }
         if (!known && mentions_create(argc, argv)) {
-                say(&a, "not creating the container: unknown command line for create or run; this wrapper knows "
+                say(&a, "not creating the container: unknown command line for create, run or restore; this wrapper knows "
                     "runc 1.1's and 1.2's flags");
                 return 1;
         }
-        if ((streq_ptr(a.command, "create") || streq_ptr(a.command, "run")) &&
+        if (creates(a.command) &&
             oci_bundle_add_hook(a.bundle && *a.bundle ? a.bundle : NULL, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id,
                                 &err) < 0) {
                 say(&a, "not creating the container: %s", err.msg);
+                return 1;
+        }
+        if (setenv(WRAPPED_ENV, delegate, 1) < 0) {
+                say(&a, "set %s: %s", WRAPPED_ENV, strerror(errno));
                 return 1;
         }
         argv[0] = strrchr(delegate, '/') + 1;
