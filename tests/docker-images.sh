@@ -22,34 +22,14 @@ set -u
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 
-skip() { echo "skip: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-for t in dockerd podman skopeo runc; do command -v "$t" >/dev/null || skip "$t not installed"; done
-BUSYBOX=$(command -v busybox || true)
-[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || skip "no static busybox (busybox-static)"
-# Debian's client (docker.io), not another on the PATH that may speak a
-# newer API than this dockerd
-DOCKER=/usr/bin/docker
-[ -x "$DOCKER" ] || DOCKER=$(command -v docker) || skip "no docker client"
+. "$(dirname "$0")/docker-lib.sh"
+docker_needs podman skopeo runc
 
 T=$(mktemp -d /tmp/pc-di-XXXXXX)
 DOCKERD_PID=
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-cleanup() {
-        if [ -n "$DOCKERD_PID" ]; then
-                kill "$DOCKERD_PID" 2>/dev/null
-                for _ in $(seq 100); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
-                kill -9 "$DOCKERD_PID" 2>/dev/null
-        fi
-        # what outlived it (its containerd) names our folder
-        for d in /proc/[0-9]*; do
-                tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF -- "$T/" && kill -9 "${d#/proc/}" 2>/dev/null
-        done
-        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-        rm -rf "$T"
-}
-trap cleanup EXIT
+trap docker_cleanup EXIT
 
 SNAP=overlay2
 grep -qw overlay /proc/filesystems || SNAP=vfs
@@ -58,8 +38,7 @@ dockerd --data-root "$T/data" --exec-root "$T/exec" --pidfile "$T/docker.pid" -H
         </dev/null >"$T/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 D="$DOCKER -H unix://$T/docker.sock"
-for _ in $(seq 150); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
-$D version >/dev/null 2>&1 || { echo "FAIL: dockerd did not start:"; tail -20 "$T/dockerd.log"; exit 1; }
+docker_wait
 PM="podman --root $T/podman/root --runroot $T/podman/run --storage-driver vfs --runtime runc --events-backend none"
 CS="containers-storage:[vfs@$T/podman/root+$T/podman/run]"
 echo "dockerd $($D version --format '{{.Server.Version}}' 2>/dev/null) ($SNAP), $(podman --version)"
