@@ -83,7 +83,8 @@ static const struct group {
         unsigned members;
 } groups[] = {
         { "oci-hooks", MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) },
-        { "common", MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) | MEMBER(INSTALL_DOCKER) },
+        { "common",
+          MEMBER(INSTALL_CONTAINERD) | MEMBER(INSTALL_CRIO) | MEMBER(INSTALL_PODMAN) | MEMBER(INSTALL_DOCKER) },
 };
 #define COMMON_GROUP 1
 

@@ -28,7 +28,8 @@ static int make_hook(const char *hook_default, const char *ns, const char *id, c
 
         path = path && *path ? path : hook_default;
         if (path[0] != '/')
-                return error_set(err, EINVAL, "PORTCULLIS_HOOK_PATH=%s is not an absolute path; runtimes need one", path);
+                return error_set(err, EINVAL, "PORTCULLIS_HOOK_PATH=%s is not an absolute path; runtimes need one",
+                                 path);
         if (access(path, X_OK) < 0)
                 return error_set_errno(err, errno, "the hook %s can't be run; install portcullis there or set "
                                        "PORTCULLIS_HOOK_PATH in containerd's (or dockerd's) environment", path);

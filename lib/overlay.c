@@ -769,7 +769,8 @@ static bool docker_init_dir(int dfd, const char *rel, unsigned depth) {
                         ok = false;
                 for (k = 0; ok && k < ELEMENTSOF(docker_init) && !streq_ptr(docker_init[k].path, sub); k++)
                         ;
-                ok = ok && k < ELEMENTSOF(docker_init) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                ok = ok && k < ELEMENTSOF(docker_init) &&
+                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                      (st.st_mode & S_IFMT) == docker_init[k].type;
                 if (ok && S_ISREG(st.st_mode))
                         ok = st.st_size == 0;

@@ -238,13 +238,13 @@ int main(int argc, char **argv) {
                 return 1;
         }
         if (!known && mentions_create(argc, argv)) {
-                say(&a, "not creating the container: unknown command line for create, run or restore; this wrapper knows "
-                    "runc 1.1's and 1.2's flags");
+                say(&a, "not creating the container: unknown command line for create, run or restore; this wrapper "
+                    "knows runc 1.1's and 1.2's flags");
                 return 1;
         }
         if (creates(a.command) &&
-            oci_bundle_add_hook(a.bundle && *a.bundle ? a.bundle : NULL, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a), a.id,
-                                &err) < 0) {
+            oci_bundle_add_hook(a.bundle && *a.bundle ? a.bundle : NULL, PORTCULLIS_HOOK_DEFAULT, namespace_of(&a),
+                                a.id, &err) < 0) {
                 say(&a, "not creating the container: %s", err.msg);
                 return 1;
         }
