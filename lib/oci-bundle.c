@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Our hook into a bundle's config.json, for the containerd shim and the
- * runc wrapper; and the real program each hands over to. */
+ * runc wrapper; the real program each hands over to; and the Go flag
+ * syntax both read their command lines in. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -149,4 +150,38 @@ int find_delegate(const char *name, const char *what, const char *install, const
         }
         return error_set(err, ENOENT, "%s %s is not in PATH (%s); install %s or set %s in containerd's (or "
                          "dockerd's) environment", what, name, path ? path : PATH_DEFAULT, install, env_name);
+}
+
+int go_flag_take(int argc, char **argv, int *i, const struct go_flag *flags, size_t n_flags) {
+        const char *arg = argv[*i], *eq;
+        size_t len;
+
+        if (arg[0] != '-' || strcmp(arg, "-") == 0)
+                return 0;
+        if (strcmp(arg, "--") == 0)
+                return -EINVAL;         /* not guessed at: the caller says what it ends */
+        arg += arg[1] == '-' ? 2 : 1;
+        eq = strchr(arg, '=');
+        len = eq ? (size_t) (eq - arg) : strlen(arg);
+        for (size_t k = 0; k < n_flags; k++) {
+                if (strlen(flags[k].name) != len || strncmp(arg, flags[k].name, len) != 0)
+                        continue;
+                if (!flags[k].value) {  /* a boolean, "=true" or "=false" included */
+                        if (flags[k].dest)
+                                *flags[k].dest = eq ? eq + 1 : "true";
+                        return 1;
+                }
+                if (eq) {
+                        if (flags[k].dest)
+                                *flags[k].dest = eq + 1;
+                        return 1;
+                }
+                if (*i + 1 >= argc)
+                        return -EINVAL;
+                ++*i;
+                if (flags[k].dest)
+                        *flags[k].dest = argv[*i];
+                return 1;
+        }
+        return -EINVAL;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "base/error.h"
 
 /* The PATH a program run without one searches. */
@@ -27,3 +30,18 @@ int oci_bundle_add_hook(const char *bundle, const char *hook_default, const char
  * what installs it, and env_name, the variable that can name it. */
 int find_delegate(const char *name, const char *what, const char *install, const char *env_name, char **ret,
                   struct error *err);
+
+/* Command lines as Go's flag package reads them (containerd's shims, runc
+ * on urfave/cli): "-name", "--name", "-name=value", "-name value"; a
+ * boolean takes no separate value ("=true"/"=false" allowed). */
+struct go_flag {
+        const char *name;
+        bool value;                     /* takes one */
+        const char **dest;              /* where its value goes (a boolean's: "true" or what follows '='), or NULL */
+};
+
+/* The flag at argv[*i] among flags: 1 when it is one (its value taken, *i
+ * past it), 0 when argv[*i] is not a flag ("-" is none), -EINVAL for an
+ * unknown one, a missing value, or "--" (the caller decides what that
+ * ends). */
+int go_flag_take(int argc, char **argv, int *i, const struct go_flag *flags, size_t n_flags);

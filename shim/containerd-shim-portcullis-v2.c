@@ -39,56 +39,28 @@ struct shim_args {
         const char *action;             /* "start", "delete", or NULL (the shim daemon) */
 };
 
-static bool flag_is(const char *arg, const char *name, const char **ret_value) {
-        size_t n = strlen(name);
-
-        if (strncmp(arg, name, n) != 0)
-                return false;
-        if (arg[n] == '=') {
-                *ret_value = arg + n + 1;
-                return true;
-        }
-        if (arg[n])
-                return false;
-        *ret_value = NULL;
-        return true;
-}
-
 /* The flags containerd-shim-runc-v2 knows (containerd 1.6, 1.7).  Returns
  * false for anything else: then we don't edit, the real shim decides. */
 static bool parse_args(int argc, char **argv, struct shim_args *a) {
-        static const char *const with_value[] = { "namespace", "id", "address", "publish-binary", "bundle", "socket" };
-        static const char *const booleans[] = { "debug", "v", "info" };
+        const struct go_flag flags[] = {
+                { "namespace", true, &a->namespace }, { "id", true, &a->id }, { "address", true, NULL },
+                { "publish-binary", true, NULL }, { "bundle", true, NULL }, { "socket", true, NULL },
+                { "debug", false, NULL }, { "v", false, NULL }, { "info", false, NULL },
+        };
 
         for (int i = 1; i < argc; i++) {
-                const char *arg = argv[i], *value = NULL;
-                bool known = false;
+                int r;
 
-                if (arg[0] != '-' || strcmp(arg, "-") == 0) {
-                        a->action = arg;
-                        return true;
-                }
-                if (strcmp(arg, "--") == 0) {
+                if (strcmp(argv[i], "--") == 0) {
                         a->action = i + 1 < argc ? argv[i + 1] : NULL;
                         return true;
                 }
-                arg += arg[1] == '-' ? 2 : 1;
-                for (size_t k = 0; k < ELEMENTSOF(booleans) && !known; k++)
-                        known = flag_is(arg, booleans[k], &value);
-                for (size_t k = 0; k < ELEMENTSOF(with_value) && !known; k++)
-                        if (flag_is(arg, with_value[k], &value)) {
-                                known = true;
-                                if (!value && i + 1 < argc)
-                                        value = argv[++i];
-                                if (!value)
-                                        return false;
-                                if (strcmp(with_value[k], "namespace") == 0)
-                                        a->namespace = value;
-                                else if (strcmp(with_value[k], "id") == 0)
-                                        a->id = value;
-                        }
-                if (!known)
+                if ((r = go_flag_take(argc, argv, &i, flags, ELEMENTSOF(flags))) < 0)
                         return false;
+                if (r == 0) {
+                        a->action = argv[i];
+                        return true;
+                }
         }
         return true;
 }

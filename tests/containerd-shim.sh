@@ -27,8 +27,7 @@ NS=pc-${T##*-}
 SOCK=$T/ctd.sock
 CTD_PID=
 LISTENER=
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
         [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
@@ -306,24 +305,8 @@ for t in containerd ctr runc containerd-shim-runc-v2 umoci; do command -v "$t" >
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || skip "no static busybox (busybox-static)"
 
-# The images: one OCI layout, two tags, one layer each (umoci insert).
-rootfs() {
-        local r=$T/rootfs-$1
-        mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
-        cp "$BUSYBOX" "$r/bin/busybox"
-        ln -s busybox "$r/bin/sh"
-        ln -s busybox "$r/bin/sleep"
-        printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
-        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
-                "$2" >"$r/var/lib/dpkg/status"
-}
-image() {
-        rootfs "$1" "$2"
-        umoci new --image "$T/oci:$1" &&
-                umoci insert --image "$T/oci:$1" "$T/rootfs-$1" / >/dev/null &&
-                umoci config --image "$T/oci:$1" --config.cmd /bin/sh
-}
-umoci init --layout "$T/oci" && image vuln 7.88.1-10+deb12u3 && image fixed 7.88.1-10+deb12u4 &&
+# The images: one OCI layout, two tags, one layer each (lib.sh).
+curl_oci_images &&
         tar -C "$T/oci" -cf "$T/images.tar" . || { echo "FAIL: building the images"; exit 1; }
 
 # The hook's settings: the example feed, enforce at HIGH, a log file.

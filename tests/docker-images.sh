@@ -25,11 +25,7 @@ SRC=${PC_SOURCE_ROOT:?}
 . "$(dirname "$0")/docker-lib.sh"
 docker_needs podman skopeo runc
 
-T=$(mktemp -d /tmp/pc-di-XXXXXX)
-DOCKERD_PID=
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-trap docker_cleanup EXIT
+docker_tmp pc-di
 
 SNAP=overlay2
 grep -qw overlay /proc/filesystems || SNAP=vfs

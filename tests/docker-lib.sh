@@ -2,7 +2,16 @@
 # docker-images.sh): what they need or skip (77) without, Debian's docker
 # client, waiting for the daemon, and the cleanup of it and of what it left
 # under $T (its containerd and shims, its mounts).
+. "$(dirname "$0")/lib.sh"
 skip() { echo "skip: $*"; exit 77; }
+
+# docker_tmp NAME: this run's folder T (/tmp/NAME-XXXXXX), its daemon and
+# everything under it cleaned up on exit.
+docker_tmp() {
+        T=$(mktemp -d "/tmp/$1-XXXXXX")
+        DOCKERD_PID=
+        trap docker_cleanup EXIT
+}
 
 # docker_needs TOOL...: root, dockerd, each TOOL, a static busybox (for the
 # images), and the client: Debian's (docker.io), not another on the PATH

@@ -17,29 +17,12 @@ SRC=${PC_SOURCE_ROOT:?}
 . "$(dirname "$0")/docker-lib.sh"
 docker_needs umoci skopeo runc
 
-T=$(mktemp -d /tmp/pc-dk-XXXXXX)
-DOCKERD_PID=
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-trap docker_cleanup EXIT
+docker_tmp pc-dk
 
-# The images: one layer each, as docker-archive files.
-image() {
-        local r=$T/rootfs-$1
-        mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
-        cp "$BUSYBOX" "$r/bin/busybox"
-        ln -s busybox "$r/bin/sh"
-        ln -s busybox "$r/bin/sleep"
-        printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
-        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
-                "$2" >"$r/var/lib/dpkg/status"
-        umoci new --image "$T/oci:$1" &&
-                umoci insert --image "$T/oci:$1" "$r" / >/dev/null &&
-                umoci config --image "$T/oci:$1" --config.cmd /bin/sh &&
-                skopeo copy -q "oci:$T/oci:$1" "docker-archive:$T/$1.tar:localhost/pc:$1"
-}
-umoci init --layout "$T/oci" && image vuln 7.88.1-10+deb12u3 && image fixed 7.88.1-10+deb12u4 ||
-        { echo "FAIL: building the images"; exit 1; }
+# The images (lib.sh), as docker-archive files.
+curl_oci_images && for t in vuln fixed; do
+        skopeo copy -q "oci:$T/oci:$t" "docker-archive:$T/$t.tar:localhost/pc:$t" || false
+done || { echo "FAIL: building the images"; exit 1; }
 
 "$P" db import "$SRC/feed" --db "$T/vulndb.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"

@@ -26,9 +26,8 @@ T=$(mktemp -d /var/tmp/pc-install-XXXXXX)
 H=$T/host
 SOCK=$T/ctd.sock
 CTD_PID=
-fails=0
 skipped=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 CTD_SUB=
 stop_containerd() {
@@ -79,22 +78,8 @@ mkdir -p "$T/etc-up" "$T/etc-work" "$H/usr/local" "$H/var/lib"
 [ -c /dev/null ] || { mknod -m 666 "$T/null" c 1 3 && echo "note: /dev/null is not a device here; the runtimes get one"; }
 in_host true 2>"$T/err" || { echo "skip: no private overlay of /etc here: $(cat "$T/err")"; exit 77; }
 
-# The images (containerd-shim.sh's): one OCI layout, two tags.
-rootfs() {
-        local r=$T/rootfs-$1
-        mkdir -p "$r/bin" "$r/etc" "$r/var/lib/dpkg" "$r/tmp" "$r/proc" "$r/dev" "$r/sys"
-        cp "$BUSYBOX" "$r/bin/busybox"
-        ln -s busybox "$r/bin/sh"
-        printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
-        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
-                "$2" >"$r/var/lib/dpkg/status"
-}
-image() {
-        rootfs "$1" "$2"
-        umoci new --image "$T/oci:$1" && umoci insert --image "$T/oci:$1" "$T/rootfs-$1" / >/dev/null &&
-                umoci config --image "$T/oci:$1" --config.cmd /bin/sh
-}
-umoci init --layout "$T/oci" && image vuln 7.88.1-10+deb12u3 && image fixed 7.88.1-10+deb12u4 &&
+# The images (lib.sh): one OCI layout, two tags.
+curl_oci_images &&
         tar -C "$T/oci" -cf "$T/images.tar" . || { echo "FAIL: building the images"; exit 1; }
 
 # The hook's settings, in H's /etc/portcullis/config.json before install

@@ -1,5 +1,5 @@
-# Shared by the shell tests (sourced): failures, the busybox rootfs and the
-# runc bundle with the hook.  A test sets T (its temp folder) and HOOK.
+# Shared by the shell tests (sourced): failures, the busybox rootfs, the
+# runc bundle with the hook, the OCI images of libcurl4.  A test sets T (its temp folder) and HOOK.
 
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -85,4 +85,25 @@ curl_image() {
         printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}%s}\n' "$1/rootfs" "$annotations" >"$1/bundle/config.json"
         printf '{"ociVersion": "1.0.2", "id": "c", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$1/bundle" \
                 >"$1/state.json"
+}
+
+# curl_oci_images: $T/oci, an OCI layout of two tags, one layer each
+# (umoci), busybox (sh, sleep) and a Debian 12 libcurl4 of source curl at
+# 7.88.1-10+deb12u3 ("vuln": the example feed's CRITICAL) and +deb12u4
+# ("fixed"); each tag's rootfs in $T/rootfs-TAG.  Needs umoci and BUSYBOX;
+# nonzero when a step failed.
+curl_oci_images() {
+        local tag version r
+        umoci init --layout "$T/oci" || return
+        for tag in vuln:7.88.1-10+deb12u3 fixed:7.88.1-10+deb12u4; do
+                version=${tag#*:} tag=${tag%%:*} r=$T/rootfs-$tag
+                busybox_rootfs "$r"
+                mkdir -p "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
+                ln -s busybox "$r/bin/sleep"
+                printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
+                printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
+                        "$version" >"$r/var/lib/dpkg/status"
+                umoci new --image "$T/oci:$tag" && umoci insert --image "$T/oci:$tag" "$r" / >/dev/null &&
+                        umoci config --image "$T/oci:$tag" --config.cmd /bin/sh || return
+        done
 }

@@ -17,13 +17,13 @@
  * BinaryName, `ctr run --runc-binary`).
  *
  * runc's command line (runc 1.1 and 1.2, urfave/cli on Go's flag
- * package): global flags, the command, then its flags and the container id
- * in any order (urfave/cli moves the flags first); "-flag", "--flag",
- * "-flag=value" alike.  A create, run or restore we can't read fails: it must not
- * start unchecked.  The failure goes to stderr and, when the caller asked
- * for a JSON log (as containerd's shim does, which reports the last error
- * there), to that log as runc writes its own.  Docker runs it the same way,
- * as a runtime of daemon.json ("runtimes"). */
+ * package, go_flag_take()): global flags, the command, then its flags and
+ * the container id in any order (urfave/cli moves the flags first).  A
+ * create, run or restore we can't read fails: it must not start unchecked.
+ * The failure goes to stderr and, when the caller asked for a JSON log (as
+ * containerd's shim does, which reports the last error there), to that log
+ * as runc writes its own.  Docker runs it the same way, as a runtime of
+ * daemon.json ("runtimes"). */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -58,49 +58,6 @@ struct runc_args {
         const char *bundle, *id;
 };
 
-struct flag {
-        const char *name;
-        bool value;                     /* takes one */
-        const char **dest;
-};
-
-/* The flag at argv[*i] among flags: 1 when it is one (its value taken),
- * 0 when argv[*i] is not a flag, -EINVAL for an unknown one or a missing
- * value. */
-static int take_flag(int argc, char **argv, int *i, const struct flag *flags, size_t n_flags) {
-        const char *arg = argv[*i], *eq;
-        size_t len;
-
-        if (arg[0] != '-' || strcmp(arg, "-") == 0)
-                return 0;
-        if (strcmp(arg, "--") == 0)
-                return -EINVAL;         /* runc has no use for it; not guessed at */
-        arg += arg[1] == '-' ? 2 : 1;
-        eq = strchr(arg, '=');
-        len = eq ? (size_t) (eq - arg) : strlen(arg);
-        for (size_t k = 0; k < n_flags; k++) {
-                if (strlen(flags[k].name) != len || strncmp(arg, flags[k].name, len) != 0)
-                        continue;
-                if (!flags[k].value) {  /* a boolean, "=true" or "=false" included */
-                        if (flags[k].dest)
-                                *flags[k].dest = eq ? eq + 1 : "true";
-                        return 1;
-                }
-                if (eq) {
-                        if (flags[k].dest)
-                                *flags[k].dest = eq + 1;
-                        return 1;
-                }
-                if (*i + 1 >= argc)
-                        return -EINVAL;
-                ++*i;
-                if (flags[k].dest)
-                        *flags[k].dest = argv[*i];
-                return 1;
-        }
-        return -EINVAL;
-}
-
 /* A boolean flag's value as Go's strconv.ParseBool reads true: runc shows
  * a command's help for "--help=1" and creates the container for
  * "--help=0" or "--help=F" alike. */
@@ -121,13 +78,13 @@ static bool creates(const char *command) {
  * we don't know (then it must not go on). */
 static bool parse_args(int argc, char **argv, struct runc_args *a) {
         const char *help = NULL;
-        const struct flag global[] = {
+        const struct go_flag global[] = {
                 { "debug", false, NULL }, { "systemd-cgroup", false, NULL }, { "help", false, NULL },
                 { "h", false, NULL }, { "version", false, NULL }, { "v", false, NULL },
                 { "log", true, &a->log }, { "log-format", true, &a->log_format }, { "root", true, &a->root },
                 { "criu", true, NULL }, { "rootless", true, NULL },
         };
-        const struct flag create[] = {
+        const struct go_flag create[] = {
                 { "bundle", true, &a->bundle }, { "b", true, &a->bundle }, { "console-socket", true, NULL },
                 { "pidfd-socket", true, NULL },         /* runc 1.2; go-runc passes it when asked */
                 { "pid-file", true, NULL }, { "preserve-fds", true, NULL }, { "no-pivot", false, NULL },
@@ -145,7 +102,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
         int i = 1, r;
 
         for (; i < argc; i++)
-                if ((r = take_flag(argc, argv, &i, global, ELEMENTSOF(global))) <= 0)
+                if ((r = go_flag_take(argc, argv, &i, global, ELEMENTSOF(global))) <= 0)
                         break;
         if (i >= argc)
                 return true;
@@ -157,7 +114,7 @@ static bool parse_args(int argc, char **argv, struct runc_args *a) {
         /* urfave/cli moves a command's flags before its arguments: runc
          * takes `create ID --bundle B` as `create --bundle B ID` */
         for (; i < argc; i++) {
-                if ((r = take_flag(argc, argv, &i, create, ELEMENTSOF(create))) < 0 || (r == 0 && a->id))
+                if ((r = go_flag_take(argc, argv, &i, create, ELEMENTSOF(create))) < 0 || (r == 0 && a->id))
                         return false;   /* an unknown flag, or a second argument */
                 if (r == 0)
                         a->id = argv[i];
