@@ -439,7 +439,7 @@ static int cache_rescan_verb(int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
         const char *arg = NULL, *db_path = NULL, *config = NULL, *db_path_arg;
         struct error err = {};
-        size_t n = 0;
+        size_t n = 0, dropped = 0;
         int opt, r;
 
         while ((opt = cli_getopt(argc, argv, "cache rescan", opts)) >= 0)
@@ -472,12 +472,16 @@ static int cache_rescan_verb(int argc, char **argv) {
          * a container the recheck has not seen yet is compared with its
          * entry of the revision it was admitted with. */
         ps_recheck("cache rescan", config, db_path_arg, path);
-        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &err) < 0) {
+        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &dropped, &err) < 0) {
                 log_error("cache rescan: %s", err.msg);
                 return EXIT_ERROR;
         }
         printf("re-matched %zu %s in %s against %s (revision %s)\n", n, n == 1 ? "entry" : "entries", path, db_path,
                strna(vulndb_revision(db)));
+        if (dropped)
+                printf("dropped %zu %s read by another version of Portcullis: %s read anew at %s next start\n",
+                       dropped, dropped == 1 ? "entry" : "entries", dropped == 1 ? "its image is" : "their images are",
+                       dropped == 1 ? "its" : "their");
         return EXIT_PASS;
 }
 

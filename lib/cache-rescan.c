@@ -48,6 +48,10 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
 
         if (!*old->inventory_json) /* nothing to re-match: let it age out */
                 return 0;
+        if (cache_key_age(old->key) == CACHE_KEY_STALE) { /* read by another Portcullis: read anew at its start */
+                k = cache_purge(c, old->key, err);
+                return k < 0 ? k : 1;
+        }
         if ((k = report_parse_inventory(old->inventory_json, strlen(old->inventory_json), &inv, err)) < 0 ||
             (k = match_inventory(db, inv, &res, err)) < 0 ||
             (k = report_scan_json(&(struct report_target) { .name = strempty(old->image), .inv = inv, .res = res },
@@ -68,10 +72,10 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
         return k < 0 ? k : 0;
 }
 
-int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, struct error *err) {
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, struct error *err) {
         struct stale s = {};
         bool batched = false;
-        size_t done = 0;
+        size_t done = 0, dropped = 0;
         int k;
 
         k = cache_list(c, collect, &s, err);
@@ -80,7 +84,9 @@ int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, stru
                 batched = true;
         for (size_t i = 0; k >= 0 && i < s.n; i++) {
                 k = rescan_one(c, db, &s.v[i], err);
-                if (k >= 0)
+                if (k > 0)
+                        dropped++;
+                else if (k == 0)
                         done++;
         }
         if (batched) {
@@ -96,5 +102,6 @@ int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, stru
         if (k < 0)
                 return k;
         *ret_rescanned = done;
+        *ret_dropped = dropped;
         return 0;
 }

@@ -878,14 +878,28 @@ int cache_key(const char *identity, const char *db_revision, char **ret) {
         else if ((ih = sha256_tail(identity, "overlay:sha256:")))
                 kind = '2';
         if (kind && rh)
-                return asprintf(ret, "%c%s%.32s", kind, ih, rh) < 0 ? -ENOMEM : 0;
+                return asprintf(ret, "%c%s%.32s%02x%02x", kind, ih, rh, CACHE_INVENTORY_EPOCH & 0xffu,
+                                CACHE_MATCH_EPOCH & 0xffu) < 0 ? -ENOMEM : 0;
 
         n = asprintf(&buf, "%s\n%s", identity, db_revision);
         if (n < 0)
                 return -ENOMEM;
         sha256_hex(buf, (size_t) n, hex);
-        *ret = strdup(hex);
-        return *ret ? 0 : -ENOMEM;
+        return asprintf(ret, "%s%02x%02x", hex, CACHE_INVENTORY_EPOCH & 0xffu, CACHE_MATCH_EPOCH & 0xffu) < 0
+               ? -ENOMEM : 0;
+}
+
+enum cache_key_age cache_key_age(const char *key) {
+        size_t n = strlen(key);
+        unsigned inventory, match;
+
+        /* 97 and 64 digits: a key of a build before the epochs */
+        if ((n != 1 + 64 + 32 + 4 && n != 64 + 4) || strspn(key + n - 4, "0123456789abcdef") != 4 ||
+            sscanf(key + n - 4, "%2x%2x", &inventory, &match) != 2)
+                return CACHE_KEY_STALE;
+        if (inventory != (CACHE_INVENTORY_EPOCH & 0xffu))
+                return CACHE_KEY_STALE;
+        return match == (CACHE_MATCH_EPOCH & 0xffu) ? CACHE_KEY_CURRENT : CACHE_KEY_REMATCH;
 }
 
 void cache_entry_done(struct cache_entry *e) {

@@ -28,7 +28,7 @@
 #ifndef CACHE_BUSY_TIMEOUT_MS
 #define CACHE_BUSY_TIMEOUT_MS 5000
 #endif
-/* Keys are lowercase hex (cache_key() gives 97, or 64 for identities that
+/* Keys are lowercase hex (cache_key() gives 101, or 68 for identities that
  * are not sha256 digests). */
 #define CACHE_KEY_MAX 128
 
@@ -95,9 +95,38 @@ void cache_close(struct cache *c);
 void cache_set_busy_timeout(struct cache *c, unsigned ms);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
 
-/* sha256 hex of identity "\n" db_revision; *ret is malloc'ed.  -ENOMEM,
- * or -ELIBACC when libcrypto can't be loaded (see base/digest.h). */
+/* What an entry was made by.  A cached verdict is the answer of one
+ * Portcullis: its readers found the inventory, its matcher the findings.
+ * Bump CACHE_INVENTORY_EPOCH when a change makes the inventory of the same
+ * rootfs differ (a new reader, a package read differently), and
+ * CACHE_MATCH_EPOCH when it makes the findings of the same inventory and
+ * DB differ (ordering, ranges, severities, what is not checked); both go
+ * into every key, so that after an upgrade the hook reads each image anew
+ * at its next start and 'cache rescan' re-matches what it may (an
+ * inventory of this epoch) and drops the rest.  tests/cache-epoch.sh
+ * fails when the fixtures' inventories or findings change while the epoch
+ * stays. */
+#define CACHE_INVENTORY_EPOCH 1
+#define CACHE_MATCH_EPOCH 1
+
+/* The key of identity at db_revision made by this build: the two digests
+ * (1 + 64 + 32 hex digits) when both are sha256 digests, else the sha256
+ * hex of identity "\n" db_revision; then the two epochs (2 + 2 hex
+ * digits).  *ret is malloc'ed.  -ENOMEM, or -ELIBACC when libcrypto can't
+ * be loaded (see base/digest.h). */
 int cache_key(const char *identity, const char *db_revision, char **ret);
+
+/* Whether an entry's key was made by this build: CACHE_KEY_CURRENT; its
+ * inventory is of this epoch but its findings not (CACHE_KEY_REMATCH: its
+ * inventory matched again gives today's answer); or its inventory is of
+ * another epoch or the key of a build before the epochs (CACHE_KEY_STALE:
+ * the image must be read again). */
+enum cache_key_age {
+        CACHE_KEY_CURRENT,
+        CACHE_KEY_REMATCH,
+        CACHE_KEY_STALE,
+};
+enum cache_key_age cache_key_age(const char *key);
 
 /* -ENOENT on a miss; a hit updates last_used (when the file is read-only
  * or another writer holds it, the hit is returned without the update). */
@@ -163,7 +192,10 @@ int cache_batch_end(struct cache *c, struct error *err);
 
 struct vulndb;
 
-/* After a DB update: re-matches every stored inventory against db and
- * stores the result under the new revision's key, dropping entries of other
- * revisions; no rootfs is read.  *ret_rescanned counts the entries. */
-int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, struct error *err);
+/* After a DB update or an upgrade: re-matches every stored inventory
+ * against db and stores the result under the key of the new revision and
+ * this build, dropping the entries of other keys; no rootfs is read.  An
+ * entry whose inventory another build read (CACHE_KEY_STALE) is dropped:
+ * the hook reads its image anew at its next start.  *ret_rescanned counts
+ * the entries re-matched, *ret_dropped those dropped. */
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, struct error *err);

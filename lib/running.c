@@ -405,15 +405,27 @@ static int collect_entry(const struct cache_entry *e, void *userdata) {
                                                                                                          : -ENOMEM;
 }
 
-/* The entry of identity at the current revision (current true), else the
- * newest of another revision; NULL when none. */
-static const struct cache_entry *find_entry(const struct judge *j, const char *identity, bool current) {
+/* Whether an entry's findings are today's answer: of the current revision
+ * and matched by this build. */
+static bool entry_current(const struct judge *j, const struct cache_entry *e) {
+        return streq_ptr(e->db_revision, j->revision) && cache_key_age(e->key) == CACHE_KEY_CURRENT;
+}
+
+enum want {
+        WANT_CURRENT,   /* findings of the current revision, by this build */
+        WANT_REMATCH,   /* another's, with an inventory this build would read */
+        WANT_ADMITTED,  /* another's, by whichever build: what a start was decided by */
+};
+
+/* The newest entry of identity of the kind wanted; NULL when none. */
+static const struct cache_entry *find_entry(const struct judge *j, const char *identity, enum want want) {
         const struct cache_entry *best = NULL;
 
         for (size_t i = 0; i < j->n_entries; i++) {
                 const struct cache_entry *e = &j->entries[i];
 
-                if (strcmp(e->identity, identity) != 0 || streq_ptr(e->db_revision, j->revision) != current)
+                if (strcmp(e->identity, identity) != 0 || entry_current(j, e) != (want == WANT_CURRENT) ||
+                    (want == WANT_REMATCH && cache_key_age(e->key) == CACHE_KEY_STALE))
                         continue;
                 if (!best || e->created > best->created)
                         best = e;
@@ -515,12 +527,12 @@ static int entry_findings(struct judge *j, const struct cache_entry *summary, bo
 
 static int judge_now(struct judge *j, struct running_container *c, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        const struct cache_entry *e = find_entry(j, c->identity, true);
+        const struct cache_entry *e = find_entry(j, c->identity, WANT_CURRENT);
         struct verdict v = {};
         int r;
 
         if (!e)
-                e = find_entry(j, c->identity, false);
+                e = find_entry(j, c->identity, WANT_REMATCH);
         /* not cached, but its inventory read (an identity that is the
          * inventory's, or one the cache lacks: judge_one()): matched
          * against the DB now, as the hook would */
@@ -530,7 +542,7 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
                 return 0;       /* not cached */
         else {
                 c->cached = true;
-                r = entry_findings(j, e, !streq_ptr(e->db_revision, j->revision), &res, err);
+                r = entry_findings(j, e, !entry_current(j, e), &res, err);
         }
         if (r < 0 || (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
                 return r;
@@ -546,12 +558,14 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
 }
 
 /* The verdict under the stored findings of the newest entry of another
- * revision: what the container was judged by before the DB changed. */
+ * revision or build: what the container was judged by before the DB (or
+ * Portcullis) changed. */
 static int judge_baseline(struct judge *j, struct running_container *c, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         /* a container whose upper holds its own files was started (and its
          * verdict kept) under its lowers' identity */
-        const struct cache_entry *e = find_entry(j, c->started_identity ? c->started_identity : c->identity, false);
+        const struct cache_entry *e = find_entry(j, c->started_identity ? c->started_identity : c->identity,
+                                                 WANT_ADMITTED);
         struct verdict v = {};
         int r;
 

@@ -42,7 +42,7 @@ grep -q '4m ago' <<<"$out" || fail "cache ls: age: $out"
 # ls --format json: whole keys, numbers, newest first.
 J=$("$P" cache ls --cache "$C" --format json) || fail "cache ls --format json"
 json "e=d['entries']; assert d['cache'] == '$C' and len(e) == 5, d
-assert all(len(x['key']) == 97 for x in e)
+assert all(len(x['key']) == 101 for x in e)
 assert [x['findings'] for x in e] == [0, 1, 2, 3, 4], e
 assert e[1]['image'] is None and e[0]['image'] == 'example.com/app:1' and e[0]['packages'] == 92
 assert e[0]['last_used'] >= e[1]['last_used'] + 59" <<<"$J" || fail "cache ls json: $J"

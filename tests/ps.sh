@@ -142,6 +142,34 @@ grep -q "running containers: 3, 1 not allowed now, 0 now violating since the las
 # ... and after the rescan the verdict comes from the new revision's entry.
 psj
 [ "$(verdicts)" = "c-curl=allow c-xml=allow c-zlib=audit" ] || fail "ps after the rescan: $(verdicts)"
+# An entry another build made is not today's answer: c-zlib's entry given
+# c-xml's findings (allowed) under a key of another match epoch is matched
+# again from its inventory; under one of another inventory epoch, its
+# inventory is not used either (read from the rootfs: not cached).
+rekey_zlib() {
+        python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(k,) = db.execute("SELECT key FROM entries WHERE image LIKE \"%zlib%\" AND length(key) = 101").fetchone()
+(clean,) = db.execute("SELECT findings_compact FROM entries WHERE image LIKE \"%xml%\"").fetchone()
+new = k[:99] + "%02x" % ((int(k[99:], 16) + 1) % 256) if sys.argv[2] == "match" else \
+      k[:97] + "%02x" % ((int(k[97:99], 16) + 1) % 256) + k[99:]
+db.execute("UPDATE entries SET key = ?, findings = 0, findings_compact = ? WHERE key = ?", (new, clean, k))
+db.commit()' "$T/cache.db" "$1"
+}
+# (copies by sqlite's backup: the cache is in WAL mode)
+backup() { python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' "$1" "$2"; }
+backup "$T/cache.db" "$T/saved.db"
+for how in match inventory; do
+        backup "$T/saved.db" "$T/cache.db" && rm -rf "$T/cache.db-index.d"
+        rekey_zlib "$how" || fail "rekey $how"
+        psj
+        [ "$(verdicts)" = "c-curl=allow c-xml=allow c-zlib=audit" ] || fail "ps, an entry of another $how epoch: $(verdicts)"
+        python3 -c 'import json,sys; c = [c for c in json.load(open(sys.argv[1]))["containers"] if c["id"] == "c-zlib"][0]
+assert c["cached"] is (sys.argv[2] == "match"), c' "$T/ps.json" "$how" || fail "ps, another $how epoch: $(cat "$T/ps.json")"
+done
+backup "$T/saved.db" "$T/cache.db" && rm -rf "$T/cache.db-index.d" "$T/saved.db"
+
 # An import into another DB file re-judges nothing.
 out=$("$P" db import "$T/extra" "$SRC/feed" --db "$T/other.sqlite" --config "$CFG" 2>&1)
 grep -q "running containers" <<<"$out" && fail "an import into another DB ran the recheck: $out"

@@ -229,6 +229,14 @@ static void test_gc(void) {
         CHECK(count_entries(c) == 0);
 }
 
+/* base, then this build's epochs, as every key ends */
+static const char *with_epochs(const char *base) {
+        static char buf[CACHE_KEY_MAX + 1];
+
+        snprintf(buf, sizeof(buf), "%s%02x%02x", base, CACHE_INVENTORY_EPOCH & 0xffu, CACHE_MATCH_EPOCH & 0xffu);
+        return buf;
+}
+
 static void test_keys(void) {
         _cleanup_(cache_closep) struct cache *c = open_ok(test_path(test_tmpdir(), "keys.db"), NULL);
         _cleanup_free_ char *a = NULL, *b = NULL, *other = NULL;
@@ -238,8 +246,24 @@ static void test_keys(void) {
 
         CHECK(cache_key("sha256:abc", "sha256:rev", &a) == 0 && cache_key("sha256:abc", "sha256:rev", &b) == 0);
         CHECK_STREQ(a, b);
-        /* printf 'sha256:abc\nsha256:rev' | sha256sum */
-        CHECK_STREQ(a, "fae92d3ec799a06408bef42607e09bea5f4936c6d6dfb9492ba6355d952ebdf6");
+        /* printf 'sha256:abc\nsha256:rev' | sha256sum, then the epochs */
+        CHECK_STREQ(a, with_epochs("fae92d3ec799a06408bef42607e09bea5f4936c6d6dfb9492ba6355d952ebdf6"));
+        CHECK(cache_key_age(a) == CACHE_KEY_CURRENT);
+        /* a key of a build before the epochs; one whose findings or
+         * inventory another build made */
+        CHECK(cache_key_age("fae92d3ec799a06408bef42607e09bea5f4936c6d6dfb9492ba6355d952ebdf6") == CACHE_KEY_STALE);
+        {
+                char k[CACHE_KEY_MAX + 1];
+
+                snprintf(k, sizeof(k), "%.64s%02x%02x", a, CACHE_INVENTORY_EPOCH & 0xffu,
+                         (CACHE_MATCH_EPOCH + 1) & 0xffu);
+                CHECK(cache_key_age(k) == CACHE_KEY_REMATCH);
+                snprintf(k, sizeof(k), "%.64s%02x%02x", a, (CACHE_INVENTORY_EPOCH + 1) & 0xffu,
+                         CACHE_MATCH_EPOCH & 0xffu);
+                CHECK(cache_key_age(k) == CACHE_KEY_STALE);
+                snprintf(k, sizeof(k), "%.64s+1%02x", a, CACHE_MATCH_EPOCH & 0xffu);
+                CHECK(cache_key_age(k) == CACHE_KEY_STALE);
+        }
         CHECK(cache_key("sha256:abc", "sha256:rev2", &other) == 0 && strcmp(a, other) != 0);
         {
                 /* digests on both sides: taken from them, no hashing */
@@ -247,11 +271,12 @@ static void test_keys(void) {
 
                 CHECK(cache_key("sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", REV,
                                 &img) == 0);
-                CHECK_STREQ(img, "00123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-                                 "11111111111111111111111111111111");
+                CHECK_STREQ(img, with_epochs("00123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                                             "11111111111111111111111111111111"));
+                CHECK(cache_key_age(img) == CACHE_KEY_CURRENT);
                 CHECK(cache_key("inventory:sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                                 REV, &inv) == 0);
-                CHECK(inv && inv[0] == '1' && strcmp(img + 1, inv + 1) == 0 && strlen(inv) == 97);
+                CHECK(inv && inv[0] == '1' && strcmp(img + 1, inv + 1) == 0 && strlen(inv) == 101);
         }
 
         CHECK(c);

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""The cache's epochs (lib/cache.h) against what this build answers.
+
+A cached verdict is served until its key changes, and the key carries
+CACHE_INVENTORY_EPOCH and CACHE_MATCH_EPOCH: a change that makes the
+readers or the matcher answer otherwise must bump one, or every node that
+upgrades keeps the older answers in silence.  This reads a fixed set of
+rootfs trees built from the shared data (dpkg, apk and rpm databases,
+language packages, a docker save image) and matches them against a fixed
+DB (the example feed and the real Debian 12 advisories); the digests of
+the inventories and of the findings are recorded with the epochs in
+tests/cache-epoch.expected.  When a digest changes and its epoch did not,
+the test fails and says what to bump and what to record."""
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pctest import P, check, finish, run  # noqa: E402
+
+SRC = os.environ["PC_SOURCE_ROOT"]
+DATA = os.environ.get("PC_SHARED_DATA", "")
+if not DATA or not os.path.isdir(f"{DATA}/pkgdb"):
+    print("SKIP: no shared data (../shared/data)")
+    sys.exit(77)
+
+OS = {
+    "debian": 'ID=debian\nVERSION_ID="12"\n',
+    "alpine": "ID=alpine\nVERSION_ID=3.18.4\n",
+    "rocky": 'ID="rocky"\nVERSION_ID="9.2"\n',
+}
+
+
+def put(root, path, data):
+    dst = os.path.join(root, path.lstrip("/"))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if isinstance(data, str) and os.path.exists(data):
+        shutil.copyfile(data, dst)
+    else:
+        with open(dst, "w") as f:
+            f.write(data)
+
+
+def rootfs(t, name, os_id, files):
+    root = f"{t}/{name}"
+    put(root, "etc/os-release", OS[os_id])
+    for path, src in files:
+        put(root, path, src)
+    return root
+
+
+def fixtures(t):
+    """name -> target: one tree per package database, one of language packages, an image."""
+    d = f"{DATA}/pkgdb"
+    out = {}
+    for i, status in enumerate(sorted(glob.glob(f"{d}/syft/dpkg/*/var/lib/dpkg/status") +
+                                      glob.glob(f"{d}/osv-scalibr/dpkg/valid") +
+                                      glob.glob(f"{d}/claircore/dpkg/*.status"))):
+        out[f"dpkg-{i}:{os.path.relpath(status, d)}"] = rootfs(t, f"dpkg-{i}", "debian",
+                                                             [("var/lib/dpkg/status", status)])
+    for i, installed in enumerate(sorted(glob.glob(f"{d}/syft/apk/multiple-1/lib/apk/db/installed") + [f"{d}/trivy/apk/installed"] +
+                                         glob.glob(f"{d}/osv-scalibr/apk/installed"))):
+        out[f"apk-{i}:{os.path.relpath(installed, d)}"] = rootfs(t, f"apk-{i}", "alpine",
+                                                              [("lib/apk/db/installed", installed)])
+    for i, packages in enumerate(sorted(glob.glob(f"{d}/syft/rpm/Packages") +
+                                        glob.glob(f"{d}/osv-scalibr/rpm/Packages_epoch"))):
+        out[f"rpm-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-{i}", "rocky",
+                                                             [("var/lib/rpm/Packages", packages)])
+    lang = f"{DATA}/langpkg/trivy"
+    files = []
+    site = "usr/lib/python3/dist-packages"
+    for m in sorted(glob.glob(f"{lang}/python/*.METADATA")):
+        files.append((f"{site}/{os.path.basename(m)[:-len('.METADATA')]}.dist-info/METADATA", m))
+    for m in sorted(glob.glob(f"{lang}/python/*.PKG-INFO")):
+        files.append((f"{site}/{os.path.basename(m)[:-len('.PKG-INFO')]}.egg-info/PKG-INFO", m))
+    for j in sorted(glob.glob(f"{lang}/java/*.jar")):
+        files.append((f"opt/app/lib/{os.path.basename(j)}", j))
+    for g in sorted(glob.glob(f"{lang}/go/*.elf")):
+        files.append((f"usr/local/bin/{os.path.basename(g)[:-4]}", g))
+    for p in sorted(glob.glob(f"{lang}/npm/**/*", recursive=True)):
+        if os.path.isfile(p):
+            files.append((f"srv/npm/{os.path.relpath(p, f'{lang}/npm')}", p))
+    out["lang"] = root = rootfs(t, "lang", "debian", files)
+    for _, dst in [(p, os.path.join(root, p)) for p, _ in files if p.startswith("usr/local/bin/")]:
+        os.chmod(dst, 0o755)
+    for image in sorted(glob.glob(f"{DATA}/rootfs/trivy/*.tar.gz")):
+        out[f"image:{os.path.basename(image)}"] = image
+    return out
+
+
+def digest(docs):
+    return hashlib.sha256(json.dumps(docs, sort_keys=True).encode()).hexdigest()
+
+
+def epochs():
+    with open(f"{SRC}/lib/cache.h") as f:
+        h = f.read()
+    return {k: int(re.search(rf"#define CACHE_{k.upper()}_EPOCH (\d+)", h).group(1)) for k in ("inventory", "match")}
+
+
+def recorded():
+    out = {}
+    with open(f"{SRC}/tests/cache-epoch.expected") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                kind, epoch, value = line.split()
+                out[kind] = (int(epoch), value)
+    return out
+
+
+def advisories(inventories, folder):
+    """Records for every package outside Debian (whose real advisories the DB has), in the range forms the
+    matcher tells apart: listed, last_affected, fixed at, introduced at; half with a CVSS vector."""
+    os.makedirs(folder)
+    pkgs = sorted({(p["ecosystem"], p["name"], p["version"]) for inv in inventories.values()
+                   for p in inv["packages"] if p.get("ecosystem") and not p["ecosystem"].startswith("Debian")})
+    forms = [{"versions": ["{v}"]},
+             {"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"last_affected": "{v}"}]}]},
+             {"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "{v}"}]}]},
+             {"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "{v}"}]}]}]
+    for i, (eco, name, version) in enumerate(pkgs):
+        for j, form in enumerate(forms):
+            affected = json.loads(json.dumps(form).replace("{v}", version.replace('"', '\\"')))
+            affected["package"] = {"ecosystem": eco, "name": name}
+            rec = {"id": f"PCEPOCH-{i}-{j}", "modified": "2024-01-01T00:00:00Z", "affected": [affected]}
+            if (i + j) % 2:
+                rec["severity"] = [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]
+            with open(f"{folder}/PCEPOCH-{i}-{j}.json", "w") as f:
+                json.dump(rec, f)
+    return len(pkgs)
+
+
+t = tempfile.mkdtemp(prefix="pc-epoch-")
+try:
+    db = f"{t}/db.sqlite"
+    inventories, findings = {}, {}
+    targets = fixtures(t)
+    for name, target in sorted(targets.items()):
+        inventories[name] = json.loads(run("inventory", target, "--format", "json").stdout.replace(t, "<tmp>"))
+    advised = advisories(inventories, f"{t}/advisories")
+    run("db", "import", f"{SRC}/feed", f"{DATA}/vulndb/debian12-changelogs", f"{t}/advisories", "--db", db)
+    for name, target in sorted(targets.items()):
+        # exit 0 or 1 (findings); what is compared is the answer, not where the DB lies
+        r = subprocess.run([P, "scan", target, "--db", db, "--format", "json"], capture_output=True, text=True)
+        check(r.returncode in (0, 1), f"scan {target}: exit {r.returncode}: {r.stderr[-2000:]}")
+        scan = json.loads(r.stdout.replace(t, "<tmp>"))
+        for k in ("target", "revision", "db_time"):
+            scan.pop(k, None)
+        findings[name] = scan
+    n_pkgs = sum(len(v["packages"]) for v in inventories.values())
+    n_findings = sum(len(v["findings"]) for v in findings.values())
+    check(n_pkgs > 400 and n_findings > 1000 and advised > 90,
+          f"the fixtures read too little to guard anything: {n_pkgs} packages ({advised} outside Debian), "
+          f"{n_findings} findings")
+
+    now = {"inventory": digest(inventories), "match": digest(findings)}
+    want, have = recorded(), epochs()
+    for kind in ("inventory", "match"):
+        epoch, value = want.get(kind, (None, None))
+        line = f"{kind} {have[kind]} {now[kind]}"
+        if value == now[kind]:
+            check(epoch == have[kind], f"CACHE_{kind.upper()}_EPOCH is {have[kind]} in lib/cache.h but "
+                  f"tests/cache-epoch.expected records {epoch}: write '{line}' there")
+        elif epoch == have[kind] and not (kind == "match" and want.get("inventory", (0, ""))[1] != now["inventory"]):
+            # (findings that changed with the inventory: its bump already makes every key new)
+            check(False, f"this build's {kind} of the fixtures changed (digest {now[kind]}, recorded {value} at "
+                  f"epoch {epoch}): caches of older builds would keep the older answers; bump "
+                  f"CACHE_{kind.upper()}_EPOCH in lib/cache.h (to {epoch + 1}) and write "
+                  f"'{kind} {epoch + 1} {now[kind]}' in tests/cache-epoch.expected")
+        elif epoch == have[kind]:
+            check(False, f"the findings of the fixtures changed with their inventory (whose epoch makes every key "
+                  f"new): write '{line}' in tests/cache-epoch.expected")
+        else:
+            check(False, f"CACHE_{kind.upper()}_EPOCH is now {have[kind]}: write '{line}' in "
+                  f"tests/cache-epoch.expected")
+    for name in inventories:
+        print(f"{name}: {len(inventories[name]['packages'])} packages, {len(findings[name]['findings'])} findings, "
+              f"{len(findings[name]['unchecked'])} not checked")
+finally:
+    shutil.rmtree(t, ignore_errors=True)
+finish()

@@ -1,0 +1,93 @@
+#!/bin/bash
+# After an upgrade, no verdict of another Portcullis is served: the keys
+# carry the build's epochs (lib/cache.h), so an entry an older build made
+# (a key without epochs, or with another inventory or match epoch) is a
+# miss for the hook, which reads the image again; 'cache rescan' drops the
+# entries whose inventory another build read and re-matches those whose
+# inventory is of this build's epoch.  The "older answer" is made by
+# changing the rootfs under an unchanged image digest: the cache is what
+# decides a hit, so it shows which answer a start got.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"          # fail()
+
+R=$T/rootfs
+mkdir -p "$R/etc" "$R/var/lib/dpkg" "$T/bundle"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
+curl_at() {
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' \
+                "$1" >"$R/var/lib/dpkg/status"
+}
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
+digest=sha256:$(printf '%s' "$T" | sha256sum | cut -c1-64)
+printf '{"ociVersion": "1.0.2", "id": "up", "status": "creating", "pid": 1, "bundle": "%s",
+  "annotations": {"io.kubernetes.cri-o.ImageRef": "%s"}}\n' "$T/bundle" "$digest" >"$T/state.json"
+"$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
+C=$T/cache/cache.db
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/db.sqlite" "$C" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/config.json"
+
+hook() { OUT=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); RC=$?; }
+# "cache decision" of the last start, from its audit line
+start() {
+        hook
+        tail -1 "$T/audit.log" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["cache"], d["decision"])'
+}
+keys() { python3 -c 'import sqlite3,sys; print(" ".join(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT key FROM entries"))))' "$C"; }
+# rekey KEY legacy|inventory|match: the entry as another build wrote it
+# (without epochs; with the next inventory or match epoch), and the index
+# dropped (the next write rebuilds it); prints the new key
+rekey() {
+        python3 -c '
+import sqlite3, sys
+k, how = sys.argv[2], sys.argv[3]
+new = {"legacy": k[:97],
+       "inventory": k[:97] + "%02x" % ((int(k[97:99], 16) + 1) % 256) + k[99:],
+       "match": k[:99] + "%02x" % ((int(k[99:], 16) + 1) % 256)}[how]
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE entries SET key = ? WHERE key = ?", (new, k))
+db.commit()
+print(new)' "$C" "$1" "$2"
+        rm -rf "$C-index.d"
+}
+
+# An image found clean, then its rootfs changed under the same digest: the
+# cache answers (a hit, allowed).
+curl_at 7.88.1-10+deb12u4
+[ "$(start)" = "miss allow" ] || fail "fixed curl: $OUT"
+[ "$(start)" = "hit allow" ] || fail "fixed curl again: not a hit: $OUT"
+K=$(keys)
+[ "${#K}" -eq 101 ] || fail "a key of this build is not 1 + 64 + 32 + 4 digits: $K"
+curl_at 7.88.1-10+deb12u3
+[ "$(start)" = "hit allow" ] || fail "the cache did not decide the hit: $OUT"
+
+# The entry as a build before the epochs wrote it: not served, the image is
+# read again and blocked; the same for an entry of another inventory epoch
+# or another match epoch.
+L=$(rekey "$K" legacy)
+[ "$(start)" = "miss deny" ] || fail "an entry of a build before the epochs was served: $OUT"
+I=$(rekey "$K" inventory)
+[ "$(start)" = "miss deny" ] || fail "an entry of another inventory epoch was served: $OUT"
+M=$(rekey "$K" match)
+[ "$(start)" = "miss deny" ] || fail "an entry of another match epoch was served: $OUT"
+[ "$(keys)" = "$(printf '%s\n' "$L" "$I" "$M" "$K" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
+        fail "keys after the misses: $(keys)"
+
+# cache rescan: the inventories another epoch read are dropped (the legacy
+# entry holds the clean curl), the one of this epoch is matched again and
+# stored under this build's key.
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM entries WHERE key = ?", (sys.argv[2],)); db.commit()' "$C" "$K"
+rm -rf "$C-index.d"
+out=$("$P" cache rescan --cache "$C" --db "$T/db.sqlite" 2>&1) || fail "cache rescan: $out"
+grep -q '^re-matched 1 entry in ' <<<"$out" || fail "rescan: not one entry re-matched: $out"
+grep -q '^dropped 2 entries read by another version of Portcullis: their images are read anew at their next start$' \
+        <<<"$out" || fail "rescan: not two entries dropped: $out"
+[ "$(keys)" = "$K" ] || fail "keys after the rescan: $(keys), want $K"
+[ "$(start)" = "hit deny" ] || fail "after the rescan: not the re-matched entry: $OUT"
+
+exit $(( fails > 0 ))
