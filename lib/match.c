@@ -812,6 +812,15 @@ static int finding_cmp(const void *x, const void *y) {
         return strcmp(a->package, b->package);
 }
 
+/* Whether any package is the distribution's (or another distribution's):
+ * what has no language ecosystem, or the OS's own. */
+static bool has_os_packages(const struct inventory *inv) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (!inv->pkgs[i].ecosystem || streq_ptr(inv->pkgs[i].ecosystem, inv->os.ecosystem))
+                        return true;
+        return false;
+}
+
 /* Nothing to check at all, or packages of a distribution we can't name:
  * said, never passed over.  n is how many packages have an ecosystem. */
 static int unchecked_image(const struct inventory *inv, size_t n, struct scan_result *res) {
@@ -826,6 +835,21 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
                                                  "no package database found (dpkg, rpm, apk, chisel), so no "
                                                  "package was checked; for a static or distroless image, allow "
                                                  "this in a policy scope (on_unchecked)");
+        /* Language packages do not make up for the distribution's: an image
+         * whose os-release names one but whose package database is gone
+         * (deleted, or never shipped) has OS packages nobody checked. */
+        if (inv->os.id && !has_os_packages(inv)) {
+                _cleanup_free_ char *why = NULL;
+
+                if (asprintf(&why, "%s (ID=%s, VERSION_ID=%s) names a distribution, but no package database of "
+                             "it was found (dpkg, rpm, apk, chisel), so its packages were not checked, only the "
+                             "language packages; for an image that has none, allow this in a policy scope "
+                             "(on_unchecked)", os_info_origin(&inv->os), inv->os.id, strna(inv->os.version_id)) < 0)
+                        return -ENOMEM;
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, inv->os.ecosystem ? inv->os.ecosystem
+                                                   : inv->os.id, 0, why)) < 0)
+                        return r;
+        }
         if (n == inv->n_pkgs)
                 return 0;
         if (inv->os.ecosystem) {        /* a known OS: these are another distribution's (inventory_os_ecosystem()) */

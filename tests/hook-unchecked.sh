@@ -129,6 +129,25 @@ bundle s4 static scoped example.com/other:1
 start s4
 [ "$RC" -ne 0 ] || fail "static, outside the scope: started"
 
+# 2b. A Debian image whose dpkg database is gone, with a Python package the
+# DB has records of (so nothing else is not checked): the distribution's
+# packages were not checked, which the language package does not make up for.
+printf '{"id": "PCEX-PYPI-1", "modified": "2026-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI",
+  "name": "django"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}]}\n' \
+        >"$T/pypi.json"
+"$P" db import "$ADVISORIES" "$T/pypi.json" --db "$T/pypi.sqlite" >/dev/null || fail "import with a PyPI record"
+busybox_rootfs "$T/nodpkg"
+mkdir -p "$T/nodpkg/etc" "$T/nodpkg/usr/lib/python3/dist-packages/Django-4.2.1.dist-info"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/nodpkg/etc/os-release"
+printf 'Metadata-Version: 2.1\nName: Django\nVersion: 4.2.1\n' \
+        >"$T/nodpkg/usr/lib/python3/dist-packages/Django-4.2.1.dist-info/METADATA"
+DB=$T/pypi.sqlite config nodpkg '{"on_unchecked": "deny"}'
+bundle np1 nodpkg nodpkg example.com/nodpkg:1
+start np1
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/nodpkg:1: not checked: Debian:12: etc/os-release (ID=debian, VERSION_ID=12) names a distribution, but no package database of it was found" <<<"$OUT" ||
+        fail "Debian without its dpkg database, a Python package: not blocked: $RC $OUT"
+audit_is deny "names a distribution, but no package database" || fail "Debian without dpkg: audit line"
+
 # 3. UNKNOWN severities: not known to be below the threshold.
 bundle d1 debian default example.com/debian:12
 start d1
