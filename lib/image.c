@@ -1180,6 +1180,7 @@ struct hashed {
         struct archive *outer;  /* the layer is an entry of this archive, */
         int fd;                 /* or a file of the layout folder */
         struct sha256 sha;
+        bool unhashed;          /* a docker save's: the tar inside is hashed, not the stored bytes */
         bool eof;
         char buf[65536];
 };
@@ -1195,7 +1196,7 @@ static la_ssize_t hashed_pull(struct hashed *h) {
                 do
                         n = read(h->fd, h->buf, sizeof(h->buf));
                 while (n < 0 && errno == EINTR);
-        if (n > 0)
+        if (n > 0 && !h->unhashed)
                 sha256_update(&h->sha, h->buf, (size_t) n);
         h->eof = n == 0;
         return n;
@@ -1228,26 +1229,29 @@ static int layer_not_verified(struct image *img, const char *what, const char *w
 
 /* The rest of the layer past what libarchive read (it stops at the tar's
  * end-of-archive blocks), through the hash too: the digest covers every
- * byte a runtime verifies.  Then the digest is compared. */
-static int check_layer(struct image *img, struct hashed *h, size_t i, bool compressed, const char *what,
+ * byte a runtime verifies.  Then the digest is compared: the stored bytes'
+ * with the manifest's, or (u, a docker save's layer: docker load takes a
+ * compressed layer.tar too) the tar's inside with the diff_id. */
+static int check_layer(struct image *img, struct hashed *h, struct hashed *u, size_t i, const char *what,
                        struct error *err) {
         const char *want = img->layer_digests[i];
         char got[65];
         la_ssize_t n;
 
+        while (u && (n = hashed_pull(u)) > 0)
+                ;
+        if (u && n < 0)
+                return error_set(err, EIO, "%s (%s) can't be decompressed to its end: %s", what, img->layers[i],
+                                 strna(archive_error_string(u->outer)));
         while ((n = hashed_pull(h)) > 0)
                 ;
         if (n < 0)
                 return error_set(err, EIO, "%s (%s) can't be read to its end: %s", what, img->layers[i],
                                  h->outer ? strna(archive_error_string(h->outer)) : strerror(errno));
-        if (sha256_final_hex(&h->sha, got) < 0)
+        if (sha256_final_hex(u ? &u->sha : &h->sha, got) < 0)
                 return layer_not_verified(img, what, "its bytes could not be hashed", err);
         if (strcmp(got, want + STRLEN("sha256:")) == 0)
                 return 0;
-        /* docker load takes a compressed layer.tar too, its diff_id the
-         * digest of the tar inside, which libarchive does not show us */
-        if (img->legacy && compressed)
-                return layer_not_verified(img, what, "a compressed layer.tar, not checked against its diff_id", err);
         if (PORTCULLIS_FUZZING)
                 return layer_not_verified(img, what, "a fuzzing build", err);
         return error_set(err, EINVAL, "%s (%s) holds sha256:%s, not %s as %s says: the image is damaged or was "
@@ -1255,23 +1259,65 @@ static int check_layer(struct image *img, struct hashed *h, size_t i, bool compr
                          img->legacy ? "the config's rootfs.diff_ids" : "the manifest");
 }
 
+/* The decompression of a docker save's layer reading h: the tar inside
+ * comes out of *ret (its outer, an archive of no format, every filter). */
+static int open_unpacked(struct image *img, struct hashed *h, struct hashed **ret, const char *what,
+                         struct error *err) {
+        struct archive *raw = archive_read_new();
+        struct archive_entry *e;
+
+        if (!raw)
+                return -ENOMEM;
+        archive_read_support_format_raw(raw);
+        archive_read_support_filter_all(raw);
+        if (archive_read_open(raw, h, NULL, hashed_read, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(raw, &e) != ARCHIVE_OK) {
+                int r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                                  archive_error_string(raw));
+
+                archive_read_free(raw);
+                return r;
+        }
+        if (!(*ret = malloc(sizeof(**ret)))) {
+                archive_read_free(raw);
+                return -ENOMEM;
+        }
+        **ret = (struct hashed) { .outer = raw, .fd = -EBADF };
+        sha256_init(&(*ret)->sha);
+        return 0;
+}
+
 /* The layer read as an archive of its own (tar, compressed or not) from
- * h, then checked against its digest. */
+ * h, then checked against its digest: in a docker save, the tar that
+ * comes out of the decompression is read (the tar alone, never
+ * decompressed twice) and hashed for its diff_id. */
 static int apply_hashed_layer(struct image *img, struct hashed *h, size_t i, const char *what, struct error *err) {
-        struct archive *a = new_reader();
-        int r;
+        _cleanup_free_ struct hashed *u = NULL;
+        struct archive *a = img->legacy ? archive_read_new() : new_reader();
+        int r = 0;
 
         if (!a)
                 return -ENOMEM;
         sha256_init(&h->sha);
-        if (archive_read_open(a, h, NULL, hashed_read, NULL) != ARCHIVE_OK)
+        if (img->legacy) {
+                h->unhashed = true;
+                archive_read_support_format_tar(a);
+                r = open_unpacked(img, h, &u, what, err);
+        }
+        if (r < 0)
+                ;
+        else if (archive_read_open(a, u ? u : h, NULL, hashed_read, NULL) != ARCHIVE_OK)
                 r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
                               archive_error_string(a));
         else
                 r = apply_layer(img, a, what, err);
         if (r >= 0)
-                r = check_layer(img, h, i, archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE, what, err);
+                r = check_layer(img, h, u, i, what, err);
         archive_read_free(a);
+        if (u) {
+                archive_read_free(u->outer);
+                sha256_done(&u->sha);
+        }
         sha256_done(&h->sha);
         return r;
 }

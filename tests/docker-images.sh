@@ -162,6 +162,27 @@ PY
         same "docker-save-config-$name" "$T/ren.tar" "$ID"
 done
 
+# Each layer gzipped in the archive (crane and ko write only such):
+# docker load takes it, checking the tar inside against its diff_id; so do
+# we, and the image keeps its id (a tar swapped inside is refused).
+rm -rf "$T/gz" && mkdir "$T/gz" && tar -C "$T/gz" -xf "$T/tag.tar" &&
+        python3 - "$T/gz" <<'PY' && tar -C "$T/gz" -cf "$T/gz.tar" . || fail "gzipping the layers"
+import gzip, json, os, sys
+d = sys.argv[1]
+m = json.load(open(d + "/manifest.json"))
+for i, name in enumerate(m[0]["Layers"]):
+    data = open(os.path.join(d, name), "rb").read()
+    os.unlink(os.path.join(d, name))
+    open(os.path.join(d, name + ".gz"), "wb").write(gzip.compress(data))
+    m[0]["Layers"][i] = name + ".gz"
+m[0]["RepoTags"] = ["localhost/pc:gz"]
+json.dump(m, open(d + "/manifest.json", "w"))
+PY
+$D rmi -f localhost/pc:gz >/dev/null 2>&1
+$D load -q -i "$T/gz.tar" >/dev/null && got=$($D inspect --format '{{.Id}}' localhost/pc:gz) && [ "$got" = "$ID" ] ||
+        fail "gzipped layers: docker load: ${got:-}"
+same docker-save-gz-layers "$T/gz.tar" "$ID"
+
 # manifest.json naming its files "./<id>/layer.tar" (docker load cleans
 # the names, as the archive's are cleaned): the same image
 rm -rf "$T/dot" && mkdir "$T/dot" && tar -C "$T/dot" -xf "$T/tag.tar" && python3 - "$T/dot/manifest.json" <<'PY' &&

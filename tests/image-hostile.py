@@ -293,11 +293,14 @@ def forged_images(t):
                 "covered-trailing-bytes (OCI tar)": (f"{d}.tar", digest, ""),
                 "covered-trailing-bytes (docker save)": (save("covered-save.tar", c, sha(c) + ".json", [aligned + junk]),
                                                          "sha256:" + sha(c), "")}
-    # docker load takes a compressed layer.tar, its diff_id the tar's: read,
-    # but its digest not verified, so not reported (nor used for VEX).
+    # docker load takes a compressed layer.tar (crane and ko write only
+    # such), its diff_id the tar's inside: checked against it once
+    # decompressed, and refused when another tar is inside.
     c = cfg(sha(clean))
-    accepted["compressed-layer (docker save)"] = (save("gz.tar", c, sha(c) + ".json", [gzip.compress(clean)]), None,
-                                                  "the image's digest is not verified")
+    accepted["compressed-layer (docker save)"] = (save("gz.tar", c, sha(c) + ".json", [gzip.compress(clean)]),
+                                                  "sha256:" + sha(c), "")
+    refused["compressed-swapped-layer (docker save)"] = (save("gz-swapped.tar", trusted, sha(trusted) + ".json",
+                                                              [gzip.compress(vuln)]), says)
     return refused, accepted
 
 

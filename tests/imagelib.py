@@ -49,9 +49,11 @@ def layer(entries, gz=False):
 
 def docker_save(path, layers, tag="test/dpkg:1"):
     """A `docker save` tarball; returns the image id.  The config lists
-    each layer's digest (rootfs.diff_ids), as Docker's does."""
+    each layer's digest (rootfs.diff_ids), as Docker's does: of the tar,
+    inside a compressed layer."""
+    tars = [gzip.decompress(l) if l[:2] == b"\x1f\x8b" else l for l in layers]
     config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(l) for l in layers]}}).encode()
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(l) for l in tars]}}).encode()
     with tarfile.open(path, "w") as t:
         def add(name, data):
             info = tarfile.TarInfo(name)
