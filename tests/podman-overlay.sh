@@ -9,7 +9,9 @@
 #  - the image's name comes from containers/storage's own
 #    overlay-containers/containers.json and overlay-images/images.json, so
 #    the block line, the audit line and scopes name the image, not the
-#    container id (a scope on the image's name applies).
+#    container id (a scope on the image's name applies);
+#  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
+#    place) is no image: its inventory decides every start.
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
@@ -80,3 +82,31 @@ done
 [ "$cache1" = miss ] && [ "$cache2" = hit ] && [ "$id1" = "$id2" ] && case "$id1" in overlay:sha256:*) true ;; *) false ;; esac ||
         fail "second start not a hit on the overlay identity: $cache1 $cache2 $id1 $id2"
 echo "ok: second container of the image: a hit on $id2" >&2
+
+# 3. podman run --rootfs DIR:O: Podman mounts DIR itself as the overlay's
+#    lower, a folder its owner changes in place (same path, same inode).  It
+#    names no image: the inventory decides each start, so the vulnerable
+#    version written into DIR after a clean start is blocked, not served the
+#    clean verdict kept for DIR.
+mkdir -p "$tmp/dir"
+tar -C "$tmp/dir" -xf "$tmp/rootfs.tar"
+sed -i 's/deb12u3/deb12u4/' "$tmp/dir/var/lib/dpkg/status"
+# shellcheck disable=SC2086
+out=$($P run --rm --network none $LIMITS --rootfs "$tmp/dir:O" /bin/sh -c 'echo started' 2>&1) ||
+        fail "--rootfs DIR:O, clean: $out"
+[ "$out" = started ] && [ "$(last identity_source)" = inventory ] ||
+        fail "--rootfs DIR:O, clean: $out $(tail -1 "$tmp/audit.log")"
+case "$(last identity_note)" in
+*"$tmp/dir is not a committed layer of a container store"*) ;;
+*) fail "--rootfs DIR:O: identity_note: $(last identity_note)" ;;
+esac
+sed -i 's/deb12u4/deb12u3/' "$tmp/dir/var/lib/dpkg/status"
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS --rootfs "$tmp/dir:O" /bin/sh -c 'echo started' 2>&1); then
+        fail "--rootfs DIR:O: the vulnerable version written into DIR started: $err"
+fi
+case "$err" in
+*"portcullis: blocked container "*": 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "--rootfs DIR:O: no block line: $err" ;;
+esac
+echo "ok: --rootfs DIR:O is judged by its inventory at each start" >&2

@@ -275,6 +275,25 @@ static void test_real_mounts(const char *t) {
         CHECK_MSG(probe(m, &p) && !streq_ptr(p.identity, first), "other order");
         umount(m);
 
+        /* a folder of the admin's as a lower (podman run --rootfs DIR:O),
+         * private and root's, but no store's committed layer: it can change
+         * in place, so it names no image; nor does a store-like name whose
+         * parts are not the store's (snapshots/N/fs with N not a number) */
+        {
+                static const char *const plain[] = { "rootfs-dir", "snapshots/x1/fs", "overlay/a/b/rootfs",
+                                                     "not-overlay/a/diff" };
+
+                for (size_t i = 0; i < ELEMENTSOF(plain); i++) {
+                        snprintf(lower, sizeof(lower), "%s/%s", t, plain[i]);
+                        test_write_file(test_path(lower, "etc/os-release"), "ID=debian\n");
+                        CHECK(mount_overlay(m, lower, up, work) == 0);
+                        CHECK_MSG(!probe(m, &p) && p.refused && p.why_not &&
+                                          strstr(p.why_not, "not a committed layer of a container store"),
+                                  "%s: %s", plain[i], strna(p.why_not));
+                        umount(m);
+                }
+        }
+
         /* the symlink trick: a lower reached through a folder a user owns */
         {
                 char evil[4096], link[4096];
