@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The image's name from containers/storage's own metadata (Podman, CRI-O):
  * <root>/overlay-containers/containers.json lists the containers with their
- * read-write layer and image id, <root>/overlay-images/images.json the
- * images with their names.  The mount says which layer is the container's
+ * read-write layer, image id and the image name they were created from
+ * (metadata), <root>/overlay-images/images.json the images with their
+ * names.  The mount says which layer is the container's
  * (<root>/overlay/<layer>/merged), so the name comes from files only root
  * can write, not from anything the container says; it serves as the name
  * shown and matched by scopes, never as the identity.
@@ -59,8 +60,25 @@ static bool printable(const char *s) {
         return true;
 }
 
+/* The name the container was created from, as `podman ps` shows it: its
+ * "metadata" (a JSON string Podman and CRI-O write) holds "image-name" and
+ * "image-id"; the name only when the id is the container's image.  NULL
+ * when there is none. */
+static char *created_from(json_t *c, const char *image) {
+        const char *meta = json_string_value(json_object_get(c, "metadata")), *name;
+        json_t *m = meta ? json_loads(meta, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        char *ret = NULL;
+
+        name = json_string_value(json_object_get(m, "image-name"));
+        if (name && name[0] && strlen(name) <= STORAGE_NAME_MAX && printable(name) &&
+            streq_ptr(json_string_value(json_object_get(m, "image-id")), image))
+                ret = strdup(name);
+        json_decref(m);
+        return ret;
+}
+
 int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
-                                    struct error *err) {
+                                    char **ret_name, struct error *err) {
         json_t *root = NULL, *c;
         const char *image;
         int k;
@@ -75,6 +93,7 @@ int overlay_storage_container_image(const char *buf, size_t len, const char *lay
                 return error_set(err, ENOENT, "containers.json: no container with layer %s and an image id", layer);
         }
         *ret_image = strdup(image);
+        *ret_name = *ret_image ? created_from(c, image) : NULL;
         json_decref(root);
         return *ret_image ? 0 : error_set(err, ENOMEM, "out of memory");
 }
@@ -200,7 +219,7 @@ int overlay_docker_name(const char *mount_point, const char *id, char **ret_name
 }
 
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {
-        _cleanup_free_ char *root = NULL, *layer = NULL, *buf = NULL, *image = NULL, *dir = NULL;
+        _cleanup_free_ char *root = NULL, *layer = NULL, *buf = NULL, *image = NULL, *dir = NULL, *name = NULL;
         const char *end, *s, *o;
         size_t len;
         int k;
@@ -219,8 +238,12 @@ int overlay_storage_name(const char *mount_point, char **ret_name, struct error 
         if (!layer || !root || asprintf(&dir, "%s/overlay-containers", root[0] ? root : "") < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
-            (k = overlay_storage_container_image(buf, len, layer, &image, err)) < 0)
+            (k = overlay_storage_container_image(buf, len, layer, &image, &name, err)) < 0)
                 return k;
+        if (name) {     /* the name it was run by, not whichever of the image's names is first */
+                *ret_name = TAKE_PTR(name);
+                return 0;
+        }
         free(buf);
         buf = NULL;
         free(dir);

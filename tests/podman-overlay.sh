@@ -8,8 +8,9 @@
 #    identity_source overlay, though trust_image_digest is false;
 #  - the image's name comes from containers/storage's own
 #    overlay-containers/containers.json and overlay-images/images.json, so
-#    the block line, the audit line and scopes name the image, not the
-#    container id (a scope on the image's name applies);
+#    the block line, the audit line and scopes name the image as it was
+#    run (an image's second name too), not the container id (a scope on
+#    the image's name applies);
 #  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
 #    place) is no image: its inventory decides every start.
 # Needs root, podman, runc and busybox-static; skips (77) without them.
@@ -82,6 +83,22 @@ done
 [ "$cache1" = miss ] && [ "$cache2" = hit ] && [ "$id1" = "$id2" ] && case "$id1" in overlay:sha256:*) true ;; *) false ;; esac ||
         fail "second start not a hit on the overlay identity: $cache1 $cache2 $id1 $id2"
 echo "ok: second container of the image: a hit on $id2" >&2
+
+# 2b. the vulnerable image run by a second name: the name it was run by (as
+#     `podman ps` shows it, containers.json's metadata), not the image's
+#     first name, is the one shown and matched by scopes
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u3 localhost/pc-alias:1 || fail "podman tag"
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS localhost/pc-alias:1 /bin/sh -c 'echo started' 2>&1); then
+        fail "the vulnerable image started by its second name: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-alias:1: 1 CRITICAL at or above HIGH"*) ;;
+*) fail "the block line does not name the image as it was run: $err" ;;
+esac
+[ "$(last image)" = localhost/pc-alias:1 ] || fail "audit image: $(tail -1 "$tmp/audit.log")"
+echo "ok: named as it was run" >&2
 
 # 3. podman run --rootfs DIR:O: Podman mounts DIR itself as the overlay's
 #    lower, a folder its owner changes in place (same path, same inode).  It

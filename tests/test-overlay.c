@@ -144,23 +144,44 @@ static void test_storage_json(void) {
         static const char containers[] =
                 "[{\"id\":\"c1\",\"names\":[\"web\"],\"image\":\"i1\",\"layer\":\"L1\",\"metadata\":\"{}\"},"
                 "{\"id\":\"c2\",\"names\":[\"db\"],\"image\":\"i2\",\"layer\":\"L2\"},"
-                "{\"id\":\"c3\",\"layer\":\"L3\",\"image\":\"bad\\nid\"}]";
+                "{\"id\":\"c3\",\"layer\":\"L3\",\"image\":\"bad\\nid\"},"
+                /* run by its second name (Podman's metadata, a JSON string) */
+                "{\"id\":\"c4\",\"image\":\"i1\",\"layer\":\"L4\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i1\\\",\\\"name\\\":\\\"c4\\\"}\"},"
+                /* metadata naming another image's id, or an unprintable name: not believed */
+                "{\"id\":\"c5\",\"image\":\"i1\",\"layer\":\"L5\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i2\\\"}\"},"
+                "{\"id\":\"c6\",\"image\":\"i1\",\"layer\":\"L6\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x y\\\",\\\"image-id\\\":\\\"i1\\\"}\"}]";
         static const char images[] =
                 "[{\"id\":\"i1\",\"digest\":\"sha256:00\",\"names\":[\"localhost/pc-busybox:test\",\"x:y\"]},"
                 "{\"id\":\"i2\",\"names\":[]},{\"id\":\"i3\",\"names\":[\"evil name\"]}]";
-        _cleanup_free_ char *image = NULL, *name = NULL, *none = NULL;
+        _cleanup_free_ char *image = NULL, *name = NULL, *none = NULL, *run_as = NULL;
         struct error err = {};
 
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "L1", &image, &err) == 0);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L1", &image, &none, &err) == 0);
         CHECK_STREQ(image, "i1");
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "c1", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "L3", &none, &err) == -ENOENT);
+        CHECK(none == NULL);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "c1", &none, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L3", &none, &none, &err) == -ENOENT);
+        free(image);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L4", &image, &run_as, &err) == 0);
+        CHECK_STREQ(image, "i1");
+        CHECK_STREQ(run_as, "x:y");
+        static const char *const unbelieved[] = { "L5", "L6" };
+        for (size_t i = 0; i < ELEMENTSOF(unbelieved); i++) {
+                free(image);
+                image = NULL;
+                CHECK(overlay_storage_container_image(containers, strlen(containers), unbelieved[i], &image, &none,
+                                                      &err) == 0);
+                CHECK_MSG(streq_ptr(image, "i1") && none == NULL, "%s", unbelieved[i]);
+        }
         CHECK(overlay_storage_image_name(images, strlen(images), "i1", &name, &err) == 0);
         CHECK_STREQ(name, "localhost/pc-busybox:test");
         CHECK(overlay_storage_image_name(images, strlen(images), "i2", &none, &err) == -ENOENT);
         CHECK(overlay_storage_image_name(images, strlen(images), "i3", &none, &err) == -ENOENT);
         CHECK(overlay_storage_image_name("{}", 2, "i1", &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
-        CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &err) ==
+        CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &none, &err) ==
               -EINVAL);
         CHECK(none == NULL);
 
