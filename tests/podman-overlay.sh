@@ -11,6 +11,8 @@
 #    the block line, the audit line and scopes name the image as it was
 #    run (an image's second name too), not the container id (a scope on
 #    the image's name applies);
+#  - a container started again after changing its packages is named as
+#    changed, the file named;
 #  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
 #    place) is no image: its inventory decides every start.
 # Needs root, podman, runc and busybox-static; skips (77) without them.
@@ -99,6 +101,27 @@ case "$err" in
 esac
 [ "$(last image)" = localhost/pc-alias:1 ] || fail "audit image: $(tail -1 "$tmp/audit.log")"
 echo "ok: named as it was run" >&2
+
+# 2c. a container of a clean image that downgraded curl, started again: its
+#     inventory decides, and the line says the findings are the changed
+#     container's, naming the file, not the image's alone
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u4 localhost/pc-clean:1 || fail "podman tag"
+# shellcheck disable=SC2086
+out=$($P run --name pc-changed --network none $LIMITS localhost/pc-clean:1 \
+        /bin/sh -c 'sed -i s/deb12u4/deb12u3/ /var/lib/dpkg/status && echo started' 2>&1) || fail "pc-changed: $out"
+id=$($P inspect --format '{{.Id}}' pc-changed)
+# shellcheck disable=SC2086
+if err=$($P start -a pc-changed 2>&1); then
+        fail "the changed container started again: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-clean:1 as changed by container $id (the upper layer holds the file /var/lib/dpkg/status: the container's own changes): 1 CRITICAL"*) ;;
+*) fail "the block line blames the image: $err" ;;
+esac
+[ "$(last image)" = localhost/pc-clean:1 ] && [ "$(last identity_source)" = inventory ] ||
+        fail "changed container: $(tail -1 "$tmp/audit.log")"
+echo "ok: a changed container is named as such" >&2
 
 # 3. podman run --rootfs DIR:O: Podman mounts DIR itself as the overlay's
 #    lower, a folder its owner changes in place (same path, same inode).  It
