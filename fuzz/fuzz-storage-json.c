@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 check(k < 0 ? -EINVAL : 0, name, &err);
         s = NULL;
         err = (struct error) {};
-        k = overlay_storage_image_name((const char *) data, size, "i1", &s, &err);
+        k = overlay_storage_image_name((const char *) data, size, "i1", "x@sha256:0", &s, &err);
         check(k, s, &err);
         s = NULL;
         err = (struct error) {};

@@ -98,7 +98,29 @@ int overlay_storage_container_image(const char *buf, size_t len, const char *lay
         return *ret_image ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err) {
+/* Whether the image i is still called name: one of its names, or
+ * <repository>@<digest> of one of its digests (a container created by
+ * digest).  A name moved to another image since (podman tag) is not. */
+static bool holds_name(json_t *i, const char *name) {
+        const char *at = strrchr(name, '@');
+        size_t k;
+        json_t *v;
+
+        json_array_foreach(json_object_get(i, "names"), k, v)
+                if (streq_ptr(json_string_value(v), name))
+                        return true;
+        if (!at)
+                return false;
+        if (streq_ptr(json_string_value(json_object_get(i, "digest")), at + 1))
+                return true;
+        json_array_foreach(json_object_get(i, "digests"), k, v)
+                if (streq_ptr(json_string_value(v), at + 1))
+                        return true;
+        return false;
+}
+
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,
+                               struct error *err) {
         json_t *root = NULL, *i;
         const char *name;
         int k;
@@ -107,7 +129,8 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
         if (k < 0)
                 return k;
         i = find_by(root, "id", image);
-        name = i ? json_string_value(json_array_get(json_object_get(i, "names"), 0)) : NULL;
+        name = i && prefer && holds_name(i, prefer) ? prefer
+               : i ? json_string_value(json_array_get(json_object_get(i, "names"), 0)) : NULL;
         if (!name || !name[0] || strlen(name) > STORAGE_NAME_MAX || !printable(name)) {
                 json_decref(root);
                 return error_set(err, ENOENT, "images.json: image %s has no name", image);
@@ -240,10 +263,6 @@ int overlay_storage_name(const char *mount_point, char **ret_name, struct error 
         if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
             (k = overlay_storage_container_image(buf, len, layer, &image, &name, err)) < 0)
                 return k;
-        if (name) {     /* the name it was run by, not whichever of the image's names is first */
-                *ret_name = TAKE_PTR(name);
-                return 0;
-        }
         free(buf);
         buf = NULL;
         free(dir);
@@ -251,5 +270,7 @@ int overlay_storage_name(const char *mount_point, char **ret_name, struct error 
                 return error_set(err, ENOMEM, "out of memory");
         if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
                 return k;
-        return overlay_storage_image_name(buf, len, image, ret_name, err);
+        /* the name it was run by while the image still holds it, not
+         * whichever of the image's names is first */
+        return overlay_storage_image_name(buf, len, image, name, ret_name, err);
 }

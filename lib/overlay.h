@@ -94,17 +94,19 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
  * (an array of containers), the image id of the container whose "layer" is
  * layer, and *ret_name the name it was created from (its metadata's
  * image-name, as `podman ps` shows it) or NULL; in images.json (an array of
- * images), the first name of the image with that id.  -ENOENT when there
- * is none; -EINVAL with a message when the file is not what
+ * images), the name of the image with that id: prefer when the image still
+ * holds it (one of its names, or <repository>@ one of its digests), else
+ * its first.  -ENOENT when there is none; -EINVAL with a message when the file is not what
  * containers/storage writes. */
 int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
                                     char **ret_name, struct error *err);
-int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err);
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,
+                               struct error *err);
 
 /* The name of the image of the containers/storage layer mounted at
  * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own
- * root-owned metadata: the name the container was created from, else the
- * image's first name. */
+ * root-owned metadata: the name the container was created from while the
+ * image still holds it, else the image's first name. */
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
 
 /* Docker's config.v2.json for container id: Config.Image, the image it was

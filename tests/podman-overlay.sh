@@ -9,8 +9,8 @@
 #  - the image's name comes from containers/storage's own
 #    overlay-containers/containers.json and overlay-images/images.json, so
 #    the block line, the audit line and scopes name the image as it was
-#    run (an image's second name too), not the container id (a scope on
-#    the image's name applies);
+#    run (an image's second name too, while the image holds it), not the
+#    container id (a scope on the image's name applies);
 #  - a container started again after changing its packages is named as
 #    changed, the file named;
 #  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
@@ -100,7 +100,22 @@ case "$err" in
 *) fail "the block line does not name the image as it was run: $err" ;;
 esac
 [ "$(last image)" = localhost/pc-alias:1 ] || fail "audit image: $(tail -1 "$tmp/audit.log")"
-echo "ok: named as it was run" >&2
+# ... created by that name, which then moves to the clean image before the
+# start: the name is the image's own again, not one that names another
+# shellcheck disable=SC2086
+$P create --name pc-retag --network none $LIMITS localhost/pc-alias:1 /bin/sh -c 'echo started' >/dev/null ||
+        fail "podman create"
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u4 localhost/pc-alias:1 || fail "podman tag onto the clean image"
+# shellcheck disable=SC2086
+if err=$($P start -a pc-retag 2>&1); then
+        fail "the vulnerable container started after its name moved: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-curl:deb12u3: 1 CRITICAL at or above HIGH"*) ;;
+*) fail "after the name moved to another image: $err" ;;
+esac
+echo "ok: named as it was run, while the image holds that name" >&2
 
 # 2c. a container of a clean image that downgraded curl, started again: its
 #     inventory decides, and the line says the findings are the changed

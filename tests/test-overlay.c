@@ -176,11 +176,29 @@ static void test_storage_json(void) {
                                                       &err) == 0);
                 CHECK_MSG(streq_ptr(image, "i1") && none == NULL, "%s", unbelieved[i]);
         }
-        CHECK(overlay_storage_image_name(images, strlen(images), "i1", &name, &err) == 0);
+        CHECK(overlay_storage_image_name(images, strlen(images), "i1", NULL, &name, &err) == 0);
         CHECK_STREQ(name, "localhost/pc-busybox:test");
-        CHECK(overlay_storage_image_name(images, strlen(images), "i2", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name(images, strlen(images), "i3", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name("{}", 2, "i1", &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
+        CHECK(overlay_storage_image_name(images, strlen(images), "i2", NULL, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name(images, strlen(images), "i3", NULL, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name("{}", 2, "i1", NULL, &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
+        /* the name a container was run by, while the image still holds it */
+        static const struct {
+                const char *image, *prefer, *name;
+        } held[] = {
+                { "i1", "x:y", "x:y" },
+                { "i1", "localhost/pc-busybox@sha256:00", "localhost/pc-busybox@sha256:00" },
+                { "i1", "moved:1", "localhost/pc-busybox:test" },             /* tagged onto another image since */
+                { "i1", "localhost/pc-busybox@sha256:11", "localhost/pc-busybox:test" },
+                { "i2", "x:y", NULL },                                         /* untagged since */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(held); i++) {
+                _cleanup_free_ char *got = NULL;
+
+                CHECK_MSG(overlay_storage_image_name(images, strlen(images), held[i].image, held[i].prefer, &got,
+                                                     &err) == (held[i].name ? 0 : -ENOENT) &&
+                                  streq_ptr(got, held[i].name),
+                          "%s %s: %s", held[i].image, held[i].prefer, strna(got));
+        }
         CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &none, &err) ==
               -EINVAL);
         CHECK(none == NULL);
