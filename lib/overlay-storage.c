@@ -166,10 +166,11 @@ static int read_trusted(const char *folder, const char *file, char **ret, size_t
         return read_full_fd(fd, OVERLAY_STORAGE_JSON_MAX, path, ret, ret_len, err);
 }
 
-int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err) {
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, char **ret_image_id,
+                              struct error *err) {
         json_error_t jerr;
         json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-        const char *name;
+        const char *name, *image_id;
 
         if (!root)
                 return error_set(err, EINVAL, "config.v2.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
@@ -182,7 +183,79 @@ int overlay_docker_image_name(const char *buf, size_t len, const char *id, char 
                 json_decref(root);
                 return error_set(err, ENOENT, "config.v2.json: container %s names no image", id);
         }
+        image_id = json_string_value(json_object_get(root, "Image"));
         *ret_name = strdup(name);
+        *ret_image_id = image_id ? strdup(image_id) : NULL;
+        json_decref(root);
+        if (!*ret_name || (image_id && !*ret_image_id)) {
+                free(*ret_name);
+                *ret_name = NULL;
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+/* name as Docker resolves it (distribution's ParseNormalizedNamed, then
+ * the default tag): "nginx" is docker.io/library/nginx:latest; a first
+ * component with a '.' or ':', or "localhost", is a registry. */
+static char *docker_normalize(const char *name) {
+        size_t n = strcspn(name, "@"), d;       /* the repository and its tag; name + n: "@<digest>" or "" */
+        const char *slash = memchr(name, '/', n), *path = name, *domain = "docker.io", *tag;
+        char *ret = NULL;
+
+        d = slash ? (size_t) (slash - name) : 0;
+        if (slash && (memchr(name, '.', d) || memchr(name, ':', d) || (d == 9 && startswith(name, "localhost")))) {
+                path = slash + 1;
+                if (!(d == 15 && startswith(name, "index.docker.io")))
+                        domain = strndupa(name, d);
+        }
+        tag = memrchr(path, ':', n - (size_t) (path - name));
+        if (tag && memchr(tag, '/', n - (size_t) (tag - name)))
+                tag = NULL;
+        if (asprintf(&ret, "%s/%s%.*s%s%s", domain,
+                     streq_ptr(domain, "docker.io") && !memchr(path, '/', n - (size_t) (path - name)) ? "library/" : "",
+                     (int) (n - (size_t) (path - name)), path, tag || name[n] ? "" : ":latest", name + n) < 0)
+                return NULL;
+        return ret;
+}
+
+/* Whether repositories.json's key names the same reference as name. */
+static bool same_reference(const char *key, const char *name) {
+        _cleanup_free_ char *a = docker_normalize(key), *b = docker_normalize(name);
+
+        return a && b && streq_ptr(a, b);
+}
+
+int overlay_docker_held_name(const char *buf, size_t len, const char *name, const char *image_id, char **ret_name,
+                             struct error *err) {
+        json_error_t jerr;
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr), *repo, *v;
+        const char *first = NULL, *repo_name, *key, *hex = image_id ? image_id + STRLEN("sha256:") : NULL;
+        bool held = false;
+
+        if (!root)
+                return error_set(err, EINVAL, "repositories.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        if (!image_id || !startswith(image_id, "sha256:")) {
+                json_decref(root);
+                return error_set(err, ENOENT, "config.v2.json names no image id");
+        }
+        /* run by the image's id (or a prefix of it), as `docker run a5fd8e94` */
+        held = strspn(name, "0123456789abcdef") == strlen(name) && startswith(hex, name);
+        held = held || (startswith(name, "sha256:") && startswith(image_id, name) && strlen(name) > STRLEN("sha256:"));
+        json_object_foreach(json_object_get(root, "Repositories"), repo_name, repo)
+                json_object_foreach(repo, key, v) {
+                        if (!streq_ptr(json_string_value(v), image_id))
+                                continue;
+                        if (!first && key[0] && strlen(key) <= STORAGE_NAME_MAX && printable(key))
+                                first = key;
+                        held = held || same_reference(key, name);
+                }
+        if (!held && !first) {
+                json_decref(root);
+                return error_set(err, ENOENT, "repositories.json: image %s has no name (%s names another image now)",
+                                 image_id, name);
+        }
+        *ret_name = strdup(held ? name : first);
         json_decref(root);
         return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
 }
@@ -217,7 +290,7 @@ static int docker_mount(const char *mount_point, char **ret_root, char **ret_mou
 }
 
 int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err) {
-        _cleanup_free_ char *root = NULL, *mount_id = NULL, *dir = NULL, *buf = NULL;
+        _cleanup_free_ char *root = NULL, *mount_id = NULL, *dir = NULL, *buf = NULL, *name = NULL, *image_id = NULL;
         size_t len;
         int k;
 
@@ -236,9 +309,18 @@ int overlay_docker_name(const char *mount_point, const char *id, char **ret_name
         free(dir);
         if (asprintf(&dir, "%s/containers/%s", root, id) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "config.v2.json", &buf, &len, err)) < 0)
+        if ((k = read_trusted(dir, "config.v2.json", &buf, &len, err)) < 0 ||
+            (k = overlay_docker_image_name(buf, len, id, &name, &image_id, err)) < 0)
                 return k;
-        return overlay_docker_image_name(buf, len, id, ret_name, err);
+        /* the name it was run by while the image still holds it (`docker
+         * tag` may have moved it to another image since) */
+        free(TAKE_PTR(buf));
+        free(dir);
+        if (asprintf(&dir, "%s/image/overlay2", root) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "repositories.json", &buf, &len, err)) < 0)
+                return k;
+        return overlay_docker_held_name(buf, len, name, image_id, ret_name, err);
 }
 
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {

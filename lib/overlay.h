@@ -110,14 +110,24 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
 
 /* Docker's config.v2.json for container id: Config.Image, the image it was
- * made from.  -EINVAL when the file is not Docker's for that container,
- * -ENOENT when it names no image. */
-int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err);
+ * made from as `docker run` was given it, and *ret_image_id its "Image"
+ * (sha256:<id>, or NULL).  -EINVAL when the file is not Docker's for that
+ * container, -ENOENT when it names no image. */
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, char **ret_image_id,
+                              struct error *err);
+
+/* Docker's image/<driver>/repositories.json: name when it still names
+ * image_id (a key naming the same reference once Docker's defaults are
+ * applied -- docker.io/library/, :latest -- maps to it), or names it by id;
+ * else the first key that maps to image_id.  -ENOENT when none does. */
+int overlay_docker_held_name(const char *buf, size_t len, const char *name, const char *image_id, char **ret_name,
+                             struct error *err);
 
 /* The name of the image of Docker container id (its 64-digit id), whose
  * overlay2 mount is mount_point (<data-root>/overlay2/<mount id>/merged),
  * from <data-root>'s own root-owned metadata: the container's mount-id
- * must name that mount. */
+ * must name that mount; the name it was run by while the image still holds
+ * it, else one the image holds. */
 int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err);
 
 /* path resolved to a folder whose every step is root's and writable by root

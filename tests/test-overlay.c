@@ -205,15 +205,54 @@ static void test_storage_json(void) {
 
         /* Docker's config.v2.json */
         static const char docker[] = "{\"ID\":\"c1\",\"Config\":{\"Image\":\"localhost/pc:vuln\"},\"Image\":\"sha256:ab\"}";
-        _cleanup_free_ char *dname = NULL;
+        _cleanup_free_ char *dname = NULL, *did = NULL;
 
-        CHECK(overlay_docker_image_name(docker, strlen(docker), "c1", &dname, &err) == 0 &&
-              streq_ptr(dname, "localhost/pc:vuln"));
-        CHECK(overlay_docker_image_name(docker, strlen(docker), "c2", &none, &err) == -EINVAL &&
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c1", &dname, &did, &err) == 0 &&
+              streq_ptr(dname, "localhost/pc:vuln") && streq_ptr(did, "sha256:ab"));
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c2", &none, &none, &err) == -EINVAL &&
               strstr(err.msg, "not Docker's file for container c2"));
-        CHECK(overlay_docker_image_name("{\"ID\":\"c1\"}", 11, "c1", &none, &err) == -ENOENT);
-        CHECK(overlay_docker_image_name("{\"ID\":\"c1\",\"ID\":\"c2\"}", 21, "c2", &none, &err) == -EINVAL);
-        CHECK(overlay_docker_image_name("[]", 2, "c1", &none, &err) == -EINVAL);
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\"}", 11, "c1", &none, &none, &err) == -ENOENT);
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\",\"ID\":\"c2\"}", 21, "c2", &none, &none, &err) == -EINVAL);
+        CHECK(overlay_docker_image_name("[]", 2, "c1", &none, &none, &err) == -EINVAL);
+        CHECK(none == NULL);
+
+        /* repositories.json: the name it was run by while it names the
+         * container's image (Docker's familiar keys, its defaults applied),
+         * else a name the image holds */
+        static const char repos[] =
+                "{\"Repositories\":{\"localhost/pc\":{\"localhost/pc:fixed\":\"sha256:bb\",\"localhost/pc:vuln\":"
+                "\"sha256:ab\",\"localhost/pc:alias\":\"sha256:bb\"},\"nginx\":{\"nginx:1.25\":\"sha256:cd\","
+                "\"nginx:latest\":\"sha256:cd\",\"nginx@sha256:99\":\"sha256:cd\"},\"quay.io/x/y\":{\"quay.io/x/y:1\":"
+                "\"sha256:ef\"},\"localhost:5000/z\":{\"localhost:5000/z:2\":\"sha256:12\"}}}";
+        static const struct {
+                const char *name, *image_id, *held;
+        } docker_names[] = {
+                { "localhost/pc:vuln", "sha256:ab", "localhost/pc:vuln" },
+                { "localhost/pc:alias", "sha256:ab", "localhost/pc:vuln" },     /* tagged onto another image since */
+                { "nginx", "sha256:cd", "nginx" },
+                { "docker.io/library/nginx:1.25", "sha256:cd", "docker.io/library/nginx:1.25" },
+                { "index.docker.io/library/nginx:latest", "sha256:cd", "index.docker.io/library/nginx:latest" },
+                { "library/nginx@sha256:99", "sha256:cd", "library/nginx@sha256:99" },
+                { "nginx:1.24", "sha256:cd", "nginx:1.25" },
+                { "quay.io/x/y:1", "sha256:ef", "quay.io/x/y:1" },
+                { "quay.io/x/y", "sha256:ef", "quay.io/x/y:1" },                /* :latest, which it is not */
+                { "localhost:5000/z:2", "sha256:12", "localhost:5000/z:2" },
+                { "x/y:1", "sha256:ef", "quay.io/x/y:1" },                      /* docker.io/x/y:1 */
+                { "ab", "sha256:ab", "ab" },                                    /* run by its id */
+                { "sha256:ab", "sha256:ab", "sha256:ab" },
+                { "localhost/pc:alias", "sha256:77", NULL },                    /* an image no name maps to */
+                { "localhost/pc:vuln", NULL, NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(docker_names); i++) {
+                _cleanup_free_ char *got = NULL;
+
+                CHECK_MSG(overlay_docker_held_name(repos, strlen(repos), docker_names[i].name, docker_names[i].image_id,
+                                                   &got, &err) == (docker_names[i].held ? 0 : -ENOENT) &&
+                                  streq_ptr(got, docker_names[i].held),
+                          "%s %s: %s", docker_names[i].name, strna(docker_names[i].image_id), strna(got));
+        }
+        CHECK(overlay_docker_held_name("[", 1, "x", "sha256:ab", &none, &err) == -EINVAL &&
+              strstr(err.msg, "repositories.json"));
         CHECK(none == NULL);
 }
 
