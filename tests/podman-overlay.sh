@@ -14,7 +14,8 @@
 #  - a container started again after changing its packages is named as
 #    changed, the file named;
 #  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
-#    place) is no image: its inventory decides every start.
+#    place) is no image: its inventory decides every start;
+#  - `podman build` gates RUN steps only with its own --hooks-dir.
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
@@ -165,3 +166,27 @@ case "$err" in
 *) fail "--rootfs DIR:O: no block line: $err" ;;
 esac
 echo "ok: --rootfs DIR:O is judged by its inventory at each start" >&2
+
+# 4. podman build runs a RUN step with the hook only when the build is
+#    given the hooks folder (config/README.md): with it, a RUN on the
+#    vulnerable image fails the build with the block line; without, the
+#    step runs ungated (a note, should a later Podman change that)
+mkdir -p "$tmp/ctx"
+printf 'FROM localhost/pc-curl:deb12u3\nRUN echo step-ran\n' >"$tmp/ctx/Containerfile"
+# shellcheck disable=SC2086
+if err=$(timeout 120 $P build --runtime runc --hooks-dir "$tmp/hooks.d" $LIMITS --network none -t localhost/pc-built:1 \
+        "$tmp/ctx" 2>&1); then
+        fail "podman build --hooks-dir: the RUN step on the vulnerable image ran: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-curl:deb12u3"*|*"portcullis: blocked container "*) ;;
+*) fail "podman build --hooks-dir: no block line: $err" ;;
+esac
+# shellcheck disable=SC2086
+if out=$(timeout 120 $P build --runtime runc $LIMITS --network none -t localhost/pc-built:2 "$tmp/ctx" 2>&1); then
+        echo "note: podman build without --hooks-dir ran the RUN step ungated, as config/README.md says" >&2
+else
+        echo "note: podman build without --hooks-dir was gated now: update config/README.md ($out)" >&2
+fi
+echo "ok: podman build --hooks-dir gates RUN steps" >&2
+
