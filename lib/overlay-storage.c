@@ -323,11 +323,35 @@ int overlay_docker_name(const char *mount_point, const char *id, char **ret_name
         return overlay_docker_held_name(buf, len, name, image_id, ret_name, err);
 }
 
-int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {
-        _cleanup_free_ char *root = NULL, *layer = NULL, *buf = NULL, *image = NULL, *dir = NULL, *name = NULL;
-        const char *end, *s, *o;
+/* The name of the image of the container whose layer is layer, from
+ * <root>/<driver>-containers/containers.json and
+ * <root>/<driver>-images/images.json. */
+static int storage_name(const char *root, const char *driver, const char *layer, char **ret_name,
+                        struct error *err) {
+        _cleanup_free_ char *buf = NULL, *image = NULL, *dir = NULL, *name = NULL;
         size_t len;
         int k;
+
+        if (asprintf(&dir, "%s/%s-containers", root, driver) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
+            (k = overlay_storage_container_image(buf, len, layer, &image, &name, err)) < 0)
+                return k;
+        free(buf);
+        buf = NULL;
+        free(dir);
+        if (asprintf(&dir, "%s/%s-images", root, driver) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
+                return k;
+        /* the name it was run by while the image still holds it, not
+         * whichever of the image's names is first */
+        return overlay_storage_image_name(buf, len, image, name, ret_name, err);
+}
+
+int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {
+        _cleanup_free_ char *root = NULL, *layer = NULL;
+        const char *end, *s, *o;
 
         /* <root>/overlay/<layer>/merged */
         if (!endswith(mount_point, "/merged"))
@@ -340,19 +364,22 @@ int overlay_storage_name(const char *mount_point, char **ret_name, struct error 
                 return error_set(err, ENOENT, "%s is not a containers/storage overlay mount", mount_point);
         layer = strndup(s, (size_t) (end - s));
         root = strndup(mount_point, (size_t) (o - mount_point));
-        if (!layer || !root || asprintf(&dir, "%s/overlay-containers", root[0] ? root : "") < 0)
+        if (!layer || !root)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
-            (k = overlay_storage_container_image(buf, len, layer, &image, &name, err)) < 0)
-                return k;
-        free(buf);
-        buf = NULL;
-        free(dir);
-        if (asprintf(&dir, "%s/overlay-images", root) < 0)
+        return storage_name(root, "overlay", layer, ret_name, err);
+}
+
+int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *err) {
+        _cleanup_free_ char *root = NULL;
+        const char *s = strrchr(rootfs, '/');
+
+        /* <root>/vfs/dir/<layer>: the vfs driver's copy of the image, the
+         * container's own */
+        if (!s || !s[1] || s - rootfs < (ptrdiff_t) STRLEN("/vfs/dir") ||
+            strncmp(s - STRLEN("/vfs/dir"), "/vfs/dir", STRLEN("/vfs/dir")) != 0)
+                return error_set(err, ENOENT, "%s is not a containers/storage vfs folder", rootfs);
+        root = strndup(rootfs, (size_t) (s - STRLEN("/vfs/dir") - rootfs));
+        if (!root)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
-                return k;
-        /* the name it was run by while the image still holds it, not
-         * whichever of the image's names is first */
-        return overlay_storage_image_name(buf, len, image, name, ret_name, err);
+        return storage_name(root, "vfs", s + 1, ret_name, err);
 }

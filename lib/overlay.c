@@ -1001,6 +1001,13 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
                 if (k < 0 && err.msg[0])
                         p.name_note = strdup(err.msg);
                 k = k == -ENOMEM ? k : 0;
+        } else if (k >= 0 && want_name && !m.mount_point) {     /* no overlay: Podman's vfs driver? */
+                struct error err = {};
+
+                k = overlay_storage_vfs_name(rootfs, &p.image_name, &err);
+                if (k < 0 && k != -ENOENT && err.msg[0])
+                        p.name_note = strdup(err.msg);
+                k = k == -ENOMEM ? k : 0;
         }
         overlay_mount_done(&m);
         if (k == -ENOMEM) {

@@ -85,8 +85,9 @@ void overlay_probe_done(struct overlay_probe *p);
  * an overlay mount whose lowers are root-owned private folders and whose
  * upper holds only the runtime's empty mountpoints?  Then ret->identity is
  * set.  With want_name, the image's name is looked up in containers/storage
- * when the mount is one of its layers, or in Docker's metadata for
- * container_id (the runtime's id of the container) when it is Docker's.  Never fails: every reason is in
+ * when the mount is one of its layers (or rootfs its vfs driver's folder),
+ * or in Docker's metadata for container_id (the runtime's id of the
+ * container) when it is Docker's.  Never fails: every reason is in
  * ret->why_not / ret->name_note (-ENOMEM only when memory runs out). */
 int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret);
 
@@ -108,6 +109,11 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
  * root-owned metadata: the name the container was created from while the
  * image still holds it, else the image's first name. */
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
+
+/* The same for a container of containers/storage's vfs driver, whose
+ * rootfs is <root>/vfs/dir/<layer> (no overlay mount); -ENOENT when rootfs
+ * is not such a folder. */
+int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *err);
 
 /* Docker's config.v2.json for container id: Config.Image, the image it was
  * made from as `docker run` was given it, and *ret_image_id its "Image"

@@ -501,13 +501,41 @@ static void test_real_mounts(const char *t) {
         overlay_probe_done(&p);
 }
 
+/* Podman's vfs driver: the rootfs is <root>/vfs/dir/<layer>, named from
+ * <root>/vfs-containers and vfs-images */
+static void test_vfs_name(const char *t) {
+        char root[4096], rootfs[4096], f[4096];
+        struct error err = {};
+        char *name = NULL;
+
+        snprintf(root, sizeof(root), "%s/vfs-store", t);
+        snprintf(f, sizeof(f), "%s/vfs-containers/containers.json", root);
+        test_write_file(f, "[{\"id\":\"c1\",\"image\":\"i1\",\"layer\":\"L1\",\"metadata\":"
+                           "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i1\\\"}\"}]");
+        snprintf(f, sizeof(f), "%s/vfs-images/images.json", root);
+        test_write_file(f, "[{\"id\":\"i1\",\"names\":[\"localhost/a:1\",\"x:y\"]}]");
+        snprintf(rootfs, sizeof(rootfs), "%s/vfs/dir/L1", root);
+        CHECK_MSG(overlay_storage_vfs_name(rootfs, &name, &err) == 0 && streq_ptr(name, "x:y"), "%s", err.msg);
+        free(name);
+        name = NULL;
+        static const char *const not_vfs[] = { "/a/b", "/r/vfs/dir/", "/r/vfs/L1", "vfs/dir/L1" };
+        for (size_t i = 0; i < ELEMENTSOF(not_vfs); i++)
+                CHECK_MSG(overlay_storage_vfs_name(not_vfs[i], &name, &err) == -ENOENT && !name &&
+                                  strstr(err.msg, "not a containers/storage vfs folder"),
+                          "%s: %s", not_vfs[i], err.msg);
+        snprintf(rootfs, sizeof(rootfs), "%s/vfs/dir/L2", root);
+        CHECK(overlay_storage_vfs_name(rootfs, &name, &err) == -ENOENT && !name && strstr(err.msg, "no container"));
+}
+
 int main(void) {
         test_mountinfo();
         test_many_lowers();
         test_unescape();
         test_storage_json();
-        if (geteuid() == 0)
+        if (geteuid() == 0) {
                 test_real_mounts(test_tmpdir());
+                test_vfs_name(test_tmpdir());
+        }
         else
                 fprintf(stderr, "skip real mounts: not root\n");
         return test_end();
