@@ -98,25 +98,38 @@ int overlay_storage_container_image(const char *buf, size_t len, const char *lay
         return *ret_image ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
+/* The length of name's repository: without ":tag" or "@digest". */
+static size_t repository_len(const char *name) {
+        const char *slash = strrchr(name, '/'), *at = strchr(name, '@');
+        const char *colon = strrchr(slash ? slash : name, ':');
+
+        return at ? (size_t) (at - name) : colon ? (size_t) (colon - name) : strlen(name);
+}
+
 /* Whether the image i is still called name: one of its names, or
- * <repository>@<digest> of one of its digests (a container created by
- * digest).  A name moved to another image since (podman tag) is not. */
+ * <repository>@<digest> with the repository of one of its names and one of
+ * its digests (a container created by digest).  A name moved to another
+ * image since (podman tag) is not, nor a repository it never had. */
 static bool holds_name(json_t *i, const char *name) {
         const char *at = strrchr(name, '@');
+        bool digest = false, repository = false;
         size_t k;
         json_t *v;
 
-        json_array_foreach(json_object_get(i, "names"), k, v)
-                if (streq_ptr(json_string_value(v), name))
+        json_array_foreach(json_object_get(i, "names"), k, v) {
+                const char *n = json_string_value(v);
+
+                if (streq_ptr(n, name))
                         return true;
-        if (!at)
+                repository = repository || (n && at && repository_len(n) == (size_t) (at - name) &&
+                                            strncmp(n, name, (size_t) (at - name)) == 0);
+        }
+        if (!at || !repository)
                 return false;
-        if (streq_ptr(json_string_value(json_object_get(i, "digest")), at + 1))
-                return true;
+        digest = streq_ptr(json_string_value(json_object_get(i, "digest")), at + 1);
         json_array_foreach(json_object_get(i, "digests"), k, v)
-                if (streq_ptr(json_string_value(v), at + 1))
-                        return true;
-        return false;
+                digest = digest || streq_ptr(json_string_value(v), at + 1);
+        return digest;
 }
 
 int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,

@@ -189,6 +189,7 @@ static void test_storage_json(void) {
                 { "i1", "localhost/pc-busybox@sha256:00", "localhost/pc-busybox@sha256:00" },
                 { "i1", "moved:1", "localhost/pc-busybox:test" },             /* tagged onto another image since */
                 { "i1", "localhost/pc-busybox@sha256:11", "localhost/pc-busybox:test" },
+                { "i1", "allowed.example/trusted@sha256:00", "localhost/pc-busybox:test" }, /* not its repository */
                 { "i2", "x:y", NULL },                                         /* untagged since */
         };
         for (size_t i = 0; i < ELEMENTSOF(held); i++) {
