@@ -98,8 +98,9 @@ printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
 # 3b. a container created by a name that `docker tag` then moves to another
 #     image (docker ps shows its image's id): named by a name its image
 #     still has, not the one that now names the other
-$D tag localhost/pc:vuln localhost/pc:alias && $D create --network none --name pc-retag localhost/pc:alias \
-        /bin/sh -c 'echo started' >/dev/null && $D tag localhost/pc:fixed localhost/pc:alias || fail "docker tag, create"
+$D tag localhost/pc:vuln localhost/pc:alias &&
+        $D create --network none --name pc-retag localhost/pc:alias /bin/sh -c 'echo started' >/dev/null &&
+        $D tag localhost/pc:fixed localhost/pc:alias || fail "docker tag, create"
 OUT=$(timeout 60 $D start -a pc-retag 2>&1 </dev/null) && fail "the vulnerable container started: $OUT"
 grep -qF "portcullis: blocked localhost/pc:vuln: 1 CRITICAL at or above HIGH" <<<"$OUT" ||
         fail "after docker tag moved its name: $OUT"

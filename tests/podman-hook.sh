@@ -160,6 +160,7 @@ out=$($P run --name pc-warn --network none $LIMITS localhost/pc-curl:deb12u3 /bi
 [ "$out" = "started" ] || fail "podman showed more than the container's output: $out"
 id=$($P inspect --format '{{.Id}}' pc-warn)
 sleep 0.2
-grep -q "^<84>.*portcullis: warning: localhost/pc-curl:deb12u3: 1 CRITICAL at or above HIGH.*\\[container=$id image=localhost/pc-curl:deb12u3\\]\$" \
+img=localhost/pc-curl:deb12u3
+grep -q "^<84>.*portcullis: warning: $img: 1 CRITICAL at or above HIGH.*\\[container=$id image=$img\\]\$" \
         "$tmp/received" || fail "the warning is not in syslog: $(cat "$tmp/received")"
 echo "ok: podman loaded the generated hooks.d file; a warned start is in syslog, not in podman's output" >&2

@@ -180,7 +180,8 @@ static void test_storage_json(void) {
         CHECK_STREQ(name, "localhost/pc-busybox:test");
         CHECK(overlay_storage_image_name(images, strlen(images), "i2", NULL, &none, &err) == -ENOENT);
         CHECK(overlay_storage_image_name(images, strlen(images), "i3", NULL, &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name("{}", 2, "i1", NULL, &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
+        CHECK(overlay_storage_image_name("{}", 2, "i1", NULL, &none, &err) == -EINVAL &&
+              strstr(err.msg, "images.json"));
         /* the name a container was run by, while the image still holds it */
         static const struct {
                 const char *image, *prefer, *name;
