@@ -179,7 +179,14 @@ static void set_name(struct start *h) {
         h->ctx.namespace = annotations_trusted(h) ? oci_namespace(h->state.annotations, h->oci.annotations) : NULL;
         h->ctx.annotations = h->annotations;
         h->ctx.now = time(NULL);
-        if (image)
+        if (image && h->ov.layers_identity) {
+                /* judged by what the container holds now (a restarted one
+                 * that changed itself), not by the image: a line naming the
+                 * image alone would blame it, and 'scan' of it finds nothing */
+                snprintf(h->name_buf, sizeof(h->name_buf), "%s as changed by container %s (%s)", image,
+                         h->state.id ? h->state.id : strna(h->o->containerd_id), strna(h->ov.why_not));
+                h->name = h->name_buf;
+        } else if (image)
                 h->name = image;
         else {
                 snprintf(h->name_buf, sizeof(h->name_buf), "container %s",

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The image's name from containers/storage's own metadata (Podman, CRI-O):
  * <root>/overlay-containers/containers.json lists the containers with their
- * read-write layer and image id, <root>/overlay-images/images.json the
- * images with their names.  The mount says which layer is the container's
+ * read-write layer, image id and the image name they were created from
+ * (metadata), <root>/overlay-images/images.json the images with their
+ * names.  The mount says which layer is the container's
  * (<root>/overlay/<layer>/merged), so the name comes from files only root
  * can write, not from anything the container says; it serves as the name
  * shown and matched by scopes, never as the identity.
@@ -59,8 +60,25 @@ static bool printable(const char *s) {
         return true;
 }
 
+/* The name the container was created from, as `podman ps` shows it: its
+ * "metadata" (a JSON string Podman and CRI-O write) holds "image-name" and
+ * "image-id"; the name only when the id is the container's image.  NULL
+ * when there is none. */
+static char *created_from(json_t *c, const char *image) {
+        const char *meta = json_string_value(json_object_get(c, "metadata")), *name;
+        json_t *m = meta ? json_loads(meta, JSON_REJECT_DUPLICATES, NULL) : NULL;
+        char *ret = NULL;
+
+        name = json_string_value(json_object_get(m, "image-name"));
+        if (name && name[0] && strlen(name) <= STORAGE_NAME_MAX && printable(name) &&
+            streq_ptr(json_string_value(json_object_get(m, "image-id")), image))
+                ret = strdup(name);
+        json_decref(m);
+        return ret;
+}
+
 int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
-                                    struct error *err) {
+                                    char **ret_name, struct error *err) {
         json_t *root = NULL, *c;
         const char *image;
         int k;
@@ -75,11 +93,47 @@ int overlay_storage_container_image(const char *buf, size_t len, const char *lay
                 return error_set(err, ENOENT, "containers.json: no container with layer %s and an image id", layer);
         }
         *ret_image = strdup(image);
+        *ret_name = *ret_image ? created_from(c, image) : NULL;
         json_decref(root);
         return *ret_image ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err) {
+/* The length of name's repository: without ":tag" or "@digest". */
+static size_t repository_len(const char *name) {
+        const char *slash = strrchr(name, '/'), *at = strchr(name, '@');
+        const char *colon = strrchr(slash ? slash : name, ':');
+
+        return at ? (size_t) (at - name) : colon ? (size_t) (colon - name) : strlen(name);
+}
+
+/* Whether the image i is still called name: one of its names, or
+ * <repository>@<digest> with the repository of one of its names and one of
+ * its digests (a container created by digest).  A name moved to another
+ * image since (podman tag) is not, nor a repository it never had. */
+static bool holds_name(json_t *i, const char *name) {
+        const char *at = strrchr(name, '@');
+        bool digest = false, repository = false;
+        size_t k;
+        json_t *v;
+
+        json_array_foreach(json_object_get(i, "names"), k, v) {
+                const char *n = json_string_value(v);
+
+                if (streq_ptr(n, name))
+                        return true;
+                repository = repository || (n && at && repository_len(n) == (size_t) (at - name) &&
+                                            strncmp(n, name, (size_t) (at - name)) == 0);
+        }
+        if (!at || !repository)
+                return false;
+        digest = streq_ptr(json_string_value(json_object_get(i, "digest")), at + 1);
+        json_array_foreach(json_object_get(i, "digests"), k, v)
+                digest = digest || streq_ptr(json_string_value(v), at + 1);
+        return digest;
+}
+
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,
+                               struct error *err) {
         json_t *root = NULL, *i;
         const char *name;
         int k;
@@ -88,7 +142,8 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
         if (k < 0)
                 return k;
         i = find_by(root, "id", image);
-        name = i ? json_string_value(json_array_get(json_object_get(i, "names"), 0)) : NULL;
+        name = i && prefer && holds_name(i, prefer) ? prefer
+               : i ? json_string_value(json_array_get(json_object_get(i, "names"), 0)) : NULL;
         if (!name || !name[0] || strlen(name) > STORAGE_NAME_MAX || !printable(name)) {
                 json_decref(root);
                 return error_set(err, ENOENT, "images.json: image %s has no name", image);
@@ -124,10 +179,11 @@ static int read_trusted(const char *folder, const char *file, char **ret, size_t
         return read_full_fd(fd, OVERLAY_STORAGE_JSON_MAX, path, ret, ret_len, err);
 }
 
-int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err) {
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, char **ret_image_id,
+                              struct error *err) {
         json_error_t jerr;
         json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-        const char *name;
+        const char *name, *image_id;
 
         if (!root)
                 return error_set(err, EINVAL, "config.v2.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
@@ -140,7 +196,79 @@ int overlay_docker_image_name(const char *buf, size_t len, const char *id, char 
                 json_decref(root);
                 return error_set(err, ENOENT, "config.v2.json: container %s names no image", id);
         }
+        image_id = json_string_value(json_object_get(root, "Image"));
         *ret_name = strdup(name);
+        *ret_image_id = image_id ? strdup(image_id) : NULL;
+        json_decref(root);
+        if (!*ret_name || (image_id && !*ret_image_id)) {
+                free(*ret_name);
+                *ret_name = NULL;
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
+/* name as Docker resolves it (distribution's ParseNormalizedNamed, then
+ * the default tag): "nginx" is docker.io/library/nginx:latest; a first
+ * component with a '.' or ':', or "localhost", is a registry. */
+static char *docker_normalize(const char *name) {
+        size_t n = strcspn(name, "@"), d;       /* the repository and its tag; name + n: "@<digest>" or "" */
+        const char *slash = memchr(name, '/', n), *path = name, *domain = "docker.io", *tag;
+        char *ret = NULL;
+
+        d = slash ? (size_t) (slash - name) : 0;
+        if (slash && (memchr(name, '.', d) || memchr(name, ':', d) || (d == 9 && startswith(name, "localhost")))) {
+                path = slash + 1;
+                if (!(d == 15 && startswith(name, "index.docker.io")))
+                        domain = strndupa(name, d);
+        }
+        tag = memrchr(path, ':', n - (size_t) (path - name));
+        if (tag && memchr(tag, '/', n - (size_t) (tag - name)))
+                tag = NULL;
+        if (asprintf(&ret, "%s/%s%.*s%s%s", domain,
+                     streq_ptr(domain, "docker.io") && !memchr(path, '/', n - (size_t) (path - name)) ? "library/" : "",
+                     (int) (n - (size_t) (path - name)), path, tag || name[n] ? "" : ":latest", name + n) < 0)
+                return NULL;
+        return ret;
+}
+
+/* Whether repositories.json's key names the same reference as name. */
+static bool same_reference(const char *key, const char *name) {
+        _cleanup_free_ char *a = docker_normalize(key), *b = docker_normalize(name);
+
+        return a && b && streq_ptr(a, b);
+}
+
+int overlay_docker_held_name(const char *buf, size_t len, const char *name, const char *image_id, char **ret_name,
+                             struct error *err) {
+        json_error_t jerr;
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr), *repo, *v;
+        const char *first = NULL, *repo_name, *key, *hex = image_id ? image_id + STRLEN("sha256:") : NULL;
+        bool held = false;
+
+        if (!root)
+                return error_set(err, EINVAL, "repositories.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+        if (!image_id || !startswith(image_id, "sha256:")) {
+                json_decref(root);
+                return error_set(err, ENOENT, "config.v2.json names no image id");
+        }
+        /* run by the image's id (or a prefix of it), as `docker run a5fd8e94` */
+        held = strspn(name, "0123456789abcdef") == strlen(name) && startswith(hex, name);
+        held = held || (startswith(name, "sha256:") && startswith(image_id, name) && strlen(name) > STRLEN("sha256:"));
+        json_object_foreach(json_object_get(root, "Repositories"), repo_name, repo)
+                json_object_foreach(repo, key, v) {
+                        if (!streq_ptr(json_string_value(v), image_id))
+                                continue;
+                        if (!first && key[0] && strlen(key) <= STORAGE_NAME_MAX && printable(key))
+                                first = key;
+                        held = held || same_reference(key, name);
+                }
+        if (!held && !first) {
+                json_decref(root);
+                return error_set(err, ENOENT, "repositories.json: image %s has no name (%s names another image now)",
+                                 image_id, name);
+        }
+        *ret_name = strdup(held ? name : first);
         json_decref(root);
         return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
 }
@@ -175,7 +303,7 @@ static int docker_mount(const char *mount_point, char **ret_root, char **ret_mou
 }
 
 int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err) {
-        _cleanup_free_ char *root = NULL, *mount_id = NULL, *dir = NULL, *buf = NULL;
+        _cleanup_free_ char *root = NULL, *mount_id = NULL, *dir = NULL, *buf = NULL, *name = NULL, *image_id = NULL;
         size_t len;
         int k;
 
@@ -194,16 +322,49 @@ int overlay_docker_name(const char *mount_point, const char *id, char **ret_name
         free(dir);
         if (asprintf(&dir, "%s/containers/%s", root, id) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "config.v2.json", &buf, &len, err)) < 0)
+        if ((k = read_trusted(dir, "config.v2.json", &buf, &len, err)) < 0 ||
+            (k = overlay_docker_image_name(buf, len, id, &name, &image_id, err)) < 0)
                 return k;
-        return overlay_docker_image_name(buf, len, id, ret_name, err);
+        /* the name it was run by while the image still holds it (`docker
+         * tag` may have moved it to another image since) */
+        free(TAKE_PTR(buf));
+        free(dir);
+        if (asprintf(&dir, "%s/image/overlay2", root) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "repositories.json", &buf, &len, err)) < 0)
+                return k;
+        return overlay_docker_held_name(buf, len, name, image_id, ret_name, err);
+}
+
+/* The name of the image of the container whose layer is layer, from
+ * <root>/<driver>-containers/containers.json and
+ * <root>/<driver>-images/images.json. */
+static int storage_name(const char *root, const char *driver, const char *layer, char **ret_name,
+                        struct error *err) {
+        _cleanup_free_ char *buf = NULL, *image = NULL, *dir = NULL, *name = NULL;
+        size_t len;
+        int k;
+
+        if (asprintf(&dir, "%s/%s-containers", root, driver) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
+            (k = overlay_storage_container_image(buf, len, layer, &image, &name, err)) < 0)
+                return k;
+        free(buf);
+        buf = NULL;
+        free(dir);
+        if (asprintf(&dir, "%s/%s-images", root, driver) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
+                return k;
+        /* the name it was run by while the image still holds it, not
+         * whichever of the image's names is first */
+        return overlay_storage_image_name(buf, len, image, name, ret_name, err);
 }
 
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err) {
-        _cleanup_free_ char *root = NULL, *layer = NULL, *buf = NULL, *image = NULL, *dir = NULL;
+        _cleanup_free_ char *root = NULL, *layer = NULL;
         const char *end, *s, *o;
-        size_t len;
-        int k;
 
         /* <root>/overlay/<layer>/merged */
         if (!endswith(mount_point, "/merged"))
@@ -216,17 +377,22 @@ int overlay_storage_name(const char *mount_point, char **ret_name, struct error 
                 return error_set(err, ENOENT, "%s is not a containers/storage overlay mount", mount_point);
         layer = strndup(s, (size_t) (end - s));
         root = strndup(mount_point, (size_t) (o - mount_point));
-        if (!layer || !root || asprintf(&dir, "%s/overlay-containers", root[0] ? root : "") < 0)
+        if (!layer || !root)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "containers.json", &buf, &len, err)) < 0 ||
-            (k = overlay_storage_container_image(buf, len, layer, &image, err)) < 0)
-                return k;
-        free(buf);
-        buf = NULL;
-        free(dir);
-        if (asprintf(&dir, "%s/overlay-images", root) < 0)
+        return storage_name(root, "overlay", layer, ret_name, err);
+}
+
+int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *err) {
+        _cleanup_free_ char *root = NULL;
+        const char *s = strrchr(rootfs, '/');
+
+        /* <root>/vfs/dir/<layer>: the vfs driver's copy of the image, the
+         * container's own */
+        if (!s || !s[1] || s - rootfs < (ptrdiff_t) STRLEN("/vfs/dir") ||
+            strncmp(s - STRLEN("/vfs/dir"), "/vfs/dir", STRLEN("/vfs/dir")) != 0)
+                return error_set(err, ENOENT, "%s is not a containers/storage vfs folder", rootfs);
+        root = strndup(rootfs, (size_t) (s - STRLEN("/vfs/dir") - rootfs));
+        if (!root)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
-                return k;
-        return overlay_storage_image_name(buf, len, image, ret_name, err);
+        return storage_name(root, "vfs", s + 1, ret_name, err);
 }

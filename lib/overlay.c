@@ -863,6 +863,36 @@ static int find_mount(const char *rootfs, struct overlay_mount *m, struct overla
         return 1;
 }
 
+/* Whether real (a resolved lower) is where a store keeps its committed
+ * layers, which it never writes again: containerd's overlayfs snapshotter
+ * <root>/snapshots/<n>/fs, containers/storage <root>/overlay/<id>/diff,
+ * Docker <root>/overlay2/<id>/diff.  Any other folder may be changed in
+ * place, keeping its path and inode: `podman run --rootfs DIR:O` mounts DIR
+ * itself as the lower, and the verdict kept for it would be served after
+ * DIR's packages changed. */
+static bool store_layer(const char *real) {
+        const char *c[3] = {}, *e = real + strlen(real);
+        size_t n[3] = {};
+
+        for (int i = 2; i >= 0; i--) {
+                const char *s = e;
+
+                while (s > real && s[-1] != '/')
+                        s--;
+                if (s == e || s == real)
+                        return false;
+                c[i] = s;
+                n[i] = (size_t) (e - s);
+                e = s - 1;
+        }
+        if (n[2] == 2 && strncmp(c[2], "fs", 2) == 0 && n[0] == STRLEN("snapshots") &&
+            strncmp(c[0], "snapshots", n[0]) == 0)
+                return strspn(c[1], "0123456789") == n[1];
+        return n[2] == 4 && strncmp(c[2], "diff", 4) == 0 &&
+               ((n[0] == STRLEN("overlay") && strncmp(c[0], "overlay", n[0]) == 0) ||
+                (n[0] == STRLEN("overlay2") && strncmp(c[0], "overlay2", n[0]) == 0));
+}
+
 static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, const char *home, char ***ret_real) {
         _cleanup_strv_free_ char **real = NULL;
         struct strbuf b = { .max = (size_t) OVERLAY_LAYERS_MAX * (PATH_MAX + 80) };
@@ -879,6 +909,13 @@ static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, c
                         break;
                 if (k < 0) {
                         k = set_why(p, "a lower layer can't vouch for the image: %s", strempty(why));
+                        k = k < 0 ? k : -EPERM;
+                        break;
+                }
+                if (!store_layer(r)) {
+                        k = set_why(p, "the lower layer %s is not a committed layer of a container store "
+                                    "(snapshots/N/fs, overlay/ID/diff, overlay2/ID/diff) and could change in place",
+                                    r);
                         k = k < 0 ? k : -EPERM;
                         break;
                 }
@@ -962,6 +999,13 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
                         k = overlay_docker_name(m.mount_point, container_id, &p.image_name, &err);
                 }
                 if (k < 0 && err.msg[0])
+                        p.name_note = strdup(err.msg);
+                k = k == -ENOMEM ? k : 0;
+        } else if (k >= 0 && want_name && !m.mount_point) {     /* no overlay: Podman's vfs driver? */
+                struct error err = {};
+
+                k = overlay_storage_vfs_name(rootfs, &p.image_name, &err);
+                if (k < 0 && k != -ENOENT && err.msg[0])
                         p.name_note = strdup(err.msg);
                 k = k == -ENOMEM ? k : 0;
         }

@@ -85,34 +85,55 @@ void overlay_probe_done(struct overlay_probe *p);
  * an overlay mount whose lowers are root-owned private folders and whose
  * upper holds only the runtime's empty mountpoints?  Then ret->identity is
  * set.  With want_name, the image's name is looked up in containers/storage
- * when the mount is one of its layers, or in Docker's metadata for
- * container_id (the runtime's id of the container) when it is Docker's.  Never fails: every reason is in
+ * when the mount is one of its layers (or rootfs its vfs driver's folder),
+ * or in Docker's metadata for container_id (the runtime's id of the
+ * container) when it is Docker's.  Never fails: every reason is in
  * ret->why_not / ret->name_note (-ENOMEM only when memory runs out). */
 int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret);
 
 /* containers/storage metadata (lib/overlay-storage.c): in containers.json
  * (an array of containers), the image id of the container whose "layer" is
- * layer; in images.json (an array of images), the first name of the image
- * with that id.  -ENOENT when there is none; -EINVAL with a message when
- * the file is not what containers/storage writes. */
+ * layer, and *ret_name the name it was created from (its metadata's
+ * image-name, as `podman ps` shows it) or NULL; in images.json (an array of
+ * images), the name of the image with that id: prefer when the image still
+ * holds it (one of its names, or <repository>@ one of its digests), else
+ * its first.  -ENOENT when there is none; -EINVAL with a message when the file is not what
+ * containers/storage writes. */
 int overlay_storage_container_image(const char *buf, size_t len, const char *layer, char **ret_image,
-                                    struct error *err);
-int overlay_storage_image_name(const char *buf, size_t len, const char *image, char **ret_name, struct error *err);
+                                    char **ret_name, struct error *err);
+int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,
+                               struct error *err);
 
 /* The name of the image of the containers/storage layer mounted at
  * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own
- * root-owned metadata. */
+ * root-owned metadata: the name the container was created from while the
+ * image still holds it, else the image's first name. */
 int overlay_storage_name(const char *mount_point, char **ret_name, struct error *err);
 
+/* The same for a container of containers/storage's vfs driver, whose
+ * rootfs is <root>/vfs/dir/<layer> (no overlay mount); -ENOENT when rootfs
+ * is not such a folder. */
+int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *err);
+
 /* Docker's config.v2.json for container id: Config.Image, the image it was
- * made from.  -EINVAL when the file is not Docker's for that container,
- * -ENOENT when it names no image. */
-int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, struct error *err);
+ * made from as `docker run` was given it, and *ret_image_id its "Image"
+ * (sha256:<id>, or NULL).  -EINVAL when the file is not Docker's for that
+ * container, -ENOENT when it names no image. */
+int overlay_docker_image_name(const char *buf, size_t len, const char *id, char **ret_name, char **ret_image_id,
+                              struct error *err);
+
+/* Docker's image/<driver>/repositories.json: name when it still names
+ * image_id (a key naming the same reference once Docker's defaults are
+ * applied -- docker.io/library/, :latest -- maps to it), or names it by id;
+ * else the first key that maps to image_id.  -ENOENT when none does. */
+int overlay_docker_held_name(const char *buf, size_t len, const char *name, const char *image_id, char **ret_name,
+                             struct error *err);
 
 /* The name of the image of Docker container id (its 64-digit id), whose
  * overlay2 mount is mount_point (<data-root>/overlay2/<mount id>/merged),
  * from <data-root>'s own root-owned metadata: the container's mount-id
- * must name that mount. */
+ * must name that mount; the name it was run by while the image still holds
+ * it, else one the image holds. */
 int overlay_docker_name(const char *mount_point, const char *id, char **ret_name, struct error *err);
 
 /* path resolved to a folder whose every step is root's and writable by root

@@ -47,6 +47,9 @@ cleanup() {
                 tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF -- "-address $SOCK " && kill -9 "${d#/proc/}" 2>/dev/null
         done
         grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+        # runc's state folder of this run's namespace (outside $T, see NS),
+        # once its containers are gone
+        rmdir "/run/containerd/runc/$NS" 2>/dev/null
         rm -rf "$T"
 }
 trap cleanup EXIT

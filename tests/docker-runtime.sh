@@ -5,7 +5,8 @@
 # wrapper as runtime "portcullis", the default), `docker run` of the images
 # containerd-shim.sh builds: busybox + Debian 12's libcurl4 7.88.1-10+deb12u3 (vulnerable:
 # blocked, the reason in docker's error) and +deb12u4 (fixed: starts); the
-# image named from Docker's own files, for the audit line and scopes.
+# image named from Docker's own files, for the audit line and scopes (a
+# name `docker tag` moved to another image since the create is not its).
 # Needs root, dockerd (Debian: docker.io), umoci, skopeo and busybox-static;
 # skips (77) without them.
 set -u
@@ -93,6 +94,17 @@ d = json.loads(sys.stdin.read())
 assert d["decision"] == "audit" and d["scope"] == "pc" and d["image"] == "localhost/pc:vuln", d' ||
         fail "the audit scope: $(tail -1 "$T/audit.log")"
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+
+# 3b. a container created by a name that `docker tag` then moves to another
+#     image (docker ps shows its image's id): named by a name its image
+#     still has, not the one that now names the other
+$D tag localhost/pc:vuln localhost/pc:alias &&
+        $D create --network none --name pc-retag localhost/pc:alias /bin/sh -c 'echo started' >/dev/null &&
+        $D tag localhost/pc:fixed localhost/pc:alias || fail "docker tag, create"
+OUT=$(timeout 60 $D start -a pc-retag 2>&1 </dev/null) && fail "the vulnerable container started: $OUT"
+grep -qF "portcullis: blocked localhost/pc:vuln: 1 CRITICAL at or above HIGH" <<<"$OUT" ||
+        fail "after docker tag moved its name: $OUT"
+$D rm -f pc-retag >/dev/null 2>&1
 
 # 4. portcullis ps finds Docker's running containers (its runc root,
 #    /run/docker/runtime-runc by default, here under the exec root), named

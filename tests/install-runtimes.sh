@@ -206,7 +206,7 @@ podman_part() {
         done
         # shellcheck disable=SC2086
         out=$(in_host $PODMAN run --name pc-vuln --network none $LIMITS localhost/pc-curl:vuln /bin/sh -c 'echo started' 2>&1); rc=$?
-        [ "$rc" -ne 0 ] && ! grep -q '^started' <<<"$out" && grep -qF "portcullis: blocked container" <<<"$out" &&
+        [ "$rc" -ne 0 ] && ! grep -q '^started' <<<"$out" && grep -qF "portcullis: blocked localhost/pc-curl:vuln" <<<"$out" &&
                 grep -qF "$BLOCKED" <<<"$out" || fail "podman: the vulnerable image was not blocked: rc $rc: $out"
         # shellcheck disable=SC2086
         out=$(in_host $PODMAN run --name pc-fixed --network none $LIMITS localhost/pc-curl:fixed /bin/sh -c 'echo started' 2>&1); rc=$?

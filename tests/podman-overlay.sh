@@ -8,8 +8,14 @@
 #    identity_source overlay, though trust_image_digest is false;
 #  - the image's name comes from containers/storage's own
 #    overlay-containers/containers.json and overlay-images/images.json, so
-#    the block line, the audit line and scopes name the image, not the
-#    container id (a scope on the image's name applies).
+#    the block line, the audit line and scopes name the image as it was
+#    run (an image's second name too, while the image holds it), not the
+#    container id (a scope on the image's name applies);
+#  - a container started again after changing its packages is named as
+#    changed, the file named;
+#  - `--rootfs DIR:O` (DIR itself the lower, a folder that changes in
+#    place) is no image: its inventory decides every start;
+#  - `podman build` gates RUN steps only with its own --hooks-dir.
 # Needs root, podman, runc and busybox-static; skips (77) without them.
 set -eu
 
@@ -80,3 +86,108 @@ done
 [ "$cache1" = miss ] && [ "$cache2" = hit ] && [ "$id1" = "$id2" ] && case "$id1" in overlay:sha256:*) true ;; *) false ;; esac ||
         fail "second start not a hit on the overlay identity: $cache1 $cache2 $id1 $id2"
 echo "ok: second container of the image: a hit on $id2" >&2
+
+# 2b. the vulnerable image run by a second name: the name it was run by (as
+#     `podman ps` shows it, containers.json's metadata), not the image's
+#     first name, is the one shown and matched by scopes
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u3 localhost/pc-alias:1 || fail "podman tag"
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS localhost/pc-alias:1 /bin/sh -c 'echo started' 2>&1); then
+        fail "the vulnerable image started by its second name: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-alias:1: 1 CRITICAL at or above HIGH"*) ;;
+*) fail "the block line does not name the image as it was run: $err" ;;
+esac
+[ "$(last image)" = localhost/pc-alias:1 ] || fail "audit image: $(tail -1 "$tmp/audit.log")"
+# ... created by that name, which then moves to the clean image before the
+# start: the name is the image's own again, not one that names another
+# shellcheck disable=SC2086
+$P create --name pc-retag --network none $LIMITS localhost/pc-alias:1 /bin/sh -c 'echo started' >/dev/null ||
+        fail "podman create"
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u4 localhost/pc-alias:1 || fail "podman tag onto the clean image"
+# shellcheck disable=SC2086
+if err=$($P start -a pc-retag 2>&1); then
+        fail "the vulnerable container started after its name moved: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-curl:deb12u3: 1 CRITICAL at or above HIGH"*) ;;
+*) fail "after the name moved to another image: $err" ;;
+esac
+echo "ok: named as it was run, while the image holds that name" >&2
+
+# 2c. a container of a clean image that downgraded curl, started again: its
+#     inventory decides, and the line says the findings are the changed
+#     container's, naming the file, not the image's alone
+# shellcheck disable=SC2086
+$P tag localhost/pc-curl:deb12u4 localhost/pc-clean:1 || fail "podman tag"
+# shellcheck disable=SC2086
+out=$($P run --name pc-changed --network none $LIMITS localhost/pc-clean:1 \
+        /bin/sh -c 'sed -i s/deb12u4/deb12u3/ /var/lib/dpkg/status && echo started' 2>&1) || fail "pc-changed: $out"
+id=$($P inspect --format '{{.Id}}' pc-changed)
+# shellcheck disable=SC2086
+if err=$($P start -a pc-changed 2>&1); then
+        fail "the changed container started again: $err"
+fi
+why="the upper layer holds the file /var/lib/dpkg/status: the container's own changes"
+case "$err" in
+*"portcullis: blocked localhost/pc-clean:1 as changed by container $id ($why): 1 CRITICAL"*) ;;
+*) fail "the block line blames the image: $err" ;;
+esac
+[ "$(last image)" = localhost/pc-clean:1 ] && [ "$(last identity_source)" = inventory ] ||
+        fail "changed container: $(tail -1 "$tmp/audit.log")"
+echo "ok: a changed container is named as such" >&2
+
+# 3. podman run --rootfs DIR:O: Podman mounts DIR itself as the overlay's
+#    lower, a folder its owner changes in place (same path, same inode).  It
+#    names no image: the inventory decides each start, so the vulnerable
+#    version written into DIR after a clean start is blocked, not served the
+#    clean verdict kept for DIR.
+mkdir -p "$tmp/dir"
+tar -C "$tmp/dir" -xf "$tmp/rootfs.tar"
+sed -i 's/deb12u3/deb12u4/' "$tmp/dir/var/lib/dpkg/status"
+# shellcheck disable=SC2086
+out=$($P run --rm --network none $LIMITS --rootfs "$tmp/dir:O" /bin/sh -c 'echo started' 2>&1) ||
+        fail "--rootfs DIR:O, clean: $out"
+[ "$out" = started ] && [ "$(last identity_source)" = inventory ] ||
+        fail "--rootfs DIR:O, clean: $out $(tail -1 "$tmp/audit.log")"
+case "$(last identity_note)" in
+*"$tmp/dir is not a committed layer of a container store"*) ;;
+*) fail "--rootfs DIR:O: identity_note: $(last identity_note)" ;;
+esac
+sed -i 's/deb12u4/deb12u3/' "$tmp/dir/var/lib/dpkg/status"
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS --rootfs "$tmp/dir:O" /bin/sh -c 'echo started' 2>&1); then
+        fail "--rootfs DIR:O: the vulnerable version written into DIR started: $err"
+fi
+case "$err" in
+*"portcullis: blocked container "*": 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "--rootfs DIR:O: no block line: $err" ;;
+esac
+echo "ok: --rootfs DIR:O is judged by its inventory at each start" >&2
+
+# 4. podman build runs a RUN step with the hook only when the build is
+#    given the hooks folder (config/README.md): with it, a RUN on the
+#    vulnerable image fails the build with the block line; without, the
+#    step runs ungated (a note, should a later Podman change that)
+mkdir -p "$tmp/ctx"
+printf 'FROM localhost/pc-curl:deb12u3\nRUN echo step-ran\n' >"$tmp/ctx/Containerfile"
+# shellcheck disable=SC2086
+if err=$(timeout 120 $P build --runtime runc --hooks-dir "$tmp/hooks.d" $LIMITS --network none -t localhost/pc-built:1 \
+        "$tmp/ctx" 2>&1); then
+        fail "podman build --hooks-dir: the RUN step on the vulnerable image ran: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-curl:deb12u3"*|*"portcullis: blocked container "*) ;;
+*) fail "podman build --hooks-dir: no block line: $err" ;;
+esac
+# shellcheck disable=SC2086
+if out=$(timeout 120 $P build --runtime runc $LIMITS --network none -t localhost/pc-built:2 "$tmp/ctx" 2>&1); then
+        echo "note: podman build without --hooks-dir ran the RUN step ungated, as config/README.md says" >&2
+else
+        echo "note: podman build without --hooks-dir was gated now: update config/README.md ($out)" >&2
+fi
+echo "ok: podman build --hooks-dir gates RUN steps" >&2
+

@@ -144,37 +144,117 @@ static void test_storage_json(void) {
         static const char containers[] =
                 "[{\"id\":\"c1\",\"names\":[\"web\"],\"image\":\"i1\",\"layer\":\"L1\",\"metadata\":\"{}\"},"
                 "{\"id\":\"c2\",\"names\":[\"db\"],\"image\":\"i2\",\"layer\":\"L2\"},"
-                "{\"id\":\"c3\",\"layer\":\"L3\",\"image\":\"bad\\nid\"}]";
+                "{\"id\":\"c3\",\"layer\":\"L3\",\"image\":\"bad\\nid\"},"
+                /* run by its second name (Podman's metadata, a JSON string) */
+                "{\"id\":\"c4\",\"image\":\"i1\",\"layer\":\"L4\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i1\\\",\\\"name\\\":\\\"c4\\\"}\"},"
+                /* metadata naming another image's id, or an unprintable name: not believed */
+                "{\"id\":\"c5\",\"image\":\"i1\",\"layer\":\"L5\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i2\\\"}\"},"
+                "{\"id\":\"c6\",\"image\":\"i1\",\"layer\":\"L6\",\"metadata\":"
+                "\"{\\\"image-name\\\":\\\"x y\\\",\\\"image-id\\\":\\\"i1\\\"}\"}]";
         static const char images[] =
                 "[{\"id\":\"i1\",\"digest\":\"sha256:00\",\"names\":[\"localhost/pc-busybox:test\",\"x:y\"]},"
                 "{\"id\":\"i2\",\"names\":[]},{\"id\":\"i3\",\"names\":[\"evil name\"]}]";
-        _cleanup_free_ char *image = NULL, *name = NULL, *none = NULL;
+        _cleanup_free_ char *image = NULL, *name = NULL, *none = NULL, *run_as = NULL;
         struct error err = {};
 
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "L1", &image, &err) == 0);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L1", &image, &none, &err) == 0);
         CHECK_STREQ(image, "i1");
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "c1", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_container_image(containers, strlen(containers), "L3", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name(images, strlen(images), "i1", &name, &err) == 0);
+        CHECK(none == NULL);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "c1", &none, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L3", &none, &none, &err) == -ENOENT);
+        free(image);
+        CHECK(overlay_storage_container_image(containers, strlen(containers), "L4", &image, &run_as, &err) == 0);
+        CHECK_STREQ(image, "i1");
+        CHECK_STREQ(run_as, "x:y");
+        static const char *const unbelieved[] = { "L5", "L6" };
+        for (size_t i = 0; i < ELEMENTSOF(unbelieved); i++) {
+                free(image);
+                image = NULL;
+                CHECK(overlay_storage_container_image(containers, strlen(containers), unbelieved[i], &image, &none,
+                                                      &err) == 0);
+                CHECK_MSG(streq_ptr(image, "i1") && none == NULL, "%s", unbelieved[i]);
+        }
+        CHECK(overlay_storage_image_name(images, strlen(images), "i1", NULL, &name, &err) == 0);
         CHECK_STREQ(name, "localhost/pc-busybox:test");
-        CHECK(overlay_storage_image_name(images, strlen(images), "i2", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name(images, strlen(images), "i3", &none, &err) == -ENOENT);
-        CHECK(overlay_storage_image_name("{}", 2, "i1", &none, &err) == -EINVAL && strstr(err.msg, "images.json"));
-        CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &err) ==
+        CHECK(overlay_storage_image_name(images, strlen(images), "i2", NULL, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name(images, strlen(images), "i3", NULL, &none, &err) == -ENOENT);
+        CHECK(overlay_storage_image_name("{}", 2, "i1", NULL, &none, &err) == -EINVAL &&
+              strstr(err.msg, "images.json"));
+        /* the name a container was run by, while the image still holds it */
+        static const struct {
+                const char *image, *prefer, *name;
+        } held[] = {
+                { "i1", "x:y", "x:y" },
+                { "i1", "localhost/pc-busybox@sha256:00", "localhost/pc-busybox@sha256:00" },
+                { "i1", "moved:1", "localhost/pc-busybox:test" },             /* tagged onto another image since */
+                { "i1", "localhost/pc-busybox@sha256:11", "localhost/pc-busybox:test" },
+                { "i1", "allowed.example/trusted@sha256:00", "localhost/pc-busybox:test" }, /* not its repository */
+                { "i2", "x:y", NULL },                                         /* untagged since */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(held); i++) {
+                _cleanup_free_ char *got = NULL;
+
+                CHECK_MSG(overlay_storage_image_name(images, strlen(images), held[i].image, held[i].prefer, &got,
+                                                     &err) == (held[i].name ? 0 : -ENOENT) &&
+                                  streq_ptr(got, held[i].name),
+                          "%s %s: %s", held[i].image, held[i].prefer, strna(got));
+        }
+        CHECK(overlay_storage_container_image("[{\"layer\":\"a\",\"layer\":\"b\"}]", 29, "a", &none, &none, &err) ==
               -EINVAL);
         CHECK(none == NULL);
 
         /* Docker's config.v2.json */
         static const char docker[] = "{\"ID\":\"c1\",\"Config\":{\"Image\":\"localhost/pc:vuln\"},\"Image\":\"sha256:ab\"}";
-        _cleanup_free_ char *dname = NULL;
+        _cleanup_free_ char *dname = NULL, *did = NULL;
 
-        CHECK(overlay_docker_image_name(docker, strlen(docker), "c1", &dname, &err) == 0 &&
-              streq_ptr(dname, "localhost/pc:vuln"));
-        CHECK(overlay_docker_image_name(docker, strlen(docker), "c2", &none, &err) == -EINVAL &&
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c1", &dname, &did, &err) == 0 &&
+              streq_ptr(dname, "localhost/pc:vuln") && streq_ptr(did, "sha256:ab"));
+        CHECK(overlay_docker_image_name(docker, strlen(docker), "c2", &none, &none, &err) == -EINVAL &&
               strstr(err.msg, "not Docker's file for container c2"));
-        CHECK(overlay_docker_image_name("{\"ID\":\"c1\"}", 11, "c1", &none, &err) == -ENOENT);
-        CHECK(overlay_docker_image_name("{\"ID\":\"c1\",\"ID\":\"c2\"}", 21, "c2", &none, &err) == -EINVAL);
-        CHECK(overlay_docker_image_name("[]", 2, "c1", &none, &err) == -EINVAL);
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\"}", 11, "c1", &none, &none, &err) == -ENOENT);
+        CHECK(overlay_docker_image_name("{\"ID\":\"c1\",\"ID\":\"c2\"}", 21, "c2", &none, &none, &err) == -EINVAL);
+        CHECK(overlay_docker_image_name("[]", 2, "c1", &none, &none, &err) == -EINVAL);
+        CHECK(none == NULL);
+
+        /* repositories.json: the name it was run by while it names the
+         * container's image (Docker's familiar keys, its defaults applied),
+         * else a name the image holds */
+        static const char repos[] =
+                "{\"Repositories\":{\"localhost/pc\":{\"localhost/pc:fixed\":\"sha256:bb\",\"localhost/pc:vuln\":"
+                "\"sha256:ab\",\"localhost/pc:alias\":\"sha256:bb\"},\"nginx\":{\"nginx:1.25\":\"sha256:cd\","
+                "\"nginx:latest\":\"sha256:cd\",\"nginx@sha256:99\":\"sha256:cd\"},\"quay.io/x/y\":{\"quay.io/x/y:1\":"
+                "\"sha256:ef\"},\"localhost:5000/z\":{\"localhost:5000/z:2\":\"sha256:12\"}}}";
+        static const struct {
+                const char *name, *image_id, *held;
+        } docker_names[] = {
+                { "localhost/pc:vuln", "sha256:ab", "localhost/pc:vuln" },
+                { "localhost/pc:alias", "sha256:ab", "localhost/pc:vuln" },     /* tagged onto another image since */
+                { "nginx", "sha256:cd", "nginx" },
+                { "docker.io/library/nginx:1.25", "sha256:cd", "docker.io/library/nginx:1.25" },
+                { "index.docker.io/library/nginx:latest", "sha256:cd", "index.docker.io/library/nginx:latest" },
+                { "library/nginx@sha256:99", "sha256:cd", "library/nginx@sha256:99" },
+                { "nginx:1.24", "sha256:cd", "nginx:1.25" },
+                { "quay.io/x/y:1", "sha256:ef", "quay.io/x/y:1" },
+                { "quay.io/x/y", "sha256:ef", "quay.io/x/y:1" },                /* :latest, which it is not */
+                { "localhost:5000/z:2", "sha256:12", "localhost:5000/z:2" },
+                { "x/y:1", "sha256:ef", "quay.io/x/y:1" },                      /* docker.io/x/y:1 */
+                { "ab", "sha256:ab", "ab" },                                    /* run by its id */
+                { "sha256:ab", "sha256:ab", "sha256:ab" },
+                { "localhost/pc:alias", "sha256:77", NULL },                    /* an image no name maps to */
+                { "localhost/pc:vuln", NULL, NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(docker_names); i++) {
+                _cleanup_free_ char *got = NULL;
+
+                CHECK_MSG(overlay_docker_held_name(repos, strlen(repos), docker_names[i].name, docker_names[i].image_id,
+                                                   &got, &err) == (docker_names[i].held ? 0 : -ENOENT) &&
+                                  streq_ptr(got, docker_names[i].held),
+                          "%s %s: %s", docker_names[i].name, strna(docker_names[i].image_id), strna(got));
+        }
+        CHECK(overlay_docker_held_name("[", 1, "x", "sha256:ab", &none, &err) == -EINVAL &&
+              strstr(err.msg, "repositories.json"));
         CHECK(none == NULL);
 }
 
@@ -274,6 +354,25 @@ static void test_real_mounts(const char *t) {
         CHECK(mount_overlay(m, lower, up, work) == 0);
         CHECK_MSG(probe(m, &p) && !streq_ptr(p.identity, first), "other order");
         umount(m);
+
+        /* a folder of the admin's as a lower (podman run --rootfs DIR:O),
+         * private and root's, but no store's committed layer: it can change
+         * in place, so it names no image; nor does a store-like name whose
+         * parts are not the store's (snapshots/N/fs with N not a number) */
+        {
+                static const char *const plain[] = { "rootfs-dir", "snapshots/x1/fs", "overlay/a/b/rootfs",
+                                                     "not-overlay/a/diff" };
+
+                for (size_t i = 0; i < ELEMENTSOF(plain); i++) {
+                        snprintf(lower, sizeof(lower), "%s/%s", t, plain[i]);
+                        test_write_file(test_path(lower, "etc/os-release"), "ID=debian\n");
+                        CHECK(mount_overlay(m, lower, up, work) == 0);
+                        CHECK_MSG(!probe(m, &p) && p.refused && p.why_not &&
+                                          strstr(p.why_not, "not a committed layer of a container store"),
+                                  "%s: %s", plain[i], strna(p.why_not));
+                        umount(m);
+                }
+        }
 
         /* the symlink trick: a lower reached through a folder a user owns */
         {
@@ -404,13 +503,41 @@ static void test_real_mounts(const char *t) {
         overlay_probe_done(&p);
 }
 
+/* Podman's vfs driver: the rootfs is <root>/vfs/dir/<layer>, named from
+ * <root>/vfs-containers and vfs-images */
+static void test_vfs_name(const char *t) {
+        char root[4096], rootfs[4096], f[4096];
+        struct error err = {};
+        char *name = NULL;
+
+        snprintf(root, sizeof(root), "%s/vfs-store", t);
+        snprintf(f, sizeof(f), "%s/vfs-containers/containers.json", root);
+        test_write_file(f, "[{\"id\":\"c1\",\"image\":\"i1\",\"layer\":\"L1\",\"metadata\":"
+                           "\"{\\\"image-name\\\":\\\"x:y\\\",\\\"image-id\\\":\\\"i1\\\"}\"}]");
+        snprintf(f, sizeof(f), "%s/vfs-images/images.json", root);
+        test_write_file(f, "[{\"id\":\"i1\",\"names\":[\"localhost/a:1\",\"x:y\"]}]");
+        snprintf(rootfs, sizeof(rootfs), "%s/vfs/dir/L1", root);
+        CHECK_MSG(overlay_storage_vfs_name(rootfs, &name, &err) == 0 && streq_ptr(name, "x:y"), "%s", err.msg);
+        free(name);
+        name = NULL;
+        static const char *const not_vfs[] = { "/a/b", "/r/vfs/dir/", "/r/vfs/L1", "vfs/dir/L1" };
+        for (size_t i = 0; i < ELEMENTSOF(not_vfs); i++)
+                CHECK_MSG(overlay_storage_vfs_name(not_vfs[i], &name, &err) == -ENOENT && !name &&
+                                  strstr(err.msg, "not a containers/storage vfs folder"),
+                          "%s: %s", not_vfs[i], err.msg);
+        snprintf(rootfs, sizeof(rootfs), "%s/vfs/dir/L2", root);
+        CHECK(overlay_storage_vfs_name(rootfs, &name, &err) == -ENOENT && !name && strstr(err.msg, "no container"));
+}
+
 int main(void) {
         test_mountinfo();
         test_many_lowers();
         test_unescape();
         test_storage_json();
-        if (geteuid() == 0)
+        if (geteuid() == 0) {
                 test_real_mounts(test_tmpdir());
+                test_vfs_name(test_tmpdir());
+        }
         else
                 fprintf(stderr, "skip real mounts: not root\n");
         return test_end();
