@@ -94,18 +94,20 @@ def interleaved(cases, runs):
 
 def overlay_mount(lower, where):
     """An overlay of lower at where/merged (upper and work beside it), or None when it can't be made.
-    The lower is bind-mounted to where/lower first: where is inside the bench's 0700 folder, as a
-    snapshotter's layers are inside its 0700 root (the hook takes a layer others can reach, such as
-    the rootfs under /var/tmp, for one whose files could change, and falls back to the inventory)."""
-    for d in ("lower", "upper", "work", "merged"):
+    The lower is bind-mounted to where/snapshots/1/fs first: where is inside the bench's 0700 folder,
+    as a snapshotter's layers are inside its 0700 root, and in a layer store's shape (the hook takes
+    a layer others can reach, such as the rootfs under /var/tmp, or a folder of no store's shape for
+    one whose files could change, and falls back to the inventory)."""
+    lower_dir = f"{where}/snapshots/1/fs"
+    for d in ("snapshots/1/fs", "upper", "work", "merged"):
         os.makedirs(os.path.join(where, d), exist_ok=True)
-    if subprocess.run(["mount", "--bind", "-o", "ro", lower, f"{where}/lower"], capture_output=True).returncode:
+    if subprocess.run(["mount", "--bind", "-o", "ro", lower, lower_dir], capture_output=True).returncode:
         return None
     p = subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
-                        f"lowerdir={where}/lower,upperdir={where}/upper,workdir={where}/work", f"{where}/merged"],
+                        f"lowerdir={lower_dir},upperdir={where}/upper,workdir={where}/work", f"{where}/merged"],
                        capture_output=True, text=True)
     if p.returncode:
-        subprocess.run(["umount", f"{where}/lower"])
+        subprocess.run(["umount", lower_dir])
         return None
     return os.path.join(where, "merged")
 
@@ -234,8 +236,8 @@ def main():
         if mounted:
             subprocess.run(["umount", mounted])
             # the bind mount of the rootfs: never removed through it
-            if subprocess.run(["umount", os.path.join(t, "ovl", "lower")]).returncode:
-                sys.exit(f"{t}/ovl/lower is still mounted: unmount it before removing {t}")
+            if subprocess.run(["umount", os.path.join(t, "ovl", "snapshots", "1", "fs")]).returncode:
+                sys.exit(f"{t}/ovl/snapshots/1/fs is still mounted: unmount it before removing {t}")
         shutil.rmtree(t)
 
 
