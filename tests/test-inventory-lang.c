@@ -282,6 +282,10 @@ static void test_walk(void) {
                 { "p2", "6.0.0", "/app/node_modules/pkg-dotdot/package.json" },
                 /* a pnpm link into its store: read once, where it is */
                 { "chalk", "5.0.0", "/app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json" },
+                /* links into a node_modules folder where the walk reads no
+                 * package, but Node loads one: read through the link */
+                { "hid-json", "1.0.0", "/app/node_modules/hid-json/package.json" },
+                { "hid-dir", "2.0.0", "/app/node_modules/hid-dir/package.json" },
         };
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -322,6 +326,12 @@ static void test_walk(void) {
         test_write_file(test_path(root, "app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json"),
                         "{\"name\": \"chalk\", \"version\": \"5.0.0\"}");
         CHECK(symlink(".pnpm/chalk@5.0.0/node_modules/chalk", test_path(root, "app/node_modules/chalk")) == 0);
+        test_write_file(test_path(root, "app/node_modules/hid-json/real.json"),
+                        "{\"name\": \"hid-json\", \"version\": \"1.0.0\"}");
+        CHECK(symlink("real.json", test_path(root, "app/node_modules/hid-json/package.json")) == 0);
+        test_write_file(test_path(root, "app/node_modules/.store/hid-dir/pkg/package.json"),
+                        "{\"name\": \"hid-dir\", \"version\": \"2.0.0\"}");
+        CHECK(symlink(".store/hid-dir/pkg", test_path(root, "app/node_modules/hid-dir")) == 0);
         test_write_file(test_path(root, "opt/deps/README"), "a file beside the packages: not one\n");
         test_write_file(test_path(root, "opt/deps/linked-dir/package.json"),
                         "{\"name\": \"linked-dir\", \"version\": \"4.0.0\"}");
@@ -365,7 +375,7 @@ static void test_walk(void) {
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         /* the 2nd debug and ms of express; chalk once */
-        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3, "%zu language packages", n_lang);
+        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3 + 2, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
         CHECK_MSG(inv->n_warnings == 3 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
                                                                 "regular file"),
