@@ -358,6 +358,12 @@ static void test_walk(void) {
         /* a FIFO where METADATA should be: skipped with a warning, no hang */
         (void) mkdir(test_path(root, "app/site-packages/fifo-1.0.dist-info"), 0755);
         CHECK(mkfifo(test_path(root, "app/site-packages/fifo-1.0.dist-info/METADATA"), 0644) == 0);
+        /* a distribution folder symlinked: importlib.metadata follows it, the
+         * walk does not; to a folder named so, read where it points; to any
+         * other, not checked */
+        test_write_file(test_path(root, "opt/meta/linked/METADATA"), "Name: linked\nVersion: 1.0\n");
+        CHECK(symlink("../../opt/meta/linked", test_path(root, "app/site-packages/linked-1.0.dist-info")) == 0);
+        CHECK(symlink("Upper-2.0.DIST-INFO/", test_path(root, "app/site-packages/alias-2.0.dist-info")) == 0);
         /* symlinks: a loop, and out of the root to a package that must not be seen */
         CHECK(symlink("..", test_path(root, "app/node_modules/loop")) == 0);
         test_write_file(test_path(test_tmpdir(), "outside/node_modules/evil/package.json"),
@@ -377,13 +383,15 @@ static void test_walk(void) {
         /* the 2nd debug and ms of express; chalk once */
         CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3 + 2, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
-        CHECK_MSG(inv->n_warnings == 3 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
+        CHECK_MSG(inv->n_warnings == 4 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
                                                                 "regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
                   inv->n_warnings > 1 ? inv->warnings[1] : "");
-        /* the FIFO, the zipped egg and the folder without metadata: not
-         * read, so not checked */
-        CHECK_MSG(strv_length(inv->skipped) == 3 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
+        /* the FIFO, the zipped egg, the folder without metadata and the
+         * symlinked one: not read, so not checked */
+        CHECK_MSG(strv_length(inv->skipped) == 4 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
+                  has_note(inv, "/app/site-packages/linked-1.0.dist-info: a symlink where Python finds a "
+                           "distribution (to ../../opt/meta/linked)", NULL) &&
                   has_note(inv, "zipped-1.0-py3.11.egg: a zipped Python egg", NULL) &&
                   has_note(inv, "empty-5.0.dist-info: a Python distribution folder with neither METADATA nor "
                            "PKG-INFO", NULL), "%zu notes", strv_length(inv->skipped));
