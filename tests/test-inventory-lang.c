@@ -477,6 +477,41 @@ static void test_yarn_zip(void) {
         CHECK(strv_length(inv->skipped) == 1 && has_note(inv, "broken-npm-1.0.0-0.zip", "not looked into"));
 }
 
+/* A symlinked node_modules that can't be listed whole (more entries than
+ * NPM_LINKED_ENTRIES_MAX): Node still loads lodash through it, so what was
+ * not listed is not checked, never nothing. */
+static void test_linked_folder_cap(void) {
+        const char *root = test_path(test_tmpdir(), "linkcap");
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+        char name[32];
+        int dfd;
+
+        test_write_file(test_path(root, "deps/lodash/package.json"),
+                        "{\"name\": \"lodash\", \"version\": \"4.17.20\"}");
+        test_write_file(test_path(root, "app/package.json"), "{\"name\": \"app\", \"version\": \"1.0.0\"}");
+        CHECK(symlink("../deps", test_path(root, "app/node_modules")) == 0);
+        dfd = open(test_path(root, "deps"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(dfd >= 0);
+        for (int i = 0; dfd >= 0 && i < 100000; i++) {
+                snprintf(name, sizeof(name), "f%d", i);
+                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                CHECK(fd >= 0);
+                close(fd);
+        }
+        if (dfd >= 0)
+                close(dfd);
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        inv = r ? collect_both(r, "a symlinked node_modules past its cap") : NULL;
+        if (!inv)
+                return;
+        CHECK_MSG(strv_length(inv->skipped) == 1 &&
+                  has_note(inv, "/app/node_modules has more than 100000 entries (through the symlink ../deps); its "
+                           "packages were not looked into", NULL),
+                  "%zu notes: %s", strv_length(inv->skipped), inv->skipped ? inv->skipped[0] : "");
+}
+
 int main(void) {
         test_shared_data();
         test_parsers();
@@ -485,5 +520,6 @@ int main(void) {
         test_walk();
         test_yarn_zip();
         test_lister_ahead();
+        test_linked_folder_cap();
         return test_end();
 }

@@ -192,6 +192,20 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
 }
 
+/* A symlinked folder that could not be listed (r): dangling, or not a
+ * folder, holds no package; anything else (more than
+ * NPM_LINKED_ENTRIES_MAX entries, a loop, no permission) left its packages
+ * unread, which is said, as read_linked() says a file it could not read. */
+static int list_failed(struct inventory *inv, int r, const char *target, struct error *err) {
+        if (r == -ENOMEM)
+                return r;
+        if (r != -ENOENT && r != -ENOTDIR)
+                r = inventory_not_read(inv, "%s (through the symlink %s); its packages were not looked into",
+                                       err->msg, target);
+        error_clear(err);
+        return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 /* The packages of a symlinked folder that holds package folders (a
  * node_modules, or an @scope in one): each <name>/package.json, and
  * <@scope>/<name>/package.json where scoped is true. */
@@ -200,10 +214,8 @@ static int read_linked_folder(struct inventory *inv, const struct inventory_walk
         _cleanup_strv_free_ char **names = NULL;
         int r = inventory_walk_list_in_root(e, NULL, NPM_LINKED_ENTRIES_MAX, &names, err);
 
-        if (r < 0) {
-                error_clear(err);
-                return 0;       /* dangling, or not a folder */
-        }
+        if (r < 0)
+                return list_failed(inv, r, target, err);
         for (char **n = names; r >= 0 && n && *n; n++) {
                 _cleanup_free_ char *rel = NULL, *origin = NULL;
                 _cleanup_strv_free_ char **inner = NULL;
@@ -211,8 +223,8 @@ static int read_linked_folder(struct inventory *inv, const struct inventory_walk
                 if ((*n)[0] == '.')
                         continue;
                 if (scoped && (*n)[0] == '@') {
-                        if (inventory_walk_list_in_root(e, *n, NPM_LINKED_ENTRIES_MAX, &inner, err) < 0) {
-                                error_clear(err);
+                        if ((r = inventory_walk_list_in_root(e, *n, NPM_LINKED_ENTRIES_MAX, &inner, err)) < 0) {
+                                r = list_failed(inv, r, target, err);
                                 continue;
                         }
                         for (char **m = inner; r >= 0 && m && *m; m++) {
