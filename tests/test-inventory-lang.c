@@ -187,6 +187,22 @@ static struct inventory *collect_both(struct rootfs *r, const char *what) {
         return TAKE_PTR(inv);
 }
 
+/* n empty files in folder dir, named prefix and their number in 4 digits. */
+static void make_files(const char *dir, const char *prefix, int n) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char name[64];
+
+        CHECK(dfd >= 0);
+        for (int i = 0; dfd >= 0 && i < n; i++) {
+                snprintf(name, sizeof(name), "%s%04d", prefix, i);
+                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                CHECK(fd >= 0);
+                close(fd);
+        }
+        if (dfd >= 0)
+                close(dfd);
+}
+
 /* A lister far ahead: its queue full before the walk takes anything. */
 static void test_lister_ahead(void) {
         const char *root = test_path(test_tmpdir(), "wide");
@@ -196,7 +212,6 @@ static void test_lister_ahead(void) {
         _cleanup_free_ char *a = NULL, *b = NULL;
         struct error err = {};
         char name[64];
-        int dfd;
 
         /* 64 folders of 800 files, half of them in usr/share (the second
          * lister's): about 3 MiB of the listers' events */
@@ -205,15 +220,7 @@ static void test_lister_ahead(void) {
                          i);
                 test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
                 snprintf(name, sizeof(name), "%sd%02d", i % 2 ? "usr/share/" : "", i);
-                dfd = open(test_path(root, name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                CHECK(dfd >= 0);
-                for (int j = 0; dfd >= 0 && j < 800; j++) {
-                        snprintf(name, sizeof(name), "a-file-with-a-longish-name-%04d", j);
-                        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                        CHECK(fd >= 0);
-                        close(fd);
-                }
-                close(dfd);
+                make_files(test_path(root, name), "a-file-with-a-longish-name-", 800);
         }
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         if (!r)
@@ -485,23 +492,12 @@ static void test_linked_folder_cap(void) {
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct error err = {};
-        char name[32];
-        int dfd;
 
         test_write_file(test_path(root, "deps/lodash/package.json"),
                         "{\"name\": \"lodash\", \"version\": \"4.17.20\"}");
         test_write_file(test_path(root, "app/package.json"), "{\"name\": \"app\", \"version\": \"1.0.0\"}");
         CHECK(symlink("../deps", test_path(root, "app/node_modules")) == 0);
-        dfd = open(test_path(root, "deps"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        CHECK(dfd >= 0);
-        for (int i = 0; dfd >= 0 && i < 100000; i++) {
-                snprintf(name, sizeof(name), "f%d", i);
-                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                CHECK(fd >= 0);
-                close(fd);
-        }
-        if (dfd >= 0)
-                close(dfd);
+        make_files(test_path(root, "deps"), "f", 100000);
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         inv = r ? collect_both(r, "a symlinked node_modules past its cap") : NULL;
         if (!inv)
