@@ -332,7 +332,10 @@ int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct in
 #define DPKG_STATUS_PATH "var/lib/dpkg/status"
 #define DPKG_STATUS_D_PATH "var/lib/dpkg/status.d"
 
-static int read_and_parse(struct rootfs *r, const char *path, size_t max, struct inventory *inv, struct error *err) {
+/* Reads path (at most max bytes) and parses it; its length is added to
+ * *total when total is not NULL. */
+static int read_and_parse(struct rootfs *r, const char *path, size_t max, size_t *total, struct inventory *inv,
+                          struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
         size_t len = 0;
         int k;
@@ -340,6 +343,8 @@ static int read_and_parse(struct rootfs *r, const char *path, size_t max, struct
         k = rootfs_read_file(r, path, max, &buf, &len, err);
         if (k < 0)
                 return k;
+        if (total)
+                *total += len;
         if (asprintf(&origin, "/%s", path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         return dpkg_status_parse(buf, len, origin, inv, err);
@@ -360,6 +365,7 @@ static bool name_is_printable(const char *s) {
 
 static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *err) {
         _cleanup_strv_free_ char **names = NULL;
+        size_t total = 0;
         int k;
 
         k = rootfs_list_dir(r, DPKG_STATUS_D_PATH, DPKG_STATUS_D_ENTRIES_MAX, &names, err);
@@ -385,7 +391,11 @@ static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *
                 }
                 if (asprintf(&path, "%s/%s", DPKG_STATUS_D_PATH, *n) < 0)
                         return error_set(err, ENOMEM, "out of memory");
-                k = read_and_parse(r, path, DPKG_STATUS_D_FILE_MAX, inv, err);
+                k = read_and_parse(r, path, DPKG_STATUS_D_FILE_MAX, &total, inv, err);
+                /* each file's cap alone would let 100,000 of them cost minutes */
+                if (k >= 0 && total > DPKG_STATUS_D_TOTAL_MAX)
+                        return error_set(err, E2BIG, "/%s: its files hold more than %zu bytes in all, the limit of "
+                                         "a status file", DPKG_STATUS_D_PATH, DPKG_STATUS_D_TOTAL_MAX);
                 /* A directory, FIFO or dangling link in status.d is odd but
                  * not a reason to give up on the other packages. */
                 if (k == -EBADFD || k == -ENOENT) {
@@ -571,7 +581,7 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
         size_t from = inv->n_pkgs;
         int k;
 
-        k = read_and_parse(r, DPKG_STATUS_PATH, DPKG_STATUS_MAX, inv, err);
+        k = read_and_parse(r, DPKG_STATUS_PATH, DPKG_STATUS_MAX, NULL, inv, err);
         if (k == -ENOENT)
                 error_clear(err);
         else if (k < 0)
