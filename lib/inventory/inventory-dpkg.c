@@ -469,6 +469,9 @@ static int dedup(struct inventory *inv, size_t from) {
 #define DPKG_INFO_PATH "var/lib/dpkg/info"
 #define DPKG_INFO_ENTRIES_MAX 400000
 #define DPKG_LIST_MAX ((size_t) 64 * 1024 * 1024)
+/* All the lists together (a large Debian image holds tens of MiB): each
+ * list's cap alone let 1,000 packages' lists be 64 GB to read. */
+#define DPKG_LISTS_TOTAL_MAX ((size_t) 512 * 1024 * 1024)
 
 int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv) {
         struct cursor c = { buf, buf + len };
@@ -525,6 +528,7 @@ static bool listed_package(const struct inventory *inv, size_t from, const char 
 static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, struct error *err) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_close_ int dfd = -EBADF;
+        size_t total = 0;
         unsigned merged;
         int k;
 
@@ -550,6 +554,12 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
 
                 if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, *n))
                         continue;
+                if (total > DPKG_LISTS_TOTAL_MAX) {
+                        k = inventory_warn(inv, "/%s: its .list files hold more than %zu bytes in all; the lists "
+                                           "past that point were not read, so their packages' files are read as "
+                                           "anyone's", DPKG_INFO_PATH, DPKG_LISTS_TOTAL_MAX);
+                        return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                }
                 if (asprintf(&what, "/%s/%s", DPKG_INFO_PATH, *n) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 fd = openat(dfd, *n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -557,6 +567,7 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                         k = error_set_errno(err, errno, "%s: not a file that can be read", what);
                 else    /* which refuses what is not a regular file */
                         k = read_full_fd(fd, DPKG_LIST_MAX, what, &buf, &len, err);
+                total += len;
                 if (k >= 0)
                         k = dpkg_list_parse(buf, len, merged, inv);
                 if (k == -ENOMEM)
