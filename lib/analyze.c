@@ -403,10 +403,24 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
 
 /* A child's result in its wire form: b's bytes, or k, the error of
  * writing them. */
+/* Why a child's result could not be sent.  Past ANALYSIS_RESULT_MAX
+ * (-E2BIG) the image did it (150,000 packages at paths of 3 KiB): content,
+ * as inventory_failed() says, so that on_unchecked decides it too and an
+ * image can't trade "not checked" for on_error's allow; out of memory is
+ * the node's. */
+static int send_failed(int k, const char *what, struct error *err) {
+        if (k != -E2BIG)
+                return error_set_errno(err, k, "send %s", what);
+        k = error_set(err, E2BIG, "send %s: larger than the %zu MiB an analysis may send back (the image's "
+                      "packages, their names and paths); the image was not checked", what, ANALYSIS_RESULT_MAX >> 20);
+        err->content = true;
+        return k;
+}
+
 static int wire_result(struct strbuf *b, int k, const char *what, char **ret, size_t *ret_len, struct error *err) {
         if (k < 0) {
                 strbuf_done(b);
-                return error_set(err, -k, "send %s", what);
+                return send_failed(k, what, err);
         }
         *ret_len = b->len;
         *ret = strbuf_steal(b);
@@ -716,7 +730,7 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
                 k = inventory_wire_write(inv, &b);
         if (k < 0) {
                 strbuf_done(&b);
-                return error_set(err, -k, "send the inventory");
+                return send_failed(k, "the inventory", err);
         }
         analysis_message_stage_header(b.len - ANALYSIS_STAGE_HEADER, header);
         memcpy(b.s, header, ANALYSIS_STAGE_HEADER);

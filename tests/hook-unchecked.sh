@@ -259,6 +259,25 @@ for c in default warnmode scoped; do
         [ "$RC" -eq 0 ] && grep -q started <<<"$OUT" || fail "FIFO status, $c: did not start: $RC $OUT"
         reason_is allow "rootfs $T/fifo: read dpkg database:" "$T/$c.policy.json" || fail "FIFO status, $c: audit line"
 done
+# An inventory larger than an analysis may send back (64 MiB): 180,000
+# packages with long names in a status under its own 64 MiB cap.  The
+# image's doing as well, not the node's.
+busybox_rootfs "$T/huge"
+mkdir -p "$T/huge/etc" "$T/huge/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$T/huge/etc/os-release"
+python3 - "$T/huge/var/lib/dpkg/status" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(180000):
+        f.write(f"Package: p{i}-{'a' * 120}\nStatus: install ok installed\nArchitecture: amd64\n"
+                f"Source: s{i}-{'c' * 80}\nVersion: 1.0-{'b' * 60}\n\n")
+PY
+bundle h1 huge deny example.com/huge:1
+start h1
+[ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/huge:1: send the " <<<"$OUT" &&
+        grep -qF "larger than the 64 MiB an analysis may send back" <<<"$OUT" &&
+        grep -qF "on_unchecked is deny in $T/deny.policy.json" <<<"$OUT" ||
+        fail "inventory over 64 MiB, on_unchecked deny: not blocked: $RC $OUT"
 sed "s|$DB|$T/no-such.db|" "$T/deny.config.json" >"$T/nodb.config.json"
 bundle n1 debian nodb example.com/debian:12
 start n1
@@ -266,4 +285,4 @@ start n1
 reason_is allow "vulnerability database $T/no-such.db" "$T/deny.policy.json" || fail "no DB: audit line"
 
 [ "$fails" -eq 0 ] || exit 1
-echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged or unreadable package database are never passed in silence"
+echo "ok: Alpine without data, a static image, UNKNOWN severities and a damaged, unreadable or oversized package database are never passed in silence"

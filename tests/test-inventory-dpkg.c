@@ -539,6 +539,58 @@ static void test_rootfs(unsigned flags) {
                 fprintf(stderr, "  warning: %s\n", *w);
 }
 
+/* status.d's files together are capped as the status file is: 17 files of
+ * 4 MiB (sparse), each under its own cap, are refused, not read for
+ * minutes (100,000 of them were 400 GB). */
+static void test_status_d_total(void) {
+        const char *root = test_path(test_tmpdir(), "status-d-total");
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+        char name[64];
+
+        test_write_file(test_path(root, "etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n");
+        for (int i = 0; i < 17; i++) {
+                snprintf(name, sizeof(name), "var/lib/dpkg/status.d/p%02d", i);
+                test_write_file(test_path(root, name), "Package: p\nArchitecture: amd64\nVersion: 1\n\n");
+                CHECK(truncate(test_path(root, name), (off_t) DPKG_STATUS_D_FILE_MAX) == 0);
+        }
+        CHECK(rootfs_open(root, 0, &r, &err) == 0);
+        CHECK(r && inventory_collect(r, NULL, &inv, &err) == -E2BIG);
+        CHECK_MSG(strstr(err.msg, "/var/lib/dpkg/status.d: its files hold more than 67108864 bytes in all"), "%s",
+                  err.msg);
+}
+
+/* The info/<package>.list files together are capped too: 10 packages with lists of
+ * 63 MiB (sparse) each, every one under its own cap.  Past the total the
+ * rest own nothing (their files are read as anyone's: more read, never
+ * less), said in a warning. */
+static void test_lists_total(void) {
+        const char *root = test_path(test_tmpdir(), "lists-total");
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct strbuf status = {};
+        struct error err = {};
+        char name[64];
+
+        test_write_file(test_path(root, "etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n");
+        for (int i = 0; i < 10; i++) {
+                CHECK(strbuf_printf(&status, "Package: p%d\nStatus: install ok installed\nArchitecture: amd64\n"
+                                    "Version: 1\n\n", i) >= 0);
+                snprintf(name, sizeof(name), "var/lib/dpkg/info/p%d.list", i);
+                test_write_file(test_path(root, name), "/usr/bin/p\n");
+                CHECK(truncate(test_path(root, name), (off_t) 63 << 20) == 0);
+        }
+        test_write_file(test_path(root, "var/lib/dpkg/status"), status.s);
+        strbuf_done(&status);
+        CHECK(rootfs_open(root, 0, &r, &err) == 0);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
+        CHECK(inv && inv->n_pkgs == 10);
+        CHECK_MSG(inv && inv->n_warnings == 1 && strstr(inv->warnings[0], "/var/lib/dpkg/info: its .list files hold "
+                                                        "more than 536870912 bytes in all"),
+                  "%zu warnings", inv ? inv->n_warnings : 0);
+}
+
 /* The inventory of the folder root, which the caller filled. */
 static struct inventory *collect(const char *root) {
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
@@ -587,6 +639,8 @@ int main(void) {
         test_rootfs(0);
         test_rootfs(ROOTFS_FORCE_WALK);
         test_empty_rootfs();
+        test_status_d_total();
+        test_lists_total();
         test_foreign_os();
         test_trivy();
         test_syft();

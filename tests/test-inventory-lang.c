@@ -187,6 +187,22 @@ static struct inventory *collect_both(struct rootfs *r, const char *what) {
         return TAKE_PTR(inv);
 }
 
+/* n empty files in folder dir, named prefix and their number in 4 digits. */
+static void make_files(const char *dir, const char *prefix, int n) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char name[64];
+
+        CHECK(dfd >= 0);
+        for (int i = 0; dfd >= 0 && i < n; i++) {
+                snprintf(name, sizeof(name), "%s%04d", prefix, i);
+                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                CHECK(fd >= 0);
+                close(fd);
+        }
+        if (dfd >= 0)
+                close(dfd);
+}
+
 /* A lister far ahead: its queue full before the walk takes anything. */
 static void test_lister_ahead(void) {
         const char *root = test_path(test_tmpdir(), "wide");
@@ -196,7 +212,6 @@ static void test_lister_ahead(void) {
         _cleanup_free_ char *a = NULL, *b = NULL;
         struct error err = {};
         char name[64];
-        int dfd;
 
         /* 64 folders of 800 files, half of them in usr/share (the second
          * lister's): about 3 MiB of the listers' events */
@@ -205,15 +220,7 @@ static void test_lister_ahead(void) {
                          i);
                 test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
                 snprintf(name, sizeof(name), "%sd%02d", i % 2 ? "usr/share/" : "", i);
-                dfd = open(test_path(root, name), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                CHECK(dfd >= 0);
-                for (int j = 0; dfd >= 0 && j < 800; j++) {
-                        snprintf(name, sizeof(name), "a-file-with-a-longish-name-%04d", j);
-                        int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                        CHECK(fd >= 0);
-                        close(fd);
-                }
-                close(dfd);
+                make_files(test_path(root, name), "a-file-with-a-longish-name-", 800);
         }
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         if (!r)
@@ -282,6 +289,10 @@ static void test_walk(void) {
                 { "p2", "6.0.0", "/app/node_modules/pkg-dotdot/package.json" },
                 /* a pnpm link into its store: read once, where it is */
                 { "chalk", "5.0.0", "/app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json" },
+                /* links into a node_modules folder where the walk reads no
+                 * package, but Node loads one: read through the link */
+                { "hid-json", "1.0.0", "/app/node_modules/hid-json/package.json" },
+                { "hid-dir", "2.0.0", "/app/node_modules/hid-dir/package.json" },
         };
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
@@ -322,6 +333,12 @@ static void test_walk(void) {
         test_write_file(test_path(root, "app/node_modules/.pnpm/chalk@5.0.0/node_modules/chalk/package.json"),
                         "{\"name\": \"chalk\", \"version\": \"5.0.0\"}");
         CHECK(symlink(".pnpm/chalk@5.0.0/node_modules/chalk", test_path(root, "app/node_modules/chalk")) == 0);
+        test_write_file(test_path(root, "app/node_modules/hid-json/real.json"),
+                        "{\"name\": \"hid-json\", \"version\": \"1.0.0\"}");
+        CHECK(symlink("real.json", test_path(root, "app/node_modules/hid-json/package.json")) == 0);
+        test_write_file(test_path(root, "app/node_modules/.store/hid-dir/pkg/package.json"),
+                        "{\"name\": \"hid-dir\", \"version\": \"2.0.0\"}");
+        CHECK(symlink(".store/hid-dir/pkg", test_path(root, "app/node_modules/hid-dir")) == 0);
         test_write_file(test_path(root, "opt/deps/README"), "a file beside the packages: not one\n");
         test_write_file(test_path(root, "opt/deps/linked-dir/package.json"),
                         "{\"name\": \"linked-dir\", \"version\": \"4.0.0\"}");
@@ -348,6 +365,12 @@ static void test_walk(void) {
         /* a FIFO where METADATA should be: skipped with a warning, no hang */
         (void) mkdir(test_path(root, "app/site-packages/fifo-1.0.dist-info"), 0755);
         CHECK(mkfifo(test_path(root, "app/site-packages/fifo-1.0.dist-info/METADATA"), 0644) == 0);
+        /* a distribution folder symlinked: importlib.metadata follows it, the
+         * walk does not; to a folder named so, read where it points; to any
+         * other, not checked */
+        test_write_file(test_path(root, "opt/meta/linked/METADATA"), "Name: linked\nVersion: 1.0\n");
+        CHECK(symlink("../../opt/meta/linked", test_path(root, "app/site-packages/linked-1.0.dist-info")) == 0);
+        CHECK(symlink("Upper-2.0.DIST-INFO/", test_path(root, "app/site-packages/alias-2.0.dist-info")) == 0);
         /* symlinks: a loop, and out of the root to a package that must not be seen */
         CHECK(symlink("..", test_path(root, "app/node_modules/loop")) == 0);
         test_write_file(test_path(test_tmpdir(), "outside/node_modules/evil/package.json"),
@@ -365,15 +388,17 @@ static void test_walk(void) {
         for (size_t i = 0; i < inv->n_pkgs; i++)
                 n_lang += streq_ptr(inv->pkgs[i].ecosystem, "npm") || streq_ptr(inv->pkgs[i].ecosystem, "PyPI");
         /* the 2nd debug and ms of express; chalk once */
-        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3, "%zu language packages", n_lang);
+        CHECK_MSG(n_lang == 8 + 2 + 4 + 4 + 1 + 3 + 3 + 2, "%zu language packages", n_lang);
         CHECK(!test_find_package(inv, "my-app", "0.0.1") && !test_find_package(inv, "evil", "6.6.6") && !test_find_package(inv, "p", "1"));
-        CHECK_MSG(inv->n_warnings == 3 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
+        CHECK_MSG(inv->n_warnings == 4 && strv_contains_substr(inv->warnings, "fifo-1.0.dist-info/METADATA is not a "
                                                                 "regular file"),
                   "%zu warnings: %s | %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "",
                   inv->n_warnings > 1 ? inv->warnings[1] : "");
-        /* the FIFO, the zipped egg and the folder without metadata: not
-         * read, so not checked */
-        CHECK_MSG(strv_length(inv->skipped) == 3 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
+        /* the FIFO, the zipped egg, the folder without metadata and the
+         * symlinked one: not read, so not checked */
+        CHECK_MSG(strv_length(inv->skipped) == 4 && has_note(inv, "fifo-1.0.dist-info/METADATA", NULL) &&
+                  has_note(inv, "/app/site-packages/linked-1.0.dist-info: a symlink where Python finds a "
+                           "distribution (to ../../opt/meta/linked)", NULL) &&
                   has_note(inv, "zipped-1.0-py3.11.egg: a zipped Python egg", NULL) &&
                   has_note(inv, "empty-5.0.dist-info: a Python distribution folder with neither METADATA nor "
                            "PKG-INFO", NULL), "%zu notes", strv_length(inv->skipped));
@@ -459,6 +484,30 @@ static void test_yarn_zip(void) {
         CHECK(strv_length(inv->skipped) == 1 && has_note(inv, "broken-npm-1.0.0-0.zip", "not looked into"));
 }
 
+/* A symlinked node_modules that can't be listed whole (more entries than
+ * NPM_LINKED_ENTRIES_MAX): Node still loads lodash through it, so what was
+ * not listed is not checked, never nothing. */
+static void test_linked_folder_cap(void) {
+        const char *root = test_path(test_tmpdir(), "linkcap");
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+
+        test_write_file(test_path(root, "deps/lodash/package.json"),
+                        "{\"name\": \"lodash\", \"version\": \"4.17.20\"}");
+        test_write_file(test_path(root, "app/package.json"), "{\"name\": \"app\", \"version\": \"1.0.0\"}");
+        CHECK(symlink("../deps", test_path(root, "app/node_modules")) == 0);
+        make_files(test_path(root, "deps"), "f", 100000);
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        inv = r ? collect_both(r, "a symlinked node_modules past its cap") : NULL;
+        if (!inv)
+                return;
+        CHECK_MSG(strv_length(inv->skipped) == 1 &&
+                  has_note(inv, "/app/node_modules has more than 100000 entries (through the symlink ../deps); its "
+                           "packages were not looked into", NULL),
+                  "%zu notes: %s", strv_length(inv->skipped), inv->skipped ? inv->skipped[0] : "");
+}
+
 int main(void) {
         test_shared_data();
         test_parsers();
@@ -467,5 +516,6 @@ int main(void) {
         test_walk();
         test_yarn_zip();
         test_lister_ahead();
+        test_linked_folder_cap();
         return test_end();
 }

@@ -332,7 +332,10 @@ int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct in
 #define DPKG_STATUS_PATH "var/lib/dpkg/status"
 #define DPKG_STATUS_D_PATH "var/lib/dpkg/status.d"
 
-static int read_and_parse(struct rootfs *r, const char *path, size_t max, struct inventory *inv, struct error *err) {
+/* Reads path (at most max bytes) and parses it; its length is added to
+ * *total when total is not NULL. */
+static int read_and_parse(struct rootfs *r, const char *path, size_t max, size_t *total, struct inventory *inv,
+                          struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL;
         size_t len = 0;
         int k;
@@ -340,6 +343,8 @@ static int read_and_parse(struct rootfs *r, const char *path, size_t max, struct
         k = rootfs_read_file(r, path, max, &buf, &len, err);
         if (k < 0)
                 return k;
+        if (total)
+                *total += len;
         if (asprintf(&origin, "/%s", path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         return dpkg_status_parse(buf, len, origin, inv, err);
@@ -360,6 +365,7 @@ static bool name_is_printable(const char *s) {
 
 static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *err) {
         _cleanup_strv_free_ char **names = NULL;
+        size_t total = 0;
         int k;
 
         k = rootfs_list_dir(r, DPKG_STATUS_D_PATH, DPKG_STATUS_D_ENTRIES_MAX, &names, err);
@@ -385,7 +391,11 @@ static int read_status_d(struct rootfs *r, struct inventory *inv, struct error *
                 }
                 if (asprintf(&path, "%s/%s", DPKG_STATUS_D_PATH, *n) < 0)
                         return error_set(err, ENOMEM, "out of memory");
-                k = read_and_parse(r, path, DPKG_STATUS_D_FILE_MAX, inv, err);
+                k = read_and_parse(r, path, DPKG_STATUS_D_FILE_MAX, &total, inv, err);
+                /* each file's cap alone would let 100,000 of them cost minutes */
+                if (k >= 0 && total > DPKG_STATUS_D_TOTAL_MAX)
+                        return error_set(err, E2BIG, "/%s: its files hold more than %zu bytes in all, the limit of "
+                                         "a status file", DPKG_STATUS_D_PATH, DPKG_STATUS_D_TOTAL_MAX);
                 /* A directory, FIFO or dangling link in status.d is odd but
                  * not a reason to give up on the other packages. */
                 if (k == -EBADFD || k == -ENOENT) {
@@ -459,6 +469,9 @@ static int dedup(struct inventory *inv, size_t from) {
 #define DPKG_INFO_PATH "var/lib/dpkg/info"
 #define DPKG_INFO_ENTRIES_MAX 400000
 #define DPKG_LIST_MAX ((size_t) 64 * 1024 * 1024)
+/* All the lists together (a large Debian image holds tens of MiB): each
+ * list's cap alone let 1,000 packages' lists be 64 GB to read. */
+#define DPKG_LISTS_TOTAL_MAX ((size_t) 512 * 1024 * 1024)
 
 int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv) {
         struct cursor c = { buf, buf + len };
@@ -515,6 +528,7 @@ static bool listed_package(const struct inventory *inv, size_t from, const char 
 static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, struct error *err) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_close_ int dfd = -EBADF;
+        size_t total = 0;
         unsigned merged;
         int k;
 
@@ -540,6 +554,12 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
 
                 if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, *n))
                         continue;
+                if (total > DPKG_LISTS_TOTAL_MAX) {
+                        k = inventory_warn(inv, "/%s: its .list files hold more than %zu bytes in all; the lists "
+                                           "past that point were not read, so their packages' files are read as "
+                                           "anyone's", DPKG_INFO_PATH, DPKG_LISTS_TOTAL_MAX);
+                        return k < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                }
                 if (asprintf(&what, "/%s/%s", DPKG_INFO_PATH, *n) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 fd = openat(dfd, *n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -547,6 +567,7 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                         k = error_set_errno(err, errno, "%s: not a file that can be read", what);
                 else    /* which refuses what is not a regular file */
                         k = read_full_fd(fd, DPKG_LIST_MAX, what, &buf, &len, err);
+                total += len;
                 if (k >= 0)
                         k = dpkg_list_parse(buf, len, merged, inv);
                 if (k == -ENOMEM)
@@ -571,7 +592,7 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
         size_t from = inv->n_pkgs;
         int k;
 
-        k = read_and_parse(r, DPKG_STATUS_PATH, DPKG_STATUS_MAX, inv, err);
+        k = read_and_parse(r, DPKG_STATUS_PATH, DPKG_STATUS_MAX, NULL, inv, err);
         if (k == -ENOENT)
                 error_clear(err);
         else if (k < 0)

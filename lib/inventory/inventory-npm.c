@@ -37,11 +37,15 @@ static bool package_parent(const char *dir, size_t n) {
         return is_node_modules(dir, n) || (last && last[1] == '@' && is_node_modules(dir, (size_t) (last - dir)));
 }
 
-/* The folder is node_modules/<name> or node_modules/@scope/<name>. */
-static bool installed_folder(const char *dir) {
-        const char *last = strrchr(dir, '/');
+/* The folder dir[0..n) is node_modules/<name> or node_modules/@scope/<name>. */
+static bool installed_folder_n(const char *dir, size_t n) {
+        const char *last = memrchr(dir, '/', n);
 
         return last && package_parent(dir, (size_t) (last - dir));
+}
+
+static bool installed_folder(const char *dir) {
+        return installed_folder_n(dir, strlen(dir));
 }
 
 /* npm names: at most 214 bytes, lower case URL-safe characters, an
@@ -135,16 +139,21 @@ static char *link_path(const char *dir, const char *target) {
 }
 
 /* Whether a symlink's target, cleaned (link_path()), is left to the walk:
- * inside a node_modules folder, where the walk finds the package (pnpm's
- * node_modules/.pnpm store), or a folder above the link's own (the project
- * itself: a loop, not a package). */
-static bool left_to_walk(const char *path, const char *dir) {
+ * where the walk itself reads what the link stands for (file: a
+ * package.json in a package folder; folders: a node_modules or @scope
+ * folder; else a package folder, as pnpm's node_modules/.pnpm store holds
+ * them), or a folder above the link's own (the project itself: a loop, not
+ * a package).  Anywhere else, in a node_modules folder or not
+ * (node_modules/x/package.json -> real.json, node_modules/x -> .store/x),
+ * the walk reads no package there, but Node loads one through the link. */
+static bool left_to_walk(const char *path, const char *dir, bool file, bool folders) {
         size_t n = strlen(path);
 
-        for (const char *p = path; (p = strstr(p, "node_modules")); p += 12)
-                if ((p == path || p[-1] == '/') && (p[12] == '/' || p[12] == '\0'))
-                        return true;
-        return n == 0 || (strncmp(dir, path, n) == 0 && (dir[n] == '/' || dir[n] == '\0'));
+        if (n == 0 || (strncmp(dir, path, n) == 0 && (dir[n] == '/' || dir[n] == '\0')))
+                return true;
+        if (file)
+                return endswith(path, "/package.json") && installed_folder_n(path, n - strlen("/package.json"));
+        return folders ? package_parent(path, n) : installed_folder(path);
 }
 
 /* A linked package without a version (a workspace's own, `"private":
@@ -183,6 +192,20 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
 }
 
+/* A symlinked folder that could not be listed (r): dangling, or not a
+ * folder, holds no package; anything else (more than
+ * NPM_LINKED_ENTRIES_MAX entries, a loop, no permission) left its packages
+ * unread, which is said, as read_linked() says a file it could not read. */
+static int list_failed(struct inventory *inv, int r, const char *target, struct error *err) {
+        if (r == -ENOMEM)
+                return r;
+        if (r != -ENOENT && r != -ENOTDIR)
+                r = inventory_not_read(inv, "%s (through the symlink %s); its packages were not looked into",
+                                       err->msg, target);
+        error_clear(err);
+        return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 /* The packages of a symlinked folder that holds package folders (a
  * node_modules, or an @scope in one): each <name>/package.json, and
  * <@scope>/<name>/package.json where scoped is true. */
@@ -191,10 +214,8 @@ static int read_linked_folder(struct inventory *inv, const struct inventory_walk
         _cleanup_strv_free_ char **names = NULL;
         int r = inventory_walk_list_in_root(e, NULL, NPM_LINKED_ENTRIES_MAX, &names, err);
 
-        if (r < 0) {
-                error_clear(err);
-                return 0;       /* dangling, or not a folder */
-        }
+        if (r < 0)
+                return list_failed(inv, r, target, err);
         for (char **n = names; r >= 0 && n && *n; n++) {
                 _cleanup_free_ char *rel = NULL, *origin = NULL;
                 _cleanup_strv_free_ char **inner = NULL;
@@ -202,8 +223,8 @@ static int read_linked_folder(struct inventory *inv, const struct inventory_walk
                 if ((*n)[0] == '.')
                         continue;
                 if (scoped && (*n)[0] == '@') {
-                        if (inventory_walk_list_in_root(e, *n, NPM_LINKED_ENTRIES_MAX, &inner, err) < 0) {
-                                error_clear(err);
+                        if ((r = inventory_walk_list_in_root(e, *n, NPM_LINKED_ENTRIES_MAX, &inner, err)) < 0) {
+                                r = list_failed(inv, r, target, err);
                                 continue;
                         }
                         for (char **m = inner; r >= 0 && m && *m; m++) {
@@ -251,7 +272,7 @@ static int visit_link(struct inventory *inv, const struct inventory_walk_entry *
         target[n] = '\0';
         if (!(path = link_path(e->dir, target)))
                 return error_set(err, ENOMEM, "out of memory");
-        if (left_to_walk(path, e->dir))
+        if (left_to_walk(path, e->dir, file, modules || scope))
                 return 0;
         if (modules || scope)
                 return read_linked_folder(inv, e, folder, target, modules, err);

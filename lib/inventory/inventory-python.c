@@ -8,9 +8,11 @@
  * we need, so only the head of the file is read (the description after the
  * headers can be megabytes). */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "base/strutil.h"
 #include "inventory.h"
@@ -112,12 +114,43 @@ static int read_folder_metadata(struct inventory *inv, const struct inventory_wa
                ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* Named as importlib.metadata finds a distribution (the suffixes in any case). */
+static bool distribution_name(const char *name) {
+        return endswith_nocase(name, ".dist-info") || endswith_nocase(name, ".egg-info") ||
+               endswith_nocase(name, ".egg");
+}
+
+/* A symlink so named: importlib.metadata (and pip) follow it, the walk
+ * does not.  One to a folder or file itself named so is read where it
+ * points, the walk finds it there; any other target (a dist-info linked to
+ * .../meta/requests) is said as not checked, never passed over. */
+static int visit_link(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        char target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+
+        n = readlinkat(inventory_walk_dirfd(e), e->name, target, sizeof(target) - 1);
+        if (n < 0)
+                return 0;       /* gone since it was listed */
+        while (n > 1 && target[n - 1] == '/')
+                n--;
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        if (distribution_name(base ? base + 1 : target))
+                return 0;
+        return inventory_not_read(inv, "/%s%s%s: a symlink where Python finds a distribution (to %s), which the "
+                                  "walk does not follow; not checked", e->dir, *e->dir ? "/" : "", e->name,
+                                  target) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_free_ char *buf = NULL, *origin = NULL, *egg = NULL;
         const char *subdir = NULL, *file = NULL;
         size_t len = 0;
         int r;
 
+        if (e->type == DT_LNK)
+                return distribution_name(e->name) ? visit_link(inv, e, err) : 0;
         /* the suffixes in any case, as importlib.metadata matches them */
         if (e->type == DT_DIR && (endswith_nocase(e->name, ".dist-info") || endswith_nocase(e->name, ".egg-info")))
                 subdir = e->name;
