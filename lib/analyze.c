@@ -329,6 +329,18 @@ static int child_read_stage(struct child *c, char **ret, size_t *ret_len, struct
         return 0;
 }
 
+/* The deadline passed while a child was still at the image's files:
+ * content (an image can hold enough to outlast any deadline, and the
+ * caps allow seconds of work), so that on_unchecked decides it as well as
+ * on_timeout (gate.c). */
+static int analysis_timed_out(struct error *err) {
+        int k = error_set(err, ETIMEDOUT, "no decision within the deadline: the analysis of the image's files "
+                          "did not finish");
+
+        err->content = true;
+        return k;
+}
+
 /* A child gone quiet or wrong (k, read_until()'s error): killed. */
 static int child_lost(struct child *c, struct strbuf *b, int k, struct error *err) {
         closep(&c->fd);
@@ -336,7 +348,7 @@ static int child_lost(struct child *c, struct strbuf *b, int k, struct error *er
                 hurry();
         child_cancel(c);
         strbuf_done(b);
-        return k == -ETIMEDOUT ? error_set(err, ETIMEDOUT, "no decision within the deadline") : k;
+        return k == -ETIMEDOUT ? analysis_timed_out(err) : k;
 }
 
 /* A child that ended without its result (m: what it sent): reaped, its
@@ -374,7 +386,7 @@ static int child_reap(struct child *c, struct error *err) {
                 if (k == 0) {
                         hurry();
                         child_cancel(c);
-                        return error_set(err, ETIMEDOUT, "no decision within the deadline");
+                        return analysis_timed_out(err);
                 }
         }
         status = reap(c->pid, err);
@@ -451,16 +463,19 @@ struct rootfs_arg {
 };
 
 /* In the child: the inventory failed.  Unless the node ran short (of
- * memory, descriptors, disk, time) or its disk failed, the image's content
- * caused it (a package database that is a FIFO, a symlink loop, a file
- * past its cap): the hook's on_unchecked decides it as well as its
- * on_error (gate.c), so that an image can't trade "not checked" for an
+ * descriptors, disk, time) or its disk failed, the image's content caused
+ * it (a package database that is a FIFO, a symlink loop, a file past its
+ * cap; memory: the child may use SANDBOX_MEMORY_DEFAULT, which only what
+ * the image holds exhausts): the hook's on_unchecked decides it as well as
+ * its on_error (gate.c), so that an image can't trade "not checked" for an
  * error that a laxer setting lets through. */
 static int inventory_failed(const struct rootfs_arg *a, struct error *err) {
         int k = error_wrap(err, "rootfs %s", rootfs_path(a->root));
 
+        if (k == -ENOMEM)
+                k = error_wrap(err, "the analysis of the image needs more than the %zu MiB it may use",
+                               SANDBOX_MEMORY_DEFAULT >> 20);
         switch (-k) {
-        case ENOMEM:
         case EMFILE:
         case ENFILE:
         case ENOSPC:

@@ -479,7 +479,7 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
                 (void) policy_select(h->policy, &h->ctx, &rule);
                 h->failure_mode = policy_mode_to_string(rule.mode);
         }
-        if (err->content && !timeout && h->policy && action == POLICY_ACTION_ALLOW &&
+        if (err->content && h->policy && action == POLICY_ACTION_ALLOW &&
             rule.on_unchecked == POLICY_UNCHECKED_DENY && rule.mode == POLICY_ENFORCE) {
                 action = POLICY_ACTION_DENY;
                 what = "on_unchecked";

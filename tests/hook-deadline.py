@@ -119,6 +119,25 @@ try:
     lines = open(f"{t}/audit.log").read().splitlines()
     if len(lines) != 3 * RUNS or not all(json.loads(l)["decision"] == "deny" for l in lines):
         fail(f"audit: {len(lines)} lines, want {3 * RUNS} denials")
+
+    # An image can hold more than any deadline lets be read: a deadline
+    # that passed while its files were analysed is decided by on_unchecked
+    # as well as on_timeout (blocked under on_unchecked deny, though
+    # on_timeout allows); one that passed while the runtime kept stdin open
+    # is the node's, on_timeout's alone.
+    for on_unchecked, name, stdin, keep_open, want, says in (
+            ("deny", "slow analysis", f"{t}/state.json", False, 1, "on_unchecked is deny"),
+            ("warn", "slow analysis", f"{t}/state.json", False, 0, "on_timeout is allow"),
+            ("deny", "stdin never closed", state, True, 0, "on_timeout is allow")):
+        json.dump({"mode": "enforce", "severity": "HIGH", "on_timeout": "allow", "on_unchecked": on_unchecked,
+                   "deadline_ms": DEADLINE_MS}, open(f"{t}/policy.json", "w"))
+        ms, code, err = run_hook(stdin, keep_open)
+        if code != want or says not in err:
+            fail(f"{name}, on_timeout allow, on_unchecked {on_unchecked}: exit {code}, want {want} and "
+                 f"'{says}': {err.strip()}")
+        last = json.loads(open(f"{t}/audit.log").read().splitlines()[-1])
+        if last["decision"] != ("deny" if want else "allow") or "deadline" not in (last.get("reason") or ""):
+            fail(f"{name}, on_unchecked {on_unchecked}: audit line {last}")
 finally:
     shutil.rmtree(t)
 

@@ -24,9 +24,10 @@ static void start(struct child *c, const char *msg, unsigned linger_ms, int code
                 abort();
         if (pid == 0) {
                 close(fds[0]);
-                if (write_all(fds[1], msg, strlen(msg)) < 0)
+                if (msg && write_all(fds[1], msg, strlen(msg)) < 0)
                         _exit(99);
-                close(fds[1]);
+                if (msg)        /* NULL: silent, the pipe held open while it lingers */
+                        close(fds[1]);
                 if (linger_ms)
                         (void) poll(NULL, 0, (int) linger_ms);
                 if (code < 0) {
@@ -76,7 +77,13 @@ int main(void) {
         free(raw);
         raw = NULL;
         CHECK(child_reap(&c, &err) == -ETIMEDOUT && c.pid == 0 && gone(pid));
-        CHECK_MSG(strstr(err.msg, "deadline"), "%s", err.msg);
+        CHECK_MSG(strstr(err.msg, "deadline") && err.content, "%s", err.msg);
+        error_clear(&err);
+
+        /* nothing by the deadline: killed; the image's doing (content) */
+        start(&c, NULL, 60000, 0, 300);
+        CHECK(child_read(&c, &raw, &len, &err) == -ETIMEDOUT && !raw);
+        CHECK_MSG(err.content && strstr(err.msg, "the analysis of the image's files did not finish"), "%s", err.msg);
         error_clear(&err);
 
         /* an error it sent: reaped at once, its status the errno */
@@ -113,8 +120,10 @@ int main(void) {
                 CHECK_STREQ(err.msg, "rootfs /: a stanza too long");
                 error_set(&err, ELOOP, "a symlink loop");
                 CHECK(!err.content && inventory_failed(&arg, &err) == -ELOOP && err.content);
+                /* the child's memory is capped: only the image exhausts it */
                 error_set(&err, ENOMEM, "out of memory");
-                CHECK(inventory_failed(&arg, &err) == -ENOMEM && !err.content);
+                CHECK(inventory_failed(&arg, &err) == -ENOMEM && err.content);
+                CHECK_MSG(strstr(err.msg, "needs more than the 1024 MiB it may use"), "%s", err.msg);
                 error_set(&err, EIO, "read");
                 CHECK(inventory_failed(&arg, &err) == -EIO && !err.content);
                 error_clear(&err);
