@@ -235,6 +235,11 @@ static int db_status(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        /* "db status FILE" would otherwise describe another database, in silence */
+        if (optind < argc) {
+                log_error("db status: unexpected argument '%s'; give the database with --db FILE", argv[optind]);
+                return EXIT_ERROR;
+        }
         /* the database 'db update' with the same config writes: --db, else
          * $PORTCULLIS_DB, else the config's "db" */
         if (!db && !(env && *env)) {

@@ -104,6 +104,11 @@ int verb_report(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        /* "report FILE" would otherwise read config.json's log, in silence */
+        if (optind < argc) {
+                log_error("report: unexpected argument '%s'; give the audit log with --log FILE", argv[optind]);
+                return EXIT_ERROR;
+        }
         if (html && json) {
                 log_error("report: --html and --format json: give one of them");
                 return EXIT_ERROR;

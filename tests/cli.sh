@@ -62,6 +62,14 @@ expect 0 "records: +16" -- db status --db "$DB"
 expect 0 "Debian:12=16" -- db status --db "$DB"
 PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
         fail "db status json"
+# A FILE given without its option would be another file than the one
+# described: "db status X" showed the configured database, "report X"
+# config.json's log.  Refused, naming the option.
+expect 2 "^portcullis: db status: unexpected argument '$T/other.sqlite'; give the database with --db FILE$" -- \
+        db status "$T/other.sqlite" --db "$DB"
+: >"$T/empty.log"
+expect 2 "^portcullis: report: unexpected argument '$T/other.log'; give the audit log with --log FILE$" -- \
+        report "$T/other.log" --log "$T/empty.log"
 
 # The scan: JSON contract and content.
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" || fail "scan exit"
