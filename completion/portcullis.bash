@@ -47,10 +47,8 @@ _portcullis() {
         if [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy || $cmd == help ) && $cur != -* ]]; then
                 local subs
                 case $cmd in
-                db) subs="import update status sign" ;;
-                cache) subs="ls show purge gc rescan" ;;
-                policy) subs="check" ;;
                 help) subs=$("$prog" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p') ;;
+                *) subs=$("$prog" help "$cmd" 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p') ;;
                 esac
                 COMPREPLY=($(compgen -W "$subs" -- "$cur"))
                 return

@@ -167,12 +167,25 @@ export P
 out=$(comp portcullis sc) && grep -qx scan <<<"$out" || fail "bash completion of 'sc': $out"
 out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan" ] || fail "bash completion of 'cache ': $out"
 out=$(comp portcullis scan --fo) && grep -qx -- --format <<<"$out" || fail "bash completion of 'scan --fo': $out"
+# Sub-commands are the help's own list: 'db ' offered no publish or export.
+for c in db cache policy; do
+        want=$("$P" help $c | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p' | tr '\n' ' ')
+        out=$(comp portcullis $c "" | tr '\n' ' ')
+        [ "$out" = "$want" ] || fail "bash completion of '$c ': '$out', wanted the help's '$want'"
+done
+[ "$("$P" help db | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p' | tr '\n' ' ')" = \
+        "import update status sign publish export " ] || fail "db --help: not the six sub-commands: $("$P" help db)"
 out=$(comp portcullis db import --al) && grep -qx -- --allow-shrink <<<"$out" || fail "bash completion of 'db import --al': $out"
 out=$(comp portcullis scan --sort "") && [ "$(echo $out)" = "severity package id fixed kev epss" ] || fail "bash completion of '--sort ': $out"
 if command -v zsh >/dev/null; then
         zsh -n "$SRC/completion/_portcullis" || fail "zsh: _portcullis does not parse"
         out=$(zsh -fc "fpath=($SRC/completion \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz _portcullis; whence -w _portcullis" 2>&1)
         grep -q "_portcullis: function" <<<"$out" || fail "zsh: _portcullis does not load: $out"
+        # compadd and _files stubbed: what the function offers after 'db '
+        out=$(zsh -fc 'compadd() { [[ $1 == -a ]] && print -l ${(P)2} || print -l "$@"; }; _files() { :; }
+                _describe() { :; }; source "$1"; words=("$2" db ""); CURRENT=3; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1 | tr '\n' ' ')
+        [ "$out" = "import update status sign publish export " ] || fail "zsh completion of 'db ': $out"
 else
         echo "note: zsh missing: its completion not checked"
 fi
