@@ -254,6 +254,16 @@ static void warn_hidden(const size_t *before, const struct scan_result *res, con
                     "--severity to list them", severity_to_string(a->fail_on), list);
 }
 
+/* --package names a package of the target, by binary or source name: a
+ * misspelt name would otherwise show no finding, as a clean package does. */
+static bool has_package(const struct inventory *inv, const char *name) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (strcmp(inv->pkgs[i].name, name) == 0 ||
+                    (inv->pkgs[i].source_name && strcmp(inv->pkgs[i].source_name, name) == 0))
+                        return true;
+        return false;
+}
+
 /* --sbom: the SBOM's components as the inventory (lib/inventory/sbom.h);
  * those it could not map are not checked, and said so. */
 static int collect_sbom(const char *path, struct sbom **ret_sbom, struct inventory **ret_inv, struct error *err) {
@@ -336,6 +346,16 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* VEX's: a finding left counted */
                 log_warning("%s", res->warnings[i]);
+        /* said on stderr and in the report's warnings, where a pipeline reads */
+        if (a.package && !has_package(inv, a.package)) {
+                if (strv_pushf(&res->warnings, "--package %s: %s has no package of that name (binary or source), so "
+                               "no finding is shown; see 'portcullis inventory' for the names", a.package,
+                               a.sbom ? a.sbom : a.rootfs) < 0) {
+                        log_error("scan: out of memory");
+                        return EXIT_ERROR;
+                }
+                log_warning("%s", res->warnings[strv_length(res->warnings) - 1]);
+        }
         if (a.package)
                 scan_result_filter_package(res, a.package);
         /* --fail-on weighs what --package and --ignore-unfixed keep, before

@@ -98,6 +98,15 @@ expect 1 "--fail-on CRITICAL: the scan fails on findings --severity does not sho
         scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
 expect 1 "\(1 CRITICAL\)" -- scan "$R" --db "$DB" --fail-on HIGH --severity HIGH
 expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --package apt
+# A --package the target has no package of shows no finding, as a clean
+# package does: said on stderr and in the JSON's warnings.
+expect 0 "warning: --package opensll: $R has no package of that name \(binary or source\)" -- \
+        scan "$R" --db "$DB" --package opensll
+"$P" scan "$R" --db "$DB" --package opensll --format json 2>/dev/null |
+        json 'assert d["findings"] == [] and any("--package opensll:" in w for w in d["warnings"]), d["warnings"]' ||
+        fail "scan --package opensll --format json: no warning in the JSON"
+out=$("$P" scan "$R" --db "$DB" --package curl 2>&1 >/dev/null)
+[ -z "$out" ] || fail "scan --package curl (a source name): $out"
 # A finding of UNKNOWN severity (its advisory rated nowhere) is not checked
 # against --fail-on, whatever --severity shows.
 mkdir "$T/unrated"
