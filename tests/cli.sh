@@ -329,5 +329,14 @@ error: CVSS vector 'CVSS:3.1/AV:Q': unknown value 'Q' for metric AV
 0.0 NONE (CVSS v3.1)" ] || fail "cvss --batch: $out"
 expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
 
+# check --state: a folder is refused as a missing file is (exit 2), not read
+# as a broken state that on_error then lets start (exit 0, "decision: start").
+echo '{}' >"$T/check-policy.json"
+printf '{"policy": "%s/check-policy.json", "log": {"syslog": false}}\n' "$T" >"$T/check-config.json"
+expect 2 "^portcullis: check: --state $T/rootfs is a folder; give the OCI state file" -- \
+        check --state "$T/rootfs" --config "$T/check-config.json"
+expect 2 "^portcullis: check: open $T/none-state.json: No such file" -- \
+        check --state "$T/none-state.json" --config "$T/check-config.json"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
