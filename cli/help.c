@@ -353,9 +353,9 @@ static const struct cli_help {
           "  --default-runtime     containerd: also make portcullis CRI's default runtime;\n"
           "                        docker: daemon.json's default-runtime (refused when\n"
           "                        another is set)\n"
-          "  --binaries            also copy this portcullis, portcullis-hook and the shim to\n"
-          "                        " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR " (the\n"
-          "                        Kubernetes image; a package install does not need it)\n"
+          "  --binaries            also copy this portcullis, portcullis-hook, the shim and its\n"
+          "                        runc wrapper to " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR "\n"
+          "                        (the Kubernetes image; a package install does not need it)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "uninstall", "undo install: put back every file as it was before",
           "uninstall RUNTIME [OPTIONS]\n\n"
