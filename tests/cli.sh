@@ -332,11 +332,19 @@ expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
 # check --state: a folder is refused as a missing file is (exit 2), not read
 # as a broken state that on_error then lets start (exit 0, "decision: start").
 echo '{}' >"$T/check-policy.json"
-printf '{"policy": "%s/check-policy.json", "log": {"syslog": false}}\n' "$T" >"$T/check-config.json"
+printf '{"policy": "%s/check-policy.json", "db": "%s", "cache": "%s/check-cache.db", "log": {"syslog": false}}\n' \
+        "$T" "$DB" "$T" >"$T/check-config.json"
 expect 2 "^portcullis: check: --state $T/rootfs is a folder; give the OCI state file" -- \
         check --state "$T/rootfs" --config "$T/check-config.json"
 expect 2 "^portcullis: check: open $T/none-state.json: No such file" -- \
         check --state "$T/none-state.json" --config "$T/check-config.json"
+# ps --state-root naming no folder (a typo, a runtime not there) listed no
+# container in silence, as a node running none.
+expect 0 "warning: --state-root $T/run/runC: no such folder, so no container was read from it" -- \
+        ps --state-root "$T/run/runC" --config "$T/check-config.json"
+"$P" ps --state-root "$T/run/runC" --config "$T/check-config.json" --format json 2>/dev/null |
+        json 'assert d["containers"] == [] and d["warnings"][0].startswith("--state-root "), d' ||
+        fail "ps --state-root of no folder: no warning in the JSON"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
