@@ -328,6 +328,10 @@ out=$(printf '%s\n' CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H CVSS:3.1/AV:Q C
 error: CVSS vector 'CVSS:3.1/AV:Q': unknown value 'Q' for metric AV
 0.0 NONE (CVSS v3.1)" ] || fail "cvss --batch: $out"
 expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
+# vercmp --batch with other than one ECOSYSTEM: said as such, not "unknown
+# ecosystem '--batch'" nor "vercmp takes ECOSYSTEM A B".
+expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin" -- vercmp --batch deb 1
+expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM" -- vercmp --batch
 
 # check --state: a folder is refused as a missing file is (exit 2), not read
 # as a broken state that on_error then lets start (exit 0, "decision: start").
