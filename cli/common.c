@@ -123,7 +123,14 @@ int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts
                         cli_quiet = false;
                         continue;
                 case '?':
-                        if (optopt)
+                        /* getopt_long() sets optopt to the val of a known long
+                         * option given a value it does not take ("--no-inventory=x"),
+                         * whose val is no option the user knows */
+                        if (optopt && strncmp(argv[optind - 1], "--", 2) == 0) {
+                                option_name(argv[optind - 1], name, sizeof(name));
+                                log_error("%s: option '%s' takes no value; see 'portcullis %s --help'", cmd, name,
+                                          cmd);
+                        } else if (optopt)
                                 log_error("%s: unknown option '-%c'; see 'portcullis %s --help'", cmd, optopt, cmd);
                         else {
                                 option_name(argv[optind - 1], name, sizeof(name));

@@ -68,6 +68,9 @@ chk() {     # chk PATTERN ARGS...: exit 2 and PATTERN on stderr, nothing on stdo
 chk "^portcullis: scan: unknown or ambiguous option '--formt'; see 'portcullis scan --help'" scan --formt json /
 chk "^portcullis: scan: option '--format' needs a value" scan / --format
 chk "^portcullis: scan: unknown option '-x'" scan -x /
+# a value for an option that takes none: named as given, not as its getopt val ('-N')
+chk "^portcullis: ps: option '--no-inventory' takes no value; see 'portcullis ps --help'" ps --no-inventory=yes
+chk "^portcullis: scan: option '--ignore-unfixed' takes no value" scan --ignore-unfixed=1 /
 chk "^portcullis: db import: unknown or ambiguous option '--bogus'; see 'portcullis db import --help'" db import --bogus x
 chk "^portcullis: cache gc: unknown or ambiguous option '--tll'; see 'portcullis cache gc --help'" cache gc --tll 5
 chk "^portcullis: db: unknown subcommand 'frob'.*'portcullis db --help'" db frob
