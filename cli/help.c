@@ -151,6 +151,7 @@ static const struct cli_help {
           "Options:\n"
           "  --key FILE            the private key, as for db publish\n"
           "  --db FILE             the database (default: config.json's)\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --tag TAG             the name in index.json (default: latest)\n"
           "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS },
         { "vercmp", "compare two versions as an ecosystem orders them",

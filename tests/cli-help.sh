@@ -56,6 +56,23 @@ for f in "$SRC"/cli/verb-*.c; do
         done
 done
 
+# Per command: every option it accepts is in its own help (the check above
+# pools the sub-commands of one file: db export took --config unsaid).  An
+# option is accepted when the error is about what follows it; the invalid
+# option after it stops every command before it does anything.
+all_opts=$(grep -ho '{ "[a-z][a-z-]*", \(required\|no\)_argument' "$SRC"/cli/*.c | sed 's/{ "\([^"]*\)".*/\1/' | sort -u)
+for c in "${CMDS[@]}"; do
+        case $c in db | cache | policy | vercmp) continue ;; esac     # no options of their own
+        # shellcheck disable=SC2086
+        help=$("$P" $c --help)
+        for o in $all_opts; do
+                # shellcheck disable=SC2086
+                err=$("$P" $c "--$o=x" --zzzz-invalid 2>&1 >/dev/null)
+                grep -q "unknown or ambiguous option '--$o'" <<<"$err" && continue
+                grep -q -- "--$o\b" <<<"$help" || fail "$c accepts --$o, which its help does not list"
+        done
+done
+
 # Option errors: prefix, the command, what is wrong, where to look.
 chk() {     # chk PATTERN ARGS...: exit 2 and PATTERN on stderr, nothing on stdout
         local pat=$1 out
