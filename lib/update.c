@@ -2330,9 +2330,10 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 return 0;
         if (q < 0 && !res.changed)
                 registry_state_note_failure(s->state_dir, err->msg);
+        if (q < 0 && res.changed)
+                return error_wrap(err, "update %s", s->db_path);
         if (q < 0)
-                return error_wrap(err, res.changed ? "update %s" : "update %s (the previous database is unchanged)",
-                                  s->db_path);
+                return error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
         if (http_only.sources == http && http)
                 r.s = s = &http_only;
         r.n_sources = strv_length(s->sources);
@@ -2361,7 +2362,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         else if (q < 0) {
                 if (r.state)
                         state_note_failure(&r, err->msg);
-                q = error_wrap(err, "update %s (the previous database is unchanged)", s->db_path);
+                q = error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
         }
         if (r.curl)
                 curl_easy_cleanup(r.curl);

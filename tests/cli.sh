@@ -55,7 +55,11 @@ expect 2 "expected one TARGET" -- scan
 expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
 expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
 expect 2 "at least one PATH" -- db import --db "$DB"
-expect 2 "$T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
+# ... and says no database is written: there is no previous one to be "unchanged"
+expect 2 "import into $DB \(no database is written\): $T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
+printf '{"update": {"state_dir": "%s/update"}, "cache": "%s/update-cache.db"}\n' "$T" "$T" >"$T/update-config.json"
+expect 2 "update $DB \(no database is written\): Debian:12: all.zip: no source could serve it" -- \
+        db update --config "$T/update-config.json" --db "$DB" --source http://127.0.0.1:1/ --ecosystem Debian:12
 [ ! -e "$DB" ] || fail "a failed import left a database behind"
 expect 0 "imported 16 records" -- db import "$SRC/feed" --db "$DB"
 expect 0 "records: +16" -- db status --db "$DB"

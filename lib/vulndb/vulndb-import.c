@@ -2222,6 +2222,10 @@ int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulnd
         return vulndb_import_dated(db_path, paths, flags, NULL, skip_fn, userdata, ret_stats, err);
 }
 
+const char *vulndb_failed_note(const char *db_path) {
+        return access(db_path, F_OK) == 0 ? "the previous database is unchanged" : "no database is written";
+}
+
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err) {
@@ -2274,7 +2278,7 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         }
         if (r < 0) {
                 (void) unlink(tmp);
-                return error_wrap(err, "import into %s (the previous database is unchanged)", db_path);
+                return error_wrap(err, "import into %s (%s)", db_path, vulndb_failed_note(db_path));
         }
         r = fsync(fd) < 0 ? -errno : 0;
         if (r == 0 && rename(tmp, db_path) < 0)

@@ -86,6 +86,11 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err);
 
+/* For the message of an import or update that failed: "the previous
+ * database is unchanged", or "no database is written" when db_path holds
+ * none (a first run, where "unchanged" would promise a database). */
+const char *vulndb_failed_note(const char *db_path);
+
 /* Parses and validates one OSV record (also the fuzz entry point); the
  * message of a rejection names the file and the field. */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
