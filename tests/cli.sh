@@ -54,6 +54,9 @@ expect 0 "  scan  +scan a root filesystem" -- --help
 expect 2 "expected one TARGET" -- scan
 expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
 expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
+# inventory says it as scan does: no advice to fix a file in an image that is not there
+expect 2 "^portcullis: inventory $T/nope: no file or folder '$T/nope': give an unpacked root filesystem or an image file \(docker save tarball, OCI layout folder or tar\)$" -- \
+        inventory "$T/nope"
 expect 2 "at least one PATH" -- db import --db "$DB"
 # ... and says no database is written: there is no previous one to be "unchanged"
 expect 2 "import into $DB \(no database is written\): $T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
