@@ -133,7 +133,7 @@ static int lock_state(const char *state) {
 static int run(const struct config *cfg, const char *log, const char *state, const char *output) {
         _cleanup_(metrics_state_done) struct metrics_state s = {};
         struct vulndb_status st = {};
-        struct metrics_gauges g = { .db_age_seconds = -1 };
+        struct metrics_gauges g = { .db_age_seconds = -1, .no_audit_log = !log };
         _cleanup_free_ char *text = NULL;
         struct error err = {};
         uint64_t bytes = 0;

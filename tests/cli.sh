@@ -335,6 +335,16 @@ out=$(printf '%s\n' CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H CVSS:3.1/AV:Q C
 error: CVSS vector 'CVSS:3.1/AV:Q': unknown value 'Q' for metric AV
 0.0 NONE (CVSS v3.1)" ] || fail "cvss --batch: $out"
 expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
+# metrics without an audit log: the counters it would read from it are left
+# out (as README says and the warning says), not 0 -- 0 failed starts, 0
+# cache misses -- which Prometheus would take for a count.
+printf '{"db": "%s", "cache": "%s/metrics/cache.db", "log": {"syslog": false}}\n' "$DB" "$T" >"$T/metrics-config.json"
+out=$("$P" metrics --config "$T/metrics-config.json" --output - 2>"$T/metrics.err"); rc=$?
+[ $rc -eq 0 ] && grep -q "no audit log file, so no decision counters" "$T/metrics.err" &&
+        grep -q "^portcullis_db_records 16$" <<<"$out" || fail "metrics without a log: exit $rc: $(cat "$T/metrics.err") $out"
+grep -E "^portcullis_(decisions|cache_hits|cache_misses|decision_duration|audit_)" <<<"$out" &&
+        fail "metrics without a log: counters shown"
+
 # vercmp --batch with other than one ECOSYSTEM: said as such, not "unknown
 # ecosystem '--batch'" nor "vercmp takes ECOSYSTEM A B".
 expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin" -- vercmp --batch deb 1
