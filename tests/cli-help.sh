@@ -100,6 +100,9 @@ chk "^portcullis: unknown command 'sacn'; see 'portcullis --help'" sacn /
 mkdir "$T/dbdir"
 chk "vulnerability database $T/dbdir is a folder" scan / --db "$T/dbdir"
 chk "db import: --db $T/dbdir is a folder" db import "$SRC/config" --db "$T/dbdir"
+# doctor --root that is no folder: a usage error, as for install, not 13 failed checks
+chk "^portcullis: doctor: --root $T/no-host: No such file or directory; give the folder where the host's / is mounted" \
+        doctor --root "$T/no-host"
 chk "report: /etc/os-release: none of its last [0-9]+ lines is a Portcullis audit record" report --log /etc/os-release
 chk "cache ls: unknown or ambiguous option" cache ls --frob
 # --config where the config is read
