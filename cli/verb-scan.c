@@ -50,6 +50,9 @@ static unsigned parse_severity_list(const char *list) {
                 }
                 mask |= 1u << s;
         }
+        if (!mask)      /* "" or ",": else exit 2 with no word said */
+                log_error("--severity: '%s' names no severity (use CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, "
+                          "comma-separated)", list);
         return mask;
 }
 

@@ -132,6 +132,9 @@ expect 0 "" -- scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRIT
 expect 1 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
 expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
+# an empty --severity exited 2 without a word
+expect 2 "^portcullis: --severity: ',' names no severity" -- scan "$R" --db "$DB" --severity ,
+expect 2 "^portcullis: --severity: '' names no severity" -- scan "$R" --db "$DB" --severity ""
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
 expect 2 "'yaml' is not one of table, json" -- scan "$R" --db "$DB" --format yaml
 
