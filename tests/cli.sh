@@ -241,6 +241,14 @@ if [ "$(id -u)" -ne 0 ] || setpriv --reuid=65534 --regid=65534 --clear-groups tr
         [ "$rc" -eq 1 ] || fail "scan with an unreadable folder: exit $rc, wanted 1: $out"
         grep -q "opt/app: Permission denied; what is below it was not looked at" <<<"$out" ||
                 fail "scan with an unreadable folder: not said: $out"
+        # A database the user can't read is not one to create with db import.
+        cp "$DB" "$T/private.sqlite" && chmod 600 "$T/private.sqlite"
+        for c in "scan $R" "db status"; do
+                # shellcheck disable=SC2086
+                out=$("${as_user[@]}" "$P" $c --db "$T/private.sqlite" 2>&1); rc=$?
+                [ "$rc" -eq 2 ] && grep -q "vulnerability database $T/private.sqlite (check the permissions of the file and its folder): Permission denied" <<<"$out" ||
+                        fail "$c of an unreadable database: exit $rc: $out"
+        done
 else
         echo "note: no setpriv: the unreadable-folder rows left out"
 fi
