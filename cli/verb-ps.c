@@ -197,6 +197,10 @@ int verb_ps(int argc, char **argv) {
         }
         o = options_of(cfg, policy, roots);
         o.no_inventory = no_inventory;
+        log_debug("ps: configuration %s, policy %s, database %s, cache %s", cfg->path ? cfg->path : "(built-in)",
+                  policy->path ? policy->path : "(built-in default)", cfg->db, cfg->cache);
+        for (char *const *d = o.state_roots ? o.state_roots : (char *const *) running_default_roots; *d; d++)
+                log_debug("ps: state folder %s", *d);
         if (running_list(&o, &l, &err) < 0) {
                 log_error("ps: %s", err.msg);
                 return EXIT_ERROR;

@@ -142,6 +142,9 @@ out=$("$P" -v cache ls --config "$T/config.json" 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "-v cache ls: no path said: $out"
 out=$("$P" cache ls --config "$T/config.json" --verbose 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "cache ls --verbose: no path said: $out"
+out=$("$P" ps --config "$T/config.json" --state-root /run/runc -v 2>&1)
+grep -q "^portcullis: ps: configuration $T/config.json, policy .*, database $T/missing.sqlite, cache $T/c/cache.db$" <<<"$out" &&
+        grep -q "^portcullis: ps: state folder /run/runc$" <<<"$out" || fail "ps -v: no files said: $out"
 R=$T/rootfs; mkdir -p "$R/etc" "$R/var/lib/dpkg"; printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
 printf 'Package: broken\nStatus: install ok installed\n\n' >"$R/var/lib/dpkg/status"
 out=$("$P" inventory "$R" 2>&1 >/dev/null)
