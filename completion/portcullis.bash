@@ -36,7 +36,7 @@ _portcullis() {
         --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --state-root|--root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since)
+        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since|--tag)
                 return ;;
         esac
 

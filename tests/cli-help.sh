@@ -212,6 +212,11 @@ if command -v zsh >/dev/null; then
                 _describe() { :; }; source "$1"; words=("$2" db ""); CURRENT=3; PREFIX=""; _portcullis' \
                 _ "$SRC/completion/_portcullis" "$P" 2>&1 | tr '\n' ' ')
         [ "$out" = "import update status sign publish export " ] || fail "zsh completion of 'db ': $out"
+        # a value that is no file: nothing offered (was every file name, after --ttl)
+        out=$(zsh -fc 'compadd() { print -l "$@"; }; _files() { print FILES; }
+                _describe() { :; }; source "$1"; words=("$2" cache gc --ttl ""); CURRENT=5; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1)
+        [ -z "$out" ] || fail "zsh completion of 'cache gc --ttl ': $out"
 else
         echo "note: zsh missing: its completion not checked"
 fi
