@@ -110,6 +110,15 @@ static int db_import(int argc, char **argv) {
                 ps_recheck("db import", config, db, NULL);
                 return EXIT_PASS;
         }
+        /* among other paths it would be read as an OSV record, skipped as
+         * "not valid JSON", and the rest imported: the signed DB not installed */
+        for (int i = optind; optind + 1 < argc && i < argc; i++)
+                if (registry_is_archive(argv[i])) {
+                        log_error("db import: %s is a tar file, which db import takes only alone, as the OCI "
+                                  "archive of a whole database ('portcullis db import %s'); import the other paths "
+                                  "in another run", argv[i], argv[i]);
+                        return EXIT_ERROR;
+                }
         if (optind >= argc) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");
                 return EXIT_ERROR;

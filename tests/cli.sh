@@ -64,6 +64,12 @@ printf '{"update": {"state_dir": "%s/update"}, "cache": "%s/update-cache.db"}\n'
 expect 2 "update $DB \(no database is written\): Debian:12: all.zip: no source could serve it" -- \
         db update --config "$T/update-config.json" --db "$DB" --source http://127.0.0.1:1/ --ecosystem Debian:12
 [ ! -e "$DB" ] || fail "a failed import left a database behind"
+# A tar among other paths is no OSV record: refused whole, not skipped as
+# "not valid JSON" while the rest imports (a signed DB silently not installed).
+tar -cf "$T/db.tar" -C "$SRC" feed
+expect 2 "^portcullis: db import: $T/db.tar is a tar file, which db import takes only alone" -- \
+        db import "$SRC/feed" "$T/db.tar" --db "$DB"
+[ ! -e "$DB" ] || fail "db import of records and a tar wrote $DB"
 expect 0 "imported 16 records" -- db import "$SRC/feed" --db "$DB"
 expect 0 "records: +16" -- db status --db "$DB"
 expect 0 "Debian:12=16" -- db status --db "$DB"
