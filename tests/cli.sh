@@ -362,6 +362,10 @@ out=$("$P" metrics --config "$T/metrics-config.json" --output - 2>"$T/metrics.er
 grep -E "^portcullis_(decisions|cache_hits|cache_misses|decision_duration|audit_)" <<<"$out" &&
         fail "metrics without a log: counters shown"
 
+# an oci:// reference without a repository: said so, not "no registry host"
+expect 2 "'oci://registry.example:5000': no repository after the registry host" -- \
+        db publish oci://registry.example:5000 --key "$T/none.pem" --db "$DB" --config "$T/update-config.json"
+
 # vercmp --batch with other than one ECOSYSTEM: said as such, not "unknown
 # ecosystem '--batch'" nor "vercmp takes ECOSYSTEM A B".
 expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin" -- vercmp --batch deb 1
