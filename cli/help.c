@@ -359,7 +359,8 @@ static const struct cli_help {
           "                        another is set)\n"
           "  --binaries            also copy this portcullis, portcullis-hook, the shim and its\n"
           "                        runc wrapper to " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR "\n"
-          "                        (the Kubernetes image; a package install does not need it)\n"
+          "                        (the Kubernetes image; a package install does not need it;\n"
+          "                        not with runc, whose install writes nothing)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "uninstall", "undo install: put back every file as it was before",
           "uninstall RUNTIME [OPTIONS]\n\n"

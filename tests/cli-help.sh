@@ -100,6 +100,8 @@ chk "^portcullis: unknown command 'sacn'; see 'portcullis --help'" sacn /
 mkdir "$T/dbdir"
 chk "vulnerability database $T/dbdir is a folder" scan / --db "$T/dbdir"
 chk "db import: --db $T/dbdir is a folder" db import "$SRC/config" --db "$T/dbdir"
+# install runc --binaries: its --dry-run listed the copies, the run made none
+chk "^portcullis: install: runc's install writes no file, so it takes no --binaries" install runc --binaries --dry-run --root "$T"
 # doctor --root that is no folder: a usage error, as for install, not 13 failed checks
 chk "^portcullis: doctor: --root $T/no-host: No such file or directory; give the folder where the host's / is mounted" \
         doctor --root "$T/no-host"
