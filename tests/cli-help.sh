@@ -219,6 +219,12 @@ if command -v zsh >/dev/null; then
                 _describe() { :; }; source "$1"; words=("$2" cache gc --ttl ""); CURRENT=5; PREFIX=""; _portcullis' \
                 _ "$SRC/completion/_portcullis" "$P" 2>&1)
         [ -z "$out" ] || fail "zsh completion of 'cache gc --ttl ': $out"
+        # after help: the commands (was the folder's files)
+        out=$(zsh -fc '_files() { print FILES; }; _describe() { print -l ${(P)4}; }
+                source "$1"; words=("$2" help ""); CURRENT=3; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1)
+        grep -qx "scan:scan a root filesystem or an image file for vulnerable packages" <<<"$out" &&
+                ! grep -q FILES <<<"$out" || fail "zsh completion of 'help ': $out"
 else
         echo "note: zsh missing: its completion not checked"
 fi
