@@ -124,6 +124,7 @@ int verb_report(int argc, char **argv) {
                 log_error("report: no audit log file: set \"log\": {\"file\": ...} in config.json or pass --log FILE");
                 return EXIT_ERROR;
         }
+        log_debug("report: audit log %s", log);
         r = read_log(log, AUDIT_FILE_MAX, &buf, &len, &err);
         if (r >= 0)
                 r = html ? report_audit_html(buf, len, last, log, &out, &err)

@@ -144,6 +144,8 @@ out=$("$P" -v cache ls --config "$T/config.json" 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "-v cache ls: no path said: $out"
 out=$("$P" cache ls --config "$T/config.json" --verbose 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "cache ls --verbose: no path said: $out"
+out=$("$P" report --log /etc/os-release -v 2>&1)
+grep -q "^portcullis: report: audit log /etc/os-release$" <<<"$out" || fail "report -v: no file said: $out"
 out=$("$P" ps --config "$T/config.json" --state-root /run/runc -v 2>&1)
 grep -q "^portcullis: ps: configuration $T/config.json, policy .*, database $T/missing.sqlite, cache $T/c/cache.db$" <<<"$out" &&
         grep -q "^portcullis: ps: state folder /run/runc$" <<<"$out" || fail "ps -v: no files said: $out"
