@@ -366,6 +366,13 @@ grep -E "^portcullis_(decisions|cache_hits|cache_misses|decision_duration|audit_
 expect 2 "'oci://registry.example:5000': no repository after the registry host" -- \
         db publish oci://registry.example:5000 --key "$T/none.pem" --db "$DB" --config "$T/update-config.json"
 
+# ... and with a file that is no audit log (report refuses one): said, not
+# silently every counter 0.
+out=$("$P" metrics --config "$T/metrics-config.json" --log /etc/os-release --state "$T/metrics-os.state" \
+        --output - 2>&1 >/dev/null)
+grep -q "warning: metrics: /etc/os-release: none of its [0-9]* lines read so far is a Portcullis audit record" <<<"$out" ||
+        fail "metrics --log of a file that is no audit log: $out"
+
 # vercmp --batch with other than one ECOSYSTEM: said as such, not "unknown
 # ecosystem '--batch'" nor "vercmp takes ECOSYSTEM A B".
 expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin" -- vercmp --batch deb 1
