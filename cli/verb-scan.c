@@ -205,6 +205,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 default:
                         return -1;
                 }
+        /* without --fail-on the scan exits 0 whatever they say */
+        if (a->fail_on < 0 && (a->unknown_as >= 0 || a->allow_unchecked))
+                log_warning("scan: %s has no effect without --fail-on SEVERITY: the scan exits 0 whatever it finds",
+                            a->unknown_as >= 0 ? "--unknown-as" : "--allow-unchecked");
         if (a->sbom && optind != argc) {
                 log_error("scan: --sbom FILE scans the SBOM instead of a TARGET: give one or the other");
                 return -1;

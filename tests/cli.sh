@@ -138,6 +138,11 @@ expect 0 "" -- scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRIT
 expect 1 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
 expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
+# --unknown-as / --allow-unchecked without --fail-on change nothing: said
+expect 0 "warning: scan: --unknown-as has no effect without --fail-on SEVERITY" -- scan "$R" --db "$DB" --unknown-as HIGH
+expect 0 "warning: scan: --allow-unchecked has no effect without --fail-on SEVERITY" -- scan "$R" --db "$DB" --allow-unchecked
+out=$("$P" scan "$R" --db "$DB" --fail-on CRITICAL --unknown-as HIGH 2>&1)
+grep -q "has no effect" <<<"$out" && fail "scan --fail-on --unknown-as: warned: $out"
 # an empty --severity exited 2 without a word
 expect 2 "^portcullis: --severity: ',' names no severity" -- scan "$R" --db "$DB" --severity ,
 expect 2 "^portcullis: --severity: '' names no severity" -- scan "$R" --db "$DB" --severity ""
