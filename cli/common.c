@@ -148,6 +148,14 @@ int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts
         }
 }
 
+void cli_unknown_subcommand(const char *cmd, const char *word, const char *list) {
+        if (word[0] == '-')
+                log_error("%s: '%s' comes after the sub-command: portcullis %s SUBCOMMAND [OPTIONS], with "
+                          "SUBCOMMAND one of %s; see 'portcullis %s --help'", cmd, word, cmd, list, cmd);
+        else
+                log_error("%s: unknown subcommand '%s' (%s); see 'portcullis %s --help'", cmd, word, list, cmd);
+}
+
 int cli_parse_count(const char *option, const char *arg, unsigned long max, unsigned long *ret) {
         unsigned long v;
         char *end;

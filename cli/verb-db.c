@@ -572,6 +572,6 @@ int verb_db(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, update, status, sign, publish, export); see 'portcullis db --help'", argv[1]);
+        cli_unknown_subcommand("db", argv[1], "import, update, status, sign, publish, export");
         return EXIT_ERROR;
 }

@@ -91,6 +91,9 @@ chk "^portcullis: scan: option '--ignore-unfixed' takes no value" scan --ignore-
 chk "^portcullis: db import: unknown or ambiguous option '--bogus'; see 'portcullis db import --help'" db import --bogus x
 chk "^portcullis: cache gc: unknown or ambiguous option '--tll'; see 'portcullis cache gc --help'" cache gc --tll 5
 chk "^portcullis: db: unknown subcommand 'frob'.*'portcullis db --help'" db frob
+# an option before the sub-command is not an "unknown subcommand '--db'"
+chk "^portcullis: db: '--db' comes after the sub-command: portcullis db SUBCOMMAND \[OPTIONS\]" db --db x.sqlite import x
+chk "^portcullis: cache: '--config' comes after the sub-command" cache --config x.json ls
 chk "^portcullis: report: --last: 'abc' is not a count" report --last abc --log /dev/null
 chk "^portcullis: db sign: --serial: ' 5' is not a count" db sign --key k.pem --serial " 5" --expires 2099-01-01T00:00:00Z .
 chk "^portcullis: db sign: --serial: '\\+5' is not a count" db sign --key k.pem --serial +5 --expires 2099-01-01T00:00:00Z .
