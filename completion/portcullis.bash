@@ -9,17 +9,23 @@ _portcullis() {
                 words=("${COMP_WORDS[@]}")
                 cword=$COMP_CWORD
         }
-        local prog=${words[0]} cmd="" sub="" i w
+        local prog=${words[0]} cmd="" sub="" helped="" i w
 
         for ((i = 1; i < cword; i++)); do
                 w=${words[i]}
                 case $w in -*) continue ;; esac
                 if [[ -z $cmd ]]; then
                         cmd=$w
+                elif [[ $cmd == help && -z $helped ]]; then     # help COMMAND [SUBCOMMAND]
+                        cmd=$w helped=1
                 elif [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy ) ]]; then
                         sub=$w
                 fi
         done
+        # after 'help COMMAND' only a sub-command of db, cache or policy
+        if [[ -n $helped ]] && ! [[ -z $sub && $cur != -* && ( $cmd == db || $cmd == cache || $cmd == policy ) ]]; then
+                return
+        fi
 
         case $prev in
         --format)

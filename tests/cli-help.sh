@@ -206,6 +206,10 @@ for c in db cache policy; do
         out=$(comp portcullis $c "" | tr '\n' ' ')
         [ "$out" = "$want" ] || fail "bash completion of '$c ': '$out', wanted the help's '$want'"
 done
+out=$(comp portcullis help db "" | tr '\n' ' ')
+[ "$out" = "import update status sign publish export " ] || fail "bash completion of 'help db ': '$out'"
+out=$(comp portcullis help scan "")
+[ -z "$out" ] || fail "bash completion of 'help scan ': $out"
 [ "$("$P" help db | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p' | tr '\n' ' ')" = \
         "import update status sign publish export " ] || fail "db --help: not the six sub-commands: $("$P" help db)"
 out=$(comp portcullis db import --al) && grep -qx -- --allow-shrink <<<"$out" || fail "bash completion of 'db import --al': $out"
