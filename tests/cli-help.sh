@@ -234,6 +234,10 @@ if command -v zsh >/dev/null; then
                 _ "$SRC/completion/_portcullis" "$P" 2>&1)
         grep -qx "scan:scan a root filesystem or an image file for vulnerable packages" <<<"$out" &&
                 ! grep -q FILES <<<"$out" || fail "zsh completion of 'help ': $out"
+        out=$(zsh -fc 'compadd() { [[ $1 == -a ]] && print -l ${(P)2} || print -l "$@"; }; _files() { print FILES; }
+                _describe() { :; }; source "$1"; words=("$2" help db ""); CURRENT=4; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1 | tr '\n' ' ')
+        [ "$out" = "import update status sign publish export " ] || fail "zsh completion of 'help db ': $out"
 else
         echo "note: zsh missing: its completion not checked"
 fi
