@@ -119,7 +119,7 @@ static int lock_state(const char *state) {
         if (slash && slash > state) {
                 _cleanup_free_ char *dir = strndup(state, (size_t) (slash - state));
 
-                if (dir && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST)      /* as the hook makes it */
                         log_debug("metrics: create %s: %m", dir);
         }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

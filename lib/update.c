@@ -2317,7 +2317,9 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         if (q < 0)
                 return q;
         r.n_sources = strv_length(s->sources);
-        if ((q = mkdir_p(s->state_dir, 0755)) < 0)
+        /* 0700 as tmpfiles.d makes it: /var/lib/portcullis may be created
+         * here, before the hook puts its cache there */
+        if ((q = mkdir_p(s->state_dir, 0700)) < 0)
                 return error_set_errno(err, q, "create the state folder %s", s->state_dir);
         if ((q = take_lock(s->state_dir, &lock, err)) < 0)
                 return q;

@@ -63,6 +63,9 @@ expect 2 "import into $DB \(no database is written\): $T/missing-feed" -- db imp
 printf '{"update": {"state_dir": "%s/update"}, "cache": "%s/update-cache.db"}\n' "$T" "$T" >"$T/update-config.json"
 expect 2 "update $DB \(no database is written\): Debian:12: all.zip: no source could serve it" -- \
         db update --config "$T/update-config.json" --db "$DB" --source http://127.0.0.1:1/ --ecosystem Debian:12
+# the folders it makes are 0700 whatever the umask, as README says and
+# tmpfiles.d makes them (it may make /var/lib/portcullis before the hook)
+[ "$(stat -c %a "$T/update")" = 700 ] || fail "db update made its state folder $(stat -c %a "$T/update")"
 [ ! -e "$DB" ] || fail "a failed import left a database behind"
 # A tar among other paths is no OSV record: refused whole, not skipped as
 # "not valid JSON" while the rest imports (a signed DB silently not installed).
@@ -366,6 +369,7 @@ out=$("$P" metrics --config "$T/metrics-config.json" --output - 2>"$T/metrics.er
         grep -q "^portcullis_db_records 16$" <<<"$out" || fail "metrics without a log: exit $rc: $(cat "$T/metrics.err") $out"
 grep -E "^portcullis_(decisions|cache_hits|cache_misses|decision_duration|audit_)" <<<"$out" &&
         fail "metrics without a log: counters shown"
+[ "$(stat -c %a "$T/metrics")" = 700 ] || fail "metrics made the cache's folder $(stat -c %a "$T/metrics")"
 
 # an oci:// reference without a repository: said so, not "no registry host"
 expect 2 "'oci://registry.example:5000': no repository after the registry host" -- \
