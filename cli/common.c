@@ -123,7 +123,14 @@ int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts
                         cli_quiet = false;
                         continue;
                 case '?':
-                        if (optopt)
+                        /* getopt_long() sets optopt to the val of a known long
+                         * option given a value it does not take ("--no-inventory=x"),
+                         * whose val is no option the user knows */
+                        if (optopt && strncmp(argv[optind - 1], "--", 2) == 0) {
+                                option_name(argv[optind - 1], name, sizeof(name));
+                                log_error("%s: option '%s' takes no value; see 'portcullis %s --help'", cmd, name,
+                                          cmd);
+                        } else if (optopt)
                                 log_error("%s: unknown option '-%c'; see 'portcullis %s --help'", cmd, optopt, cmd);
                         else {
                                 option_name(argv[optind - 1], name, sizeof(name));
@@ -139,6 +146,14 @@ int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts
                         return c;
                 }
         }
+}
+
+void cli_unknown_subcommand(const char *cmd, const char *word, const char *list) {
+        if (word[0] == '-')
+                log_error("%s: '%s' comes after the sub-command: portcullis %s SUBCOMMAND [OPTIONS], with "
+                          "SUBCOMMAND one of %s; see 'portcullis %s --help'", cmd, word, cmd, list, cmd);
+        else
+                log_error("%s: unknown subcommand '%s' (%s); see 'portcullis %s --help'", cmd, word, list, cmd);
 }
 
 int cli_parse_count(const char *option, const char *arg, unsigned long max, unsigned long *ret) {

@@ -78,6 +78,10 @@ void log_step(long long *since, const char *fmt, ...) __attribute__((format(prin
 #define CLI_OPTIONS_MAX 16
 int cli_getopt(int argc, char **argv, const char *cmd, const struct option *opts);
 
+/* "portcullis CMD WORD" where WORD is no sub-command of CMD (list: "ls,
+ * show, ..."), said; an option there is told to follow the sub-command. */
+void cli_unknown_subcommand(const char *cmd, const char *word, const char *list);
+
 /* A count for --last, --max-entries, ...: digits only, at most max;
  * -1 with a message naming the option otherwise. */
 int cli_parse_count(const char *option, const char *arg, unsigned long max, unsigned long *ret);

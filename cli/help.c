@@ -25,7 +25,7 @@ static const struct cli_help {
 } help[] = {
         { "scan", "scan a root filesystem or an image file for vulnerable packages",
           "scan TARGET [OPTIONS]\n"
-          "scan --sbom FILE [OPTIONS]\n\n"
+          "       portcullis scan --sbom FILE [OPTIONS]\n\n"
           "Lists the vulnerabilities of the packages installed in TARGET: an unpacked root\n"
           "filesystem (a container's, or /), a `docker save` tarball (compressed or not), an\n"
           "OCI image layout folder, or an OCI layout in a tar.  An image in a registry or in\n"
@@ -66,7 +66,7 @@ static const struct cli_help {
           "  --format FORMAT       table (default), json, cyclonedx, spdx-json or html\n"
           "  --output FILE         write it to FILE (atomically) instead of stdout\n"
           COMMON_OPTIONS EXIT_STATUS },
-        { "db", "import, update, sign or describe the vulnerability database",
+        { "db", "import, update, describe, sign, publish or export the vulnerability database",
           "db COMMAND [OPTIONS]\n\n"
           "Commands:\n"
           "  import PATH...        build the database from OSV records (files, folders, zips)\n"
@@ -102,8 +102,8 @@ static const struct cli_help {
           "configured, and replaces the database only when everything is valid.  When it\n"
           "changed, the running containers are re-judged (see 'portcullis ps').\n\n"
           "Options:\n"
-          "  --db FILE             the database (default: config.json's, else\n"
-          "                        " PORTCULLIS_DB_DEFAULT ")\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else config.json's,\n"
+          "                        else " PORTCULLIS_DB_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --source URL          a source instead of the configured ones (repeatable)\n"
           "  --ecosystem NAME      update this ecosystem (repeatable; default: the\n"
@@ -136,7 +136,7 @@ static const struct cli_help {
           "nodes pull it with the reference in update.sources.\n\n"
           "Options:\n"
           "  --key FILE            the private key (PEM: Ed25519, ECDSA or RSA), as for db sign\n"
-          "  --db FILE             the database (default: config.json's)\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else config.json's)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --authfile FILE       registry credentials (default: update.auth_file)\n"
           "  --ca-file FILE        the registry's CA (default: update.ca_file)\n"
@@ -150,7 +150,8 @@ static const struct cli_help {
           "registry, 'skopeo copy oci-archive:FILE docker://...' pushes it.\n\n"
           "Options:\n"
           "  --key FILE            the private key, as for db publish\n"
-          "  --db FILE             the database (default: config.json's)\n"
+          "  --db FILE             the database (default: $PORTCULLIS_DB, else config.json's)\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --tag TAG             the name in index.json (default: latest)\n"
           "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS },
         { "vercmp", "compare two versions as an ecosystem orders them",
@@ -158,17 +159,20 @@ static const struct cli_help {
           "       portcullis vercmp --batch ECOSYSTEM\n\n"
           "Prints <, = or >.  ECOSYSTEM is an OSV name (Debian:12, PyPI, npm, Go, crates.io,\n"
           "Maven, RubyGems, Packagist, NuGet, ...) or a short name (deb, apk, rpm, pypi, npm,\n"
-          "go, crates, maven, gem, composer, nuget).  An invalid version exits 2.  A version\n"
-          "starting with '-' follows '--'.\n\n"
+          "go, crates, maven, gem, composer, nuget).  An invalid version exits 2 (one that\n"
+          "dpkg only warns about is compared, with a warning).  A version starting with '-'\n"
+          "follows '--'.\n\n"
           "Options:\n"
           "  --batch ECOSYSTEM     compare the pairs of stdin (A B per line), one answer a line\n"
+          "                        ('error: MESSAGE' for a bad pair; the exit status stays 0)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "cvss", "score a CVSS v2, v3.x or v4.0 vector",
           "cvss VECTOR [OPTIONS]\n"
           "       portcullis cvss --batch [OPTIONS]\n\n"
           "Prints the base score and severity of a CVSS vector.\n\n"
           "Options:\n"
-          "  --batch               score one vector per line of stdin\n"
+          "  --batch               score one vector per line of stdin ('error: MESSAGE' for a\n"
+          "                        bad one; the exit status stays 0)\n"
           "  --format table|json   the output (JSON adds the temporal/environmental scores)\n" COMMON_OPTIONS
                   EXIT_STATUS },
         { "policy", "validate and explain a policy file",
@@ -355,9 +359,10 @@ static const struct cli_help {
           "  --default-runtime     containerd: also make portcullis CRI's default runtime;\n"
           "                        docker: daemon.json's default-runtime (refused when\n"
           "                        another is set)\n"
-          "  --binaries            also copy this portcullis, portcullis-hook and the shim to\n"
-          "                        " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR " (the\n"
-          "                        Kubernetes image; a package install does not need it)\n"
+          "  --binaries            also copy this portcullis, portcullis-hook, the shim and its\n"
+          "                        runc wrapper to " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR "\n"
+          "                        (the Kubernetes image; a package install does not need it;\n"
+          "                        not with runc, whose install writes nothing)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "uninstall", "undo install: put back every file as it was before",
           "uninstall RUNTIME [OPTIONS]\n\n"

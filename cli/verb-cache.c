@@ -508,6 +508,6 @@ int verb_cache(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("cache: unknown subcommand '%s' (ls, show, purge, gc, rescan); see 'portcullis cache --help'", argv[1]);
+        cli_unknown_subcommand("cache", argv[1], "ls, show, purge, gc, rescan");
         return EXIT_ERROR;
 }

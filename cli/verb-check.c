@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/macro.h"
 #include "common.h"
@@ -26,6 +27,7 @@ int verb_check(int argc, char **argv) {
         _cleanup_close_ int fd = -EBADF;
         struct gate_result r = {};
         const char *state = NULL;
+        struct stat st;
         bool json = false;
         int c, code;
 
@@ -60,6 +62,14 @@ int verb_check(int argc, char **argv) {
         fd = open(state, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 log_error("check: open %s: %s", state, strerror(errno));
+                return EXIT_ERROR;
+        }
+        /* as a missing file: the gate would read it as a broken state from
+         * the runtime, and on_error would decide a start the file never
+         * described */
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                log_error("check: --state %s is a folder; give the OCI state file (JSON, as the runtime gives "
+                          "a hook)", state);
                 return EXIT_ERROR;
         }
         o.state_path = state;

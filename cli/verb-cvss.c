@@ -134,7 +134,7 @@ int verb_cvss(int argc, char **argv) {
                         if (strcmp(optarg, "json") == 0)
                                 json = true;
                         else if (strcmp(optarg, "text") != 0 && strcmp(optarg, "table") != 0) {
-                                log_error("cvss: unknown format '%s' (text or json)", optarg);
+                                log_error("cvss: unknown format '%s' (table or json)", optarg);
                                 return EXIT_ERROR;
                         }
                         break;

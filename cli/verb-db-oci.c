@@ -12,6 +12,7 @@
 #include "registry.h"
 #include "verb-db-oci.h"
 #include "verbs.h"
+#include "vulndb.h"
 
 int db_publish(int argc, char **argv) {
         static const struct option opts[] = {
@@ -135,7 +136,10 @@ int db_import_oci(const char *path, const char *db, const char *config, bool all
                                     .max_layer = (uint64_t) cfg->update.max_layer_mib << 20,
                                     .allow_shrink = allow_shrink },
                             on_event, NULL, &res, &err) < 0) {
-                log_error("db import: %s%s", err.msg, res.changed ? "" : " (the previous database is unchanged)");
+                if (res.changed)
+                        log_error("db import: %s", err.msg);
+                else
+                        log_error("db import: %s (%s)", err.msg, vulndb_failed_note(db));
                 if (res.changed)
                         ps_recheck("db import", config, db, NULL);
                 return EXIT_ERROR;

@@ -110,6 +110,15 @@ static int db_import(int argc, char **argv) {
                 ps_recheck("db import", config, db, NULL);
                 return EXIT_PASS;
         }
+        /* among other paths it would be read as an OSV record, skipped as
+         * "not valid JSON", and the rest imported: the signed DB not installed */
+        for (int i = optind; optind + 1 < argc && i < argc; i++)
+                if (registry_is_archive(argv[i])) {
+                        log_error("db import: %s is a tar file, which db import takes only alone, as the OCI "
+                                  "archive of a whole database ('portcullis db import %s'); import the other paths "
+                                  "in another run", argv[i], argv[i]);
+                        return EXIT_ERROR;
+                }
         if (optind >= argc) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");
                 return EXIT_ERROR;
@@ -235,6 +244,11 @@ static int db_status(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        /* "db status FILE" would otherwise describe another database, in silence */
+        if (optind < argc) {
+                log_error("db status: unexpected argument '%s'; give the database with --db FILE", argv[optind]);
+                return EXIT_ERROR;
+        }
         /* the database 'db update' with the same config writes: --db, else
          * $PORTCULLIS_DB, else the config's "db" */
         if (!db && !(env && *env)) {
@@ -558,6 +572,6 @@ int verb_db(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        log_error("db: unknown subcommand '%s' (import, update, status, sign, publish, export); see 'portcullis db --help'", argv[1]);
+        cli_unknown_subcommand("db", argv[1], "import, update, status, sign, publish, export");
         return EXIT_ERROR;
 }

@@ -2,11 +2,13 @@
 /* portcullis doctor [--config FILE] [--root DIR] [--format json]: the
  * install checked end to end (lib/doctor.h), one row per check with what
  * to do; exit 1 when one failed. */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -62,6 +64,18 @@ static int print_json(const struct doctor_report *r, const struct doctor_options
         return 0;
 }
 
+/* --root is a folder, as install requires: else every check fails on the
+ * same path, each with advice about symbolic links. */
+static int check_root(const char *root) {
+        struct stat st;
+        int r = stat(root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+
+        if (r < 0)
+                log_error("doctor: --root %s: %s; give the folder where the host's / is mounted (such as /host)",
+                          root, strerror(-r));
+        return r;
+}
+
 int verb_doctor(int argc, char **argv) {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
@@ -101,6 +115,8 @@ int verb_doctor(int argc, char **argv) {
                           o.root);
                 return EXIT_ERROR;
         }
+        if (o.root && check_root(o.root) < 0)
+                return EXIT_ERROR;
         if (doctor_run(&o, &r, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_ERROR;

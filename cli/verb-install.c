@@ -133,6 +133,13 @@ static int verb(int argc, char **argv, bool uninstall) {
                           "(daemon.json's default-runtime)", cmd);
                 return EXIT_ERROR;
         }
+        /* runc's install writes nothing: --dry-run showed the copies, the
+         * run made none, and the printed hook named a binary not there */
+        if (o.binaries && rt == INSTALL_RUNC) {
+                log_error("%s: runc's install writes no file, so it takes no --binaries; copy the binaries with "
+                          "'ninja install', or with --binaries of containerd, crio, podman or docker", cmd);
+                return EXIT_ERROR;
+        }
         if (o.root[0] != '/') {
                 log_error("%s: --root %s: give an absolute path (the host's / as mounted here)", cmd, o.root);
                 return EXIT_ERROR;

@@ -57,10 +57,9 @@ int verb_inventory(int argc, char **argv) {
 
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
+        /* as scan says it: the message names the target or the file in it */
         if (cli_collect(a.rootfs, &img, &inv, &err) < 0) {
-                log_error("inventory %s: %s; ROOTFS must be an unpacked root filesystem or an image file, and each "
-                          "file it names readable: fix or remove that file in the image, or report it if the image "
-                          "is fine", a.rootfs, err.msg);
+                log_error("inventory %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
         t = (struct report_target) {

@@ -119,7 +119,7 @@ static int lock_state(const char *state) {
         if (slash && slash > state) {
                 _cleanup_free_ char *dir = strndup(state, (size_t) (slash - state));
 
-                if (dir && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST)      /* as the hook makes it */
                         log_debug("metrics: create %s: %m", dir);
         }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -130,10 +130,18 @@ static int lock_state(const char *state) {
         return TAKE_FD(fd);
 }
 
+/* Every decision counts once under its cache outcome. */
+static bool decisions_counted(const struct metrics_state *s) {
+        for (int c = 0; c < _METRICS_CACHE_MAX; c++)
+                if (s->cache[c] > 0)
+                        return true;
+        return false;
+}
+
 static int run(const struct config *cfg, const char *log, const char *state, const char *output) {
         _cleanup_(metrics_state_done) struct metrics_state s = {};
         struct vulndb_status st = {};
-        struct metrics_gauges g = { .db_age_seconds = -1 };
+        struct metrics_gauges g = { .db_age_seconds = -1, .no_audit_log = !log };
         _cleanup_free_ char *text = NULL;
         struct error err = {};
         uint64_t bytes = 0;
@@ -148,6 +156,10 @@ static int run(const struct config *cfg, const char *log, const char *state, con
                 return EXIT_ERROR;
         }
         log_debug("metrics: read %llu bytes of %s", (unsigned long long) bytes, strna(log));
+        if (log && !decisions_counted(&s) && s.skipped > 0)     /* report refuses such a file */
+                log_warning("metrics: %s: none of its %llu lines read so far is a Portcullis audit record (a JSON "
+                            "object with a \"decision\"), so every counter is 0; give the hook's audit log, "
+                            "config.json's \"log\": {\"file\"}", log, (unsigned long long) s.skipped);
         db_gauges(cfg->db, &g, &st);
         g.cache_entries = cache_entries(cfg->cache);
         if (!running_gauges(cfg, &g))

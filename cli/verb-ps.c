@@ -2,6 +2,7 @@
 /* portcullis ps: the containers running on the node and the verdict each
  * would get now (lib/running.h); and the recheck that 'db update', 'db
  * import' and 'cache rescan' run after they change what verdicts rest on. */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -151,6 +152,7 @@ int verb_ps(int argc, char **argv) {
         struct running_list l = {};
         const char *config = NULL, *since = NULL;
         struct error err = {};
+        struct stat st;
         bool json = false, no_inventory = false;
         int c, r;
 
@@ -195,10 +197,24 @@ int verb_ps(int argc, char **argv) {
         }
         o = options_of(cfg, policy, roots);
         o.no_inventory = no_inventory;
+        log_debug("ps: configuration %s, policy %s, database %s, cache %s", cfg->path ? cfg->path : "(built-in)",
+                  policy->path ? policy->path : "(built-in default)", cfg->db, cfg->cache);
+        for (char *const *d = o.state_roots ? o.state_roots : (char *const *) running_default_roots; *d; d++)
+                log_debug("ps: state folder %s", *d);
         if (running_list(&o, &l, &err) < 0) {
                 log_error("ps: %s", err.msg);
                 return EXIT_ERROR;
         }
+        /* A default root that is absent is a runtime this node lacks; one
+         * the user named is a typo or a runtime that is not there, and an
+         * empty list must not read as "nothing is running". */
+        for (char **d = roots; d && *d; d++)
+                if (stat(*d, &st) < 0 && errno == ENOENT &&
+                    strv_pushf(&l.warnings, "--state-root %s: no such folder, so no container was read from it",
+                               *d) < 0) {
+                        running_list_done(&l);
+                        return EXIT_ERROR;
+                }
         for (char **w = l.warnings; w && *w; w++)
                 log_warning("%s", *w);
         if (json)

@@ -104,6 +104,11 @@ int verb_report(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        /* "report FILE" would otherwise read config.json's log, in silence */
+        if (optind < argc) {
+                log_error("report: unexpected argument '%s'; give the audit log with --log FILE", argv[optind]);
+                return EXIT_ERROR;
+        }
         if (html && json) {
                 log_error("report: --html and --format json: give one of them");
                 return EXIT_ERROR;
@@ -119,6 +124,7 @@ int verb_report(int argc, char **argv) {
                 log_error("report: no audit log file: set \"log\": {\"file\": ...} in config.json or pass --log FILE");
                 return EXIT_ERROR;
         }
+        log_debug("report: audit log %s", log);
         r = read_log(log, AUDIT_FILE_MAX, &buf, &len, &err);
         if (r >= 0)
                 r = html ? report_audit_html(buf, len, last, log, &out, &err)

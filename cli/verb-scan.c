@@ -50,6 +50,9 @@ static unsigned parse_severity_list(const char *list) {
                 }
                 mask |= 1u << s;
         }
+        if (!mask)      /* "" or ",": else exit 2 with no word said */
+                log_error("--severity: '%s' names no severity (use CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, "
+                          "comma-separated)", list);
         return mask;
 }
 
@@ -202,6 +205,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 default:
                         return -1;
                 }
+        /* without --fail-on the scan exits 0 whatever they say */
+        if (a->fail_on < 0 && (a->unknown_as >= 0 || a->allow_unchecked))
+                log_warning("scan: %s has no effect without --fail-on SEVERITY: the scan exits 0 whatever it finds",
+                            a->unknown_as >= 0 ? "--unknown-as" : "--allow-unchecked");
         if (a->sbom && optind != argc) {
                 log_error("scan: --sbom FILE scans the SBOM instead of a TARGET: give one or the other");
                 return -1;
@@ -252,6 +259,16 @@ static void warn_hidden(const size_t *before, const struct scan_result *res, con
                                       n ? ", " : "", before[s] - res->counts[s], severity_to_string(s));
         log_warning("--fail-on %s: the scan fails on findings --severity does not show (%s); leave out "
                     "--severity to list them", severity_to_string(a->fail_on), list);
+}
+
+/* --package names a package of the target, by binary or source name: a
+ * misspelt name would otherwise show no finding, as a clean package does. */
+static bool has_package(const struct inventory *inv, const char *name) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                if (strcmp(inv->pkgs[i].name, name) == 0 ||
+                    (inv->pkgs[i].source_name && strcmp(inv->pkgs[i].source_name, name) == 0))
+                        return true;
+        return false;
 }
 
 /* --sbom: the SBOM's components as the inventory (lib/inventory/sbom.h);
@@ -336,6 +353,16 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* VEX's: a finding left counted */
                 log_warning("%s", res->warnings[i]);
+        /* said on stderr and in the report's warnings, where a pipeline reads */
+        if (a.package && !has_package(inv, a.package)) {
+                if (strv_pushf(&res->warnings, "--package %s: %s has no package of that name (binary or source), so "
+                               "no finding is shown; see 'portcullis inventory' for the names", a.package,
+                               a.sbom ? a.sbom : a.rootfs) < 0) {
+                        log_error("scan: out of memory");
+                        return EXIT_ERROR;
+                }
+                log_warning("%s", res->warnings[strv_length(res->warnings) - 1]);
+        }
         if (a.package)
                 scan_result_filter_package(res, a.package);
         /* --fail-on weighs what --package and --ignore-unfixed keep, before

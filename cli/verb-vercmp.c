@@ -146,6 +146,13 @@ int verb_vercmp(int argc, char **argv) {
         }
         if (argc == 3 && strcmp(argv[1], "--batch") == 0)
                 return vercmp_batch(argv[2]);
+        /* else "--batch" was read as an ECOSYSTEM or a version */
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "--batch") == 0) {
+                        log_error("vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin ('portcullis "
+                                  "vercmp --batch ECOSYSTEM <pairs'); see 'portcullis vercmp --help'");
+                        return EXIT_ERROR;
+                }
 
         /* Versions may start with '-', so the only options are -q/--quiet
          * and -v/--verbose before ECOSYSTEM (whose names never start with

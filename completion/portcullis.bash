@@ -9,17 +9,23 @@ _portcullis() {
                 words=("${COMP_WORDS[@]}")
                 cword=$COMP_CWORD
         }
-        local prog=${words[0]} cmd="" sub="" i w
+        local prog=${words[0]} cmd="" sub="" helped="" i w
 
         for ((i = 1; i < cword; i++)); do
                 w=${words[i]}
                 case $w in -*) continue ;; esac
                 if [[ -z $cmd ]]; then
                         cmd=$w
+                elif [[ $cmd == help && -z $helped ]]; then     # help COMMAND [SUBCOMMAND]
+                        cmd=$w helped=1
                 elif [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy ) ]]; then
                         sub=$w
                 fi
         done
+        # after 'help COMMAND' only a sub-command of db, cache or policy
+        if [[ -n $helped ]] && ! [[ -z $sub && $cur != -* && ( $cmd == db || $cmd == cache || $cmd == policy ) ]]; then
+                return
+        fi
 
         case $prev in
         --format)
@@ -36,7 +42,7 @@ _portcullis() {
         --db|--cache|--config|--policy|--state|--log|--key|--output|--vex|--sbom)
                 COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --state-root|--root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since)
+        --source|--ecosystem|--ttl|--max-entries|--last|--serial|--expires|--created|--package|--changed-since|--tag)
                 return ;;
         esac
 
@@ -47,10 +53,8 @@ _portcullis() {
         if [[ -z $sub && ( $cmd == db || $cmd == cache || $cmd == policy || $cmd == help ) && $cur != -* ]]; then
                 local subs
                 case $cmd in
-                db) subs="import update status sign" ;;
-                cache) subs="ls show purge gc rescan" ;;
-                policy) subs="check" ;;
                 help) subs=$("$prog" help 2>/dev/null | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p') ;;
+                *) subs=$("$prog" help "$cmd" 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p') ;;
                 esac
                 COMPREPLY=($(compgen -W "$subs" -- "$cur"))
                 return

@@ -518,8 +518,7 @@ static int rootfs_open_db(void *userdata, struct error *err) {
 
         a->db_fd = open(a->db_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (a->db_fd < 0)
-                return error_set_errno(err, errno, "vulnerability database %s (create it with 'portcullis db import')",
-                                       a->db_path);
+                return vulndb_open_error(err, errno, a->db_path);
         return 0;
 }
 
@@ -640,8 +639,7 @@ static int open_db_walls(const char *db_path, int *ret_dir, int *ret_file, struc
                 return error_set(err, ENOMEM, "out of memory");
         file = open(db_path, O_PATH | O_CLOEXEC);
         if (file < 0)
-                return error_set_errno(err, errno,
-                                       "vulnerability database %s (create it with 'portcullis db import')", db_path);
+                return vulndb_open_error(err, errno, db_path);
         dir = open(dirname(copy), O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return error_set_errno(err, errno, "the folder of the vulnerability database %s", db_path);

@@ -542,16 +542,21 @@ static int put_durations(struct strbuf *b, const struct metrics_state *s) {
 }
 
 static int put_gauges(struct strbuf *b, const struct metrics_state *s, const struct metrics_gauges *g) {
-        int r = put_head(b, "portcullis_audit_lines_skipped_total", "counter",
-                         "Lines of the audit log that are not Portcullis audit records.");
+        int r = 0;
 
-        if (r >= 0)
-                r = strbuf_printf(b, "portcullis_audit_lines_skipped_total %llu\n", (unsigned long long) s->skipped);
-        if (r >= 0)
-                r = put_head(b, "portcullis_audit_log_rotations_total", "counter",
-                             "Times the audit log was found rotated or truncated (the counters go on).");
-        if (r >= 0)
-                r = strbuf_printf(b, "portcullis_audit_log_rotations_total %llu\n", (unsigned long long) s->rotations);
+        if (!g->no_audit_log) {
+                r = put_head(b, "portcullis_audit_lines_skipped_total", "counter",
+                             "Lines of the audit log that are not Portcullis audit records.");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_audit_lines_skipped_total %llu\n",
+                                          (unsigned long long) s->skipped);
+                if (r >= 0)
+                        r = put_head(b, "portcullis_audit_log_rotations_total", "counter",
+                                     "Times the audit log was found rotated or truncated (the counters go on).");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_audit_log_rotations_total %llu\n",
+                                          (unsigned long long) s->rotations);
+        }
         if (r >= 0 && g->db_revision) {
                 r = put_head(b, "portcullis_db_info", "gauge", "The vulnerability database's revision (always 1).");
                 if (r >= 0 && (r = strbuf_puts(b, "portcullis_db_info{")) >= 0 &&
@@ -587,23 +592,30 @@ static int put_gauges(struct strbuf *b, const struct metrics_state *s, const str
         return r;
 }
 
-int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g, char **ret, struct error *err) {
-        struct strbuf b = {};
-        int r = put_decisions(&b, s);
+/* The audit log's counters: zeros would say that no start failed. */
+static int put_counters(struct strbuf *b, const struct metrics_state *s) {
+        int r = put_decisions(b, s);
 
         if (r >= 0)
-                r = put_per_verdict(&b, "portcullis_decisions_failed_total",
+                r = put_per_verdict(b, "portcullis_decisions_failed_total",
                                     "Container starts decided without a scan's verdict (the analysis failed or ran "
                                     "out of time, or the DB was too old), by verdict: allow is a start nothing "
                                     "checked.", s->failed);
         if (r >= 0)
-                r = put_per_verdict(&b, "portcullis_decisions_unchecked_total",
+                r = put_per_verdict(b, "portcullis_decisions_unchecked_total",
                                     "Container starts whose decision says something was not checked, by verdict.",
                                     s->unchecked);
         if (r >= 0)
-                r = put_cache(&b, s);
+                r = put_cache(b, s);
         if (r >= 0)
-                r = put_durations(&b, s);
+                r = put_durations(b, s);
+        return r;
+}
+
+int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g, char **ret, struct error *err) {
+        struct strbuf b = {};
+        int r = g->no_audit_log ? 0 : put_counters(&b, s);
+
         if (r >= 0)
                 r = put_gauges(&b, s, g);
         if (r < 0) {

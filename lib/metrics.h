@@ -108,6 +108,7 @@ struct metrics_gauges {
         long long now_violating;        /* running containers whose verdict now is not allow; -1: unknown
                                          * (left out) */
         long long not_judged;           /* running containers that could not be judged (with now_violating) */
+        bool no_audit_log;              /* no log to count from: the counters are left out, not shown as 0 */
 };
 
 /* The exposition: HELP and TYPE lines, then the samples. */

@@ -85,6 +85,9 @@ int oci_ref_parse(const char *s, struct oci_ref *ret, struct error *err) {
                 return error_set(err, EINVAL, "'%s' is not an OCI reference (oci://HOST[:PORT]/REPOSITORY[:TAG])", s);
         p = s + STRLEN("oci://");
         slash = strchr(p, '/');
+        if (!slash && host_ok(p, strlen(p)))    /* "oci://registry:5000" */
+                return error_set(err, EINVAL, "'%s': no repository after the registry host "
+                                 "(oci://HOST[:PORT]/REPOSITORY[:TAG])", s);
         if (!slash || !host_ok(p, (size_t) (slash - p)))
                 return error_set(err, EINVAL, "'%s': no registry host before the repository "
                                  "(oci://HOST[:PORT]/REPOSITORY[:TAG])", s);

@@ -324,6 +324,11 @@ int running_changed_since(const char *state_file, const char *revision, char ***
                 return r;
         revs = json_object_get(state, "revisions");
         at = find_revision(revs, revision);
+        if (at == -ENOENT && strlen(revision) < 6) {     /* find_revision() takes no shorter prefix */
+                json_decref(state);
+                return error_set(err, EINVAL, "DB revision '%s' is too short: give a prefix of 6 or more "
+                                 "characters, or the whole revision 'portcullis db status' shows", revision);
+        }
         if (at < 0) {
                 json_decref(state);
                 return error_set(err, at == -ENOTUNIQ ? ENOTUNIQ : ENOENT, "DB revision '%s' is %s the rechecks "

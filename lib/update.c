@@ -2317,7 +2317,9 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         if (q < 0)
                 return q;
         r.n_sources = strv_length(s->sources);
-        if ((q = mkdir_p(s->state_dir, 0755)) < 0)
+        /* 0700 as tmpfiles.d makes it: /var/lib/portcullis may be created
+         * here, before the hook puts its cache there */
+        if ((q = mkdir_p(s->state_dir, 0700)) < 0)
                 return error_set_errno(err, q, "create the state folder %s", s->state_dir);
         if ((q = take_lock(s->state_dir, &lock, err)) < 0)
                 return q;
@@ -2330,9 +2332,10 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 return 0;
         if (q < 0 && !res.changed)
                 registry_state_note_failure(s->state_dir, err->msg);
+        if (q < 0 && res.changed)
+                return error_wrap(err, "update %s", s->db_path);
         if (q < 0)
-                return error_wrap(err, res.changed ? "update %s" : "update %s (the previous database is unchanged)",
-                                  s->db_path);
+                return error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
         if (http_only.sources == http && http)
                 r.s = s = &http_only;
         r.n_sources = strv_length(s->sources);
@@ -2361,7 +2364,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         else if (q < 0) {
                 if (r.state)
                         state_note_failure(&r, err->msg);
-                q = error_wrap(err, "update %s (the previous database is unchanged)", s->db_path);
+                q = error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
         }
         if (r.curl)
                 curl_easy_cleanup(r.curl);

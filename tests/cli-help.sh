@@ -56,6 +56,23 @@ for f in "$SRC"/cli/verb-*.c; do
         done
 done
 
+# Per command: every option it accepts is in its own help (the check above
+# pools the sub-commands of one file: db export took --config unsaid).  An
+# option is accepted when the error is about what follows it; the invalid
+# option after it stops every command before it does anything.
+all_opts=$(grep -ho '{ "[a-z][a-z-]*", \(required\|no\)_argument' "$SRC"/cli/*.c | sed 's/{ "\([^"]*\)".*/\1/' | sort -u)
+for c in "${CMDS[@]}"; do
+        case $c in db | cache | policy | vercmp) continue ;; esac     # no options of their own
+        # shellcheck disable=SC2086
+        help=$("$P" $c --help)
+        for o in $all_opts; do
+                # shellcheck disable=SC2086
+                err=$("$P" $c "--$o=x" --zzzz-invalid 2>&1 >/dev/null)
+                grep -q "unknown or ambiguous option '--$o'" <<<"$err" && continue
+                grep -q -- "--$o\b" <<<"$help" || fail "$c accepts --$o, which its help does not list"
+        done
+done
+
 # Option errors: prefix, the command, what is wrong, where to look.
 chk() {     # chk PATTERN ARGS...: exit 2 and PATTERN on stderr, nothing on stdout
         local pat=$1 out
@@ -68,9 +85,15 @@ chk() {     # chk PATTERN ARGS...: exit 2 and PATTERN on stderr, nothing on stdo
 chk "^portcullis: scan: unknown or ambiguous option '--formt'; see 'portcullis scan --help'" scan --formt json /
 chk "^portcullis: scan: option '--format' needs a value" scan / --format
 chk "^portcullis: scan: unknown option '-x'" scan -x /
+# a value for an option that takes none: named as given, not as its getopt val ('-N')
+chk "^portcullis: ps: option '--no-inventory' takes no value; see 'portcullis ps --help'" ps --no-inventory=yes
+chk "^portcullis: scan: option '--ignore-unfixed' takes no value" scan --ignore-unfixed=1 /
 chk "^portcullis: db import: unknown or ambiguous option '--bogus'; see 'portcullis db import --help'" db import --bogus x
 chk "^portcullis: cache gc: unknown or ambiguous option '--tll'; see 'portcullis cache gc --help'" cache gc --tll 5
 chk "^portcullis: db: unknown subcommand 'frob'.*'portcullis db --help'" db frob
+# an option before the sub-command is not an "unknown subcommand '--db'"
+chk "^portcullis: db: '--db' comes after the sub-command: portcullis db SUBCOMMAND \[OPTIONS\]" db --db x.sqlite import x
+chk "^portcullis: cache: '--config' comes after the sub-command" cache --config x.json ls
 chk "^portcullis: report: --last: 'abc' is not a count" report --last abc --log /dev/null
 chk "^portcullis: db sign: --serial: ' 5' is not a count" db sign --key k.pem --serial " 5" --expires 2099-01-01T00:00:00Z .
 chk "^portcullis: db sign: --serial: '\\+5' is not a count" db sign --key k.pem --serial +5 --expires 2099-01-01T00:00:00Z .
@@ -80,6 +103,11 @@ chk "^portcullis: unknown command 'sacn'; see 'portcullis --help'" sacn /
 mkdir "$T/dbdir"
 chk "vulnerability database $T/dbdir is a folder" scan / --db "$T/dbdir"
 chk "db import: --db $T/dbdir is a folder" db import "$SRC/config" --db "$T/dbdir"
+# install runc --binaries: its --dry-run listed the copies, the run made none
+chk "^portcullis: install: runc's install writes no file, so it takes no --binaries" install runc --binaries --dry-run --root "$T"
+# doctor --root that is no folder: a usage error, as for install, not 13 failed checks
+chk "^portcullis: doctor: --root $T/no-host: No such file or directory; give the folder where the host's / is mounted" \
+        doctor --root "$T/no-host"
 chk "report: /etc/os-release: none of its last [0-9]+ lines is a Portcullis audit record" report --log /etc/os-release
 chk "cache ls: unknown or ambiguous option" cache ls --frob
 # --config where the config is read
@@ -119,6 +147,11 @@ out=$("$P" -v cache ls --config "$T/config.json" 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "-v cache ls: no path said: $out"
 out=$("$P" cache ls --config "$T/config.json" --verbose 2>&1)
 grep -q "^portcullis: cache: $T/c/cache.db" <<<"$out" || fail "cache ls --verbose: no path said: $out"
+out=$("$P" report --log /etc/os-release -v 2>&1)
+grep -q "^portcullis: report: audit log /etc/os-release$" <<<"$out" || fail "report -v: no file said: $out"
+out=$("$P" ps --config "$T/config.json" --state-root /run/runc -v 2>&1)
+grep -q "^portcullis: ps: configuration $T/config.json, policy .*, database $T/missing.sqlite, cache $T/c/cache.db$" <<<"$out" &&
+        grep -q "^portcullis: ps: state folder /run/runc$" <<<"$out" || fail "ps -v: no files said: $out"
 R=$T/rootfs; mkdir -p "$R/etc" "$R/var/lib/dpkg"; printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
 printf 'Package: broken\nStatus: install ok installed\n\n' >"$R/var/lib/dpkg/status"
 out=$("$P" inventory "$R" 2>&1 >/dev/null)
@@ -167,12 +200,44 @@ export P
 out=$(comp portcullis sc) && grep -qx scan <<<"$out" || fail "bash completion of 'sc': $out"
 out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan" ] || fail "bash completion of 'cache ': $out"
 out=$(comp portcullis scan --fo) && grep -qx -- --format <<<"$out" || fail "bash completion of 'scan --fo': $out"
+# Sub-commands are the help's own list: 'db ' offered no publish or export.
+for c in db cache policy; do
+        want=$("$P" help $c | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p' | tr '\n' ' ')
+        out=$(comp portcullis $c "" | tr '\n' ' ')
+        [ "$out" = "$want" ] || fail "bash completion of '$c ': '$out', wanted the help's '$want'"
+done
+out=$(comp portcullis help db "" | tr '\n' ' ')
+[ "$out" = "import update status sign publish export " ] || fail "bash completion of 'help db ': '$out'"
+out=$(comp portcullis help scan "")
+[ -z "$out" ] || fail "bash completion of 'help scan ': $out"
+[ "$("$P" help db | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\).*/\1/p' | tr '\n' ' ')" = \
+        "import update status sign publish export " ] || fail "db --help: not the six sub-commands: $("$P" help db)"
 out=$(comp portcullis db import --al) && grep -qx -- --allow-shrink <<<"$out" || fail "bash completion of 'db import --al': $out"
 out=$(comp portcullis scan --sort "") && [ "$(echo $out)" = "severity package id fixed kev epss" ] || fail "bash completion of '--sort ': $out"
 if command -v zsh >/dev/null; then
         zsh -n "$SRC/completion/_portcullis" || fail "zsh: _portcullis does not parse"
         out=$(zsh -fc "fpath=($SRC/completion \$fpath); autoload -Uz compinit; compinit -u -D; autoload -Uz _portcullis; whence -w _portcullis" 2>&1)
         grep -q "_portcullis: function" <<<"$out" || fail "zsh: _portcullis does not load: $out"
+        # compadd and _files stubbed: what the function offers after 'db '
+        out=$(zsh -fc 'compadd() { [[ $1 == -a ]] && print -l ${(P)2} || print -l "$@"; }; _files() { :; }
+                _describe() { :; }; source "$1"; words=("$2" db ""); CURRENT=3; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1 | tr '\n' ' ')
+        [ "$out" = "import update status sign publish export " ] || fail "zsh completion of 'db ': $out"
+        # a value that is no file: nothing offered (was every file name, after --ttl)
+        out=$(zsh -fc 'compadd() { print -l "$@"; }; _files() { print FILES; }
+                _describe() { :; }; source "$1"; words=("$2" cache gc --ttl ""); CURRENT=5; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1)
+        [ -z "$out" ] || fail "zsh completion of 'cache gc --ttl ': $out"
+        # after help: the commands (was the folder's files)
+        out=$(zsh -fc '_files() { print FILES; }; _describe() { print -l ${(P)4}; }
+                source "$1"; words=("$2" help ""); CURRENT=3; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1)
+        grep -qx "scan:scan a root filesystem or an image file for vulnerable packages" <<<"$out" &&
+                ! grep -q FILES <<<"$out" || fail "zsh completion of 'help ': $out"
+        out=$(zsh -fc 'compadd() { [[ $1 == -a ]] && print -l ${(P)2} || print -l "$@"; }; _files() { print FILES; }
+                _describe() { :; }; source "$1"; words=("$2" help db ""); CURRENT=4; PREFIX=""; _portcullis' \
+                _ "$SRC/completion/_portcullis" "$P" 2>&1 | tr '\n' ' ')
+        [ "$out" = "import update status sign publish export " ] || fail "zsh completion of 'help db ': $out"
 else
         echo "note: zsh missing: its completion not checked"
 fi

@@ -54,14 +54,38 @@ expect 0 "  scan  +scan a root filesystem" -- --help
 expect 2 "expected one TARGET" -- scan
 expect 2 "db import" -- scan "$R" --db "$T/none.sqlite"
 expect 2 "$T/nope" -- scan "$T/nope" --db "$DB"
+# inventory says it as scan does: no advice to fix a file in an image that is not there
+expect 2 "^portcullis: inventory $T/nope: no file or folder '$T/nope': give an unpacked root filesystem or an image file \(docker save tarball, OCI layout folder or tar\)$" -- \
+        inventory "$T/nope"
 expect 2 "at least one PATH" -- db import --db "$DB"
-expect 2 "$T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
+# ... and says no database is written: there is no previous one to be "unchanged"
+expect 2 "import into $DB \(no database is written\): $T/missing-feed" -- db import "$T/missing-feed" --db "$DB"
+printf '{"update": {"state_dir": "%s/update"}, "cache": "%s/update-cache.db"}\n' "$T" "$T" >"$T/update-config.json"
+expect 2 "update $DB \(no database is written\): Debian:12: all.zip: no source could serve it" -- \
+        db update --config "$T/update-config.json" --db "$DB" --source http://127.0.0.1:1/ --ecosystem Debian:12
+# the folders it makes are 0700 whatever the umask, as README says and
+# tmpfiles.d makes them (it may make /var/lib/portcullis before the hook)
+[ "$(stat -c %a "$T/update")" = 700 ] || fail "db update made its state folder $(stat -c %a "$T/update")"
 [ ! -e "$DB" ] || fail "a failed import left a database behind"
+# A tar among other paths is no OSV record: refused whole, not skipped as
+# "not valid JSON" while the rest imports (a signed DB silently not installed).
+tar -cf "$T/db.tar" -C "$SRC" feed
+expect 2 "^portcullis: db import: $T/db.tar is a tar file, which db import takes only alone" -- \
+        db import "$SRC/feed" "$T/db.tar" --db "$DB"
+[ ! -e "$DB" ] || fail "db import of records and a tar wrote $DB"
 expect 0 "imported 16 records" -- db import "$SRC/feed" --db "$DB"
 expect 0 "records: +16" -- db status --db "$DB"
 expect 0 "Debian:12=16" -- db status --db "$DB"
 PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
         fail "db status json"
+# A FILE given without its option would be another file than the one
+# described: "db status X" showed the configured database, "report X"
+# config.json's log.  Refused, naming the option.
+expect 2 "^portcullis: db status: unexpected argument '$T/other.sqlite'; give the database with --db FILE$" -- \
+        db status "$T/other.sqlite" --db "$DB"
+: >"$T/empty.log"
+expect 2 "^portcullis: report: unexpected argument '$T/other.log'; give the audit log with --log FILE$" -- \
+        report "$T/other.log" --log "$T/empty.log"
 
 # The scan: JSON contract and content.
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" || fail "scan exit"
@@ -90,6 +114,15 @@ expect 1 "--fail-on CRITICAL: the scan fails on findings --severity does not sho
         scan "$R" --db "$DB" --fail-on CRITICAL --severity LOW
 expect 1 "\(1 CRITICAL\)" -- scan "$R" --db "$DB" --fail-on HIGH --severity HIGH
 expect 0 "" -- scan "$R" --db "$DB" --fail-on CRITICAL --package apt
+# A --package the target has no package of shows no finding, as a clean
+# package does: said on stderr and in the JSON's warnings.
+expect 0 "warning: --package opensll: $R has no package of that name \(binary or source\)" -- \
+        scan "$R" --db "$DB" --package opensll
+"$P" scan "$R" --db "$DB" --package opensll --format json 2>/dev/null |
+        json 'assert d["findings"] == [] and any("--package opensll:" in w for w in d["warnings"]), d["warnings"]' ||
+        fail "scan --package opensll --format json: no warning in the JSON"
+out=$("$P" scan "$R" --db "$DB" --package curl 2>&1 >/dev/null)
+[ -z "$out" ] || fail "scan --package curl (a source name): $out"
 # A finding of UNKNOWN severity (its advisory rated nowhere) is not checked
 # against --fail-on, whatever --severity shows.
 mkdir "$T/unrated"
@@ -108,6 +141,14 @@ expect 0 "" -- scan "$R" --db "$T/unrated.sqlite" --fail-on HIGH --severity CRIT
 expect 1 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW --fail-on LOW
 expect 0 "Total: 0" -- scan "$R" --db "$DB" --ignore-unfixed --severity LOW
 expect 2 "unknown severity 'SEVERE'" -- scan "$R" --db "$DB" --fail-on SEVERE
+# --unknown-as / --allow-unchecked without --fail-on change nothing: said
+expect 0 "warning: scan: --unknown-as has no effect without --fail-on SEVERITY" -- scan "$R" --db "$DB" --unknown-as HIGH
+expect 0 "warning: scan: --allow-unchecked has no effect without --fail-on SEVERITY" -- scan "$R" --db "$DB" --allow-unchecked
+out=$("$P" scan "$R" --db "$DB" --fail-on CRITICAL --unknown-as HIGH 2>&1)
+grep -q "has no effect" <<<"$out" && fail "scan --fail-on --unknown-as: warned: $out"
+# an empty --severity exited 2 without a word
+expect 2 "^portcullis: --severity: ',' names no severity" -- scan "$R" --db "$DB" --severity ,
+expect 2 "^portcullis: --severity: '' names no severity" -- scan "$R" --db "$DB" --severity ""
 expect 2 "unknown severity 'bad'" -- scan "$R" --db "$DB" --severity HIGH,bad
 expect 2 "'yaml' is not one of table, json" -- scan "$R" --db "$DB" --format yaml
 
@@ -214,6 +255,14 @@ if [ "$(id -u)" -ne 0 ] || setpriv --reuid=65534 --regid=65534 --clear-groups tr
         [ "$rc" -eq 1 ] || fail "scan with an unreadable folder: exit $rc, wanted 1: $out"
         grep -q "opt/app: Permission denied; what is below it was not looked at" <<<"$out" ||
                 fail "scan with an unreadable folder: not said: $out"
+        # A database the user can't read is not one to create with db import.
+        cp "$DB" "$T/private.sqlite" && chmod 600 "$T/private.sqlite"
+        for c in "scan $R" "db status"; do
+                # shellcheck disable=SC2086
+                out=$("${as_user[@]}" "$P" $c --db "$T/private.sqlite" 2>&1); rc=$?
+                [ "$rc" -eq 2 ] && grep -q "vulnerability database $T/private.sqlite (check the permissions of the file and its folder): Permission denied" <<<"$out" ||
+                        fail "$c of an unreadable database: exit $rc: $out"
+        done
 else
         echo "note: no setpriv: the unreadable-folder rows left out"
 fi
@@ -311,6 +360,49 @@ out=$(printf '%s\n' CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H CVSS:3.1/AV:Q C
 error: CVSS vector 'CVSS:3.1/AV:Q': unknown value 'Q' for metric AV
 0.0 NONE (CVSS v3.1)" ] || fail "cvss --batch: $out"
 expect 2 "takes no VECTOR" -- cvss --batch CVSS:3.1/AV:N
+# metrics without an audit log: the counters it would read from it are left
+# out (as README says and the warning says), not 0 -- 0 failed starts, 0
+# cache misses -- which Prometheus would take for a count.
+printf '{"db": "%s", "cache": "%s/metrics/cache.db", "log": {"syslog": false}}\n' "$DB" "$T" >"$T/metrics-config.json"
+out=$("$P" metrics --config "$T/metrics-config.json" --output - 2>"$T/metrics.err"); rc=$?
+[ $rc -eq 0 ] && grep -q "no audit log file, so no decision counters" "$T/metrics.err" &&
+        grep -q "^portcullis_db_records 16$" <<<"$out" || fail "metrics without a log: exit $rc: $(cat "$T/metrics.err") $out"
+grep -E "^portcullis_(decisions|cache_hits|cache_misses|decision_duration|audit_)" <<<"$out" &&
+        fail "metrics without a log: counters shown"
+[ "$(stat -c %a "$T/metrics")" = 700 ] || fail "metrics made the cache's folder $(stat -c %a "$T/metrics")"
+
+# an oci:// reference without a repository: said so, not "no registry host"
+expect 2 "'oci://registry.example:5000': no repository after the registry host" -- \
+        db publish oci://registry.example:5000 --key "$T/none.pem" --db "$DB" --config "$T/update-config.json"
+
+# ... and with a file that is no audit log (report refuses one): said, not
+# silently every counter 0.
+out=$("$P" metrics --config "$T/metrics-config.json" --log /etc/os-release --state "$T/metrics-os.state" \
+        --output - 2>&1 >/dev/null)
+grep -q "warning: metrics: /etc/os-release: none of its [0-9]* lines read so far is a Portcullis audit record" <<<"$out" ||
+        fail "metrics --log of a file that is no audit log: $out"
+
+# vercmp --batch with other than one ECOSYSTEM: said as such, not "unknown
+# ecosystem '--batch'" nor "vercmp takes ECOSYSTEM A B".
+expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM and reads the pairs from stdin" -- vercmp --batch deb 1
+expect 2 "^portcullis: vercmp: --batch takes one ECOSYSTEM" -- vercmp --batch
+
+# check --state: a folder is refused as a missing file is (exit 2), not read
+# as a broken state that on_error then lets start (exit 0, "decision: start").
+echo '{}' >"$T/check-policy.json"
+printf '{"policy": "%s/check-policy.json", "db": "%s", "cache": "%s/check-cache.db", "log": {"syslog": false}}\n' \
+        "$T" "$DB" "$T" >"$T/check-config.json"
+expect 2 "^portcullis: check: --state $T/rootfs is a folder; give the OCI state file" -- \
+        check --state "$T/rootfs" --config "$T/check-config.json"
+expect 2 "^portcullis: check: open $T/none-state.json: No such file" -- \
+        check --state "$T/none-state.json" --config "$T/check-config.json"
+# ps --state-root naming no folder (a typo, a runtime not there) listed no
+# container in silence, as a node running none.
+expect 0 "warning: --state-root $T/run/runC: no such folder, so no container was read from it" -- \
+        ps --state-root "$T/run/runC" --config "$T/check-config.json"
+"$P" ps --state-root "$T/run/runC" --config "$T/check-config.json" --format json 2>/dev/null |
+        json 'assert d["containers"] == [] and d["warnings"][0].startswith("--state-root "), d' ||
+        fail "ps --state-root of no folder: no warning in the JSON"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -109,6 +109,13 @@ grep -q "no valid record (see the skipped files), so no database is written to $
         fail "import of nothing into a new database: $out"
 grep -q "left as it was" <<<"$out" && fail "import of nothing into a new database: says it was left: $out"
 [ -e "$T/new.sqlite" ] && fail "import of nothing: $T/new.sqlite written"
+# A folder with no .json at all (OSV's files renamed, a wrong folder): no
+# "see the skipped files" when none was skipped.
+mkdir -p "$T/no-json"
+: >"$T/no-json/README.txt"
+out=$("$P" db import "$T/no-json" --db "$T/new.sqlite" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "no valid record (no .json document was found in the paths), so no database" <<<"$out" ||
+        fail "import of a folder without .json: exit $rc: $out"
 
 # A merge whose newer copy withdraws an ecosystem's only record: the total
 # holds (a withdrawn record is still one), the ecosystem's count does not,

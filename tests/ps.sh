@@ -134,6 +134,9 @@ psj --changed-since "$NEWREV"
 [ -z "$(verdicts)" ] || fail "--changed-since the current revision: $(verdicts)"
 "$P" ps --config "$CFG" --changed-since 0123456789ab >/dev/null 2>"$T/err" && fail "--changed-since an unknown revision passed"
 grep -q "not among those" "$T/err" || fail "--changed-since unknown: $(cat "$T/err")"
+# a prefix shorter than 6 is said to be too short, not "not among those"
+"$P" ps --config "$CFG" --changed-since "${OLDREV:7:3}" >/dev/null 2>"$T/err" && fail "--changed-since a 3-digit prefix passed"
+grep -q "is too short: give a prefix of 6 or more characters" "$T/err" || fail "--changed-since short: $(cat "$T/err")"
 
 # A second recheck at the same revision (cache rescan runs it) logs nothing.
 out=$(timeout 300 "$P" cache rescan --config "$CFG" 2>&1) || fail "cache rescan: $out"

@@ -2161,7 +2161,7 @@ static bool shrinks(uint64_t now, uint64_t before) {
  * A bad path (a config file, a folder of something else, an archive whose
  * records all fail validation) must not leave an empty database behind,
  * under which every start passes. */
-static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err) {
+static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_none, struct error *err) {
         _cleanup_(strbuf_done) struct strbuf lost = {};
         json_t *old_ecos = NULL, *new_ecos = NULL, *n;
         uint64_t old_records, new_records = 0;
@@ -2193,13 +2193,13 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
                         more = strbuf_puts(&lost, ", ...") >= 0;
         }
         if (new_records == 0 && access(db_path, F_OK) < 0) /* none to leave as it was */
-                r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files), so "
-                              "no database is written to %s.  Check the paths, or give --allow-shrink to create it "
-                              "empty anyway", db_path);
+                r = error_set(err, ENODATA, "refused: the import yields no valid record (%s), so no database is "
+                              "written to %s.  Check the paths, or give --allow-shrink to create it empty anyway",
+                              why_none, db_path);
         else if (new_records == 0)
-                r = error_set(err, ENODATA, "refused: the import yields no valid record (see the skipped files); "
-                              "%s (%" PRIu64 " records) is left as it was.  Check the paths, or give --allow-shrink "
-                              "to replace it anyway", db_path, old_records);
+                r = error_set(err, ENODATA, "refused: the import yields no valid record (%s); %s (%" PRIu64
+                              " records) is left as it was.  Check the paths, or give --allow-shrink to replace it "
+                              "anyway", why_none, db_path, old_records);
         else if (!shrinks(new_records, old_records) && lost.len)
                 /* the total holds: records count there whether withdrawn or
                  * not, an ecosystem only those that name its packages */
@@ -2220,6 +2220,10 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, struct error *err)
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
         return vulndb_import_dated(db_path, paths, flags, NULL, skip_fn, userdata, ret_stats, err);
+}
+
+const char *vulndb_failed_note(const char *db_path) {
+        return access(db_path, F_OK) == 0 ? "the previous database is unchanged" : "no database is written";
 }
 
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
@@ -2260,7 +2264,9 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         r = build(&imp, fd, tmp, db_path, rest, flags, err);
         flusher_stop(&flusher);
         if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
-                r = shrink_check(imp.db, db_path, err);
+                r = shrink_check(imp.db, db_path,
+                                 imp.stats.files ? "see the skipped files"
+                                                 : "no .json document was found in the paths", err);
         importer_done(&imp);
         free(imp.feeds);
         free(imp.feed_kinds);
@@ -2272,7 +2278,7 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         }
         if (r < 0) {
                 (void) unlink(tmp);
-                return error_wrap(err, "import into %s (the previous database is unchanged)", db_path);
+                return error_wrap(err, "import into %s (%s)", db_path, vulndb_failed_note(db_path));
         }
         r = fsync(fd) < 0 ? -errno : 0;
         if (r == 0 && rename(tmp, db_path) < 0)

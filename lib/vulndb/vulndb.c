@@ -128,6 +128,13 @@ static char *immutable_uri(const char *path, const char *extra) {
 
 static int prepare_exploit(struct vulndb *v, int schema, struct error *err);
 
+int vulndb_open_error(struct error *err, int errnum, const char *path) {
+        return error_set_errno(err, errnum, errnum == ENOENT ? "vulnerability database %s (create it with 'portcullis "
+                                                               "db import')"
+                                                             : "vulnerability database %s (check the permissions of "
+                                                               "the file and its folder)", path);
+}
+
 /* path, or with fd >= 0 the file open at fd (taken over), named path. */
 static int open_db(const char *path, int fd, struct vulndb **ret, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
@@ -141,14 +148,16 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
         /* sqlite would create a missing file even read-only in some modes;
          * say plainly what to do instead. */
         if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) < 0)
-                return error_set_errno(err, errno,
-                                       "vulnerability database %s (create it with 'portcullis db import')", path);
+                return vulndb_open_error(err, errno, path);
         if (S_ISDIR(st.st_mode))
                 return error_set(err, EISDIR, "vulnerability database %s is a folder; give the database file "
                                  "(--db FILE, such as %s/vulndb.sqlite)", path, path);
         if (!S_ISREG(st.st_mode))       /* a FIFO would hang the reader */
                 return error_set(err, EINVAL, "vulnerability database %s is not a regular file; give the database "
                                  "file (--db FILE), made by 'portcullis db import'", path);
+        /* sqlite says only "unable to open database file" */
+        if (fd < 0 && access(path, R_OK) < 0)
+                return vulndb_open_error(err, errno, path);
         if (fd >= 0 && (rc = vulndb_fd_vfs(&vfs)) != SQLITE_OK)
                 return error_set(err, EIO, "vulnerability database %s: %s", path, sqlite3_errstr(rc));
         v = calloc(1, sizeof(*v));

@@ -86,6 +86,15 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err);
 
+/* The database at path could not be opened (errnum): what to do, by why --
+ * a missing one is made by 'db import', an unreadable one is not. */
+int vulndb_open_error(struct error *err, int errnum, const char *path);
+
+/* For the message of an import or update that failed: "the previous
+ * database is unchanged", or "no database is written" when db_path holds
+ * none (a first run, where "unchanged" would promise a database). */
+const char *vulndb_failed_note(const char *db_path);
+
 /* Parses and validates one OSV record (also the fuzz entry point); the
  * message of a rejection names the file and the field. */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
