@@ -15,6 +15,7 @@
 #include "base/fileio.h"
 #include "common.h"
 #include "base/strutil.h"
+#include "config.h"
 #include "image.h"
 #include "inventory.h"
 #include "portcullis-build.h"
@@ -170,12 +171,24 @@ int cli_parse_count(const char *option, const char *arg, unsigned long max, unsi
         return 0;
 }
 
-const char *cli_db_path(const char *arg) {
+int cli_db_path(const char *cmd, const char *arg, const char *config, char **ret) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
         const char *env = getenv("PORTCULLIS_DB");
+        struct error err = {};
 
-        if (arg)
-                return arg;
-        return env && *env ? env : PORTCULLIS_DB_DEFAULT;
+        if (!arg && !(env && *env)) {
+                if (config_load(config, config != NULL, &cfg, &err) < 0) {
+                        log_error("%s: %s", cmd, err.msg);
+                        return -1;
+                }
+                arg = cfg->db;
+        }
+        *ret = strdup(arg ? arg : env);
+        if (!*ret) {
+                log_error("%s: out of memory", cmd);
+                return -1;
+        }
+        return 0;
 }
 
 size_t cli_terminal_width(int fd) {

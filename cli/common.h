@@ -4,8 +4,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The database path: --db, else $PORTCULLIS_DB, else the default. */
-const char *cli_db_path(const char *arg);
+/* The database path: --db, else $PORTCULLIS_DB, else config.json's "db"
+ * (config, else the default file when it exists), which is the database
+ * the hook reads, else the default; *ret is malloc'ed.  -1 with a message
+ * naming cmd when the config can't be loaded. */
+int cli_db_path(const char *cmd, const char *arg, const char *config, char **ret);
 
 /* A database path to write: -1 with a message when it is a folder (before
  * the work of building a database, not at its rename). */

@@ -80,6 +80,7 @@ static int db_import(int argc, char **argv) {
         };
         struct vulndb_import_stats st = {};
         struct skips skipped = {};
+        _cleanup_free_ char *path = NULL;
         const char *db = NULL, *config = NULL;
         struct error err = {};
         unsigned flags = 0;
@@ -103,8 +104,10 @@ static int db_import(int argc, char **argv) {
                 default:
                         return EXIT_ERROR;
                 }
+        if (cli_db_path("db import", db, config, &path) < 0)
+                return EXIT_ERROR;
+        db = path;
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
-                db = cli_db_path(db);
                 if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config, flags & VULNDB_IMPORT_ALLOW_SHRINK) != EXIT_PASS)
                         return EXIT_ERROR;
                 ps_recheck("db import", config, db, NULL);
@@ -123,7 +126,6 @@ static int db_import(int argc, char **argv) {
                 log_error("db import: give at least one PATH (a .json file, a folder of them, or a .zip)");
                 return EXIT_ERROR;
         }
-        db = cli_db_path(db);
         if (cli_db_writable_path("db import", db) < 0)
                 return EXIT_ERROR;
         t0 = now_s();
@@ -221,10 +223,10 @@ static int db_status(int argc, char **argv) {
                 {}
         };
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
-        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_free_ char *path = NULL;
         struct update_state_info ui = {}, *u;
         struct vulndb_status s = {};
-        const char *db = NULL, *config = NULL, *env = getenv("PORTCULLIS_DB");
+        const char *db = NULL, *config = NULL;
         struct error err = {};
         bool json = false;
         int c;
@@ -249,16 +251,10 @@ static int db_status(int argc, char **argv) {
                 log_error("db status: unexpected argument '%s'; give the database with --db FILE", argv[optind]);
                 return EXIT_ERROR;
         }
-        /* the database 'db update' with the same config writes: --db, else
-         * $PORTCULLIS_DB, else the config's "db" */
-        if (!db && !(env && *env)) {
-                if (config_load(config, config != NULL, &cfg, &err) < 0) {
-                        log_error("db status: %s", err.msg);
-                        return EXIT_ERROR;
-                }
-                db = cfg->db;
-        }
-        db = cli_db_path(db);
+        /* the database 'db update' with the same config writes */
+        if (cli_db_path("db status", db, config, &path) < 0)
+                return EXIT_ERROR;
+        db = path;
         if (vulndb_open(db, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0) {
                 log_error("%s", err.msg);
                 return EXIT_ERROR;

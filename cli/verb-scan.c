@@ -21,6 +21,7 @@ struct scan_args {
         const char *rootfs;
         const char *sbom;       /* --sbom FILE: a CycloneDX SBOM instead of a rootfs */
         const char *db;
+        const char *config;     /* --config FILE: whose "db" is the default */
         unsigned severity_mask;
         bool ignore_unfixed;
         int fail_on;            /* a severity, or -1 for "never" */
@@ -127,6 +128,7 @@ static int parse_sort(const char *arg, struct scan_args *a) {
 static int parse_args(int argc, char **argv, struct scan_args *a) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
+                { "config", required_argument, NULL, 'c' },
                 { "severity", required_argument, NULL, 's' },
                 { "ignore-unfixed", no_argument, NULL, 'u' },
                 { "fail-on", required_argument, NULL, 'f' },
@@ -148,6 +150,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 switch (c) {
                 case 'd':
                         a->db = optarg;
+                        break;
+                case 'c':
+                        a->config = optarg;
                         break;
                 case 's':
                         if (!(a->severity_mask = parse_severity_list(optarg)))
@@ -311,7 +316,7 @@ int verb_scan(int argc, char **argv) {
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *out = NULL;
+        _cleanup_free_ char *out = NULL, *db = NULL;
         struct error err = {};
         size_t counts[_SEVERITY_MAX], n_unweighed;
         struct scan_args a;
@@ -329,14 +334,16 @@ int verb_scan(int argc, char **argv) {
                 return EXIT_ERROR;
         /* A rootfs or an image: inventory and match in one child; an SBOM
          * is read here and matched in the match child. */
+        if (cli_db_path("scan", a.db, a.config, &db) < 0)
+                return EXIT_ERROR;
         r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err)
-                   : cli_collect_match(a.rootfs, cli_db_path(a.db), &img, &inv, &res, &err);
+                   : cli_collect_match(a.rootfs, db, &img, &inv, &res, &err);
         t0 = clock_now_ms();
         if (r >= 0 && sbom) {
-                r = analyze_match(inv, cli_db_path(a.db), CLI_ANALYSIS_DEADLINE_MS, &res, NULL, &err);
+                r = analyze_match(inv, db, CLI_ANALYSIS_DEADLINE_MS, &res, NULL, &err);
                 if (r >= 0)
                         log_step(&t0, "match against %s (revision %s, data of %s), %zu findings (sandboxed child)",
-                                 cli_db_path(a.db), strna(res->db_revision), strna(res->db_time), res->n_findings);
+                                 db, strna(res->db_revision), strna(res->db_time), res->n_findings);
         }
         if (r >= 0 && sbom && (r = sbom_add_unchecked(sbom, inv, res)) < 0)
                 error_set(&err, r, "out of memory");

@@ -78,6 +78,19 @@ expect 0 "records: +16" -- db status --db "$DB"
 expect 0 "Debian:12=16" -- db status --db "$DB"
 PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
         fail "db status json"
+# Without --db or $PORTCULLIS_DB, scan and db import use config.json's
+# "db" (the hook's database on a node), not a default path beside it: they
+# scanned against, and imported into, a database the gate never read.
+printf '{"db": "%s/configured.sqlite"}\n' "$T" >"$T/db-config.json"
+expect 0 "imported 16 records .* into $T/configured.sqlite" -- db import "$SRC/feed" --config "$T/db-config.json"
+rev=$("$P" db status --db "$T/configured.sqlite" --format json | json 'print(d["revision"])')
+"$P" scan "$R" --config "$T/db-config.json" --format json 2>/dev/null | json "assert d['revision'] == '$rev', d['revision']" ||
+        fail "scan --config: not the configured database's revision"
+expect 2 "scan: .*nope.json" -- scan "$R" --config "$T/nope.json"
+PORTCULLIS_DB=$T/none.sqlite "$P" scan "$R" --config "$T/db-config.json" >/dev/null 2>&1 &&
+        fail "scan: \$PORTCULLIS_DB did not come before config.json's db"
+expect 0 "" -- scan "$R" --config "$T/nope.json" --db "$T/configured.sqlite"
+
 # A FILE given without its option would be another file than the one
 # described: "db status X" showed the configured database, "report X"
 # config.json's log.  Refused, naming the option.
