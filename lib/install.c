@@ -24,6 +24,7 @@
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "config.h"
 #include "install-files.h"
 #include "install.h"
 #include "portcullis-build.h"
@@ -936,10 +937,36 @@ static int plan_if_absent(struct planner *p, const char *path, char *text, mode_
 #define UNIT_MESON_LINE "Installed by meson; @bindir@ is the configured bindir."
 #define UNIT_INSTALL_LINE "Written by `portcullis install`; `portcullis uninstall` removes it."
 
+/* On a Podman host users set annotations themselves (podman run
+ * --annotation, the YAML of podman kube play): a config written for it
+ * does not trust them to name the image (README "Configuration"), and one
+ * already there that does is said. */
+static int plan_config(struct planner *p) {
+        const char *text = embedded("config.json");
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_free_ char *full = NULL;
+        int r;
+
+        if (p->plan->runtime != INSTALL_PODMAN)
+                return plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, strdup(text), 0644, NULL, 0, NULL);
+        if ((r = host_exists(p, PORTCULLIS_CONFIG_DEFAULT)) == 0)
+                return plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, substitute(text, "\"trust_image_digest\": true",
+                                                                               "\"trust_image_digest\": false"),
+                                      0644, NULL, 0, NULL);
+        if (r < 0 || (r = under_root(p->o, PORTCULLIS_CONFIG_DEFAULT, &full, p->err)) < 0)
+                return r;
+        if (config_load(full, true, &cfg, &(struct error) {}) >= 0 && cfg->trust_image_digest)
+                return add_note(p, "%s trusts the containers' annotations (trust_image_digest true): on a Podman "
+                                "host, where whoever runs a container sets them (podman run --annotation, podman "
+                                "kube play), a container can claim another image's digest or name; set it to false",
+                                full);
+        return 0;
+}
+
 static int plan_common(struct planner *p) {
         int r;
 
-        if ((r = plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, strdup(embedded("config.json")), 0644, NULL, 0, NULL)) < 0)
+        if ((r = plan_config(p)) < 0)
                 return r;
         /* warn, not enforce: a node's first day reports what it would block */
         r = plan_if_absent(p, PORTCULLIS_POLICY_DEFAULT, strdup("{\n  \"mode\": \"warn\",\n  \"severity\": \"HIGH\"\n}\n"),

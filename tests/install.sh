@@ -156,6 +156,18 @@ assert h["version"] == "1.0.0" and h["stages"] == ["createRuntime"] and h["when"
 assert h["hook"]["path"].endswith("/libexec/portcullis/portcullis-hook") and h["hook"]["args"] == ["portcullis-hook"], h
 PY
 grep -q "nothing to restart: Podman reads hooks.d at every container start" <<<"$OUT" || fail "podman note: $OUT"
+# On a Podman host whoever runs a container sets its annotations: the config
+# it writes does not trust them to name the image (README "Configuration");
+# one already there that does is said (a containerd install's).
+grep -q '"trust_image_digest": false,' "$H/etc/portcullis/config.json" ||
+        fail "install podman: config.json trusts annotations: $(cat "$H/etc/portcullis/config.json")"
+H2=$T/podman-after-containerd && rm -rf "$H2" && mkdir -p "$H2/etc/containerd" && printf 'version = 2\n' >"$H2/etc/containerd/config.toml"
+"$P" -q install containerd --root "$H2" >/dev/null 2>&1 || fail "install containerd before podman"
+out=$("$P" install podman --root "$H2" 2>&1)
+grep -q "trusts the containers' annotations (trust_image_digest true): on a Podman host" <<<"$out" ||
+        fail "install podman beside a trusting config: no note: $out"
+grep -q '"trust_image_digest": true' "$H2/etc/portcullis/config.json" || fail "install podman rewrote an existing config"
+rm -rf "$H2"
 # crio shares the file (and the shared files): uninstalling podman keeps them
 run install crio --root "$H"
 [ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "crio after podman: $RC $OUT"
