@@ -154,6 +154,6 @@ int cargo_binary_read(struct elf_file *f, const char *origin, struct inventory *
         if (r < 0)
                 return r;
         r = cargo_auditable_parse(buf, (size_t) s.size, origin, inv);
-        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory")
+        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory")
                      : 0;
 }

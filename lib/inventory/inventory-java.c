@@ -585,7 +585,7 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
                         r = jar_fallback(l.manifest, l.manifest_len, l.base, origin, f->inv);
         }
         if (r == -ENOMEM || r == -E2BIG)
-                return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory");
+                return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory");
         return r;
 }
 

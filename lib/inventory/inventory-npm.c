@@ -189,7 +189,7 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         if (unpublished(buf, len))
                 return 0;
         r = npm_package_json_parse(buf, len, origin, inv);
-        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
+        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory") : 0;
 }
 
 /* A symlinked folder that could not be listed (r): dangling, or not a
@@ -394,7 +394,7 @@ static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_ent
         if (a)
                 archive_read_free(a);
         if (r == -ENOMEM || r == -E2BIG)
-                r = error_set(err, -r, "%s: %s", f.path, r == -E2BIG ? "too many packages" : "out of memory");
+                r = error_set(err, -r, "%s: %s", f.path, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory");
         inventory_walk_file_done(&f);
         return r < 0 ? r : 0;
 }
@@ -416,7 +416,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (r <= 0)
                 return r;
         r = npm_package_json_parse(buf, len, origin, inv);
-        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory") : 0;
+        return r < 0 ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory") : 0;
 }
 
 const struct inventory_reader inventory_reader_npm = {

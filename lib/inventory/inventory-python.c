@@ -180,7 +180,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                      file) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         r = python_metadata_parse(buf, len, origin, inv);
-        return r == -ENOMEM || r == -E2BIG ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages"
+        return r == -ENOMEM || r == -E2BIG ? error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY
                                                                                               : "out of memory")
                                            : r;
 }

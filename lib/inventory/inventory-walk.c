@@ -958,7 +958,7 @@ int inventory_walk_parse(struct inventory *inv, const struct inventory_walk_entr
                 return r;
         r = parse(buf, len, origin, inv);
         if (r == -ENOMEM || r == -E2BIG)
-                return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? "too many packages" : "out of memory");
+                return error_set(err, -r, "%s: %s", origin, r == -E2BIG ? INVENTORY_TOO_MANY : "out of memory");
         return r < 0 ? r : 0;
 }
 

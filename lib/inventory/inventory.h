@@ -18,6 +18,8 @@ struct rootfs;
 #define DPKG_STATUS_D_TOTAL_MAX DPKG_STATUS_MAX
 #define APK_INSTALLED_MAX ((size_t) 64 * 1024 * 1024)
 #define INVENTORY_PACKAGES_MAX 200000
+/* The error past it, for the user: the cap named. */
+#define INVENTORY_TOO_MANY "more than " STR(INVENTORY_PACKAGES_MAX) " packages, the most an inventory holds"
 #define INVENTORY_WARNINGS_MAX 100
 /* Notes in inv->skipped from inventory_not_read(), then one more; with the
  * walk's cap note within INVENTORY_WIRE_SKIPPED_MAX. */
