@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -85,6 +87,16 @@ const struct ecosystem *ecosystem_find(const char *osv_name) {
                 if (name_matches(osv_name, ecosystems[i].name))
                         return &ecosystems[i];
         return NULL;
+}
+
+char *ecosystem_canonical(const char *osv_name) {
+        const struct ecosystem *e = ecosystem_find(osv_name);
+        const char *colon = strchr(osv_name, ':');
+        char *s;
+
+        if (!e)
+                return strdup(osv_name);
+        return asprintf(&s, "%s%s", e->name, e->distro && colon ? colon : "") < 0 ? NULL : s;
 }
 
 const struct ecosystem *ecosystem_from_purl_type(const char *type) {

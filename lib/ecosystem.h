@@ -26,6 +26,13 @@ struct ecosystem {
  * "Name:anything" match, any case), or NULL when unknown. */
 const struct ecosystem *ecosystem_find(const char *osv_name);
 
+/* The name an import stores for an OSV ecosystem: the row's spelling, a
+ * distribution's ":<release>" kept, a language ecosystem's registry suffix
+ * dropped ("debian:12" -> "Debian:12", "Maven:https://maven.google.com" ->
+ * "Maven"); an unknown one as written.  Malloc'ed; NULL when out of
+ * memory. */
+char *ecosystem_canonical(const char *osv_name);
+
 /* The first row whose packages have purl type type ("pypi"), or NULL.  For
  * a distribution's type ("deb": Debian and Ubuntu) the row's distro is set
  * and the package's OS names its ecosystem. */

@@ -22,6 +22,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "cache.h"
+#include "ecosystem.h"
 #include "portcullis-build.h"
 #include "registry.h"
 #include "update.h"
@@ -2129,8 +2130,13 @@ static int resolve_ecosystems(struct run *r, struct error *err) {
         int q = 0;
 
         if (r->s->ecosystems) {
-                for (char *const *e = r->s->ecosystems; q >= 0 && *e; e++)
-                        q = strv_push_new(&r->ecosystems, *e);
+                /* as OSV spells them, which its bucket's folders are
+                 * named by: "debian:12" would be a 404 */
+                for (char *const *e = r->s->ecosystems; q >= 0 && *e; e++) {
+                        _cleanup_free_ char *name = ecosystem_canonical(*e);
+
+                        q = name ? strv_push_new(&r->ecosystems, name) : -ENOMEM;
+                }
                 if (q < 0)
                         return error_set(err, ENOMEM, "out of memory");
         } else if ((q = default_ecosystems(r, err)) < 0)

@@ -604,6 +604,13 @@ grep -q "no ecosystems configured and no image in the verdict cache $T/no-cache.
 log_since "$m" | grep -q "Alpine" && fail "no cache: Alpine asked for"
 log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip" || fail "no cache: no Debian:12"
 [ -e "$T/no-cache.db" ] && fail "no cache: a cache was created"
+# An ecosystem spelled in another case (as import takes it) is asked for as
+# OSV spells it: "debian:12/all.zip" is no folder of the bucket.
+m=$(mark)
+"$P" db update --config "$T/config-eco2.json" --ecosystem debian:12 >"$T/out" 2>&1 ||
+        fail "--ecosystem debian:12: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/" && ! log_since "$m" | grep -q "/debian%3A12/" ||
+        fail "--ecosystem debian:12: not asked as Debian:12: $(log_since "$m")"
 
 # ---- 11. the shrink guard (issue 10): an update that would leave far fewer records -----
 # A second mirror whose Debian:12 all.zip holds 100 of the 1,272 records,

@@ -2135,14 +2135,11 @@ static json_t *canonical_counts(json_t *ecos) {
         const char *eco;
 
         json_object_foreach(ecos, eco, n) {
-                const struct ecosystem *e = ecosystem_find(eco);
-                const char *colon = strchr(eco, ':');
-                _cleanup_free_ char *key = NULL;
+                _cleanup_free_ char *key = ecosystem_canonical(eco);
 
-                if (!out || (e && asprintf(&key, "%s%s", e->name, e->distro && colon ? colon : "") < 0) ||
-                    json_object_set_new(out, key ? key : eco,
-                                        json_integer(json_integer_value(json_object_get(out, key ? key : eco)) +
-                                                     json_integer_value(n))) < 0) {
+                if (!out || !key ||
+                    json_object_set_new(out, key, json_integer(json_integer_value(json_object_get(out, key)) +
+                                                               json_integer_value(n))) < 0) {
                         json_decref(out);
                         return NULL;
                 }
