@@ -551,6 +551,12 @@ static int check_config(struct doctor *d, struct doctor_check *c) {
         if (!d->cfg->path)
                 return result(c, DOCTOR_WARN, "portcullis install RUNTIME writes it",
                               "%s is absent: the built-in defaults apply", path);
+        /* README "Configuration": where users set annotations themselves */
+        if (d->cfg->trust_image_digest && program_present(d, "podman", NULL))
+                return result(c, DOCTOR_WARN, "set \"trust_image_digest\": false in it",
+                              "%s trusts the containers' annotations (trust_image_digest true), and Podman is "
+                              "installed: whoever runs a Podman container sets them (podman run --annotation, "
+                              "podman kube play) and could claim another image's digest or name", path);
         return result(c, DOCTOR_OK, NULL, "%s", path);
 }
 

@@ -156,6 +156,19 @@ fresh config
 printf '{"db": "/var/lib/portcullis/vulndb.sqlite", "dbs": 1}\n' >"$B/etc/portcullis/config.json"
 broken config config "config.json:1:[0-9]+: .*dbs"
 
+# Podman present, the config trusting annotations (the default): a warning
+# saying to set trust_image_digest false; with it false, ok.
+fresh podmantrust
+mkdir -p "$B/usr/bin" && install -m 0755 /bin/true "$B/usr/bin/podman"
+doctor "$B"
+row config | grep -q "^config  *warn  .*trusts the containers' annotations (trust_image_digest true), and Podman is installed" ||
+        fail "podman, trusting config: $(row config)"
+row config | grep -q 'set "trust_image_digest": false' || fail "podman, trusting config: fix: $(row config)"
+python3 -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p)); c["trust_image_digest"]=False; json.dump(c, open(p, "w"))' \
+        "$B/etc/portcullis/config.json"
+doctor "$B"
+row config | grep -q "^config  *ok  " || fail "podman, trust_image_digest false: $(row config)"
+
 fresh nodb
 rm "$B/var/lib/portcullis/vulndb.sqlite"
 broken nodb db "vulnerability database $B/var/lib/portcullis/vulndb.sqlite .*No such file or directory"
