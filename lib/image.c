@@ -1277,7 +1277,7 @@ static int open_unpacked(struct image *img, struct hashed *h, size_t i, struct h
         archive_read_support_filter_zstd(raw);
         if (archive_read_open(raw, h, NULL, hashed_read, NULL) != ARCHIVE_OK ||
             archive_read_next_header(raw, &e) != ARCHIVE_OK) {
-                int r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                int r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],
                                   archive_error_string(raw));
 
                 archive_read_free(raw);
@@ -1285,10 +1285,9 @@ static int open_unpacked(struct image *img, struct hashed *h, size_t i, struct h
         }
         /* the filters and the raw bytes beneath them */
         if (archive_filter_count(raw) > 2) {
-                int r = error_set(err, EINVAL, "%s: %s (%s) is compressed twice (%s inside %s), which docker load "
-                                  "does not take: save the image again", img->path, what,
-                                  img->layers[i], archive_filter_name(raw, 0),
-                                  archive_filter_name(raw, 1));
+                int r = error_set(err, EINVAL, "%s (%s) is compressed twice (%s inside %s), which docker load "
+                                  "does not take: save the image again", what, img->layers[i],
+                                  archive_filter_name(raw, 0), archive_filter_name(raw, 1));
 
                 archive_read_free(raw);
                 return r;
@@ -1322,7 +1321,7 @@ static int apply_hashed_layer(struct image *img, struct hashed *h, size_t i, con
         if (r < 0)
                 ;
         else if (archive_read_open(a, u ? u : h, NULL, hashed_read, NULL) != ARCHIVE_OK)
-                r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],
                               archive_error_string(a));
         else
                 r = apply_layer(img, a, what, err);

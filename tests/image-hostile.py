@@ -316,7 +316,7 @@ def undecompressible_images(t):
             "gzip of an xz": (docker_save_as(t, "gzip-xz", [gzip.compress(lzma.compress(clean))], clean),
                               "is compressed twice (xz inside gzip)"),
             "lzma": (docker_save_as(t, "lzma", [lzma.compress(clean, format=lzma.FORMAT_ALONE)], clean),
-                     "layer 1 is not a tar archive")}
+                     ": layer 1 (l/layer.tar) is not a tar archive")}
 
 
 def docker_save_as(t, name, layers, tar):
