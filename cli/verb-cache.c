@@ -205,21 +205,28 @@ static int cache_ls(int argc, char **argv) {
 
 struct by_identity {
         const char *identity;
-        char *key;              /* the most recently used entry's */
+        char *key;              /* the most recently used entry's, of this build's first */
         time_t last_used;
+        bool current;
         size_t n;
 };
 
+/* An entry of another build (cache_key_age()) is not what the hook
+ * decides by: after an upgrade (or during one, an older hook still using
+ * its entries) this build's entry is shown, however recently the other
+ * was used. */
 static int match_identity(const struct cache_entry *e, void *userdata) {
         struct by_identity *m = userdata;
+        bool current = cache_key_age(e->key) == CACHE_KEY_CURRENT;
 
         if (strcmp(e->identity, m->identity) != 0)
                 return 0;
-        if (m->n++ == 0 || e->last_used > m->last_used) {
+        if (m->n++ == 0 || current > m->current || (current == m->current && e->last_used > m->last_used)) {
                 free(m->key);
                 if (!(m->key = strdup(e->key)))
                         return -ENOMEM;
                 m->last_used = e->last_used;
+                m->current = current;
         }
         return 0;
 }
@@ -245,8 +252,9 @@ static int find_key(struct cache *c, const char *verb, const char *prefix, char 
                         return -1;
                 }
                 if (m.n > 1)
-                        log_note("identity %s has %zu entries (one per DB revision); using the most recently "
-                                 "used, %.12s", prefix, m.n, m.key);
+                        log_note("identity %s has %zu entries (one per DB revision and version of Portcullis); "
+                                 "using the most recently used%s, %.12s", prefix, m.n,
+                                 m.current ? " of this version" : "", m.key);
                 *ret = m.key;
                 return 0;
         }

@@ -103,7 +103,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
  * DB differ (ordering, ranges, severities, what is not checked); both go
  * into every key, so that after an upgrade the hook reads each image anew
  * at its next start and 'cache rescan' re-matches what it may (an
- * inventory of this epoch) and drops the rest.  tests/cache-epoch.sh
+ * inventory of this epoch) and drops the rest.  tests/cache-epoch.py
  * fails when the fixtures' inventories or findings change while the epoch
  * stays. */
 #define CACHE_INVENTORY_EPOCH 2

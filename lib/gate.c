@@ -940,6 +940,20 @@ static bool wait_image_lock(struct start *h, int *ret_lock, int *ret_exit) {
         return true;
 }
 
+/* Whether the hook's own wait (what: a cache held by another process, a
+ * slow DB) spent the budget before the analysis' result was read: then
+ * the deadline is the node's, on_timeout's alone (*ret_exit), and not
+ * taken for an analysis of the image's files that did not finish. */
+static bool budget_spent(struct start *h, const char *what, int *ret_exit) {
+        struct error err = {};
+
+        if (left_ms(h) > 0)
+                return false;
+        (void) error_set(&err, ETIMEDOUT, "no decision within the deadline: it was spent on %s", strna(what));
+        *ret_exit = decide_failure(h, -ETIMEDOUT, &err);
+        return true;
+}
+
 /* A miss whose identity was known before the rootfs was read (overlay
  * layers, a trusted digest): under the image's lock the cache again
  * (another start may have analysed it meanwhile), else the inventory and
@@ -1043,8 +1057,12 @@ static int decide_with_cache(struct start *h) {
         if (cache_open_until(cache_path(h), CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
                              wait_until(h), &c, NULL, &err) < 0)
                 cache_off(h, &err);
+        if (budget_spent(h, c ? "opening the verdict cache" : h->cache_note, &k))
+                return k;
         if ((k = db_revision(h, c, &err)) < 0)
                 return decide_failure(h, k, &err);
+        if (budget_spent(h, "reading the database's revision", &k))
+                return k;
         if ((k = check_db_age(h, &err)) != 0)
                 return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) < 0)

@@ -1261,19 +1261,33 @@ static int check_layer(struct image *img, struct hashed *h, struct hashed *u, si
 
 /* The decompression of a docker save's layer reading h: the tar inside
  * comes out of *ret (its outer, an archive of no format, every filter). */
-static int open_unpacked(struct image *img, struct hashed *h, struct hashed **ret, const char *what,
+static int open_unpacked(struct image *img, struct hashed *h, size_t i, struct hashed **ret, const char *what,
                          struct error *err) {
         struct archive *raw = archive_read_new();
         struct archive_entry *e;
 
         if (!raw)
                 return -ENOMEM;
+        /* What docker load's DecompressStream() takes, no more: a layer.tar
+         * it refuses (lz4, lzma, compressed twice) is no image it runs. */
         archive_read_support_format_raw(raw);
-        archive_read_support_filter_all(raw);
+        archive_read_support_filter_gzip(raw);
+        archive_read_support_filter_bzip2(raw);
+        archive_read_support_filter_xz(raw);
+        archive_read_support_filter_zstd(raw);
         if (archive_read_open(raw, h, NULL, hashed_read, NULL) != ARCHIVE_OK ||
             archive_read_next_header(raw, &e) != ARCHIVE_OK) {
-                int r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                int r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],
                                   archive_error_string(raw));
+
+                archive_read_free(raw);
+                return r;
+        }
+        /* the filters and the raw bytes beneath them */
+        if (archive_filter_count(raw) > 2) {
+                int r = error_set(err, EINVAL, "%s (%s) is compressed twice (%s inside %s), which docker load "
+                                  "does not take: save the image again", what, img->layers[i],
+                                  archive_filter_name(raw, 0), archive_filter_name(raw, 1));
 
                 archive_read_free(raw);
                 return r;
@@ -1302,12 +1316,12 @@ static int apply_hashed_layer(struct image *img, struct hashed *h, size_t i, con
         if (img->legacy) {
                 h->unhashed = true;
                 archive_read_support_format_tar(a);
-                r = open_unpacked(img, h, &u, what, err);
+                r = open_unpacked(img, h, i, &u, what, err);
         }
         if (r < 0)
                 ;
         else if (archive_read_open(a, u ? u : h, NULL, hashed_read, NULL) != ARCHIVE_OK)
-                r = error_set(err, EINVAL, "%s: %s is not a tar archive: %s", img->path, what,
+                r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],
                               archive_error_string(a));
         else
                 r = apply_layer(img, a, what, err);

@@ -78,6 +78,14 @@ M=$(rekey "$K" match)
 [ "$(keys)" = "$(printf '%s\n' "$L" "$I" "$M" "$K" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
         fail "keys after the misses: $(keys)"
 
+# cache show IDENTITY (what a block line tells to run): this build's entry,
+# the blocked curl, though the legacy one (the clean curl) was used later
+# (an older hook on the node during a rolling upgrade).
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("UPDATE entries SET last_used = last_used + 60 WHERE key = ?", (sys.argv[2],)); db.commit()' "$C" "$L"
+out=$("$P" cache show --cache "$C" "$digest" 2>&1) || fail "cache show $digest: $out"
+grep -q '"installed_version": "7.88.1-10+deb12u3"' <<<"$out" && grep -q 'of this version' <<<"$out" ||
+        fail "cache show of the identity: not this build's entry: $out"
+
 # cache rescan: the inventories another epoch read are dropped (the legacy
 # entry holds the clean curl), the one of this epoch is matched again and
 # stored under this build's key.

@@ -6,6 +6,7 @@ the analysis child it killed does not outlive it for long.  The same for a
 runtime that never closes the hook's stdin, and for a state written in two
 halves 200 ms apart (read whole, not taken for a bad state).  The bound is generous (a shared
 CI machine); the figures are printed."""
+import fcntl
 import json
 import os
 import shutil
@@ -138,6 +139,22 @@ try:
         last = json.loads(open(f"{t}/audit.log").read().splitlines()[-1])
         if last["decision"] != ("deny" if want else "allow") or "deadline" not in (last.get("reason") or ""):
             fail(f"{name}, on_unchecked {on_unchecked}: audit line {last}")
+
+    # A cache whose folder another process keeps locked (the node's doing)
+    # spends the budget before the analysis' result is read: on_timeout's
+    # alone, not an analysis that did not finish (blocked before).
+    open(f"{t}/state-small.json", "w").write(state.replace(f"{t}/bundle", f"{t}/small"))
+    os.makedirs(f"{t}/small/rootfs/etc")
+    open(f"{t}/small/rootfs/etc/os-release", "w").write('ID=debian\nVERSION_ID="12"\n')
+    json.dump({"ociVersion": "1.0.2", "root": {"path": f"{t}/small/rootfs"}}, open(f"{t}/small/config.json", "w"))
+    json.dump({"mode": "enforce", "severity": "HIGH", "on_timeout": "allow", "on_unchecked": "deny",
+               "deadline_ms": DEADLINE_MS}, open(f"{t}/policy.json", "w"))
+    folder = os.open(t, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(folder, fcntl.LOCK_EX)
+    ms, code, err = run_hook(f"{t}/state-small.json")
+    os.close(folder)
+    if code != 0 or "spent on cache" not in err or "on_timeout is allow" not in err:
+        fail(f"cache folder locked, on_timeout allow, on_unchecked deny: exit {code}, {err.strip()}")
 finally:
     shutil.rmtree(t)
 

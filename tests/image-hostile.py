@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from imagelib import DIR, HARDLINK, docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
+from imagelib import DIR, HARDLINK, docker_save, layer, oci_layout, oci_tar, sha, status  # noqa: E402
 
 P = os.environ["PORTCULLIS"]
 SRC = os.environ["PC_SOURCE_ROOT"]
@@ -304,6 +304,38 @@ def forged_images(t):
     return refused, accepted
 
 
+def undecompressible_images(t):
+    """name → (docker save, what the refusal says): a layer.tar that docker
+    load (its DecompressStream: gzip, bzip2, xz, zstd, once) refuses,
+    each with the diff_id of the clean tar inside."""
+    import gzip
+    import lzma
+    clean = layer(BASE)
+    return {"gzip of a gzip": (docker_save_as(t, "gzip2", [gzip.compress(gzip.compress(clean))], clean),
+                               "is compressed twice (gzip inside gzip)"),
+            "gzip of an xz": (docker_save_as(t, "gzip-xz", [gzip.compress(lzma.compress(clean))], clean),
+                              "is compressed twice (xz inside gzip)"),
+            "lzma": (docker_save_as(t, "lzma", [lzma.compress(clean, format=lzma.FORMAT_ALONE)], clean),
+                     ": layer 1 (l/layer.tar) is not a tar archive")}
+
+
+def docker_save_as(t, name, layers, tar):
+    """A docker save of one stored layer whose diff_id is that of tar."""
+    import io
+    import tarfile
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(tar)]}}).encode()
+    with tarfile.open(f"{t}/{name}.tar", "w") as tf:
+        def add(n, data):
+            info = tarfile.TarInfo(n)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        add("l/layer.tar", layers[0])
+        add(sha(config) + ".json", config)
+        add("manifest.json", json.dumps([{"Config": sha(config) + ".json", "Layers": ["l/layer.tar"]}]).encode())
+    return f"{t}/{name}.tar"
+
+
 def run(args, env):
     r = subprocess.run([P, *args], capture_output=True, text=True, env=env)
     return r
@@ -372,6 +404,12 @@ try:
         check(r.returncode == 0 and out.get("image_digest") == digest and says in r.stderr
               and out["os"]["id"] == "debian",
               f"{name}: exit {r.returncode}, digest {out.get('image_digest')} (want {digest}): {r.stderr.strip()}")
+    # What docker load refuses to decompress is no image a runtime gets:
+    # refused, not read with the digest its config claims.
+    for name, (target, says) in undecompressible_images(t).items():
+        r = run(["scan", target, "--db", db, "--format", "json"], env)
+        check(r.returncode == 2 and says in r.stderr,
+              f"{name}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} {r.stderr.strip()}")
     r = run(["inventory", platforms, "--format", "json"], env)
     got = [p["name"] for p in json.loads(r.stdout)["packages"]] if r.returncode == 0 else r.stderr
     check(got == ["openssl"], f"index of platforms: not this host's manifest read: {got}")
