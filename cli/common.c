@@ -178,7 +178,7 @@ int cli_db_path(const char *cmd, const char *arg, const char *config, char **ret
 
         if (!arg && !(env && *env)) {
                 if (config_load(config, config != NULL, &cfg, &err) < 0) {
-                        log_error("%s: %s", cmd, err.msg);
+                        log_error("%s: %s%s", cmd, err.msg, config ? "" : "; or give the database with --db FILE");
                         return -1;
                 }
                 arg = cfg->db;
