@@ -713,12 +713,23 @@ static int apply_layer(struct image *img, struct archive *layer, const char *wha
 
 /* ---- archives --------------------------------------------------------------- */
 
+/* The compressions an image file or its layers come in (OCI's tar+gzip and
+ * tar+zstd, what docker load decompresses, a saved image gzipped, xz'd or
+ * bzip2'd), in libarchive itself: never one of its filters that runs an
+ * external program (lrzip, grzip) on the image's bytes. */
+static void support_filters(struct archive *a) {
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_bzip2(a);
+        archive_read_support_filter_xz(a);
+        archive_read_support_filter_zstd(a);
+}
+
 static struct archive *new_reader(void) {
         struct archive *a = archive_read_new();
 
         if (a) {
                 archive_read_support_format_tar(a);
-                archive_read_support_filter_all(a);
+                support_filters(a);
         }
         return a;
 }
@@ -1260,7 +1271,8 @@ static int check_layer(struct image *img, struct hashed *h, struct hashed *u, si
 }
 
 /* The decompression of a docker save's layer reading h: the tar inside
- * comes out of *ret (its outer, an archive of no format, every filter). */
+ * comes out of *ret (its outer, an archive of no format and the four
+ * filters, applied once). */
 static int open_unpacked(struct image *img, struct hashed *h, size_t i, struct hashed **ret, const char *what,
                          struct error *err) {
         struct archive *raw = archive_read_new();
@@ -1271,10 +1283,7 @@ static int open_unpacked(struct image *img, struct hashed *h, size_t i, struct h
         /* What docker load's DecompressStream() takes, no more: a layer.tar
          * it refuses (lz4, lzma, compressed twice) is no image it runs. */
         archive_read_support_format_raw(raw);
-        archive_read_support_filter_gzip(raw);
-        archive_read_support_filter_bzip2(raw);
-        archive_read_support_filter_xz(raw);
-        archive_read_support_filter_zstd(raw);
+        support_filters(raw);
         if (archive_read_open(raw, h, NULL, hashed_read, NULL) != ARCHIVE_OK ||
             archive_read_next_header(raw, &e) != ARCHIVE_OK) {
                 int r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],

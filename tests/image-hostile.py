@@ -410,6 +410,14 @@ try:
         r = run(["scan", target, "--db", db, "--format", "json"], env)
         check(r.returncode == 2 and says in r.stderr,
               f"{name}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} {r.stderr.strip()}")
+    # An OCI layer in a compression no runtime takes (lzma) is no tar: the
+    # reader knows gzip, bzip2, xz and zstd, never libarchive's others
+    # (some of which run an external program on the bytes).
+    import lzma
+    oci_layout(f"{t}/oci-lzma", [lzma.compress(layer(BASE), format=lzma.FORMAT_ALONE)], "x:1")
+    r = run(["scan", f"{t}/oci-lzma", "--db", db, "--format", "json"], env)
+    check(r.returncode == 2 and "is not a tar archive" in r.stderr,
+          f"lzma OCI layer: exit {r.returncode}, not refused: {r.stdout[:300]} {r.stderr.strip()}")
     r = run(["inventory", platforms, "--format", "json"], env)
     got = [p["name"] for p in json.loads(r.stdout)["packages"]] if r.returncode == 0 else r.stderr
     check(got == ["openssl"], f"index of platforms: not this host's manifest read: {got}")
