@@ -5,8 +5,9 @@ A cached verdict is served until its key changes, and the key carries
 CACHE_INVENTORY_EPOCH and CACHE_MATCH_EPOCH: a change that makes the
 readers or the matcher answer otherwise must bump one, or every node that
 upgrades keeps the older answers in silence.  This reads a fixed set of
-rootfs trees built from the shared data (dpkg, apk and rpm databases,
-language packages, a docker save image) and matches them against a fixed
+rootfs trees built from the shared data (dpkg, apk and rpm databases of
+each format, language packages, a docker save image) and a few written
+here (gemspecs, Composer, .NET) and matches them against a fixed
 DB (the example feed and the real Debian 12 advisories); the digests of
 the inventories and of the findings are recorded with the epochs in
 tests/cache-epoch.expected.  When a digest changes and its epoch did not,
@@ -34,7 +35,14 @@ OS = {
     "debian": 'ID=debian\nVERSION_ID="12"\n',
     "alpine": "ID=alpine\nVERSION_ID=3.18.4\n",
     "rocky": 'ID="rocky"\nVERSION_ID="9.2"\n',
+    "mariner": 'ID=mariner\nVERSION_ID="2.0"\n',
+    "opensuse": 'ID="opensuse-leap"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n',
 }
+
+
+def gemspec(name, version):
+    return f'# stub: {name} {version} ruby lib\nGem::Specification.new do |s|\n  s.name = "{name}".freeze\n' \
+           f'  s.version = "{version}"\nend\n'
 
 
 def put(root, path, data):
@@ -72,6 +80,25 @@ def fixtures(t):
                                         glob.glob(f"{d}/osv-scalibr/rpm/Packages_epoch"))):
         out[f"rpm-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-{i}", "rocky",
                                                              [("var/lib/rpm/Packages", packages)])
+    # rpm's sqlite (with its WAL) and ndb databases
+    rpm = f"{d}/rpm/go-rpmdb"
+    if os.path.exists(f"{rpm}/cbl-mariner-2.0/rpmdb.sqlite"):
+        out["rpm-sqlite:cbl-mariner-2.0"] = rootfs(t, "rpm-sqlite", "mariner", [
+            (f"var/lib/rpm/rpmdb.sqlite{x}", f"{rpm}/cbl-mariner-2.0/rpmdb.sqlite{x}") for x in ("", "-wal", "-shm")])
+    if os.path.exists(f"{rpm}/sle15-bci/Packages.db"):
+        out["rpm-ndb:sle15-bci"] = rootfs(t, "rpm-ndb", "opensuse", [
+            ("usr/lib/sysimage/rpm/Packages.db", f"{rpm}/sle15-bci/Packages.db")])
+    # the readers of text the shared data has no sample of: gemspecs,
+    # Composer's installed.json, a .NET deps.json
+    out["gem-composer-dotnet"] = rootfs(t, "text", "debian", [
+        ("usr/lib/ruby/gems/3.1.0/specifications/rack-2.2.3.gemspec", gemspec("rack", "2.2.3")),
+        ("usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec", gemspec("json", "2.6.1")),
+        ("var/www/vendor/composer/installed.json",
+         json.dumps({"packages": [{"name": "monolog/monolog", "version": "2.9.1"},
+                                  {"name": "guzzlehttp/guzzle", "version": "v7.4.0"}]})),
+        ("app/MyApp.deps.json", json.dumps({"libraries": {"MyApp/1.0.0": {"type": "project"},
+                                                          "Newtonsoft.Json/12.0.3": {"type": "package"},
+                                                          "System.Text.Json/6.0.0": {"type": "package"}}}))])
     lang = f"{DATA}/langpkg/trivy"
     files = []
     site = "usr/lib/python3/dist-packages"
