@@ -413,8 +413,6 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
         return k;
 }
 
-/* A child's result in its wire form: b's bytes, or k, the error of
- * writing them. */
 /* Why a child's result could not be sent.  Past ANALYSIS_RESULT_MAX
  * (-E2BIG) the image did it (150,000 packages at paths of 3 KiB): content,
  * as inventory_failed() says, so that on_unchecked decides it too and an
@@ -429,6 +427,8 @@ static int send_failed(int k, const char *what, struct error *err) {
         return k;
 }
 
+/* A child's result in its wire form: b's bytes, or k, the error of
+ * writing them. */
 static int wire_result(struct strbuf *b, int k, const char *what, char **ret, size_t *ret_len, struct error *err) {
         if (k < 0) {
                 strbuf_done(b);
