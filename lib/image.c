@@ -1327,12 +1327,10 @@ static int apply_hashed_layer(struct image *img, struct hashed *h, size_t i, con
                 archive_read_support_format_tar(a);
                 r = open_unpacked(img, h, i, &u, what, err);
         }
-        if (r < 0)
-                ;
-        else if (archive_read_open(a, u ? u : h, NULL, hashed_read, NULL) != ARCHIVE_OK)
+        if (r >= 0 && archive_read_open(a, u ? u : h, NULL, hashed_read, NULL) != ARCHIVE_OK)
                 r = error_set(err, EINVAL, "%s (%s) is not a tar archive: %s", what, img->layers[i],
                               archive_error_string(a));
-        else
+        else if (r >= 0)
                 r = apply_layer(img, a, what, err);
         if (r >= 0)
                 r = check_layer(img, h, u, i, what, err);
