@@ -86,6 +86,21 @@ shim() {
         ERR=$(cat "$T/err")
 }
 
+# hook_added NS ID [ordered]: $B/config.json is $B/config.json.orig with our
+# hook (for containerd namespace NS, container ID) appended to createRuntime
+# and nothing else changed; "ordered": its keys in the same order too.
+hook_added() {
+        python3 - "$B/config.json.orig" "$B/config.json" "$HOOK" "$@" <<'PY'
+import json, sys
+orig, new, hook = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+ours = {"path": hook, "args": ["portcullis-hook", "--containerd-namespace", sys.argv[4], "--containerd-id",
+                               sys.argv[5], "--config", "/etc/portcullis/test.json"], "timeout": 30}
+orig["hooks"]["createRuntime"].append(ours)
+assert new == orig, json.dumps(new)
+assert sys.argv[6:] != ["ordered"] or list(new) == list(orig), list(new)
+PY
+}
+
 # 1. start: the hook is added once, after the other createRuntime hook, the
 #    rest kept, the file's mode kept, no temporary file left; the delegate
 #    gets the same arguments and its output is the shim's.
@@ -93,15 +108,7 @@ shim() {
 shim $ARGS start
 [ "$RC" -eq 0 ] && [ "$OUT" = "unix:///run/containerd/s/fake" ] || fail "start: rc $RC out '$OUT' err '$ERR'"
 [ "$(cat "$T/delegate.out" 2>/dev/null)" = "$ARGS start" ] || fail "start: delegate got '$(cat "$T/delegate.out")'"
-python3 - "$B/config.json.orig" "$B/config.json" "$HOOK" <<'PY' || fail "start: config.json not as expected"
-import json, sys
-orig, new, hook = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
-ours = {"path": hook, "args": ["portcullis-hook", "--containerd-namespace", "ns1", "--containerd-id", "c9",
-                               "--config", "/etc/portcullis/test.json"], "timeout": 30}
-orig["hooks"]["createRuntime"].append(ours)
-assert new == orig, json.dumps(new)
-assert list(new) == list(orig), list(new)
-PY
+hook_added ns1 c9 ordered || fail "start: config.json not as expected"
 [ "$(stat -c %a "$B/config.json")" = 640 ] || fail "start: mode $(stat -c %a "$B/config.json")"
 # the real shim runs runc through the wrapper: it is first in its PATH, and
 # knows the namespace
@@ -202,14 +209,7 @@ install -m 640 "$B/config.json.orig" "$B/config.json"
 wrap $RARGS create --bundle "$B" --pid-file "$T/pid" --console-socket /x.sock c10
 [ "$RC" -eq 0 ] && [ "$(cat "$T/runc.out")" = "$RARGS create --bundle $B --pid-file $T/pid --console-socket /x.sock c10" ] ||
         fail "wrapper create: rc $RC err '$ERR' runc got '$(cat "$T/runc.out" 2>/dev/null)'"
-python3 - "$B/config.json.orig" "$B/config.json" "$HOOK" <<'PY' || fail "wrapper create: config.json not as expected"
-import json, sys
-orig, new, hook = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
-ours = {"path": hook, "args": ["portcullis-hook", "--containerd-namespace", "ns2", "--containerd-id", "c10",
-                               "--config", "/etc/portcullis/test.json"], "timeout": 30}
-orig["hooks"]["createRuntime"].append(ours)
-assert new == orig, json.dumps(new)
-PY
+hook_added ns2 c10 || fail "wrapper create: config.json not as expected"
 cp "$B/config.json" "$T/after-wrap"
 # runc takes a command's flags after its arguments too (urfave/cli moves
 # them first): the bundle named there is the one edited.
