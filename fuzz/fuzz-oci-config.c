@@ -4,7 +4,8 @@
  * absolute and lexically clean (no "", "." or ".." components, no "//", no
  * trailing "/"), whatever root.path and the bundle said.  An input that
  * starts with '/' gives its first line as the bundle, so the fuzzer reaches
- * the join too.  A broken invariant aborts. */
+ * the join too.  Image mounts come in destination, path pairs, each path
+ * ending in an image's folder name.  A broken invariant aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_clean(c.rootfs);
         if (!c.root_path[0] || !c.annotations || strv_length(c.annotations) % 2 != 0)
                 abort();
+        if (strv_length(c.image_mounts) % 2 != 0)
+                abort();
+        for (char **m = c.image_mounts; m && *m; m += 2)
+                if (!endswith(m[1], "/merged") && !strstr(m[1], "/vfs/dir/"))
+                        abort();
         (void) oci_image_name(NULL, c.annotations);
         oci_config_done(&c);
         free(bundle);

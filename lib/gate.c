@@ -610,6 +610,22 @@ static void find_identity(struct start *h) {
         h->identity_source = h->identity ? "digest" : NULL;
 }
 
+/* Another image's files mounted at dst (oci_config_image_mounts()): the
+ * hook reads the container's root filesystem alone, so they are not
+ * checked, and on_unchecked decides with the rest.  Added to the scan as
+ * it is evaluated, never to what the cache keeps: the mounts are the
+ * container's, not the image's. */
+static int add_image_mount(struct scan_result *res, const char *dst, const char *path) {
+        _cleanup_free_ char *subject = NULL, *reason = NULL;
+
+        if (asprintf(&subject, "image mounted at %s", dst) < 0 ||
+            asprintf(&reason, "another image's files (%s) are mounted there and only the container's root "
+                     "filesystem is checked; check that image (portcullis scan %s) or start without the mount",
+                     path, path) < 0)
+                return -ENOMEM;
+        return scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
+}
+
 /* Applies the policy's VEX statements, then the policy, to findings (on a
  * hit as on a miss: the cache keeps findings, never what VEX made of
  * them, so that a changed VEX file counts at the next start).  The image
@@ -618,6 +634,10 @@ static int evaluate(struct start *h, struct scan_result *res) {
         struct verdict v = {};
         struct error err = {};
         int k;
+
+        for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
+                if ((k = add_image_mount(res, m[0], m[1])) < 0)
+                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
 
         if (h->policy->vex) {
                 _cleanup_free_ char *digest = image_digest(h);

@@ -24,6 +24,7 @@ static const char *const unchecked_names[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_INCOMPLETE] = "incomplete",
         [UNCHECKED_UNIDENTIFIED] = "unidentified",
         [UNCHECKED_UNKNOWN_PURL] = "unknown_purl",
+        [UNCHECKED_IMAGE_MOUNT] = "image_mount",
 };
 
 const char *unchecked_kind_to_string(enum unchecked_kind k) {

@@ -61,6 +61,8 @@ enum unchecked_kind {
         UNCHECKED_UNIDENTIFIED,         /* the package's name lacks what records name it by (a jar
                                          * without groupId) */
         UNCHECKED_UNKNOWN_PURL,         /* an SBOM's component whose purl maps to no ecosystem we know */
+        UNCHECKED_IMAGE_MOUNT,          /* another image mounted into the container (the hook's, from
+                                         * config.json; never in a stored scan) */
         _UNCHECKED_KIND_MAX,
         _UNCHECKED_KIND_INVALID = -EINVAL,
 };

@@ -265,6 +265,73 @@ static int config_root(json_t *j, const char *name, const char *bundle, struct o
         return 0;
 }
 
+/* p ends in /overlay/<id>/merged or /vfs/dir/<id>, id 64 lowercase hex
+ * digits: containers/storage's image layer, mounted or as a folder. */
+static bool storage_image_path(const char *p, size_t len) {
+        static const char *const shapes[][2] = { { "/overlay/", "/merged" }, { "/vfs/dir/", "" } };
+
+        for (size_t i = 0; i < ELEMENTSOF(shapes); i++) {
+                size_t a = strlen(shapes[i][0]), b = strlen(shapes[i][1]);
+                const char *id = p + len - b - 64;
+
+                if (len < a + 64 + b || memcmp(id + 64, shapes[i][1], b) != 0 || memcmp(id - a, shapes[i][0], a) != 0)
+                        continue;
+                if (strspn(id, "0123456789abcdef") >= 64)
+                        return true;
+        }
+        return false;
+}
+
+/* The host path of a mount's files when they are an image's: a bind
+ * mount's source, an overlay mount's first lowerdir (up to a ':' that is
+ * not escaped); else NULL. */
+static const char *image_mount_path(json_t *m, size_t *ret_len) {
+        const char *type = json_string_value(json_object_get(m, "type")), *src;
+        json_t *opts = json_object_get(m, "options"), *o;
+        bool bind = type && strcmp(type, "bind") == 0;
+        size_t i;
+
+        json_array_foreach(opts, i, o) {
+                const char *s = json_string_value(o);
+
+                if (!s)
+                        continue;
+                if (type && strcmp(type, "overlay") == 0 && startswith(s, "lowerdir=")) {
+                        size_t n = 0;
+
+                        s += strlen("lowerdir=");
+                        while (s[n] && s[n] != ':')
+                                n += s[n] == '\\' && s[n + 1] ? 2 : 1;
+                        *ret_len = n;
+                        return s;
+                }
+                bind = bind || strcmp(s, "bind") == 0 || strcmp(s, "rbind") == 0;
+        }
+        src = json_string_value(json_object_get(m, "source"));
+        if (!bind || !src)
+                return NULL;
+        *ret_len = strlen(src);
+        return src;
+}
+
+int oci_config_image_mounts(json_t *config, char ***ret) {
+        _cleanup_strv_free_ char **v = NULL;
+        json_t *m;
+        size_t i;
+
+        json_array_foreach(json_object_get(config, "mounts"), i, m) {
+                const char *dst = json_string_value(json_object_get(m, "destination")), *p;
+                size_t len = 0;
+
+                if (!dst || !(p = image_mount_path(m, &len)) || !storage_image_path(p, len))
+                        continue;
+                if (strv_push(&v, strdup(dst)) < 0 || strv_push(&v, strndup(p, len)) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 int oci_config_parse(const char *buf, size_t len, const char *name, const char *bundle, struct oci_config *ret,
                      struct error *err) {
         json_auto_t *j = NULL;
@@ -277,6 +344,8 @@ int oci_config_parse(const char *buf, size_t len, const char *name, const char *
                 r = config_root(j, name, bundle, &c, err);
         if (r >= 0)
                 r = annotations_parse(j, name, &c.annotations, err);
+        if (r >= 0 && oci_config_image_mounts(j, &c.image_mounts) < 0)
+                r = error_set(err, ENOMEM, "%s: out of memory", name);
         if (r < 0) {
                 oci_config_done(&c);
                 return r;
@@ -330,6 +399,7 @@ void oci_config_done(struct oci_config *c) {
         free(c->root_path);
         free(c->rootfs);
         strv_free(c->annotations);
+        strv_free(c->image_mounts);
         *c = (struct oci_config) {};
 }
 

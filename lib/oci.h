@@ -30,6 +30,8 @@ struct oci_config {
         char *rootfs;                   /* root.path resolved against the bundle: absolute */
         bool root_readonly;             /* root.readonly, false when absent */
         char **annotations;             /* key, value, ..., NULL */
+        char **image_mounts;            /* destination, host path, ..., NULL: other images mounted in
+                                         * (oci_config_image_mounts()) */
 };
 
 int oci_state_parse(const char *buf, size_t len, struct oci_state *ret, struct error *err);
@@ -41,6 +43,15 @@ void oci_state_done(struct oci_state *s);
 /* Parses a config.json (name for messages); bundle resolves root.path. */
 int oci_config_parse(const char *buf, size_t len, const char *name, const char *bundle, struct oci_config *ret,
                      struct error *err);
+/* The mounts (config.md "Mounts") that put another image's files into the
+ * container, as containers/storage lays them out: an overlay mount whose
+ * first lowerdir, or a bind mount whose source, is an image's mounted view
+ * (overlay driver: .../overlay/<64 hex>/merged) or its folder (vfs driver:
+ * .../vfs/dir/<64 hex>).  That is how Podman's --mount type=image and
+ * CRI-O's Kubernetes image volumes reach runc.  A destination, host path,
+ * ..., NULL vector (NULL when there is none); entries not of
+ * that shape, and malformed ones (left to the runtime), are passed over. */
+int oci_config_image_mounts(json_t *config, char ***ret);
 /* Reads <bundle>/config.json (capped) and parses it. */
 int oci_config_load(const char *bundle, struct oci_config *ret, struct error *err);
 void oci_config_done(struct oci_config *c);

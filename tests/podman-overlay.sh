@@ -191,3 +191,35 @@ else
 fi
 echo "ok: podman build --hooks-dir gates RUN steps" >&2
 
+
+# 5. another image mounted in (--mount type=image): the hook reads the
+#    container's root filesystem alone, so the vulnerable image mounted at
+#    /img is said as not checked (image_mount) and on_unchecked decides:
+#    warn starts it (Podman shows a hook's stderr only when the start
+#    fails: the audit line has the warning), deny blocks it; the same clean
+#    image without the mount, a cache hit, starts with nothing unchecked
+#    (the mount is the container's, never kept with the image's verdict).
+mount_img="--mount type=image,source=localhost/pc-curl:deb12u3,target=/img"
+# shellcheck disable=SC2086
+out=$($P run --rm --network none $LIMITS $mount_img localhost/pc-clean:1 /bin/sh -c 'echo started' 2>&1) ||
+        fail "a clean image with another mounted, on_unchecked warn: $out"
+case "$(last decision) $(last unchecked)" in
+"warn image mounted at /img: another image's files ($tmp/root/overlay/"*"/merged) are mounted there and only the container's root filesystem is checked; check that image (portcullis scan $tmp/root/overlay/"*) ;;
+*) fail "the image mounted at /img not said as not checked: $out $(tail -1 "$tmp/audit.log")" ;;
+esac
+[ "$out" = started ] || fail "on_unchecked warn: $out"
+# shellcheck disable=SC2086
+out=$($P run --rm --network none $LIMITS localhost/pc-clean:1 /bin/sh -c 'echo started' 2>&1) ||
+        fail "the clean image without the mount: $out"
+[ "$out" = started ] && [ "$(last cache)" = hit ] && [ "$(last decision)" = allow ] && [ -z "$(last unchecked)" ] ||
+        fail "the mount outlived its container: $out $(tail -1 "$tmp/audit.log")"
+sed -i 's/"severity": "HIGH",/"severity": "HIGH", "on_unchecked": "deny",/' "$tmp/policy.json"
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS $mount_img localhost/pc-clean:1 /bin/sh -c 'echo started' 2>&1); then
+        fail "a vulnerable image mounted in started under on_unchecked deny: $err"
+fi
+case "$err" in
+*"portcullis: blocked localhost/pc-clean:1: not checked: image mounted at /img: "*"; on_unchecked is deny in policy"*) ;;
+*) fail "no block line for the image mounted at /img: $err" ;;
+esac
+echo "ok: an image mounted into the container is said as not checked, and on_unchecked decides" >&2

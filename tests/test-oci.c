@@ -332,6 +332,66 @@ static void test_config_limits(void) {
         oci_config_done(NULL);
 }
 
+/* The mounts that put another image's files in (oci_config_image_mounts()):
+ * the shapes Podman writes for --mount type=image (overlay and vfs
+ * drivers, read-only and rw=true) and CRI-O for a Kubernetes image volume
+ * (a bind of the image's mounted view), beside the mounts that are not
+ * images (Podman's :O overlay volume, a plain volume, /proc). */
+#define ID64 "4ca8d04985693bcf08e73cb33567153fcff29280d59e11809a0e0924458e673f"
+static const struct image_mount_row {
+        const char *mount;      /* one element of "mounts" */
+        const char *path;       /* the image's path, or NULL: not an image */
+} image_mount_rows[] = {
+        { "{\"destination\":\"/img\",\"type\":\"overlay\",\"source\":\"/s/userdata/overlay/35/merge\","
+          "\"options\":[\"lowerdir=/var/lib/containers/storage/overlay/" ID64 "/merged:/s/userdata/overlay/35/lower\","
+          "\"private\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/img\",\"type\":\"overlay\",\"source\":\"/s/m\",\"options\":["
+          "\"lowerdir=/var/lib/containers/storage/vfs/dir/" ID64 "\",\"upperdir=/s/u\",\"workdir=/s/w\"]}",
+          "/var/lib/containers/storage/vfs/dir/" ID64 },
+        { "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/var/lib/containers/storage/overlay/" ID64
+          "/merged\",\"options\":[\"ro\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/vol\",\"source\":\"/var/lib/containers/storage/overlay/" ID64 "/merged\","
+          "\"options\":[\"rbind\",\"ro\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/x\",\"type\":\"overlay\",\"source\":\"/m\",\"options\":["
+          "\"lowerdir=/a\\\\:b/overlay/" ID64 "/merged\"]}", "/a\\:b/overlay/" ID64 "/merged" },
+        /* not images */
+        { "{\"destination\":\"/vol\",\"type\":\"overlay\",\"source\":\"/s/m\",\"options\":["
+          "\"lowerdir=/var/tmp/data\",\"upperdir=/s/u\",\"workdir=/s/w\"]}", NULL },
+        { "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",
+          NULL },
+        { "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"source\":\"/var/lib/containers/storage/overlay/" ID64
+          "/merged\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/s/overlay/" ID64 "/diff\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/s/overlay/4CA8" ID64 "/merged\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/s/overlay/" ID64 "x/merged\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"overlay/" ID64 "/merged\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/merged\"}", NULL },
+        { "{\"destination\":3,\"type\":\"bind\",\"source\":\"/s/overlay/" ID64 "/merged\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":[]}", NULL },
+        { "\"not a mount\"", NULL },
+};
+
+static void test_image_mounts(void) {
+        for (size_t i = 0; i < ELEMENTSOF(image_mount_rows); i++) {
+                const struct image_mount_row *row = &image_mount_rows[i];
+                _cleanup_free_ char *json = NULL;
+                struct oci_config c = {};
+                struct error err = {};
+
+                CHECK(asprintf(&json, "{\"root\":{\"path\":\"r\"},\"mounts\":[{\"destination\":\"/proc\","
+                               "\"type\":\"proc\",\"source\":\"proc\"},%s]}", row->mount) > 0);
+                CHECK_MSG(oci_config_parse(json, strlen(json), NULL, "/b", &c, &err) == 0, "%s: %s", row->mount,
+                          err.msg);
+                if (row->path)
+                        CHECK_MSG(strv_length(c.image_mounts) == 2 && streq_ptr(c.image_mounts[1], row->path),
+                                  "%s: %s", row->mount, c.image_mounts ? strna(c.image_mounts[1]) : "none");
+                else
+                        CHECK_MSG(!c.image_mounts, "%s: taken as an image at %s", row->mount, c.image_mounts[1]);
+                oci_config_done(&c);
+        }
+}
+
 /* --- config.json from a bundle on disk ------------------------------------------- */
 
 static void on_alarm(int sig) {
@@ -539,6 +599,7 @@ int main(int argc, char **argv) {
         test_state_limits();
         test_config_rows();
         test_config_limits();
+        test_image_mounts();
         test_config_load();
         test_lookups();
         test_hooks_d();
