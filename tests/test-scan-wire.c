@@ -286,7 +286,7 @@ static void test_malformed(void) {
                 { bad_epss, 0, 0, "finding 0 'epss': 2, neither -1 nor within 0..1" },
                 { bad_percentile, 0, 0, "finding 0 'epss_percentile': -1, not within 0..1" },
                 { bad_vex, 0, 0, "finding 0 'vex_status': neither not_affected nor fixed" },
-                { bad_kind, 0, 0, "unchecked 0 'kind': 99, not below 9" },
+                { bad_kind, 0, 0, "unchecked 0 'kind': 99, not below 10" },
                 { no_subject, 0, 0, "unchecked 0 has no 'subject'" },
                 { more_packages, 0, 0, "packages_unchecked: 5, where the unchecked items leave 3" },
                 { more_items, 0, 0, "unchecked_more: 2 past a list of 1, not 50" },
