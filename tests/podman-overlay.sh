@@ -80,7 +80,8 @@ for n in 1 2; do
         [ "$out" = started ] || fail "fixed image output: $out"
         eval "id$n=\$(last identity) cache$n=\$(last cache)"
         [ "$(last identity_source)" = overlay ] && [ "$(last image)" = localhost/pc-curl:deb12u4 ] &&
-                [ "$(last scope)" = curl-u4 ] || fail "fixed start $n: $(tail -1 "$tmp/audit.log")"
+                [ "$(last scope)" = curl-u4 ] && [ "$(last image_changed)" = False ] ||
+                fail "fixed start $n: $(tail -1 "$tmp/audit.log")"
 done
 # shellcheck disable=SC2154
 [ "$cache1" = miss ] && [ "$cache2" = hit ] && [ "$id1" = "$id2" ] && case "$id1" in overlay:sha256:*) true ;; *) false ;; esac ||
@@ -136,8 +137,14 @@ case "$err" in
 *"portcullis: blocked localhost/pc-clean:1 as changed by container $id ($why): 1 CRITICAL"*) ;;
 *) fail "the block line blames the image: $err" ;;
 esac
-[ "$(last image)" = localhost/pc-clean:1 ] && [ "$(last identity_source)" = inventory ] ||
-        fail "changed container: $(tail -1 "$tmp/audit.log")"
+[ "$(last image)" = localhost/pc-clean:1 ] && [ "$(last identity_source)" = inventory ] &&
+        [ "$(last image_changed)" = True ] || fail "changed container: $(tail -1 "$tmp/audit.log")"
+# report too: the row and the most-blocked list say the findings are the
+# changed container's, not the image's alone
+"${PORTCULLIS}" report --log "$tmp/audit.log" --last 1 | grep -q "deny .*localhost/pc-clean:1 (changed) " ||
+        fail "report does not mark the changed container: $("${PORTCULLIS}" report --log "$tmp/audit.log" --last 1)"
+"${PORTCULLIS}" report --log "$tmp/audit.log" --html --output "$tmp/report.html" &&
+        grep -q "localhost/pc-clean:1 (changed)" "$tmp/report.html" || fail "report --html does not mark the changed container"
 echo "ok: a changed container is named as such" >&2
 
 # 3. podman run --rootfs DIR:O: Podman mounts DIR itself as the overlay's

@@ -13,6 +13,10 @@
 
 /* ---- the audit log ------------------------------------------------------- */
 
+/* After the image's name when the findings were a container's own, as it
+ * changed itself (the audit line's image_changed): not the image's. */
+#define CHANGED_MARK " (changed)"
+
 static const char *decision_color(const char *d) {
         if (streq_ptr(d, "deny"))
                 return report_sev_color[SEVERITY_CRITICAL];
@@ -65,7 +69,8 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
         /* lines written before the summary was kept count only what counted */
         if (!json_is_object(summary))
                 summary = json_object_get(o, "counts");
-        snprintf(what, sizeof(what), "%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))));
+        snprintf(what, sizeof(what), "%s%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))),
+                 image && json_is_true(json_object_get(o, "image_changed")) ? CHANGED_MARK : "");
         r = strbuf_printf(b, "%-24.24s %s%-6s%s %-40.40s %-14.14s %-8s", strempty(json_string_value(json_object_get(o, "time"))),
                           color ? decision_color(decision) : "", shown, color ? REPORT_COLOR_OFF : "", what,
                           json_string_value(json_object_get(o, "namespace")) ?: "-",
@@ -291,10 +296,14 @@ static int history_add(json_t *o, void *userdata) {
                 h->ticks[h->n_ticks++] = (struct tick) { hour, d };
         if (d != 0)
                 return 0;
+        if (grow((void **) &h->blocked, h->n_blocked, &h->cap_blocked, sizeof(*h->blocked)) < 0)
+                return -ENOMEM;
         if (!image)
-                image = strempty(json_string_value(json_object_get(o, "container")));
-        if (grow((void **) &h->blocked, h->n_blocked, &h->cap_blocked, sizeof(*h->blocked)) < 0 ||
-            !(h->blocked[h->n_blocked] = strdup(image)))
+                h->blocked[h->n_blocked] = strdup(strempty(json_string_value(json_object_get(o, "container"))));
+        else if (asprintf(&h->blocked[h->n_blocked], "%s%s", image,
+                          json_is_true(json_object_get(o, "image_changed")) ? CHANGED_MARK : "") < 0)
+                h->blocked[h->n_blocked] = NULL;
+        if (!h->blocked[h->n_blocked])
                 return -ENOMEM;
         h->n_blocked++;
         return 0;
