@@ -8,13 +8,20 @@
 #  1. a hook killed between writing a verdict index shard (or its .used
 #     file) to a temporary file and renaming it: the next start is decided
 #     as before, and 'cache gc' (the timer) removes the temporary files.
+#  2. an audit line cut short (here by a full disk: a short write; also a
+#     kill or a power cut in the middle of the write): the next start's
+#     line, glued to it, is read by report and metrics, not skipped with it.
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
 T=$(mktemp -d /tmp/pc-crash-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+cleanup() {
+        mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
+        rm -rf "$T"
+}
+trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"          # fail(), curl_image()
 
 curl_image "$T" 7.88.1-10+deb12u3     # $T/rootfs, $T/bundle: the example feed's CRITICAL
@@ -63,6 +70,40 @@ for i in 1 7; do
         hook $i
         [ "$RC" -eq 1 ] && tail -1 "$T/audit.log" | grep -q '"cache":"hit"' || fail "index: after gc, image $i: $RC $(tail -1 "$T/audit.log")"
 done
+
+# ---- 2. a torn audit line ----------------------------------------------------
+# The log on a 64 KiB tmpfs: 4,000 bytes of it (one line and padding), the
+# rest of the tmpfs filled, so that a start's line fits in part: a short
+# write, said on stderr.  Without root, the torn line is written by hand.
+mkdir -p "$T/full"
+LOG=$T/full/audit.log
+sed "s|$T/audit.log|$LOG|" "$T/config.json" >"$T/config-full.json"
+{ head -1 "$T/audit.log"; printf '%*s\n' 3000 ''; } >"$LOG"
+if [ "$(id -u)" -eq 0 ] && mv "$LOG" "$T/log.0" && mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+        cp "$T/log.0" "$LOG"
+        dd if=/dev/zero of="$T/full/filler" bs=4k 2>/dev/null
+        hook_full() { OUT=$("$HOOK" --config "$T/config-full.json" <"$T/state-$1.json" 2>&1); RC=$?; }
+        hook_full 2
+        grep -q "short write" <<<"$OUT" || fail "audit: no short write on the full disk: $OUT"
+        rm "$T/full/filler"
+else
+        [ -f "$LOG" ] || mv "$T/log.0" "$LOG"
+        head -1 "$T/audit.log" | head -c 500 >>"$LOG"
+fi
+[ "$(tail -c 1 "$LOG" | od -An -c | tr -d ' ')" != '\n' ] || fail "audit: the log does not end in a torn line"
+state 3
+OUT=$("$HOOK" --config "$T/config-full.json" <"$T/state-3.json" 2>&1)
+[ $? -eq 1 ] && ! grep -q "not recorded\|short write" <<<"$OUT" || fail "audit: the start after the torn line: $OUT"
+OUT=$("$P" report --log "$LOG" --format json 2>&1)
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert [x["container"] for x in d["decisions"]] == ["c1", "c3"], d["decisions"]
+assert d["skipped"] >= 1, d' "$OUT" || fail "audit: report does not show the start after the torn line: $OUT"
+"$P" metrics --config "$T/config-full.json" --log "$LOG" --state "$T/metrics.state" --output "$T/metrics.prom" ||
+        fail "audit: metrics failed"
+grep -q '^portcullis_decisions_total{verdict="deny",mode="enforce",namespace=""} 2$' "$T/metrics.prom" ||
+        fail "audit: metrics do not count the start after the torn line: $(grep decisions_total "$T/metrics.prom")"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok"
