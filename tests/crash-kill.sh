@@ -11,6 +11,9 @@
 #  2. an audit line cut short (here by a full disk: a short write; also a
 #     kill or a power cut in the middle of the write): the next start's
 #     line, glued to it, is read by report and metrics, not skipped with it.
+#  3. db import killed before its rename: the old database serves, whole;
+#     the next db import removes the temporary database the killed one left
+#     (a node fed by db import alone never runs db update, which did).
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -39,7 +42,7 @@ hook() { OUT=$("$HOOK" --config "$T/config.json" <"$T/state-$1.json" 2>&1); RC=$
 killed_at() {
         local sc=$1 n=$2
         shift 2
-        strace -qq -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@" >/dev/null 2>&1
+        strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@" >/dev/null 2>&1
         KRC=$?
 }
 
@@ -104,6 +107,28 @@ assert d["skipped"] >= 1, d' "$OUT" || fail "audit: report does not show the sta
         fail "audit: metrics failed"
 grep -q '^portcullis_decisions_total{verdict="deny",mode="enforce",namespace=""} 2$' "$T/metrics.prom" ||
         fail "audit: metrics do not count the start after the torn line: $(grep decisions_total "$T/metrics.prom")"
+
+# ---- 3. db import killed -------------------------------------------------------
+revision() { "$P" db status --db "$T/db.sqlite" --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["revision"])'; }
+OLD=$(revision)
+mkdir -p "$T/clean"
+cp -r "$SRC/feed/debian12" "$T/clean/" && rm "$T/clean/debian12/PCEX-CVE-2023-38545.json"
+for n in 1 2; do
+        killed_at rename 1 "$P" db import "$T/clean" --db "$T/db.sqlite"
+        [ "$KRC" -eq 137 ] || fail "db import: not killed at its rename (exit $KRC)"
+        [ -n "$(ls "$T" | grep '^db.sqlite.new-')" ] || fail "db import: no temporary database (did the kill point move?)"
+done
+[ "$(revision)" = "$OLD" ] || fail "db import: the killed imports changed the database"
+"$P" scan "$T/rootfs" --db "$T/db.sqlite" | grep -q "PCEX-CVE-2023-38545" || fail "db import: the old database does not serve its finding"
+# the second removed the first's
+left=$(ls "$T" | grep -c '^db.sqlite.new-')
+[ "$left" -eq 1 ] || fail "db import: the kills left $left temporary databases, want 1"
+OUT=$("$P" db import "$T/clean" --db "$T/db.sqlite" 2>&1) || fail "db import after the kills: $OUT"
+[ "$(grep -c "note: db import: removed $T/db.sqlite.new-......, left by an interrupted import" <<<"$OUT")" -eq 1 ] ||
+        fail "db import: the removals not said: $OUT"
+ls "$T" | grep -q '^db.sqlite.new-' && fail "db import: temporary databases left: $(ls "$T")"
+[ "$(revision)" != "$OLD" ] || fail "db import: the import after the kills did not replace the database"
+"$P" scan "$T/rootfs" --db "$T/db.sqlite" | grep -q "PCEX-CVE-2023-38545" && fail "db import: the new database serves the removed finding"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok"

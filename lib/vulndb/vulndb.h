@@ -78,6 +78,12 @@ struct vulndb_import_stats {
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
+/* Removes the temporary databases beside db_path ("<db>.new-XXXXXX") that
+ * a killed writer left (its writers hold an flock(2) on them until the
+ * rename, so one nobody holds is abandoned), calling fn (may be NULL) with
+ * each path removed.  The number removed. */
+int vulndb_remove_abandoned(const char *db_path, void (*fn)(const char *path, void *userdata), void *userdata);
+
 /* vulndb_import(), and the new file records when its data was published
  * (meta "data_time", RFC 3339 UTC: the oldest "created" of the signed
  * manifests it came from), which max_db_age_hours counts from instead of
