@@ -14,6 +14,10 @@
 #  3. db import killed before its rename: the old database serves, whole;
 #     the next db import removes the temporary database the killed one left
 #     (a node fed by db import alone never runs db update, which did).
+#  4. portcullis metrics killed at the rename of its output, then of its
+#     state; a recheck of the running containers (cache rescan's first
+#     step) at the rename of running.json: the next run removes the
+#     temporary files, and the counts are a quiet run's.
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -129,6 +133,32 @@ OUT=$("$P" db import "$T/clean" --db "$T/db.sqlite" 2>&1) || fail "db import aft
 ls "$T" | grep -q '^db.sqlite.new-' && fail "db import: temporary databases left: $(ls "$T")"
 [ "$(revision)" != "$OLD" ] || fail "db import: the import after the kills did not replace the database"
 "$P" scan "$T/rootfs" --db "$T/db.sqlite" | grep -q "PCEX-CVE-2023-38545" && fail "db import: the new database serves the removed finding"
+
+# ---- 4. metrics and the running containers' state -----------------------------------
+M=$T/metrics
+mkdir -p "$M"
+METRICS=("$P" metrics --config "$T/config.json" --log "$T/audit.log" --state "$M/state" --output "$M/portcullis.prom")
+# the output's rename, then the state's (the second run removes the first's file)
+for n in 1 2; do
+        killed_at rename $n "${METRICS[@]}"
+        [ "$KRC" -eq 137 ] || fail "metrics: not killed at its rename $n (exit $KRC)"
+        want=$([ $n = 1 ] && echo portcullis.prom || echo state)
+        [ "$(ls "$M" | grep '\.tmp-')" = "$(ls "$M" | grep "^$want\.tmp-......\$")" ] && ls "$M" | grep -q "^$want\.tmp-" ||
+                fail "metrics: after the kill at rename $n, want one $want.tmp-*: $(ls "$M" | tr '\n' ' ')"
+done
+"${METRICS[@]}" || fail "metrics after the kills"
+left=$(ls "$M" | grep '\.tmp-')
+[ -z "$left" ] || fail "metrics: the killed runs' temporary files are still there: $left"
+want=$(grep -c '"decision":"deny"' "$T/audit.log")
+grep -q "^portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"\"} $want\$" "$M/portcullis.prom" ||
+        fail "metrics: not $want blocks counted: $(grep '^portcullis_decisions_total' "$M/portcullis.prom")"
+"$P" cache rescan --config "$T/config.json" >/dev/null 2>&1 || fail "cache rescan"
+[ -f "$T/cache/running.json" ] || fail "cache rescan wrote no running.json (did the recheck move?)"
+killed_at rename 1 "$P" cache rescan --config "$T/config.json"
+[ "$KRC" -eq 137 ] && ls "$T/cache" | grep -q '^running.json.tmp-' ||
+        fail "cache rescan: not killed at the rename of running.json (exit $KRC): $(ls "$T/cache")"
+OUT=$("$P" cache rescan --config "$T/config.json" 2>&1) || fail "cache rescan after the kill: $OUT"
+ls "$T/cache" | grep -q '^running.json.tmp-' && fail "cache rescan: the killed recheck's temporary file is still there"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok"
