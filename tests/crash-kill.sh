@@ -23,6 +23,7 @@ HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
 T=$(mktemp -d /tmp/pc-crash-XXXXXX)
 cleanup() {
         mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
@@ -39,8 +40,11 @@ state() {
 }
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
-printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
-        "$T/db.sqlite" "$T/cache/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/config.json"
+# state_roots: no runtime's folder, so that a recheck (rescan, metrics)
+# judges none of the node's own containers
+mkdir -p "$T/run"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"]}\n' \
+        "$T/db.sqlite" "$T/cache/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" >"$T/config.json"
 hook() { OUT=$("$HOOK" --config "$T/config.json" <"$T/state-$1.json" 2>&1); RC=$?; }
 # killed_at SYSCALL N CMD...: CMD killed (SIGKILL) as it enters its Nth SYSCALL.
 killed_at() {
