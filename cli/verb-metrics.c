@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/macro.h"
 #include "base/strutil.h"
 #include "cache.h"
@@ -147,6 +148,10 @@ static int run(const struct config *cfg, const char *log, const char *state, con
         uint64_t bytes = 0;
         int r;
 
+        /* what a run killed before its renames left (the lock keeps others out) */
+        (void) write_file_atomic_leftovers(state);
+        if (output && !streq_ptr(output, "-"))
+                (void) write_file_atomic_leftovers(output);
         if (metrics_state_load(state, &s, &err) < 0) {
                 log_error("metrics: %s", err.msg);
                 return EXIT_ERROR;

@@ -1898,6 +1898,10 @@ int cache_batch_begin(struct cache *c, struct error *err) {
                                         return error_set(err, ENOMEM, "out of memory");
                         }
         }
+        /* What a writer killed before its rename left (a hook past the
+         * runtime's timeout): nobody else removes it, and the lock rules
+         * out a live one.  gc (a timer), purge and rescan all come here. */
+        (void) vidx_remove_temps(c->path);
         r = vidx_remove_all(c->path, err);
         if (r < 0 && r != -EMEDIUMTYPE) {
                 closep(&c->index_lock);

@@ -431,7 +431,7 @@ static int temp_beside(const char *db_path, char **ret, int *ret_fd, struct erro
 static int swap_in(const struct pcdb_install *in, const struct pcdb_manifest *m, const struct pcdb_config *c,
                    struct error *err) {
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, lock = -EBADF;
         int q;
 
         q = temp_beside(in->db_path, &tmp, &fd, err);
@@ -442,6 +442,10 @@ static int swap_in(const struct pcdb_install *in, const struct pcdb_manifest *m,
                 q = error_set_errno(err, errno, "write %s", tmp);
         if (q >= 0)
                 q = db_check(tmp, c, in->source, err);
+        /* not between an import's read of the old file and its rename,
+         * which would put back what this replaces */
+        if (q >= 0)
+                q = vulndb_lock_writers(in->db_path, &lock, err);
         if (q >= 0 && rename(tmp, in->db_path) < 0)
                 q = error_set_errno(err, errno, "rename %s to %s", tmp, in->db_path);
         if (q < 0) {

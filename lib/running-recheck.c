@@ -226,6 +226,8 @@ static int lock_state(const char *state_file, int *ret_fd, struct error *err) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0 || flock(fd, LOCK_EX) < 0)
                 return error_set_errno(err, errno, "lock %s", path);
+        /* what a recheck killed before its rename left */
+        (void) write_file_atomic_leftovers(state_file);
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

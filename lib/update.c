@@ -33,7 +33,6 @@
 #define STATE_VERSION 1
 #define LOCK_FILE "lock"
 #define OSV_ID_CHARS_MAX 256
-#define DB_TEMP_STALE_S (10 * 60)
 #define MAX_REDIRS 5
 
 static const char *const mode_names[_UPDATE_MODE_MAX] = {
@@ -1307,61 +1306,14 @@ static void remove_stale(struct run *r, const char *dir, int depth) {
         closedir(d);
 }
 
-/* Whether a temporary DB beside the database was left by a killed writer:
- * its writers (vulndb_import(), an OCI pull) hold an flock(2) on it until
- * they rename or remove it, so one that nobody holds is abandoned, however
- * recent (a kill -9 during a pull is followed at once by the next update);
- * one nobody wrote for DB_TEMP_STALE_S is abandoned too (a writer from
- * before the locks).  The lock, when taken, is held until the unlink. */
-static bool db_temp_abandoned(int dfd, const char *name, const struct stat *st, int *ret_fd) {
-        int fd;
-
-        if (time(NULL) - st->st_mtime >= DB_TEMP_STALE_S)
-                return true;
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return false;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                close(fd);
-                return false;
-        }
-        *ret_fd = fd;
-        return true;
+static void said_removed(const char *path, void *userdata) {
+        say(userdata, UPDATE_EVENT_STEP, NULL, "removed %s, left by an interrupted import", path);
 }
 
 /* vulndb_import()'s and an OCI pull's temporary files beside the database
- * ("<db>.new-XXXXXX") that no running writer holds: a killed import. */
+ * that no running writer holds: a killed import. */
 static void remove_stale_db_temps(struct run *r) {
-        _cleanup_free_ char *dir = strdup(r->s->db_path), *prefix = NULL;
-        char *slash;
-        const char *base;
-        struct dirent *de;
-        DIR *d;
-
-        if (!dir)
-                return;
-        slash = strrchr(dir, '/');
-        base = slash ? slash + 1 : dir;
-        if (asprintf(&prefix, "%s.new-", base) < 0)
-                return;
-        if (slash)
-                *slash = '\0';
-        d = opendir(slash ? (dir[0] ? dir : "/") : ".");
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                _cleanup_close_ int held = -EBADF;
-                struct stat st;
-
-                if (!startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6 ||
-                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-                    !db_temp_abandoned(dirfd(d), de->d_name, &st, &held))
-                        continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        say(r, UPDATE_EVENT_STEP, NULL, "removed %s/%s, left by an interrupted import",
-                            slash ? dir : ".", de->d_name);
-        }
-        closedir(d);
+        (void) vulndb_remove_abandoned(r->s->db_path, said_removed, r);
 }
 
 /* ---- the database ---------------------------------------------------------- */

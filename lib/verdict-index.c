@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The verdict index (see verdict-index.h): the layout, the checked reader
  * the hook's hit path uses, and the writer the cache calls. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -719,4 +720,38 @@ int vidx_remove_all(const char *cache_path, struct error *err) {
                 any |= k > 0;
         }
         return r < 0 ? r : any;
+}
+
+/* "3f.tmp-XXXXXX" or "3f.used.tmp-XXXXXX": replace_file()'s temporary names. */
+static bool temp_name(const char *n) {
+        static const char hex[] = "0123456789abcdef";
+        const char *t = n + 2;
+
+        if (!n[0] || !n[1] || !strchr(hex, n[0]) || !strchr(hex, n[1]))
+                return false;
+        if (startswith(t, VIDX_USED_SUFFIX))
+                t += STRLEN(VIDX_USED_SUFFIX);
+        return startswith(t, ".tmp-") && strlen(t) == STRLEN(".tmp-") + 6;
+}
+
+int vidx_remove_temps(const char *cache_path) {
+        _cleanup_close_ int dfd = -EBADF;
+        char dir[PATH_MAX];
+        struct dirent *de;
+        struct stat st;
+        DIR *d;
+        int n = 0;
+
+        if (index_path(cache_path, VIDX_DIR_SUFFIX, dir, sizeof(dir)) < 0)
+                return 0;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 || !(d = fdopendir(dfd)))
+                return 0;
+        TAKE_FD(dfd);
+        while ((de = readdir(d)))
+                if (temp_name(de->d_name) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISREG(st.st_mode) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        n++;
+        closedir(d);
+        return n;
 }

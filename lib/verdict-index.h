@@ -144,3 +144,8 @@ int vidx_remove(const char *cache_path, unsigned shard, struct error *err);
  * a batch: no index may outlive the entries it holds).  A file that is not
  * ours is left (-EMEDIUMTYPE once the others are gone). */
 int vidx_remove_all(const char *cache_path, struct error *err);
+/* Removes the temporary files a writer killed between creating and
+ * renaming them left in the shards' folder ("3f.tmp-XXXXXX",
+ * "3f.used.tmp-XXXXXX"), which nothing else removes.  Only under the index
+ * lock: no live writer is then between the two.  The number removed. */
+int vidx_remove_temps(const char *cache_path);

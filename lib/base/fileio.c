@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -216,6 +217,36 @@ int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t
         }
         (void) fsync_dir(slash ? dir : ".");
         return 0;
+}
+
+int write_file_atomic_leftovers(const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        const char *base;
+        char *slash;
+        struct dirent *de;
+        struct stat st;
+        size_t n;
+        DIR *d;
+        int removed = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        base = slash ? path + (slash - dir) + 1 : path;
+        if (slash)
+                *slash = '\0';
+        n = strlen(base);
+        d = opendir(!slash ? "." : dir[0] ? dir : "/");
+        if (!d)
+                return -errno;
+        /* "<base>.tmp-XXXXXX", mkstemp()'s six characters */
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, base, n) == 0 && strncmp(de->d_name + n, ".tmp-", 5) == 0 &&
+                    strlen(de->d_name + n) == 5 + 6 && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISREG(st.st_mode) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        removed++;
+        closedir(d);
+        return removed;
 }
 
 int mkdir_all(const char *dir, mode_t mode) {

@@ -51,6 +51,10 @@ int check_replaceable(const char *path, struct error *err);
 int write_file_atomic(const char *path, const char *buf, size_t len, struct error *err);
 /* Same with the new file's mode (an executable, a file that keeps its mode). */
 int write_file_atomic_mode(const char *path, const char *buf, size_t len, mode_t mode, struct error *err);
+/* Removes the temporary files of writers of path killed before their
+ * rename ("<path>.tmp-XXXXXX"), which nothing else removes; for a caller
+ * whose lock keeps every other writer of path out.  The number removed. */
+int write_file_atomic_leftovers(const char *path);
 
 /* mkdir -p: dir and every missing folder above it, with mode. */
 int mkdir_all(const char *dir, mode_t mode);

@@ -91,6 +91,37 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
         return r < 0 ? r : strbuf_puts(b, "\n");
 }
 
+static bool is_record(json_t *o) {
+        return json_is_object(o) && json_is_string(json_object_get(o, "decision"));
+}
+
+/* How every record starts (audit_format(): "time" first, compact), and
+ * how many of its starts a damaged line is searched for. */
+#define RECORD_HEAD "{\"time\":\""
+#define GLUED_TRIES_MAX 16
+
+/* A line a writer left without its newline (out of space: a short write;
+ * killed; a power cut) has the next writer's whole record glued after it,
+ * which would be lost with it.  That record: the first suffix starting
+ * like a record that parses as one (a '"' inside a JSON string is escaped,
+ * so RECORD_HEAD only starts a record); NULL when there is none. */
+static json_t *glued_record(const char *p, size_t l) {
+        const char *end = p + l, *q = p;
+
+        for (unsigned i = 0; i < GLUED_TRIES_MAX && q + 1 < end; i++) {
+                json_t *o;
+
+                q = memmem(q + 1, (size_t) (end - q - 1), RECORD_HEAD, STRLEN(RECORD_HEAD));
+                if (!q)
+                        return NULL;
+                o = json_loadb(q, (size_t) (end - q), 0, NULL);
+                if (is_record(o))
+                        return o;
+                json_decref(o);
+        }
+        return NULL;
+}
+
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
                       void *userdata, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
@@ -109,11 +140,15 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                 if (lines <= last || n >= lines - last) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
-                        if (json_is_object(o) && json_is_string(json_object_get(o, "decision"))) {
+                        if (!is_record(o) && l > 0) {
+                                (*ret_skipped)++;
+                                json_decref(o);
+                                o = glued_record(p, l);
+                        }
+                        if (is_record(o)) {
                                 r = fn(o, userdata);
                                 records++;
-                        } else if (l > 0)
-                                (*ret_skipped)++;
+                        }
                         json_decref(o);
                 }
                 p += l + 1;

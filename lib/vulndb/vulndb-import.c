@@ -2223,6 +2223,29 @@ const char *vulndb_failed_note(const char *db_path) {
         return access(db_path, F_OK) == 0 ? "the previous database is unchanged" : "no database is written";
 }
 
+/* One writer of a database at a time, from its reading of the database it
+ * replaces (the records a merge keeps, the CVE scores, KEV and EPSS data a
+ * rebuild carries over, the shrink guard's counts) to its rename: two
+ * overlapping imports (a KEV file imported during the timer's update)
+ * each built on the same old file, and the second rename dropped what the
+ * first had added, in silence.  An flock on "<db>.lock", waited for; the
+ * hook, which only reads, never takes it. */
+int vulndb_lock_writers(const char *db_path, int *ret_fd, struct error *err) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&path, "%s" VULNDB_LOCK_SUFFIX, db_path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open %s (is the folder there and writable?)", path);
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return error_set_errno(err, errno, "lock %s", path);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err) {
@@ -2231,9 +2254,11 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_free_ char **rest = NULL;
         bool feeds_only;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, lock = -EBADF;
         int r;
 
+        if ((r = vulndb_lock_writers(db_path, &lock, err)) < 0)
+                return r;
         if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)) ||
             split_feeds(&imp, paths, &rest) < 0) {
                 free(imp.feeds);

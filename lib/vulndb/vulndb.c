@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <assert.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +81,68 @@ void vulndb_remove_sidecars(const char *path) {
         for (size_t i = 0; i < ELEMENTSOF(sidecars); i++)
                 if (sidecar_path(p, path, sidecars[i]))
                         (void) unlink(p);
+}
+
+/* A temporary DB nobody wrote for this long is abandoned even when held:
+ * a writer from before the locks. */
+#define DB_TEMP_STALE_S (10 * 60)
+
+/* Whether a temporary DB beside the database was left by a killed writer:
+ * its writers (vulndb_import(), an OCI pull) hold an flock(2) on it until
+ * they rename or remove it, so one that nobody holds is abandoned, however
+ * recent (a kill -9 during a pull is followed at once by the next update);
+ * one nobody wrote for DB_TEMP_STALE_S is abandoned too (a writer from
+ * before the locks).  The lock, when taken, is held until the unlink. */
+static bool db_temp_abandoned(int dfd, const char *name, const struct stat *st, int *ret_fd) {
+        int fd;
+
+        if (time(NULL) - st->st_mtime >= DB_TEMP_STALE_S)
+                return true;
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                close(fd);
+                return false;
+        }
+        *ret_fd = fd;
+        return true;
+}
+
+int vulndb_remove_abandoned(const char *db_path, void (*fn)(const char *path, void *userdata), void *userdata) {
+        _cleanup_free_ char *dir = strdup(db_path), *prefix = NULL;
+        char *slash;
+        const char *base;
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        base = slash ? slash + 1 : dir;
+        if (asprintf(&prefix, "%s.new-", base) < 0)
+                return -ENOMEM;
+        if (slash)
+                *slash = '\0';
+        d = opendir(slash ? (dir[0] ? dir : "/") : ".");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int held = -EBADF;
+                _cleanup_free_ char *p = NULL;
+                struct stat st;
+
+                if (!startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6 ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+                    !db_temp_abandoned(dirfd(d), de->d_name, &st, &held) || unlinkat(dirfd(d), de->d_name, 0) < 0)
+                        continue;
+                n++;
+                if (fn && asprintf(&p, "%s/%s", slash ? dir : ".", de->d_name) >= 0)
+                        fn(p, userdata);
+        }
+        closedir(d);
+        return n;
 }
 
 void vulndb_close(struct vulndb *v) {

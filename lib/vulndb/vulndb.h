@@ -65,18 +65,33 @@ struct vulndb_import_stats {
  * holds only these records, and with VULNDB_IMPORT_KEEP_CVES the CVE scores
  * of the old DB are carried over (the updater's rebuilds from OSV archives,
  * which hold none).  The new DB is built beside db_path and renamed over it
- * in one step.
+ * in one step; importers of one db_path take turns (VULNDB_LOCK_SUFFIX),
+ * so each builds on what the one before it renamed.
  *
  * An import that yields no record, or fewer than half of the records of
  * the database it replaces (in total, or in any ecosystem that database
  * covers), does not replace it: -ENODATA, db_path untouched, *ret_stats
  * filled (the skipped records were reported through skip_fn), unless
  * VULNDB_IMPORT_ALLOW_SHRINK. */
+/* Beside the database: the lock its importers take in turn. */
+#define VULNDB_LOCK_SUFFIX ".lock"
 #define VULNDB_IMPORT_MERGE 1u
 #define VULNDB_IMPORT_KEEP_CVES 2u
 #define VULNDB_IMPORT_ALLOW_SHRINK 4u
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
+
+/* Takes (waiting) the lock of db_path's writers, "<db>.lock" (an flock, so
+ * a killed holder's is released): vulndb_import() holds it from its first
+ * read of db_path to its rename, an OCI pull around its rename.  The lock's
+ * fd, to close. */
+int vulndb_lock_writers(const char *db_path, int *ret_fd, struct error *err);
+
+/* Removes the temporary databases beside db_path ("<db>.new-XXXXXX") that
+ * a killed writer left (its writers hold an flock(2) on them until the
+ * rename, so one nobody holds is abandoned), calling fn (may be NULL) with
+ * each path removed.  The number removed. */
+int vulndb_remove_abandoned(const char *db_path, void (*fn)(const char *path, void *userdata), void *userdata);
 
 /* vulndb_import(), and the new file records when its data was published
  * (meta "data_time", RFC 3339 UTC: the oldest "created" of the signed

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Two writers of one database at once: an import that merges records, held
+# 2 s before its rename (strace -e inject=rename:delay_enter), and an
+# import of a CISA KEV file meanwhile; then the same the other way round.
+# Each import builds on the database it finds; when both read the same old
+# file, the second rename dropped what the first had added, and its import
+# had said "imported".  Both must be in the database at the end.
+set -u
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
+T=$(mktemp -d /tmp/pc-dbrace-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"          # fail()
+
+DB=$T/db.sqlite
+mkdir -p "$T/more"
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+e = {"cveID": "CVE-2023-38545", "vendorProject": "Haxx", "product": "curl", "vulnerabilityName": "SOCKS5 heap overflow",
+     "dateAdded": "2024-01-01", "shortDescription": "-", "requiredAction": "-", "dueDate": "2024-02-01",
+     "knownRansomwareCampaignUse": "Unknown", "notes": ""}
+json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.03",
+           "dateReleased": "2026-12-03T15:01:22.4356Z", "count": 1, "vulnerabilities": [e]},
+          open(t + "/known_exploited_vulnerabilities.json", "w"))
+json.dump({"id": "PCT-RACE-1", "modified": "2026-12-01T00:00:00Z", "summary": "merged by the slow import",
+           "affected": [{"package": {"ecosystem": "Debian:12", "name": "pc-race"},
+                         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1"}]}]}]},
+          open(t + "/more/PCT-RACE-1.json", "w"))
+PY
+status() { "$P" db status --db "$DB" --format json; }
+has_both() {
+        status | python3 -c '
+import json, sqlite3, sys
+s = json.load(sys.stdin)
+kev = (s.get("kev") or {}).get("count", 0)
+n = sqlite3.connect(sys.argv[1]).execute("select count(*) from vuln where id = ?", ("PCT-RACE-1",)).fetchone()[0]
+sys.exit(0 if kev == 1 and n == 1 else "KEV entries %s, PCT-RACE-1 %s" % (kev, n))' "$DB"
+}
+# slow SECONDS CMD...: CMD held SECONDS before its first rename
+slow() {
+        local s=$1
+        shift
+        strace -f -qq -o /dev/null -e trace=rename -e inject="rename:delay_enter=${s}000000:when=1" "$@" >"$T/slow.out" 2>&1
+}
+for order in records-first kev-first; do
+        rm -f "$DB"
+        "$P" db import "$SRC/feed" --db "$DB" >/dev/null || { echo "FAIL: import"; exit 1; }
+        if [ $order = records-first ]; then
+                slow 2 "$P" db import --merge "$T/more" --db "$DB" &
+                quick=("$P" db import "$T/known_exploited_vulnerabilities.json" --db "$DB")
+        else
+                slow 2 "$P" db import "$T/known_exploited_vulnerabilities.json" --db "$DB" &
+                quick=("$P" db import --merge "$T/more" --db "$DB")
+        fi
+        sleep 0.5
+        OUT=$("${quick[@]}" 2>&1) || fail "$order: the quick import: $OUT"
+        wait $! || fail "$order: the slow import: $(cat "$T/slow.out")"
+        grep -q "imported" "$T/slow.out" || fail "$order: the slow import said: $(cat "$T/slow.out")"
+        msg=$(has_both 2>&1) || fail "$order: one import's data is gone after both said they imported: $msg"
+done
+
+[ "$fails" -eq 0 ] || exit 1
+echo "ok"
