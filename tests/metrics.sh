@@ -34,8 +34,13 @@ rootfs clean portcullis-test-none 1.0
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 printf '{"mode": "enforce", "severity": "HIGH",
   "scopes": [{"name": "dev", "match": {"namespaces": ["dev"]}, "mode": "warn"}]}\n' >"$T/policy.json"
+# state_roots: a folder of its own, so that the running containers'
+# recheck judges none of the node's (the other tests' containers come and
+# go, and the gauge with them)
+mkdir -p "$T/state"
 printf '{"db": "%s", "cache": "%s/var/cache.db", "lock_dir": "%s/locks", "policy": "%s",
-  "log": {"syslog": false, "file": "%s/audit.log"}}\n' "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" >"$T/config.json"
+  "log": {"syslog": false, "file": "%s/audit.log"}, "state_roots": ["%s/state"]}\n' \
+        "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" "$T" >"$T/config.json"
 
 # start ROOTFS NAMESPACE: one container start through the real hook (its
 # namespace as CRI annotates it; NAMESPACE is JSON-escaped); sets RC.
