@@ -92,8 +92,20 @@ static int setup_root(int root_fd, struct error *err) {
         return 0;
 }
 
+/* The cage only tightens: a limit the hook was started with that is
+ * already lower (a runtime's or systemd's LimitNOFILE=, ulimit -v) stays,
+ * since raising a hard limit takes CAP_SYS_RESOURCE, which the child no
+ * longer has; asking for it failed every analysis under such a limit. */
+static rlim_t at_most_hard(int resource, rlim_t value) {
+        struct rlimit now;
+
+        if (getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY && now.rlim_max < value)
+                return now.rlim_max;
+        return value;
+}
+
 static int set_limit(int resource, rlim_t value, const char *name, struct error *err) {
-        struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
+        struct rlimit rl = { .rlim_cur = at_most_hard(resource, value), .rlim_max = at_most_hard(resource, value) };
 
         if (setrlimit(resource, &rl) < 0)
                 return error_set_errno(err, errno, "sandbox: set %s", name);
@@ -118,7 +130,8 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
         if (o->nice > 0 && setpriority(PRIO_PROCESS, 0, o->nice) < 0)
                 return error_set_errno(err, errno, "sandbox: set nice %d", o->nice);
         if (o->cpu_seconds > 0) {
-                struct rlimit rl = { .rlim_cur = o->cpu_seconds, .rlim_max = (rlim_t) o->cpu_seconds + 1 };
+                struct rlimit rl = { .rlim_cur = at_most_hard(RLIMIT_CPU, o->cpu_seconds),
+                                     .rlim_max = at_most_hard(RLIMIT_CPU, (rlim_t) o->cpu_seconds + 1) };
 
                 if (setrlimit(RLIMIT_CPU, &rl) < 0)
                         return error_set_errno(err, errno, "sandbox: set RLIMIT_CPU");

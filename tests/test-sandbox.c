@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -556,6 +557,62 @@ static void test_cpu_limit(void) {
                   "status %#x", (unsigned) status);
 }
 
+/* A hook started under lower hard limits than the cage's (a runtime's
+ * LimitNOFILE=32, ulimit -t, ulimit -v) is caged all the same, and the
+ * lower limits stay: the child can no longer raise a hard limit, and
+ * asking to failed every analysis ("sandbox: set RLIMIT_NOFILE:
+ * Operation not permitted").  The caged child can't read its limits
+ * (no prlimit64): the parent reads them in /proc while it waits. */
+static void test_lower_limits(void) {
+        int fds[2], hold[2], status;
+        char out[64] = "", path[64], limits[4096] = "";
+        ssize_t n;
+        pid_t pid;
+
+        CHECK(pipe2(fds, O_CLOEXEC) == 0 && pipe2(hold, O_CLOEXEC) == 0);
+        pid = fork();
+        if (pid == 0) {
+                struct sandbox_opts o = { .result_fd = fds[1], .keep_fds = &hold[0], .n_keep_fds = 1,
+                                          .root_fd = -EBADF, .memory_max = (size_t) 256 << 20, .cpu_seconds = 10 };
+                struct error err = {};
+                char c;
+
+                if (setrlimit(RLIMIT_NOFILE, &(struct rlimit) { 32, 32 }) < 0 ||
+                    setrlimit(RLIMIT_CPU, &(struct rlimit) { 3, 3 }) < 0 ||
+                    (!SANITIZED && setrlimit(RLIMIT_AS, &(struct rlimit) { 200 << 20, 200 << 20 }) < 0))
+                        _exit(101);
+                if (sandbox_enter(&o, &err) < 0) {
+                        say(fds[1], err.msg);
+                        _exit(100);
+                }
+                say(fds[1], "caged");
+                (void) read(hold[0], &c, 1);    /* until the parent has read the limits */
+                _exit(0);
+        }
+        close(fds[1]);
+        close(hold[0]);
+        n = read(fds[0], out, sizeof(out) - 1);
+        out[n > 0 ? n : 0] = '\0';
+        snprintf(path, sizeof(path), "/proc/%d/limits", (int) pid);
+        {
+                int f = open(path, O_RDONLY | O_CLOEXEC);
+
+                n = f >= 0 ? read(f, limits, sizeof(limits) - 1) : -1;
+                limits[n > 0 ? n : 0] = '\0';
+                if (f >= 0)
+                        close(f);
+        }
+        close(hold[1]);
+        close(fds[0]);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(out, "caged") == 0,
+                  "under lower hard limits: status %#x, said \"%s\"", (unsigned) status, out);
+        CHECK_MSG(strstr(limits, "Max open files            32                   32"), "%s", limits);
+        CHECK_MSG(strstr(limits, "Max cpu time              3                    3"), "%s", limits);
+        CHECK_MSG(SANITIZED || strstr(limits, "Max address space         209715200            209715200"), "%s",
+                  limits);
+}
+
 /* The programs the build made (lib/sandbox-filter-gen.c) are what
  * libseccomp compiles from the rules here and now, instruction for
  * instruction, each with its two stand-ins (what every row below then runs
@@ -601,6 +658,7 @@ int main(void) {
         test_rows();
         test_writer_rows();
         test_cpu_limit();
+        test_lower_limits();
         {
                 int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
