@@ -4,7 +4,9 @@
 #  - the audit log's disk fills in the middle of a line: the start is
 #    decided and says its line was not recorded, and the torn bytes are
 #    cut off again, so that the next start's line, once there is room,
-#    is not glued to them and lost to report and metrics.
+#    is not glued to them and lost to report and metrics;
+#  - a stderr whose reader is gone: a warned start exits 0 as its audit
+#    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -59,5 +61,19 @@ hook
 grep -q "^3 decisions shown" "$T/report" && ! grep -q "skipped" "$T/report" ||
         fail "a decision recorded after the torn line was lost: $(tail -2 "$T/report")"
 
+# 2. stderr closed at its far end, mode warn: the warning is lost, the
+#    start is not.
+printf '{"mode": "warn", "severity": "HIGH"}\n' >"$T/warn.json"
+rc=$(python3 - "$HOOK" "$T/config.json" "$T/warn.json" "$T/vuln/state.json" <<'PY'
+import os, subprocess, sys
+hook, config, policy, state = sys.argv[1:]
+r, w = os.pipe()
+os.close(r)
+print(subprocess.run([hook, "--config", config, "--policy", policy], stdin=open(state), stderr=w).returncode)
+PY
+)
+[ "$rc" = 0 ] || fail "warned start, stderr closed: exit $rc"
+tail -1 "$T/full/audit.log" | grep -q '"decision":"warn"' || fail "warned start, stderr closed: $(tail -1 "$T/full/audit.log")"
+
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
-echo "a full disk under the audit log tears no line"
+echo "a full disk under the audit log tears no line; a closed stderr does not refuse a start"
