@@ -5,6 +5,10 @@
 #    decided and says its line was not recorded, and the torn bytes are
 #    cut off again, so that the next start's line, once there is room,
 #    is not glued to them and lost to report and metrics;
+#  - the state folder out of inodes: a miss is still decided, and the
+#    lock's note says what ran out (not "check the folder's permissions");
+#    remounted read-only: a miss that can't be cached is decided all the
+#    same (blocked when vulnerable), the cache's note names the file;
 #  - a stderr whose reader is gone: a warned start exits 0 as its audit
 #    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
@@ -17,6 +21,7 @@ command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-exhaust-XXXXXX")
 cleanup() {
         mountpoint -q "$T/full" 2>/dev/null && umount "$T/full"
+        mountpoint -q "$T/state" 2>/dev/null && umount "$T/state"
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -75,5 +80,32 @@ PY
 [ "$rc" = 0 ] || fail "warned start, stderr closed: exit $rc"
 tail -1 "$T/full/audit.log" | grep -q '"decision":"warn"' || fail "warned start, stderr closed: $(tail -1 "$T/full/audit.log")"
 
+# 3. The state folder (cache, locks, log) out of inodes, then read-only.
+curl_image "$T/other" 7.88.1-10+deb12u2
+curl_image "$T/fixed" 7.88.1-10+deb12u4
+mkdir -p "$T/state"
+mount -t tmpfs -o size=4m,nr_inodes=32 tmpfs "$T/state" || { echo "skip: mount -t tmpfs failed"; exit 77; }
+mkdir "$T/state/log"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/db.sqlite" "$T/state/cache/cache.db" "$T/state/locks" "$T/policy.json" "$T/state/log/audit.log" \
+        >"$T/state-config.json"
+state_hook() { OUT=$(timeout 60 "$HOOK" --config "$T/state-config.json" <"$T/$1/state.json" 2>&1); RC=$?; }
+state_hook vuln
+[ "$RC" -eq 1 ] || fail "state folder, first start: $RC $OUT"
+i=0
+while touch "$T/state/i$i" 2>/dev/null; do i=$((i + 1)); done
+state_hook other
+[ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*PCEX-CVE-2023-38545" <<<"$OUT" || fail "no inodes, a miss: $RC $OUT"
+grep -q "cache lock $T/state/locks/.*; free disk space or inodes there (df -i): No space left on device" <<<"$OUT" &&
+        ! grep -q "permissions" <<<"$OUT" || fail "no inodes: the lock's note: $OUT"
+mount -o remount,ro "$T/state" || fail "remount read-only"
+state_hook fixed
+[ "$RC" -eq 0 ] && grep -q "verdict cache not used: cache $T/state/cache/cache.db: .*readonly" <<<"$OUT" &&
+        grep -q "not recorded" <<<"$OUT" || fail "read-only, a clean miss: $RC $OUT"
+grep -q "cache lock .*read-only file system: point \"lock_dir\" in config.json" <<<"$OUT" || fail "read-only: the lock's note: $OUT"
+sed -i 's/deb12u2/deb12u1/' "$T/other/rootfs/var/lib/dpkg/status"
+state_hook other
+[ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*PCEX-CVE-2023-38545" <<<"$OUT" || fail "read-only, a vulnerable miss: $RC $OUT"
+
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
-echo "a full disk under the audit log tears no line; a closed stderr does not refuse a start"
+echo "full disks, inodes and read-only state are decided and said; a closed stderr does not refuse a start"
