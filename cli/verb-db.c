@@ -70,6 +70,10 @@ static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
         vulndb_status_done(&s);
 }
 
+static void note_removed(const char *path, void *userdata) {
+        log_note("db import: removed %s, left by an interrupted import", path);
+}
+
 static int db_import(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -107,6 +111,7 @@ static int db_import(int argc, char **argv) {
         if (cli_db_path("db import", db, config, &path) < 0)
                 return EXIT_ERROR;
         db = path;
+        update_remove_db_temps(db, note_removed, NULL);
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
                 if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config, flags & VULNDB_IMPORT_ALLOW_SHRINK) != EXIT_PASS)
                         return EXIT_ERROR;

@@ -1331,8 +1331,8 @@ static bool db_temp_abandoned(int dfd, const char *name, const struct stat *st, 
 
 /* vulndb_import()'s and an OCI pull's temporary files beside the database
  * ("<db>.new-XXXXXX") that no running writer holds: a killed import. */
-static void remove_stale_db_temps(struct run *r) {
-        _cleanup_free_ char *dir = strdup(r->s->db_path), *prefix = NULL;
+void update_remove_db_temps(const char *db_path, void (*removed)(const char *path, void *userdata), void *userdata) {
+        _cleanup_free_ char *dir = strdup(db_path), *prefix = NULL;
         char *slash;
         const char *base;
         struct dirent *de;
@@ -1357,11 +1357,18 @@ static void remove_stale_db_temps(struct run *r) {
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
                     !db_temp_abandoned(dirfd(d), de->d_name, &st, &held))
                         continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) == 0)
-                        say(r, UPDATE_EVENT_STEP, NULL, "removed %s/%s, left by an interrupted import",
-                            slash ? dir : ".", de->d_name);
+                if (unlinkat(dirfd(d), de->d_name, 0) == 0 && removed) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (asprintf(&p, "%s/%s", slash ? dir : ".", de->d_name) >= 0)
+                                removed(p, userdata);
+                }
         }
         closedir(d);
+}
+
+static void said_removed(const char *path, void *userdata) {
+        say(userdata, UPDATE_EVENT_STEP, NULL, "removed %s, left by an interrupted import", path);
 }
 
 /* ---- the database ---------------------------------------------------------- */
@@ -2330,7 +2337,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         if ((q = take_lock(s->state_dir, &lock, err)) < 0)
                 return q;
         remove_stale(&r, s->state_dir, 0);
-        remove_stale_db_temps(&r);
+        update_remove_db_temps(s->db_path, said_removed, &r);
         q = run_oci(s, report, userdata, &http_only, &http, &res, err);
         if (ret && (q > 0 || res.changed))
                 *ret = res;

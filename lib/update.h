@@ -151,6 +151,13 @@ struct update_result {
 int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
                struct update_result *ret, struct error *err);
 
+/* Removes the temporary databases beside db_path ("<db>.new-XXXXXX")
+ * that a killed import or pull left (no writer holds them), as update_run()
+ * does first; removed (may be NULL) is told each path.  For `db import`,
+ * so that killed imports don't fill the disk on a node that never runs an
+ * update. */
+void update_remove_db_temps(const char *db_path, void (*removed)(const char *path, void *userdata), void *userdata);
+
 /* What the state file says, for `db status`. */
 struct update_state_ecosystem {
         char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
