@@ -90,6 +90,16 @@ if command -v flock >/dev/null; then
 fi
 rm -f "$DB.new-Runnin" "$DB.new-Killed"
 expect 0 "records: +16" -- db status --db "$DB"
+# Output that can't be written (a full disk under '> report.json') is an
+# error, not an empty file behind exit status 0.
+if [ -w /dev/full ]; then
+        for cmd in "scan $R --db $DB --format json" "inventory $R --format json" "db status --db $DB"; do
+                # shellcheck disable=SC2086
+                out=$("$P" $cmd 2>&1 >/dev/full); rc=$?
+                [ "$rc" -eq 2 ] && grep -q "^portcullis: write the output to stdout: No space left on device; what was printed is incomplete" <<<"$out" ||
+                        fail "portcullis $cmd >/dev/full: exit $rc: $out"
+        done
+fi
 expect 0 "Debian:12=16" -- db status --db "$DB"
 PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
         fail "db status json"
