@@ -5,6 +5,8 @@
 #    decided and says its line was not recorded, and the torn bytes are
 #    cut off again, so that the next start's line, once there is room,
 #    is not glued to them and lost to report and metrics;
+#  - scan --output on that full disk says to free space, and the previous
+#    report stays;
 #  - the state folder out of inodes: a miss is still decided, and the
 #    lock's note says what ran out (not "check the folder's permissions");
 #    remounted read-only: a miss that can't be cached is decided all the
@@ -59,6 +61,13 @@ hook
         fail "disk full in the middle of a line: $RC $OUT"
 [ "$(stat -c %s "$T/full/audit.log")" -eq $((4096 - 64)) ] ||
         fail "the torn line was left in the log: $(tail -c 100 "$T/full/audit.log")"
+# scan --output on that full disk: an error that says so, the previous
+# report as it was.
+echo previous >"$T/full/report.json" 2>/dev/null || : >"$T/full/report.json"
+before=$(cat "$T/full/report.json")
+OUT=$("$P" scan "$T/vuln/rootfs" --db "$T/db.sqlite" --format json --output "$T/full/report.json" 2>&1); RC=$?
+[ "$RC" -eq 2 ] && grep -q "^portcullis: --output $T/full/report.json: .*No space left on device; free disk space there (the previous file is unchanged)" <<<"$OUT" &&
+        [ "$(cat "$T/full/report.json")" = "$before" ] || fail "scan --output on a full disk: $RC $OUT"
 rm "$T/full/filler"
 hook
 [ "$RC" -eq 1 ] && ! grep -q "not recorded" <<<"$OUT" || fail "with room again: $RC $OUT"
