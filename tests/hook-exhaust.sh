@@ -11,6 +11,8 @@
 #    lock's note says what ran out (not "check the folder's permissions");
 #    remounted read-only: a miss that can't be cached is decided all the
 #    same (blocked when vulnerable), the cache's note names the file;
+#  - the analysis child killed from outside (SIGKILL: the OOM killer of a
+#    memory cgroup): the line says so, and what to do;
 #  - a stderr whose reader is gone: a warned start exits 0 as its audit
 #    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
@@ -75,7 +77,37 @@ hook
 grep -q "^3 decisions shown" "$T/report" && ! grep -q "skipped" "$T/report" ||
         fail "a decision recorded after the torn line was lost: $(tail -2 "$T/report")"
 
-# 2. stderr closed at its far end, mode warn: the warning is lost, the
+# 2. The analysis child killed by SIGKILL while it reads a big image, as
+#    the OOM killer of the hook's memory cgroup would.
+mkdir -p "$T/big/rootfs/etc" "$T/big/rootfs/var/lib/dpkg" "$T/big/bundle"
+cp "$T/vuln/rootfs/etc/os-release" "$T/big/rootfs/etc/"
+python3 - "$T/big/rootfs/var/lib/dpkg/status" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(100000):
+        f.write(f"Package: p{i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.{i}-1\n"
+                f"Description: package {i} of a big image, {'x' * 100}\n\n")
+PY
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$T/big/rootfs" >"$T/big/bundle/config.json"
+printf '{"ociVersion": "1.0.2", "id": "big", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$T/big/bundle" \
+        >"$T/big/state.json"
+"$HOOK" --config "$T/config.json" <"$T/big/state.json" >"$T/big.out" 2>&1 &
+hook_pid=$!
+child=
+for _ in $(seq 1000); do
+        child=$(pgrep -P "$hook_pid" | head -1)
+        [ -n "$child" ] && break
+        sleep 0.005
+done
+sleep 0.05
+[ -n "$child" ] && kill -KILL "$child"
+wait "$hook_pid"
+RC=$?
+OUT=$(cat "$T/big.out")
+[ "$RC" -eq 0 ] && grep -q "portcullis: warning: not checked container big: the analysis process died of signal 9 (Killed); killed from outside, most likely by the kernel's OOM killer: give the hook's cgroup .* more memory" <<<"$OUT" ||
+        fail "analysis child killed: ${child:-no child seen} $RC $OUT"
+
+# 3. stderr closed at its far end, mode warn: the warning is lost, the
 #    start is not.
 printf '{"mode": "warn", "severity": "HIGH"}\n' >"$T/warn.json"
 rc=$(python3 - "$HOOK" "$T/config.json" "$T/warn.json" "$T/vuln/state.json" <<'PY'
@@ -89,7 +121,7 @@ PY
 [ "$rc" = 0 ] || fail "warned start, stderr closed: exit $rc"
 tail -1 "$T/full/audit.log" | grep -q '"decision":"warn"' || fail "warned start, stderr closed: $(tail -1 "$T/full/audit.log")"
 
-# 3. The state folder (cache, locks, log) out of inodes, then read-only.
+# 4. The state folder (cache, locks, log) out of inodes, then read-only.
 curl_image "$T/other" 7.88.1-10+deb12u2
 curl_image "$T/fixed" 7.88.1-10+deb12u4
 mkdir -p "$T/state"
