@@ -157,7 +157,13 @@ int audit_append(const char *file, const char *line, struct error *err) {
                 return error_set(err, ENOMEM, "out of memory");
         memcpy(buf, line, n);
         buf[n] = '\n';
-        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        /* O_NONBLOCK: a FIFO whose reader (a log shipper) is gone must not
+         * hang every start (open(2) waits for a reader, write(2) for room);
+         * it is a line not recorded, which on_audit_failure decides. */
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+        if (fd < 0 && errno == ENXIO)
+                return error_set_errno(err, errno, "open audit log %s: a FIFO no one reads; start its reader, or "
+                                       "set \"log\": {\"file\"} in config.json to a file", file);
         if (fd < 0)
                 return error_set_errno(err, errno, "open audit log %s (is its folder there and writable?)", file);
         /* One write with O_APPEND: concurrent hooks never interleave inside

@@ -13,6 +13,8 @@
 #    same (blocked when vulnerable), the cache's note names the file;
 #  - the analysis child killed from outside (SIGKILL: the OOM killer of a
 #    memory cgroup): the line says so, and what to do;
+#  - the audit log a FIFO whose reader (a log shipper) is gone: the start
+#    is decided at once, the line "not recorded", not hung;
 #  - a stderr whose reader is gone: a warned start exits 0 as its audit
 #    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
@@ -107,7 +109,21 @@ OUT=$(cat "$T/big.out")
 [ "$RC" -eq 0 ] && grep -q "portcullis: warning: not checked container big: the analysis process died of signal 9 (Killed); killed from outside, most likely by the kernel's OOM killer: give the hook's cgroup .* more memory" <<<"$OUT" ||
         fail "analysis child killed: ${child:-no child seen} $RC $OUT"
 
-# 3. stderr closed at its far end, mode warn: the warning is lost, the
+# 3. log.file a FIFO: read, it gets the line; with no reader, every start
+#    hung in open(2) until the runtime's own timeout (or for ever).
+mkfifo "$T/audit.fifo"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.fifo" >"$T/fifo-config.json"
+timeout 20 cat "$T/audit.fifo" >"$T/fifo.read" &
+reader=$!
+OUT=$(timeout 20 "$HOOK" --config "$T/fifo-config.json" <"$T/vuln/state.json" 2>&1); RC=$?
+wait "$reader"
+[ "$RC" -eq 1 ] && grep -q '"decision":"deny"' "$T/fifo.read" || fail "audit FIFO with a reader: $RC $OUT"
+OUT=$(timeout 20 "$HOOK" --config "$T/fifo-config.json" <"$T/vuln/state.json" 2>&1); RC=$?
+[ "$RC" -eq 1 ] && grep -q "this block was not recorded: open audit log $T/audit.fifo: a FIFO no one reads; start its reader" <<<"$OUT" ||
+        fail "audit FIFO without a reader: $RC $OUT"
+
+# 4. stderr closed at its far end, mode warn: the warning is lost, the
 #    start is not.
 printf '{"mode": "warn", "severity": "HIGH"}\n' >"$T/warn.json"
 rc=$(python3 - "$HOOK" "$T/config.json" "$T/warn.json" "$T/vuln/state.json" <<'PY'
@@ -121,7 +137,7 @@ PY
 [ "$rc" = 0 ] || fail "warned start, stderr closed: exit $rc"
 tail -1 "$T/full/audit.log" | grep -q '"decision":"warn"' || fail "warned start, stderr closed: $(tail -1 "$T/full/audit.log")"
 
-# 4. The state folder (cache, locks, log) out of inodes, then read-only.
+# 5. The state folder (cache, locks, log) out of inodes, then read-only.
 curl_image "$T/other" 7.88.1-10+deb12u2
 curl_image "$T/fixed" 7.88.1-10+deb12u4
 mkdir -p "$T/state"
