@@ -1418,30 +1418,50 @@ static void close_all_but(int keep_a, int keep_b) {
  * (^C, a CI's timeout, which signal the whole group), that removes the
  * temporary folder when the writing end of its pipe closes without
  * image_free() having emptied it: a scan killed on the way left the image
- * written out in $TMPDIR, every time.  Not started (fork failed): the
- * folder goes as before, at image_free(). */
+ * written out in $TMPDIR, every time.  The scan goes on only once the
+ * process is out of its group (the ready pipe closed): on a loaded node a
+ * child not yet run would die with it.  Those signals stay blocked until
+ * then.  Not started (fork failed): the folder goes as before, at
+ * image_free(). */
 static void start_reaper(struct image *img) {
         static const int deaf[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
-        int p[2], null;
+        int p[2], ready[2], null;
+        sigset_t block, saved;
         pid_t pid;
         char c;
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return;
+        if (pipe2(ready, O_CLOEXEC) < 0) {
+                close(p[0]);
+                close(p[1]);
+                return;
+        }
+        sigemptyset(&block);
+        for (size_t i = 0; i < ELEMENTSOF(deaf); i++)
+                sigaddset(&block, deaf[i]);
+        (void) sigprocmask(SIG_BLOCK, &block, &saved);
         pid = fork();
         if (pid != 0) {
                 close(p[0]);
+                close(ready[1]);
                 if (pid < 0)
                         close(p[1]);
                 else {
                         img->reaper = pid;
                         img->reaper_fd = p[1];
+                        while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+                                ;
                 }
+                close(ready[0]);
+                (void) sigprocmask(SIG_SETMASK, &saved, NULL);
                 return;
         }
         (void) setsid();
         for (size_t i = 0; i < ELEMENTSOF(deaf); i++)
                 (void) signal(deaf[i], SIG_IGN);
+        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+        close(ready[1]);
         if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0)
                 for (int fd = 0; fd < 3; fd++)
                         (void) dup2(null, fd);
