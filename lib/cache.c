@@ -200,7 +200,9 @@ static int sqlite_errno(sqlite3 *db, int rc) {
 static const char *sqlite_hint(int code) {
         switch (code) {
         case ENOSPC:
-                return "; free disk space (the cache is only an accelerator, 'portcullis cache gc' shrinks it)";
+                /* not "run cache gc": on a full disk its deletes fail the same way */
+                return "; free disk space on its file system (df -h): the cache is only an accelerator, but even "
+                       "'portcullis cache gc' needs room for its journal to shrink it";
         case EROFS:
         case EACCES:
                 return "; check the permissions of the file and its folder";

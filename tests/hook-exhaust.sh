@@ -9,6 +9,7 @@
 #    report stays;
 #  - the state folder out of inodes: a miss is still decided, and the
 #    lock's note says what ran out (not "check the folder's permissions");
+#    full, 'cache gc' fails and the message does not tell to run it;
 #    remounted read-only: a miss that can't be cached is decided all the
 #    same (blocked when vulnerable), the cache's note names the file;
 #  - the analysis child killed from outside (SIGKILL: the OOM killer of a
@@ -155,6 +156,12 @@ state_hook other
 [ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*PCEX-CVE-2023-38545" <<<"$OUT" || fail "no inodes, a miss: $RC $OUT"
 grep -q "cache lock $T/state/locks/.*; free disk space or inodes there (df -i): No space left on device" <<<"$OUT" &&
         ! grep -q "permissions" <<<"$OUT" || fail "no inodes: the lock's note: $OUT"
+# Out of blocks too: the cache's own gc can't shrink it, and its message
+# does not send the user to run it.
+dd if=/dev/zero of="$T/state/i0" bs=4k 2>/dev/null
+OUT=$("$P" cache gc --cache "$T/state/cache/cache.db" --max-entries 0 2>&1); RC=$?
+[ "$RC" -eq 2 ] && grep -q "database or disk is full; free disk space on its file system (df -h): .*even 'portcullis cache gc' needs room" <<<"$OUT" ||
+        fail "cache gc on a full disk: $RC $OUT"
 mount -o remount,ro "$T/state" || fail "remount read-only"
 state_hook fixed
 [ "$RC" -eq 0 ] && grep -q "verdict cache not used: cache $T/state/cache/cache.db: .*readonly" <<<"$OUT" &&
