@@ -5,8 +5,8 @@
 #    decided and says its line was not recorded, and the torn bytes are
 #    cut off again, so that the next start's line, once there is room,
 #    is not glued to them and lost to report and metrics;
-#  - scan --output on that full disk says to free space, and the previous
-#    report stays;
+#  - scan --output and the metrics state on that full disk say to free
+#    space (not to give another path), and the previous report stays;
 #  - the state folder out of inodes: a miss is still decided, and the
 #    lock's note says what ran out (not "check the folder's permissions");
 #    full, 'cache gc' fails and the message does not tell to run it;
@@ -73,6 +73,9 @@ before=$(cat "$T/full/report.json")
 OUT=$("$P" scan "$T/vuln/rootfs" --db "$T/db.sqlite" --format json --output "$T/full/report.json" 2>&1); RC=$?
 [ "$RC" -eq 2 ] && grep -q "^portcullis: --output $T/full/report.json: .*No space left on device; free disk space there (the previous file is unchanged)" <<<"$OUT" &&
         [ "$(cat "$T/full/report.json")" = "$before" ] || fail "scan --output on a full disk: $RC $OUT"
+OUT=$("$P" metrics --config "$T/config.json" --output - --state "$T/full/metrics.state" 2>&1 >/dev/null); RC=$?
+[ "$RC" -eq 2 ] && grep -q "^portcullis: metrics: state $T/full/metrics.state: .*No space left on device; free disk space there" <<<"$OUT" ||
+        fail "metrics --state on a full disk: $RC $OUT"
 rm "$T/full/filler"
 hook
 [ "$RC" -eq 1 ] && ! grep -q "not recorded" <<<"$OUT" || fail "with room again: $RC $OUT"
