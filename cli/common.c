@@ -278,6 +278,7 @@ int cli_output(const char *path, const char *text) {
         struct error err = {};
         size_t n = strlen(text);
         struct stat st;
+        int r;
 
         if (!path) {
                 cli_print(text);
@@ -295,8 +296,12 @@ int cli_output(const char *path, const char *text) {
                 log_error("--output %s: %s", path, err.msg);
                 return -1;
         }
-        if (write_file_atomic(path, text, n, &err) < 0) {
-                log_error("--output %s: %s; give a path in a folder that exists and is writable", path, err.msg);
+        r = write_file_atomic(path, text, n, &err);
+        if (r < 0) {
+                /* the previous file, if any, is as it was: renamed over only when whole */
+                log_error("--output %s: %s; %s", path, err.msg,
+                          r == -ENOSPC || r == -EDQUOT ? "free disk space there (the previous file is unchanged)"
+                                                       : "give a path in a folder that exists and is writable");
                 return -1;
         }
         return 0;

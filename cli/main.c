@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,19 @@ static bool is_option(const char *arg, const char *s, const char *l) {
         return strcmp(arg, s) == 0 || strcmp(arg, l) == 0;
 }
 
+/* What a command printed must have reached stdout: a full disk under
+ * 'scan --format json > report.json' (or /dev/full) left an empty or cut
+ * file behind an exit status of 0, or of 1, which a CI reads as findings. */
+static int output_written(int code) {
+        int e = fflush(stdout) == 0 ? 0 : errno;
+
+        if (e == 0 && !ferror(stdout))
+                return code;
+        log_error("write the output to stdout: %s; what was printed is incomplete (a full disk?)",
+                  e ? strerror(e) : "a write failed");
+        return EXIT_ERROR;
+}
+
 int main(int argc, char **argv) {
         /* Without TZ, glibc's mktime() stats /etc/localtime on every call,
          * and libarchive calls it for every zip entry: two syscalls per OSV
@@ -74,7 +88,7 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
                 if (strcmp(argv[1], verbs[i].name) == 0)
-                        return verbs[i].fn(argc - 1, argv + 1);
+                        return output_written(verbs[i].fn(argc - 1, argv + 1));
 
         log_error("unknown command '%s'; see 'portcullis --help'", argv[1]);
         return EXIT_ERROR;

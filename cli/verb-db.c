@@ -223,6 +223,19 @@ static void update_state_print(const struct update_state_info *u) {
         }
 }
 
+/* "3 h 12 min ago"; a time more than a minute ahead of the node's clock
+ * is said as such, not as a negative age (cli_age_seconds()'s -1, no
+ * time at all, stays "0 h 0 min"). */
+static const char *age_text(long long age, const char *suffix, char ret[static 96]) {
+        if (age < -60)
+                snprintf(ret, 96, "%lld h %lld min ahead of this node's clock: check it (timedatectl)", -age / 3600,
+                         -age % 3600 / 60);
+        else
+                snprintf(ret, 96, "%lld h %lld min %s", age > 0 ? age / 3600 : 0, age > 0 ? age % 3600 / 60 : 0,
+                         suffix);
+        return ret;
+}
+
 static int db_status(int argc, char **argv) {
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
@@ -301,18 +314,19 @@ static int db_status(int argc, char **argv) {
                 free(out);
         } else {
                 long long age = cli_age_seconds(s.import_time);
+                char ago[96];
 
-                printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s (%lld h %lld min ago)\n"
+                printf("database:    %s\nschema:      %d\nrevision:    %s\nimported:    %s (%s)\n"
                        "records:     %llu\naffected:    %llu\nCVE scores:  %llu\n",
-                       db, s.schema_version, strna(s.revision), strna(s.import_time), age / 3600, age % 3600 / 60,
+                       db, s.schema_version, strna(s.revision), strna(s.import_time), age_text(age, "ago", ago),
                        (unsigned long long) s.records, (unsigned long long) s.affected,
                        (unsigned long long) s.cve_severities);
                 printf("unrated:     %llu (records no vendor rating, CVSS or CVE score rates)\n",
                        (unsigned long long) s.unrated);
                 if (s.data_time) {
                         age = cli_age_seconds(s.data_time);
-                        printf("signed data: %s (%lld h %lld min old; max_db_age_hours counts from it)\n",
-                               s.data_time, age / 3600, age % 3600 / 60);
+                        printf("signed data: %s (%s; max_db_age_hours counts from it)\n", s.data_time,
+                               age_text(age, "old", ago));
                 }
                 if (s.kev > 0)
                         printf("CISA KEV:    %llu entries, catalogVersion %s (released %s)\n",

@@ -179,8 +179,12 @@ static int run(const struct config *cfg, const char *log, const char *state, con
                 return EXIT_ERROR;
         /* after the file: a run that could not write it counts the same
          * lines again next time, never loses them */
-        if (metrics_state_save(&s, state, &err) < 0) {
-                log_error("metrics: state %s: %s; give a writable --state FILE", state, err.msg);
+        r = metrics_state_save(&s, state, &err);
+        if (r < 0) {
+                log_error("metrics: state %s: %s; %s", state, err.msg,
+                          r == -ENOSPC || r == -EDQUOT ? "free disk space there (the next run counts the same lines "
+                                                         "again, none is lost)"
+                                                       : "give a writable --state FILE");
                 return EXIT_ERROR;
         }
         return EXIT_PASS;

@@ -157,6 +157,7 @@ static int read_until(int fd, long long deadline, bool (*done)(const char *s, si
 
 /* Returns the child's exit status (its errno), or an error if it died. */
 static int reap(pid_t pid, struct error *err) {
+        char oom[256];
         int status, k;
 
         while (waitpid(pid, &status, 0) < 0)
@@ -164,13 +165,20 @@ static int reap(pid_t pid, struct error *err) {
                         return error_set_errno(err, errno, "wait for the analysis process");
         if (!WIFSIGNALED(status))
                 return WEXITSTATUS(status);
+        /* A SIGKILL is not ours (ours come at the deadline, reaped by
+         * reap_killed()): most often the OOM killer, under a cgroup memory
+         * limit below what RLIMIT_AS lets the child take. */
+        (void) snprintf(oom, sizeof(oom), "; killed from outside, most likely by the kernel's OOM killer: give the "
+                        "hook's cgroup (the runtime's service, the pod's) more memory than the %zu MiB an analysis "
+                        "may use, and see the kernel log (dmesg)", SANDBOX_MEMORY_DEFAULT >> 20);
         /* the image's doing (a crash in a parser it found, a file cut short
          * under a map, the sandbox's CPU limit): content (inventory_failed()) */
         k = error_set(err, ECHILD, "the analysis process died of signal %d (%s)%s", WTERMSIG(status),
                       strsignal(WTERMSIG(status)),
                       /* an image's rpmdb is mapped (rootfs_map_file()): shortened under the map */
                       WTERMSIG(status) == SIGBUS ? "; a file of the image it had mapped (an rpm database) was cut "
-                      "short while it read it: the image changed under the analysis" : "");
+                      "short while it read it: the image changed under the analysis"
+                      : WTERMSIG(status) == SIGKILL ? oom : "");
         if (err)
                 err->content = true;
         return k;

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -132,6 +133,18 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
 }
 
+/* The n bytes a short write left at the log's end (a full disk) cut off
+ * again, while no other line came after them: torn, the next start's
+ * line would be glued to them, and report and metrics would lose both as
+ * one line that is not an audit record. */
+static void cut_torn(int fd, size_t n) {
+        off_t end = lseek(fd, 0, SEEK_CUR);
+        struct stat st;
+
+        if (end >= (off_t) n && fstat(fd, &st) == 0 && st.st_size == end)
+                (void) ftruncate(fd, end - (off_t) n);
+}
+
 int audit_append(const char *file, const char *line, struct error *err) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -145,7 +158,13 @@ int audit_append(const char *file, const char *line, struct error *err) {
                 return error_set(err, ENOMEM, "out of memory");
         memcpy(buf, line, n);
         buf[n] = '\n';
-        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        /* O_NONBLOCK: a FIFO whose reader (a log shipper) is gone must not
+         * hang every start (open(2) waits for a reader, write(2) for room);
+         * it is a line not recorded, which on_audit_failure decides. */
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+        if (fd < 0 && errno == ENXIO)
+                return error_set_errno(err, errno, "open audit log %s: a FIFO no one reads; start its reader, or "
+                                       "set \"log\": {\"file\"} in config.json to a file", file);
         if (fd < 0)
                 return error_set_errno(err, errno, "open audit log %s (is its folder there and writable?)", file);
         /* One write with O_APPEND: concurrent hooks never interleave inside
@@ -153,8 +172,10 @@ int audit_append(const char *file, const char *line, struct error *err) {
         w = write(fd, buf, n + 1);
         if (w < 0)
                 return error_set_errno(err, errno, "write audit log %s", file);
-        if ((size_t) w != n + 1)
+        if ((size_t) w != n + 1) {
+                cut_torn(fd, (size_t) w);
                 return error_set(err, EIO, "write audit log %s: short write (disk full?)", file);
+        }
         return 0;
 }
 

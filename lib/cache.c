@@ -200,7 +200,9 @@ static int sqlite_errno(sqlite3 *db, int rc) {
 static const char *sqlite_hint(int code) {
         switch (code) {
         case ENOSPC:
-                return "; free disk space (the cache is only an accelerator, 'portcullis cache gc' shrinks it)";
+                /* not "run cache gc": on a full disk its deletes fail the same way */
+                return "; free disk space on its file system (df -h): the cache is only an accelerator, but even "
+                       "'portcullis cache gc' needs room for its journal to shrink it";
         case EROFS:
         case EACCES:
                 return "; check the permissions of the file and its folder";
@@ -1383,6 +1385,23 @@ int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct
         return r < 0 ? r : expired + evicted;
 }
 
+/* What to do when a lock file can't be made: not always permissions (a
+ * full disk or inode table, a read-only mount, the hook's fd limit). */
+static const char *lock_hint(int code) {
+        switch (code) {
+        case ENOSPC:
+        case EDQUOT:
+                return "free disk space or inodes there (df -i)";
+        case EROFS:
+                return "it is on a read-only file system: point \"lock_dir\" in config.json at a writable folder";
+        case EMFILE:
+        case ENFILE:
+                return "the hook ran out of file descriptors: raise its open-file limit (LimitNOFILE)";
+        default:
+                return "check the folder's permissions";
+        }
+}
+
 static int lock_open(const char *lock_dir, const char *key, struct error *err) {
         _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
         char name[CACHE_KEY_MAX + sizeof(".lock")];
@@ -1397,7 +1416,7 @@ static int lock_open(const char *lock_dir, const char *key, struct error *err) {
         (void) snprintf(name, sizeof(name), "%s.lock", key);
         fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
         if (fd < 0)
-                return error_set_errno(err, errno, "cache lock %s/%s; check the folder's permissions", lock_dir, name);
+                return error_set_errno(err, errno, "cache lock %s/%s; %s", lock_dir, name, lock_hint(errno));
         /* Something other than a file planted under our name (a FIFO, a
          * device) is refused rather than trusted. */
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))

@@ -597,12 +597,15 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
 }
 
 /* Seconds since an RFC 3339 UTC time (the DB's meta); -1 when unreadable. */
-static long long age_seconds(const char *t) {
+/* How long ago t was; false when there is no t (a time ahead of the
+ * clock is a negative age, not a missing one). */
+static bool age_seconds(const char *t, long long *ret) {
         struct tm tm = {};
 
         if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return -1;
-        return (long long) (time(NULL) - timegm(&tm));
+                return false;
+        *ret = (long long) (time(NULL) - timegm(&tm));
+        return true;
 }
 
 static int check_db(struct doctor *d, struct doctor_check *c) {
@@ -612,7 +615,8 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
         unsigned max_h = d->policy ? d->policy->max_db_age_hours : 0;
         const char *t;
         struct error err = {};
-        long long age;
+        long long age = -1;
+        bool dated;
         int r;
 
         if (!path)
@@ -622,16 +626,22 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                               "daily), or portcullis db import", "%s", err.msg);
         d->db_ok = true;
         t = s.data_time ? s.data_time : s.import_time;
-        age = age_seconds(t);
-        if (max_h && (age < 0 || age / 3600 >= max_h)) {
+        dated = age_seconds(t, &age);
+        if (max_h && dated && age < 0) {        /* the node's clock is behind, as the gate says (gate.c) */
+                fix = fmt("check the node's clock (timedatectl), then re-import the database; until then "
+                          "on_stale_db (%s) decides every start", policy_stale_to_string(d->policy->on_stale_db));
+                r = result(c, DOCTOR_FAIL, fix, "%s: its %s time, %s, is %lld hours ahead of this node's clock, so "
+                           "its age can't be held to max_db_age_hours (%u)", path, s.data_time ? "signed data's" : "import",
+                           t, -age / 3600, max_h);
+        } else if (max_h && (!dated || age / 3600 >= max_h)) {
                 fix = fmt("portcullis db update, and check the timer: systemctl status portcullis-update.timer; "
                           "until then on_stale_db (%s) decides every start",
                           policy_stale_to_string(d->policy->on_stale_db));
-                r = age < 0 ? result(c, DOCTOR_FAIL, fix, "%s has no %s time, so its age can't be held to "
-                                     "max_db_age_hours (%u)", path, s.data_time ? "data" : "import", max_h)
-                            : result(c, DOCTOR_FAIL, fix, "%s: %s %lld hours ago (%s), more than max_db_age_hours (%u)",
-                                     path, s.data_time ? "its signed data was published" : "imported", age / 3600,
-                                     t, max_h);
+                r = !dated ? result(c, DOCTOR_FAIL, fix, "%s has no %s time, so its age can't be held to "
+                                    "max_db_age_hours (%u)", path, s.data_time ? "data" : "import", max_h)
+                           : result(c, DOCTOR_FAIL, fix, "%s: %s %lld hours ago (%s), more than max_db_age_hours (%u)",
+                                    path, s.data_time ? "its signed data was published" : "imported", age / 3600,
+                                    t, max_h);
         } else if (s.n_ecosystems == 0)
                 r = result(c, DOCTOR_WARN, "portcullis db update, or portcullis db import",
                            "%s holds no record: every image is 'not checked'", path);

@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/digest.h"
@@ -127,6 +129,8 @@ struct image {
         size_t n_warnings;
         char **skipped;         /* files the caps kept out: not checked */
         bool full;              /* IMAGE_TOTAL_MAX reached: only wanted files from now on */
+        pid_t reaper;           /* removes tmp when this process ends without image_free() (start_reaper()) */
+        int reaper_fd;          /* the pipe's end it waits on */
 };
 
 bool image_path_is_image(const char *path) {
@@ -1400,6 +1404,75 @@ static int make_tmp(struct image *img, struct error *err) {
         return img->tmpfd < 0 ? error_set_errno(err, errno, "open %s", img->tmp) : 0;
 }
 
+/* Closes every fd but 0-2 and keep_a, keep_b (both above 2). */
+static void close_all_but(int keep_a, int keep_b) {
+        int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
+
+        (void) close_range(3, (unsigned) lo - 1, 0);
+        if (hi > lo + 1)
+                (void) close_range((unsigned) lo + 1, (unsigned) hi - 1, 0);
+        (void) close_range((unsigned) hi + 1, ~0U, 0);
+}
+
+/* A process of its own session, deaf to the signals that end a scan
+ * (^C, a CI's timeout, which signal the whole group), that removes the
+ * temporary folder when the writing end of its pipe closes without
+ * image_free() having emptied it: a scan killed on the way left the image
+ * written out in $TMPDIR, every time.  The scan goes on only once the
+ * process is out of its group (the ready pipe closed): on a loaded node a
+ * child not yet run would die with it.  Those signals stay blocked until
+ * then.  Not started (fork failed): the folder goes as before, at
+ * image_free(). */
+static void start_reaper(struct image *img) {
+        static const int deaf[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+        int p[2], ready[2], null;
+        sigset_t block, saved;
+        pid_t pid;
+        char c;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return;
+        if (pipe2(ready, O_CLOEXEC) < 0) {
+                close(p[0]);
+                close(p[1]);
+                return;
+        }
+        sigemptyset(&block);
+        for (size_t i = 0; i < ELEMENTSOF(deaf); i++)
+                sigaddset(&block, deaf[i]);
+        (void) sigprocmask(SIG_BLOCK, &block, &saved);
+        pid = fork();
+        if (pid != 0) {
+                close(p[0]);
+                close(ready[1]);
+                if (pid < 0)
+                        close(p[1]);
+                else {
+                        img->reaper = pid;
+                        img->reaper_fd = p[1];
+                        while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                }
+                close(ready[0]);
+                (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+                return;
+        }
+        (void) setsid();
+        for (size_t i = 0; i < ELEMENTSOF(deaf); i++)
+                (void) signal(deaf[i], SIG_IGN);
+        (void) sigprocmask(SIG_SETMASK, &saved, NULL);
+        close(ready[1]);
+        if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0)
+                for (int fd = 0; fd < 3; fd++)
+                        (void) dup2(null, fd);
+        close_all_but(p[0], img->tmpfd);
+        while (read(p[0], &c, 1) < 0 && errno == EINTR)
+                ;
+        remove_at(img, img->tmpfd, ".", ".", REMOVE_KEEP_TOP);
+        (void) rmdir(img->tmp);
+        _exit(0);
+}
+
 int image_prepare(const char *path, struct image **ret, struct error *err) {
         _cleanup_(image_freep) struct image *img = calloc(1, sizeof(*img));
         struct stat st;
@@ -1407,7 +1480,7 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
 
         if (!img || !(img->path = strdup(path)))
                 return -ENOMEM;
-        img->tmpfd = img->srcfd = -EBADF;
+        img->tmpfd = img->srcfd = img->reaper_fd = -EBADF;
         if (stat(path, &st) < 0)
                 return error_set_errno(err, errno, "%s", path);
         img->is_dir = S_ISDIR(st.st_mode);
@@ -1422,6 +1495,7 @@ int image_prepare(const char *path, struct image **ret, struct error *err) {
                 r = S_ISREG(st.st_mode) ? 0 : error_set(err, EINVAL, "%s is not a regular file", path);
         if (r < 0 || (r = make_tmp(img, err)) < 0)
                 return r;
+        start_reaper(img);
         /* The reader's child is chrooted to the empty temporary folder
          * (as root), where libcrypto can't be loaded: loaded here, for
          * the layers' digests (several times faster than portable C). */
@@ -1559,6 +1633,10 @@ void image_free(struct image *img) {
         }
         if (img->tmp)
                 (void) rmdir(img->tmp);
+        if (img->reaper > 0) {          /* nothing left for it to remove */
+                close(img->reaper_fd);
+                (void) waitpid(img->reaper, NULL, 0);
+        }
         if (img->srcfd >= 0)
                 close(img->srcfd);
         rootfs_free(img->layout);

@@ -92,12 +92,39 @@ static int setup_root(int root_fd, struct error *err) {
         return 0;
 }
 
+/* The cage only tightens: a limit the hook was started with that is
+ * already lower (ulimit -t, a unit's LimitFSIZE=) stays, since raising a
+ * hard limit takes CAP_SYS_RESOURCE, which the child no longer has; asking
+ * for it failed every analysis under such a limit. */
+static rlim_t at_most_hard(int resource, rlim_t value) {
+        struct rlimit now;
+
+        if (getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY && now.rlim_max < value)
+                return now.rlim_max;
+        return value;
+}
+
 static int set_limit(int resource, rlim_t value, const char *name, struct error *err) {
-        struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
+        struct rlimit rl = { .rlim_cur = at_most_hard(resource, value), .rlim_max = at_most_hard(resource, value) };
 
         if (setrlimit(resource, &rl) < 0)
                 return error_set_errno(err, errno, "sandbox: set %s", name);
         return 0;
+}
+
+/* The descriptors the walk needs (SANDBOX_NOFILE) and the memory an
+ * analysis may use (inventory_failed() names it): a hard limit below them
+ * is the node's setting to raise, and said so.  Lowered in the child, the
+ * shortage would become folders left unread and cached as the image's
+ * "not checked", or "needs more than 1024 MiB" when it got less. */
+static int need_limit(int resource, rlim_t value, const char *name, const char *raise, struct error *err) {
+        struct rlimit now;
+
+        if (getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY && now.rlim_max < value)
+                return error_set(err, ERANGE, "sandbox: the hook's hard %s is %llu, below the %llu the analysis needs; "
+                                 "raise it where the hook is started (%s)", name, (unsigned long long) now.rlim_max,
+                                 (unsigned long long) value, raise);
+        return set_limit(resource, value, name, err);
 }
 
 /* FSIZE 0: a write to a regular file is SIGXFSZ even if an open slipped
@@ -109,16 +136,19 @@ static int setup_limits(const struct sandbox_opts *o, struct error *err) {
         int k;
 
         if ((k = set_limit(RLIMIT_FSIZE, o->writes_below_root ? o->file_size_max : 0, "RLIMIT_FSIZE", err)) < 0 ||
-            (k = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "RLIMIT_NOFILE", err)) < 0 ||
+            (k = need_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "RLIMIT_NOFILE",
+                            "the runtime's LimitNOFILE= or ulimit -n", err)) < 0 ||
             (k = set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err)) < 0 ||
             (k = set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK", err)) < 0)
                 return k;
-        if (!PORTCULLIS_SANITIZED && (k = set_limit(RLIMIT_AS, mem, "RLIMIT_AS", err)) < 0)
+        if (!PORTCULLIS_SANITIZED &&
+            (k = need_limit(RLIMIT_AS, mem, "RLIMIT_AS", "the runtime's LimitAS= or ulimit -v", err)) < 0)
                 return k;
         if (o->nice > 0 && setpriority(PRIO_PROCESS, 0, o->nice) < 0)
                 return error_set_errno(err, errno, "sandbox: set nice %d", o->nice);
         if (o->cpu_seconds > 0) {
-                struct rlimit rl = { .rlim_cur = o->cpu_seconds, .rlim_max = (rlim_t) o->cpu_seconds + 1 };
+                struct rlimit rl = { .rlim_cur = at_most_hard(RLIMIT_CPU, o->cpu_seconds),
+                                     .rlim_max = at_most_hard(RLIMIT_CPU, (rlim_t) o->cpu_seconds + 1) };
 
                 if (setrlimit(RLIMIT_CPU, &rl) < 0)
                         return error_set_errno(err, errno, "sandbox: set RLIMIT_CPU");

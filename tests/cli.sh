@@ -74,7 +74,32 @@ expect 2 "^portcullis: db import: $T/db.tar is a tar file, which db import takes
         db import "$SRC/feed" "$T/db.tar" --db "$DB"
 [ ! -e "$DB" ] || fail "db import of records and a tar wrote $DB"
 expect 0 "imported 16 records" -- db import "$SRC/feed" --db "$DB"
+# What a killed import left beside the DB (a full-size copy each time) is
+# removed by the next import, as by 'db update'; a running one's (held
+# with flock) is not.
+head -c 65536 /dev/zero >"$DB.new-Killed"
+head -c 65536 /dev/zero >"$DB.new-Runnin"
+if command -v flock >/dev/null; then
+        flock "$DB.new-Runnin" sleep 30 &
+        holder=$!
+        for _ in $(seq 50); do flock -n "$DB.new-Runnin" true || break; sleep 0.1; done
+        expect 0 "removed $T/vulndb.sqlite.new-Killed, left by an interrupted import" -- db import "$SRC/feed" --db "$DB"
+        [ ! -e "$DB.new-Killed" ] && [ -e "$DB.new-Runnin" ] || fail "db import: $(ls "$T" | grep new-)"
+        kill "$holder"
+        wait "$holder" 2>/dev/null
+fi
+rm -f "$DB.new-Runnin" "$DB.new-Killed"
 expect 0 "records: +16" -- db status --db "$DB"
+# Output that can't be written (a full disk under '> report.json') is an
+# error, not an empty file behind exit status 0.
+if [ -w /dev/full ]; then
+        for cmd in "scan $R --db $DB --format json" "inventory $R --format json" "db status --db $DB"; do
+                # shellcheck disable=SC2086
+                out=$("$P" $cmd 2>&1 >/dev/full); rc=$?
+                [ "$rc" -eq 2 ] && grep -q "^portcullis: write the output to stdout: No space left on device; what was printed is incomplete" <<<"$out" ||
+                        fail "portcullis $cmd >/dev/full: exit $rc: $out"
+        done
+fi
 expect 0 "Debian:12=16" -- db status --db "$DB"
 PORTCULLIS_DB=$DB "$P" db status --format json | json 'assert d["records"] == 16 and d["revision"].startswith("sha256:")' ||
         fail "db status json"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A clock that jumps (libfaketime): the hook still decides, from the cache
 # or not, with time-dependent rules judged by the clock it is given:
-# allowlist expiry, the DB's age; a running clock 1000x fast only makes the
-# deadline come sooner (on_timeout decides), it never hangs the start.
+# allowlist expiry, the DB's age (doctor and db status say the same); a
+# running clock 1000x fast only makes the deadline come sooner (on_timeout
+# decides), it never hangs the start.
 set -u
 P=${PORTCULLIS:?}
 # libfaketime is preloaded: the hook as linked dynamically (the installed
@@ -45,6 +46,14 @@ hook faketime -f -2y
 grep -q "portcullis: warning: .*hours ahead of this node's clock" <<<"$OUT" || fail "clock 2 years back: $OUT"
 tail -1 "$T/audit.log" | grep -q "\"time\":\"$(( $(date -u +%Y) - 2 ))-" || fail "audit time not the jumped clock"
 tail -1 "$T/audit.log" | grep -q '"cache":"hit"' || fail "clock back: not a cache hit"
+# doctor and db status say the same: the DB's time is ahead of the clock,
+# check the clock (not "no import time, run db update"; not "-17520 h ago").
+OUT=$(faketime -f -2y "$P" doctor --config "$T/config.json" 2>&1)
+grep -q "^db  *FAIL  *$T/db.sqlite: its import time, .*, is 17[0-9][0-9][0-9] hours ahead of this node's clock" <<<"$OUT" &&
+        grep -q "what to do: check the node's clock (timedatectl)" <<<"$OUT" || fail "doctor, clock 2 years back: $OUT"
+OUT=$(faketime -f -2y "$P" db status --db "$T/db.sqlite" 2>&1)
+grep -q "^imported: .* (17[0-9][0-9][0-9] h [0-9]* min ahead of this node's clock: check it (timedatectl))" <<<"$OUT" ||
+        fail "db status, clock 2 years back: $OUT"
 
 # A year ahead: the allowlist entry has expired (blocked, with a note) and
 # the DB is older than max_db_age_hours (a warning).

@@ -7,9 +7,11 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from imagelib import DIR, EXEC, docker_save, layer, oci_layout, oci_tar, status  # noqa: E402
@@ -73,6 +75,34 @@ try:
           "a layer wrote outside the temporary folder")
     check(not [n for n in os.listdir(tempfile.gettempdir()) if n.startswith("portcullis-image-")],
           "temporary folders left behind")
+
+    # A scan ended while it writes the image out (^C: SIGINT to its whole
+    # process group; kill -9) leaves no folder behind either: every killed
+    # scan left the image written out in $TMPDIR.
+    big = docker_save(f"{t}/big.tar", [layer([("etc/os-release", OS)] +
+                                             [(f"usr/share/f{i}", b"x" * 20000) for i in range(3000)])])
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        tmp = tempfile.mkdtemp(prefix="pc-killed-", dir=t)
+        proc = subprocess.Popen([P, "inventory", f"{t}/big.tar"], env=dict(os.environ, TMPDIR=tmp),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        seen = False
+        for _ in range(20000):
+            folders = [n for n in os.listdir(tmp) if n.startswith("portcullis-image-")]
+            if folders and os.path.exists(f"{tmp}/{folders[0]}/usr/share"):
+                seen = True
+                break
+            if proc.poll() is not None:
+                break
+            time.sleep(0.0005)
+        if seen:
+            os.killpg(proc.pid, sig)
+        proc.wait()
+        for _ in range(100):
+            if not os.listdir(tmp):
+                break
+            time.sleep(0.05)
+        check(seen, f"{sig.name}: the scan ended before it was seen writing the image out")
+        check(not os.listdir(tmp), f"a scan ended by {sig.name} left {os.listdir(tmp)}")
 
     # Language packages and binaries: the whole image is written out, the
     # layers' whiteouts and opaque folders applied to them too; a file

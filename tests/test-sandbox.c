@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -556,6 +557,80 @@ static void test_cpu_limit(void) {
                   "status %#x", (unsigned) status);
 }
 
+/* Caged under the hard limit `resource` lowered to `value` (none: -1);
+ * *out what the child said ("caged", else sandbox_enter()'s message), and
+ * its /proc/PID/limits read while it waits (the caged child can't read
+ * its limits: no prlimit64). */
+static int run_under_limit(int resource, rlim_t value, char *out, size_t size, char *limits, size_t limits_size) {
+        int fds[2], hold[2], status;
+        char path[64];
+        ssize_t n;
+        pid_t pid;
+
+        CHECK(pipe2(fds, O_CLOEXEC) == 0 && pipe2(hold, O_CLOEXEC) == 0);
+        pid = fork();
+        if (pid == 0) {
+                struct sandbox_opts o = { .result_fd = fds[1], .keep_fds = &hold[0], .n_keep_fds = 1,
+                                          .root_fd = -EBADF, .memory_max = (size_t) 256 << 20, .cpu_seconds = 10 };
+                struct error err = {};
+                char c;
+
+                if (setrlimit(resource, &(struct rlimit) { value, value }) < 0)
+                        _exit(101);
+                if (sandbox_enter(&o, &err) < 0) {
+                        say(fds[1], err.msg);
+                        _exit(100);
+                }
+                say(fds[1], "caged");
+                (void) read(hold[0], &c, 1);    /* until the parent has read the limits */
+                _exit(0);
+        }
+        close(fds[1]);
+        close(hold[0]);
+        n = read(fds[0], out, size - 1);
+        out[n > 0 ? n : 0] = '\0';
+        snprintf(path, sizeof(path), "/proc/%d/limits", (int) pid);
+        {
+                int f = open(path, O_RDONLY | O_CLOEXEC);
+
+                n = f >= 0 ? read(f, limits, limits_size - 1) : -1;
+                limits[n > 0 ? n : 0] = '\0';
+                if (f >= 0)
+                        close(f);
+        }
+        close(hold[1]);
+        close(fds[0]);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        return status;
+}
+
+/* A hook started under lower hard limits than the cage's: a lower CPU
+ * limit (ulimit -t) is kept, the child caged all the same (asking to raise
+ * it failed every analysis: "sandbox: set RLIMIT_CPU: Operation not
+ * permitted"); descriptors and memory below what the analysis needs are
+ * an error naming the limit and where to raise it. */
+static void test_lower_limits(void) {
+        char out[512], limits[4096];
+        int status;
+
+        status = run_under_limit(RLIMIT_CPU, 3, out, sizeof(out), limits, sizeof(limits));
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strcmp(out, "caged") == 0,
+                  "under a hard RLIMIT_CPU of 3: status %#x, said \"%s\"", (unsigned) status, out);
+        CHECK_MSG(strstr(limits, "Max cpu time              3                    3"), "%s", limits);
+        status = run_under_limit(RLIMIT_NOFILE, 32, out, sizeof(out), limits, sizeof(limits));
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 100 &&
+                  strstr(out, "sandbox: the hook's hard RLIMIT_NOFILE is 32, below the 128 the analysis needs; "
+                              "raise it where the hook is started (the runtime's LimitNOFILE= or ulimit -n)"),
+                  "under a hard RLIMIT_NOFILE of 32: status %#x, said \"%s\"", (unsigned) status, out);
+        if (SANITIZED)
+                return;
+        status = run_under_limit(RLIMIT_AS, (rlim_t) 200 << 20, out, sizeof(out), limits, sizeof(limits));
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 100 &&
+                  strstr(out, "sandbox: the hook's hard RLIMIT_AS is 209715200, below the 268435456 the analysis "
+                              "needs; raise it"),
+                  "under a hard RLIMIT_AS of 200 MiB: status %#x, said \"%s\"", (unsigned) status, out);
+}
+
 /* The programs the build made (lib/sandbox-filter-gen.c) are what
  * libseccomp compiles from the rules here and now, instruction for
  * instruction, each with its two stand-ins (what every row below then runs
@@ -601,6 +676,7 @@ int main(void) {
         test_rows();
         test_writer_rows();
         test_cpu_limit();
+        test_lower_limits();
         {
                 int root_fd = open(fixture, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
