@@ -85,7 +85,9 @@ done
 # ---- 2. a torn audit line ----------------------------------------------------
 # The log on a 64 KiB tmpfs: 4,000 bytes of it (one line and padding), the
 # rest of the tmpfs filled, so that a start's line fits in part: a short
-# write, said on stderr.  Without root, the torn line is written by hand.
+# write, said on stderr, whose bytes the hook cuts off again (hook-exhaust.sh).
+# A writer killed, or a node that lost power, mid-write can't: those torn
+# bytes are written by hand, and the next start's line is glued to them.
 mkdir -p "$T/full"
 LOG=$T/full/audit.log
 sed "s|$T/audit.log|$LOG|" "$T/config.json" >"$T/config-full.json"
@@ -96,11 +98,12 @@ if [ "$(id -u)" -eq 0 ] && mv "$LOG" "$T/log.0" && mount -t tmpfs -o size=64k tm
         hook_full() { OUT=$("$HOOK" --config "$T/config-full.json" <"$T/state-$1.json" 2>&1); RC=$?; }
         hook_full 2
         grep -q "short write" <<<"$OUT" || fail "audit: no short write on the full disk: $OUT"
+        [ "$(tail -c 1 "$LOG" | od -An -c | tr -d ' ')" = '\n' ] || fail "audit: the short write's bytes left at the end"
         rm "$T/full/filler"
 else
         [ -f "$LOG" ] || mv "$T/log.0" "$LOG"
-        head -1 "$T/audit.log" | head -c 500 >>"$LOG"
 fi
+head -1 "$T/audit.log" | head -c 500 >>"$LOG"
 [ "$(tail -c 1 "$LOG" | od -An -c | tr -d ' ')" != '\n' ] || fail "audit: the log does not end in a torn line"
 state 3
 OUT=$("$HOOK" --config "$T/config-full.json" <"$T/state-3.json" 2>&1)
