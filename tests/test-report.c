@@ -392,14 +392,14 @@ static void hostile_finding(struct finding *f, const char *b) {
         };
 }
 
-/* The table, for a terminal: what an advisory id, a package or a version
- * holds of a terminal's escapes (a DB of an older import, a hostile feed)
- * shows as '?', never as the control itself. */
+/* The table, for a terminal: what an advisory id, a package, a version or
+ * (on a wide terminal) the title holds of a terminal's escapes, bidi
+ * controls and invisible characters (a DB of an older import, a hostile
+ * feed) shows as '?', never as the character itself. */
 static void test_table_printable(struct inventory *inv) {
-        static const char evil[] = "CVE-1\x1b]0;x\x07\r\nFORGED allow\xc2\x9b" "31m";
+        static const char evil[] = "CVE-1\x1b]0;x\x07\r\nFORGED allow\xc2\x9b" "31m ng\xe2\x80\xaexni\xe2\x81\xa9 z\xe2\x80\x8b";
         _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
         struct report_target t = { .name = "example.com/app:1.0", .inv = inv };
-        _cleanup_free_ char *out = NULL;
         struct error err = {};
         struct finding *f;
 
@@ -409,15 +409,23 @@ static void test_table_printable(struct inventory *inv) {
         f->package = strdup(evil);
         f->installed_version = strdup(evil);
         f->fixed_version = strdup(evil);
-        f->summary = strdup(evil);
+        f->summary = strdup(strchr(evil, '\n') + 1);   /* the title is the first line */
         f->severity = SEVERITY_HIGH;
         scan_result_recount(res);
         t.res = res;
-        CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
-        for (const unsigned char *p = (const unsigned char *) out; p && *p; p++)
-                CHECK_MSG((*p >= 0x20 || *p == '\n') && *p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0),
-                          "byte %#x at %zu in:\n%s", *p, (size_t) ((const char *) p - out), out);
-        CHECK_MSG(out && strstr(out, "CVE-1?]0;x???FORGED"), "%s", out);
+        for (t.width = 0; t.width <= 300; t.width += 300) {    /* a pipe, a wide terminal (TITLE) */
+                _cleanup_free_ char *out = NULL;
+                size_t n;
+
+                CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
+                for (const unsigned char *p = (const unsigned char *) out; p && *p; p += n ? n : 1) {
+                        n = utf8_char_len(p);
+                        CHECK_MSG((*p >= 0x20 || *p == '\n') && *p != 0x7f && n > 0 && !utf8_hidden(p, n),
+                                  "byte %#x at %zu in:\n%s", *p, (size_t) ((const char *) p - out), out);
+                }
+                CHECK_MSG(out && strstr(out, "CVE-1?]0;x???FORGED"), "%s", out);
+                CHECK_MSG(out && !!strstr(out, "TITLE") == (t.width > 0), "%s", out);
+        }
 }
 
 /* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
