@@ -287,7 +287,7 @@ static int db_status(int argc, char **argv) {
                         json_object_set_new(root, "update", update_state_json(u));
                 if (root)
                         db_status_oci(config, root);
-                out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+                out = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 json_decref(root);
                 cli_print(out ? out : "null");
                 free(out);

@@ -120,7 +120,7 @@ static int print_json(const struct running_list *l, char *const *keys, bool filt
                         json_array_append_new(arr, container_json(&l->v[i]));
         root = json_pack("{s:s, s:o, s:I, s:o}", "db_revision", l->db_revision, "containers", arr, "now_violating",
                          (json_int_t) running_now_violating(l), "warnings", json_strv(l->warnings));
-        text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        text = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!text) {
                 log_error("ps: out of memory");

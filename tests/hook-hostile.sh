@@ -150,6 +150,14 @@ for f in report.txt cache-ls.txt; do
 done
 grep -qF "evil:1?]0;pwned" "$T/report.txt" && grep -qF "evil:1?]0;pwned" "$T/cache-ls.txt" ||
         fail "the evil name not shown: $(cat -v "$T/report.txt" "$T/cache-ls.txt")"
+# The JSON lines and documents keep the name whole (the audit check above
+# decodes it) with its C1 and bidi controls as \uXXXX escapes, never raw.
+"$P" report --log "$T/audit.log" --format json >"$T/report.json" 2>&1 || fail "report json: $(cat "$T/report.json")"
+"$P" cache ls --cache "$T/cache.db" --format json >"$T/cache-ls.json" 2>&1 || fail "cache ls json: $(cat "$T/cache-ls.json")"
+for f in audit.log report.json cache-ls.json; do
+        LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\xe2\x80\xae|\xe2\x81\xa9' "$T/$f" && fail "$f: a raw C1 or bidi control: $(cat -v "$T/$f")"
+        grep -qF 'allowed\u009B31m ng\u202Exni\u2069' "$T/$f" || fail "$f: the evil name not escaped: $(cat -v "$T/$f")"
+done
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

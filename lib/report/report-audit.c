@@ -179,7 +179,7 @@ int report_audit_json(const char *buf, size_t len, size_t last, const char *log,
                 json_decref(root);
                 return error_set(err, ENOMEM, "render the audit log");
         }
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render the audit log");
 }

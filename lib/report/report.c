@@ -620,8 +620,24 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
         return 0;
 }
 
+/* The documents as --format json shows them; report_scan_json() and
+ * report_inventory_json() stay jansson's bytes for the cache and the
+ * inventory's digest. */
+static int shown(int r, char **ret, struct error *err) {
+        if (r >= 0 && (r = json_escape_hidden(ret)) < 0) {
+                free(*ret);
+                *ret = NULL;
+                return error_set(err, r, "render JSON");
+        }
+        return r;
+}
+
+static int scan_json(const struct report_target *t, char **ret, struct error *err) {
+        return shown(report_scan_json(t, ret, err), ret, err);
+}
+
 static int inventory_json(const struct report_target *t, char **ret, struct error *err) {
-        return report_inventory_json(t->inv, ret, err);
+        return shown(report_inventory_json(t->inv, ret, err), ret, err);
 }
 
 static int inventory_table(const struct report_target *t, char **ret, struct error *err) {
@@ -636,6 +652,6 @@ const struct report_format report_format_table = {
 
 const struct report_format report_format_json = {
         .name = "json",
-        .scan = report_scan_json,
+        .scan = scan_json,
         .inventory = inventory_json,
 };
