@@ -143,10 +143,15 @@ static int db_import(int argc, char **argv) {
                 return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
         }
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
-               "(%.0f records/s); %llu skipped, %llu superseded by newer copies\n",
+               "(%.0f records/s); %llu skipped, %llu superseded by newer copies, %llu seen again unchanged\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
-               (unsigned long long) st.superseded);
+               (unsigned long long) st.superseded, (unsigned long long) st.duplicates);
+        if (st.conflicts > 0)
+                log_warning("db import: %llu records came again with the same 'modified' but other content "
+                            "(first: %s); the copy read first was kept.  A feed must change 'modified' when it "
+                            "changes a record (OSV schema): ask its publisher, or import only one of the copies",
+                            (unsigned long long) st.conflicts, st.first_conflict);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
         ps_recheck("db import", config, db, NULL);
