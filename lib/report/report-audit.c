@@ -89,7 +89,9 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
                       void *userdata, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
-        size_t lines = 0, records = 0;
+        /* last 0 shows nothing, but the file is still checked, on its
+         * last line (--html's chart reads it all) */
+        size_t lines = 0, records = 0, examined = last ? last : 1;
         int r = 0;
 
         *ret_skipped = 0;
@@ -101,11 +103,11 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
-                if (lines <= last || n >= lines - last) {
+                if (lines <= examined || n >= lines - examined) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
                         if (json_is_object(o) && json_is_string(json_object_get(o, "decision"))) {
-                                r = fn(o, userdata);
+                                r = last ? fn(o, userdata) : 0;
                                 records++;
                         } else if (l > 0)
                                 (*ret_skipped)++;
