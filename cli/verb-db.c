@@ -52,6 +52,16 @@ static double now_s(void) {
 
 /* What a KEV catalogue or EPSS file brought, with the version the
  * database now records. */
+/* Copies of a record with the same 'modified' but other content: which one
+ * the database holds depends on the order read. */
+static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st) {
+        if (st->conflicts > 0)
+                log_warning("%s: %llu records came again with the same 'modified' but other content (first: %s); "
+                            "the copy read first was kept.  A feed must change 'modified' when it changes a record "
+                            "(OSV schema): ask its publisher, or import only one of the copies",
+                            cmd, (unsigned long long) st->conflicts, st->first_conflict);
+}
+
 static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         struct vulndb_status s = {};
@@ -147,11 +157,7 @@ static int db_import(int argc, char **argv) {
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
                (unsigned long long) st.superseded, (unsigned long long) st.duplicates);
-        if (st.conflicts > 0)
-                log_warning("db import: %llu records came again with the same 'modified' but other content "
-                            "(first: %s); the copy read first was kept.  A feed must change 'modified' when it "
-                            "changes a record (OSV schema): ask its publisher, or import only one of the copies",
-                            (unsigned long long) st.conflicts, st.first_conflict);
+        warn_conflicts("db import", &st);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
         ps_recheck("db import", config, db, NULL);
@@ -496,6 +502,7 @@ static int db_update(int argc, char **argv) {
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
                        (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
+        warn_conflicts("db update", &res.stats);
         if (res.changed || res.oci_source[0])
                 ps_recheck("db update", config, db, NULL);
         return EXIT_PASS;

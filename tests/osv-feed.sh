@@ -61,6 +61,12 @@ copy 1 FRACTION-LATER 2024-03-01T10:00:00Z ''
 copy 2 FRACTION-LATER 2024-03-01T10:00:00.25Z ' "withdrawn": "2024-03-01T10:00:00.25Z",'
 copy 1 FRACTION-FIRST 2024-03-01T10:00:00.51Z ' "withdrawn": "2024-03-01T10:00:00.51Z",'
 copy 2 FRACTION-FIRST 2024-03-01T10:00:00.5Z ''
+# The same copy twice is no newer copy; the same 'modified' with other
+# content is a feed's mistake, said with the first such id.
+copy 1 SAME-TWICE 2024-03-01T10:00:00Z ''
+copy 2 SAME-TWICE 2024-03-01T10:00:00Z ''
+copy 1 SAME-MODIFIED 2024-03-01T10:00:00Z ''
+copy 2 SAME-MODIFIED 2024-03-01T10:00:00Z ' "summary": "other content",'
 # "withdrawn": "" (a generator's empty field) is no time: the record is
 # skipped and said, not imported as withdrawn and matched with nothing.
 printf '{"id": "WITHDRAWN-EMPTY", "modified": "2024-01-01T00:00:00Z", "withdrawn": "", "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.33.0"}]}]}]}\n' \
@@ -70,6 +76,10 @@ DB=$T/vulndb.sqlite
 "$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
 grep -q "skipped $F/WITHDRAWN-EMPTY.json: field 'withdrawn' is not an RFC 3339 time" "$T/import.out" ||
         fail "import: withdrawn \"\" not named: $(cat "$T/import.out")"
+grep -q "; 1 skipped, 2 superseded by newer copies, 1 seen again unchanged$" "$T/import.out" ||
+        fail "import: the copies not counted as they are: $(cat "$T/import.out")"
+grep -q "warning: db import: 1 records came again with the same 'modified' but other content (first: SAME-MODIFIED)" \
+        "$T/import.out" || fail "import: the conflicting copies not said: $(cat "$T/import.out")"
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 [ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
 python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"
@@ -78,7 +88,7 @@ d = json.load(open(sys.argv[1]))
 got = sorted((f["id"], f["package"]) for f in d["findings"])
 want = sorted([("PLAIN-DEB", "libssl3"), ("PLAIN-PYPI", "requests"), ("PLAIN-NPM", "lodash"),
                ("GIT-VERSIONS", "requests"), ("LOWER-ECO-PYPI", "requests"), ("LOWER-ECO-DEB", "libssl3"),
-               ("DRUPAL", "drupal/token")])
+               ("DRUPAL", "drupal/token"), ("SAME-TWICE", "requests"), ("SAME-MODIFIED", "requests")])
 assert got == want, "findings %s" % got
 unchecked = {}
 for u in d["unchecked"]:
