@@ -26,10 +26,17 @@ bool cli_quiet, cli_verbose;
 
 static void vlog(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
 
+/* One printable line whatever the message quotes (a zip entry's name from
+ * a feed, a path in an image, an annotation): str_make_printable(). */
 static void vlog(const char *kind, const char *fmt, va_list ap) {
-        fprintf(stderr, "portcullis: %s", kind);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, fmt, ap) < 0) {
+                fprintf(stderr, "portcullis: %sout of memory for a message\n", kind);
+                return;
+        }
+        str_make_printable(msg);
+        fprintf(stderr, "portcullis: %s%s\n", kind, msg);
 }
 
 void log_error(const char *fmt, ...) {

@@ -80,6 +80,14 @@ grep -q "; 1 skipped, 2 superseded by newer copies, 1 seen again unchanged$" "$T
         fail "import: the copies not counted as they are: $(cat "$T/import.out")"
 grep -q "warning: db import: 1 records came again with the same 'modified' but other content (first: SAME-MODIFIED)" \
         "$T/import.out" || fail "import: the conflicting copies not said: $(cat "$T/import.out")"
+# A feed's file name is quoted as one printable line (a zip entry's name is
+# the feed's to choose as much as this one).
+mkdir "$T/evil-feed"
+echo '{not json' >"$T/evil-feed/"$'a\e[31mRED\r\xc2\x9bX.json'
+"$P" db import "$T/evil-feed" --db "$T/evil.sqlite" >"$T/evil.out" 2>&1
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/evil.out" && fail "import: a control character: $(cat -v "$T/evil.out")"
+grep -qF "skipped $T/evil-feed/a?[31mRED???X.json: not valid JSON" "$T/evil.out" ||
+        fail "import: the file not named: $(cat -v "$T/evil.out")"
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 [ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
 python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"
