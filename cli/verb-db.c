@@ -50,8 +50,6 @@ static double now_s(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* What a KEV catalogue or EPSS file brought, with the version the
- * database now records. */
 /* Copies of a record with the same 'modified' but other content: which one
  * the database holds depends on the order read. */
 static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st) {
@@ -62,6 +60,8 @@ static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st
                             cmd, (unsigned long long) st->conflicts, st->first_conflict);
 }
 
+/* What a KEV catalogue or EPSS file brought, with the version the
+ * database now records. */
 static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         struct vulndb_status s = {};
