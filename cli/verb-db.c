@@ -50,13 +50,15 @@ static double now_s(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* Copies of a record with the same 'modified' but other content: which one
- * the database holds depends on the order read. */
+/* Copies of a record with the same 'modified' but other bytes (the digest
+ * is of the document's bytes, so a copy written with other spacing counts
+ * too): which one the database holds depends on the order read. */
 static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st) {
         if (st->conflicts > 0)
-                log_warning("%s: %llu records came again with the same 'modified' but other content (first: %s); "
-                            "the copy read first was kept.  A feed must change 'modified' when it changes a record "
-                            "(OSV schema): ask its publisher, or import only one of the copies",
+                log_warning("%s: %llu records came again with the same 'modified' but other bytes (first: %s); "
+                            "the copy read first was kept.  If their content differs, a feed changed a record "
+                            "without changing 'modified' (the OSV schema says it must): ask its publisher, or "
+                            "import only one of the copies",
                             cmd, (unsigned long long) st->conflicts, st->first_conflict);
 }
 

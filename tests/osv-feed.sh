@@ -78,7 +78,7 @@ grep -q "skipped $F/WITHDRAWN-EMPTY.json: field 'withdrawn' is not an RFC 3339 t
         fail "import: withdrawn \"\" not named: $(cat "$T/import.out")"
 grep -q "; 1 skipped, 2 superseded by newer copies, 1 seen again unchanged$" "$T/import.out" ||
         fail "import: the copies not counted as they are: $(cat "$T/import.out")"
-grep -q "warning: db import: 1 records came again with the same 'modified' but other content (first: SAME-MODIFIED)" \
+grep -q "warning: db import: 1 records came again with the same 'modified' but other bytes (first: SAME-MODIFIED)" \
         "$T/import.out" || fail "import: the conflicting copies not said: $(cat "$T/import.out")"
 # A feed's file name is quoted as one printable line (a zip entry's name is
 # the feed's to choose as much as this one).

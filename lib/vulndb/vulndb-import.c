@@ -958,7 +958,7 @@ static int modified_cmp(const char *a, const char *b) {
 
 /* After an insert found a record with the same id: when that one is at
  * least as new, counts this copy (superseded: older; a duplicate: the same
- * 'modified' and content; a conflict: the same 'modified', other content,
+ * 'modified' and digest; a conflict: the same 'modified', another digest,
  * whose first id is kept for the message) and returns 1; else removes
  * that one (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
