@@ -34,8 +34,13 @@ rootfs clean portcullis-test-none 1.0
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 printf '{"mode": "enforce", "severity": "HIGH",
   "scopes": [{"name": "dev", "match": {"namespaces": ["dev"]}, "mode": "warn"}]}\n' >"$T/policy.json"
+# Its own (empty) runtime state folder: the running-container gauges of
+# the host's default folders change whenever a container starts or stops
+# on the machine, and two runs are compared below.
+mkdir -p "$T/run"
 printf '{"db": "%s", "cache": "%s/var/cache.db", "lock_dir": "%s/locks", "policy": "%s",
-  "log": {"syslog": false, "file": "%s/audit.log"}}\n' "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" >"$T/config.json"
+  "log": {"syslog": false, "file": "%s/audit.log"}, "state_roots": ["%s/run"]}\n' \
+        "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" "$T" >"$T/config.json"
 
 # start ROOTFS NAMESPACE: one container start through the real hook (its
 # namespace as CRI annotates it; NAMESPACE is JSON-escaped); sets RC.
