@@ -241,6 +241,29 @@ void cli_print(const char *s) {
                 fputc('\n', stdout);
 }
 
+void cli_printf(const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                log_error("out of memory");
+                return;
+        }
+        for (char *line = s, *nl; line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                str_make_printable(line);
+                fputs(line, stdout);
+                if (nl)
+                        fputc('\n', stdout);
+        }
+}
+
 int cli_parse_format(const char *arg, bool *json) {
         if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
                 log_error("--format: '%s' is not one of table, json", arg);

@@ -209,22 +209,24 @@ static json_t *update_state_json(const struct update_state_info *u) {
                          "ecosystems", ecos);
 }
 
+/* (cli_printf(): an ETag and Last-Modified are a server's, the newest
+ * 'modified' a feed's) */
 static void update_state_print(const struct update_state_info *u) {
-        printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
-               strempty(u->last_error), strna(u->last_success));
+        cli_printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
+                   strempty(u->last_error), strna(u->last_success));
         for (char **s = u->sources; s && *s; s++)
-                printf("source:      %s\n", *s);
+                cli_printf("source:      %s\n", *s);
         for (size_t i = 0; i < u->n_ecosystems; i++) {
                 const struct update_state_ecosystem *e = &u->ecosystems[i];
 
-                printf("update:      %s %s at %s from %s\n", e->name, strna(e->mode), strna(e->changed),
-                       strna(e->source));
-                printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
-                       strna(e->zip_etag), strna(e->zip_last_modified));
-                printf("  newest:    %s\n", strna(e->newest));
+                cli_printf("update:      %s %s at %s from %s\n", e->name, strna(e->mode), strna(e->changed),
+                           strna(e->source));
+                cli_printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
+                           strna(e->zip_etag), strna(e->zip_last_modified));
+                cli_printf("  newest:    %s\n", strna(e->newest));
                 if (e->manifest_serial >= 0)
-                        printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
-                               strna(e->manifest_created), strna(e->manifest_expires));
+                        cli_printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
+                                   strna(e->manifest_created), strna(e->manifest_expires));
         }
 }
 
@@ -329,9 +331,9 @@ static int db_status(int argc, char **argv) {
                                strna(s.epss_score_date), strna(s.epss_model_version));
                 else
                         printf("EPSS:        none (import epss_scores-YYYY-MM-DD.csv.gz)\n");
-                for (size_t i = 0; i < s.n_ecosystems; i++)
-                        printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
-                               (unsigned long long) s.ecosystems[i].records);
+                for (size_t i = 0; i < s.n_ecosystems; i++)     /* a feed's string */
+                        cli_printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
+                                   (unsigned long long) s.ecosystems[i].records);
                 if (u)
                         update_state_print(u);
                 db_status_oci(config, NULL);

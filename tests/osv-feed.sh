@@ -88,6 +88,13 @@ echo '{not json' >"$T/evil-feed/"$'a\e[31mRED\r\xc2\x9bX.json'
 LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/evil.out" && fail "import: a control character: $(cat -v "$T/evil.out")"
 grep -qF "skipped $T/evil-feed/a?[31mRED???X.json: not valid JSON" "$T/evil.out" ||
         fail "import: the file not named: $(cat -v "$T/evil.out")"
+# An ecosystem is the feed's string too: db status shows it printable.
+printf '{"id": "EVIL-ECO", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Deb\\u001b]0;T\\u0007ian:12\\r\\u202eX", "name": "x"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}\n' \
+        >"$T/evil-feed/eco.json"
+"$P" db import "$T/evil-feed" --db "$T/evil.sqlite" >/dev/null 2>&1
+"$P" db status --db "$T/evil.sqlite" >"$T/status.out" 2>&1 || fail "db status: $(cat -v "$T/status.out")"
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xe2\x80\xae' "$T/status.out" && fail "db status: a control character: $(cat -v "$T/status.out")"
+grep -qxF "ecosystem:   Deb?]0;T?ian:12????X=1" "$T/status.out" || fail "db status: the ecosystem: $(cat -v "$T/status.out")"
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 [ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
 python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"
