@@ -26,10 +26,17 @@ bool cli_quiet, cli_verbose;
 
 static void vlog(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
 
+/* One printable line whatever the message quotes (a zip entry's name from
+ * a feed, a path in an image, an annotation): str_make_printable(). */
 static void vlog(const char *kind, const char *fmt, va_list ap) {
-        fprintf(stderr, "portcullis: %s", kind);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        _cleanup_free_ char *msg = NULL;
+
+        if (vasprintf(&msg, fmt, ap) < 0) {
+                fprintf(stderr, "portcullis: %sout of memory for a message\n", kind);
+                return;
+        }
+        str_make_printable(msg);
+        fprintf(stderr, "portcullis: %s%s\n", kind, msg);
 }
 
 void log_error(const char *fmt, ...) {
@@ -232,6 +239,29 @@ void cli_print(const char *s) {
         fputs(s, stdout);
         if (n == 0 || s[n - 1] != '\n')
                 fputc('\n', stdout);
+}
+
+void cli_printf(const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                log_error("out of memory");
+                return;
+        }
+        for (char *line = s, *nl; line; line = nl ? nl + 1 : NULL) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                str_make_printable(line);
+                fputs(line, stdout);
+                if (nl)
+                        fputc('\n', stdout);
+        }
 }
 
 int cli_parse_format(const char *arg, bool *json) {

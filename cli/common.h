@@ -19,6 +19,9 @@ bool cli_use_color(int fd);
 
 /* Prints s to stdout followed by a newline unless it ends with one. */
 void cli_print(const char *s);
+/* printf() to stdout of a text that quotes a feed, a server or a file:
+ * each line as str_make_printable() shows it. */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --format table|json: sets *json; -1 with a message for anything else. */
 int cli_parse_format(const char *arg, bool *json);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "common.h"
@@ -121,7 +122,7 @@ static int add_json(const struct cache_entry *e, void *userdata) {
 
 static int print_json(const char *path, json_t *entries) {
         json_t *root = json_pack("{s:s, s:o}", "cache", path, "entries", entries);
-        char *out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        char *out = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
         json_decref(root);
         if (!out) {
@@ -312,7 +313,7 @@ static int print_scan(const struct cache_entry *e) {
                           jerr.text);
                 return EXIT_ERROR;
         }
-        out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        out = json_dumps_escaped(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(j);
         if (!out) {
                 log_error("cache show: out of memory");

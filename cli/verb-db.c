@@ -50,6 +50,18 @@ static double now_s(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* Copies of a record with the same 'modified' but other bytes (the digest
+ * is of the document's bytes, so a copy written with other spacing counts
+ * too): which one the database holds depends on the order read. */
+static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st) {
+        if (st->conflicts > 0)
+                log_warning("%s: %llu records came again with the same 'modified' but other bytes (first: %s); "
+                            "the copy read first was kept.  If their content differs, a feed changed a record "
+                            "without changing 'modified' (the OSV schema says it must): ask its publisher, or "
+                            "import only one of the copies",
+                            cmd, (unsigned long long) st->conflicts, st->first_conflict);
+}
+
 /* What a KEV catalogue or EPSS file brought, with the version the
  * database now records. */
 static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
@@ -151,10 +163,11 @@ static int db_import(int argc, char **argv) {
                 return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
         }
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
-               "(%.0f records/s); %llu skipped, %llu superseded by newer copies\n",
+               "(%.0f records/s); %llu skipped, %llu superseded by newer copies, %llu seen again unchanged\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
-               (unsigned long long) st.superseded);
+               (unsigned long long) st.superseded, (unsigned long long) st.duplicates);
+        warn_conflicts("db import", &st);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
         ps_recheck("db import", config, db, NULL);
@@ -204,22 +217,24 @@ static json_t *update_state_json(const struct update_state_info *u) {
                          "ecosystems", ecos);
 }
 
+/* (cli_printf(): an ETag and Last-Modified are a server's, the newest
+ * 'modified' a feed's) */
 static void update_state_print(const struct update_state_info *u) {
-        printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
-               strempty(u->last_error), strna(u->last_success));
+        cli_printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
+                   strempty(u->last_error), strna(u->last_success));
         for (char **s = u->sources; s && *s; s++)
-                printf("source:      %s\n", *s);
+                cli_printf("source:      %s\n", *s);
         for (size_t i = 0; i < u->n_ecosystems; i++) {
                 const struct update_state_ecosystem *e = &u->ecosystems[i];
 
-                printf("update:      %s %s at %s from %s\n", e->name, strna(e->mode), strna(e->changed),
-                       strna(e->source));
-                printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
-                       strna(e->zip_etag), strna(e->zip_last_modified));
-                printf("  newest:    %s\n", strna(e->newest));
+                cli_printf("update:      %s %s at %s from %s\n", e->name, strna(e->mode), strna(e->changed),
+                           strna(e->source));
+                cli_printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
+                           strna(e->zip_etag), strna(e->zip_last_modified));
+                cli_printf("  newest:    %s\n", strna(e->newest));
                 if (e->manifest_serial >= 0)
-                        printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
-                               strna(e->manifest_created), strna(e->manifest_expires));
+                        cli_printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
+                                   strna(e->manifest_created), strna(e->manifest_expires));
         }
 }
 
@@ -308,7 +323,7 @@ static int db_status(int argc, char **argv) {
                         json_object_set_new(root, "update", update_state_json(u));
                 if (root)
                         db_status_oci(config, root);
-                out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+                out = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
                 json_decref(root);
                 cli_print(out ? out : "null");
                 free(out);
@@ -338,9 +353,9 @@ static int db_status(int argc, char **argv) {
                                strna(s.epss_score_date), strna(s.epss_model_version));
                 else
                         printf("EPSS:        none (import epss_scores-YYYY-MM-DD.csv.gz)\n");
-                for (size_t i = 0; i < s.n_ecosystems; i++)
-                        printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
-                               (unsigned long long) s.ecosystems[i].records);
+                for (size_t i = 0; i < s.n_ecosystems; i++)     /* a feed's string */
+                        cli_printf("ecosystem:   %s=%llu\n", s.ecosystems[i].name,
+                                   (unsigned long long) s.ecosystems[i].records);
                 if (u)
                         update_state_print(u);
                 db_status_oci(config, NULL);
@@ -513,6 +528,7 @@ static int db_update(int argc, char **argv) {
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
                        (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
+        warn_conflicts("db update", &res.stats);
         if (res.changed || res.oci_source[0])
                 ps_recheck("db update", config, db, NULL);
         return EXIT_PASS;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/jsonutil.h"
 #include "common.h"
 #include "doctor.h"
 #include "verbs.h"
@@ -53,7 +54,7 @@ static int print_json(const struct doctor_report *r, const struct doctor_options
         root = json_pack("{s:i, s:s, s:o, s:b, s:o, s:o}", "version", 1, "root", o->root ? o->root : "/", "config",
                          o->config ? json_string(o->config) : json_null(), "ok", r->counts[DOCTOR_FAIL] == 0,
                          "summary", summary, "checks", checks);
-        out = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        out = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!out) {
                 log_error("doctor: out of memory");

@@ -64,22 +64,31 @@ static bool wanted(const struct running_container *c, char *const *keys, bool fi
         return false;
 }
 
-static void print_table(const struct running_list *l, char *const *keys, bool filter) {
+/* A row shows what str_make_printable() shows of its cells: the image and
+ * namespace are annotations, which a container's owner sets. */
+static int print_table(const struct running_list *l, char *const *keys, bool filter) {
         printf("%-20s  %-12s  %-36s  %-22s  %-7s  %-11s  %s\n", "CONTAINER", "NAMESPACE", "IMAGE", "IDENTITY", "MODE",
                "VERDICT", "FINDINGS");
         for (size_t i = 0; i < l->n; i++) {
                 const struct running_container *c = &l->v[i];
+                _cleanup_free_ char *row = NULL;
                 char counts[128], ident[32];
 
                 if (!wanted(c, keys, filter))
                         continue;
                 counts_text(c->counts, counts, sizeof(counts));
                 snprintf(ident, sizeof(ident), "%s", c->identity ? c->identity : "-");
-                printf("%-20.64s  %-12s  %-36s  %-22s  %-7s  %-11s  %s\n", c->id,
-                       c->namespace ? c->namespace : c->containerd_namespace ? c->containerd_namespace : "-",
-                       c->image ? c->image : "-", ident, c->judged ? policy_mode_to_string(c->mode) : "-",
-                       verdict_text(c), c->judged ? counts : c->error ? c->error : strempty(c->identity_note));
+                if (asprintf(&row, "%-20.64s  %-12s  %-36s  %-22s  %-7s  %-11s  %s", c->id,
+                             c->namespace ? c->namespace : c->containerd_namespace ? c->containerd_namespace : "-",
+                             c->image ? c->image : "-", ident, c->judged ? policy_mode_to_string(c->mode) : "-",
+                             verdict_text(c), c->judged ? counts : c->error ? c->error : strempty(c->identity_note)) < 0) {
+                        log_error("ps: out of memory");
+                        return EXIT_ERROR;
+                }
+                str_make_printable(row);
+                puts(row);
         }
+        return EXIT_PASS;
 }
 
 static json_t *counts_json(const size_t *counts) {
@@ -120,7 +129,7 @@ static int print_json(const struct running_list *l, char *const *keys, bool filt
                         json_array_append_new(arr, container_json(&l->v[i]));
         root = json_pack("{s:s, s:o, s:I, s:o}", "db_revision", l->db_revision, "containers", arr, "now_violating",
                          (json_int_t) running_now_violating(l), "warnings", json_strv(l->warnings));
-        text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        text = root ? json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!text) {
                 log_error("ps: out of memory");
@@ -219,10 +228,8 @@ int verb_ps(int argc, char **argv) {
                 log_warning("%s", *w);
         if (json)
                 r = print_json(&l, keys, since != NULL);
-        else {
-                print_table(&l, keys, since != NULL);
-                r = EXIT_PASS;
-        }
+        else
+                r = print_table(&l, keys, since != NULL);
         running_list_done(&l);
         return r;
 }

@@ -128,7 +128,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "duration_ms", (json_int_t) r->duration_ms);
         if (!root)
                 return error_set(err, ENOMEM, "format the audit line");
-        *ret = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
 }
@@ -240,7 +240,7 @@ int audit_now_violates_format(const struct audit_now_violates *r, char **ret, st
                          "policy", json_str_or_null(r->policy));
         if (!root)
                 return error_set(err, ENOMEM, "format the audit line");
-        *ret = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
 }

@@ -450,15 +450,23 @@ int metrics_state_load(const char *path, struct metrics_state *ret, struct error
 
 /* ---- the exposition ------------------------------------------------------- */
 
-/* A label value as the text format wants it: \\, \" and \n escaped. */
+/* A label value as the text format wants it: \\, \" and \n escaped.  It
+ * has no escape for the rest, and node_exporter hands them on to every
+ * scrape, so what str_make_printable() hides from a terminal (a carriage
+ * return, ESC, C1 and bidi controls: a namespace annotation is the
+ * tenant's) is '?' here too. */
 static int put_label(struct strbuf *b, const char *name, const char *value) {
         int r = strbuf_printf(b, "%s=\"", name);
 
-        for (const char *p = value; r >= 0 && *p; p++)
-                r = *p == '\\' ? strbuf_puts(b, "\\\\")
-                    : *p == '"' ? strbuf_puts(b, "\\\"")
-                    : *p == '\n' ? strbuf_puts(b, "\\n")
-                                 : strbuf_append(b, p, 1);
+        for (const char *p = value; r >= 0 && *p;) {
+                size_t n = strcspn(p, "\\\"\n");
+
+                r = strbuf_append_printable(b, p, n);
+                p += n;
+                if (r >= 0 && *p)
+                        r = strbuf_puts(b, *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : "\\n");
+                p += !!*p;
+        }
         return r < 0 ? r : strbuf_puts(b, "\"");
 }
 

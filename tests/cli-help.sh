@@ -109,6 +109,9 @@ chk "^portcullis: install: runc's install writes no file, so it takes no --binar
 chk "^portcullis: doctor: --root $T/no-host: No such file or directory; give the folder where the host's / is mounted" \
         doctor --root "$T/no-host"
 chk "report: /etc/os-release: none of its last [0-9]+ lines is a Portcullis audit record" report --log /etc/os-release
+# --last 0 shows no decision, but the file is still checked (--html's chart reads it all)
+chk "report: /etc/os-release: none of its last 1 lines is a Portcullis audit record" report --log /etc/os-release --last 0
+chk "report: /etc/os-release: none of its last 1 lines" report --log /etc/os-release --last 0 --format json
 chk "cache ls: unknown or ambiguous option" cache ls --frob
 # --config where the config is read
 printf '{"cache": "%s"}\n' "$T/c/cache.db" >"$T/config.json"

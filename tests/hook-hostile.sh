@@ -107,7 +107,7 @@ hook fifo-osrelease 1 "not a regular file.*on_error is deny"
 # line break, and one of 70,000 bytes: every message stays one printable
 # line (runc prints them, the journal gets them), the audit line keeps the
 # name escaped (and cut), report and cache ls print no escape.
-evil=$'evil:1\e]0;pwned\a\e[1G\e[25Callow \e[8m\nJan  1 00:00:00 node x: allowed\xc2\x9b31m'
+evil=$'evil:1\e]0;pwned\a\e[1G\e[25Callow \e[8m\nJan  1 00:00:00 node x: allowed\xc2\x9b31m ng\xe2\x80\xaexni\xe2\x81\xa9'
 long="docker.io/evil:$(head -c 70000 /dev/zero | tr '\0' a)"
 # name_state NAME IMAGE: the state of rootfs NAME, its image annotation IMAGE
 name_state() {
@@ -128,7 +128,7 @@ name_state evil-clean "$evil"
 name_state long-clean "$long"
 out=$("$HOOK" --config "$T/config.json" <"$T/state-evil-fifo.json" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && [ "$(grep -c . <<<"$out")" -eq 1 ] &&
-        grep -qF "portcullis: blocked evil:1?]0;pwned??[1G?[25Callow ?[8m?Jan  1 00:00:00 node x: allowed??31m: " <<<"$out" ||
+        grep -qF "portcullis: blocked evil:1?]0;pwned??[1G?[25Callow ?[8m?Jan  1 00:00:00 node x: allowed??31m ng???xni???: " <<<"$out" ||
         fail "evil name: the block message: $rc $(cat -v <<<"$out")"
 for c in evil-clean long-clean; do
         "$HOOK" --config "$T/config.json" <"$T/state-$c.json" >"$T/$c.out" 2>&1 || fail "$c: $(cat -v "$T/$c.out")"
@@ -144,11 +144,20 @@ assert long.startswith("docker.io/evil:aaa") and long.endswith("...(65919 bytes 
 "$P" report --log "$T/audit.log" >"$T/report.txt" 2>&1 || fail "report: $(cat "$T/report.txt")"
 "$P" cache ls --cache "$T/cache.db" >"$T/cache-ls.txt" 2>&1 || fail "cache ls: $(cat "$T/cache-ls.txt")"
 for f in report.txt cache-ls.txt; do
-        LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/$f" && fail "$f: a control character: $(cat -v "$T/$f")"
+        LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80\xae|\xe2\x81\xa9' "$T/$f" &&
+                fail "$f: a control character: $(cat -v "$T/$f")"
         grep -q "^Jan  1" "$T/$f" && fail "$f: a forged line: $(cat -v "$T/$f")"
 done
 grep -qF "evil:1?]0;pwned" "$T/report.txt" && grep -qF "evil:1?]0;pwned" "$T/cache-ls.txt" ||
         fail "the evil name not shown: $(cat -v "$T/report.txt" "$T/cache-ls.txt")"
+# The JSON lines and documents keep the name whole (the audit check above
+# decodes it) with its C1 and bidi controls as \uXXXX escapes, never raw.
+"$P" report --log "$T/audit.log" --format json >"$T/report.json" 2>&1 || fail "report json: $(cat "$T/report.json")"
+"$P" cache ls --cache "$T/cache.db" --format json >"$T/cache-ls.json" 2>&1 || fail "cache ls json: $(cat "$T/cache-ls.json")"
+for f in audit.log report.json cache-ls.json; do
+        LC_ALL=C grep -qP '\xc2[\x80-\x9f]|\xe2\x80\xae|\xe2\x81\xa9' "$T/$f" && fail "$f: a raw C1 or bidi control: $(cat -v "$T/$f")"
+        grep -qF 'allowed\u009B31m ng\u202Exni\u2069' "$T/$f" || fail "$f: the evil name not escaped: $(cat -v "$T/$f")"
+done
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

@@ -61,6 +61,12 @@ copy 1 FRACTION-LATER 2024-03-01T10:00:00Z ''
 copy 2 FRACTION-LATER 2024-03-01T10:00:00.25Z ' "withdrawn": "2024-03-01T10:00:00.25Z",'
 copy 1 FRACTION-FIRST 2024-03-01T10:00:00.51Z ' "withdrawn": "2024-03-01T10:00:00.51Z",'
 copy 2 FRACTION-FIRST 2024-03-01T10:00:00.5Z ''
+# The same copy twice is no newer copy; the same 'modified' with other
+# content is a feed's mistake, said with the first such id.
+copy 1 SAME-TWICE 2024-03-01T10:00:00Z ''
+copy 2 SAME-TWICE 2024-03-01T10:00:00Z ''
+copy 1 SAME-MODIFIED 2024-03-01T10:00:00Z ''
+copy 2 SAME-MODIFIED 2024-03-01T10:00:00Z ' "summary": "other content",'
 # "withdrawn": "" (a generator's empty field) is no time: the record is
 # skipped and said, not imported as withdrawn and matched with nothing.
 printf '{"id": "WITHDRAWN-EMPTY", "modified": "2024-01-01T00:00:00Z", "withdrawn": "", "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.33.0"}]}]}]}\n' \
@@ -70,6 +76,25 @@ DB=$T/vulndb.sqlite
 "$P" db import "$F" --db "$DB" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
 grep -q "skipped $F/WITHDRAWN-EMPTY.json: field 'withdrawn' is not an RFC 3339 time" "$T/import.out" ||
         fail "import: withdrawn \"\" not named: $(cat "$T/import.out")"
+grep -q "; 1 skipped, 2 superseded by newer copies, 1 seen again unchanged$" "$T/import.out" ||
+        fail "import: the copies not counted as they are: $(cat "$T/import.out")"
+grep -q "warning: db import: 1 records came again with the same 'modified' but other bytes (first: SAME-MODIFIED)" \
+        "$T/import.out" || fail "import: the conflicting copies not said: $(cat "$T/import.out")"
+# A feed's file name is quoted as one printable line (a zip entry's name is
+# the feed's to choose as much as this one).
+mkdir "$T/evil-feed"
+echo '{not json' >"$T/evil-feed/"$'a\e[31mRED\r\xc2\x9bX.json'
+"$P" db import "$T/evil-feed" --db "$T/evil.sqlite" >"$T/evil.out" 2>&1
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/evil.out" && fail "import: a control character: $(cat -v "$T/evil.out")"
+grep -qF "skipped $T/evil-feed/a?[31mRED???X.json: not valid JSON" "$T/evil.out" ||
+        fail "import: the file not named: $(cat -v "$T/evil.out")"
+# An ecosystem is the feed's string too: db status shows it printable.
+printf '{"id": "EVIL-ECO", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Deb\\u001b]0;T\\u0007ian:12\\r\\u202eX", "name": "x"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}\n' \
+        >"$T/evil-feed/eco.json"
+"$P" db import "$T/evil-feed" --db "$T/evil.sqlite" >/dev/null 2>&1
+"$P" db status --db "$T/evil.sqlite" >"$T/status.out" 2>&1 || fail "db status: $(cat -v "$T/status.out")"
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xe2\x80\xae' "$T/status.out" && fail "db status: a control character: $(cat -v "$T/status.out")"
+grep -qxF "ecosystem:   Deb?]0;T?ian:12????X=1" "$T/status.out" || fail "db status: the ecosystem: $(cat -v "$T/status.out")"
 "$P" scan "$R" --db "$DB" --format json >"$T/scan.json" 2>"$T/scan.err"
 [ $? -le 1 ] || fail "scan: $(cat "$T/scan.err")"
 python3 - "$T/scan.json" <<'PY' || fail "scan: $(cat "$T/scan.json")"
@@ -78,7 +103,7 @@ d = json.load(open(sys.argv[1]))
 got = sorted((f["id"], f["package"]) for f in d["findings"])
 want = sorted([("PLAIN-DEB", "libssl3"), ("PLAIN-PYPI", "requests"), ("PLAIN-NPM", "lodash"),
                ("GIT-VERSIONS", "requests"), ("LOWER-ECO-PYPI", "requests"), ("LOWER-ECO-DEB", "libssl3"),
-               ("DRUPAL", "drupal/token")])
+               ("DRUPAL", "drupal/token"), ("SAME-TWICE", "requests"), ("SAME-MODIFIED", "requests")])
 assert got == want, "findings %s" % got
 unchecked = {}
 for u in d["unchecked"]:

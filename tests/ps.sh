@@ -194,5 +194,16 @@ psj
 python3 -c 'import json,sys; c = json.load(open(sys.argv[1]))["containers"][0]; assert c["cached"] is False, c' "$T/ps.json" ||
         fail "ps with an empty cache: $(cat "$T/ps.json")"
 
+# An image name its owner chose to act on a terminal (an OSC title, a
+# colour, a carriage return, a C1 CSI, an RLO that makes it read as
+# "nginx"): the table shows it with '?', the JSON escapes it.
+run c-evil curl $'ng\xe2\x80\xaexni\xe2\x81\xa9:1\e]0;t\a\e[31mRED\r\xc2\x9b2J'
+"$P" ps --config "$CFG" >"$T/ps.txt" 2>&1 || fail "ps: $(cat "$T/ps.txt")"
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80\xae' "$T/ps.txt" && fail "ps: a control character: $(cat -v "$T/ps.txt")"
+grep -qF 'ng???xni???:1?]0;t??[31mRED???2J' "$T/ps.txt" || fail "ps: the evil name not shown: $(cat -v "$T/ps.txt")"
+psj
+grep -qF '"image": "ng\u202Exni\u2069:1\u001B]0;t\u0007\u001B[31mRED\r\u009B2J"' "$T/ps.json" ||
+        fail "ps json: the evil name not escaped: $(cat -v "$T/ps.json")"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

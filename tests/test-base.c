@@ -90,8 +90,9 @@ static void test_strings(void) {
 }
 
 /* What terminals act on becomes '?', byte for byte: C0 controls, DEL, the
- * C1 controls as UTF-8 (U+009B is CSI to some terminals) and bytes that
- * start no UTF-8 sequence; printable UTF-8 stays. */
+ * C1 controls as UTF-8 (U+009B is CSI to some terminals), bidirectional
+ * controls and invisible characters (a name that reads as another) and
+ * bytes that start no UTF-8 sequence; printable UTF-8 stays. */
 static void test_printable(void) {
         static const struct {
                 const char *in, *out;
@@ -103,6 +104,16 @@ static void test_printable(void) {
                 { "nbsp\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3", "nbsp\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xb3" },
                 { "lone\x9b" "x\xc2", "lone?x?" },
                 { "\xe2\x82", "??" },
+                /* "ng<RLO>xni<PDI>:1" shows as "nginx:1" */
+                { "ng\xe2\x80\xaexni\xe2\x81\xa9:1", "ng???xni???:1" },
+                { "alm\xd8\x9c lrm\xe2\x80\x8e rlm\xe2\x80\x8f lre\xe2\x80\xaa lri\xe2\x81\xa6",
+                  "alm?? lrm??? rlm??? lre??? lri???" },
+                { "zw\xe2\x80\x8b" "j\xe2\x80\x8d" "wj\xe2\x81\xa0" "bom\xef\xbb\xbf" "tag\xf3\xa0\x81\x81",
+                  "zw???j???wj???bom???tag????" },
+                { "ls\xe2\x80\xa8ps\xe2\x80\xa9", "ls???ps???" },
+                /* neighbours that are text: U+200A, U+2027, U+202F, U+2070, U+FEFE, U+E0080 */
+                { "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xf3\xa0\x82\x80",
+                  "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xf3\xa0\x82\x80" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

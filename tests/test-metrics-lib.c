@@ -20,11 +20,14 @@ static char *render(const struct metrics_state *s, const struct metrics_gauges *
         "{\"decision\":\"" verdict "\",\"mode\":" mode ",\"namespace\":" ns ",\"cache\":\"miss\",\"duration_ms\":" \
         #ms "}\n"
 
-/* Label values escaped as the text format says; what is not a record
- * counts as skipped; a mode of null is "". */
+/* Label values escaped as the text format says, and what it has no escape
+ * for and a terminal acts on (a carriage return, ESC, C1 and bidi
+ * controls: node_exporter passes them to every scrape) as '?'; what is not
+ * a record counts as skipped; a mode of null is "". */
 static void test_count_render(void) {
         static const char log[] = LINE("deny", "\"enforce\"", "\"a\\\"b\\\\c\\nd\"", 7)
                 LINE("deny", "\"enforce\"", "\"a\\\"b\\\\c\\nd\"", 30)
+                LINE("deny", "\"enforce\"", "\"p\\r\\u001b[2Kq\\u009br\\u202es\\u00e9\"", 30)
                 LINE("allow", "null", "null", 30001)
                 LINE("deny", "\"block\"", "\"x\"", 1)           /* not our mode */
                 LINE("deny", "\"enforce\"", "\"x\"", 86400001)  /* not our duration */
@@ -35,15 +38,16 @@ static void test_count_render(void) {
                 "# TYPE portcullis_decisions_total counter\n",
                 "portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"a\\\"b\\\\c\\nd\"} 2\n",
                 "portcullis_decisions_total{verdict=\"allow\",mode=\"\",namespace=\"\"} 1\n",
-                "portcullis_cache_misses_total 3\n",
+                "portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"p??[2Kq??r???s\xc3\xa9\"} 1\n",
+                "portcullis_cache_misses_total 4\n",
                 "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.005\"} 0\n",
                 "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.01\"} 1\n",
                 "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.025\"} 1\n",
-                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.05\"} 2\n",
-                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"30\"} 2\n",
-                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"+Inf\"} 3\n",
-                "portcullis_decision_duration_seconds_sum{cache=\"miss\"} 30.038\n",
-                "portcullis_decision_duration_seconds_count{cache=\"miss\"} 3\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"0.05\"} 3\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"30\"} 3\n",
+                "portcullis_decision_duration_seconds_bucket{cache=\"miss\",le=\"+Inf\"} 4\n",
+                "portcullis_decision_duration_seconds_sum{cache=\"miss\"} 30.068\n",
+                "portcullis_decision_duration_seconds_count{cache=\"miss\"} 4\n",
                 "portcullis_audit_lines_skipped_total 3\n",
         };
 

@@ -24,6 +24,9 @@ static void test_escape(void) {
                 { "tab\tnew\nline", "tab\tnew\nline" },
                 { "bell\aesc\033[31m del\177", "bell?esc?[31m del?" },
                 { "caf\xc3\xa9 \xe2\x80\xa6", "caf\xc3\xa9 \xe2\x80\xa6" },      /* UTF-8 passes as it is */
+                /* but not what hides or reorders text: "ng<RLO>xni<PDI>" reads as "nginx" */
+                { "ng\xe2\x80\xaexni\xe2\x81\xa9 csi\xc2\x9b" "1m zw\xe2\x80\x8b<", "ng???xni??? csi??1m zw???&lt;" },
+                { "bad\xff\xe2\x80 end", "bad??? end" },
                 { "", "" },
         };
 

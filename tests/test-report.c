@@ -392,14 +392,14 @@ static void hostile_finding(struct finding *f, const char *b) {
         };
 }
 
-/* The table, for a terminal: what an advisory id, a package or a version
- * holds of a terminal's escapes (a DB of an older import, a hostile feed)
- * shows as '?', never as the control itself. */
+/* The table, for a terminal: what an advisory id, a package, a version or
+ * (on a wide terminal) the title holds of a terminal's escapes, bidi
+ * controls and invisible characters (a DB of an older import, a hostile
+ * feed) shows as '?', never as the character itself. */
 static void test_table_printable(struct inventory *inv) {
-        static const char evil[] = "CVE-1\x1b]0;x\x07\r\nFORGED allow\xc2\x9b" "31m";
+        static const char evil[] = "CVE-1\x1b]0;x\x07\r\nFORGED allow\xc2\x9b" "31m ng\xe2\x80\xaexni\xe2\x81\xa9 z\xe2\x80\x8b";
         _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
         struct report_target t = { .name = "example.com/app:1.0", .inv = inv };
-        _cleanup_free_ char *out = NULL;
         struct error err = {};
         struct finding *f;
 
@@ -409,15 +409,23 @@ static void test_table_printable(struct inventory *inv) {
         f->package = strdup(evil);
         f->installed_version = strdup(evil);
         f->fixed_version = strdup(evil);
-        f->summary = strdup(evil);
+        f->summary = strdup(strchr(evil, '\n') + 1);   /* the title is the first line */
         f->severity = SEVERITY_HIGH;
         scan_result_recount(res);
         t.res = res;
-        CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
-        for (const unsigned char *p = (const unsigned char *) out; p && *p; p++)
-                CHECK_MSG((*p >= 0x20 || *p == '\n') && *p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0),
-                          "byte %#x at %zu in:\n%s", *p, (size_t) ((const char *) p - out), out);
-        CHECK_MSG(out && strstr(out, "CVE-1?]0;x???FORGED"), "%s", out);
+        for (t.width = 0; t.width <= 300; t.width += 300) {    /* a pipe, a wide terminal (TITLE) */
+                _cleanup_free_ char *out = NULL;
+                size_t n;
+
+                CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
+                for (const unsigned char *p = (const unsigned char *) out; p && *p; p += n ? n : 1) {
+                        n = utf8_char_len(p);
+                        CHECK_MSG((*p >= 0x20 || *p == '\n') && *p != 0x7f && n > 0 && !utf8_hidden(p, n),
+                                  "byte %#x at %zu in:\n%s", *p, (size_t) ((const char *) p - out), out);
+                }
+                CHECK_MSG(out && strstr(out, "CVE-1?]0;x???FORGED"), "%s", out);
+                CHECK_MSG(out && !!strstr(out, "TITLE") == (t.width > 0), "%s", out);
+        }
 }
 
 /* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
@@ -745,6 +753,56 @@ static void test_unchecked_kinds(struct inventory *inv) {
         }
 }
 
+/* The JSON documents (json, CycloneDX, SARIF, SPDX) of a scan and of an
+ * inventory whose names and texts hold what a terminal acts on or a reader
+ * mistakes (C1 controls, bidi controls, invisible characters, U+2028): each
+ * such code point is a \\uXXXX escape, never the raw character, and the
+ * document still parses to the very same strings (RFC 8259 section 7). */
+static void test_json_hidden(void) {
+        static const char evil[] = "ng\xe2\x80\xaexni\xe2\x81\xa9 csi\xc2\x9b" "31m zw\xe2\x80\x8b ls\xe2\x80\xa8"
+                                   "tag\xf3\xa0\x81\x81 \xc3\xa9";
+        static const char *const formats[] = { "json", "cyclonedx", "sarif", "spdx-json" };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct report_target t = { .name = evil, .inv = inv };
+        struct package p = { .name = strdup(evil), .version = strdup("1.0"), .ecosystem = strdup("npm"),
+                             .origin_file = strdup(evil) };
+        _cleanup_free_ char *one = strdup("[\"tag\xf3\xa0\x81\x81\"]");
+        struct finding *f;
+
+        CHECK(inv && res && one);
+        CHECK(json_escape_hidden(&one) == 0 && streq_ptr(one, "[\"tag\\uDB40\\uDC41\"]"));
+        CHECK(inventory_add(inv, &p) == 0);
+        f = push_finding(res);
+        hostile_finding(f, evil);
+        f->severity = SEVERITY_HIGH;
+        scan_result_recount(res);
+        for (int scan = 0; scan <= 1; scan++)
+                for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                        _cleanup_free_ char *out = NULL;
+                        struct error err = {};
+                        json_t *doc;
+                        size_t n;
+
+                        t.res = scan ? res : NULL;
+                        if (!scan && strcmp(formats[i], "sarif") == 0)
+                                continue;       /* a scan's only */
+                        CHECK_MSG(report_render(report_format_find(formats[i]), &t, &out, &err) == 0, "%s: %s",
+                                  formats[i], err.msg);
+                        for (const unsigned char *q = (const unsigned char *) out; q && *q; q += n ? n : 1) {
+                                n = utf8_char_len(q);
+                                CHECK_MSG(n > 0 && !utf8_hidden(q, n), "%s: byte %#x at %zu", formats[i], *q,
+                                          (size_t) ((const char *) q - out));
+                        }
+                        doc = out ? json_loads(out, JSON_REJECT_DUPLICATES, NULL) : NULL;
+                        CHECK_MSG(doc != NULL, "%s: not JSON:\n%s", formats[i], out);
+                        if (strcmp(formats[i], "json") == 0)
+                                CHECK_STREQ(str_at(doc, scan ? "findings.0.summary" : "packages.0.origin_file"),
+                                            evil);
+                        json_decref(doc);
+                }
+}
+
 int main(void) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -768,6 +826,7 @@ int main(void) {
         test_sarif(&t);
         test_unchecked_kinds(inv);
         test_table_printable(inv);
+        test_json_hidden();
         test_spdx(&t, "scan.spdx.json");
         t.res = NULL;
         test_spdx(&t, "inventory.spdx.json");

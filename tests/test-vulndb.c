@@ -371,9 +371,17 @@ static void test_merge_and_failure(void) {
 
         CHECK(import1(db, test_path(dir, "v1"), false, &s, &st, &err) == 0);
         CHECK(import1(db, test_path(dir, "v2"), true, &s, &st, &err) == 0);
-        CHECK(st.records == 1 && st.superseded == 0);
+        CHECK(st.records == 1 && st.superseded == 1);   /* the database's copy */
         CHECK(import1(db, test_path(dir, "v0"), true, &s, &st, &err) == 0);
         CHECK(st.records == 0 && st.superseded == 1);
+        /* the same copy again is no newer copy; the same 'modified' with
+         * other content is a conflict, and the first stays */
+        CHECK(import1(db, test_path(dir, "v2"), true, &s, &st, &err) == 0);
+        CHECK(st.records == 0 && st.superseded == 0 && st.duplicates == 1 && st.conflicts == 0);
+        test_write_file(test_path(dir, "v2b/r.json"), REC("M-1", "2024-06-01T00:00:00Z", "2.5"));
+        CHECK(import1(db, test_path(dir, "v2b"), true, &s, &st, &err) == 0);
+        CHECK(st.records == 0 && st.superseded == 0 && st.duplicates == 0 && st.conflicts == 1);
+        CHECK_STREQ(st.first_conflict, "M-1");
         CHECK(import1(db, test_path(dir, "other"), true, &s, &st, &err) == 0);
         {
                 struct vulndb *v = NULL;
@@ -581,9 +589,15 @@ static void test_fresh_equals_merge(void) {
         CHECK_MSG(vulndb_import(merged, paths, VULNDB_IMPORT_MERGE, on_skip, &s, &st2, &err) == 0, "%s", err.msg);
         CHECK(st1.records == st2.records && st1.affected == st2.affected && st1.superseded == st2.superseded &&
               st1.skipped == st2.skipped);
-        CHECK_MSG(st1.superseded == 2 && st1.skipped == 1, "%llu superseded, %llu skipped",
-                  (unsigned long long) st1.superseded, (unsigned long long) st1.skipped);
+        /* every older copy counts, whether it came before the newer one
+         * (DUP-1 twice, DUP-3) or after (DUP-2, ARR-1); the records and
+         * their affected rows are those the database holds */
+        CHECK_MSG(st1.superseded == 5 && st1.skipped == 1 && st1.duplicates == 0 && st1.conflicts == 0,
+                  "%llu superseded, %llu skipped", (unsigned long long) st1.superseded,
+                  (unsigned long long) st1.skipped);
         CHECK(records_of(fresh) == 1272 + 4);
+        CHECK_MSG(st1.records == 1272 + 4 && st1.affected == st2.affected, "%llu records",
+                  (unsigned long long) st1.records);
         d1 = dump_db(fresh);
         d2 = dump_db(merged);
         CHECK(d1 && d2 && strstr(d1, "DUP-1\t2026-01-01T00:00:00Z") && strstr(d1, "\nok\n"));

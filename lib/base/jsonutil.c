@@ -389,6 +389,48 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
         return r < 0 ? r : strbuf_append(b, "\"", 1);
 }
 
+int json_escape_hidden(char **text) {
+        _cleanup_(strbuf_done) struct strbuf b = {};
+        const unsigned char *start = (const unsigned char *) *text, *run = start, *p = start;
+        int r = 0;
+
+        while (r >= 0 && *p) {
+                size_t n = utf8_char_len(p);
+                uint32_t c = n > 1 ? utf8_hidden(p, n) : 0;
+
+                if (!c) {
+                        p += n ? n : 1;
+                        continue;
+                }
+                r = strbuf_append(&b, (const char *) run, (size_t) (p - run));
+                c -= c > 0xffff ? 0x10000 : 0;
+                if (r >= 0)
+                        r = n == 4 ? strbuf_printf(&b, "\\u%04X\\u%04X", 0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff))
+                                   : strbuf_printf(&b, "\\u%04X", c);
+                p += n;
+                run = p;
+        }
+        if (r >= 0 && run != start)
+                r = strbuf_puts(&b, (const char *) run);
+        if (r < 0)
+                return r;
+        if (run != start) {
+                free(*text);
+                *text = strbuf_steal(&b);
+        }
+        return 0;
+}
+
+char *json_dumps_escaped(const json_t *v, size_t flags) {
+        char *text = json_dumps(v, flags);
+
+        if (text && json_escape_hidden(&text) < 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
 bool utf8_valid(const char *s) {
         for (const unsigned char *p = (const unsigned char *) s; *p;) {
                 size_t n = utf8_char_len(p);

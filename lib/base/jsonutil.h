@@ -99,6 +99,19 @@ void str_make_utf8(char *s);
  * documents written without building a jansson tree.  0, -ENOMEM, -E2BIG. */
 struct strbuf;
 int strbuf_append_json_string(struct strbuf *b, const char *s);
+/* text, a JSON document in UTF-8 (as jansson and strbuf_append_json_string()
+ * write it), with each code point utf8_hidden() finds (C1 and bidirectional
+ * controls, invisible characters, U+2028, U+2029) written as \uXXXX (a
+ * surrogate pair above U+FFFF), in place: RFC 8259 section 7 lets any
+ * character be escaped, so the document means the same to a parser, while
+ * a terminal showing it (`cat`, `less -R`, a log viewer) gets no CSI and
+ * no reordering, and a JSON-lines reader that splits on U+2028 no extra
+ * line.  SARIF, CycloneDX and SPDX documents are JSON texts too.  0 or
+ * -ENOMEM (*text unchanged). */
+int json_escape_hidden(char **text);
+/* json_dumps() then json_escape_hidden(): every JSON document Portcullis
+ * prints or writes for people and their tools.  NULL when out of memory. */
+char *json_dumps_escaped(const json_t *v, size_t flags);
 /* Whether every byte of s belongs to a well-formed UTF-8 sequence: what
  * json_string() takes (json_pack()'s "s" fails on anything else). */
 bool utf8_valid(const char *s);

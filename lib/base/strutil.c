@@ -141,16 +141,28 @@ size_t utf8_char_len(const unsigned char *p) {
         return 0;
 }
 
+uint32_t utf8_hidden(const unsigned char *p, size_t n) {
+        uint32_t c = n == 2 ? (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu)
+                     : n == 3 ? (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)
+                     : n == 4 ? (p[0] & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 | (p[3] & 0x3fu)
+                              : 0;
+        bool hidden = (c >= 0x80 && c <= 0x9f) || c == 0x61c || (c >= 0x200b && c <= 0x200f) ||
+                      (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
+                      (c >= 0xe0000 && c <= 0xe007f);
+
+        return hidden ? c : 0;
+}
+
 void str_make_printable(char *s) {
         for (unsigned char *p = (unsigned char *) s; *p;) {
                 size_t n = utf8_char_len(p);
 
                 if (n == 0 || *p < 0x20 || *p == 0x7f)
                         *p++ = '?';
-                else if (p[0] == 0xc2 && p[1] < 0xa0) { /* U+0080..U+009F */
-                        p[0] = p[1] = '?';
-                        p += 2;
-                } else
+                else if (utf8_hidden(p, n))
+                        for (; n > 0; n--)
+                                *p++ = '?';
+                else
                         p += n;
         }
 }

@@ -53,10 +53,20 @@ char *strdup_strip(const char *s, size_t n);
 /* The length of the well-formed UTF-8 sequence at p (1 to 4; an ASCII
  * byte, NUL too, is 1), or 0 when p starts none. */
 size_t utf8_char_len(const unsigned char *p);
-/* Control characters (below 0x20, DEL, and U+0080..U+009F, which some
- * terminals take as CSI and the like) and bytes that start no well-formed
- * UTF-8 sequence become '?', byte for byte: for messages and tables that
- * quote input, which must stay one line and keep terminal escapes out. */
+/* The code point of the well-formed UTF-8 sequence of n bytes at p when it
+ * is one that shows as nothing or changes how the text around it shows,
+ * else 0: the C1 controls U+0080..U+009F (U+009B is CSI to some
+ * terminals), the bidirectional controls U+061C, U+200E, U+200F,
+ * U+202A..U+202E and U+2066..U+2069 ("Trojan Source", CVE-2021-42574: a
+ * name that reads as another), the zero-width and invisible characters
+ * U+200B..U+200D, U+2060..U+206F, U+FEFF and the tags U+E0000..U+E007F, and
+ * the line and paragraph separators U+2028, U+2029 (a new line to some
+ * viewers). */
+uint32_t utf8_hidden(const unsigned char *p, size_t n);
+/* Control characters (below 0x20, DEL), the code points utf8_hidden()
+ * finds and bytes that start no well-formed UTF-8 sequence become '?',
+ * byte for byte: for messages and tables that quote input, which must stay
+ * one line, keep terminal escapes out and read as what they are. */
 void str_make_printable(char *s);
 /* strbuf_append() of n bytes of s (no NUL among them), made printable as
  * str_make_printable() makes them. */

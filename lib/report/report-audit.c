@@ -125,7 +125,9 @@ static json_t *glued_record(const char *p, size_t l) {
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
                       void *userdata, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
-        size_t lines = 0, records = 0;
+        /* last 0 shows nothing, but the file is still checked, on its
+         * last line (--html's chart reads it all) */
+        size_t lines = 0, records = 0, examined = last ? last : 1;
         int r = 0;
 
         *ret_skipped = 0;
@@ -137,7 +139,7 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
 
-                if (lines <= last || n >= lines - last) {
+                if (lines <= examined || n >= lines - examined) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
                         if (!is_record(o) && l > 0) {
@@ -146,7 +148,7 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                                 o = glued_record(p, l);
                         }
                         if (is_record(o)) {
-                                r = fn(o, userdata);
+                                r = last ? fn(o, userdata) : 0;
                                 records++;
                         }
                         json_decref(o);
@@ -219,7 +221,7 @@ int report_audit_json(const char *buf, size_t len, size_t last, const char *log,
                 json_decref(root);
                 return error_set(err, ENOMEM, "render the audit log");
         }
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render the audit log");
 }

@@ -446,7 +446,7 @@ static int render(const struct report_target *t, char **ret, struct error *err) 
                     vulnerabilities_json(t->res, refs, vulns) < 0)
                         goto done;
         }
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         r = *ret ? 0 : -ENOMEM;
 done:
         json_decref(components);

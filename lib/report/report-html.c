@@ -116,16 +116,25 @@ int report_html_text(struct strbuf *b, const char *s) {
                 return 0;
         for (const char *p = s;; p++) {
                 unsigned char c = (unsigned char) *p;
+                size_t n = c >= 0x80 ? utf8_char_len((const unsigned char *) p) : 1;
 
-                if (c && (c >= 0x80 || (!entity[c] && (c >= 0x20 || c == '\t' || c == '\n') && c != 0x7f)))
+                if (c >= 0x80 && n > 0 && !utf8_hidden((const unsigned char *) p, n)) {
+                        p += n - 1;
+                        continue;
+                }
+                if (c && c < 0x80 && !entity[c] && (c >= 0x20 || c == '\t' || c == '\n') && c != 0x7f)
                         continue;
                 r = strbuf_append(b, run, (size_t) (p - run));
                 if (r < 0 || !c)
                         return r;
-                /* control bytes as '?', as the table prints them */
-                r = strbuf_puts(b, c < 0x80 && entity[c] ? entity[c] : "?");
+                /* control bytes, bidi controls, invisible characters and
+                 * broken UTF-8 as '?', one a byte, as the table prints them
+                 * (a browser reorders a cell as a terminal does a line) */
+                for (size_t k = n ? n : 1; r >= 0 && k > 0; k--)
+                        r = strbuf_puts(b, c < 0x80 && entity[c] ? entity[c] : "?");
                 if (r < 0)
                         return r;
+                p += n ? n - 1 : 0;
                 run = p + 1;
         }
 }

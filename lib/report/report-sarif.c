@@ -444,7 +444,7 @@ static int scan_sarif(const struct report_target *t, char **ret, struct error *e
                          "properties", run_properties(t));
         if (!root)
                 return error_set(err, ENOMEM, "render SARIF");
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render SARIF");
 }

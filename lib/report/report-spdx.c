@@ -243,7 +243,7 @@ static int render(const struct report_target *t, char **ret, struct error *err) 
         json_decref(comment);
         if (!root)
                 return error_set(err, ENOMEM, "render SPDX");
-        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        *ret = json_dumps_escaped(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(root);
         return *ret ? 0 : error_set(err, ENOMEM, "render SPDX");
 }

@@ -64,8 +64,9 @@ static size_t width_of(const struct scan_result *res, size_t off, const char *he
 }
 
 /* The advisory's title in at most width columns (one a character), its
- * first line only, control bytes and broken UTF-8 as '?' (it is the feed's
- * text), "…" where it is cut. */
+ * first line only, control characters, what utf8_hidden() finds and broken
+ * UTF-8 as '?' (it is the feed's text; one a character, one a byte that
+ * starts none), "…" where it is cut. */
 static int append_title(struct strbuf *b, const char *s, size_t width) {
         const unsigned char *p = (const unsigned char *) s;
         size_t cols = 0;
@@ -74,17 +75,13 @@ static int append_title(struct strbuf *b, const char *s, size_t width) {
         if (!s)
                 return strbuf_puts(b, "-");
         while (r >= 0 && *p && *p != '\n') {
-                size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-                size_t k = 1;
+                size_t n = utf8_char_len(p), k = n ? n : 1;
+                bool shown = n > 0 && *p >= 0x20 && *p != 0x7f && !utf8_hidden(p, n);
 
-                while (n > 1 && k < n && (p[k] & 0xc0) == 0x80)
-                        k++;
-                if (n == 0 || k < n || *p < 0x20 || *p == 0x7f)
-                        k = 0;  /* one '?' for the lead byte */
-                if (cols + 1 == width && p[k ? k : 1] && p[k ? k : 1] != '\n')
+                if (cols + 1 == width && p[k] && p[k] != '\n')
                         return strbuf_puts(b, "…");
-                r = k ? strbuf_append(b, (const char *) p, k) : strbuf_puts(b, "?");
-                p += k ? k : 1;
+                r = shown ? strbuf_append(b, (const char *) p, n) : strbuf_puts(b, "?");
+                p += k;
                 cols++;
         }
         return r;
@@ -623,8 +620,24 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
         return 0;
 }
 
+/* The documents as --format json shows them; report_scan_json() and
+ * report_inventory_json() stay jansson's bytes for the cache and the
+ * inventory's digest. */
+static int shown(int r, char **ret, struct error *err) {
+        if (r >= 0 && (r = json_escape_hidden(ret)) < 0) {
+                free(*ret);
+                *ret = NULL;
+                return error_set(err, r, "render JSON");
+        }
+        return r;
+}
+
+static int scan_json(const struct report_target *t, char **ret, struct error *err) {
+        return shown(report_scan_json(t, ret, err), ret, err);
+}
+
 static int inventory_json(const struct report_target *t, char **ret, struct error *err) {
-        return report_inventory_json(t->inv, ret, err);
+        return shown(report_inventory_json(t->inv, ret, err), ret, err);
 }
 
 static int inventory_table(const struct report_target *t, char **ret, struct error *err) {
@@ -639,6 +652,6 @@ const struct report_format report_format_table = {
 
 const struct report_format report_format_json = {
         .name = "json",
-        .scan = report_scan_json,
+        .scan = scan_json,
         .inventory = inventory_json,
 };

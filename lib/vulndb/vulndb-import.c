@@ -100,6 +100,9 @@ struct importer {
         bool staged;                            /* affected rows go to temp.stage first */
         sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
         uint64_t n_dropped;                     /* staged: records replaced (their rows are in temp.dropped) */
+        sqlite3_int64 first_rowid;              /* merge: the first rowid of the records this import adds
+                                                 * (a rowid freed by a replaced last record may be given
+                                                 * again: its counts are then not taken back) */
         struct queue q;
         /* the reader's */
         struct item **spare;                    /* items to reuse */
@@ -953,32 +956,48 @@ static int modified_cmp(const char *a, const char *b) {
         return strcmp(a, b);
 }
 
-/* After an insert found a record with the same id: returns 1 when that one
- * is at least as new, else removes it (0). */
+/* After an insert found a record with the same id: when that one is at
+ * least as new, counts this copy (superseded: older; a duplicate: the same
+ * 'modified' and digest; a conflict: the same 'modified', another digest,
+ * whose first id is kept for the message) and returns 1; else removes
+ * that one (0). */
 static int supersede(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_int64 old = -1;
-        int rc, newer = 0, r;
+        int rc, cmp = 0, r;
+        bool same = false;
 
         bind_text(imp->find, 1, it, it->v[V_ID]);
         rc = sqlite3_step(imp->find);
         if (rc == SQLITE_ROW) {
                 old = sqlite3_column_int64(imp->find, 0);
-                newer = modified_cmp((const char *) sqlite3_column_text(imp->find, 1),
-                                     text(it, it->v[V_MODIFIED])) >= 0;
+                cmp = modified_cmp((const char *) sqlite3_column_text(imp->find, 1), text(it, it->v[V_MODIFIED]));
+                same = streq_ptr((const char *) sqlite3_column_text(imp->find, 2), it->digest);
         }
         sqlite3_reset(imp->find);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return vulndb_sqlite_error(imp->db, rc, "look up record", err);
         if (old < 0)
                 return error_set(err, EIO, "%s: the record vanished while it was replaced", text(it, it->v[V_ID]));
-        if (newer)
+        if (cmp > 0)
+                imp->stats.superseded++;
+        else if (cmp == 0 && same)
+                imp->stats.duplicates++;
+        else if (cmp == 0 && imp->stats.conflicts++ == 0)
+                snprintf(imp->stats.first_conflict, sizeof(imp->stats.first_conflict), "%s", text(it, it->v[V_ID]));
+        if (cmp >= 0)
                 return 1;
-        /* staged: its rows are left out when temp.stage is copied */
+        /* the stored copy is the one superseded: counted whichever came
+         * first; one this import stored is counted no more (staged: its
+         * rows are left out when temp.stage is copied, build() counts them) */
+        imp->stats.superseded++;
         imp->n_dropped += imp->staged;
+        imp->stats.records -= imp->staged || old >= imp->first_rowid;
         sqlite3_bind_int64(imp->del_affected, 1, old);
         r = step_done(imp, imp->del_affected, "replace record", err);
         if (r < 0)
                 return r;
+        if (!imp->staged && old >= imp->first_rowid)
+                imp->stats.affected -= (uint64_t) sqlite3_changes(imp->db);
         sqlite3_bind_int64(imp->del_vuln, 1, old);
         return step_done(imp, imp->del_vuln, "replace record", err);
 }
@@ -1013,10 +1032,8 @@ static int store_record(struct importer *imp, const struct item *it, struct erro
         r = insert_record(imp, it, &rowid, err);
         if (r > 0) {
                 r = supersede(imp, it, err);
-                if (r > 0) {
-                        imp->stats.superseded++;
+                if (r > 0)
                         return 0;
-                }
                 if (r == 0 && (r = insert_record(imp, it, &rowid, err)) > 0)
                         r = error_set(err, EIO, "%s: the replaced record is still there", text(it, it->v[V_ID]));
         }
@@ -1435,7 +1452,7 @@ static int prepare(struct importer *imp, struct error *err) {
                 const char *sql;
                 const char *staged_sql; /* when affected rows go to temp.stage (STAGE_SQL) */
         } stmts[] = {
-                { offsetof(struct importer, find), "SELECT rowid, modified FROM vuln WHERE id = ?1" },
+                { offsetof(struct importer, find), "SELECT rowid, modified, digest FROM vuln WHERE id = ?1" },
                 { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1",
                   "INSERT OR IGNORE INTO temp.dropped (vuln) VALUES (?1)" },
                 { offsetof(struct importer, del_vuln), "DELETE FROM vuln WHERE rowid = ?1" },
@@ -2034,6 +2051,27 @@ static int split_feeds(struct importer *imp, char *const *paths, char ***ret_res
 #define BUILD_SQL "PRAGMA cache_size=-16384; PRAGMA threads=0;"
 #define SORT_SQL "PRAGMA cache_size=-1024; PRAGMA threads=2;"
 
+/* merge: where the rowids of the records this import adds start. */
+static int first_rowid(struct importer *imp, struct error *err) {
+        char n[32];
+
+        if (count_sql(imp->db, "SELECT coalesce(max(rowid), 0) + 1 FROM vuln", n) < 0)
+                return vulndb_sqlite_error(imp->db, SQLITE_ERROR, "count records", err);
+        imp->first_rowid = strtoll(n, NULL, 10);
+        return 0;
+}
+
+/* staged: the affected rows of records a newer copy replaced, counted when
+ * stored, are not copied. */
+static int count_dropped_rows(struct importer *imp, struct error *err) {
+        char n[32];
+
+        if (count_sql(imp->db, "SELECT count(*) FROM temp.stage WHERE vuln IN (SELECT vuln FROM temp.dropped)", n) < 0)
+                return vulndb_sqlite_error(imp->db, SQLITE_ERROR, "count replaced records", err);
+        imp->stats.affected -= strtoull(n, NULL, 10);
+        return 0;
+}
+
 static int build(struct importer *imp, int fd, const char *tmp, const char *db_path, char *const *paths,
                  unsigned flags, struct error *err) {
         bool merge = flags & VULNDB_IMPORT_MERGE, copied = false;
@@ -2064,7 +2102,11 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
             (r = exec_sql(imp->db, "BEGIN", err)) < 0 ||
             (r = prepare(imp, err)) < 0)
                 return r;
+        if (merge && (r = first_rowid(imp, err)) < 0)
+                return r;
         if ((r = run_pipeline(imp, err)) < 0)
+                return r;
+        if (imp->n_dropped && (r = count_dropped_rows(imp, err)) < 0)
                 return r;
         if ((r = exec_sql(imp->db, SORT_SQL VULNDB_UPPER_INDEX_SQL, err)) < 0 ||
             (imp->staged && (r = exec_sql(imp->db, imp->n_dropped ? UNSTAGE_DROPPED_SQL : UNSTAGE_SQL, err)) < 0) ||

@@ -52,6 +52,9 @@ struct vulndb_import_stats {
         uint64_t records;       /* records stored */
         uint64_t skipped;       /* records rejected (reported through skip_fn) */
         uint64_t superseded;    /* same id seen again with an older modified */
+        uint64_t duplicates;    /* same id seen again with the same modified and bytes */
+        uint64_t conflicts;     /* same id and modified seen again with other bytes: the first kept */
+        char first_conflict[257];       /* the id of the first conflict (OSV_ID_MAX) */
         uint64_t affected;      /* affected (ecosystem, package) rows */
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
         uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
