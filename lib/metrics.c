@@ -135,7 +135,7 @@ static int count_record(json_t *o, void *userdata) {
 
 int metrics_count_lines(struct metrics_state *s, const char *buf, size_t len, struct error *err) {
         size_t skipped = 0;
-        int r = report_audit_each(buf, len, SIZE_MAX, count_record, s, &skipped, err);
+        int r = report_audit_each(buf, len, SIZE_MAX, count_record, s, NULL, &skipped, err);
 
         /* A stretch of lines none of which is a record is not the end of
          * the log: counted as skipped, and the next lines are read. */

@@ -213,6 +213,18 @@ for f in "" "--format json" "--html"; do
 done
 grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; " "$T/report.out" &&
         grep -q 'data-hour="2026-11-22T10" data-deny="1"' "$T/report.out" || fail "report --html: $(head -c 300 "$T/report.out")"
+# the running containers' recheck writes now_violates lines (no decision)
+# to the same log: counted as such, never as lines that are not records
+printf '%s\n' '{"time": "2026-11-22T12:00:00.000Z", "event": "now_violates", "container": "c2", "image": "web:2", "verdict": "deny", "previous_verdict": "allow"}' >>"$T/audit.log"
+expect 0 "^2 decisions shown .*counted.; 1 now_violates event of running containers judged again after a DB change .portcullis ps --changed-since.$" -- \
+        report --log "$T/audit.log"
+"$P" report --log "$T/audit.log" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d["decisions"]) == 2 and d["events"] == 1 and d["skipped"] == 0, d' || fail "report --format json: the now_violates line"
+"$P" report --log "$T/audit.log" --html | grep -q "<b id=\"decisions\">2</b> decisions, 1 now_violates event of running" ||
+        fail "report --html: the now_violates line"
+
 # the policy's hashes are those of the page's one style and one script
 python3 -c '
 import base64, hashlib, re, sys

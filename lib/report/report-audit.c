@@ -16,6 +16,9 @@
 /* After the image's name when the findings were a container's own, as it
  * changed itself (the audit line's image_changed): not the image's. */
 #define CHANGED_MARK " (changed)"
+/* The recheck's lines, which are no decision (report_audit_each()). */
+#define RECHECK_EVENT "now_violates event"
+#define RECHECK_EVENTS "now_violates events"
 
 static const char *decision_color(const char *d) {
         if (streq_ptr(d, "deny"))
@@ -95,6 +98,12 @@ static bool is_record(json_t *o) {
         return json_is_object(o) && json_is_string(json_object_get(o, "decision"));
 }
 
+/* A line of the running containers' recheck ("event": "now_violates"). */
+static bool is_event(json_t *o) {
+        return json_is_object(o) && streq_ptr(json_string_value(json_object_get(o, "event")), "now_violates") &&
+               !json_object_get(o, "decision");
+}
+
 /* How every record starts (audit_format(): "time" first, compact), and
  * how many of its starts a damaged line is searched for. */
 #define RECORD_HEAD "{\"time\":\""
@@ -123,7 +132,7 @@ static json_t *glued_record(const char *p, size_t l) {
 }
 
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
-                      void *userdata, size_t *ret_skipped, struct error *err) {
+                      void *userdata, size_t *ret_events, size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
         /* last 0 shows nothing, but the file is still checked, on its
          * last line (--html's chart reads it all) */
@@ -131,6 +140,8 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
         int r = 0;
 
         *ret_skipped = 0;
+        if (ret_events)
+                *ret_events = 0;
         for (const char *q = buf; q < end; q++)
                 lines += *q == '\n';
         if (len > 0 && end[-1] != '\n')
@@ -142,7 +153,10 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                 if (lines <= examined || n >= lines - examined) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
-                        if (!is_record(o) && l > 0) {
+                        if (is_event(o)) {
+                                if (ret_events)
+                                        (*ret_events)++;
+                        } else if (!is_record(o) && l > 0) {
                                 (*ret_skipped)++;
                                 json_decref(o);
                                 o = glued_record(p, l);
@@ -181,20 +195,24 @@ static int table_row(json_t *o, void *userdata) {
 int report_audit_table(const char *buf, size_t len, size_t last, bool color, char **ret, struct error *err) {
         struct strbuf b = {};
         struct table_rows t = { .b = &b, .color = color };
-        size_t skipped = 0;
+        size_t events = 0, skipped = 0;
         int r;
 
         r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
                           "    C     H     M     L     N     U TOTAL   FIX UNCHK", "WORST / REASON");
-        if (r >= 0 && (r = report_audit_each(buf, len, last, table_row, &t, &skipped, err)) < 0) {
+        if (r >= 0 && (r = report_audit_each(buf, len, last, table_row, &t, &events, &skipped, err)) < 0) {
                 strbuf_done(&b);
                 return r;
         }
         if (r >= 0)
-                r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted)%s",
-                                  t.shown, skipped ? "" : "\n");
+                r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted)", t.shown);
+        if (r >= 0 && events)
+                r = strbuf_printf(&b, "; %zu %s of running containers judged again after a DB change "
+                                  "(portcullis ps --changed-since)", events, events == 1 ? RECHECK_EVENT : RECHECK_EVENTS);
         if (r >= 0 && skipped)
-                r = strbuf_printf(&b, "; %zu lines that are not audit records skipped\n", skipped);
+                r = strbuf_printf(&b, "; %zu lines that are not audit records skipped", skipped);
+        if (r >= 0)
+                r = strbuf_puts(&b, "\n");
         if (r < 0) {
                 strbuf_done(&b);
                 return error_set(err, r, "render the audit log");
@@ -209,14 +227,15 @@ static int json_row(json_t *o, void *userdata) {
 
 int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err) {
         json_t *decisions = json_array(), *root;
-        size_t skipped = 0;
-        int r = report_audit_each(buf, len, last, json_row, decisions, &skipped, err);
+        size_t events = 0, skipped = 0;
+        int r = report_audit_each(buf, len, last, json_row, decisions, &events, &skipped, err);
 
         if (r < 0) {
                 json_decref(decisions);
                 return r;
         }
-        root = json_pack("{s:s, s:o, s:I}", "log", log, "decisions", decisions, "skipped", (json_int_t) skipped);
+        root = json_pack("{s:s, s:o, s:I, s:I}", "log", log, "decisions", decisions, "events", (json_int_t) events,
+                         "skipped", (json_int_t) skipped);
         if (!root) {
                 json_decref(root);
                 return error_set(err, ENOMEM, "render the audit log");
@@ -704,7 +723,7 @@ static int recent_section(struct strbuf *b, const struct html_rows *rows) {
         return r < 0 ? r : strbuf_puts(b, "</tbody>\n</table>\n");
 }
 
-static int audit_header(struct strbuf *b, const char *log, const struct history *h, size_t skipped) {
+static int audit_header(struct strbuf *b, const char *log, const struct history *h, size_t events, size_t skipped) {
         size_t all = h->other;
         int r;
 
@@ -715,6 +734,9 @@ static int audit_header(struct strbuf *b, const char *log, const struct history 
                 r = report_html_text(b, log);
         if (r >= 0)
                 r = strbuf_printf(b, "</b>: <b id=\"decisions\">%zu</b> decisions", all);
+        if (r >= 0 && events)
+                r = strbuf_printf(b, ", %zu %s of running containers judged again after a DB change", events,
+                                  events == 1 ? RECHECK_EVENT : RECHECK_EVENTS);
         if (r >= 0 && skipped)
                 r = strbuf_printf(b, ", %zu lines that are not audit records skipped", skipped);
         if (r >= 0)
@@ -746,18 +768,18 @@ int report_audit_html(const char *buf, size_t len, size_t last, const char *log,
         struct history h = {};
         struct html_rows rows = {};
         struct strbuf b = {};
-        size_t skipped = 0, skipped_last = 0;
+        size_t events = 0, skipped = 0, skipped_last = 0;
         int r;
 
         /* the chart and the most blocked from the whole log, the table from its last lines */
-        r = report_audit_each(buf, len, SIZE_MAX, history_add, &h, &skipped, err);
+        r = report_audit_each(buf, len, SIZE_MAX, history_add, &h, &events, &skipped, err);
         if (r >= 0)
-                r = report_audit_each(buf, len, last, html_row_add, &rows, &skipped_last, err);
+                r = report_audit_each(buf, len, last, html_row_add, &rows, NULL, &skipped_last, err);
         if (r >= 0 && asprintf(&title, "Portcullis decisions: %s", log) < 0)
                 r = error_set(err, ENOMEM, "render the audit log");
         if (r >= 0)
                 r = report_html_open(&b, title, err);
-        if (r >= 0 && ((r = audit_header(&b, log, &h, skipped)) < 0 || (r = chart_section(&b, &h)) < 0 ||
+        if (r >= 0 && ((r = audit_header(&b, log, &h, events, skipped)) < 0 || (r = chart_section(&b, &h)) < 0 ||
                        (r = blocked_section(&b, &h)) < 0 || (r = recent_section(&b, &rows)) < 0))
                 r = error_set(err, r, "render the audit log");
         if (r >= 0)
