@@ -60,6 +60,11 @@ struct start {
         int syslog_fd;                  /* connected to syslog, or -EBADF */
         char *syslog_note;              /* why there is no syslog, said once */
         char *audit_lost;               /* why the decision was recorded nowhere, or NULL */
+        /* Set for an image mounted into the container (check_image_mount()):
+         * its scan, unevaluated, goes here instead of to a decision, and
+         * what kept it from one to collect_err; nothing is audited. */
+        struct scan_result **collect;
+        char collect_err[sizeof(((struct error *) NULL)->msg)];
 };
 
 static long long now_ms(void) {
@@ -468,6 +473,11 @@ static void journal_messages(struct start *h) {
  * image's content caused (err->content) also left the image unchecked:
  * the stricter of on_error and the image's on_unchecked decides it. */
 static int decide_failure(struct start *h, int code, const struct error *err) {
+        if (h->collect) {
+                snprintf(h->collect_err, sizeof(h->collect_err), "%s", err->msg);
+                return GATE_BLOCK;
+        }
+
         bool timeout = code == -ETIMEDOUT;
         enum policy_action action = !h->policy ? (h->cfg ? h->cfg->on_error : POLICY_ACTION_DENY)
                                     : timeout ? h->policy->on_timeout : h->policy->on_error;
@@ -506,6 +516,9 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
 /* on_stale_db deny: the DB is too old to say an image is clean. */
 static int decide_stale(struct start *h, const struct error *err) {
         struct policy_rule rule;
+
+        if (h->collect)
+                return decide_failure(h, -ESTALE, err);
 
         (void) policy_select(h->policy, &h->ctx, &rule);
         h->failure_mode = policy_mode_to_string(rule.mode);
@@ -611,20 +624,52 @@ static void find_identity(struct start *h) {
         h->identity_source = h->identity ? "digest" : NULL;
 }
 
-/* Another image's files mounted at dst (oci_config_image_mounts()): the
- * hook reads the container's root filesystem alone, so they are not
- * checked, and on_unchecked decides with the rest.  Added to the scan as
- * it is evaluated, never to what the cache keeps: the mounts are the
- * container's, not the image's. */
-static int add_image_mount(struct scan_result *res, const char *dst, const char *path) {
-        _cleanup_free_ char *subject = NULL, *reason = NULL;
+static int decide_with_cache(struct start *h);
 
-        if (asprintf(&subject, "image mounted at %s", dst) < 0 ||
-            asprintf(&reason, "another image's files (%s) are mounted there and only the container's root "
-                     "filesystem is checked; check that image (portcullis scan %s) or start without the mount",
-                     path, path) < 0)
+/* An image mounted into the container at dst (oci_config_image_mounts():
+ * Podman's --mount type=image, CRI-O's image volumes), its files at path on
+ * the host: judged as the container's own image is (its identity, the
+ * cache, else its analysis, cached under its identity), and its findings
+ * and unchecked items added to the container's (res), their paths under
+ * dst.  What kept it from being checked (its analysis failed, the deadline
+ * came) is an unchecked item, for on_unchecked to decide. */
+static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res) {
+        _cleanup_(scan_result_freep) struct scan_result *got = NULL;
+        _cleanup_free_ char *subject = NULL, *prefix = NULL, *reason = NULL;
+        struct start sub = {
+                .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
+                .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
+        };
+        int k;
+
+        if (asprintf(&subject, "image mounted at %s", dst) < 0 || asprintf(&prefix, "%s: ", subject) < 0)
                 return -ENOMEM;
-        return scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
+        sub.name = subject;
+        sub.oci.rootfs = (char *) path;
+        k = overlay_probe(path, false, NULL, &sub.ov);
+        if (k >= 0)
+                (void) decide_with_cache(&sub);
+        else
+                snprintf(sub.collect_err, sizeof(sub.collect_err), "%s", strerror(-k));
+        for (char **m = sub.messages; k >= 0 && m && *m; m++)
+                k = strv_push(&h->messages, TAKE_PTR(*m));
+        if (k >= 0 && got) {
+                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)\n", h->name, subject, path,
+                    got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source));
+                k = scan_result_take(res, got, dst, prefix);
+        } else if (k >= 0)
+                k = asprintf(&reason, "another image's files (%s) are mounted there and could not be checked: %s; "
+                             "check that image (portcullis scan %s) or start without the mount", path,
+                             sub.collect_err[0] ? sub.collect_err : "no result", path) < 0
+                    ? -ENOMEM : scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
+        strv_free(sub.messages);
+        free(sub.db_revision);
+        free(sub.db_import_time);
+        free(sub.stale_note);
+        free(sub.identity);
+        overlay_probe_done(&sub.ov);
+        free(sub.cache_note);
+        return k;
 }
 
 /* Applies the policy's VEX statements, then the policy, to findings (on a
@@ -636,8 +681,15 @@ static int evaluate(struct start *h, struct scan_result *res) {
         struct error err = {};
         int k;
 
+        if (h->collect) {       /* an image mounted into the container: for check_image_mount() */
+                if (!(*h->collect = malloc(sizeof(*res))))
+                        return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+                **h->collect = *res;
+                *res = (struct scan_result) {};
+                return GATE_START;
+        }
         for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
-                if ((k = add_image_mount(res, m[0], m[1])) < 0)
+                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
                         return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
 
         if (h->policy->vex) {
@@ -950,7 +1002,12 @@ static bool wait_image_lock(struct start *h, int *ret_lock, int *ret_exit) {
         struct error err = {};
         int k;
 
-        k = lock_image(h, wait_until(h), ret_lock, &err);
+        /* An image mounted into the container takes its lock only when it
+         * is free: the container's own start holds its image's, which
+         * may be the same. */
+        k = lock_image(h, h->collect ? 0 : wait_until(h), ret_lock, &err);
+        if (k < 0 && h->collect)
+                return true;
         if (k == -ETIMEDOUT) {
                 *ret_exit = decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same "
                                                                           "image until the deadline" });

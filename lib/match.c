@@ -217,6 +217,52 @@ void scan_result_free(struct scan_result *r) {
         free(r);
 }
 
+static int finding_cmp(const void *x, const void *y);
+
+int scan_result_take(struct scan_result *res, struct scan_result *from, const char *where,
+                     const char *subject_prefix) {
+        size_t packages_unchecked = res->packages_unchecked;
+        struct finding *f;
+        int r = 0;
+
+        if (from->n_findings > 0) {
+                f = reallocarray(res->findings, res->n_findings + from->n_findings, sizeof(*f));
+                if (!f)
+                        return -ENOMEM;
+                res->findings = f;
+                res->cap_findings = res->n_findings + from->n_findings;
+        }
+        for (; from->n_findings > 0; from->n_findings--) {
+                f = &res->findings[res->n_findings++];
+                *f = from->findings[from->n_findings - 1];
+                if (f->path) {
+                        char *p = NULL;
+
+                        if (asprintf(&p, "%s%s%s", where, f->path[0] == '/' ? "" : "/", f->path) < 0)
+                                return -ENOMEM;
+                        free(f->path);
+                        f->path = p;
+                }
+        }
+        for (size_t i = 0; r >= 0 && i < from->n_unchecked; i++) {
+                const struct unchecked *u = &from->unchecked[i];
+                _cleanup_free_ char *subject = NULL;
+
+                r = asprintf(&subject, "%s%s", subject_prefix, u->subject) < 0 ? -ENOMEM
+                    : scan_result_add_unchecked(res, u->kind, subject, u->packages, u->reason);
+        }
+        /* the items' packages, and those of the items from only counted */
+        res->packages_unchecked = packages_unchecked + from->packages_unchecked;
+        res->unchecked_more += from->unchecked_more;
+        for (char **w = from->warnings; r >= 0 && w && *w; w++)
+                r = strv_push(&res->warnings, strdup(*w));
+        res->n_warnings += from->n_warnings;
+        if (res->n_findings > 0)
+                qsort(res->findings, res->n_findings, sizeof(*res->findings), finding_cmp);
+        scan_result_recount(res);
+        return r;
+}
+
 static int add_warning(struct scan_result *res, int64_t record, const struct package *p, const char *msg) {
         char *s = NULL;
 

@@ -61,8 +61,8 @@ enum unchecked_kind {
         UNCHECKED_UNIDENTIFIED,         /* the package's name lacks what records name it by (a jar
                                          * without groupId) */
         UNCHECKED_UNKNOWN_PURL,         /* an SBOM's component whose purl maps to no ecosystem we know */
-        UNCHECKED_IMAGE_MOUNT,          /* another image mounted into the container (the hook's, from
-                                         * config.json; never in a stored scan) */
+        UNCHECKED_IMAGE_MOUNT,          /* an image mounted into the container could not be checked
+                                         * (the hook's; never in a stored scan) */
         _UNCHECKED_KIND_MAX,
         _UNCHECKED_KIND_INVALID = -EINVAL,
 };
@@ -148,6 +148,14 @@ void scan_result_recount(struct scan_result *res);
 void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed);
 /* Keeps the findings of one package (its binary or source name). */
 void scan_result_filter_package(struct scan_result *res, const char *name);
+
+/* Moves from's findings (from keeps none) and copies its unchecked items
+ * and warnings into res: each finding's path under where (an image mounted into a
+ * container at "/img": "/img/var/lib/dpkg/status"), each item's subject
+ * after subject_prefix; then sorts and counts res again.  -ENOMEM, res
+ * then holds what was moved so far. */
+int scan_result_take(struct scan_result *res, struct scan_result *from, const char *where,
+                     const char *subject_prefix);
 
 void scan_result_free(struct scan_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct scan_result *, scan_result_free)

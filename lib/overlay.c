@@ -865,8 +865,10 @@ static int find_mount(const char *rootfs, struct overlay_mount *m, struct overla
 
 /* Whether real (a resolved lower) is where a store keeps its committed
  * layers, which it never writes again: containerd's overlayfs snapshotter
- * <root>/snapshots/<n>/fs, containers/storage <root>/overlay/<id>/diff,
- * Docker <root>/overlay2/<id>/diff.  Any other folder may be changed in
+ * <root>/snapshots/<n>/fs, containers/storage <root>/overlay/<id>/diff (and
+ * <id>/empty, the empty folder it puts under a one-layer image mounted
+ * read-only, as for --mount type=image), Docker <root>/overlay2/<id>/diff.
+ * Any other folder may be changed in
  * place, keeping its path and inode: `podman run --rootfs DIR:O` mounts DIR
  * itself as the lower, and the verdict kept for it would be served after
  * DIR's packages changed. */
@@ -888,6 +890,8 @@ static bool store_layer(const char *real) {
         if (n[2] == 2 && strncmp(c[2], "fs", 2) == 0 && n[0] == STRLEN("snapshots") &&
             strncmp(c[0], "snapshots", n[0]) == 0)
                 return strspn(c[1], "0123456789") == n[1];
+        if (n[2] == 5 && strncmp(c[2], "empty", 5) == 0)
+                return n[0] == STRLEN("overlay") && strncmp(c[0], "overlay", n[0]) == 0;
         return n[2] == 4 && strncmp(c[2], "diff", 4) == 0 &&
                ((n[0] == STRLEN("overlay") && strncmp(c[0], "overlay", n[0]) == 0) ||
                 (n[0] == STRLEN("overlay2") && strncmp(c[0], "overlay2", n[0]) == 0));
@@ -914,7 +918,8 @@ static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, c
                 }
                 if (!store_layer(r)) {
                         k = set_why(p, "the lower layer %s is not a committed layer of a container store "
-                                    "(snapshots/N/fs, overlay/ID/diff, overlay2/ID/diff) and could change in place",
+                                    "(snapshots/N/fs, overlay/ID/diff or /empty, overlay2/ID/diff) and could change "
+                                    "in place",
                                     r);
                         k = k < 0 ? k : -EPERM;
                         break;

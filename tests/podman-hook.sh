@@ -132,6 +132,20 @@ out=$($P run --name pc-fixed --network none $LIMITS localhost/pc-curl:deb12u4 /b
 [ "$(grep -c '"decision"' "$tmp/audit.log")" -eq 2 ] || fail "audit log: $(cat "$tmp/audit.log")"
 echo "ok: portcullis-hook blocked the vulnerable image under podman and let the fixed one start" >&2
 
+# The vulnerable image mounted into the fixed one (--mount type=image) with
+# the vfs driver: the image's folder vfs/dir/ID is judged (by its
+# inventory: a plain folder, no overlay) and blocks the start.
+# shellcheck disable=SC2086
+if err=$($P run --rm --network none $LIMITS --mount type=image,source=localhost/pc-curl:deb12u3,target=/img \
+        localhost/pc-curl:deb12u4 /bin/sh -c 'echo started' 2>&1); then
+        fail "the vulnerable image mounted into the fixed one started (vfs): $err"
+fi
+case "$err" in
+*"image mounted at /img ($tmp/root/vfs/dir/"*"): 1 finding, identity inventory:sha256:"*"portcullis: blocked localhost/pc-curl:deb12u4: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "no block line for the image mounted at /img (vfs): $err" ;;
+esac
+echo "ok: an image mounted in with the vfs driver is judged with the container" >&2
+
 # The generated file was loaded: Podman's debug log names it (this is the
 # check the README gives; a file whose hook path does not exist is skipped
 # with no other word).

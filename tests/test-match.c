@@ -621,7 +621,48 @@ static void test_exploit_all_cves(void) {
         }
 }
 
+/* scan_result_take(): an image mounted into a container (the hook's
+ * check_image_mount()) joins its scan to the container's. */
+static struct finding finding_of(const char *id, const char *package, enum severity sev, const char *path,
+                                 const char *fixed) {
+        return (struct finding) { .id = strdup(id), .package = strdup(package), .severity = sev,
+                                  .path = path ? strdup(path) : NULL, .fixed_version = fixed ? strdup(fixed) : NULL,
+                                  .cvss_score = -1, .epss = -1, .epss_percentile = -1 };
+}
+
+static void test_take(void) {
+        struct scan_result *res = calloc(1, sizeof(*res)), *from = calloc(1, sizeof(*from));
+
+        CHECK(res && from);
+        res->findings = calloc(1, sizeof(*res->findings));
+        res->findings[0] = finding_of("B-1", "zlib1g", SEVERITY_MEDIUM, "/var/lib/dpkg/status", NULL);
+        res->n_findings = res->cap_findings = 1;
+        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "Alpine:v3.11", 3, "r") == 0);
+        from->findings = calloc(2, sizeof(*from->findings));
+        from->findings[0] = finding_of("A-1", "libcurl4", SEVERITY_CRITICAL, "/var/lib/dpkg/status", "1.1");
+        from->findings[1] = finding_of("C-1", "lodash", SEVERITY_LOW, "app/node_modules/lodash/package.json", NULL);
+        from->n_findings = from->cap_findings = 2;
+        for (int i = 0; i < MATCH_UNCHECKED_MAX + 2; i++)
+                CHECK(scan_result_add_unchecked(from, UNCHECKED_INVALID_VERSION, "pkg", 1, "bad version") == 0);
+        CHECK(from->unchecked_more == 2 && from->packages_unchecked == MATCH_UNCHECKED_MAX + 2);
+
+        CHECK(scan_result_take(res, from, "/img", "image mounted at /img: ") == 0);
+        CHECK(from->n_findings == 0 && res->n_findings == 3);
+        CHECK(streq_ptr(res->findings[0].id, "A-1") && streq_ptr(res->findings[0].path, "/img/var/lib/dpkg/status"));
+        CHECK(streq_ptr(res->findings[1].id, "B-1") && streq_ptr(res->findings[1].path, "/var/lib/dpkg/status"));
+        CHECK(streq_ptr(res->findings[2].path, "/img/app/node_modules/lodash/package.json"));
+        CHECK(res->counts[SEVERITY_CRITICAL] == 1 && res->counts[SEVERITY_MEDIUM] == 1 && res->counts[SEVERITY_LOW] == 1 &&
+              res->fixable == 1);
+        /* the listed items after the prefix, the rest counted: no package lost or counted twice */
+        CHECK(res->n_unchecked == MATCH_UNCHECKED_MAX && res->unchecked_more == 3);
+        CHECK(streq_ptr(res->unchecked[1].subject, "image mounted at /img: pkg"));
+        CHECK_MSG(res->packages_unchecked == 3 + MATCH_UNCHECKED_MAX + 2, "%zu", res->packages_unchecked);
+        scan_result_free(from);
+        scan_result_free(res);
+}
+
 int main(void) {
+        test_take();
         test_package_names();
         test_ranges();
         test_pypi_local();

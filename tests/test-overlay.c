@@ -361,7 +361,7 @@ static void test_real_mounts(const char *t) {
          * parts are not the store's (snapshots/N/fs with N not a number) */
         {
                 static const char *const plain[] = { "rootfs-dir", "snapshots/x1/fs", "overlay/a/b/rootfs",
-                                                     "not-overlay/a/diff" };
+                                                     "not-overlay/a/diff", "overlay2/a/empty", "snapshots/1/empty" };
 
                 for (size_t i = 0; i < ELEMENTSOF(plain); i++) {
                         snprintf(lower, sizeof(lower), "%s/%s", t, plain[i]);
@@ -372,6 +372,16 @@ static void test_real_mounts(const char *t) {
                                   "%s: %s", plain[i], strna(p.why_not));
                         umount(m);
                 }
+                /* containers/storage's empty folder under a one-layer image
+                 * mounted read-only (--mount type=image): a store's */
+                snprintf(lower, sizeof(lower), "%s/overlay/e1/diff", t);
+                test_write_file(test_path(lower, "etc/os-release"), "ID=debian\n");
+                snprintf(lower, sizeof(lower), "%s/overlay/e1/empty", t);
+                CHECK(mkdir(lower, 0700) == 0);
+                snprintf(lower, sizeof(lower), "%s/overlay/e1/diff:%s/overlay/e1/empty", t, t);
+                CHECK(mount_overlay(m, lower, up, work) == 0);
+                CHECK_MSG(probe(m, &p) && p.identity, "overlay/ID/empty: %s", strna(p.why_not));
+                umount(m);
         }
 
         /* the symlink trick: a lower reached through a folder a user owns */

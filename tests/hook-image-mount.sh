@@ -1,0 +1,89 @@
+#!/bin/bash
+# An image mounted into a container (config.json's mounts in
+# containers/storage's shapes: a bind of vfs/dir/ID, as CRI-O lays out a
+# Kubernetes image volume; Podman's overlay mount is in podman-overlay.sh and
+# podman-hook.sh) is judged with the container, the hook run on a bundle
+# directly:
+#  1. a clean image with a vulnerable one bound at /img: blocked, naming
+#     the finding; the audit line's worst is it; a second start the same
+#     (a cache hit for both);
+#  2. a mounted image whose folder is gone: not checked (image_mount, said
+#     why), on_unchecked decides: warn starts it, deny blocks it;
+#  3. the container's own image mounted into itself, on a miss (the start
+#     holds that image's lock): decided at once, not at the deadline.
+set -u
+HOOK=${PORTCULLIS_HOOK:?}
+P=${PORTCULLIS:?}
+SRC=${PC_SOURCE_ROOT:?}
+command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
+T=$(mktemp -d /tmp/pc-imgmount-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"          # fail(), curl_image()
+
+curl_image "$T" 7.88.1-10+deb12u4     # $T/rootfs: the fixed curl
+ID1=1111111111111111111111111111111111111111111111111111111111111111
+ID2=2222222222222222222222222222222222222222222222222222222222222222
+VULN=$T/store/vfs/dir/$ID1
+mkdir -p "$VULN/etc" "$VULN/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$VULN/etc/os-release"
+printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n\n' \
+        >"$VULN/var/lib/dpkg/status"
+"$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || fail "import"
+mkdir -p "$T/run"
+config() {
+        printf '%s\n' "$1" >"$T/policy.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"]}\n' \
+                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" >"$T/config.json"
+}
+# bundle ROOTFS SOURCE: config.json with ROOTFS as root and SOURCE bound at /img
+bundle() {
+        printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}, "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}, {"destination": "/img", "type": "bind", "source": "%s", "options": ["rbind", "ro"]}]}\n' \
+                "$1" "$2" >"$T/bundle/config.json"
+}
+hook() { OUT=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); RC=$?; }
+last() { tail -1 "$T/audit.log" | python3 -c 'import json, sys; v = json.loads(sys.stdin.read())[sys.argv[1]]; print("" if v is None else v)' "$1"; }
+
+# 1. the vulnerable image bound at /img
+config '{"mode": "enforce", "severity": "HIGH"}'
+bundle "$T/rootfs" "$VULN"
+for n in 1 2; do
+        hook
+        [ "$RC" -eq 1 ] || fail "start $n with a vulnerable image mounted: exit $RC: $OUT"
+        case "$OUT" in
+        *"portcullis: note: container c: image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*"portcullis: blocked container c: 1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+        *) fail "start $n: no block line for the image mounted at /img: $OUT" ;;
+        esac
+        [ "$(last worst)" = "['PCEX-CVE-2023-38545 libcurl4']" ] && [ -z "$(last unchecked)" ] ||
+                fail "start $n: audit line: $(tail -1 "$T/audit.log")"
+done
+[ "$(last cache)" = hit ] || fail "second start not a hit: $(tail -1 "$T/audit.log")"
+echo "ok: a vulnerable image bound into the container blocks it" >&2
+
+# 2. an image folder that is gone: not checked, for on_unchecked
+bundle "$T/rootfs" "$T/store/vfs/dir/$ID2"
+hook
+[ "$RC" -eq 0 ] || fail "a mounted image that is gone, on_unchecked warn: exit $RC: $OUT"
+case "$OUT" in
+*"portcullis: warning: container c: not checked: image mounted at /img: another image's files ($T/store/vfs/dir/$ID2) are mounted there and could not be checked: "*"; starting anyway (on_unchecked warn"*) ;;
+*) fail "no not-checked line for the image that is gone: $OUT" ;;
+esac
+config '{"mode": "enforce", "severity": "HIGH", "on_unchecked": "deny"}'
+hook
+[ "$RC" -eq 1 ] && case "$OUT" in *"portcullis: blocked container c: not checked: image mounted at /img: "*) true ;; *) false ;; esac ||
+        fail "a mounted image that is gone, on_unchecked deny: exit $RC: $OUT"
+echo "ok: a mounted image that can't be read is not checked, and on_unchecked decides" >&2
+
+# 3. the image mounted into a container of itself, on a miss: the start
+#    holds the image's lock while the mount is judged
+config '{"mode": "enforce", "severity": "HIGH", "deadline_ms": 4000}'
+bundle "$VULN" "$VULN"
+rm -rf "$T/cache.db"*          # a miss: the database, its WAL and its verdict index
+t0=$(date +%s%N)
+hook
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$RC" -eq 1 ] && [ "$(last decision)" = deny ] && [ "$(last cache)" = miss ] && [ "$ms" -lt 3000 ] ||
+        fail "an image mounted into itself: exit $RC after $ms ms: $OUT"
+case "$OUT" in *deadline*) fail "an image mounted into itself waited for its own lock: $OUT" ;; esac
+echo "ok: an image mounted into a container of itself is decided at once ($ms ms)" >&2
+
+[ "$fails" -eq 0 ] || exit 1
