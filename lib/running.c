@@ -168,6 +168,8 @@ static void container_done(struct running_container *c) {
         free(c->created);
         free(c->rootfs);
         strv_free(c->annotations);
+        strv_free(c->image_mounts);
+        strv_free(c->mount_identities);
         free(c->storage_image);
         free(c->identity);
         free(c->identity_note);
@@ -200,13 +202,15 @@ _printf_(2, 3) static void warn(struct running_list *l, const char *fmt, ...) {
 }
 
 /* The annotations: the bundle's config.json as the hook read it, else
- * runc's labels (its copy of them). */
-static int annotations_of(const struct running_state *s, char ***ret) {
+ * runc's labels (its copy of them); and from config.json the images
+ * mounted into the container. */
+static int annotations_of(const struct running_state *s, char ***ret, char ***ret_mounts) {
         struct oci_config oc = {};
         struct error err = {};
 
         if (s->bundle && oci_config_load(s->bundle, &oc, &err) >= 0) {
                 *ret = TAKE_PTR(oc.annotations);
+                *ret_mounts = TAKE_PTR(oc.image_mounts);
                 oci_config_done(&oc);
                 return 0;
         }
@@ -242,7 +246,7 @@ static int add_container(struct running_list *l, const char *root, const char *n
         c->state_root = strdup(root);
         c->containerd_namespace = ns ? strdup(ns) : NULL;
         if (!c->key || !c->id || !c->state_root || (ns && !c->containerd_namespace) ||
-            annotations_of(s, &c->annotations) < 0)
+            annotations_of(s, &c->annotations, &c->image_mounts) < 0)
                 return -ENOMEM;
         c->image = oci_image_name(c->annotations, NULL);
         c->namespace = oci_namespace(c->annotations, NULL);
@@ -378,6 +382,33 @@ static int find_identity(const struct running_options *o, struct running_contain
         overlay_probe_done(&ov);
         c->identity_source = "inventory";
         return read_inventory(o, c, &c->identity);
+}
+
+/* The identity of each image mounted into c, as the hook derives it
+ * (lib/gate.c check_image_mount()): its overlay's layers, else its
+ * inventory's digest (unless no_inventory); "" when neither. */
+static int mount_identities(const struct running_options *o, struct running_container *c) {
+        for (char **m = c->image_mounts; m && m[0] && m[1]; m += 2) {
+                _cleanup_(inventory_freep) struct inventory *inv = NULL;
+                _cleanup_free_ char *json = NULL;
+                struct overlay_probe ov = {};
+                char *identity = NULL;
+                int r;
+
+                if ((r = overlay_probe(m[1], false, NULL, &ov)) < 0)
+                        return r;
+                identity = TAKE_PTR(ov.identity);
+                overlay_probe_done(&ov);
+                if (!identity && !o->no_inventory &&
+                    analyze_inventory(m[1], o->inventory_deadline_ms ? o->inventory_deadline_ms
+                                                                     : INVENTORY_DEADLINE_DEFAULT_MS,
+                                      &inv, &json, &(struct error) {}) >= 0 &&
+                    analyze_inventory_identity(json, &identity) < 0)
+                        return -ENOMEM;
+                if (strv_push(&c->mount_identities, identity ? identity : strdup("")) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 /* What the judging needs once for all the containers. */
@@ -525,6 +556,42 @@ static int entry_findings(struct judge *j, const struct cache_entry *summary, bo
         return r;
 }
 
+/* The findings of the images mounted into c joined to res, as the hook
+ * joins them: from the entries of their identities (the current one, else
+ * one to match again; for the baseline, the one a start was decided by).
+ * A mount without such an entry is not checked (image_mount), as at a
+ * start that could not read it. */
+static int add_mounts(struct judge *j, const struct running_container *c, bool baseline, struct scan_result *res,
+                      struct error *err) {
+        size_t n = strv_length(c->image_mounts) / 2;
+
+        for (size_t i = 0; i < n; i++) {
+                const char *dst = c->image_mounts[2 * i], *path = c->image_mounts[2 * i + 1];
+                const char *id = i < strv_length(c->mount_identities) ? c->mount_identities[i] : "";
+                _cleanup_(scan_result_freep) struct scan_result *got = NULL;
+                _cleanup_free_ char *subject = NULL, *prefix = NULL, *reason = NULL;
+                const struct cache_entry *e = NULL;
+                int r;
+
+                if (*id)
+                        e = baseline ? find_entry(j, id, WANT_ADMITTED)
+                                     : find_entry(j, id, WANT_CURRENT) ?: find_entry(j, id, WANT_REMATCH);
+                if (asprintf(&subject, "image mounted at %s", dst) < 0 || asprintf(&prefix, "%s: ", subject) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (e && (r = entry_findings(j, e, !baseline && !entry_current(j, e), &got, err)) < 0)
+                        return r;
+                if (got)
+                        r = scan_result_take(res, got, dst, prefix);
+                else
+                        r = asprintf(&reason, "another image's files (%s) are mounted there and the verdict cache "
+                                     "holds no entry of it%s", path, *id ? "" : " (no identity)") < 0
+                            ? -ENOMEM : scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
+                if (r < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int judge_now(struct judge *j, struct running_container *c, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         const struct cache_entry *e = find_entry(j, c->identity, WANT_CURRENT);
@@ -544,7 +611,8 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
                 c->cached = true;
                 r = entry_findings(j, e, !entry_current(j, e), &res, err);
         }
-        if (r < 0 || (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
+        if (r < 0 || (r = add_mounts(j, c, false, res, err)) < 0 ||
+            (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
                 return r;
         c->judged = true;
         c->entry_revision = strdup(e ? e->db_revision : strempty(j->revision));
@@ -571,7 +639,7 @@ static int judge_baseline(struct judge *j, struct running_container *c, struct e
 
         if (!e)
                 return 0;
-        if ((r = entry_findings(j, e, false, &res, err)) < 0 ||
+        if ((r = entry_findings(j, e, false, &res, err)) < 0 || (r = add_mounts(j, c, true, res, err)) < 0 ||
             (r = evaluate(j, c, res, &v, &c->baseline_counting, err)) < 0)
                 return r;
         c->has_baseline = true;
@@ -584,10 +652,18 @@ static int judge_one(struct judge *j, struct running_container *c) {
         struct error err = {};
         int r;
 
-        if ((r = find_identity(j->o, c)) < 0)
+        if ((r = find_identity(j->o, c)) < 0 || (r = mount_identities(j->o, c)) < 0)
                 return r;
         if (!c->identity)
                 return 0;
+        /* an image mounted in whose identity only its inventory gives,
+         * which is not to be read: not judged, as such a container is */
+        for (size_t i = 0; j->o->no_inventory && c->mount_identities && c->mount_identities[i]; i++)
+                if (!*c->mount_identities[i]) {
+                        free(c->identity_note);
+                        return asprintf(&c->identity_note, "the image mounted at %s has no identity but its "
+                                        "inventory's, which was not read", c->image_mounts[2 * i]) < 0 ? -ENOMEM : 0;
+                }
         r = judge_now(j, c, &err);
         /* an identity (overlay, digest) the cache lacks: its inventory,
          * matched now, rather than no verdict at all */

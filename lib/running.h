@@ -67,6 +67,9 @@ struct running_container {
         bool overlay_refused;           /* its upper holds its own changes: not the image its digest names */
         char *started_identity;         /* then the identity of its lowers, the image it was started from */
         struct inventory *inventory;    /* read for an identity "inventory": matched when not cached */
+        char **image_mounts;            /* images mounted into it: destination, host path, ..., NULL
+                                         * (oci_config_image_mounts()), or NULL */
+        char **mount_identities;        /* each one's identity ("" when none could be derived) */
 
         /* The verdict now (valid when judged). */
         bool judged;
