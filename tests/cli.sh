@@ -215,14 +215,19 @@ grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'non
         grep -q 'data-hour="2026-11-22T10" data-deny="1"' "$T/report.out" || fail "report --html: $(head -c 300 "$T/report.out")"
 # the running containers' recheck writes now_violates lines (no decision)
 # to the same log: counted as such, never as lines that are not records
-printf '%s\n' '{"time": "2026-11-22T12:00:00.000Z", "event": "now_violates", "container": "c2", "image": "web:2", "verdict": "deny", "previous_verdict": "allow"}' >>"$T/audit.log"
-expect 0 "^2 decisions shown .*counted.; 1 now_violates event of running containers judged again after a DB change .portcullis ps --changed-since.$" -- \
-        report --log "$T/audit.log"
-"$P" report --log "$T/audit.log" --format json | python3 -c '
+cp "$T/audit.log" "$T/events.log"
+printf '%s\n' '{"time": "2026-11-22T12:00:00.000Z", "event": "now_violates", "container": "c2", "image": "web:2", "verdict": "deny", "previous_verdict": "allow"}' >>"$T/events.log"
+# ... and a start on_timeout allowed without a check is marked allow?
+printf '%s\n' '{"time": "2026-11-22T12:05:00.000Z", "container": "c3", "image": "slow:3", "decision": "allow", "reason": "no decision within the deadline"}' >>"$T/events.log"
+expect 0 "^3 decisions shown .*allow\? = started unchecked, its check failed.; 1 now_violates event of running containers judged again after a DB change .portcullis ps --changed-since.$" -- \
+        report --log "$T/events.log"
+expect 0 " allow\? slow:3 .*no decision within the deadline" -- report --log "$T/events.log"
+expect 0 " allow  web:2 " -- report --log "$T/events.log"
+"$P" report --log "$T/events.log" --format json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert len(d["decisions"]) == 2 and d["events"] == 1 and d["skipped"] == 0, d' || fail "report --format json: the now_violates line"
-"$P" report --log "$T/audit.log" --html | grep -q "<b id=\"decisions\">2</b> decisions, 1 now_violates event of running" ||
+assert len(d["decisions"]) == 3 and d["events"] == 1 and d["skipped"] == 0, d' || fail "report --format json: the now_violates line"
+"$P" report --log "$T/events.log" --html | grep -q "<b id=\"decisions\">3</b> decisions, 1 now_violates event of running" ||
         fail "report --html: the now_violates line"
 
 # the policy's hashes are those of the page's one style and one script

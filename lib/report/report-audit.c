@@ -59,8 +59,12 @@ static void make_printable(json_t *v) {
 
 static int audit_row(struct strbuf *b, json_t *o, bool color) {
         const char *decision = json_string_value(json_object_get(o, "decision"));
-        /* A warned container started with findings: marked, colour or not. */
-        const char *shown = streq_ptr(decision, "warn") ? "warn!" : strempty(decision);
+        /* A warned container started with findings, and one started because
+         * its check failed or timed out (on_error, on_timeout allow: a
+         * reason, no verdict): marked, colour or not. */
+        const char *shown = streq_ptr(decision, "warn") ? "warn!"
+                            : streq_ptr(decision, "allow") && json_is_string(json_object_get(o, "reason")) ? "allow?"
+                            : strempty(decision);
         const char *image = json_string_value(json_object_get(o, "image"));
         const char *unchecked = json_string_value(json_object_get(o, "unchecked"));
         json_t *summary = json_object_get(o, "summary"), *w;
@@ -205,7 +209,8 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
                 return r;
         }
         if (r >= 0)
-                r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted)", t.shown);
+                r = strbuf_printf(&b, "\n%zu decisions shown (* = at or above the policy's threshold, counted; "
+                                  "allow? = started unchecked, its check failed)", t.shown);
         if (r >= 0 && events)
                 r = strbuf_printf(&b, "; %zu %s of running containers judged again after a DB change "
                                   "(portcullis ps --changed-since)", events, events == 1 ? RECHECK_EVENT : RECHECK_EVENTS);
