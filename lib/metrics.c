@@ -54,14 +54,33 @@ void metrics_state_done(struct metrics_state *s) {
 
 /* ---- counting ------------------------------------------------------------- */
 
+/* s as put_label() shows it: made printable, but for the newlines it
+ * escapes. */
+static void label_shown(char *s) {
+        for (char *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+                *nl = '\0';
+                str_make_printable(s);
+                *nl = '\n';
+        }
+        str_make_printable(s);
+}
+
 /* The series of (verdict, mode, namespace), added when new; past
- * METRICS_SERIES_MAX the namespace becomes METRICS_OTHER. */
+ * METRICS_SERIES_MAX the namespace becomes METRICS_OTHER.  The namespace
+ * as its label shows it (put_label()): two that show alike are one series,
+ * since the text format takes a sample of one name and labels only once. */
 static struct metrics_series *series_get(struct metrics_state *s, const char *verdict, const char *mode,
                                          const char *ns) {
+        char shown[METRICS_LABEL_MAX + 1];
         struct metrics_series *n;
 
         if (strlen(ns) > METRICS_LABEL_MAX)
                 ns = METRICS_OTHER;
+        else {
+                strcpy(shown, ns);
+                label_shown(shown);
+                ns = shown;
+        }
         for (int pass = 0; pass < 2; pass++) {
                 for (size_t i = 0; i < s->n_series; i++)
                         if (strcmp(s->series[i].verdict, verdict) == 0 && strcmp(s->series[i].mode, mode) == 0 &&

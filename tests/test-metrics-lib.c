@@ -59,6 +59,26 @@ static void test_count_render(void) {
               !strstr(out, "now_violating"));
 }
 
+/* Namespaces that differ only in what their label shows as '?' (a CR and
+ * an ESC; U+202E and U+200B) are one series: written as two, the
+ * exposition held one sample twice, which Prometheus keeps once (or
+ * node_exporter refuses), and the state file kept them apart. */
+static void test_series_shown_alike(void) {
+        _cleanup_(metrics_state_done) struct metrics_state s = {};
+        static const char log[] = LINE("deny", "\"enforce\"", "\"a\\rb\"", 1)
+                LINE("deny", "\"enforce\"", "\"a\\u001bb\"", 1)
+                LINE("deny", "\"enforce\"", "\"c\\u202ed\"", 1)
+                LINE("deny", "\"enforce\"", "\"c\\u200bd\"", 1);
+        _cleanup_free_ char *out = NULL;
+        const char *one = "portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"a?b\"} 2\n",
+                   *two = "portcullis_decisions_total{verdict=\"deny\",mode=\"enforce\",namespace=\"c???d\"} 2\n";
+
+        CHECK(metrics_count_lines(&s, log, strlen(log), NULL) == 0);
+        CHECK_MSG(s.n_series == 2, "%zu series", s.n_series);
+        out = render(&s, &no_gauges);
+        CHECK_MSG(out && strstr(out, one) && strstr(out, two), "one series each expected in:\n%s", strna(out));
+}
+
 /* Past METRICS_SERIES_MAX series, and for an overlong namespace, the
  * namespace is "_other". */
 static void test_series_cap(void) {
@@ -170,6 +190,7 @@ int main(void) {
         test_count_render();
         test_failed_unchecked();
         test_series_cap();
+        test_series_shown_alike();
         test_follow();
         return test_end();
 }
