@@ -170,6 +170,10 @@ int audit_append(const char *file, const char *line, struct error *err) {
         /* One write with O_APPEND: concurrent hooks never interleave inside
          * a line. */
         w = write(fd, buf, n + 1);
+        if (w < 0 && errno == EAGAIN)   /* only a FIFO (O_NONBLOCK): a file never says it */
+                return error_set_errno(err, errno, "write audit log %s: a FIFO whose reader is not reading (its "
+                                       "pipe is full); see why its reader stalled, or set \"log\": {\"file\"} in "
+                                       "config.json to a file", file);
         if (w < 0)
                 return error_set_errno(err, errno, "write audit log %s", file);
         if ((size_t) w != n + 1) {

@@ -14,8 +14,9 @@
 #    same (blocked when vulnerable), the cache's note names the file;
 #  - the analysis child killed from outside (SIGKILL: the OOM killer of a
 #    memory cgroup): the line says so, and what to do;
-#  - the audit log a FIFO whose reader (a log shipper) is gone: the start
-#    is decided at once, the line "not recorded", not hung;
+#  - the audit log a FIFO whose reader (a log shipper) is gone, or has
+#    stopped reading: the start is decided at once, the line "not
+#    recorded" (saying why), not hung;
 #  - a stderr whose reader is gone: a warned start exits 0 as its audit
 #    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
@@ -126,6 +127,30 @@ wait "$reader"
 OUT=$(timeout 20 "$HOOK" --config "$T/fifo-config.json" <"$T/vuln/state.json" 2>&1); RC=$?
 [ "$RC" -eq 1 ] && grep -q "this block was not recorded: open audit log $T/audit.fifo: a FIFO no one reads; start its reader" <<<"$OUT" ||
         fail "audit FIFO without a reader: $RC $OUT"
+# ... and with a reader that stopped reading (a shipper stuck on its
+#    network): its pipe full, the line is not recorded either, and the
+#    message says why and what to do, not only "Resource temporarily
+#    unavailable".
+python3 - "$T/audit.fifo" <<'PY' &
+import os, sys, time
+r = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+w = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+for size in (4096, 1):
+    try:
+        while True:
+            os.write(w, b"x" * size)
+    except BlockingIOError:
+        pass
+os.close(w)
+open(sys.argv[1] + ".full", "w").close()
+time.sleep(30)
+PY
+stalled=$!
+for _ in $(seq 100); do [ -e "$T/audit.fifo.full" ] && break; sleep 0.1; done
+OUT=$(timeout 20 "$HOOK" --config "$T/fifo-config.json" <"$T/vuln/state.json" 2>&1); RC=$?
+kill "$stalled" 2>/dev/null; wait "$stalled" 2>/dev/null
+[ "$RC" -eq 1 ] && grep -q "this block was not recorded: write audit log $T/audit.fifo: a FIFO whose reader is not reading (its pipe is full); .* set \"log\": {\"file\"} in config.json to a file" <<<"$OUT" ||
+        fail "audit FIFO whose reader stalled: $RC $OUT"
 
 # 4. stderr closed at its far end, mode warn: the warning is lost, the
 #    start is not.
