@@ -127,6 +127,10 @@ static int db_import(int argc, char **argv) {
          * only db update removed it, which a node fed by db import alone
          * never runs. */
         (void) vulndb_remove_abandoned(db, noted_removed, NULL);
+        /* the import waits for it, silent for as long as it runs */
+        if (vulndb_writers_busy(db))
+                log_note("db import: another import or update of %s is running (it holds %s" VULNDB_LOCK_SUFFIX
+                         "); waiting for it to finish", db, db);
         if (optind + 1 == argc && registry_is_archive(argv[optind])) {
                 if (cli_db_writable_path("db import", db) < 0 || db_import_oci(argv[optind], db, config, flags & VULNDB_IMPORT_ALLOW_SHRINK) != EXIT_PASS)
                         return EXIT_ERROR;

@@ -4,7 +4,8 @@
 # import of a CISA KEV file meanwhile; then the same the other way round.
 # Each import builds on the database it finds; when both read the same old
 # file, the second rename dropped what the first had added, and its import
-# had said "imported".  Both must be in the database at the end.
+# had said "imported".  Both must be in the database at the end, and the
+# one that waited said so.
 set -u
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
@@ -58,6 +59,9 @@ for order in records-first kev-first; do
         fi
         sleep 0.5
         OUT=$("${quick[@]}" 2>&1) || fail "$order: the quick import: $OUT"
+        # its wait said, not a silent hang for as long as the other runs
+        grep -q "db import: another import or update of $DB is running (it holds $DB.lock); waiting for it to finish" <<<"$OUT" ||
+                fail "$order: the quick import did not say it waited: $OUT"
         wait $! || fail "$order: the slow import: $(cat "$T/slow.out")"
         grep -q "imported" "$T/slow.out" || fail "$order: the slow import said: $(cat "$T/slow.out")"
         msg=$(has_both 2>&1) || fail "$order: one import's data is gone after both said they imported: $msg"

@@ -2272,20 +2272,38 @@ const char *vulndb_failed_note(const char *db_path) {
  * each built on the same old file, and the second rename dropped what the
  * first had added, in silence.  An flock on "<db>.lock", waited for; the
  * hook, which only reads, never takes it. */
+static int open_writers_lock(const char *db_path, char **ret_path, struct error *err) {
+        int fd;
+
+        if (asprintf(ret_path, "%s" VULNDB_LOCK_SUFFIX, db_path) < 0) {
+                *ret_path = NULL;
+                return error_set(err, ENOMEM, "out of memory");
+        }
+        fd = open(*ret_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return error_set_errno(err, errno, "open %s (is the folder there and writable?)", *ret_path);
+        return fd;
+}
+
 int vulndb_lock_writers(const char *db_path, int *ret_fd, struct error *err) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = open_writers_lock(db_path, &path, err);
 
-        if (asprintf(&path, "%s" VULNDB_LOCK_SUFFIX, db_path) < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
-                return error_set_errno(err, errno, "open %s (is the folder there and writable?)", path);
+                return fd;
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
                         return error_set_errno(err, errno, "lock %s", path);
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+bool vulndb_writers_busy(const char *db_path) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = open_writers_lock(db_path, &path, NULL);
+
+        /* taken, it is released at the close */
+        return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,

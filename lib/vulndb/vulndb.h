@@ -89,6 +89,9 @@ int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulnd
  * read of db_path to its rename, an OCI pull around its rename.  The lock's
  * fd, to close. */
 int vulndb_lock_writers(const char *db_path, int *ret_fd, struct error *err);
+/* Whether another writer holds that lock now: for a note before waiting
+ * for it, which otherwise looks like a hang. */
+bool vulndb_writers_busy(const char *db_path);
 
 /* Removes the temporary databases beside db_path ("<db>.new-XXXXXX") that
  * a killed writer left (its writers hold an flock(2) on them until the
