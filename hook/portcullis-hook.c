@@ -137,12 +137,16 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "portcullis: blocked: bad arguments to portcullis-hook; see 'portcullis-hook --help'\n");
                 return GATE_BLOCK;
         }
-        gate_run(&o, STDIN_FILENO, &r);
-        /* A stderr no one reads any more (the runtime's end closed) must
-         * not turn a start the audit line records as allowed or warned
-         * into a hook killed by SIGPIPE, which the runtime takes for a
-         * refusal: the exit status is the decision's. */
+        /* A reader gone must not turn a start the policy allows or warns
+         * about into a hook killed by SIGPIPE, which the runtime takes for
+         * a refusal, with no line said: the stderr the runtime no longer
+         * reads, and an audit log.file that is a FIFO whose reader left
+         * between the open and the write (the line is then not recorded,
+         * and on_audit_failure decides).  The exit status is the
+         * decision's.  (The analysis children, exec'd, inherit it: their
+         * write to a hook gone fails instead.) */
         (void) signal(SIGPIPE, SIG_IGN);
+        gate_run(&o, STDIN_FILENO, &r);
         say_all(r.messages);
         code = r.exit_code;
         gate_result_done(&r);

@@ -14,9 +14,10 @@
 #    same (blocked when vulnerable), the cache's note names the file;
 #  - the analysis child killed from outside (SIGKILL: the OOM killer of a
 #    memory cgroup): the line says so, and what to do;
-#  - the audit log a FIFO whose reader (a log shipper) is gone, or has
-#    stopped reading: the start is decided at once, the line "not
-#    recorded" (saying why), not hung;
+#  - the audit log a FIFO whose reader (a log shipper) is gone, has
+#    stopped reading, or leaves between the open and the write: the start
+#    is decided at once, the line "not recorded" (saying why), not hung,
+#    not killed by SIGPIPE;
 #  - a stderr whose reader is gone: a warned start exits 0 as its audit
 #    line says, not killed by SIGPIPE (which the runtime takes for a no).
 set -u
@@ -151,6 +152,45 @@ OUT=$(timeout 20 "$HOOK" --config "$T/fifo-config.json" <"$T/vuln/state.json" 2>
 kill "$stalled" 2>/dev/null; wait "$stalled" 2>/dev/null
 [ "$RC" -eq 1 ] && grep -q "this block was not recorded: write audit log $T/audit.fifo: a FIFO whose reader is not reading (its pipe is full); .* set \"log\": {\"file\"} in config.json to a file" <<<"$OUT" ||
         fail "audit FIFO whose reader stalled: $RC $OUT"
+# ... and a reader that leaves between the hook's open and its write (a
+#    shipper restarting; the write held 1 s by strace, the reader gone as
+#    soon as the hook holds the FIFO open): the write's SIGPIPE killed the
+#    hook, which the runtime takes for a refusal, of a start the policy only
+#    warns about and on_audit_failure allows unrecorded.  (LeakSanitizer
+#    can't run under ptrace.)
+if command -v strace >/dev/null; then
+        printf '{"mode": "warn", "severity": "HIGH"}\n' >"$T/fifo-warn.json"
+        python3 - "$T/audit.fifo" <<'PY' &
+import os, sys, time
+path = os.path.realpath(sys.argv[1])
+r = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+open(path + ".ready", "w").close()
+me = str(os.getpid())
+
+def held():
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and pid != me:
+            try:
+                if any(os.readlink("/proc/%s/fd/%s" % (pid, fd)) == path for fd in os.listdir("/proc/%s/fd" % pid)):
+                    return True
+            except OSError:
+                pass
+    return False
+
+deadline = time.time() + 15
+while not held() and time.time() < deadline:
+    time.sleep(0.01)
+os.close(r)
+PY
+        leaver=$!
+        for _ in $(seq 100); do [ -e "$T/audit.fifo.ready" ] && break; sleep 0.1; done
+        OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 20 strace -f -qq -o /dev/null \
+                -P "$T/audit.fifo" -e trace=write -e inject=write:delay_enter=1000000 \
+                "$HOOK" --config "$T/fifo-config.json" --policy "$T/fifo-warn.json" <"$T/vuln/state.json" 2>&1); RC=$?
+        wait "$leaver"
+        [ "$RC" -eq 0 ] && grep -q "not recorded (write audit log $T/audit.fifo: Broken pipe" <<<"$OUT" ||
+                fail "audit FIFO whose reader left before the write: $RC $OUT"
+fi
 
 # 4. stderr closed at its far end, mode warn: the warning is lost, the
 #    start is not.
