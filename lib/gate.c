@@ -635,33 +635,26 @@ static int decide_with_cache(struct start *h);
  * came) is an unchecked item, for on_unchecked to decide. */
 static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
-        _cleanup_free_ char *subject = NULL, *prefix = NULL, *reason = NULL;
+        _cleanup_free_ char *name = NULL;
         struct start sub = {
                 .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
                 .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
         };
         int k;
 
-        if (asprintf(&subject, "image mounted at %s", dst) < 0 || asprintf(&prefix, "%s: ", subject) < 0)
+        if (asprintf(&name, "image mounted at %s", dst) < 0)
                 return -ENOMEM;
-        sub.name = subject;
+        sub.name = name;
         sub.oci.rootfs = (char *) path;
-        k = overlay_probe(path, false, NULL, &sub.ov);
-        if (k >= 0)
+        if ((k = overlay_probe(path, false, NULL, &sub.ov)) >= 0)
                 (void) decide_with_cache(&sub);
-        else
-                snprintf(sub.collect_err, sizeof(sub.collect_err), "%s", strerror(-k));
         for (char **m = sub.messages; k >= 0 && m && *m; m++)
                 k = strv_push(&h->messages, TAKE_PTR(*m));
-        if (k >= 0 && got) {
-                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)\n", h->name, subject, path,
+        if (k >= 0 && got)
+                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)\n", h->name, name, path,
                     got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source));
-                k = scan_result_take(res, got, dst, prefix);
-        } else if (k >= 0)
-                k = asprintf(&reason, "another image's files (%s) are mounted there and could not be checked: %s; "
-                             "check that image (portcullis scan %s) or start without the mount", path,
-                             sub.collect_err[0] ? sub.collect_err : "no result", path) < 0
-                    ? -ENOMEM : scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
+        if (k >= 0)
+                k = scan_result_add_mount(res, got, dst, path, sub.collect_err[0] ? sub.collect_err : "no result");
         strv_free(sub.messages);
         free(sub.db_revision);
         free(sub.db_import_time);

@@ -219,11 +219,20 @@ void scan_result_free(struct scan_result *r) {
 
 static int finding_cmp(const void *x, const void *y);
 
-int scan_result_take(struct scan_result *res, struct scan_result *from, const char *where,
-                     const char *subject_prefix) {
+int scan_result_add_mount(struct scan_result *res, struct scan_result *from, const char *dst, const char *path,
+                          const char *why_not) {
+        _cleanup_free_ char *subject = NULL, *reason = NULL;
         size_t packages_unchecked = res->packages_unchecked;
         struct finding *f;
         int r = 0;
+
+        if (asprintf(&subject, "image mounted at %s", dst) < 0)
+                return -ENOMEM;
+        if (!from)
+                return asprintf(&reason, "another image's files (%s) are mounted there and could not be checked: "
+                                "%s; check that image (portcullis scan %s) or start without the mount", path,
+                                why_not, path) < 0
+                       ? -ENOMEM : scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
 
         if (from->n_findings > 0) {
                 f = reallocarray(res->findings, res->n_findings + from->n_findings, sizeof(*f));
@@ -238,7 +247,7 @@ int scan_result_take(struct scan_result *res, struct scan_result *from, const ch
                 if (f->path) {
                         char *p = NULL;
 
-                        if (asprintf(&p, "%s%s%s", where, f->path[0] == '/' ? "" : "/", f->path) < 0)
+                        if (asprintf(&p, "%s%s%s", dst, f->path[0] == '/' ? "" : "/", f->path) < 0)
                                 return -ENOMEM;
                         free(f->path);
                         f->path = p;
@@ -246,10 +255,10 @@ int scan_result_take(struct scan_result *res, struct scan_result *from, const ch
         }
         for (size_t i = 0; r >= 0 && i < from->n_unchecked; i++) {
                 const struct unchecked *u = &from->unchecked[i];
-                _cleanup_free_ char *subject = NULL;
+                _cleanup_free_ char *item = NULL;
 
-                r = asprintf(&subject, "%s%s", subject_prefix, u->subject) < 0 ? -ENOMEM
-                    : scan_result_add_unchecked(res, u->kind, subject, u->packages, u->reason);
+                r = asprintf(&item, "%s: %s", subject, u->subject) < 0 ? -ENOMEM
+                    : scan_result_add_unchecked(res, u->kind, item, u->packages, u->reason);
         }
         /* the items' packages, and those of the items from only counted */
         res->packages_unchecked = packages_unchecked + from->packages_unchecked;

@@ -149,13 +149,16 @@ void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ig
 /* Keeps the findings of one package (its binary or source name). */
 void scan_result_filter_package(struct scan_result *res, const char *name);
 
-/* Moves from's findings (from keeps none) and copies its unchecked items
- * and warnings into res: each finding's path under where (an image mounted into a
- * container at "/img": "/img/var/lib/dpkg/status"), each item's subject
- * after subject_prefix; then sorts and counts res again.  -ENOMEM, res
- * then holds what was moved so far. */
-int scan_result_take(struct scan_result *res, struct scan_result *from, const char *where,
-                     const char *subject_prefix);
+/* An image mounted into a container at dst, its files at path on the
+ * host (the hook's check_image_mount(), the recheck's add_mounts()): its
+ * scan (from, NULL when there is none) joined to the container's (res),
+ * from's findings moved (from keeps none), each one's path under dst
+ * ("/img/var/lib/dpkg/status"), its unchecked items and warnings copied
+ * after "image mounted at DST: ", then res sorted and counted again; with
+ * no scan, an image_mount item saying why (why_not).  -ENOMEM, res then
+ * holds what was joined so far. */
+int scan_result_add_mount(struct scan_result *res, struct scan_result *from, const char *dst, const char *path,
+                          const char *why_not);
 
 void scan_result_free(struct scan_result *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct scan_result *, scan_result_free)

@@ -569,24 +569,16 @@ static int add_mounts(struct judge *j, const struct running_container *c, bool b
                 const char *dst = c->image_mounts[2 * i], *path = c->image_mounts[2 * i + 1];
                 const char *id = i < strv_length(c->mount_identities) ? c->mount_identities[i] : "";
                 _cleanup_(scan_result_freep) struct scan_result *got = NULL;
-                _cleanup_free_ char *subject = NULL, *prefix = NULL, *reason = NULL;
                 const struct cache_entry *e = NULL;
                 int r;
 
                 if (*id)
                         e = baseline ? find_entry(j, id, WANT_ADMITTED)
                                      : find_entry(j, id, WANT_CURRENT) ?: find_entry(j, id, WANT_REMATCH);
-                if (asprintf(&subject, "image mounted at %s", dst) < 0 || asprintf(&prefix, "%s: ", subject) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
                 if (e && (r = entry_findings(j, e, !baseline && !entry_current(j, e), &got, err)) < 0)
                         return r;
-                if (got)
-                        r = scan_result_take(res, got, dst, prefix);
-                else
-                        r = asprintf(&reason, "another image's files (%s) are mounted there and the verdict cache "
-                                     "holds no entry of it%s", path, *id ? "" : " (no identity)") < 0
-                            ? -ENOMEM : scan_result_add_unchecked(res, UNCHECKED_IMAGE_MOUNT, subject, 0, reason);
-                if (r < 0)
+                if (scan_result_add_mount(res, got, dst, path, *id ? "the verdict cache holds no entry of it"
+                                                                   : "it has no identity") < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
         return 0;

@@ -621,8 +621,9 @@ static void test_exploit_all_cves(void) {
         }
 }
 
-/* scan_result_take(): an image mounted into a container (the hook's
- * check_image_mount()) joins its scan to the container's. */
+/* scan_result_add_mount(): an image mounted into a container (the hook's
+ * check_image_mount()) joins its scan to the container's, or says why
+ * not. */
 static struct finding finding_of(const char *id, const char *package, enum severity sev, const char *path,
                                  const char *fixed) {
         return (struct finding) { .id = strdup(id), .package = strdup(package), .severity = sev,
@@ -646,7 +647,7 @@ static void test_take(void) {
                 CHECK(scan_result_add_unchecked(from, UNCHECKED_INVALID_VERSION, "pkg", 1, "bad version") == 0);
         CHECK(from->unchecked_more == 2 && from->packages_unchecked == MATCH_UNCHECKED_MAX + 2);
 
-        CHECK(scan_result_take(res, from, "/img", "image mounted at /img: ") == 0);
+        CHECK(scan_result_add_mount(res, from, "/img", "/s/vfs/dir/1", NULL) == 0);
         CHECK(from->n_findings == 0 && res->n_findings == 3);
         CHECK(streq_ptr(res->findings[0].id, "A-1") && streq_ptr(res->findings[0].path, "/img/var/lib/dpkg/status"));
         CHECK(streq_ptr(res->findings[1].id, "B-1") && streq_ptr(res->findings[1].path, "/var/lib/dpkg/status"));
@@ -658,6 +659,14 @@ static void test_take(void) {
         CHECK(streq_ptr(res->unchecked[1].subject, "image mounted at /img: pkg"));
         CHECK_MSG(res->packages_unchecked == 3 + MATCH_UNCHECKED_MAX + 2, "%zu", res->packages_unchecked);
         scan_result_free(from);
+        scan_result_free(res);
+        /* none: said why, as an item of its own */
+        res = calloc(1, sizeof(*res));
+        CHECK(res && scan_result_add_mount(res, NULL, "/img", "/s/vfs/dir/2", "its analysis failed") == 0);
+        CHECK(res->n_unchecked == 1 && res->unchecked[0].kind == UNCHECKED_IMAGE_MOUNT &&
+              streq_ptr(res->unchecked[0].subject, "image mounted at /img") &&
+              strstr(res->unchecked[0].reason, "(/s/vfs/dir/2) are mounted there and could not be checked: its "
+                     "analysis failed; check that image (portcullis scan /s/vfs/dir/2)"));
         scan_result_free(res);
 }
 
