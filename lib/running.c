@@ -644,10 +644,12 @@ static int judge_one(struct judge *j, struct running_container *c) {
         struct error err = {};
         int r;
 
-        if ((r = find_identity(j->o, c)) < 0 || (r = mount_identities(j->o, c)) < 0)
+        if ((r = find_identity(j->o, c)) < 0)
                 return r;
         if (!c->identity)
                 return 0;
+        if ((r = mount_identities(j->o, c)) < 0)
+                return r;
         /* an image mounted in whose identity only its inventory gives,
          * which is not to be read: not judged, as such a container is */
         for (size_t i = 0; j->o->no_inventory && c->mount_identities && c->mount_identities[i]; i++)
