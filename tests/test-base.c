@@ -111,9 +111,13 @@ static void test_printable(void) {
                 { "zw\xe2\x80\x8b" "j\xe2\x80\x8d" "wj\xe2\x81\xa0" "bom\xef\xbb\xbf" "tag\xf3\xa0\x81\x81",
                   "zw???j???wj???bom???tag????" },
                 { "ls\xe2\x80\xa8ps\xe2\x80\xa9", "ls???ps???" },
-                /* neighbours that are text: U+200A, U+2027, U+202F, U+2070, U+FEFE, U+E0080 */
-                { "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xf3\xa0\x82\x80",
-                  "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xf3\xa0\x82\x80" },
+                /* default-ignorable: soft hyphen, Hangul fillers (a name of
+                 * blanks), a variation selector, a Mongolian one */
+                { "shy\xc2\xad" "hf\xe1\x85\x9f\xe3\x85\xa4\xef\xbe\xa0" "vs\xef\xb8\x8f" "mvs\xe1\xa0\x8e",
+                  "shy??hf?????????vs???mvs???" },
+                /* neighbours that are text: U+200A, U+2027, U+202F, U+2070, U+FEFE, U+00AE, U+3165, U+F0000 */
+                { "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xc2\xae\xe3\x85\xa5\xf3\xb0\x80\x80",
+                  "\xe2\x80\x8a\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xb0\xef\xbb\xbe\xc2\xae\xe3\x85\xa5\xf3\xb0\x80\x80" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

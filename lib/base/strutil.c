@@ -146,11 +146,19 @@ uint32_t utf8_hidden(const unsigned char *p, size_t n) {
                      : n == 3 ? (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)
                      : n == 4 ? (p[0] & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 | (p[3] & 0x3fu)
                               : 0;
-        bool hidden = (c >= 0x80 && c <= 0x9f) || c == 0x61c || (c >= 0x200b && c <= 0x200f) ||
-                      (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
-                      (c >= 0xe0000 && c <= 0xe007f);
+        /* C1; Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties),
+         * which shows as nothing; U+2028, U+2029 */
+        static const uint32_t ranges[][2] = {
+                { 0x80, 0x9f }, { 0xad, 0xad }, { 0x34f, 0x34f }, { 0x61c, 0x61c }, { 0x115f, 0x1160 },
+                { 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x200b, 0x200f }, { 0x2028, 0x202e },
+                { 0x2060, 0x206f }, { 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+                { 0xfff0, 0xfff8 }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+        };
 
-        return hidden ? c : 0;
+        for (size_t i = 0; i < ELEMENTSOF(ranges); i++)
+                if (c >= ranges[i][0] && c <= ranges[i][1])
+                        return c;
+        return 0;
 }
 
 void str_make_printable(char *s) {

@@ -56,12 +56,13 @@ size_t utf8_char_len(const unsigned char *p);
 /* The code point of the well-formed UTF-8 sequence of n bytes at p when it
  * is one that shows as nothing or changes how the text around it shows,
  * else 0: the C1 controls U+0080..U+009F (U+009B is CSI to some
- * terminals), the bidirectional controls U+061C, U+200E, U+200F,
- * U+202A..U+202E and U+2066..U+2069 ("Trojan Source", CVE-2021-42574: a
- * name that reads as another), the zero-width and invisible characters
- * U+200B..U+200D, U+2060..U+206F, U+FEFF and the tags U+E0000..U+E007F, and
- * the line and paragraph separators U+2028, U+2029 (a new line to some
- * viewers). */
+ * terminals), Unicode's default-ignorable code points -- among them the
+ * bidirectional controls U+061C, U+200E, U+200F, U+202A..U+202E and
+ * U+2066..U+2069 ("Trojan Source", CVE-2021-42574: a name that reads as
+ * another), the zero-width characters U+200B..U+200D and U+2060, the soft
+ * hyphen U+00AD, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, the
+ * variation selectors, U+FEFF and the tags U+E0000.. -- and the line and
+ * paragraph separators U+2028, U+2029 (a new line to some viewers). */
 uint32_t utf8_hidden(const unsigned char *p, size_t n);
 /* Control characters (below 0x20, DEL), the code points utf8_hidden()
  * finds and bytes that start no well-formed UTF-8 sequence become '?',
