@@ -140,6 +140,23 @@ OUT=$("$P" db import "$T/clean" --db "$T/db.sqlite" 2>&1) || fail "db import aft
 ls "$T" | grep -q '^db.sqlite.new-' && fail "db import: temporary databases left: $(ls "$T")"
 [ "$(revision)" != "$OLD" ] || fail "db import: the import after the kills did not replace the database"
 "$P" scan "$T/rootfs" --db "$T/db.sqlite" | grep -q "PCEX-CVE-2023-38545" && fail "db import: the new database serves the removed finding"
+# ... but one a live writer holds is never taken, however long it waited
+# (an OCI pull waits for <db>.lock after writing its temporary database,
+# behind an import that may take long): held and 20 minutes old, it stays
+printf 'x' >"$T/db.sqlite.new-HELD01"
+touch -d '20 minutes ago' "$T/db.sqlite.new-HELD01"
+python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(30)' "$T/db.sqlite.new-HELD01" &
+holder=$!
+for _ in $(seq 100); do [ -e "$T/db.sqlite.new-HELD01.held" ] && break; sleep 0.1; done
+OUT=$("$P" db import "$T/clean" --db "$T/db.sqlite" 2>&1) || fail "db import beside a held temporary database: $OUT"
+[ -e "$T/db.sqlite.new-HELD01" ] || fail "db import removed a temporary database a live writer holds: $OUT"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+rm -f "$T/db.sqlite.new-HELD01" "$T/db.sqlite.new-HELD01.held"
 
 # ---- 4. metrics and the running containers' state -----------------------------------
 M=$T/metrics

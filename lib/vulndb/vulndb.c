@@ -83,21 +83,16 @@ void vulndb_remove_sidecars(const char *path) {
                         (void) unlink(p);
 }
 
-/* A temporary DB nobody wrote for this long is abandoned even when held:
- * a writer from before the locks. */
-#define DB_TEMP_STALE_S (10 * 60)
-
 /* Whether a temporary DB beside the database was left by a killed writer:
  * its writers (vulndb_import(), an OCI pull) hold an flock(2) on it until
  * they rename or remove it, so one that nobody holds is abandoned, however
- * recent (a kill -9 during a pull is followed at once by the next update);
- * one nobody wrote for DB_TEMP_STALE_S is abandoned too (a writer from
- * before the locks).  The lock, when taken, is held until the unlink. */
-static bool db_temp_abandoned(int dfd, const char *name, const struct stat *st, int *ret_fd) {
+ * recent (a kill -9 during a pull is followed at once by the next update),
+ * and one that is held never is, however old (a pull waits for <db>.lock
+ * after writing it, behind an import that may take long; a hung writer's
+ * goes when it dies).  The lock, when taken, is held until the unlink. */
+static bool db_temp_abandoned(int dfd, const char *name, int *ret_fd) {
         int fd;
 
-        if (time(NULL) - st->st_mtime >= DB_TEMP_STALE_S)
-                return true;
         fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return false;
@@ -135,7 +130,7 @@ int vulndb_remove_abandoned(const char *db_path, void (*fn)(const char *path, vo
 
                 if (!startswith(de->d_name, prefix) || strlen(de->d_name) != strlen(prefix) + 6 ||
                     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-                    !db_temp_abandoned(dirfd(d), de->d_name, &st, &held) || unlinkat(dirfd(d), de->d_name, 0) < 0)
+                    !db_temp_abandoned(dirfd(d), de->d_name, &held) || unlinkat(dirfd(d), de->d_name, 0) < 0)
                         continue;
                 n++;
                 if (fn && asprintf(&p, "%s/%s", slash ? dir : ".", de->d_name) >= 0)
