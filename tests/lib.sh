@@ -53,6 +53,20 @@ json.dump(c, open(b + "/config.json", "w"), indent=1)
 PY
 }
 
+# zlib_record DIR: DIR/PCEX-CVE-2023-45853.json, a record of Debian 12's zlib
+# source package (CRITICAL, fixed in 1:1.3.dfsg-1) that the example feed
+# lacks: what an import adds for the ps and recheck tests.
+zlib_record() {
+        mkdir -p "$1"
+        cat >"$1/PCEX-CVE-2023-45853.json" <<'JSON'
+{"schema_version": "1.6.0", "id": "PCEX-CVE-2023-45853", "modified": "2026-12-01T00:00:00Z",
+ "aliases": ["CVE-2023-45853"], "summary": "integer overflow in MiniZip's zipOpenNewFileInZip4_64",
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3.dfsg-1"}]}]}],
+ "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}
+JSON
+}
+
 # runc_start BUNDLE ID: runs it; sets OUT (stdout and stderr) and RC.
 runc_start() {
         OUT=$(timeout 60 runc run -b "$1" "$2" 2>&1 </dev/null); RC=$?

@@ -66,14 +66,7 @@ python3 -c 'import json,sys; (c,) = json.load(open(sys.argv[1]))["containers"]; 
         "$T/ps.json" || fail "ps before the update: $(cat "$T/ps.json")"
 
 # a record for the mounted image's zlib
-mkdir -p "$T/extra"
-cat >"$T/extra/PCEX-CVE-2023-45853.json" <<'JSON'
-{"schema_version": "1.6.0", "id": "PCEX-CVE-2023-45853", "modified": "2026-12-01T00:00:00Z",
- "aliases": ["CVE-2023-45853"], "summary": "integer overflow in MiniZip's zipOpenNewFileInZip4_64",
- "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
-   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3.dfsg-1"}]}]}],
- "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}
-JSON
+zlib_record "$T/extra"
 out=$(timeout 300 "$P" db import --merge "$T/extra" --db "$DB" --config "$CFG" 2>&1) || fail "import of the new record: $out"
 grep -q "running containers: 1, 1 not allowed now, 1 now violating since the last check" <<<"$out" ||
         fail "the recheck did not judge the mounted image: $out"

@@ -73,12 +73,7 @@ assert {x["identity_source"] for x in d} == {"overlay"} and d[0]["identity"] == 
 PY
 
 # A record for zlib: both now violate.
-mkdir -p "$T/extra"
-printf '{"id": "PCEX-CVE-2023-45853", "modified": "2026-12-01T00:00:00Z", "aliases": ["CVE-2023-45853"],
- "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
-   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3.dfsg-1"}]}]}],
- "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}\n' \
-        >"$T/extra/PCEX-CVE-2023-45853.json"
+zlib_record "$T/extra"
 "$P" db import --merge "$T/extra" --db "$DB" --config "$CFG" >"$T/import.out" 2>&1 || fail "import: $(cat "$T/import.out")"
 grep -q "running containers: 2, 2 not allowed now, 2 now violating since the last check" "$T/import.out" ||
         fail "recheck: $(cat "$T/import.out")"

@@ -87,14 +87,7 @@ out=$("$P" ps --config "$CFG")
 [ "$(grep -c ' allow ' <<<"$out")" -eq 3 ] && grep -q '^CONTAINER' <<<"$out" || fail "ps table: $out"
 
 # A record for zlib (the one container's source package), added by import.
-mkdir -p "$T/extra"
-cat >"$T/extra/PCEX-CVE-2023-45853.json" <<'EOF'
-{"schema_version": "1.6.0", "id": "PCEX-CVE-2023-45853", "modified": "2026-12-01T00:00:00Z",
- "aliases": ["CVE-2023-45853"], "summary": "integer overflow in MiniZip's zipOpenNewFileInZip4_64",
- "affected": [{"package": {"ecosystem": "Debian:12", "name": "zlib"},
-   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3.dfsg-1"}]}]}],
- "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}
-EOF
+zlib_record "$T/extra"
 before=$(wc -l <"$LOG")
 out=$(timeout 300 "$P" db import --merge "$T/extra" --db "$DB" --config "$CFG" 2>&1) || fail "import of the new record: $out"
 grep -q "running containers: 3, 1 not allowed now, 1 now violating since the last check (one now_violates audit line each), 0 not judged" <<<"$out" || fail "import: no recheck summary: $out"
