@@ -483,21 +483,8 @@ static int inventory_failed(const struct rootfs_arg *a, struct error *err) {
         if (k == -ENOMEM)
                 k = error_wrap(err, "the analysis of the image needs more than the %zu MiB it may use",
                                SANDBOX_MEMORY_DEFAULT >> 20);
-        switch (-k) {
-        case EMFILE:
-        case ENFILE:
-        case ENOSPC:
-        case EDQUOT:
-        case EIO:
-        case EINTR:
-        case EAGAIN:
-        case ETIMEDOUT:
-        case ENOSYS:
-        case ECHILD:
-                break;
-        default:
+        if (!inventory_errno_node(-k))
                 err->content = true;
-        }
         return k;
 }
 

@@ -768,6 +768,15 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
                 h->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
                 c = NULL;
         }
+        /* What the node failed to read (ENFILE, EIO: inventory->transient)
+         * is not checked for this start, as on_unchecked says; kept, it
+         * would stay so until the DB changes, long after the node
+         * recovered. */
+        if (c && inv->transient) {
+                say(h, "portcullis: note: %s: the node ran short or failed while reading the image (see what was not "
+                    "checked); decided by what was read, not cached: the next start reads it again\n", h->name);
+                c = NULL;
+        }
         if (c) {
                 struct cache_entry e = {
                         .key = (char *) key,

@@ -19,7 +19,8 @@ if [ "${1:-}" != "--build" ]; then
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
                   liblog4j2-java composer ruby-rack ruby-nokogiri python3-jsonschema chromium
-                  docker-registry docker.io skopeo apache2-utils prometheus-node-exporter python3-yaml logrotate"
+                  docker-registry docker.io skopeo apache2-utils prometheus-node-exporter python3-yaml logrotate
+                  python3-fusepy"
         # npm for the CVSS reference implementation below and node-semver;
         # a node that brings its own npm (NodeSource's nodejs) is kept as it
         # is, and so is a cargo installed another way.

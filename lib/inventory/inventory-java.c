@@ -443,6 +443,8 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
                 if (n == 0)
                         break;
                 if (n < 0)
+                        l->file->inv->transient |= inventory_errno_node(archive_errno(l->a));
+                if (n < 0)
                         return inventory_not_read(l->file->inv, "%s!%s: damaged (%s); not looked into", l->origin, name,
                                                   strna(archive_error_string(l->a)));
                 len += (size_t) n;
@@ -546,6 +548,8 @@ static int scan(struct jar_level *l, struct error *err) {
                         return r;
         }
         if (!l->file->stopped && rc != ARCHIVE_EOF)
+                l->file->inv->transient |= inventory_errno_node(archive_errno(l->a));
+        if (!l->file->stopped && rc != ARCHIVE_EOF)
                 return inventory_not_read(l->file->inv, "%s: damaged after %zu entries (%s); the rest was not looked "
                                           "into", l->origin, entries, strna(archive_error_string(l->a)));
         if (l->unnamed > 0)
@@ -621,6 +625,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         fd = dfd < 0 ? dfd : openat(dfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 && dfd >= 0)
                 fd = -errno;
+        inv->transient |= fd < 0 && inventory_errno_node(-fd);
         if (fd < 0)
                 return inventory_not_read(inv, "open %s: %s; skipped", origin, strerror(-fd)) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;

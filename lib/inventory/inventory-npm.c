@@ -182,6 +182,7 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
+                inv->transient |= inventory_errno_node(-r);
                 r = inventory_not_read(inv, "%s (through the symlink %s); skipped", err->msg, target);
                 error_clear(err);
                 return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;

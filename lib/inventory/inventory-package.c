@@ -160,6 +160,25 @@ int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
                                 "more parts of the image could not be read; see the warnings");
 }
 
+bool inventory_errno_node(int e) {
+        switch (e) {
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOSPC:
+        case EDQUOT:
+        case EIO:
+        case EINTR:
+        case EAGAIN:
+        case ETIMEDOUT:
+        case ENOSYS:
+        case ECHILD:
+                return true;
+        default:
+                return false;
+        }
+}
+
 static int purl_part(struct strbuf *b, const char *prefix, const char *value) {
         int r = strbuf_puts(b, prefix);
 

@@ -111,6 +111,7 @@ struct inventory_lister {
         size_t floor;           /* the depth at which its listing ends: 0, or SPLIT_DEPTH for the second */
         char path[INVENTORY_WALK_PATH_MAX];     /* for the caps' notes */
         size_t path_len;
+        int read_error;         /* next_entry()'s getdents64, for list_some()'s note */
         /* the second lister (SPLIT_PARENT/SPLIT_NAME), or NULL; on its side,
          * under its lock: opened once it tried, ino its folder's (0: none) */
         struct inventory_lister *second;
@@ -193,9 +194,10 @@ static int emit(struct inventory_lister *l, enum event_kind kind, unsigned char 
         return 0;
 }
 
-/* A cap kept the listing out of a folder: its note, which the walk keeps as
- * not read; the listing goes on beside it. */
-_printf_(2, 3) static int list_note(struct inventory_lister *l, const char *fmt, ...) {
+/* A cap, or errno e (0 for a cap), kept the listing out of a folder: its
+ * note, which the walk keeps as not read (and as the node's when e is,
+ * inventory_errno_node()); the listing goes on beside it. */
+_printf_(3, 4) static int list_note(struct inventory_lister *l, int e, const char *fmt, ...) {
         _cleanup_free_ char *s = NULL;
         va_list ap;
         int n;
@@ -205,7 +207,7 @@ _printf_(2, 3) static int list_note(struct inventory_lister *l, const char *fmt,
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
-        return emit(l, EVENT_NOTE, 0, s);
+        return emit(l, EVENT_NOTE, inventory_errno_node(e), s);
 }
 
 /* Into the folder fd, named name in the one on top, unless its path is
@@ -216,7 +218,7 @@ static int list_push(struct inventory_lister *l, int fd, const char *name) {
 
         if (l->path_len + 1 + n >= sizeof(l->path)) {
                 close(fd);
-                return list_note(l, "%s/%s: a path longer than the walk follows; what is below it was not looked "
+                return list_note(l, 0, "%s/%s: a path longer than the walk follows; what is below it was not looked "
                                  "at", l->path, name);
         }
         if (!l->bufs[l->depth] && !(l->bufs[l->depth] = malloc(WALK_DIRENTS_BUF))) {
@@ -270,7 +272,8 @@ static bool dirent_ends(const struct dirent64 *de) {
 }
 
 /* The next entry of the folder on top of the stack, NULL at its end (or
- * when it can't be read: vanished, nothing to find there). */
+ * when it can't be read: vanished, nothing to find there; any other error
+ * is kept in l->read_error, for a note). */
 static const struct dirent64 *next_entry(struct inventory_lister *l) {
         struct frame *f = &l->stack[l->depth - 1];
         char *buf = l->bufs[l->depth - 1];
@@ -283,6 +286,8 @@ static const struct dirent64 *next_entry(struct inventory_lister *l) {
                 do
                         n = getdents64(f->fd, buf, WALK_DIRENTS_BUF);
                 while (n < 0 && errno == EINTR);
+                if (n < 0 && errno != ENOENT)
+                        l->read_error = errno;
                 if (n <= 0)
                         return NULL;
                 *f = (struct frame) { .fd = f->fd, .pos = 0, .len = (size_t) n, .path_len = f->path_len };
@@ -333,7 +338,7 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
         if (type != DT_DIR || skipped_at_top(l, name))
                 return 0;
         if (l->depth >= INVENTORY_WALK_DEPTH_MAX)
-                return list_note(l, "%s: deeper than the walk descends; what is below it was not looked at",
+                return list_note(l, 0, "%s: deeper than the walk descends; what is below it was not looked at",
                                  l->path);
         if (spliced(l, de))
                 return emit(l, EVENT_SPLICE, 0, NULL);
@@ -342,8 +347,8 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
          * (EACCES for a user without CAP_DAC_READ_SEARCH) leaves what is
          * below unread, which is said, never passed as clean. */
         if (fd < 0 && errno != ENOENT)
-                return list_note(l, "%s%s%s: %s; what is below it was not looked at", l->path, l->path_len ? "/" : "",
-                                 name, strerror(errno));
+                return list_note(l, errno, "%s%s%s: %s; what is below it was not looked at", l->path,
+                                 l->path_len ? "/" : "", name, strerror(errno));
         if (fd < 0)
                 return 0;
         return list_push(l, fd, name);
@@ -366,6 +371,14 @@ static int list_some(struct inventory_lister *l) {
         while (!l->published) {
                 const struct dirent64 *de = next_entry(l);
 
+                if (!de && l->read_error) {
+                        /* what getdents64 gave before it failed was listed */
+                        r = list_note(l, l->read_error, "%s: %s; what else it holds was not looked at",
+                                      l->path_len ? l->path : ".", strerror(l->read_error));
+                        l->read_error = 0;
+                        if (r < 0)
+                                return r;
+                }
                 if (!de)
                         r = list_pop(l) ?: l->depth == l->floor;
                 else if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -760,6 +773,7 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                         r = leave(w);
                         break;
                 case EVENT_NOTE:
+                        w->inv->transient |= h.type != 0;
                         r = inventory_not_read(w->inv, "%s", text);
                         break;
                 case EVENT_SPLICE:      /* the second lister's stream, in its place */
@@ -935,6 +949,7 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
+                inv->transient |= inventory_errno_node(-r);
                 r = inventory_not_read(inv, "%s; skipped", err->msg);
                 error_clear(err);
                 return r;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The analysis child's inventory for its parent (inventory-wire.h). */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@ static const char *const field_names[PACKAGE_FIELDS] = {
 
 int inventory_wire_write(const struct inventory *inv, struct strbuf *b) {
         const char *os[] = { inv->os.id, inv->os.version_id, inv->os.ecosystem, inv->os.pretty_name };
-        size_t size = STRLEN(INVENTORY_WIRE_MAGIC) + 3 * 4;
+        size_t size = STRLEN(INVENTORY_WIRE_MAGIC) + 4 * 4;
         int r;
 
         /* one allocation: the size first */
@@ -44,6 +45,8 @@ int inventory_wire_write(const struct inventory *inv, struct strbuf *b) {
         r = strbuf_reserve(b, size);
         if (r >= 0)
                 r = strbuf_append(b, INVENTORY_WIRE_MAGIC, STRLEN(INVENTORY_WIRE_MAGIC));
+        if (r >= 0)
+                r = wire_put_u32(b, inv->transient);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(os); i++)
                 r = wire_put_str(b, os[i]);
         if (r >= 0)
@@ -80,9 +83,14 @@ static int get_package(struct wire_cursor *c, size_t i, struct package *p, struc
 static int get_inventory(struct wire_cursor *c, struct inventory *inv, struct error *err) {
         static const char *const os_names[] = { "os 'id'", "os 'version'", "os 'ecosystem'", "os 'pretty_name'" };
         char **os[] = { &inv->os.id, &inv->os.version_id, &inv->os.ecosystem, &inv->os.pretty_name };
+        uint32_t flags = 0;
         size_t n;
-        int r = 0;
+        int r;
 
+        r = wire_get_u32(c, &flags, &(struct wire_field) { .key = "flags" }, err);
+        if (r >= 0 && flags > 1)
+                r = wire_error(c, err, "flags %" PRIu32 " unknown", flags);
+        inv->transient = flags == 1;
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(os); i++)
                 r = wire_get_str(c, os[i], &(struct wire_field) { .key = os_names[i] }, err);
         if (r >= 0 && inv->os.pretty_name)

@@ -14,7 +14,8 @@
  * process that parsed the image.
  *
  * Layout (integers are 32-bit little-endian):
- *   "PCI1"
+ *   "PCI2"
+ *   flags: 1 for inventory->transient, else 0
  *   os: id, version_id, ecosystem, pretty_name              4 strings
  *   skipped:  count (<= INVENTORY_WIRE_SKIPPED_MAX), strings
  *   warnings: count (<= INVENTORY_WARNINGS_MAX + 1), strings
@@ -30,7 +31,7 @@
  * there.  Anything else (a count over its cap, a string past the end, a
  * NUL inside one) is an error with a message, never a shorter inventory. */
 
-#define INVENTORY_WIRE_MAGIC "PCI1"
+#define INVENTORY_WIRE_MAGIC "PCI2"
 #define INVENTORY_WIRE_SKIPPED_MAX 16
 
 /* Appends inv to b.  0, -ENOMEM or -E2BIG. */

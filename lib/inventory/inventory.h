@@ -70,6 +70,12 @@ struct inventory {
         /* Parts of the rootfs a cap kept the readers from looking at: what
          * they hold was not checked (the match reports each). */
         char **skipped;
+        /* One of them is there because the node ran short or failed while
+         * reading it (inventory_errno_node()), not because of what the
+         * image holds: the result decides this start but is not kept as the
+         * image's (a passing ENFILE would otherwise stay "not checked" in
+         * the cache until the DB changes). */
+        bool transient;
         /* Files and folders the OS packages installed (inventory_own()),
          * which the walk leaves to them; and how many it left. */
         struct owned_paths *owned;
@@ -136,6 +142,13 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
  * INVENTORY_NOT_READ_MAX notes one more says that there were more.
  * Returns 0 or -ENOMEM. */
 int inventory_not_read(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
+
+/* Whether errno e (positive) is the node's rather than the image's: out of
+ * descriptors, disk or buffers, a read that failed with EIO, an interrupted
+ * or timed-out call, a sandbox without a system call.  A reader that says
+ * "not read" for such an errno sets inv->transient (and a failed analysis
+ * is an error of the node, gate.c). */
+bool inventory_errno_node(int e);
 
 /* A package URL (purl-spec): pkg:<type>/<namespace>/<name>@<version> with
  * the arch, distro and epoch qualifiers, in that (the spec's key) order,

@@ -1,0 +1,104 @@
+#!/bin/bash
+# The node, not the image, fails while a miss reads the rootfs (a disk
+# that returns EIO: the rootfs served through a FUSE file system whose
+# listing of /srv fails while a flag file exists; ENFILE or EMFILE go the
+# same way): what could not be read is "not checked" for this start, as
+# on_unchecked says (here deny: blocked, naming the folder), but the
+# result is not cached as the image's, so the next start reads the image
+# again and decides by all of it (allowed: nothing there is vulnerable),
+# then hits.  Before, the "not checked" note stayed in the cache and
+# blocked every start of the image until the DB changed, and an EIO from
+# getdents64 ended the folder's listing in silence, as if it held no more.
+# A folder the image keeps from the walk by its content (deeper than the
+# walk descends) is still cached as not checked.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root (a FUSE mount)"; exit 77; }
+[ -c /dev/fuse ] || { echo "skip: no /dev/fuse"; exit 77; }
+/usr/bin/python3 -c 'import fusepy' 2>/dev/null || { echo "skip: python3-fusepy is missing"; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-transient-XXXXXX")
+cleanup() {
+        mountpoint -q "$T/mnt" 2>/dev/null && umount -l "$T/mnt"
+        [ -n "${FS_PID:-}" ] && kill "$FS_PID" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT
+. "$SRC/tests/lib.sh"
+
+curl_image "$T/img" 7.88.1-10+deb12u4
+mkdir -p "$T/img/rootfs/usr/lib/python3/dist-packages" "$T/img/rootfs/srv/app/lib" "$T/mnt"
+cat >"$T/fs.py" <<'PY'
+import errno, os, sys
+from fusepy import FUSE, FuseOSError, Operations
+
+class Failing(Operations):
+    """The folder src as it is, read-only, except that listing the folder
+    fail fails with EIO while the file flag exists."""
+    def __init__(self, src, fail, flag):
+        self.src, self.fail, self.flag = src, fail, flag
+    def _p(self, path):
+        return os.path.join(self.src, path.lstrip('/'))
+    def getattr(self, path, fh=None):
+        st = os.lstat(self._p(path))
+        return {k: getattr(st, k) for k in ('st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_size', 'st_atime',
+                                           'st_mtime', 'st_ctime', 'st_ino')}
+    def readdir(self, path, fh):
+        if path == self.fail and os.path.exists(self.flag):
+            raise FuseOSError(errno.EIO)
+        return ['.', '..'] + os.listdir(self._p(path))
+    def readlink(self, path):
+        return os.readlink(self._p(path))
+    def open(self, path, flags):
+        return os.open(self._p(path), os.O_RDONLY)
+    def read(self, path, size, offset, fh):
+        return os.pread(fh, size, offset)
+    def release(self, path, fh):
+        os.close(fh)
+
+FUSE(Failing(*sys.argv[1:2], *sys.argv[3:5]), sys.argv[2], foreground=True, ro=True, allow_other=True, use_ino=True)
+PY
+/usr/bin/python3 "$T/fs.py" "$T/img/rootfs" "$T/mnt" /srv "$T/broken" 2>"$T/fs.log" &
+FS_PID=$!
+for i in $(seq 1 50); do [ -f "$T/mnt/etc/os-release" ] && break; sleep 0.1; done
+[ -f "$T/mnt/etc/os-release" ] || { echo "skip: the FUSE file system did not come up: $(cat "$T/fs.log")"; exit 77; }
+sed -i "s#\"$T/img/rootfs\"#\"$T/mnt\"#" "$T/img/bundle/config.json"
+grep -q "\"$T/mnt\"" "$T/img/bundle/config.json" || { echo "FAIL: the bundle's root"; exit 1; }
+"$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
+printf '{"mode": "enforce", "severity": "HIGH", "on_unchecked": "deny"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
+        "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" >"$T/config.json"
+hook() { OUT=$("$HOOK" --config "$T/config.json" <"$1/state.json" 2>&1); RC=$?; }
+last_cache() { tail -n 1 "$T/audit.log" | python3 -c 'import json, sys; print(json.load(sys.stdin)["cache"])'; }
+
+# 1. The disk fails while the image is read.
+touch "$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "srv: Input/output error; what else it holds was not looked at" <<<"$OUT" &&
+        grep -q "the node ran short or failed while reading the image .*not cached: the next start reads it again" \
+        <<<"$OUT" || fail "EIO while listing a folder: $RC $OUT"
+[ "$(last_cache)" = miss ] || fail "the first start's cache status: $(last_cache)"
+
+# 2. The disk recovered: read again, all of it, and allowed; then a hit.
+rm "$T/broken"
+hook "$T/img"
+[ "$RC" -eq 0 ] && [ "$(last_cache)" = miss ] || fail "the start after the EIO: $RC $(last_cache) $OUT"
+hook "$T/img"
+[ "$RC" -eq 0 ] && [ "$(last_cache)" = hit ] || fail "the third start: $RC $(last_cache) $OUT"
+
+# 3. A folder the image's content keeps from the walk (deeper than it
+#    descends) is the image's: not checked, blocked, and cached so.
+curl_image "$T/deep" 7.88.1-10+deb12u4
+d="$T/deep/rootfs/srv"
+for i in $(seq 1 60); do d="$d/d"; done
+mkdir -p "$d"
+hook "$T/deep"
+[ "$RC" -eq 1 ] && grep -q "deeper than the walk descends" <<<"$OUT" && ! grep -q "not cached" <<<"$OUT" ||
+        fail "a folder too deep: $RC $OUT"
+hook "$T/deep"
+[ "$RC" -eq 1 ] && [ "$(last_cache)" = hit ] || fail "a folder too deep, again: $RC $(last_cache) $OUT"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "hook-transient: ok"
