@@ -45,7 +45,7 @@ struct start {
         char **annotations;             /* the state's, then the config's */
         struct policy_context ctx;
         const char *name;               /* image, else "container <id>" */
-        char name_buf[512];
+        char *name_owned;               /* name, when set_name() formatted it */
         char *db_revision;
         char *db_import_time;           /* or the signed data's time (db_time_signed) */
         bool db_time_signed;
@@ -173,9 +173,14 @@ static bool annotations_trusted(const struct start *h) {
         return h->cfg && h->cfg->trust_image_digest;
 }
 
+/* For "%.*s%s": s, at most AUDIT_NAME_MAX bytes of it, and "..." when cut. */
+#define NAME_CUT(s) AUDIT_NAME_MAX, (s), strlen(s) > AUDIT_NAME_MAX ? "..." : ""
+
 static void set_name(struct start *h) {
         const char *image = annotations_trusted(h) ? oci_image_name(h->state.annotations, h->oci.annotations)
                                                    : NULL;
+        const char *id;
+        int k;
 
         if (!image)     /* Podman, Docker: the name in their own root-owned files */
                 image = h->ov.image_name;
@@ -184,20 +189,21 @@ static void set_name(struct start *h) {
         h->ctx.namespace = annotations_trusted(h) ? oci_namespace(h->state.annotations, h->oci.annotations) : NULL;
         h->ctx.annotations = h->annotations;
         h->ctx.now = time(NULL);
-        if (image && h->ov.layers_identity) {
+        /* The names come from annotations and the runtime: cut as the
+         * audit line cuts them (NAME_CUT), so that a name of 70,000 bytes
+         * does not make a block line of as many. */
+        id = h->state.id ? h->state.id : strna(h->o->containerd_id);
+        if (image && h->ov.layers_identity)
                 /* judged by what the container holds now (a restarted one
                  * that changed itself), not by the image: a line naming the
                  * image alone would blame it, and 'scan' of it finds nothing */
-                snprintf(h->name_buf, sizeof(h->name_buf), "%s as changed by container %s (%s)", image,
-                         h->state.id ? h->state.id : strna(h->o->containerd_id), strna(h->ov.why_not));
-                h->name = h->name_buf;
-        } else if (image)
-                h->name = image;
-        else {
-                snprintf(h->name_buf, sizeof(h->name_buf), "container %s",
-                         h->state.id ? h->state.id : strna(h->o->containerd_id));
-                h->name = h->name_buf;
-        }
+                k = asprintf(&h->name_owned, "%.*s%s as changed by container %.*s%s (%s)", NAME_CUT(image),
+                             NAME_CUT(id), strna(h->ov.why_not));
+        else if (image)
+                k = asprintf(&h->name_owned, "%.*s%s", NAME_CUT(image));
+        else
+                k = asprintf(&h->name_owned, "container %.*s%s", NAME_CUT(id));
+        h->name = k >= 0 ? h->name_owned : "container";
 }
 
 /* Loads the config and the policy.  A policy missing at the configured
@@ -1239,6 +1245,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         free(h.identity);
         overlay_probe_done(&h.ov);
         free(h.cache_note);
+        free(h.name_owned);
 }
 
 void gate_result_done(struct gate_result *r) {

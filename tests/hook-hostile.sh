@@ -120,6 +120,13 @@ json.dump(s, open(sys.argv[1], "w"))' "$T/state-$1.json" "$2"
 r=$(rootfs evil-fifo)
 mkfifo "$r/var/lib/dpkg/status"
 name_state evil-fifo "$evil"
+# a name of 70,000 bytes: the block line cuts it as the audit line does
+r=$(rootfs long-fifo)
+mkfifo "$r/var/lib/dpkg/status"
+name_state long-fifo "$long"
+out=$("$HOOK" --config "$T/config.json" <"$T/state-long-fifo.json" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [ "${#out}" -lt 5000 ] && grep -q "^portcullis: blocked docker.io/evil:aaaa*\.\.\.: " <<<"$out" ||
+        fail "a name of 70,000 bytes: the block message: $rc ${#out} bytes: ${out:0:100}...${out: -200}"
 for c in evil-clean long-clean; do
         r=$(rootfs "$c")
         printf "Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n" >"$r/var/lib/dpkg/status"
