@@ -2306,6 +2306,39 @@ bool vulndb_writers_busy(const char *db_path) {
         return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
+/* The database an import builds on, as it was when the import took the
+ * lock, and whether it still is at the rename.  A writer that takes no
+ * lock -- a Portcullis from before <db>.lock (f3472aa and older), such as
+ * the old portcullis-update.timer still running during an upgrade, or a
+ * rollback's -- may rename its database over db_path meanwhile; our rename
+ * would then drop what it wrote (its 'imported ... KEV entries' gone in
+ * silence).  What is left is the moment between this check and the
+ * rename. */
+struct db_seen {
+        bool exists;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+};
+
+static void db_seen(const char *db_path, struct db_seen *ret) {
+        struct stat st;
+
+        *ret = (struct db_seen) {};
+        if (stat(db_path, &st) == 0)
+                *ret = (struct db_seen) { true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+}
+
+static bool db_unchanged(const char *db_path, const struct db_seen *then) {
+        struct db_seen now;
+
+        db_seen(db_path, &now);
+        return now.exists == then->exists &&
+               (!now.exists || (now.dev == then->dev && now.ino == then->ino && now.size == then->size &&
+                                now.mtime.tv_sec == then->mtime.tv_sec && now.mtime.tv_nsec == then->mtime.tv_nsec));
+}
+
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err) {
@@ -2314,11 +2347,13 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_free_ char **rest = NULL;
         bool feeds_only;
+        struct db_seen seen;
         _cleanup_close_ int fd = -EBADF, lock = -EBADF;
         int r;
 
         if ((r = vulndb_lock_writers(db_path, &lock, err)) < 0)
                 return r;
+        db_seen(db_path, &seen);
         if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)) ||
             split_feeds(&imp, paths, &rest) < 0) {
                 free(imp.feeds);
@@ -2363,6 +2398,14 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                 return error_wrap(err, "import into %s (%s)", db_path, vulndb_failed_note(db_path));
         }
         r = fsync(fd) < 0 ? -errno : 0;
+        if (!db_unchanged(db_path, &seen)) {
+                (void) unlink(tmp);
+                return error_set(err, ESTALE,
+                                 "import into %s: the database was replaced while this import ran, by a writer that "
+                                 "does not take %s" VULNDB_LOCK_SUFFIX " (an older Portcullis, such as the previous "
+                                 "version's portcullis-update.timer during an upgrade); nothing is written, so that "
+                                 "what it wrote is kept: run the import again", db_path, db_path);
+        }
         if (r == 0 && rename(tmp, db_path) < 0)
                 r = -errno;
         if (r < 0) {
