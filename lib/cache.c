@@ -891,17 +891,33 @@ int cache_key(const char *identity, const char *db_revision, char **ret) {
                ? -ENOMEM : 0;
 }
 
-enum cache_key_age cache_key_age(const char *key) {
+/* The two epochs at a key's end; false for a key of a build before the
+ * epochs (97 and 64 digits). */
+static bool key_epochs(const char *key, unsigned *ret_inventory, unsigned *ret_match) {
         size_t n = strlen(key);
+
+        return (n == 1 + 64 + 32 + 4 || n == 64 + 4) && strspn(key + n - 4, "0123456789abcdef") == 4 &&
+               sscanf(key + n - 4, "%2x%2x", ret_inventory, ret_match) == 2;
+}
+
+enum cache_key_age cache_key_age(const char *key) {
         unsigned inventory, match;
 
-        /* 97 and 64 digits: a key of a build before the epochs */
-        if ((n != 1 + 64 + 32 + 4 && n != 64 + 4) || strspn(key + n - 4, "0123456789abcdef") != 4 ||
-            sscanf(key + n - 4, "%2x%2x", &inventory, &match) != 2)
+        if (!key_epochs(key, &inventory, &match))
                 return CACHE_KEY_STALE;
         if (inventory != (CACHE_INVENTORY_EPOCH & 0xffu))
                 return CACHE_KEY_STALE;
         return match == (CACHE_MATCH_EPOCH & 0xffu) ? CACHE_KEY_CURRENT : CACHE_KEY_REMATCH;
+}
+
+bool cache_key_newer(const char *key) {
+        unsigned inventory, match;
+
+        /* the epochs are small numbers, far from wrapping at 0xff */
+        if (!key_epochs(key, &inventory, &match))
+                return false;
+        return inventory > (CACHE_INVENTORY_EPOCH & 0xffu) ||
+               (inventory == (CACHE_INVENTORY_EPOCH & 0xffu) && match > (CACHE_MATCH_EPOCH & 0xffu));
 }
 
 void cache_entry_done(struct cache_entry *e) {

@@ -3,8 +3,10 @@
 # carry the build's epochs (lib/cache.h), so an entry an older build made
 # (a key without epochs, or with another inventory or match epoch) is a
 # miss for the hook, which reads the image again; 'cache rescan' drops the
-# entries whose inventory another build read and re-matches those whose
-# inventory is of this build's epoch.  The "older answer" is made by
+# entries whose inventory an older build read, re-matches those whose
+# inventory is of this build's epoch, and leaves a newer build's (as one
+# after this version will write them during a rolling upgrade or before a
+# rollback: made here by raising an epoch by one) for it.  The "older answer" is made by
 # changing the rootfs under an unchanged image digest: the cache is what
 # decides a hit, so it shows which answer a start got.
 set -u
@@ -39,16 +41,19 @@ start() {
         tail -1 "$T/audit.log" | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["cache"], d["decision"])'
 }
 keys() { python3 -c 'import sqlite3,sys; print(" ".join(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT key FROM entries"))))' "$C"; }
-# rekey KEY legacy|inventory|match: the entry as another build wrote it
-# (without epochs; with the next inventory or match epoch), and the index
-# dropped (the next write rebuilds it); prints the new key
+# rekey KEY legacy|inventory|match|newer-inventory|newer-match: the entry
+# as another build wrote it (without epochs; with the previous inventory or
+# match epoch; with the next one), and the index dropped (the next write
+# rebuilds it); prints the new key
 rekey() {
         python3 -c '
 import sqlite3, sys
 k, how = sys.argv[2], sys.argv[3]
 new = {"legacy": k[:97],
-       "inventory": k[:97] + "%02x" % ((int(k[97:99], 16) + 1) % 256) + k[99:],
-       "match": k[:99] + "%02x" % ((int(k[99:], 16) + 1) % 256)}[how]
+       "inventory": k[:97] + "%02x" % (int(k[97:99], 16) - 1) + k[99:],
+       "match": k[:99] + "%02x" % (int(k[99:], 16) - 1),
+       "newer-inventory": k[:97] + "%02x" % (int(k[97:99], 16) + 1) + k[99:],
+       "newer-match": k[:99] + "%02x" % (int(k[99:], 16) + 1)}[how]
 db = sqlite3.connect(sys.argv[1])
 db.execute("UPDATE entries SET key = ? WHERE key = ?", (new, k))
 db.commit()
@@ -68,14 +73,18 @@ curl_at 7.88.1-10+deb12u3
 
 # The entry as a build before the epochs wrote it: not served, the image is
 # read again and blocked; the same for an entry of another inventory epoch
-# or another match epoch.
+# or another match epoch, older or newer.
 L=$(rekey "$K" legacy)
 [ "$(start)" = "miss deny" ] || fail "an entry of a build before the epochs was served: $OUT"
 I=$(rekey "$K" inventory)
 [ "$(start)" = "miss deny" ] || fail "an entry of another inventory epoch was served: $OUT"
 M=$(rekey "$K" match)
 [ "$(start)" = "miss deny" ] || fail "an entry of another match epoch was served: $OUT"
-[ "$(keys)" = "$(printf '%s\n' "$L" "$I" "$M" "$K" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
+NI=$(rekey "$K" newer-inventory)
+[ "$(start)" = "miss deny" ] || fail "an entry of a newer inventory epoch was served: $OUT"
+NM=$(rekey "$K" newer-match)
+[ "$(start)" = "miss deny" ] || fail "an entry of a newer match epoch was served: $OUT"
+[ "$(keys)" = "$(printf '%s\n' "$L" "$I" "$M" "$NI" "$NM" "$K" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
         fail "keys after the misses: $(keys)"
 
 # cache show IDENTITY (what a block line tells to run): this build's entry,
@@ -86,16 +95,22 @@ out=$("$P" cache show --cache "$C" "$digest" 2>&1) || fail "cache show $digest: 
 grep -q '"installed_version": "7.88.1-10+deb12u3"' <<<"$out" && grep -q 'of this version' <<<"$out" ||
         fail "cache show of the identity: not this build's entry: $out"
 
-# cache rescan: the inventories another epoch read are dropped (the legacy
+# cache rescan: the inventories an older epoch read are dropped (the legacy
 # entry holds the clean curl), the one of this epoch is matched again and
-# stored under this build's key.
+# stored under this build's key; a newer build's two are left as they were
+# (a rescan before these epochs -- 71204ec -- or of an older epoch
+# re-matched or dropped them, and the newer hook then read each image
+# again).
 python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM entries WHERE key = ?", (sys.argv[2],)); db.commit()' "$C" "$K"
 rm -rf "$C-index.d"
 out=$("$P" cache rescan --cache "$C" --db "$T/db.sqlite" 2>&1) || fail "cache rescan: $out"
 grep -q '^re-matched 1 entry in ' <<<"$out" || fail "rescan: not one entry re-matched: $out"
 grep -q '^dropped 2 entries read by another version of Portcullis: their images are read anew at their next start$' \
         <<<"$out" || fail "rescan: not two entries dropped: $out"
-[ "$(keys)" = "$K" ] || fail "keys after the rescan: $(keys), want $K"
+grep -q "^kept 2 entries of a newer version of Portcullis (this one neither serves nor re-matches them; 'cache gc' ages them out)$" \
+        <<<"$out" || fail "rescan: a newer build's two entries not kept: $out"
+want=$(printf '%s\n' "$K" "$NI" "$NM" | sort | tr '\n' ' ' | sed 's/ $//')
+[ "$(keys)" = "$want" ] || fail "keys after the rescan: $(keys), want $want"
 [ "$(start)" = "hit deny" ] || fail "after the rescan: not the re-matched entry: $OUT"
 
 exit $(( fails > 0 ))
