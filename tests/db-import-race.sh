@@ -13,19 +13,14 @@ command -v strace >/dev/null || { echo "skip: strace not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
 T=$(mktemp -d /tmp/pc-dbrace-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-. "$(dirname "$0")/lib.sh"          # fail()
+. "$(dirname "$0")/lib.sh"          # fail(), kev_catalog()
 
 DB=$T/db.sqlite
 mkdir -p "$T/more"
+kev_catalog "$T/known_exploited_vulnerabilities.json"
 python3 - "$T" <<'PY'
 import json, sys
 t = sys.argv[1]
-e = {"cveID": "CVE-2023-38545", "vendorProject": "Haxx", "product": "curl", "vulnerabilityName": "SOCKS5 heap overflow",
-     "dateAdded": "2024-01-01", "shortDescription": "-", "requiredAction": "-", "dueDate": "2024-02-01",
-     "knownRansomwareCampaignUse": "Unknown", "notes": ""}
-json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.03",
-           "dateReleased": "2026-12-03T15:01:22.4356Z", "count": 1, "vulnerabilities": [e]},
-          open(t + "/known_exploited_vulnerabilities.json", "w"))
 json.dump({"id": "PCT-RACE-1", "modified": "2026-12-01T00:00:00Z", "summary": "merged by the slow import",
            "affected": [{"package": {"ecosystem": "Debian:12", "name": "pc-race"},
                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1"}]}]}]},

@@ -2072,6 +2072,29 @@ static int count_dropped_rows(struct importer *imp, struct error *err) {
         return 0;
 }
 
+/* A merge keeps the records of the database it copied, and says they are
+ * of this build's schema: one of a schema this build does not read (a
+ * newer Portcullis's, after a rollback or beside it during an upgrade)
+ * was relabelled so, its rows then read by this build's rules and by the
+ * newer one as this schema's.  None there (no meta): a new database. */
+static int merge_base_check(sqlite3 *db, const char *db_path, struct error *err) {
+        char n[32];
+        long long schema;
+
+        if (count_sql(db, "SELECT value FROM meta WHERE key = 'schema_version'", n) < 0)
+                return 0;
+        schema = strtoll(n, NULL, 10);
+        if (schema >= VULNDB_SCHEMA_VERSION_MIN && schema <= VULNDB_SCHEMA_VERSION)
+                return 0;
+        return error_set(err, EPROTO, "%s is of schema %lld%s, and this version reads %d to %d: a merge (--merge, or "
+                         "a KEV or EPSS file alone) would keep its records and read them by this version's rules, so "
+                         "nothing is written.  %s it with this version: 'portcullis db update', or 'portcullis "
+                         "db import' of all its sources without --merge, then the KEV or EPSS file", db_path, schema,
+                         schema > VULNDB_SCHEMA_VERSION ? ", written by a newer Portcullis" : "",
+                         VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION,
+                         schema > VULNDB_SCHEMA_VERSION ? "Upgrade Portcullis again, or rebuild" : "Rebuild");
+}
+
 static int build(struct importer *imp, int fd, const char *tmp, const char *db_path, char *const *paths,
                  unsigned flags, struct error *err) {
         bool merge = flags & VULNDB_IMPORT_MERGE, copied = false;
@@ -2089,6 +2112,8 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(imp->db, rc, tmp, err);
         if (merge && !copied && (r = copy_existing(imp->db, db_path, err)) < 0)
+                return r;
+        if (merge && (r = merge_base_check(imp->db, db_path, err)) < 0)
                 return r;
         /* The file is private until the rename; a crash leaves only a stray
          * temporary file, so the journal buys nothing here. */
