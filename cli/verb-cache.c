@@ -448,7 +448,7 @@ static int cache_rescan_verb(int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
         const char *arg = NULL, *db_path = NULL, *config = NULL, *db_path_arg;
         struct error err = {};
-        size_t n = 0, dropped = 0;
+        size_t n = 0, dropped = 0, kept = 0;
         int opt, r;
 
         while ((opt = cli_getopt(argc, argv, "cache rescan", opts)) >= 0)
@@ -481,7 +481,7 @@ static int cache_rescan_verb(int argc, char **argv) {
          * a container the recheck has not seen yet is compared with its
          * entry of the revision it was admitted with. */
         ps_recheck("cache rescan", config, db_path_arg, path);
-        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &dropped, &err) < 0) {
+        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &dropped, &kept, &err) < 0) {
                 log_error("cache rescan: %s", err.msg);
                 return EXIT_ERROR;
         }
@@ -491,6 +491,10 @@ static int cache_rescan_verb(int argc, char **argv) {
                 printf("dropped %zu %s read by another version of Portcullis: %s read anew at %s next start\n",
                        dropped, dropped == 1 ? "entry" : "entries", dropped == 1 ? "its image is" : "their images are",
                        dropped == 1 ? "its" : "their");
+        if (kept)
+                printf("kept %zu %s of a newer version of Portcullis (this one neither serves nor re-matches %s; "
+                       "'cache gc' ages %s out)\n", kept, kept == 1 ? "entry" : "entries", kept == 1 ? "it" : "them",
+                       kept == 1 ? "it" : "them");
         return EXIT_PASS;
 }
 

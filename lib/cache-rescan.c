@@ -39,6 +39,7 @@ static int collect(const struct cache_entry *e, void *userdata) {
         return c->key && c->identity && c->db_revision && c->inventory_json ? 0 : -ENOMEM;
 }
 
+/* 0 re-matched (or nothing to re-match), 1 dropped, 2 left for a newer build. */
 static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_entry *old, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -48,6 +49,8 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
 
         if (!*old->inventory_json) /* nothing to re-match: let it age out */
                 return 0;
+        if (cache_key_newer(old->key)) /* a newer Portcullis's: neither ours to answer with nor to drop */
+                return 2;
         if (cache_key_age(old->key) == CACHE_KEY_STALE) { /* read by another Portcullis: read anew at its start */
                 k = cache_purge(c, old->key, err);
                 return k < 0 ? k : 1;
@@ -72,10 +75,11 @@ static int rescan_one(struct cache *c, struct vulndb *db, const struct cache_ent
         return k < 0 ? k : 0;
 }
 
-int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, struct error *err) {
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, size_t *ret_kept,
+                 struct error *err) {
         struct stale s = {};
         bool batched = false;
-        size_t done = 0, dropped = 0;
+        size_t done = 0, dropped = 0, kept = 0;
         int k;
 
         k = cache_list(c, collect, &s, err);
@@ -84,7 +88,9 @@ int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size
                 batched = true;
         for (size_t i = 0; k >= 0 && i < s.n; i++) {
                 k = rescan_one(c, db, &s.v[i], err);
-                if (k > 0)
+                if (k == 2)
+                        kept++;
+                else if (k > 0)
                         dropped++;
                 else if (k == 0)
                         done++;
@@ -103,5 +109,6 @@ int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size
                 return k;
         *ret_rescanned = done;
         *ret_dropped = dropped;
+        *ret_kept = kept;
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,7 +24,8 @@
  * schema 2 cache is read as it is and upgraded in place by the first open
  * that may write: its rows stay text until rewritten, and both kinds are
  * read (column_json()).  A build of schema 2 refuses schema 3 (a downgrade
- * starts the cache over). */
+ * starts the cache over); this one leaves a later schema alone
+ * (newer_schema()). */
 #define CACHE_SCHEMA_VERSION "3"
 #define CACHE_SCHEMA_VERSION_TEXT "2"
 #define CACHE_TOUCH_INTERVAL 60
@@ -452,21 +454,41 @@ static bool known_version(const char *version) {
         return streq_ptr(version, CACHE_SCHEMA_VERSION) || streq_ptr(version, CACHE_SCHEMA_VERSION_TEXT);
 }
 
+/* A schema number above this build's: a newer Portcullis made or upgraded
+ * the file (a rollback, or the old hook still running during an upgrade). */
+static bool newer_version(const char *version) {
+        return version && *version && strspn(version, "0123456789") == strlen(version) && strlen(version) < 9 &&
+               atoi(version) > atoi(CACHE_SCHEMA_VERSION);
+}
+
+/* Such a file is not damaged, and moving it aside as one (what schema 2
+ * builds do to schema 3) threw away the newer hook's entries, once per
+ * start of either while both ran, each time keeping a copy of the whole
+ * cache.  It is left alone; the hook decides without the cache, saying
+ * why. */
+static int newer_schema(const struct cache *c, const char *version, struct error *err) {
+        return error_set(err, EMEDIUMTYPE, "cache %s is of schema %s, made by a newer Portcullis (this one uses %s); "
+                         "it was left as it is and is not used.  Upgrade Portcullis again, or, to stay on this "
+                         "version, move %s and its -wal and -shm away: a new cache is then started", c->path,
+                         version, CACHE_SCHEMA_VERSION, c->path);
+}
+
 static int schema_check(struct cache *c, struct error *err) {
         _cleanup_free_ char *version = NULL, *app = NULL, *user = NULL;
         sqlite3_stmt *st = NULL;
         int r;
 
-        r = query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'", &version, err);
-        if (r < 0)
+        if ((r = query_text(c, "SELECT value FROM meta WHERE key = 'schema_version'", &version, err)) < 0 ||
+            (r = query_text(c, "PRAGMA application_id", &app, err)) < 0 ||
+            (r = query_text(c, "PRAGMA user_version", &user, err)) < 0)
                 return r;
+        /* Only a marked one: every build since the mark marks its caches. */
+        if (!streq_ptr(app, "0") && (newer_version(version) || newer_version(user)))
+                return newer_schema(c, newer_version(version) ? version : user, err);
         if (!known_version(version))
                 return error_set(err, EBADMSG, "cache %s: schema version %s, this build uses %s", c->path,
                                  strna(version), CACHE_SCHEMA_VERSION);
         /* Unmarked (made before the mark) or marked with this version. */
-        if ((r = query_text(c, "PRAGMA application_id", &app, err)) < 0 ||
-            (r = query_text(c, "PRAGMA user_version", &user, err)) < 0)
-                return r;
         if (!streq_ptr(app, "0") && !streq_ptr(user, version))
                 return error_set(err, EBADMSG, "cache %s: user_version %s, this build uses %s", c->path, strna(user),
                                  CACHE_SCHEMA_VERSION);
@@ -891,17 +913,33 @@ int cache_key(const char *identity, const char *db_revision, char **ret) {
                ? -ENOMEM : 0;
 }
 
-enum cache_key_age cache_key_age(const char *key) {
+/* The two epochs at a key's end; false for a key of a build before the
+ * epochs (97 and 64 digits). */
+static bool key_epochs(const char *key, unsigned *ret_inventory, unsigned *ret_match) {
         size_t n = strlen(key);
+
+        return (n == 1 + 64 + 32 + 4 || n == 64 + 4) && strspn(key + n - 4, "0123456789abcdef") == 4 &&
+               sscanf(key + n - 4, "%2x%2x", ret_inventory, ret_match) == 2;
+}
+
+enum cache_key_age cache_key_age(const char *key) {
         unsigned inventory, match;
 
-        /* 97 and 64 digits: a key of a build before the epochs */
-        if ((n != 1 + 64 + 32 + 4 && n != 64 + 4) || strspn(key + n - 4, "0123456789abcdef") != 4 ||
-            sscanf(key + n - 4, "%2x%2x", &inventory, &match) != 2)
+        if (!key_epochs(key, &inventory, &match))
                 return CACHE_KEY_STALE;
         if (inventory != (CACHE_INVENTORY_EPOCH & 0xffu))
                 return CACHE_KEY_STALE;
         return match == (CACHE_MATCH_EPOCH & 0xffu) ? CACHE_KEY_CURRENT : CACHE_KEY_REMATCH;
+}
+
+bool cache_key_newer(const char *key) {
+        unsigned inventory, match;
+
+        /* the epochs are small numbers, far from wrapping at 0xff */
+        if (!key_epochs(key, &inventory, &match))
+                return false;
+        return inventory > (CACHE_INVENTORY_EPOCH & 0xffu) ||
+               (inventory == (CACHE_INVENTORY_EPOCH & 0xffu) && match > (CACHE_MATCH_EPOCH & 0xffu));
 }
 
 void cache_entry_done(struct cache_entry *e) {

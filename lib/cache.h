@@ -127,6 +127,12 @@ enum cache_key_age {
         CACHE_KEY_STALE,
 };
 enum cache_key_age cache_key_age(const char *key);
+/* Whether key was made by a newer build: its inventory epoch above this
+ * build's, or the same and its match epoch above.  Such an entry is not
+ * this build's to serve, re-match or drop (a rolling upgrade's or a
+ * rollback's older 'cache rescan' would otherwise throw away what the
+ * newer hook cached). */
+bool cache_key_newer(const char *key);
 
 /* -ENOENT on a miss; a hit updates last_used (when the file is read-only
  * or another writer holds it, the hit is returned without the update). */
@@ -195,7 +201,11 @@ struct vulndb;
 /* After a DB update or an upgrade: re-matches every stored inventory
  * against db and stores the result under the key of the new revision and
  * this build, dropping the entries of other keys; no rootfs is read.  An
- * entry whose inventory another build read (CACHE_KEY_STALE) is dropped:
- * the hook reads its image anew at its next start.  *ret_rescanned counts
- * the entries re-matched, *ret_dropped those dropped. */
-int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, struct error *err);
+ * entry whose inventory an older build read (CACHE_KEY_STALE) is dropped:
+ * the hook reads its image anew at its next start.  An entry of a newer
+ * build (cache_key_newer()) is left as it is, for that build to use or
+ * re-match; 'cache gc' ages it out like any other.  *ret_rescanned counts
+ * the entries re-matched, *ret_dropped those dropped, *ret_kept those of
+ * a newer build. */
+int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, size_t *ret_kept,
+                 struct error *err);

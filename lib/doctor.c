@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "cache.h"
 #include "config.h"
 #include "doctor.h"
 #include "gate.h"
@@ -747,16 +748,35 @@ static int check_folder(struct doctor *d, struct doctor_check *c, const char *wh
                       (unsigned) (st.st_mode & 07777));
 }
 
+/* A file at the cache's path that the hook leaves as it is and decides
+ * without (another program's, or a newer Portcullis's after a rollback):
+ * every start then reads its image anew, which only the user can end. */
+static int check_cache_file(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *path = rooted(d, d->cfg->cache);
+        _cleanup_(cache_closep) struct cache *cache = NULL;
+        struct error err = {};
+
+        if (!path || access(path, F_OK) < 0 ||
+            cache_open_flags(path, CACHE_OPEN_READONLY, &cache, NULL, &err) != -EMEDIUMTYPE)
+                return 0;
+        return result(c, DOCTOR_WARN, "follow the message; until then every start reads its image anew (a cache miss each time)",
+                      "the verdict cache is not used: %s", err.msg);
+}
+
 static int check_cache(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *dir = strdup(d->cfg->cache);
         char *slash;
+        int r;
 
         if (!dir)
                 return -ENOMEM;
         slash = strrchr(dir, '/');
         if (slash && slash != dir)
                 *slash = '\0';
-        return check_folder(d, c, "the cache's folder", dir);
+        r = check_folder(d, c, "the cache's folder", dir);
+        if (r < 0 || c->status != DOCTOR_OK)
+                return r;
+        return check_cache_file(d, c);
 }
 
 static int check_lock_dir(struct doctor *d, struct doctor_check *c) {

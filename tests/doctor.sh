@@ -193,6 +193,18 @@ rm -r "$B/var/cache/portcullis"
 : >"$B/var/cache/portcullis"
 broken cachefile cache "the cache's folder $B/var/cache/portcullis is not a folder"
 
+# A cache a newer Portcullis made (after a rollback): the hook leaves it and
+# decides every start without it, which only the user can end.  The file
+# as lib/cache.c marks it (application_id "PCvc", user_version and meta's
+# schema_version), of a schema above this build's.
+fresh newercache
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript("PRAGMA application_id=1346598499; PRAGMA user_version=4; CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES (\"schema_version\", \"4\");")' \
+        "$B/var/cache/portcullis/cache.db"
+doctor "$B"
+row cache | grep -q "^cache  *warn  *the verdict cache is not used: cache $B/var/cache/portcullis/cache.db is of schema 4, made by a newer Portcullis (this one uses 3);.* move $B/var/cache/portcullis/cache.db and its -wal and -shm away" ||
+        fail "newercache: $(row cache)"
+ls "$B/var/cache/portcullis" | grep -qv '^cache.db$' && fail "newercache: doctor left files beside it: $(ls "$B/var/cache/portcullis")"
+
 fresh lockfile
 rm -r "$B/run/portcullis"
 : >"$B/run/portcullis"

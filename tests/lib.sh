@@ -67,6 +67,18 @@ zlib_record() {
 JSON
 }
 
+# kev_catalog FILE: a CISA KEV catalogue of one entry (curl's
+# CVE-2023-38545), for the tests that import KEV data beside records.
+kev_catalog() {
+        cat >"$1" <<'JSON'
+{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.03",
+ "dateReleased": "2026-12-03T15:01:22.4356Z", "count": 1,
+ "vulnerabilities": [{"cveID": "CVE-2023-38545", "vendorProject": "Haxx", "product": "curl",
+   "vulnerabilityName": "SOCKS5 heap overflow", "dateAdded": "2024-01-01", "shortDescription": "-",
+   "requiredAction": "-", "dueDate": "2024-02-01", "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}
+JSON
+}
+
 # runc_start BUNDLE ID: runs it; sets OUT (stdout and stderr) and RC.
 runc_start() {
         OUT=$(timeout 60 runc run -b "$1" "$2" 2>&1 </dev/null); RC=$?

@@ -2072,6 +2072,29 @@ static int count_dropped_rows(struct importer *imp, struct error *err) {
         return 0;
 }
 
+/* A merge keeps the records of the database it copied, and says they are
+ * of this build's schema: one of a schema this build does not read (a
+ * newer Portcullis's, after a rollback or beside it during an upgrade)
+ * was relabelled so, its rows then read by this build's rules and by the
+ * newer one as this schema's.  None there (no meta): a new database. */
+static int merge_base_check(sqlite3 *db, const char *db_path, struct error *err) {
+        char n[32];
+        long long schema;
+
+        if (count_sql(db, "SELECT value FROM meta WHERE key = 'schema_version'", n) < 0)
+                return 0;
+        schema = strtoll(n, NULL, 10);
+        if (schema >= VULNDB_SCHEMA_VERSION_MIN && schema <= VULNDB_SCHEMA_VERSION)
+                return 0;
+        return error_set(err, EPROTO, "%s is of schema %lld%s, and this version reads %d to %d: a merge (--merge, or "
+                         "a KEV or EPSS file alone) would keep its records and read them by this version's rules, so "
+                         "nothing is written.  %s it with this version: 'portcullis db update', or 'portcullis "
+                         "db import' of all its sources without --merge, then the KEV or EPSS file", db_path, schema,
+                         schema > VULNDB_SCHEMA_VERSION ? ", written by a newer Portcullis" : "",
+                         VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION,
+                         schema > VULNDB_SCHEMA_VERSION ? "Upgrade Portcullis again, or rebuild" : "Rebuild");
+}
+
 static int build(struct importer *imp, int fd, const char *tmp, const char *db_path, char *const *paths,
                  unsigned flags, struct error *err) {
         bool merge = flags & VULNDB_IMPORT_MERGE, copied = false;
@@ -2089,6 +2112,8 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
         if (rc != SQLITE_OK)
                 return vulndb_sqlite_error(imp->db, rc, tmp, err);
         if (merge && !copied && (r = copy_existing(imp->db, db_path, err)) < 0)
+                return r;
+        if (merge && (r = merge_base_check(imp->db, db_path, err)) < 0)
                 return r;
         /* The file is private until the rename; a crash leaves only a stray
          * temporary file, so the journal buys nothing here. */
@@ -2306,6 +2331,39 @@ bool vulndb_writers_busy(const char *db_path) {
         return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
+/* The database an import builds on, as it was when the import took the
+ * lock, and whether it still is at the rename.  A writer that takes no
+ * lock -- a Portcullis from before <db>.lock (f3472aa and older), such as
+ * the old portcullis-update.timer still running during an upgrade, or a
+ * rollback's -- may rename its database over db_path meanwhile; our rename
+ * would then drop what it wrote (its 'imported ... KEV entries' gone in
+ * silence).  What is left is the moment between this check and the
+ * rename. */
+struct db_seen {
+        bool exists;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+};
+
+static void db_seen(const char *db_path, struct db_seen *ret) {
+        struct stat st;
+
+        *ret = (struct db_seen) {};
+        if (stat(db_path, &st) == 0)
+                *ret = (struct db_seen) { true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+}
+
+static bool db_unchanged(const char *db_path, const struct db_seen *then) {
+        struct db_seen now;
+
+        db_seen(db_path, &now);
+        return now.exists == then->exists &&
+               (!now.exists || (now.dev == then->dev && now.ino == then->ino && now.size == then->size &&
+                                now.mtime.tv_sec == then->mtime.tv_sec && now.mtime.tv_nsec == then->mtime.tv_nsec));
+}
+
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
                         vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
                         struct error *err) {
@@ -2314,11 +2372,13 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
         _cleanup_free_ char **rest = NULL;
         bool feeds_only;
+        struct db_seen seen;
         _cleanup_close_ int fd = -EBADF, lock = -EBADF;
         int r;
 
         if ((r = vulndb_lock_writers(db_path, &lock, err)) < 0)
                 return r;
+        db_seen(db_path, &seen);
         if (asprintf(&tmp, "%s.new-XXXXXX", db_path) < 0 || !(dir = strdup(db_path)) ||
             split_feeds(&imp, paths, &rest) < 0) {
                 free(imp.feeds);
@@ -2363,6 +2423,14 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                 return error_wrap(err, "import into %s (%s)", db_path, vulndb_failed_note(db_path));
         }
         r = fsync(fd) < 0 ? -errno : 0;
+        if (!db_unchanged(db_path, &seen)) {
+                (void) unlink(tmp);
+                return error_set(err, ESTALE,
+                                 "import into %s: the database was replaced while this import ran, by a writer that "
+                                 "does not take %s" VULNDB_LOCK_SUFFIX " (an older Portcullis, such as the previous "
+                                 "version's portcullis-update.timer during an upgrade); nothing is written, so that "
+                                 "what it wrote is kept: run the import again", db_path, db_path);
+        }
         if (r == 0 && rename(tmp, db_path) < 0)
                 r = -errno;
         if (r < 0) {

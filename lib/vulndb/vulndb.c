@@ -235,7 +235,12 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
         r = meta_get(v, "schema_version", &schema, err);
         if (r < 0)
                 return error_wrap(err, "%s is not a portcullis vulnerability database", path);
-        if (!schema || atoi(schema) < VULNDB_SCHEMA_VERSION_MIN || atoi(schema) > VULNDB_SCHEMA_VERSION)
+        if (schema && atoi(schema) > VULNDB_SCHEMA_VERSION)
+                return error_set(err, EPROTO, "%s: schema version %s, written by a newer Portcullis (this build reads "
+                                 "%d to %d): upgrade Portcullis again, or rebuild the database with this version "
+                                 "('portcullis db update', or 'portcullis db import' of its sources without --merge)",
+                                 path, schema, VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION);
+        if (!schema || atoi(schema) < VULNDB_SCHEMA_VERSION_MIN)
                 return error_set(err, EPROTO, "%s: schema version %s, this build reads %d to %d; re-import it with "
                                  "'portcullis db import'", path, schema ? schema : "(none)",
                                  VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION);
