@@ -626,16 +626,34 @@ static void find_identity(struct start *h) {
 
 static int decide_with_cache(struct start *h);
 
+/* The digest of an image mounted into the container (its files at path)
+ * for VEX statements about that image: the runtime names none in the
+ * annotations (those name the container's image), so it is the one
+ * containers/storage records for the image whose layer is mounted, with
+ * trust_image_digest as for the container's; else NULL (no statement on
+ * an image applies to its findings then). */
+static char *mount_digest(const struct start *sub, const char *path) {
+        char *digest = NULL;
+
+        if (!sub->cfg->trust_image_digest || sub->ov.refused ||
+            overlay_storage_image_digest(path, &digest, &(struct error) {}) < 0)
+                return NULL;
+        return digest;
+}
+
 /* An image mounted into the container at dst (oci_config_image_mounts():
  * Podman's --mount type=image, CRI-O's image volumes), its files at path on
  * the host: judged as the container's own image is (its identity, the
  * cache, else its analysis, cached under its identity), and its findings
  * and unchecked items added to the container's (res), their paths under
- * dst.  What kept it from being checked (its analysis failed, the deadline
- * came) is an unchecked item, for on_unchecked to decide. */
+ * dst; the policy's VEX statements are applied to them first, as to an
+ * image started alone (mount_digest()), never those about the container's
+ * image.  What kept it from being checked (its analysis failed, the
+ * deadline came) is an unchecked item, for on_unchecked to decide. */
 static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
-        _cleanup_free_ char *name = NULL;
+        _cleanup_free_ char *name = NULL, *digest = NULL;
+        struct error err = {};
         struct start sub = {
                 .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
                 .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
@@ -650,9 +668,14 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 (void) decide_with_cache(&sub);
         for (char **m = sub.messages; k >= 0 && m && *m; m++)
                 k = strv_push(&h->messages, TAKE_PTR(*m));
+        if (k >= 0 && got && h->policy->vex) {
+                digest = mount_digest(&sub, path);
+                k = vex_apply(h->policy->vex, digest, got, &err);
+        }
         if (k >= 0 && got)
-                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)\n", h->name, name, path,
-                    got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source));
+                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)%s%s%s\n", h->name, name, path,
+                    got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source),
+                    digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "");
         if (k >= 0)
                 k = scan_result_add_mount(res, got, dst, path, sub.collect_err[0] ? sub.collect_err : "no result");
         strv_free(sub.messages);
@@ -681,16 +704,17 @@ static int evaluate(struct start *h, struct scan_result *res) {
                 *res = (struct scan_result) {};
                 return GATE_START;
         }
-        for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
-                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
-                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
-
+        /* the container's image's statements on its own findings, before
+         * those of the images mounted in join them (check_image_mount()) */
         if (h->policy->vex) {
                 _cleanup_free_ char *digest = image_digest(h);
 
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
         }
+        for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
+                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
+                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
         h->ctx.no_kev_data = !h->db_kev;
         h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);

@@ -10,7 +10,12 @@
 #  2. a mounted image whose folder is gone: not checked (image_mount, said
 #     why), on_unchecked decides: warn starts it, deny blocks it;
 #  3. the container's own image mounted into itself, on a miss (the start
-#     holds that image's lock): decided at once, not at the deadline.
+#     holds that image's lock): decided at once, not at the deadline;
+#  4. VEX: a statement on the container's image (by the digest the runtime
+#     names) does not suppress the mounted image's finding; one on the
+#     mounted image (by the digest containers/storage's images.json gives
+#     the image whose layer is mounted) does, with trust_image_digest
+#     only, and not when two images have that layer.
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -32,8 +37,8 @@ printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSo
 mkdir -p "$T/run"
 config() {
         printf '%s\n' "$1" >"$T/policy.json"
-        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"]}\n' \
-                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" >"$T/config.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"], "trust_image_digest": %s}\n' \
+                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" "${2:-false}" >"$T/config.json"
 }
 # bundle ROOTFS SOURCE: config.json with ROOTFS as root and SOURCE bound at /img
 bundle() {
@@ -85,5 +90,52 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
         fail "an image mounted into itself: exit $RC after $ms ms: $OUT"
 case "$OUT" in *deadline*) fail "an image mounted into itself waited for its own lock: $OUT" ;; esac
 echo "ok: an image mounted into a container of itself is decided at once ($ms ms)" >&2
+
+# 4. VEX statements about one image never judge the other's findings
+DC=$(printf 'c%.0s' $(seq 64))         # the container's image, named by the runtime
+DM=$(printf 'd%.0s' $(seq 64))         # the mounted image, in the store's images.json
+mkdir -p "$T/store/vfs-images"
+# images [LAYER]: images.json with the vulnerable image, of layer ID1, and
+# with LAYER a second image of that layer
+images() {
+        local second=
+        [ -n "${1:-}" ] && second=$(printf ', {"id": "%s", "digest": "sha256:%s", "layer": "%s"}' "$ID2" "$ID2" "$1")
+        printf '[{"id": "%s", "digest": "sha256:%s", "names": ["localhost/vuln:1"], "layer": "%s"}%s]\n' \
+                "$(printf 'e%.0s' $(seq 64))" "$DM" "$ID1" "$second" >"$T/store/vfs-images/images.json"
+}
+images
+# vex DIGEST: a statement that CVE-2023-38545 does not affect that image
+vex() {
+        printf '{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "test",
+ "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "CVE-2023-38545"}, "products": [{"@id": "pkg:oci/img@sha256%%3A%s"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}\n' "$1" >"$T/vex.json"
+}
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' true
+bundle "$T/rootfs" "$VULN"
+sed -i 's#"mounts"#"annotations": {"io.kubernetes.cri-o.ImageRef": "sha256:'"$DC"'"}, "mounts"#' "$T/bundle/config.json"
+vex "$DC"
+hook
+case "$RC $OUT" in
+"1 "*"portcullis: blocked "*"1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "a VEX statement on the container's image suppressed the mounted image's finding: exit $RC: $OUT" ;;
+esac
+vex "$DM"
+hook
+[ "$RC" -eq 0 ] && [ "$(last decision)" = allow ] &&
+        case "$(last vex)" in *"PCEX-CVE-2023-38545 libcurl4 (not_affected"*) true ;; *) false ;; esac ||
+        fail "a VEX statement on the mounted image did not suppress its finding: exit $RC: $OUT $(tail -1 "$T/audit.log")"
+case "$OUT" in
+*"image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*", digest sha256:$DM (containers/storage)"*) ;;
+*) fail "the mount's note does not name the digest VEX statements are matched with: $OUT" ;;
+esac
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' false
+hook
+[ "$RC" -eq 1 ] || fail "without trust_image_digest a statement on the mounted image's digest applied: exit $RC: $OUT"
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' true
+images "$ID1"
+hook
+[ "$RC" -eq 1 ] || fail "a layer two images have named one of them for VEX: exit $RC: $OUT"
+echo "ok: VEX statements judge the findings of the image they name, the container's or the mounted one's" >&2
 
 [ "$fails" -eq 0 ] || exit 1
