@@ -30,6 +30,8 @@
 #include "vex.h"
 #include "vulndb.h"
 
+#define GATE_MOUNTS_LISTED 5    /* images mounted in, noted one by one (then counted) */
+
 /* One start being decided. */
 struct start {
         long long t0;                   /* the deadline counts from here: the earliest the hook can have started */
@@ -65,6 +67,12 @@ struct start {
          * what kept it from one to collect_err; nothing is audited. */
         struct scan_result **collect;
         char collect_err[sizeof(((struct error *) NULL)->msg)];
+        /* The images mounted in that were checked: their notes (count,
+         * identity) for the audit line, and where their findings are
+         * ("image mounted at /img: portcullis cache show <identity>"). */
+        char **mount_notes;
+        char **mount_shows;
+        size_t mounts_noted, mounts_shown;      /* of them, beyond GATE_MOUNTS_LISTED: counted only */
 };
 
 static long long now_ms(void) {
@@ -266,6 +274,10 @@ static void where_more(const struct start *h, const struct verdict *v, struct st
                 (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
         if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0)
                 (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->identity);
+        for (char **m = h->mount_shows; m && *m; m++)   /* theirs are not in the container's entry */
+                (void) strbuf_printf(b, "; %s", *m);
+        if (h->mounts_shown > GATE_MOUNTS_LISTED)
+                (void) strbuf_printf(b, "; and of %zu more images mounted in", h->mounts_shown - GATE_MOUNTS_LISTED);
 }
 
 static const char *syslog_socket(const struct start *h) {
@@ -367,6 +379,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) strv_push(&notes, strdup(*n));
         if (h->syslog_note)
                 (void) strv_push(&notes, strdup(h->syslog_note));
+        for (char **m = h->mount_notes; m && *m; m++)
+                (void) strv_push(&notes, strdup(*m));
         rec.notes = notes;
 
         if (audit_format(&rec, &line, &err) < 0) {     /* recorded nowhere: on_audit_failure decides */
@@ -641,6 +655,45 @@ static char *mount_digest(const struct start *sub, const char *path) {
         return digest;
 }
 
+/* Says what an image mounted into the container (sub, checked, named
+ * name, its files at path) added, on stderr and in the audit line's
+ * notes, and where its findings are, when it has some, for the block or
+ * warn line: each for the first GATE_MOUNTS_LISTED images, then counted
+ * (mounts_said()), so that hundreds of mounts keep the audit line within
+ * its cap and the line runc shows readable. */
+static int note_mount(struct start *h, const struct start *sub, const char *name, const char *path, size_t n,
+                      const char *digest) {
+        char *note = NULL, *show = NULL;
+
+        if (h->mounts_noted++ < GATE_MOUNTS_LISTED) {
+                if (asprintf(&note, "%s (%s): %zu finding%s, identity %s (%s)%s%s%s", name, path, n,
+                             n == 1 ? "" : "s", strna(sub->identity), strna(sub->identity_source),
+                             digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "") < 0)
+                        return -ENOMEM;
+                say(h, "portcullis: note: %s: %s\n", h->name, note);
+                if (strv_push(&h->mount_notes, note) < 0)
+                        return -ENOMEM;
+        }
+        if (n == 0 || !sub->identity || !sub->cache_status || strcmp(sub->cache_status, "off") == 0 ||
+            h->mounts_shown++ >= GATE_MOUNTS_LISTED)
+                return 0;
+        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, sub->identity) < 0)
+                return -ENOMEM;
+        return strv_push(&h->mount_shows, show);
+}
+
+/* After the images mounted in: how many more were checked than noted. */
+static int mounts_said(struct start *h) {
+        char *more = NULL;
+
+        if (h->mounts_noted <= GATE_MOUNTS_LISTED)
+                return 0;
+        if (asprintf(&more, "%zu more images mounted in were checked", h->mounts_noted - GATE_MOUNTS_LISTED) < 0)
+                return -ENOMEM;
+        say(h, "portcullis: note: %s: %s\n", h->name, more);
+        return strv_push(&h->mount_notes, more);
+}
+
 /* An image mounted into the container at dst (oci_config_image_mounts():
  * Podman's --mount type=image, CRI-O's image volumes), its files at path on
  * the host: judged as the container's own image is (its identity, the
@@ -673,9 +726,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 k = vex_apply(h->policy->vex, digest, got, &err);
         }
         if (k >= 0 && got)
-                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)%s%s%s\n", h->name, name, path,
-                    got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source),
-                    digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "");
+                k = note_mount(h, &sub, name, path, got->n_findings, digest);
         if (k >= 0)
                 k = scan_result_add_mount(res, got, dst, path, sub.collect_err[0] ? sub.collect_err : "no result");
         strv_free(sub.messages);
@@ -715,6 +766,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
         for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
                 if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
                         return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
+        if ((k = mounts_said(h)) < 0)
+                return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
         h->ctx.no_kev_data = !h->db_kev;
         h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
@@ -1254,6 +1307,8 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         free(h.identity);
         overlay_probe_done(&h.ov);
         free(h.cache_note);
+        strv_free(h.mount_notes);
+        strv_free(h.mount_shows);
 }
 
 void gate_result_done(struct gate_result *r) {

@@ -5,8 +5,10 @@
 # podman-hook.sh) is judged with the container, the hook run on a bundle
 # directly:
 #  1. a clean image with a vulnerable one bound at /img: blocked, naming
-#     the finding; the audit line's worst is it; a second start the same
-#     (a cache hit for both);
+#     the finding and where the mounted image's findings are (`cache show`
+#     of its identity, not only of the container's); the audit line's
+#     worst is it, its notes name the mount; a second start the same (a
+#     cache hit for both);
 #  2. a mounted image whose folder is gone: not checked (image_mount, said
 #     why), on_unchecked decides: warn starts it, deny blocks it;
 #  3. the container's own image mounted into itself, on a miss (the start
@@ -15,7 +17,9 @@
 #     names) does not suppress the mounted image's finding; one on the
 #     mounted image (by the digest containers/storage's images.json gives
 #     the image whose layer is mounted) does, with trust_image_digest
-#     only, and not when two images have that layer.
+#     only, and not when two images have that layer;
+#  5. a hundred images mounted in: five noted, the rest counted (the audit
+#     line within its cap).
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -60,6 +64,14 @@ for n in 1 2; do
         esac
         [ "$(last worst)" = "['PCEX-CVE-2023-38545 libcurl4']" ] && [ -z "$(last unchecked)" ] ||
                 fail "start $n: audit line: $(tail -1 "$T/audit.log")"
+        case "$(last notes)" in
+        *"image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*) ;;
+        *) fail "start $n: the audit line does not name the mounted image: $(tail -1 "$T/audit.log")" ;;
+        esac
+        # the block line says where the finding is: the mounted image's entry
+        mid=$(sed -n 's/.*; the findings of the image mounted at \/img: portcullis cache show \(inventory:sha256:[0-9a-f]*\).*/\1/p' <<<"$OUT")
+        [ -n "$mid" ] && "$P" cache show "$mid" --config "$T/config.json" 2>&1 | grep -q PCEX-CVE-2023-38545 ||
+                fail "start $n: the block line does not say where the mounted image's finding is: $OUT"
 done
 [ "$(last cache)" = hit ] || fail "second start not a hit: $(tail -1 "$T/audit.log")"
 echo "ok: a vulnerable image bound into the container blocks it" >&2
@@ -137,5 +149,30 @@ images "$ID1"
 hook
 [ "$RC" -eq 1 ] || fail "a layer two images have named one of them for VEX: exit $RC: $OUT"
 echo "ok: VEX statements judge the findings of the image they name, the container's or the mounted one's" >&2
+
+# 5. a hundred images mounted in: each judged, five noted one by one and
+#    the rest counted, so that the audit line stays within its cap (a line
+#    over it is recorded nowhere) and the block line readable
+config '{"mode": "enforce", "severity": "HIGH"}'
+python3 - "$T" "$VULN" <<'PY'
+import json, os, shutil, sys
+t, vuln = sys.argv[1:]
+mounts = []
+for i in range(100):
+    d = "%s/store/vfs/dir/%064x" % (t, 0x100 + i)
+    if not os.path.isdir(d):
+        shutil.copytree(vuln, d)
+    mounts.append({"destination": "/m%d" % i, "type": "bind", "source": d, "options": ["rbind", "ro"]})
+json.dump({"ociVersion": "1.0.2", "root": {"path": t + "/rootfs"}, "mounts": mounts}, open(t + "/bundle/config.json", "w"))
+PY
+hook
+[ "$RC" -eq 1 ] && [ "$(last decision)" = deny ] || fail "a hundred images mounted in: exit $RC: $(tail -3 <<<"$OUT")"
+[ "$(grep -c '^portcullis: note: container c: image mounted at' <<<"$OUT")" -eq 5 ] &&
+        grep -q '^portcullis: note: container c: 95 more images mounted in were checked$' <<<"$OUT" &&
+        grep -q '; and of 95 more images mounted in$' <<<"$OUT" ||
+        fail "a hundred images mounted in: not five noted and the rest counted: $(cut -c1-200 <<<"$OUT")"
+case "$(last notes)" in *"95 more images mounted in were checked"*) ;; *) fail "audit notes: $(last notes)" ;; esac
+grep -q "longer than" <<<"$OUT" && fail "a hundred images mounted in: the audit line was not recorded: $(tail -2 <<<"$OUT")"
+echo "ok: a hundred images mounted in are each judged, and said within the audit line's cap" >&2
 
 [ "$fails" -eq 0 ] || exit 1
