@@ -9,6 +9,7 @@
 #     of its identity, not only of the container's); the audit line's
 #     worst is it, its notes name the mount; a second start the same (a
 #     cache hit for both);
+#  1b. a folder inside the vulnerable image bound (a subPath): the same;
 #  2. a mounted image whose folder is gone: not checked (image_mount, said
 #     why), on_unchecked decides: warn starts it, deny blocks it;
 #  3. the container's own image mounted into itself, on a miss (the start
@@ -75,6 +76,17 @@ for n in 1 2; do
 done
 [ "$(last cache)" = hit ] || fail "second start not a hit: $(tail -1 "$T/audit.log")"
 echo "ok: a vulnerable image bound into the container blocks it" >&2
+
+# 1b. a folder inside it bound (a Kubernetes image volume's subPath): the
+#     image's files all the same, the image judged whole
+mkdir -p "$VULN/usr/lib"
+bundle "$T/rootfs" "$VULN/usr/lib"
+hook
+case "$RC $OUT" in
+"1 "*"portcullis: note: container c: image mounted at /img ($VULN): 1 finding"*"portcullis: blocked container c: 1 CRITICAL"*) ;;
+*) fail "a folder of the vulnerable image bound at /img (a subPath): exit $RC: $OUT" ;;
+esac
+echo "ok: a folder of a vulnerable image bound into the container (a subPath) blocks it" >&2
 
 # 2. an image folder that is gone: not checked, for on_unchecked
 bundle "$T/rootfs" "$T/store/vfs/dir/$ID2"
