@@ -341,6 +341,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .containerd_namespace = h->o->containerd_namespace,
                 .image = h->ctx.image,
                 .image_changed = h->ctx.image && h->ov.layers_identity,    /* named so by set_name() */
+                .image_mounts = h->mounts_noted,
                 .namespace = h->ctx.namespace,
                 .mode = v ? policy_mode_to_string(v->rule.mode) : h->failure_mode,
                 .enforce_from = v && v->rule.enforce_from ? enforce_from : NULL,

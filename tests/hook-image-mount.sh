@@ -7,8 +7,8 @@
 #  1. a clean image with a vulnerable one bound at /img: blocked, naming
 #     the finding and where the mounted image's findings are (`cache show`
 #     of its identity, not only of the container's); the audit line's
-#     worst is it, its notes name the mount; a second start the same (a
-#     cache hit for both);
+#     worst is it, its notes name the mount, image_mounts counts it and
+#     report marks the row; a second start the same (a cache hit for both);
 #  1b. a folder inside the vulnerable image bound (a subPath): the same;
 #  2. a mounted image whose folder is gone: not checked (image_mount, said
 #     why), on_unchecked decides: warn starts it, deny blocks it;
@@ -69,12 +69,16 @@ for n in 1 2; do
         *"image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*) ;;
         *) fail "start $n: the audit line does not name the mounted image: $(tail -1 "$T/audit.log")" ;;
         esac
+        [ "$(last image_mounts)" = 1 ] || fail "start $n: image_mounts: $(tail -1 "$T/audit.log")"
         # the block line says where the finding is: the mounted image's entry
         mid=$(sed -n 's/.*; the findings of the image mounted at \/img: portcullis cache show \(inventory:sha256:[0-9a-f]*\).*/\1/p' <<<"$OUT")
         [ -n "$mid" ] && "$P" cache show "$mid" --config "$T/config.json" 2>&1 | grep -q PCEX-CVE-2023-38545 ||
                 fail "start $n: the block line does not say where the mounted image's finding is: $OUT"
 done
 [ "$(last cache)" = hit ] || fail "second start not a hit: $(tail -1 "$T/audit.log")"
+# report marks the row: its findings are not the container's image's alone
+"$P" report --log "$T/audit.log" --last 1 | grep -q "^[^ ]* deny   c (+1 mounted) " ||
+        fail "report does not mark the row of the mounted image's finding: $("$P" report --log "$T/audit.log" --last 1)"
 echo "ok: a vulnerable image bound into the container blocks it" >&2
 
 # 1b. a folder inside it bound (a Kubernetes image volume's subPath): the
