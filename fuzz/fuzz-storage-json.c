@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* containers/storage's containers.json and images.json, and Docker's
  * config.v2.json: whatever the bytes, the image of layer "L1" (and the name
- * its container was created from), the name of image "i1", the image of
+ * its container was created from), the name of image "i1", the digest of
+ * the one image whose top layer is "L1", the image of
  * Docker container "c1" and the name image sha256:ab holds in Docker's
  * repositories.json are found, absent (-ENOENT) or refused with a message; what is found is printable, without
  * spaces, and within the name limit. */
@@ -40,6 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s = name = NULL;
         err = (struct error) {};
         k = overlay_storage_image_name((const char *) data, size, "i1", "x@sha256:0", &s, &err);
+        check(k, s, &err);
+        s = NULL;
+        err = (struct error) {};
+        k = overlay_storage_layer_digest((const char *) data, size, "L1", &s, &err);
+        if (k >= 0 && strlen(s) != 71)  /* sha256:<64 hex> */
+                abort();
         check(k, s, &err);
         s = NULL;
         err = (struct error) {};

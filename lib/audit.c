@@ -98,13 +98,14 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         char ts[40];
 
         now_rfc3339(ts);
-        root = json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                         "s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+        root = json_pack("{s:s, s:o, s:o, s:o, s:b, s:I, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                         "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
                          "time", ts,
                          "container", name_json(strempty(r->container)),
                          "containerd_namespace", name_json(r->containerd_namespace),
                          "image", name_json(r->image),
                          "image_changed", (int) r->image_changed,
+                         "image_mounts", (json_int_t) r->image_mounts,
                          "namespace", name_json(r->namespace),
                          "mode", json_str_or_null(r->mode),
                          "enforce_from", json_str_or_null(r->enforce_from),

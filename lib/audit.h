@@ -21,6 +21,7 @@ struct audit_record {
         const char *image;              /* NULL when unknown */
         bool image_changed;             /* the findings are the container's as it changed itself
                                          * (restarted), not the image's alone */
+        size_t image_mounts;            /* images mounted into it whose findings joined its own */
         const char *namespace;          /* NULL when none */
         const char *mode;               /* enforce | warn | audit, or NULL before a policy */
         const char *enforce_from;       /* the rule's enforce_from ("2027-01-15"), or NULL; mode says

@@ -30,6 +30,8 @@
 #include "vex.h"
 #include "vulndb.h"
 
+#define GATE_MOUNTS_LISTED 5    /* images mounted in, noted one by one (then counted) */
+
 /* One start being decided. */
 struct start {
         long long t0;                   /* the deadline counts from here: the earliest the hook can have started */
@@ -65,6 +67,12 @@ struct start {
          * what kept it from one to collect_err; nothing is audited. */
         struct scan_result **collect;
         char collect_err[sizeof(((struct error *) NULL)->msg)];
+        /* The images mounted in that were checked: their notes (count,
+         * identity) for the audit line, and where their findings are
+         * ("image mounted at /img: portcullis cache show <identity>"). */
+        char **mount_notes;
+        char **mount_shows;
+        size_t mounts_noted, mounts_shown;      /* of them, beyond GATE_MOUNTS_LISTED: counted only */
 };
 
 static long long now_ms(void) {
@@ -272,6 +280,10 @@ static void where_more(const struct start *h, const struct verdict *v, struct st
                 (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
         if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0)
                 (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->identity);
+        for (char **m = h->mount_shows; m && *m; m++)   /* theirs are not in the container's entry */
+                (void) strbuf_printf(b, "; %s", *m);
+        if (h->mounts_shown > GATE_MOUNTS_LISTED)
+                (void) strbuf_printf(b, "; and of %zu more images mounted in", h->mounts_shown - GATE_MOUNTS_LISTED);
 }
 
 static const char *syslog_socket(const struct start *h) {
@@ -335,6 +347,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .containerd_namespace = h->o->containerd_namespace,
                 .image = h->ctx.image,
                 .image_changed = h->ctx.image && h->ov.layers_identity,    /* named so by set_name() */
+                .image_mounts = h->mounts_noted,
                 .namespace = h->ctx.namespace,
                 .mode = v ? policy_mode_to_string(v->rule.mode) : h->failure_mode,
                 .enforce_from = v && v->rule.enforce_from ? enforce_from : NULL,
@@ -373,6 +386,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) strv_push(&notes, strdup(*n));
         if (h->syslog_note)
                 (void) strv_push(&notes, strdup(h->syslog_note));
+        for (char **m = h->mount_notes; m && *m; m++)
+                (void) strv_push(&notes, strdup(*m));
         rec.notes = notes;
 
         if (audit_format(&rec, &line, &err) < 0) {     /* recorded nowhere: on_audit_failure decides */
@@ -632,16 +647,73 @@ static void find_identity(struct start *h) {
 
 static int decide_with_cache(struct start *h);
 
+/* The digest of an image mounted into the container (its files at path)
+ * for VEX statements about that image: the runtime names none in the
+ * annotations (those name the container's image), so it is the one
+ * containers/storage records for the image whose layer is mounted, with
+ * trust_image_digest as for the container's; else NULL (no statement on
+ * an image applies to its findings then). */
+static char *mount_digest(const struct start *sub, const char *path) {
+        char *digest = NULL;
+
+        if (!sub->cfg->trust_image_digest || sub->ov.refused ||
+            overlay_storage_image_digest(path, &digest, &(struct error) {}) < 0)
+                return NULL;
+        return digest;
+}
+
+/* Says what an image mounted into the container (sub, checked, named
+ * name, its files at path) added, on stderr and in the audit line's
+ * notes, and where its findings are, when it has some, for the block or
+ * warn line: each for the first GATE_MOUNTS_LISTED images, then counted
+ * (mounts_said()), so that hundreds of mounts keep the audit line within
+ * its cap and the line runc shows readable. */
+static int note_mount(struct start *h, const struct start *sub, const char *name, const char *path, size_t n,
+                      const char *digest) {
+        char *note = NULL, *show = NULL;
+
+        if (h->mounts_noted++ < GATE_MOUNTS_LISTED) {
+                if (asprintf(&note, "%s (%s): %zu finding%s, identity %s (%s)%s%s%s", name, path, n,
+                             n == 1 ? "" : "s", strna(sub->identity), strna(sub->identity_source),
+                             digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "") < 0)
+                        return -ENOMEM;
+                say(h, "portcullis: note: %s: %s\n", h->name, note);
+                if (strv_push(&h->mount_notes, note) < 0)
+                        return -ENOMEM;
+        }
+        if (n == 0 || !sub->identity || !sub->cache_status || strcmp(sub->cache_status, "off") == 0 ||
+            h->mounts_shown++ >= GATE_MOUNTS_LISTED)
+                return 0;
+        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, sub->identity) < 0)
+                return -ENOMEM;
+        return strv_push(&h->mount_shows, show);
+}
+
+/* After the images mounted in: how many more were checked than noted. */
+static int mounts_said(struct start *h) {
+        char *more = NULL;
+
+        if (h->mounts_noted <= GATE_MOUNTS_LISTED)
+                return 0;
+        if (asprintf(&more, "%zu more images mounted in were checked", h->mounts_noted - GATE_MOUNTS_LISTED) < 0)
+                return -ENOMEM;
+        say(h, "portcullis: note: %s: %s\n", h->name, more);
+        return strv_push(&h->mount_notes, more);
+}
+
 /* An image mounted into the container at dst (oci_config_image_mounts():
  * Podman's --mount type=image, CRI-O's image volumes), its files at path on
  * the host: judged as the container's own image is (its identity, the
  * cache, else its analysis, cached under its identity), and its findings
  * and unchecked items added to the container's (res), their paths under
- * dst.  What kept it from being checked (its analysis failed, the deadline
- * came) is an unchecked item, for on_unchecked to decide. */
+ * dst; the policy's VEX statements are applied to them first, as to an
+ * image started alone (mount_digest()), never those about the container's
+ * image.  What kept it from being checked (its analysis failed, the
+ * deadline came) is an unchecked item, for on_unchecked to decide. */
 static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
-        _cleanup_free_ char *name = NULL;
+        _cleanup_free_ char *name = NULL, *digest = NULL;
+        struct error err = {};
         struct start sub = {
                 .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
                 .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
@@ -656,9 +728,12 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 (void) decide_with_cache(&sub);
         for (char **m = sub.messages; k >= 0 && m && *m; m++)
                 k = strv_push(&h->messages, TAKE_PTR(*m));
+        if (k >= 0 && got && h->policy->vex) {
+                digest = mount_digest(&sub, path);
+                k = vex_apply(h->policy->vex, digest, got, &err);
+        }
         if (k >= 0 && got)
-                say(h, "portcullis: note: %s: %s (%s): %zu finding%s, identity %s (%s)\n", h->name, name, path,
-                    got->n_findings, got->n_findings == 1 ? "" : "s", strna(sub.identity), strna(sub.identity_source));
+                k = note_mount(h, &sub, name, path, got->n_findings, digest);
         if (k >= 0)
                 k = scan_result_add_mount(res, got, dst, path, sub.collect_err[0] ? sub.collect_err : "no result");
         strv_free(sub.messages);
@@ -687,16 +762,19 @@ static int evaluate(struct start *h, struct scan_result *res) {
                 *res = (struct scan_result) {};
                 return GATE_START;
         }
-        for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
-                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
-                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
-
+        /* the container's image's statements on its own findings, before
+         * those of the images mounted in join them (check_image_mount()) */
         if (h->policy->vex) {
                 _cleanup_free_ char *digest = image_digest(h);
 
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
         }
+        for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
+                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
+                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
+        if ((k = mounts_said(h)) < 0)
+                return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
         h->ctx.no_kev_data = !h->db_kev;
         h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
@@ -1246,6 +1324,8 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         overlay_probe_done(&h.ov);
         free(h.cache_note);
         free(h.name_owned);
+        strv_free(h.mount_notes);
+        strv_free(h.mount_shows);
 }
 
 void gate_result_done(struct gate_result *r) {

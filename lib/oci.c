@@ -265,21 +265,30 @@ static int config_root(json_t *j, const char *name, const char *bundle, struct o
         return 0;
 }
 
-/* p ends in /overlay/<id>/merged or /vfs/dir/<id>, id 64 lowercase hex
- * digits: containers/storage's image layer, mounted or as a folder. */
-static bool storage_image_path(const char *p, size_t len) {
+/* The length of the image's folder in p[0..len) when p is containers/
+ * storage's image layer, mounted or as a folder (<root>/overlay/<id>/merged
+ * or <root>/vfs/dir/<id>, id 64 lowercase hex digits), or a folder inside
+ * it (a Kubernetes image volume's subPath, Podman's subpath=: the image's
+ * files all the same, judged whole); else 0.  The first such folder from
+ * the left: the storage root comes before the image's own paths. */
+static size_t storage_image_root(const char *p, size_t len) {
         static const char *const shapes[][2] = { { "/overlay/", "/merged" }, { "/vfs/dir/", "" } };
 
-        for (size_t i = 0; i < ELEMENTSOF(shapes); i++) {
-                size_t a = strlen(shapes[i][0]), b = strlen(shapes[i][1]);
-                const char *id = p + len - b - 64;
+        for (size_t at = 0; at < len; at++)
+                for (size_t i = 0; i < ELEMENTSOF(shapes); i++) {
+                        size_t a = strlen(shapes[i][0]), b = strlen(shapes[i][1]), end = at + a + 64 + b;
+                        size_t n = 0;
 
-                if (len < a + 64 + b || memcmp(id + 64, shapes[i][1], b) != 0 || memcmp(id - a, shapes[i][0], a) != 0)
-                        continue;
-                if (strspn(id, "0123456789abcdef") >= 64)
-                        return true;
-        }
-        return false;
+                        if (end > len || memcmp(p + at, shapes[i][0], a) != 0 ||
+                            memcmp(p + at + a + 64, shapes[i][1], b) != 0 || (end < len && p[end] != '/'))
+                                continue;
+                        while (n < 64 && ((p[at + a + n] >= '0' && p[at + a + n] <= '9') ||
+                                          (p[at + a + n] >= 'a' && p[at + a + n] <= 'f')))
+                                n++;
+                        if (n == 64)
+                                return end;
+                }
+        return 0;
 }
 
 /* The host path of a mount's files when they are an image's: a bind
@@ -323,7 +332,7 @@ int oci_config_image_mounts(json_t *config, char ***ret) {
                 const char *dst = json_string_value(json_object_get(m, "destination")), *p;
                 size_t len = 0;
 
-                if (!dst || !(p = image_mount_path(m, &len)) || !storage_image_path(p, len))
+                if (!dst || !(p = image_mount_path(m, &len)) || !(len = storage_image_root(p, len)))
                         continue;
                 if (strv_push(&v, strdup(dst)) < 0 || strv_push(&v, strndup(p, len)) < 0)
                         return -ENOMEM;

@@ -47,9 +47,10 @@ int oci_config_parse(const char *buf, size_t len, const char *name, const char *
  * container, as containers/storage lays them out: an overlay mount whose
  * first lowerdir, or a bind mount whose source, is an image's mounted view
  * (overlay driver: .../overlay/<64 hex>/merged) or its folder (vfs driver:
- * .../vfs/dir/<64 hex>).  That is how Podman's --mount type=image and
- * CRI-O's Kubernetes image volumes reach runc.  A destination, host path,
- * ..., NULL vector (NULL when there is none); entries not of
+ * .../vfs/dir/<64 hex>), or a folder inside either (a subPath).  That is
+ * how Podman's --mount type=image and CRI-O's Kubernetes image volumes
+ * reach runc.  A destination, host path (the image's folder, also for a
+ * subPath: the image is judged whole), ..., NULL vector (NULL when there is none); entries not of
  * that shape, and malformed ones (left to the runtime), are passed over. */
 int oci_config_image_mounts(json_t *config, char ***ret);
 /* Reads <bundle>/config.json (capped) and parses it. */

@@ -153,6 +153,35 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
         return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
+int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer, char **ret_digest,
+                                 struct error *err) {
+        json_t *root = NULL, *i, *found = NULL;
+        const char *digest = NULL;
+        size_t k, n = 0;
+        int r;
+
+        r = load_array(buf, len, "images.json", &root, err);
+        if (r < 0)
+                return r;
+        json_array_foreach(root, k, i)
+                if (streq_ptr(json_string_value(json_object_get(i, "layer")), layer) && n++ == 0)
+                        found = i;
+        if (found)
+                digest = json_string_value(json_object_get(found, "digest"));
+        if (n == 0)
+                r = error_set(err, ENOENT, "images.json: no image has the layer %s", layer);
+        else if (n > 1)
+                r = error_set(err, ENOENT, "images.json: %zu images have the layer %s, so which one is mounted is "
+                              "not known", n, layer);
+        else if (!digest || !startswith(digest, "sha256:") || strlen(digest) != STRLEN("sha256:") + 64 ||
+                 strspn(digest + STRLEN("sha256:"), "0123456789abcdef") != 64)
+                r = error_set(err, ENOENT, "images.json: the image of layer %s has no sha256 digest", layer);
+        else if (!(*ret_digest = strdup(digest)))
+                r = error_set(err, ENOMEM, "out of memory");
+        json_decref(root);
+        return r;
+}
+
 /* folder/file, read when folder passes overlay_trusted_folder() and the
  * file is root's and writable by root alone. */
 static int read_trusted(const char *folder, const char *file, char **ret, size_t *ret_len, struct error *err) {
@@ -395,4 +424,34 @@ int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *
         if (!root)
                 return error_set(err, ENOMEM, "out of memory");
         return storage_name(root, "vfs", s + 1, ret_name, err);
+}
+
+int overlay_storage_image_digest(const char *path, char **ret_digest, struct error *err) {
+        static const char *const shapes[][3] = {        /* before the layer, after it, the driver */
+                { "/overlay/", "/merged", "overlay" },
+                { "/vfs/dir/", "", "vfs" },
+        };
+        _cleanup_free_ char *root = NULL, *layer = NULL, *dir = NULL, *buf = NULL;
+        size_t n = strlen(path), len;
+        int k;
+
+        for (size_t i = 0; i < ELEMENTSOF(shapes); i++) {
+                size_t a = strlen(shapes[i][0]), b = strlen(shapes[i][1]);
+                const char *id;
+
+                if (n < a + 64 + b)
+                        continue;
+                id = path + n - b - 64;
+                if (!endswith(path, shapes[i][1]) || strncmp(id - a, shapes[i][0], a) != 0 ||
+                    strspn(id, "0123456789abcdef") != 64)
+                        continue;
+                root = strndup(path, (size_t) (id - a - path));
+                layer = strndup(id, 64);
+                if (!root || !layer || asprintf(&dir, "%s/%s-images", root, shapes[i][2]) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
+                        return k;
+                return overlay_storage_layer_digest(buf, len, layer, ret_digest, err);
+        }
+        return error_set(err, ENOENT, "%s is not a containers/storage image layer", path);
 }

@@ -104,6 +104,21 @@ int overlay_storage_container_image(const char *buf, size_t len, const char *lay
 int overlay_storage_image_name(const char *buf, size_t len, const char *image, const char *prefer, char **ret_name,
                                struct error *err);
 
+/* In images.json (an array of images), the digest ("sha256:<64 hex>", the
+ * manifest's, as pkg:oci purls name an image) of the one image whose top
+ * layer is layer.  -ENOENT with a message when no image, or more than one
+ * (which of them is mounted is then not known), has it, or when its digest
+ * is not of that form; -EINVAL when the file is not containers/storage's. */
+int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer, char **ret_digest,
+                                 struct error *err);
+
+/* The digest of the image whose top layer's files are at path, as
+ * containers/storage mounts an image into a container (Podman's --mount
+ * type=image, CRI-O's image volumes: <root>/overlay/<layer>/merged, or the
+ * vfs driver's <root>/vfs/dir/<layer>), from <root>/<driver>-images/
+ * images.json, read only when root's alone (the files that name it). */
+int overlay_storage_image_digest(const char *path, char **ret_digest, struct error *err);
+
 /* The name of the image of the containers/storage layer mounted at
  * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own
  * root-owned metadata: the name the container was created from while the

@@ -170,6 +170,7 @@ static void container_done(struct running_container *c) {
         strv_free(c->annotations);
         strv_free(c->image_mounts);
         strv_free(c->mount_identities);
+        strv_free(c->mount_digests);
         free(c->storage_image);
         free(c->identity);
         free(c->identity_note);
@@ -386,19 +387,27 @@ static int find_identity(const struct running_options *o, struct running_contain
 
 /* The identity of each image mounted into c, as the hook derives it
  * (lib/gate.c check_image_mount()): its overlay's layers, else its
- * inventory's digest (unless no_inventory); "" when neither. */
+ * inventory's digest (unless no_inventory); "" when neither.  With VEX
+ * statements to apply, its digest too, as the hook's mount_digest(). */
 static int mount_identities(const struct running_options *o, struct running_container *c) {
         for (char **m = c->image_mounts; m && m[0] && m[1]; m += 2) {
                 _cleanup_(inventory_freep) struct inventory *inv = NULL;
                 _cleanup_free_ char *json = NULL;
                 struct overlay_probe ov = {};
-                char *identity = NULL;
+                char *identity = NULL, *digest = NULL;
                 int r;
 
                 if ((r = overlay_probe(m[1], false, NULL, &ov)) < 0)
                         return r;
                 identity = TAKE_PTR(ov.identity);
+                if (o->trust_image_digest && o->policy->vex && !ov.refused &&
+                    overlay_storage_image_digest(m[1], &digest, &(struct error) {}) == -ENOMEM)
+                        r = -ENOMEM;
                 overlay_probe_done(&ov);
+                if (r < 0 || strv_push(&c->mount_digests, digest ? digest : strdup("")) < 0) {
+                        free(identity);
+                        return -ENOMEM;
+                }
                 if (!identity && !o->no_inventory &&
                     analyze_inventory(m[1], o->inventory_deadline_ms ? o->inventory_deadline_ms
                                                                      : INVENTORY_DEADLINE_DEFAULT_MS,
@@ -507,7 +516,20 @@ static int counting_findings(const struct policy *p, const struct policy_context
         return 0;
 }
 
-/* The policy (after its VEX statements) applied to res for c. */
+/* The policy's VEX statements applied to c's own findings (res, before
+ * the mounted images' join them: add_mounts()), as the hook: a container
+ * that changed itself is not the image its digest names. */
+static int own_vex(const struct judge *j, const struct running_container *c, struct scan_result *res,
+                   struct error *err) {
+        _cleanup_free_ char *digest = NULL;
+
+        if (!j->o->policy->vex)
+                return 0;
+        digest = j->o->trust_image_digest && !c->overlay_refused ? oci_image_digest(c->annotations) : NULL;
+        return vex_apply(j->o->policy->vex, digest, res, err);
+}
+
+/* The policy applied to res for c (VEX already applied). */
 static int evaluate(const struct judge *j, const struct running_container *c, struct scan_result *res,
                     struct verdict *ret_v, char ***ret_counting, struct error *err) {
         const struct policy *p = j->o->policy;
@@ -516,13 +538,6 @@ static int evaluate(const struct judge *j, const struct running_container *c, st
                                       .no_epss_data = !vulndb_has_epss(j->db) };
         int r;
 
-        if (p->vex) {   /* as the hook: a container that changed itself is not the image its digest names */
-                _cleanup_free_ char *digest = j->o->trust_image_digest && !c->overlay_refused
-                                              ? oci_image_digest(c->annotations) : NULL;
-
-                if ((r = vex_apply(p->vex, digest, res, err)) < 0)
-                        return r;
-        }
         if ((r = policy_evaluate(p, &ctx, res, ret_v, err)) < 0)
                 return r;
         if (counting_findings(p, &ctx, res, ret_counting) < 0) {
@@ -558,7 +573,8 @@ static int entry_findings(struct judge *j, const struct cache_entry *summary, bo
 
 /* The findings of the images mounted into c joined to res, as the hook
  * joins them: from the entries of their identities (the current one, else
- * one to match again; for the baseline, the one a start was decided by).
+ * one to match again; for the baseline, the one a start was decided by),
+ * the VEX statements about each image (its digest) applied to its own.
  * A mount without such an entry is not checked (image_mount), as at a
  * start that could not read it. */
 static int add_mounts(struct judge *j, const struct running_container *c, bool baseline, struct scan_result *res,
@@ -568,6 +584,7 @@ static int add_mounts(struct judge *j, const struct running_container *c, bool b
         for (size_t i = 0; i < n; i++) {
                 const char *dst = c->image_mounts[2 * i], *path = c->image_mounts[2 * i + 1];
                 const char *id = i < strv_length(c->mount_identities) ? c->mount_identities[i] : "";
+                const char *digest = i < strv_length(c->mount_digests) ? c->mount_digests[i] : "";
                 _cleanup_(scan_result_freep) struct scan_result *got = NULL;
                 const struct cache_entry *e = NULL;
                 int r;
@@ -576,6 +593,9 @@ static int add_mounts(struct judge *j, const struct running_container *c, bool b
                         e = baseline ? find_entry(j, id, WANT_ADMITTED)
                                      : find_entry(j, id, WANT_CURRENT) ?: find_entry(j, id, WANT_REMATCH);
                 if (e && (r = entry_findings(j, e, !baseline && !entry_current(j, e), &got, err)) < 0)
+                        return r;
+                if (got && j->o->policy->vex &&
+                    (r = vex_apply(j->o->policy->vex, *digest ? digest : NULL, got, err)) < 0)
                         return r;
                 if (scan_result_add_mount(res, got, dst, path, *id ? "the verdict cache holds no entry of it"
                                                                    : "it has no identity") < 0)
@@ -603,7 +623,7 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
                 c->cached = true;
                 r = entry_findings(j, e, !entry_current(j, e), &res, err);
         }
-        if (r < 0 || (r = add_mounts(j, c, false, res, err)) < 0 ||
+        if (r < 0 || (r = own_vex(j, c, res, err)) < 0 || (r = add_mounts(j, c, false, res, err)) < 0 ||
             (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
                 return r;
         c->judged = true;
@@ -631,8 +651,8 @@ static int judge_baseline(struct judge *j, struct running_container *c, struct e
 
         if (!e)
                 return 0;
-        if ((r = entry_findings(j, e, false, &res, err)) < 0 || (r = add_mounts(j, c, true, res, err)) < 0 ||
-            (r = evaluate(j, c, res, &v, &c->baseline_counting, err)) < 0)
+        if ((r = entry_findings(j, e, false, &res, err)) < 0 || (r = own_vex(j, c, res, err)) < 0 ||
+            (r = add_mounts(j, c, true, res, err)) < 0 || (r = evaluate(j, c, res, &v, &c->baseline_counting, err)) < 0)
                 return r;
         c->has_baseline = true;
         c->baseline_decision = v.decision;

@@ -70,6 +70,7 @@ struct running_container {
         char **image_mounts;            /* images mounted into it: destination, host path, ..., NULL
                                          * (oci_config_image_mounts()), or NULL */
         char **mount_identities;        /* each one's identity ("" when none could be derived) */
+        char **mount_digests;           /* each one's digest for VEX statements ("" when none) */
 
         /* The verdict now (valid when judged). */
         bool judged;

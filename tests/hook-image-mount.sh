@@ -5,12 +5,22 @@
 # podman-hook.sh) is judged with the container, the hook run on a bundle
 # directly:
 #  1. a clean image with a vulnerable one bound at /img: blocked, naming
-#     the finding; the audit line's worst is it; a second start the same
-#     (a cache hit for both);
+#     the finding and where the mounted image's findings are (`cache show`
+#     of its identity, not only of the container's); the audit line's
+#     worst is it, its notes name the mount, image_mounts counts it and
+#     report marks the row; a second start the same (a cache hit for both);
+#  1b. a folder inside the vulnerable image bound (a subPath): the same;
 #  2. a mounted image whose folder is gone: not checked (image_mount, said
 #     why), on_unchecked decides: warn starts it, deny blocks it;
 #  3. the container's own image mounted into itself, on a miss (the start
-#     holds that image's lock): decided at once, not at the deadline.
+#     holds that image's lock): decided at once, not at the deadline;
+#  4. VEX: a statement on the container's image (by the digest the runtime
+#     names) does not suppress the mounted image's finding; one on the
+#     mounted image (by the digest containers/storage's images.json gives
+#     the image whose layer is mounted) does, with trust_image_digest
+#     only, and not when two images have that layer;
+#  5. a hundred images mounted in: five noted, the rest counted (the audit
+#     line within its cap).
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
@@ -32,8 +42,8 @@ printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSo
 mkdir -p "$T/run"
 config() {
         printf '%s\n' "$1" >"$T/policy.json"
-        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"]}\n' \
-                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" >"$T/config.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}, "state_roots": ["%s"], "trust_image_digest": %s}\n' \
+                "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/policy.json" "$T/audit.log" "$T/run" "${2:-false}" >"$T/config.json"
 }
 # bundle ROOTFS SOURCE: config.json with ROOTFS as root and SOURCE bound at /img
 bundle() {
@@ -55,9 +65,32 @@ for n in 1 2; do
         esac
         [ "$(last worst)" = "['PCEX-CVE-2023-38545 libcurl4']" ] && [ -z "$(last unchecked)" ] ||
                 fail "start $n: audit line: $(tail -1 "$T/audit.log")"
+        case "$(last notes)" in
+        *"image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*) ;;
+        *) fail "start $n: the audit line does not name the mounted image: $(tail -1 "$T/audit.log")" ;;
+        esac
+        [ "$(last image_mounts)" = 1 ] || fail "start $n: image_mounts: $(tail -1 "$T/audit.log")"
+        # the block line says where the finding is: the mounted image's entry
+        mid=$(sed -n 's/.*; the findings of the image mounted at \/img: portcullis cache show \(inventory:sha256:[0-9a-f]*\).*/\1/p' <<<"$OUT")
+        [ -n "$mid" ] && "$P" cache show "$mid" --config "$T/config.json" 2>&1 | grep -q PCEX-CVE-2023-38545 ||
+                fail "start $n: the block line does not say where the mounted image's finding is: $OUT"
 done
 [ "$(last cache)" = hit ] || fail "second start not a hit: $(tail -1 "$T/audit.log")"
+# report marks the row: its findings are not the container's image's alone
+"$P" report --log "$T/audit.log" --last 1 | grep -q "^[^ ]* deny   c (+1 mounted) " ||
+        fail "report does not mark the row of the mounted image's finding: $("$P" report --log "$T/audit.log" --last 1)"
 echo "ok: a vulnerable image bound into the container blocks it" >&2
+
+# 1b. a folder inside it bound (a Kubernetes image volume's subPath): the
+#     image's files all the same, the image judged whole
+mkdir -p "$VULN/usr/lib"
+bundle "$T/rootfs" "$VULN/usr/lib"
+hook
+case "$RC $OUT" in
+"1 "*"portcullis: note: container c: image mounted at /img ($VULN): 1 finding"*"portcullis: blocked container c: 1 CRITICAL"*) ;;
+*) fail "a folder of the vulnerable image bound at /img (a subPath): exit $RC: $OUT" ;;
+esac
+echo "ok: a folder of a vulnerable image bound into the container (a subPath) blocks it" >&2
 
 # 2. an image folder that is gone: not checked, for on_unchecked
 bundle "$T/rootfs" "$T/store/vfs/dir/$ID2"
@@ -85,5 +118,77 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
         fail "an image mounted into itself: exit $RC after $ms ms: $OUT"
 case "$OUT" in *deadline*) fail "an image mounted into itself waited for its own lock: $OUT" ;; esac
 echo "ok: an image mounted into a container of itself is decided at once ($ms ms)" >&2
+
+# 4. VEX statements about one image never judge the other's findings
+DC=$(printf 'c%.0s' $(seq 64))         # the container's image, named by the runtime
+DM=$(printf 'd%.0s' $(seq 64))         # the mounted image, in the store's images.json
+mkdir -p "$T/store/vfs-images"
+# images [LAYER]: images.json with the vulnerable image, of layer ID1, and
+# with LAYER a second image of that layer
+images() {
+        local second=
+        [ -n "${1:-}" ] && second=$(printf ', {"id": "%s", "digest": "sha256:%s", "layer": "%s"}' "$ID2" "$ID2" "$1")
+        printf '[{"id": "%s", "digest": "sha256:%s", "names": ["localhost/vuln:1"], "layer": "%s"}%s]\n' \
+                "$(printf 'e%.0s' $(seq 64))" "$DM" "$ID1" "$second" >"$T/store/vfs-images/images.json"
+}
+images
+# vex DIGEST: a statement that CVE-2023-38545 does not affect that image
+vex() {
+        printf '{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "test",
+ "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "CVE-2023-38545"}, "products": [{"@id": "pkg:oci/img@sha256%%3A%s"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}\n' "$1" >"$T/vex.json"
+}
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' true
+bundle "$T/rootfs" "$VULN"
+sed -i 's#"mounts"#"annotations": {"io.kubernetes.cri-o.ImageRef": "sha256:'"$DC"'"}, "mounts"#' "$T/bundle/config.json"
+vex "$DC"
+hook
+case "$RC $OUT" in
+"1 "*"portcullis: blocked "*"1 CRITICAL at or above HIGH (PCEX-CVE-2023-38545 libcurl4)"*) ;;
+*) fail "a VEX statement on the container's image suppressed the mounted image's finding: exit $RC: $OUT" ;;
+esac
+vex "$DM"
+hook
+[ "$RC" -eq 0 ] && [ "$(last decision)" = allow ] &&
+        case "$(last vex)" in *"PCEX-CVE-2023-38545 libcurl4 (not_affected"*) true ;; *) false ;; esac ||
+        fail "a VEX statement on the mounted image did not suppress its finding: exit $RC: $OUT $(tail -1 "$T/audit.log")"
+case "$OUT" in
+*"image mounted at /img ($VULN): 1 finding, identity inventory:sha256:"*", digest sha256:$DM (containers/storage)"*) ;;
+*) fail "the mount's note does not name the digest VEX statements are matched with: $OUT" ;;
+esac
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' false
+hook
+[ "$RC" -eq 1 ] || fail "without trust_image_digest a statement on the mounted image's digest applied: exit $RC: $OUT"
+config '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}' true
+images "$ID1"
+hook
+[ "$RC" -eq 1 ] || fail "a layer two images have named one of them for VEX: exit $RC: $OUT"
+echo "ok: VEX statements judge the findings of the image they name, the container's or the mounted one's" >&2
+
+# 5. a hundred images mounted in: each judged, five noted one by one and
+#    the rest counted, so that the audit line stays within its cap (a line
+#    over it is recorded nowhere) and the block line readable
+config '{"mode": "enforce", "severity": "HIGH"}'
+python3 - "$T" "$VULN" <<'PY'
+import json, os, shutil, sys
+t, vuln = sys.argv[1:]
+mounts = []
+for i in range(100):
+    d = "%s/store/vfs/dir/%064x" % (t, 0x100 + i)
+    if not os.path.isdir(d):
+        shutil.copytree(vuln, d)
+    mounts.append({"destination": "/m%d" % i, "type": "bind", "source": d, "options": ["rbind", "ro"]})
+json.dump({"ociVersion": "1.0.2", "root": {"path": t + "/rootfs"}, "mounts": mounts}, open(t + "/bundle/config.json", "w"))
+PY
+hook
+[ "$RC" -eq 1 ] && [ "$(last decision)" = deny ] || fail "a hundred images mounted in: exit $RC: $(tail -3 <<<"$OUT")"
+[ "$(grep -c '^portcullis: note: container c: image mounted at' <<<"$OUT")" -eq 5 ] &&
+        grep -q '^portcullis: note: container c: 95 more images mounted in were checked$' <<<"$OUT" &&
+        grep -q '; and of 95 more images mounted in$' <<<"$OUT" ||
+        fail "a hundred images mounted in: not five noted and the rest counted: $(cut -c1-200 <<<"$OUT")"
+case "$(last notes)" in *"95 more images mounted in were checked"*) ;; *) fail "audit notes: $(last notes)" ;; esac
+grep -q "longer than" <<<"$OUT" && fail "a hundred images mounted in: the audit line was not recorded: $(tail -2 <<<"$OUT")"
+echo "ok: a hundred images mounted in are each judged, and said within the audit line's cap" >&2
 
 [ "$fails" -eq 0 ] || exit 1

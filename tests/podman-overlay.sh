@@ -236,3 +236,22 @@ out=$($P run --rm --network none $LIMITS localhost/pc-clean:1 /bin/sh -c 'echo s
 [ "$out" = started ] && [ "$(last cache)" = hit ] && [ "$(last decision)" = allow ] ||
         fail "the mount outlived its container: $out $(tail -1 "$tmp/audit.log")"
 echo "ok: an image mounted into the container is judged with it" >&2
+
+# 5b. VEX on the mounted image: named by the digest containers/storage's
+#     overlay-images/images.json records for the image whose top layer
+#     Podman mounted (trust_image_digest), a not_affected statement on it
+#     suppresses the mounted image's finding: the clean image starts
+digest=$($P image inspect --format '{{.Digest}}' localhost/pc-curl:deb12u3) || fail "podman image inspect"
+printf '{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "test",
+ "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "CVE-2023-38545"}, "products": [{"@id": "pkg:oci/pc-curl@%s"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}\n' \
+        "$(printf '%s' "$digest" | sed 's/:/%3A/')" >"$tmp/vex.json"
+printf '{"mode": "enforce", "severity": "HIGH", "vex": ["vex.json"]}\n' >"$tmp/policy.json"
+sed -i 's/"trust_image_digest": false/"trust_image_digest": true/' "$tmp/config.json"
+# shellcheck disable=SC2086
+out=$($P run --rm --network none $LIMITS $mount_vuln localhost/pc-clean:1 /bin/sh -c 'echo started' 2>&1) ||
+        fail "a VEX statement on the mounted image did not suppress its finding: $out"
+[ "$(last decision)" = allow ] && case "$(last vex)" in *"PCEX-CVE-2023-38545 libcurl4 (not_affected"*) true ;; *) false ;; esac ||
+        fail "VEX on the mounted image: $out $(tail -1 "$tmp/audit.log")"
+echo "ok: a VEX statement on the mounted image's digest suppresses its finding" >&2

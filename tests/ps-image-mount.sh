@@ -5,7 +5,9 @@
 # bound at /img (containers/storage's vfs/dir/ID, as CRI-O lays out a
 # Kubernetes image volume) is allowed; an import that adds a record for a
 # package of the mounted image gives one now_violates line naming it, and
-# ps shows the container's verdict with the finding.
+# ps shows the container's verdict with the finding.  A VEX statement on
+# the container's image does not suppress the mounted image's finding in
+# ps; one on the mounted image (its digest in the store's images.json) does.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -85,6 +87,26 @@ python3 -c 'import json,sys; (c,) = json.load(open(sys.argv[1]))["containers"]; 
 "$P" metrics --config "$CFG" --output "$T/m.prom" --state "$T/m.state" 2>"$T/m.err" || fail "metrics: $(cat "$T/m.err")"
 grep -qx 'portcullis_containers_now_violating 0' "$T/m.prom" && grep -qx 'portcullis_containers_not_judged 1' "$T/m.prom" ||
         fail "metrics' running gauges: $(grep containers "$T/m.prom")"
+
+# VEX: a statement judges the findings of the image it names, not the other's
+mkdir -p "$T/store/vfs-images"
+printf '[{"id": "%064x", "digest": "sha256:%064x", "layer": "%s"}]\n' 8 9 "${MOUNTED##*/}" >"$T/store/vfs-images/images.json"
+# vex DIGEST: CVE-2023-45853 does not affect that image
+vex() {
+        printf '{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "test",
+ "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "CVE-2023-45853"}, "products": [{"@id": "pkg:oci/img@sha256%%3A%s"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_present"}]}\n' "$1" >"$T/vex.json"
+}
+printf '{"mode": "audit", "severity": "LOW", "vex": ["vex.json"]}\n' >"$T/policy.json"
+vex "$(printf '%064x' 7)"
+psj
+python3 -c 'import json,sys; (c,) = json.load(open(sys.argv[1]))["containers"]; assert c["verdict"] == "audit" and c["findings"] == ["PCEX-CVE-2023-45853 zlib1g"], c' \
+        "$T/ps.json" || fail "ps: a VEX statement on the container's image suppressed the mounted image's finding: $(cat "$T/ps.json")"
+vex "$(printf '%064x' 9)"
+psj
+python3 -c 'import json,sys; (c,) = json.load(open(sys.argv[1]))["containers"]; assert c["verdict"] == "allow" and c["findings"] == [], c' \
+        "$T/ps.json" || fail "ps: a VEX statement on the mounted image did not suppress its finding: $(cat "$T/ps.json")"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: the recheck judges an image mounted into a running container"

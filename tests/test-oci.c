@@ -354,7 +354,21 @@ static const struct image_mount_row {
           "\"options\":[\"rbind\",\"ro\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
         { "{\"destination\":\"/x\",\"type\":\"overlay\",\"source\":\"/m\",\"options\":["
           "\"lowerdir=/a\\\\:b/overlay/" ID64 "/merged\"]}", "/a\\:b/overlay/" ID64 "/merged" },
+        /* a folder inside the image (a Kubernetes image volume's subPath,
+         * Podman's subpath=): the image's, judged whole */
+        { "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/var/lib/containers/storage/overlay/" ID64
+          "/merged/usr/lib\",\"options\":[\"rbind\",\"ro\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/var/lib/containers/storage/overlay/" ID64
+          "/merged/\",\"options\":[\"rbind\",\"ro\"]}", "/var/lib/containers/storage/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/s/vfs/dir/" ID64 "/etc/ssl\"}",
+          "/s/vfs/dir/" ID64 },
+        { "{\"destination\":\"/img\",\"type\":\"overlay\",\"source\":\"/s/m\",\"options\":["
+          "\"lowerdir=/s/overlay/" ID64 "/merged/opt:/s/l\"]}", "/s/overlay/" ID64 "/merged" },
+        { "{\"destination\":\"/vol\",\"type\":\"bind\",\"source\":\"/s/overlay/" ID64 "/merged/x/vfs/dir/"
+          ID64 "\"}", "/s/overlay/" ID64 "/merged" },
         /* not images */
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/s/overlay/" ID64 "/mergedx/y\"}", NULL },
+        { "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/s/vfs/dir/" ID64 "0/y\"}", NULL },
         { "{\"destination\":\"/vol\",\"type\":\"overlay\",\"source\":\"/s/m\",\"options\":["
           "\"lowerdir=/var/tmp/data\",\"upperdir=/s/u\",\"workdir=/s/w\"]}", NULL },
         { "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}",

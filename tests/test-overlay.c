@@ -205,6 +205,36 @@ static void test_storage_json(void) {
               -EINVAL);
         CHECK(none == NULL);
 
+        /* the digest of the one image of a mounted top layer, for VEX */
+#define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        static const char layers[] =
+                "[{\"id\":\"i1\",\"digest\":\"sha256:" D64 "\",\"layer\":\"L1\"},"
+                "{\"id\":\"i2\",\"digest\":\"sha256:" D64 "\",\"layer\":\"L2\"},"
+                "{\"id\":\"i3\",\"digest\":\"sha256:" D64 "\",\"layer\":\"L2\"},"
+                "{\"id\":\"i4\",\"digest\":\"sha256:00\",\"layer\":\"L4\"},{\"id\":\"i5\",\"layer\":\"L5\"}]";
+        static const struct {
+                const char *layer, *digest, *msg;
+        } digests[] = {
+                { "L1", "sha256:" D64, NULL },
+                { "L2", NULL, "2 images have the layer L2, so which one is mounted is not known" },
+                { "L3", NULL, "no image has the layer L3" },
+                { "L4", NULL, "the image of layer L4 has no sha256 digest" },
+                { "L5", NULL, "the image of layer L5 has no sha256 digest" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(digests); i++) {
+                _cleanup_free_ char *got = NULL;
+
+                err = (struct error) {};
+                CHECK_MSG(overlay_storage_layer_digest(layers, strlen(layers), digests[i].layer, &got, &err) ==
+                                          (digests[i].digest ? 0 : -ENOENT) && streq_ptr(got, digests[i].digest) &&
+                                  (!digests[i].msg || strstr(err.msg, digests[i].msg)),
+                          "%s: %s %s", digests[i].layer, strna(got), err.msg);
+        }
+        CHECK(overlay_storage_layer_digest("{}", 2, "L1", &none, &err) == -EINVAL && none == NULL);
+        CHECK(overlay_storage_image_digest("/var/lib/containers/storage/overlay/L1/merged", &none, &err) == -ENOENT &&
+              strstr(err.msg, "is not a containers/storage image layer") && none == NULL);
+#undef D64
+
         /* Docker's config.v2.json */
         static const char docker[] = "{\"ID\":\"c1\",\"Config\":{\"Image\":\"localhost/pc:vuln\"},\"Image\":\"sha256:ab\"}";
         _cleanup_free_ char *dname = NULL, *did = NULL;

@@ -16,6 +16,21 @@
 /* After the image's name when the findings were a container's own, as it
  * changed itself (the audit line's image_changed): not the image's. */
 #define CHANGED_MARK " (changed)"
+/* The row's name: the image (else the container), marked when the
+ * findings were not the image's alone: a container that changed itself
+ * (image_changed), images mounted into it (image_mounts). */
+static int row_name(json_t *o, char **ret) {
+        const char *image = json_string_value(json_object_get(o, "image"));
+        json_int_t mounts = json_integer_value(json_object_get(o, "image_mounts"));
+        char more[48] = "";
+
+        if (mounts > 0)
+                snprintf(more, sizeof(more), " (+%lld mounted)", (long long) mounts);
+        return asprintf(ret, "%s%s%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))),
+                        image && json_is_true(json_object_get(o, "image_changed")) ? CHANGED_MARK : "", more) < 0
+                       ? -ENOMEM : 0;
+}
+
 /* The recheck's lines, which are no decision (report_audit_each()). */
 #define RECHECK_EVENT "now_violates event"
 #define RECHECK_EVENTS "now_violates events"
@@ -65,19 +80,18 @@ static int audit_row(struct strbuf *b, json_t *o, bool color) {
         const char *shown = streq_ptr(decision, "warn") ? "warn!"
                             : streq_ptr(decision, "allow") && json_is_string(json_object_get(o, "reason")) ? "allow?"
                             : strempty(decision);
-        const char *image = json_string_value(json_object_get(o, "image"));
         const char *unchecked = json_string_value(json_object_get(o, "unchecked"));
         json_t *summary = json_object_get(o, "summary"), *w;
         int threshold = severity_from_string(json_string_value(json_object_get(o, "threshold")));
-        char what[300];
+        _cleanup_free_ char *what = NULL;
         size_t i;
         int r;
 
         /* lines written before the summary was kept count only what counted */
         if (!json_is_object(summary))
                 summary = json_object_get(o, "counts");
-        snprintf(what, sizeof(what), "%s%s", image ? image : strempty(json_string_value(json_object_get(o, "container"))),
-                 image && json_is_true(json_object_get(o, "image_changed")) ? CHANGED_MARK : "");
+        if (row_name(o, &what) < 0)
+                return -ENOMEM;
         r = strbuf_printf(b, "%-24.24s %s%-6s%s %-40.40s %-14.14s %-8s", strempty(json_string_value(json_object_get(o, "time"))),
                           color ? decision_color(decision) : "", shown, color ? REPORT_COLOR_OFF : "", what,
                           json_string_value(json_object_get(o, "namespace")) ?: "-",
@@ -331,7 +345,6 @@ static int grow(void **v, size_t n, size_t *cap, size_t size) {
 
 static int history_add(json_t *o, void *userdata) {
         struct history *h = userdata;
-        const char *image = json_string_value(json_object_get(o, "image"));
         const char *db = json_string_value(json_object_get(o, "db_revision"));
         int d = decision_index(json_string_value(json_object_get(o, "decision")));
         long long hour = hour_of(json_string_value(json_object_get(o, "time")));
@@ -359,12 +372,7 @@ static int history_add(json_t *o, void *userdata) {
                 return 0;
         if (grow((void **) &h->blocked, h->n_blocked, &h->cap_blocked, sizeof(*h->blocked)) < 0)
                 return -ENOMEM;
-        if (!image)
-                h->blocked[h->n_blocked] = strdup(strempty(json_string_value(json_object_get(o, "container"))));
-        else if (asprintf(&h->blocked[h->n_blocked], "%s%s", image,
-                          json_is_true(json_object_get(o, "image_changed")) ? CHANGED_MARK : "") < 0)
-                h->blocked[h->n_blocked] = NULL;
-        if (!h->blocked[h->n_blocked])
+        if (row_name(o, &h->blocked[h->n_blocked]) < 0)
                 return -ENOMEM;
         h->n_blocked++;
         return 0;
