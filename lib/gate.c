@@ -710,10 +710,10 @@ static int mounts_said(struct start *h) {
  * image started alone (mount_digest()), never those about the container's
  * image.  What kept it from being checked (its analysis failed, the
  * deadline came) is an unchecked item, for on_unchecked to decide. */
-static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res) {
+static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res,
+                             struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
         _cleanup_free_ char *name = NULL, *digest = NULL;
-        struct error err = {};
         struct start sub = {
                 .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
                 .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
@@ -721,7 +721,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         int k;
 
         if (asprintf(&name, "image mounted at %s", dst) < 0)
-                return -ENOMEM;
+                return error_set(err, ENOMEM, "out of memory");
         sub.name = name;
         sub.oci.rootfs = (char *) path;
         if ((k = overlay_probe(path, false, NULL, &sub.ov)) >= 0)
@@ -730,7 +730,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 k = strv_push(&h->messages, TAKE_PTR(*m));
         if (k >= 0 && got && h->policy->vex) {
                 digest = mount_digest(&sub, path);
-                k = vex_apply(h->policy->vex, digest, got, &err);
+                k = vex_apply(h->policy->vex, digest, got, err);
         }
         if (k >= 0 && got)
                 k = note_mount(h, &sub, name, path, got->n_findings, digest);
@@ -743,7 +743,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         free(sub.identity);
         overlay_probe_done(&sub.ov);
         free(sub.cache_note);
-        return k;
+        return k < 0 && !err->msg[0] ? error_set(err, -k, "out of memory") : k;
 }
 
 /* Applies the policy's VEX statements, then the policy, to findings (on a
@@ -771,8 +771,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
                         return decide_failure(h, k, &err);
         }
         for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
-                if ((k = check_image_mount(h, m[0], m[1], res)) < 0)
-                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
+                if ((k = check_image_mount(h, m[0], m[1], res, &err)) < 0)
+                        return decide_failure(h, k, &err);
         if ((k = mounts_said(h)) < 0)
                 return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
         h->ctx.no_kev_data = !h->db_kev;
