@@ -67,6 +67,12 @@ struct start {
          * what kept it from one to collect_err; nothing is audited. */
         struct scan_result **collect;
         char collect_err[sizeof(((struct error *) NULL)->msg)];
+        int collect_code;               /* with collect_err: decide_failure()'s code */
+        /* The first image mounted in that could not be checked for an error
+         * or the deadline, whose on_error or on_timeout is deny: decided so
+         * (evaluate()), as the container's own image would be. */
+        int mount_code;
+        struct error mount_err;
         /* The images mounted in that were checked: their notes (count,
          * identity) for the audit line, and where their findings are
          * ("image mounted at /img: portcullis cache show <identity>"). */
@@ -493,15 +499,20 @@ static void journal_messages(struct start *h) {
  * decides (config.json's on_error when there is no policy).  An error the
  * image's content caused (err->content) also left the image unchecked:
  * the stricter of on_error and the image's on_unchecked decides it. */
+static enum policy_action failure_action(const struct start *h, int code) {
+        return !h->policy ? (h->cfg ? h->cfg->on_error : POLICY_ACTION_DENY)
+               : code == -ETIMEDOUT ? h->policy->on_timeout : h->policy->on_error;
+}
+
 static int decide_failure(struct start *h, int code, const struct error *err) {
         if (h->collect) {
                 snprintf(h->collect_err, sizeof(h->collect_err), "%s", err->msg);
+                h->collect_code = code;
                 return GATE_BLOCK;
         }
 
         bool timeout = code == -ETIMEDOUT;
-        enum policy_action action = !h->policy ? (h->cfg ? h->cfg->on_error : POLICY_ACTION_DENY)
-                                    : timeout ? h->policy->on_timeout : h->policy->on_error;
+        enum policy_action action = failure_action(h, code);
         const char *what = timeout ? "on_timeout" : "on_error";
         const char *where = h->policy ? policy_path(h) : h->cfg && h->cfg->path ? h->cfg->path : "the built-in config";
         struct policy_rule rule;
@@ -728,6 +739,10 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 (void) decide_with_cache(&sub);
         for (char **m = sub.messages; k >= 0 && m && *m; m++)
                 k = strv_push(&h->messages, TAKE_PTR(*m));
+        if (sub.collect_code < 0 && h->mount_code == 0 && failure_action(h, sub.collect_code) == POLICY_ACTION_DENY) {
+                h->mount_code = sub.collect_code;
+                (void) error_set(&h->mount_err, -sub.collect_code, "%s (%s): %s", name, path, sub.collect_err);
+        }
         if (k >= 0 && got && h->policy->vex) {
                 digest = mount_digest(&sub, path);
                 k = vex_apply(h->policy->vex, digest, got, err);
@@ -775,6 +790,13 @@ static int evaluate(struct start *h, struct scan_result *res) {
                         return decide_failure(h, k, &err);
         if ((k = mounts_said(h)) < 0)
                 return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
+        /* A mounted image that was not checked is an image_mount item for
+         * on_unchecked; on_error (on_timeout for the deadline) decides it
+         * too, the stricter of the two, as for the container's own image:
+         * else a payload in a mounted image too slow to read would start
+         * where the same image run alone is blocked by on_timeout deny. */
+        if (h->mount_code < 0)
+                return decide_failure(h, h->mount_code, &h->mount_err);
         h->ctx.no_kev_data = !h->db_kev;
         h->ctx.no_epss_data = !h->db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);

@@ -20,14 +20,25 @@
 #     the image whose layer is mounted) does, with trust_image_digest
 #     only, and not when two images have that layer;
 #  5. a hundred images mounted in: five noted, the rest counted (the audit
-#     line within its cap).
+#     line within its cap);
+#  6. a mounted image whose analysis outlives the deadline (served by a
+#     FUSE file system whose listing of /srv stalls): under on_timeout
+#     deny the start is blocked naming the mount, as the image started
+#     alone would be, though on_unchecked allows; under on_timeout allow,
+#     on_unchecked decides (image_mount).
 set -u
 HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
 T=$(mktemp -d /tmp/pc-imgmount-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+cleanup() {
+        mountpoint -q "$T/store/vfs/dir/$ID3" 2>/dev/null && umount -l "$T/store/vfs/dir/$ID3"
+        [ -n "${FS_PID:-}" ] && kill "$FS_PID" 2>/dev/null
+        rm -rf "$T"
+}
+ID3=3333333333333333333333333333333333333333333333333333333333333333
+trap cleanup EXIT
 . "$(dirname "$0")/lib.sh"          # fail(), curl_image()
 
 curl_image "$T" 7.88.1-10+deb12u4     # $T/rootfs: the fixed curl
@@ -190,5 +201,30 @@ hook
 case "$(last notes)" in *"95 more images mounted in were checked"*) ;; *) fail "audit notes: $(last notes)" ;; esac
 grep -q "longer than" <<<"$OUT" && fail "a hundred images mounted in: the audit line was not recorded: $(tail -2 <<<"$OUT")"
 echo "ok: a hundred images mounted in are each judged, and said within the audit line's cap" >&2
+
+# 6. a mounted image that outlives the deadline
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && /usr/bin/python3 -c 'import fusepy' 2>/dev/null; then
+        SLOW=$T/store/vfs/dir/$ID3
+        mkdir -p "$SLOW" "$T/slow-src/srv"
+        cp -a "$T/rootfs/." "$T/slow-src/"
+        /usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/slow-src" "$SLOW" /srv "$T/stall" slow:5 2>"$T/fs.log" &
+        FS_PID=$!
+        for i in $(seq 1 50); do [ -f "$SLOW/etc/os-release" ] && break; sleep 0.1; done
+        [ -f "$SLOW/etc/os-release" ] || fail "the FUSE file system did not come up: $(cat "$T/fs.log")"
+        bundle "$T/rootfs" "$SLOW"
+        config '{"mode": "enforce", "severity": "HIGH", "on_unchecked": "allow", "on_timeout": "deny", "deadline_ms": 1500}'
+        touch "$T/stall"
+        hook
+        [ "$RC" -eq 1 ] && grep -q "^portcullis: blocked .*image mounted at /img ($SLOW): .*on_timeout is deny in" <<<"$OUT" ||
+                fail "a mounted image past the deadline, on_timeout deny: exit $RC: $OUT"
+        config '{"mode": "enforce", "severity": "HIGH", "on_unchecked": "allow", "on_timeout": "allow", "deadline_ms": 1500}'
+        hook
+        [ "$RC" -eq 0 ] && [ "$(last decision)" = allow ] ||
+                fail "a mounted image past the deadline, on_timeout allow: exit $RC: $OUT"
+        rm -f "$T/stall"
+        echo "ok: a mounted image past the deadline is decided by on_timeout too" >&2
+else
+        echo "skip: section 6 needs root, /dev/fuse and python3-fusepy" >&2
+fi
 
 [ "$fails" -eq 0 ] || exit 1

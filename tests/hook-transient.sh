@@ -30,37 +30,7 @@ trap cleanup EXIT
 
 curl_image "$T/img" 7.88.1-10+deb12u4
 mkdir -p "$T/img/rootfs/usr/lib/python3/dist-packages" "$T/img/rootfs/srv/app/lib" "$T/mnt"
-cat >"$T/fs.py" <<'PY'
-import errno, os, sys
-from fusepy import FUSE, FuseOSError, Operations
-
-class Failing(Operations):
-    """The folder src as it is, read-only, except that listing the folder
-    fail fails with EIO while the file flag exists."""
-    def __init__(self, src, fail, flag):
-        self.src, self.fail, self.flag = src, fail, flag
-    def _p(self, path):
-        return os.path.join(self.src, path.lstrip('/'))
-    def getattr(self, path, fh=None):
-        st = os.lstat(self._p(path))
-        return {k: getattr(st, k) for k in ('st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_size', 'st_atime',
-                                           'st_mtime', 'st_ctime', 'st_ino')}
-    def readdir(self, path, fh):
-        if path == self.fail and os.path.exists(self.flag):
-            raise FuseOSError(errno.EIO)
-        return ['.', '..'] + os.listdir(self._p(path))
-    def readlink(self, path):
-        return os.readlink(self._p(path))
-    def open(self, path, flags):
-        return os.open(self._p(path), os.O_RDONLY)
-    def read(self, path, size, offset, fh):
-        return os.pread(fh, size, offset)
-    def release(self, path, fh):
-        os.close(fh)
-
-FUSE(Failing(*sys.argv[1:2], *sys.argv[3:5]), sys.argv[2], foreground=True, ro=True, allow_other=True, use_ino=True)
-PY
-/usr/bin/python3 "$T/fs.py" "$T/img/rootfs" "$T/mnt" /srv "$T/broken" 2>"$T/fs.log" &
+/usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/img/rootfs" "$T/mnt" /srv "$T/broken" eio 2>"$T/fs.log" &
 FS_PID=$!
 for i in $(seq 1 50); do [ -f "$T/mnt/etc/os-release" ] && break; sleep 0.1; done
 [ -f "$T/mnt/etc/os-release" ] || { echo "skip: the FUSE file system did not come up: $(cat "$T/fs.log")"; exit 77; }
