@@ -26,10 +26,14 @@
 
 struct skips {
         unsigned long long n;
+        unsigned long long kept;        /* parts left out of records that were kept */
 };
 
-static void skip_note(struct skips *s, const char *file, const char *reason) {
-        if (s->n++ < SKIPS_SHOWN)
+/* kept: a part of a record that was stored without it (vulndb_skip_fn) */
+static void skip_note(struct skips *s, const char *file, const char *reason, bool kept) {
+        if (kept && s->kept++ < SKIPS_SHOWN)
+                log_warning("%s: %s", file, reason);
+        else if (!kept && s->n++ < SKIPS_SHOWN)
                 log_error("skipped %s: %s", file, reason);
 }
 
@@ -37,10 +41,22 @@ static void skips_end(const struct skips *s) {
         if (s->n > SKIPS_SHOWN)
                 log_error("... and %llu more skipped (%llu in all; the first %d are shown)", s->n - SKIPS_SHOWN, s->n,
                           SKIPS_SHOWN);
+        if (s->kept > SKIPS_SHOWN)
+                log_warning("... and %llu more parts of records left out or kept as unreadable (%llu in all; the "
+                            "first %d are shown)", s->kept - SKIPS_SHOWN, s->kept, SKIPS_SHOWN);
 }
 
-static void on_skip(const char *file, const char *reason, void *userdata) {
-        skip_note(userdata, file, reason);
+static void on_skip(const char *file, const char *reason, bool kept, void *userdata) {
+        skip_note(userdata, file, reason, kept);
+}
+
+/* After the summary line, what to do about the records stored without a
+ * part that failed validation. */
+static void say_repaired(const char *cmd, const struct vulndb_import_stats *st) {
+        if (st->repaired > 0)
+                log_warning("%s: %llu records were kept without a part that failed validation (see the warnings "
+                            "above; a range that could not be read makes its package 'not checked' at every scan): "
+                            "report them to their source", cmd, (unsigned long long) st->repaired);
 }
 
 static double now_s(void) {
@@ -167,10 +183,13 @@ static int db_import(int argc, char **argv) {
                 return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
         }
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
-               "(%.0f records/s); %llu skipped, %llu superseded by newer copies, %llu seen again unchanged\n",
+               "(%.0f records/s); %llu skipped, %llu kept without a bad part, %llu superseded by newer copies, "
+               "%llu seen again unchanged\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
-               (unsigned long long) st.superseded, (unsigned long long) st.duplicates);
+               (unsigned long long) st.repaired, (unsigned long long) st.superseded,
+               (unsigned long long) st.duplicates);
+        say_repaired("db import", &st);
         warn_conflicts("db import", &st);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
@@ -436,8 +455,9 @@ static void on_update_event(const struct update_event *ev, void *userdata) {
                 log_warning("%s%s%s", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
                 return;
         case UPDATE_EVENT_SKIP:
+        case UPDATE_EVENT_PART_LEFT_OUT:
                 bar_end(p);
-                skip_note(&p->skips, strna(ev->name), ev->message);
+                skip_note(&p->skips, strna(ev->name), ev->message, ev->type == UPDATE_EVENT_PART_LEFT_OUT);
                 return;
         default:
                 return;
@@ -528,10 +548,12 @@ static int db_update(int argc, char **argv) {
                        now_s() - t0);
         else
                 printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged; %llu records fetched one by "
-                       "one; %llu records stored, %llu skipped; revision %s\n",
+                       "one; %llu records stored, %llu skipped, %llu kept without a bad part; revision %s\n",
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
-                       (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
+                       (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped,
+                       (unsigned long long) res.stats.repaired, res.revision);
+        say_repaired("db update", &res.stats);
         warn_conflicts("db update", &res.stats);
         if (res.changed || res.oci_source[0])
                 ps_recheck("db update", config, db, NULL);

@@ -44,13 +44,18 @@ bool vulndb_has_journal(const char *path);
 void vulndb_close(struct vulndb *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
 
-/* Called for every record that fails validation and is skipped. */
-typedef void (*vulndb_skip_fn)(const char *file, const char *reason, void *userdata);
+/* Called for every record that fails validation and is skipped (kept
+ * false), and for every part of a record that fails it while the record is
+ * kept (kept true: an alias or a severity list left out, an affected entry
+ * without a readable package left out, a range kept as unreadable, whose
+ * package every scan then reports not checked). */
+typedef void (*vulndb_skip_fn)(const char *file, const char *reason, bool kept, void *userdata);
 
 struct vulndb_import_stats {
         uint64_t files;         /* JSON documents read */
         uint64_t records;       /* records stored */
         uint64_t skipped;       /* records rejected (reported through skip_fn) */
+        uint64_t repaired;      /* records kept without a part that failed validation (skip_fn, kept) */
         uint64_t superseded;    /* same id seen again with an older modified */
         uint64_t duplicates;    /* same id seen again with the same modified and bytes */
         uint64_t conflicts;     /* same id and modified seen again with other bytes: the first kept */
@@ -117,7 +122,8 @@ int vulndb_open_error(struct error *err, int errnum, const char *path);
 const char *vulndb_failed_note(const char *db_path);
 
 /* Parses and validates one OSV record (also the fuzz entry point); the
- * message of a rejection names the file and the field. */
+ * message of a rejection names the file and the field.  A record with a bad
+ * part only is valid (vulndb_skip_fn: kept). */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
 
 struct vulndb_ecosystem_count {
