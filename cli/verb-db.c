@@ -89,9 +89,10 @@ static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
                 log_warning("%s", err.msg);
                 return;
         }
-        if (st->kev > 0)
-                printf("imported %llu CISA KEV entries (catalogVersion %s, released %s) into %s\n",
-                       (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db);
+        if (st->kev > 0 || st->kev_skipped > 0)
+                printf("imported %llu CISA KEV entries (catalogVersion %s, released %s) into %s; %llu skipped\n",
+                       (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db,
+                       (unsigned long long) st->kev_skipped);
         if (st->epss > 0)
                 printf("imported %llu EPSS scores (score_date %s, model %s) into %s\n", (unsigned long long) st->epss,
                        strna(s.epss_score_date), strna(s.epss_model_version), db);

@@ -2273,7 +2273,8 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
             (r = exec_sql(imp->db, BUILD_SQL, err)) < 0)
                 return r;
         for (size_t i = 0; i < imp->n_feeds; i++)
-                if ((r = vulndb_feed_store(imp->db, imp->feeds[i], imp->feed_kinds[i], &imp->stats, err)) < 0)
+                if ((r = vulndb_feed_store(imp->db, imp->feeds[i], imp->feed_kinds[i], imp->skip_fn,
+                                             imp->userdata, &imp->stats, err)) < 0)
                         return r;
         if ((r = write_meta(imp->db, imp->data_time, err)) < 0)
                 return r;

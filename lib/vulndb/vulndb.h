@@ -63,6 +63,7 @@ struct vulndb_import_stats {
         uint64_t affected;      /* affected (ecosystem, package) rows */
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
         uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
+        uint64_t kev_skipped;   /* its entries skipped: no CVE id, listed twice (skip_fn) */
         uint64_t epss;          /* rows of a FIRST EPSS file imported now */
 };
 
@@ -239,13 +240,20 @@ struct kev_entry {
 struct kev_meta {
         char *catalog_version, *date_released;
         uint64_t count;
+        uint64_t skipped;       /* entries without a CVE id */
 };
 void kev_meta_done(struct kev_meta *m);
 typedef int (*kev_entry_fn)(const struct kev_entry *e, size_t index, void *userdata, struct error *err);
-/* Parses and validates a catalogue; fn (may be NULL) is called per entry.
- * Messages name the file and the field ("vulnerabilities[3].cveID"). */
+/* What an entry left out: a field (kept true: the entry is kept, the field
+ * NULL, a date_added ""), or the whole entry, which has no CVE id. */
+typedef void (*kev_warn_fn)(const char *msg, bool kept, void *userdata);
+/* Parses and validates a catalogue; fn (may be NULL) is called per entry
+ * kept, warn (may be NULL) for what an entry left out.  A catalogue that
+ * can't be read as one (not JSON, no catalogVersion, dateReleased or
+ * vulnerabilities array, a count that differs) is refused.  Messages name
+ * the field ("vulnerabilities[3].cveID"); an error's, the file too. */
 int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *ret_meta, kev_entry_fn fn,
-              void *userdata, struct error *err);
+              kev_warn_fn warn, void *userdata, struct error *err);
 
 struct epss_meta {
         char *model_version, *score_date;       /* from the comment line, or NULL */
