@@ -78,6 +78,18 @@ static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st
                             cmd, (unsigned long long) st->conflicts, st->first_conflict);
 }
 
+/* An import without --merge replaces the database whole: when most of the
+ * ids it held are not among the new records (a folder of other records
+ * imported over it), that is said, not refused (replacing is what import
+ * does; the shrink guard counts records, not ids). */
+static void say_gone(const char *db, const struct vulndb_import_stats *st) {
+        if (st->replaced_gone > 0 && st->replaced_gone > st->replaced_records / 2)
+                log_note("db import: %llu of the %llu records %s held are not in the new database, which holds "
+                         "only the records given (without --merge an import replaces the database); give --merge "
+                         "to keep them", (unsigned long long) st->replaced_gone,
+                         (unsigned long long) st->replaced_records, db);
+}
+
 /* What a KEV catalogue or EPSS file brought, with the version the
  * database now records. */
 static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
@@ -116,7 +128,7 @@ static int db_import(int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
         const char *db = NULL, *config = NULL;
         struct error err = {};
-        unsigned flags = 0;
+        unsigned flags = VULNDB_IMPORT_COUNT_GONE;
         double t0;
         int c, r;
 
@@ -191,6 +203,7 @@ static int db_import(int argc, char **argv) {
                (unsigned long long) st.repaired, (unsigned long long) st.superseded,
                (unsigned long long) st.duplicates);
         say_repaired("db import", &st);
+        say_gone(db, &st);
         warn_conflicts("db import", &st);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);

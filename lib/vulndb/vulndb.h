@@ -64,6 +64,8 @@ struct vulndb_import_stats {
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
         uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
         uint64_t kev_skipped;   /* its entries skipped: no CVE id, listed twice (skip_fn) */
+        uint64_t replaced_records;      /* VULNDB_IMPORT_COUNT_GONE: the records of the database replaced */
+        uint64_t replaced_gone;         /* and how many of their ids the new one lacks */
         uint64_t epss;          /* rows of a FIRST EPSS file imported now */
 };
 
@@ -87,6 +89,9 @@ struct vulndb_import_stats {
 #define VULNDB_IMPORT_MERGE 1u
 #define VULNDB_IMPORT_KEEP_CVES 2u
 #define VULNDB_IMPORT_ALLOW_SHRINK 4u
+/* Without VULNDB_IMPORT_MERGE: count the ids of the database replaced that
+ * the new one lacks (stats.replaced_*), for a note. */
+#define VULNDB_IMPORT_COUNT_GONE 8u
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
