@@ -189,7 +189,7 @@ static int db_import(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         t0 = now_s() - t0;
-        if (st.kev > 0 || st.epss > 0)
+        if (st.kev > 0 || st.kev_skipped > 0 || st.epss > 0)
                 print_feeds(db, &st);
         if (st.files == 0 && (st.kev > 0 || st.epss > 0)) {
                 ps_recheck("db import", config, db, NULL); /* block_kev and min_epss weigh them */

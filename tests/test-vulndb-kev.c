@@ -52,6 +52,11 @@ static void test_kev_errors(void) {
                 { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") "]}",
                   "kev.json: 'count' must be the number of entries (1) of 'vulnerabilities'; download the catalogue "
                   "again" },
+                /* most entries without a cveID: another format, not a few bad entries */
+                { KEV_HEAD("1", "3") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"cveId\": \"CVE-2014-0160\"}, "
+                  "{\"cveId\": \"CVE-2014-0161\"}]}",
+                  "kev.json: 2 of the 3 entries have no CVE id in 'cveID'; is this CISA's KEV catalogue in its current "
+                  "format?" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
@@ -97,11 +102,13 @@ static void test_kev_kept(void) {
                 const char *json, *msg;
                 bool kept;
         } rows[] = {
-                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-21-1\", \"dateAdded\": \"2021-12-10\"}]}",
-                  "vulnerabilities[0].cveID 'CVE-21-1' is not a CVE id (CVE-YYYY-NNNN); the entry is skipped" },
+                { KEV_HEAD("1", "3") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", " KEV_ENTRY("CVE-2014-0160",
+                  "2022-05-04") ", {\"cveID\": \"CVE-21-1\", \"dateAdded\": \"2021-12-10\"}]}",
+                  "vulnerabilities[2].cveID 'CVE-21-1' is not a CVE id (CVE-YYYY-NNNN); the entry is skipped" },
                 { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"dateAdded\": \"2021-12-10\"}]}",
                   "vulnerabilities[1].cveID is missing; the entry is skipped" },
-                { KEV_HEAD("1", "1") "7]}", "vulnerabilities[0] must be an object; the entry is skipped" },
+                { KEV_HEAD("1", "2") "7, " KEV_ENTRY("CVE-2021-44228", "2021-12-10") "]}",
+                  "vulnerabilities[0] must be an object; the entry is skipped" },
                 { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"12/10/2021\"}]}",
                   "vulnerabilities[0].dateAdded (CVE-2021-44228) must be a date YYYY-MM-DD; left out, the entry is kept",
                   true },

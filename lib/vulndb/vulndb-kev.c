@@ -8,6 +8,7 @@
  * download and are parsed as untrusted input: caps on the file, the entries
  * and each line; errors name the file and the field or line. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -267,6 +268,12 @@ int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *re
                 if (fn)
                         r = fn(&e, i, userdata, err);
         }
+        /* Most entries without a CVE id is another format (a renamed
+         * field), not a few bad entries: imported, it replaced the KEV data
+         * by next to nothing, and block_kev let everything pass. */
+        if (r >= 0 && m.skipped > n / 2)
+                r = error_set(err, EINVAL, "%s: %" PRIu64 " of the %zu entries have no CVE id in 'cveID'; is this "
+                              "CISA's KEV catalogue in its current format?", name, m.skipped, n);
         if (r < 0 || !ret_meta)
                 kev_meta_done(&m);
         else

@@ -255,7 +255,8 @@ typedef void (*kev_warn_fn)(const char *msg, bool kept, void *userdata);
 /* Parses and validates a catalogue; fn (may be NULL) is called per entry
  * kept, warn (may be NULL) for what an entry left out.  A catalogue that
  * can't be read as one (not JSON, no catalogVersion, dateReleased or
- * vulnerabilities array, a count that differs) is refused.  Messages name
+ * vulnerabilities array, a count that differs, more than half its entries
+ * without a CVE id) is refused.  Messages name
  * the field ("vulnerabilities[3].cveID"); an error's, the file too. */
 int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *ret_meta, kev_entry_fn fn,
               kev_warn_fn warn, void *userdata, struct error *err);
