@@ -234,7 +234,7 @@ static void repair_said(struct repair *rp, const struct error *e, const char *wh
 
 /* aliases, upstream: a bad entry is left out; a value that is no array,
  * whole.  The good entries go into a new array in one pass (removed one by
- * one, a 16 MiB record of a million bad aliases took hours). */
+ * one, 2,000,000 bad aliases in a 4 MB record took minutes). */
 static int repair_string_array(json_t *rec, const char *field, struct repair *rp) {
         json_t *a = json_object_get(rec, field), *kept, *v;
         struct error e = {};
@@ -348,10 +348,13 @@ static int repair_affected(json_t *affected, size_t ai, struct repair *rp) {
                 /* an entry without a package, in its place: the others keep their indexes */
                 return json_array_set_new(affected, ai, json_object()) < 0 ? -ENOMEM : 0;
         }
-        snprintf(what, sizeof(what), "the record is kept, and %.64s %.128s is reported not checked "
-                 "(record_error; the policy's on_unchecked decides) at every scan until its source fixes the record",
-                 strempty(json_string_value(json_object_get(pkg, "ecosystem"))),
-                 pkg ? json_string_value(json_object_get(pkg, "name")) : "(no package)");
+        if (pkg)
+                snprintf(what, sizeof(what), "the record is kept, and %.64s %.128s is reported not checked "
+                         "(record_error; the policy's on_unchecked decides) at every scan until its source fixes "
+                         "the record", json_string_value(json_object_get(pkg, "ecosystem")),
+                         json_string_value(json_object_get(pkg, "name")));
+        else    /* OSV allows an entry without a package (GIT ranges): it is matched to none */
+                snprintf(what, sizeof(what), "the record is kept (this entry names no package)");
         if (repair_ranges(aff, ai, what, rp) < 0)
                 return -ENOMEM;
         snprintf(what, sizeof(what), "affected[%zu].severity", ai);
