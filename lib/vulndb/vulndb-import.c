@@ -96,7 +96,7 @@ struct importer {
         char **feeds;                           /* KEV / EPSS files among the paths (vulndb-kev.c) */
         enum vulndb_feed *feed_kinds;
         size_t n_feeds;
-        struct vulndb_import_stats stats;       /* files, skipped: reader; the rest: writer */
+        struct vulndb_import_stats stats;       /* files, skipped, repaired: reader; the rest: writer */
         bool staged;                            /* affected rows go to temp.stage first */
         sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
         uint64_t n_dropped;                     /* staged: records replaced (their rows are in temp.dropped) */
