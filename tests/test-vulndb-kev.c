@@ -119,6 +119,11 @@ static void test_kev_kept(void) {
                   "\"product\": \"a\\u0007b\"}]}",
                   "vulnerabilities[0].product must be a string of at most 4096 characters without control characters; "
                   "left out, the entry is kept", true },
+                /* U+0000 is one of them, not a catalogue that is not JSON */
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", "
+                  "\"product\": \"a\\u0000b\"}]}",
+                  "vulnerabilities[0].product must be a string of at most 4096 characters without control characters; "
+                  "left out, the entry is kept", true },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

@@ -345,6 +345,13 @@ static void test_bad_records(void) {
                 { "r-ranges.json", "{\"id\":\"X-15\",\"modified\":\"2024-01-01T00:00:00Z\",\"affected\":[{\"package\":"
                   "{\"ecosystem\":\"Debian:12\",\"name\":\"p\"},\"ranges\":{}}]}",
                   "record X-15: affected[0].ranges must be an array", true },
+                /* U+0000: a control character in its string, not a document that is not JSON (a C
+                 * string ends there: "1\u0000junk" must not be read as "1") */
+                { "s-alias-nul.json", "{\"id\":\"X-16\",\"modified\":\"2024-01-01T00:00:00Z\",\"aliases\":"
+                  "[\"CVE-1\\u0000x\"]}", "record X-16: aliases[0]", true },
+                { "t-fixed-nul.json", REC("X-17", "2024-01-01T00:00:00Z", "1\\u0000junk"),
+                  "record X-17: affected[0].ranges[0].events[1].fixed", true },
+                { "u-id-nul.json", REC("X-18\\u0000", "2024-01-01T00:00:00Z", "1"), "'id'" },
         };
         const char *znames[] = { "../../../../tmp/escape.json", "/abs/GOOD-2.json", "dir/README.txt" };
         const char *zbodies[] = { REC("GOOD-3", "2024-01-01T00:00:00Z", "2"), REC("GOOD-2", "2024-01-01T00:00:00Z", "2"),
@@ -360,9 +367,9 @@ static void test_bad_records(void) {
         (void) unlink("/tmp/escape.json");
 
         CHECK_MSG(import1(db, dir, false, &s, &st, &err) == 0, "%s", err.msg);
-        CHECK_MSG(st.records == 12 && st.repaired == 9 && st.skipped == 7, "%" PRIu64 " records, %" PRIu64
+        CHECK_MSG(st.records == 14 && st.repaired == 11 && st.skipped == 8, "%" PRIu64 " records, %" PRIu64
                   " repaired, %" PRIu64 " skipped", st.records, st.repaired, st.skipped);
-        CHECK_MSG(s.n == 7 && s.kept == 9, "%d skipped, %d kept", s.n, s.kept);
+        CHECK_MSG(s.n == 8 && s.kept == 11, "%d skipped, %d kept", s.n, s.kept);
         CHECK(stat("/tmp/escape.json", &sb) < 0);
         /* Each reason names the file and the field: re-run one at a time. */
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

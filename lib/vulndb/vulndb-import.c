@@ -21,6 +21,7 @@
 #include "base/fileio.h"
 #include "base/json-arena.h"
 #include "base/json-flat.h"
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "osv-range.h"
 #include "ecosystem.h"
@@ -415,10 +416,10 @@ int osv_validate_record(const char *buf, size_t len, const char *name, json_t **
         json_t *rec;
         int r;
 
-        rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
         if (!rec)
                 return error_set(err, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
-        r = osv_check(rec, name, &rp, err);
+        r = json_nul_to_soh(rec) < 0 ? error_set(err, ENOMEM, "out of memory") : osv_check(rec, name, &rp, err);
         if (r >= 0 && ret_rec)
                 *ret_rec = TAKE_PTR(rec);
         json_decref(rec);
@@ -1294,7 +1295,11 @@ static int import_parsed(struct importer *imp, const char *buf, size_t len, cons
         size_t i;
         int r;
 
-        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* a "\u0000" is a control character in its string, said where the
+         * record checks strings, not a whole document that is not JSON */
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+        if (doc && json_nul_to_soh(doc) < 0)
+                return error_set(err, ENOMEM, "out of memory");
         if (!doc) {
                 char reason[512];
 

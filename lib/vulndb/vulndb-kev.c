@@ -253,10 +253,13 @@ int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *re
         if (len > KEV_FILE_MAX)
                 return error_set(err, EFBIG, "%s: larger than %zu MiB; is this CISA's KEV catalogue?", name,
                                  KEV_FILE_MAX >> 20);
-        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* a "\u0000" is a control character in its field (json_nul_to_soh()) */
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
         if (!doc)
                 return error_set(err, EINVAL, "%s:%d:%d: not valid JSON: %s", name, jerr.line, jerr.column,
                                  jerr.text);
+        if (json_nul_to_soh(doc) < 0)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
         r = kev_header(doc, name, &m, &n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct kev_entry e = {};
