@@ -26,10 +26,14 @@
 
 struct skips {
         unsigned long long n;
+        unsigned long long kept;        /* parts left out of records that were kept */
 };
 
-static void skip_note(struct skips *s, const char *file, const char *reason) {
-        if (s->n++ < SKIPS_SHOWN)
+/* kept: a part of a record that was stored without it (vulndb_skip_fn) */
+static void skip_note(struct skips *s, const char *file, const char *reason, bool kept) {
+        if (kept && s->kept++ < SKIPS_SHOWN)
+                log_warning("%s: %s", file, reason);
+        else if (!kept && s->n++ < SKIPS_SHOWN)
                 log_error("skipped %s: %s", file, reason);
 }
 
@@ -37,10 +41,22 @@ static void skips_end(const struct skips *s) {
         if (s->n > SKIPS_SHOWN)
                 log_error("... and %llu more skipped (%llu in all; the first %d are shown)", s->n - SKIPS_SHOWN, s->n,
                           SKIPS_SHOWN);
+        if (s->kept > SKIPS_SHOWN)
+                log_warning("... and %llu more parts of records left out or kept as unreadable (%llu in all; the "
+                            "first %d are shown)", s->kept - SKIPS_SHOWN, s->kept, SKIPS_SHOWN);
 }
 
-static void on_skip(const char *file, const char *reason, void *userdata) {
-        skip_note(userdata, file, reason);
+static void on_skip(const char *file, const char *reason, bool kept, void *userdata) {
+        skip_note(userdata, file, reason, kept);
+}
+
+/* After the summary line, what to do about the records stored without a
+ * part that failed validation. */
+static void say_repaired(const char *cmd, const struct vulndb_import_stats *st) {
+        if (st->repaired > 0)
+                log_warning("%s: %llu records were kept without a part that failed validation (see the warnings "
+                            "above; a range that could not be read makes its package 'not checked' at every scan): "
+                            "report them to their source", cmd, (unsigned long long) st->repaired);
 }
 
 static double now_s(void) {
@@ -62,6 +78,18 @@ static void warn_conflicts(const char *cmd, const struct vulndb_import_stats *st
                             cmd, (unsigned long long) st->conflicts, st->first_conflict);
 }
 
+/* An import without --merge replaces the database whole: when most of the
+ * ids it held are not among the new records (a folder of other records
+ * imported over it), that is said, not refused (replacing is what import
+ * does; the shrink guard counts records, not ids). */
+static void say_gone(const char *db, const struct vulndb_import_stats *st) {
+        if (st->replaced_gone > 0 && st->replaced_gone > st->replaced_records / 2)
+                log_note("db import: %llu of the %llu records %s held are not in the new database, which holds "
+                         "only the records given (without --merge an import replaces the database); give --merge "
+                         "to keep them", (unsigned long long) st->replaced_gone,
+                         (unsigned long long) st->replaced_records, db);
+}
+
 /* What a KEV catalogue or EPSS file brought, with the version the
  * database now records. */
 static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
@@ -73,9 +101,10 @@ static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
                 log_warning("%s", err.msg);
                 return;
         }
-        if (st->kev > 0)
-                printf("imported %llu CISA KEV entries (catalogVersion %s, released %s) into %s\n",
-                       (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db);
+        if (st->kev > 0 || st->kev_skipped > 0)
+                printf("imported %llu CISA KEV entries (catalogVersion %s, released %s) into %s; %llu skipped\n",
+                       (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db,
+                       (unsigned long long) st->kev_skipped);
         if (st->epss > 0)
                 printf("imported %llu EPSS scores (score_date %s, model %s) into %s\n", (unsigned long long) st->epss,
                        strna(s.epss_score_date), strna(s.epss_model_version), db);
@@ -99,7 +128,7 @@ static int db_import(int argc, char **argv) {
         _cleanup_free_ char *path = NULL;
         const char *db = NULL, *config = NULL;
         struct error err = {};
-        unsigned flags = 0;
+        unsigned flags = VULNDB_IMPORT_COUNT_GONE;
         double t0;
         int c, r;
 
@@ -160,17 +189,21 @@ static int db_import(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         t0 = now_s() - t0;
-        if (st.kev > 0 || st.epss > 0)
+        if (st.kev > 0 || st.kev_skipped > 0 || st.epss > 0)
                 print_feeds(db, &st);
         if (st.files == 0 && (st.kev > 0 || st.epss > 0)) {
                 ps_recheck("db import", config, db, NULL); /* block_kev and min_epss weigh them */
                 return EXIT_PASS;       /* only KEV / EPSS files: the records stay as they were */
         }
         printf("imported %llu records (%llu affected packages) from %llu documents into %s in %.2f s "
-               "(%.0f records/s); %llu skipped, %llu superseded by newer copies, %llu seen again unchanged\n",
+               "(%.0f records/s); %llu skipped, %llu kept without a bad part, %llu superseded by newer copies, "
+               "%llu seen again unchanged\n",
                (unsigned long long) st.records, (unsigned long long) st.affected, (unsigned long long) st.files, db,
                t0, t0 > 0 ? (double) st.records / t0 : 0.0, (unsigned long long) st.skipped,
-               (unsigned long long) st.superseded, (unsigned long long) st.duplicates);
+               (unsigned long long) st.repaired, (unsigned long long) st.superseded,
+               (unsigned long long) st.duplicates);
+        say_repaired("db import", &st);
+        say_gone(db, &st);
         warn_conflicts("db import", &st);
         if (st.cves > 0)
                 printf("imported the CVSS of %llu CVEs from NVD / CVE records\n", (unsigned long long) st.cves);
@@ -436,8 +469,9 @@ static void on_update_event(const struct update_event *ev, void *userdata) {
                 log_warning("%s%s%s", strempty(ev->ecosystem), ev->ecosystem ? ": " : "", ev->message);
                 return;
         case UPDATE_EVENT_SKIP:
+        case UPDATE_EVENT_PART_LEFT_OUT:
                 bar_end(p);
-                skip_note(&p->skips, strna(ev->name), ev->message);
+                skip_note(&p->skips, strna(ev->name), ev->message, ev->type == UPDATE_EVENT_PART_LEFT_OUT);
                 return;
         default:
                 return;
@@ -528,10 +562,12 @@ static int db_update(int argc, char **argv) {
                        now_s() - t0);
         else
                 printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged; %llu records fetched one by "
-                       "one; %llu records stored, %llu skipped; revision %s\n",
+                       "one; %llu records stored, %llu skipped, %llu kept without a bad part; revision %s\n",
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
-                       (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped, res.revision);
+                       (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped,
+                       (unsigned long long) res.stats.repaired, res.revision);
+        say_repaired("db update", &res.stats);
         warn_conflicts("db update", &res.stats);
         if (res.changed || res.oci_source[0])
                 ps_recheck("db update", config, db, NULL);

@@ -69,9 +69,10 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void eval_ranges(const uint8_t *data, size_t size) {
+/* rec: as the import stores it (bad ranges kept as unreadable ones) */
+static void eval_ranges(json_t *rec) {
         static const char *const versions[] = { "0", "1.0-1", "2:1.2.3~rc1-1+deb12u1", "1.0" };
-        json_t *rec = json_loadb((const char *) data, size, JSON_REJECT_DUPLICATES, NULL), *aff;
+        json_t *aff;
         size_t i;
 
         json_array_foreach(json_object_get(rec, "affected"), i, aff) {
@@ -92,7 +93,6 @@ static void eval_ranges(const uint8_t *data, size_t size) {
                 free(ranges);
                 free(vers);
         }
-        json_decref(rec);
 }
 
 static int drop(json_t *n, void *userdata) {
@@ -105,13 +105,14 @@ static int drop(json_t *n, void *userdata) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct error err = {};
-        json_t *doc = json_loadb((const char *) data, size, 0, NULL);
+        json_t *doc = json_loadb((const char *) data, size, 0, NULL), *rec = NULL;
 
         /* NVD and CVE JSON 5 documents go through the same import */
         (void) cve_severity_extract(doc, drop, NULL);
         json_decref(doc);
 
-        if (osv_validate((const char *) data, size, "fuzz", &err) == 0)
-                eval_ranges(data, size);
+        if (osv_validate_record((const char *) data, size, "fuzz", &rec, &err) == 0)
+                eval_ranges(rec);
+        json_decref(rec);
         return 0;
 }

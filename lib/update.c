@@ -1342,7 +1342,7 @@ struct skip_ctx {
 /* Names a rejected record by the URL it came from (records fetched one by
  * one) or by the archive entry; remembers fetched files so that they are
  * not kept. */
-static void on_skip(const char *file, const char *reason, void *userdata) {
+static void on_skip(const char *file, const char *reason, bool kept, void *userdata) {
         struct skip_ctx *c = userdata;
         const char *name = file;
         const struct eco *eco = NULL;
@@ -1355,7 +1355,8 @@ static void on_skip(const char *file, const char *reason, void *userdata) {
                 if (n == 0 || strncmp(file, e->inc_dir, n) != 0 || file[n] != '/')
                         continue;
                 eco = e;
-                (void) strv_push(&e->skipped, strdup(file));
+                if (!kept)
+                        (void) strv_push(&e->skipped, strdup(file));
                 if (make_url(c->run, e->source, e->name, file + n + 1, &url) == 0)
                         name = url;
                 break;
@@ -1373,7 +1374,9 @@ static void on_skip(const char *file, const char *reason, void *userdata) {
                 break;
         }
         if (c->run->report)
-                c->run->report(&(struct update_event) { .type = UPDATE_EVENT_SKIP, .ecosystem = eco ? eco->name : NULL,
+                c->run->report(&(struct update_event) { .type = kept ? UPDATE_EVENT_PART_LEFT_OUT
+                                                                     : UPDATE_EVENT_SKIP,
+                                                        .ecosystem = eco ? eco->name : NULL,
                                                         .name = name, .message = reason },
                                c->run->userdata);
 }

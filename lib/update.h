@@ -112,6 +112,7 @@ enum update_event_type {
         UPDATE_EVENT_RETRY,             /* message: a request failed and is tried again or elsewhere */
         UPDATE_EVENT_PROGRESS,          /* done of total (0: unknown) unit for name */
         UPDATE_EVENT_SKIP,              /* a fetched record was rejected: name, message */
+        UPDATE_EVENT_PART_LEFT_OUT,     /* a part of a fetched record was, the record kept: name, message */
         _UPDATE_EVENT_MAX,
         _UPDATE_EVENT_INVALID = -EINVAL,
 };
@@ -124,8 +125,9 @@ struct update_event {
         uint64_t done, total;
         const char *unit;               /* "B" or "records" */
 };
-/* Called in the caller's thread, except SKIP, which comes from the import's
- * reader thread while the calling thread waits in the import. */
+/* Called in the caller's thread, except SKIP and PART_LEFT_OUT, which come
+ * from the import's reader thread while the calling thread waits in the
+ * import. */
 typedef void (*update_report_fn)(const struct update_event *ev, void *userdata);
 
 enum update_mode {

@@ -378,6 +378,24 @@ if [ -f "$FEED" ]; then
         expect 0 "imported 0 records" -- db import "$SRC/config/config.json" --db "$B" --allow-shrink
         expect 0 "^records: +0$" -- db status --db "$B"
         expect 0 "imported 635 records" -- db import "$T/half" --db "$B" --allow-shrink
+        # Without --merge an import replaces the database whole: a small one
+        # replaced by records of other ids passes the shrink guard, and is
+        # said (not refused), with what keeps them; the same ids again are not.
+        out=$("$P" db import "$FEED" --db "$B" 2>&1) || fail "import of the feed over its half: $out"
+        grep -q "are not in the new database" <<<"$out" && fail "the same ids said as gone: $out"
+        mkdir -p "$T/small"
+        for i in $(seq 1 16); do
+                printf '{"id": "SMALL-%s", "modified": "2024-01-01T00:00:00Z"}\n' "$i" >"$T/small/s$i.json"
+        done
+        S=$T/small.sqlite
+        expect 0 "imported 16 records" -- db import "$T/small" --db "$S"
+        out=$("$P" db import "$FEED" --db "$S" 2>&1) || fail "import of the feed over 16 records: $out"
+        grep -qF "note: db import: 16 of the 16 records $S held are not in the new database, which holds only the records given (without --merge an import replaces the database); give --merge to keep them" \
+                <<<"$out" || fail "the replaced ids not said: $out"
+        expect 0 "imported 16 records" -- db import "$T/small" --db "$S" --allow-shrink
+        out=$("$P" db import "$FEED" --db "$S" --merge 2>&1) || fail "merge of the feed: $out"
+        grep -q "are not in the new database" <<<"$out" && fail "a merge said as replacing: $out"
+        expect 0 "^records: +1288$" -- db status --db "$S"
 else
         echo "note: $FEED missing; the shrink guard with real data is not tested here"
 fi

@@ -212,12 +212,17 @@ m=$(mark)
 upd && grep -q "^unchanged" "$T/out" || fail "after incremental: not unchanged: $(cat "$T/out")"
 
 # ---- 4. a corrupt record among the changes ----------------------------------------------
-gen PCT-NEW-3 2026-11-26T00:00:00Z >"$M/PCT-NEW-3.json"
+# (and one with a bad alias: kept without it, said, counted apart)
+gen PCT-NEW-3 2026-11-26T00:00:00Z | sed 's/"summary"/"aliases": ["CVE-2026-0001", "CVE-\\u001b[2J"], &/' >"$M/PCT-NEW-3.json"
 printf '{"id": "PCT-BAD-1", "modified": ' >"$M/PCT-BAD-1.json"
 prepend_csv "2026-11-26T00:00:01Z,PCT-BAD-1" "2026-11-26T00:00:00Z,PCT-NEW-3"
 rezip
 upd || fail "update with a corrupt record: exit $?: $(cat "$T/out")"
 grep -q "skipped .*PCT-BAD-1.json" "$T/out" || fail "corrupt record not named: $(cat "$T/out")"
+grep -q "warning: .*PCT-NEW-3.json: record PCT-NEW-3: aliases\[1\] must be a string without control characters; left out, the record is kept" \
+        "$T/out" || fail "the alias left out not named: $(cat "$T/out")"
+grep -q "records stored, 1 skipped, 1 kept without a bad part; revision" "$T/out" ||
+        fail "update: the skipped and kept records not counted: $(cat "$T/out")"
 [ "$(modified_of PCT-NEW-3)" = 2026-11-26T00:00:00Z ] || fail "the good record next to a corrupt one is missing"
 [ "$(records)" = 1275 ] || fail "after the corrupt record: $(records) records, wanted 1275"
 REV2=$(rev)

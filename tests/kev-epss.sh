@@ -105,8 +105,6 @@ bad() { # NAME EXPECTED-MESSAGE: imports $T/NAME
 }
 sed 's/"count": 2/"count": 3/' "$T/known_exploited_vulnerabilities.json" >"$T/kev-count.json"
 bad kev-count.json "kev-count.json: 'count' must be the number of entries (2) of 'vulnerabilities'"
-sed 's/"CVE-2014-0160"/"CVE-14-160"/' "$T/known_exploited_vulnerabilities.json" >"$T/kev-id.json"
-bad kev-id.json "kev-id.json: vulnerabilities[1].cveID 'CVE-14-160' is not a CVE id"
 head -c 900 "$T/known_exploited_vulnerabilities.json" >"$T/kev-cut.json"
 bad kev-cut.json "kev-cut.json:"
 sed 's/0.94470/9.4470/' "$T/epss_scores-2026-12-03.csv" >"$T/epss-range.csv"
@@ -117,6 +115,19 @@ head -c 60 "$T/epss_scores-2026-12-03.csv.gz" >"$T/epss-cut.csv.gz"
 bad epss-cut.csv.gz "epss-cut.csv.gz: the gzip data is damaged or cut short"
 rev3=$("$P" db status --db "$DB" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
 [ "$rev3" = "$rev1" ] || fail "a refused file changed the database"
+# One bad entry or field does not refuse the catalogue (that kept an earlier
+# run's KEV data, without the CVEs listed since): an entry without a CVE id
+# is skipped, a bad field left out, each said with the file and the field.
+sed -e 's/"CVE-2014-0160"/"CVE-14-160"/' -e '0,/"product": "Log4j2"/s//"product": "Log\\u001b[2J4j2"/' \
+        "$T/known_exploited_vulnerabilities.json" >"$T/kev-id.json"
+cp "$DB" "$T/kev-id.sqlite"
+out=$("$P" db import --db "$T/kev-id.sqlite" "$T/kev-id.json" 2>&1) || fail "kev-id.json was refused: $out"
+grep -qF "skipped $T/kev-id.json: vulnerabilities[1].cveID 'CVE-14-160' is not a CVE id (CVE-YYYY-NNNN); the entry is skipped" \
+        <<<"$out" || fail "kev-id.json: the skipped entry not said: $out"
+grep -qF "warning: $T/kev-id.json: vulnerabilities[0].product must be a string of at most 4096 characters without control characters; left out, the entry is kept" \
+        <<<"$out" || fail "kev-id.json: the field left out not said: $out"
+grep -q "^imported 1 CISA KEV entries (catalogVersion .*; 1 skipped$" <<<"$out" || fail "kev-id.json: the counts: $out"
+LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]' <<<"$out" && fail "kev-id.json: a control character: $(cat -v <<<"$out")"
 
 # ---- scan ----------------------------------------------------------------------
 "$P" scan --db "$DB" --format json "$R" >"$T/scan.json" || true

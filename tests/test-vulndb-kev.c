@@ -52,27 +52,94 @@ static void test_kev_errors(void) {
                 { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") "]}",
                   "kev.json: 'count' must be the number of entries (1) of 'vulnerabilities'; download the catalogue "
                   "again" },
-                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-21-1\", \"dateAdded\": \"2021-12-10\"}]}",
-                  "kev.json: vulnerabilities[0].cveID 'CVE-21-1' is not a CVE id (CVE-YYYY-NNNN)" },
-                { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"dateAdded\": \"2021-12-10\"}]}",
-                  "kev.json: vulnerabilities[1].cveID is missing" },
-                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"12/10/2021\"}]}",
-                  "kev.json: vulnerabilities[0].dateAdded (CVE-2021-44228) must be a date YYYY-MM-DD" },
-                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", \"cwes\": 5}]}",
-                  "kev.json: vulnerabilities[0].cwes (CVE-2021-44228) must be an array of strings" },
-                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", "
-                  "\"product\": \"a\\u0007b\"}]}",
-                  "kev.json: vulnerabilities[0].product must be a string of at most 4096 characters without "
-                  "control characters" },
-                { KEV_HEAD("1", "1") "7]}", "kev.json: vulnerabilities[0] must be an object" },
+                /* most entries without a cveID: another format, not a few bad entries */
+                { KEV_HEAD("1", "3") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"cveId\": \"CVE-2014-0160\"}, "
+                  "{\"cveId\": \"CVE-2014-0161\"}]}",
+                  "kev.json: 2 of the 3 entries have no CVE id in 'cveID'; is this CISA's KEV catalogue in its current "
+                  "format?" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 struct error err = {};
 
-                CHECK_MSG(kev_parse(rows[i].json, strlen(rows[i].json), "kev.json", NULL, NULL, NULL, &err) < 0,
+                CHECK_MSG(kev_parse(rows[i].json, strlen(rows[i].json), "kev.json", NULL, NULL, NULL, NULL, &err) < 0,
                           "row %zu passed", i);
                 CHECK_STREQ(err.msg, rows[i].msg);
+        }
+}
+
+struct kev_seen {
+        size_t entries, kept, skipped;
+        char last[2048];
+        char cve[32];           /* the last entry's */
+        bool product;
+};
+
+static int kev_seen_entry(const struct kev_entry *e, size_t index, void *userdata, struct error *err) {
+        struct kev_seen *s = userdata;
+
+        s->entries++;
+        snprintf(s->cve, sizeof(s->cve), "%s", e->cve);
+        s->product = e->product != NULL;
+        return 0;
+}
+
+static void kev_seen_warn(const char *msg, bool kept, void *userdata) {
+        struct kev_seen *s = userdata;
+
+        if (kept)
+                s->kept++;
+        else
+                s->skipped++;
+        snprintf(s->last, sizeof(s->last), "%s", msg);
+}
+
+/* One bad entry or field does not refuse the catalogue (that left the node
+ * with an earlier run's KEV data): a field is left out and the entry kept,
+ * an entry without a CVE id skipped; each said with its index and field. */
+static void test_kev_kept(void) {
+        static const struct {
+                const char *json, *msg;
+                bool kept;
+        } rows[] = {
+                { KEV_HEAD("1", "3") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", " KEV_ENTRY("CVE-2014-0160",
+                  "2022-05-04") ", {\"cveID\": \"CVE-21-1\", \"dateAdded\": \"2021-12-10\"}]}",
+                  "vulnerabilities[2].cveID 'CVE-21-1' is not a CVE id (CVE-YYYY-NNNN); the entry is skipped" },
+                { KEV_HEAD("1", "2") KEV_ENTRY("CVE-2021-44228", "2021-12-10") ", {\"dateAdded\": \"2021-12-10\"}]}",
+                  "vulnerabilities[1].cveID is missing; the entry is skipped" },
+                { KEV_HEAD("1", "2") "7, " KEV_ENTRY("CVE-2021-44228", "2021-12-10") "]}",
+                  "vulnerabilities[0] must be an object; the entry is skipped" },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"12/10/2021\"}]}",
+                  "vulnerabilities[0].dateAdded (CVE-2021-44228) must be a date YYYY-MM-DD; left out, the entry is kept",
+                  true },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", \"cwes\": 5}]}",
+                  "vulnerabilities[0].cwes (CVE-2021-44228) must be an array of strings; left out, the entry is kept",
+                  true },
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", "
+                  "\"product\": \"a\\u0007b\"}]}",
+                  "vulnerabilities[0].product must be a string of at most 4096 characters without control characters; "
+                  "left out, the entry is kept", true },
+                /* U+0000 is one of them, not a catalogue that is not JSON */
+                { KEV_HEAD("1", "1") "{\"cveID\": \"CVE-2021-44228\", \"dateAdded\": \"2021-12-10\", "
+                  "\"product\": \"a\\u0000b\"}]}",
+                  "vulnerabilities[0].product must be a string of at most 4096 characters without control characters; "
+                  "left out, the entry is kept", true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct kev_meta m = {};
+                struct kev_seen s = {};
+                struct error err = {};
+
+                CHECK_MSG(kev_parse(rows[i].json, strlen(rows[i].json), "kev.json", &m, kev_seen_entry, kev_seen_warn,
+                                    &s, &err) == 0, "row %zu: %s", i, err.msg);
+                CHECK_STREQ(s.last, rows[i].msg);
+                CHECK_MSG(rows[i].kept ? s.kept == 1 && s.skipped == 0 && m.skipped == 0 && s.entries == m.count &&
+                                         strcmp(s.cve, "CVE-2021-44228") == 0 && !s.product
+                                       : s.kept == 0 && s.skipped == 1 && m.skipped == 1 &&
+                                         s.entries + 1 == m.count, "row %zu: %zu entries, %zu kept, %zu skipped",
+                          i, s.entries, s.kept, s.skipped);
+                kev_meta_done(&m);
         }
 }
 
@@ -217,6 +284,14 @@ static void test_import(void) {
         CHECK(strstr(err.msg, "bad.csv: line 3: CVE-2021-44228 is listed twice") != NULL);
         state_of(db, &s4);
         CHECK_STREQ(s4.revision, s3.revision);
+
+        /* a KEV entry listed twice: the first kept, the second skipped and
+         * counted, the catalogue imported (refused whole, it kept the
+         * listings of an earlier run) */
+        test_write_file(kev2, KEV_HEAD("2026.12.05", "2") KEV_ENTRY("CVE-2014-0160", "2022-05-04") ", "
+                        KEV_ENTRY("CVE-2014-0160", "2022-05-05") "]}");
+        CHECK_MSG(import(db, kev2, NULL, 0, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.kev == 1 && st.kev_skipped == 1);
         free(s0.revision);
         free(s1.revision);
         free(s2.revision);
@@ -295,6 +370,7 @@ static void test_compact(void) {
 int main(void) {
         test_compact();
         test_kev_errors();
+        test_kev_kept();
         test_epss_errors();
         test_detect();
         test_import();

@@ -192,6 +192,32 @@ void json_doc_done(struct json_doc *doc) {
         doc->root = NULL;
 }
 
+int json_nul_to_soh(json_t *v) {
+        const char *key;
+        json_t *e;
+        size_t i, n;
+
+        if (json_is_string(v) && strlen(json_string_value(v)) != (n = json_string_length(v))) {
+                _cleanup_free_ char *s = malloc(n);
+
+                if (!s)
+                        return -ENOMEM;
+                memcpy(s, json_string_value(v), n);
+                for (i = 0; i < n; i++)
+                        if (s[i] == '\0')
+                                s[i] = '\x01';
+                return json_string_setn_nocheck(v, s, n) < 0 ? -ENOMEM : 0;
+        }
+        /* (jansson's parser nests at most JSON_PARSER_MAX_DEPTH deep) */
+        json_object_foreach(v, key, e)
+                if (json_nul_to_soh(e) < 0)
+                        return -ENOMEM;
+        json_array_foreach(v, i, e)
+                if (json_nul_to_soh(e) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
 void json_printable(const char *key, char *ret, size_t size) {
         size_t n = 0;
 

@@ -57,6 +57,13 @@ size_t json_find_element(const char *buf, size_t len, size_t arr_pos, size_t idx
 /* Where key is in obj (its opening quote), else obj's own position. */
 size_t json_key_pos(const struct json_node *obj, const char *key);
 
+/* For a document parsed with JSON_ALLOW_NUL (a feed's "\u0000" in one
+ * string must not cost the whole document): every string value that holds
+ * U+0000 gets U+0001 in its place, so that a check for control characters
+ * sees it, where a C string would end at the NUL ("1.0\u0000junk" read as
+ * "1.0").  -ENOMEM. */
+int json_nul_to_soh(json_t *v);
+
 /* s as it can be shown in a message: printable ASCII ('?' for other bytes),
  * cut to size with "..." */
 void json_printable(const char *s, char *ret, size_t size);

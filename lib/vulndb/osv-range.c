@@ -305,6 +305,8 @@ static int each_range(int kind, const char *ranges, range_fn fn, void *userdata,
                         *next++ = '\0';
                 if ((r = split_range(range, &type, ev, &n, err)) < 0)
                         return r;
+                if (type[0] == OSV_UNREADABLE)
+                        return error_set(err, EBADMSG, "%s", type + 1);
                 if (strcmp(type, "GIT") == 0)
                         continue;
                 rk = strcmp(type, "ECOSYSTEM") == 0 ? kind : strcmp(type, "SEMVER") == 0 ? version_kind_semver(kind) : -1;

@@ -17,9 +17,14 @@
  *                                        (introduced, fixed, last_affected, limit)
  *   versions := version (US version)*
  *
- * Versions never contain bytes below 0x20: the importer rejects such records. */
+ * Versions never contain bytes below 0x20: the importer keeps no such value.
+ * A range (or versions list) the importer could not read is stored as a
+ * range whose TYPE is OSV_UNREADABLE followed by why (no events): its entry
+ * is then "not checked" (osv_affected_eval() fails, naming it), never an
+ * entry without that range, under which every version passed. */
 #define OSV_RS '\x1e'
 #define OSV_US '\x1f'
+#define OSV_UNREADABLE '\x01'
 #define RANGE_EVENTS_MAX 4096
 
 /* true when s has no control characters (below 0x20, so it can be stored

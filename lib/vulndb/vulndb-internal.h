@@ -97,7 +97,12 @@ int vulndb_meta_set(sqlite3 *db, const char *key, const char *value, struct erro
  * rebuild; and their part of the revision (nothing when there is none, so
  * a database without them keeps its revision). */
 enum vulndb_feed vulndb_feed_of_path(const char *path);
-int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, struct vulndb_import_stats *stats,
-                      struct error *err);
+int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, vulndb_skip_fn skip_fn, void *userdata,
+                      struct vulndb_import_stats *stats, struct error *err);
 int vulndb_feed_keep(sqlite3 *db, const char *old_path, unsigned keep, struct error *err);
 int vulndb_feed_digest(sqlite3 *db, EVP_MD_CTX *ctx);
+
+/* osv_validate(), and the record as the import stores it (its bad parts left
+ * out or kept as unreadable ranges) in *ret_rec (may be NULL), to
+ * json_decref(). */
+int osv_validate_record(const char *buf, size_t len, const char *name, json_t **ret_rec, struct error *err);

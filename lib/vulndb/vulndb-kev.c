@@ -8,6 +8,7 @@
  * download and are parsed as untrusted input: caps on the file, the entries
  * and each line; errors name the file and the field or line. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,63 +102,111 @@ void kev_meta_done(struct kev_meta *m) {
         *m = (struct kev_meta) {};
 }
 
-/* An optional string field of an entry: NULL when absent or null. */
-static int kev_string(json_t *o, const char *key, const char *name, size_t i, size_t max, const char **ret,
-                      struct error *err) {
-        json_t *v = json_object_get(o, key);
+/* One bad entry or field is no reason to refuse the catalogue: refused
+ * whole, it left the node with the KEV data of an earlier run (db update
+ * keeps it), so a CVE listed since did not trigger block_kev.  A field that
+ * only describes an entry is left out (the entry is kept), an entry with no
+ * CVE id is skipped, each said through warn with the field and its index. */
+struct kev_said {
+        kev_warn_fn warn;       /* may be NULL */
+        void *userdata;
+};
 
-        *ret = NULL;
-        if (!v || json_is_null(v))
-                return 0;
-        if (!json_is_string(v) || json_string_length(v) > max || !osv_text_ok(json_string_value(v)))
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].%s must be a string of at most %zu "
-                                 "characters without control characters", name, i, key, max);
-        *ret = json_string_value(v);
-        return 0;
+static void kev_say(const struct kev_said *ks, const struct error *e, bool kept) {
+        if (ks->warn)
+                ks->warn(e->msg, kept, ks->userdata);
 }
 
-static int kev_entry_check(json_t *o, const char *name, size_t i, struct kev_entry *e, struct error *err) {
-        static const char *const texts[] = { "shortDescription", "requiredAction", "notes" };
-        const char *ignored;
+/* An optional string field of an entry: NULL when absent or null, or when
+ * malformed (said: left out). */
+static const char *kev_string(json_t *o, const char *key, size_t i, size_t max, const struct kev_said *ks) {
+        json_t *v = json_object_get(o, key);
+        struct error e = {};
+
+        if (!v || json_is_null(v))
+                return NULL;
+        if (json_is_string(v) && json_string_length(v) <= max && osv_text_ok(json_string_value(v)))
+                return json_string_value(v);
+        (void) error_set(&e, EINVAL, "vulnerabilities[%zu].%s must be a string of at most %zu characters without "
+                         "control characters; left out, the entry is kept", i, key, max);
+        kev_say(ks, &e, true);
+        return NULL;
+}
+
+/* A date field: NULL when absent, or when it is no date (said: left out). */
+static const char *kev_date(json_t *o, const char *key, size_t i, const char *cve, const struct kev_said *ks) {
+        json_t *v = json_object_get(o, key);
+        struct error e = {};
+
+        if (!v || json_is_null(v))
+                return NULL;
+        if (json_is_string(v) && json_string_length(v) <= KEV_META_MAX && date_ok(json_string_value(v)) &&
+            osv_text_ok(json_string_value(v)))
+                return json_string_value(v);
+        (void) error_set(&e, EINVAL, "vulnerabilities[%zu].%s (%s) must be a date YYYY-MM-DD; left out, the entry "
+                         "is kept", i, key, cve);
+        kev_say(ks, &e, true);
+        return NULL;
+}
+
+/* 1 when the entry has no CVE id, and is skipped (said). */
+static int kev_cve(json_t *o, size_t i, const char **ret, const struct kev_said *ks) {
+        json_t *v = json_object_get(o, "cveID");
+        struct error e = {};
         char shown[48];
+
+        *ret = json_string_value(v);
+        if (*ret && cve_id_ok(*ret, strlen(*ret)))
+                return 0;
+        if (!json_is_object(o))
+                (void) error_set(&e, EINVAL, "vulnerabilities[%zu] must be an object; the entry is skipped", i);
+        else if (!v || json_is_null(v))
+                (void) error_set(&e, EINVAL, "vulnerabilities[%zu].cveID is missing; the entry is skipped", i);
+        else {
+                json_printable(*ret ? *ret : "(not a string)", shown, sizeof(shown));
+                (void) error_set(&e, EINVAL, "vulnerabilities[%zu].cveID '%s' is not a CVE id (CVE-YYYY-NNNN); "
+                                 "the entry is skipped", i, shown);
+        }
+        kev_say(ks, &e, false);
+        return 1;
+}
+
+static int kev_entry_check(json_t *o, size_t i, struct kev_entry *e, const struct kev_said *ks) {
+        static const char *const texts[] = { "shortDescription", "requiredAction", "notes" };
+        struct error err = {};
         json_t *cwes, *c;
         size_t k;
-        int r;
 
-        if (!json_is_object(o))
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu] must be an object", name, i);
-        if ((r = kev_string(o, "cveID", name, i, 32, &e->cve, err)) < 0 ||
-            (r = kev_string(o, "dateAdded", name, i, KEV_META_MAX, &e->date_added, err)) < 0 ||
-            (r = kev_string(o, "dueDate", name, i, KEV_META_MAX, &e->due_date, err)) < 0 ||
-            (r = kev_string(o, "knownRansomwareCampaignUse", name, i, KEV_META_MAX, &e->ransomware, err)) < 0 ||
-            (r = kev_string(o, "vendorProject", name, i, KEV_TEXT_MAX, &e->vendor, err)) < 0 ||
-            (r = kev_string(o, "product", name, i, KEV_TEXT_MAX, &e->product, err)) < 0 ||
-            (r = kev_string(o, "vulnerabilityName", name, i, KEV_TEXT_MAX, &e->name, err)) < 0)
-                return r;
-        for (k = 0; k < ELEMENTSOF(texts); k++)
-                if ((r = kev_string(o, texts[k], name, i, 64 * KEV_TEXT_MAX, &ignored, err)) < 0)
-                        return r;
-        if (!e->cve)
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].cveID is missing", name, i);
-        if (!cve_id_ok(e->cve, strlen(e->cve))) {
-                json_printable(e->cve, shown, sizeof(shown));
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].cveID '%s' is not a CVE id "
-                                 "(CVE-YYYY-NNNN)", name, i, shown);
+        if (kev_cve(o, i, &e->cve, ks) > 0)
+                return 1;
+        /* the listing is what block_kev weighs: kept without its date */
+        e->date_added = kev_date(o, "dateAdded", i, e->cve, ks);
+        if (!e->date_added && !json_object_get(o, "dateAdded")) {
+                (void) error_set(&err, EINVAL, "vulnerabilities[%zu].dateAdded (%s) is missing; the entry is kept",
+                                 i, e->cve);
+                kev_say(ks, &err, true);
         }
-        if (!e->date_added || !date_ok(e->date_added))
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].dateAdded (%s) must be a date "
-                                 "YYYY-MM-DD", name, i, e->cve);
-        if (e->due_date && !date_ok(e->due_date))
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].dueDate (%s) must be a date YYYY-MM-DD",
-                                 name, i, e->cve);
+        if (!e->date_added)
+                e->date_added = "";
+        e->due_date = kev_date(o, "dueDate", i, e->cve, ks);
+        e->ransomware = kev_string(o, "knownRansomwareCampaignUse", i, KEV_META_MAX, ks);
+        e->vendor = kev_string(o, "vendorProject", i, KEV_TEXT_MAX, ks);
+        e->product = kev_string(o, "product", i, KEV_TEXT_MAX, ks);
+        e->name = kev_string(o, "vulnerabilityName", i, KEV_TEXT_MAX, ks);
+        for (k = 0; k < ELEMENTSOF(texts); k++)
+                (void) kev_string(o, texts[k], i, 64 * KEV_TEXT_MAX, ks);
         cwes = json_object_get(o, "cwes");
-        if (cwes && !json_is_null(cwes) && !json_is_array(cwes))
-                return error_set(err, EINVAL, "%s: vulnerabilities[%zu].cwes (%s) must be an array of strings",
-                                 name, i, e->cve);
+        if (cwes && !json_is_null(cwes) && !json_is_array(cwes)) {
+                (void) error_set(&err, EINVAL, "vulnerabilities[%zu].cwes (%s) must be an array of strings; left "
+                                 "out, the entry is kept", i, e->cve);
+                kev_say(ks, &err, true);
+        }
         json_array_foreach(cwes, k, c)
-                if (!json_is_string(c) || json_string_length(c) > KEV_META_MAX)
-                        return error_set(err, EINVAL, "%s: vulnerabilities[%zu].cwes[%zu] (%s) must be a short "
-                                         "string", name, i, k, e->cve);
+                if (!json_is_string(c) || json_string_length(c) > KEV_META_MAX) {
+                        (void) error_set(&err, EINVAL, "vulnerabilities[%zu].cwes[%zu] (%s) must be a short string; "
+                                         "left out, the entry is kept", i, k, e->cve);
+                        kev_say(ks, &err, true);
+                }
         return 0;
 }
 
@@ -193,7 +242,8 @@ static int kev_header(json_t *doc, const char *name, struct kev_meta *m, size_t 
 }
 
 int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *ret_meta, kev_entry_fn fn,
-              void *userdata, struct error *err) {
+              kev_warn_fn warn, void *userdata, struct error *err) {
+        const struct kev_said ks = { .warn = warn, .userdata = userdata };
         _cleanup_(json_decrefp) json_t *doc = NULL;
         struct kev_meta m = {};
         json_error_t jerr;
@@ -203,18 +253,30 @@ int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *re
         if (len > KEV_FILE_MAX)
                 return error_set(err, EFBIG, "%s: larger than %zu MiB; is this CISA's KEV catalogue?", name,
                                  KEV_FILE_MAX >> 20);
-        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* a "\u0000" is a control character in its field (json_nul_to_soh()) */
+        doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
         if (!doc)
                 return error_set(err, EINVAL, "%s:%d:%d: not valid JSON: %s", name, jerr.line, jerr.column,
                                  jerr.text);
+        if (json_nul_to_soh(doc) < 0)
+                return error_set(err, ENOMEM, "%s: out of memory", name);
         r = kev_header(doc, name, &m, &n, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct kev_entry e = {};
 
-                r = kev_entry_check(json_array_get(json_object_get(doc, "vulnerabilities"), i), name, i, &e, err);
-                if (r >= 0 && fn)
+                if (kev_entry_check(json_array_get(json_object_get(doc, "vulnerabilities"), i), i, &e, &ks) > 0) {
+                        m.skipped++;
+                        continue;
+                }
+                if (fn)
                         r = fn(&e, i, userdata, err);
         }
+        /* Most entries without a CVE id is another format (a renamed
+         * field), not a few bad entries: imported, it replaced the KEV data
+         * by next to nothing, and block_kev let everything pass. */
+        if (r >= 0 && m.skipped > n / 2)
+                r = error_set(err, EINVAL, "%s: %" PRIu64 " of the %zu entries have no CVE id in 'cveID'; is this "
+                              "CISA's KEV catalogue in its current format?", name, m.skipped, n);
         if (r < 0 || !ret_meta)
                 kev_meta_done(&m);
         else
@@ -408,6 +470,9 @@ struct feed_insert {
         sqlite3_stmt *st;
         const char *name;
         uint64_t n;
+        vulndb_skip_fn skip_fn;         /* what a catalogue's entries left out (may be NULL) */
+        void *userdata;
+        uint64_t skipped;               /* entries */
 };
 
 static int insert_done(struct feed_insert *fi, const char *cve, size_t line_or_index, bool is_line,
@@ -416,10 +481,18 @@ static int insert_done(struct feed_insert *fi, const char *cve, size_t line_or_i
 
         sqlite3_reset(fi->st);
         sqlite3_clear_bindings(fi->st);
+        if (rc == SQLITE_CONSTRAINT && !is_line) {      /* the same listing twice: the first is kept */
+                struct error e = {};
+
+                (void) error_set(&e, EINVAL, "vulnerabilities[%zu].cveID: %s is listed twice; the first is kept",
+                                 line_or_index, cve);
+                if (fi->skip_fn)
+                        fi->skip_fn(fi->name, e.msg, false, fi->userdata);
+                fi->skipped++;
+                return 0;
+        }
         if (rc == SQLITE_CONSTRAINT)
-                return is_line ? error_set(err, EINVAL, "%s: line %zu: %s is listed twice", fi->name, line_or_index, cve)
-                               : error_set(err, EINVAL, "%s: vulnerabilities[%zu].cveID: %s is listed twice",
-                                           fi->name, line_or_index, cve);
+                return error_set(err, EINVAL, "%s: line %zu: %s is listed twice", fi->name, line_or_index, cve);
         if (rc != SQLITE_DONE)
                 return vulndb_sqlite_error(fi->db, rc, "store exploitation data", err);
         fi->n++;
@@ -431,6 +504,13 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s) {
                 sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
         else
                 sqlite3_bind_null(st, i);
+}
+
+static void kev_warn(const char *msg, bool kept, void *userdata) {
+        struct feed_insert *fi = userdata;
+
+        if (fi->skip_fn)
+                fi->skip_fn(fi->name, msg, kept, fi->userdata);
 }
 
 static int kev_insert(const struct kev_entry *e, size_t index, void *userdata, struct error *err) {
@@ -494,8 +574,9 @@ static int store_kev(struct feed_insert *fi, const char *buf, size_t len, struct
         if ((r = prepare_insert(fi, "DELETE FROM kev",
                                 "INSERT INTO kev (cve, date_added, due_date, ransomware, vendor, product, name)"
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err)) < 0 ||
-            (r = kev_parse(buf, len, fi->name, &m, kev_insert, fi, err)) < 0)
+            (r = kev_parse(buf, len, fi->name, &m, kev_insert, kev_warn, fi, err)) < 0)
                 return r;
+        fi->skipped += m.skipped;
         snprintf(count, sizeof(count), "%llu", (unsigned long long) fi->n);
         if ((r = vulndb_meta_set(fi->db, "kev_catalog_version", m.catalog_version, err)) < 0 ||
             (r = vulndb_meta_set(fi->db, "kev_date_released", m.date_released, err)) < 0 ||
@@ -524,9 +605,9 @@ static int store_epss(struct feed_insert *fi, const char *buf, size_t len, struc
         return 0;
 }
 
-int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, struct vulndb_import_stats *stats,
-                      struct error *err) {
-        struct feed_insert fi = { .db = db, .name = path };
+int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, vulndb_skip_fn skip_fn, void *userdata,
+                      struct vulndb_import_stats *stats, struct error *err) {
+        struct feed_insert fi = { .db = db, .name = path, .skip_fn = skip_fn, .userdata = userdata };
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
         int r;
@@ -538,9 +619,10 @@ int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, stru
         sqlite3_finalize(fi.st);
         if (r < 0)
                 return r;
-        if (kind == VULNDB_FEED_KEV)
+        if (kind == VULNDB_FEED_KEV) {
                 stats->kev = fi.n;
-        else
+                stats->kev_skipped = fi.skipped;
+        } else
                 stats->epss = fi.n;
         return 0;
 }
@@ -629,7 +711,7 @@ int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *
                                  ? "CISA's KEV catalogue (JSON with 'catalogVersion')"
                                  : "FIRST's EPSS CSV ('#model_version:...' or 'cve,epss,percentile' first)");
         if (kind == VULNDB_FEED_KEV)
-                return kev_parse(buf, len, path, NULL, NULL, NULL, err);
+                return kev_parse(buf, len, path, NULL, NULL, NULL, NULL, err);
         r = epss_gunzip(buf, len, path, &csv, &csv_len, err);
         return r < 0 ? r : epss_parse(csv, csv_len, path, NULL, NULL, NULL, err);
 }

@@ -44,13 +44,18 @@ bool vulndb_has_journal(const char *path);
 void vulndb_close(struct vulndb *db);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close)
 
-/* Called for every record that fails validation and is skipped. */
-typedef void (*vulndb_skip_fn)(const char *file, const char *reason, void *userdata);
+/* Called for every record that fails validation and is skipped (kept
+ * false), and for every part of a record that fails it while the record is
+ * kept (kept true: an alias or a severity list left out, an affected entry
+ * without a readable package left out, a range kept as unreadable, whose
+ * package every scan then reports not checked). */
+typedef void (*vulndb_skip_fn)(const char *file, const char *reason, bool kept, void *userdata);
 
 struct vulndb_import_stats {
         uint64_t files;         /* JSON documents read */
         uint64_t records;       /* records stored */
         uint64_t skipped;       /* records rejected (reported through skip_fn) */
+        uint64_t repaired;      /* records kept without a part that failed validation (skip_fn, kept) */
         uint64_t superseded;    /* same id seen again with an older modified */
         uint64_t duplicates;    /* same id seen again with the same modified and bytes */
         uint64_t conflicts;     /* same id and modified seen again with other bytes: the first kept */
@@ -58,6 +63,9 @@ struct vulndb_import_stats {
         uint64_t affected;      /* affected (ecosystem, package) rows */
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
         uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
+        uint64_t kev_skipped;   /* its entries skipped: no CVE id, listed twice (skip_fn) */
+        uint64_t replaced_records;      /* VULNDB_IMPORT_COUNT_GONE: the records of the database replaced */
+        uint64_t replaced_gone;         /* and how many of their ids the new one lacks */
         uint64_t epss;          /* rows of a FIRST EPSS file imported now */
 };
 
@@ -81,6 +89,9 @@ struct vulndb_import_stats {
 #define VULNDB_IMPORT_MERGE 1u
 #define VULNDB_IMPORT_KEEP_CVES 2u
 #define VULNDB_IMPORT_ALLOW_SHRINK 4u
+/* Without VULNDB_IMPORT_MERGE: count the ids of the database replaced that
+ * the new one lacks (stats.replaced_*), for a note. */
+#define VULNDB_IMPORT_COUNT_GONE 8u
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
 
@@ -117,7 +128,8 @@ int vulndb_open_error(struct error *err, int errnum, const char *path);
 const char *vulndb_failed_note(const char *db_path);
 
 /* Parses and validates one OSV record (also the fuzz entry point); the
- * message of a rejection names the file and the field. */
+ * message of a rejection names the file and the field.  A record with a bad
+ * part only is valid (vulndb_skip_fn: kept). */
 int osv_validate(const char *buf, size_t len, const char *name, struct error *err);
 
 struct vulndb_ecosystem_count {
@@ -233,13 +245,21 @@ struct kev_entry {
 struct kev_meta {
         char *catalog_version, *date_released;
         uint64_t count;
+        uint64_t skipped;       /* entries without a CVE id */
 };
 void kev_meta_done(struct kev_meta *m);
 typedef int (*kev_entry_fn)(const struct kev_entry *e, size_t index, void *userdata, struct error *err);
-/* Parses and validates a catalogue; fn (may be NULL) is called per entry.
- * Messages name the file and the field ("vulnerabilities[3].cveID"). */
+/* What an entry left out: a field (kept true: the entry is kept, the field
+ * NULL, a date_added ""), or the whole entry, which has no CVE id. */
+typedef void (*kev_warn_fn)(const char *msg, bool kept, void *userdata);
+/* Parses and validates a catalogue; fn (may be NULL) is called per entry
+ * kept, warn (may be NULL) for what an entry left out.  A catalogue that
+ * can't be read as one (not JSON, no catalogVersion, dateReleased or
+ * vulnerabilities array, a count that differs, more than half its entries
+ * without a CVE id) is refused.  Messages name
+ * the field ("vulnerabilities[3].cveID"); an error's, the file too. */
 int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *ret_meta, kev_entry_fn fn,
-              void *userdata, struct error *err);
+              kev_warn_fn warn, void *userdata, struct error *err);
 
 struct epss_meta {
         char *model_version, *score_date;       /* from the comment line, or NULL */
