@@ -720,7 +720,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         };
         int k;
 
-        if (asprintf(&name, "image mounted at %s", dst) < 0)
+        if (scan_result_mount_name(dst, &name) < 0)
                 return -ENOMEM;
         sub.name = name;
         sub.oci.rootfs = (char *) path;
