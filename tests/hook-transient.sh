@@ -10,7 +10,9 @@
 # blocked every start of the image until the DB changed, and an EIO from
 # getdents64 ended the folder's listing in silence, as if it held no more.
 # A folder the image keeps from the walk by its content (deeper than the
-# walk descends) is still cached as not checked.
+# walk descends) is still cached as not checked.  A resource adapter
+# (.rar) whose first bytes can't be read is not checked either, not passed
+# over as a RAR archive that holds no Java packages.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -35,10 +37,12 @@ import errno, os, sys
 from fusepy import FUSE, FuseOSError, Operations
 
 class Failing(Operations):
-    """The folder src as it is, read-only, except that listing the folder
-    fail fails with EIO while the file flag exists."""
-    def __init__(self, src, fail, flag):
-        self.src, self.fail, self.flag = src, fail, flag
+    """The folder src as it is, read-only, except that listing or reading
+    the path the file flag holds fails with EIO while it exists."""
+    def __init__(self, src, flag):
+        self.src, self.flag = src, flag
+    def _failing(self, path):
+        return os.path.exists(self.flag) and open(self.flag).read().strip() == path
     def _p(self, path):
         return os.path.join(self.src, path.lstrip('/'))
     def getattr(self, path, fh=None):
@@ -46,7 +50,7 @@ class Failing(Operations):
         return {k: getattr(st, k) for k in ('st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_size', 'st_atime',
                                            'st_mtime', 'st_ctime', 'st_ino')}
     def readdir(self, path, fh):
-        if path == self.fail and os.path.exists(self.flag):
+        if self._failing(path):
             raise FuseOSError(errno.EIO)
         return ['.', '..'] + os.listdir(self._p(path))
     def readlink(self, path):
@@ -54,13 +58,18 @@ class Failing(Operations):
     def open(self, path, flags):
         return os.open(self._p(path), os.O_RDONLY)
     def read(self, path, size, offset, fh):
+        if self._failing(path):
+            raise FuseOSError(errno.EIO)
         return os.pread(fh, size, offset)
     def release(self, path, fh):
         os.close(fh)
 
-FUSE(Failing(*sys.argv[1:2], *sys.argv[3:5]), sys.argv[2], foreground=True, ro=True, allow_other=True, use_ino=True)
+FUSE(Failing(sys.argv[1], sys.argv[3]), sys.argv[2], foreground=True, ro=True, allow_other=True, use_ino=True)
 PY
-/usr/bin/python3 "$T/fs.py" "$T/img/rootfs" "$T/mnt" /srv "$T/broken" 2>"$T/fs.log" &
+# a resource adapter: a zip named .rar, with no Java package in it
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/ra.xml", "<connector/>")' \
+        "$T/img/rootfs/srv/app/lib/adapter.rar"
+/usr/bin/python3 "$T/fs.py" "$T/img/rootfs" "$T/mnt" "$T/broken" 2>"$T/fs.log" &
 FS_PID=$!
 for i in $(seq 1 50); do [ -f "$T/mnt/etc/os-release" ] && break; sleep 0.1; done
 [ -f "$T/mnt/etc/os-release" ] || { echo "skip: the FUSE file system did not come up: $(cat "$T/fs.log")"; exit 77; }
@@ -74,7 +83,7 @@ hook() { OUT=$("$HOOK" --config "$T/config.json" <"$1/state.json" 2>&1); RC=$?; 
 last_cache() { tail -n 1 "$T/audit.log" | python3 -c 'import json, sys; print(json.load(sys.stdin)["cache"])'; }
 
 # 1. The disk fails while the image is read.
-touch "$T/broken"
+echo /srv >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "srv: Input/output error; what else it holds was not looked at" <<<"$OUT" &&
         grep -q "the node ran short or failed while reading the image .*not cached: the next start reads it again" \
@@ -87,6 +96,14 @@ hook "$T/img"
 [ "$RC" -eq 0 ] && [ "$(last_cache)" = miss ] || fail "the start after the EIO: $RC $(last_cache) $OUT"
 hook "$T/img"
 [ "$RC" -eq 0 ] && [ "$(last_cache)" = hit ] || fail "the third start: $RC $(last_cache) $OUT"
+
+# 2b. The disk fails on the resource adapter's first bytes: not checked,
+#     named, not cached; before, taken for a RAR archive and passed over.
+echo /srv/app/lib/adapter.rar >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "adapter.rar: Input/output error; skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a .rar: $RC $OUT"
+rm "$T/broken"
 
 # 3. A folder the image's content keeps from the walk (deeper than it
 #    descends) is the image's: not checked, blocked, and cached so.

@@ -608,7 +608,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         bool if_zip = false;
         char head[4];
         struct stat st;
-        int dfd;
+        ssize_t n = 0;
+        int dfd, k;
 
         if (e->type != DT_REG || archive_ext(e->name, &if_zip) == 0)
                 return 0;
@@ -632,7 +633,15 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return inventory_not_read(inv, "%s is not a regular file; skipped", origin) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
-        if (if_zip && (pread(fd, head, sizeof(head), 0) != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
+        if (if_zip && (n = pread(fd, head, sizeof(head), 0)) < 0) {
+                /* not known to be a RAR archive: it may be a resource
+                 * adapter with jars inside */
+                k = errno;
+                inv->transient |= inventory_errno_node(k);
+                return inventory_not_read(inv, "read %s: %s; skipped", origin, strerror(k)) < 0
+                               ? error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        if (if_zip && (n != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
                 return 0;       /* a RAR archive, no resource adapter */
         return read_archive(&f, origin, e->name, fd, NULL, 0, 0, err);
 }
