@@ -12,7 +12,8 @@
 # A folder the image keeps from the walk by its content (deeper than the
 # walk descends) is still cached as not checked.  A resource adapter
 # (.rar) whose first bytes can't be read is not checked either, not passed
-# over as a RAR archive that holds no Java packages.
+# over as a RAR archive that holds no Java packages; a Yarn cache zip
+# that fails so is not checked and not cached, as a damaged one would be.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -69,6 +70,10 @@ PY
 # a resource adapter: a zip named .rar, with no Java package in it
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/ra.xml", "<connector/>")' \
         "$T/img/rootfs/srv/app/lib/adapter.rar"
+# a zip of Yarn's cache (no package.json in it: the feed has no npm records)
+mkdir -p "$T/img/rootfs/srv/app/.yarn/cache"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("README.md", "left-pad")' \
+        "$T/img/rootfs/srv/app/.yarn/cache/left-pad.zip"
 /usr/bin/python3 "$T/fs.py" "$T/img/rootfs" "$T/mnt" "$T/broken" 2>"$T/fs.log" &
 FS_PID=$!
 for i in $(seq 1 50); do [ -f "$T/mnt/etc/os-release" ] && break; sleep 0.1; done
@@ -103,6 +108,10 @@ echo /srv/app/lib/adapter.rar >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "adapter.rar: Input/output error; skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
         fail "EIO reading a .rar: $RC $OUT"
+echo /srv/app/.yarn/cache/left-pad.zip >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "left-pad.zip: not read (.*: Input/output error)" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a Yarn cache zip: $RC $OUT"
 rm "$T/broken"
 
 # 3. A folder the image's content keeps from the walk (deeper than it
