@@ -12,8 +12,9 @@
 # A folder the image keeps from the walk by its content (deeper than the
 # walk descends) is still cached as not checked.  A resource adapter
 # (.rar) whose first bytes can't be read is not checked either, not passed
-# over as a RAR archive that holds no Java packages; a Yarn cache zip
-# that fails so is not checked and not cached, as a damaged one would be.
+# over as a RAR archive that holds no Java packages, nor a jar passed
+# over with a warning as "not a zip archive"; a Yarn cache zip that fails
+# so is not checked and not cached, as a damaged one would be.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -70,6 +71,8 @@ PY
 # a resource adapter: a zip named .rar, with no Java package in it
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/ra.xml", "<connector/>")' \
         "$T/img/rootfs/srv/app/lib/adapter.rar"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("README.md", "app")' \
+        "$T/img/rootfs/srv/app/lib/app.jar"
 # a zip of Yarn's cache (no package.json in it: the feed has no npm records)
 mkdir -p "$T/img/rootfs/srv/app/.yarn/cache"
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("README.md", "left-pad")' \
@@ -108,6 +111,10 @@ echo /srv/app/lib/adapter.rar >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "adapter.rar: Input/output error; skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
         fail "EIO reading a .rar: $RC $OUT"
+echo /srv/app/lib/app.jar >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "app.jar: not read (.*: Input/output error); skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a jar: $RC $OUT"
 echo /srv/app/.yarn/cache/left-pad.zip >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "left-pad.zip: not read (.*: Input/output error)" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||

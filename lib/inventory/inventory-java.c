@@ -572,7 +572,7 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
         _cleanup_(level_done) struct jar_level l = { .file = f, .origin = origin, .base = base, .size = len,
                                                      .depth = depth };
         struct stat st;
-        int r;
+        int r, e;
 
         l.a = archive_read_new();
         if (!l.a || archive_read_support_format_zip_seekable(l.a) != ARCHIVE_OK)
@@ -580,7 +580,12 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
         if (fd >= 0 && fstat(fd, &st) == 0)
                 l.size = (uint64_t) st.st_size;
         r = fd >= 0 ? archive_read_open_fd(l.a, fd, 65536) : archive_read_open_memory(l.a, buf, len);
-        if (r != ARCHIVE_OK)    /* nothing a JVM would load either */
+        e = r != ARCHIVE_OK ? archive_errno(l.a) : 0;
+        if (e > 0 && inventory_errno_node(e)) {        /* not read (EIO): not known not to be a zip */
+                f->inv->transient = true;
+                r = inventory_not_read(f->inv, "%s: not read (%s: %s); skipped", origin,
+                                       strna(archive_error_string(l.a)), strerror(e));
+        } else if (r != ARCHIVE_OK)     /* nothing a JVM would load either */
                 r = inventory_warn(f->inv, "%s: not a zip archive (%s); skipped", origin,
                                    strna(archive_error_string(l.a)));
         else {
