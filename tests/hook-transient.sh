@@ -119,6 +119,16 @@ echo /srv/app/.yarn/cache/left-pad.zip >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "left-pad.zip: not read (.*: Input/output error)" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
         fail "EIO reading a Yarn cache zip: $RC $OUT"
+
+# 2c. A block by a finding while the disk fails: the line names no cache
+#     entry to show, since none was kept (before, "all findings: portcullis
+#     cache show ID", which then said there is no such entry).
+sed -i 's/^Version: .*/Version: 7.88.1-10+deb12u3/' "$T/img/rootfs/var/lib/dpkg/status"
+echo /srv >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "blocked container c: 1 CRITICAL" <<<"$OUT" && grep -q "not cached" <<<"$OUT" &&
+        ! grep -q "cache show" <<<"$OUT" || fail "a block by a finding, not cached: $RC $OUT"
+sed -i 's/^Version: .*/Version: 7.88.1-10+deb12u4/' "$T/img/rootfs/var/lib/dpkg/status"
 rm "$T/broken"
 
 # 3. A folder the image's content keeps from the walk (deeper than it
