@@ -79,6 +79,7 @@ struct start {
         char **mount_notes;
         char **mount_shows;
         size_t mounts_noted, mounts_shown;      /* of them, beyond GATE_MOUNTS_LISTED: counted only */
+        bool not_kept;                  /* a miss's findings not cached (store()): no entry to show */
 };
 
 static long long now_ms(void) {
@@ -284,7 +285,7 @@ static void where_more(const struct start *h, const struct verdict *v, struct st
                 (void) strbuf_printf(b, ", scope '%s'", v->scope);
         if (v->allowed > 0)
                 (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
-        if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0)
+        if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0 && !h->not_kept)
                 (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->identity);
         for (char **m = h->mount_shows; m && *m; m++)   /* theirs are not in the container's entry */
                 (void) strbuf_printf(b, "; %s", *m);
@@ -692,7 +693,7 @@ static int note_mount(struct start *h, const struct start *sub, const char *name
                 if (strv_push(&h->mount_notes, note) < 0)
                         return -ENOMEM;
         }
-        if (n == 0 || !sub->identity || !sub->cache_status || strcmp(sub->cache_status, "off") == 0 ||
+        if (n == 0 || !sub->identity || !sub->cache_status || strcmp(sub->cache_status, "off") == 0 || sub->not_kept ||
             h->mounts_shown++ >= GATE_MOUNTS_LISTED)
                 return 0;
         if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, sub->identity) < 0)
@@ -731,7 +732,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         };
         int k;
 
-        if (asprintf(&name, "image mounted at %s", dst) < 0)
+        if (scan_result_mount_name(dst, &name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         sub.name = name;
         sub.oci.rootfs = (char *) path;
@@ -872,6 +873,7 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
                 free(h->db_import_time);
                 h->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
                 h->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
+                h->not_kept = c != NULL;
                 c = NULL;
         }
         /* What the node failed to read (ENFILE, EIO: inventory->transient)
@@ -881,6 +883,7 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
         if (c && inv->transient) {
                 say(h, "portcullis: note: %s: the node ran short or failed while reading the image (see what was not "
                     "checked); decided by what was read, not cached: the next start reads it again\n", h->name);
+                h->not_kept = true;
                 c = NULL;
         }
         if (c) {

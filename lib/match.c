@@ -219,6 +219,11 @@ void scan_result_free(struct scan_result *r) {
 
 static int finding_cmp(const void *x, const void *y);
 
+int scan_result_mount_name(const char *dst, char **ret) {
+        return asprintf(ret, "image mounted at %.*s%s", MATCH_MOUNT_DST_MAX, dst,
+                        strlen(dst) > MATCH_MOUNT_DST_MAX ? "..." : "") < 0 ? -ENOMEM : 0;
+}
+
 int scan_result_add_mount(struct scan_result *res, struct scan_result *from, const char *dst, const char *path,
                           const char *why_not) {
         _cleanup_free_ char *subject = NULL, *reason = NULL;
@@ -226,7 +231,7 @@ int scan_result_add_mount(struct scan_result *res, struct scan_result *from, con
         struct finding *f;
         int r = 0;
 
-        if (asprintf(&subject, "image mounted at %s", dst) < 0)
+        if (scan_result_mount_name(dst, &subject) < 0)
                 return -ENOMEM;
         if (!from)
                 return asprintf(&reason, "another image's files (%s) are mounted there and could not be checked: "

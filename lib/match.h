@@ -149,12 +149,21 @@ void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ig
 /* Keeps the findings of one package (its binary or source name). */
 void scan_result_filter_package(struct scan_result *res, const char *name);
 
+/* Bytes of a mount's destination kept where it names the mount: the
+ * pod's author chooses it (up to PATH_MAX, control characters and all,
+ * each escaped to six bytes in JSON), and the audit line holds it in five
+ * notes and three unchecked items, within AUDIT_LINE_MAX. */
+#define MATCH_MOUNT_DST_MAX 256
+/* "image mounted at DST", DST cut at MATCH_MOUNT_DST_MAX bytes and "...". */
+int scan_result_mount_name(const char *dst, char **ret);
+
 /* An image mounted into a container at dst, its files at path on the
  * host (the hook's check_image_mount(), the recheck's add_mounts()): its
  * scan (from, NULL when there is none) joined to the container's (res),
  * from's findings moved (from keeps none), each one's path under dst
  * ("/img/var/lib/dpkg/status"), its unchecked items and warnings copied
- * after "image mounted at DST: ", then res sorted and counted again; with
+ * after "image mounted at DST: " (scan_result_mount_name()), then res
+ * sorted and counted again; with
  * no scan, an image_mount item saying why (why_not).  -ENOMEM, res then
  * holds what was joined so far. */
 int scan_result_add_mount(struct scan_result *res, struct scan_result *from, const char *dst, const char *path,

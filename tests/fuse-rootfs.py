@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """A read-only FUSE file system (python3-fusepy) serving the folder SRC at
-MOUNTPOINT as it is, except that listing the folder PATH (e.g. /srv) fails
-with EIO ("eio": a failing disk) or takes SECONDS longer ("slow:SECONDS": a
-stalled network file system) while the file FLAG exists.
+MOUNTPOINT as it is, except that listing or reading the path the file FLAG
+holds (e.g. /srv), while it exists, fails with EIO ("eio": a failing disk)
+or takes SECONDS longer ("slow:SECONDS": a stalled network file system).
 
-usage: fuse-rootfs.py SRC MOUNTPOINT PATH FLAG eio|slow:SECONDS"""
+usage: fuse-rootfs.py SRC MOUNTPOINT FLAG eio|slow:SECONDS"""
 import errno
 import os
 import sys
@@ -14,8 +14,20 @@ from fusepy import FUSE, FuseOSError, Operations
 
 
 class Rootfs(Operations):
-    def __init__(self, src, path, flag, how):
-        self.src, self.path, self.flag, self.how = src, path, flag, how
+    def __init__(self, src, flag, how):
+        self.src, self.flag, self.how = src, flag, how
+
+    def _hit(self, path):
+        """Fails (eio) or stalls (slow) when path is the flag's."""
+        try:
+            with open(self.flag) as f:
+                if f.read().strip() != path:
+                    return
+        except FileNotFoundError:
+            return
+        if self.how == "eio":
+            raise FuseOSError(errno.EIO)
+        time.sleep(float(self.how.split(":", 1)[1]))
 
     def _p(self, path):
         return os.path.join(self.src, path.lstrip("/"))
@@ -26,10 +38,7 @@ class Rootfs(Operations):
                                            "st_mtime", "st_ctime", "st_ino")}
 
     def readdir(self, path, fh):
-        if path == self.path and os.path.exists(self.flag):
-            if self.how == "eio":
-                raise FuseOSError(errno.EIO)
-            time.sleep(float(self.how.split(":", 1)[1]))
+        self._hit(path)
         return [".", ".."] + os.listdir(self._p(path))
 
     def readlink(self, path):
@@ -39,6 +48,7 @@ class Rootfs(Operations):
         return os.open(self._p(path), os.O_RDONLY)
 
     def read(self, path, size, offset, fh):
+        self._hit(path)
         return os.pread(fh, size, offset)
 
     def release(self, path, fh):
@@ -46,5 +56,5 @@ class Rootfs(Operations):
 
 
 if __name__ == "__main__":
-    src, mnt, path, flag, how = sys.argv[1:6]
-    FUSE(Rootfs(src, path, flag, how), mnt, foreground=True, ro=True, allow_other=True, use_ino=True)
+    src, mnt, flag, how = sys.argv[1:5]
+    FUSE(Rootfs(src, flag, how), mnt, foreground=True, ro=True, allow_other=True, use_ino=True)

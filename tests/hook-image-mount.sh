@@ -21,7 +21,10 @@
 #     only, and not when two images have that layer;
 #  5. a hundred images mounted in: five noted, the rest counted (the audit
 #     line within its cap);
-#  6. a mounted image whose analysis outlives the deadline (served by a
+#  6. five images mounted at destinations of 4,000 bytes of control
+#     characters (the pod's author chooses them): each cut where it names
+#     the mount, so the audit line is recorded and the block line short;
+#  7. a mounted image whose analysis outlives the deadline (served by a
 #     FUSE file system whose listing of /srv stalls): under on_timeout
 #     deny the start is blocked naming the mount, as the image started
 #     alone would be, though on_unchecked allows; under on_timeout allow,
@@ -202,18 +205,47 @@ case "$(last notes)" in *"95 more images mounted in were checked"*) ;; *) fail "
 grep -q "longer than" <<<"$OUT" && fail "a hundred images mounted in: the audit line was not recorded: $(tail -2 <<<"$OUT")"
 echo "ok: a hundred images mounted in are each judged, and said within the audit line's cap" >&2
 
-# 6. a mounted image that outlives the deadline
+# 6. destinations of 4,000 bytes of control characters, each escaped to
+#    six bytes in the audit line: uncut, five notes made it 120 KB, over
+#    its cap, and a clean container started unrecorded (on_audit_failure
+#    allow); five vulnerable ones made a block line of 21 KB
+for image in "$T/rootfs" "$VULN"; do
+        python3 - "$T" "$image" <<'PY'
+import json, os, shutil, sys
+t, image = sys.argv[1:]
+mounts = []
+for i in range(5):
+    d = "%s/store/vfs/dir/%064x" % (t, 0x200 + i)
+    shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(image, d)
+    mounts.append({"destination": "/m%d" % i + ("/" + "\x01" * 250) * 16, "type": "bind", "source": d,
+                   "options": ["rbind", "ro"]})
+json.dump({"ociVersion": "1.0.2", "root": {"path": t + "/rootfs"}, "mounts": mounts}, open(t + "/bundle/config.json", "w"))
+PY
+        want=$([ "$image" = "$VULN" ] && echo 1 || echo 0)
+        rm -f "$T/audit.log"
+        hook
+        [ "$RC" -eq "$want" ] && [ "$(last decision)" = "$([ "$want" = 1 ] && echo deny || echo allow)" ] &&
+                [ "$(last image_mounts)" = 5 ] || fail "five mounts at long destinations ($image): exit $RC: $(cut -c1-300 <<<"$OUT")"
+        grep -q "not recorded" <<<"$OUT" && fail "five mounts at long destinations ($image): not recorded: $(grep 'not recorded' <<<"$OUT")"
+        case "$(last notes)" in *"image mounted at /m0/"*"... ($T/store/vfs/dir/"*) ;; *) fail "the note's destination is not cut: $(last notes | cut -c1-300)" ;; esac
+        [ "$(awk '{ if (length($0) > n) n = length($0) } END { print n }' <<<"$OUT")" -lt 4096 ] ||
+                fail "five mounts at long destinations ($image): a line of stderr is over 4 KB"
+done
+echo "ok: mounts at long destinations are named cut, and the start is recorded" >&2
+
+# 7. a mounted image that outlives the deadline
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && /usr/bin/python3 -c 'import fusepy' 2>/dev/null; then
         SLOW=$T/store/vfs/dir/$ID3
         mkdir -p "$SLOW" "$T/slow-src/srv"
         cp -a "$T/rootfs/." "$T/slow-src/"
-        /usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/slow-src" "$SLOW" /srv "$T/stall" slow:5 2>"$T/fs.log" &
+        /usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/slow-src" "$SLOW" "$T/stall" slow:5 2>"$T/fs.log" &
         FS_PID=$!
         for i in $(seq 1 50); do [ -f "$SLOW/etc/os-release" ] && break; sleep 0.1; done
         [ -f "$SLOW/etc/os-release" ] || fail "the FUSE file system did not come up: $(cat "$T/fs.log")"
         bundle "$T/rootfs" "$SLOW"
         config '{"mode": "enforce", "severity": "HIGH", "on_unchecked": "allow", "on_timeout": "deny", "deadline_ms": 1500}'
-        touch "$T/stall"
+        echo /srv >"$T/stall"
         hook
         [ "$RC" -eq 1 ] && grep -q "^portcullis: blocked .*image mounted at /img ($SLOW): .*on_timeout is deny in" <<<"$OUT" ||
                 fail "a mounted image past the deadline, on_timeout deny: exit $RC: $OUT"
@@ -224,7 +256,7 @@ if [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] && /usr/bin/python3 -c 'import fusep
         rm -f "$T/stall"
         echo "ok: a mounted image past the deadline is decided by on_timeout too" >&2
 else
-        echo "skip: section 6 needs root, /dev/fuse and python3-fusepy" >&2
+        echo "skip: section 7 needs root, /dev/fuse and python3-fusepy" >&2
 fi
 
 [ "$fails" -eq 0 ] || exit 1

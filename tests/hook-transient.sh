@@ -10,7 +10,11 @@
 # blocked every start of the image until the DB changed, and an EIO from
 # getdents64 ended the folder's listing in silence, as if it held no more.
 # A folder the image keeps from the walk by its content (deeper than the
-# walk descends) is still cached as not checked.
+# walk descends) is still cached as not checked.  A resource adapter
+# (.rar) whose first bytes can't be read is not checked either, not passed
+# over as a RAR archive that holds no Java packages, nor a jar passed
+# over with a warning as "not a zip archive"; a Yarn cache zip that fails
+# so is not checked and not cached, as a damaged one would be.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -30,7 +34,16 @@ trap cleanup EXIT
 
 curl_image "$T/img" 7.88.1-10+deb12u4
 mkdir -p "$T/img/rootfs/usr/lib/python3/dist-packages" "$T/img/rootfs/srv/app/lib" "$T/mnt"
-/usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/img/rootfs" "$T/mnt" /srv "$T/broken" eio 2>"$T/fs.log" &
+# a resource adapter: a zip named .rar, with no Java package in it
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("META-INF/ra.xml", "<connector/>")' \
+        "$T/img/rootfs/srv/app/lib/adapter.rar"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("README.md", "app")' \
+        "$T/img/rootfs/srv/app/lib/app.jar"
+# a zip of Yarn's cache (no package.json in it: the feed has no npm records)
+mkdir -p "$T/img/rootfs/srv/app/.yarn/cache"
+python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("README.md", "left-pad")' \
+        "$T/img/rootfs/srv/app/.yarn/cache/left-pad.zip"
+/usr/bin/python3 "$SRC/tests/fuse-rootfs.py" "$T/img/rootfs" "$T/mnt" "$T/broken" eio 2>"$T/fs.log" &
 FS_PID=$!
 for i in $(seq 1 50); do [ -f "$T/mnt/etc/os-release" ] && break; sleep 0.1; done
 [ -f "$T/mnt/etc/os-release" ] || { echo "skip: the FUSE file system did not come up: $(cat "$T/fs.log")"; exit 77; }
@@ -44,7 +57,7 @@ hook() { OUT=$("$HOOK" --config "$T/config.json" <"$1/state.json" 2>&1); RC=$?; 
 last_cache() { tail -n 1 "$T/audit.log" | python3 -c 'import json, sys; print(json.load(sys.stdin)["cache"])'; }
 
 # 1. The disk fails while the image is read.
-touch "$T/broken"
+echo /srv >"$T/broken"
 hook "$T/img"
 [ "$RC" -eq 1 ] && grep -q "srv: Input/output error; what else it holds was not looked at" <<<"$OUT" &&
         grep -q "the node ran short or failed while reading the image .*not cached: the next start reads it again" \
@@ -57,6 +70,32 @@ hook "$T/img"
 [ "$RC" -eq 0 ] && [ "$(last_cache)" = miss ] || fail "the start after the EIO: $RC $(last_cache) $OUT"
 hook "$T/img"
 [ "$RC" -eq 0 ] && [ "$(last_cache)" = hit ] || fail "the third start: $RC $(last_cache) $OUT"
+
+# 2b. The disk fails on the resource adapter's first bytes: not checked,
+#     named, not cached; before, taken for a RAR archive and passed over.
+echo /srv/app/lib/adapter.rar >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "adapter.rar: Input/output error; skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a .rar: $RC $OUT"
+echo /srv/app/lib/app.jar >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "app.jar: not read (.*: Input/output error); skipped" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a jar: $RC $OUT"
+echo /srv/app/.yarn/cache/left-pad.zip >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "left-pad.zip: not read (.*: Input/output error)" <<<"$OUT" && grep -q "not cached" <<<"$OUT" ||
+        fail "EIO reading a Yarn cache zip: $RC $OUT"
+
+# 2c. A block by a finding while the disk fails: the line names no cache
+#     entry to show, since none was kept (before, "all findings: portcullis
+#     cache show ID", which then said there is no such entry).
+sed -i 's/^Version: .*/Version: 7.88.1-10+deb12u3/' "$T/img/rootfs/var/lib/dpkg/status"
+echo /srv >"$T/broken"
+hook "$T/img"
+[ "$RC" -eq 1 ] && grep -q "blocked container c: 1 CRITICAL" <<<"$OUT" && grep -q "not cached" <<<"$OUT" &&
+        ! grep -q "cache show" <<<"$OUT" || fail "a block by a finding, not cached: $RC $OUT"
+sed -i 's/^Version: .*/Version: 7.88.1-10+deb12u4/' "$T/img/rootfs/var/lib/dpkg/status"
+rm "$T/broken"
 
 # 3. A folder the image's content keeps from the walk (deeper than it
 #    descends) is the image's: not checked, blocked, and cached so.

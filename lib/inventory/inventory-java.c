@@ -572,7 +572,7 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
         _cleanup_(level_done) struct jar_level l = { .file = f, .origin = origin, .base = base, .size = len,
                                                      .depth = depth };
         struct stat st;
-        int r;
+        int r, e;
 
         l.a = archive_read_new();
         if (!l.a || archive_read_support_format_zip_seekable(l.a) != ARCHIVE_OK)
@@ -580,7 +580,12 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
         if (fd >= 0 && fstat(fd, &st) == 0)
                 l.size = (uint64_t) st.st_size;
         r = fd >= 0 ? archive_read_open_fd(l.a, fd, 65536) : archive_read_open_memory(l.a, buf, len);
-        if (r != ARCHIVE_OK)    /* nothing a JVM would load either */
+        e = r != ARCHIVE_OK ? archive_errno(l.a) : 0;
+        if (e > 0 && inventory_errno_node(e)) {        /* not read (EIO): not known not to be a zip */
+                f->inv->transient = true;
+                r = inventory_not_read(f->inv, "%s: not read (%s: %s); skipped", origin,
+                                       strna(archive_error_string(l.a)), strerror(e));
+        } else if (r != ARCHIVE_OK)     /* nothing a JVM would load either */
                 r = inventory_warn(f->inv, "%s: not a zip archive (%s); skipped", origin,
                                    strna(archive_error_string(l.a)));
         else {
@@ -608,7 +613,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         bool if_zip = false;
         char head[4];
         struct stat st;
-        int dfd;
+        ssize_t n = 0;
+        int dfd, k;
 
         if (e->type != DT_REG || archive_ext(e->name, &if_zip) == 0)
                 return 0;
@@ -632,7 +638,15 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return inventory_not_read(inv, "%s is not a regular file; skipped", origin) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
-        if (if_zip && (pread(fd, head, sizeof(head), 0) != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
+        if (if_zip && (n = pread(fd, head, sizeof(head), 0)) < 0) {
+                /* not known to be a RAR archive: it may be a resource
+                 * adapter with jars inside */
+                k = errno;
+                inv->transient |= inventory_errno_node(k);
+                return inventory_not_read(inv, "read %s: %s; skipped", origin, strerror(k)) < 0
+                               ? error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        if (if_zip && (n != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
                 return 0;       /* a RAR archive, no resource adapter */
         return read_archive(&f, origin, e->name, fd, NULL, 0, 0, err);
 }

@@ -296,11 +296,25 @@ static bool zip_package_json(const char *name) {
         return installed_folder(dir);
 }
 
+/* libarchive's message for a zip it stopped reading, with the errno of a
+ * read of the node's that failed ("Error reading fd 12: Input/output
+ * error"), which leaves inv transient: not cached (gate.c store()).  True then:
+ * the zip was not read, not found damaged. */
+static bool zip_error(struct inventory *inv, struct archive *a, char why[static 256]) {
+        int e = archive_errno(a);
+        bool node = e > 0 && inventory_errno_node(e);
+
+        inv->transient |= node;
+        snprintf(why, 256, "%s%s%s", strna(archive_error_string(a)), node ? ": " : "", node ? strerror(e) : "");
+        return node;
+}
+
 /* The current entry of a Yarn cache zip, read whole (at most
  * NPM_PACKAGE_JSON_MAX) and parsed; 1 when a cap stopped the zip (said). */
 static int zip_read_package(struct archive *a, const char *origin, const char *name, uint64_t *inflated,
                             uint64_t *total, struct inventory *inv) {
         _cleanup_free_ char *buf = malloc(NPM_PACKAGE_JSON_MAX + 1), *where = NULL;
+        char why[256];
         size_t len = 0;
         ssize_t n = 0;
 
@@ -319,8 +333,11 @@ static int zip_read_package(struct archive *a, const char *origin, const char *n
                                                                                 ? INVENTORY_WALK_INFLATED_MAX
                                                                                 : NPM_ZIP_INFLATED_MAX)) ?: 1;
         }
-        if (n < 0)
-                return inventory_not_read(inv, "%s: damaged (%s); skipped", where, strna(archive_error_string(a)));
+        if (n < 0) {
+                bool node = zip_error(inv, a, why);
+
+                return inventory_not_read(inv, "%s: %s (%s); skipped", where, node ? "not read" : "damaged", why);
+        }
         if (len > NPM_PACKAGE_JSON_MAX)
                 return inventory_not_read(inv, "%s: more than %zu bytes; skipped", where, NPM_PACKAGE_JSON_MAX);
         buf[len] = '\0';
@@ -333,6 +350,7 @@ static int zip_read(struct archive *a, const char *origin, uint64_t *total, stru
         struct archive_entry *ae;
         uint64_t inflated = 0;
         size_t entries = 0;
+        char why[256];
         int rc, r = 0;
 
         while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
@@ -346,10 +364,12 @@ static int zip_read(struct archive *a, const char *origin, uint64_t *total, stru
                 if ((r = zip_read_package(a, origin, name, &inflated, total, inv)) != 0)
                         return r < 0 ? r : 0;
         }
+        if (rc != ARCHIVE_EOF && zip_error(inv, a, why))
+                return inventory_not_read(inv, "%s: not read after %zu entries (%s); its packages were not looked "
+                                          "into", origin, entries, why);
         if (rc != ARCHIVE_EOF)
                 return inventory_not_read(inv, "%s: %s after %zu entries (%s); its packages were not looked into",
-                                          origin, entries ? "damaged" : "not a zip archive", entries,
-                                          strna(archive_error_string(a)));
+                                          origin, entries ? "damaged" : "not a zip archive", entries, why);
         return 0;
 }
 
@@ -380,6 +400,7 @@ static bool yarn_cache_zip(const struct inventory_walk_entry *e) {
 static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         struct inventory_walk_file f = { .fd = -EBADF };
         struct archive *a = NULL;
+        char why[256];
         int r = inventory_walk_open(e, &f, err);
 
         if (r < 0)
@@ -388,8 +409,8 @@ static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_ent
         if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
                 r = -ENOMEM;
         else if (archive_read_open_fd(a, f.fd, 65536) != ARCHIVE_OK)
-                r = inventory_not_read(inv, "%s: not a zip archive (%s); its packages were not looked into", f.path,
-                                       strna(archive_error_string(a)));
+                r = inventory_not_read(inv, "%s: %s (%s); its packages were not looked into", f.path,
+                                       zip_error(inv, a, why) ? "not read" : "not a zip archive", why);
         else
                 r = zip_read(a, f.path, inventory_walk_inflated(e), inv);
         if (a)
