@@ -73,6 +73,7 @@ struct start {
          * (evaluate()), as the container's own image would be. */
         int mount_code;
         struct error mount_err;
+        struct storage_images *storage_images;  /* mount_digest()'s images.json, read once */
         /* The images mounted in that were checked: their notes (count,
          * identity) for the audit line, and where their findings are
          * ("image mounted at /img: portcullis cache show <identity>"). */
@@ -665,11 +666,11 @@ static int decide_with_cache(struct start *h);
  * containers/storage records for the image whose layer is mounted, with
  * trust_image_digest as for the container's; else NULL (no statement on
  * an image applies to its findings then). */
-static char *mount_digest(const struct start *sub, const char *path) {
+static char *mount_digest(struct start *h, const struct start *sub, const char *path) {
         char *digest = NULL;
 
         if (!sub->cfg->trust_image_digest || sub->ov.refused ||
-            overlay_storage_image_digest(path, &digest, &(struct error) {}) < 0)
+            overlay_storage_image_digest(path, &h->storage_images, &digest, &(struct error) {}) < 0)
                 return NULL;
         return digest;
 }
@@ -745,7 +746,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                 (void) error_set(&h->mount_err, -sub.collect_code, "%s (%s): %s", name, path, sub.collect_err);
         }
         if (k >= 0 && got && h->policy->vex) {
-                digest = mount_digest(&sub, path);
+                digest = mount_digest(h, &sub, path);
                 k = vex_apply(h->policy->vex, digest, got, err);
         }
         if (k >= 0 && got)
@@ -1351,6 +1352,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         free(h.name_owned);
         strv_free(h.mount_notes);
         strv_free(h.mount_shows);
+        storage_images_free(h.storage_images);
 }
 
 void gate_result_done(struct gate_result *r) {

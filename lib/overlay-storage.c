@@ -153,16 +153,13 @@ int overlay_storage_image_name(const char *buf, size_t len, const char *image, c
         return *ret_name ? 0 : error_set(err, ENOMEM, "out of memory");
 }
 
-int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer, char **ret_digest,
-                                 struct error *err) {
-        json_t *root = NULL, *i, *found = NULL;
+/* overlay_storage_layer_digest() in images.json's array. */
+static int layer_digest(json_t *root, const char *layer, char **ret_digest, struct error *err) {
+        json_t *i, *found = NULL;
         const char *digest = NULL;
         size_t k, n = 0;
-        int r;
+        int r = 0;
 
-        r = load_array(buf, len, "images.json", &root, err);
-        if (r < 0)
-                return r;
         json_array_foreach(root, k, i)
                 if (streq_ptr(json_string_value(json_object_get(i, "layer")), layer) && n++ == 0)
                         found = i;
@@ -178,8 +175,32 @@ int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer,
                 r = error_set(err, ENOENT, "images.json: the image of layer %s has no sha256 digest", layer);
         else if (!(*ret_digest = strdup(digest)))
                 r = error_set(err, ENOMEM, "out of memory");
+        return r;
+}
+
+int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer, char **ret_digest,
+                                 struct error *err) {
+        json_t *root = NULL;
+        int r = load_array(buf, len, "images.json", &root, err);
+
+        if (r >= 0)
+                r = layer_digest(root, layer, ret_digest, err);
         json_decref(root);
         return r;
+}
+
+struct storage_images {
+        char *dir;              /* <root>/<driver>-images */
+        json_t *root;           /* its images.json, parsed; NULL when it could not be (error) */
+        int error;
+};
+
+void storage_images_free(struct storage_images *m) {
+        if (!m)
+                return;
+        free(m->dir);
+        json_decref(m->root);
+        free(m);
 }
 
 /* folder/file, read when folder passes overlay_trusted_folder() and the
@@ -426,7 +447,8 @@ int overlay_storage_vfs_name(const char *rootfs, char **ret_name, struct error *
         return storage_name(root, "vfs", s + 1, ret_name, err);
 }
 
-int overlay_storage_image_digest(const char *path, char **ret_digest, struct error *err) {
+int overlay_storage_image_digest(const char *path, struct storage_images **memo, char **ret_digest,
+                                 struct error *err) {
         static const char *const shapes[][3] = {        /* before the layer, after it, the driver */
                 { "/overlay/", "/merged", "overlay" },
                 { "/vfs/dir/", "", "vfs" },
@@ -449,9 +471,20 @@ int overlay_storage_image_digest(const char *path, char **ret_digest, struct err
                 layer = strndup(id, 64);
                 if (!root || !layer || asprintf(&dir, "%s/%s-images", root, shapes[i][2]) < 0)
                         return error_set(err, ENOMEM, "out of memory");
-                if ((k = read_trusted(dir, "images.json", &buf, &len, err)) < 0)
-                        return k;
-                return overlay_storage_layer_digest(buf, len, layer, ret_digest, err);
+                if (*memo && strcmp((*memo)->dir, dir) == 0) {
+                        if ((*memo)->error < 0)
+                                return error_set(err, -(*memo)->error, "%s/images.json could not be read", dir);
+                        return layer_digest((*memo)->root, layer, ret_digest, err);
+                }
+                storage_images_free(*memo);
+                if (!(*memo = calloc(1, sizeof(**memo))))
+                        return error_set(err, ENOMEM, "out of memory");
+                (*memo)->dir = TAKE_PTR(dir);
+                k = read_trusted((*memo)->dir, "images.json", &buf, &len, err);
+                if (k >= 0)
+                        k = load_array(buf, len, "images.json", &(*memo)->root, err);
+                (*memo)->error = k < 0 ? k : 0;
+                return k < 0 ? k : layer_digest((*memo)->root, layer, ret_digest, err);
         }
         return error_set(err, ENOENT, "%s is not a containers/storage image layer", path);
 }

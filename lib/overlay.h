@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/macro.h"
 
 /* The image's identity from the container's overlay mount, without reading
  * the rootfs: containerd's overlayfs snapshotter and containers/storage's
@@ -116,8 +117,16 @@ int overlay_storage_layer_digest(const char *buf, size_t len, const char *layer,
  * containers/storage mounts an image into a container (Podman's --mount
  * type=image, CRI-O's image volumes: <root>/overlay/<layer>/merged, or the
  * vfs driver's <root>/vfs/dir/<layer>), from <root>/<driver>-images/
- * images.json, read only when root's alone (the files that name it). */
-int overlay_storage_image_digest(const char *path, char **ret_digest, struct error *err);
+ * images.json, read only when root's alone (the files that name it).
+ * *memo (NULL at first; storage_images_free() it) keeps the file read and
+ * parsed for the next call: a container with a hundred images mounted from
+ * one store reads its images.json (megabytes with thousands of images)
+ * once, not a hundred times. */
+struct storage_images;
+void storage_images_free(struct storage_images *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct storage_images *, storage_images_free)
+int overlay_storage_image_digest(const char *path, struct storage_images **memo, char **ret_digest,
+                                 struct error *err);
 
 /* The name of the image of the containers/storage layer mounted at
  * mount_point (<root>/overlay/<layer>/merged), read from <root>'s own

@@ -390,6 +390,8 @@ static int find_identity(const struct running_options *o, struct running_contain
  * inventory's digest (unless no_inventory); "" when neither.  With VEX
  * statements to apply, its digest too, as the hook's mount_digest(). */
 static int mount_identities(const struct running_options *o, struct running_container *c) {
+        _cleanup_(storage_images_freep) struct storage_images *images = NULL;
+
         for (char **m = c->image_mounts; m && m[0] && m[1]; m += 2) {
                 _cleanup_(inventory_freep) struct inventory *inv = NULL;
                 _cleanup_free_ char *json = NULL;
@@ -401,7 +403,7 @@ static int mount_identities(const struct running_options *o, struct running_cont
                         return r;
                 identity = TAKE_PTR(ov.identity);
                 if (o->trust_image_digest && o->policy->vex && !ov.refused &&
-                    overlay_storage_image_digest(m[1], &digest, &(struct error) {}) == -ENOMEM)
+                    overlay_storage_image_digest(m[1], &images, &digest, &(struct error) {}) == -ENOMEM)
                         r = -ENOMEM;
                 overlay_probe_done(&ov);
                 if (r < 0 || strv_push(&c->mount_digests, digest ? digest : strdup("")) < 0) {

@@ -231,8 +231,9 @@ static void test_storage_json(void) {
                           "%s: %s %s", digests[i].layer, strna(got), err.msg);
         }
         CHECK(overlay_storage_layer_digest("{}", 2, "L1", &none, &err) == -EINVAL && none == NULL);
-        CHECK(overlay_storage_image_digest("/var/lib/containers/storage/overlay/L1/merged", &none, &err) == -ENOENT &&
-              strstr(err.msg, "is not a containers/storage image layer") && none == NULL);
+        _cleanup_(storage_images_freep) struct storage_images *memo = NULL;
+        CHECK(overlay_storage_image_digest("/var/lib/containers/storage/overlay/L1/merged", &memo, &none, &err) ==
+                      -ENOENT && strstr(err.msg, "is not a containers/storage image layer") && none == NULL);
 #undef D64
 
         /* Docker's config.v2.json */
@@ -569,6 +570,39 @@ static void test_vfs_name(const char *t) {
         CHECK(overlay_storage_vfs_name(rootfs, &name, &err) == -ENOENT && !name && strstr(err.msg, "no container"));
 }
 
+/* An image's digest by its mounted layer, images.json read once for a
+ * start (the memo), however many of the store's images it mounts. */
+static void test_image_digest_memo(const char *t) {
+#define A64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B64 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define C64 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+        _cleanup_(storage_images_freep) struct storage_images *memo = NULL, *fresh = NULL;
+        char images[4096], a[4096], b[4096];
+        struct error err = {};
+        char *d = NULL;
+
+        snprintf(images, sizeof(images), "%s/store/vfs-images/images.json", t);
+        test_write_file(images, "[{\"id\":\"i1\",\"layer\":\"" A64 "\",\"digest\":\"sha256:" C64 "\"},"
+                                "{\"id\":\"i2\",\"layer\":\"" B64 "\",\"digest\":\"sha256:" B64 "\"}]");
+        CHECK(chmod(images, 0644) == 0);
+        snprintf(a, sizeof(a), "%s/store/vfs/dir/" A64, t);
+        snprintf(b, sizeof(b), "%s/store/vfs/dir/" B64, t);
+        CHECK_MSG(overlay_storage_image_digest(a, &memo, &d, &err) == 0 && streq_ptr(d, "sha256:" C64), "%s",
+                  err.msg);
+        free(d);
+        d = NULL;
+        /* the file changes (or goes): the memo still answers, as read */
+        CHECK(unlink(images) == 0);
+        CHECK_MSG(overlay_storage_image_digest(b, &memo, &d, &err) == 0 && streq_ptr(d, "sha256:" B64), "%s",
+                  err.msg);
+        free(d);
+        d = NULL;
+        CHECK(overlay_storage_image_digest(b, &fresh, &d, &err) < 0 && !d);
+#undef A64
+#undef B64
+#undef C64
+}
+
 int main(void) {
         test_mountinfo();
         test_many_lowers();
@@ -577,6 +611,7 @@ int main(void) {
         if (geteuid() == 0) {
                 test_real_mounts(test_tmpdir());
                 test_vfs_name(test_tmpdir());
+                test_image_digest_memo(test_tmpdir());
         }
         else
                 fprintf(stderr, "skip real mounts: not root\n");
