@@ -57,6 +57,8 @@ struct run {
         json_t *state;          /* state.json as read (an empty object when none) */
         char *db_revision;      /* the database's revision before the run, or NULL */
         char *db_data_time;     /* its "data_time" (vulndb_import_dated()), or NULL */
+        int64_t db_signed;      /* the time its signed data is of (db_signed_time()), or -1 */
+        json_t *db_ecosystems;  /* the ecosystems it holds records of, as keys, or NULL */
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
@@ -823,6 +825,26 @@ static int manifest_serial(struct run *r, const struct eco *e, const char *url, 
                          url, (long long) e->m.serial, (long long) last, r->s->state_dir, (long long) last);
 }
 
+/* The serial holds a snapshot back only while the database is the one the
+ * state describes.  One that came another way (an oci:// artifact, `db
+ * import`, a state lost or removed) is held to the time of its signed data
+ * instead, as an artifact is (registry-pull.c): an ecosystem it holds may
+ * not be rebuilt from a manifest created before that time. */
+static int manifest_not_older(struct run *r, const struct eco *e, const char *url, struct error *err) {
+        char created[32], have[32];
+
+        if (r->db_signed < 0 || e->m.created >= r->db_signed || !json_object_get(r->db_ecosystems, e->name) ||
+            (json_is_integer(json_object_get(e->old, "manifest_serial")) &&
+             streq_ptr(json_string_value(json_object_get(r->state, "db_revision")), r->db_revision)))
+                return 0;
+        update_format_time(e->m.created, created);
+        update_format_time(r->db_signed, have);
+        return error_set(err, ESTALE, "%s: created %s (\"created\"), before the signed data of %s (%s), which holds "
+                         "%s records; refusing to roll the database back. If the mirror serves older data on "
+                         "purpose, sign its manifest again ('portcullis db sign', created now)",
+                         url, created, r->s->db_path, have, e->name);
+}
+
 static int manifest_record(struct eco *e) {
         char created[32], expires[32];
 
@@ -859,6 +881,8 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
                 q = manifest_fresh(e, mresp.url, err);
         if (q >= 0)
                 q = manifest_serial(r, e, mresp.url, err);
+        if (q >= 0 && manifest_not_older(r, e, mresp.url, err) < 0)
+                q = -ESTALE;
         if (q >= 0 && manifest_record(e) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
@@ -1331,6 +1355,45 @@ static char *db_revision_of(const char *path, char **ret_data_time) {
         if (ret_data_time)
                 *ret_data_time = vulndb_data_time(db) ? strdup(vulndb_data_time(db)) : NULL;
         return rev ? strdup(rev) : NULL;
+}
+
+/* The time the installed database's signed data is of (manifest_not_older()):
+ * its "data_time", else, when it is the artifact an oci:// pull or `db
+ * import` installed last, that artifact's "created" (a DB built from
+ * unsigned sources and published signed has no data time of its own). */
+static void db_signed_time(struct run *r) {
+        _cleanup_(registry_state_info_done) struct registry_state_info oci = {};
+        struct error ignored = {};
+        const char *t = r->db_data_time;
+        struct osv_time v;
+
+        r->db_signed = -1;
+        if (!t && r->db_revision && registry_state_read(r->s->state_dir, &oci, &ignored) == 0 &&
+            streq_ptr(oci.revision, r->db_revision))
+                t = oci.created;
+        if (t && update_parse_time(t, strlen(t), &v) >= 0)
+                r->db_signed = v.s;
+}
+
+/* The ecosystems the installed database holds records of, as OSV names
+ * them, in r->db_ecosystems. */
+static int db_ecosystems_of(struct run *r, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        int q;
+
+        if ((q = vulndb_open(r->s->db_path, &db, err)) < 0 || (q = vulndb_get_status(db, &st, err)) < 0)
+                return error_wrap(err, "read which ecosystems %s holds", r->s->db_path);
+        r->db_ecosystems = json_object();
+        for (size_t i = 0; q >= 0 && i < st.n_ecosystems; i++) {
+                _cleanup_free_ char *name = ecosystem_canonical(st.ecosystems[i].name);
+
+                if (!r->db_ecosystems || !name ||
+                    (st.ecosystems[i].records > 0 && json_object_set_new(r->db_ecosystems, name, json_true()) < 0))
+                        q = error_set(err, ENOMEM, "out of memory");
+        }
+        vulndb_status_done(&st);
+        return q;
 }
 
 struct skip_ctx {
@@ -2139,6 +2202,9 @@ static int load_state(struct run *r, struct error *err) {
         if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
                 return error_set(err, ENOMEM, "out of memory");
         r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time);
+        db_signed_time(r);
+        if (r->db_signed >= 0 && (q = db_ecosystems_of(r, err)) < 0)
+                return q;
         if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
         else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
@@ -2329,6 +2395,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         json_decref(r.state);
         free(r.db_revision);
         free(r.db_data_time);
+        json_decref(r.db_ecosystems);
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
         cve_done(&r);

@@ -42,7 +42,10 @@
  * first in every run, the signature is checked (Ed25519 or Ed448 as is;
  * RSA PKCS#1 v1.5 and ECDSA over SHA-256), a manifest past "expires" or
  * with a serial below the one installed last (state.json) is refused, one
- * with the same serial means "up to date", and then every file downloaded
+ * with the same serial means "up to date" (while the database is the one
+ * state.json describes; one installed another way is held to its signed
+ * data time instead: a manifest created before it is refused for an
+ * ecosystem the database holds), and then every file downloaded
  * must be listed with its sha256, or the run fails.  The database records
  * the oldest "created" of its manifests (vulndb_import_dated()). */
 
