@@ -474,6 +474,13 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                 return OUTCOME_FATAL;
         }
         curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+        /* gzip and the like only for what is kept in memory, under its
+         * cap: a file written to the state folder (all.zip, a record, CVE,
+         * KEV, EPSS) comes as sent, so that a few kilobytes can't inflate
+         * into gigabytes there (16 MiB per record, 8 GiB per all.zip, each
+         * within the caps); without Accept-Encoding libcurl decodes
+         * nothing. */
+        curl_easy_setopt(r->curl, CURLOPT_ACCEPT_ENCODING, k->fd >= 0 ? NULL : "");
         curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, k);
         curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, k);
         r->curl_err[0] = '\0';
@@ -614,7 +621,6 @@ static int curl_setup(struct run *r, struct error *err) {
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long) UPDATE_FLOOR_BPS);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
-        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);

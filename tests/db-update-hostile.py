@@ -10,8 +10,13 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
                over a state of an older serial): the older snapshot is
                refused, the database keeps serving; a newer one, and an
                ecosystem the database does not hold, still come in.
+  gzip         records sent gzip-encoded, 15 MiB each from 15 KB: a file
+               the update keeps on disk is asked for without
+               Accept-Encoding and stored as sent, so the state folder
+               never holds more than came over the wire.
 """
 import glob
+import gzip
 import json
 import os
 import shutil
@@ -117,6 +122,9 @@ class Mirror:
     def handle(self, h):
         path = unquote(h.path.split("?")[0])
         self.log.append((path, h.headers.get("Accept-Encoding")))
+        bomb = self.mode.get("gzip_bomb")
+        if bomb and os.path.basename(path).startswith(bomb[0]):
+            return self.send(h, 200, bomb[1], {"Content-Encoding": "gzip"})
         f = os.path.normpath(f"{T}/{path}")
         if not f.startswith(T + "/") or not os.path.isfile(f):
             return self.send(h, 404, b"not here")
@@ -201,6 +209,48 @@ def test_rollback(m):
           f"a new ecosystem signed earlier: exit {rc}, {st}: {out[-2000:]}")
 
 
+# ---- gzip ----------------------------------------------------------------------------------
+def tree_size(path):
+    total = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(f"{d}/{f}").st_size
+            except OSError:
+                pass
+    return total
+
+
+def test_gzip(m):
+    d = node("gzip", signed=False)
+    rc, out = update(d, f"{m.url}/plain")
+    check(rc == 0, f"gzip, first run: exit {rc}: {out[-2000:]}")
+    csv = f"{T}/plain/Debian:12/modified_id.csv"
+    rows = open(csv).read()
+    open(csv, "w").write("".join(f"2026-12-01T00:00:{i:02d}Z,PCB-{i}\n" for i in range(19, -1, -1)) + rows)
+    m.mode = {"gzip_bomb": ("PCB-", gzip.compress(b" " * (15 << 20), 9))}
+    m.log.clear()
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_size(f"{T}/node-gzip/state"))
+            time.sleep(0.005)
+    t = threading.Thread(target=sample)
+    t.start()
+    try:
+        rc, out = update(d, f"{m.url}/plain")
+    finally:
+        done.set()
+        t.join()
+    m.mode = {}
+    check(rc == 0 and "skipped" in out, f"gzip bombs as records: exit {rc}: {out[-2000:]}")
+    check(peak[0] < 4 << 20, f"gzip bombs as records: the state folder grew to {peak[0]} bytes from "
+          f"{20 * len(gzip.compress(b' ' * (15 << 20), 9))} sent")
+    asked = [e for e in m.log if e[0].endswith((".json", ".zip")) and not e[0].endswith("manifest.json") and e[1]]
+    check(not asked, f"gzip: files kept on disk were asked for with Accept-Encoding: {asked[:3]}")
+
+
 try:
     sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/k.key")
     sh("openssl", "pkey", "-in", f"{T}/k.key", "-pubout", "-out", f"{T}/k.pub")
@@ -209,9 +259,11 @@ try:
     folder("new", "Debian:12", ["PCT-NEW-1"], serial=2, created=NEW)
     shutil.copytree(f"{T}/new/Debian:12", f"{T}/mixed/Debian:12")
     folder("mixed", "Alpine:v3.18", ["PCT-ALPINE-1"], serial=1, created=OLD)
+    folder("plain", "Debian:12")
     mirror = Mirror()
     try:
         test_rollback(mirror)
+        test_gzip(mirror)
     finally:
         mirror.close()
 finally:
