@@ -93,6 +93,7 @@ struct feed_src {
         char *const *urls;
         char *path;             /* where it is kept */
         char *tmp;              /* a new download waiting for the commit, or NULL */
+        char *installed;        /* the date of the database's data (feed_kinds[].date), or NULL */
 };
 
 /* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
@@ -1651,10 +1652,42 @@ static const struct {
         const char *key;        /* in state.json "feeds" and the kept file's name */
         const char *name;       /* in messages */
         uint64_t max;
+        const char *date;       /* the file's field that dates it */
 } feed_kinds[_VULNDB_FEED_MAX] = {
-        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX },
-        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX },
+        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased" },
+        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date" },
 };
+
+/* The dates of the KEV and EPSS data the database holds: a mirror's file
+ * older than that is passed over (feed_get()). */
+static void feed_installed(struct run *r) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        struct error ignored = {};
+
+        if (r->n_feeds == 0 || vulndb_open(r->s->db_path, &db, &ignored) < 0 ||
+            vulndb_get_status(db, &st, &ignored) < 0)
+                return;
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                const char *d = r->feeds[i].kind == VULNDB_FEED_KEV ? st.kev_date_released : st.epss_score_date;
+
+                r->feeds[i].installed = d ? strdup(d) : NULL;
+        }
+        vulndb_status_done(&st);
+}
+
+/* Whether the date of a file is before the installed one: as times when
+ * both are RFC 3339, else by their days (YYYY-MM-DD, which both begin
+ * with); false when either is unknown. */
+static bool feed_older(const char *date, const char *installed) {
+        struct osv_time a, b;
+
+        if (!date || !installed)
+                return false;
+        if (update_parse_time(date, strlen(date), &a) >= 0 && update_parse_time(installed, strlen(installed), &b) >= 0)
+                return time_cmp(&a, &b) < 0;
+        return strncmp(date, installed, 10) < 0;
+}
 
 static int feed_init(struct run *r, struct error *err) {
         char *const *lists[_VULNDB_FEED_MAX] = { [VULNDB_FEED_KEV] = r->s->kev_sources,
@@ -1688,6 +1721,7 @@ static int feed_init(struct run *r, struct error *err) {
                     asprintf(&f->path, "%s/%s", dir, feed_kinds[k].key) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
+        feed_installed(r);
         return 0;
 }
 
@@ -1699,6 +1733,7 @@ static void feed_done(struct run *r) {
                         (void) unlink(f->tmp);
                 free(f->tmp);
                 free(f->path);
+                free(f->installed);
                 free(f->eco.dir);
                 free(f->eco.manifest_url);
                 update_manifest_done(&f->eco.m);
@@ -1790,7 +1825,7 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         bool kept_here = access(f->path, F_OK) == 0 && streq_ptr(entry_str(f->eco.old, "url"), url) && !r->key;
         struct validators v = { entry_str(f->eco.old, "etag"), entry_str(f->eco.old, "last_modified") };
         _cleanup_(response_done) struct response resp = {};
-        _cleanup_free_ char *tmp = NULL, *file = NULL;
+        _cleanup_free_ char *tmp = NULL, *file = NULL, *date = NULL;
         unsigned char digest[EVP_MAX_MD_SIZE];
         struct error verr = {};
         char sha[65] = "", now[32];
@@ -1815,8 +1850,16 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         if (o == OUTCOME_OK && resp.status == 200 && manifest_check(r, &f->eco, file, url, sha, &verr) < 0) {
                 *err = verr;    /* a mirror serving what was not signed: not the network's fault */
                 o = OUTCOME_FATAL;
-        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &verr) < 0) {
+        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &date, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
+                o = OUTCOME_NEXT;
+        } else if (o == OUTCOME_OK && resp.status == 200 && feed_older(date, f->installed)) {
+                /* a stale copy first in the list must not take back what
+                 * a later mirror brought */
+                snprintf(msg, msg_size, "%.300s: its %s is %.64s, before the %.64s of the %s data %.300s holds; "
+                         "passed over as older (is that mirror's copy stale? fix it or drop it from "
+                         "'update.%s_sources')", url, feed_kinds[f->kind].date, date, f->installed,
+                         f->eco.name, r->s->db_path, feed_kinds[f->kind].key);
                 o = OUTCOME_NEXT;
         }
         if (o != OUTCOME_OK || resp.status != 200)

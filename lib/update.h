@@ -62,12 +62,15 @@
  * conditionally, kept in <state_dir>/feeds/, checked (it must parse) and
  * imported (it replaces the database's KEV or EPSS data).  A mirror that
  * can't serve it is said and the next tried; when none can, the data kept
- * from earlier runs stays.  With a public key the signed-manifest rules are
- * those of the ecosystems: the file's folder holds manifest.json and
- * manifest.json.sig (`portcullis db sign FOLDER`), the signature must
- * verify, the manifest must be unexpired and its serial not below the one
- * installed last, and the file must be listed with its sha256; otherwise
- * the run fails and the database stays as it was. */
+ * from earlier runs stays.  A file dated before the database's data of its
+ * kind (KEV dateReleased, EPSS score_date) is a mirror that can't serve it
+ * either: a stale copy never takes back newer data.  With a public key the
+ * signed-manifest rules are those of the ecosystems: the file's folder
+ * holds manifest.json and manifest.json.sig (`portcullis db sign
+ * FOLDER`), the signature must verify, the manifest must be unexpired and
+ * its serial not below the one installed last, and the file must be listed
+ * with its sha256; otherwise the run fails and the database stays as it
+ * was. */
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */

@@ -14,6 +14,10 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
                the update keeps on disk is asked for without
                Accept-Encoding and stored as sent, so the state folder
                never holds more than came over the wire.
+  stale feeds  a KEV catalogue and an EPSS file, first from the second
+               mirror of their lists, then the first mirror serves older
+               copies: passed over as older, the data kept; a newer one
+               from it comes in.
 """
 import glob
 import gzip
@@ -132,12 +136,13 @@ class Mirror:
 
 
 # ---- nodes -------------------------------------------------------------------------------
-def node(name, signed=True):
-    """A node folder and its config (every run names its --source);
-    returns the config's path."""
+def node(name, signed=True, **more):
+    """A node folder and its config (every run names its --source; more:
+    other keys of "update"); returns the config's path."""
     n = f"{T}/node-{name}"
     os.makedirs(n)
-    u = {"sources": ["http://127.0.0.1:9/unused"], "cve_sources": [], "ecosystems": ["Debian:12"], "state_dir": f"{n}/state", "timeout_s": 5}
+    u = {"sources": ["http://127.0.0.1:9/unused"], "cve_sources": [], "ecosystems": ["Debian:12"],
+         "state_dir": f"{n}/state", "timeout_s": 5, **more}
     if signed:
         u["public_key"] = f"{T}/k.pub"
     json.dump({"db": f"{n}/db.sqlite", "cache": f"{n}/cache.db", "update": u}, open(f"{n}/config.json", "w"))
@@ -251,6 +256,53 @@ def test_gzip(m):
     check(not asked, f"gzip: files kept on disk were asked for with Accept-Encoding: {asked[:3]}")
 
 
+# ---- stale feeds -----------------------------------------------------------------------------
+def kev_file(path, released, cves):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    v = [{"cveID": c, "vendorProject": "v", "product": "p", "vulnerabilityName": "n", "dateAdded": "2021-12-10",
+          "shortDescription": "d", "requiredAction": "a", "dueDate": "2021-12-24",
+          "knownRansomwareCampaignUse": "Unknown", "notes": ""} for c in cves]
+    json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": released[:10],
+               "dateReleased": released, "count": len(v), "vulnerabilities": v}, open(path, "w"))
+
+
+def epss_file(path, score_date, cves):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "w").write(f"#model_version:v2025.03.14,score_date:{score_date}\ncve,epss,percentile\n" +
+                          "".join(f"{c},0.5,0.9\n" for c in cves))
+
+
+def test_stale_feeds(m):
+    kev = [f"{m.url}/kev{i}/known_exploited_vulnerabilities.json" for i in (1, 2)]
+    epss = [f"{m.url}/epss{i}/epss_scores-current.csv" for i in (1, 2)]
+    n = node("feeds", signed=False, kev_sources=kev, epss_sources=epss)
+    cves = ["CVE-2021-44228", "CVE-2014-0160", "CVE-2023-38545"]
+    kev_file(f"{T}/kev2/known_exploited_vulnerabilities.json", "2026-12-05T15:01:22.4356Z", cves)
+    epss_file(f"{T}/epss2/epss_scores-current.csv", "2026-12-05T12:55:00Z", cves)
+    rc, out = update(n, f"{m.url}/plain")
+    st = status(n)
+    check(rc == 0 and st.get("kev", {}).get("count") == 3 and st.get("epss", {}).get("count") == 3,
+          f"feeds from the second mirrors: exit {rc}, {st.get('kev')}, {st.get('epss')}: {out[-2000:]}")
+    # the first mirrors come back with copies a month old
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2026-11-01T15:01:22.4356Z", cves[:1])
+    epss_file(f"{T}/epss1/epss_scores-current.csv", "2026-11-01T12:55:00Z", cves[:1])
+    rc, out = update(n, f"{m.url}/plain")
+    st = status(n)
+    check(rc == 0 and st.get("kev", {}).get("count") == 3 and st.get("kev", {}).get("date_released")
+          == "2026-12-05T15:01:22.4356Z" and st.get("epss", {}).get("count") == 3,
+          f"stale first mirrors: the feeds went back: exit {rc}, {st.get('kev')}, {st.get('epss')}: {out[-2000:]}")
+    check(f"CISA KEV: {kev[0]}: its dateReleased is 2026-11-01T15:01:22.4356Z, before the 2026-12-05T15:01:22.4356Z"
+          f" of the CISA KEV data {db_of(n)} holds; passed over as older" in out and
+          f"EPSS: {epss[0]}: its score_date is 2026-11-01T12:55:00Z, before the 2026-12-05T12:55:00Z" in out,
+          f"stale first mirrors: not said: {out[-2000:]}")
+    # a newer copy there comes in
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2026-12-06T15:01:22.4356Z", cves[:2])
+    rc, out = update(n, f"{m.url}/plain")
+    st = status(n)
+    check(rc == 0 and st.get("kev", {}).get("count") == 2, f"a newer catalogue: exit {rc}, {st.get('kev')}: "
+          f"{out[-2000:]}")
+
+
 try:
     sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/k.key")
     sh("openssl", "pkey", "-in", f"{T}/k.key", "-pubout", "-out", f"{T}/k.pub")
@@ -264,6 +316,7 @@ try:
     try:
         test_rollback(mirror)
         test_gzip(mirror)
+        test_stale_feeds(mirror)
     finally:
         mirror.close()
 finally:
