@@ -1383,14 +1383,18 @@ static void db_signed_time(struct run *r) {
 }
 
 /* The ecosystems the installed database holds records of, as OSV names
- * them, in r->db_ecosystems. */
+ * them, in r->db_ecosystems.  One whose counts can't be read is rebuilt as
+ * one that can't be read at all is: nothing to hold a manifest to. */
 static int db_ecosystems_of(struct run *r, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         struct vulndb_status st = {};
-        int q;
+        struct error ignored = {};
+        int q = 0;
 
-        if ((q = vulndb_open(r->s->db_path, &db, err)) < 0 || (q = vulndb_get_status(db, &st, err)) < 0)
-                return error_wrap(err, "read which ecosystems %s holds", r->s->db_path);
+        if (vulndb_open(r->s->db_path, &db, &ignored) < 0 || vulndb_get_status(db, &st, &ignored) < 0) {
+                r->db_signed = -1;
+                return 0;
+        }
         r->db_ecosystems = json_object();
         for (size_t i = 0; q >= 0 && i < st.n_ecosystems; i++) {
                 _cleanup_free_ char *name = ecosystem_canonical(st.ecosystems[i].name);
