@@ -2373,6 +2373,9 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         snprintf(msg, sizeof(msg), "%s; falling back to the http(s) sources", err->msg);
         if (report)
                 report(&(struct update_event) { .type = UPDATE_EVENT_RETRY, .message = msg }, userdata);
+        /* the pull failed, whatever the fallback does: `db status` says
+         * so until a pull serves again */
+        registry_state_note_failure(s->state_dir, err->msg);
         error_clear(err);
         *http_only = *s;
         http_only->sources = *http;

@@ -14,6 +14,9 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
                the update keeps on disk is asked for without
                Accept-Encoding and stored as sent, so the state folder
                never holds more than came over the wire.
+  fallback     an oci:// source that fails before the http(s) mirror
+               that serves: the run succeeds, and `db status` says the
+               pull failed, when and why.
   stale feeds  a KEV catalogue and an EPSS file, first from the second
                mirror of their lists, then the first mirror serves older
                copies: passed over as older, the data kept; a newer one
@@ -24,6 +27,7 @@ import gzip
 import json
 import os
 import shutil
+import socket
 import socketserver
 import http.server
 import subprocess
@@ -256,6 +260,25 @@ def test_gzip(m):
     check(not asked, f"gzip: files kept on disk were asked for with Accept-Encoding: {asked[:3]}")
 
 
+# ---- fallback -----------------------------------------------------------------------------
+def test_oci_fallback(m):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    ref = f"oci://127.0.0.1:{closed.getsockname()[1]}/x/db:latest"     # bound, not listening: refused
+    n = node("fallback")
+    cfg = json.load(open(n))
+    cfg["update"]["sources"] = [ref, f"{m.url}/new"]
+    json.dump(cfg, open(n, "w"))
+    rc, out = update(n)
+    closed.close()
+    check(rc == 0 and "falling back to the http(s) sources" in out and status(n).get("records") == 17,
+          f"an oci:// source failing before a mirror: exit {rc}: {out[-2000:]}")
+    r = subprocess.run([P, "db", "status", "--config", n], capture_output=True, text=True)
+    check(r.returncode == 0 and f"failed: HEAD https://127.0.0.1:{ref.split(':')[2].split('/')[0]}/v2/x/db/manifests/"
+          f"latest" in r.stdout and "warning: the last OCI pull, at 20" in r.stderr,
+          f"db status after a pull that failed before the fallback served: {r.stdout[-1500:]} {r.stderr[-500:]}")
+
+
 # ---- stale feeds -----------------------------------------------------------------------------
 def kev_file(path, released, cves):
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -317,6 +340,7 @@ try:
         test_rollback(mirror)
         test_gzip(mirror)
         test_stale_feeds(mirror)
+        test_oci_fallback(mirror)
     finally:
         mirror.close()
 finally:
