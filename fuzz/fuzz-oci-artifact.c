@@ -5,6 +5,7 @@
  * answer, 'i' an image layout's index.json, 'r' a reference), the rest is
  * its input.  Any bytes must parse or fail with a message naming where; what
  * parses keeps the invariants checked below.  A broken one aborts. */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static void manifest(const char *p, size_t n) {
 static void config(const char *p, size_t n) {
         struct pcdb_config c = {};
         struct error err = {};
+        const char *name;
+        json_t *v;
 
         if (pcdb_config_parse(p, n, WHERE, &c, &err) < 0) {
                 if (!startswith(err.msg, WHERE) || c.revision)
@@ -53,8 +56,11 @@ static void config(const char *p, size_t n) {
                 return;
         }
         if (!c.revision || strlen(c.revision) >= 80 || c.expires <= c.created || !digest_ok(c.db_digest) ||
-            !digest_ok(c.layer_digest))
+            !digest_ok(c.layer_digest) || (c.ecosystems && !json_is_object(c.ecosystems)))
                 abort();
+        json_object_foreach(c.ecosystems, name, v)
+                if (!*name || !json_is_integer(v) || json_integer_value(v) < 0)
+                        abort();
         pcdb_config_done(&c);
 }
 

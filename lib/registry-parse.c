@@ -245,6 +245,7 @@ int pcdb_manifest_parse(const char *buf, size_t len, const char *where, struct p
 void pcdb_config_done(struct pcdb_config *c) {
         free(c->revision);
         free(c->data_time);
+        json_decref(c->ecosystems);
         *c = (struct pcdb_config) {};
 }
 
@@ -274,6 +275,24 @@ static int config_blob(json_t *doc, const char *key, const char *where, char dig
         return 0;
 }
 
+/* "ecosystems": the records per ecosystem (db publish writes them), for
+ * the shrink check of each; absent in an artifact that names none. */
+static int config_ecosystems(json_t *doc, const char *where, struct pcdb_config *c, struct error *err) {
+        json_t *ecos = json_object_get(doc, "ecosystems"), *n;
+        const char *name;
+
+        if (!ecos || json_is_null(ecos))
+                return 0;
+        if (!json_is_object(ecos))
+                return error_set(err, EBADMSG, "%s: \"ecosystems\" is not an object of record counts", where);
+        json_object_foreach(ecos, name, n)
+                if (!*name || !json_is_integer(n) || json_integer_value(n) < 0)
+                        return error_set(err, EBADMSG, "%s: \"ecosystems\" has an empty name or a count that is "
+                                         "not a whole number of 0 or more", where);
+        c->ecosystems = json_incref(ecos);
+        return 0;
+}
+
 static int config_fields(json_t *doc, const char *where, struct pcdb_config *c, struct error *err) {
         const char *rev = json_string_value(json_object_get(doc, "revision"));
         const char *dt = json_string_value(json_object_get(doc, "data_time"));
@@ -290,7 +309,8 @@ static int config_fields(json_t *doc, const char *where, struct pcdb_config *c, 
         if ((q = config_time(doc, "created", where, &c->created, err)) < 0 ||
             (q = config_time(doc, "expires", where, &c->expires, err)) < 0 ||
             (q = config_blob(doc, "database", where, c->db_digest, &c->db_size, err)) < 0 ||
-            (q = config_blob(doc, "layer", where, c->layer_digest, &c->layer_size, err)) < 0)
+            (q = config_blob(doc, "layer", where, c->layer_digest, &c->layer_size, err)) < 0 ||
+            (q = config_ecosystems(doc, where, c, err)) < 0)
                 return q;
         if (c->expires <= c->created)
                 return error_set(err, EBADMSG, "%s: \"expires\" is not after \"created\"", where);

@@ -27,6 +27,7 @@
 
 #include "base/fileio.h"
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "registry-internal.h"
 #include "update-internal.h"
 #include "vulndb.h"
@@ -256,26 +257,61 @@ static int fresh_check(const struct pcdb_config *c, const char *where, struct er
                          "or frozen DB; make sure the publishing job still runs ('portcullis db publish')", where, exp);
 }
 
+/* The records of ecosystem (an OSV name, as the installed database counts
+ * it) the artifact's config counts, under any spelling of that name. */
+static uint64_t config_records_of(const struct pcdb_config *c, const char *ecosystem) {
+        _cleanup_free_ char *want = ecosystem_canonical(ecosystem);
+        uint64_t n = 0;
+        const char *name;
+        json_t *v;
+
+        json_object_foreach(c->ecosystems, name, v) {
+                _cleanup_free_ char *have = ecosystem_canonical(name);
+
+                if (want && have && strcmp(want, have) == 0)
+                        n += (uint64_t) json_integer_value(v);
+        }
+        return n;
+}
+
+static bool shrinks(uint64_t now, uint64_t before) {
+        return now < before / 2 + before % 2;
+}
+
 /* Not a much smaller DB (another ecosystem's, a test one signed with the
- * same key): as an import over http(s), fewer than half the installed
- * database's records is refused unless allow_shrink. */
+ * same key): as an import over http(s) (vulndb-import.c), fewer than half
+ * the installed database's records, in total or of an ecosystem it holds
+ * (when the config counts them per ecosystem), is refused unless
+ * allow_shrink. */
 static int shrink_check(const struct pcdb_install *in, const struct pcdb_config *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         struct vulndb_status st = {};
         struct error ignored = {};
         uint64_t have;
+        int q = 0;
 
         if (in->allow_shrink || vulndb_open(in->db_path, &db, &ignored) < 0 ||
             vulndb_get_status(db, &st, &ignored) < 0)
                 return 0;
         have = st.records;
+        if (shrinks(c->records, have))
+                q = error_set(err, ENODATA, "%s: the artifact holds %llu records where %s holds %llu, fewer than "
+                              "half: refused (another database, or a test one, signed with the same key?); give "
+                              "--allow-shrink to install it anyway", in->source, (unsigned long long) c->records,
+                              in->db_path, (unsigned long long) have);
+        for (size_t i = 0; q >= 0 && c->ecosystems && i < st.n_ecosystems; i++) {
+                const struct vulndb_ecosystem_count *e = &st.ecosystems[i];
+                uint64_t now = config_records_of(c, e->name);
+
+                if (shrinks(now, e->records))
+                        q = error_set(err, ENODATA, "%s: the artifact holds %llu records of %s where %s holds %llu, "
+                                      "fewer than half: refused (another database, or a test one, signed with the "
+                                      "same key?); give --allow-shrink to install it anyway", in->source,
+                                      (unsigned long long) now, e->name, in->db_path,
+                                      (unsigned long long) e->records);
+        }
         vulndb_status_done(&st);
-        if (c->records >= have / 2 + have % 2)
-                return 0;
-        return error_set(err, ENODATA, "%s: the artifact holds %llu records where %s holds %llu, fewer than half: "
-                         "refused (another database, or a test one, signed with the same key?); give --allow-shrink "
-                         "to install it anyway", in->source, (unsigned long long) c->records, in->db_path,
-                         (unsigned long long) have);
+        return q;
 }
 
 /* The config against the manifest: the layer it signs is the one listed. */

@@ -83,6 +83,7 @@ struct pcdb_config {
         int64_t created, expires;       /* UTC seconds */
         char *data_time;                /* or NULL */
         uint64_t records;
+        struct json_t *ecosystems;      /* {"Debian:12": records, ...}, or NULL when it names none */
         char db_digest[72];             /* of the uncompressed file */
         uint64_t db_size;
         char layer_digest[72];
@@ -134,15 +135,17 @@ int registry_publish(const char *ref, const struct publish_settings *s, struct p
  * source: HEAD the manifest (nothing more when its digest and the DB are
  * those installed last), GET it, the config and the signature (checked
  * with public_key), refuse an expired artifact or one built before the one
- * installed last, stream the layer (at most max_layer bytes) through the
- * decompressor beside the DB checking both digests, quick_check, rename.
+ * installed last or one much smaller (in total or in an ecosystem the DB
+ * holds) unless allow_shrink, stream the layer (at most max_layer bytes)
+ * through the decompressor beside the DB checking both digests,
+ * quick_check, rename.
  * The state is <state_dir>/oci.json. */
 struct registry_pull_settings {
         const char *db_path;
         const char *state_dir;
         const char *public_key;         /* required */
         uint64_t max_layer;
-        bool allow_shrink;              /* an artifact of fewer than half the installed records too */
+        bool allow_shrink;              /* a much smaller artifact too (shrink_check()) */
         struct registry_settings reg;
 };
 struct pcdb_install_result {

@@ -57,6 +57,8 @@ struct run {
         json_t *state;          /* state.json as read (an empty object when none) */
         char *db_revision;      /* the database's revision before the run, or NULL */
         char *db_data_time;     /* its "data_time" (vulndb_import_dated()), or NULL */
+        int64_t db_signed;      /* the time its signed data is of (db_signed_time()), or -1 */
+        json_t *db_ecosystems;  /* the ecosystems it holds records of, as keys, or NULL */
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
@@ -91,6 +93,7 @@ struct feed_src {
         char *const *urls;
         char *path;             /* where it is kept */
         char *tmp;              /* a new download waiting for the commit, or NULL */
+        char *installed;        /* the date of the database's data (feed_kinds[].date), or NULL */
 };
 
 /* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
@@ -472,6 +475,13 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                 return OUTCOME_FATAL;
         }
         curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+        /* gzip and the like only for what is kept in memory, under its
+         * cap: a file written to the state folder (all.zip, a record, CVE,
+         * KEV, EPSS) comes as sent, so that a few kilobytes can't inflate
+         * into gigabytes there (16 MiB per record, 8 GiB per all.zip, each
+         * within the caps); without Accept-Encoding libcurl decodes
+         * nothing. */
+        curl_easy_setopt(r->curl, CURLOPT_ACCEPT_ENCODING, k->fd >= 0 ? NULL : "");
         curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, k);
         curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, k);
         r->curl_err[0] = '\0';
@@ -612,7 +622,6 @@ static int curl_setup(struct run *r, struct error *err) {
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long) UPDATE_FLOOR_BPS);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "portcullis/" PORTCULLIS_VERSION);
-        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -823,6 +832,26 @@ static int manifest_serial(struct run *r, const struct eco *e, const char *url, 
                          url, (long long) e->m.serial, (long long) last, r->s->state_dir, (long long) last);
 }
 
+/* The serial holds a snapshot back only while the database is the one the
+ * state describes.  One that came another way (an oci:// artifact, `db
+ * import`, a state lost or removed) is held to the time of its signed data
+ * instead, as an artifact is (registry-pull.c): an ecosystem it holds may
+ * not be rebuilt from a manifest created before that time. */
+static int manifest_not_older(struct run *r, const struct eco *e, const char *url, struct error *err) {
+        char created[32], have[32];
+
+        if (r->db_signed < 0 || e->m.created >= r->db_signed || !json_object_get(r->db_ecosystems, e->name) ||
+            (json_is_integer(json_object_get(e->old, "manifest_serial")) &&
+             streq_ptr(json_string_value(json_object_get(r->state, "db_revision")), r->db_revision)))
+                return 0;
+        update_format_time(e->m.created, created);
+        update_format_time(r->db_signed, have);
+        return error_set(err, ESTALE, "%s: created %s (\"created\"), before the signed data of %s (%s), which holds "
+                         "%s records; refusing to roll the database back. If the mirror serves older data on "
+                         "purpose, sign its manifest again ('portcullis db sign', created now)",
+                         url, created, r->s->db_path, have, e->name);
+}
+
 static int manifest_record(struct eco *e) {
         char created[32], expires[32];
 
@@ -859,6 +888,8 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
                 q = manifest_fresh(e, mresp.url, err);
         if (q >= 0)
                 q = manifest_serial(r, e, mresp.url, err);
+        if (q >= 0 && manifest_not_older(r, e, mresp.url, err) < 0)
+                q = -ESTALE;
         if (q >= 0 && manifest_record(e) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
         if (q >= 0)
@@ -1333,6 +1364,49 @@ static char *db_revision_of(const char *path, char **ret_data_time) {
         return rev ? strdup(rev) : NULL;
 }
 
+/* The time the installed database's signed data is of (manifest_not_older()):
+ * its "data_time", else, when it is the artifact an oci:// pull or `db
+ * import` installed last, that artifact's "created" (a DB built from
+ * unsigned sources and published signed has no data time of its own). */
+static void db_signed_time(struct run *r) {
+        _cleanup_(registry_state_info_done) struct registry_state_info oci = {};
+        struct error ignored = {};
+        const char *t = r->db_data_time;
+        struct osv_time v;
+
+        r->db_signed = -1;
+        if (!t && r->db_revision && registry_state_read(r->s->state_dir, &oci, &ignored) == 0 &&
+            streq_ptr(oci.revision, r->db_revision))
+                t = oci.created;
+        if (t && update_parse_time(t, strlen(t), &v) >= 0)
+                r->db_signed = v.s;
+}
+
+/* The ecosystems the installed database holds records of, as OSV names
+ * them, in r->db_ecosystems.  One whose counts can't be read is rebuilt as
+ * one that can't be read at all is: nothing to hold a manifest to. */
+static int db_ecosystems_of(struct run *r, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        struct error ignored = {};
+        int q = 0;
+
+        if (vulndb_open(r->s->db_path, &db, &ignored) < 0 || vulndb_get_status(db, &st, &ignored) < 0) {
+                r->db_signed = -1;
+                return 0;
+        }
+        r->db_ecosystems = json_object();
+        for (size_t i = 0; q >= 0 && i < st.n_ecosystems; i++) {
+                _cleanup_free_ char *name = ecosystem_canonical(st.ecosystems[i].name);
+
+                if (!r->db_ecosystems || !name ||
+                    (st.ecosystems[i].records > 0 && json_object_set_new(r->db_ecosystems, name, json_true()) < 0))
+                        q = error_set(err, ENOMEM, "out of memory");
+        }
+        vulndb_status_done(&st);
+        return q;
+}
+
 struct skip_ctx {
         struct run *run;
         struct eco *ecos;
@@ -1585,10 +1659,42 @@ static const struct {
         const char *key;        /* in state.json "feeds" and the kept file's name */
         const char *name;       /* in messages */
         uint64_t max;
+        const char *date;       /* the file's field that dates it */
 } feed_kinds[_VULNDB_FEED_MAX] = {
-        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX },
-        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX },
+        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased" },
+        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date" },
 };
+
+/* The dates of the KEV and EPSS data the database holds: a mirror's file
+ * older than that is passed over (feed_get()). */
+static void feed_installed(struct run *r) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        struct error ignored = {};
+
+        if (r->n_feeds == 0 || vulndb_open(r->s->db_path, &db, &ignored) < 0 ||
+            vulndb_get_status(db, &st, &ignored) < 0)
+                return;
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                const char *d = r->feeds[i].kind == VULNDB_FEED_KEV ? st.kev_date_released : st.epss_score_date;
+
+                r->feeds[i].installed = d ? strdup(d) : NULL;
+        }
+        vulndb_status_done(&st);
+}
+
+/* Whether the date of a file is before the installed one: as times when
+ * both are RFC 3339, else by their days (YYYY-MM-DD, which both begin
+ * with); false when either is unknown. */
+static bool feed_older(const char *date, const char *installed) {
+        struct osv_time a, b;
+
+        if (!date || !installed)
+                return false;
+        if (update_parse_time(date, strlen(date), &a) >= 0 && update_parse_time(installed, strlen(installed), &b) >= 0)
+                return time_cmp(&a, &b) < 0;
+        return strncmp(date, installed, 10) < 0;
+}
 
 static int feed_init(struct run *r, struct error *err) {
         char *const *lists[_VULNDB_FEED_MAX] = { [VULNDB_FEED_KEV] = r->s->kev_sources,
@@ -1622,6 +1728,7 @@ static int feed_init(struct run *r, struct error *err) {
                     asprintf(&f->path, "%s/%s", dir, feed_kinds[k].key) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
+        feed_installed(r);
         return 0;
 }
 
@@ -1633,6 +1740,7 @@ static void feed_done(struct run *r) {
                         (void) unlink(f->tmp);
                 free(f->tmp);
                 free(f->path);
+                free(f->installed);
                 free(f->eco.dir);
                 free(f->eco.manifest_url);
                 update_manifest_done(&f->eco.m);
@@ -1724,7 +1832,7 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         bool kept_here = access(f->path, F_OK) == 0 && streq_ptr(entry_str(f->eco.old, "url"), url) && !r->key;
         struct validators v = { entry_str(f->eco.old, "etag"), entry_str(f->eco.old, "last_modified") };
         _cleanup_(response_done) struct response resp = {};
-        _cleanup_free_ char *tmp = NULL, *file = NULL;
+        _cleanup_free_ char *tmp = NULL, *file = NULL, *date = NULL;
         unsigned char digest[EVP_MAX_MD_SIZE];
         struct error verr = {};
         char sha[65] = "", now[32];
@@ -1749,8 +1857,16 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         if (o == OUTCOME_OK && resp.status == 200 && manifest_check(r, &f->eco, file, url, sha, &verr) < 0) {
                 *err = verr;    /* a mirror serving what was not signed: not the network's fault */
                 o = OUTCOME_FATAL;
-        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &verr) < 0) {
+        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &date, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
+                o = OUTCOME_NEXT;
+        } else if (o == OUTCOME_OK && resp.status == 200 && feed_older(date, f->installed)) {
+                /* a stale copy first in the list must not take back what
+                 * a later mirror brought */
+                snprintf(msg, msg_size, "%.300s: its %s is %.64s, before the %.64s of the %s data %.300s holds; "
+                         "passed over as older (is that mirror's copy stale? fix it or drop it from "
+                         "'update.%s_sources')", url, feed_kinds[f->kind].date, date, f->installed,
+                         f->eco.name, r->s->db_path, feed_kinds[f->kind].key);
                 o = OUTCOME_NEXT;
         }
         if (o != OUTCOME_OK || resp.status != 200)
@@ -2142,6 +2258,9 @@ static int load_state(struct run *r, struct error *err) {
         if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
                 return error_set(err, ENOMEM, "out of memory");
         r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time);
+        db_signed_time(r);
+        if (r->db_signed >= 0 && (q = db_ecosystems_of(r, err)) < 0)
+                return q;
         if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
         else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
@@ -2257,6 +2376,9 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         snprintf(msg, sizeof(msg), "%s; falling back to the http(s) sources", err->msg);
         if (report)
                 report(&(struct update_event) { .type = UPDATE_EVENT_RETRY, .message = msg }, userdata);
+        /* the pull failed, whatever the fallback does: `db status` says
+         * so until a pull serves again */
+        registry_state_note_failure(s->state_dir, err->msg);
         error_clear(err);
         *http_only = *s;
         http_only->sources = *http;
@@ -2332,6 +2454,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         json_decref(r.state);
         free(r.db_revision);
         free(r.db_data_time);
+        json_decref(r.db_ecosystems);
         strv_free(r.ecosystems);
         EVP_PKEY_free(r.key);
         cve_done(&r);

@@ -42,7 +42,10 @@
  * first in every run, the signature is checked (Ed25519 or Ed448 as is;
  * RSA PKCS#1 v1.5 and ECDSA over SHA-256), a manifest past "expires" or
  * with a serial below the one installed last (state.json) is refused, one
- * with the same serial means "up to date", and then every file downloaded
+ * with the same serial means "up to date" (while the database is the one
+ * state.json describes; one installed another way is held to its signed
+ * data time instead: a manifest created before it is refused for an
+ * ecosystem the database holds), and then every file downloaded
  * must be listed with its sha256, or the run fails.  The database records
  * the oldest "created" of its manifests (vulndb_import_dated()). */
 
@@ -59,12 +62,15 @@
  * conditionally, kept in <state_dir>/feeds/, checked (it must parse) and
  * imported (it replaces the database's KEV or EPSS data).  A mirror that
  * can't serve it is said and the next tried; when none can, the data kept
- * from earlier runs stays.  With a public key the signed-manifest rules are
- * those of the ecosystems: the file's folder holds manifest.json and
- * manifest.json.sig (`portcullis db sign FOLDER`), the signature must
- * verify, the manifest must be unexpired and its serial not below the one
- * installed last, and the file must be listed with its sha256; otherwise
- * the run fails and the database stays as it was. */
+ * from earlier runs stays.  A file dated before the database's data of its
+ * kind (KEV dateReleased, EPSS score_date) is a mirror that can't serve it
+ * either: a stale copy never takes back newer data.  With a public key the
+ * signed-manifest rules are those of the ecosystems: the file's folder
+ * holds manifest.json and manifest.json.sig (`portcullis db sign
+ * FOLDER`), the signature must verify, the manifest must be unexpired and
+ * its serial not below the one installed last, and the file must be listed
+ * with its sha256; otherwise the run fails and the database stays as it
+ * was. */
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */

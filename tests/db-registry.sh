@@ -11,7 +11,8 @@
 # hooks decide; refused, with the previous DB serving: an older validly
 # signed build, another key's signature, a truncated layer, a layer with
 # other bytes, a layer over the cap, a registry that never answers, a much
-# smaller DB (unless --allow-shrink), an artifact past its expiry whose
+# smaller DB, or one with far fewer records of an ecosystem (unless
+# --allow-shrink), an artifact past its expiry whose
 # manifest is unchanged; a state not saved after the swap said as such;
 # mirrors tried in order.
 set -u
@@ -447,6 +448,29 @@ rc=$?
 "$P" db import --config "$T/gap/config.json" --db "$T/gap/db.sqlite" --allow-shrink "$T/tiny.tar" >"$T/out" 2>&1 ||
         fail "a much smaller DB, --allow-shrink: $(cat "$T/out")"
 [ "$(rev "$T/gap/db.sqlite")" = "$(rev "$T/tiny.sqlite")" ] || fail "a much smaller DB, --allow-shrink: not installed"
+# One ecosystem shrunk, the total not (a DB of other ecosystems signed
+# with the same key): refused per ecosystem, as an import over http(s) is.
+for m in 10 1; do
+        mkdir -p "$T/feed-alpine$m"
+        cp "$SRC"/feed/debian12/*.json "$T/feed-alpine$m/"
+        for i in $(seq "$m"); do
+                printf '{"id": "PCT-ALPINE-%s", "modified": "2026-11-30T00:00:00Z", "affected": [{"package": {"ecosystem": "Alpine:v3.18", "name": "pc-%s"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-r1"}]}]}]}\n' \
+                        "$i" "$i" >"$T/feed-alpine$m/PCT-ALPINE-$i.json"
+        done
+        "$P" db import "$T/feed-alpine$m" --db "$T/alpine$m.sqlite" >/dev/null 2>&1 || fail "import alpine$m"
+        # the first built an hour back: the second is newer
+        "$P" db export --db "$T/alpine$m.sqlite" --key "$T/ed25519.key" \
+                --created "$(date -u -d "-$((m / 10)) hour" +%Y-%m-%dT%H:%M:%SZ)" "$T/alpine$m.tar" >"$T/out" 2>&1 ||
+                fail "export alpine$m: $(cat "$T/out")"
+done
+nconfig2 "$T/gap-eco"
+"$P" db import --config "$T/gap-eco/config.json" --db "$T/gap-eco/db.sqlite" "$T/alpine10.tar" >"$T/out" 2>&1 ||
+        fail "Alpine 10: $(cat "$T/out")"
+"$P" db import --config "$T/gap-eco/config.json" --db "$T/gap-eco/db.sqlite" "$T/alpine1.tar" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "the artifact holds 1 records of Alpine:v3.18 where $T/gap-eco/db.sqlite holds 10, fewer than half: refused" "$T/out" &&
+        grep -q "the previous database is unchanged" "$T/out" || fail "one ecosystem shrunk: exit $rc: $(cat "$T/out")"
+[ "$(rev "$T/gap-eco/db.sqlite")" = "$(rev "$T/alpine10.sqlite")" ] || fail "one ecosystem shrunk: the DB changed"
 # The state not saved after the swap: said so, never "unchanged".
 "$P" db export --db "$T/e.sqlite" --key "$T/ed25519.key" "$T/e.tar" >"$T/out" 2>&1 || fail "export e: $(cat "$T/out")"
 rm -f "$T/gap/state/oci.json" && mkdir "$T/gap/state/oci.json"

@@ -696,10 +696,13 @@ int vulndb_feed_digest(sqlite3 *db, EVP_MD_CTX *ctx) {
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "compute revision", NULL);
 }
 
-int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *err) {
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, struct error *err) {
         _cleanup_free_ char *buf = NULL, *csv = NULL;
+        _cleanup_(kev_meta_done) struct kev_meta km = {};
+        _cleanup_(epss_meta_done) struct epss_meta em = {};
         size_t len = 0, csv_len = 0;
         enum vulndb_feed is;
+        const char *date;
         int r;
 
         r = read_full_file(path, kind == VULNDB_FEED_KEV ? KEV_FILE_MAX : EPSS_FILE_MAX, &buf, &len, err);
@@ -711,7 +714,12 @@ int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *
                                  ? "CISA's KEV catalogue (JSON with 'catalogVersion')"
                                  : "FIRST's EPSS CSV ('#model_version:...' or 'cve,epss,percentile' first)");
         if (kind == VULNDB_FEED_KEV)
-                return kev_parse(buf, len, path, NULL, NULL, NULL, NULL, err);
-        r = epss_gunzip(buf, len, path, &csv, &csv_len, err);
-        return r < 0 ? r : epss_parse(csv, csv_len, path, NULL, NULL, NULL, err);
+                r = kev_parse(buf, len, path, &km, NULL, NULL, NULL, err);
+        else if ((r = epss_gunzip(buf, len, path, &csv, &csv_len, err)) >= 0)
+                r = epss_parse(csv, csv_len, path, &em, NULL, NULL, err);
+        if (r < 0 || !ret_date)
+                return r;
+        date = kind == VULNDB_FEED_KEV ? km.date_released : em.score_date;
+        *ret_date = date ? strdup(date) : NULL;
+        return date && !*ret_date ? error_set(err, ENOMEM, "%s: out of memory", path) : 0;
 }

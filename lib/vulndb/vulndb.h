@@ -275,8 +275,10 @@ int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *
 /* buf as is, or inflated when it is gzip, at most EPSS_FILE_MAX. */
 int epss_gunzip(const char *buf, size_t len, const char *name, char **ret, size_t *ret_len, struct error *err);
 
-/* Reads and checks a downloaded file: it must be of kind and parse. */
-int vulndb_feed_validate(const char *path, enum vulndb_feed kind, struct error *err);
+/* Reads and checks a downloaded file: it must be of kind and parse.
+ * *ret_date (ret_date may be NULL): its KEV dateReleased or EPSS
+ * score_date, or NULL when an EPSS file names none. */
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, struct error *err);
 
 /* What the database knows of a CVE's exploitation: -ENOENT when nothing. */
 struct vulndb_exploit {
