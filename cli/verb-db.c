@@ -248,10 +248,10 @@ static json_t *update_state_json(const struct update_state_info *u) {
                                                       "created", json_str_or_null(e->manifest_created),
                                                       "expires", json_str_or_null(e->manifest_expires)));
         }
-        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run), "last_success",
-                         json_str_or_null(u->last_success), "last_error", json_str_or_null(u->last_error),
-                         "db_revision", json_str_or_null(u->db_revision), "sources", json_strv(u->sources),
-                         "ecosystems", ecos);
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run),
+                         "last_success", json_str_or_null(u->last_success), "last_error",
+                         json_str_or_null(u->last_error), "running", json_str_or_null(u->running), "db_revision",
+                         json_str_or_null(u->db_revision), "sources", json_strv(u->sources), "ecosystems", ecos);
 }
 
 /* (cli_printf(): an ETag and Last-Modified are a server's, the newest
@@ -259,6 +259,8 @@ static json_t *update_state_json(const struct update_state_info *u) {
 static void update_state_print(const struct update_state_info *u) {
         cli_printf("last update: %s%s%s\nupdate ok:   %s\n", strna(u->last_run), u->last_error ? ", failed: " : "",
                    strempty(u->last_error), strna(u->last_success));
+        if (u->running)
+                cli_printf("updating:    %s\n", u->running);
         for (char **s = u->sources; s && *s; s++)
                 cli_printf("source:      %s\n", *s);
         for (size_t i = 0; i < u->n_ecosystems; i++) {

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "running.h"
+#include "update.h"
 #include "verbs.h"
 #include "vulndb/vulndb.h"
 
@@ -45,6 +46,26 @@ static void db_gauges(const char *db, struct metrics_gauges *g, struct vulndb_st
         g->db_revision = s->revision;
         g->db_age_seconds = cli_age_seconds(s->data_time ? s->data_time : s->import_time);
         g->db_records = s->records;
+}
+
+/* `db update`'s last run and last success (update.h); none recorded is a
+ * last success of 0 ("never"), which an alert on its age catches, where
+ * left out it would say nothing (update.sources is never empty). */
+static void update_gauges(const struct config *cfg, struct metrics_gauges *g) {
+        _cleanup_(update_run_info_done) struct update_run_info run = {};
+        struct error err = {};
+        int r = update_run_info_read(cfg->update.state_dir, &run, &err);
+
+        if (r < 0 && r != -ENOENT) {
+                log_warning("metrics: no update gauges: %s", err.msg);
+                return;
+        }
+        g->update_known = true;
+        if (r < 0)
+                return;
+        g->update_last_success = run.last_success;
+        g->update_last_run = run.started;
+        g->update_last_run_success = run.ended ? !run.error : run.killed ? 0 : -1;
 }
 
 static int count_entry(const struct cache_entry *e, void *userdata) {
@@ -166,6 +187,7 @@ static int run(const struct config *cfg, const char *log, const char *state, con
                             "object with a \"decision\"), so every counter is 0; give the hook's audit log, "
                             "config.json's \"log\": {\"file\"}", log, (unsigned long long) s.skipped);
         db_gauges(cfg->db, &g, &st);
+        update_gauges(cfg, &g);
         g.cache_entries = cache_entries(cfg->cache);
         if (!running_gauges(cfg, &g))
                 g.now_violating = -1;

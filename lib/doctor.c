@@ -30,6 +30,8 @@
 #include "policy.h"
 #include "sandbox.h"
 #include "severity.h"
+#include "update.h"
+#include "update-internal.h"
 #include "vulndb.h"
 
 #define HOOKS_D_FILE_MAX ((size_t) 64 * 1024)
@@ -664,6 +666,72 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
         return r;
 }
 
+/* "T (N h M min ago)" of a time in the record of runs. */
+static char *when(int64_t t) {
+        char s[32];
+        long long age = (long long) (time(NULL) - t);
+
+        update_format_time(t, s);
+        return age < 0 ? fmt("%s (ahead of this node's clock)", s)
+                       : fmt("%s (%lld h %lld min ago)", s, age / 3600, age % 3600 / 60);
+}
+
+/* No record of a run: the timer does not run (or never did), and the DB
+ * ages with nobody told (the default policy sets no max_db_age_hours).
+ * update.sources is never empty (config.c): OSV's bucket by default. */
+static int update_never(struct doctor *d, struct doctor_check *c, const char *dir) {
+        return result(c, DOCTOR_WARN, "systemctl enable --now portcullis-update.timer, or run portcullis db update; "
+                      "on a node fed by portcullis db import alone, keep an eye on the db check's age instead",
+                      "'portcullis db update' never ran on this node (nothing in %s), while update.sources names %s",
+                      dir, d->cfg->update.sources && *d->cfg->update.sources ? d->cfg->update.sources[0] : "none");
+}
+
+/* The last run of `db update` (update.h's record of runs): failed,
+ * killed, or no success for UPDATE_SUCCESS_MAX_AGE_S is a warning, since
+ * the gate goes on with the database it has, however old (until the
+ * policy's max_db_age_hours, which the default policy does not set). */
+static int check_update(struct doctor *d, struct doctor_check *c) {
+        _cleanup_(update_run_info_done) struct update_run_info run = {};
+        _cleanup_free_ char *dir = rooted(d, d->cfg->update.state_dir), *started = NULL, *success = NULL,
+                            *ended = NULL;
+        struct error err = {};
+        int r;
+
+        if (!dir)
+                return rooted_failed(d, c);
+        r = update_run_info_read(dir, &run, &err);
+        if (r == -ENOENT)
+                return update_never(d, c, dir);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return result(c, DOCTOR_WARN, "run portcullis doctor as root; a damaged file is written anew by "
+                              "the next portcullis db update", "the record of the updates can't be read: %s", err.msg);
+        started = when(run.started);
+        success = run.last_success ? when(run.last_success) : strdup("never");
+        ended = run.ended ? when(run.ended) : strdup("");
+        if (!started || !success || !ended)
+                return -ENOMEM;
+        if (run.killed)
+                return result(c, DOCTOR_WARN, "journalctl -u portcullis-update.service shows how it ended; a run "
+                              "that needs longer: raise TimeoutStartSec= (systemctl edit portcullis-update.service); "
+                              "then portcullis db update", "the last run, started at %s (pid %lld), " UPDATE_KILLED_NOTE
+                              "; last success: %s", started, run.pid, success);
+        if (run.error)
+                return result(c, DOCTOR_WARN, "fix what the message names (the source, proxy, CA, key or disk), "
+                              "then portcullis db update; journalctl -u portcullis-update.service has each run",
+                              "the last run, at %s, failed: %s; last success: %s", ended, run.error, success);
+        if (!run.last_success || time(NULL) - run.last_success > UPDATE_SUCCESS_MAX_AGE_S)
+                return result(c, DOCTOR_WARN, "systemctl status portcullis-update.timer (is it enabled and "
+                              "running?), then portcullis db update", "no run succeeded in %d h (the timer runs every "
+                              "6 h): last success %s%s%s", UPDATE_SUCCESS_MAX_AGE_S / 3600, success,
+                              run.ended ? "" : "; a run is in progress since ", run.ended ? "" : started);
+        if (!run.ended)
+                return result(c, DOCTOR_OK, NULL, "a run is in progress since %s (pid %lld); last success %s",
+                              started, run.pid, success);
+        return result(c, DOCTOR_OK, NULL, "the last run, at %s, succeeded", ended);
+}
+
 /* ---- folders the hook writes ------------------------------------------------- */
 
 /* Whether a file can be made in dir (one is made and removed): 0 or a
@@ -1052,6 +1120,7 @@ static const struct {
         { "shim", check_shim },
         { "policy", check_policy },
         { "db", check_db },
+        { "update", check_update },
         { "cache", check_cache },
         { "lock_dir", check_lock_dir },
         { "audit_log", check_audit_log },

@@ -619,6 +619,32 @@ static int put_gauges(struct strbuf *b, const struct metrics_state *s, const str
         return r;
 }
 
+static int put_update(struct strbuf *b, const struct metrics_gauges *g) {
+        int r = put_head(b, "portcullis_db_update_last_success_timestamp_seconds", "gauge",
+                         "When the last run of portcullis db update that succeeded ended (0: none did).");
+
+        if (r >= 0)
+                r = strbuf_printf(b, "portcullis_db_update_last_success_timestamp_seconds %lld\n",
+                                  (long long) g->update_last_success);
+        if (r >= 0 && g->update_last_run > 0) {
+                r = put_head(b, "portcullis_db_update_last_run_timestamp_seconds", "gauge",
+                             "When the last run of portcullis db update started (one that ended, was killed, or "
+                             "is running).");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_db_update_last_run_timestamp_seconds %lld\n",
+                                          (long long) g->update_last_run);
+        }
+        if (r >= 0 && g->update_last_run > 0 && g->update_last_run_success >= 0) {
+                r = put_head(b, "portcullis_db_update_last_run_success", "gauge",
+                             "Whether the last run of portcullis db update succeeded (1) or failed or was killed "
+                             "(0); left out while it runs.");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_db_update_last_run_success %d\n",
+                                          g->update_last_run_success);
+        }
+        return r;
+}
+
 /* The audit log's counters: zeros would say that no start failed. */
 static int put_counters(struct strbuf *b, const struct metrics_state *s) {
         int r = put_decisions(b, s);
@@ -645,6 +671,8 @@ int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g
 
         if (r >= 0)
                 r = put_gauges(&b, s, g);
+        if (r >= 0 && g->update_known)
+                r = put_update(&b, g);
         if (r < 0) {
                 strbuf_done(&b);
                 return error_set(err, ENOMEM, "metrics: out of memory");

@@ -109,6 +109,12 @@ struct metrics_gauges {
                                          * (left out) */
         long long not_judged;           /* running containers that could not be judged (with now_violating) */
         bool no_audit_log;              /* no log to count from: the counters are left out, not shown as 0 */
+        /* `db update`'s record of runs (update.h): an alert says "updates
+         * failing for N hours" from these */
+        bool update_known;              /* false: the record of runs can't be read (the update gauges left out) */
+        int64_t update_last_success;    /* the end of the last run that succeeded, UTC seconds; 0: never */
+        int64_t update_last_run;        /* the start of the last run; 0: none (with the next, left out) */
+        int update_last_run_success;    /* 1, 0 (failed or killed), -1: still running (left out) */
 };
 
 /* The exposition: HELP and TYPE lines, then the samples. */

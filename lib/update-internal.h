@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "base/error.h"
+#include "update.h"
 
 /* The keys of manifest.json (see update.h). */
 #define MANIFEST_FILE "manifest.json"
@@ -52,3 +53,16 @@ int update_load_public_key(const char *path, EVP_PKEY **ret, struct error *err);
 /* Whether sig is key's signature over msg under the same scheme (a
  * manifest of `db sign`, an artifact's config of `db publish`). */
 bool update_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *sig, size_t sig_len);
+
+/* The record of runs (update-record.c): run.json as written, whether a
+ * run that did not end was killed (update_run_info_read() without its
+ * fallback to state.json; -ENOENT, err untouched, when there is none). */
+int update_record_read(const char *state_dir, struct update_run_info *ret, struct error *err);
+/* Under the state folder's lock: the previous run as recorded (killed set
+ * when it did not end; zeros when there is none), and this one's start
+ * written; ret_now is what update_record_end() takes. */
+int update_record_start(const char *state_dir, struct update_run_info *ret_prev, struct update_run_info *ret_now,
+                        struct error *err);
+/* The run's end: error NULL when it succeeded. */
+int update_record_end(const char *state_dir, const struct update_run_info *run, const char *error,
+                      struct error *err);

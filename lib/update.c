@@ -2385,27 +2385,18 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         return 0;
 }
 
-int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
-               struct update_result *ret, struct error *err) {
+/* A run under the state folder's lock, its start recorded. */
+static int run_locked(const struct update_settings *s, update_report_fn report, void *userdata,
+                      struct update_result *ret, struct error *err) {
         struct update_settings http_only = {};
         _cleanup_strv_free_ char **http = NULL;
         struct run r = { .s = s, .report = report, .userdata = userdata };
         struct update_result res = {};
         struct eco *ecos = NULL;
-        _cleanup_close_ int lock = -EBADF;
         size_t n = 0;
         int q;
 
-        q = check_settings(s, err);
-        if (q < 0)
-                return q;
         r.n_sources = strv_length(s->sources);
-        /* 0700 as tmpfiles.d makes it: /var/lib/portcullis may be created
-         * here, before the hook puts its cache there */
-        if ((q = mkdir_p(s->state_dir, 0700)) < 0)
-                return error_set_errno(err, q, "create the state folder %s", s->state_dir);
-        if ((q = take_lock(s->state_dir, &lock, err)) < 0)
-                return q;
         remove_stale(&r, s->state_dir, 0);
         remove_stale_db_temps(&r);
         q = run_oci(s, report, userdata, &http_only, &http, &res, err);
@@ -2464,6 +2455,48 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
         return q < 0 ? q : 0;
 }
 
+/* The previous run, when it did not end: said once, by the run after it
+ * (the journal of the timer's unit then holds both). */
+static void say_killed(const struct update_run_info *prev, update_report_fn report, void *userdata) {
+        char msg[512], started[32];
+
+        if (!report)
+                return;
+        update_format_time(prev->started, started);
+        snprintf(msg, sizeof(msg), "the previous run, started at %s (pid %lld), " UPDATE_KILLED_NOTE, started,
+                 prev->pid);
+        report(&(struct update_event) { .type = UPDATE_EVENT_RETRY, .message = msg }, userdata);
+}
+
+int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
+               struct update_result *ret, struct error *err) {
+        _cleanup_(update_run_info_done) struct update_run_info prev = {};
+        struct update_run_info now = {};
+        _cleanup_close_ int lock = -EBADF;
+        struct error rerr = {};
+        int q;
+
+        q = check_settings(s, err);
+        if (q < 0)
+                return q;
+        /* 0700 as tmpfiles.d makes it: /var/lib/portcullis may be created
+         * here, before the hook puts its cache there */
+        if ((q = mkdir_p(s->state_dir, 0700)) < 0)
+                return error_set_errno(err, q, "create the state folder %s", s->state_dir);
+        if ((q = take_lock(s->state_dir, &lock, err)) < 0)
+                return q;
+        /* before anything is fetched: a run killed from here on is seen */
+        if ((q = update_record_start(s->state_dir, &prev, &now, err)) < 0)
+                return error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
+        if (prev.killed)
+                say_killed(&prev, report, userdata);
+        q = run_locked(s, report, userdata, ret, err);
+        if (update_record_end(s->state_dir, &now, q < 0 ? err->msg : NULL, &rerr) < 0 && q >= 0)
+                q = error_set(err, rerr.code, "update %s: the run succeeded, but its end was not recorded (%s); "
+                              "doctor and db status will call it killed until the next run", s->db_path, rerr.msg);
+        return q;
+}
+
 /* ---- state for `db status` ------------------------------------------------ */
 
 static int dup_str(json_t *o, const char *key, char **ret) {
@@ -2480,6 +2513,7 @@ void update_state_info_done(struct update_state_info *s) {
         free(s->last_success);
         free(s->last_error);
         free(s->db_revision);
+        free(s->running);
         strv_free(s->sources);
         for (size_t i = 0; i < s->n_ecosystems; i++) {
                 struct update_state_ecosystem *e = &s->ecosystems[i];
@@ -2531,6 +2565,29 @@ static int info_fill(json_t *st, struct update_state_info *s) {
         return 0;
 }
 
+/* A run that did not end (run.json): in progress, or killed, and then it
+ * is the last run, never the one before.  (One killed after it wrote
+ * state.json, before its end was recorded, is said as killed too: it
+ * was.) */
+static int info_note_run(const char *state_dir, struct update_state_info *s) {
+        _cleanup_(update_run_info_done) struct update_run_info run = {};
+        struct error ignored = {};
+        char started[32];
+
+        if (update_record_read(state_dir, &run, &ignored) < 0 || run.ended)
+                return 0;
+        update_format_time(run.started, started);
+        if (!run.killed)
+                return asprintf(&s->running, "since %s, pid %lld", started, run.pid) < 0 ? -ENOMEM : 0;
+        free(s->last_run);
+        free(s->last_error);
+        s->last_error = NULL;
+        if (!(s->last_run = strdup(started)) ||
+            asprintf(&s->last_error, "the run started at %s (pid %lld) " UPDATE_KILLED_NOTE, started, run.pid) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err) {
         struct update_state_info s = {};
         struct error lerr = {};
@@ -2538,18 +2595,20 @@ int update_state_read(const char *state_dir, struct update_state_info *ret, stru
         int q;
 
         q = state_load(state_dir, &st, &lerr);
-        if (q == -ENOENT)
-                return q;
-        if (q < 0) {
+        if (q < 0 && q != -ENOENT) {
                 *err = lerr;
                 return q;
         }
-        q = info_fill(st, &s);
+        q = st ? info_fill(st, &s) : 0;
         json_decref(st);
+        if (q >= 0)
+                q = info_note_run(state_dir, &s);
         if (q < 0) {
                 update_state_info_done(&s);
                 return error_set(err, ENOMEM, "out of memory");
         }
+        if (!st && !s.last_run && !s.running)
+                return -ENOENT;
         *ret = s;
         return 0;
 }

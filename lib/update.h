@@ -159,6 +159,37 @@ struct update_result {
 int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
                struct update_result *ret, struct error *err);
 
+/* The record of runs, <state_dir>/run.json, for `db status`, `doctor` and
+ * `metrics`: every run (oci:// or http(s)) writes it, atomically, when it
+ * starts (its time and pid) and when it ends (its outcome), so that a run
+ * killed on the way (systemd's TimeoutStartSec, SIGKILL, the OOM killer)
+ * leaves a start without an end, whose process is gone: it no longer holds
+ * the state folder's lock. */
+#define UPDATE_RECORD_FILE "run.json"
+#define UPDATE_RECORD_MAX ((size_t) 64 << 10)
+/* What a killed run is said with: who kills it, and where to look. */
+#define UPDATE_KILLED_NOTE "was killed before it ended (systemd stops portcullis-update.service after its " \
+        "TimeoutStartSec=, 1 h as shipped; or SIGKILL, or the OOM killer: journalctl -u " \
+        "portcullis-update.service says which)"
+/* A run that ended this long after the last success, or no success at
+ * all, is said by doctor: the timer runs every 6 h (randomized by up to
+ * 1 h), so 24 h is three runs or more in a row that failed or did not run. */
+#define UPDATE_SUCCESS_MAX_AGE_S (24 * 3600)
+
+struct update_run_info {
+        int64_t started;        /* the last run's start, UTC seconds */
+        int64_t ended;          /* its end; 0: it did not end (running, or killed) */
+        long long pid;          /* its process */
+        bool killed;            /* it did not end, and its process is gone */
+        char *error;            /* why it failed; NULL: it succeeded (or did not end) */
+        int64_t last_success;   /* the end of the last run that succeeded; 0: none */
+};
+/* The last run, from run.json, else (a state folder of an earlier
+ * version) from state.json's last_run; -ENOENT (err untouched) when no
+ * run is recorded. */
+int update_run_info_read(const char *state_dir, struct update_run_info *ret, struct error *err);
+void update_run_info_done(struct update_run_info *i);
+
 /* What the state file says, for `db status`. */
 struct update_state_ecosystem {
         char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
@@ -167,11 +198,15 @@ struct update_state_ecosystem {
 };
 struct update_state_info {
         char *last_run, *last_success, *last_error, *db_revision;
+        /* a run that started and did not end (run.json): "since TIME, pid
+         * N", or NULL; one that was killed is the last run instead, its
+         * last_error saying so */
+        char *running;
         char **sources;
         struct update_state_ecosystem *ecosystems;
         size_t n_ecosystems;
 };
-/* -ENOENT (err untouched) when no update ran yet. */
+/* -ENOENT (err untouched) when no update ran yet (nor was killed). */
 int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err);
 void update_state_info_done(struct update_state_info *s);
 

@@ -72,6 +72,11 @@ version = 2
   runtime_type = "io.containerd.portcullis.v2"
 EOF
 "$P" db import "$SRC/feed" --db "$H/var/lib/portcullis/vulndb.sqlite" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
+# the timer's last `db update`, an hour ago, as its record of runs says
+mkdir -m 0700 "$H/var/lib/portcullis/update"
+AGO=$(date -u -d '1 hour ago' +%FT%TZ)
+printf '{"version": 1, "started": "%s", "ended": "%s", "pid": 1, "last_success": "%s"}\n' "$AGO" "$AGO" "$AGO" \
+        >"$H/var/lib/portcullis/update/run.json"
 
 # doctor DIR [ARGS...]: sets OUT (stdout), ERR and RC.
 doctor() {
@@ -86,8 +91,8 @@ row() { grep -A1 "^$1 " <<<"$OUT"; }
 
 doctor "$H"
 [ "$RC" -eq 0 ] || fail "healthy: exit $RC: $OUT $ERR"
-for c in config runtime.containerd runtime.oci-hooks runtime.docker hook shim policy db cache lock_dir audit_log sandbox \
-        dry_run; do
+for c in config runtime.containerd runtime.oci-hooks runtime.docker hook shim policy db update cache lock_dir audit_log \
+        sandbox dry_run; do
         r=$(row "$c")
         # A kernel without Landlock (before 5.13, or not enabled) or without
         # seccomp filters is a warning, nothing else.
@@ -116,7 +121,7 @@ d = json.loads(sys.argv[1])
 assert d["version"] == 1 and d["root"] == sys.argv[2] and d["config"] is None and d["ok"] is True, d
 names = [c["name"] for c in d["checks"]]
 assert names == ["config", "runtime.containerd", "runtime.oci-hooks", "runtime.docker", "hook", "shim", "policy", "db",
-                 "cache", "lock_dir", "audit_log", "sandbox", "dry_run"], names
+                 "update", "cache", "lock_dir", "audit_log", "sandbox", "dry_run"], names
 for c in d["checks"]:
     assert set(c) == {"name", "status", "detail", "fix", "duration_ms"}, c
     assert c["status"] in ("ok", "warn"), c
