@@ -626,7 +626,7 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                 return rooted_failed(d, c);
         if (vulndb_open(path, &v, &err) < 0 || vulndb_get_status(v, &s, &err) < 0)
                 return result(c, DOCTOR_FAIL, "portcullis db update (the timer portcullis-update.timer does it "
-                              "daily), or portcullis db import", "%s", err.msg);
+                              "every 6 h), or portcullis db import", "%s", err.msg);
         d->db_ok = true;
         t = s.data_time ? s.data_time : s.import_time;
         dated = age_seconds(t, &age);

@@ -178,6 +178,8 @@ fresh nodb
 rm "$B/var/lib/portcullis/vulndb.sqlite"
 broken nodb db "vulnerability database $B/var/lib/portcullis/vulndb.sqlite .*No such file or directory"
 row db | grep -q "portcullis db update" || fail "nodb: fix: $(row db)"
+# the timer as systemd/portcullis-update.timer ships it (OnCalendar 00/6)
+row db | grep -q "portcullis-update.timer does it every 6 h" || fail "nodb: fix names the timer's interval: $(row db)"
 # and the dry run, whose gate can't match either, says what the hook would do
 row dry_run | grep -Eq "^dry_run  *(FAIL|warn)  .*vulndb.sqlite" || fail "nodb: dry run: $(row dry_run)"
 
