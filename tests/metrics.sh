@@ -39,8 +39,13 @@ printf '{"mode": "enforce", "severity": "HIGH",
 # go, and the gauge with them)
 mkdir -p "$T/state"
 printf '{"db": "%s", "cache": "%s/var/cache.db", "lock_dir": "%s/locks", "policy": "%s",
-  "log": {"syslog": false, "file": "%s/audit.log"}, "state_roots": ["%s/state"]}\n' \
-        "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" "$T" >"$T/config.json"
+  "log": {"syslog": false, "file": "%s/audit.log"}, "state_roots": ["%s/state"],
+  "update": {"state_dir": "%s/update"}}\n' \
+        "$T/db.sqlite" "$T" "$T" "$T/policy.json" "$T" "$T" "$T" >"$T/config.json"
+# db update's record of runs: the last run failed, the one before succeeded
+mkdir -m 0700 "$T/update"
+printf '{"version": 1, "started": "2026-12-06T06:10:00Z", "ended": "2026-12-06T06:11:40Z", "pid": 4242,
+  "error": "update: no source could serve it", "last_success": "2026-12-06T00:12:00Z"}\n' >"$T/update/run.json"
 
 # start ROOTFS NAMESPACE: one container start through the real hook (its
 # namespace as CRI annotates it; NAMESPACE is JSON-escaped); sets RC.
@@ -97,6 +102,12 @@ want 'portcullis_decision_duration_seconds_bucket{cache="miss",le="+Inf"}' 2
 want 'portcullis_decision_duration_seconds_count{cache="hit"}' 3
 want 'portcullis_audit_lines_skipped_total' 1
 want 'portcullis_cache_entries' 2
+# (node_exporter writes a timestamp as a float: 1.79651592e+09)
+want_n() { [ "$(awk -v n="$1" '$1 == n { printf "%d", $2 }' "$T/scrape")" = "$2" ] ||
+        fail "scrape: want '$1 $2'; have: $(grep -F -- "$1" "$T/scrape")"; }
+want_n 'portcullis_db_update_last_success_timestamp_seconds' "$(date -u -d 2026-12-06T00:12:00Z +%s)"
+want_n 'portcullis_db_update_last_run_timestamp_seconds' "$(date -u -d 2026-12-06T06:10:00Z +%s)"
+want 'portcullis_db_update_last_run_success' 0
 "$P" db status --db "$T/db.sqlite" --format json >"$T/status.json"
 rev=$(sed -n 's/^  "revision": "\(.*\)",$/\1/p' "$T/status.json")
 records=$(sed -n 's/^  "records": \([0-9]*\),$/\1/p' "$T/status.json")
