@@ -2565,6 +2565,30 @@ static int info_fill(json_t *st, struct update_state_info *s) {
         return 0;
 }
 
+/* A run that ended, begun after state.json's last run: one that did not
+ * write it (an oci:// pull writes oci.json) is the last run all the same,
+ * not the http(s) run before it. */
+static int info_note_ended(struct update_state_info *s, const struct update_run_info *run) {
+        struct osv_time last = {};
+        char ended[32], success[32];
+
+        if (s->last_run && update_parse_time(s->last_run, strlen(s->last_run), &last) == 0 && last.s >= run->started)
+                return 0;
+        update_format_time(run->ended, ended);
+        update_format_time(run->last_success, success);
+        free(s->last_run);
+        free(s->last_error);
+        s->last_error = NULL;
+        if (!(s->last_run = strdup(ended)) || (run->error && !(s->last_error = strdup(run->error))))
+                return -ENOMEM;
+        if (run->last_success) {
+                free(s->last_success);
+                if (!(s->last_success = strdup(success)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* A run that did not end (run.json): in progress, or killed, and then it
  * is the last run, never the one before.  (One killed after it wrote
  * state.json, before its end was recorded, is said as killed too: it
@@ -2574,8 +2598,10 @@ static int info_note_run(const char *state_dir, struct update_state_info *s) {
         struct error ignored = {};
         char started[32];
 
-        if (update_record_read(state_dir, &run, &ignored) < 0 || run.ended)
+        if (update_record_read(state_dir, &run, &ignored) < 0)
                 return 0;
+        if (run.ended)
+                return info_note_ended(s, &run);
         update_format_time(run.started, started);
         if (!run.killed)
                 return asprintf(&s->running, "since %s, pid %lld", started, run.pid) < 0 ? -ENOMEM : 0;

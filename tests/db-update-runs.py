@@ -255,6 +255,25 @@ def main():
         check(st == "warn" and "no run succeeded in 24 h" in detail and f"last success {old}" in detail and
               "systemctl status portcullis-update.timer" in fix, f"stale: doctor {st}: {detail} / {fix}")
 
+        # an oci:// pull that served after a failed http(s) run: it writes
+        # oci.json and run.json, not state.json (the files as such a run
+        # leaves them): db status's last update is that pull, not the
+        # failed run before it
+        st_path = f"{T}/node-a/state/state.json"
+        state = json.load(open(st_path))
+        saved = dict(state)
+        state.update(last_run=ts(time.time() - 7200), last_error="an http(s) run that failed")
+        json.dump(state, open(st_path, "w"))
+        now = ts(time.time() - 60)
+        json.dump({"version": 1, "started": ts(time.time() - 120), "ended": now, "pid": 1, "last_success": now},
+                  open(f"{T}/node-a/state/run.json", "w"))
+        u = status_json(cfg)
+        check(u.get("last_run") == now and u.get("last_error") is None and u.get("last_success") == now,
+              f"after an oci:// pull: db status json: {u}")
+        check(f"last update: {now}\nupdate ok:   {now}\n" in status_text(cfg),
+              f"after an oci:// pull: db status: {status_text(cfg)[-1500:]}")
+        json.dump(saved, open(st_path, "w"))
+
         # earlier: state.json alone (a state folder of a version before run.json)
         os.unlink(f"{T}/node-a/state/run.json")
         last = json.load(open(f"{T}/node-a/state/state.json"))["last_success"]
