@@ -560,31 +560,65 @@ static enum outcome get_retrying(struct run *r, const struct eco *e, const char 
         return o;
 }
 
-/* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
- * backoff, then the next source, starting from the one that answered this
- * ecosystem last. */
-static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
-                 struct response *ret, struct error *err) {
-        char msg[1024] = "";
+/* What a 200 must pass to count as served (the signed manifest's sha256,
+ * a readable zip): an answer that fails it is that source failing, and the
+ * next is tried.  -ENOMEM is ours, not the source's. */
+struct answer_check {
+        int (*fn)(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                  struct sink *k, void *userdata, struct error *err);
+        void *userdata;
+};
+
+/* GET <source>/<eco>/<file> from that one source, up to UPDATE_TRIES
+ * times; the answer checked. */
+static enum outcome fetch_from(struct run *r, struct eco *e, size_t src, const char *file,
+                               const struct validators *v, struct sink *k, const struct answer_check *c,
+                               struct response *ret, char *msg, size_t msg_size) {
+        _cleanup_free_ char *url = NULL;
+        struct error cerr = {};
+        enum outcome o;
+        int q;
 
         k->run = r;
         k->eco = e;
+        if (make_url(r, src, e->name, file, &url) < 0) {
+                snprintf(msg, msg_size, "out of memory");
+                return OUTCOME_FATAL;
+        }
+        response_done(ret);
+        o = get_retrying(r, e, url, v, k, ret, msg, msg_size);
+        /* "not modified" answers a request that named the version it
+         * has; to one that named none, it is a source holding the file
+         * back */
+        if (o == OUTCOME_OK && ret->status == 304 && (!v || (!v->etag && !v->last_modified))) {
+                snprintf(msg, msg_size, "%.300s: 304 Not Modified to a request that named no version of it", url);
+                return OUTCOME_NEXT;
+        }
+        if (o != OUTCOME_OK || ret->status != 200 || !c)
+                return o;
+        q = c->fn(r, e, file, ret, k, c->userdata, &cerr);
+        if (q >= 0)
+                return OUTCOME_OK;
+        snprintf(msg, msg_size, "%.900s", cerr.msg);
+        return q == -ENOMEM ? OUTCOME_FATAL : OUTCOME_NEXT;
+}
+
+/* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
+ * backoff, then the next source, starting from the one that answered this
+ * ecosystem last.  An answer that fails the check c (when given) is that
+ * source failing too; when no source served and one of them failed the
+ * check, -EBADMSG (a file refused, not only missing). */
+static int fetch_checked(struct run *r, struct eco *e, const char *file, const struct validators *v,
+                         struct sink *k, const struct answer_check *c, struct response *ret, struct error *err) {
+        char msg[1024] = "";
+        bool refused = false;
+
         for (size_t i = 0; i < r->n_sources; i++) {
                 size_t src = (e->source + i) % r->n_sources;
-                _cleanup_free_ char *url = NULL;
-                enum outcome o;
+                enum outcome o = fetch_from(r, e, src, file, v, k, c, ret, msg, sizeof(msg));
 
-                if (make_url(r, src, e->name, file, &url) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
-                o = get_retrying(r, e, url, v, k, ret, msg, sizeof(msg));
-                /* "not modified" answers a request that named the version
-                 * it has; to one that named none, it is a source holding
-                 * the file back */
-                if (o == OUTCOME_OK && ret->status == 304 && (!v || (!v->etag && !v->last_modified))) {
-                        snprintf(msg, sizeof(msg), "%.300s: 304 Not Modified to a request that named no version of it",
-                                 url);
-                        o = OUTCOME_NEXT;
-                }
+                refused = refused || (o == OUTCOME_NEXT && ret->status == 200);
+
                 if (o == OUTCOME_OK) {
                         e->source = src;
                         return 0;
@@ -595,7 +629,13 @@ static int fetch(struct run *r, struct eco *e, const char *file, const struct va
                         say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", msg,
                             r->s->sources[(src + 1) % r->n_sources]);
         }
-        return error_set(err, EHOSTUNREACH, "%s: no source could serve it (last: %s)", file, msg);
+        return error_set(err, refused ? EBADMSG : EHOSTUNREACH, "%s: no source could serve it (last: %s)", file,
+                         msg);
+}
+
+static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
+                 struct response *ret, struct error *err) {
+        return fetch_checked(r, e, file, v, k, NULL, ret, err);
 }
 
 static int curl_setup(struct run *r, struct error *err) {
@@ -863,20 +903,26 @@ static int manifest_record(struct eco *e) {
         return 0;
 }
 
-/* With a key: manifest.json and its signature, before anything else.
- * Returns 1 when the manifest is the one installed last (same serial) and
- * the state still describes the database: nothing more to fetch. */
-static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
+/* manifest.json and its signature from one source, checked: 1 when it is
+ * the one installed last (manifest_serial()).  A failure sets *ret_fatal
+ * when it is ours (memory, a local file), not the source's. */
+static int manifest_from(struct run *r, struct eco *e, size_t src, bool *ret_fatal, struct error *err) {
         _cleanup_(response_done) struct response mresp = {}, sresp = {};
         struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
         struct sink g = { .fd = -EBADF, .max = UPDATE_SIG_MAX, .mem = { .max = UPDATE_SIG_MAX + 1 } };
-        int q;
+        char msg[1024] = "";
+        enum outcome o;
+        int q = 0;
 
-        if (!r->key)
-                return 0;
-        q = fetch(r, e, MANIFEST_FILE, NULL, &m, &mresp, err);
-        if (q >= 0)
-                q = fetch(r, e, MANIFEST_SIG_FILE, NULL, &g, &sresp, err);
+        update_manifest_done(&e->m);
+        free(e->manifest_url);
+        e->manifest_url = NULL;
+        o = fetch_from(r, e, src, MANIFEST_FILE, NULL, &m, NULL, &mresp, msg, sizeof(msg));
+        if (o == OUTCOME_OK)
+                o = fetch_from(r, e, src, MANIFEST_SIG_FILE, NULL, &g, NULL, &sresp, msg, sizeof(msg));
+        *ret_fatal = o == OUTCOME_FATAL;
+        if (o != OUTCOME_OK)
+                q = error_set(err, o == OUTCOME_FATAL ? EIO : EHOSTUNREACH, "%s", msg);
         if (q >= 0 && !update_sig_ok(r->key, m.mem.s, m.mem.len, g.mem.s, g.mem.len))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
@@ -892,13 +938,50 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
                 q = -ESTALE;
         if (q >= 0 && manifest_record(e) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
+        if (q == -ENOMEM)
+                *ret_fatal = true;
         if (q >= 0)
                 say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, serial %lld, %zu files listed%s", mresp.url,
                     (long long) e->m.serial, json_object_size(e->m.files),
                     q == 1 && e->valid ? "; up to date (the serial installed last)" : "");
         strbuf_done(&m.mem);
         strbuf_done(&g.mem);
-        return q == 1 && !e->valid ? 0 : q;
+        return q;
+}
+
+/* With a key: manifest.json and its signature, before anything else, both
+ * from the same source.  One whose pair can't be used (not there, not a
+ * manifest, a signature that does not verify, expired, a rollback) is
+ * that source failing: said, and the next is tried; the run fails when
+ * none serves.  Returns 1 when the manifest is the one installed last
+ * (same serial) and the state still describes the database: nothing more
+ * to fetch. */
+static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
+        struct error serr = {};
+
+        if (!r->key)
+                return 0;
+        for (size_t i = 0; i < r->n_sources; i++) {
+                size_t src = (e->source + i) % r->n_sources;
+                bool fatal = false;
+                int q;
+
+                error_clear(&serr);
+                q = manifest_from(r, e, src, &fatal, &serr);
+                if (q >= 0) {
+                        e->source = src;
+                        return q == 1 && !e->valid ? 0 : q;
+                }
+                if (fatal || r->n_sources == 1) {
+                        *err = serr;
+                        return q;
+                }
+                if (i + 1 < r->n_sources)
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", serr.msg,
+                            r->s->sources[(src + 1) % r->n_sources]);
+        }
+        *err = serr;
+        return error_wrap(err, "no source served a usable signed " MANIFEST_FILE " (each said why above); the last");
 }
 
 /* With a key, a downloaded file must be in the manifest with its sha256. */
@@ -927,17 +1010,39 @@ static int manifest_check_buf(struct run *r, const struct eco *e, const char *fi
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
+struct zip_answer {
+        const char *path;
+        char sha[65];
+        uint64_t records;
+};
+
+/* The digest first: a file that isn't the one signed is not opened. */
+static int zip_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                     struct sink *k, void *userdata, struct error *err) {
+        struct zip_answer *z = userdata;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        int q;
+
+        if (EVP_DigestFinal_ex(k->md, digest, &mdlen) != 1 || mdlen != 32)
+                return error_set(err, ENOMEM, "sha256 of %s failed", z->path);
+        update_hex(digest, mdlen, z->sha);
+        q = manifest_check(r, e, file, resp->url, z->sha, err);
+        if (q >= 0)
+                q = verify_zip(z->path, resp->url, &z->records, err);
+        return q;
+}
+
 /* Downloads all.zip to a temporary file in the ecosystem's folder, checks
- * it, and records its digest and validators in e->entry. */
+ * it (an answer that fails is the source failing: the next is tried), and
+ * records its digest and validators in e->entry. */
 static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true };
         _cleanup_(response_done) struct response resp = {};
         _cleanup_free_ char *tmp = NULL;
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        char sha[65], now[32];
-        unsigned mdlen = 0;
-        uint64_t records = 0;
+        struct zip_answer z = {};
+        char now[32];
         struct stat st;
         int q;
 
@@ -948,31 +1053,23 @@ static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
         if (k.fd < 0)
                 return error_set_errno(err, errno, "create %s", tmp);
         say(r, UPDATE_EVENT_STEP, e, "downloading all.zip");
-        q = fetch(r, e, "all.zip", NULL, &k, &resp, err);
+        z.path = tmp;
+        q = fetch_checked(r, e, "all.zip", NULL, &k, &(struct answer_check) { zip_check, &z }, &resp, err);
         if (q >= 0 && (fsync(k.fd) < 0 || fstat(k.fd, &st) < 0))
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
-        if (q >= 0 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
-                update_hex(digest, mdlen, sha);
-        else if (q >= 0)
-                q = error_set(err, ENOMEM, "sha256 of %s failed", tmp);
-        /* The digest first: a file that isn't the one signed is not opened. */
-        if (q >= 0)
-                q = manifest_check(r, e, "all.zip", resp.url, sha, err);
-        if (q >= 0)
-                q = verify_zip(tmp, resp.url, &records, err);
         if (q < 0) {
                 (void) unlink(tmp);
                 return q;
         }
         now_rfc3339(now);
         say(r, UPDATE_EVENT_STEP, e, "%s: %llu bytes, %llu records, sha256 %s", resp.url,
-            (unsigned long long) k.len, (unsigned long long) records, sha);
-        if (set_str(e->entry, "zip_sha256", sha) < 0 || set_str(e->entry, "zip_etag", resp.etag) < 0 ||
+            (unsigned long long) k.len, (unsigned long long) z.records, z.sha);
+        if (set_str(e->entry, "zip_sha256", z.sha) < 0 || set_str(e->entry, "zip_etag", resp.etag) < 0 ||
             set_str(e->entry, "zip_last_modified", resp.last_modified) < 0 ||
             set_str(e->entry, "zip_downloaded", now) < 0 ||
             json_object_set_new(e->entry, "zip_size", json_integer((json_int_t) st.st_size)) < 0 ||
-            json_object_set_new(e->entry, "zip_records", json_integer((json_int_t) records)) < 0 ||
+            json_object_set_new(e->entry, "zip_records", json_integer((json_int_t) z.records)) < 0 ||
             set_str(e->entry, "source", r->s->sources[e->source]) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         e->zip_new = TAKE_PTR(tmp);
@@ -1005,11 +1102,17 @@ static bool eco_state_valid(struct run *r, struct eco *e) {
         return true;
 }
 
-/* Downloads modified_id.csv into k (conditionally when v is given). */
+static int csv_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                     struct sink *k, void *userdata, struct error *err) {
+        return manifest_check_buf(r, e, file, resp, &k->mem, err);
+}
+
+/* Downloads modified_id.csv into k (conditionally when v is given); with
+ * a key, one not in the signed manifest is that source failing. */
 static int fetch_csv(struct run *r, struct eco *e, const struct validators *v, struct sink *k, struct response *ret,
                      struct error *err) {
         *k = (struct sink) { .fd = -EBADF, .max = UPDATE_CSV_MAX, .mem = { .max = UPDATE_CSV_MAX + 1 } };
-        return fetch(r, e, "modified_id.csv", v, k, ret, err);
+        return fetch_checked(r, e, "modified_id.csv", v, k, &(struct answer_check) { csv_check }, ret, err);
 }
 
 /* Where the next run starts: the list's newest time, but never later than
@@ -1045,9 +1148,10 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
 
         e->mode = UPDATE_FULL;
         q = fetch_csv(r, e, NULL, &k, &resp, &cerr);
-        if (q >= 0 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
+        if (q == -EBADMSG) {
                 strbuf_done(&k.mem);
-                return -EBADMSG;
+                *err = cerr;
+                return q;
         }
         if (q >= 0) {
                 q = csv_scan(k.mem.s ? k.mem.s : "", k.len, NULL, NULL, 0, &c, reason, sizeof(reason));
@@ -1070,14 +1174,14 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
 }
 
 static int record_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
-                        EVP_MD_CTX *md, struct error *err) {
+                        struct sink *k, void *userdata, struct error *err) {
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
         char sha[65];
 
         if (!r->key)
                 return 0;
-        if (EVP_DigestFinal_ex(md, digest, &mdlen) != 1 || mdlen != 32)
+        if (EVP_DigestFinal_ex(k->md, digest, &mdlen) != 1 || mdlen != 32)
                 return error_set(err, ENOMEM, "sha256 of %s failed", resp->url);
         update_hex(digest, mdlen, sha);
         return manifest_check(r, e, file, resp->url, sha, err);
@@ -1106,7 +1210,7 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                 k.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 if (k.fd < 0)
                         return error_set_errno(err, errno, "create %s", path);
-                q = fetch(r, e, file, NULL, &k, &resp, &ferr);
+                q = fetch_checked(r, e, file, NULL, &k, &(struct answer_check) { record_check }, &resp, &ferr);
                 close(k.fd);
                 if (q == -EHOSTUNREACH) {
                         say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", ferr.msg);
@@ -1116,9 +1220,6 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                         *err = ferr;
                         return q;
                 }
-                q = record_check(r, e, file, &resp, md, err);
-                if (q < 0)
-                        return q;
                 e->fetched++;
                 if (r->report)
                         r->report(&(struct update_event) { .type = UPDATE_EVENT_PROGRESS, .ecosystem = e->name,
@@ -1156,14 +1257,15 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 v.last_modified = entry_str(e->old, "csv_last_modified");
         }
         q = fetch_csv(r, e, &v, &k, &resp, &cerr);
+        if (q == -EBADMSG) {
+                strbuf_done(&k.mem);
+                *err = cerr;
+                return q;
+        }
         if (q < 0) {
                 strbuf_done(&k.mem);
                 say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", cerr.msg);
                 return eco_full(r, e, err);
-        }
-        if (resp.status == 200 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
-                strbuf_done(&k.mem);
-                return -EBADMSG;
         }
         if (resp.status == 304) {
                 strbuf_done(&k.mem);

@@ -46,7 +46,9 @@
  * state.json describes; one installed another way is held to its signed
  * data time instead: a manifest created before it is refused for an
  * ecosystem the database holds), and then every file downloaded
- * must be listed with its sha256, or the run fails.  The database records
+ * must be listed with its sha256.  A source whose pair or file fails any
+ * of these is that source failing (said, and the next source tried, as
+ * after a network error); the run fails when none serves.  The database records
  * the oldest "created" of its manifests (vulndb_import_dated()). */
 
 /* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""`db update` over several http mirrors where one can't serve: its answer
+can't be used.  One mirror of our own (http on
+127.0.0.1, a free port); the first part of a path picks how it behaves
+(below), the rest is the folder served from good/ (or, for those with a
+folder of their own, from there).
+
+  junk       a 200 whose body can't be used (an HTML page, a truncated
+             all.zip, a signature by another key, an expired or older
+             signed manifest) is that source failing: said with its URL
+             and why, and the next source serves; with none left the run
+             fails and the database stays as it was.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from urllib.parse import unquote
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pctest import P, check, finish, http_server, send  # noqa: E402
+
+SRC = os.environ["PC_SOURCE_ROOT"]
+
+if not shutil.which("openssl"):
+    print("SKIP: openssl is not installed")
+    sys.exit(77)
+
+T = tempfile.mkdtemp(prefix="db-update-failover-")
+ECO = "Debian:12"
+
+
+def sh(*args):
+    return subprocess.run(args, check=True, capture_output=True, text=True)
+
+
+def when(seconds_ago):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
+
+
+def folder(mirror, serial, created, expires="2099-01-01T00:00:00Z", key="k"):
+    """<T>/<mirror>/Debian:12: the shipped Debian records, all.zip and
+    modified_id.csv, signed."""
+    d = f"{T}/{mirror}/{ECO}"
+    os.makedirs(d)
+    for f in glob.glob(f"{SRC}/feed/debian12/*.json"):
+        shutil.copy(f, d)
+    rows = []
+    with zipfile.ZipFile(f"{d}/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(glob.glob(f"{d}/*.json")):
+            z.write(f, os.path.basename(f))
+            r = json.load(open(f))
+            rows.append((r["modified"], r["id"]))
+    rows.sort(reverse=True)
+    open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+    sh(P, "db", "sign", "--key", f"{T}/{key}.key", "--serial", str(serial), "--created", created, "--expires",
+       expires, d)
+    return d
+
+
+class Mirror:
+    """self.log: (time, first part, rest of the path) of every request."""
+
+    def __init__(self):
+        self.log = []
+        self.srv, self.url = http_server(self.handle)
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+    def handle(self, h):
+        kind, _, rest = unquote(h.path.split("?")[0]).lstrip("/").partition("/")
+        self.log.append((time.monotonic(), kind, rest))
+        if kind == "html":
+            return send(h, 200, b"<html><body>Sign in to the guest network</body></html>",
+                             {"Content-Type": "text/html"})
+        base = kind if os.path.isdir(f"{T}/{kind}") else "good"
+        f = os.path.normpath(f"{T}/{base}/{rest}")
+        if not f.startswith(T + "/") or not os.path.isfile(f):
+            return send(h, 404, b"not here")
+        body = open(f, "rb").read()
+        if kind == "trunc" and f.endswith("all.zip"):
+            body = body[:len(body) // 2]
+        return send(h, 200, body)
+
+
+def node(name, signed=True):
+    n = f"{T}/node-{name}"
+    os.makedirs(n)
+    u = {"sources": ["http://127.0.0.1:9/unused"], "cve_sources": [], "ecosystems": [ECO],
+         "state_dir": f"{n}/state", "timeout_s": 5}
+    if signed:
+        u["public_key"] = f"{T}/k.pub"
+    json.dump({"db": f"{n}/db.sqlite", "cache": f"{n}/cache.db", "update": u}, open(f"{n}/config.json", "w"))
+    return f"{n}/config.json"
+
+
+def update(config, *sources):
+    src = [a for s in sources for a in ("--source", s)]
+    t = time.monotonic()
+    r = subprocess.run([P, "db", "update", "--config", config, *src], capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout + r.stderr, time.monotonic() - t
+
+
+def revision(config):
+    db = json.load(open(config))["db"]
+    r = subprocess.run([P, "db", "status", "--db", db, "--format", "json"], capture_output=True, text=True)
+    return json.loads(r.stdout).get("revision") if r.returncode == 0 else None
+
+
+def u(kind):
+    return f"{MIRROR.url}/{kind}"
+
+
+def first_run(config, *bad):
+    """A run whose first sources can't serve: the last, good, serves."""
+    rc, out, _ = update(config, *[u(b) for b in bad], u("good"))
+    ok = check(rc == 0 and revision(config), f"{bad} then good: exit {rc}: {out[-2500:]}")
+    return out if ok else ""
+
+
+# ---- junk ------------------------------------------------------------------------------
+def test_junk():
+    # unsigned: an HTML page for all.zip, a truncated all.zip
+    out = first_run(node("html-plain", signed=False), "html")
+    check(f"{u('html')}/Debian%3A12/all.zip is not a readable zip archive" in out and
+          f"trying the next source, {u('good')}" in out, f"an HTML page as all.zip: not said: {out[-2500:]}")
+    out = first_run(node("trunc-plain", signed=False), "trunc")
+    check(f"{u('trunc')}/Debian%3A12/all.zip is damaged" in out or
+          f"{u('trunc')}/Debian%3A12/all.zip is not a readable zip" in out,
+          f"a truncated all.zip: not said: {out[-2500:]}")
+
+    # signed: an HTML page as manifest.json, a signature of another key,
+    # an expired manifest, an all.zip that is not the one signed
+    out = first_run(node("html-signed"), "html")
+    check(f"{u('html')}/Debian%3A12/manifest.json: the signature {u('html')}/Debian%3A12/manifest.json.sig does "
+          "not verify" in out, f"an HTML manifest: not said: {out[-2500:]}")
+    out = first_run(node("badsig"), "badsig")
+    check(f"{u('badsig')}/Debian%3A12/manifest.json: the signature {u('badsig')}/Debian%3A12/manifest.json.sig "
+          "does not verify" in out, f"a signature of another key: not said: {out[-2500:]}")
+    out = first_run(node("expired"), "expired")
+    check("the signed manifest expired at" in out and u("expired") in out, f"expired: not said: {out[-2500:]}")
+    out = first_run(node("trunc-signed"), "trunc")
+    check(f"{u('trunc')}/Debian%3A12/all.zip has sha256" in out and "but the signed manifest" in out,
+          f"an all.zip not the one signed: not said: {out[-2500:]}")
+
+    # an older snapshot on the first mirror (serial 1 after serial 2) is
+    # refused, the second says up to date (the first run from another URL
+    # of good/: a run starts from the source that served last)
+    n = node("rollback")
+    rc, out, _ = update(n, u("alias"))
+    check(rc == 0, f"rollback, first run: exit {rc}: {out[-2500:]}")
+    before = revision(n)
+    rc, out, _ = update(n, u("old"), u("good"))
+    check(rc == 0 and "refusing to roll the database back" in out and "up to date" in out and
+          revision(n) == before, f"a rollback on the first source: exit {rc}: {out[-2500:]}")
+
+    # nothing serves: the run fails, the database stays
+    for bad in (["html"], ["badsig", "html"], ["old", "expired"]):
+        rc, out, _ = update(n, *[u(b) for b in bad])
+        check(rc == 2 and "the previous database is unchanged" in out and revision(n) == before,
+              f"only {bad}: exit {rc}: {out[-2500:]}")
+        if len(bad) > 1:
+            check("no source served a usable signed manifest.json" in out, f"only {bad}: not said: {out[-2500:]}")
+
+
+try:
+    for k in ("k", "k2"):
+        sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/{k}.key")
+        sh("openssl", "pkey", "-in", f"{T}/{k}.key", "-pubout", "-out", f"{T}/{k}.pub")
+    folder("good", 2, when(3600))
+    folder("badsig", 2, when(3600), key="k2")
+    folder("old", 1, when(2 * 86400))
+    folder("expired", 3, when(3 * 86400), expires=when(86400))
+    MIRROR = Mirror()
+    try:
+        test_junk()
+    finally:
+        MIRROR.close()
+finally:
+    shutil.rmtree(T, ignore_errors=True)
+finish()
