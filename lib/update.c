@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -66,6 +67,8 @@ struct run {
         size_t n_cves;
         struct feed_src *feeds; /* KEV and EPSS (s->kev_sources, s->epss_sources) */
         size_t n_feeds;
+        int64_t retry_after;    /* the last 429/503's Retry-After, in seconds from then; -1: none */
+        uint64_t waited_ms;     /* slept for Retry-After so far (UPDATE_WAIT_RUN_MAX_S) */
 };
 
 /* One ecosystem's part of a run. */
@@ -449,6 +452,27 @@ static bool redirect_refused(CURL *curl, const char *url, CURLcode cc) {
                status < 400;
 }
 
+/* Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; the
+ * seconds from now it asks for, 0 for a date passed, -1 for none or
+ * one that does not parse. */
+static int64_t retry_after(CURL *curl) {
+        _cleanup_free_ char *v = header_value(curl, "Retry-After");
+        int64_t s = 0;
+        time_t t;
+
+        if (!v)
+                return -1;
+        if (v[0] >= '0' && v[0] <= '9' && v[strspn(v, "0123456789")] == '\0') {
+                for (const char *p = v; *p && s < INT32_MAX; p++)
+                        s = s * 10 + (*p - '0');
+                return s;
+        }
+        t = curl_getdate(v, NULL);
+        if (t < 0)
+                return -1;
+        return t > time(NULL) ? (int64_t) (t - time(NULL)) : 0;
+}
+
 static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
                              struct response *ret, char *msg, size_t msg_size) {
         struct curl_slist *hdrs = NULL;
@@ -456,6 +480,7 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         CURLcode cc;
         long status = 0;
 
+        r->retry_after = -1;
         if (sink_reset(k) < 0) {
                 snprintf(msg, msg_size, "reset %s: %s", url, strerror(errno));
                 return OUTCOME_FATAL;
@@ -516,6 +541,8 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                 return OUTCOME_OK;
         }
         snprintf(msg, msg_size, "%s: HTTP status %ld", url, status);
+        if (status == 429 || status == 503)
+                r->retry_after = retry_after(r->curl);
         return status >= 500 || status == 408 || status == 429 ? OUTCOME_RETRY : OUTCOME_NEXT;
 }
 
@@ -540,7 +567,50 @@ static void backoff(unsigned ms) {
                 ;
 }
 
-/* GET url up to UPDATE_TRIES times with exponential backoff. */
+/* A number in [0, n): every node of a fleet draws its own, so that their
+ * retries spread out instead of arriving together. */
+static unsigned jitter(unsigned n) {
+        uint32_t x;
+
+        if (n == 0)
+                return 0;
+        if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t) sizeof(x))
+                x = (uint32_t) clock_now_ms() ^ (uint32_t) getpid();
+        return x % n;
+}
+
+/* After a 429 or 503 with Retry-After: how long to wait before the next
+ * try (the time asked for and up to a quarter more), or false when that is
+ * more than UPDATE_RETRY_AFTER_MAX_S or than what is left of the run's
+ * UPDATE_WAIT_RUN_MAX_S: the source is then left, saying when it asked to
+ * be asked again. */
+static void add_come_back(const struct run *r, char *msg, size_t msg_size, const char *why) {
+        size_t n = strlen(msg);
+        char at[32];
+
+        update_format_time((int64_t) time(NULL) + r->retry_after, at);
+        snprintf(msg + n, msg_size - n, "; it asks to be tried again after %lld s (Retry-After; at %s)%s",
+                 (long long) r->retry_after, at, why);
+}
+
+static bool retry_after_wait(struct run *r, char *msg, size_t msg_size, unsigned *ret_ms) {
+        uint64_t ms = (uint64_t) r->retry_after * 1000;
+        char why[128];
+
+        if (r->retry_after <= UPDATE_RETRY_AFTER_MAX_S &&
+            r->waited_ms + ms <= (uint64_t) UPDATE_WAIT_RUN_MAX_S * 1000) {
+                *ret_ms = (unsigned) (ms + jitter((unsigned) ms / 4 + 1));
+                return true;
+        }
+        snprintf(why, sizeof(why), ", longer than this run waits (%d s at a time, %d s in all)",
+                 UPDATE_RETRY_AFTER_MAX_S, UPDATE_WAIT_RUN_MAX_S);
+        add_come_back(r, msg, msg_size, why);
+        return false;
+}
+
+/* GET url up to UPDATE_TRIES times with exponential backoff, jittered
+ * (half to one and a half times the step), or after the time a 429/503
+ * asked for in Retry-After. */
 static enum outcome get_retrying(struct run *r, const struct eco *e, const char *url, const struct validators *v,
                                  struct sink *k, struct response *ret, char *msg, size_t msg_size) {
         enum outcome o = OUTCOME_RETRY;
@@ -548,14 +618,25 @@ static enum outcome get_retrying(struct run *r, const struct eco *e, const char 
         k->url = url;
         for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
                 if (t > 1) {
-                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
+                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2), wait = 0;
 
-                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
-                            ms / 1000.0);
+                        ms = ms / 2 + jitter(ms);
+                        if (r->retry_after >= 0 && !retry_after_wait(r, msg, msg_size, &wait)) {
+                                o = OUTCOME_NEXT;
+                                break;
+                        }
+                        if (wait > ms) {
+                                ms = wait;
+                                r->waited_ms += ms;
+                        }
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.2f s%s", msg, t, UPDATE_TRIES,
+                            ms / 1000.0, wait == ms ? " (as Retry-After asks)" : "");
                         backoff(ms);
                 }
                 o = get_once(r, url, v, k, ret, msg, msg_size);
         }
+        if (o == OUTCOME_RETRY && r->retry_after >= 0)
+                add_come_back(r, msg, msg_size, "");
         k->url = NULL;
         return o;
 }
@@ -2491,7 +2572,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                struct update_result *ret, struct error *err) {
         struct update_settings http_only = {};
         _cleanup_strv_free_ char **http = NULL;
-        struct run r = { .s = s, .report = report, .userdata = userdata };
+        struct run r = { .s = s, .report = report, .userdata = userdata, .retry_after = -1 };
         struct update_result res = {};
         struct eco *ecos = NULL;
         _cleanup_close_ int lock = -EBADF;

@@ -76,6 +76,12 @@
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */
+/* A 429 or 503 with Retry-After is tried again after the time it asks
+ * for when that is at most UPDATE_RETRY_AFTER_MAX_S and the run has not
+ * waited UPDATE_WAIT_RUN_MAX_S so in all (far within the timer's
+ * TimeoutStartSec=1h); otherwise the next source is tried. */
+#define UPDATE_RETRY_AFTER_MAX_S 60
+#define UPDATE_WAIT_RUN_MAX_S 300
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
 #define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
 #define UPDATE_CSV_MAX ((size_t) 256 << 20)             /* modified_id.csv */

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`db update` over several http mirrors where one can't serve: its answer
-can't be used.  One mirror of our own (http on
+can't be used, or it is rate-limited.  One mirror of our own (http on
 127.0.0.1, a free port); the first part of a path picks how it behaves
 (below), the rest is the folder served from good/ (or, for those with a
 folder of their own, from there).
@@ -10,10 +10,17 @@ folder of their own, from there).
              signed manifest) is that source failing: said with its URL
              and why, and the next source serves; with none left the run
              fails and the database stays as it was.
+  rate       429/503 with Retry-After: the time asked for is waited (a
+             number of seconds, an HTTP date), one longer than the cap is
+             not (the next source is tried at once, and the output says
+             when the mirror asked to be tried again); without it the
+             backoff is jittered.
 """
+import email.utils
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,7 +74,7 @@ class Mirror:
     """self.log: (time, first part, rest of the path) of every request."""
 
     def __init__(self):
-        self.log = []
+        self.log, self.seen = [], set()
         self.srv, self.url = http_server(self.handle)
 
     def close(self):
@@ -77,9 +84,20 @@ class Mirror:
     def handle(self, h):
         kind, _, rest = unquote(h.path.split("?")[0]).lstrip("/").partition("/")
         self.log.append((time.monotonic(), kind, rest))
+        first = (kind, rest) not in self.seen
+        self.seen.add((kind, rest))
         if kind == "html":
             return send(h, 200, b"<html><body>Sign in to the guest network</body></html>",
                              {"Content-Type": "text/html"})
+        if kind == "busy":
+            return send(h, 503, b"busy")
+        if kind == "ra-big":
+            return send(h, 429, b"slow down", {"Retry-After": "3600"})
+        if kind == "ra-1" and first:
+            return send(h, 429, b"slow down", {"Retry-After": "1"})
+        if kind == "ra-date" and first:
+            return send(h, 503, b"maintenance", {"Retry-After": email.utils.formatdate(time.time() + 2,
+                                                                                            usegmt=True)})
         base = kind if os.path.isdir(f"{T}/{kind}") else "good"
         f = os.path.normpath(f"{T}/{base}/{rest}")
         if not f.startswith(T + "/") or not os.path.isfile(f):
@@ -170,6 +188,43 @@ def test_junk():
             check("no source served a usable signed manifest.json" in out, f"only {bad}: not said: {out[-2500:]}")
 
 
+# ---- rate limits -----------------------------------------------------------------------
+def gap(kind, rest):
+    t = [e[0] for e in MIRROR.log if e[1] == kind and e[2] == rest]
+    return t[1] - t[0] if len(t) > 1 else None
+
+
+def test_rate():
+    first = f"{ECO}/manifest.json"
+    for kind in ("ra-1", "ra-date"):
+        MIRROR.log.clear()
+        rc, out, _ = update(node(kind), u(kind))
+        g = gap(kind, first)
+        check(rc == 0 and g is not None and g >= 0.9, f"{kind}: exit {rc}, asked again after {g} s: {out[-2500:]}")
+        check(re.search(rf"{kind}/Debian%3A12/manifest.json: HTTP status (429|503); try 2 of 3 in [12]\.\d\d s "
+                        r"\(as Retry-After asks\)", out), f"{kind}: the wait is not said: {out[-2500:]}")
+
+    # longer than the cap: not waited, not asked again, the next source serves
+    MIRROR.log.clear()
+    rc, out, took = update(node("ra-big"), u("ra-big"), u("good"))
+    asked = [e for e in MIRROR.log if e[1] == "ra-big" and e[2] == first]
+    check(rc == 0 and took < 30 and len(asked) == 1, f"Retry-After 3600: exit {rc} after {took:.1f} s, "
+          f"{len(asked)} requests: {out[-2500:]}")
+    check(re.search(r"ra-big/Debian%3A12/manifest.json: HTTP status 429; it asks to be tried again after 3600 s "
+                    r"\(Retry-After; at 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\), longer than this run waits", out),
+          f"Retry-After 3600: when to come back is not said: {out[-2500:]}")
+
+    # no Retry-After: the backoff is jittered, half to one and a half times
+    # its step (0.5 s, 1 s)
+    said = []
+    for i in range(2):
+        rc, out, _ = update(node(f"busy{i}", signed=False), u("busy"))
+        check(rc == 2, f"busy: exit {rc}: {out[-2500:]}")
+        said += [(int(t), float(s)) for t, s in re.findall(r"try (\d) of 3 in ([0-9.]+) s", out)]
+    check(len(said) >= 4 and all(0.25 <= s <= 0.75 if t == 2 else 0.5 <= s <= 1.5 for t, s in said)
+          and any(s not in (0.5, 1.0) for _, s in said), f"busy: the backoff is not jittered: {said}")
+
+
 try:
     for k in ("k", "k2"):
         sh("openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/{k}.key")
@@ -181,6 +236,7 @@ try:
     MIRROR = Mirror()
     try:
         test_junk()
+        test_rate()
     finally:
         MIRROR.close()
 finally:
