@@ -2007,9 +2007,10 @@ static int feed_manifest(struct run *r, struct feed_src *f, const char *url, str
 }
 
 /* One try of one mirror: the file into a temporary file, its digest
- * checked against the manifest (with a key), its content parsed. */
+ * checked against the manifest (with a key; one that is not the file
+ * signed sets *refused), its content parsed. */
 static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url, char *msg, size_t msg_size,
-                             struct error *err) {
+                             bool *refused, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = feed_kinds[f->kind].max, .md = md, .progress = true, .run = r, .eco = &f->eco };
         bool kept_here = access(f->path, F_OK) == 0 && streq_ptr(entry_str(f->eco.old, "url"), url) && !r->key;
@@ -2038,8 +2039,9 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
         if (o == OUTCOME_OK && resp.status == 200 && manifest_check(r, &f->eco, file, url, sha, &verr) < 0) {
-                *err = verr;    /* a mirror serving what was not signed: not the network's fault */
-                o = OUTCOME_FATAL;
+                snprintf(msg, msg_size, "%.900s", verr.msg);
+                *refused = true;
+                o = OUTCOME_NEXT;
         } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &date, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
                 o = OUTCOME_NEXT;
@@ -2075,11 +2077,12 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
 }
 
 /* The first mirror that serves the file.  A mirror that fails is said and
- * the next tried; when none serves it, the kept file stays (and so the
- * database's data).  What the signature rules refuse fails the run, as it
- * does for an ecosystem. */
+ * the next tried, also one whose manifest or file the signature rules
+ * refuse; when none serves it, the kept file stays (and so the database's
+ * data), but not when one was refused: that fails the run, as it does for
+ * an ecosystem. */
 static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
-        bool signed_seen = false;
+        bool signed_seen = false, refused = false;
         char msg[1024] = "";
 
         for (char *const *u = f->urls; *u; u++) {
@@ -2088,15 +2091,18 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
 
                 if (q == 1)
                         return 0;
-                if (q == -EHOSTUNREACH) {
+                if (q == -ENOMEM || q == -EIO)         /* ours, not the mirror's */
+                        return error_wrap(err, "%s", f->eco.name);
+                if (q < 0) {
+                        refused = refused || q != -EHOSTUNREACH;
                         snprintf(msg, sizeof(msg), "%.1000s", err->msg);
                         *err = (struct error) {};
+                        if (u[1])
+                                say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
                         continue;
                 }
-                if (q < 0)
-                        return error_wrap(err, "%s", f->eco.name);
                 signed_seen = true;
-                o = feed_get(r, f, *u, msg, sizeof(msg), err);
+                o = feed_get(r, f, *u, msg, sizeof(msg), &refused, err);
                 if (o == OUTCOME_OK)
                         return 0;
                 if (o == OUTCOME_FATAL)
@@ -2105,7 +2111,10 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
                 if (u[1])
                         say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
         }
-        /* with a key, as for an ecosystem: no signed manifest, no run */
+        /* with a key, as for an ecosystem: no signed manifest, or one
+         * refused, no run */
+        if (refused)
+                return error_set(err, EBADMSG, "%s: no source served it as signed (last: %s)", f->eco.name, msg);
         if (r->key && !signed_seen)
                 return error_set(err, EHOSTUNREACH, "%s: no source served a signed manifest (last: %s); with "
                                  "'update.public_key' the folder of each of its files must be signed ('portcullis db "

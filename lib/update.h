@@ -71,8 +71,9 @@
  * holds manifest.json and manifest.json.sig (`portcullis db sign
  * FOLDER`), the signature must verify, the manifest must be unexpired and
  * its serial not below the one installed last, and the file must be listed
- * with its sha256; otherwise the run fails and the database stays as it
- * was. */
+ * with its sha256; a mirror failing these is said and the next tried,
+ * and when none serves and one was refused (or none served a signed
+ * manifest), the run fails and the database stays as it was. */
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */

@@ -10,6 +10,7 @@ folder of their own, from there).
              signed manifest) is that source failing: said with its URL
              and why, and the next source serves; with none left the run
              fails and the database stays as it was.
+  feeds      the same for a KEV catalogue's signed mirrors.
   rate       429/503 with Retry-After: the time asked for is waited (a
              number of seconds, an HTTP date), one longer than the cap is
              not (the next source is tried at once, and the output says
@@ -108,11 +109,11 @@ class Mirror:
         return send(h, 200, body)
 
 
-def node(name, signed=True):
+def node(name, signed=True, **more):
     n = f"{T}/node-{name}"
     os.makedirs(n)
     u = {"sources": ["http://127.0.0.1:9/unused"], "cve_sources": [], "ecosystems": [ECO],
-         "state_dir": f"{n}/state", "timeout_s": 5}
+         "state_dir": f"{n}/state", "timeout_s": 5, **more}
     if signed:
         u["public_key"] = f"{T}/k.pub"
     json.dump({"db": f"{n}/db.sqlite", "cache": f"{n}/cache.db", "update": u}, open(f"{n}/config.json", "w"))
@@ -188,6 +189,30 @@ def test_junk():
             check("no source served a usable signed manifest.json" in out, f"only {bad}: not said: {out[-2500:]}")
 
 
+# ---- KEV mirrors, signed -----------------------------------------------------------------
+def test_feeds():
+    kev = "known_exploited_vulnerabilities.json"
+    os.makedirs(f"{T}/kev")
+    json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.05",
+               "dateReleased": "2026-12-05T15:01:22.4356Z", "count": 1,
+               "vulnerabilities": [{"cveID": "CVE-2021-44228", "vendorProject": "v", "product": "p",
+                                    "vulnerabilityName": "n", "dateAdded": "2021-12-10", "shortDescription": "d",
+                                    "requiredAction": "a", "dueDate": "2021-12-24",
+                                    "knownRansomwareCampaignUse": "Unknown", "notes": ""}]},
+              open(f"{T}/kev/{kev}", "w"))
+    sh(P, "db", "sign", "--key", f"{T}/k.key", "--serial", "1", "--expires", "2099-01-01T00:00:00Z", f"{T}/kev")
+    n = node("kev", kev_sources=[f"{u('html')}/{kev}", f"{u('kev')}/{kev}"])
+    rc, out, _ = update(n, u("good"))
+    check(rc == 0 and f"CISA KEV: {u('html')}/manifest.json: the signature" in out and
+          f"trying the next source, {u('kev')}/{kev}" in out, f"KEV, an HTML page first: exit {rc}: {out[-2500:]}")
+    n = node("kev-bad", kev_sources=[f"{u('html')}/{kev}", f"{u('trunc')}/{kev}"])
+    shutil.copytree(f"{T}/kev", f"{T}/trunc")
+    open(f"{T}/trunc/{kev}", "a").write(" ")
+    rc, out, _ = update(n, u("good"))
+    check(rc == 2 and "CISA KEV: no source served it as signed" in out and "but the signed manifest" in out and
+          "no database is written" in out, f"KEV, no mirror signed: exit {rc}: {out[-2500:]}")
+
+
 # ---- rate limits -----------------------------------------------------------------------
 def gap(kind, rest):
     t = [e[0] for e in MIRROR.log if e[1] == kind and e[2] == rest]
@@ -236,6 +261,7 @@ try:
     MIRROR = Mirror()
     try:
         test_junk()
+        test_feeds()
         test_rate()
     finally:
         MIRROR.close()
