@@ -1741,6 +1741,26 @@ static int cve_record(struct cve_src *c, const struct response *resp, const char
  * temporary file, checked like an all.zip when it is a zip.  A source
  * that fails is said and left out: the scores kept from earlier runs stay,
  * and the records' own severities still count. */
+/* A CVE source's .json must be one JSON document that `db import` reads
+ * (up to OSV_RECORD_MAX): an HTML error page or a captive portal's answer
+ * would else replace the file kept from earlier runs, and its scores. */
+static int verify_json(const char *path, const char *url, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        struct error rerr = {};
+        json_error_t jerr;
+        json_t *doc;
+        size_t len = 0;
+
+        if (read_full_file(path, OSV_RECORD_MAX, &buf, &len, &rerr) < 0)
+                return error_set(err, EBADMSG, "%s: %s", url, rerr.msg);
+        doc = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+        if (!doc)
+                return error_set(err, EBADMSG, "%s is not a JSON document (line %d, column %d: %s); is it an "
+                                 "error page?", url, jerr.line, jerr.column, jerr.text);
+        json_decref(doc);
+        return 0;
+}
+
 static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true, .run = r, .eco = &c->eco };
@@ -1767,8 +1787,9 @@ static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         close(k.fd);
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
-        if (o == OUTCOME_OK && resp.status == 200 && strcmp(cve_suffix(c->url), "zip") == 0 &&
-            verify_zip(tmp, c->url, &records, &zerr) < 0) {
+        if (o == OUTCOME_OK && resp.status == 200 &&
+            (strcmp(cve_suffix(c->url), "zip") == 0 ? verify_zip(tmp, c->url, &records, &zerr)
+                                                    : verify_json(tmp, c->url, &zerr)) < 0) {
                 snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
                 o = OUTCOME_NEXT;
         }

@@ -54,7 +54,8 @@
 /* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /
  * CVE JSON 5 documents (what `db import` reads: a .json document, or a .zip
  * of them such as the CVE Project's cvelistV5 tree), fetched like all.zip
- * (conditional GET, kept in <state_dir>/cve/, a zip checked before use) and
+ * (conditional GET, kept in <state_dir>/cve/, a zip or a .json checked
+ * before use) and
  * imported with the records, so that distro records that carry no CVSS get
  * the score of the CVE they name.  They are not covered by the signed
  * manifests; a source that fails is said and its earlier file stays. */

@@ -75,7 +75,7 @@ class Mirror:
     """self.log: (time, first part, rest of the path) of every request."""
 
     def __init__(self):
-        self.log, self.seen = [], set()
+        self.log, self.seen, self.cve_junk = [], set(), False
         self.srv, self.url = http_server(self.handle)
 
     def close(self):
@@ -87,7 +87,7 @@ class Mirror:
         self.log.append((time.monotonic(), kind, rest))
         first = (kind, rest) not in self.seen
         self.seen.add((kind, rest))
-        if kind == "html":
+        if kind == "html" or (kind == "cve" and self.cve_junk):
             return send(h, 200, b"<html><body>Sign in to the guest network</body></html>",
                              {"Content-Type": "text/html"})
         if kind == "busy":
@@ -213,6 +213,25 @@ def test_feeds():
           "no database is written" in out, f"KEV, no mirror signed: exit {rc}: {out[-2500:]}")
 
 
+# ---- CVE scores --------------------------------------------------------------------------
+def test_cve():
+    os.makedirs(f"{T}/cve")
+    json.dump({"dataType": "CVE_RECORD", "dataVersion": "5.1", "cveMetadata": {"cveId": "CVE-2021-44228"}},
+              open(f"{T}/cve/cve.json", "w"))
+    n = node("cve", signed=False, cve_sources=[f"{u('cve')}/cve.json"])
+    rc, out, _ = update(n, u("good"))
+    kept = [f for f in glob.glob(f"{T}/node-cve/state/cve/*.json") if "tmp-" not in f]
+    check(rc == 0 and len(kept) == 1, f"CVE file: exit {rc}, kept {kept}: {out[-2500:]}")
+    # the same URL answers with an HTML page: said, the file kept stays
+    MIRROR.cve_junk = True
+    rc, out, _ = update(n, u("good"))
+    MIRROR.cve_junk = False
+    check(rc == 0 and f"{u('cve')}/cve.json is not a JSON document (line 1, column 1" in out and
+          "the CVE scores kept from earlier runs stay" in out, f"CVE file as HTML: exit {rc}: {out[-2500:]}")
+    check(kept and '"CVE_RECORD"' in open(kept[0]).read(),
+          "CVE file as HTML: the kept file was replaced")
+
+
 # ---- rate limits -----------------------------------------------------------------------
 def gap(kind, rest):
     t = [e[0] for e in MIRROR.log if e[1] == kind and e[2] == rest]
@@ -262,6 +281,7 @@ try:
     try:
         test_junk()
         test_feeds()
+        test_cve()
         test_rate()
     finally:
         MIRROR.close()
