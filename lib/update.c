@@ -579,11 +579,7 @@ static unsigned jitter(unsigned n) {
         return x % n;
 }
 
-/* After a 429 or 503 with Retry-After: how long to wait before the next
- * try (the time asked for and up to a quarter more), or false when that is
- * more than UPDATE_RETRY_AFTER_MAX_S or than what is left of the run's
- * UPDATE_WAIT_RUN_MAX_S: the source is then left, saying when it asked to
- * be asked again. */
+/* Adds to msg when the mirror asked to be tried again, and why not now. */
 static void add_come_back(const struct run *r, char *msg, size_t msg_size, const char *why) {
         size_t n = strlen(msg);
         char at[32];
@@ -593,6 +589,11 @@ static void add_come_back(const struct run *r, char *msg, size_t msg_size, const
                  (long long) r->retry_after, at, why);
 }
 
+/* After a 429 or 503 with Retry-After: how long to wait before the next
+ * try (the time asked for and up to a quarter more), or false when that is
+ * more than UPDATE_RETRY_AFTER_MAX_S or than what is left of the run's
+ * UPDATE_WAIT_RUN_MAX_S: the source is then left, saying when it asked to
+ * be asked again. */
 static bool retry_after_wait(struct run *r, char *msg, size_t msg_size, unsigned *ret_ms) {
         uint64_t ms = (uint64_t) r->retry_after * 1000;
         char why[128];
