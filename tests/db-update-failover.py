@@ -11,6 +11,8 @@ folder of their own, from there).
              and why, and the next source serves; with none left the run
              fails and the database stays as it was.
   feeds      the same for a KEV catalogue's signed mirrors.
+  cve        a CVE source's .json answered with an HTML page: said, and
+             the file kept from earlier runs stays.
   rate       429/503 with Retry-After: the time asked for is waited (a
              number of seconds, an HTTP date), one longer than the cap is
              not (the next source is tried at once, and the output says
