@@ -32,6 +32,7 @@ static struct {
         struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
         void (*slist_free_all)(struct curl_slist *);
         CURLHcode (*easy_header)(CURL *, const char *, size_t, unsigned int, int, struct curl_header **);
+        time_t (*getdate)(const char *, const time_t *);
 } api;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int loaded;
@@ -56,6 +57,7 @@ static void load(void) {
         LOAD(slist_append, "curl_slist_append");
         LOAD(slist_free_all, "curl_slist_free_all");
         LOAD(easy_header, "curl_easy_header");
+        LOAD(getdate, "curl_getdate");
         loaded = 1;
 }
 
@@ -142,4 +144,8 @@ void curl_slist_free_all(struct curl_slist *l) {
 CURLHcode curl_easy_header(CURL *c, const char *name, size_t index, unsigned int origin, int request,
                            struct curl_header **hout) {
         return ready() ? api.easy_header(c, name, index, origin, request, hout) : CURLHE_NOHEADERS;
+}
+
+time_t curl_getdate(const char *p, const time_t *unused) {
+        return ready() ? api.getdate(p, unused) : -1;
 }

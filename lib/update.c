@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -66,6 +67,8 @@ struct run {
         size_t n_cves;
         struct feed_src *feeds; /* KEV and EPSS (s->kev_sources, s->epss_sources) */
         size_t n_feeds;
+        int64_t retry_after;    /* the last 429/503's Retry-After, in seconds from then; -1: none */
+        uint64_t waited_ms;     /* slept for Retry-After so far (UPDATE_WAIT_RUN_MAX_S) */
 };
 
 /* One ecosystem's part of a run. */
@@ -449,6 +452,27 @@ static bool redirect_refused(CURL *curl, const char *url, CURLcode cc) {
                status < 400;
 }
 
+/* Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; the
+ * seconds from now it asks for, 0 for a date passed, -1 for none or
+ * one that does not parse. */
+static int64_t retry_after(CURL *curl) {
+        _cleanup_free_ char *v = header_value(curl, "Retry-After");
+        int64_t s = 0;
+        time_t t;
+
+        if (!v)
+                return -1;
+        if (v[0] >= '0' && v[0] <= '9' && v[strspn(v, "0123456789")] == '\0') {
+                for (const char *p = v; *p && s < INT32_MAX; p++)
+                        s = s * 10 + (*p - '0');
+                return s;
+        }
+        t = curl_getdate(v, NULL);
+        if (t < 0)
+                return -1;
+        return t > time(NULL) ? (int64_t) (t - time(NULL)) : 0;
+}
+
 static enum outcome get_once(struct run *r, const char *url, const struct validators *v, struct sink *k,
                              struct response *ret, char *msg, size_t msg_size) {
         struct curl_slist *hdrs = NULL;
@@ -456,6 +480,7 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
         CURLcode cc;
         long status = 0;
 
+        r->retry_after = -1;
         if (sink_reset(k) < 0) {
                 snprintf(msg, msg_size, "reset %s: %s", url, strerror(errno));
                 return OUTCOME_FATAL;
@@ -516,6 +541,8 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                 return OUTCOME_OK;
         }
         snprintf(msg, msg_size, "%s: HTTP status %ld", url, status);
+        if (status == 429 || status == 503)
+                r->retry_after = retry_after(r->curl);
         return status >= 500 || status == 408 || status == 429 ? OUTCOME_RETRY : OUTCOME_NEXT;
 }
 
@@ -540,7 +567,51 @@ static void backoff(unsigned ms) {
                 ;
 }
 
-/* GET url up to UPDATE_TRIES times with exponential backoff. */
+/* A number in [0, n): every node of a fleet draws its own, so that their
+ * retries spread out instead of arriving together. */
+static unsigned jitter(unsigned n) {
+        uint32_t x;
+
+        if (n == 0)
+                return 0;
+        if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t) sizeof(x))
+                x = (uint32_t) clock_now_ms() ^ (uint32_t) getpid();
+        return x % n;
+}
+
+/* Adds to msg when the mirror asked to be tried again, and why not now. */
+static void add_come_back(const struct run *r, char *msg, size_t msg_size, const char *why) {
+        size_t n = strlen(msg);
+        char at[32];
+
+        update_format_time((int64_t) time(NULL) + r->retry_after, at);
+        snprintf(msg + n, msg_size - n, "; it asks to be tried again after %lld s (Retry-After; at %s)%s",
+                 (long long) r->retry_after, at, why);
+}
+
+/* After a 429 or 503 with Retry-After: how long to wait before the next
+ * try (the time asked for and up to a quarter more), or false when that is
+ * more than UPDATE_RETRY_AFTER_MAX_S or than what is left of the run's
+ * UPDATE_WAIT_RUN_MAX_S: the source is then left, saying when it asked to
+ * be asked again. */
+static bool retry_after_wait(struct run *r, char *msg, size_t msg_size, unsigned *ret_ms) {
+        uint64_t ms = (uint64_t) r->retry_after * 1000;
+        char why[128];
+
+        if (r->retry_after <= UPDATE_RETRY_AFTER_MAX_S &&
+            r->waited_ms + ms <= (uint64_t) UPDATE_WAIT_RUN_MAX_S * 1000) {
+                *ret_ms = (unsigned) (ms + jitter((unsigned) ms / 4 + 1));
+                return true;
+        }
+        snprintf(why, sizeof(why), ", longer than this run waits (%d s at a time, %d s in all)",
+                 UPDATE_RETRY_AFTER_MAX_S, UPDATE_WAIT_RUN_MAX_S);
+        add_come_back(r, msg, msg_size, why);
+        return false;
+}
+
+/* GET url up to UPDATE_TRIES times with exponential backoff, jittered
+ * (half to one and a half times the step), or after the time a 429/503
+ * asked for in Retry-After. */
 static enum outcome get_retrying(struct run *r, const struct eco *e, const char *url, const struct validators *v,
                                  struct sink *k, struct response *ret, char *msg, size_t msg_size) {
         enum outcome o = OUTCOME_RETRY;
@@ -548,43 +619,88 @@ static enum outcome get_retrying(struct run *r, const struct eco *e, const char 
         k->url = url;
         for (unsigned t = 1; t <= UPDATE_TRIES && o == OUTCOME_RETRY; t++) {
                 if (t > 1) {
-                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2);
+                        unsigned ms = (r->s->retry_delay_ms ? r->s->retry_delay_ms : 500) << (t - 2), wait = 0;
 
-                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.1f s", msg, t, UPDATE_TRIES,
-                            ms / 1000.0);
+                        ms = ms / 2 + jitter(ms);
+                        if (r->retry_after >= 0 && !retry_after_wait(r, msg, msg_size, &wait)) {
+                                o = OUTCOME_NEXT;
+                                break;
+                        }
+                        if (wait > ms) {
+                                ms = wait;
+                                r->waited_ms += ms;
+                        }
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; try %u of %u in %.2f s%s", msg, t, UPDATE_TRIES,
+                            ms / 1000.0, wait == ms ? " (as Retry-After asks)" : "");
                         backoff(ms);
                 }
                 o = get_once(r, url, v, k, ret, msg, msg_size);
         }
+        if (o == OUTCOME_RETRY && r->retry_after >= 0)
+                add_come_back(r, msg, msg_size, "");
         k->url = NULL;
         return o;
 }
 
-/* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
- * backoff, then the next source, starting from the one that answered this
- * ecosystem last. */
-static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
-                 struct response *ret, struct error *err) {
-        char msg[1024] = "";
+/* What a 200 must pass to count as served (the signed manifest's sha256,
+ * a readable zip): an answer that fails it is that source failing, and the
+ * next is tried.  -ENOMEM is ours, not the source's. */
+struct answer_check {
+        int (*fn)(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                  struct sink *k, void *userdata, struct error *err);
+        void *userdata;
+};
+
+/* GET <source>/<eco>/<file> from that one source, up to UPDATE_TRIES
+ * times; the answer checked. */
+static enum outcome fetch_from(struct run *r, struct eco *e, size_t src, const char *file,
+                               const struct validators *v, struct sink *k, const struct answer_check *c,
+                               struct response *ret, char *msg, size_t msg_size) {
+        _cleanup_free_ char *url = NULL;
+        struct error cerr = {};
+        enum outcome o;
+        int q;
 
         k->run = r;
         k->eco = e;
+        if (make_url(r, src, e->name, file, &url) < 0) {
+                snprintf(msg, msg_size, "out of memory");
+                return OUTCOME_FATAL;
+        }
+        response_done(ret);
+        o = get_retrying(r, e, url, v, k, ret, msg, msg_size);
+        /* "not modified" answers a request that named the version it
+         * has; to one that named none, it is a source holding the file
+         * back */
+        if (o == OUTCOME_OK && ret->status == 304 && (!v || (!v->etag && !v->last_modified))) {
+                snprintf(msg, msg_size, "%.300s: 304 Not Modified to a request that named no version of it", url);
+                return OUTCOME_NEXT;
+        }
+        if (o != OUTCOME_OK || ret->status != 200 || !c)
+                return o;
+        q = c->fn(r, e, file, ret, k, c->userdata, &cerr);
+        if (q >= 0)
+                return OUTCOME_OK;
+        snprintf(msg, msg_size, "%.900s", cerr.msg);
+        return q == -ENOMEM ? OUTCOME_FATAL : OUTCOME_NEXT;
+}
+
+/* GET <source>/<eco>/<file>: up to UPDATE_TRIES per source with exponential
+ * backoff, then the next source, starting from the one that answered this
+ * ecosystem last.  An answer that fails the check c (when given) is that
+ * source failing too; when no source served and one of them failed the
+ * check, -EBADMSG (a file refused, not only missing). */
+static int fetch_checked(struct run *r, struct eco *e, const char *file, const struct validators *v,
+                         struct sink *k, const struct answer_check *c, struct response *ret, struct error *err) {
+        char msg[1024] = "";
+        bool refused = false;
+
         for (size_t i = 0; i < r->n_sources; i++) {
                 size_t src = (e->source + i) % r->n_sources;
-                _cleanup_free_ char *url = NULL;
-                enum outcome o;
+                enum outcome o = fetch_from(r, e, src, file, v, k, c, ret, msg, sizeof(msg));
 
-                if (make_url(r, src, e->name, file, &url) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
-                o = get_retrying(r, e, url, v, k, ret, msg, sizeof(msg));
-                /* "not modified" answers a request that named the version
-                 * it has; to one that named none, it is a source holding
-                 * the file back */
-                if (o == OUTCOME_OK && ret->status == 304 && (!v || (!v->etag && !v->last_modified))) {
-                        snprintf(msg, sizeof(msg), "%.300s: 304 Not Modified to a request that named no version of it",
-                                 url);
-                        o = OUTCOME_NEXT;
-                }
+                refused = refused || (o == OUTCOME_NEXT && ret->status == 200);
+
                 if (o == OUTCOME_OK) {
                         e->source = src;
                         return 0;
@@ -595,7 +711,13 @@ static int fetch(struct run *r, struct eco *e, const char *file, const struct va
                         say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", msg,
                             r->s->sources[(src + 1) % r->n_sources]);
         }
-        return error_set(err, EHOSTUNREACH, "%s: no source could serve it (last: %s)", file, msg);
+        return error_set(err, refused ? EBADMSG : EHOSTUNREACH, "%s: no source could serve it (last: %s)", file,
+                         msg);
+}
+
+static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
+                 struct response *ret, struct error *err) {
+        return fetch_checked(r, e, file, v, k, NULL, ret, err);
 }
 
 static int curl_setup(struct run *r, struct error *err) {
@@ -863,20 +985,26 @@ static int manifest_record(struct eco *e) {
         return 0;
 }
 
-/* With a key: manifest.json and its signature, before anything else.
- * Returns 1 when the manifest is the one installed last (same serial) and
- * the state still describes the database: nothing more to fetch. */
-static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
+/* manifest.json and its signature from one source, checked: 1 when it is
+ * the one installed last (manifest_serial()).  A failure sets *ret_fatal
+ * when it is ours (memory, a local file), not the source's. */
+static int manifest_from(struct run *r, struct eco *e, size_t src, bool *ret_fatal, struct error *err) {
         _cleanup_(response_done) struct response mresp = {}, sresp = {};
         struct sink m = { .fd = -EBADF, .max = UPDATE_MANIFEST_MAX, .mem = { .max = UPDATE_MANIFEST_MAX + 1 } };
         struct sink g = { .fd = -EBADF, .max = UPDATE_SIG_MAX, .mem = { .max = UPDATE_SIG_MAX + 1 } };
-        int q;
+        char msg[1024] = "";
+        enum outcome o;
+        int q = 0;
 
-        if (!r->key)
-                return 0;
-        q = fetch(r, e, MANIFEST_FILE, NULL, &m, &mresp, err);
-        if (q >= 0)
-                q = fetch(r, e, MANIFEST_SIG_FILE, NULL, &g, &sresp, err);
+        update_manifest_done(&e->m);
+        free(e->manifest_url);
+        e->manifest_url = NULL;
+        o = fetch_from(r, e, src, MANIFEST_FILE, NULL, &m, NULL, &mresp, msg, sizeof(msg));
+        if (o == OUTCOME_OK)
+                o = fetch_from(r, e, src, MANIFEST_SIG_FILE, NULL, &g, NULL, &sresp, msg, sizeof(msg));
+        *ret_fatal = o == OUTCOME_FATAL;
+        if (o != OUTCOME_OK)
+                q = error_set(err, o == OUTCOME_FATAL ? EIO : EHOSTUNREACH, "%s", msg);
         if (q >= 0 && !update_sig_ok(r->key, m.mem.s, m.mem.len, g.mem.s, g.mem.len))
                 q = error_set(err, EBADMSG, "%s: the signature %s does not verify with the public key %s; "
                               "refusing this source's files", mresp.url, sresp.url, r->s->public_key);
@@ -892,13 +1020,50 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
                 q = -ESTALE;
         if (q >= 0 && manifest_record(e) < 0)
                 q = error_set(err, ENOMEM, "out of memory");
+        if (q == -ENOMEM)
+                *ret_fatal = true;
         if (q >= 0)
                 say(r, UPDATE_EVENT_STEP, e, "%s: signature verified, serial %lld, %zu files listed%s", mresp.url,
                     (long long) e->m.serial, json_object_size(e->m.files),
                     q == 1 && e->valid ? "; up to date (the serial installed last)" : "");
         strbuf_done(&m.mem);
         strbuf_done(&g.mem);
-        return q == 1 && !e->valid ? 0 : q;
+        return q;
+}
+
+/* With a key: manifest.json and its signature, before anything else, both
+ * from the same source.  One whose pair can't be used (not there, not a
+ * manifest, a signature that does not verify, expired, a rollback) is
+ * that source failing: said, and the next is tried; the run fails when
+ * none serves.  Returns 1 when the manifest is the one installed last
+ * (same serial) and the state still describes the database: nothing more
+ * to fetch. */
+static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
+        struct error serr = {};
+
+        if (!r->key)
+                return 0;
+        for (size_t i = 0; i < r->n_sources; i++) {
+                size_t src = (e->source + i) % r->n_sources;
+                bool fatal = false;
+                int q;
+
+                error_clear(&serr);
+                q = manifest_from(r, e, src, &fatal, &serr);
+                if (q >= 0) {
+                        e->source = src;
+                        return q == 1 && !e->valid ? 0 : q;
+                }
+                if (fatal || r->n_sources == 1) {
+                        *err = serr;
+                        return q;
+                }
+                if (i + 1 < r->n_sources)
+                        say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", serr.msg,
+                            r->s->sources[(src + 1) % r->n_sources]);
+        }
+        *err = serr;
+        return error_wrap(err, "no source served a usable signed " MANIFEST_FILE " (each said why above); the last");
 }
 
 /* With a key, a downloaded file must be in the manifest with its sha256. */
@@ -927,17 +1092,39 @@ static int manifest_check_buf(struct run *r, const struct eco *e, const char *fi
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
+struct zip_answer {
+        const char *path;
+        char sha[65];
+        uint64_t records;
+};
+
+/* The digest first: a file that isn't the one signed is not opened. */
+static int zip_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                     struct sink *k, void *userdata, struct error *err) {
+        struct zip_answer *z = userdata;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned mdlen = 0;
+        int q;
+
+        if (EVP_DigestFinal_ex(k->md, digest, &mdlen) != 1 || mdlen != 32)
+                return error_set(err, ENOMEM, "sha256 of %s failed", z->path);
+        update_hex(digest, mdlen, z->sha);
+        q = manifest_check(r, e, file, resp->url, z->sha, err);
+        if (q >= 0)
+                q = verify_zip(z->path, resp->url, &z->records, err);
+        return q;
+}
+
 /* Downloads all.zip to a temporary file in the ecosystem's folder, checks
- * it, and records its digest and validators in e->entry. */
+ * it (an answer that fails is the source failing: the next is tried), and
+ * records its digest and validators in e->entry. */
 static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true };
         _cleanup_(response_done) struct response resp = {};
         _cleanup_free_ char *tmp = NULL;
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        char sha[65], now[32];
-        unsigned mdlen = 0;
-        uint64_t records = 0;
+        struct zip_answer z = {};
+        char now[32];
         struct stat st;
         int q;
 
@@ -948,31 +1135,23 @@ static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
         if (k.fd < 0)
                 return error_set_errno(err, errno, "create %s", tmp);
         say(r, UPDATE_EVENT_STEP, e, "downloading all.zip");
-        q = fetch(r, e, "all.zip", NULL, &k, &resp, err);
+        z.path = tmp;
+        q = fetch_checked(r, e, "all.zip", NULL, &k, &(struct answer_check) { zip_check, &z }, &resp, err);
         if (q >= 0 && (fsync(k.fd) < 0 || fstat(k.fd, &st) < 0))
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
-        if (q >= 0 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
-                update_hex(digest, mdlen, sha);
-        else if (q >= 0)
-                q = error_set(err, ENOMEM, "sha256 of %s failed", tmp);
-        /* The digest first: a file that isn't the one signed is not opened. */
-        if (q >= 0)
-                q = manifest_check(r, e, "all.zip", resp.url, sha, err);
-        if (q >= 0)
-                q = verify_zip(tmp, resp.url, &records, err);
         if (q < 0) {
                 (void) unlink(tmp);
                 return q;
         }
         now_rfc3339(now);
         say(r, UPDATE_EVENT_STEP, e, "%s: %llu bytes, %llu records, sha256 %s", resp.url,
-            (unsigned long long) k.len, (unsigned long long) records, sha);
-        if (set_str(e->entry, "zip_sha256", sha) < 0 || set_str(e->entry, "zip_etag", resp.etag) < 0 ||
+            (unsigned long long) k.len, (unsigned long long) z.records, z.sha);
+        if (set_str(e->entry, "zip_sha256", z.sha) < 0 || set_str(e->entry, "zip_etag", resp.etag) < 0 ||
             set_str(e->entry, "zip_last_modified", resp.last_modified) < 0 ||
             set_str(e->entry, "zip_downloaded", now) < 0 ||
             json_object_set_new(e->entry, "zip_size", json_integer((json_int_t) st.st_size)) < 0 ||
-            json_object_set_new(e->entry, "zip_records", json_integer((json_int_t) records)) < 0 ||
+            json_object_set_new(e->entry, "zip_records", json_integer((json_int_t) z.records)) < 0 ||
             set_str(e->entry, "source", r->s->sources[e->source]) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         e->zip_new = TAKE_PTR(tmp);
@@ -1005,11 +1184,17 @@ static bool eco_state_valid(struct run *r, struct eco *e) {
         return true;
 }
 
-/* Downloads modified_id.csv into k (conditionally when v is given). */
+static int csv_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
+                     struct sink *k, void *userdata, struct error *err) {
+        return manifest_check_buf(r, e, file, resp, &k->mem, err);
+}
+
+/* Downloads modified_id.csv into k (conditionally when v is given); with
+ * a key, one not in the signed manifest is that source failing. */
 static int fetch_csv(struct run *r, struct eco *e, const struct validators *v, struct sink *k, struct response *ret,
                      struct error *err) {
         *k = (struct sink) { .fd = -EBADF, .max = UPDATE_CSV_MAX, .mem = { .max = UPDATE_CSV_MAX + 1 } };
-        return fetch(r, e, "modified_id.csv", v, k, ret, err);
+        return fetch_checked(r, e, "modified_id.csv", v, k, &(struct answer_check) { csv_check }, ret, err);
 }
 
 /* Where the next run starts: the list's newest time, but never later than
@@ -1045,9 +1230,10 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
 
         e->mode = UPDATE_FULL;
         q = fetch_csv(r, e, NULL, &k, &resp, &cerr);
-        if (q >= 0 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
+        if (q == -EBADMSG) {
                 strbuf_done(&k.mem);
-                return -EBADMSG;
+                *err = cerr;
+                return q;
         }
         if (q >= 0) {
                 q = csv_scan(k.mem.s ? k.mem.s : "", k.len, NULL, NULL, 0, &c, reason, sizeof(reason));
@@ -1070,14 +1256,14 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
 }
 
 static int record_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
-                        EVP_MD_CTX *md, struct error *err) {
+                        struct sink *k, void *userdata, struct error *err) {
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
         char sha[65];
 
         if (!r->key)
                 return 0;
-        if (EVP_DigestFinal_ex(md, digest, &mdlen) != 1 || mdlen != 32)
+        if (EVP_DigestFinal_ex(k->md, digest, &mdlen) != 1 || mdlen != 32)
                 return error_set(err, ENOMEM, "sha256 of %s failed", resp->url);
         update_hex(digest, mdlen, sha);
         return manifest_check(r, e, file, resp->url, sha, err);
@@ -1106,7 +1292,7 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                 k.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 if (k.fd < 0)
                         return error_set_errno(err, errno, "create %s", path);
-                q = fetch(r, e, file, NULL, &k, &resp, &ferr);
+                q = fetch_checked(r, e, file, NULL, &k, &(struct answer_check) { record_check }, &resp, &ferr);
                 close(k.fd);
                 if (q == -EHOSTUNREACH) {
                         say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", ferr.msg);
@@ -1116,9 +1302,6 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                         *err = ferr;
                         return q;
                 }
-                q = record_check(r, e, file, &resp, md, err);
-                if (q < 0)
-                        return q;
                 e->fetched++;
                 if (r->report)
                         r->report(&(struct update_event) { .type = UPDATE_EVENT_PROGRESS, .ecosystem = e->name,
@@ -1156,14 +1339,15 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 v.last_modified = entry_str(e->old, "csv_last_modified");
         }
         q = fetch_csv(r, e, &v, &k, &resp, &cerr);
+        if (q == -EBADMSG) {
+                strbuf_done(&k.mem);
+                *err = cerr;
+                return q;
+        }
         if (q < 0) {
                 strbuf_done(&k.mem);
                 say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", cerr.msg);
                 return eco_full(r, e, err);
-        }
-        if (resp.status == 200 && manifest_check_buf(r, e, "modified_id.csv", &resp, &k.mem, err) < 0) {
-                strbuf_done(&k.mem);
-                return -EBADMSG;
         }
         if (resp.status == 304) {
                 strbuf_done(&k.mem);
@@ -1558,6 +1742,26 @@ static int cve_record(struct cve_src *c, const struct response *resp, const char
  * temporary file, checked like an all.zip when it is a zip.  A source
  * that fails is said and left out: the scores kept from earlier runs stay,
  * and the records' own severities still count. */
+/* A CVE source's .json must be one JSON document that `db import` reads
+ * (up to OSV_RECORD_MAX): an HTML error page or a captive portal's answer
+ * would else replace the file kept from earlier runs, and its scores. */
+static int verify_json(const char *path, const char *url, struct error *err) {
+        _cleanup_free_ char *buf = NULL;
+        struct error rerr = {};
+        json_error_t jerr;
+        json_t *doc;
+        size_t len = 0;
+
+        if (read_full_file(path, OSV_RECORD_MAX, &buf, &len, &rerr) < 0)
+                return error_set(err, EBADMSG, "%s: %s", url, rerr.msg);
+        doc = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+        if (!doc)
+                return error_set(err, EBADMSG, "%s is not a JSON document (line %d, column %d: %s); is it an "
+                                 "error page?", url, jerr.line, jerr.column, jerr.text);
+        json_decref(doc);
+        return 0;
+}
+
 static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true, .run = r, .eco = &c->eco };
@@ -1584,8 +1788,9 @@ static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         close(k.fd);
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
-        if (o == OUTCOME_OK && resp.status == 200 && strcmp(cve_suffix(c->url), "zip") == 0 &&
-            verify_zip(tmp, c->url, &records, &zerr) < 0) {
+        if (o == OUTCOME_OK && resp.status == 200 &&
+            (strcmp(cve_suffix(c->url), "zip") == 0 ? verify_zip(tmp, c->url, &records, &zerr)
+                                                    : verify_json(tmp, c->url, &zerr)) < 0) {
                 snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
                 o = OUTCOME_NEXT;
         }
@@ -1824,9 +2029,10 @@ static int feed_manifest(struct run *r, struct feed_src *f, const char *url, str
 }
 
 /* One try of one mirror: the file into a temporary file, its digest
- * checked against the manifest (with a key), its content parsed. */
+ * checked against the manifest (with a key; one that is not the file
+ * signed sets *refused), its content parsed. */
 static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url, char *msg, size_t msg_size,
-                             struct error *err) {
+                             bool *refused, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = feed_kinds[f->kind].max, .md = md, .progress = true, .run = r, .eco = &f->eco };
         bool kept_here = access(f->path, F_OK) == 0 && streq_ptr(entry_str(f->eco.old, "url"), url) && !r->key;
@@ -1855,8 +2061,9 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
         if (o == OUTCOME_OK && resp.status == 200 && manifest_check(r, &f->eco, file, url, sha, &verr) < 0) {
-                *err = verr;    /* a mirror serving what was not signed: not the network's fault */
-                o = OUTCOME_FATAL;
+                snprintf(msg, msg_size, "%.900s", verr.msg);
+                *refused = true;
+                o = OUTCOME_NEXT;
         } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &date, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
                 o = OUTCOME_NEXT;
@@ -1892,11 +2099,12 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
 }
 
 /* The first mirror that serves the file.  A mirror that fails is said and
- * the next tried; when none serves it, the kept file stays (and so the
- * database's data).  What the signature rules refuse fails the run, as it
- * does for an ecosystem. */
+ * the next tried, also one whose manifest or file the signature rules
+ * refuse; when none serves it, the kept file stays (and so the database's
+ * data), but not when one was refused: that fails the run, as it does for
+ * an ecosystem. */
 static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
-        bool signed_seen = false;
+        bool signed_seen = false, refused = false;
         char msg[1024] = "";
 
         for (char *const *u = f->urls; *u; u++) {
@@ -1905,15 +2113,18 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
 
                 if (q == 1)
                         return 0;
-                if (q == -EHOSTUNREACH) {
+                if (q == -ENOMEM || q == -EIO)         /* ours, not the mirror's */
+                        return error_wrap(err, "%s", f->eco.name);
+                if (q < 0) {
+                        refused = refused || q != -EHOSTUNREACH;
                         snprintf(msg, sizeof(msg), "%.1000s", err->msg);
                         *err = (struct error) {};
+                        if (u[1])
+                                say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
                         continue;
                 }
-                if (q < 0)
-                        return error_wrap(err, "%s", f->eco.name);
                 signed_seen = true;
-                o = feed_get(r, f, *u, msg, sizeof(msg), err);
+                o = feed_get(r, f, *u, msg, sizeof(msg), &refused, err);
                 if (o == OUTCOME_OK)
                         return 0;
                 if (o == OUTCOME_FATAL)
@@ -1922,7 +2133,10 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
                 if (u[1])
                         say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
         }
-        /* with a key, as for an ecosystem: no signed manifest, no run */
+        /* with a key, as for an ecosystem: no signed manifest, or one
+         * refused, no run */
+        if (refused)
+                return error_set(err, EBADMSG, "%s: no source served it as signed (last: %s)", f->eco.name, msg);
         if (r->key && !signed_seen)
                 return error_set(err, EHOSTUNREACH, "%s: no source served a signed manifest (last: %s); with "
                                  "'update.public_key' the folder of each of its files must be signed ('portcullis db "
@@ -2390,7 +2604,7 @@ static int run_locked(const struct update_settings *s, update_report_fn report, 
                       struct update_result *ret, struct error *err) {
         struct update_settings http_only = {};
         _cleanup_strv_free_ char **http = NULL;
-        struct run r = { .s = s, .report = report, .userdata = userdata };
+        struct run r = { .s = s, .report = report, .userdata = userdata, .retry_after = -1 };
         struct update_result res = {};
         struct eco *ecos = NULL;
         size_t n = 0;

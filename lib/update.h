@@ -46,13 +46,16 @@
  * state.json describes; one installed another way is held to its signed
  * data time instead: a manifest created before it is refused for an
  * ecosystem the database holds), and then every file downloaded
- * must be listed with its sha256, or the run fails.  The database records
+ * must be listed with its sha256.  A source whose pair or file fails any
+ * of these is that source failing (said, and the next source tried, as
+ * after a network error); the run fails when none serves.  The database records
  * the oldest "created" of its manifests (vulndb_import_dated()). */
 
 /* CVE scores (cve_sources): each URL is one file of NVD API 2.0 / NVD CVE /
  * CVE JSON 5 documents (what `db import` reads: a .json document, or a .zip
  * of them such as the CVE Project's cvelistV5 tree), fetched like all.zip
- * (conditional GET, kept in <state_dir>/cve/, a zip checked before use) and
+ * (conditional GET, kept in <state_dir>/cve/, a zip or a .json checked
+ * before use) and
  * imported with the records, so that distro records that carry no CVSS get
  * the score of the CVE they name.  They are not covered by the signed
  * manifests; a source that fails is said and its earlier file stays. */
@@ -69,11 +72,18 @@
  * holds manifest.json and manifest.json.sig (`portcullis db sign
  * FOLDER`), the signature must verify, the manifest must be unexpired and
  * its serial not below the one installed last, and the file must be listed
- * with its sha256; otherwise the run fails and the database stays as it
- * was. */
+ * with its sha256; a mirror failing these is said and the next tried,
+ * and when none serves and one was refused (or none served a signed
+ * manifest), the run fails and the database stays as it was. */
 #define UPDATE_CVE_SOURCE_DEFAULT "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip"
 
 #define UPDATE_TRIES 3                                  /* per request and source */
+/* A 429 or 503 with Retry-After is tried again after the time it asks
+ * for when that is at most UPDATE_RETRY_AFTER_MAX_S and the run has not
+ * waited UPDATE_WAIT_RUN_MAX_S so in all (far within the timer's
+ * TimeoutStartSec=1h); otherwise the next source is tried. */
+#define UPDATE_RETRY_AFTER_MAX_S 60
+#define UPDATE_WAIT_RUN_MAX_S 300
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
 #define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
 #define UPDATE_CSV_MAX ((size_t) 256 << 20)             /* modified_id.csv */

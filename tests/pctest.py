@@ -1,10 +1,14 @@
 """What the Python tests share (import it from a test in tests/): check()
 counts failures instead of stopping at the first, run() runs portcullis
 ($PORTCULLIS) and checks its exit code, finish() prints the tally and
-exits 1 when anything failed."""
+exits 1 when anything failed; http_server() and send() serve a mirror on
+127.0.0.1."""
+import http.server
 import os
+import socketserver
 import subprocess
 import sys
+import threading
 
 P = os.environ.get("PORTCULLIS", "portcullis")
 failures = 0
@@ -30,3 +34,33 @@ def run(*args, expect=0, timeout=None):
 def finish():
     print("ok" if failures == 0 else f"{failures} of {checks} checks failed")
     sys.exit(1 if failures else 0)
+
+
+def http_server(handle):
+    """HTTP/1.1 on 127.0.0.1, a free port, in a thread: handle(h) answers
+    every GET.  Returns (server, base URL); stop it with
+    server.shutdown() and server.server_close()."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            handle(self)
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    srv = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}"
+
+
+def send(h, code, body=b"", hdrs=None):
+    h.send_response(code)
+    for k, v in (hdrs or {}).items():
+        h.send_header(k, v)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)
