@@ -29,11 +29,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pctest import P, check, finish, http_server, send  # noqa: E402
+from pctest import P, check, finish, http_server, osv_folder, send  # noqa: E402
 
 SRC = os.environ["PC_SOURCE_ROOT"]
 
@@ -56,18 +55,7 @@ def when(seconds_ago):
 def folder(mirror, serial, created, expires="2099-01-01T00:00:00Z", key="k"):
     """<T>/<mirror>/Debian:12: the shipped Debian records, all.zip and
     modified_id.csv, signed."""
-    d = f"{T}/{mirror}/{ECO}"
-    os.makedirs(d)
-    for f in glob.glob(f"{SRC}/feed/debian12/*.json"):
-        shutil.copy(f, d)
-    rows = []
-    with zipfile.ZipFile(f"{d}/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(glob.glob(f"{d}/*.json")):
-            z.write(f, os.path.basename(f))
-            r = json.load(open(f))
-            rows.append((r["modified"], r["id"]))
-    rows.sort(reverse=True)
-    open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+    d = osv_folder(f"{T}/{mirror}/{ECO}")
     sh(P, "db", "sign", "--key", f"{T}/{key}.key", "--serial", str(serial), "--created", created, "--expires",
        expires, d)
     return d

@@ -22,24 +22,20 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
                copies: passed over as older, the data kept; a newer one
                from it comes in.
 """
-import glob
 import gzip
 import json
 import os
 import shutil
 import socket
-import socketserver
-import http.server
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pctest import P, check, finish  # noqa: E402
+from pctest import P, check, finish, http_server, osv_folder, send  # noqa: E402
 
 SRC = os.environ["PC_SOURCE_ROOT"]
 
@@ -69,21 +65,7 @@ def folder(mirror, eco, extra=(), serial=None, created=None):
     """<T>/<mirror>/<eco>: the shipped Debian records (for Debian:12) and
     extra generated ones, all.zip and modified_id.csv; signed with serial
     and created when serial is given."""
-    d = f"{T}/{mirror}/{eco}"
-    os.makedirs(d)
-    if eco == "Debian:12":
-        for f in glob.glob(f"{SRC}/feed/debian12/*.json"):
-            shutil.copy(f, d)
-    for rid in extra:
-        json.dump(record(rid, eco), open(f"{d}/{rid}.json", "w"))
-    rows = []
-    with zipfile.ZipFile(f"{d}/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(glob.glob(f"{d}/*.json")):
-            z.write(f, os.path.basename(f))
-            r = json.load(open(f))
-            rows.append((r["modified"], r["id"]))
-    rows.sort(reverse=True)
-    open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+    d = osv_folder(f"{T}/{mirror}/{eco}", [record(rid, eco) for rid in extra], debian=eco == "Debian:12")
     if serial is not None:
         sh(P, "db", "sign", "--key", f"{T}/k.key", "--serial", str(serial), "--created", created, "--expires",
            "2099-01-01T00:00:00Z", d)
@@ -96,47 +78,22 @@ class Mirror:
 
     def __init__(self):
         self.mode, self.log = {}, []
-        m = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                m.handle(self)
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-
-        self.srv = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}"
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.srv, self.url = http_server(self.handle)
 
     def close(self):
         self.srv.shutdown()
         self.srv.server_close()
-
-    @staticmethod
-    def send(h, code, body=b"", hdrs=None):
-        h.send_response(code)
-        for k, v in (hdrs or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
 
     def handle(self, h):
         path = unquote(h.path.split("?")[0])
         self.log.append((path, h.headers.get("Accept-Encoding")))
         bomb = self.mode.get("gzip_bomb")
         if bomb and os.path.basename(path).startswith(bomb[0]):
-            return self.send(h, 200, bomb[1], {"Content-Encoding": "gzip"})
+            return send(h, 200, bomb[1], {"Content-Encoding": "gzip"})
         f = os.path.normpath(f"{T}/{path}")
         if not f.startswith(T + "/") or not os.path.isfile(f):
-            return self.send(h, 404, b"not here")
-        return self.send(h, 200, open(f, "rb").read())
+            return send(h, 404, b"not here")
+        return send(h, 200, open(f, "rb").read())
 
 
 # ---- nodes -------------------------------------------------------------------------------

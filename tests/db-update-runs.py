@@ -21,41 +21,26 @@ systemd's TimeoutStartSec or the OOM killer would).
   earlier    a state folder of a version before run.json: state.json's
              last run is read
 """
-import glob
 import json
 import os
 import shutil
 import signal
-import socketserver
-import http.server
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pctest import P, check, finish  # noqa: E402
+from pctest import P, check, finish, http_server, osv_folder  # noqa: E402
 
 SRC = os.environ["PC_SOURCE_ROOT"]
 T = tempfile.mkdtemp(prefix="db-update-runs-")
 
 
 def mirror_folder():
-    d = f"{T}/mirror/Debian:12"
-    os.makedirs(d)
-    for f in glob.glob(f"{SRC}/feed/debian12/*.json"):
-        shutil.copy(f, d)
-    rows = []
-    with zipfile.ZipFile(f"{d}/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(glob.glob(f"{d}/*.json")):
-            z.write(f, os.path.basename(f))
-            r = json.load(open(f))
-            rows.append((r["modified"], r["id"]))
-    rows.sort(reverse=True)
-    open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+    osv_folder(f"{T}/mirror/Debian:12")
 
 
 class Mirror:
@@ -64,23 +49,8 @@ class Mirror:
 
     def __init__(self):
         self.mode, self.held, self.release = "ok", threading.Event(), threading.Event()
-        m = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                m.handle(self)
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-
-        self.srv = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}/mirror"
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.srv, base = http_server(self.handle)
+        self.url = base + "/mirror"
 
     def close(self):
         self.release.set()

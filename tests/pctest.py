@@ -2,13 +2,17 @@
 counts failures instead of stopping at the first, run() runs portcullis
 ($PORTCULLIS) and checks its exit code, finish() prints the tally and
 exits 1 when anything failed; http_server() and send() serve a mirror on
-127.0.0.1."""
+127.0.0.1, osv_folder() lays one out."""
+import glob
 import http.server
+import json
 import os
+import shutil
 import socketserver
 import subprocess
 import sys
 import threading
+import zipfile
 
 P = os.environ.get("PORTCULLIS", "portcullis")
 failures = 0
@@ -64,3 +68,24 @@ def send(h, code, body=b"", hdrs=None):
     h.send_header("Content-Length", str(len(body)))
     h.end_headers()
     h.wfile.write(body)
+
+
+def osv_folder(d, records=(), debian=True):
+    """d (made) as an OSV mirror's folder of one ecosystem: the repo's Debian
+    12 records (feed/debian12, unless not debian) and records (dicts), one
+    <id>.json each, their all.zip and modified_id.csv (newest first)."""
+    os.makedirs(d)
+    if debian:
+        for f in glob.glob(f"{os.environ['PC_SOURCE_ROOT']}/feed/debian12/*.json"):
+            shutil.copy(f, d)
+    for r in records:
+        json.dump(r, open(f"{d}/{r['id']}.json", "w"))
+    rows = []
+    with zipfile.ZipFile(f"{d}/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(glob.glob(f"{d}/*.json")):
+            z.write(f, os.path.basename(f))
+            r = json.load(open(f))
+            rows.append((r["modified"], r["id"]))
+    rows.sort(reverse=True)
+    open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+    return d
