@@ -1473,18 +1473,25 @@ static void state_note_failure(struct run *r, const char *msg) {
 
 /* ---- start of a run: lock and leftovers ----------------------------------- */
 
+/* A run holds the lock for minutes; doctor, db status and metrics probe
+ * it (update-record.c, run_alive()) with a shared lock held for a moment:
+ * a run starting then waits that moment out rather than fail as if
+ * another run held it. */
+#define LOCK_WAIT_MS 2000
+
 static int take_lock(const char *state_dir, int *ret_fd, struct error *err) {
         _cleanup_free_ char *path = NULL;
-        int fd;
+        long long until = clock_now_ms() + LOCK_WAIT_MS;
+        int fd, q;
 
         if (asprintf(&path, "%s/" LOCK_FILE, state_dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return error_set_errno(err, errno, "open %s", path);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int q = errno;
-
+        while ((q = flock(fd, LOCK_EX | LOCK_NB) < 0 ? errno : 0) == EWOULDBLOCK && clock_now_ms() < until)
+                backoff(50);
+        if (q != 0) {
                 close(fd);
                 if (q == EWOULDBLOCK)
                         return error_set(err, EBUSY, "another update is running (it holds %s); try again later",
