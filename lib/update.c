@@ -1897,11 +1897,18 @@ static void feed_installed(struct run *r) {
 
 /* Whether the date of a file is before the installed one: as times when
  * both are RFC 3339, else by their days (YYYY-MM-DD, which both begin
- * with); false when either is unknown. */
+ * with); false when either is unknown, or when the installed one is more
+ * than a day ahead of this node's clock: a copy dated years ahead that came
+ * in once (a mirror's bug, a test file) must not hold every real one back
+ * after it, the node's KEV or EPSS data frozen at that copy's. */
 static bool feed_older(const char *date, const char *installed) {
         struct osv_time a, b;
+        char tomorrow[32];
 
         if (!date || !installed)
+                return false;
+        update_format_time((int64_t) time(NULL) + 86400, tomorrow);
+        if (strncmp(installed, tomorrow, 10) > 0)
                 return false;
         if (update_parse_time(date, strlen(date), &a) >= 0 && update_parse_time(installed, strlen(installed), &b) >= 0)
                 return time_cmp(&a, &b) < 0;

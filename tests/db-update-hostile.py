@@ -20,7 +20,8 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
   stale feeds  a KEV catalogue and an EPSS file, first from the second
                mirror of their lists, then the first mirror serves older
                copies: passed over as older, the data kept; a newer one
-               from it comes in.
+               from it comes in.  A copy dated years ahead of the clock
+               that came in does not hold back the real ones after it.
 """
 import gzip
 import json
@@ -281,6 +282,18 @@ def test_stale_feeds(m):
     st = status(n)
     check(rc == 0 and st.get("kev", {}).get("count") == 2, f"a newer catalogue: exit {rc}, {st.get('kev')}: "
           f"{out[-2000:]}")
+    # a copy dated years ahead of the clock came in once; the mirror fixed,
+    # its real catalogue is not passed over as older than that date forever
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2099-01-01T00:00:00.0000Z", cves[:1])
+    rc, out = update(n, f"{m.url}/plain")
+    check(rc == 0 and status(n).get("kev", {}).get("date_released") == "2099-01-01T00:00:00.0000Z",
+          f"a catalogue dated ahead: exit {rc}, {status(n).get('kev')}: {out[-2000:]}")
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2026-12-06T16:01:22.4356Z", cves)
+    rc, out = update(n, f"{m.url}/plain")
+    st = status(n)
+    check(rc == 0 and st.get("kev", {}).get("count") == 3 and st.get("kev", {}).get("date_released")
+          == "2026-12-06T16:01:22.4356Z", f"after a catalogue dated ahead: the real one passed over: exit {rc}, "
+          f"{st.get('kev')}: {out[-2000:]}")
 
 
 try:
