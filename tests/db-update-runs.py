@@ -13,7 +13,8 @@ systemd's TimeoutStartSec or the OOM killer would).
   success    doctor ok; last_run_success 1
   failure    the mirror answers 500: doctor warns with the URL and the
              last success; last_run_success 0, the last success kept
-  running    a run in progress: doctor ok, `db status` says so
+  running    a run in progress: doctor ok, `db status` says so; a second
+             run says the first holds the lock
   killed     kill -9 of that run: `db status`, doctor and metrics say the
              run of that time and pid was killed (TimeoutStartSec named),
              never the run before as the last; the next run says so too
@@ -191,6 +192,12 @@ def main():
         check(f"updating:    since {rec.get('started')}, pid {run.pid}" in status_text(cfg),
               f"running: db status: {status_text(cfg)[-1500:]}")
         check(LAST_OK not in metrics(cfg), "running: last_run_success shown while the run goes on")
+        # a second run meanwhile waits a moment for the lock (not a run's
+        # length), then says the first holds it
+        t2 = time.time()
+        rc, out = update(cfg)
+        check(rc == 2 and "another update is running" in out and time.time() - t2 < 30,
+              f"running: a second run: exit {rc} after {time.time() - t2:.1f} s: {out[-2000:]}")
         run.send_signal(signal.SIGKILL)
         run.wait(30)
         m.release.set()
