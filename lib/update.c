@@ -1765,6 +1765,13 @@ static int verify_json(const char *path, const char *url, struct error *err) {
         if (!doc)
                 return error_set(err, EBADMSG, "%s is not a JSON document (line %d, column %d: %s); is it an "
                                  "error page?", url, jerr.line, jerr.column, jerr.text);
+        /* an API's error body is JSON too ({"message": "rate limit ..."}) */
+        if (!vulndb_cve_document(doc)) {
+                json_decref(doc);
+                return error_set(err, EBADMSG, "%s is no NVD or CVE JSON 5 document (no 'vulnerabilities', "
+                                 "'cveMetadata' or 'metrics'); is it an error answer? Check the URL in "
+                                 "'update.cve_sources'", url);
+        }
         json_decref(doc);
         return 0;
 }
