@@ -715,11 +715,6 @@ static int fetch_checked(struct run *r, struct eco *e, const char *file, const s
                          msg);
 }
 
-static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
-                 struct response *ret, struct error *err) {
-        return fetch_checked(r, e, file, v, k, NULL, ret, err);
-}
-
 static int curl_setup(struct run *r, struct error *err) {
         const struct update_settings *s = r->s;
         long timeout = s->timeout_s ? (long) s->timeout_s : UPDATE_TIMEOUT_S_DEFAULT;
