@@ -1633,6 +1633,16 @@ static void on_skip(const char *file, const char *reason, bool kept, void *userd
                         name = entry;
                 break;
         }
+        /* a KEV or EPSS file: its download (a temporary name) or the
+         * file kept, by the URL it came from */
+        for (size_t i = 0; !eco && i < c->run->n_feeds; i++) {
+                struct feed_src *f = &c->run->feeds[i];
+
+                if (streq_ptr(file, f->tmp) || streq_ptr(file, f->path)) {
+                        eco = &f->eco;
+                        name = entry_str(f->eco.entry, "url") ? entry_str(f->eco.entry, "url") : file;
+                }
+        }
         if (c->run->report)
                 c->run->report(&(struct update_event) { .type = kept ? UPDATE_EVENT_PART_LEFT_OUT
                                                                      : UPDATE_EVENT_SKIP,
