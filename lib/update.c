@@ -715,11 +715,6 @@ static int fetch_checked(struct run *r, struct eco *e, const char *file, const s
                          msg);
 }
 
-static int fetch(struct run *r, struct eco *e, const char *file, const struct validators *v, struct sink *k,
-                 struct response *ret, struct error *err) {
-        return fetch_checked(r, e, file, v, k, NULL, ret, err);
-}
-
 static int curl_setup(struct run *r, struct error *err) {
         const struct update_settings *s = r->s;
         long timeout = s->timeout_s ? (long) s->timeout_s : UPDATE_TIMEOUT_S_DEFAULT;
@@ -1473,18 +1468,25 @@ static void state_note_failure(struct run *r, const char *msg) {
 
 /* ---- start of a run: lock and leftovers ----------------------------------- */
 
+/* A run holds the lock for minutes; doctor, db status and metrics probe
+ * it (update-record.c, run_alive()) with a shared lock held for a moment:
+ * a run starting then waits that moment out rather than fail as if
+ * another run held it. */
+#define LOCK_WAIT_MS 2000
+
 static int take_lock(const char *state_dir, int *ret_fd, struct error *err) {
         _cleanup_free_ char *path = NULL;
-        int fd;
+        long long until = clock_now_ms() + LOCK_WAIT_MS;
+        int fd, q;
 
         if (asprintf(&path, "%s/" LOCK_FILE, state_dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return error_set_errno(err, errno, "open %s", path);
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int q = errno;
-
+        while ((q = flock(fd, LOCK_EX | LOCK_NB) < 0 ? errno : 0) == EWOULDBLOCK && clock_now_ms() < until)
+                backoff(50);
+        if (q != 0) {
                 close(fd);
                 if (q == EWOULDBLOCK)
                         return error_set(err, EBUSY, "another update is running (it holds %s); try again later",
@@ -1631,6 +1633,16 @@ static void on_skip(const char *file, const char *reason, bool kept, void *userd
                         name = entry;
                 break;
         }
+        /* a KEV or EPSS file: its download (a temporary name) or the
+         * file kept, by the URL it came from */
+        for (size_t i = 0; !eco && i < c->run->n_feeds; i++) {
+                struct feed_src *f = &c->run->feeds[i];
+
+                if (streq_ptr(file, f->tmp) || streq_ptr(file, f->path)) {
+                        eco = &f->eco;
+                        name = entry_str(f->eco.entry, "url") ? entry_str(f->eco.entry, "url") : file;
+                }
+        }
         if (c->run->report)
                 c->run->report(&(struct update_event) { .type = kept ? UPDATE_EVENT_PART_LEFT_OUT
                                                                      : UPDATE_EVENT_SKIP,
@@ -1758,6 +1770,13 @@ static int verify_json(const char *path, const char *url, struct error *err) {
         if (!doc)
                 return error_set(err, EBADMSG, "%s is not a JSON document (line %d, column %d: %s); is it an "
                                  "error page?", url, jerr.line, jerr.column, jerr.text);
+        /* an API's error body is JSON too ({"message": "rate limit ..."}) */
+        if (!vulndb_cve_document(doc)) {
+                json_decref(doc);
+                return error_set(err, EBADMSG, "%s is no NVD or CVE JSON 5 document (no 'vulnerabilities', "
+                                 "'cveMetadata' or 'metrics'); is it an error answer? Check the URL in "
+                                 "'update.cve_sources'", url);
+        }
         json_decref(doc);
         return 0;
 }
@@ -1890,11 +1909,18 @@ static void feed_installed(struct run *r) {
 
 /* Whether the date of a file is before the installed one: as times when
  * both are RFC 3339, else by their days (YYYY-MM-DD, which both begin
- * with); false when either is unknown. */
+ * with); false when either is unknown, or when the installed one is more
+ * than a day ahead of this node's clock: a copy dated years ahead that came
+ * in once (a mirror's bug, a test file) must not hold every real one back
+ * after it, the node's KEV or EPSS data frozen at that copy's. */
 static bool feed_older(const char *date, const char *installed) {
         struct osv_time a, b;
+        char tomorrow[32];
 
         if (!date || !installed)
+                return false;
+        update_format_time((int64_t) time(NULL) + 86400, tomorrow);
+        if (strncmp(installed, tomorrow, 10) > 0)
                 return false;
         if (update_parse_time(date, strlen(date), &a) >= 0 && update_parse_time(installed, strlen(installed), &b) >= 0)
                 return time_cmp(&a, &b) < 0;

@@ -11,8 +11,9 @@ folder of their own, from there).
              and why, and the next source serves; with none left the run
              fails and the database stays as it was.
   feeds      the same for a KEV catalogue's signed mirrors.
-  cve        a CVE source's .json answered with an HTML page: said, and
-             the file kept from earlier runs stays.
+  cve        a CVE source's .json answered with an HTML page, or with a
+             JSON error body: said, and the file kept from earlier runs
+             stays.
   rate       429/503 with Retry-After: the time asked for is waited (a
              number of seconds, an HTTP date), one longer than the cap is
              not (the next source is tried at once, and the output says
@@ -77,6 +78,8 @@ class Mirror:
         self.log.append((time.monotonic(), kind, rest))
         first = (kind, rest) not in self.seen
         self.seen.add((kind, rest))
+        if kind == "cve" and self.cve_junk == "json":
+            return send(h, 200, b'{"message": "API rate limit exceeded"}', {"Content-Type": "application/json"})
         if kind == "html" or (kind == "cve" and self.cve_junk):
             return send(h, 200, b"<html><body>Sign in to the guest network</body></html>",
                              {"Content-Type": "text/html"})
@@ -212,15 +215,17 @@ def test_cve():
     rc, out, _ = update(n, u("good"))
     kept = [f for f in glob.glob(f"{T}/node-cve/state/cve/*.json") if "tmp-" not in f]
     check(rc == 0 and len(kept) == 1, f"CVE file: exit {rc}, kept {kept}: {out[-2500:]}")
-    # the same URL answers with an HTML page: said, the file kept stays
-    MIRROR.cve_junk = True
-    rc, out, _ = update(n, u("good"))
-    MIRROR.cve_junk = False
-    check(rc == 0 and f"{u('cve')}/cve.json is not a JSON document (line 1, column 1" in out and
-          "the CVE scores kept from earlier runs stay" in out, f"CVE file as HTML: exit {rc}: {out[-2500:]}")
-    check(kept and '"CVE_RECORD"' in open(kept[0]).read(),
-          "CVE file as HTML: the kept file was replaced")
-
+    # the same URL answers with an HTML page, or with a JSON error body (an
+    # API's rate limit answer: JSON, but no CVE document): said, the file
+    # kept stays
+    for junk, what, said in ((True, "HTML", "is not a JSON document (line 1, column 1"),
+                             ("json", "a JSON error", "is no NVD or CVE JSON 5 document")):
+        MIRROR.cve_junk = junk
+        rc, out, _ = update(n, u("good"))
+        MIRROR.cve_junk = False
+        check(rc == 0 and f"{u('cve')}/cve.json {said}" in out and "the CVE scores kept from earlier runs stay" in out,
+              f"CVE file as {what}: exit {rc}: {out[-2500:]}")
+        check(kept and '"CVE_RECORD"' in open(kept[0]).read(), f"CVE file as {what}: the kept file was replaced")
 
 # ---- rate limits -----------------------------------------------------------------------
 def gap(kind, rest):

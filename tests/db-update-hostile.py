@@ -20,7 +20,8 @@ misbehaviours.  tests/db-update.sh drives nginx with the honest cases.
   stale feeds  a KEV catalogue and an EPSS file, first from the second
                mirror of their lists, then the first mirror serves older
                copies: passed over as older, the data kept; a newer one
-               from it comes in.
+               from it comes in.  A copy dated years ahead of the clock
+               that came in does not hold back the real ones after it.
 """
 import gzip
 import json
@@ -237,11 +238,11 @@ def test_oci_fallback(m):
 
 
 # ---- stale feeds -----------------------------------------------------------------------------
-def kev_file(path, released, cves):
+def kev_file(path, released, cves, bad=()):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     v = [{"cveID": c, "vendorProject": "v", "product": "p", "vulnerabilityName": "n", "dateAdded": "2021-12-10",
           "shortDescription": "d", "requiredAction": "a", "dueDate": "2021-12-24",
-          "knownRansomwareCampaignUse": "Unknown", "notes": ""} for c in cves]
+          "knownRansomwareCampaignUse": "Unknown", "notes": ""} for c in [*cves, *bad]]
     json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": released[:10],
                "dateReleased": released, "count": len(v), "vulnerabilities": v}, open(path, "w"))
 
@@ -257,12 +258,15 @@ def test_stale_feeds(m):
     epss = [f"{m.url}/epss{i}/epss_scores-current.csv" for i in (1, 2)]
     n = node("feeds", signed=False, kev_sources=kev, epss_sources=epss)
     cves = ["CVE-2021-44228", "CVE-2014-0160", "CVE-2023-38545"]
-    kev_file(f"{T}/kev2/known_exploited_vulnerabilities.json", "2026-12-05T15:01:22.4356Z", cves)
+    kev_file(f"{T}/kev2/known_exploited_vulnerabilities.json", "2026-12-05T15:01:22.4356Z", cves, ["CVE-21-1"])
     epss_file(f"{T}/epss2/epss_scores-current.csv", "2026-12-05T12:55:00Z", cves)
     rc, out = update(n, f"{m.url}/plain")
     st = status(n)
     check(rc == 0 and st.get("kev", {}).get("count") == 3 and st.get("epss", {}).get("count") == 3,
           f"feeds from the second mirrors: exit {rc}, {st.get('kev')}, {st.get('epss')}: {out[-2000:]}")
+    # an entry skipped is named by the URL it came from, not a temporary file
+    check(f"{kev[1]}: vulnerabilities[3].cveID 'CVE-21-1' is not a CVE id" in out and "tmp-" not in out,
+          f"a KEV entry skipped: not named by its URL: {[ln for ln in out.splitlines() if 'CVE-21-1' in ln or 'tmp-' in ln]}")
     # the first mirrors come back with copies a month old
     kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2026-11-01T15:01:22.4356Z", cves[:1])
     epss_file(f"{T}/epss1/epss_scores-current.csv", "2026-11-01T12:55:00Z", cves[:1])
@@ -281,6 +285,18 @@ def test_stale_feeds(m):
     st = status(n)
     check(rc == 0 and st.get("kev", {}).get("count") == 2, f"a newer catalogue: exit {rc}, {st.get('kev')}: "
           f"{out[-2000:]}")
+    # a copy dated years ahead of the clock came in once; the mirror fixed,
+    # its real catalogue is not passed over as older than that date forever
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2099-01-01T00:00:00.0000Z", cves[:1])
+    rc, out = update(n, f"{m.url}/plain")
+    check(rc == 0 and status(n).get("kev", {}).get("date_released") == "2099-01-01T00:00:00.0000Z",
+          f"a catalogue dated ahead: exit {rc}, {status(n).get('kev')}: {out[-2000:]}")
+    kev_file(f"{T}/kev1/known_exploited_vulnerabilities.json", "2026-12-06T16:01:22.4356Z", cves)
+    rc, out = update(n, f"{m.url}/plain")
+    st = status(n)
+    check(rc == 0 and st.get("kev", {}).get("count") == 3 and st.get("kev", {}).get("date_released")
+          == "2026-12-06T16:01:22.4356Z", f"after a catalogue dated ahead: the real one passed over: exit {rc}, "
+          f"{st.get('kev')}: {out[-2000:]}")
 
 
 try:

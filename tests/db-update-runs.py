@@ -13,14 +13,18 @@ systemd's TimeoutStartSec or the OOM killer would).
   success    doctor ok; last_run_success 1
   failure    the mirror answers 500: doctor warns with the URL and the
              last success; last_run_success 0, the last success kept
-  running    a run in progress: doctor ok, `db status` says so
+  running    a run in progress: doctor ok, `db status` says so; a second
+             run says the first holds the lock
   killed     kill -9 of that run: `db status`, doctor and metrics say the
              run of that time and pid was killed (TimeoutStartSec named),
              never the run before as the last; the next run says so too
+  probed     the next run starts while the lock is probed (a shared
+             flock held a moment, as doctor's): it waits, then runs
   stale      the last success 30 h ago: doctor warns (24 h)
   earlier    a state folder of a version before run.json: state.json's
              last run is read
 """
+import fcntl
 import json
 import os
 import shutil
@@ -188,6 +192,12 @@ def main():
         check(f"updating:    since {rec.get('started')}, pid {run.pid}" in status_text(cfg),
               f"running: db status: {status_text(cfg)[-1500:]}")
         check(LAST_OK not in metrics(cfg), "running: last_run_success shown while the run goes on")
+        # a second run meanwhile waits a moment for the lock (not a run's
+        # length), then says the first holds it
+        t2 = time.time()
+        rc, out = update(cfg)
+        check(rc == 2 and "another update is running" in out and time.time() - t2 < 30,
+              f"running: a second run: exit {rc} after {time.time() - t2:.1f} s: {out[-2000:]}")
         run.send_signal(signal.SIGKILL)
         run.wait(30)
         m.release.set()
@@ -207,8 +217,14 @@ def main():
         check(g.get(LAST_OK) == 0 and g.get(LAST_SUCCESS) == ok_at and g.get(LAST_RUN) >= int(t1),
               f"killed: metrics {g}")
 
-        # the next run says what came before it, and succeeds
+        # the next run says what came before it, and succeeds, even while
+        # doctor, db status or metrics probe the lock (run_alive(): a
+        # shared flock for a moment, here held 0.5 s): the run waits that
+        # out, not "another update is running"
         m.mode = "ok"
+        probe = os.open(f"{T}/node-a/state/lock", os.O_RDONLY)
+        fcntl.flock(probe, fcntl.LOCK_SH)
+        threading.Timer(0.5, os.close, (probe,)).start()
         rc, out = update(cfg)
         check(rc == 0 and f"the previous run, started at {rec.get('started')} (pid {run.pid}), was killed" in out,
               f"after the kill: exit {rc}: {out[-2000:]}")

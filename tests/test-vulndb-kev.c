@@ -57,6 +57,10 @@ static void test_kev_errors(void) {
                   "{\"cveId\": \"CVE-2014-0161\"}]}",
                   "kev.json: 2 of the 3 entries have no CVE id in 'cveID'; is this CISA's KEV catalogue in its current "
                   "format?" },
+                /* no entries: it would leave no KEV data, block_kev passing everything */
+                { KEV_HEAD("1", "0") "]}",
+                  "kev.json: 'vulnerabilities' is empty: imported, it would leave no KEV data and block_kev would pass "
+                  "everything; is this CISA's KEV catalogue? Download it again" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

@@ -96,6 +96,15 @@ static json_t *from_cve5(json_t *doc) {
         return normalised(id, "cve5", json_string_value(json_object_get(meta, "dateUpdated")), sev);
 }
 
+static int cve_drop(json_t *norm, void *userdata) {
+        json_decref(norm);
+        return 0;
+}
+
+bool vulndb_cve_document(json_t *doc) {
+        return cve_severity_extract(doc, cve_drop, NULL) == 1;
+}
+
 int cve_severity_extract(json_t *doc, cve_severity_fn fn, void *userdata) {
         json_t *v, *n;
         size_t i;

@@ -273,8 +273,13 @@ int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *re
         }
         /* Most entries without a CVE id is another format (a renamed
          * field), not a few bad entries: imported, it replaced the KEV data
-         * by next to nothing, and block_kev let everything pass. */
-        if (r >= 0 && m.skipped > n / 2)
+         * by next to nothing, and block_kev let everything pass.  So did a
+         * catalogue of no entries at all, which CISA never publishes. */
+        if (r >= 0 && n == 0)
+                r = error_set(err, EINVAL, "%s: 'vulnerabilities' is empty: imported, it would leave no KEV data and "
+                              "block_kev would pass everything; is this CISA's KEV catalogue? Download it again",
+                              name);
+        else if (r >= 0 && m.skipped > n / 2)
                 r = error_set(err, EINVAL, "%s: %" PRIu64 " of the %zu entries have no CVE id in 'cveID'; is this "
                               "CISA's KEV catalogue in its current format?", name, m.skipped, n);
         if (r < 0 || !ret_meta)

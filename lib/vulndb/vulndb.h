@@ -203,6 +203,12 @@ struct vulndb_record {
 };
 int vulndb_get_record(struct vulndb *db, int64_t record, struct vulndb_record *ret, struct error *err);
 
+/* Whether doc (a json_t) is an NVD API 2.0 or CVE JSON 5 document, what a
+ * CVE source serves, as the import tells it (not an error body that is
+ * JSON too). */
+struct json_t;
+bool vulndb_cve_document(struct json_t *doc);
+
 /* The CVSS vectors NVD or a CVE record gives a CVE (imported from NVD API
  * 2.0 or CVE JSON 5 documents): a JSON array of {type, score} and the source
  * ("nvd", "cve5"); -ENOENT when there are none. */
