@@ -271,8 +271,12 @@ static void repair_severity(json_t *obj, const char *field, struct repair *rp) {
         if (check_severity(json_object_get(obj, "severity"), field, rp->id, &e) == 0)
                 return;
         /* whole: one vector left out of several could lower the rating */
-        repair_said(rp, &e, "the severity list is left out (the rating then comes from the CVE's scores or the "
-                    "vendor's, else it is UNKNOWN and the policy's unknown_as decides), the record is kept");
+        repair_said(rp, &e, strcmp(field, "severity") != 0
+                            ? "the entry's severity list is left out (the rating then comes from the record's own "
+                              "severity list, else the CVE's scores or the vendor's, else it is UNKNOWN and the "
+                              "policy's unknown_as decides), the record is kept"
+                            : "the severity list is left out (the rating then comes from the CVE's scores or the "
+                              "vendor's, else it is UNKNOWN and the policy's unknown_as decides), the record is kept");
         (void) json_object_del(obj, "severity");
 }
 
