@@ -394,9 +394,8 @@ static bool executable(const struct inventory_walk_entry *e) {
 static int failed(struct inventory *inv, int r, struct error *err) {
         if (r == -ENOMEM || r == -E2BIG)
                 return r;
-        inv->transient |= inventory_errno_node(-r);
         if (r != -ECANCELED)
-                r = inventory_not_read(inv, "%s; skipped", err->msg);
+                r = inventory_not_read_errno(inv, -r, "%s; skipped", err->msg);
         else
                 r = 0;
         error_clear(err);

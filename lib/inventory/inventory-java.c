@@ -443,10 +443,9 @@ static int read_entry(struct jar_level *l, struct archive_entry *e, const char *
                 if (n == 0)
                         break;
                 if (n < 0)
-                        l->file->inv->transient |= inventory_errno_node(archive_errno(l->a));
-                if (n < 0)
-                        return inventory_not_read(l->file->inv, "%s!%s: damaged (%s); not looked into", l->origin, name,
-                                                  strna(archive_error_string(l->a)));
+                        return inventory_not_read_errno(l->file->inv, archive_errno(l->a), "%s!%s: damaged (%s); "
+                                                        "not looked into", l->origin, name,
+                                                        strna(archive_error_string(l->a)));
                 len += (size_t) n;
                 if (only_zip && len >= 4 && len - (size_t) n < 4 && !zip_magic(buf, len))
                         return 0;
@@ -548,9 +547,7 @@ static int scan(struct jar_level *l, struct error *err) {
                         return r;
         }
         if (!l->file->stopped && rc != ARCHIVE_EOF)
-                l->file->inv->transient |= inventory_errno_node(archive_errno(l->a));
-        if (!l->file->stopped && rc != ARCHIVE_EOF)
-                return inventory_not_read(l->file->inv, "%s: damaged after %zu entries (%s); the rest was not looked "
+                return inventory_not_read_errno(l->file->inv, archive_errno(l->a), "%s: damaged after %zu entries (%s); the rest was not looked "
                                           "into", l->origin, entries, strna(archive_error_string(l->a)));
         if (l->unnamed > 0)
                 return inventory_warn(l->file->inv, "%s: %zu entries have UTF-8 names this reader can't spell; they "
@@ -581,11 +578,10 @@ static int read_archive(struct jar_file *f, const char *origin, const char *base
                 l.size = (uint64_t) st.st_size;
         r = fd >= 0 ? archive_read_open_fd(l.a, fd, 65536) : archive_read_open_memory(l.a, buf, len);
         e = r != ARCHIVE_OK ? archive_errno(l.a) : 0;
-        if (e > 0 && inventory_errno_node(e)) {        /* not read (EIO): not known not to be a zip */
-                f->inv->transient = true;
-                r = inventory_not_read(f->inv, "%s: not read (%s: %s); skipped", origin,
-                                       strna(archive_error_string(l.a)), strerror(e));
-        } else if (r != ARCHIVE_OK)     /* nothing a JVM would load either */
+        if (e > 0 && inventory_errno_node(e))  /* not read (EIO): not known not to be a zip */
+                r = inventory_not_read_errno(f->inv, e, "%s: not read (%s: %s); skipped", origin,
+                                             strna(archive_error_string(l.a)), strerror(e));
+        else if (r != ARCHIVE_OK)     /* nothing a JVM would load either */
                 r = inventory_warn(f->inv, "%s: not a zip archive (%s); skipped", origin,
                                    strna(archive_error_string(l.a)));
         else {
@@ -631,9 +627,8 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         fd = dfd < 0 ? dfd : openat(dfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 && dfd >= 0)
                 fd = -errno;
-        inv->transient |= fd < 0 && inventory_errno_node(-fd);
         if (fd < 0)
-                return inventory_not_read(inv, "open %s: %s; skipped", origin, strerror(-fd)) < 0
+                return inventory_not_read_errno(inv, -fd, "open %s: %s; skipped", origin, strerror(-fd)) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return inventory_not_read(inv, "%s is not a regular file; skipped", origin) < 0
@@ -642,8 +637,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 /* not known to be a RAR archive: it may be a resource
                  * adapter with jars inside */
                 k = errno;
-                inv->transient |= inventory_errno_node(k);
-                return inventory_not_read(inv, "read %s: %s; skipped", origin, strerror(k)) < 0
+                return inventory_not_read_errno(inv, k, "read %s: %s; skipped", origin, strerror(k)) < 0
                                ? error_set(err, ENOMEM, "out of memory") : 0;
         }
         if (if_zip && (n != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))

@@ -182,8 +182,7 @@ static int read_linked(struct inventory *inv, const struct inventory_walk_entry 
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                inv->transient |= inventory_errno_node(-r);
-                r = inventory_not_read(inv, "%s (through the symlink %s); skipped", err->msg, target);
+                r = inventory_not_read_errno(inv, -r, "%s (through the symlink %s); skipped", err->msg, target);
                 error_clear(err);
                 return r < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
@@ -298,13 +297,12 @@ static bool zip_package_json(const char *name) {
 
 /* libarchive's message for a zip it stopped reading, with the errno of a
  * read of the node's that failed ("Error reading fd 12: Input/output
- * error"), which leaves inv transient: not cached (gate.c store()).  True then:
- * the zip was not read, not found damaged. */
-static bool zip_error(struct inventory *inv, struct archive *a, char why[static 256]) {
+ * error"; said with inventory_not_read_errno(), it is not cached, gate.c
+ * store()).  True then: the zip was not read, not found damaged. */
+static bool zip_error(struct archive *a, char why[static 256]) {
         int e = archive_errno(a);
         bool node = e > 0 && inventory_errno_node(e);
 
-        inv->transient |= node;
         snprintf(why, 256, "%s%s%s", strna(archive_error_string(a)), node ? ": " : "", node ? strerror(e) : "");
         return node;
 }
@@ -334,9 +332,10 @@ static int zip_read_package(struct archive *a, const char *origin, const char *n
                                                                                 : NPM_ZIP_INFLATED_MAX)) ?: 1;
         }
         if (n < 0) {
-                bool node = zip_error(inv, a, why);
+                bool node = zip_error(a, why);
 
-                return inventory_not_read(inv, "%s: %s (%s); skipped", where, node ? "not read" : "damaged", why);
+                return inventory_not_read_errno(inv, archive_errno(a), "%s: %s (%s); skipped", where,
+                                                node ? "not read" : "damaged", why);
         }
         if (len > NPM_PACKAGE_JSON_MAX)
                 return inventory_not_read(inv, "%s: more than %zu bytes; skipped", where, NPM_PACKAGE_JSON_MAX);
@@ -364,8 +363,8 @@ static int zip_read(struct archive *a, const char *origin, uint64_t *total, stru
                 if ((r = zip_read_package(a, origin, name, &inflated, total, inv)) != 0)
                         return r < 0 ? r : 0;
         }
-        if (rc != ARCHIVE_EOF && zip_error(inv, a, why))
-                return inventory_not_read(inv, "%s: not read after %zu entries (%s); its packages were not looked "
+        if (rc != ARCHIVE_EOF && zip_error(a, why))
+                return inventory_not_read_errno(inv, archive_errno(a), "%s: not read after %zu entries (%s); its packages were not looked "
                                           "into", origin, entries, why);
         if (rc != ARCHIVE_EOF)
                 return inventory_not_read(inv, "%s: %s after %zu entries (%s); its packages were not looked into",
@@ -409,8 +408,9 @@ static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_ent
         if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
                 r = -ENOMEM;
         else if (archive_read_open_fd(a, f.fd, 65536) != ARCHIVE_OK)
-                r = inventory_not_read(inv, "%s: %s (%s); its packages were not looked into", f.path,
-                                       zip_error(inv, a, why) ? "not read" : "not a zip archive", why);
+                r = inventory_not_read_errno(inv, archive_errno(a), "%s: %s (%s); its packages were not looked "
+                                             "into", f.path, zip_error(a, why) ? "not read" : "not a zip archive",
+                                             why);
         else
                 r = zip_read(a, f.path, inventory_walk_inflated(e), inv);
         if (a)

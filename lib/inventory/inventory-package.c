@@ -141,16 +141,12 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) {
         return strv_push(&inv->warnings, msg);
 }
 
-int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
+static int not_read(struct inventory *inv, int e, const char *fmt, va_list ap) {
         char *s = NULL;
-        va_list ap;
-        int r;
 
-        va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
+        if (vasprintf(&s, fmt, ap) < 0)
                 return -ENOMEM;
+        inv->transient |= e > 0 && inventory_errno_node(e);
         str_make_printable(s);
         if (inventory_warn(inv, "%s", s) < 0) {
                 free(s);
@@ -158,6 +154,26 @@ int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
         }
         return strv_push_capped(&inv->skipped, s, INVENTORY_NOT_READ_MAX,
                                 "more parts of the image could not be read; see the warnings");
+}
+
+int inventory_not_read(struct inventory *inv, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = not_read(inv, 0, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int inventory_not_read_errno(struct inventory *inv, int e, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = not_read(inv, e, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 bool inventory_errno_node(int e) {

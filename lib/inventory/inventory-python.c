@@ -102,8 +102,7 @@ static int read_folder_metadata(struct inventory *inv, const struct inventory_wa
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {    /* as inventory_walk_read_or_warn() */
-                        inv->transient |= inventory_errno_node(-r);
-                        r = inventory_not_read(inv, "%s; skipped", err->msg);
+                        r = inventory_not_read_errno(inv, -r, "%s; skipped", err->msg);
                         error_clear(err);
                         return r;
                 }

@@ -71,7 +71,7 @@ enum event_kind {
 
 struct event_head {
         uint8_t kind;
-        uint8_t type;
+        uint8_t type;           /* an entry's d_type; a note's errno (0: a cap) */
         uint16_t len;           /* of the text that follows, its NUL not counted */
 };
 
@@ -195,8 +195,8 @@ static int emit(struct inventory_lister *l, enum event_kind kind, unsigned char 
 }
 
 /* A cap, or errno e (0 for a cap), kept the listing out of a folder: its
- * note, which the walk keeps as not read (and as the node's when e is,
- * inventory_errno_node()); the listing goes on beside it. */
+ * note with e, which the walk keeps as not read (inventory_not_read_errno():
+ * the node's when e is); the listing goes on beside it. */
 _printf_(3, 4) static int list_note(struct inventory_lister *l, int e, const char *fmt, ...) {
         _cleanup_free_ char *s = NULL;
         va_list ap;
@@ -207,7 +207,7 @@ _printf_(3, 4) static int list_note(struct inventory_lister *l, int e, const cha
         va_end(ap);
         if (n < 0)
                 return -ENOMEM;
-        return emit(l, EVENT_NOTE, inventory_errno_node(e), s);
+        return emit(l, EVENT_NOTE, e > 0 && e <= UINT8_MAX ? (unsigned char) e : 0, s);
 }
 
 /* Into the folder fd, named name in the one on top, unless its path is
@@ -773,8 +773,7 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                         r = leave(w);
                         break;
                 case EVENT_NOTE:
-                        w->inv->transient |= h.type != 0;
-                        r = inventory_not_read(w->inv, "%s", text);
+                        r = inventory_not_read_errno(w->inv, h.type, "%s", text);
                         break;
                 case EVENT_SPLICE:      /* the second lister's stream, in its place */
                         if (w->from != l || !l->second)
@@ -949,8 +948,7 @@ int inventory_walk_read_or_warn(struct inventory *inv, const struct inventory_wa
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                inv->transient |= inventory_errno_node(-r);
-                r = inventory_not_read(inv, "%s; skipped", err->msg);
+                r = inventory_not_read_errno(inv, -r, "%s; skipped", err->msg);
                 error_clear(err);
                 return r;
         }

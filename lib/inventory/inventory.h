@@ -71,7 +71,7 @@ struct inventory {
          * they hold was not checked (the match reports each). */
         char **skipped;
         /* One of them is there because the node ran short or failed while
-         * reading it (inventory_errno_node()), not because of what the
+         * reading it (inventory_not_read_errno()), not because of what the
          * image holds: the result decides this start but is not kept as the
          * image's (a passing ENFILE would otherwise stay "not checked" in
          * the cache until the DB changes). */
@@ -142,12 +142,15 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
  * INVENTORY_NOT_READ_MAX notes one more says that there were more.
  * Returns 0 or -ENOMEM. */
 int inventory_not_read(struct inventory *inv, const char *fmt, ...) _printf_(2, 3);
+/* The same, for a part whose read failed with errno e (positive; 0: none):
+ * when e is the node's (inventory_errno_node()), inv->transient is set. */
+int inventory_not_read_errno(struct inventory *inv, int e, const char *fmt, ...) _printf_(3, 4);
 
 /* Whether errno e (positive) is the node's rather than the image's: out of
  * descriptors, disk or buffers, a read that failed with EIO, an interrupted
- * or timed-out call, a sandbox without a system call.  A reader that says
- * "not read" for such an errno sets inv->transient (and a failed analysis
- * is an error of the node, gate.c). */
+ * or timed-out call, a sandbox without a system call (a part not read for
+ * one: inventory_not_read_errno(); a failed analysis for one is an error
+ * of the node, gate.c). */
 bool inventory_errno_node(int e);
 
 /* A package URL (purl-spec): pkg:<type>/<namespace>/<name>@<version> with
