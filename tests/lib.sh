@@ -27,6 +27,15 @@ need_runc_busybox() {
         [ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "skip: no static busybox (busybox-static)"; exit 77; }
 }
 
+# runc_delete_all ROOT: every container of the runc root ROOT deleted
+# (a test's cleanup).
+runc_delete_all() {
+        local c
+        for c in $(runc --root "$1" list -q 2>/dev/null); do
+                timeout 20 runc --root "$1" delete -f "$c" >/dev/null 2>&1
+        done
+}
+
 # busybox_rootfs DIR: a static busybox as /bin/sh, and the mountpoints runc
 # wants; the caller adds os-release and package databases.
 busybox_rootfs() {

@@ -19,9 +19,7 @@ need_runc_busybox
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-ps-overlay-XXXXXX")     # 0700, root's: the layers' parents must be
 ROOT=$T/runc-root
 cleanup() {
-        for c in $(runc --root "$ROOT" list -q 2>/dev/null); do
-                timeout 20 runc --root "$ROOT" delete -f "$c" >/dev/null 2>&1
-        done
+        runc_delete_all "$ROOT"
         grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$T"
 }

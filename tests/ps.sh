@@ -10,21 +10,16 @@ set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
 SRC=${PC_SOURCE_ROOT:?}
-[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
-command -v runc >/dev/null || { echo "skip: runc not installed"; exit 77; }
-BUSYBOX=$(command -v busybox || true)
-[ -n "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "skip: no static busybox (busybox-static)"; exit 77; }
+. "$SRC/tests/lib.sh"
+need_runc_busybox
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-ps-XXXXXX")
 ROOT=$T/runc-root
 cleanup() {
-        for c in $(runc --root "$ROOT" list -q 2>/dev/null); do
-                timeout 20 runc --root "$ROOT" delete -f "$c" >/dev/null 2>&1
-        done
+        runc_delete_all "$ROOT"
         rm -rf "$T"
 }
 trap cleanup EXIT
-. "$SRC/tests/lib.sh"
 
 # rootfs NAME PACKAGE SOURCE VERSION: busybox, Debian 12, one dpkg package
 rootfs() {
