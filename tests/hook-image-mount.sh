@@ -34,7 +34,7 @@ HOOK=${PORTCULLIS_HOOK:?}
 P=${PORTCULLIS:?}
 SRC=${PC_SOURCE_ROOT:?}
 command -v python3 >/dev/null || { echo "skip: python3 is missing"; exit 77; }
-T=$(mktemp -d /tmp/pc-imgmount-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-imgmount-XXXXXX")
 cleanup() {
         mountpoint -q "$T/store/vfs/dir/$ID3" 2>/dev/null && umount -l "$T/store/vfs/dir/$ID3"
         [ -n "${FS_PID:-}" ] && kill "$FS_PID" 2>/dev/null
