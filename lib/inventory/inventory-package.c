@@ -141,7 +141,7 @@ int inventory_warn(struct inventory *inv, const char *fmt, ...) {
         return strv_push(&inv->warnings, msg);
 }
 
-static int not_read(struct inventory *inv, int e, const char *fmt, va_list ap) {
+_printf_(3, 0) static int not_read(struct inventory *inv, int e, const char *fmt, va_list ap) {
         char *s = NULL;
 
         if (vasprintf(&s, fmt, ap) < 0)
