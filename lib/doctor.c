@@ -657,7 +657,7 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                 if (max_h)
                         snprintf(limit, sizeof(limit), "max_db_age_hours %u", max_h);
                 else
-                        snprintf(limit, sizeof(limit), "the policy sets no max_db_age_hours");
+                        snprintf(limit, sizeof(limit), "max_db_age_hours 0: any age");
                 r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h %lld "
                            "min ago (%s)", path, rev, (unsigned long long) s.records, s.n_ecosystems,
                            s.data_time ? "data published" : "imported", age / 3600, age % 3600 / 60, limit);
@@ -677,7 +677,7 @@ static char *when(int64_t t) {
 }
 
 /* No record of a run: the timer does not run (or never did), and the DB
- * ages with nobody told (the default policy sets no max_db_age_hours).
+ * ages, said only once it is older than max_db_age_hours.
  * update.sources is never empty (config.c): OSV's bucket by default. */
 static int update_never(struct doctor *d, struct doctor_check *c, const char *dir) {
         return result(c, DOCTOR_WARN, "systemctl enable --now portcullis-update.timer, or run portcullis db update; "
@@ -688,8 +688,8 @@ static int update_never(struct doctor *d, struct doctor_check *c, const char *di
 
 /* The last run of `db update` (update.h's record of runs): failed,
  * killed, or no success for UPDATE_SUCCESS_MAX_AGE_S is a warning, since
- * the gate goes on with the database it has, however old (until the
- * policy's max_db_age_hours, which the default policy does not set). */
+ * the gate goes on with the database it has, and says so only once it is
+ * older than the policy's max_db_age_hours (120 h unless the policy says). */
 static int check_update(struct doctor *d, struct doctor_check *c) {
         _cleanup_(update_run_info_done) struct update_run_info run = {};
         _cleanup_free_ char *dir = rooted(d, d->cfg->update.state_dir), *started = NULL, *success = NULL,

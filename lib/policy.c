@@ -665,7 +665,7 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
             (r = keep(el, get_action(root, "on_timeout", &p->on_timeout, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_audit_failure", &p->on_audit_failure, err), err)) < 0 ||
             (r = keep(el, json_get_uint(root, "deadline_ms", 1, POLICY_DEADLINE_MAX_MS, &p->deadline_ms, err), err)) < 0 ||
-            (r = keep(el, json_get_uint(root, "max_db_age_hours", 1, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours,
+            (r = keep(el, json_get_uint(root, "max_db_age_hours", 0, POLICY_DB_AGE_MAX_HOURS, &p->max_db_age_hours,
                                         err), err)) < 0 ||
             (r = keep(el, json_get_word(root, "on_stale_db", stale_names, _POLICY_STALE_MAX, NULL, &v, err), err)) < 0)
                 return r;
@@ -706,6 +706,7 @@ int policy_parse_all(const char *buf, size_t len, const char *name, struct polic
         p->on_error = p->on_timeout = POLICY_ACTION_ALLOW;
         p->on_audit_failure = POLICY_ACTION_ALLOW;
         p->deadline_ms = POLICY_DEADLINE_DEFAULT_MS;
+        p->max_db_age_hours = POLICY_DB_AGE_DEFAULT_HOURS;
         p->on_stale_db = POLICY_STALE_WARN;
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)
@@ -1543,7 +1544,7 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
                 say(&t, "A vulnerability database imported more than %u hours ago: %s.\n", p->max_db_age_hours,
                     policy_stale_to_string(p->on_stale_db));
         else
-                say(&t, "%s", "The vulnerability database may be of any age (no max_db_age_hours).\n");
+                say(&t, "%s", "The vulnerability database may be of any age (max_db_age_hours 0).\n");
         say(&t, "When a decision can be written neither to the audit log file nor to syslog: %s the container "
             "(on_audit_failure).\n", policy_action_to_string(p->on_audit_failure));
         for (size_t i = 0; p->vex_files && p->vex_files[i]; i++)

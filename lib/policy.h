@@ -25,6 +25,9 @@ struct vex;
  * below it for on_timeout to decide. */
 #define POLICY_HOOK_TIMEOUT_MS 30000u
 #define POLICY_DB_AGE_MAX_HOURS 87600u
+/* max_db_age_hours when a policy does not say: 5 days, 20 missed runs of
+ * the 6-hourly update timer (Grype's default limit too).  0 = any age. */
+#define POLICY_DB_AGE_DEFAULT_HOURS 120u
 
 enum policy_mode {
         POLICY_ENFORCE,                 /* block a violating container */

@@ -20,9 +20,10 @@ printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/conf
 printf '{"ociVersion": "1.0.2", "id": "age", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$T/bundle" >"$T/state.json"
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 
-# run NAME ON_STALE: sets OUT and RC
+# run NAME ON_STALE [POLICY]: sets OUT and RC; POLICY replaces the policy
+# (max_db_age_hours 24, on_stale_db ON_STALE)
 run() {
-        printf '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 24, "on_stale_db": "%s"}\n' "$2" \
+        printf '%s\n' "${3:-{\"mode\": \"enforce\", \"severity\": \"HIGH\", \"max_db_age_hours\": 24, \"on_stale_db\": \"$2\"\}}" \
                 >"$T/$1.policy.json"
         printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"}}\n' \
                 "$T/db.sqlite" "$T/cache.db" "$T/locks" "$T/$1.policy.json" "$T/audit.log" >"$T/$1.json"
@@ -101,6 +102,21 @@ run deny deny
 [ "$RC" -eq 1 ] && grep -q "portcullis: blocked .*the vulnerability database's time, .*, is 7[12] hours ahead of this node's clock, so its age can't be held to max_db_age_hours (24); check the node's clock (timedatectl), then re-import it.*on_stale_db is deny" <<<"$OUT" ||
         fail "DB time ahead of the clock: $RC $OUT"
 grep -q "has no import time" <<<"$OUT" && fail "DB time ahead of the clock: said to have none: $OUT"
+
+# A policy that doesn't say: 120 hours (5 days), on_stale_db warn; 0 is
+# any age.  A node whose updates stopped is said at its starts, not
+# allowed in silence for ever.
+db_time '-4 days'
+run dflt - '{"mode": "enforce", "severity": "HIGH"}'
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] || fail "default limit, 4 days: $RC $OUT"
+db_time '-6 days'
+run dflt - '{"mode": "enforce", "severity": "HIGH"}'
+[ "$RC" -eq 0 ] && grep -q "portcullis: warning: .*imported 144 hours ago, more than max_db_age_hours (120)" <<<"$OUT" ||
+        fail "default limit, 6 days: $RC $OUT"
+"$P" policy check "$T/dflt.policy.json" | grep -q "imported more than 120 hours ago: warn" || fail "policy check: default"
+run any - '{"mode": "enforce", "severity": "HIGH", "max_db_age_hours": 0}'
+[ "$RC" -eq 0 ] && [ -z "$OUT" ] || fail "max_db_age_hours 0, 6 days: $RC $OUT"
+"$P" policy check "$T/any.policy.json" | grep -q "may be of any age (max_db_age_hours 0)" || fail "policy check: 0"
 
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]

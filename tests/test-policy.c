@@ -29,7 +29,12 @@ static void test_defaults(void) {
         CHECK(p->rule.mode == POLICY_ENFORCE && p->rule.threshold == SEVERITY_CRITICAL && !p->rule.ignore_unfixed);
         CHECK(p->on_error == POLICY_ACTION_ALLOW && p->on_timeout == POLICY_ACTION_ALLOW);
         CHECK(p->deadline_ms == 10000 && p->n_scopes == 0 && p->n_allow == 0);
-        CHECK(p->max_db_age_hours == 0 && p->on_stale_db == POLICY_STALE_WARN);
+        CHECK(p->max_db_age_hours == POLICY_DB_AGE_DEFAULT_HOURS && p->on_stale_db == POLICY_STALE_WARN);
+        {       /* 0: any age, said so */
+                _cleanup_(policy_freep) struct policy *any = parse("{\"max_db_age_hours\": 0}");
+
+                CHECK(any && any->max_db_age_hours == 0);
+        }
         /* sha256 of the two bytes "{}" */
         CHECK_STREQ(policy_digest(p), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
         CHECK_STREQ(p->path, "p.json");
@@ -121,8 +126,8 @@ static void test_errors(void) {
                   "(from the top level) never count: a finding of UNKNOWN severity would be neither counted nor said "
                   "to be not checked; set 'unknown_as' in scope 's' to \"unchecked\" (on_unchecked decides) or the "
                   "severity to count it as (\"LOW\" counts it)" },
-                { "{\"max_db_age_hours\": 0}",
-                  "p.json:1:2: 'max_db_age_hours' in the policy must be between 1 and 87600, not 0" },
+                { "{\"max_db_age_hours\": 87601}",
+                  "p.json:1:2: 'max_db_age_hours' in the policy must be between 0 and 87600, not 87601" },
                 /* unknown keys, at every level */
                 { "{\"moed\": \"warn\"}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"moed\\\": 1 \\\"moed\\\":\"}],\n  \"moed\": 1}",
