@@ -1019,17 +1019,19 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
  * whether that blocks (1), or is only said (0). */
 static int check_db_age(struct start *h, struct error *err) {
         const struct policy *p = h->policy;
-        struct tm tm = {};
-        const char *end;
         long long age_h;
+        int64_t t;
+        bool dated;
 
         if (!p->max_db_age_hours)
                 return 0;
-        end = h->db_import_time ? strptime(h->db_import_time, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-        age_h = end ? (long long) (time(NULL) - timegm(&tm)) / 3600 : -1;
+        /* not strptime()+timegm(): glibc's read /etc/localtime, at every
+         * hit now that the default policy has an age */
+        dated = h->db_import_time && clock_parse_rfc3339(h->db_import_time, strlen(h->db_import_time), &t, NULL) >= 0;
+        age_h = dated ? (long long) (time(NULL) - t) / 3600 : -1;
         if (age_h >= 0 && age_h < p->max_db_age_hours)
                 return 0;
-        if ((end && age_h < 0
+        if ((dated && age_h < 0
                      ? asprintf(&h->stale_note, "the vulnerability database's time, %s, is %lld hours ahead of this "
                                 "node's clock, so its age can't be held to max_db_age_hours (%u); check the node's "
                                 "clock (timedatectl), then re-import it", h->db_import_time, -age_h,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/digest.h"
 #include "config.h"
 #include "base/fileio.h"
@@ -142,27 +143,6 @@ void verdict_done(struct verdict *v) {
 
 /* ---- time ----------------------------------------------------------------- */
 
-static bool is_leap(int y) {
-        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m) {
-        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-        return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Days from 1970-01-01 to y-m-d (y >= 1970), without timegm()'s reliance
- * on the process time zone. */
-static int64_t days_since_epoch(int y, int m, int d) {
-        int64_t n = 365 * (int64_t) (y - 1970);
-
-        n += ((y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
-        for (int i = 1; i < m; i++)
-                n += days_in_month(y, i);
-        return n + d - 1;
-}
-
 /* n decimal digits at *p into *ret; advances *p. */
 static bool digits(const char **p, int n, int *ret) {
         int v = 0;
@@ -213,7 +193,7 @@ static int parse_expires(const char *s, time_t *ret) {
         if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) || !expect(&p, '-') ||
             !digits(&p, 2, &d))
                 return -EINVAL;
-        if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+        if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > clock_days_in_month(y, mo))
                 return -EINVAL;
         if (*p == 'T' || *p == 't') {
                 p++;
@@ -228,7 +208,7 @@ static int parse_expires(const char *s, time_t *ret) {
         }
         if (*p)
                 return -EINVAL;
-        t = days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - zone;
+        t = clock_days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - zone;
         if (t <= 0)
                 return -EINVAL;         /* 0 means "never" */
         *ret = (time_t) t;

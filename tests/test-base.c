@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "base/clock.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fileio.h"
@@ -345,6 +346,35 @@ static void test_json_arena(void) {
         strbuf_done(&big);
 }
 
+/* RFC 3339 times against Python's calendar.timegm(), leap days included,
+ * and the days that are none. */
+static void test_rfc3339(void) {
+        static const struct {
+                const char *s;
+                int64_t t;
+        } good[] = {
+                { "1970-01-01T00:00:00Z", 0 },
+                { "2000-02-29T12:00:00Z", 951825600 },
+                { "2024-12-31T23:59:59.5z", 1735689599 },
+                { "2100-03-01 00:00:00Z", 4107542400 },
+                { "2026-12-06T21:30:00+01:30", 1796587200 },
+                { "2026-12-06T18:00:00-02:00", 1796587200 },
+                { "2400-02-29T00:00:00Z", 13574563200 },
+        };
+        static const char *const bad[] = { "2025-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "1969-12-31T23:59:59Z",
+                                           "2026-13-01T00:00:00Z", "2026-12-06T24:00:00Z", "2026-12-06T20:00:00",
+                                           "2026-12-06T20:00:00+1:00" };
+        int64_t t;
+        int32_t ns;
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                CHECK_MSG(clock_parse_rfc3339(good[i].s, strlen(good[i].s), &t, &ns) == 0 && t == good[i].t, "%s: %lld",
+                          good[i].s, (long long) t);
+        CHECK(clock_parse_rfc3339(good[2].s, strlen(good[2].s), &t, &ns) == 0 && ns == 500000000);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                CHECK_MSG(clock_parse_rfc3339(bad[i], strlen(bad[i]), &t, NULL) == -EINVAL, "%s", bad[i]);
+}
+
 int main(void) {
         test_error();
         test_strbuf();
@@ -356,5 +386,6 @@ int main(void) {
         test_sha256();
         test_sha256_incremental();
         test_json_arena();
+        test_rfc3339();
         return test_end();
 }

@@ -78,10 +78,19 @@ static int digits(const char *p, int n) {
         return v;
 }
 
-static int days_in_month(int year, int mon) {
+int clock_days_in_month(int year, int month) {
         static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
-        return days[mon] + (mon == 1 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+        return days[month - 1] + (month == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+}
+
+int64_t clock_days_since_epoch(int year, int month, int day) {
+        int64_t n = 365 * (int64_t) (year - 1970);
+
+        n += ((year - 1) / 4 - (year - 1) / 100 + (year - 1) / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
+        for (int i = 1; i < month; i++)
+                n += clock_days_in_month(year, i);
+        return n + day - 1;
 }
 
 int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns) {
@@ -100,9 +109,9 @@ int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns
         tm.tm_min = digits(p + 14, 2);
         tm.tm_sec = digits(p + 17, 2);
         if (tm.tm_year < -1900 + 1970 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-            tm.tm_mday > days_in_month(tm.tm_year + 1900, tm.tm_mon) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+            tm.tm_mday > clock_days_in_month(tm.tm_year + 1900, tm.tm_mon + 1) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
             tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-                return -EINVAL;     /* 2025-02-31 is no day (timegm() would make it March 3rd) */
+                return -EINVAL;     /* 2025-02-31 is no day */
         if (p[i] == '.') {
                 if (++i >= n || p[i] < '0' || p[i] > '9')
                         return -EINVAL;
@@ -121,7 +130,8 @@ int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns
         }
         if (i != n)
                 return -EINVAL;
-        *ret_s = (int64_t) timegm(&tm) - off;
+        *ret_s = clock_days_since_epoch(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+                 tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec - off;
         if (ret_ns)
                 *ret_ns = ns;
         return 0;

@@ -26,5 +26,11 @@ long long clock_tick_ms(void);
  * YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), "t", "z" and a blank for
  * the T too.  Each field within its range (2025-02-31 is no day, where
  * timegm() would make it March 3rd), years from 1970.  Seconds since the
- * epoch in *ret_s, the fraction in *ret_ns (may be NULL); -EINVAL. */
+ * epoch in *ret_s, the fraction in *ret_ns (may be NULL); -EINVAL.  No
+ * time zone is read (glibc's timegm() opens /etc/localtime: a syscall
+ * the hook's hit can't spend). */
 int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns);
+/* The days of month (1-12) of year; days from 1970-01-01 to year-month-day
+ * (year >= 1970). */
+int clock_days_in_month(int year, int month);
+int64_t clock_days_since_epoch(int year, int month, int day);
