@@ -554,6 +554,150 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
         return 0;
 }
 
+/* ---- one vulnerability, one finding -------------------------------------- */
+
+/* Records that are one vulnerability under several names (a GHSA and a
+ * PYSEC of one CVE; Debian's DEBIAN-CVE and the DSA that fixed it) match
+ * one package alike: reported as they come, a vulnerability counted twice
+ * or three times, and an allowlist entry or VEX statement on one name left
+ * the others standing.  A package's findings fold where nothing a decision
+ * reads changes: a finding of one CVE folds into another of that CVE (the
+ * most severe keeps its row) and an advisory of several CVEs (a DSA) into
+ * each of theirs, when each has one, both say the same fix, and the row
+ * kept is at least as severe (or the folded one unrated: the CVE's rating
+ * is then the row's).  The row kept takes the folded one's names as
+ * aliases, never its other CVEs (a CVE's row stays that CVE's alone: KEV,
+ * EPSS and VEX read them per CVE). */
+
+struct cve_row {
+        const char *cve;
+        size_t at;              /* index in the package's findings */
+};
+
+static size_t cve_count(const struct finding *f, const char **ret_first) {
+        size_t n = 0;
+
+        for (size_t i = 0; i <= strv_length(f->aliases); i++) {
+                const char *c = finding_new_cve(f, i);
+
+                if (c && n++ == 0 && ret_first)
+                        *ret_first = c;
+        }
+        return n;
+}
+
+static bool folds_into(const struct finding *x, const struct finding *t) {
+        return streq_ptr(x->fixed_version, t->fixed_version) &&
+               (x->severity == SEVERITY_UNKNOWN || t->severity >= x->severity);
+}
+
+static int add_name(struct finding *t, const char *id) {
+        if (streq_ptr(t->id, id))
+                return 0;
+        for (char **a = t->aliases; a && *a; a++)
+                if (strcmp(*a, id) == 0)
+                        return 0;
+        return strv_push(&t->aliases, strdup(id));
+}
+
+/* t takes x's id, and x's aliases but its CVEs when x is of several. */
+static int fold(struct finding *t, const struct finding *x, bool several) {
+        int r = add_name(t, x->id);
+
+        for (char **a = x->aliases; r >= 0 && a && *a; a++)
+                if (!several || !startswith(*a, "CVE-"))
+                        r = add_name(t, *a);
+        return r;
+}
+
+/* The row kept for a CVE: the most severe, then one named by the CVE,
+ * then the smallest id. */
+static int cve_row_cmp(const void *x, const void *y, void *userdata) {
+        const struct cve_row *a = x, *b = y;
+        const struct finding *f = userdata, *fa = &f[a->at], *fb = &f[b->at];
+        int c = strcmp(a->cve, b->cve);
+
+        if (c != 0)
+                return c;
+        if (fa->severity != fb->severity)
+                return fa->severity > fb->severity ? -1 : 1;
+        if (startswith(fa->id, "CVE-") != startswith(fb->id, "CVE-"))
+                return startswith(fa->id, "CVE-") ? -1 : 1;
+        return strcmp(fa->id, fb->id);
+}
+
+static int cve_key_cmp(const void *key, const void *x) {
+        return strcmp(key, ((const struct cve_row *) x)->cve);
+}
+
+/* The row kept for cve (the first of its rows), or NULL. */
+static const struct cve_row *cve_first_row(const struct cve_row *rows, size_t n, const char *cve) {
+        const struct cve_row *t = cve ? bsearch(cve, rows, n, sizeof(*rows), cve_key_cmp) : NULL;
+
+        while (t && t > rows && strcmp(t[-1].cve, cve) == 0)
+                t--;
+        return t;
+}
+
+/* Folds res's findings from index start on (one package's). */
+static int fold_findings(struct scan_result *res, size_t start) {
+        struct finding *f = res->findings + start;
+        size_t n = res->n_findings - start, n_rows = 0, keep = 0;
+        _cleanup_free_ struct cve_row *rows = NULL;
+        _cleanup_free_ bool *gone = NULL;
+        int r = 0;
+
+        if (n < 2)
+                return 0;
+        rows = calloc(n, sizeof(*rows));
+        gone = calloc(n, sizeof(*gone));
+        if (!rows || !gone)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *cve = NULL;
+
+                if (cve_count(&f[i], &cve) == 1)
+                        rows[n_rows++] = (struct cve_row) { cve, i };
+        }
+        qsort_r(rows, n_rows, sizeof(*rows), cve_row_cmp, f);
+        /* findings of one CVE: into the first of the CVE's (rows[g]) */
+        for (size_t g = 0, i; r >= 0 && g < n_rows; g = i)
+                for (i = g + 1; r >= 0 && i < n_rows && strcmp(rows[i].cve, rows[g].cve) == 0; i++)
+                        if (folds_into(&f[rows[i].at], &f[rows[g].at]) &&
+                            (r = fold(&f[rows[g].at], &f[rows[i].at], false)) >= 0)
+                                gone[rows[i].at] = true;
+        /* an advisory of several CVEs: into each CVE's row, or kept whole */
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                size_t n_names = strv_length(f[i].aliases) + 1;
+                bool all = cve_count(&f[i], NULL) >= 2;
+
+                for (size_t k = 0; all && k < n_names; k++) {
+                        const struct cve_row *t = cve_first_row(rows, n_rows, finding_new_cve(&f[i], k));
+
+                        all = !finding_new_cve(&f[i], k) || (t && folds_into(&f[i], &f[t->at]));
+                }
+                for (size_t k = 0; all && r >= 0 && k < n_names; k++) {
+                        const struct cve_row *t = cve_first_row(rows, n_rows, finding_new_cve(&f[i], k));
+
+                        if (t)
+                                r = fold(&f[t->at], &f[i], true);
+                }
+                if (all && r >= 0)
+                        gone[i] = true;
+        }
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (gone[i]) {
+                        finding_done(&f[i]);
+                        continue;
+                }
+                f[keep++] = f[i];
+        }
+        res->n_findings = start + keep;
+        return 0;
+}
+
 /* Distro records name the source package and its version; language
  * ecosystems name the package itself, spelled as the ecosystem normalizes
  * it.  Inventories keep both in source_name/source_version (for a language
@@ -806,10 +950,15 @@ static int match_group(struct vulndb *db, const struct package *const *group, si
                 r = 0;
         } else if ((r = lookup_group(db, group, n, res, &m, err)) >= 0)
                 r = fill_hits(&m, err);
-        for (size_t i = 0; r >= 0 && i < n; i++)
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                size_t start = res->n_findings;
+
                 for (size_t j = 0; r >= 0 && j < m.n_hits; j++)
                         if (add_finding(res, group[i], &m.hits[j]) < 0)
                                 r = error_set(err, ENOMEM, "out of memory");
+                if (r >= 0 && fold_findings(res, start) < 0)
+                        r = error_set(err, ENOMEM, "out of memory");
+        }
         for (size_t j = 0; j < m.n_hits; j++)
                 hit_done(&m.hits[j]);
         free(m.hits);

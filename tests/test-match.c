@@ -621,6 +621,94 @@ static void test_exploit_all_cves(void) {
         }
 }
 
+/* One vulnerability, one finding: records of one CVE fold into one row,
+ * an advisory of several CVEs into each CVE's row; never where the fix or
+ * the severity would change, nor a CVE into another's row. */
+static const struct finding *finding_named(const struct scan_result *res, const char *id) {
+        for (size_t i = 0; res && i < res->n_findings; i++)
+                if (streq_ptr(res->findings[i].id, id))
+                        return &res->findings[i];
+        return NULL;
+}
+
+static bool has_alias(const struct finding *f, const char *id) {
+        for (char **a = f ? f->aliases : NULL; a && *a; a++)
+                if (strcmp(*a, id) == 0)
+                        return true;
+        return false;
+}
+
+static void test_one_vulnerability(void) {
+        static const struct {
+                const char *id, *names, *fixed, *severity;
+        } recs[] = {
+                { "DEBIAN-CVE-2002-0001", "\"aliases\":[\"CVE-2002-0001\"]", "5.2.15-3", NULL },
+                { "DSA-9200-1", "\"upstream\":[\"CVE-2002-0001\",\"CVE-2002-0002\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2002-0002", "\"upstream\":[\"CVE-2002-0002\"]", "5.2.15-3", NULL },
+                { "DLA-9201-1", "\"aliases\":[\"CVE-2002-0002\",\"DLA-9201-2\"]", "5.2.15-3", NULL },
+                /* CVE-2002-0004 has no row of its own: the DSA stays whole */
+                { "DSA-9300-1", "\"upstream\":[\"CVE-2002-0003\",\"CVE-2002-0004\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2002-0003", "\"upstream\":[\"CVE-2002-0003\"]", "5.2.15-3", NULL },
+                /* another fix */
+                { "DEBIAN-CVE-2002-0005", "\"upstream\":[\"CVE-2002-0005\"]", "5.2.15-3", NULL },
+                { "DSA-9400-1", "\"aliases\":[\"CVE-2002-0005\"]", "5.2.15-4", NULL },
+                /* the advisory more severe than the CVEs' rows */
+                { "DSA-9500-1", "\"upstream\":[\"CVE-2002-0006\",\"CVE-2002-0007\"]", "5.2.15-3",
+                  "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" },
+                { "DEBIAN-CVE-2002-0006", "\"upstream\":[\"CVE-2002-0006\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2002-0007", "\"upstream\":[\"CVE-2002-0007\"]", "5.2.15-3", NULL },
+                /* an unrated record of a rated one's CVE: the rated keeps the row */
+                { "DSA-9600-1", "\"aliases\":[\"CVE-2002-0008\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2002-0008", "\"upstream\":[\"CVE-2002-0008\"]", "5.2.15-3",
+                  "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" },
+        };
+        const char *dir = test_path(test_tmpdir(), "feed-one");
+        const char *db = test_path(test_tmpdir(), "one.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct error err = {};
+        const struct finding *f;
+
+        for (size_t i = 0; i < ELEMENTSOF(recs); i++) {
+                _cleanup_free_ char *rec = NULL, *sev = NULL, *name = NULL;
+
+                CHECK(!recs[i].severity ||
+                      asprintf(&sev, "\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"%s\"}],", recs[i].severity) > 0);
+                CHECK(asprintf(&rec, "{\"id\":\"%s\",\"modified\":\"2024-01-01T00:00:00Z\",%s,%s"
+                               "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                               "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"%s\"}]}]}]}",
+                               recs[i].id, recs[i].names, strempty(sev), recs[i].fixed) > 0);
+                CHECK(asprintf(&name, "%s.json", recs[i].id) > 0);
+                test_write_file(test_path(dir, name), rec);
+        }
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        add_pkg(inv, "bash", "5.2.15-2", "bash", "5.2.15-2");
+        add_pkg(inv, "bash-static", "5.2.15-2", "bash", "5.2.15-2");
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0 && res, "%s", err.msg);
+        if (!res)
+                return;
+        /* 10 of the 13 records for each of the two packages */
+        CHECK_MSG(res->n_findings == 20, "%zu findings", res->n_findings);
+        f = finding_named(res, "DEBIAN-CVE-2002-0001");
+        CHECK(f && has_alias(f, "DSA-9200-1") && !has_alias(f, "CVE-2002-0002"));
+        f = finding_named(res, "DEBIAN-CVE-2002-0002");
+        CHECK(f && has_alias(f, "DSA-9200-1") && has_alias(f, "DLA-9201-1") && has_alias(f, "DLA-9201-2") &&
+              !has_alias(f, "CVE-2002-0001"));
+        CHECK(!finding_named(res, "DSA-9200-1") && !finding_named(res, "DLA-9201-1"));
+        CHECK(finding_named(res, "DSA-9300-1") && finding_named(res, "DEBIAN-CVE-2002-0003"));
+        CHECK(finding_named(res, "DEBIAN-CVE-2002-0005") && finding_named(res, "DSA-9400-1"));
+        CHECK(finding_named(res, "DSA-9500-1") && finding_named(res, "DEBIAN-CVE-2002-0006") &&
+              finding_named(res, "DEBIAN-CVE-2002-0007"));
+        f = finding_named(res, "DEBIAN-CVE-2002-0008");
+        CHECK(f && has_alias(f, "DSA-9600-1") && f->severity == SEVERITY_HIGH && !finding_named(res, "DSA-9600-1"));
+        check_prefetched(v, inv, "one vulnerability");
+}
+
 /* scan_result_add_mount(): an image mounted into a container (the hook's
  * check_image_mount()) joins its scan to the container's, or says why
  * not. */
@@ -682,5 +770,6 @@ int main(void) {
         test_none_severity();
         test_missing_record();
         test_exploit_all_cves();
+        test_one_vulnerability();
         return test_end();
 }
