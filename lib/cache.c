@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,6 +35,7 @@
 #define CACHE_BUSY_POLL_MS 2        /* busy_wait()'s longest sleep between tries */
 #define CACHE_WAL_PAGES_MAX 128     /* 512 KiB of 4 KiB pages */
 #define CACHE_COMPRESS_MIN ((size_t) 64 * 1024)
+#define CACHE_CORRUPT_KEEP 3        /* move_aside(): the damaged copies kept, newest first */
 
 /* sqlite's file header (https://www.sqlite.org/fileformat2.html#the_database_header):
  * the magic string, the write/read versions (2 for WAL), user_version at
@@ -819,6 +822,86 @@ static int rename_keep(const char *from, const char *to) {
         return -errno;
 }
 
+struct corrupt_copy {
+        long long time;
+        unsigned n;
+        char *name;
+};
+
+/* Whether name is a copy of base that move_aside() made,
+ * "<base>.corrupt-<time>" or "<base>.corrupt-<time>-<n>" (rename_keep()),
+ * not its -wal or -shm; its time and n. */
+static bool corrupt_copy_parse(const char *name, const char *base, struct corrupt_copy *ret) {
+        size_t len = strlen(base);
+        const char *p;
+        char *end;
+
+        if (strncmp(name, base, len) != 0 || !startswith(name + len, ".corrupt-"))
+                return false;
+        p = name + len + STRLEN(".corrupt-");
+        if (!isdigit((unsigned char) *p))
+                return false;
+        errno = 0;
+        ret->time = strtoll(p, &end, 10);
+        ret->n = 0;
+        if (*end == '-' && isdigit((unsigned char) end[1]))
+                ret->n = (unsigned) strtoul(end + 1, &end, 10);
+        return errno == 0 && *end == '\0';
+}
+
+static int corrupt_copy_newest_first(const void *a, const void *b) {
+        const struct corrupt_copy *x = a, *y = b;
+
+        if (x->time != y->time)
+                return x->time < y->time ? 1 : -1;
+        return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
+/* Removes all but the CACHE_CORRUPT_KEEP newest copies of base (with
+ * their -wal/-shm) in the folder dfd.  Each is as large as the cache was,
+ * and a cache damaged again and again (two builds of different schemas
+ * taking turns, a failing disk) left one per start, until the disk was
+ * full.  Best effort: a copy not removed is only space. */
+static void corrupt_copies_prune(int dfd, const char *base) {
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        struct corrupt_copy *v = NULL, c;
+        size_t n = 0, cap = 0;
+        char name[NAME_MAX + 8];
+        struct dirent *de;
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d)))
+                if (corrupt_copy_parse(de->d_name, base, &c)) {
+                        if (n == cap) {
+                                struct corrupt_copy *m = reallocarray(v, cap ? cap * 2 : 16, sizeof(*m));
+
+                                if (!m)
+                                        break;
+                                v = m;
+                                cap = cap ? cap * 2 : 16;
+                        }
+                        if (!(c.name = strdup(de->d_name)))
+                                break;
+                        v[n++] = c;
+                }
+        if (n > 0)
+                qsort(v, n, sizeof(*v), corrupt_copy_newest_first);
+        for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; i >= CACHE_CORRUPT_KEEP && j < ELEMENTSOF(suffixes); j++)
+                        if ((size_t) snprintf(name, sizeof(name), "%s%s", v[i].name, suffixes[j]) < sizeof(name))
+                                (void) unlinkat(dirfd(d), name, 0);
+                free(v[i].name);
+        }
+        free(v);
+        closedir(d);
+}
+
 /* Moves path and its -wal/-shm to "<path>.corrupt-<time>"; 1 when moved.
  * When path is no longer the file that was found unsound, another process
  * has recovered it already: 0, nothing to move. */
@@ -893,6 +976,8 @@ int cache_open_until(const char *path, unsigned flags, long long until, struct c
                     (r = move_aside(path, &seen, err)) < 0)
                         return r;
                 moved = r > 0;
+                if (moved && dfd >= 0)
+                        corrupt_copies_prune(dfd, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
                 error_clear(err);
                 r = cache_open_once(path, flags, until, &c, &seen, err);
                 if (r < 0)

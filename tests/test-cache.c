@@ -470,6 +470,38 @@ static void check_refused(const char *dir, const char *name, const char *what) {
         check_left(dir, name, what, "not a Portcullis cache", false);
 }
 
+static bool exists_in(const char *dir, const char *name) {
+        return access(test_path(dir, name), F_OK) == 0;
+}
+
+/* A cache damaged again and again keeps only the CACHE_CORRUPT_KEEP (3)
+ * newest damaged copies, with their -wal/-shm; the copies of another
+ * cache and other names are left. */
+static void test_corrupt_kept(void) {
+        /* With the new copy (now), the newest are -300-1 and -300. */
+        static const char *const old[] = { "k.db.corrupt-50", "k.db.corrupt-100", "k.db.corrupt-100-wal",
+                                           "k.db.corrupt-100-shm", "k.db.corrupt-200" };
+        static const char *const kept[] = { "k.db.corrupt-300", "k.db.corrupt-300-1", "k.db.corrupt-300-1-wal",
+                                            "k.db.corrupt-300-1-shm", "other.db.corrupt-10", "k.db.corrupt-x",
+                                            "k.db.corrupt-", "k.db.corrupt-7-notes" };
+        const char *dir = test_path(test_tmpdir(), "corrupt-kept");
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        bool recovered = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(old); i++)
+                test_write_file(test_path(dir, old[i]), "old copy");
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                test_write_file(test_path(dir, kept[i]), "kept");
+        make_marked_junk(test_path(dir, "k.db"));
+        c = open_ok(test_path(dir, "k.db"), &recovered);
+        CHECK(c && recovered);
+        CHECK(corrupt_copy_exists(dir, "k.db"));
+        for (size_t i = 0; i < ELEMENTSOF(old); i++)
+                CHECK_MSG(!exists_in(dir, old[i]), "%s: not removed", old[i]);
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                CHECK_MSG(exists_in(dir, kept[i]), "%s: removed", kept[i]);
+}
+
 static void test_corrupt(void) {
         const char *dir = test_path(test_tmpdir(), "corrupt");
         struct strbuf garbage = {};
@@ -998,6 +1030,7 @@ int main(int argc, char **argv) {
         test_gc();
         test_keys();
         test_corrupt();
+        test_corrupt_kept();
         test_compressed();
         test_modes();
         test_concurrent_recovery();
