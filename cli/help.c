@@ -270,7 +270,9 @@ static const struct cli_help {
         { "cache gc", NULL,
           "cache gc [OPTIONS]\n\n"
           "Removes entries unused for longer than the TTL, then the least recently used\n"
-          "beyond the count; prints how many went and how many are left.\n\n"
+          "beyond the count; prints how many went and how many are left.  With the cache\n"
+          "of the configuration (no --cache), also removes the lock files in its lock_dir\n"
+          "that no start holds.\n\n"
           "Options:\n"
           "  --ttl SECONDS         unused for longer than this (default: 604800, 7 days)\n"
           "  --max-entries N       keep at most N entries (default: 10000)\n"

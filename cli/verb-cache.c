@@ -380,6 +380,23 @@ static int count_one(const struct cache_entry *e, void *userdata) {
         return 0;
 }
 
+/* The hook's lock files that nobody holds, in the lock_dir of the config
+ * the cache came from: one per image analysed since the boot, which a
+ * node that runs many images would otherwise keep until the next. */
+static int prune_locks(const char *config) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        struct error err = {};
+        int r;
+
+        if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0 ||
+            (r = cache_locks_prune(cfg->lock_dir, &err)) < 0) {
+                log_error("cache gc: %s", err.msg);
+                return -1;
+        }
+        printf("removed %d unused lock %s from %s\n", r, r == 1 ? "file" : "files", cfg->lock_dir);
+        return 0;
+}
+
 static int cache_gc_verb(int argc, char **argv) {
         static const struct option opts[] = {
                 { "cache", required_argument, NULL, OPT_CACHE },
@@ -430,6 +447,8 @@ static int cache_gc_verb(int argc, char **argv) {
         }
         printf("removed %d %s from %s (unused for over %lu s, or beyond the %lu most recently used); %zu left\n",
                r, r == 1 ? "entry" : "entries", path, ttl, max, left);
+        if ((!arg || config) && prune_locks(config) < 0)
+                return EXIT_ERROR;
         return EXIT_PASS;
 }
 

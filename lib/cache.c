@@ -1585,23 +1585,82 @@ static int lock_open(const char *lock_dir, const char *key, struct error *err) {
         return TAKE_FD(fd);
 }
 
+/* Whether fd, locked, is still the file named <dir>/<key>.lock:
+ * cache_locks_prune() unlinks a lock file while it holds it, and whoever
+ * opened that file before then gets its lock afterwards, on a file no
+ * other process can find any more. */
+static bool lock_named(const char *lock_dir, const char *key, int fd) {
+        char path[PATH_MAX];
+        struct stat a, b;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s.lock", lock_dir, key) >= sizeof(path))
+                return true;    /* lock_open() opened it: not reached */
+        return fstat(fd, &a) == 0 && a.st_nlink > 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
 int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
         if (!key_valid(key, 1))
                 return error_set(err, EINVAL, "cache lock: a key must be lowercase hex, not a path");
-        fd = lock_open(lock_dir, key, err);
-        if (fd < 0)
-                return fd;
-        r = flock_until(fd, LOCK_EX, deadline_ms);
-        if (r == -ETIMEDOUT)
-                return error_set(err, ETIMEDOUT, "cache lock %s/%s.lock: another analysis of the image held it "
-                                 "past the deadline", lock_dir, key);
-        if (r < 0)
-                return error_set_errno(err, r, "cache lock %s/%s.lock", lock_dir, key);
+        do {
+                closep(&fd);
+                fd = lock_open(lock_dir, key, err);
+                if (fd < 0)
+                        return fd;
+                r = flock_until(fd, LOCK_EX, deadline_ms);
+                if (r == -ETIMEDOUT)
+                        return error_set(err, ETIMEDOUT, "cache lock %s/%s.lock: another analysis of the image "
+                                         "held it past the deadline", lock_dir, key);
+                if (r < 0)
+                        return error_set_errno(err, r, "cache lock %s/%s.lock", lock_dir, key);
+        } while (!lock_named(lock_dir, key, fd));
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+/* "<hex>.lock", as cache_lock() names its files. */
+static bool lock_file_name(const char *name) {
+        const char *dot = strrchr(name, '.');
+        char key[CACHE_KEY_MAX + 1];
+
+        if (!dot || strcmp(dot, ".lock") != 0 || (size_t) (dot - name) > CACHE_KEY_MAX)
+                return false;
+        memcpy(key, name, (size_t) (dot - name));
+        key[dot - name] = '\0';
+        return key_valid(key, 1);
+}
+
+/* name removed when nobody holds its lock: taken without waiting, the
+ * file checked to be still the one named so (another prune), unlinked
+ * while held (lock_named()). */
+static bool lock_file_prune(int dfd, const char *name) {
+        _cleanup_close_ int fd = openat(dfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        struct stat a, b;
+
+        return fd >= 0 && fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+               fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+               unlinkat(dfd, name, 0) == 0;
+}
+
+int cache_locks_prune(const char *lock_dir, struct error *err) {
+        _cleanup_close_ int dfd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        if (dfd < 0 && errno == ENOENT)
+                return 0;       /* no start has locked anything since the boot */
+        if (dfd < 0 || !(d = fdopendir(dfd)))
+                return error_set_errno(err, errno, "cache lock folder %s", lock_dir);
+        TAKE_FD(dfd);
+        while ((de = readdir(d)))
+                if (lock_file_name(de->d_name) && lock_file_prune(dirfd(d), de->d_name))
+                        n++;
+        closedir(d);
+        return n;
 }
 
 void cache_unlock(int fd) {

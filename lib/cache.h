@@ -167,14 +167,19 @@ void cache_entry_done(struct cache_entry *e);
 
 /* Single-flight: an exclusive flock(2) on "<lock_dir>/<key>.lock", waited
  * for until deadline_ms (CLOCK_MONOTONIC milliseconds); -ETIMEDOUT after.
- * key must be hex (-EINVAL otherwise: it becomes a file name).  Lock files
- * are never removed: unlinking a lock file someone waits on would let a
- * third process lock a new file with the same name.  lock_dir and its
+ * key must be hex (-EINVAL otherwise: it becomes a file name).  A lock
+ * file is removed only by cache_locks_prune(), holding its lock; a waiter
+ * that then gets the lock of the removed file opens the name again, so
+ * that it never holds a lock a third process can't see.  lock_dir and its
  * parents are created (0700) when missing.  A lock_dir that can't be
  * created or written is not fatal for the caller: it returns the error and
  * the caller goes on without the lock. */
 int cache_lock(const char *lock_dir, const char *key, long long deadline_ms, int *ret_fd, struct error *err);
 void cache_unlock(int fd);
+/* Removes the lock files in lock_dir that nobody holds (one per image
+ * ever analysed since the boot, on a tmpfs); returns how many.  An absent
+ * lock_dir is 0. */
+int cache_locks_prune(const char *lock_dir, struct error *err);
 
 /* A small key/value memo beside the entries: the hook keeps there the
  * revision of a DB file it has seen (by device, inode, size and mtime; the

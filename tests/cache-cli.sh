@@ -150,6 +150,20 @@ K=$("$P" cache ls --cache "$T/ro/cache.db" --format json | json "print(d['entrie
 expect 0 '"target"' -- cache show "$K" --cache "$T/ro/cache.db"
 [ "$(sum)" = "$before" ] || fail "cache ls/show wrote to the cache"
 
+# gc with a config also removes the hook's lock files nobody holds (one per
+# image analysed since the boot), in its lock_dir; other names stay.
+mkdir -p "$T/locks"
+for k in 0a1b 2c3d 4e5f; do : >"$T/locks/$k.lock"; done
+: >"$T/locks/notes.txt"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s"}\n' "$T/db.sqlite" "$T/ro/cache.db" "$T/locks" >"$T/config.json"
+expect 0 "^removed 3 unused lock files from $T/locks$" -- cache gc --config "$T/config.json"
+[ "$(ls "$T/locks")" = notes.txt ] || fail "cache gc: lock folder after: $(ls "$T/locks")"
+expect 0 "^removed 0 unused lock files" -- cache gc --config "$T/config.json"
+rm "$T/locks/notes.txt" && rmdir "$T/locks"
+expect 0 "^removed 0 unused lock files from $T/locks$" -- cache gc --config "$T/config.json"
+out=$("$P" cache gc --cache "$T/ro/cache.db" 2>&1)
+grep -q "lock" <<<"$out" && fail "cache gc --cache without a config: pruned locks: $out"
+
 expect 2 "expected ls, show, purge, gc or rescan" -- cache
 expect 2 "unknown subcommand 'frob'" -- cache frob
 expect 0 "  cache  +list, show, purge" -- --help

@@ -974,6 +974,70 @@ static void test_lock(void) {
         CHECK(cache_lock(dir, "abcdef", now_ms() + 200, &fd, &err) == -ELOOP);
 }
 
+/* Lock files nobody holds are removed, the others and other names left;
+ * a start that waited on a lock file removed meanwhile locks the file of
+ * that name, not the removed one (two analyses of one image at once
+ * otherwise). */
+static void test_lock_prune(void) {
+        const char *dir = test_path(test_tmpdir(), "prune/locks");
+        _cleanup_free_ char *held = key_of("held"), *free_key = key_of("free"), *waited = key_of("waited");
+        struct error err = {};
+        char name[256];
+        int fd = -1, status;
+        pid_t pid;
+
+        CHECK(cache_locks_prune(dir, &err) == 0);       /* no folder yet */
+        CHECK(cache_lock(dir, free_key, now_ms() + 200, &fd, &err) == 0);
+        cache_unlock(fd);
+        test_write_file(test_path(dir, "notes.txt"), "x");
+        test_write_file(test_path(dir, "abc.lock.old"), "x");
+        test_write_file(test_path(dir, "ABC.lock"), "x");
+        pid = lock_holder(dir, held, 300);
+        CHECK(cache_locks_prune(dir, &err) == 1);
+        snprintf(name, sizeof(name), "%s.lock", free_key);
+        CHECK(access(test_path(dir, name), F_OK) < 0);
+        snprintf(name, sizeof(name), "%s.lock", held);
+        CHECK(access(test_path(dir, name), F_OK) == 0);
+        CHECK(access(test_path(dir, "notes.txt"), F_OK) == 0 && access(test_path(dir, "abc.lock.old"), F_OK) == 0 &&
+              access(test_path(dir, "ABC.lock"), F_OK) == 0);
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        /* A prune holds the lock of waited and removes its file; the
+         * waiter, which opened that file first, must end up holding the
+         * file now named so: a third start then waits. */
+        {
+                int prune_fd = -1, p[2];
+                char b = 0;
+
+                CHECK(cache_lock(dir, waited, now_ms() + 200, &prune_fd, &err) == 0);
+                CHECK(pipe(p) == 0);
+                pid = fork();
+                if (pid == 0) {
+                        int wfd = -1;
+
+                        close(p[0]);
+                        close(prune_fd);        /* the flock is the open file's: shared over fork() */
+                        if (cache_lock(dir, waited, now_ms() + 3000, &wfd, &err) < 0)
+                                _exit(1);
+                        (void) write(p[1], "x", 1);
+                        usleep(1000 * 1000);
+                        _exit(0);
+                }
+                close(p[1]);
+                usleep(100 * 1000);     /* the child waits on the file */
+                snprintf(name, sizeof(name), "%s.lock", waited);
+                CHECK(unlink(test_path(dir, name)) == 0);
+                cache_unlock(prune_fd);
+                CHECK(read(p[0], &b, 1) == 1);
+                close(p[0]);
+                fd = -1;
+                CHECK_MSG(cache_lock(dir, waited, now_ms() + 200, &fd, &err) == -ETIMEDOUT,
+                          "a third start got the lock while the waiter held it");
+                cache_unlock(fd);
+                CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+}
+
 static int fill(const char *path, int n) {
         _cleanup_(cache_closep) struct cache *c = open_ok(path, NULL);
         char id[96];
@@ -1036,5 +1100,6 @@ int main(int argc, char **argv) {
         test_concurrent_recovery();
         test_concurrent_writers();
         test_lock();
+        test_lock_prune();
         return test_end();
 }
