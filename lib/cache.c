@@ -98,6 +98,7 @@ enum cache_stmt {
         STMT_RESOLVE,
         STMT_PURGE_ONE,
         STMT_PURGE_ALL,
+        STMT_GC_FUTURE,
         STMT_GC_TTL,
         STMT_GC_LRU,
         STMT_EXISTS,
@@ -120,6 +121,7 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_RESOLVE] = "SELECT key FROM entries WHERE key >= ?1 AND key < ?1 || 'g' ORDER BY key LIMIT 2",
         [STMT_PURGE_ONE] = "DELETE FROM entries WHERE key = ?1",
         [STMT_PURGE_ALL] = "DELETE FROM entries",
+        [STMT_GC_FUTURE] = "UPDATE entries SET last_used = ?1 WHERE last_used > ?1",
         [STMT_GC_TTL] = "DELETE FROM entries WHERE last_used < ?1",
         [STMT_GC_LRU] = ("DELETE FROM entries WHERE key IN"
                          " (SELECT key FROM entries ORDER BY last_used DESC, key LIMIT -1 OFFSET ?1)"),
@@ -1490,8 +1492,8 @@ int cache_resolve_key(struct cache *c, const char *prefix, char **ret, struct er
         return 0;
 }
 
-static int run_delete(struct cache *c, enum cache_stmt which, const char *key, sqlite3_int64 arg,
-                      struct error *err) {
+static int run_change(struct cache *c, enum cache_stmt which, const char *key, sqlite3_int64 arg,
+                      const char *what, struct error *err) {
         sqlite3_stmt *st = NULL;
         int rc, r;
 
@@ -1505,8 +1507,13 @@ static int run_delete(struct cache *c, enum cache_stmt which, const char *key, s
         rc = sqlite3_step(st);
         stmt_done(st);
         if (rc != SQLITE_DONE)
-                return cache_error(c, rc, "remove entries", err);
+                return cache_error(c, rc, what, err);
         return sqlite3_changes(c->db);
+}
+
+static int run_delete(struct cache *c, enum cache_stmt which, const char *key, sqlite3_int64 arg,
+                      struct error *err) {
+        return run_change(c, which, key, arg, "remove entries", err);
 }
 
 /* Purge and gc remove entries: the index goes first (in a batch, under
@@ -1531,7 +1538,11 @@ int cache_gc(struct cache *c, time_t ttl, size_t max_entries, time_t now, struct
                 (void) cache_batch_end(c, NULL);
         if (r < 0)
                 return r;
-        if (ttl >= 0)
+        /* A last use after now was recorded by a clock that ran ahead
+         * (a year, until NTP set it right): it counts as now, or the entry
+         * outlived every TTL and stayed first in line until that date. */
+        r = run_change(c, STMT_GC_FUTURE, NULL, (sqlite3_int64) now, "set last uses ahead of the clock to now", err);
+        if (r >= 0 && ttl >= 0)
                 r = expired = run_delete(c, STMT_GC_TTL, NULL, (sqlite3_int64) now - (sqlite3_int64) ttl, err);
         if (r >= 0)
                 r = evicted = run_delete(c, STMT_GC_LRU, NULL, clamp_int64(max_entries), err);

@@ -227,6 +227,13 @@ static void test_gc(void) {
         CHECK_STREQ(s.keys[0], newest);
         CHECK(cache_gc(c, CACHE_TTL_DEFAULT, 0, now, &err) == 1);
         CHECK(count_entries(c) == 0);
+
+        /* A last use recorded while the clock was a year ahead counts as
+         * the gc's now: the entry then ages out like the others. */
+        CHECK(put(c, "ahead", now + 365 * 86400, 0) == 0 && put(c, "recent", now - 10, 0) == 0);
+        CHECK(cache_gc(c, 500, 100, now, &err) == 0);
+        CHECK(cache_gc(c, 500, 100, now + 600, &err) == 2);
+        CHECK(count_entries(c) == 0);
 }
 
 /* base, then this build's epochs, as every key ends */
