@@ -62,12 +62,8 @@ struct start {
         int syslog_fd;                  /* connected to syslog, or -EBADF */
         char *syslog_note;              /* why there is no syslog, said once */
         char *audit_lost;               /* why the decision was recorded nowhere, or NULL */
-        /* Set for an image mounted into the container (check_image_mount()):
-         * its scan, unevaluated, goes here instead of to a decision, and
-         * what kept it from one to collect_err; nothing is audited. */
-        struct scan_result **collect;
-        char collect_err[sizeof(((struct error *) NULL)->msg)];
-        int collect_code;               /* with collect_err: decide_failure()'s code */
+        bool mounted;                   /* an image mounted into the container (check_image_mount()) */
+        bool stale;                     /* on_stale_db deny refused the DB (check_db_age()) */
         /* The first image mounted in that could not be checked for an error
          * or the deadline, whose on_error or on_timeout is deny: decided so
          * (evaluate()), as the container's own image would be. */
@@ -507,12 +503,6 @@ static enum policy_action failure_action(const struct start *h, int code) {
 }
 
 static int decide_failure(struct start *h, int code, const struct error *err) {
-        if (h->collect) {
-                snprintf(h->collect_err, sizeof(h->collect_err), "%s", err->msg);
-                h->collect_code = code;
-                return GATE_BLOCK;
-        }
-
         bool timeout = code == -ETIMEDOUT;
         enum policy_action action = failure_action(h, code);
         const char *what = timeout ? "on_timeout" : "on_error";
@@ -550,9 +540,6 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
 /* on_stale_db deny: the DB is too old to say an image is clean. */
 static int decide_stale(struct start *h, const struct error *err) {
         struct policy_rule rule;
-
-        if (h->collect)
-                return decide_failure(h, -ESTALE, err);
 
         (void) policy_select(h->policy, &h->ctx, &rule);
         h->failure_mode = policy_mode_to_string(rule.mode);
@@ -658,7 +645,7 @@ static void find_identity(struct start *h) {
         h->identity_source = h->identity ? "digest" : NULL;
 }
 
-static int decide_with_cache(struct start *h);
+static int find_result(struct start *h, struct scan_result **ret, struct error *err);
 
 /* The digest of an image mounted into the container (its files at path)
  * for VEX statements about that image: the runtime names none in the
@@ -729,21 +716,22 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         _cleanup_free_ char *name = NULL, *digest = NULL;
         struct start sub = {
                 .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
-                .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .collect = &got,
+                .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .mounted = true,
         };
-        int k;
+        struct error why = {};
+        int k, code = 0;
 
         if (scan_result_mount_name(dst, &name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         sub.name = name;
         sub.oci.rootfs = (char *) path;
         if ((k = overlay_probe(path, false, NULL, &sub.ov)) >= 0)
-                (void) decide_with_cache(&sub);
+                code = find_result(&sub, &got, &why);
         for (char **m = sub.messages; k >= 0 && m && *m; m++)
                 k = strv_push(&h->messages, TAKE_PTR(*m));
-        if (sub.collect_code < 0 && h->mount_code == 0 && failure_action(h, sub.collect_code) == POLICY_ACTION_DENY) {
-                h->mount_code = sub.collect_code;
-                (void) error_set(&h->mount_err, -sub.collect_code, "%s (%s): %s", name, path, sub.collect_err);
+        if (code < 0 && h->mount_code == 0 && failure_action(h, code) == POLICY_ACTION_DENY) {
+                h->mount_code = code;
+                (void) error_set(&h->mount_err, -code, "%s (%s): %s", name, path, why.msg);
         }
         if (k >= 0 && got && h->policy->vex) {
                 digest = mount_digest(h, &sub, path);
@@ -752,7 +740,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         if (k >= 0 && got)
                 k = note_mount(h, &sub, name, path, got->n_findings, digest);
         if (k >= 0)
-                k = scan_result_add_mount(res, got, dst, path, sub.collect_err[0] ? sub.collect_err : "no result");
+                k = scan_result_add_mount(res, got, dst, path, why.msg[0] ? why.msg : "no result");
         strv_free(sub.messages);
         free(sub.db_revision);
         free(sub.db_import_time);
@@ -772,13 +760,6 @@ static int evaluate(struct start *h, struct scan_result *res) {
         struct error err = {};
         int k;
 
-        if (h->collect) {       /* an image mounted into the container: for check_image_mount() */
-                if (!(*h->collect = malloc(sizeof(*res))))
-                        return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
-                **h->collect = *res;
-                *res = (struct scan_result) {};
-                return GATE_START;
-        }
         /* the container's image's statements on its own findings, before
          * those of the images mounted in join them (check_image_mount()) */
         if (h->policy->vex) {
@@ -816,50 +797,48 @@ static void cache_off(struct start *h, const struct error *err) {
         say(h, "portcullis: note: verdict cache not used: %s\n", err->msg);
 }
 
-/* A cache hit for key: evaluates it and returns the exit code; -ENOENT on
- * a miss (or when the cache is unusable). */
-static int try_cache(struct start *h, struct cache *c, const char *key) {
-        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+/* The cache's findings for key: 1 and *ret on a hit, 0 on a miss (or when
+ * the cache is unusable). */
+static int try_cache(struct start *h, struct cache *c, const char *key, struct scan_result **ret,
+                     struct error *err) {
         struct cache_entry e = {};
-        struct error err = {};
         int k;
 
         if (!c)
-                return -ENOENT;
-        k = cache_get_lean(c, key, &e, &err);
+                return 0;
+        k = cache_get_lean(c, key, &e, err);
         if (k < 0) {
                 if (k != -ENOENT)
-                        cache_off(h, &err);
-                return -ENOENT;
+                        cache_off(h, err);
+                return 0;
         }
         if (e.findings_compact)
-                k = report_parse_findings_compact(e.findings_compact, strlen(e.findings_compact), &res, &err);
+                k = report_parse_findings_compact(e.findings_compact, strlen(e.findings_compact), ret, err);
         else
-                k = error_set(&err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
+                k = error_set(err, EBADMSG, "cache entry without findings; purge it (portcullis cache purge)");
         if (k >= 0)             /* the index lacked it (or was unusable): the next hit won't */
                 (void) cache_index_refresh(c, &e, NULL);
         cache_entry_done(&e);
         if (k == -ESTALE)       /* written before this version kept what was not checked: analyse anew */
-                return -ENOENT;
+                return 0;
         if (k < 0)
-                return decide_failure(h, k, &err);
+                return k;
         h->cache_status = "hit";
-        return evaluate(h, res);
+        return 1;
 }
 
 static const char *db_path(const struct start *h) {
         return h->o->db ? h->o->db : h->cfg->db;
 }
 
-/* A miss analysed: the findings into the cache (when there is one), then
- * decided. */
+/* A miss analysed: the findings into the cache (when there is one). */
 static int store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
-                 const char *inventory_json, struct scan_result *res, const char *scan_json) {
+                 const char *inventory_json, const struct scan_result *res, const char *scan_json,
+                 struct error *err) {
         _cleanup_free_ char *compact = NULL;
-        struct error err = {};
 
-        if (report_findings_compact(res, &compact, &err) < 0)
-                return decide_failure(h, -ENOMEM, &err);
+        if (report_findings_compact(res, &compact, err) < 0)
+                return -ENOMEM;
         h->cache_status = c ? "miss" : "off";
         /* The findings come from the DB file the child opened; 'db update'
          * may have swapped it since (or before) the revision of the key
@@ -903,25 +882,26 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
                 };
 
                 cache_set_busy_timeout(c, left_ms(h));
-                if (cache_put(c, &e, &err) < 0)
-                        cache_off(h, &err);
+                if (cache_put(c, &e, err) < 0)
+                        cache_off(h, err);
         }
-        return evaluate(h, res);
+        return 0;
 }
 
 /* The match of a miss whose identity is the inventory's, by the staged
  * child that read it (analyze_staged_start()). */
 static int match_and_store(struct start *h, struct cache *c, const char *key, struct analysis *staged,
-                           const struct inventory *inv, const char *inventory_json) {
+                           const struct inventory *inv, const char *inventory_json, struct scan_result **ret,
+                           struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *scan_json = NULL;
-        struct error err = {};
         int k;
 
-        k = analyze_staged_finish(staged, inv, &res, &scan_json, &err);
-        if (k < 0)
-                return decide_failure(h, k, &err);
-        return store(h, c, key, inv, inventory_json, res, scan_json);
+        if ((k = analyze_staged_finish(staged, inv, &res, &scan_json, err)) < 0 ||
+            (k = store(h, c, key, inv, inventory_json, res, scan_json, err)) < 0)
+                return k;
+        *ret = TAKE_PTR(res);
+        return 0;
 }
 
 /* How long the DB revision's memo may wait for another writer. */
@@ -1016,7 +996,7 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
 }
 
 /* max_db_age_hours: a DB imported longer ago is "stale"; the policy says
- * whether that blocks (1), or is only said (0). */
+ * whether that blocks (-ESTALE, h->stale), or is only said (0). */
 static int check_db_age(struct start *h, struct error *err) {
         const struct policy *p = h->policy;
         long long age_h;
@@ -1045,10 +1025,10 @@ static int check_db_age(struct start *h, struct error *err) {
                                    p->max_db_age_hours)
                         : asprintf(&h->stale_note, "the vulnerability database has no import time, so its age can't "
                                    "be held to max_db_age_hours (%u); re-import it", p->max_db_age_hours)) < 0)
-                return -ENOMEM;
+                return error_set(err, ENOMEM, "out of memory");
         if (p->on_stale_db == POLICY_STALE_DENY) {
-                error_set(err, ESTALE, "%s", h->stale_note);
-                return 1;
+                h->stale = true;
+                return error_set(err, ESTALE, "%s", h->stale_note);
         }
         if (p->on_stale_db == POLICY_STALE_WARN)
                 say(h, "portcullis: warning: %s: %s\n", h->name, h->stale_note);
@@ -1068,13 +1048,13 @@ static void forget_revision(struct start *h) {
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the
  * index's memo of the DB file as it is now, then the entry of the identity
- * known before reading the rootfs (find_identity()) at that revision.  Anything missing, damaged or of another cache file: the
- * sqlite path (-ENOENT), which decides the same. */
-static int try_index(struct start *h) {
+ * known before reading the rootfs (find_identity()) at that revision: 1
+ * and *ret.  Anything missing, damaged or of another cache file: the
+ * sqlite path (0), which finds the same. */
+static int try_index(struct start *h, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(vidx_closep) struct vidx *x = NULL;
         _cleanup_free_ char *key = NULL;
-        struct error err = {};
         struct vidx_hit hit;
         const char *value;
         char memo[160];
@@ -1082,19 +1062,20 @@ static int try_index(struct start *h) {
 
         if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), vidx_shard(h->identity), &x, NULL) < 0 ||
             vidx_memo(x, memo, &value) < 0)
-                return -ENOENT;
+                return 0;
         if (split_memo(h, value) < 0 || cache_key(h->identity, h->db_revision, &key) < 0 ||
             vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, h->identity) != 0 ||
             strcmp(hit.db_revision, h->db_revision) != 0 ||
-            report_parse_findings_compact(hit.findings, hit.findings_len, &res, &err) < 0) {
+            report_parse_findings_compact(hit.findings, hit.findings_len, &res, err) < 0) {
                 forget_revision(h);
-                return -ENOENT;
+                return 0;
         }
-        if ((k = check_db_age(h, &err)) != 0)
-                return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
+        if ((k = check_db_age(h, err)) < 0)
+                return k;
         (void) vidx_touch(x, cache_path(h), &hit, time(NULL));
         h->cache_status = "hit";
-        return evaluate(h, res);
+        *ret = TAKE_PTR(res);
+        return 1;
 }
 
 /* The image's lock, so that a burst of starts of one image analyses it
@@ -1109,41 +1090,33 @@ static int lock_image(const struct start *h, long long until, int *ret_lock, str
         return cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, name, until, ret_lock, err);
 }
 
-/* The image's lock, waited for.  False when the wait reached the
- * deadline: the start is then decided as a timeout, *ret_exit its exit
- * code.  Failing to take it is only said. */
-static bool wait_image_lock(struct start *h, int *ret_lock, int *ret_exit) {
-        struct error err = {};
+/* The image's lock, waited for: -ETIMEDOUT when the wait reached the
+ * deadline.  Failing to take it is only said. */
+static int wait_image_lock(struct start *h, int *ret_lock, struct error *err) {
+        struct error why = {};
         int k;
 
         /* An image mounted into the container takes its lock only when it
          * is free: the container's own start holds its image's, which
          * may be the same. */
-        k = lock_image(h, h->collect ? 0 : wait_until(h), ret_lock, &err);
-        if (k < 0 && h->collect)
-                return true;
-        if (k == -ETIMEDOUT) {
-                *ret_exit = decide_failure(h, k, &(struct error) { .msg = "waited for another start of the same "
-                                                                          "image until the deadline" });
-                return false;
-        }
+        k = lock_image(h, h->mounted ? 0 : wait_until(h), ret_lock, &why);
+        if (k < 0 && h->mounted)
+                return 0;
+        if (k == -ETIMEDOUT)
+                return error_set(err, ETIMEDOUT, "waited for another start of the same image until the deadline");
         if (k < 0)
-                say(h, "portcullis: note: analysing without the single-flight lock: %s\n", err.msg);
-        return true;
+                say(h, "portcullis: note: analysing without the single-flight lock: %s\n", why.msg);
+        return 0;
 }
 
 /* Whether the hook's own wait (what: a cache held by another process, a
  * slow DB) spent the budget before the analysis' result was read: then
- * the deadline is the node's, on_timeout's alone (*ret_exit), and not
+ * the deadline is the node's, on_timeout's alone (-ETIMEDOUT), and not
  * taken for an analysis of the image's files that did not finish. */
-static bool budget_spent(struct start *h, const char *what, int *ret_exit) {
-        struct error err = {};
-
+static int budget_spent(struct start *h, const char *what, struct error *err) {
         if (left_ms(h) > 0)
-                return false;
-        (void) error_set(&err, ETIMEDOUT, "no decision within the deadline: it was spent on %s", strna(what));
-        *ret_exit = decide_failure(h, -ETIMEDOUT, &err);
-        return true;
+                return 0;
+        return error_set(err, ETIMEDOUT, "no decision within the deadline: it was spent on %s", strna(what));
 }
 
 /* A miss whose identity was known before the rootfs was read (overlay
@@ -1151,25 +1124,28 @@ static bool budget_spent(struct start *h, const char *what, int *ret_exit) {
  * (another start may have analysed it meanwhile), else the inventory and
  * the match in one child (analyze_rootfs()), or the one analyze_early()
  * started, under the lock it took. */
-static int analyze_known(struct start *h, struct cache *c, const char *key, struct analysis **early, int *lock) {
+static int analyze_known(struct start *h, struct cache *c, const char *key, struct analysis **early, int *lock,
+                         struct scan_result **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *inventory_json = NULL, *scan_json = NULL;
-        struct error err = {};
         int k;
 
         if (!*early) {
-                if (!wait_image_lock(h, lock, &k))
+                if ((k = wait_image_lock(h, lock, err)) < 0)
                         return k;
-                if ((k = try_cache(h, c, key)) != -ENOENT)
-                        return k;
+                if ((k = try_cache(h, c, key, ret, err)) != 0)
+                        return k < 0 ? k : 0;
         }
-        k = *early ? analyze_rootfs_finish(TAKE_PTR(*early), &inv, &inventory_json, &res, &scan_json, &err)
+        k = *early ? analyze_rootfs_finish(TAKE_PTR(*early), &inv, &inventory_json, &res, &scan_json, err)
                    : analyze_rootfs(h->oci.rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
-                                    &err);
+                                    err);
         if (analyze_sandbox_note())
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
-        return k < 0 ? decide_failure(h, k, &err) : store(h, c, key, inv, inventory_json, res, scan_json);
+        if (k < 0 || (k = store(h, c, key, inv, inventory_json, res, scan_json, err)) < 0)
+                return k;
+        *ret = TAKE_PTR(res);
+        return 0;
 }
 
 /* The deadline from the process's start, which /proc gives rounded down
@@ -1213,23 +1189,26 @@ static void unlockp(int *lock) {
 /* The heap a miss takes in the hook: the cache, the child's result, the entry written (heap_populate()). */
 #define MISS_HEAP ((size_t) 512 * 1024)
 
-/* The cached path first, when the runtime names the image's digest; else
- * (or on a miss) the inventory, whose digest is the identity when there is
- * no image digest; then, under a per-image lock so that a burst of starts
- * of one image analyses it once, the cache again, else the match (started
- * before the cache was opened when the identity was known: analyze_early()). */
-static int decide_with_cache(struct start *h) {
+/* The image's scan result (0 and *ret), or why there is none (a negative
+ * errno and err: -ETIMEDOUT for the deadline, h->stale when on_stale_db
+ * refused the DB).  The cached path first, when the runtime names the
+ * image's digest; else (or on a miss) the inventory, whose digest is the
+ * identity when there is no image digest; then, under a per-image lock so
+ * that a burst of starts of one image analyses it once, the cache again,
+ * else the match (started before the cache was opened when the identity
+ * was known: analyze_early()). */
+static int find_result(struct start *h, struct scan_result **ret, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(analyze_cancelp) struct analysis *early = NULL, *staged = NULL;
         _cleanup_(unlockp) int lock = -EBADF;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
-        struct error err = {}, staged_err = {};
+        struct error staged_err = {};
         int k, staged_k = 0;
 
         find_identity(h);
-        if ((k = try_index(h)) != -ENOENT)
-                return k;
+        if ((k = try_index(h, ret, err)) != 0)
+                return k < 0 ? k : 0;
         /* Past the index, a start is nearly always a miss: its deadline
          * counts from the exec (the /proc read does not show on a hit).
          * The analysis starts now, while the cache is opened: the whole
@@ -1247,44 +1226,39 @@ static int decide_with_cache(struct start *h) {
          * errors (cache "off") until 'portcullis cache gc' reopens it fully.
          * A busy cache is waited for within the budget. */
         if (cache_open_until(cache_path(h), CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
-                             wait_until(h), &c, NULL, &err) < 0)
-                cache_off(h, &err);
-        if (budget_spent(h, c ? "opening the verdict cache" : h->cache_note, &k))
+                             wait_until(h), &c, NULL, err) < 0)
+                cache_off(h, err);
+        if ((k = budget_spent(h, c ? "opening the verdict cache" : h->cache_note, err)) < 0 ||
+            (k = db_revision(h, c, err)) < 0 ||
+            (k = budget_spent(h, "reading the database's revision", err)) < 0 ||
+            (k = check_db_age(h, err)) < 0)
                 return k;
-        if ((k = db_revision(h, c, &err)) < 0)
-                return decide_failure(h, k, &err);
-        if (budget_spent(h, "reading the database's revision", &k))
-                return k;
-        if ((k = check_db_age(h, &err)) != 0)
-                return k < 0 ? decide_failure(h, k, &(struct error) { .msg = "out of memory" }) : decide_stale(h, &err);
         if (h->identity && cache_key(h->identity, h->db_revision, &key) < 0)
-                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
-        if (key && (k = try_cache(h, c, key)) != -ENOENT)
-                return k;       /* an early analysis is killed */
+                return error_set(err, ENOMEM, "out of memory");
+        if (key && (k = try_cache(h, c, key, ret, err)) != 0)
+                return k < 0 ? k : 0;   /* an early analysis is killed */
 
         if (key)
-                return analyze_known(h, c, key, &early, &lock);
+                return analyze_known(h, c, key, &early, &lock, ret, err);
         if ((k = staged_k) < 0)
-                err = staged_err;
+                *err = staged_err;
         else
-                k = analyze_staged_inventory(staged, &inv, &inventory_json, &err);
+                k = analyze_staged_inventory(staged, &inv, &inventory_json, err);
         if (analyze_sandbox_note())     /* a kernel without seccomp filters: say the cage is weaker */
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
         if (k < 0)
-                return decide_failure(h, k, &err);
+                return k;
         if (!h->identity && analyze_inventory_identity(inventory_json, &h->identity) < 0)
-                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+                return error_set(err, ENOMEM, "out of memory");
         if (!h->identity_source)
                 h->identity_source = "inventory";
         if (cache_key(h->identity, h->db_revision, &key) < 0)
-                return decide_failure(h, -ENOMEM, &(struct error) { .msg = "out of memory" });
+                return error_set(err, ENOMEM, "out of memory");
 
-        if (!wait_image_lock(h, &lock, &k))
-                return k;
-        k = try_cache(h, c, key);       /* a hit: the staged child is killed */
-        if (k == -ENOENT)
-                k = match_and_store(h, c, key, TAKE_PTR(staged), inv, inventory_json);
-        return k;
+        if ((k = wait_image_lock(h, &lock, err)) < 0 ||
+            (k = try_cache(h, c, key, ret, err)) != 0)  /* a hit: the staged child is killed */
+                return k < 0 ? k : 0;
+        return match_and_store(h, c, key, TAKE_PTR(staged), inv, inventory_json, ret, err);
 }
 
 /* The state read and parsed: parsed once when it came whole. */
@@ -1300,6 +1274,7 @@ static int load_state(struct start *h, long long deadline, struct error *err) {
 }
 
 static int run(struct start *h) {
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         struct error err = {};
         int k;
 
@@ -1326,7 +1301,9 @@ static int run(struct start *h) {
                 return decide_failure(h, k, &err);
         }
         set_name(h);
-        return decide_with_cache(h);
+        if ((k = find_result(h, &res, &err)) < 0)
+                return h->stale ? decide_stale(h, &err) : decide_failure(h, k, &err);
+        return evaluate(h, res);
 }
 
 void gate_run(const struct gate_options *o, int state_fd, struct gate_result *ret) {
