@@ -32,6 +32,37 @@
 
 #define GATE_MOUNTS_LISTED 5    /* images mounted in, noted one by one (then counted) */
 
+/* An image whose scan result is being found (find_result()): the
+ * container's own, or one mounted into it (check_image_mount()). */
+struct image {
+        const char *name;               /* in messages: the start's, or "image mounted at /dst" */
+        const char *rootfs;
+        char *const *annotations;       /* the runtime's, when they name it (image_digest()) */
+        const char *image;              /* its name, for its cache entry */
+        bool mounted;                   /* into the container: its lock only when free (wait_image_lock()) */
+        struct overlay_probe ov;        /* its overlay mount: identity or why not, storage's name */
+        char *identity;                 /* the overlay's, else the image digest, else the inventory's */
+        const char *identity_source;    /* "overlay", "digest", "inventory" */
+        char *db_revision;
+        char *db_import_time;           /* or the signed data's time (db_time_signed) */
+        bool db_time_signed;
+        bool db_kev, db_epss;           /* the DB holds a CISA KEV catalogue, EPSS scores */
+        char *stale_note;               /* the DB is older than max_db_age_hours */
+        bool stale;                     /* on_stale_db deny refused the DB (check_db_age()) */
+        const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
+        char *cache_note;               /* why the cache was off */
+        bool not_kept;                  /* a miss's findings not cached (store()): no entry to show */
+};
+
+static void image_done(struct image *im) {
+        overlay_probe_done(&im->ov);
+        free(im->identity);
+        free(im->db_revision);
+        free(im->db_import_time);
+        free(im->stale_note);
+        free(im->cache_note);
+}
+
 /* One start being decided. */
 struct start {
         long long t0;                   /* the deadline counts from here: the earliest the hook can have started */
@@ -48,22 +79,11 @@ struct start {
         struct policy_context ctx;
         const char *name;               /* image, else "container <id>" */
         char *name_owned;               /* name, when set_name() formatted it */
-        char *db_revision;
-        char *db_import_time;           /* or the signed data's time (db_time_signed) */
-        bool db_time_signed;
-        bool db_kev, db_epss;           /* the DB holds a CISA KEV catalogue, EPSS scores */
-        char *stale_note;               /* the DB is older than max_db_age_hours */
-        char *identity;                 /* the overlay's, else the image digest, else the inventory's */
-        const char *identity_source;    /* "overlay", "digest", "inventory" */
-        struct overlay_probe ov;        /* the rootfs's overlay mount: identity or why not, storage's name */
-        const char *cache_status;       /* "hit", "miss", or "off" when the cache can't be used */
+        struct image img;               /* the container's own */
         const char *failure_mode;       /* a decision without a verdict: the mode of the rule that applies */
-        char *cache_note;               /* why the cache was off */
         int syslog_fd;                  /* connected to syslog, or -EBADF */
         char *syslog_note;              /* why there is no syslog, said once */
         char *audit_lost;               /* why the decision was recorded nowhere, or NULL */
-        bool mounted;                   /* an image mounted into the container (check_image_mount()) */
-        bool stale;                     /* on_stale_db deny refused the DB (check_db_age()) */
         /* The first image mounted in that could not be checked for an error
          * or the deadline, whose on_error or on_timeout is deny: decided so
          * (evaluate()), as the container's own image would be. */
@@ -76,7 +96,6 @@ struct start {
         char **mount_notes;
         char **mount_shows;
         size_t mounts_noted, mounts_shown;      /* of them, beyond GATE_MOUNTS_LISTED: counted only */
-        bool not_kept;                  /* a miss's findings not cached (store()): no entry to show */
 };
 
 static long long now_ms(void) {
@@ -195,7 +214,7 @@ static void set_name(struct start *h) {
         int k;
 
         if (!image)     /* Podman, Docker: the name in their own root-owned files */
-                image = h->ov.image_name;
+                image = h->img.ov.image_name;
 
         h->ctx.image = image;
         h->ctx.namespace = annotations_trusted(h) ? oci_namespace(h->state.annotations, h->oci.annotations) : NULL;
@@ -205,12 +224,12 @@ static void set_name(struct start *h) {
          * audit line cuts them (NAME_CUT), so that a name of 70,000 bytes
          * does not make a block line of as many. */
         id = h->state.id ? h->state.id : strna(h->o->containerd_id);
-        if (image && h->ov.layers_identity)
+        if (image && h->img.ov.layers_identity)
                 /* judged by what the container holds now (a restarted one
                  * that changed itself), not by the image: a line naming the
                  * image alone would blame it, and 'scan' of it finds nothing */
                 k = asprintf(&h->name_owned, "%.*s%s as changed by container %.*s%s (%s)", NAME_CUT(image),
-                             NAME_CUT(id), strna(h->ov.why_not));
+                             NAME_CUT(id), strna(h->img.ov.why_not));
         else if (image)
                 k = asprintf(&h->name_owned, "%.*s%s", NAME_CUT(image));
         else
@@ -282,8 +301,8 @@ static void where_more(const struct start *h, const struct verdict *v, struct st
                 (void) strbuf_printf(b, ", scope '%s'", v->scope);
         if (v->allowed > 0)
                 (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
-        if (h->identity && h->cache_status && strcmp(h->cache_status, "off") != 0 && !h->not_kept)
-                (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->identity);
+        if (h->img.identity && h->img.cache_status && strcmp(h->img.cache_status, "off") != 0 && !h->img.not_kept)
+                (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->img.identity);
         for (char **m = h->mount_shows; m && *m; m++)   /* theirs are not in the container's entry */
                 (void) strbuf_printf(b, "; %s", *m);
         if (h->mounts_shown > GATE_MOUNTS_LISTED)
@@ -350,7 +369,7 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .container = h->state.id ? h->state.id : h->o->containerd_id,
                 .containerd_namespace = h->o->containerd_namespace,
                 .image = h->ctx.image,
-                .image_changed = h->ctx.image && h->ov.layers_identity,    /* named so by set_name() */
+                .image_changed = h->ctx.image && h->img.ov.layers_identity,    /* named so by set_name() */
                 .image_mounts = h->mounts_noted,
                 .namespace = h->ctx.namespace,
                 .mode = v ? policy_mode_to_string(v->rule.mode) : h->failure_mode,
@@ -368,13 +387,13 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .threshold = v ? severity_to_string(v->rule.threshold) : NULL,
                 .unchecked = v ? v->unchecked : NULL,
                 .worst = v ? v->worst : NULL,
-                .db_revision = h->db_revision,
-                .db_time = h->db_import_time,
-                .identity = h->identity,
-                .identity_source = h->identity_source,
-                .identity_note = h->identity_source && !streq_ptr(h->identity_source, "overlay") ? h->ov.why_not
-                                                                                                 : NULL,
-                .cache = h->cache_status,
+                .db_revision = h->img.db_revision,
+                .db_time = h->img.db_import_time,
+                .identity = h->img.identity,
+                .identity_source = h->img.identity_source,
+                .identity_note = h->img.identity_source && !streq_ptr(h->img.identity_source, "overlay")
+                                         ? h->img.ov.why_not : NULL,
+                .cache = h->img.cache_status,
                 .policy = h->policy ? policy_path(h) : NULL,
                 .duration_ms = now_ms() - h->t0_latest,
         };
@@ -581,7 +600,7 @@ static int decide(struct start *h, const struct verdict *v, const struct scan_re
         char pending[80];
         int code = GATE_START;
 
-        audit(h, verdict_decision_to_string(v->decision), h->stale_note, v, res);
+        audit(h, verdict_decision_to_string(v->decision), h->img.stale_note, v, res);
         for (char **n = v->notes; n && *n; n++)
                 say(h, "portcullis: note: %s: %s\n", h->name, *n);
         if (v->unchecked && (v->decision == VERDICT_ALLOW || v->decision == VERDICT_AUDIT || !v->unchecked_decides))
@@ -626,26 +645,26 @@ static unsigned left_ms(const struct start *h) {
  * too for an overlay whose upper holds the container's own changes (or
  * whose layers others could change): that is not the image the runtime
  * names, for the identity as for VEX statements about that image. */
-static char *image_digest(const struct start *h) {
-        return h->cfg->trust_image_digest && !h->ov.refused ? oci_image_digest(h->annotations) : NULL;
+static char *image_digest(const struct start *h, const struct image *im) {
+        return h->cfg->trust_image_digest && !im->ov.refused ? oci_image_digest(im->annotations) : NULL;
 }
 
 /* The identity known before reading the rootfs, strongest first: the
  * overlay mount's layers (lib/overlay.c), else the digest the runtime names
  * (when trusted); else none yet (the inventory's digest, after the miss). */
-static void find_identity(struct start *h) {
-        if (h->ov.identity) {
-                h->identity = strdup(h->ov.identity);
-                h->identity_source = h->identity ? "overlay" : NULL;
+static void find_identity(struct start *h, struct image *im) {
+        if (im->ov.identity) {
+                im->identity = strdup(im->ov.identity);
+                im->identity_source = im->identity ? "overlay" : NULL;
                 return;
         }
         /* an overlay refused (image_digest()): its inventory decides, and
          * no verdict is kept under that image */
-        h->identity = image_digest(h);
-        h->identity_source = h->identity ? "digest" : NULL;
+        im->identity = image_digest(h, im);
+        im->identity_source = im->identity ? "digest" : NULL;
 }
 
-static int find_result(struct start *h, struct scan_result **ret, struct error *err);
+static int find_result(struct start *h, struct image *im, struct scan_result **ret, struct error *err);
 
 /* The digest of an image mounted into the container (its files at path)
  * for VEX statements about that image: the runtime names none in the
@@ -653,10 +672,10 @@ static int find_result(struct start *h, struct scan_result **ret, struct error *
  * containers/storage records for the image whose layer is mounted, with
  * trust_image_digest as for the container's; else NULL (no statement on
  * an image applies to its findings then). */
-static char *mount_digest(struct start *h, const struct start *sub, const char *path) {
+static char *mount_digest(struct start *h, const struct image *im, const char *path) {
         char *digest = NULL;
 
-        if (!sub->cfg->trust_image_digest || sub->ov.refused ||
+        if (!h->cfg->trust_image_digest || im->ov.refused ||
             overlay_storage_image_digest(path, &h->storage_images, &digest, &(struct error) {}) < 0)
                 return NULL;
         return digest;
@@ -668,23 +687,23 @@ static char *mount_digest(struct start *h, const struct start *sub, const char *
  * warn line: each for the first GATE_MOUNTS_LISTED images, then counted
  * (mounts_said()), so that hundreds of mounts keep the audit line within
  * its cap and the line runc shows readable. */
-static int note_mount(struct start *h, const struct start *sub, const char *name, const char *path, size_t n,
+static int note_mount(struct start *h, const struct image *im, const char *name, const char *path, size_t n,
                       const char *digest) {
         char *note = NULL, *show = NULL;
 
         if (h->mounts_noted++ < GATE_MOUNTS_LISTED) {
                 if (asprintf(&note, "%s (%s): %zu finding%s, identity %s (%s)%s%s%s", name, path, n,
-                             n == 1 ? "" : "s", strna(sub->identity), strna(sub->identity_source),
+                             n == 1 ? "" : "s", strna(im->identity), strna(im->identity_source),
                              digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "") < 0)
                         return -ENOMEM;
                 say(h, "portcullis: note: %s: %s\n", h->name, note);
                 if (strv_push(&h->mount_notes, note) < 0)
                         return -ENOMEM;
         }
-        if (n == 0 || !sub->identity || !sub->cache_status || strcmp(sub->cache_status, "off") == 0 || sub->not_kept ||
+        if (n == 0 || !im->identity || !im->cache_status || strcmp(im->cache_status, "off") == 0 || im->not_kept ||
             h->mounts_shown++ >= GATE_MOUNTS_LISTED)
                 return 0;
-        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, sub->identity) < 0)
+        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, im->identity) < 0)
                 return -ENOMEM;
         return strv_push(&h->mount_shows, show);
 }
@@ -714,40 +733,28 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
                              struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
         _cleanup_free_ char *name = NULL, *digest = NULL;
-        struct start sub = {
-                .t0 = h->t0, .t0_latest = h->t0_latest, .o = h->o, .state_fd = -EBADF, .cfg = h->cfg,
-                .policy = h->policy, .state = h->state, .syslog_fd = -EBADF, .mounted = true,
-        };
+        struct image im = { .rootfs = path, .mounted = true };
         struct error why = {};
         int k, code = 0;
 
         if (scan_result_mount_name(dst, &name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        sub.name = name;
-        sub.oci.rootfs = (char *) path;
-        if ((k = overlay_probe(path, false, NULL, &sub.ov)) >= 0)
-                code = find_result(&sub, &got, &why);
-        for (char **m = sub.messages; k >= 0 && m && *m; m++)
-                k = strv_push(&h->messages, TAKE_PTR(*m));
+        im.name = name;
+        if ((k = overlay_probe(path, false, NULL, &im.ov)) >= 0)
+                code = find_result(h, &im, &got, &why);
         if (code < 0 && h->mount_code == 0 && failure_action(h, code) == POLICY_ACTION_DENY) {
                 h->mount_code = code;
                 (void) error_set(&h->mount_err, -code, "%s (%s): %s", name, path, why.msg);
         }
         if (k >= 0 && got && h->policy->vex) {
-                digest = mount_digest(h, &sub, path);
+                digest = mount_digest(h, &im, path);
                 k = vex_apply(h->policy->vex, digest, got, err);
         }
         if (k >= 0 && got)
-                k = note_mount(h, &sub, name, path, got->n_findings, digest);
+                k = note_mount(h, &im, name, path, got->n_findings, digest);
         if (k >= 0)
                 k = scan_result_add_mount(res, got, dst, path, why.msg[0] ? why.msg : "no result");
-        strv_free(sub.messages);
-        free(sub.db_revision);
-        free(sub.db_import_time);
-        free(sub.stale_note);
-        free(sub.identity);
-        overlay_probe_done(&sub.ov);
-        free(sub.cache_note);
+        image_done(&im);
         return k < 0 && !err->msg[0] ? error_set(err, -k, "out of memory") : k;
 }
 
@@ -763,7 +770,7 @@ static int evaluate(struct start *h, struct scan_result *res) {
         /* the container's image's statements on its own findings, before
          * those of the images mounted in join them (check_image_mount()) */
         if (h->policy->vex) {
-                _cleanup_free_ char *digest = image_digest(h);
+                _cleanup_free_ char *digest = image_digest(h, &h->img);
 
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
@@ -780,8 +787,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
          * where the same image run alone is blocked by on_timeout deny. */
         if (h->mount_code < 0)
                 return decide_failure(h, h->mount_code, &h->mount_err);
-        h->ctx.no_kev_data = !h->db_kev;
-        h->ctx.no_epss_data = !h->db_epss;
+        h->ctx.no_kev_data = !h->img.db_kev;
+        h->ctx.no_epss_data = !h->img.db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
         if (k < 0)
                 return decide_failure(h, k, &err);
@@ -790,16 +797,16 @@ static int evaluate(struct start *h, struct scan_result *res) {
         return k;
 }
 
-static void cache_off(struct start *h, const struct error *err) {
-        h->cache_status = "off";
-        if (!h->cache_note)
-                h->cache_note = strdup(err->msg);
+static void cache_off(struct start *h, struct image *im, const struct error *err) {
+        im->cache_status = "off";
+        if (!im->cache_note)
+                im->cache_note = strdup(err->msg);
         say(h, "portcullis: note: verdict cache not used: %s\n", err->msg);
 }
 
 /* The cache's findings for key: 1 and *ret on a hit, 0 on a miss (or when
  * the cache is unusable). */
-static int try_cache(struct start *h, struct cache *c, const char *key, struct scan_result **ret,
+static int try_cache(struct start *h, struct image *im, struct cache *c, const char *key, struct scan_result **ret,
                      struct error *err) {
         struct cache_entry e = {};
         int k;
@@ -809,7 +816,7 @@ static int try_cache(struct start *h, struct cache *c, const char *key, struct s
         k = cache_get_lean(c, key, &e, err);
         if (k < 0) {
                 if (k != -ENOENT)
-                        cache_off(h, err);
+                        cache_off(h, im, err);
                 return 0;
         }
         if (e.findings_compact)
@@ -823,7 +830,7 @@ static int try_cache(struct start *h, struct cache *c, const char *key, struct s
                 return 0;
         if (k < 0)
                 return k;
-        h->cache_status = "hit";
+        im->cache_status = "hit";
         return 1;
 }
 
@@ -832,28 +839,28 @@ static const char *db_path(const struct start *h) {
 }
 
 /* A miss analysed: the findings into the cache (when there is one). */
-static int store(struct start *h, struct cache *c, const char *key, const struct inventory *inv,
+static int store(struct start *h, struct image *im, struct cache *c, const char *key, const struct inventory *inv,
                  const char *inventory_json, const struct scan_result *res, const char *scan_json,
                  struct error *err) {
         _cleanup_free_ char *compact = NULL;
 
         if (report_findings_compact(res, &compact, err) < 0)
                 return -ENOMEM;
-        h->cache_status = c ? "miss" : "off";
+        im->cache_status = c ? "miss" : "off";
         /* The findings come from the DB file the child opened; 'db update'
          * may have swapped it since (or before) the revision of the key
          * was read.  Then they decide this start, as they would have a
          * moment earlier, under their own revision, and are not kept:
          * kept under the other, every later start would be served them. */
-        if (!streq_ptr(res->db_revision, h->db_revision)) {
+        if (!streq_ptr(res->db_revision, im->db_revision)) {
                 say(h, "portcullis: note: %s: the vulnerability database changed during the analysis (revision %s, "
-                    "now %s); decided by the one analysed against, not cached\n", h->name, strna(res->db_revision),
-                    strna(h->db_revision));
-                free(h->db_revision);
-                free(h->db_import_time);
-                h->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
-                h->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
-                h->not_kept = c != NULL;
+                    "now %s); decided by the one analysed against, not cached\n", im->name, strna(res->db_revision),
+                    strna(im->db_revision));
+                free(im->db_revision);
+                free(im->db_import_time);
+                im->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
+                im->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
+                im->not_kept = c != NULL;
                 c = NULL;
         }
         /* What the node failed to read (ENFILE, EIO: inventory->transient)
@@ -862,16 +869,16 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
          * recovered. */
         if (c && inv->transient) {
                 say(h, "portcullis: note: %s: the node ran short or failed while reading the image (see what was not "
-                    "checked); decided by what was read, not cached: the next start reads it again\n", h->name);
-                h->not_kept = true;
+                    "checked); decided by what was read, not cached: the next start reads it again\n", im->name);
+                im->not_kept = true;
                 c = NULL;
         }
         if (c) {
                 struct cache_entry e = {
                         .key = (char *) key,
-                        .identity = h->identity,
-                        .image = (char *) h->ctx.image,
-                        .db_revision = h->db_revision,
+                        .identity = im->identity,
+                        .image = (char *) im->image,
+                        .db_revision = im->db_revision,
                         .created = time(NULL),
                         .last_used = time(NULL),
                         .packages = inv->n_pkgs,
@@ -883,22 +890,22 @@ static int store(struct start *h, struct cache *c, const char *key, const struct
 
                 cache_set_busy_timeout(c, left_ms(h));
                 if (cache_put(c, &e, err) < 0)
-                        cache_off(h, err);
+                        cache_off(h, im, err);
         }
         return 0;
 }
 
 /* The match of a miss whose identity is the inventory's, by the staged
  * child that read it (analyze_staged_start()). */
-static int match_and_store(struct start *h, struct cache *c, const char *key, struct analysis *staged,
-                           const struct inventory *inv, const char *inventory_json, struct scan_result **ret,
-                           struct error *err) {
+static int match_and_store(struct start *h, struct image *im, struct cache *c, const char *key,
+                           struct analysis *staged, const struct inventory *inv, const char *inventory_json,
+                           struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *scan_json = NULL;
         int k;
 
         if ((k = analyze_staged_finish(staged, inv, &res, &scan_json, err)) < 0 ||
-            (k = store(h, c, key, inv, inventory_json, res, scan_json, err)) < 0)
+            (k = store(h, im, c, key, inv, inventory_json, res, scan_json, err)) < 0)
                 return k;
         *ret = TAKE_PTR(res);
         return 0;
@@ -911,15 +918,15 @@ static int match_and_store(struct start *h, struct cache *c, const char *key, st
  * signed" when the DB came from signed manifests (vulndb_data_time()),
  * then " kev" and " epss" when it holds that data (block_kev and min_epss
  * can be checked). */
-static int split_memo(struct start *h, const char *memo) {
+static int split_memo(struct image *im, const char *memo) {
         const char *sp = strchr(memo, ' '), *flags = sp ? sp + 1 + strcspn(sp + 1, " ") : NULL;
 
-        h->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
-        h->db_import_time = sp ? strndup(sp + 1, (size_t) (flags - sp - 1)) : NULL;
-        h->db_time_signed = flags && strstr(flags, " signed");
-        h->db_kev = flags && strstr(flags, " kev");
-        h->db_epss = flags && strstr(flags, " epss");
-        return h->db_revision && (!sp || h->db_import_time) ? 0 : -ENOMEM;
+        im->db_revision = sp ? strndup(memo, (size_t) (sp - memo)) : strdup(memo);
+        im->db_import_time = sp ? strndup(sp + 1, (size_t) (flags - sp - 1)) : NULL;
+        im->db_time_signed = flags && strstr(flags, " signed");
+        im->db_kev = flags && strstr(flags, " kev");
+        im->db_epss = flags && strstr(flags, " epss");
+        return im->db_revision && (!sp || im->db_import_time) ? 0 : -ENOMEM;
 }
 
 /* Device, inode, size, mtime and ctime: a file written in place with
@@ -965,7 +972,7 @@ static int open_db_keyed(const char *path, struct vulndb **ret, char memo[static
 
 /* The DB's revision and import time: from the cache's memo when this very
  * file (memo_key_of()) was seen before, else from the DB. */
-static int db_revision(struct start *h, struct cache *c, struct error *err) {
+static int db_revision(struct start *h, struct image *im, struct cache *c, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *value = NULL;
         const char *path = db_path(h);
@@ -974,7 +981,7 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
 
         if (c && db_memo_key(h, memo)) {
                 if (cache_memo_get(c, memo, &value, NULL) == 0)
-                        return split_memo(h, value) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                        return split_memo(im, value) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
         k = open_db_keyed(path, &db, memo, err);
         if (k < 0)
@@ -983,7 +990,7 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
                      vulndb_data_time(db) ? vulndb_data_time(db) : strempty(vulndb_import_time(db)),
                      vulndb_data_time(db) ? " signed" : "", vulndb_has_kev(db) ? " kev" : "",
                      vulndb_has_epss(db) ? " epss" : "") < 0 ||
-            split_memo(h, value) < 0)
+            split_memo(im, value) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (c && memo[0]) {
                 /* An accelerator: worth a moment of the budget, no more
@@ -996,8 +1003,8 @@ static int db_revision(struct start *h, struct cache *c, struct error *err) {
 }
 
 /* max_db_age_hours: a DB imported longer ago is "stale"; the policy says
- * whether that blocks (-ESTALE, h->stale), or is only said (0). */
-static int check_db_age(struct start *h, struct error *err) {
+ * whether that blocks (-ESTALE, im->stale), or is only said (0). */
+static int check_db_age(struct start *h, struct image *im, struct error *err) {
         const struct policy *p = h->policy;
         long long age_h;
         int64_t t;
@@ -1007,31 +1014,32 @@ static int check_db_age(struct start *h, struct error *err) {
                 return 0;
         /* not strptime()+timegm(): glibc's read /etc/localtime, at every
          * hit now that the default policy has an age */
-        dated = h->db_import_time && clock_parse_rfc3339(h->db_import_time, strlen(h->db_import_time), &t, NULL) >= 0;
+        dated = im->db_import_time &&
+                clock_parse_rfc3339(im->db_import_time, strlen(im->db_import_time), &t, NULL) >= 0;
         age_h = dated ? (long long) (time(NULL) - t) / 3600 : -1;
         if (age_h >= 0 && age_h < p->max_db_age_hours)
                 return 0;
         if ((dated && age_h < 0
-                     ? asprintf(&h->stale_note, "the vulnerability database's time, %s, is %lld hours ahead of this "
+                     ? asprintf(&im->stale_note, "the vulnerability database's time, %s, is %lld hours ahead of this "
                                 "node's clock, so its age can't be held to max_db_age_hours (%u); check the node's "
-                                "clock (timedatectl), then re-import it", h->db_import_time, -age_h,
+                                "clock (timedatectl), then re-import it", im->db_import_time, -age_h,
                                 p->max_db_age_hours)
-             : age_h >= 0 && h->db_time_signed
-                     ? asprintf(&h->stale_note, "the vulnerability database's signed data is %lld hours old (its "
+             : age_h >= 0 && im->db_time_signed
+                     ? asprintf(&im->stale_note, "the vulnerability database's signed data is %lld hours old (its "
                                 "mirror's manifest), more than max_db_age_hours (%u); run 'portcullis db update', "
                                 "and check that the mirror still publishes", age_h, p->max_db_age_hours)
-             : age_h >= 0 ? asprintf(&h->stale_note, "the vulnerability database was imported %lld hours ago, more "
+             : age_h >= 0 ? asprintf(&im->stale_note, "the vulnerability database was imported %lld hours ago, more "
                                    "than max_db_age_hours (%u); run 'portcullis db update'", age_h,
                                    p->max_db_age_hours)
-                        : asprintf(&h->stale_note, "the vulnerability database has no import time, so its age can't "
+                        : asprintf(&im->stale_note, "the vulnerability database has no import time, so its age can't "
                                    "be held to max_db_age_hours (%u); re-import it", p->max_db_age_hours)) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (p->on_stale_db == POLICY_STALE_DENY) {
-                h->stale = true;
-                return error_set(err, ESTALE, "%s", h->stale_note);
+                im->stale = true;
+                return error_set(err, ESTALE, "%s", im->stale_note);
         }
         if (p->on_stale_db == POLICY_STALE_WARN)
-                say(h, "portcullis: warning: %s: %s\n", h->name, h->stale_note);
+                say(h, "portcullis: warning: %s: %s\n", im->name, im->stale_note);
         return 0;
 }
 
@@ -1039,11 +1047,11 @@ static const char *cache_path(const struct start *h) {
         return h->o->cache ? h->o->cache : h->cfg->cache;
 }
 
-static void forget_revision(struct start *h) {
-        free(h->db_revision);
-        free(h->db_import_time);
-        h->db_revision = h->db_import_time = NULL;
-        h->db_time_signed = h->db_kev = h->db_epss = false;
+static void forget_revision(struct image *im) {
+        free(im->db_revision);
+        free(im->db_import_time);
+        im->db_revision = im->db_import_time = NULL;
+        im->db_time_signed = im->db_kev = im->db_epss = false;
 }
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the
@@ -1051,7 +1059,7 @@ static void forget_revision(struct start *h) {
  * known before reading the rootfs (find_identity()) at that revision: 1
  * and *ret.  Anything missing, damaged or of another cache file: the
  * sqlite path (0), which finds the same. */
-static int try_index(struct start *h, struct scan_result **ret, struct error *err) {
+static int try_index(struct start *h, struct image *im, struct scan_result **ret, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(vidx_closep) struct vidx *x = NULL;
         _cleanup_free_ char *key = NULL;
@@ -1060,20 +1068,20 @@ static int try_index(struct start *h, struct scan_result **ret, struct error *er
         char memo[160];
         int k;
 
-        if (!h->identity || !db_memo_key(h, memo) || vidx_open(cache_path(h), vidx_shard(h->identity), &x, NULL) < 0 ||
-            vidx_memo(x, memo, &value) < 0)
+        if (!im->identity || !db_memo_key(h, memo) ||
+            vidx_open(cache_path(h), vidx_shard(im->identity), &x, NULL) < 0 || vidx_memo(x, memo, &value) < 0)
                 return 0;
-        if (split_memo(h, value) < 0 || cache_key(h->identity, h->db_revision, &key) < 0 ||
-            vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, h->identity) != 0 ||
-            strcmp(hit.db_revision, h->db_revision) != 0 ||
+        if (split_memo(im, value) < 0 || cache_key(im->identity, im->db_revision, &key) < 0 ||
+            vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, im->identity) != 0 ||
+            strcmp(hit.db_revision, im->db_revision) != 0 ||
             report_parse_findings_compact(hit.findings, hit.findings_len, &res, err) < 0) {
-                forget_revision(h);
+                forget_revision(im);
                 return 0;
         }
-        if ((k = check_db_age(h, err)) < 0)
+        if ((k = check_db_age(h, im, err)) < 0)
                 return k;
         (void) vidx_touch(x, cache_path(h), &hit, time(NULL));
-        h->cache_status = "hit";
+        im->cache_status = "hit";
         *ret = TAKE_PTR(res);
         return 1;
 }
@@ -1083,24 +1091,26 @@ static int try_index(struct start *h, struct scan_result **ret, struct error *er
  * the lock is taken before the DB's revision is known, analyze_early()).
  * until 0: only when free at once.  -ETIMEDOUT when another start held
  * it until then. */
-static int lock_image(const struct start *h, long long until, int *ret_lock, struct error *err) {
+static int lock_image(const struct start *h, const struct image *im, long long until, int *ret_lock,
+                      struct error *err) {
         char name[65];
 
-        sha256_hex(h->identity, strlen(h->identity), name);
+        sha256_hex(im->identity, strlen(im->identity), name);
         return cache_lock(h->o->lock_dir ? h->o->lock_dir : h->cfg->lock_dir, name, until, ret_lock, err);
 }
 
 /* The image's lock, waited for: -ETIMEDOUT when the wait reached the
  * deadline.  Failing to take it is only said. */
-static int wait_image_lock(struct start *h, int *ret_lock, struct error *err) {
+static int wait_image_lock(struct start *h, struct image *im, int *ret_lock, struct error *err) {
         struct error why = {};
         int k;
 
         /* An image mounted into the container takes its lock only when it
-         * is free: the container's own start holds its image's, which
-         * may be the same. */
-        k = lock_image(h, h->mounted ? 0 : wait_until(h), ret_lock, &why);
-        if (k < 0 && h->mounted)
+         * is free, else is analysed without it, unsaid: it is looked up
+         * after the container's own image, whose lock this start may have
+         * waited for already. */
+        k = lock_image(h, im, im->mounted ? 0 : wait_until(h), ret_lock, &why);
+        if (k < 0 && im->mounted)
                 return 0;
         if (k == -ETIMEDOUT)
                 return error_set(err, ETIMEDOUT, "waited for another start of the same image until the deadline");
@@ -1124,25 +1134,25 @@ static int budget_spent(struct start *h, const char *what, struct error *err) {
  * (another start may have analysed it meanwhile), else the inventory and
  * the match in one child (analyze_rootfs()), or the one analyze_early()
  * started, under the lock it took. */
-static int analyze_known(struct start *h, struct cache *c, const char *key, struct analysis **early, int *lock,
-                         struct scan_result **ret, struct error *err) {
+static int analyze_known(struct start *h, struct image *im, struct cache *c, const char *key,
+                         struct analysis **early, int *lock, struct scan_result **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_free_ char *inventory_json = NULL, *scan_json = NULL;
         int k;
 
         if (!*early) {
-                if ((k = wait_image_lock(h, lock, err)) < 0)
+                if ((k = wait_image_lock(h, im, lock, err)) < 0)
                         return k;
-                if ((k = try_cache(h, c, key, ret, err)) != 0)
+                if ((k = try_cache(h, im, c, key, ret, err)) != 0)
                         return k < 0 ? k : 0;
         }
         k = *early ? analyze_rootfs_finish(TAKE_PTR(*early), &inv, &inventory_json, &res, &scan_json, err)
-                   : analyze_rootfs(h->oci.rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
+                   : analyze_rootfs(im->rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
                                     err);
         if (analyze_sandbox_note())
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
-        if (k < 0 || (k = store(h, c, key, inv, inventory_json, res, scan_json, err)) < 0)
+        if (k < 0 || (k = store(h, im, c, key, inv, inventory_json, res, scan_json, err)) < 0)
                 return k;
         *ret = TAKE_PTR(res);
         return 0;
@@ -1170,12 +1180,12 @@ static void deadline_from_exec(struct start *h) {
  * while the cache is opened and looked at (about 2 ms that would otherwise
  * come first); a hit there kills it.  When the lock is held, or anything
  * fails here, analyze_known() waits for it and starts the analysis. */
-static void analyze_early(struct start *h, struct analysis **ret, int *ret_lock) {
+static void analyze_early(struct start *h, struct image *im, struct analysis **ret, int *ret_lock) {
         int lock = -EBADF;
 
-        if (lock_image(h, 0, &lock, NULL) < 0)
+        if (lock_image(h, im, 0, &lock, NULL) < 0)
                 return;
-        if (analyze_rootfs_start(h->oci.rootfs, db_path(h), left_ms(h), ret, NULL) < 0) {
+        if (analyze_rootfs_start(im->rootfs, db_path(h), left_ms(h), ret, NULL) < 0) {
                 cache_unlock(lock);
                 return;
         }
@@ -1190,14 +1200,14 @@ static void unlockp(int *lock) {
 #define MISS_HEAP ((size_t) 512 * 1024)
 
 /* The image's scan result (0 and *ret), or why there is none (a negative
- * errno and err: -ETIMEDOUT for the deadline, h->stale when on_stale_db
+ * errno and err: -ETIMEDOUT for the deadline, im->stale when on_stale_db
  * refused the DB).  The cached path first, when the runtime names the
  * image's digest; else (or on a miss) the inventory, whose digest is the
  * identity when there is no image digest; then, under a per-image lock so
  * that a burst of starts of one image analyses it once, the cache again,
  * else the match (started before the cache was opened when the identity
  * was known: analyze_early()). */
-static int find_result(struct start *h, struct scan_result **ret, struct error *err) {
+static int find_result(struct start *h, struct image *im, struct scan_result **ret, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(analyze_cancelp) struct analysis *early = NULL, *staged = NULL;
@@ -1206,8 +1216,8 @@ static int find_result(struct start *h, struct scan_result **ret, struct error *
         struct error staged_err = {};
         int k, staged_k = 0;
 
-        find_identity(h);
-        if ((k = try_index(h, ret, err)) != 0)
+        find_identity(h, im);
+        if ((k = try_index(h, im, ret, err)) != 0)
                 return k < 0 ? k : 0;
         /* Past the index, a start is nearly always a miss: its deadline
          * counts from the exec (the /proc read does not show on a hit).
@@ -1215,10 +1225,10 @@ static int find_result(struct start *h, struct scan_result **ret, struct error *
          * of it when the identity is known, else the staged child, whose
          * inventory is the identity. */
         deadline_from_exec(h);
-        if (h->identity)
-                analyze_early(h, &early, &lock);
+        if (im->identity)
+                analyze_early(h, im, &early, &lock);
         else
-                staged_k = analyze_staged_start(h->oci.rootfs, db_path(h), left_ms(h), &staged, &staged_err);
+                staged_k = analyze_staged_start(im->rootfs, db_path(h), left_ms(h), &staged, &staged_err);
         heap_populate(MISS_HEAP);
 
         /* No quick_check here: it reads the whole file (15 ms at 1,000
@@ -1227,19 +1237,19 @@ static int find_result(struct start *h, struct scan_result **ret, struct error *
          * A busy cache is waited for within the budget. */
         if (cache_open_until(cache_path(h), CACHE_OPEN_NO_QUICK_CHECK | CACHE_OPEN_RECOVER,
                              wait_until(h), &c, NULL, err) < 0)
-                cache_off(h, err);
-        if ((k = budget_spent(h, c ? "opening the verdict cache" : h->cache_note, err)) < 0 ||
-            (k = db_revision(h, c, err)) < 0 ||
+                cache_off(h, im, err);
+        if ((k = budget_spent(h, c ? "opening the verdict cache" : im->cache_note, err)) < 0 ||
+            (k = db_revision(h, im, c, err)) < 0 ||
             (k = budget_spent(h, "reading the database's revision", err)) < 0 ||
-            (k = check_db_age(h, err)) < 0)
+            (k = check_db_age(h, im, err)) < 0)
                 return k;
-        if (h->identity && cache_key(h->identity, h->db_revision, &key) < 0)
+        if (im->identity && cache_key(im->identity, im->db_revision, &key) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if (key && (k = try_cache(h, c, key, ret, err)) != 0)
+        if (key && (k = try_cache(h, im, c, key, ret, err)) != 0)
                 return k < 0 ? k : 0;   /* an early analysis is killed */
 
         if (key)
-                return analyze_known(h, c, key, &early, &lock, ret, err);
+                return analyze_known(h, im, c, key, &early, &lock, ret, err);
         if ((k = staged_k) < 0)
                 *err = staged_err;
         else
@@ -1248,17 +1258,17 @@ static int find_result(struct start *h, struct scan_result **ret, struct error *
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
         if (k < 0)
                 return k;
-        if (!h->identity && analyze_inventory_identity(inventory_json, &h->identity) < 0)
+        if (!im->identity && analyze_inventory_identity(inventory_json, &im->identity) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if (!h->identity_source)
-                h->identity_source = "inventory";
-        if (cache_key(h->identity, h->db_revision, &key) < 0)
+        if (!im->identity_source)
+                im->identity_source = "inventory";
+        if (cache_key(im->identity, im->db_revision, &key) < 0)
                 return error_set(err, ENOMEM, "out of memory");
 
-        if ((k = wait_image_lock(h, &lock, err)) < 0 ||
-            (k = try_cache(h, c, key, ret, err)) != 0)  /* a hit: the staged child is killed */
+        if ((k = wait_image_lock(h, im, &lock, err)) < 0 ||
+            (k = try_cache(h, im, c, key, ret, err)) != 0)  /* a hit: the staged child is killed */
                 return k < 0 ? k : 0;
-        return match_and_store(h, c, key, TAKE_PTR(staged), inv, inventory_json, ret, err);
+        return match_and_store(h, im, c, key, TAKE_PTR(staged), inv, inventory_json, ret, err);
 }
 
 /* The state read and parsed: parsed once when it came whole. */
@@ -1294,15 +1304,19 @@ static int run(struct start *h) {
             (k = merge_annotations(h)) < 0 ||
             (k = overlay_probe(h->oci.rootfs,
                                !annotations_trusted(h) || !oci_image_name(h->state.annotations, h->oci.annotations),
-                               h->state.id, &h->ov)) < 0) {
+                               h->state.id, &h->img.ov)) < 0) {
                 if (k == -ENOMEM)
                         error_set(&err, ENOMEM, "out of memory");
                 set_name(h);
                 return decide_failure(h, k, &err);
         }
         set_name(h);
-        if ((k = find_result(h, &res, &err)) < 0)
-                return h->stale ? decide_stale(h, &err) : decide_failure(h, k, &err);
+        h->img.name = h->name;
+        h->img.rootfs = h->oci.rootfs;
+        h->img.annotations = h->annotations;
+        h->img.image = h->ctx.image;
+        if ((k = find_result(h, &h->img, &res, &err)) < 0)
+                return h->img.stale ? decide_stale(h, &err) : decide_failure(h, k, &err);
         return evaluate(h, res);
 }
 
@@ -1322,12 +1336,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         oci_state_done(&h.state);
         oci_config_done(&h.oci);
         strv_free(h.annotations);
-        free(h.db_revision);
-        free(h.db_import_time);
-        free(h.stale_note);
-        free(h.identity);
-        overlay_probe_done(&h.ov);
-        free(h.cache_note);
+        image_done(&h.img);
         free(h.name_owned);
         strv_free(h.mount_notes);
         strv_free(h.mount_shows);
