@@ -84,11 +84,6 @@ struct start {
         int syslog_fd;                  /* connected to syslog, or -EBADF */
         char *syslog_note;              /* why there is no syslog, said once */
         char *audit_lost;               /* why the decision was recorded nowhere, or NULL */
-        /* The first image mounted in that could not be checked for an error
-         * or the deadline, whose on_error or on_timeout is deny: decided so
-         * (evaluate()), as the container's own image would be. */
-        int mount_code;
-        struct error mount_err;
         struct storage_images *storage_images;  /* mount_digest()'s images.json, read once */
         /* The images mounted in that were checked: their notes (count,
          * identity) for the audit line, and where their findings are
@@ -728,9 +723,10 @@ static int mounts_said(struct start *h) {
  * dst; the policy's VEX statements are applied to them first, as to an
  * image started alone (mount_digest()), never those about the container's
  * image.  What kept it from being checked (its analysis failed, the
- * deadline came) is an unchecked item, for on_unchecked to decide. */
+ * deadline came) is an unchecked item, for on_unchecked to decide, and
+ * goes to *denied too, the first one whose on_error or on_timeout is deny. */
 static int check_image_mount(struct start *h, const char *dst, const char *path, struct scan_result *res,
-                             struct error *err) {
+                             struct error *denied, struct error *err) {
         _cleanup_(scan_result_freep) struct scan_result *got = NULL;
         _cleanup_free_ char *name = NULL, *digest = NULL;
         struct image im = { .rootfs = path, .mounted = true };
@@ -742,10 +738,8 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         im.name = name;
         if ((k = overlay_probe(path, false, NULL, &im.ov)) >= 0)
                 code = find_result(h, &im, &got, &why);
-        if (code < 0 && h->mount_code == 0 && failure_action(h, code) == POLICY_ACTION_DENY) {
-                h->mount_code = code;
-                (void) error_set(&h->mount_err, -code, "%s (%s): %s", name, path, why.msg);
-        }
+        if (code < 0 && !denied->code && failure_action(h, code) == POLICY_ACTION_DENY)
+                (void) error_set(denied, code, "%s (%s): %s", name, path, why.msg);
         if (k >= 0 && got && h->policy->vex) {
                 digest = mount_digest(h, &im, path);
                 k = vex_apply(h->policy->vex, digest, got, err);
@@ -764,7 +758,7 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
  * is named by digest only when the runtime's is trusted. */
 static int evaluate(struct start *h, struct scan_result *res) {
         struct verdict v = {};
-        struct error err = {};
+        struct error err = {}, denied = {};
         int k;
 
         /* the container's image's statements on its own findings, before
@@ -776,7 +770,7 @@ static int evaluate(struct start *h, struct scan_result *res) {
                         return decide_failure(h, k, &err);
         }
         for (char **m = h->oci.image_mounts; m && m[0] && m[1]; m += 2)
-                if ((k = check_image_mount(h, m[0], m[1], res, &err)) < 0)
+                if ((k = check_image_mount(h, m[0], m[1], res, &denied, &err)) < 0)
                         return decide_failure(h, k, &err);
         if ((k = mounts_said(h)) < 0)
                 return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
@@ -785,8 +779,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
          * too, the stricter of the two, as for the container's own image:
          * else a payload in a mounted image too slow to read would start
          * where the same image run alone is blocked by on_timeout deny. */
-        if (h->mount_code < 0)
-                return decide_failure(h, h->mount_code, &h->mount_err);
+        if (denied.code < 0)
+                return decide_failure(h, denied.code, &denied);
         h->ctx.no_kev_data = !h->img.db_kev;
         h->ctx.no_epss_data = !h->img.db_epss;
         k = policy_evaluate(h->policy, &h->ctx, res, &v, &err);
