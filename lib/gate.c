@@ -63,6 +63,12 @@ static void image_done(struct image *im) {
         free(im->cache_note);
 }
 
+/* Whether the image's findings are in a cache entry ('portcullis cache
+ * show <identity>' shows them). */
+static bool entry_kept(const struct image *im) {
+        return im->identity && im->cache_status && strcmp(im->cache_status, "off") != 0 && !im->not_kept;
+}
+
 /* One start being decided. */
 struct start {
         long long t0;                   /* the deadline counts from here: the earliest the hook can have started */
@@ -296,7 +302,7 @@ static void where_more(const struct start *h, const struct verdict *v, struct st
                 (void) strbuf_printf(b, ", scope '%s'", v->scope);
         if (v->allowed > 0)
                 (void) strbuf_printf(b, "; %zu more excused by the allowlist", v->allowed);
-        if (h->img.identity && h->img.cache_status && strcmp(h->img.cache_status, "off") != 0 && !h->img.not_kept)
+        if (entry_kept(&h->img))
                 (void) strbuf_printf(b, "; all findings: portcullis cache show %s", h->img.identity);
         for (char **m = h->mount_shows; m && *m; m++)   /* theirs are not in the container's entry */
                 (void) strbuf_printf(b, "; %s", *m);
@@ -661,33 +667,32 @@ static void find_identity(struct start *h, struct image *im) {
 
 static int find_result(struct start *h, struct image *im, struct scan_result **ret, struct error *err);
 
-/* The digest of an image mounted into the container (its files at path)
+/* The digest of an image mounted into the container
  * for VEX statements about that image: the runtime names none in the
  * annotations (those name the container's image), so it is the one
  * containers/storage records for the image whose layer is mounted, with
  * trust_image_digest as for the container's; else NULL (no statement on
  * an image applies to its findings then). */
-static char *mount_digest(struct start *h, const struct image *im, const char *path) {
+static char *mount_digest(struct start *h, const struct image *im) {
         char *digest = NULL;
 
         if (!h->cfg->trust_image_digest || im->ov.refused ||
-            overlay_storage_image_digest(path, &h->storage_images, &digest, &(struct error) {}) < 0)
+            overlay_storage_image_digest(im->rootfs, &h->storage_images, &digest, &(struct error) {}) < 0)
                 return NULL;
         return digest;
 }
 
-/* Says what an image mounted into the container (sub, checked, named
- * name, its files at path) added, on stderr and in the audit line's
+/* Says what an image mounted into the container (im, checked) added, with
+ * n findings, on stderr and in the audit line's
  * notes, and where its findings are, when it has some, for the block or
  * warn line: each for the first GATE_MOUNTS_LISTED images, then counted
  * (mounts_said()), so that hundreds of mounts keep the audit line within
  * its cap and the line runc shows readable. */
-static int note_mount(struct start *h, const struct image *im, const char *name, const char *path, size_t n,
-                      const char *digest) {
+static int note_mount(struct start *h, const struct image *im, size_t n, const char *digest) {
         char *note = NULL, *show = NULL;
 
         if (h->mounts_noted++ < GATE_MOUNTS_LISTED) {
-                if (asprintf(&note, "%s (%s): %zu finding%s, identity %s (%s)%s%s%s", name, path, n,
+                if (asprintf(&note, "%s (%s): %zu finding%s, identity %s (%s)%s%s%s", im->name, im->rootfs, n,
                              n == 1 ? "" : "s", strna(im->identity), strna(im->identity_source),
                              digest ? ", digest " : "", strempty(digest), digest ? " (containers/storage)" : "") < 0)
                         return -ENOMEM;
@@ -695,10 +700,9 @@ static int note_mount(struct start *h, const struct image *im, const char *name,
                 if (strv_push(&h->mount_notes, note) < 0)
                         return -ENOMEM;
         }
-        if (n == 0 || !im->identity || !im->cache_status || strcmp(im->cache_status, "off") == 0 || im->not_kept ||
-            h->mounts_shown++ >= GATE_MOUNTS_LISTED)
+        if (n == 0 || !entry_kept(im) || h->mounts_shown++ >= GATE_MOUNTS_LISTED)
                 return 0;
-        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", name, im->identity) < 0)
+        if (asprintf(&show, "the findings of the %s: portcullis cache show %s", im->name, im->identity) < 0)
                 return -ENOMEM;
         return strv_push(&h->mount_shows, show);
 }
@@ -741,11 +745,11 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         if (code < 0 && !denied->code && failure_action(h, code) == POLICY_ACTION_DENY)
                 (void) error_set(denied, code, "%s (%s): %s", name, path, why.msg);
         if (k >= 0 && got && h->policy->vex) {
-                digest = mount_digest(h, &im, path);
+                digest = mount_digest(h, &im);
                 k = vex_apply(h->policy->vex, digest, got, err);
         }
         if (k >= 0 && got)
-                k = note_mount(h, &im, name, path, got->n_findings, digest);
+                k = note_mount(h, &im, got->n_findings, digest);
         if (k >= 0)
                 k = scan_result_add_mount(res, got, dst, path, why.msg[0] ? why.msg : "no result");
         image_done(&im);
