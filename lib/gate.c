@@ -37,8 +37,8 @@
 struct image {
         const char *name;               /* in messages: the start's, or "image mounted at /dst" */
         const char *rootfs;
-        char *const *annotations;       /* the runtime's, when they name it (image_digest()) */
-        const char *image;              /* its name, for its cache entry */
+        char *const *annotations;       /* the runtime's, naming its digest (image_digest()); NULL when mounted in */
+        const char *image;              /* its name, for its cache entry; NULL when mounted in */
         bool mounted;                   /* into the container: its lock only when free (wait_image_lock()) */
         struct overlay_probe ov;        /* its overlay mount: identity or why not, storage's name */
         char *identity;                 /* the overlay's, else the image digest, else the inventory's */
