@@ -567,20 +567,24 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
  * kept is at least as severe (or the folded one unrated: the CVE's rating
  * is then the row's).  The row kept takes the folded one's names as
  * aliases, never its other CVEs (a CVE's row stays that CVE's alone: KEV,
- * EPSS and VEX read them per CVE). */
+ * EPSS and VEX read them per CVE), not even an advisory's own id when that
+ * is a CVE. */
 
 struct cve_row {
         const char *cve;
         size_t at;              /* index in the package's findings */
 };
 
+static const char *finding_id_at(const struct finding *f, size_t i);
+
+/* f's CVEs, the first in *ret_first. */
 static size_t cve_count(const struct finding *f, const char **ret_first) {
         size_t n = 0;
 
-        for (size_t i = 0; i <= strv_length(f->aliases); i++) {
+        for (size_t i = 0, n_names = strv_length(f->aliases) + 1; i < n_names; i++) {
                 const char *c = finding_new_cve(f, i);
 
-                if (c && n++ == 0 && ret_first)
+                if (c && n++ == 0)
                         *ret_first = c;
         }
         return n;
@@ -600,13 +604,16 @@ static int add_name(struct finding *t, const char *id) {
         return strv_push(&t->aliases, strdup(id));
 }
 
-/* t takes x's id, and x's aliases but its CVEs when x is of several. */
+/* t takes x's names (its id, its aliases) but its CVEs when x is of
+ * several: its id too, when that is one of them ("CVE-2024-1" with the
+ * alias CVE-2024-2 would give CVE-2024-2's row CVE-2024-1's KEV entry and
+ * allowlist entries). */
 static int fold(struct finding *t, const struct finding *x, bool several) {
-        int r = add_name(t, x->id);
+        int r = 0;
 
-        for (char **a = x->aliases; r >= 0 && a && *a; a++)
-                if (!several || !startswith(*a, "CVE-"))
-                        r = add_name(t, *a);
+        for (size_t i = 0, n_names = strv_length(x->aliases) + 1; r >= 0 && i < n_names; i++)
+                if (!several || !startswith(finding_id_at(x, i), "CVE-"))
+                        r = add_name(t, finding_id_at(x, i));
         return r;
 }
 
@@ -644,19 +651,22 @@ static int fold_findings(struct scan_result *res, size_t start) {
         struct finding *f = res->findings + start;
         size_t n = res->n_findings - start, n_rows = 0, keep = 0;
         _cleanup_free_ struct cve_row *rows = NULL;
+        _cleanup_free_ size_t *cves = NULL;
         _cleanup_free_ bool *gone = NULL;
         int r = 0;
 
         if (n < 2)
                 return 0;
         rows = calloc(n, sizeof(*rows));
+        cves = calloc(n, sizeof(*cves));
         gone = calloc(n, sizeof(*gone));
-        if (!rows || !gone)
+        if (!rows || !cves || !gone)
                 return -ENOMEM;
+        /* counted before any fold: a row that took names is still a row */
         for (size_t i = 0; i < n; i++) {
                 const char *cve = NULL;
 
-                if (cve_count(&f[i], &cve) == 1)
+                if ((cves[i] = cve_count(&f[i], &cve)) == 1)
                         rows[n_rows++] = (struct cve_row) { cve, i };
         }
         qsort_r(rows, n_rows, sizeof(*rows), cve_row_cmp, f);
@@ -669,7 +679,7 @@ static int fold_findings(struct scan_result *res, size_t start) {
         /* an advisory of several CVEs: into each CVE's row, or kept whole */
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 size_t n_names = strv_length(f[i].aliases) + 1;
-                bool all = cve_count(&f[i], NULL) >= 2;
+                bool all = cves[i] >= 2;
 
                 for (size_t k = 0; all && k < n_names; k++) {
                         const struct cve_row *t = cve_first_row(rows, n_rows, finding_new_cve(&f[i], k));

@@ -638,10 +638,46 @@ static bool has_alias(const struct finding *f, const char *id) {
         return false;
 }
 
+/* A record of bash (Debian:12) fixed in fixed: names is its "aliases" or
+ * "upstream" member, severity a CVSS vector or NULL. */
+struct bash_record {
+        const char *id, *names, *fixed, *severity;
+};
+
+/* The records, and the files more (a KEV catalogue, NULL-terminated),
+ * imported into a new DB called name. */
+static struct vulndb *bash_records_db(const char *name, const struct bash_record *recs, size_t n, char **more) {
+        _cleanup_free_ char *feed = NULL, *file = NULL;
+        char *paths[8] = {};
+        struct vulndb *v = NULL;
+        struct error err = {};
+        size_t k = 0;
+
+        CHECK(asprintf(&feed, "feed-%s", name) > 0 && asprintf(&file, "%s.sqlite", name) > 0);
+        paths[k++] = strdup(test_path(test_tmpdir(), feed));
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *rec = NULL, *sev = NULL, *json = NULL;
+
+                CHECK(!recs[i].severity ||
+                      asprintf(&sev, "\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"%s\"}],", recs[i].severity) > 0);
+                CHECK(asprintf(&rec, "{\"id\":\"%s\",\"modified\":\"2024-01-01T00:00:00Z\",%s,%s"
+                               "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
+                               "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"%s\"}]}]}]}",
+                               recs[i].id, recs[i].names, strempty(sev), recs[i].fixed) > 0);
+                CHECK(asprintf(&json, "%s.json", recs[i].id) > 0);
+                test_write_file(test_path(paths[0], json), rec);
+        }
+        for (; more && *more && k < ELEMENTSOF(paths) - 1; more++)
+                paths[k++] = strdup(*more);
+        CHECK_MSG(vulndb_import(test_path(test_tmpdir(), file), paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(test_path(test_tmpdir(), file), &v, &err) == 0, "%s", err.msg);
+        for (size_t i = 0; i < k; i++)
+                free(paths[i]);
+        return v;
+}
+
 static void test_one_vulnerability(void) {
-        static const struct {
-                const char *id, *names, *fixed, *severity;
-        } recs[] = {
+        static const struct bash_record recs[] = {
                 { "DEBIAN-CVE-2002-0001", "\"aliases\":[\"CVE-2002-0001\"]", "5.2.15-3", NULL },
                 { "DSA-9200-1", "\"upstream\":[\"CVE-2002-0001\",\"CVE-2002-0002\"]", "5.2.15-3", NULL },
                 { "DEBIAN-CVE-2002-0002", "\"upstream\":[\"CVE-2002-0002\"]", "5.2.15-3", NULL },
@@ -662,29 +698,12 @@ static void test_one_vulnerability(void) {
                 { "DEBIAN-CVE-2002-0008", "\"upstream\":[\"CVE-2002-0008\"]", "5.2.15-3",
                   "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" },
         };
-        const char *dir = test_path(test_tmpdir(), "feed-one");
-        const char *db = test_path(test_tmpdir(), "one.sqlite");
-        char *paths[] = { (char *) dir, NULL };
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = bash_records_db("one", recs, ELEMENTSOF(recs), NULL);
         struct error err = {};
         const struct finding *f;
 
-        for (size_t i = 0; i < ELEMENTSOF(recs); i++) {
-                _cleanup_free_ char *rec = NULL, *sev = NULL, *name = NULL;
-
-                CHECK(!recs[i].severity ||
-                      asprintf(&sev, "\"severity\":[{\"type\":\"CVSS_V3\",\"score\":\"%s\"}],", recs[i].severity) > 0);
-                CHECK(asprintf(&rec, "{\"id\":\"%s\",\"modified\":\"2024-01-01T00:00:00Z\",%s,%s"
-                               "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"bash\"},"
-                               "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"%s\"}]}]}]}",
-                               recs[i].id, recs[i].names, strempty(sev), recs[i].fixed) > 0);
-                CHECK(asprintf(&name, "%s.json", recs[i].id) > 0);
-                test_write_file(test_path(dir, name), rec);
-        }
-        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
-        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
         if (!v)
                 return;
         add_pkg(inv, "bash", "5.2.15-2", "bash", "5.2.15-2");
@@ -707,6 +726,41 @@ static void test_one_vulnerability(void) {
         f = finding_named(res, "DEBIAN-CVE-2002-0008");
         CHECK(f && has_alias(f, "DSA-9600-1") && f->severity == SEVERITY_HIGH && !finding_named(res, "DSA-9600-1"));
         check_prefetched(v, inv, "one vulnerability");
+}
+
+/* A row of one CVE takes no other CVE's name, not even an advisory's own
+ * id when that is a CVE: its KEV entry, an allowlist entry on it would
+ * then be the other CVE's, and that row, now of two CVEs, would fold as an
+ * advisory into the first one's, its CVE reported nowhere. */
+static void test_one_vulnerability_names(void) {
+        static const struct bash_record recs[] = {
+                { "GHSA-2003-0001", "\"aliases\":[\"CVE-2003-0001\"]", "5.2.15-3", NULL },
+                { "GHSA-2003-0002", "\"aliases\":[\"CVE-2003-0002\"]", "5.2.15-3", NULL },
+                { "CVE-2003-0001", "\"aliases\":[\"CVE-2003-0002\"]", "5.2.15-3", NULL },
+        };
+        const char *kev = test_path(test_tmpdir(), "known_exploited_vulnerabilities.json");
+        char *more[] = { (char *) kev, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct error err = {};
+        const struct finding *f;
+
+        test_write_file(kev, "{\"catalogVersion\": \"1\", \"dateReleased\": \"2026-12-03T15:01:22Z\", \"count\": 1, "
+                             "\"vulnerabilities\": [{\"cveID\": \"CVE-2003-0001\", \"dateAdded\": \"2026-12-01\"}]}");
+        v = bash_records_db("names", recs, ELEMENTSOF(recs), more);
+        if (!v)
+                return;
+        add_pkg(inv, "bash", "5.2.15-2", "bash", "5.2.15-2");
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0 && res, "%s", err.msg);
+        if (!res)
+                return;
+        f = finding_named(res, "GHSA-2003-0002");
+        CHECK_MSG(f && !has_alias(f, "CVE-2003-0001") && !f->kev, "kev %d of %s", f && f->kev, f ? strna(f->kev_cve) : "-");
+        f = finding_named(res, "GHSA-2003-0001");
+        CHECK(f && f->kev && !finding_named(res, "CVE-2003-0001"));
+        CHECK_MSG(res->n_findings == 2, "%zu findings", res->n_findings);
+        check_prefetched(v, inv, "one vulnerability, its names");
 }
 
 /* scan_result_add_mount(): an image mounted into a container (the hook's
@@ -771,5 +825,6 @@ int main(void) {
         test_missing_record();
         test_exploit_all_cves();
         test_one_vulnerability();
+        test_one_vulnerability_names();
         return test_end();
 }
