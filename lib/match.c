@@ -577,13 +577,23 @@ struct cve_row {
 
 static const char *finding_id_at(const struct finding *f, size_t i);
 
-/* f's CVEs, the first in *ret_first. */
+/* A CVE id in another case (cve-2024-1): VEX reads it as a CVE (vex.c
+ * is_cve()), KEV, EPSS, the CVSS lookup and the policy's notes as none.
+ * A finding that has one is not folded: a row taking it would carry a
+ * second CVE for VEX, one folded by it would lose its own. */
+static bool odd_cve(const char *id) {
+        return strncasecmp(id, "CVE-", 4) == 0 && !startswith(id, "CVE-");
+}
+
+/* f's CVEs (0 when it names one odd_cve()), the first in *ret_first. */
 static size_t cve_count(const struct finding *f, const char **ret_first) {
         size_t n = 0;
 
         for (size_t i = 0, n_names = strv_length(f->aliases) + 1; i < n_names; i++) {
                 const char *c = finding_new_cve(f, i);
 
+                if (odd_cve(finding_id_at(f, i)))
+                        return 0;
                 if (c && n++ == 0)
                         *ret_first = c;
         }

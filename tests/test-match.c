@@ -7,6 +7,7 @@
 #include "match.h"
 #include "report.h"
 #include "test.h"
+#include "vex.h"
 #include "vulndb.h"
 
 #define INTRO_FIXED(i, f) "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"" i "\"},{\"fixed\":\"" f "\"}]}]"
@@ -728,21 +729,50 @@ static void test_one_vulnerability(void) {
         check_prefetched(v, inv, "one vulnerability");
 }
 
+/* The distinct CVEs among f's names, in any case (as VEX reads them). */
+static size_t any_case_cves(const struct finding *f) {
+        size_t n = 0;
+
+        for (size_t i = 0; f && i <= strv_length(f->aliases); i++) {
+                const char *id = i == 0 ? f->id : f->aliases[i - 1];
+                bool seen = false;
+
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = strcaseeq(id, j == 0 ? f->id : f->aliases[j - 1]);
+                n += !seen && strncasecmp(id, "CVE-", 4) == 0;
+        }
+        return n;
+}
+
 /* A row of one CVE takes no other CVE's name, not even an advisory's own
  * id when that is a CVE: its KEV entry, an allowlist entry on it would
  * then be the other CVE's, and that row, now of two CVEs, would fold as an
- * advisory into the first one's, its CVE reported nowhere. */
+ * advisory into the first one's, its CVE reported nowhere.  Nor a CVE
+ * spelled in lower case, which VEX reads as one: a statement on the row's
+ * CVE would no longer suppress it. */
 static void test_one_vulnerability_names(void) {
         static const struct bash_record recs[] = {
                 { "GHSA-2003-0001", "\"aliases\":[\"CVE-2003-0001\"]", "5.2.15-3", NULL },
                 { "GHSA-2003-0002", "\"aliases\":[\"CVE-2003-0002\"]", "5.2.15-3", NULL },
                 { "CVE-2003-0001", "\"aliases\":[\"CVE-2003-0002\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2003-0011", "\"upstream\":[\"CVE-2003-0011\"]", "5.2.15-3", NULL },
+                { "GHSA-2003-0011", "\"aliases\":[\"CVE-2003-0011\",\"cve-2003-0012\"]", "5.2.15-3", NULL },
+                { "DEBIAN-CVE-2003-0012", "\"upstream\":[\"CVE-2003-0012\"]", "5.2.15-3", NULL },
+                { "DSA-9700-1", "\"upstream\":[\"CVE-2003-0011\",\"CVE-2003-0012\",\"cve-2003-0013\"]", "5.2.15-3",
+                  NULL },
         };
         const char *kev = test_path(test_tmpdir(), "known_exploited_vulnerabilities.json");
         char *more[] = { (char *) kev, NULL };
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_(vex_freep) struct vex *vex = vex_new();
+        static const char statement[] =
+                "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"@id\": \"https://example.com/vex/1\", "
+                "\"author\": \"test\", \"timestamp\": \"2024-01-01T00:00:00Z\", \"version\": 1, \"statements\": "
+                "[{\"vulnerability\": {\"name\": \"CVE-2003-0011\"}, \"products\": [{\"@id\": \"pkg:oci/app@sha256%3A"
+                "abababababababababababababababababababababababababababababababab\"}], \"status\": \"not_affected\", "
+                "\"justification\": \"vulnerable_code_not_present\"}]}";
         struct error err = {};
         const struct finding *f;
 
@@ -759,8 +789,16 @@ static void test_one_vulnerability_names(void) {
         CHECK_MSG(f && !has_alias(f, "CVE-2003-0001") && !f->kev, "kev %d of %s", f && f->kev, f ? strna(f->kev_cve) : "-");
         f = finding_named(res, "GHSA-2003-0001");
         CHECK(f && f->kev && !finding_named(res, "CVE-2003-0001"));
-        CHECK_MSG(res->n_findings == 2, "%zu findings", res->n_findings);
+        CHECK(finding_named(res, "GHSA-2003-0011") && finding_named(res, "DSA-9700-1"));
+        CHECK_MSG(any_case_cves(finding_named(res, "DEBIAN-CVE-2003-0011")) == 1 &&
+                  any_case_cves(finding_named(res, "DEBIAN-CVE-2003-0012")) == 1, "a CVE's row took another CVE");
+        CHECK_MSG(res->n_findings == 6, "%zu findings", res->n_findings);
         check_prefetched(v, inv, "one vulnerability, its names");
+        /* a statement on CVE-2003-0011 suppresses its row, as before the fold */
+        CHECK_MSG(vex && vex_parse(vex, statement, strlen(statement), "t.openvex.json", &err) == 0, "%s", err.msg);
+        CHECK(vex_apply(vex, "sha256:abababababababababababababababababababababababababababababababab", res, &err) >= 0);
+        f = finding_named(res, "DEBIAN-CVE-2003-0011");
+        CHECK(f && streq_ptr(f->vex_status, "not_affected"));
 }
 
 /* scan_result_add_mount(): an image mounted into a container (the hook's
