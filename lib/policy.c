@@ -1119,12 +1119,13 @@ static char *exploit_cve(const struct finding *f, const char *cve) {
 /* An entry naming one CVE of an advisory that covers several (a DSA)
  * excuses the whole finding, as documented (docs/policy.md "Allowlist"),
  * but not in silence: "allowlist entry CVE-a excuses DSA-1, which also
- * covers CVE-b". */
+ * covers CVE-b".  An entry naming another of its names (the advisory
+ * folded into a CVE's finding, a GHSA beside a PYSEC) names all of it. */
 static int add_allow_note(struct verdict *v, const struct policy_allow *a, const struct finding *f) {
         _cleanup_free_ char *others = NULL;
         char *s = NULL;
 
-        if (strv_length(v->notes) >= POLICY_NOTES_MAX || streq_ptr(a->id, f->id))
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX || streq_ptr(a->id, f->id) || !startswith(a->id, "CVE-"))
                 return 0;
         if (finding_cves(f, a->id, NOTE_CVES_MAX, &others) < 0)
                 return -ENOMEM;

@@ -671,7 +671,10 @@ static void test_exploit_no_data(void) {
  * one of them excuses the finding, as documented, with a note naming the
  * CVEs it did not name (once per advisory, not per package); KEV and EPSS
  * notes name the CVE the data is of, or all when the scan did not carry
- * it (a scan read back from the analysis child or the cache). */
+ * it (a scan read back from the analysis child or the cache).  Folded into
+ * each of its CVEs' findings (match.c "one vulnerability, one finding"),
+ * the advisory is a name of each, as a GHSA is of its PYSEC's: an entry
+ * naming it excuses what it names, nothing more, and has nothing to say. */
 static void test_multi_cve(void) {
         static const struct {
                 const char *policy;
@@ -679,6 +682,7 @@ static void test_multi_cve(void) {
                 enum verdict_decision decision;
                 size_t allowed;
                 const char *notes;
+                bool folded;
         } rows[] = {
                 { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1001\", \"reason\": \"r\"}]}", NULL,
                   NULL, VERDICT_ALLOW, 2,
@@ -700,6 +704,12 @@ static void test_multi_cve(void) {
                   "CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl-base counts whatever its "
                   "severity|CVE-2099-1002 has EPSS 0.95, at or above min_epss 0.5: DSA-9001-1 perl counts whatever "
                   "its severity" },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"DSA-9001-1\", \"reason\": \"r\"}]}", NULL, NULL,
+                  VERDICT_DENY, 2, "", true },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"GHSA-aaaa-bbbb-cccc\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_DENY, 1, "", true },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1001\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_DENY, 1, "", true },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
@@ -709,9 +719,16 @@ static void test_multi_cve(void) {
                 _cleanup_free_ char *notes = NULL;
                 struct verdict v;
 
-                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl-base", "5.36.0-8",
-                    SEVERITY_LOW);
-                add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl", "5.36.0-8", SEVERITY_LOW);
+                if (rows[i].folded) {
+                        add(res, "DEBIAN-CVE-2099-1001,CVE-2099-1001,DSA-9001-1", "perl-base", "5.36.0-8", SEVERITY_LOW);
+                        add(res, "DEBIAN-CVE-2099-1002,CVE-2099-1002,DSA-9001-1", "perl-base", "5.36.0-8", SEVERITY_LOW);
+                        add(res, "PYSEC-2099-1,CVE-2099-1003,GHSA-aaaa-bbbb-cccc", "pyyaml", "6.0.1", SEVERITY_LOW);
+                } else {
+                        add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl-base", "5.36.0-8",
+                            SEVERITY_LOW);
+                        add(res, "DSA-9001-1,CVE-2099-1001,CVE-2099-1002,CVE-2099-1001", "perl", "5.36.0-8",
+                            SEVERITY_LOW);
+                }
                 for (size_t k = 0; k < res->n_findings; k++) {
                         struct finding *f = &res->findings[k];
 
