@@ -97,7 +97,8 @@ static const struct cli_help {
           "                        else " PORTCULLIS_DB_DEFAULT ")\n"
           "  --merge               keep the existing records too\n"
           "  --allow-shrink        replace a database by one with fewer than half its\n"
-          "                        records (refused otherwise)\n"
+          "                        records, or KEV or EPSS data by a file of fewer than\n"
+          "                        half its entries (refused otherwise)\n"
           "  --config FILE         for an OCI archive (one tar FILE, from 'db export' or\n"
           "                        'skopeo copy ... oci-archive:FILE'): its public_key,\n"
           "                        state_dir and max_layer_mib\n" COMMON_OPTIONS EXIT_STATUS },
@@ -114,7 +115,8 @@ static const struct cli_help {
           "  --source URL          a source instead of the configured ones (repeatable)\n"
           "  --ecosystem NAME      update this ecosystem (repeatable; default: the\n"
           "                        configured ones and those of cached images)\n"
-          "  --allow-shrink        accept a result with fewer than half the records\n" COMMON_OPTIONS
+          "  --allow-shrink        accept a result with fewer than half the records, and a\n"
+          "                        KEV or EPSS file of fewer than half the entries\n" COMMON_OPTIONS
                   EXIT_STATUS },
         { "db status", NULL,
           "db status [OPTIONS]\n\n"

@@ -274,10 +274,6 @@ static uint64_t config_records_of(const struct pcdb_config *c, const char *ecosy
         return n;
 }
 
-static bool shrinks(uint64_t now, uint64_t before) {
-        return now < before / 2 + before % 2;
-}
-
 /* Not a much smaller DB (another ecosystem's, a test one signed with the
  * same key): as an import over http(s) (vulndb-import.c), fewer than half
  * the installed database's records, in total or of an ecosystem it holds
@@ -294,7 +290,7 @@ static int shrink_check(const struct pcdb_install *in, const struct pcdb_config 
             vulndb_get_status(db, &st, &ignored) < 0)
                 return 0;
         have = st.records;
-        if (shrinks(c->records, have))
+        if (vulndb_shrinks(c->records, have))
                 q = error_set(err, ENODATA, "%s: the artifact holds %llu records where %s holds %llu, fewer than "
                               "half: refused (another database, or a test one, signed with the same key?); give "
                               "--allow-shrink to install it anyway", in->source, (unsigned long long) c->records,
@@ -303,7 +299,7 @@ static int shrink_check(const struct pcdb_install *in, const struct pcdb_config 
                 const struct vulndb_ecosystem_count *e = &st.ecosystems[i];
                 uint64_t now = config_records_of(c, e->name);
 
-                if (shrinks(now, e->records))
+                if (vulndb_shrinks(now, e->records))
                         q = error_set(err, ENODATA, "%s: the artifact holds %llu records of %s where %s holds %llu, "
                                       "fewer than half: refused (another database, or a test one, signed with the "
                                       "same key?); give --allow-shrink to install it anyway", in->source,

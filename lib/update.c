@@ -97,6 +97,7 @@ struct feed_src {
         char *path;             /* where it is kept */
         char *tmp;              /* a new download waiting for the commit, or NULL */
         char *installed;        /* the date of the database's data (feed_kinds[].date), or NULL */
+        uint64_t installed_n;   /* its entries (scores) */
 };
 
 /* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
@@ -1884,9 +1885,10 @@ static const struct {
         const char *name;       /* in messages */
         uint64_t max;
         const char *date;       /* the file's field that dates it */
+        const char *unit;       /* what it counts */
 } feed_kinds[_VULNDB_FEED_MAX] = {
-        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased" },
-        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date" },
+        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased", "entries" },
+        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date", "scores" },
 };
 
 /* The dates of the KEV and EPSS data the database holds: a mirror's file
@@ -1900,9 +1902,11 @@ static void feed_installed(struct run *r) {
             vulndb_get_status(db, &st, &ignored) < 0)
                 return;
         for (size_t i = 0; i < r->n_feeds; i++) {
-                const char *d = r->feeds[i].kind == VULNDB_FEED_KEV ? st.kev_date_released : st.epss_score_date;
+                bool kev = r->feeds[i].kind == VULNDB_FEED_KEV;
+                const char *d = kev ? st.kev_date_released : st.epss_score_date;
 
                 r->feeds[i].installed = d ? strdup(d) : NULL;
+                r->feeds[i].installed_n = kev ? st.kev : st.epss;
         }
         vulndb_status_done(&st);
 }
@@ -2071,6 +2075,7 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         size_t n, folder;
         const char *name = feed_file(url, &n, &folder);
         unsigned mdlen = 0;
+        uint64_t count = 0;
         enum outcome o;
 
         if (!md || asprintf(&tmp, "%s/tmp-XXXXXX", f->eco.dir) < 0 || !(file = strndup(name, n)))
@@ -2090,7 +2095,8 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
                 snprintf(msg, msg_size, "%.900s", verr.msg);
                 *refused = true;
                 o = OUTCOME_NEXT;
-        } else if (o == OUTCOME_OK && resp.status == 200 && vulndb_feed_validate(tmp, f->kind, &date, &verr) < 0) {
+        } else if (o == OUTCOME_OK && resp.status == 200 &&
+                   vulndb_feed_validate(tmp, f->kind, &date, &count, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
                 o = OUTCOME_NEXT;
         } else if (o == OUTCOME_OK && resp.status == 200 && feed_older(date, f->installed)) {
@@ -2100,6 +2106,17 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
                          "passed over as older (is that mirror's copy stale? fix it or drop it from "
                          "'update.%s_sources')", url, feed_kinds[f->kind].date, date, f->installed,
                          f->eco.name, r->s->db_path, feed_kinds[f->kind].key);
+                o = OUTCOME_NEXT;
+        } else if (o == OUTCOME_OK && resp.status == 200 && !r->s->allow_shrink &&
+                   vulndb_shrinks(count, f->installed_n)) {
+                /* the shrink guard of the records (vulndb-import.c): a cut
+                 * or partial copy would leave block_kev or min_epss
+                 * blind to what it lost */
+                snprintf(msg, msg_size, "%.300s: it holds %llu %s where the %s data %.300s holds %llu, fewer than "
+                         "half; refused (a cut or partial copy? fix that mirror or drop it from 'update.%s_sources', "
+                         "or give --allow-shrink to take it)", url, (unsigned long long) count,
+                         feed_kinds[f->kind].unit, f->eco.name, r->s->db_path, (unsigned long long) f->installed_n,
+                         feed_kinds[f->kind].key);
                 o = OUTCOME_NEXT;
         }
         if (o != OUTCOME_OK || resp.status != 200)

@@ -332,7 +332,7 @@ if command -v openssl >/dev/null; then
         upd s "$signed"
         [ "$RC" -eq 0 ] && grep -q "CISA KEV: .*up to date (the serial installed last)" <<<"$OUT" || fail "signed, same serial: $RC $OUT"
         # a file that is not the one signed fails the run; the database stays
-        kev 2026.12.05 CVE-2021-44228 >"$W/kev/known_exploited_vulnerabilities.json"
+        kev 2026.12.05 CVE-2021-44228 CVE-2014-0160 >"$W/kev/known_exploited_vulnerabilities.json"
         "$P" db sign --key "$T/key.pem" --serial 2 --expires "$exp" "$W/kev" >/dev/null
         echo ' ' >>"$W/kev/known_exploited_vulnerabilities.json"
         upd s "$signed"
@@ -342,7 +342,7 @@ if command -v openssl >/dev/null; then
         # signed again (serial 3): installed; then a lower serial is a rollback
         "$P" db sign --key "$T/key.pem" --serial 3 --expires "$exp" "$W/kev" >/dev/null || fail "sign kev 3"
         upd s "$signed"
-        [ "$RC" -eq 0 ] && [ "$(status_json s | python3 -c 'import json,sys; print(json.load(sys.stdin)["kev"]["count"])')" = 1 ] ||
+        [ "$RC" -eq 0 ] && [ "$(status_json s | python3 -c 'import json,sys; print(json.load(sys.stdin)["kev"]["count"])')" = 2 ] ||
                 fail "signed, serial 3: $RC $OUT"
         rm "$W/kev/manifest.json" "$W/kev/manifest.json.sig"
         "$P" db sign --key "$T/key.pem" --serial 2 --expires "$exp" "$W/kev" >/dev/null

@@ -2412,7 +2412,7 @@ static json_t *canonical_counts(json_t *ecos) {
         return out;
 }
 
-static bool shrinks(uint64_t now, uint64_t before) {
+bool vulndb_shrinks(uint64_t now, uint64_t before) {
         /* "Fewer than half": 2 * now < before, without overflow. */
         return now < before / 2 + before % 2;
 }
@@ -2445,7 +2445,7 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_no
                 uint64_t before = (uint64_t) json_integer_value(n);
                 uint64_t now = (uint64_t) json_integer_value(json_object_get(new_ecos, eco));
 
-                if (before == 0 || !shrinks(now, before))
+                if (before == 0 || !vulndb_shrinks(now, before))
                         continue;
                 /* Bounded: a mirror that lost everything may name hundreds. */
                 if (lost.len < 400)
@@ -2462,20 +2462,47 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_no
                 r = error_set(err, ENODATA, "refused: the import yields no valid record (%s); %s (%" PRIu64
                               " records) is left as it was.  Check the paths, or give --allow-shrink to replace it "
                               "anyway", why_none, db_path, old_records);
-        else if (!shrinks(new_records, old_records) && lost.len)
+        else if (!vulndb_shrinks(new_records, old_records) && lost.len)
                 /* the total holds: records count there whether withdrawn or
                  * not, an ecosystem only those that name its packages */
                 r = error_set(err, ENODATA, "refused: the import leaves fewer than half of the records that name "
                               "packages of an ecosystem %s has (%s; a withdrawn record names none); it is left as it "
                               "was.  Check the paths and the skipped files, or give --allow-shrink to replace it anyway",
                               db_path, lost.s);
-        else if (shrinks(new_records, old_records) || lost.len)
+        else if (vulndb_shrinks(new_records, old_records) || lost.len)
                 r = error_set(err, ENODATA, "refused: the import yields %" PRIu64 " records where %s holds %" PRIu64
                               "%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped files, "
                               "or give --allow-shrink to replace it anyway", new_records, db_path, old_records,
                               lost.len ? " (" : "", lost.len ? lost.s : "", lost.len ? ")" : "");
         json_decref(old_ecos);
         json_decref(new_ecos);
+        return r;
+}
+
+/* The same guard for a KEV catalogue or an EPSS file: one that yields
+ * fewer than half of the entries (scores) of its kind the database holds
+ * is a cut or partial copy, and would replace the catalogue by a sliver
+ * under which block_kev (min_epss) lets through what it lost. */
+static int feed_shrink_check(const struct importer *imp, const char *db_path, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        struct vulndb_status st = {};
+        struct error ignored = {};
+        int r = 0;
+
+        if (imp->n_feeds == 0 || vulndb_open(db_path, &db, &ignored) < 0 || vulndb_get_status(db, &st, &ignored) < 0)
+                return 0;       /* none to lose */
+        for (size_t i = 0; r >= 0 && i < imp->n_feeds; i++) {
+                bool kev = imp->feed_kinds[i] == VULNDB_FEED_KEV;
+                uint64_t now = kev ? imp->stats.kev : imp->stats.epss, before = kev ? st.kev : st.epss;
+
+                if (vulndb_shrinks(now, before))
+                        r = error_set(err, ENODATA, "refused: %s yields %" PRIu64 " %s where %s holds %" PRIu64
+                                      ", fewer than half; it is left as it was.  Is it the whole file (a cut or "
+                                      "partial download)?  Download it again, or give --allow-shrink to replace "
+                                      "it anyway", imp->feeds[i], now, kev ? "CISA KEV entries" : "EPSS scores",
+                                      db_path, before);
+        }
+        vulndb_status_done(&st);
         return r;
 }
 
@@ -2602,6 +2629,8 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         bool feeds_only;
         struct db_seen seen;
         _cleanup_close_ int fd = -EBADF, lock = -EBADF;
+        /* as asked: a KEV or EPSS file alone skips the records' guard below */
+        bool feeds_guarded = !(flags & VULNDB_IMPORT_ALLOW_SHRINK);
         int r;
 
         if ((r = vulndb_lock_writers(db_path, &lock, err)) < 0)
@@ -2637,6 +2666,8 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                 r = shrink_check(imp.db, db_path,
                                  imp.stats.files ? "see the skipped files"
                                                  : "no .json document was found in the paths", err);
+        if (r == 0 && feeds_guarded)
+                r = feed_shrink_check(&imp, db_path, err);
         if (r == 0 && (flags & (VULNDB_IMPORT_COUNT_GONE | VULNDB_IMPORT_MERGE)) == VULNDB_IMPORT_COUNT_GONE)
                 count_gone(imp.db, db_path, &imp.stats);
         importer_done(&imp);

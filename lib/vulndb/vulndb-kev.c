@@ -701,7 +701,8 @@ int vulndb_feed_digest(sqlite3 *db, EVP_MD_CTX *ctx) {
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "compute revision", NULL);
 }
 
-int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, struct error *err) {
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, uint64_t *ret_count,
+                         struct error *err) {
         _cleanup_free_ char *buf = NULL, *csv = NULL;
         _cleanup_(kev_meta_done) struct kev_meta km = {};
         _cleanup_(epss_meta_done) struct epss_meta em = {};
@@ -722,8 +723,12 @@ int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_dat
                 r = kev_parse(buf, len, path, &km, NULL, NULL, NULL, err);
         else if ((r = epss_gunzip(buf, len, path, &csv, &csv_len, err)) >= 0)
                 r = epss_parse(csv, csv_len, path, &em, NULL, NULL, err);
-        if (r < 0 || !ret_date)
+        if (r < 0)
                 return r;
+        if (ret_count)
+                *ret_count = kind == VULNDB_FEED_KEV ? km.count - km.skipped : em.rows;
+        if (!ret_date)
+                return 0;
         date = kind == VULNDB_FEED_KEV ? km.date_released : em.score_date;
         *ret_date = date ? strdup(date) : NULL;
         return date && !*ret_date ? error_set(err, ENOMEM, "%s: out of memory", path) : 0;

@@ -83,7 +83,10 @@ struct vulndb_import_stats {
  * the database it replaces (in total, or in any ecosystem that database
  * covers), does not replace it: -ENODATA, db_path untouched, *ret_stats
  * filled (the skipped records were reported through skip_fn), unless
- * VULNDB_IMPORT_ALLOW_SHRINK. */
+ * VULNDB_IMPORT_ALLOW_SHRINK.  So does a KEV or EPSS file that yields
+ * fewer than half of the entries or scores of that kind the database
+ * holds (a cut or partial copy would replace the catalogue by a sliver,
+ * and block_kev or min_epss let through what it lost). */
 /* Beside the database: the lock its importers take in turn. */
 #define VULNDB_LOCK_SUFFIX ".lock"
 #define VULNDB_IMPORT_MERGE 1u
@@ -94,6 +97,9 @@ struct vulndb_import_stats {
 #define VULNDB_IMPORT_COUNT_GONE 8u
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err);
+/* The shrink guard's rule (of the import, an OCI pull, a KEV or EPSS
+ * file on db update): now is fewer than half of before. */
+bool vulndb_shrinks(uint64_t now, uint64_t before);
 
 /* Takes (waiting) the lock of db_path's writers, "<db>.lock" (an flock, so
  * a killed holder's is released): vulndb_import() holds it from its first
@@ -283,8 +289,10 @@ int epss_gunzip(const char *buf, size_t len, const char *name, char **ret, size_
 
 /* Reads and checks a downloaded file: it must be of kind and parse.
  * *ret_date (ret_date may be NULL): its KEV dateReleased or EPSS
- * score_date, or NULL when an EPSS file names none. */
-int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, struct error *err);
+ * score_date, or NULL when an EPSS file names none; *ret_count (may be
+ * NULL): the KEV entries with a CVE id, or the EPSS rows, it holds. */
+int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_date, uint64_t *ret_count,
+                         struct error *err);
 
 /* What the database knows of a CVE's exploitation: -ENOENT when nothing. */
 struct vulndb_exploit {

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""KEV and EPSS feeds on `db update` held to the guards of the OSV data.  A
+mirror of our own (http on 127.0.0.1, a free port) serves an OSV folder
+and two mirrors of each feed (kev1, kev2, epss1, epss2), whose files each
+case writes.
+
+  shrink     a catalogue (score file) of fewer than half the entries the
+             database holds is that mirror failing: said with its URL and
+             both counts, and the next mirror serves; --allow-shrink lets
+             it through.  `db import` of such a file alone is refused as
+             well (exit 2, the database as it was), unless --allow-shrink.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import unquote
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pctest import P, check, finish, http_server, osv_folder, send  # noqa: E402
+
+T = tempfile.mkdtemp(prefix="db-update-feeds-")
+KEV = "known_exploited_vulnerabilities.json"
+EPSS = "epss_scores-current.csv"
+
+
+def when(seconds_ago):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds_ago))
+
+
+def cves(n):
+    return [f"CVE-2024-{1000 + i}" for i in range(n)]
+
+
+def kev_file(mirror, released, n):
+    os.makedirs(f"{T}/{mirror}", exist_ok=True)
+    v = [{"cveID": c, "vendorProject": "v", "product": "p", "vulnerabilityName": "n", "dateAdded": "2021-12-10",
+          "dueDate": "2021-12-24", "knownRansomwareCampaignUse": "Unknown"} for c in cves(n)]
+    json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": released[:10],
+               "dateReleased": released, "count": n, "vulnerabilities": v}, open(f"{T}/{mirror}/{KEV}", "w"))
+    return f"{T}/{mirror}/{KEV}"
+
+
+def epss_file(mirror, score_date, n):
+    os.makedirs(f"{T}/{mirror}", exist_ok=True)
+    open(f"{T}/{mirror}/{EPSS}", "w").write(f"#model_version:v2025.03.14,score_date:{score_date}\n"
+                                             "cve,epss,percentile\n" + "".join(f"{c},0.5,0.9\n" for c in cves(n)))
+    return f"{T}/{mirror}/{EPSS}"
+
+
+def handle(h):
+    f = os.path.normpath(f"{T}/{unquote(h.path.split('?')[0])}")
+    if not f.startswith(T + "/") or not os.path.isfile(f):
+        return send(h, 404, b"not here")
+    return send(h, 200, open(f, "rb").read())
+
+
+def node(url, name):
+    n = f"{T}/node-{name}"
+    os.makedirs(n)
+    open(f"{n}/audit.log", "w").close()
+    u = {"sources": [f"{url}/osv"], "cve_sources": [], "ecosystems": ["Debian:12"], "state_dir": f"{n}/state",
+         "timeout_s": 10, "kev_sources": [f"{url}/kev1/{KEV}", f"{url}/kev2/{KEV}"],
+         "epss_sources": [f"{url}/epss1/{EPSS}", f"{url}/epss2/{EPSS}"]}
+    json.dump({"db": f"{n}/db.sqlite", "cache": f"{n}/cache/cache.db", "lock_dir": f"{n}/lock",
+               "log": {"file": f"{n}/audit.log"}, "update": u}, open(f"{n}/config.json", "w"))
+    return f"{n}/config.json"
+
+
+def update(cfg, *more):
+    r = subprocess.run([P, "db", "update", "--config", cfg, *more], capture_output=True, text=True, timeout=180)
+    return r.returncode, r.stdout + r.stderr
+
+
+def status(cfg):
+    r = subprocess.run([P, "db", "status", "--config", cfg, "--format", "json"], capture_output=True, text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else {}
+
+
+def counts(cfg):
+    st = status(cfg)
+    return st.get("kev", {}).get("count"), st.get("epss", {}).get("count")
+
+
+def db_of(cfg):
+    return json.load(open(cfg))["db"]
+
+
+def first_run(cfg):
+    """10 entries and 10 scores from the first mirrors."""
+    kev_file("kev1", when(5 * 86400), 10)
+    epss_file("epss1", when(5 * 86400), 10)
+    rc, out = update(cfg)
+    check(rc == 0 and counts(cfg) == (10, 10), f"first run: exit {rc}, {counts(cfg)}: {out[-2000:]}")
+
+
+def test_shrink(url):
+    cfg, k1, k2, e1 = node(url, "shrink"), f"{url}/kev1/{KEV}", f"{url}/kev2/{KEV}", f"{url}/epss1/{EPSS}"
+    db = db_of(cfg)
+    first_run(cfg)
+    # the first mirrors serve a sliver (newer), the second the whole
+    kev_file("kev1", when(4 * 86400), 1)
+    kev_file("kev2", when(4 * 86400), 12)
+    epss_file("epss1", when(4 * 86400), 3)
+    epss_file("epss2", when(4 * 86400), 11)
+    rc, out = update(cfg)
+    check(rc == 0 and counts(cfg) == (12, 11), f"shrink: not the second mirrors: exit {rc}, {counts(cfg)}: "
+          f"{out[-2000:]}")
+    check(f"CISA KEV: {k1}: it holds 1 entries where the CISA KEV data {db} holds 10, fewer than half; "
+          f"refused" in out and f"trying the next source, {k2}" in out and
+          f"EPSS: {e1}: it holds 3 scores where the EPSS data {db} holds 10, fewer than half" in out and
+          "--allow-shrink" in out, f"shrink: not said: {out[-2000:]}")
+    # no mirror serves more than a sliver: the data stays; --allow-shrink takes it
+    kev_file("kev1", when(3 * 86400), 1)
+    kev_file("kev2", when(3 * 86400), 2)
+    rc, out = update(cfg)
+    check(rc == 0 and counts(cfg)[0] == 12, f"shrink, every mirror: exit {rc}, {counts(cfg)}: {out[-2000:]}")
+    rc, out = update(cfg, "--allow-shrink")
+    check(rc == 0 and counts(cfg)[0] == 1, f"shrink, --allow-shrink: exit {rc}, {counts(cfg)}: {out[-2000:]}")
+
+
+def test_import(url):
+    """db import of a KEV or EPSS file alone: the same guard."""
+    cfg = node(url, "import")
+    db = db_of(cfg)
+    first_run(cfg)
+    small = kev_file("imp-small", when(86400), 2)
+    r = subprocess.run([P, "db", "import", "--db", db, small], capture_output=True, text=True)
+    check(r.returncode == 2 and counts(cfg)[0] == 10 and
+          f"refused: {small} yields 2 CISA KEV entries where {db} holds 10, fewer than half" in r.stderr and
+          "--allow-shrink" in r.stderr, f"db import of a KEV sliver: exit {r.returncode}: {r.stderr[-1000:]}")
+    r = subprocess.run([P, "db", "import", "--db", db, "--allow-shrink", small], capture_output=True, text=True)
+    check(r.returncode == 0 and counts(cfg)[0] == 2,
+          f"db import --allow-shrink of a KEV sliver: exit {r.returncode}: {r.stderr[-1000:]}")
+    big = kev_file("imp-big", when(86400), 5)
+    r = subprocess.run([P, "db", "import", "--db", db, big], capture_output=True, text=True)
+    check(r.returncode == 0 and counts(cfg)[0] == 5, f"db import of a larger KEV: exit {r.returncode}: "
+          f"{r.stderr[-1000:]}")
+    small = epss_file("imp-small", when(86400), 2)
+    r = subprocess.run([P, "db", "import", "--db", db, small], capture_output=True, text=True)
+    check(r.returncode == 2 and counts(cfg)[1] == 10 and
+          f"refused: {small} yields 2 EPSS scores where {db} holds 10" in r.stderr,
+          f"db import of an EPSS sliver: exit {r.returncode}: {r.stderr[-1000:]}")
+
+
+def main():
+    osv_folder(f"{T}/osv/Debian:12")
+    srv, url = http_server(handle)
+    try:
+        for t in (test_shrink, test_import):
+            try:
+                t(url)
+            except Exception as e:      # the next case still runs
+                check(False, f"{t.__name__}: {e!r}")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        shutil.rmtree(T, ignore_errors=True)
+    finish()
+
+
+main()
