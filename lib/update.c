@@ -1911,20 +1911,26 @@ static void feed_installed(struct run *r) {
         vulndb_status_done(&st);
 }
 
+/* Whether a date (YYYY-MM-DD...) is of a day after tomorrow by this
+ * node's clock: more than a day ahead of it. */
+static bool feed_ahead(const char *date) {
+        char tomorrow[32];
+
+        update_format_time((int64_t) time(NULL) + 86400, tomorrow);
+        return date && strncmp(date, tomorrow, 10) > 0;
+}
+
 /* Whether the date of a file is before the installed one: as times when
  * both are RFC 3339, else by their days (YYYY-MM-DD, which both begin
  * with); false when either is unknown, or when the installed one is more
  * than a day ahead of this node's clock: a copy dated years ahead that came
- * in once (a mirror's bug, a test file) must not hold every real one back
- * after it, the node's KEV or EPSS data frozen at that copy's. */
+ * in once (by db import, or before db update refused such copies) must not
+ * hold every real one back after it, the node's KEV or EPSS data frozen at
+ * that copy's. */
 static bool feed_older(const char *date, const char *installed) {
         struct osv_time a, b;
-        char tomorrow[32];
 
-        if (!date || !installed)
-                return false;
-        update_format_time((int64_t) time(NULL) + 86400, tomorrow);
-        if (strncmp(installed, tomorrow, 10) > 0)
+        if (!date || !installed || feed_ahead(installed))
                 return false;
         if (update_parse_time(date, strlen(date), &a) >= 0 && update_parse_time(installed, strlen(installed), &b) >= 0)
                 return time_cmp(&a, &b) < 0;
@@ -2098,6 +2104,14 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
         } else if (o == OUTCOME_OK && resp.status == 200 &&
                    vulndb_feed_validate(tmp, f->kind, &date, &count, &verr) < 0) {
                 snprintf(msg, msg_size, "%.700s (downloaded from %.300s)", verr.msg, url);
+                o = OUTCOME_NEXT;
+        } else if (o == OUTCOME_OK && resp.status == 200 && feed_ahead(date)) {
+                /* imported, it would pass for the newest data for years:
+                 * a mirror's bug or a test file, not CISA's or FIRST's */
+                now_rfc3339(now);
+                snprintf(msg, msg_size, "%.300s: its %s is %.64s, more than a day ahead of this node's clock (%s); "
+                         "refused (is that mirror's copy a test file, or this node's clock behind? check it with "
+                         "timedatectl)", url, feed_kinds[f->kind].date, date, now);
                 o = OUTCOME_NEXT;
         } else if (o == OUTCOME_OK && resp.status == 200 && feed_older(date, f->installed)) {
                 /* a stale copy first in the list must not take back what

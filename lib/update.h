@@ -67,7 +67,11 @@
  * can't serve it is said and the next tried; when none can, the data kept
  * from earlier runs stays.  A file dated before the database's data of its
  * kind (KEV dateReleased, EPSS score_date) is a mirror that can't serve it
- * either: a stale copy never takes back newer data.  With a public key the
+ * either: a stale copy never takes back newer data; so is a file dated more
+ * than a day ahead of this node's clock, and one of fewer than half the
+ * entries (scores) of the database's data of its kind (vulndb_shrinks(),
+ * unless allow_shrink).  With a
+ * public key the
  * signed-manifest rules are those of the ecosystems: the file's folder
  * holds manifest.json and manifest.json.sig (`portcullis db sign
  * FOLDER`), the signature must verify, the manifest must be unexpired and

@@ -9,6 +9,9 @@ case writes.
              both counts, and the next mirror serves; --allow-shrink lets
              it through.  `db import` of such a file alone is refused as
              well (exit 2, the database as it was), unless --allow-shrink.
+  ahead      a copy dated more than a day ahead of the node's clock (KEV
+             dateReleased, EPSS score_date) is that mirror failing: said
+             with the mirror, the field and its value; the next serves.
 """
 import json
 import os
@@ -146,11 +149,29 @@ def test_import(url):
           f"db import of an EPSS sliver: exit {r.returncode}: {r.stderr[-1000:]}")
 
 
+def test_ahead(url):
+    cfg, k1, k2, e1 = node(url, "ahead"), f"{url}/kev1/{KEV}", f"{url}/kev2/{KEV}", f"{url}/epss1/{EPSS}"
+    first_run(cfg)
+    future = when(-3 * 86400)
+    kev_file("kev1", future, 12)
+    kev_file("kev2", when(4 * 86400), 13)
+    epss_file("epss1", future, 11)
+    epss_file("epss2", when(4 * 86400), 12)
+    rc, out = update(cfg)
+    st = status(cfg)
+    check(rc == 0 and counts(cfg) == (13, 12) and st.get("kev", {}).get("date_released") != future and
+          st.get("epss", {}).get("score_date") != future,
+          f"ahead: imported: exit {rc}, {st.get('kev')}, {st.get('epss')}: {out[-2000:]}")
+    check(f"CISA KEV: {k1}: its dateReleased is {future}, more than a day ahead of this node's clock" in out
+          and f"EPSS: {e1}: its score_date is {future}, more than a day ahead" in out and
+          f"trying the next source, {k2}" in out, f"ahead: not said: {out[-2000:]}")
+
+
 def main():
     osv_folder(f"{T}/osv/Debian:12")
     srv, url = http_server(handle)
     try:
-        for t in (test_shrink, test_import):
+        for t in (test_shrink, test_import, test_ahead):
             try:
                 t(url)
             except Exception as e:      # the next case still runs
