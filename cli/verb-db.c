@@ -228,6 +228,30 @@ static struct update_state_info *update_state(const char *config, struct update_
         return r < 0 ? NULL : ret;
 }
 
+static char *format_time_or_null(int64_t t, char ret[static 32]) {
+        update_format_time(t, ret);
+        return t ? ret : NULL;
+}
+
+/* run.json's feeds: {"kev": {"checked", "last_success", "error"}, ...} */
+static json_t *update_feeds_json(const struct update_state_info *u) {
+        json_t *o = json_object();
+
+        for (int k = VULNDB_FEED_KEV; o && k < _VULNDB_FEED_MAX; k++) {
+                const struct update_feed_run *f = &u->feeds[k];
+                char checked[32], success[32];
+
+                if (f->known)
+                        json_object_set_new(o, update_feed_key(k),
+                                            json_pack("{s:o, s:o, s:o}", "checked",
+                                                      json_str_or_null(format_time_or_null(f->checked, checked)),
+                                                      "last_success",
+                                                      json_str_or_null(format_time_or_null(f->last_success, success)),
+                                                      "error", json_str_or_null(f->error)));
+        }
+        return o;
+}
+
 static json_t *update_state_json(const struct update_state_info *u) {
         json_t *ecos = json_object();
 
@@ -248,10 +272,35 @@ static json_t *update_state_json(const struct update_state_info *u) {
                                                       "created", json_str_or_null(e->manifest_created),
                                                       "expires", json_str_or_null(e->manifest_expires)));
         }
-        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run),
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "last_run", json_str_or_null(u->last_run),
                          "last_success", json_str_or_null(u->last_success), "last_error",
                          json_str_or_null(u->last_error), "running", json_str_or_null(u->running), "db_revision",
-                         json_str_or_null(u->db_revision), "sources", json_strv(u->sources), "ecosystems", ecos);
+                         json_str_or_null(u->db_revision), "sources", json_strv(u->sources), "ecosystems", ecos,
+                         "feeds", update_feeds_json(u));
+}
+
+/* A KEV or EPSS feed that no mirror served in the last run that tried it:
+ * the run succeeded, so this is said here (and by doctor), not only in
+ * that run's journal. */
+static void update_feeds_print(const struct update_state_info *u) {
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++) {
+                const struct update_feed_run *f = &u->feeds[k];
+                char checked[32], success[32];
+
+                if (!f->known)
+                        continue;
+                update_format_time(f->checked, checked);
+                update_format_time(f->last_success, success);
+                if (!f->error) {
+                        cli_printf("feed:        %s refreshed at %s\n", update_feed_title(k), checked);
+                        continue;
+                }
+                cli_printf("feed:        %s failed at %s: %s; last success: %s\n", update_feed_title(k), checked,
+                           f->error, f->last_success ? success : "never");
+                log_warning("the %s data was not refreshed by the last update that tried it, at %s (last success: "
+                            "%s): fix or replace the mirrors in 'update.%s_sources', then portcullis db update",
+                            update_feed_title(k), checked, f->last_success ? success : "never", update_feed_key(k));
+        }
 }
 
 /* (cli_printf(): an ETag and Last-Modified are a server's, the newest
@@ -275,6 +324,7 @@ static void update_state_print(const struct update_state_info *u) {
                         cli_printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
                                    strna(e->manifest_created), strna(e->manifest_expires));
         }
+        update_feeds_print(u);
 }
 
 /* "3 h 12 min ago"; a time more than a minute ahead of the node's clock
@@ -569,6 +619,12 @@ static int db_update(int argc, char **argv) {
                        res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
                        (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped,
                        (unsigned long long) res.stats.repaired, res.revision);
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++)
+                if (res.feeds_failed & (1u << k))
+                        log_warning("db update: none of the mirrors of the %s data served it (above): %s keeps the "
+                                    "%s data it had; db status, doctor and metrics say so until a mirror serves "
+                                    "(the exit status stays 0: the rest is current)", update_feed_title(k), db,
+                                    update_feed_title(k));
         say_repaired("db update", &res.stats);
         warn_conflicts("db update", &res.stats);
         if (res.changed || res.oci_source[0])

@@ -66,6 +66,11 @@ static void update_gauges(const struct config *cfg, struct metrics_gauges *g) {
         g->update_last_success = run.last_success;
         g->update_last_run = run.started;
         g->update_last_run_success = run.ended ? !run.error : run.killed ? 0 : -1;
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX && g->n_update_feeds < METRICS_FEEDS_MAX; k++)
+                if (run.feeds[k].known)
+                        g->update_feeds[g->n_update_feeds++] = (struct metrics_feed) {
+                                .feed = update_feed_key(k), .last_success = run.feeds[k].last_success,
+                                .ok = !run.feeds[k].error };
 }
 
 static int count_entry(const struct cache_entry *e, void *userdata) {

@@ -686,6 +686,35 @@ static int update_never(struct doctor *d, struct doctor_check *c, const char *di
                       dir, d->cfg->update.sources && *d->cfg->update.sources ? d->cfg->update.sources[0] : "none");
 }
 
+/* A KEV or EPSS feed that none of its mirrors served in the last run that
+ * tried it (run.json "feeds"): that run succeeded, the database keeping
+ * the data it had, which ages with block_kev and min_epss judged by it.
+ * 1 when one is said; a feed no longer configured is not. */
+static int update_feed_failed(struct doctor *d, struct doctor_check *c, const struct update_run_info *run) {
+        char *const *lists[_VULNDB_FEED_MAX] = { [VULNDB_FEED_KEV] = d->cfg->update.kev_sources,
+                                                 [VULNDB_FEED_EPSS] = d->cfg->update.epss_sources };
+
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++) {
+                const struct update_feed_run *f = &run->feeds[k];
+                _cleanup_free_ char *checked = NULL, *success = NULL, *fix = NULL;
+
+                if (!f->known || !f->error || !lists[k] || !lists[k][0])
+                        continue;
+                checked = when(f->checked);
+                success = f->last_success ? when(f->last_success) : strdup("never");
+                fix = fmt("fix or replace the mirrors in 'update.%s_sources' (the error says why each failed; "
+                          "journalctl -u portcullis-update.service has every try), then portcullis db update",
+                          update_feed_key(k));
+                if (!checked || !success || !fix)
+                        return -ENOMEM;
+                return result(c, DOCTOR_WARN, fix, "the %s data was not refreshed by the last run that tried it, at "
+                              "%s: %s; the database keeps the %s data it had (last refreshed: %s)",
+                              update_feed_title(k), checked, f->error, update_feed_title(k), success) < 0 ? -ENOMEM
+                                                                                                           : 1;
+        }
+        return 0;
+}
+
 /* The last run of `db update` (update.h's record of runs): failed,
  * killed, or no success for UPDATE_SUCCESS_MAX_AGE_S is a warning, since
  * the gate goes on with the database it has, and says so only once it is
@@ -721,6 +750,8 @@ static int check_update(struct doctor *d, struct doctor_check *c) {
                 return result(c, DOCTOR_WARN, "fix what the message names (the source, proxy, CA, key or disk), "
                               "then portcullis db update; journalctl -u portcullis-update.service has each run",
                               "the last run, at %s, failed: %s; last success: %s", ended, run.error, success);
+        if ((r = update_feed_failed(d, c, &run)) != 0)
+                return r < 0 ? r : 0;
         if (!run.last_success || time(NULL) - run.last_success > UPDATE_SUCCESS_MAX_AGE_S)
                 return result(c, DOCTOR_WARN, "systemctl status portcullis-update.timer (is it enabled and "
                               "running?), then portcullis db update", "no run succeeded in %d h (the timer runs every "

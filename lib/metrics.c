@@ -645,6 +645,30 @@ static int put_update(struct strbuf *b, const struct metrics_gauges *g) {
         return r;
 }
 
+/* One series per KEV or EPSS feed that db update fetches: a run whose
+ * mirrors of one all failed still succeeds (the gauges above say 1). */
+static int put_update_feeds(struct strbuf *b, const struct metrics_gauges *g) {
+        int r = 0;
+
+        if (g->n_update_feeds == 0)
+                return 0;
+        r = put_head(b, "portcullis_db_update_feed_last_success_timestamp_seconds", "gauge",
+                     "When a mirror last served this KEV or EPSS feed to portcullis db update (0: none did).");
+        for (size_t i = 0; r >= 0 && i < g->n_update_feeds; i++)
+                if ((r = strbuf_puts(b, "portcullis_db_update_feed_last_success_timestamp_seconds{")) >= 0 &&
+                    (r = put_label(b, "feed", g->update_feeds[i].feed)) >= 0)
+                        r = strbuf_printf(b, "} %lld\n", (long long) g->update_feeds[i].last_success);
+        if (r >= 0)
+                r = put_head(b, "portcullis_db_update_feed_last_run_success", "gauge",
+                             "Whether the last run of portcullis db update that tried this feed got it from a "
+                             "mirror (1) or none of its mirrors served it (0; the database keeps its data).");
+        for (size_t i = 0; r >= 0 && i < g->n_update_feeds; i++)
+                if ((r = strbuf_puts(b, "portcullis_db_update_feed_last_run_success{")) >= 0 &&
+                    (r = put_label(b, "feed", g->update_feeds[i].feed)) >= 0)
+                        r = strbuf_printf(b, "} %d\n", g->update_feeds[i].ok);
+        return r;
+}
+
 /* The audit log's counters: zeros would say that no start failed. */
 static int put_counters(struct strbuf *b, const struct metrics_state *s) {
         int r = put_decisions(b, s);
@@ -673,6 +697,8 @@ int metrics_render(const struct metrics_state *s, const struct metrics_gauges *g
                 r = put_gauges(&b, s, g);
         if (r >= 0 && g->update_known)
                 r = put_update(&b, g);
+        if (r >= 0 && g->update_known)
+                r = put_update_feeds(&b, g);
         if (r < 0) {
                 strbuf_done(&b);
                 return error_set(err, ENOMEM, "metrics: out of memory");

@@ -99,6 +99,8 @@ int metrics_count_lines(struct metrics_state *s, const char *buf, size_t len, st
  * news).  *ret_read (may be NULL) gets the bytes read. */
 int metrics_follow_log(struct metrics_state *s, const char *log, uint64_t *ret_read, struct error *err);
 
+#define METRICS_FEEDS_MAX 2              /* KEV, EPSS */
+
 /* What the counters do not say, read when the file is written. */
 struct metrics_gauges {
         const char *db_revision;        /* NULL: no DB (the db gauges are left out) */
@@ -115,6 +117,14 @@ struct metrics_gauges {
         int64_t update_last_success;    /* the end of the last run that succeeded, UTC seconds; 0: never */
         int64_t update_last_run;        /* the start of the last run; 0: none (with the next, left out) */
         int update_last_run_success;    /* 1, 0 (failed or killed), -1: still running (left out) */
+        /* its KEV and EPSS feeds (update.h's struct update_feed_run), one
+         * series each by the label feed="kev" */
+        struct metrics_feed {
+                const char *feed;               /* update_feed_key() */
+                int64_t last_success;           /* when a mirror last served it; 0: never */
+                bool ok;                        /* the last run that tried it got it */
+        } update_feeds[METRICS_FEEDS_MAX];
+        size_t n_update_feeds;
 };
 
 /* The exposition: HELP and TYPE lines, then the samples. */

@@ -25,8 +25,6 @@ struct osv_time {
 
 /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6. */
 int update_parse_time(const char *p, size_t n, struct osv_time *ret);
-/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
-void update_format_time(int64_t s, char ret[32]);
 void update_hex(const unsigned char *md, unsigned n, char *ret);
 /* The key types a manifest may be signed with (EVP_PKEY_* ids). */
 bool update_key_type_ok(int id);

@@ -25,6 +25,8 @@ void update_run_info_done(struct update_run_info *i) {
         if (!i)
                 return;
         free(i->error);
+        for (int k = 0; k < _VULNDB_FEED_MAX; k++)
+                free(i->feeds[k].error);
         *i = (struct update_run_info) {};
 }
 
@@ -36,6 +38,45 @@ static int64_t time_of(const char *s) {
 
 static int record_path(const char *state_dir, char **ret) {
         return asprintf(ret, "%s/" UPDATE_RECORD_FILE, state_dir) < 0 ? -ENOMEM : 0;
+}
+
+/* run.json's "feeds": {"kev": {"checked", "last_success", "error"}, ...}. */
+static int feeds_load(json_t *o, struct update_feed_run ret[static _VULNDB_FEED_MAX]) {
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++) {
+                json_t *f = json_object_get(json_object_get(o, "feeds"), update_feed_key(k));
+                const char *e = json_string_value(json_object_get(f, "error"));
+
+                if (!json_is_object(f))
+                        continue;
+                ret[k].known = true;
+                ret[k].checked = time_of(json_string_value(json_object_get(f, "checked")));
+                ret[k].last_success = time_of(json_string_value(json_object_get(f, "last_success")));
+                if (e && !(ret[k].error = strdup(e)))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static json_t *feeds_json(const struct update_feed_run feeds[static _VULNDB_FEED_MAX]) {
+        json_t *o = json_object();
+
+        for (int k = VULNDB_FEED_KEV; o && k < _VULNDB_FEED_MAX; k++) {
+                const struct update_feed_run *f = &feeds[k];
+                char checked[32], success[32];
+
+                if (!f->known)
+                        continue;
+                update_format_time(f->checked, checked);
+                update_format_time(f->last_success, success);
+                if (json_object_set_new(o, update_feed_key(k),
+                                        json_pack("{s:s?, s:s?, s:s?}", "checked", f->checked ? checked : NULL,
+                                                  "last_success", f->last_success ? success : NULL, "error",
+                                                  f->error)) < 0) {
+                        json_decref(o);
+                        return NULL;
+                }
+        }
+        return o;
 }
 
 /* run.json as written; -ENOENT (err untouched) when there is none. */
@@ -69,8 +110,9 @@ static int record_load(const char *state_dir, struct update_run_info *ret, struc
         i.pid = json_integer_value(json_object_get(o, "pid"));
         i.last_success = time_of(json_string_value(json_object_get(o, "last_success")));
         e = json_object_get(o, "error");
-        if (json_is_string(e) && !(i.error = strdup(json_string_value(e)))) {
+        if ((json_is_string(e) && !(i.error = strdup(json_string_value(e)))) || feeds_load(o, i.feeds) < 0) {
                 json_decref(o);
+                update_run_info_done(&i);
                 return error_set(err, ENOMEM, "out of memory");
         }
         json_decref(o);
@@ -136,9 +178,9 @@ static int record_write(const char *state_dir, const struct update_run_info *i, 
         update_format_time(i->started, started);
         update_format_time(i->ended, ended);
         update_format_time(i->last_success, success);
-        o = json_pack("{s:i, s:s, s:I, s:s?, s:s?, s:s?}", "version", RECORD_VERSION, "started", started, "pid",
-                      (json_int_t) i->pid, "ended", i->ended ? ended : NULL, "error", i->error,
-                      "last_success", i->last_success ? success : NULL);
+        o = json_pack("{s:i, s:s, s:I, s:s?, s:s?, s:s?, s:o*}", "version", RECORD_VERSION, "started", started,
+                      "pid", (json_int_t) i->pid, "ended", i->ended ? ended : NULL, "error", i->error,
+                      "last_success", i->last_success ? success : NULL, "feeds", feeds_json(i->feeds));
         if (!o || record_path(state_dir, &path) < 0 || !(text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS))) {
                 json_decref(o);
                 return error_set(err, ENOMEM, "out of memory");
@@ -151,6 +193,7 @@ int update_record_start(const char *state_dir, struct update_run_info *ret_prev,
                         struct error *err) {
         struct update_run_info prev = {}, now = { .started = (int64_t) time(NULL), .pid = getpid() };
         struct error ignored = {};
+        bool copied = true;
         int q;
 
         /* under the lock: a run that did not end is not running */
@@ -160,9 +203,16 @@ int update_record_start(const char *state_dir, struct update_run_info *ret_prev,
         if (q >= 0)
                 prev.killed = !prev.ended;
         now.last_success = prev.last_success;
-        q = record_write(state_dir, &now, err);
+        /* each feed's as it was until this run tries it */
+        for (int k = 0; k < _VULNDB_FEED_MAX; k++) {
+                now.feeds[k] = prev.feeds[k];
+                if (prev.feeds[k].error && !(now.feeds[k].error = strdup(prev.feeds[k].error)))
+                        copied = false;
+        }
+        q = copied ? record_write(state_dir, &now, err) : error_set(err, ENOMEM, "out of memory");
         if (q < 0) {
                 update_run_info_done(&prev);
+                update_run_info_done(&now);
                 return error_wrap(err, "record the run's start");
         }
         *ret_prev = prev;

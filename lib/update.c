@@ -98,6 +98,8 @@ struct feed_src {
         char *tmp;              /* a new download waiting for the commit, or NULL */
         char *installed;        /* the date of the database's data (feed_kinds[].date), or NULL */
         uint64_t installed_n;   /* its entries (scores) */
+        bool served;            /* a mirror served it (new, or not modified) */
+        char *failed;           /* none did: the last one's error */
 };
 
 /* A file of CVE scores (update.h), kept as <state_dir>/cve/<sha256 of its URL>.<zip|json>. */
@@ -1891,6 +1893,14 @@ static const struct {
         [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date", "scores" },
 };
 
+const char *update_feed_key(enum vulndb_feed kind) {
+        return kind > VULNDB_FEED_NONE && kind < _VULNDB_FEED_MAX ? feed_kinds[kind].key : NULL;
+}
+
+const char *update_feed_title(enum vulndb_feed kind) {
+        return kind > VULNDB_FEED_NONE && kind < _VULNDB_FEED_MAX ? feed_kinds[kind].name : NULL;
+}
+
 /* The dates of the KEV and EPSS data the database holds: a mirror's file
  * older than that is passed over (feed_get()). */
 static void feed_installed(struct run *r) {
@@ -1937,9 +1947,11 @@ static bool feed_older(const char *date, const char *installed) {
         return strncmp(date, installed, 10) < 0;
 }
 
+static char *const *feed_sources(const struct update_settings *s, enum vulndb_feed kind) {
+        return kind == VULNDB_FEED_KEV ? s->kev_sources : s->epss_sources;
+}
+
 static int feed_init(struct run *r, struct error *err) {
-        char *const *lists[_VULNDB_FEED_MAX] = { [VULNDB_FEED_KEV] = r->s->kev_sources,
-                                                 [VULNDB_FEED_EPSS] = r->s->epss_sources };
         json_t *olds = json_object_get(r->state, "feeds");
         _cleanup_free_ char *dir = NULL;
         int q;
@@ -1948,11 +1960,12 @@ static int feed_init(struct run *r, struct error *err) {
             asprintf(&dir, "%s/" FEED_DIR, r->s->state_dir) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++) {
+                char *const *list = feed_sources(r->s, k);
                 struct feed_src *f = &r->feeds[r->n_feeds];
 
-                if (!lists[k] || !lists[k][0])
+                if (!list || !list[0])
                         continue;
-                for (char *const *u = lists[k]; *u; u++)
+                for (char *const *u = list; *u; u++)
                         if (!startswith(*u, "http://") && !startswith(*u, "https://"))
                                 return error_set(err, EINVAL, "'update.%s_sources': '%s' is not an http:// or "
                                                  "https:// URL", feed_kinds[k].key, *u);
@@ -1960,7 +1973,7 @@ static int feed_init(struct run *r, struct error *err) {
                         return error_set_errno(err, q, "create %s", dir);
                 r->n_feeds++;
                 f->kind = k;
-                f->urls = lists[k];
+                f->urls = list;
                 f->eco.name = feed_kinds[k].name;
                 f->eco.old = json_object_get(olds, feed_kinds[k].key);
                 f->eco.entry = f->eco.old ? json_deep_copy(f->eco.old) : json_object();
@@ -1982,6 +1995,7 @@ static void feed_done(struct run *r) {
                 free(f->tmp);
                 free(f->path);
                 free(f->installed);
+                free(f->failed);
                 free(f->eco.dir);
                 free(f->eco.manifest_url);
                 update_manifest_done(&f->eco.m);
@@ -2168,8 +2182,10 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
                 enum outcome o;
                 int q = r->key ? feed_manifest(r, f, *u, err) : 0;
 
-                if (q == 1)
+                if (q == 1) {
+                        f->served = true;
                         return 0;
+                }
                 if (q == -ENOMEM || q == -EIO)         /* ours, not the mirror's */
                         return error_wrap(err, "%s", f->eco.name);
                 if (q < 0) {
@@ -2182,14 +2198,19 @@ static int feed_fetch(struct run *r, struct feed_src *f, struct error *err) {
                 }
                 signed_seen = true;
                 o = feed_get(r, f, *u, msg, sizeof(msg), &refused, err);
-                if (o == OUTCOME_OK)
+                if (o == OUTCOME_OK) {
+                        f->served = true;
                         return 0;
+                }
                 if (o == OUTCOME_FATAL)
                         return err->msg[0] ? error_wrap(err, "%s", f->eco.name)
                                            : error_set(err, EIO, "%s: %s", f->eco.name, msg);
                 if (u[1])
                         say(r, UPDATE_EVENT_RETRY, &f->eco, "%s; trying the next source, %s", msg, u[1]);
         }
+        /* the run's record says it (feed_record()) */
+        if (!(f->failed = strdup(msg)))
+                return error_set(err, ENOMEM, "out of memory");
         /* with a key, as for an ecosystem: no signed manifest, or one
          * refused, no run */
         if (refused)
@@ -2614,6 +2635,48 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
         return run_import(r, ecos, n, rebuild, res, err);
 }
 
+static void feed_record_clear(struct update_feed_run *fr) {
+        free(fr->error);
+        *fr = (struct update_feed_run) {};
+}
+
+/* What the run did of each KEV and EPSS feed, into its record (run.json):
+ * a feed none of whose mirrors served is a run that succeeds all the same
+ * (the database keeps that data), so the record is where doctor, db
+ * status and metrics see it.  A feed not tried (the run failed before it,
+ * or after it served) stays as it was; one no longer configured leaves. */
+static int feed_record(struct run *r, bool ok, struct update_run_info *rec, unsigned *ret_failed) {
+        int64_t now = (int64_t) time(NULL);
+
+        for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++)
+                if (!feed_sources(r->s, k) || !feed_sources(r->s, k)[0])
+                        feed_record_clear(&rec->feeds[k]);
+        for (size_t i = 0; i < r->n_feeds; i++) {
+                struct feed_src *f = &r->feeds[i];
+                struct update_feed_run *fr = &rec->feeds[f->kind];
+                _cleanup_free_ char *urls = NULL;
+
+                if (!f->failed && !(ok && f->served))
+                        continue;
+                free(fr->error);
+                fr->error = NULL;
+                fr->known = true;
+                fr->checked = now;
+                if (!f->failed) {
+                        fr->last_success = now;
+                        continue;
+                }
+                *ret_failed |= 1u << f->kind;
+                if (!(urls = strv_join(f->urls, ", ")) ||
+                    asprintf(&fr->error, "none of its mirrors (%s) served it; the last said: %s", urls,
+                             f->failed) < 0) {
+                        fr->error = NULL;
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 /* oci:// sources first (registry.h); 1 when one of them served, 0 to go on
  * with the http(s) sources in *http_only (none: the error stands). */
 static int run_oci(const struct update_settings *s, update_report_fn report, void *userdata,
@@ -2656,9 +2719,10 @@ static int run_oci(const struct update_settings *s, update_report_fn report, voi
         return 0;
 }
 
-/* A run under the state folder's lock, its start recorded. */
+/* A run under the state folder's lock, its start recorded (rec: what
+ * it did of the feeds goes there). */
 static int run_locked(const struct update_settings *s, update_report_fn report, void *userdata,
-                      struct update_result *ret, struct error *err) {
+                      struct update_run_info *rec, struct update_result *ret, struct error *err) {
         struct update_settings http_only = {};
         _cleanup_strv_free_ char **http = NULL;
         struct run r = { .s = s, .report = report, .userdata = userdata, .retry_after = -1 };
@@ -2673,8 +2737,13 @@ static int run_locked(const struct update_settings *s, update_report_fn report, 
         q = run_oci(s, report, userdata, &http_only, &http, &res, err);
         if (ret && (q > 0 || res.changed))
                 *ret = res;
-        if (q > 0)
+        if (q > 0) {
+                /* the artifact's database holds what it holds: the
+                 * feeds' mirrors were not this run's to try */
+                for (int k = 0; k < _VULNDB_FEED_MAX; k++)
+                        feed_record_clear(&rec->feeds[k]);
                 return 0;
+        }
         if (q < 0 && !res.changed)
                 registry_state_note_failure(s->state_dir, err->msg);
         if (q < 0 && res.changed)
@@ -2699,6 +2768,8 @@ static int run_locked(const struct update_settings *s, update_report_fn report, 
                 q = curl_setup(&r, err);
         if (q >= 0)
                 q = run_all(&r, ecos, n, &res, err);
+        if (feed_record(&r, q >= 0, rec, &res.feeds_failed) < 0 && q >= 0)
+                q = error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; ecos && i < n; i++)
                 eco_done(&ecos[i]);
         free(ecos);
@@ -2742,7 +2813,7 @@ static void say_killed(const struct update_run_info *prev, update_report_fn repo
 int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
                struct update_result *ret, struct error *err) {
         _cleanup_(update_run_info_done) struct update_run_info prev = {};
-        struct update_run_info now = {};
+        _cleanup_(update_run_info_done) struct update_run_info now = {};
         _cleanup_close_ int lock = -EBADF;
         struct error rerr = {};
         int q;
@@ -2761,7 +2832,7 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
                 return error_wrap(err, "update %s (%s)", s->db_path, vulndb_failed_note(s->db_path));
         if (prev.killed)
                 say_killed(&prev, report, userdata);
-        q = run_locked(s, report, userdata, ret, err);
+        q = run_locked(s, report, userdata, &now, ret, err);
         if (update_record_end(s->state_dir, &now, q < 0 ? err->msg : NULL, &rerr) < 0 && q >= 0)
                 q = error_set(err, rerr.code, "update %s: the run succeeded, but its end was not recorded (%s); "
                               "doctor and db status will call it killed until the next run", s->db_path, rerr.msg);
@@ -2801,6 +2872,8 @@ void update_state_info_done(struct update_state_info *s) {
                 free(e->manifest_expires);
         }
         free(s->ecosystems);
+        for (int k = 0; k < _VULNDB_FEED_MAX; k++)
+                free(s->feeds[k].error);
         *s = (struct update_state_info) {};
 }
 
@@ -2871,6 +2944,8 @@ static int info_note_run(const char *state_dir, struct update_state_info *s) {
 
         if (update_record_read(state_dir, &run, &ignored) < 0)
                 return 0;
+        memcpy(s->feeds, run.feeds, sizeof(s->feeds));        /* taken */
+        memset(run.feeds, 0, sizeof(run.feeds));
         if (run.ended)
                 return info_note_ended(s, &run);
         update_format_time(run.started, started);

@@ -70,7 +70,8 @@
  * either: a stale copy never takes back newer data; so is a file dated more
  * than a day ahead of this node's clock, and one of fewer than half the
  * entries (scores) of the database's data of its kind (vulndb_shrinks(),
- * unless allow_shrink).  With a
+ * unless allow_shrink).  A feed none of whose mirrors serves does not fail
+ * the run; the record of runs says it (struct update_feed_run).  With a
  * public key the
  * signed-manifest rules are those of the ecosystems: the file's folder
  * holds manifest.json and manifest.json.sig (`portcullis db sign
@@ -166,6 +167,7 @@ struct update_result {
         struct vulndb_import_stats stats;       /* of the import, when changed */
         char revision[80];                      /* the database's revision now */
         char oci_source[1024];                  /* the oci:// source that served, or "" */
+        unsigned feeds_failed;                  /* 1 << VULNDB_FEED_*: none of its mirrors served it */
 };
 
 /* On failure the message says what failed (the URL, the file) and that the
@@ -190,6 +192,16 @@ int update_run(const struct update_settings *s, update_report_fn report, void *u
  * 1 h), so 24 h is three runs or more in a row that failed or did not run. */
 #define UPDATE_SUCCESS_MAX_AGE_S (24 * 3600)
 
+/* A KEV or EPSS feed in the record of runs (run.json "feeds", by
+ * update_feed_key()): a run whose mirrors of it all failed still succeeds
+ * (the database keeps that data), so this is where it is seen. */
+struct update_feed_run {
+        bool known;             /* a run fetched it (update.kev_sources, epss_sources) */
+        int64_t checked;        /* when a run last tried its mirrors */
+        int64_t last_success;   /* when one last served it (new or unchanged) into the database; 0: never */
+        char *error;            /* why none served in the last try, naming them; NULL: one did */
+};
+
 struct update_run_info {
         int64_t started;        /* the last run's start, UTC seconds */
         int64_t ended;          /* its end; 0: it did not end (running, or killed) */
@@ -197,7 +209,14 @@ struct update_run_info {
         bool killed;            /* it did not end, and its process is gone */
         char *error;            /* why it failed; NULL: it succeeded (or did not end) */
         int64_t last_success;   /* the end of the last run that succeeded; 0: none */
+        struct update_feed_run feeds[_VULNDB_FEED_MAX];         /* by enum vulndb_feed */
 };
+/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (run.json's times). */
+void update_format_time(int64_t s, char ret[32]);
+/* "kev", "epss": the keys of run.json and state.json, the metrics' label;
+ * and "CISA KEV", "EPSS" in messages. */
+const char *update_feed_key(enum vulndb_feed kind);
+const char *update_feed_title(enum vulndb_feed kind);
 /* The last run, from run.json, else (a state folder of an earlier
  * version) from state.json's last_run; -ENOENT (err untouched) when no
  * run is recorded. */
@@ -219,6 +238,7 @@ struct update_state_info {
         char **sources;
         struct update_state_ecosystem *ecosystems;
         size_t n_ecosystems;
+        struct update_feed_run feeds[_VULNDB_FEED_MAX];         /* run.json's */
 };
 /* -ENOENT (err untouched) when no update ran yet (nor was killed). */
 int update_state_read(const char *state_dir, struct update_state_info *ret, struct error *err);

@@ -12,7 +12,14 @@ case writes.
   ahead      a copy dated more than a day ahead of the node's clock (KEV
              dateReleased, EPSS score_date) is that mirror failing: said
              with the mirror, the field and its value; the next serves.
+  all fail   no mirror of KEV serves: the run exits 0 and the database
+             keeps its KEV data, and run.json, `db status` (text and
+             JSON), doctor's update check (a warning naming the feed, its
+             mirrors and update.kev_sources) and the metrics'
+             portcullis_db_update_feed_* gauges say so; EPSS, served, is
+             said refreshed.  The next run that gets it clears it.
 """
+import calendar
 import json
 import os
 import shutil
@@ -24,6 +31,7 @@ from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pctest import P, check, finish, http_server, osv_folder, send  # noqa: E402
+from pctest import doctor_update as doctor, update_gauges as metrics  # noqa: E402
 
 T = tempfile.mkdtemp(prefix="db-update-feeds-")
 KEV = "known_exploited_vulnerabilities.json"
@@ -83,6 +91,11 @@ def status(cfg):
     return json.loads(r.stdout) if r.returncode == 0 else {}
 
 
+def status_text(cfg):
+    r = subprocess.run([P, "db", "status", "--config", cfg], capture_output=True, text=True)
+    return r.stdout, r.stderr
+
+
 def counts(cfg):
     st = status(cfg)
     return st.get("kev", {}).get("count"), st.get("epss", {}).get("count")
@@ -98,6 +111,14 @@ def first_run(cfg):
     epss_file("epss1", when(5 * 86400), 10)
     rc, out = update(cfg)
     check(rc == 0 and counts(cfg) == (10, 10), f"first run: exit {rc}, {counts(cfg)}: {out[-2000:]}")
+
+
+def record(cfg):
+    return json.load(open(f"{os.path.dirname(cfg)}/state/run.json")).get("feeds", {})
+
+
+OK = "portcullis_db_update_feed_last_run_success"
+SUCCESS = "portcullis_db_update_feed_last_success_timestamp_seconds"
 
 
 def test_shrink(url):
@@ -167,11 +188,62 @@ def test_ahead(url):
           f"trying the next source, {k2}" in out, f"ahead: not said: {out[-2000:]}")
 
 
+def test_all_fail(url):
+    cfg, k1, k2 = node(url, "fail"), f"{url}/kev1/{KEV}", f"{url}/kev2/{KEV}"
+    first_run(cfg)
+    rec = record(cfg)
+    check(rec.get("kev", {}).get("error") is None and rec.get("kev", {}).get("last_success") and
+          rec.get("epss", {}).get("last_success"), f"first run: run.json feeds {rec}")
+    g = metrics(cfg)
+    check(g.get(f'{OK}{{feed="kev"}}') == 1 and g.get(f'{OK}{{feed="epss"}}') == 1 and
+          g.get(f'{SUCCESS}{{feed="kev"}}', 0) > 0, f"first run: metrics {g}")
+    # both KEV mirrors fail (one a sliver, one not a catalogue); EPSS is served
+    kev_file("kev1", when(2 * 86400), 1)
+    open(f"{T}/kev2/{KEV}", "w").write("<html>Sign in to the guest network</html>")
+    epss_file("epss1", when(2 * 86400), 12)
+    rc, out = update(cfg)
+    check(rc == 0 and counts(cfg) == (10, 12), f"all fail: exit {rc}, {counts(cfg)}: {out[-2000:]}")
+    check("none of the mirrors of the CISA KEV data served it" in out and "keeps the CISA KEV data it had" in out,
+          f"all fail: the run's end does not say it: {out[-1500:]}")
+    rec = record(cfg)
+    kev, epss = rec.get("kev", {}), rec.get("epss", {})
+    kerr = kev.get("error") or ""
+    check(f"none of its mirrors ({k1}, {k2}) served it; the last said: " in kerr and k2 in kerr and
+          kev.get("last_success") and kev.get("checked") and epss.get("error") is None,
+          f"all fail: run.json feeds {rec}")
+    text, err = status_text(cfg)
+    check(f"feed:        CISA KEV failed at {kev.get('checked')}: none of its mirrors ({k1}, {k2})" in text
+          and f"last success: {kev.get('last_success')}" in text and
+          f"feed:        EPSS refreshed at {epss.get('checked')}" in text and
+          "the CISA KEV data was not refreshed" in err and "update.kev_sources" in err,
+          f"all fail: db status: {text[-1500:]} {err[-800:]}")
+    u = status(cfg).get("update", {}).get("feeds", {})
+    check(u.get("kev", {}).get("error") == kerr and u.get("epss", {}).get("error") is None and
+          u.get("epss", {}).get("last_success") == epss.get("last_success"), f"all fail: db status json feeds {u}")
+    st, detail, fix = doctor(cfg)
+    check(st == "warn" and "CISA KEV data was not refreshed" in detail and k1 in detail and k2 in detail and
+          "update.kev_sources" in fix, f"all fail: doctor {st}: {detail} / {fix}")
+    g = metrics(cfg)
+    check(g.get(f'{OK}{{feed="kev"}}') == 0 and g.get(f'{OK}{{feed="epss"}}') == 1 and
+          g.get(f'{SUCCESS}{{feed="kev"}}') == calendar.timegm(time.strptime(kev.get("last_success") or "1970-01-01T00:00:00Z",
+                                                                         "%Y-%m-%dT%H:%M:%SZ")),
+          f"all fail: metrics {g}")
+    # a mirror serves again: said refreshed, doctor ok
+    kev_file("kev1", when(86400), 11)
+    rc, out = update(cfg)
+    rec = record(cfg)
+    check(rc == 0 and counts(cfg)[0] == 11 and rec.get("kev", {}).get("error") is None,
+          f"served again: exit {rc}, {counts(cfg)}, run.json feeds {rec}")
+    st, detail, fix = doctor(cfg)
+    check(st == "ok", f"served again: doctor {st}: {detail}")
+    check(metrics(cfg).get(f'{OK}{{feed="kev"}}') == 1, "served again: the kev gauge not 1")
+
+
 def main():
     osv_folder(f"{T}/osv/Debian:12")
     srv, url = http_server(handle)
     try:
-        for t in (test_shrink, test_import, test_ahead):
+        for t in (test_shrink, test_import, test_ahead, test_all_fail):
             try:
                 t(url)
             except Exception as e:      # the next case still runs

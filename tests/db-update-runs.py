@@ -38,6 +38,7 @@ from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pctest import P, check, finish, http_server, osv_folder  # noqa: E402
+from pctest import doctor_update as doctor, update_gauges as metrics  # noqa: E402
 
 SRC = os.environ["PC_SOURCE_ROOT"]
 T = tempfile.mkdtemp(prefix="db-update-runs-")
@@ -98,27 +99,6 @@ def node(name, url):
 def update(config):
     r = subprocess.run([P, "db", "update", "--config", config], capture_output=True, text=True, timeout=120)
     return r.returncode, r.stdout + r.stderr
-
-
-def doctor(config):
-    """doctor's "update" check: (status, detail, fix)."""
-    r = subprocess.run([P, "doctor", "--config", config, "--format", "json"], capture_output=True, text=True,
-                       timeout=180)
-    try:
-        c = [c for c in json.loads(r.stdout)["checks"] if c["name"] == "update"][0]
-    except (ValueError, KeyError, IndexError):
-        check(False, f"doctor: no update check: {r.stdout[-1000:]} {r.stderr[-1000:]}")
-        return "", "", ""
-    return c["status"], c["detail"], c["fix"] or ""
-
-
-def metrics(config):
-    """portcullis_db_update_* samples: {name: value}."""
-    r = subprocess.run([P, "metrics", "--config", config, "--output", "-"], capture_output=True, text=True,
-                       timeout=60)
-    check(r.returncode == 0, f"metrics: exit {r.returncode}: {r.stderr[-1000:]}")
-    return {ln.split()[0]: float(ln.split()[1]) for ln in r.stdout.splitlines()
-            if ln.startswith("portcullis_db_update_")}
 
 
 def status_text(config):

@@ -2,7 +2,8 @@
 counts failures instead of stopping at the first, run() runs portcullis
 ($PORTCULLIS) and checks its exit code, finish() prints the tally and
 exits 1 when anything failed; http_server() and send() serve a mirror on
-127.0.0.1, osv_folder() lays one out."""
+127.0.0.1, osv_folder() lays one out; doctor_update() and update_gauges()
+read what doctor and metrics say of `db update`."""
 import glob
 import http.server
 import json
@@ -89,3 +90,24 @@ def osv_folder(d, records=(), debian=True):
     rows.sort(reverse=True)
     open(f"{d}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
     return d
+
+
+def doctor_update(config):
+    """doctor's "update" check: (status, detail, fix)."""
+    r = subprocess.run([P, "doctor", "--config", config, "--format", "json"], capture_output=True, text=True,
+                       timeout=180)
+    try:
+        c = [c for c in json.loads(r.stdout)["checks"] if c["name"] == "update"][0]
+    except (ValueError, KeyError, IndexError):
+        check(False, f"doctor: no update check: {r.stdout[-1000:]} {r.stderr[-1000:]}")
+        return "", "", ""
+    return c["status"], c["detail"], c["fix"] or ""
+
+
+def update_gauges(config):
+    """The portcullis_db_update_* samples of metrics: {name with labels: value}."""
+    r = subprocess.run([P, "metrics", "--config", config, "--output", "-"], capture_output=True, text=True,
+                       timeout=60)
+    check(r.returncode == 0, f"metrics: exit {r.returncode}: {r.stderr[-1000:]}")
+    return {ln.split()[0]: float(ln.split()[1]) for ln in r.stdout.splitlines()
+            if ln.startswith("portcullis_db_update_")}
