@@ -1310,6 +1310,9 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
         return 0;
 }
 
+static bool strv_has(char *const *v, const char *s);
+static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct error *err);
+
 static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(response_done) struct response resp = {};
         struct validators v = {};
@@ -1349,9 +1352,8 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
         }
         if (resp.status == 304) {
                 strbuf_done(&k.mem);
-                e->mode = UPDATE_UNCHANGED;
                 say(r, UPDATE_EVENT_STEP, e, "%s: not modified", resp.url);
-                return 0;
+                return eco_fetch(r, e, &c, err);
         }
         now_rfc3339(now);
         if (!entry_str(e->old, "newest"))
@@ -1377,21 +1379,49 @@ static int eco_plan(struct run *r, struct eco *e, struct error *err) {
                 changes_done(&c);
                 return error_set(err, ENOMEM, "out of memory");
         }
-        if (c.n == 0) {
-                changes_done(&c);
-                e->mode = UPDATE_UNCHANGED;
+        if (c.n == 0 && !json_array_size(json_object_get(e->old, "retry")))
                 say(r, UPDATE_EVENT_STEP, e, "%s: no record changed since the last run", resp.url);
+        return eco_fetch(r, e, &c, err);
+}
+
+/* The records the last run fetched and the import refused (a mirror's
+ * junk answer, a record cut short), fetched again with those that changed
+ * (c's, taken): else the list moved past them and their update was lost
+ * until the next all.zip. */
+static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct error *err) {
+        json_t *retry = json_object_get(e->old, "retry"), *v;
+        size_t i, n_retry = 0;
+        int q = 0;
+
+        json_array_foreach(retry, i, v) {
+                const char *id = json_string_value(v);
+
+                if (!id || !id_ok(id, strlen(id)) || strv_has(c->ids, id))
+                        continue;
+                if ((q = strv_push(&c->ids, strdup(id))) < 0)
+                        break;
+                c->n++;
+                n_retry++;
+        }
+        if (q < 0 || c->n == 0) {
+                changes_done(c);
+                if (q < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                e->mode = UPDATE_UNCHANGED;
                 return 0;
         }
-        say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c.n,
-            entry_str(e->old, "newest"));
-        q = fetch_records(r, e, c.ids, c.n, err);
-        changes_done(&c);
+        if (n_retry)
+                say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s, and %zu the last run skipped; fetching "
+                    "them", c->n - n_retry, entry_str(e->old, "newest"), n_retry);
+        else
+                say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c->n,
+                    entry_str(e->old, "newest"));
+        q = fetch_records(r, e, c->ids, c->n, err);
+        changes_done(c);
         if (q < 0)
                 return q;
         if (q > 0)
                 return eco_full(r, e, err);
-        now_rfc3339(now);
         e->mode = UPDATE_INCREMENTAL;
         if (set_str(e->entry, "source", r->s->sources[e->source]) < 0 ||
             json_object_set_new(e->entry, "records_fetched", json_integer((json_int_t) e->fetched)) < 0)
@@ -2305,6 +2335,29 @@ static int keep_records(struct eco *e, struct error *err) {
         return q;
 }
 
+/* The ids of the records this run fetched and the import refused, as the
+ * state's "retry" (eco_fetch()); none once an all.zip replaced them. */
+static int keep_retry(struct eco *e, bool zipped) {
+        json_t *a = json_array();
+        size_t n = e->inc_dir ? strlen(e->inc_dir) : 0;
+        int q = 0;
+
+        if (!a)
+                return -ENOMEM;
+        for (char **f = zipped ? NULL : e->skipped; q >= 0 && f && *f; f++) {
+                const char *id = *f + n + 1;
+
+                if (strncmp(*f, e->inc_dir, n) == 0 && (*f)[n] == '/' && endswith(id, ".json"))
+                        q = json_array_append_new(a, json_stringn(id, strlen(id) - STRLEN(".json")));
+        }
+        if (q >= 0 && json_array_size(a) > 0)
+                q = json_object_set(e->entry, "retry", a);
+        else if (q >= 0)
+                (void) json_object_del(e->entry, "retry");
+        json_decref(a);
+        return q < 0 ? -ENOMEM : 0;
+}
+
 /* A new archive replaces the old one and every record fetched since. */
 static int keep_zip(struct eco *e, struct error *err) {
         _cleanup_free_ char *zip = NULL, *records = NULL, *old = NULL;
@@ -2339,9 +2392,12 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
         now_rfc3339(now);
         for (size_t i = 0; q >= 0 && i < n; i++) {
                 struct eco *e = &ecos[i];
+                bool zipped = e->zip_new;
 
-                if (e->zip_new)
+                if (zipped)
                         q = keep_zip(e, err);
+                if (q >= 0 && (zipped || e->inc_dir) && keep_retry(e, zipped) < 0)
+                        q = error_set(err, ENOMEM, "out of memory");
                 if (q >= 0 && e->inc_dir)
                         q = keep_records(e, err);
                 if (q >= 0 && e->mode != UPDATE_UNCHANGED)

@@ -225,6 +225,28 @@ grep -q "records stored, 1 skipped, 1 kept without a bad part; revision" "$T/out
         fail "update: the skipped and kept records not counted: $(cat "$T/out")"
 [ "$(modified_of PCT-NEW-3)" = 2026-11-26T00:00:00Z ] || fail "the good record next to a corrupt one is missing"
 [ "$(records)" = 1275 ] || fail "after the corrupt record: $(records) records, wanted 1275"
+
+# ---- 4b. the skipped record is fetched again ----------------------------------------------
+# The list has moved past it: without a retry its update would be lost
+# until the next all.zip.  Still junk: skipped again, and tried the run
+# after; served right (the mirror's bad answer was passing): imported,
+# and no longer fetched.
+m=$(mark)
+upd || fail "update after a skipped record: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/PCT-BAD-1.json HTTP/1.1 200" ||
+        fail "the skipped record not fetched again: $(log_since "$m")"
+grep -q "0 records changed since .*, and 1 the last run skipped; fetching them" "$T/out" &&
+        grep -q "skipped .*PCT-BAD-1.json" "$T/out" || fail "the retry not said, or not skipped: $(cat "$T/out")"
+gen PCT-BAD-1 2026-11-26T00:00:01Z >"$M/PCT-BAD-1.json"
+rezip
+m=$(mark)
+upd || fail "update with the record served right: exit $?: $(cat "$T/out")"
+log_since "$m" | grep -q "GET /m1/Debian%3A12/PCT-BAD-1.json HTTP/1.1 200" || fail "the record not fetched a second time"
+[ "$(modified_of PCT-BAD-1)" = 2026-11-26T00:00:01Z ] && [ "$(records)" = 1276 ] ||
+        fail "the record served right not imported: $(records) records: $(cat "$T/out")"
+m=$(mark)
+upd && grep -q "^unchanged" "$T/out" || fail "after the retry: not unchanged: $(cat "$T/out")"
+log_since "$m" | grep -q "PCT-BAD-1" && fail "the record imported is still fetched again"
 REV2=$(rev)
 
 # ---- 5. fallback: the first source is a closed port -------------------------------------
@@ -235,7 +257,7 @@ cat >"$T/config-fb.json" <<EOF
 EOF
 "$P" db update --config "$T/config-fb.json" >"$T/out" 2>&1 || fail "fallback: exit $?: $(cat "$T/out")"
 grep -q "trying the next source" "$T/out" || fail "fallback: not said: $(cat "$T/out")"
-[ "$(records "$T/fallback.sqlite")" = 1275 ] || fail "fallback: $(records "$T/fallback.sqlite") records"
+[ "$(records "$T/fallback.sqlite")" = 1276 ] || fail "fallback: $(records "$T/fallback.sqlite") records"
 [ "$(rev "$T/fallback.sqlite")" = "$REV2" ] || fail "fallback: other content than the incremental DB"
 "$P" db update --config "$T/config-fb.json" --source "http://127.0.0.1:$CLOSED/m1" >"$T/out" 2>&1
 rc=$?
@@ -382,7 +404,7 @@ for k in ed25519 ecdsa rsa; do
         sconfig "s-$k" "$k"
         supd "s-$k" || fail "signed ($k): exit $?: $(cat "$T/out")"
         grep -q "manifest.json: signature verified, serial $SERIAL" "$T/out" || fail "signed ($k): not said: $(cat "$T/out")"
-        [ "$(records "$T/s-$k.sqlite")" = 1275 ] || fail "signed ($k): $(records "$T/s-$k.sqlite") records"
+        [ "$(records "$T/s-$k.sqlite")" = 1276 ] || fail "signed ($k): $(records "$T/s-$k.sqlite") records"
 done
 # db sign refuses a serial that isn't above the folder's manifest.
 "$P" db sign --key "$T/rsa.key" --serial "$SERIAL" --expires 2099-01-01T00:00:00Z "$M" >"$T/sign.out" 2>&1 &&
