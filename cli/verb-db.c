@@ -266,6 +266,7 @@ static json_t *update_state_json(const struct update_state_info *u) {
                                               json_str_or_null(e->zip_etag), "zip_last_modified",
                                               json_str_or_null(e->zip_last_modified), "newest",
                                               json_str_or_null(e->newest)));
+                json_object_set_new(json_object_get(ecos, e->name), "retry", json_integer((json_int_t) e->retry));
                 if (e->manifest_serial >= 0)
                         json_object_set_new(json_object_get(ecos, e->name), "manifest",
                                             json_pack("{s:I, s:o, s:o}", "serial", (json_int_t) e->manifest_serial,
@@ -320,6 +321,9 @@ static void update_state_print(const struct update_state_info *u) {
                 cli_printf("  all.zip:   sha256 %s, ETag %s, Last-Modified %s\n", strna(e->zip_sha256),
                            strna(e->zip_etag), strna(e->zip_last_modified));
                 cli_printf("  newest:    %s\n", strna(e->newest));
+                if (e->retry)
+                        cli_printf("  retry:     %zu record%s the last run skipped, fetched again by the next\n",
+                                   e->retry, e->retry == 1 ? "" : "s");
                 if (e->manifest_serial >= 0)
                         cli_printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
                                    strna(e->manifest_created), strna(e->manifest_expires));

@@ -2958,6 +2958,7 @@ static int info_fill(json_t *st, struct update_state_info *s) {
                     dup_str(v, "manifest_created", &e->manifest_created) < 0 ||
                     dup_str(v, "manifest_expires", &e->manifest_expires) < 0)
                         return -ENOMEM;
+                e->retry = json_array_size(json_object_get(v, "retry"));
                 e->manifest_serial = json_is_integer(json_object_get(v, "manifest_serial"))
                                              ? json_integer_value(json_object_get(v, "manifest_serial"))
                                              : -1;

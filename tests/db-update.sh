@@ -237,6 +237,8 @@ log_since "$m" | grep -q "GET /m1/Debian%3A12/PCT-BAD-1.json HTTP/1.1 200" ||
         fail "the skipped record not fetched again: $(log_since "$m")"
 grep -q "0 records changed since .*, and 1 the last run skipped; fetching them" "$T/out" &&
         grep -q "skipped .*PCT-BAD-1.json" "$T/out" || fail "the retry not said, or not skipped: $(cat "$T/out")"
+"$P" db status --db "$DB" --config "$CFG" | grep -q "^  retry: *1 record the last run skipped, fetched again by the next" ||
+        fail "db status: the retry not shown"
 gen PCT-BAD-1 2026-11-26T00:00:01Z >"$M/PCT-BAD-1.json"
 rezip
 m=$(mark)
@@ -247,6 +249,8 @@ log_since "$m" | grep -q "GET /m1/Debian%3A12/PCT-BAD-1.json HTTP/1.1 200" || fa
 m=$(mark)
 upd && grep -q "^unchanged" "$T/out" || fail "after the retry: not unchanged: $(cat "$T/out")"
 log_since "$m" | grep -q "PCT-BAD-1" && fail "the record imported is still fetched again"
+"$P" db status --db "$DB" --config "$CFG" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin)["update"]["ecosystems"]["Debian:12"]; assert d["retry"] == 0, d' ||
+        fail "db status --format json: a retry left after the record was imported"
 REV2=$(rev)
 
 # ---- 5. fallback: the first source is a closed port -------------------------------------
