@@ -228,29 +228,6 @@ static struct update_state_info *update_state(const char *config, struct update_
         return r < 0 ? NULL : ret;
 }
 
-static char *format_time_or_null(int64_t t, char ret[static 32]) {
-        update_format_time(t, ret);
-        return t ? ret : NULL;
-}
-
-/* run.json's feeds: {"kev": {"checked", "last_success", "error"}, ...} */
-static json_t *update_feeds_json(const struct update_state_info *u) {
-        json_t *o = json_object();
-
-        for (int k = VULNDB_FEED_KEV; o && k < _VULNDB_FEED_MAX; k++) {
-                const struct update_feed_run *f = &u->feeds[k];
-                char checked[32], success[32];
-
-                if (f->known)
-                        json_object_set_new(o, update_feed_key(k),
-                                            json_pack("{s:o, s:o, s:o}", "checked",
-                                                      json_str_or_null(format_time_or_null(f->checked, checked)),
-                                                      "last_success",
-                                                      json_str_or_null(format_time_or_null(f->last_success, success)),
-                                                      "error", json_str_or_null(f->error)));
-        }
-        return o;
-}
 
 static json_t *update_state_json(const struct update_state_info *u) {
         json_t *ecos = json_object();
@@ -277,7 +254,7 @@ static json_t *update_state_json(const struct update_state_info *u) {
                          "last_success", json_str_or_null(u->last_success), "last_error",
                          json_str_or_null(u->last_error), "running", json_str_or_null(u->running), "db_revision",
                          json_str_or_null(u->db_revision), "sources", json_strv(u->sources), "ecosystems", ecos,
-                         "feeds", update_feeds_json(u));
+                         "feeds", update_feeds_json(u->feeds));
 }
 
 /* A KEV or EPSS feed that no mirror served in the last run that tried it:

@@ -57,7 +57,7 @@ static int feeds_load(json_t *o, struct update_feed_run ret[static _VULNDB_FEED_
         return 0;
 }
 
-static json_t *feeds_json(const struct update_feed_run feeds[static _VULNDB_FEED_MAX]) {
+json_t *update_feeds_json(const struct update_feed_run feeds[static _VULNDB_FEED_MAX]) {
         json_t *o = json_object();
 
         for (int k = VULNDB_FEED_KEV; o && k < _VULNDB_FEED_MAX; k++) {
@@ -180,7 +180,7 @@ static int record_write(const char *state_dir, const struct update_run_info *i, 
         update_format_time(i->last_success, success);
         o = json_pack("{s:i, s:s, s:I, s:s?, s:s?, s:s?, s:o*}", "version", RECORD_VERSION, "started", started,
                       "pid", (json_int_t) i->pid, "ended", i->ended ? ended : NULL, "error", i->error,
-                      "last_success", i->last_success ? success : NULL, "feeds", feeds_json(i->feeds));
+                      "last_success", i->last_success ? success : NULL, "feeds", update_feeds_json(i->feeds));
         if (!o || record_path(state_dir, &path) < 0 || !(text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS))) {
                 json_decref(o);
                 return error_set(err, ENOMEM, "out of memory");

@@ -2345,9 +2345,9 @@ static int keep_retry(struct eco *e, bool zipped) {
         if (!a)
                 return -ENOMEM;
         for (char **f = zipped ? NULL : e->skipped; q >= 0 && f && *f; f++) {
-                const char *id = *f + n + 1;
+                const char *id = *f + n + 1;    /* "<inc_dir>/<id>.json" (on_skip()) */
 
-                if (strncmp(*f, e->inc_dir, n) == 0 && (*f)[n] == '/' && endswith(id, ".json"))
+                if (endswith(id, ".json"))
                         q = json_array_append_new(a, json_stringn(id, strlen(id) - STRLEN(".json")));
         }
         if (q >= 0 && json_array_size(a) > 0)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -222,6 +223,9 @@ const char *update_feed_title(enum vulndb_feed kind);
  * run is recorded. */
 int update_run_info_read(const char *state_dir, struct update_run_info *ret, struct error *err);
 void update_run_info_done(struct update_run_info *i);
+/* run.json's "feeds": {"kev": {"checked", "last_success", "error"}, ...}
+ * (null for what is not known), or NULL when out of memory. */
+json_t *update_feeds_json(const struct update_feed_run feeds[_VULNDB_FEED_MAX]);
 
 /* What the state file says, for `db status`. */
 struct update_state_ecosystem {

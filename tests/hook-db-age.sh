@@ -6,7 +6,7 @@ set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
 SRC=${PC_SOURCE_ROOT:?}
-T=$(mktemp -d /tmp/pc-dbage-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-dbage-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }

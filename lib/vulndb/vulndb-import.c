@@ -2629,8 +2629,6 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         bool feeds_only;
         struct db_seen seen;
         _cleanup_close_ int fd = -EBADF, lock = -EBADF;
-        /* as asked: a KEV or EPSS file alone skips the records' guard below */
-        bool feeds_guarded = !(flags & VULNDB_IMPORT_ALLOW_SHRINK);
         int r;
 
         if ((r = vulndb_lock_writers(db_path, &lock, err)) < 0)
@@ -2643,10 +2641,11 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
                 return -ENOMEM;
         }
         imp.paths = rest;
-        /* KEV or EPSS files alone replace that data and keep the records */
+        /* KEV or EPSS files alone replace that data and keep the records
+         * (no records' shrink guard then: they stay as they are) */
         feeds_only = imp.n_feeds > 0 && !rest[0];
         if (feeds_only)
-                flags |= VULNDB_IMPORT_MERGE | VULNDB_IMPORT_ALLOW_SHRINK;
+                flags |= VULNDB_IMPORT_MERGE;
         fd = mkstemp(tmp);
         if (fd < 0) {
                 r = error_set_errno(err, errno, "create %s (is the folder there and writable?)", tmp);
@@ -2662,11 +2661,11 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         flusher_start(&flusher, fd);
         r = build(&imp, fd, tmp, db_path, rest, flags, err);
         flusher_stop(&flusher);
-        if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
+        if (r == 0 && !feeds_only && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
                 r = shrink_check(imp.db, db_path,
                                  imp.stats.files ? "see the skipped files"
                                                  : "no .json document was found in the paths", err);
-        if (r == 0 && feeds_guarded)
+        if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
                 r = feed_shrink_check(&imp, db_path, err);
         if (r == 0 && (flags & (VULNDB_IMPORT_COUNT_GONE | VULNDB_IMPORT_MERGE)) == VULNDB_IMPORT_COUNT_GONE)
                 count_gone(imp.db, db_path, &imp.stats);
