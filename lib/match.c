@@ -606,12 +606,7 @@ static bool folds_into(const struct finding *x, const struct finding *t) {
 }
 
 static int add_name(struct finding *t, const char *id) {
-        if (streq_ptr(t->id, id))
-                return 0;
-        for (char **a = t->aliases; a && *a; a++)
-                if (strcmp(*a, id) == 0)
-                        return 0;
-        return strv_push(&t->aliases, strdup(id));
+        return streq_ptr(t->id, id) ? 0 : strv_push_unique(&t->aliases, id);
 }
 
 /* t takes x's names (its id, its aliases) but its CVEs when x is of

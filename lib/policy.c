@@ -1040,13 +1040,6 @@ static bool exploit_unchecked(const struct policy_rule *rule, const struct polic
         return rule_counts(rule, &g);
 }
 
-static bool strv_contains(char *const *v, const char *s) {
-        for (; v && *v; v++)
-                if (strcmp(*v, s) == 0)
-                        return true;
-        return false;
-}
-
 /* Takes s; a note already there is not said twice. */
 static int push_note(struct verdict *v, char *s) {
         if (strv_contains(v->notes, s)) {

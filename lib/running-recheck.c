@@ -60,13 +60,6 @@ static int state_read(const char *path, json_t **ret, struct error *err) {
         return 0;
 }
 
-static bool strv_find(char *const *v, const char *s) {
-        for (; v && *v; v++)
-                if (strcmp(*v, s) == 0)
-                        return true;
-        return false;
-}
-
 static bool strv_has(json_t *arr, const char *s) {
         size_t i;
         json_t *v;
@@ -342,7 +335,7 @@ int running_changed_since(const char *state_file, const char *revision, char ***
                 const char *key = json_string_value(json_object_get(ev, "key"));
                 int when = find_revision(revs, strempty(json_string_value(json_object_get(ev, "revision"))));
 
-                if (key && when > at && !strv_find(keys, key) && strv_push(&keys, strdup(key)) < 0) {
+                if (key && when > at && strv_push_unique(&keys, key) < 0) {
                         json_decref(state);
                         return error_set(err, ENOMEM, "out of memory");
                 }

@@ -1310,7 +1310,6 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
         return 0;
 }
 
-static bool strv_has(char *const *v, const char *s);
 static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct error *err);
 
 static int eco_plan(struct run *r, struct eco *e, struct error *err) {
@@ -1396,7 +1395,7 @@ static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct err
         json_array_foreach(retry, i, v) {
                 const char *id = json_string_value(v);
 
-                if (!id || !id_ok(id, strlen(id)) || strv_has(c->ids, id))
+                if (!id || !id_ok(id, strlen(id)) || strv_contains(c->ids, id))
                         continue;
                 if ((q = strv_push(&c->ids, strdup(id))) < 0)
                         break;
@@ -2296,13 +2295,6 @@ static int feed_commit(struct run *r, json_t *state, struct error *err) {
 
 /* ---- commit: the database is in place; now the state folder --------------- */
 
-static bool strv_has(char *const *v, const char *s) {
-        for (; v && *v; v++)
-                if (strcmp(*v, s) == 0)
-                        return true;
-        return false;
-}
-
 /* Moves the fetched records into <dir>/records, where a later rebuild
  * finds them, leaving out those the import rejected. */
 static int keep_records(struct eco *e, struct error *err) {
@@ -2326,7 +2318,7 @@ static int keep_records(struct eco *e, struct error *err) {
                 if (asprintf(&from, "%s/%s", e->inc_dir, de->d_name) < 0 ||
                     asprintf(&to, "%s/%s", records, de->d_name) < 0)
                         q = error_set(err, ENOMEM, "out of memory");
-                else if (strv_has(e->skipped, from))
+                else if (strv_contains(e->skipped, from))
                         (void) unlink(from);
                 else if (rename(from, to) < 0)
                         q = error_set_errno(err, errno, "move %s to %s", from, to);
@@ -2454,24 +2446,20 @@ static int check_ecosystems(char *const *ecosystems, struct error *err) {
         return 0;
 }
 
-static int strv_push_new(char ***v, const char *s) {
-        return strv_has(*v, s) ? 0 : strv_push(v, strdup(s));
-}
-
 /* The ecosystems of a stored inventory: the OS's and every package's own
  * (a node that runs Python images gets PyPI's records). */
 static int collect_ecosystem(const struct cache_entry *ce, void *userdata) {
         json_t *inv = ce->inventory_json ? json_loads(ce->inventory_json, 0, NULL) : NULL, *p;
         const char *eco = json_string_value(json_object_get(json_object_get(inv, "os"), "ecosystem"));
         size_t i;
-        int q = eco && *eco ? strv_push_new(userdata, eco) : 0;
+        int q = eco && *eco ? strv_push_unique(userdata, eco) : 0;
 
         json_array_foreach(json_object_get(inv, "packages"), i, p) {
                 if (q < 0)
                         break;
                 eco = json_string_value(json_object_get(p, "ecosystem"));
                 if (eco && *eco)
-                        q = strv_push_new(userdata, eco);
+                        q = strv_push_unique(userdata, eco);
         }
         json_decref(inv);
         return q;
@@ -2527,7 +2515,7 @@ static int default_ecosystems(struct run *r, struct error *err) {
         if (q < 0)
                 return q;
         json_object_foreach(json_object_get(r->state, "ecosystems"), name, e)
-                if (strv_push_new(&v, name) < 0)
+                if (strv_push_unique(&v, name) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         if (!v) {
                 say(r, UPDATE_EVENT_STEP, NULL, "no ecosystems configured and no image in the verdict cache %s: "
@@ -2554,7 +2542,7 @@ static int resolve_ecosystems(struct run *r, struct error *err) {
                 for (char *const *e = r->s->ecosystems; q >= 0 && *e; e++) {
                         _cleanup_free_ char *name = ecosystem_canonical(*e);
 
-                        q = name ? strv_push_new(&r->ecosystems, name) : -ENOMEM;
+                        q = name ? strv_push_unique(&r->ecosystems, name) : -ENOMEM;
                 }
                 if (q < 0)
                         return error_set(err, ENOMEM, "out of memory");
@@ -2590,7 +2578,7 @@ static bool ecosystems_dropped(struct run *r) {
         json_t *v;
 
         json_object_foreach(json_object_get(r->state, "ecosystems"), name, v)
-                if (!strv_has(r->ecosystems, name))
+                if (!strv_contains(r->ecosystems, name))
                         return true;
         return false;
 }

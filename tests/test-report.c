@@ -238,6 +238,10 @@ static struct scan_result *make_scan(void) {
         res->findings[0].kev = true;
         res->findings[0].epss = 0.25;
         res->findings[0].epss_percentile = 0.97;
+        /* one CVE's findings of two packages, folded with different advisories */
+        CHECK(strv_push(&res->findings[0].aliases, strdup("DSA-5500-1")) == 0);
+        CHECK(strv_push(&res->findings[1].aliases, strdup("GHSA-2222-3333-4444")) == 0 &&
+              strv_push(&res->findings[1].aliases, strdup("DSA-5500-1")) == 0);
         res->db_revision = strdup("sha256:0123456789abcdef");
         res->db_time = strdup("2026-12-01T00:00:00Z");
         CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_DATA, "npm", 3, "the vulnerability database has no record "
@@ -614,6 +618,13 @@ static void test_sarif(const struct report_target *t) {
         CHECK(json_array_size(rules) == ELEMENTSOF(want) + 1);        /* and not-checked's, last */
         CHECK_STREQ(str_at(rules, "7.id"), "not-checked");
         CHECK_STREQ(str_at(rules, "7.defaultConfiguration.level"), "error");
+        /* a rule's aliases are all its findings', each once */
+        CHECK_STREQ(str_at(rules, "0.id"), "CVE-2024-0001");
+        CHECK(json_array_size(json_object_get(json_object_get(json_array_get(rules, 0), "properties"),
+                                              "aliases")) == 2);
+        CHECK_STREQ(str_at(rules, "0.properties.aliases.0"), "DSA-5500-1");
+        CHECK_STREQ(str_at(rules, "0.properties.aliases.1"), "GHSA-2222-3333-4444");
+        CHECK(strstr(str_at(rules, "0.help.text"), "Aliases: DSA-5500-1, GHSA-2222-3333-4444\n") != NULL);
         for (i = 0; i < ELEMENTSOF(want); i++) {
                 json_t *ru = rule(rules, want[i].id);
                 json_t *sev = json_object_get(json_object_get(ru, "properties"), "security-severity");

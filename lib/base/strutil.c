@@ -200,6 +200,17 @@ size_t strv_length(char *const *v) {
         return n;
 }
 
+bool strv_contains(char *const *v, const char *s) {
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
+int strv_push_unique(char ***v, const char *s) {
+        return strv_contains(*v, s) ? 0 : strv_push(v, strdup(s));
+}
+
 int strv_pushfv(char ***v, const char *fmt, va_list ap) {
         char *s = NULL;
 

@@ -77,6 +77,9 @@ int strbuf_append_printable(struct strbuf *b, const char *s, size_t n);
 void strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, char *s);   /* takes ownership of s, also on failure */
+bool strv_contains(char *const *v, const char *s);      /* v may be NULL */
+/* strv_push() of a copy of s unless *v holds it already; 0 or -ENOMEM. */
+int strv_push_unique(char ***v, const char *s);
 /* Pushes s (taken, freed when not kept) while *v holds fewer than max
  * strings, then once a copy of more instead, then nothing.  0 or -ENOMEM. */
 int strv_push_capped(char ***v, char *s, size_t max, const char *more);

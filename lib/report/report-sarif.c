@@ -46,12 +46,22 @@ static const char *const unchecked_level[_UNCHECKED_KIND_MAX] = {
         [UNCHECKED_UNIDENTIFIED] = "error",
 };
 
-/* One rule per advisory id: the worst of its findings decides. */
+/* One rule per advisory id: the worst of its findings decides; its
+ * aliases are those of all its findings (since findings of one CVE fold
+ * per package, two packages' findings of one id can name different ones). */
 struct rule {
         const struct finding *first;
         enum severity severity;
         double score;           /* the highest CVSS score, -1 when none */
+        char **aliases;
 };
+
+/* rules ends with one whose first is NULL (collect_rules()). */
+static void rules_freep(struct rule **rules) {
+        for (struct rule *r = *rules; r && r->first; r++)
+                strv_free(r->aliases);
+        free(*rules);
+}
 
 /* Appends v to the array a (taking it); -ENOMEM when either is NULL. */
 static int append(json_t *a, json_t *v) {
@@ -79,7 +89,7 @@ static size_t rule_index(const struct rule *rules, size_t n, const char *id) {
 /* The rules in order of first appearance (the findings come worst first);
  * *ret_index[i] is finding i's rule. */
 static int collect_rules(const struct scan_result *res, struct rule **ret, size_t *ret_n, size_t **ret_index) {
-        _cleanup_free_ struct rule *rules = calloc(res->n_findings + 1, sizeof(*rules));
+        _cleanup_(rules_freep) struct rule *rules = calloc(res->n_findings + 1, sizeof(*rules));
         _cleanup_free_ size_t *index = calloc(res->n_findings + 1, sizeof(*index));
         size_t n = 0;
 
@@ -95,6 +105,9 @@ static int collect_rules(const struct scan_result *res, struct rule **ret, size_
                         rules[k].severity = f->severity;
                 if (f->cvss_score > rules[k].score)
                         rules[k].score = f->cvss_score;
+                for (char **a = f->aliases; a && *a; a++)
+                        if (strv_push_unique(&rules[k].aliases, *a) < 0)
+                                return -ENOMEM;
                 index[i] = k;
         }
         *ret = TAKE_PTR(rules);
@@ -105,14 +118,15 @@ static int collect_rules(const struct scan_result *res, struct rule **ret, size_
 
 /* What code scanning shows as the rule's help: "TITLE\n\nAliases: CVE-…\n
  * Advisory: URL". */
-static json_t *help_json(const struct finding *f, const char *url) {
+static json_t *help_json(const struct rule *rule, const char *url) {
+        const struct finding *f = rule->first;
         struct strbuf b = {};
         json_t *t = NULL;
         int r;
 
         r = strbuf_printf(&b, "%s\n\n", f->summary ? f->summary : f->id);
-        for (char **a = f->aliases; r >= 0 && a && *a; a++)
-                r = strbuf_printf(&b, "%s%s%s", a == f->aliases ? "Aliases: " : ", ", *a, a[1] ? "" : "\n");
+        for (char **a = rule->aliases; r >= 0 && a && *a; a++)
+                r = strbuf_printf(&b, "%s%s%s", a == rule->aliases ? "Aliases: " : ", ", *a, a[1] ? "" : "\n");
         if (r >= 0)
                 r = strbuf_printf(&b, "Advisory: %s", url);
         if (r >= 0)
@@ -146,10 +160,10 @@ static json_t *rule_json(const struct rule *rule) {
                       "shortDescription", text(f->summary ? f->summary : f->id),
                       "fullDescription", text(f->summary ? f->summary : f->id),
                       "helpUri", url,
-                      "help", help_json(f, url),
+                      "help", help_json(rule, url),
                       "properties", props);
-        if (o && f->aliases && set(props, "aliases", json_array()) == 0)
-                for (char **a = f->aliases; *a; a++)
+        if (o && rule->aliases && set(props, "aliases", json_array()) == 0)
+                for (char **a = rule->aliases; *a; a++)
                         if (append(json_object_get(props, "aliases"), json_str_or_null(*a)) < 0) {
                                 json_decref(o);
                                 return NULL;
@@ -411,7 +425,7 @@ static json_t *run_description(const struct report_target *t) {
 
 static int scan_sarif(const struct report_target *t, char **ret, struct error *err) {
         const struct scan_result *res = t->res;
-        _cleanup_free_ struct rule *rules = NULL;
+        _cleanup_(rules_freep) struct rule *rules = NULL;
         _cleanup_free_ size_t *index = NULL;
         json_t *jrules = json_array(), *results = json_array(), *notes = json_array(), *root;
         size_t n_rules = 0;
