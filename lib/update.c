@@ -1916,10 +1916,10 @@ static const struct {
         const char *name;       /* in messages */
         uint64_t max;
         const char *date;       /* the file's field that dates it */
-        const char *unit;       /* what it counts */
+        const char *unit[2];    /* what it counts: one, more */
 } feed_kinds[_VULNDB_FEED_MAX] = {
-        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased", "entries" },
-        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date", "scores" },
+        [VULNDB_FEED_KEV] = { "kev", "CISA KEV", KEV_FILE_MAX, "dateReleased", { "entry", "entries" } },
+        [VULNDB_FEED_EPSS] = { "epss", "EPSS", EPSS_FILE_MAX, "score_date", { "score", "scores" } },
 };
 
 const char *update_feed_key(enum vulndb_feed kind) {
@@ -2172,8 +2172,8 @@ static enum outcome feed_get(struct run *r, struct feed_src *f, const char *url,
                 snprintf(msg, msg_size, "%.300s: it holds %llu %s where the %s data %.300s holds %llu, fewer than "
                          "half; refused (a cut or partial copy? fix that mirror or drop it from 'update.%s_sources', "
                          "or give --allow-shrink to take it)", url, (unsigned long long) count,
-                         feed_kinds[f->kind].unit, f->eco.name, r->s->db_path, (unsigned long long) f->installed_n,
-                         feed_kinds[f->kind].key);
+                         feed_kinds[f->kind].unit[count != 1], f->eco.name, r->s->db_path,
+                         (unsigned long long) f->installed_n, feed_kinds[f->kind].key);
                 o = OUTCOME_NEXT;
         }
         if (o != OUTCOME_OK || resp.status != 200)

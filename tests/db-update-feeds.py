@@ -133,7 +133,7 @@ def test_shrink(url):
     rc, out = update(cfg)
     check(rc == 0 and counts(cfg) == (12, 11), f"shrink: not the second mirrors: exit {rc}, {counts(cfg)}: "
           f"{out[-2000:]}")
-    check(f"CISA KEV: {k1}: it holds 1 entries where the CISA KEV data {db} holds 10, fewer than half; "
+    check(f"CISA KEV: {k1}: it holds 1 entry where the CISA KEV data {db} holds 10, fewer than half; "
           f"refused" in out and f"trying the next source, {k2}" in out and
           f"EPSS: {e1}: it holds 3 scores where the EPSS data {db} holds 10, fewer than half" in out and
           "--allow-shrink" in out, f"shrink: not said: {out[-2000:]}")
