@@ -20,7 +20,10 @@
 4. a burst of 64 hooks for one uncached image: p50/p99 and how many
    analysed (exactly one should).
 
-Usage: bench/hook.py [--runs N] [--rootfs DIR] [--db FILE] [--build DIR]"""
+--shape NAME (digest, folder or overlay; repeatable) measures only those
+shapes' hits (part 1) and nothing else.
+
+Usage: bench/hook.py [--runs N] [--rootfs DIR] [--db FILE] [--build DIR] [--shape NAME]..."""
 import argparse
 import concurrent.futures
 import json
@@ -133,6 +136,8 @@ def main():
     ap.add_argument("--rootfs", default="/var/tmp/portcullis-test/bookworm-minbase")
     ap.add_argument("--db", default=os.path.join(HERE, "out", "bench.sqlite"))
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
+    ap.add_argument("--shape", action="append", choices=["digest", "folder", "overlay"],
+                    help="only this shape's hits (repeatable); the other parts are skipped")
     a = ap.parse_args()
     hook = os.path.join(a.build, "hook", "portcullis-hook")
     cli = os.path.join(a.build, "cli", "portcullis")
@@ -161,12 +166,16 @@ def main():
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
               f"rootfs {a.rootfs}; db {db}; hook {hook}")
-        shapes = {"digest": setup("digest", {"io.kubernetes.cri-o.ImageRef": DIGEST}),
-                  "folder": setup("folder", {})}
-        mounted = overlay_mount(a.rootfs, os.path.join(t, "ovl"))
+        want = set(a.shape or ["digest", "folder", "overlay"])
+        shapes = {}
+        if "digest" in want:
+            shapes["digest"] = setup("digest", {"io.kubernetes.cri-o.ImageRef": DIGEST})
+        if "folder" in want:
+            shapes["folder"] = setup("folder", {})
+        mounted = overlay_mount(a.rootfs, os.path.join(t, "ovl")) if "overlay" in want else None
         if mounted:
             shapes["overlay"] = setup("overlay", {}, mounted)
-        else:
+        elif "overlay" in want:
             print("overlay: skipped (no overlay mount: needs root and overlayfs)")
         for argv, state in shapes.values():
             timed(argv, state)  # fills the cache
@@ -183,6 +192,8 @@ def main():
             print(f"cache hit ({name:7}): median {statistics.median(hit) * 1000:.2f} ms, p99 {pct(hit, 0.99) * 1000:.2f} ms, "
                   f"ratio {statistics.median(hit) / true_med:.2f}x /bin/true; CPU median "
                   f"{statistics.median(cpu) * 1000:.2f} ms; syscalls {sc}; peak RSS {rss / 1024:.1f} MiB")
+        if a.shape:
+            return
 
         # 1,000 images: 999 more rows, the index rebuilt, a dozen real misses.
         argv, state = shapes["digest"]
