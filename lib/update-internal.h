@@ -56,6 +56,10 @@ bool update_sig_ok(EVP_PKEY *key, const void *msg, size_t msg_len, const void *s
  * run that did not end was killed (update_run_info_read() without its
  * fallback to state.json; -ENOENT, err untouched, when there is none). */
 int update_record_read(const char *state_dir, struct update_run_info *ret, struct error *err);
+/* run.json's text (len bytes, path for messages); -EBADMSG, err naming
+ * path, for anything but a record of this version with a start time. */
+int update_record_parse(const char *buf, size_t len, const char *path, struct update_run_info *ret,
+                        struct error *err);
 /* Under the state folder's lock: the previous run as recorded (killed set
  * when it did not end; zeros when there is none), and this one's start
  * written; ret_now is what update_record_end() takes. */

@@ -79,25 +79,12 @@ json_t *update_feeds_json(const struct update_feed_run feeds[static _VULNDB_FEED
         return o;
 }
 
-/* run.json as written; -ENOENT (err untouched) when there is none. */
-static int record_load(const char *state_dir, struct update_run_info *ret, struct error *err) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
+int update_record_parse(const char *buf, size_t len, const char *path, struct update_run_info *ret,
+                        struct error *err) {
         struct update_run_info i = {};
-        struct error rerr = {};
         json_error_t jerr;
         json_t *o, *e;
-        size_t len;
-        int q;
 
-        if (record_path(state_dir, &path) < 0)
-                return error_set(err, ENOMEM, "out of memory");
-        q = read_full_file(path, UPDATE_RECORD_MAX, &buf, &len, &rerr);
-        if (q == -ENOENT)
-                return q;
-        if (q < 0) {
-                *err = rerr;
-                return q;
-        }
         o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_object(o) || json_integer_value(json_object_get(o, "version")) != RECORD_VERSION ||
             !(i.started = time_of(json_string_value(json_object_get(o, "started"))))) {
@@ -118,6 +105,25 @@ static int record_load(const char *state_dir, struct update_run_info *ret, struc
         json_decref(o);
         *ret = i;
         return 0;
+}
+
+/* run.json as written; -ENOENT (err untouched) when there is none. */
+static int record_load(const char *state_dir, struct update_run_info *ret, struct error *err) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        struct error rerr = {};
+        size_t len;
+        int q;
+
+        if (record_path(state_dir, &path) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        q = read_full_file(path, UPDATE_RECORD_MAX, &buf, &len, &rerr);
+        if (q == -ENOENT)
+                return q;
+        if (q < 0) {
+                *err = rerr;
+                return q;
+        }
+        return update_record_parse(buf, len, path, ret, err);
 }
 
 /* A state folder of a version before run.json: its last run as state.json
