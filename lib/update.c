@@ -2370,6 +2370,47 @@ static int keep_zip(struct eco *e, struct error *err) {
         return 0;
 }
 
+/* What update.state_dir keeps for what the configuration no longer asks
+ * for, removed once the new state is written (hundreds of MB that would
+ * stay for ever): the folder of an ecosystem the previous state had and
+ * this run's does not (its records left the database with this run's
+ * rebuild; asked for again, it is downloaded anew), and the kept file of a
+ * CVE source no longer in 'update.cve_sources'.  A run killed between the
+ * state's write and here leaves them, as before. */
+static void tidy(struct run *r, json_t *kept) {
+        _cleanup_free_ char *cve_dir = NULL;
+        const char *name;
+        DIR *d;
+        json_t *v;
+
+        json_object_foreach(json_object_get(r->state, "ecosystems"), name, v) {
+                _cleanup_free_ char *esc = NULL, *dir = NULL;
+
+                if (json_object_get(kept, name) || !(esc = escape_name(name)) ||
+                    asprintf(&dir, "%s/%s", r->s->state_dir, esc) < 0 || access(dir, F_OK) < 0)
+                        continue;
+                if (rm_rf(dir) == 0)
+                        say(r, UPDATE_EVENT_STEP, NULL, "removed %s: %s is no longer asked for (its records left "
+                            "the database); asked for again, it is downloaded anew", dir, name);
+        }
+        if (asprintf(&cve_dir, "%s/" CVE_DIR, r->s->state_dir) < 0 || !(d = opendir(cve_dir)))
+                return;
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_free_ char *p = NULL;
+                bool used = false;
+
+                if (de->d_name[0] == '.' || is_temp_name(de->d_name) ||
+                    asprintf(&p, "%s/%s", cve_dir, de->d_name) < 0)
+                        continue;
+                for (size_t i = 0; i < r->n_cves && !used; i++)
+                        used = streq_ptr(r->cves[i].path, p);
+                if (!used && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        say(r, UPDATE_EVENT_STEP, NULL, "removed %s: kept for a CVE source no longer in "
+                            "'update.cve_sources'", p);
+        }
+        closedir(d);
+}
+
 static int commit(struct run *r, struct eco *ecos, size_t n, const char *revision, struct error *err) {
         json_t *s = json_object(), *es = json_object(), *srcs = json_array();
         char now[32];
@@ -2412,6 +2453,8 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
                 q = feed_commit(r, s, err);
         if (q >= 0)
                 q = state_write(r, s, err);
+        if (q >= 0)
+                tidy(r, es);
         json_decref(s);
         json_decref(es);
         json_decref(srcs);

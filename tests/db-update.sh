@@ -642,6 +642,19 @@ m=$(mark)
         fail "--ecosystem debian:12: exit $?: $(cat "$T/out")"
 log_since "$m" | grep -q "GET /m1/Debian%3A12/" && ! log_since "$m" | grep -q "/debian%3A12/" ||
         fail "--ecosystem debian:12: not asked as Debian:12: $(log_since "$m")"
+# An ecosystem no longer asked for leaves the database (a rebuild) and the
+# state folder (its all.zip and records): nothing kept for ever.  The first
+# run after the change needs --allow-shrink (README: the shrink guard).
+[ -f "$T/state-eco/Alpine%3Av3.18/all.zip" ] || fail "dropped ecosystem: no Alpine folder to begin with: $(ls "$T/state-eco")"
+"$P" db update --config "$T/config-eco.json" --ecosystem Debian:12 --allow-shrink >"$T/out" 2>&1 ||
+        fail "dropped ecosystem: exit $?: $(cat "$T/out")"
+grep -q "removed $T/state-eco/Alpine%3Av3.18: Alpine:v3.18 is no longer asked for (its records left the database)" \
+        "$T/out" || fail "dropped ecosystem: not said: $(cat "$T/out")"
+[ -e "$T/state-eco/Alpine%3Av3.18" ] && fail "dropped ecosystem: its folder stays: $(ls -R "$T/state-eco/Alpine%3Av3.18")"
+[ -f "$T/state-eco/Debian%3A12/all.zip" ] || fail "dropped ecosystem: Debian:12's all.zip went too"
+[ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = none ] || fail "dropped ecosystem: the Alpine record stays in the database"
+"$P" db update --config "$T/config-eco.json" --ecosystem Debian:12 >"$T/out" 2>&1 && ! grep -q "removed" "$T/out" ||
+        fail "dropped ecosystem, again: $(cat "$T/out")"
 
 # ---- 11. the shrink guard (issue 10): an update that would leave far fewer records -----
 # A second mirror whose Debian:12 all.zip holds 100 of the 1,272 records,
@@ -835,6 +848,16 @@ grep -q "CVE scores: http://127.0.0.1:$PORT/cve/cves.zip: HTTP status 404; the C
         fail "CVE source gone: not said: $(cat "$T/out")"
 [ "$(cves)" = $((n + 1)) ] || fail "CVE source gone: $(cves) CVE severities"
 mv "$C/cves.zip.away" "$C/cves.zip"
+# A CVE source taken out of the configuration: its kept file goes (the
+# scores it brought stay in the database, as every rebuild keeps them).
+kept=$(ls "$T/state-cve/cve")
+[ -n "$kept" ] || fail "CVE source dropped: nothing kept to begin with"
+sed 's|"cve_sources": \[[^]]*\]|"cve_sources": []|' "$T/config-cve.json" >"$T/config-cve0.json"
+"$P" db update --config "$T/config-cve0.json" >"$T/out" 2>&1 || fail "CVE source dropped: exit $?: $(cat "$T/out")"
+grep -q "removed $T/state-cve/cve/$kept: kept for a CVE source no longer in 'update.cve_sources'" "$T/out" ||
+        fail "CVE source dropped: not said: $(cat "$T/out")"
+[ -z "$(ls "$T/state-cve/cve")" ] || fail "CVE source dropped: still kept: $(ls "$T/state-cve/cve")"
+[ "$(cves)" = $((n + 1)) ] || fail "CVE source dropped: $(cves) CVE severities, wanted $((n + 1))"
 
 # ---- a mirror that holds the list back, a record stamped in the future ---------------
 # On a copy of the mirror (its own DB and state), signed with the ed25519 key.
