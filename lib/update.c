@@ -62,6 +62,7 @@ struct run {
         json_t *db_ecosystems;  /* the ecosystems it holds records of, as keys, or NULL */
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
+        char **leaving;         /* the previous state's ecosystems no longer asked for (dropped()) */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
         struct cve_src *cves;   /* s->cve_sources */
         size_t n_cves;
@@ -2372,26 +2373,24 @@ static int keep_zip(struct eco *e, struct error *err) {
 
 /* What update.state_dir keeps for what the configuration no longer asks
  * for, removed once the new state is written (hundreds of MB that would
- * stay for ever): the folder of an ecosystem the previous state had and
- * this run's does not (its records left the database with this run's
- * rebuild; asked for again, it is downloaded anew), and the kept file of a
+ * stay for ever): the folder of an ecosystem of r->leaving (its records
+ * left the database with this run's rebuild; asked for again, it is
+ * downloaded anew), and the kept file of a
  * CVE source no longer in 'update.cve_sources'.  A run killed between the
  * state's write and here leaves them, as before. */
-static void tidy(struct run *r, json_t *kept) {
+static void tidy(struct run *r) {
         _cleanup_free_ char *cve_dir = NULL;
-        const char *name;
         DIR *d;
-        json_t *v;
 
-        json_object_foreach(json_object_get(r->state, "ecosystems"), name, v) {
+        for (char **name = r->leaving; name && *name; name++) {
                 _cleanup_free_ char *esc = NULL, *dir = NULL;
 
-                if (json_object_get(kept, name) || !(esc = escape_name(name)) ||
-                    asprintf(&dir, "%s/%s", r->s->state_dir, esc) < 0 || access(dir, F_OK) < 0)
+                if (!(esc = escape_name(*name)) || asprintf(&dir, "%s/%s", r->s->state_dir, esc) < 0 ||
+                    access(dir, F_OK) < 0)
                         continue;
                 if (rm_rf(dir) == 0)
                         say(r, UPDATE_EVENT_STEP, NULL, "removed %s: %s is no longer asked for (its records left "
-                            "the database); asked for again, it is downloaded anew", dir, name);
+                            "the database); asked for again, it is downloaded anew", dir, *name);
         }
         if (asprintf(&cve_dir, "%s/" CVE_DIR, r->s->state_dir) < 0 || !(d = opendir(cve_dir)))
                 return;
@@ -2454,7 +2453,7 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
         if (q >= 0)
                 q = state_write(r, s, err);
         if (q >= 0)
-                tidy(r, es);
+                tidy(r);
         json_decref(s);
         json_decref(es);
         json_decref(srcs);
@@ -2614,16 +2613,21 @@ static int eco_init(struct run *r, struct eco *e, const char *name, struct error
         return 0;
 }
 
-/* The previous state's ecosystems that are no longer asked for: their
- * records must leave the database, which takes a rebuild. */
-static bool ecosystems_dropped(struct run *r) {
+/* The previous state's ecosystems that are no longer asked for, into
+ * r->leaving: their records must leave the database, which takes a
+ * rebuild, and the shrink guard is not to miss them.  -ENOMEM. */
+static int dropped(struct run *r) {
         const char *name;
         json_t *v;
 
         json_object_foreach(json_object_get(r->state, "ecosystems"), name, v)
-                if (!strv_contains(r->ecosystems, name))
-                        return true;
-        return false;
+                if (!strv_contains(r->ecosystems, name)) {
+                        if (strv_push(&r->leaving, strdup(name)) < 0)
+                                return -ENOMEM;
+                        say(r, UPDATE_EVENT_STEP, NULL, "%s is no longer asked for: its records leave the database",
+                            name);
+                }
+        return 0;
 }
 
 static int load_state(struct run *r, struct error *err) {
@@ -2665,7 +2669,7 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         q = vulndb_import_dated(r->s->db_path, paths,
                                 (rebuild ? VULNDB_IMPORT_KEEP_CVES : VULNDB_IMPORT_MERGE) |
                                         (r->s->allow_shrink ? VULNDB_IMPORT_ALLOW_SHRINK : 0),
-                                r->data_time, on_skip, &sc, &res->stats, err);
+                                r->data_time, r->leaving, on_skip, &sc, &res->stats, err);
         if (q < 0)
                 return q;
         res->changed = true;
@@ -2689,8 +2693,12 @@ static void data_time_of(struct run *r, struct eco *ecos, size_t n) {
 }
 
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
-        bool rebuild = ecosystems_dropped(r) || !r->db_revision, changed = false;
+        bool rebuild, changed = false;
         int q = 0;
+
+        if (dropped(r) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        rebuild = r->leaving || !r->db_revision;
 
         for (size_t i = 0; i < n; i++) {
                 q = eco_init(r, &ecos[i], r->ecosystems[i], err);
@@ -2876,6 +2884,7 @@ static int run_locked(const struct update_settings *s, update_report_fn report, 
         free(r.db_data_time);
         json_decref(r.db_ecosystems);
         strv_free(r.ecosystems);
+        strv_free(r.leaving);
         EVP_PKEY_free(r.key);
         cve_done(&r);
         feed_done(&r);

@@ -222,7 +222,7 @@ static bool no_leftovers(const char *db) {
 static void test_shrink_guard(void) {
         const char *zip = test_path(test_shared_data(), "vulndb/debian12-changelogs/feed.zip");
         const char *db = test_path(test_tmpdir(), "shrink.sqlite"), *dir = test_path(test_tmpdir(), "shrink");
-        const char *notosv = test_path(dir, "config.json");
+        const char *notosv = test_path(dir, "config.json"), *leave = test_path(test_tmpdir(), "leave.sqlite");
         struct vulndb_import_stats st = {};
         struct skips s = {};
         struct error err = {};
@@ -270,6 +270,24 @@ static void test_shrink_guard(void) {
         CHECK(vulndb_import(db, (char *[]) { (char *) notosv, NULL }, VULNDB_IMPORT_ALLOW_SHRINK, on_skip, &s, &st,
                             &err) == 0);
         CHECK(records_of(db) == 0);
+
+        /* An ecosystem the caller drops on purpose (db update, when the
+         * config no longer names it): not missed, in itself or in the total;
+         * the ecosystems that stay are held to the guard as before. */
+        CHECK_MSG(import1(leave, zip, false, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK_MSG(import1(leave, test_path(dir, "alpine"), true, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(records_of(leave) == 1273);
+        CHECK(vulndb_import_dated(leave, (char *[]) { (char *) feed_part("shrink-600", 600), NULL }, 0, NULL,
+                                  (char *[]) { "Alpine:v3.19", NULL }, on_skip, &s, &st, &err) == -ENODATA);
+        CHECK_MSG(strstr(err.msg, "yields 600 records where") &&
+                  strstr(err.msg, "holds 1272 in the ecosystems that stay (Debian:12: 600 of 1272)") &&
+                  !strstr(err.msg, "Alpine"), "%s", err.msg);
+        CHECK(records_of(leave) == 1273);
+        CHECK(import1(leave, zip, false, &s, &st, &err) == -ENODATA);     /* not dropped: missed */
+        CHECK_MSG(vulndb_import_dated(leave, (char *[]) { (char *) zip, NULL }, 0, NULL,
+                                      (char *[]) { "Alpine:v3.19", NULL }, on_skip, &s, &st, &err) == 0, "%s",
+                  err.msg);
+        CHECK(records_of(leave) == 1272);
 
         /* No database yet: an import of nothing is refused as well (an empty
          * DB would pass every image), and none is created. */

@@ -2423,10 +2423,11 @@ bool vulndb_shrinks(uint64_t now, uint64_t before) {
  * A bad path (a config file, a folder of something else, an archive whose
  * records all fail validation) must not leave an empty database behind,
  * under which every start passes. */
-static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_none, struct error *err) {
+static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_none, char *const *leaving,
+                        struct error *err) {
         _cleanup_(strbuf_done) struct strbuf lost = {};
         json_t *old_ecos = NULL, *new_ecos = NULL, *n;
-        uint64_t old_records, new_records = 0;
+        uint64_t old_records, staying, new_records = 0;
         bool more = false;
         const char *eco;
         int r = 0;
@@ -2441,10 +2442,19 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_no
                 return error_set(err, ENOMEM, "out of memory");
         }
         json_decref(n);
+        staying = old_records;
         json_object_foreach(old_ecos, eco, n) {
                 uint64_t before = (uint64_t) json_integer_value(n);
                 uint64_t now = (uint64_t) json_integer_value(json_object_get(new_ecos, eco));
 
+                if (strv_contains(leaving, eco)) {
+                        /* dropped on purpose: neither it nor its share of
+                         * the total is missed (a record of two ecosystems
+                         * may count twice: the guard then errs on the
+                         * side of letting the drop through) */
+                        staying -= before < staying ? before : staying;
+                        continue;
+                }
                 if (before == 0 || !vulndb_shrinks(now, before))
                         continue;
                 /* Bounded: a mirror that lost everything may name hundreds. */
@@ -2462,18 +2472,19 @@ static int shrink_check(sqlite3 *new_db, const char *db_path, const char *why_no
                 r = error_set(err, ENODATA, "refused: the import yields no valid record (%s); %s (%" PRIu64
                               " records) is left as it was.  Check the paths, or give --allow-shrink to replace it "
                               "anyway", why_none, db_path, old_records);
-        else if (!vulndb_shrinks(new_records, old_records) && lost.len)
+        else if (!vulndb_shrinks(new_records, staying) && lost.len)
                 /* the total holds: records count there whether withdrawn or
                  * not, an ecosystem only those that name its packages */
                 r = error_set(err, ENODATA, "refused: the import leaves fewer than half of the records that name "
                               "packages of an ecosystem %s has (%s; a withdrawn record names none); it is left as it "
                               "was.  Check the paths and the skipped files, or give --allow-shrink to replace it anyway",
                               db_path, lost.s);
-        else if (vulndb_shrinks(new_records, old_records) || lost.len)
+        else if (vulndb_shrinks(new_records, staying) || lost.len)
                 r = error_set(err, ENODATA, "refused: the import yields %" PRIu64 " records where %s holds %" PRIu64
-                              "%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped files, "
-                              "or give --allow-shrink to replace it anyway", new_records, db_path, old_records,
-                              lost.len ? " (" : "", lost.len ? lost.s : "", lost.len ? ")" : "");
+                              "%s%s%s%s, fewer than half; it is left as it was.  Check the paths and the skipped "
+                              "files, or give --allow-shrink to replace it anyway", new_records, db_path, staying,
+                              staying != old_records ? " in the ecosystems that stay" : "", lost.len ? " (" : "",
+                              lost.len ? lost.s : "", lost.len ? ")" : "");
         json_decref(old_ecos);
         json_decref(new_ecos);
         return r;
@@ -2538,7 +2549,7 @@ static void count_gone(sqlite3 *db, const char *db_path, struct vulndb_import_st
 
 int vulndb_import(const char *db_path, char *const *paths, unsigned flags, vulndb_skip_fn skip_fn, void *userdata,
                   struct vulndb_import_stats *ret_stats, struct error *err) {
-        return vulndb_import_dated(db_path, paths, flags, NULL, skip_fn, userdata, ret_stats, err);
+        return vulndb_import_dated(db_path, paths, flags, NULL, NULL, skip_fn, userdata, ret_stats, err);
 }
 
 const char *vulndb_failed_note(const char *db_path) {
@@ -2620,8 +2631,8 @@ static bool db_unchanged(const char *db_path, const struct db_seen *then) {
 }
 
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
-                        vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
-                        struct error *err) {
+                        char *const *leaving, vulndb_skip_fn skip_fn, void *userdata,
+                        struct vulndb_import_stats *ret_stats, struct error *err) {
         struct importer imp = { .skip_fn = skip_fn, .userdata = userdata, .data_time = data_time };
         struct flusher flusher;
         _cleanup_free_ char *tmp = NULL, *dir = NULL;
@@ -2664,7 +2675,7 @@ int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags,
         if (r == 0 && !feeds_only && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
                 r = shrink_check(imp.db, db_path,
                                  imp.stats.files ? "see the skipped files"
-                                                 : "no .json document was found in the paths", err);
+                                                 : "no .json document was found in the paths", leaving, err);
         if (r == 0 && !(flags & VULNDB_IMPORT_ALLOW_SHRINK))
                 r = feed_shrink_check(&imp, db_path, err);
         if (r == 0 && (flags & (VULNDB_IMPORT_COUNT_GONE | VULNDB_IMPORT_MERGE)) == VULNDB_IMPORT_COUNT_GONE)

@@ -119,10 +119,12 @@ int vulndb_remove_abandoned(const char *db_path, void (*fn)(const char *path, vo
 /* vulndb_import(), and the new file records when its data was published
  * (meta "data_time", RFC 3339 UTC: the oldest "created" of the signed
  * manifests it came from), which max_db_age_hours counts from instead of
- * the import time.  "" removes it; NULL keeps what a merged file had. */
+ * the import time.  "" removes it; NULL keeps what a merged file had.
+ * leaving (NULL or a list of canonical ecosystem names) are ecosystems the
+ * caller drops on purpose: the shrink guard does not count what they lose. */
 int vulndb_import_dated(const char *db_path, char *const *paths, unsigned flags, const char *data_time,
-                        vulndb_skip_fn skip_fn, void *userdata, struct vulndb_import_stats *ret_stats,
-                        struct error *err);
+                        char *const *leaving, vulndb_skip_fn skip_fn, void *userdata,
+                        struct vulndb_import_stats *ret_stats, struct error *err);
 
 /* The database at path could not be opened (errnum): what to do, by why --
  * a missing one is made by 'db import', an unreadable one is not. */
