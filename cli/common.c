@@ -338,11 +338,9 @@ int cli_output(const char *path, const char *text) {
 }
 
 long long cli_age_seconds(const char *t) {
-        struct tm tm = {};
+        long long age;
 
-        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return -1;
-        return (long long) (time(NULL) - timegm(&tm));
+        return clock_age_seconds(t, &age) ? age : -1;
 }
 
 /* Prints what the library collected for the user, once, at the top. */

@@ -55,6 +55,7 @@ struct doctor {
         struct config *cfg;             /* the config read, or the defaults when it could not be */
         struct policy *policy;          /* NULL when it does not load */
         bool config_ok, policy_ok, db_ok;
+        bool db_fresh;                  /* younger than a max_db_age_hours that is not 0 (check_db()) */
         bool containerd_configured, hooks_configured;
         char *config_path;              /* the config.json read (or absent) */
         char *tmp;                      /* the probe's temporary folder */
@@ -599,18 +600,6 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
                       p->n_scopes, p->n_allow);
 }
 
-/* Seconds since an RFC 3339 UTC time (the DB's meta); -1 when unreadable. */
-/* How long ago t was; false when there is no t (a time ahead of the
- * clock is a negative age, not a missing one). */
-static bool age_seconds(const char *t, long long *ret) {
-        struct tm tm = {};
-
-        if (!t || !strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                return false;
-        *ret = (long long) (time(NULL) - timegm(&tm));
-        return true;
-}
-
 static int check_db(struct doctor *d, struct doctor_check *c) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_free_ char *path = rooted(d, d->cfg->db), *fix = NULL;
@@ -629,7 +618,7 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                               "every 6 h), or portcullis db import", "%s", err.msg);
         d->db_ok = true;
         t = s.data_time ? s.data_time : s.import_time;
-        dated = age_seconds(t, &age);
+        dated = clock_age_seconds(t, &age);
         if (max_h && dated && age < 0) {        /* the node's clock is behind, as the gate says (gate.c) */
                 fix = fmt("check the node's clock (timedatectl), then re-import the database; until then "
                           "on_stale_db (%s) decides every start", policy_stale_to_string(d->policy->on_stale_db));
@@ -661,6 +650,7 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                 r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h %lld "
                            "min ago (%s)", path, rev, (unsigned long long) s.records, s.n_ecosystems,
                            s.data_time ? "data published" : "imported", age / 3600, age % 3600 / 60, limit);
+                d->db_fresh = max_h && dated;
         }
         vulndb_status_done(&s);
         return r;
@@ -677,9 +667,16 @@ static char *when(int64_t t) {
 }
 
 /* No record of a run: the timer does not run (or never did), and the DB
- * ages, said only once it is older than max_db_age_hours.
- * update.sources is never empty (config.c): OSV's bucket by default. */
+ * ages, said only once it is older than max_db_age_hours.  A node whose
+ * database the db check found younger than that is one fed by
+ * 'portcullis db import' (air-gapped): nothing to warn of while the db
+ * check holds the age.  update.sources is never empty (config.c): OSV's
+ * bucket by default. */
 static int update_never(struct doctor *d, struct doctor_check *c, const char *dir) {
+        if (d->db_fresh)
+                return result(c, DOCTOR_OK, NULL, "'portcullis db update' never ran on this node (nothing in %s): "
+                              "a node fed by 'portcullis db import', whose database the db check holds to "
+                              "max_db_age_hours (%u)", dir, d->policy->max_db_age_hours);
         return result(c, DOCTOR_WARN, "systemctl enable --now portcullis-update.timer, or run portcullis db update; "
                       "on a node fed by portcullis db import alone, keep an eye on the db check's age instead",
                       "'portcullis db update' never ran on this node (nothing in %s), while update.sources names %s",

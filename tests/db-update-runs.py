@@ -10,6 +10,8 @@ systemd's TimeoutStartSec or the OOM killer would).
   never      update sources configured, no run ever: doctor warns, naming
              the source; the last-success gauge is 0, the last-run ones
              left out
+  import     no run ever, but a database imported a moment ago (a node fed
+             by `db import`): doctor ok, saying so
   success    doctor ok; last_run_success 1
   failure    the mirror answers 500: doctor warns with the URL and the
              last success; last_run_success 0, the last success kept
@@ -133,6 +135,15 @@ def main():
               f"never: doctor {st}: {detail} / {fix}")
         g = metrics(cfg)
         check(g.get(LAST_SUCCESS) == 0 and LAST_RUN not in g and LAST_OK not in g, f"never: metrics {g}")
+
+        # import: fed by `db import` alone, the db check holds the age
+        cfg_b = node("b", m.url)
+        r = subprocess.run([P, "db", "import", f"{T}/mirror/Debian:12/all.zip", "--db", f"{T}/node-b/db.sqlite"],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, f"import: db import: {r.stderr}")
+        st, detail, fix = doctor(cfg_b)
+        check(st == "ok" and "never ran" in detail and "a node fed by 'portcullis db import'" in detail and
+              "max_db_age_hours (120)" in detail, f"import: doctor {st}: {detail} / {fix}")
 
         # success
         t0 = time.time()

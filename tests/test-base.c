@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/digest.h"
@@ -373,6 +374,18 @@ static void test_rfc3339(void) {
         CHECK(clock_parse_rfc3339(good[2].s, strlen(good[2].s), &t, &ns) == 0 && ns == 500000000);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 CHECK_MSG(clock_parse_rfc3339(bad[i], strlen(bad[i]), &t, NULL) == -EINVAL, "%s", bad[i]);
+
+        /* the age of a time as doctor, db status and metrics say it: the
+         * gate's parse, so that none of them reads a day the gate does not */
+        {
+                char then[32];
+                time_t now = time(NULL) - 7200;
+                long long age = 0;
+
+                strftime(then, sizeof(then), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+                CHECK(clock_age_seconds(then, &age) && age >= 7200 && age < 7260);
+                CHECK(!clock_age_seconds("2025-02-31T00:00:00Z", &age) && !clock_age_seconds(NULL, &age));
+        }
 }
 
 int main(void) {

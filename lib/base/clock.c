@@ -136,3 +136,12 @@ int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns
                 *ret_ns = ns;
         return 0;
 }
+
+bool clock_age_seconds(const char *t, long long *ret) {
+        int64_t s;
+
+        if (!t || clock_parse_rfc3339(t, strlen(t), &s, NULL) < 0)
+                return false;
+        *ret = (long long) (time(NULL) - s);
+        return true;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ long long clock_tick_ms(void);
  * time zone is read (glibc's timegm() opens /etc/localtime: a syscall
  * the hook's hit can't spend). */
 int clock_parse_rfc3339(const char *p, size_t n, int64_t *ret_s, int32_t *ret_ns);
+/* How many seconds ago the RFC 3339 time t was (negative: ahead of the
+ * clock); false when there is no t or it does not parse. */
+bool clock_age_seconds(const char *t, long long *ret);
 /* The days of month (1-12) of year; days from 1970-01-01 to year-month-day
  * (year >= 1970). */
 int clock_days_in_month(int year, int month);
