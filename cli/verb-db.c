@@ -106,8 +106,9 @@ static void print_feeds(const char *db, const struct vulndb_import_stats *st) {
                        (unsigned long long) st->kev, strna(s.kev_catalog_version), strna(s.kev_date_released), db,
                        (unsigned long long) st->kev_skipped);
         if (st->epss > 0)
-                printf("imported %llu EPSS scores (score_date %s, model %s) into %s\n", (unsigned long long) st->epss,
-                       strna(s.epss_score_date), strna(s.epss_model_version), db);
+                printf("imported %llu EPSS scores (score_date %s, model %s) into %s; %llu skipped\n",
+                       (unsigned long long) st->epss, strna(s.epss_score_date), strna(s.epss_model_version), db,
+                       (unsigned long long) st->epss_skipped);
         vulndb_status_done(&s);
 }
 

@@ -107,8 +107,8 @@ sed 's/"count": 2/"count": 3/' "$T/known_exploited_vulnerabilities.json" >"$T/ke
 bad kev-count.json "kev-count.json: 'count' must be the number of entries (2) of 'vulnerabilities'"
 head -c 900 "$T/known_exploited_vulnerabilities.json" >"$T/kev-cut.json"
 bad kev-cut.json "kev-cut.json:"
-sed 's/0.94470/9.4470/' "$T/epss_scores-2026-12-03.csv" >"$T/epss-range.csv"
-bad epss-range.csv "epss-range.csv: line 4: field 'epss' is not a number from 0 to 1"
+sed -e 's/0.94470/9.4470/' -e 's/0.94358/x/' -e 's/^CVE-2024-0001/GHSA-1/' "$T/epss_scores-2026-12-03.csv" >"$T/epss-range.csv"
+bad epss-range.csv "epss-range.csv: 3 of the 4 rows are not a CVE id and two numbers from 0 to 1 (the first, line 4: field 'epss' is not a number from 0 to 1; the row is skipped)"
 sed 's/^cve,epss,percentile$/cve,score,percentile/' "$T/epss_scores-2026-12-03.csv" >"$T/epss-header.csv"
 bad epss-header.csv "epss-header.csv: line 2: expected the header 'cve,epss,percentile'"
 head -c 60 "$T/epss_scores-2026-12-03.csv.gz" >"$T/epss-cut.csv.gz"
@@ -128,6 +128,14 @@ grep -qF "warning: $T/kev-id.json: vulnerabilities[0].product must be a string o
         <<<"$out" || fail "kev-id.json: the field left out not said: $out"
 grep -q "^imported 1 CISA KEV entries (catalogVersion .*; 1 skipped$" <<<"$out" || fail "kev-id.json: the counts: $out"
 LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]' <<<"$out" && fail "kev-id.json: a control character: $(cat -v <<<"$out")"
+# One bad EPSS row neither (that kept an earlier day's scores): skipped, said
+# with the file and the line, counted.
+sed 's/0.94470/9.4470/' "$T/epss_scores-2026-12-03.csv" >"$T/epss-row.csv"
+cp "$DB" "$T/epss-row.sqlite"
+out=$("$P" db import --db "$T/epss-row.sqlite" "$T/epss-row.csv" 2>&1) || fail "epss-row.csv was refused: $out"
+grep -qF "skipped $T/epss-row.csv: line 4: field 'epss' is not a number from 0 to 1; the row is skipped" <<<"$out" ||
+        fail "epss-row.csv: the skipped row not said: $out"
+grep -q "^imported 3 EPSS scores (score_date .*; 1 skipped$" <<<"$out" || fail "epss-row.csv: the counts: $out"
 
 # ---- scan ----------------------------------------------------------------------
 "$P" scan --db "$DB" --format json "$R" >"$T/scan.json" || true

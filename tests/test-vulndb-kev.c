@@ -156,17 +156,25 @@ static void test_epss_errors(void) {
                 { "#model_version:v1,score_date:2026-12-03T00:00:00Z\ncve,epss,percentile\n",
                   "epss.csv: no scores (no row after the header); download it again" },
                 { "cve,epss,percentile\nCVE-2021-44228,0.9\n",
-                  "epss.csv: line 2: expected three fields cve,epss,percentile" },
-                { "cve,epss,percentile\nCVE-2021-44228,0.9,0.5\nGHSA-1,0.1,0.2\n",
-                  "epss.csv: line 3: field 'cve' is not a CVE id (CVE-YYYY-NNNN)" },
+                  "epss.csv: 1 of the 1 rows are not a CVE id and two numbers from 0 to 1 (the first, line 2: "
+                  "expected three fields cve,epss,percentile; the row is skipped); is this FIRST's EPSS CSV in its "
+                  "current format?" },
+                { "cve,epss,percentile\nCVE-2021-44228,0.9,0.5\nGHSA-1,0.1,0.2\nGHSA-2,0.1,0.2\n",
+                  "epss.csv: 2 of the 3 rows are not a CVE id and two numbers from 0 to 1 (the first, line 3: field "
+                  "'cve' is not a CVE id (CVE-YYYY-NNNN); the row is skipped); is this FIRST's EPSS CSV in its "
+                  "current format?" },
                 { "cve,epss,percentile\nCVE-2021-44228,1.5,0.5\n",
-                  "epss.csv: line 2: field 'epss' is not a number from 0 to 1" },
+                  "epss.csv: 1 of the 1 rows are not a CVE id and two numbers from 0 to 1 (the first, line 2: field "
+                  "'epss' is not a number from 0 to 1; the row is skipped); is this FIRST's EPSS CSV in its current "
+                  "format?" },
                 { "cve,epss,percentile\nCVE-2021-44228,nan,0.5\n",
-                  "epss.csv: line 2: field 'epss' is not a number from 0 to 1" },
+                  "epss.csv: 1 of the 1 rows are not a CVE id and two numbers from 0 to 1 (the first, line 2: field "
+                  "'epss' is not a number from 0 to 1; the row is skipped); is this FIRST's EPSS CSV in its current "
+                  "format?" },
                 { "cve,epss,percentile\nCVE-2021-44228,0.5,-0.1\n",
-                  "epss.csv: line 2: field 'percentile' is not a number from 0 to 1" },
-                { "cve,epss,percentile\nCVE-2021-44228,0.5,0.1,7\n",
-                  "epss.csv: line 2: expected three fields cve,epss,percentile" },
+                  "epss.csv: 1 of the 1 rows are not a CVE id and two numbers from 0 to 1 (the first, line 2: field "
+                  "'percentile' is not a number from 0 to 1; the row is skipped); is this FIRST's EPSS CSV in its "
+                  "current format?" },
                 { "#model_version:v1,score_date:never\ncve,epss,percentile\nCVE-2021-44228,0.5,0.1\n",
                   "epss.csv: line 1: 'score_date' is not a time (YYYY-MM-DDTHH:MM:SSZ)" },
         };
@@ -174,7 +182,7 @@ static void test_epss_errors(void) {
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 struct error err = {};
 
-                CHECK_MSG(epss_parse(rows[i].csv, strlen(rows[i].csv), "epss.csv", NULL, NULL, NULL, &err) < 0,
+                CHECK_MSG(epss_parse(rows[i].csv, strlen(rows[i].csv), "epss.csv", NULL, NULL, NULL, NULL, &err) < 0,
                           "row %zu passed", i);
                 CHECK_STREQ(err.msg, rows[i].msg);
         }
@@ -255,7 +263,8 @@ static void test_import(void) {
         test_write_file(csv, epss_csv);
         write_gz(gz, epss_csv);
         test_write_file(kev2, KEV_HEAD("2026.12.04", "1") KEV_ENTRY("CVE-2014-0160", "2022-05-04") "]}");
-        test_write_file(bad, "cve,epss,percentile\nCVE-2021-44228,0.5,0.9\nCVE-2021-44228,0.5,0.9\n");
+        test_write_file(bad, "cve,epss,percentile\nCVE-2021-44228,0.5,0.9\nCVE-2021-44228,0.6,0.9\n"
+                        "CVE-2014-0160,0.9,0.99\nCVE-1999-0001,0.01,0.5\nCVE-2020-1,1.5,0.5\n");
 
         CHECK(import(db, osv, NULL, 0, &st, &err) == 0);
         state_of(db, &s0);
@@ -283,11 +292,23 @@ static void test_import(void) {
         CHECK(s3.log4j_r == 0 && !s3.log4j.kev && s3.log4j.epss == 0.94358);
         CHECK(s3.revision && strcmp(s3.revision, s1.revision) != 0);
 
-        /* a CVE listed twice: refused, naming the file and line; the DB is as it was */
-        CHECK(import(db, bad, NULL, 0, &st, &err) < 0);
-        CHECK(strstr(err.msg, "bad.csv: line 3: CVE-2021-44228 is listed twice") != NULL);
+        /* a CVE listed twice and a score out of range: those rows skipped and
+         * counted (the first listing kept), the rest imported, as a KEV
+         * entry without a CVE id is (refused whole, the file kept the
+         * scores of an earlier run) */
+        CHECK_MSG(import(db, bad, NULL, 0, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.epss == 3 && st.epss_skipped == 2);
         state_of(db, &s4);
-        CHECK_STREQ(s4.revision, s3.revision);
+        CHECK(s4.epss == 3 && s4.log4j.epss == 0.5);
+        /* most rows bad: another format, refused, the DB as it was */
+        test_write_file(bad, "cve,epss,percentile\nCVE-2021-44228,0.5,0.9\nGHSA-1,0.1,0.2\nCVE-2020-1,2,0.5\n");
+        CHECK(import(db, bad, NULL, 0, &st, &err) < 0);
+        CHECK_MSG(strstr(err.msg, "bad.csv: 2 of the 3 rows are not a CVE id and two numbers from 0 to 1 (the first, "
+                             "line 3: field 'cve' is not a CVE id (CVE-YYYY-NNNN); the row is skipped); is this "
+                             "FIRST's EPSS CSV in its current format?") != NULL, "%s", err.msg);
+        free(s4.revision);
+        state_of(db, &s4);
+        CHECK(s4.epss == 3);
 
         /* a KEV entry listed twice: the first kept, the second skipped and
          * counted, the catalogue imported (refused whole, it kept the

@@ -399,31 +399,36 @@ static bool epss_number(const char *s, const char *end, double *ret) {
         return stop == num + n && isfinite(*ret) && *ret >= 0 && *ret <= 1;
 }
 
-static int epss_row(const char *s, const char *end, const char *name, size_t line, epss_row_fn fn, void *userdata,
+/* One row: fn's result, or 1 (why in *bad) when it is not a CVE id and two
+ * numbers within 0..1, and is skipped. */
+static int epss_row(const char *s, const char *end, size_t line, epss_row_fn fn, void *userdata, struct error *bad,
                     struct error *err) {
         const char *c1 = memchr(s, ',', (size_t) (end - s)), *c2 = c1 ? memchr(c1 + 1, ',', (size_t) (end - c1 - 1)) : NULL;
         char cve[32];
         double epss, pct;
 
         if (!c2 || memchr(c2 + 1, ',', (size_t) (end - c2 - 1)))
-                return error_set(err, EINVAL, "%s: line %zu: expected three fields cve,epss,percentile", name, line);
+                return error_set(bad, EINVAL, "line %zu: expected three fields cve,epss,percentile; the row is skipped",
+                                 line), 1;
         if (!cve_id_ok(s, (size_t) (c1 - s)))
-                return error_set(err, EINVAL, "%s: line %zu: field 'cve' is not a CVE id (CVE-YYYY-NNNN)", name,
-                                 line);
+                return error_set(bad, EINVAL, "line %zu: field 'cve' is not a CVE id (CVE-YYYY-NNNN); the row is "
+                                 "skipped", line), 1;
         if (!epss_number(c1 + 1, c2, &epss))
-                return error_set(err, EINVAL, "%s: line %zu: field 'epss' is not a number from 0 to 1", name, line);
+                return error_set(bad, EINVAL, "line %zu: field 'epss' is not a number from 0 to 1; the row is skipped",
+                                 line), 1;
         if (!epss_number(c2 + 1, end, &pct))
-                return error_set(err, EINVAL, "%s: line %zu: field 'percentile' is not a number from 0 to 1", name,
-                                 line);
+                return error_set(bad, EINVAL, "line %zu: field 'percentile' is not a number from 0 to 1; the row is "
+                                 "skipped", line), 1;
         memcpy(cve, s, (size_t) (c1 - s));
         cve[c1 - s] = '\0';
         return fn ? fn(cve, epss, pct, line, userdata, err) : 0;
 }
 
 int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *ret_meta, epss_row_fn fn,
-               void *userdata, struct error *err) {
+               kev_warn_fn warn, void *userdata, struct error *err) {
         const char *p = buf, *end = buf + len;
         struct epss_meta m = {};
+        struct error first = {};
         bool header = false;
         size_t line = 0;
         int r = 0;
@@ -451,16 +456,30 @@ int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *
                                               "'cve,epss,percentile'; is this FIRST's EPSS CSV?", name, line + 1);
                         header = true;
                 } else if (stop > p) {
+                        struct error bad = {};
+
                         if (++m.rows > EPSS_ROWS_MAX)
                                 r = error_set(err, E2BIG, "%s: more than %d rows", name, EPSS_ROWS_MAX);
-                        else
-                                r = epss_row(p, stop, name, line + 1, fn, userdata, err);
+                        else if ((r = epss_row(p, stop, line + 1, fn, userdata, &bad, err)) > 0) {
+                                /* one bad row does not cost the other 250,000
+                                 * (a KEV entry without a CVE id is skipped too) */
+                                if (m.skipped++ == 0)
+                                        first = bad;
+                                if (warn)
+                                        warn(bad.msg, false, userdata);
+                                r = 0;
+                        }
                 }
                 p = nl ? nl + 1 : end;
         }
+        /* Most rows malformed is another format, not a few bad rows. */
         if (r >= 0 && m.rows == 0)
                 r = error_set(err, ENODATA, "%s: no scores (%s); download it again", name,
                               header ? "no row after the header" : "not even the header 'cve,epss,percentile'");
+        else if (r >= 0 && m.skipped > m.rows / 2)
+                r = error_set(err, EINVAL, "%s: %" PRIu64 " of the %" PRIu64 " rows are not a CVE id and two "
+                              "numbers from 0 to 1 (the first, %s); is this FIRST's EPSS CSV in its current format?",
+                              name, m.skipped, m.rows, first.msg);
         if (r < 0 || !ret_meta)
                 epss_meta_done(&m);
         else
@@ -486,18 +505,17 @@ static int insert_done(struct feed_insert *fi, const char *cve, size_t line_or_i
 
         sqlite3_reset(fi->st);
         sqlite3_clear_bindings(fi->st);
-        if (rc == SQLITE_CONSTRAINT && !is_line) {      /* the same listing twice: the first is kept */
+        if (rc == SQLITE_CONSTRAINT) {  /* the same listing twice: the first is kept */
                 struct error e = {};
 
-                (void) error_set(&e, EINVAL, "vulnerabilities[%zu].cveID: %s is listed twice; the first is kept",
+                (void) error_set(&e, EINVAL, is_line ? "line %zu: %s is listed twice; the first is kept"
+                                                     : "vulnerabilities[%zu].cveID: %s is listed twice; the first is kept",
                                  line_or_index, cve);
                 if (fi->skip_fn)
                         fi->skip_fn(fi->name, e.msg, false, fi->userdata);
                 fi->skipped++;
                 return 0;
         }
-        if (rc == SQLITE_CONSTRAINT)
-                return error_set(err, EINVAL, "%s: line %zu: %s is listed twice", fi->name, line_or_index, cve);
         if (rc != SQLITE_DONE)
                 return vulndb_sqlite_error(fi->db, rc, "store exploitation data", err);
         fi->n++;
@@ -600,8 +618,9 @@ static int store_epss(struct feed_insert *fi, const char *buf, size_t len, struc
         if ((r = epss_gunzip(buf, len, fi->name, &csv, &csv_len, err)) < 0 ||
             (r = prepare_insert(fi, "DELETE FROM epss", "INSERT INTO epss (cve, epss, percentile) VALUES (?1, ?2, ?3)",
                                 err)) < 0 ||
-            (r = epss_parse(csv, csv_len, fi->name, &m, epss_insert, fi, err)) < 0)
+            (r = epss_parse(csv, csv_len, fi->name, &m, epss_insert, kev_warn, fi, err)) < 0)
                 return r;
+        fi->skipped += m.skipped;
         snprintf(count, sizeof(count), "%llu", (unsigned long long) fi->n);
         if ((r = set_or_clear(fi->db, "epss_model_version", m.model_version, err)) < 0 ||
             (r = set_or_clear(fi->db, "epss_score_date", m.score_date, err)) < 0 ||
@@ -627,8 +646,10 @@ int vulndb_feed_store(sqlite3 *db, const char *path, enum vulndb_feed kind, vuln
         if (kind == VULNDB_FEED_KEV) {
                 stats->kev = fi.n;
                 stats->kev_skipped = fi.skipped;
-        } else
+        } else {
                 stats->epss = fi.n;
+                stats->epss_skipped = fi.skipped;
+        }
         return 0;
 }
 
@@ -722,11 +743,11 @@ int vulndb_feed_validate(const char *path, enum vulndb_feed kind, char **ret_dat
         if (kind == VULNDB_FEED_KEV)
                 r = kev_parse(buf, len, path, &km, NULL, NULL, NULL, err);
         else if ((r = epss_gunzip(buf, len, path, &csv, &csv_len, err)) >= 0)
-                r = epss_parse(csv, csv_len, path, &em, NULL, NULL, err);
+                r = epss_parse(csv, csv_len, path, &em, NULL, NULL, NULL, err);
         if (r < 0)
                 return r;
         if (ret_count)
-                *ret_count = kind == VULNDB_FEED_KEV ? km.count - km.skipped : em.rows;
+                *ret_count = kind == VULNDB_FEED_KEV ? km.count - km.skipped : em.rows - em.skipped;
         if (!ret_date)
                 return 0;
         date = kind == VULNDB_FEED_KEV ? km.date_released : em.score_date;

@@ -64,6 +64,7 @@ struct vulndb_import_stats {
         uint64_t cves;          /* CVE severities from NVD / CVE JSON 5 documents */
         uint64_t kev;           /* entries of a CISA KEV catalogue imported now */
         uint64_t kev_skipped;   /* its entries skipped: no CVE id, listed twice (skip_fn) */
+        uint64_t epss_skipped;  /* EPSS rows skipped: malformed, listed twice (skip_fn) */
         uint64_t replaced_records;      /* VULNDB_IMPORT_COUNT_GONE: the records of the database replaced */
         uint64_t replaced_gone;         /* and how many of their ids the new one lacks */
         uint64_t epss;          /* rows of a FIRST EPSS file imported now */
@@ -278,14 +279,19 @@ int kev_parse(const char *buf, size_t len, const char *name, struct kev_meta *re
 struct epss_meta {
         char *model_version, *score_date;       /* from the comment line, or NULL */
         uint64_t rows;
+        uint64_t skipped;       /* rows that are not a CVE and two numbers within 0..1 */
 };
 void epss_meta_done(struct epss_meta *m);
 typedef int (*epss_row_fn)(const char *cve, double epss, double percentile, size_t line, void *userdata,
                            struct error *err);
-/* Parses and validates an EPSS CSV (already decompressed); messages name
- * the file and the line. */
+/* Parses and validates an EPSS CSV (already decompressed); fn (may be
+ * NULL) is called per row kept, warn (may be NULL; kept is false) for a
+ * row skipped, as a KEV entry without a CVE id is: one that is not three
+ * fields, a CVE id and two numbers within 0..1.  A file that can't be read
+ * as one (no header, a line too long or with a NUL, no row, more than half
+ * its rows skipped) is refused.  Messages name the file and the line. */
 int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *ret_meta, epss_row_fn fn,
-               void *userdata, struct error *err);
+               kev_warn_fn warn, void *userdata, struct error *err);
 /* buf as is, or inflated when it is gzip, at most EPSS_FILE_MAX. */
 int epss_gunzip(const char *buf, size_t len, const char *name, char **ret, size_t *ret_len, struct error *err);
 
