@@ -2375,9 +2375,9 @@ static int keep_zip(struct eco *e, struct error *err) {
  * for, removed once the new state is written (hundreds of MB that would
  * stay for ever): the folder of an ecosystem of r->leaving (its records
  * left the database with this run's rebuild; asked for again, it is
- * downloaded anew), and the kept file of a
- * CVE source no longer in 'update.cve_sources'.  A run killed between the
- * state's write and here leaves them, as before. */
+ * downloaded anew), and the kept file of a CVE source no longer in
+ * 'update.cve_sources'.  A run killed between the state's write and here
+ * leaves them, as before. */
 static void tidy(struct run *r) {
         _cleanup_free_ char *cve_dir = NULL;
         DIR *d;

@@ -472,11 +472,10 @@ int epss_parse(const char *buf, size_t len, const char *name, struct epss_meta *
                 }
                 p = nl ? nl + 1 : end;
         }
-        /* Most rows malformed is another format, not a few bad rows. */
         if (r >= 0 && m.rows == 0)
                 r = error_set(err, ENODATA, "%s: no scores (%s); download it again", name,
                               header ? "no row after the header" : "not even the header 'cve,epss,percentile'");
-        else if (r >= 0 && m.skipped > m.rows / 2)
+        else if (r >= 0 && m.skipped > m.rows / 2)      /* another format, not a few bad rows */
                 r = error_set(err, EINVAL, "%s: %" PRIu64 " of the %" PRIu64 " rows are not a CVE id and two "
                               "numbers from 0 to 1 (the first, %s); is this FIRST's EPSS CSV in its current format?",
                               name, m.skipped, m.rows, first.msg);
