@@ -3,6 +3,7 @@
  * folders of them and .zip archives go into a new sqlite file in one
  * transaction, which is renamed over the old database when complete. */
 #include <archive.h>
+#include <assert.h>
 #include <archive_entry.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -1818,7 +1819,7 @@ static int write_data_time(sqlite3 *db, const char *data_time, struct error *err
 
 static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
         _cleanup_free_ char *ecos = NULL;
-        char revision[72], now[32], records[32], affected[32], cves[32], schema[16];
+        char revision[72], now[32], records[32], affected[32], cves[32], unreadable[32], schema[16];
         time_t t = time(NULL);
         struct tm tm;
         int r;
@@ -1834,7 +1835,11 @@ static int write_meta(sqlite3 *db, const char *data_time, struct error *err) {
             count_sql(db, "SELECT COUNT(*) FROM cve_severity", cves) < 0)
                 return vulndb_sqlite_error(db, SQLITE_ERROR, "count records", err);
         strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-        snprintf(schema, sizeof(schema), "%d", VULNDB_SCHEMA_VERSION);
+        static_assert(OSV_UNREADABLE == 1, "the query below names OSV_UNREADABLE as char(1)");
+        if (count_sql(db, "SELECT EXISTS (SELECT 1 FROM affected WHERE instr(ranges, char(1)) > 0)", unreadable) < 0)
+                return vulndb_sqlite_error(db, SQLITE_ERROR, "look for unreadable ranges", err);
+        snprintf(schema, sizeof(schema), "%d",
+                 strcmp(unreadable, "0") == 0 ? VULNDB_SCHEMA_PLAIN : VULNDB_SCHEMA_UNREADABLE);
         if ((r = set_meta(db, "schema_version", schema, err)) < 0 ||
             (r = set_meta(db, "revision", revision, err)) < 0 ||
             (r = set_meta(db, "import_time", now, err)) < 0 ||

@@ -17,8 +17,17 @@ struct vulndb;
 
 /* 3: KEV and EPSS tables (vulndb-kev.c).  A schema 2 file is still read,
  * as one without KEV or EPSS data (VULNDB_SCHEMA_VERSION_MIN); any import
- * or update writes it anew as schema 3. */
-#define VULNDB_SCHEMA_VERSION 3
+ * or update writes it anew as schema 3.
+ * 4: schema 3 holding a range the import could not read (OSV_UNREADABLE,
+ * osv-range.h), which builds of schema 3 before c0588f1 read as no range
+ * at all: every version of the package passed, in silence, after a
+ * rollback to one of them.  Every build of schema 3 refuses a file above
+ * it, naming what to do (vulndb_open()), so a file holding such a range
+ * says 4 (VULNDB_SCHEMA_UNREADABLE) and one without stays 3
+ * (VULNDB_SCHEMA_PLAIN), read right by every build of schema 3. */
+#define VULNDB_SCHEMA_VERSION 4
+#define VULNDB_SCHEMA_UNREADABLE 4
+#define VULNDB_SCHEMA_PLAIN 3
 #define VULNDB_SCHEMA_VERSION_MIN 2
 #define OSV_RECORD_MAX ((size_t) 16 * 1024 * 1024)
 #define OSV_ZIP_ENTRIES_MAX 2000000
