@@ -909,11 +909,35 @@ static int plan_runc(struct planner *p) {
 
 /* ---- what every runtime shares -------------------------------------------- */
 
-/* A file written only when absent (and no copy in dirs, when given). */
-static int plan_if_absent(struct planner *p, const char *path, char *text, mode_t mode, const char *const *dirs,
-                          size_t n_dirs, const char *name) {
+/* Whether the file at path is one an earlier install wrote, unchanged
+ * since (record "common" says so): 1 with *ret read; 0 for anything else
+ * (an admin's, one edited since, a link, a file too large to be ours). */
+static int written_earlier(struct planner *p, const char *path, struct host_file *ret) {
+        _cleanup_free_ char *full = NULL;
+        struct stat st;
+        int r;
+
+        if ((r = under_root(p->o, path, &full, p->err)) < 0)
+                return r;
+        if (lstat(full, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size > INSTALL_FILE_MAX)
+                return 0;
+        if ((r = read_host(p, path, INSTALL_FILE_MAX, ret)) < 0)
+                return r;
+        return written_by_install(p, "common", path, ret);
+}
+
+/* A file written when absent (and no copy in dirs, when given).  With
+ * update (the units and the tmpfiles.d file, which are ours, not the
+ * admin's configuration), also one an earlier install wrote and nobody
+ * changed since, brought to this version's text as dpkg does with a
+ * conffile left unmodified: an upgraded node's install said "nothing to
+ * change" and kept the older ones, so that their fixes (the audit log's
+ * folder, 1a81cf1) reached only new nodes.  Anything else there is left
+ * alone, and config.json and policy.json always are. */
+static int plan_file(struct planner *p, const char *path, char *text, mode_t mode, const char *const *dirs,
+                     size_t n_dirs, const char *name, bool update) {
+        _cleanup_(host_file_done) struct host_file cur = {};
         _cleanup_free_ char *t = text;
-        struct host_file none = {};
         size_t len;
         int r;
 
@@ -927,10 +951,16 @@ static int plan_if_absent(struct planner *p, const char *path, char *text, mode_
                 if ((r = host_exists(p, d)) != 0)
                         return r < 0 ? r : 0;
         }
-        if ((r = host_exists(p, path)) != 0)
-                return r < 0 ? r : 0;
+        if ((r = host_exists(p, path)) > 0 && (!update || (r = written_earlier(p, path, &cur)) == 0))
+                return 0;
+        if (r < 0)
+                return r;
         len = strlen(t);
-        return add_change(p, path, &none, TAKE_PTR(t), len, mode, "common", false);
+        return add_change(p, path, &cur, TAKE_PTR(t), len, cur.exists ? cur.mode : mode, "common", false);
+}
+
+static int plan_if_absent(struct planner *p, const char *path, char *text, mode_t mode) {
+        return plan_file(p, path, text, mode, NULL, 0, NULL, false);
 }
 
 /* The units' first line, as meson writes them, and as install does. */
@@ -948,11 +978,11 @@ static int plan_config(struct planner *p) {
         int r;
 
         if (p->plan->runtime != INSTALL_PODMAN)
-                return plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, strdup(text), 0644, NULL, 0, NULL);
+                return plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, strdup(text), 0644);
         if ((r = host_exists(p, PORTCULLIS_CONFIG_DEFAULT)) == 0)
                 return plan_if_absent(p, PORTCULLIS_CONFIG_DEFAULT, substitute(text, "\"trust_image_digest\": true",
                                                                                "\"trust_image_digest\": false"),
-                                      0644, NULL, 0, NULL);
+                                      0644);
         if (r < 0 || (r = under_root(p->o, PORTCULLIS_CONFIG_DEFAULT, &full, p->err)) < 0)
                 return r;
         if (config_load(full, true, &cfg, &(struct error) {}) >= 0 && cfg->trust_image_digest)
@@ -970,7 +1000,7 @@ static int plan_common(struct planner *p) {
                 return r;
         /* warn, not enforce: a node's first day reports what it would block */
         r = plan_if_absent(p, PORTCULLIS_POLICY_DEFAULT, strdup("{\n  \"mode\": \"warn\",\n  \"severity\": \"HIGH\"\n}\n"),
-                           0644, NULL, 0, NULL);
+                           0644);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
@@ -980,13 +1010,13 @@ static int plan_common(struct planner *p) {
                         return error_set(p->err, ENOMEM, "out of memory");
                 _cleanup_free_ char *text = substitute(embedded(units[i]), UNIT_MESON_LINE, UNIT_INSTALL_LINE);
 
-                r = plan_if_absent(p, path, text ? substitute(text, "@bindir@", p->bindir) : NULL, 0644, unit_dirs,
-                                   ELEMENTSOF(unit_dirs), units[i]);
+                r = plan_file(p, path, text ? substitute(text, "@bindir@", p->bindir) : NULL, 0644, unit_dirs,
+                              ELEMENTSOF(unit_dirs), units[i], true);
                 if (r < 0)
                         return r;
         }
-        return plan_if_absent(p, "/etc/tmpfiles.d/portcullis.conf", strdup(embedded("tmpfiles.d/portcullis.conf")),
-                              0644, tmpfiles_dirs, ELEMENTSOF(tmpfiles_dirs), "portcullis.conf");
+        return plan_file(p, "/etc/tmpfiles.d/portcullis.conf", strdup(embedded("tmpfiles.d/portcullis.conf")), 0644,
+                         tmpfiles_dirs, ELEMENTSOF(tmpfiles_dirs), "portcullis.conf", true);
 }
 
 /* --binaries: the running portcullis and, beside it, the hook, the shim

@@ -489,5 +489,43 @@ for c in 'another program|{"runtimes": {"portcullis": {"path": "/usr/bin/runc"}}
                 fail "install docker, $what (18): rc $RC $ERR"
 done
 
+# 19. An upgrade: install again after a newer Portcullis replaced an older
+#     one.  What the older install wrote and nobody changed since (its
+#     record's sha256 says so) is brought to this version's text, as dpkg
+#     does with an unmodified conffile; it kept the older tmpfiles.d file
+#     and units, and said "nothing to change" (a node upgraded from before
+#     1a81cf1 never got the audit log's folder).  One an admin edited since
+#     is left as it is.  Uninstall still gives back the tree as it was.
+#     The older files are made here: the old text, the record of it.
+new_host
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] || fail "install (19): rc $RC $ERR"
+TF=/etc/tmpfiles.d/portcullis.conf
+UNIT=/etc/systemd/system/portcullis-update.timer
+cp "$H$TF" "$T/tmpfiles.now"
+cp "$H$UNIT" "$T/unit.now"
+printf 'd /var/lib/portcullis 0700 root root -\n' >"$H$TF"
+printf '[Timer]\nOnCalendar=daily\n' >"$H$UNIT"
+python3 - "$H/var/lib/portcullis/install/common.json" "$H" "$TF" "$UNIT" <<'PY'
+import hashlib, json, sys
+rec, root, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+r = json.load(open(rec))
+for f in r["files"]:
+    if f["path"] in paths:
+        f["written"] = hashlib.sha256(open(root + f["path"], "rb").read()).hexdigest()
+json.dump(r, open(rec, "w"))
+PY
+printf '# the admin\n' >>"$H$UNIT"
+cp "$H$UNIT" "$T/unit.admin"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -qx "changed $H$TF" <<<"$OUT" || fail "install over an older install (19): rc $RC: $OUT $ERR"
+cmp -s "$H$TF" "$T/tmpfiles.now" || fail "the older tmpfiles.d file was kept (19): $(cat "$H$TF")"
+cmp -s "$H$UNIT" "$T/unit.admin" || fail "a unit the admin edited was replaced (19): $(cat "$H$UNIT")"
+run install containerd --root "$H"
+[ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "install again (19): rc $RC: $OUT"
+rm "$H$UNIT"
+run uninstall containerd --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "uninstall after the upgrade (19): rc $RC $ERR $(cat "$T/tree.diff")"
+
 [ "$fails" -eq 0 ] && echo ok || echo "$fails failures"
 [ "$fails" -eq 0 ]
