@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clock.h"
 #include "base/digest.h"
@@ -927,11 +928,15 @@ const struct policy_scope *policy_select(const struct policy *p, const struct po
 
 /* ---- evaluation ----------------------------------------------------------- */
 
+/* In any case: "cve-2021-44228" and "GHSA-JFH8-C2JP-5V3Q" are how people
+ * type the ids the feeds spell CVE-2021-44228 and GHSA-jfh8-c2jp-5v3q (GitHub
+ * and NVD take either; VEX documents match CVEs so too), and an entry that
+ * matched nothing left the finding blocking without a word. */
 static bool names_finding(const char *id, const struct finding *f) {
-        if (streq_ptr(id, f->id))
+        if (f->id && strcaseeq(id, f->id))
                 return true;
         for (char **a = f->aliases; a && *a; a++)
-                if (strcmp(id, *a) == 0)
+                if (strcaseeq(id, *a))
                         return true;
         return false;
 }
@@ -1072,7 +1077,7 @@ static int finding_cves(const struct finding *f, const char *except, size_t max,
         for (size_t i = 0; r >= 0 && i <= strv_length(f->aliases); i++) {
                 const char *id = finding_new_cve(f, i);
 
-                if (!id || streq_ptr(id, except))
+                if (!id || (except && strcaseeq(id, except)))
                         continue;
                 if (n++ >= max)
                         more++;
@@ -1118,7 +1123,8 @@ static int add_allow_note(struct verdict *v, const struct policy_allow *a, const
         _cleanup_free_ char *others = NULL;
         char *s = NULL;
 
-        if (strv_length(v->notes) >= POLICY_NOTES_MAX || streq_ptr(a->id, f->id) || !startswith(a->id, "CVE-"))
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX || (f->id && strcaseeq(a->id, f->id)) ||
+            strncasecmp(a->id, "CVE-", 4) != 0)
                 return 0;
         if (finding_cves(f, a->id, NOTE_CVES_MAX, &others) < 0)
                 return -ENOMEM;

@@ -710,6 +710,15 @@ static void test_multi_cve(void) {
                   NULL, VERDICT_DENY, 1, "", true },
                 { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"CVE-2099-1001\", \"reason\": \"r\"}]}", NULL,
                   NULL, VERDICT_DENY, 1, "", true },
+                /* ids as people type them: in any case (it matched nothing,
+                 * and the finding blocked without a word) */
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"cve-2099-1001\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_ALLOW, 2,
+                  "allowlist entry cve-2099-1001 excuses DSA-9001-1, which also covers CVE-2099-1002" },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"dsa-9001-1\", \"reason\": \"r\"}]}", NULL, NULL,
+                  VERDICT_ALLOW, 2, "" },
+                { "{\"severity\": \"LOW\", \"allowlist\": [{\"id\": \"GHSA-AAAA-BBBB-CCCC\", \"reason\": \"r\"}]}", NULL,
+                  NULL, VERDICT_DENY, 1, "", true },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
