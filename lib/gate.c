@@ -836,11 +836,21 @@ static const char *db_path(const struct start *h) {
         return h->o->db ? h->o->db : h->cfg->db;
 }
 
+static void forget_revision(struct image *im) {
+        free(im->db_revision);
+        free(im->db_import_time);
+        im->db_revision = im->db_import_time = NULL;
+        im->db_time_signed = im->db_kev = im->db_epss = false;
+}
+
+static int check_db_age(struct start *h, struct image *im, struct error *err);
+
 /* A miss analysed: the findings into the cache (when there is one). */
 static int store(struct start *h, struct image *im, struct cache *c, const char *key, const struct inventory *inv,
                  const char *inventory_json, const struct scan_result *res, const char *scan_json,
                  struct error *err) {
         _cleanup_free_ char *compact = NULL;
+        int k;
 
         if (report_findings_compact(res, &compact, err) < 0)
                 return -ENOMEM;
@@ -849,17 +859,29 @@ static int store(struct start *h, struct image *im, struct cache *c, const char 
          * may have swapped it since (or before) the revision of the key
          * was read.  Then they decide this start, as they would have a
          * moment earlier, under their own revision, and are not kept:
-         * kept under the other, every later start would be served them. */
+         * kept under the other, every later start would be served them.
+         * That DB's age and KEV and EPSS data decide with them, not the
+         * other's: a stale DB, or one without KEV data, that was swapped
+         * for a fresh one with KEV data during the analysis was neither
+         * refused by on_stale_db nor said not to be checked by block_kev. */
         if (!streq_ptr(res->db_revision, im->db_revision)) {
                 say(h, "portcullis: note: %s: the vulnerability database changed during the analysis (revision %s, "
                     "now %s); decided by the one analysed against, not cached\n", im->name, strna(res->db_revision),
                     strna(im->db_revision));
-                free(im->db_revision);
-                free(im->db_import_time);
+                forget_revision(im);
                 im->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
                 im->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
+                im->db_time_signed = res->db_time_signed;
+                im->db_kev = res->db_kev;
+                im->db_epss = res->db_epss;
                 im->not_kept = c != NULL;
                 c = NULL;
+                free(im->stale_note);
+                im->stale_note = NULL;
+                if ((res->db_revision && !im->db_revision) || (res->db_time && !im->db_import_time))
+                        return error_set(err, ENOMEM, "out of memory");
+                if ((k = check_db_age(h, im, err)) < 0)
+                        return k;
         }
         /* What the node failed to read (ENFILE, EIO: inventory->transient)
          * is not checked for this start, as on_unchecked says; kept, it
@@ -1043,13 +1065,6 @@ static int check_db_age(struct start *h, struct image *im, struct error *err) {
 
 static const char *cache_path(const struct start *h) {
         return h->o->cache ? h->o->cache : h->cfg->cache;
-}
-
-static void forget_revision(struct image *im) {
-        free(im->db_revision);
-        free(im->db_import_time);
-        im->db_revision = im->db_import_time = NULL;
-        im->db_time_signed = im->db_kev = im->db_epss = false;
 }
 
 /* The hit without sqlite (verdict-index.h): the DB's revision from the

@@ -1228,6 +1228,9 @@ int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, s
         if (!res || !order || (vulndb_revision(db) && !(res->db_revision = strdup(vulndb_revision(db)))) ||
             (db_time && !(res->db_time = strdup(db_time))))
                 return error_set(err, ENOMEM, "match: out of memory");
+        res->db_time_signed = vulndb_data_time(db) != NULL;
+        res->db_kev = vulndb_has_kev(db);
+        res->db_epss = vulndb_has_epss(db);
         if ((r = unchecked_image(inv, n, res)) < 0)
                 return error_set(err, -r, "out of memory");
         for (size_t i = 0, j, e; i < n; i = e) {

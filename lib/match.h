@@ -88,6 +88,8 @@ struct scan_result {
         char *db_revision;
         char *db_time;          /* when the DB's data was published (signed update) or imported,
                                  * RFC 3339 UTC, or NULL */
+        bool db_time_signed;    /* db_time is the signed data's (vulndb_data_time()) */
+        bool db_kev, db_epss;   /* the DB matched against holds KEV, EPSS data (block_kev, min_epss) */
         size_t counts[_SEVERITY_MAX];
         size_t fixable;
         size_t suppressed;      /* findings a VEX statement suppresses (listed, not counted) */

@@ -26,6 +26,12 @@ static const char *const string_names[FINDING_STRINGS] = {
 #define UNCHECKED_MIN_SIZE (4 * 4)
 
 #define KEY(k) (&(struct wire_field) { .key = (k) })
+
+/* The DB's flags (db_flags): what the match's DB held. */
+#define DB_TIME_SIGNED 1u
+#define DB_KEV 2u
+#define DB_EPSS 4u
+#define DB_FLAGS_END 8u
 #define ITEM(l, n, k) (&(struct wire_field) { .list = (l), .i = (n), .key = (k) })
 
 /* ---- writing ------------------------------------------------------------- */
@@ -95,7 +101,7 @@ static int put_unchecked(struct strbuf *b, const struct unchecked *u) {
 }
 
 int scan_wire_write(const struct scan_result *res, struct strbuf *b) {
-        size_t size = STRLEN(SCAN_WIRE_MAGIC) + wire_str_size(res->db_revision) + wire_str_size(res->db_time) + 5 * 4;
+        size_t size = STRLEN(SCAN_WIRE_MAGIC) + wire_str_size(res->db_revision) + wire_str_size(res->db_time) + 6 * 4;
         int r;
 
         /* one allocation: the size first */
@@ -112,6 +118,9 @@ int scan_wire_write(const struct scan_result *res, struct strbuf *b) {
                 r = wire_put_str(b, res->db_revision);
         if (r >= 0)
                 r = wire_put_str(b, res->db_time);
+        if (r >= 0)
+                r = wire_put_u32(b, (res->db_time_signed ? DB_TIME_SIGNED : 0) | (res->db_kev ? DB_KEV : 0) |
+                                    (res->db_epss ? DB_EPSS : 0));
         if (r >= 0)
                 r = wire_put_strv(b, res->warnings);
         if (r >= 0)
@@ -269,11 +278,13 @@ static int get_finding(struct wire_cursor *c, size_t i, struct finding *f, struc
 
 /* Everything after the magic. */
 static int get_scan(struct wire_cursor *c, struct scan_result *res, struct error *err) {
+        uint32_t flags = 0;
         size_t n;
         int r;
 
         if ((r = wire_get_str(c, &res->db_revision, KEY("db_revision"), err)) < 0 ||
             (r = wire_get_str(c, &res->db_time, KEY("db_time"), err)) < 0 ||
+            (r = get_below(c, DB_FLAGS_END, &flags, KEY("db_flags"), err)) < 0 ||
             (r = wire_get_strv(c, SCAN_WIRE_WARNINGS_MAX, true, &res->warnings, &res->n_warnings, "warnings",
                                err)) < 0 ||
             (r = wire_get_count(c, MATCH_UNCHECKED_MAX, UNCHECKED_MIN_SIZE, &n, "unchecked", err)) < 0)
@@ -281,6 +292,9 @@ static int get_scan(struct wire_cursor *c, struct scan_result *res, struct error
         for (size_t i = 0; i < n; i++)
                 if ((r = get_unchecked(c, i, res, err)) < 0)
                         return r;
+        res->db_time_signed = flags & DB_TIME_SIGNED;
+        res->db_kev = flags & DB_KEV;
+        res->db_epss = flags & DB_EPSS;
         if ((r = get_unchecked_totals(c, res, err)) < 0 ||
             (r = wire_get_count(c, SCAN_FINDINGS_MAX, FINDING_MIN_SIZE, &n, "findings", err)) < 0)
                 return r;

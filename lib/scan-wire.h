@@ -15,8 +15,9 @@
  * matched what that gave).
  *
  * Layout (integers are 32-bit little-endian, doubles their IEEE 754 bits):
- *   "PCS1"
+ *   "PCS2"
  *   db_revision, db_time                                      2 strings
+ *   the DB's flags: 1 db_time signed, 2 KEV data, 4 EPSS data
  *   warnings:  count (<= SCAN_WIRE_WARNINGS_MAX), strings
  *   unchecked: count (<= MATCH_UNCHECKED_MAX), each kind, packages,
  *              subject, reason
@@ -43,7 +44,7 @@
  * the list and the packages they leave agree with the list.  Anything else
  * is an error with a message, never a shorter result. */
 
-#define SCAN_WIRE_MAGIC "PCS1"
+#define SCAN_WIRE_MAGIC "PCS2"
 /* A scan's warnings: the match's (MATCH_WARNINGS_MAX + a count) and, with
  * room to spare, the inventory's (INVENTORY_WARNINGS_MAX + a count). */
 #define SCAN_WIRE_WARNINGS_MAX 200

@@ -51,6 +51,7 @@ static struct scan_result *make_full(void) {
         CHECK(res != NULL);
         res->db_revision = copy("sha256:abc");
         res->db_time = copy("2026-12-01T00:00:00Z");
+        res->db_time_signed = res->db_kev = true;
         CHECK(strv_push(&res->warnings, copy("record #3: package bash 5.2: bad range")) == 0);
         CHECK(strv_push(&res->warnings, copy("... and 2 more records that could not be evaluated")) == 0);
         res->n_warnings = 2;
@@ -131,6 +132,8 @@ static void test_round_trip(void) {
                                                         *got_empty = round_trip(empty);
 
         CHECK(got && got->n_findings == 3 && got->n_unchecked == 2 && got->n_warnings == 2);
+        CHECK(got && got->db_time_signed && got->db_kev && !got->db_epss);
+        CHECK(got_empty && !got_empty->db_time_signed && !got_empty->db_kev && !got_empty->db_epss);
         if (got) {
                 /* the status the fixed version's, the counts counted again */
                 CHECK_STREQ(got->findings[0].summary, full->findings[0].summary);
@@ -323,13 +326,29 @@ static void test_malformed(void) {
         }
 }
 
+/* The DB's flags (after the magic and two NULL strings): three bits. */
+static void test_bad_flags(void) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct scan_result *got = NULL;
+        struct strbuf b = {};
+        struct error err = {};
+        size_t used = 0;
+
+        CHECK(res && scan_wire_write(res, &b) == 0);
+        CHECK(b.len > 12 && b.s[12] == 0);
+        b.s[12] = 8;
+        CHECK(scan_wire_read(b.s, b.len, &got, &used, &err) == -EBADMSG && !got);
+        CHECK_STREQ(err.msg, "findings from the analysis: db_flags: 8, not below 8");
+        strbuf_done(&b);
+}
+
 static void test_bad_magic(void) {
         struct scan_result *got = NULL;
         struct error err = {};
         size_t used = 0;
 
         CHECK(scan_wire_read("{\"findings\": []}", 16, &got, &used, &err) == -EBADMSG && !got);
-        CHECK_STREQ(err.msg, "findings from the analysis: does not start with 'PCS1'");
+        CHECK_STREQ(err.msg, "findings from the analysis: does not start with 'PCS2'");
 }
 
 int main(void) {
@@ -337,6 +356,7 @@ int main(void) {
         test_as_json_gave_it();
         test_prefixes();
         test_malformed();
+        test_bad_flags();
         test_bad_magic();
         return test_end();
 }
