@@ -82,6 +82,9 @@ int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size
         size_t done = 0, dropped = 0, kept = 0;
         int k;
 
+        /* Keyed to no revision, an entry would answer for any DB without one. */
+        if (!vulndb_revision(db))
+                return error_set(err, EBADMSG, "%s has no revision; re-import it", vulndb_path(db));
         k = cache_list(c, collect, &s, err);
         /* One index at the end, not one per entry. */
         if (k >= 0 && (k = cache_batch_begin(c, err)) >= 0)

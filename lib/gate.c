@@ -809,7 +809,7 @@ static int try_cache(struct start *h, struct image *im, struct cache *c, const c
         struct cache_entry e = {};
         int k;
 
-        if (!c)
+        if (!c || !*strempty(im->db_revision))
                 return 0;
         k = cache_get_lean(c, key, &e, err);
         if (k < 0) {
@@ -863,11 +863,17 @@ static int store(struct start *h, struct image *im, struct cache *c, const char 
          * That DB's age and KEV and EPSS data decide with them, not the
          * other's: a stale DB, or one without KEV data, that was swapped
          * for a fresh one with KEV data during the analysis was neither
-         * refused by on_stale_db nor said not to be checked by block_kev. */
-        if (!streq_ptr(res->db_revision, im->db_revision)) {
-                say(h, "portcullis: note: %s: the vulnerability database changed during the analysis (revision %s, "
-                    "now %s); decided by the one analysed against, not cached\n", im->name, strna(res->db_revision),
-                    strna(im->db_revision));
+         * refused by on_stale_db nor said not to be checked by block_kev.
+         * A DB without a revision is never kept under one, nor looked up
+         * (try_index(), try_cache()). */
+        if (!res->db_revision || !streq_ptr(res->db_revision, im->db_revision)) {
+                if (!res->db_revision)  /* every such DB would share its findings */
+                        say(h, "portcullis: note: %s: the vulnerability database %s has no revision; decided by it, "
+                            "not cached (re-import it)\n", im->name, db_path(h));
+                else
+                        say(h, "portcullis: note: %s: the vulnerability database changed during the analysis "
+                            "(revision %s, now %s); decided by the one analysed against, not cached\n", im->name,
+                            res->db_revision, strna(im->db_revision));
                 forget_revision(im);
                 im->db_revision = res->db_revision ? strdup(res->db_revision) : NULL;
                 im->db_import_time = res->db_time ? strdup(res->db_time) : NULL;
@@ -1084,7 +1090,8 @@ static int try_index(struct start *h, struct image *im, struct scan_result **ret
         if (!im->identity || !db_memo_key(h, memo) ||
             vidx_open(cache_path(h), vidx_shard(im->identity), &x, NULL) < 0 || vidx_memo(x, memo, &value) < 0)
                 return 0;
-        if (split_memo(im, value) < 0 || cache_key(im->identity, im->db_revision, &key) < 0 ||
+        if (split_memo(im, value) < 0 || !*strempty(im->db_revision) ||
+            cache_key(im->identity, im->db_revision, &key) < 0 ||
             vidx_lookup(x, key, &hit) < 0 || strcmp(hit.identity, im->identity) != 0 ||
             strcmp(hit.db_revision, im->db_revision) != 0 ||
             report_parse_findings_compact(hit.findings, hit.findings_len, &res, err) < 0) {

@@ -80,4 +80,34 @@ RC=$?
 [ "$RC" -eq 1 ] && grep -q '"cache":"miss"' "$T/audit.log" && tail -1 "$T/audit.log" | grep -q '"cache":"miss"' ||
         fail "the next start: $RC $(cat "$T/out") $(tail -1 "$T/audit.log")"
 
+# DBs without a revision (meta "revision" empty or missing: not one 'db
+# import' made): no cache key, so never one DB's findings for another's.
+# An empty one was a key like any other, shared by every such DB: the
+# clean DB's findings were served for the vulnerable one that replaced it.
+printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"
+for how in "UPDATE meta SET value = '' WHERE key = 'revision'" "DELETE FROM meta WHERE key = 'revision'"; do
+        for db in clean vuln; do
+                cp "$T/$db.sqlite" "$T/$db-norev.sqlite"
+                python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
+                        "$T/$db-norev.sqlite" "$how" || fail "$how"
+        done
+        rm -rf "$T/cache/"cache.db*
+        cp "$T/clean-norev.sqlite" "$T/db.sqlite"
+        for i in 1 2; do
+                OUT=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); RC=$?
+                [ "$RC" -eq 0 ] && grep -q "database $T/db.sqlite has no revision; decided by it, not cached" <<<"$OUT" ||
+                        fail "$how: clean, start $i: $RC $OUT"
+        done
+        cp "$T/vuln-norev.sqlite" "$T/db.new" && mv "$T/db.new" "$T/db.sqlite"
+        OUT=$("$HOOK" --config "$T/config.json" <"$T/state.json" 2>&1); RC=$?
+        [ "$RC" -eq 1 ] && grep -q "blocked .*1 CRITICAL" <<<"$OUT" || fail "$how: the vulnerable DB: $RC $OUT"
+done
+# 'cache rescan' against such a DB: refused, naming it (it crashed on the
+# missing revision)
+cp "$T/vuln.sqlite" "$T/db.sqlite"
+"$HOOK" --config "$T/config.json" <"$T/state.json" >/dev/null 2>&1
+OUT=$("$P" cache rescan --cache "$T/cache/cache.db" --db "$T/vuln-norev.sqlite" 2>&1); RC=$?
+[ "$RC" -eq 2 ] && grep -q "^portcullis: cache rescan: $T/vuln-norev.sqlite has no revision; re-import it" <<<"$OUT" ||
+        fail "rescan against a DB without a revision: $RC $OUT"
+
 [ "$fails" -eq 0 ] || exit 1

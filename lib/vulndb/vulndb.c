@@ -245,6 +245,12 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
                                  "'portcullis db import'", path, schema ? schema : "(none)",
                                  VULNDB_SCHEMA_VERSION_MIN, VULNDB_SCHEMA_VERSION);
         r = meta_get(v, "revision", &v->revision, err);
+        /* An empty revision is none: one "" for every such file would key
+         * one DB's cached findings to the next (lib/gate.c). */
+        if (r >= 0 && v->revision && !*v->revision) {
+                free(v->revision);
+                v->revision = NULL;
+        }
         if (r >= 0)
                 r = meta_get(v, "import_time", &v->import_time, err);
         if (r >= 0)
@@ -370,6 +376,10 @@ int vulndb_exploit(struct vulndb *v, const char *cve, struct vulndb_exploit *ret
 
 const char *vulndb_revision(struct vulndb *v) {
         return v->revision;
+}
+
+const char *vulndb_path(struct vulndb *v) {
+        return v->path;
 }
 
 const char *vulndb_import_time(struct vulndb *v) {

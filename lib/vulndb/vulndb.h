@@ -175,7 +175,8 @@ struct vulndb_status {
 };
 int vulndb_get_status(struct vulndb *db, struct vulndb_status *ret, struct error *err);
 void vulndb_status_done(struct vulndb_status *s);
-const char *vulndb_revision(struct vulndb *db);
+const char *vulndb_revision(struct vulndb *db);        /* NULL when it has none */
+const char *vulndb_path(struct vulndb *db);             /* as it was opened */
 const char *vulndb_import_time(struct vulndb *db);     /* RFC 3339 UTC, or NULL */
 const char *vulndb_data_time(struct vulndb *db);       /* RFC 3339 UTC, or NULL (vulndb_import_dated()) */
 
