@@ -371,11 +371,18 @@ static bool over_cap(struct image *img, const char *p, size_t bytes, const char 
  * component at a time with rootfs_open_beneath().  A non-folder a lower
  * layer left on the way is replaced, as a layer's folder hides it in
  * overlayfs; one this layer wrote (a symlink, say) is not, and -ELOOP says
- * the entry is to be ignored.  Returns an O_PATH fd. */
+ * the entry is to be ignored.  -ENAMETOOLONG for p below more than
+ * IMAGE_DEPTH_MAX folders (whichever resolver runs: openat2 goes deeper
+ * than the walk the sandbox uses), or too long a name.  Returns an O_PATH
+ * fd. */
 static int make_parents(struct image *img, const char *p, const char *what) {
-        size_t dirlen = (size_t) (base_of(p) - p);
-        _cleanup_close_ int fd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
+        size_t dirlen = (size_t) (base_of(p) - p), folders = 0;
+        _cleanup_close_ int fd = -EBADF;
 
+        for (const char *s = p; (s = strchr(s, '/')); s++)
+                if (++folders > IMAGE_DEPTH_MAX)
+                        return -ENAMETOOLONG;
+        fd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
         if (fd >= 0 || !(fd == -ENOENT || refused(fd)))
                 return TAKE_FD(fd);
         fd = open_dir_of(img, p, 0);
@@ -643,6 +650,11 @@ static int apply_entry(struct image *img, struct archive *a, struct archive_entr
         }
         if (dirfd == -EFBIG)
                 return 0; /* kept out by the cap, noted */
+        if (dirfd == -ENAMETOOLONG)     /* the path first cut, so that the reason is not */
+                return image_not_read(img, "%s: /%.512s%s: below more than %d folders, or a name longer than the "
+                                      "kernel takes; not written out, not checked", what, p,
+                                      strlen(p) > 512 ? "..." : "", IMAGE_DEPTH_MAX) < 0
+                       ? error_set(err, ENOMEM, "out of memory") : 0;
         if (refused(dirfd))
                 return image_not_read(img, "%s: /%s: a folder on its path is a file of the same layer, or more "
                                       "than %d symlinks; not written out, not checked", what, p, IMAGE_LINKS_MAX) < 0

@@ -118,6 +118,13 @@ def hostile_images(host, sib):
             ("var/lib/dpkg/status", status(("newer", None, "1.0"))),
             ("var/lib/dpkg/status.d/planted", b"written"),
         ])],
+        # Below more folders than the sandbox's resolver goes (64; the
+        # kernel takes 2,000): noted, the image read (the whole image was
+        # refused, "File name too long", its reason cut by the path); one
+        # through a symlink of the layer too.
+        "deep": [layer(BASE + [("/".join(["d"] * 64) + "/kept", b"x"), ("/".join(["d"] * 65) + "/deeper", b"x"),
+                               ("/".join(["e"] * 2000) + "/deepest", b"x"), ("l", None, "/".join(["f"] * 60)),
+                               ("l/f/f/f/f/f/f/via-link", b"x")])],
     }
 
 
@@ -377,6 +384,9 @@ try:
                 if verb[-1] == "json" and r.returncode == 0:
                     out = json.loads(r.stdout)
                     check(out["os"]["id"] == "debian", f"{what}: os {out['os']}")
+                if name == "deep":
+                    check(r.stderr.count("below more than 64 folders") == 3 + (verb[0] == "scan") * 3,
+                          f"{what}: the entries too deep not noted: {r.stderr[:600]}")
                 if name.startswith(("whiteout", "hardlink")):
                     check("ignored" in r.stderr or "not written out, not checked" in r.stderr,
                           f"{what}: no warning about what was ignored: {r.stderr}")
