@@ -500,34 +500,47 @@ static int follow_layer_links(struct image *img, const char *p, char **ret) {
         return r;
 }
 
+/* The cap a file of file bytes passes, all of them written out with it
+ * (IMAGE_FILE_MAX, IMAGE_TOTAL_MAX), or 0. */
+static size_t cap_passed(uint64_t file, uint64_t all) {
+        return file > IMAGE_FILE_MAX ? IMAGE_FILE_MAX : all > IMAGE_TOTAL_MAX ? IMAGE_TOTAL_MAX : 0;
+}
+
 /* A regular file, with its permission bits (an executable stays one: the
  * inventory reads binaries by them) but never set-id or sticky, and always
  * its owner's to read, write and remove.  Past a cap a package database is
- * an error; any other file is removed again and noted: 1. */
+ * an error; any other file is not written (or removed again) and noted: 1.
+ * A file whose header says it passes a cap (a sparse one of 100 GiB stores
+ * a few bytes) is not written at all: it was, up to the cap, 512 MiB of
+ * disk for each such entry of a few hundred bytes. */
 static int write_entry(struct image *img, struct archive *a, struct archive_entry *e, int dirfd, const char *p,
                        const char *what, struct error *err) {
         _cleanup_close_ int fd = -EBADF;
         bool need = wanted(p);
+        la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
         char buf[65536];
-        size_t total = 0, cap = 0;
-        la_ssize_t n;
+        size_t total = 0, cap;
+        la_ssize_t n = 0;
 
         if (over_cap(img, p, IMAGE_ENTRY_COST, what))
                 return 1;
-        /* O_EXCL: never through a symlink at the last component either. */
-        fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    (archive_entry_perm(e) & 0777) | 0600);
-        if (fd < 0)
-                return error_set_errno(err, errno, "%s: materialise %s", what, p);
-        while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+        cap = size > 0 ? cap_passed((uint64_t) size, img->total + (uint64_t) size) : 0;
+        if (cap && need)
+                return error_set(err, EFBIG, "%s: %s is larger than the limit of %zu bytes", what, p, cap);
+        if (!cap) {
+                /* O_EXCL: never through a symlink at the last component either. */
+                fd = openat(dirfd, base_of(p), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            (archive_entry_perm(e) & 0777) | 0600);
+                if (fd < 0)
+                        return error_set_errno(err, errno, "%s: materialise %s", what, p);
+        }
+        while (!cap && (n = archive_read_data(a, buf, sizeof(buf))) > 0) {
                 total += (size_t) n;
                 img->total += (size_t) n;
-                cap = total > IMAGE_FILE_MAX ? IMAGE_FILE_MAX : img->total > IMAGE_TOTAL_MAX ? IMAGE_TOTAL_MAX : 0;
+                cap = cap_passed(total, img->total);
                 if (cap && need)
                         return error_set(err, EFBIG, "%s: %s is larger than the limit of %zu bytes", what, p, cap);
-                if (cap)
-                        break;
-                if (write(fd, buf, (size_t) n) != n)
+                if (!cap && write(fd, buf, (size_t) n) != n)
                         return error_set_errno(err, errno ? errno : ENOSPC, "%s: write %s", what, p);
         }
         if (n < 0)
@@ -535,7 +548,8 @@ static int write_entry(struct image *img, struct archive *a, struct archive_entr
         if (!cap)
                 return 0;
         img->total -= total;
-        (void) unlinkat(dirfd, base_of(p), 0);
+        if (fd >= 0)
+                (void) unlinkat(dirfd, base_of(p), 0);
         if (cap == IMAGE_TOTAL_MAX) {
                 (void) over_cap(img, p, SIZE_MAX / 2, what);    /* noted; the rest kept out */
                 return 1;
