@@ -382,6 +382,8 @@ static int make_parents(struct image *img, const char *p, const char *what) {
         for (const char *s = p; (s = strchr(s, '/')); s++)
                 if (++folders > IMAGE_DEPTH_MAX)
                         return -ENAMETOOLONG;
+        if (strlen(base_of(p)) > NAME_MAX)
+                return -ENAMETOOLONG;
         fd = open_dir_of(img, p, dirlen ? dirlen - 1 : 0);
         if (fd >= 0 || !(fd == -ENOENT || refused(fd)))
                 return TAKE_FD(fd);
