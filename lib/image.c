@@ -122,6 +122,7 @@ struct image {
         struct blob *blobs;
         size_t n_blobs;
         size_t blobs_total;
+        char **docs_passed_over;        /* "index.json: why", for an index.json or manifest.json not read */
         size_t total;
         struct pathset fresh;   /* paths written by the layer being applied */
         locale_t utf8;          /* C.UTF-8 for libarchive's names, or (locale_t) 0 */
@@ -827,8 +828,17 @@ static int collect_blobs(struct image *img, struct error *err) {
 
                 if (p && (r = check_unique(img, &names, &dirs, p, e, err)) < 0)
                         break;
-                if (!p || archive_entry_filetype(e) != AE_IFREG || size < 0 || (size_t) size > IMAGE_JSON_MAX)
+                if (!p || archive_entry_filetype(e) != AE_IFREG || size < 0 || (size_t) size > IMAGE_JSON_MAX) {
+                        /* said if it is the one looked for: "missing" would hide why */
+                        if (p && (strcmp(p, "index.json") == 0 || strcmp(p, "manifest.json") == 0) &&
+                            strv_pushf(&img->docs_passed_over, archive_entry_filetype(e) != AE_IFREG
+                                       ? "%s: it is not a regular file" : "%s: it is %lld bytes, more than the "
+                                       "limit of %zu", p, (long long) size, (size_t) IMAGE_JSON_MAX) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
                         continue;
+                }
                 if (img->blobs_total + (size_t) size > IMAGE_JSON_TOTAL_MAX) {
                         r = error_set(err, E2BIG, "%s: more than %zu bytes of manifests and configs", img->path,
                                       IMAGE_JSON_TOTAL_MAX);
@@ -895,8 +905,18 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, ch
 
         if (img->is_dir) {
                 /* Resolved inside the layout folder, like a rootfs. */
-                if (rootfs_read_file(img->layout, name, IMAGE_JSON_MAX, &buf, &len, err) < 0)
+                struct error rerr = {};
+                int q = rootfs_read_file(img->layout, name, IMAGE_JSON_MAX, &buf, &len, &rerr);
+
+                if (q == -ENOENT) {
+                        error_set(err, ENOENT, "%s: %s is missing", img->path, name);
                         return NULL;
+                }
+                if (q < 0) {            /* a FIFO, too large, unreadable: the message says which */
+                        if (err)
+                                *err = rerr;
+                        return NULL;
+                }
                 data = buf;
         } else
                 for (size_t i = 0; i < img->n_blobs && !data; i++)
@@ -904,14 +924,24 @@ static json_t *load_doc(struct image *img, const char *name, const char *hex, ch
                                 data = img->blobs[i].data;
                                 len = img->blobs[i].len;
                         }
-        if (data && hex && check_doc(img, name, data, len, hex, err) < 0)
+        if (!data) {
+                size_t n = strlen(name);
+
+                for (char **w = img->docs_passed_over; w && *w; w++)
+                        if (strncmp(*w, name, n) == 0 && (*w)[n] == ':') {
+                                error_set(err, EINVAL, "%s: %s was not read:%s", img->path, name, *w + n + 1);
+                                return NULL;
+                        }
+                error_set(err, ENOENT, "%s: %s is missing", img->path, name);
                 return NULL;
-        if (data && ret_hex)
+        }
+        if (hex && check_doc(img, name, data, len, hex, err) < 0)
+                return NULL;
+        if (ret_hex)
                 sha256_hex(data, len, ret_hex);
-        if (data)
-                j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+        j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j)
-                error_set(err, EINVAL, "%s: %s is missing or not JSON", img->path, name);
+                error_set(err, EINVAL, "%s: %s is not JSON (line %d: %s)", img->path, name, jerr.line, jerr.text);
         return j;
 }
 
@@ -1195,15 +1225,22 @@ static int check_docker_agrees(struct image *img, struct error *err) {
 }
 
 static int resolve(struct image *img, struct error *err) {
+        struct error ierr = {};
         json_t *j;
         int r;
 
-        if ((j = get_json(img, "index.json", NULL))) {
+        if ((j = get_json(img, "index.json", &ierr))) {
                 r = resolve_oci(img, j, err);
                 json_decref(j);
                 return r < 0 ? r : check_docker_agrees(img, err);
         }
+        if (ierr.code != -ENOENT) {     /* there, but not readable as one: say why */
+                *err = ierr;
+                return -EINVAL;
+        }
         j = get_json(img, "manifest.json", err);
+        if (!j && err->code != -ENOENT)
+                return -EINVAL;
         if (!j)
                 return error_set(err, EINVAL, "%s: neither an OCI layout (index.json) nor a docker save archive "
                                  "(manifest.json)", img->path);
@@ -1678,6 +1715,7 @@ void image_free(struct image *img) {
         pathset_clear(&img->fresh);
         strv_free(img->warnings);
         strv_free(img->skipped);
+        strv_free(img->docs_passed_over);
         free(img->tmp);
         free(img->path);
         free(img->name);

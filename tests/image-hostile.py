@@ -178,6 +178,21 @@ def lying_archives(t):
     oci_tar(d, f"{t}/disagree.tar")
     out["index-manifest-disagree"] = (f"{t}/disagree.tar", "manifest.json and index.json name different")
     out["index-manifest-disagree-folder"] = (d, "manifest.json and index.json name different")
+    # An index.json that is there but can't be read as one: said why, never
+    # passed over for manifest.json as if it were missing (containerd reads
+    # index.json, and refuses such an archive).
+    mf = ("manifest.json", manifest(["a/layer.tar"]))
+    out["index-not-json"] = (archive("index-not-json.tar", [("a/layer.tar", clean), (cname, cfg), mf,
+                                                            ("index.json", b'{"schemaVersion": 2,')]),
+                             "index.json is not JSON (line 1: ")
+    out["index-too-large"] = (archive("index-too-large.tar", [("a/layer.tar", clean), (cname, cfg), mf,
+                                                              ("index.json", b" " * (4 * 1024 * 1024 + 1))]),
+                              "index.json was not read: it is 4194305 bytes, more than the limit of 4194304")
+    fifo = f"{t}/index-fifo"
+    oci_layout(fifo, [clean], "x:1")
+    os.unlink(f"{fifo}/index.json")
+    os.mkfifo(f"{fifo}/index.json")
+    out["index-fifo-folder"] = (fifo, "index.json is not a regular file")
 
     # An index of platforms: a runtime here runs linux/<its arch>, never
     # the first listed; with none for it, or several images, none is taken.
