@@ -21,6 +21,7 @@
 
 #include "base/clock.h"
 #include "base/fileio.h"
+#include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "ecosystem.h"
@@ -84,6 +85,7 @@ struct eco {
         char *zip_new;          /* a downloaded all.zip waiting for the commit */
         char *inc_dir;          /* fetched records waiting for the commit */
         char **skipped;         /* files of inc_dir that the import rejected */
+        char **unfetched;       /* records a full run could not fetch one by one (eco_gap()) */
         uint64_t fetched;
         struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
@@ -243,6 +245,40 @@ static bool json_strv_has(json_t *a, const char *s, size_t n) {
         return false;
 }
 
+/* One line of the list: its time (as written and parsed) and its id. */
+struct csv_row {
+        const char *line;
+        size_t time_len;
+        const char *id;
+        size_t id_len;
+        struct osv_time t;
+};
+
+/* The next line from *pos (empty lines skipped; *line counts them all):
+ * 1, 0 at the end, -1 when it is not '<RFC 3339 time>,<ID>'. */
+static int csv_line(const char *buf, size_t len, size_t *pos, size_t *line, struct csv_row *ret) {
+        while (*pos < len) {
+                const char *l = buf + *pos, *nl = memchr(l, '\n', len - *pos), *comma;
+                size_t n = nl ? (size_t) (nl - l) : len - *pos;
+                struct osv_time t;
+
+                *pos += n + 1;
+                (*line)++;
+                if (n > 0 && l[n - 1] == '\r')
+                        n--;
+                if (n == 0)
+                        continue;
+                comma = memchr(l, ',', n);
+                if (!comma || update_parse_time(l, (size_t) (comma - l), &t) < 0 ||
+                    !id_ok(comma + 1, n - (size_t) (comma - l) - 1))
+                        return -1;
+                *ret = (struct csv_row) { .line = l, .time_len = (size_t) (comma - l), .id = comma + 1,
+                                          .id_len = n - (size_t) (comma - l) - 1, .t = t };
+                return 1;
+        }
+        return 0;
+}
+
 /* Reads lines newest first until one is older than the baseline (all of
  * them without a baseline, which only finds the newest time).  Returns 0
  * when the list can be trusted, 1 with *reason when it can't, or -ENOMEM. */
@@ -250,7 +286,9 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                     struct changes *ret, char *reason, size_t reason_size) {
         struct osv_time base = {}, prev = {}, newest = {}, t;
         bool reached = false, have_prev = false;
+        struct csv_row row;
         size_t line = 0;
+        int q;
 
         if (baseline && update_parse_time(baseline, strlen(baseline), &base) < 0) {
                 snprintf(reason, reason_size, "the state's last time '%s' is not an RFC 3339 time", baseline);
@@ -259,22 +297,15 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
         ret->newest_ids = json_array();
         if (!ret->newest_ids)
                 return -ENOMEM;
-        for (size_t pos = 0; pos < len;) {
-                const char *l = buf + pos, *nl = memchr(l, '\n', len - pos), *comma;
-                size_t n = nl ? (size_t) (nl - l) : len - pos;
-
-                pos += n + 1;
-                line++;
-                if (n > 0 && l[n - 1] == '\r')
-                        n--;
-                if (n == 0)
-                        continue;
-                comma = memchr(l, ',', n);
-                if (!comma || update_parse_time(l, (size_t) (comma - l), &t) < 0 ||
-                    !id_ok(comma + 1, n - (size_t) (comma - l) - 1)) {
+        for (size_t pos = 0;;) {
+                q = csv_line(buf, len, &pos, &line, &row);
+                if (q == 0)
+                        break;
+                if (q < 0) {
                         snprintf(reason, reason_size, "line %zu is not '<RFC 3339 time>,<ID>'", line);
                         return 1;
                 }
+                t = row.t;
                 if (have_prev && time_cmp(&t, &prev) > 0) {
                         snprintf(reason, reason_size, "line %zu is newer than the line before (not newest first)",
                                  line);
@@ -282,13 +313,13 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                 }
                 if (!have_prev) {
                         newest = t;
-                        if (!(ret->newest = strndup(l, (size_t) (comma - l))))
+                        if (!(ret->newest = strndup(row.line, row.time_len)))
                                 return -ENOMEM;
                 }
                 /* Every id at the newest time: the next run skips exactly
                  * these among the lines at that time. */
                 if (time_cmp(&t, &newest) == 0 &&
-                    json_array_append_new(ret->newest_ids, json_stringn(comma + 1, n - (size_t) (comma - l) - 1)) < 0)
+                    json_array_append_new(ret->newest_ids, json_stringn(row.id, row.id_len)) < 0)
                         return -ENOMEM;
                 prev = t;
                 have_prev = true;
@@ -300,14 +331,14 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                 }
                 if (time_cmp(&t, &base) == 0) {
                         reached = true;
-                        if (json_strv_has(baseline_ids, comma + 1, n - (size_t) (comma - l) - 1))
+                        if (json_strv_has(baseline_ids, row.id, row.id_len))
                                 continue;
                 }
                 if (ret->n >= max) {
                         snprintf(reason, reason_size, "more than %u records changed since %s", max, baseline);
                         return 1;
                 }
-                if (strv_push(&ret->ids, strndup(comma + 1, n - (size_t) (comma - l) - 1)) < 0)
+                if (strv_push(&ret->ids, strndup(row.id, row.id_len)) < 0)
                         return -ENOMEM;
                 ret->n++;
         }
@@ -316,6 +347,134 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
                          baseline);
                 return 1;
         }
+        return 0;
+}
+
+/* ---- all.zip against modified_id.csv (eco_full()) -------------------------- */
+
+/* What is read of each archive entry to find its "id" and "modified"
+ * (the first members of an OSV record, as osv.dev writes them): the check
+ * costs a bounded copy per entry, not a parse; a record whose "modified"
+ * comes later is fetched one by one, as if the archive lacked it. */
+#define GAP_HEAD_MAX ((size_t) 64 * 1024)
+
+/* A line of the list, found by id. */
+struct listed {
+        const char *id;         /* into struct gap's list */
+        struct osv_time t;
+        uint16_t id_len;        /* id_ok(): at most OSV_ID_CHARS_MAX */
+        bool current;           /* all.zip holds it, modified at least as late */
+};
+
+/* The list's lines sorted by id, each marked while verify_zip() streams
+ * the archive: one that all.zip lacks or holds older is left unmarked. */
+struct gap {
+        char *list;             /* modified_id.csv */
+        struct listed *v;
+        size_t n;
+        char *head;             /* the current entry's first GAP_HEAD_MAX bytes */
+        size_t head_len;
+};
+
+static void gap_done(struct gap *g) {
+        free(g->list);
+        free(g->v);
+        free(g->head);
+        *g = (struct gap) {};
+}
+
+static int listed_cmp(const void *a, const void *b) {
+        const struct listed *x = a, *y = b;
+        int c = memcmp(x->id, y->id, x->id_len < y->id_len ? x->id_len : y->id_len);
+
+        return c != 0 ? c : (int) x->id_len - (int) y->id_len;
+}
+
+/* Indexes the list (csv_scan() found it well-formed), taking it.  1 when it
+ * has more lines than an archive may have entries (the check would say
+ * nothing but that), -ENOMEM. */
+static int gap_init(struct gap *g, char *list, size_t len) {
+        struct csv_row row;
+        size_t pos = 0, line = 0, n = 0;
+
+        g->list = list;
+        for (const char *p = list; p && (p = memchr(p, '\n', len - (size_t) (p - list))); p++)
+                n++;
+        if (n >= OSV_ZIP_ENTRIES_MAX)
+                return 1;
+        g->v = calloc(n + 1, sizeof(*g->v));
+        g->head = malloc(GAP_HEAD_MAX);
+        if (!g->v || !g->head)
+                return -ENOMEM;
+        while (g->n <= n && csv_line(list, len, &pos, &line, &row) > 0)
+                g->v[g->n++] = (struct listed) { .id = row.id, .id_len = (uint16_t) row.id_len, .t = row.t };
+        qsort(g->v, g->n, sizeof(*g->v), listed_cmp);
+        return 0;
+}
+
+/* The string member key of the record's head, when it is one without
+ * escapes (ids and times have none). */
+static bool head_str(const char *buf, size_t len, const char *key, const char **ret, size_t *ret_len) {
+        size_t obj = 0, val, end;
+
+        while (obj < len && strchr(" \t\r\n", buf[obj]))
+                obj++;
+        if (json_find_member(buf, len, obj, key, &val) == JSON_POS_UNKNOWN || val >= len || buf[val] != '"')
+                return false;
+        for (end = val + 1; end < len && buf[end] != '"' && buf[end] != '\\'; end++)
+                ;
+        if (end >= len || buf[end] != '"')
+                return false;
+        *ret = buf + val + 1;
+        *ret_len = end - val - 1;
+        return true;
+}
+
+/* One entry of the archive, read: marks its line of the list when its
+ * copy is at least as new.  Its id is the record's, else the entry's name
+ * ("<id>.json", as osv.dev names them). */
+static void gap_entry(struct gap *g, const char *name) {
+        struct listed key = {}, *l;
+        const char *id, *mod;
+        size_t id_len, mod_len;
+        struct osv_time t;
+
+        if (!head_str(g->head, g->head_len, "id", &id, &id_len)) {
+                id = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+                id_len = strlen(id) - STRLEN(".json");
+        }
+        if (!id_ok(id, id_len) || !head_str(g->head, g->head_len, "modified", &mod, &mod_len) ||
+            update_parse_time(mod, mod_len, &t) < 0)
+                return;
+        key = (struct listed) { .id = id, .id_len = (uint16_t) id_len };
+        l = bsearch(&key, g->v, g->n, sizeof(*g->v), listed_cmp);
+        if (l && time_cmp(&t, &l->t) >= 0)
+                l->current = true;
+}
+
+static void gap_data(struct gap *g, const char *buf, size_t n) {
+        size_t take = n < GAP_HEAD_MAX - g->head_len ? n : GAP_HEAD_MAX - g->head_len;
+
+        memcpy(g->head + g->head_len, buf, take);
+        g->head_len += take;
+}
+
+/* The ids of the lines left unmarked, in the order of their ids. */
+static int gap_ids(const struct gap *g, char ***ret, size_t *ret_n) {
+        _cleanup_strv_free_ char **ids = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < g->n; i++)
+                if (!g->v[i].current)
+                        n++;
+        if (n > 0 && !(ids = calloc(n + 1, sizeof(*ids))))
+                return -ENOMEM;
+        n = 0;
+        for (size_t i = 0; i < g->n; i++)
+                if (!g->v[i].current && !(ids[n++] = strndup(g->v[i].id, g->v[i].id_len)))
+                        return -ENOMEM;
+        *ret = TAKE_PTR(ids);
+        *ret_n = n;
         return 0;
 }
 
@@ -757,8 +916,10 @@ static int curl_setup(struct run *r, struct error *err) {
 /* ---- the archive ---------------------------------------------------------- */
 
 /* Reads every entry of the zip (so that CRCs are checked) without
- * extracting anything; *ret_records counts the .json entries. */
-static int verify_zip(const char *path, const char *url, uint64_t *ret_records, struct error *err) {
+ * extracting anything; *ret_records counts the .json entries.  With g,
+ * marks the lines of the list each entry's copy is at least as new as. */
+static int verify_zip(const char *path, const char *url, struct gap *g, uint64_t *ret_records,
+                      struct error *err) {
         struct archive *a = archive_read_new();
         struct archive_entry *ae;
         struct zip_limit zl;
@@ -768,6 +929,8 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
 
         if (!a)
                 return error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; g && i < g->n; i++)  /* another source's answer */
+                g->v[i].current = false;
         r = zip_limit_init(&zl, path, url, err);
         if (r < 0)
                 goto out;
@@ -788,8 +951,13 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
                         goto out;
                 }
                 r = zip_limit_entry(&zl, ae, err);
-                while (r >= 0 && (n = archive_read_data(a, buf, sizeof(buf))) > 0)
+                if (g)
+                        g->head_len = 0;
+                while (r >= 0 && (n = archive_read_data(a, buf, sizeof(buf))) > 0) {
                         r = zip_limit_data(&zl, (size_t) n, err);
+                        if (g)
+                                gap_data(g, buf, (size_t) n);
+                }
                 if (r < 0)
                         goto out;
                 if (n < 0) {
@@ -797,8 +965,11 @@ static int verify_zip(const char *path, const char *url, uint64_t *ret_records, 
                                       strna(name), archive_error_string(a));
                         goto out;
                 }
-                if (name && strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0)
+                if (name && strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0) {
                         records++;
+                        if (g)
+                                gap_entry(g, name);
+                }
         }
         if (rc != ARCHIVE_EOF) {
                 r = error_set(err, EBADMSG, "%s is damaged (%s); is the download truncated?", url,
@@ -1093,6 +1264,7 @@ static int manifest_check_buf(struct run *r, const struct eco *e, const char *fi
 
 struct zip_answer {
         const char *path;
+        struct gap *gap;        /* or NULL */
         char sha[65];
         uint64_t records;
 };
@@ -1110,19 +1282,20 @@ static int zip_check(struct run *r, const struct eco *e, const char *file, const
         update_hex(digest, mdlen, z->sha);
         q = manifest_check(r, e, file, resp->url, z->sha, err);
         if (q >= 0)
-                q = verify_zip(z->path, resp->url, &z->records, err);
+                q = verify_zip(z->path, resp->url, z->gap, &z->records, err);
         return q;
 }
 
 /* Downloads all.zip to a temporary file in the ecosystem's folder, checks
  * it (an answer that fails is the source failing: the next is tried), and
- * records its digest and validators in e->entry. */
-static int fetch_zip(struct run *r, struct eco *e, struct error *err) {
+ * records its digest and validators in e->entry.  With g, marks the lines
+ * of the list that it holds as new (verify_zip()). */
+static int fetch_zip(struct run *r, struct eco *e, struct gap *g, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         struct sink k = { .max = UPDATE_ZIP_MAX, .md = md, .progress = true };
         _cleanup_(response_done) struct response resp = {};
         _cleanup_free_ char *tmp = NULL;
-        struct zip_answer z = {};
+        struct zip_answer z = { .gap = g };
         char now[32];
         struct stat st;
         int q;
@@ -1216,18 +1389,75 @@ static int record_csv(struct run *r, struct eco *e, const struct response *resp,
         return 0;
 }
 
+/* An incremental attempt's records, when it fell back to the full path:
+ * the archive and what it lacks (eco_gap()) replace them. */
+static void drop_fetched(struct eco *e) {
+        if (e->inc_dir)
+                (void) rm_rf(e->inc_dir);
+        free(e->inc_dir);
+        e->inc_dir = NULL;
+        e->fetched = 0;
+}
+
+static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, const char *instead,
+                         struct error *err);
+
+/* The records the list names as modified later than all.zip's copy, or
+ * that all.zip lacks, fetched one by one now: an archive made before the
+ * list (osv.dev exports them in separate steps, a mirror syncs them in two
+ * passes, a CDN keeps all.zip longer) lacks them, and the next run starts
+ * after the list's newest time, so their update was lost in silence until
+ * the next full download.  Those not fetched are the state's retry; more
+ * than max_changes, and the next run downloads all.zip again. */
+static int eco_gap(struct run *r, struct eco *e, const struct gap *g, struct error *err) {
+        unsigned max = r->s->max_changes ? r->s->max_changes : UPDATE_CHANGES_MAX;
+        _cleanup_strv_free_ char **ids = NULL;
+        size_t n = 0;
+        int q;
+
+        if (gap_ids(g, &ids, &n) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (n == 0)
+                return 0;
+        if (n > max) {
+                say(r, UPDATE_EVENT_STEP, e, "all.zip is older than modified_id.csv: %zu records listed as "
+                    "modified since, more than %u to fetch one by one; the next run downloads all.zip again", n, max);
+                return record_csv(r, e, NULL, NULL) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+        }
+        q = fetch_records(r, e, ids, n, "fetched again by the next run", err);
+        if (q < 0)
+                return q;
+        for (size_t i = e->fetched; i < n; i++)
+                if (strv_push(&e->unfetched, strdup(ids[i])) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        if (e->fetched < n)
+                say(r, UPDATE_EVENT_STEP, e, "all.zip is older than modified_id.csv: %" PRIu64 " of %zu records "
+                    "listed as modified since were fetched one by one; the next run fetches the other %zu",
+                    e->fetched, n, n - (size_t) e->fetched);
+        else
+                say(r, UPDATE_EVENT_STEP, e, "all.zip is older than modified_id.csv: %zu records listed as "
+                    "modified since were fetched one by one", n);
+        if (json_object_set_new(e->entry, "records_fetched", json_integer((json_int_t) e->fetched)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        return 0;
+}
+
 /* The full path: the list first (its newest time is where the next run
  * starts; a record modified between the two downloads is fetched again
- * then, which is harmless), then the archive. */
+ * then, which is harmless), then the archive, then what the list names
+ * newer than the archive (eco_gap()). */
 static int eco_full(struct run *r, struct eco *e, struct error *err) {
         _cleanup_(response_done) struct response resp = {};
+        _cleanup_(gap_done) struct gap g = {};
         struct sink k;
         struct changes c = {};
         struct error cerr = {};
-        char reason[512];
+        char reason[512] = "";
+        bool listed;
         int q;
 
         e->mode = UPDATE_FULL;
+        drop_fetched(e);
         q = fetch_csv(r, e, NULL, &k, &resp, &cerr);
         if (q == -EBADMSG) {
                 strbuf_done(&k.mem);
@@ -1236,22 +1466,31 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
         }
         if (q >= 0) {
                 q = csv_scan(k.mem.s ? k.mem.s : "", k.len, NULL, NULL, 0, &c, reason, sizeof(reason));
+                if (q == 0)
+                        q = gap_init(&g, strbuf_steal(&k.mem), k.len);
                 if (q == -ENOMEM) {
                         strbuf_done(&k.mem);
                         changes_done(&c);
                         return error_set(err, ENOMEM, "out of memory");
                 }
+                if (q > 0 && !reason[0])
+                        snprintf(reason, sizeof(reason), "more than %d lines, more than all.zip may hold",
+                                 OSV_ZIP_ENTRIES_MAX);
                 if (q > 0)
                         say(r, UPDATE_EVENT_STEP, e, "modified_id.csv: %s; the next run downloads all.zip again",
                             reason);
         } else
                 say(r, UPDATE_EVENT_STEP, e, "%s; the next run downloads all.zip again", cerr.msg);
         strbuf_done(&k.mem);
-        q = record_csv(r, e, q == 0 ? &resp : NULL, q == 0 ? &c : NULL);
+        listed = q == 0;
+        q = record_csv(r, e, listed ? &resp : NULL, listed ? &c : NULL);
         changes_done(&c);
         if (q < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        return fetch_zip(r, e, err);
+        q = fetch_zip(r, e, listed ? &g : NULL, err);
+        if (q < 0 || !listed)
+                return q;
+        return eco_gap(r, e, &g, err);
 }
 
 static int record_check(struct run *r, const struct eco *e, const char *file, const struct response *resp,
@@ -1268,9 +1507,11 @@ static int record_check(struct run *r, const struct eco *e, const char *file, co
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
-/* Fetches the changed records into a temporary folder.  1 when one of them
- * could not be fetched from any source (the list then can't be trusted). */
-static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, struct error *err) {
+/* Fetches the changed records into a temporary folder, e->fetched
+ * counting them.  1 when one of them could not be fetched from any source
+ * (said, with what happens instead), the rest not tried. */
+static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, const char *instead,
+                         struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         _cleanup_free_ char *dir = NULL;
 
@@ -1293,8 +1534,10 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                         return error_set_errno(err, errno, "create %s", path);
                 q = fetch_checked(r, e, file, NULL, &k, &(struct answer_check) { record_check }, &resp, &ferr);
                 close(k.fd);
+                if (q < 0)
+                        (void) unlink(path);    /* what a failing source sent */
                 if (q == -EHOSTUNREACH) {
-                        say(r, UPDATE_EVENT_STEP, e, "%s; downloading all.zip instead", ferr.msg);
+                        say(r, UPDATE_EVENT_STEP, e, "%s; %s", ferr.msg, instead);
                         return 1;
                 }
                 if (q < 0) {
@@ -1416,7 +1659,7 @@ static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct err
         else
                 say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c->n,
                     entry_str(e->old, "newest"));
-        q = fetch_records(r, e, c->ids, c->n, err);
+        q = fetch_records(r, e, c->ids, c->n, "downloading all.zip instead", err);
         changes_done(c);
         if (q < 0)
                 return q;
@@ -1441,6 +1684,7 @@ static void eco_done(struct eco *e) {
                 (void) rm_rf(e->inc_dir);
         free(e->inc_dir);
         strv_free(e->skipped);
+        strv_free(e->unfetched);
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -1841,7 +2085,7 @@ static int cve_fetch(struct run *r, struct cve_src *c, struct error *err) {
         if (o == OUTCOME_OK && resp.status == 200 && EVP_DigestFinal_ex(md, digest, &mdlen) == 1 && mdlen == 32)
                 update_hex(digest, mdlen, sha);
         if (o == OUTCOME_OK && resp.status == 200 &&
-            (strcmp(cve_suffix(c->url), "zip") == 0 ? verify_zip(tmp, c->url, &records, &zerr)
+            (strcmp(cve_suffix(c->url), "zip") == 0 ? verify_zip(tmp, c->url, NULL, &records, &zerr)
                                                     : verify_json(tmp, c->url, &zerr)) < 0) {
                 snprintf(msg, sizeof(msg), "%.1000s", zerr.msg);
                 o = OUTCOME_NEXT;
@@ -2328,21 +2572,24 @@ static int keep_records(struct eco *e, struct error *err) {
         return q;
 }
 
-/* The ids of the records this run fetched and the import refused, as the
- * state's "retry" (eco_fetch()); none once an all.zip replaced them. */
-static int keep_retry(struct eco *e, bool zipped) {
+/* The ids of the records this run fetched and the import refused, and of
+ * those a full run could not fetch (eco_gap()), as the state's "retry"
+ * (eco_fetch()); none once an all.zip replaced them all. */
+static int keep_retry(struct eco *e) {
         json_t *a = json_array();
         size_t n = e->inc_dir ? strlen(e->inc_dir) : 0;
         int q = 0;
 
         if (!a)
                 return -ENOMEM;
-        for (char **f = zipped ? NULL : e->skipped; q >= 0 && f && *f; f++) {
+        for (char **f = e->skipped; q >= 0 && f && *f; f++) {
                 const char *id = *f + n + 1;    /* "<inc_dir>/<id>.json" (on_skip()) */
 
                 if (endswith(id, ".json"))
                         q = json_array_append_new(a, json_stringn(id, strlen(id) - STRLEN(".json")));
         }
+        for (char **id = e->unfetched; q >= 0 && id && *id; id++)
+                q = json_array_append_new(a, json_string(*id));
         if (q >= 0 && json_array_size(a) > 0)
                 q = json_object_set(e->entry, "retry", a);
         else if (q >= 0)
@@ -2428,7 +2675,7 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
 
                 if (zipped)
                         q = keep_zip(e, err);
-                if (q >= 0 && (zipped || e->inc_dir) && keep_retry(e, zipped) < 0)
+                if (q >= 0 && (zipped || e->inc_dir) && keep_retry(e) < 0)
                         q = error_set(err, ENOMEM, "out of memory");
                 if (q >= 0 && e->inc_dir)
                         q = keep_records(e, err);

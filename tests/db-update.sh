@@ -916,6 +916,98 @@ MREV=$(rev "$T/mf.sqlite")
 rc=$?
 refused "replayed artifact" "is not newer than the installed database's" "$T/mf.sqlite" "$MREV"
 
+# ---- all.zip older than modified_id.csv ----------------------------------------------
+# osv.dev exports the two in separate steps, a mirror may sync them in two
+# passes, a CDN keep all.zip longer: a record the list names as modified
+# after the archive (or missing from it) is fetched one by one in the same
+# run; the next run starts after the list's newest time and would never
+# fetch it.  A copy of the mirror, its list rebuilt from its records.
+MZ=$T/mirror/zg/Debian:12
+mkdir -p "$T/mirror/zg"
+cp -a "$M" "$MZ"
+rm -f "$MZ"/manifest.json*
+M=$MZ rezip
+python3 - "$MZ" <<'PY'
+import glob, json, sys
+rows = []
+for f in glob.glob(f"{sys.argv[1]}/*.json"):
+    try:
+        r = json.load(open(f))
+        rows.append((r["modified"], r["id"]))
+    except Exception:
+        pass
+# by time: as text, "...:00Z" would sort after "...:00.5Z"
+rows.sort(key=lambda r: (r[0][:19], float("0" + r[0][19:-1]) if r[0][19] == "." else 0.0), reverse=True)
+open(f"{sys.argv[1]}/modified_id.csv", "w").write("".join(f"{m},{i}\n" for m, i in rows))
+PY
+ZOLD=$(sed -n 500p "$MZ/modified_id.csv" | cut -d, -f2)
+python3 - "$MZ/$ZOLD.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["modified"] = "2026-12-05T00:00:00Z"; r["summary"] = "modified after all.zip"
+json.dump(r, open(sys.argv[1], "w"))
+PY
+gen PCT-GAP-NEW 2026-12-05T00:00:01Z >"$MZ/PCT-GAP-NEW.json"
+{ printf '%s\n' "2026-12-05T00:00:01Z,PCT-GAP-NEW" "2026-12-05T00:00:00Z,$ZOLD"; grep -v ",$ZOLD\$" "$MZ/modified_id.csv"; } \
+        >"$MZ/csv.new" && mv "$MZ/csv.new" "$MZ/modified_id.csv"
+ZN=$(wc -l <"$MZ/modified_id.csv")
+# zgconfig NAME [KEY]: a DB and state folder of its own.
+zgconfig() {
+        printf '{"db": "%s", "cache": "%s", "update": {"cve_sources": [], "sources": ["%s"], "ecosystems": ["Debian:12"], "state_dir": "%s", "timeout_s": 5%s}}\n' \
+                "$T/$1.sqlite" "$T/no-cache.db" "http://127.0.0.1:$PORT/zg" "$T/state-$1" \
+                "${2:+, \"public_key\": \"$T/$2.pub\"}" >"$T/config-$1.json"
+}
+# zgfirst NAME: the first run fetched the two records the archive lacks, and only them.
+zgfirst() {
+        m=$(mark)
+        "$P" db update --config "$T/config-$1.json" >"$T/out" 2>&1 || fail "$1: first run: exit $?: $(cat "$T/out")"
+        grep -q "all.zip is older than modified_id.csv: 2 records listed as modified since were fetched one by one" \
+                "$T/out" || fail "$1: the gap not said: $(cat "$T/out")"
+        [ "$(modified_of_db "$T/$1.sqlite" "$ZOLD")" = 2026-12-05T00:00:00Z ] ||
+                fail "$1: $ZOLD is the archive's copy: $(cat "$T/out")"
+        [ "$(modified_of_db "$T/$1.sqlite" PCT-GAP-NEW)" = 2026-12-05T00:00:01Z ] ||
+                fail "$1: PCT-GAP-NEW missing: $(cat "$T/out")"
+        [ "$(records "$T/$1.sqlite")" = "$ZN" ] || fail "$1: $(records "$T/$1.sqlite") records, wanted $ZN"
+        got=$(log_since "$m" | grep '\.json HTTP' | grep -v manifest.json | sort)
+        want=$(printf 'GET /zg/Debian%%3A12/%s.json HTTP/1.1 200\n' "$ZOLD" PCT-GAP-NEW | sort)
+        [ "$got" = "$want" ] || fail "$1: fetched [$got], wanted [$want]"
+}
+# Signed: the records are checked against the manifest, as in an incremental run.
+"$P" db sign --key "$T/ed25519.key" --serial 1 --expires 2099-01-01T00:00:00Z "$MZ" >/dev/null || fail "zg: sign"
+zgconfig zgs ed25519
+zgfirst zgs
+rm -f "$MZ"/manifest.json*
+zgconfig zg
+zgfirst zg
+# the next run: incremental, nothing fetched again; then only what changed
+m=$(mark)
+"$P" db update --config "$T/config-zg.json" >"$T/out" 2>&1 && grep -q "^unchanged" "$T/out" ||
+        fail "zg: second run not unchanged: $(cat "$T/out")"
+log_since "$m" | grep -q "all.zip\|\.json HTTP" && fail "zg: second run fetched: $(log_since "$m")"
+gen PCT-GAP-NEXT 2026-12-06T00:00:00Z >"$MZ/PCT-GAP-NEXT.json"
+M=$MZ prepend_csv "2026-12-06T00:00:00Z,PCT-GAP-NEXT"
+m=$(mark)
+"$P" db update --config "$T/config-zg.json" >"$T/out" 2>&1 || fail "zg: third run: exit $?: $(cat "$T/out")"
+got=$(log_since "$m" | grep -v modified_id.csv)
+[ "$got" = "GET /zg/Debian%3A12/PCT-GAP-NEXT.json HTTP/1.1 200" ] || fail "zg: third run fetched [$got]"
+grep -q "1 records changed since 2026-12-05T00:00:01Z; fetching them" "$T/out" ||
+        fail "zg: third run not incremental: $(cat "$T/out")"
+# A record listed but served by no source: the archive and the rest come
+# in; it is the retry, fetched by the next run, imported once served.
+M=$MZ prepend_csv "2026-12-06T00:00:01Z,PCT-GAP-LATE"
+rm -rf "$T/state-zg"
+"$P" db update --config "$T/config-zg.json" >"$T/out" 2>&1 || fail "zg: unserved record: exit $?: $(cat "$T/out")"
+grep -q "PCT-GAP-LATE.json: no source could serve it .*; fetched again by the next run" "$T/out" &&
+        grep -q "all.zip is older than modified_id.csv: 1 of 4 records listed as modified since were fetched one by one; the next run fetches the other 3" "$T/out" ||
+        fail "zg: the unserved record not said: $(cat "$T/out")"
+"$P" db status --db "$T/zg.sqlite" --config "$T/config-zg.json" | grep -q "^  retry: *3 records" ||
+        fail "zg: no retry: $("$P" db status --db "$T/zg.sqlite" --config "$T/config-zg.json")"
+gen PCT-GAP-LATE 2026-12-06T00:00:01Z >"$MZ/PCT-GAP-LATE.json"
+"$P" db update --config "$T/config-zg.json" >"$T/out" 2>&1 || fail "zg: retry run: exit $?: $(cat "$T/out")"
+for id in PCT-GAP-LATE PCT-GAP-NEW PCT-GAP-NEXT; do
+        [ "$(modified_of_db "$T/zg.sqlite" $id)" != none ] || fail "zg: $id missing after the retry: $(cat "$T/out")"
+done
+[ "$(modified_of_db "$T/zg.sqlite" "$ZOLD")" = 2026-12-05T00:00:00Z ] || fail "zg: $ZOLD lost after the retry"
+
 # ---- config: strict keys ------------------------------------------------------------
 echo '{"update": {"sorces": []}}' >"$T/bad.json"
 "$P" db update --config "$T/bad.json" --db "$T/x.sqlite" >"$T/out" 2>&1
