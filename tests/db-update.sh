@@ -14,7 +14,8 @@
 # a tampered manifest, the DB's age from the manifest's time; the default
 # ecosystems, from a verdict cache filled by the real hook; an https source
 # redirected to http (TLS from a test CA); zip bombs; the shrink guard; CVE
-# scores from a source of CVE JSON 5 / NVD records.
+# scores from a source of CVE JSON 5 / NVD records; an all.zip older than its
+# modified_id.csv (the records it lacks fetched one by one in the same run).
 set -u
 P=${PORTCULLIS:?}
 DATA=${PC_SHARED_DATA:?}/vulndb/debian12-changelogs
@@ -918,7 +919,7 @@ refused "replayed artifact" "is not newer than the installed database's" "$T/mf.
 
 # ---- all.zip older than modified_id.csv ----------------------------------------------
 # osv.dev exports the two in separate steps, a mirror may sync them in two
-# passes, a CDN keep all.zip longer: a record the list names as modified
+# passes, a CDN keeps all.zip longer: a record the list names as modified
 # after the archive (or missing from it) is fetched one by one in the same
 # run; the next run starts after the list's newest time and would never
 # fetch it.  A copy of the mirror, its list rebuilt from its records.
