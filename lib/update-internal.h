@@ -26,6 +26,14 @@ struct osv_time {
 /* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), RFC 3339 section 5.6. */
 int update_parse_time(const char *p, size_t n, struct osv_time *ret);
 void update_hex(const unsigned char *md, unsigned n, char *ret);
+/* The "id" and "modified" of an OSV record from its first len bytes (an
+ * all.zip entry's head, which may be cut anywhere), as db update compares
+ * the archive with modified_id.csv: string members without escapes, the
+ * id else the entry's name without ".json"; an id db update would use as
+ * a file name (at most 256 of [A-Za-z0-9._:+-], not starting with '.')
+ * and an RFC 3339 time, or false. */
+bool update_record_head(const char *buf, size_t len, const char *name, const char **ret_id, size_t *ret_id_len,
+                        struct osv_time *ret_modified);
 /* The key types a manifest may be signed with (EVP_PKEY_* ids). */
 bool update_key_type_ok(int id);
 

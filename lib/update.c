@@ -430,21 +430,34 @@ static bool head_str(const char *buf, size_t len, const char *key, const char **
         return true;
 }
 
-/* One entry of the archive, read: marks its line of the list when its
- * copy is at least as new.  Its id is the record's, else the entry's name
- * ("<id>.json", as osv.dev names them). */
-static void gap_entry(struct gap *g, const char *name) {
-        struct listed key = {}, *l;
+bool update_record_head(const char *buf, size_t len, const char *name, const char **ret_id, size_t *ret_id_len,
+                        struct osv_time *ret_modified) {
         const char *id, *mod;
         size_t id_len, mod_len;
-        struct osv_time t;
 
-        if (!head_str(g->head, g->head_len, "id", &id, &id_len)) {
+        if (!head_str(buf, len, "id", &id, &id_len)) {
                 id = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+                if (!endswith(id, ".json"))
+                        return false;
                 id_len = strlen(id) - STRLEN(".json");
         }
-        if (!id_ok(id, id_len) || !head_str(g->head, g->head_len, "modified", &mod, &mod_len) ||
-            update_parse_time(mod, mod_len, &t) < 0)
+        if (!id_ok(id, id_len) || !head_str(buf, len, "modified", &mod, &mod_len) ||
+            update_parse_time(mod, mod_len, ret_modified) < 0)
+                return false;
+        *ret_id = id;
+        *ret_id_len = id_len;
+        return true;
+}
+
+/* One entry of the archive, read: marks its line of the list when its
+ * copy is at least as new. */
+static void gap_entry(struct gap *g, const char *name) {
+        struct listed key = {}, *l;
+        struct osv_time t;
+        const char *id;
+        size_t id_len;
+
+        if (!update_record_head(g->head, g->head_len, name, &id, &id_len, &t))
                 return;
         key = (struct listed) { .id = id, .id_len = (uint16_t) id_len };
         l = bsearch(&key, g->v, g->n, sizeof(*g->v), listed_cmp);
