@@ -17,7 +17,10 @@
  *   <base>/<ECOSYSTEM>/<ID>.json          one record
  *
  * The first run downloads all.zip of each ecosystem into the state folder
- * and imports them.  Later runs ask for modified_id.csv with the validators
+ * and imports them, with the records modified_id.csv lists as newer than
+ * the archive's copy (or missing from it), fetched one by one: the list
+ * says where the next run starts, and an archive made before it would else
+ * lose them until the next full download.  Later runs ask for modified_id.csv with the validators
  * of the last answer (If-None-Match / If-Modified-Since): 304 means
  * unchanged; otherwise the records modified since the last run are fetched
  * one by one and merged.  When that list can't be trusted (no state, the
