@@ -576,6 +576,7 @@ struct validators {
 
 struct response {
         long status;
+        bool gone;              /* fetch_checked() failed: every source answered 404 */
         char *etag;
         char *last_modified;
         char *url;              /* where it came from */
@@ -716,6 +717,7 @@ static enum outcome get_once(struct run *r, const char *url, const struct valida
                 ret->url = strdup(url);
                 return OUTCOME_OK;
         }
+        ret->status = status;   /* fetch_checked() tells a 404 from each source (gone) */
         snprintf(msg, msg_size, "%s: HTTP status %ld", url, status);
         if (status == 429 || status == 503)
                 r->retry_after = retry_after(r->curl);
@@ -869,13 +871,14 @@ static enum outcome fetch_from(struct run *r, struct eco *e, size_t src, const c
 static int fetch_checked(struct run *r, struct eco *e, const char *file, const struct validators *v,
                          struct sink *k, const struct answer_check *c, struct response *ret, struct error *err) {
         char msg[1024] = "";
-        bool refused = false;
+        bool refused = false, gone = true;
 
         for (size_t i = 0; i < r->n_sources; i++) {
                 size_t src = (e->source + i) % r->n_sources;
                 enum outcome o = fetch_from(r, e, src, file, v, k, c, ret, msg, sizeof(msg));
 
                 refused = refused || (o == OUTCOME_NEXT && ret->status == 200);
+                gone = gone && o == OUTCOME_NEXT && ret->status == 404;
 
                 if (o == OUTCOME_OK) {
                         e->source = src;
@@ -887,6 +890,7 @@ static int fetch_checked(struct run *r, struct eco *e, const char *file, const s
                         say(r, UPDATE_EVENT_RETRY, e, "%s; trying the next source, %s", msg,
                             r->s->sources[(src + 1) % r->n_sources]);
         }
+        ret->gone = gone;
         return error_set(err, refused ? EBADMSG : EHOSTUNREACH, "%s: no source could serve it (last: %s)", file,
                          msg);
 }
@@ -1413,7 +1417,7 @@ static void drop_fetched(struct eco *e) {
 }
 
 static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, const char *instead,
-                         struct error *err);
+                         char ***keep, struct error *err);
 
 /* The records the list names as modified later than all.zip's copy, or
  * that all.zip lacks, fetched one by one now: an archive made before the
@@ -1437,12 +1441,9 @@ static int eco_gap(struct run *r, struct eco *e, const struct gap *g, struct err
                     "modified since, more than %u to fetch one by one; the next run downloads all.zip again", n, max);
                 return record_csv(r, e, NULL, NULL) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
         }
-        q = fetch_records(r, e, ids, n, "fetched again by the next run", err);
+        q = fetch_records(r, e, ids, n, "fetched again by the next run", &e->unfetched, err);
         if (q < 0)
                 return q;
-        for (size_t i = e->fetched; i < n; i++)
-                if (strv_push(&e->unfetched, strdup(ids[i])) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
         if (e->fetched < n)
                 say(r, UPDATE_EVENT_STEP, e, "all.zip is older than modified_id.csv: %" PRIu64 " of %zu records "
                     "listed as modified since were fetched one by one; the next run fetches the other %zu",
@@ -1520,19 +1521,25 @@ static int record_check(struct run *r, const struct eco *e, const char *file, co
         return manifest_check(r, e, file, resp->url, sha, err);
 }
 
-/* Fetches the changed records into a temporary folder, e->fetched
- * counting them.  1 when one of them could not be fetched from any source
- * (said, with what happens instead), the rest not tried. */
+/* Fetches the records into a temporary folder (e->inc_dir, made by the
+ * first call), e->fetched counting them.  1 when one of them could not be
+ * fetched from any source (said, with what happens instead), the rest not
+ * tried.  With keep, what is not fetched goes there for the next run, and
+ * one that every source answers 404 does not stop the others. */
 static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t n, const char *instead,
-                         struct error *err) {
+                         char ***keep, struct error *err) {
         _cleanup_(md_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         _cleanup_free_ char *dir = NULL;
 
-        if (!md || asprintf(&dir, "%s/tmp-records-XXXXXX", e->dir) < 0)
+        if (!md)
                 return error_set(err, ENOMEM, "out of memory");
-        if (!mkdtemp(dir))
-                return error_set_errno(err, errno, "create a folder in %s", e->dir);
-        e->inc_dir = TAKE_PTR(dir);
+        if (!e->inc_dir) {
+                if (asprintf(&dir, "%s/tmp-records-XXXXXX", e->dir) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (!mkdtemp(dir))
+                        return error_set_errno(err, errno, "create a folder in %s", e->dir);
+                e->inc_dir = TAKE_PTR(dir);
+        }
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(response_done) struct response resp = {};
                 _cleanup_free_ char *file = NULL, *path = NULL;
@@ -1551,7 +1558,18 @@ static int fetch_records(struct run *r, struct eco *e, char *const *ids, size_t 
                         (void) unlink(path);    /* what a failing source sent */
                 if (q == -EHOSTUNREACH) {
                         say(r, UPDATE_EVENT_STEP, e, "%s; %s", ferr.msg, instead);
-                        return 1;
+                        if (!keep)
+                                return 1;
+                        /* kept: one no source has (404 from each) does not
+                         * hold back the others; after any other failure
+                         * (a source down) the rest wait for the next run,
+                         * not each for every source's retries */
+                        for (size_t j = i; j < (resp.gone ? i + 1 : n); j++)
+                                if (strv_push(keep, strdup(ids[j])) < 0)
+                                        return error_set(err, ENOMEM, "out of memory");
+                        if (!resp.gone)
+                                return 1;
+                        continue;
                 }
                 if (q < 0) {
                         *err = ferr;
@@ -1672,7 +1690,16 @@ static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct err
         else
                 say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c->n,
                     entry_str(e->old, "newest"));
-        q = fetch_records(r, e, c->ids, c->n, "downloading all.zip instead", err);
+        /* the list's changes first: one no source serves is the list
+         * ahead of the sources, all.zip instead; then the retry, which
+         * waits for the next run again (a full download for it would find
+         * it missing again, and fetch it one by one again) */
+        q = fetch_records(r, e, c->ids, c->n - n_retry, "downloading all.zip instead", NULL, err);
+        if (q == 0 && n_retry)
+                q = fetch_records(r, e, c->ids + (c->n - n_retry), n_retry, "kept for the next run", &e->unfetched,
+                                  err);
+        if (q > 0 && e->unfetched)
+                q = 0;
         changes_done(c);
         if (q < 0)
                 return q;
