@@ -3,8 +3,8 @@
  * folders of them and .zip archives go into a new sqlite file in one
  * transaction, which is renamed over the old database when complete. */
 #include <archive.h>
-#include <assert.h>
 #include <archive_entry.h>
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
