@@ -300,8 +300,8 @@ static void update_state_print(const struct update_state_info *u) {
                            strna(e->zip_etag), strna(e->zip_last_modified));
                 cli_printf("  newest:    %s\n", strna(e->newest));
                 if (e->retry)
-                        cli_printf("  retry:     %zu record%s the last run skipped, fetched again by the next\n",
-                                   e->retry, e->retry == 1 ? "" : "s");
+                        cli_printf("  retry:     %zu record%s the last run skipped or could not fetch, fetched again "
+                                   "by the next\n", e->retry, e->retry == 1 ? "" : "s");
                 if (e->manifest_serial >= 0)
                         cli_printf("  manifest:  serial %lld, created %s, expires %s\n", e->manifest_serial,
                                    strna(e->manifest_created), strna(e->manifest_expires));

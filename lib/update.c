@@ -1685,8 +1685,8 @@ static int eco_fetch(struct run *r, struct eco *e, struct changes *c, struct err
                 return 0;
         }
         if (n_retry)
-                say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s, and %zu the last run skipped; fetching "
-                    "them", c->n - n_retry, strna(entry_str(e->old, "newest")), n_retry);
+                say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s, and %zu the last run skipped or could not "
+                    "fetch; fetching them", c->n - n_retry, strna(entry_str(e->old, "newest")), n_retry);
         else
                 say(r, UPDATE_EVENT_STEP, e, "%zu records changed since %s; fetching them", c->n,
                     entry_str(e->old, "newest"));

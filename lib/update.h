@@ -235,7 +235,7 @@ struct update_state_ecosystem {
         char *name, *source, *mode, *changed, *zip_sha256, *zip_etag, *zip_last_modified, *newest;
         long long manifest_serial;      /* of the signed manifest installed last; -1: none */
         char *manifest_created, *manifest_expires;
-        size_t retry;                   /* records the last run skipped, fetched again by the next */
+        size_t retry;                   /* records the last run skipped or could not fetch, fetched again by the next */
 };
 struct update_state_info {
         char *last_run, *last_success, *last_error, *db_revision;
