@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "rootfs.h"
 
 /* A container image given as a file, not as an unpacked rootfs: a
  * `docker save` tarball (possibly compressed), an OCI image layout as a
@@ -33,10 +34,11 @@ struct image;
 #define IMAGE_SKIPPED_MAX 8                             /* notes of files kept out, then one more */
 #define IMAGE_WARNING_LEN_MAX 8192
 #define IMAGE_NAME_MAX 1024
-/* Folders deep an entry is written out (lib/rootfs.c's walk, which the
- * sandboxed reader resolves with, keeps 64 open); deeper than the
- * inventory's walk looks (INVENTORY_WALK_DEPTH_MAX).  Deeper: noted. */
-#define IMAGE_DEPTH_MAX 64
+/* Folders deep an entry is written out: as deep as lib/rootfs.c's walk,
+ * which the sandboxed reader resolves with, keeps folders open; deeper
+ * than the inventory's walk looks (INVENTORY_WALK_DEPTH_MAX).  Deeper:
+ * noted. */
+#define IMAGE_DEPTH_MAX ROOTFS_WALK_DEPTH_MAX
 
 /* Whether path looks like an image (a file, or a folder holding oci-layout
  * or manifest.json) rather than an unpacked root filesystem. */

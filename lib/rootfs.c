@@ -30,9 +30,6 @@
 
 /* Same symlink budget as the kernel (MAXSYMLINKS, path_resolution(7)). */
 #define ROOTFS_SYMLINK_MAX 40
-/* Directories deep we keep fds for in the walk; deeper is -ENAMETOOLONG.
- * Real lookups (var/lib/dpkg/status.d/x) are a handful deep. */
-#define ROOTFS_WALK_DEPTH_MAX 64
 /* openat2 returns -EAGAIN when a rename raced with RESOLVE_IN_ROOT. */
 #define ROOTFS_OPENAT2_RETRIES 8
 

@@ -6,6 +6,10 @@
 
 #include "base/error.h"
 
+/* Directories deep we keep fds for in the walk; deeper is -ENAMETOOLONG.
+ * Real lookups (var/lib/dpkg/status.d/x) are a handful deep. */
+#define ROOTFS_WALK_DEPTH_MAX 64
+
 /* A container root filesystem, which we treat as hostile: every path is
  * resolved as if the rootfs were "/" (openat2 RESOLVE_IN_ROOT, or a component
  * walk with O_NOFOLLOW and a symlink budget where the kernel lacks openat2),

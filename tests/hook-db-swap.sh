@@ -12,7 +12,7 @@ P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
 SRC=${PC_SOURCE_ROOT:?}
 command -v flock >/dev/null || { echo "skip: flock not installed"; exit 77; }
-T=$(mktemp -d /tmp/pc-dbswap-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-dbswap-XXXXXX")
 trap 'touch "$T/release"; wait; rm -rf "$T"' EXIT
 . "$(dirname "$0")/lib.sh"          # fail()
 
@@ -57,7 +57,15 @@ swap_start() {
         "$HOOK" --config "$T/config.json" <"$T/state.json" >"$T/out" 2>&1 &
         hook=$!
         # the analysis is started (the DB file opened) before the cache's
-        # folder is locked: the hook is waiting for it
+        # folder is locked: once the hook holds the folder open to lock it,
+        # its child has had half a second to open the DB, however slow the
+        # start was
+        for _ in $(seq 200); do
+                for f in /proc/$hook/fd/*; do
+                        [ "$(readlink "$f" 2>/dev/null)" = "$T/cache" ] && break 2
+                done
+                sleep 0.05
+        done
         sleep 0.5
         cp "$T/$2" "$T/db.new" && mv "$T/db.new" "$T/db.sqlite"
         touch "$T/release"
