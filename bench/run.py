@@ -9,7 +9,9 @@
    by side with `dpkg-query -W` reading the same rootfs's database, with
    `find ROOTFS` listing its folders (what the scan's look for language
    packages has to do at the least) and with exec'ing /bin/true, measured
-   in the same run, the four taking turns.
+   in the same run, the four taking turns; and `portcullis scan --pkg-types
+   os` (the OS's packages only, no walk: what the scan was when issue 13
+   was filed) among them, with its own ratio.
 
 Usage: bench/run.py [--records N] [--runs N] [--rootfs DIR]"""
 import argparse
@@ -108,7 +110,8 @@ def main():
     cmds = [[a.portcullis, "scan", a.rootfs, "--db", db, "--format", "json"],
             ["/usr/bin/dpkg-query", "--admindir", os.path.join(a.rootfs, "var/lib/dpkg"), "-W"],
             ["/bin/true"],
-            ["/usr/bin/find", a.rootfs]]
+            ["/usr/bin/find", a.rootfs],
+            [a.portcullis, "scan", a.rootfs, "--db", db, "--format", "json", "--pkg-types", "os"]]
     runs = [[] for _ in cmds]
     for i in range(a.runs):
         for k in range(len(cmds)):
@@ -119,8 +122,9 @@ def main():
         walls = sorted(w for w, _ in rs)
         return statistics.median(walls), walls[int(len(walls) * 0.9)], max(r for _, r in rs)
 
-    scan, dpkgq, true, find = (series(rs) for rs in runs)
+    scan, dpkgq, true, find, scan_os = (series(rs) for rs in runs)
     per_round = statistics.median(s[0] / d[0] for s, d in zip(runs[0], runs[1]))
+    per_round_os = statistics.median(s[0] / d[0] for s, d in zip(runs[4], runs[1]))
     print(f"scan:       median {ms(scan[0])}, p90 {ms(scan[1])}, peak RSS {scan[2] / 1024:.1f} MiB "
           f"(targets: < 50 ms, < 32 MiB)")
     print(f"dpkg-query: median {ms(dpkgq[0])}, p90 {ms(dpkgq[1])}, peak RSS {dpkgq[2] / 1024:.1f} MiB "
@@ -131,6 +135,8 @@ def main():
           f"(median of the rounds' ratios: {per_round:.2f}x; net of what exec'ing /bin/true costs here, "
           f"{(scan[0] - true[0]) / (dpkgq[0] - true[0]):.2f}x)")
     print(f"ratio scan / find ROOTFS: {scan[0] / find[0]:.2f}x")
+    print(f"scan --pkg-types os: median {ms(scan_os[0])}, p90 {ms(scan_os[1])}, peak RSS {scan_os[2] / 1024:.1f} MiB; "
+          f"ratio to dpkg-query -W: {scan_os[0] / dpkgq[0]:.2f}x (median of the rounds' ratios: {per_round_os:.2f}x)")
 
 
 main()

@@ -372,8 +372,8 @@ static void log_sources(const struct inventory *inv) {
         }
 }
 
-static int collect(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
-                   struct scan_result **ret_res, struct error *err) {
+static int collect(const char *arg, const char *db_path, unsigned pkg_types, struct image **ret_img,
+                   struct inventory **ret_inv, struct scan_result **ret_res, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         struct inventory *inv = NULL;
@@ -405,8 +405,8 @@ static int collect(const char *arg, const char *db_path, struct image **ret_img,
                 rootfs = image_rootfs(img);
                 log_step(&t, "%s: the image's files unpacked into %s (sandboxed child)", arg, rootfs);
         }
-        r = db_path ? analyze_rootfs(rootfs, db_path, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, &res, NULL, err)
-                    : analyze_inventory(rootfs, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
+        r = db_path ? analyze_rootfs(rootfs, db_path, pkg_types, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, &res, NULL, err)
+                    : analyze_inventory(rootfs, pkg_types, CLI_ANALYSIS_DEADLINE_MS, &inv, NULL, err);
         if (analyze_sandbox_note())
                 log_note("%s", analyze_sandbox_note());
         if (r < 0)
@@ -435,11 +435,47 @@ static int collect(const char *arg, const char *db_path, struct image **ret_img,
         return 0;
 }
 
-int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err) {
-        return collect(arg, NULL, ret_img, ret_inv, NULL, err);
+int cli_collect(const char *arg, unsigned pkg_types, struct image **ret_img, struct inventory **ret_inv,
+                struct error *err) {
+        return collect(arg, NULL, pkg_types, ret_img, ret_inv, NULL, err);
 }
 
-int cli_collect_match(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
-                      struct scan_result **ret_res, struct error *err) {
-        return collect(arg, db_path, ret_img, ret_inv, ret_res, err);
+int cli_collect_match(const char *arg, const char *db_path, unsigned pkg_types, struct image **ret_img,
+                      struct inventory **ret_inv, struct scan_result **ret_res, struct error *err) {
+        return collect(arg, db_path, pkg_types, ret_img, ret_inv, ret_res, err);
+}
+
+int cli_parse_pkg_types(const char *verb, const char *arg, unsigned *ret) {
+        _cleanup_free_ char *copy = strdup(arg);
+        unsigned types = 0;
+        char *save = NULL;
+
+        if (!copy) {
+                log_error("%s: out of memory", verb);
+                return -1;
+        }
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                if (strcmp(w, "os") == 0)
+                        types |= INVENTORY_PKG_OS;
+                else if (strcmp(w, "library") == 0)
+                        types |= INVENTORY_PKG_LIBRARY;
+                else {
+                        log_error("%s: --pkg-types: '%s' is not a package type (use os, library, or both: "
+                                  "os,library)", verb, w);
+                        return -1;
+                }
+        if (!types) {
+                log_error("%s: --pkg-types: '%s' names no package type (use os, library, or both: os,library)",
+                          verb, arg);
+                return -1;
+        }
+        *ret = types;
+        return 0;
+}
+
+const char *cli_pkg_types_left_out(unsigned pkg_types) {
+        return !(pkg_types & INVENTORY_PKG_LIBRARY) ? "--pkg-types os: language packages and executables (Go, "
+                                                      "Rust) were not looked for"
+               : !(pkg_types & INVENTORY_PKG_OS) ? "--pkg-types library: the OS's packages were not checked"
+               : NULL;
 }

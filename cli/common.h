@@ -53,12 +53,19 @@ long long cli_age_seconds(const char *t);
  * parsing runs in the sandboxed children of lib/analyze.h, as in the hook
  * (the image reader in one, the inventory in another); the warnings of
  * both are printed here. */
-int cli_collect(const char *arg, struct image **ret_img, struct inventory **ret_inv, struct error *err);
+int cli_collect(const char *arg, unsigned pkg_types, struct image **ret_img, struct inventory **ret_inv,
+                struct error *err);
 /* The same, matched against the DB at db_path in the same child (the DB
  * opened before it enters the image's root, as the hook's miss does):
  * one sandboxed child instead of two. */
-int cli_collect_match(const char *arg, const char *db_path, struct image **ret_img, struct inventory **ret_inv,
-                      struct scan_result **ret_res, struct error *err);
+int cli_collect_match(const char *arg, const char *db_path, unsigned pkg_types, struct image **ret_img,
+                      struct inventory **ret_inv, struct scan_result **ret_res, struct error *err);
+/* --pkg-types os,library (Trivy's words): what cli_collect() looks for, as
+ * INVENTORY_PKG_* bits; -1 with a message naming verb on a bad word. */
+int cli_parse_pkg_types(const char *verb, const char *arg, unsigned *ret);
+/* What such a choice left out, in a line for stderr and the report's
+ * warnings; NULL when it looked for everything. */
+const char *cli_pkg_types_left_out(unsigned pkg_types);
 
 #include <getopt.h>
 #include <stdio.h>

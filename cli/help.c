@@ -58,6 +58,8 @@ static const struct cli_help {
           "                        cyclonedx (an SBOM with the vulnerabilities and VEX),\n"
           "                        spdx-json (the packages) or html (one page)\n"
           "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
+          "  --pkg-types LIST      look for os (package databases), library (language\n"
+          "                        packages, Go/Rust executables) or both (default: os,library)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "inventory", "list the packages Portcullis sees in a root filesystem or image file",
           "inventory TARGET [OPTIONS]\n\n"
@@ -67,6 +69,7 @@ static const struct cli_help {
           "Options:\n"
           "  --format FORMAT       table (default), json, cyclonedx, spdx-json or html\n"
           "  --output FILE         write it to FILE (atomically) instead of stdout\n"
+          "  --pkg-types LIST      look for os, library or both (default: os,library)\n"
           COMMON_OPTIONS EXIT_STATUS },
         { "db", "import, update, describe, sign, publish or export the vulnerability database",
           "db COMMAND [OPTIONS]\n\n"

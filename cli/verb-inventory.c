@@ -16,17 +16,19 @@ struct inventory_args {
         const char *rootfs;
         const struct report_format *format;
         const char *output;
+        unsigned pkg_types;     /* --pkg-types: INVENTORY_PKG_* */
 };
 
 static int parse_args(int argc, char **argv, struct inventory_args *a) {
         static const struct option opts[] = {
                 { "format", required_argument, NULL, 'F' },
                 { "output", required_argument, NULL, 'o' },
+                { "pkg-types", required_argument, NULL, 'T' },
                 {}
         };
         int c;
 
-        *a = (struct inventory_args) { .format = report_format_find("table") };
+        *a = (struct inventory_args) { .format = report_format_find("table"), .pkg_types = INVENTORY_PKG_ALL };
         while ((c = cli_getopt(argc, argv, "inventory", opts)) >= 0)
                 switch (c) {
                 case 'F':
@@ -35,6 +37,10 @@ static int parse_args(int argc, char **argv, struct inventory_args *a) {
                         break;
                 case 'o':
                         a->output = optarg;
+                        break;
+                case 'T':
+                        if (cli_parse_pkg_types("inventory", optarg, &a->pkg_types) < 0)
+                                return -1;
                         break;
                 default:
                         return -1;
@@ -58,10 +64,12 @@ int verb_inventory(int argc, char **argv) {
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_ERROR;
         /* as scan says it: the message names the target or the file in it */
-        if (cli_collect(a.rootfs, &img, &inv, &err) < 0) {
+        if (cli_collect(a.rootfs, a.pkg_types, &img, &inv, &err) < 0) {
                 log_error("inventory %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
+        if (cli_pkg_types_left_out(a.pkg_types))
+                log_note("%s", cli_pkg_types_left_out(a.pkg_types));
         t = (struct report_target) {
                 .name = img && image_name(img) ? image_name(img) : a.rootfs,
                 .digest = img ? image_digest(img) : NULL,

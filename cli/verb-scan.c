@@ -31,6 +31,7 @@ struct scan_args {
         const char *output;
         const char *package;    /* only findings of this package */
         char **vex;             /* --vex FILE, in order */
+        unsigned pkg_types;     /* --pkg-types: INVENTORY_PKG_* */
         int (*sort)(const void *, const void *);
 };
 
@@ -140,12 +141,13 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 { "sort", required_argument, NULL, 'S' },
                 { "sbom", required_argument, NULL, 'B' },
                 { "vex", required_argument, NULL, 'V' },
+                { "pkg-types", required_argument, NULL, 'T' },
                 {}
         };
         int c;
 
         *a = (struct scan_args) { .severity_mask = (1u << _SEVERITY_MAX) - 1, .fail_on = -1, .unknown_as = -1,
-                                  .format = report_format_find("table") };
+                                  .format = report_format_find("table"), .pkg_types = INVENTORY_PKG_ALL };
         while ((c = cli_getopt(argc, argv, "scan", opts)) >= 0)
                 switch (c) {
                 case 'd':
@@ -197,6 +199,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
                 case 'B':
                         a->sbom = optarg;
                         break;
+                case 'T':
+                        if (cli_parse_pkg_types("scan", optarg, &a->pkg_types) < 0)
+                                return -1;
+                        break;
                 case 'V':
                         if (strv_length(a->vex) >= VEX_FILES_MAX) {
                                 log_error("scan: --vex: at most %d documents", VEX_FILES_MAX);
@@ -214,6 +220,11 @@ static int parse_args(int argc, char **argv, struct scan_args *a) {
         if (a->fail_on < 0 && (a->unknown_as >= 0 || a->allow_unchecked))
                 log_warning("scan: %s has no effect without --fail-on SEVERITY: the scan exits 0 whatever it finds",
                             a->unknown_as >= 0 ? "--unknown-as" : "--allow-unchecked");
+        if (a->sbom && a->pkg_types != INVENTORY_PKG_ALL) {
+                log_error("scan: --pkg-types chooses what is looked for in a TARGET; an SBOM's components are all "
+                          "checked: leave it out with --sbom");
+                return -1;
+        }
         if (a->sbom && optind != argc) {
                 log_error("scan: --sbom FILE scans the SBOM instead of a TARGET: give one or the other");
                 return -1;
@@ -337,7 +348,7 @@ int verb_scan(int argc, char **argv) {
         if (cli_db_path("scan", a.db, a.config, &db) < 0)
                 return EXIT_ERROR;
         r = a.sbom ? collect_sbom(a.sbom, &sbom, &inv, &err)
-                   : cli_collect_match(a.rootfs, db, &img, &inv, &res, &err);
+                   : cli_collect_match(a.rootfs, db, a.pkg_types, &img, &inv, &res, &err);
         t0 = clock_now_ms();
         if (r >= 0 && sbom) {
                 r = analyze_match(inv, db, CLI_ANALYSIS_DEADLINE_MS, &res, NULL, &err);
@@ -353,6 +364,14 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+        /* said on stderr and in the report's warnings, where a pipeline reads */
+        if (cli_pkg_types_left_out(a.pkg_types)) {
+                if (strv_push(&res->warnings, strdup(cli_pkg_types_left_out(a.pkg_types))) < 0) {
+                        log_error("scan: out of memory");
+                        return EXIT_ERROR;
+                }
+                log_warning("%s", cli_pkg_types_left_out(a.pkg_types));
+        }
         n_warnings = strv_length(res->warnings);
         if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);

@@ -36,6 +36,7 @@ _portcullis() {
                 esac
                 return ;;
         --sort) COMPREPLY=($(compgen -W "severity package id fixed kev epss" -- "$cur")); return ;;
+        --pkg-types) COMPREPLY=($(compgen -W "os library os,library" -- "$cur")); return ;;
         --severity|--fail-on)
                 COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE UNKNOWN" -- "$cur")); return ;;
         --unknown-as) COMPREPLY=($(compgen -W "CRITICAL HIGH MEDIUM LOW NONE" -- "$cur")); return ;;

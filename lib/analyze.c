@@ -467,6 +467,7 @@ struct rootfs_arg {
         const char *db_path;
         int db_fd;              /* the child's, opened by rootfs_open_db() before the chroot */
         int ctl_fd;             /* a staged child's end of the parent's word (staged_child()), else -EBADF */
+        unsigned pkg_types;     /* what the inventory looks for (INVENTORY_PKG_*); the hook's: all */
         struct inventory_lister *lister;        /* the child's, started by start_lister() */
 };
 
@@ -523,7 +524,8 @@ static struct sandbox_opts rootfs_cage(struct rootfs_arg *a) {
         return (struct sandbox_opts) { .root_fd = rootfs_fd(a->root), .read_fd = rootfs_fd(a->root),
                                        .keep_fds = &a->ctl_fd, .n_keep_fds = a->ctl_fd >= 0,
                                        .keep_caps = 1ULL << CAP_DAC_READ_SEARCH,
-                                       .open_fn = a->db_path ? rootfs_open_db : NULL, .threads_fn = start_lister,
+                                       .open_fn = a->db_path ? rootfs_open_db : NULL,
+                                       .threads_fn = a->pkg_types & INVENTORY_PKG_LIBRARY ? start_lister : NULL,
                                        .userdata = a };
 }
 
@@ -538,23 +540,25 @@ static struct sandbox_opts rootfs_cage(struct rootfs_arg *a) {
  * seccomp filter, and Landlock checks every open(2) against the rootfs. */
 static int inventory_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
+        _cleanup_(inventory_lister_freep) struct inventory_lister *l = a->lister;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
-        int k;
 
-        k = inventory_collect(a->root, a->lister, &inv, err);
-        inventory_lister_free(a->lister);
-        if (k < 0)
+        if (!l && inventory_lister_new(false, &l) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (inventory_collect_databases(a->root, l, a->pkg_types, &inv, err) < 0 ||
+            inventory_collect_walk(a->root, l, inv, err) < 0)
                 return inventory_failed(a, err);
+        inventory_lister_free(TAKE_PTR(l));
         return wire_result(&b, inventory_wire_write(inv, &b), "the inventory", ret, ret_len, err);
 }
 
-int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
-                      struct error *err) {
+int analyze_inventory(const char *rootfs, unsigned pkg_types, unsigned deadline_ms, struct inventory **ret_inv,
+                      char **ret_json, struct error *err) {
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF };
+        struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF, .pkg_types = pkg_types };
         struct sandbox_opts cage;
         size_t len, used;
         int k;
@@ -690,7 +694,7 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
 
         if (!l && inventory_lister_new(false, &l) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = inventory_collect_databases(a->root, l, &inv, err)) < 0)
+        if ((k = inventory_collect_databases(a->root, l, a->pkg_types, &inv, err)) < 0)
                 return inventory_failed(a, err);
         if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
                 return k;
@@ -783,8 +787,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analysis_free)
 /* The child of analyze_rootfs_start() (fn rootfs_child) or of
  * analyze_staged_start() (staged_child, with a socket pair for the
  * parent's word: a send() to a child gone raises no SIGPIPE). */
-static int analysis_start(const char *rootfs, const char *db_path, unsigned deadline_ms, child_fn fn,
-                          struct analysis **ret, struct error *err) {
+static int analysis_start(const char *rootfs, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
+                          child_fn fn, struct analysis **ret, struct error *err) {
         _cleanup_(analysis_freep) struct analysis *a = calloc(1, sizeof(*a));
         _cleanup_close_ int theirs = -EBADF;
         struct sandbox_opts cage;
@@ -802,7 +806,8 @@ static int analysis_start(const char *rootfs, const char *db_path, unsigned dead
                 a->ctl = pair[0];
                 theirs = pair[1];
         }
-        a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF, .ctl_fd = theirs };
+        a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF, .ctl_fd = theirs,
+                                       .pkg_types = pkg_types };
         cage = rootfs_cage(&a->arg);
         k = child_start(fn, &a->arg, &cage, deadline_ms, &a->child, err);
         if (k < 0)
@@ -813,12 +818,12 @@ static int analysis_start(const char *rootfs, const char *db_path, unsigned dead
 
 int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
                          struct error *err) {
-        return analysis_start(rootfs, db_path, deadline_ms, rootfs_child, ret, err);
+        return analysis_start(rootfs, db_path, INVENTORY_PKG_ALL, deadline_ms, rootfs_child, ret, err);
 }
 
 int analyze_staged_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
                          struct error *err) {
-        return analysis_start(rootfs, db_path, deadline_ms, staged_child, ret, err);
+        return analysis_start(rootfs, db_path, INVENTORY_PKG_ALL, deadline_ms, staged_child, ret, err);
 }
 
 int analyze_staged_inventory(struct analysis *a, struct inventory **ret_inv, char **ret_json, struct error *err) {
@@ -900,11 +905,11 @@ int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char *
         return 0;
 }
 
-int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
-                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
-                   struct error *err) {
+int analyze_rootfs(const char *rootfs, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
+                   struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
+                   char **ret_scan_json, struct error *err) {
         struct analysis *a;
-        int k = analyze_rootfs_start(rootfs, db_path, deadline_ms, &a, err);
+        int k = analysis_start(rootfs, db_path, pkg_types, deadline_ms, rootfs_child, &a, err);
 
         return k < 0 ? k : analyze_rootfs_finish(a, ret_inv, ret_inventory_json, ret_res, ret_scan_json, err);
 }
@@ -959,6 +964,10 @@ static pid_t exec_child(const char *kind, const void *arg, unsigned deadline_ms,
         volatile int failed = 0;
         pid_t pid;
 
+        if (a->pkg_types != INVENTORY_PKG_ALL) {        /* not on the command line: a fork */
+                errno = EINVAL;
+                return -1;
+        }
         snprintf(fd_s, sizeof(fd_s), "%d", fd);
         snprintf(root_s, sizeof(root_s), "%d", root_fd);
         if (a->ctl_fd >= 0)
@@ -994,7 +1003,7 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *ret) {
 }
 
 int analyze_child_main(int argc, char **argv) {
-        struct rootfs_arg a = { .db_fd = -EBADF, .ctl_fd = -EBADF };
+        struct rootfs_arg a = { .db_fd = -EBADF, .ctl_fd = -EBADF, .pkg_types = INVENTORY_PKG_ALL };
         unsigned long fd, root_fd, ctl = 0, ms, parent;
         struct sandbox_opts cage;
         child_fn fn = NULL;

@@ -39,12 +39,13 @@
  * parent goes on without reaping it. */
 #define ANALYSIS_REAP_WAIT_MS 10
 
-/* Reads the rootfs's os-release and package databases.  *ret_json is the
- * canonical JSON of the parsed inventory (what the cache stores and the
- * identity digest is taken over; ret_json may be NULL when that is not
- * needed). -ETIMEDOUT at the deadline. */
-int analyze_inventory(const char *rootfs, unsigned deadline_ms, struct inventory **ret_inv, char **ret_json,
-                      struct error *err);
+/* Reads the rootfs's os-release and package databases, and what
+ * pkg_types asks for (INVENTORY_PKG_*; the gate's: INVENTORY_PKG_ALL).
+ * *ret_json is the canonical JSON of the parsed inventory (what the cache
+ * stores and the identity digest is taken over; ret_json may be NULL when
+ * that is not needed). -ETIMEDOUT at the deadline. */
+int analyze_inventory(const char *rootfs, unsigned pkg_types, unsigned deadline_ms, struct inventory **ret_inv,
+                      char **ret_json, struct error *err);
 
 /* Matches an inventory against the DB at db_path.  *ret_json is the scan
  * JSON (for the cache), rendered from what the child sent; ret_json may
@@ -59,9 +60,9 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
  * needed whatever the inventory holds, and for `scan`.
  * Returns what analyze_inventory() and analyze_match() return
  * (ret_inventory_json and ret_scan_json may be NULL). */
-int analyze_rootfs(const char *rootfs, const char *db_path, unsigned deadline_ms, struct inventory **ret_inv,
-                   char **ret_inventory_json, struct scan_result **ret_res, char **ret_scan_json,
-                   struct error *err);
+int analyze_rootfs(const char *rootfs, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
+                   struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
+                   char **ret_scan_json, struct error *err);
 
 /* The same in two steps, for a caller with work of its own meanwhile (the
  * hook opens its cache while the child analyses): the child is started,

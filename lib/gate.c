@@ -1168,8 +1168,8 @@ static int analyze_known(struct start *h, struct image *im, struct cache *c, con
                         return k < 0 ? k : 0;
         }
         k = *early ? analyze_rootfs_finish(TAKE_PTR(*early), &inv, &inventory_json, &res, &scan_json, err)
-                   : analyze_rootfs(im->rootfs, db_path(h), left_ms(h), &inv, &inventory_json, &res, &scan_json,
-                                    err);
+                   : analyze_rootfs(im->rootfs, db_path(h), INVENTORY_PKG_ALL, left_ms(h), &inv, &inventory_json,
+                                    &res, &scan_json, err);
         if (analyze_sandbox_note())
                 say(h, "portcullis: note: %s\n", analyze_sandbox_note());
         if (k < 0 || (k = store(h, im, c, key, inv, inventory_json, res, scan_json, err)) < 0)

@@ -1055,6 +1055,8 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
         for (char **s = inv->skipped; s && *s; s++)
                 if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, "the image", 0, *s)) < 0)
                         return r;
+        if (inv->left_out & INVENTORY_PKG_OS)   /* scan --pkg-types library: nothing of the OS's was asked */
+                return 0;
         if (inv->n_pkgs == 0)
                 return scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, "the image", 0,
                                                  "no package database found (dpkg, rpm, apk, chisel), so no "

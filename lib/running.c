@@ -332,8 +332,8 @@ static int read_inventory(const struct running_options *o, struct running_contai
         _cleanup_free_ char *json = NULL;
         struct error err = {};
 
-        if (analyze_inventory(c->rootfs, o->inventory_deadline_ms ? o->inventory_deadline_ms
-                                                                  : INVENTORY_DEADLINE_DEFAULT_MS,
+        if (analyze_inventory(c->rootfs, INVENTORY_PKG_ALL,
+                              o->inventory_deadline_ms ? o->inventory_deadline_ms : INVENTORY_DEADLINE_DEFAULT_MS,
                               &inv, &json, &err) < 0 ||
             (ret_identity && analyze_inventory_identity(json, ret_identity) < 0)) {
                 free(c->identity_note);
@@ -411,8 +411,9 @@ static int mount_identities(const struct running_options *o, struct running_cont
                         return -ENOMEM;
                 }
                 if (!identity && !o->no_inventory &&
-                    analyze_inventory(m[1], o->inventory_deadline_ms ? o->inventory_deadline_ms
-                                                                     : INVENTORY_DEADLINE_DEFAULT_MS,
+                    analyze_inventory(m[1], INVENTORY_PKG_ALL,
+                                      o->inventory_deadline_ms ? o->inventory_deadline_ms
+                                                               : INVENTORY_DEADLINE_DEFAULT_MS,
                                       &inv, &json, &(struct error) {}) >= 0 &&
                     analyze_inventory_identity(json, &identity) < 0)
                         return -ENOMEM;

@@ -513,14 +513,14 @@ static void test_analyze(void) {
         char feed[1024];
         struct error err = {};
 
-        CHECK_MSG(analyze_inventory(fixture, 10000, &inv, &json, &err) == 0, "%s", err.msg);
+        CHECK_MSG(analyze_inventory(fixture, INVENTORY_PKG_ALL, 10000, &inv, &json, &err) == 0, "%s", err.msg);
         CHECK(inv && inv->n_pkgs == 1 && strcmp(inv->pkgs[0].name, "libcurl4") == 0);
         CHECK(analyze_sandbox_note() == NULL);
 
         if (access("/var/lib/dpkg/status", R_OK) == 0) {
                 /* the host's whole / (build trees, every executable's ELF header):
                  * the bound is generous for a loaded CI machine */
-                CHECK_MSG(analyze_inventory("/", 120000, &host, &host_json, &err) == 0, "%s", err.msg);
+                CHECK_MSG(analyze_inventory("/", INVENTORY_PKG_ALL, 120000, &host, &host_json, &err) == 0, "%s", err.msg);
                 CHECK(host && host->n_pkgs > 10);
                 if (host)
                         fprintf(stderr, "host rootfs: %zu packages through the sandbox\n", host->n_pkgs);

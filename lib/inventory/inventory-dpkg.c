@@ -532,6 +532,8 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
         unsigned merged;
         int k;
 
+        if (inv->left_out & INVENTORY_PKG_LIBRARY)      /* no walk to leave them to */
+                return 0;
         k = rootfs_list_dir(r, DPKG_INFO_PATH, DPKG_INFO_ENTRIES_MAX, &names, err);
         if (k == -ENOENT || k == -ENOTDIR) {
                 error_clear(err);

@@ -89,7 +89,7 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
         uint64_t h;
         size_t i;
 
-        if (len == 0 || path[0] != '/' || memchr(path, '\0', len))
+        if (len == 0 || path[0] != '/' || memchr(path, '\0', len) || (inv->left_out & INVENTORY_PKG_LIBRARY))
                 return 0;
         if (!o && !(o = inv->owned = calloc(1, sizeof(*o))))
                 return -ENOMEM;

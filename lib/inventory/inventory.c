@@ -23,19 +23,32 @@ static const struct inventory_reader *const readers[] = {
         NULL,
 };
 
-int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, struct inventory **ret,
-                                struct error *err) {
+/* --pkg-types library: the OS's packages out, once their databases said
+ * what they own; so are the notes of what in them could not be read
+ * (their warnings stay). */
+static void leave_out_os(struct inventory *inv) {
+        for (size_t i = 0; i < inv->n_pkgs; i++)
+                package_done(&inv->pkgs[i]);
+        inv->n_pkgs = 0;
+        strv_free(TAKE_PTR(inv->skipped));
+}
+
+int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
+                                struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
         int k, fd;
 
         if (!inv)
                 return error_set(err, ENOMEM, "inventory: out of memory");
+        inv->left_out = INVENTORY_PKG_ALL & ~pkg_types;
         /* The lister reads the folders while the databases are read. */
-        fd = rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, err);
-        if (fd < 0)
-                return error_wrap(err, "look for language packages");
-        if ((k = inventory_lister_go(l, fd)) < 0)
-                return error_set(err, -k, "inventory: out of memory");
+        if (pkg_types & INVENTORY_PKG_LIBRARY) {
+                fd = rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, err);
+                if (fd < 0)
+                        return error_wrap(err, "look for language packages");
+                if ((k = inventory_lister_go(l, fd)) < 0)
+                        return error_set(err, -k, "inventory: out of memory");
+        }
         k = osrelease_read(r, &inv->os, err);
         if (k < 0)
                 return error_wrap(err, "read os-release");
@@ -44,6 +57,8 @@ int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, st
                 if (k < 0)
                         return error_wrap(err, "read %s", (*rd)->what);
         }
+        if (!(pkg_types & INVENTORY_PKG_OS))
+                leave_out_os(inv);
         *ret = TAKE_PTR(inv);
         return 0;
 }
@@ -52,7 +67,7 @@ int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct 
         size_t unknown = 0;
         int k;
 
-        k = inventory_walk(r, inv, readers, l, err);
+        k = inv->left_out & INVENTORY_PKG_LIBRARY ? 0 : inventory_walk(r, inv, readers, l, err);
         if (k < 0)
                 return error_wrap(err, "look for language packages");
         /* Never pass an image quietly because we could not name its
@@ -79,7 +94,7 @@ int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inven
 
         if (!l && inventory_lister_new(false, &own) < 0)
                 return error_set(err, ENOMEM, "inventory: out of memory");
-        if ((k = inventory_collect_databases(r, l ? l : own, &inv, err)) < 0 ||
+        if ((k = inventory_collect_databases(r, l ? l : own, INVENTORY_PKG_ALL, &inv, err)) < 0 ||
             (k = inventory_collect_walk(r, l ? l : own, inv, err)) < 0)
                 return k;
         *ret = TAKE_PTR(inv);

@@ -57,6 +57,13 @@ struct slice {
 
 struct owned_paths;
 
+/* What an inventory looks for (scan --pkg-types): the OS's packages (the
+ * package databases the readers' read() finds) and the language packages
+ * and executables (what their visit() finds in the walk). */
+#define INVENTORY_PKG_OS 1u
+#define INVENTORY_PKG_LIBRARY 2u
+#define INVENTORY_PKG_ALL (INVENTORY_PKG_OS | INVENTORY_PKG_LIBRARY)
+
 struct inventory {
         struct os_info os;
         struct package *pkgs;
@@ -85,6 +92,10 @@ struct inventory {
          * sees. */
         unsigned merged_usr;
         bool merged_usr_known;
+        /* INVENTORY_PKG_* bits not looked for (inventory_collect_databases());
+         * 0, the gate's: everything.  Not carried by the wire: the match
+         * that reads it runs in the child that collected. */
+        unsigned left_out;
 };
 
 /* The paths an OS package database lists as installed (dpkg's
@@ -93,7 +104,7 @@ struct inventory {
  * walk offers none of them to the language and executable readers: such a
  * file is its OS package's, whose distribution advisories cover it
  * (inventory-owned.c says why).  An absolute path; 1 when added, 0 when
- * known or not absolute. */
+ * known or not absolute, or when nothing walks (inv->left_out). */
 #define INVENTORY_OWNED_MAX 4000000
 int inventory_own(struct inventory *inv, const char *path, size_t len);
 bool inventory_owned(const struct inventory *inv, const char *path);
@@ -185,9 +196,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory_lister *, inventory_lister_free)
 int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inventory **ret, struct error *err);
 /* The same in two steps, for a caller with work to do between them while
  * l lists (the analysis child looks up the packages' records): os-release
- * and the package databases, then the walk. */
-int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, struct inventory **ret,
-                                struct error *err);
+ * and the package databases, then the walk.  pkg_types (INVENTORY_PKG_*)
+ * says what to look for: without INVENTORY_PKG_LIBRARY there is no walk
+ * (l is never started) and no owned set; without INVENTORY_PKG_OS the
+ * package databases are still read, for what their packages own, but their
+ * packages are left out. */
+int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
+                                struct inventory **ret, struct error *err);
 int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct inventory *inv, struct error *err);
 
 struct inventory_walk;
