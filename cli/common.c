@@ -372,12 +372,22 @@ static void log_sources(const struct inventory *inv) {
         }
 }
 
+/* What --pkg-types left out, in a line that collect() adds to the
+ * inventory's warnings (stderr, and the scan reports); NULL when it looked for
+ * everything. */
+static const char *pkg_types_left_out(unsigned pkg_types) {
+        return !(pkg_types & INVENTORY_PKG_LIBRARY) ? "--pkg-types os: language packages and executables (Go, "
+                                                      "Rust) were not looked for"
+               : !(pkg_types & INVENTORY_PKG_OS) ? "--pkg-types library: the OS's packages were not checked"
+               : NULL;
+}
+
 static int collect(const char *arg, const char *db_path, unsigned pkg_types, struct image **ret_img,
                    struct inventory **ret_inv, struct scan_result **ret_res, struct error *err) {
         _cleanup_(image_freep) struct image *img = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         struct inventory *inv = NULL;
-        const char *rootfs = arg;
+        const char *rootfs = arg, *left_out = pkg_types_left_out(pkg_types);
         long long t = clock_now_ms();
         int r;
 
@@ -420,6 +430,11 @@ static int collect(const char *arg, const char *db_path, unsigned pkg_types, str
                 log_step(&t, "%s: inventory, %zu package%s (sandboxed child)", rootfs, inv->n_pkgs,
                          inv->n_pkgs == 1 ? "" : "s");
         log_sources(inv);
+        /* said with the inventory's warnings, which stderr and the scan reports carry */
+        if (left_out && strv_push(&inv->warnings, strdup(left_out)) < 0) {
+                inventory_free(inv);
+                return error_set(err, ENOMEM, "out of memory");
+        }
         print_warnings(inv->warnings);
         /* the image's files the caps kept out: not checked, like a cap of the walk */
         for (char *const *s = img ? image_skipped(img) : NULL; s && *s; s++)
@@ -471,11 +486,4 @@ int cli_parse_pkg_types(const char *verb, const char *arg, unsigned *ret) {
         }
         *ret = types;
         return 0;
-}
-
-const char *cli_pkg_types_left_out(unsigned pkg_types) {
-        return !(pkg_types & INVENTORY_PKG_LIBRARY) ? "--pkg-types os: language packages and executables (Go, "
-                                                      "Rust) were not looked for"
-               : !(pkg_types & INVENTORY_PKG_OS) ? "--pkg-types library: the OS's packages were not checked"
-               : NULL;
 }

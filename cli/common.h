@@ -61,11 +61,9 @@ int cli_collect(const char *arg, unsigned pkg_types, struct image **ret_img, str
 int cli_collect_match(const char *arg, const char *db_path, unsigned pkg_types, struct image **ret_img,
                       struct inventory **ret_inv, struct scan_result **ret_res, struct error *err);
 /* --pkg-types os,library (Trivy's words): what cli_collect() looks for, as
- * INVENTORY_PKG_* bits; -1 with a message naming verb on a bad word. */
+ * INVENTORY_PKG_* bits (what it left out is one of the inventory's
+ * warnings); -1 with a message naming verb on a bad word. */
 int cli_parse_pkg_types(const char *verb, const char *arg, unsigned *ret);
-/* What such a choice left out, in a line for stderr and the report's
- * warnings; NULL when it looked for everything. */
-const char *cli_pkg_types_left_out(unsigned pkg_types);
 
 #include <getopt.h>
 #include <stdio.h>

@@ -68,8 +68,6 @@ int verb_inventory(int argc, char **argv) {
                 log_error("inventory %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        if (cli_pkg_types_left_out(a.pkg_types))
-                log_note("%s", cli_pkg_types_left_out(a.pkg_types));
         t = (struct report_target) {
                 .name = img && image_name(img) ? image_name(img) : a.rootfs,
                 .digest = img ? image_digest(img) : NULL,

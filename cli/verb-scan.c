@@ -364,14 +364,6 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
-        /* said on stderr and in the report's warnings, where a pipeline reads */
-        if (cli_pkg_types_left_out(a.pkg_types)) {
-                if (strv_push(&res->warnings, strdup(cli_pkg_types_left_out(a.pkg_types))) < 0) {
-                        log_error("scan: out of memory");
-                        return EXIT_ERROR;
-                }
-                log_warning("%s", cli_pkg_types_left_out(a.pkg_types));
-        }
         n_warnings = strv_length(res->warnings);
         if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);

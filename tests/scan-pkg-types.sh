@@ -4,8 +4,8 @@
 # "library" the language packages only (the dpkg database still says which
 # files are the OS's, but its packages, its unreadable stanzas and a missing
 # database are not the scan's business), both by default.  What was left out
-# is said on stderr and in the report's warnings; a bad word, or the option
-# beside --sbom, is refused.
+# is one of the inventory's warnings (stderr, every scan report); a bad word,
+# or the option beside --sbom, is refused.
 set -u
 P=${PORTCULLIS:?}
 . "$(dirname "$0")/lib.sh"          # fail(), dist_info()
@@ -103,7 +103,13 @@ mv "$T/dpkg" "$R/var/lib/dpkg"
 python3 -c 'import json, sys; print(" ".join(sorted(p["name"] for p in json.load(open(sys.argv[1]))["packages"])))' \
         "$T/inv.json" >"$T/names"
 [ "$(cat "$T/names")" = "foo python3-baz" ] || fail "inventory --pkg-types os: $(cat "$T/names")"
-grep -q 'note: --pkg-types os' "$T/err" || fail "inventory --pkg-types os: not said: $(cat "$T/err")"
+grep -q 'warning: --pkg-types os' "$T/err" || fail "inventory --pkg-types os: not said: $(cat "$T/err")"
+# every report says it: the CycloneDX one in its metadata's properties
+"$P" scan "$R" --db "$DB" --pkg-types library --format cyclonedx >"$T/cdx.json" 2>/dev/null
+python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))["metadata"]["properties"]
+sys.exit(not any(x["name"] == "portcullis:warning" and x["value"].startswith("--pkg-types library") for x in p))' \
+        "$T/cdx.json" || fail "scan --pkg-types library --format cyclonedx: not in metadata.properties"
 
 # refused: a bad word, none, beside --sbom
 for bad in lib "os,lang" "," ""; do

@@ -369,7 +369,8 @@ static int vulnerabilities_json(const struct scan_result *res, json_t *refs, jso
 /* ---- the document ---------------------------------------------------------- */
 
 /* The DB revision and age (issue 14: every report shows them), what a cap
- * kept the inventory from reading and what the scan could not check. */
+ * kept the inventory from reading, the warnings (as the other reports carry
+ * them) and what the scan could not check. */
 static json_t *metadata_props(const struct report_target *t) {
         const struct scan_result *res = t->res;
         json_t *props = json_array();
@@ -377,8 +378,12 @@ static json_t *metadata_props(const struct report_target *t) {
 
         for (char **s = t->inv->skipped; s && *s; s++)
                 add_prop(props, "portcullis:skipped", *s);
+        for (char **s = t->inv->warnings; s && *s; s++)
+                add_prop(props, "portcullis:warning", *s);
         if (!res)
                 return props;
+        for (char **s = res->warnings; s && *s; s++)
+                add_prop(props, "portcullis:warning", *s);
         add_prop(props, "portcullis:db_revision", res->db_revision);
         add_prop(props, "portcullis:db_time", res->db_time);
         if (report_db_age_hours(res->db_time) >= 0) {
