@@ -192,14 +192,19 @@ void registry_state_info_done(struct registry_state_info *s) {
 /* ---- checks --------------------------------------------------------------------------- */
 
 /* The revision of the DB at path, and its signed data time (ret_data_time
- * may be NULL); NULL when there is none. */
-static char *db_revision_of(const char *path, char **ret_data_time) {
+ * may be NULL); NULL when there is none, and then err says why when the
+ * file can't be read (not when it is missing or has no revision). */
+static char *db_revision_of(const char *path, char **ret_data_time, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
-        struct error ignored = {};
 
         if (ret_data_time)
                 *ret_data_time = NULL;
-        if (vulndb_open(path, &db, &ignored) < 0 || !vulndb_revision(db))
+        if (vulndb_open(path, &db, err) < 0) {
+                if (err && err->code == -ENOENT)
+                        error_clear(err);
+                return NULL;
+        }
+        if (!vulndb_revision(db))
                 return NULL;
         if (ret_data_time && vulndb_data_time(db))
                 *ret_data_time = strdup(vulndb_data_time(db));
@@ -414,9 +419,43 @@ static int fetch_layer(const struct pcdb_install *in, const struct pcdb_manifest
         return 0;
 }
 
+/* The schema_version the meta table of db says, -1 when it says none
+ * (or there is no such table). */
+static int schema_of(sqlite3 *db) {
+        sqlite3_stmt *st = NULL;
+        int v = -1;
+
+        if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL) ==
+                    SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+/* The DB in the layer passed quick_check but this build can't read it (why,
+ * vulndb_open()'s error, names the temporary file, gone once refused): a
+ * schema of another version, or not a portcullis database at all. */
+static int unreadable_db(int schema, const struct error *why, const char *where, struct error *err) {
+        if (schema > VULNDB_SCHEMA_VERSION)
+                return error_set(err, EPROTO, "%s: the DB in the layer has schema version %d, newer than this build "
+                                 "of portcullis reads (%d to %d): upgrade portcullis on this node, or pull a tag "
+                                 "published for this version", where, schema, VULNDB_SCHEMA_VERSION_MIN,
+                                 VULNDB_SCHEMA_VERSION);
+        if (schema >= 0 && schema < VULNDB_SCHEMA_VERSION_MIN)
+                return error_set(err, EPROTO, "%s: the DB in the layer has schema version %d, older than this build "
+                                 "of portcullis reads (%d to %d): pull another tag, published by a current "
+                                 "'portcullis db publish'", where, schema, VULNDB_SCHEMA_VERSION_MIN,
+                                 VULNDB_SCHEMA_VERSION);
+        return error_set(err, EBADMSG, "%s: the DB in the layer can't be read, it is damaged or not a portcullis "
+                         "database (%s): pull another tag, or have it published again", where, why->msg);
+}
+
 /* PRAGMA quick_check on the new file, then the revision it says. */
 static int db_check(const char *tmp, const struct pcdb_config *c, const char *where, struct error *err) {
         _cleanup_free_ char *uri = NULL, *rev = NULL;
+        struct error why = {};
+        int schema = -1;
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         bool ok = false;
@@ -429,10 +468,13 @@ static int db_check(const char *tmp, const struct pcdb_config *c, const char *wh
             sqlite3_step(st) == SQLITE_ROW)
                 ok = streq_ptr((const char *) sqlite3_column_text(st, 0), "ok");
         sqlite3_finalize(st);
+        if (ok)
+                schema = schema_of(db);
         sqlite3_close(db);
         if (!ok)
                 return error_set(err, EBADMSG, "%s: the DB in the layer fails sqlite's quick_check", where);
-        rev = db_revision_of(tmp, NULL);
+        if (!(rev = db_revision_of(tmp, NULL, &why)) && why.code < 0)
+                return unreadable_db(schema, &why, where, err);
         if (!streq_ptr(rev, c->revision))
                 return error_set(err, EBADMSG, "%s: the DB in the layer has revision %s, the signed config says %s",
                                  where, strna(rev), c->revision);
@@ -545,6 +587,7 @@ int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t
         _cleanup_free_ char *cur = NULL, *cur_data = NULL;
         struct pcdb_manifest m = {};
         struct pcdb_config c = {};
+        struct error why = {};
         int q;
 
         q = pcdb_manifest_parse(manifest, len, in->source, &m, err);
@@ -556,7 +599,10 @@ int pcdb_install_run(const struct pcdb_install *in, const char *manifest, size_t
                 q = fresh_check(&c, in->source, err);
         if (q >= 0)
                 q = rollback_check(in, st, &c, in->source, err);
-        cur = db_revision_of(in->db_path, &cur_data);
+        cur = db_revision_of(in->db_path, &cur_data, &why);
+        if (q >= 0 && why.code < 0)     /* nothing to hold the artifact to: it replaces the file */
+                say(in, UPDATE_EVENT_STEP, "the installed database can't be read (%s); the artifact replaces it",
+                    why.msg);
         if (q >= 0 && !streq_ptr(cur, c.revision) && data_check(&c, cur_data, in->source, err) < 0)
                 q = -ESTALE;
         if (q >= 0 && !streq_ptr(cur, c.revision) && shrink_check(in, &c, err) < 0)
@@ -667,7 +713,7 @@ static int unchanged_check(const struct pcdb_install *in, json_t *st, struct err
 static int pull_one(const char *ref, const struct registry_pull_settings *s, update_report_fn report,
                     void *userdata, struct pcdb_install_result *ret, struct error *err) {
         _cleanup_(json_decrefp) json_t *st = state_load(s->state_dir);
-        _cleanup_free_ char *rev = db_revision_of(s->db_path, NULL);
+        _cleanup_free_ char *rev = db_revision_of(s->db_path, NULL, NULL);    /* pcdb_install_run() says why */
         struct reg_ctx ctx = {};
         struct pcdb_install in = { .db_path = s->db_path, .state_dir = s->state_dir, .public_key = s->public_key,
                                    .max_layer = s->max_layer, .allow_shrink = s->allow_shrink, .source = ref,

@@ -1853,13 +1853,13 @@ static void remove_stale_db_temps(struct run *r) {
 /* ---- the database ---------------------------------------------------------- */
 
 /* The database's revision, and the time of its data when it came from
- * signed manifests (ret_data_time may be NULL). */
-static char *db_revision_of(const char *path, char **ret_data_time) {
+ * signed manifests (ret_data_time may be NULL); NULL when there is none,
+ * and then err says why when the file can't be read. */
+static char *db_revision_of(const char *path, char **ret_data_time, struct error *err) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
-        struct error ignored = {};
         const char *rev;
 
-        if (vulndb_open(path, &db, &ignored) < 0)
+        if (vulndb_open(path, &db, err) < 0)
                 return NULL;
         rev = vulndb_revision(db);
         if (ret_data_time)
@@ -2918,7 +2918,7 @@ static int dropped(struct run *r) {
 }
 
 static int load_state(struct run *r, struct error *err) {
-        struct error serr = {};
+        struct error serr = {}, why = {};
         int q = state_load(r->s->state_dir, &r->state, &serr);
 
         if (q == -ENOENT)
@@ -2927,12 +2927,13 @@ static int load_state(struct run *r, struct error *err) {
                 say(r, UPDATE_EVENT_STEP, NULL, "%s; starting over with every all.zip", serr.msg);
         if (q < 0 && !(r->state = json_pack("{s:i, s:{}}", "version", STATE_VERSION, "ecosystems")))
                 return error_set(err, ENOMEM, "out of memory");
-        r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time);
+        r->db_revision = db_revision_of(r->s->db_path, &r->db_data_time, &why);
         db_signed_time(r);
         if (r->db_signed >= 0 && (q = db_ecosystems_of(r, err)) < 0)
                 return q;
         if (!r->db_revision && access(r->s->db_path, F_OK) == 0)
-                say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database; rebuilding it", r->s->db_path);
+                say(r, UPDATE_EVENT_STEP, NULL, "%s can't be read as a database (%s); rebuilding it", r->s->db_path,
+                    why.msg);
         else if (r->db_revision && !streq_ptr(entry_str(r->state, "db_revision"), r->db_revision) &&
                  json_object_size(json_object_get(r->state, "ecosystems")) > 0)
                 say(r, UPDATE_EVENT_STEP, NULL, "%s was changed by something else since the last update "
@@ -2960,9 +2961,10 @@ static int run_import(struct run *r, struct eco *ecos, size_t n, bool rebuild, s
         if (q < 0)
                 return q;
         res->changed = true;
-        rev = db_revision_of(r->s->db_path, NULL);
+        rev = db_revision_of(r->s->db_path, NULL, err);
         if (!rev)
-                return error_set(err, EIO, "%s: can't read the new database's revision", r->s->db_path);
+                return err->code < 0 ? error_wrap(err, "read the new database's revision")
+                                     : error_set(err, EIO, "%s: the new database has no revision", r->s->db_path);
         snprintf(res->revision, sizeof(res->revision), "%s", rev);
         return commit(r, ecos, n, rev, err);
 }
