@@ -333,7 +333,7 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 
 static int import_dir(const char *path, const char *dir, const struct registry_pull_settings *s,
                       update_report_fn report, void *userdata, struct pcdb_install_result *ret, struct error *err) {
-        _cleanup_free_ char *layout = NULL, *index = NULL, *manifest = NULL, *source = NULL;
+        _cleanup_free_ char *layout = NULL, *index = NULL, *manifest = NULL, *source = NULL, *index_where = NULL;
         struct dir_ctx ctx = { .dir = dir, .path = path };
         struct oci_descriptor d = {};
         struct reg_sink k = { .max = OCI_MANIFEST_MAX, .mem = { .max = OCI_MANIFEST_MAX + 1 } };
@@ -341,15 +341,22 @@ static int import_dir(const char *path, const char *dir, const struct registry_p
         char got[72];
         int q;
 
-        if (asprintf(&source, "oci-archive:%s", path) < 0)
+        if (asprintf(&source, "oci-archive:%s", path) < 0 || asprintf(&index_where, "%s: index.json", path) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         q = read_small(dir, "oci-layout", SMALL_FILE_MAX, path, &layout, &n, err);
         if (q >= 0)
                 q = read_small(dir, "index.json", OCI_MANIFEST_MAX, path, &index, &n, err);
         if (q >= 0)
-                q = oci_index_parse(index, n, path, &d, err);
-        if (q >= 0)
+                q = oci_index_parse(index, n, index_where, &d, err);
+        if (q >= 0) {
+                k.max = d.size;         /* read no more than one byte past it */
                 q = dir_blob(&ctx, &d, &k, err);
+                if (q == -E2BIG || (q >= 0 && k.len != d.size))
+                        q = error_set(err, EBADMSG, "%s: the manifest is %s%llu bytes, not %llu as index.json's "
+                                      "\"manifests[0].size\" says: refused", path, q == -E2BIG ? "more than " : "",
+                                      (unsigned long long) (q == -E2BIG ? d.size : k.len),
+                                      (unsigned long long) d.size);
+        }
         if (q >= 0) {
                 pcdb_digest_of(k.mem.s ? k.mem.s : "", k.mem.len, got);
                 if (strcmp(got, d.digest) != 0)

@@ -10,6 +10,9 @@ update` over a database this build can't read:
   installed  a database at the node's path that this build can't read:
              the import replaces it and says why it could not hold the
              artifact to it; `db update` rebuilds it saying why.
+  sizes      index.json naming the manifest with a size that is negative,
+             not an integer, or not the manifest's bytes: refused naming
+             index.json and the field.
 """
 import json
 import os
@@ -61,9 +64,10 @@ def db_with(name, sql):
     return p
 
 
-def artifact(name, db=None):
+def artifact(name, db=None, index_size=lambda n: n):
     """An OCI archive of db (the good one), signed with the node's key: its
-    config names db's digest and size."""
+    config names db's digest and size; index.json gives index_size(the
+    manifest's bytes) as the manifest's size."""
     d = f"{T}/lay-{name}"
     os.makedirs(f"{d}/blobs/sha256")
 
@@ -80,7 +84,7 @@ def artifact(name, db=None):
     manifest = dict(MANIFEST, config=dict(MANIFEST["config"], **blob(cbytes)),
                     layers=[dict(MANIFEST["layers"][0], **blob(layer)), dict(MANIFEST["layers"][1], **blob(sig))])
     m = blob(json.dumps(manifest).encode())
-    json.dump(dict(INDEX, manifests=[dict(INDEX["manifests"][0], digest=m["digest"], size=m["size"])]),
+    json.dump(dict(INDEX, manifests=[dict(INDEX["manifests"][0], digest=m["digest"], size=index_size(m["size"]))]),
               open(f"{d}/index.json", "w"))
     shutil.copy(f"{GOOD}/oci-layout", d)
     with tarfile.open(f"{T}/{name}.tar", "w") as tf:
@@ -157,6 +161,20 @@ check(f"{n}/db.sqlite can't be read as a database ({n}/db.sqlite: schema version
       and "; rebuilding it" in out, f"update: why not said: {out}")
 srv.shutdown()
 srv.server_close()
+
+# ---- sizes ---------------------------------------------------------------------
+for name, size, says in (("negative", lambda n: -5, '"manifests[0].size" is missing or not a size in bytes'),
+                         ("string", lambda n: str(n), '"manifests[0].size" is missing or not a size in bytes'),
+                         ("short", lambda n: n - 1, "more than {} bytes, not {} as index.json's \"manifests[0].size\""),
+                         ("long", lambda n: n + 1, "is {} bytes, not {} as index.json's \"manifests[0].size\""),
+                         ("huge", lambda n: 2 ** 62, "index.json: \"manifests[0].size\" is over the limit of")):
+    tar = artifact(f"size-{name}", index_size=size)
+    real = json.load(open(f"{T}/lay-size-{name}/index.json"))
+    n_ = os.path.getsize(f"{T}/lay-size-{name}/blobs/sha256/{real['manifests'][0]['digest'][7:]}")
+    want = says.format(n_ - 1 if name == "short" else n_, n_ - 1 if name == "short" else n_ + 1)
+    _, out = db_import(f"size-{name}", tar, 2)
+    check(want in out and (f"{tar}: index.json" in out or f"{tar}: the manifest" in out),
+          f"size {name}: not said ({want!r}): {out}")
 
 shutil.rmtree(T, ignore_errors=True)
 finish()

@@ -328,6 +328,60 @@ def forged_images(t):
     return refused, accepted
 
 
+def sized_images(t):
+    """name → (image, what the refusal says): OCI layouts (folder and tar)
+    whose descriptors give a size that is not one (negative, not an
+    integer, missing) or not the bytes of what they name (2^62, one byte
+    short, the manifest's own in index.json); the digests are right (the
+    manifest rewritten, the index naming it anew): containerd refuses such
+    images, so does the reader, naming the file and the field."""
+    lay = layer(BASE)
+    out = {}
+
+    def oci(name, manifest_change=None, index_size=None):
+        d = f"{t}/{name}"
+        digest = oci_layout(d, [lay], "x:1")
+        mpath = f"{d}/blobs/sha256/{digest[7:]}"
+        m = json.loads(open(mpath).read())
+        if manifest_change:
+            manifest_change(m)
+        data = json.dumps(m).encode()
+        open(f"{d}/blobs/sha256/{sha(data)}", "wb").write(data)
+        idx = json.load(open(f"{d}/index.json"))
+        idx["manifests"][0].update(digest="sha256:" + sha(data), size=len(data) if index_size is None else index_size)
+        json.dump(idx, open(f"{d}/index.json", "w"))
+        oci_tar(d, f"{d}.tar")
+        return d, "sha256:" + sha(data)
+
+    def layer_size(v):
+        def change(m):
+            if v is None:
+                del m["layers"][0]["size"]
+            else:
+                m["layers"][0]["size"] = v
+        return change
+
+    for name, change, says in (
+            ("size-negative", layer_size(-5), '"layers[0].size" is negative, not a size in bytes'),
+            ("size-string", layer_size(str(len(lay))), '"layers[0].size" is not an integer, not a size in bytes'),
+            ("size-float", layer_size(len(lay) + 0.5), '"layers[0].size" is not an integer'),
+            ("size-missing", layer_size(None), '"layers[0].size" is missing'),
+            ("size-huge", layer_size(2 ** 62), f"is {len(lay)} bytes, not {2 ** 62} as the \"layers[0].size\" of "
+             "blobs/sha256/"),
+            ("size-short", layer_size(len(lay) - 1), f"is more than {len(lay) - 1} bytes, not {len(lay) - 1} as the "
+             '"layers[0].size" of blobs/sha256/'),
+            ("config-size-negative", lambda m: m["config"].update(size=-1), '"config.size" is negative')):
+        d, digest = oci(name, change)
+        for kind, target in (("OCI layout", d), ("OCI tar", f"{d}.tar")):
+            out[f"{name} ({kind})"] = (target, says if "blobs/sha256/" in says else f"blobs/sha256/{digest[7:]}: {says}")
+    d, digest = oci("index-size-negative", index_size=-5)
+    out["index-size-negative"] = (d, 'index.json: "manifests[0].size" is negative')
+    d, digest = oci("index-size-off", index_size=7)
+    out["index-size-off"] = (f"{d}.tar", f"blobs/sha256/{digest[7:]} is {os.path.getsize(d + '/blobs/sha256/' + digest[7:])}"
+                             ' bytes, not 7 as the "manifests[0].size" of index.json says')
+    return out
+
+
 def undecompressible_images(t):
     """name → (docker save, what the refusal says): a layer.tar that docker
     load (its DecompressStream: gzip, bzip2, xz, zstd, once) refuses,
@@ -443,7 +497,8 @@ try:
     for name, (target, says) in forged.items():
         for verb in (["inventory", target, "--format", "json"], ["scan", target, "--db", db, "--format", "json"]):
             r = run(verb, env)
-            check(r.returncode == 2 and says in r.stderr and "sha256:" in r.stderr,
+            # named by its digest, or (trailing bytes) by the size its descriptor gives
+            check(r.returncode == 2 and says in r.stderr and ("sha256:" in r.stderr or '.size" of' in r.stderr),
                   f"{name}: portcullis {verb[0]}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} "
                   f"{r.stderr.strip()}")
     for name, (target, digest, says) in valid.items():
@@ -452,6 +507,11 @@ try:
         check(r.returncode == 0 and out.get("image_digest") == digest and says in r.stderr
               and out["os"]["id"] == "debian",
               f"{name}: exit {r.returncode}, digest {out.get('image_digest')} (want {digest}): {r.stderr.strip()}")
+    # Descriptor sizes that are none, or not the bytes they describe.
+    for name, (target, says) in sized_images(t).items():
+        r = run(["scan", target, "--db", db, "--format", "json"], env)
+        check(r.returncode == 2 and says in r.stderr and "the image is damaged or was altered" in r.stderr,
+              f"{name}: exit {r.returncode}, not refused ({says!r}): {r.stdout[:300]} {r.stderr.strip()}")
     # What docker load refuses to decompress is no image a runtime gets:
     # refused, not read with the digest its config claims.
     for name, (target, says) in undecompressible_images(t).items():
