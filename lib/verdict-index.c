@@ -341,25 +341,49 @@ int vidx_entry(const struct vidx *x, size_t i, const char **ret_key, struct vidx
         return 0;
 }
 
+/* Whether a use at t is older than VIDX_TOUCH_INTERVAL at now.  t comes
+ * from a file (a damaged slot may say INT64_MIN, a later one INT64_MAX):
+ * now - t would overflow. */
+static bool touch_due(int64_t now, int64_t t) {
+        return t <= now && (uint64_t) now - (uint64_t) t >= VIDX_TOUCH_INTERVAL;
+}
+
+/* The slot read at hit's position, now in it when it is due: whether to
+ * write it back.  Another generation's slot (a writer is replacing both
+ * files): the touch is lost, and the next hit makes it in the new one. */
+static bool touch_slot(const struct vidx *x, struct vidx_used_slot *s, int64_t now) {
+        if (s->generation != x->h->generation || !touch_due(now, s->last_used))
+                return false;
+        s->last_used = now;
+        return true;
+}
+
 int vidx_touch(const struct vidx *x, const char *cache_path, const struct vidx_hit *hit, int64_t now) {
         _cleanup_close_ int fd = -EBADF;
         struct vidx_used_slot s;
         off_t off = (off_t) (hit->slot + 1) * (off_t) sizeof(s);
         char path[PATH_MAX];
 
-        if (now - hit->last_used < VIDX_TOUCH_INTERVAL || vidx_path(cache_path, x->shard, true, path,
-                                                                    sizeof(path)) < 0)
+        if (!touch_due(now, hit->last_used) || vidx_path(cache_path, x->shard, true, path, sizeof(path)) < 0)
                 return 0;
         /* Made by the writer with the index; a hit creates nothing. */
         fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        if (fd < 0 || pread(fd, &s, sizeof(s), off) != (ssize_t) sizeof(s))
+        if (fd < 0 || pread(fd, &s, sizeof(s), off) != (ssize_t) sizeof(s) || !touch_slot(x, &s, now))
                 return 0;
-        /* Another generation's file (a writer is replacing both): the touch
-         * is lost, and the next hit makes it in the new one. */
-        if (s.generation != x->h->generation || now - s.last_used < VIDX_TOUCH_INTERVAL)
-                return 0;
-        s.last_used = now;
         return pwrite(fd, &s, sizeof(s), off) == (ssize_t) sizeof(s) ? 1 : 0;
+}
+
+int vidx_touch_buffer(const struct vidx *x, void *buf, size_t len, const struct vidx_hit *hit, int64_t now) {
+        struct vidx_used_slot s;
+        size_t off = ((size_t) hit->slot + 1) * sizeof(s);
+
+        if (!touch_due(now, hit->last_used) || len < sizeof(s) || off > len - sizeof(s))
+                return 0;
+        memcpy(&s, (char *) buf + off, sizeof(s));
+        if (!touch_slot(x, &s, now))
+                return 0;
+        memcpy((char *) buf + off, &s, sizeof(s));
+        return 1;
 }
 
 int vidx_used(const struct vidx *x, const char *cache_path,
@@ -369,7 +393,6 @@ int vidx_used(const struct vidx *x, const char *cache_path,
         size_t n = (size_t) x->h->n_entries + 1;
         char path[PATH_MAX];
         ssize_t got;
-        int r;
 
         if (vidx_path(cache_path, x->shard, true, path, sizeof(path)) < 0)
                 return -ENAMETOOLONG;
@@ -382,14 +405,25 @@ int vidx_used(const struct vidx *x, const char *cache_path,
         got = pread(fd, v, n * sizeof(*v), 0);
         if (got < 0)
                 return -errno;
-        if ((size_t) got != n * sizeof(*v) || memcmp(&v[0].generation, USED_MAGIC, 8) != 0 ||
+        return vidx_used_from_buffer(x, v, (size_t) got, fn, userdata);
+}
+
+int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len,
+                          int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata),
+                          void *userdata) {
+        const struct vidx_used_slot *v = buf;
+        size_t n = (size_t) x->h->n_entries + 1;
+        int r;
+
+        if (len != n * sizeof(*v) || memcmp(&v[0].generation, USED_MAGIC, 8) != 0 ||
             (uint64_t) v[0].last_used != x->h->generation)
                 return 0;       /* another generation's, or damaged: nothing to fold */
         for (size_t i = 1; i < n; i++) {
                 const struct vidx_entry_rec *e = &x->entries[i - 1];
 
+                /* a key longer than any the writer writes: a damaged entry, no cache row's */
                 if (v[i].generation != x->h->generation || v[i].last_used <= e->last_used ||
-                    !memchr(e->key, 0, sizeof(e->key)))
+                    strnlen(e->key, sizeof(e->key)) > VIDX_KEY_MAX)
                         continue;
                 r = fn(e->key, i - 1, v[i].last_used, userdata);
                 if (r < 0)

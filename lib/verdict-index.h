@@ -111,6 +111,12 @@ int vidx_touch(const struct vidx *x, const char *cache_path, const struct vidx_h
  * position, as for vidx_entry()). */
 int vidx_used(const struct vidx *x, const char *cache_path,
               int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata), void *userdata);
+/* The same over the -used file's bytes (the fuzzer's), and what
+ * vidx_touch() does to them: 1 when the slot was written. */
+int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len,
+                          int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata),
+                          void *userdata);
+int vidx_touch_buffer(const struct vidx *x, void *buf, size_t len, const struct vidx_hit *hit, int64_t now);
 
 /* ---- writing (by the cache, under the index lock) ---- */
 
