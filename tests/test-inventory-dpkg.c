@@ -632,7 +632,55 @@ static void test_empty_rootfs(void) {
         CHECK(inv && inv->n_pkgs == 0 && !inv->os.id && !inv->os.ecosystem && inv->n_warnings == 0);
 }
 
+/* The owned-path set's hash as it was without a seed (the key an image
+ * author could build paths against offline). */
+static uint64_t unseeded_mix(uint64_t h) {
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebULL;
+        return h ^ (h >> 31);
+}
+
+static uint64_t unseeded_hash(const char *s, size_t n) {
+        uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+        for (; n >= 8; s += 8, n -= 8) {
+                memcpy(&w, s, 8);
+                h = unseeded_mix(h ^ w);
+        }
+        w = 0;
+        memcpy(&w, s, n);
+        h = unseeded_mix(h ^ w);
+        return h ? h : 1;
+}
+
+/* 3,000 paths whose unseeded hashes share their low 13 bits (one slot of
+ * the set's table of 8,192, which holds up to 4,096): unseeded, each
+ * insert probed past all the others, about n^2/2 = 4.5 million slots;
+ * seeded (AT_RANDOM), a few per insert. */
+static void test_owned_collisions(void) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        const size_t n = 3000;
+        size_t found = 0;
+        char p[64];
+
+        for (uint64_t k = 0; inv && found < n; k++) {
+                int len = snprintf(p, sizeof(p), "/usr/share/doc/x%llx", (unsigned long long) k);
+
+                if ((unseeded_hash(p, (size_t) len) & 0x1fff) != 0)
+                        continue;
+                CHECK(inventory_own(inv, p, (size_t) len) == 1);
+                found++;
+        }
+        CHECK(inventory_owned_count(inv) == n);
+        CHECK(inventory_owned(inv, p));
+        CHECK_MSG(inventory_owned_probes(inv) < 10 * n, "%llu probes for %zu colliding paths",
+                  (unsigned long long) inventory_owned_probes(inv), n);
+}
+
 int main(void) {
+        test_owned_collisions();
         test_rows();
         test_caps();
         test_purl();

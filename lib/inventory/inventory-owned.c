@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "base/strutil.h"
@@ -23,10 +24,17 @@
  * page faults went to them), and a lookup that compares one word.  Two
  * paths of one hash count as one: one chance in 2^64 a pair by accident,
  * and nothing an image author gains by forcing it, who can as well list
- * the file in the database. */
+ * the file in the database.  But paths whose hashes share their low bits
+ * (one slot: found offline, against a hash without a key) would make
+ * every insert probe past all the others, the walk's start quadratic:
+ * so the hash starts from a seed of this process's, the kernel's random
+ * bytes for it (AT_RANDOM, getauxval(3): read without a system call, the
+ * hook's counted path takes none more). */
 struct owned_paths {
         uint64_t *slots;        /* 0 for empty */
         size_t n, cap;          /* cap a power of two */
+        uint64_t seed;
+        uint64_t probes;        /* slots looked at past the first, by inserts (tests) */
 };
 
 static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
@@ -38,8 +46,8 @@ static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
 }
 
 /* Eight bytes a step; never 0, the empty slot. */
-static uint64_t hash(const char *s, size_t n) {
-        uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+static uint64_t hash(uint64_t seed, const char *s, size_t n) {
+        uint64_t h = seed ^ n, w;
 
         for (; n >= 8; s += 8, n -= 8) {
                 memcpy(&w, s, 8);
@@ -58,13 +66,25 @@ void inventory_owned_free(struct inventory *inv) {
         inv->owned = NULL;
 }
 
-/* The slot of h, or of the empty slot where it would go. */
-static size_t probe(const struct owned_paths *o, uint64_t h) {
+/* The slot of h, or of the empty slot where it would go; the slots
+ * looked at past the first are added to *steps. */
+static size_t probe(const struct owned_paths *o, uint64_t h, uint64_t *steps) {
         size_t i = h & (o->cap - 1);
 
-        while (o->slots[i] && o->slots[i] != h)
+        while (o->slots[i] && o->slots[i] != h) {
                 i = (i + 1) & (o->cap - 1);
+                (*steps)++;
+        }
         return i;
+}
+
+static uint64_t process_seed(void) {
+        const void *r = (const void *) getauxval(AT_RANDOM);
+        uint64_t seed = 0x9e3779b97f4a7c15ULL;
+
+        if (r)
+                memcpy(&seed, r, sizeof(seed));
+        return seed;
 }
 
 static int grow(struct owned_paths *o) {
@@ -79,7 +99,7 @@ static int grow(struct owned_paths *o) {
         }
         for (size_t i = 0; i < old_cap; i++)
                 if (old[i])
-                        o->slots[probe(o, old[i])] = old[i];
+                        o->slots[probe(o, old[i], &o->probes)] = old[i];
         free(old);
         return 0;
 }
@@ -93,12 +113,14 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
                 return 0;
         if (!o && !(o = inv->owned = calloc(1, sizeof(*o))))
                 return -ENOMEM;
+        if (!o->seed)
+                o->seed = process_seed() | 1;
         if (o->n >= INVENTORY_OWNED_MAX)
                 return -E2BIG;
         if ((o->n + 1) * 2 > o->cap && grow(o) < 0)
                 return -ENOMEM;
-        h = hash(path, len);
-        i = probe(o, h);
+        h = hash(o->seed, path, len);
+        i = probe(o, h, &o->probes);
         if (o->slots[i])
                 return 0;
         o->slots[i] = h;
@@ -108,12 +130,17 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
 
 bool inventory_owned(const struct inventory *inv, const char *path) {
         const struct owned_paths *o = inv->owned;
+        uint64_t steps = 0;
 
-        return o && o->n > 0 && o->slots[probe(o, hash(path, strlen(path)))] != 0;
+        return o && o->n > 0 && o->slots[probe(o, hash(o->seed, path, strlen(path)), &steps)] != 0;
 }
 
 size_t inventory_owned_count(const struct inventory *inv) {
         return inv->owned ? inv->owned->n : 0;
+}
+
+uint64_t inventory_owned_probes(const struct inventory *inv) {
+        return inv->owned ? inv->owned->probes : 0;
 }
 
 /* Merged /usr: dpkg still lists /bin/bash (and an rpm package may list

@@ -109,6 +109,9 @@ struct inventory {
 int inventory_own(struct inventory *inv, const char *path, size_t len);
 bool inventory_owned(const struct inventory *inv, const char *path);
 size_t inventory_owned_count(const struct inventory *inv);
+/* The slots the inserts looked at past the first (for tests: a set of
+ * colliding paths shows as probes, not as time). */
+uint64_t inventory_owned_probes(const struct inventory *inv);
 void inventory_owned_free(struct inventory *inv);
 /* The folders of the rootfs that merged /usr made symlinks into /usr:
  * bit i for bin, sbin, lib, lib32, lib64, libx32; looked up once, by the
