@@ -432,6 +432,28 @@ static void test_table_printable(struct inventory *inv) {
         }
 }
 
+/* The inventory's table quotes names, versions, architectures and guesses
+ * of the image's files: no control character or broken UTF-8 reaches the
+ * terminal, each cell keeps its columns. */
+static void test_inventory_table_printable(void) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        struct report_target t = { .name = "x", .inv = inv };
+        struct package p = {
+                .name = strdup("ev\x1b]0;x\x07il"), .version = strdup("1\x1b[31m"), .source_name = strdup("s\xff"),
+                .source_version = strdup("1"), .arch = strdup("a\r\nFORGED"), .ecosystem = strdup("PyPI"),
+                .purl = strdup("pkg:pypi/evil@1"), .origin_file = strdup("/x"), .guessed_from = strdup("g\xc2\x9b" "2J"),
+        };
+        _cleanup_free_ char *out = NULL;
+        struct error err = {};
+
+        CHECK(inv && inventory_add(inv, &p) == 0);
+        CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
+        for (const unsigned char *c = (const unsigned char *) out; c && *c; c++)
+                CHECK_MSG((*c >= 0x20 || *c == '\n') && *c != 0x7f && *c != 0x9b && *c != 0xff, "byte %#x in:\n%s",
+                          *c, out);
+        CHECK_MSG(out && strstr(out, "ev?]0;x?il  1?[31m   s?      a??FORGED  (guessed from g??2J)\n"), "%s", out);
+}
+
 /* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
  * cannot (json_real() refuses what is not finite). */
 static void add_score_findings(struct scan_result *res) {
@@ -837,6 +859,7 @@ int main(void) {
         test_sarif(&t);
         test_unchecked_kinds(inv);
         test_table_printable(inv);
+        test_inventory_table_printable();
         test_json_hidden();
         test_spdx(&t, "scan.spdx.json");
         t.res = NULL;

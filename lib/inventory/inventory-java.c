@@ -492,9 +492,9 @@ static int on_nested(struct jar_level *l, struct archive_entry *e, const char *n
         size_t len = 0;
         int r;
 
+        /* exact, as every reader's origin (the reports escape it) */
         if (asprintf(&origin, "%s!%s", l->origin, name) < 0)
                 return -ENOMEM;
-        str_make_printable(origin);
         if (l->depth + 1 > JAR_NESTED_DEPTH_MAX && only_zip && !sniff_zip(l))
                 return 0;
         if (l->depth + 1 > JAR_NESTED_DEPTH_MAX)
@@ -616,7 +616,6 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 return 0;
         if (asprintf(&origin, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        str_make_printable(origin);
         if (*f.total > INVENTORY_WALK_INFLATED_MAX)
                 return inventory_not_read(inv, "%s: the image's archives inflated more than %llu bytes before it; not "
                                           "looked into", origin, (unsigned long long) INVENTORY_WALK_INFLATED_MAX) < 0

@@ -318,7 +318,6 @@ static int zip_read_package(struct archive *a, const char *origin, const char *n
 
         if (!buf || asprintf(&where, "%s!%s", origin, name) < 0)
                 return -ENOMEM;
-        str_make_printable(where);
         while (len <= NPM_PACKAGE_JSON_MAX && (n = archive_read_data(a, buf + len, NPM_PACKAGE_JSON_MAX + 1 - len)) > 0) {
                 len += (size_t) n;
                 *inflated += (uint64_t) n;
@@ -404,7 +403,6 @@ static int visit_yarn_zip(struct inventory *inv, const struct inventory_walk_ent
 
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
-        str_make_printable(f.path);
         if (!(a = archive_read_new()) || archive_read_support_format_zip_seekable(a) != ARCHIVE_OK)
                 r = -ENOMEM;
         else if (archive_read_open_fd(a, f.fd, 65536) != ARCHIVE_OK)

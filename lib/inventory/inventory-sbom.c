@@ -602,8 +602,6 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                 package_done(&pkg);
                 return -EINVAL;
         }
-        if (pkg.origin_file)
-                str_make_printable(pkg.origin_file);
         if (pkg.guessed_from)
                 str_make_printable(pkg.guessed_from);
         if (r >= 0)

@@ -42,7 +42,7 @@ struct package {
         char *arch;
         char *ecosystem;        /* OSV ecosystem, NULL if the OS is unknown */
         char *purl;
-        char *origin_file;      /* path inside the rootfs it was read from */
+        char *origin_file;      /* path inside the rootfs it was read from, exact (every report escapes it) */
         /* NULL when the package's own metadata names it; else what its name
          * and version were guessed from ("MANIFEST.MF", "file name"). */
         char *guessed_from;

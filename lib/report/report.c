@@ -589,6 +589,16 @@ static int width(int cur, const char *s) {
         return n > (size_t) cur ? (int) (n > COL_MAX ? COL_MAX : n) : cur;
 }
 
+/* s made printable, then blanks to width and two more (printf's "%-*s  "). */
+static int padded_cell(struct strbuf *b, const char *s, int width) {
+        size_t n = strlen(s);
+        int r = strbuf_append_printable(b, s, n);
+
+        for (; r >= 0 && n < (size_t) width; n++)
+                r = strbuf_append(b, " ", 1);
+        return r < 0 ? r : strbuf_puts(b, "  ");
+}
+
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err) {
         int wn = 4, wv = 7, ws = 6;
         struct strbuf b = {};
@@ -604,13 +614,18 @@ int report_inventory_table(const struct inventory *inv, char **ret, struct error
                           inv->n_pkgs);
         if (r >= 0 && inv->n_pkgs > 0)
                 r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s\n", wn, "NAME", wv, "VERSION", ws, "SOURCE", "ARCH");
+        /* the cells quote the image's files: made printable, as the scan table's */
         for (size_t i = 0; r >= 0 && i < inv->n_pkgs; i++) {
                 const struct package *p = &inv->pkgs[i];
 
-                r = strbuf_printf(&b, "%-*s  %-*s  %-*s  %s%s%s%s\n", wn, p->name, wv, p->version, ws,
-                                  strempty(p->source_name), p->arch ? p->arch : "-",
-                                  p->guessed_from ? "  (guessed from " : "", strempty(p->guessed_from),
-                                  p->guessed_from ? ")" : "");
+                if ((r = padded_cell(&b, p->name, wn)) >= 0 && (r = padded_cell(&b, p->version, wv)) >= 0 &&
+                    (r = padded_cell(&b, strempty(p->source_name), ws)) >= 0)
+                        r = strbuf_append_printable(&b, p->arch ? p->arch : "-", strlen(p->arch ? p->arch : "-"));
+                if (r >= 0 && p->guessed_from && (r = strbuf_puts(&b, "  (guessed from ")) >= 0 &&
+                    (r = strbuf_append_printable(&b, p->guessed_from, strlen(p->guessed_from))) >= 0)
+                        r = strbuf_puts(&b, ")");
+                if (r >= 0)
+                        r = strbuf_puts(&b, "\n");
         }
         if (r < 0) {
                 strbuf_done(&b);
