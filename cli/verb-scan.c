@@ -386,11 +386,17 @@ int verb_scan(int argc, char **argv) {
         /* --fail-on weighs what --package and --ignore-unfixed keep, before
          * --severity narrows what is shown: "--severity HIGH --fail-on HIGH"
          * must not pass a CRITICAL finding, nor hide UNKNOWN ones. */
-        scan_result_filter(res, (1u << _SEVERITY_MAX) - 1, a.ignore_unfixed);
+        n_warnings = strv_length(res->warnings);
+        if (a.ignore_unfixed && scan_result_filter_unfixed(res) < 0) {
+                log_error("scan: out of memory");
+                return EXIT_ERROR;
+        }
+        for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* a fix another record names */
+                log_warning("%s", res->warnings[i]);
         fail = violates(res, &a);
         n_unweighed = unweighed(res, &a);
         memcpy(counts, res->counts, sizeof(counts));
-        scan_result_filter(res, a.severity_mask, false);
+        scan_result_filter(res, a.severity_mask);
         if (a.sort)
                 qsort(res->findings, res->n_findings, sizeof(res->findings[0]), a.sort);
 

@@ -994,13 +994,13 @@ void scan_result_recount(struct scan_result *res) {
         }
 }
 
-void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed) {
+void scan_result_filter(struct scan_result *res, unsigned severity_mask) {
         size_t keep = 0;
 
         for (size_t i = 0; i < res->n_findings; i++) {
                 struct finding *f = &res->findings[i];
 
-                if (!(severity_mask & (1u << f->severity)) || (ignore_unfixed && !f->fixed_version)) {
+                if (!(severity_mask & (1u << f->severity))) {
                         finding_done(f);
                         continue;
                 }
@@ -1024,6 +1024,162 @@ void scan_result_filter_package(struct scan_result *res, const char *name) {
         }
         res->n_findings = keep;
         scan_result_recount(res);
+}
+
+/* ---- a fix another record names ---------------------------------------- */
+
+/* Records of one CVE that name different fixes (a GHSA fixed in 2.1.0, a
+ * PYSEC with no fix) stay findings of their own ("One vulnerability, one
+ * finding" folds only what changes no decision): ignore_unfixed must not
+ * drop the one without a fix, often the more severe, when upgrading the
+ * package fixes its CVE by the other's word. */
+
+#define FIX_WARNINGS_MAX 10
+
+bool finding_has_fix(const struct finding *f) {
+        return f->fixed_version && *f->fixed_version;
+}
+
+/* A fixed finding's CVE, by which an unfixed one of the same package
+ * finds it. */
+struct fix_row {
+        const char *cve;
+        const struct finding *f;
+        size_t at;
+};
+
+static int strcmp_null(const char *a, const char *b) {
+        return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+/* The same package: name, ecosystem, installed version and file. */
+static int same_package_cmp(const struct finding *a, const struct finding *b) {
+        int c = strcmp_null(a->package, b->package);
+
+        if (c == 0)
+                c = strcmp_null(a->ecosystem, b->ecosystem);
+        if (c == 0)
+                c = strcmp_null(a->installed_version, b->installed_version);
+        return c != 0 ? c : strcmp_null(a->path, b->path);
+}
+
+static int fix_row_cmp(const void *x, const void *y) {
+        const struct fix_row *a = x, *b = y;
+        int c = strcmp(a->cve, b->cve);
+
+        if (c == 0)
+                c = same_package_cmp(a->f, b->f);
+        return c != 0 ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+static int fix_key_cmp(const void *key, const void *x) {
+        const struct fix_row *k = key, *r = x;
+        int c = strcmp(k->cve, r->cve);
+
+        return c != 0 ? c : same_package_cmp(k->f, r->f);
+}
+
+/* The first fixed finding of f's package that names cve, or SIZE_MAX. */
+static size_t fix_lookup(const struct fix_row *rows, size_t n, const struct finding *f, const char *cve) {
+        const struct fix_row key = { .cve = cve, .f = f }, *t = bsearch(&key, rows, n, sizeof(*rows), fix_key_cmp);
+
+        while (t && t > rows && fix_key_cmp(&key, &t[-1]) == 0)
+                t--;
+        return t ? t->at : SIZE_MAX;
+}
+
+int scan_result_fixed_by(const struct scan_result *res, size_t **ret) {
+        _cleanup_free_ struct fix_row *rows = NULL;
+        _cleanup_free_ size_t *by = NULL;
+        size_t n_rows = 0, cap = 0;
+
+        if (!(by = calloc(res->n_findings + 1, sizeof(*by))))
+                return -ENOMEM;
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+                size_t n_names = strv_length(f->aliases) + 1;
+
+                by[i] = finding_has_fix(f) ? i : SIZE_MAX;
+                for (size_t k = 0; by[i] == i && k < n_names; k++) {
+                        const char *cve = finding_new_cve(f, k);
+
+                        if (!cve)
+                                continue;
+                        if (n_rows == cap) {
+                                struct fix_row *m = reallocarray(rows, cap = cap ? 2 * cap : 16, sizeof(*rows));
+
+                                if (!m)
+                                        return -ENOMEM;
+                                rows = m;
+                        }
+                        rows[n_rows++] = (struct fix_row) { cve, f, i };
+                }
+        }
+        if (n_rows > 0)
+                qsort(rows, n_rows, sizeof(*rows), fix_row_cmp);
+        for (size_t i = 0; n_rows > 0 && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                for (size_t k = 0, n_names = strv_length(f->aliases) + 1; by[i] == SIZE_MAX && k < n_names; k++)
+                        if (finding_new_cve(f, k))
+                                by[i] = fix_lookup(rows, n_rows, f, finding_new_cve(f, k));
+        }
+        *ret = TAKE_PTR(by);
+        return 0;
+}
+
+const char *finding_shared_cve(const struct finding *f, const struct finding *other) {
+        for (size_t i = 0, n = strv_length(f->aliases) + 1; i < n; i++) {
+                const char *cve = finding_new_cve(f, i);
+
+                for (size_t k = 0, m = strv_length(other->aliases) + 1; cve && k < m; k++)
+                        if (streq_ptr(cve, finding_new_cve(other, k)))
+                                return cve;
+        }
+        return NULL;
+}
+
+int finding_fix_elsewhere(const struct finding *f, const struct finding *by, char **ret) {
+        return asprintf(ret, "%s (%s %s) has no fixed version, but %s, of the same %s, is fixed in %s",
+                        strna(f->id), strna(f->package), strna(f->installed_version), strna(by->id),
+                        strna(finding_shared_cve(f, by)), strna(by->fixed_version)) < 0 ? -ENOMEM : 0;
+}
+
+int scan_result_filter_unfixed(struct scan_result *res) {
+        _cleanup_free_ size_t *by = NULL;
+        size_t keep = 0, said = 0, more = 0;
+        int r = scan_result_fixed_by(res, &by);
+
+        for (size_t i = 0; r >= 0 && i < res->n_findings; i++) {
+                _cleanup_free_ char *s = NULL;
+
+                if (by[i] == i || by[i] == SIZE_MAX)
+                        continue;
+                if (said >= FIX_WARNINGS_MAX) {
+                        more++;
+                        continue;
+                }
+                r = finding_fix_elsewhere(&res->findings[i], &res->findings[by[i]], &s);
+                if (r >= 0 && (r = strv_pushf(&res->warnings, "--ignore-unfixed: %s: kept", s)) >= 0)
+                        said++;
+        }
+        if (r >= 0 && more > 0 && (r = strv_pushf(&res->warnings, "--ignore-unfixed: %zu more findings without a fixed "
+                                                  "version kept, since another record of their package fixes their CVE",
+                                                  more)) >= 0)
+                said++;
+        if (r < 0)
+                return -ENOMEM;
+        res->n_warnings += said;
+        for (size_t i = 0; i < res->n_findings; i++) {
+                if (by[i] == SIZE_MAX) {
+                        finding_done(&res->findings[i]);
+                        continue;
+                }
+                res->findings[keep++] = res->findings[i];
+        }
+        res->n_findings = keep;
+        scan_result_recount(res);
+        return 0;
 }
 
 static int finding_cmp(const void *x, const void *y) {

@@ -145,9 +145,28 @@ int match_affected(const char *ecosystem, const char *version, const char *range
 /* counts[], fixable and suppressed from the findings: those a VEX
  * statement suppresses are counted only in suppressed. */
 void scan_result_recount(struct scan_result *res);
-/* Keeps only findings whose severity bit (1 << SEVERITY_x) is in mask and,
- * with ignore_unfixed, only those with a fixed version; recounts. */
-void scan_result_filter(struct scan_result *res, unsigned severity_mask, bool ignore_unfixed);
+/* Keeps only findings whose severity bit (1 << SEVERITY_x) is in mask;
+ * recounts. */
+void scan_result_filter(struct scan_result *res, unsigned severity_mask);
+
+/* Whether f names a fixed version. */
+bool finding_has_fix(const struct finding *f);
+/* For each finding of res, the index of the finding whose fixed version
+ * fixes it: its own, when it has one; else the first of the same package
+ * (name, ecosystem, installed version and file) that names a fix for one
+ * of its CVEs (records of one CVE that say different fixes are findings of
+ * their own: README "One vulnerability, one finding"); SIZE_MAX when none.
+ * *ret has res->n_findings entries.  0 or -ENOMEM. */
+int scan_result_fixed_by(const struct scan_result *res, size_t **ret);
+/* The first of f's CVEs that other names too, or NULL. */
+const char *finding_shared_cve(const struct finding *f, const struct finding *other);
+/* "PYSEC-1 (requests 2.0.0) has no fixed version, but GHSA-x, of the same
+ * CVE-1, is fixed in 2.1.0" (by: scan_result_fixed_by()'s).  -ENOMEM. */
+int finding_fix_elsewhere(const struct finding *f, const struct finding *by, char **ret);
+/* --ignore-unfixed: keeps the findings that have a fixed version, or
+ * whose CVE another finding of the package fixes (said in res's
+ * warnings); recounts.  0 or -ENOMEM. */
+int scan_result_filter_unfixed(struct scan_result *res);
 /* Keeps the findings of one package (its binary or source name). */
 void scan_result_filter_package(struct scan_result *res, const char *name);
 

@@ -1012,13 +1012,15 @@ static bool only_exploit_counts(const struct policy_rule *rule, const struct fin
                (counted_severity(rule, f) < rule->threshold || unknown_unchecked(rule, f));
 }
 
-static bool rule_counts(const struct policy_rule *rule, const struct finding *f) {
+/* fixable: f has a fixed version, or another record of its package names
+ * one for its CVE (scan_result_fixed_by()). */
+static bool rule_counts(const struct policy_rule *rule, const struct finding *f, bool fixable) {
         /* a VEX statement suppressed it (not_affected, fixed): listed, never counted */
         if (f->vex_status || rule_ignores(rule, f))
                 return false;
         if (counted_severity(rule, f) < rule->threshold && !unknown_unchecked(rule, f) && !exploit_counts(rule, f))
                 return false;
-        return !rule->ignore_unfixed || (f->fixed_version && *f->fixed_version);
+        return !rule->ignore_unfixed || fixable;
 }
 
 static bool has_cve(const struct finding *f) {
@@ -1032,17 +1034,17 @@ static bool has_cve(const struct finding *f) {
  * (kev) or had the highest EPSS (else), under a rule that asks for that
  * while the DB holds no such data: not checked, never allowed in silence. */
 static bool exploit_unchecked(const struct policy_rule *rule, const struct policy_context *ctx,
-                              const struct finding *f, bool kev) {
+                              const struct finding *f, bool fixable, bool kev) {
         struct finding g = *f;  /* a shallow copy, only read */
 
         if (!ctx || !(kev ? rule->block_kev && ctx->no_kev_data : rule->min_epss > 0 && ctx->no_epss_data) ||
-            rule_counts(rule, f) || !has_cve(f))
+            rule_counts(rule, f, fixable) || !has_cve(f))
                 return false;
         if (kev)
                 g.kev = true;
         else
                 g.epss = 1;
-        return rule_counts(rule, &g);
+        return rule_counts(rule, &g, fixable);
 }
 
 /* Takes s; a note already there is not said twice. */
@@ -1135,6 +1137,20 @@ static int add_allow_note(struct verdict *v, const struct policy_allow *a, const
         return push_note(v, s);
 }
 
+/* "PYSEC-1 (requests 2.0.0) has no fixed version, but GHSA-x, of the same
+ * CVE-1, is fixed in 2.1.0: it counts under ignore_unfixed": why a
+ * finding without a fix counts there. */
+static int add_fix_note(struct verdict *v, const struct finding *f, const struct finding *by) {
+        _cleanup_free_ char *s = NULL;
+        char *note = NULL;
+
+        if (strv_length(v->notes) >= POLICY_NOTES_MAX)
+                return 0;
+        if (finding_fix_elsewhere(f, by, &s) < 0 || asprintf(&note, "%s: it counts under ignore_unfixed", s) < 0)
+                return -ENOMEM;
+        return push_note(v, note);
+}
+
 /* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
  * at or above min_epss 0.5": why a finding counts whatever its severity. */
 static int add_exploit_note(struct verdict *v, const struct finding *f) {
@@ -1220,15 +1236,19 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                           size_t *n_unknown) {
         const char *image = ctx ? ctx->image : NULL;
         time_t now = ctx && ctx->now ? ctx->now : time(NULL);
+        _cleanup_free_ size_t *fixed_by = NULL;
         int r;
 
+        if (res && v->rule.ignore_unfixed && (r = scan_result_fixed_by(res, &fixed_by)) < 0)
+                return r;
         for (size_t i = 0; res && i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
                 const struct policy_allow *a, *expired;
+                bool fixable = fixed_by ? fixed_by[i] != SIZE_MAX : finding_has_fix(f);
 
-                if (!rule_counts(&v->rule, f)) {
-                        bool kev = exploit_unchecked(&v->rule, ctx, f, true),
-                             epss = exploit_unchecked(&v->rule, ctx, f, false);
+                if (!rule_counts(&v->rule, f, fixable)) {
+                        bool kev = exploit_unchecked(&v->rule, ctx, f, fixable, true),
+                             epss = exploit_unchecked(&v->rule, ctx, f, fixable, false);
 
                         if ((kev || epss) && !find_allow(p, f, image, now, &expired)) {
                                 v->kev_unchecked += kev;
@@ -1243,6 +1263,8 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                         continue;
                 }
                 if (expired && (r = add_note(v, expired, f)) < 0)
+                        return r;
+                if (fixed_by && fixed_by[i] != i && (r = add_fix_note(v, f, &res->findings[fixed_by[i]])) < 0)
                         return r;
                 if (exploit_counts(&v->rule, f) && (r = add_exploit_note(v, f)) < 0)
                         return r;

@@ -322,7 +322,7 @@ int scan_wire_read(const char *buf, size_t len, struct scan_result **ret, size_t
                 return wire_error(&c, err, "does not start with '%s'", SCAN_WIRE_MAGIC);
         if ((r = get_scan(&c, res, err)) < 0)
                 return r;
-        scan_result_filter(res, ~0u, false);    /* recounts */
+        scan_result_filter(res, ~0u);    /* recounts */
         *ret = TAKE_PTR(res);
         *ret_used = c.at;
         return 0;

@@ -263,14 +263,14 @@ static void test_inventory_match(void) {
                                                                       "#3 0 0\nHIGH\ta\tp\t\t\t\t\n", NULL }; *old; old++)
                         CHECK(report_parse_findings_compact(*old, strlen(*old), &back, &err) == -ESTALE);
         }
-        scan_result_filter(res, 1u << SEVERITY_CRITICAL, false);
+        scan_result_filter(res, 1u << SEVERITY_CRITICAL);
         CHECK(res->n_findings == 2 && res->counts[SEVERITY_LOW] == 0 && res->counts[SEVERITY_HIGH] == 0);
         scan_result_free(res);
 
         res = NULL;
         CHECK(match_inventory(v, inv, &res, &err) == 0);
         if (res) {
-                scan_result_filter(res, ~0u, true);
+                CHECK(scan_result_filter_unfixed(res) == 0);
                 CHECK(res->n_findings == 2 && res->fixable == 2);
                 scan_result_free(res);
         }
@@ -850,6 +850,43 @@ static void test_take(void) {
         scan_result_free(res);
 }
 
+/* --ignore-unfixed keeps a finding without a fix whose CVE another
+ * finding of the same package (name, ecosystem, version, file) fixes: the
+ * records say different fixes, so they are not folded, and the one
+ * without, here the CRITICAL, was dropped, the CVE then shown as LOW. */
+static void push_finding(struct scan_result *res, const char *id, const char *alias, const char *pkg,
+                         const char *version, const char *fixed, enum severity sev) {
+        struct finding *f;
+
+        res->findings = reallocarray(res->findings, res->n_findings + 1, sizeof(*f));
+        CHECK(res->findings);
+        f = &res->findings[res->n_findings++];
+        *f = (struct finding) { .id = strdup(id), .package = strdup(pkg), .ecosystem = strdup("PyPI"),
+                                .installed_version = strdup(version), .fixed_version = fixed ? strdup(fixed) : NULL,
+                                .severity = sev, .cvss_score = -1, .epss = -1, .epss_percentile = -1 };
+        CHECK(strv_push(&f->aliases, strdup(alias)) == 0);
+}
+
+static void test_fix_elsewhere(void) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        _cleanup_free_ size_t *by = NULL;
+
+        push_finding(res, "PYSEC-2099-1", "CVE-2099-2001", "requests", "2.0.0", NULL, SEVERITY_CRITICAL);
+        push_finding(res, "GHSA-aaaa-bbbb-cccc", "CVE-2099-2001", "requests", "2.0.0", "2.1.0", SEVERITY_LOW);
+        push_finding(res, "PYSEC-2099-2", "CVE-2099-2002", "requests", "2.0.0", NULL, SEVERITY_HIGH);
+        push_finding(res, "PYSEC-2099-3", "CVE-2099-2003", "urllib3", "2.0.0", NULL, SEVERITY_HIGH);
+        push_finding(res, "GHSA-dddd-eeee-ffff", "CVE-2099-2003", "requests", "2.0.0", "2.2.0", SEVERITY_HIGH);
+        CHECK(scan_result_fixed_by(res, &by) == 0 && by);
+        CHECK(by && by[0] == 1 && by[1] == 1 && by[2] == SIZE_MAX && by[3] == SIZE_MAX && by[4] == 4);
+        CHECK(scan_result_filter_unfixed(res) == 0);
+        CHECK_MSG(res->n_findings == 3 && streq_ptr(res->findings[0].id, "PYSEC-2099-1") &&
+                  res->counts[SEVERITY_CRITICAL] == 1, "%zu findings", res->n_findings);
+        CHECK(strv_length(res->warnings) == 1 && res->n_warnings == 1);
+        CHECK_STREQ(res->warnings ? res->warnings[0] : NULL,
+                    "--ignore-unfixed: PYSEC-2099-1 (requests 2.0.0) has no fixed version, but GHSA-aaaa-bbbb-cccc, "
+                    "of the same CVE-2099-2001, is fixed in 2.1.0: kept");
+}
+
 int main(void) {
         test_take();
         test_package_names();
@@ -864,5 +901,6 @@ int main(void) {
         test_exploit_all_cves();
         test_one_vulnerability();
         test_one_vulnerability_names();
+        test_fix_elsewhere();
         return test_end();
 }

@@ -758,6 +758,49 @@ static void test_multi_cve(void) {
         }
 }
 
+/* ignore_unfixed and records of one CVE that say different fixes (not
+ * folded): the one without a fix, here the CRITICAL, still counts when
+ * another record of the same package fixes its CVE (it was dropped, and
+ * the CVE counted as the fixed record's LOW), said in a note; not when
+ * the fix is another package's, another version's or another CVE's. */
+static void test_fix_elsewhere(void) {
+        static const struct {
+                const char *other_pkg, *other_ids, *other_version;
+                enum verdict_decision decision;
+                const char *notes;
+        } rows[] = {
+                { "requests", "GHSA-aaaa-bbbb-cccc,CVE-2099-2001", "2.0.0", VERDICT_DENY,
+                  "PYSEC-2099-1 (requests 2.0.0) has no fixed version, but GHSA-aaaa-bbbb-cccc, of the same "
+                  "CVE-2099-2001, is fixed in 2.1.0: it counts under ignore_unfixed" },
+                { "urllib3", "GHSA-aaaa-bbbb-cccc,CVE-2099-2001", "2.0.0", VERDICT_ALLOW, "" },
+                { "requests", "GHSA-aaaa-bbbb-cccc,CVE-2099-2001", "2.0.1", VERDICT_ALLOW, "" },
+                { "requests", "GHSA-aaaa-bbbb-cccc,CVE-2099-2002", "2.0.0", VERDICT_ALLOW, "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"HIGH\", \"ignore_unfixed\": true}");
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct policy_context ctx = { .image = "img", .now = NOW };
+                _cleanup_free_ char *notes = NULL;
+                struct verdict v;
+
+                add(res, "PYSEC-2099-1,CVE-2099-2001", "requests", NULL, SEVERITY_CRITICAL);
+                add(res, rows[i].other_ids, rows[i].other_pkg, "2.1.0", SEVERITY_LOW);
+                free(res->findings[0].installed_version);
+                res->findings[0].installed_version = strdup("2.0.0");
+                free(res->findings[1].installed_version);
+                res->findings[1].installed_version = strdup(rows[i].other_version);
+                CHECK_MSG(p && policy_evaluate(p, &ctx, res, &v, NULL) == 0, "row %zu", i);
+                if (!p)
+                        continue;
+                notes = join(v.notes);
+                CHECK_MSG(v.decision == rows[i].decision, "row %zu: %s", i, verdict_decision_to_string(v.decision));
+                CHECK_MSG(v.counts[SEVERITY_CRITICAL] == (rows[i].decision == VERDICT_DENY), "row %zu", i);
+                CHECK_STREQ(notes, rows[i].notes);
+                verdict_done(&v);
+        }
+}
+
 static void test_evaluate_worst_cap(void) {
         _cleanup_(policy_freep) struct policy *p = parse("{\"severity\": \"LOW\", \"scopes\": [{\"name\": \"n\", "
                                                          "\"match\": {\"namespaces\": [\"x\"]}}]}");
@@ -1033,6 +1076,7 @@ int main(void) {
         test_exploit();
         test_exploit_no_data();
         test_multi_cve();
+        test_fix_elsewhere();
         test_evaluate_none();
         test_describe();
         test_enforce_from();

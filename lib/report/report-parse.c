@@ -434,7 +434,7 @@ int report_parse_findings_compact(const char *buf, size_t len, struct scan_resul
                 return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory")
                                     : error_set(err, EBADMSG, "cached findings are damaged");
         res->packages_unchecked = packages;     /* the items past the cap count too */
-        scan_result_filter(res, ~0u, false); /* recounts */
+        scan_result_filter(res, ~0u); /* recounts */
         *ret = TAKE_PTR(res);
         return 0;
 }
