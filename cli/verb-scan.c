@@ -321,6 +321,20 @@ static int load_vex(char *const *files, struct vex **ret) {
         return 0;
 }
 
+/* The VEX statements left out (vex_notes()), in the report's warnings. */
+static int vex_notes_to(const struct vex *vex, struct scan_result *res) {
+        size_t more;
+        char *const *notes = vex_notes(vex, &more);
+
+        for (char *const *n = notes; n && *n; n++)
+                if (strv_pushf(&res->warnings, "VEX: %s", *n) < 0)
+                        return -ENOMEM;
+        if (more && strv_pushf(&res->warnings, "VEX: %zu more statements left out as these are", more) < 0)
+                return -ENOMEM;
+        res->n_warnings += strv_length((char **) notes) + !!more;
+        return 0;
+}
+
 int verb_scan(int argc, char **argv) {
         _cleanup_(sbom_freep) struct sbom *sbom = NULL;
         _cleanup_(vex_freep) struct vex *vex = NULL;
@@ -365,11 +379,16 @@ int verb_scan(int argc, char **argv) {
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
         n_warnings = strv_length(res->warnings);
+        if (vex && vex_notes_to(vex, res) < 0) {
+                log_error("scan: out of memory");
+                return EXIT_ERROR;
+        }
         if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }
-        for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* VEX's: a finding left counted */
+        for (size_t i = n_warnings; i < strv_length(res->warnings); i++)      /* VEX's: a statement left out, a
+                                                                                 * finding left counted */
                 log_warning("%s", res->warnings[i]);
         /* said on stderr and in the report's warnings, where a pipeline reads */
         if (a.package && !has_package(inv, a.package)) {

@@ -1380,6 +1380,17 @@ _printf_(2, 3) static void say(struct text *t, const char *fmt, ...) {
         t->r = n < 0 ? -ENOMEM : strbuf_puts(&t->b, s);
 }
 
+/* What the VEX documents say that is left out (vex_notes()). */
+static void describe_vex_notes(struct text *t, const struct vex *v) {
+        size_t more;
+        char *const *notes = vex_notes(v, &more);
+
+        for (char *const *n = notes; n && *n; n++)
+                say(t, "Warning: VEX: %s.\n", *n);
+        if (more)
+                say(t, "Warning: VEX: %zu more statements left out as these are.\n", more);
+}
+
 static void describe_list(struct text *b, const char *what, char *const *v) {
         say(b, "%s ", what);
         for (char *const *g = v; *g; g++)
@@ -1554,6 +1565,7 @@ int policy_describe_at(const struct policy *p, time_t now, char **ret, struct er
                                        : ", ", p->vex_files[i]);
         if (p->vex_files)
                 say(&t, "; %zu statements in all.\n", vex_statements(p->vex));
+        describe_vex_notes(&t, p->vex);
         if (t.r < 0) {
                 strbuf_done(&t.b);
                 return error_set(err, t.r, "describe the policy: out of memory");

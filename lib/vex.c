@@ -127,6 +127,8 @@ struct vex {
         size_t n;
         size_t cap;
         char **sources;
+        char **notes;           /* vex_notes() */
+        size_t notes_more;
 };
 
 static void purl_done(struct purl *p) {
@@ -164,11 +166,17 @@ void vex_free(struct vex *v) {
                 statement_done(&v->st[i]);
         free(v->st);
         strv_free(v->sources);
+        strv_free(v->notes);
         free(v);
 }
 
 size_t vex_statements(const struct vex *v) {
         return v ? v->n : 0;
+}
+
+char *const *vex_notes(const struct vex *v, size_t *ret_more) {
+        *ret_more = v ? v->notes_more : 0;
+        return v ? v->notes : NULL;
 }
 
 /* ---- package URLs ------------------------------------------------------------ */
@@ -538,6 +546,72 @@ static int set_justification(const struct doc *d, struct statement *s, const cha
         return 0;
 }
 
+/* "pkg:deb/debian/openssl@VERSION?arch=amd64": p, with version after
+ * an '@' when not NULL, as shown in a note. */
+static int purl_format(const struct purl *p, const char *version, struct strbuf *b) {
+        int r = strbuf_printf(b, "pkg:%s/%s%s%s%s%s", p->type, strempty(p->namespace), p->namespace ? "/" : "",
+                              p->name, version ? "@" : "", strempty(version));
+
+        for (char **q = p->qualifiers; r >= 0 && q && *q; q++)
+                r = strbuf_printf(b, "%s%s", q == p->qualifiers ? "?" : "&", *q);
+        return r;
+}
+
+static int note_unversioned(const struct doc *d, const char *where, const char *word, const struct purl *p) {
+        struct strbuf b = {};
+        int r;
+
+        if (strv_length(d->v->notes) >= VEX_NOTES_MAX) {
+                d->v->notes_more++;
+                return 0;
+        }
+        r = strbuf_printf(&b, "%s: %s: '%s' for ", d->name, where, word);
+        if (r >= 0)
+                r = purl_format(p, NULL, &b);
+        if (r >= 0)
+                r = strbuf_printf(&b, ", which names no version, is left out: a %s statement names the versions "
+                                  "that have the fix, and this one would suppress the finding in every version, "
+                                  "the vulnerable ones too; name the fixed version (", word);
+        if (r >= 0)
+                r = purl_format(p, "VERSION", &b);
+        if (r >= 0)
+                r = strbuf_puts(&b, ") or the image by digest");
+        if (r >= 0) {
+                str_make_printable(b.s);        /* decoded purls hold any byte */
+                r = strv_push(&d->v->notes, strbuf_steal(&b));
+        }
+        strbuf_done(&b);
+        return r < 0 ? nomem(d) : 0;
+}
+
+/* OPENVEX-SPEC.md, status "fixed": "the following product versions
+ * contain fixes for the vulnerability" (CycloneDX's resolved likewise).
+ * Said of a package by a purl without version, it would suppress the
+ * finding in every version, the vulnerable one installed too (a vendor's
+ * "fixed in a later release" reads so): such a product or subcomponent is
+ * left out, and said (vex_notes()).  An image named by digest is one
+ * version, its subcomponents too. */
+static int drop_unversioned_fixed(const struct doc *d, struct statement *s, const char *where, const char *word) {
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < s->n_targets; i++) {
+                struct target *t = &s->targets[i];
+
+                if (t->kind != TARGET_PACKAGE || (t->status >= 0 ? t->status : s->status) != VEX_FIXED)
+                        continue;
+                if (!t->narrowed && !t->purl.version) {
+                        r = note_unversioned(d, where, word, &t->purl);
+                        t->narrowed = true;     /* only its subcomponents, if any */
+                }
+                for (size_t k = 0; r >= 0 && k < t->n_subs; k++)
+                        if (t->subs[k].type && !t->subs[k].version) {
+                                r = note_unversioned(d, where, word, &t->subs[k]);
+                                purl_done(&t->subs[k]);         /* no type: matches nothing */
+                        }
+        }
+        return r;
+}
+
 /* ---- OpenVEX --------------------------------------------------------------- */
 
 /* An OpenVEX component (a product, else a subcomponent): its purl (@id,
@@ -699,6 +773,8 @@ static int openvex_statement(const struct doc *d, json_t *st, const char *where,
                 s->has_time = true;
                 s->time = d->time;
         }
+        if ((r = drop_unversioned_fixed(d, s, where, "fixed")) < 0)
+                return r;
         return set_justification(d, s, justification, impact);
 }
 
@@ -1177,6 +1253,8 @@ static int cdx_vulnerability(const struct doc *d, const struct cdx *x, json_t *v
                 if ((r = cdx_affect(d, x, e, w, s)) < 0)
                         return r;
         }
+        if ((r = drop_unversioned_fixed(d, s, where, state)) < 0)
+                return r;
         return set_justification(d, s, justification, detail);
 }
 
@@ -1248,7 +1326,7 @@ static int parse_cyclonedx(struct doc *d, json_t *root) {
 int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, struct error *err) {
         _cleanup_free_ char *source = strdup(name);
         struct doc d = { .v = v, .name = name, .source = source, .err = err };
-        size_t start = v->n;
+        size_t start = v->n, notes = strv_length(v->notes), notes_more = v->notes_more;
         json_error_t jerr;
         const char *context;
         json_t *root;
@@ -1278,6 +1356,9 @@ int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, stru
                 for (size_t i = start; i < v->n; i++)
                         statement_done(&v->st[i]);
                 v->n = start;
+                for (size_t i = notes, n = strv_length(v->notes); i < n; i++)
+                        free(TAKE_PTR(v->notes[i]));
+                v->notes_more = notes_more;
         }
         return r;
 }
@@ -1363,14 +1444,19 @@ static bool speaks_of(const struct statement *s, const struct finding *f, const 
 /* The statement's purl s against the finding's: type, namespace and name
  * (or, for a distribution's package without version, the source package's
  * name), the version when s has one, and s's qualifiers that the finding's
- * purl has too. */
+ * purl has too.  A source package with its version is named so
+ * (purl-spec's deb type: pkg:deb/debian/attr@1:2.4.47-2?arch=source): each
+ * of its binaries at that version (a rebuild's, Debian's +b1, is another:
+ * the finding then counts). */
 static bool purl_matches(const struct purl *s, const struct purl *f, const struct finding *fd) {
-        bool by_name;
+        bool source = streq_ptr(qualifier(s->qualifiers, "arch", 4), "source");
+        const char *src = fd->source_name ? fd->source_name : f->name;
 
         if (!s->type || !streq_ptr(s->type, f->type) || !streq_ptr(s->namespace, f->namespace))
                 return false;
-        by_name = strcmp(s->name, f->name) == 0;
-        if (!by_name && !(fd->source_name && !s->version && strcmp(s->name, fd->source_name) == 0))
+        if (source ? strcmp(s->name, src) != 0
+                   : strcmp(s->name, f->name) != 0 && (s->version || !fd->source_name ||
+                                                      strcmp(s->name, fd->source_name) != 0))
                 return false;
         if (s->version && !streq_ptr(s->version, f->version) && !streq_ptr(s->version, fd->installed_version))
                 return false;
@@ -1378,6 +1464,8 @@ static bool purl_matches(const struct purl *s, const struct purl *f, const struc
                 const char *eq = strchr(*q, '=');
                 const char *have = qualifier(f->qualifiers, *q, (size_t) (eq - *q));
 
+                if (source && startswith(*q, "arch="))
+                        continue;
                 if (have && strcmp(have, eq + 1) != 0)
                         return false;
         }

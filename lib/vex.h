@@ -24,6 +24,7 @@
 #define VEX_TEXT_MAX 200                /* bytes of an impact statement or detail kept */
 #define VEX_WARNINGS_MAX 20             /* findings suppressed in part said one by one (then counted) */
 #define VEX_WARNING_IDS_MAX 10          /* vulnerabilities named in one such warning */
+#define VEX_NOTES_MAX 20                /* statements left out said one by one (then counted) */
 
 enum vex_status {
         VEX_NOT_AFFECTED,
@@ -48,6 +49,11 @@ int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, stru
 /* The same, reading path (at most VEX_FILE_MAX bytes). */
 int vex_load(struct vex *v, const char *path, struct error *err);
 size_t vex_statements(const struct vex *v);
+/* What the documents say that is left out, one line each ("vex.json:
+ * statements[2]: 'fixed' for pkg:deb/debian/openssl, which names no
+ * version, is left out: ..."), at most VEX_NOTES_MAX; *ret_more counts
+ * the others.  NULL when none. */
+char *const *vex_notes(const struct vex *v, size_t *ret_more);
 
 /* Suppresses the findings of res that statements apply to, and recounts.
  * A statement applies to a finding when it speaks of a vulnerability the

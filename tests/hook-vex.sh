@@ -96,18 +96,27 @@ run vex
 [ "$RC" -eq 1 ] || fail "VEX for another image: $RC $OUT"
 audit deny hit 0
 
-# CycloneDX VEX by purl: the source package (no version) covers both; one
-# binary package by its exact purl leaves the other counting.
+# CycloneDX VEX by purl: the source package at the binaries' version
+# (arch=source, purl-spec's deb type) covers both; without a version, a resolved analysis is left out (it
+# would suppress every version: policy check says so); one binary package
+# by its exact purl leaves the other counting.
 cdx() {
         printf '{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
  "components": [{"type": "library", "bom-ref": "c1", "name": "x", "purl": "%s"}],
  "vulnerabilities": [{"id": "CVE-2023-38545", "analysis": {"state": "resolved"}, "affects": [{"ref": "c1"}]}]}\n' \
                 "$1" >"$T/vex/app.json"
 }
-cdx "pkg:deb/debian/curl"
+cdx "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u3?arch=source"
 run vex
 [ "$RC" -eq 0 ] || fail "CycloneDX, source package: $RC $OUT"
 audit allow hit 2 "(fixed)"
+cdx "pkg:deb/debian/curl"
+run vex
+[ "$RC" -eq 1 ] || fail "CycloneDX, source package without version: $RC $OUT"
+audit deny hit 0
+out=$("$P" policy check "$T/policy.json" 2>&1)
+grep -q "^Warning: VEX: .*app.json: vulnerabilities\[0\]: 'resolved' for pkg:deb/debian/curl, which names no version, is left out" <<<"$out" ||
+        fail "policy check, resolved without version: $out"
 cdx "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u3?arch=amd64"
 run vex
 [ "$RC" -eq 1 ] && grep -q "1 CRITICAL at or above CRITICAL (PCEX-CVE-2023-38545 curl)" <<<"$OUT" ||

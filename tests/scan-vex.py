@@ -154,11 +154,23 @@ try:
     scan(t, doc, fmt="table", extra=("--fail-on", "HIGH"), expect=1)
     # repeatable: two documents
     with open(f"{t}/musl.json", "w") as f:
-        json.dump(openvex([{"vulnerability": {"name": "CVE-2020-9999"}, "products": [{"@id": "pkg:apk/alpine/musl"},
-                                                                                    {"@id": "pkg:apk/alpine/musl-utils"}],
+        json.dump(openvex([{"vulnerability": {"name": "CVE-2020-9999"},
+                            "products": [{"@id": "pkg:apk/alpine/musl@1.1.24-r2"},
+                                         {"@id": "pkg:apk/alpine/musl-utils@1.1.24-r2"}],
                             "status": "fixed"}]), f)
     r, _ = scan(t, doc, extra=("--vex", f"{t}/musl.json", "--fail-on", "LOW"))
     check(json.loads(r.stdout)["summary"]["suppressed"] == 4 if r.returncode == 0 else False, "two --vex documents")
+    # fixed for a package without version: it would suppress every version,
+    # the vulnerable one installed too; left out, and said (stderr, JSON)
+    r, path = scan(t, openvex([{"vulnerability": {"name": "CVE-2020-9999"}, "products": [{"@id": "pkg:apk/alpine/musl"}],
+                                "status": "fixed"}]), extra=("--fail-on", "HIGH"), expect=1)
+    d = json.loads(r.stdout)
+    want = (f"VEX: {path}: statements[0]: 'fixed' for pkg:apk/alpine/musl, which names no version, is left out: a "
+            "fixed statement names the versions that have the fix, and this one would suppress the finding in every "
+            "version, the vulnerable ones too; name the fixed version (pkg:apk/alpine/musl@VERSION) or the image by "
+            "digest")
+    check(d["summary"]["suppressed"] == 0 and want in d["warnings"] and want in r.stderr,
+          f"fixed without version: {d['summary']} {d['warnings']} {r.stderr}")
 
     # CycloneDX versions[].status: resolved with the installed version
     # affected and the fixed one unaffected suppresses nothing.

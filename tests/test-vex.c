@@ -118,9 +118,16 @@ static void test_openvex(void) {
                  "\"status\": \"fixed\"}"),
               DIGEST, "FF...");
         /* a package by purl: without version any, with version that one,
-         * qualifiers where the finding's purl has them */
+         * qualifiers where the finding's purl has them; but a fixed
+         * statement names the versions that have the fix: one without
+         * is left out (vex_notes()) */
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
-                 "\"pkg:apk/alpine/libcrypto1.1\"}], \"status\": \"fixed\"}"), NULL, ".F...");
+                 "\"pkg:apk/alpine/libcrypto1.1\"}], \"status\": \"not_affected\", \"impact_statement\": \"x\"}"),
+              NULL, ".N...");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:apk/alpine/libcrypto1.1\"}], \"status\": \"fixed\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
+                 "\"pkg:apk/alpine/libcrypto1.1@1.1.1d-r3\"}], \"status\": \"fixed\"}"), NULL, ".F...");
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
                  "\"pkg:apk/alpine/libcrypto1.1@1.1.1d-r4\"}], \"status\": \"fixed\"}"), NULL, ".....");
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2020-1967\"}, \"products\": [{\"@id\": "
@@ -142,11 +149,23 @@ static void test_openvex(void) {
         /* a scoped npm package, percent-encoded */
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2022-0001\"}, \"products\": [{\"@id\": "
                  "\"pkg:npm/%40angular/core@12.0.0\"}], \"status\": \"fixed\"}"), NULL, "...F.");
-        /* a distribution's source package, without version */
+        /* a distribution's source package: without version (a fixed
+         * statement without it is left out), or with it and arch=source
+         * (purl-spec), the binary's version; without arch=source the name
+         * is the binary's */
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": \"pkg:deb/debian/glibc\"}], "
-                 "\"status\": \"fixed\"}"), NULL, "....F");
+                 "\"status\": \"not_affected\", \"justification\": \"component_not_present\"}"), NULL, "....N");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": \"pkg:deb/debian/glibc\"}], "
+                 "\"status\": \"fixed\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": "
+                 "\"pkg:deb/debian/glibc@2.36-9?arch=source\"}], \"status\": \"fixed\"}"), NULL, "....F");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": "
+                 "\"pkg:deb/debian/glibc@2.36-10?arch=source\"}], \"status\": \"fixed\"}"), NULL, ".....");
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": "
                  "\"pkg:deb/debian/glibc@2.36-9\"}], \"status\": \"fixed\"}"), NULL, ".....");
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2023-0003\"}, \"products\": [{\"@id\": "
+                 "\"pkg:deb/debian/libc6?arch=source\"}], \"status\": \"not_affected\", \"impact_statement\": "
+                 "\"x\"}"), NULL, ".....");
         /* a product's subcomponent by purl */
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/myapp@1.0\", "
                  "\"subcomponents\": [{\"@id\": \"pkg:npm/lodash@4.17.20\"}]}], \"status\": \"fixed\"}"), NULL, "..F..");
@@ -168,10 +187,10 @@ static void test_openvex(void) {
                  "\"status\": \"under_investigation\", \"timestamp\": \"2024-02-01T00:00:00Z\"}"), NULL, "..N..");
         APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
                  "\"status\": \"under_investigation\"}, "
-                 "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+                 "{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash@4.17.20\"}], "
                  "\"status\": \"fixed\"}"), NULL, "..F..");
         /* a leap day is a day; fractions and offsets are read */
-        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\"}], "
+        APPLY(OV("{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": \"pkg:npm/lodash@4.17.20\"}], "
                  "\"status\": \"fixed\", \"timestamp\": \"2024-02-29T23:59:59.999+01:00\"}"), NULL, "..F..");
         /* OpenVEX v0.0.x: the vulnerability and the products as strings */
         APPLY("{\"@context\": \"https://openvex.dev/ns\", \"timestamp\": \"2023-01-08T18:02:03.647787998-06:00\", "
@@ -184,9 +203,9 @@ static void test_openvex(void) {
         /* every field the schema has is read or let be */
         APPLY(OV("{\"@id\": \"https://example.com/vex/1#s1\", \"version\": 2, \"vulnerability\": {\"@id\": "
                  "\"https://nvd.nist.gov/vuln/detail/CVE-2021-23337\", \"name\": \"CVE-2021-23337\", \"description\": "
-                 "\"command injection\"}, \"products\": [{\"@id\": \"pkg:npm/lodash\", \"identifiers\": {\"purl\": "
-                 "\"pkg:npm/lodash\"}, \"hashes\": {\"sha-256\": \"00\"}, \"subcomponents\": [{\"@id\": "
-                 "\"pkg:npm/lodash\", \"identifiers\": {}, \"hashes\": {}}]}], \"status\": \"fixed\", \"supplier\": "
+                 "\"command injection\"}, \"products\": [{\"@id\": \"pkg:npm/lodash@4.17.20\", \"identifiers\": {\"purl\": "
+                 "\"pkg:npm/lodash@4.17.20\"}, \"hashes\": {\"sha-256\": \"00\"}, \"subcomponents\": [{\"@id\": "
+                 "\"pkg:npm/lodash@4.17.20\", \"identifiers\": {}, \"hashes\": {}}]}], \"status\": \"fixed\", \"supplier\": "
                  "\"x\", \"status_notes\": \"y\", \"action_statement\": \"z\", \"action_statement_timestamp\": "
                  "\"2024-01-01T00:00:00Z\", \"last_updated\": \"2024-01-02T00:00:00Z\"}"), NULL, "..F..");
         APPLY(OV(""), DIGEST, ".....");
@@ -216,7 +235,7 @@ static void test_cyclonedx(void) {
         /* the references are aliases */
         APPLY(CDX("\"vulnerabilities\": [{\"id\": \"SNYK-JS-LODASH-1040724\", \"references\": [{\"id\": "
                   "\"CVE-2021-23337\", \"source\": {\"name\": \"NVD\"}}], \"analysis\": {\"state\": \"resolved\"}, "
-                  "\"affects\": [{\"ref\": \"pkg:npm/lodash\"}]}]"), NULL, "..F..");
+                  "\"affects\": [{\"ref\": \"pkg:npm/lodash@4.17.20\"}]}]"), NULL, "..F..");
         /* affects[].versions: the exact versions listed; a range is not evaluated */
         APPLY(CDX(CDX_VULN("CVE-2021-23337", "not_affected", "{\"ref\": \"pkg:npm/lodash\", \"versions\": "
                            "[{\"version\": \"4.17.21\", \"status\": \"unaffected\"}]}")), NULL, ".....");
@@ -293,7 +312,7 @@ static void test_order(void) {
         const char *ov[2] = {
                 "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-06-01T00:00:00Z\", "
                 "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
-                "\"pkg:npm/lodash\"}], \"status\": \"fixed\"}]}",
+                "\"pkg:npm/lodash@4.17.20\"}], \"status\": \"fixed\"}]}",
                 "{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"timestamp\": \"2024-01-01T00:00:00Z\", "
                 "\"statements\": [{\"vulnerability\": {\"name\": \"CVE-2021-23337\"}, \"products\": [{\"@id\": "
                 "\"pkg:npm/lodash\"}], \"status\": \"affected\", \"action_statement\": \"upgrade\"}]}",
@@ -343,8 +362,8 @@ static const struct {
 
 #define ADV_STATEMENT(name, aliases, status, time) \
         "{\"vulnerability\": {\"name\": \"" name "\", \"aliases\": [" aliases "]}, \"products\": [{\"@id\": " \
-        "\"pkg:deb/debian/perl-base\"}, {\"@id\": \"pkg:deb/debian/util-linux\"}, {\"@id\": \"pkg:pypi/requests\"}, " \
-        "{\"@id\": \"pkg:deb/ubuntu/perl\"}], \"status\": \"" status "\", \"impact_statement\": \"not used\", " \
+        "\"pkg:deb/debian/perl-base@1\"}, {\"@id\": \"pkg:deb/debian/util-linux@1\"}, {\"@id\": \"pkg:pypi/requests@1\"}, " \
+        "{\"@id\": \"pkg:deb/ubuntu/perl@1\"}], \"status\": \"" status "\", \"impact_statement\": \"not used\", " \
         "\"action_statement\": \"upgrade\", \"timestamp\": \"" time "\"}"
 
 static void check_advisories(const char *doc, const char *want, const char *warning, int line) {
@@ -615,6 +634,49 @@ static void test_load(void) {
         CHECK_MSG(strstr(err.msg, "missing.json") != NULL, "%s", err.msg);
 }
 
+/* A fixed statement (CycloneDX: resolved) on a package without version
+ * would suppress the finding in every version, the vulnerable one
+ * installed too: it is left out and said, with the file, the statement
+ * and what to write; a subcomponent of a package likewise; of an image
+ * named by digest, not.  A document that fails takes its notes back. */
+static void test_unversioned_fixed(void) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        struct error err = {};
+        char *const *notes;
+        const char *doc;
+        size_t more = 1;
+
+        doc = OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": "
+                 "\"pkg:deb/debian/openssl?arch=amd64\"}, {\"@id\": \"pkg:deb/debian/zlib@1\"}], "
+                 "\"status\": \"fixed\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-2\"}, \"products\": [{\"@id\": \"pkg:npm/app@1\", "
+                 "\"subcomponents\": [{\"@id\": \"pkg:npm/%40scope/lodash\"}]}], \"status\": \"fixed\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-3\"}, \"products\": [{\"@id\": \"" OCI "\", "
+                 "\"subcomponents\": [{\"@id\": \"pkg:apk/alpine/musl\"}]}], \"status\": \"fixed\"}, "
+                 "{\"vulnerability\": {\"name\": \"CVE-4\"}, \"products\": [{\"@id\": \"pkg:npm/b\"}], "
+                 "\"status\": \"not_affected\", \"justification\": \"component_not_present\"}");
+        CHECK_MSG(vex_parse(v, doc, strlen(doc), "v.json", &err) == 0, "%s", err.msg);
+        notes = vex_notes(v, &more);
+        CHECK_MSG(strv_length((char **) notes) == 2 && more == 0, "%zu notes", strv_length((char **) notes));
+        CHECK_STREQ(notes ? notes[0] : NULL,
+                    "v.json: statements[0]: 'fixed' for pkg:deb/debian/openssl?arch=amd64, which names no version, is "
+                    "left out: a fixed statement names the versions that have the fix, and this one would suppress "
+                    "the finding in every version, the vulnerable ones too; name the fixed version "
+                    "(pkg:deb/debian/openssl@VERSION?arch=amd64) or the image by digest");
+        CHECK(notes && notes[1] && strstr(notes[1], "v.json: statements[1]: 'fixed' for pkg:npm/@scope/lodash, "));
+        doc = CDX(CDX_VULN("CVE-5", "resolved", "{\"ref\": \"pkg:npm/lodash\"}"));
+        CHECK_MSG(vex_parse(v, doc, strlen(doc), "c.json", &err) == 0, "%s", err.msg);
+        notes = vex_notes(v, &more);
+        CHECK(strv_length((char **) notes) == 3 && notes[2] &&
+              startswith(notes[2], "c.json: vulnerabilities[0]: 'resolved' for pkg:npm/lodash, which names no version"));
+        /* a document refused takes back what it noted */
+        doc = OV("{\"vulnerability\": {\"name\": \"CVE-6\"}, \"products\": [{\"@id\": \"pkg:npm/c\"}], "
+                 "\"status\": \"fixed\"}, {\"status\": \"fixd\"}");
+        CHECK(vex_parse(v, doc, strlen(doc), "bad.json", &err) < 0);
+        notes = vex_notes(v, &more);
+        CHECK(strv_length((char **) notes) == 3);
+}
+
 int main(void) {
         test_openvex();
         test_cyclonedx();
@@ -623,5 +685,6 @@ int main(void) {
         test_errors();
         test_caps();
         test_load();
+        test_unversioned_fixed();
         return test_end();
 }
