@@ -434,6 +434,12 @@ int verb_scan(int argc, char **argv) {
         log_step(&t0, "%s report, %zu findings after the filters", a.format->name, res->n_findings);
         if (cli_output(a.output, out) < 0)
                 return EXIT_ERROR;
+        /* a report that a pipeline keeps and nobody reads must not look clean */
+        if (a.format->packages_only && res->n_findings > 0)
+                log_warning("--format %s lists the packages, not the findings: the scan's %zu finding%s (%zu "
+                            "CRITICAL, %zu HIGH) %s not in it; use json, sarif or cyclonedx for them", a.format->name,
+                            res->n_findings, res->n_findings == 1 ? "" : "s", res->counts[SEVERITY_CRITICAL],
+                            res->counts[SEVERITY_HIGH], res->n_findings == 1 ? "is" : "are");
         if (n_unweighed > 0)
                 log_warning("not checked against --fail-on %s: %zu finding%s of UNKNOWN severity (the database "
                             "rates none of their advisories); %s--unknown-as SEVERITY weighs them as that severity",

@@ -252,4 +252,5 @@ const struct report_format report_format_spdx_json = {
         .name = "spdx-json",
         .scan = render,
         .inventory = render,
+        .packages_only = true,
 };

@@ -28,6 +28,7 @@ struct report_format {
         const char *name;
         int (*scan)(const struct report_target *t, char **ret, struct error *err);
         int (*inventory)(const struct report_target *t, char **ret, struct error *err);
+        bool packages_only;     /* a scan's findings are not in it (SPDX 2.3 holds none) */
 };
 /* NULL when no format has that name. */
 const struct report_format *report_format_find(const char *name);
