@@ -823,16 +823,28 @@ static bool any_matches(char *const *globs, const char *s, bool (*matches)(const
         return false;
 }
 
+/* Whether s's n bytes hold an upper-case letter. */
+static bool has_upper(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (s[i] >= 'A' && s[i] <= 'Z')
+                        return true;
+        return false;
+}
+
 /* An image's name in the two spellings Docker's reference grammar gives
  * it: full ("docker.io/library/nginx:1.25") and familiar ("nginx:1.25").
  * The runtime passes the name as the user wrote it (containerd's CRI now
  * the pod spec's own string), so a glob written in one spelling must meet
  * a name in the other: else "nginx:1.25" escapes a scope whose glob is
  * "docker.io/library/" and a star, or an allowlist entry for it.  The first
- * component is a registry when it holds a '.' or a ':' or is "localhost";
+ * component is a registry when it holds a '.' or a ':', is "localhost" or
+ * has an upper-case letter (distribution/reference's splitDockerDomain());
  * without one the registry is docker.io, and a one-component path there
- * is under library/.  An image id ("sha256:...") has no other spelling:
- * false. */
+ * is under library/.  The registry is a host name, which DNS reads in any
+ * case (RFC 4343): it is spelled in lower case, else
+ * "REGISTRY.EXAMPLE.COM/team/app" pulls what "registry.example.com/team/app"
+ * does and escapes the scope whose glob names that.  An image id
+ * ("sha256:...") has no other spelling: false. */
 static bool image_spellings(const char *image, char *full, size_t full_size, char *familiar, size_t familiar_size) {
         const char *slash = strchr(image, '/'), *path = image;
         char domain[256] = "docker.io";
@@ -842,10 +854,12 @@ static bool image_spellings(const char *image, char *full, size_t full_size, cha
                 return false;
         if (slash) {
                 n = (size_t) (slash - image);
-                if (memchr(image, '.', n) || memchr(image, ':', n) || (n == 9 && strncmp(image, "localhost", 9) == 0)) {
+                if (memchr(image, '.', n) || memchr(image, ':', n) || (n == 9 && strncmp(image, "localhost", 9) == 0) ||
+                    has_upper(image, n)) {
                         if (n >= sizeof(domain))
                                 return false;
-                        memcpy(domain, image, n);
+                        for (size_t i = 0; i < n; i++)
+                                domain[i] = tolower_ascii(image[i]);
                         domain[n] = '\0';
                         path = slash + 1;
                 }

@@ -309,6 +309,10 @@ static void test_select(void) {
                 { "docker.io/library/nginx:1.25", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
                 { "docker.io/team/app", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
                 { "nginx:1.25", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
+                /* a registry is a host name, in any case: DNS reads REGISTRY.EXAMPLE.COM
+                 * as registry.example.com (it escaped the scope); Docker.IO is Docker Hub */
+                { "REGISTRY.Example.com/team/app:1.0", NULL, NULL, "registry", POLICY_WARN, SEVERITY_LOW, false },
+                { "Docker.IO/library/nginx:1.25", NULL, NULL, "short", POLICY_AUDIT, SEVERITY_MEDIUM, false },
                 /* another registry, localhost, an image id: no docker.io spelling */
                 { "quay.io/nginx:1", NULL, NULL, NULL, POLICY_AUDIT, SEVERITY_LOW, false },
                 { "localhost:5000/redis", "dev", NULL, "rest", POLICY_WARN, SEVERITY_MEDIUM, false },
