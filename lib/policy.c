@@ -566,6 +566,7 @@ static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el
 
 static int parse_allow(struct json_node *e, struct policy_allow *a, struct error *err) {
         const char *id = NULL, *reason = NULL, *expires = NULL, *image = NULL;
+        _cleanup_free_ char *copy = NULL;
         char shown[80];
         int r;
 
@@ -583,6 +584,17 @@ static int parse_allow(struct json_node *e, struct policy_allow *a, struct error
                 return r;
         if (!id)
                 return json_error_at(e->doc, e->pos, err, "%s has no 'id'", e->where);
+        /* ids are single words (CVE-2023-38545, GHSA-…): one with a space
+         * or a control character matches no finding, and the finding it
+         * was meant to excuse blocks with nothing to say why */
+        if (!(copy = strdup(id)))
+                return -ENOMEM;
+        str_make_printable(copy);
+        if (!*id || strchr(id, ' ') || strcmp(copy, id) != 0)
+                return json_error_at(e->doc, json_key_pos(e, "id"), err,
+                                     "'id' in %s is not a vulnerability id: it is empty or holds a space or a control "
+                                     "character, and would match no finding; write the id alone (CVE-2023-38545)",
+                                     e->where);
         if (!reason || !reason[strspn(reason, " \t\r\n")])
                 return json_error_at(e->doc, json_key_pos(e, "reason"), err,
                                      "%s needs a 'reason': why is it accepted?", e->where);

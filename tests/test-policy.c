@@ -195,6 +195,13 @@ static void test_errors(void) {
                 { "{\"scopes\": [{\"mode\": \"warn\"}]}", "p.json:1:13: scopes[0] has no 'name'" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "p.json:1:29: a scope named 'a' comes earlier" },
                 { "{\"allowlist\": [{\"reason\": \"r\"}]}", "p.json:1:16: allowlist[0] has no 'id'" },
+                /* an id that would match nothing: the finding blocked, nothing said why */
+                { "{\"allowlist\": [{\"id\": \"CVE-1 \", \"reason\": \"r\"}]}",
+                  "p.json:1:17: 'id' in allowlist entry 'CVE-1 ' is not a vulnerability id: it is empty or holds a "
+                  "space or a control character, and would match no finding; write the id alone (CVE-2023-38545)" },
+                { "{\"allowlist\": [{\"id\": \"CVE-1\\n\", \"reason\": \"r\"}]}",
+                  "p.json:1:17: 'id' in allowlist entry 'CVE-1?' is not a vulnerability id: it is empty or holds a "
+                  "space or a control character, and would match no finding; write the id alone (CVE-2023-38545)" },
                 { "{\"allowlist\": [{\"id\": \"CVE-1\"}]}",
                   "p.json:1:16: allowlist entry 'CVE-1' needs a 'reason': why is it accepted?" },
                 { "{\"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \" \\t\"}]}",
