@@ -1323,6 +1323,37 @@ static int parse_cyclonedx(struct doc *d, json_t *root) {
 
 /* ---- documents --------------------------------------------------------------- */
 
+/* Statements dated ahead of the clock (by more than a day: time zones,
+ * clock skew): the latest statement decides, so such a one outweighs
+ * every statement until then, a later correction too.  Said once per
+ * document (vex_notes()); they still apply. */
+static int note_future(const struct doc *d, size_t start) {
+        long long now = (long long) time(NULL), latest = 0;
+        size_t n = 0;
+        char when[32];
+        struct tm tm;
+        time_t t;
+
+        for (size_t i = start; i < d->v->n; i++)
+                if (d->v->st[i].has_time && d->v->st[i].time > now + 86400) {
+                        n++;
+                        latest = d->v->st[i].time > latest ? d->v->st[i].time : latest;
+                }
+        if (n == 0)
+                return 0;
+        if (strv_length(d->v->notes) >= VEX_NOTES_MAX) {
+                d->v->notes_more++;
+                return 0;
+        }
+        t = (time_t) latest;
+        if (!gmtime_r(&t, &tm) || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                (void) snprintf(when, sizeof(when), "@%lld", latest);
+        return strv_pushf(&d->v->notes, "%s: %zu statement%s dated ahead of this node's clock (the latest %s): the "
+                          "latest statement decides, so %s every statement until then, a correction too; correct "
+                          "the timestamp, or the clock", d->name, n, n == 1 ? " is" : "s are", when,
+                          n == 1 ? "it outweighs" : "they outweigh") < 0 ? nomem(d) : 0;
+}
+
 int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, struct error *err) {
         _cleanup_free_ char *source = strdup(name);
         struct doc d = { .v = v, .name = name, .source = source, .err = err };
@@ -1350,6 +1381,8 @@ int vex_parse(struct vex *v, const char *buf, size_t len, const char *name, stru
                 r = fail(&d, "the document", "neither an OpenVEX document (\"@context\": "
                          "\"https://openvex.dev/ns/v0.2.0\") nor a CycloneDX BOM (\"bomFormat\": \"CycloneDX\")");
         json_decref(root);
+        if (r >= 0)
+                r = note_future(&d, start);
         if (r >= 0 && strv_push(&v->sources, TAKE_PTR(source)) < 0)
                 r = error_set(err, ENOMEM, "%s: out of memory", name);
         if (r < 0) {

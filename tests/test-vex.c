@@ -677,6 +677,31 @@ static void test_unversioned_fixed(void) {
         CHECK(strv_length((char **) notes) == 3);
 }
 
+/* A statement dated ahead of the clock outweighs every later one until
+ * then: said once per document, and it still applies. */
+static void test_future(void) {
+        _cleanup_(vex_freep) struct vex *v = vex_new();
+        struct error err = {};
+        char *const *notes;
+        size_t more = 1;
+        const char *doc = OV("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                             "\"status\": \"not_affected\", \"justification\": \"component_not_present\", "
+                             "\"timestamp\": \"2099-05-01T00:00:00Z\"}, "
+                             "{\"vulnerability\": {\"name\": \"CVE-2\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                             "\"status\": \"affected\", \"last_updated\": \"2098-01-01T00:00:00+01:00\"}, "
+                             "{\"vulnerability\": {\"name\": \"CVE-3\"}, \"products\": [{\"@id\": \"pkg:npm/a\"}], "
+                             "\"status\": \"affected\"}");
+
+        CHECK_MSG(vex_parse(v, doc, strlen(doc), "v.json", &err) == 0, "%s", err.msg);
+        notes = vex_notes(v, &more);
+        CHECK(strv_length((char **) notes) == 1 && more == 0);
+        CHECK_STREQ(notes ? notes[0] : NULL,
+                    "v.json: 2 statements are dated ahead of this node's clock (the latest 2099-05-01T00:00:00Z): the "
+                    "latest statement decides, so they outweigh every statement until then, a correction too; correct "
+                    "the timestamp, or the clock");
+        CHECK(vex_statements(v) == 3);
+}
+
 int main(void) {
         test_openvex();
         test_cyclonedx();
@@ -686,5 +711,6 @@ int main(void) {
         test_caps();
         test_load();
         test_unversioned_fixed();
+        test_future();
         return test_end();
 }
