@@ -1493,6 +1493,20 @@ static void describe_match(struct text *b, const struct policy_scope *s) {
         }
 }
 
+/* An image glob with no tag, digest or wildcard ("registry.example.com/app")
+ * matches that name only as written without a tag: the runtime passes the
+ * name as the pod spec has it, so "…/app:1.4" or "…/app@sha256:…" would
+ * escape the scope (or the allowlist entry would excuse nothing there). */
+static void warn_untagged(struct text *b, const char *glob, const char *indent) {
+        const char *slash = strrchr(glob, '/'), *last = slash ? slash + 1 : glob;
+
+        if (strpbrk(glob, "*?[") || strpbrk(last, ":@"))
+                return;
+        say(b, "%sWarning: the image glob '%s' has no tag, digest or wildcard: it matches only the name written "
+            "without a tag, not %s:1.0 nor %s@sha256:...; write '%s:*' (any tag) or '%s*'\n", indent, glob, glob, glob,
+            glob, glob);
+}
+
 /* block_kev and min_epss are named as inherited only where they are on. */
 static bool inherited_shown(const struct policy_scope *s, unsigned bit) {
         return bit == POLICY_SET_BLOCK_KEV      ? s->rule.block_kev
@@ -1530,6 +1544,8 @@ static void describe_scope(struct text *b, size_t i, const struct policy_scope *
                 }
         describe_schedule(b, &s->rule, now, "     ");
         say(b, "%s", "\n");
+        for (char **g = s->images; g && *g; g++)
+                warn_untagged(b, *g, "     ");
 }
 
 static void describe_allow(struct text *b, const struct policy_allow *a, time_t now) {
@@ -1547,6 +1563,8 @@ static void describe_allow(struct text *b, const struct policy_allow *a, time_t 
                             (long long) ((a->expires - now + 86399) / 86400));
         }
         say(b, "\n     reason: %s\n", a->reason);
+        if (a->image)
+                warn_untagged(b, a->image, "     ");
 }
 
 int policy_describe_at(const struct policy *p, time_t now, char **ret, struct error *err) {

@@ -896,6 +896,27 @@ static void test_describe(void) {
                                          "shim write): a decision that takes that long is killed by the runtime, the "
                                          "start fails without an audit line, and on_timeout never applies; set "
                                          "deadline_ms below 30000.\n"), "%s", ltext);
+        CHECK(!strstr(text, "has no tag"));
+
+        /* an image glob with no tag, digest or wildcard matches only the
+         * untagged name: said, for scopes and allowlist entries */
+        _cleanup_(policy_freep) struct policy *u = parse(
+                "{\"scopes\": [{\"name\": \"s\", \"match\": {\"images\": [\"localhost:5000/app\", \"reg/b:*\", "
+                "\"reg/c@sha256:*\", \"reg/d*\"]}}], \"allowlist\": [{\"id\": \"CVE-1\", \"reason\": \"r\", "
+                "\"image\": \"nginx\"}, {\"id\": \"CVE-2\", \"reason\": \"r\", \"image\": \"nginx:1.25\"}]}");
+        _cleanup_free_ char *utext = NULL;
+        size_t n_untagged;
+
+        CHECK(u && policy_describe_at(u, NOW, &utext, NULL) == 0);
+        CHECK_MSG(utext && strstr(utext, "\n     Warning: the image glob 'localhost:5000/app' has no tag, digest or "
+                                         "wildcard: it matches only the name written without a tag, not "
+                                         "localhost:5000/app:1.0 nor localhost:5000/app@sha256:...; write "
+                                         "'localhost:5000/app:*' (any tag) or 'localhost:5000/app*'\n") &&
+                  strstr(utext, "Warning: the image glob 'nginx' has no tag"), "%s", utext);
+        n_untagged = 0;
+        for (const char *w = utext; w && (w = strstr(w, "has no tag")); w++)
+                n_untagged++;
+        CHECK_MSG(n_untagged == 2, "%zu warnings: %s", n_untagged, utext);
 }
 
 /* enforce_from: enforce is warn until that moment (a date: midnight UTC),
