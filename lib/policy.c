@@ -1178,9 +1178,11 @@ static int add_fix_note(struct verdict *v, const struct finding *f, const struct
 }
 
 /* "CVE-2021-44228 is in CISA KEV (block_kev)", "CVE-x has EPSS 0.94,
- * at or above min_epss 0.5": why a finding counts whatever its severity. */
-static int add_exploit_note(struct verdict *v, const struct finding *f) {
-        _cleanup_free_ char *cve = NULL;
+ * at or above min_epss 0.5": why a finding counts whatever its severity;
+ * or, where allowlist entry a excuses it, that the entry does so (written,
+ * perhaps, before its CVE was known to be exploited). */
+static int add_exploit_note(struct verdict *v, const struct finding *f, const struct policy_allow *a) {
+        _cleanup_free_ char *cve = NULL, *what = NULL;
         bool kev = v->rule.block_kev && f->kev;
         char *s = NULL;
         int k;
@@ -1189,12 +1191,15 @@ static int add_exploit_note(struct verdict *v, const struct finding *f) {
                 return 0;
         if (!(cve = exploit_cve(f, kev ? f->kev_cve : f->epss_cve)))
                 return -ENOMEM;
+        if (a ? asprintf(&what, "is excused by allowlist entry %s (%s) all the same: review the entry", a->id,
+                         a->reason) < 0
+              : !(what = strdup("counts whatever its severity")))
+                return -ENOMEM;
         if (kev)
-                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s counts whatever its severity", cve,
-                             strna(f->id), strna(f->package));
+                k = asprintf(&s, "%s is in CISA KEV (block_kev): %s %s %s", cve, strna(f->id), strna(f->package), what);
         else
-                k = asprintf(&s, "%s has EPSS %.3g, at or above min_epss %g: %s %s counts whatever its severity",
-                             cve, f->epss, v->rule.min_epss, strna(f->id), strna(f->package));
+                k = asprintf(&s, "%s has EPSS %.3g, at or above min_epss %g: %s %s %s", cve, f->epss,
+                             v->rule.min_epss, strna(f->id), strna(f->package), what);
         if (k < 0)
                 return -ENOMEM;
         return push_note(v, s);
@@ -1284,7 +1289,8 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                 }
                 if ((a = find_allow(p, f, image, now, &expired))) {
                         v->allowed++;
-                        if ((r = add_allow_note(v, a, f)) < 0)
+                        if ((r = add_allow_note(v, a, f)) < 0 ||
+                            (exploit_counts(&v->rule, f) && (r = add_exploit_note(v, f, a)) < 0))
                                 return r;
                         continue;
                 }
@@ -1292,7 +1298,7 @@ static int count_findings(const struct policy *p, const struct policy_context *c
                         return r;
                 if (fixed_by && fixed_by[i] != i && (r = add_fix_note(v, f, &res->findings[fixed_by[i]])) < 0)
                         return r;
-                if (exploit_counts(&v->rule, f) && (r = add_exploit_note(v, f)) < 0)
+                if (exploit_counts(&v->rule, f) && (r = add_exploit_note(v, f, NULL)) < 0)
                         return r;
                 if (only_exploit_counts(&v->rule, f))
                         v->exploited++;

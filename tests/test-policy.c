@@ -572,8 +572,14 @@ static void test_exploit(void) {
                 { "{\"block_kev\": true, \"mode\": \"warn\"}", VERDICT_WARN, 1, "is in CISA KEV" },
                 { "{\"block_kev\": true, \"mode\": \"audit\"}", VERDICT_AUDIT, 1, "is in CISA KEV" },
                 { "{\"block_kev\": true, \"ignore_unfixed\": true}", VERDICT_WARN, 0, NULL },
+                /* an allowlist entry still excuses it, but not in silence (it may
+                 * have been written before the CVE was known to be exploited) */
                 { "{\"block_kev\": true, \"allowlist\": [{\"id\": \"CVE-2021-44228\", \"reason\": \"r\"}]}",
-                  VERDICT_WARN, 0, NULL },
+                  VERDICT_WARN, 0, "CVE-2021-44228 is in CISA KEV (block_kev): DSA-1 openssl is excused by allowlist "
+                  "entry CVE-2021-44228 (r) all the same: review the entry" },
+                { "{\"min_epss\": 0.5, \"allowlist\": [{\"id\": \"GHSA-2\", \"reason\": \"r\"}]}", VERDICT_ALLOW, 0,
+                  "CVE-2024-2 has EPSS 0.6, at or above min_epss 0.5: GHSA-2 minimist is excused by allowlist entry "
+                  "GHSA-2 (r) all the same: review the entry" },
                 /* the UNKNOWN one (EPSS 0.6) counts at 0.5, not at 0.7 */
                 { "{\"min_epss\": 0.5}", VERDICT_DENY, 1, "CVE-2024-2 has EPSS 0.6, at or above min_epss 0.5: GHSA-2" },
                 { "{\"min_epss\": 0.7}", VERDICT_WARN, 0, NULL },
