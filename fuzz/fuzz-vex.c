@@ -4,7 +4,9 @@
  * must parse or fail with a message naming the file, adding nothing.  A
  * document that parses is applied to a fixed scan with and without the
  * image's digest; a finding is suppressed only as not_affected or fixed,
- * by this document, and the counts add up.  A broken invariant aborts. */
+ * by this document, and the counts add up; what it leaves out is said in
+ * printable lines naming it (nothing, when it fails).  A broken invariant
+ * aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,27 @@ static void check_apply(const struct vex *v, const char *digest) {
         scan_result_free(res);
 }
 
+/* What was left out is said in one printable line naming the document;
+ * a document refused says nothing. */
+static void check_notes(const struct vex *v, bool parsed) {
+        size_t more;
+        char *const *notes = vex_notes(v, &more);
+
+        if (!parsed && (notes || more))
+                abort();
+        if (strv_length((char **) notes) > VEX_NOTES_MAX)
+                abort();
+        for (char *const *n = notes; n && *n; n++) {
+                _cleanup_free_ char *shown = strdup(*n);
+
+                if (!shown)
+                        abort();
+                str_make_printable(shown);
+                if (!startswith(*n, NAME ": ") || strcmp(shown, *n) != 0)
+                        abort();
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct vex *v = vex_new();
         struct error err = {};
@@ -80,7 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (vex_parse(v, (const char *) data, size, NAME, &err) < 0) {
                 if (!startswith(err.msg, NAME) || vex_statements(v) != 0)
                         abort();
+                check_notes(v, false);
         } else {
+                check_notes(v, true);
                 check_apply(v, DIGEST);
                 check_apply(v, NULL);
         }
