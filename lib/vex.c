@@ -176,7 +176,7 @@ size_t vex_statements(const struct vex *v) {
 
 char *const *vex_notes(const struct vex *v, size_t *ret_more) {
         *ret_more = v ? v->notes_more : 0;
-        return v ? v->notes : NULL;
+        return v && v->notes && v->notes[0] ? v->notes : NULL;
 }
 
 /* ---- package URLs ------------------------------------------------------------ */

@@ -675,6 +675,11 @@ static void test_unversioned_fixed(void) {
         CHECK(vex_parse(v, doc, strlen(doc), "bad.json", &err) < 0);
         notes = vex_notes(v, &more);
         CHECK(strv_length((char **) notes) == 3);
+        /* ... to none at all (the fuzzer's find: an empty list, not NULL) */
+        _cleanup_(vex_freep) struct vex *w = vex_new();
+
+        CHECK(vex_parse(w, doc, strlen(doc), "bad.json", &err) < 0);
+        CHECK(vex_notes(w, &more) == NULL && more == 0);
 }
 
 /* A statement dated ahead of the clock outweighs every later one until
