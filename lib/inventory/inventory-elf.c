@@ -402,6 +402,38 @@ static int failed(struct inventory *inv, int r, struct error *err) {
         return r;
 }
 
+/* An executable that is a zip archive: a jar made executable under a name
+ * of no Java archive (`java -jar`, or binfmt_misc's jarwrapper, runs it
+ * whatever its name), or a launch script with the zip after it (Spring
+ * Boot's "fully executable" jar, a Python zipapp): its head a zip's local
+ * header, or "#!" and its last 22 bytes a zip's end of central directory
+ * (APPNOTE 4.3.16, without a comment).  The Java reader reads it; one in
+ * which it finds no package is said as not checked, never passed over. */
+#define ZIP_EOCD_SIZE 22
+
+static int executable_zip(struct inventory *inv, const struct inventory_walk_entry *e, struct windowed *w,
+                          struct error *err) {
+        size_t before = inv->n_pkgs;
+        char eocd[4];
+        int r;
+
+        if (jar_archive_name(e->name))
+                return 0;       /* the Java reader's already */
+        if (w->head_len < 4 || memcmp(w->head, "PK\3\4", 4) != 0) {
+                if (memcmp(w->head, "#!", 2) != 0 || w->file->size < 2 + ZIP_EOCD_SIZE)
+                        return 0;
+                r = inventory_walk_pread(w->file, w->file->size - ZIP_EOCD_SIZE, eocd, sizeof(eocd), err);
+                if (r < 0)
+                        return failed(inv, r, err);
+                if (memcmp(eocd, "PK\5\6", 4) != 0)
+                        return 0;       /* a script */
+        }
+        if ((r = jar_read_walked(inv, e, err)) < 0 || inv->n_pkgs > before)
+                return r;
+        return inventory_not_read(inv, "%s: an executable zip archive in which no package was found; not checked",
+                                  w->file->path) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_(inventory_walk_file_done) struct inventory_walk_file file = { .fd = -EBADF };
         _cleanup_free_ struct windowed *w = NULL;
@@ -425,7 +457,7 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if ((r = inventory_walk_pread(&file, 0, w->head, w->head_len, err)) < 0)
                 return failed(inv, r, err);
         if (!elf_magic(w->head, w->head_len))
-                return 0;       /* a script, not an ELF executable */
+                return executable_zip(inv, e, w, err);  /* else a script, not an ELF executable */
         r = elf_open(&(struct elf_source) { .pread = windowed_pread, .ctx = w, .size = file.size,
                                             .path = file.path }, &f, err);
         if (r < 0)

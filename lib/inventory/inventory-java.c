@@ -602,18 +602,21 @@ int jar_archive_parse(const char *buf, size_t len, const char *origin, struct in
         return read_archive(&f, origin, slash ? slash + 1 : origin, -EBADF, buf, len, 0, err);
 }
 
-static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+bool jar_archive_name(const char *name) {
+        return archive_ext(name, NULL) > 0;
+}
+
+/* The archive at the walk's entry e; if_zip: only when its data starts as
+ * a zip (a .rar). */
+static int read_walked(struct inventory *inv, const struct inventory_walk_entry *e, bool if_zip, struct error *err) {
         _cleanup_free_ char *origin = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct jar_file f = { .inv = inv, .total = inventory_walk_inflated(e) };
-        bool if_zip = false;
         char head[4];
         struct stat st;
         ssize_t n = 0;
         int dfd, k;
 
-        if (e->type != DT_REG || archive_ext(e->name, &if_zip) == 0)
-                return 0;
         if (asprintf(&origin, "/%s%s%s", e->dir, *e->dir ? "/" : "", e->name) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         if (*f.total > INVENTORY_WALK_INFLATED_MAX)
@@ -642,6 +645,18 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
         if (if_zip && (n != (ssize_t) sizeof(head) || !zip_magic(head, sizeof(head))))
                 return 0;       /* a RAR archive, no resource adapter */
         return read_archive(&f, origin, e->name, fd, NULL, 0, 0, err);
+}
+
+int jar_read_walked(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        return read_walked(inv, e, false, err);
+}
+
+static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
+        bool if_zip = false;
+
+        if (e->type != DT_REG || archive_ext(e->name, &if_zip) == 0)
+                return 0;
+        return read_walked(inv, e, if_zip, err);
 }
 
 const struct inventory_reader inventory_reader_java = {

@@ -296,6 +296,11 @@ int jar_pom_properties_parse(const char *buf, size_t len, const char *origin, st
 int jar_fallback(const char *manifest, size_t len, const char *file_name, const char *origin,
                  struct inventory *inv);
 int jar_archive_parse(const char *buf, size_t len, const char *origin, struct inventory *inv, struct error *err);
+/* Whether name has a Java archive's extension (the Java reader reads it);
+ * the archive at a walk's entry whatever its name (an executable the
+ * binaries reader found to be a zip), as the Java reader reads one. */
+bool jar_archive_name(const char *name);
+int jar_read_walked(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err);
 int gemspec_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int composer_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int dotnet_deps_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
