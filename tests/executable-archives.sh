@@ -8,7 +8,8 @@
 #    each at the executable's path;
 #  - a Python zipapp (`python3 -m zipapp -p`), an executable zip with no
 #    Java package: said as not checked, never passed in silence;
-#  - a shell script: nothing.
+#  - a shell script: nothing;
+#  - a Go binary packed by UPX (when upx is installed): not checked.
 set -u
 P=${PORTCULLIS:?}
 . "$(dirname "$0")/lib.sh"          # fail()
@@ -62,5 +63,22 @@ PY
 grep -q "/opt/svc/tool: an executable zip archive in which no package was found; not checked" "$T/err" ||
         fail "the zipapp was not said as not checked: $(cat "$T/err")"
 grep -q "/opt/svc/run" "$T/err" && fail "a shell script was said: $(cat "$T/err")"
+
+# ---- UPX ----------------------------------------------------------------------
+GO_ELF=$(go_elf)
+if command -v upx >/dev/null && [ -n "$GO_ELF" ]; then
+        U=$T/upx
+        mkdir -p "$U/usr/local/bin"
+        cp "$GO_ELF" "$U/usr/local/bin/packed" && chmod 755 "$U/usr/local/bin/packed"
+        if upx -q "$U/usr/local/bin/packed" >/dev/null 2>&1; then
+                "$P" inventory "$U" --format json >/dev/null 2>"$T/upx.err"
+                grep -q "/usr/local/bin/packed: an executable compressed with UPX" "$T/upx.err" ||
+                        fail "a UPX-packed Go binary was not said as not checked: $(cat "$T/upx.err")"
+        else
+                echo "upx: could not pack $GO_ELF; part skipped"
+        fi
+else
+        echo "upx: not installed (or no Go binary); part skipped (test-inventory-binary checks the marker)"
+fi
 
 [ "$fails" -eq 0 ] || exit 1

@@ -434,6 +434,15 @@ static int executable_zip(struct inventory *inv, const struct inventory_walk_ent
                                   w->file->path) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* UPX's packed executables carry its l_info block ("UPX!") just after
+ * their program headers, and the program they run compressed: no build
+ * information to read (upx's src/stub/src/include/linux.h). */
+#define UPX_HEAD_MAX ((size_t) 1024)
+
+static bool upx_packed(const struct windowed *w) {
+        return memmem(w->head, w->head_len < UPX_HEAD_MAX ? w->head_len : UPX_HEAD_MAX, "UPX!", 4) != NULL;
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
         _cleanup_(inventory_walk_file_done) struct inventory_walk_file file = { .fd = -EBADF };
         _cleanup_free_ struct windowed *w = NULL;
@@ -458,6 +467,10 @@ static int visit(struct inventory *inv, const struct inventory_walk_entry *e, st
                 return failed(inv, r, err);
         if (!elf_magic(w->head, w->head_len))
                 return executable_zip(inv, e, w, err);  /* else a script, not an ELF executable */
+        if (upx_packed(w))
+                return inventory_not_read(inv, "%s: an executable compressed with UPX, whose build information "
+                                          "Portcullis can't read; not checked", file.path) < 0
+                       ? error_set(err, ENOMEM, "out of memory") : 0;
         r = elf_open(&(struct elf_source) { .pread = windowed_pread, .ctx = w, .size = file.size,
                                             .path = file.path }, &f, err);
         if (r < 0)
