@@ -200,6 +200,50 @@ static void hex32(const unsigned char md[32], char ret[65]) {
                 snprintf(ret + 2 * i, 3, "%02x", md[i]);
 }
 
+/* The portable MD5: RFC 1321's test suite (A.5), and a million 'a' fed
+ * in pieces of odd sizes (tests/inventory-os-owned.sh checks it against
+ * the md5sums of Debian's real jars). */
+static void test_md5(void) {
+        static const struct {
+                const char *in;
+                const char *out;
+        } rfc[] = {
+                { "", "d41d8cd98f00b204e9800998ecf8427e" },
+                { "a", "0cc175b9c0f1b6a831c399e269772661" },
+                { "abc", "900150983cd24fb0d6963f7d28e17f72" },
+                { "message digest", "f96b697d7cb7938d525a2f31aaf161d0" },
+                { "abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b" },
+                { "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                  "d174ab98d277d9f5a5611c2c9f419d9f" },
+                { "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+                  "57edf4a22be3c955ac49da2e2107b67a" },
+        };
+        unsigned char md[16];
+        char hex[33];
+        size_t big = (size_t) 1000000;
+        unsigned char *buf = malloc(big);
+        struct md5 m;
+
+        CHECK(buf != NULL);
+        for (size_t i = 0; i < ELEMENTSOF(rfc); i++) {
+                md5_init(&m);
+                md5_update(&m, rfc[i].in, strlen(rfc[i].in));
+                md5_final(&m, md);
+                for (size_t j = 0; j < 16; j++)
+                        snprintf(hex + 2 * j, 3, "%02x", md[j]);
+                CHECK_MSG(strcmp(hex, rfc[i].out) == 0, "md5(\"%s\") = %s", rfc[i].in, hex);
+        }
+        memset(buf, 'a', big);  /* a million 'a', in pieces of odd sizes */
+        md5_init(&m);
+        for (size_t off = 0, step = 1; off < big; off += step, step = step * 2 + 1)
+                md5_update(&m, buf + off, step < big - off ? step : big - off);
+        md5_final(&m, md);
+        for (size_t j = 0; j < 16; j++)
+                snprintf(hex + 2 * j, 3, "%02x", md[j]);
+        CHECK_MSG(strcmp(hex, "7707d6ae4e027c70eea2a935c2296f21") == 0, "%s", hex);
+        free(buf);
+}
+
 /* The portable SHA-256: FIPS 180-2's examples (appendix B), then against
  * OpenSSL's on every length to 1,100 bytes (each padding case: the
  * length in the last block or in one more) and on a few big buffers;
@@ -397,6 +441,7 @@ int main(void) {
         test_read_caps();
         test_read_small();
         test_sha256();
+        test_md5();
         test_sha256_incremental();
         test_json_arena();
         test_rfc3339();

@@ -37,7 +37,29 @@ void sha256_done(struct sha256 *s);
  * library and OpenSSL's configuration can't be opened. */
 void sha256_preload(void);
 
+/* The 64-byte blocks of SHA-256 and MD5 (lib/base/sha256.c): len bytes of
+ * data fed to block_fn() through buf, which holds the *total % 64 bytes not
+ * taken yet; then the padding, the length in bits in the byte order
+ * given, and the last block or two. */
+typedef void (*digest_block_fn)(uint32_t *h, const unsigned char *p);
+void digest_blocks_update(uint32_t *h, digest_block_fn block_fn, unsigned char buf[64], uint64_t *total,
+                          const void *data, size_t len);
+void digest_blocks_final(uint32_t *h, digest_block_fn block_fn, const unsigned char buf[64], uint64_t total,
+                         bool big_endian);
+
 /* The portable state alone (lib/base/sha256.c). */
 void sha256_portable_init(struct sha256 *s);
 void sha256_portable_update(struct sha256 *s, const void *buf, size_t len);
 void sha256_portable_final(struct sha256 *s, unsigned char ret[32]);
+
+/* MD5 (RFC 1321) in portable C (lib/base/md5.c), incremental: dpkg's
+ * md5sums, checked, never a digest Portcullis relies on for itself. */
+struct md5 {
+        uint32_t h[4];
+        uint64_t len;
+        unsigned char buf[64];
+};
+
+void md5_init(struct md5 *m);
+void md5_update(struct md5 *m, const void *buf, size_t len);
+void md5_final(struct md5 *m, unsigned char ret[16]);

@@ -29,7 +29,7 @@ static uint32_t be32(const unsigned char *p) {
         return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
 }
 
-static void block(uint32_t h[8], const unsigned char *p) {
+static void block(uint32_t *h, const unsigned char *p) {
         uint32_t w[64], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
 
         for (int t = 0; t < 16; t++)
@@ -69,40 +69,51 @@ void sha256_portable_init(struct sha256 *s) {
         s->len = 0;
 }
 
-void sha256_portable_update(struct sha256 *s, const void *buf, size_t len) {
-        const unsigned char *p = buf;
-        size_t have = (size_t) (s->len % 64);
+void digest_blocks_update(uint32_t *h, digest_block_fn block_fn, unsigned char buf[64], uint64_t *total,
+                          const void *data, size_t len) {
+        const unsigned char *p = data;
+        size_t have = (size_t) (*total % 64);
 
-        s->len += len;
+        *total += len;
         if (have) {
                 size_t take = len < 64 - have ? len : 64 - have;
 
-                memcpy(s->buf + have, p, take);
+                memcpy(buf + have, p, take);
                 p += take;
                 len -= take;
                 if (have + take < 64)
                         return;
-                block(s->h, s->buf);
+                block_fn(h, buf);
         }
         for (; len >= 64; p += 64, len -= 64)
-                block(s->h, p);
+                block_fn(h, p);
         if (len)
-                memcpy(s->buf, p, len);
+                memcpy(buf, p, len);
+}
+
+void digest_blocks_final(uint32_t *h, digest_block_fn block_fn, const unsigned char buf[64], uint64_t total,
+                         bool big_endian) {
+        /* the padding (FIPS 180-4 5.1.1, RFC 1321 3.1-3.2): a 1 bit, zeros,
+         * the length in bits */
+        size_t rest = (size_t) (total % 64), n = rest < 56 ? 64 : 128;
+        uint64_t bits = total * 8;
+        unsigned char last[128] = {};
+
+        memcpy(last, buf, rest);
+        last[rest] = 0x80;
+        for (int i = 0; i < 8; i++)
+                last[big_endian ? n - 1 - i : n - 8 + i] = (unsigned char) (bits >> (8 * i));
+        block_fn(h, last);
+        if (n == 128)
+                block_fn(h, last + 64);
+}
+
+void sha256_portable_update(struct sha256 *s, const void *buf, size_t len) {
+        digest_blocks_update(s->h, block, s->buf, &s->len, buf, len);
 }
 
 void sha256_portable_final(struct sha256 *s, unsigned char ret[32]) {
-        /* the padding (5.1.1): a 1 bit, zeros, the length in bits */
-        size_t rest = (size_t) (s->len % 64), n = rest < 56 ? 64 : 128;
-        uint64_t bits = s->len * 8;
-        unsigned char last[128] = {};
-
-        memcpy(last, s->buf, rest);
-        last[rest] = 0x80;
-        for (int i = 0; i < 8; i++)
-                last[n - 1 - i] = (unsigned char) (bits >> (8 * i));
-        block(s->h, last);
-        if (n == 128)
-                block(s->h, last + 64);
+        digest_blocks_final(s->h, block, s->buf, s->len, true);
         for (int i = 0; i < 8; i++) {
                 ret[4 * i] = (unsigned char) (s->h[i] >> 24);
                 ret[4 * i + 1] = (unsigned char) (s->h[i] >> 16);
