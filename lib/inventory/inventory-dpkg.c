@@ -6,6 +6,7 @@
  * buffer with a cursor and named caps, and keep five fields. */
 #include <ctype.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -488,6 +489,130 @@ int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct invento
         return 0;
 }
 
+/* ---- what the packages installed there: info/<package>.md5sums ------------- */
+
+/* Whether l, a path a .list or md5sums names (with or without its leading
+ * slash), is one inventory_own_digest() keeps: a Java archive's. */
+static bool digested(struct slice l) {
+        char name[NAME_MAX + 1];
+        const char *slash = memrchr(l.s, '/', l.n);
+        size_t off = slash ? (size_t) (slash + 1 - l.s) : 0;
+
+        if (l.n - off == 0 || l.n - off > NAME_MAX)
+                return false;
+        memcpy(name, l.s + off, l.n - off);
+        name[l.n - off] = '\0';
+        return jar_archive_name(name);
+}
+
+bool dpkg_list_has_digested(const char *list, size_t list_len) {
+        struct cursor c = { list, list + list_len };
+
+        while (c.p < c.end) {
+                struct slice l = next_line(&c);
+
+                if (l.n >= 2 && l.s[0] == '/' && digested(l))
+                        return true;
+        }
+        return false;
+}
+
+static int hex_nibble(char x) {
+        return x >= '0' && x <= '9' ? x - '0' : x >= 'a' && x <= 'f' ? x - 'a' + 10 : x >= 'A' && x <= 'F' ? x - 'A' + 10
+                                                                                                          : -1;
+}
+
+/* "<32 hex digits>  <path>": the MD5 and the path with its slash (in
+ * path, at most INVENTORY_WALK_PATH_MAX bytes), else false. */
+static bool md5sums_line(struct slice l, unsigned char md5[16], char path[INVENTORY_WALK_PATH_MAX],
+                         size_t *ret_len) {
+        size_t i = 32;
+
+        if (l.n < 34)
+                return false;
+        for (size_t k = 0; k < 16; k++) {
+                int hi = hex_nibble(l.s[2 * k]), lo = hex_nibble(l.s[2 * k + 1]);
+
+                if (hi < 0 || lo < 0)
+                        return false;
+                md5[k] = (unsigned char) (hi << 4 | lo);
+        }
+        if (l.s[i] != ' ')
+                return false;
+        while (i < l.n && l.s[i] == ' ')
+                i++;
+        if (i < l.n && l.s[i] == '*')   /* md5sum's binary mark */
+                i++;
+        if (i < l.n && l.s[i] == '/')
+                i++;
+        if (i >= l.n || l.n - i + 1 >= INVENTORY_WALK_PATH_MAX || memchr(l.s + i, '\0', l.n - i))
+                return false;
+        path[0] = '/';
+        memcpy(path + 1, l.s + i, l.n - i);
+        *ret_len = l.n - i + 1;
+        return true;
+}
+
+int dpkg_md5sums_parse(const char *sums, size_t sums_len, const char *list, size_t list_len, unsigned merged,
+                       struct inventory *inv) {
+        struct cursor c = { sums, sums + sums_len };
+        char path[INVENTORY_WALK_PATH_MAX];
+        unsigned char md5[16];
+        size_t n;
+        int k;
+
+        while (c.p < c.end) {
+                struct slice l = next_line(&c);
+
+                if (md5sums_line(l, md5, path, &n) && digested((struct slice) { path, n }) &&
+                    (k = inventory_own_digest(inv, path, n, merged, md5)) < 0)
+                        return k;
+        }
+        /* the list's others: a symlink, a folder, a conffile (whose MD5 is
+         * in the status file's Conffiles: not a Java archive's) */
+        c = (struct cursor) { list, list + list_len };
+        while (c.p < c.end) {
+                struct slice l = next_line(&c);
+
+                if (l.n >= 2 && l.s[0] == '/' && digested(l) && (k = inventory_own_digest(inv, l.s, l.n, merged,
+                                                                                         NULL)) < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* The md5sums beside a .list naming a Java archive, into
+ * dpkg_md5sums_parse(); none (or one that can't be read: said) leaves its
+ * files owned unchecked, as before md5sums was read. */
+static int read_md5sums(struct inventory *inv, int dfd, const char *list_name, const char *list, size_t list_len,
+                        unsigned merged, size_t *total, struct error *err) {
+        _cleanup_free_ char *name = NULL, *what = NULL, *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = 0;
+        int k;
+
+        if (!dpkg_list_has_digested(list, list_len))
+                return 0;
+        if (asprintf(&name, "%.*s.md5sums", (int) (strlen(list_name) - strlen(".list")), list_name) < 0 ||
+            asprintf(&what, "/%s/%s", DPKG_INFO_PATH, name) < 0)
+                return -ENOMEM;
+        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd < 0)
+                k = error_set_errno(err, errno, "%s: not a file that can be read", what);
+        else
+                k = read_full_fd(fd, DPKG_LIST_MAX, what, &buf, &len, err);
+        *total += len;
+        if (k >= 0)
+                return dpkg_md5sums_parse(buf, len, list, list_len, merged, inv);
+        if (k == -ENOMEM)
+                return k;
+        k = inventory_warn(inv, "%s; its package's Java archives are taken as installed, unchecked", err->msg);
+        error_clear(err);
+        return k;
+}
+
 /* Whether "<name>.list" or "<name>:<arch>.list" is the list of a package
  * of the inventory (pkgs[from, n), sorted by name): a package the status
  * file does not hold as installed, or skipped with a warning, owns
@@ -572,6 +697,8 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 total += len;
                 if (k >= 0)
                         k = dpkg_list_parse(buf, len, merged, inv);
+                if (k >= 0)
+                        k = read_md5sums(inv, dfd, *n, buf, len, merged, &total, err);
                 if (k == -ENOMEM)
                         return error_set(err, ENOMEM, "out of memory");
                 if (k == -E2BIG) {

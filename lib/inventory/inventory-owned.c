@@ -8,7 +8,11 @@
  * cover it through the OS package; reading it again as PyPI, Go or Maven
  * would match upstream advisories against a version the distribution has
  * patched, and cost the walk a stat and the executables' reads for every
- * file of the base image. */
+ * file of the base image.  Unless it is not the package's file any more: a
+ * Java archive of a dpkg package is checked against the MD5 the package
+ * recorded (inventory_own_digest()), as a jar is what a user most often
+ * replaces in place to upgrade it (log4j), and one is not a patched
+ * version's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,15 @@ struct owned_paths {
         size_t n, cap;          /* cap a power of two */
         uint64_t seed;
         uint64_t probes;        /* slots looked at past the first, by inserts (tests) */
+        /* inventory_own_digest()'s, by the same hash: open addressing too */
+        struct owned_digest *digests;
+        size_t n_digests, cap_digests;
+};
+
+struct owned_digest {
+        uint64_t h;             /* 0 for empty */
+        bool regular;           /* the package installed a regular file there, of this MD5 */
+        unsigned char md5[16];
 };
 
 static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
@@ -60,8 +73,10 @@ static uint64_t hash(uint64_t seed, const char *s, size_t n) {
 }
 
 void inventory_owned_free(struct inventory *inv) {
-        if (inv->owned)
+        if (inv->owned) {
                 free(inv->owned->slots);
+                free(inv->owned->digests);
+        }
         free(inv->owned);
         inv->owned = NULL;
 }
@@ -170,18 +185,93 @@ unsigned inventory_merged_usr(struct rootfs *r, struct inventory *inv) {
         return inv->merged_usr = merged;
 }
 
-int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged) {
-        char alias[INVENTORY_WALK_PATH_MAX];
-
+/* The path the walk sees for one a package database lists: under a
+ * merged folder its /usr path, in alias; else path itself. */
+static const char *installed_path(const char *path, size_t *len, unsigned merged,
+                                  char alias[INVENTORY_WALK_PATH_MAX]) {
         for (size_t i = 0; merged && i < ELEMENTSOF(merged_dirs); i++) {
                 size_t d = strlen(merged_dirs[i]);
 
-                if ((merged & (1u << i)) && len > d + 1 && len + 4 < sizeof(alias) && path[0] == '/' &&
+                if ((merged & (1u << i)) && *len > d + 1 && *len + 4 < INVENTORY_WALK_PATH_MAX && path[0] == '/' &&
                     memcmp(path + 1, merged_dirs[i], d) == 0 && path[d + 1] == '/') {
                         memcpy(alias, "/usr", 4);
-                        memcpy(alias + 4, path, len);
-                        return inventory_own(inv, alias, len + 4);
+                        memcpy(alias + 4, path, *len);
+                        *len += 4;
+                        return alias;
                 }
         }
+        return path;
+}
+
+int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged) {
+        char alias[INVENTORY_WALK_PATH_MAX];
+
+        path = installed_path(path, &len, merged, alias);
         return inventory_own(inv, path, len);
+}
+
+/* The slot of h in the digests, or of the empty one where it would go. */
+static size_t probe_digest(const struct owned_paths *o, uint64_t h) {
+        size_t i = h & (o->cap_digests - 1);
+
+        while (o->digests[i].h && o->digests[i].h != h)
+                i = (i + 1) & (o->cap_digests - 1);
+        return i;
+}
+
+static int grow_digests(struct owned_paths *o) {
+        size_t old_cap = o->cap_digests;
+        struct owned_digest *old = o->digests;
+
+        o->cap_digests = old_cap ? old_cap * 2 : 256;
+        if (!(o->digests = calloc(o->cap_digests, sizeof(*o->digests)))) {
+                o->digests = old;
+                o->cap_digests = old_cap;
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < old_cap; i++)
+                if (old[i].h)
+                        o->digests[probe_digest(o, old[i].h)] = old[i];
+        free(old);
+        return 0;
+}
+
+int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged,
+                         const unsigned char *md5) {
+        char alias[INVENTORY_WALK_PATH_MAX];
+        struct owned_paths *o;
+        size_t i;
+        uint64_t h;
+        int r;
+
+        path = installed_path(path, &len, merged, alias);
+        if ((r = inventory_own(inv, path, len)) < 0 || !(o = inv->owned) || len == 0 || path[0] != '/' ||
+            memchr(path, '\0', len))
+                return r < 0 ? r : 0;
+        if (o->n_digests >= INVENTORY_OWNED_DIGESTS_MAX)
+                return -E2BIG;
+        if ((o->n_digests + 1) * 2 > o->cap_digests && grow_digests(o) < 0)
+                return -ENOMEM;
+        h = hash(o->seed, path, len);
+        i = probe_digest(o, h);
+        if (o->digests[i].h)
+                return 0;
+        o->digests[i] = (struct owned_digest) { .h = h, .regular = md5 != NULL };
+        if (md5)
+                memcpy(o->digests[i].md5, md5, 16);
+        o->n_digests++;
+        return 1;
+}
+
+int inventory_owned_digest(const struct inventory *inv, const char *path, const unsigned char **ret_md5) {
+        const struct owned_paths *o = inv->owned;
+        const struct owned_digest *d;
+
+        if (!o || o->n_digests == 0)
+                return 0;
+        d = &o->digests[probe_digest(o, hash(o->seed, path, strlen(path)))];
+        if (!d->h)
+                return 0;
+        *ret_md5 = d->regular ? d->md5 : NULL;
+        return 1;
 }

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "inventory.h"
@@ -724,6 +725,69 @@ static bool owned(struct inventory_walk *w, const char *name) {
         return inventory_owned(w->inv, w->path_len ? w->full : w->full + 1);
 }
 
+#define WALK_DIGEST_CHUNK ((size_t) 64 * 1024)
+
+/* The MD5 of name in the walk's folder (never through a symlink), its
+ * bytes counted against the walk's cap: 0, -ENOENT when it is gone or no
+ * longer a regular file, -ECANCELED at the cap (noted), or an error. */
+static int digest(struct inventory_walk *w, const char *name, unsigned char ret[16], struct error *err) {
+        const struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = DT_REG };
+        _cleanup_(inventory_walk_file_done) struct inventory_walk_file f = { .fd = -EBADF };
+        _cleanup_free_ char *buf = malloc(WALK_DIGEST_CHUNK);
+        struct md5 m;
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        if ((r = inventory_walk_open(&e, &f, err)) < 0)
+                return r;
+        md5_init(&m);
+        for (uint64_t off = 0; off < f.size; off += WALK_DIGEST_CHUNK) {
+                size_t n = f.size - off < WALK_DIGEST_CHUNK ? (size_t) (f.size - off) : WALK_DIGEST_CHUNK;
+
+                if ((r = inventory_walk_pread(&f, off, buf, n, err)) < 0)
+                        return r;
+                md5_update(&m, buf, n);
+        }
+        md5_final(&m, ret);
+        return 0;
+}
+
+/* Whether the regular file name, at a path an OS package installed, is
+ * not what the package put there (inventory_own_digest(): a Java archive
+ * that a user replaced in the image, `cp` over Debian's jar or over the
+ * symlink of its unversioned name): then it is the image's own, read by
+ * the readers like anyone's, and a warning says so.  0 (the package's, or
+ * nothing recorded to check it against), 1, or an error. */
+static int replaced(struct inventory_walk *w, const char *name, struct error *err) {
+        const unsigned char *want = NULL;
+        unsigned char got[16];
+        int r;
+
+        if (inventory_owned_digest(w->inv, w->path_len ? w->full : w->full + 1, &want) <= 0)
+                return 0;
+        if (want) {
+                r = digest(w, name, got, err);
+                if (r == -ENOENT || r == -ECANCELED) {
+                        error_clear(err);
+                        return 0;
+                }
+                if (r < 0 && r != -ENOMEM) {
+                        r = inventory_not_read_errno(w->inv, -r, "%s; a file of an OS package's, not checked "
+                                                     "against what it installed", err->msg);
+                        error_clear(err);
+                        return r;
+                }
+                if (r < 0 || memcmp(got, want, sizeof(got)) == 0)
+                        return r;
+        }
+        r = inventory_warn(w->inv, "%s: not the file its OS package installed (%s); read as the image's own",
+                           w->path_len ? w->full : w->full + 1,
+                           want ? "its MD5 is not the one dpkg's md5sums lists" : "the package installed no "
+                                                                                  "regular file there");
+        return r < 0 ? r : 1;
+}
+
 /* One entry, offered to every reader unless an OS package owns it. */
 static int visit(struct inventory_walk *w, const char *name, unsigned char type, struct error *err) {
         struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = type };
@@ -732,8 +796,11 @@ static int visit(struct inventory_walk *w, const char *name, unsigned char type,
         if (type != DT_DIR && type != DT_REG && type != DT_LNK)        /* counted, never offered */
                 return 0;
         if (owned(w, name)) {
-                w->inv->owned_left++;   /* its OS package's (inventory_own()); a folder is still walked */
-                return 0;
+                r = type == DT_REG ? replaced(w, name, err) : 0;
+                if (r <= 0) {
+                        w->inv->owned_left += r == 0;   /* its OS package's (inventory_own()); a folder is still walked */
+                        return r;
+                }
         }
         for (const struct inventory_reader *const *rd = w->readers; *rd; rd++)
                 if ((*rd)->visit && (r = (*rd)->visit(w->inv, &e, err)) < 0)

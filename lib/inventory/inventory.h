@@ -121,6 +121,20 @@ unsigned inventory_merged_usr(struct rootfs *r, struct inventory *inv);
 /* inventory_own() of a path an OS package database lists, which under a
  * folder merged (inventory_merged_usr()) is owned at its /usr path. */
 int inventory_own_installed(struct inventory *inv, const char *path, size_t len, unsigned merged);
+/* An installed path the walk checks before leaving it to its OS package:
+ * one a language reader would read whole (a Java archive), whose file a
+ * user can replace in the image (`cp log4j-core-2.14.1.jar` over Debian's
+ * log4j-core.jar) and which would then be passed as the package's.  md5 is
+ * what the package database records of it (dpkg's md5sums), NULL when the
+ * package installed no regular file there (a symlink: Debian's unversioned
+ * jar names); a regular file that is not that is read as the image's own
+ * (inventory-walk.c).  Owned too (inventory_own_installed()).  1 when
+ * added, 0 when known; -ENOMEM, -E2BIG past INVENTORY_OWNED_DIGESTS_MAX. */
+#define INVENTORY_OWNED_DIGESTS_MAX 200000
+int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged,
+                         const unsigned char *md5);
+/* 1 and the MD5 (NULL: no regular file) recorded for path, else 0. */
+int inventory_owned_digest(const struct inventory *inv, const char *path, const unsigned char **ret_md5);
 
 struct inventory *inventory_new(void);
 void inventory_free(struct inventory *inv);
@@ -344,6 +358,15 @@ int dpkg_status_parse(const char *buf, size_t len, const char *origin, struct in
  * /libx32 (bits 0 to 5 of merged: the rootfs has that folder as a symlink
  * into /usr) is owned under /usr instead.  -ENOMEM, -E2BIG (inventory_own()). */
 int dpkg_list_parse(const char *buf, size_t len, unsigned merged, struct inventory *inv);
+/* A package's info/<package>.md5sums ("<32 hex digits>  <path without its
+ * leading slash>" a line) with its .list: for every Java archive the list
+ * names, inventory_own_digest() with the MD5 md5sums gives it, or none (a
+ * path md5sums leaves out: no regular file).  Lines that are not so are
+ * passed over (the path stays owned, as its .list says).  -ENOMEM, -E2BIG. */
+int dpkg_md5sums_parse(const char *sums, size_t sums_len, const char *list, size_t list_len, unsigned merged,
+                       struct inventory *inv);
+/* Whether a .list names a Java archive: only then is its md5sums read. */
+bool dpkg_list_has_digested(const char *list, size_t list_len);
 
 /* rpm: var/lib/rpm (or usr/lib/sysimage/rpm) rpmdb.sqlite, else
  * Packages.db (ndb), else Packages (Berkeley DB); see lib/inventory/rpmdb.h.
