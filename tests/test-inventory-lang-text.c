@@ -188,6 +188,8 @@ static void test_walk(void) {
                 { "rake", "13.0.6", "/usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec" },
                 { "json", "2.6.1", "/usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec" },
                 { "rack", "2.2.4", "/srv/app/vendor/bundle/ruby/3.1.0/specifications/rack-2.2.4.gemspec" },
+                { "foo", "0.2.0", "/srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/foo-0123abcd/foo.gemspec" },
+                { "foo-sub", "0.3.0", "/srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/foo-0123abcd/sub/foo-sub.gemspec" },
                 { "big", "1.0", "/usr/local/lib/ruby/gems/3.1.0/specifications/big-1.0.gemspec" },
                 { "psr/log", "1.1.4", "/var/www/vendor/composer/installed.json" },
                 { "guzzlehttp/guzzle", "7.4.0", "/var/www/wp/lib/composer/installed.json" },
@@ -204,9 +206,15 @@ static void test_walk(void) {
         GEM("usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec", "rake", "13.0.6");
         GEM("usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec", "json", "2.6.1");
         GEM("srv/app/vendor/bundle/ruby/3.1.0/specifications/rack-2.2.4.gemspec", "rack", "2.2.4");
-        /* a project's own gemspec and a bundler git checkout's: not installed specifications */
-        GEM("srv/app/myapp.gemspec", "myapp", "0.1.0");
+        /* a Bundler git checkout's, at its top and one folder below, as
+         * Bundler loads them (tests/gem-bundler-git.sh: a real one) */
         GEM("srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/foo-0123abcd/foo.gemspec", "foo", "0.2.0");
+        GEM("srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/foo-0123abcd/sub/foo-sub.gemspec", "foo-sub", "0.3.0");
+        /* deeper in it, in bundler/gems itself, in a folder only ending so, and a project's own gemspec: none */
+        GEM("srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/foo-0123abcd/a/b/deep.gemspec", "deep", "1");
+        GEM("srv/app/vendor/bundle/ruby/3.1.0/bundler/gems/loose.gemspec", "loose", "1");
+        GEM("srv/app/notbundler/gems/x-1/x.gemspec", "x", "1");
+        GEM("srv/app/myapp.gemspec", "myapp", "0.1.0");
         GEM("srv/app/specifications.bak/default/bar-1.gemspec", "bar", "1");
         /* 1 GB (sparse) gemspec: only its head is read */
         GEM("usr/local/lib/ruby/gems/3.1.0/specifications/big-1.0.gemspec", "big", "1.0");

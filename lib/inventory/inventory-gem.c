@@ -229,8 +229,30 @@ static bool specifications_folder(const char *dir) {
                memcmp(last - 14, "specifications", 14) == 0 && (last - dir == 14 || last[-15] == '/');
 }
 
+/* A gem Bundler installed from git: the checkout <gem home>/bundler/gems/
+ * <repository>-<revision>, where RubyGems writes no installed spec and
+ * Bundler loads the repository's own gemspecs, at its top or one folder
+ * below (Bundler's Source::Path DEFAULT_GLOB). */
+static bool bundler_git_folder(const char *dir) {
+        const char *p = dir, *rest = NULL;
+
+        while ((p = strstr(p, "bundler/gems/"))) {
+                if (p == dir || p[-1] == '/')
+                        rest = p + strlen("bundler/gems/");
+                p++;
+        }
+        if (!rest || !*rest || *rest == '/')
+                return false;
+        p = strchr(rest, '/');
+        return !p || (p[1] && !strchr(p + 1, '/'));
+}
+
 static int visit(struct inventory *inv, const struct inventory_walk_entry *e, struct error *err) {
-        if (e->type != DT_REG || !endswith(e->name, ".gemspec") || !specifications_folder(e->dir))
+        /* A repository's gemspec is read by the same rules as an installed
+         * one: a version that is not one string literal (Foo::VERSION, as
+         * most repositories write it) is said as not read, never guessed. */
+        if (e->type != DT_REG || !endswith(e->name, ".gemspec") ||
+            !(specifications_folder(e->dir) || bundler_git_folder(e->dir)))
                 return 0;
         return inventory_walk_parse(inv, e, NULL, e->name, GEMSPEC_HEAD_MAX, true, gemspec_parse, err);
 }
