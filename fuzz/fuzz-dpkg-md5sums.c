@@ -6,6 +6,7 @@
  * have a record afterwards, of that digest unless a line before named the
  * path; every ".jar" path of the list a record; a path never named none.
  * A broken invariant aborts so that the fuzzer reports it. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,12 +23,14 @@ static bool hex32(const char *p) {
         return true;
 }
 
-/* The path of a line that ends in ".jar", NUL-terminated in buf, slash first. */
+/* The path of a line that ends in ".jar", NUL-terminated in buf, slash
+ * first; its last component a file name (at most NAME_MAX bytes). */
 static bool jar_path(const char *p, size_t n, char *buf, size_t size) {
         bool slash = n > 0 && p[0] == '/';
+        const char *last = n > 0 ? memrchr(p, '/', n) : NULL;
 
-        if (n < 5 || memchr(p, '\0', n) || n + 2 > size || memcmp(p + n - 4, ".jar", 4) != 0 ||
-            memchr(p, '/', n) == NULL || p[n - 5] == '/')
+        if (n < 5 || memchr(p, '\0', n) || n + 2 > size || memcmp(p + n - 4, ".jar", 4) != 0 || !last ||
+            p[n - 5] == '/' || (size_t) (p + n - last - 1) > NAME_MAX)
                 return false;
         buf[0] = '/';
         memcpy(buf + 1, p + slash, n - slash);

@@ -498,8 +498,8 @@ static bool digested(struct slice l) {
         const char *slash = memrchr(l.s, '/', l.n);
         size_t off = slash ? (size_t) (slash + 1 - l.s) : 0;
 
-        if (l.n - off == 0 || l.n - off > NAME_MAX)
-                return false;
+        if (l.n - off == 0 || l.n - off > NAME_MAX || memchr(l.s, '\0', l.n))
+                return false;   /* no path of the walk's */
         memcpy(name, l.s + off, l.n - off);
         name[l.n - off] = '\0';
         return jar_archive_name(name);
