@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *list = nul ? nul + 1 : sums + size, *end = sums + size;
         char path[INVENTORY_WALK_PATH_MAX + 8];
         const unsigned char *md5;
-        int r;
+        int r, algo;
 
         if (!inv)
                 return 0;
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         if (i < n && p[i] == '*')
                                 i++;
                         if (jar_path(p + i, n - i, path, sizeof(path)) && strlen(path) < INVENTORY_WALK_PATH_MAX - 1 &&
-                            (inventory_owned_digest(inv, path, &md5) != 1 || !md5 || !inventory_owned(inv, path)))
+                            (inventory_owned_digest(inv, path, &algo, &md5) != 1 || !md5 || algo != INVENTORY_DIGEST_MD5 ||
+                             !inventory_owned(inv, path)))
                                 abort();
                 }
                 p = nl ? nl + 1 : sums + sums_len;
@@ -77,13 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (n > 0 && p[n - 1] == '\r')
                         n--;
                 if (n > 0 && p[0] == '/' && jar_path(p, n, path, sizeof(path)) &&
-                    strlen(path) < INVENTORY_WALK_PATH_MAX - 1 && inventory_owned_digest(inv, path, &md5) != 1)
+                    strlen(path) < INVENTORY_WALK_PATH_MAX - 1 && inventory_owned_digest(inv, path, &algo, &md5) != 1)
                         abort();
                 p = nl ? nl + 1 : end;
         }
         if (r == 0 && dpkg_list_has_digested(list, (size_t) (end - list)) && !inv->owned)
                 abort();
-        if (inventory_owned_digest(inv, "/never/named/\x01.jar", &md5) != 0)
+        if (inventory_owned_digest(inv, "/never/named/\x01.jar", &algo, &md5) != 0)
                 abort();
         inventory_free(inv);
         return 0;

@@ -39,10 +39,10 @@ static void check_source(const char *srpm) {
         free(vr);
 }
 
-static int on_file(const char *path, size_t len, void *userdata) {
+static int on_file(const char *path, size_t len, const char *digest, void *userdata) {
         size_t *n = userdata;
 
-        if (path[0] != '/' || strlen(path) != len || len >= PATH_MAX)
+        if (path[0] != '/' || strlen(path) != len || len >= PATH_MAX || (digest && strlen(digest) > 1 << 30))
                 abort();
         (*n)++;
         return 0;

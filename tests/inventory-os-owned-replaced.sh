@@ -12,6 +12,8 @@
 #    file) and one put in place of a symlink: each read as the image's own,
 #    its packages the pom.properties Python's zipfile finds in it, each at
 #    the path where it is, and a warning naming the path.
+# The same with a package rpmbuild made and rpm installed (--justdb): its
+# header's FILEDIGESTS (SHA-256) instead of md5sums.
 set -u
 P=${PORTCULLIS:?}
 . "$(dirname "$0")/lib.sh"          # fail()
@@ -96,7 +98,7 @@ cp "$OTHER1" "$R$LINK"
 want=$(poms "$OTHER1" "$REAL" | sort)
 out=$(maven)
 [ "$out" = "$want" ] || fail "a jar written over the package's: got '$out', want '$want'"
-grep -q "$REAL: not the file its OS package installed (its MD5 is not the one dpkg's md5sums lists)" "$T/err" ||
+grep -q "$REAL: not the file its OS package installed (its MD5 is not the one the package database lists)" "$T/err" ||
         fail "no warning for the replaced jar: $(cat "$T/err")"
 
 # a regular file where the package installed a symlink
@@ -106,5 +108,57 @@ out=$(maven)
 [ "$out" = "$want" ] || fail "a jar in place of the package's symlink: got '$out', want '$want'"
 grep -q "$LINK: not the file its OS package installed (the package installed no regular file there)" "$T/err" ||
         fail "no warning for the jar in place of a symlink: $(cat "$T/err")"
+
+# ---- rpm: the same, by the FILEDIGESTS of a package rpmbuild made --------------
+if ! command -v rpm >/dev/null || ! command -v rpmbuild >/dev/null; then
+        echo "rpm: rpm or rpmbuild not installed; part skipped"
+        [ "$fails" -eq 0 ] || exit 1
+        exit 0
+fi
+R=$T/rpmroot
+B=$T/rpmbuild
+mkdir -p "$R/etc" "$R/var/lib/rpm" "$R/usr/share/java" "$B/SPECS"
+printf 'ID="rocky"\nVERSION_ID="9.3"\n' >"$R/etc/os-release"
+cat >"$B/SPECS/pcjava.spec" <<SPEC
+Name: pcjava
+Version: 1.0
+Release: 1.el9
+Summary: a jar and its versioned symlink
+License: MIT
+%description
+a jar
+%install
+mkdir -p %{buildroot}/usr/share/java
+cp $REAL %{buildroot}/usr/share/java/pc.jar
+ln -s pc.jar %{buildroot}/usr/share/java/pc-1.0.jar
+%files
+/usr/share/java/pc.jar
+/usr/share/java/pc-1.0.jar
+SPEC
+if ! rpmbuild --define "_topdir $B" --define "__os_install_post %{nil}" --define "debug_package %{nil}" \
+                --define "_build_id_links none" -bb "$B/SPECS/pcjava.spec" >"$T/rpmbuild.log" 2>&1 ||
+        ! rpm --dbpath "$R/var/lib/rpm" --initdb ||
+        ! rpm --dbpath "$R/var/lib/rpm" -i --justdb --nodeps --noscripts --ignorearch --ignoreos \
+                "$B"/RPMS/*/pcjava-1.0-1.el9.*.rpm >>"$T/rpmbuild.log" 2>&1; then
+        fail "rpmbuild or rpm -i --justdb: $(tail -5 "$T/rpmbuild.log")"
+        exit 1
+fi
+cp "$REAL" "$R/usr/share/java/pc.jar"
+ln -s pc.jar "$R/usr/share/java/pc-1.0.jar"
+out=$(maven)
+[ -z "$out" ] || fail "rpm: the package's own jar was read as Maven packages: $out"
+[ -s "$T/err" ] && fail "rpm: warnings for the package as installed: $(cat "$T/err")"
+cp "$OTHER1" "$R/usr/share/java/pc-1.0.jar"
+want=$(poms "$OTHER1" /usr/share/java/pc.jar | sort)
+out=$(maven)
+[ "$out" = "$want" ] || fail "rpm: a jar written over the package's: got '$out', want '$want'"
+grep -q "/usr/share/java/pc.jar: not the file its OS package installed (its [A-Z0-9-]* is not the one the package database lists)" \
+        "$T/err" || fail "rpm: no warning for the replaced jar: $(cat "$T/err")"
+rm "$R/usr/share/java/pc-1.0.jar" && cp "$OTHER2" "$R/usr/share/java/pc-1.0.jar"
+want=$( (poms "$OTHER1" /usr/share/java/pc.jar; poms "$OTHER2" /usr/share/java/pc-1.0.jar) | sort)
+out=$(maven)
+[ "$out" = "$want" ] || fail "rpm: a jar in place of the package's symlink: got '$out', want '$want'"
+grep -q "/usr/share/java/pc-1.0.jar: not the file its OS package installed (the package installed no regular file there)" \
+        "$T/err" || fail "rpm: no warning for the jar in place of a symlink: $(cat "$T/err")"
 
 [ "$fails" -eq 0 ] || exit 1

@@ -517,11 +517,6 @@ bool dpkg_list_has_digested(const char *list, size_t list_len) {
         return false;
 }
 
-static int hex_nibble(char x) {
-        return x >= '0' && x <= '9' ? x - '0' : x >= 'a' && x <= 'f' ? x - 'a' + 10 : x >= 'A' && x <= 'F' ? x - 'A' + 10
-                                                                                                          : -1;
-}
-
 /* "<32 hex digits>  <path>": the MD5 and the path with its slash (in
  * path, at most INVENTORY_WALK_PATH_MAX bytes), else false. */
 static bool md5sums_line(struct slice l, unsigned char md5[16], char path[INVENTORY_WALK_PATH_MAX],
@@ -531,7 +526,7 @@ static bool md5sums_line(struct slice l, unsigned char md5[16], char path[INVENT
         if (l.n < 34)
                 return false;
         for (size_t k = 0; k < 16; k++) {
-                int hi = hex_nibble(l.s[2 * k]), lo = hex_nibble(l.s[2 * k + 1]);
+                int hi = hexval(l.s[2 * k]), lo = hexval(l.s[2 * k + 1]);
 
                 if (hi < 0 || lo < 0)
                         return false;
@@ -565,7 +560,7 @@ int dpkg_md5sums_parse(const char *sums, size_t sums_len, const char *list, size
                 struct slice l = next_line(&c);
 
                 if (md5sums_line(l, md5, path, &n) && digested((struct slice) { path, n }) &&
-                    (k = inventory_own_digest(inv, path, n, merged, md5)) < 0)
+                    (k = inventory_own_digest(inv, path, n, merged, INVENTORY_DIGEST_MD5, md5)) < 0)
                         return k;
         }
         /* the list's others: a symlink, a folder, a conffile (whose MD5 is
@@ -574,7 +569,7 @@ int dpkg_md5sums_parse(const char *sums, size_t sums_len, const char *list, size
         while (c.p < c.end) {
                 struct slice l = next_line(&c);
 
-                if (l.n >= 2 && l.s[0] == '/' && digested(l) && (k = inventory_own_digest(inv, l.s, l.n, merged,
+                if (l.n >= 2 && l.s[0] == '/' && digested(l) && (k = inventory_own_digest(inv, l.s, l.n, merged, 0,
                                                                                          NULL)) < 0)
                         return k;
         }

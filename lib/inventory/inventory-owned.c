@@ -9,9 +9,9 @@
  * would match upstream advisories against a version the distribution has
  * patched, and cost the walk a stat and the executables' reads for every
  * file of the base image.  Unless it is not the package's file any more: a
- * Java archive of a dpkg package is checked against the MD5 the package
- * recorded (inventory_own_digest()), as a jar is what a user most often
- * replaces in place to upgrade it (log4j), and one is not a patched
+ * Java archive of a dpkg or rpm package is checked against the digest the
+ * package recorded (inventory_own_digest()), as a jar is what a user most
+ * often replaces in place to upgrade it (log4j), and one is not a patched
  * version's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +46,9 @@ struct owned_paths {
 
 struct owned_digest {
         uint64_t h;             /* 0 for empty */
-        bool regular;           /* the package installed a regular file there, of this MD5 */
-        unsigned char md5[16];
+        bool regular;           /* the package installed a regular file there, of this digest */
+        uint8_t algo;           /* INVENTORY_DIGEST_* */
+        unsigned char digest[32];
 };
 
 static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
@@ -236,14 +237,16 @@ static int grow_digests(struct owned_paths *o) {
         return 0;
 }
 
-int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged,
-                         const unsigned char *md5) {
+int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged, int algo,
+                         const unsigned char *digest) {
         char alias[INVENTORY_WALK_PATH_MAX];
         struct owned_paths *o;
         size_t i;
         uint64_t h;
         int r;
 
+        if (digest && algo != INVENTORY_DIGEST_MD5 && algo != INVENTORY_DIGEST_SHA256)
+                return -EINVAL;
         path = installed_path(path, &len, merged, alias);
         if ((r = inventory_own(inv, path, len)) < 0 || !(o = inv->owned) || len == 0 || path[0] != '/' ||
             memchr(path, '\0', len))
@@ -256,14 +259,15 @@ int inventory_own_digest(struct inventory *inv, const char *path, size_t len, un
         i = probe_digest(o, h);
         if (o->digests[i].h)
                 return 0;
-        o->digests[i] = (struct owned_digest) { .h = h, .regular = md5 != NULL };
-        if (md5)
-                memcpy(o->digests[i].md5, md5, 16);
+        o->digests[i] = (struct owned_digest) { .h = h, .regular = digest != NULL, .algo = (uint8_t) algo };
+        if (digest)
+                memcpy(o->digests[i].digest, digest, algo == INVENTORY_DIGEST_SHA256 ? 32 : 16);
         o->n_digests++;
         return 1;
 }
 
-int inventory_owned_digest(const struct inventory *inv, const char *path, const unsigned char **ret_md5) {
+int inventory_owned_digest(const struct inventory *inv, const char *path, int *ret_algo,
+                           const unsigned char **ret_digest) {
         const struct owned_paths *o = inv->owned;
         const struct owned_digest *d;
 
@@ -272,6 +276,7 @@ int inventory_owned_digest(const struct inventory *inv, const char *path, const 
         d = &o->digests[probe_digest(o, hash(o->seed, path, strlen(path)))];
         if (!d->h)
                 return 0;
-        *ret_md5 = d->regular ? d->md5 : NULL;
+        *ret_algo = d->algo;
+        *ret_digest = d->regular ? d->digest : NULL;
         return 1;
 }

@@ -126,10 +126,49 @@ static bool is_pubkey(const struct rpm_header *h) {
         return strcmp(h->name, "gpg-pubkey") == 0 && !h->arch;
 }
 
-static int own_one(const char *path, size_t len, void *userdata) {
-        struct inventory *inv = userdata;
-        int r = inventory_own_installed(inv, path, len, inv->merged_usr);
+/* A FILEDIGESTS string of algo's length in hex into ret: its length, or
+ * 0 when it is not one. */
+static size_t digest_bytes(const char *hex, uint32_t algo, unsigned char ret[32]) {
+        size_t n = algo == INVENTORY_DIGEST_SHA256 ? 32 : algo == INVENTORY_DIGEST_MD5 ? 16 : 0;
 
+        if (n == 0 || strlen(hex) != 2 * n)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+                if (hi < 0 || lo < 0)
+                        return 0;
+                ret[i] = (unsigned char) (hi << 4 | lo);
+        }
+        return n;
+}
+
+/* A file of the package: owned; a Java archive with the digest the header
+ * records of it, checked by the walk (inventory_own_digest()), "" meaning
+ * no regular file (a symlink).  A digest that can't be read (an algorithm
+ * other than MD5 or SHA-256) leaves it owned unchecked. */
+struct own_ctx {
+        struct inventory *inv;
+        uint32_t algo;          /* the header's FILEDIGESTALGO */
+};
+
+static int own_one(const char *path, size_t len, const char *digest, void *userdata) {
+        const struct own_ctx *o = userdata;
+        struct inventory *inv = o->inv;
+        uint32_t algo = o->algo;
+        unsigned char bytes[32];
+        const char *base = strrchr(path, '/');
+        int r;
+
+        if (digest && jar_archive_name(base ? base + 1 : path)) {
+                if (!*digest)
+                        r = inventory_own_digest(inv, path, len, inv->merged_usr, 0, NULL);
+                else if (digest_bytes(digest, algo, bytes))
+                        r = inventory_own_digest(inv, path, len, inv->merged_usr, (int) algo, bytes);
+                else
+                        r = inventory_own_installed(inv, path, len, inv->merged_usr);
+        } else
+                r = inventory_own_installed(inv, path, len, inv->merged_usr);
         return r < 0 ? r : 0;
 }
 
@@ -144,7 +183,8 @@ static int own_files(struct rpm_ctx *c, const struct rpm_header *h) {
                                       "anyone's", c->origin, h->name);
         if (!c->owning)
                 return 0;
-        r = rpm_header_files(h, own_one, c->inv);
+        /* no FILEDIGESTALGO: MD5, as rpm before 4.6 wrote every digest */
+        r = rpm_header_files(h, own_one, &(struct own_ctx) { c->inv, h->digestalgo ?: INVENTORY_DIGEST_MD5 });
         if (r != -E2BIG)
                 return r;
         c->owning = false;

@@ -727,30 +727,41 @@ static bool owned(struct inventory_walk *w, const char *name) {
 
 #define WALK_DIGEST_CHUNK ((size_t) 64 * 1024)
 
-/* The MD5 of name in the walk's folder (never through a symlink), its
- * bytes counted against the walk's cap: 0, -ENOENT when it is gone or no
- * longer a regular file, -ECANCELED at the cap (noted), or an error. */
-static int digest(struct inventory_walk *w, const char *name, unsigned char ret[16], struct error *err) {
+/* The digest of name in the walk's folder (never through a symlink), MD5
+ * or SHA-256 as algo says, its bytes counted against the walk's cap: its
+ * length, -ENOENT when it is gone or no longer a regular file, -ECANCELED
+ * at the cap (noted), or an error. */
+static int digest(struct inventory_walk *w, const char *name, int algo, unsigned char ret[32], struct error *err) {
         const struct inventory_walk_entry e = { .walk = w, .name = name, .dir = w->path, .type = DT_REG };
         _cleanup_(inventory_walk_file_done) struct inventory_walk_file f = { .fd = -EBADF };
         _cleanup_free_ char *buf = malloc(WALK_DIGEST_CHUNK);
-        struct md5 m;
+        struct sha256 sha;
+        struct md5 md5;
         int r;
 
         if (!buf)
                 return -ENOMEM;
         if ((r = inventory_walk_open(&e, &f, err)) < 0)
                 return r;
-        md5_init(&m);
+        /* portable, as the analysis child may not load libcrypto */
+        md5_init(&md5);
+        sha256_portable_init(&sha);
         for (uint64_t off = 0; off < f.size; off += WALK_DIGEST_CHUNK) {
                 size_t n = f.size - off < WALK_DIGEST_CHUNK ? (size_t) (f.size - off) : WALK_DIGEST_CHUNK;
 
                 if ((r = inventory_walk_pread(&f, off, buf, n, err)) < 0)
                         return r;
-                md5_update(&m, buf, n);
+                if (algo == INVENTORY_DIGEST_SHA256)
+                        sha256_portable_update(&sha, buf, n);
+                else
+                        md5_update(&md5, buf, n);
         }
-        md5_final(&m, ret);
-        return 0;
+        if (algo == INVENTORY_DIGEST_SHA256) {
+                sha256_portable_final(&sha, ret);
+                return 32;
+        }
+        md5_final(&md5, ret);
+        return 16;
 }
 
 /* Whether the regular file name, at a path an OS package installed, is
@@ -760,14 +771,15 @@ static int digest(struct inventory_walk *w, const char *name, unsigned char ret[
  * the readers like anyone's, and a warning says so.  0 (the package's, or
  * nothing recorded to check it against), 1, or an error. */
 static int replaced(struct inventory_walk *w, const char *name, struct error *err) {
+        const char *path = w->path_len ? w->full : w->full + 1;
         const unsigned char *want = NULL;
-        unsigned char got[16];
-        int r;
+        unsigned char got[32];
+        int r, algo = 0;
 
-        if (inventory_owned_digest(w->inv, w->path_len ? w->full : w->full + 1, &want) <= 0)
+        if (inventory_owned_digest(w->inv, path, &algo, &want) <= 0)
                 return 0;
         if (want) {
-                r = digest(w, name, got, err);
+                r = digest(w, name, algo, got, err);
                 if (r == -ENOENT || r == -ECANCELED) {
                         error_clear(err);
                         return 0;
@@ -778,13 +790,13 @@ static int replaced(struct inventory_walk *w, const char *name, struct error *er
                         error_clear(err);
                         return r;
                 }
-                if (r < 0 || memcmp(got, want, sizeof(got)) == 0)
-                        return r;
+                if (r < 0 || memcmp(got, want, (size_t) r) == 0)
+                        return r < 0 ? r : 0;
         }
-        r = inventory_warn(w->inv, "%s: not the file its OS package installed (%s); read as the image's own",
-                           w->path_len ? w->full : w->full + 1,
-                           want ? "its MD5 is not the one dpkg's md5sums lists" : "the package installed no "
-                                                                                  "regular file there");
+        r = inventory_warn(w->inv, "%s: not the file its OS package installed (%s); read as the image's own", path,
+                           !want ? "the package installed no regular file there"
+                           : algo == INVENTORY_DIGEST_SHA256 ? "its SHA-256 is not the one the package database lists"
+                                                             : "its MD5 is not the one the package database lists");
         return r < 0 ? r : 1;
 }
 

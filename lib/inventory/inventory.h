@@ -124,17 +124,25 @@ int inventory_own_installed(struct inventory *inv, const char *path, size_t len,
 /* An installed path the walk checks before leaving it to its OS package:
  * one a language reader would read whole (a Java archive), whose file a
  * user can replace in the image (`cp log4j-core-2.14.1.jar` over Debian's
- * log4j-core.jar) and which would then be passed as the package's.  md5 is
- * what the package database records of it (dpkg's md5sums), NULL when the
- * package installed no regular file there (a symlink: Debian's unversioned
- * jar names); a regular file that is not that is read as the image's own
- * (inventory-walk.c).  Owned too (inventory_own_installed()).  1 when
- * added, 0 when known; -ENOMEM, -E2BIG past INVENTORY_OWNED_DIGESTS_MAX. */
+ * log4j-core.jar) and which would then be passed as the package's.  digest
+ * is what the package database records of it (dpkg's md5sums, rpm's
+ * FILEDIGESTS), of algorithm algo (rpm's numbers: 1 MD5, 8 SHA-256), NULL
+ * when the package installed no regular file there (a symlink: Debian's
+ * unversioned jar names); a regular file that is not that is read as the
+ * image's own (inventory-walk.c).  Owned too (inventory_own_installed()).
+ * 1 when added, 0 when known; -ENOMEM, -E2BIG past
+ * INVENTORY_OWNED_DIGESTS_MAX. */
 #define INVENTORY_OWNED_DIGESTS_MAX 200000
-int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged,
-                         const unsigned char *md5);
-/* 1 and the MD5 (NULL: no regular file) recorded for path, else 0. */
-int inventory_owned_digest(const struct inventory *inv, const char *path, const unsigned char **ret_md5);
+enum {
+        INVENTORY_DIGEST_MD5 = 1,
+        INVENTORY_DIGEST_SHA256 = 8,
+};
+int inventory_own_digest(struct inventory *inv, const char *path, size_t len, unsigned merged, int algo,
+                         const unsigned char *digest);
+/* 1, the algorithm and the digest (NULL: no regular file) recorded for
+ * path; else 0. */
+int inventory_owned_digest(const struct inventory *inv, const char *path, int *ret_algo,
+                           const unsigned char **ret_digest);
 
 struct inventory *inventory_new(void);
 void inventory_free(struct inventory *inv);

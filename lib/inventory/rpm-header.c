@@ -164,6 +164,10 @@ static const char *tag_name(uint32_t tag) {
                 return "BASENAMES";
         case RPMTAG_DIRNAMES:
                 return "DIRNAMES";
+        case RPMTAG_FILEDIGESTS:
+                return "FILEDIGESTS";
+        case RPMTAG_FILEDIGESTALGO:
+                return "FILEDIGESTALGO";
         default:
                 return NULL;
         }
@@ -251,6 +255,15 @@ static int take_entry(const struct blob *b, uint32_t i, struct rpm_header *h, st
                 return take_string(b, i, &e, &h->modularitylabel, err);
         case RPMTAG_EPOCH:
                 return take_epoch(b, i, &e, h, err);
+        case RPMTAG_FILEDIGESTS:        /* of another type: no digests, the files still listed */
+                if (e.type == RPM_STRING_ARRAY_TYPE) {
+                        h->filedigests = (const char *) b->data + e.offset;
+                        h->n_filedigests = e.count;
+                }
+                return 0;
+        case RPMTAG_FILEDIGESTALGO:     /* of another type: an algorithm no digest is taken in */
+                h->digestalgo = e.type == RPM_INT32_TYPE ? be32(b->data + e.offset) : UINT32_MAX;
+                return 0;
         default:
                 return 0;
         }
@@ -322,11 +335,22 @@ int rpm_header_parse(const void *blob, size_t len, const char *what, struct rpm_
         return 0;
 }
 
-int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, size_t len, void *userdata),
-                     void *userdata) {
+/* The next file's digest, stepping *s through FILEDIGESTS: NULL when the
+ * header has none a file. */
+static const char *next_digest(const struct rpm_header *h, uint32_t n_files, const char **s) {
+        const char *d = *s;
+
+        if (!d || h->n_filedigests != n_files)
+                return NULL;
+        *s += strlen(d) + 1;
+        return d;
+}
+
+int rpm_header_files(const struct rpm_header *h,
+                     int (*fn)(const char *path, size_t len, const char *digest, void *userdata), void *userdata) {
         _cleanup_free_ const char **dirs = NULL;
         _cleanup_free_ size_t *dir_len = NULL;
-        const char *s;
+        const char *s, *digests = h->filedigests;
         char path[PATH_MAX];
         int r = 0;
 
@@ -336,9 +360,10 @@ int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, siz
                 s = h->oldfilenames;
                 for (uint32_t i = 0; r >= 0 && s && i < h->n_oldfilenames; i++) {
                         size_t n = strlen(s);
+                        const char *d = next_digest(h, h->n_oldfilenames, &digests);
 
                         if (s[0] == '/' && n < PATH_MAX)
-                                r = fn(s, n, userdata);
+                                r = fn(s, n, d, userdata);
                         s += n + 1;
                 }
                 return r;
@@ -358,11 +383,12 @@ int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, siz
         for (uint32_t i = 0; r >= 0 && i < h->n_basenames; i++) {
                 size_t n = strlen(s);
                 uint32_t d = be32(h->dirindexes + 4 * (size_t) i);
+                const char *digest = next_digest(h, h->n_basenames, &digests);
 
                 if (dirs[d][0] == '/' && dir_len[d] + n < PATH_MAX) {
                         memcpy(path, dirs[d], dir_len[d]);
                         memcpy(path + dir_len[d], s, n + 1);
-                        r = fn(path, dir_len[d] + n, userdata);
+                        r = fn(path, dir_len[d] + n, digest, userdata);
                 }
                 s += n + 1;
         }

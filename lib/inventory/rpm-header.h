@@ -31,10 +31,12 @@ enum {
         RPMTAG_EPOCH = 1003,
         RPMTAG_ARCH = 1022,
         RPMTAG_OLDFILENAMES = 1027,
+        RPMTAG_FILEDIGESTS = 1035,
         RPMTAG_SOURCERPM = 1044,
         RPMTAG_DIRINDEXES = 1116,
         RPMTAG_BASENAMES = 1117,
         RPMTAG_DIRNAMES = 1118,
+        RPMTAG_FILEDIGESTALGO = 5011,
         RPMTAG_MODULARITYLABEL = 5096,
 };
 
@@ -60,6 +62,13 @@ struct rpm_header {
         const unsigned char *dirindexes;        /* big-endian int32 */
         uint32_t n_basenames, n_dirnames, n_dirindexes, n_oldfilenames;
         bool bad_files;
+        /* FILEDIGESTS, one hex string a file ("" for what is not a regular
+         * file), in FILEDIGESTALGO's algorithm (rpm's PGPHASHALGO: 1 MD5,
+         * the default without the tag, 8 SHA-256); NULL when absent or not
+         * one a file. */
+        const char *filedigests;
+        uint32_t n_filedigests;
+        uint32_t digestalgo;
 };
 
 /* Parses blob (exactly one header: 8 + 16 * il + dl == len).  what names
@@ -68,11 +77,12 @@ struct rpm_header {
 int rpm_header_parse(const void *blob, size_t len, const char *what, struct rpm_header *ret, struct error *err);
 void rpm_header_done(struct rpm_header *h);
 
-/* Calls fn with each file's absolute path (len bytes, NUL-terminated)
- * until it returns < 0; a path of PATH_MAX or more bytes, or not absolute,
- * is passed over.  -ENOMEM, or what fn returned. */
-int rpm_header_files(const struct rpm_header *h, int (*fn)(const char *path, size_t len, void *userdata),
-                     void *userdata);
+/* Calls fn with each file's absolute path (len bytes, NUL-terminated) and
+ * its FILEDIGESTS string (NULL when the header has none for it) until it
+ * returns < 0; a path of PATH_MAX or more bytes, or not absolute, is
+ * passed over.  -ENOMEM, or what fn returned. */
+int rpm_header_files(const struct rpm_header *h,
+                     int (*fn)(const char *path, size_t len, const char *digest, void *userdata), void *userdata);
 
 /* "util-linux-2.32.1-42.el8_8.src.rpm" -> "util-linux", "2.32.1-42.el8_8".
  * -EINVAL when it isn't NAME-VERSION-RELEASE.(no)src.rpm. */
