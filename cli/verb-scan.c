@@ -383,7 +383,10 @@ int verb_scan(int argc, char **argv) {
                 log_error("scan: out of memory");
                 return EXIT_ERROR;
         }
-        if (vex && vex_apply(vex, img ? image_digest(img) : NULL, res, &err) < 0) {
+        /* an SBOM's subject digest (metadata.component's SHA-256, checked
+         * as 64 hex digits) is the image's as the SBOM says it, as its
+         * components are the image's packages */
+        if (vex && vex_apply(vex, img ? image_digest(img) : sbom ? sbom->digest : NULL, res, &err) < 0) {
                 log_error("scan %s: %s", a.rootfs, err.msg);
                 return EXIT_ERROR;
         }

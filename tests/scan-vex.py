@@ -202,6 +202,29 @@ try:
               f"{name}: {partly}")
         check((want == 0) == ("warning: VEX: PCX-2020-1 (" in r.stderr), f"{name}: not said on stderr: {r.stderr}")
 
+    # The image's SBOM (--format cyclonedx: the digest as metadata.component's
+    # SHA-256 hash): a statement on the image by digest applies to it as to
+    # the image file; not to an SBOM of another digest or of none.
+    run("scan", IMAGE, "--db", f"{t}/db.sqlite", "--format", "cyclonedx", "--output", f"{t}/sbom.json")
+    with open(f"{t}/sbom.json") as f:
+        bom = json.load(f)
+    check(bom["metadata"]["component"]["hashes"] == [{"alg": "SHA-256", "content": DIGEST}],
+          f"the SBOM's subject hash: {bom['metadata']['component'].get('hashes')}")
+    with open(f"{t}/vex.json", "w") as f:
+        json.dump(openvex([{"vulnerability": {"name": "CVE-2020-1967"}, "products": [{"@id": oci}],
+                            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]), f)
+    for name, hashes, want in (("sbom.json", None, 2), ("other.json", [{"alg": "SHA-256", "content": "2" * 64}], 0),
+                               ("nohash.json", [], 0)):
+        if hashes is not None:
+            bom["metadata"]["component"]["hashes"] = hashes
+            with open(f"{t}/{name}", "w") as f:
+                json.dump(bom, f)
+        r = run("scan", "--sbom", f"{t}/{name}", "--db", f"{t}/db.sqlite", "--vex", f"{t}/vex.json",
+                "--format", "json")
+        d = json.loads(r.stdout) if r.returncode == 0 else {"summary": {}, "findings": []}
+        check(d["summary"].get("suppressed") == want and len(d["findings"]) == 4,
+              f"--sbom {name}: {d['summary']} {[f['vex'] for f in d['findings']]}")
+
     # Malformed: exit 2, the file and the field named, nothing suppressed.
     bad = openvex([{"vulnerability": {"name": "CVE-2020-1967"}, "products": [{"@id": oci}], "status": "fixd"}])
     r, path = scan(t, bad, name="bad.json", expect=2)
