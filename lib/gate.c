@@ -31,6 +31,7 @@
 #include "vulndb.h"
 
 #define GATE_MOUNTS_LISTED 5    /* images mounted in, noted one by one (then counted) */
+#define GATE_VEX_NOTES_LISTED 5 /* VEX statements left out (vex_notes()), said one by one (then counted) */
 
 /* An image whose scan result is being found (find_result()): the
  * container's own, or one mounted into it (check_image_mount()). */
@@ -96,6 +97,7 @@ struct start {
          * ("image mounted at /img: portcullis cache show <identity>"). */
         char **mount_notes;
         char **mount_shows;
+        char **vex_notes;               /* the policy's VEX statements left out, for the audit line's notes */
         size_t mounts_noted, mounts_shown;      /* of them, beyond GATE_MOUNTS_LISTED: counted only */
 };
 
@@ -412,6 +414,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) strv_push(&notes, strdup(h->syslog_note));
         for (char **m = h->mount_notes; m && *m; m++)
                 (void) strv_push(&notes, strdup(*m));
+        for (char **n = h->vex_notes; n && *n; n++)
+                (void) strv_push(&notes, strdup(*n));
         rec.notes = notes;
 
         if (audit_format(&rec, &line, &err) < 0) {     /* recorded nowhere: on_audit_failure decides */
@@ -756,6 +760,31 @@ static int check_image_mount(struct start *h, const char *dst, const char *path,
         return k < 0 && !err->msg[0] ? error_set(err, -k, "out of memory") : k;
 }
 
+/* What the policy's VEX documents leave out (vex_notes(): a fixed
+ * statement naming no version, statements dated ahead of the clock), said
+ * on stderr and in the audit line's notes, as policy check says them: a
+ * statement the author meant to count and that does not must not be
+ * learnt of only by running policy check.  Once per start; the first
+ * GATE_VEX_NOTES_LISTED, each cut at AUDIT_NAME_MAX bytes (a purl is up to
+ * VEX_PURL_MAX), then counted, so that the audit line keeps within its cap. */
+static int note_vex(struct start *h) {
+        size_t more, n = 0;
+        char *const *notes = vex_notes(h->policy->vex, &more);
+
+        if (h->vex_notes)
+                return 0;
+        for (char *const *m = notes; m && *m; m++, n++)
+                if (n < GATE_VEX_NOTES_LISTED && strv_pushf(&h->vex_notes, "VEX: %.*s%s", NAME_CUT(*m)) < 0)
+                        return -ENOMEM;
+        more += n > GATE_VEX_NOTES_LISTED ? n - GATE_VEX_NOTES_LISTED : 0;
+        if (more > 0 && strv_pushf(&h->vex_notes, "VEX: %zu more statements left out as these are ('portcullis "
+                                   "policy check %s' lists them)", more, policy_path(h)) < 0)
+                return -ENOMEM;
+        for (char **m = h->vex_notes; m && *m; m++)
+                say(h, "portcullis: note: %s: %s\n", h->name, *m);
+        return 0;
+}
+
 /* Applies the policy's VEX statements, then the policy, to findings (on a
  * hit as on a miss: the cache keeps findings, never what VEX made of
  * them, so that a changed VEX file counts at the next start).  The image
@@ -770,6 +799,8 @@ static int evaluate(struct start *h, struct scan_result *res) {
         if (h->policy->vex) {
                 _cleanup_free_ char *digest = image_digest(h, &h->img);
 
+                if ((k = note_vex(h)) < 0)
+                        return decide_failure(h, k, &(struct error) { .msg = "out of memory" });
                 if ((k = vex_apply(h->policy->vex, digest, res, &err)) < 0)
                         return decide_failure(h, k, &err);
         }
@@ -1359,6 +1390,7 @@ void gate_run(const struct gate_options *o, int state_fd, struct gate_result *re
         image_done(&h.img);
         free(h.name_owned);
         strv_free(h.mount_notes);
+        strv_free(h.vex_notes);
         strv_free(h.mount_shows);
         storage_images_free(h.storage_images);
 }

@@ -117,6 +117,38 @@ audit deny hit 0
 out=$("$P" policy check "$T/policy.json" 2>&1)
 grep -q "^Warning: VEX: .*app.json: vulnerabilities\[0\]: 'resolved' for pkg:deb/debian/curl, which names no version, is left out" <<<"$out" ||
         fail "policy check, resolved without version: $out"
+# ... and the start's decision says it too: on stderr and in the audit
+# line's notes, once.
+left="app.json: vulnerabilities\[0\]: 'resolved' for pkg:deb/debian/curl, which names no version, is left out"
+[ "$(grep -c "^portcullis: note: example.com/app@sha256:$D: VEX: .*$left" <<<"$OUT")" -eq 1 ] ||
+        fail "the hook's decision, resolved without version: $OUT"
+tail -1 "$T/audit.log" | python3 -c '
+import json, re, sys
+d = json.loads(sys.stdin.read())
+assert len([n for n in d["notes"] if re.match("VEX: .*" + sys.argv[1], n)]) == 1, d["notes"]' "$left" ||
+        fail "the audit line's notes, resolved without version: $(tail -1 "$T/audit.log")"
+# Many such statements, one with a purl of 4,000 bytes: the first five said
+# (that one cut), the others counted, the audit line within its cap.
+python3 -c '
+import json, sys
+names = ["curl", "x" * 4000] + ["pkg%d" % i for i in range(6)]
+json.dump({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/app", "author": "test",
+           "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+           "statements": [{"vulnerability": {"name": "CVE-2023-38545"}, "products": [{"@id": "pkg:deb/debian/" + n}],
+                           "status": "fixed"} for n in names]}, open(sys.argv[1], "w"))' "$T/vex/app.json"
+run vex
+cut=$(grep "statements\[1\]: 'fixed' for pkg:deb/debian/xxxx.*\.\.\.$" <<<"$OUT")
+[ "$RC" -eq 1 ] && [ "$(grep -c "^portcullis: note: .*: VEX: .*app.json: statements\[[0-9]\]: 'fixed' for " <<<"$OUT")" -eq 5 ] &&
+        grep -q "^portcullis: note: .*: VEX: 3 more statements left out as these are ('portcullis policy check $T/policy.json' lists them)$" <<<"$OUT" &&
+        [ -n "$cut" ] && [ "${#cut}" -lt 4400 ] ||
+        fail "many statements left out: $RC $OUT"
+tail -1 "$T/audit.log" | python3 -c '
+import json, sys
+line = sys.stdin.read()
+d = json.loads(line)
+vex = [n for n in d["notes"] if n.startswith("VEX: ")]
+assert len(vex) == 6 and vex[5].startswith("VEX: 3 more statements") and len(line) < 32768, (len(line), vex)' ||
+        fail "many statements left out, audit line: $(tail -1 "$T/audit.log")"
 cdx "pkg:deb/debian/libcurl4@7.88.1-10%2Bdeb12u3?arch=amd64"
 run vex
 [ "$RC" -eq 1 ] && grep -q "1 CRITICAL at or above CRITICAL (PCEX-CVE-2023-38545 curl)" <<<"$OUT" ||
