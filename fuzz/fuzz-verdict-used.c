@@ -6,8 +6,9 @@
  * is a 4-byte length (host order), that many bytes of index (its
  * checksums made right, vidx_reseal(), so that mutations reach the
  * entries), then the -used file.  Checks: a slot folded names an entry of
- * the index, with a terminated key, and is newer than the entry's last
- * use; a touch writes only the hit's slot, with now, and exactly when
+ * the index, with a terminated key, is newer than the entry's last use
+ * and at most VIDX_USED_AHEAD_MAX ahead of now (each of several nows); a
+ * touch writes only the hit's slot, with now, and exactly when
  * both the entry's and the slot's last use are VIDX_TOUCH_INTERVAL old
  * (computed here without overflow, whatever the times). */
 #include <stdint.h>
@@ -25,6 +26,7 @@ struct slot {
 
 struct fold {
         const struct vidx *x;
+        int64_t now;
         size_t folded;
 };
 
@@ -37,6 +39,8 @@ static int on_fold(const char *key, size_t slot, int64_t last_used, void *userda
                 abort();
         /* the entry's own record: its key is the one handed out */
         if (vidx_entry(f->x, slot, &k, &h) == 0 && (strcmp(k, key) != 0 || last_used <= h.last_used))
+                abort();
+        if ((__int128) last_used - (__int128) f->now > VIDX_USED_AHEAD_MAX)
                 abort();
         f->folded++;
         return 0;
@@ -95,11 +99,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(used, data + sizeof(n) + n, used_len);
         vidx_reseal(index, n);
         if (vidx_from_buffer(index, n, &x, NULL) == 0) {
-                struct fold f = { x, 0 };
+                for (size_t j = 0; j < sizeof(nows) / sizeof(nows[0]); j++) {
+                        struct fold f = { x, nows[j], 0 };
 
-                (void) vidx_used_from_buffer(x, used, used_len, on_fold, &f);
-                if (f.folded > vidx_count(x))
-                        abort();
+                        (void) vidx_used_from_buffer(x, used, used_len, nows[j], on_fold, &f);
+                        if (f.folded > vidx_count(x))
+                                abort();
+                }
                 for (size_t i = 0; i < vidx_count(x); i++) {
                         struct vidx_hit h;
                         const char *key;

@@ -1942,7 +1942,7 @@ static int fold_used(struct cache *c, const struct vidx *old, struct index_rows 
 
         if (before_write(c, NULL) < 0 || sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
                 return 0;
-        r = vidx_used(old, c->path, fold_one, &f);
+        r = vidx_used(old, c->path, time(NULL), fold_one, &f);
         (void) sqlite3_exec(c->db, r < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
         return r == -ENOMEM ? r : 0;
 }

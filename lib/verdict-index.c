@@ -386,7 +386,7 @@ int vidx_touch_buffer(const struct vidx *x, void *buf, size_t len, const struct 
         return 1;
 }
 
-int vidx_used(const struct vidx *x, const char *cache_path,
+int vidx_used(const struct vidx *x, const char *cache_path, int64_t now,
               int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata), void *userdata) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ struct vidx_used_slot *v = NULL;
@@ -405,10 +405,16 @@ int vidx_used(const struct vidx *x, const char *cache_path,
         got = pread(fd, v, n * sizeof(*v), 0);
         if (got < 0)
                 return -errno;
-        return vidx_used_from_buffer(x, v, (size_t) got, fn, userdata);
+        return vidx_used_from_buffer(x, v, (size_t) got, now, fn, userdata);
 }
 
-int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len,
+/* Whether a slot's time t is more than VIDX_USED_AHEAD_MAX ahead of now
+ * (t - now, which t comes from a file, computed without overflow). */
+static bool used_ahead(int64_t now, int64_t t) {
+        return t > now && (uint64_t) t - (uint64_t) now > VIDX_USED_AHEAD_MAX;
+}
+
+int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len, int64_t now,
                           int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata),
                           void *userdata) {
         const struct vidx_used_slot *v = buf;
@@ -423,7 +429,7 @@ int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len,
 
                 /* a key longer than any the writer writes: a damaged entry, no cache row's */
                 if (v[i].generation != x->h->generation || v[i].last_used <= e->last_used ||
-                    strnlen(e->key, sizeof(e->key)) > VIDX_KEY_MAX)
+                    used_ahead(now, v[i].last_used) || strnlen(e->key, sizeof(e->key)) > VIDX_KEY_MAX)
                         continue;
                 r = fn(e->key, i - 1, v[i].last_used, userdata);
                 if (r < 0)

@@ -47,6 +47,10 @@
 #define VIDX_VERSION 1
 #define VIDX_KEY_MAX 128
 #define VIDX_TOUCH_INTERVAL 3600
+/* A -used slot more than this ahead of the clock is not folded: a damaged
+ * or crafted one saying 9999 would keep its entry from ever being
+ * collected (cache gc, max_entries). */
+#define VIDX_USED_AHEAD_MAX (24 * 3600)
 /* Memos kept (the newest): one per DB file seen, and only the current
  * one is useful. */
 #define VIDX_MEMOS_MAX 16
@@ -107,13 +111,14 @@ int vidx_entry(const struct vidx *x, size_t i, const char **ret_key, struct vidx
  * 1 when written; never an error that matters to the caller. */
 int vidx_touch(const struct vidx *x, const char *cache_path, const struct vidx_hit *hit, int64_t now);
 /* Last uses recorded in "<cache_path>-used" for x's generation: calls fn
- * for every slot newer than its entry's last_used (slot: the entry's
- * position, as for vidx_entry()). */
-int vidx_used(const struct vidx *x, const char *cache_path,
+ * for every slot newer than its entry's last_used and at most
+ * VIDX_USED_AHEAD_MAX ahead of now (slot: the entry's position, as for
+ * vidx_entry()). */
+int vidx_used(const struct vidx *x, const char *cache_path, int64_t now,
               int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata), void *userdata);
 /* The same over the -used file's bytes (the fuzzer's), and what
  * vidx_touch() does to them: 1 when the slot was written. */
-int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len,
+int vidx_used_from_buffer(const struct vidx *x, const void *buf, size_t len, int64_t now,
                           int (*fn)(const char *key, size_t slot, int64_t last_used, void *userdata),
                           void *userdata);
 int vidx_touch_buffer(const struct vidx *x, void *buf, size_t len, const struct vidx_hit *hit, int64_t now);

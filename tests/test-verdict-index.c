@@ -222,13 +222,46 @@ static void test_touch(void) {
         CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
         CHECK(vidx_touch(x, cache_path, &h, now) == 1);
         CHECK(vidx_touch(x, cache_path, &h, now + 1) == 0);     /* the slot has it */
-        CHECK(vidx_used(x, cache_path, collect_used, &got) == 0 && got == now);
+        CHECK(vidx_used(x, cache_path, now, collect_used, &got) == 0 && got == now);
         /* A new generation's -used file: the old mapping's touch is lost, not misplaced. */
         write_two(now - 2 * VIDX_TOUCH_INTERVAL);
         CHECK(vidx_touch(x, cache_path, &h, now + 2 * VIDX_TOUCH_INTERVAL) == 0);
         CHECK(vidx_open(cache_path, SHARD, &y, NULL) == 0);
         got = 0;
-        CHECK(vidx_used(y, cache_path, collect_used, &got) == 0 && got == 0);
+        CHECK(vidx_used(y, cache_path, now, collect_used, &got) == 0 && got == 0);
+}
+
+/* A slot more than VIDX_USED_AHEAD_MAX ahead of the clock (damaged, or
+ * written so: year 9999) is not folded, else its entry would never be
+ * collected; one within it is (a clock a little behind another's). */
+static void test_used_ahead(void) {
+        const int64_t y9999 = 253402300799;     /* 9999-12-31T23:59:59Z */
+        _cleanup_free_ char *ka = key_of(ID_A);
+        int64_t now = time(NULL);
+        const struct {
+                int64_t written, now;
+                bool folded;
+        } rows[] = {
+                { y9999, now, false },
+                { INT64_MAX, now, false },
+                { INT64_MAX, INT64_MIN, false },
+                { now + VIDX_USED_AHEAD_MAX + 1, now, false },
+                { now + VIDX_USED_AHEAD_MAX, now, true },
+                { y9999, y9999 - 60, true },
+                { now, now, true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(vidx_closep) struct vidx *x = NULL;
+                int64_t got = 0;
+                struct vidx_hit h;
+
+                write_two(now - 2 * VIDX_TOUCH_INTERVAL);
+                CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_lookup(x, ka, &h) == 0);
+                CHECK(vidx_touch(x, cache_path, &h, rows[i].written) == 1);
+                CHECK(vidx_used(x, cache_path, rows[i].now, collect_used, &got) == 0);
+                CHECK_MSG(got == (rows[i].folded ? rows[i].written : 0), "row %zu: %lld", i, (long long) got);
+        }
 }
 
 static void put(struct cache *c, const char *identity, time_t last_used) {
@@ -483,6 +516,7 @@ int main(void) {
         test_other_cache();
         test_foreign();
         test_touch();
+        test_used_ahead();
         test_cache_writers();
         test_shard_from_cache();
         test_purged_not_revived();
