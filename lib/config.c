@@ -206,6 +206,10 @@ int config_parse(const char *buf, size_t len, const char *name, struct config **
 
         if (config_defaults(&c) < 0 || !(c->path = strdup(name)))
                 return error_set(err, ENOMEM, "%s: out of memory", name);
+        if (json_blank(buf, len))
+                return error_set(err, EINVAL, "%s: the file is empty; write a configuration into it ({} takes every "
+                                 "default; see README.md, Configuration), or remove it (and the --config option "
+                                 "that names it): with no configuration file the defaults apply", name);
         r = json_doc_load(&doc, buf, len, name, "the configuration", &root, err);
         if (r >= 0)
                 r = parse_top(&root, c, err);

@@ -454,8 +454,8 @@ static int parse_strings(const struct json_node *obj, const char *key, const cha
                                      "'%s' in %s is empty; name at least one %s or leave the key out", key,
                                      obj->where, what);
         if (json_array_size(arr.v) > max)
-                return json_error_at(obj->doc, arr.key_pos, err, "'%s' in %s names more than %zu, the most allowed",
-                                     key, obj->where, max);
+                return json_error_at(obj->doc, arr.key_pos, err, "'%s' in %s names more than %zu, the most allowed; "
+                                     "keep at most %zu", key, obj->where, max, max);
         (void) snprintf(arr.where, sizeof(arr.where), "%s", key);
         for (size_t i = 0; i < json_array_size(arr.v); i++) {
                 json_element(&arr, i, &e);
@@ -550,10 +550,11 @@ static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el
         if ((r = keep(el, json_check_keys(e, scope_keys, err), err)) < 0)
                 return r;
         if (!name)
-                return json_error_at(e->doc, e->pos, err, "%s has no 'name'", e->where);
+                return json_error_at(e->doc, e->pos, err, "%s has no 'name'; give it one (\"name\": \"prod\"): "
+                                     "messages and the audit line name the scope that decided", e->where);
         if (scope_name_taken(p, name))
-                return json_error_at(e->doc, json_key_pos(e, "name"), err, "a scope named '%s' comes earlier",
-                                     shown);
+                return json_error_at(e->doc, json_key_pos(e, "name"), err, "a scope named '%s' comes earlier; give "
+                                     "each scope a name of its own", shown);
         *s = (struct policy_scope) { .rule = p->rule };
         if (!(s->name = strdup(name)))
                 return -ENOMEM;
@@ -583,7 +584,8 @@ static int parse_allow(struct json_node *e, struct policy_allow *a, struct error
             (r = json_get_string(e, "image", &image, err)) < 0)
                 return r;
         if (!id)
-                return json_error_at(e->doc, e->pos, err, "%s has no 'id'", e->where);
+                return json_error_at(e->doc, e->pos, err, "%s has no 'id'; name the vulnerability it excuses "
+                                     "(\"id\": \"CVE-2023-38545\")", e->where);
         /* ids are single words (CVE-2023-38545, GHSA-…): one with a space
          * or a control character matches no finding, and the finding it
          * was meant to excuse blocks with nothing to say why */
@@ -701,6 +703,11 @@ int policy_parse_all(const char *buf, size_t len, const char *name, struct polic
         p->deadline_ms = POLICY_DEADLINE_DEFAULT_MS;
         p->max_db_age_hours = POLICY_DB_AGE_DEFAULT_HOURS;
         p->on_stale_db = POLICY_STALE_WARN;
+        if (json_blank(buf, len))
+                return error_set(err, EINVAL, "%s: the file is empty; write a policy into it (the smallest, {}, is "
+                                 "the built-in policy: mode enforce at severity CRITICAL; see docs/policy.md), or "
+                                 "remove it (and config.json's 'policy' key, where one names it): with no policy "
+                                 "file the built-in policy applies", name);
         r = json_doc_load(&doc, buf, len, name, "the policy", &root, err);
         if (r >= 0)
                 r = parse_top(&root, p, &el, err);

@@ -214,6 +214,13 @@ static void test_errors(void) {
                   "c.json:1:13: 'timeout_s' in 'update' must be between 1 and 3600, not 0" },
                 { "{\"state_roots\": [\"/run/runc\", \"run/crun\"]}",
                   "c.json:1:2: 'state_roots' in the configuration: 'run/crun' must be an absolute path" },
+                /* an empty file: what to write, or what to remove */
+                { "", "c.json: the file is empty; write a configuration into it ({} takes every default; see "
+                  "README.md, Configuration), or remove it (and the --config option that names it): with no "
+                  "configuration file the defaults apply" },
+                { "\n \n", "c.json: the file is empty; write a configuration into it ({} takes every default; see "
+                  "README.md, Configuration), or remove it (and the --config option that names it): with no "
+                  "configuration file the defaults apply" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {

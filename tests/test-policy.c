@@ -89,6 +89,7 @@ static void test_full(void) {
 
 #define TOP_KEYS "mode, severity, ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, on_error, on_timeout, deadline_ms, max_db_age_hours, on_stale_db, allowlist, scopes, on_audit_failure, block_kev, min_epss, vex, enforce_from"
 
+#define NO_NAME "; give it one (\"name\": \"prod\"): messages and the audit line name the scope that decided"
 static void test_errors(void) {
         static const struct {
                 const char *json, *msg;
@@ -133,13 +134,13 @@ static void test_errors(void) {
                 { "{\"allowlist\": [{\"id\": \"A\", \"reason\": \"moed\\\": 1 \\\"moed\\\":\"}],\n  \"moed\": 1}",
                   "p.json:2:3: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [{\"match\": {\"moed\": 1}}], \"moed\": 1}",
-                  "p.json:1:13: scopes[0] has no 'name' (and more errors: see 'portcullis policy check')" },
+                  "p.json:1:13: scopes[0] has no 'name'" NO_NAME " (and more errors: see 'portcullis policy check')" },
                 { "{\"m\\u006fed\": 1}", "p.json:1:2: unknown key 'moed' in the policy; expected one of " TOP_KEYS },
                 { "{\"scopes\": [\n  {\"name\": \"prod\",\n   \"mdoe\": \"warn\"}]}",
                   "p.json:3:4: unknown key 'mdoe' in scope 'prod'; expected one of name, match, mode, severity, "
                   "ignore_unfixed, ignore_ecosystems, ignore_paths, on_unchecked, unknown_as, block_kev, min_epss, enforce_from" },
                 { "{\"scopes\": [{\"name\": \"a\"}, {\"nmae\": \"b\"}]}",
-                  "p.json:1:28: scopes[1] has no 'name' (and more errors: see 'portcullis policy check')" },
+                  "p.json:1:28: scopes[1] has no 'name'" NO_NAME " (and more errors: see 'portcullis policy check')" },
                 { "{\"scopes\": [{\"name\": \"prod\", \"match\": {\n\t\"namespace\": [\"prod\"]}}]}",
                   "p.json:2:2: unknown key 'namespace' in the match of scope 'prod'; expected one of namespaces, "
                   "annotations, images" },
@@ -192,9 +193,18 @@ static void test_errors(void) {
                 { "{\"scopes\": [{\"name\": \"s\",\n \"severity\": \"severe\"}]}",
                   "p.json:2:2: 'severity' in scope 's' must be one of CRITICAL, HIGH, MEDIUM, LOW, NONE, UNKNOWN, not 'severe'" },
                 /* scopes and allowlist entries */
-                { "{\"scopes\": [{\"mode\": \"warn\"}]}", "p.json:1:13: scopes[0] has no 'name'" },
-                { "{\"scopes\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "p.json:1:29: a scope named 'a' comes earlier" },
-                { "{\"allowlist\": [{\"reason\": \"r\"}]}", "p.json:1:16: allowlist[0] has no 'id'" },
+                { "{\"scopes\": [{\"mode\": \"warn\"}]}", "p.json:1:13: scopes[0] has no 'name'" NO_NAME },
+                { "{\"scopes\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}",
+                  "p.json:1:29: a scope named 'a' comes earlier; give each scope a name of its own" },
+                { "{\"allowlist\": [{\"reason\": \"r\"}]}",
+                  "p.json:1:16: allowlist[0] has no 'id'; name the vulnerability it excuses (\"id\": \"CVE-2023-38545\")" },
+                /* an empty file: what to write, or what to remove */
+                { "", "p.json: the file is empty; write a policy into it (the smallest, {}, is the built-in policy: "
+                  "mode enforce at severity CRITICAL; see docs/policy.md), or remove it (and config.json's 'policy' "
+                  "key, where one names it): with no policy file the built-in policy applies" },
+                { " \n\t\r\n", "p.json: the file is empty; write a policy into it (the smallest, {}, is the built-in "
+                  "policy: mode enforce at severity CRITICAL; see docs/policy.md), or remove it (and config.json's "
+                  "'policy' key, where one names it): with no policy file the built-in policy applies" },
                 /* an id that would match nothing: the finding blocked, nothing said why */
                 { "{\"allowlist\": [{\"id\": \"CVE-1 \", \"reason\": \"r\"}]}",
                   "p.json:1:17: 'id' in allowlist entry 'CVE-1 ' is not a vulnerability id: it is empty or holds a "

@@ -264,6 +264,10 @@ int json_check_keys(const struct json_node *obj, const char *const *allowed, str
         return 0;
 }
 
+bool json_blank(const char *buf, size_t len) {
+        return skip_ws(buf, len, 0) == len;
+}
+
 static const char *type_name(json_type type) {
         switch (type) {
         case JSON_OBJECT:

@@ -71,6 +71,9 @@ void json_printable(const char *s, char *ret, size_t size);
 /* Every key of obj must be one of allowed (NULL-terminated); otherwise
  * "NAME:L:C: unknown key 'moed' in <where>; expected one of mode, ...". */
 int json_check_keys(const struct json_node *obj, const char *const *allowed, struct error *err);
+/* Whether buf holds nothing but JSON white space: an empty file, which
+ * the caller says what to write into. */
+bool json_blank(const char *buf, size_t len);
 
 /* Member key of obj, which must have the given type (JSON_TRUE stands for
  * either boolean).  Returns 0 when absent, 1 when present (*ret filled, its
