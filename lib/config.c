@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <limits.h>
 #include <string.h>
 
 #include "base/fileio.h"
@@ -78,6 +79,10 @@ static int get_path(const struct json_node *obj, const char *key, char **dst, st
         free(*dst);
         *dst = copy;
         return 1;
+}
+
+const char *const *config_top_keys(void) {
+        return top_keys;
 }
 
 static int get_on_error(const struct json_node *obj, enum policy_action *ret, struct error *err) {
@@ -183,13 +188,23 @@ static int get_paths(const struct json_node *obj, const char *key, char ***dst, 
         return r;
 }
 
+/* Every key known, and a policy key written here ("on_timeout": "deny",
+ * "deadline_ms") said to belong to the policy, which it names: else the
+ * setting it was meant to make stays at its default. */
+static int check_top_keys(const struct json_node *root, const struct config *c, struct error *err) {
+        char hint[PATH_MAX + 128];
+
+        (void) snprintf(hint, sizeof(hint), "it is a policy key; set it in the policy file, %s ('policy' names it)",
+                        c->policy);
+        return json_check_keys_hint(root, top_keys, policy_top_keys(), hint, err);
+}
+
 static int parse_top(const struct json_node *root, struct config *c, struct error *err) {
         int r;
 
-        if ((r = json_check_keys(root, top_keys, err)) < 0 || (r = get_path(root, "db", &c->db, err)) < 0 ||
-            (r = get_path(root, "cache", &c->cache, err)) < 0 ||
-            (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 ||
-            (r = get_path(root, "policy", &c->policy, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
+        if ((r = get_path(root, "policy", &c->policy, err)) < 0 || (r = check_top_keys(root, c, err)) < 0 ||
+            (r = get_path(root, "db", &c->db, err)) < 0 || (r = get_path(root, "cache", &c->cache, err)) < 0 ||
+            (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
             (r = get_on_error(root, &c->on_error, err)) < 0 ||
             (r = json_get_bool(root, "trust_image_digest", &c->trust_image_digest, err)) < 0 ||
             (r = parse_update(root, &c->update, err)) < 0 ||

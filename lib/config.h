@@ -54,5 +54,8 @@ struct config {
  * PORTCULLIS_CONFIG_DEFAULT.  Paths in the file must be absolute. */
 int config_parse(const char *buf, size_t len, const char *name, struct config **ret, struct error *err);
 int config_load(const char *path, bool explicit_path, struct config **ret, struct error *err);
+/* The keys of config.json's top level (NULL-terminated), for the
+ * policy's messages. */
+const char *const *config_top_keys(void);
 void config_free(struct config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct config *, config_free)

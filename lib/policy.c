@@ -547,7 +547,8 @@ static int parse_scope(struct json_node *e, struct policy *p, struct errlist *el
         json_printable(name ? name : "", shown, sizeof(shown));
         if (name)
                 (void) snprintf(e->where, sizeof(e->where), "scope '%s'", shown);
-        if ((r = keep(el, json_check_keys(e, scope_keys, err), err)) < 0)
+        if ((r = keep(el, json_check_keys_hint(e, scope_keys, top_keys, "it applies to the whole policy, not to a "
+                                               "scope; set it at the policy's top level", err), err)) < 0)
                 return r;
         if (!name)
                 return json_error_at(e->doc, e->pos, err, "%s has no 'name'; give it one (\"name\": \"prod\"): "
@@ -654,7 +655,9 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
         unsigned set;
         int r, v = 0;
 
-        if ((r = keep(el, json_check_keys(root, top_keys, err), err)) < 0 ||
+        if ((r = keep(el, json_check_keys_hint(root, top_keys, config_top_keys(), "it is a key of config.json, the "
+                                               "hook's configuration (" PORTCULLIS_CONFIG_DEFAULT " by default); set "
+                                               "it there", err), err)) < 0 ||
             (r = parse_rule(root, false, &p->rule, &set, &p->ignore_ecosystems, &p->ignore_paths, el, err)) < 0 ||
             (r = keep(el, get_action(root, "on_error", &p->on_error, err), err)) < 0 ||
             (r = keep(el, get_action(root, "on_timeout", &p->on_timeout, err), err)) < 0 ||
@@ -677,6 +680,10 @@ static int parse_top(const struct json_node *root, struct policy *p, struct errl
 
 static int by_position(const void *a, const void *b) {
         return strverscmp(*(char *const *) a, *(char *const *) b);
+}
+
+const char *const *policy_top_keys(void) {
+        return top_keys;
 }
 
 int policy_parse_all(const char *buf, size_t len, const char *name, struct policy **ret, char ***ret_errors,

@@ -183,6 +183,9 @@ int policy_load_configured(const char *path, struct policy **ret, struct error *
 /* The built-in policy used when none is configured: enforce, CRITICAL,
  * on_error/on_timeout allow, deadline 10 s. */
 int policy_default(struct policy **ret);
+/* The keys of a policy's top level (NULL-terminated), for config.json's
+ * messages: a policy key written there is said to belong here. */
+const char *const *policy_top_keys(void);
 void policy_free(struct policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 

@@ -214,6 +214,17 @@ static void test_errors(void) {
                   "c.json:1:13: 'timeout_s' in 'update' must be between 1 and 3600, not 0" },
                 { "{\"state_roots\": [\"/run/runc\", \"run/crun\"]}",
                   "c.json:1:2: 'state_roots' in the configuration: 'run/crun' must be an absolute path" },
+                /* a typo'd key that would leave the default in place: refused */
+                { "{\"on_eror\": \"allow\"}",
+                  "c.json:1:2: unknown key 'on_eror' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update, state_roots" },
+                /* a policy key written here: where it belongs (the policy the file names) */
+                { "{\"on_timeout\": \"deny\"}", "c.json:1:2: 'on_timeout' in the configuration is not a key of it: "
+                  "it is a policy key; set it in the policy file, " PORTCULLIS_POLICY_DEFAULT " ('policy' names it)" },
+                { "{\"deadline_ms\": 500, \"policy\": \"/etc/p.json\"}", "c.json:1:2: 'deadline_ms' in the "
+                  "configuration is not a key of it: it is a policy key; set it in the policy file, /etc/p.json "
+                  "('policy' names it)" },
+                { "{\"on_unchecked\": \"deny\"}", "c.json:1:2: 'on_unchecked' in the configuration is not a key of "
+                  "it: it is a policy key; set it in the policy file, " PORTCULLIS_POLICY_DEFAULT " ('policy' names it)" },
                 /* an empty file: what to write, or what to remove */
                 { "", "c.json: the file is empty; write a configuration into it ({} takes every default; see "
                   "README.md, Configuration), or remove it (and the --config option that names it): with no "

@@ -205,6 +205,13 @@ static void test_errors(void) {
                 { " \n\t\r\n", "p.json: the file is empty; write a policy into it (the smallest, {}, is the built-in "
                   "policy: mode enforce at severity CRITICAL; see docs/policy.md), or remove it (and config.json's "
                   "'policy' key, where one names it): with no policy file the built-in policy applies" },
+                /* a key of config.json, or of the top level in a scope: where it belongs */
+                { "{\"trust_image_digest\": false}", "p.json:1:2: 'trust_image_digest' in the policy is not a key of "
+                  "it: it is a key of config.json, the hook's configuration (" PORTCULLIS_CONFIG_DEFAULT " by "
+                  "default); set it there" },
+                { "{\"scopes\": [{\"name\": \"prod\", \"on_timeout\": \"deny\"}]}", "p.json:1:30: 'on_timeout' in "
+                  "scope 'prod' is not a key of it: it applies to the whole policy, not to a scope; set it at the "
+                  "policy's top level" },
                 /* an id that would match nothing: the finding blocked, nothing said why */
                 { "{\"allowlist\": [{\"id\": \"CVE-1 \", \"reason\": \"r\"}]}",
                   "p.json:1:17: 'id' in allowlist entry 'CVE-1 ' is not a vulnerability id: it is empty or holds a "

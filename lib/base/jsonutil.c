@@ -264,6 +264,18 @@ int json_check_keys(const struct json_node *obj, const char *const *allowed, str
         return 0;
 }
 
+int json_check_keys_hint(const struct json_node *obj, const char *const *allowed, const char *const *others,
+                         const char *hint, struct error *err) {
+        const char *key;
+        json_t *value;
+
+        json_object_foreach(obj->v, key, value)
+                if (!strv_has(allowed, key) && strv_has(others, key))
+                        return json_error_at(obj->doc, json_key_pos(obj, key), err, "'%s' in %s is not a key of it: %s",
+                                             key, obj->where, hint);
+        return json_check_keys(obj, allowed, err);
+}
+
 bool json_blank(const char *buf, size_t len) {
         return skip_ws(buf, len, 0) == len;
 }

@@ -71,6 +71,11 @@ void json_printable(const char *s, char *ret, size_t size);
 /* Every key of obj must be one of allowed (NULL-terminated); otherwise
  * "NAME:L:C: unknown key 'moed' in <where>; expected one of mode, ...". */
 int json_check_keys(const struct json_node *obj, const char *const *allowed, struct error *err);
+/* The same, where a key of others (NULL-terminated), which belongs
+ * elsewhere, is said so with hint, what to do ("NAME:L:C: 'on_timeout' in
+ * the configuration is not a key of it: <hint>"). */
+int json_check_keys_hint(const struct json_node *obj, const char *const *allowed, const char *const *others,
+                         const char *hint, struct error *err);
 /* Whether buf holds nothing but JSON white space: an empty file, which
  * the caller says what to write into. */
 bool json_blank(const char *buf, size_t len);
