@@ -26,10 +26,10 @@ static bool hex32(const char *p) {
 /* The path of a line that ends in ".jar", NUL-terminated in buf, slash
  * first; its last component a file name (at most NAME_MAX bytes). */
 static bool jar_path(const char *p, size_t n, char *buf, size_t size) {
-        bool slash = n > 0 && p[0] == '/';
-        const char *last = n > 0 ? memrchr(p, '/', n) : NULL;
+        bool slash = p && n > 0 && p[0] == '/';
+        const char *last = p && n > 0 ? memrchr(p, '/', n) : NULL;
 
-        if (n < 5 || memchr(p, '\0', n) || n + 2 > size || memcmp(p + n - 4, ".jar", 4) != 0 || !last ||
+        if (!p || n < 5 || memchr(p, '\0', n) || n + 2 > size || memcmp(p + n - 4, ".jar", 4) != 0 || !last ||
             p[n - 5] == '/' || (size_t) (p + n - last - 1) > NAME_MAX)
                 return false;
         buf[0] = '/';
