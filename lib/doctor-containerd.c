@@ -4,12 +4,16 @@
  * TOML subset containerd's files use (tables, `key = "string"`, arrays of
  * strings, comments), not a TOML parser.  Anything else is skipped: the
  * doctor only looks for the keys that name our runtime (its runtime_type,
- * its options' BinaryName, the default runtime's name, the imports). */
+ * its options' BinaryName, the default runtime's name, the imports), and
+ * of containers.conf the one key that says where Podman reads hooks.d. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "base/strutil.h"
 #include "doctor.h"
+#include "install.h"
 
 /* The runtime's table, wherever containerd's CRI plugin puts it: config
  * version 2 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis],
@@ -23,7 +27,7 @@
 struct scan {
         struct containerd_config *c;
         char table[LINE_MAX_LEN];       /* the current table, quotes and blanks out; "" at the top */
-        bool in_imports;                /* an imports array continues on the next line */
+        char ***array;                  /* an array of strings (imports, hooks_dir) continues on the next line */
 };
 
 static const char *skip_blank(const char *s) {
@@ -87,8 +91,9 @@ static void set_table(struct scan *s, const char *line) {
         s->table[j] = '\0';
 }
 
-/* The strings of an array, from p to its ']' or the end of the line. */
-static int imports_from(struct scan *s, const char *p) {
+/* The strings of an array, from p to its ']' or the end of the line, into
+ * *s->array. */
+static int array_from(struct scan *s, const char *p) {
         for (;;) {
                 char *v = NULL;
                 int r;
@@ -99,17 +104,17 @@ static int imports_from(struct scan *s, const char *p) {
                         continue;
                 }
                 if (*p == ']') {
-                        s->in_imports = false;
+                        s->array = NULL;
                         return 0;
                 }
-                if (!*p) {
-                        s->in_imports = true;
+                if (!*p)
                         return 0;
-                }
                 r = string_at(p, &v, &p);
-                if (r == -EINVAL)
+                if (r == -EINVAL) {
+                        s->array = NULL;
                         return 0;               /* not an array of strings: not one containerd reads either */
-                if (r < 0 || strv_push(&s->c->imports, v) < 0)
+                }
+                if (r < 0 || strv_push(s->array, v) < 0)
                         return -ENOMEM;
         }
 }
@@ -130,8 +135,21 @@ static int key_value(struct scan *s, const char *line) {
         memcpy(key, line, n);
         key[n] = '\0';
         v = skip_blank(eq + 1);
-        if (!s->table[0] && streq_ptr(key, "imports"))
-                return *v == '[' ? imports_from(s, v + 1) : 0;
+        if (!s->table[0] && streq_ptr(key, "imports") && *v == '[') {
+                s->array = &s->c->imports;
+                return array_from(s, v + 1);
+        }
+        if ((streq_ptr(s->table, "engine") || streq_ptr(s->table, "crio.runtime")) && streq_ptr(key, "hooks_dir") &&
+            *v == '[') {
+                /* containers.conf's [engine], crio.conf's [crio.runtime]:
+                 * the last file that sets it decides, and an empty list is
+                 * set too */
+                strv_free(s->c->hooks_dir);
+                s->c->hooks_dir = NULL;
+                s->c->hooks_dir_set = true;
+                s->array = &s->c->hooks_dir;
+                return array_from(s, v + 1);
+        }
         if (endswith(s->table, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "runtime_type")) {
                 char *t = NULL;
 
@@ -164,8 +182,8 @@ static int key_value(struct scan *s, const char *line) {
 
 static int scan_line(struct scan *s, const char *line) {
         line = skip_blank(line);
-        if (s->in_imports)
-                return imports_from(s, line);
+        if (s->array)
+                return array_from(s, line);
         if (line[0] == '[') {
                 set_table(s, line[1] == '[' ? line + 1 : line);
                 if (endswith(s->table, RUNTIME_TABLE_SUFFIX))
@@ -207,9 +225,10 @@ int containerd_config_parse(const char *buf, size_t len, struct containerd_confi
                 }
                 i += (nl ? (size_t) (nl - (buf + i)) + 1 : len - i);
         }
-        if (s.in_imports) {
+        if (s.array) {
                 containerd_config_done(&c);
-                return error_set(err, EINVAL, "imports: the array has no closing ']'");
+                return error_set(err, EINVAL, "%s: the array has no closing ']'",
+                                 s.array == &c.imports ? "imports" : "hooks_dir");
         }
         *ret = c;
         return 0;
@@ -219,7 +238,82 @@ void containerd_config_done(struct containerd_config *c) {
         if (!c)
                 return;
         strv_free(c->imports);
+        strv_free(c->hooks_dir);
         free(c->runtime_type);
         free(c->binary_name);
         *c = (struct containerd_config) {};
+}
+
+/* One config file of the runtime's, when it is there: its hooks_dir, when
+ * it sets one, replaces *dirs. */
+static int hooks_dirs_from(const char *root, const char *file, char ***dirs, char **from, struct error *err) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        struct containerd_config c = {};
+        size_t len;
+        int r;
+
+        if ((r = install_host_path(root, file, true, &path, err)) < 0)
+                return r;
+        if (access(path, F_OK) < 0)
+                return 0;
+        if ((r = read_full_file(path, CONTAINERD_CONFIG_MAX, &buf, &len, err)) < 0)
+                return r;
+        if ((r = containerd_config_parse(buf, len, &c, err)) < 0)
+                return error_wrap(err, "%s", path);
+        if (c.hooks_dir_set) {
+                strv_free(*dirs);
+                *dirs = TAKE_PTR(c.hooks_dir);
+                free(*from);
+                if (!(*from = strdup(file))) {
+                        containerd_config_done(&c);
+                        return error_set(err, ENOMEM, "out of memory");
+                }
+        }
+        containerd_config_done(&c);
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int oci_hooks_dirs(const char *root, bool crio, char ***ret_dirs, char **ret_from, struct error *err) {
+        /* containers/common's order (Podman 4: CONTAINERS_CONF aside, which
+         * is a caller's, not the node's), and CRI-O's */
+        static const char *const podman_files[] = { "/usr/share/containers/containers.conf",
+                                                    "/etc/containers/containers.conf" };
+        static const char *const crio_files[] = { "/etc/crio/crio.conf" };
+        const char *const *files = crio ? crio_files : podman_files;
+        size_t n_files = crio ? ELEMENTSOF(crio_files) : ELEMENTSOF(podman_files);
+        const char *dropins = crio ? "/etc/crio/crio.conf.d" : "/etc/containers/containers.conf.d";
+        _cleanup_strv_free_ char **dirs = NULL, **names = NULL;
+        _cleanup_free_ char *from = NULL, *dir = NULL;
+        struct dirent *de;
+        DIR *ds;
+        int r;
+
+        for (size_t i = 0; i < n_files; i++)
+                if ((r = hooks_dirs_from(root, files[i], &dirs, &from, err)) < 0)
+                        return r;
+        if ((r = install_host_path(root, dropins, true, &dir, err)) < 0)
+                return r;
+        ds = opendir(dir);
+        while (ds && (de = readdir(ds)))
+                if (de->d_name[0] != '.' && endswith(de->d_name, ".conf") &&
+                    strv_pushf(&names, "%s/%s", dropins, de->d_name) < 0) {
+                        closedir(ds);
+                        return error_set(err, ENOMEM, "out of memory");
+                }
+        if (ds)
+                closedir(ds);
+        if (names)
+                qsort(names, strv_length(names), sizeof(*names), cmp_str);
+        for (char **n = names; n && *n; n++)
+                if ((r = hooks_dirs_from(root, *n, &dirs, &from, err)) < 0)
+                        return r;
+        if (!from && strv_push(&dirs, strdup(OCI_HOOKS_DIR_DEFAULT)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        *ret_dirs = TAKE_PTR(dirs);
+        *ret_from = TAKE_PTR(from);
+        return 0;
 }

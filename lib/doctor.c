@@ -131,9 +131,58 @@ _printf_(1, 2) static char *fmt(const char *f, ...) {
 
 /* ---- executables ------------------------------------------------------------ */
 
-/* A program the runtime runs as root: a regular file, executable, and
- * changeable by root only (else whoever can write it runs code as root at
- * every container start).  Returns the status and fills why/fix. */
+/* The ELF identity the kernel checks before it runs a file: class, byte
+ * order (e_ident[4], [5]) and e_machine (bytes 18 and 19, in that order). */
+static bool elf_ident(const unsigned char *h, size_t n, unsigned char ret[4]) {
+        if (n < 20 || memcmp(h, "\177ELF", 4) != 0)
+                return false;
+        ret[0] = h[4];
+        ret[1] = h[5];
+        ret[2] = h[18];
+        ret[3] = h[19];
+        return true;
+}
+
+/* Whether execve(2) can run the file on this machine: an ELF for this
+ * machine's class, byte order and processor (ours, /proc/self/exe, is), or a
+ * "#!" script.  Anything else fails with ENOEXEC in the runtime ("exec
+ * format error"), and the runtime then refuses every start: *ret_why says
+ * what the file is.  True when the file can't be read (stat() said enough). */
+static bool exec_format_ok(const char *path, char **ret_why) {
+        unsigned char h[20], self[20], want[4], have[4];
+        ssize_t n, m;
+        int fd;
+
+        *ret_why = NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return true;
+        n = read(fd, h, sizeof(h));
+        close(fd);
+        if (n < 0)
+                return true;
+        if (n >= 2 && h[0] == '#' && h[1] == '!')
+                return true;
+        fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        m = fd < 0 ? -1 : read(fd, self, sizeof(self));
+        if (fd >= 0)
+                close(fd);
+        if (!elf_ident(h, (size_t) n, have)) {
+                *ret_why = fmt("%s is neither an ELF executable nor a \"#!\" script: exec format error", path);
+                return false;
+        }
+        if (m < 0 || !elf_ident(self, (size_t) m, want) || memcmp(want, have, sizeof(want)) == 0)
+                return true;
+        *ret_why = fmt("%s is an ELF executable for another machine (class %u, byte order %u, e_machine bytes "
+                       "%02x %02x; this machine's are %u, %u, %02x %02x): exec format error", path, have[0], have[1],
+                       have[2], have[3], want[0], want[1], want[2], want[3]);
+        return false;
+}
+
+/* A program the runtime runs as root: a regular file, executable, one this
+ * machine can run, and changeable by root only (else whoever can write it
+ * runs code as root at every container start).  Returns the status and
+ * fills why/fix. */
 static enum doctor_status executable_status(const char *path, char **ret_why, char **ret_fix) {
         struct stat st;
 
@@ -151,6 +200,11 @@ static enum doctor_status executable_status(const char *path, char **ret_why, ch
         if (!(st.st_mode & 0111)) {
                 *ret_why = fmt("%s is not executable (mode %04o)", path, (unsigned) (st.st_mode & 07777));
                 *ret_fix = fmt("chmod 0755 %s", path);
+                return DOCTOR_FAIL;
+        }
+        if (!exec_format_ok(path, ret_why)) {
+                *ret_fix = fmt("install portcullis for this machine there again (meson install, the package, or "
+                               "'portcullis install RUNTIME --binaries')");
                 return DOCTOR_FAIL;
         }
         if (st.st_uid != 0 || (st.st_mode & 022)) {
@@ -422,12 +476,34 @@ static int check_docker(struct doctor *d, struct doctor_check *c) {
                       runtime);
 }
 
-/* One oci-hooks(5) file: it must name an executable hook at createRuntime
- * for every container. */
+/* The members of an oci-hooks(5) "when" besides "always" (and "or", which
+ * only joins them): each narrows the containers the hook runs for, "always"
+ * or not, as Podman 4 and CRI-O match them.  NULL when there is none, "" when
+ * out of memory. */
+static char *when_narrowed(const json_t *when) {
+        struct strbuf b = { .max = 1024 };
+        const char *key;
+        json_t *v;
+
+        json_object_foreach((json_t *) when, key, v) {
+                if (streq_ptr(key, "always") || streq_ptr(key, "or"))
+                        continue;
+                if ((b.len > 0 && strbuf_append(&b, ", ", 2) < 0) || strbuf_append(&b, key, strlen(key)) < 0)
+                        break;
+        }
+        if (b.len == 0) {
+                strbuf_done(&b);
+                return NULL;
+        }
+        return strbuf_steal(&b) ?: strdup("");
+}
+
+/* One oci-hooks(5) file: it must be version 1.0.0 and name an executable
+ * hook at createRuntime for every container. */
 static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char *file) {
-        _cleanup_free_ char *buf = NULL, *hook = NULL, *why = NULL, *fix = NULL;
+        _cleanup_free_ char *buf = NULL, *hook = NULL, *why = NULL, *fix = NULL, *version = NULL, *narrowed = NULL;
         const char *path = NULL;
-        json_t *doc, *stages, *always;
+        json_t *doc, *stages, *always, *when;
         json_error_t jerr;
         enum doctor_status s;
         struct error err = {};
@@ -445,9 +521,23 @@ static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char
         stages = json_object_get(doc, "stages");
         json_array_foreach(stages, i, v)
                 create_runtime = create_runtime || streq_ptr(json_string_value(v), "createRuntime");
-        always = json_object_get(json_object_get(doc, "when"), "always");
+        when = json_object_get(doc, "when");
+        always = json_object_get(when, "always");
+        narrowed = when_narrowed(when);
         hook = path ? strdup(path) : NULL;
+        version = json_is_string(json_object_get(doc, "version")) ?
+                          strdup(json_string_value(json_object_get(doc, "version"))) : NULL;
         json_decref(doc);
+        if ((path && !hook) || (narrowed && !*narrowed))
+                return -ENOMEM;
+        /* Podman and CRI-O read every file of the folder before each start,
+         * and refuse the start when one has another version
+         * ("unrecognized hook version"). */
+        if (!streq_ptr(version, "1.0.0"))
+                return result(c, DOCTOR_FAIL, "set \"version\": \"1.0.0\" (portcullis install podman writes it)",
+                              "%s: version is %s%s%s, not \"1.0.0\": Podman and CRI-O refuse every container start "
+                              "while the file is there (unrecognized hook version)", file, version ? "\"" : "",
+                              version ? version : "absent", version ? "\"" : "");
         if (!hook)
                 return result(c, DOCTOR_FAIL, "portcullis install podman", "%s names no hook.path", file);
         if (!create_runtime)
@@ -467,19 +557,69 @@ static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char
         if (!json_is_true(always))
                 return result(c, DOCTOR_WARN, "set \"when\": {\"always\": true} (portcullis install podman)",
                               "%s names %s, but only for some containers (\"when\" is not always)", file, hook);
+        if (narrowed)
+                return result(c, DOCTOR_WARN, "set \"when\": {\"always\": true} alone (portcullis install podman)",
+                              "%s names %s, but only for some containers: \"when\" holds %s besides \"always\", "
+                              "and a container must match those too", file, hook, narrowed);
         d->hooks_configured = true;
         return result(c, s, fix, "%s names %s", file, hook);
 }
 
-/* Podman and CRI-O read /usr/share/containers/oci/hooks.d and
- * /etc/containers/oci/hooks.d (a file in /etc wins over one of the same
- * name in /usr/share); the prefix's share/ is read only when it is /usr. */
+/* A runtime on the node whose hooks_dir holds no portcullis.json: the
+ * row names a file of ours it does not read, or says there is none. */
+static int hooks_d_unread(struct doctor *d, struct doctor_check *c, bool crio, char *const *dirs, const char *from,
+                          const char *users) {
+        _cleanup_free_ char *prefix_dir = fmt("%s/share/containers/oci/hooks.d/portcullis.json", d->o->prefix);
+        const char *const ours[] = { INSTALL_HOOKS_D_FILE, OCI_HOOKS_DIR_DEFAULT "/portcullis.json", prefix_dir };
+        const char *name = crio ? "CRI-O" : "Podman";
+        struct strbuf shown = { .max = 4096 };
+
+        if (!prefix_dir)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(ours); i++) {
+                _cleanup_free_ char *f = rooted(d, ours[i]), *fix = NULL, *dir = NULL;
+                int r;
+
+                if (!f)
+                        return rooted_failed(d, c);
+                if (access(f, F_OK) < 0)
+                        continue;
+                dir = strndup(ours[i], strrchr(ours[i], '/') - ours[i]);
+                for (char *const *p = dirs; p && *p; p++)
+                        if ((p != dirs && strbuf_append(&shown, ", ", 2) < 0) || strbuf_append(&shown, *p, strlen(*p)) < 0)
+                                break;
+                fix = crio ? fmt("add \"%s\" to hooks_dir under [crio.runtime] in %s, then systemctl restart crio", strna(dir),
+                                 from ? from : "/etc/crio/crio.conf.d/50-portcullis.conf")
+                           : fmt("add \"%s\" to hooks_dir under [engine] in %s (hooks_dir = [\"" OCI_HOOKS_DIR_DEFAULT
+                                 "\", \"%s\"] where none was set)", strna(dir),
+                                 from ? from : "/etc/containers/containers.conf", strna(dir));
+                if (!dir || !fix) {
+                        strbuf_done(&shown);
+                        return -ENOMEM;
+                }
+                r = result(c, DOCTOR_FAIL, fix, "%s exists, but %s reads oci-hooks files only from %s (%s%s%s): it "
+                           "checks none of its container starts", f, name, shown.len ? shown.s : "no folder",
+                           from ? "hooks_dir in " : "its default: no hooks_dir is set", strempty(from),
+                           from ? "" : "");
+                strbuf_done(&shown);
+                return r;
+        }
+        return result(c, DOCTOR_WARN, crio ? "portcullis install crio" : "portcullis install podman",
+                      "%s installed, but no hooks.d file names the hook", users);
+}
+
+/* Podman and CRI-O read portcullis.json in the folders of their hooks_dir
+ * (a later folder's file of the same name wins), and only there: by
+ * default /usr/share/containers/oci/hooks.d alone (oci_hooks_dirs()).
+ * Where neither is on the node, the file install writes is checked, in
+ * /etc/containers/oci/hooks.d or /usr/share/containers/oci/hooks.d; the
+ * prefix's share/ is read only when it is /usr. */
 static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *prefix_dir = fmt("%s/share/containers/oci/hooks.d/portcullis.json", d->o->prefix);
-        const char *read_dirs[] = { "/etc/containers/oci/hooks.d/portcullis.json",
-                                    "/usr/share/containers/oci/hooks.d/portcullis.json" };
+        const char *read_dirs[] = { INSTALL_HOOKS_D_FILE, OCI_HOOKS_DIR_DEFAULT "/portcullis.json" };
         bool podman = program_present(d, "podman", NULL), crio = program_present(d, "crio", NULL);
-        _cleanup_free_ char *prefix_file = NULL, *users = NULL;
+        _cleanup_free_ char *prefix_file = NULL, *users = NULL, *checked = NULL, *detail = NULL;
+        int r;
 
         if (!prefix_dir)
                 return -ENOMEM;
@@ -488,30 +628,56 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
         users = fmt("%s%s%s", podman ? "podman" : "", podman && crio ? " and " : "", crio ? "CRI-O" : "");
         if (!users)
                 return -ENOMEM;
+        for (int k = 0; k < 2; k++) {
+                _cleanup_strv_free_ char **dirs = NULL;
+                _cleanup_free_ char *from = NULL, *file = NULL;
+                struct error err = {};
+
+                if (!(k ? crio : podman))
+                        continue;
+                if (oci_hooks_dirs(d->o->root, k, &dirs, &from, &err) < 0)
+                        return err.code == -ENOMEM ? -ENOMEM :
+                               result(c, DOCTOR_FAIL, k ? "fix the file (CRI-O itself reads it)" :
+                                      "fix the file (Podman itself reads it)", "%s", err.msg);
+                for (char **i = dirs; i && *i; i++) {
+                        _cleanup_free_ char *h = fmt("%s/portcullis.json", *i), *f = h ? rooted(d, h) : NULL;
+
+                        if (!h)
+                                return -ENOMEM;
+                        if (!f)
+                                return rooted_failed(d, c);
+                        if (access(f, F_OK) == 0) {
+                                free(file);
+                                file = TAKE_PTR(f);
+                        }
+                }
+                if (!file)
+                        return hooks_d_unread(d, c, k, dirs, from, users);
+                if (streq_ptr(file, checked))
+                        continue;
+                r = check_hooks_file(d, c, file);
+                if (r < 0 || c->status != DOCTOR_OK)
+                        return r;
+                free(checked);
+                checked = TAKE_PTR(file);
+                free(detail);
+                detail = TAKE_PTR(c->detail);
+        }
+        if (detail)
+                return result(c, DOCTOR_OK, NULL, "%s; read by %s", detail, users);
         for (size_t i = 0; i < ELEMENTSOF(read_dirs); i++) {
                 _cleanup_free_ char *f = rooted(d, read_dirs[i]);
-                int r;
 
                 if (!f)
                         return rooted_failed(d, c);
-                if (access(f, F_OK) < 0)
-                        continue;
-                _cleanup_free_ char *found = NULL;
-
-                r = check_hooks_file(d, c, f);
-                if (r < 0 || c->status != DOCTOR_OK || !*users)
-                        return r;
-                found = TAKE_PTR(c->detail);
-                return result(c, DOCTOR_OK, NULL, "%s; read by %s", found, users);
+                if (access(f, F_OK) == 0)
+                        return check_hooks_file(d, c, f);
         }
         if (access(prefix_file, F_OK) == 0)
                 return result(c, DOCTOR_WARN, "portcullis install podman (or link the file into "
                               "/etc/containers/oci/hooks.d)",
                               "%s exists, but Podman and CRI-O read only /etc/containers/oci/hooks.d and "
                               "/usr/share/containers/oci/hooks.d", prefix_file);
-        if (podman || crio)
-                return result(c, DOCTOR_WARN, crio && !podman ? "portcullis install crio" : "portcullis install podman",
-                              "%s installed, but no hooks.d file names the hook", users);
         return result(c, DOCTOR_SKIP, NULL, "Podman and CRI-O are not present on this node");
 }
 

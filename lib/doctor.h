@@ -59,7 +59,8 @@ void doctor_report_done(struct doctor_report *r);
 /* What the doctor reads of a containerd config file (TOML, the subset
  * containerd's own files use): the top-level imports, and the runtime
  * "portcullis" table's runtime_type (under the CRI plugin of config
- * version 2 or 3), and default_runtime_name when it is "portcullis". */
+ * version 2 or 3), and default_runtime_name when it is "portcullis".  The
+ * same scanner reads containers.conf's [engine] hooks_dir. */
 #define CONTAINERD_CONFIG_MAX ((size_t) 1024 * 1024)
 
 struct containerd_config {
@@ -68,7 +69,23 @@ struct containerd_config {
         char *runtime_type;             /* its runtime_type, or NULL */
         bool default_runtime;           /* default_runtime_name = "portcullis" */
         char *binary_name;              /* its options' BinaryName (the runc its runc shim runs), or NULL */
+        bool hooks_dir_set;             /* containers.conf: [engine] hooks_dir is there */
+        char **hooks_dir;               /* its folders (NULL-terminated, or NULL when empty) */
 };
 
 int containerd_config_parse(const char *buf, size_t len, struct containerd_config *ret, struct error *err);
 void containerd_config_done(struct containerd_config *c);
+
+/* Where Podman and CRI-O read oci-hooks(5) files when no hooks_dir is set
+ * (containers/common 0.50, Podman 4.3; CRI-O): this folder alone, not
+ * /etc/containers/oci/hooks.d. */
+#define OCI_HOOKS_DIR_DEFAULT "/usr/share/containers/oci/hooks.d"
+
+/* The folders Podman (crio false: containers.conf's [engine] hooks_dir) or
+ * CRI-O (crio true: crio.conf's [crio.runtime] hooks_dir) reads oci-hooks(5)
+ * files from, on the host whose / is root (install_host_path()): the list
+ * of the last of its config files that sets one, the drop-in folder's
+ * *.conf last in name order; else OCI_HOOKS_DIR_DEFAULT.  *ret_from is
+ * that file (a host path), NULL for the default.  A file it can't read or
+ * scan is an error naming it. */
+int oci_hooks_dirs(const char *root, bool crio, char ***ret_dirs, char **ret_from, struct error *err);

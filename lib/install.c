@@ -25,6 +25,7 @@
 #include "base/fileio.h"
 #include "base/strutil.h"
 #include "config.h"
+#include "doctor.h"
 #include "install-files.h"
 #include "install.h"
 #include "portcullis-build.h"
@@ -70,7 +71,8 @@ static const struct runtime_info {
                            "restart CRI-O to load it: systemctl restart crio (its hooks_dir must list "
                            "/etc/containers/oci/hooks.d: crio config | grep -A3 hooks_dir)" },
         [INSTALL_PODMAN] = { "podman", plan_hooks_d,
-                             "nothing to restart: Podman reads hooks.d at every container start" },
+                             "nothing to restart: Podman reads hooks.d at every container start (the folders "
+                             "of its hooks_dir)" },
         [INSTALL_RUNC] = { "runc", plan_runc, NULL },
         [INSTALL_DOCKER] = { "docker", plan_docker, "restart Docker to load it: systemctl restart docker" },
 };
@@ -779,14 +781,44 @@ static bool hooks_d_is_ours(struct planner *p, const char *path, const struct ho
         return is_ours;
 }
 
+/* Podman and CRI-O read the file only where their hooks_dir lists its
+ * folder, and by default it does not (oci_hooks_dirs()): a warning, since
+ * that is their configuration, which install leaves to the admin. */
+static int note_hooks_dir(struct planner *p) {
+        bool crio = p->plan->runtime == INSTALL_CRIO;
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *from = NULL, *shown = NULL;
+        const char *dir = "/etc/containers/oci/hooks.d";
+        struct error err = {};
+        size_t n = 0;
+
+        if (oci_hooks_dirs(p->o->root, crio, &dirs, &from, &err) < 0)
+                return err.code == -ENOMEM ? error_set(p->err, ENOMEM, "out of memory")
+                                           : add_note(p, "warning: %s; portcullis doctor checks where %s reads hooks.d",
+                                                      err.msg, crio ? "CRI-O" : "Podman");
+        if (strv_contains(dirs, dir))
+                return 0;
+        for (char **d = dirs; d && *d; d++)
+                n += strlen(*d) + 2;
+        if (!(shown = calloc(1, n + 1)))
+                return error_set(p->err, ENOMEM, "out of memory");
+        for (char **d = dirs; d && *d; d++)
+                strcat(strcat(shown, d == dirs ? "" : ", "), *d);
+        return add_note(p, "warning: %s reads oci-hooks files only from %s (%s%s), not %s: it checks no container "
+                        "start until you add \"%s\" to hooks_dir under [%s] in %s", crio ? "CRI-O" : "Podman",
+                        *shown ? shown : "no folder", from ? "hooks_dir in " : "its default: no hooks_dir is set",
+                        strempty(from), dir, dir, crio ? "crio.runtime" : "engine",
+                        from ? from : crio ? "/etc/crio/crio.conf.d/50-portcullis.conf" : "/etc/containers/containers.conf");
+}
+
 static int plan_hooks_d(struct planner *p) {
         int r = plan_own_file(p, INSTALL_HOOKS_D_FILE,
                               substitute(embedded("hooks.d/portcullis.json"), "@HOOK_PATH@", p->hook_path),
                               hooks_d_is_ours, "an oci-hooks file", "oci-hooks");
 
-        if (r < 0)
+        if (r < 0 || (r = add_note(p, "%s", runtimes[p->plan->runtime].restart)) < 0)
                 return r;
-        return add_note(p, "%s", runtimes[p->plan->runtime].restart);
+        return note_hooks_dir(p);
 }
 
 /* ---- Docker: daemon.json ------------------------------------------------- */

@@ -156,6 +156,15 @@ assert h["version"] == "1.0.0" and h["stages"] == ["createRuntime"] and h["when"
 assert h["hook"]["path"].endswith("/libexec/portcullis/portcullis-hook") and h["hook"]["args"] == ["portcullis-hook"], h
 PY
 grep -q "nothing to restart: Podman reads hooks.d at every container start" <<<"$OUT" || fail "podman note: $OUT"
+# Podman 4 reads /usr/share/containers/oci/hooks.d alone unless hooks_dir
+# says otherwise (tests/podman-hooks-unread.sh): install says so, and what to do.
+grep -qF 'warning: Podman reads oci-hooks files only from /usr/share/containers/oci/hooks.d (its default: no hooks_dir is set), not /etc/containers/oci/hooks.d: it checks no container start until you add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf' <<<"$OUT$ERR" ||
+        fail "podman: no warning of the default hooks_dir: $OUT $ERR"
+H2=$T/podman-hooks-dir && rm -rf "$H2" && mkdir -p "$H2/etc/containers/containers.conf.d"
+printf '[engine]\nhooks_dir = ["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"]\n' >"$H2/etc/containers/containers.conf.d/50-site.conf"
+out=$("$P" install podman --root "$H2" 2>&1) || fail "install podman with hooks_dir: $out"
+grep -q "warning: Podman reads" <<<"$out" && fail "install podman with hooks_dir listing the folder: warned: $out"
+rm -rf "$H2"
 # On a Podman host whoever runs a container sets its annotations: the config
 # it writes does not trust them to name the image (README "Configuration");
 # one already there that does is said (a containerd install's).
