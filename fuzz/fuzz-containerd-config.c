@@ -2,9 +2,9 @@
 /* containerd's config.toml and drop-ins as portcullis doctor scans them
  * (lib/doctor-containerd.c): any bytes are scanned or refused with a
  * message; what comes back is NUL-terminated strings, a runtime_type only
- * with the runtime's table, hooks_dir only where [engine] set it (the
- * scanner reads containers.conf too), and scanning the same bytes again gives the
- * same answer.  A broken invariant aborts. */
+ * with the runtime's table of the CRI plugin, hooks_dir only where [engine]
+ * set it (the scanner reads containers.conf too), and scanning the same
+ * bytes again gives the same answer.  A broken invariant aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,8 @@ static bool same_strv(char *const *a, char *const *b) {
 
 static bool same(const struct containerd_config *a, const struct containerd_config *b) {
         return same_strv(a->imports, b->imports) && same_strv(a->hooks_dir, b->hooks_dir) &&
+               same_strv(a->disabled_plugins, b->disabled_plugins) &&
+               streq_ptr(a->misplaced_table, b->misplaced_table) &&
                a->hooks_dir_set == b->hooks_dir_set && a->has_runtime == b->has_runtime &&
                a->default_runtime == b->default_runtime && streq_ptr(a->runtime_type, b->runtime_type);
 }
@@ -36,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct error err = {};
 
         if (containerd_config_parse((const char *) data, size, &a, &err) < 0) {
-                if (!err.msg[0] || a.imports || a.runtime_type || a.hooks_dir || a.hooks_dir_set)
+                if (!err.msg[0] || a.imports || a.runtime_type || a.hooks_dir || a.hooks_dir_set ||
+                    a.disabled_plugins || a.misplaced_table)
                         abort();
                 return 0;
         }

@@ -18,14 +18,19 @@
 /* The runtime's table, wherever containerd's CRI plugin puts it: config
  * version 2 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis],
  * version 3 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.portcullis]
- * (compared with the quotes taken out). */
+ * (compared with the quotes taken out).  A table of that name under any
+ * other one is no CRI runtime containerd uses. */
 #define RUNTIME_TABLE_SUFFIX ".containerd.runtimes.portcullis"
 #define OPTIONS_TABLE_SUFFIX RUNTIME_TABLE_SUFFIX ".options"
 #define CRI_TABLE_SUFFIX ".containerd"
+#define CRI_V2 "plugins.io.containerd.grpc.v1.cri"
+#define CRI_V3 "plugins.io.containerd.cri.v1.runtime"
+#define CRI_V1 "plugins.cri"
 #define LINE_MAX_LEN 4096
 
 struct scan {
         struct containerd_config *c;
+        int version;                    /* the file's top-level version; 1 without one, as containerd reads it */
         char table[LINE_MAX_LEN];       /* the current table, quotes and blanks out; "" at the top */
         char ***array;                  /* an array of strings (imports, hooks_dir) continues on the next line */
 };
@@ -119,6 +124,35 @@ static int array_from(struct scan *s, const char *p) {
         }
 }
 
+/* Whether table is the CRI plugin's table + suffix under a name containerd
+ * reads in a file of this version: version 2's in any (containerd 1.x
+ * reads a version 3 file's tables as version 2's, and 2.x migrates a
+ * version 2 file), version 3's in version 3, version 1's "cri" without a
+ * version (config.toml only: an imported file's isn't migrated). */
+static bool cri_table(const struct scan *s, const char *suffix) {
+        const char *const names[] = { CRI_V2, s->version >= 3 ? CRI_V3 : NULL, s->version <= 1 ? CRI_V1 : NULL };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                size_t n = names[i] ? strlen(names[i]) : 0;
+
+                if (n && strncmp(s->table, names[i], n) == 0 && streq_ptr(s->table + n, suffix))
+                        return true;
+        }
+        return false;
+}
+
+/* A runtime table of our name that containerd does not read: the first is kept. */
+static int runtime_table_seen(struct scan *s) {
+        if (cri_table(s, RUNTIME_TABLE_SUFFIX)) {
+                s->c->has_runtime = true;
+                return 0;
+        }
+        if (s->c->misplaced_table || !endswith(s->table, RUNTIME_TABLE_SUFFIX))
+                return 0;
+        s->c->misplaced_table = strdup(s->table);
+        return s->c->misplaced_table ? 0 : -ENOMEM;
+}
+
 /* key = value on one line: the keys the doctor wants. */
 static int key_value(struct scan *s, const char *line) {
         const char *eq = strchr(line, '='), *v, *end;
@@ -135,8 +169,16 @@ static int key_value(struct scan *s, const char *line) {
         memcpy(key, line, n);
         key[n] = '\0';
         v = skip_blank(eq + 1);
+        if (!s->table[0] && streq_ptr(key, "version")) {
+                s->version = atoi(v);
+                return 0;
+        }
         if (!s->table[0] && streq_ptr(key, "imports") && *v == '[') {
                 s->array = &s->c->imports;
+                return array_from(s, v + 1);
+        }
+        if (!s->table[0] && streq_ptr(key, "disabled_plugins") && *v == '[') {
+                s->array = &s->c->disabled_plugins;
                 return array_from(s, v + 1);
         }
         if ((streq_ptr(s->table, "engine") || streq_ptr(s->table, "crio.runtime")) && streq_ptr(key, "hooks_dir") &&
@@ -153,15 +195,18 @@ static int key_value(struct scan *s, const char *line) {
         if (endswith(s->table, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "runtime_type")) {
                 char *t = NULL;
 
-                s->c->has_runtime = true;
+                if (runtime_table_seen(s) < 0)
+                        return -ENOMEM;
+                if (!s->c->has_runtime || !cri_table(s, RUNTIME_TABLE_SUFFIX))
+                        return 0;
                 if (string_at(v, &t, &end) == -ENOMEM)
                         return -ENOMEM;
                 free(s->c->runtime_type);
                 s->c->runtime_type = t;
                 return 0;
         }
-        if ((endswith(s->table, OPTIONS_TABLE_SUFFIX) && streq_ptr(key, "BinaryName")) ||
-            (endswith(s->table, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "options.BinaryName"))) {
+        if ((cri_table(s, OPTIONS_TABLE_SUFFIX) && streq_ptr(key, "BinaryName")) ||
+            (cri_table(s, RUNTIME_TABLE_SUFFIX) && streq_ptr(key, "options.BinaryName"))) {
                 char *t = NULL;
 
                 if (string_at(v, &t, &end) == -ENOMEM)
@@ -170,7 +215,7 @@ static int key_value(struct scan *s, const char *line) {
                 s->c->binary_name = t;
                 return 0;
         }
-        if (endswith(s->table, CRI_TABLE_SUFFIX) && streq_ptr(key, "default_runtime_name")) {
+        if (cri_table(s, CRI_TABLE_SUFFIX) && streq_ptr(key, "default_runtime_name")) {
                 _cleanup_free_ char *t = NULL;
 
                 if (string_at(v, &t, &end) == -ENOMEM)
@@ -186,16 +231,14 @@ static int scan_line(struct scan *s, const char *line) {
                 return array_from(s, line);
         if (line[0] == '[') {
                 set_table(s, line[1] == '[' ? line + 1 : line);
-                if (endswith(s->table, RUNTIME_TABLE_SUFFIX))
-                        s->c->has_runtime = true;
-                return 0;
+                return runtime_table_seen(s);
         }
         return key_value(s, line);
 }
 
 int containerd_config_parse(const char *buf, size_t len, struct containerd_config *ret, struct error *err) {
         struct containerd_config c = {};
-        struct scan s = { .c = &c };
+        struct scan s = { .c = &c, .version = 1 };
         size_t lineno = 0;
 
         if (len > CONTAINERD_CONFIG_MAX)
@@ -228,7 +271,8 @@ int containerd_config_parse(const char *buf, size_t len, struct containerd_confi
         if (s.array) {
                 containerd_config_done(&c);
                 return error_set(err, EINVAL, "%s: the array has no closing ']'",
-                                 s.array == &c.imports ? "imports" : "hooks_dir");
+                                 s.array == &c.imports ? "imports" :
+                                 s.array == &c.disabled_plugins ? "disabled_plugins" : "hooks_dir");
         }
         *ret = c;
         return 0;
@@ -239,6 +283,8 @@ void containerd_config_done(struct containerd_config *c) {
                 return;
         strv_free(c->imports);
         strv_free(c->hooks_dir);
+        strv_free(c->disabled_plugins);
+        free(c->misplaced_table);
         free(c->runtime_type);
         free(c->binary_name);
         *c = (struct containerd_config) {};

@@ -318,6 +318,36 @@ static bool imports_name(char *const *imports, const char *file) {
         return false;
 }
 
+/* Whether config.toml's disabled_plugins turns the CRI plugin off (by its
+ * id, or its version 1 name). */
+static bool cri_disabled(const struct containerd_config *mc) {
+        return strv_contains(mc->disabled_plugins, "io.containerd.grpc.v1.cri") ||
+               strv_contains(mc->disabled_plugins, "cri") ||
+               strv_contains(mc->disabled_plugins, "io.containerd.cri.v1.runtime");
+}
+
+/* Runtime portcullis is CRI's default runtime (in either file), or pods
+ * choose it by a RuntimeClass: those that name none start unchecked, as
+ * Docker's containers without --runtime do (check_docker()). */
+static bool is_default(const struct containerd_config *dc, const struct containerd_config *mc) {
+        return dc->default_runtime || mc->default_runtime;
+}
+
+static enum doctor_status default_status(const struct containerd_config *dc, const struct containerd_config *mc) {
+        return is_default(dc, mc) ? DOCTOR_OK : DOCTOR_WARN;
+}
+
+static const char *default_fix(const struct containerd_config *dc, const struct containerd_config *mc) {
+        return is_default(dc, mc) ? NULL : "portcullis install containerd --default-runtime, or see that every pod "
+                                           "names RuntimeClass portcullis (runtimeClassName; an admission policy)";
+}
+
+static const char *default_note(const struct containerd_config *dc, const struct containerd_config *mc) {
+        return is_default(dc, mc) ? "; the default runtime"
+                                  : "; not the default runtime: only pods whose RuntimeClass handler is portcullis "
+                                    "are gated";
+}
+
 /* The drop-in (or config.toml itself) names runtime portcullis with our
  * runtime_type; config.toml imports the drop-in; the shim is on a PATH
  * folder containerd searches. */
@@ -343,7 +373,19 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                 return result(c, DOCTOR_FAIL, "fix the file (containerd itself reads it)", "%s", err.msg);
         }
         where = dc.has_runtime ? &dc : mc.has_runtime ? &mc : NULL;
-        if (!where)
+        if (!where && (dc.misplaced_table || mc.misplaced_table))
+                r = result(c, DOCTOR_FAIL, "portcullis install containerd (its table is "
+                           "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.portcullis] in config version "
+                           "2, [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.portcullis] in version 3)",
+                           "%s: the table [%s] is not the CRI plugin's for the file's config version, so containerd "
+                           "runs no pod with it", dc.misplaced_table ? dropin : main_cfg,
+                           dc.misplaced_table ? dc.misplaced_table : mc.misplaced_table);
+        else if (where && cri_disabled(&mc))
+                r = result(c, DOCTOR_FAIL, "take the CRI plugin out of disabled_plugins in " CONTAINERD_CONFIG ", or "
+                           "gate containerd's other clients (Docker: portcullis install docker)",
+                           "%s: disabled_plugins holds the CRI plugin, so runtime 'portcullis' is no pod's, and "
+                           "ctr, nerdctl and Docker choose their own runtime", main_cfg);
+        else if (!where)
                 r = present ? result(c, DOCTOR_WARN, "portcullis install containerd",
                                      "containerd is installed, but no runtime 'portcullis' is configured (%s "
                                      "absent, none in %s)", dropin, main_cfg)
@@ -351,9 +393,9 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
         else if (streq_ptr(where->runtime_type, RUNC_RUNTIME_TYPE) && names_wrapper(d, where->binary_name)) {
                 /* containerd's own runc shim, running our wrapper as its runc */
                 d->containerd_configured = true;
-                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" RUNC_RUNTIME_TYPE ", BinaryName the runc "
+                r = result(c, default_status(&dc, &mc), default_fix(&dc, &mc), "runtime 'portcullis' (" RUNC_RUNTIME_TYPE ", BinaryName the runc "
                            "wrapper %s) in %s%s", where->binary_name, where == &dc ? dropin : main_cfg,
-                           where->default_runtime ? "; the default runtime" : "");
+                           default_note(&dc, &mc));
         } else if (!streq_ptr(where->runtime_type, CONTAINERD_RUNTIME_TYPE))
                 r = result(c, DOCTOR_FAIL, "portcullis install containerd",
                            "%s: runtime 'portcullis' has runtime_type %s, not \"" CONTAINERD_RUNTIME_TYPE "\"%s",
@@ -378,9 +420,10 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                            "it", strna(d->o->runc_wrapper));
         else {
                 d->containerd_configured = true;
-                r = result(c, DOCTOR_OK, NULL, "runtime 'portcullis' (" CONTAINERD_RUNTIME_TYPE ") in %s%s, shim %s, "
-                           "runc wrapper %s%s", where == &dc ? dropin : main_cfg, where == &dc ? ", imported" : "",
-                           shim, wrapper, where->default_runtime ? "; the default runtime" : "");
+                r = result(c, default_status(&dc, &mc), default_fix(&dc, &mc), "runtime 'portcullis' ("
+                           CONTAINERD_RUNTIME_TYPE ") in %s%s, shim %s, runc wrapper %s%s",
+                           where == &dc ? dropin : main_cfg, where == &dc ? ", imported" : "", shim, wrapper,
+                           default_note(&dc, &mc));
         }
         containerd_config_done(&dc);
         containerd_config_done(&mc);

@@ -65,7 +65,9 @@ void doctor_report_done(struct doctor_report *r);
 
 struct containerd_config {
         char **imports;                 /* NULL-terminated, or NULL */
-        bool has_runtime;               /* a [...containerd.runtimes.portcullis] table */
+        char **disabled_plugins;        /* the top-level disabled_plugins, the same */
+        bool has_runtime;               /* a [...containerd.runtimes.portcullis] table of the CRI plugin */
+        char *misplaced_table;          /* the first of that name under another table (quotes out), or NULL */
         char *runtime_type;             /* its runtime_type, or NULL */
         bool default_runtime;           /* default_runtime_name = "portcullis" */
         char *binary_name;              /* its options' BinaryName (the runc its runc shim runs), or NULL */

@@ -65,6 +65,7 @@ imports = [
 
 [plugins."io.containerd.grpc.v1.cri".containerd]
   snapshotter = "overlayfs"
+  default_runtime_name = "portcullis"
 EOF
 cat >"$H/etc/containerd/conf.d/portcullis.toml" <<'EOF'
 version = 2
@@ -300,6 +301,23 @@ EOF
 doctor "$B"
 [ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *ok  .*in $B/etc/containerd/config.toml, shim .*; the default runtime" ||
         fail "v3: $RC $(row runtime.containerd)"
+
+# Not the default runtime: pods without RuntimeClass portcullis start
+# unchecked, a warning (as Docker's); a runtime table under another than the
+# CRI plugin's name for the file's version, or the CRI plugin disabled: no
+# pod runs with it (tests/containerd-unread.sh: containerd's config dump)
+fresh notdefault
+sed -i '/default_runtime_name/d' "$B/etc/containerd/config.toml"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *warn  .*; not the default runtime: only pods whose RuntimeClass handler is portcullis are gated" &&
+        row runtime.containerd | grep -q "what to do: portcullis install containerd --default-runtime" ||
+        fail "notdefault: $RC $(row runtime.containerd)"
+fresh misplaced
+sed -i 's/"io.containerd.grpc.v1.cri"/"io.containerd.cri.v1.runtime"/' "$B/etc/containerd/conf.d/portcullis.toml"
+broken misplaced runtime.containerd "conf.d/portcullis.toml: the table \[plugins.io.containerd.cri.v1.runtime.containerd.runtimes.portcullis\] is not the CRI plugin's for the file's config version, so containerd runs no pod with it"
+fresh cridisabled
+sed -i 's/^version = 2$/version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]/' "$B/etc/containerd/config.toml"
+broken cridisabled runtime.containerd "config.toml: disabled_plugins holds the CRI plugin, so runtime 'portcullis' is no pod's"
 
 # Debian 12's config.toml (it configures the CRI plugin): install puts the
 # runtime into config.toml itself, with --default-runtime; doctor sees it there
