@@ -402,6 +402,12 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
                            where == &dc ? dropin : main_cfg, where->runtime_type ? where->runtime_type : "(none)",
                            streq_ptr(where->runtime_type, RUNC_RUNTIME_TYPE) ? " (nor " RUNC_RUNTIME_TYPE " with "
                            "BinaryName naming the runc wrapper)" : "");
+        else if (where->binary_name && !streq_ptr(where->binary_name, "runc") && !names_wrapper(d, where->binary_name))
+                r = result(c, DOCTOR_FAIL, "take BinaryName out of the runtime's options (the shim puts the runc "
+                           "wrapper first in PATH), or name the wrapper there",
+                           "%s: runtime 'portcullis' has options BinaryName %s, not the runc wrapper: the shim's "
+                           "runc runs it, so containers joining a pod's shim (containerd 2) start unchecked",
+                           where == &dc ? dropin : main_cfg, where->binary_name);
         else if (where == &dc && !have_main)
                 r = result(c, DOCTOR_FAIL, "portcullis install containerd",
                            "%s is absent, so containerd never reads the drop-in %s", main_cfg, dropin);
@@ -541,10 +547,44 @@ static char *when_narrowed(const json_t *when) {
         return strbuf_steal(&b) ?: strdup("");
 }
 
+/* The --config the hook's args give it (--config FILE or --config=FILE),
+ * or NULL: then it reads the default, as doctor does without --config. */
+static char *hook_args_config(const json_t *doc) {
+        json_t *args = json_object_get(json_object_get(doc, "hook"), "args");
+        const char *prev = NULL, *v = NULL;
+        size_t i;
+        json_t *a;
+
+        json_array_foreach(args, i, a) {
+                const char *s = json_string_value(a);
+
+                if (streq_ptr(prev, "--config"))
+                        v = s;
+                else if (s && startswith(s, "--config="))
+                        v = s + strlen("--config=");
+                prev = s;
+        }
+        return v ? strdup(v) : NULL;
+}
+
+/* Whether the hook's --config is the file doctor checked (the same file
+ * under root; an absent one is the same only by name). */
+static bool same_config(struct doctor *d, const char *hook_config) {
+        _cleanup_free_ char *p = hook_config[0] == '/' ? rooted(d, hook_config) : NULL;
+        struct stat a, b;
+
+        if (!p || !d->config_path)
+                return false;
+        if (stat(p, &a) < 0 || stat(d->config_path, &b) < 0)
+                return streq_ptr(p, d->config_path);
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* One oci-hooks(5) file: it must be version 1.0.0 and name an executable
  * hook at createRuntime for every container. */
 static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char *file) {
         _cleanup_free_ char *buf = NULL, *hook = NULL, *why = NULL, *fix = NULL, *version = NULL, *narrowed = NULL;
+        _cleanup_free_ char *hook_config = NULL;
         const char *path = NULL;
         json_t *doc, *stages, *always, *when;
         json_error_t jerr;
@@ -561,6 +601,7 @@ static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char
                 return result(c, DOCTOR_FAIL, "fix the file, or remove it and run 'portcullis install podman'",
                               "%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
         (void) json_unpack(doc, "{s:{s:s}}", "hook", "path", &path);
+        hook_config = hook_args_config(doc);
         stages = json_object_get(doc, "stages");
         json_array_foreach(stages, i, v)
                 create_runtime = create_runtime || streq_ptr(json_string_value(v), "createRuntime");
@@ -605,6 +646,15 @@ static int check_hooks_file(struct doctor *d, struct doctor_check *c, const char
                               "%s names %s, but only for some containers: \"when\" holds %s besides \"always\", "
                               "and a container must match those too", file, hook, narrowed);
         d->hooks_configured = true;
+        if (hook_config && !same_config(d, hook_config)) {
+                bool root = d->o->root && !streq_ptr(d->o->root, "/");
+                _cleanup_free_ char *again = fmt("portcullis doctor%s%s --config %s%s (the checks below read %s)",
+                                                 root ? " --root " : "", root ? d->o->root : "",
+                                                 root ? d->o->root : "", hook_config, strna(d->config_path));
+
+                return again ? result(c, DOCTOR_WARN, again, "%s names %s with --config %s: the hook reads that "
+                                      "configuration, not the one checked here", file, hook, hook_config) : -ENOMEM;
+        }
         return result(c, s, fix, "%s names %s", file, hook);
 }
 

@@ -262,6 +262,20 @@ printf '{"policy": "/etc/portcullis/policy.json", "db": "/var/lib/portcullis/vul
         >"$B/etc/portcullis/config.json"
 broken nosyslog audit_log "no syslog socket at $B/run/no-such.sock"
 
+# the hooks.d file gives the hook another config.json: the checks read the
+# default one, and say so
+fresh hookconfig
+cp "$B/etc/portcullis/config.json" "$B/etc/portcullis/other.json"
+sed -i 's|"args": \["portcullis-hook"\]|"args": ["portcullis-hook", "--config", "/etc/portcullis/other.json"]|' \
+        "$B/etc/containers/oci/hooks.d/portcullis.json"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *warn  .*names $HOOK_AT with --config /etc/portcullis/other.json: the hook reads that configuration, not the one checked here" &&
+        row runtime.oci-hooks | grep -qF "what to do: portcullis doctor --root $B --config $B/etc/portcullis/other.json" ||
+        fail "hookconfig: $RC $(row runtime.oci-hooks)"
+sed -i 's|"/etc/portcullis/other.json"|"/etc/portcullis/config.json"|' "$B/etc/containers/oci/hooks.d/portcullis.json"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.oci-hooks | grep -q "^runtime.oci-hooks  *ok  " || fail "hookconfig, the same file: $RC $(row runtime.oci-hooks)"
+
 fresh missinghook
 sed -i "s|$HOOK_AT|/opt/nowhere/portcullis-hook|" "$B/etc/containers/oci/hooks.d/portcullis.json"
 broken missinghook runtime.oci-hooks "hooks.d/portcullis.json names the hook /opt/nowhere/portcullis-hook, which can't run: .*No such file or directory"
@@ -315,6 +329,15 @@ doctor "$B"
 fresh misplaced
 sed -i 's/"io.containerd.grpc.v1.cri"/"io.containerd.cri.v1.runtime"/' "$B/etc/containerd/conf.d/portcullis.toml"
 broken misplaced runtime.containerd "conf.d/portcullis.toml: the table \[plugins.io.containerd.cri.v1.runtime.containerd.runtimes.portcullis\] is not the CRI plugin's for the file's config version, so containerd runs no pod with it"
+# the shim's real runc shim runs options.BinaryName, not the wrapper first in
+# PATH: containers joining a pod's shim (containerd 2) would start unchecked
+fresh shimbinary
+printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.portcullis.options]\n  BinaryName = "/usr/sbin/runc"\n' \
+        >>"$B/etc/containerd/conf.d/portcullis.toml"
+broken shimbinary runtime.containerd "runtime 'portcullis' has options BinaryName /usr/sbin/runc, not the runc wrapper: the shim's runc runs it"
+sed -i 's|BinaryName = .*|BinaryName = "runc"|' "$B/etc/containerd/conf.d/portcullis.toml"
+doctor "$B"
+[ "$RC" -eq 0 ] && row runtime.containerd | grep -q "^runtime.containerd  *ok  " || fail "shimbinary runc: $RC $(row runtime.containerd)"
 fresh cridisabled
 sed -i 's/^version = 2$/version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]/' "$B/etc/containerd/config.toml"
 broken cridisabled runtime.containerd "config.toml: disabled_plugins holds the CRI plugin, so runtime 'portcullis' is no pod's"
