@@ -393,7 +393,8 @@ static int check_containerd(struct doctor *d, struct doctor_check *c) {
         else if (streq_ptr(where->runtime_type, RUNC_RUNTIME_TYPE) && names_wrapper(d, where->binary_name)) {
                 /* containerd's own runc shim, running our wrapper as its runc */
                 d->containerd_configured = true;
-                r = result(c, default_status(&dc, &mc), default_fix(&dc, &mc), "runtime 'portcullis' (" RUNC_RUNTIME_TYPE ", BinaryName the runc "
+                r = result(c, default_status(&dc, &mc), default_fix(&dc, &mc),
+                           "runtime 'portcullis' (" RUNC_RUNTIME_TYPE ", BinaryName the runc "
                            "wrapper %s) in %s%s", where->binary_name, where == &dc ? dropin : main_cfg,
                            default_note(&dc, &mc));
         } else if (!streq_ptr(where->runtime_type, CONTAINERD_RUNTIME_TYPE))
@@ -679,10 +680,11 @@ static int hooks_d_unread(struct doctor *d, struct doctor_check *c, bool crio, c
                         continue;
                 dir = strndup(ours[i], strrchr(ours[i], '/') - ours[i]);
                 for (char *const *p = dirs; p && *p; p++)
-                        if ((p != dirs && strbuf_append(&shown, ", ", 2) < 0) || strbuf_append(&shown, *p, strlen(*p)) < 0)
+                        if ((p != dirs && strbuf_append(&shown, ", ", 2) < 0) ||
+                            strbuf_append(&shown, *p, strlen(*p)) < 0)
                                 break;
-                fix = crio ? fmt("add \"%s\" to hooks_dir under [crio.runtime] in %s, then systemctl restart crio", strna(dir),
-                                 from ? from : "/etc/crio/crio.conf.d/50-portcullis.conf")
+                fix = crio ? fmt("add \"%s\" to hooks_dir under [crio.runtime] in %s, then systemctl restart crio",
+                                 strna(dir), from ? from : "/etc/crio/crio.conf.d/50-portcullis.conf")
                            : fmt("add \"%s\" to hooks_dir under [engine] in %s (hooks_dir = [\"" OCI_HOOKS_DIR_DEFAULT
                                  "\", \"%s\"] where none was set)", strna(dir),
                                  from ? from : "/etc/containers/containers.conf", strna(dir));

@@ -808,7 +808,8 @@ static int note_hooks_dir(struct planner *p) {
                         "start until you add \"%s\" to hooks_dir under [%s] in %s", crio ? "CRI-O" : "Podman",
                         *shown ? shown : "no folder", from ? "hooks_dir in " : "its default: no hooks_dir is set",
                         strempty(from), dir, dir, crio ? "crio.runtime" : "engine",
-                        from ? from : crio ? "/etc/crio/crio.conf.d/50-portcullis.conf" : "/etc/containers/containers.conf");
+                        from ? from : crio ? "/etc/crio/crio.conf.d/50-portcullis.conf"
+                                           : "/etc/containers/containers.conf");
 }
 
 static int plan_hooks_d(struct planner *p) {
