@@ -744,8 +744,10 @@ static int digest(struct inventory_walk *w, const char *name, int algo, unsigned
         if ((r = inventory_walk_open(&e, &f, err)) < 0)
                 return r;
         /* portable, as the analysis child may not load libcrypto */
-        md5_init(&md5);
-        sha256_portable_init(&sha);
+        if (algo == INVENTORY_DIGEST_SHA256)
+                sha256_portable_init(&sha);
+        else
+                md5_init(&md5);
         for (uint64_t off = 0; off < f.size; off += WALK_DIGEST_CHUNK) {
                 size_t n = f.size - off < WALK_DIGEST_CHUNK ? (size_t) (f.size - off) : WALK_DIGEST_CHUNK;
 
