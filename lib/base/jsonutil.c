@@ -368,7 +368,7 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
  * forms, no surrogates, nothing past U+10FFFF), or 0. */
 
 void str_make_utf8(char *s) {
-        for (unsigned char *p = (unsigned char *) s; *p;) {
+        for (unsigned char *p = (unsigned char *) s; *(p = (unsigned char *) utf8_skip_ascii(p));) {
                 size_t n = utf8_char_len(p);
 
                 if (n == 0)
@@ -436,7 +436,7 @@ int json_escape_hidden(char **text) {
         const unsigned char *start = (const unsigned char *) *text, *run = start, *p = start;
         int r = 0;
 
-        while (r >= 0 && *p) {
+        while (r >= 0 && *(p = utf8_skip_ascii(p))) {
                 size_t n = utf8_char_len(p);
                 uint32_t c = n > 1 ? utf8_hidden(p, n) : 0;
 
@@ -474,7 +474,7 @@ char *json_dumps_escaped(const json_t *v, size_t flags) {
 }
 
 bool utf8_valid(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+        for (const unsigned char *p = (const unsigned char *) s; *(p = utf8_skip_ascii(p));) {
                 size_t n = utf8_char_len(p);
 
                 if (n == 0)
