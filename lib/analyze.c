@@ -679,18 +679,38 @@ int analyze_match(const struct inventory *inv, const char *db_path, unsigned dea
 
 /* ---- both in one child ----------------------------------------------------- */
 
-/* The inventory's wire form, then the scan's.  While the lister thread
- * lists the rootfs, the package databases are read, the DB opened and the
- * packages' records looked up. */
+/* The lookup of the package databases' packages, beside the walk: on a
+ * copy of their array (the walk adds to inv's, which may move it; the
+ * strings stay where they are). */
+struct prefetch_job {
+        struct vulndb *db;
+        struct inventory os;    /* pkgs and n_pkgs only: what match_prefetch() reads */
+        struct match_prefetch *pre;
+};
+
+static int prefetch_job(void *userdata) {
+        struct prefetch_job *j = userdata;
+
+        return match_prefetch(j->db, &j->os, &j->pre);
+}
+
+/* The inventory's wire form, then the scan's.  While the lister threads
+ * list the rootfs, the package databases are read and the DB opened; then
+ * the packages' records are looked up beside the walk
+ * (inventory_lister_run(): by the first lister's thread once it is done,
+ * or while the walk waits for the listing), not before it. */
 static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_lister_freep) struct inventory_lister *l = a->lister;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         _cleanup_(match_prefetch_freep) struct match_prefetch *pre = NULL;
+        _cleanup_free_ struct package *os_pkgs = NULL;
         struct strbuf b = { .max = ANALYSIS_RESULT_MAX };
+        struct prefetch_job job = {};
         struct vulndb *db = NULL;       /* the child's until it exits */
-        int k;
+        bool beside;
+        int k, w;
 
         if (!l && inventory_lister_new(false, &l) < 0)
                 return error_set(err, ENOMEM, "out of memory");
@@ -698,8 +718,20 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
                 return inventory_failed(a, err);
         if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
                 return k;
-        if ((k = match_prefetch(db, inv, &pre)) == -ENOMEM ||
-            (k = inventory_collect_walk(a->root, l, inv, err)) < 0) {
+        if (!(os_pkgs = calloc(inv->n_pkgs + 1, sizeof(*os_pkgs))))
+                return error_set(err, ENOMEM, "out of memory");
+        if (inv->n_pkgs > 0)
+                memcpy(os_pkgs, inv->pkgs, inv->n_pkgs * sizeof(*os_pkgs));
+        job = (struct prefetch_job) { .db = db, .os = { .pkgs = os_pkgs, .n_pkgs = inv->n_pkgs } };
+        beside = inventory_lister_run(l, prefetch_job, &job);
+        k = beside ? 0 : prefetch_job(&job);
+        if (k >= 0)
+                k = inventory_collect_walk(a->root, l, inv, err);
+        w = beside ? inventory_lister_job_wait(l) : 0;     /* done with the copy before it goes */
+        pre = job.pre;
+        if (k >= 0 && w < 0)
+                k = w;
+        if (k < 0) {
                 if (k == -ENOMEM && !err->msg[0])
                         error_set(err, ENOMEM, "out of memory");
                 return inventory_failed(a, err);

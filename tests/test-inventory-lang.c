@@ -238,6 +238,75 @@ static void test_lister_ahead(void) {
         CHECK_MSG(inv && inv->n_pkgs == 64, "%zu packages", inv ? inv->n_pkgs : 0);
 }
 
+struct job_probe {
+        int runs;
+        unsigned sleep_ms;
+};
+
+static int probe_job(void *userdata) {
+        struct job_probe *p = userdata;
+
+        __atomic_add_fetch(&p->runs, 1, __ATOMIC_SEQ_CST);
+        if (p->sleep_ms)
+                usleep(p->sleep_ms * 1000);
+        return 42;
+}
+
+/* The lister's job (inventory_lister_run()): run once, whoever takes it
+ * (the lister's thread once done, the walk while it waits, the wait
+ * itself), its result returned, the walk's result unchanged; none without
+ * a thread. */
+static void test_lister_job(void) {
+        const char *root = test_path(test_tmpdir(), "small");
+        static const struct inventory_reader *const npm[] = { &inventory_reader_npm, NULL };
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        struct error err = {};
+        char name[64];
+
+        /* listed well within the listers' queue: done before the walk */
+        for (int i = 0; i < 64; i++) {
+                snprintf(name, sizeof(name), "%sd%02d/node_modules/p%d/package.json", i % 2 ? "usr/share/" : "", i,
+                         i);
+                test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
+        }
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        for (int c = 0; r && c < 4; c++) {
+                _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
+                _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+                struct job_probe p = { .sleep_ms = c == 2 ? 200 : 0 };
+
+                CHECK(inventory_lister_new(c < 3, &l) == 0 && inv);
+                if (!l || !inv)
+                        return;
+                if (c == 3) {           /* no thread: the caller's to run */
+                        CHECK(!inventory_lister_run(l, probe_job, &p) && p.runs == 0);
+                        continue;
+                }
+                if (c == 0)             /* before the listing: the walk or the lister takes it */
+                        CHECK(inventory_lister_run(l, probe_job, &p));
+                CHECK(inventory_lister_go(l, rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, NULL)) == 0);
+                if (c > 0) {            /* once the listing is done (mostly: the lister's thread takes it) */
+                        usleep(300 * 1000);
+                        CHECK(inventory_lister_run(l, probe_job, &p));
+                        CHECK(!inventory_lister_run(l, probe_job, &p));         /* one job */
+                }
+                CHECK_MSG(inventory_walk(r, inv, npm, l, &err) == 0, "%s", err.msg);
+                CHECK_MSG(inventory_lister_job_wait(l) == 42, "case %d", c);
+                CHECK_MSG(p.runs == 1, "case %d: the job ran %d times", c, p.runs);
+                CHECK_MSG(inv->n_pkgs == 64, "case %d: %zu packages", c, inv->n_pkgs);
+        }
+        /* a lister freed with its job not yet taken runs it first */
+        if (r) {
+                struct inventory_lister *l = NULL;
+                struct job_probe p = {};
+
+                CHECK(inventory_lister_new(true, &l) == 0);
+                CHECK(inventory_lister_run(l, probe_job, &p));
+                inventory_lister_free(l);
+                CHECK_MSG(p.runs == 1, "freed: the job ran %d times", p.runs);
+        }
+}
+
 struct want {
         const char *name, *version, *origin;
 };
@@ -516,6 +585,7 @@ int main(void) {
         test_walk();
         test_yarn_zip();
         test_lister_ahead();
+        test_lister_job();
         test_linked_folder_cap();
         return test_end();
 }

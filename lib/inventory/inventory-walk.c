@@ -121,6 +121,13 @@ struct inventory_lister {
         /* the walk's: the chunk being taken, and where */
         struct chunk *taken;
         size_t pos;
+        /* inventory_lister_run()'s, under lock: the job, taken by the
+         * thread once its listing ended or by the walk while it waits for
+         * events, whichever comes first; its result once run */
+        int (*job)(void *userdata);
+        void *job_data;
+        bool job_taken, job_done;
+        int job_result;
 };
 
 struct inventory_walk {
@@ -458,6 +465,34 @@ static void place(struct inventory_lister *l) {
                 (void) sched_setaffinity(0, sizeof(l->cpus), &l->cpus);
 }
 
+/* Runs the job of jobs here unless it is not there or was taken: true
+ * when it ran.  held, when not NULL, is the lister whose lock the caller
+ * holds (let go while the job runs). */
+static bool job_take(struct inventory_lister *jobs, struct inventory_lister *held) {
+        bool mine;
+        int r;
+
+        if (jobs != held)
+                pthread_mutex_lock(&jobs->lock);
+        mine = jobs->job && !jobs->job_taken;
+        jobs->job_taken |= mine;
+        if (jobs != held)
+                pthread_mutex_unlock(&jobs->lock);
+        if (!mine)
+                return false;
+        if (held)
+                pthread_mutex_unlock(&held->lock);
+        r = jobs->job(jobs->job_data);
+        pthread_mutex_lock(&jobs->lock);
+        jobs->job_done = true;
+        jobs->job_result = r;
+        pthread_cond_broadcast(&jobs->cond);
+        pthread_mutex_unlock(&jobs->lock);
+        if (held)
+                pthread_mutex_lock(&held->lock);
+        return true;
+}
+
 static void *lister_main(void *userdata) {
         struct inventory_lister *l = userdata;
         bool go;
@@ -484,6 +519,12 @@ static void *lister_main(void *userdata) {
                         break;
         }
         finish(l, r < 0 ? r : 0);
+        /* idle: the caller's job, unless the walk took it */
+        pthread_mutex_lock(&l->lock);
+        while (!l->job && !l->cancelled)
+                pthread_cond_wait(&l->cond, &l->lock);
+        pthread_mutex_unlock(&l->lock);
+        (void) job_take(l, NULL);
         return NULL;
 }
 
@@ -569,6 +610,29 @@ int inventory_lister_go(struct inventory_lister *l, int root_fd) {
         return 0;
 }
 
+bool inventory_lister_run(struct inventory_lister *l, int (*job)(void *userdata), void *userdata) {
+        if (!l || !l->threaded || l->job)
+                return false;
+        pthread_mutex_lock(&l->lock);
+        l->job = job;
+        l->job_data = userdata;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        return true;
+}
+
+int inventory_lister_job_wait(struct inventory_lister *l) {
+        int r;
+
+        (void) job_take(l, NULL);
+        pthread_mutex_lock(&l->lock);
+        while (!l->job_done)
+                pthread_cond_wait(&l->cond, &l->lock);
+        r = l->job_result;
+        pthread_mutex_unlock(&l->lock);
+        return r;
+}
+
 /* The walk ended (or a cap ended it): nothing more to list. */
 static void cancel(struct inventory_lister *l) {
         pthread_mutex_lock(&l->lock);
@@ -608,7 +672,8 @@ void inventory_lister_free(struct inventory_lister *l) {
 
 /* The next event of a lister's stream: a thread's, waited for, else
  * listed now. */
-static int next_event(struct inventory_lister *l, struct event_head *ret, const char **ret_text) {
+static int next_event(struct inventory_lister *l, struct inventory_lister *jobs, struct event_head *ret,
+                      const char **ret_text) {
         int r;
 
         while (!l->taken || l->pos >= l->taken->len) {
@@ -620,7 +685,8 @@ static int next_event(struct inventory_lister *l, struct event_head *ret, const 
                 }
                 while (!l->head && !l->finished) {
                         if (l->threaded) {
-                                pthread_cond_wait(&l->cond, &l->lock);
+                                if (!job_take(jobs, l))         /* the wait, put to use */
+                                        pthread_cond_wait(&l->cond, &l->lock);
                                 continue;
                         }
                         pthread_mutex_unlock(&l->lock);
@@ -837,7 +903,7 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 struct event_head h;
                 const char *text;
 
-                if ((r = next_event(w->from, &h, &text)) < 0)
+                if ((r = next_event(w->from, w->lister, &h, &text)) < 0)
                         break;
                 switch (h.kind) {
                 case EVENT_ENTRY:

@@ -258,6 +258,14 @@ struct inventory_reader {
  * lists them (inventory_lister_go() was called). */
 int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inventory_reader *const *readers,
                    struct inventory_lister *l, struct error *err);
+/* Work that can go beside the walk (the analysis child's lookups of the
+ * OS packages' records): job(userdata) runs once, on the lister's thread
+ * when its listing is done, or in the walk's while it waits for the
+ * listing, or in inventory_lister_job_wait(), whichever comes first; that
+ * waits for it and returns what it returned.  False (nothing taken: run it
+ * yourself) without a lister thread. */
+bool inventory_lister_run(struct inventory_lister *l, int (*job)(void *userdata), void *userdata);
+int inventory_lister_job_wait(struct inventory_lister *l);
 /* Hands the lister the rootfs's root, an fd it takes over (also on
  * failure: -ENOMEM). */
 int inventory_lister_go(struct inventory_lister *l, int root_fd);
