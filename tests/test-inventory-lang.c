@@ -203,6 +203,20 @@ static void make_files(const char *dir, const char *prefix, int n) {
                 close(dfd);
 }
 
+/* 64 folders, half of them in usr/share (the second lister's), each with
+ * an npm package and files empty files. */
+static void make_tree_of_64(const char *root, int files) {
+        char name[64];
+
+        for (int i = 0; i < 64; i++) {
+                snprintf(name, sizeof(name), "%sd%02d/node_modules/p%d/package.json", i % 2 ? "usr/share/" : "", i,
+                         i);
+                test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
+                snprintf(name, sizeof(name), "%sd%02d", i % 2 ? "usr/share/" : "", i);
+                make_files(test_path(root, name), "a-file-with-a-longish-name-", files);
+        }
+}
+
 /* A lister far ahead: its queue full before the walk takes anything. */
 static void test_lister_ahead(void) {
         const char *root = test_path(test_tmpdir(), "wide");
@@ -211,17 +225,9 @@ static void test_lister_ahead(void) {
         _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
         _cleanup_free_ char *a = NULL, *b = NULL;
         struct error err = {};
-        char name[64];
 
-        /* 64 folders of 800 files, half of them in usr/share (the second
-         * lister's): about 3 MiB of the listers' events */
-        for (int i = 0; i < 64; i++) {
-                snprintf(name, sizeof(name), "%sd%02d/node_modules/p%d/package.json", i % 2 ? "usr/share/" : "", i,
-                         i);
-                test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
-                snprintf(name, sizeof(name), "%sd%02d", i % 2 ? "usr/share/" : "", i);
-                make_files(test_path(root, name), "a-file-with-a-longish-name-", 800);
-        }
+        /* 800 files in each folder: about 3 MiB of the listers' events */
+        make_tree_of_64(root, 800);
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         if (!r)
                 return;
@@ -261,14 +267,8 @@ static void test_lister_job(void) {
         static const struct inventory_reader *const npm[] = { &inventory_reader_npm, NULL };
         _cleanup_(rootfs_freep) struct rootfs *r = NULL;
         struct error err = {};
-        char name[64];
 
-        /* listed well within the listers' queue: done before the walk */
-        for (int i = 0; i < 64; i++) {
-                snprintf(name, sizeof(name), "%sd%02d/node_modules/p%d/package.json", i % 2 ? "usr/share/" : "", i,
-                         i);
-                test_write_file(test_path(root, name), "{\"name\": \"p\", \"version\": \"1.0.0\"}");
-        }
+        make_tree_of_64(root, 0);       /* listed well within the listers' queue: done before the walk */
         CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
         for (int c = 0; r && c < 4; c++) {
                 _cleanup_(inventory_lister_freep) struct inventory_lister *l = NULL;
