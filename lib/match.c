@@ -147,6 +147,17 @@ struct hit {
         char *aliases;
         char *upstream;
         char *summary;
+        /* what each of its findings takes, worked out once by fill_hit()
+         * (in the prefetch, beside the walk): the record's other names
+         * (aliases, then upstream) and its rating */
+        char **names;
+        struct rating {
+                enum severity severity;
+                char *source;           /* a finding's severity_source */
+                char *vector;           /* the CVSS its severity came from, or NULL */
+                double score;           /* -1 when none */
+                int version;
+        } rating;
 };
 
 struct matcher {
@@ -173,6 +184,9 @@ static void hit_done(struct hit *h) {
         free(h->aliases);
         free(h->upstream);
         free(h->summary);
+        strv_free(h->names);
+        free(h->rating.source);
+        free(h->rating.vector);
 }
 
 static void finding_done(struct finding *f) {
@@ -305,9 +319,10 @@ static int cvss_rank(int version) {
         return version == 40 ? 4 : version == 31 ? 3 : version == 30 ? 2 : version == 2 ? 1 : 0;
 }
 
-static void pick_cvss(struct finding *f, const char *severity_json) {
+static int pick_cvss(struct rating *t, const char *severity_json) {
         json_t *a = severity_json ? json_loads(severity_json, 0, NULL) : NULL, *s;
         size_t i;
+        int r = 0;
 
         json_array_foreach(a, i, s) {
                 const char *type = json_string_value(json_object_get(s, "type"));
@@ -318,43 +333,50 @@ static void pick_cvss(struct finding *f, const char *severity_json) {
                         continue;
                 if (cvss_score(score, &cs, NULL) < 0)
                         continue;
-                if (f->cvss_vector && cvss_rank(cs.version) <= cvss_rank(f->cvss_version))
+                if (t->vector && cvss_rank(cs.version) <= cvss_rank(t->version))
                         continue;
-                free(f->cvss_vector);
-                f->cvss_vector = strdup(score);
-                f->cvss_score = cs.base_score;
-                f->cvss_version = cs.version;
-                f->severity = cs.severity;
+                free(t->vector);
+                if (!(t->vector = strdup(score))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                t->score = cs.base_score;
+                t->version = cs.version;
+                t->severity = cs.severity;
         }
         json_decref(a);
+        return r;
 }
 
 /* Severity precedence: the distribution's (or GHSA's) own rating when it
  * has one, because it judges the package as built and shipped; else the
  * newest CVSS version's base score; else UNKNOWN. */
-static int set_severity(struct finding *f, const struct hit *h) {
+static int rate(struct hit *h) {
+        struct rating *t = &h->rating;
         enum severity vendor = SEVERITY_UNKNOWN;
         char src[32];
 
-        pick_cvss(f, h->severity);
+        *t = (struct rating) { .severity = SEVERITY_UNKNOWN, .score = -1 };
+        if (pick_cvss(t, h->severity) < 0)
+                return -ENOMEM;
         if (h->vendor_rating && h->vendor_source)
                 vendor = severity_from_vendor(h->vendor_source, h->vendor_rating);
         if (vendor != SEVERITY_UNKNOWN) {
-                f->severity = vendor;
-                f->severity_source = strdup(h->vendor_source);
-                return f->severity_source ? 0 : -ENOMEM;
+                t->severity = vendor;
+                t->source = strdup(h->vendor_source);
+                return t->source ? 0 : -ENOMEM;
         }
-        if (!f->cvss_vector) {
-                f->severity = SEVERITY_UNKNOWN;
+        if (!t->vector) {
+                t->severity = SEVERITY_UNKNOWN;
                 return 0;
         }
-        /* f->severity is the rating of that CVSS version's own scale */
+        /* t->severity is the rating of that CVSS version's own scale */
         if (h->severity_from)
                 snprintf(src, sizeof(src), "%s", h->severity_from);
         else
-                snprintf(src, sizeof(src), "cvss_v%d", f->cvss_version == 2 ? 2 : f->cvss_version / 10);
-        f->severity_source = strdup(src);
-        return f->severity_source ? 0 : -ENOMEM;
+                snprintf(src, sizeof(src), "cvss_v%d", t->version == 2 ? 2 : t->version / 10);
+        t->source = strdup(src);
+        return t->source ? 0 : -ENOMEM;
 }
 
 static char *strdup_or_null(const char *s) {
@@ -501,6 +523,8 @@ static int fill_hit(struct vulndb *db, struct hit *h, struct error *err) {
                 return error_set(err, ENOMEM, "out of memory");
         if ((!h->severity || !strstr(h->severity, "\"CVSS_")) && (r = cve_severity(db, h, err)) < 0)
                 return r;
+        if (push_aliases(&h->names, h->aliases) < 0 || push_aliases(&h->names, h->upstream) < 0 || rate(h) < 0)
+                return error_set(err, ENOMEM, "out of memory");
         return 0;
 }
 
@@ -544,12 +568,16 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .source_name = strdup_or_null(p->source_name),
                 .fixed_version = strdup_or_null(h->fixed),
                 .status = h->fixed ? FINDING_FIXED : FINDING_AFFECTED,
-                .cvss_score = -1,
+                .severity = h->rating.severity,
+                .severity_source = strdup_or_null(h->rating.source),
+                .cvss_vector = strdup_or_null(h->rating.vector),
+                .cvss_score = h->rating.score,
+                .cvss_version = h->rating.version,
                 .epss = -1,
                 .epss_percentile = -1,
         };
-        if (!f->id || !f->package || !f->installed_version || push_aliases(&f->aliases, h->aliases) < 0 ||
-            push_aliases(&f->aliases, h->upstream) < 0 || set_severity(f, h) < 0)
+        if (!f->id || !f->package || !f->installed_version || (h->rating.source && !f->severity_source) ||
+            (h->rating.vector && !f->cvss_vector) || (h->names && !(f->aliases = strv_copy(h->names))))
                 return -ENOMEM;
         return 0;
 }

@@ -244,6 +244,18 @@ int strv_push(char ***v, char *s) {
         return 0;
 }
 
+char **strv_copy(char *const *v) {
+        size_t n = strv_length(v);
+        char **c = calloc(n + 1, sizeof(char *));
+
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(v[i]))) {
+                        strv_free(c);
+                        return NULL;
+                }
+        return c;
+}
+
 int strv_push_capped(char ***v, char *s, size_t max, const char *more) {
         size_t n = strv_length(*v);
 

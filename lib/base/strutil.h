@@ -85,6 +85,7 @@ int strbuf_append_printable(struct strbuf *b, const char *s, size_t n);
 void strv_free(char **v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, char *s);   /* takes ownership of s, also on failure */
+char **strv_copy(char *const *v);     /* v (not NULL) and its strings copied; NULL: out of memory */
 bool strv_contains(char *const *v, const char *s);      /* v may be NULL */
 /* strv_push() of a copy of s unless *v holds it already; 0 or -ENOMEM. */
 int strv_push_unique(char ***v, const char *s);
