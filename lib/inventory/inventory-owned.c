@@ -190,7 +190,10 @@ unsigned inventory_merged_usr(struct rootfs *r, struct inventory *inv) {
  * merged folder its /usr path, in alias; else path itself. */
 static const char *installed_path(const char *path, size_t *len, unsigned merged,
                                   char alias[INVENTORY_WALK_PATH_MAX]) {
-        for (size_t i = 0; merged && i < ELEMENTSOF(merged_dirs); i++) {
+        /* most paths are /usr's or /etc's: past the table at once */
+        if (!merged || *len < 2 || (path[1] != 'b' && path[1] != 's' && path[1] != 'l'))
+                return path;
+        for (size_t i = 0; i < ELEMENTSOF(merged_dirs); i++) {
                 size_t d = strlen(merged_dirs[i]);
 
                 if ((merged & (1u << i)) && *len > d + 1 && *len + 4 < INVENTORY_WALK_PATH_MAX && path[0] == '/' &&
