@@ -643,7 +643,8 @@ static uint64_t unseeded_mix(uint64_t h) {
 }
 
 static uint64_t unseeded_hash(const char *s, size_t n) {
-        uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+        uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+        size_t len = n;
 
         for (; n >= 8; s += 8, n -= 8) {
                 memcpy(&w, s, 8);
@@ -651,7 +652,7 @@ static uint64_t unseeded_hash(const char *s, size_t n) {
         }
         w = 0;
         memcpy(&w, s, n);
-        h = unseeded_mix(h ^ w);
+        h = unseeded_mix(unseeded_mix(h ^ w) ^ len);
         return h ? h : 1;
 }
 
@@ -679,8 +680,34 @@ static void test_owned_collisions(void) {
                   (unsigned long long) inventory_owned_probes(inv), n);
 }
 
+/* The owned set's lookup in two steps (the walk's: a folder's prefix
+ * hashed once) finds what the one-step lookup finds, wherever it splits. */
+static void test_owned_from(void) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        static const char *const paths[] = { "/a", "/usr/bin/bash", "/usr/share/doc/libc6/changelog.Debian.gz",
+                                             "/usr/lib/x86_64-linux-gnu/libssl.so.3", "/etc/" };
+
+        for (size_t i = 0; inv && i < ELEMENTSOF(paths); i++)
+                CHECK(inventory_own(inv, paths[i], strlen(paths[i])) == 1);
+        for (size_t i = 0; inv && i < ELEMENTSOF(paths); i++) {
+                const char *p = paths[i];
+                size_t n = strlen(p);
+                char other[64];
+
+                snprintf(other, sizeof(other), "%sx", p);
+                for (size_t at = 0; at <= n; at++) {
+                        struct owned_prefix from;
+
+                        inventory_owned_prefix(inv, p, at, &from);
+                        CHECK_MSG(inventory_owned_from(inv, &from, p, n), "%s split at %zu", p, at);
+                        CHECK_MSG(!inventory_owned_from(inv, &from, other, n + 1), "%s split at %zu", other, at);
+                }
+        }
+}
+
 int main(void) {
         test_owned_collisions();
+        test_owned_from();
         test_rows();
         test_caps();
         test_purl();

@@ -59,18 +59,32 @@ static uint64_t mix(uint64_t h) {      /* splitmix64's finalizer */
         return h ^ (h >> 31);
 }
 
-/* Eight bytes a step; never 0, the empty slot. */
-static uint64_t hash(uint64_t seed, const char *s, size_t n) {
-        uint64_t h = seed ^ n, w;
+/* Eight bytes a step, the length last: so that the walk hashes a folder's
+ * path once for all its entries (inventory_owned_from()).  h is the state
+ * after the whole words of the n bytes at s; never 0, the empty slot. */
+static uint64_t hash_words(uint64_t h, const char *s, size_t n) {
+        uint64_t w;
 
         for (; n >= 8; s += 8, n -= 8) {
                 memcpy(&w, s, 8);
                 h = mix(h ^ w);
         }
-        w = 0;
-        memcpy(&w, s, n);
-        h = mix(h ^ w);
+        return h;
+}
+
+/* The hash of the n bytes of s, the first done of them (a multiple of 8)
+ * in h already. */
+static uint64_t hash_from(uint64_t h, size_t done, const char *s, size_t n) {
+        uint64_t w = 0;
+
+        h = hash_words(h, s + done, n - done);
+        memcpy(&w, s + (n & ~(size_t) 7), n & 7);
+        h = mix(mix(h ^ w) ^ n);
         return h ? h : 1;
+}
+
+static uint64_t hash(uint64_t seed, const char *s, size_t n) {
+        return hash_from(seed, 0, s, n);
 }
 
 void inventory_owned_free(struct inventory *inv) {
@@ -145,10 +159,23 @@ int inventory_own(struct inventory *inv, const char *path, size_t len) {
 }
 
 bool inventory_owned(const struct inventory *inv, const char *path) {
+        struct owned_prefix from = {};
+
+        return inventory_owned_from(inv, &from, path, strlen(path));
+}
+
+void inventory_owned_prefix(const struct inventory *inv, const char *path, size_t len, struct owned_prefix *ret) {
+        size_t done = inv->owned ? len & ~(size_t) 7 : 0;
+
+        *ret = (struct owned_prefix) { .done = done, .h = inv->owned ? hash_words(inv->owned->seed, path, done) : 0 };
+}
+
+bool inventory_owned_from(const struct inventory *inv, const struct owned_prefix *from, const char *path, size_t len) {
         const struct owned_paths *o = inv->owned;
         uint64_t steps = 0;
 
-        return o && o->n > 0 && o->slots[probe(o, hash(o->seed, path, strlen(path)), &steps)] != 0;
+        return o && o->n > 0 && from->done <= len &&
+               o->slots[probe(o, hash_from(from->done ? from->h : o->seed, from->done, path, len), &steps)] != 0;
 }
 
 size_t inventory_owned_count(const struct inventory *inv) {

@@ -144,7 +144,9 @@ struct inventory_walk {
         size_t depth;           /* of path: 0 at the root */
         size_t path_lens[INVENTORY_WALK_DEPTH_MAX + 1];         /* of path at each depth */
         int fds[INVENTORY_WALK_DEPTH_MAX + 1];  /* the folders of path, once a reader asked, else -EBADF */
-        char full[INVENTORY_WALK_PATH_MAX + 2]; /* "/" path "/" name, for owned() */
+        char full[INVENTORY_WALK_PATH_MAX + 2]; /* "/" path "/" name ("/" name at the root), for owned() */
+        size_t full_len;                /* of its "/" path "/" (set_prefix()) */
+        struct owned_prefix prefix;     /* the owned set's hash of that */
         bool stopped;           /* a cap ended the walk */
 };
 
@@ -728,6 +730,19 @@ _printf_(2, 3) static int stop(struct inventory_walk *w, const char *fmt, ...) {
         return n < 0 ? -ENOMEM : inventory_not_read(w->inv, "%s", s);
 }
 
+/* full and its hash up to the folder's path, for owned(): once a folder,
+ * not for each of its entries. */
+static void set_prefix(struct inventory_walk *w) {
+        w->full[0] = '/';
+        w->full_len = 1;
+        if (w->path_len > 0 && w->path_len + 2 < sizeof(w->full)) {
+                memcpy(w->full + 1, w->path, w->path_len);
+                w->full[w->path_len + 1] = '/';
+                w->full_len = w->path_len + 2;
+        }
+        inventory_owned_prefix(w->inv, w->full, w->full_len, &w->prefix);
+}
+
 static int enter(struct inventory_walk *w, const char *name) {
         size_t n = strlen(name);
 
@@ -739,6 +754,7 @@ static int enter(struct inventory_walk *w, const char *name) {
         w->path_len += n;
         w->path_lens[++w->depth] = w->path_len;
         w->fds[w->depth] = -EBADF;
+        set_prefix(w);
         return 0;
 }
 
@@ -749,6 +765,7 @@ static int leave(struct inventory_walk *w) {
                 close(w->fds[w->depth]);
         w->path_len = w->path_lens[--w->depth];
         w->path[w->path_len] = '\0';
+        set_prefix(w);
         return 0;
 }
 
@@ -781,14 +798,11 @@ int inventory_walk_dirfd(const struct inventory_walk_entry *e) {
 static bool owned(struct inventory_walk *w, const char *name) {
         size_t n = strlen(name);
 
-        if (!w->inv->owned || w->path_len + n + 2 >= sizeof(w->full))
+        /* (a path too long for full is as long at the set: never owned) */
+        if (!w->inv->owned || (w->path_len > 0 && w->full_len == 1) || w->full_len + n >= sizeof(w->full))
                 return false;
-        w->full[0] = '/';
-        memcpy(w->full + 1, w->path, w->path_len);
-        w->full[w->path_len + 1] = '/';
-        memcpy(w->full + w->path_len + 2, name, n + 1);
-        /* the root's own entries: "/etc", not "//etc" */
-        return inventory_owned(w->inv, w->path_len ? w->full : w->full + 1);
+        memcpy(w->full + w->full_len, name, n + 1);
+        return inventory_owned_from(w->inv, &w->prefix, w->full, w->full_len + n);
 }
 
 #define WALK_DIGEST_CHUNK ((size_t) 64 * 1024)
@@ -839,7 +853,7 @@ static int digest(struct inventory_walk *w, const char *name, int algo, unsigned
  * the readers like anyone's, and a warning says so.  0 (the package's, or
  * nothing recorded to check it against), 1, or an error. */
 static int replaced(struct inventory_walk *w, const char *name, struct error *err) {
-        const char *path = w->path_len ? w->full : w->full + 1;
+        const char *path = w->full;     /* owned()'s */
         const unsigned char *want = NULL;
         unsigned char got[32];
         int r, algo = 0;
@@ -899,6 +913,7 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 return error_set(err, ENOMEM, "out of memory");
         *w = (struct inventory_walk) { .inv = inv, .readers = readers, .lister = l, .from = l, .root = root };
         w->fds[0] = -EBADF;
+        set_prefix(w);
         while (r >= 0 && !end && !w->stopped) {
                 struct event_head h;
                 const char *text;

@@ -108,6 +108,15 @@ struct inventory {
 #define INVENTORY_OWNED_MAX 4000000
 int inventory_own(struct inventory *inv, const char *path, size_t len);
 bool inventory_owned(const struct inventory *inv, const char *path);
+/* The same in two steps, for many paths under one folder: the state of
+ * the hash over path's first len bytes (its folder's "/dir/"), then the
+ * lookup of a whole path (len bytes) that starts with them. */
+struct owned_prefix {
+        uint64_t h;
+        size_t done;
+};
+void inventory_owned_prefix(const struct inventory *inv, const char *path, size_t len, struct owned_prefix *ret);
+bool inventory_owned_from(const struct inventory *inv, const struct owned_prefix *from, const char *path, size_t len);
 size_t inventory_owned_count(const struct inventory *inv);
 /* The slots the inserts looked at past the first (for tests: a set of
  * colliding paths shows as probes, not as time). */
