@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include "base/digest.h"
@@ -569,6 +570,7 @@ static bool runtime_link(int dfd, const char *name, const char *rel) {
 struct upper_walk {
         int *lower_fds;         /* the same folder in each lower, or -1 */
         size_t n_lowers;
+        dev_t dev;              /* the upper layer's file system */
         size_t entries;
         char *why;
 };
@@ -650,6 +652,10 @@ static int upper_entry(struct upper_walk *u, int dfd, const char *rel, const cha
                 return say_why(u, "the upper layer holds more than %d entries (at /%s)", OVERLAY_UPPER_ENTRIES_MAX, rel);
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return say_why(u, "the upper layer's %s can't be examined", rel);
+        /* the overlay reads its upper without crossing mounts: what is
+         * mounted there hides from this walk what the container sees */
+        if (st.st_dev != u->dev)
+                return say_why(u, "the upper layer's /%s is another file system mounted over its folder", rel);
         found = in_lowers(u, name, &all_dirs, child);
         if (S_ISREG(st.st_mode)) {
                 bool runtime = false;
@@ -709,10 +715,11 @@ static int upper_dir(struct upper_walk *u, int dfd, const char *rel, unsigned de
         return k;
 }
 
-/* 0 when upper holds only empty runtime mountpoints; -EEXIST with *why. */
-static int check_upper(const char *upper, char *const *lower_real, size_t n, char **why) {
+/* 0 when upper (on the file system dev) holds only empty runtime
+ * mountpoints; -EEXIST with *why. */
+static int check_upper(const char *upper, dev_t dev, char *const *lower_real, size_t n, char **why) {
         _cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(int));
-        struct upper_walk u = { .lower_fds = fds, .n_lowers = n };
+        struct upper_walk u = { .lower_fds = fds, .n_lowers = n, .dev = dev };
         int dfd, k;
 
         if (!fds)
@@ -847,7 +854,7 @@ static int find_mount(const char *rootfs, struct overlay_mount *m, struct overla
                 return set_why(p, "the rootfs %s can't be examined (%s)", rootfs, strerror(errno));
         if (sf.f_type != OVERLAYFS_MAGIC)
                 return set_why(p, "the rootfs %s is not an overlay mount", rootfs);
-        if (statx(AT_FDCWD, rootfs, 0, PC_STATX_MNT_ID_UNIQUE, &sx) < 0)
+        if (statx(AT_FDCWD, rootfs, 0, STATX_INO | PC_STATX_MNT_ID_UNIQUE, &sx) < 0)
                 return set_why(p, "the rootfs %s can't be examined (%s)", rootfs, strerror(errno));
         if ((sx.stx_attributes_mask & PC_STATX_ATTR_MOUNT_ROOT) && !(sx.stx_attributes & PC_STATX_ATTR_MOUNT_ROOT))
                 return set_why(p, "the rootfs %s is a folder inside an overlay mount, not its root", rootfs);
@@ -860,6 +867,7 @@ static int find_mount(const char *rootfs, struct overlay_mount *m, struct overla
                 return set_why(p, "the overlay mount at %s can't be read: %s", rootfs, err.msg);
         if (!streq_ptr(m->root, "/") || !streq_ptr(m->fs_type, "overlay"))
                 return set_why(p, "the rootfs %s is not the root of an overlay mount (%s)", rootfs, m->fs_type);
+        m->root_ino = (sx.stx_mask & STATX_INO) ? sx.stx_ino : 0;
         return 1;
 }
 
@@ -965,7 +973,16 @@ static int check_upper_layer(struct overlay_probe *p, const struct overlay_mount
                 return k;
         if (k < 0)
                 return set_why(p, "the upper layer can't be trusted: %s", strempty(why)) < 0 ? -ENOMEM : -EPERM;
-        k = check_upper(upper, real, strv_length(real), &why);
+        /* The merged root is the upper's root folder, its inode number
+         * kept (xino leaves the upper's alone): another means the path
+         * leads elsewhere now (a folder mounted over it or over one on its
+         * way, or renamed into its place), and the folder read here is not
+         * the one whose files the container sees. */
+        if (m->root_ino && sx.stx_ino != m->root_ino)
+                return set_why(p, "the upper layer %s is not the folder the overlay was mounted with (inode %llu, "
+                               "the mount's root %llu): something was mounted or renamed over it since",
+                               upper, (unsigned long long) sx.stx_ino, m->root_ino) < 0 ? -ENOMEM : -EPERM;
+        k = check_upper(upper, makedev(sx.stx_dev_major, sx.stx_dev_minor), real, strv_length(real), &why);
         if (k == -ENOMEM)
                 return k;
         if (k < 0)

@@ -39,6 +39,7 @@ struct overlay_mount {
         size_t n_lowers;
         char *upperdir;
         char *workdir;
+        unsigned long long root_ino;    /* the merged root's inode (the upper's when there is one); 0: unknown */
 };
 
 void overlay_mount_done(struct overlay_mount *m);
