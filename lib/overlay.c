@@ -43,6 +43,7 @@ void overlay_mount_done(struct overlay_mount *m) {
         free(m->fs_type);
         free(m->upperdir);
         free(m->workdir);
+        free(m->view);
         *m = (struct overlay_mount) {};
 }
 
@@ -182,8 +183,23 @@ static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct
         return 0;
 }
 
+/* Whether o (n bytes, "key" or "key=value") is an option that decides
+ * what the layers' redirects, metacopy files and opaque folders mean: the
+ * same layers read otherwise under another. */
+static bool view_option(const char *o, size_t n) {
+        static const char *const keys[] = { "redirect_dir", "metacopy", "userxattr" };
+        size_t klen = strcspn(o, "=,");
+
+        klen = klen < n ? klen : n;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (klen == strlen(keys[i]) && memcmp(o, keys[i], klen) == 0)
+                        return true;
+        return false;
+}
+
 int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err) {
         size_t i = 0;
+        char *v;
         int k;
 
         while (i < len) {
@@ -193,6 +209,12 @@ int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m,
                 k = parse_option(m, opts + i, n, err);
                 if (k < 0)
                         return k;
+                if (view_option(opts + i, n)) {
+                        if (asprintf(&v, "%s%s%.*s", strempty(m->view), m->view ? "," : "", (int) n, opts + i) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        free(m->view);
+                        m->view = v;
+                }
                 i += n + 1;
         }
         if (m->n_lowers == 0)
@@ -948,6 +970,10 @@ static int hash_layers(struct overlay_probe *p, const struct overlay_mount *m, c
                         k = -ENOMEM;
         }
         memo_done(&memo);
+        /* the same layers under options that read them otherwise: another
+         * view (none for the defaults, which the kernel does not show) */
+        if (k >= 0 && m->view && strbuf_printf(&b, "options %s\n", m->view) < 0)
+                k = -ENOMEM;
         if (k >= 0)
                 sha256_hex(b.s, b.len, hex);
         if (k >= 0 && asprintf(&p->identity, "overlay:sha256:%s", hex) < 0)

@@ -3,6 +3,10 @@
 # real overlay mounts and the real hook (containerd's snapshots/N/fs
 # layout): a clean image's cached allow must not be served to a rootfs
 # that shows other files.
+#  - the same layers under userxattr, which reads a layer's
+#    user.overlay.opaque (the folder hides the vulnerable status beneath
+#    it), then without it (the status shows): another identity, a miss
+#    that blocks;
 #  - a tmpfs mounted over a folder of the upper after the overlay mount
 #    (the overlay still shows the upper's status under it): refused;
 #  - an empty folder bind-mounted over the upper, the clean snapshot over
@@ -10,7 +14,7 @@
 #    place: the folder read is not the overlay's, refused;
 #  - an opaque xattr on the upper's own root, which overlayfs does not
 #    read there: the image's layers show, and the hit stands.
-# Needs root and the kernel's overlay with trusted xattrs; skips
+# Needs root and the kernel's overlay with trusted and user xattrs; skips
 # (77) without them.
 set -u
 P=${PORTCULLIS:?}
@@ -33,11 +37,16 @@ status() {
 xattr() {       # xattr PATH NAME VALUE
         /usr/bin/python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@"
 }
-# Layers: 1 Debian's os-release; 4 curl fixed.
-mkdir -p "$S/1/fs/etc" "$S/4/fs/var/lib/dpkg" "$T/empty"
+# Layers: 1 Debian's os-release; 2 curl one update behind DSA-5523-1; 3 a
+# dpkg folder, opaque to userxattr mounts, with curl fixed in status.d; 4
+# curl fixed.
+mkdir -p "$S/1/fs/etc" "$S/2/fs/var/lib/dpkg" "$S/3/fs/var/lib/dpkg/status.d" "$S/4/fs/var/lib/dpkg" "$T/empty"
 chmod 700 "$T"
 printf 'ID=debian\nVERSION_ID="12"\n' >"$S/1/fs/etc/os-release"
+status 7.88.1-10+deb12u3 >"$S/2/fs/var/lib/dpkg/status"
+status 7.88.1-10+deb12u4 >"$S/3/fs/var/lib/dpkg/status.d/libcurl4"
 status 7.88.1-10+deb12u4 >"$S/4/fs/var/lib/dpkg/status"
+xattr "$S/3/fs/var/lib/dpkg" user.overlay.opaque y || { echo "skip: no user xattrs here"; exit 77; }
 xattr "$T/empty" trusted.overlay.opaque y || { echo "skip: no trusted xattrs here"; exit 77; }
 
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
@@ -61,6 +70,20 @@ hook() {
 }
 last() { tail -1 "$LOG" | /usr/bin/python3 -c 'import json, sys; v = json.loads(sys.stdin.read())[sys.argv[1]]; print("" if v is None else v)' "$1"; }
 
+# 1. userxattr: the opaque dpkg folder hides the vulnerable status
+mount_rootfs ux "$S/3/fs:$S/2/fs:$S/1/fs" userxattr || { echo "skip: no userxattr overlay mounts"; exit 77; }
+hook ux
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = overlay ] && [ "$(last cache)" = miss ] ||
+        fail "userxattr: $RC $(tail -1 "$LOG")"
+UX=$(last identity)
+umount "$T/b/ux/rootfs"
+mount_rootfs plain "$S/3/fs:$S/2/fs:$S/1/fs"
+[ -f "$T/b/plain/rootfs/var/lib/dpkg/status" ] || fail "the plain mount hides the status: the test shows nothing"
+hook plain
+[ "$RC" -eq 1 ] && [ "$(last identity)" != "$UX" ] && [ "$(last cache)" = miss ] ||
+        fail "same layers without userxattr: served the other view's verdict: $RC $(tail -1 "$LOG")"
+umount "$T/b/plain/rootfs"
+
 # the clean image, cached, for what follows
 mount_rootfs clean "$S/4/fs:$S/1/fs"
 hook clean
@@ -83,13 +106,13 @@ refused() {
         last identity_note | grep -q "$2" || fail "$1: note $(last identity_note)"
 }
 
-# 1. a tmpfs over the upper's /var
+# 2. a tmpfs over the upper's /var
 vulnerable tmpfs
 mount -t tmpfs -o mode=755 tmpfs "$S/tmpfs/fs/var"
 hook tmpfs
 refused "a tmpfs in the upper" "the upper layer's /var is another file system mounted over its folder"
 
-# 2. the upper's folder is not the overlay's any more
+# 3. the upper's folder is not the overlay's any more
 vulnerable bind
 mount --bind "$T/empty" "$S/bind/fs"
 hook bind
@@ -104,7 +127,7 @@ mkdir -p "$S/renamed/fs"
 hook renamed
 refused "the upper renamed away" "is not the folder the overlay was mounted with"
 
-# 3. an opaque upper root: overlayfs shows the lowers all the same
+# 4. an opaque upper root: overlayfs shows the lowers all the same
 mkdir -p "$S/oproot/fs"
 xattr "$S/oproot/fs" trusted.overlay.opaque y
 mount_rootfs oproot "$S/4/fs:$S/1/fs"

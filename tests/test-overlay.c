@@ -28,6 +28,7 @@ struct mi_row {
         int code;
         const char *mount_point, *upper;
         const char *lowers[6];  /* "D:" marks a data-only one */
+        const char *view;       /* the options that read the layers otherwise */
 };
 
 #define SNAP "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
@@ -45,7 +46,11 @@ static const struct mi_row mi_rows[] = {
           5, 0, "/m point", "/u,p", { "/a b", "/c\td", "/e\nf", "/g\\h", "/i,j" } },
         { "a colon escaped in a path, data-only lowers after ::",
           "6 1 0:9 / /m rw - overlay overlay ro,lowerdir=/x\\134:y:/z::/d1,redirect_dir=on,metacopy=on\n",
-          6, 0, "/m", NULL, { "/x:y", "/z", "D:/d1" } },
+          6, 0, "/m", NULL, { "/x:y", "/z", "D:/d1" }, "redirect_dir=on,metacopy=on" },
+        { "userxattr is a view option, xino, index and uuid are not",
+          "8 1 0:9 / /m rw - overlay overlay rw,lowerdir=/a,upperdir=/u,workdir=/w,xino=on,index=on,uuid=on,"
+          "redirect_dir=nofollow,userxattr\n",
+          8, 0, "/m", "/u", { "/a" }, "redirect_dir=nofollow,userxattr" },
         { "two :: is refused", "6 1 0:9 / /m rw - overlay o lowerdir=/a::/b::/c::/d\n", 6, -EINVAL, NULL, NULL, {} },
         { "data-only lowers",
           "6 1 0:9 / /m rw - overlay overlay ro,lowerdir=/x::/d1:/d2\n", 6, 0, "/m", NULL, { "/x", "D:/d1", "D:/d2" } },
@@ -86,6 +91,7 @@ static void test_mountinfo(void) {
                 }
                 CHECK_STREQ(m.mount_point, row->mount_point);
                 CHECK_MSG(streq_ptr(m.upperdir, row->upper), "%s: upper %s", row->name, strna(m.upperdir));
+                CHECK_MSG(streq_ptr(m.view, row->view), "%s: view %s", row->name, strna(m.view));
                 for (; n < ELEMENTSOF(row->lowers) && row->lowers[n]; n++) {
                         bool data = startswith(row->lowers[n], "D:");
 
