@@ -44,6 +44,7 @@ void overlay_mount_done(struct overlay_mount *m) {
         free(m->upperdir);
         free(m->workdir);
         free(m->view);
+        free(m->submount);
         *m = (struct overlay_mount) {};
 }
 
@@ -269,6 +270,30 @@ static int parse_line(const char *line, size_t len, struct overlay_mount *ret, s
         return overlay_parse_options(super, sn, ret, err);
 }
 
+/* The mount point of the first mount in buf whose parent is id, or NULL
+ * (*ret_enomem when it could not be copied). */
+static char *mountinfo_child(const char *buf, size_t len, unsigned long long id, bool *ret_enomem) {
+        for (size_t i = 0; i < len;) {
+                const char *nl = memchr(buf + i, '\n', len - i), *mp, *parent;
+                size_t n = nl ? (size_t) (nl - buf) - i : len - i, mn, pn;
+                unsigned long long v = 0;
+                size_t d = 0;
+
+                if (field(buf + i, n, 1, &parent, &pn) && field(buf + i, n, 4, &mp, &mn)) {
+                        while (d < pn && d < 20 && parent[d] >= '0' && parent[d] <= '9')
+                                v = v * 10 + (unsigned) (parent[d++] - '0');
+                        if (d > 0 && d == pn && v == id) {
+                                char *r = overlay_unescape(mp, mn);
+
+                                *ret_enomem = !r;
+                                return r;
+                        }
+                }
+                i += n + 1;
+        }
+        return NULL;
+}
+
 int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, struct overlay_mount *ret,
                            struct error *err) {
         for (size_t i = 0; i < len;) {
@@ -277,6 +302,7 @@ int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, s
                 unsigned long long v = 0;
                 size_t d = 0;
                 struct overlay_mount m = {};
+                bool enomem = false;
                 int k;
 
                 while (d < n && d < 20 && buf[i + d] >= '0' && buf[i + d] <= '9')
@@ -284,6 +310,8 @@ int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, s
                 if (d > 0 && d < n && buf[i + d] == ' ' && v == id) {
                         m.id = v;
                         k = parse_line(buf + i, n, &m, err);
+                        if (k >= 0 && !(m.submount = mountinfo_child(buf, len, v, &enomem)) && enomem)
+                                k = error_set(err, ENOMEM, "out of memory");
                         if (k < 0) {
                                 overlay_mount_done(&m);
                                 return k;
@@ -300,6 +328,9 @@ int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, s
  * kernel's UAPI (include/uapi/linux/mount.h) for older headers. */
 #ifndef __NR_statmount
 #define __NR_statmount 457
+#endif
+#ifndef __NR_listmount
+#define __NR_listmount 458
 #endif
 #define PC_STATX_MNT_ID 0x00001000U
 #define PC_STATX_MNT_ID_UNIQUE 0x00004000U
@@ -346,6 +377,7 @@ static int mount_by_statmount(unsigned long long unique_id, struct overlay_mount
                                      PC_STATMOUNT_MNT_OPTS | PC_STATMOUNT_MNT_BASIC;
         struct pc_mnt_id_req req = { .size = 24, .mnt_id = unique_id, .param = want };
         _cleanup_free_ struct pc_statmount *s = calloc(1, STATMOUNT_BUF);
+        uint64_t child;
         char *opts;
         int k;
 
@@ -364,7 +396,20 @@ static int mount_by_statmount(unsigned long long unique_id, struct overlay_mount
         }
         k = streq_ptr(ret->fs_type, "overlay") ? overlay_parse_options(opts, strlen(opts), ret, err) : 0;
         free(opts);
-        return k < 0 ? k : 1;
+        if (k < 0)
+                return k;
+        /* a mount inside it (listmount(2), Linux 6.8: with statmount's
+         * mnt_opts, 6.10, always there; refused by a filter, not known) */
+        req = (struct pc_mnt_id_req) { .size = 24, .mnt_id = unique_id };
+        if (syscall(__NR_listmount, &req, &child, 1, 0) == 1) {
+                req = (struct pc_mnt_id_req) { .size = 24, .mnt_id = child, .param = PC_STATMOUNT_MNT_POINT };
+                if (syscall(__NR_statmount, &req, s, STATMOUNT_BUF, 0) < 0 || !(s->mask & PC_STATMOUNT_MNT_POINT) ||
+                    !(ret->submount = sm_string(s, s->mnt_point, STATMOUNT_BUF)))
+                        ret->submount = strdup("?");
+                if (!ret->submount)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 1;
 }
 
 static int mount_by_mountinfo(const char *path, struct overlay_mount *ret, struct error *err) {
@@ -890,6 +935,12 @@ static int find_mount(const char *rootfs, struct overlay_mount *m, struct overla
         if (!streq_ptr(m->root, "/") || !streq_ptr(m->fs_type, "overlay"))
                 return set_why(p, "the rootfs %s is not the root of an overlay mount (%s)", rootfs, m->fs_type);
         m->root_ino = (sx.stx_mask & STATX_INO) ? sx.stx_ino : 0;
+        /* the inventory reads what is mounted there, the container sees
+         * it (runc binds the rootfs with its mounts): the layers are not
+         * all of the image */
+        if (m->submount)
+                return set_why(p, "%s is mounted inside the rootfs %s: the overlay's layers are not all the "
+                               "container sees", m->submount, rootfs) < 0 ? -ENOMEM : -EPERM;
         return 1;
 }
 
@@ -1024,7 +1075,11 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
         int k;
 
         k = find_mount(rootfs, &m, &p);
-        if (k > 0) {
+        if (k == -EPERM) {      /* an overlay, but not all the rootfs: nothing stands for it */
+                p.refused = true;
+                k = 0;
+                home = storage_home(m.mount_point);
+        } else if (k > 0) {
                 home = storage_home(m.mount_point);
                 k = hash_layers(&p, &m, home, &real);
                 if (k >= 0)

@@ -40,6 +40,7 @@ struct overlay_mount {
         char *upperdir;
         char *workdir;
         unsigned long long root_ino;    /* the merged root's inode (the upper's when there is one); 0: unknown */
+        char *submount;         /* where a mount inside it is mounted (the first found), or NULL */
         char *view;             /* the options that decide how the layers' own overlay xattrs read
                                  * (redirect_dir, metacopy, userxattr), as given; NULL for the defaults */
 };

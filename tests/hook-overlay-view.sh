@@ -12,6 +12,9 @@
 #  - an empty folder bind-mounted over the upper, the clean snapshot over
 #    the upper's parent, the upper renamed away and an empty one in its
 #    place: the folder read is not the overlay's, refused;
+#  - a tmpfs mounted inside the rootfs (on the host: runc binds the rootfs
+#    with its mounts), one way or the other: the inventory decides, and
+#    nothing is kept under the layers' identity;
 #  - an opaque xattr on the upper's own root, which overlayfs does not
 #    read there: the image's layers show, and the hit stands.
 # Needs root and the kernel's overlay with trusted and user xattrs; skips
@@ -127,7 +130,29 @@ mkdir -p "$S/renamed/fs"
 hook renamed
 refused "the upper renamed away" "is not the folder the overlay was mounted with"
 
-# 4. an opaque upper root: overlayfs shows the lowers all the same
+# 4. a tmpfs mounted inside the rootfs, on the host, holding the vulnerable
+#    status (runc binds the rootfs with what is mounted in it): the
+#    layers are not all the container sees; and a clean status mounted
+#    over the vulnerable image's, whose allow must not be kept for the
+#    vulnerable image's layers
+mount_rootfs inside "$S/4/fs:$S/1/fs"
+mount -t tmpfs -o mode=755 tmpfs "$T/b/inside/rootfs/var/lib/dpkg"
+status 7.88.1-10+deb12u3 >"$T/b/inside/rootfs/var/lib/dpkg/status"
+hook inside
+refused "a tmpfs inside the rootfs" "$T/b/inside/rootfs/var/lib/dpkg is mounted inside the rootfs"
+mkdir -p "$S/5/fs/var/lib/dpkg"
+status 7.88.1-10+deb12u3 >"$S/5/fs/var/lib/dpkg/status"
+mount_rootfs hidden "$S/5/fs:$S/1/fs"
+mount -t tmpfs -o mode=755 tmpfs "$T/b/hidden/rootfs/var/lib/dpkg"
+status 7.88.1-10+deb12u4 >"$T/b/hidden/rootfs/var/lib/dpkg/status"
+hook hidden
+[ "$RC" -eq 0 ] && [ "$(last identity_source)" = inventory ] || fail "a clean status mounted in: $RC $(tail -1 "$LOG")"
+umount "$T/b/hidden/rootfs/var/lib/dpkg"
+hook hidden
+[ "$RC" -eq 1 ] && [ "$(last identity_source)" = overlay ] && [ "$(last cache)" = miss ] ||
+        fail "the vulnerable image after a clean status was mounted in: $RC $(tail -1 "$LOG")"
+
+# 5. an opaque upper root: overlayfs shows the lowers all the same
 mkdir -p "$S/oproot/fs"
 xattr "$S/oproot/fs" trusted.overlay.opaque y
 mount_rootfs oproot "$S/4/fs:$S/1/fs"

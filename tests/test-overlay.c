@@ -29,6 +29,7 @@ struct mi_row {
         const char *mount_point, *upper;
         const char *lowers[6];  /* "D:" marks a data-only one */
         const char *view;       /* the options that read the layers otherwise */
+        const char *submount;
 };
 
 #define SNAP "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
@@ -61,7 +62,13 @@ static const struct mi_row mi_rows[] = {
           "9 1 0:9 / /var/lib/containers/storage/overlay/c0/merged rw - overlay overlay "
           "rw,lowerdir=l/AAAA:l/BBBB,upperdir=c0/diff,workdir=c0/work\n",
           9, 0, "/var/lib/containers/storage/overlay/c0/merged", "c0/diff", { "l/AAAA", "l/BBBB" } },
-        { "not the mount id asked for", "10 1 0:9 / /m rw - overlay overlay lowerdir=/a\n", 11, -ENOENT, NULL, NULL, {} },
+        { "a tmpfs mounted inside it (its parent the overlay's id), another beside it",
+          "30 1 0:9 / /m rw - overlay overlay rw,lowerdir=/a\n"
+          "31 1 0:10 / /m2/x rw - tmpfs tmpfs rw\n"
+          "310 300 0:11 / /m/x rw - tmpfs tmpfs rw\n"
+          "32 30 0:12 / /m/var\\040lib rw - tmpfs tmpfs rw\n",
+          30, 0, "/m", NULL, { "/a" }, NULL, "/m/var lib" },
+                { "not the mount id asked for", "10 1 0:9 / /m rw - overlay overlay lowerdir=/a\n", 11, -ENOENT, NULL, NULL, {} },
         { "a longer id that starts the same", "110 1 0:9 / /m rw - overlay overlay lowerdir=/a\n", 11, -ENOENT, NULL,
           NULL, {} },
         { "no lowerdir", "12 1 0:9 / /m rw - overlay overlay upperdir=/u,workdir=/w\n", 12, -EINVAL, NULL, NULL, {} },
@@ -92,6 +99,7 @@ static void test_mountinfo(void) {
                 CHECK_STREQ(m.mount_point, row->mount_point);
                 CHECK_MSG(streq_ptr(m.upperdir, row->upper), "%s: upper %s", row->name, strna(m.upperdir));
                 CHECK_MSG(streq_ptr(m.view, row->view), "%s: view %s", row->name, strna(m.view));
+                CHECK_MSG(streq_ptr(m.submount, row->submount), "%s: submount %s", row->name, strna(m.submount));
                 for (; n < ELEMENTSOF(row->lowers) && row->lowers[n]; n++) {
                         bool data = startswith(row->lowers[n], "D:");
 
