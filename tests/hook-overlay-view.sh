@@ -30,6 +30,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 . "$SRC/tests/lib.sh"
 S=$T/snapshots
 LOG=$T/audit.log
