@@ -183,12 +183,15 @@ int cli_db_path(const char *cmd, const char *arg, const char *config, char **ret
         const char *env = getenv("PORTCULLIS_DB");
         struct error err = {};
 
-        if (!arg && !(env && *env)) {
+        /* a --config FILE is read also when --db or $PORTCULLIS_DB overrides
+         * its "db": a file named that is missing or wrong is an error */
+        if (config || (!arg && !(env && *env))) {
                 if (config_load(config, config != NULL, &cfg, &err) < 0) {
                         log_error("%s: %s%s", cmd, err.msg, config ? "" : "; or give the database with --db FILE");
                         return -1;
                 }
-                arg = cfg->db;
+                if (!arg && !(env && *env))
+                        arg = cfg->db;
         }
         *ret = strdup(arg ? arg : env);
         if (!*ret) {

@@ -29,20 +29,21 @@ enum {
         OPT_MAX = 'M',
 };
 
-/* --cache, else config.json's "cache" (its default when the file or the
- * key is absent).  *ret is malloc'ed. */
-/* --cache, else the cache of --config (which must then load), else of
- * the default config (whose absence means the defaults). */
+/* --cache, else the cache of --config (which must load, also beside
+ * --cache: a file named that is missing or wrong is an error), else of
+ * the default config (whose absence means the defaults).  *ret is
+ * malloc'ed. */
 static int resolve_path(const char *arg, const char *config, char **ret) {
         _cleanup_(config_freep) struct config *cfg = NULL;
         struct error err = {};
 
-        if (!arg) {
+        if (!arg || config) {
                 if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
                         return -1;
                 }
-                arg = cfg->cache;
+                if (!arg)
+                        arg = cfg->cache;
         }
         *ret = strdup(arg);
         if (!*ret)

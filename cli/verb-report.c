@@ -113,12 +113,13 @@ int verb_report(int argc, char **argv) {
                 log_error("report: --html and --format json: give one of them");
                 return EXIT_ERROR;
         }
-        if (!log) {
+        if (!log || config) {   /* a --config FILE named beside --log must load too */
                 if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0) {
                         log_error("%s", err.msg);
                         return EXIT_ERROR;
                 }
-                log = cfg->log_file;
+                if (!log)
+                        log = cfg->log_file;
         }
         if (!log) {
                 log_error("report: no audit log file: set \"log\": {\"file\": ...} in config.json or pass --log FILE");

@@ -118,6 +118,23 @@ printf '{"cache": "%s"}\n' "$T/c/cache.db" >"$T/config.json"
 out=$("$P" cache ls --config "$T/config.json" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "no cache at $T/c/cache.db yet" <<<"$out" || fail "cache ls --config: exit $rc: $out"
 chk "config" cache ls --config "$T/missing.json"
+# a --config named beside the option that overrides what it would give
+# (--cache, --db, $PORTCULLIS_DB, --log) is read all the same: one that is
+# missing or wrong was passed over in silence (portcullis-config(5): a file
+# named with --config that is missing is an error)
+printf '{"cache": "%s/c.db", "frob": 1}\n' "$T" >"$T/bad-config.json"
+for c in ls purge gc rescan; do
+        chk "missing.json: No such file" cache $c --cache "$T/none.db" --config "$T/missing.json"
+        chk "bad-config.json:1:[0-9]+: unknown key 'frob'" cache $c --cache "$T/none.db" --config "$T/bad-config.json"
+done
+chk "missing.json: No such file" cache show 0123456789ab --cache "$T/none.db" --config "$T/missing.json"
+chk "^portcullis: scan: .*missing.json: No such file" scan / --db "$T/none.sqlite" --config "$T/missing.json"
+PORTCULLIS_DB=$T/none.sqlite chk "^portcullis: scan: .*bad-config.json:1:[0-9]+: unknown key 'frob'" \
+        scan / --config "$T/bad-config.json"
+chk "^portcullis: db status: .*missing.json: No such file" db status --db "$T/none.sqlite" --config "$T/missing.json"
+chk "^portcullis: db import: .*missing.json: No such file" db import "$SRC/feed" --db "$T/none.sqlite" --config "$T/missing.json"
+[ -e "$T/none.sqlite" ] && fail "db import with a missing --config wrote $T/none.sqlite"
+chk "missing.json: No such file" report --log /etc/os-release --config "$T/missing.json"
 
 # policy check reports every error of the file, in the file's order.
 cat >"$T/bad-policy.json" <<'JSON'

@@ -114,7 +114,10 @@ rev=$("$P" db status --db "$T/configured.sqlite" --format json | json 'print(d["
 expect 2 "scan: .*nope.json" -- scan "$R" --config "$T/nope.json"
 PORTCULLIS_DB=$T/none.sqlite "$P" scan "$R" --config "$T/db-config.json" >/dev/null 2>&1 &&
         fail "scan: \$PORTCULLIS_DB did not come before config.json's db"
-expect 0 "" -- scan "$R" --config "$T/nope.json" --db "$T/configured.sqlite"
+# --db wins over the config's "db", but a --config named beside it is read
+# all the same: one that is missing is an error, not passed over
+expect 2 "scan: .*nope.json" -- scan "$R" --config "$T/nope.json" --db "$T/configured.sqlite"
+expect 0 "" -- scan "$R" --config "$T/db-config.json" --db "$T/configured.sqlite"
 
 # A FILE given without its option would be another file than the one
 # described: "db status X" showed the configured database, "report X"
