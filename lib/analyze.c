@@ -696,9 +696,10 @@ static int prefetch_job(void *userdata) {
 
 /* The inventory's wire form, then the scan's.  While the lister threads
  * list the rootfs, the package databases are read and the DB opened; then
- * the packages' records are looked up beside the walk
- * (inventory_lister_run(): by the first lister's thread once it is done,
- * or while the walk waits for the listing), not before it. */
+ * the packages' records are looked up beside the reading of what they
+ * installed and the walk (inventory_lister_run(): by the first lister's
+ * thread once it is done, or while the walk waits for the listing), not
+ * before them. */
 static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct error *err) {
         const struct rootfs_arg *a = arg;
         _cleanup_(inventory_lister_freep) struct inventory_lister *l = a->lister;
@@ -710,21 +711,26 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         struct prefetch_job job = {};
         struct vulndb *db = NULL;       /* the child's until it exits */
         bool beside;
+        size_t n;
         int k, w;
 
         if (!l && inventory_lister_new(false, &l) < 0)
                 return error_set(err, ENOMEM, "out of memory");
-        if ((k = inventory_collect_databases(a->root, l, a->pkg_types, &inv, err)) < 0)
+        if ((k = inventory_collect_packages(a->root, l, a->pkg_types, &inv, err)) < 0)
                 return inventory_failed(a, err);
         if ((k = vulndb_open_fd(a->db_fd, a->db_path, &db, err)) < 0)
                 return k;
-        if (!(os_pkgs = calloc(inv->n_pkgs + 1, sizeof(*os_pkgs))))
+        /* (--pkg-types library: the OS's packages go once the owned set is read) */
+        n = inv->left_out & INVENTORY_PKG_OS ? 0 : inv->n_pkgs;
+        if (!(os_pkgs = calloc(n + 1, sizeof(*os_pkgs))))
                 return error_set(err, ENOMEM, "out of memory");
-        if (inv->n_pkgs > 0)
-                memcpy(os_pkgs, inv->pkgs, inv->n_pkgs * sizeof(*os_pkgs));
-        job = (struct prefetch_job) { .db = db, .os = { .pkgs = os_pkgs, .n_pkgs = inv->n_pkgs } };
+        if (n > 0)
+                memcpy(os_pkgs, inv->pkgs, n * sizeof(*os_pkgs));
+        job = (struct prefetch_job) { .db = db, .os = { .pkgs = os_pkgs, .n_pkgs = n } };
         beside = inventory_lister_run(l, prefetch_job, &job);
         k = beside ? 0 : prefetch_job(&job);
+        if (k >= 0)
+                k = inventory_collect_owned(a->root, inv, err);
         if (k >= 0)
                 k = inventory_collect_walk(a->root, l, inv, err);
         w = beside ? inventory_lister_job_wait(l) : 0;     /* done with the copy before it goes */

@@ -609,11 +609,11 @@ static int read_md5sums(struct inventory *inv, int dfd, const char *list_name, c
 }
 
 /* Whether "<name>.list" or "<name>:<arch>.list" is the list of a package
- * of the inventory (pkgs[from, n), sorted by name): a package the status
+ * of the inventory (pkgs[from, to), sorted by name): a package the status
  * file does not hold as installed, or skipped with a warning, owns
  * nothing. */
-static bool listed_package(const struct inventory *inv, size_t from, const char *file) {
-        size_t n = strlen(file) - strlen(".list"), lo = from, hi = inv->n_pkgs;
+static bool listed_package(const struct inventory *inv, size_t from, size_t to, const char *file) {
+        size_t n = strlen(file) - strlen(".list"), lo = from, hi = to;
         const char *colon = memchr(file, ':', n);
         size_t name_n = colon ? (size_t) (colon - file) : n;
 
@@ -629,7 +629,7 @@ static bool listed_package(const struct inventory *inv, size_t from, const char 
                 else
                         hi = mid;
         }
-        for (; lo < inv->n_pkgs; lo++) {
+        for (; lo < to; lo++) {
                 const struct package *p = &inv->pkgs[lo];
 
                 if (strncmp(p->name, file, name_n) != 0 || p->name[name_n] != '\0')
@@ -645,7 +645,7 @@ static bool listed_package(const struct inventory *inv, size_t from, const char 
  * leaves to the packages.  A list that can't be read is said and its
  * files are read by the walk as anyone's (more work, never less
  * checked). */
-static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, struct error *err) {
+static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, size_t to, struct error *err) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_close_ int dfd = -EBADF;
         size_t total = 0;
@@ -674,7 +674,7 @@ static int read_lists(struct rootfs *r, struct inventory *inv, size_t from, stru
                 _cleanup_close_ int fd = -EBADF;
                 size_t len = 0;
 
-                if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, *n))
+                if (!ends_with(*n, ".list") || (*n)[0] == '.' || !listed_package(inv, from, to, *n))
                         continue;
                 if (total > DPKG_LISTS_TOTAL_MAX) {
                         k = inventory_warn(inv, "/%s: its .list files hold more than %zu bytes in all; the lists "
@@ -729,7 +729,20 @@ int inventory_dpkg(struct rootfs *r, struct inventory *inv, struct error *err) {
                 return error_set(err, k, "out of memory");
         /* Only beside a package database: the lists of a dpkg whose
          * status is gone own nothing. */
-        return inv->n_pkgs > from ? read_lists(r, inv, from, err) : 0;
+        if (inv->n_pkgs <= from)
+                return 0;
+        if (inv->defer_owned) {         /* inventory_collect_owned()'s */
+                inv->dpkg_lists = (struct inventory_range) { from, inv->n_pkgs };
+                return 0;
+        }
+        return read_lists(r, inv, from, inv->n_pkgs, err);
+}
+
+int inventory_dpkg_lists(struct rootfs *r, struct inventory *inv, struct error *err) {
+        struct inventory_range l = inv->dpkg_lists;
+
+        inv->dpkg_lists = (struct inventory_range) {};
+        return l.to > l.from ? read_lists(r, inv, l.from, l.to, err) : 0;
 }
 
 const struct inventory_reader inventory_reader_dpkg = {

@@ -33,14 +33,15 @@ static void leave_out_os(struct inventory *inv) {
         strv_free(TAKE_PTR(inv->skipped));
 }
 
-int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
-                                struct inventory **ret, struct error *err) {
+int inventory_collect_packages(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
+                               struct inventory **ret, struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
         int k, fd;
 
         if (!inv)
                 return error_set(err, ENOMEM, "inventory: out of memory");
         inv->left_out = INVENTORY_PKG_ALL & ~pkg_types;
+        inv->defer_owned = true;
         /* The lister reads the folders while the databases are read. */
         if (pkg_types & INVENTORY_PKG_LIBRARY) {
                 fd = rootfs_openat(r, "/", O_RDONLY | O_DIRECTORY, err);
@@ -57,8 +58,26 @@ int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, un
                 if (k < 0)
                         return error_wrap(err, "read %s", (*rd)->what);
         }
-        if (!(pkg_types & INVENTORY_PKG_OS))
+        *ret = TAKE_PTR(inv);
+        return 0;
+}
+
+int inventory_collect_owned(struct rootfs *r, struct inventory *inv, struct error *err) {
+        if (inventory_dpkg_lists(r, inv, err) < 0)
+                return error_wrap(err, "read %s", inventory_reader_dpkg.what);
+        if (inv->left_out & INVENTORY_PKG_OS)
                 leave_out_os(inv);
+        return 0;
+}
+
+int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
+                                struct inventory **ret, struct error *err) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        int k;
+
+        if ((k = inventory_collect_packages(r, l, pkg_types, &inv, err)) < 0 ||
+            (k = inventory_collect_owned(r, inv, err)) < 0)
+                return k;
         *ret = TAKE_PTR(inv);
         return 0;
 }

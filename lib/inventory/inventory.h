@@ -96,6 +96,12 @@ struct inventory {
          * 0, the gate's: everything.  Not carried by the wire: the match
          * that reads it runs in the child that collected. */
         unsigned left_out;
+        /* inventory_collect_packages() leaves the file lists of dpkg's
+         * packages, pkgs[from, to), to inventory_collect_owned() */
+        bool defer_owned;
+        struct inventory_range {
+                size_t from, to;
+        } dpkg_lists;
 };
 
 /* The paths an OS package database lists as installed (dpkg's
@@ -237,6 +243,15 @@ int inventory_collect(struct rootfs *r, struct inventory_lister *l, struct inven
  * packages are left out. */
 int inventory_collect_databases(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
                                 struct inventory **ret, struct error *err);
+/* inventory_collect_databases() in two steps, for a caller that looks the
+ * packages up while the second reads what they installed (dpkg's .list
+ * files, which only the walk needs; the packages themselves are not
+ * changed then): the packages, then the owned set. */
+int inventory_collect_packages(struct rootfs *r, struct inventory_lister *l, unsigned pkg_types,
+                               struct inventory **ret, struct error *err);
+int inventory_collect_owned(struct rootfs *r, struct inventory *inv, struct error *err);
+/* The .list files inventory_dpkg() left for later (defer_owned). */
+int inventory_dpkg_lists(struct rootfs *r, struct inventory *inv, struct error *err);
 int inventory_collect_walk(struct rootfs *r, struct inventory_lister *l, struct inventory *inv, struct error *err);
 
 struct inventory_walk;
