@@ -68,11 +68,9 @@ static const struct runtime_info {
         [INSTALL_CONTAINERD] = { "containerd", plan_containerd,
                                  "restart containerd to load it: systemctl restart containerd" },
         [INSTALL_CRIO] = { "crio", plan_hooks_d,
-                           "restart CRI-O to load it: systemctl restart crio (its hooks_dir must list "
-                           "/etc/containers/oci/hooks.d: crio config | grep -A3 hooks_dir)" },
+                           "restart CRI-O to load it: systemctl restart crio" },
         [INSTALL_PODMAN] = { "podman", plan_hooks_d,
-                             "nothing to restart: Podman reads hooks.d at every container start (the folders "
-                             "of its hooks_dir)" },
+                             "nothing to restart: Podman reads hooks.d at every container start" },
         [INSTALL_RUNC] = { "runc", plan_runc, NULL },
         [INSTALL_DOCKER] = { "docker", plan_docker, "restart Docker to load it: systemctl restart docker" },
 };
@@ -737,6 +735,10 @@ static json_t *json_get_dotted(json_t *j, const char *path) {
 static int record_load(const struct install_options *o, const char *name, json_t **ret, bool *ret_exists,
                        struct error *err);
 static json_t *record_find(json_t *rec, const char *path);
+static int state_path(const struct install_options *o, const char *name, const char *suffix, char **ret,
+                      struct error *err);
+static int saved_path(const struct install_options *o, const char *name, const char *path, char **ret,
+                      struct error *err);
 
 /* Whether cur is what an install wrote at path, unchanged since: the
  * sha256 that record name keeps of it. */
@@ -781,45 +783,115 @@ static bool hooks_d_is_ours(struct planner *p, const char *path, const struct ho
         return is_ours;
 }
 
-/* Podman and CRI-O read the file only where their hooks_dir lists its
- * folder, and by default it does not (oci_hooks_dirs()): a warning, since
- * that is their configuration, which install leaves to the admin. */
-static int note_hooks_dir(struct planner *p) {
-        bool crio = p->plan->runtime == INSTALL_CRIO;
-        _cleanup_strv_free_ char **dirs = NULL;
-        _cleanup_free_ char *from = NULL, *shown = NULL;
-        const char *dir = "/etc/containers/oci/hooks.d";
-        struct error err = {};
-        size_t n = 0;
+static const char *runtime_shown(enum install_runtime rt) {
+        return rt == INSTALL_CRIO ? "CRI-O" : "Podman";
+}
 
-        if (oci_hooks_dirs(p->o->root, crio, &dirs, &from, &err) < 0)
-                return err.code == -ENOMEM ? error_set(p->err, ENOMEM, "out of memory")
-                                           : add_note(p, "warning: %s; portcullis doctor checks where %s reads hooks.d",
-                                                      err.msg, crio ? "CRI-O" : "Podman");
-        if (strv_contains(dirs, dir))
+/* The hooks.d file where runtime rt reads it (oci_hooks_dirs()): in its
+ * default folder (OCI_HOOKS_DIR_DEFAULT, where packages put theirs) when
+ * no hooks_dir is set; in /etc/containers/oci/hooks.d when hooks_dir lists
+ * it; else in the last folder listed, whose file of a name wins over an
+ * earlier folder's (oci-hooks(5); Podman 4.3 in
+ * tests/podman-install-hooks.sh).  *ret_from: the file that sets hooks_dir,
+ * NULL for the default.  install edits neither containers.conf nor
+ * crio.conf. */
+static int hooks_d_target(const struct install_options *o, enum install_runtime rt, char **ret_path,
+                          char **ret_from, struct error *err) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *from = NULL;
+        const char *dir;
+        int r;
+
+        if ((r = oci_hooks_dirs(o->root, rt == INSTALL_CRIO, &dirs, &from, err)) < 0)
+                return error_wrap(err, "where %s reads hooks.d (nothing was changed: fix that file)",
+                                  runtime_shown(rt));
+        if (!dirs || !*dirs)
+                return error_set(err, EINVAL, "hooks_dir in %s lists no folder, so %s runs no oci-hooks file: "
+                                 "nothing was changed; list a folder there (\"" OCI_HOOKS_DIR_DEFAULT "\"), then "
+                                 "run install again", strna(from), runtime_shown(rt));
+        dir = !from ? OCI_HOOKS_DIR_DEFAULT
+              : strv_contains(dirs, INSTALL_HOOKS_D_DIR) ? INSTALL_HOOKS_D_DIR : dirs[strv_length(dirs) - 1];
+        if (asprintf(ret_path, "%s/portcullis.json", dir) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        *ret_from = TAKE_PTR(from);
+        return 0;
+}
+
+/* Whether the other runtime that reads hooks.d files (CRI-O for Podman,
+ * Podman for CRI-O) is installed and reads its file at path: then it
+ * stays. */
+static bool other_reads(struct planner *p, const char *path) {
+        enum install_runtime other = p->plan->runtime == INSTALL_CRIO ? INSTALL_PODMAN : INSTALL_CRIO;
+        _cleanup_free_ char *own = NULL, *target = NULL, *from = NULL;
+        struct error e = {};
+
+        if (state_path(p->o, runtimes[other].name, ".json", &own, &e) < 0 || access(own, F_OK) < 0)
+                return false;
+        if (hooks_d_target(p->o, other, &target, &from, &e) < 0)
+                return true;    /* can't tell: left where it is */
+        return streq_ptr(target, path);
+}
+
+/* The file an earlier install wrote in /etc/containers/oci/hooks.d, which
+ * the runtime does not read now that the file goes elsewhere: put back as
+ * uninstall would (removed, or what was there before), and forgotten by
+ * the record; one changed since is left as it is, and said. */
+static int plan_move_earlier(struct planner *p, const char *target) {
+        _cleanup_(host_file_done) struct host_file cur = {};
+        _cleanup_free_ char *full = NULL, *saved = NULL, *old = NULL;
+        json_t *rec = NULL, *f;
+        bool exists;
+        char hex[65] = "";
+        size_t old_len = 0;
+        int r;
+
+        if (streq_ptr(target, INSTALL_HOOKS_D_FILE) || other_reads(p, INSTALL_HOOKS_D_FILE))
                 return 0;
-        for (char **d = dirs; d && *d; d++)
-                n += strlen(*d) + 2;
-        if (!(shown = calloc(1, n + 1)))
-                return error_set(p->err, ENOMEM, "out of memory");
-        for (char **d = dirs; d && *d; d++)
-                strcat(strcat(shown, d == dirs ? "" : ", "), *d);
-        return add_note(p, "warning: %s reads oci-hooks files only from %s (%s%s), not %s: it checks no container "
-                        "start until you add \"%s\" to hooks_dir under [%s] in %s", crio ? "CRI-O" : "Podman",
-                        *shown ? shown : "no folder", from ? "hooks_dir in " : "its default: no hooks_dir is set",
-                        strempty(from), dir, dir, crio ? "crio.runtime" : "engine",
-                        from ? from : crio ? "/etc/crio/crio.conf.d/50-portcullis.conf"
-                                           : "/etc/containers/containers.conf");
+        if ((r = record_load(p->o, "oci-hooks", &rec, &exists, p->err)) < 0)
+                return r;
+        f = record_find(rec, INSTALL_HOOKS_D_FILE);
+        if (!f || (r = read_host(p, INSTALL_HOOKS_D_FILE, INSTALL_FILE_MAX, &cur)) < 0 || !cur.exists ||
+            (r = under_root(p->o, INSTALL_HOOKS_D_FILE, &full, p->err)) < 0)
+                goto done;
+        sha256_hex(cur.data, cur.len, hex);
+        if (!streq_ptr(json_string_value(json_object_get(f, "written")), hex)) {
+                r = add_note(p, "%s, which an earlier install wrote, changed since and was left as it is; %s does "
+                             "not read it: remove it", full, runtime_shown(p->plan->runtime));
+                goto done;
+        }
+        if (json_is_true(json_object_get(f, "existed")) &&
+            ((r = saved_path(p->o, "oci-hooks", INSTALL_HOOKS_D_FILE, &saved, p->err)) < 0 ||
+             (r = read_full_file(saved, INSTALL_FILE_MAX, &old, &old_len, p->err)) < 0))
+                goto done;
+        r = add_change(p, INSTALL_HOOKS_D_FILE, &cur, TAKE_PTR(old), old_len,
+                       (mode_t) json_integer_value(json_object_get(f, "mode")) & 07777, "oci-hooks", false);
+        if (r >= 0) {
+                p->plan->changes[p->plan->n_changes - 1].forget = true;
+                r = add_note(p, "%s, which an earlier install wrote, is not read by %s: %s (the file is %s now)",
+                             full, runtime_shown(p->plan->runtime), saved ? "what was there before is back"
+                                                                        : "removed", target);
+        }
+done:
+        json_decref(rec);
+        return r;
 }
 
 static int plan_hooks_d(struct planner *p) {
-        int r = plan_own_file(p, INSTALL_HOOKS_D_FILE,
-                              substitute(embedded("hooks.d/portcullis.json"), "@HOOK_PATH@", p->hook_path),
-                              hooks_d_is_ours, "an oci-hooks file", "oci-hooks");
+        _cleanup_free_ char *target = NULL, *from = NULL, *full = NULL;
+        enum install_runtime rt = p->plan->runtime;
+        int r;
 
-        if (r < 0 || (r = add_note(p, "%s", runtimes[p->plan->runtime].restart)) < 0)
+        if ((r = hooks_d_target(p->o, rt, &target, &from, p->err)) < 0)
                 return r;
-        return note_hooks_dir(p);
+        r = plan_own_file(p, target, substitute(embedded("hooks.d/portcullis.json"), "@HOOK_PATH@", p->hook_path),
+                          hooks_d_is_ours, "an oci-hooks file", "oci-hooks");
+        if (r < 0 || (r = plan_move_earlier(p, target)) < 0 || (r = under_root(p->o, target, &full, p->err)) < 0)
+                return r;
+        if ((r = add_note(p, "%s reads hooks.d from %s (%s%s): the file is %s", runtime_shown(rt),
+                          from ? "the folders of its hooks_dir" : OCI_HOOKS_DIR_DEFAULT,
+                          from ? "hooks_dir in " : "its default: no hooks_dir is set", strempty(from), full)) < 0)
+                return r;
+        return add_note(p, "%s", runtimes[rt].restart);
 }
 
 /* ---- Docker: daemon.json ------------------------------------------------- */
@@ -1275,6 +1347,25 @@ static int record_before(const struct install_options *o, const char *name, json
         return json_object_set_new(f, "written", json_string(hex)) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* Forgets c->path in the record (a file an earlier install wrote, put
+ * back): its saved copy goes, and its folders (into *dirs) once empty. */
+static int record_forget(const struct install_options *o, const char *name, json_t *rec,
+                         const struct install_change *c, json_t *dirs, struct error *err) {
+        _cleanup_free_ char *saved = NULL;
+        json_t *files = json_object_get(rec, "files"), *f;
+        size_t i;
+
+        json_array_foreach(files, i, f)
+                if (streq_ptr(json_string_value(json_object_get(f, "path")), c->path)) {
+                        if (json_array_extend(dirs, json_object_get(f, "dirs")) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                        if (saved_path(o, name, c->path, &saved, err) >= 0)
+                                (void) unlink(saved);
+                        return json_array_remove(files, i) < 0 ? error_set(err, ENOMEM, "out of memory") : 0;
+                }
+        return 0;
+}
+
 static int write_change(const struct install_options *o, const struct install_change *c, struct error *err) {
         _cleanup_free_ char *full = NULL;
         char *slash;
@@ -1306,9 +1397,12 @@ static const char *record_name(enum install_runtime rt, size_t k) {
 static int apply_install(const struct install_plan *p, const struct install_options *o, struct error *err) {
         _cleanup_free_ char *dir = NULL, *var_lib = NULL;
         json_t *recs[N_RECORDS] = {}, *state_dirs = NULL;
+        json_auto_t *forgotten_dirs = json_array();     /* the folders of files put back (record_forget()) */
         bool dirty[N_RECORDS] = {}, exists;
         int r = 0;
 
+        if (!forgotten_dirs)
+                return error_set(err, ENOMEM, "out of memory");
         if ((r = state_path(o, "saved", "", &dir, err)) < 0 || (r = under_root(o, "/var/lib", &var_lib, err)) < 0)
                 return r;
         state_dirs = missing_dirs(o, INSTALL_STATE_DIR "/saved/x");
@@ -1331,7 +1425,11 @@ static int apply_install(const struct install_plan *p, const struct install_opti
         for (size_t i = 0; i < p->n_changes && r >= 0; i++)
                 for (size_t k = 0; k < N_RECORDS && r >= 0; k++)
                         if (streq_ptr(p->changes[i].record, record_name(p->runtime, k))) {
-                                r = record_before(o, record_name(p->runtime, k), recs[k], &p->changes[i], err);
+                                r = p->changes[i].forget
+                                            ? record_forget(o, record_name(p->runtime, k), recs[k], &p->changes[i],
+                                                            forgotten_dirs, err)
+                                            : record_before(o, record_name(p->runtime, k), recs[k], &p->changes[i],
+                                                            err);
                                 dirty[k] = true;
                         }
         /* records first: a crash after them leaves what uninstall needs */
@@ -1345,6 +1443,8 @@ static int apply_install(const struct install_plan *p, const struct install_opti
                 for (size_t i = 0; i < p->n_changes && r >= 0; i++)
                         if (p->changes[i].binary == (pass == 0))
                                 r = write_change(o, &p->changes[i], err);
+        if (r >= 0)
+                remove_dirs(o, forgotten_dirs);
         for (size_t k = 0; k < N_RECORDS; k++)
                 json_decref(recs[k]);
         json_decref(state_dirs);

@@ -28,7 +28,10 @@ enum install_runtime {
 #define INSTALL_CONTAINERD_CONFIG "/etc/containerd/config.toml"
 #define INSTALL_DOCKER_CONFIG "/etc/docker/daemon.json"
 #define INSTALL_CONTAINERD_DROPIN "/etc/containerd/conf.d/portcullis.toml"
-#define INSTALL_HOOKS_D_FILE "/etc/containers/oci/hooks.d/portcullis.json"
+/* The admin's hooks.d folder, where install wrote before it followed
+ * hooks_dir (lib/install.c hooks_d_target()). */
+#define INSTALL_HOOKS_D_DIR "/etc/containers/oci/hooks.d"
+#define INSTALL_HOOKS_D_FILE INSTALL_HOOKS_D_DIR "/portcullis.json"
 #define INSTALL_STATE_DIR "/var/lib/portcullis/install"
 #define INSTALL_CRI_PLUGIN "io.containerd.grpc.v1.cri"
 #define INSTALL_SHIM_RUNTIME_TYPE "io.containerd.portcullis.v2"
@@ -66,6 +69,7 @@ struct install_change {
         mode_t mode;               /* of the new file */
         const char *record;        /* whose record keeps the old bytes (a runtime's or a group's) */
         bool binary;               /* shown as "Binary files differ" */
+        bool forget;               /* install: put back as uninstall would; record forgets the path */
 };
 
 struct install_plan {

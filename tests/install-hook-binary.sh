@@ -15,7 +15,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 H=$T/host
-HOOKS_D=/etc/containers/oci/hooks.d/portcullis.json
+HOOKS_D=/usr/share/containers/oci/hooks.d/portcullis.json
 HOOK=/usr/local/libexec/portcullis/portcullis-hook
 run() {
         OUT=$("$@" 2>"$T/err"); RC=$?

@@ -192,7 +192,7 @@ PY
 # ---- podman -----------------------------------------------------------------
 podman_part() {
         command -v podman >/dev/null || { echo "skip podman: not installed"; skipped=$((skipped + 1)); return; }
-        local out rc HD=$H/etc/containers/oci/hooks.d
+        local out rc HD=$H/usr/share/containers/oci/hooks.d
         cp -a "$H" "$T/host.before-podman"
         out=$("$P" install podman --root "$H" --binaries 2>&1) || { fail "install podman: $out"; return; }
         [ -f "$HD/portcullis.json" ] || { fail "install podman: no hooks.d file"; return; }

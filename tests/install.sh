@@ -145,9 +145,11 @@ rm -rf "$H/etc/containerd/conf.d"
 ln -s /etc/hostname "$CFG.link" && rm "$CFG" && mv "$CFG.link" "$CFG"
 refuse "a symbolic link" "$CFG is a symbolic link"
 
-# 8. podman: the hooks.d file; someone else's file of that name is refused.
+# 8. podman: the hooks.d file, in the folder Podman reads (its hooks_dir,
+# tests/podman-install-hooks.sh with the real Podman); someone else's file
+# of that name is refused.
 new_host
-HD=$H/etc/containers/oci/hooks.d/portcullis.json
+HD=$H/usr/share/containers/oci/hooks.d/portcullis.json
 run install podman --root "$H"
 [ "$RC" -eq 0 ] && python3 - "$HD" <<'PY' || fail "podman hooks.d file: $RC $ERR $(cat "$HD")"
 import json, sys
@@ -157,14 +159,108 @@ assert h["hook"]["path"].endswith("/libexec/portcullis/portcullis-hook") and h["
 PY
 grep -q "nothing to restart: Podman reads hooks.d at every container start" <<<"$OUT" || fail "podman note: $OUT"
 # Podman 4 reads /usr/share/containers/oci/hooks.d alone unless hooks_dir
-# says otherwise (tests/podman-hooks-unread.sh): install says so, and what to do.
-grep -qF 'warning: Podman reads oci-hooks files only from /usr/share/containers/oci/hooks.d (its default: no hooks_dir is set), not /etc/containers/oci/hooks.d: it checks no container start until you add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf' <<<"$OUT$ERR" ||
-        fail "podman: no warning of the default hooks_dir: $OUT $ERR"
-H2=$T/podman-hooks-dir && rm -rf "$H2" && mkdir -p "$H2/etc/containers/containers.conf.d"
-printf '[engine]\nhooks_dir = ["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"]\n' >"$H2/etc/containers/containers.conf.d/50-site.conf"
-out=$("$P" install podman --root "$H2" 2>&1) || fail "install podman with hooks_dir: $out"
-grep -q "warning: Podman reads" <<<"$out" && fail "install podman with hooks_dir listing the folder: warned: $out"
-rm -rf "$H2"
+# says otherwise (tests/podman-hooks-unread.sh): the file goes there.
+grep -qF "Podman reads hooks.d from /usr/share/containers/oci/hooks.d (its default: no hooks_dir is set): the file is $HD" <<<"$OUT$ERR" ||
+        fail "podman: no note of the default hooks_dir: $OUT $ERR"
+[ -e "$H/etc/containers" ] && fail "podman: install wrote under /etc/containers: $(find "$H/etc/containers")"
+# hooks_dir set (containers.conf, a drop-in, crio.conf and its drop-ins):
+# /etc/containers/oci/hooks.d when listed, else the last folder listed;
+# the runtime's files are not edited; an empty list is refused.
+# hooks_dir_case NAME RUNTIME FILE LIST WANT: install RUNTIME with FILE
+# setting hooks_dir = [LIST]; the hooks.d file must be WANT (a host path).
+hooks_dir_case() {
+        H2=$T/hooks-dir && rm -rf "$H2" && mkdir -p "$H2/var/lib" "$(dirname "$H2$3")"
+        if [ "$2" = crio ]; then sect=crio.runtime; else sect=engine; fi
+        printf '[%s]\nhooks_dir = [%s]\n' "$sect" "$4" >"$H2$3"
+        cp "$H2$3" "$T/conf.orig"
+        out=$("$P" install "$2" --root "$H2" 2>&1) || fail "$1: install $2: $out"
+        [ -f "$H2$5" ] || fail "$1: no $5: $(find "$H2" -name portcullis.json) $out"
+        [ "$(find "$H2" -name portcullis.json | wc -l)" -eq 1 ] || fail "$1: more than one file: $(find "$H2" -name portcullis.json)"
+        grep -qF "reads hooks.d from the folders of its hooks_dir (hooks_dir in $3): the file is $H2$5" <<<"$out" ||
+                fail "$1: note: $out"
+        cmp -s "$H2$3" "$T/conf.orig" || fail "$1: install edited $3"
+        out=$("$P" uninstall "$2" --root "$H2" 2>&1) || fail "$1: uninstall: $out"
+        [ -e "$H2$5" ] && fail "$1: uninstall left $5"
+        rm -rf "$H2"
+}
+hooks_dir_case "both folders" podman /etc/containers/containers.conf \
+        '"/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"' /etc/containers/oci/hooks.d/portcullis.json
+hooks_dir_case "/etc first" podman /usr/share/containers/containers.conf \
+        '"/etc/containers/oci/hooks.d", "/srv/hooks.d"' /etc/containers/oci/hooks.d/portcullis.json
+hooks_dir_case "without /etc: the last one" podman /etc/containers/containers.conf.d/50-site.conf \
+        '"/usr/share/containers/oci/hooks.d", "/srv/hooks.d", "/opt/hooks.d"' /opt/hooks.d/portcullis.json
+hooks_dir_case "crio drop-in" crio /etc/crio/crio.conf.d/10-site.conf \
+        '"/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"' /etc/containers/oci/hooks.d/portcullis.json
+hooks_dir_case "crio.conf" crio /etc/crio/crio.conf '"/run/hooks.d"' /run/hooks.d/portcullis.json
+H2=$T/hooks-dir-empty && rm -rf "$H2" && mkdir -p "$H2/etc/containers" "$H2/var/lib"
+printf '[engine]\nhooks_dir = []\n' >"$H2/etc/containers/containers.conf"
+cp -a "$H2" "$T/before"
+out=$("$P" install podman --root "$H2" 2>&1) && fail "hooks_dir = []: installed: $out"
+grep -qF "hooks_dir in /etc/containers/containers.conf lists no folder, so Podman runs no oci-hooks file: nothing was changed" <<<"$out" &&
+        diff -r "$T/before" "$H2" >/dev/null || fail "hooks_dir = []: $out"
+rm -rf "$H2" "$T/before"
+# An earlier install's file in /etc/containers/oci/hooks.d (unchanged):
+# removed when the file moves, and said; uninstall then gives back the
+# tree; one changed since stays, and is said.
+earlier_case() {
+        new_host
+        mkdir -p "$H/etc/containers/oci/hooks.d"
+        "$P" -q install podman --root "$H" >/dev/null || fail "earlier: install"
+        python3 - "$HD" "$H/etc/containers/oci/hooks.d/portcullis.json" "$H/var/lib/portcullis/install/oci-hooks.json" "$1" <<'PY' ||
+import json, os, sys
+new, old, recfile, edit = sys.argv[1:]
+text = open(new).read()
+if edit == "edited":
+    text = text.replace('"timeout": 30', '"timeout": 60')
+open(old, "w").write(open(new).read())
+rec = json.load(open(recfile))
+f = rec["files"][0]
+rec["files"].append(dict(f, path="/etc/containers/oci/hooks.d/portcullis.json",
+                        dirs=["/etc/containers/oci/hooks.d", "/etc/containers/oci", "/etc/containers"]))
+json.dump(rec, open(recfile, "w"))
+if edit == "edited":
+    open(old, "w").write(text)
+os.unlink(new)
+PY
+                fail "earlier: the earlier install's record"
+}
+earlier_case same
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && [ -f "$HD" ] && [ ! -e "$H/etc/containers/oci/hooks.d/portcullis.json" ] &&
+        grep -qx "removed $H/etc/containers/oci/hooks.d/portcullis.json" <<<"$OUT" &&
+        grep -qF "$H/etc/containers/oci/hooks.d/portcullis.json, which an earlier install wrote, is not read by Podman: removed (the file is /usr/share/containers/oci/hooks.d/portcullis.json now)" <<<"$OUT$ERR" ||
+        fail "earlier install's /etc file: rc $RC $OUT $ERR"
+python3 -c 'import json, sys; assert [f["path"] for f in json.load(open(sys.argv[1]))["files"]] == ["/usr/share/containers/oci/hooks.d/portcullis.json"]' \
+        "$H/var/lib/portcullis/install/oci-hooks.json" || fail "earlier install's /etc file: the record still names it"
+run uninstall podman --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "earlier install's /etc file: uninstall: rc $RC $ERR $(cat "$T/tree.diff")"
+earlier_case edited
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && [ -f "$HD" ] && [ -f "$H/etc/containers/oci/hooks.d/portcullis.json" ] &&
+        grep -qF "$H/etc/containers/oci/hooks.d/portcullis.json, which an earlier install wrote, changed since and was left as it is; Podman does not read it: remove it" <<<"$OUT$ERR" ||
+        fail "earlier install's edited /etc file: rc $RC $OUT $ERR"
+# A packaged install (meson --prefix=/usr) put the same file there: taken
+# as it is, not recorded, left by uninstall to the package; a packaged file
+# that names another hook is refused (the package's, not ours to replace).
+new_host
+mkdir -p "${HD%/*}"
+mkdir -p "$T/scratch" && "$P" install podman --root "$T/scratch" >/dev/null 2>&1 || fail "packaged: the file install writes"
+cp "$T/scratch/usr/share/containers/oci/hooks.d/portcullis.json" "$HD" && cp "$HD" "$T/packaged.json" && rm -rf "$T/scratch"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && ! grep -q "^[a-z]* .*portcullis.json$" <<<"$OUT" && cmp -s "$HD" "$T/packaged.json" || fail "packaged file: rc $RC $OUT $ERR"
+grep -q "hooks.d" "$H/var/lib/portcullis/install/oci-hooks.json" 2>/dev/null && fail "packaged file: recorded"
+"$P" -q uninstall podman --root "$H" >/dev/null
+[ -f "$HD" ] || fail "packaged file: uninstall removed the package's file"
+new_host
+mkdir -p "${HD%/*}"
+mkdir -p "$T/scratch" && "$P" install podman --root "$T/scratch" >/dev/null 2>&1
+sed 's|"path": "[^"]*"|"path": "/usr/libexec/portcullis/portcullis-hook"|' "$T/scratch/usr/share/containers/oci/hooks.d/portcullis.json" >"$HD"
+rm -rf "$T/scratch"
+run install podman --root "$H"
+[ "$RC" -eq 2 ] && grep -qF "$HD exists and is not an oci-hooks file written by portcullis (its hook.path is \"/usr/libexec/portcullis/portcullis-hook\"" <<<"$ERR" ||
+        fail "packaged file of another prefix: rc $RC $ERR"
+new_host
+run install podman --root "$H"
 # On a Podman host whoever runs a container sets its annotations: the config
 # it writes does not trust them to name the image (README "Configuration");
 # one already there that does is said (a containerd install's).
@@ -344,13 +440,14 @@ refuse "glob over an earlier drop-in, CRI in config.toml" "$CFG imports $DROPIN 
 new_host
 E=$T/elsewhere          # exists here, and as $H$E under the root
 mkdir -p "$E/containers" "$E/varlib" "$H$E/containers" "$H$E/varlib" "$T/orig$E/containers" "$T/orig$E/varlib"
-ln -s "$E/containers" "$H/etc/containers" && ln -s "$E/containers" "$T/orig/etc/containers"
+mkdir -p "$H/usr/share" "$T/orig/usr/share"
+ln -s "$E/containers" "$H/usr/share/containers" && ln -s "$E/containers" "$T/orig/usr/share/containers"
 ln -s "$E/varlib" "$H/var/lib/portcullis" && ln -s "$E/varlib" "$T/orig/var/lib/portcullis"
 run install podman --root "$H"
 [ "$RC" -eq 0 ] && [ -f "$H$E/containers/oci/hooks.d/portcullis.json" ] && [ -f "$H$E/varlib/install/podman.json" ] ||
         fail "symlinked folders: not written under the root: rc $RC $ERR $(find "$H$E")"
 [ -z "$(find "$E" -mindepth 2)" ] || fail "symlinked folders: written outside the root: $(find "$E" -mindepth 2)"
-grep -qx "created $H/etc/containers/oci/hooks.d/portcullis.json" <<<"$OUT" || fail "symlinked folders: output: $OUT"
+grep -qx "created $H/usr/share/containers/oci/hooks.d/portcullis.json" <<<"$OUT" || fail "symlinked folders: output: $OUT"
 run install podman --root "$H"
 [ "$RC" -eq 0 ] && grep -q "^nothing to change" <<<"$OUT" || fail "symlinked folders: second install: rc $RC $OUT $ERR"
 run uninstall podman --root "$H"
@@ -360,7 +457,7 @@ run uninstall podman --root "$H"
 rm -rf "${H:?}$E" "$T/orig$E"
 cp -a "$H" "$T/before"
 run install podman --root "$H"
-[ "$RC" -eq 2 ] && grep -qF "$H/etc/containers is a symbolic link to $E/containers, which is no folder under $H" <<<"$ERR" &&
+[ "$RC" -eq 2 ] && grep -qF "$H/usr/share/containers is a symbolic link to $E/containers, which is no folder under $H" <<<"$ERR" &&
         diff -r "$T/before" "$H" >/dev/null && [ -z "$(find "$E" -mindepth 2)" ] ||
         fail "link out of the root: rc $RC '$ERR' $(find "$E" -mindepth 2)"
 rm -rf "$T/before" "$E"
@@ -406,7 +503,7 @@ text = json.dumps(h, indent=2) + "\n"
 open(sys.argv[1], "w").write(text)
 rec = json.load(open(sys.argv[2]))
 for f in rec["files"]:
-    if f["path"] == "/etc/containers/oci/hooks.d/portcullis.json":
+    if f["path"] == "/usr/share/containers/oci/hooks.d/portcullis.json":
         f["written"] = hashlib.sha256(text.encode()).hexdigest()
 json.dump(rec, open(sys.argv[2], "w"))' "$HD" "$H/var/lib/portcullis/install/oci-hooks.json"
 run install podman --root "$H"
