@@ -8,8 +8,8 @@
 #include "config.h"
 #include "update.h"
 
-static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "trust_image_digest",
-                                        "update", "state_roots", NULL };
+static const char *const top_keys[] = { "db", "cache", "lock_dir", "policy", "log", "on_error", "rootless",
+                                        "trust_image_digest", "update", "state_roots", NULL };
 static const char *const log_keys[] = { "syslog", "syslog_socket", "file", NULL };
 static const char *const update_keys[] = { "sources", "ecosystems", "cve_sources", "proxy", "ca_file", "timeout_s",
                                            "state_dir", "public_key", "auth_file", "max_layer_mib", "kev_sources",
@@ -57,6 +57,7 @@ static int config_defaults(struct config **ret) {
                 return -ENOMEM;
         c->log_syslog = true;
         c->on_error = POLICY_ACTION_DENY;
+        c->rootless = POLICY_ACTION_DENY;
         c->trust_image_digest = true;
         *ret = TAKE_PTR(c);
         return 0;
@@ -85,9 +86,9 @@ const char *const *config_top_keys(void) {
         return top_keys;
 }
 
-static int get_on_error(const struct json_node *obj, enum policy_action *ret, struct error *err) {
+static int get_action(const struct json_node *obj, const char *key, enum policy_action *ret, struct error *err) {
         static const char *const names[] = { [POLICY_ACTION_ALLOW] = "allow", [POLICY_ACTION_DENY] = "deny" };
-        int v = 0, r = json_get_word(obj, "on_error", names, ELEMENTSOF(names), NULL, &v, err);
+        int v = 0, r = json_get_word(obj, key, names, ELEMENTSOF(names), NULL, &v, err);
 
         if (r > 0)
                 *ret = v;
@@ -205,7 +206,8 @@ static int parse_top(const struct json_node *root, struct config *c, struct erro
         if ((r = get_path(root, "policy", &c->policy, err)) < 0 || (r = check_top_keys(root, c, err)) < 0 ||
             (r = get_path(root, "db", &c->db, err)) < 0 || (r = get_path(root, "cache", &c->cache, err)) < 0 ||
             (r = get_path(root, "lock_dir", &c->lock_dir, err)) < 0 || (r = parse_log(root, c, err)) < 0 ||
-            (r = get_on_error(root, &c->on_error, err)) < 0 ||
+            (r = get_action(root, "on_error", &c->on_error, err)) < 0 ||
+            (r = get_action(root, "rootless", &c->rootless, err)) < 0 ||
             (r = json_get_bool(root, "trust_image_digest", &c->trust_image_digest, err)) < 0 ||
             (r = parse_update(root, &c->update, err)) < 0 ||
             (r = get_paths(root, "state_roots", &c->state_roots, err)) < 0)

@@ -30,6 +30,7 @@ struct config {
         bool trust_image_digest;
         char *log_file;                 /* audit lines appended here too, or NULL */
         enum policy_action on_error;    /* when the policy itself can't be loaded; default deny */
+        enum policy_action rootless;    /* a start the hook can't check as a rootless user's (gate.c); default deny */
         char **state_roots;             /* the runtimes' state folders 'portcullis ps' reads, or NULL:
                                          * running.h's running_default_roots */
         struct config_update {          /* "update": what `portcullis db update` fetches (update.h) */

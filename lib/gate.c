@@ -12,11 +12,13 @@
 #include <syslog.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analyze.h"
 #include "audit.h"
 #include "base/clock.h"
 #include "base/digest.h"
+#include "base/fileio.h"
 #include "base/heap.h"
 #include "base/strutil.h"
 #include "cache.h"
@@ -123,6 +125,20 @@ _printf_(2, 3) static void say(struct start *h, const char *fmt, ...) {
                 s[n - 1] = '\0';
         str_make_printable(s);  /* one line, no escapes: names from annotations, ids from the DB */
         (void) strv_push(&h->messages, s);
+}
+
+/* The last line said goes first: Podman shows a failed hook's stderr up
+ * to its first line (Podman 4.3, tests/podman-rootless.sh), where the
+ * reason must be, not a note that led to it. */
+static void first_said(struct start *h) {
+        size_t n = strv_length(h->messages);
+        char *last;
+
+        if (n < 2)
+                return;
+        last = h->messages[n - 1];
+        memmove(h->messages + 1, h->messages, (n - 1) * sizeof(char *));
+        h->messages[0] = last;
 }
 
 /* buf parsed, when it is one whole JSON object (its last byte, blanks
@@ -526,6 +542,55 @@ static enum policy_action failure_action(const struct start *h, int code) {
                : code == -ETIMEDOUT ? h->policy->on_timeout : h->policy->on_error;
 }
 
+/* /proc/self/uid_map is a few lines of three numbers (user_namespaces(7)). */
+#define UID_MAP_MAX 4096
+
+/* The host uid the hook runs as, when it is not root: its euid, or the
+ * host uid that uid 0 of its user namespace stands for (rootless Podman
+ * runs hooks as root of the user's namespace, "0 1001 1" in uid_map:
+ * tests/podman-rootless.sh); -1 for the host's root or when uid_map can't
+ * be read.  Asked only on a failure's way: a start decided otherwise
+ * makes no syscall more. */
+static long long rootless_uid(void) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        uid_t u = geteuid();
+
+        if (u != 0)
+                return u;
+        if (read_full_file("/proc/self/uid_map", UID_MAP_MAX, &buf, &len, &(struct error) {}) < 0)
+                return -1;
+        for (const char *line = buf; line && *line;) {
+                char *end;
+                unsigned long long inside = strtoull(line, &end, 10), outside;
+
+                if (end == line)
+                        return -1;
+                outside = strtoull(end, &end, 10);
+                if (inside == 0)
+                        return outside == 0 ? -1 : (long long) outside;
+                line = strchr(end, '\n');
+                line = line ? line + 1 : NULL;
+        }
+        return -1;
+}
+
+/* A failure of a hook that runs as a user other than root (rootless
+ * Podman reads the same hooks.d file: README "Rootless Podman"): it can't
+ * read root's DB and cache, so config.json's rootless decides, with a line
+ * that says why and what to do, never on_error's silent allow. */
+static bool rootless_failure(struct start *h, char *msg, size_t size, const struct error *err) {
+        long long uid = err->content ? -1 : rootless_uid();
+
+        if (uid < 0)
+                return false;
+        (void) snprintf(msg, size, "the hook runs as uid %lld of the host, not root (a rootless Podman's "
+                        "container), and can't check it: %s (run the container as root; or set \"rootless\": "
+                        "\"allow\" in %s to start rootless containers unchecked, with this warning)", uid, err->msg,
+                        h->cfg && h->cfg->path ? h->cfg->path : PORTCULLIS_CONFIG_DEFAULT);
+        return true;
+}
+
 static int decide_failure(struct start *h, int code, const struct error *err) {
         bool timeout = code == -ETIMEDOUT;
         enum policy_action action = failure_action(h, code);
@@ -545,7 +610,7 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         }
         deny = action == POLICY_ACTION_DENY;
 
-        char msg[sizeof(err->msg) + 96];
+        char msg[sizeof(err->msg) + 384];
 
         /* A timeout says the budget and the time it took, whatever part of
          * the start ran out (the analysis is given only what is left),
@@ -553,11 +618,18 @@ static int decide_failure(struct start *h, int code, const struct error *err) {
         if (timeout && h->policy)
                 (void) snprintf(msg, sizeof(msg), "%s (deadline_ms %u; %lld ms since the start)", err->msg,
                                 h->policy->deadline_ms, now_ms() - h->t0);
-        else
+        else if (!timeout && rootless_failure(h, msg, sizeof(msg), err)) {
+                action = h->cfg ? h->cfg->rootless : POLICY_ACTION_DENY;
+                deny = action == POLICY_ACTION_DENY;
+                what = "rootless";
+                where = h->cfg && h->cfg->path ? h->cfg->path : "the built-in config";
+        } else
                 (void) snprintf(msg, sizeof(msg), "%s", err->msg);
         audit(h, deny ? "deny" : "allow", msg, NULL, NULL);
         say(h, "portcullis: %s %s: %s; %s is %s in %s\n", deny ? "blocked" : "warning: not checked",
                 h->name ? h->name : "container", msg, what, policy_action_to_string(action), where);
+        if (strcmp(what, "rootless") == 0)
+                first_said(h);
         return deny ? GATE_BLOCK : GATE_START;
 }
 
