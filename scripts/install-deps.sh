@@ -14,7 +14,7 @@ PACKAGES="meson ninja-build pkg-config gcc python3
 # (libclang-rt-dev: libFuzzer and clang's sanitizer runtimes, for the
 # fuzzing build .ci/run makes; clang only recommends it)
 if [ "${1:-}" != "--build" ]; then
-        PACKAGES="$PACKAGES clang libclang-rt-dev unzip dpkg rpm db5.3-util debootstrap time runc busybox-static podman containerd umoci
+        PACKAGES="$PACKAGES clang libclang-rt-dev unzip dpkg rpm db5.3-util debootstrap time runc busybox-static podman uidmap containerd umoci
                   nginx openssl systemd faketime man-db bash-completion zsh
                   python3-packaging golang-go golang-golang-x-mod-dev librust-semver-dev
                   ruby php-cli php-composer-semver libmaven3-core-java default-jdk-headless
