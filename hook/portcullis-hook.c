@@ -117,7 +117,7 @@ static void say_all(char **messages) {
 
 int main(int argc, char **argv) {
         /* The deadline counts from the runtime's exec, not from here. */
-        struct gate_options o = { .deadline_from_exec = true };
+        struct gate_options o = { .deadline_from_exec = true, .hook = true };
         struct gate_result r = {};
         uint32_t seed;
         int code;

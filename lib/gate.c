@@ -580,7 +580,7 @@ static long long rootless_uid(void) {
  * read root's DB and cache, so config.json's rootless decides, with a line
  * that says why and what to do, never on_error's silent allow. */
 static bool rootless_failure(struct start *h, char *msg, size_t size, const struct error *err) {
-        long long uid = err->content ? -1 : rootless_uid();
+        long long uid = err->content || !h->o->hook ? -1 : rootless_uid();
 
         if (uid < 0)
                 return false;

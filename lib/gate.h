@@ -35,6 +35,8 @@ struct gate_options {
         bool deadline_from_exec;                /* the hook: the deadline counts from the process's start
                                                  * (read from /proc once a miss begins, where its 30 µs don't
                                                  * show; until then from gate_run()); else from gate_run() */
+        bool hook;                              /* run by a runtime as its hook: a failure as a user other
+                                                 * than root (rootless Podman) is config.json's rootless */
 };
 
 struct gate_result {

@@ -93,7 +93,7 @@ static void test_parse(void) {
         static const char json[] =
                 "{\"db\": \"/srv/db.sqlite\", \"cache\": \"/srv/cache.db\", \"policy\": \"/srv/p.json\",\n"
                 " \"log\": {\"syslog\": false, \"syslog_socket\": \"/run/log.sock\", \"file\": \"/var/log/portcullis/audit.log\"},\n"
-                " \"on_error\": \"allow\",\n"
+                " \"on_error\": \"allow\", \"rootless\": \"allow\",\n"
                 " \"trust_image_digest\": false}";
         struct config *c = NULL;
         struct error err = {};
@@ -107,6 +107,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->log_syslog_socket, "/run/log.sock");
                 CHECK_STREQ(c->path, "c.json");
                 CHECK(!c->log_syslog && c->on_error == POLICY_ACTION_ALLOW && !c->trust_image_digest);
+                CHECK(c->rootless == POLICY_ACTION_ALLOW);
         }
         config_free(c);
         c = NULL;
@@ -117,6 +118,7 @@ static void test_parse(void) {
                 CHECK_STREQ(c->cache, PORTCULLIS_CACHE_DEFAULT);
                 CHECK_STREQ(c->policy, PORTCULLIS_POLICY_DEFAULT);
                 CHECK(c->log_syslog && !c->log_file && c->on_error == POLICY_ACTION_DENY && c->trust_image_digest);
+                CHECK(c->rootless == POLICY_ACTION_DENY);
                 CHECK(!c->log_syslog_socket);
                 CHECK_STREQ(c->update.state_dir, PORTCULLIS_UPDATE_STATE_DIR);
                 CHECK(!c->update.ecosystems && !c->update.public_key);
@@ -182,7 +184,7 @@ static void test_errors(void) {
                 const char *json, *msg;
         } rows[] = {
                 { "{\"db\": \"/a\",\n \"dbb\": \"/b\"}",
-                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update, state_roots" },
+                  "c.json:2:2: unknown key 'dbb' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, rootless, trust_image_digest, update, state_roots" },
                 { "{\"log\": {\"syslog\": true,\n    \"files\": \"/x\"}}",
                   "c.json:2:5: unknown key 'files' in 'log'; expected one of syslog, syslog_socket, file" },
                 { "{\"db\": \"relative/db.sqlite\"}", "c.json:1:2: 'db' in the configuration must be an absolute path" },
@@ -195,6 +197,8 @@ static void test_errors(void) {
                 { "{\"log\": true}", "c.json:1:2: 'log' in the configuration must be an object" },
                 { "{\"on_error\": \"Deny\"}",
                   "c.json:1:2: 'on_error' in the configuration must be one of allow, deny, not 'Deny'" },
+                { "{\"rootless\": \"allow-with-warning\"}",
+                  "c.json:1:2: 'rootless' in the configuration must be one of allow, deny, not 'allow-with-warning'" },
                 { "{\"db\": \"/a\", \"db\": \"/b\"}", "c.json:1:17: duplicate object key near '\"db\"'" },
                 { "\"/var/lib\"", "c.json:1:10: '[' or '{' expected near '\"/var/lib\"'" },
                 { "[]", "c.json:1:1: the configuration must be a JSON object" },
@@ -216,7 +220,7 @@ static void test_errors(void) {
                   "c.json:1:2: 'state_roots' in the configuration: 'run/crun' must be an absolute path" },
                 /* a typo'd key that would leave the default in place: refused */
                 { "{\"on_eror\": \"allow\"}",
-                  "c.json:1:2: unknown key 'on_eror' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, trust_image_digest, update, state_roots" },
+                  "c.json:1:2: unknown key 'on_eror' in the configuration; expected one of db, cache, lock_dir, policy, log, on_error, rootless, trust_image_digest, update, state_roots" },
                 /* a policy key written here: where it belongs (the policy the file names) */
                 { "{\"on_timeout\": \"deny\"}", "c.json:1:2: 'on_timeout' in the configuration is not a key of it: "
                   "it is a policy key; set it in the policy file, " PORTCULLIS_POLICY_DEFAULT " ('policy' names it)" },
