@@ -769,8 +769,8 @@ static int check_hooks_d(struct doctor *d, struct doctor_check *c) {
                         return check_hooks_file(d, c, f);
         }
         if (access(prefix_file, F_OK) == 0)
-                return result(c, DOCTOR_WARN, "portcullis install podman (or link the file into "
-                              "/etc/containers/oci/hooks.d)",
+                return result(c, DOCTOR_WARN, "portcullis install podman (it writes the file where the runtime "
+                              "reads it)",
                               "%s exists, but Podman and CRI-O read only /etc/containers/oci/hooks.d and "
                               "/usr/share/containers/oci/hooks.d", prefix_file);
         return result(c, DOCTOR_SKIP, NULL, "Podman and CRI-O are not present on this node");

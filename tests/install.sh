@@ -239,6 +239,21 @@ run install podman --root "$H"
 [ "$RC" -eq 0 ] && [ -f "$HD" ] && [ -f "$H/etc/containers/oci/hooks.d/portcullis.json" ] &&
         grep -qF "$H/etc/containers/oci/hooks.d/portcullis.json, which an earlier install wrote, changed since and was left as it is; Podman does not read it: remove it" <<<"$OUT$ERR" ||
         fail "earlier install's edited /etc file: rc $RC $OUT $ERR"
+# CRI-O installed first, its hooks_dir listing /etc/containers/oci/hooks.d:
+# its file there stays when Podman's goes to its default folder; both go
+# with the last uninstall.
+new_host
+mkdir -p "$H/etc/crio/crio.conf.d" "$T/orig/etc/crio/crio.conf.d"
+printf '[crio.runtime]\nhooks_dir = ["/etc/containers/oci/hooks.d"]\n' | tee "$T/orig/etc/crio/crio.conf.d/10-site.conf" \
+        >"$H/etc/crio/crio.conf.d/10-site.conf"
+"$P" -q install crio --root "$H" >/dev/null 2>&1 || fail "crio then podman: install crio"
+run install podman --root "$H"
+[ "$RC" -eq 0 ] && [ -f "$HD" ] && [ -f "$H/etc/containers/oci/hooks.d/portcullis.json" ] &&
+        ! grep -q "which an earlier install wrote" <<<"$OUT$ERR" || fail "crio then podman: rc $RC $OUT $ERR"
+"$P" -q uninstall podman --root "$H" >/dev/null 2>&1
+[ -f "$H/etc/containers/oci/hooks.d/portcullis.json" ] || fail "crio then podman: uninstall podman removed CRI-O's file"
+run uninstall crio --root "$H"
+[ "$RC" -eq 0 ] && same_tree || fail "crio then podman: uninstall crio: rc $RC $ERR $(cat "$T/tree.diff")"
 # A packaged install (meson --prefix=/usr) put the same file there: taken
 # as it is, not recorded, left by uninstall to the package; a packaged file
 # that names another hook is refused (the package's, not ours to replace).
