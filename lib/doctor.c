@@ -683,9 +683,11 @@ static int hooks_d_unread(struct doctor *d, struct doctor_check *c, bool crio, c
                         if ((p != dirs && strbuf_append(&shown, ", ", 2) < 0) ||
                             strbuf_append(&shown, *p, strlen(*p)) < 0)
                                 break;
-                fix = crio ? fmt("add \"%s\" to hooks_dir under [crio.runtime] in %s, then systemctl restart crio",
+                fix = crio ? fmt("portcullis install crio (it writes the file where CRI-O reads it), or add \"%s\" to "
+                                 "hooks_dir under [crio.runtime] in %s, then systemctl restart crio",
                                  strna(dir), from ? from : "/etc/crio/crio.conf.d/50-portcullis.conf")
-                           : fmt("add \"%s\" to hooks_dir under [engine] in %s (hooks_dir = [\"" OCI_HOOKS_DIR_DEFAULT
+                           : fmt("portcullis install podman (it writes the file where Podman reads it), or add \"%s\" "
+                                 "to hooks_dir under [engine] in %s (hooks_dir = [\"" OCI_HOOKS_DIR_DEFAULT
                                  "\", \"%s\"] where none was set)", strna(dir),
                                  from ? from : "/etc/containers/containers.conf", strna(dir));
                 if (!dir || !fix) {

@@ -93,7 +93,7 @@ hooksfile >"$R/etc/containers/oci/hooks.d/portcullis.json"
 r=$(row)
 echo "$r" | grep -q "^runtime.oci-hooks  *FAIL  *$R/etc/containers/oci/hooks.d/portcullis.json exists, but Podman reads oci-hooks files only from /usr/share/containers/oci/hooks.d (its default: no hooks_dir is set): it checks none of its container starts" ||
         bad "default hooks_dir: $r"
-echo "$r" | grep -qF 'what to do: add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf (hooks_dir = ["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"] where none was set)' ||
+echo "$r" | grep -qF 'what to do: portcullis install podman (it writes the file where Podman reads it), or add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf (hooks_dir = ["/usr/share/containers/oci/hooks.d", "/etc/containers/oci/hooks.d"] where none was set)' ||
         bad "default hooks_dir: fix: $r"
 
 # 2. hooks_dir in containers.conf: the folder listed, run; a drop-in that
@@ -119,7 +119,7 @@ printf '[engine]\nhooks_dir = ["/usr/share/containers/oci/hooks.d"]\n' >"$R/etc/
 r=$(row)
 echo "$r" | grep -q "^runtime.oci-hooks  *FAIL  .*exists, but Podman reads oci-hooks files only from /usr/share/containers/oci/hooks.d (hooks_dir in /etc/containers/containers.conf.d/10-site.conf)" ||
         bad "drop-in without the folder: $r"
-echo "$r" | grep -qF 'what to do: add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf.d/10-site.conf' ||
+echo "$r" | grep -qF 'what to do: portcullis install podman (it writes the file where Podman reads it), or add "/etc/containers/oci/hooks.d" to hooks_dir under [engine] in /etc/containers/containers.conf.d/10-site.conf' ||
         bad "drop-in without the folder: fix: $r"
 rm -r "$R/etc/containers/containers.conf.d"
 
