@@ -70,16 +70,14 @@ row() { "$PC" doctor --root "$R" 2>/dev/null | grep -A1 '^runtime.oci-hooks '; }
 # containers.conf: CONTAINERS_CONF names an empty one).  The files are
 # named for this test, narrowed to its containers, and removed on exit.
 : >"$tmp/empty.conf"
-made=
-for d in /etc/containers/oci/hooks.d /usr/share/containers/oci/hooks.d; do
-        for p in "$(dirname "$(dirname "$d")")" "$(dirname "$d")" "$d"; do
-                [ -d "$p" ] || { mkdir "$p" && made="$p $made"; }
-        done
-done
-trap 'rm -f /etc/containers/oci/hooks.d/zz-pc-hooks-unread-$$.json /usr/share/containers/oci/hooks.d/zz-pc-hooks-unread-$$.json; for m in $made; do rmdir "$m"; done; podman_cleanup' EXIT
+# The folders are made when missing and left (other tests, run at the same
+# time, may be using them); each file is written beside under a name
+# Podman does not read, then renamed, so no run ever sees half of it.
+mkdir -p /etc/containers/oci/hooks.d /usr/share/containers/oci/hooks.d
+trap 'rm -f /etc/containers/oci/hooks.d/zz-pc-hooks-unread-$$.json /usr/share/containers/oci/hooks.d/zz-pc-hooks-unread-$$.json /etc/containers/oci/hooks.d/.zz-pc-hooks-unread-$$ /usr/share/containers/oci/hooks.d/.zz-pc-hooks-unread-$$; podman_cleanup' EXIT
 narrow='{"annotations": {"^pc\\.hooks-unread$": "^yes$"}}'
 for d in /etc/containers/oci/hooks.d /usr/share/containers/oci/hooks.d; do
-        hooksfile "$narrow" >"$d/zz-pc-hooks-unread-$$.json"
+        hooksfile "$narrow" >"$d/.zz-pc-hooks-unread-$$" && mv "$d/.zz-pc-hooks-unread-$$" "$d/zz-pc-hooks-unread-$$.json"
         run "env CONTAINERS_CONF=$tmp/empty.conf $PD"
         rm -f "$d/zz-pc-hooks-unread-$$.json"
         case "$d:$RAN" in

@@ -63,12 +63,10 @@ out=$("$PC" install podman --root "$R" 2>&1) || bad "install podman: $out"
 F=$R/usr/share/containers/oci/hooks.d/portcullis.json
 [ -f "$F" ] || bad "install podman: no $F: $out"
 : >"$tmp/empty.conf"
-made=
+# made when missing and left: other tests may be using it at the same time
 d=/usr/share/containers/oci/hooks.d
-for p in /usr/share/containers /usr/share/containers/oci $d; do
-        [ -d "$p" ] || { mkdir "$p" && made="$p $made"; }
-done
-trap 'rm -f $d/zz-$TAG.json $d/.zz-$TAG; for m in $made; do rmdir "$m"; done; podman_cleanup' EXIT
+mkdir -p "$d"
+trap 'rm -f $d/zz-$TAG.json $d/.zz-$TAG; podman_cleanup' EXIT
 marker default
 # written under a name Podman skips (no .json), then renamed: another
 # test's podman reads the folder meanwhile, and a half-written file fails
