@@ -222,8 +222,9 @@ char *purl_distro(const struct os_info *os);
  * the rest), parked until
  * inventory_collect() hands it the root: in the sandbox it is started
  * before the seccomp filter, which then binds it too (sandbox.h,
- * threads_fn).  It reads folders and nothing else: every file is read by
- * the walk, in the calling thread, in the order a walk without it would.
+ * threads_fn).  It reads folders and nothing else (but a job of the
+ * caller's once done: inventory_lister_run()): every file is read by the
+ * walk, in the calling thread, in the order a walk without it would.
  * Without threaded, the walk runs it as it goes.  -ENOMEM, or the errno
  * of pthread_create(); inventory_collect() without one makes its own. */
 struct inventory_lister;
