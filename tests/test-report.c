@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/fileio.h"
 #include "base/jsonutil.h"
@@ -454,6 +455,26 @@ static void test_inventory_table_printable(void) {
         CHECK_MSG(out && strstr(out, "ev?]0;x?il  1?[31m   s?      a??FORGED  (guessed from g??2J)\n"), "%s", out);
 }
 
+/* The scan table's header counts in English: one package, one hour. */
+static void test_table_singular(void) {
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct package p = { .name = strdup("p"), .version = strdup("1"), .ecosystem = strdup("PyPI") };
+        struct report_target t = { .name = "x", .inv = inv, .res = res };
+        _cleanup_free_ char *out = NULL;
+        struct error err = {};
+        time_t hour_ago = time(NULL) - 3600 - 60;
+        char when[32];
+
+        CHECK(inv && res && inventory_add(inv, &p) == 0);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&hour_ago));
+        if (res)
+                res->db_time = strdup(when);
+        CHECK_MSG(report_render(report_format_find("table"), &t, &out, &err) == 0, "%s", err.msg);
+        CHECK_MSG(out && strstr(out, ", 1 package)\n"), "%s", out);
+        CHECK_MSG(out && strstr(out, " (1 hour old)"), "%s", out);
+}
+
 /* Scores as jansson writes them (JSON_REAL_PRECISION(12)), and those it
  * cannot (json_real() refuses what is not finite). */
 static void add_score_findings(struct scan_result *res) {
@@ -859,6 +880,7 @@ int main(void) {
         test_sarif(&t);
         test_unchecked_kinds(inv);
         test_table_printable(inv);
+        test_table_singular();
         test_inventory_table_printable();
         test_json_hidden();
         test_spdx(&t, "scan.spdx.json");

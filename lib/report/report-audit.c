@@ -765,7 +765,8 @@ static int audit_header(struct strbuf *b, const char *log, const struct history 
                 if (r >= 0)
                         r = report_html_text(b, h->db_time);
                 if (r >= 0)
-                        r = age >= 0 ? strbuf_printf(b, "</b> (%lld hours old now)", age) : strbuf_puts(b, "</b>");
+                        r = age >= 0 ? strbuf_printf(b, "</b> (%lld hour%s old now)", age, age == 1 ? "" : "s")
+                                     : strbuf_puts(b, "</b>");
         }
         return r < 0 ? r : strbuf_puts(b, "</p>\n</header>\n");
 }

@@ -253,7 +253,7 @@ static int db_line(struct strbuf *b, const struct scan_result *res) {
                 if (r >= 0)
                         r = strbuf_puts(b, "</b>");
                 if (r >= 0 && age >= 0)
-                        r = strbuf_printf(b, " (<b id=\"db-age\">%lld</b> hours old)", age);
+                        r = strbuf_printf(b, " (<b id=\"db-age\">%lld</b> hour%s old)", age, age == 1 ? "" : "s");
         }
         if (r >= 0 && !res->db_time)
                 r = strbuf_puts(b, ", data time unknown");

@@ -102,13 +102,14 @@ static int summary_line(struct strbuf *b, const struct report_target *t, bool co
         long long age = report_db_age_hours(res->db_time);
         int r;
 
-        r = strbuf_printf(b, "%s%s%s (%s%s%s, %s, %zu packages)\nDatabase revision %.19s", t->name,
+        r = strbuf_printf(b, "%s%s%s (%s%s%s, %s, %zu package%s)\nDatabase revision %.19s", t->name,
                           t->digest ? " " : "", strempty(t->digest),
                           os->id ? os->id : "unknown OS", os->version_id ? " " : "", strempty(os->version_id),
                           os->ecosystem ? os->ecosystem : "no known ecosystem", t->inv->n_pkgs,
-                          strna(res->db_revision));
+                          t->inv->n_pkgs == 1 ? "" : "s", strna(res->db_revision));
         if (r >= 0 && res->db_time)
-                r = age >= 0 ? strbuf_printf(b, ", data of %s (%lld hours old)", res->db_time, age)
+                r = age >= 0 ? strbuf_printf(b, ", data of %s (%lld hour%s old)", res->db_time, age,
+                                             age == 1 ? "" : "s")
                              : strbuf_printf(b, ", data of %s", res->db_time);
         if (r >= 0)
                 r = strbuf_puts(b, "\n\n");
