@@ -908,6 +908,8 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                         rev += STRLEN("sha256:");
                 if (max_h)
                         snprintf(limit, sizeof(limit), "max_db_age_hours %u", max_h);
+                else if (!d->policy_ok)         /* its row fails: no limit known to hold the age to */
+                        snprintf(limit, sizeof(limit), "max_db_age_hours unknown: the policy can't be read");
                 else
                         snprintf(limit, sizeof(limit), "max_db_age_hours 0: any age");
                 r = result(c, DOCTOR_OK, NULL, "%s: revision %.12s, %llu records in %zu ecosystems, %s %lld h %lld "

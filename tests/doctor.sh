@@ -157,6 +157,8 @@ fresh policy
 printf '{"mode": "enforce", "severity": "HIGHEST"}\n' >"$B/etc/portcullis/policy.json"
 broken policy policy "policy.json:1:[0-9]+: .*severity.*HIGHEST"
 row policy | grep -q "portcullis policy check $B/etc/portcullis/policy.json" || fail "policy: fix: $(row policy)"
+# the DB's age held to no limit the policy could set: not "any age"
+row db | grep -q "max_db_age_hours unknown: the policy can't be read" || fail "policy: db row: $(row db)"
 
 fresh config
 printf '{"db": "/var/lib/portcullis/vulndb.sqlite", "dbs": 1}\n' >"$B/etc/portcullis/config.json"
