@@ -19,14 +19,8 @@ set -eu
 test_oci="${PC_BUILD_ROOT:?}/tests/test-oci"
 [ -x "$test_oci" ] || fail "$test_oci not built"
 podman_init vfs pc-podman
-mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/etc"
-
-# The image: a static busybox, imported from a tarball (no registry).
-cp "$busybox" "$tmp/rootfs/bin/busybox"
-ln -s busybox "$tmp/rootfs/bin/sh"
-tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
-# shellcheck disable=SC2086
-$P import "$tmp/rootfs.tar" localhost/pc-busybox:test >/dev/null || fail "podman import"
+mkdir -p "$tmp/rootfs/etc"
+podman_busybox_image
 
 # The hook: records its stdin, parses it with the library while the bundle
 # exists, and refuses when the container carries portcullis.test/deny.
@@ -50,12 +44,6 @@ cat >"$tmp/hooks.d/portcullis-test.json" <<EOF
   "stages": ["createRuntime"]
 }
 EOF
-
-# Podman raises RLIMIT_NOFILE and RLIMIT_NPROC to 1048576 by default; where
-# the host's hard limits are lower and we lack CAP_SYS_RESOURCE (containers,
-# some VMs) runc then fails with "error setting rlimit type 7".  Ask for
-# modest limits instead: they are not what this test is about.
-LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
 # 1. An allowed start: the hook ran once, the state parsed.
 # shellcheck disable=SC2086

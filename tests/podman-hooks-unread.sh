@@ -21,18 +21,7 @@ set -u
 . "$(dirname "$0")/podman-lib.sh"
 PC=${PORTCULLIS:?}
 podman_init vfs pc-hooks-unread
-fails=0
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-# podman without --hooks-dir: it reads the folders of its configuration
-PD=$(echo "$P" | sed 's/--hooks-dir [^ ]*//')
-
-mkdir -p "$tmp/rootfs/bin"
-cp "$busybox" "$tmp/rootfs/bin/busybox"
-ln -s busybox "$tmp/rootfs/bin/sh"
-tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
-# shellcheck disable=SC2086
-$P import "$tmp/rootfs.tar" localhost/pc-busybox:test >/dev/null 2>&1 || fail "podman import"
+podman_busybox_image
 
 hook=$tmp/hook
 printf '#!/bin/sh\necho ran >>%s/marker\n' "$tmp" >"$hook"

@@ -17,18 +17,8 @@ set -u
 . "$(dirname "$0")/podman-lib.sh"
 PC=${PORTCULLIS:?}
 podman_init vfs pc-install-hooks
-fails=0
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-PD=$(echo "$P" | sed 's/--hooks-dir [^ ]*//')
 TAG=pc-install-hooks-$$
-
-mkdir -p "$tmp/rootfs/bin"
-cp "$busybox" "$tmp/rootfs/bin/busybox"
-ln -s busybox "$tmp/rootfs/bin/sh"
-tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
-# shellcheck disable=SC2086
-$P import "$tmp/rootfs.tar" localhost/pc-busybox:test >/dev/null 2>&1 || fail "podman import"
+podman_busybox_image
 
 # marker NAME: a hook that records NAME
 marker() {

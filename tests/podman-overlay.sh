@@ -22,12 +22,8 @@ set -eu
 . "$(dirname "$0")/podman-lib.sh"
 podman_init overlay pc-podman-ov
 mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/etc" "$tmp/rootfs/var/lib/dpkg"
-# Podman raises RLIMIT_NOFILE/NPROC past what this host allows without
-# CAP_SYS_RESOURCE (see podman-hook.sh).
-LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
-cp "$busybox" "$tmp/rootfs/bin/busybox"
-ln -s busybox "$tmp/rootfs/bin/sh"
+podman_busybox_rootfs
 printf 'ID=debian\nVERSION_ID="12"\n' >"$tmp/rootfs/etc/os-release"
 for v in 7.88.1-10+deb12u3 7.88.1-10+deb12u4; do
         printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: %s\n\n' "$v" \

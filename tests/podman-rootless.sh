@@ -17,9 +17,6 @@ set -u
 PC=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
 for t in newuidmap newgidmap useradd userdel; do command -v "$t" >/dev/null || skip "$t not installed"; done
-fails=0
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-LIMITS="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 TAG=pc-rootless-$$
 U=pcrl$$
 tmp=$(mktemp -d "/var/tmp/pc-rootless-XXXXXX")
@@ -58,9 +55,7 @@ conf() {
 cp "$HOOK" "$tmp/bin/portcullis-hook"
 chmod 0755 "$tmp/bin" "$tmp/bin/portcullis-hook"
 
-mkdir -p "$tmp/rootfs/bin"
-cp "$busybox" "$tmp/rootfs/bin/busybox"
-ln -s busybox "$tmp/rootfs/bin/sh"
+podman_busybox_rootfs
 tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
 chmod 0644 "$tmp/rootfs.tar"
 PU="podman --runtime runc --storage-driver vfs --cgroup-manager cgroupfs --events-backend file"
