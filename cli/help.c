@@ -17,6 +17,8 @@
         "  -h, --help            this text\n"
 
 #define EXIT_STATUS "\nExit status: 0 pass, 1 the policy says no, 2 usage or error.\n"
+/* for the commands that never say no: only scan, check and doctor exit 1 */
+#define EXIT_STATUS_DONE "\nExit status: 0 done, 2 usage or error (never 1).\n"
 
 static const struct cli_help {
         const char *cmd;        /* "scan", "db import" */
@@ -71,7 +73,7 @@ static const struct cli_help {
           "  --format FORMAT       table (default), json, cyclonedx, spdx-json or html\n"
           "  --output FILE         write it to FILE (atomically) instead of stdout\n"
           "  --pkg-types LIST      look for os, library or both (default: os,library)\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db", "import, update, describe, sign, publish or export the vulnerability database",
           "db COMMAND [OPTIONS]\n\n"
           "Commands:\n"
@@ -81,7 +83,7 @@ static const struct cli_help {
           "  sign DIR              sign a folder of OSV data for signed updates\n"
           "  publish oci://REF     push it, signed, as an OCI artifact to a registry\n"
           "  export FILE           write that artifact as an OCI archive (tar)\n\n"
-          "See 'portcullis db COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS },
+          "See 'portcullis db COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db import", NULL,
           "db import PATH... [OPTIONS]\n\n"
           "Imports OSV records from .json files, folders of them (searched recursively) and\n"
@@ -105,7 +107,7 @@ static const struct cli_help {
           "                        half its entries (refused otherwise)\n"
           "  --config FILE         for an OCI archive (one tar FILE, from 'db export' or\n"
           "                        'skopeo copy ... oci-archive:FILE'): its public_key,\n"
-          "                        state_dir and max_layer_mib\n" COMMON_OPTIONS EXIT_STATUS },
+          "                        state_dir and max_layer_mib\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db update", NULL,
           "db update [OPTIONS]\n\n"
           "Downloads what changed from the sources in config.json (OSV's bucket layout:\n"
@@ -123,7 +125,7 @@ static const struct cli_help {
           "                        configured ones and those of cached images)\n"
           "  --allow-shrink        accept a result with fewer than half the records, and a\n"
           "                        KEV or EPSS file of fewer than half the entries\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "db status", NULL,
           "db status [OPTIONS]\n\n"
           "Schema version, revision, import time, records per ecosystem, unrated records,\n"
@@ -132,7 +134,7 @@ static const struct cli_help {
           "  --db FILE             the database (default: $PORTCULLIS_DB, else the\n"
           "                        configuration's \"db\", as `db update` uses it)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db sign", NULL,
           "db sign DIR --key KEY.pem --serial N --expires TIME [OPTIONS]\n\n"
           "Writes DIR/manifest.json (every file's sha256, serial, created, expires) and its\n"
@@ -141,7 +143,7 @@ static const struct cli_help {
           "  --key FILE            the private key (PEM: Ed25519, ECDSA or RSA)\n"
           "  --serial N            the manifest's serial: larger than the last one published\n"
           "  --expires TIME        RFC 3339 time after which nodes refuse the data\n"
-          "  --created TIME        RFC 3339 creation time (default: now)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --created TIME        RFC 3339 creation time (default: now)\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db publish", NULL,
           "db publish oci://HOST[:PORT]/REPOSITORY[:TAG] --key KEY.pem [OPTIONS]\n\n"
           "Pushes the database as an OCI artifact (artifactType\n"
@@ -156,7 +158,7 @@ static const struct cli_help {
           "  --ca-file FILE        the registry's CA (default: update.ca_file)\n"
           "  --created TIME        the build time (default: now); nodes refuse older builds\n"
           "  --expires TIME        when nodes refuse it (default: 7 days after --created)\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "db export", NULL,
           "db export FILE --key KEY.pem [OPTIONS]\n\n"
           "Writes the artifact of db publish as an OCI image layout in a tar file\n"
@@ -167,7 +169,7 @@ static const struct cli_help {
           "  --db FILE             the database (default: $PORTCULLIS_DB, else config.json's)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
           "  --tag TAG             the name in index.json (default: latest)\n"
-          "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "vercmp", "compare two versions as an ecosystem orders them",
           "vercmp [-q|-v] ECOSYSTEM A B\n"
           "       portcullis vercmp --batch ECOSYSTEM\n\n"
@@ -179,7 +181,7 @@ static const struct cli_help {
           "Options:\n"
           "  --batch ECOSYSTEM     compare the pairs of stdin (A B per line), one answer a line\n"
           "                        ('error: MESSAGE' for a bad pair; the exit status stays 0)\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "cvss", "score a CVSS v2, v3.x or v4.0 vector",
           "cvss VECTOR [OPTIONS]\n"
           "       portcullis cvss --batch [OPTIONS]\n\n"
@@ -188,16 +190,16 @@ static const struct cli_help {
           "  --batch               score one vector per line of stdin ('error: MESSAGE' for a\n"
           "                        bad one; the exit status stays 0)\n"
           "  --format table|json   the output (JSON adds the temporal/environmental scores)\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "policy", "validate and explain a policy file",
           "policy check FILE\n\n"
           "Commands:\n"
-          "  check FILE            validate a policy and print what it means\n" COMMON_OPTIONS EXIT_STATUS },
+          "  check FILE            validate a policy and print what it means\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "policy check", NULL,
           "policy check FILE [OPTIONS]\n\n"
           "Validates a policy (every error with FILE:LINE:COLUMN, exit 2) and prints what it\n"
           "means: the default rule, each scope in order, the allowlist and what has expired.\n\n"
-          "Options:\n" COMMON_OPTIONS EXIT_STATUS },
+          "Options:\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "check", "what the hook would decide for a container start (a dry run)",
           "check --state FILE [OPTIONS]\n\n"
           "Runs the hook's gate on an OCI state file (and so its bundle's config.json and\n"
@@ -222,7 +224,7 @@ static const struct cli_help {
           "  --html                one self-contained HTML page: decisions per hour, the most\n"
           "                        blocked images, and the last N decisions to sort and filter\n"
           "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "metrics", "write the gate's Prometheus metrics for node_exporter's textfile collector",
           "metrics [OPTIONS]\n\n"
           "Writes the decisions counted from the audit log (by verdict, mode and namespace),\n"
@@ -239,7 +241,7 @@ static const struct cli_help {
           "  --log FILE            the audit log (default: config.json's log.file)\n"
           "  --state FILE          the counters and the log's position (default:\n"
           "                        metrics.state in the cache's folder)\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "cache", "list, show, purge, collect or rescan the hook's verdict cache",
           "cache COMMAND [OPTIONS]\n\n"
           "Commands:\n"
@@ -250,14 +252,14 @@ static const struct cli_help {
           "  rescan                match every entry's inventory against the current database\n\n"
           "Every command takes --cache FILE (default: config.json's cache, else\n"
           PORTCULLIS_CACHE_DEFAULT ") and --config FILE.\n"
-          "See 'portcullis cache COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS },
+          "See 'portcullis cache COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "cache ls", NULL,
           "cache ls [OPTIONS]\n\n"
           "Options:\n"
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "cache show", NULL,
           "cache show KEY [OPTIONS]\n\n"
           "Prints an entry's scan as `scan --format json` does.  KEY is the key, a prefix of\n"
@@ -266,7 +268,7 @@ static const struct cli_help {
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "cache purge", NULL,
           "cache purge [KEY] [OPTIONS]\n\n"
           "Removes the entry KEY (as for show), or every entry; prints how many.\n\n"
@@ -274,7 +276,7 @@ static const struct cli_help {
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "cache gc", NULL,
           "cache gc [OPTIONS]\n\n"
           "Removes entries unused for longer than the TTL, then the least recently used\n"
@@ -287,7 +289,7 @@ static const struct cli_help {
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "cache rescan", NULL,
           "cache rescan [OPTIONS]\n\n"
           "Matches every cached inventory against the current database, so that the next\n"
@@ -301,7 +303,7 @@ static const struct cli_help {
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
-                  EXIT_STATUS },
+                  EXIT_STATUS_DONE },
         { "doctor", "check the install end to end, and say what to do",
           "doctor [OPTIONS]\n\n"
           "Checks what a container start goes through, one row each (ok, warn, FAIL, or skip\n"
@@ -341,7 +343,7 @@ static const struct cli_help {
           "                        revision REV (a prefix of 6 or more characters will do)\n"
           "  --no-inventory        never read a rootfs's packages to identify its image\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n"
-          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS },
+          "  --format table|json   the output (default: table)\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "install", "set up the hook or shim for containerd, crio, podman, docker or runc on this node",
           "install RUNTIME [OPTIONS]\n\n"
           "Writes what RUNTIME (containerd, crio, podman, docker or runc) needs to run\n"
@@ -385,7 +387,7 @@ static const struct cli_help {
           "                        runc wrapper to " INSTALL_BINARIES_BINDIR " and " INSTALL_BINARIES_LIBEXECDIR "\n"
           "                        (the Kubernetes image; a package install does not need it;\n"
           "                        not with runc, whose install writes nothing)\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "uninstall", "undo install: put back every file as it was before",
           "uninstall RUNTIME [OPTIONS]\n\n"
           "Puts back, byte for byte, each file 'portcullis install RUNTIME' wrote, and\n"
@@ -398,7 +400,7 @@ static const struct cli_help {
           "Options:\n"
           "  --root DIR            the host's / as mounted here (default /)\n"
           "  --dry-run             print the unified diff, write nothing\n"
-          COMMON_OPTIONS EXIT_STATUS },
+          COMMON_OPTIONS EXIT_STATUS_DONE },
         { "help", "this list, or one command's help: portcullis help COMMAND [SUBCOMMAND]",
           "help [COMMAND [SUBCOMMAND]]\n" },
 };

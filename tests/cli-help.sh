@@ -30,6 +30,25 @@ for c in "${CMDS[@]}"; do
         # shellcheck disable=SC2086
         [ "$("$P" $c -h 2>&1)" = "$out" ] || fail "$c -h differs from $c --help"
 done
+# Exit status 1 (the policy says no) comes only from scan (--fail-on),
+# check (a block) and doctor (a check failed); every other command's help
+# says it never exits 1.
+for f in $(grep -l "EXIT_POLICY" "$SRC"/cli/verb-*.c); do
+        case $(basename "$f") in
+        verb-scan.c | verb-check.c | verb-doctor.c) ;;
+        *) fail "$(basename "$f") returns EXIT_POLICY: its commands' help says they never exit 1 (cli/help.c)" ;;
+        esac
+done
+for c in "${CMDS[@]}"; do
+        # shellcheck disable=SC2086
+        out=$("$P" $c --help 2>&1)
+        case $c in
+        scan) grep -q "^Exit status: 0 pass, 1 the policy says no, 2 usage or error" <<<"$out" || fail "scan --help: exit 1" ;;
+        check) grep -q "^Exit status: 0 start, 1 block, 2" <<<"$out" || fail "check --help: exit status" ;;
+        doctor) grep -q "^Exit status: 0 nothing failed, 1 a check failed, 2" <<<"$out" || fail "doctor --help: exit status" ;;
+        *) grep -q "^Exit status: 0 done, 2 usage or error (never 1)" <<<"$out" || fail "$c --help: says it may exit 1" ;;
+        esac
+done
 out=$("$P" help 2>&1) && grep -q "^  scan  " <<<"$out" || fail "help: no command list: $out"
 "$P" help frob >/dev/null 2>&1 && fail "help frob: exit 0"
 out=$("$H" --help 2>"$T/err"); rc=$?
