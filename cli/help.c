@@ -171,7 +171,7 @@ static const struct cli_help {
           "  --tag TAG             the name in index.json (default: latest)\n"
           "  --created TIME, --expires TIME   as for db publish\n" COMMON_OPTIONS EXIT_STATUS_DONE },
         { "vercmp", "compare two versions as an ecosystem orders them",
-          "vercmp [-q|-v] ECOSYSTEM A B\n"
+          "vercmp [-q|-v] ECOSYSTEM A B [-q|-v]\n"
           "       portcullis vercmp --batch ECOSYSTEM\n\n"
           "Prints <, = or >.  ECOSYSTEM is an OSV name (Debian:12, PyPI, npm, Go, crates.io,\n"
           "Maven, RubyGems, Packagist, NuGet, ...) or a short name (deb, apk, rpm, pypi, npm,\n"

@@ -156,18 +156,21 @@ int verb_vercmp(int argc, char **argv) {
 
         /* Versions may start with '-', so the only options are -q/--quiet
          * and -v/--verbose before ECOSYSTEM (whose names never start with
-         * '-'); one "--" is dropped for those who write it out of habit
-         * ("--" is no valid version in any of our ecosystems). */
+         * '-') or after B (where nothing else may come); one "--" is
+         * dropped for those who write it out of habit ("--" is no valid
+         * version in any of our ecosystems). */
         for (int i = 1; i < argc; i++) {
+                bool option_here = !dashdash && (n == 0 || n == 3);
+
                 if (!dashdash && strcmp(argv[i], "--") == 0) {
                         dashdash = true;
                         continue;
                 }
-                if (n == 0 && !dashdash && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
+                if (option_here && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
                         cli_quiet = true;
                         continue;
                 }
-                if (n == 0 && !dashdash && (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)) {
+                if (option_here && (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)) {
                         cli_verbose = true;
                         continue;
                 }

@@ -412,6 +412,12 @@ expect 0 "^<$" -- vercmp apk 1.2.3_rc1-r0 1.2.3-r0
 expect 0 "warning: invalid Debian version 'a1'" -- vercmp deb a1 b2
 out=$("$P" vercmp -q deb a1 b2 2>&1)
 [ "$out" = "<" ] || fail "vercmp -q: $out"
+# ... and after B, as every command takes -q/-v after its arguments
+out=$("$P" vercmp deb a1 b2 --quiet 2>&1)
+[ "$out" = "<" ] || fail "vercmp A B --quiet: $out"
+expect 2 "takes ECOSYSTEM A B" -- vercmp deb a1 -q b2
+# a version "-q" after "--" is a version, not the option
+expect 2 "invalid Debian version '-q'" -- vercmp deb 1.0 -- -q
 expect 0 "^>$" -- vercmp Alpine:v3.18 1.0_p1 1.0-r1
 expect 2 "Alpine version" -- vercmp apk 1.0bc 1.0
 # a letter followed by a number (sudo in Alpine 3.13), ordered as apk-tools 2.x does
