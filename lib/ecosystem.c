@@ -46,7 +46,12 @@ static bool maven_identified(const char *name) {
  * CRAN, Bitnami, and anything we don't know. */
 static const struct ecosystem ecosystems[] = {
         { "Debian",      VERSION_DPKG,   true,  "deb",    NULL },
-        { "Ubuntu",      VERSION_DPKG,   true,  "deb",    NULL },
+        /* Canonical files what its Pro (ESM) updates fix under
+         * "Ubuntu:Pro:<release>", once a release's standard support ends:
+         * every version below such a fix is affected, the standard
+         * archive's too (UBUNTU-CVE-2016-20013 names glibc of 16.04 there
+         * alone). */
+        { "Ubuntu",      VERSION_DPKG,   true,  "deb",    NULL, NULL, "Pro" },
         { "Alpine",      VERSION_APK,    true,  "apk",    NULL },
         { "Wolfi",       VERSION_APK,    true,  "apk",    NULL },
         { "Chainguard",  VERSION_APK,    true,  "apk",    NULL },
@@ -97,6 +102,19 @@ char *ecosystem_canonical(const char *osv_name) {
         if (!e)
                 return strdup(osv_name);
         return asprintf(&s, "%s%s", e->name, e->distro && colon ? colon : "") < 0 ? NULL : s;
+}
+
+int ecosystem_stream(const char *ecosystem, char **ret) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+        const char *release = ecosystem ? strchr(ecosystem, ':') : NULL;
+        size_t n;
+
+        if (!e || !e->stream || !release)
+                return 0;
+        n = strlen(e->stream);
+        if (strncasecmp(release + 1, e->stream, n) == 0 && release[1 + n] == ':')
+                return 0;
+        return asprintf(ret, "%s:%s%s", e->name, e->stream, release) < 0 ? -ENOMEM : 1;
 }
 
 const struct ecosystem *ecosystem_from_purl_type(const char *type) {

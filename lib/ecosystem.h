@@ -20,11 +20,20 @@ struct ecosystem {
          * "groupId:artifactId"); NULL: any name does.  A package whose name
          * does not is unchecked ("unidentified"), not passed. */
         bool (*identified)(const char *name);
+        /* A stream of the distribution whose records hold for its packages
+         * too, named after the name ("Pro": "Ubuntu:Pro:20.04:LTS" for
+         * "Ubuntu:20.04:LTS"); NULL: none. */
+        const char *stream;
 };
 
 /* The row of an OSV ecosystem ("Debian:12", "PyPI"; "Name" and
  * "Name:anything" match, any case), or NULL when unknown. */
 const struct ecosystem *ecosystem_find(const char *osv_name);
+
+/* The ecosystem of ecosystem's stream (ecosystem.stream), in *ret
+ * (malloc'ed): 1; 0 when it has none (already a stream's, or a row
+ * without one); -ENOMEM. */
+int ecosystem_stream(const char *ecosystem, char **ret);
 
 /* The name an import stores for an OSV ecosystem: the row's spelling, a
  * distribution's ":<release>" kept, a language ecosystem's registry suffix

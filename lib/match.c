@@ -166,6 +166,7 @@ struct matcher {
         size_t n_pkgs;                  /* in the group */
         const char *version;
         int kind;
+        const char *ecosystem;          /* the one looked up: the package's, or its stream's */
         bool record_error;              /* a record could not be evaluated (counted once) */
         bool unordered;                 /* the version has no order: said once */
         struct hit *hits;
@@ -447,6 +448,11 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
                 return record_error(m, a->record, merr.msg, err);
         if (!affected)
                 return 0;
+        /* a stream's entry (Ubuntu Pro's) of a record that names the
+         * package under its own ecosystem too: that one says it */
+        if (m->ecosystem != m->pkg->ecosystem &&
+            (r = vulndb_has_entry(m->db, m->pkg->ecosystem, lookup_name(m->pkg), a->record, err)) != 0)
+                return r < 0 ? r : 0;
         if (m->n_hits == m->cap_hits) {
                 size_t cap = m->cap_hits ? m->cap_hits * 2 : 16;
                 struct hit *n = realloc(m->hits, cap * sizeof(*n));
@@ -458,7 +464,7 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         }
         h = &m->hits[m->n_hits];
         *h = (struct hit) { .record = a->record };
-        r = vulndb_affected_rating(m->db, m->pkg->ecosystem, lookup_name(m->pkg), a, &h->severity,
+        r = vulndb_affected_rating(m->db, m->ecosystem, lookup_name(m->pkg), a, &h->severity,
                                    &h->vendor_rating, &h->vendor_source, err);
         if (r < 0)
                 return r;
@@ -856,8 +862,10 @@ void match_prefetch_free(struct match_prefetch *p) {
  * their records not read yet (fill_hits()). */
 static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
                         struct matcher *m, struct error *err) {
+        _cleanup_free_ char *stream = NULL;
         char key[VERSION_KEY_MAX];
         bool ok, key_ok;
+        int r;
 
         *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
                                 .res = res, .kind = version_kind_from_ecosystem(group[0]->ecosystem) };
@@ -870,8 +878,17 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
         /* with the version's key (a Debian or Ubuntu one), the entries that
          * can't hold for it are not read: most of a package's, in a large DB */
         key_ok = version_key(m->kind, m->version, key, sizeof(key)) > 0;
-        return vulndb_lookup(db, group[0]->ecosystem, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m,
-                             err);
+        if ((r = ecosystem_stream(group[0]->ecosystem, &stream)) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        m->ecosystem = group[0]->ecosystem;
+        r = vulndb_lookup(db, m->ecosystem, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m, err);
+        /* then the records of its stream (Ubuntu Pro's) */
+        if (r >= 0 && stream) {
+                m->ecosystem = stream;
+                r = vulndb_lookup(db, stream, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m, err);
+        }
+        m->ecosystem = NULL;
+        return r;
 }
 
 /* inv's packages that records can name (an ecosystem and a name), in
@@ -1300,7 +1317,14 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                 r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
                              "were compared with no record", ecosystem);
         } else {
+                _cleanup_free_ char *stream = NULL;
+
                 r = vulndb_has_ecosystem(db, ecosystem, err);
+                /* or its stream's alone, which are looked up too */
+                if (r == 0 && (r = ecosystem_stream(ecosystem, &stream)) > 0)
+                        r = vulndb_has_ecosystem(db, stream, err);
+                if (r == -ENOMEM)
+                        return error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         return r;
                 if (r > 0) {

@@ -887,6 +887,76 @@ static void test_fix_elsewhere(void) {
                     "of the same CVE-2099-2001, is fixed in 2.1.0: kept");
 }
 
+/* Ubuntu files what its Pro (ESM) updates fix under "Ubuntu:Pro:<release>"
+ * (osv-schema ecosystems.json): a package of the standard release below
+ * such a fix is affected, and was passed in silence.  A record that names
+ * the package under the release itself says it for the package. */
+static void test_ubuntu_pro(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-pro");
+        const char *db = test_path(test_tmpdir(), "pro.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *old = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *res_old = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        _cleanup_free_ char *stream = NULL;
+        struct error err = {};
+
+        CHECK(ecosystem_stream("Ubuntu:16.04:LTS", &stream) == 1);
+        CHECK_STREQ(stream, "Ubuntu:Pro:16.04:LTS");
+        CHECK(ecosystem_stream("Ubuntu:Pro:16.04:LTS", &(char *) { NULL }) == 0);
+        CHECK(ecosystem_stream("Debian:12", &(char *) { NULL }) == 0);
+        CHECK(ecosystem_stream("Ubuntu", &(char *) { NULL }) == 0);
+        /* every version, as UBUNTU-CVE-2016-20013 says of 16.04's glibc */
+        test_write_file(test_path(dir, "a.json"),
+                        "{\"id\":\"UBUNTU-CVE-2016-20013\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"severity\":[{\"type\":\"Ubuntu\",\"score\":\"medium\"}],"
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:Pro:16.04:LTS\",\"name\":\"glibc\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        /* fixed in Pro only, as UBUNTU-CVE-2021-3782 says of 16.04's wayland */
+        test_write_file(test_path(dir, "b.json"),
+                        "{\"id\":\"UBUNTU-CVE-2021-3782\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:Pro:16.04:LTS\",\"name\":\"wayland\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.12.0-1~ubuntu16.04.3+esm1") "}]}");
+        /* the release's own entry says the package is fixed: it holds */
+        test_write_file(test_path(dir, "c.json"),
+                        "{\"id\":\"UBUNTU-CVE-2099-1\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:16.04:LTS\",\"name\":\"wayland\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.12.0-1~ubuntu16.04.1") "},"
+                        "{\"package\":{\"ecosystem\":\"Ubuntu:Pro:16.04:LTS\",\"name\":\"wayland\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.12.0-1~ubuntu16.04.3+esm2") "}]}");
+        /* 14.04's records are Pro's alone: its packages are checked */
+        test_write_file(test_path(dir, "d.json"),
+                        "{\"id\":\"UBUNTU-CVE-2020-36325\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:Pro:14.04:LTS\",\"name\":\"jansson\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        add_eco_pkg(inv, "Ubuntu:16.04:LTS", "glibc", "2.23-0ubuntu11.3");
+        add_eco_pkg(inv, "Ubuntu:16.04:LTS", "wayland", "1.12.0-1~ubuntu16.04.3");
+        check_prefetched(v, inv, "Ubuntu 16.04");
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
+        if (!res)
+                return;
+        CHECK_MSG(res->n_findings == 2 && res->n_unchecked == 0, "%zu findings, %zu unchecked", res->n_findings,
+                  res->n_unchecked);
+        for (size_t i = 0; i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                CHECK_MSG(!streq_ptr(f->id, "UBUNTU-CVE-2099-1"), "%s: its own release's entry says fixed", f->id);
+                if (streq_ptr(f->id, "UBUNTU-CVE-2016-20013"))
+                        CHECK(streq_ptr(f->package, "glibc") && !f->fixed_version && f->severity == SEVERITY_MEDIUM);
+                else
+                        CHECK(streq_ptr(f->id, "UBUNTU-CVE-2021-3782") && streq_ptr(f->package, "wayland") &&
+                              streq_ptr(f->fixed_version, "1.12.0-1~ubuntu16.04.3+esm1"));
+        }
+        add_eco_pkg(old, "Ubuntu:14.04:LTS", "jansson", "2.5-2");
+        CHECK_MSG(match_inventory(v, old, &res_old, &err) == 0, "%s", err.msg);
+        CHECK_MSG(res_old && res_old->n_findings == 1 && res_old->n_unchecked == 0, "14.04: %zu findings, %zu unchecked",
+                  res_old ? res_old->n_findings : 0, res_old ? res_old->n_unchecked : 0);
+}
+
 int main(void) {
         test_take();
         test_package_names();
@@ -895,6 +965,7 @@ int main(void) {
         test_upstream_and_unrated();
         test_inventory_match();
         test_unchecked();
+        test_ubuntu_pro();
         test_unordered_version();
         test_none_severity();
         test_missing_record();

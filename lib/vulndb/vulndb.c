@@ -22,6 +22,7 @@ struct vulndb {
         sqlite3_stmt *lookup;
         sqlite3_stmt *lookup_upper;     /* by the affected_upper index; NULL: the file has none */
         sqlite3_stmt *rating;
+        sqlite3_stmt *entry;
         sqlite3_stmt *record;
         sqlite3_stmt *cve;
         sqlite3_stmt *exploit;  /* NULL: no KEV or EPSS data (vulndb_has_exploit_data()) */
@@ -146,6 +147,7 @@ void vulndb_close(struct vulndb *v) {
         sqlite3_finalize(v->lookup);
         sqlite3_finalize(v->lookup_upper);
         sqlite3_finalize(v->rating);
+        sqlite3_finalize(v->entry);
         sqlite3_finalize(v->record);
         sqlite3_finalize(v->cve);
         sqlite3_finalize(v->exploit);
@@ -290,6 +292,10 @@ static int open_db(const char *path, int fd, struct vulndb **ret, struct error *
                                         "SELECT severity, vendor_rating, vendor_source FROM affected"
                                         "  WHERE ecosystem = ?1 AND package = ?2 AND vuln = ?3 AND seq = ?4",
                                         -1, SQLITE_PREPARE_PERSISTENT, &v->rating, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(v->db,
+                                        "SELECT 1 FROM affected WHERE ecosystem = ?1 AND package = ?2 AND vuln = ?3"
+                                        " LIMIT 1", -1, SQLITE_PREPARE_PERSISTENT, &v->entry, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_prepare_v3(v->db,
                                         "SELECT id, aliases, upstream, summary, severity FROM vuln WHERE rowid = ?1",
@@ -458,6 +464,21 @@ int vulndb_affected_rating(struct vulndb *v, const char *ecosystem, const char *
                 *ret_severity = *ret_vendor_rating = *ret_vendor_source = NULL;
         }
         return r;
+}
+
+int vulndb_has_entry(struct vulndb *v, const char *ecosystem, const char *package, int64_t record,
+                     struct error *err) {
+        int rc;
+
+        sqlite3_bind_text(v->entry, 1, ecosystem, -1, SQLITE_STATIC);
+        sqlite3_bind_text(v->entry, 2, package, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(v->entry, 3, record);
+        rc = sqlite3_step(v->entry);
+        sqlite3_reset(v->entry);
+        sqlite3_clear_bindings(v->entry);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+                return rc == SQLITE_ROW;
+        return vulndb_sqlite_error(v->db, rc, "look up an affected entry", err);
 }
 
 int vulndb_has_ecosystem(struct vulndb *v, const char *ecosystem, struct error *err) {

@@ -207,6 +207,10 @@ int vulndb_affected_rating(struct vulndb *db, const char *ecosystem, const char 
                            const struct vulndb_affected *a, char **ret_severity, char **ret_vendor_rating,
                            char **ret_vendor_source, struct error *err);
 
+/* 1 when record has an affected entry of (ecosystem, package), else 0. */
+int vulndb_has_entry(struct vulndb *db, const char *ecosystem, const char *package, int64_t record,
+                     struct error *err);
+
 /* 1 when the DB holds at least one affected entry of the ecosystem, else 0:
  * a DB without any can't say that a package of it is clean. */
 int vulndb_has_ecosystem(struct vulndb *db, const char *ecosystem, struct error *err);
