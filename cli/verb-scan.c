@@ -378,6 +378,11 @@ int verb_scan(int argc, char **argv) {
         }
         for (size_t i = 0; i < res->n_unchecked; i++)
                 log_warning("not checked: %s: %s", res->unchecked[i].subject, res->unchecked[i].reason);
+        /* what the DB lacks (a distribution's stream); a record's warning
+         * went with its unchecked item */
+        for (char **w = res->warnings; w && *w; w++)
+                if (!scan_result_warning_of_record(*w))
+                        log_warning("%s", *w);
         n_warnings = strv_length(res->warnings);
         if (vex && vex_notes_to(vex, res) < 0) {
                 log_error("scan: out of memory");

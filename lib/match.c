@@ -292,12 +292,19 @@ int scan_result_add_mount(struct scan_result *res, struct scan_result *from, con
         return r;
 }
 
+#define RECORD_WARNING "record #"
+#define RECORD_WARNINGS_MORE "... and "
+
+bool scan_result_warning_of_record(const char *w) {
+        return startswith(w, RECORD_WARNING) || startswith(w, RECORD_WARNINGS_MORE);
+}
+
 static int add_warning(struct scan_result *res, int64_t record, const struct package *p, const char *msg) {
         char *s = NULL;
 
         if (res->n_warnings++ >= MATCH_WARNINGS_MAX)
                 return 0;
-        if (asprintf(&s, "record #%lld: package %s %s: %s", (long long) record, p->name, strempty(p->version),
+        if (asprintf(&s, RECORD_WARNING "%lld: package %s %s: %s", (long long) record, p->name, strempty(p->version),
                      msg) < 0)
                 return -ENOMEM;
         return strv_push(&res->warnings, s);
@@ -1318,16 +1325,27 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                              "were compared with no record", ecosystem);
         } else {
                 _cleanup_free_ char *stream = NULL;
+                int s = 0;
 
-                r = vulndb_has_ecosystem(db, ecosystem, err);
-                /* or its stream's alone, which are looked up too */
-                if (r == 0 && (r = ecosystem_stream(ecosystem, &stream)) > 0)
-                        r = vulndb_has_ecosystem(db, stream, err);
+                if ((r = ecosystem_stream(ecosystem, &stream)) > 0 && (s = vulndb_has_ecosystem(db, stream, err)) < 0)
+                        return s;
+                if (r >= 0)
+                        r = vulndb_has_ecosystem(db, ecosystem, err);
                 if (r == -ENOMEM)
                         return error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         return r;
-                if (r > 0) {
+                /* its stream's records alone are looked up too; without
+                 * them what only the stream fixes passes unseen: said */
+                if (stream && s == 0 && r > 0 && strv_pushf(&res->warnings, "the vulnerability database has no "
+                                                             "record of %s, whose records hold for %s's packages too "
+                                                             "(Ubuntu Pro's: universe packages, and every package "
+                                                             "once the release's standard support ended), so none "
+                                                             "of them was compared; add it to update.ecosystems in "
+                                                             "config.json and run 'portcullis db update'", stream,
+                                                             ecosystem) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (r > 0 || s > 0) {
                         *ret = true;
                         return 0;
                 }
@@ -1465,10 +1483,14 @@ int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, s
         if (res->n_warnings > MATCH_WARNINGS_MAX) {
                 char *s = NULL;
 
-                if (asprintf(&s, "... and %zu more records that could not be evaluated",
+                if (asprintf(&s, RECORD_WARNINGS_MORE "%zu more records that could not be evaluated",
                              res->n_warnings - MATCH_WARNINGS_MAX) < 0 || strv_push(&res->warnings, s) < 0)
                         return error_set(err, ENOMEM, "match: out of memory");
         }
+        /* and what the DB lacks (ecosystem_covered()), not among the
+         * records' counted above */
+        for (char **w = res->warnings; w && *w; w++)
+                res->n_warnings += !scan_result_warning_of_record(*w);
         if ((r = exploit_all(db, res, err)) < 0)
                 return r;
         if (res->n_findings > 0)

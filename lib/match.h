@@ -93,13 +93,17 @@ struct scan_result {
         size_t counts[_SEVERITY_MAX];
         size_t fixable;
         size_t suppressed;      /* findings a VEX statement suppresses (listed, not counted) */
-        char **warnings;        /* records that could not be evaluated, named */
+        char **warnings;        /* records that could not be evaluated, named; what the DB lacks */
         size_t n_warnings;
         struct unchecked *unchecked;    /* never empty when something was not checked */
         size_t n_unchecked;
         size_t unchecked_more;          /* items past MATCH_UNCHECKED_MAX, not listed */
         size_t packages_unchecked;      /* packages not (fully) checked, in all */
 };
+
+/* Whether warning w names a record that could not be evaluated (each also
+ * an unchecked item, said with it) rather than what the DB lacks. */
+bool scan_result_warning_of_record(const char *w);
 
 /* Appends an item (copies subject and reason); past MATCH_UNCHECKED_MAX it
  * is only counted.  Returns 0 or -ENOMEM. */

@@ -5,7 +5,8 @@
 # CVE-2021-3782 below 1.12.0-1~ubuntu16.04.3+esm1, each said there alone.
 # An Ubuntu 16.04 image with those packages was reported clean; it must
 # show both findings.  A release whose own ecosystem names the package
-# (22.04's glibc) is matched by that entry, as before.
+# (22.04's glibc) is matched by that entry, as before; a database without
+# the release's Pro records says so.
 set -u
 P=${PORTCULLIS:?}
 T=$(mktemp -d)
@@ -54,10 +55,16 @@ want
 $want
 $(cat "$T/scan.err")"
 
+grep -q "Ubuntu:Pro" "$T/scan.err" && fail "Ubuntu 16.04: a warning about its Pro records: $(cat "$T/scan.err")"
+
+# 22.04's Pro stream is not in this database: said, with what to do
 got=$(findings "$T/jammy")
 [ "$got" = "UBUNTU-CVE-2016-20013 libc6 - LOW" ] || fail "Ubuntu 22.04: got
 $got
 $(cat "$T/scan.err")"
+grep -qF "warning: the vulnerability database has no record of Ubuntu:Pro:22.04:LTS, whose records hold for Ubuntu:22.04:LTS's packages too" "$T/scan.err" &&
+        grep -qF "add it to update.ecosystems in config.json" "$T/scan.err" ||
+        fail "Ubuntu 22.04: the missing Pro records not said: $(cat "$T/scan.err")"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "ok: Ubuntu Pro's records of a release are matched to its packages"

@@ -895,8 +895,9 @@ static void test_ubuntu_pro(void) {
         const char *dir = test_path(test_tmpdir(), "feed-pro");
         const char *db = test_path(test_tmpdir(), "pro.sqlite");
         char *paths[] = { (char *) dir, NULL };
-        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *old = inventory_new();
-        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *res_old = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new(), *old = inventory_new(),
+                                                    *jammy = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL, *res_old = NULL, *res_jammy = NULL;
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_free_ char *stream = NULL;
         struct error err = {};
@@ -929,6 +930,11 @@ static void test_ubuntu_pro(void) {
                         "{\"id\":\"UBUNTU-CVE-2020-36325\",\"modified\":\"2024-01-01T00:00:00Z\","
                         "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:Pro:14.04:LTS\",\"name\":\"jansson\"},"
                         "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        /* 22.04's own records, and none of its Pro stream: said */
+        test_write_file(test_path(dir, "e.json"),
+                        "{\"id\":\"USN-5614-1\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Ubuntu:22.04:LTS\",\"name\":\"wayland\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.20.0-1ubuntu0.1") "}]}");
         CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
         CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
         if (!v)
@@ -941,6 +947,7 @@ static void test_ubuntu_pro(void) {
                 return;
         CHECK_MSG(res->n_findings == 2 && res->n_unchecked == 0, "%zu findings, %zu unchecked", res->n_findings,
                   res->n_unchecked);
+        CHECK_MSG(!res->warnings, "%s", res->warnings[0]);
         for (size_t i = 0; i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
 
@@ -955,6 +962,16 @@ static void test_ubuntu_pro(void) {
         CHECK_MSG(match_inventory(v, old, &res_old, &err) == 0, "%s", err.msg);
         CHECK_MSG(res_old && res_old->n_findings == 1 && res_old->n_unchecked == 0, "14.04: %zu findings, %zu unchecked",
                   res_old ? res_old->n_findings : 0, res_old ? res_old->n_unchecked : 0);
+        CHECK(res_old && !res_old->warnings);
+        add_eco_pkg(jammy, "Ubuntu:22.04:LTS", "wayland", "1.20.0-1");
+        CHECK_MSG(match_inventory(v, jammy, &res_jammy, &err) == 0, "%s", err.msg);
+        CHECK_MSG(res_jammy && res_jammy->n_findings == 1 && res_jammy->n_unchecked == 0 &&
+                  strv_length(res_jammy->warnings) == 1 && res_jammy->n_warnings == 1 &&
+                  !scan_result_warning_of_record(res_jammy->warnings[0]) &&
+                  startswith(res_jammy->warnings[0], "the vulnerability database has no record of "
+                             "Ubuntu:Pro:22.04:LTS, whose records hold for Ubuntu:22.04:LTS's packages too"),
+                  "22.04: %s", res_jammy && res_jammy->warnings ? res_jammy->warnings[0] : "(no warning)");
+        CHECK(scan_result_warning_of_record("record #3: package x 1: bad"));
 }
 
 int main(void) {
