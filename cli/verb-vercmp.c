@@ -26,8 +26,9 @@ static int kind_from_arg(const char *ecosystem, enum version_kind *ret_kind) {
 
         if (k < 0) {
                 log_error("unknown ecosystem '%s'; give an OSV ecosystem (Debian:12, Ubuntu:22.04:LTS, "
-                          "Alpine:v3.18, PyPI, npm, Go, crates.io, Maven, RubyGems, Packagist, NuGet, ...) or one "
-                          "of: deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem, composer, nuget",
+                          "Alpine:v3.18, PyPI, npm, Go, crates.io, Maven, RubyGems, Packagist, NuGet, Bitnami, ...) "
+                          "or one of: deb, apk, rpm, pypi, npm, go, crates, semver, maven, gem, composer, nuget, "
+                          "bitnami",
                           ecosystem);
                 return -1;
         }

@@ -66,7 +66,7 @@ _portcullis() {
         fi
         case $cmd in
         install|uninstall) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "containerd crio podman docker runc" -- "$cur")) ;;
-        vercmp) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "deb apk rpm pypi npm go crates maven gem composer nuget" -- "$cur")) ;;
+        vercmp) [[ $cword -eq 2 ]] && COMPREPLY=($(compgen -W "deb apk rpm pypi npm go crates maven gem composer nuget bitnami" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -f -- "$cur")) ;;
         esac
 }

@@ -22,7 +22,8 @@ static void pep503(char *s) {
         *o = '\0';
 }
 
-/* NuGet ids and Composer names are case-insensitive: kept in lower case. */
+/* NuGet ids and Composer names are case-insensitive, Bitnami's component
+ * names lower case: kept in lower case. */
 static void lower(char *s) {
         for (; *s; s++)
                 *s = tolower_ascii(*s);
@@ -43,7 +44,7 @@ static bool maven_identified(const char *name) {
  *
  * Left out on purpose, because their ordering is not one we have:
  * Pub (pub_semver orders build metadata, SemVer 2.0 ignores it), Hackage,
- * CRAN, Bitnami, and anything we don't know. */
+ * CRAN, and anything we don't know. */
 static const struct ecosystem ecosystems[] = {
         { "Debian",      VERSION_DPKG,   true,  "deb",    NULL },
         /* Canonical files what its Pro (ESM) updates fix under
@@ -77,6 +78,10 @@ static const struct ecosystem ecosystems[] = {
         { "RubyGems",    VERSION_GEM,    false, "gem",    NULL },
         { "Packagist",   VERSION_COMPOSER, false, "composer", lower },
         { "NuGet",       VERSION_NUGET,  false, "nuget",  lower },
+        /* Bitnami's own builds (/opt/bitnami/<component>, its vulndb): its
+         * SEMVER ranges in its own order (version-bitnami.c), names the
+         * components' in lower case. */
+        { "Bitnami",     VERSION_BITNAMI, false, "bitnami", lower },
 };
 
 /* Matches "Name" and "Name:anything".  OSV spells names in one way, but

@@ -4,8 +4,8 @@
 /* Decimal numbers inside versions, compared as digit strings so that any
  * length works and nothing overflows: leading zeros dropped, then the
  * longer is the larger, then byte order.  Shared by the PEP 440, SemVer,
- * Maven, RubyGems, Composer and NuGet comparators (the dpkg, rpm and apk
- * ones keep their own, which differ). */
+ * Maven, RubyGems, Composer, NuGet and Bitnami comparators (the dpkg, rpm
+ * and apk ones keep their own, which differ). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>

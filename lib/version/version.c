@@ -21,6 +21,7 @@ static const char *const kind_names[_VERSION_KIND_MAX] = {
         [VERSION_GO] = "go",
         [VERSION_COMPOSER] = "composer",
         [VERSION_NUGET] = "nuget",
+        [VERSION_BITNAMI] = "bitnami",
 };
 
 /* Short names for people typing `portcullis vercmp`, any case. */
@@ -45,6 +46,7 @@ static const struct {
         { "composer", VERSION_COMPOSER },
         { "packagist", VERSION_COMPOSER },
         { "nuget",  VERSION_NUGET },
+        { "bitnami", VERSION_BITNAMI },
 };
 
 int version_kind_from_ecosystem(const char *ecosystem) {
@@ -61,7 +63,8 @@ int version_kind_from_ecosystem(const char *ecosystem) {
 }
 
 int version_kind_semver(int ecosystem_kind) {
-        bool own = ecosystem_kind == VERSION_NPM || ecosystem_kind == VERSION_GO;
+        bool own = ecosystem_kind == VERSION_NPM || ecosystem_kind == VERSION_GO ||
+                   ecosystem_kind == VERSION_BITNAMI;
 
         return own ? ecosystem_kind : VERSION_SEMVER;
 }
@@ -102,6 +105,8 @@ int version_compare(enum version_kind k, const char *a, const char *b, int *ret_
                 return version_composer_compare(a, b, ret_cmp, err);
         case VERSION_NUGET:
                 return version_nuget_compare(a, b, ret_cmp, err);
+        case VERSION_BITNAMI:
+                return version_bitnami_compare(a, b, ret_cmp, err);
         default:
                 return error_set(err, EINVAL, "unknown version kind %d", (int) k);
         }

@@ -19,13 +19,14 @@ enum version_kind {
         VERSION_GO,             /* golang.org/x/mod/semver, 'v' optional */
         VERSION_COMPOSER,
         VERSION_NUGET,
+        VERSION_BITNAMI,        /* Bitnami's MAJOR.MINOR.PATCH[-REVISION] */
         _VERSION_KIND_MAX,
         _VERSION_KIND_INVALID = -EINVAL,
 };
 
 /* Maps an OSV ecosystem ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.18",
  * "PyPI", "npm", ...) or a short name ("deb", "apk", "rpm", "pypi", "npm",
- * "semver", "maven", "gem", "composer", "nuget") to its comparator; -EOPNOTSUPP when unknown. */
+ * "semver", "maven", "gem", "composer", "nuget", "bitnami") to its comparator; -EOPNOTSUPP when unknown. */
 int version_kind_from_ecosystem(const char *ecosystem);
 const char *version_kind_to_string(enum version_kind k);
 
@@ -102,7 +103,8 @@ int version_semver_check(enum version_kind k, const char *v, struct error *err);
 
 /* The comparator for an OSV "SEMVER" range in an ecosystem of that kind:
  * npm's and Go's own readings of SemVer (an installed "v1.2.3" from a Go
- * binary, "1.2.3beta" from a package.json), strict SemVer for the rest. */
+ * binary, "1.2.3beta" from a package.json) and Bitnami's (a build
+ * revision after '-'), strict SemVer for the rest. */
 int version_kind_semver(int ecosystem_kind);
 
 /* Maven: org.apache.maven.artifact.versioning.ComparableVersion (3.8.7).
@@ -129,3 +131,10 @@ int version_php_compare(const char *a, const char *b, int *ret_cmp, struct error
 /* NuGet: NuGet.Versioning's NuGetVersion order (SemVer 2.0 and legacy
  * four-part versions, case-insensitive labels, metadata ignored). */
 int version_nuget_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
+
+/* Bitnami (pkg:bitnami, Bitnami's vulndb): MAJOR.MINOR.PATCH with an
+ * optional Bitnami build revision ("17.2.0-8", a later build of 17.2.0,
+ * not a pre-release).  The cores compare; the revisions only when both
+ * sides have one ("17.2.0-8" == "17.2.0" < "17.2.1").  Any other form is
+ * -EINVAL (orders against nothing). */
+int version_bitnami_compare(const char *a, const char *b, int *ret_cmp, struct error *err);
