@@ -95,6 +95,16 @@ static const struct vendor_word ghsa_words[] = {
         { NULL },
 };
 
+/* Bitnami's vulndb (database_specific.severity: "Critical", "High",
+ * "Medium", "Low"). */
+static const struct vendor_word bitnami_words[] = {
+        { "low", SEVERITY_LOW },
+        { "medium", SEVERITY_MEDIUM },
+        { "high", SEVERITY_HIGH },
+        { "critical", SEVERITY_CRITICAL },
+        { NULL },
+};
+
 static const struct {
         const char *source;
         const struct vendor_word *words;
@@ -102,6 +112,7 @@ static const struct {
         { "debian", debian_words },
         { "ubuntu", ubuntu_words },
         { "ghsa", ghsa_words },
+        { "bitnami", bitnami_words },
 };
 
 enum severity severity_from_vendor(const char *source, const char *rating) {

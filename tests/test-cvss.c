@@ -470,6 +470,11 @@ static void test_severity(void) {
                 { "ghsa", "HIGH", SEVERITY_HIGH },
                 { "ghsa", "CRITICAL", SEVERITY_CRITICAL },
                 { "ghsa", "medium", SEVERITY_UNKNOWN },
+                { "bitnami", "Critical", SEVERITY_CRITICAL },
+                { "bitnami", "High", SEVERITY_HIGH },
+                { "bitnami", "Medium", SEVERITY_MEDIUM },
+                { "bitnami", "Low", SEVERITY_LOW },
+                { "bitnami", "None", SEVERITY_UNKNOWN },        /* the CVSS vector decides then */
                 { "redhat", "important", SEVERITY_UNKNOWN },
                 { "ghsa", "", SEVERITY_UNKNOWN },
                 { NULL, "high", SEVERITY_UNKNOWN },

@@ -532,9 +532,18 @@ static int put_encoded(struct item *it, int (*append)(json_t *, struct strbuf *)
         return 0;
 }
 
+/* Whose the record's database_specific.severity is: Bitnami's vulndb
+ * writes one in its own words ("Medium") for its entries, GHSA for the
+ * others. */
+static const char *db_specific_source(const char *ecosystem) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        return e && e->kind == VERSION_BITNAMI ? "bitnami" : "ghsa";
+}
+
 /* The vendor's own rating for an affected entry: Debian urgency in
  * ecosystem_specific (osv.dev's Debian converter), Ubuntu priority as a
- * severity of type "Ubuntu", GHSA's database_specific.severity. */
+ * severity of type "Ubuntu", GHSA's (or Bitnami's) database_specific.severity. */
 static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, const char **ret_source) {
         json_t *v, *s;
         size_t i;
@@ -557,7 +566,8 @@ static void vendor_rating(json_t *rec, json_t *aff, const char **ret_rating, con
         v = json_object_get(json_object_get(rec, "database_specific"), "severity");
         if (json_is_string(v)) {
                 *ret_rating = json_string_value(v);
-                *ret_source = "ghsa";
+                *ret_source = db_specific_source(json_string_value(
+                        json_object_get(json_object_get(aff, "package"), "ecosystem")));
         }
 }
 
@@ -960,7 +970,7 @@ static void flat_vendor_rating(const struct jf_doc *d, const struct jf_node *rec
         v = jf_get(d, jf_get(d, rec, "database_specific"), "severity");
         if (jf_is(v, JF_STRING)) {
                 *ret_rating = v->str;
-                *ret_source = "ghsa";
+                *ret_source = db_specific_source(jf_string(jf_get(d, jf_get(d, aff, "package"), "ecosystem")));
         }
 }
 
