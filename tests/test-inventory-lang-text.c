@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* RubyGems specifications, Composer's installed.json and .NET deps.json:
+/* RubyGems specifications, Composer's installed.json, .NET deps.json and
+ * Bitnami's .spdx-<component>.spdx:
  * the parsers row by row (the forms RubyGems, Composer 1 and 2 and the .NET
  * SDK write, and what is refused: Ruby that would need evaluating, bad
  * names, odd bytes, deep JSON nesting, duplicate keys), and the walk over a
@@ -158,6 +159,62 @@ static void test_dotnet(void) {
         check_rows("deps.json", rows, ELEMENTSOF(rows), "NuGet", dotnet_deps_parse);
 }
 
+#define SPDX_DOC(pkgs) "{\"spdxVersion\": \"SPDX-2.3\", \"SPDXID\": \"SPDXRef-DOCUMENT\", \"packages\": [" pkgs "]}"
+#define SPDX_PURL(p) "{\"referenceCategory\": \"PACKAGE-MANAGER\", \"referenceType\": \"purl\", " \
+                     "\"referenceLocator\": \"" p "\"}"
+#define SPDX_PKG(p) "{\"name\": \"x\", \"versionInfo\": \"1\", \"SPDXID\": \"SPDXRef-x\", \"externalRefs\": [" p "]}"
+
+/* Bitnami's .spdx-<component>.spdx (inventory-bitnami.c): the pkg:bitnami
+ * purls, the version the purl's, its qualifiers kept; what names a package
+ * but can't be read is one warning (and a note), never passed over. */
+static void test_bitnami(void) {
+        static const struct row rows[] = {
+                { SPDX_DOC(SPDX_PKG("{\"referenceCategory\": \"SECURITY\", \"referenceType\": \"cpe23Type\", "
+                                    "\"referenceLocator\": \"cpe:2.3:*:postgresql:postgresql:17.2.0:*:*:*:*:*:*:*\"}, "
+                                    SPDX_PURL("pkg:bitnami/postgresql@17.2.0-8?arch=arm64&distro=debian-12"))),
+                  "postgresql", "17.2.0-8", "pkg:bitnami/postgresql@17.2.0-8?arch=arm64&distro=debian-12" },
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/postgresql@15.3.0"))), "postgresql", "15.3.0",
+                  "pkg:bitnami/postgresql@15.3.0" },
+                /* SPDX 2.2 spells the category PACKAGE_MANAGER: the type says it */
+                { "{\"spdxVersion\": \"SPDX-2.2\", \"packages\": [{\"externalRefs\": [{\"referenceCategory\": "
+                  "\"PACKAGE_MANAGER\", \"referenceType\": \"purl\", \"referenceLocator\": \"pkg:bitnami/redis@7.0.11\"}]}]}",
+                  "redis", "7.0.11", "pkg:bitnami/redis@7.0.11" },
+                /* the version is the purl's, whatever versionInfo says; an odd one is the match's to refuse */
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/nginx@1.25.0-rc1"))), "nginx", "1.25.0-rc1",
+                  "pkg:bitnami/nginx@1.25.0-rc1" },
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/postgresql"))) },           /* no version */
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/x/postgresql@1.0.0"))) },   /* a namespace */
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("bitnami/postgresql@1.0.0"))) },         /* not a purl */
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/a%20b@1.0.0"))) },          /* a blank in the name */
+                { SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/a@1.0.0?arch=%1b[2J"))) },  /* a control byte */
+                { SPDX_DOC(SPDX_PKG("{\"referenceType\": \"purl\", \"referenceLocator\": 7}")) },
+                { SPDX_DOC(SPDX_PKG("")) },                                            /* no purl at all */
+                { SPDX_DOC("{\"name\": \"x\"}") },
+                { SPDX_DOC("7") },
+                { SPDX_DOC("{\"externalRefs\": {}}") },
+                { "{\"spdxVersion\": \"SPDX-3.0\", \"packages\": []}" },
+                { "{\"packages\": []}" },
+                { "{\"spdxVersion\": \"SPDX-2.3\"}" },
+                { "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [], \"packages\": []}" },
+                { "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": [" },
+                { "" },
+        };
+        static const char both[] = SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/postgresql@15.3.0")) ", "
+                                            SPDX_PKG(SPDX_PURL("pkg:bitnami/geos@3.8.3")) ", "
+                                            SPDX_PKG(SPDX_PURL("pkg:maven/org.postgresql/pljava@1.6.10")) ", "
+                                            SPDX_PKG(SPDX_PURL("pkg:generic/other@1")));
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+
+        check_rows(".spdx", rows, ELEMENTSOF(rows), "Bitnami", bitnami_spdx_parse);
+        /* the bundled ones too; the jar left to the Java reader, said once */
+        CHECK(bitnami_spdx_parse(both, strlen(both), "/f", inv) == 0);
+        CHECK(inv->n_pkgs == 2 && find(inv, "postgresql", "15.3.0") && find(inv, "geos", "3.8.3"));
+        CHECK(!inv->skipped);
+        CHECK_MSG(inv->n_warnings == 1 && strstr(inv->warnings[0], "2 packages of other purl types "
+                                                                   "(pkg:maven/org.postgresql/pljava@1.6.10, ...) are left to"),
+                  "%s", inv->n_warnings ? inv->warnings[0] : "no warning");
+}
+
 /* JSON nested deeper than jansson parses (JSON_PARSER_MAX_DEPTH): a
  * warning, no stack exhaustion. */
 static void test_deep_json(void) {
@@ -254,12 +311,47 @@ static void test_walk(void) {
                   "%zu warnings: %s", inv->n_warnings, inv->n_warnings ? inv->warnings[0] : "");
 }
 
+/* The walk reads .spdx-*.spdx in a component's folder, opt/bitnami/<c>/,
+ * and nowhere else; one past the cap is a note naming it. */
+static void test_bitnami_walk(void) {
+        const char *root = test_path(test_tmpdir(), "bitnami");
+        static const char *const elsewhere[] = {
+                "opt/bitnami/.spdx-top.spdx", "opt/bitnami/a/b/.spdx-deep.spdx", "opt/other/c/.spdx-c.spdx",
+                "opt/bitnami/d/spdx-d.spdx", "opt/bitnami/e/.spdx-e.json", "bitnami/f/.spdx-f.spdx",
+        };
+        _cleanup_(rootfs_freep) struct rootfs *r = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        struct error err = {};
+        const struct package *p;
+
+        test_write_file(test_path(root, "opt/bitnami/postgresql/.spdx-postgresql.spdx"),
+                        SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/postgresql@15.3.0"))));
+        for (size_t i = 0; i < ELEMENTSOF(elsewhere); i++)
+                test_write_file(test_path(root, elsewhere[i]), SPDX_DOC(SPDX_PKG(SPDX_PURL("pkg:bitnami/no@1.0.0"))));
+        test_write_file(test_path(root, "opt/bitnami/big/.spdx-big.spdx"), "{");
+        CHECK(truncate(test_path(root, "opt/bitnami/big/.spdx-big.spdx"), 1L << 30) == 0);
+
+        CHECK_MSG(rootfs_open(root, 0, &r, &err) == 0, "%s", err.msg);
+        CHECK_MSG(r && inventory_collect(r, NULL, &inv, &err) == 0, "%s", err.msg);
+        if (!inv)
+                return;
+        p = find(inv, "postgresql", "15.3.0");
+        CHECK_MSG(inv->n_pkgs == 1 && p && streq_ptr(p->ecosystem, "Bitnami") &&
+                          streq_ptr(p->origin_file, "/opt/bitnami/postgresql/.spdx-postgresql.spdx"),
+                  "%zu packages", inv->n_pkgs);
+        CHECK_MSG(inv->skipped && inv->skipped[0] && strstr(inv->skipped[0], "/opt/bitnami/big/.spdx-big.spdx") &&
+                          !inv->skipped[1],
+                  "%s", inv->skipped && inv->skipped[0] ? inv->skipped[0] : "no note");
+}
+
 int main(void) {
         test_gemspec();
         test_composer();
         test_composer_dev();
         test_dotnet();
+        test_bitnami();
         test_deep_json();
         test_walk();
+        test_bitnami_walk();
         return test_end();
 }

@@ -19,6 +19,7 @@ static const struct inventory_reader *const readers[] = {
         &inventory_reader_gem,
         &inventory_reader_composer,
         &inventory_reader_dotnet,
+        &inventory_reader_bitnami,
         &inventory_reader_binaries,
         NULL,
 };

@@ -359,6 +359,9 @@ int jar_read_walked(struct inventory *inv, const struct inventory_walk_entry *e,
 int gemspec_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int composer_installed_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 int dotnet_deps_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
+/* A Bitnami component's SPDX 2 JSON document (opt/bitnami/<component>/
+ * .spdx-<component>.spdx): its pkg:bitnami purls (inventory-bitnami.c). */
+int bitnami_spdx_parse(const char *buf, size_t len, const char *origin, struct inventory *inv);
 
 /* For a visit(): reads name (in subdir of the entry's folder, if given) as
  * inventory_walk_read_or_warn() does and hands it to parse with its path in
@@ -383,6 +386,7 @@ int inventory_add_lang(struct inventory *inv, const char *origin, const char *ec
 extern const struct inventory_reader inventory_reader_dpkg, inventory_reader_rpm, inventory_reader_apk,
         inventory_reader_chisel, inventory_reader_python, inventory_reader_npm, inventory_reader_java;
 extern const struct inventory_reader inventory_reader_gem, inventory_reader_composer, inventory_reader_dotnet;
+extern const struct inventory_reader inventory_reader_bitnami;
 /* Go and cargo-auditable build information in ELF executables (inventory-elf.c). */
 extern const struct inventory_reader inventory_reader_binaries;
 
