@@ -7,7 +7,7 @@ readers or the matcher answer otherwise must bump one, or every node that
 upgrades keeps the older answers in silence.  This reads a fixed set of
 rootfs trees built from the shared data (dpkg, apk and rpm databases of
 each format, language packages, a docker save image) and a few written
-here (gemspecs, Composer, .NET) and matches them against a fixed
+here (gemspecs, Composer, .NET, Bitnami's SPDX) and matches them against a fixed
 DB (the example feed and the real Debian 12 advisories); the digests of
 the inventories and of the findings are recorded with the epochs in
 tests/cache-epoch.expected.  When a digest changes and its epoch did not,
@@ -99,6 +99,12 @@ def fixtures(t):
         ("app/MyApp.deps.json", json.dumps({"libraries": {"MyApp/1.0.0": {"type": "project"},
                                                           "Newtonsoft.Json/12.0.3": {"type": "package"},
                                                           "System.Text.Json/6.0.0": {"type": "package"}}}))])
+    # Bitnami's SPDX document beside its component (inventory-bitnami.c)
+    spdx = [{"name": n, "versionInfo": v, "SPDXID": f"SPDXRef-{n}", "externalRefs": [
+        {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": f"pkg:bitnami/{n}@{v}{q}"}]}
+        for n, v, q in [("postgresql", "17.2.0-8", "?arch=amd64&distro=debian-12"), ("geos", "3.13.0-2", "")]]
+    out["bitnami"] = rootfs(t, "bitnami", "debian", [
+        ("opt/bitnami/postgresql/.spdx-postgresql.spdx", json.dumps({"spdxVersion": "SPDX-2.3", "packages": spdx}))])
     lang = f"{DATA}/langpkg/trivy"
     files = []
     site = "usr/lib/python3/dist-packages"
