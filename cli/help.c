@@ -67,8 +67,9 @@ static const struct cli_help {
         { "inventory", "list the packages Portcullis sees in a root filesystem or image file",
           "inventory TARGET [OPTIONS]\n\n"
           "Prints the installed packages of TARGET (a root filesystem or an image file, as\n"
-          "for scan): OS packages (dpkg, apk, rpm, chisel) and language packages, each\n"
-          "with its ecosystem, purl and the file it was found in.\n\n"
+          "for scan): OS packages (dpkg, apk, rpm, chisel), language packages and\n"
+          "Bitnami's components, each with its ecosystem, purl and the file it was found\n"
+          "in.\n\n"
           "Options:\n"
           "  --format FORMAT       table (default), json, cyclonedx, spdx-json or html\n"
           "  --output FILE         write it to FILE (atomically) instead of stdout\n"
