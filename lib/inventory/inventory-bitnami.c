@@ -117,14 +117,18 @@ static int package_refs(struct inventory *inv, const char *origin, size_t i, jso
 }
 
 int bitnami_spdx_parse(const char *buf, size_t len, const char *origin, struct inventory *inv) {
-        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        json_error_t jerr;
+        json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         json_t *pkgs = json_object_get(root, "packages"), *pkg, *refs;
         const char *spdx = json_string_value(json_object_get(root, "spdxVersion"));
         struct others others = {};
         size_t i;
         int r = 0;
 
-        if (!spdx || !startswith(spdx, "SPDX-2.") || !json_is_array(pkgs))
+        if (!root)
+                r = inventory_not_read(inv, "%s: not JSON (line %d, column %d: %.80s); not read", origin, jerr.line,
+                                       jerr.column, jerr.text);
+        else if (!spdx || !startswith(spdx, "SPDX-2.") || !json_is_array(pkgs))
                 r = inventory_not_read(inv, "%s: not an SPDX 2 JSON document (an \"spdxVersion\" SPDX-2.x and a "
                                        "\"packages\" array); not read", origin);
         else if (json_array_size(pkgs) > BITNAMI_SPDX_PACKAGES_MAX)
