@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `portcullis db update` over libcurl's easy interface; see update.h for
  * the layout of the sources and what a run does. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -29,7 +27,7 @@
 #include "registry.h"
 #include "update.h"
 #include "update-internal.h"
-#include "zip-limit.h"
+#include "zip-read.h"
 
 #define STATE_FILE "state.json"
 #define STATE_VERSION 1
@@ -354,7 +352,7 @@ static int csv_scan(const char *buf, size_t len, const char *baseline, json_t *b
 
 /* What is read of each archive entry to find its "id" and "modified"
  * (the first members of an OSV record, as osv.dev writes them): the check
- * costs a bounded copy per entry, not a parse; a record whose "modified"
+ * looks at a bounded head per entry, not a parse; a record whose "modified"
  * comes later is fetched one by one, as if the archive lacked it. */
 #define GAP_HEAD_MAX ((size_t) 64 * 1024)
 
@@ -372,14 +370,11 @@ struct gap {
         char *list;             /* modified_id.csv */
         struct listed *v;
         size_t n;
-        char *head;             /* the current entry's first GAP_HEAD_MAX bytes */
-        size_t head_len;
 };
 
 static void gap_done(struct gap *g) {
         free(g->list);
         free(g->v);
-        free(g->head);
         *g = (struct gap) {};
 }
 
@@ -403,8 +398,7 @@ static int gap_init(struct gap *g, char *list, size_t len) {
         if (n >= OSV_ZIP_ENTRIES_MAX)
                 return 1;
         g->v = calloc(n + 1, sizeof(*g->v));
-        g->head = malloc(GAP_HEAD_MAX);
-        if (!g->v || !g->head)
+        if (!g->v)
                 return -ENOMEM;
         while (g->n <= n && csv_line(list, len, &pos, &line, &row) > 0)
                 g->v[g->n++] = (struct listed) { .id = row.id, .id_len = (uint16_t) row.id_len, .t = row.t };
@@ -449,27 +443,20 @@ bool update_record_head(const char *buf, size_t len, const char *name, const cha
         return true;
 }
 
-/* One entry of the archive, read: marks its line of the list when its
- * copy is at least as new. */
-static void gap_entry(struct gap *g, const char *name) {
+/* One entry of the archive, read (len bytes at buf): marks its line of
+ * the list when its copy is at least as new. */
+static void gap_entry(struct gap *g, const char *name, const char *buf, size_t len) {
         struct listed key = {}, *l;
         struct osv_time t;
         const char *id;
         size_t id_len;
 
-        if (!update_record_head(g->head, g->head_len, name, &id, &id_len, &t))
+        if (!update_record_head(buf, len < GAP_HEAD_MAX ? len : GAP_HEAD_MAX, name, &id, &id_len, &t))
                 return;
         key = (struct listed) { .id = id, .id_len = (uint16_t) id_len };
         l = bsearch(&key, g->v, g->n, sizeof(*g->v), listed_cmp);
         if (l && time_cmp(&t, &l->t) >= 0)
                 l->current = true;
-}
-
-static void gap_data(struct gap *g, const char *buf, size_t n) {
-        size_t take = n < GAP_HEAD_MAX - g->head_len ? n : GAP_HEAD_MAX - g->head_len;
-
-        memcpy(g->head + g->head_len, buf, take);
-        g->head_len += take;
 }
 
 /* The ids of the lines left unmarked, in the order of their ids. */
@@ -937,70 +924,34 @@ static int curl_setup(struct run *r, struct error *err) {
  * marks the lines of the list each entry's copy is at least as new as. */
 static int verify_zip(const char *path, const char *url, struct gap *g, uint64_t *ret_records,
                       struct error *err) {
-        struct archive *a = archive_read_new();
-        struct archive_entry *ae;
-        struct zip_limit zl;
-        uint64_t records = 0, entries = 0;
-        char buf[64 * 1024];
-        int rc, r = 0;
+        _cleanup_(zip_closep) struct zip_reader *z = NULL;
+        _cleanup_free_ char *buf = NULL;
+        struct zip_entry e;
+        uint64_t records = 0;
+        size_t cap = 0, len;
+        int r;
 
-        if (!a)
-                return error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; g && i < g->n; i++)  /* another source's answer */
                 g->v[i].current = false;
-        r = zip_limit_init(&zl, path, url, err);
-        if (r < 0)
-                goto out;
-        /* streamed, as the import reads it (vulndb-import.c: the central
-         * directory of a big archive would take hundreds of MB) */
-        archive_read_support_format_zip_streamable(a);
-        if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
-                r = error_set(err, EBADMSG, "%s is not a readable zip archive (%s); is the download truncated?",
-                              url, archive_error_string(a));
-                goto out;
-        }
-        while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-                const char *name = archive_entry_pathname(ae);
-                la_ssize_t n = 0;
+        if ((r = zip_open(path, url, "is the download truncated?", &z, err)) < 0)
+                return r;
+        while ((r = zip_next(z, &e, err)) > 0) {
+                bool json = !e.dir && endswith(e.name, ".json");
 
-                if (++entries > OSV_ZIP_ENTRIES_MAX) {
-                        r = error_set(err, E2BIG, "%s has more than %d entries", url, OSV_ZIP_ENTRIES_MAX);
-                        goto out;
-                }
-                r = zip_limit_entry(&zl, ae, err);
-                if (g)
-                        g->head_len = 0;
-                while (r >= 0 && (n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-                        r = zip_limit_data(&zl, (size_t) n, err);
-                        if (g)
-                                gap_data(g, buf, (size_t) n);
-                }
-                if (r < 0)
-                        goto out;
-                if (n < 0) {
-                        r = error_set(err, EBADMSG, "%s is damaged at %s (%s); is the download truncated?", url,
-                                      strna(name), archive_error_string(a));
-                        goto out;
-                }
-                if (name && strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".json") == 0) {
+                if ((r = zip_read(z, &buf, &cap, &len, err)) < 0)
+                        break;
+                if (json) {
                         records++;
                         if (g)
-                                gap_entry(g, name);
+                                gap_entry(g, e.name, buf, len);
                 }
         }
-        if (rc != ARCHIVE_EOF) {
-                r = error_set(err, EBADMSG, "%s is damaged (%s); is the download truncated?", url,
-                              archive_error_string(a));
-                goto out;
-        }
-        if (records == 0) {
-                r = error_set(err, EBADMSG, "%s holds no .json records; is this an OSV all.zip?", url);
-                goto out;
-        }
+        if (r < 0)
+                return r;
+        if (records == 0)
+                return error_set(err, EBADMSG, "%s holds no .json records; is this an OSV all.zip?", url);
         *ret_records = records;
-out:
-        archive_read_free(a);
-        return r;
+        return 0;
 }
 
 static void md_freep(EVP_MD_CTX **p) {

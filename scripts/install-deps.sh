@@ -9,7 +9,7 @@ set -eu
 # binaries' static link of it, lib/meson.build)
 PACKAGES="meson ninja-build pkg-config gcc python3
           libjansson-dev libyajl-dev libcurl4-openssl-dev libarchive-dev libsqlite3-dev libssl-dev libseccomp-dev
-          libzstd-dev scdoc
+          libzstd-dev libdeflate-dev scdoc
           nettle-dev libacl1-dev liblzma-dev liblz4-dev libbz2-dev zlib1g-dev libxml2-dev"
 # (libclang-rt-dev: libFuzzer and clang's sanitizer runtimes, for the
 # fuzzing build .ci/run makes; clang only recommends it)

@@ -770,7 +770,7 @@ for z in bomb liar; do
         cp "$T/$z.zip" "$Z/all.zip"
         case $z in
         bomb) want="entry big.json declares 1073741824 bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
-        liar) want="entry big.json inflates to [0-9]* bytes, more than an entry may hold (16777216 bytes); refusing the whole archive" ;;
+        liar) want="entry big.json inflates to more than the 1000 bytes it declares; refusing the whole archive" ;;
         esac
         timed "$T/out" "$P" db update --config "$T/config-zip.json"
         [ $rc -eq 2 ] || fail "$z via db update: exit $rc: $(cat "$T/out")"

@@ -2,8 +2,6 @@
 /* OSV import (https://ossf.github.io/osv-schema/): records from .json files,
  * folders of them and .zip archives go into a new sqlite file in one
  * transaction, which is renamed over the old database when complete. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -27,7 +25,7 @@
 #include "osv-range.h"
 #include "ecosystem.h"
 #include "vulndb-internal.h"
-#include "zip-limit.h"
+#include "zip-read.h"
 
 #define OSV_ID_MAX 256
 #define IMPORT_DIR_DEPTH_MAX 16
@@ -1477,103 +1475,30 @@ static int import_file(struct importer *imp, const char *path, struct error *err
         return doc_put(imp, buf, len, path, false, err);
 }
 
-/* Reads the current entry into *buf (grown as needed, reused across
- * entries), held to zip-limit.h's limits while it inflates (-EFBIG). */
-static int read_entry(struct archive *a, struct zip_limit *zl, char **buf, size_t *cap, size_t *ret_len,
-                      struct error *err) {
-        size_t len = 0;
-        la_ssize_t n;
-
-        for (;;) {
-                if (len == *cap) {
-                        size_t ncap = *cap ? *cap * 2 : 64 * 1024;
-                        char *p;
-
-                        if (*cap > OSV_RECORD_MAX)
-                                break;
-                        if (ncap > OSV_RECORD_MAX + 1)
-                                ncap = OSV_RECORD_MAX + 1;
-                        p = realloc(*buf, ncap);
-                        if (!p)
-                                return -ENOMEM;
-                        *buf = p;
-                        *cap = ncap;
-                }
-                n = archive_read_data(a, *buf + len, *cap - len);
-                if (n < 0)
-                        return -EIO;
-                if (n == 0)
-                        break;
-                if (zip_limit_data(zl, (size_t) n, err) < 0)
-                        return -EFBIG;
-                len += (size_t) n;
-        }
-        *ret_len = len;
-        return 0;
-}
-
 static int import_zip(struct importer *imp, const char *path, struct error *err) {
-        struct archive *a = archive_read_new();
-        struct archive_entry *e;
-        struct zip_limit zl;
-        uint64_t entries = 0;
-        int rc, r = 0;
+        _cleanup_(zip_closep) struct zip_reader *z = NULL;
+        struct zip_entry e;
+        int r;
 
-        if (!a)
-                return -ENOMEM;
-        r = zip_limit_init(&zl, path, path, err);
-        if (r < 0)
-                goto out;
-        /* Streamed from one local header to the next: the seeking reader
-         * holds the whole central directory in memory (about 200 bytes an
-         * entry, 200 MB for a million records).  A file cut short still
-         * fails (a header or entry is missing), and sizes a data descriptor
-         * gives only at the end are held to zip-limit.h's limits as the entry
-         * inflates. */
-        archive_read_support_format_zip_streamable(a);
-        if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK) {
-                r = error_set(err, EINVAL, "%s: not a readable zip archive: %s", path, archive_error_string(a));
-                goto out;
-        }
-        /* Entries are read into memory, never extracted, so names with "../"
-         * or absolute paths can't write anywhere; sizes and counts are capped. */
-        while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                const char *ename = archive_entry_pathname(e);
+        /* (zip-read.h: entries in the central directory's order, each
+         * inflated whole and held to the limits; nothing is extracted, so
+         * names with "../" or absolute paths can't write anywhere) */
+        if ((r = zip_open(path, path, "download it again", &z, err)) < 0)
+                return r;
+        while ((r = zip_next(z, &e, err)) > 0) {
                 struct doc *d;
 
-                if (++entries > OSV_ZIP_ENTRIES_MAX) {
-                        r = error_set(err, E2BIG, "%s: more than %d entries; is this an OSV archive?", path,
-                                      OSV_ZIP_ENTRIES_MAX);
-                        goto out;
-                }
-                r = zip_limit_entry(&zl, e, err);
-                if (r < 0)
-                        goto out;
-                if (archive_entry_filetype(e) != AE_IFREG || !ename || !has_suffix(ename, ".json"))
+                if (e.dir || !has_suffix(e.name, ".json"))
                         continue;
                 /* read straight into the reader's next slot */
-                d = doc_next(imp, err);
-                if (!d) {
-                        r = -ECANCELED;
-                        goto out;
-                }
-                snprintf(d->name, sizeof(d->name), "%s:%s", path, ename);
+                if (!(d = doc_next(imp, err)))
+                        return -ECANCELED;
+                snprintf(d->name, sizeof(d->name), "%s:%s", path, e.name);
                 d->skip = false;
-                r = read_entry(a, &zl, &d->buf, &d->cap, &d->len, err);
-                if (r == -ENOMEM || r == -EFBIG)
-                        goto out;
-                if (r < 0) {
-                        r = error_set(err, EIO, "%s: archive is damaged at %s: %s; download it again", path,
-                                      ename, archive_error_string(a));
-                        goto out;
-                }
+                if ((r = zip_read(z, &d->buf, &d->cap, &d->len, err)) < 0)
+                        break;
                 doc_publish(imp);
         }
-        if (rc != ARCHIVE_EOF)
-                r = error_set(err, EIO, "%s: archive is damaged: %s; download it again", path,
-                              archive_error_string(a) ? archive_error_string(a) : "it is cut short");
-out:
-        archive_read_free(a);
         return r;
 }
 
