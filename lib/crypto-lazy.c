@@ -35,6 +35,8 @@ static struct {
         const char *(*pkey_get0_type_name)(const EVP_PKEY *);
         int (*pkey_get_base_id)(const EVP_PKEY *);
         const EVP_MD *(*sha256)(void);
+        EVP_MD *(*md_fetch)(OSSL_LIB_CTX *, const char *, const char *);
+        void (*md_free)(EVP_MD *);
         EVP_PKEY *(*pem_read_bio_private_key)(BIO *, EVP_PKEY **, pem_password_cb *, void *);
         EVP_PKEY *(*pem_read_bio_pubkey)(BIO *, EVP_PKEY **, pem_password_cb *, void *);
 } api;
@@ -65,6 +67,8 @@ static void load(void) {
         LOAD(pkey_get0_type_name, "EVP_PKEY_get0_type_name");
         LOAD(pkey_get_base_id, "EVP_PKEY_get_base_id");
         LOAD(sha256, "EVP_sha256");
+        LOAD(md_fetch, "EVP_MD_fetch");
+        LOAD(md_free, "EVP_MD_free");
         LOAD(pem_read_bio_private_key, "PEM_read_bio_PrivateKey");
         LOAD(pem_read_bio_pubkey, "PEM_read_bio_PUBKEY");
         loaded = 1;
@@ -147,6 +151,15 @@ int EVP_PKEY_get_base_id(const EVP_PKEY *pkey) {
 
 const EVP_MD *EVP_sha256(void) {
         return ready() ? api.sha256() : NULL;
+}
+
+EVP_MD *EVP_MD_fetch(OSSL_LIB_CTX *ctx, const char *algorithm, const char *properties) {
+        return ready() ? api.md_fetch(ctx, algorithm, properties) : NULL;
+}
+
+void EVP_MD_free(EVP_MD *md) {
+        if (md && ready())
+                api.md_free(md);
 }
 
 EVP_PKEY *PEM_read_bio_PrivateKey(BIO *out, EVP_PKEY **x, pem_password_cb *cb, void *u) {

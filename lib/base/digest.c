@@ -72,6 +72,27 @@ void sha256_done(struct sha256 *s) {
         s->evp = NULL;
 }
 
+int sha256_many_hex(struct sha256_many *s, const void *buf, size_t len, char ret[65]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+
+        if (!s->md && !(s->md = EVP_MD_fetch(NULL, "SHA256", NULL)))
+                return -EIO;
+        if (!s->evp && !(s->evp = EVP_MD_CTX_new()))
+                return -EIO;
+        if (!EVP_DigestInit_ex(s->evp, s->md, NULL) || !EVP_DigestUpdate(s->evp, buf, len) ||
+            !EVP_DigestFinal_ex(s->evp, md, &n) || n != 32)
+                return -EIO;
+        hex_of(md, ret);
+        return 0;
+}
+
+void sha256_many_done(struct sha256_many *s) {
+        EVP_MD_CTX_free(s->evp);
+        EVP_MD_free(s->md);
+        *s = (struct sha256_many) {};
+}
+
 void sha256_preload(void) {
         struct sha256 s;
         char hex[65];

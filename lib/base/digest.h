@@ -32,6 +32,18 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *buf, size_t len);
 int sha256_final_hex(struct sha256 *s, char ret[65]);
 void sha256_done(struct sha256 *s);
+/* SHA-256 of many small inputs one after another (an import's records,
+ * a few hundred bytes each): libcrypto's context and its SHA-256 fetched
+ * once, where EVP_Digest() fetches them again for every input (0.68 ->
+ * 0.38 us a record).  -EIO when libcrypto can't give a digest. */
+struct sha256_many {
+        void *evp;              /* EVP_MD_CTX, made at the first input */
+        void *md;               /* EVP_MD */
+};
+
+int sha256_many_hex(struct sha256_many *s, const void *buf, size_t len, char ret[65]);
+void sha256_many_done(struct sha256_many *s);
+
 /* Loads libcrypto and initialises its SHA-256 now, for a process that is
  * about to fork a child that hashes from a chroot or sandbox where the
  * library and OpenSSL's configuration can't be opened. */

@@ -25,6 +25,7 @@
 #include "osv-range.h"
 #include "ecosystem.h"
 #include "vulndb-internal.h"
+#include "base/digest.h"
 #include "zip-read.h"
 
 #define OSV_ID_MAX 256
@@ -109,6 +110,7 @@ struct importer {
         size_t n_spare, cap_spare;
         struct json_arena arena;                /* each document's jansson values */
         struct jf_doc flat;                     /* each record's flat tree (the fast path) */
+        struct sha256_many sha;                 /* each record's digest */
         struct docs *docs;                      /* from the unzip thread to the reader */
 };
 
@@ -449,14 +451,8 @@ static void hex(const unsigned char *md, unsigned n, char *ret) {
  * JSON array or a CVE severity: over its compact re-encoding with sorted
  * keys, canon), so the revision changes exactly when what was imported
  * changes. */
-static int digest_hex(const char *buf, size_t len, char ret[65]) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned mdlen = 0;
-
-        if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-                return -EIO;
-        hex(md, mdlen, ret);
-        return 0;
+static int digest_hex(struct importer *imp, const char *buf, size_t len, char ret[65]) {
+        return sha256_many_hex(&imp->sha, buf, len, ret);
 }
 
 static int dump_to(const char *buf, size_t size, void *userdata) {
@@ -465,12 +461,12 @@ static int dump_to(const char *buf, size_t size, void *userdata) {
 
 /* (into a buffer of ours, not json_dumps(): what jansson allocates inside
  * the reader's arena must not go to free()) */
-static int digest_canon(json_t *rec, char ret[65]) {
+static int digest_canon(struct importer *imp, json_t *rec, char ret[65]) {
         _cleanup_(strbuf_done) struct strbuf canon = {};
 
         if (json_dump_callback(rec, dump_to, &canon, JSON_COMPACT | JSON_SORT_KEYS) < 0)
                 return -ENOMEM;
-        return digest_hex(canon.s ? canon.s : "", canon.len, ret);
+        return digest_hex(imp, canon.s ? canon.s : "", canon.len, ret);
 }
 
 /* Appends s (NUL-terminated) to the item's text; *ret is its offset. */
@@ -778,7 +774,7 @@ static int emit_record(struct importer *imp, json_t *rec, const char *buf, size_
 
         if (!it)
                 return error_set(err, ENOMEM, "out of memory");
-        r = buf ? digest_hex(buf, len, it->digest) : digest_canon(rec, it->digest);
+        r = buf ? digest_hex(imp, buf, len, it->digest) : digest_canon(imp, rec, it->digest);
         if (r >= 0)
                 r = encode_record(it, rec, name);
         return emit_encoded(imp, it, r, name, err);
@@ -1049,7 +1045,7 @@ static int import_flat(struct importer *imp, const char *buf, size_t len, const 
         else if (!(it = item_get(imp)))
                 r = error_set(err, ENOMEM, "out of memory");
         else {
-                r = digest_hex(buf, len, it->digest);
+                r = digest_hex(imp, buf, len, it->digest);
                 if (r >= 0)
                         r = flat_encode_record(it, &imp->flat, rec, name);
                 if (r > 0)
@@ -1977,6 +1973,7 @@ static void *reader_main(void *userdata) {
         r = read_unzipped(imp, &err);
         json_arena_done(&imp->arena);
         jf_doc_done(&imp->flat);
+        sha256_many_done(&imp->sha);
         pthread_mutex_lock(&q->mu);
         q->done = true;
         q->reader_r = r;
