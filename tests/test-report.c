@@ -747,6 +747,60 @@ static void test_sarif(const struct report_target *t) {
         json_decref(doc);
 }
 
+/* A scan of 20,000 findings of 10,000 advisories, each advisory's two
+ * findings 10,000 apart (two packages), the ids in no sorted order: one
+ * rule per advisory, in the order the findings first name them, with both
+ * findings' aliases and the higher score; every result points at its own
+ * rule.  (The rules were looked for one by one: 100,000 findings of as
+ * many advisories took a minute.) */
+#define SARIF_MANY_IDS 10000
+static void test_sarif_many(struct inventory *inv) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+        struct report_target t = { .name = "many", .inv = inv, .res = res };
+        json_t *doc, *run, *rules, *results, *r;
+        char id[32], alias[32];
+        size_t i, bad = 0;
+
+        CHECK(res != NULL);
+        if (!res)
+                return;
+        res->findings = calloc(2 * SARIF_MANY_IDS, sizeof(*res->findings));
+        res->cap_findings = 2 * SARIF_MANY_IDS;
+        CHECK(res->findings != NULL);
+        if (!res->findings)
+                return;
+        for (i = 0; i < 2 * SARIF_MANY_IDS; i++) {
+                size_t k = (i % SARIF_MANY_IDS) * 7919 % SARIF_MANY_IDS;  /* every id once per half */
+                struct row row = { id, i < SARIF_MANY_IDS ? "first" : "second", "/p", SEVERITY_HIGH,
+                                   i < SARIF_MANY_IDS ? 7.0 : 8.5, NULL };
+
+                snprintf(id, sizeof(id), "GHSA-%05zu", k);
+                snprintf(alias, sizeof(alias), "CVE-2024-%05zu%c", k, i < SARIF_MANY_IDS ? 'a' : 'b');
+                add_finding(res, &row);
+                CHECK(strv_push(&res->findings[i].aliases, strdup(alias)) == 0);
+        }
+        scan_result_recount(res);
+        doc = render("sarif", &t, NULL);
+        run = json_array_get(json_object_get(doc, "runs"), 0);
+        rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+        results = json_object_get(run, "results");
+        CHECK_MSG(json_array_size(rules) == SARIF_MANY_IDS, "%zu rules", json_array_size(rules));
+        CHECK_MSG(json_array_size(results) == 2 * SARIF_MANY_IDS, "%zu results", json_array_size(results));
+        json_array_foreach(results, i, r) {
+                size_t k = (i % SARIF_MANY_IDS) * 7919 % SARIF_MANY_IDS;
+                json_int_t at = json_integer_value(json_object_get(r, "ruleIndex"));
+                json_t *ru = json_array_get(rules, (size_t) at);
+
+                snprintf(id, sizeof(id), "GHSA-%05zu", k);
+                bad += at != (json_int_t) (i % SARIF_MANY_IDS) || !streq_ptr(str_at(r, "ruleId"), id) ||
+                       !streq_ptr(json_string_value(json_object_get(ru, "id")), id) ||
+                       json_array_size(json_object_get(json_object_get(ru, "properties"), "aliases")) != 2 ||
+                       !streq_ptr(str_at(ru, "properties.security-severity"), "8.5");
+        }
+        CHECK_MSG(bad == 0, "%zu results of the wrong rule", bad);
+        json_decref(doc);
+}
+
 static void test_spdx(const struct report_target *t, const char *out_name) {
         json_t *doc = render("spdx-json", t, out_name), *pkgs, *p, *again;
         size_t i;
@@ -878,6 +932,7 @@ int main(void) {
         t.res = res;
         test_scan_json(inv, res, t.digest);
         test_sarif(&t);
+        test_sarif_many(inv);
         test_unchecked_kinds(inv);
         test_table_printable(inv);
         test_table_singular();

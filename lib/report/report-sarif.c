@@ -79,11 +79,33 @@ static json_t *text(const char *s) {
         return t ? json_pack("{s:o}", "text", t) : NULL;
 }
 
-static size_t rule_index(const struct rule *rules, size_t n, const char *id) {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(rules[i].first->id, id) == 0)
-                        return i;
-        return n;
+/* Findings by id, then in their order: qsort_r()'s, over their indices. */
+static int by_id_cmp(const void *x, const void *y, void *userdata) {
+        const struct finding *f = userdata;
+        size_t a = *(const size_t *) x, b = *(const size_t *) y;
+        int c = strcmp(f[a].id, f[b].id);
+
+        return c ? c : a < b ? -1 : a > b;
+}
+
+/* For every finding, the first finding of its id (ret[i] <= i): sorted,
+ * not looked for among the rules one by one, which took 20,000 findings of
+ * as many ids 2.7 s and 100,000 a minute. */
+static int first_of_id(const struct scan_result *res, size_t **ret) {
+        _cleanup_free_ size_t *order = calloc(res->n_findings + 1, sizeof(*order));
+        _cleanup_free_ size_t *first = calloc(res->n_findings + 1, sizeof(*first));
+
+        if (!order || !first)
+                return -ENOMEM;
+        for (size_t i = 0; i < res->n_findings; i++)
+                order[i] = i;
+        qsort_r(order, res->n_findings, sizeof(*order), by_id_cmp, res->findings);
+        for (size_t g = 0, i; g < res->n_findings; g = i)
+                for (i = g; i < res->n_findings && strcmp(res->findings[order[i]].id,
+                                                          res->findings[order[g]].id) == 0; i++)
+                        first[order[i]] = order[g];
+        *ret = TAKE_PTR(first);
+        return 0;
 }
 
 /* The rules in order of first appearance (the findings come worst first);
@@ -91,13 +113,14 @@ static size_t rule_index(const struct rule *rules, size_t n, const char *id) {
 static int collect_rules(const struct scan_result *res, struct rule **ret, size_t *ret_n, size_t **ret_index) {
         _cleanup_(rules_freep) struct rule *rules = calloc(res->n_findings + 1, sizeof(*rules));
         _cleanup_free_ size_t *index = calloc(res->n_findings + 1, sizeof(*index));
+        _cleanup_free_ size_t *first = NULL;
         size_t n = 0;
 
-        if (!rules || !index)
+        if (!rules || !index || first_of_id(res, &first) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < res->n_findings; i++) {
                 const struct finding *f = &res->findings[i];
-                size_t k = rule_index(rules, n, f->id);
+                size_t k = first[i] == i ? n : index[first[i]];
 
                 if (k == n)
                         rules[n++] = (struct rule) { .first = f, .severity = f->severity, .score = -1 };
