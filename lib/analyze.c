@@ -489,6 +489,22 @@ static int inventory_failed(const struct rootfs_arg *a, struct error *err) {
         return k;
 }
 
+/* In the child: the match failed.  Out of memory is the image's doing,
+ * as for the inventory (inventory_failed()): what the match holds is the
+ * image's packages and their findings, which only an image exhausts the
+ * SANDBOX_MEMORY_DEFAULT with (1,500 binary packages of one source, as
+ * many records of it: 2,250,000 findings); else "out of memory" was the
+ * node's, for on_error alone to decide.  Any other error (the DB's) is
+ * the node's. */
+static int match_failed(int k, struct error *err) {
+        if (k != -ENOMEM)
+                return k;
+        k = error_wrap(err, "the analysis of the image needs more than the %zu MiB it may use (its packages' findings)",
+                       SANDBOX_MEMORY_DEFAULT >> 20);
+        err->content = true;
+        return k;
+}
+
 /* In the child, once every thread's confinement is in place and before the
  * seccomp filter, which then binds them too: the walk's lister threads.
  * A child that can't have them lists as it walks.  The child keeps what it
@@ -611,7 +627,7 @@ static int match_child(const void *arg, char **ret, size_t *ret_len, struct erro
         int k;
 
         if ((k = match_inventory(a->db, a->inv, &res, err)) < 0)
-                return k;
+                return match_failed(k, err);
         return wire_result(&b, scan_wire_write(res, &b), "the findings", ret, ret_len, err);
 }
 
@@ -744,7 +760,7 @@ static int rootfs_child(const void *arg, char **ret, size_t *ret_len, struct err
         }
         inventory_lister_free(TAKE_PTR(l));     /* its thread joined: the match has both CPUs */
         if ((k = match_inventory_prefetched(db, inv, pre, &res, err)) < 0)
-                return k;
+                return match_failed(k, err);
         if ((k = inventory_wire_write(inv, &b)) >= 0)
                 k = scan_wire_write(res, &b);
         return wire_result(&b, k, "the analysis", ret, ret_len, err);
@@ -797,9 +813,9 @@ static int staged_child(const void *arg, char **ret, size_t *ret_len, struct err
         if (n != 1 || word != 'M')
                 _exit(0);
         if (match_prefetch(db, inv, &pre) == -ENOMEM)
-                return error_set(err, ENOMEM, "out of memory");
+                return match_failed(error_set(err, ENOMEM, "out of memory"), err);
         if ((k = match_inventory_prefetched(db, inv, pre, &res, err)) < 0)
-                return k;
+                return match_failed(k, err);
         b = (struct strbuf) { .max = ANALYSIS_RESULT_MAX };
         return wire_result(&b, scan_wire_write(res, &b), "the findings", ret, ret_len, err);
 }
