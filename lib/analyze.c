@@ -429,8 +429,11 @@ static int run_child(child_fn fn, const void *arg, const struct sandbox_opts *ca
 static int send_failed(int k, const char *what, struct error *err) {
         if (k != -E2BIG)
                 return error_set_errno(err, k, "send %s", what);
-        k = error_set(err, E2BIG, "send %s: larger than the %zu MiB an analysis may send back (the image's "
-                      "packages, their names and paths); the image was not checked", what, ANALYSIS_RESULT_MAX >> 20);
+        k = error_set(err, E2BIG, "send %s: larger than the %zu MiB an analysis may send back (%s); the image was "
+                      "not checked", what, ANALYSIS_RESULT_MAX >> 20,
+                      strcmp(what, "the findings") == 0 ? "the findings of the image's packages"
+                      : strcmp(what, "the analysis") == 0 ? "the image's packages, their names and paths, and their findings"
+                      : "the image's packages, their names and paths");
         err->content = true;
         return k;
 }

@@ -305,6 +305,18 @@ PY
         [ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/onesrc:1: the analysis of the image needs more than the 1024 MiB it may use (its packages' findings): " <<<"$OUT" &&
                 grep -qF "on_unchecked is deny in $T/deny.policy.json" <<<"$OUT" ||
                 fail "findings over the memory, on_unchecked deny: not blocked: $RC $OUT"
+        # 1,200 of the packages, 800 of the records: 960,000 findings in
+        # that memory, but more than an analysis may send back.
+        mkdir "$T/onesrc-feed800"
+        for i in $(seq 0 799); do ln "$T/onesrc-feed/PCEX-ONE-$i.json" "$T/onesrc-feed800/"; done
+        "$P" db import "$T/onesrc-feed800" --db "$T/onesrc800.db" >/dev/null || fail "import onesrc800"
+        sed -i '/^Package: bin1[2-4][0-9][0-9]$/,/^$/d' "$T/onesrc/var/lib/dpkg/status"
+        sed "s|$DB|$T/onesrc800.db|" "$T/deny.config.json" >"$T/onesrc800.config.json"
+        bundle o2 onesrc onesrc800 example.com/onesrc:1
+        start o2
+        [ "$RC" -ne 0 ] && grep -qF "portcullis: blocked example.com/onesrc:1: send the findings: larger than the 64 MiB an analysis may send back (the findings of the image's packages); the image was not checked" <<<"$OUT" &&
+                grep -qF "on_unchecked is deny in $T/deny.policy.json" <<<"$OUT" ||
+                fail "findings over 64 MiB, on_unchecked deny: not blocked: $RC $OUT"
 fi
 sed "s|$DB|$T/no-such.db|" "$T/deny.config.json" >"$T/nodb.config.json"
 bundle n1 debian nodb example.com/debian:12
