@@ -487,7 +487,33 @@ static void test_walk(void) {
         CHECK(rename(test_path(root, "deep"), test_path(root, "usr/share/deep")) == 0);
         inventory_free(inv);
         inv = collect_both(r, "a tree under usr/share deeper than the walk goes");
-        CHECK(inv && has_note(inv, "usr/share/deep/d/d", "deeper than the walk descends"));
+        CHECK(inv && has_note(inv, "usr/share/deep/d/d", "deeper than the walk descends (48 folders)"));
+        CHECK(inv && beside_found(inv));
+        /* a path longer than the walk follows (17 folders of 250 bytes),
+         * made by fd: said with the cap, the walk going on beside it */
+        {
+                char name[251];
+                int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next;
+
+                memset(name, 'p', 250);
+                name[250] = '\0';
+                CHECK(fd >= 0 && mkdirat(fd, "long", 0755) == 0);
+                next = openat(fd, "long", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                for (int i = 0; i < 17 && next >= 0; i++) {
+                        close(fd);
+                        fd = next;
+                        CHECK(mkdirat(fd, name, 0755) == 0);
+                        next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                }
+                CHECK(next >= 0 && mkdirat(next, "node_modules", 0755) == 0);
+                if (next >= 0)
+                        close(next);
+                if (fd >= 0)
+                        close(fd);
+        }
+        inventory_free(inv);
+        inv = collect_both(r, "a path longer than the walk follows");
+        CHECK(inv && has_note(inv, "long/ppp", "a path longer than the walk follows (4096 bytes)"));
         CHECK(inv && beside_found(inv));
 }
 

@@ -228,8 +228,8 @@ static int list_push(struct inventory_lister *l, int fd, const char *name) {
 
         if (l->path_len + 1 + n >= sizeof(l->path)) {
                 close(fd);
-                return list_note(l, 0, "%s/%s: a path longer than the walk follows; what is below it was not looked "
-                                 "at", l->path, name);
+                return list_note(l, 0, "%s/%s: a path longer than the walk follows (%d bytes); what is below it was "
+                                 "not looked at", l->path, name, INVENTORY_WALK_PATH_MAX);
         }
         if (!l->bufs[l->depth] && !(l->bufs[l->depth] = malloc(WALK_DIRENTS_BUF))) {
                 close(fd);
@@ -348,8 +348,8 @@ static int list_entry(struct inventory_lister *l, const struct dirent64 *de) {
         if (type != DT_DIR || skipped_at_top(l, name))
                 return 0;
         if (l->depth >= INVENTORY_WALK_DEPTH_MAX)
-                return list_note(l, 0, "%s: deeper than the walk descends; what is below it was not looked at",
-                                 l->path);
+                return list_note(l, 0, "%s: deeper than the walk descends (%d folders); what is below it was not "
+                                 "looked at", l->path, INVENTORY_WALK_DEPTH_MAX);
         if (spliced(l, de))
                 return emit(l, EVENT_SPLICE, 0, NULL);
         fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -923,8 +923,9 @@ int inventory_walk(struct rootfs *root, struct inventory *inv, const struct inve
                 switch (h.kind) {
                 case EVENT_ENTRY:
                         if (++w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX)
-                                r = stop(w, "%s: the walk reached its cap on entries visited; language packages "
-                                         "after this point were not looked for", w->path);
+                                r = stop(w, "%s: the walk reached its cap on entries visited (%d); language "
+                                         "packages after this point were not looked for", w->path,
+                                         INVENTORY_WALK_ENTRIES_TOTAL_MAX);
                         else
                                 r = visit(w, text, h.type, err);
                         break;
@@ -1043,8 +1044,8 @@ int inventory_walk_list_in_root(const struct inventory_walk_entry *e, const char
         /* what is listed through a symlink counts as visited */
         w->entries += strv_length(*ret);
         if (w->entries > INVENTORY_WALK_ENTRIES_TOTAL_MAX) {
-                (void) stop(w, "%s: the walk reached its cap on entries visited; language packages after this point "
-                            "were not looked for", path + 1);
+                (void) stop(w, "%s: the walk reached its cap on entries visited (%d); language packages after this "
+                            "point were not looked for", path + 1, INVENTORY_WALK_ENTRIES_TOTAL_MAX);
                 strv_free(*ret);
                 *ret = NULL;
                 return -ENOENT;
@@ -1066,8 +1067,8 @@ static int read_opened(struct inventory_walk *w, int fd, const char *what, size_
         if (!S_ISREG(st.st_mode))
                 return error_set(err, EBADFD, "%s is not a regular file", what);
         if (w->bytes >= INVENTORY_WALK_BYTES_MAX) {
-                (void) stop(w, "%s: the walk reached its cap on bytes read; language packages after this point "
-                            "were not looked for", what);
+                (void) stop(w, "%s: the walk reached its cap on bytes read (%zu MiB); language packages after "
+                            "this point were not looked for", what, INVENTORY_WALK_BYTES_MAX >> 20);
                 return -ENOENT;
         }
         if (!prefix) {
@@ -1166,8 +1167,8 @@ int inventory_walk_pread(struct inventory_walk_file *f, uint64_t offset, void *b
                                  n, (unsigned long long) offset, (unsigned long long) f->size);
         /* w->bytes can pass the cap by the last whole file read */
         if (w->bytes >= INVENTORY_WALK_BYTES_MAX || n > INVENTORY_WALK_BYTES_MAX - w->bytes) {
-                (void) stop(w, "%s: the walk reached its cap on bytes read; language packages after this point "
-                            "were not looked for", f->path);
+                (void) stop(w, "%s: the walk reached its cap on bytes read (%zu MiB); language packages after "
+                            "this point were not looked for", f->path, INVENTORY_WALK_BYTES_MAX >> 20);
                 return -ECANCELED;
         }
         while (got < n) {
