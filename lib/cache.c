@@ -1294,8 +1294,9 @@ static int entry_check(struct cache *c, const struct cache_entry *e, struct erro
         if ((e->scan_json && strlen(e->scan_json) > CACHE_JSON_MAX) ||
             (e->inventory_json && strlen(e->inventory_json) > CACHE_JSON_MAX) ||
             (e->findings_compact && strlen(e->findings_compact) > CACHE_JSON_MAX))
-                return error_set(err, EFBIG, "cache %s: the entry for %s is larger than %zu bytes; not cached",
-                                 c->path, e->identity, CACHE_JSON_MAX);
+                return error_set(err, EFBIG, "cache %s: the entry for %s is larger than the %zu MiB an entry may "
+                                 "hold (its findings); not cached: each start of the image analyses it again",
+                                 c->path, e->identity, CACHE_JSON_MAX >> 20);
         return 0;
 }
 

@@ -138,6 +138,22 @@ static void test_put_get(void) {
         e.db_revision = NULL;
         CHECK(cache_put(c, &e, &err) == -EINVAL);
         cache_entry_done(&e);
+        /* An entry past its cap (some 140,000 findings): refused, the cap
+         * named and what it costs, the cache as it was. */
+        entry_make(&e, "sha256:cccc", REV, 0, 0, 10);
+        free(e.findings_compact);
+        e.findings_compact = malloc(CACHE_JSON_MAX + 2);
+        CHECK(e.findings_compact != NULL);
+        if (e.findings_compact) {
+                memset(e.findings_compact, 'x', CACHE_JSON_MAX + 1);
+                e.findings_compact[CACHE_JSON_MAX + 1] = '\0';
+                CHECK(cache_put(c, &e, &err) == -EFBIG);
+                CHECK_MSG(strstr(err.msg, "the entry for sha256:cccc is larger than the 64 MiB an entry may hold (its "
+                                 "findings); not cached: each start of the image analyses it again") != NULL,
+                          "%s", err.msg);
+                CHECK(count_entries(c) == 1);
+        }
+        cache_entry_done(&e);
 }
 
 struct seen {
