@@ -432,6 +432,10 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) strv_push(&notes, strdup(*m));
         for (char **n = h->vex_notes; n && *n; n++)
                 (void) strv_push(&notes, strdup(*n));
+        /* why "cache" is "off": a result too big for an entry is analysed
+         * again at every start, which the log should say, not only stderr */
+        if (h->img.cache_note)
+                (void) strv_pushf(&notes, "verdict cache not used: %s", h->img.cache_note);
         rec.notes = notes;
 
         if (audit_format(&rec, &line, &err) < 0) {     /* recorded nowhere: on_audit_failure decides */

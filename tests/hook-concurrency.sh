@@ -98,6 +98,8 @@ grep -q "verdict cache not used: .*is not a Portcullis cache" <<<"$out" || fail 
 [ "$(ls "$T/cache")" = cache.db ] && grep -q "^garbage garbage" "$T/cache/cache.db" ||
         fail "not a cache: touched: $(ls "$T/cache")"
 tail -1 "$T/audit.log" | grep -q '"cache":"off"' || fail "not a cache: audit: $(tail -1 "$T/audit.log")"
+tail -1 "$T/audit.log" | grep -q '"notes":\["verdict cache not used: cache [^"]* is not a Portcullis cache' ||
+        fail "not a cache: the audit line's notes do not say why: $(tail -1 "$T/audit.log")"
 
 # A lock folder that can't be made: the hook decides anyway (without the lock).
 out=$("$HOOK" --config "$T/config.json" --lock-dir "$T/state.json/locks" <"$T/state.json" 2>&1); rc=$?
