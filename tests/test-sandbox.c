@@ -519,8 +519,18 @@ static void test_analyze(void) {
 
         if (access("/var/lib/dpkg/status", R_OK) == 0) {
                 /* the host's whole / (build trees, every executable's ELF header):
-                 * the bound is generous for a loaded CI machine */
-                CHECK_MSG(analyze_inventory("/", INVENTORY_PKG_ALL, 120000, &host, &host_json, &err) == 0, "%s", err.msg);
+                 * the bound is generous for a loaded CI machine.  A host with more
+                 * language packages than an inventory holds (a big npm tree left
+                 * in /tmp) gives that cap's error, the documented outcome, which
+                 * the host's dpkg packages alone then must not */
+                int k = analyze_inventory("/", INVENTORY_PKG_ALL, 120000, &host, &host_json, &err);
+
+                if (k < 0 && strstr(err.msg, INVENTORY_TOO_MANY)) {
+                        fprintf(stderr, "host rootfs: %s; its OS packages alone instead\n", err.msg);
+                        error_clear(&err);
+                        k = analyze_inventory("/", INVENTORY_PKG_OS, 120000, &host, &host_json, &err);
+                }
+                CHECK_MSG(k == 0, "%s", err.msg);
                 CHECK(host && host->n_pkgs > 10);
                 if (host)
                         fprintf(stderr, "host rootfs: %zu packages through the sandbox\n", host->n_pkgs);
