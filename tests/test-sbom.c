@@ -102,6 +102,11 @@ static const struct {
         { DOC("{\"type\": \"library\", \"name\": \"x\", \"components\": [{\"type\": \"library\", \"name\": \"runc\","
               "\"purl\": \"pkg:golang/github.com/opencontainers/runc@v1.1.12\"}], \"purl\": \"pkg:conan/x@1\"}"),
           "github.com/opencontainers/runc", "v1.1.12", "github.com/opencontainers/runc", "v1.1.12", "Go", NULL, 1 },
+        /* Go's standard library by its toolchain's name (go1.21.7), as OSV's records give it (1.21.7) */
+        { DOC("{\"type\": \"library\", \"name\": \"stdlib\", \"purl\": \"pkg:golang/stdlib@go1.21.7\"}"),
+          "stdlib", "1.21.7", "stdlib", "1.21.7", "Go" },
+        { DOC("{\"type\": \"library\", \"name\": \"stdlib\", \"purl\": \"pkg:golang/stdlib@1.21.7\"}"),
+          "stdlib", "1.21.7", "stdlib", "1.21.7", "Go" },
         /* the document's OS for a purl of its type without namespace or distro */
         { DOC("{\"type\": \"operating-system\", \"name\": \"debian\", \"version\": \"12\"},"
               "{\"type\": \"library\", \"name\": \"tar\", \"purl\": \"pkg:deb/tar@1.34\"}"),

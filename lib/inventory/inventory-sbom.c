@@ -34,6 +34,7 @@
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "ecosystem.h"
+#include "inventory-elf.h"
 #include "match.h"
 #include "osrelease.h"
 #include "sbom.h"
@@ -590,11 +591,19 @@ static int add_package(struct ctx *c, json_t *o, const char *where, const char *
                 if (r >= 0 && pkg.ecosystem)    /* compared with records */
                         count_source(c, p, named > 0);
         } else {
+                /* Go's standard library as some tools write it,
+                 * pkg:golang/stdlib@go1.21.7: the toolchain's name of the
+                 * version OSV's Go records give as 1.21.7 (as the Go binary
+                 * reader reads it) */
+                _cleanup_free_ char *go = strcmp(e->name, "Go") == 0 && streq_ptr(p->name, "stdlib") && !p->namespace
+                                                  ? go_toolchain_semver(p->version) : NULL;
+                const char *version = go ? go : p->version;
+
                 pkg.name = lang_name(e, p, cname);
-                pkg.version = strdup(p->version);
+                pkg.version = strdup(version);
                 pkg.ecosystem = strdup(e->name);
                 pkg.source_name = pkg.name ? ecosystem_package_name(e->name, pkg.name) : NULL;
-                pkg.source_version = strdup(p->version);
+                pkg.source_version = strdup(version);
                 if (!pkg.name || !pkg.version || !pkg.ecosystem || !pkg.source_name || !pkg.source_version)
                         r = -ENOMEM;
         }
