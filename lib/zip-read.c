@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/strutil.h"
 #include "zip-read.h"
 
 #define SIG_LOCAL 0x04034b50u
@@ -51,8 +50,7 @@ struct zip_reader {
         struct libdeflate_decompressor *inflater;
         /* the current entry */
         char *name;
-        size_t name_cap;
-        uint16_t method;
+        uint16_t name_len, method;
         uint32_t crc;
         uint64_t size_in, size_out, local;
         bool have_entry;
@@ -171,9 +169,9 @@ static int read_end(struct zip_reader *z, struct error *err) {
         }
         if (central > at || central_size > at - central)
                 return unreadable(z, err, "its central directory lies outside the file");
-        if (entries > ZIP_ENTRIES_MAX)
+        if (entries > OSV_ZIP_ENTRIES_MAX)
                 return error_set(err, E2BIG, "%s holds more than %d entries; is it an OSV archive?", z->what,
-                                 ZIP_ENTRIES_MAX);
+                                 OSV_ZIP_ENTRIES_MAX);
         if (entries > central_size / CENTRAL_LEN)
                 return unreadable(z, err, "its end record counts more entries than its central directory can hold");
         z->central = z->next = central;
@@ -308,6 +306,7 @@ int zip_next(struct zip_reader *z, struct zip_entry *ret, struct error *err) {
                 return error_set(err, ENOMEM, "out of memory");
         if (strlen(z->name) != name_len)
                 return damaged(z, err, "its name holds a NUL byte");
+        z->name_len = name_len;
         if ((k = read_zip64(z, p + CENTRAL_LEN + name_len, extra_len, &z->size_out, &z->size_in, &z->local, err)) < 0)
                 return k;
         if (le16(p + 34) != 0 && le16(p + 34) != 0xffff)
@@ -352,9 +351,9 @@ int zip_read(struct zip_reader *z, char **buf, size_t *cap, size_t *ret_len, str
                 return damaged(z, err, "its local header is missing or damaged");
         /* the local header names the same entry as the directory */
         data = z->local + LOCAL_LEN + le16(p + 26) + le16(p + 28);
-        if (le16(p + 26) != strlen(z->name) ||
-            window_get(z, &z->dataw, z->local + LOCAL_LEN, strlen(z->name), &p, &werr) < 0 ||
-            memcmp(p, z->name, strlen(z->name)) != 0)
+        if (le16(p + 26) != z->name_len ||
+            window_get(z, &z->dataw, z->local + LOCAL_LEN, z->name_len, &p, &werr) < 0 ||
+            memcmp(p, z->name, z->name_len) != 0)
                 return damaged(z, err, "its local header names another entry");
         if (data > z->central || z->size_in > z->central - data)
                 return damaged(z, err, "its data runs into the central directory");

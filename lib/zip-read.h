@@ -37,7 +37,6 @@
  * for one entry); a run of one byte deflates by 1000x. */
 #define ZIP_RATIO_MAX 100
 #define ZIP_RATIO_FLOOR ((uint64_t) 1 << 20)                    /* tiny archives may inflate this much */
-#define ZIP_ENTRIES_MAX OSV_ZIP_ENTRIES_MAX
 
 struct zip_reader;
 
@@ -50,17 +49,16 @@ struct zip_entry {
 
 /* Opens path; what names it in messages (the path, or the URL it came
  * from), advice ends those of a damaged archive ("download it again").
- * Errors: the file can't be read (-errno), or is no zip archive this
- * reader reads (-EBADMSG: "WHAT is not a readable zip archive: REASON;
- * ADVICE"). */
+ * Errors: the file can't be read (-errno), is no zip archive this reader
+ * reads (-EBADMSG: "WHAT is not a readable zip archive: REASON; ADVICE"),
+ * or holds more than OSV_ZIP_ENTRIES_MAX entries (-E2BIG). */
 int zip_open(const char *path, const char *what, const char *advice, struct zip_reader **ret, struct error *err);
 
 /* The same on an open file (for the fuzz target); fd stays the caller's. */
 int zip_open_fd(int fd, const char *what, const char *advice, struct zip_reader **ret, struct error *err);
 
 /* The next entry: 1, 0 after the last, or an error: -EBADMSG ("WHAT is
- * damaged at ENTRY: REASON; ADVICE"), -E2BIG (more than ZIP_ENTRIES_MAX entries),
- * -EFBIG (a limit above). */
+ * damaged at ENTRY: REASON; ADVICE"), -EFBIG (a limit above). */
 int zip_next(struct zip_reader *z, struct zip_entry *ret, struct error *err);
 
 /* The current entry's data, inflated into *buf (grown as needed, reused
