@@ -594,13 +594,18 @@ static int db_update(int argc, char **argv) {
         else if (!res.changed)
                 printf("unchanged: %s is current (revision %s), checked in %.2f s\n", db, res.revision,
                        now_s() - t0);
-        else
-                printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged; %llu records fetched one by "
-                       "one; %llu records stored, %llu skipped, %llu kept without a bad part; revision %s\n",
+        else {
+                char absent[64] = "";
+
+                if (res.absent)
+                        snprintf(absent, sizeof(absent), ", %u left out that no source has", res.absent);
+                printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged%s; %llu records fetched one "
+                       "by one; %llu records stored, %llu skipped, %llu kept without a bad part; revision %s\n",
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],
-                       res.modes[UPDATE_UNCHANGED], (unsigned long long) res.fetched,
+                       res.modes[UPDATE_UNCHANGED], absent, (unsigned long long) res.fetched,
                        (unsigned long long) res.stats.records, (unsigned long long) res.stats.skipped,
                        (unsigned long long) res.stats.repaired, res.revision);
+        }
         for (int k = VULNDB_FEED_KEV; k < _VULNDB_FEED_MAX; k++)
                 if (res.feeds_failed & (1u << k))
                         log_warning("db update: none of the mirrors of the %s data served it (above): %s keeps the "

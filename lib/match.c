@@ -1341,8 +1341,9 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                                                              "record of %s, whose records hold for %s's packages too "
                                                              "(Ubuntu Pro's: universe packages, and every package "
                                                              "once the release's standard support ended), so none "
-                                                             "of them was compared; add it to update.ecosystems in "
-                                                             "config.json and run 'portcullis db update'", stream,
+                                                             "of them was compared; 'portcullis db update' fetches "
+                                                             "it with %s's records once a source has it (after 'db "
+                                                             "import', import its all.zip too)", stream, ecosystem,
                                                              ecosystem) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 if (r > 0 || s > 0) {

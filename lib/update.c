@@ -61,6 +61,7 @@ struct run {
         json_t *db_ecosystems;  /* the ecosystems it holds records of, as keys, or NULL */
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
+        char **optional;        /* those of them added as another's stream (add_streams()) */
         char **leaving;         /* the previous state's ecosystems no longer asked for (dropped()) */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
         struct cve_src *cves;   /* s->cve_sources */
@@ -87,6 +88,9 @@ struct eco {
         uint64_t fetched;
         struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
+        bool optional;          /* added as another's stream: no source having it is not a failure */
+        bool gone;              /* its last fetch failed: every source answered 404 */
+        bool absent;            /* optional, never fetched, and no source has it: left out of the run */
 };
 
 /* CISA KEV or FIRST EPSS (update.h): one file, from the first of its
@@ -1141,6 +1145,7 @@ static int manifest_from(struct run *r, struct eco *e, size_t src, bool *ret_fat
         if (o == OUTCOME_OK)
                 o = fetch_from(r, e, src, MANIFEST_SIG_FILE, NULL, &g, NULL, &sresp, msg, sizeof(msg));
         *ret_fatal = o == OUTCOME_FATAL;
+        e->gone = o == OUTCOME_NEXT && mresp.status == 404;
         if (o != OUTCOME_OK)
                 q = error_set(err, o == OUTCOME_FATAL ? EIO : EHOSTUNREACH, "%s", msg);
         if (q >= 0 && !update_sig_ok(r->key, m.mem.s, m.mem.len, g.mem.s, g.mem.len))
@@ -1178,6 +1183,7 @@ static int manifest_from(struct run *r, struct eco *e, size_t src, bool *ret_fat
  * to fetch. */
 static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
         struct error serr = {};
+        bool gone = true;
 
         if (!r->key)
                 return 0;
@@ -1190,8 +1196,10 @@ static int fetch_manifest(struct run *r, struct eco *e, struct error *err) {
                 q = manifest_from(r, e, src, &fatal, &serr);
                 if (q >= 0) {
                         e->source = src;
+                        e->gone = false;
                         return q == 1 && !e->valid ? 0 : q;
                 }
+                gone = e->gone = gone && e->gone;
                 if (fatal || r->n_sources == 1) {
                         *err = serr;
                         return q;
@@ -1277,6 +1285,7 @@ static int fetch_zip(struct run *r, struct eco *e, struct gap *g, struct error *
         say(r, UPDATE_EVENT_STEP, e, "downloading all.zip");
         z.path = tmp;
         q = fetch_checked(r, e, "all.zip", NULL, &k, &(struct answer_check) { zip_check, &z }, &resp, err);
+        e->gone = q < 0 && resp.gone;
         if (q >= 0 && (fsync(k.fd) < 0 || fstat(k.fd, &st) < 0))
                 q = error_set_errno(err, errno, "write %s", tmp);
         close(k.fd);
@@ -1444,7 +1453,7 @@ static int eco_full(struct run *r, struct eco *e, struct error *err) {
                 if (q > 0)
                         say(r, UPDATE_EVENT_STEP, e, "modified_id.csv: %s; the next run downloads all.zip again",
                             reason);
-        } else
+        } else if (!(e->optional && resp.gone))        /* said with all.zip's 404, if that is one too */
                 say(r, UPDATE_EVENT_STEP, e, "%s; the next run downloads all.zip again", cerr.msg);
         strbuf_done(&k.mem);
         listed = q == 0;
@@ -1936,6 +1945,8 @@ static int import_paths(struct eco *ecos, size_t n, bool rebuild, char ***ret) {
                 struct eco *e = &ecos[i];
                 _cleanup_free_ char *records = NULL;
 
+                if (e->absent)
+                        continue;
                 if (rebuild) {
                         if (e->zip_new ? push_path(&paths, e->zip_new, NULL) < 0
                                        : push_path(&paths, e->dir, "all.zip") < 0)
@@ -2664,6 +2675,8 @@ static int commit(struct run *r, struct eco *ecos, size_t n, const char *revisio
                 struct eco *e = &ecos[i];
                 bool zipped = e->zip_new;
 
+                if (e->absent)
+                        continue;
                 if (zipped)
                         q = keep_zip(e, err);
                 if (q >= 0 && (zipped || e->inc_dir) && keep_retry(e) < 0)
@@ -2813,6 +2826,30 @@ static int default_ecosystems(struct run *r, struct error *err) {
         return 0;
 }
 
+/* Each ecosystem's stream (Ubuntu:Pro:22.04:LTS for Ubuntu:22.04:LTS,
+ * ecosystem_stream()), whose records the matcher reads for its packages
+ * too, is fetched with it unless named itself: as r->optional, which a
+ * source may not have (an interim release has no Pro stream). */
+static int add_streams(struct run *r, struct error *err) {
+        size_t n = strv_length(r->ecosystems);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *stream = NULL;
+                int q = ecosystem_stream(r->ecosystems[i], &stream);
+
+                if (q > 0 && r->s->ecosystems && strv_contains(r->ecosystems, stream))
+                        continue;       /* named: a source must have it */
+                if (q > 0)
+                        say(r, UPDATE_EVENT_STEP, NULL, "also updating %s, whose records hold for %s's packages "
+                            "too", stream, r->ecosystems[i]);
+                if (q > 0 && (q = strv_push_unique(&r->ecosystems, stream)) >= 0)
+                        q = strv_push(&r->optional, TAKE_PTR(stream));
+                if (q < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int resolve_ecosystems(struct run *r, struct error *err) {
         int q = 0;
 
@@ -2828,6 +2865,8 @@ static int resolve_ecosystems(struct run *r, struct error *err) {
                         return error_set(err, ENOMEM, "out of memory");
         } else if ((q = default_ecosystems(r, err)) < 0)
                 return q;
+        if ((q = add_streams(r, err)) < 0)
+                return q;
         return check_ecosystems(r->ecosystems, err);
 }
 
@@ -2837,6 +2876,7 @@ static int eco_init(struct run *r, struct eco *e, const char *name, struct error
         int q;
 
         e->name = name;
+        e->optional = strv_contains(r->optional, name);
         e->old = json_object_get(olds, name);
         e->entry = e->old ? json_deep_copy(e->old) : json_object();
         if (!esc || !e->entry || asprintf(&e->dir, "%s/%s", r->s->state_dir, esc) < 0)
@@ -2932,6 +2972,27 @@ static void data_time_of(struct run *r, struct eco *ecos, size_t n) {
         }
 }
 
+/* An optional ecosystem every source answered 404 for: one fetched before
+ * (its archive kept) keeps what it had, its records stay in the database,
+ * said; any other is left out of the run.  -ENOMEM. */
+static int eco_absent(struct run *r, struct eco *e) {
+        drop_fetched(e);
+        e->mode = UPDATE_UNCHANGED;
+        if (e->old && e->valid) {
+                json_decref(e->entry);
+                if (!(e->entry = json_deep_copy(e->old)))
+                        return -ENOMEM;
+                say(r, UPDATE_EVENT_STEP, e, "no source has it now (each answered 404): the database keeps the "
+                    "records of it downloaded %s", strna(entry_str(e->old, "zip_downloaded")));
+                return 0;
+        }
+        e->absent = true;
+        (void) rmdir(e->dir);
+        say(r, UPDATE_EVENT_STEP, e, "no source has it (each answered 404): left out; it is fetched once a "
+            "source has it");
+        return 0;
+}
+
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
         bool rebuild, changed = false;
         int q = 0;
@@ -2945,8 +3006,17 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                 if (q < 0)
                         return q;
                 q = eco_plan(r, &ecos[i], err);
+                if (q < 0 && ecos[i].optional && ecos[i].gone) {
+                        error_clear(err);
+                        if ((q = eco_absent(r, &ecos[i])) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                }
                 if (q < 0)
                         return error_wrap(err, "%s", ecos[i].name);
+                if (ecos[i].absent) {
+                        res->absent++;
+                        continue;
+                }
                 res->modes[ecos[i].mode]++;
                 res->fetched += ecos[i].fetched;
                 rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
@@ -3124,6 +3194,7 @@ static int run_locked(const struct update_settings *s, update_report_fn report, 
         free(r.db_data_time);
         json_decref(r.db_ecosystems);
         strv_free(r.ecosystems);
+        strv_free(r.optional);
         strv_free(r.leaving);
         EVP_PKEY_free(r.key);
         cve_done(&r);

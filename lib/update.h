@@ -167,6 +167,7 @@ const char *update_mode_to_string(enum update_mode m);
 struct update_result {
         bool changed;                           /* the database file was replaced */
         unsigned modes[_UPDATE_MODE_MAX];       /* how many ecosystems went which way */
+        unsigned absent;                        /* optional ecosystems no source has (left out) */
         uint64_t fetched;                       /* records fetched one by one */
         struct vulndb_import_stats stats;       /* of the import, when changed */
         char revision[80];                      /* the database's revision now */

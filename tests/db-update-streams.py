@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""`db update` fetches an Ubuntu release's Pro stream with the release.
+
+Canonical files what only Ubuntu Pro fixes under "Ubuntu:Pro:<release>",
+and the matcher reads those records for the release's packages too; a
+node that updates "Ubuntu:22.04:LTS" alone passed such a finding in
+silence (the scan warned of it).  A mirror of our own (http on 127.0.0.1,
+a free port):
+  - Ubuntu:22.04:LTS and its Pro stream: both fetched, the Pro record
+    found by a scan of a 22.04 rootfs, no warning;
+  - Ubuntu:23.10, an interim release with no Pro stream (404): the run
+    succeeds and says the stream was left out, which stays out of the
+    state;
+  - a Pro stream fetched before that the mirror no longer has: kept (its
+    records stay), said, the run succeeds, also when the list comes from
+    the earlier runs' state (no update.ecosystems);
+  - a Pro stream named in update.ecosystems is required: its 404 fails the
+    run, as any ecosystem's does;
+  - with a signing key, a stream with no signed manifest (404) is left out
+    the same way.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from urllib.parse import unquote
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pctest import P, check, finish, http_server, osv_folder, run, send  # noqa: E402
+
+if not shutil.which("openssl"):
+    print("SKIP: openssl is not installed")
+    sys.exit(77)
+
+T = tempfile.mkdtemp(prefix="db-update-streams-")
+M = f"{T}/mirror"
+JAMMY, PRO, MANTIC, PRO_MANTIC = "Ubuntu:22.04:LTS", "Ubuntu:Pro:22.04:LTS", "Ubuntu:23.10", "Ubuntu:Pro:23.10"
+
+
+def record(rid, eco, name, fixed):
+    return {"id": rid, "modified": "2026-11-20T00:00:00Z",
+            "affected": [{"package": {"ecosystem": eco, "name": name},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]}
+
+
+osv_folder(f"{M}/{JAMMY}", [record("PCT-JAMMY-1", JAMMY, "zlib", "1:1.2.11.dfsg-2ubuntu9.3")], debian=False)
+# fixed only by Pro (ESM): below the +esm1 build, the standard archive's is affected
+osv_folder(f"{M}/{PRO}", [record("PCT-PRO-1", PRO, "expat", "2.4.7-1ubuntu0.3+esm1")], debian=False)
+osv_folder(f"{M}/{MANTIC}", [record("PCT-MANTIC-1", MANTIC, "zlib", "1:1.2.13.dfsg-1ubuntu5.1")], debian=False)
+
+requests = []
+
+
+def handle(h):
+    path = unquote(h.path.split("?")[0])
+    requests.append(path)
+    f = os.path.normpath(M + path)
+    if not f.startswith(M + "/") or not os.path.isfile(f):
+        return send(h, 404, b"not here")
+    send(h, 200, open(f, "rb").read())
+
+
+srv, URL = http_server(handle)
+
+
+def config(name, ecosystems=None, key=None):
+    c = {"db": f"{T}/{name}.sqlite", "cache": f"{T}/no-cache.db",
+         "update": {"cve_sources": [], "kev_sources": [], "epss_sources": [], "sources": [URL],
+                    "state_dir": f"{T}/{name}-state", "timeout_s": 5}}
+    if ecosystems:
+        c["update"]["ecosystems"] = ecosystems
+    if key:
+        c["update"]["public_key"] = key
+    path = f"{T}/{name}.json"
+    json.dump(c, open(path, "w"))
+    return path
+
+
+def update(cfg, expect=0):
+    return run("db", "update", "--config", cfg, expect=expect, timeout=120)
+
+
+def ids(name):
+    with sqlite3.connect(f"{T}/{name}.sqlite") as db:
+        return sorted(r[0] for r in db.execute("select id from vuln"))
+
+
+def state_ecosystems(name):
+    return sorted(json.load(open(f"{T}/{name}-state/state.json"))["ecosystems"])
+
+
+# a 22.04 rootfs with the standard archive's expat
+root = f"{T}/jammy"
+os.makedirs(f"{root}/etc")
+os.makedirs(f"{root}/var/lib/dpkg")
+open(f"{root}/etc/os-release", "w").write('ID=ubuntu\nVERSION_ID="22.04"\n')
+open(f"{root}/var/lib/dpkg/status", "w").write(
+    "Package: libexpat1\nStatus: install ok installed\nArchitecture: amd64\nSource: expat\n"
+    "Version: 2.4.7-1ubuntu0.3\n\n")
+
+# 1. the release's stream with it; 23.10 has none: left out, said
+cfg = config("a", [JAMMY, MANTIC])
+r = update(cfg)
+out = r.stdout + r.stderr
+check(f"also updating {PRO}, whose records hold for {JAMMY}'s packages too" in out, f"the stream not said: {out}")
+check(f"{PRO_MANTIC}: no source has it (each answered 404): left out" in out, f"23.10's absent stream: {out}")
+check(", 1 left out that no source has;" in r.stdout, f"the summary: {r.stdout}")
+check("the next run downloads all.zip again" not in out, f"the absent stream's list said as a failure: {out}")
+check(ids("a") == ["PCT-JAMMY-1", "PCT-MANTIC-1", "PCT-PRO-1"], f"records: {ids('a')}")
+check(state_ecosystems("a") == [JAMMY, MANTIC, PRO], f"state: {state_ecosystems('a')}")
+check(not os.path.exists(f"{T}/a-state/{PRO_MANTIC}"), "a folder kept for the absent stream")
+s = subprocess.run([P, "scan", root, "--db", f"{T}/a.sqlite", "--format", "json"], capture_output=True, text=True)
+found = [(f["id"], f["package"]) for f in json.loads(s.stdout)["findings"]]
+check(found == [("PCT-PRO-1", "libexpat1")], f"scan: {found} {s.stderr}")
+check(PRO not in s.stderr, f"a warning about the Pro stream: {s.stderr}")
+
+# 2. again: nothing changed, the absent stream left out again, exit 0
+r = update(cfg)
+check(f"{PRO_MANTIC}: no source has it" in r.stdout + r.stderr, f"second run: {r.stdout} {r.stderr}")
+
+# 3. the mirror loses the Pro stream: its records are kept, said
+shutil.move(f"{M}/{PRO}", f"{T}/pro-away")
+r = update(cfg)
+out = r.stdout + r.stderr
+check(f"{PRO}: no source has it now (each answered 404): the database keeps the records of it downloaded" in out,
+      f"the lost stream: {out}")
+check("PCT-PRO-1" in ids("a"), f"the Pro record dropped: {ids('a')}")
+check(PRO in state_ecosystems("a"), f"the Pro stream left the state: {state_ecosystems('a')}")
+
+# ... also when the list is the earlier runs' (no update.ecosystems, no cache)
+r = update(config("a"))
+out = r.stdout + r.stderr
+check("no ecosystems configured: updating those of the images in the verdict cache" in out, f"defaults: {out}")
+check(f"{PRO}: no source has it now" in out, f"defaults, the lost stream: {out}")
+check("PCT-PRO-1" in ids("a"), f"defaults: the Pro record dropped: {ids('a')}")
+
+# 4. named, it is required: a 404 fails the run, the database unchanged
+before = ids("a")
+r = update(config("a", [JAMMY, PRO]), expect=2)
+check("no source could serve it" in r.stderr, f"a named stream's 404: {r.stderr}")
+check(ids("a") == before, f"database changed by a failed run: {ids('a')}")
+shutil.move(f"{T}/pro-away", f"{M}/{PRO}")
+
+# 5. signed: the folders with a manifest, 23.10's stream with none
+requests.clear()
+subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{T}/k.key"], check=True)
+subprocess.run(["openssl", "pkey", "-in", f"{T}/k.key", "-pubout", "-out", f"{T}/k.pub"], check=True)
+for eco in (JAMMY, PRO, MANTIC):
+    run("db", "sign", "--key", f"{T}/k.key", "--serial", "1", "--expires", "2099-01-01T00:00:00Z", f"{M}/{eco}")
+r = update(config("signed", [JAMMY, MANTIC], key=f"{T}/k.pub"))
+out = r.stdout + r.stderr
+check(f"{PRO_MANTIC}: no source has it (each answered 404): left out" in out, f"signed, absent stream: {out}")
+check(ids("signed") == ["PCT-JAMMY-1", "PCT-MANTIC-1", "PCT-PRO-1"], f"signed: records {ids('signed')}")
+check(f"/{PRO_MANTIC}/all.zip" not in requests, "signed: all.zip asked for without a manifest")
+
+srv.shutdown()
+srv.server_close()
+shutil.rmtree(T, ignore_errors=True)
+finish()
