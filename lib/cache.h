@@ -107,7 +107,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
  * fails when the fixtures' inventories or findings change while the epoch
  * stays. */
 #define CACHE_INVENTORY_EPOCH 3
-#define CACHE_MATCH_EPOCH 4
+#define CACHE_MATCH_EPOCH 5
 
 /* The key of identity at db_revision made by this build: the two digests
  * (1 + 64 + 32 hex digits) when both are sha256 digests, else the sha256

@@ -58,15 +58,22 @@ static const struct ecosystem ecosystems[] = {
         { "Chainguard",  VERSION_APK,    true,  "apk",    NULL },
         { "MinimOS",     VERSION_APK,    true,  "apk",    NULL },
         { "Alpaquita",   VERSION_APK,    true,  "apk",    NULL },
-        { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL },
-        { "Rocky Linux", VERSION_RPM,    true,  "rpm",    NULL },
-        { "AlmaLinux",   VERSION_RPM,    true,  "rpm",    NULL },
-        { "openSUSE",    VERSION_RPM,    true,  "rpm",    NULL },
-        { "SUSE",        VERSION_RPM,    true,  "rpm",    NULL },
-        { "Mageia",      VERSION_RPM,    true,  "rpm",    NULL },
-        { "Azure Linux", VERSION_RPM,    true,  "rpm",    NULL },
-        { "Photon OS",   VERSION_RPM,    true,  "rpm",    NULL },
-        { "openEuler",   VERSION_RPM,    true,  "rpm",    NULL },
+        /* RPM distributions' records name binary RPMs too: Red Hat's
+         * name a binary or a source RPM (OSV's ecosystems.json), PyYAML
+         * and python39-pyyaml in one record; SUSE's advisories list the
+         * binaries of an update (libopenssl1_1, not openssl-1_1), and so
+         * do AlmaLinux's and Rocky's errata (openssl-libs; numpy's
+         * python39-numpy, which no source shares a name with).  Where a
+         * feed names sources only, the binary's lookup finds nothing. */
+        { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "Rocky Linux", VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "AlmaLinux",   VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "openSUSE",    VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "SUSE",        VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "Mageia",      VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "Azure Linux", VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "Photon OS",   VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        { "openEuler",   VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
         { "PyPI",        VERSION_PEP440, false, "pypi",   pep503 },
         /* Registries whose versions are SemVer 2.0.0 (OSV range type
          * SEMVER), each read the way its own tool reads them. */

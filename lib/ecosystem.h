@@ -11,7 +11,8 @@
 struct ecosystem {
         const char *name;               /* OSV's name; distributions carry ":<release>" after it */
         enum version_kind kind;         /* the version order */
-        bool distro;                    /* records name source packages and their versions */
+        bool distro;                    /* records name source packages and their versions (and
+                                         * binary ones: binary_names) */
         const char *purl_type;          /* purl-spec type of its packages */
         /* How one package is spelled alike by records and inventories (PEP
          * 503 for PyPI), in place; NULL: as written. */
@@ -24,6 +25,11 @@ struct ecosystem {
          * too, named after the name ("Pro": "Ubuntu:Pro:20.04:LTS" for
          * "Ubuntu:20.04:LTS"); NULL: none. */
         const char *stream;
+        /* Records may name a binary package as well as (or instead of) its
+         * source: each installed package is looked up under both names,
+         * the binary's under its own version (Red Hat's records name both,
+         * SUSE's and the RHEL rebuilds' advisories their binary RPMs). */
+        bool binary_names;
 };
 
 /* The row of an OSV ecosystem ("Debian:12", "PyPI"; "Name" and

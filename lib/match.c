@@ -164,7 +164,8 @@ struct matcher {
         struct vulndb *db;
         const struct package *pkg;      /* the first of the group */
         size_t n_pkgs;                  /* in the group */
-        const char *version;
+        const char *name;               /* looked up: the source's, or the package's own (binary_lookup()) */
+        const char *version;            /* the one that name's entries speak of */
         int kind;
         const char *ecosystem;          /* the one looked up: the package's, or its stream's */
         bool record_error;              /* a record could not be evaluated (counted once) */
@@ -195,6 +196,7 @@ static void finding_done(struct finding *f) {
         strv_free(f->aliases);
         free(f->summary);
         free(f->package);
+        free(f->record_package);
         free(f->ecosystem);
         free(f->path);
         free(f->purl);
@@ -432,8 +434,6 @@ static int record_error(struct matcher *m, int64_t record, const char *msg, stru
         return 0;
 }
 
-static const char *lookup_name(const struct package *p);
-
 /* Phase 1, for every entry of the lookup: evaluate the ranges; a matching
  * entry's own rating is read then. */
 static int on_affected(const struct vulndb_affected *a, void *userdata, struct error *err) {
@@ -458,7 +458,7 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         /* a stream's entry (Ubuntu Pro's) of a record that names the
          * package under its own ecosystem too: that one says it */
         if (m->ecosystem != m->pkg->ecosystem &&
-            (r = vulndb_has_entry(m->db, m->pkg->ecosystem, lookup_name(m->pkg), a->record, err)) != 0)
+            (r = vulndb_has_entry(m->db, m->pkg->ecosystem, m->name, a->record, err)) != 0)
                 return r < 0 ? r : 0;
         if (m->n_hits == m->cap_hits) {
                 size_t cap = m->cap_hits ? m->cap_hits * 2 : 16;
@@ -471,7 +471,7 @@ static int on_affected(const struct vulndb_affected *a, void *userdata, struct e
         }
         h = &m->hits[m->n_hits];
         *h = (struct hit) { .record = a->record };
-        r = vulndb_affected_rating(m->db, m->ecosystem, lookup_name(m->pkg), a, &h->severity,
+        r = vulndb_affected_rating(m->db, m->ecosystem, m->name, a, &h->severity,
                                    &h->vendor_rating, &h->vendor_source, err);
         if (r < 0)
                 return r;
@@ -564,7 +564,8 @@ static int grow(struct scan_result *res) {
         return 0;
 }
 
-static int add_finding(struct scan_result *res, const struct package *p, const struct hit *h) {
+/* named: the name h's entry named, p's source's or p's own. */
+static int add_finding(struct scan_result *res, const struct package *p, const struct hit *h, const char *named) {
         struct finding *f;
 
         if (grow(res) < 0)
@@ -574,6 +575,7 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .id = strdup(h->id),
                 .summary = strdup_or_null(h->summary),
                 .package = strdup(p->name),
+                .record_package = strdup(named),
                 .ecosystem = strdup_or_null(p->ecosystem),
                 .path = strdup_or_null(p->origin_file),
                 .purl = strdup_or_null(p->purl),
@@ -589,7 +591,8 @@ static int add_finding(struct scan_result *res, const struct package *p, const s
                 .epss = -1,
                 .epss_percentile = -1,
         };
-        if (!f->id || !f->package || !f->installed_version || (h->rating.source && !f->severity_source) ||
+        if (!f->id || !f->package || !f->record_package || !f->installed_version ||
+            (h->rating.source && !f->severity_source) ||
             (h->rating.vector && !f->cvss_vector) || (h->names && !(f->aliases = strv_copy(h->names))))
                 return -ENOMEM;
         return 0;
@@ -856,25 +859,31 @@ static void prefetched_done(struct prefetched *x) {
         free(x->version);
 }
 
-void match_prefetch_free(struct match_prefetch *p) {
-        if (!p)
-                return;
+/* What p holds, freed; p itself stays. */
+static void prefetch_done(struct match_prefetch *p) {
         for (size_t i = 0; i < p->n; i++)
                 prefetched_done(&p->v[i]);
         free(p->v);
+}
+
+void match_prefetch_free(struct match_prefetch *p) {
+        if (!p)
+                return;
+        prefetch_done(p);
         free(p);
 }
 
-/* The lookup of one group's key: the entries that match its version,
- * their records not read yet (fill_hits()). */
-static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
-                        struct matcher *m, struct error *err) {
+/* The lookup of one group's key, name at version (its source's, or its
+ * own: binary_lookup()): the entries that match the version, their
+ * records not read yet (fill_hits()). */
+static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, const char *name,
+                        const char *version, struct scan_result *res, struct matcher *m, struct error *err) {
         _cleanup_free_ char *stream = NULL;
         char key[VERSION_KEY_MAX];
         bool ok, key_ok;
         int r;
 
-        *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .version = lookup_version(group[0]),
+        *m = (struct matcher) { .db = db, .pkg = group[0], .n_pkgs = n, .name = name, .version = version,
                                 .res = res, .kind = version_kind_from_ecosystem(group[0]->ecosystem) };
         if (m->kind < 0)        /* said once per ecosystem by match_inventory() */
                 return 0;
@@ -888,11 +897,11 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
         if ((r = ecosystem_stream(group[0]->ecosystem, &stream)) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         m->ecosystem = group[0]->ecosystem;
-        r = vulndb_lookup(db, m->ecosystem, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m, err);
+        r = vulndb_lookup(db, m->ecosystem, name, key_ok ? key : NULL, on_affected, m, err);
         /* then the records of its stream (Ubuntu Pro's) */
         if (r >= 0 && stream) {
                 m->ecosystem = stream;
-                r = vulndb_lookup(db, stream, lookup_name(group[0]), key_ok ? key : NULL, on_affected, m, err);
+                r = vulndb_lookup(db, stream, name, key_ok ? key : NULL, on_affected, m, err);
         }
         m->ecosystem = NULL;
         return r;
@@ -983,7 +992,8 @@ int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_
 
                 for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
                         ;
-                r = lookup_group(db, order + i, j - i, &said, &m, &err);
+                r = lookup_group(db, order + i, j - i, lookup_name(order[i]), lookup_version(order[i]), &said, &m,
+                                 &err);
                 *x = (struct prefetched) { .ecosystem = strdup(order[i]->ecosystem),
                                            .name = strdup(lookup_name(order[i])),
                                            .version = strdup(lookup_version(order[i])),
@@ -1004,8 +1014,109 @@ int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_
         return 0;
 }
 
-static int match_group(struct vulndb *db, const struct package *const *group, size_t n, struct scan_result *res,
-                       struct match_prefetch *pre, struct error *err) {
+/* ---- binary names (ecosystem.h binary_names) ------------------------------ */
+
+/* Whether p is looked up under its own name and version too: its
+ * ecosystem's records may name binary packages, and its name is not its
+ * source's (whose lookup that is). */
+static bool binary_lookup(const struct package *p) {
+        const struct ecosystem *e = ecosystem_find(p->ecosystem);
+
+        return e && e->binary_names && p->source_name && strcmp(p->name, p->source_name) != 0;
+}
+
+/* Binary keys: name, then version (one ecosystem's packages). */
+static int binary_key_cmp(const void *x, const void *y) {
+        const struct package *a = *(const struct package *const *) x, *b = *(const struct package *const *) y;
+        int c = strcmp(a->name, b->name);
+
+        return c != 0 ? c : strcmp(strempty(a->version), strempty(b->version));
+}
+
+/* The lookups of the binary names of one ecosystem's packages (pkgs, n of
+ * them; binary_lookup()), a key (name, version) once, their records read,
+ * into *ret by key: the same ranges evaluated at the binary's own version
+ * (its epoch, which SOURCERPM does not carry, and its version-release,
+ * which a subpackage may have of its own). */
+static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs, size_t n, struct scan_result *res,
+                           struct match_prefetch *ret, struct error *err) {
+        _cleanup_free_ const struct package **bin = calloc(n + 1, sizeof(*bin));
+        size_t k = 0;
+        int r = 0;
+
+        if (!bin || !(ret->v = calloc(n + 1, sizeof(*ret->v))))
+                return error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                if (binary_lookup(pkgs[i]))
+                        bin[k++] = pkgs[i];
+        if (k > 1)
+                qsort(bin, k, sizeof(*bin), binary_key_cmp);
+        for (size_t i = 0, j; r >= 0 && i < k; i = j) {
+                struct prefetched *x = &ret->v[ret->n++];
+                struct matcher m;
+
+                for (j = i + 1; j < k && binary_key_cmp(&bin[i], &bin[j]) == 0; j++)
+                        ;
+                r = lookup_group(db, bin + i, j - i, bin[i]->name, strempty(bin[i]->version), res, &m, err);
+                if (r >= 0)
+                        r = fill_hits(&m, err);
+                *x = (struct prefetched) { .name = strdup(bin[i]->name), .version = strdup(strempty(bin[i]->version)),
+                                           .hits = m.hits, .n_hits = m.n_hits };
+                if (r >= 0 && (!x->name || !x->version))
+                        r = error_set(err, ENOMEM, "out of memory");
+                if (r < 0 && err && !err->msg[0])
+                        error_set(err, -r, "%s", strerror(-r));
+                if (r < 0)
+                        return error_wrap(err, "match package %s", bin[i]->name);
+        }
+        return 0;
+}
+
+/* The hits of p's own name, or NULL. */
+static const struct prefetched *binary_hits(const struct match_prefetch *bin, const struct package *p) {
+        size_t lo = 0, hi = bin && binary_lookup(p) ? bin->n : 0;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(bin->v[mid].name, p->name);
+
+                if (c == 0)
+                        c = strcmp(bin->v[mid].version, strempty(p->version));
+                if (c == 0)
+                        return &bin->v[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static bool hits_have(const struct prefetched *x, int64_t record) {
+        for (size_t j = 0; x && j < x->n_hits; j++)
+                if (x->hits[j].record == record)
+                        return true;
+        return false;
+}
+
+/* p's findings: the records its source's lookup found (hits), then those
+ * its own name's found (b, or NULL); a record found by both (Red Hat's
+ * name PyYAML and python39-pyyaml) is one finding, its binary entry's,
+ * which speaks of p's own version. */
+static int add_findings(struct scan_result *res, const struct package *p, const struct hit *hits, size_t n_hits,
+                        const struct prefetched *b) {
+        for (size_t j = 0; j < n_hits; j++)
+                if (!hits_have(b, hits[j].record) && add_finding(res, p, &hits[j], lookup_name(p)) < 0)
+                        return -ENOMEM;
+        for (size_t j = 0; b && j < b->n_hits; j++)
+                if (add_finding(res, p, &b->hits[j], p->name) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static int match_group(struct vulndb *db, const struct package *const *group, size_t n,
+                       const struct match_prefetch *bin, struct scan_result *res, struct match_prefetch *pre,
+                       struct error *err) {
         struct prefetched *x = prefetched_find(pre, group[0]);
         struct matcher m;
         int r;
@@ -1015,14 +1126,14 @@ static int match_group(struct vulndb *db, const struct package *const *group, si
                 x->n_hits = 0;
                 x->taken = true;
                 r = 0;
-        } else if ((r = lookup_group(db, group, n, res, &m, err)) >= 0)
+        } else if ((r = lookup_group(db, group, n, lookup_name(group[0]), lookup_version(group[0]), res, &m,
+                                     err)) >= 0)
                 r = fill_hits(&m, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 size_t start = res->n_findings;
 
-                for (size_t j = 0; r >= 0 && j < m.n_hits; j++)
-                        if (add_finding(res, group[i], &m.hits[j]) < 0)
-                                r = error_set(err, ENOMEM, "out of memory");
+                if (add_findings(res, group[i], m.hits, m.n_hits, binary_hits(bin, group[i])) < 0)
+                        r = error_set(err, ENOMEM, "out of memory");
                 if (r >= 0 && fold_findings(res, start) < 0)
                         r = error_set(err, ENOMEM, "out of memory");
         }
@@ -1463,18 +1574,21 @@ int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, s
         if ((r = unchecked_image(inv, n, res)) < 0)
                 return error_set(err, -r, "out of memory");
         for (size_t i = 0, j, e; i < n; i = e) {
+                _cleanup_(prefetch_done) struct match_prefetch bin = {};
                 bool covered;
 
                 for (e = i + 1; e < n && strcmp(order[i]->ecosystem, order[e]->ecosystem) == 0; e++)
                         ;
                 if ((r = ecosystem_covered(db, order[i]->ecosystem, e - i, res, &covered, err)) < 0)
                         return r;
+                if (covered && (r = lookup_binaries(db, order + i, e - i, res, &bin, err)) < 0)
+                        return r;
                 for (; covered && i < e; i = j) {
                         for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
                                 ;
                         r = identified(order[i], j - i, res);
                         if (r > 0)
-                                r = match_group(db, order + i, j - i, res, pre, err);
+                                r = match_group(db, order + i, j - i, &bin, res, pre, err);
                         if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
                                 error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)

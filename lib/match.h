@@ -23,6 +23,9 @@ struct finding {
         char **aliases;
         char *summary;
         char *package;          /* binary package name */
+        char *record_package;   /* the name the record's entry named: the package's source's (a
+                                 * distribution's record) or its own (a language package's, or a
+                                 * binary RPM's: ecosystem.h binary_names) */
         char *ecosystem;        /* the package's */
         char *path;             /* the file in the image the package was found in */
         char *purl;             /* the package's (inventory's) purl, or NULL: what VEX statements name */

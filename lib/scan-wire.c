@@ -8,16 +8,17 @@
 #include "base/wire.h"
 #include "scan-wire.h"
 
-#define FINDING_STRINGS 10
+#define FINDING_STRINGS 11
 
 /* A finding's strings in their order on the wire. */
 #define STRINGS_OF(f)                                                                                   \
         { &(f)->id, &(f)->summary, &(f)->package, &(f)->ecosystem, &(f)->path, &(f)->purl,              \
-          &(f)->installed_version, &(f)->source_name, &(f)->fixed_version, &(f)->severity_source }
+          &(f)->installed_version, &(f)->source_name, &(f)->fixed_version, &(f)->severity_source,       \
+          &(f)->record_package }
 
 static const char *const string_names[FINDING_STRINGS] = {
         "id", "summary", "package", "ecosystem", "path", "purl", "installed_version", "source_name",
-        "fixed_version", "severity_source",
+        "fixed_version", "severity_source", "record_package",
 };
 
 /* The least an item takes: every string NULL, no aliases, no CVSS vector,

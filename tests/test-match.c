@@ -150,14 +150,19 @@ static void test_pypi_local(void) {
         }
 }
 
-static void add_pkg(struct inventory *inv, const char *name, const char *version, const char *src,
-                    const char *src_version) {
+static void add_src_pkg(struct inventory *inv, const char *eco, const char *name, const char *version,
+                        const char *src, const char *src_version) {
         struct package p = {
                 .name = strdup(name), .version = strdup(version), .source_name = strdup(src),
-                .source_version = strdup(src_version), .arch = strdup("amd64"), .ecosystem = strdup("Debian:12"),
+                .source_version = strdup(src_version), .arch = strdup("amd64"), .ecosystem = strdup(eco),
         };
 
         CHECK(inventory_add(inv, &p) == 0);
+}
+
+static void add_pkg(struct inventory *inv, const char *name, const char *version, const char *src,
+                    const char *src_version) {
+        add_src_pkg(inv, "Debian:12", name, version, src, src_version);
 }
 
 /* Distro records name source packages; findings name the binary ones; the
@@ -974,6 +979,116 @@ static void test_ubuntu_pro(void) {
         CHECK(scan_result_warning_of_record("record #3: package x 1: bad"));
 }
 
+/* RPM distributions' records name binary RPMs (ecosystem.h binary_names):
+ * SUSE's advisories their binaries alone, AlmaLinux's and Rocky's errata a
+ * binary no source shares a name with, Red Hat's the source and its
+ * binaries in one record.  Each installed package is looked up under its
+ * source's name and version and under its own, at its own version (the
+ * epoch SOURCERPM lacks, a subpackage's own version-release); one finding
+ * per record, saying which name the record named.  Debian's records name
+ * sources: a binary's name is not looked up. */
+static void test_binary_names(void) {
+        const char *dir = test_path(test_tmpdir(), "feed-rpm");
+        const char *db = test_path(test_tmpdir(), "rpm.sqlite");
+        char *paths[] = { (char *) dir, NULL };
+        _cleanup_(inventory_freep) struct inventory *inv = inventory_new();
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_(vulndb_closep) struct vulndb *v = NULL;
+        struct error err = {};
+        static const struct {
+                const char *id, *package, *installed, *named, *fixed;
+        } want[] = {
+                { "ALSA-2099:0001", "python39-numpy", "1.19.4-2.module_el8.5.0+1+a", "python39-numpy",
+                  "1.19.4-3.module_el8.5.0+2+b" },
+                { "RHSA-2024:6220", "python39-pyyaml", "5.4.1-0.module+el8.5.0+1+a", "python39-pyyaml",
+                  "0:5.4.1-1.module+el8.5.0+10613+59a13ec4" },
+                { "RLSA-2021:4647", "openssl-libs", "1:1.1.1k-4.el8", "openssl-libs", "1:1.1.1k-5.el8_5" },
+                { "RLSA-2099:0002", "perl-Carp", "1.50-439.el8", "perl-Carp", "1.50-440.el8" },
+                { "SUSE-SU-2023:0311-1", "libopenssl1_1", "1.1.1l-150400.7.19.1", "libopenssl1_1",
+                  "1.1.1l-150400.7.22.1" },
+        };
+
+        /* SUSE's: the binaries of the update, not the source openssl-1_1 */
+        test_write_file(test_path(dir, "suse.json"),
+                        "{\"id\":\"SUSE-SU-2023:0311-1\",\"modified\":\"2023-02-10T00:00:00Z\","
+                        "\"affected\":["
+                        "{\"package\":{\"ecosystem\":\"SUSE:Linux Enterprise Micro 5.3\",\"name\":\"libopenssl1_1\","
+                        "\"purl\":\"pkg:rpm/suse/libopenssl1_1&distro=SUSE%20Linux%20Enterprise%20Micro%205.3\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.1.1l-150400.7.22.1") "},"
+                        "{\"package\":{\"ecosystem\":\"SUSE:Linux Enterprise Micro 5.3\","
+                        "\"name\":\"libopenssl1_1-hmac\","
+                        "\"purl\":\"pkg:rpm/suse/libopenssl1_1-hmac&distro=SUSE%20Linux%20Enterprise%20Micro%205.3\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.1.1l-150400.7.22.1") "}]}");
+        /* AlmaLinux's: numpy's binary, which no source shares a name with */
+        test_write_file(test_path(dir, "alma.json"),
+                        "{\"id\":\"ALSA-2099:0001\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"AlmaLinux:8\",\"name\":\"python39-numpy\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.19.4-3.module_el8.5.0+2+b") "}]}");
+        /* Rocky's: the binary's epoch, which SOURCERPM does not carry; a
+         * subpackage's own version (perl-Carp of perl 4:5.26.3) */
+        test_write_file(test_path(dir, "rocky.json"),
+                        "{\"id\":\"RLSA-2021:4647\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Rocky Linux:8\",\"name\":\"openssl-libs\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1:1.1.1k-5.el8_5") "}]}");
+        test_write_file(test_path(dir, "rocky2.json"),
+                        "{\"id\":\"RLSA-2099:0002\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Rocky Linux:8\",\"name\":\"perl-Carp\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "1.50-440.el8") "}]}");
+        /* Red Hat's (RHSA-2024:6220): the source and its binaries in one record */
+        test_write_file(test_path(dir, "rhsa.json"),
+                        "{\"id\":\"RHSA-2024:6220\",\"modified\":\"2024-09-03T00:00:00Z\","
+                        "\"affected\":["
+                        "{\"package\":{\"ecosystem\":\"Red Hat:rhel_aus:8.6::appstream\",\"name\":\"PyYAML\","
+                        "\"purl\":\"pkg:rpm/redhat/PyYAML\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "0:5.4.1-1.module+el8.5.0+10613+59a13ec4") "},"
+                        "{\"package\":{\"ecosystem\":\"Red Hat:rhel_aus:8.6::appstream\","
+                        "\"name\":\"PyYAML-debugsource\","
+                        "\"purl\":\"pkg:rpm/redhat/PyYAML-debugsource\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "0:5.4.1-1.module+el8.5.0+10613+59a13ec4") "},"
+                        "{\"package\":{\"ecosystem\":\"Red Hat:rhel_aus:8.6::appstream\",\"name\":\"python39-pyyaml\","
+                        "\"purl\":\"pkg:rpm/redhat/python39-pyyaml\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "0:5.4.1-1.module+el8.5.0+10613+59a13ec4") "},"
+                        "{\"package\":{\"ecosystem\":\"Red Hat:rhel_aus:8.6::appstream\","
+                        "\"name\":\"python39-pyyaml-debuginfo\","
+                        "\"purl\":\"pkg:rpm/redhat/python39-pyyaml-debuginfo\"},"
+                        "\"ranges\":" INTRO_FIXED("0", "0:5.4.1-1.module+el8.5.0+10613+59a13ec4") "}]}");
+        /* Debian's name sources: a record naming a binary is not one of libc6's */
+        test_write_file(test_path(dir, "debian.json"),
+                        "{\"id\":\"DEBIAN-CVE-2099-0001\",\"modified\":\"2024-01-01T00:00:00Z\","
+                        "\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\",\"name\":\"libc6\"},"
+                        "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}");
+        CHECK_MSG(vulndb_import(db, paths, 0, NULL, NULL, NULL, &err) == 0, "%s", err.msg);
+        CHECK_MSG(vulndb_open(db, &v, &err) == 0, "%s", err.msg);
+        if (!v)
+                return;
+        add_src_pkg(inv, "SUSE:Linux Enterprise Micro 5.3", "libopenssl1_1", "1.1.1l-150400.7.19.1", "openssl-1_1",
+                "1.1.1l-150400.7.19.1");
+        add_src_pkg(inv, "AlmaLinux:8", "python39-numpy", "1.19.4-2.module_el8.5.0+1+a", "numpy",
+                "1.19.4-2.module_el8.5.0+1+a");
+        add_src_pkg(inv, "Rocky Linux:8", "openssl-libs", "1:1.1.1k-4.el8", "openssl", "1:1.1.1k-4.el8");
+        add_src_pkg(inv, "Rocky Linux:8", "perl-Carp", "1.50-439.el8", "perl", "4:5.26.3-420.el8");
+        /* fixed: its own version is the fixed one, the source's older */
+        add_src_pkg(inv, "Rocky Linux:8", "perl-Carp", "1.50-440.el8", "perl", "4:5.26.3-419.el8");
+        add_src_pkg(inv, "Red Hat:rhel_aus:8.6::appstream", "python39-pyyaml", "5.4.1-0.module+el8.5.0+1+a", "PyYAML",
+                "5.4.1-0.module+el8.5.0+1+a");
+        add_pkg(inv, "libc6", "2.36-9+deb12u3", "glibc", "2.36-9+deb12u3");
+        check_prefetched(v, inv, "binary names");
+        CHECK_MSG(match_inventory(v, inv, &res, &err) == 0, "%s", err.msg);
+        if (!res)
+                return;
+        CHECK_MSG(res->n_findings == ELEMENTSOF(want) && res->n_unchecked == 0 && !res->warnings,
+                  "%zu findings, %zu unchecked", res->n_findings, res->n_unchecked);
+        for (size_t i = 0; i < ELEMENTSOF(want) && i < res->n_findings; i++) {
+                const struct finding *f = &res->findings[i];
+
+                CHECK_STREQ(f->id, want[i].id);
+                CHECK_STREQ(f->package, want[i].package);
+                CHECK_STREQ(f->installed_version, want[i].installed);
+                CHECK_STREQ(f->record_package, want[i].named);
+                CHECK_STREQ(f->fixed_version, want[i].fixed);
+        }
+}
+
 int main(void) {
         test_take();
         test_package_names();
@@ -983,6 +1098,7 @@ int main(void) {
         test_inventory_match();
         test_unchecked();
         test_ubuntu_pro();
+        test_binary_names();
         test_unordered_version();
         test_none_severity();
         test_missing_record();

@@ -270,7 +270,7 @@ static json_t *finding_as_jansson(const struct finding *f) {
                 vex = json_pack("{s:s, s:o, s:o}", "status", f->vex_status,
                                 "justification", json_str_or_null(f->vex_justification),
                                 "source", json_str_or_null(f->vex_source));
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "id", json_str_or_null(f->id),
                          "aliases", aliases,
                          "summary", json_str_or_null(f->summary),
@@ -280,6 +280,7 @@ static json_t *finding_as_jansson(const struct finding *f) {
                          "purl", json_str_or_null(f->purl),
                          "installed_version", json_str_or_null(f->installed_version),
                          "source_name", json_str_or_null(f->source_name),
+                         "record_package", json_str_or_null(f->record_package),
                          "fixed_version", json_str_or_null(f->fixed_version),
                          "status", finding_status_to_string(f->status),
                          "severity", severity_to_string(f->severity),

@@ -269,7 +269,7 @@ static void many_warnings(struct scan_result *res) {
 }
 
 /* The minimal finding's bytes, counted back from its message's end: the
- * findings' count (75..72), id (71..67: its length, "I"), ..., severity
+ * findings' count (79..76), id (75..71: its length, "I"), ..., severity
  * (24), CVSS vector (20), kev (16), EPSS (12..5), VEX status (4). */
 static void test_malformed(void) {
         static const struct {
@@ -295,9 +295,9 @@ static void test_malformed(void) {
                 { more_items, 0, 0, "unchecked_more: 2 past a list of 1, not 50" },
                 { many_warnings, 0, 0, "201 warnings, more than 200" },
                 { NULL, 16, 2, "finding 0 'kev': 2, not below 2" },
-                { NULL, 67, 0, "finding 0 'id': a NUL byte inside the string at byte" },
-                { NULL, 75, 2, "2 findings in 71 bytes: cut short" },
-                { NULL, 72, 0x7f, "2130706433 findings, more than 1000000" },
+                { NULL, 71, 0, "finding 0 'id': a NUL byte inside the string at byte" },
+                { NULL, 79, 2, "2 findings in 75 bytes: cut short" },
+                { NULL, 76, 0x7f, "2130706433 findings, more than 1000000" },
                 { NULL, 5, 0x7f, "finding 0 'epss': inf, neither -1 nor within 0..1" },
         };
 

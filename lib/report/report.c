@@ -407,6 +407,7 @@ static void finding_doc(struct json_writer *w, const struct finding *f) {
         jw_string(w, "purl", f->purl);
         jw_string(w, "installed_version", f->installed_version);
         jw_string(w, "source_name", f->source_name);
+        jw_string(w, "record_package", f->record_package);
         jw_string(w, "fixed_version", f->fixed_version);
         jw_string(w, "status", status);
         jw_string(w, "severity", severity);
