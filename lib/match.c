@@ -802,7 +802,8 @@ static int check_version(const struct matcher *m, const struct package *const *g
 
                 if (asprintf(&subject, "%s %s", group[i]->name, strempty(group[i]->version)) < 0 ||
                     asprintf(&reason, "%s%s; compared with no record", verr.msg,
-                             m->version != group[i]->version ? " (the source package's version)" : "") < 0 ||
+                             m->version != group[i]->version && streq_ptr(m->name, lookup_name(group[i]))
+                             ? " (the source package's version)" : "") < 0 ||
                     scan_result_add_unchecked(m->res, UNCHECKED_INVALID_VERSION, subject, 1, reason) < 0)
                         return -ENOMEM;
         }
@@ -1040,11 +1041,14 @@ static int binary_key_cmp(const void *x, const void *y) {
  * which a subpackage may have of its own). */
 static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs, size_t n, struct scan_result *res,
                            struct match_prefetch *ret, struct error *err) {
-        _cleanup_free_ const struct package **bin = calloc(n + 1, sizeof(*bin));
+        const struct ecosystem *e = n > 0 ? ecosystem_find(pkgs[0]->ecosystem) : NULL;
+        _cleanup_free_ const struct package **bin = NULL;
         size_t k = 0;
         int r = 0;
 
-        if (!bin || !(ret->v = calloc(n + 1, sizeof(*ret->v))))
+        if (!e || !e->binary_names)     /* Debian's, Alpine's: one lookup per source, as before */
+                return 0;
+        if (!(bin = calloc(n, sizeof(*bin))) || !(ret->v = calloc(n, sizeof(*ret->v))))
                 return error_set(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < n; i++)
                 if (binary_lookup(pkgs[i]))
@@ -1074,7 +1078,7 @@ static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs,
 
 /* The hits of p's own name, or NULL. */
 static const struct prefetched *binary_hits(const struct match_prefetch *bin, const struct package *p) {
-        size_t lo = 0, hi = bin && binary_lookup(p) ? bin->n : 0;
+        size_t lo = 0, hi = bin && bin->n > 0 && binary_lookup(p) ? bin->n : 0;
 
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
