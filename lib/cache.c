@@ -94,6 +94,7 @@ enum cache_stmt {
         STMT_GET_LEAN,
         STMT_TOUCH,
         STMT_PUT,
+        STMT_PUT_NEW,
         STMT_SUMMARIES,
         STMT_RESOLVE,
         STMT_PURGE_ONE,
@@ -114,6 +115,9 @@ static const char *const stmt_sql[_STMT_MAX] = {
         [STMT_TOUCH] = "UPDATE entries SET last_used = ?2 WHERE key = ?1",
         [STMT_PUT] = "INSERT OR REPLACE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json,"
                      " findings_compact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        /* 'cache fill': an entry the hook stored meanwhile stays as it is */
+        [STMT_PUT_NEW] = "INSERT OR IGNORE INTO entries (" ENTRY_COLUMNS ", scan_json, inventory_json,"
+                         " findings_compact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         [STMT_SUMMARIES] = "SELECT " ENTRY_COLUMNS ", NULL, NULL, NULL FROM entries ORDER BY last_used DESC, key",
         /* Keys are lowercase hex, so every key starting with the prefix
          * sorts between it and the prefix followed by 'g': a range on the
@@ -1333,14 +1337,17 @@ static int bind_json(sqlite3_stmt *st, int i, const char *json, ZSTD_CCtx **z) {
         return sqlite3_bind_blob(st, i, frame, (int) len, free) == SQLITE_OK ? 0 : -ENOMEM;
 }
 
-int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
+/* STMT_PUT or STMT_PUT_NEW; 1 when the entry was written, 0 when
+ * STMT_PUT_NEW found one with its key. */
+static int put(struct cache *c, enum cache_stmt which, const struct cache_entry *e, struct error *err) {
         time_t now = time(NULL);
         sqlite3_stmt *st = NULL;
         ZSTD_CCtx *z = NULL;
+        bool written;
         int rc, r;
 
         if ((r = entry_check(c, e, err)) < 0 || (r = before_write(c, err)) < 0 ||
-            (r = cache_stmt(c, STMT_PUT, &st, err)) < 0)
+            (r = cache_stmt(c, which, &st, err)) < 0)
                 return r;
         sqlite3_bind_text(st, 1, e->key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, e->identity, -1, SQLITE_STATIC);
@@ -1354,10 +1361,13 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
                 r = bind_json(st, 10, e->inventory_json, &z);
         sqlite3_bind_text(st, 11, e->findings_compact, -1, SQLITE_STATIC);
         rc = r < 0 ? SQLITE_NOMEM : sqlite3_step(st);
+        written = rc == SQLITE_DONE && sqlite3_changes(c->db) > 0;
         stmt_done(st);
         ZSTD_freeCCtx(z);
         if (rc != SQLITE_DONE)
                 return cache_error(c, rc, "store an entry", err);
+        if (!written)
+                return 0;
         /* The index is an accelerator: not written, hits go to sqlite. */
         (void) index_add(c, &(struct cache_entry) { .key = e->key, .identity = e->identity, .image = e->image,
                                                     .db_revision = e->db_revision,
@@ -1365,7 +1375,17 @@ int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
                                                     .last_used = e->last_used ? e->last_used : now,
                                                     .packages = e->packages, .findings = e->findings,
                                                     .findings_compact = e->findings_compact }, false, NULL);
-        return 0;
+        return 1;
+}
+
+int cache_put(struct cache *c, const struct cache_entry *e, struct error *err) {
+        int r = put(c, STMT_PUT, e, err);
+
+        return r < 0 ? r : 0;
+}
+
+int cache_put_new(struct cache *c, const struct cache_entry *e, struct error *err) {
+        return put(c, STMT_PUT_NEW, e, err);
 }
 
 struct summaries {

@@ -145,6 +145,10 @@ int cache_peek(struct cache *c, const char *key, struct cache_entry *ret, struct
 /* Inserts or replaces the entry with e->key (lowercase hex; identity and
  * db_revision required).  created/last_used of 0 mean now. */
 int cache_put(struct cache *c, const struct cache_entry *e, struct error *err);
+/* The same, but only when no entry has e->key: 1 when written, 0 when one
+ * had it (left as it is, its last_used too).  'cache fill' stores so: an
+ * entry a start stored meanwhile is never replaced. */
+int cache_put_new(struct cache *c, const struct cache_entry *e, struct error *err);
 /* Calls fn for every entry, newest last_used first (then by key); stops on
  * fn < 0 and returns that.  The keys are collected first, so fn may put
  * and purge through c; an entry removed meanwhile is skipped. */
@@ -200,6 +204,42 @@ int cache_index_refresh(struct cache *c, const struct cache_entry *e, struct err
  * rebuilds it from the cache and lets the lock go.  Nested calls count. */
 int cache_batch_begin(struct cache *c, struct error *err);
 int cache_batch_end(struct cache *c, struct error *err);
+
+struct inventory;
+struct scan_result;
+
+/* What an analysis of a miss found (lib/analyze.h), for its entry: the one
+ * way the hook (lib/gate.c) and 'cache fill' (running_fill()) store one,
+ * the same texts under the same key. */
+struct cache_analysis {
+        const char *key;                /* cache_key(identity, db_revision) */
+        const char *identity;
+        const char *image;              /* or NULL */
+        const char *db_revision;        /* the revision the key was made of */
+        const struct inventory *inv;
+        const char *inventory_json;
+        const struct scan_result *res;
+        const char *scan_json;
+};
+
+/* Why an analysis is not kept (0: it is).  Findings of another DB
+ * revision than the key's (the DB was swapped during the analysis) or of
+ * a DB without one would be served to later starts as the key's; an
+ * inventory the node failed to read in part (ENFILE, EIO:
+ * inventory->transient) would keep what was not checked until the DB
+ * changes, long after the node recovered. */
+enum {
+        CACHE_KEEP = 0,
+        CACHE_KEEP_NO_REVISION,
+        CACHE_KEEP_OTHER_REVISION,
+        CACHE_KEEP_TRANSIENT,
+};
+int cache_analysis_keep(const struct cache_analysis *a);
+/* Stores a as its entry (created and last used now) when it is to be kept:
+ * 0 stored, else the CACHE_KEEP_* reason it was not; with only_new
+ * (cache_put_new()) CACHE_STORE_PRESENT when an entry had its key. */
+#define CACHE_STORE_PRESENT 100
+int cache_store_analysis(struct cache *c, const struct cache_analysis *a, bool only_new, struct error *err);
 
 struct vulndb;
 

@@ -952,15 +952,16 @@ static void forget_revision(struct image *im) {
 
 static int check_db_age(struct start *h, struct image *im, struct error *err);
 
-/* A miss analysed: the findings into the cache (when there is one). */
+/* A miss analysed: the findings into the cache (when there is one),
+ * as cache_store_analysis() stores them. */
 static int store(struct start *h, struct image *im, struct cache *c, const char *key, const struct inventory *inv,
                  const char *inventory_json, const struct scan_result *res, const char *scan_json,
                  struct error *err) {
-        _cleanup_free_ char *compact = NULL;
-        int k;
+        struct cache_analysis a = { .key = key, .identity = im->identity, .image = im->image,
+                                    .db_revision = im->db_revision, .inv = inv, .inventory_json = inventory_json,
+                                    .res = res, .scan_json = scan_json };
+        int keep = cache_analysis_keep(&a), k;
 
-        if (report_findings_compact(res, &compact, err) < 0)
-                return -ENOMEM;
         im->cache_status = c ? "miss" : "off";
         /* The findings come from the DB file the child opened; 'db update'
          * may have swapped it since (or before) the revision of the key
@@ -973,7 +974,7 @@ static int store(struct start *h, struct image *im, struct cache *c, const char 
          * refused by on_stale_db nor said not to be checked by block_kev.
          * A DB without a revision is never kept under one, nor looked up
          * (try_index(), try_cache()). */
-        if (!res->db_revision || !streq_ptr(res->db_revision, im->db_revision)) {
+        if (keep == CACHE_KEEP_NO_REVISION || keep == CACHE_KEEP_OTHER_REVISION) {
                 if (!res->db_revision)  /* every such DB would share its findings */
                         say(h, "portcullis: note: %s: the vulnerability database %s has no revision; decided by it, "
                             "not cached (re-import it)\n", im->name, db_path(h));
@@ -996,33 +997,20 @@ static int store(struct start *h, struct image *im, struct cache *c, const char 
                 if ((k = check_db_age(h, im, err)) < 0)
                         return k;
         }
-        /* What the node failed to read (ENFILE, EIO: inventory->transient)
-         * is not checked for this start, as on_unchecked says; kept, it
-         * would stay so until the DB changes, long after the node
-         * recovered. */
-        if (c && inv->transient) {
+        /* What the node failed to read is not checked for this start, as
+         * on_unchecked says (cache_analysis_keep()). */
+        if (c && keep == CACHE_KEEP_TRANSIENT) {
                 say(h, "portcullis: note: %s: the node ran short or failed while reading the image (see what was not "
                     "checked); decided by what was read, not cached: the next start reads it again\n", im->name);
                 im->not_kept = true;
                 c = NULL;
         }
         if (c) {
-                struct cache_entry e = {
-                        .key = (char *) key,
-                        .identity = im->identity,
-                        .image = (char *) im->image,
-                        .db_revision = im->db_revision,
-                        .created = time(NULL),
-                        .last_used = time(NULL),
-                        .packages = inv->n_pkgs,
-                        .findings = res->n_findings,
-                        .scan_json = (char *) scan_json,
-                        .inventory_json = (char *) inventory_json,
-                        .findings_compact = compact,
-                };
-
                 cache_set_busy_timeout(c, left_ms(h));
-                if (cache_put(c, &e, err) < 0)
+                k = cache_store_analysis(c, &a, false, err);
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0)
                         cache_off(h, im, err);
         }
         return 0;

@@ -125,6 +125,27 @@ static void test_put_get(void) {
         cache_entry_done(&got);
         CHECK(count_entries(c) == 1);
 
+        /* Only new ('cache fill'): an entry with the key stays as it was,
+         * its last use too; without one, it is written. */
+        e.findings = 9;
+        e.last_used = 2000;
+        CHECK(cache_peek(c, k, &got, &err) == 0);
+        {
+                time_t used = got.last_used;
+
+                cache_entry_done(&got);
+                CHECK(cache_put_new(c, &e, &err) == 0);
+                CHECK(cache_peek(c, k, &got, &err) == 0 && got.findings == 7 && got.last_used == used);
+                cache_entry_done(&got);
+        }
+        CHECK(cache_purge(c, k, &err) == 1);
+        CHECK(cache_put_new(c, &e, &err) == 1);
+        CHECK(cache_peek(c, k, &got, &err) == 0 && got.findings == 9 && got.last_used == 2000);
+        cache_entry_done(&got);
+        e.findings = 7;
+        CHECK(cache_put(c, &e, &err) == 0);
+        CHECK(count_entries(c) == 1);
+
         /* Refused entries. */
         free(e.key);
         e.key = strdup("../x");
