@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* portcullis cache ls|show|purge|gc: the hook's verdict cache, for people
- * and for the GC timer. */
+/* portcullis cache ls|show|purge|gc|rescan|fill: the hook's verdict cache,
+ * for people and for the GC and fill timers. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -9,11 +9,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "analyze.h"
 #include "base/jsonutil.h"
 #include "base/strutil.h"
 #include "cache.h"
 #include "common.h"
 #include "config.h"
+#include "policy.h"
+#include "running.h"
 #include "verbs.h"
 #include "vulndb.h"
 
@@ -518,6 +521,96 @@ static int cache_rescan_verb(int argc, char **argv) {
         return EXIT_PASS;
 }
 
+/* cache fill's defaults: a run every minute after the last ended
+ * (systemd/portcullis-fill.timer) catches a start on_timeout decided
+ * within minutes, and no run holds more than its time. */
+#define FILL_MAX_DEFAULT 8
+#define FILL_TIME_LIMIT_DEFAULT 240
+#define FILL_DEADLINE_DEFAULT 120
+
+static void print_fill(const struct running_fill_result *r, const struct running_fill_limits *lim) {
+        for (char **n = r->notes; n && *n; n++)
+                log_warning("cache fill: %s", *n);
+        printf("cache fill: %zu running containers, %zu whose image the cache lacked: analysed and stored %zu, "
+               "%zu stored by a start meanwhile, %zu being analysed by a start, %zu failed, %zu not kept, %zu left "
+               "for the next run (at most %zu analyses of at most %u s each, %u s per run)\n",
+               r->containers, r->missing, r->stored, r->present, r->busy, r->failed, r->not_kept, r->left,
+               lim->max_analysed, lim->deadline_ms / 1000, lim->time_limit_ms / 1000);
+        if (r->rescan || r->own_files || r->no_identity)
+                printf("cache fill: not analysed: %zu with an entry of another DB revision ('cache rescan' re-matches "
+                       "it), %zu whose overlay holds their own files (not their image), %zu without an identity "
+                       "(see portcullis ps)\n", r->rescan, r->own_files, r->no_identity);
+}
+
+/* The running containers whose image the cache lacks (a start that
+ * on_timeout decided), analysed within limits and stored as the hook
+ * stores a miss. */
+static int cache_fill_verb(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, OPT_CONFIG },
+                { "max-analyses", required_argument, NULL, OPT_MAX },
+                { "time-limit", required_argument, NULL, OPT_TTL },
+                { "deadline", required_argument, NULL, 'D' },
+                {}
+        };
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        unsigned long max = FILL_MAX_DEFAULT, limit = FILL_TIME_LIMIT_DEFAULT, deadline = FILL_DEADLINE_DEFAULT;
+        struct running_fill_result res = {};
+        struct running_fill_limits lim;
+        const char *config = NULL;
+        struct error err = {};
+        int opt;
+
+        while ((opt = cli_getopt(argc, argv, "cache fill", opts)) >= 0)
+                switch (opt) {
+                case OPT_CONFIG:
+                        config = optarg;
+                        break;
+                case OPT_MAX:
+                        if (cli_parse_count("cache fill: --max-analyses", optarg, 10000, &max) < 0)
+                                return EXIT_ERROR;
+                        break;
+                case OPT_TTL:
+                        if (cli_parse_count("cache fill: --time-limit", optarg, 86400, &limit) < 0)
+                                return EXIT_ERROR;
+                        break;
+                case 'D':
+                        if (cli_parse_count("cache fill: --deadline", optarg, CLI_ANALYSIS_DEADLINE_MS / 1000,
+                                            &deadline) < 0)
+                                return EXIT_ERROR;
+                        break;
+                default:
+                        return EXIT_ERROR;
+                }
+        if (optind < argc) {
+                log_error("cache fill: unexpected argument '%s'", argv[optind]);
+                return EXIT_ERROR;
+        }
+        if (config_load(config ? config : PORTCULLIS_CONFIG_DEFAULT, config != NULL, &cfg, &err) < 0 ||
+            policy_load_configured(cfg->policy, &policy, &err) < 0) {
+                log_error("cache fill: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        lim = (struct running_fill_limits) { .max_analysed = max, .time_limit_ms = (unsigned) limit * 1000,
+                                             .deadline_ms = (unsigned) deadline * 1000, .lock_dir = cfg->lock_dir };
+        if (running_fill(&(struct running_options) { .state_roots = cfg->state_roots, .cache = cfg->cache,
+                                                     .db = cfg->db, .policy = policy,
+                                                     .trust_image_digest = cfg->trust_image_digest },
+                         &lim,
+                         &(struct running_sink) { .log_file = cfg->log_file, .syslog = cfg->log_syslog,
+                                                  .syslog_socket = cfg->log_syslog_socket },
+                         &res, &err) < 0) {
+                log_error("cache fill: %s", err.msg);
+                return EXIT_ERROR;
+        }
+        if (analyze_sandbox_note())
+                log_note("%s", analyze_sandbox_note());
+        print_fill(&res, &lim);
+        running_fill_result_done(&res);
+        return EXIT_PASS;
+}
+
 static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
@@ -527,11 +620,12 @@ static const struct {
         { "purge", cache_purge_verb },
         { "gc", cache_gc_verb },
         { "rescan", cache_rescan_verb },
+        { "fill", cache_fill_verb },
 };
 
 int verb_cache(int argc, char **argv) {
         if (argc < 2) {
-                log_error("cache: expected ls, show, purge, gc or rescan; see 'portcullis cache --help'");
+                log_error("cache: expected ls, show, purge, gc, rescan or fill; see 'portcullis cache --help'");
                 return EXIT_ERROR;
         }
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -541,6 +635,6 @@ int verb_cache(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(subcommands); i++)
                 if (strcmp(argv[1], subcommands[i].name) == 0)
                         return subcommands[i].fn(argc - 1, argv + 1);
-        cli_unknown_subcommand("cache", argv[1], "ls, show, purge, gc, rescan");
+        cli_unknown_subcommand("cache", argv[1], "ls, show, purge, gc, rescan, fill");
         return EXIT_ERROR;
 }

@@ -93,6 +93,15 @@ static json_t *name_json(const char *s) {
         return json_str_or_null(cut);   /* a sequence cut in two becomes '?' */
 }
 
+/* root (taken) as one compact line. */
+static int line_of(json_t *root, char **ret, struct error *err) {
+        if (!root)
+                return error_set(err, ENOMEM, "format the audit line");
+        *ret = json_dumps_escaped(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
+}
+
 int audit_format(const struct audit_record *r, char **ret, struct error *err) {
         json_t *counts = counts_json(r->counts), *root;
         char ts[40];
@@ -127,11 +136,7 @@ int audit_format(const struct audit_record *r, char **ret, struct error *err) {
                          "cache", json_str_or_null(r->cache),
                          "policy", json_str_or_null(r->policy),
                          "duration_ms", (json_int_t) r->duration_ms);
-        if (!root)
-                return error_set(err, ENOMEM, "format the audit line");
-        *ret = json_dumps_escaped(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(root);
-        return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
+        return line_of(root, ret, err);
 }
 
 /* The n bytes a short write left at the log's end (a full disk) cut off
@@ -243,11 +248,29 @@ int audit_now_violates_format(const struct audit_now_violates *r, char **ret, st
                          "db_revision", json_str_or_null(r->db_revision),
                          "previous_db_revision", json_str_or_null(r->previous_db_revision),
                          "policy", json_str_or_null(r->policy));
-        if (!root)
-                return error_set(err, ENOMEM, "format the audit line");
-        *ret = json_dumps_escaped(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        json_decref(root);
-        return *ret ? 0 : error_set(err, ENOMEM, "format the audit line");
+        return line_of(root, ret, err);
+}
+
+int audit_cache_filled_format(const struct audit_cache_filled *r, char **ret, struct error *err) {
+        json_t *root;
+        char ts[40];
+
+        now_rfc3339(ts);
+        root = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
+                         "time", ts,
+                         "event", "cache_filled",
+                         "container", name_json(strempty(r->container)),
+                         "containerd_namespace", name_json(r->containerd_namespace),
+                         "image", name_json(r->image),
+                         "namespace", name_json(r->namespace),
+                         "identity", json_str_or_null(r->identity),
+                         "identity_source", json_str_or_null(r->identity_source),
+                         "db_revision", json_str_or_null(r->db_revision),
+                         "packages", (json_int_t) r->packages,
+                         "findings", (json_int_t) r->findings,
+                         "duration_ms", (json_int_t) r->duration_ms,
+                         "deadline_ms", (json_int_t) r->deadline_ms);
+        return line_of(root, ret, err);
 }
 
 int audit_emit(const char *file, bool use_syslog, const char *syslog_socket, const char *line, struct error *err) {

@@ -89,6 +89,26 @@ struct audit_now_violates {
 
 int audit_now_violates_format(const struct audit_now_violates *r, char **ret, struct error *err);
 
+/* A running container's image analysed into the verdict cache by 'cache
+ * fill' (running_fill()), which the start it came from could not do
+ * within deadline_ms: one line with "event": "cache_filled" (no
+ * "decision": no start was decided). */
+struct audit_cache_filled {
+        const char *container;
+        const char *containerd_namespace;
+        const char *image;
+        const char *namespace;
+        const char *identity;
+        const char *identity_source;
+        const char *db_revision;
+        size_t packages;
+        size_t findings;
+        long long duration_ms;          /* the analysis */
+        unsigned deadline_ms;           /* what it was given */
+};
+
+int audit_cache_filled_format(const struct audit_cache_filled *r, char **ret, struct error *err);
+
 /* Writes line where the hook writes its decisions: appended to file when
  * there is one, and to syslog when use_syslog or when the file failed.
  * An error only when it reached neither (the message says both whys). */

@@ -149,6 +149,50 @@ int running_recheck(const struct running_options *o, const struct running_sink *
                     struct running_recheck_result *ret, struct error *err);
 void running_recheck_result_done(struct running_recheck_result *r);
 
+/* What one 'cache fill' run may spend: at most max_analysed analyses run
+ * to the end, no analysis started past time_limit_ms from the run's
+ * start, each cut at deadline_ms or at what is left of the run, whichever
+ * comes first; each in the hook's analysis sandbox (lib/sandbox.h: its
+ * memory, files, CPU and syscalls). */
+struct running_fill_limits {
+        size_t max_analysed;
+        unsigned time_limit_ms;
+        unsigned deadline_ms;
+        const char *lock_dir;           /* the hook's (the images' single-flight locks) */
+};
+
+struct running_fill_result {
+        size_t containers;              /* running */
+        size_t missing;                 /* of them, whose image the cache holds no entry of */
+        size_t stored;                  /* analysed and stored */
+        size_t present;                 /* analysed, but a start stored its entry meanwhile (left as it is) */
+        size_t busy;                    /* a start was analysing it (its lock held): left to that start */
+        size_t failed;                  /* the analysis failed or ran out of its time: tried again next run */
+        size_t not_kept;                /* analysed, not to be kept (cache_analysis_keep()) */
+        size_t left;                    /* past the run's limits: for the next run */
+        size_t rescan;                  /* an entry of another DB revision or build: 'cache rescan' re-matches it */
+        size_t own_files;               /* its overlay's upper holds its own files: its image can't be read */
+        size_t no_identity;             /* no identity a start would look up (no rootfs, layers not trusted) */
+        char **notes;                   /* a line for each container failed, not kept or with own files, each
+                                         * audit line that reached no sink, each root not read */
+};
+
+/* The catch-up of the starts that on_timeout decided: the running
+ * containers whose image the verdict cache holds no entry of (no entry of
+ * its identity at all: one of another DB revision is 'cache rescan''s)
+ * are analysed, within limits, and stored under the identity the next
+ * start of that image looks up (the overlay's layers, the trusted digest,
+ * the inventory's digest), as the hook stores a miss
+ * (cache_store_analysis()), only where no entry has that key
+ * (cache_put_new()), under the image's single-flight lock, taken only
+ * when free.  One audit line ("event": "cache_filled") for each stored.
+ * A container whose overlay's upper holds its own files is not its image:
+ * nothing is stored for it.  Images mounted into containers are not
+ * filled.  An unusable DB or cache is an error. */
+int running_fill(const struct running_options *o, const struct running_fill_limits *lim,
+                 const struct running_sink *sink, struct running_fill_result *ret, struct error *err);
+void running_fill_result_done(struct running_fill_result *r);
+
 /* The keys (running_container.key) of the containers whose verdict got
  * worse at a recheck after the DB was at revision (a unique prefix of
  * at least 6 characters of one the state file remembers).  -ENOENT with

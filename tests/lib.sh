@@ -62,6 +62,20 @@ json.dump(c, open(b + "/config.json", "w"), indent=1)
 PY
 }
 
+# runc_run_sleeping ROOT BUNDLE NAME: the bundle's process made a sleep of
+# ten minutes, run detached under the runc root ROOT (the hook at create);
+# a start that fails ends the test.  Its output in BUNDLE.out.
+runc_run_sleeping() {
+        python3 - "$2/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/busybox", "sleep", "600"]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+        timeout 60 runc --root "$1" run -d -b "$2" "$3" </dev/null >"$2.out" 2>&1 ||
+                { echo "FAIL: runc run $3: $(cat "$2.out")"; exit 1; }
+}
+
 # zlib_record DIR: DIR/PCEX-CVE-2023-45853.json, a record of Debian 12's zlib
 # source package (CRITICAL, fixed in 1:1.3.dfsg-1) that the example feed
 # lacks: what an import adds for the ps and recheck tests.

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* 'cache fill' (running.h): the running containers whose image the
+ * verdict cache lacks (a start that on_timeout decided stored nothing),
+ * analysed in the hook's sandbox with a longer deadline and stored as the
+ * hook stores a miss, so that the next start of that image is a hit. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "audit.h"
+#include "base/clock.h"
+#include "base/digest.h"
+#include "base/strutil.h"
+#include "cache.h"
+#include "running.h"
+
+/* What one run knows and has spent. */
+struct fill {
+        const struct running_options *o;
+        const struct running_fill_limits *lim;
+        const struct running_sink *sink;
+        struct cache *cache;
+        const char *revision;           /* the DB's, of the keys stored */
+        char **entries;                 /* identity, key, identity, key, ...: the cache's, and those stored */
+        long long end;                  /* CLOCK_MONOTONIC ms: no analysis starts after it */
+        size_t analysed;
+        struct running_fill_result *res;
+};
+
+static int collect(const struct cache_entry *e, void *userdata) {
+        struct fill *f = userdata;
+
+        if (strv_push(&f->entries, strdup(strempty(e->identity))) < 0 || strv_push(&f->entries, strdup(e->key)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+enum have {
+        HAVE_NONE,      /* a start of the image misses */
+        HAVE_CURRENT,   /* the key a start looks up */
+        HAVE_RESCAN,    /* an entry 'cache rescan' re-matches (another revision or match epoch) */
+};
+
+static enum have have_entry(const struct fill *f, const char *identity, const char *key) {
+        enum have h = HAVE_NONE;
+
+        for (char **e = f->entries; e && e[0] && e[1]; e += 2)
+                if (strcmp(e[0], identity) == 0) {
+                        if (strcmp(e[1], key) == 0)
+                                return HAVE_CURRENT;
+                        if (cache_key_age(e[1]) != CACHE_KEY_STALE && !cache_key_newer(e[1]))
+                                h = HAVE_RESCAN;
+                }
+        return h;
+}
+
+/* Whether the image of identity is missing from the cache: counted when
+ * it is not; -ENOMEM. */
+static int missing(struct fill *f, const char *identity, char **ret_key) {
+        _cleanup_free_ char *key = NULL;
+        enum have h;
+
+        if (cache_key(identity, f->revision, &key) < 0)
+                return -ENOMEM;
+        h = have_entry(f, identity, key);
+        f->res->rescan += h == HAVE_RESCAN;
+        if (h != HAVE_NONE)
+                return 0;
+        *ret_key = TAKE_PTR(key);
+        return 1;
+}
+
+/* The deadline of the next analysis, or 0 when the run's limits are
+ * reached. */
+static unsigned budget(const struct fill *f) {
+        long long left = f->end - clock_now_ms();
+
+        if (f->analysed >= f->lim->max_analysed || left <= 0)
+                return 0;
+        return left < f->lim->deadline_ms ? (unsigned) left : f->lim->deadline_ms;
+}
+
+_printf_(2, 3) static void note(struct fill *f, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) strv_pushfv(&f->res->notes, fmt, ap);
+        va_end(ap);
+}
+
+/* The image's single-flight lock (lib/gate.c lock_image()), only when
+ * free: 0 and *ret_fd (-EBADF when the lock folder is unusable: as the
+ * hook, without it), or -EBUSY when a start holds it. */
+static int lock_image(const struct fill *f, const char *identity, int *ret_fd) {
+        char name[65];
+        int r;
+
+        sha256_hex(identity, strlen(identity), name);
+        r = cache_lock(f->lim->lock_dir, name, 0, ret_fd, &(struct error) {});
+        if (r == -ETIMEDOUT)
+                return -EBUSY;
+        if (r < 0)
+                *ret_fd = -EBADF;
+        return 0;
+}
+
+static const char *keep_text(int keep) {
+        switch (keep) {
+        case CACHE_KEEP_NO_REVISION:
+                return "the vulnerability database has no revision (re-import it)";
+        case CACHE_KEEP_OTHER_REVISION:
+                return "the vulnerability database changed during the analysis (the next run analyses it again)";
+        case CACHE_KEEP_TRANSIENT:
+                return "the node ran short or failed while reading the image (the next run reads it again)";
+        default:
+                return "not kept";
+        }
+}
+
+/* An analysis' result stored under key (only when no entry has it), its
+ * audit line written. */
+static int store(struct fill *f, const struct running_container *c, const char *identity, const char *source,
+                 const char *key, const struct cache_analysis *a, long long duration_ms, unsigned deadline_ms) {
+        _cleanup_free_ char *line = NULL;
+        struct error err = {};
+        int k = cache_store_analysis(f->cache, a, true, &err);
+
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0 || (k > 0 && k != CACHE_STORE_PRESENT)) {
+                f->res->failed += k < 0;
+                f->res->not_kept += k > 0;
+                note(f, "container %s: %s analysed in %lld ms, not stored: %s", c->id, identity, duration_ms,
+                     k < 0 ? err.msg : keep_text(k));
+                return 0;
+        }
+        if (k == CACHE_STORE_PRESENT) {
+                f->res->present++;
+                return 0;
+        }
+        f->res->stored++;
+        if (strv_push(&f->entries, strdup(identity)) < 0 || strv_push(&f->entries, strdup(key)) < 0)
+                return -ENOMEM;
+        k = audit_cache_filled_format(&(struct audit_cache_filled) {
+                        .container = c->id, .containerd_namespace = c->containerd_namespace, .image = c->image,
+                        .namespace = c->namespace, .identity = identity, .identity_source = source,
+                        .db_revision = f->revision, .packages = a->inv->n_pkgs, .findings = a->res->n_findings,
+                        .duration_ms = duration_ms, .deadline_ms = deadline_ms },
+                &line, &err);
+        if (k >= 0)
+                k = audit_emit(f->sink->log_file, f->sink->syslog, f->sink->syslog_socket, line, &err);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0)
+                note(f, "container %s: stored, but its audit line was not recorded: %s", c->id, err.msg);
+        return 0;
+}
+
+static void analysis_failed(struct fill *f, const struct running_container *c, const char *what, int k,
+                            const struct error *err, unsigned deadline_ms) {
+        f->res->failed++;
+        if (k == -ETIMEDOUT)
+                note(f, "container %s: the analysis of %s did not end within %u ms (the run's limits); the next run "
+                     "tries again", c->id, what, deadline_ms);
+        else
+                note(f, "container %s: the analysis of %s failed: %s", c->id, what, err->msg);
+}
+
+/* A container whose identity was known without reading its rootfs (the
+ * overlay's layers, the trusted digest): the inventory and the match in
+ * one child, as the hook's analyze_known(). */
+static int fill_known(struct fill *f, const struct running_container *c) {
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *key = NULL, *inventory_json = NULL, *scan_json = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        struct error err = {};
+        unsigned deadline;
+        long long t0;
+        int k;
+
+        if ((k = missing(f, c->identity, &key)) <= 0)
+                return k;
+        f->res->missing++;
+        if (!(deadline = budget(f))) {
+                f->res->left++;
+                return 0;
+        }
+        if (lock_image(f, c->identity, &lock) < 0) {
+                f->res->busy++;
+                return 0;
+        }
+        f->analysed++;
+        t0 = clock_now_ms();
+        k = analyze_rootfs(c->rootfs, f->o->db, INVENTORY_PKG_ALL, deadline, &inv, &inventory_json, &res, &scan_json,
+                           &err);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                analysis_failed(f, c, c->identity, k, &err, deadline);
+                return 0;
+        }
+        return store(f, c, c->identity, c->identity_source, key,
+                     &(struct cache_analysis) { .key = key, .identity = c->identity, .image = c->image,
+                                                .db_revision = f->revision, .inv = inv,
+                                                .inventory_json = inventory_json, .res = res,
+                                                .scan_json = scan_json },
+                     clock_now_ms() - t0, deadline);
+}
+
+/* A container whose identity is its inventory's digest: the hook's staged
+ * child, whose inventory is looked up before the match. */
+static int fill_inventory(struct fill *f, const struct running_container *c) {
+        _cleanup_(analyze_cancelp) struct analysis *a = NULL;
+        _cleanup_(inventory_freep) struct inventory *inv = NULL;
+        _cleanup_(scan_result_freep) struct scan_result *res = NULL;
+        _cleanup_free_ char *key = NULL, *identity = NULL, *inventory_json = NULL, *scan_json = NULL;
+        _cleanup_close_ int lock = -EBADF;
+        struct error err = {};
+        unsigned deadline;
+        long long t0 = clock_now_ms();
+        int k;
+
+        if (!(deadline = budget(f))) {
+                f->res->left++;
+                return 0;
+        }
+        if ((k = analyze_staged_start(c->rootfs, f->o->db, deadline, &a, &err)) < 0 ||
+            (k = analyze_staged_inventory(a, &inv, &inventory_json, &err)) < 0) {
+                if (k == -ENOMEM)
+                        return k;
+                analysis_failed(f, c, c->rootfs, k, &err, deadline);
+                return 0;
+        }
+        if (analyze_inventory_identity(inventory_json, &identity) < 0 || (k = missing(f, identity, &key)) < 0)
+                return -ENOMEM;
+        if (k == 0)
+                return 0;       /* a's cleanup kills the child */
+        f->res->missing++;
+        if (lock_image(f, identity, &lock) < 0) {
+                f->res->busy++;
+                return 0;
+        }
+        f->analysed++;
+        k = analyze_staged_finish(TAKE_PTR(a), inv, &res, &scan_json, &err);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                analysis_failed(f, c, identity, k, &err, deadline);
+                return 0;
+        }
+        return store(f, c, identity, "inventory", key,
+                     &(struct cache_analysis) { .key = key, .identity = identity, .image = c->image,
+                                                .db_revision = f->revision, .inv = inv,
+                                                .inventory_json = inventory_json, .res = res,
+                                                .scan_json = scan_json },
+                     clock_now_ms() - t0, deadline);
+}
+
+/* Which identity the next start of c's image looks up, and whether it can
+ * be read from c: an overlay whose upper holds c's own files is c's view,
+ * not its image's (which the lowers alone hold: reading them takes a
+ * mount), so nothing is stored for it. */
+static int fill_one(struct fill *f, const struct running_container *c) {
+        if (c->identity)
+                return fill_known(f, c);
+        if (c->overlay_refused && c->started_identity) {
+                f->res->own_files++;
+                note(f, "container %s: its overlay's upper holds its own files (%s), so its rootfs is not its image "
+                     "(%s); nothing stored", c->id, strna(c->identity_note), c->started_identity);
+                return 0;
+        }
+        if (c->overlay_refused || !c->rootfs) {
+                f->res->no_identity++;
+                return 0;
+        }
+        return fill_inventory(f, c);
+}
+
+int running_fill(const struct running_options *o, const struct running_fill_limits *lim,
+                 const struct running_sink *sink, struct running_fill_result *ret, struct error *err) {
+        struct running_options ol = *o;
+        struct running_fill_result res = {};
+        struct running_list l = {};
+        struct fill f = { .o = o, .lim = lim, .sink = sink, .res = &res, .end = clock_now_ms() + lim->time_limit_ms };
+        int r;
+
+        ol.no_inventory = true;        /* read here, within the limits */
+        if ((r = running_list(&ol, &l, err)) < 0 ||
+            (r = cache_open_flags(o->cache, 0, &f.cache, NULL, err)) < 0)
+                goto done;
+        f.revision = l.db_revision;
+        r = cache_list_summary(f.cache, collect, &f, err);
+        for (size_t i = 0; r >= 0 && i < l.n; i++)
+                r = fill_one(&f, &l.v[i]);
+        if (r < 0) {
+                r = r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
+                goto done;
+        }
+        res.containers = l.n;
+        for (char **w = l.warnings; w && *w; w++)
+                (void) strv_push(&res.notes, strdup(*w));
+        *ret = res;
+        res = (struct running_fill_result) {};
+done:
+        running_fill_result_done(&res);
+        running_list_done(&l);
+        strv_free(f.entries);
+        cache_close(f.cache);
+        return r;
+}
+
+void running_fill_result_done(struct running_fill_result *r) {
+        strv_free(r->notes);
+        *r = (struct running_fill_result) {};
+}

@@ -1,0 +1,126 @@
+#!/bin/bash
+# portcullis cache fill: a real runc container whose image's analysis
+# outlasts deadline_ms was started by on_timeout (allow) and nothing was
+# cached; the fill analyses it with its own deadline and stores it under
+# the identity the hook looks up (the trusted digest), so that the next
+# start of that image is a hit with its findings.  Its per-run bound leaves
+# the second such image counted for the next run; an entry the hook stored
+# stays as it was; a fill with nothing missing analyses nothing.
+set -u
+P=${PORTCULLIS:?}
+HOOK=${PORTCULLIS_HOOK:?}
+SRC=${PC_SOURCE_ROOT:?}
+. "$SRC/tests/lib.sh"
+need_runc_busybox
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pc-fill-XXXXXX")
+ROOT=$T/runc-root
+cleanup() {
+        runc_delete_all "$ROOT"
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+# rootfs NAME EXTRA: busybox, Debian 12, the vulnerable libcurl4 (the
+# example feed's CRITICAL PCEX-CVE-2023-38545) and EXTRA more packages
+# (60,000 take the analysis far past deadline_ms's 50 ms)
+rootfs() {
+        local r=$T/$1
+        busybox_rootfs "$r"
+        mkdir -p "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$r/etc/os-release"
+        python3 - "$r/var/lib/dpkg/status" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\n"
+            "Version: 7.88.1-10+deb12u3\n\n")
+    for i in range(int(sys.argv[2])):
+        f.write(f"Package: pkg{i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.{i}\n\n")
+PY
+}
+rootfs slow 60000
+rootfs fast 0
+
+DB=$T/vulndb.sqlite
+LOG=$T/audit.log
+CFG=$T/config.json
+printf '{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}\n' >"$T/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
+ "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
+        "$ROOT" >"$CFG"
+"$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+# the fast image's start has time to analyse it whatever the machine's load
+sed 's/"deadline_ms": 50/"deadline_ms": 10000/' "$T/policy.json" >"$T/policy-fast.json"
+sed "s|$T/policy.json|$T/policy-fast.json|" "$CFG" >"$T/config-fast.json"
+
+digest() { printf 'sha256:%064d' "$1"; }
+# run NAME ROOTFS DIGEST [CONFIG]: a detached container that sleeps, its
+# image named by digest as CRI names it, the hook at create
+run() {
+        runc_bundle "$T/bundles/$1" "$T/$2" "${4:-$CFG}" "docker.io/library/$2@$(digest "$3")"
+        runc_run_sleeping "$ROOT" "$T/bundles/$1" "$1"
+}
+# last_line CONTAINER: the last audit line of a start of it
+last_line() { grep "\"container\":\"$1\"" "$LOG" | grep '"decision"' | tail -1; }
+# entries: the cache's entries, "identity key created last_used" sorted
+entries() {
+        "$P" cache ls --config "$CFG" --format json 2>/dev/null | python3 -c 'import json, sys
+print("\n".join(sorted("%s %s %s %s" % (e["identity"], e["key"], e["created"], e["last_used"]) for e in json.load(sys.stdin)["entries"])))'
+}
+
+run c-fast fast 3 "$T/config-fast.json"
+run c-slow1 slow 1
+run c-slow2 slow 2
+for c in c-slow1 c-slow2; do
+        line=$(last_line "$c")
+        echo "$line" | grep -q '"decision":"allow"' && echo "$line" | grep -qi 'timeout\|deadline' ||
+                fail "$c: not started by on_timeout: $line"
+done
+entries >"$T/entries.before"
+grep -q "^$(digest 3) " "$T/entries.before" || fail "the fast image was not cached by its start: $(cat "$T/entries.before")"
+grep -q "^$(digest 1) \|^$(digest 2) " "$T/entries.before" &&
+        fail "a start past deadline_ms cached its image: $(cat "$T/entries.before")"
+sleep 1.1       # an entry rewritten now would show another time
+
+# the first run: one analysis allowed, the other image left and counted
+timeout 300 "$P" cache fill --config "$CFG" --max-analyses 1 >"$T/fill1.out" 2>"$T/fill1.err" ||
+        fail "cache fill: $(cat "$T/fill1.out" "$T/fill1.err")"
+cat "$T/fill1.out"
+grep -q "3 running containers, 2 whose image the cache lacked: analysed and stored 1, .* 0 failed, 0 not kept, 1 left for the next run (at most 1 analyses of at most 120 s each, 240 s per run)" \
+        "$T/fill1.out" || fail "first fill's line: $(cat "$T/fill1.out" "$T/fill1.err")"
+[ "$(grep -c '"event":"cache_filled"' "$LOG")" -eq 1 ] || fail "first fill: not one cache_filled line: $(grep event "$LOG")"
+grep '"event":"cache_filled"' "$LOG" | grep -q "\"identity\":\"$(digest 1)\",\"identity_source\":\"digest\"" ||
+        fail "first fill's audit line: $(grep event "$LOG")"
+entries >"$T/entries.after"
+grep "^$(digest 3) " "$T/entries.before" >"$T/fast.before"
+grep "^$(digest 3) " "$T/entries.after" >"$T/fast.after"
+cmp -s "$T/fast.before" "$T/fast.after" || fail "the hook's entry changed: $(cat "$T/fast.before" "$T/fast.after")"
+grep -q "^$(digest 1) " "$T/entries.after" || fail "the slow image was not stored: $(cat "$T/entries.after")"
+
+# the next start of the image is a hit, with its findings
+run c-slow1b slow 1
+line=$(last_line c-slow1b)
+echo "$line" | grep -q '"cache":"hit"' || fail "the next start is not a hit: $line"
+echo "$line" | grep -q 'PCEX-CVE-2023-38545' || fail "the hit lacks the image's finding: $line"
+echo "$line" | grep -q '"CRITICAL":1' || fail "the hit's counts: $line"
+
+# the second run stores the image left; a third has nothing to do
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill2.out" 2>"$T/fill2.err" || fail "cache fill 2: $(cat "$T/fill2.err")"
+grep -q "4 running containers, 1 whose image the cache lacked: analysed and stored 1, .* 0 left for the next run" \
+        "$T/fill2.out" || fail "second fill's line: $(cat "$T/fill2.out" "$T/fill2.err")"
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill3.out" 2>"$T/fill3.err" || fail "cache fill 3: $(cat "$T/fill3.err")"
+grep -q "4 running containers, 0 whose image the cache lacked: analysed and stored 0," "$T/fill3.out" ||
+        fail "third fill's line: $(cat "$T/fill3.out" "$T/fill3.err")"
+[ "$(grep -c '"event":"cache_filled"' "$LOG")" -eq 2 ] || fail "not two cache_filled lines: $(grep event "$LOG")"
+run c-slow2b slow 2
+last_line c-slow2b | grep -q '"cache":"hit"' || fail "the second image's next start is not a hit: $(last_line c-slow2b)"
+
+# no time for an analysis: each container whose image is missing is left, counted
+"$P" cache purge --config "$CFG" >/dev/null
+timeout 300 "$P" cache fill --config "$CFG" --deadline 0 >"$T/fill4.out" 2>"$T/fill4.err"
+grep -q "5 running containers, 5 whose image the cache lacked: analysed and stored 0, .* 5 left for the next run" \
+        "$T/fill4.out" ||
+        fail "a fill without time: $(cat "$T/fill4.out" "$T/fill4.err")"
+
+[ "$fails" -eq 0 ] || exit 1
+echo "cache fill: ok"
