@@ -31,6 +31,18 @@ grep -qx "ExecStart=$(dirname "$P")/portcullis metrics" "$U/portcullis-metrics.s
 grep -qx 'ReadWritePaths=/var/lib/portcullis -/var/lib/prometheus/node-exporter' "$U/portcullis-metrics.service" ||
         fail "metrics service: may not write its state and the textfile folder"
 grep -qx 'OnCalendar=minutely' "$U/portcullis-metrics.timer" || fail "metrics timer: not every minute"
+grep -qx "ExecStart=$(dirname "$P")/portcullis cache fill" "$U/portcullis-fill.service" ||
+        fail "fill service: ExecStart is not 'portcullis cache fill'"
+grep -qx 'OnUnitInactiveSec=1min' "$U/portcullis-fill.timer" || fail "fill timer: not a minute after each run"
+# Its analysis runs in the hook's sandbox (lib/sandbox.h): the unit must
+# leave it the capabilities and system calls it uses (chroot, becoming
+# nobody, capset, rlimits, Landlock, seccomp), and no more capabilities.
+grep -qx 'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_CHROOT CAP_SETUID CAP_SETGID' "$U/portcullis-fill.service" ||
+        fail "fill service: not the sandbox's capabilities"
+grep -qx 'SystemCallFilter=@system-service chroot seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+        "$U/portcullis-fill.service" || fail "fill service: the sandbox's system calls not allowed"
+grep -q '^SystemCallFilter=~.*@privileged\|^SystemCallFilter=~.*@resources' "$U/portcullis-fill.service" &&
+        fail "fill service: denies the system calls the sandbox makes"
 # The build node's: the update, then the publish with the key as a credential.
 [ "$(grep '^ExecStart=' "$U/portcullis-publish.service" | sed 's|.*/portcullis ||')" = "db update
 db publish --key %d/publish.key \${PORTCULLIS_PUBLISH_REF}" ] || fail "publish service: ExecStart is not the update and the publish"
@@ -40,7 +52,7 @@ db publish --key %d/publish.key \${PORTCULLIS_PUBLISH_REF}" ] || fail "publish s
 # verify also prints warnings without failing; ours must have none.
 grep -v '^$' "$T/verify" | grep -q . && fail "systemd-analyze verify says: $(cat "$T/verify")"
 
-for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics; do
+for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics portcullis-fill; do
         out=$(cd "$U" && systemd-analyze security --offline=true --no-pager "$s.service" 2>&1)
         score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$out")
         echo "$s.service: exposure $score"
@@ -50,7 +62,7 @@ for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics; 
 done
 # Issue 11, 5: what the services create stays private (the state folder
 # too: StateDirectory= makes it 0755 unless told).
-for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics; do
+for s in portcullis-update portcullis-gc portcullis-publish portcullis-metrics portcullis-fill; do
         grep -q '^UMask=0077$' "$U/$s.service" || fail "$s.service: UMask is not 0077"
 done
 grep -q '^StateDirectoryMode=0700$' "$U/portcullis-update.service" ||
