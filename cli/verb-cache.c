@@ -532,14 +532,14 @@ static void print_fill(const struct running_fill_result *r, const struct running
         for (char **n = r->notes; n && *n; n++)
                 log_warning("cache fill: %s", *n);
         printf("cache fill: %zu running containers, %zu whose image the cache lacked: analysed and stored %zu, "
-               "%zu stored by a start meanwhile, %zu being analysed by a start, %zu failed, %zu not kept, %zu left "
-               "for the next run (at most %zu analyses of at most %u s each, %u s per run)\n",
-               r->containers, r->missing, r->stored, r->present, r->busy, r->failed, r->not_kept, r->left,
-               lim->max_analysed, lim->deadline_ms / 1000, lim->time_limit_ms / 1000);
-        if (r->rescan || r->own_files || r->no_identity)
+               "%zu stored by a start meanwhile, %zu being analysed by a start, %zu failed, %zu not kept, %zu whose "
+               "overlay holds their own files (not their image: nothing stored), %zu left for the next run (at most "
+               "%zu analyses of at most %u s each, %u s per run)\n",
+               r->containers, r->missing, r->stored, r->present, r->busy, r->failed, r->not_kept, r->own_files,
+               r->left, lim->max_analysed, lim->deadline_ms / 1000, lim->time_limit_ms / 1000);
+        if (r->rescan || r->no_identity)
                 printf("cache fill: not analysed: %zu with an entry of another DB revision ('cache rescan' re-matches "
-                       "it), %zu whose overlay holds their own files (not their image), %zu without an identity "
-                       "(see portcullis ps)\n", r->rescan, r->own_files, r->no_identity);
+                       "it), %zu without an identity (see portcullis ps)\n", r->rescan, r->no_identity);
 }
 
 /* The running containers whose image the cache lacks (a start that

@@ -265,9 +265,16 @@ static int fill_one(struct fill *f, const struct running_container *c) {
         if (c->identity)
                 return fill_known(f, c);
         if (c->overlay_refused && c->started_identity) {
+                _cleanup_free_ char *key = NULL;
+                int k = missing(f, c->started_identity, &key);
+
+                if (k <= 0)
+                        return k;
+                f->res->missing++;
                 f->res->own_files++;
-                note(f, "container %s: its overlay's upper holds its own files (%s), so its rootfs is not its image "
-                     "(%s); nothing stored", c->id, strna(c->identity_note), c->started_identity);
+                note(f, "container %s: its overlay's upper holds its own files, so its rootfs is not the image its "
+                     "next start looks up (%s; 'portcullis ps' names a file); nothing stored", c->id,
+                     c->started_identity);
                 return 0;
         }
         if (c->overlay_refused || !c->rootfs) {

@@ -170,8 +170,9 @@ struct running_fill_result {
         size_t failed;                  /* the analysis failed or ran out of its time: tried again next run */
         size_t not_kept;                /* analysed, not to be kept (cache_analysis_keep()) */
         size_t left;                    /* past the run's limits: for the next run */
+        size_t own_files;               /* missing, but its overlay's upper holds its own files: its image can't be
+                                         * read, nothing stored */
         size_t rescan;                  /* an entry of another DB revision or build: 'cache rescan' re-matches it */
-        size_t own_files;               /* its overlay's upper holds its own files: its image can't be read */
         size_t no_identity;             /* no identity a start would look up (no rootfs, layers not trusted) */
         char **notes;                   /* a line for each container failed, not kept or with own files, each
                                          * audit line that reached no sink, each root not read */

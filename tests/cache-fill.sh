@@ -5,7 +5,12 @@
 # the identity the hook looks up (the trusted digest), so that the next
 # start of that image is a hit with its findings.  Its per-run bound leaves
 # the second such image counted for the next run; an entry the hook stored
-# stays as it was; a fill with nothing missing analyses nothing.
+# stays as it was; a fill with nothing missing analyses nothing; an image
+# named by no digest is stored under its inventory's identity.  On an
+# overlay rootfs laid out as a snapshotter lays it out, a container that
+# wrote into its upper is not its image: nothing is stored for it; one that
+# did not is stored under the layers' identity, which the next start of
+# the image looks up.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -17,6 +22,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pc-fill-XXXXXX")
 ROOT=$T/runc-root
 cleanup() {
         runc_delete_all "$ROOT"
+        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -86,7 +92,7 @@ sleep 1.1       # an entry rewritten now would show another time
 timeout 300 "$P" cache fill --config "$CFG" --max-analyses 1 >"$T/fill1.out" 2>"$T/fill1.err" ||
         fail "cache fill: $(cat "$T/fill1.out" "$T/fill1.err")"
 cat "$T/fill1.out"
-grep -q "3 running containers, 2 whose image the cache lacked: analysed and stored 1, .* 0 failed, 0 not kept, 1 left for the next run (at most 1 analyses of at most 120 s each, 240 s per run)" \
+grep -q "3 running containers, 2 whose image the cache lacked: analysed and stored 1, .* 0 failed, 0 not kept, 0 whose overlay .*, 1 left for the next run (at most 1 analyses of at most 120 s each, 240 s per run)" \
         "$T/fill1.out" || fail "first fill's line: $(cat "$T/fill1.out" "$T/fill1.err")"
 [ "$(grep -c '"event":"cache_filled"' "$LOG")" -eq 1 ] || fail "first fill: not one cache_filled line: $(grep event "$LOG")"
 grep '"event":"cache_filled"' "$LOG" | grep -q "\"identity\":\"$(digest 1)\",\"identity_source\":\"digest\"" ||
@@ -121,6 +127,47 @@ timeout 300 "$P" cache fill --config "$CFG" --deadline 0 >"$T/fill4.out" 2>"$T/f
 grep -q "5 running containers, 5 whose image the cache lacked: analysed and stored 0, .* 5 left for the next run" \
         "$T/fill4.out" ||
         fail "a fill without time: $(cat "$T/fill4.out" "$T/fill4.err")"
+
+# an image named by no digest: its identity is its inventory's, which the
+# fill reads to look it up (its next start reads it too: README, big images)
+runc_delete_all "$ROOT"
+"$P" cache purge --config "$CFG" >/dev/null
+runc_bundle "$T/bundles/c-inv" "$T/slow" "$CFG" docker.io/library/slow:1
+runc_run_sleeping "$ROOT" "$T/bundles/c-inv" c-inv
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill8.out" 2>"$T/fill8.err" || fail "cache fill 8: $(cat "$T/fill8.err")"
+grep -q "1 running containers, 1 whose image the cache lacked: analysed and stored 1," "$T/fill8.out" &&
+        grep '"event":"cache_filled"' "$LOG" | tail -1 | grep -q '"container":"c-inv".*"identity":"inventory:sha256:[0-9a-f]*","identity_source":"inventory"' ||
+        fail "an inventory identity: $(cat "$T/fill8.out" "$T/fill8.err"; grep '"event":"cache_filled"' "$LOG" | tail -1)"
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill9.out" 2>"$T/fill9.err" || fail "cache fill 9: $(cat "$T/fill9.err")"
+grep -q "1 running containers, 0 whose image the cache lacked: analysed and stored 0," "$T/fill9.out" ||
+        fail "an inventory identity stored, looked up again: $(cat "$T/fill9.out" "$T/fill9.err")"
+
+# overlay rootfs: one writes into its upper, the next does not
+runc_delete_all "$ROOT"
+"$P" cache purge --config "$CFG" >/dev/null
+S=$T/snapshots
+mkdir -p "$S/1"
+cp -a "$T/slow" "$S/1/fs"
+overlay_start writer 'echo pid >/tmp/app.pid; sleep 600'
+for _ in $(seq 1 50); do [ -s "$S/writer/fs/tmp/app.pid" ] && break; sleep 0.1; done
+[ -s "$S/writer/fs/tmp/app.pid" ] || fail "the writer wrote nothing into its upper"
+last_line writer | grep -q '"decision":"allow".*"identity_source":"overlay"' ||
+        fail "the writer's start: $(last_line writer)"
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill5.out" 2>"$T/fill5.err" || fail "cache fill 5: $(cat "$T/fill5.err")"
+grep -q "1 running containers, 1 whose image the cache lacked: analysed and stored 0, .* 1 whose overlay holds their own files (not their image: nothing stored), 0 left" "$T/fill5.out" &&
+        grep -q "container writer: its overlay's upper holds its own files, .*nothing stored" "$T/fill5.err" ||
+        fail "a container with its own files: $(cat "$T/fill5.out" "$T/fill5.err")"
+[ -z "$(entries)" ] || fail "stored for a container with its own files: $(entries)"
+overlay_start quiet 'sleep 600'
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill6.out" 2>"$T/fill6.err" || fail "cache fill 6: $(cat "$T/fill6.err")"
+# (quiet comes first: once its image is stored, the writer's is not missing)
+grep -q "2 running containers, 1 whose image the cache lacked: analysed and stored 1, .* 0 whose overlay holds their own files" "$T/fill6.out" ||
+        fail "the overlay image not stored: $(cat "$T/fill6.out" "$T/fill6.err")"
+grep '"event":"cache_filled"' "$LOG" | tail -1 | grep -q '"container":"quiet".*"identity":"overlay:sha256:[0-9a-f]*","identity_source":"overlay"' ||
+        fail "the overlay image's audit line: $(grep '"event":"cache_filled"' "$LOG" | tail -1)"
+overlay_start again 'sleep 600'
+last_line again | grep -q '"cache":"hit".*' || fail "the overlay image's next start is not a hit: $(last_line again)"
+last_line again | grep -q 'PCEX-CVE-2023-38545' || fail "the overlay hit lacks the finding: $(last_line again)"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "cache fill: ok"

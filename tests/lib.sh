@@ -76,6 +76,32 @@ PY
                 { echo "FAIL: runc run $3: $(cat "$2.out")"; exit 1; }
 }
 
+# overlay_start NAME COMMAND: a container on an overlay rootfs laid out as
+# a snapshotter lays it out (the one root-owned lower $S/1/fs, an upper
+# $S/NAME/fs of its own), its image named by digest (sha256:abab...), run
+# detached under the runc root $ROOT with the hook of $CFG; the rootfs
+# writable, so that COMMAND may write into the upper.  Uses T, S, HOOK,
+# CFG, ROOT.
+overlay_start() {
+        local b=$T/bundles/$1
+        mkdir -p "$b/rootfs" "$S/$1/fs" "$S/$1/work"
+        mount -t overlay overlay -o "lowerdir=$S/1/fs,upperdir=$S/$1/fs,workdir=$S/$1/work" "$b/rootfs" ||
+                { echo "FAIL: mount the overlay"; exit 1; }
+        python3 - "$b" "$HOOK" "$CFG" "$2" <<'PY'
+import json, subprocess, sys
+b, hook, cfg, cmd = sys.argv[1:]
+subprocess.run(["runc", "spec", "-b", b], check=True)
+c = json.load(open(b + "/config.json"))
+c["root"] = {"path": "rootfs", "readonly": False}
+c["process"]["args"] = ["/bin/sh", "-c", cmd]
+c["process"]["terminal"] = False
+c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
+c["annotations"] = {"io.kubernetes.cri-o.ImageRef": "sha256:" + "ab" * 32}
+json.dump(c, open(b + "/config.json", "w"), indent=1)
+PY
+        timeout 60 runc --root "$ROOT" run -d -b "$b" "$1" </dev/null >"$T/$1.out" 2>&1 || fail "run $1: $(cat "$T/$1.out")"
+}
+
 # zlib_record DIR: DIR/PCEX-CVE-2023-45853.json, a record of Debian 12's zlib
 # source package (CRITICAL, fixed in 1:1.3.dfsg-1) that the example feed
 # lacks: what an import adds for the ps and recheck tests.

@@ -40,25 +40,7 @@ printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"s
 "$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
 
 # start NAME COMMAND: its overlay mounted, run detached under the hook
-start() {
-        local b=$T/bundles/$1
-        mkdir -p "$b/rootfs" "$S/$1/fs" "$S/$1/work"
-        mount -t overlay overlay -o "lowerdir=$S/1/fs,upperdir=$S/$1/fs,workdir=$S/$1/work" "$b/rootfs" ||
-                { echo "FAIL: mount the overlay"; exit 1; }
-        python3 - "$b" "$HOOK" "$CFG" "$2" <<'PY'
-import json, subprocess, sys
-b, hook, cfg, cmd = sys.argv[1:]
-subprocess.run(["runc", "spec", "-b", b], check=True)
-c = json.load(open(b + "/config.json"))
-c["root"] = {"path": "rootfs", "readonly": False}
-c["process"]["args"] = ["/bin/sh", "-c", cmd]
-c["process"]["terminal"] = False
-c["hooks"] = {"createRuntime": [{"path": hook, "args": ["portcullis-hook", "--config", cfg], "timeout": 30}]}
-c["annotations"] = {"io.kubernetes.cri-o.ImageRef": "sha256:" + "ab" * 32}
-json.dump(c, open(b + "/config.json", "w"), indent=1)
-PY
-        timeout 60 runc --root "$ROOT" run -d -b "$b" "$1" </dev/null >"$T/$1.out" 2>&1 || fail "run $1: $(cat "$T/$1.out")"
-}
+start() { overlay_start "$1" "$2"; }
 start quiet 'sleep 600'
 start writer 'echo pid >/tmp/app.pid; sleep 600'
 for _ in $(seq 1 50); do [ -s "$S/writer/fs/tmp/app.pid" ] && break; sleep 0.1; done
