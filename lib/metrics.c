@@ -152,9 +152,19 @@ static int count_record(json_t *o, void *userdata) {
         return 0;
 }
 
+/* An event line: an image of a start on_timeout decided, analysed into
+ * the cache later ("cache_filled", running_fill()), counts; the
+ * recheck's lines do not (its gauges say it). */
+static int count_event(json_t *o, void *userdata) {
+        struct metrics_state *s = userdata;
+
+        s->filled += streq_ptr(str_member(o, "event"), "cache_filled");
+        return 0;
+}
+
 int metrics_count_lines(struct metrics_state *s, const char *buf, size_t len, struct error *err) {
         size_t skipped = 0;
-        int r = report_audit_each(buf, len, SIZE_MAX, count_record, s, NULL, &skipped, err);
+        int r = report_audit_each(buf, len, SIZE_MAX, count_record, count_event, s, NULL, &skipped, err);
 
         /* A stretch of lines none of which is a record is not the end of
          * the log: counted as skipped, and the next lines are read. */
@@ -330,11 +340,12 @@ int metrics_state_format(const struct metrics_state *s, char **ret, struct error
                 json_object_set_new(cache, cache_names[c], json_integer((json_int_t) s->cache[c]));
                 json_object_set_new(durations, cache_names[c], histogram_json(&s->duration[c]));
         }
-        root = json_pack("{s:i, s:{s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "version", STATE_VERSION,
+        root = json_pack("{s:i, s:{s:I, s:I, s:I, s:s}, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "version", STATE_VERSION,
                          "log", "dev", (json_int_t) s->dev, "ino", (json_int_t) s->ino, "offset",
                          (json_int_t) s->offset, "head", s->head, "series", series, "cache", cache, "duration",
                          durations, "failed", per_verdict_json(s->failed), "unchecked", per_verdict_json(s->unchecked),
-                         "skipped", (json_int_t) s->skipped, "rotations", (json_int_t) s->rotations);
+                         "skipped", (json_int_t) s->skipped, "rotations", (json_int_t) s->rotations, "filled",
+                         (json_int_t) s->filled);
         text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(root);
         if (!text)
@@ -424,7 +435,10 @@ static bool parse_state(json_t *root, struct metrics_state *s) {
             !get_count(log, "dev", &s->dev) || !get_count(log, "ino", &s->ino) ||
             !get_count(log, "offset", &s->offset) || !get_head(log, s->head) ||
             !get_count(root, "skipped", &s->skipped) ||
-            !get_count(root, "rotations", &s->rotations) || !parse_series(json_object_get(root, "series"), s) ||
+            !get_count(root, "rotations", &s->rotations) ||
+            /* absent from the state of a version before 'cache fill' */
+            (json_object_get(root, "filled") && !get_count(root, "filled", &s->filled)) ||
+            !parse_series(json_object_get(root, "series"), s) ||
             !parse_per_verdict(json_object_get(root, "failed"), s->failed) ||
             !parse_per_verdict(json_object_get(root, "unchecked"), s->unchecked))
                 return false;
@@ -583,6 +597,12 @@ static int put_gauges(struct strbuf *b, const struct metrics_state *s, const str
                 if (r >= 0)
                         r = strbuf_printf(b, "portcullis_audit_log_rotations_total %llu\n",
                                           (unsigned long long) s->rotations);
+                if (r >= 0)
+                        r = put_head(b, "portcullis_cache_filled_total", "counter",
+                                     "Images of running containers analysed into the verdict cache by 'portcullis "
+                                     "cache fill' (starts that on_timeout decided, caught up).");
+                if (r >= 0)
+                        r = strbuf_printf(b, "portcullis_cache_filled_total %llu\n", (unsigned long long) s->filled);
         }
         if (r >= 0 && g->db_revision) {
                 r = put_head(b, "portcullis_db_info", "gauge", "The vulnerability database's revision (always 1).");

@@ -78,6 +78,7 @@ struct metrics_state {
         uint64_t unchecked[METRICS_VERDICTS];
         uint64_t skipped;               /* lines that are not audit records */
         uint64_t rotations;             /* the log was found rotated or truncated */
+        uint64_t filled;                /* "cache_filled" lines: images 'cache fill' stored */
 };
 
 void metrics_state_done(struct metrics_state *s);

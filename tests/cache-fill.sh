@@ -3,7 +3,7 @@
 # outlasts deadline_ms was started by on_timeout (allow) and nothing was
 # cached; the fill analyses it with its own deadline and stores it under
 # the identity the hook looks up (the trusted digest), so that the next
-# start of that image is a hit with its findings.  Its per-run bound leaves
+# start of that image is a hit with its findings (and metrics counts it).  Its per-run bound leaves
 # the second such image counted for the next run; an entry the hook stored
 # stays as it was; a fill with nothing missing analyses nothing; an image
 # named by no digest is stored under its inventory's identity.  On an
@@ -120,6 +120,12 @@ grep -q "4 running containers, 0 whose image the cache lacked: analysed and stor
 [ "$(grep -c '"event":"cache_filled"' "$LOG")" -eq 2 ] || fail "not two cache_filled lines: $(grep event "$LOG")"
 run c-slow2b slow 2
 last_line c-slow2b | grep -q '"cache":"hit"' || fail "the second image's next start is not a hit: $(last_line c-slow2b)"
+# the metrics: the images stored counted, no running container left unjudged
+"$P" metrics --config "$CFG" --output - --state "$T/metrics.state" >"$T/metrics.out" 2>"$T/metrics.err" ||
+        fail "metrics: $(cat "$T/metrics.err")"
+grep -qx 'portcullis_cache_filled_total 2' "$T/metrics.out" && grep -qx 'portcullis_containers_not_judged 0' "$T/metrics.out" &&
+        grep -qx 'portcullis_audit_lines_skipped_total 0' "$T/metrics.out" ||
+        fail "metrics: $(grep -v '^#' "$T/metrics.out")"
 
 # no time for an analysis: each container whose image is missing is left, counted
 "$P" cache purge --config "$CFG" >/dev/null

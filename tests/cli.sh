@@ -220,6 +220,8 @@ grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'non
 # to the same log: counted as such, never as lines that are not records
 cp "$T/audit.log" "$T/events.log"
 printf '%s\n' '{"time": "2026-11-22T12:00:00.000Z", "event": "now_violates", "container": "c2", "image": "web:2", "verdict": "deny", "previous_verdict": "allow"}' >>"$T/events.log"
+# ... and cache fill's cache_filled lines: no decision, not skipped either
+printf '%s\n' '{"time": "2026-11-22T12:01:00.000Z", "event": "cache_filled", "container": "c3", "image": "slow:3", "identity": "sha256:ab", "duration_ms": 900}' >>"$T/events.log"
 # ... and a start on_timeout allowed without a check is marked allow?
 printf '%s\n' '{"time": "2026-11-22T12:05:00.000Z", "container": "c3", "image": "slow:3", "decision": "allow", "reason": "no decision within the deadline"}' >>"$T/events.log"
 expect 0 "^3 decisions shown .*allow\? = started unchecked, its check failed.; 1 now_violates event of running containers judged again after a DB change .portcullis ps --changed-since.$" -- \

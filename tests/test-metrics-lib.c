@@ -31,6 +31,7 @@ static void test_count_render(void) {
                 LINE("allow", "null", "null", 30001)
                 LINE("deny", "\"block\"", "\"x\"", 1)           /* not our mode */
                 LINE("deny", "\"enforce\"", "\"x\"", 86400001)  /* not our duration */
+                "{\"event\":\"cache_filled\",\"container\":\"c\",\"duration_ms\":900}\n"
                 "garbage\n";
         _cleanup_(metrics_state_done) struct metrics_state s = {};
         _cleanup_free_ char *out = NULL;
@@ -49,6 +50,7 @@ static void test_count_render(void) {
                 "portcullis_decision_duration_seconds_sum{cache=\"miss\"} 30.068\n",
                 "portcullis_decision_duration_seconds_count{cache=\"miss\"} 4\n",
                 "portcullis_audit_lines_skipped_total 3\n",
+                "portcullis_cache_filled_total 1\n",
         };
 
         CHECK(metrics_count_lines(&s, log, strlen(log), NULL) == 0);

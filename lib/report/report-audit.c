@@ -117,9 +117,13 @@ static bool is_record(json_t *o) {
 }
 
 /* A line of the running containers' recheck ("event": "now_violates"). */
-static bool is_event(json_t *o) {
-        return json_is_object(o) && streq_ptr(json_string_value(json_object_get(o, "event")), "now_violates") &&
-               !json_object_get(o, "decision");
+/* "now_violates" (the recheck's, 1) or "cache_filled" (cache fill's, 2);
+ * 0 for anything else. */
+static int event_of(json_t *o) {
+        const char *e = json_is_object(o) && !json_object_get(o, "decision")
+                                ? json_string_value(json_object_get(o, "event")) : NULL;
+
+        return streq_ptr(e, "now_violates") ? 1 : streq_ptr(e, "cache_filled") ? 2 : 0;
 }
 
 /* How every record starts (audit_format(): "time" first, compact), and
@@ -150,7 +154,8 @@ static json_t *glued_record(const char *p, size_t l) {
 }
 
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t *o, void *userdata),
-                      void *userdata, size_t *ret_events, size_t *ret_skipped, struct error *err) {
+                      int (*event_fn)(json_t *o, void *userdata), void *userdata, size_t *ret_events,
+                      size_t *ret_skipped, struct error *err) {
         const char *p = buf, *end = buf + len;
         /* last 0 shows nothing, but the file is still checked, on its
          * last line (--html's chart reads it all) */
@@ -171,9 +176,13 @@ int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(json_t
                 if (lines <= examined || n >= lines - examined) {
                         json_t *o = json_loadb(p, l, 0, NULL);
 
-                        if (is_event(o)) {
-                                if (ret_events)
+                        int event = event_of(o);
+
+                        if (event) {
+                                if (ret_events && event == 1)
                                         (*ret_events)++;
+                                if (event_fn && last)
+                                        r = event_fn(o, userdata);
                         } else if (!is_record(o) && l > 0) {
                                 (*ret_skipped)++;
                                 json_decref(o);
@@ -218,7 +227,7 @@ int report_audit_table(const char *buf, size_t len, size_t last, bool color, cha
 
         r = strbuf_printf(&b, "%-24s %-6s %-40s %-14s %-8s %s  %s\n", "TIME", "VERDICT", "IMAGE", "NAMESPACE", "MODE",
                           "    C     H     M     L     N     U TOTAL   FIX UNCHK", "WORST / REASON");
-        if (r >= 0 && (r = report_audit_each(buf, len, last, table_row, &t, &events, &skipped, err)) < 0) {
+        if (r >= 0 && (r = report_audit_each(buf, len, last, table_row, NULL, &t, &events, &skipped, err)) < 0) {
                 strbuf_done(&b);
                 return r;
         }
@@ -247,7 +256,7 @@ static int json_row(json_t *o, void *userdata) {
 int report_audit_json(const char *buf, size_t len, size_t last, const char *log, char **ret, struct error *err) {
         json_t *decisions = json_array(), *root;
         size_t events = 0, skipped = 0;
-        int r = report_audit_each(buf, len, last, json_row, decisions, &events, &skipped, err);
+        int r = report_audit_each(buf, len, last, json_row, NULL, decisions, &events, &skipped, err);
 
         if (r < 0) {
                 json_decref(decisions);
@@ -786,9 +795,9 @@ int report_audit_html(const char *buf, size_t len, size_t last, const char *log,
         int r;
 
         /* the chart and the most blocked from the whole log, the table from its last lines */
-        r = report_audit_each(buf, len, SIZE_MAX, history_add, &h, &events, &skipped, err);
+        r = report_audit_each(buf, len, SIZE_MAX, history_add, NULL, &h, &events, &skipped, err);
         if (r >= 0)
-                r = report_audit_each(buf, len, last, html_row_add, &rows, NULL, &skipped_last, err);
+                r = report_audit_each(buf, len, last, html_row_add, NULL, &rows, NULL, &skipped_last, err);
         if (r >= 0 && asprintf(&title, "Portcullis decisions: %s", log) < 0)
                 r = error_set(err, ENOMEM, "render the audit log");
         if (r >= 0)

@@ -51,15 +51,17 @@ int report_inventory_json(const struct inventory *inv, char **ret, struct error 
 int report_inventory_table(const struct inventory *inv, char **ret, struct error *err);
 
 /* Calls fn for each of the last `last` lines of an audit log (buf) that are
- * audit records (JSON objects with a "decision"; SIZE_MAX: every line);
- * *ret_events (may be NULL) counts the recheck's lines among them
- * ("event": "now_violates", no decision), *ret_skipped those that are
- * neither.  A log of which none is a record while some are neither
- * (another file given as --log) is -EBADMSG.  fn's object is borrowed;
- * fn < 0 stops the walk and is returned. */
+ * audit records (JSON objects with a "decision"; SIZE_MAX: every line),
+ * and event_fn (may be NULL) for each that is an event, no decision: the
+ * recheck's ("event": "now_violates"), which *ret_events (may be NULL)
+ * counts, or cache fill's ("cache_filled"); *ret_skipped counts those that
+ * are neither.  A log of which none is a record while some are neither
+ * (another file given as --log) is -EBADMSG.  The objects are borrowed;
+ * fn < 0 or event_fn < 0 stops the walk and is returned. */
 struct json_t;
 int report_audit_each(const char *buf, size_t len, size_t last, int (*fn)(struct json_t *o, void *userdata),
-                      void *userdata, size_t *ret_events, size_t *ret_skipped, struct error *err);
+                      int (*event_fn)(struct json_t *o, void *userdata), void *userdata, size_t *ret_events,
+                      size_t *ret_skipped, struct error *err);
 
 /* The audit log (one JSON line per decision, see audit.h): the last `last`
  * lines as a table, decisions and severity counts in colour when color. */
