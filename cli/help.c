@@ -243,14 +243,15 @@ static const struct cli_help {
           "  --state FILE          the counters and the log's position (default:\n"
           "                        metrics.state in the cache's folder)\n"
           COMMON_OPTIONS EXIT_STATUS_DONE },
-        { "cache", "list, show, purge, collect or rescan the hook's verdict cache",
+        { "cache", "list, show, purge, collect, rescan or fill the hook's verdict cache",
           "cache COMMAND [OPTIONS]\n\n"
           "Commands:\n"
           "  ls                    one row per entry, most recently used first\n"
           "  show KEY              the stored scan of an entry (KEY: key, prefix or identity)\n"
           "  purge [KEY]           remove one entry, or all\n"
           "  gc                    remove entries unused for a TTL, then beyond a count\n"
-          "  rescan                match every entry's inventory against the current database\n\n"
+          "  rescan                match every entry's inventory against the current database\n"
+          "  fill                  analyse into the cache the running containers' images it lacks\n\n"
           "Every command takes --cache FILE (default: config.json's cache, else\n"
           PORTCULLIS_CACHE_DEFAULT ") and --config FILE.\n"
           "See 'portcullis cache COMMAND --help' for each.\n" COMMON_OPTIONS EXIT_STATUS_DONE },
@@ -303,6 +304,24 @@ static const struct cli_help {
           "                        " PORTCULLIS_DB_DEFAULT ")\n"
           "  --cache FILE          the cache (default: config.json's, else\n"
           "                        " PORTCULLIS_CACHE_DEFAULT ")\n"
+          "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
+                  EXIT_STATUS_DONE },
+        { "cache fill", NULL,
+          "cache fill [OPTIONS]\n\n"
+          "Analyses the images of the running containers (as 'portcullis ps' finds them)\n"
+          "that the cache has no entry of, in the hook's sandbox, and stores each as the\n"
+          "hook stores a miss, under the identity the next start of that image looks up,\n"
+          "only where no entry has that key: a start that on_timeout decided cached\n"
+          "nothing, and the next start of that image is a hit.  A container whose\n"
+          "overlay holds its own files is not its image: nothing is stored for it.  One\n"
+          "audit line (\"event\": \"cache_filled\") per image stored; one line printed with\n"
+          "the counts and the bounds; the containers past the bounds are left for the\n"
+          "next run.  portcullis-fill.timer runs it a minute after each run.\n\n"
+          "Options:\n"
+          "  --max-analyses N      at most N analyses per run (default: 8)\n"
+          "  --deadline SECONDS    each analysis at most (default: 120)\n"
+          "  --time-limit SECONDS  no analysis started past this, each cut at what is\n"
+          "                        left (default: 240)\n"
           "  --config FILE         the configuration (default: " PORTCULLIS_CONFIG_DEFAULT ")\n" COMMON_OPTIONS
                   EXIT_STATUS_DONE },
         { "doctor", "check the install end to end, and say what to do",

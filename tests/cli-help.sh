@@ -17,7 +17,7 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 CMDS=("scan" "inventory" "db" "db import" "db update" "db status" "db sign" "db publish" "db export" "vercmp" "cvss" "policy"
-      "policy check" "check" "doctor" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan" "metrics" "ps" "install" "uninstall")
+      "policy check" "check" "doctor" "report" "cache" "cache ls" "cache show" "cache purge" "cache gc" "cache rescan" "cache fill" "metrics" "ps" "install" "uninstall")
 
 for c in "${CMDS[@]}"; do
         # shellcheck disable=SC2086
@@ -237,7 +237,7 @@ comp() {    # comp WORDS...: the completions of the last word
 }
 export P
 out=$(comp portcullis sc) && grep -qx scan <<<"$out" || fail "bash completion of 'sc': $out"
-out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan" ] || fail "bash completion of 'cache ': $out"
+out=$(comp portcullis cache "") && [ "$(echo $out)" = "ls show purge gc rescan fill" ] || fail "bash completion of 'cache ': $out"
 out=$(comp portcullis scan --fo) && grep -qx -- --format <<<"$out" || fail "bash completion of 'scan --fo': $out"
 # Sub-commands are the help's own list: 'db ' offered no publish or export.
 for c in db cache policy; do

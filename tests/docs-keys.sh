@@ -107,7 +107,7 @@ while IFS= read -r line; do
         cmd=$(echo "$line" | sed 's/^\*\([a-z ]*\)\*.*/\1/')
         # shellcheck disable=SC2086
         case $cmd in
-        cache*) help=$(for c in ls show purge gc rescan; do "$P" cache $c --help; done) ;;
+        cache*) help=$(for c in ls show purge gc rescan fill; do "$P" cache $c --help; done) ;;
         *) help=$("$P" $cmd --help 2>&1) || { fail "portcullis(1) names '$cmd', which has no help: $help"; continue; } ;;
         esac
         n=$((n + 1))
