@@ -22,6 +22,7 @@ struct fill {
         struct cache *cache;
         const char *revision;           /* the DB's, of the keys stored */
         char **entries;                 /* identity, key, identity, key, ...: the cache's, and those stored */
+        char **tried;                   /* identities this run took up (each at most once) */
         long long end;                  /* CLOCK_MONOTONIC ms: no analysis starts after it */
         size_t analysed;
         struct running_fill_result *res;
@@ -102,6 +103,32 @@ static int lock_image(const struct fill *f, const char *identity, int *ret_fd) {
         if (r < 0)
                 *ret_fd = -EBADF;
         return 0;
+}
+
+/* Whether this run analyses the image of identity now: not taken up by
+ * this run already (an image that fails would spend its deadline once per
+ * container of it), its lock free, and no entry stored under key since the
+ * run listed the cache (a start may have, under that lock).  1 and
+ * *ret_lock when it does; 0 when not, the reason counted. */
+static int claim(struct fill *f, const char *identity, const char *key, int *ret_lock) {
+        struct cache_entry e = {};
+
+        if (strv_contains(f->tried, identity)) {
+                f->res->left++;
+                return 0;
+        }
+        if (strv_push(&f->tried, strdup(identity)) < 0)
+                return -ENOMEM;
+        if (lock_image(f, identity, ret_lock) < 0) {
+                f->res->busy++;
+                return 0;
+        }
+        if (cache_peek(f->cache, key, &e, &(struct error) {}) >= 0) {
+                cache_entry_done(&e);
+                f->res->present++;
+                return 0;
+        }
+        return 1;
 }
 
 static const char *keep_text(int keep) {
@@ -186,10 +213,8 @@ static int fill_known(struct fill *f, const struct running_container *c) {
                 f->res->left++;
                 return 0;
         }
-        if (lock_image(f, c->identity, &lock) < 0) {
-                f->res->busy++;
-                return 0;
-        }
+        if ((k = claim(f, c->identity, key, &lock)) <= 0)
+                return k;
         f->analysed++;
         t0 = clock_now_ms();
         k = analyze_rootfs(c->rootfs, f->o->db, INVENTORY_PKG_ALL, deadline, &inv, &inventory_json, &res, &scan_json,
@@ -237,10 +262,8 @@ static int fill_inventory(struct fill *f, const struct running_container *c) {
         if (k == 0)
                 return 0;       /* a's cleanup kills the child */
         f->res->missing++;
-        if (lock_image(f, identity, &lock) < 0) {
-                f->res->busy++;
-                return 0;
-        }
+        if ((k = claim(f, identity, key, &lock)) <= 0)
+                return k;       /* a's cleanup kills the child */
         f->analysed++;
         k = analyze_staged_finish(TAKE_PTR(a), inv, &res, &scan_json, &err);
         if (k == -ENOMEM)
@@ -313,6 +336,7 @@ done:
         running_fill_result_done(&res);
         running_list_done(&l);
         strv_free(f.entries);
+        strv_free(f.tried);
         cache_close(f.cache);
         return r;
 }

@@ -3,14 +3,15 @@
 # outlasts deadline_ms was started by on_timeout (allow) and nothing was
 # cached; the fill analyses it with its own deadline and stores it under
 # the identity the hook looks up (the trusted digest), so that the next
-# start of that image is a hit with its findings (and metrics counts it).  Its per-run bound leaves
-# the second such image counted for the next run; an entry the hook stored
-# stays as it was; a fill with nothing missing analyses nothing; an image
-# named by no digest is stored under its inventory's identity.  On an
-# overlay rootfs laid out as a snapshotter lays it out, a container that
-# wrote into its upper is not its image: nothing is stored for it; one that
-# did not is stored under the layers' identity, which the next start of
-# the image looks up.
+# start of that image is a hit with its findings (and metrics counts it).
+# Its per-run bound leaves the second such image counted for the next run;
+# an entry the hook stored stays as it was; an image a start is analysing
+# (its lock held) is left to it; a fill with nothing missing analyses
+# nothing; an image named by no digest is stored under its inventory's
+# identity.  On an overlay rootfs laid out as a snapshotter lays it out, a
+# container that wrote into its upper is not its image: nothing is stored
+# for it; one that did not is stored under the layers' identity, which the
+# next start of the image looks up.
 set -u
 P=${PORTCULLIS:?}
 HOOK=${PORTCULLIS_HOOK:?}
@@ -126,6 +127,18 @@ last_line c-slow2b | grep -q '"cache":"hit"' || fail "the second image's next st
 grep -qx 'portcullis_cache_filled_total 2' "$T/metrics.out" && grep -qx 'portcullis_containers_not_judged 0' "$T/metrics.out" &&
         grep -qx 'portcullis_audit_lines_skipped_total 0' "$T/metrics.out" ||
         fail "metrics: $(grep -v '^#' "$T/metrics.out")"
+
+# a start analysing an image holds its lock: the fill leaves it to that
+# start (and the second container of that image to the next run)
+"$P" cache purge --config "$CFG" >/dev/null
+lock=$T/locks/$(printf '%s' "$(digest 1)" | sha256sum | cut -c1-64).lock
+exec 9>"$lock"
+flock -x 9 || fail "flock $lock"
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill10.out" 2>"$T/fill10.err" 9>&- || fail "cache fill 10: $(cat "$T/fill10.err")"
+exec 9>&-
+grep -q "5 running containers, 4 whose image the cache lacked: analysed and stored 2, 0 stored by a start meanwhile, 1 being analysed by a start, .* 1 left for the next run" \
+        "$T/fill10.out" || fail "an image whose lock a start holds: $(cat "$T/fill10.out" "$T/fill10.err")"
+entries | grep -q "^$(digest 1) " && fail "stored the image whose lock a start held: $(entries)"
 
 # no time for an analysis: each container whose image is missing is left, counted
 "$P" cache purge --config "$CFG" >/dev/null
