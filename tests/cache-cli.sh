@@ -164,7 +164,7 @@ expect 0 "^removed 0 unused lock files from $T/locks$" -- cache gc --config "$T/
 out=$("$P" cache gc --cache "$T/ro/cache.db" 2>&1)
 grep -q "lock" <<<"$out" && fail "cache gc --cache without a config: pruned locks: $out"
 
-expect 2 "expected ls, show, purge, gc or rescan" -- cache
+expect 2 "expected ls, show, purge, gc, rescan or fill" -- cache
 expect 2 "unknown subcommand 'frob'" -- cache frob
 expect 0 "  cache  +list, show, purge" -- --help
 expect 0 "Usage: portcullis cache ls" -- cache ls --help
