@@ -45,7 +45,8 @@ static const char *const unit_dirs[] = { "/usr/lib/systemd/system", "/lib/system
                                          "/usr/local/lib/systemd/system" };
 static const char *const tmpfiles_dirs[] = { "/usr/lib/tmpfiles.d", "/lib/tmpfiles.d", "/usr/local/lib/tmpfiles.d" };
 static const char *const units[] = { "portcullis-update.service", "portcullis-update.timer", "portcullis-gc.service",
-                                     "portcullis-gc.timer", "portcullis-metrics.service", "portcullis-metrics.timer" };
+                                     "portcullis-gc.timer", "portcullis-metrics.service", "portcullis-metrics.timer",
+                                     "portcullis-fill.service", "portcullis-fill.timer" };
 
 struct planner {
         const struct install_options *o;

@@ -57,7 +57,8 @@ grep -q "restart containerd to load it: systemctl restart containerd" <<<"$OUT" 
 cp -a "$H" "$T/installed" && rm -r "$T/installed/var/lib/portcullis"
 diff -r "$T/patched" "$T/installed" >/dev/null || fail "dry run's diff is not what install wrote: $(diff -r "$T/patched" "$T/installed")"
 for f in etc/containerd/conf.d/portcullis.toml etc/portcullis/config.json etc/portcullis/policy.json \
-        etc/systemd/system/portcullis-update.service etc/systemd/system/portcullis-update.timer etc/tmpfiles.d/portcullis.conf; do
+        etc/systemd/system/portcullis-update.service etc/systemd/system/portcullis-update.timer \
+        etc/systemd/system/portcullis-fill.service etc/systemd/system/portcullis-fill.timer etc/tmpfiles.d/portcullis.conf; do
         [ -f "$H/$f" ] || fail "install: no $f"
 done
 [ -e "$H/etc/systemd/system/portcullis-gc.service" ] && fail "install wrote a unit the host's /usr/lib has"
