@@ -441,8 +441,28 @@ const char *oci_image_name(char *const *state_annotations, char *const *config_a
                 "io.kubernetes.cri-o.ImageRef",
                 "org.opencontainers.image.ref.name",
         };
+        static const char *const sandbox_keys[] = { "io.kubernetes.cri.podsandbox.image-name" };
+        const char *v = first_annotation(keys, ELEMENTSOF(keys), state_annotations, config_annotations);
 
-        return first_annotation(keys, ELEMENTSOF(keys), state_annotations, config_annotations);
+        if (!v && oci_pod_sandbox(state_annotations, config_annotations))
+                v = first_annotation(sandbox_keys, ELEMENTSOF(sandbox_keys), state_annotations, config_annotations);
+        return v;
+}
+
+bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotations) {
+        static const char *const keys[] = { "io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType" };
+        char *const *lists[] = { state_annotations, config_annotations };
+        bool sandbox = false;
+
+        for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        const char *v = oci_annotation(lists[l], keys[i]);
+
+                        if (v && strcmp(v, "sandbox") != 0)
+                                return false;
+                        sandbox = sandbox || v;
+                }
+        return sandbox;
 }
 
 const char *oci_namespace(char *const *state_annotations, char *const *config_annotations) {

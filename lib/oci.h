@@ -65,8 +65,20 @@ const char *oci_annotation(char *const *kv, const char *key);
  * io.kubernetes.cri-o.ImageRef (CRI-O), org.opencontainers.image.ref.name;
  * for each key the state's annotations before the config's (a better key in
  * the config beats a worse one in the state).  Empty values count as absent.
- * NULL when none. */
+ * A pod sandbox (oci_pod_sandbox()) named by none of them is named by
+ * io.kubernetes.cri.podsandbox.image-name (containerd 2.0 on: the node's
+ * configured sandbox image; 1.7 names none).  NULL when none. */
 const char *oci_image_name(char *const *state_annotations, char *const *config_annotations);
+
+/* Whether the runtime says the container is a Kubernetes pod's sandbox
+ * (its "pause" or "infra" container, which every pod starts first):
+ * containerd's io.kubernetes.cri.container-type or CRI-O's
+ * io.kubernetes.cri-o.ContainerType is "sandbox" (a pod's own containers
+ * are "container"), and no such key in either list says anything else.
+ * Both runtimes write these themselves, after what they pass through of a
+ * pod's annotations; whether to believe them is config.json's
+ * trust_image_digest, as for the image's name. */
+bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotations);
 
 /* The Kubernetes namespace: io.kubernetes.pod.namespace, else
  * io.kubernetes.cri.sandbox-namespace; state before config as above.  NULL

@@ -507,6 +507,40 @@ static void test_lookups(void) {
         CHECK(!oci_namespace(empty, blank));
 }
 
+/* A pod's sandbox as containerd (2.0 on: its image named) and CRI-O say
+ * it; a key that says anything else, in either list, makes it none. */
+static void test_pod_sandbox(void) {
+        char *cd2[] = { "io.kubernetes.cri.container-type", "sandbox", "io.kubernetes.cri.podsandbox.image-name",
+                        "registry.k8s.io/pause:3.10", NULL };
+        char *crio[] = { "io.kubernetes.cri-o.ContainerType", "sandbox", "io.kubernetes.cri-o.ImageName",
+                         "registry.k8s.io/pause:3.10", NULL };
+        char *ctr[] = { "io.kubernetes.cri.container-type", "container", "io.kubernetes.cri.podsandbox.image-name",
+                        "registry.k8s.io/pause:3.10", NULL };
+        char *crio_ctr[] = { "io.kubernetes.cri-o.ContainerType", "container", NULL };
+        char *other[] = { "io.kubernetes.cri.container-type", "Sandbox", NULL };
+        char *named[] = { "io.kubernetes.cri.container-type", "sandbox", "io.kubernetes.cri.image-name", "app:1",
+                          "io.kubernetes.cri.podsandbox.image-name", "registry.k8s.io/pause:3.10", NULL };
+        char *none[] = { "io.kubernetes.cri.sandbox-id", "0123", NULL };
+
+        CHECK(oci_pod_sandbox(cd2, NULL));
+        CHECK(oci_pod_sandbox(NULL, cd2));
+        CHECK(oci_pod_sandbox(crio, NULL));
+        CHECK(oci_pod_sandbox(cd2, crio));
+        CHECK(!oci_pod_sandbox(ctr, NULL));
+        CHECK(!oci_pod_sandbox(cd2, ctr));              /* the state says sandbox, the config container */
+        CHECK(!oci_pod_sandbox(crio, crio_ctr));
+        CHECK(!oci_pod_sandbox(cd2, crio_ctr));         /* one runtime's key against the other's */
+        CHECK(!oci_pod_sandbox(other, NULL));           /* exactly "sandbox" */
+        CHECK(!oci_pod_sandbox(none, NULL));
+        CHECK(!oci_pod_sandbox(NULL, NULL));
+        /* the sandbox image's name, for a sandbox only, after the others */
+        CHECK_STREQ(oci_image_name(cd2, NULL), "registry.k8s.io/pause:3.10");
+        CHECK_STREQ(oci_image_name(NULL, cd2), "registry.k8s.io/pause:3.10");
+        CHECK_STREQ(oci_image_name(crio, NULL), "registry.k8s.io/pause:3.10");
+        CHECK(!oci_image_name(ctr, NULL));
+        CHECK_STREQ(oci_image_name(named, NULL), "app:1");
+}
+
 /* --- deployment files --------------------------------------------------------------- */
 
 /* The deployment files are made from the configured prefix at build time
@@ -616,6 +650,7 @@ int main(int argc, char **argv) {
         test_image_mounts();
         test_config_load();
         test_lookups();
+        test_pod_sandbox();
         test_hooks_d();
         test_runc_hook();
         return test_end();
