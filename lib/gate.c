@@ -237,6 +237,7 @@ static void set_name(struct start *h) {
 
         h->ctx.image = image;
         h->ctx.namespace = annotations_trusted(h) ? oci_namespace(h->state.annotations, h->oci.annotations) : NULL;
+        h->ctx.pod_sandbox = annotations_trusted(h) && oci_pod_sandbox(h->state.annotations, h->oci.annotations);
         h->ctx.annotations = h->annotations;
         h->ctx.now = time(NULL);
         /* The names come from annotations and the runtime: cut as the
@@ -375,6 +376,20 @@ static bool audit_failure_denies(const struct start *h) {
         return h->policy && h->policy->on_audit_failure == POLICY_ACTION_DENY;
 }
 
+/* Why a pod's sandbox passed with nothing checked (verdict.pod_sandbox):
+ * in the audit line's notes alone, not on stderr, which every pod start
+ * would send to the journal. */
+static void pod_sandbox_note(const struct start *h, char ***notes) {
+        static const char what[] = "has no package at all (no_packages), which on_unchecked does not decide for a "
+                                   "pod's sandbox";
+
+        if (h->ctx.image)
+                (void) strv_pushf(notes, "pod sandbox: nothing to check: its image %.*s%s %s", NAME_CUT(h->ctx.image),
+                                  what);
+        else
+                (void) strv_pushf(notes, "pod sandbox: nothing to check: its image (the runtime names none) %s", what);
+}
+
 /* Formats the decision's audit line and writes it: to the log file, and to
  * syslog when configured or when the file can't be written (so the journal
  * always gets a try).  When the line reached neither, h->audit_lost says
@@ -426,6 +441,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 (void) open_syslog(h, &serr);
         for (char *const *n = v ? v->notes : NULL; n && *n; n++)
                 (void) strv_push(&notes, strdup(*n));
+        if (v && v->pod_sandbox)
+                pod_sandbox_note(h, &notes);
         if (h->syslog_note)
                 (void) strv_push(&notes, strdup(h->syslog_note));
         for (char **m = h->mount_notes; m && *m; m++)

@@ -1376,12 +1376,12 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
         int r;
 
         for (char **s = inv->skipped; s && *s; s++)
-                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, "the image", 0, *s)) < 0)
+                if ((r = scan_result_add_unchecked(res, UNCHECKED_INCOMPLETE, UNCHECKED_SUBJECT_IMAGE, 0, *s)) < 0)
                         return r;
         if (inv->left_out & INVENTORY_PKG_OS)   /* scan --pkg-types library: nothing of the OS's was asked */
                 return 0;
         if (inv->n_pkgs == 0)
-                return scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, "the image", 0,
+                return scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, UNCHECKED_SUBJECT_IMAGE, 0,
                                                  "no package database found (dpkg, rpm, apk, chisel), so no "
                                                  "package was checked; for a static or distroless image, allow "
                                                  "this in a policy scope (on_unchecked)");

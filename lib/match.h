@@ -73,6 +73,9 @@ const char *unchecked_kind_to_string(enum unchecked_kind k);
 enum unchecked_kind unchecked_kind_from_string(const char *s);
 
 #define MATCH_UNCHECKED_MAX 50          /* listed; the rest are counted in unchecked_more */
+/* The subject of an item about the image as a whole (no package database,
+ * a part of it not read). */
+#define UNCHECKED_SUBJECT_IMAGE "the image"
 /* The most findings a reader of a scan takes (the analysis child's, the
  * cache's compact findings). */
 #define SCAN_FINDINGS_MAX 1000000

@@ -1380,6 +1380,21 @@ static int unchecked_line(const struct scan_result *res, struct verdict *v, cons
         return 0;
 }
 
+/* Every Kubernetes pod starts a sandbox container from the image the
+ * node's admin configured (containerd's sandbox_image, CRI-O's
+ * pause_image): one static program, with no package to check.  Left to
+ * on_unchecked, it would warn at every pod start (noise that teaches
+ * operators to ignore warnings), or under deny block every pod of the
+ * namespace.  So a sandbox whose image has nothing at all (the image's
+ * no_packages item and nothing else: no finding, no other item) passes;
+ * a sandbox image with any package (an old or custom pause image) is
+ * judged as any image. */
+static bool sandbox_nothing_to_check(const struct policy_context *ctx, const struct scan_result *res) {
+        return ctx && ctx->pod_sandbox && res && res->n_findings == 0 && res->n_unchecked == 1 &&
+               res->unchecked_more == 0 && res->unchecked[0].kind == UNCHECKED_NO_PACKAGES &&
+               res->unchecked[0].packages == 0 && streq_ptr(res->unchecked[0].subject, UNCHECKED_SUBJECT_IMAGE);
+}
+
 int policy_evaluate(const struct policy *p, const struct policy_context *ctx, const struct scan_result *res,
                     struct verdict *ret, struct error *err) {
         struct verdict v = {};
@@ -1394,8 +1409,9 @@ int policy_evaluate(const struct policy *p, const struct policy_context *ctx, co
         r = count_findings(p, ctx, res, &v, w, &n_worst, unknown, &n_unknown);
         if (r >= 0)
                 r = worst_strings(w, n_worst, &v.worst);
+        v.pod_sandbox = sandbox_nothing_to_check(ctx, res);
         if (r >= 0)
-                r = unchecked_line(res, &v, unknown, n_unknown);
+                r = unchecked_line(v.pod_sandbox ? NULL : res, &v, unknown, n_unknown);
         if (r < 0) {
                 verdict_done(&v);
                 return error_set(err, ENOMEM, "policy: out of memory");

@@ -208,6 +208,11 @@ struct policy_context {
          * checked against them (verdict.unchecked says so). */
         bool no_kev_data;
         bool no_epss_data;
+        /* A Kubernetes pod's sandbox (pause) container, as the runtime's
+         * trusted annotations say (oci_pod_sandbox()): when its image has
+         * nothing to check at all, that is not left to on_unchecked
+         * (verdict.pod_sandbox). */
+        bool pod_sandbox;
 };
 
 /* The scope that applies (NULL = the top level) and the effective rule:
@@ -242,6 +247,10 @@ struct verdict {
                                          * in notes: "CVE-x is in CISA KEV (block_kev)") */
         size_t kev_unchecked;           /* findings only block_kev could make count, with no KEV data */
         size_t epss_unchecked;          /* the same for min_epss, with no EPSS data */
+        bool pod_sandbox;               /* a pod sandbox whose image has no package at all (its no_packages
+                                         * item alone, no finding): passed without that item, which
+                                         * on_unchecked would say at every pod start, or block every pod
+                                         * of a namespace with */
 };
 
 /* Applies the policy to a scan: which findings count (threshold,

@@ -538,7 +538,8 @@ static int evaluate(const struct judge *j, const struct running_container *c, st
         const struct policy *p = j->o->policy;
         struct policy_context ctx = { .image = c->image, .namespace = c->namespace, .annotations = c->annotations,
                                       .now = time(NULL), .no_kev_data = !vulndb_has_kev(j->db),
-                                      .no_epss_data = !vulndb_has_epss(j->db) };
+                                      .no_epss_data = !vulndb_has_epss(j->db),
+                                      .pod_sandbox = j->o->trust_image_digest && oci_pod_sandbox(c->annotations, NULL) };
         int r;
 
         if ((r = policy_evaluate(p, &ctx, res, ret_v, err)) < 0)

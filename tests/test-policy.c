@@ -523,6 +523,55 @@ static void test_evaluate_none(void) {
         }
 }
 
+/* A pod's sandbox whose image has no package at all passes with nothing
+ * unchecked (on_unchecked deny under enforce notwithstanding); anything
+ * more in its scan, or the same image as any other container, is
+ * on_unchecked's as before. */
+static void test_pod_sandbox(void) {
+        static const struct {
+                bool sandbox;
+                const char *subject;    /* the no_packages item's, or NULL: none */
+                const char *more;       /* another item's kind, or NULL */
+                bool finding;
+                enum verdict_decision decision;
+                bool passed;            /* verdict.pod_sandbox */
+        } rows[] = {
+                { true, UNCHECKED_SUBJECT_IMAGE, NULL, false, VERDICT_ALLOW, true },
+                { false, UNCHECKED_SUBJECT_IMAGE, NULL, false, VERDICT_DENY, false },
+                /* an image naming a distribution without its database: packages nobody checked */
+                { true, "Debian:12", NULL, false, VERDICT_DENY, false },
+                { true, UNCHECKED_SUBJECT_IMAGE, "incomplete", false, VERDICT_DENY, false },
+                { true, UNCHECKED_SUBJECT_IMAGE, "image_mount", false, VERDICT_DENY, false },
+                { true, UNCHECKED_SUBJECT_IMAGE, NULL, true, VERDICT_DENY, false },
+                { true, NULL, NULL, false, VERDICT_ALLOW, false },
+                { true, NULL, NULL, true, VERDICT_DENY, false },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(policy_freep) struct policy *p = parse("{\"on_unchecked\": \"deny\"}");
+                _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof(*res));
+                struct policy_context ctx = { .image = "registry.k8s.io/pause:3.10", .now = NOW,
+                                              .pod_sandbox = rows[i].sandbox };
+                struct verdict v;
+
+                CHECK(p && res);
+                if (!p || !res)
+                        continue;
+                if (rows[i].subject)
+                        CHECK(scan_result_add_unchecked(res, UNCHECKED_NO_PACKAGES, rows[i].subject, 0, "none") == 0);
+                if (rows[i].more)
+                        CHECK(scan_result_add_unchecked(res, unchecked_kind_from_string(rows[i].more), "x", 0, "x") == 0);
+                if (rows[i].finding)
+                        add(res, "CVE-1", "a", "1", SEVERITY_CRITICAL);
+                CHECK_MSG(policy_evaluate(p, &ctx, res, &v, NULL) == 0, "row %zu", i);
+                CHECK_MSG(v.decision == rows[i].decision && v.pod_sandbox == rows[i].passed &&
+                                  (v.unchecked != NULL) == (rows[i].subject && !rows[i].passed),
+                          "row %zu: %s, pod_sandbox %d, unchecked %s", i, verdict_decision_to_string(v.decision),
+                          v.pod_sandbox, strna(v.unchecked));
+                verdict_done(&v);
+        }
+}
+
 /* ignore_ecosystems and ignore_paths, at the top level and per scope; an
  * ecosystem ignored leaves nothing unchecked either. */
 static void test_ignore(void) {
@@ -1133,6 +1182,7 @@ int main(void) {
         test_multi_cve();
         test_fix_elsewhere();
         test_evaluate_none();
+        test_pod_sandbox();
         test_describe();
         test_enforce_from();
         test_examples();
