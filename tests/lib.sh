@@ -44,6 +44,15 @@ busybox_rootfs() {
         ln -sf busybox "$1/bin/sh"
 }
 
+# deb12_rootfs DIR PACKAGE SOURCE VERSION: busybox, Debian 12, one dpkg package
+deb12_rootfs() {
+        busybox_rootfs "$1"
+        mkdir -p "$1/etc" "$1/var/lib/dpkg" "$1/tmp"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$1/etc/os-release"
+        printf 'Package: %s\nStatus: install ok installed\nArchitecture: amd64\nSource: %s\nVersion: %s\n\n' \
+                "$2" "$3" "$4" >"$1/var/lib/dpkg/status"
+}
+
 # runc_bundle DIR ROOTFS CONFIG IMAGE: a bundle whose process says "started",
 # with the hook as createRuntime hook and the image named as CRI names it.
 runc_bundle() {

@@ -21,18 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# rootfs NAME PACKAGE SOURCE VERSION: busybox, Debian 12, one dpkg package
-rootfs() {
-        local r=$T/$1
-        busybox_rootfs "$r"
-        mkdir -p "$r/etc" "$r/var/lib/dpkg" "$r/tmp"
-        printf 'ID=debian\nVERSION_ID="12"\n' >"$r/etc/os-release"
-        printf 'Package: %s\nStatus: install ok installed\nArchitecture: amd64\nSource: %s\nVersion: %s\n\n' \
-                "$2" "$3" "$4" >"$r/var/lib/dpkg/status"
-}
-rootfs curl libcurl4 curl 7.88.1-10+deb12u4     # the fixed curl: nothing
-rootfs zlib zlib1g zlib 1:1.2.13.dfsg-1         # the one the new record names
-rootfs xml libxml2 libxml2 2.9.14+dfsg-1.3~deb12u1
+deb12_rootfs "$T/curl" libcurl4 curl 7.88.1-10+deb12u4     # the fixed curl: nothing
+deb12_rootfs "$T/zlib" zlib1g zlib 1:1.2.13.dfsg-1         # the one the new record names
+deb12_rootfs "$T/xml" libxml2 libxml2 2.9.14+dfsg-1.3~deb12u1
 
 DB=$T/vulndb.sqlite
 LOG=$T/audit.log
