@@ -456,8 +456,9 @@ static int cache_gc_verb(int argc, char **argv) {
         return EXIT_PASS;
 }
 
-/* After a DB update: every stored inventory re-matched against the DB the
- * config names (or --db), without touching a rootfs. */
+/* After a DB update: the stored inventory of every entry not at its
+ * current key re-matched against the DB the config names (or --db),
+ * without touching a rootfs. */
 static int cache_rescan_verb(int argc, char **argv) {
         static const struct option opts[] = {
                 { "cache", required_argument, NULL, OPT_CACHE },
@@ -470,8 +471,8 @@ static int cache_rescan_verb(int argc, char **argv) {
         _cleanup_(vulndb_closep) struct vulndb *db = NULL;
         _cleanup_free_ char *path = NULL;
         const char *arg = NULL, *db_path = NULL, *config = NULL, *db_path_arg;
+        struct cache_rescan_result res = {};
         struct error err = {};
-        size_t n = 0, dropped = 0, kept = 0;
         int opt, r;
 
         while ((opt = cli_getopt(argc, argv, "cache rescan", opts)) >= 0)
@@ -504,26 +505,30 @@ static int cache_rescan_verb(int argc, char **argv) {
          * a container the recheck has not seen yet is compared with its
          * entry of the revision it was admitted with. */
         ps_recheck("cache rescan", config, db_path_arg, path);
-        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, &n, &dropped, &kept, &err) < 0) {
+        if (vulndb_open(db_path, &db, &err) < 0 || cache_rescan(c, db, NULL, &res, &err) < 0) {
                 log_error("cache rescan: %s", err.msg);
                 return EXIT_ERROR;
         }
-        printf("re-matched %zu %s in %s against %s (revision %s)\n", n, n == 1 ? "entry" : "entries", path, db_path,
-               strna(vulndb_revision(db)));
-        if (dropped)
+        printf("re-matched %zu %s in %s against %s (revision %s); %zu already of it\n", res.rescanned,
+               res.rescanned == 1 ? "entry" : "entries", path, db_path, strna(vulndb_revision(db)), res.current);
+        if (res.superseded)
+                printf("dropped %zu %s of another revision whose image has an entry of the current one\n",
+                       res.superseded, res.superseded == 1 ? "entry" : "entries");
+        if (res.dropped)
                 printf("dropped %zu %s read by another version of Portcullis: %s read anew at %s next start\n",
-                       dropped, dropped == 1 ? "entry" : "entries", dropped == 1 ? "its image is" : "their images are",
-                       dropped == 1 ? "its" : "their");
-        if (kept)
+                       res.dropped, res.dropped == 1 ? "entry" : "entries",
+                       res.dropped == 1 ? "its image is" : "their images are", res.dropped == 1 ? "its" : "their");
+        if (res.kept)
                 printf("kept %zu %s of a newer version of Portcullis (this one neither serves nor re-matches %s; "
-                       "'cache gc' ages %s out)\n", kept, kept == 1 ? "entry" : "entries", kept == 1 ? "it" : "them",
-                       kept == 1 ? "it" : "them");
+                       "'cache gc' ages %s out)\n", res.kept, res.kept == 1 ? "entry" : "entries",
+                       res.kept == 1 ? "it" : "them", res.kept == 1 ? "it" : "them");
         return EXIT_PASS;
 }
 
 /* cache fill's defaults: a run every minute after the last ended
  * (systemd/portcullis-fill.timer) catches a start on_timeout decided
  * within minutes, and no run holds more than its time. */
+#define FILL_REMATCH_DEFAULT 1000
 #define FILL_MAX_DEFAULT 8
 #define FILL_TIME_LIMIT_DEFAULT 240
 #define FILL_DEADLINE_DEFAULT 120

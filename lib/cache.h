@@ -243,14 +243,35 @@ int cache_store_analysis(struct cache *c, const struct cache_analysis *a, bool o
 
 struct vulndb;
 
-/* After a DB update or an upgrade: re-matches every stored inventory
- * against db and stores the result under the key of the new revision and
- * this build, dropping the entries of other keys; no rootfs is read.  An
+/* What one rescan may spend (NULL: no bound): at most max_entries
+ * re-matched (0: no bound), none started at or past until_ms
+ * (CLOCK_MONOTONIC ms; 0: none); the entries whose identity or image
+ * name is in first (the running containers' images) before the others. */
+struct cache_rescan_limits {
+        size_t max_entries;
+        long long until_ms;
+        char *const *first;
+};
+
+struct cache_rescan_result {
+        size_t rescanned;       /* re-matched and stored under the current key */
+        size_t current;         /* already at the current key: nothing done */
+        size_t superseded;      /* of another revision, its image at the current key too: dropped */
+        size_t dropped;         /* read by another build (CACHE_KEY_STALE): dropped */
+        size_t kept;            /* a newer build's: left as they are */
+        size_t left;            /* to re-match, past the bounds: for the next rescan */
+};
+
+/* After a DB update or an upgrade: re-matches the stored inventory of
+ * each entry not at its current key (another DB revision or match epoch)
+ * against db and stores the result under the key of db's revision and
+ * this build, dropping the old key; no rootfs is read.  An entry at the
+ * current key costs its listing only (nothing stale: no write, no index
+ * rebuilt).  An entry whose image has an entry at the current key (a
+ * start stored one after the update) is dropped, not re-matched.  An
  * entry whose inventory an older build read (CACHE_KEY_STALE) is dropped:
  * the hook reads its image anew at its next start.  An entry of a newer
  * build (cache_key_newer()) is left as it is, for that build to use or
- * re-match; 'cache gc' ages it out like any other.  *ret_rescanned counts
- * the entries re-matched, *ret_dropped those dropped, *ret_kept those of
- * a newer build. */
-int cache_rescan(struct cache *c, struct vulndb *db, size_t *ret_rescanned, size_t *ret_dropped, size_t *ret_kept,
-                 struct error *err);
+ * re-match; 'cache gc' ages it out like any other. */
+int cache_rescan(struct cache *c, struct vulndb *db, const struct cache_rescan_limits *lim,
+                 struct cache_rescan_result *ret, struct error *err);
