@@ -536,6 +536,10 @@ static int cache_rescan_verb(int argc, char **argv) {
 static void print_fill(const struct running_fill_result *r, const struct running_fill_limits *lim) {
         for (char **n = r->notes; n && *n; n++)
                 log_warning("cache fill: %s", *n);
+        printf("cache fill: re-matched %zu cache %s of another DB revision, the running containers' images first "
+               "(%zu already of the current one, %zu dropped), %zu left for the next run (at most %zu per run, "
+               "none past %u s)\n", r->rematched, r->rematched == 1 ? "entry" : "entries", r->rematch_current,
+               r->rematch_dropped, r->rematch_left, lim->max_rematched, lim->time_limit_ms / 4000);
         printf("cache fill: %zu running containers, %zu whose image the cache lacked: analysed and stored %zu, "
                "%zu stored by a start meanwhile, %zu being analysed by a start, %zu failed, %zu not kept, %zu whose "
                "overlay holds their own files (not their image: nothing stored), %zu left for the next run (at most "
@@ -543,16 +547,19 @@ static void print_fill(const struct running_fill_result *r, const struct running
                r->containers, r->missing, r->stored, r->present, r->busy, r->failed, r->not_kept, r->own_files,
                r->left, lim->max_analysed, lim->deadline_ms / 1000, lim->time_limit_ms / 1000);
         if (r->rescan || r->no_identity)
-                printf("cache fill: not analysed: %zu with an entry of another DB revision ('cache rescan' re-matches "
+                printf("cache fill: not analysed: %zu with an entry of another DB revision (the next run re-matches "
                        "it), %zu without an identity (see portcullis ps)\n", r->rescan, r->no_identity);
 }
 
-/* The running containers whose image the cache lacks (a start that
- * on_timeout decided), analysed within limits and stored as the hook
- * stores a miss. */
+/* After a DB update: the running containers its recheck left (their
+ * inventories unread: the update's unit can't run the analysis sandbox)
+ * judged, then the entries of other DB revisions re-matched; the running
+ * containers whose image the cache lacks (a start that on_timeout
+ * decided) analysed within limits and stored as the hook stores a miss. */
 static int cache_fill_verb(int argc, char **argv) {
         static const struct option opts[] = {
                 { "config", required_argument, NULL, OPT_CONFIG },
+                { "max-rematches", required_argument, NULL, 'R' },
                 { "max-analyses", required_argument, NULL, OPT_MAX },
                 { "time-limit", required_argument, NULL, OPT_TTL },
                 { "deadline", required_argument, NULL, 'D' },
@@ -560,7 +567,7 @@ static int cache_fill_verb(int argc, char **argv) {
         };
         _cleanup_(config_freep) struct config *cfg = NULL;
         _cleanup_(policy_freep) struct policy *policy = NULL;
-        unsigned long max = FILL_MAX_DEFAULT, limit = FILL_TIME_LIMIT_DEFAULT, deadline = FILL_DEADLINE_DEFAULT;
+        unsigned long rematch = FILL_REMATCH_DEFAULT, max = FILL_MAX_DEFAULT, limit = FILL_TIME_LIMIT_DEFAULT, deadline = FILL_DEADLINE_DEFAULT;
         struct running_fill_result res = {};
         struct running_fill_limits lim;
         const char *config = NULL;
@@ -571,6 +578,10 @@ static int cache_fill_verb(int argc, char **argv) {
                 switch (opt) {
                 case OPT_CONFIG:
                         config = optarg;
+                        break;
+                case 'R':
+                        if (cli_parse_count("cache fill: --max-rematches", optarg, 1000000, &rematch) < 0)
+                                return EXIT_ERROR;
                         break;
                 case OPT_MAX:
                         if (cli_parse_count("cache fill: --max-analyses", optarg, 10000, &max) < 0)
@@ -597,7 +608,11 @@ static int cache_fill_verb(int argc, char **argv) {
                 log_error("cache fill: %s", err.msg);
                 return EXIT_ERROR;
         }
-        lim = (struct running_fill_limits) { .max_analysed = max, .time_limit_ms = (unsigned) limit * 1000,
+        /* Before the re-match, which drops the entries of other revisions:
+         * a container the update's recheck left is compared with its
+         * entry of the revision it was admitted with. */
+        ps_recheck_pending("cache fill", config);
+        lim = (struct running_fill_limits) { .max_rematched = rematch, .max_analysed = max, .time_limit_ms = (unsigned) limit * 1000,
                                              .deadline_ms = (unsigned) deadline * 1000, .lock_dir = cfg->lock_dir };
         if (running_fill(&(struct running_options) { .state_roots = cfg->state_roots, .cache = cfg->cache,
                                                      .db = cfg->db, .policy = policy,

@@ -234,18 +234,18 @@ int verb_ps(int argc, char **argv) {
         return r;
 }
 
-void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache) {
+/* The recheck's settings: 0, or 1 when the running containers are not
+ * to be re-judged (said). */
+static int recheck_settings(const char *cmd, const char *config, const char *db, const char *cache,
+                            struct config **ret_cfg, struct policy **ret_policy, char **ret_state_file) {
         _cleanup_(config_freep) struct config *cfg = NULL;
         _cleanup_(policy_freep) struct policy *policy = NULL;
-        _cleanup_free_ char *state_file = NULL;
-        struct running_recheck_result res = {};
-        struct running_options o;
         struct error err = {};
         struct stat st;
 
         if (load_settings(config, &cfg, &policy, &err) < 0) {
                 log_warning("%s: running containers not re-judged: %s", cmd, err.msg);
-                return;
+                return 1;
         }
         /* Running containers are judged by the configured DB and cache
          * only: an import into another file changes no verdict. */
@@ -253,22 +253,73 @@ void ps_recheck(const char *cmd, const char *config, const char *db, const char 
             stat(cfg->cache, &st) < 0) {
                 log_debug("%s: running containers not re-judged (another DB or cache than %s names, or no cache)",
                           cmd, strna(cfg->path));
-                return;
+                return 1;
         }
+        if (running_state_file(cfg->cache, ret_state_file) < 0) {
+                log_warning("%s: running containers not re-judged: out of memory", cmd);
+                return 1;
+        }
+        *ret_cfg = TAKE_PTR(cfg);
+        *ret_policy = TAKE_PTR(policy);
+        return 0;
+}
+
+/* The recheck (pending: of the containers a recheck left to 'cache
+ * fill' alone) with the settings of config: 0, 1 when not run (said). */
+static int recheck_run(const char *cmd, const char *config, const char *db, const char *cache, bool pending,
+                       struct running_recheck_result *ret) {
+        _cleanup_(config_freep) struct config *cfg = NULL;
+        _cleanup_(policy_freep) struct policy *policy = NULL;
+        _cleanup_free_ char *state_file = NULL;
+        struct running_options o;
+        struct running_sink sink;
+        struct error err = {};
+
+        if (recheck_settings(cmd, config, db, cache, &cfg, &policy, &state_file) != 0)
+                return 1;
         o = options_of(cfg, policy, NULL);
-        if (running_state_file(cfg->cache, &state_file) < 0 ||
-            running_recheck(&o, &(struct running_sink) { .log_file = cfg->log_file, .syslog = cfg->log_syslog,
-                                                         .syslog_socket = cfg->log_syslog_socket,
-                                                         .policy_path = policy->path ? policy->path
-                                                                                     : "(built-in default)" },
-                            state_file, &res, &err) < 0) {
+        sink = (struct running_sink) { .log_file = cfg->log_file, .syslog = cfg->log_syslog,
+                                       .syslog_socket = cfg->log_syslog_socket,
+                                       .policy_path = policy->path ? policy->path : "(built-in default)" };
+        if ((pending ? running_recheck_pending : running_recheck)(&o, &sink, state_file, ret, &err) < 0) {
                 log_warning("%s: running containers not re-judged: %s", cmd, err.msg[0] ? err.msg : "out of memory");
-                return;
+                return 1;
         }
-        for (char **w = res.warnings; w && *w; w++)
+        for (char **w = ret->warnings; w && *w; w++)
                 log_warning("%s: %s", cmd, *w);
+        return 0;
+}
+
+void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache) {
+        struct running_recheck_result res = {};
+
+        if (recheck_run(cmd, config, db, cache, false, &res) != 0)
+                return;
         printf("running containers: %zu, %zu not allowed now, %zu now violating since the last check (%s), %zu not "
                "judged (no identity, or not in the cache: see portcullis ps)\n", res.containers, res.violating,
                res.logged, res.logged ? "one now_violates audit line each" : "none new", res.unjudged);
+        /* where the analysis sandbox can't run (the update's unit): said,
+         * and for whom, not left for ever */
+        if (res.left) {
+                printf("%zu of them left to 'portcullis cache fill' (portcullis-fill.timer), which reads their "
+                       "inventories in the analysis sandbox this process could not run (%s):", res.left,
+                       res.left_reason);
+                for (char **id = res.left_ids; id && *id; id++)
+                        printf(" %s", *id);
+                printf("\n");
+        }
+        running_recheck_result_done(&res);
+}
+
+void ps_recheck_pending(const char *cmd, const char *config) {
+        struct running_recheck_result res = {};
+
+        if (recheck_run(cmd, config, NULL, NULL, true, &res) != 0)
+                return;
+        if (res.taken)
+                printf("%s: judged %zu running %s the recheck after the DB update left to it: %zu now violating "
+                       "since the last check (%s), %zu still not judged\n", cmd, res.taken - res.unjudged,
+                       res.taken == 1 ? "container" : "containers", res.logged,
+                       res.logged ? "one now_violates audit line each" : "none new", res.unjudged);
         running_recheck_result_done(&res);
 }

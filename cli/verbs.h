@@ -29,6 +29,9 @@ int verb_ps(int argc, char **argv);
  * are the config's.  Says what it found on stdout; a failure is a warning
  * (the update itself stands). */
 void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache);
+/* The recheck of the containers a recheck left to it (their inventory
+ * unread: the analysis sandbox refused), for 'cache fill'. */
+void ps_recheck_pending(const char *cmd, const char *config);
 int verb_install(int argc, char **argv);
 int verb_uninstall(int argc, char **argv);
 

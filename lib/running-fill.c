@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* 'cache fill' (running.h): the running containers whose image the
- * verdict cache lacks (a start that on_timeout decided stored nothing),
+/* 'cache fill' (running.h): the cache's entries of another DB revision
+ * re-matched from their inventories; the running containers whose image
+ * the verdict cache lacks (a start that on_timeout decided stored nothing)
  * analysed in the hook's sandbox with a longer deadline and stored as the
  * hook stores a miss, so that the next start of that image is a hit. */
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include "base/strutil.h"
 #include "cache.h"
 #include "running.h"
+#include "vulndb.h"
 
 /* What one run knows and has spent. */
 struct fill {
@@ -307,6 +309,36 @@ static int fill_one(struct fill *f, const struct running_container *c) {
         return fill_inventory(f, c);
 }
 
+/* The entries of another DB revision or match epoch re-matched from their
+ * stored inventories (cache_rescan()), the running containers' images
+ * first, within the run's bounds: the next start of each is a hit. */
+static int rematch(struct fill *f, const struct running_list *l, struct error *err) {
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        _cleanup_strv_free_ char **first = NULL;
+        struct cache_rescan_result r = {};
+        long long until = f->end - f->lim->time_limit_ms * 3LL / 4;
+        int k;
+
+        for (size_t i = 0; i < l->n; i++)
+                if ((l->v[i].identity && strv_push_unique(&first, l->v[i].identity) < 0) ||
+                    (l->v[i].image && strv_push_unique(&first, l->v[i].image) < 0))
+                        return error_set(err, ENOMEM, "out of memory");
+        if (!f->lim->max_rematched)     /* none: each counted, left */
+                until = 1;
+        if ((k = vulndb_open(f->o->db, &db, err)) < 0 ||
+            (k = cache_rescan(f->cache, db,
+                              &(struct cache_rescan_limits) { .max_entries = f->lim->max_rematched,
+                                                              .until_ms = until,
+                                                              .first = first },
+                              &r, err)) < 0)
+                return error_wrap(err, "re-match the entries of other DB revisions");
+        f->res->rematched = r.rescanned;
+        f->res->rematch_current = r.current;
+        f->res->rematch_dropped = r.superseded + r.dropped;
+        f->res->rematch_left = r.left;
+        return 0;
+}
+
 int running_fill(const struct running_options *o, const struct running_fill_limits *lim,
                  const struct running_sink *sink, struct running_fill_result *ret, struct error *err) {
         struct running_options ol = *o;
@@ -320,6 +352,8 @@ int running_fill(const struct running_options *o, const struct running_fill_limi
             (r = cache_open_flags(o->cache, 0, &f.cache, NULL, err)) < 0)
                 goto done;
         f.revision = l.db_revision;
+        if ((r = rematch(&f, &l, err)) < 0)
+                goto done;
         r = cache_list_summary(f.cache, collect, &f, err);
         for (size_t i = 0; r >= 0 && i < l.n; i++)
                 r = fill_one(&f, &l.v[i]);

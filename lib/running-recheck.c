@@ -7,6 +7,7 @@
  *
  * running.json: {"revisions": [REV, ...] (oldest first),
  *   "containers": {KEY: {"revision", "verdict", "counting": ["ID pkg", ...]}},
+ *   "pending": {KEY: REVISION} (left to 'cache fill': running_recheck_pending()),
  *   "events": [{"revision", "since", "time", "key", "container", "image",
  *               "verdict", "previous_verdict", "findings"}]} */
 #include <fcntl.h>
@@ -235,8 +236,60 @@ static int state_write(const char *path, json_t *state, struct error *err) {
         return write_file_atomic_mode(path, text, strlen(text), 0600, err);
 }
 
-int running_recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,
-                    struct running_recheck_result *ret, struct error *err) {
+/* The keys of the containers a recheck left to 'cache fill'. */
+static int pending_keys(json_t *state, char ***ret) {
+        const char *key;
+        json_t *v;
+
+        json_object_foreach(json_object_get(state, "pending"), key, v)
+                if (strv_push(ret, strdup(key)) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Remembers, for 'cache fill', the containers whose inventory could not
+ * be read here (the analysis sandbox refused), and says them. */
+static int leave_pending(json_t *state, const struct running_list *l, struct running_recheck_result *res) {
+        json_t *pending = json_object();
+
+        if (!pending || json_object_set_new(state, "pending", pending) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++) {
+                const struct running_container *c = &l->v[i];
+
+                if (c->judged || !c->inventory_unread)
+                        continue;
+                if (json_object_set_new(pending, c->key, json_string(l->db_revision)) < 0 ||
+                    strv_push(&res->left_ids, strdup(c->id)) < 0 ||
+                    (!res->left_reason && !(res->left_reason = strdup(strempty(c->identity_note)))))
+                        return -ENOMEM;
+                res->left++;
+        }
+        return 0;
+}
+
+/* Each container left to this recheck and still not judged, said; the
+ * pending ones forgotten (tried once). */
+static int take_pending(json_t *state, const struct running_list *l, char *const *keys,
+                        struct running_recheck_result *res) {
+        for (size_t i = 0; i < l->n; i++) {
+                const struct running_container *c = &l->v[i];
+
+                if (!strv_contains(keys, c->key))
+                        continue;
+                res->taken++;
+                if (!c->judged && strv_pushf(&res->warnings, "%s: still not judged: %s", c->id,
+                                             c->error ? c->error : strna(c->identity_note)) < 0)
+                        return -ENOMEM;
+        }
+        return json_object_set_new(state, "pending", json_object()) < 0 ? -ENOMEM : 0;
+}
+
+/* The recheck; with pending_only, of the containers a recheck left to
+ * 'cache fill' alone (nothing when none). */
+static int recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,
+                   bool pending_only, struct running_recheck_result *ret, struct error *err) {
+        _cleanup_strv_free_ char **keys = NULL;
         struct running_options ob = *o;
         struct running_recheck_result res = {};
         struct running_list l = {};
@@ -245,8 +298,20 @@ int running_recheck(const struct running_options *o, const struct running_sink *
         int r;
 
         ob.baseline = true;
-        if ((r = lock_state(state_file, &lock, err)) < 0 || (r = state_read(state_file, &state, err)) < 0 ||
-            (r = running_list(&ob, &l, err)) < 0)
+        if ((r = lock_state(state_file, &lock, err)) < 0 || (r = state_read(state_file, &state, err)) < 0)
+                goto done;
+        if (pending_only) {
+                if (pending_keys(state, &keys) < 0) {
+                        r = error_set(err, ENOMEM, "out of memory");
+                        goto done;
+                }
+                if (!keys) {
+                        *ret = res;
+                        goto done;
+                }
+                ob.only_keys = keys;
+        }
+        if ((r = running_list(&ob, &l, err)) < 0)
                 goto done;
         next = json_object();
         for (size_t i = 0; r >= 0 && i < l.n; i++) {
@@ -257,6 +322,8 @@ int running_recheck(const struct running_options *o, const struct running_sink *
                 else if (old)   /* not judged this time: what was seen stays, for the next time */
                         json_object_set(next, l.v[i].key, old);
         }
+        if (r >= 0)
+                r = pending_only ? take_pending(state, &l, keys, &res) : leave_pending(state, &l, &res);
         if (r < 0) {
                 r = error_set(err, ENOMEM, "out of memory");
                 goto done;
@@ -268,7 +335,7 @@ int running_recheck(const struct running_options *o, const struct running_sink *
         res.containers = l.n;
         res.violating = running_now_violating(&l);
         for (size_t i = 0; i < l.n; i++)
-                res.unjudged += !l.v[i].judged;
+                res.unjudged += !l.v[i].judged && (!keys || strv_contains(keys, l.v[i].key));
         for (char **w = l.warnings; w && *w; w++)
                 (void) strv_push(&res.warnings, strdup(*w));
         *ret = res;
@@ -281,8 +348,20 @@ done:
         return r;
 }
 
+int running_recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,
+                    struct running_recheck_result *ret, struct error *err) {
+        return recheck(o, sink, state_file, false, ret, err);
+}
+
+int running_recheck_pending(const struct running_options *o, const struct running_sink *sink,
+                            const char *state_file, struct running_recheck_result *ret, struct error *err) {
+        return recheck(o, sink, state_file, true, ret, err);
+}
+
 void running_recheck_result_done(struct running_recheck_result *r) {
         strv_free(r->warnings);
+        strv_free(r->left_ids);
+        free(r->left_reason);
         *r = (struct running_recheck_result) {};
 }
 

@@ -337,6 +337,7 @@ static int read_inventory(const struct running_options *o, struct running_contai
                               &inv, &json, &err) < 0 ||
             (ret_identity && analyze_inventory_identity(json, ret_identity) < 0)) {
                 free(c->identity_note);
+                c->inventory_unread = true;
                 return asprintf(&c->identity_note, "inventory of %s: %s", c->rootfs,
                                 err.msg[0] ? err.msg : "out of memory") < 0 ? -ENOMEM : 0;
         }
@@ -738,7 +739,8 @@ int running_list(const struct running_options *o, struct running_list *ret, stru
         if (r == -E2BIG)
                 r = error_set(err, E2BIG, "more than %d containers in the state folders", RUNNING_CONTAINERS_MAX);
         for (size_t i = 0; r >= 0 && i < l.n; i++)
-                r = judge_one(&j, &l.v[i]);
+                if (!o->only_keys || strv_contains(o->only_keys, l.v[i].key))
+                        r = judge_one(&j, &l.v[i]);
         if (r >= 0 && !(l.db_revision = strdup(j.revision)))
                 r = -ENOMEM;
         judge_done(&j);

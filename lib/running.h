@@ -67,6 +67,8 @@ struct running_container {
         bool overlay_refused;           /* its upper holds its own changes: not the image its digest names */
         char *started_identity;         /* then the identity of its lowers, the image it was started from */
         struct inventory *inventory;    /* read for an identity "inventory": matched when not cached */
+        bool inventory_unread;          /* its inventory was to be read (its identity, or one the cache lacks)
+                                         * and the analysis sandbox could not: 'cache fill' judges it */
         char **image_mounts;            /* images mounted into it: destination, host path, ..., NULL
                                          * (oci_config_image_mounts()), or NULL */
         char **mount_identities;        /* each one's identity ("" when none could be derived) */
@@ -109,6 +111,7 @@ struct running_options {
         bool no_inventory;              /* never read a rootfs's packages for an identity */
         unsigned inventory_deadline_ms; /* per container; 0: 60 s */
         bool baseline;                  /* fill has_baseline & co. */
+        char *const *only_keys;         /* judge these (running_container.key) alone; NULL: all */
 };
 
 /* Lists and judges.  A root that is absent is skipped; one that can't be
@@ -134,7 +137,12 @@ struct running_recheck_result {
         size_t violating;               /* of them, not allowed now */
         size_t logged;                  /* now_violates lines written */
         size_t unjudged;                /* running but not judged: no identity, not cached, or an error */
-        char **warnings;                /* a line that reached no sink, a root not read */
+        size_t left;                    /* of them, left to 'cache fill' (inventory_unread) */
+        char **left_ids;                /* their names */
+        char *left_reason;              /* why the first could not be read */
+        size_t taken;                   /* running_recheck_pending(): the containers left to it, running */
+        char **warnings;                /* a line that reached no sink, a root not read; for
+                                         * running_recheck_pending(), each container still not judged */
 };
 
 /* After a DB update or a cache rescan: judges the running containers (with
@@ -147,14 +155,28 @@ struct running_recheck_result {
  * nothing new. */
 int running_recheck(const struct running_options *o, const struct running_sink *sink, const char *state_file,
                     struct running_recheck_result *ret, struct error *err);
+/* A container whose inventory the recheck had to read and could not (the
+ * analysis sandbox refused: a unit without the privileges it needs, as
+ * the DB update's) is not judged; state_file remembers it ("pending",
+ * its key and the revision), for the recheck that 'cache fill' runs where
+ * the sandbox runs: running_recheck_pending() judges those alone, once
+ * (still running; one now_violates line for each that got worse, as the
+ * recheck would have written), and forgets them, judged or not (one still
+ * not judged is said in warnings).  Nothing pending costs the state
+ * file's read alone. */
+int running_recheck_pending(const struct running_options *o, const struct running_sink *sink,
+                            const char *state_file, struct running_recheck_result *ret, struct error *err);
 void running_recheck_result_done(struct running_recheck_result *r);
 
-/* What one 'cache fill' run may spend: at most max_analysed analyses run
- * to the end, no analysis started past time_limit_ms from the run's
+/* What one 'cache fill' run may spend: at most max_rematched entries of
+ * another DB revision re-matched, none started past a quarter of
+ * time_limit_ms (the rest for the analyses); at most max_analysed
+ * analyses run to the end, no analysis started past time_limit_ms from the run's
  * start, each cut at deadline_ms or at what is left of the run, whichever
  * comes first; each in the hook's analysis sandbox (lib/sandbox.h: its
  * memory, files, CPU and syscalls). */
 struct running_fill_limits {
+        size_t max_rematched;           /* 0: none */
         size_t max_analysed;
         unsigned time_limit_ms;
         unsigned deadline_ms;
@@ -172,16 +194,26 @@ struct running_fill_result {
         size_t left;                    /* past the run's limits: for the next run */
         size_t own_files;               /* missing, but its overlay's upper holds its own files: its image can't be
                                          * read, nothing stored */
-        size_t rescan;                  /* an entry of another DB revision or build: 'cache rescan' re-matches it */
+        size_t rescan;                  /* an entry of another DB revision or build, past the re-match's bounds:
+                                         * the next run re-matches it */
+        size_t rematched;               /* entries of another DB revision re-matched (cache_rescan()) */
+        size_t rematch_current;         /* entries already at the current key */
+        size_t rematch_dropped;         /* entries dropped: their image at the current key too, or read by
+                                         * another build */
+        size_t rematch_left;            /* entries to re-match past the bounds: for the next run */
         size_t no_identity;             /* no identity a start would look up (no rootfs, layers not trusted) */
         char **notes;                   /* a line for each container failed, not kept or with own files, each
                                          * audit line that reached no sink, each root not read */
 };
 
-/* The catch-up of the starts that on_timeout decided: the running
- * containers whose image the verdict cache holds no entry of (no entry of
- * its identity at all: one of another DB revision is 'cache rescan''s)
- * are analysed, within limits, and stored under the identity the next
+/* The catch-up after a DB update and of the starts that on_timeout
+ * decided.  First the cache's entries of another DB revision (or match
+ * epoch) are re-matched from their stored inventories (cache_rescan(),
+ * within limits, the running containers' images first), so that the next
+ * start of each image is a hit; then the running containers whose image
+ * the verdict cache holds no entry of (no entry of its identity at all:
+ * one of another DB revision left past the re-match's bounds is the next
+ * run's) are analysed, within limits, and stored under the identity the next
  * start of that image looks up (the overlay's layers, the trusted digest,
  * the inventory's digest), as the hook stores a miss
  * (cache_store_analysis()), only where no entry has that key
