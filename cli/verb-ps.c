@@ -290,6 +290,9 @@ static int recheck_run(const char *cmd, const char *config, const char *db, cons
         return 0;
 }
 
+/* The containers a recheck left to 'cache fill' named in its line. */
+#define RECHECK_LEFT_NAMED 20
+
 void ps_recheck(const char *cmd, const char *config, const char *db, const char *cache) {
         struct running_recheck_result res = {};
 
@@ -304,8 +307,10 @@ void ps_recheck(const char *cmd, const char *config, const char *db, const char 
                 printf("%zu of them left to 'portcullis cache fill' (portcullis-fill.timer), which reads their "
                        "inventories in the analysis sandbox this process could not run (%s):", res.left,
                        res.left_reason);
-                for (char **id = res.left_ids; id && *id; id++)
-                        printf(" %s", *id);
+                for (size_t i = 0; i < res.left && i < RECHECK_LEFT_NAMED; i++)
+                        printf(" %s", res.left_ids[i]);
+                if (res.left > RECHECK_LEFT_NAMED)
+                        printf(" and %zu more (see portcullis ps)", res.left - RECHECK_LEFT_NAMED);
                 printf("\n");
         }
         running_recheck_result_done(&res);
