@@ -542,7 +542,7 @@ static void print_fill(const struct running_fill_result *r, const struct running
                r->rematch_dropped, r->rematch_left, lim->max_rematched, lim->time_limit_ms / 4000);
         printf("cache fill: %zu running containers, %zu whose image the cache lacked: analysed and stored %zu, "
                "%zu stored by a start meanwhile, %zu being analysed by a start, %zu failed, %zu not kept, %zu whose "
-               "overlay holds their own files (not their image: nothing stored), %zu left for the next run (at most "
+               "rootfs may hold their own changes (not their image: nothing stored), %zu left for the next run (at most "
                "%zu analyses of at most %u s each, %u s per run)\n",
                r->containers, r->missing, r->stored, r->present, r->busy, r->failed, r->not_kept, r->own_files,
                r->left, lim->max_analysed, lim->deadline_ms / 1000, lim->time_limit_ms / 1000);

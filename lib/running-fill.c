@@ -13,6 +13,7 @@
 #include "base/digest.h"
 #include "base/strutil.h"
 #include "cache.h"
+#include "overlay.h"
 #include "running.h"
 #include "vulndb.h"
 
@@ -195,9 +196,22 @@ static void analysis_failed(struct fill *f, const struct running_container *c, c
                 note(f, "container %s: the analysis of %s failed: %s", c->id, what, err->msg);
 }
 
+/* Whether c's overlay still vouches for its lowers after the analysis read
+ * it: the container runs, and a change it made meanwhile (a file of the
+ * image deleted or rewritten, an opaque folder) is in the merged view the
+ * analysis read, never in the lowers the key names.  Every such change
+ * stays in the upper (a copy-up, a whiteout), so an upper still empty
+ * afterwards means the analysis read the image. */
+static int overlay_unchanged(const struct running_container *c) {
+        _cleanup_(overlay_probe_done) struct overlay_probe ov = {};
+        int r = overlay_probe(c->rootfs, false, c->id, &ov);
+
+        return r < 0 ? r : streq_ptr(ov.identity, c->identity);
+}
+
 /* A container whose identity was known without reading its rootfs (the
- * overlay's layers, the trusted digest): the inventory and the match in
- * one child, as the hook's analyze_known(). */
+ * overlay's layers; the trusted digest of a read-only rootfs): the
+ * inventory and the match in one child, as the hook's analyze_known(). */
 static int fill_known(struct fill *f, const struct running_container *c) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -225,6 +239,15 @@ static int fill_known(struct fill *f, const struct running_container *c) {
                 return k;
         if (k < 0) {
                 analysis_failed(f, c, c->identity, k, &err, deadline);
+                return 0;
+        }
+        if (streq_ptr(c->identity_source, "overlay") && (k = overlay_unchanged(c)) <= 0) {
+                if (k == -ENOMEM)
+                        return k;
+                f->res->own_files++;
+                note(f, "container %s: its overlay's upper changed while its rootfs was read (it holds the "
+                     "container's own files now), so what was read is not the image %s; nothing stored", c->id,
+                     c->identity);
                 return 0;
         }
         return store(f, c, c->identity, c->identity_source, key,
@@ -287,8 +310,26 @@ static int fill_inventory(struct fill *f, const struct running_container *c) {
  * not its image's (which the lowers alone hold: reading them takes a
  * mount), so nothing is stored for it. */
 static int fill_one(struct fill *f, const struct running_container *c) {
-        if (c->identity)
+        /* A digest names the image, but this rootfs is no overlay whose
+         * upper tells the container's changes from it: unless the
+         * container can't write it (root.readonly), its own files, a
+         * package database it rewrote, would be kept as its image's
+         * verdict for every start of that image. */
+        if (c->identity && (streq_ptr(c->identity_source, "overlay") || c->root_readonly))
                 return fill_known(f, c);
+        if (c->identity) {
+                _cleanup_free_ char *key = NULL;
+                int k = missing(f, c->identity, &key);
+
+                if (k <= 0)
+                        return k;
+                f->res->missing++;
+                f->res->own_files++;
+                note(f, "container %s: its image is known by its digest (%s), but its rootfs is neither read-only "
+                     "nor an overlay that tells the container's own changes from the image; nothing stored (the "
+                     "next start of the image reads it)", c->id, c->identity);
+                return 0;
+        }
         if (c->overlay_refused && c->started_identity) {
                 _cleanup_free_ char *key = NULL;
                 int k = missing(f, c->started_identity, &key);

@@ -204,14 +204,15 @@ _printf_(2, 3) static void warn(struct running_list *l, const char *fmt, ...) {
 
 /* The annotations: the bundle's config.json as the hook read it, else
  * runc's labels (its copy of them); and from config.json the images
- * mounted into the container. */
-static int annotations_of(const struct running_state *s, char ***ret, char ***ret_mounts) {
+ * mounted into the container and whether its root is read-only. */
+static int annotations_of(const struct running_state *s, char ***ret, char ***ret_mounts, bool *ret_readonly) {
         struct oci_config oc = {};
         struct error err = {};
 
         if (s->bundle && oci_config_load(s->bundle, &oc, &err) >= 0) {
                 *ret = TAKE_PTR(oc.annotations);
                 *ret_mounts = TAKE_PTR(oc.image_mounts);
+                *ret_readonly = oc.root_readonly;
                 oci_config_done(&oc);
                 return 0;
         }
@@ -247,7 +248,7 @@ static int add_container(struct running_list *l, const char *root, const char *n
         c->state_root = strdup(root);
         c->containerd_namespace = ns ? strdup(ns) : NULL;
         if (!c->key || !c->id || !c->state_root || (ns && !c->containerd_namespace) ||
-            annotations_of(s, &c->annotations, &c->image_mounts) < 0)
+            annotations_of(s, &c->annotations, &c->image_mounts, &c->root_readonly) < 0)
                 return -ENOMEM;
         c->image = oci_image_name(c->annotations, NULL);
         c->namespace = oci_namespace(c->annotations, NULL);

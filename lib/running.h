@@ -57,6 +57,7 @@ struct running_container {
         int pid;
         char *created;
         char *rootfs;
+        bool root_readonly;             /* config.json's root.readonly: the container can't change its rootfs */
         char **annotations;             /* key, value, ..., NULL */
         const char *image;              /* from the annotations or containers/storage, or NULL */
         char *storage_image;
@@ -192,8 +193,9 @@ struct running_fill_result {
         size_t failed;                  /* the analysis failed or ran out of its time: tried again next run */
         size_t not_kept;                /* analysed, not to be kept (cache_analysis_keep()) */
         size_t left;                    /* past the run's limits: for the next run */
-        size_t own_files;               /* missing, but its overlay's upper holds its own files: its image can't be
-                                         * read, nothing stored */
+        size_t own_files;               /* missing, but its rootfs may hold its own changes (an overlay's upper
+                                         * with its files, before or during the analysis; a writable rootfs
+                                         * named by digest): its image can't be read, nothing stored */
         size_t rescan;                  /* an entry of another DB revision or build, past the re-match's bounds:
                                          * the next run re-matches it */
         size_t rematched;               /* entries of another DB revision re-matched (cache_rescan()) */

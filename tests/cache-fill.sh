@@ -93,7 +93,7 @@ sleep 1.1       # an entry rewritten now would show another time
 timeout 300 "$P" cache fill --config "$CFG" --max-analyses 1 >"$T/fill1.out" 2>"$T/fill1.err" ||
         fail "cache fill: $(cat "$T/fill1.out" "$T/fill1.err")"
 cat "$T/fill1.out"
-grep -q "3 running containers, 2 whose image the cache lacked: analysed and stored 1, .* 0 failed, 0 not kept, 0 whose overlay .*, 1 left for the next run (at most 1 analyses of at most 120 s each, 240 s per run)" \
+grep -q "3 running containers, 2 whose image the cache lacked: analysed and stored 1, .* 0 failed, 0 not kept, 0 whose rootfs .*, 1 left for the next run (at most 1 analyses of at most 120 s each, 240 s per run)" \
         "$T/fill1.out" || fail "first fill's line: $(cat "$T/fill1.out" "$T/fill1.err")"
 [ "$(grep -c '"event":"cache_filled"' "$LOG")" -eq 1 ] || fail "first fill: not one cache_filled line: $(grep event "$LOG")"
 grep '"event":"cache_filled"' "$LOG" | grep -q "\"identity\":\"$(digest 1)\",\"identity_source\":\"digest\"" ||
@@ -173,20 +173,51 @@ for _ in $(seq 1 50); do [ -s "$S/writer/fs/tmp/app.pid" ] && break; sleep 0.1; 
 last_line writer | grep -q '"decision":"allow".*"identity_source":"overlay"' ||
         fail "the writer's start: $(last_line writer)"
 timeout 300 "$P" cache fill --config "$CFG" >"$T/fill5.out" 2>"$T/fill5.err" || fail "cache fill 5: $(cat "$T/fill5.err")"
-grep -q "1 running containers, 1 whose image the cache lacked: analysed and stored 0, .* 1 whose overlay holds their own files (not their image: nothing stored), 0 left" "$T/fill5.out" &&
+grep -q "1 running containers, 1 whose image the cache lacked: analysed and stored 0, .* 1 whose rootfs may hold their own changes (not their image: nothing stored), 0 left" "$T/fill5.out" &&
         grep -q "container writer: its overlay's upper holds its own files, .*nothing stored" "$T/fill5.err" ||
         fail "a container with its own files: $(cat "$T/fill5.out" "$T/fill5.err")"
 [ -z "$(entries)" ] || fail "stored for a container with its own files: $(entries)"
 overlay_start quiet 'sleep 600'
 timeout 300 "$P" cache fill --config "$CFG" >"$T/fill6.out" 2>"$T/fill6.err" || fail "cache fill 6: $(cat "$T/fill6.err")"
 # (quiet comes first: once its image is stored, the writer's is not missing)
-grep -q "2 running containers, 1 whose image the cache lacked: analysed and stored 1, .* 0 whose overlay holds their own files" "$T/fill6.out" ||
+grep -q "2 running containers, 1 whose image the cache lacked: analysed and stored 1, .* 0 whose rootfs may hold their own changes" "$T/fill6.out" ||
         fail "the overlay image not stored: $(cat "$T/fill6.out" "$T/fill6.err")"
 grep '"event":"cache_filled"' "$LOG" | tail -1 | grep -q '"container":"quiet".*"identity":"overlay:sha256:[0-9a-f]*","identity_source":"overlay"' ||
         fail "the overlay image's audit line: $(grep '"event":"cache_filled"' "$LOG" | tail -1)"
 overlay_start again 'sleep 600'
 last_line again | grep -q '"cache":"hit".*' || fail "the overlay image's next start is not a hit: $(last_line again)"
 last_line again | grep -q 'PCEX-CVE-2023-38545' || fail "the overlay hit lacks the finding: $(last_line again)"
+
+# a container that writes into its upper while the fill reads its rootfs
+# (here the test, as soon as the fill has a child: its analysis): what was
+# read is not the image, nothing stored
+runc_delete_all "$ROOT"
+"$P" cache purge --config "$CFG" >/dev/null
+overlay_start racer 'sleep 600'
+"$P" cache fill --config "$CFG" >"$T/fill11.out" 2>"$T/fill11.err" &
+fill_pid=$!
+for _ in $(seq 1 3000); do pgrep -P "$fill_pid" >/dev/null && break; sleep 0.01; done
+echo pid >"$S/racer/fs/app.pid" || fail "could not write into the racer's upper"
+wait "$fill_pid" || fail "cache fill 11: $(cat "$T/fill11.err")"
+grep -q "1 whose rootfs may hold their own changes" "$T/fill11.out" &&
+        grep -q "container racer: its overlay's upper changed while its rootfs was read" "$T/fill11.err" ||
+        fail "a container that wrote during the analysis: $(cat "$T/fill11.out" "$T/fill11.err")"
+[ -z "$(entries)" ] || fail "stored what a container changed during the analysis: $(entries)"
+
+# a rootfs that is no overlay and that the container may write, its image
+# named by digest: not its image either
+runc_delete_all "$ROOT"
+"$P" cache purge --config "$CFG" >/dev/null
+runc_bundle "$T/bundles/c-rw" "$T/slow" "$CFG" "docker.io/library/slow@$(digest 7)"
+python3 -c 'import json, sys
+p = sys.argv[1] + "/config.json"; c = json.load(open(p)); c["root"]["readonly"] = False; json.dump(c, open(p, "w"))' \
+        "$T/bundles/c-rw"
+runc_run_sleeping "$ROOT" "$T/bundles/c-rw" c-rw
+timeout 300 "$P" cache fill --config "$CFG" >"$T/fill12.out" 2>"$T/fill12.err" || fail "cache fill 12: $(cat "$T/fill12.err")"
+grep -q "1 whose rootfs may hold their own changes" "$T/fill12.out" &&
+        grep -q "container c-rw: its image is known by its digest .*neither read-only nor an overlay" "$T/fill12.err" ||
+        fail "a writable rootfs named by digest: $(cat "$T/fill12.out" "$T/fill12.err")"
+[ -z "$(entries)" ] || fail "stored a writable rootfs under its digest: $(entries)"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "cache fill: ok"
