@@ -28,6 +28,7 @@
 #include "gate.h"
 #include "install.h"
 #include "policy.h"
+#include "running.h"
 #include "sandbox.h"
 #include "severity.h"
 #include "update.h"
@@ -1124,6 +1125,34 @@ static int check_cache_file(struct doctor *d, struct doctor_check *c) {
                       "the verdict cache is not used: %s", err.msg);
 }
 
+/* The running containers a DB update's recheck left to 'cache fill'
+ * (running.json's "pending"), still there long after: the fill timer does
+ * not run, and they stay not judged. */
+#define FILL_PENDING_MAX_AGE_S (10 * 60)
+
+static int check_fill_pending(struct doctor *d, struct doctor_check *c) {
+        _cleanup_free_ char *state = NULL, *path = NULL, *since = NULL;
+        struct stat st;
+        json_t *root;
+        size_t n;
+
+        if (running_state_file(d->cfg->cache, &state) < 0 || !(path = rooted(d, state)))
+                return -ENOMEM;
+        if (stat(path, &st) < 0 || time(NULL) - st.st_mtime < FILL_PENDING_MAX_AGE_S ||
+            !(root = json_load_file(path, 0, NULL)))
+                return 0;
+        n = json_object_size(json_object_get(root, "pending"));
+        json_decref(root);
+        if (n == 0)
+                return 0;
+        if (!(since = when((int64_t) st.st_mtime)))
+                return -ENOMEM;
+        return result(c, DOCTOR_WARN, "systemctl enable --now portcullis-fill.timer (or run portcullis cache fill)",
+                      "%zu running container%s that the recheck after a DB update left to 'cache fill' %s not "
+                      "been judged since %s (%s): portcullis-fill.timer does not seem to run", n, n == 1 ? "" : "s",
+                      n == 1 ? "has" : "have", since, path);
+}
+
 static int check_cache(struct doctor *d, struct doctor_check *c) {
         _cleanup_free_ char *dir = strdup(d->cfg->cache);
         char *slash;
@@ -1137,7 +1166,10 @@ static int check_cache(struct doctor *d, struct doctor_check *c) {
         r = check_folder(d, c, "the cache's folder", dir);
         if (r < 0 || c->status != DOCTOR_OK)
                 return r;
-        return check_cache_file(d, c);
+        r = check_cache_file(d, c);
+        if (r < 0 || c->status != DOCTOR_OK)
+                return r;
+        return check_fill_pending(d, c);
 }
 
 static int check_lock_dir(struct doctor *d, struct doctor_check *c) {

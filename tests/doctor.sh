@@ -215,6 +215,19 @@ row cache | grep -q "^cache  *warn  *the verdict cache is not used: cache $B/var
         fail "newercache: $(row cache)"
 ls "$B/var/cache/portcullis" | grep -qv '^cache.db$' && fail "newercache: doctor left files beside it: $(ls "$B/var/cache/portcullis")"
 
+# Running containers a DB update's recheck left to 'cache fill' (running.json's
+# "pending"), still there 20 minutes later: the fill timer does not run.
+# Fresh ones (the timer runs a minute after each run) are not said.
+fresh fillpending
+printf '{"revisions": [], "containers": {}, "events": [], "pending": {"/run/runc/c-zlib@1": "sha256:ab"}}\n' \
+        >"$B/var/cache/portcullis/running.json"
+doctor "$B"
+row cache | grep -q "^cache  *ok" || fail "fillpending, fresh: $(row cache)"
+touch -d '20 minutes ago' "$B/var/cache/portcullis/running.json"
+doctor "$B"
+row cache | grep -q "^cache  *warn  *1 running container that the recheck after a DB update left to 'cache fill' has not been judged since .*portcullis-fill.timer does not seem to run" &&
+        row cache | grep -q "systemctl enable --now portcullis-fill.timer" || fail "fillpending: $(row cache)"
+
 fresh lockfile
 rm -r "$B/run/portcullis"
 : >"$B/run/portcullis"
