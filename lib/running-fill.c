@@ -305,11 +305,27 @@ static int fill_inventory(struct fill *f, const struct running_container *c) {
                      clock_now_ms() - t0, deadline);
 }
 
+/* A rootfs that may hold its container's own changes is not the image
+ * whose identity the next start looks up: when the cache lacks that
+ * image, counted (1: the caller says why), nothing stored. */
+static int own_changes(struct fill *f, const char *identity) {
+        _cleanup_free_ char *key = NULL;
+        int k = missing(f, identity, &key);
+
+        if (k <= 0)
+                return k;
+        f->res->missing++;
+        f->res->own_files++;
+        return 1;
+}
+
 /* Which identity the next start of c's image looks up, and whether it can
  * be read from c: an overlay whose upper holds c's own files is c's view,
  * not its image's (which the lowers alone hold: reading them takes a
  * mount), so nothing is stored for it. */
 static int fill_one(struct fill *f, const struct running_container *c) {
+        int k;
+
         /* A digest names the image, but this rootfs is no overlay whose
          * upper tells the container's changes from it: unless the
          * container can't write it (root.readonly), its own files, a
@@ -318,30 +334,18 @@ static int fill_one(struct fill *f, const struct running_container *c) {
         if (c->identity && (streq_ptr(c->identity_source, "overlay") || c->root_readonly))
                 return fill_known(f, c);
         if (c->identity) {
-                _cleanup_free_ char *key = NULL;
-                int k = missing(f, c->identity, &key);
-
-                if (k <= 0)
-                        return k;
-                f->res->missing++;
-                f->res->own_files++;
-                note(f, "container %s: its image is known by its digest (%s), but its rootfs is neither read-only "
-                     "nor an overlay that tells the container's own changes from the image; nothing stored (the "
-                     "next start of the image reads it)", c->id, c->identity);
-                return 0;
+                if ((k = own_changes(f, c->identity)) > 0)
+                        note(f, "container %s: its image is known by its digest (%s), but its rootfs is neither "
+                             "read-only nor an overlay that tells the container's own changes from the image; nothing "
+                             "stored (the next start of the image reads it)", c->id, c->identity);
+                return k < 0 ? k : 0;
         }
         if (c->overlay_refused && c->started_identity) {
-                _cleanup_free_ char *key = NULL;
-                int k = missing(f, c->started_identity, &key);
-
-                if (k <= 0)
-                        return k;
-                f->res->missing++;
-                f->res->own_files++;
-                note(f, "container %s: its overlay's upper holds its own files, so its rootfs is not the image its "
-                     "next start looks up (%s; 'portcullis ps' names a file); nothing stored", c->id,
-                     c->started_identity);
-                return 0;
+                if ((k = own_changes(f, c->started_identity)) > 0)
+                        note(f, "container %s: its overlay's upper holds its own files, so its rootfs is not the "
+                             "image its next start looks up (%s; 'portcullis ps' names a file); nothing stored",
+                             c->id, c->started_identity);
+                return k < 0 ? k : 0;
         }
         if (c->overlay_refused || !c->rootfs) {
                 f->res->no_identity++;
