@@ -52,7 +52,9 @@ static const struct ecosystem ecosystems[] = {
          * every version below such a fix is affected, the standard
          * archive's too (UBUNTU-CVE-2016-20013 names glibc of 16.04 there
          * alone). */
-        { "Ubuntu",      VERSION_DPKG,   true,  "deb",    NULL, NULL, "Pro" },
+        { "Ubuntu",      VERSION_DPKG,   true,  "deb",    NULL, NULL, "Pro",
+          .streams_why = "Ubuntu Pro's: universe packages, and every package once the release's standard "
+                         "support ended" },
         { "Alpine",      VERSION_APK,    true,  "apk",    NULL },
         { "Wolfi",       VERSION_APK,    true,  "apk",    NULL },
         { "Chainguard",  VERSION_APK,    true,  "apk",    NULL },
@@ -65,7 +67,16 @@ static const struct ecosystem ecosystems[] = {
          * do AlmaLinux's and Rocky's errata (openssl-libs; numpy's
          * python39-numpy, which no source shares a name with).  Where a
          * feed names sources only, the binary's lookup finds nothing. */
-        { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
+        /* Red Hat's ecosystems are its products' CPEs, one per repository
+         * ("Red Hat:enterprise_linux:9::baseos" is cpe:/o:redhat:
+         * enterprise_linux:9::baseos): an image's packages come from its
+         * release's BaseOS, AppStream and CodeReady Builder (UBI's
+         * repositories are subsets of them), and which one an RPM came from
+         * its database does not say, so each is looked up in all three. */
+        { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true,
+          .variants = (const char *const[]) { "baseos", "appstream", "crb", NULL },
+          .streams_why = "a Red Hat image's packages come from its release's BaseOS, AppStream and CodeReady "
+                         "Builder repositories, each its own ecosystem" },
         { "Rocky Linux", VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
         { "AlmaLinux",   VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
         { "openSUSE",    VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
@@ -116,17 +127,43 @@ char *ecosystem_canonical(const char *osv_name) {
         return asprintf(&s, "%s%s", e->name, e->distro && colon ? colon : "") < 0 ? NULL : s;
 }
 
-int ecosystem_stream(const char *ecosystem, char **ret) {
+/* "Red Hat:enterprise_linux:9::baseos": its first variant's siblings, the
+ * release up to the last "::" kept. */
+static int variant_streams(const struct ecosystem *e, const char *release, char ***ret) {
+        const char *v = NULL;
+
+        for (const char *p = strstr(release, "::"); p; p = strstr(p + 1, "::"))
+                v = p;
+        if (!v || strcasecmp(v + 2, e->variants[0]) != 0)
+                return 0;
+        for (const char *const *s = e->variants + 1; *s; s++)
+                if (strv_pushf(ret, "%s%.*s::%s", e->name, (int) (v - release), release, *s) < 0)
+                        return -ENOMEM;
+        return (int) strv_length(*ret);
+}
+
+int ecosystem_streams(const char *ecosystem, char ***ret) {
         const struct ecosystem *e = ecosystem_find(ecosystem);
         const char *release = ecosystem ? strchr(ecosystem, ':') : NULL;
         size_t n;
 
-        if (!e || !e->stream || !release)
+        *ret = NULL;
+        if (!e || !release)
+                return 0;
+        if (e->variants)
+                return variant_streams(e, release, ret);
+        if (!e->stream)
                 return 0;
         n = strlen(e->stream);
         if (strncasecmp(release + 1, e->stream, n) == 0 && release[1 + n] == ':')
                 return 0;
-        return asprintf(ret, "%s:%s%s", e->name, e->stream, release) < 0 ? -ENOMEM : 1;
+        return strv_pushf(ret, "%s:%s%s", e->name, e->stream, release) < 0 ? -ENOMEM : 1;
+}
+
+const char *ecosystem_streams_why(const char *ecosystem) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        return e ? e->streams_why : NULL;
 }
 
 const struct ecosystem *ecosystem_from_purl_type(const char *type) {

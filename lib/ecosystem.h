@@ -21,10 +21,17 @@ struct ecosystem {
          * "groupId:artifactId"); NULL: any name does.  A package whose name
          * does not is unchecked ("unidentified"), not passed. */
         bool (*identified)(const char *name);
-        /* A stream of the distribution whose records hold for its packages
-         * too, named after the name ("Pro": "Ubuntu:Pro:20.04:LTS" for
-         * "Ubuntu:20.04:LTS"); NULL: none. */
+        /* The streams of the distribution whose records hold for its
+         * packages too (ecosystem_streams()): a word before the release
+         * ("Pro": "Ubuntu:Pro:20.04:LTS" for "Ubuntu:20.04:LTS"), or the
+         * siblings of the variant that ends the release (Red Hat's
+         * repositories: "Red Hat:enterprise_linux:9::appstream" and "::crb"
+         * for "::baseos", the first, which an image's packages are
+         * named by); NULL: none.  streams_why says what they hold, where a
+         * DB lacks one. */
         const char *stream;
+        const char *const *variants;
+        const char *streams_why;
         /* Records may name a binary package as well as (or instead of) its
          * source: each installed package is looked up under both names,
          * the binary's under its own version (Red Hat's records name both,
@@ -36,10 +43,13 @@ struct ecosystem {
  * "Name:anything" match, any case), or NULL when unknown. */
 const struct ecosystem *ecosystem_find(const char *osv_name);
 
-/* The ecosystem of ecosystem's stream (ecosystem.stream), in *ret
- * (malloc'ed): 1; 0 when it has none (already a stream's, or a row
- * without one); -ENOMEM. */
-int ecosystem_stream(const char *ecosystem, char **ret);
+/* The ecosystems of ecosystem's streams (ecosystem.stream, .variants), in
+ * *ret (a strv, NULL when none): how many; 0 when it has none (already a
+ * stream's, or a row without any); -ENOMEM. */
+int ecosystem_streams(const char *ecosystem, char ***ret);
+
+/* What the streams of ecosystem hold for its packages (a phrase), or NULL. */
+const char *ecosystem_streams_why(const char *ecosystem);
 
 /* The name an import stores for an OSV ecosystem: the row's spelling, a
  * distribution's ":<release>" kept, a language ecosystem's registry suffix

@@ -879,7 +879,7 @@ void match_prefetch_free(struct match_prefetch *p) {
  * records not read yet (fill_hits()). */
 static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, const char *name,
                         const char *version, struct scan_result *res, struct matcher *m, struct error *err) {
-        _cleanup_free_ char *stream = NULL;
+        _cleanup_strv_free_ char **streams = NULL;
         char key[VERSION_KEY_MAX];
         bool ok, key_ok;
         int r;
@@ -895,14 +895,15 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
         /* with the version's key (a Debian or Ubuntu one), the entries that
          * can't hold for it are not read: most of a package's, in a large DB */
         key_ok = version_key(m->kind, m->version, key, sizeof(key)) > 0;
-        if ((r = ecosystem_stream(group[0]->ecosystem, &stream)) < 0)
+        if ((r = ecosystem_streams(group[0]->ecosystem, &streams)) < 0)
                 return error_set(err, ENOMEM, "out of memory");
         m->ecosystem = group[0]->ecosystem;
         r = vulndb_lookup(db, m->ecosystem, name, key_ok ? key : NULL, on_affected, m, err);
-        /* then the records of its stream (Ubuntu Pro's) */
-        if (r >= 0 && stream) {
-                m->ecosystem = stream;
-                r = vulndb_lookup(db, stream, name, key_ok ? key : NULL, on_affected, m, err);
+        /* then the records of its streams (Ubuntu Pro's, Red Hat's other
+         * repositories) */
+        for (char **s = streams; r >= 0 && s && *s; s++) {
+                m->ecosystem = *s;
+                r = vulndb_lookup(db, *s, name, key_ok ? key : NULL, on_affected, m, err);
         }
         m->ecosystem = NULL;
         return r;
@@ -1439,29 +1440,46 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                 r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
                              "were compared with no record", ecosystem);
         } else {
-                _cleanup_free_ char *stream = NULL;
-                int s = 0;
+                _cleanup_strv_free_ char **streams = NULL, **missing = NULL;
+                _cleanup_free_ char *list = NULL;
+                bool some = false;
 
-                if ((r = ecosystem_stream(ecosystem, &stream)) > 0 && (s = vulndb_has_ecosystem(db, stream, err)) < 0)
-                        return s;
-                if (r >= 0)
-                        r = vulndb_has_ecosystem(db, ecosystem, err);
+                if ((r = ecosystem_streams(ecosystem, &streams)) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                for (char **s = streams; s && *s; s++) {
+                        if ((r = vulndb_has_ecosystem(db, *s, err)) < 0)
+                                return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
+                        some = some || r > 0;
+                        if (r == 0 && strv_push_unique(&missing, *s) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
+                }
+                r = vulndb_has_ecosystem(db, ecosystem, err);
                 if (r == -ENOMEM)
                         return error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         return r;
-                /* its stream's records alone are looked up too; without
-                 * them what only the stream fixes passes unseen: said */
-                if (stream && s == 0 && r > 0 && strv_pushf(&res->warnings, "the vulnerability database has no "
-                                                             "record of %s, whose records hold for %s's packages too "
-                                                             "(Ubuntu Pro's: universe packages, and every package "
-                                                             "once the release's standard support ended), so none "
-                                                             "of them was compared; 'portcullis db update' fetches "
-                                                             "it with %s's records once a source has it (after 'db "
-                                                             "import', import its all.zip too)", stream, ecosystem,
-                                                             ecosystem) < 0)
+                /* its streams' records alone are looked up too; without
+                 * one, what only that stream fixes passes unseen: said */
+                if (missing && (r > 0 || some) &&
+                    (!(list = strv_join(missing, ", ")) ||
+                     strv_pushf(&res->warnings, "the vulnerability database has no record of %s, whose records "
+                                "hold for %s's packages too (%s), so none of them was compared; 'portcullis db "
+                                "update' fetches %s with %s's records once a source has %s (after 'db import', "
+                                "import %s all.zip too)", list, ecosystem, ecosystem_streams_why(ecosystem),
+                                missing[1] ? "them" : "it", ecosystem, missing[1] ? "them" : "it",
+                                missing[1] ? "their" : "its") < 0))
                         return error_set(err, ENOMEM, "out of memory");
-                if (r > 0 || s > 0) {
+                /* and the other way round, where the ecosystem has records of
+                 * its own in every release (Red Hat's BaseOS; Ubuntu 14.04's
+                 * are Pro's alone): its streams' records alone */
+                if (r == 0 && some && ecosystem_find(ecosystem)->variants && strv_pushf(&res->warnings, "the vulnerability database has no record of %s "
+                                                 "itself, only of the streams whose records hold for its packages "
+                                                 "too (%s), so what %s's own records say was not compared; add it "
+                                                 "to update.ecosystems in config.json and run 'portcullis db "
+                                                 "update'", ecosystem, ecosystem_streams_why(ecosystem),
+                                                 ecosystem) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                if (r > 0 || some) {
                         *ret = true;
                         return 0;
                 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/strutil.h"
@@ -379,11 +380,44 @@ static int eco_chainguard(const struct os_info *info, char **ret) {
         return eco_join(ret, "Chainguard", NULL);
 }
 
-/* Deliberately not mapped: "rhel" (the OSV "Red Hat" ecosystem is per CPE
- * product stream, e.g. "Red Hat:enterprise_linux:8::baseos", which depends
- * on the repository each RPM came from, not on os-release), fedora, centos,
- * amzn and ol (OSV has no such ecosystems), and anything else: unknown is
- * reported, not guessed. */
+/* Red Hat Enterprise Linux and UBI: OSV's "Red Hat" ecosystems are the
+ * CPEs of Red Hat's products, one per repository.  An image of a release's
+ * main stream (UBI follows it; EUS, AUS and the like are hosts'
+ * subscriptions) has its packages from the release's repositories:
+ * "Red Hat:enterprise_linux:9::baseos" names the image, its AppStream and
+ * CodeReady Builder siblings are looked up with it (ecosystem.c); RHEL 7's
+ * one repository is "::server".  RHEL 10 names its CPEs by minor release,
+ * which OSV's layout is not known for here: unknown, not guessed. */
+static int eco_rhel(const struct os_info *info, char **ret) {
+        _cleanup_free_ char *major = major_of(info->version_id);
+
+        if (!major)
+                return 0;
+        if (strcmp(major, "7") == 0)
+                return eco_join(ret, "Red Hat", "enterprise_linux:7::server");
+        if (strcmp(major, "8") == 0 || strcmp(major, "9") == 0)
+                return asprintf(ret, "Red Hat:enterprise_linux:%s::baseos", major) < 0 ? -ENOMEM : 0;
+        return 0;
+}
+
+static const char *const vendors[][2] = { { "rhel", "redhat" } };
+
+const char *osrelease_purl_vendor(const char *id) {
+        for (size_t i = 0; id && i < ELEMENTSOF(vendors); i++)
+                if (strcmp(id, vendors[i][0]) == 0)
+                        return vendors[i][1];
+        return id;
+}
+
+const char *osrelease_id_of_vendor(const char *vendor) {
+        for (size_t i = 0; vendor && i < ELEMENTSOF(vendors); i++)
+                if (strcasecmp(vendor, vendors[i][1]) == 0)
+                        return vendors[i][0];
+        return vendor;
+}
+
+/* Deliberately not mapped: fedora, centos, amzn and ol (OSV has no such
+ * ecosystems), and anything else: unknown is reported, not guessed. */
 int osrelease_ecosystem(struct os_info *info) {
         static const struct {
                 const char *id;
@@ -392,6 +426,7 @@ int osrelease_ecosystem(struct os_info *info) {
                 { "debian",     eco_debian },
                 { "ubuntu",     eco_ubuntu },
                 { "alpine",     eco_alpine },
+                { "rhel",       eco_rhel },
                 { "rocky",      eco_rocky },
                 { "almalinux",  eco_alma },
                 { "mageia",     eco_mageia },

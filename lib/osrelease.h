@@ -37,4 +37,10 @@ int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err);
 /* Fills info->ecosystem from id/version_id (NULL when unknown). */
 int osrelease_ecosystem(struct os_info *info);
 
+/* The vendor a distribution's purls name as their namespace (purl-spec's
+ * rpm type: "the namespace is the vendor"): os-release's ID, but "redhat"
+ * for "rhel", as Red Hat's own SBOMs and advisories spell it; and back. */
+const char *osrelease_purl_vendor(const char *id);
+const char *osrelease_id_of_vendor(const char *vendor);
+
 void os_info_done(struct os_info *info);

@@ -2783,17 +2783,6 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static char *strv_join(char *const *v, const char *sep) {
-        struct strbuf b = {};
-
-        for (char *const *p = v; p && *p; p++)
-                if (strbuf_printf(&b, "%s%s", p == v ? "" : sep, *p) < 0) {
-                        strbuf_done(&b);
-                        return NULL;
-                }
-        return strbuf_steal(&b);
-}
-
 /* Without configured ecosystems: those of the images in the verdict cache,
  * and those the previous runs kept (the cache forgets images unused for a
  * while, and their ecosystem must not leave the database with them), else
@@ -2826,24 +2815,26 @@ static int default_ecosystems(struct run *r, struct error *err) {
         return 0;
 }
 
-/* Each ecosystem's stream (Ubuntu:Pro:22.04:LTS for Ubuntu:22.04:LTS,
- * ecosystem_stream()), whose records the matcher reads for its packages
- * too, is fetched with it unless named itself: as r->optional, which a
+/* Each ecosystem's streams (Ubuntu:Pro:22.04:LTS for Ubuntu:22.04:LTS,
+ * Red Hat:enterprise_linux:9::appstream and ::crb for ::baseos:
+ * ecosystem_streams()), whose records the matcher reads for its packages
+ * too, are fetched with it unless named themselves: as r->optional, which a
  * source may not have (an interim release has no Pro stream). */
 static int add_streams(struct run *r, struct error *err) {
         size_t n = strv_length(r->ecosystems);
 
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *stream = NULL;
-                int q = ecosystem_stream(r->ecosystems[i], &stream);
+                _cleanup_strv_free_ char **streams = NULL;
+                int q = ecosystem_streams(r->ecosystems[i], &streams);
 
-                if (q > 0 && r->s->ecosystems && strv_contains(r->ecosystems, stream))
-                        continue;       /* named: a source must have it */
-                if (q > 0)
+                for (char **s = streams; q >= 0 && s && *s; s++) {
+                        if (r->s->ecosystems && strv_contains(r->ecosystems, *s))
+                                continue;       /* named: a source must have it */
                         say(r, UPDATE_EVENT_STEP, NULL, "also updating %s, whose records hold for %s's packages "
-                            "too", stream, r->ecosystems[i]);
-                if (q > 0 && (q = strv_push_unique(&r->ecosystems, stream)) >= 0)
-                        q = strv_push(&r->optional, TAKE_PTR(stream));
+                            "too", *s, r->ecosystems[i]);
+                        if ((q = strv_push_unique(&r->ecosystems, *s)) >= 0)
+                                q = strv_push_unique(&r->optional, *s);
+                }
                 if (q < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }

@@ -35,6 +35,7 @@ OS = {
     "debian": 'ID=debian\nVERSION_ID="12"\n',
     "alpine": "ID=alpine\nVERSION_ID=3.18.4\n",
     "rocky": 'ID="rocky"\nVERSION_ID="9.2"\n',
+    "rhel": 'ID="rhel"\nVERSION_ID="8.10"\n',
     "mariner": 'ID=mariner\nVERSION_ID="2.0"\n',
     "opensuse": 'ID="opensuse-leap"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n',
 }
@@ -80,6 +81,9 @@ def fixtures(t):
                                         glob.glob(f"{d}/osv-scalibr/rpm/Packages_epoch"))):
         out[f"rpm-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-{i}", "rocky",
                                                              [("var/lib/rpm/Packages", packages)])
+        # the same database as a RHEL (UBI) image's: Red Hat's repositories
+        out[f"rpm-rhel-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-rhel-{i}", "rhel",
+                                                                  [("var/lib/rpm/Packages", packages)])
     # rpm's sqlite (with its WAL) and ndb databases
     rpm = f"{d}/rpm/go-rpmdb"
     if os.path.exists(f"{rpm}/cbl-mariner-2.0/rpmdb.sqlite"):

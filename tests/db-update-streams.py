@@ -17,7 +17,10 @@ a free port):
   - a Pro stream named in update.ecosystems is required: its 404 fails the
     run, as any ecosystem's does;
   - with a signing key, a stream with no signed manifest (404) is left out
-    the same way.
+    the same way;
+  - Red Hat: "Red Hat:enterprise_linux:9::baseos" (what a UBI 9 image is
+    named by) brings its AppStream and CodeReady Builder siblings; the
+    mirror has no CRB: left out, said; the AppStream record found by a scan.
 """
 import json
 import os
@@ -155,6 +158,25 @@ out = r.stdout + r.stderr
 check(f"{PRO_MANTIC}: no source has it (each answered 404): left out" in out, f"signed, absent stream: {out}")
 check(ids("signed") == ["PCT-JAMMY-1", "PCT-MANTIC-1", "PCT-PRO-1"], f"signed: records {ids('signed')}")
 check(f"/{PRO_MANTIC}/all.zip" not in requests, "signed: all.zip asked for without a manifest")
+
+# 6. Red Hat: a release's BaseOS brings its AppStream and CRB siblings
+RH = "Red Hat:enterprise_linux:9::"
+osv_folder(f"{M}/{RH}baseos", [record("PCT-RH-BASEOS", RH + "baseos", "openssl-libs", "1:3.0.7-16.el9_2")],
+           debian=False)
+osv_folder(f"{M}/{RH}appstream", [record("PCT-RH-APPSTREAM", RH + "appstream", "git-lfs", "0:3.2.0-2.el9_2")],
+           debian=False)
+r = update(config("rh", [RH + "baseos"]))
+out = r.stdout + r.stderr
+for sib in ("appstream", "crb"):
+    check(f"also updating {RH}{sib}, whose records hold for {RH}baseos's packages too" in out, f"{sib}: {out}")
+check(f"{RH}crb: no source has it (each answered 404): left out" in out, f"Red Hat, absent CRB: {out}")
+check(ids("rh") == ["PCT-RH-APPSTREAM", "PCT-RH-BASEOS"], f"Red Hat records: {ids('rh')}")
+check(state_ecosystems("rh") == [RH + "appstream", RH + "baseos"], f"Red Hat state: {state_ecosystems('rh')}")
+ubi = f"{T}/ubi9"
+os.makedirs(f"{ubi}/etc")
+open(f"{ubi}/etc/os-release", "w").write('ID="rhel"\nVERSION_ID="9.2"\n')
+s = subprocess.run([P, "inventory", ubi, "--format", "json"], capture_output=True, text=True)
+check(json.loads(s.stdout)["os"]["ecosystem"] == RH + "baseos", f"UBI 9's ecosystem: {s.stdout} {s.stderr}")
 
 srv.shutdown()
 srv.server_close()

@@ -66,7 +66,7 @@ for p in json.load(sys.stdin)["packages"]:
     print(p["ecosystem"], p["name"], p["origin_file"])' | sort
 }
 out=$(pkgs)
-grep -q "^Red Hat:9 python3-foo /var/lib/rpm/rpmdb.sqlite$\|^[^ ]* python3-foo /var/lib/rpm/rpmdb.sqlite$" <<<"$out" ||
+grep -q "^Red Hat:enterprise_linux:9::baseos python3-foo /var/lib/rpm/rpmdb.sqlite$" <<<"$out" ||
         fail "the rpm package is missing: $out"
 grep -q "^PyPI foo " <<<"$out" && fail "the package's dist-info was read as a PyPI package: $out"
 grep -q " /usr/bin/gobin$" <<<"$out" && fail "the package's Go binary was read: $out"

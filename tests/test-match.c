@@ -904,14 +904,21 @@ static void test_ubuntu_pro(void) {
                                                     *jammy = inventory_new();
         _cleanup_(scan_result_freep) struct scan_result *res = NULL, *res_old = NULL, *res_jammy = NULL;
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
-        _cleanup_free_ char *stream = NULL;
+        _cleanup_strv_free_ char **streams = NULL, **rh = NULL, **none = NULL;
         struct error err = {};
 
-        CHECK(ecosystem_stream("Ubuntu:16.04:LTS", &stream) == 1);
-        CHECK_STREQ(stream, "Ubuntu:Pro:16.04:LTS");
-        CHECK(ecosystem_stream("Ubuntu:Pro:16.04:LTS", &(char *) { NULL }) == 0);
-        CHECK(ecosystem_stream("Debian:12", &(char *) { NULL }) == 0);
-        CHECK(ecosystem_stream("Ubuntu", &(char *) { NULL }) == 0);
+        CHECK(ecosystem_streams("Ubuntu:16.04:LTS", &streams) == 1);
+        CHECK_STREQ(streams[0], "Ubuntu:Pro:16.04:LTS");
+        CHECK(ecosystem_streams("Ubuntu:Pro:16.04:LTS", &none) == 0 && !none);
+        CHECK(ecosystem_streams("Debian:12", &none) == 0 && !none);
+        CHECK(ecosystem_streams("Ubuntu", &none) == 0 && !none);
+        /* Red Hat: the first repository's siblings, of the same release */
+        CHECK(ecosystem_streams("Red Hat:enterprise_linux:9::baseos", &rh) == 2);
+        CHECK_STREQ(rh[0], "Red Hat:enterprise_linux:9::appstream");
+        CHECK_STREQ(rh[1], "Red Hat:enterprise_linux:9::crb");
+        CHECK(ecosystem_streams("Red Hat:enterprise_linux:9::appstream", &none) == 0 && !none);
+        CHECK(ecosystem_streams("Red Hat:enterprise_linux:7::server", &none) == 0 && !none);
+        CHECK(ecosystem_streams("Red Hat", &none) == 0 && !none);
         /* every version, as UBUNTU-CVE-2016-20013 says of 16.04's glibc */
         test_write_file(test_path(dir, "a.json"),
                         "{\"id\":\"UBUNTU-CVE-2016-20013\",\"modified\":\"2024-01-01T00:00:00Z\","

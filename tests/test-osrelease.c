@@ -121,7 +121,12 @@ static const struct eco_row eco_rows[] = {
         { "photon", "3.0", NULL, "Photon OS:3.0" },
         { "wolfi", "20230201", NULL, "Wolfi" },
         { "chainguard", NULL, NULL, "Chainguard" },
-        { "rhel", "8.0", NULL, NULL },                        /* per-repo CPE streams: see osrelease.c */
+        { "rhel", "8.0", NULL, "Red Hat:enterprise_linux:8::baseos" },      /* + its siblings: ecosystem.c */
+        { "rhel", "9.4", NULL, "Red Hat:enterprise_linux:9::baseos" },
+        { "rhel", "7.9", NULL, "Red Hat:enterprise_linux:7::server" },
+        { "rhel", "10.0", NULL, NULL },                       /* CPEs by minor release: not guessed */
+        { "rhel", "6.10", NULL, NULL },
+        { "rhel", NULL, NULL, NULL },
         { "opensuse-leap", "15.1", NULL, NULL },              /* no PRETTY_NAME */
         { "opensuse-leap", "15.5", NULL, "openSUSE:Leap 15.5", "openSUSE Leap 15.5" },
         { "opensuse-tumbleweed", "20240101", NULL, "openSUSE:Tumbleweed", "openSUSE Tumbleweed" },
@@ -185,7 +190,7 @@ static const struct {
         { "DistrolessCorrupt.txtar", "Debian:12" },
         { "DistrolessValid.txtar",   "Debian:12" },
         { "OpenSUSe.txtar",          "openSUSE:Leap 15.1" },
-        { "Ubi8.txtar",              NULL },
+        { "Ubi8.txtar",              "Red Hat:enterprise_linux:8::baseos" },
 };
 
 static void check_against_parsed(const char *file, const struct os_info *info, const char *parsed_json) {

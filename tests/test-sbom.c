@@ -90,8 +90,20 @@ static const struct {
         { DOC("{\"type\": \"library\", \"name\": \"tar\", \"purl\": \"pkg:deb/debian/tar@1.34?distro=bookworm\"}"),
           "tar", "1.34", "tar", "1.34", "Debian:12" },
         /* an OS we can't name: kept, without an ecosystem (not checked, as for a rootfs) */
-        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/rhel/bash@5.1-6.el9?distro=rhel-9\"}"),
-          "bash", "5.1-6.el9", "bash", "5.1-6.el9", NULL },
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/fedora/bash@5.2-1.fc39?distro=fedora-39\"}"),
+          "bash", "5.2-1.fc39", "bash", "5.2-1.fc39", NULL },
+        /* Red Hat's vendor namespace (its own SBOMs, Syft), the distro
+         * as we write it or as Trivy does, or os-release's ID */
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.1-6.el9?distro=rhel-9.4\"}"),
+          "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:9::baseos" },
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.1-6.el9?distro=redhat-9.4\"}"),
+          "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:9::baseos" },
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/rhel/bash@5.1-6.el9?distro=rhel-8.10\"}"),
+          "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:8::baseos" },
+        /* the document's OS component as os-release's ID, the purls Red Hat's */
+        { DOC("{\"type\": \"operating-system\", \"name\": \"rhel\", \"version\": \"9.4\"},"
+              "{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.1-6.el9?arch=x86_64\"}"),
+          "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:9::baseos" },
         /* language packages: the name as the ecosystem spells it */
         { DOC("{\"type\": \"library\", \"name\": \"PyYAML\", \"purl\": \"pkg:pypi/pyyaml@6.0.1\"}"), "PyYAML", "6.0.1",
           "pyyaml", "6.0.1", "PyPI" },

@@ -244,6 +244,17 @@ int strv_push(char ***v, char *s) {
         return 0;
 }
 
+char *strv_join(char *const *v, const char *sep) {
+        struct strbuf b = {};
+
+        for (char *const *p = v; p && *p; p++)
+                if (strbuf_printf(&b, "%s%s", p == v ? "" : sep, *p) < 0) {
+                        strbuf_done(&b);
+                        return NULL;
+                }
+        return strbuf_steal(&b);
+}
+
 char **strv_copy(char *const *v) {
         size_t n = strv_length(v);
         char **c = calloc(n + 1, sizeof(char *));

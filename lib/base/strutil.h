@@ -89,6 +89,9 @@ char **strv_copy(char *const *v);     /* v (not NULL) and its strings copied; NU
 bool strv_contains(char *const *v, const char *s);      /* v may be NULL */
 /* strv_push() of a copy of s unless *v holds it already; 0 or -ENOMEM. */
 int strv_push_unique(char ***v, const char *s);
+/* v's strings with sep between them (malloc'ed; "" for none); NULL when
+ * out of memory. */
+char *strv_join(char *const *v, const char *sep);
 /* Pushes s (taken, freed when not kept) while *v holds fewer than max
  * strings, then once a copy of more instead, then nothing.  0 or -ENOMEM. */
 int strv_push_capped(char ***v, char *s, size_t max, const char *more);

@@ -82,15 +82,16 @@ static int source_of(const struct rpm_header *h, const char *vr, struct package 
         return format_version(h, src_vr ? src_vr : vr, &p->source_version);
 }
 
-/* pkg:rpm/<id>/<name>@<version>-<release>?arch=..&distro=<id>-<version_id>
- * &epoch=<epoch> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier). */
+/* pkg:rpm/<vendor>/<name>@<version>-<release>?arch=..&distro=<id>-<version_id>
+ * &epoch=<epoch> (purl-spec PURL-TYPES "rpm": the epoch is a qualifier; the
+ * vendor os-release's ID, "redhat" for "rhel"). */
 static int build_purl(const struct os_info *os, const char *distro, const struct rpm_header *h, const char *vr,
                       char **ret) {
         char epoch[16];
 
         if (h->has_epoch)
                 snprintf(epoch, sizeof(epoch), "%u", h->epoch);
-        return purl_build("rpm", os->id, h->name, vr, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
+        return purl_build("rpm", osrelease_purl_vendor(os->id), h->name, vr, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
 }
 
 static int package_from_header(struct inventory *inv, const char *origin, const char *distro,

@@ -398,17 +398,22 @@ static bool distro_is_os(const struct os_info *os, const char *distro) {
                streq_ptr(os->version_codename, distro);
 }
 
-/* The OS a distribution purl names: its namespace is os-release's ID, its
- * distro "<id>-<version_id>", the version alone (apk) or a codename. */
+/* The OS a distribution purl names: its namespace is os-release's ID (or
+ * the vendor that stands for it: "redhat" for "rhel"), its distro
+ * "<id>-<version_id>" ("<vendor>-<version_id>" too), the version alone
+ * (apk) or a codename. */
 static int purl_os(const struct purl *p, struct os_info *ret) {
         const char *d = p->distro, *dash;
-        _cleanup_free_ char *ns = lower_dup(p->namespace);
+        _cleanup_free_ char *ns = lower_dup(osrelease_id_of_vendor(p->namespace));
+        size_t nv = p->namespace ? strlen(p->namespace) : 0;
 
         *ret = (struct os_info) {};
         if (p->namespace && !ns)
                 return -ENOMEM;
         if (d && ns && startswith(d, ns) && d[strlen(ns)] == '-')
                 d += strlen(ns) + 1;
+        else if (d && nv && strncasecmp(d, p->namespace, nv) == 0 && d[nv] == '-')
+                d += nv + 1;
         else if (d && (dash = strrchr(d, '-')) && !ns) {
                 ret->id = strndup(d, (size_t) (dash - d));
                 d = dash + 1;
@@ -444,7 +449,7 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         *ret = NULL;
         /* the document's OS, or the first purl's standing for it (as the
          * operating-system component of our rendering then does) */
-        if (inv_os->id && (!p->namespace || strcasecmp(p->namespace, inv_os->id) == 0) &&
+        if (inv_os->id && (!p->namespace || strcasecmp(osrelease_id_of_vendor(p->namespace), inv_os->id) == 0) &&
             distro_is_os(inv_os, p->distro)) {
                 if (inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)))
                         return -ENOMEM;

@@ -1,0 +1,155 @@
+#!/bin/bash
+# Red Hat Enterprise Linux and UBI images (lib/osrelease.c eco_rhel(),
+# lib/ecosystem.c "Red Hat"): os-release ID=rhel VERSION_ID=9.x names the
+# image "Red Hat:enterprise_linux:9::baseos", and each RPM is looked up
+# there and in its AppStream and CodeReady Builder siblings (the database
+# does not say which repository a package came from).  Packages built by
+# rpmbuild and installed by rpm (--justdb) into a UBI 9-like rootfs:
+#   - openssl and openssl-libs (epoch 1) below a BaseOS fix: both found,
+#     one record; at the fixed EVR, neither (the epoch counts);
+#   - git-lfs below an AppStream fix, ninja-build below a CRB one: found;
+#   - records of other streams (rhel_eus:9.0, enterprise_linux:8, the real
+#     RHSA-2024:6220 of rhel_aus/e4s/tus 8.6) never apply;
+#   - a DB without the CRB stream: the scan warns, naming it; one with
+#     AppStream's records alone: found, and BaseOS's absence said;
+#   - a DB without any of the release's records: not checked (no_data);
+#   - purls name the vendor Red Hat's own documents name (pkg:rpm/redhat/):
+#     an OpenVEX statement of that purl suppresses its finding, and our
+#     CycloneDX SBOM scanned again gives the same findings;
+#   - RHEL 10 (CPEs by minor release) and RHEL 6: an unknown OS, said.
+set -u
+P=${PORTCULLIS:?}
+. "$(dirname "$0")/lib.sh"          # fail()
+for tool in rpm rpmbuild python3; do
+        command -v $tool >/dev/null || { echo "skip: $tool not installed"; exit 77; }
+done
+RHSA=${PC_SHARED_DATA:-}/vulndb/osv-schema/redhat-osv/RHSA-2024_6220.json
+[ -f "$RHSA" ] || { echo "skip: shared data not found"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+B=$T/rpmbuild
+mkdir -p "$B/SPECS"
+
+# spec NAME EPOCH VERSION RELEASE [SUBPACKAGE]: a package with no files
+spec() {
+        {
+                echo "Name: $1"
+                [ "$2" = 0 ] || echo "Epoch: $2"
+                printf 'Version: %s\nRelease: %s\nSummary: t\nLicense: MIT\n%%description\nt\n%%files\n' "$3" "$4"
+                [ -z "${5:-}" ] || printf '%%package %s\nSummary: t\n%%description %s\nt\n%%files %s\n' "$5" "$5" "$5"
+        } >"$B/SPECS/$1-$4.spec"
+        rpmbuild --define "_topdir $B" --define "debug_package %{nil}" -bb "$B/SPECS/$1-$4.spec" \
+                >>"$T/rpmbuild.log" 2>&1 || { cat "$T/rpmbuild.log"; echo "FAIL: rpmbuild $1"; exit 1; }
+}
+# rootfs DIR VERSION_ID RPM...: os-release as UBI's, the RPMs in its rpmdb
+rootfs() {
+        local d=$1 v=$2
+        shift 2
+        mkdir -p "$d/etc" "$d/var/lib/rpm"
+        printf 'NAME="Red Hat Enterprise Linux"\nVERSION="%s (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="%s"\nPLATFORM_ID="platform:el9"\nPRETTY_NAME="Red Hat Enterprise Linux %s (Plow)"\nCPE_NAME="cpe:/o:redhat:enterprise_linux:%s::baseos"\n' \
+                "$v" "$v" "$v" "$v" >"$d/etc/os-release"
+        rpm --dbpath "$d/var/lib/rpm" --initdb &&
+                rpm --dbpath "$d/var/lib/rpm" -i --justdb --nodeps --noscripts --ignorearch --ignoreos "$@" ||
+                { echo "FAIL: rpm -i --justdb"; exit 1; }
+}
+spec openssl 1 3.0.7 6.el9_2 libs
+spec openssl 1 3.0.7 16.el9_2 libs
+spec git-lfs 0 3.2.0 1.el9
+spec ninja-build 0 1.10.2 6.el9
+R=$B/RPMS/*
+rootfs "$T/ubi" 9.2 $R/openssl-3.0.7-6.el9_2.*.rpm $R/openssl-libs-3.0.7-6.el9_2.*.rpm \
+        $R/git-lfs-3.2.0-1.el9.*.rpm $R/ninja-build-1.10.2-6.el9.*.rpm
+[ -f "$T/ubi/var/lib/rpm/rpmdb.sqlite" ] || { echo "skip: this rpm writes no rpmdb.sqlite"; exit 77; }
+rootfs "$T/fixed" 9.4 $R/openssl-3.0.7-16.el9_2.*.rpm $R/openssl-libs-3.0.7-16.el9_2.*.rpm
+
+EL9="Red Hat:enterprise_linux:9::"
+# rec ID ECOSYSTEM FIXED NAME...: one record, the names in one ecosystem
+rec() {
+        local id=$1 eco=$2 fixed=$3 aff="" n
+        shift 3
+        for n in "$@"; do
+                aff="$aff${aff:+,}{\"package\": {\"ecosystem\": \"$eco\", \"name\": \"$n\", \"purl\": \"pkg:rpm/redhat/$n\"},
+  \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"$fixed\"}]}]}"
+        done
+        printf '{"id": "%s", "modified": "2024-01-01T00:00:00Z", "affected": [%s]}\n' "$id" "$aff"
+}
+mkdir -p "$T/feed" "$T/nocrb" "$T/other" "$T/appstream"
+rec TEST-RHSA-BASEOS "${EL9}baseos" 1:3.0.7-16.el9_2 openssl openssl-libs >"$T/feed/baseos.json"
+rec TEST-RHSA-APPSTREAM "${EL9}appstream" 0:3.2.0-2.el9_2 git-lfs >"$T/feed/appstream.json"
+rec TEST-RHSA-CRB "${EL9}crb" 0:1.10.2-7.el9 ninja-build >"$T/feed/crb.json"
+rec TEST-RHSA-EUS "Red Hat:rhel_eus:9.0::baseos" 1:3.0.7-99.el9_0 openssl-libs git-lfs >"$T/other/eus.json"
+rec TEST-RHSA-EL8 "Red Hat:enterprise_linux:8::baseos" 2:0-1.el8 openssl-libs >"$T/other/el8.json"
+cp "$RHSA" "$T/other/"
+cp "$T/feed/baseos.json" "$T/feed/appstream.json" "$T/nocrb/"
+cp "$T/other/"*.json "$T/feed/"
+cp "$T/other/"*.json "$T/nocrb/"
+cp "$T/feed/appstream.json" "$T/appstream/"
+for f in feed nocrb other appstream; do
+        "$P" db import "$T/$f" --db "$T/$f.sqlite" >/dev/null 2>"$T/import.err" || fail "import $f: $(cat "$T/import.err")"
+done
+
+# scan ROOTFS DB: "ID PACKAGE" a line, then "unchecked KIND SUBJECT" lines; stderr in $T/err
+scan() {
+        "$P" scan "$1" --db "$T/$2.sqlite" --format json 2>"$T/err" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for f in sorted((f["id"], f["package"]) for f in d["findings"]):
+    print(*f)
+for u in d.get("unchecked", []):
+    print("unchecked", u["kind"], u.get("subject", u.get("name", "")))'
+}
+out=$(scan "$T/ubi" feed)
+want="TEST-RHSA-APPSTREAM git-lfs
+TEST-RHSA-BASEOS openssl
+TEST-RHSA-BASEOS openssl-libs
+TEST-RHSA-CRB ninja-build"
+[ "$out" = "$want" ] || fail "UBI 9.2: $out (stderr: $(cat "$T/err"))"
+grep -q "warning" "$T/err" && fail "UBI 9.2: a warning with every stream in the DB: $(cat "$T/err")"
+os=$("$P" inventory "$T/ubi" --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["os"]["ecosystem"])')
+[ "$os" = "${EL9}baseos" ] || fail "UBI 9.2's ecosystem: $os"
+
+purls=$("$P" inventory "$T/ubi" --format json | python3 -c 'import json, sys
+print(" ".join(sorted(p["purl"] for p in json.load(sys.stdin)["packages"] if p["name"] == "openssl-libs")))')
+case "$purls" in
+pkg:rpm/redhat/openssl-libs@3.0.7-6.el9_2\?arch=*\&distro=rhel-9.2\&epoch=1) ;;
+*) fail "openssl-libs's purl: $purls" ;;
+esac
+cat >"$T/vex.json" <<VEX
+{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "t",
+ "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+ "statements": [{"vulnerability": {"name": "TEST-RHSA-BASEOS"},
+                 "products": [{"@id": "pkg:rpm/redhat/openssl-libs"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}
+VEX
+out=$("$P" scan "$T/ubi" --db "$T/feed.sqlite" --vex "$T/vex.json" --format json 2>"$T/err" | python3 -c 'import json, sys
+print(" ".join(sorted(f["package"] for f in json.load(sys.stdin)["findings"] if not f.get("vex"))))')
+[ "$out" = "git-lfs ninja-build openssl" ] || fail "a VEX statement of pkg:rpm/redhat/openssl-libs: $out $(cat "$T/err")"
+"$P" scan "$T/ubi" --db "$T/feed.sqlite" --format cyclonedx >"$T/bom.json" 2>"$T/err"
+out=$("$P" scan --sbom "$T/bom.json" --db "$T/feed.sqlite" --format json 2>"$T/err" | python3 -c 'import json, sys
+for f in sorted((f["id"], f["package"]) for f in json.load(sys.stdin)["findings"]):
+    print(*f)')
+[ "$out" = "$want" ] || fail "our SBOM scanned again: $out $(cat "$T/err")"
+
+out=$(scan "$T/fixed" feed)
+[ -z "$out" ] || fail "UBI 9.4 at the fixed 1:3.0.7-16.el9_2: $out $(cat "$T/err")"
+
+out=$(scan "$T/ubi" nocrb)
+[ "$out" = "$(grep -v CRB <<<"$want")" ] || fail "without CRB: $out"
+grep -qF "warning: the vulnerability database has no record of ${EL9}crb, whose records hold for ${EL9}baseos's packages too (a Red Hat image's packages come from its release's BaseOS, AppStream and CodeReady Builder repositories, each its own ecosystem)" "$T/err" ||
+        fail "without CRB, not said: $(cat "$T/err")"
+
+out=$(scan "$T/ubi" appstream)
+[ "$out" = "TEST-RHSA-APPSTREAM git-lfs" ] || fail "AppStream's records alone: $out"
+grep -qF "warning: the vulnerability database has no record of ${EL9}baseos itself, only of the streams whose records hold for its packages too" "$T/err" ||
+        fail "AppStream's records alone, BaseOS's absence not said: $(cat "$T/err")"
+
+out=$(scan "$T/ubi" other)
+[ "$out" = "unchecked no_data ${EL9}baseos" ] || fail "no record of the release: $out $(cat "$T/err")"
+
+for v in 10.0 6.10; do
+        sed -i "s/^VERSION_ID=.*/VERSION_ID=\"$v\"/" "$T/fixed/etc/os-release"
+        out=$(scan "$T/fixed" feed)
+        grep -q "^unchecked unknown_os " <<<"$out" || fail "RHEL $v: $out"
+done
+
+[ "$fails" -eq 0 ] && echo "scan-rhel: all checks passed"
+exit $((fails > 0))
