@@ -435,7 +435,7 @@ bool update_record_head(const char *buf, size_t len, const char *name, const cha
 
         if (!head_str(buf, len, "id", &id, &id_len)) {
                 id = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-                if (!endswith(id, ".json"))
+                if (!endswith_nocase(id, ".json"))
                         return false;
                 id_len = strlen(id) - STRLEN(".json");
         }
@@ -940,7 +940,7 @@ static int verify_zip(const char *path, const char *url, struct gap *g, uint64_t
         if ((r = zip_open(path, url, "is the download truncated?", &z, err)) < 0)
                 return r;
         while ((r = zip_next(z, &e, err)) > 0) {
-                bool json = !e.dir && endswith(e.name, ".json");
+                bool json = !e.dir && endswith_nocase(e.name, ".json");     /* as db import counts */
 
                 if ((r = zip_read(z, &buf, &cap, &len, err)) < 0)
                         break;

@@ -1455,12 +1455,6 @@ static int doc_skip(struct importer *imp, const char *name, const char *reason, 
 
 /* ---- sources: files, folders, zip archives ------------------------------- */
 
-static bool has_suffix(const char *s, const char *suffix) {
-        size_t n = strlen(s), m = strlen(suffix);
-
-        return n >= m && strcaseeq(s + n - m, suffix);
-}
-
 static int import_file(struct importer *imp, const char *path, struct error *err) {
         _cleanup_free_ char *buf = NULL;
         struct error ferr = {};
@@ -1484,7 +1478,7 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
         while ((r = zip_next(z, &e, err)) > 0) {
                 struct doc *d;
 
-                if (e.dir || !has_suffix(e.name, ".json"))
+                if (e.dir || !endswith_nocase(e.name, ".json"))
                         continue;
                 /* read straight into the reader's next slot */
                 if (!(d = doc_next(imp, err)))
@@ -1537,14 +1531,14 @@ static int import_path(struct importer *imp, const char *path, int depth, struct
                 return error_set(err, EBADFD, "%s is not a file or a folder (a device, a FIFO or a socket); give "
                                  ".json files, folders of them or .zip archives", path);
         if (!S_ISREG(st.st_mode)) {
-                if (has_suffix(path, ".json") || has_suffix(path, ".zip"))
+                if (endswith_nocase(path, ".json") || endswith_nocase(path, ".zip"))
                         skip(imp, path, S_ISLNK(st.st_mode) ? "a symlink, which is not followed in a folder; not read"
                                                             : "not a regular file; not read");
                 return 0;
         }
-        if (has_suffix(path, ".zip"))
+        if (endswith_nocase(path, ".zip"))
                 return import_zip(imp, path, err);
-        if (has_suffix(path, ".json") || depth == 0)
+        if (endswith_nocase(path, ".json") || depth == 0)
                 return import_file(imp, path, err);
         return 0;
 }
