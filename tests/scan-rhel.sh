@@ -124,6 +124,18 @@ out=$("$P" scan "$T/ubi" --db "$T/feed.sqlite" --vex "$T/vex.json" --format json
 print(" ".join(sorted(f["package"] for f in json.load(sys.stdin)["findings"] if not f.get("vex"))))')
 [ "$out" = "git-lfs ninja-build openssl" ] || fail "a VEX statement of pkg:rpm/redhat/openssl-libs: $out $(cat "$T/err")"
 "$P" scan "$T/ubi" --db "$T/feed.sqlite" --format cyclonedx >"$T/bom.json" 2>"$T/err"
+# the name each record named, in the SARIF and CycloneDX reports too
+"$P" scan "$T/ubi" --db "$T/feed.sqlite" --format sarif >"$T/sarif.json" 2>"$T/err"
+out=$(python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print(sorted((r["properties"]["package"], r["properties"]["recordPackage"]) for r in s["runs"][0]["results"]
+             if r["ruleId"] != "not-checked"))
+b = json.load(open(sys.argv[2]))
+print(sorted(tuple(p["value"] for p in v["properties"] if p["name"] in ("portcullis:package", "portcullis:record_package"))
+             for v in b["vulnerabilities"]))' "$T/sarif.json" "$T/bom.json")
+want_rec="[('git-lfs', 'git-lfs'), ('ninja-build', 'ninja-build'), ('openssl', 'openssl'), ('openssl-libs', 'openssl-libs')]"
+[ "$out" = "$want_rec
+$want_rec" ] || fail "record_package in SARIF and CycloneDX: $out"
 out=$("$P" scan --sbom "$T/bom.json" --db "$T/feed.sqlite" --format json 2>"$T/err" | python3 -c 'import json, sys
 for f in sorted((f["id"], f["package"]) for f in json.load(sys.stdin)["findings"]):
     print(*f)')

@@ -279,6 +279,7 @@ static json_t *finding_props(const struct finding *f) {
         char num[32];
 
         add_prop(props, "portcullis:package", f->package);
+        add_prop(props, "portcullis:record_package", f->record_package);
         add_prop(props, "portcullis:installed_version", f->installed_version);
         add_prop(props, "portcullis:fixed_version", f->fixed_version);
         add_prop(props, "portcullis:status", finding_status_to_string(f->status));

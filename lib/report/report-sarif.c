@@ -272,6 +272,8 @@ static json_t *result_properties(const struct finding *f) {
 
         if (r >= 0 && f->source_name)
                 r = set(p, "sourcePackage", json_str_or_null(f->source_name));
+        if (r >= 0 && f->record_package)
+                r = set(p, "recordPackage", json_str_or_null(f->record_package));
         if (r >= 0 && f->cvss_vector)
                 r = set(p, "cvss", json_pack("{s:o, s:f}", "vector", json_str_or_null(f->cvss_vector),
                                              "score", f->cvss_score));
