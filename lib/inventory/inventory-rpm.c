@@ -91,7 +91,8 @@ static int build_purl(const struct os_info *os, const char *distro, const struct
 
         if (h->has_epoch)
                 snprintf(epoch, sizeof(epoch), "%u", h->epoch);
-        return purl_build("rpm", osrelease_purl_vendor(os->id), h->name, vr, h->arch, distro, h->has_epoch ? epoch : NULL, ret);
+        return purl_build("rpm", osrelease_purl_vendor(os->id), h->name, vr, h->arch, distro,
+                          h->has_epoch ? epoch : NULL, ret);
 }
 
 static int package_from_header(struct inventory *inv, const char *origin, const char *distro,

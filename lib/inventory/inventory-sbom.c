@@ -449,7 +449,8 @@ static int distro_ecosystem(struct ctx *c, const struct purl *p, char **ret) {
         *ret = NULL;
         /* the document's OS, or the first purl's standing for it (as the
          * operating-system component of our rendering then does) */
-        if (inv_os->id && (!p->namespace || strcasecmp(osrelease_id_of_vendor(p->namespace), inv_os->id) == 0) &&
+        if (inv_os->id &&
+            (!p->namespace || strcasecmp(osrelease_id_of_vendor(p->namespace), inv_os->id) == 0) &&
             distro_is_os(inv_os, p->distro)) {
                 if (inv_os->ecosystem && !(*ret = strdup(inv_os->ecosystem)))
                         return -ENOMEM;
