@@ -449,20 +449,38 @@ const char *oci_image_name(char *const *state_annotations, char *const *config_a
         return v;
 }
 
-bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotations) {
+/* Whether a CRI runtime's container-type key (containerd's, CRI-O's) is
+ * in either list and each one there says one of want (NULL-terminated). */
+static bool container_type_in(char *const *state_annotations, char *const *config_annotations,
+                              const char *const *want) {
         static const char *const keys[] = { "io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType" };
         char *const *lists[] = { state_annotations, config_annotations };
-        bool sandbox = false;
+        bool found = false;
 
         for (size_t l = 0; l < ELEMENTSOF(lists); l++)
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                         const char *v = oci_annotation(lists[l], keys[i]);
 
-                        if (v && strcmp(v, "sandbox") != 0)
+                        if (v && !strv_contains((char *const *) want, v))
                                 return false;
-                        sandbox = sandbox || v;
+                        found = found || v;
                 }
-        return sandbox;
+        return found;
+}
+
+bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotations) {
+        return container_type_in(state_annotations, config_annotations, (const char *const[]) { "sandbox", NULL });
+}
+
+const char *oci_rootfs_reused(bool root_readonly, char *const *state_annotations, char *const *config_annotations) {
+        if (root_readonly ||
+            container_type_in(state_annotations, config_annotations,
+                              (const char *const[]) { "container", "sandbox", NULL }))
+                return NULL;
+        return "its rootfs is no overlay that tells the container's own changes from the image, not read-only "
+               "(root.readonly) and not one a Kubernetes runtime made for this start "
+               "(io.kubernetes.cri.container-type, io.kubernetes.cri-o.ContainerType): a restart of the container "
+               "reads it with what the container changed, so nothing is kept under the image's digest";
 }
 
 const char *oci_namespace(char *const *state_annotations, char *const *config_annotations) {

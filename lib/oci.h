@@ -80,6 +80,19 @@ const char *oci_image_name(char *const *state_annotations, char *const *config_a
  * trust_image_digest, as for the image's name. */
 bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotations);
 
+/* Why a digest the runtime names does not stand for what is read from a
+ * container's rootfs that is no overlay (whose upper would tell the
+ * container's changes from the image's): the rootfs may be one an earlier
+ * run of the same container changed (docker restart, podman start, runc
+ * run of the same bundle), its package database included; NULL when it
+ * can't be: the container can't write it (root.readonly), or a Kubernetes
+ * runtime says it made the container (the keys oci_pod_sandbox() reads,
+ * "container" or "sandbox"): CRI makes a new container, on a fresh rootfs,
+ * at every start, a restart included.  The one rule of the hook, ps, the
+ * recheck and 'cache fill'; the annotations believed as the digest is
+ * (trust_image_digest).  A static string. */
+const char *oci_rootfs_reused(bool root_readonly, char *const *state_annotations, char *const *config_annotations);
+
 /* The Kubernetes namespace: io.kubernetes.pod.namespace, else
  * io.kubernetes.cri.sandbox-namespace; state before config as above.  NULL
  * when none. */

@@ -533,6 +533,22 @@ static void test_pod_sandbox(void) {
         CHECK(!oci_pod_sandbox(other, NULL));           /* exactly "sandbox" */
         CHECK(!oci_pod_sandbox(none, NULL));
         CHECK(!oci_pod_sandbox(NULL, NULL));
+        /* a rootfs a Kubernetes runtime made for this start (either type,
+         * either list), or read-only: a digest stands for it */
+        CHECK(!oci_rootfs_reused(false, cd2, NULL));
+        CHECK(!oci_rootfs_reused(false, NULL, ctr));
+        CHECK(!oci_rootfs_reused(false, crio_ctr, NULL));
+        CHECK(!oci_rootfs_reused(false, cd2, crio));
+        CHECK(!oci_rootfs_reused(false, ctr, cd2));     /* both CRI's: made by it either way */
+        CHECK(!oci_rootfs_reused(true, NULL, NULL));
+        CHECK(!oci_rootfs_reused(true, other, NULL));
+        /* else it may be one an earlier run changed */
+        CHECK(oci_rootfs_reused(false, NULL, NULL));
+        CHECK(oci_rootfs_reused(false, none, NULL));
+        CHECK(oci_rootfs_reused(false, named + 2, NULL)); /* an image name is no container type */
+        CHECK(oci_rootfs_reused(false, other, NULL));   /* exactly "container" or "sandbox" */
+        CHECK(oci_rootfs_reused(false, ctr, other));    /* any key saying something else */
+        CHECK(strstr(oci_rootfs_reused(false, NULL, NULL), "root.readonly"));
         /* the sandbox image's name, for a sandbox only, after the others */
         CHECK_STREQ(oci_image_name(cd2, NULL), "registry.k8s.io/pause:3.10");
         CHECK_STREQ(oci_image_name(NULL, cd2), "registry.k8s.io/pause:3.10");
