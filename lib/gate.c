@@ -46,6 +46,7 @@ struct image {
         struct overlay_probe ov;        /* its overlay mount: identity or why not, storage's name */
         char *identity;                 /* the overlay's, else the image digest, else the inventory's */
         const char *identity_source;    /* "overlay", "digest", "inventory" */
+        char *identity_note;            /* why the digest was looked up but not kept (reused_digest()) */
         char *db_revision;
         char *db_import_time;           /* or the signed data's time (db_time_signed) */
         bool db_time_signed;
@@ -60,6 +61,7 @@ struct image {
 static void image_done(struct image *im) {
         overlay_probe_done(&im->ov);
         free(im->identity);
+        free(im->identity_note);
         free(im->db_revision);
         free(im->db_import_time);
         free(im->stale_note);
@@ -425,7 +427,8 @@ static void audit(struct start *h, const char *decision, const char *reason, con
                 .db_time = h->img.db_import_time,
                 .identity = h->img.identity,
                 .identity_source = h->img.identity_source,
-                .identity_note = h->img.identity_source && !streq_ptr(h->img.identity_source, "overlay")
+                .identity_note = h->img.identity_note ? h->img.identity_note
+                                 : h->img.identity_source && !streq_ptr(h->img.identity_source, "overlay")
                                          ? h->img.ov.why_not : NULL,
                 .cache = h->img.cache_status,
                 .policy = h->policy ? policy_path(h) : NULL,
@@ -763,6 +766,34 @@ static void find_identity(struct start *h, struct image *im) {
 }
 
 static int find_result(struct start *h, struct image *im, struct scan_result **ret, struct error *err);
+
+/* Whether the identity is a digest that stands for a rootfs the container
+ * may have changed at an earlier run (oci_rootfs_reused(): no overlay, not
+ * read-only, not made by a Kubernetes runtime for this start): an entry
+ * under it is still served (a start that met the rule stored it), but a
+ * miss is the inventory's, never stored under the image's digest, else a
+ * restarted container's own package database would be every later start's
+ * verdict of its image.  Asked on a miss only: nothing more is read on a
+ * hit. */
+static const char *reused_digest(const struct start *h, const struct image *im) {
+        if (!streq_ptr(im->identity_source, "digest"))
+                return NULL;
+        return oci_rootfs_reused(h->oci.root_readonly, im->annotations, NULL);
+}
+
+/* The digest dropped for the inventory's identity (find_result()), the
+ * audit line's identity_note saying why. */
+static int forget_digest(struct image *im, const char *why, char **key) {
+        if (asprintf(&im->identity_note, "%s: %s", im->identity, why) < 0) {
+                im->identity_note = NULL;
+                return -ENOMEM;
+        }
+        free(im->identity);
+        free(*key);
+        im->identity = *key = NULL;
+        im->identity_source = NULL;
+        return 0;
+}
 
 /* The digest of an image mounted into the container
  * for VEX statements about that image: the runtime names none in the
@@ -1346,18 +1377,20 @@ static int find_result(struct start *h, struct image *im, struct scan_result **r
         _cleanup_(unlockp) int lock = -EBADF;
         _cleanup_free_ char *inventory_json = NULL, *key = NULL;
         struct error staged_err = {};
+        const char *reused;
         int k, staged_k = 0;
 
         find_identity(h, im);
         if ((k = try_index(h, im, ret, err)) != 0)
                 return k < 0 ? k : 0;
+        reused = reused_digest(h, im);
         /* Past the index, a start is nearly always a miss: its deadline
          * counts from the exec (the /proc read does not show on a hit).
          * The analysis starts now, while the cache is opened: the whole
          * of it when the identity is known, else the staged child, whose
          * inventory is the identity. */
         deadline_from_exec(h);
-        if (im->identity)
+        if (im->identity && !reused)
                 analyze_early(h, im, &early, &lock);
         else
                 staged_k = analyze_staged_start(im->rootfs, db_path(h), left_ms(h), &staged, &staged_err);
@@ -1379,6 +1412,8 @@ static int find_result(struct start *h, struct image *im, struct scan_result **r
                 return error_set(err, ENOMEM, "out of memory");
         if (key && (k = try_cache(h, im, c, key, ret, err)) != 0)
                 return k < 0 ? k : 0;   /* an early analysis is killed */
+        if (reused && forget_digest(im, reused, &key) < 0)
+                return error_set(err, ENOMEM, "out of memory");
 
         if (key)
                 return analyze_known(h, im, c, key, &early, &lock, ret, err);

@@ -210,8 +210,9 @@ static int overlay_unchanged(const struct running_container *c) {
 }
 
 /* A container whose identity was known without reading its rootfs (the
- * overlay's layers; the trusted digest of a read-only rootfs): the
- * inventory and the match in one child, as the hook's analyze_known(). */
+ * overlay's layers; the trusted digest of a rootfs its container can't
+ * have changed, oci_rootfs_reused()): the inventory and the match in one
+ * child, as the hook's analyze_known(). */
 static int fill_known(struct fill *f, const struct running_container *c) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
@@ -326,18 +327,16 @@ static int own_changes(struct fill *f, const char *identity) {
 static int fill_one(struct fill *f, const struct running_container *c) {
         int k;
 
-        /* A digest names the image, but this rootfs is no overlay whose
-         * upper tells the container's changes from it: unless the
-         * container can't write it (root.readonly), its own files, a
-         * package database it rewrote, would be kept as its image's
-         * verdict for every start of that image. */
-        if (c->identity && (streq_ptr(c->identity_source, "overlay") || c->root_readonly))
+        /* A digest names the image, but this rootfs may hold the
+         * container's own changes (oci_rootfs_reused(), the hook's rule):
+         * its own files, a package database it rewrote, would be kept as
+         * its image's verdict for every start of that image. */
+        if (c->identity && !c->digest_reused)
                 return fill_known(f, c);
         if (c->identity) {
                 if ((k = own_changes(f, c->identity)) > 0)
-                        note(f, "container %s: its image is known by its digest (%s), but its rootfs is neither "
-                             "read-only nor an overlay that tells the container's own changes from the image; nothing "
-                             "stored (the next start of the image reads it)", c->id, c->identity);
+                        note(f, "container %s: its image is known by its digest (%s), but %s (the next start of the "
+                             "image reads it)", c->id, c->identity, c->digest_reused);
                 return k < 0 ? k : 0;
         }
         if (c->overlay_refused && c->started_identity) {

@@ -373,8 +373,10 @@ static int find_identity(const struct running_options *o, struct running_contain
         c->started_identity = TAKE_PTR(ov.layers_identity);
         /* as the hook: a digest does not stand for an overlay whose upper
          * holds the container's changes (lib/gate.c, find_identity()) */
-        if (!c->identity && !ov.refused && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations)))
+        if (!c->identity && !ov.refused && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations))) {
                 c->identity_source = "digest";
+                c->digest_reused = oci_rootfs_reused(c->root_readonly, c->annotations, NULL);
+        }
         if (c->identity || o->no_inventory) {
                 if (!c->identity)
                         r = asprintf(&c->identity_note, "%s; no trusted image digest; the inventory was not read",
@@ -666,6 +668,24 @@ static int judge_baseline(struct judge *j, struct running_container *c, struct e
         return (c->baseline_revision = strdup(e->db_revision)) ? 0 : -ENOMEM;
 }
 
+/* A digest the cache lacks that does not stand for what is read from the
+ * rootfs (oci_rootfs_reused()): the identity is the inventory's, as the
+ * hook's (lib/gate.c forget_digest()), and judged by it. */
+static int forget_digest(struct judge *j, struct running_container *c, struct error *err) {
+        _cleanup_free_ char *digest = TAKE_PTR(c->identity);
+        int r;
+
+        c->identity_source = "inventory";
+        free(c->identity_note);
+        if (asprintf(&c->identity_note, "%s: %s", digest, c->digest_reused) < 0) {
+                c->identity_note = NULL;
+                return -ENOMEM;
+        }
+        if ((r = read_inventory(j->o, c, &c->identity)) < 0 || !c->identity)
+                return r;
+        return judge_now(j, c, err);
+}
+
 static int judge_one(struct judge *j, struct running_container *c) {
         struct error err = {};
         int r;
@@ -685,6 +705,10 @@ static int judge_one(struct judge *j, struct running_container *c) {
                                         "inventory's, which was not read", c->image_mounts[2 * i]) < 0 ? -ENOMEM : 0;
                 }
         r = judge_now(j, c, &err);
+        /* as the hook: a digest that does not stand for what is read from
+         * the rootfs is served its entry, else the inventory's identity */
+        if (r >= 0 && !c->judged && c->digest_reused && !j->o->no_inventory)
+                r = forget_digest(j, c, &err);
         /* an identity (overlay, digest) the cache lacks: its inventory,
          * matched now, rather than no verdict at all */
         if (r >= 0 && !c->judged && !c->inventory && !j->o->no_inventory) {

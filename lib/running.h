@@ -66,6 +66,8 @@ struct running_container {
         const char *identity_source;    /* "overlay", "digest", "inventory" */
         char *identity_note;            /* why there is no identity */
         bool overlay_refused;           /* its upper holds its own changes: not the image its digest names */
+        const char *digest_reused;      /* the identity is a digest that does not stand for what is read from
+                                         * its rootfs: why (oci_rootfs_reused()); looked up, never stored */
         char *started_identity;         /* then the identity of its lowers, the image it was started from */
         struct inventory *inventory;    /* read for an identity "inventory": matched when not cached */
         bool inventory_unread;          /* its inventory was to be read (its identity, or one the cache lacks)

@@ -215,7 +215,7 @@ p = sys.argv[1] + "/config.json"; c = json.load(open(p)); c["root"]["readonly"] 
 runc_run_sleeping "$ROOT" "$T/bundles/c-rw" c-rw
 timeout 300 "$P" cache fill --config "$CFG" >"$T/fill12.out" 2>"$T/fill12.err" || fail "cache fill 12: $(cat "$T/fill12.err")"
 grep -q "1 whose rootfs may hold their own changes" "$T/fill12.out" &&
-        grep -q "container c-rw: its image is known by its digest .*neither read-only nor an overlay" "$T/fill12.err" ||
+        grep -q "container c-rw: its image is known by its digest .*no overlay .*not read-only (root.readonly)" "$T/fill12.err" ||
         fail "a writable rootfs named by digest: $(cat "$T/fill12.out" "$T/fill12.err")"
 [ -z "$(entries)" ] || fail "stored a writable rootfs under its digest: $(entries)"
 

@@ -27,7 +27,7 @@ curl_at() {
 printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
 digest=sha256:$(printf '%s' "$T" | sha256sum | cut -c1-64)
 printf '{"ociVersion": "1.0.2", "id": "up", "status": "creating", "pid": 1, "bundle": "%s",
-  "annotations": {"io.kubernetes.cri-o.ImageRef": "%s"}}\n' "$T/bundle" "$digest" >"$T/state.json"
+  "annotations": {"io.kubernetes.cri-o.ContainerType": "container", "io.kubernetes.cri-o.ImageRef": "%s"}}\n' "$T/bundle" "$digest" >"$T/state.json"
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }
 C=$T/cache/cache.db
 printf '{"mode": "enforce", "severity": "HIGH"}\n' >"$T/policy.json"

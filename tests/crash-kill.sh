@@ -35,7 +35,7 @@ trap cleanup EXIT
 curl_image "$T" 7.88.1-10+deb12u3     # $T/rootfs, $T/bundle: the example feed's CRITICAL
 # state N: the OCI state of a container of image digest N (one cache entry each).
 state() {
-        printf '{"ociVersion": "1.0.2", "id": "c%s", "status": "creating", "pid": 1, "bundle": "%s", "annotations": {"io.kubernetes.cri-o.ImageRef": "sha256:%064x"}}\n' \
+        printf '{"ociVersion": "1.0.2", "id": "c%s", "status": "creating", "pid": 1, "bundle": "%s", "annotations": {"io.kubernetes.cri-o.ContainerType": "container", "io.kubernetes.cri-o.ImageRef": "sha256:%064x"}}\n' \
                 "$1" "$T/bundle" "$1" >"$T/state-$1.json"
 }
 "$P" db import "$SRC/feed" --db "$T/db.sqlite" >/dev/null || { echo "FAIL: import"; exit 1; }

@@ -38,7 +38,7 @@ def write(path, text):
 def start(n):
     """The hook for image digest n: its audit line and the wall time."""
     state = {"ociVersion": "1.0.2", "id": f"c{n}", "status": "creating", "pid": 1, "bundle": f"{t}/bundle",
-             "annotations": {"io.kubernetes.cri-o.ImageRef": "sha256:%064x" % n}}
+             "annotations": {"io.kubernetes.cri-o.ContainerType": "container", "io.kubernetes.cri-o.ImageRef": "sha256:%064x" % n}}
     t0 = time.monotonic()
     subprocess.run([hook, "--config", f"{t}/config.json"], input=json.dumps(state), capture_output=True,
                    text=True, timeout=60)

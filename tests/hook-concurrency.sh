@@ -49,7 +49,7 @@ echo "misses=$misses hits=$hits"
 # A burst of an image the runtime names by digest: the one start that
 # takes the image's lock starts its analysis before it opens the cache
 # (analyze_early() in lib/gate.c); the others wait for it on the lock.
-sed 's#"bundle"#"annotations": {"io.kubernetes.cri-o.ImageRef": "sha256:'"$(printf '%064d' 7)"'"}, "bundle"#' \
+sed 's#"bundle"#"annotations": {"io.kubernetes.cri-o.ContainerType": "container", "io.kubernetes.cri-o.ImageRef": "sha256:'"$(printf '%064d' 7)"'"}, "bundle"#' \
         "$T/state.json" >"$T/state-digest.json"
 before=$(wc -l <"$T/audit.log")
 for i in $(seq 1 16); do

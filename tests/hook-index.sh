@@ -23,7 +23,7 @@ printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSo
 printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
 digest=sha256:$(printf '%s' "$T" | sha256sum | cut -c1-64)
 printf '{"ociVersion": "1.0.2", "id": "idx", "status": "creating", "pid": 1, "bundle": "%s",
-  "annotations": {"io.kubernetes.cri-o.ImageRef": "%s"}}\n' "$T/bundle" "$digest" >"$T/state.json"
+  "annotations": {"io.kubernetes.cri-o.ContainerType": "container", "io.kubernetes.cri-o.ImageRef": "%s"}}\n' "$T/bundle" "$digest" >"$T/state.json"
 # Two DBs: without the curl advisory (the image is clean), and with it.
 cp -r "$SRC/feed/debian12" "$T/feed1/" && rm "$T/feed1/debian12/PCEX-CVE-2023-38545.json"
 "$P" db import "$T/feed1" --db "$T/db1.sqlite" >/dev/null || { echo "FAIL: import 1"; exit 1; }

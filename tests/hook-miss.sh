@@ -23,7 +23,7 @@ printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSo
 printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$R" >"$T/bundle/config.json"
 state() {       # state DIGEST (or "" for none)
         local ann=
-        [ -n "$1" ] && ann=", \"annotations\": {\"io.kubernetes.cri-o.ImageRef\": \"$1\"}"
+        [ -n "$1" ] && ann=", \"annotations\": {\"io.kubernetes.cri-o.ContainerType\": \"container\", \"io.kubernetes.cri-o.ImageRef\": \"$1\"}"
         printf '{"ociVersion": "1.0.2", "id": "miss", "status": "creating", "pid": 1, "bundle": "%s"%s}\n' \
                 "$T/bundle" "$ann" >"$T/state.json"
 }
@@ -251,6 +251,7 @@ over = []
 for i in range(12):
     doc = json.load(open(state))
     doc.setdefault("annotations", {})["io.kubernetes.cri-o.ImageRef"] = "sha256:%064x" % (0xd0 + i)
+    doc["annotations"]["io.kubernetes.cri-o.ContainerType"] = "container"
     s = json.dumps(doc)
     t = time.monotonic()
     subprocess.run([hook, "--config", config], input=s.encode(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
