@@ -1369,7 +1369,9 @@ static void unlockp(int *lock) {
  * identity when there is no image digest; then, under a per-image lock so
  * that a burst of starts of one image analyses it once, the cache again,
  * else the match (started before the cache was opened when the identity
- * was known: analyze_early()). */
+ * was known: analyze_early()).  A digest that may stand for the
+ * container's own changes (reused_digest()) is looked up, then left for
+ * the inventory's identity. */
 static int find_result(struct start *h, struct image *im, struct scan_result **ret, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;

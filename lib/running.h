@@ -64,7 +64,7 @@ struct running_container {
         const char *namespace;          /* Kubernetes, or NULL */
         char *identity;                 /* or NULL when none could be derived */
         const char *identity_source;    /* "overlay", "digest", "inventory" */
-        char *identity_note;            /* why there is no identity */
+        char *identity_note;            /* why there is no identity, or why the digest was not (digest_reused) */
         bool overlay_refused;           /* its upper holds its own changes: not the image its digest names */
         const char *digest_reused;      /* the identity is a digest that does not stand for what is read from
                                          * its rootfs: why (oci_rootfs_reused()); looked up, never stored */
