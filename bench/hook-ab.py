@@ -17,6 +17,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
+# CRI-O names the image and says it made the container (a fresh rootfs at every
+# start), else a writable rootfs is not kept under the digest (README "The hook")
+CRIO = {"io.kubernetes.cri-o.ContainerType": "container"}
 DIGEST = "sha256:" + "ab" * 32
 
 
@@ -44,7 +47,7 @@ def main():
         open(f"{t}/policy.json", "w").write('{"mode": "enforce", "severity": "CRITICAL"}')
         cases = {}
         for build in ("a", "b"):
-            for shape, ann in (("digest", {"io.kubernetes.cri-o.ImageRef": DIGEST}), ("inventory", {}), ("miss", {})):
+            for shape, ann in (("digest", {**CRIO, "io.kubernetes.cri-o.ImageRef": DIGEST}), ("inventory", {}), ("miss", {})):
                 d = f"{t}/{build}-{shape}"
                 os.makedirs(d)
                 json.dump({"ociVersion": "1.0.2", "id": shape, "status": "creating", "pid": 1,

@@ -18,6 +18,9 @@ import subprocess
 import tempfile
 import time
 
+# CRI-O names the image and says it made the container (a fresh rootfs at every
+# start), else a writable rootfs is not kept under the digest (README "The hook")
+CRIO = {"io.kubernetes.cri-o.ContainerType": "container"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 
@@ -57,7 +60,7 @@ def main():
                 f"Package: {n}\nStatus: install ok installed\nArchitecture: amd64\n"
                 + (f"Source: {s}\n" if s else "") + f"Version: {v}\n\n" for n, s, v in pkgs))
             json.dump({"ociVersion": "1.0.2", "root": {"path": root}}, open(f"{bundle}/config.json", "w"))
-            ann = {"io.kubernetes.cri-o.ImageRef": f"sha256:{i:064x}"} if i % 4 < 2 else {}
+            ann = {**CRIO, "io.kubernetes.cri-o.ImageRef": f"sha256:{i:064x}"} if i % 4 < 2 else {}
             json.dump({"ociVersion": "1.0.2", "id": f"c{i}", "status": "creating", "pid": 1, "bundle": bundle,
                        "annotations": ann}, open(f"{t}/state{i}.json", "w"))
             states.append(f"{t}/state{i}.json")
