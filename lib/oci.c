@@ -473,14 +473,20 @@ bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotat
 }
 
 const char *oci_rootfs_reused(bool root_readonly, char *const *state_annotations, char *const *config_annotations) {
+        /* Podman writes CRI-O's container type on a pod's containers too,
+         * and restarts them in place; it names itself, CRI-O does not */
+        const char *manager = first_annotation((const char *const[]) { "io.container.manager" }, 1,
+                                               state_annotations, config_annotations);
+
         if (root_readonly ||
-            container_type_in(state_annotations, config_annotations,
-                              (const char *const[]) { "container", "sandbox", NULL }))
+            (!manager && container_type_in(state_annotations, config_annotations,
+                                           (const char *const[]) { "container", "sandbox", NULL })))
                 return NULL;
         return "its rootfs is no overlay that tells the container's own changes from the image, not read-only "
                "(root.readonly) and not one a Kubernetes runtime made for this start "
-               "(io.kubernetes.cri.container-type, io.kubernetes.cri-o.ContainerType): a restart of the container "
-               "reads it with what the container changed, so nothing is kept under the image's digest";
+               "(io.kubernetes.cri.container-type, io.kubernetes.cri-o.ContainerType, without Podman's "
+               "io.container.manager): a restart of the container reads it with what the container changed, so "
+               "nothing is kept under the image's digest";
 }
 
 const char *oci_namespace(char *const *state_annotations, char *const *config_annotations) {

@@ -87,8 +87,10 @@ bool oci_pod_sandbox(char *const *state_annotations, char *const *config_annotat
  * run of the same bundle), its package database included; NULL when it
  * can't be: the container can't write it (root.readonly), or a Kubernetes
  * runtime says it made the container (the keys oci_pod_sandbox() reads,
- * "container" or "sandbox"): CRI makes a new container, on a fresh rootfs,
- * at every start, a restart included.  The one rule of the hook, ps, the
+ * "container" or "sandbox"; not with io.container.manager, which Podman
+ * writes, with CRI-O's key on a pod's containers, which it restarts in
+ * place): CRI makes a new container, on a fresh rootfs, at every start, a
+ * restart included.  The one rule of the hook, ps, the
  * recheck and 'cache fill'; the annotations believed as the digest is
  * (trust_image_digest).  A static string. */
 const char *oci_rootfs_reused(bool root_readonly, char *const *state_annotations, char *const *config_annotations);

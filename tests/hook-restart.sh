@@ -8,7 +8,8 @@
 # nothing under the digest, and a fresh container of the same digest is
 # judged on the image (its finding).  A read-only rootfs, and one containerd
 # or CRI-O say they made (a Kubernetes container: a fresh rootfs at every
-# start), are kept under the digest (the next start a hit); a hit under the
+# start; not Podman's pod containers, which carry CRI-O's key), are kept
+# under the digest (the next start a hit); a hit under the
 # digest stays one; ps and 'cache fill' decide as the hook.
 set -u
 P=${PORTCULLIS:?}
@@ -139,6 +140,12 @@ start crio crio-2
 bundle odd cd false "echo started" '"io.kubernetes.cri.container-type": "vm", "io.kubernetes.cri.image-name": "docker.io/library/odd@'$(digest e)'"'
 start odd odd-1
 [ "$(last identity_source)" = inventory ] && ! stored "$(digest e)" || fail "an unknown container type: $(tail -1 "$LOG")"
+# a Podman pod's container (podman 4 writes CRI-O's type and names itself):
+# Podman restarts it on the same rootfs
+bundle pod cd false "echo started" '"io.container.manager": "libpod", "io.kubernetes.cri-o.ContainerType": "container",
+ "io.kubernetes.cri-o.SandboxID": "0123", "io.kubernetes.cri-o.ImageRef": "'$(digest f)'"'
+start pod pod-1
+[ "$(last identity_source)" = inventory ] && ! stored "$(digest f)" || fail "a Podman pod's container: $(tail -1 "$LOG")"
 
 # 4. A hit under the digest stays one: an entry a start that met the rule
 # stored (the read-only bundle's) serves a writable start of that image

@@ -548,6 +548,10 @@ static void test_pod_sandbox(void) {
         CHECK(oci_rootfs_reused(false, named + 2, NULL)); /* an image name is no container type */
         CHECK(oci_rootfs_reused(false, other, NULL));   /* exactly "container" or "sandbox" */
         CHECK(oci_rootfs_reused(false, ctr, other));    /* any key saying something else */
+        /* Podman's pod containers carry CRI-O's key, and restart in place */
+        CHECK(oci_rootfs_reused(false, crio_ctr, (char *[]) { "io.container.manager", "libpod", NULL }));
+        CHECK(oci_rootfs_reused(false, (char *[]) { "io.container.manager", "libpod", NULL }, crio_ctr));
+        CHECK(!oci_rootfs_reused(true, crio_ctr, (char *[]) { "io.container.manager", "libpod", NULL }));
         CHECK(strstr(oci_rootfs_reused(false, NULL, NULL), "root.readonly"));
         /* the sandbox image's name, for a sandbox only, after the others */
         CHECK_STREQ(oci_image_name(cd2, NULL), "registry.k8s.io/pause:3.10");
