@@ -2001,6 +2001,21 @@ static bool has_newest_memo(const struct vidx *x, char *const *memos) {
         return !memos || !memos[0] || !memos[1] || (vidx_memo(x, memos[0], &v) == 0 && strcmp(v, memos[1]) == 0);
 }
 
+/* The generation of a shard written over one of old (0: none).  Never
+ * one a shard had before: a hit still mapping a replaced or removed shard
+ * (a batch removes them all, and an empty one goes) writes its use into
+ * the new -used file when the generations match, into the slot of
+ * whichever entry holds that position now.  old + 1 alone restarted at 1
+ * after every batch; the clock's nanoseconds do not come back. */
+static uint64_t generation_after(uint64_t old) {
+        struct timespec ts;
+        uint64_t t;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        t = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+        return t > old ? t : old + 1;
+}
+
 /* Writes one shard of the index, the lock held: from its old file (plus
  * e) when that is sound (a miss adds one entry without reading the others
  * back from sqlite), else from the cache's entries of the shard.  With
@@ -2011,13 +2026,13 @@ static int shard_write_locked(struct cache *c, unsigned shard, const struct cach
         _cleanup_(vidx_closep) struct vidx *old = NULL;
         _cleanup_(index_rows_done) struct index_rows rows = {};
         struct vidx_hit hit;
-        uint64_t gen = 1;
+        uint64_t gen = generation_after(0);
         int r;
 
         if (vidx_open(c->path, shard, &old, NULL) >= 0) {
                 if (e && only_new && vidx_lookup(old, e->key, &hit) == 0 && has_newest_memo(old, memos))
                         return 0;
-                gen = vidx_generation(old) + 1;
+                gen = generation_after(vidx_generation(old));
                 if (fold_used(c, old, &rows) < 0)
                         return error_set(err, ENOMEM, "out of memory");
         }
@@ -2082,7 +2097,8 @@ static int shards_write_locked(struct cache *c, char *const *memos, struct error
         for (unsigned i = 0; i < VIDX_SHARDS; i++) {
                 size_t n = start[i + 1] - start[i];
 
-                r = n > 0 ? vidx_write(c->path, i, c->dev, c->ino, gen[i] + 1, v + start[i], n, memos, err)
+                r = n > 0 ? vidx_write(c->path, i, c->dev, c->ino, generation_after(gen[i]), v + start[i], n, memos,
+                                       err)
                           : vidx_remove(c->path, i, err);
                 if (r < 0)
                         return r;

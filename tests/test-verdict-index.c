@@ -504,6 +504,61 @@ static void test_concurrent_writers(void) {
                   a.in_index, a.in_cache);
 }
 
+/* The entry at slot of x, peeked from the cache: its last use. */
+static int64_t slot_last_used(struct cache *c, const struct vidx *x, size_t slot) {
+        struct cache_entry e = {};
+        struct vidx_hit h;
+        const char *key;
+        int64_t t = -1;
+
+        if (vidx_entry(x, slot, &key, &h) == 0 && cache_peek(c, key, &e, NULL) == 0)
+                t = e.last_used;
+        cache_entry_done(&e);
+        return t;
+}
+
+/* A hit maps a shard; a batch ('cache gc', a purge, a rescan) removes
+ * every shard and writes it anew with other entries; the hit then records
+ * its use in the new -used file.  The new shard's generation must differ
+ * from the mapped one's, or the use lands in the slot of whichever entry
+ * now has that position: that entry kept from expiry, the used one not. */
+static void test_batch_generation(void) {
+        _cleanup_(cache_closep) struct cache *c = NULL;
+        _cleanup_(vidx_closep) struct vidx *x = NULL, *y = NULL;
+        time_t now = time(NULL), old = now - 2 * VIDX_TOUCH_INTERVAL;
+        char ids[3][80];
+        const char *k0;
+        struct error err = {};
+        struct vidx_hit h;
+        unsigned seq = 2000;
+
+        (void) unlink(cache_path);
+        CHECK(vidx_remove_all(cache_path, NULL) >= 0);
+        CHECK_MSG(cache_open(cache_path, &c, NULL, &err) == 0, "%s", err.msg);
+        if (!c)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                same_shard(ids[i], sizeof(ids[i]), &seq);
+                put(c, ids[i], old);
+        }
+        CHECK_MSG(cache_gc(c, 24 * 3600, 100, now, &err) == 0, "%s", err.msg);   /* a batch wrote the shard */
+        CHECK(vidx_open(cache_path, SHARD, &x, NULL) == 0 && vidx_count(x) == 3);
+        if (!x)
+                return;
+        /* The next batch drops the entry at slot 0: the one at slot 2
+         * moves to slot 1. */
+        CHECK(vidx_entry(x, 0, &k0, &h) == 0 && cache_purge(c, k0, &err) == 1);
+        CHECK(vidx_open(cache_path, SHARD, &y, NULL) == 0 && vidx_count(y) == 2);
+        if (!y)
+                return;
+        /* The hit of the entry at slot 1 of the mapped shard. */
+        CHECK(vidx_entry(x, 1, &k0, &h) == 0);
+        (void) vidx_touch(x, cache_path, &h, now);
+        CHECK_MSG(cache_gc(c, 24 * 3600, 100, now, &err) == 0, "%s", err.msg);   /* folds the -used file */
+        CHECK_MSG(slot_last_used(c, y, 1) == old, "a hit's use folded into another entry (generation %llu, then %llu)",
+                  (unsigned long long) vidx_generation(x), (unsigned long long) vidx_generation(y));
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 abort();
@@ -521,6 +576,7 @@ int main(void) {
         test_shard_from_cache();
         test_purged_not_revived();
         test_concurrent_writers();
+        test_batch_generation();
         {
                 char cmd[300];
 
