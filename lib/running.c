@@ -557,14 +557,16 @@ static int evaluate(const struct judge *j, const struct running_container *c, st
 
 /* The findings of an entry: its own when of the current revision, else its
  * stored inventory matched against the current DB (what 'cache rescan'
- * will store). */
+ * will store).  -EAGAIN when the entry listed is gone: judge_again(). */
 static int entry_findings(struct judge *j, const struct cache_entry *summary, bool rematch, struct scan_result **ret,
                           struct error *err) {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         struct cache_entry e = {};
         int r;
 
-        if ((r = cache_peek(j->cache, summary->key, &e, err)) < 0)
+        if ((r = cache_peek(j->cache, summary->key, &e, err)) == -ENOENT)
+                return -EAGAIN;
+        if (r < 0)
                 return r;
         if (rematch && e.inventory_json && *e.inventory_json)
                 r = report_parse_inventory(e.inventory_json, strlen(e.inventory_json), &inv, err) < 0 ? -EBADMSG
@@ -628,8 +630,8 @@ static int judge_now(struct judge *j, struct running_container *c, struct error 
         else if (!e)
                 return 0;       /* not cached */
         else {
-                c->cached = true;
                 r = entry_findings(j, e, !entry_current(j, e), &res, err);
+                c->cached = r != -EAGAIN;
         }
         if (r < 0 || (r = own_vex(j, c, res, err)) < 0 || (r = add_mounts(j, c, false, res, err)) < 0 ||
             (r = evaluate(j, c, res, &v, &c->counting, err)) < 0)
@@ -668,6 +670,36 @@ static int judge_baseline(struct judge *j, struct running_container *c, struct e
         return (c->baseline_revision = strdup(e->db_revision)) ? 0 : -ENOMEM;
 }
 
+/* The cache's entries, listed (again). */
+static int judge_list(struct judge *j, struct error *err) {
+        for (size_t i = 0; i < j->n_entries; i++)
+                cache_entry_done(&j->entries[i]);
+        j->n_entries = 0;
+        return cache_list_summary(j->cache, collect_entry, j, err) == -ENOMEM
+                       ? error_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* judge(j, c), once more with the entries listed anew when an entry
+ * listed was gone when read (-EAGAIN): 'cache rescan' and 'cache fill'
+ * store an entry re-matched under its new key and drop the old one, 'cache
+ * gc' drops some, while a recheck judges many containers from one listing
+ * (each such container was not judged: its now_violates line left for the
+ * next DB update). */
+static int judge_again(struct judge *j, struct running_container *c,
+                       int (*judge)(struct judge *j, struct running_container *c, struct error *err),
+                       struct error *err) {
+        int r = judge(j, c, err);
+
+        if (r != -EAGAIN)
+                return r;
+        error_clear(err);
+        if ((r = judge_list(j, err)) < 0)
+                return r;
+        r = judge(j, c, err);
+        return r != -EAGAIN ? r : error_set(err, EAGAIN, "its cache entry was removed while it was read (a "
+                                            "'cache rescan', 'cache fill' or 'cache gc' beside); run again");
+}
+
 /* A digest the cache lacks that does not stand for what is read from the
  * rootfs (oci_rootfs_reused()): the identity is the inventory's, as the
  * hook's (lib/gate.c forget_digest()), and judged by it. */
@@ -683,7 +715,7 @@ static int forget_digest(struct judge *j, struct running_container *c, struct er
         }
         if ((r = read_inventory(j->o, c, &c->identity)) < 0 || !c->identity)
                 return r;
-        return judge_now(j, c, err);
+        return judge_again(j, c, judge_now, err);
 }
 
 static int judge_one(struct judge *j, struct running_container *c) {
@@ -704,7 +736,7 @@ static int judge_one(struct judge *j, struct running_container *c) {
                         return asprintf(&c->identity_note, "the image mounted at %s has no identity but its "
                                         "inventory's, which was not read", c->image_mounts[2 * i]) < 0 ? -ENOMEM : 0;
                 }
-        r = judge_now(j, c, &err);
+        r = judge_again(j, c, judge_now, &err);
         /* as the hook: a digest that does not stand for what is read from
          * the rootfs is served its entry, else the inventory's identity */
         if (r >= 0 && !c->judged && c->digest_reused && !j->o->no_inventory)
@@ -714,10 +746,10 @@ static int judge_one(struct judge *j, struct running_container *c) {
         if (r >= 0 && !c->judged && !c->inventory && !j->o->no_inventory) {
                 r = read_inventory(j->o, c, NULL);
                 if (r >= 0 && c->inventory)
-                        r = judge_now(j, c, &err);
+                        r = judge_again(j, c, judge_now, &err);
         }
         if (r >= 0 && c->judged && j->o->baseline)
-                r = judge_baseline(j, c, &err);
+                r = judge_again(j, c, judge_baseline, &err);
         if (r == -ENOMEM)
                 return r;
         if (r < 0 && !(c->error = strdup(err.msg)))
@@ -749,8 +781,7 @@ static int judge_open(struct judge *j, struct error *err) {
                 return 0;
         if (r < 0)
                 return r;
-        return cache_list_summary(j->cache, collect_entry, j, err) == -ENOMEM
-                       ? error_set(err, ENOMEM, "out of memory") : 0;
+        return judge_list(j, err);
 }
 
 int running_list(const struct running_options *o, struct running_list *ret, struct error *err) {

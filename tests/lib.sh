@@ -125,6 +125,20 @@ zlib_record() {
 JSON
 }
 
+# curl_dbs ROOTFS CLEAN VULN: ROOTFS a Debian 12 folder holding the
+# vulnerable libcurl4 alone (no busybox: for the hook, not runc); CLEAN
+# the example feed imported without its curl advisory, VULN with it (one
+# CRITICAL).  Needs P, SRC and T; 1 when an import fails (said).
+curl_dbs() {
+        mkdir -p "$1/etc" "$1/var/lib/dpkg" "$T/feed-clean"
+        printf 'ID=debian\nVERSION_ID="12"\n' >"$1/etc/os-release"
+        printf 'Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u3\n\n' \
+                >"$1/var/lib/dpkg/status"
+        cp -r "$SRC/feed/debian12" "$T/feed-clean/" && rm "$T/feed-clean/debian12/PCEX-CVE-2023-38545.json" &&
+                "$P" db import "$T/feed-clean" --db "$2" >/dev/null && "$P" db import "$SRC/feed" --db "$3" >/dev/null ||
+                { echo "FAIL: import the example feed into $2 and $3"; return 1; }
+}
+
 # kev_catalog FILE: a CISA KEV catalogue of one entry (curl's
 # CVE-2023-38545), for the tests that import KEV data beside records.
 kev_catalog() {
