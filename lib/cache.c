@@ -1760,6 +1760,10 @@ static int index_lock_take(struct cache *c, unsigned wait_ms, struct error *err)
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                 return error_set(err, EBADFD, "verdict index lock %s is not a regular file; remove it", path);
         r = flock_until(fd, LOCK_EX, now_ms() + wait_ms);
+        if (r == -ETIMEDOUT)
+                return error_set(err, ETIMEDOUT, "verdict index lock %s: held for over %u ms by another writer of "
+                                 "the cache (a 'cache rescan', 'cache fill', 'cache gc' or 'cache purge'); run again "
+                                 "once it ends", path, wait_ms);
         if (r < 0)
                 return error_set_errno(err, r, "verdict index lock %s", path);
         return TAKE_FD(fd);

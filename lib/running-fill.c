@@ -369,12 +369,22 @@ static int rematch(struct fill *f, const struct running_list *l, struct error *e
                         return error_set(err, ENOMEM, "out of memory");
         if (!f->lim->max_rematched)     /* none: each counted, left */
                 until = 1;
-        if ((k = vulndb_open(f->o->db, &db, err)) < 0 ||
-            (k = cache_rescan(f->cache, db,
-                              &(struct cache_rescan_limits) { .max_entries = f->lim->max_rematched,
-                                                              .until_ms = until,
-                                                              .first = first },
-                              &r, err)) < 0)
+        if ((k = vulndb_open(f->o->db, &db, err)) >= 0)
+                k = cache_rescan(f->cache, db,
+                                 &(struct cache_rescan_limits) { .max_entries = f->lim->max_rematched,
+                                                                 .until_ms = until,
+                                                                 .first = first },
+                                 &r, err);
+        /* Another run, a 'cache rescan' or 'cache gc' rewriting the cache
+         * for longer than the busy timeout: the entries are left to the
+         * next run, the analyses of this one still made (the run failed,
+         * and every run beside a long rescan with it). */
+        if (k == -ETIMEDOUT) {
+                note(f, "the entries of other DB revisions not re-matched: %s", err->msg);
+                error_clear(err);
+                return 0;
+        }
+        if (k < 0)
                 return error_wrap(err, "re-match the entries of other DB revisions");
         f->res->rematched = r.rescanned;
         f->res->rematch_current = r.current;
