@@ -844,8 +844,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct analysis *, analysis_free)
 /* The child of analyze_rootfs_start() (fn rootfs_child) or of
  * analyze_staged_start() (staged_child, with a socket pair for the
  * parent's word: a send() to a child gone raises no SIGPIPE). */
-static int analysis_start(const char *rootfs, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
-                          child_fn fn, struct analysis **ret, struct error *err) {
+static int analysis_start(const char *rootfs, int root_fd, const char *db_path, unsigned pkg_types,
+                          unsigned deadline_ms, child_fn fn, struct analysis **ret, struct error *err) {
         _cleanup_(analysis_freep) struct analysis *a = calloc(1, sizeof(*a));
         _cleanup_close_ int theirs = -EBADF;
         struct sandbox_opts cage;
@@ -854,8 +854,14 @@ static int analysis_start(const char *rootfs, const char *db_path, unsigned pkg_
         if (!a)
                 return error_set(err, ENOMEM, "out of memory");
         a->ctl = -EBADF;
-        k = rootfs_open(rootfs, 0, &a->root, err);
-        if (k < 0)
+        if (root_fd >= 0) {
+                int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+
+                if (fd < 0)
+                        return error_set_errno(err, errno, "rootfs %s", rootfs);
+                if (rootfs_adopt(fd, rootfs, &a->root) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        } else if ((k = rootfs_open(rootfs, 0, &a->root, err)) < 0)
                 return error_wrap(err, "rootfs %s", rootfs);
         if (fn == staged_child) {
                 if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
@@ -875,12 +881,12 @@ static int analysis_start(const char *rootfs, const char *db_path, unsigned pkg_
 
 int analyze_rootfs_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
                          struct error *err) {
-        return analysis_start(rootfs, db_path, INVENTORY_PKG_ALL, deadline_ms, rootfs_child, ret, err);
+        return analysis_start(rootfs, -EBADF, db_path, INVENTORY_PKG_ALL, deadline_ms, rootfs_child, ret, err);
 }
 
 int analyze_staged_start(const char *rootfs, const char *db_path, unsigned deadline_ms, struct analysis **ret,
                          struct error *err) {
-        return analysis_start(rootfs, db_path, INVENTORY_PKG_ALL, deadline_ms, staged_child, ret, err);
+        return analysis_start(rootfs, -EBADF, db_path, INVENTORY_PKG_ALL, deadline_ms, staged_child, ret, err);
 }
 
 int analyze_staged_inventory(struct analysis *a, struct inventory **ret_inv, char **ret_json, struct error *err) {
@@ -965,8 +971,15 @@ int analyze_rootfs_finish(struct analysis *a, struct inventory **ret_inv, char *
 int analyze_rootfs(const char *rootfs, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
                    struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
                    char **ret_scan_json, struct error *err) {
+        return analyze_rootfs_fd(-EBADF, rootfs, db_path, pkg_types, deadline_ms, ret_inv, ret_inventory_json,
+                                 ret_res, ret_scan_json, err);
+}
+
+int analyze_rootfs_fd(int root_fd, const char *name, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
+                      struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
+                      char **ret_scan_json, struct error *err) {
         struct analysis *a;
-        int k = analysis_start(rootfs, db_path, pkg_types, deadline_ms, rootfs_child, &a, err);
+        int k = analysis_start(name, root_fd, db_path, pkg_types, deadline_ms, rootfs_child, &a, err);
 
         return k < 0 ? k : analyze_rootfs_finish(a, ret_inv, ret_inventory_json, ret_res, ret_scan_json, err);
 }

@@ -64,6 +64,13 @@ int analyze_rootfs(const char *rootfs, const char *db_path, unsigned pkg_types, 
                    struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
                    char **ret_scan_json, struct error *err);
 
+/* The same for the rootfs whose O_PATH directory fd root_fd is (a mount
+ * that no path reaches: overlay_mount_lowers()), named name in messages;
+ * root_fd stays the caller's.  -EBADF: analyze_rootfs() of the path name. */
+int analyze_rootfs_fd(int root_fd, const char *name, const char *db_path, unsigned pkg_types, unsigned deadline_ms,
+                      struct inventory **ret_inv, char **ret_inventory_json, struct scan_result **ret_res,
+                      char **ret_scan_json, struct error *err);
+
 /* The same in two steps, for a caller with work of its own meanwhile (the
  * hook opens its cache while the child analyses): the child is started,
  * then its result read (*a freed either way), or it is killed

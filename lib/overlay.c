@@ -51,6 +51,7 @@ void overlay_mount_done(struct overlay_mount *m) {
 void overlay_probe_done(struct overlay_probe *p) {
         free(p->identity);
         free(p->layers_identity);
+        free(p->lowers_options);
         free(p->why_not);
         free(p->image_name);
         free(p->name_note);
@@ -1067,6 +1068,31 @@ static int check_upper_layer(struct overlay_probe *p, const struct overlay_mount
         return 0;
 }
 
+/* The options of a read-only overlay of m's lowers alone, at their
+ * resolved paths real (what the identity names), under m's view: what
+ * overlay_mount_lowers() mounts to read the image without the upper.  In
+ * lowerdir=, ':' parts layers and ',' options, a backslash escapes either
+ * (overlayfs.rst, "Multiple lower layers"). */
+static int lowers_options(const struct overlay_mount *m, char *const *real, char **ret) {
+        struct strbuf b = {};
+        int k = strbuf_puts(&b, "lowerdir=");
+
+        for (size_t i = 0; k >= 0 && i < m->n_lowers && real[i]; i++) {
+                if (i > 0)
+                        k = strbuf_puts(&b, m->lowers[i].data_only ? "::" : ":");
+                for (const char *c = real[i]; k >= 0 && *c; c++)
+                        k = strbuf_printf(&b, "%s%c", strchr(":,\\", *c) ? "\\" : "", *c);
+        }
+        if (k >= 0 && m->view)
+                k = strbuf_printf(&b, ",%s", m->view);
+        if (k < 0) {
+                strbuf_done(&b);
+                return -ENOMEM;
+        }
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret) {
         _cleanup_strv_free_ char **real = NULL;
         _cleanup_free_ char *home = NULL;
@@ -1083,12 +1109,18 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
                 home = storage_home(m.mount_point);
                 k = hash_layers(&p, &m, home, &real);
                 if (k >= 0)
+                        k = lowers_options(&m, real, &p.lowers_options);
+                if (k >= 0)
                         k = check_upper_layer(&p, &m, home, real);
                 if (k == -EEXIST)       /* the upper holds the container's changes, the lowers are sound */
                         p.layers_identity = TAKE_PTR(p.identity);
                 if (k < 0 && k != -ENOMEM) {
                         free(p.identity);
                         p.identity = NULL;
+                        if (!p.layers_identity) {
+                                free(p.lowers_options);
+                                p.lowers_options = NULL;
+                        }
                         p.refused = true;
                         k = 0;
                 }

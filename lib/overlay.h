@@ -80,6 +80,11 @@ struct overlay_probe {
          * hook's verdict is kept under; `portcullis ps` compares with it
          * (the hook never uses it: this rootfs is not that image) */
         char *layers_identity;
+        /* with identity or layers_identity: the options of a read-only
+         * overlay of the same lowers alone, their resolved paths in order
+         * ("lowerdir=L1:L2::D1", ':' ',' and backslash escaped, the options
+         * of the view), for overlay_mount_lowers() */
+        char *lowers_options;
         char *image_name;       /* containers/storage's name for the image, or NULL */
         char *name_note;        /* why containers/storage named none, when it was asked */
 };
@@ -95,6 +100,18 @@ void overlay_probe_done(struct overlay_probe *p);
  * container) when it is Docker's.  Never fails: every reason is in
  * ret->why_not / ret->name_note (-ENOMEM only when memory runs out). */
 int overlay_probe(const char *rootfs, bool want_name, const char *container_id, struct overlay_probe *ret);
+
+/* A read-only overlay of the lowers that options name (an overlay_probe's
+ * lowers_options) with no upper, mounted in the private mount namespace
+ * of a short-lived child and looked at there by overlay_probe(): when its
+ * identity is identity, *ret_fd is an O_PATH fd of its root, the mount's
+ * last reference (it is in no namespace any more: closing the fd, or the
+ * process ending, frees it).  -EPERM when this process can't make a
+ * mount namespace or mount (no CAP_SYS_ADMIN, a system call filter);
+ * -ESTALE when the layers mounted are not those of identity; -E2BIG when
+ * options are longer than mount(2) takes; another errno when the mount
+ * fails; each with a message. */
+int overlay_mount_lowers(const char *options, const char *identity, int *ret_fd, struct error *err);
 
 /* containers/storage metadata (lib/overlay-storage.c): in containers.json
  * (an array of containers), the image id of the container whose "layer" is

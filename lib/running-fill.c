@@ -5,6 +5,7 @@
  * analysed in the hook's sandbox with a longer deadline and stored as the
  * hook stores a miss, so that the next start of that image is a hit. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "analyze.h"
@@ -28,6 +29,7 @@ struct fill {
         char **tried;                   /* identities this run took up (each at most once) */
         long long end;                  /* CLOCK_MONOTONIC ms: no analysis starts after it */
         size_t analysed;
+        bool no_mount;                  /* overlay_mount_lowers() can't mount here (said once) */
         struct running_fill_result *res;
 };
 
@@ -209,18 +211,54 @@ static int overlay_unchanged(const struct running_container *c) {
         return r < 0 ? r : streq_ptr(ov.identity, c->identity);
 }
 
-/* A container whose identity was known without reading its rootfs (the
- * overlay's layers; the trusted digest of a rootfs its container can't
- * have changed, oci_rootfs_reused()): the inventory and the match in one
- * child, as the hook's analyze_known(). */
-static int fill_known(struct fill *f, const struct running_container *c) {
+/* The image of identity (known without reading a rootfs, from source)
+ * read at c's rootfs, or at root_fd (its lowers alone) when that is one,
+ * and stored under key: the inventory and the match in one child, as the
+ * hook's analyze_known().  c's own overlay must still have an empty upper
+ * afterwards. */
+static int fill_at(struct fill *f, const struct running_container *c, int root_fd, const char *name,
+                   const char *identity, const char *source, const char *key, unsigned deadline) {
+        bool upper_read = root_fd < 0 && streq_ptr(source, "overlay");
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
-        _cleanup_free_ char *key = NULL, *inventory_json = NULL, *scan_json = NULL;
-        _cleanup_close_ int lock = -EBADF;
+        _cleanup_free_ char *inventory_json = NULL, *scan_json = NULL;
         struct error err = {};
+        long long t0 = clock_now_ms();
+        int k;
+
+        f->analysed++;
+        k = analyze_rootfs_fd(root_fd, name, f->o->db, INVENTORY_PKG_ALL, deadline, &inv, &inventory_json, &res,
+                              &scan_json, &err);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                analysis_failed(f, c, identity, k, &err, deadline);
+                return 0;
+        }
+        if (upper_read && (k = overlay_unchanged(c)) <= 0) {
+                if (k == -ENOMEM)
+                        return k;
+                f->res->own_files++;
+                note(f, "container %s: its overlay's upper changed while its rootfs was read (it holds the "
+                     "container's own files now), so what was read is not the image %s; nothing stored", c->id,
+                     identity);
+                return 0;
+        }
+        return store(f, c, identity, source, key,
+                     &(struct cache_analysis) { .key = key, .identity = identity, .image = c->image,
+                                                .db_revision = f->revision, .inv = inv,
+                                                .inventory_json = inventory_json, .res = res,
+                                                .scan_json = scan_json },
+                     clock_now_ms() - t0, deadline);
+}
+
+/* A container whose identity was known without reading its rootfs (the
+ * overlay's layers; the trusted digest of a rootfs its container can't
+ * have changed, oci_rootfs_reused()). */
+static int fill_known(struct fill *f, const struct running_container *c) {
+        _cleanup_free_ char *key = NULL;
+        _cleanup_close_ int lock = -EBADF;
         unsigned deadline;
-        long long t0;
         int k;
 
         if ((k = missing(f, c->identity, &key)) <= 0)
@@ -232,31 +270,52 @@ static int fill_known(struct fill *f, const struct running_container *c) {
         }
         if ((k = claim(f, c->identity, key, &lock)) <= 0)
                 return k;
-        f->analysed++;
-        t0 = clock_now_ms();
-        k = analyze_rootfs(c->rootfs, f->o->db, INVENTORY_PKG_ALL, deadline, &inv, &inventory_json, &res, &scan_json,
-                           &err);
+        return fill_at(f, c, -EBADF, c->rootfs, c->identity, c->identity_source, key, deadline);
+}
+
+/* A container whose overlay's upper holds its own files: its image is its
+ * lowers alone, which the hook validated and named started_identity, read
+ * through a read-only overlay of them without the upper (mounted where
+ * only this process sees it: overlay_mount_lowers()) and stored under
+ * that identity, which the next start of the image looks up.  1, nothing
+ * counted, when this process can't mount (the caller says so, as before
+ * it could). */
+static int fill_lowers(struct fill *f, const struct running_container *c) {
+        _cleanup_free_ char *key = NULL, *name = NULL;
+        _cleanup_close_ int lock = -EBADF, root = -EBADF;
+        struct error err = {};
+        unsigned deadline;
+        int k;
+
+        if ((k = missing(f, c->started_identity, &key)) <= 0)
+                return k;
+        if (!(deadline = budget(f))) {
+                f->res->missing++;
+                f->res->left++;
+                return 0;
+        }
+        k = overlay_mount_lowers(c->lowers_options, c->started_identity, &root, &err);
+        if (k == -EPERM) {
+                f->no_mount = true;
+                note(f, "the lower layers of overlays whose upper holds their container's own files can't be "
+                     "mounted alone here (%s): those containers' images are not judged (run it as root with "
+                     "CAP_SYS_ADMIN, as portcullis-fill.service does)", err.msg);
+                return 1;
+        }
+        f->res->missing++;
         if (k == -ENOMEM)
                 return k;
         if (k < 0) {
-                analysis_failed(f, c, c->identity, k, &err, deadline);
-                return 0;
-        }
-        if (streq_ptr(c->identity_source, "overlay") && (k = overlay_unchanged(c)) <= 0) {
-                if (k == -ENOMEM)
-                        return k;
                 f->res->own_files++;
-                note(f, "container %s: its overlay's upper changed while its rootfs was read (it holds the "
-                     "container's own files now), so what was read is not the image %s; nothing stored", c->id,
-                     c->identity);
+                note(f, "container %s: its overlay's upper holds its own files, and its image's lower layers (%s) "
+                     "could not be read without it: %s; nothing stored", c->id, c->started_identity, err.msg);
                 return 0;
         }
-        return store(f, c, c->identity, c->identity_source, key,
-                     &(struct cache_analysis) { .key = key, .identity = c->identity, .image = c->image,
-                                                .db_revision = f->revision, .inv = inv,
-                                                .inventory_json = inventory_json, .res = res,
-                                                .scan_json = scan_json },
-                     clock_now_ms() - t0, deadline);
+        if ((k = claim(f, c->started_identity, key, &lock)) <= 0)
+                return k;
+        if (asprintf(&name, "the lower layers of %s", c->rootfs) < 0)
+                return -ENOMEM;
+        return fill_at(f, c, root, name, c->started_identity, "overlay", key, deadline);
 }
 
 /* A container whose identity is its inventory's digest: the hook's staged
@@ -322,8 +381,8 @@ static int own_changes(struct fill *f, const char *identity) {
 
 /* Which identity the next start of c's image looks up, and whether it can
  * be read from c: an overlay whose upper holds c's own files is c's view,
- * not its image's (which the lowers alone hold: reading them takes a
- * mount), so nothing is stored for it. */
+ * not its image's, which the lowers alone hold: read through a mount of
+ * them (fill_lowers()), else nothing is stored for it. */
 static int fill_one(struct fill *f, const struct running_container *c) {
         int k;
 
@@ -340,6 +399,8 @@ static int fill_one(struct fill *f, const struct running_container *c) {
                 return k < 0 ? k : 0;
         }
         if (c->overlay_refused && c->started_identity) {
+                if (c->lowers_options && !f->no_mount && (k = fill_lowers(f, c)) != 1)
+                        return k;
                 if ((k = own_changes(f, c->started_identity)) > 0)
                         note(f, "container %s: its overlay's upper holds its own files, so its rootfs is not the "
                              "image its next start looks up (%s; 'portcullis ps' names a file); nothing stored",

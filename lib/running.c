@@ -176,6 +176,7 @@ static void container_done(struct running_container *c) {
         free(c->identity_note);
         inventory_free(c->inventory);
         free(c->started_identity);
+        free(c->lowers_options);
         free(c->error);
         free(c->entry_revision);
         free(c->scope);
@@ -371,6 +372,8 @@ static int find_identity(const struct running_options *o, struct running_contain
         c->identity_source = "overlay";
         c->overlay_refused = ov.refused;
         c->started_identity = TAKE_PTR(ov.layers_identity);
+        if (c->started_identity)
+                c->lowers_options = TAKE_PTR(ov.lowers_options);
         /* as the hook: a digest does not stand for an overlay whose upper
          * holds the container's changes (lib/gate.c, find_identity()) */
         if (!c->identity && !ov.refused && o->trust_image_digest && (c->identity = oci_image_digest(c->annotations))) {

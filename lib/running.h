@@ -69,6 +69,7 @@ struct running_container {
         const char *digest_reused;      /* the identity is a digest that does not stand for what is read from
                                          * its rootfs: why (oci_rootfs_reused()); looked up, never stored */
         char *started_identity;         /* then the identity of its lowers, the image it was started from */
+        char *lowers_options;           /* and how to mount them alone (overlay_mount_lowers()) */
         struct inventory *inventory;    /* read for an identity "inventory": matched when not cached */
         bool inventory_unread;          /* its inventory was to be read (its identity, or one the cache lacks)
                                          * and the analysis sandbox could not: 'cache fill' judges it */
