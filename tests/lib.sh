@@ -205,3 +205,63 @@ curl_oci_images() {
                         umoci config --image "$T/oci:$tag" --config.cmd /bin/sh || return
         done
 }
+
+# The shipped units' restrictions where systemd is not PID 1 (setpriv for a
+# unit's bounding set and NoNewPrivileges, tests/unit-syscalls for its
+# SystemCallFilter=, both read from systemd/*.service.in); uses SRC.
+# unit_allowed UNIT: the system calls UNIT's SystemCallFilter= lines allow
+# (in order: the first allow-list sets, "~" takes away), one a line
+unit_allowed() {
+        python3 - "$SRC/systemd/$1.service.in" <<'PY'
+import subprocess, sys
+def expand(name, seen):
+    if not name.startswith("@"):
+        return {name}
+    if name in seen:
+        return set()
+    seen.add(name)
+    out = subprocess.run(["systemd-analyze", "syscall-filter", "--no-pager", name], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    names = set()
+    for l in out[1:]:
+        l = l.strip()
+        if l and not l.startswith("#"):
+            names |= expand(l, seen)
+    return names
+allowed = None
+for line in open(sys.argv[1]):
+    if not line.startswith("SystemCallFilter="):
+        continue
+    v = line.split("=", 1)[1].strip()
+    deny = v.startswith("~")
+    names = set()
+    for n in v.lstrip("~").split():
+        names |= expand(n, set())
+    if deny:
+        allowed = (allowed or set()) - names
+    else:
+        allowed = names if allowed is None else allowed | names
+print("\n".join(sorted(allowed)))
+PY
+}
+# unit_bounding UNIT: its CapabilityBoundingSet= as setpriv's --bounding-set
+unit_bounding() {
+        local caps b=-all c
+        caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$SRC/systemd/$1.service.in")
+        for c in $caps; do
+                c=${c#CAP_}
+                b="$b,+$(echo "$c" | tr 'A-Z' 'a-z')"
+        done
+        echo "$b"
+}
+# as_unit UNIT COMMAND...: COMMAND with UNIT's capabilities and system calls
+# (the list $T/UNIT.allowed, written by unit_allowed; PC_UNIT_SYSCALLS)
+# (in a sanitizer build without LeakSanitizer, whose exit-time scan stops
+# the threads with ptrace, which no unit allows)
+as_unit() {
+        local u=$1
+        shift
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+                setpriv --bounding-set="$(unit_bounding "$u")" --inh-caps=-all --no-new-privs \
+                "${PC_UNIT_SYSCALLS:?}" "$T/$u.allowed" "$@"
+}

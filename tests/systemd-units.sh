@@ -36,11 +36,14 @@ grep -qx "ExecStart=$(dirname "$P")/portcullis cache fill" "$U/portcullis-fill.s
 grep -qx 'OnUnitInactiveSec=1min' "$U/portcullis-fill.timer" || fail "fill timer: not a minute after each run"
 # Its analysis runs in the hook's sandbox (lib/sandbox.h): the unit must
 # leave it the capabilities and system calls it uses (chroot, becoming
-# nobody, capset, rlimits, Landlock, seccomp), and no more capabilities.
-grep -qx 'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_CHROOT CAP_SETUID CAP_SETGID' "$U/portcullis-fill.service" ||
-        fail "fill service: not the sandbox's capabilities"
-grep -qx 'SystemCallFilter=@system-service chroot seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+# nobody, capset, rlimits, Landlock, seccomp) and the mount of a container's
+# lower layers alone (lib/overlay-mount.c: a mount namespace, an overlay
+# with an empty upper), and no more capabilities or namespaces.
+grep -qx 'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_CHROOT CAP_SETUID CAP_SETGID CAP_SYS_ADMIN CAP_DAC_OVERRIDE' \
+        "$U/portcullis-fill.service" || fail "fill service: not the sandbox's and the mount's capabilities"
+grep -qx 'SystemCallFilter=@system-service chroot mount seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
         "$U/portcullis-fill.service" || fail "fill service: the sandbox's system calls not allowed"
+grep -qx 'RestrictNamespaces=mnt' "$U/portcullis-fill.service" || fail "fill service: not a mount namespace alone"
 grep -q '^SystemCallFilter=~.*@privileged\|^SystemCallFilter=~.*@resources' "$U/portcullis-fill.service" &&
         fail "fill service: denies the system calls the sandbox makes"
 # The build node's: the update, then the publish with the key as a credential.
