@@ -1080,8 +1080,14 @@ static int lowers_options(const struct overlay_mount *m, char *const *real, char
         for (size_t i = 0; k >= 0 && i < m->n_lowers && real[i]; i++) {
                 if (i > 0)
                         k = strbuf_puts(&b, m->lowers[i].data_only ? "::" : ":");
-                for (const char *c = real[i]; k >= 0 && *c; c++)
-                        k = strbuf_printf(&b, "%s%c", strchr(":,\\", *c) ? "\\" : "", *c);
+                for (const char *c = real[i]; k >= 0 && *c;) {
+                        size_t n = strcspn(c, ":,\\");
+
+                        k = strbuf_append(&b, c, n);
+                        if (k >= 0 && c[n])
+                                k = strbuf_printf(&b, "\\%c", c[n]);
+                        c += n + !!c[n];
+                }
         }
         if (k >= 0 && m->view)
                 k = strbuf_printf(&b, ",%s", m->view);
