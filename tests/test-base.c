@@ -432,7 +432,23 @@ static void test_rfc3339(void) {
         }
 }
 
+/* An explicit closep() leaves nothing for the variable's cleanup to close:
+ * the number, reused by the next open, stays the new file's. */
+static void test_closep(void) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), again;
+
+        CHECK(fd >= 0);
+        closep(&fd);
+        CHECK(fd == -EBADF);
+        again = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        CHECK(again >= 0);
+        closep(&fd);
+        CHECK(fcntl(again, F_GETFD) >= 0);
+        closep(&again);
+}
+
 int main(void) {
+        test_closep();
         test_error();
         test_strbuf();
         test_purl();

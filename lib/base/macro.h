@@ -17,9 +17,13 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* Closes *fd and marks it closed (-EBADF): a cleanup after an explicit
+ * closep() of the same variable then closes nothing (it closed the number
+ * again, which may by then be another file's). */
 static inline void closep(int *fd) {
         if (*fd >= 0)
                 (void) close(*fd);
+        *fd = -EBADF;
 }
 #define _cleanup_close_ _cleanup_(closep)
 
