@@ -57,10 +57,10 @@ sleep 0.3
 GC=$!
 "$P" cache fill --config "$T/config.json" >"$T/fill.out" 2>&1 || fail "fill beside a writer: $? $(cat "$T/fill.out")"
 grep -q "analysed and stored 1," "$T/fill.out" || fail "fill beside a writer stored nothing: $(cat "$T/fill.out")"
-grep -q "not re-matched: verdict index lock $C-index.lock: held for over 5000 ms" "$T/fill.out" ||
+grep -q "not re-matched: verdict index lock $C-index.lock: held for over [0-9]* ms" "$T/fill.out" ||
         fail "fill beside a writer: the re-match left unsaid: $(cat "$T/fill.out")"
 wait "$GC" && fail "gc beside a writer: done"
-grep -q "verdict index lock $C-index.lock: held for over 5000 ms by another writer of the cache.*run again once it ends" \
+grep -q "verdict index lock $C-index.lock: held for over [0-9]* ms by another writer of the cache.*run again once it ends" \
         "$T/gc.out" || fail "gc beside a writer: $(cat "$T/gc.out")"
 wait "$HOLDER"
 
