@@ -47,14 +47,7 @@ with open(sys.argv[1], "a") as f:
         f.write(f"Package: pkg{i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.{i}\n\n")
 PY
 
-DB=$T/vulndb.sqlite
-LOG=$T/audit.log
-CFG=$T/config.json
-printf '{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}\n' >"$T/policy.json"
-printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
- "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
-        "$ROOT" >"$CFG"
-"$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+fill_config
 
 last_line() { grep "\"container\":\"$1\"" "$LOG" | grep '"decision"' | tail -1; }
 entries() {

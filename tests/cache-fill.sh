@@ -48,14 +48,7 @@ PY
 rootfs slow 60000
 rootfs fast 0
 
-DB=$T/vulndb.sqlite
-LOG=$T/audit.log
-CFG=$T/config.json
-printf '{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}\n' >"$T/policy.json"
-printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
- "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
-        "$ROOT" >"$CFG"
-"$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+fill_config
 # the fast image's start has time to analyse it whatever the machine's load
 sed 's/"deadline_ms": 50/"deadline_ms": 10000/' "$T/policy.json" >"$T/policy-fast.json"
 sed "s|$T/policy.json|$T/policy-fast.json|" "$CFG" >"$T/config-fast.json"

@@ -265,3 +265,17 @@ as_unit() {
                 setpriv --bounding-set="$(unit_bounding "$u")" --inh-caps=-all --no-new-privs \
                 "${PC_UNIT_SYSCALLS:?}" "$T/$u.allowed" "$@"
 }
+
+# fill_config: the setup of the 'cache fill' tests in $T: a DB of the
+# repo's feed, an audit policy whose 50 ms deadline leaves a slow image to
+# on_timeout (allow), a config whose state root is $ROOT; sets DB, LOG, CFG.
+fill_config() {
+        DB=$T/vulndb.sqlite
+        LOG=$T/audit.log
+        CFG=$T/config.json
+        printf '{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}\n' >"$T/policy.json"
+        printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
+ "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
+                "$ROOT" >"$CFG"
+        "$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+}
