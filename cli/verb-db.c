@@ -589,16 +589,16 @@ static int db_update(int argc, char **argv) {
                         ps_recheck("db update", config, db, NULL);
                 return EXIT_ERROR;
         }
+        char absent[64] = "";
+
+        if (res.absent)
+                snprintf(absent, sizeof(absent), ", %u left out that no source has", res.absent);
         if (res.oci_source[0])
                 db_update_oci_summary(&res, db, now_s() - t0);
         else if (!res.changed)
-                printf("unchanged: %s is current (revision %s), checked in %.2f s\n", db, res.revision,
+                printf("unchanged: %s is current (revision %s)%s, checked in %.2f s\n", db, res.revision, absent,
                        now_s() - t0);
         else {
-                char absent[64] = "";
-
-                if (res.absent)
-                        snprintf(absent, sizeof(absent), ", %u left out that no source has", res.absent);
                 printf("updated %s in %.2f s: %u full, %u incremental, %u unchanged%s; %llu records fetched one "
                        "by one; %llu records stored, %llu skipped, %llu kept without a bad part; revision %s\n",
                        db, now_s() - t0, res.modes[UPDATE_FULL], res.modes[UPDATE_INCREMENTAL],

@@ -61,7 +61,8 @@ struct run {
         json_t *db_ecosystems;  /* the ecosystems it holds records of, as keys, or NULL */
         char data_time[32];     /* what it is to be after the run ("": none) */
         char **ecosystems;      /* what this run updates: s->ecosystems or the defaults */
-        char **optional;        /* those of them added as another's stream (add_streams()) */
+        char **optional;        /* those no source having is no failure: another's stream
+                                 * (add_streams()), one of the defaults (default_ecosystems()) */
         char **leaving;         /* the previous state's ecosystems no longer asked for (dropped()) */
         EVP_PKEY *key;          /* s->public_key, loaded; NULL without one */
         struct cve_src *cves;   /* s->cve_sources */
@@ -88,9 +89,10 @@ struct eco {
         uint64_t fetched;
         struct update_manifest m;       /* the verified manifest (with a key) */
         char *manifest_url;
-        bool optional;          /* added as another's stream: no source having it is not a failure */
+        bool optional;          /* in r->optional: no source having it is not a failure */
         bool gone;              /* its last fetch failed: every source answered 404 */
         bool absent;            /* optional, never fetched, and no source has it: left out of the run */
+        bool kept;              /* optional, fetched before, and no source has it now: its records kept */
 };
 
 /* CISA KEV or FIRST EPSS (update.h): one file, from the first of its
@@ -2786,7 +2788,11 @@ static int cmp_str(const void *a, const void *b) {
 /* Without configured ecosystems: those of the images in the verdict cache,
  * and those the previous runs kept (the cache forgets images unused for a
  * while, and their ecosystem must not leave the database with them), else
- * UPDATE_ECOSYSTEM_FALLBACK. */
+ * UPDATE_ECOSYSTEM_FALLBACK.  Nobody named them: one that no source has
+ * (an image's release OSV has no folder for) is left out and said, as a
+ * stream is (r->optional), not a failure of the whole run, which would
+ * leave every other ecosystem's records to age; run_all() fails a run in
+ * which no source has any of them. */
 static int default_ecosystems(struct run *r, struct error *err) {
         _cleanup_strv_free_ char **v = NULL;
         _cleanup_free_ char *list = NULL;
@@ -2810,6 +2816,9 @@ static int default_ecosystems(struct run *r, struct error *err) {
                         return error_set(err, ENOMEM, "out of memory");
                 say(r, UPDATE_EVENT_STEP, NULL, "no ecosystems configured: updating those of the images in the "
                     "verdict cache %s and of earlier updates: %s", strna(r->s->cache_path), list);
+                for (char **s = v; *s; s++)
+                        if (strv_push_unique(&r->optional, *s) < 0)
+                                return error_set(err, ENOMEM, "out of memory");
         }
         r->ecosystems = TAKE_PTR(v);
         return 0;
@@ -2973,6 +2982,7 @@ static int eco_absent(struct run *r, struct eco *e) {
                 json_decref(e->entry);
                 if (!(e->entry = json_deep_copy(e->old)))
                         return -ENOMEM;
+                e->kept = true;
                 say(r, UPDATE_EVENT_STEP, e, "no source has it now (each answered 404): the database keeps the "
                     "records of it downloaded %s", strna(entry_str(e->old, "zip_downloaded")));
                 return 0;
@@ -2985,7 +2995,7 @@ static int eco_absent(struct run *r, struct eco *e) {
 }
 
 static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_result *res, struct error *err) {
-        bool rebuild, changed = false;
+        bool rebuild, changed = false, all_gone = true;
         int q = 0;
 
         if (dropped(r) < 0)
@@ -3008,11 +3018,17 @@ static int run_all(struct run *r, struct eco *ecos, size_t n, struct update_resu
                         res->absent++;
                         continue;
                 }
+                all_gone = all_gone && ecos[i].kept;
                 res->modes[ecos[i].mode]++;
                 res->fetched += ecos[i].fetched;
                 rebuild = rebuild || ecos[i].mode == UPDATE_FULL;
                 changed = changed || ecos[i].mode != UPDATE_UNCHANGED;
         }
+        /* every source answered 404 for every one: a wrong source, not
+         * ecosystems that happen to be missing */
+        if (n > 0 && all_gone)
+                return error_set(err, ENOENT, "no source has any of the ecosystems (each answered 404 for every "
+                                 "one): check update.sources in the config");
         if (cve_fetch_all(r, &q, err))
                 changed = true;
         if (q >= 0 && feed_fetch_all(r, &q, err))

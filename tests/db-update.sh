@@ -625,6 +625,29 @@ log_since "$m" | grep -q "GET /m1/Alpine%3Av3.18/all.zip HTTP/1.1 200" || fail "
 log_since "$m" | grep -q "GET /m1/Debian%3A12/all.zip HTTP/1.1 200" || fail "default ecosystems: no Debian:12: $(log_since "$m")"
 log_since "$m" | grep -v "Alpine%3Av3.18\|Debian%3A12" | grep -q . && fail "default ecosystems: other requests: $(log_since "$m")"
 [ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2026-11-23T00:00:00Z ] || fail "default ecosystems: the Alpine record is missing"
+# An image of a release no source has (Alpine 3.19 here: the mirror has no
+# folder for it): left out and said, the others updated; it was a failure
+# of the whole run, and every other ecosystem's records aged with it.
+mkdir -p "$H/alpine19/etc" "$H/bundle-alpine19"
+cp -r "$H/alpine/lib" "$H/alpine19/"
+printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\n' >"$H/alpine19/etc/os-release"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$H/alpine19" >"$H/bundle-alpine19/config.json"
+printf '{"ociVersion": "1.0.2", "id": "alpine19", "status": "creating", "pid": 1, "bundle": "%s"}\n' \
+        "$H/bundle-alpine19" >"$H/state-alpine19.json"
+"$HOOK" --config "$H/config.json" <"$H/state-alpine19.json" >"$T/out" 2>&1 || fail "hook (alpine19): exit $?: $(cat "$T/out")"
+"$P" db update --config "$T/config-eco.json" >"$T/out" 2>&1 || fail "a default no source has: exit $?: $(cat "$T/out")"
+grep -q "Alpine:v3.19: no source has it (each answered 404): left out" "$T/out" ||
+        fail "a default no source has: not said: $(cat "$T/out")"
+grep -q ", 1 left out that no source has" "$T/out" || fail "a default no source has: the summary: $(cat "$T/out")"
+[ "$(modified_of_db "$T/eco.sqlite" PCT-ALP-1)" = 2026-11-23T00:00:00Z ] || fail "a default no source has: Alpine 3.18 lost"
+# ... but a source that has none of them is wrong, not missing some: the run fails
+cat >"$T/config-eco-none.json" <<EOF
+{"db": "$T/eco-none.sqlite", "cache": "$H/cache/cache.db", "update": {"cve_sources": [], "sources": ["$URL/nothing-here"], "state_dir": "$T/state-eco-none"}}
+EOF
+"$P" db update --config "$T/config-eco-none.json" >"$T/out" 2>&1 && fail "a source with none of them: exit 0"
+grep -q "no source has any of the ecosystems (each answered 404 for every one): check update.sources" "$T/out" ||
+        fail "a source with none of them: $(cat "$T/out")"
+[ -e "$T/eco-none.sqlite" ] && fail "a source with none of them: a database was written"
 # No cache (and no earlier update): Debian:12, and it says so.
 cat >"$T/config-eco2.json" <<EOF
 {"db": "$T/eco2.sqlite", "cache": "$T/no-cache.db", "update": {"cve_sources": [], "sources": ["$URL"], "state_dir": "$T/state-eco2"}}
