@@ -25,6 +25,7 @@
 #include "cache.h"
 #include "config.h"
 #include "doctor.h"
+#include "ecosystem.h"
 #include "gate.h"
 #include "install.h"
 #include "policy.h"
@@ -864,6 +865,53 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
                       p->n_scopes, p->n_allow);
 }
 
+/* Whether the DB holds records of ecosystem or of one of its streams (as
+ * the match counts it covered: match.c ecosystem_covered()): 1, 0, or a
+ * negative errno with err. */
+static int db_covers(struct vulndb *v, const char *ecosystem, struct error *err) {
+        _cleanup_strv_free_ char **streams = NULL;
+        int r = vulndb_has_ecosystem(v, ecosystem, err);
+
+        if (r == 0 && ecosystem_streams(ecosystem, &streams) < 0)
+                return -ENOMEM;
+        for (char **s = streams; r == 0 && s && *s; s++)
+                r = vulndb_has_ecosystem(v, *s, err);
+        return r;
+}
+
+/* The ecosystems of the images the hook has seen that the DB has no record
+ * of: their packages are not checked (no_data) at every start, for
+ * on_unchecked to decide; a 'db update' whose sources have no folder for
+ * one leaves it out, said only in its own output.  A warning, or 0 when
+ * every one is covered (or the cache can't say). */
+static int db_uncovered(struct doctor *d, struct doctor_check *c, struct vulndb *v, const char *path) {
+        _cleanup_free_ char *cache = rooted(d, d->cfg->cache), *list = NULL;
+        _cleanup_strv_free_ char **ecos = NULL, **missing = NULL;
+        struct error err = {};
+        size_t n;
+        int r;
+
+        if (!cache || update_cache_ecosystems(cache, &ecos, &err) < 0)
+                return 0;       /* the cache check says what is wrong with it */
+        for (char **e = ecos; e && *e; e++) {
+                if ((r = db_covers(v, *e, &err)) < 0)
+                        return r == -ENOMEM ? r : 0;
+                if (r == 0 && strv_push(&missing, strdup(*e)) < 0)
+                        return -ENOMEM;
+        }
+        if (!missing)
+                return 0;
+        n = strv_length(missing);
+        if (!(list = strv_join(missing, ", ")))
+                return -ENOMEM;
+        return result(c, DOCTOR_WARN, "portcullis db update (its output says 'no source has it' for one no source "
+                      "has a folder for: name another source in update.sources, or import that ecosystem's "
+                      "all.zip with portcullis db import)",
+                      "%s has no record of %zu ecosystem%s of the images in the verdict cache (%s): their packages "
+                      "are not checked at any start (no_data), on_unchecked decides", path, n, n == 1 ? "" : "s",
+                      list) < 0 ? -ENOMEM : 1;
+}
+
 static int check_db(struct doctor *d, struct doctor_check *c) {
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_free_ char *path = rooted(d, d->cfg->db), *fix = NULL;
@@ -917,6 +965,8 @@ static int check_db(struct doctor *d, struct doctor_check *c) {
                            "min ago (%s)", path, rev, (unsigned long long) s.records, s.n_ecosystems,
                            s.data_time ? "data published" : "imported", age / 3600, age % 3600 / 60, limit);
                 d->db_fresh = max_h && dated;
+                if (r >= 0 && (r = db_uncovered(d, c, v, path)) > 0)
+                        r = 0;
         }
         vulndb_status_done(&s);
         return r;

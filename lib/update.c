@@ -2760,9 +2760,7 @@ static int collect_ecosystem(const struct cache_entry *ce, void *userdata) {
         return q;
 }
 
-/* The OSV ecosystems of the images the hook has seen.  A missing cache is
- * not created (nothing was seen). */
-static int cache_ecosystems(const char *path, char ***names, struct error *err) {
+int update_cache_ecosystems(const char *path, char ***names, struct error *err) {
         _cleanup_(cache_closep) struct cache *c = NULL;
         int q;
 
@@ -2798,7 +2796,7 @@ static int default_ecosystems(struct run *r, struct error *err) {
         _cleanup_free_ char *list = NULL;
         const char *name;
         json_t *e;
-        int q = cache_ecosystems(r->s->cache_path, &v, err);
+        int q = update_cache_ecosystems(r->s->cache_path, &v, err);
 
         if (q < 0)
                 return q;

@@ -180,6 +180,13 @@ struct update_result {
 int update_run(const struct update_settings *s, update_report_fn report, void *userdata,
                struct update_result *ret, struct error *err);
 
+/* The OSV ecosystems of the images the hook has seen (each stored
+ * inventory's OS's and packages', in the verdict cache at path), pushed
+ * onto *names: what an update without update.ecosystems fetches.  A
+ * missing or empty cache has none and is not created.  0, or a negative
+ * errno with err. */
+int update_cache_ecosystems(const char *path, char ***names, struct error *err);
+
 /* The record of runs, <state_dir>/run.json, for `db status`, `doctor` and
  * `metrics`: every run (oci:// or http(s)) writes it, atomically, when it
  * starts (its time and pid) and when it ends (its outcome), so that a run

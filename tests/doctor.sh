@@ -228,6 +228,26 @@ doctor "$B"
 row cache | grep -q "^cache  *warn  *1 running container that the recheck after a DB update left to 'cache fill' has not been judged since .*portcullis-fill.timer does not seem to run" &&
         row cache | grep -q "systemctl enable --now portcullis-fill.timer" || fail "fillpending: $(row cache)"
 
+# An image the hook has seen whose ecosystem the DB has no record of (an
+# Alpine 3.18 image; the DB is feed/'s Debian 12): its packages are not
+# checked at any start, and 'db update' leaves out one no source has:
+# the db row says which.
+fresh uncovered
+A=$T/uncovered-img
+mkdir -p "$A/rootfs/etc" "$A/rootfs/lib/apk/db" "$A/bundle"
+printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n' >"$A/rootfs/etc/os-release"
+printf 'C:Q1abcdefghijklmnopqrstuvwxyz0=\nP:musl\nV:1.2.4-r2\nA:x86_64\nS:1\nI:1\nT:musl\no:musl\n\n' \
+        >"$A/rootfs/lib/apk/db/installed"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$A/rootfs" >"$A/bundle/config.json"
+printf '{"mode": "audit", "severity": "HIGH", "deadline_ms": 30000}\n' >"$A/policy.json"
+printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false}}\n' \
+        "$B/var/lib/portcullis/vulndb.sqlite" "$B/var/cache/portcullis/cache.db" "$A" "$A/policy.json" >"$A/config.json"
+printf '{"ociVersion": "1.0.2", "id": "alp", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$A/bundle" |
+        "$HOOK" --config "$A/config.json" >"$A/out" 2>&1 || fail "uncovered: hook: $(cat "$A/out")"
+doctor "$B"
+row db | grep -q "^db  *warn  .*has no record of 1 ecosystem of the images in the verdict cache (Alpine:v3.18): their packages are not checked" &&
+        row db | grep -q "portcullis db update" || fail "uncovered: $(row db)"
+
 fresh lockfile
 rm -r "$B/run/portcullis"
 : >"$B/run/portcullis"
