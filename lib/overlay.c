@@ -1115,18 +1115,18 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
                 home = storage_home(m.mount_point);
                 k = hash_layers(&p, &m, home, &real);
                 if (k >= 0)
-                        k = lowers_options(&m, real, &p.lowers_options);
-                if (k >= 0)
                         k = check_upper_layer(&p, &m, home, real);
-                if (k == -EEXIST)       /* the upper holds the container's changes, the lowers are sound */
+                /* the upper holds the container's changes, the lowers are
+                 * sound: how to mount them alone, built only here (an
+                 * empty upper, every start's case, needs none) */
+                if (k == -EEXIST) {
                         p.layers_identity = TAKE_PTR(p.identity);
+                        if (lowers_options(&m, real, &p.lowers_options) < 0)
+                                k = -ENOMEM;
+                }
                 if (k < 0 && k != -ENOMEM) {
                         free(p.identity);
                         p.identity = NULL;
-                        if (!p.layers_identity) {
-                                free(p.lowers_options);
-                                p.lowers_options = NULL;
-                        }
                         p.refused = true;
                         k = 0;
                 }

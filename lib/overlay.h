@@ -80,7 +80,7 @@ struct overlay_probe {
          * hook's verdict is kept under; `portcullis ps` compares with it
          * (the hook never uses it: this rootfs is not that image) */
         char *layers_identity;
-        /* with identity or layers_identity: the options of a read-only
+        /* with layers_identity: the options of a read-only
          * overlay of the same lowers alone, their resolved paths in order
          * ("lowerdir=L1:L2::D1", ':' ',' and backslash escaped, the options
          * of the view), for overlay_mount_lowers() */
