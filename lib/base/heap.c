@@ -19,15 +19,20 @@ void heap_keep(void) {
 /* A block of that size, populated and freed: it stays the heap's top,
  * which the next allocations are carved from. */
 void heap_populate(size_t bytes) {
-        uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE), from, to;
         char *p;
 
         heap_keep();
         if (!(p = malloc(bytes)))
                 return;
+        heap_back(p, bytes);
+        free(p);
+}
+
+void heap_back(void *p, size_t bytes) {
+        uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE), from, to;
+
         from = ((uintptr_t) p + page - 1) & ~(page - 1);
         to = ((uintptr_t) p + bytes) & ~(page - 1);
         if (to > from)
                 (void) madvise((void *) from, to - from, MADV_POPULATE_WRITE);
-        free(p);
 }

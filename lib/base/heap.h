@@ -16,3 +16,10 @@ void heap_keep(void);
  * populated in bulk under 1 us and then 4-5 us at its first touch
  * (BENCHMARKS.md, "Session 32"). */
 void heap_populate(size_t bytes);
+
+/* The whole pages of the block at p (bytes long) backed at once, as
+ * heap_populate() does: for a fresh table the first use reads before it
+ * writes (an open-addressing probe), where each page would take two
+ * faults, the zero page's and then the write's, with a TLB shootdown of
+ * the other threads' CPUs at each (BENCHMARKS.md, "Session 49"). */
+void heap_back(void *p, size_t bytes);

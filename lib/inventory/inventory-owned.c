@@ -19,6 +19,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "base/heap.h"
 #include "base/strutil.h"
 #include "inventory.h"
 #include "rootfs.h"
@@ -127,6 +128,7 @@ static int grow(struct owned_paths *o) {
                 o->cap = old_cap;
                 return -ENOMEM;
         }
+        heap_back(o->slots, o->cap * sizeof(*o->slots));
         for (size_t i = 0; i < old_cap; i++)
                 if (old[i])
                         o->slots[probe(o, old[i], &o->probes)] = old[i];
