@@ -89,6 +89,68 @@ static void test_json_text(void) {
         CHECK(json_is_null(json_str_or_null(NULL)));
 }
 
+/* The writer's strings and reals against jansson's json_dumps(), the
+ * oracle: strings of every length to 40 from bytes that each take another
+ * path (the ones to escape, '/', DEL, UTF-8 whole, cut short and stray),
+ * so that each falls at each place of an eight-byte step, and what
+ * str_make_utf8() and utf8_valid() make of them against a byte at a
+ * time; reals that are scores (d.d), and others. */
+static char *jansson_dump(json_t *v) {
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+
+        json_decref(v);
+        return s;
+}
+
+static void test_json_primitives(void) {
+        static const char *const pieces[] = { "a", "Z", " ", "\"", "\\", "/", "\x7f", "\x01", "\n", "\x1f",
+                                              "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xc3", "\xff",
+                                              "\xe2\x80\xae" };
+        static const double reals[] = { 0, 0.1, 5.0, 7.5, 9.8, 10, 99.9, 999.9, 1000, 1e21, 1e-7, -0.0, -7.5,
+                                        0.05, 7.25, 3.14159265358979, 123456.7, 1.0 / 3 };
+        uint64_t seed = 42;
+
+        for (unsigned i = 0; i < 4000; i++) {
+                _cleanup_(strbuf_done) struct strbuf ours = {};
+                _cleanup_free_ char *made = NULL, *theirs = NULL;
+                char s[200] = "";
+                size_t len = 0, want = i % 41;
+                bool valid = true;
+
+                while (len < want) {
+                        const char *p;
+
+                        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                        p = pieces[(seed >> 33) % ELEMENTSOF(pieces)];
+                        memcpy(s + len, p, strlen(p) + 1);
+                        len += strlen(p);
+                }
+                made = strdup(s);
+                CHECK(made != NULL);
+                if (!made)
+                        return;
+                str_make_utf8(made, len);
+                for (size_t k = 0; k < len; k++)        /* the pieces that are no UTF-8 are one byte each */
+                        if ((unsigned char) s[k] == 0xff || ((unsigned char) s[k] == 0xc3 && (k + 1 == len ||
+                            ((unsigned char) s[k + 1] & 0xc0) != 0x80)))
+                                valid = false;
+                CHECK_MSG(utf8_valid(s) == valid, "utf8_valid, string %u", i);
+                CHECK_MSG(utf8_valid(made), "str_make_utf8, string %u", i);
+                theirs = jansson_dump(json_string(made));
+                CHECK_MSG(strbuf_append_json_string(&ours, s) == 0 && theirs && strcmp(ours.s, theirs) == 0,
+                          "string %u: ours %s, jansson's %s", i, ours.s, theirs);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(reals) + 2000; i++) {
+                _cleanup_(strbuf_done) struct strbuf ours = {};
+                _cleanup_free_ char *theirs = NULL;
+                double v = i < ELEMENTSOF(reals) ? reals[i] : (double) (i - ELEMENTSOF(reals)) / 10;
+
+                theirs = jansson_dump(json_real(v));
+                CHECK_MSG(strbuf_append_json_real(&ours, v, 12) == 0 && theirs && strcmp(ours.s, theirs) == 0,
+                          "real %.17g: ours %s, jansson's %s", v, ours.s, theirs);
+        }
+}
+
 static void add_package(struct inventory *inv, const char *name, const char *version, const char *purl,
                         const char *origin, const char *guessed_from) {
         struct package p = {
@@ -925,6 +987,7 @@ int main(void) {
         setenv("SOURCE_DATE_EPOCH", "1764806400", 1);
         test_links();
         test_json_text();
+        test_json_primitives();
         inv = make_inventory();
         res = make_scan();
         t.inv = inv;

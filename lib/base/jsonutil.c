@@ -367,8 +367,10 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
  * forms, no surrogates, nothing past U+10FFFF), or 0. */
 
-void str_make_utf8(char *s) {
-        for (unsigned char *p = (unsigned char *) s; *(p = (unsigned char *) utf8_skip_ascii(p));) {
+void str_make_utf8(char *s, size_t len) {
+        const unsigned char *end = (const unsigned char *) s + len;
+
+        for (unsigned char *p = (unsigned char *) s; *(p = (unsigned char *) utf8_skip_ascii(p, end));) {
                 size_t n = utf8_char_len(p);
 
                 if (n == 0)
@@ -390,8 +392,25 @@ json_t *json_str_or_null(const char *s) {
          * that starts no well-formed sequence becomes '?'. */
         if (!(copy = strdup(s)))
                 return NULL;
-        str_make_utf8(copy);
+        str_make_utf8(copy, strlen(copy));
         return json_string(copy);
+}
+
+/* p past the bytes a JSON string holds as they are, ASCII from ' ' on
+ * but '"' and '\\': at the first other byte (the NUL at end at the
+ * latest), eight bytes a step while end allows. */
+static const unsigned char *json_skip_plain(const unsigned char *p, const unsigned char *end) {
+        uint64_t w;
+
+        for (; end - p >= 8; p += 8) {
+                memcpy(&w, p, sizeof(w));
+                if ((w & bytes_of(0x80)) | zero_bytes(w ^ bytes_of('"')) | zero_bytes(w ^ bytes_of('\\')) |
+                    ((w - bytes_of(0x20)) & ~w & bytes_of(0x80)))
+                        break;
+        }
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+                p++;
+        return p;
 }
 
 /* jansson's escapes (dump.c): \\ \" \b \f \n \r \t, \uXXXX (upper-case
@@ -402,19 +421,19 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
         static const char short_escape[128] = {
                 ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['"'] = '"', ['\\'] = '\\',
         };
-        const unsigned char *p = (const unsigned char *) s, *run;
+        const unsigned char *p = (const unsigned char *) s, *run, *end;
         int r;
 
         if (!s)
                 return strbuf_append(b, "null", 4);
+        end = p + strlen(s);
         r = strbuf_append(b, "\"", 1);
         while (r >= 0 && *p) {
-                size_t n = 1;
+                size_t n;
 
                 /* the longest run written as it is: ASCII that needs no
                  * escape, well-formed UTF-8 */
-                for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' && (*p < 0x80 || (n = utf8_char_len(p)) > 0);
-                     p += n, n = 1)
+                for (run = p; *(p = json_skip_plain(p, end)) >= 0x80 && (n = utf8_char_len(p)) > 0; p += n)
                         ;
                 if (p > run)
                         r = strbuf_append(b, (const char *) run, (size_t) (p - run));
@@ -434,9 +453,10 @@ int strbuf_append_json_string(struct strbuf *b, const char *s) {
 int json_escape_hidden(char **text) {
         _cleanup_(strbuf_done) struct strbuf b = {};
         const unsigned char *start = (const unsigned char *) *text, *run = start, *p = start;
+        const unsigned char *end = start + strlen(*text);
         int r = 0;
 
-        while (r >= 0 && *(p = utf8_skip_ascii(p))) {
+        while (r >= 0 && *(p = utf8_skip_ascii(p, end))) {
                 size_t n = utf8_char_len(p);
                 uint32_t c = n > 1 ? utf8_hidden(p, n) : 0;
 
@@ -474,7 +494,9 @@ char *json_dumps_escaped(const json_t *v, size_t flags) {
 }
 
 bool utf8_valid(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *(p = utf8_skip_ascii(p));) {
+        const unsigned char *end = (const unsigned char *) s + strlen(s);
+
+        for (const unsigned char *p = (const unsigned char *) s; *(p = utf8_skip_ascii(p, end));) {
                 size_t n = utf8_char_len(p);
 
                 if (n == 0)
@@ -487,10 +509,19 @@ bool utf8_valid(const char *s) {
 int strbuf_append_json_real(struct strbuf *b, double v, int precision) {
         const char *point = localeconv()->decimal_point;
         char buf[64], *e, *from, *to;
+        long k;
         int n;
 
         if (!isfinite(v))
                 return -EINVAL;
+        k = v >= 0 && v < 1000 && !signbit(v) ? lround(v * 10) : -1;
+        /* a score, d.d (the double nearest it): what "%.*g" and the ".0"
+         * below make of it when precision keeps its 4 digits, without
+         * printf's conversion of the double's exact value */
+        if (k >= 0 && precision >= 4 && (double) k / 10 == v) {
+                n = snprintf(buf, sizeof(buf), "%ld.%ld", k / 10, k % 10);
+                return strbuf_append(b, buf, (size_t) n);
+        }
         n = snprintf(buf, sizeof(buf) - STRLEN(".0"), "%.*g", precision, v);
         if (n < 0 || (size_t) n >= sizeof(buf) - STRLEN(".0"))
                 return -EINVAL;

@@ -106,9 +106,10 @@ int json_get_uint(const struct json_node *obj, const char *key, unsigned min, un
  * memory: bytes that are not well-formed UTF-8 (a file name or a package
  * database's text from an image; jansson takes UTF-8 only) become '?'. */
 json_t *json_str_or_null(const char *s);
-/* Each byte of s that starts no well-formed UTF-8 sequence becomes '?'
- * (what json_str_or_null() sends), in place. */
-void str_make_utf8(char *s);
+/* Each byte of s (len bytes, NUL-terminated there) that starts no
+ * well-formed UTF-8 sequence becomes '?' (what json_str_or_null()
+ * sends), in place. */
+void str_make_utf8(char *s, size_t len);
 /* s as a JSON string (null for NULL), escaped and its bad UTF-8 made '?'
  * exactly as json_str_or_null() and json_dumps() would write it: for
  * documents written without building a jansson tree.  0, -ENOMEM, -E2BIG. */

@@ -17,7 +17,7 @@ int strbuf_reserve(struct strbuf *b, size_t extra) {
         need = b->len + extra + 1;
         if (need <= b->cap)
                 return 0;
-        cap = b->cap ? b->cap : 64;
+        cap = b->cap ? b->cap : 64 < max + 1 ? 64 : max + 1;  /* never past max + 1: strbuf_append() */
         while (cap < need)
                 cap = cap > max / 2 ? max + 1 : cap * 2;
         p = realloc(b->s, cap);
@@ -28,7 +28,7 @@ int strbuf_reserve(struct strbuf *b, size_t extra) {
         return 0;
 }
 
-int strbuf_append(struct strbuf *b, const char *s, size_t n) {
+int strbuf_append_grow(struct strbuf *b, const char *s, size_t n) {
         int r = strbuf_reserve(b, n);
 
         if (r < 0)

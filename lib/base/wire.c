@@ -119,7 +119,7 @@ int wire_get_str(struct wire_cursor *c, char **ret, const struct wire_field *f, 
         memcpy(s, c->buf + c->at, n);
         s[n] = '\0';
         c->at += n;
-        str_make_utf8(s);
+        str_make_utf8(s, n);
         *ret = s;
         return 0;
 }
