@@ -153,7 +153,24 @@ static int set_once(char **field, const char *key, char *v, struct error *err) {
         return 0;
 }
 
-/* One option "key=value" (still escaped). */
+/* s without the backslashes that take the next character as it is, in
+ * place (the kernel's ovl_unescape()). */
+static void unbackslash(char *s) {
+        char *o = s;
+
+        for (; *s; s++) {
+                if (*s == '\\' && s[1])
+                        s++;
+                *o++ = *s;
+        }
+        *o = '\0';
+}
+
+/* One option "key=value", still escaped as mountinfo escapes it (octal
+ * escapes of the value as the mount was given it).  In lowerdir=,
+ * upperdir= and workdir= a backslash takes the next character as it is
+ * (the kernel unescapes them, ovl_mount_dir(), and shows them as given);
+ * lowerdir+= and datadir+= are taken as they are (ovl_mount_dir_noesc()). */
 static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct error *err) {
         const char *eq = memchr(o, '=', n);
         size_t klen = eq ? (size_t) (eq - o) : n;
@@ -165,6 +182,9 @@ static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct
         v = overlay_unescape(eq + 1, n - klen - 1);
         if (!v)
                 return error_set(err, ENOMEM, "out of memory");
+        if ((klen == STRLEN("upperdir") && memcmp(o, "upperdir", klen) == 0) ||
+            (klen == STRLEN("workdir") && memcmp(o, "workdir", klen) == 0))
+                unbackslash(v);
         if (klen == STRLEN("lowerdir") && memcmp(o, "lowerdir", klen) == 0) {
                 if (m->n_lowers > 0)
                         return error_set(err, EINVAL, "lowerdir given twice in the overlay mount's options");

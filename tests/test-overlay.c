@@ -55,6 +55,10 @@ static const struct mi_row mi_rows[] = {
         { "two :: is refused", "6 1 0:9 / /m rw - overlay o lowerdir=/a::/b::/c::/d\n", 6, -EINVAL, NULL, NULL, {} },
         { "data-only lowers",
           "6 1 0:9 / /m rw - overlay overlay ro,lowerdir=/x::/d1:/d2\n", 6, 0, "/m", NULL, { "/x", "D:/d1", "D:/d2" } },
+        { "upperdir= and workdir= escaped as lowerdir= is (shown as given), lowerdir+= not (taken as it is)",
+          "7 1 0:9 / /m rw - overlay overlay rw,lowerdir=/a\\134:b,lowerdir+=/l\\134:x,"
+          "upperdir=/u\\134:p\\134\\054q\\134\\134r,workdir=/w\\134:\n",
+          7, 0, "/m", "/u:p,q\\r", { "/a:b", "/l\\:x" } },
         { "lowerdir+ and datadir+ (Linux 6.8 mount API)",
           "7 1 0:9 / /m rw - overlay overlay rw,lowerdir+=/l\\0541,lowerdir+=/l2,datadir+=/d,upperdir=/u,workdir=/w\n",
           7, 0, "/m", "/u", { "/l,1", "/l2", "D:/d" } },
@@ -617,6 +621,58 @@ static void test_image_digest_memo(const char *t) {
 #undef C64
 }
 
+/* --- layer folders whose names hold ':' ',' and a backslash ------------------ */
+
+/* path as lowerdir= of mount(2) takes it: ':' parts layers, ',' options,
+ * a backslash escapes either (overlayfs.rst, "Multiple lower layers") */
+static void escape_layer(char *out, size_t size, const char *path) {
+        size_t o = 0;
+
+        for (; *path && o + 2 < size; path++) {
+                if (strchr(":,\\", *path))
+                        out[o++] = '\\';
+                out[o++] = *path;
+        }
+        out[o] = '\0';
+}
+
+static void test_escaped_layers(const char *t) {
+        char store[4096], l1[4096], l2[4096], lower[16384], m[4096], up[4096], work[4096], f[4096];
+        struct overlay_probe p = {};
+        _cleanup_free_ char *id = NULL;
+
+        /* a store in a folder whose name holds ':', ',' and a backslash:
+         * escaped twice in mountinfo (lowerdir='s backslashes, then
+         * mountinfo's octal \134 \054), the upper's too */
+        snprintf(store, sizeof(store), "%s/st:o,re\\x/snapshots", t);
+        snprintf(f, sizeof(f), "%s/1/fs/bottom", store);
+        test_write_file(f, "1");
+        snprintf(f, sizeof(f), "%s/2/fs/top", store);
+        test_write_file(f, "2");
+        snprintf(up, sizeof(up), "%s/3/fs", store);
+        snprintf(work, sizeof(work), "%s/3/work", store);
+        CHECK(mkdir(test_path(store, "3"), 0700) == 0 && mkdir(up, 0755) == 0 && mkdir(work, 0700) == 0);
+        escape_layer(l2, sizeof(l2), test_path(store, "2/fs"));
+        escape_layer(l1, sizeof(l1), test_path(store, "1/fs"));
+        snprintf(lower, sizeof(lower), "%s:%s", l2, l1);
+        snprintf(m, sizeof(m), "%s/rootfs", t);
+        mkdir(m, 0755);
+        escape_layer(f, sizeof(f), up);
+        escape_layer(l1, sizeof(l1), work);
+        CHECK_MSG(mount_overlay(m, lower, f, l1) == 0, "mount %s: %m", lower);
+        CHECK_MSG(probe(m, &p), "escaped layers: %s", strna(p.why_not));
+        id = p.identity ? strdup(p.identity) : NULL;
+        umount(m);
+        /* the identity is of the real folders: the same through a root's link of a plain name */
+        snprintf(f, sizeof(f), "%s/plain", t);
+        CHECK(symlink("st:o,re\\x", f) == 0);
+        snprintf(lower, sizeof(lower), "%s/plain/snapshots/2/fs:%s/plain/snapshots/1/fs", t, t);
+        CHECK(mount_overlay(m, lower, test_path(t, "plain/snapshots/3/fs"), test_path(t, "plain/snapshots/3/work")) == 0);
+        CHECK_MSG(probe(m, &p) && streq_ptr(p.identity, id), "the plain link's: %s", strna(p.identity));
+        umount(m);
+        overlay_probe_done(&p);
+}
+
 int main(void) {
         test_mountinfo();
         test_many_lowers();
@@ -624,6 +680,7 @@ int main(void) {
         test_storage_json();
         if (geteuid() == 0) {
                 test_real_mounts(test_tmpdir());
+                test_escaped_layers(test_tmpdir());
                 test_vfs_name(test_tmpdir());
                 test_image_digest_memo(test_tmpdir());
         }
