@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* /proc/self/mountinfo and overlay's options (as statmount() gives them):
- * whatever the bytes, the mount of each id found in the text parses or
- * fails with a message, never crashes or leaks; what parses holds only
- * non-empty layer paths without NUL, within the layer limit, the data-only
- * ones last. */
+/* /proc/self/mountinfo and overlay's options (as statmount() gives them,
+ * and as mount(2) takes them: an overlay_probe's lowers_options read back
+ * for the mount API): whatever the bytes, the mount of each id found in
+ * the text parses or fails with a message, never crashes or leaks; what
+ * parses holds only non-empty layer paths without NUL, within the layer
+ * limit, the data-only ones last. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (u && strlen(u) > size)
                         abort();
                 free(u);
+                overlay_mount_done(&m);
+        }
+        {
+                struct overlay_mount m = {};
+                struct error err = {};
+                char *s = strndup(buf, size);
+                int k = s ? overlay_parse_mount_options(s, &m, &err) : 0;
+
+                if (k < 0)
+                        check_error(k, &err);
+                else
+                        check_mount(&m);
+                free(s);
                 overlay_mount_done(&m);
         }
         return 0;

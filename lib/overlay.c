@@ -166,12 +166,13 @@ static void unbackslash(char *s) {
         *o = '\0';
 }
 
-/* One option "key=value", still escaped as mountinfo escapes it (octal
- * escapes of the value as the mount was given it).  In lowerdir=,
- * upperdir= and workdir= a backslash takes the next character as it is
- * (the kernel unescapes them, ovl_mount_dir(), and shows them as given);
- * lowerdir+= and datadir+= are taken as they are (ovl_mount_dir_noesc()). */
-static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct error *err) {
+/* One option "key=value": still escaped as mountinfo escapes it (octal
+ * escapes of the value as the mount was given it), or, with mount_syntax,
+ * as mount(2) takes it.  Either way, in lowerdir=, upperdir= and workdir=
+ * a backslash takes the next character as it is (the kernel unescapes
+ * them, ovl_mount_dir(), and shows them as given); lowerdir+= and
+ * datadir+= are taken as they are (ovl_mount_dir_noesc()). */
+static int parse_option(struct overlay_mount *m, const char *o, size_t n, bool mount_syntax, struct error *err) {
         const char *eq = memchr(o, '=', n);
         size_t klen = eq ? (size_t) (eq - o) : n;
         _cleanup_free_ char *v = NULL;
@@ -179,7 +180,7 @@ static int parse_option(struct overlay_mount *m, const char *o, size_t n, struct
 
         if (!eq)
                 return 0;
-        v = overlay_unescape(eq + 1, n - klen - 1);
+        v = mount_syntax ? strndup(eq + 1, n - klen - 1) : overlay_unescape(eq + 1, n - klen - 1);
         if (!v)
                 return error_set(err, ENOMEM, "out of memory");
         if ((klen == STRLEN("upperdir") && memcmp(o, "upperdir", klen) == 0) ||
@@ -219,16 +220,32 @@ static bool view_option(const char *o, size_t n) {
         return false;
 }
 
-int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err) {
+/* The length of the option at o (up to len bytes): to the next ',' --
+ * in mountinfo's text a value's commas are octal escapes; in mount(2)'s,
+ * one a backslash escapes (the kernel's ovl_next_opt()). */
+static size_t option_length(const char *o, size_t len, bool mount_syntax) {
+        const char *c;
+        size_t i = 0;
+
+        if (!mount_syntax) {
+                c = memchr(o, ',', len);
+                return c ? (size_t) (c - o) : len;
+        }
+        while (i < len && o[i] != ',')
+                i += o[i] == '\\' && i + 1 < len ? 2 : 1;
+        return i;
+}
+
+static int parse_options(const char *opts, size_t len, bool mount_syntax, struct overlay_mount *m,
+                         struct error *err) {
         size_t i = 0;
         char *v;
         int k;
 
         while (i < len) {
-                const char *c = memchr(opts + i, ',', len - i);
-                size_t n = c ? (size_t) (c - opts) - i : len - i;
+                size_t n = option_length(opts + i, len - i, mount_syntax);
 
-                k = parse_option(m, opts + i, n, err);
+                k = parse_option(m, opts + i, n, mount_syntax, err);
                 if (k < 0)
                         return k;
                 if (view_option(opts + i, n)) {
@@ -244,6 +261,14 @@ int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m,
         if (m->lowers[0].data_only)
                 return error_set(err, EINVAL, "the overlay mount has only data-only lower layers");
         return 0;
+}
+
+int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err) {
+        return parse_options(opts, len, false, m, err);
+}
+
+int overlay_parse_mount_options(const char *opts, struct overlay_mount *m, struct error *err) {
+        return parse_options(opts, strlen(opts), true, m, err);
 }
 
 /* Field i (from 0) of a mountinfo line cut at single spaces. */

@@ -60,6 +60,11 @@ char *overlay_unescape(const char *s, size_t n);
  * empty one. */
 int overlay_parse_options(const char *opts, size_t len, struct overlay_mount *m, struct error *err);
 
+/* The same for options as mount(2) takes them (an overlay_probe's
+ * lowers_options): no octal escapes; a backslash takes the next character
+ * as it is, ',' included. */
+int overlay_parse_mount_options(const char *opts, struct overlay_mount *m, struct error *err);
+
 /* The line of mountinfo (buf[0..len)) whose mount id is id, parsed.
  * -ENOENT when there is none; -EINVAL with a message for a malformed one. */
 int overlay_mountinfo_find(const char *buf, size_t len, unsigned long long id, struct overlay_mount *ret,
@@ -106,11 +111,14 @@ int overlay_probe(const char *rootfs, bool want_name, const char *container_id, 
  * of a short-lived child and looked at there by overlay_probe(): when its
  * identity is identity, *ret_fd is an O_PATH fd of its root, the mount's
  * last reference (it is in no namespace any more: closing the fd, or the
- * process ending, frees it).  -EPERM when this process can't make a
- * mount namespace or mount (no CAP_SYS_ADMIN, a system call filter);
- * -ESTALE when the layers mounted are not those of identity; -E2BIG when
- * options are longer than mount(2) takes; another errno when the mount
- * fails; each with a message. */
+ * process ending, frees it).  Mounted through the mount API, a layer at a
+ * time (fsopen(), fsconfig() lowerdir+ and datadir+: Linux 6.8), else by
+ * mount(2), whose options are a page at most.  -EPERM when this process
+ * can't make a mount namespace or mount (no CAP_SYS_ADMIN, a system call
+ * filter); -ESTALE when the layers mounted are not those of identity;
+ * -E2BIG when the mount API can't serve and options are longer than
+ * mount(2) takes; another errno when the mount fails; each with a
+ * message. */
 int overlay_mount_lowers(const char *options, const char *identity, int *ret_fd, struct error *err);
 
 /* containers/storage metadata (lib/overlay-storage.c): in containers.json

@@ -8,10 +8,12 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -114,6 +116,44 @@ static void test_mountinfo(void) {
                         CHECK_MSG(m.lowers[n].data_only == data, "%s: lower %zu data_only", row->name, n);
                 }
                 CHECK_MSG(m.n_lowers == n, "%s: %zu lowers, expected %zu", row->name, m.n_lowers, n);
+                overlay_mount_done(&m);
+        }
+}
+
+/* lowers_options (overlay_probe()) read back for the mount API: mount(2)'s
+ * syntax, a backslash escaping ':' ',' and itself, no octal escapes. */
+static void test_mount_options(void) {
+        static const struct {
+                const char *options;
+                int code;
+                const char *lowers[4];
+                const char *view;
+        } rows[] = {
+                { "lowerdir=/a\\:b\\,c\\\\d:/e::/f,redirect_dir=on,metacopy=on", 0, { "/a:b,c\\d", "/e", "D:/f" },
+                  "redirect_dir=on,metacopy=on" },
+                { "lowerdir=/s\\\\134/fs\\,x,userxattr", 0, { "/s\\134/fs,x" }, "userxattr" },
+                { "lowerdir=/a,lowerdir=/b", -EINVAL, {}, NULL },
+                { "lowerdir=/a\\", 0, { "/a\\" }, NULL },
+                { "redirect_dir=on", -EINVAL, {}, NULL },
+        };
+
+        for (size_t r = 0; r < ELEMENTSOF(rows); r++) {
+                struct overlay_mount m = {};
+                struct error err = {};
+                size_t n = 0;
+                int k = overlay_parse_mount_options(rows[r].options, &m, &err);
+
+                CHECK_MSG(k == rows[r].code, "%s: %d (%s)", rows[r].options, k, err.msg);
+                CHECK_MSG(k == 0 || err.msg[0], "%s: no message", rows[r].options);
+                for (; k == 0 && n < ELEMENTSOF(rows[r].lowers) && rows[r].lowers[n]; n++) {
+                        bool data = startswith(rows[r].lowers[n], "D:");
+
+                        CHECK_MSG(n < m.n_lowers && streq_ptr(m.lowers[n].path, rows[r].lowers[n] + (data ? 2 : 0)) &&
+                                          m.lowers[n].data_only == data,
+                                  "%s: lower %zu %s", rows[r].options, n, n < m.n_lowers ? m.lowers[n].path : "-");
+                }
+                CHECK_MSG(k < 0 || (m.n_lowers == n && streq_ptr(m.view, rows[r].view)), "%s: %zu lowers, view %s",
+                          rows[r].options, m.n_lowers, strna(m.view));
                 overlay_mount_done(&m);
         }
 }
@@ -636,6 +676,55 @@ static void escape_layer(char *out, size_t size, const char *path) {
         out[o] = '\0';
 }
 
+/* overlay_mount_lowers() in a child whose fsopen() fails (ENOSYS, a kernel
+ * before the mount API): its exit code says how mount(2) fared, 0 mounted,
+ * 1 -E2BIG saying why the mount API did not serve; 2 else. */
+static int mount_lowers_without_api(const char *options, const char *identity) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0) {
+                scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+                struct error err = {};
+                int fd = -EBADF, k;
+
+                if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(fsopen), 0) < 0 ||
+                    seccomp_load(ctx) < 0)
+                        _exit(3);
+                k = overlay_mount_lowers(options, identity, &fd, &err);
+                if (k < 0)
+                        fprintf(stderr, "without the mount API: %s\n", err.msg);
+                _exit(k == 0 && faccessat(fd, "bottom", F_OK, 0) == 0 ? 0
+                      : k == -E2BIG && strstr(err.msg, "fsopen overlay: Function not implemented") &&
+                                        strstr(err.msg, "lowerdir+ needs Linux 6.8") ? 1 : 2);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+/* m's upper given a file (a pid file): its identity refused, its lowers
+ * (of identity) mounted alone show file and not the pid file. */
+static void check_mount_lowers(const char *m, const char *upper, const char *identity, const char *file,
+                               size_t min_options) {
+        _cleanup_close_ int fd = -EBADF;
+        struct overlay_probe p = {};
+        struct error err = {};
+
+        test_write_file(test_path(upper, "app.pid"), "1\n");
+        CHECK_MSG(!probe(m, &p) && p.refused && streq_ptr(p.layers_identity, identity) && p.lowers_options &&
+                          strlen(p.lowers_options) >= min_options,
+                  "%s: %s", m, strna(p.why_not));
+        if (p.lowers_options) {
+                CHECK_MSG(overlay_mount_lowers(p.lowers_options, identity, &fd, &err) == 0, "%s", err.msg);
+                CHECK_MSG(fd >= 0 && faccessat(fd, file, R_OK, 0) == 0, "%s not in the lowers mounted", file);
+                CHECK(fd >= 0 && faccessat(fd, "app.pid", F_OK, 0) < 0 && errno == ENOENT);
+                CHECK(mount_lowers_without_api(p.lowers_options, identity) == (min_options > 4096 ? 1 : 0));
+        }
+        unlink(test_path(upper, "app.pid"));
+        overlay_probe_done(&p);
+}
+
 static void test_escaped_layers(const char *t) {
         char store[4096], l1[4096], l2[4096], lower[16384], m[4096], up[4096], work[4096], f[4096];
         struct overlay_probe p = {};
@@ -662,6 +751,7 @@ static void test_escaped_layers(const char *t) {
         CHECK_MSG(mount_overlay(m, lower, f, l1) == 0, "mount %s: %m", lower);
         CHECK_MSG(probe(m, &p), "escaped layers: %s", strna(p.why_not));
         id = p.identity ? strdup(p.identity) : NULL;
+        check_mount_lowers(m, up, id, "bottom", 0);
         umount(m);
         /* the identity is of the real folders: the same through a root's link of a plain name */
         snprintf(f, sizeof(f), "%s/plain", t);
@@ -673,14 +763,69 @@ static void test_escaped_layers(const char *t) {
         overlay_probe_done(&p);
 }
 
+/* 80 layers whose paths (a store under a long folder name) make options
+ * of more than a page: the container's mount names them by short links
+ * (containers/storage's l/), the lowers' mount by their real paths, a
+ * layer at a time through the mount API; mount(2) can't. */
+static void test_many_layers_mounted(const char *t) {
+        char store[4096], lower[16384], m[4096], up[4096], work[4096], f[4096];
+        struct overlay_probe p = {};
+        _cleanup_free_ char *id = NULL;
+
+        snprintf(m, sizeof(m), "%s/rootfs", t);
+        mkdir(m, 0755);
+        snprintf(store, sizeof(store), "%s/a-store-root-whose-name-is-long-as-a-node's-may-be/snapshots", t);
+        snprintf(f, sizeof(f), "%s/l", t);
+        CHECK(mkdir(f, 0700) == 0);
+        lower[0] = '\0';
+        for (int i = 80; i >= 1; i--) {
+                char layer[4096], link[4096];
+
+                snprintf(layer, sizeof(layer), "%s/%d/fs/layer%d", store, i, i);
+                test_write_file(layer, "x");
+                if (i == 1) {
+                        snprintf(layer, sizeof(layer), "%s/1/fs/bottom", store);
+                        test_write_file(layer, "1");
+                }
+                snprintf(layer, sizeof(layer), "%s/%d/fs", store, i);
+                snprintf(link, sizeof(link), "%s/l/%d", t, i);
+                CHECK(symlink(layer, link) == 0);
+                snprintf(lower + strlen(lower), sizeof(lower) - strlen(lower), "%s%s", i == 80 ? "" : ":", link);
+        }
+        snprintf(up, sizeof(up), "%s/81/fs", store);
+        snprintf(work, sizeof(work), "%s/81/work", store);
+        CHECK(mkdir(test_path(store, "81"), 0700) == 0 && mkdir(up, 0755) == 0 && mkdir(work, 0700) == 0);
+        CHECK_MSG(mount_overlay(m, lower, up, work) == 0, "mount 80 layers: %m");
+        CHECK_MSG(probe(m, &p), "80 layers: %s", strna(p.why_not));
+        id = p.identity ? strdup(p.identity) : NULL;
+        check_mount_lowers(m, up, id, "layer80", 4097);
+        check_mount_lowers(m, up, id, "bottom", 4097);
+        umount(m);
+        overlay_probe_done(&p);
+
+        /* a layer gone: the mount API's error names it, with the kernel's words */
+        {
+                _cleanup_close_ int fd = -EBADF;
+                struct error err = {};
+
+                snprintf(f, sizeof(f), "lowerdir=%s/gone/snapshots/1/fs", t);
+                CHECK(overlay_mount_lowers(f, id, &fd, &err) == -ENOENT && fd < 0);
+                CHECK_MSG(strstr(err.msg, "fsconfig lowerdir+=") && strstr(err.msg, "/gone/snapshots/1/fs") &&
+                                  strstr(err.msg, "No such file or directory"),
+                          "%s", err.msg);
+        }
+}
+
 int main(void) {
         test_mountinfo();
         test_many_lowers();
+        test_mount_options();
         test_unescape();
         test_storage_json();
         if (geteuid() == 0) {
                 test_real_mounts(test_tmpdir());
                 test_escaped_layers(test_tmpdir());
+                test_many_layers_mounted(test_tmpdir());
                 test_vfs_name(test_tmpdir());
                 test_image_digest_memo(test_tmpdir());
         }
