@@ -3,8 +3,11 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "base/clock.h"
@@ -155,6 +158,41 @@ static void test_read_caps(void) {
         CHECK(fd >= 0);
         CHECK(read_full_fd(fd, 100, fifo, &buf, &len, &err) == -EBADFD);
         close(fd);
+}
+
+#define PROC_TEST_MAX ((size_t) 1 << 20)
+
+/* A procfs file (size 0) read to its end, not to its first short read:
+ * /proc/self/mountinfo, made longer than a few reads' worth (as root, in
+ * a mount namespace of a child's own, 40 more mounts). */
+static void test_read_proc(void) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0) {
+                _cleanup_free_ char *buf = NULL, *ref = NULL;
+                size_t len = 0, n = 0;
+                ssize_t k;
+                int fd;
+
+                if (geteuid() == 0 && unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+                        for (int i = 0; i < 40; i++) {
+                                char d[4096];
+
+                                snprintf(d, sizeof(d), "%s/a-mount-point-with-a-long-name-%d", test_tmpdir(), i);
+                                if (mkdir(d, 0700) < 0 || mount("tmpfs", d, "tmpfs", 0, "size=4k") < 0)
+                                        _exit(2);
+                        }
+                ref = malloc(PROC_TEST_MAX);
+                fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+                while (ref && fd >= 0 && (k = read(fd, ref + n, PROC_TEST_MAX - n)) > 0)
+                        n += (size_t) k;
+                if (read_full_file("/proc/self/mountinfo", PROC_TEST_MAX, &buf, &len, NULL) < 0)
+                        _exit(3);
+                fprintf(stderr, "/proc/self/mountinfo: %zu bytes, %zu read\n", n, len);
+                _exit(len == n && memcmp(buf, ref, n) == 0 && (geteuid() != 0 || n > 8192) ? 0 : 1);
+        }
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* read_small_file(): a file under 4 KiB in one read and no stat; one that
@@ -455,6 +493,7 @@ int main(void) {
         test_strings();
         test_printable();
         test_read_caps();
+        test_read_proc();
         test_read_small();
         test_sha256();
         test_md5();

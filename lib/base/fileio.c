@@ -67,8 +67,10 @@ static int read_rest(int fd, size_t max, const char *what, char *buf_in, size_t 
                 /* A regular file reads short only at its end: no read of 0
                  * bytes to confirm it (one syscall per file on the hook's
                  * hit path).  A file that grew fills the buffer instead,
-                 * and the loop goes on to the cap. */
-                if (len < cap)
+                 * and the loop goes on to the cap.  Not so a file of size
+                 * 0 that has content: procfs' give a page or so a read
+                 * (/proc/self/mountinfo was cut at its first 4 KiB). */
+                if (len < cap && st.st_size > 0)
                         break;
         }
         if (len > max)
