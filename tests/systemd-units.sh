@@ -38,10 +38,11 @@ grep -qx 'OnUnitInactiveSec=1min' "$U/portcullis-fill.timer" || fail "fill timer
 # leave it the capabilities and system calls it uses (chroot, becoming
 # nobody, capset, rlimits, Landlock, seccomp) and the mount of a container's
 # lower layers alone (lib/overlay-mount.c: a mount namespace, an overlay
-# with an empty upper), and no more capabilities or namespaces.
+# with an empty upper, through the mount API or mount(2)), and no more
+# capabilities or namespaces.
 grep -qx 'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_CHROOT CAP_SETUID CAP_SETGID CAP_SYS_ADMIN CAP_DAC_OVERRIDE' \
         "$U/portcullis-fill.service" || fail "fill service: not the sandbox's and the mount's capabilities"
-grep -qx 'SystemCallFilter=@system-service chroot mount seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+grep -qx 'SystemCallFilter=@system-service chroot mount fsopen fsconfig fsmount move_mount seccomp landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
         "$U/portcullis-fill.service" || fail "fill service: the sandbox's system calls not allowed"
 grep -qx 'RestrictNamespaces=mnt' "$U/portcullis-fill.service" || fail "fill service: not a mount namespace alone"
 grep -q '^SystemCallFilter=~.*@privileged\|^SystemCallFilter=~.*@resources' "$U/portcullis-fill.service" &&
