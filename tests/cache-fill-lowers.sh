@@ -27,12 +27,7 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-lowers-XXXXXX")
 ROOT=$T/runc-root
 S=$T/snapshots
-cleanup() {
-        runc_delete_all "$ROOT"
-        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-        rm -rf "$T"
-}
-trap cleanup EXIT
+trap runc_mounts_cleanup EXIT
 unit_allowed portcullis-fill >"$T/portcullis-fill.allowed" && [ -s "$T/portcullis-fill.allowed" ] ||
         { echo "FAIL: the fill unit's system calls"; exit 1; }
 

@@ -21,12 +21,7 @@ need_runc_busybox
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-fill-XXXXXX")
 ROOT=$T/runc-root
-cleanup() {
-        runc_delete_all "$ROOT"
-        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-        rm -rf "$T"
-}
-trap cleanup EXIT
+trap runc_mounts_cleanup EXIT
 
 # rootfs NAME EXTRA: busybox, Debian 12, the vulnerable libcurl4 (the
 # example feed's CRITICAL PCEX-CVE-2023-38545) and EXTRA more packages

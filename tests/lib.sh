@@ -36,6 +36,15 @@ runc_delete_all() {
         done
 }
 
+# runc_mounts_cleanup: a test's cleanup (trap runc_mounts_cleanup EXIT):
+# the containers of the runc root $ROOT deleted, what is mounted under $T
+# unmounted, the deepest first, $T removed.
+runc_mounts_cleanup() {
+        runc_delete_all "$ROOT"
+        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+        rm -rf "$T"
+}
+
 # busybox_rootfs DIR: a static busybox as /bin/sh, and the mountpoints runc
 # wants; the caller adds os-release and package databases.
 busybox_rootfs() {
@@ -85,17 +94,20 @@ PY
                 { echo "FAIL: runc run $3: $(cat "$2.out")"; exit 1; }
 }
 
-# overlay_start NAME COMMAND: a container on an overlay rootfs laid out as
-# a snapshotter lays it out (the one root-owned lower $S/1/fs, an upper
-# $S/NAME/fs of its own), its image named by digest (sha256:abab...), run
-# detached under the runc root $ROOT with the hook of $CFG; the rootfs
-# writable, so that COMMAND may write into the upper.  Uses T, S, HOOK,
-# CFG, ROOT.
+# overlay_escape PATH: PATH as overlayfs' lowerdir=, upperdir= and
+# workdir= take it (':' ',' and a backslash escaped by a backslash)
+overlay_escape() { printf '%s' "$1" | sed 's/[\\:,]/\\&/g'; }
+# overlay_start NAME COMMAND [LOWERDIR]: a container on an overlay rootfs
+# laid out as a snapshotter lays it out (the root-owned lowers LOWERDIR,
+# as mount -o takes it, default the one $S/1/fs; an upper $S/NAME/fs of
+# its own), its image named by digest (sha256:abab...), run detached under
+# the runc root $ROOT with the hook of $CFG; the rootfs writable, so that
+# COMMAND may write into the upper.  Uses T, S, HOOK, CFG, ROOT.
 overlay_start() {
-        local b=$T/bundles/$1
+        local b=$T/bundles/$1 lower=${3:-$(overlay_escape "$S/1/fs")}
         mkdir -p "$b/rootfs" "$S/$1/fs" "$S/$1/work"
-        mount -t overlay overlay -o "lowerdir=$S/1/fs,upperdir=$S/$1/fs,workdir=$S/$1/work" "$b/rootfs" ||
-                { echo "FAIL: mount the overlay"; exit 1; }
+        mount -t overlay overlay -o "lowerdir=$lower,upperdir=$(overlay_escape "$S/$1/fs"),workdir=$(overlay_escape "$S/$1/work")" \
+                "$b/rootfs" || { echo "FAIL: mount the overlay"; exit 1; }
         python3 - "$b" "$HOOK" "$CFG" "$2" <<'PY'
 import json, subprocess, sys
 b, hook, cfg, cmd = sys.argv[1:]
@@ -255,7 +267,8 @@ unit_bounding() {
         echo "$b"
 }
 # as_unit UNIT COMMAND...: COMMAND with UNIT's capabilities and system calls
-# (the list $T/UNIT.allowed, written by unit_allowed; PC_UNIT_SYSCALLS)
+# (the list $T/UNIT.allowed, written by unit_allowed, or $UNIT_ALLOWED;
+# PC_UNIT_SYSCALLS)
 # (in a sanitizer build without LeakSanitizer, whose exit-time scan stops
 # the threads with ptrace, which no unit allows)
 as_unit() {
@@ -263,7 +276,7 @@ as_unit() {
         shift
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
                 setpriv --bounding-set="$(unit_bounding "$u")" --inh-caps=-all --no-new-privs \
-                "${PC_UNIT_SYSCALLS:?}" "$T/$u.allowed" "$@"
+                "${PC_UNIT_SYSCALLS:?}" "${UNIT_ALLOWED:-$T/$u.allowed}" "$@"
 }
 
 # fill_config: the setup of the 'cache fill' tests in $T: a DB of the

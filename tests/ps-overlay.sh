@@ -18,12 +18,7 @@ need_runc_busybox
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pc-ps-overlay-XXXXXX")     # 0700, root's: the layers' parents must be
 ROOT=$T/runc-root
-cleanup() {
-        runc_delete_all "$ROOT"
-        grep -o " $T/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-        rm -rf "$T"
-}
-trap cleanup EXIT
+trap runc_mounts_cleanup EXIT
 
 S=$T/snapshots
 busybox_rootfs "$S/1/fs"
