@@ -5,6 +5,7 @@
  * analysed in the hook's sandbox with a longer deadline and stored as the
  * hook stores a miss, so that the next start of that image is a hit. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,14 @@
 #include "running.h"
 #include "vulndb.h"
 
+/* An image whose lowers this run could not mount: not tried again for its
+ * other containers, which the one line said about it names. */
+struct unmounted {
+        char *identity;
+        size_t note;                    /* that line's index in res->notes; SIZE_MAX: none */
+        size_t others;                  /* containers it names after the first */
+};
+
 /* What one run knows and has spent. */
 struct fill {
         const struct running_options *o;
@@ -27,6 +36,8 @@ struct fill {
         const char *revision;           /* the DB's, of the keys stored */
         char **entries;                 /* identity, key, identity, key, ...: the cache's, and those stored */
         char **tried;                   /* identities this run took up (each at most once) */
+        struct unmounted *unmounted;    /* lowers whose mount failed (each tried once) */
+        size_t n_unmounted;
         long long end;                  /* CLOCK_MONOTONIC ms: no analysis starts after it */
         size_t analysed;
         bool no_mount;                  /* overlay_mount_lowers() can't mount here (said once) */
@@ -273,13 +284,57 @@ static int fill_known(struct fill *f, const struct running_container *c) {
         return fill_at(f, c, -EBADF, c->rootfs, c->identity, c->identity_source, key, deadline);
 }
 
+/* Whether the lowers of c's image failed to mount earlier in this run: 1,
+ * c counted as that container was and named in the line said then. */
+static int unmounted_before(struct fill *f, const struct running_container *c) {
+        for (size_t i = 0; i < f->n_unmounted; i++) {
+                struct unmounted *u = &f->unmounted[i];
+                char *line;
+
+                if (!streq_ptr(u->identity, c->started_identity))
+                        continue;
+                f->res->missing++;
+                f->res->own_files++;
+                if (u->note == SIZE_MAX)
+                        return 1;
+                if (asprintf(&line, "%s%s %s", f->res->notes[u->note],
+                             u->others++ ? "," : "; nor for the same image's containers, not mounted again:", c->id) < 0)
+                        return -ENOMEM;
+                free(f->res->notes[u->note]);
+                f->res->notes[u->note] = line;
+                return 1;
+        }
+        return 0;
+}
+
+/* The lowers of identity could not be mounted: not again in this run.
+ * note: the index in res->notes the line saying so was to take (kept
+ * only when it did). */
+static int remember_unmounted(struct fill *f, const char *identity, size_t note) {
+        struct unmounted *u = realloc(f->unmounted, (f->n_unmounted + 1) * sizeof(*u));
+
+        if (!u)
+                return -ENOMEM;
+        f->unmounted = u;
+        u[f->n_unmounted] = (struct unmounted) {
+                .identity = strdup(identity),
+                .note = strv_length(f->res->notes) == note + 1 ? note : SIZE_MAX,
+        };
+        if (!u[f->n_unmounted].identity)
+                return -ENOMEM;
+        f->n_unmounted++;
+        return 0;
+}
+
 /* A container whose overlay's upper holds its own files: its image is its
  * lowers alone, which the hook validated and named started_identity, read
  * through a read-only overlay of them without the upper (mounted where
  * only this process sees it: overlay_mount_lowers()) and stored under
  * that identity, which the next start of the image looks up.  1, nothing
  * counted, when this process can't mount (the caller says so, as before
- * it could). */
+ * it could).  Lowers whose mount failed (a layer gone, options too long
+ * for mount(2)) are not mounted again for the image's other containers:
+ * counted as the first, named in its line. */
 static int fill_lowers(struct fill *f, const struct running_container *c) {
         _cleanup_free_ char *key = NULL, *name = NULL;
         _cleanup_close_ int lock = -EBADF, root = -EBADF;
@@ -287,9 +342,10 @@ static int fill_lowers(struct fill *f, const struct running_container *c) {
         unsigned deadline;
         int k;
 
-        if ((k = missing(f, c->started_identity, &key)) <= 0)
-                return k;
-        if (!(deadline = budget(f))) {
+        if ((k = missing(f, c->started_identity, &key)) <= 0 || (k = unmounted_before(f, c)) != 0)
+                return k < 0 ? k : 0;
+        /* taken up for another container of it (claim()): not mounted again */
+        if (!(deadline = budget(f)) || strv_contains(f->tried, c->started_identity)) {
                 f->res->missing++;
                 f->res->left++;
                 return 0;
@@ -306,10 +362,12 @@ static int fill_lowers(struct fill *f, const struct running_container *c) {
         if (k == -ENOMEM)
                 return k;
         if (k < 0) {
+                size_t n = strv_length(f->res->notes);
+
                 f->res->own_files++;
                 note(f, "container %s: its overlay's upper holds its own files, and its image's lower layers (%s) "
                      "could not be read without it: %s; nothing stored", c->id, c->started_identity, err.msg);
-                return 0;
+                return remember_unmounted(f, c->started_identity, n);
         }
         if ((k = claim(f, c->started_identity, key, &lock)) <= 0)
                 return k;
@@ -486,6 +544,9 @@ done:
         running_list_done(&l);
         strv_free(f.entries);
         strv_free(f.tried);
+        for (size_t i = 0; i < f.n_unmounted; i++)
+                free(f.unmounted[i].identity);
+        free(f.unmounted);
         cache_close(f.cache);
         return r;
 }
