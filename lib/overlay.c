@@ -211,9 +211,9 @@ static int parse_option(struct overlay_mount *m, const char *o, size_t n, bool m
  * same layers read otherwise under another. */
 static bool view_option(const char *o, size_t n) {
         static const char *const keys[] = { "redirect_dir", "metacopy", "userxattr" };
-        size_t klen = strcspn(o, "=,");
+        const char *eq = memchr(o, '=', n);     /* o[0..n) is not a string: no strcspn() past it */
+        size_t klen = eq ? (size_t) (eq - o) : n;
 
-        klen = klen < n ? klen : n;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (klen == strlen(keys[i]) && memcmp(o, keys[i], klen) == 0)
                         return true;
