@@ -134,6 +134,12 @@ static int no_api(char **ret_why, struct error *err) {
         return *ret_why ? 0 : -ENOMEM;
 }
 
+/* k, or no_api() when k says the mount API's call was refused (ENOSYS,
+ * EPERM). */
+static int api_refused(int k, char **ret_why, struct error *err) {
+        return k == -ENOSYS || k == -EPERM ? no_api(ret_why, err) : k;
+}
+
 /* The overlay of options' layers at root, a layer at a time through the
  * mount API: no page limit on their paths (each at most 255 bytes, an
  * fsconfig() string's limit).  The view's options, home's empty upper,
@@ -150,28 +156,29 @@ static int mount_api(const char *home, const char *root, const char *options, ch
                 return error_wrap(err, "the lower layers' options");
         if (asprintf(&upper, "%s/upper", home) < 0 || asprintf(&work, "%s/work", home) < 0)
                 return error_set(err, ENOMEM, "out of memory");
+        /* a kernel before the API (ENOSYS) or a filter without its calls
+         * (EPERM: this process may mount, it made its namespace) */
         fs = (int) syscall(__NR_fsopen, "overlay", FSOPEN_CLOEXEC);
-        if (fs < 0) {
-                k = error_set_errno(err, errno, "fsopen overlay");
-                return k == -ENOSYS || k == -EPERM ? no_api(ret_why, err) : k;
-        }
+        if (fs < 0)
+                return api_refused(error_set_errno(err, errno, "fsopen overlay"), ret_why, err);
         /* before 6.8 overlayfs knows no lowerdir+ (EINVAL; before 6.5 not
          * before the superblock is made) */
         for (size_t i = 0; i < m.n_lowers; i++)
                 if ((k = fs_set(fs, FSCONFIG_SET_STRING, m.lowers[i].data_only ? "datadir+" : "lowerdir+",
                                 m.lowers[i].path, err)) < 0)
-                        return k == -EINVAL ? no_api(ret_why, err) : k;
+                        return k == -EINVAL ? no_api(ret_why, err) : api_refused(k, ret_why, err);
         if ((k = fs_set_view(fs, m.view, err)) < 0 || (k = fs_set(fs, FSCONFIG_SET_STRING, "upperdir", upper, err)) < 0 ||
             (k = fs_set(fs, FSCONFIG_SET_STRING, "workdir", work, err)) < 0 ||
             (k = fs_set(fs, FSCONFIG_SET_FLAG, "ro", NULL, err)) < 0)
-                return k;
+                return api_refused(k, ret_why, err);
         if ((k = fs_set(fs, FSCONFIG_CMD_CREATE, NULL, NULL, err)) < 0)
-                return k == -EINVAL ? no_api(ret_why, err) : k;
+                return k == -EINVAL ? no_api(ret_why, err) : api_refused(k, ret_why, err);
         mnt = (int) syscall(__NR_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         if (mnt < 0)
-                return error_set_errno(err, errno, "fsmount the overlay of the lower layers");
+                return api_refused(error_set_errno(err, errno, "fsmount the overlay of the lower layers"), ret_why, err);
         if (syscall(__NR_move_mount, mnt, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return error_set_errno(err, errno, "move_mount the overlay of the lower layers to %s", root);
+                return api_refused(error_set_errno(err, errno, "move_mount the overlay of the lower layers to %s", root),
+                                   ret_why, err);
         return 1;
 }
 

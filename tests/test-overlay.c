@@ -676,10 +676,11 @@ static void escape_layer(char *out, size_t size, const char *path) {
         out[o] = '\0';
 }
 
-/* overlay_mount_lowers() in a child whose fsopen() fails (ENOSYS, a kernel
- * before the mount API): its exit code says how mount(2) fared, 0 mounted,
- * 1 -E2BIG saying why the mount API did not serve; 2 else. */
-static int mount_lowers_without_api(const char *options, const char *identity) {
+/* overlay_mount_lowers() in a child whose system call nr fails with code
+ * (fsopen ENOSYS: a kernel before the mount API; EPERM: a filter without
+ * it): its exit code says how mount(2) fared, 0 mounted, 1 -E2BIG saying
+ * why, as the mount API's error why says it did not serve; 2 else. */
+static int mount_lowers_without(const char *options, const char *identity, int nr, int code, const char *why) {
         pid_t pid = fork();
         int status;
 
@@ -688,14 +689,14 @@ static int mount_lowers_without_api(const char *options, const char *identity) {
                 struct error err = {};
                 int fd = -EBADF, k;
 
-                if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(fsopen), 0) < 0 ||
+                if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(code), nr, 0) < 0 ||
                     seccomp_load(ctx) < 0)
                         _exit(3);
                 k = overlay_mount_lowers(options, identity, &fd, &err);
                 if (k < 0)
                         fprintf(stderr, "without the mount API: %s\n", err.msg);
                 _exit(k == 0 && faccessat(fd, "bottom", F_OK, 0) == 0 ? 0
-                      : k == -E2BIG && strstr(err.msg, "fsopen overlay: Function not implemented") &&
+                      : k == -E2BIG && strstr(err.msg, why) &&
                                         strstr(err.msg, "lowerdir+ needs Linux 6.8") ? 1 : 2);
         }
         if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
@@ -719,7 +720,11 @@ static void check_mount_lowers(const char *m, const char *upper, const char *ide
                 CHECK_MSG(overlay_mount_lowers(p.lowers_options, identity, &fd, &err) == 0, "%s", err.msg);
                 CHECK_MSG(fd >= 0 && faccessat(fd, file, R_OK, 0) == 0, "%s not in the lowers mounted", file);
                 CHECK(fd >= 0 && faccessat(fd, "app.pid", F_OK, 0) < 0 && errno == ENOENT);
-                CHECK(mount_lowers_without_api(p.lowers_options, identity) == (min_options > 4096 ? 1 : 0));
+                CHECK(mount_lowers_without(p.lowers_options, identity, SCMP_SYS(fsopen), ENOSYS,
+                                           "(fsopen overlay: Function not implemented;") == (min_options > 4096 ? 1 : 0));
+                CHECK(mount_lowers_without(p.lowers_options, identity, SCMP_SYS(move_mount), EPERM,
+                                           "(move_mount the overlay of the lower layers to ") ==
+                      (min_options > 4096 ? 1 : 0));
         }
         unlink(test_path(upper, "app.pid"));
         overlay_probe_done(&p);
