@@ -25,6 +25,7 @@
 #include "osv-range.h"
 #include "ecosystem.h"
 #include "vulndb-internal.h"
+#include "vulndb-stage.h"
 #include "base/digest.h"
 #include "zip-read.h"
 
@@ -98,7 +99,8 @@ struct importer {
         enum vulndb_feed *feed_kinds;
         size_t n_feeds;
         struct vulndb_import_stats stats;       /* files, skipped, repaired: reader; the rest: writer */
-        bool staged;                            /* affected rows go to temp.stage first */
+        bool staged;                            /* affected rows go to the stage first (vulndb-stage.h) */
+        struct stage *stage;
         sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
         uint64_t n_dropped;                     /* staged: records replaced (their rows are in temp.dropped) */
         sqlite3_int64 first_rowid;              /* merge: the first rowid of the records this import adds
@@ -1081,9 +1083,28 @@ static int step_done(struct importer *imp, sqlite3_stmt *st, const char *what, s
         return 0;
 }
 
+static int stage_affected(struct importer *imp, sqlite3_int64 rowid, const struct item *it, struct error *err) {
+        static_assert(_A_MAX == STAGE_TEXTS, "an affected row's texts are the stage's");
+
+        for (size_t i = 0; i < it->n_aff; i++) {
+                struct stage_row row = { .vuln = rowid, .seq = it->aff[i].seq };
+                int r;
+
+                for (int k = 0; k < _A_MAX; k++)
+                        row.text[k] = text(it, it->aff[i].v[k]);
+                r = stage_add(imp->stage, &row, err);
+                if (r < 0)
+                        return r;
+                imp->stats.affected++;
+        }
+        return 0;
+}
+
 static int store_affected(struct importer *imp, sqlite3_int64 rowid, const struct item *it, struct error *err) {
         sqlite3_stmt *st = imp->ins_affected;
 
+        if (imp->staged)
+                return stage_affected(imp, rowid, it, err);
         for (size_t i = 0; i < it->n_aff; i++) {
                 const struct item_affected *a = &it->aff[i];
                 int r;
@@ -1156,7 +1177,7 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
                 return 1;
         /* the stored copy is the one superseded: counted whichever came
          * first; one this import stored is counted no more (staged: its
-         * rows are left out when temp.stage is copied, build() counts them) */
+         * rows are left out when the stage is copied, build() counts them) */
         imp->stats.superseded++;
         imp->n_dropped += imp->staged;
         imp->stats.records -= imp->staged || old >= imp->first_rowid;
@@ -1172,7 +1193,7 @@ static int supersede(struct importer *imp, const struct item *it, struct error *
 
 /* The insert does nothing when the id is there already (1 then); a staged
  * import numbers records itself, so that a replaced record's number is
- * never given again (its rows in temp.stage are told apart by it). */
+ * never given again (its staged rows are told apart by it). */
 static int insert_record(struct importer *imp, const struct item *it, sqlite3_int64 *ret_rowid,
                          struct error *err) {
         sqlite3_stmt *st = imp->ins_vuln;
@@ -1551,29 +1572,25 @@ static int exec_sql(sqlite3 *db, const char *sql, struct error *err) {
         return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(db, rc, "build database", err);
 }
 
-/* A fresh import writes the affected rows in the order they come (into a
- * temporary table, appending) and copies them into the clustered table in
- * its key order at the end: inserted in arrival order, every row went to a
- * random page of a table larger than the page cache.  A replaced record's
- * rows stay in temp.stage, its number goes to temp.dropped, and the copy
- * leaves them out (no index on temp.stage to keep up to date per row). */
-#define STAGE_SQL                                                                                            \
-        "CREATE TEMP TABLE stage (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER, purl TEXT,"       \
-        " ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT, vendor_source TEXT, upper TEXT);"  \
-        "CREATE TEMP TABLE dropped (vuln INTEGER PRIMARY KEY);"
+/* A fresh import stages the affected rows as they come (vulndb-stage.h:
+ * sorted runs) and copies them into the clustered table in its key order at
+ * the end: inserted in arrival order, every row went to a random page of a
+ * table larger than the page cache.  A replaced record's rows stay staged,
+ * its number goes to temp.dropped, and the copy leaves them out. */
+#define STAGE_SQL "CREATE TEMP TABLE dropped (vuln INTEGER PRIMARY KEY);"
 #define UNSTAGE_SQL                                                                                          \
-        "INSERT INTO affected SELECT * FROM temp.stage ORDER BY ecosystem, package, vuln, seq;"             \
-        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
+        "INSERT INTO affected SELECT * FROM import_stage ORDER BY ecosystem, package, vuln, seq;"           \
+        "DROP TABLE temp.dropped;"
 #define UNSTAGE_DROPPED_SQL                                                                                  \
-        "INSERT INTO affected SELECT * FROM temp.stage WHERE vuln NOT IN (SELECT vuln FROM temp.dropped)"    \
+        "INSERT INTO affected SELECT * FROM import_stage WHERE vuln NOT IN (SELECT vuln FROM temp.dropped)"  \
         " ORDER BY ecosystem, package, vuln, seq;"                                                          \
-        "DROP TABLE temp.stage; DROP TABLE temp.dropped;"
+        "DROP TABLE temp.dropped;"
 
 static int prepare(struct importer *imp, struct error *err) {
         static const struct {
                 size_t offset;
                 const char *sql;
-                const char *staged_sql; /* when affected rows go to temp.stage (STAGE_SQL) */
+                const char *staged_sql; /* a fresh import's (STAGE_SQL) */
         } stmts[] = {
                 { offsetof(struct importer, find), "SELECT rowid, modified, digest FROM vuln WHERE id = ?1" },
                 { offsetof(struct importer, del_affected), "DELETE FROM affected WHERE vuln = ?1",
@@ -1591,10 +1608,8 @@ static int prepare(struct importer *imp, struct error *err) {
                   " ON CONFLICT(cve) DO UPDATE SET source = excluded.source, modified = excluded.modified,"
                   " severity = excluded.severity WHERE excluded.modified IS NULL OR cve_severity.modified IS NULL"
                   " OR excluded.modified >= cve_severity.modified" },
-                { offsetof(struct importer, ins_affected),
+                { offsetof(struct importer, ins_affected),      /* staged: stage_add() instead */
                   "INSERT INTO affected (vuln, ecosystem, package, purl, ranges, versions, severity,"
-                  " vendor_rating, vendor_source, upper, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                  "INSERT INTO temp.stage (vuln, ecosystem, package, purl, ranges, versions, severity,"
                   " vendor_rating, vendor_source, upper, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
         };
 
@@ -1618,6 +1633,8 @@ static void importer_done(struct importer *imp) {
         if (imp->db)
                 sqlite3_close(imp->db);
         imp->db = NULL;
+        stage_free(imp->stage); /* after the connection that reads it */
+        imp->stage = NULL;
 }
 
 static int set_meta(sqlite3 *db, const char *key, const char *value, struct error *err) {
@@ -2179,6 +2196,20 @@ static int split_feeds(struct importer *imp, char *const *paths, char ***ret_res
 #define BUILD_SQL "PRAGMA cache_size=-16384; PRAGMA threads=0;"
 #define SORT_SQL "PRAGMA cache_size=-1024; PRAGMA threads=2;"
 
+/* The stage's runs go in the new file's folder, which the import writes to
+ * anyway. */
+static int stage_open(struct importer *imp, const char *tmp, struct error *err) {
+        _cleanup_free_ char *dir = strdup(tmp);
+        int r;
+
+        if (!dir)
+                return error_set(err, ENOMEM, "out of memory");
+        r = stage_new(dirname(dir), STAGE_RUN_BYTES, &imp->stage, err);
+        if (r < 0)
+                return r;
+        return stage_register(imp->db, imp->stage, err);
+}
+
 /* merge: where the rowids of the records this import adds start. */
 static int first_rowid(struct importer *imp, struct error *err) {
         char n[32];
@@ -2194,7 +2225,7 @@ static int first_rowid(struct importer *imp, struct error *err) {
 static int count_dropped_rows(struct importer *imp, struct error *err) {
         char n[32];
 
-        if (count_sql(imp->db, "SELECT count(*) FROM temp.stage WHERE vuln IN (SELECT vuln FROM temp.dropped)", n) < 0)
+        if (count_sql(imp->db, "SELECT count(*) FROM import_stage WHERE vuln IN (SELECT vuln FROM temp.dropped)", n) < 0)
                 return vulndb_sqlite_error(imp->db, SQLITE_ERROR, "count replaced records", err);
         imp->stats.affected -= strtoull(n, NULL, 10);
         return 0;
@@ -2242,6 +2273,8 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
         if (merge && !copied && (r = copy_existing(imp->db, db_path, err)) < 0)
                 return r;
         if (merge && (r = merge_base_check(imp->db, db_path, err)) < 0)
+                return r;
+        if (imp->staged && (r = stage_open(imp, tmp, err)) < 0)
                 return r;
         /* The file is private until the rename; a crash leaves only a stray
          * temporary file, so the journal buys nothing here. */
