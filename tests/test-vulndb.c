@@ -786,6 +786,48 @@ static void test_fresh_equals_merge(void) {
         CHECK_MSG(d1 && d2 && strcmp(d1, d2) == 0, "the fresh and the merged import differ");
 }
 
+/* A fresh import that replaces no record counts the records per ecosystem
+ * and looks for unreadable ranges as it stages the rows; the merge path
+ * counts them in the database: the same meta either way.  A record in two
+ * ecosystems counts in each, once however many of its entries name one;
+ * the unreadable range is one record's only. */
+static void test_fresh_counts(void) {
+        const char *dir = test_path(test_tmpdir(), "counts");
+        const char *fresh = test_path(test_tmpdir(), "counts-fresh.sqlite");
+        const char *merged = test_path(test_tmpdir(), "counts-merged.sqlite");
+#define PKG(eco, name, fixed)                                                                            \
+        "{\"package\":{\"ecosystem\":\"" eco "\",\"name\":\"" name "\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","   \
+        "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"" fixed "\"}]}]}"
+#define RECORD(id, affected) "{\"id\":\"" id "\",\"modified\":\"2024-01-01T00:00:00Z\",\"affected\":[" affected "]}"
+        static const char *const records[] = {
+                RECORD("C-1", PKG("Debian:12", "a", "1.0") "," PKG("Debian:12", "b", "1.0") "," PKG("Alpine:v3.18", "a", "1.0")),
+                RECORD("C-2", PKG("Alpine:v3.18", "c", "1.0")),
+                RECORD("C-3", PKG("Debian:12", "c", "1.0\\u0007")),
+                RECORD("C-4", PKG("PyPI", "d", "1.0") "," PKG("PyPI", "d", "2.0")),
+        };
+#undef PKG
+#undef RECORD
+        struct vulndb_import_stats st = {};
+        _cleanup_free_ char *d1 = NULL, *d2 = NULL;
+        struct skips s = {};
+        struct error err = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(records); i++) {
+                char name[32];
+
+                snprintf(name, sizeof(name), "C-%zu.json", i + 1);
+                test_write_file(test_path(dir, name), records[i]);
+        }
+        CHECK_MSG(import1(fresh, dir, false, &s, &st, &err) == 0, "%s", err.msg);
+        CHECK(st.records == 4 && st.repaired == 1);
+        CHECK_MSG(import1(merged, dir, true, &s, &st, &err) == 0, "%s", err.msg);
+        d1 = dump_db(fresh);
+        d2 = dump_db(merged);
+        CHECK(d1 && strstr(d1, "ecosystems\t{\"Alpine:v3.18\":2,\"Debian:12\":2,\"PyPI\":1}\n"));
+        CHECK(d1 && strstr(d1, "schema_version\t4\n"));
+        CHECK_MSG(d1 && d2 && strcmp(d1, d2) == 0, "the fresh and the merged import differ:\n%s\n%s", d1, d2);
+}
+
 /* A merge copies the database it replaces: the file's bytes when
  * portcullis wrote it (rollback mode, nothing beside it), else through
  * sqlite, so that what a WAL beside the file holds is part of the copy;
@@ -1078,6 +1120,7 @@ int main(void) {
         test_open_errors();
         test_cve_severities();
         test_fresh_equals_merge();
+        test_fresh_counts();
         test_merge_copies();
         test_large_records();
         test_upper_shapes();
