@@ -117,6 +117,14 @@ struct importer {
         bool staged;                            /* affected rows go to the stage first (vulndb-stage.h) */
         struct stage *stage;
         EVP_MD_CTX *records_digest;             /* staged: the revision's records (compute_revision()) */
+        /* staged: records whose id is above every id stored yet (none can
+         * be there), held until the end of the writer's batch and inserted
+         * by one statement (flush_records()) */
+        const struct item *held[QUEUE_CAP];
+        size_t n_held;
+        sqlite3_int64 held_rowid;               /* the first one's */
+        struct strbuf max_id;
+        sqlite3_stmt *ins_held;
         struct staged_counts counts;            /* staged */
         struct strbuf last_id;                  /* as they are stored, while their ids ascend */
         sqlite3_int64 last_rowid;               /* staged: the rowid given to the last record */
@@ -1318,10 +1326,145 @@ give_up:
         imp->records_digest = NULL;
 }
 
+/* ---- records held, then inserted by one statement ----------------------- */
+
+/* A statement step per record cost about twice what a step of
+ * "INSERT INTO vuln SELECT ... FROM import_records" costs per row: the
+ * eponymous virtual table "import_records" gives the records held
+ * (struct importer's held[]) to that statement, numbered from held_rowid. */
+struct held_cursor {
+        sqlite3_vtab_cursor base;
+        size_t i;
+};
+
+static int held_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **ret,
+                        char **ret_err) {
+        return import_vtab_connect(db, aux, "CREATE TABLE x (num INTEGER, id TEXT, modified TEXT, published TEXT,"
+                                            " withdrawn TEXT, summary TEXT, aliases TEXT, upstream TEXT,"
+                                            " severity TEXT, digest TEXT, source TEXT)", ret);
+}
+
+static int held_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+        info->estimatedCost = 1000;
+        return SQLITE_OK;
+}
+
+static int held_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **ret) {
+        return import_vtab_cursor(sizeof(struct held_cursor), ret);
+}
+
+static int held_close(sqlite3_vtab_cursor *c) {
+        sqlite3_free(c);
+        return SQLITE_OK;
+}
+
+static int held_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int argc, sqlite3_value **argv) {
+        ((struct held_cursor *) c)->i = 0;
+        return SQLITE_OK;
+}
+
+static int held_next(sqlite3_vtab_cursor *c) {
+        ((struct held_cursor *) c)->i++;
+        return SQLITE_OK;
+}
+
+static int held_eof(sqlite3_vtab_cursor *c) {
+        return ((struct held_cursor *) c)->i >= ((const struct importer *) import_vtab_aux(c->pVtab))->n_held;
+}
+
+/* the columns of insert_record()'s statement, the record's number first */
+static int held_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col) {
+        const struct importer *imp = import_vtab_aux(c->pVtab);
+        size_t i = ((struct held_cursor *) c)->i;
+        const struct item *it = imp->held[i];
+        const char *v;
+
+        if (col == 0) {
+                sqlite3_result_int64(ctx, imp->held_rowid + (sqlite3_int64) i);
+                return SQLITE_OK;
+        }
+        v = col == 1 + V_NAME ? it->digest : text(it, it->v[col == 2 + V_NAME ? V_NAME : col - 1]);
+        if (v)  /* the item stays until the writer's batch is stored */
+                sqlite3_result_text(ctx, v, -1, SQLITE_STATIC);
+        else
+                sqlite3_result_null(ctx);
+        return SQLITE_OK;
+}
+
+static int held_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *ret) {
+        *ret = (sqlite3_int64) ((struct held_cursor *) c)->i;
+        return SQLITE_OK;
+}
+
+static int held_register(struct importer *imp, struct error *err) {
+        static const sqlite3_module module = {
+                .xConnect = held_connect,
+                .xBestIndex = held_best_index,
+                .xDisconnect = import_vtab_disconnect,
+                .xOpen = held_open,
+                .xClose = held_close,
+                .xFilter = held_filter,
+                .xNext = held_next,
+                .xEof = held_eof,
+                .xColumn = held_column,
+                .xRowid = held_rowid,
+        };
+        int rc = sqlite3_create_module(imp->db, "import_records", &module, imp);
+
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v3(imp->db, "INSERT INTO vuln (rowid, id, modified, published, withdrawn, summary,"
+                                        " aliases, upstream, severity, digest, source) SELECT * FROM import_records",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &imp->ins_held, NULL);
+        return rc == SQLITE_OK ? 0 : vulndb_sqlite_error(imp->db, rc, "prepare import", err);
+}
+
+/* The records held so far into the vuln table (a unique id each, so
+ * nothing there to conflict with: a conflict would fail the import). */
+static int flush_records(struct importer *imp, struct error *err) {
+        int r;
+
+        if (imp->n_held == 0)
+                return 0;
+        r = step_done(imp, imp->ins_held, "insert record", err);
+        imp->n_held = 0;
+        return r;
+}
+
+/* A record of a fresh import whose id is above every id stored yet. */
+static bool may_hold(const struct importer *imp, const struct item *it) {
+        const char *id = text(it, it->v[V_ID]);
+
+        return imp->ins_held && id && (!imp->max_id.s || strcmp(id, imp->max_id.s) > 0);
+}
+
+static int note_max_id(struct importer *imp, const struct item *it) {
+        const char *id = text(it, it->v[V_ID]);
+
+        if (!id || (imp->max_id.s && strcmp(id, imp->max_id.s) <= 0))
+                return 0;
+        imp->max_id.len = 0;
+        return strbuf_puts(&imp->max_id, id);
+}
+
+static int hold_record(struct importer *imp, const struct item *it, struct error *err) {
+        if (note_max_id(imp, it) < 0)
+                return error_set(err, ENOMEM, "out of memory");
+        if (imp->n_held == 0)
+                imp->held_rowid = imp->last_rowid + 1;
+        imp->held[imp->n_held++] = it;
+        imp->stats.records++;
+        digest_record(imp, it);
+        return store_affected(imp, ++imp->last_rowid, it, err);
+}
+
 static int store_record(struct importer *imp, const struct item *it, struct error *err) {
         sqlite3_int64 rowid = 0;
         int r;
 
+        if (may_hold(imp, it))
+                return hold_record(imp, it, err);
+        if ((r = flush_records(imp, err)) < 0)
+                return r;
         r = insert_record(imp, it, &rowid, err);
         if (r > 0) {
                 EVP_MD_CTX_free(imp->records_digest);   /* an id seen again */
@@ -1334,6 +1477,8 @@ static int store_record(struct importer *imp, const struct item *it, struct erro
         }
         if (r < 0)
                 return r;
+        if (imp->ins_held && note_max_id(imp, it) < 0)
+                return error_set(err, ENOMEM, "out of memory");
         imp->stats.records++;
         digest_record(imp, it);
         return store_affected(imp, rowid, it, err);
@@ -1353,7 +1498,13 @@ static int store_cve(struct importer *imp, const struct item *it, struct error *
 }
 
 static int store_item(struct importer *imp, const struct item *it, struct error *err) {
-        return it->cve ? store_cve(imp, it, err) : store_record(imp, it, err);
+        int r;
+
+        if (!it->cve)
+                return store_record(imp, it, err);
+        if ((r = flush_records(imp, err)) < 0)
+                return r;
+        return store_cve(imp, it, err);
 }
 
 /* ---- documents (reader) -------------------------------------------------- */
@@ -1737,6 +1888,8 @@ static void importer_done(struct importer *imp) {
         sqlite3_finalize(imp->ins_vuln);
         sqlite3_finalize(imp->ins_affected);
         sqlite3_finalize(imp->ins_cve);
+        sqlite3_finalize(imp->ins_held);
+        imp->ins_held = NULL;
         if (imp->db)
                 sqlite3_close(imp->db);
         imp->db = NULL;
@@ -1745,6 +1898,7 @@ static void importer_done(struct importer *imp) {
         EVP_MD_CTX_free(imp->records_digest);
         imp->records_digest = NULL;
         strbuf_done(&imp->last_id);
+        strbuf_done(&imp->max_id);
         staged_counts_done(&imp->counts);
 }
 
@@ -2158,6 +2312,9 @@ static int write_queued(struct importer *imp, struct error *err) {
                         return r; /* done, and nothing left */
                 for (size_t i = 0; i < n && r >= 0; i++)
                         r = store_item(imp, batch[i], err);
+                if (r >= 0)
+                        r = flush_records(imp, err);
+                imp->n_held = 0;        /* (after a failure: not stored) */
                 give_back(q, batch, n);
         }
 }
@@ -2417,6 +2574,8 @@ static int build(struct importer *imp, int fd, const char *tmp, const char *db_p
             (r = prepare(imp, err)) < 0)
                 return r;
         if (merge && (r = first_rowid(imp, err)) < 0)
+                return r;
+        if (imp->staged && (r = held_register(imp, err)) < 0)
                 return r;
         if ((r = run_pipeline(imp, err)) < 0)
                 return r;

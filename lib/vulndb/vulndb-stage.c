@@ -256,11 +256,6 @@ struct source {
         size_t i;
 };
 
-struct vtab {
-        sqlite3_vtab base;
-        struct stage *stage;
-};
-
 struct cursor {
         sqlite3_vtab_cursor base;
         struct stage *stage;
@@ -393,26 +388,49 @@ static int cursor_start(struct cursor *c) {
         return 0;
 }
 
-static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **ret,
-                      char **ret_err) {
-        int rc = sqlite3_declare_vtab(db, "CREATE TABLE x (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER,"
-                                          " purl TEXT, ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT,"
-                                          " vendor_source TEXT, upper TEXT)");
-        struct vtab *vt;
+struct import_vtab {
+        sqlite3_vtab base;
+        void *aux;
+};
+
+int import_vtab_connect(sqlite3 *db, void *aux, const char *columns, sqlite3_vtab **ret) {
+        int rc = sqlite3_declare_vtab(db, columns);
+        struct import_vtab *vt;
 
         if (rc != SQLITE_OK)
                 return rc;
         if (!(vt = sqlite3_malloc(sizeof(*vt))))
                 return SQLITE_NOMEM;
         memset(vt, 0, sizeof(*vt));
-        vt->stage = aux;
+        vt->aux = aux;
         *ret = &vt->base;
         return SQLITE_OK;
 }
 
-static int vt_disconnect(sqlite3_vtab *vt) {
+void *import_vtab_aux(const sqlite3_vtab *vt) {
+        return ((const struct import_vtab *) vt)->aux;
+}
+
+int import_vtab_disconnect(sqlite3_vtab *vt) {
         sqlite3_free(vt);
         return SQLITE_OK;
+}
+
+int import_vtab_cursor(size_t size, sqlite3_vtab_cursor **ret) {
+        sqlite3_vtab_cursor *c = sqlite3_malloc64(size);
+
+        if (!c)
+                return SQLITE_NOMEM;
+        memset(c, 0, size);
+        *ret = c;
+        return SQLITE_OK;
+}
+
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **ret,
+                      char **ret_err) {
+        return import_vtab_connect(db, aux, "CREATE TABLE x (ecosystem TEXT, package TEXT, vuln INTEGER, seq INTEGER,"
+                                            " purl TEXT, ranges TEXT, versions TEXT, severity TEXT, vendor_rating TEXT,"
+                                            " vendor_source TEXT, upper TEXT)", ret);
 }
 
 /* Rows come in the key's order: an ORDER BY of a prefix of it, ascending,
@@ -428,13 +446,7 @@ static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
 }
 
 static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **ret) {
-        struct cursor *c = sqlite3_malloc(sizeof(*c));
-
-        if (!c)
-                return SQLITE_NOMEM;
-        memset(c, 0, sizeof(*c));
-        *ret = &c->base;
-        return SQLITE_OK;
+        return import_vtab_cursor(sizeof(struct cursor), ret);
 }
 
 static int vt_close(sqlite3_vtab_cursor *base) {
@@ -455,7 +467,7 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx, const char *idx_str, in
         struct cursor *c = (struct cursor *) base;
         int r;
 
-        c->stage = ((struct vtab *) base->pVtab)->stage;
+        c->stage = import_vtab_aux(base->pVtab);
         r = cursor_start(c);
         return r < 0 ? read_error(c, r) : SQLITE_OK;
 }
@@ -506,7 +518,7 @@ int stage_register(sqlite3 *db, struct stage *s, struct error *err) {
         static const sqlite3_module module = {
                 .xConnect = vt_connect,
                 .xBestIndex = vt_best_index,
-                .xDisconnect = vt_disconnect,
+                .xDisconnect = import_vtab_disconnect,
                 .xOpen = vt_open,
                 .xClose = vt_close,
                 .xFilter = vt_filter,

@@ -39,3 +39,12 @@ int stage_add(struct stage *s, const struct stage_row *row, struct error *err);
  * it: free s after the statements reading it are done). */
 int stage_register(sqlite3 *db, struct stage *s, struct error *err);
 void stage_free(struct stage *s);
+
+/* What the import's eponymous virtual tables share (import_stage here,
+ * import_records in vulndb-import.c): their state is the module's aux
+ * pointer, which import_vtab_aux() gives back; a cursor is size bytes,
+ * zeroed, freed by sqlite3_free(). */
+int import_vtab_connect(sqlite3 *db, void *aux, const char *columns, sqlite3_vtab **ret);
+void *import_vtab_aux(const sqlite3_vtab *vt);
+int import_vtab_disconnect(sqlite3_vtab *vt);
+int import_vtab_cursor(size_t size, sqlite3_vtab_cursor **ret);
