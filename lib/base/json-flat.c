@@ -314,14 +314,13 @@ void jf_doc_done(struct jf_doc *d) {
         *d = (struct jf_doc) {};
 }
 
-const struct jf_node *jf_get(const struct jf_doc *d, const struct jf_node *obj, const char *key) {
-        size_t n;
-
+const struct jf_node *jf_get_n(const struct jf_doc *d, const struct jf_node *obj, const char *key, size_t key_len) {
         if (!jf_is(obj, JF_OBJECT) || obj->count == 0)
                 return NULL;
-        n = strlen(key);
+        /* the first byte before a call of memcmp(): most members differ there */
         for (const struct jf_node *c = obj + 1; c; c = jf_next(d, obj, c))
-                if (c->key_len == n && memcmp(c->key, key, n) == 0)
+                if (c->key_len == key_len && (key_len == 0 || c->key[0] == key[0]) &&
+                    memcmp(c->key, key, key_len) == 0)
                         return c;
         return NULL;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "base/strutil.h"
@@ -74,9 +75,15 @@ static inline size_t jf_array_size(const struct jf_node *n) {
         return jf_is(n, JF_ARRAY) ? n->count : 0;
 }
 
-/* The member of an object named key; NULL when obj is NULL, not an object,
- * or has no such member (json_object_get()). */
-const struct jf_node *jf_get(const struct jf_doc *d, const struct jf_node *obj, const char *key);
+/* The member of an object named key (of key_len bytes); NULL when obj is
+ * NULL, not an object, or has no such member (json_object_get()). */
+const struct jf_node *jf_get_n(const struct jf_doc *d, const struct jf_node *obj, const char *key, size_t key_len);
+
+/* inline, so that the length of a literal key is the compiler's (the
+ * import looks up some 30 keys a record) */
+static inline const struct jf_node *jf_get(const struct jf_doc *d, const struct jf_node *obj, const char *key) {
+        return jf_get_n(d, obj, key, strlen(key));
+}
 
 /* The text of a string node; NULL for anything else or NULL
  * (json_string_value()). */
