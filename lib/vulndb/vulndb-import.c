@@ -1744,8 +1744,22 @@ static int import_file(struct importer *imp, const char *path, struct error *err
         return doc_put(imp, buf, len, path, false, err);
 }
 
+/* "path:name" into a slot's name, cut as snprintf() would cut it (which
+ * took 1% of the import's CPU, formatting 200,000 names). */
+static void zip_doc_name(char dst[DOC_NAME_MAX], const char *path, size_t path_len, const char *name) {
+        size_t n = path_len < DOC_NAME_MAX - 1 ? path_len : DOC_NAME_MAX - 1;
+
+        memcpy(dst, path, n);
+        if (n < DOC_NAME_MAX - 1)
+                dst[n++] = ':';
+        for (; n < DOC_NAME_MAX - 1 && *name; name++)
+                dst[n++] = *name;
+        dst[n] = '\0';
+}
+
 static int import_zip(struct importer *imp, const char *path, struct error *err) {
         _cleanup_(zip_closep) struct zip_reader *z = NULL;
+        size_t path_len = strlen(path);
         struct zip_entry e;
         int r;
 
@@ -1762,7 +1776,7 @@ static int import_zip(struct importer *imp, const char *path, struct error *err)
                 /* read straight into the reader's next slot */
                 if (!(d = doc_next(imp, err)))
                         return -ECANCELED;
-                snprintf(d->name, sizeof(d->name), "%s:%s", path, e.name);
+                zip_doc_name(d->name, path, path_len, e.name);
                 d->skip = false;
                 if ((r = zip_read(z, &d->buf, &d->cap, &d->len, err)) < 0)
                         break;
