@@ -136,9 +136,94 @@ static int open_file(struct stage *s, struct error *err) {
         return 0;
 }
 
+/* A row's place in its run's sort: its ecosystem's rank among the run's
+ * ecosystems and its package's first 8 bytes, big-endian and padded with
+ * zeros (no byte of a name is zero: a shorter name sorts first, as in
+ * text_cmp()), compare most pairs without reading the rows; equal ones
+ * are compared by row_cmp(). */
+struct sort_key {
+        uint32_t eco;
+        uint32_t off;
+        uint64_t pkg;
+};
+
+#define SORT_ECOS_MAX 64 /* more ecosystems in a run: row_cmp() alone */
+
+struct eco_seen {
+        const char *text;
+        uint32_t len;
+        uint32_t rank;
+};
+
+static int eco_cmp(const void *x, const void *y) {
+        const struct eco_seen *a = x, *b = y;
+
+        return text_cmp(a->text, a->len, b->text, b->len);
+}
+
+static int key_cmp(const void *x, const void *y, void *userdata) {
+        const struct sort_key *a = x, *b = y;
+
+        if (a->eco != b->eco)
+                return a->eco < b->eco ? -1 : 1;
+        if (a->pkg != b->pkg)
+                return a->pkg < b->pkg ? -1 : 1;
+        return row_cmp((const struct row_head *) ((const char *) userdata + a->off),
+                       (const struct row_head *) ((const char *) userdata + b->off));
+}
+
+/* The ecosystems of the run's rows, ranked; false when there are too many. */
+static bool rank_ecosystems(const struct stage *s, struct eco_seen *ecos, size_t *ret_n, uint32_t *ret_of_row) {
+        size_t n = 0, last = 0;
+
+        for (size_t i = 0; i < s->n_rows; i++) {
+                const struct row_head *h = (const struct row_head *) (s->buf + s->rows[i]);
+                const char *t = (const char *) (h + 1);
+                size_t k = last;
+
+                if (n == 0 || text_cmp(ecos[k].text, ecos[k].len, t, h->len[0]) != 0)
+                        for (k = 0; k < n && text_cmp(ecos[k].text, ecos[k].len, t, h->len[0]) != 0; k++)
+                                ;
+                if (k == n) {
+                        if (n == SORT_ECOS_MAX)
+                                return false;
+                        ecos[n++] = (struct eco_seen) { t, h->len[0], (uint32_t) k };
+                }
+                ret_of_row[i] = ecos[k].rank;   /* its place in ecos[], until they are sorted */
+                last = k;
+        }
+        *ret_n = n;
+        return true;
+}
+
 static void sort_rows(struct stage *s) {
-        qsort_r(s->rows, s->n_rows, sizeof(*s->rows), offset_cmp, s->buf);
+        struct eco_seen ecos[SORT_ECOS_MAX];
+        uint32_t rank_of[SORT_ECOS_MAX];
+        _cleanup_free_ struct sort_key *keys = malloc(s->n_rows * sizeof(*keys));
+        _cleanup_free_ uint32_t *eco_of = malloc(s->n_rows * sizeof(*eco_of));
+        size_t n_ecos;
+
         s->sorted = true;
+        if (!keys || !eco_of || !rank_ecosystems(s, ecos, &n_ecos, eco_of)) {
+                qsort_r(s->rows, s->n_rows, sizeof(*s->rows), offset_cmp, s->buf);
+                return;
+        }
+        qsort(ecos, n_ecos, sizeof(*ecos), eco_cmp);
+        for (size_t k = 0; k < n_ecos; k++)
+                rank_of[ecos[k].rank] = (uint32_t) k;
+        for (size_t i = 0; i < s->n_rows; i++) {
+                const struct row_head *h = (const struct row_head *) (s->buf + s->rows[i]);
+                const unsigned char *pkg = (const unsigned char *) (h + 1) + (h->len[0] == NO_LEN ? 0 : h->len[0]);
+                uint32_t len = h->len[1] == NO_LEN ? 0 : h->len[1];
+                uint64_t prefix = 0;
+
+                for (uint32_t b = 0; b < 8; b++)
+                        prefix = prefix << 8 | (b < len ? pkg[b] : 0);
+                keys[i] = (struct sort_key) { rank_of[eco_of[i]], s->rows[i], prefix };
+        }
+        qsort_r(keys, s->n_rows, sizeof(*keys), key_cmp, s->buf);
+        for (size_t i = 0; i < s->n_rows; i++)
+                s->rows[i] = keys[i].off;
 }
 
 /* The buffer's rows, sorted, to the end of the file as one run. */
