@@ -229,7 +229,7 @@ static void sort_rows(struct stage *s) {
 /* The buffer's rows, sorted, to the end of the file as one run. */
 static int flush_run(struct stage *s, struct error *err) {
         _cleanup_free_ char *out = malloc(WRITE_CHUNK);
-        struct run run;
+        struct run run, *runs;
         size_t used = 0;
         int r = 0;
 
@@ -260,7 +260,7 @@ static int flush_run(struct stage *s, struct error *err) {
         if (r < 0)
                 return error_set_errno(err, -r, "write a staging file in %s (is there room?)", s->dir);
         run.end = s->file_len;
-        struct run *runs = reallocarray(s->runs, s->n_runs + 1, sizeof(*runs));
+        runs = reallocarray(s->runs, s->n_runs + 1, sizeof(*runs));
         if (!runs)
                 return error_set(err, ENOMEM, "out of memory");
         s->runs = runs;
