@@ -106,7 +106,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cache *, cache_close)
  * inventory of this epoch) and drops the rest.  tests/cache-epoch.py
  * fails when the fixtures' inventories or findings change while the epoch
  * stays. */
-#define CACHE_INVENTORY_EPOCH 4
+#define CACHE_INVENTORY_EPOCH 5
 #define CACHE_MATCH_EPOCH 5
 
 /* The key of identity at db_revision made by this build: the two digests

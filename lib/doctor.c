@@ -28,6 +28,7 @@
 #include "ecosystem.h"
 #include "gate.h"
 #include "install.h"
+#include "match.h"
 #include "policy.h"
 #include "running.h"
 #include "sandbox.h"
@@ -866,14 +867,15 @@ static int check_policy(struct doctor *d, struct doctor_check *c) {
 }
 
 /* Whether the DB holds records of ecosystem or of one of its streams (as
- * the match counts it covered: match.c ecosystem_covered()): 1, 0, or a
+ * the match counts it covered: match.c ecosystem_covered(); a RHEL 10
+ * image's, of any RHEL 10 minor release: match_streams()): 1, 0, or a
  * negative errno with err. */
 static int db_covers(struct vulndb *v, const char *ecosystem, struct error *err) {
         _cleanup_strv_free_ char **streams = NULL;
         int r = vulndb_has_ecosystem(v, ecosystem, err);
 
-        if (r == 0 && ecosystem_streams(ecosystem, &streams) < 0)
-                return -ENOMEM;
+        if (r == 0 && (r = match_streams(v, ecosystem, &streams, err)) < 0)
+                return r;
         for (char **s = streams; r == 0 && s && *s; s++)
                 r = vulndb_has_ecosystem(v, *s, err);
         return r;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +74,19 @@ static const struct ecosystem ecosystems[] = {
          * release's BaseOS, AppStream and CodeReady Builder (UBI's
          * repositories are subsets of them), and which one an RPM came from
          * its database does not say, so each is looked up in all three. */
+        /* From RHEL 10 on, a CPE names the minor release and no repository
+         * ("cpe:/o:redhat:enterprise_linux:10.0", security-data-guidelines
+         * /cpe): one ecosystem per minor.  Mainstream RHEL rolls forward
+         * (UBI with it), so a 10.N image lacks what every later minor
+         * fixed, and an earlier minor's fixes are below what it ships:
+         * every RHEL 10 minor's records are looked up for it. */
         { "Red Hat",     VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true,
           .variants = (const char *const[]) { "baseos", "appstream", "crb", NULL },
           .streams_why = "a Red Hat image's packages come from its release's BaseOS, AppStream and CodeReady "
-                         "Builder repositories, each its own ecosystem" },
+                         "Builder repositories, each its own ecosystem",
+          .minors = (const char *const[]) { "enterprise_linux:10.", NULL },
+          .minors_why = "Red Hat files each RHEL 10 minor release's fixes under its own ecosystem, and an image "
+                        "lacks those of every minor release after its own" },
         { "Rocky Linux", VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
         { "AlmaLinux",   VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
         { "openSUSE",    VERSION_RPM,    true,  "rpm",    NULL, .binary_names = true },
@@ -164,6 +174,42 @@ const char *ecosystem_streams_why(const char *ecosystem) {
         const struct ecosystem *e = ecosystem_find(ecosystem);
 
         return e ? e->streams_why : NULL;
+}
+
+/* "10.1" after the release's prefix: 1.  Digits only, no leading zero
+ * (OSV's names are Red Hat's CPEs, which write none). */
+static int minor_of(const char *s) {
+        size_t n = strspn(s, "0123456789");
+        int v = 0;
+
+        if (n == 0 || n > 3 || s[n] != '\0' || (n > 1 && s[0] == '0'))
+                return -ENOENT;
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (s[i] - '0');
+        return v <= ECOSYSTEM_MINOR_MAX ? v : -ENOENT;
+}
+
+int ecosystem_minor(const char *ecosystem, char **ret_prefix) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+        const char *release = ecosystem ? strchr(ecosystem, ':') : NULL;
+
+        for (const char *const *m = e && release ? e->minors : NULL; m && *m; m++) {
+                size_t n = strlen(*m);
+                int v;
+
+                if (strncmp(release + 1, *m, n) != 0 || (v = minor_of(release + 1 + n)) < 0)
+                        continue;
+                if (ret_prefix && asprintf(ret_prefix, "%s:%s", e->name, *m) < 0)
+                        return -ENOMEM;
+                return v;
+        }
+        return -ENOENT;
+}
+
+const char *ecosystem_minors_why(const char *ecosystem) {
+        const struct ecosystem *e = ecosystem_find(ecosystem);
+
+        return e ? e->minors_why : NULL;
 }
 
 const struct ecosystem *ecosystem_from_purl_type(const char *type) {

@@ -32,6 +32,13 @@ struct ecosystem {
         const char *stream;
         const char *const *variants;
         const char *streams_why;
+        /* Releases filed per minor release, each minor its own ecosystem,
+         * all of whose records hold for an image of any of them: the
+         * release up to its minor ("enterprise_linux:10."); NULL: none.
+         * Which minors exist the DB says (match_streams()); minors_why
+         * says why they hold, where a DB lacks the image's own or later. */
+        const char *const *minors;
+        const char *minors_why;
         /* Records may name a binary package as well as (or instead of) its
          * source: each installed package is looked up under both names,
          * the binary's under its own version (Red Hat's records name both,
@@ -50,6 +57,21 @@ int ecosystem_streams(const char *ecosystem, char ***ret);
 
 /* What the streams of ecosystem hold for its packages (a phrase), or NULL. */
 const char *ecosystem_streams_why(const char *ecosystem);
+
+/* A minor release's number no family spells wider (a bound on what is
+ * parsed and on what 'db update' enumerates). */
+#define ECOSYSTEM_MINOR_MAX 999
+
+/* When ecosystem is a minor release of a release filed per minor
+ * (ecosystem.minors: "Red Hat:enterprise_linux:10.1"): the minor (1), and
+ * in *ret_prefix (unless NULL) the ecosystem up to it ("Red Hat:
+ * enterprise_linux:10.", malloc'ed); -ENOENT when it is none (the minor
+ * not decimal digits, or above ECOSYSTEM_MINOR_MAX); -ENOMEM. */
+int ecosystem_minor(const char *ecosystem, char **ret_prefix);
+
+/* Why every minor release's records hold for an image of one (a phrase),
+ * or NULL. */
+const char *ecosystem_minors_why(const char *ecosystem);
 
 /* The name an import stores for an OSV ecosystem: the row's spelling, a
  * distribution's ":<release>" kept, a language ecosystem's registry suffix

@@ -874,12 +874,31 @@ void match_prefetch_free(struct match_prefetch *p) {
         free(p);
 }
 
+int match_streams(struct vulndb *db, const char *ecosystem, char ***ret, struct error *err) {
+        _cleanup_strv_free_ char **streams = NULL, **minors = NULL;
+        _cleanup_free_ char *prefix = NULL;
+        int r;
+
+        *ret = NULL;
+        if (ecosystem_streams(ecosystem, &streams) < 0 || (r = ecosystem_minor(ecosystem, &prefix)) == -ENOMEM)
+                return error_set(err, ENOMEM, "out of memory");
+        if (r >= 0 && (r = vulndb_ecosystems_prefixed(db, prefix, &minors, err)) < 0)
+                return r;
+        /* the minors themselves ("...:10.2"), not what else starts alike */
+        for (char **s = minors; s && *s; s++)
+                if (strcmp(*s, ecosystem) != 0 && ecosystem_minor(*s, NULL) >= 0 && strv_push_unique(&streams, *s) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        *ret = TAKE_PTR(streams);
+        return 0;
+}
+
 /* The lookup of one group's key, name at version (its source's, or its
- * own: binary_lookup()): the entries that match the version, their
- * records not read yet (fill_hits()). */
-static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, const char *name,
-                        const char *version, struct scan_result *res, struct matcher *m, struct error *err) {
-        _cleanup_strv_free_ char **streams = NULL;
+ * own: binary_lookup()), in its ecosystem and its streams (match_streams()):
+ * the entries that match the version, their records not read yet
+ * (fill_hits()). */
+static int lookup_group(struct vulndb *db, const struct package *const *group, size_t n, char *const *streams,
+                        const char *name, const char *version, struct scan_result *res, struct matcher *m,
+                        struct error *err) {
         char key[VERSION_KEY_MAX];
         bool ok, key_ok;
         int r;
@@ -895,13 +914,11 @@ static int lookup_group(struct vulndb *db, const struct package *const *group, s
         /* with the version's key (a Debian or Ubuntu one), the entries that
          * can't hold for it are not read: most of a package's, in a large DB */
         key_ok = version_key(m->kind, m->version, key, sizeof(key)) > 0;
-        if ((r = ecosystem_streams(group[0]->ecosystem, &streams)) < 0)
-                return error_set(err, ENOMEM, "out of memory");
         m->ecosystem = group[0]->ecosystem;
         r = vulndb_lookup(db, m->ecosystem, name, key_ok ? key : NULL, on_affected, m, err);
         /* then the records of its streams (Ubuntu Pro's, Red Hat's other
-         * repositories) */
-        for (char **s = streams; r >= 0 && s && *s; s++) {
+         * repositories, RHEL 10's other minor releases) */
+        for (char *const *s = streams; r >= 0 && s && *s; s++) {
                 m->ecosystem = *s;
                 r = vulndb_lookup(db, *s, name, key_ok ? key : NULL, on_affected, m, err);
         }
@@ -979,7 +996,9 @@ static int prefetch_records(struct vulndb *db, struct match_prefetch *p) {
 int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_prefetch **ret) {
         size_t n = 0;
         _cleanup_free_ const struct package **order = packages_in_order(inv, &n);
+        _cleanup_strv_free_ char **streams = NULL;
         struct match_prefetch *p = calloc(1, sizeof(*p));
+        int s = 0;
 
         if (!order || !p || !(p->v = calloc(inv->n_pkgs + 1, sizeof(*p->v)))) {
                 match_prefetch_free(p);
@@ -994,8 +1013,15 @@ int match_prefetch(struct vulndb *db, const struct inventory *inv, struct match_
 
                 for (j = i + 1; j < n && key_cmp(order[i], order[j]) == 0; j++)
                         ;
-                r = lookup_group(db, order + i, j - i, lookup_name(order[i]), lookup_version(order[i]), &said, &m,
-                                 &err);
+                /* the streams once per ecosystem (the order's first key) */
+                if (i == 0 || strcmp(order[i - 1]->ecosystem, order[i]->ecosystem) != 0) {
+                        strv_free(TAKE_PTR(streams));
+                        s = match_streams(db, order[i]->ecosystem, &streams, &err);
+                }
+                if (s < 0)
+                        continue;       /* for match_inventory() to do and say */
+                r = lookup_group(db, order + i, j - i, streams, lookup_name(order[i]), lookup_version(order[i]),
+                                 &said, &m, &err);
                 *x = (struct prefetched) { .ecosystem = strdup(order[i]->ecosystem),
                                            .name = strdup(lookup_name(order[i])),
                                            .version = strdup(lookup_version(order[i])),
@@ -1040,8 +1066,8 @@ static int binary_key_cmp(const void *x, const void *y) {
  * into *ret by key: the same ranges evaluated at the binary's own version
  * (its epoch, which SOURCERPM does not carry, and its version-release,
  * which a subpackage may have of its own). */
-static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs, size_t n, struct scan_result *res,
-                           struct match_prefetch *ret, struct error *err) {
+static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs, size_t n, char *const *streams,
+                           struct scan_result *res, struct match_prefetch *ret, struct error *err) {
         const struct ecosystem *e = n > 0 ? ecosystem_find(pkgs[0]->ecosystem) : NULL;
         _cleanup_free_ const struct package **bin = NULL;
         size_t k = 0;
@@ -1062,7 +1088,7 @@ static int lookup_binaries(struct vulndb *db, const struct package *const *pkgs,
 
                 for (j = i + 1; j < k && binary_key_cmp(&bin[i], &bin[j]) == 0; j++)
                         ;
-                r = lookup_group(db, bin + i, j - i, bin[i]->name, strempty(bin[i]->version), res, &m, err);
+                r = lookup_group(db, bin + i, j - i, streams, bin[i]->name, strempty(bin[i]->version), res, &m, err);
                 if (r >= 0)
                         r = fill_hits(&m, err);
                 *x = (struct prefetched) { .name = strdup(bin[i]->name), .version = strdup(strempty(bin[i]->version)),
@@ -1119,7 +1145,7 @@ static int add_findings(struct scan_result *res, const struct package *p, const 
         return 0;
 }
 
-static int match_group(struct vulndb *db, const struct package *const *group, size_t n,
+static int match_group(struct vulndb *db, const struct package *const *group, size_t n, char *const *streams,
                        const struct match_prefetch *bin, struct scan_result *res, struct match_prefetch *pre,
                        struct error *err) {
         struct prefetched *x = prefetched_find(pre, group[0]);
@@ -1131,8 +1157,8 @@ static int match_group(struct vulndb *db, const struct package *const *group, si
                 x->n_hits = 0;
                 x->taken = true;
                 r = 0;
-        } else if ((r = lookup_group(db, group, n, lookup_name(group[0]), lookup_version(group[0]), res, &m,
-                                     err)) >= 0)
+        } else if ((r = lookup_group(db, group, n, streams, lookup_name(group[0]), lookup_version(group[0]), res,
+                                     &m, err)) >= 0)
                 r = fill_hits(&m, err);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 size_t start = res->n_findings;
@@ -1374,6 +1400,7 @@ static bool has_os_packages(const struct inventory *inv) {
  * said, never passed over.  n is how many packages have an ecosystem. */
 static int unchecked_image(const struct inventory *inv, size_t n, struct scan_result *res) {
         _cleanup_free_ char *reason = NULL;
+        const char *expected;
         int r;
 
         for (char **s = inv->skipped; s && *s; s++)
@@ -1416,19 +1443,43 @@ static int unchecked_image(const struct inventory *inv, size_t n, struct scan_re
                         return -ENOMEM;
                 return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, strna(from), inv->n_pkgs - n, reason);
         }
-        if (asprintf(&reason, "%s (ID=%s, VERSION_ID=%s) names no distribution release Portcullis knows, "
+        expected = osrelease_expected(inv->os.id);
+        if (asprintf(&reason, "%s (ID=%s, VERSION_ID=%s) names no distribution release Portcullis knows%s%s%s, "
                      "so these packages were compared with no record", os_info_origin(&inv->os), strna(inv->os.id),
-                     strna(inv->os.version_id)) < 0)
+                     strna(inv->os.version_id), expected ? " (expected: " : "", strempty(expected),
+                     expected ? ")" : "") < 0)
                 return -ENOMEM;
         return scan_result_add_unchecked(res, UNCHECKED_UNKNOWN_OS, inv->os.pretty_name ? inv->os.pretty_name
                                          : inv->os.id ? inv->os.id : "unknown distribution", inv->n_pkgs - n, reason);
 }
 
+/* For a minor release (ecosystem_minor()) whose own records the DB lacks:
+ * the newest earlier minor among its streams (match_streams()), when no
+ * later one is there either, else NULL.  What was fixed since that one
+ * passes unseen. */
+static const char *minors_behind(const char *ecosystem, char *const *streams) {
+        int own = ecosystem_minor(ecosystem, NULL), best = -1;
+        const char *newest = NULL;
+
+        for (char *const *s = streams; own >= 0 && s && *s; s++) {
+                int v = ecosystem_minor(*s, NULL);
+
+                if (v >= own)
+                        return NULL;
+                if (v > best) {
+                        best = v;
+                        newest = *s;
+                }
+        }
+        return newest;
+}
+
 /* Whether the n packages of an ecosystem can be checked: the ecosystem has
- * a version order and the DB holds records of it.  A DB without a single
- * record of the ecosystem can't say that its packages are clean. */
-static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n, struct scan_result *res,
-                             bool *ret, struct error *err) {
+ * a version order and the DB holds records of it or of its streams
+ * (match_streams()).  A DB without a single record of the ecosystem can't
+ * say that its packages are clean. */
+static int ecosystem_covered(struct vulndb *db, const char *ecosystem, char *const *streams, size_t n,
+                             struct scan_result *res, bool *ret, struct error *err) {
         _cleanup_free_ char *reason = NULL;
         enum unchecked_kind kind;
         int r;
@@ -1440,13 +1491,12 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                 r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
                              "were compared with no record", ecosystem);
         } else {
-                _cleanup_strv_free_ char **streams = NULL, **missing = NULL;
+                _cleanup_strv_free_ char **missing = NULL;
                 _cleanup_free_ char *list = NULL;
+                const char *behind;
                 bool some = false;
 
-                if ((r = ecosystem_streams(ecosystem, &streams)) < 0)
-                        return error_set(err, ENOMEM, "out of memory");
-                for (char **s = streams; s && *s; s++) {
+                for (char *const *s = streams; s && *s; s++) {
                         if ((r = vulndb_has_ecosystem(db, *s, err)) < 0)
                                 return r == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : r;
                         some = some || r > 0;
@@ -1472,12 +1522,22 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, size_t n,
                 /* and the other way round, where the ecosystem has records of
                  * its own in every release (Red Hat's BaseOS; Ubuntu 14.04's
                  * are Pro's alone): its streams' records alone */
-                if (r == 0 && some && ecosystem_find(ecosystem)->variants && strv_pushf(&res->warnings, "the vulnerability database has no record of %s "
+                if (r == 0 && some && ecosystem_find(ecosystem)->variants && ecosystem_minor(ecosystem, NULL) < 0 &&
+                    strv_pushf(&res->warnings, "the vulnerability database has no record of %s "
                                                  "itself, only of the streams whose records hold for its packages "
                                                  "too (%s), so what %s's own records say was not compared; add it "
                                                  "to update.ecosystems in config.json and run 'portcullis db "
                                                  "update'", ecosystem, ecosystem_streams_why(ecosystem),
                                                  ecosystem) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                /* a minor release whose records the DB has none of, nor of
+                 * a later one: the fixes since the newest it has */
+                if (r == 0 && (behind = minors_behind(ecosystem, streams)) &&
+                    strv_pushf(&res->warnings, "the vulnerability database has no record of %s or of a later minor "
+                               "release, only of earlier ones (the newest: %s), so what was fixed since was not "
+                               "compared (%s); 'portcullis db update' fetches the later minor releases' records "
+                               "with %s's once a source has them (after 'db import', import their all.zip too)",
+                               ecosystem, behind, ecosystem_minors_why(ecosystem), ecosystem) < 0)
                         return error_set(err, ENOMEM, "out of memory");
                 if (r > 0 || some) {
                         *ret = true;
@@ -1597,20 +1657,23 @@ int match_inventory_prefetched(struct vulndb *db, const struct inventory *inv, s
                 return error_set(err, -r, "out of memory");
         for (size_t i = 0, j, e; i < n; i = e) {
                 _cleanup_(prefetch_done) struct match_prefetch bin = {};
+                _cleanup_strv_free_ char **streams = NULL;
                 bool covered;
 
                 for (e = i + 1; e < n && strcmp(order[i]->ecosystem, order[e]->ecosystem) == 0; e++)
                         ;
-                if ((r = ecosystem_covered(db, order[i]->ecosystem, e - i, res, &covered, err)) < 0)
+                if ((r = match_streams(db, order[i]->ecosystem, &streams, err)) < 0)
+                        return error_wrap(err, "match ecosystem %s", order[i]->ecosystem);
+                if ((r = ecosystem_covered(db, order[i]->ecosystem, streams, e - i, res, &covered, err)) < 0)
                         return r;
-                if (covered && (r = lookup_binaries(db, order + i, e - i, res, &bin, err)) < 0)
+                if (covered && (r = lookup_binaries(db, order + i, e - i, streams, res, &bin, err)) < 0)
                         return r;
                 for (; covered && i < e; i = j) {
                         for (j = i + 1; j < e && key_cmp(order[i], order[j]) == 0; j++)
                                 ;
                         r = identified(order[i], j - i, res);
                         if (r > 0)
-                                r = match_group(db, order + i, j - i, &bin, res, pre, err);
+                                r = match_group(db, order + i, j - i, streams, &bin, res, pre, err);
                         if (r < 0 && err && !err->msg[0])   /* a path that said nothing (out of memory) */
                                 error_set(err, -r, "%s", strerror(-r));
                         if (r < 0)

@@ -122,6 +122,14 @@ int scan_result_add_unchecked(struct scan_result *res, enum unchecked_kind kind,
 int scan_result_unchecked_line(const struct scan_result *res, bool (*skip)(const struct unchecked *u, const void *userdata),
                                const void *userdata, char **ret);
 
+/* The ecosystems whose records hold for ecosystem's packages besides its
+ * own: its streams (ecosystem_streams()), and for a minor release
+ * (ecosystem_minor(): "Red Hat:enterprise_linux:10.1") every minor of its
+ * release the DB holds records of but its own, which only the DB can say
+ * (one query; none for any other ecosystem).  In *ret, a strv or NULL: 0,
+ * or a negative errno with err. */
+int match_streams(struct vulndb *db, const char *ecosystem, char ***ret, struct error *err);
+
 /* inventory × vulndb → findings, one per (record, binary package), sorted by
  * severity (worst first), then id, then package. */
 int match_inventory(struct vulndb *db, const struct inventory *inv, struct scan_result **ret, struct error *err);

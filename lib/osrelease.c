@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/strutil.h"
+#include "ecosystem.h"
 #include "osrelease.h"
 #include "rootfs.h"
 
@@ -381,15 +382,22 @@ static int eco_chainguard(const struct os_info *info, char **ret) {
 }
 
 /* Red Hat Enterprise Linux and UBI: OSV's "Red Hat" ecosystems are the
- * CPEs of Red Hat's products, one per repository.  An image of a release's
- * main stream (UBI follows it; EUS, AUS and the like are hosts'
- * subscriptions) has its packages from the release's repositories:
- * "Red Hat:enterprise_linux:9::baseos" names the image, its AppStream and
- * CodeReady Builder siblings are looked up with it (ecosystem.c); RHEL 7's
- * one repository is "::server".  RHEL 10 names its CPEs by minor release,
- * which OSV's layout is not known for here: unknown, not guessed. */
+ * CPEs of Red Hat's products ("The suffix of Red Hat CPEs are used as
+ * ecosystem identifiers", osv-schema).  An image of a release's main
+ * stream (UBI follows it; EUS, AUS and the like are hosts' subscriptions)
+ * has its packages from the release's repositories: up to RHEL 9 a CPE per
+ * repository, "Red Hat:enterprise_linux:9::baseos" names the image, its
+ * AppStream and CodeReady Builder siblings are looked up with it
+ * (ecosystem.c); RHEL 7's one repository is "::server".  From RHEL 10 on a
+ * CPE names the minor release and no repository ("cpe:/o:redhat:
+ * enterprise_linux:10.0", Red Hat's security-data-guidelines/cpe): 10.1
+ * is "Red Hat:enterprise_linux:10.1", every other RHEL 10 minor looked up
+ * with it (ecosystem.c).  A RHEL 10 VERSION_ID without its minor, or a
+ * later release, is unknown, not guessed. */
 static int eco_rhel(const struct os_info *info, char **ret) {
         _cleanup_free_ char *major = major_of(info->version_id);
+        _cleanup_free_ char *eco = NULL;
+        int r;
 
         if (!major)
                 return 0;
@@ -397,7 +405,23 @@ static int eco_rhel(const struct os_info *info, char **ret) {
                 return eco_join(ret, "Red Hat", "enterprise_linux:7::server");
         if (strcmp(major, "8") == 0 || strcmp(major, "9") == 0)
                 return asprintf(ret, "Red Hat:enterprise_linux:%s::baseos", major) < 0 ? -ENOMEM : 0;
+        /* the row's minor releases say which "<major>.<minor>" is one */
+        if (asprintf(&eco, "Red Hat:enterprise_linux:%s", info->version_id) < 0)
+                return -ENOMEM;
+        if ((r = ecosystem_minor(eco, NULL)) == -ENOMEM)
+                return r;
+        if (r >= 0)
+                *ret = TAKE_PTR(eco);
         return 0;
+}
+
+/* What an ID's VERSION_ID is expected to be, where a release of it is not
+ * one Portcullis knows: said with its packages not checked. */
+const char *osrelease_expected(const char *id) {
+        return streq_ptr(id, "rhel") ? "RHEL 7, 8 or 9 (any minor release), or 10.N: RHEL 10 names the minor "
+                                       "release (UBI 10: \"10.1\"), whose records Red Hat files under its own "
+                                       "ecosystem, Red Hat:enterprise_linux:10.N"
+                                     : NULL;
 }
 
 static const char *const vendors[][2] = { { "rhel", "redhat" } };

@@ -37,6 +37,11 @@ int osrelease_read(struct rootfs *r, struct os_info *ret, struct error *err);
 /* Fills info->ecosystem from id/version_id (NULL when unknown). */
 int osrelease_ecosystem(struct os_info *info);
 
+/* What VERSION_ID an ID of a distribution Portcullis knows is expected to
+ * carry (a phrase), for when the image's names no release it knows; NULL
+ * when there is nothing more to say than the ID and VERSION_ID. */
+const char *osrelease_expected(const char *id);
+
 /* The vendor a distribution's purls name as their namespace (purl-spec's
  * rpm type: "the namespace is the vendor"): os-release's ID, but "redhat"
  * for "rhel", as Red Hat's own SBOMs and advisories spell it; and back. */

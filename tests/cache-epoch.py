@@ -36,6 +36,7 @@ OS = {
     "alpine": "ID=alpine\nVERSION_ID=3.18.4\n",
     "rocky": 'ID="rocky"\nVERSION_ID="9.2"\n',
     "rhel": 'ID="rhel"\nVERSION_ID="8.10"\n',
+    "rhel10": 'ID="rhel"\nVERSION_ID="10.1"\n',
     "mariner": 'ID=mariner\nVERSION_ID="2.0"\n',
     "opensuse": 'ID="opensuse-leap"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n',
 }
@@ -84,6 +85,9 @@ def fixtures(t):
         # the same database as a RHEL (UBI) image's: Red Hat's repositories
         out[f"rpm-rhel-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-rhel-{i}", "rhel",
                                                                   [("var/lib/rpm/Packages", packages)])
+        # and a RHEL 10 (UBI 10) image's: a minor release's ecosystem
+        out[f"rpm-rhel10-{i}:{os.path.relpath(packages, d)}"] = rootfs(t, f"rpm-rhel10-{i}", "rhel10",
+                                                                    [("var/lib/rpm/Packages", packages)])
     # rpm's sqlite (with its WAL) and ndb databases
     rpm = f"{d}/rpm/go-rpmdb"
     if os.path.exists(f"{rpm}/cbl-mariner-2.0/rpmdb.sqlite"):

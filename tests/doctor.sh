@@ -244,9 +244,23 @@ printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"s
         "$B/var/lib/portcullis/vulndb.sqlite" "$B/var/cache/portcullis/cache.db" "$A" "$A/policy.json" >"$A/config.json"
 printf '{"ociVersion": "1.0.2", "id": "alp", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$A/bundle" |
         "$HOOK" --config "$A/config.json" >"$A/out" 2>&1 || fail "uncovered: hook: $(cat "$A/out")"
+# and a UBI 10.1 image, covered by any RHEL 10 minor release's records
+# (each minor's hold for it: match_streams()), here 10.0's alone
+mkdir -p "$A/rootfs10/etc" "$A/bundle10" "$A/el10"
+printf 'ID="rhel"\nVERSION_ID="10.1"\n' >"$A/rootfs10/etc/os-release"
+printf '{"ociVersion": "1.0.2", "root": {"path": "%s"}}\n' "$A/rootfs10" >"$A/bundle10/config.json"
+printf '{"id": "TEST-EL10", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "Red Hat:enterprise_linux:10.0", "name": "bash"}, "versions": ["1"]}]}\n' \
+        >"$A/el10/a.json"
+"$P" db import "$SRC/feed" "$A/el10" --db "$B/var/lib/portcullis/vulndb.sqlite" >"$A/out" 2>&1 || fail "uncovered: import: $(cat "$A/out")"
+printf '{"ociVersion": "1.0.2", "id": "ubi10", "status": "creating", "pid": 1, "bundle": "%s"}\n' "$A/bundle10" |
+        "$HOOK" --config "$A/config.json" >"$A/out" 2>&1 || fail "uncovered: hook, UBI 10: $(cat "$A/out")"
 doctor "$B"
 row db | grep -q "^db  *warn  .*has no record of 1 ecosystem of the images in the verdict cache (Alpine:v3.18): their packages are not checked" &&
         row db | grep -q "portcullis db update" || fail "uncovered: $(row db)"
+"$P" db import "$SRC/feed" --allow-shrink --db "$B/var/lib/portcullis/vulndb.sqlite" >"$A/out" 2>&1 || fail "uncovered: import again: $(cat "$A/out")"
+doctor "$B"
+row db | grep -q "^db  *warn  .*has no record of 2 ecosystems of the images in the verdict cache (.*Red Hat:enterprise_linux:10.1[,)]" ||
+        fail "uncovered, no RHEL 10 record: $(row db)"
 
 fresh lockfile
 rm -r "$B/run/portcullis"

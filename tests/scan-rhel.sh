@@ -16,7 +16,13 @@
 #   - purls name the vendor Red Hat's own documents name (pkg:rpm/redhat/):
 #     an OpenVEX statement of that purl suppresses its finding, and our
 #     CycloneDX SBOM scanned again gives the same findings;
-#   - RHEL 10 (CPEs by minor release) and RHEL 6: an unknown OS, said.
+#   - RHEL 10 (UBI 10): VERSION_ID 10.1 names "Red Hat:enterprise_linux:10.1"
+#     (a CPE per minor release, no repository), and the records of every
+#     RHEL 10 minor the DB holds apply: 10.0's, 10.1's and 10.3's found
+#     below their fixes, none at or above them; RHEL 9's and EUS's never;
+#     a DB with 10.0's alone for a 10.2 image: found, and the later minors'
+#     absence said; none: not checked (no_data); purls and SBOM round trip;
+#   - RHEL 10 without its minor, RHEL 11 and RHEL 6: an unknown OS, said.
 set -u
 P=${PORTCULLIS:?}
 . "$(dirname "$0")/lib.sh"          # fail()
@@ -157,11 +163,65 @@ grep -qF "warning: the vulnerability database has no record of ${EL9}baseos itse
 out=$(scan "$T/ubi" other)
 [ "$out" = "unchecked no_data ${EL9}baseos" ] || fail "no record of the release: $out $(cat "$T/err")"
 
-for v in 10.0 6.10; do
+# RHEL 10.1: each RHEL 10 minor's records, none of RHEL 9's or EUS's
+EL10="Red Hat:enterprise_linux:10."
+spec expat 0 2.6.3 1.el10
+spec curl 0 8.9.1 5.el10
+spec sudo 0 1.9.15 8.el10
+spec zlib-ng 0 2.2.3 1.el10
+rootfs "$T/ubi10" 10.1 $R/expat-2.6.3-1.el10.*.rpm $R/curl-8.9.1-5.el10.*.rpm $R/sudo-1.9.15-8.el10.*.rpm \
+        $R/zlib-ng-2.2.3-1.el10.*.rpm
+mkdir -p "$T/ten" "$T/ten0"
+rec TEST-EL10-0 "${EL10}0" 0:2.6.3-2.el10_0 expat >"$T/ten/0.json"
+rec TEST-EL10-1 "${EL10}1" 0:8.9.1-6.el10_1 curl >"$T/ten/1.json"
+rec TEST-EL10-3 "${EL10}3" 0:1.9.15-9.el10_3 sudo >"$T/ten/3.json"
+rec TEST-EL10-AT "${EL10}1" 0:2.2.3-1.el10 zlib-ng >"$T/ten/at.json"
+rec TEST-EL10-BELOW "${EL10}3" 0:2.2.2-1.el10 zlib-ng >"$T/ten/below.json"
+rec TEST-EL9-ONLY "${EL9}baseos" 0:99-1.el9 expat curl sudo zlib-ng >"$T/ten/el9.json"
+rec TEST-EUS-10 "Red Hat:rhel_eus:10.0" 0:99-1.el10 expat curl >"$T/ten/eus.json"
+cp "$T/ten/0.json" "$T/ten/el9.json" "$T/ten0/"
+for f in ten ten0; do
+        "$P" db import "$T/$f" --db "$T/$f.sqlite" >/dev/null 2>"$T/import.err" || fail "import $f: $(cat "$T/import.err")"
+done
+want10="TEST-EL10-0 expat
+TEST-EL10-1 curl
+TEST-EL10-3 sudo"
+out=$(scan "$T/ubi10" ten)
+[ "$out" = "$want10" ] || fail "UBI 10.1: $out (stderr: $(cat "$T/err"))"
+grep -q "warning" "$T/err" && fail "UBI 10.1: a warning with its own minor in the DB: $(cat "$T/err")"
+inv=$("$P" inventory "$T/ubi10" --format json | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["os"]["ecosystem"], *sorted(p["purl"] for p in d["packages"] if p["name"] == "expat"))')
+case "$inv" in
+"${EL10}1 pkg:rpm/redhat/expat@2.6.3-1.el10?arch="*"&distro=rhel-10.1") ;;
+*) fail "UBI 10.1's ecosystem and purl: $inv" ;;
+esac
+"$P" scan "$T/ubi10" --db "$T/ten.sqlite" --format cyclonedx >"$T/bom10.json" 2>"$T/err"
+out=$("$P" scan --sbom "$T/bom10.json" --db "$T/ten.sqlite" --format json 2>"$T/err" | python3 -c 'import json, sys
+for f in sorted((f["id"], f["package"]) for f in json.load(sys.stdin)["findings"]):
+    print(*f)')
+[ "$out" = "$want10" ] || fail "UBI 10.1's SBOM scanned again: $out $(cat "$T/err")"
+
+# a 10.2 image: 10.3's records are later than its own, so nothing is said;
+# with 10.0's alone, what 10.1 and 10.2 fixed is unknown: said
+sed -i 's/^VERSION_ID=.*/VERSION_ID="10.2"/' "$T/ubi10/etc/os-release"
+out=$(scan "$T/ubi10" ten)
+[ "$out" = "$want10" ] || fail "UBI 10.2: $out (stderr: $(cat "$T/err"))"
+grep -q "warning" "$T/err" && fail "UBI 10.2: a warning with a later minor in the DB: $(cat "$T/err")"
+out=$(scan "$T/ubi10" ten0)
+[ "$out" = "TEST-EL10-0 expat" ] || fail "UBI 10.2, 10.0's records alone: $out (stderr: $(cat "$T/err"))"
+grep -qF "warning: the vulnerability database has no record of ${EL10}2 or of a later minor release, only of earlier ones (the newest: ${EL10}0), so what was fixed since was not compared" "$T/err" ||
+        fail "UBI 10.2, 10.0's records alone, not said: $(cat "$T/err")"
+out=$(scan "$T/ubi10" feed)
+[ "$out" = "unchecked no_data ${EL10}2" ] || fail "UBI 10.2, no RHEL 10 record: $out $(cat "$T/err")"
+
+for v in 10 11.0 6.10; do
         sed -i "s/^VERSION_ID=.*/VERSION_ID=\"$v\"/" "$T/fixed/etc/os-release"
         out=$(scan "$T/fixed" feed)
         grep -q "^unchecked unknown_os " <<<"$out" || fail "RHEL $v: $out"
 done
+"$P" scan "$T/fixed" --db "$T/feed.sqlite" --format json 2>/dev/null | grep -qF '(ID=rhel, VERSION_ID=6.10) names no distribution release Portcullis knows (expected: RHEL 7, 8 or 9 (any minor release), or 10.N' ||
+        fail "RHEL 6.10: what was expected not said"
 
 [ "$fails" -eq 0 ] && echo "scan-rhel: all checks passed"
 exit $((fails > 0))

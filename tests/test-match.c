@@ -905,6 +905,7 @@ static void test_ubuntu_pro(void) {
         _cleanup_(scan_result_freep) struct scan_result *res = NULL, *res_old = NULL, *res_jammy = NULL;
         _cleanup_(vulndb_closep) struct vulndb *v = NULL;
         _cleanup_strv_free_ char **streams = NULL, **rh = NULL, **none = NULL;
+        _cleanup_free_ char *prefix = NULL;
         struct error err = {};
 
         CHECK(ecosystem_streams("Ubuntu:16.04:LTS", &streams) == 1);
@@ -919,6 +920,20 @@ static void test_ubuntu_pro(void) {
         CHECK(ecosystem_streams("Red Hat:enterprise_linux:9::appstream", &none) == 0 && !none);
         CHECK(ecosystem_streams("Red Hat:enterprise_linux:7::server", &none) == 0 && !none);
         CHECK(ecosystem_streams("Red Hat", &none) == 0 && !none);
+        CHECK(ecosystem_streams("Red Hat:enterprise_linux:10.1", &none) == 0 && !none);
+        /* RHEL 10: one ecosystem per minor release, the others the DB's */
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.1", &prefix) == 1);
+        CHECK_STREQ(prefix, "Red Hat:enterprise_linux:10.");
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.0", NULL) == 0);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.999", NULL) == 999);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.1000", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.01", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10.1::baseos", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:10", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Red Hat:enterprise_linux:9::baseos", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Red Hat:rhel_eus:10.0", NULL) == -ENOENT);
+        CHECK(ecosystem_minor("Rocky Linux:10.0", NULL) == -ENOENT);
+        CHECK(ecosystem_minor(NULL, NULL) == -ENOENT);
         /* every version, as UBUNTU-CVE-2016-20013 says of 16.04's glibc */
         test_write_file(test_path(dir, "a.json"),
                         "{\"id\":\"UBUNTU-CVE-2016-20013\",\"modified\":\"2024-01-01T00:00:00Z\","

@@ -124,7 +124,14 @@ static const struct eco_row eco_rows[] = {
         { "rhel", "8.0", NULL, "Red Hat:enterprise_linux:8::baseos" },      /* + its siblings: ecosystem.c */
         { "rhel", "9.4", NULL, "Red Hat:enterprise_linux:9::baseos" },
         { "rhel", "7.9", NULL, "Red Hat:enterprise_linux:7::server" },
-        { "rhel", "10.0", NULL, NULL },                       /* CPEs by minor release: not guessed */
+        { "rhel", "10.0", NULL, "Red Hat:enterprise_linux:10.0" },          /* CPEs by minor release */
+        { "rhel", "10.1", NULL, "Red Hat:enterprise_linux:10.1" },          /* + every other minor: match.c */
+        { "rhel", "10.12", NULL, "Red Hat:enterprise_linux:10.12" },
+        { "rhel", "10", NULL, NULL },                         /* which minor: not guessed */
+        { "rhel", "10.01", NULL, NULL },
+        { "rhel", "10.1.2", NULL, NULL },
+        { "rhel", "10.", NULL, NULL },
+        { "rhel", "11.0", NULL, NULL },
         { "rhel", "6.10", NULL, NULL },
         { "rhel", NULL, NULL, NULL },
         { "opensuse-leap", "15.1", NULL, NULL },              /* no PRETTY_NAME */

@@ -100,6 +100,13 @@ static const struct {
           "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:9::baseos" },
         { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/rhel/bash@5.1-6.el9?distro=rhel-8.10\"}"),
           "bash", "5.1-6.el9", "bash", "5.1-6.el9", "Red Hat:enterprise_linux:8::baseos" },
+        /* RHEL 10 names the minor release, as Trivy's distro does */
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.2.26-6.el10?distro=rhel-10.1\"}"),
+          "bash", "5.2.26-6.el10", "bash", "5.2.26-6.el10", "Red Hat:enterprise_linux:10.1" },
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.2.26-6.el10?distro=redhat-10.1\"}"),
+          "bash", "5.2.26-6.el10", "bash", "5.2.26-6.el10", "Red Hat:enterprise_linux:10.1" },
+        { DOC("{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.2.26-6.el10?distro=rhel-10\"}"),
+          "bash", "5.2.26-6.el10", "bash", "5.2.26-6.el10", NULL },
         /* the document's OS component as os-release's ID, the purls Red Hat's */
         { DOC("{\"type\": \"operating-system\", \"name\": \"rhel\", \"version\": \"9.4\"},"
               "{\"type\": \"library\", \"name\": \"bash\", \"purl\": \"pkg:rpm/redhat/bash@5.1-6.el9?arch=x86_64\"}"),

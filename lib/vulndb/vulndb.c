@@ -497,6 +497,48 @@ int vulndb_has_ecosystem(struct vulndb *v, const char *ecosystem, struct error *
         return rc == SQLITE_DONE ? 0 : vulndb_sqlite_error(v->db, rc, "look up an ecosystem", err);
 }
 
+/* The primary key starts with the ecosystem: each step is the next name
+ * above the last one found and below the prefix's end (its last byte
+ * one up), one index probe, however many entries an ecosystem has. */
+int vulndb_ecosystems_prefixed(struct vulndb *v, const char *prefix, char ***ret, struct error *err) {
+        _cleanup_strv_free_ char **found = NULL;
+        _cleanup_free_ char *end = strdup(prefix);
+        sqlite3_stmt *st = NULL;
+        size_t n = strlen(prefix);
+        int rc, r = 0;
+
+        *ret = NULL;
+        if (!end)
+                return error_set(err, ENOMEM, "out of memory");
+        if (n == 0 || (unsigned char) prefix[n - 1] == 0xff)
+                return error_set(err, EINVAL, "ecosystem prefix '%s' can't bound a range", prefix);
+        end[n - 1]++;
+        rc = sqlite3_prepare_v2(v->db, "SELECT ecosystem FROM affected WHERE ecosystem > ?1 AND ecosystem < ?2 "
+                                "ORDER BY ecosystem LIMIT 1", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return vulndb_sqlite_error(v->db, rc, v->path, err);
+        sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                char *name = strdup((const char *) sqlite3_column_text(st, 0));
+
+                if (!name || strv_push(&found, name) < 0) {
+                        r = error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                sqlite3_reset(st);
+                sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = vulndb_sqlite_error(v->db, rc, "list ecosystems", err);
+        sqlite3_finalize(st);
+        if (r < 0)
+                return r;
+        r = (int) strv_length(found);
+        *ret = TAKE_PTR(found);
+        return r;
+}
+
 int vulndb_get_record(struct vulndb *v, int64_t record, struct vulndb_record *ret, struct error *err) {
         int rc;
 

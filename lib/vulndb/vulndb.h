@@ -215,6 +215,12 @@ int vulndb_has_entry(struct vulndb *db, const char *ecosystem, const char *packa
  * a DB without any can't say that a package of it is clean. */
 int vulndb_has_ecosystem(struct vulndb *db, const char *ecosystem, struct error *err);
 
+/* The ecosystems the DB holds entries of whose names start with prefix
+ * ("Red Hat:enterprise_linux:10."), in *ret (a strv in byte order, NULL
+ * when none): how many, or a negative errno with err.  One index probe per
+ * ecosystem found, none per entry. */
+int vulndb_ecosystems_prefixed(struct vulndb *db, const char *prefix, char ***ret, struct error *err);
+
 /* The record an entry belongs to; only fetched for entries that match, as
  * most don't.  Strings are valid until the next call. */
 struct vulndb_record {
