@@ -2848,6 +2848,64 @@ static int add_streams(struct run *r, struct error *err) {
         return 0;
 }
 
+/* The newest minor of prefix's release the run asks for or an earlier
+ * run fetched (its state). */
+static int newest_minor(struct run *r, const char *prefix) {
+        const char *name;
+        json_t *v;
+        int top = -1;
+
+        for (char **s = r->ecosystems; s && *s; s++)
+                if (startswith(*s, prefix) && ecosystem_minor(*s, NULL) > top)
+                        top = ecosystem_minor(*s, NULL);
+        json_object_foreach(json_object_get(r->state, "ecosystems"), name, v)
+                if (startswith(name, prefix) && ecosystem_minor(name, NULL) > top)
+                        top = ecosystem_minor(name, NULL);
+        return top;
+}
+
+/* A release filed per minor (RHEL 10, ecosystem_minor()): every minor's
+ * records hold for an image of any of them (match_streams()), and which
+ * minors a source has only a request tells (OSV has no list of them per
+ * release), so each from 0 to UPDATE_MINORS_AHEAD past the newest asked
+ * for or fetched before is fetched with it unless named: as r->optional,
+ * a 404 left out and said, one fetched before kept. */
+static int add_minors(struct run *r, struct error *err) {
+        _cleanup_strv_free_ char **done = NULL;
+        size_t n = strv_length(r->ecosystems);
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *prefix = NULL;
+                int q = ecosystem_minor(r->ecosystems[i], &prefix), last;
+
+                if (q == -ENOENT || (q >= 0 && strv_contains(done, prefix)))
+                        continue;       /* none, or its release's done */
+                last = newest_minor(r, prefix) + UPDATE_MINORS_AHEAD;
+                if (last > ECOSYSTEM_MINOR_MAX)
+                        last = ECOSYSTEM_MINOR_MAX;
+                if (q >= 0) {
+                        say(r, UPDATE_EVENT_STEP, NULL, "also updating %s0 to %s%d where a source has them (the "
+                            "release's minor releases, to %d past the newest asked for or fetched before), whose "
+                            "records hold for %s's packages too", prefix, prefix, last, UPDATE_MINORS_AHEAD,
+                            r->ecosystems[i]);
+                        q = strv_push_unique(&done, prefix);
+                }
+                for (int k = 0; q >= 0 && k <= last; k++) {
+                        _cleanup_free_ char *name = NULL;
+
+                        if (asprintf(&name, "%s%d", prefix, k) < 0)
+                                q = -ENOMEM;
+                        else if (r->s->ecosystems && strv_contains(r->ecosystems, name))
+                                continue;       /* named: a source must have it */
+                        else if ((q = strv_push_unique(&r->ecosystems, name)) >= 0)
+                                q = strv_push_unique(&r->optional, name);
+                }
+                if (q < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int resolve_ecosystems(struct run *r, struct error *err) {
         int q = 0;
 
@@ -2863,7 +2921,7 @@ static int resolve_ecosystems(struct run *r, struct error *err) {
                         return error_set(err, ENOMEM, "out of memory");
         } else if ((q = default_ecosystems(r, err)) < 0)
                 return q;
-        if ((q = add_streams(r, err)) < 0)
+        if ((q = add_minors(r, err)) < 0 || (q = add_streams(r, err)) < 0)
                 return q;
         return check_ecosystems(r->ecosystems, err);
 }

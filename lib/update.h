@@ -94,6 +94,10 @@
 #define UPDATE_RETRY_AFTER_MAX_S 60
 #define UPDATE_WAIT_RUN_MAX_S 300
 #define UPDATE_CHANGES_MAX 5000                         /* default max_changes */
+/* Minor releases fetched past the newest one known of a release filed per
+ * minor (RHEL 10: a minor every ~6 months, so an image three years old
+ * still finds the fixes it lacks; each absent one costs a 404 or two) */
+#define UPDATE_MINORS_AHEAD 6
 #define UPDATE_ZIP_MAX ((uint64_t) 8 << 30)             /* an all.zip larger than this is refused */
 #define UPDATE_CSV_MAX ((size_t) 256 << 20)             /* modified_id.csv */
 #define UPDATE_STATE_MAX ((size_t) 64 << 20)            /* state.json */

@@ -21,6 +21,11 @@ a free port):
   - Red Hat: "Red Hat:enterprise_linux:9::baseos" (what a UBI 9 image is
     named by) brings its AppStream and CodeReady Builder siblings; the
     mirror has no CRB: left out, said; the AppStream record found by a scan.
+  - RHEL 10: "Red Hat:enterprise_linux:10.1" (a UBI 10.1 image's) brings
+    every RHEL 10 minor from 10.0 to six past the newest (10.7), no
+    further; the mirror's 10.0, 10.1 and 10.3 fetched, the others (404)
+    left out, said; a minor the mirror loses is kept; from the state
+    alone the newest fetched (10.3) moves the bound (10.9).
 """
 import json
 import os
@@ -177,6 +182,43 @@ os.makedirs(f"{ubi}/etc")
 open(f"{ubi}/etc/os-release", "w").write('ID="rhel"\nVERSION_ID="9.2"\n')
 s = subprocess.run([P, "inventory", ubi, "--format", "json"], capture_output=True, text=True)
 check(json.loads(s.stdout)["os"]["ecosystem"] == RH + "baseos", f"UBI 9's ecosystem: {s.stdout} {s.stderr}")
+
+# 7. RHEL 10: a minor release brings every RHEL 10 minor, up to six past the newest
+EL10 = "Red Hat:enterprise_linux:10."
+for minor, name, fixed in ((0, "expat", "0:2.6.3-2.el10_0"), (1, "curl", "0:8.9.1-6.el10_1"),
+                           (3, "sudo", "0:1.9.15-9.el10_3")):
+    osv_folder(f"{M}/{EL10}{minor}", [record(f"PCT-EL10-{minor}", f"{EL10}{minor}", name, fixed)], debian=False)
+ALL10 = ["PCT-EL10-0", "PCT-EL10-1", "PCT-EL10-3"]
+requests.clear()
+r = update(config("rh10", [EL10 + "1"]))
+out = r.stdout + r.stderr
+check(f"also updating {EL10}0 to {EL10}7 where a source has them" in out, f"RHEL 10's minors not said: {out}")
+for m in (2, 4, 5, 6, 7):
+    check(f"{EL10}{m}: no source has it (each answered 404): left out" in out, f"RHEL 10.{m}'s 404: {out}")
+check(", 5 left out that no source has;" in r.stdout, f"RHEL 10, the summary: {r.stdout}")
+check(ids("rh10") == ALL10, f"RHEL 10 records: {ids('rh10')}")
+check(state_ecosystems("rh10") == [EL10 + "0", EL10 + "1", EL10 + "3"], f"RHEL 10 state: {state_ecosystems('rh10')}")
+asked = sorted({q.split("/")[1] for q in requests})
+check(asked == [f"{EL10}{m}" for m in range(8)], f"RHEL 10: the folders asked for: {asked}")
+ubi10 = f"{T}/ubi10"
+os.makedirs(f"{ubi10}/etc")
+open(f"{ubi10}/etc/os-release", "w").write('ID="rhel"\nVERSION_ID="10.1"\n')
+s = subprocess.run([P, "inventory", ubi10, "--format", "json"], capture_output=True, text=True)
+check(json.loads(s.stdout)["os"]["ecosystem"] == EL10 + "1", f"UBI 10.1's ecosystem: {s.stdout} {s.stderr}")
+
+# the mirror loses 10.0: kept; the list from the state alone, 10.3 the newest
+shutil.move(f"{M}/{EL10}0", f"{T}/el10-0-away")
+r = update(config("rh10"))
+out = r.stdout + r.stderr
+check(f"also updating {EL10}0 to {EL10}9 where a source has them" in out, f"RHEL 10 from the state: {out}")
+check(f"{EL10}0: no source has it now (each answered 404): the database keeps the records" in out,
+      f"RHEL 10.0 lost: {out}")
+check(ids("rh10") == ALL10, f"RHEL 10 records, 10.0 lost: {ids('rh10')}")
+# named again: every minor fetched before stays
+r = update(config("rh10", [EL10 + "1"]))
+out = r.stdout + r.stderr
+check("no longer asked for" not in out and ids("rh10") == ALL10, f"RHEL 10 named again: {ids('rh10')} {out}")
+shutil.move(f"{T}/el10-0-away", f"{M}/{EL10}0")
 
 srv.shutdown()
 srv.server_close()
