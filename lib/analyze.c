@@ -472,6 +472,11 @@ struct rootfs_arg {
         int ctl_fd;             /* a staged child's end of the parent's word (staged_child()), else -EBADF */
         unsigned pkg_types;     /* what the inventory looks for (INVENTORY_PKG_*); the hook's: all */
         struct inventory_lister *lister;        /* the child's, started by start_lister() */
+        /* a forked child's (the CLI's, whose process only waits for the
+         * result): the walk's thread gets a CPU of its own
+         * (inventory_lister_apart()); the hook's exec'd child, beside a
+         * hook that opens its cache meanwhile, keeps one lister beside it */
+        bool walk_apart;
 };
 
 /* In the child: the inventory failed.  Unless the node ran short (of
@@ -519,6 +524,8 @@ static int start_lister(void *userdata, struct error *err) {
 
         heap_keep();
         k = inventory_lister_new(true, &a->lister);
+        if (k >= 0 && a->walk_apart)
+                inventory_lister_apart(a->lister);
 
         return k == -ENOMEM ? error_set(err, ENOMEM, "out of memory") : 0;
 }
@@ -577,7 +584,7 @@ int analyze_inventory(const char *rootfs, unsigned pkg_types, unsigned deadline_
         _cleanup_(rootfs_freep) struct rootfs *root = NULL;
         _cleanup_free_ char *raw = NULL;
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
-        struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF, .pkg_types = pkg_types };
+        struct rootfs_arg arg = { .db_fd = -EBADF, .ctl_fd = -EBADF, .pkg_types = pkg_types, .walk_apart = true };
         struct sandbox_opts cage;
         size_t len, used;
         int k;
@@ -870,6 +877,7 @@ static int analysis_start(const char *rootfs, int root_fd, const char *db_path, 
                 theirs = pair[1];
         }
         a->arg = (struct rootfs_arg) { .root = a->root, .db_path = db_path, .db_fd = -EBADF, .ctl_fd = theirs,
+                                       .walk_apart = true,
                                        .pkg_types = pkg_types };
         cage = rootfs_cage(&a->arg);
         k = child_start(fn, &a->arg, &cage, deadline_ms, &a->child, err);

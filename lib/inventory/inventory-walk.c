@@ -95,6 +95,7 @@ struct inventory_lister {
         pthread_t thread;
         bool threaded;
         cpu_set_t cpus;         /* where it may run (taken before the seccomp filter), for place() */
+        bool apart;             /* away from the walk's CPU even on two CPUs (inventory_lister_apart()) */
         int waker_cpu;          /* the CPU of the thread that started it, -1 unknown */
         /* under lock */
         bool alive, started, cancelled, finished;
@@ -447,10 +448,18 @@ static int open_second(struct inventory_lister *l) {
  * then takes its whole set back: where it went, the kernel can still move
  * it from.  The scan of a Debian minbase rootfs on two CPUs: 15% less
  * wall with the 1,272 real Debian advisories, 6% with the 200,000-record
- * DB; the hook's miss the same (BENCHMARKS.md, "Session 37"). */
+ * DB; the hook's miss the same (BENCHMARKS.md, "Session 37").
+ * Apart (inventory_lister_apart(), the CLI's walk), the first goes away
+ * too: there the walk's thread, with the most to do (the package
+ * databases, the owned set, every entry offered to the readers: 5.5 ms of
+ * a minbase scan's CPU, each lister 3.4 with the lookups), has nobody
+ * beside it, and a CPU of its own made the scan against the 200,000-record
+ * DB 1.15-1.4 ms (10%) shorter; in the hook, whose own process opens the
+ * cache and waits for the image's lock meanwhile, the same made its miss
+ * 0.6-1.0 ms longer (BENCHMARKS.md, "Session 49"). */
 static void place(struct inventory_lister *l) {
         cpu_set_t to = l->cpus;
-        bool beside = l->floor == 0 && CPU_COUNT(&l->cpus) == 2;
+        bool beside = !l->apart && l->floor == 0 && CPU_COUNT(&l->cpus) == 2;
         int cpu;
 
         if (l->waker_cpu < 0 || CPU_COUNT(&l->cpus) < 2 || !CPU_ISSET(l->waker_cpu, &l->cpus))
@@ -585,6 +594,14 @@ int inventory_lister_new(bool threaded, struct inventory_lister **ret) {
         }
         *ret = l;
         return 0;
+}
+
+void inventory_lister_apart(struct inventory_lister *l) {
+        for (struct inventory_lister *x = l; x; x = x == l ? l->second : NULL) {
+                pthread_mutex_lock(&x->lock);   /* read by its thread once started */
+                x->apart = true;
+                pthread_mutex_unlock(&x->lock);
+        }
 }
 
 static void start(struct inventory_lister *l) {

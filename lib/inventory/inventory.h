@@ -229,6 +229,10 @@ char *purl_distro(const struct os_info *os);
  * of pthread_create(); inventory_collect() without one makes its own. */
 struct inventory_lister;
 int inventory_lister_new(bool threaded, struct inventory_lister **ret);
+/* Before inventory_lister_go(): both listers leave the walk's CPU (on a
+ * machine of two, the first otherwise stays beside it), for a walk whose
+ * caller has nothing else to run (place() in inventory-walk.c). */
+void inventory_lister_apart(struct inventory_lister *l);
 void inventory_lister_free(struct inventory_lister *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct inventory_lister *, inventory_lister_free)
 
