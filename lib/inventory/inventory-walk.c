@@ -451,8 +451,9 @@ static int open_second(struct inventory_lister *l) {
  * DB; the hook's miss the same (BENCHMARKS.md, "Session 37").
  * Apart (inventory_lister_apart(), the CLI's walk), the first goes away
  * too: there the walk's thread, with the most to do (the package
- * databases, the owned set, every entry offered to the readers: 5.5 ms of
- * a minbase scan's CPU, each lister 3.4 with the lookups), has nobody
+ * databases, the owned set, every entry offered to the readers: 1.65
+ * times the CPU of either lister in a minbase scan, the lookups counted
+ * to the lister that ran them), has nobody
  * beside it, and a CPU of its own made the scan against the 200,000-record
  * DB 1.15-1.4 ms (10%) shorter; in the hook, whose own process opens the
  * cache and waits for the image's lock meanwhile, the same made its miss
