@@ -1474,6 +1474,30 @@ static const char *minors_behind(const char *ecosystem, char *const *streams) {
         return newest;
 }
 
+/* For a minor release (ecosystem_minor()) with records of a later one in
+ * the DB: the minors from its own up to the newest there that the DB has
+ * no record of (its own too, unless own), each spelled as its ecosystem,
+ * in *ret (NULL when none); have[v] says minor v has records.  Each fix
+ * is filed under the minor that was the newest when it came (mainstream
+ * RHEL rolls forward), so one missing hides what came in its time. */
+static int minors_missing(const char *ecosystem, const bool have[static ECOSYSTEM_MINOR_MAX + 1], char ***ret) {
+        _cleanup_strv_free_ char **missing = NULL;
+        _cleanup_free_ char *prefix = NULL;
+        int from = ecosystem_minor(ecosystem, &prefix), newest = -1;
+
+        *ret = NULL;
+        if (from == -ENOMEM)
+                return -ENOMEM;
+        for (int v = from; from >= 0 && v <= ECOSYSTEM_MINOR_MAX; v++)
+                if (have[v])
+                        newest = v;
+        for (int v = from; from >= 0 && v < newest; v++)
+                if (!have[v] && strv_pushf(&missing, "%s%d", prefix, v) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(missing);
+        return 0;
+}
+
 /* Whether the n packages of an ecosystem can be checked: the ecosystem has
  * a version order and the DB holds records of it or of its streams
  * (match_streams()).  A DB without a single record of the ecosystem can't
@@ -1491,10 +1515,11 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, char *con
                 r = asprintf(&reason, "Portcullis has no version order for ecosystem %s yet, so its packages "
                              "were compared with no record", ecosystem);
         } else {
-                _cleanup_strv_free_ char **missing = NULL;
-                _cleanup_free_ char *list = NULL;
+                _cleanup_strv_free_ char **missing = NULL, **gaps = NULL;
+                _cleanup_free_ char *list = NULL, *gap_list = NULL;
+                bool some = false, have[ECOSYSTEM_MINOR_MAX + 1] = {};
                 const char *behind;
-                bool some = false;
+                int v;
 
                 for (char *const *s = streams; s && *s; s++) {
                         if ((r = vulndb_has_ecosystem(db, *s, err)) < 0)
@@ -1502,12 +1527,16 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, char *con
                         some = some || r > 0;
                         if (r == 0 && strv_push_unique(&missing, *s) < 0)
                                 return error_set(err, ENOMEM, "out of memory");
+                        if (r > 0 && (v = ecosystem_minor(*s, NULL)) >= 0)
+                                have[v] = true;
                 }
                 r = vulndb_has_ecosystem(db, ecosystem, err);
                 if (r == -ENOMEM)
                         return error_set(err, ENOMEM, "out of memory");
                 if (r < 0)
                         return r;
+                if (r > 0 && (v = ecosystem_minor(ecosystem, NULL)) >= 0)
+                        have[v] = true;
                 /* its streams' records alone are looked up too; without
                  * one, what only that stream fixes passes unseen: said */
                 if (missing && (r > 0 || some) &&
@@ -1538,6 +1567,17 @@ static int ecosystem_covered(struct vulndb *db, const char *ecosystem, char *con
                                "compared (%s); 'portcullis db update' fetches the later minor releases' records "
                                "with %s's once a source has them (after 'db import', import their all.zip too)",
                                ecosystem, behind, ecosystem_minors_why(ecosystem), ecosystem) < 0)
+                        return error_set(err, ENOMEM, "out of memory");
+                /* or a minor between its own and the newest the DB has:
+                 * the fixes filed while that one was the newest */
+                if (minors_missing(ecosystem, have, &gaps) < 0 || (gaps && !(gap_list = strv_join(gaps, ", "))) ||
+                    (gaps && strv_pushf(&res->warnings, "the vulnerability database has no record of %s (of the "
+                                        "minor releases from %s to the newest one it has), so what was fixed while "
+                                        "%s the newest was not compared (%s); 'portcullis db update' fetches %s "
+                                        "with %s's records once a source has %s (after 'db import', import %s "
+                                        "all.zip too)", gap_list, ecosystem, gaps[1] ? "they were" : "it was",
+                                        ecosystem_minors_why(ecosystem), gaps[1] ? "them" : "it", ecosystem,
+                                        gaps[1] ? "them" : "it", gaps[1] ? "their" : "its") < 0))
                         return error_set(err, ENOMEM, "out of memory");
                 if (r > 0 || some) {
                         *ret = true;

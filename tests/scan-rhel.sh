@@ -177,10 +177,14 @@ rec TEST-EL10-1 "${EL10}1" 0:8.9.1-6.el10_1 curl >"$T/ten/1.json"
 rec TEST-EL10-3 "${EL10}3" 0:1.9.15-9.el10_3 sudo >"$T/ten/3.json"
 rec TEST-EL10-AT "${EL10}1" 0:2.2.3-1.el10 zlib-ng >"$T/ten/at.json"
 rec TEST-EL10-BELOW "${EL10}3" 0:2.2.2-1.el10 zlib-ng >"$T/ten/below.json"
+rec TEST-EL10-2 "${EL10}2" 0:2.2.1-1.el10 zlib-ng >"$T/ten/2.json"
 rec TEST-EL9-ONLY "${EL9}baseos" 0:99-1.el9 expat curl sudo zlib-ng >"$T/ten/el9.json"
 rec TEST-EUS-10 "Red Hat:rhel_eus:10.0" 0:99-1.el10 expat curl >"$T/ten/eus.json"
 cp "$T/ten/0.json" "$T/ten/el9.json" "$T/ten0/"
-for f in ten ten0; do
+mkdir -p "$T/tengap"
+cp "$T/ten/"*.json "$T/tengap/"
+rm "$T/tengap/2.json"
+for f in ten ten0 tengap; do
         "$P" db import "$T/$f" --db "$T/$f.sqlite" >/dev/null 2>"$T/import.err" || fail "import $f: $(cat "$T/import.err")"
 done
 want10="TEST-EL10-0 expat
@@ -188,7 +192,12 @@ TEST-EL10-1 curl
 TEST-EL10-3 sudo"
 out=$(scan "$T/ubi10" ten)
 [ "$out" = "$want10" ] || fail "UBI 10.1: $out (stderr: $(cat "$T/err"))"
-grep -q "warning" "$T/err" && fail "UBI 10.1: a warning with its own minor in the DB: $(cat "$T/err")"
+grep -q "warning" "$T/err" && fail "UBI 10.1: a warning with every minor from its own on in the DB: $(cat "$T/err")"
+# without 10.2's records, what was fixed while 10.2 was the newest is unknown: said
+out=$(scan "$T/ubi10" tengap)
+[ "$out" = "$want10" ] || fail "UBI 10.1 without 10.2's records: $out (stderr: $(cat "$T/err"))"
+grep -qF "warning: the vulnerability database has no record of ${EL10}2 (of the minor releases from ${EL10}1 to the newest one it has), so what was fixed while it was the newest was not compared" "$T/err" ||
+        fail "UBI 10.1 without 10.2's records, not said: $(cat "$T/err")"
 inv=$("$P" inventory "$T/ubi10" --format json | python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(d["os"]["ecosystem"], *sorted(p["purl"] for p in d["packages"] if p["name"] == "expat"))')
@@ -202,12 +211,17 @@ for f in sorted((f["id"], f["package"]) for f in json.load(sys.stdin)["findings"
     print(*f)')
 [ "$out" = "$want10" ] || fail "UBI 10.1's SBOM scanned again: $out $(cat "$T/err")"
 
-# a 10.2 image: 10.3's records are later than its own, so nothing is said;
-# with 10.0's alone, what 10.1 and 10.2 fixed is unknown: said
+# a 10.2 image: its own and 10.3's records there, nothing is said; without
+# its own, what was fixed in its time is unknown: said; with 10.0's alone,
+# what 10.1 and 10.2 fixed is unknown: said
 sed -i 's/^VERSION_ID=.*/VERSION_ID="10.2"/' "$T/ubi10/etc/os-release"
 out=$(scan "$T/ubi10" ten)
 [ "$out" = "$want10" ] || fail "UBI 10.2: $out (stderr: $(cat "$T/err"))"
-grep -q "warning" "$T/err" && fail "UBI 10.2: a warning with a later minor in the DB: $(cat "$T/err")"
+grep -q "warning" "$T/err" && fail "UBI 10.2: a warning with its own and a later minor in the DB: $(cat "$T/err")"
+out=$(scan "$T/ubi10" tengap)
+[ "$out" = "$want10" ] || fail "UBI 10.2 without its own records: $out (stderr: $(cat "$T/err"))"
+grep -qF "warning: the vulnerability database has no record of ${EL10}2 (of the minor releases from ${EL10}2 to the newest one it has)" "$T/err" ||
+        fail "UBI 10.2 without its own records, not said: $(cat "$T/err")"
 out=$(scan "$T/ubi10" ten0)
 [ "$out" = "TEST-EL10-0 expat" ] || fail "UBI 10.2, 10.0's records alone: $out (stderr: $(cat "$T/err"))"
 grep -qF "warning: the vulnerability database has no record of ${EL10}2 or of a later minor release, only of earlier ones (the newest: ${EL10}0), so what was fixed since was not compared" "$T/err" ||
