@@ -42,16 +42,9 @@ deb12_rootfs "$T/zlib" zlib1g zlib 1:1.2.13.dfsg-1         # the one the new rec
 deb12_rootfs "$T/curl" libcurl4 curl 7.88.1-10+deb12u4
 deb12_rootfs "$T/xml" libxml2 libxml2 2.9.14+dfsg-1.3~deb12u1
 
-DB=$T/vulndb.sqlite
-LOG=$T/audit.log
-CFG=$T/config.json
-printf '{"mode": "audit", "severity": "LOW"}\n' >"$T/policy.json"
 # trusted annotations: the image's name, not a digest (its identity is
 # its inventory's); the fill takes the running containers' images first
-printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
- "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
-        "$ROOT" >"$CFG"
-"$P" db import "$SRC/feed" --db "$DB" --config "$CFG" >/dev/null || { echo "FAIL: import"; exit 1; }
+fill_config '{"mode": "audit", "severity": "LOW"}'
 OLDREV=$("$P" db status --db "$DB" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
 
 # run NAME ROOTFS: a detached container that sleeps, the hook at create

@@ -279,14 +279,16 @@ as_unit() {
                 "${PC_UNIT_SYSCALLS:?}" "${UNIT_ALLOWED:-$T/$u.allowed}" "$@"
 }
 
-# fill_config: the setup of the 'cache fill' tests in $T: a DB of the
-# repo's feed, an audit policy whose 50 ms deadline leaves a slow image to
-# on_timeout (allow), a config whose state root is $ROOT; sets DB, LOG, CFG.
+# fill_config [POLICY]: the setup of the 'cache fill' tests in $T: a DB of
+# the repo's feed, the policy (by default an audit one whose 50 ms deadline
+# leaves a slow image to on_timeout: allow), a config whose state root is
+# $ROOT and which trusts the runtime's image digests; sets DB, LOG, CFG.
 fill_config() {
         DB=$T/vulndb.sqlite
         LOG=$T/audit.log
         CFG=$T/config.json
-        printf '{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}\n' >"$T/policy.json"
+        fill_policy='{"mode": "audit", "severity": "LOW", "deadline_ms": 50, "on_timeout": "allow"}'
+        printf '%s\n' "${1:-$fill_policy}" >"$T/policy.json"
         printf '{"db": "%s", "cache": "%s", "lock_dir": "%s", "policy": "%s", "log": {"syslog": false, "file": "%s"},
  "state_roots": ["%s"], "trust_image_digest": true}\n' "$DB" "$T/cache.db" "$T/locks" "$T/policy.json" "$LOG" \
                 "$ROOT" >"$CFG"
